@@ -1,0 +1,22 @@
+import type { JWK } from 'jose';
+import type { AccessTokenVerifierOptions } from '@tessera/auth';
+
+export interface SubgraphEndpoint {
+  name: string;
+  url: string;
+}
+
+export interface GatewayConfig {
+  port: number;
+  /** The URL clients use to reach this gateway (upload URLs are built from it). */
+  publicUrl: string | undefined;
+  oidc: AccessTokenVerifierOptions;
+  internalContextPrivateKey: JWK;
+  subgraphs: SubgraphEndpoint[];
+  /** Subgraphs that accept streamed uploads at /internal/uploads/:id, by the name in /uploads/:name/:id. */
+  uploadTargets: string[];
+  limits: {
+    maxQueryDepth: number;
+    maxUploadBytes: number;
+  };
+}

@@ -1,0 +1,35 @@
+import type { NextFunction, Request, Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { errors, isTesseraError, TesseraError } from '@tessera/errors';
+
+/** For errors raised while building the GraphQL context: Apollo maps `extensions.http` to the response. */
+export function toContextError(error: unknown): GraphQLError {
+  if (!(error instanceof TesseraError)) return error instanceof GraphQLError ? error : errors.internal();
+  const retryAfter = error.extensions['retryAfterSeconds'];
+  const headers = typeof retryAfter === 'number' ? new Map([['retry-after', String(retryAfter)]]) : undefined;
+  return new GraphQLError(error.message, {
+    extensions: { ...error.extensions, code: error.code, http: { status: error.httpStatus, ...(headers ? { headers } : {}) } },
+  });
+}
+
+export function sendError(res: Response, error: unknown): void {
+  const reply = isTesseraError(error) ? error : errors.internal();
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const retryAfter = reply.extensions['retryAfterSeconds'];
+  if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
+  res.status(reply.httpStatus).json(reply.toResponseBody());
+}
+
+/** Body-parser and routing failures as typed JSON errors, never an HTML stack page. */
+export function jsonErrorHandler(log: (message: string, fields: Record<string, unknown>) => void) {
+  return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: number; type?: string } | null)?.status;
+    if (status === 413) return sendError(res, errors.tooLarge('The request body is too large.'));
+    if (status === 400) return sendError(res, new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.'));
+    log('unhandled gateway error', { error: error instanceof Error ? error.stack : String(error) });
+    return sendError(res, error);
+  };
+}

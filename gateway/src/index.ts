@@ -1,0 +1,2 @@
+export { startGateway, type RunningGateway, type GatewayDeps } from './server';
+export type { GatewayConfig, SubgraphEndpoint } from './gateway-config';

@@ -1,0 +1,64 @@
+import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { errors } from '@tessera/errors';
+
+/**
+ * Rejects operations nested deeper than `maxDepth` before any subgraph is called: the cheapest
+ * defence against a query that fans out without bound.
+ */
+export function maxDepthRule(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of context.getDocument().definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    const depthOf = (selectionSet: SelectionSetNode | undefined, depth: number, seen: Set<string>): number => {
+      if (!selectionSet) return depth;
+      let deepest = depth;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) {
+          if (selection.name.value.startsWith('__')) continue; // introspection is bounded by the schema itself
+          deepest = Math.max(deepest, depthOf(selection.selectionSet, depth + 1, seen));
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          deepest = Math.max(deepest, depthOf(selection.selectionSet, depth, seen));
+        } else {
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || seen.has(name)) continue;
+          deepest = Math.max(deepest, depthOf(fragment.selectionSet, depth, new Set([...seen, name])));
+        }
+      }
+      return deepest;
+    };
+    return {
+      OperationDefinition(node) {
+        const depth = depthOf(node.selectionSet, 0, new Set());
+        if (depth > maxDepth) {
+          const error = errors.tooComplex(`The operation is ${depth} levels deep; the limit is ${maxDepth}.`);
+          context.reportError(new GraphQLError(error.message, { nodes: [node], extensions: { code: error.code } }));
+        }
+      },
+    };
+  };
+}
+
+/**
+ * Per-tenant token bucket (requests per minute from the tenant's limits), so one tenant's burst
+ * cannot starve the others at the gateway. In memory per gateway replica: with N replicas behind
+ * a balancer a tenant gets about N × its rate.
+ */
+export class TenantRateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; updated: number }>();
+
+  take(tenantId: string, perMinute: number, now = Date.now()): void {
+    const capacity = Math.max(1, perMinute);
+    const bucket = this.buckets.get(tenantId) ?? { tokens: capacity, updated: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
+    bucket.updated = now;
+    if (bucket.tokens < 1) {
+      this.buckets.set(tenantId, bucket);
+      throw errors.rateLimited(Math.ceil(((1 - bucket.tokens) * 60) / capacity));
+    }
+    bucket.tokens -= 1;
+    this.buckets.set(tenantId, bucket);
+  }
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Request } from 'express';
+import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import { trace } from '@opentelemetry/api';
+import type { DataSource } from 'typeorm';
+import { createAccessTokenVerifier, createInternalContextSigner } from '@tessera/auth';
+import type { DatabaseConfig, Logger } from '@tessera/config';
+import { createErrorMasker } from '@tessera/errors';
+import { listen, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
+import { setTenantAttributes } from '@tessera/telemetry';
+import { openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/tenancy';
+import type { GatewayConfig } from './gateway-config';
+import type { GatewayContext } from './gateway-context';
+import { jsonErrorHandler, toContextError } from './http-errors';
+import { maxDepthRule, TenantRateLimiter } from './limits';
+import { createRequestAuthenticator } from './request-auth';
+import { TenantContextDataSource } from './tenant-context-data-source';
+import { uploadProxy } from './upload-proxy';
+
+export interface RunningGateway extends RunningHttpServer {
+  graphqlUrl: string;
+}
+
+export interface GatewayDeps {
+  logger: Logger;
+  database: DatabaseConfig;
+  tenantCacheTtlMs: number;
+  corsOrigins: string[];
+}
+
+/**
+ * The one public endpoint. Per request: verify the OIDC access token, resolve the tenant (unknown
+ * or suspended → FORBIDDEN), apply the tenant's rate limit and the depth limit, mint the signed
+ * internal context, and let the federated query plan call the subgraphs with it.
+ */
+export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
+  const logger = deps.logger.child({ service: 'gateway' });
+  const db: DataSource = await openServiceDataSource({ ...deps.database, poolSize: Math.min(deps.database.poolSize, 5) }, []);
+  const directory = new TenantDirectory(new TenantStore(db, deps.database.controlSchema), deps.tenantCacheTtlMs);
+  const authenticate = createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory);
+  const sign = await createInternalContextSigner(config.internalContextPrivateKey);
+  const rateLimiter = new TenantRateLimiter();
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
+    buildService: ({ url }) => new TenantContextDataSource(url ?? '', () => sign({ kind: 'gateway', requestId: randomUUID() })),
+  });
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: createErrorMasker({ log: (message, fields) => logger.error(message, fields) }),
+    validationRules: [maxDepthRule(config.limits.maxQueryDepth)],
+    includeStacktraceInErrorResponses: false,
+    introspection: true, // only ever reached with a valid token: the context function runs first
+    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+  });
+  await server.start();
+
+  const publicUrlOf = (req: Request) => config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${config.port}`}`;
+
+  /** Shared by GraphQL and uploads: the same checks, the same limits, the same signed context. */
+  const authorize = async (req: Request): Promise<GatewayContext> => {
+    const { principal, tenant } = await authenticate(req.headers, req.ip, String(res(req).getHeader('x-request-id')));
+    if (tenant) rateLimiter.take(tenant.id, tenant.limits.requestsPerMinute);
+    setTenantAttributes(trace.getActiveSpan(), principal);
+    return { principal, tenant, internalToken: await sign(principal), publicUrl: publicUrlOf(req) };
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.get('/_health', (_req, reply) => {
+    reply.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/_readiness', async (_req, reply) => {
+    try {
+      await db.query('SELECT 1');
+      reply.json({ status: 'ready', service: 'gateway' });
+    } catch {
+      reply.status(503).json({ status: 'not ready', service: 'gateway' });
+    }
+  });
+  app.use((req, reply, next) => {
+    const incoming = req.headers['x-request-id'];
+    reply.setHeader('x-request-id', typeof incoming === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(incoming) ? incoming : randomUUID());
+    next();
+  });
+  app.use(cors(deps.corsOrigins));
+  app.use(tracingMiddleware('gateway'));
+  app.put(
+    '/uploads/:service/:id',
+    uploadProxy({
+      targets: new Map(config.subgraphs.filter((s) => config.uploadTargets.includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
+      maxUploadBytes: config.limits.maxUploadBytes,
+      authorize: async (req) => (await authorize(req)).internalToken,
+    }),
+  );
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) => {
+        try {
+          return await authorize(req);
+        } catch (error) {
+          throw toContextError(error);
+        }
+      },
+    }),
+  );
+  app.use(jsonErrorHandler((message, fields) => logger.error(message, fields)));
+
+  const http = await listen(app, config.port);
+  logger.info('gateway listening', { url: `${http.url}/graphql` });
+  return {
+    ...http,
+    graphqlUrl: `${http.url}/graphql`,
+    close: async () => {
+      await http.close();
+      await server.stop();
+      await db.destroy();
+    },
+  };
+}
+
+function res(req: Request) {
+  return req.res!;
+}
+
+/** Browsers (web front ends, Apollo Sandbox/Studio) need CORS; only listed origins get it. */
+function cors(origins: string[]) {
+  return (req: Request, reply: express.Response, next: express.NextFunction) => {
+    const origin = req.headers.origin;
+    if (origin && (origins.includes('*') || origins.includes(origin))) {
+      reply.setHeader('access-control-allow-origin', origin);
+      reply.setHeader('vary', 'Origin');
+      reply.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-request-id, x-apollo-operation-name');
+      reply.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
+      reply.setHeader('access-control-expose-headers', 'x-request-id, retry-after');
+      reply.setHeader('access-control-max-age', '600');
+    }
+    if (req.method === 'OPTIONS') {
+      reply.status(204).end();
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,32 @@
+/** @jest-config-loader-options {"transpileOnly": true} */
+import type { Config } from 'jest';
+
+// One project per area so `jest --selectProjects gateway` runs just that part.
+// Integration tests start real services (MariaDB, Redis, the S3 server, the OIDC issuer),
+// so they get a generous timeout; unit tests are pure and fast.
+const swc: Config['transform'] = {
+  '^.+\\.(t|j)s$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
+};
+
+const project = (name: string, roots: string[]): Config => ({
+  displayName: name,
+  testEnvironment: 'node',
+  roots,
+  testMatch: ['**/test/**/*.test.ts'],
+  transform: swc,
+  testTimeout: 60_000,
+});
+
+const config: Config = {
+  projects: [
+    project('packages', ['<rootDir>/packages']),
+    project('gateway', ['<rootDir>/gateway']),
+    project('subgraphs', ['<rootDir>/subgraphs']),
+    project('repo', ['<rootDir>/test']),
+  ],
+};
+
+export default config;

@@ -1,0 +1,1 @@
+export { recordAuditEvent, type AuditEventInput, type AuditOutcome } from './audit-event';

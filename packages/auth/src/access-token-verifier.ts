@@ -1,0 +1,118 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { errors } from '@tessera/errors';
+import { readClaim } from './claims';
+import { parseRoles, type Role } from './roles';
+
+export interface AccessTokenVerifierOptions {
+  issuerUrl: string;
+  audience: string;
+  /** Asymmetric algorithms only: a shared-secret (HS*) token is refused by construction. */
+  algorithms: string[];
+  tenantClaim: string;
+  rolesClaim: string;
+  /** Minimum time between two JWKS downloads triggered by an unknown `kid` (bounds refresh storms). */
+  jwksCooldownMs: number;
+  /** How long fetched keys are trusted before a refresh. */
+  jwksCacheMaxAgeMs: number;
+  clockToleranceSeconds: number;
+}
+
+export interface VerifiedAccessToken {
+  subject: string;
+  tenantId: string | undefined;
+  roles: Role[];
+  clientId: string | undefined;
+  expiresAt: number;
+}
+
+interface DiscoveryDocument {
+  issuer: string;
+  jwks_uri: string;
+}
+
+const symmetric = /^HS/;
+
+/**
+ * Verifies OIDC access tokens against the issuer's discovery document and JWKS. Keys are cached
+ * and refetched when a token names an unknown `kid` (key rotation), at most once per cooldown.
+ * Every failure is UNAUTHENTICATED; the reason goes in the message, never the key material.
+ */
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
+  if (options.algorithms.some((alg) => symmetric.test(alg) || alg === 'none')) {
+    throw new Error('Access tokens must use asymmetric algorithms; HS* and none are not allowed.');
+  }
+  let keys: Promise<JWTVerifyGetKey> | undefined;
+
+  const loadKeys = (): Promise<JWTVerifyGetKey> => {
+    keys ??= discover(options.issuerUrl)
+      .then((doc) =>
+        createRemoteJWKSet(new URL(doc.jwks_uri), {
+          cooldownDuration: options.jwksCooldownMs,
+          cacheMaxAge: options.jwksCacheMaxAgeMs,
+          timeoutDuration: 5_000,
+        }),
+      )
+      .catch((error: unknown) => {
+        keys = undefined; // the next request retries discovery instead of failing forever
+        throw error;
+      });
+    return keys;
+  };
+
+  return async function verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
+    let jwks: JWTVerifyGetKey;
+    try {
+      jwks = await loadKeys();
+    } catch {
+      throw errors.unavailable('The identity provider cannot be reached to verify the token.');
+    }
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: options.issuerUrl,
+        audience: options.audience,
+        algorithms: options.algorithms,
+        clockTolerance: options.clockToleranceSeconds,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const tenant = readClaim(payload, options.tenantClaim);
+      const clientId = payload['client_id'] ?? payload['azp'];
+      return {
+        subject: String(payload.sub),
+        tenantId: typeof tenant === 'string' && tenant.length > 0 ? tenant : undefined,
+        roles: parseRoles(readClaim(payload, options.rolesClaim)),
+        clientId: typeof clientId === 'string' ? clientId : undefined,
+        expiresAt: payload.exp ?? 0,
+      };
+    } catch (error) {
+      throw errors.unauthenticated(describeJoseError(error));
+    }
+  };
+}
+
+export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;
+
+async function discover(issuerUrl: string): Promise<DiscoveryDocument> {
+  const response = await fetch(`${issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration`, {
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok) throw new Error(`discovery failed with HTTP ${response.status}`);
+  const doc = (await response.json()) as Partial<DiscoveryDocument>;
+  // The discovery document must describe the issuer we were configured with (OIDC Discovery §4.3).
+  if (doc.issuer !== issuerUrl || typeof doc.jwks_uri !== 'string') {
+    throw new Error('discovery document does not match the configured issuer');
+  }
+  return { issuer: doc.issuer, jwks_uri: doc.jwks_uri };
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The access token has expired.';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'The access token is not meant for this API (audience).';
+    if (error.claim === 'iss') return 'The access token was issued by an untrusted issuer.';
+    return `The access token is invalid (${error.claim}).`;
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The access token signature is invalid.';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The access token was signed with an unknown key.';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The access token uses a signing algorithm that is not allowed.';
+  return 'The access token is malformed or invalid.';
+}

@@ -1,0 +1,18 @@
+/** Tenant roles (per tenant) and the one platform role that manages tenants themselves. */
+export const tenantRoles = ['admin', 'data_scientist', 'viewer'] as const;
+export const platformRoles = ['platform_admin'] as const;
+export const allRoles = [...tenantRoles, ...platformRoles] as const;
+
+export type TenantRole = (typeof tenantRoles)[number];
+export type PlatformRole = (typeof platformRoles)[number];
+export type Role = (typeof allRoles)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (allRoles as readonly string[]).includes(value);
+}
+
+/** Keeps only the roles the platform knows; an IdP may put many unrelated roles in a token. */
+export function parseRoles(value: unknown): Role[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/) : [];
+  return [...new Set(list.filter(isRole))];
+}

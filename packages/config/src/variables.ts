@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** Reusable variable shapes, so every service spells the same thing the same way. */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const url = () => z.string().url();
+
+export const commaList = () =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+/** A 32-byte key given as base64. */
+export const base64Key32 = () =>
+  z.string().refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
+
+/** A JSON Web Key given as a JSON string (used for the gateway's internal-context keys). */
+export const jsonWebKey = () =>
+  z.string().transform((value, ctx) => {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (typeof parsed === 'object' && parsed !== null && 'kty' in parsed) return parsed as Record<string, unknown> & { kty: string };
+    } catch {
+      // fall through to the issue below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key (JSON object with "kty")' });
+    return z.NEVER;
+  });
+
+export const tracingExporter = () => z.enum(['otlp', 'console', 'none']).default('none');
+
+export const logLevel = () => z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info');

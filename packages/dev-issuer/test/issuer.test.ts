@@ -1,0 +1,218 @@
+// Jest runs CommonJS and cannot load the ESM-only oidc-provider in-process, so the issuer runs as
+// a child process (src/main.ts) and is exercised only over HTTP, like the gateway does.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { fetchClientCredentialsToken, registerClient } from '../src/client.ts';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+const MAIN = resolve(__dirname, '../src/main.ts');
+const AUDIENCE = 'https://api.tessera.local';
+const REGISTRATION_TOKEN = 'test-initial-access-token';
+const CLIENTS = [
+  { clientId: 'acme-admin', clientSecret: 'acme-admin-secret', tenant: 'acme', roles: ['admin', 'analyst'] },
+  { clientId: 'platform-ops', clientSecret: 'platform-ops-secret', roles: ['platform-operator'] },
+  { clientId: 'short-lived', clientSecret: 'short-lived-secret', tenant: 'acme', roles: ['viewer'], tokenTtlSeconds: 1 },
+];
+
+interface Discovery {
+  issuer: string;
+  jwks_uri: string;
+  token_endpoint: string;
+  registration_endpoint: string;
+  grant_types_supported: string[];
+  token_endpoint_auth_methods_supported: string[];
+}
+
+let child: ChildProcessWithoutNullStreams;
+let stderr = '';
+const lines: string[] = [];
+const lineWaiters: Array<(line: string) => void> = [];
+let issuerUrl: string;
+let discovery: Discovery;
+
+function nextLine(timeoutMs = 20_000): Promise<string> {
+  const ready = lines.shift();
+  if (ready !== undefined) return Promise.resolve(ready);
+  return new Promise((resolveLine, reject) => {
+    const timer = setTimeout(() => {
+      lineWaiters.splice(lineWaiters.indexOf(onLine), 1);
+      reject(new Error(`no stdout line from the issuer within ${timeoutMs}ms; stderr:\n${stderr}`));
+    }, timeoutMs);
+    const onLine = (line: string) => {
+      clearTimeout(timer);
+      resolveLine(line);
+    };
+    lineWaiters.push(onLine);
+  });
+}
+
+function verifier() {
+  // A fresh key set per call: a cached one would not refetch within its cooldown after rotation.
+  return createRemoteJWKSet(new URL(discovery.jwks_uri));
+}
+
+function verify(token: string, audience = AUDIENCE): Promise<JWTPayload> {
+  return jwtVerify(token, verifier(), { issuer: issuerUrl, audience, algorithms: ['ES256'], typ: 'at+jwt' }).then(
+    (result) => result.payload,
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+beforeAll(async () => {
+  child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT, // `--import tsx` resolves tsx from the working directory
+    env: {
+      ...process.env,
+      ISSUER_PORT: '0',
+      ISSUER_AUDIENCE: AUDIENCE,
+      ISSUER_CLIENTS_JSON: JSON.stringify(CLIENTS),
+      ISSUER_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const waiter = lineWaiters.shift();
+    if (waiter) waiter(line);
+    else lines.push(line);
+  });
+
+  const ready = JSON.parse(await nextLine()) as { issuerUrl: string; registrationToken: string };
+  expect(ready.registrationToken).toBe(REGISTRATION_TOKEN);
+  issuerUrl = ready.issuerUrl;
+  discovery = (await (await fetch(`${issuerUrl}/.well-known/openid-configuration`)).json()) as Discovery;
+}, 30_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGKILL');
+    await exited;
+  }
+});
+
+describe('dev issuer (child process)', () => {
+  it('publishes a discovery document for a client_credentials issuer', () => {
+    expect(discovery.issuer).toBe(issuerUrl);
+    expect(issuerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(discovery.jwks_uri).toBe(`${issuerUrl}/jwks`);
+    expect(discovery.token_endpoint).toBe(`${issuerUrl}/token`);
+    expect(discovery.registration_endpoint).toBe(`${issuerUrl}/reg`);
+    expect(discovery.grant_types_supported).toEqual(['client_credentials']);
+    expect(discovery.token_endpoint_auth_methods_supported).toEqual(
+      expect.arrayContaining(['client_secret_post', 'client_secret_basic']),
+    );
+  });
+
+  it('issues ES256 JWT access tokens to preconfigured clients that verify against the JWKS', async () => {
+    const token = await fetchClientCredentialsToken(issuerUrl, 'acme-admin', 'acme-admin-secret');
+    const header = decodeProtectedHeader(token);
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+
+    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([header.kid]);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+
+    const claims = await verify(token);
+    expect(claims).toMatchObject({ iss: issuerUrl, aud: AUDIENCE, sub: 'acme-admin', tenant: 'acme', roles: ['admin', 'analyst'] });
+    expect(claims.exp! - claims.iat!).toBe(3600);
+
+    const platformClaims = await verify(await fetchClientCredentialsToken(issuerUrl, 'platform-ops', 'platform-ops-secret'));
+    expect(platformClaims).toMatchObject({ sub: 'platform-ops', roles: ['platform-operator'] });
+    expect(platformClaims).not.toHaveProperty('tenant');
+  });
+
+  it('rejects a wrong client secret', async () => {
+    await expect(fetchClientCredentialsToken(issuerUrl, 'acme-admin', 'wrong')).rejects.toThrow(/HTTP 401.*invalid_client/);
+  });
+
+  it('registers clients dynamically with the initial access token, and only with it', async () => {
+    const { clientId, clientSecret } = await registerClient(issuerUrl, REGISTRATION_TOKEN, {
+      tenant: 'globex',
+      roles: ['analyst'],
+    });
+    const claims = await verify(await fetchClientCredentialsToken(issuerUrl, clientId, clientSecret));
+    expect(claims).toMatchObject({ sub: clientId, tenant: 'globex', roles: ['analyst'] });
+
+    const body = JSON.stringify({ grant_types: ['client_credentials'], response_types: [], roles: ['admin'] });
+    const headers = { 'content-type': 'application/json' };
+    const anonymous = await fetch(discovery.registration_endpoint, { method: 'POST', headers, body });
+    expect(anonymous.status).toBe(401);
+    const wrongToken = await fetch(discovery.registration_endpoint, {
+      method: 'POST',
+      headers: { ...headers, authorization: 'Bearer not-the-token' },
+      body,
+    });
+    expect(wrongToken.status).toBe(401);
+    await expect(registerClient(issuerUrl, 'not-the-token', { roles: ['admin'] })).rejects.toThrow(/HTTP 401/);
+
+    await expect(registerClient(issuerUrl, REGISTRATION_TOKEN, { roles: 'admin' as unknown as string[] })).rejects.toThrow(
+      /HTTP 400.*invalid_client_metadata/,
+    );
+  });
+
+  it('uses the requested resource indicator as the audience', async () => {
+    const token = await fetchClientCredentialsToken(issuerUrl, 'acme-admin', 'acme-admin-secret', 'https://other.example');
+    expect(await verify(token, 'https://other.example')).toMatchObject({ aud: 'https://other.example', sub: 'acme-admin' });
+    await expect(verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud' });
+
+    await expect(fetchClientCredentialsToken(issuerUrl, 'acme-admin', 'acme-admin-secret', 'urn:not-a-url')).rejects.toThrow(
+      /HTTP 400.*invalid_target/,
+    );
+  });
+
+  it('honours a per-client token lifetime (registered clients too)', async () => {
+    const token = await fetchClientCredentialsToken(issuerUrl, 'short-lived', 'short-lived-secret');
+    const registered = await registerClient(issuerUrl, REGISTRATION_TOKEN, { roles: ['viewer'], tokenTtlSeconds: 1 });
+    const registeredToken = await fetchClientCredentialsToken(issuerUrl, registered.clientId, registered.clientSecret);
+    for (const issued of [token, registeredToken]) {
+      const { exp, iat } = decodeJwt(issued);
+      expect(exp! - iat!).toBe(1);
+    }
+
+    await sleep(2_000);
+    await expect(verify(token)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
+    await expect(verify(registeredToken)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
+  });
+
+  it('rotates the signing key on SIGUSR2 while still publishing the old key', async () => {
+    const { clientId, clientSecret } = await registerClient(issuerUrl, REGISTRATION_TOKEN, { tenant: 'acme', roles: ['admin'] });
+    const oldToken = await fetchClientCredentialsToken(issuerUrl, 'acme-admin', 'acme-admin-secret');
+    const oldKid = decodeProtectedHeader(oldToken).kid;
+
+    child.kill('SIGUSR2');
+    const { rotated } = JSON.parse(await nextLine()) as { rotated: string };
+    expect(typeof rotated).toBe('string');
+    expect(rotated).not.toBe(oldKid);
+
+    const newToken = await fetchClientCredentialsToken(issuerUrl, 'acme-admin', 'acme-admin-secret');
+    expect(decodeProtectedHeader(newToken).kid).toBe(rotated);
+
+    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Array<{ kid: string }> };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([rotated, oldKid]);
+
+    await expect(verify(oldToken)).resolves.toMatchObject({ sub: 'acme-admin' });
+    await expect(verify(newToken)).resolves.toMatchObject({ sub: 'acme-admin' });
+
+    // A client registered before the rotation survives it.
+    const afterRotation = await fetchClientCredentialsToken(issuerUrl, clientId, clientSecret);
+    expect(decodeProtectedHeader(afterRotation).kid).toBe(rotated);
+    await expect(verify(afterRotation)).resolves.toMatchObject({ sub: clientId, tenant: 'acme' });
+  });
+
+  it('exits cleanly on SIGTERM', async () => {
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+      child.once('exit', (code, signal) => done([code, signal])),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toEqual([0, null]);
+    expect(lines).toEqual([]);
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * The one registry of error codes a client can see in `extensions.code`.
+ * Every error the platform returns on purpose carries one of these; anything else is masked
+ * as INTERNAL_SERVER_ERROR at the edge (see mask-error.ts). Docs in the README are generated
+ * from this table, so the description is what a client developer reads.
+ */
+export const errorCodes = {
+  UNAUTHENTICATED: { httpStatus: 401, description: 'No valid access token: missing, expired, forged, wrong audience or issuer.' },
+  FORBIDDEN: { httpStatus: 403, description: 'Authenticated, but the role (or the tenant state) does not allow this operation.' },
+  NOT_FOUND: { httpStatus: 404, description: 'No such thing in your tenant. Another tenant\'s ids are reported exactly like ids that never existed.' },
+  BAD_USER_INPUT: { httpStatus: 400, description: 'An argument or uploaded content is invalid; the message names the field and the problem.' },
+  CONFLICT: { httpStatus: 409, description: 'The operation conflicts with current state (duplicate name, upload already used, …).' },
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, description: 'The declared or actual size is over the limit for your tenant.' },
+  QUOTA_EXCEEDED: { httpStatus: 429, description: 'A per-tenant quota (storage, queue length, concurrency) would be exceeded.' },
+  RATE_LIMITED: { httpStatus: 429, description: 'Too many requests for your tenant in the current window; retry after `extensions.retryAfterSeconds`.' },
+  QUERY_TOO_COMPLEX: { httpStatus: 400, description: 'The operation is deeper or larger than the gateway allows.' },
+  GRAPHQL_PARSE_FAILED: { httpStatus: 400, description: 'The operation is not valid GraphQL syntax.' },
+  GRAPHQL_VALIDATION_FAILED: { httpStatus: 400, description: 'The operation does not match the schema (unknown field, wrong argument).' },
+  BAD_REQUEST: { httpStatus: 400, description: 'The HTTP request itself is malformed.' },
+  PERSISTED_QUERY_NOT_FOUND: { httpStatus: 200, description: 'Automatic persisted query hash not known yet; resend with the query text.' },
+  PERSISTED_QUERY_NOT_SUPPORTED: { httpStatus: 200, description: 'Persisted queries are disabled.' },
+  OPERATION_RESOLUTION_FAILURE: { httpStatus: 400, description: 'The named operation is not in the document.' },
+  SERVICE_UNAVAILABLE: { httpStatus: 503, description: 'A dependency (database, storage) is not reachable right now; retry later.' },
+  INTERNAL_SERVER_ERROR: { httpStatus: 500, description: 'Unexpected error. Details are in the operator\'s logs under the request id.' },
+} as const satisfies Record<string, { httpStatus: number; description: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(errorCodes, value);
+}

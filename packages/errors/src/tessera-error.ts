@@ -1,0 +1,48 @@
+import { GraphQLError } from 'graphql';
+import { errorCodes, type ErrorCode } from './codes';
+
+export type ErrorDetails = Record<string, string | number | boolean | null | undefined | string[]>;
+
+/**
+ * An error the platform returns on purpose. It is a GraphQLError so resolvers can throw it
+ * as is; the HTTP upload endpoints serialise it the same way (`toJSON`), so clients parse one shape.
+ */
+export class TesseraError extends GraphQLError {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, { extensions: { ...details, code } });
+    this.code = code;
+    this.name = 'TesseraError';
+  }
+
+  get httpStatus(): number {
+    return errorCodes[this.code].httpStatus;
+  }
+
+  /** The body an HTTP (non-GraphQL) endpoint sends: the same `errors[]` shape as GraphQL. */
+  toResponseBody(): { errors: Array<{ message: string; extensions: Record<string, unknown> }> } {
+    return { errors: [{ message: this.message, extensions: { ...this.extensions } }] };
+  }
+}
+
+export function isTesseraError(error: unknown): error is TesseraError {
+  return error instanceof TesseraError;
+}
+
+/** Factories, so call sites read as sentences and messages stay consistent. */
+export const errors = {
+  unauthenticated: (message = 'A valid access token is required.') => new TesseraError('UNAUTHENTICATED', message),
+  forbidden: (message = 'Your role does not allow this operation.') => new TesseraError('FORBIDDEN', message),
+  /** Used for "does not exist" and "exists in another tenant" alike: existence is never leaked. */
+  notFound: (kind: string, id: string) => new TesseraError('NOT_FOUND', `${kind} ${JSON.stringify(id)} was not found.`, { kind }),
+  badInput: (message: string, details: ErrorDetails = {}) => new TesseraError('BAD_USER_INPUT', message, details),
+  conflict: (message: string, details: ErrorDetails = {}) => new TesseraError('CONFLICT', message, details),
+  tooLarge: (message: string, details: ErrorDetails = {}) => new TesseraError('PAYLOAD_TOO_LARGE', message, details),
+  quotaExceeded: (message: string, details: ErrorDetails = {}) => new TesseraError('QUOTA_EXCEEDED', message, details),
+  rateLimited: (retryAfterSeconds: number) =>
+    new TesseraError('RATE_LIMITED', 'Too many requests for this tenant; slow down.', { retryAfterSeconds }),
+  tooComplex: (message: string) => new TesseraError('QUERY_TOO_COMPLEX', message),
+  unavailable: (message: string) => new TesseraError('SERVICE_UNAVAILABLE', message),
+  internal: () => new TesseraError('INTERNAL_SERVER_ERROR', 'Unexpected error.'),
+};

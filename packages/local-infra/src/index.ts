@@ -1,0 +1,2 @@
+export { startS3Server, type S3ServerOptions, type RunningS3Server } from './s3-server';
+export { startIssuerProcess, type IssuerProcessOptions, type RunningIssuerProcess } from './issuer-process';

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import {
+  commaList,
+  databaseVariables,
+  encryptionVariables,
+  jsonWebKey,
+  objectStoreVariables,
+  parseEnvironment,
+  port,
+  telemetryVariables,
+  toDatabaseConfig,
+  toObjectStoreConfig,
+  toTelemetryConfig,
+  url,
+} from '@tessera/config';
+
+/**
+ * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
+ * at start-up; a bad value stops the process with a message naming each bad variable.
+ */
+const oidcVariables = z.object({
+  OIDC_ISSUER_URL: url(),
+  OIDC_AUDIENCE: z.string().min(1),
+  OIDC_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  OIDC_ALGORITHMS: commaList()
+    .default(['ES256', 'RS256'])
+    .refine((algs) => algs.length > 0 && algs.every((alg) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(alg)), 'only asymmetric JWS algorithms (RS*, PS*, ES*, EdDSA)'),
+  OIDC_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
+  OIDC_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).default(600_000),
+  OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+});
+
+const platformVariables = z.object({
+  DATA_REGIONS: commaList().default(['us-east-1', 'eu-west-1']),
+  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+});
+
+const gatewayVariables = z.object({
+  GATEWAY_PORT: port(4000),
+  PUBLIC_URL: url().optional(),
+  CORS_ORIGINS: commaList().default(['https://studio.apollographql.com', 'http://localhost:3000']),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
+  INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
+  DATASETS_URL: url(),
+  MODELS_URL: url(),
+  JOBS_URL: url(),
+  AUDIT_URL: url(),
+  METRICS_URL: url(),
+  TENANTS_URL: url(),
+});
+
+const subgraphVariables = z.object({
+  PORT: port(4001),
+  INTERNAL_CONTEXT_PUBLIC_KEY: jsonWebKey(),
+});
+
+export const gatewayEnvironment = databaseVariables.extend(oidcVariables.shape).extend(platformVariables.shape).extend(gatewayVariables.shape).extend(telemetryVariables.shape);
+
+export const subgraphEnvironment = databaseVariables
+  .extend(objectStoreVariables.shape)
+  .extend(encryptionVariables.shape)
+  .extend(platformVariables.shape)
+  .extend(subgraphVariables.shape)
+  .extend(telemetryVariables.shape);
+
+export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = parseEnvironment(gatewayEnvironment, env);
+  return {
+    database: toDatabaseConfig(parsed),
+    telemetry: toTelemetryConfig(parsed),
+    tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
+    corsOrigins: parsed.CORS_ORIGINS,
+    gateway: {
+      port: parsed.GATEWAY_PORT,
+      publicUrl: parsed.PUBLIC_URL,
+      oidc: {
+        issuerUrl: parsed.OIDC_ISSUER_URL,
+        audience: parsed.OIDC_AUDIENCE,
+        algorithms: parsed.OIDC_ALGORITHMS,
+        tenantClaim: parsed.OIDC_TENANT_CLAIM,
+        rolesClaim: parsed.OIDC_ROLES_CLAIM,
+        jwksCooldownMs: parsed.OIDC_JWKS_COOLDOWN_MS,
+        jwksCacheMaxAgeMs: parsed.OIDC_JWKS_CACHE_MAX_AGE_MS,
+        clockToleranceSeconds: parsed.OIDC_CLOCK_TOLERANCE_SECONDS,
+      },
+      internalContextPrivateKey: parsed.INTERNAL_CONTEXT_PRIVATE_KEY,
+      subgraphs: [
+        { name: 'datasets', url: parsed.DATASETS_URL },
+        { name: 'models', url: parsed.MODELS_URL },
+        { name: 'jobs', url: parsed.JOBS_URL },
+        { name: 'audit', url: parsed.AUDIT_URL },
+        { name: 'metrics', url: parsed.METRICS_URL },
+        { name: 'tenants', url: parsed.TENANTS_URL },
+      ],
+      uploadTargets: ['datasets'],
+      limits: { maxQueryDepth: parsed.MAX_QUERY_DEPTH, maxUploadBytes: parsed.MAX_UPLOAD_BYTES },
+    },
+  };
+}
+
+export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = parseEnvironment(subgraphEnvironment, env);
+  return {
+    port: parsed.PORT,
+    telemetry: toTelemetryConfig(parsed),
+    regions: parsed.DATA_REGIONS,
+    runtime: {
+      database: toDatabaseConfig(parsed),
+      objectStore: toObjectStoreConfig(parsed),
+      masterKey: Buffer.from(parsed.MASTER_KEY, 'base64'),
+      internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,
+      tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * One process per service, for production and docker-compose: `tessera <service>`, where service
+ * is `gateway` or a subgraph name. Configuration comes from the environment (README table).
+ */
+import { createLogger, ConfigError } from '@tessera/config';
+import { startGateway } from '@tessera/gateway';
+import { createServiceRuntime, startSubgraph } from '@tessera/service-kit';
+import { startTelemetry } from '@tessera/telemetry';
+import { migrateControlPlane } from '@tessera/tenancy';
+import { readGatewayEnvironment, readSubgraphEnvironment } from './environment';
+import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
+
+async function main(service: string | undefined): Promise<() => Promise<void>> {
+  if (service === 'gateway') {
+    const env = readGatewayEnvironment();
+    const telemetry = startTelemetry({ serviceName: 'tessera-gateway', exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
+    const logger = createLogger(env.telemetry.logLevel, { service: 'gateway' });
+    const gateway = await startGateway(env.gateway, { logger, database: env.database, tenantCacheTtlMs: env.tenantCacheTtlMs, corsOrigins: env.corsOrigins });
+    return async () => {
+      await gateway.close();
+      await telemetry.shutdown();
+    };
+  }
+  if (!subgraphNames.includes(service as SubgraphName)) {
+    throw new Error(`usage: tessera <gateway|${subgraphNames.join('|')}>`);
+  }
+  const name = service as SubgraphName;
+  const env = readSubgraphEnvironment();
+  const telemetry = startTelemetry({ serviceName: `tessera-${name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
+  const logger = createLogger(env.telemetry.logLevel, { service: name });
+  await migrateControlPlane(env.runtime.database);
+  const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime }, logger, subgraphCatalog[name].entities);
+  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions }), runtime, env.port);
+  logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
+  return async () => {
+    await subgraph.close();
+    await runtime.close();
+    await telemetry.shutdown();
+  };
+}
+
+main(process.argv[2]).then(
+  (stop) => {
+    const shutdown = () => void stop().then(() => process.exit(0));
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,87 @@
+import type { JWK } from 'jose';
+import type { AccessTokenVerifierOptions } from '@tessera/auth';
+import type { DatabaseConfig, Logger, ObjectStoreConfig } from '@tessera/config';
+import { startGateway, type RunningGateway } from '@tessera/gateway';
+import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServiceRuntime } from '@tessera/service-kit';
+import { createProvisioner } from '@tessera/tenants';
+import { migrateControlPlane, type TenantProvisioner } from '@tessera/tenancy';
+import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
+
+export interface PlatformConfig {
+  logger: Logger;
+  database: DatabaseConfig;
+  objectStore: ObjectStoreConfig;
+  masterKey: Buffer;
+  internalContextKeys: { privateJwk: JWK; publicJwk: JWK };
+  oidc: AccessTokenVerifierOptions;
+  gatewayPort: number;
+  publicUrl?: string | undefined;
+  regions: string[];
+  tenantCacheTtlMs: number;
+  corsOrigins: string[];
+  maxQueryDepth: number;
+  maxUploadBytes: number;
+}
+
+export interface RunningPlatform {
+  gateway: RunningGateway;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  runtime: ServiceRuntime;
+  provisioner: TenantProvisioner;
+  stop(): Promise<void>;
+}
+
+/**
+ * Every service of the platform in this one process, each on its own port, sharing one MySQL
+ * pool (the dev launcher and the test harness use this; production runs one process per
+ * service with `tessera <service>`, same code).
+ */
+export async function startPlatform(config: PlatformConfig): Promise<RunningPlatform> {
+  await migrateControlPlane(config.database);
+  const runtime = await createServiceRuntime(
+    {
+      serviceName: 'tessera',
+      database: config.database,
+      objectStore: config.objectStore,
+      masterKey: config.masterKey,
+      internalContextPublicKey: config.internalContextKeys.publicJwk,
+      tenantCacheTtlMs: config.tenantCacheTtlMs,
+    },
+    config.logger,
+    subgraphNames.flatMap((name) => subgraphCatalog[name].entities),
+  );
+  const started: RunningSubgraph[] = [];
+  try {
+    for (const name of subgraphNames) {
+      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions }), runtime, 0));
+    }
+    const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
+    const gateway = await startGateway(
+      {
+        port: config.gatewayPort,
+        publicUrl: config.publicUrl,
+        oidc: config.oidc,
+        internalContextPrivateKey: config.internalContextKeys.privateJwk,
+        subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
+        uploadTargets: ['datasets'],
+        limits: { maxQueryDepth: config.maxQueryDepth, maxUploadBytes: config.maxUploadBytes },
+      },
+      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, corsOrigins: config.corsOrigins },
+    );
+    return {
+      gateway,
+      subgraphs,
+      runtime,
+      provisioner: createProvisioner(runtime, { regions: config.regions }),
+      stop: async () => {
+        await gateway.close();
+        for (const subgraph of started) await subgraph.close();
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    for (const subgraph of started) await subgraph.close().catch(() => undefined);
+    await runtime.close();
+    throw error;
+  }
+}

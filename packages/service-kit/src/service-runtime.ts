@@ -1,0 +1,64 @@
+import type { DataSource, EntitySchema } from 'typeorm';
+import type { JWK } from 'jose';
+import { createInternalContextVerifier, type InternalContextVerifier } from '@tessera/auth';
+import type { DatabaseConfig, Logger, ObjectStoreConfig } from '@tessera/config';
+import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
+import { openServiceDataSource, TenantDirectory, TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+
+export interface ServiceRuntimeConfig {
+  serviceName: string;
+  database: DatabaseConfig;
+  objectStore: ObjectStoreConfig;
+  masterKey: Buffer;
+  internalContextPublicKey: JWK;
+  /** How long a tenant's status is cached (bounds how fast a suspension bites). */
+  tenantCacheTtlMs: number;
+}
+
+/**
+ * The clients one service process holds, built by hand in one place (no DI framework):
+ * one MySQL pool, one S3 client, the tenant directory and keyring, the context verifier.
+ */
+export interface ServiceRuntime {
+  config: ServiceRuntimeConfig;
+  logger: Logger;
+  db: DataSource;
+  objectStore: ObjectStoreClient;
+  tenants: TenantStore;
+  directory: TenantDirectory;
+  keyring: TenantKeyring;
+  scopes: TenantScopeFactory;
+  verifyInternalContext: InternalContextVerifier;
+  close(): Promise<void>;
+}
+
+export async function createServiceRuntime(config: ServiceRuntimeConfig, logger: Logger, entities: EntitySchema[]): Promise<ServiceRuntime> {
+  const db = await openServiceDataSource(config.database, entities);
+  const objectStore = createObjectStoreClient(config.objectStore);
+  const tenants = new TenantStore(db, config.database.controlSchema);
+  const directory = new TenantDirectory(tenants, config.tenantCacheTtlMs);
+  const keyring = new TenantKeyring(db, config.database.controlSchema, config.masterKey);
+  const scopes = new TenantScopeFactory({
+    db,
+    controlSchema: config.database.controlSchema,
+    directory,
+    keyring,
+    objectStore,
+    bucketPrefix: config.objectStore.bucketPrefix,
+  });
+  const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);
+  return {
+    config,
+    logger,
+    db,
+    objectStore,
+    tenants,
+    directory,
+    keyring,
+    scopes,
+    verifyInternalContext,
+    close: async () => {
+      if (db.isInitialized) await db.destroy();
+    },
+  };
+}

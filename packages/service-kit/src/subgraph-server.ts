@@ -1,0 +1,126 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { trace } from '@opentelemetry/api';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { createShield, internalContextHeader, withFederationRules, type RuleTree } from '@tessera/auth';
+import { createErrorMasker, errors, isTesseraError, TesseraError } from '@tessera/errors';
+import { setTenantAttributes } from '@tessera/telemetry';
+import { listen, type RunningHttpServer } from './http-server';
+import type { ServiceRuntime } from './service-runtime';
+import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
+import { tracingMiddleware } from './tracing-middleware';
+
+export interface SubgraphDefinition {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<SubgraphContext>;
+  /** graphql-shield rule tree; anything not covered is denied. */
+  rules: RuleTree;
+  /** Extra HTTP routes (uploads, downloads), mounted under /internal; use `authenticate` in them. */
+  routes?: (router: Router, tools: RouteTools) => void;
+}
+
+export interface RouteTools {
+  runtime: ServiceRuntime;
+  /** The same check as GraphQL requests: a valid gateway-signed context, or UNAUTHENTICATED. */
+  authenticate(req: Request): Promise<SubgraphContext>;
+  /** Sends a TesseraError as `{ errors: [...] }` with its HTTP status; anything else is masked. */
+  sendError(res: Response, error: unknown): void;
+}
+
+export interface RunningSubgraph extends RunningHttpServer {
+  name: string;
+  schema: GraphQLSchema;
+}
+
+export function buildProtectedSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'resolvers' | 'rules'>): GraphQLSchema {
+  const schema = buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
+  return applyMiddleware(schema, createShield(withFederationRules(schema, definition.rules)));
+}
+
+/**
+ * Starts one subgraph: the same shape for all of them. Health and readiness are open; GraphQL
+ * and internal routes answer only requests carrying a valid gateway-signed context.
+ */
+export async function startSubgraph(definition: SubgraphDefinition, runtime: ServiceRuntime, port: number): Promise<RunningSubgraph> {
+  const schema = buildProtectedSchema(definition);
+  const logger = runtime.logger.child({ service: definition.name });
+  const server = new ApolloServer<SubgraphContext>({
+    schema,
+    formatError: createErrorMasker({ log: (message, fields) => logger.error(message, fields) }),
+    // Traces go through OpenTelemetry, not Apollo's inline (ftv1) traces.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: false,
+  });
+  await server.start();
+
+  const authenticate = async (req: Request): Promise<SubgraphContext> => {
+    const header = req.headers[internalContextHeader];
+    const caller = await runtime.verifyInternalContext(Array.isArray(header) ? header[0] : header);
+    const publicUrl = req.headers['x-tessera-public-url'];
+    const context = createSubgraphContext(caller, logger, runtime.scopes, typeof publicUrl === 'string' ? publicUrl : undefined);
+    if (caller.kind === 'user') setTenantAttributes(trace.getActiveSpan(), { ...caller, tenantId: caller.tenantId });
+    return context;
+  };
+
+  const sendError = (res: Response, error: unknown) => {
+    const known = isTesseraError(error) ? error : undefined;
+    if (!known) logger.error('internal route failed', { error: error instanceof Error ? error.stack : String(error) });
+    const reply = known ?? errors.internal();
+    if (!res.headersSent) res.status(reply.httpStatus).json(reply.toResponseBody());
+    else res.destroy();
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/_health', (_req, res) => {
+    res.json({ status: 'ok', service: definition.name });
+  });
+  app.get('/_readiness', async (_req, res) => {
+    try {
+      await runtime.db.query('SELECT 1');
+      res.json({ status: 'ready', service: definition.name });
+    } catch {
+      res.status(503).json({ status: 'not ready', service: definition.name });
+    }
+  });
+  app.use(tracingMiddleware(definition.name));
+  if (definition.routes) {
+    const router = express.Router();
+    definition.routes(router, { runtime, authenticate, sendError });
+    app.use('/internal', router);
+  }
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) => {
+        try {
+          return await authenticate(req);
+        } catch (error) {
+          // Apollo turns `extensions.http` into the response status and strips it from the body.
+          if (error instanceof TesseraError) {
+            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.httpStatus } } });
+          }
+          throw error;
+        }
+      },
+    }),
+  );
+
+  const http = await listen(app, port);
+  return {
+    ...http,
+    name: definition.name,
+    schema,
+    close: async () => {
+      await http.close();
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { Client } from 'minio';
+import type { ObjectStoreConfig } from '@tessera/config';
+
+/**
+ * The only S3 client in the platform. Speaking plain S3 through `minio` keeps us portable:
+ * MinIO in docker-compose, AWS S3 in the cloud, an in-process S3 server in tests.
+ */
+export function createObjectStoreClient(config: Pick<ObjectStoreConfig, 'endpoint' | 'accessKey' | 'secretKey' | 'defaultRegion'>): Client {
+  const url = new URL(config.endpoint);
+  const useSSL = url.protocol === 'https:';
+  return new Client({
+    endPoint: url.hostname,
+    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+    useSSL,
+    accessKey: config.accessKey,
+    secretKey: config.secretKey,
+    region: config.defaultRegion,
+    // Path-style works with every S3-compatible store; virtual-host style needs wildcard DNS.
+    pathStyle: true,
+  });
+}
+
+export type ObjectStoreClient = Client;

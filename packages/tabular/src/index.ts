@@ -1,0 +1,4 @@
+export { CsvProfiler, createCsvProfiler, profileCsv, type ColumnProfile, type CsvProfile, type CsvProfilerOptions } from './csv-profiler';
+export { parseCsvRows, type ParseCsvRowsOptions } from './csv-rows';
+export { inferValueType, mergeColumnTypes, type ColumnType } from './infer';
+export { defaultCsvLimits, resolveCsvLimits, MAX_COLUMN_NAME_LENGTH, type CsvLimits } from './limits';

@@ -1,0 +1,62 @@
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import type { DatabaseConfig } from '@tessera/config';
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+}
+
+/** DATABASE_URL names the server and the app's credentials; Tessera manages the schemas itself. */
+export function parseDatabaseUrl(url: string): ServerAddress {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 3306,
+    username: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+  };
+}
+
+function baseOptions(config: DatabaseConfig) {
+  return {
+    type: 'mysql' as const,
+    ...parseDatabaseUrl(config.url),
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    logging: false,
+  };
+}
+
+/**
+ * The service's single connection pool. Its default schema is the control plane; tenant
+ * data is reached only through a TenantScope, which switches a checked-out connection to the
+ * tenant's schema and back. One pool for all tenants: 1 000 tenants never means 1 000 pools.
+ */
+export async function openServiceDataSource(config: DatabaseConfig, entities: MixedList<EntitySchema>): Promise<DataSource> {
+  const options: DataSourceOptions = {
+    ...baseOptions(config),
+    database: config.controlSchema,
+    entities,
+    poolSize: config.poolSize,
+  };
+  return new DataSource(options).initialize();
+}
+
+/** A short-lived, single-connection data source for running migrations on one schema. */
+export async function openMigrationDataSource(
+  config: DatabaseConfig,
+  schema: string | undefined,
+  migrations: DataSourceOptions['migrations'],
+): Promise<DataSource> {
+  return new DataSource({
+    ...baseOptions(config),
+    ...(schema ? { database: schema } : {}),
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    poolSize: 1,
+  }).initialize();
+}

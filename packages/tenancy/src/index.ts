@@ -1,0 +1,11 @@
+export * from './tenant-id';
+export * from './tenant-record';
+export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource } from './database';
+export { TenantStore } from './control-plane/tenant-store';
+export { TenantDirectory } from './control-plane/tenant-directory';
+export { TenantKeyring, type CurrentDataKey } from './control-plane/tenant-keyring';
+export { SchemaManager, migrateControlPlane } from './provisioning/schema-manager';
+export { TenantProvisioner, type ProvisionTenantInput, type ProvisionerDeps } from './provisioning/tenant-provisioner';
+export { TenantScope, TenantScopeFactory, type TenantScopeDeps } from './tenant-scope';
+export { tenantPlaneMigrations } from './migrations/tenant';
+export { controlPlaneMigrations } from './migrations/control';

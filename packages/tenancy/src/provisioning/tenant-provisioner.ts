@@ -1,0 +1,134 @@
+import type { DataSource } from 'typeorm';
+import { errors } from '@tessera/errors';
+import { destroyBucket, ensureBucket, type ObjectStoreClient } from '@tessera/storage';
+import type { TenantStore } from '../control-plane/tenant-store';
+import type { TenantKeyring } from '../control-plane/tenant-keyring';
+import type { TenantDirectory } from '../control-plane/tenant-directory';
+import { assertTenantId, tenantBucketName, tenantSchemaName } from '../tenant-id';
+import { defaultTenantLimits, tenantTiers, type TenantLimits, type TenantRecord, type TenantTier } from '../tenant-record';
+import type { SchemaManager } from './schema-manager';
+
+export interface ProvisionTenantInput {
+  id: string;
+  displayName: string;
+  region: string;
+  tier: TenantTier;
+  limits?: Partial<TenantLimits> | undefined;
+}
+
+export interface ProvisionerDeps {
+  db: DataSource;
+  store: TenantStore;
+  keyring: TenantKeyring;
+  directory: TenantDirectory;
+  schemas: SchemaManager;
+  objectStore: ObjectStoreClient;
+  bucketPrefix: string;
+  /** Regions this deployment can hold data in (data residency); a tenant must pick one. */
+  regions: readonly string[];
+}
+
+/**
+ * Creates everything a tenant owns: the control-plane row, its MySQL schema (migrated), its
+ * bucket in its region, and its first data key. Idempotent: provisioning an existing tenant
+ * returns it. A failure half-way removes whatever the attempt created, so no orphan schema or
+ * bucket is left; a crash half-way leaves the row in PROVISIONING, and the next attempt for the
+ * same id finishes (or cleans up) the job.
+ */
+export class TenantProvisioner {
+  constructor(private readonly deps: ProvisionerDeps) {}
+
+  async provision(input: ProvisionTenantInput): Promise<{ tenant: TenantRecord; created: boolean }> {
+    const request = this.validate(input);
+    return this.withTenantLock(request.id, async () => {
+      const existing = await this.deps.store.find(request.id);
+      if (existing && existing.status !== 'PROVISIONING') {
+        if (existing.region !== request.region || existing.tier !== request.tier) {
+          throw errors.conflict(`Tenant ${request.id} already exists with region ${existing.region} and tier ${existing.tier}.`);
+        }
+        return { tenant: existing, created: false };
+      }
+      if (!existing) {
+        // A schema or bucket without a control-plane row is not ours to adopt (or to drop on failure).
+        if (await this.deps.schemas.schemaExists(tenantSchemaName(request.id))) {
+          throw errors.conflict(`Storage for tenant ${request.id} already exists but is not managed by Tessera.`);
+        }
+        await this.deps.store.insert(this.deps.db.manager, { ...request, status: 'PROVISIONING' });
+      }
+      try {
+        await this.deps.schemas.createTenantSchema(request.id);
+        await ensureBucket(this.deps.objectStore, tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
+        await this.deps.keyring.ensureKey(request.id);
+        await this.deps.store.setStatus(request.id, 'ACTIVE');
+      } catch (error) {
+        await this.removeEverything(request.id);
+        throw error;
+      }
+      this.deps.directory.invalidate(request.id);
+      const tenant = await this.deps.store.find(request.id);
+      if (!tenant) throw new Error('tenant vanished during provisioning');
+      return { tenant, created: true };
+    });
+  }
+
+  async setSuspended(tenantId: string, suspended: boolean): Promise<TenantRecord> {
+    assertTenantId(tenantId);
+    const tenant = await this.deps.store.find(tenantId);
+    if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', tenantId);
+    await this.deps.store.setStatus(tenantId, suspended ? 'SUSPENDED' : 'ACTIVE');
+    this.deps.directory.invalidate(tenantId);
+    return { ...tenant, status: suspended ? 'SUSPENDED' : 'ACTIVE' };
+  }
+
+  /** Erases a tenant completely: schema, bucket (every object), keys, control-plane row. */
+  async deprovision(tenantId: string): Promise<void> {
+    assertTenantId(tenantId);
+    await this.withTenantLock(tenantId, () => this.removeEverything(tenantId));
+    this.deps.directory.invalidate(tenantId);
+  }
+
+  private async removeEverything(tenantId: string): Promise<void> {
+    await this.deps.schemas.dropTenantSchema(tenantId);
+    await destroyBucket(this.deps.objectStore, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
+    await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)
+  }
+
+  private validate(input: ProvisionTenantInput): Required<Omit<ProvisionTenantInput, 'limits'>> & { limits: TenantLimits } {
+    assertTenantId(input.id);
+    const displayName = input.displayName.trim();
+    if (displayName.length < 1 || displayName.length > 128 || /[\u0000-\u001f\u007f]/.test(displayName)) {
+      throw errors.badInput('displayName must be 1–128 printable characters.', { field: 'displayName' });
+    }
+    if (!this.deps.regions.includes(input.region)) {
+      throw errors.badInput(`region must be one of: ${this.deps.regions.join(', ')}.`, { field: 'region' });
+    }
+    if (!tenantTiers.includes(input.tier)) throw errors.badInput(`tier must be one of: ${tenantTiers.join(', ')}.`, { field: 'tier' });
+    const limits = { ...defaultTenantLimits, ...stripUndefined(input.limits ?? {}) };
+    for (const [name, value] of Object.entries(limits)) {
+      if (!Number.isSafeInteger(value) || value <= 0) throw errors.badInput(`limits.${name} must be a positive integer.`, { field: `limits.${name}` });
+    }
+    return { id: input.id, displayName, region: input.region, tier: input.tier, limits };
+  }
+
+  /** A MySQL advisory lock, so two replicas provisioning the same id never interleave. */
+  private async withTenantLock<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
+    const runner = this.deps.db.createQueryRunner();
+    await runner.connect();
+    const name = `tessera:tenant:${tenantId}`;
+    try {
+      const rows = (await runner.query('SELECT GET_LOCK(?, 30) AS acquired', [name])) as Array<{ acquired: number }>;
+      if (rows[0]?.acquired !== 1) throw errors.conflict(`Tenant ${tenantId} is being changed by another request; retry.`);
+      try {
+        return await fn();
+      } finally {
+        await runner.query('SELECT RELEASE_LOCK(?)', [name]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,100 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '@tessera/auth';
+import { TenantBucket, type ObjectStoreClient } from '@tessera/storage';
+import type { TenantDirectory } from './control-plane/tenant-directory';
+import type { CurrentDataKey, TenantKeyring } from './control-plane/tenant-keyring';
+import { quoteIdentifier, tenantBucketName, tenantSchemaName } from './tenant-id';
+import type { TenantRecord } from './tenant-record';
+
+/**
+ * Everything a resolver may touch for one request, already bound to the caller's tenant:
+ * its schema, its bucket, its keys. Resolvers never take a tenant id from arguments; they get
+ * a TenantScope, and there is no API on it to reach another tenant.
+ */
+export class TenantScope {
+  readonly bucket: TenantBucket;
+  readonly schema: string;
+
+  constructor(
+    readonly tenant: TenantRecord,
+    readonly principal: Principal,
+    private readonly deps: TenantScopeDeps,
+  ) {
+    this.schema = tenantSchemaName(tenant.id);
+    this.bucket = new TenantBucket(deps.objectStore, tenant.id, tenantBucketName(deps.bucketPrefix, tenant.id));
+  }
+
+  /** Runs `fn` on a pooled connection switched to this tenant's schema, and switches it back. */
+  async db<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.deps.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`USE ${quoteIdentifier(this.schema)}`);
+      return await fn(runner.manager);
+    } finally {
+      await this.releaseToControlPlane(runner);
+    }
+  }
+
+  /** Like `db`, inside one transaction: all of `fn`'s writes land, or none do. */
+  async transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.deps.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`USE ${quoteIdentifier(this.schema)}`);
+      await runner.startTransaction();
+      try {
+        const result = await fn(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        await runner.rollbackTransaction();
+        throw error;
+      }
+    } finally {
+      await this.releaseToControlPlane(runner);
+    }
+  }
+
+  currentDataKey(): Promise<CurrentDataKey> {
+    return this.deps.keyring.currentKey(this.tenant.id);
+  }
+
+  /** For decrypting objects written under older key versions. */
+  readonly resolveDataKey = (version: number): Promise<Buffer> => this.deps.keyring.keyFor(this.tenant.id, version);
+
+  /**
+   * A pooled connection goes back pointing at the control plane, never at this tenant's schema,
+   * so nothing that borrows it next can read this tenant's tables by accident.
+   */
+  private async releaseToControlPlane(runner: ReturnType<DataSource['createQueryRunner']>): Promise<void> {
+    try {
+      await runner.query(`USE ${quoteIdentifier(this.deps.controlSchema)}`);
+      await runner.release();
+    } catch {
+      // A connection we cannot reset must not be reused.
+      await runner.release().catch(() => undefined);
+      const connection = (runner as unknown as { databaseConnection?: { destroy?: () => void } }).databaseConnection;
+      connection?.destroy?.();
+    }
+  }
+}
+
+export interface TenantScopeDeps {
+  db: DataSource;
+  controlSchema: string;
+  directory: TenantDirectory;
+  keyring: TenantKeyring;
+  objectStore: ObjectStoreClient;
+  bucketPrefix: string;
+}
+
+export class TenantScopeFactory {
+  constructor(private readonly deps: TenantScopeDeps) {}
+
+  /** The scope of an authenticated tenant user; unknown or suspended tenants are refused. */
+  async forPrincipal(principal: Principal): Promise<TenantScope> {
+    const tenant = await this.deps.directory.requireActive(principal.tenantId);
+    return new TenantScope(tenant, principal, this.deps);
+  }
+}

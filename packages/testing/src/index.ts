@@ -1,0 +1,2 @@
+export { startTestStack, testAudience, type TestStack, type TestTenant, type TestStackOptions } from './test-stack';
+export { postGraphQL, errorCodes, expectNoErrors, type GraphQLResponse } from './graphql-client';

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Makes sure the local MariaDB and Redis that development and tests use are running,
+# and that the application's own database user exists (the app never runs as root).
+# Used by .ci/run and by `npm start` on a developer machine. Idempotent.
+set -euo pipefail
+
+DB_USER="${TESSERA_DB_USER:-tessera}"
+DB_PASSWORD="${TESSERA_DB_PASSWORD:-tessera-local-dev}"
+
+say() { echo "[local-services] $*" >&2; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {
+  local port=$1 name=$2
+  for _ in $(seq 1 60); do port_open "$port" && return 0; sleep 0.5; done
+  say "$name did not answer on 127.0.0.1:$port"; return 1
+}
+
+if ! port_open 3306; then
+  if [ ! -x /usr/sbin/mariadbd ]; then
+    say "MariaDB is not installed. Install it with: apt-get install -y mariadb-server (or set DATABASE_URL to a MySQL 8 / MariaDB server)."
+    exit 3
+  fi
+  say "starting MariaDB"
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=root
+  wait_port 3306 MariaDB
+fi
+
+if ! port_open 6379; then
+  if ! command -v redis-server >/dev/null; then
+    say "Redis is not installed. Install it with: apt-get install -y redis-server (or set REDIS_URL)."
+    exit 3
+  fi
+  say "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly yes --dir /tmp >/dev/null
+  wait_port 6379 Redis
+fi
+
+# The app user may create and own tenant schemas (tenant_*) and the control plane (tessera_*),
+# and nothing else on the server.
+if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
+  mariadb -uroot <<SQL
+CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}';
+CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}';
+GRANT ALL PRIVILEGES ON \`tessera\_%\`.* TO '${DB_USER}'@'127.0.0.1', '${DB_USER}'@'localhost';
+GRANT ALL PRIVILEGES ON \`tenant\_%\`.* TO '${DB_USER}'@'127.0.0.1', '${DB_USER}'@'localhost';
+GRANT ALL PRIVILEGES ON \`ttest\_%\`.* TO '${DB_USER}'@'127.0.0.1', '${DB_USER}'@'localhost';
+FLUSH PRIVILEGES;
+SQL
+fi
+say "MariaDB on 127.0.0.1:3306 and Redis on 127.0.0.1:6379 are up"

@@ -1,0 +1,1 @@
+export { auditSubgraph, auditEntities } from './server';

@@ -1,0 +1,228 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { assertPermission } from '@tessera/auth';
+import { recordAuditEvent } from '@tessera/audit-client';
+import { errors, isTesseraError, TesseraError } from '@tessera/errors';
+import { objectKey } from '@tessera/storage';
+import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
+import type { TenantScope } from '@tessera/tenancy';
+import { DatasetEntity, DatasetUploadEntity, DatasetVersionEntity, type DatasetUpload, type DatasetVersion } from '../data/dataset.entity';
+import { parseContentType, parseFilename, parseId } from './dataset-input';
+import type { DatasetsConfig } from './datasets-config';
+import { fanOut } from './fan-out';
+import { isDuplicateKey } from './dataset.service';
+
+export interface ReceivedUpload {
+  uploadId: string;
+  byteSize: number;
+  sha256: string;
+  rowCount: number;
+  columns: CsvProfile['columns'];
+}
+
+/**
+ * Staged uploads (the Shopify `stagedUploadsCreate` pattern, with the bytes flowing through us):
+ * 1. `create` reserves an upload for an exact size, within the tenant's limits;
+ * 2. `receive` streams the bytes once: validated as CSV and encrypted with the tenant's data key
+ *    in the same pass, so nothing unencrypted or invalid ever reaches the bucket;
+ * 3. `complete` makes the stored object an immutable new version of the dataset.
+ * An upload id is single-use and lives in the tenant's own schema, so another tenant's id is
+ * simply not found, and a replay is a CONFLICT.
+ */
+export class DatasetUploadService {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly config: DatasetsConfig,
+  ) {}
+
+  async create(input: { datasetId: string; filename: string; byteSize: number; contentType?: string | null }): Promise<DatasetUpload> {
+    assertPermission(this.scope.principal, 'write');
+    const datasetId = parseId(input.datasetId, 'datasetId');
+    const filename = parseFilename(input.filename);
+    const contentType = parseContentType(input.contentType);
+    const limits = this.scope.tenant.limits;
+    if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1) {
+      throw errors.badInput('byteSize must be a positive number of bytes.', { field: 'byteSize' });
+    }
+    if (input.byteSize > limits.maxUploadBytes) {
+      throw errors.tooLarge(`byteSize ${input.byteSize} is over your tenant's upload limit of ${limits.maxUploadBytes} bytes.`, {
+        field: 'byteSize',
+        maxBytes: limits.maxUploadBytes,
+      });
+    }
+    const id = randomUUID();
+    const now = new Date();
+    const upload: DatasetUpload = {
+      id,
+      datasetId,
+      filename,
+      contentType,
+      declaredSize: input.byteSize,
+      status: 'PENDING',
+      objectKey: objectKey('datasets', datasetId, `${id}.csv`),
+      storedSize: null,
+      sha256: null,
+      keyVersion: null,
+      profile: null,
+      failureCode: null,
+      versionId: null,
+      createdBy: this.scope.principal.subject,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.uploadTtlSeconds * 1000),
+      updatedAt: now,
+    };
+    await this.scope.transaction(async (manager) => {
+      const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: datasetId, status: 'ACTIVE' });
+      if (!dataset) throw errors.notFound('Dataset', datasetId);
+      const stored = await manager
+        .getRepository(DatasetVersionEntity)
+        .createQueryBuilder('v')
+        .select('COALESCE(SUM(v.storedSize), 0)', 'total')
+        .getRawOne<{ total: string | number }>();
+      const used = Number(stored?.total ?? 0);
+      if (used + input.byteSize > limits.maxStorageBytes) {
+        throw errors.quotaExceeded(`This upload would take your tenant's storage to ${used + input.byteSize} bytes; the quota is ${limits.maxStorageBytes}.`, {
+          usedBytes: used,
+          quotaBytes: limits.maxStorageBytes,
+        });
+      }
+      await manager.getRepository(DatasetUploadEntity).insert(upload);
+      await recordAuditEvent(manager, this.scope.principal, {
+        action: 'dataset.upload.create',
+        targetType: 'DatasetUpload',
+        targetId: id,
+        details: { datasetId, declaredBytes: input.byteSize },
+      });
+    });
+    return upload;
+  }
+
+  async get(uploadId: string): Promise<DatasetUpload> {
+    const id = parseId(uploadId, 'uploadId');
+    const upload = await this.scope.db((manager) => manager.getRepository(DatasetUploadEntity).findOneBy({ id }));
+    if (!upload) throw errors.notFound('DatasetUpload', id);
+    return upload;
+  }
+
+  async receive(uploadId: string, body: Readable, contentLength: number | undefined): Promise<ReceivedUpload> {
+    assertPermission(this.scope.principal, 'write');
+    const upload = await this.claim(uploadId);
+    try {
+      if (contentLength !== undefined && contentLength !== upload.declaredSize) {
+        throw errors.badInput(`Content-Length is ${contentLength} but the upload was created for ${upload.declaredSize} bytes.`, {
+          declaredBytes: upload.declaredSize,
+        });
+      }
+      const result = await this.storeValidated(upload, body);
+      await this.scope.db((manager) =>
+        manager.getRepository(DatasetUploadEntity).update(
+          { id: upload.id },
+          { status: 'UPLOADED', sha256: result.sha256, storedSize: result.storedSize, keyVersion: result.keyVersion, profile: result.profile, updatedAt: new Date() },
+        ),
+      );
+      return { uploadId: upload.id, byteSize: upload.declaredSize, sha256: result.sha256, rowCount: result.profile.rowCount, columns: result.profile.columns };
+    } catch (error) {
+      body.resume(); // drain what the client still sends, so it reads our error instead of a reset
+      const code = isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
+      await this.scope.db((manager) =>
+        manager.getRepository(DatasetUploadEntity).update({ id: upload.id }, { status: 'FAILED', failureCode: code, updatedAt: new Date() }),
+      );
+      throw error;
+    }
+  }
+
+  async complete(uploadId: string): Promise<DatasetVersion> {
+    assertPermission(this.scope.principal, 'write');
+    const id = parseId(uploadId, 'uploadId');
+    try {
+      return await this.scope.transaction(async (manager) => {
+        const upload = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
+        if (!upload) throw errors.notFound('DatasetUpload', id);
+        if (upload.status === 'COMPLETED') throw errors.conflict('This upload was already completed.', { uploadId: id });
+        if (upload.status === 'FAILED') throw errors.conflict(`This upload failed (${upload.failureCode ?? 'unknown'}); create a new one.`, { uploadId: id });
+        if (upload.status !== 'UPLOADED' || !upload.profile || !upload.sha256 || upload.storedSize === null || upload.keyVersion === null) {
+          throw errors.badInput('The content of this upload has not been received yet.', { uploadId: id });
+        }
+        const dataset = await manager.getRepository(DatasetEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: upload.datasetId }).getOne();
+        if (!dataset || dataset.status !== 'ACTIVE') throw errors.notFound('Dataset', upload.datasetId);
+        const latest = await manager.getRepository(DatasetVersionEntity).maximum('number', { datasetId: dataset.id });
+        const version: DatasetVersion = {
+          id: randomUUID(),
+          datasetId: dataset.id,
+          number: (latest ?? 0) + 1,
+          objectKey: upload.objectKey,
+          byteSize: upload.declaredSize,
+          storedSize: upload.storedSize,
+          sha256: upload.sha256,
+          keyVersion: upload.keyVersion,
+          rowCount: upload.profile.rowCount,
+          columns: upload.profile.columns,
+          createdBy: this.scope.principal.subject,
+          createdAt: new Date(),
+        };
+        await manager.getRepository(DatasetVersionEntity).insert(version);
+        await manager.getRepository(DatasetUploadEntity).update({ id }, { status: 'COMPLETED', versionId: version.id, updatedAt: new Date() });
+        await recordAuditEvent(manager, this.scope.principal, {
+          action: 'dataset.version.create',
+          targetType: 'DatasetVersion',
+          targetId: version.id,
+          details: { datasetId: dataset.id, number: version.number, bytes: version.byteSize, rows: version.rowCount },
+        });
+        return version;
+      });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw errors.conflict('Another version was created at the same moment; retry.', { uploadId: id });
+      throw error;
+    }
+  }
+
+  /** PENDING → RECEIVING exactly once; a replay, an expired or another tenant's upload gets nothing. */
+  private async claim(uploadId: string): Promise<DatasetUpload> {
+    const id = parseId(uploadId, 'uploadId');
+    return this.scope.transaction(async (manager) => {
+      const repository = manager.getRepository(DatasetUploadEntity);
+      const upload = await repository.createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
+      if (!upload) throw errors.notFound('DatasetUpload', id);
+      if (upload.status !== 'PENDING') throw errors.conflict('This upload URL has already been used; create a new upload.', { uploadId: id });
+      if (upload.expiresAt.getTime() <= Date.now()) throw errors.conflict('This upload has expired; create a new upload.', { uploadId: id });
+      const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: upload.datasetId, status: 'ACTIVE' });
+      if (!dataset) throw errors.notFound('Dataset', upload.datasetId);
+      await repository.update({ id }, { status: 'RECEIVING', updatedAt: new Date() });
+      return { ...upload, status: 'RECEIVING' };
+    });
+  }
+
+  private async storeValidated(upload: DatasetUpload, body: Readable) {
+    const key = await this.scope.currentDataKey();
+    const profiler = createCsvProfiler({ ...this.config.csv, maxBytes: upload.declaredSize });
+    const hash = createHash('sha256');
+    // The hashing stream is both a fan-out sink and the storage upload's source, so when the CSV
+    // check fails, destroying it also aborts the upload.
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    const storing = this.scope.bucket.putEncrypted(upload.objectKey, hashing, upload.declaredSize, key);
+    storing.catch(() => undefined);
+    try {
+      await fanOut(body, [profiler.stream, hashing]);
+      const [profile, stored] = await Promise.all([profiler.result(), storing]);
+      return { profile, sha256: hash.digest('hex'), storedSize: stored.storedSize, keyVersion: stored.keyVersion };
+    } catch (error) {
+      if (!hashing.destroyed) hashing.destroy(error instanceof Error ? error : undefined);
+      await storing.catch(() => undefined);
+      await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
+      throw asUploadError(error);
+    }
+  }
+}
+
+function asUploadError(error: unknown): TesseraError | unknown {
+  if (isTesseraError(error)) return error;
+  if ((error as { code?: string } | null)?.code === 'ECONNRESET' || (error as Error | null)?.message === 'aborted') {
+    return errors.badInput('The upload was interrupted before all bytes arrived.');
+  }
+  return error;
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { parse } from 'csv-parse';
+import { assertPermission } from '@tessera/auth';
+import { recordAuditEvent } from '@tessera/audit-client';
+import { errors } from '@tessera/errors';
+import { pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
+import type { TenantScope } from '@tessera/tenancy';
+import { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from '../data/dataset.entity';
+import { parseDescription, parseId, parseName } from './dataset-input';
+import type { DatasetsConfig } from './datasets-config';
+
+export interface DatasetPreview {
+  columns: string[];
+  rows: string[][];
+}
+
+/**
+ * Dataset metadata and content, always inside the caller's TenantScope. Each public method
+ * begins with the permission it needs. An id that is not in this tenant's schema is NOT_FOUND,
+ * whether it never existed or belongs to another tenant: the schema boundary makes them the same.
+ */
+export class DatasetService {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly config: DatasetsConfig,
+  ) {}
+
+  async list(args: PageArgs): Promise<Connection<Dataset>> {
+    assertPermission(this.scope.principal, 'read');
+    return this.scope.db((manager) => pageOf(manager.getRepository(DatasetEntity).createQueryBuilder('d').where("d.status = 'ACTIVE'"), 'd', args));
+  }
+
+  async get(id: string): Promise<Dataset> {
+    assertPermission(this.scope.principal, 'read');
+    const datasetId = parseId(id, 'id');
+    const dataset = await this.scope.db((manager) => manager.getRepository(DatasetEntity).findOneBy({ id: datasetId, status: 'ACTIVE' }));
+    if (!dataset) throw errors.notFound('Dataset', datasetId);
+    return dataset;
+  }
+
+  async create(input: { name: string; description?: string | null }): Promise<Dataset> {
+    assertPermission(this.scope.principal, 'write');
+    const now = new Date();
+    const dataset: Dataset = {
+      id: randomUUID(),
+      name: parseName(input.name),
+      description: parseDescription(input.description),
+      status: 'ACTIVE',
+      createdBy: this.scope.principal.subject,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.scope.transaction(async (manager) => {
+        await manager.getRepository(DatasetEntity).insert(dataset);
+        await recordAuditEvent(manager, this.scope.principal, { action: 'dataset.create', targetType: 'Dataset', targetId: dataset.id, details: { name: dataset.name } });
+      });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw errors.conflict(`A dataset named ${JSON.stringify(dataset.name)} already exists.`, { field: 'name' });
+      throw error;
+    }
+    return dataset;
+  }
+
+  /**
+   * Hides the dataset first (DELETING), then removes its objects, then its rows. If object
+   * removal fails half-way, the dataset stays hidden and calling delete again finishes the job.
+   */
+  async delete(id: string): Promise<{ id: string; deletedVersions: number; deletedObjects: number }> {
+    assertPermission(this.scope.principal, 'administer');
+    const datasetId = parseId(id, 'id');
+    const versionCount = await this.scope.transaction(async (manager) => {
+      const dataset = await manager.getRepository(DatasetEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: datasetId }).getOne();
+      if (!dataset) throw errors.notFound('Dataset', datasetId);
+      await manager.getRepository(DatasetEntity).update({ id: datasetId }, { status: 'DELETING', updatedAt: new Date() });
+      return manager.getRepository(DatasetVersionEntity).countBy({ datasetId });
+    });
+    const deletedObjects = await this.scope.bucket.removePrefix(`datasets/${datasetId}/`);
+    await this.scope.transaction(async (manager) => {
+      await manager.getRepository(DatasetEntity).delete({ id: datasetId });
+      await recordAuditEvent(manager, this.scope.principal, {
+        action: 'dataset.delete',
+        targetType: 'Dataset',
+        targetId: datasetId,
+        details: { versions: versionCount, objects: deletedObjects },
+      });
+    });
+    return { id: datasetId, deletedVersions: versionCount, deletedObjects };
+  }
+
+  async getVersion(id: string): Promise<DatasetVersion> {
+    assertPermission(this.scope.principal, 'read');
+    const versionId = parseId(id, 'id');
+    const version = await this.scope.db((manager) =>
+      manager
+        .getRepository(DatasetVersionEntity)
+        .createQueryBuilder('v')
+        .innerJoin(DatasetEntity.options.name, 'd', "d.id = v.datasetId AND d.status = 'ACTIVE'")
+        .where('v.id = :id', { id: versionId })
+        .getOne(),
+    );
+    if (!version) throw errors.notFound('DatasetVersion', versionId);
+    return version;
+  }
+
+  async listVersions(datasetId: string, args: PageArgs): Promise<Connection<DatasetVersion>> {
+    assertPermission(this.scope.principal, 'read');
+    return this.scope.db((manager) =>
+      pageOf(manager.getRepository(DatasetVersionEntity).createQueryBuilder('v').where('v.datasetId = :datasetId', { datasetId }), 'v', args),
+    );
+  }
+
+  async versionCount(datasetId: string): Promise<number> {
+    return this.scope.db((manager) => manager.getRepository(DatasetVersionEntity).countBy({ datasetId }));
+  }
+
+  async latestVersion(datasetId: string): Promise<DatasetVersion | null> {
+    return this.scope.db((manager) => manager.getRepository(DatasetVersionEntity).findOne({ where: { datasetId }, order: { number: 'DESC' } }));
+  }
+
+  /** Decrypts and parses only as many rows as asked; the read is audited (seed §4: data access). */
+  async preview(version: DatasetVersion, limit: number): Promise<DatasetPreview> {
+    assertPermission(this.scope.principal, 'read');
+    if (!Number.isInteger(limit) || limit < 1 || limit > this.config.maxPreviewRows) {
+      throw errors.badInput(`limit must be between 1 and ${this.config.maxPreviewRows}.`, { field: 'limit' });
+    }
+    const content = await this.scope.bucket.getDecrypted(version.objectKey, this.scope.resolveDataKey);
+    const parser = content.pipe(parse({ bom: true, to_line: limit + 1, relax_column_count: false }));
+    const records: string[][] = [];
+    for await (const record of parser) records.push(record as string[]);
+    content.destroy();
+    await this.scope.db((manager) =>
+      recordAuditEvent(manager, this.scope.principal, {
+        action: 'dataset.read',
+        targetType: 'DatasetVersion',
+        targetId: version.id,
+        details: { rows: Math.max(0, records.length - 1) },
+      }),
+    );
+    return { columns: records[0] ?? [], rows: records.slice(1) };
+  }
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string }; code?: string } | null) ?? {};
+  return driverError.driverError?.code === 'ER_DUP_ENTRY' || driverError.code === 'ER_DUP_ENTRY';
+}
+
+export type { EntityManager };

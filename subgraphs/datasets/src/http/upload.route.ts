@@ -1,0 +1,26 @@
+import type { Router } from 'express';
+import type { RouteTools } from '@tessera/service-kit';
+import type { DatasetsConfig } from '../domain/datasets-config';
+import { DatasetUploadService } from '../domain/dataset-upload.service';
+
+/**
+ * PUT /internal/uploads/:uploadId — the bytes of a staged upload, as the gateway forwards them.
+ * Authenticated exactly like GraphQL (gateway-signed context); the upload id is looked up in the
+ * caller's own tenant schema only.
+ */
+export function uploadRoutes(config: DatasetsConfig) {
+  return (router: Router, tools: RouteTools) => {
+    router.put('/uploads/:uploadId', async (req, res) => {
+      try {
+        const ctx = await tools.authenticate(req);
+        const service = new DatasetUploadService(await ctx.scope(), config);
+        const header = req.headers['content-length'];
+        const contentLength = header === undefined ? undefined : Number(header);
+        const result = await service.receive(String(req.params['uploadId']), req, Number.isFinite(contentLength) ? contentLength : undefined);
+        res.status(200).json({ data: result });
+      } catch (error) {
+        tools.sendError(res, error);
+      }
+    });
+  };
+}

@@ -1,0 +1,1 @@
+export { jobsSubgraph, jobEntities } from './server';

@@ -1,0 +1,39 @@
+import { assertPermission } from '@tessera/auth';
+import type { TenantScope } from '@tessera/tenancy';
+
+export interface TenantUsage {
+  datasets: number;
+  datasetVersions: number;
+  storedBytes: number;
+  models: number;
+  jobs: number;
+  auditEvents: number;
+}
+
+/** Usage counters of one tenant, read from its own schema in one round trip. */
+export class UsageService {
+  constructor(private readonly scope: TenantScope) {}
+
+  async usage(): Promise<TenantUsage> {
+    assertPermission(this.scope.principal, 'read');
+    const rows = (await this.scope.db((manager) =>
+      manager.query(`
+        SELECT
+          (SELECT COUNT(*) FROM datasets WHERE status = 'ACTIVE') AS datasets,
+          (SELECT COUNT(*) FROM dataset_versions) AS dataset_versions,
+          (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_versions) AS stored_bytes,
+          (SELECT COUNT(*) FROM models) AS models,
+          (SELECT COUNT(*) FROM jobs) AS jobs,
+          (SELECT COUNT(*) FROM audit_events) AS audit_events`),
+    )) as Array<Record<string, string | number>>;
+    const row = rows[0] ?? {};
+    return {
+      datasets: Number(row['datasets'] ?? 0),
+      datasetVersions: Number(row['dataset_versions'] ?? 0),
+      storedBytes: Number(row['stored_bytes'] ?? 0),
+      models: Number(row['models'] ?? 0),
+      jobs: Number(row['jobs'] ?? 0),
+      auditEvents: Number(row['audit_events'] ?? 0),
+    };
+  }
+}

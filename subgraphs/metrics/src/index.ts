@@ -1,0 +1,1 @@
+export { metricsSubgraph, metricsEntities } from './server';

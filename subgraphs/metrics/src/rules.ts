@@ -1,0 +1,6 @@
+import { allow, can, type RuleTree } from '@tessera/auth';
+
+export const metricsRules: RuleTree = {
+  Query: { tenantUsage: can.read },
+  TenantUsage: allow,
+};

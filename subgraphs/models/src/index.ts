@@ -1,0 +1,1 @@
+export { modelsSubgraph, modelEntities } from './server';

@@ -1,0 +1,1 @@
+export { tenantsSubgraph, createProvisioner, tenantsEntities, type TenantsConfig } from './server';

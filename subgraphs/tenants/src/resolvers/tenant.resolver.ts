@@ -1,0 +1,26 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { SubgraphContext } from '@tessera/service-kit';
+import type { TenantRecord } from '@tessera/tenancy';
+import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
+
+type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number> | null } };
+
+export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<SubgraphContext> {
+  const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
+  return {
+    Query: {
+      currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
+      tenants: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).list(),
+      tenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).get(args.id),
+    },
+    Mutation: {
+      provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
+      suspendTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, true),
+      resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, false),
+    },
+    Tenant: {
+      tier: (tenant: TenantRecord) => tenant.tier.toUpperCase(),
+      createdAt: (tenant: TenantRecord) => tenant.createdAt.toISOString(),
+    },
+  };
+}
