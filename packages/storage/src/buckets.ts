@@ -1,4 +1,5 @@
 import type { ObjectStoreClient } from './object-store';
+import { removeKeys } from './remove-keys';
 
 /** Bucket lifecycle, used by tenant provisioning and erasure. */
 export async function ensureBucket(client: ObjectStoreClient, bucketName: string, region: string): Promise<{ created: boolean }> {
@@ -12,6 +13,6 @@ export async function destroyBucket(client: ObjectStoreClient, bucketName: strin
   if (!(await client.bucketExists(bucketName))) return;
   const keys: string[] = [];
   for await (const item of client.listObjectsV2(bucketName, '', true)) if (item.name) keys.push(item.name);
-  for (let i = 0; i < keys.length; i += 1000) await client.removeObjects(bucketName, keys.slice(i, i + 1000));
+  await removeKeys(client, bucketName, keys);
   await client.removeBucket(bucketName);
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createDecryptStream, createEncryptStream, encryptedSize } from '@tessera/crypto';
 import { errors } from '@tessera/errors';
 import type { ObjectStoreClient } from './object-store';
+import { removeKeys } from './remove-keys';
 
 export interface DataKeyRef {
   dataKey: Buffer;
@@ -93,7 +94,7 @@ export class TenantBucket {
 
   async removePrefix(prefix: string): Promise<number> {
     const keys = await this.listKeys(prefix);
-    if (keys.length > 0) await this.client.removeObjects(this.bucketName, keys);
+    await removeKeys(this.client, this.bucketName, keys);
     return keys.length;
   }
 

@@ -39,6 +39,8 @@ type PlatformTenantLimits = Partial<{ maxUploadBytes: number; maxStorageBytes: n
 export interface TestStackOptions {
   /** Gateway JWKS refetch cooldown; short in tests that rotate issuer keys. */
   jwksCooldownMs?: number;
+  /** How long the gateway and subgraphs cache a tenant's record; 0 (the default here) reads MySQL on every request. */
+  tenantCacheTtlMs?: number;
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -76,7 +78,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     gatewayPort: 0,
     regions: ['us-east-1', 'eu-west-1'],
-    tenantCacheTtlMs: 0,
+    tenantCacheTtlMs: options.tenantCacheTtlMs ?? 0,
     corsOrigins: ['https://studio.apollographql.com'],
     maxQueryDepth: 12,
     maxUploadBytes: 1024 * 1024 * 1024,

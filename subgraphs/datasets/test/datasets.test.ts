@@ -1,0 +1,150 @@
+import { decryptBuffer } from '@tessera/crypto';
+import { errorCodes, expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
+import { completeUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
+
+const irisCsv = Buffer.from(
+  'sepal_length,sepal_width,species,measured_at,is_train\n5.1,3.5,setosa,2024-01-02,true\n4.9,,setosa,2024-01-03T10:00:00Z,false\n6.3,3.3,virginica,2024-01-04,TRUE\n',
+);
+
+describe('datasets: create, upload, infer, version, list, preview, delete', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let admin: string;
+  let scientist: string;
+  let viewer: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    acme = await stack.createTenant();
+    [admin, scientist, viewer] = await Promise.all([acme.token('admin'), acme.token('data_scientist'), acme.token('viewer')]);
+  });
+  afterAll(() => stack?.stop());
+
+  it('uploads a CSV, infers its schema and keeps it encrypted at rest', async () => {
+    const datasetId = await newDataset(stack, scientist, 'iris');
+    const version = await uploadVersion(stack, scientist, datasetId, irisCsv);
+    expect(version.number).toBe(1);
+    expect(version.rowCount).toBe(3);
+    expect(version.columns).toEqual([
+      { name: 'sepal_length', type: 'FLOAT', nullable: false, nullCount: 0 },
+      { name: 'sepal_width', type: 'FLOAT', nullable: true, nullCount: 1 },
+      { name: 'species', type: 'STRING', nullable: false, nullCount: 0 },
+      { name: 'measured_at', type: 'DATETIME', nullable: false, nullCount: 0 },
+      { name: 'is_train', type: 'BOOLEAN', nullable: false, nullCount: 0 },
+    ]);
+
+    const state = await tenantState(stack, acme);
+    expect(state.objects).toEqual([`datasets/${datasetId}/${(await uploadIdsOf(datasetId))[0]}.csv`]);
+    const stored = await readObject(acme.bucket, state.objects[0]!);
+    expect(stored.includes(Buffer.from('setosa'))).toBe(false); // ciphertext, not the CSV
+    const key = await stack.platform.runtime.keyring.keyFor(acme.id, 1);
+    const plain = await decryptBuffer(stored, { resolveKey: () => key, associatedData: `${acme.id}/${state.objects[0]}` });
+    expect(plain.equals(irisCsv)).toBe(true);
+    // Bound to its tenant and key: the same bytes do not decrypt as another tenant's object.
+    await expect(decryptBuffer(stored, { resolveKey: () => key, associatedData: `other/${state.objects[0]}` })).rejects.toMatchObject({ code: 'OBJECT_TAMPERED' });
+  });
+
+  it('re-uploading creates a new immutable version; old versions stay readable', async () => {
+    const datasetId = await newDataset(stack, admin, 'growing');
+    const v1 = await uploadVersion(stack, admin, datasetId, Buffer.from('a,b\n1,2\n'));
+    const v2 = await uploadVersion(stack, admin, datasetId, Buffer.from('a,b,c\n1,2,x\n3,4,y\n'));
+    expect([v1.number, v2.number]).toEqual([1, 2]);
+    const res = expectNoErrors(
+      await stack.query<{ dataset: { versionCount: number; latestVersion: { number: number }; versions: { edges: Array<{ node: { number: number; rowCount: number; preview: { columns: string[]; rows: string[][] } } }> } } }>(
+        viewer,
+        `query($id: ID!) { dataset(id: $id) { versionCount latestVersion { number } versions { edges { node { number rowCount preview(limit: 5) { columns rows } } } } } }`,
+        { id: datasetId },
+      ),
+    );
+    expect(res.dataset.versionCount).toBe(2);
+    expect(res.dataset.latestVersion.number).toBe(2);
+    expect(res.dataset.versions.edges.map((e) => e.node)).toEqual([
+      { number: 1, rowCount: 1, preview: { columns: ['a', 'b'], rows: [['1', '2']] } },
+      { number: 2, rowCount: 2, preview: { columns: ['a', 'b', 'c'], rows: [['1', '2', 'x'], ['3', '4', 'y']] } },
+    ]);
+  });
+
+  it('lists with cursor pagination and rejects invalid cursors and page sizes', async () => {
+    const tenant = await stack.createTenant();
+    const token = await tenant.token('admin');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await newDataset(stack, token, `page-${i}`));
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { datasets: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = expectNoErrors(
+        await stack.query(token, `query($after: String) { datasets(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after }),
+      );
+      seen.push(...page.datasets.edges.map((e) => e.node.id));
+      if (!page.datasets.pageInfo.hasNextPage) break;
+      after = page.datasets.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(ids);
+    expect(errorCodes(await stack.query(token, `{ datasets(after: "not-a-cursor") { edges { cursor } } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(token, `{ datasets(first: 1000) { edges { cursor } } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(token, `{ datasets(first: 0) { edges { cursor } } }`))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('delete removes the dataset, its versions, its uploads and its objects (admin only)', async () => {
+    const datasetId = await newDataset(stack, admin, 'to-delete');
+    await uploadVersion(stack, admin, datasetId, Buffer.from('x\n1\n'));
+    await uploadVersion(stack, admin, datasetId, Buffer.from('x\n2\n'));
+    const before = await tenantState(stack, acme);
+    expect(before.objects.filter((key) => key.startsWith(`datasets/${datasetId}/`))).toHaveLength(2);
+
+    const denied = await stack.query(scientist, `mutation($id: ID!) { deleteDataset(id: $id) { id } }`, { id: datasetId });
+    expect(errorCodes(denied)).toEqual(['FORBIDDEN']);
+    expect(await tenantState(stack, acme)).toEqual(before);
+
+    const res = expectNoErrors(
+      await stack.query<{ deleteDataset: { id: string; deletedVersions: number; deletedObjects: number } }>(
+        admin,
+        `mutation($id: ID!) { deleteDataset(id: $id) { id deletedVersions deletedObjects } }`,
+        { id: datasetId },
+      ),
+    );
+    expect(res.deleteDataset).toEqual({ id: datasetId, deletedVersions: 2, deletedObjects: 2 });
+    const after = await tenantState(stack, acme);
+    expect(after.objects.filter((key) => key.includes(datasetId))).toEqual([]);
+    expect(after.rows['dataset_versions']).toBe(before.rows['dataset_versions']! - 2);
+    expect(errorCodes(await stack.query(admin, `query($id: ID!) { dataset(id: $id) { id } }`, { id: datasetId }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await stack.query(admin, `mutation($id: ID!) { deleteDataset(id: $id) { id } }`, { id: datasetId }))).toEqual(['NOT_FOUND']);
+  });
+
+  it('records every change and every content read in the tenant audit trail', async () => {
+    const datasetId = await newDataset(stack, admin, 'audited');
+    const version = await uploadVersion(stack, admin, datasetId, Buffer.from('q\n1\n'));
+    expectNoErrors(await stack.query(viewer, `query($id: ID!) { datasetVersion(id: $id) { preview { rows } } }`, { id: version.id }));
+    const events = expectNoErrors(
+      await stack.query<{ auditEvents: { edges: Array<{ node: { action: string; targetId: string | null; actorSubject: string } }> } }>(
+        admin,
+        `{ auditEvents(first: 100) { edges { node { action targetId actorSubject } } } }`,
+      ),
+    ).auditEvents.edges.map((e) => e.node);
+    const actions = events.filter((e) => e.targetId === datasetId || e.targetId === version.id).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['dataset.create', 'dataset.version.create', 'dataset.read']));
+  });
+
+  it('a viewer can read but not create, upload or complete', async () => {
+    const datasetId = await newDataset(stack, admin, 'viewer-check');
+    const upload = await reserveUpload(stack, admin, datasetId, 4);
+    const before = await tenantState(stack, acme);
+    expect(errorCodes(await stack.query(viewer, `mutation { createDataset(input: { name: "nope" }) { id } }`))).toEqual(['FORBIDDEN']);
+    const put = await putBytes(upload.uploadUrl, viewer, Buffer.from('a\n1\n'));
+    expect(put.status).toBe(403);
+    expect(put.body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    expect(errorCodes(await stack.query(viewer, completeUpload, { id: upload.id }))).toEqual(['FORBIDDEN']);
+    expect(await tenantState(stack, acme)).toEqual(before);
+  });
+
+  async function uploadIdsOf(datasetId: string): Promise<string[]> {
+    const rows = (await stack.platform.runtime.db.query(`SELECT id FROM \`${acme.schema}\`.dataset_uploads WHERE dataset_id = ? ORDER BY created_at`, [datasetId])) as Array<{ id: string }>;
+    return rows.map((row) => row.id);
+  }
+
+  async function readObject(bucket: string, key: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await stack.platform.runtime.objectStore.getObject(bucket, key)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+});
