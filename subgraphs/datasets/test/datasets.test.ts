@@ -64,6 +64,22 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     ]);
   });
 
+  it('after a data-key rotation new objects use the new key and old versions still decrypt', async () => {
+    const tenant = await stack.createTenant();
+    const token = await tenant.token('admin');
+    const datasetId = await newDataset(stack, token, 'rotating');
+    const v1 = await uploadVersion(stack, token, datasetId, Buffer.from('k\nold\n'));
+    expect(await stack.platform.runtime.keyring.rotate(tenant.id)).toBe(2);
+    const v2 = await uploadVersion(stack, token, datasetId, Buffer.from('k\nnew\n'));
+    const keyVersions = (await stack.platform.runtime.db.query(`SELECT number, key_version FROM \`${tenant.schema}\`.dataset_versions ORDER BY number`)) as Array<{ number: number; key_version: number }>;
+    expect(keyVersions.map((row) => [row.number, row.key_version])).toEqual([[1, 1], [2, 2]]);
+    for (const [id, value] of [[v1.id, 'old'], [v2.id, 'new']] as const) {
+      const res = expectNoErrors(await stack.query<{ datasetVersion: { preview: { rows: string[][] } } }>(token, `query($id: ID!) { datasetVersion(id: $id) { preview { rows } } }`, { id }));
+      expect(res.datasetVersion.preview.rows).toEqual([[value]]);
+    }
+    expect(await stack.platform.runtime.keyring.versions(tenant.id)).toEqual([{ version: 1, status: 'RETIRED' }, { version: 2, status: 'ACTIVE' }]);
+  });
+
   it('lists with cursor pagination and rejects invalid cursors and page sizes', async () => {
     const tenant = await stack.createTenant();
     const token = await tenant.token('admin');
