@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GraphQLError } from 'graphql';
+import { createErrorMasker, errorCodes, errors, TesseraError } from '../src';
+
+describe('error registry', () => {
+  it('the README documents every code with its HTTP status and description', () => {
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    for (const [code, info] of Object.entries(errorCodes)) {
+      expect(readme).toContain(`| \`${code}\` | ${info.httpStatus} | ${info.description} |`);
+    }
+  });
+
+  it('factories set extensions.code and the HTTP status', () => {
+    const notFound = errors.notFound('Dataset', 'abc');
+    expect(notFound).toBeInstanceOf(GraphQLError);
+    expect(notFound.extensions['code']).toBe('NOT_FOUND');
+    expect(notFound.httpStatus).toBe(404);
+    expect(errors.rateLimited(7).extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 7 });
+    expect(new TesseraError('CONFLICT', 'x').toResponseBody()).toEqual({ errors: [{ message: 'x', extensions: { code: 'CONFLICT' } }] });
+  });
+
+  it('masks anything without a registered code and logs the original', () => {
+    const logged: unknown[] = [];
+    const mask = createErrorMasker({ log: (_message, fields) => logged.push(fields) });
+    const leaked = mask({ message: "ER_NO_SUCH_TABLE: Table 'tenant_x.secret' doesn't exist", extensions: { code: 'ER_NO_SUCH_TABLE', stacktrace: ['...'] } }, new Error('db'));
+    expect(leaked).toEqual({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(logged).toHaveLength(1);
+    const kept = mask({ message: 'Dataset "x" was not found.', extensions: { code: 'NOT_FOUND', stacktrace: ['...'] } }, undefined);
+    expect(kept).toEqual({ message: 'Dataset "x" was not found.', extensions: { code: 'NOT_FOUND' } });
+  });
+});
