@@ -1,10 +1,15 @@
 import { CsvError, Parser, type InfoRecord } from 'csv-parse';
-import { errors, isTesseraError } from '@tessera/errors';
+import { errors, isTesseraError, type TesseraError } from '@tessera/errors';
 import { describeBytes, MAX_COLUMN_NAME_LENGTH, type CsvLimits } from './limits';
-import { CsvScanner } from './scanner';
+import { CsvScanner, utf8Size } from './scanner';
 import { findInvalidUtf8, pendingSequenceStart } from './utf8';
 
 export type Done = (error?: Error) => void;
+
+interface Prepared {
+  text: string;
+  pending: Error | undefined;
+}
 
 export interface CsvRowHandlers {
   /** The validated header: trimmed column names. */
@@ -20,7 +25,8 @@ const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
  * The single-pass pipeline shared by CsvProfiler and parseCsvRows:
  *   bytes → size limit → fatal streaming TextDecoder (drops a leading BOM) → CsvScanner (early limits)
  *         → csv-parse (RFC 4180, fixed column count, max_record_size) → header checks → handlers.onRow.
- * Only a bounded window is ever held: csv-parse's current record and a ≤ 3-byte UTF-8 tail.
+ * Memory is bounded by the chunk being processed plus csv-parse's current record (itself bounded by
+ * maxFieldBytes per value and max_record_size); nothing else grows with the file.
  * Every rejection is a TesseraError (BAD_USER_INPUT or PAYLOAD_TOO_LARGE).
  *
  * Callers must not call write() again before the previous callback, nor after an error.
@@ -48,7 +54,7 @@ export class CsvStreamValidator {
     readonly limits: CsvLimits,
     private readonly handlers: CsvRowHandlers,
   ) {
-    this.scanner = new CsvScanner(limits, (i) => this.header?.[i]);
+    this.scanner = new CsvScanner(limits);
     this.parser = new Parser({
       relax_column_count: false,
       // Any of CRLF, LF, CR ends a record, even mixed in one file (csv-parse's auto-detection would fix
@@ -83,28 +89,32 @@ export class CsvStreamValidator {
 
   write(chunk: Uint8Array, done: Done): void {
     if (this.failure) return done(this.failure);
-    let text: string;
+    let prepared: Prepared;
     try {
-      text = this.decode(chunk);
+      prepared = this.prepare(chunk);
     } catch (error) {
       return done(this.fail(error));
     }
-    if (text === '') return done();
-    this.parser.write(text, (error) => done(error ? this.fail(error) : undefined));
+    const { text, pending } = prepared;
+    // Whatever precedes a problem is parsed first, so an earlier error in the file is the one reported,
+    // however the file happens to be cut into chunks.
+    const after = (error?: Error | null) => (error || pending ? done(this.fail(error ?? pending)) : done());
+    if (text === '') return after();
+    this.parser.write(text, after);
   }
 
   end(done: Done): void {
     if (this.failure) return done(this.failure);
-    let text: string;
+    let prepared: Prepared;
     try {
-      text = this.decode(undefined);
-      if (!this.started) {
-        throw errors.badInput('The file is empty: it has no CSV header and no data rows.', { bytes: this.bytes });
-      }
-      this.scanner.finish();
+      prepared = this.prepare(undefined);
     } catch (error) {
       return done(this.fail(error));
     }
+    const pending =
+      prepared.pending ??
+      (this.started ? this.scanner.finish() : errors.badInput('The file is empty: it has no CSV header and no data rows.'));
+    if (pending) return done(this.fail(pending));
     const onError = (error: Error) => {
       this.parser.off('finish', onFinish);
       done(this.fail(error));
@@ -116,60 +126,74 @@ export class CsvStreamValidator {
     };
     this.parser.once('error', onError);
     this.parser.once('finish', onFinish);
-    if (text === '') this.parser.end();
-    else this.parser.end(text);
+    this.parser.end();
   }
 
   destroy(): void {
     if (!this.parser.destroyed) this.parser.destroy();
   }
 
-  /** Size check, UTF-8 decoding (chunk undefined = end of input), leading-whitespace skip, early limits. */
-  private decode(chunk: Uint8Array | undefined): string {
-    const start = this.bytes;
+  /**
+   * Size check, UTF-8 decoding (`chunk` undefined = end of input), leading-whitespace skip and early
+   * limits. Returns the text csv-parse should get next and, if a check failed part-way, the error to
+   * raise once csv-parse has parsed that text (which stops just before the problem).
+   */
+  private prepare(chunk: Uint8Array | undefined): Prepared {
+    let pending: Error | undefined;
     let text: string;
     if (chunk === undefined) {
       try {
         text = this.decoder.decode();
       } catch {
-        throw this.notUtf8(new Uint8Array(0), start, true);
+        return { text: '', pending: this.notUtf8(new Uint8Array(0), this.bytes, true).error };
       }
     } else {
-      if (chunk.byteLength === 0) return '';
-      this.bytes += chunk.byteLength;
-      if (this.bytes > this.limits.maxBytes) {
-        throw errors.tooLarge(`The file is larger than the limit of ${describeBytes(this.limits.maxBytes)}.`, {
+      const start = this.bytes;
+      const room = this.limits.maxBytes - start;
+      if (chunk.byteLength > room) {
+        pending = errors.tooLarge(`The file is larger than the limit of ${describeBytes(this.limits.maxBytes)}.`, {
           limit: this.limits.maxBytes,
         });
+        chunk = chunk.subarray(0, room);
       }
+      this.bytes += chunk.byteLength;
       this.firstByte ??= chunk[0];
       try {
         text = this.decoder.decode(chunk, { stream: true });
       } catch {
-        throw this.notUtf8(chunk, start, false);
+        const invalid = this.notUtf8(chunk, start, false);
+        text = invalid.validText;
+        pending = invalid.error;
       }
       this.utf8Tail = lastBytes(this.utf8Tail, chunk, 3);
     }
     if (!this.started) {
       text = this.scanner.skipLeadingWhitespace(text);
-      if (text === '') return '';
+      if (text === '') return { text, pending };
       this.started = true;
     }
-    if (text === '') return '';
+    if (text === '') return { text, pending };
     // csv-parse's own line counter counts a CRLF inside a quoted value as two lines, so line numbers
     // are derived from its byte positions instead (see lineAt).
     const startLine = this.scanner.pendingCR && text.charCodeAt(0) === 0x0a ? this.scanner.line - 1 : this.scanner.line;
-    this.scanner.scan(text);
+    const violation = this.scanner.scan(text);
+    if (violation) {
+      text = text.slice(0, violation.index);
+      pending = violation.error;
+    }
     const previous = this.window;
-    const head = previous.text.length >= WINDOW_HEAD ? previous.text.slice(-WINDOW_HEAD) : (previous.head + previous.text).slice(-WINDOW_HEAD);
+    const head =
+      previous.text.length >= WINDOW_HEAD ? previous.text.slice(-WINDOW_HEAD) : (previous.head + previous.text).slice(-WINDOW_HEAD);
+    const headBytes = utf8Length(head);
     this.window = {
       head,
       text,
-      startByte: this.parsedBytes - utf8Length(head),
-      startLine: startLine - countLineBreaks(head + text.slice(0, 1)),
+      startByte: this.parsedBytes - headBytes,
+      // text[0] is appended so that a CR ending `head` is seen as half of a CRLF or not.
+      startLine: startLine - countLineBreaks(head + text.charAt(0), headBytes),
     };
     this.parsedBytes += Buffer.byteLength(text);
-    return text;
+    return { text, pending };
   }
 
   /**
@@ -182,28 +206,34 @@ export class CsvStreamValidator {
     return startLine + countLineBreaks(head + text, position - startByte);
   }
 
-  private notUtf8(chunk: Uint8Array, chunkStart: number, atEnd: boolean) {
+  /** Where in `chunk` (preceded by the decoder's pending bytes) UTF-8 breaks, the text before it, and the error. */
+  private notUtf8(chunk: Uint8Array, chunkStart: number, atEnd: boolean): { error: TesseraError; validText: string } {
     const tail = this.utf8Tail;
-    const bytes = new Uint8Array(tail.length + chunk.length);
+    const bytes = Buffer.alloc(tail.length + chunk.length);
     bytes.set(tail, 0);
     bytes.set(chunk, tail.length);
-    const index = findInvalidUtf8(bytes, pendingSequenceStart(tail), atEnd);
+    const from = pendingSequenceStart(tail);
+    const index = findInvalidUtf8(bytes, from, atEnd);
     const offset = index < 0 ? chunkStart : chunkStart - tail.length + index;
+    // Everything before `index` is complete, valid UTF-8.
+    const validText = index <= from ? '' : bytes.toString('utf8', from, index);
     let line = this.scanner.line;
     for (let i = tail.length; i < index; i++) if (bytes[i] === 0x0a) line++;
     const first = offset === 0 ? (this.firstByte ?? chunk[0]) : undefined;
     if (first === 0xff || first === 0xfe) {
-      return errors.badInput(
+      const error = errors.badInput(
         'The file is not UTF-8 text: it starts with a UTF-16 byte order mark. ' +
           'Save or export it as UTF-8 (for example "CSV UTF-8" in Excel) and upload it again.',
         { byteOffset: 0 },
       );
+      return { error, validText };
     }
-    return errors.badInput(
+    const error = errors.badInput(
       `The file is not valid UTF-8 text: invalid byte sequence at byte offset ${offset} (around line ${line}). ` +
         'Save or export it as UTF-8 (for example "CSV UTF-8" in Excel) and upload it again.',
       { byteOffset: offset, line },
     );
+    return { error, validText };
   }
 
   /** `end` is csv-parse's byte position just after the record (and its line break, if any). */
@@ -256,9 +286,10 @@ export class CsvStreamValidator {
           { line, column: position },
         );
       }
-      if (name.length > MAX_COLUMN_NAME_LENGTH) {
+      const length = name.length > MAX_COLUMN_NAME_LENGTH ? [...name].length : name.length; // code points
+      if (length > MAX_COLUMN_NAME_LENGTH) {
         throw errors.badInput(
-          `The column name at position ${position} (${JSON.stringify(name.slice(0, 32) + '…')}) is ${name.length} characters long; ` +
+          `The column name at position ${position} (${JSON.stringify(name.slice(0, 32) + '…')}) is ${length} characters long; ` +
             `column names can have at most ${MAX_COLUMN_NAME_LENGTH}.`,
           { line, column: position, limit: MAX_COLUMN_NAME_LENGTH },
         );
@@ -266,8 +297,9 @@ export class CsvStreamValidator {
       const control = CONTROL_CHAR.exec(name);
       if (control) {
         const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+        const hint = code === '0000' ? ' (A file full of NUL characters is usually UTF-16: save it as UTF-8.)' : '';
         throw errors.badInput(
-          `The column name at position ${position} (${JSON.stringify(name)}) contains a control character (U+${code}); remove it.`,
+          `The column name at position ${position} (${JSON.stringify(name)}) contains a control character (U+${code}); remove it.${hint}`,
           { line, column: position },
         );
       }
@@ -350,13 +382,9 @@ export class CsvStreamValidator {
 /** Characters of already-parsed text kept in front of the latest chunk (csv-parse holds back at most ~3 bytes). */
 const WINDOW_HEAD = 16;
 
-function utf16UnitUtf8Size(c: number): number {
-  return c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
-}
-
 function utf8Length(text: string): number {
   let bytes = 0;
-  for (let i = 0; i < text.length; i++) bytes += utf16UnitUtf8Size(text.charCodeAt(i));
+  for (let i = 0; i < text.length; i++) bytes += utf8Size(text.charCodeAt(i));
   return bytes;
 }
 
@@ -370,7 +398,7 @@ function countLineBreaks(text: string, byteLimit = Infinity): number {
   for (let i = 0; i < text.length && byte < byteLimit; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x0a || (c === 0x0d && i + 1 < text.length && text.charCodeAt(i + 1) !== 0x0a)) breaks++;
-    byte += utf16UnitUtf8Size(c);
+    byte += utf8Size(c);
   }
   return breaks;
 }
