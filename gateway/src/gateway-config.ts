@@ -8,6 +8,8 @@ export interface SubgraphEndpoint {
 
 export interface GatewayConfig {
   port: number;
+  /** Interface to bind; 127.0.0.1 when unset (a container sets 0.0.0.0). */
+  host?: string | undefined;
   /** The URL clients use to reach this gateway (upload URLs are built from it). */
   publicUrl: string | undefined;
   oidc: AccessTokenVerifierOptions;

@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode, type ValidationContext } from 'graphql';
 import { errors } from '@tessera/errors';
 
 /**
@@ -39,6 +39,18 @@ export function maxDepthRule(maxDepth: number) {
       },
     };
   };
+}
+
+/**
+ * Apollo Server reports every validation-rule error as GRAPHQL_VALIDATION_FAILED, overwriting the
+ * depth rule's QUERY_TOO_COMPLEX. The error the rule reported is kept as `originalError`, so the
+ * gateway's formatError puts its code back.
+ */
+export function restoreLimitErrorCode(formatted: GraphQLFormattedError, original: unknown): GraphQLFormattedError {
+  const reported = original instanceof GraphQLError ? original.originalError : undefined;
+  const code = reported instanceof GraphQLError ? reported.extensions['code'] : undefined;
+  if (formatted.extensions?.['code'] !== 'GRAPHQL_VALIDATION_FAILED' || code !== 'QUERY_TOO_COMPLEX') return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, code } };
 }
 
 /**

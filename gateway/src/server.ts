@@ -15,7 +15,7 @@ import { openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/te
 import type { GatewayConfig } from './gateway-config';
 import type { GatewayContext } from './gateway-context';
 import { jsonErrorHandler, toContextError } from './http-errors';
-import { maxDepthRule, TenantRateLimiter } from './limits';
+import { maxDepthRule, restoreLimitErrorCode, TenantRateLimiter } from './limits';
 import { createRequestAuthenticator } from './request-auth';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { uploadProxy } from './upload-proxy';
@@ -48,11 +48,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
     buildService: ({ url }) => new TenantContextDataSource(url ?? '', () => sign({ kind: 'gateway', requestId: randomUUID() })),
   });
+  const maskError = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: createErrorMasker({ log: (message, fields) => logger.error(message, fields) }),
+    formatError: (formatted, original) => maskError(restoreLimitErrorCode(formatted, original), original),
     validationRules: [maxDepthRule(config.limits.maxQueryDepth)],
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // shutdown is ours, see service-kit
     introspection: true, // only ever reached with a valid token: the context function runs first
     plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
   });
@@ -112,7 +114,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
   app.use(jsonErrorHandler((message, fields) => logger.error(message, fields)));
 
-  const http = await listen(app, config.port);
+  const http = await listen(app, config.port, config.host);
   logger.info('gateway listening', { url: `${http.url}/graphql` });
   return {
     ...http,

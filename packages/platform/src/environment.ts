@@ -31,6 +31,9 @@ const oidcVariables = z.object({
   OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
 });
 
+/** The interface a service binds: loopback unless told otherwise (a container sets 0.0.0.0). */
+const listenHost = () => z.string().min(1).default('127.0.0.1');
+
 const platformVariables = z.object({
   DATA_REGIONS: commaList().default(['us-east-1', 'eu-west-1']),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
@@ -38,6 +41,7 @@ const platformVariables = z.object({
 
 const gatewayVariables = z.object({
   GATEWAY_PORT: port(4000),
+  LISTEN_HOST: listenHost(),
   PUBLIC_URL: url().optional(),
   CORS_ORIGINS: commaList().default(['https://studio.apollographql.com', 'http://localhost:3000']),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
@@ -53,6 +57,7 @@ const gatewayVariables = z.object({
 
 const subgraphVariables = z.object({
   PORT: port(4001),
+  LISTEN_HOST: listenHost(),
   INTERNAL_CONTEXT_PUBLIC_KEY: jsonWebKey(),
 });
 
@@ -74,6 +79,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
     corsOrigins: parsed.CORS_ORIGINS,
     gateway: {
       port: parsed.GATEWAY_PORT,
+      host: parsed.LISTEN_HOST,
       publicUrl: parsed.PUBLIC_URL,
       oidc: {
         issuerUrl: parsed.OIDC_ISSUER_URL,
@@ -104,6 +110,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(subgraphEnvironment, env);
   return {
     port: parsed.PORT,
+    host: parsed.LISTEN_HOST,
     telemetry: toTelemetryConfig(parsed),
     regions: parsed.DATA_REGIONS,
     runtime: {

@@ -30,7 +30,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   const logger = createLogger(env.telemetry.logLevel, { service: name });
   await migrateControlPlane(env.runtime.database);
   const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime }, logger, subgraphCatalog[name].entities);
-  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions }), runtime, env.port);
+  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions }), runtime, env.port, env.host);
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();

@@ -47,7 +47,8 @@ export function buildProtectedSchema(definition: Pick<SubgraphDefinition, 'typeD
  * Starts one subgraph: the same shape for all of them. Health and readiness are open; GraphQL
  * and internal routes answer only requests carrying a valid gateway-signed context.
  */
-export async function startSubgraph(definition: SubgraphDefinition, runtime: ServiceRuntime, port: number): Promise<RunningSubgraph> {
+/** `host` is the interface to bind (default 127.0.0.1; 0.0.0.0 in a container). */
+export async function startSubgraph(definition: SubgraphDefinition, runtime: ServiceRuntime, port: number, host?: string): Promise<RunningSubgraph> {
   const schema = buildProtectedSchema(definition);
   const logger = runtime.logger.child({ service: definition.name });
   const server = new ApolloServer<SubgraphContext>({
@@ -56,6 +57,8 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     // Traces go through OpenTelemetry, not Apollo's inline (ftv1) traces.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (main.ts / the launcher): Apollo's own handler re-raises the signal mid-cleanup.
+    stopOnTerminationSignals: false,
   });
   await server.start();
 
@@ -113,7 +116,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     }),
   );
 
-  const http = await listen(app, port);
+  const http = await listen(app, port, host);
   return {
     ...http,
     name: definition.name,

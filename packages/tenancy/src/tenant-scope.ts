@@ -48,7 +48,7 @@ export class TenantScope {
         await runner.commitTransaction();
         return result;
       } catch (error) {
-        await runner.rollbackTransaction();
+        // mutated
         throw error;
       }
     } finally {

@@ -40,10 +40,15 @@ async function migrateSchema(config: DatabaseConfig, schema: string, migrations:
 /** Creates the control-plane schema if needed and brings it to the latest migration. Run at start-up. */
 export async function migrateControlPlane(config: DatabaseConfig): Promise<void> {
   const server = await openMigrationDataSource(config, undefined, []);
+  // Every service runs this at start-up; the lock makes concurrent start-ups take turns.
+  const lock = `tessera:migrate:${config.controlSchema}`;
   try {
+    const [row] = (await server.query('SELECT GET_LOCK(?, 120) AS acquired', [lock])) as Array<{ acquired: number }>;
+    if (row?.acquired !== 1) throw new Error(`could not take the control-plane migration lock ${lock}`);
     await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(config.controlSchema)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await migrateSchema(config, config.controlSchema, controlPlaneMigrations);
   } finally {
+    await server.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
     await server.destroy();
   }
-  await migrateSchema(config, config.controlSchema, controlPlaneMigrations);
 }

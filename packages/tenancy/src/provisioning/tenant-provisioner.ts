@@ -50,7 +50,10 @@ export class TenantProvisioner {
       }
       if (!existing) {
         // A schema or bucket without a control-plane row is not ours to adopt (or to drop on failure).
-        if (await this.deps.schemas.schemaExists(tenantSchemaName(request.id))) {
+        if (
+          (await this.deps.schemas.schemaExists(tenantSchemaName(request.id))) ||
+          (await this.deps.objectStore.bucketExists(tenantBucketName(this.deps.bucketPrefix, request.id)))
+        ) {
           throw errors.conflict(`Storage for tenant ${request.id} already exists but is not managed by Tessera.`);
         }
         await this.deps.store.insert(this.deps.db.manager, { ...request, status: 'PROVISIONING' });
