@@ -14,7 +14,9 @@ export function createObjectStoreClient(config: Pick<ObjectStoreConfig, 'endpoin
     useSSL,
     accessKey: config.accessKey,
     secretKey: config.secretKey,
-    region: config.defaultRegion,
+    // No fixed `region`: a minio client pinned to one region refuses makeBucket in any other, and
+    // tenants pick their region. Unpinned, buckets are created in the region asked for, and each
+    // bucket's region is looked up (GetBucketLocation, cached per bucket) before it is used.
     // Path-style works with every S3-compatible store; virtual-host style needs wildcard DNS.
     pathStyle: true,
   });

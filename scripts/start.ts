@@ -1,0 +1,183 @@
+/**
+ * `npm start`: the whole platform on a developer machine, in this one process.
+ *
+ *   1. reads the environment (DATABASE_URL, REDIS_URL, GATEWAY_PORT, ISSUER_PORT, S3_PORT,
+ *      TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL);
+ *   2. checks MariaDB and Redis (starting local ones with scripts/local-services.sh when it can);
+ *   3. loads or generates the local secrets (.tessera/secrets.json);
+ *   4. starts telemetry, the dev OIDC issuer, the S3 server and the platform (six subgraphs + gateway);
+ *   5. provisions the demo tenants, users and dataset (idempotent), and prints URLs and tokens.
+ *
+ * Ctrl-C stops everything and exits 0. Exit codes: 1 start-up failure, 2 MariaDB/Redis missing.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ConfigError, createLogger } from '@tessera/config';
+import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
+import { startS3Server } from '@tessera/local-infra';
+import { startPlatform } from '@tessera/platform';
+import { startTelemetry } from '@tessera/telemetry';
+import { renderBanner } from './start/banner';
+import { ensureDemoDataset, provisionDemoTenants, demoDatasetName } from './start/demo-data';
+import { demoUsers } from './start/demo-users';
+import { readLauncherEnvironment } from './start/environment';
+import { LaunchError } from './start/launch-error';
+import { preflight } from './start/preflight';
+import { loadOrCreateSecrets, secretsFile, stateDirectory } from './start/secrets';
+
+const audience = 'https://api.tessera.local';
+const tokenTtlSeconds = 8 * 3600;
+const s3Directory = join(stateDirectory, 's3');
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const shown = (path: string) => relative(process.cwd(), path) || path;
+
+/** What is running, in start order; stopped in reverse. */
+const running: Array<{ name: string; stop: () => Promise<void> }> = [];
+let stopping = false;
+let firstSignalAt = 0;
+
+async function main(): Promise<void> {
+  const env = readLauncherEnvironment();
+  say('Starting Tessera …');
+  await preflight(env, say);
+
+  const { secrets, created } = await loadOrCreateSecrets();
+  say(created ? `Generated local secrets in ${shown(secretsFile)} (mode 0600, reused on later starts).` : `Using local secrets from ${shown(secretsFile)}.`);
+
+  const telemetry = startTelemetry({ serviceName: 'tessera', exporter: env.tracingExporter, otlpEndpoint: env.otlpEndpoint });
+  running.push({ name: 'telemetry', stop: () => telemetry.shutdown() });
+
+  // oidc-provider is ESM-only: loaded with a dynamic import.
+  const { startIssuer } = await import('@tessera/dev-issuer');
+  const issuer = await startIssuer({
+    port: env.issuerPort,
+    audience,
+    signingKeys: [secrets.issuerSigningKey],
+    clients: demoUsers.map((user) => ({
+      clientId: user.clientId,
+      clientSecret: secrets.clientSecrets[user.clientId]!,
+      ...(user.tenant ? { tenant: user.tenant } : {}),
+      roles: [user.role],
+    })),
+    defaultTokenTtlSeconds: tokenTtlSeconds,
+  });
+  running.push({ name: 'OIDC issuer', stop: () => issuer.stop() });
+
+  mkdirSync(s3Directory, { recursive: true, mode: 0o700 });
+  const s3 = await startS3Server({ port: env.s3Port, directory: s3Directory, ...secrets.s3 });
+  running.push({ name: 'S3 server', stop: () => s3.close() });
+
+  const platform = await startPlatform({
+    logger: createLogger(env.logLevel, { app: 'tessera' }),
+    database: { url: env.databaseUrl, controlSchema: 'tessera_control', poolSize: 10 },
+    objectStore: { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
+    masterKey: Buffer.from(secrets.masterKey, 'base64'),
+    internalContextKeys: secrets.internalContextKeys,
+    oidc: {
+      issuerUrl: issuer.issuerUrl,
+      audience,
+      algorithms: ['ES256', 'RS256'],
+      tenantClaim: 'tenant',
+      rolesClaim: 'roles',
+      jwksCooldownMs: 30_000,
+      jwksCacheMaxAgeMs: 600_000,
+      clockToleranceSeconds: 5,
+    },
+    gatewayPort: env.gatewayPort,
+    publicUrl: env.gatewayPort === 0 ? undefined : `http://localhost:${env.gatewayPort}`,
+    regions: ['us-east-1', 'eu-west-1'],
+    tenantCacheTtlMs: 5_000,
+    corsOrigins: ['https://studio.apollographql.com', 'http://localhost:3000'],
+    maxQueryDepth: 12,
+    maxUploadBytes: 1024 * 1024 * 1024,
+  });
+  running.push({ name: 'platform', stop: () => platform.stop() });
+  const gatewayUrl = `http://localhost:${platform.gateway.port}`;
+  const graphqlUrl = `${gatewayUrl}/graphql`;
+
+  const tenants = await provisionDemoTenants(platform);
+  say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
+
+  const token = (clientId: string) => fetchClientCredentialsToken(issuer.issuerUrl, clientId, secrets.clientSecrets[clientId]!);
+  const tokens = await Promise.all(demoUsers.map(async (user) => ({ user, token: await token(user.clientId) })));
+  const scientist = tokens.find((entry) => entry.user.clientId === 'acme-data-scientist')!;
+  const dataset = await ensureDemoDataset(graphqlUrl, scientist.token);
+  say(`Demo dataset ${demoDatasetName} in acme: ${dataset.created ? `uploaded (${dataset.rowCount} rows)` : `already there (${dataset.rowCount} rows)`}.`);
+
+  say(
+    renderBanner({
+      graphqlUrl,
+      issuerUrl: issuer.issuerUrl,
+      tokenEndpoint: await tokenEndpointOf(issuer.issuerUrl),
+      s3Endpoint: s3.endpoint,
+      s3Directory: shown(s3Directory),
+      secretsFile: shown(secretsFile),
+      tokens,
+      curlUser: { clientId: 'acme-viewer', clientSecret: secrets.clientSecrets['acme-viewer']! },
+      tokenTtlHours: tokenTtlSeconds / 3600,
+    }),
+  );
+}
+
+
+async function tokenEndpointOf(issuerUrl: string): Promise<string> {
+  const response = await fetch(`${issuerUrl}/.well-known/openid-configuration`);
+  const discovery = (await response.json()) as { token_endpoint?: string };
+  return discovery.token_endpoint ?? `${issuerUrl}/token`;
+}
+
+async function stopAll(): Promise<void> {
+  for (const { name, stop } of running.splice(0).reverse()) {
+    await stop().catch((error: unknown) => process.stderr.write(`stopping the ${name} failed: ${error instanceof Error ? error.message : String(error)}\n`));
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof LaunchError) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    const port = (error as { port?: number }).port;
+    return (
+      `Port ${port ?? '(unknown)'} is already in use: is another \`npm start\` running?\n` +
+      '  Stop it, or choose other ports with GATEWAY_PORT, ISSUER_PORT and S3_PORT.'
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const debug = process.env['LOG_LEVEL'] === 'debug';
+  const more = debug ? (error instanceof Error ? `\n${error.stack}` : '') : '\n  (LOG_LEVEL=debug shows the stack trace and more logs.)';
+  return `Tessera failed to start: ${message}${more}`;
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    // One Ctrl-C reaches this process several times at once (terminal, npm and tsx all relay it);
+    // only a later one means "stop waiting".
+    if (firstSignalAt === 0 || Date.now() - firstSignalAt < 2_000) return;
+    process.stderr.write(`${signal} again: exiting without a clean stop.\n`);
+    process.exit(1);
+  }
+  stopping = true;
+  firstSignalAt = Date.now();
+  say(`\n${signal}: stopping Tessera …`);
+  const forced = setTimeout(() => {
+    process.stderr.write('Clean stop took more than 15 s; exiting.\n');
+    process.exit(1);
+  }, 15_000);
+  forced.unref();
+  void stopAll().then(() => {
+    say('Stopped.');
+    process.exit(0);
+  });
+}
+
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+main().catch(async (error: unknown) => {
+  if (stopping) return; // interrupted while starting: the signal handler stops what started
+  stopping = true;
+  process.stderr.write(`\n${describeFailure(error)}\n`);
+  await stopAll();
+  process.exit(error instanceof LaunchError ? error.exitCode : 1);
+});

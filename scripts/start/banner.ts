@@ -1,0 +1,59 @@
+import { demoTenants, type DemoUser } from './demo-users';
+
+export interface BannerInput {
+  graphqlUrl: string;
+  issuerUrl: string;
+  tokenEndpoint: string;
+  s3Endpoint: string;
+  s3Directory: string;
+  secretsFile: string;
+  tokens: Array<{ user: DemoUser; token: string }>;
+  curlUser: { clientId: string; clientSecret: string };
+  tokenTtlHours: number;
+}
+
+/** What a developer needs after `npm start`, as plain text for stdout. */
+export function renderBanner(input: BannerInput): string {
+  const sandbox = `https://studio.apollographql.com/sandbox/explorer?endpoint=${encodeURIComponent(input.graphqlUrl)}`;
+  const viewer = input.tokens.find((entry) => entry.user.clientId === input.curlUser.clientId);
+  const width = Math.max(...input.tokens.map((entry) => entry.user.clientId.length));
+  const query = '{ datasets { edges { node { name latestVersion { number rowCount } } } } }';
+  const lines = [
+    '',
+    'Tessera is running.',
+    '',
+    `  GraphQL gateway   ${input.graphqlUrl}`,
+    `  Apollo Sandbox    ${sandbox}`,
+    `                    (the gateway's own landing page at ${input.graphqlUrl} also embeds Sandbox;`,
+    '                     add the header  Authorization: Bearer <token>  under Connection settings)',
+    `  OIDC issuer       ${input.issuerUrl}   (token endpoint ${input.tokenEndpoint})`,
+    `  S3 (s3rver)       ${input.s3Endpoint}   (objects kept in ${input.s3Directory})`,
+    '  Jobs worker       not started: the worker process arrives with the jobs issue.',
+    '',
+    'Demo tenants',
+    ...demoTenants.map((tenant) => `  ${tenant.id.padEnd(8)} ${tenant.region.padEnd(10)} ${tenant.tier}`),
+    '',
+    `Access tokens (valid ${input.tokenTtlHours} hours; send as  Authorization: Bearer <token>)`,
+  ];
+  for (const { user, token } of input.tokens) {
+    const who = user.tenant ? `tenant ${user.tenant}, role ${user.role}` : `no tenant, role ${user.role}`;
+    lines.push(`  ${user.clientId.padEnd(width)}  ${who}`, `    ${token}`);
+  }
+  lines.push(
+    '',
+    `Try it: list acme's datasets with their latest version's row count, as ${input.curlUser.clientId}`,
+    `  curl -s ${input.graphqlUrl} \\`,
+    "    -H 'content-type: application/json' \\",
+    `    -H 'authorization: Bearer ${viewer?.token ?? '<token>'}' \\`,
+    `    --data '${JSON.stringify({ query })}'`,
+    '',
+    'A new token (client_credentials; the client id is the demo user name, every client secret is in',
+    `${input.secretsFile} under "clientSecrets"):`,
+    `  curl -s ${input.tokenEndpoint} -d grant_type=client_credentials -d client_id=${input.curlUser.clientId} -d client_secret=${input.curlUser.clientSecret}`,
+    '  (the token is the "access_token" field of the JSON answer)',
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,98 @@
+import type { RunningPlatform } from '@tessera/platform';
+import { demoTenants } from './demo-users';
+import { graphql } from './graphql';
+
+export const demoDatasetName = 'iris-sample';
+
+/** 15 rows of Fisher's iris data (5 per species). */
+const irisCsv = `sepal_length,sepal_width,petal_length,petal_width,species
+5.1,3.5,1.4,0.2,setosa
+4.9,3.0,1.4,0.2,setosa
+4.7,3.2,1.3,0.2,setosa
+4.6,3.1,1.5,0.2,setosa
+5.0,3.6,1.4,0.2,setosa
+7.0,3.2,4.7,1.4,versicolor
+6.4,3.2,4.5,1.5,versicolor
+6.9,3.1,4.9,1.5,versicolor
+5.5,2.3,4.0,1.3,versicolor
+6.5,2.8,4.6,1.5,versicolor
+6.3,3.3,6.0,2.5,virginica
+5.8,2.7,5.1,1.9,virginica
+7.1,3.0,5.9,2.1,virginica
+6.3,2.9,5.6,1.8,virginica
+6.5,3.0,5.8,2.2,virginica
+`;
+
+/** Provisions the demo tenants (idempotent: an existing tenant is returned as is). */
+export async function provisionDemoTenants(platform: RunningPlatform): Promise<Array<{ id: string; created: boolean }>> {
+  const results: Array<{ id: string; created: boolean }> = [];
+  for (const tenant of demoTenants) {
+    const { created } = await platform.provisioner.provision({ ...tenant });
+    results.push({ id: tenant.id, created });
+  }
+  return results;
+}
+
+interface DatasetNode {
+  id: string;
+  name: string;
+  latestVersion: { number: number; rowCount: number } | null;
+}
+
+const listDatasets = `query($after: String) {
+  datasets(first: 100, after: $after) {
+    edges { node { id name latestVersion { number rowCount } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const createDataset = `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id name latestVersion { number rowCount } } }`;
+const createUpload = `mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id uploadUrl method } }`;
+const completeUpload = `mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { number rowCount } }`;
+
+/**
+ * The demo dataset, through the same public flow a user follows (createDataset →
+ * createDatasetUpload → PUT to the gateway's upload URL → completeDatasetUpload). Skipped when
+ * it already has a version; a dataset left without one by an interrupted start gets its upload.
+ */
+export async function ensureDemoDataset(graphqlUrl: string, token: string): Promise<{ created: boolean; rowCount: number }> {
+  let dataset = await findDataset(graphqlUrl, token, demoDatasetName);
+  if (dataset?.latestVersion) return { created: false, rowCount: dataset.latestVersion.rowCount };
+  dataset ??= (
+    await graphql<{ createDataset: DatasetNode }>(graphqlUrl, token, createDataset, {
+      input: { name: demoDatasetName, description: "Fisher's iris flowers, 15 rows (demo data created by npm start)" },
+    })
+  ).createDataset;
+
+  const body = Buffer.from(irisCsv, 'utf8');
+  const { createDatasetUpload: upload } = await graphql<{ createDatasetUpload: { id: string; uploadUrl: string; method: string } }>(
+    graphqlUrl,
+    token,
+    createUpload,
+    { input: { datasetId: dataset.id, filename: 'iris-sample.csv', byteSize: body.length, contentType: 'text/csv' } },
+  );
+  const put = await fetch(upload.uploadUrl, {
+    method: upload.method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    body,
+  });
+  if (!put.ok) throw new Error(`uploading the demo dataset failed with HTTP ${put.status}: ${(await put.text()).slice(0, 300)}`);
+  const { completeDatasetUpload: version } = await graphql<{ completeDatasetUpload: { number: number; rowCount: number } }>(
+    graphqlUrl,
+    token,
+    completeUpload,
+    { id: upload.id },
+  );
+  return { created: true, rowCount: version.rowCount };
+}
+
+async function findDataset(graphqlUrl: string, token: string, name: string): Promise<DatasetNode | undefined> {
+  let after: string | null = null;
+  for (;;) {
+    const { datasets }: { datasets: { edges: Array<{ node: DatasetNode }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
+      await graphql(graphqlUrl, token, listDatasets, { after });
+    const found = datasets.edges.find((edge) => edge.node.name.toLowerCase() === name.toLowerCase());
+    if (found) return found.node;
+    if (!datasets.pageInfo.hasNextPage) return undefined;
+    after = datasets.pageInfo.endCursor;
+  }
+}

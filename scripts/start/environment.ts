@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { databaseVariables, parseEnvironment, port, telemetryVariables } from '@tessera/config';
+
+export const defaultDatabaseUrl = 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
+export const defaultRedisUrl = 'redis://127.0.0.1:6379';
+
+/** The variables `npm start` reads; everything else is fixed for local development. */
+const launcherVariables = databaseVariables
+  .pick({ DATABASE_URL: true })
+  .extend({
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default(defaultRedisUrl),
+    GATEWAY_PORT: port(4000),
+    ISSUER_PORT: port(4400),
+    S3_PORT: port(4569),
+  })
+  .extend(telemetryVariables.pick({ TRACING_EXPORTER: true, OTEL_EXPORTER_OTLP_ENDPOINT: true, LOG_LEVEL: true }).shape);
+
+export interface LauncherEnvironment {
+  databaseUrl: string;
+  redisUrl: string;
+  /** The URL is the local default, so `scripts/local-services.sh` can provide the service. */
+  localDatabase: boolean;
+  localRedis: boolean;
+  gatewayPort: number;
+  issuerPort: number;
+  s3Port: number;
+  tracingExporter: 'otlp' | 'console' | 'none';
+  otlpEndpoint: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/** Parsed once at start-up; a bad value throws a ConfigError naming every bad variable. */
+export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): LauncherEnvironment {
+  const parsed = parseEnvironment(launcherVariables, env);
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    localDatabase: parsed.DATABASE_URL === defaultDatabaseUrl,
+    localRedis: parsed.REDIS_URL === defaultRedisUrl,
+    gatewayPort: parsed.GATEWAY_PORT,
+    issuerPort: parsed.ISSUER_PORT,
+    s3Port: parsed.S3_PORT,
+    tracingExporter: parsed.TRACING_EXPORTER,
+    otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}
