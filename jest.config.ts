@@ -17,10 +17,11 @@ const project = (name: string, roots: string[]): Config => ({
   roots,
   testMatch: ['**/test/**/*.test.ts'],
   transform: swc,
-  testTimeout: 60_000,
 });
 
 const config: Config = {
+  // Read only at the top level (per-project values are ignored); stacks start in beforeAll.
+  testTimeout: 60_000,
   projects: [
     project('packages', ['<rootDir>/packages']),
     project('gateway', ['<rootDir>/gateway']),

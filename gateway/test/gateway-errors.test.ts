@@ -1,0 +1,124 @@
+import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { countDatasets, expectRefused } from './support';
+
+// Each file starts the real stack (issuer process, S3, MariaDB, six subgraphs, gateway): slow on a busy machine.
+jest.setTimeout(60_000);
+
+/** `datasets { edges { node { … } } }` followed by `versions → dataset` hops until the selection is `depth` fields deep. */
+function nestedDatasetsQuery(depth: number): string {
+  // datasets(1) edges(2) node(3), then each hop adds versions, edges, node, dataset (4), the leaf `id` adds 1.
+  const hops = (depth - 4) / 4;
+  if (!Number.isInteger(hops) || hops < 0) throw new Error(`depth ${depth} is not 4 + 4n`);
+  let inner = 'id';
+  for (let i = 0; i < hops; i++) inner = `versions { edges { node { dataset { ${inner} } } } }`;
+  return `{ datasets { edges { node { ${inner} } } } }`;
+}
+
+function depthOfSelection(query: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const char of query) {
+    if (char === '{') deepest = Math.max(deepest, ++depth);
+    if (char === '}') depth--;
+  }
+  return deepest; // one `{` per non-leaf field plus the operation's own: equal to the depth of the leaf field
+}
+
+describe('gateway error responses', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    acme = await stack.createTenant();
+    token = await acme.token('admin');
+  });
+  afterAll(() => stack?.stop());
+
+  const rawPost = async (body: string | Buffer, contentType = 'application/json') => {
+    const response = await fetch(stack.graphqlUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}` }, body });
+    const text = await response.text();
+    let json: (Pick<GraphQLResponse, 'errors'> & { data?: unknown }) | undefined;
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, json };
+  };
+
+  it('an unknown field → GRAPHQL_VALIDATION_FAILED (400)', async () => {
+    const res = await stack.query(token, '{ datasets { edges { node { id passwordHash } } } }');
+    expectRefused(res, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors?.[0]?.message).toMatch(/passwordHash/);
+  });
+
+  it('a variable of the wrong type → BAD_USER_INPUT (400)', async () => {
+    const res = await stack.query(token, 'query Q($first: Int) { datasets(first: $first) { edges { node { id } } } }', { first: 'ten' });
+    expectRefused(res, 400, 'BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toMatch(/\$first/);
+  });
+
+  it('a mutation with an input of the wrong type → BAD_USER_INPUT and nothing written', async () => {
+    const before = await countDatasets(stack, acme);
+    const res = await stack.query(token, 'mutation C($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: 42 } });
+    expectRefused(res, 400, 'BAD_USER_INPUT');
+    expect(await countDatasets(stack, acme)).toBe(before);
+  });
+
+  it('a query deeper than 12 levels → QUERY_TOO_COMPLEX (400); exactly 12 levels is answered', async () => {
+    const atLimit = nestedDatasetsQuery(12);
+    const tooDeep = nestedDatasetsQuery(16);
+    expect([depthOfSelection(atLimit), depthOfSelection(tooDeep)]).toEqual([12, 16]);
+
+    expect(errorCodes(await stack.query(token, atLimit))).toEqual([]);
+    const res = await stack.query(token, tooDeep);
+    expectRefused(res, 400, 'QUERY_TOO_COMPLEX');
+    expect(res.errors?.[0]?.message).toMatch(/16 levels deep; the limit is 12/);
+  });
+
+  it('depth hidden in nested fragments is counted too → QUERY_TOO_COMPLEX', async () => {
+    const query = `
+      query Deep { datasets { edges { node { ...D1 } } } }
+      fragment D1 on Dataset { versions { edges { node { ...V1 } } } }
+      fragment V1 on DatasetVersion { dataset { versions { edges { node { ...V2 } } } } }
+      fragment V2 on DatasetVersion { dataset { versions { edges { node { dataset { id } } } } } }`;
+    const res = await stack.query(token, query);
+    expectRefused(res, 400, 'QUERY_TOO_COMPLEX');
+  });
+
+  it.each([
+    ['truncated JSON', 'application/json', '{"query": "{ currentTenant { id } }"'],
+    ['JSON that is not an object', 'application/json', '"{ currentTenant { id } }"'],
+    ['JSON null', 'application/json', 'null'],
+    ['plain text', 'text/plain', '{ currentTenant { id } }'],
+    ['a form', 'application/x-www-form-urlencoded', 'query=%7B%20currentTenant%20%7B%20id%20%7D%20%7D'],
+  ])('a body that is not a JSON request (%s) → BAD_REQUEST (400) with a JSON error body', async (_label, contentType, body) => {
+    const res = await rawPost(body, contentType);
+    expect(res.status).toBe(400);
+    expect(res.contentType).toMatch(/application\/json/);
+    expect(res.json && errorCodes(res.json)).toEqual(['BAD_REQUEST']);
+    expect(res.json?.data ?? null).toBeNull();
+    expect(res.text).not.toMatch(/SyntaxError|at .*\.js|<html/i);
+  });
+
+  it('a body over 1 MB → PAYLOAD_TOO_LARGE (413) with a JSON error body', async () => {
+    const padding = ' '.repeat(1024 * 1024 + 10);
+    const res = await rawPost(JSON.stringify({ query: `{ currentTenant { id } }${padding}` }));
+    expect(res.status).toBe(413);
+    expect(res.contentType).toMatch(/application\/json/);
+    expect(res.json && errorCodes(res.json)).toEqual(['PAYLOAD_TOO_LARGE']);
+  });
+
+  it('the same query under the size limit is answered (the 413 is about size only)', async () => {
+    const padding = ' '.repeat(512 * 1024);
+    const res = await rawPost(JSON.stringify({ query: `{ currentTenant { id } }${padding}` }));
+    expect(res.status).toBe(200);
+    expect(res.json?.data).toEqual({ currentTenant: { id: acme.id } });
+  });
+
+  it('a valid request still works after all of the above', async () => {
+    expect(expectNoErrors(await stack.query(token, '{ currentTenant { id } }'))).toEqual({ currentTenant: { id: acme.id } });
+  });
+});
