@@ -1,0 +1,126 @@
+/**
+ * `npm run bench:gateway` — what the gateway costs on top of the subgraph it routes to.
+ *
+ * Starts the real stack (issuer, S3 server, MariaDB, subgraphs, gateway) with startTestStack(),
+ * provisions a tenant with a few datasets, then sends ONE authenticated query two ways:
+ *   gateway — POST <gateway>/graphql with the user's OIDC access token (token verification,
+ *             tenant lookup, rate limit, internal-context minting, query planning, subgraph hop);
+ *   direct  — POST <datasets subgraph>/graphql with an x-tessera-context for the same principal,
+ *             minted before the phase starts (the baseline: the subgraph's own work only).
+ * Keep-alive HTTP from a worker thread, 127.0.0.1 only; warm-up discarded; the measured requests
+ * alternate gateway → direct → gateway → direct over a few rounds so drift hits both alike.
+ *
+ * Environment: BENCH_CONCURRENCY (16), BENCH_REQUESTS per path (4000), BENCH_WARMUP per path (300),
+ * BENCH_ROUNDS (4), BENCH_DATASETS (5), BENCH_TENANT_CACHE_TTL_MS (5000, the production default;
+ * the test harness's default is 0 = one MySQL read per request), BENCH_TELEMETRY (none | memory).
+ * Exits non-zero if any response is not the expected page of datasets; never on the target.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { datasetsQuery, fmt, intFromEnv, LoadGenerator, setUpBench, summarize, type RunResult, type Summary } from './support';
+
+const targetOverheadMs = 3;
+const targetConcurrency = 16;
+
+const settings = {
+  concurrency: intFromEnv('BENCH_CONCURRENCY', targetConcurrency, 1),
+  requests: intFromEnv('BENCH_REQUESTS', 4000, 1),
+  warmup: intFromEnv('BENCH_WARMUP', 300, 0),
+  rounds: intFromEnv('BENCH_ROUNDS', 4, 1),
+  datasets: intFromEnv('BENCH_DATASETS', 5, 1),
+  tenantCacheTtlMs: intFromEnv('BENCH_TENANT_CACHE_TTL_MS', 5000, 0),
+  telemetry: process.env['BENCH_TELEMETRY'] === 'memory' ? ('memory' as const) : ('none' as const),
+};
+
+function splitIntoRounds(total: number, rounds: number): number[] {
+  const base = Math.floor(total / rounds);
+  return Array.from({ length: rounds }, (_, i) => base + (i < total % rounds ? 1 : 0)).filter((n) => n > 0);
+}
+
+async function main(): Promise<number> {
+  console.log('Starting the stack (issuer, S3 server, MariaDB, subgraphs, gateway)…');
+  const bench = await setUpBench(settings);
+  const load = new LoadGenerator(settings.concurrency);
+  try {
+    console.log(
+      `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
+        `concurrency ${settings.concurrency}, ${settings.requests} requests per path in ${settings.rounds} rounds after ${settings.warmup} warm-up; ` +
+        `tenantCacheTtlMs ${settings.tenantCacheTtlMs}; telemetry ${settings.telemetry}; ${settings.datasets} datasets`,
+    );
+    console.log(`query: ${datasetsQuery}`);
+
+    let warmupErrors = 0;
+    if (settings.warmup > 0) {
+      for (const result of [await load.run(bench.gateway, settings.warmup, bench.expectedPage), await load.run(await bench.direct(), settings.warmup, bench.expectedPage)]) {
+        warmupErrors += result.errors;
+        for (const sample of result.errorSamples) console.error(`  warm-up ${result.target} error: ${sample}`);
+      }
+    }
+
+    const results: Record<'gateway' | 'direct', Array<RunResult & { cpuMicros: number }>> = { gateway: [], direct: [] };
+    console.log('');
+    for (const [round, requests] of splitIntoRounds(settings.requests, settings.rounds).entries()) {
+      const viaGateway = await load.run(bench.gateway, requests, bench.expectedPage);
+      const straight = await load.run(await bench.direct(), requests, bench.expectedPage);
+      results.gateway.push(viaGateway);
+      results.direct.push(straight);
+      const g = summarize([viaGateway]);
+      const d = summarize([straight]);
+      console.log(`  round ${round + 1}: gateway ${fmt(g.throughput, 0)} req/s p50 ${fmt(g.p50)} ms | direct ${fmt(d.throughput, 0)} req/s p50 ${fmt(d.p50)} ms`);
+    }
+
+    const g = summarize(results.gateway);
+    const d = summarize(results.direct);
+    const rows: Array<[string, Summary]> = [
+      ['gateway', g],
+      ['direct', d],
+    ];
+    console.log('');
+    console.log('path      requests  errors     req/s   p50 ms   p90 ms   p99 ms  CPU µs/req');
+    for (const [name, s] of rows) {
+      console.log(
+        `${name.padEnd(8)} ${String(s.requests).padStart(9)} ${String(s.errors).padStart(7)} ${fmt(s.throughput, 0).padStart(9)} ` +
+          `${fmt(s.p50).padStart(8)} ${fmt(s.p90).padStart(8)} ${fmt(s.p99).padStart(8)} ${fmt(s.cpuPerRequestUs, 0).padStart(11)}`,
+      );
+    }
+    const errors = warmupErrors + g.errors + d.errors;
+    const overhead = g.p50 - d.p50;
+    const met = overhead <= targetOverheadMs;
+    console.log('');
+    console.log(`overhead p50: ${fmt(overhead)} ms (gateway ${fmt(g.p50)} − direct ${fmt(d.p50)})`);
+    console.log(`ratio gateway/direct: throughput ${fmt(g.throughput / d.throughput, 3)}×, p50 ${fmt(g.p50 / d.p50, 3)}×`);
+    console.log(
+      `CPU added by the gateway: ${fmt(g.cpuPerRequestUs - d.cpuPerRequestUs, 0)} µs per request ` +
+        '(CPU time of this process, which runs the gateway, the subgraphs and the load thread; not inflated by other load on the machine)',
+    );
+    console.log(
+      `target: gateway overhead ≤ ${targetOverheadMs} ms p50 at concurrency ${targetConcurrency} — ` +
+        (errors > 0
+          ? 'not evaluated: the run had errors'
+          : settings.concurrency === targetConcurrency
+          ? met
+            ? 'MET'
+            : 'NOT MET'
+          : `not applicable to this run (concurrency ${settings.concurrency}); overhead ${met ? '≤' : '>'} ${targetOverheadMs} ms here`),
+    );
+
+    for (const [name, list] of Object.entries(results)) {
+      for (const sample of list.flatMap((r) => r.errorSamples).slice(0, 5)) console.error(`  ${name} error: ${sample}`);
+    }
+    if (errors > 0) {
+      console.error(`FAILED: ${errors} request(s) did not return the expected datasets page (warm-up ${warmupErrors}, gateway ${g.errors}, direct ${d.errors}).`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await load.close();
+    await bench.stack.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
