@@ -48,7 +48,7 @@ export class TenantScope {
         await runner.commitTransaction();
         return result;
       } catch (error) {
-        // mutated
+        await runner.rollbackTransaction();
         throw error;
       }
     } finally {

@@ -212,9 +212,18 @@ export class DatasetUploadService {
       return { profile, sha256: hash.digest('hex'), storedSize: stored.storedSize, keyVersion: stored.keyVersion };
     } catch (error) {
       if (!hashing.destroyed) hashing.destroy(error instanceof Error ? error : undefined);
-      await storing.catch(() => undefined);
+      // An aborted upload normally settles at once; never let a stuck store hold the request.
+      await Promise.race([storing.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
-      throw asUploadError(error);
+      // When the content is invalid, that is the answer, whichever branch noticed first.
+      const contentError = await Promise.race([
+        profiler.result().then(
+          () => undefined,
+          (reason: unknown) => reason,
+        ),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000).unref()),
+      ]);
+      throw asUploadError(isTesseraError(contentError) ? contentError : error);
     }
   }
 }
