@@ -3,27 +3,30 @@ import type { Readable, Writable } from 'node:stream';
 
 /**
  * Feeds every chunk of `source` to each sink, going only as fast as the slowest one. The first
- * failure (source or any sink) destroys all of them with that error, so a rejected CSV also
- * aborts the encrypted upload running beside it.
+ * failure (source or any sink) destroys all the sinks with that error, so a rejected CSV also
+ * aborts the encrypted upload running beside it. The source itself is left intact (not
+ * destroyed): it is the client's request, and the typed error still has to be written back on
+ * its socket; the caller drains whatever the client is still sending.
  */
 export async function fanOut(source: Readable, sinks: Writable[]): Promise<void> {
+  let failed = false;
   const failures = sinks.map((sink) => once(sink, 'error').then(([error]) => Promise.reject(error as Error)));
   failures.forEach((failure) => failure.catch(() => undefined));
-  const abortAll = (error: Error) => {
-    for (const sink of sinks) if (!sink.destroyed) sink.destroy(error);
-    if (!source.destroyed) source.destroy(error);
-  };
   try {
     const copying = (async () => {
-      for await (const chunk of source) {
+      for await (const chunk of source.iterator({ destroyOnReturn: false })) {
+        if (failed) return;
         const waits = sinks.filter((sink) => !sink.write(chunk)).map((sink) => once(sink, 'drain'));
         if (waits.length) await Promise.race([Promise.all(waits), ...failures]);
       }
       for (const sink of sinks) sink.end();
     })();
+    copying.catch(() => undefined);
     await Promise.race([copying, ...failures]);
   } catch (error) {
-    abortAll(error instanceof Error ? error : new Error(String(error)));
+    failed = true;
+    const reason = error instanceof Error ? error : new Error(String(error));
+    for (const sink of sinks) if (!sink.destroyed) sink.destroy(reason);
     throw error;
   }
 }
