@@ -76,6 +76,12 @@ export class TenantKeyring {
     return key;
   }
 
+  /** Drops this process's cached keys of a tenant (erasure: a re-provisioned id must never reuse them). */
+  forget(tenantId: string): void {
+    this.current.delete(tenantId);
+    for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}#`)) this.cache.delete(key);
+  }
+
   async versions(tenantId: string): Promise<Array<{ version: number; status: string }>> {
     const rows = (await this.db.query(`SELECT version, status FROM ${this.table} WHERE tenant_id = ? ORDER BY version`, [tenantId])) as KeyRow[];
     return rows.map((row) => ({ version: Number(row.version), status: row.status }));

@@ -94,6 +94,7 @@ export class TenantProvisioner {
     await this.deps.schemas.dropTenantSchema(tenantId);
     await destroyBucket(this.deps.objectStore, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
     await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)
+    this.deps.keyring.forget(tenantId);
   }
 
   private validate(input: ProvisionTenantInput): Required<Omit<ProvisionTenantInput, 'limits'>> & { limits: TenantLimits } {
