@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createAccessTokenVerifier, createInternalContextSigner } from '@tessera/auth';
 import type { DatabaseConfig, Logger } from '@tessera/config';
 import { createErrorMasker } from '@tessera/errors';
-import { listen, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
+import { listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
 import { setTenantAttributes } from '@tessera/telemetry';
 import { openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/tenancy';
 import type { GatewayConfig } from './gateway-config';
@@ -73,17 +73,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.get('/_health', (_req, reply) => {
-    reply.json({ status: 'ok', service: 'gateway' });
-  });
-  app.get('/_readiness', async (_req, reply) => {
-    try {
-      await db.query('SELECT 1');
-      reply.json({ status: 'ready', service: 'gateway' });
-    } catch {
-      reply.status(503).json({ status: 'not ready', service: 'gateway' });
-    }
-  });
+  mountHealthRoutes(app, 'gateway', db);
   app.use((req, reply, next) => {
     const incoming = req.headers['x-request-id'];
     reply.setHeader('x-request-id', typeof incoming === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(incoming) ? incoming : randomUUID());

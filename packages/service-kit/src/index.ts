@@ -6,3 +6,4 @@ export { startSubgraph, buildProtectedSchema, type SubgraphDefinition, type Rout
 export * from './pagination';
 export * from './graphql-files';
 export { parseUuid } from './ids';
+export { mountHealthRoutes } from './health-routes';

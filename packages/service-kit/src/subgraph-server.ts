@@ -10,6 +10,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { createShield, internalContextHeader, withFederationRules, type RuleTree } from '@tessera/auth';
 import { createErrorMasker, errors, isTesseraError, TesseraError } from '@tessera/errors';
 import { setTenantAttributes } from '@tessera/telemetry';
+import { mountHealthRoutes } from './health-routes';
 import { listen, type RunningHttpServer } from './http-server';
 import type { ServiceRuntime } from './service-runtime';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
@@ -81,17 +82,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/_health', (_req, res) => {
-    res.json({ status: 'ok', service: definition.name });
-  });
-  app.get('/_readiness', async (_req, res) => {
-    try {
-      await runtime.db.query('SELECT 1');
-      res.json({ status: 'ready', service: definition.name });
-    } catch {
-      res.status(503).json({ status: 'not ready', service: definition.name });
-    }
-  });
+  mountHealthRoutes(app, definition.name, runtime.db);
   app.use(tracingMiddleware(definition.name));
   if (definition.routes) {
     const router = express.Router();
