@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     logger: createLogger(env.logLevel, { app: 'tessera' }),
     database: { url: env.databaseUrl, controlSchema: 'tessera_control', poolSize: 10 },
     objectStore: { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
+    redis: { url: env.redisUrl, keyPrefix: 'tessera' },
     masterKey: Buffer.from(secrets.masterKey, 'base64'),
     internalContextKeys: secrets.internalContextKeys,
     oidc: {

@@ -33,6 +33,16 @@ export const internalContextVariables = z.object({
   INTERNAL_CONTEXT_PUBLIC_KEY: jsonWebKey(),
 });
 
+export const redisVariables = z.object({
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  // Every key and channel the platform uses starts with this, so several deployments (or test
+  // runs) can share one Redis without seeing each other's queues or events.
+  REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must match [a-z0-9-]{1,40}').default('tessera'),
+});
+
 export const telemetryVariables = z.object({
   TRACING_EXPORTER: tracingExporter(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url().optional(),
@@ -44,6 +54,11 @@ export interface DatabaseConfig {
   url: string;
   controlSchema: string;
   poolSize: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
 }
 
 export interface ObjectStoreConfig {
@@ -76,4 +91,8 @@ export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): 
 
 export function toTelemetryConfig(env: z.infer<typeof telemetryVariables>): TelemetryConfig {
   return { exporter: env.TRACING_EXPORTER, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, logLevel: env.LOG_LEVEL };
+}
+
+export function toRedisConfig(env: z.infer<typeof redisVariables>): RedisConfig {
+  return { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
 }

@@ -7,6 +7,8 @@ import {
   objectStoreVariables,
   parseEnvironment,
   port,
+  redisVariables,
+  toRedisConfig,
   telemetryVariables,
   toDatabaseConfig,
   toObjectStoreConfig,
@@ -66,6 +68,7 @@ export const gatewayEnvironment = databaseVariables.extend(oidcVariables.shape).
 export const subgraphEnvironment = databaseVariables
   .extend(objectStoreVariables.shape)
   .extend(encryptionVariables.shape)
+  .extend(redisVariables.shape)
   .extend(platformVariables.shape)
   .extend(subgraphVariables.shape)
   .extend(telemetryVariables.shape);
@@ -116,6 +119,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
     runtime: {
       database: toDatabaseConfig(parsed),
       objectStore: toObjectStoreConfig(parsed),
+      redis: toRedisConfig(parsed),
       masterKey: Buffer.from(parsed.MASTER_KEY, 'base64'),
       internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,
       tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { AccessTokenVerifierOptions } from '@tessera/auth';
-import type { DatabaseConfig, Logger, ObjectStoreConfig } from '@tessera/config';
+import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type RunningGateway } from '@tessera/gateway';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServiceRuntime } from '@tessera/service-kit';
 import { createProvisioner } from '@tessera/tenants';
@@ -11,6 +11,7 @@ export interface PlatformConfig {
   logger: Logger;
   database: DatabaseConfig;
   objectStore: ObjectStoreConfig;
+  redis: RedisConfig;
   masterKey: Buffer;
   internalContextKeys: { privateJwk: JWK; publicJwk: JWK };
   oidc: AccessTokenVerifierOptions;
@@ -43,6 +44,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       serviceName: 'tessera',
       database: config.database,
       objectStore: config.objectStore,
+      redis: config.redis,
       masterKey: config.masterKey,
       internalContextPublicKey: config.internalContextKeys.publicJwk,
       tenantCacheTtlMs: config.tenantCacheTtlMs,

@@ -1,7 +1,7 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
 import { createInternalContextVerifier, type InternalContextVerifier } from '@tessera/auth';
-import type { DatabaseConfig, Logger, ObjectStoreConfig } from '@tessera/config';
+import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
 import { openServiceDataSource, TenantDirectory, TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
 
@@ -9,6 +9,7 @@ export interface ServiceRuntimeConfig {
   serviceName: string;
   database: DatabaseConfig;
   objectStore: ObjectStoreConfig;
+  redis: RedisConfig;
   masterKey: Buffer;
   internalContextPublicKey: JWK;
   /** How long a tenant's status is cached (bounds how fast a suspension bites). */

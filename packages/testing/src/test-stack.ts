@@ -44,6 +44,7 @@ export interface TestStackOptions {
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /**
  * Starts the whole platform against the real services: an OIDC issuer (child process), an
@@ -64,6 +65,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logger: createLogger(process.env['TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'silent'),
     database,
     objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
+    // A prefix per test file: queues and channels of parallel test files never meet.
+    redis: { url: redisUrl, keyPrefix: `ttest-${suffix}` },
     masterKey: randomBytes(32),
     internalContextKeys,
     oidc: {
