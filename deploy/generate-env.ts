@@ -22,6 +22,7 @@ export const generatedVariables = [
   'INTERNAL_CONTEXT_PUBLIC_KEY',
   'MYSQL_ROOT_PASSWORD',
   'MYSQL_PASSWORD',
+  'MYSQL_ADMIN_PASSWORD',
   'S3_ACCESS_KEY',
   'S3_SECRET_KEY',
   'KEYCLOAK_ADMIN_PASSWORD',
@@ -44,7 +45,9 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify(internal.publicJwk),
     // Hex: DATABASE_URL embeds MYSQL_PASSWORD, so it must need no URL-encoding.
     MYSQL_ROOT_PASSWORD: hex(24),
+    // The service account's (DATABASE_URL) and the migrator's (DATABASE_ADMIN_URL).
     MYSQL_PASSWORD: hex(24),
+    MYSQL_ADMIN_PASSWORD: hex(24),
     // MinIO root credentials, used by the subgraphs as their S3 keys (MinIO: user >= 3, password 8..40 characters).
     S3_ACCESS_KEY: `tessera-${hex(6)}`,
     S3_SECRET_KEY: hex(20),

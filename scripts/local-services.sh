@@ -6,6 +6,8 @@ set -euo pipefail
 
 DB_USER="${TESSERA_DB_USER:-tessera}"
 DB_PASSWORD="${TESSERA_DB_PASSWORD:-tessera-local-dev}"
+ADMIN_USER="${TESSERA_DB_ADMIN_USER:-tessera_admin}"
+ADMIN_PASSWORD="${TESSERA_DB_ADMIN_PASSWORD:-tessera-admin-local-dev}"
 
 say() { echo "[local-services] $*" >&2; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -36,16 +38,28 @@ if ! port_open 6379; then
   wait_port 6379 Redis
 fi
 
-# The app user may create and own tenant schemas (tenant_*) and the control plane (tessera_*),
-# and nothing else on the server.
+# Two accounts (README "Database accounts"):
+# - the migrator (ADMIN_USER, DATABASE_ADMIN_URL) owns the control plane (tessera_*), the tenant
+#   schemas (tenant_*) and test schemas (ttest_*): DDL, and GRANT OPTION to hand out table rights;
+# - the service account (DB_USER, DATABASE_URL), used by every request, holds no database-level
+#   grant at all: the migrations give it table-level rights, INSERT + SELECT only on audit tables.
+# MySQL cannot subtract a table from a database-level grant, so an older install's database-level
+# grants of the service account are revoked here (each REVOKE may find nothing to revoke: --force).
 if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
   mariadb -uroot <<SQL
+CREATE USER IF NOT EXISTS '${ADMIN_USER}'@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}';
+CREATE USER IF NOT EXISTS '${ADMIN_USER}'@'localhost' IDENTIFIED BY '${ADMIN_PASSWORD}';
+GRANT ALL PRIVILEGES ON \`tessera\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON \`tenant\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON \`ttest\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
 CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}';
 CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}';
-GRANT ALL PRIVILEGES ON \`tessera\_%\`.* TO '${DB_USER}'@'127.0.0.1', '${DB_USER}'@'localhost';
-GRANT ALL PRIVILEGES ON \`tenant\_%\`.* TO '${DB_USER}'@'127.0.0.1', '${DB_USER}'@'localhost';
-GRANT ALL PRIVILEGES ON \`ttest\_%\`.* TO '${DB_USER}'@'127.0.0.1', '${DB_USER}'@'localhost';
-FLUSH PRIVILEGES;
 SQL
+  for host in 127.0.0.1 localhost; do
+    for pattern in 'tessera\_%' 'tenant\_%' 'ttest\_%'; do
+      mariadb -uroot --force -e "REVOKE ALL PRIVILEGES ON \`${pattern}\`.* FROM '${DB_USER}'@'${host}'" 2>/dev/null || true
+    done
+  done
+  mariadb -uroot -e 'FLUSH PRIVILEGES'
 fi
 say "MariaDB on 127.0.0.1:3306 and Redis on 127.0.0.1:6379 are up"

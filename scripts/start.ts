@@ -18,7 +18,7 @@ import { startS3Server } from '@tessera/local-infra';
 import { startPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
 import { renderBanner } from './start/banner';
-import { ensureDemoDataset, provisionDemoTenants, demoDatasetName } from './start/demo-data';
+import { ensureDemoDataset, ensureDemoModel, provisionDemoTenants, demoDatasetName, demoModelInput, demoModelName } from './start/demo-data';
 import { demoUsers } from './start/demo-users';
 import { readLauncherEnvironment } from './start/environment';
 import { LaunchError } from './start/launch-error';
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
 
   const platform = await startPlatform({
     logger: createLogger(env.logLevel, { app: 'tessera' }),
-    database: { url: env.databaseUrl, controlSchema: 'tessera_control', poolSize: 10 },
+    database: { url: env.databaseUrl, adminUrl: env.databaseAdminUrl, controlSchema: 'tessera_control', poolSize: 10 },
     objectStore: { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
     redis: { url: env.redisUrl, keyPrefix: 'tessera' },
     masterKey: Buffer.from(secrets.masterKey, 'base64'),
@@ -92,6 +92,8 @@ async function main(): Promise<void> {
     corsOrigins: ['https://studio.apollographql.com', 'http://localhost:3000'],
     maxQueryDepth: 12,
     maxUploadBytes: 1024 * 1024 * 1024,
+    // Audit chain: relayed every second, heads signed every 5 minutes with the generated local key.
+    auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
   });
   running.push({ name: 'platform', stop: () => platform.stop() });
   const gatewayUrl = `http://localhost:${platform.gateway.port}`;
@@ -105,6 +107,8 @@ async function main(): Promise<void> {
   const scientist = tokens.find((entry) => entry.user.clientId === 'acme-data-scientist')!;
   const dataset = await ensureDemoDataset(graphqlUrl, scientist.token);
   say(`Demo dataset ${demoDatasetName} in acme: ${dataset.created ? `uploaded (${dataset.rowCount} rows)` : `already there (${dataset.rowCount} rows)`}.`);
+  const model = await ensureDemoModel(graphqlUrl, scientist.token);
+  say(`Demo model ${demoModelName} in acme: ${model.created ? 'registered' : 'already there'} (version ${model.version} is production).`);
 
   say(
     renderBanner({
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
       tokens,
       curlUser: { clientId: 'acme-viewer', clientSecret: secrets.clientSecrets['acme-viewer']! },
       tokenTtlHours: tokenTtlSeconds / 3600,
+      demoModel: { name: demoModelName, alias: 'production', inputName: demoModelInput },
     }),
   );
 }

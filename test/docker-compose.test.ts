@@ -227,18 +227,26 @@ describe('docker-compose.yml: wiring', () => {
     for (const name of ['mysql', 'redis', 'minio', 'keycloak']) expect(services[name]!.healthcheck?.test.length).toBeGreaterThan(1);
   });
 
-  it('has MySQL grant the application user exactly the schemas the platform creates', () => {
+  it('has MySQL grant the migrator exactly the schemas the platform creates, and the service account nothing at database level', () => {
     const mysql = serviceEnv('mysql');
+    const adminUrl = serviceEnv('tenants')['DATABASE_ADMIN_URL']!;
+    const adminUser = /^mysql:\/\/([^:]+):/.exec(adminUrl)?.[1];
+    expect(adminUser).toBe(mysql['MYSQL_USER']);
+    expect(references(adminUrl).map((ref) => ref.name)).toEqual(references(mysql['MYSQL_PASSWORD']!).map((ref) => ref.name));
+    // The service account: created by service-user.sh from TESSERA_DB_PASSWORD, the password in DATABASE_URL.
     const databaseUrl = serviceEnv('gateway')['DATABASE_URL']!;
-    const user = /^mysql:\/\/([^:]+):/.exec(databaseUrl)?.[1];
-    expect(user).toBe(mysql['MYSQL_USER']);
-    expect(references(databaseUrl).map((ref) => ref.name)).toEqual(references(mysql['MYSQL_PASSWORD']!).map((ref) => ref.name));
+    expect(/^mysql:\/\/([^:]+):/.exec(databaseUrl)?.[1]).toBe('tessera');
+    expect(references(databaseUrl).map((ref) => ref.name)).toEqual(references(mysql['TESSERA_DB_PASSWORD']!).map((ref) => ref.name));
+    expect(read('deploy/mysql/service-user.sh')).toMatch(/CREATE USER IF NOT EXISTS 'tessera'@'%' IDENTIFIED BY '\$\{TESSERA_DB_PASSWORD\}'/);
+    expect(read('deploy/mysql/service-user.sh')).not.toMatch(/GRANT/);
+    expect(serviceEnv('gateway')['DATABASE_ADMIN_URL']).toBeUndefined();
     expect(services['mysql']!.volumes).toContain('./deploy/mysql/init.sql:/docker-entrypoint-initdb.d/10-tessera-grants.sql:ro');
+    expect(services['mysql']!.volumes).toContain('./deploy/mysql/service-user.sh:/docker-entrypoint-initdb.d/20-tessera-service-user.sh:ro');
 
-    const grants = [...read('deploy/mysql/init.sql').matchAll(/GRANT ALL PRIVILEGES ON `([^`]+)`\.\* TO '([^']+)'@'%';/g)].map((m) => ({ schema: m[1], user: m[2] }));
+    const grants = [...read('deploy/mysql/init.sql').matchAll(/GRANT ALL PRIVILEGES ON `([^`]+)`\.\* TO '([^']+)'@'%' WITH GRANT OPTION;/g)].map((m) => ({ schema: m[1], user: m[2] }));
     expect(grants).toEqual([
-      { schema: 'tessera\\_%', user: 'tessera' },
-      { schema: 'tenant\\_%', user: 'tessera' },
+      { schema: 'tessera\\_%', user: 'tessera_admin' },
+      { schema: 'tenant\\_%', user: 'tessera_admin' },
     ]);
     expect(serviceEnv('gateway')['CONTROL_SCHEMA']).toMatch(/^tessera_/);
   });
@@ -316,6 +324,7 @@ describe('deploy/generate-env.ts', () => {
     expect(JSON.parse(values.INTERNAL_CONTEXT_PRIVATE_KEY)).toHaveProperty('d');
     // DATABASE_URL embeds the password: nothing in it may need URL-encoding.
     expect(values.MYSQL_PASSWORD).toMatch(/^[0-9a-f]{32,}$/);
+    expect(values.MYSQL_ADMIN_PASSWORD).toMatch(/^[0-9a-f]{32,}$/);
     // MinIO's limits on root credentials.
     expect(values.S3_ACCESS_KEY.length).toBeGreaterThanOrEqual(3);
     expect(values.S3_SECRET_KEY.length).toBeGreaterThanOrEqual(8);

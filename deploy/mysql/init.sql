@@ -1,8 +1,9 @@
 -- Runs once, when the mysql container initialises an empty data volume.
--- The official image has already created the application user from MYSQL_USER / MYSQL_PASSWORD
--- (host '%', password from .env), so no password appears here. Like scripts/local-services.sh,
--- the app may create and own the control plane (tessera_*) and tenant schemas (tenant_*), and
--- nothing else on the server.
-GRANT ALL PRIVILEGES ON `tessera\_%`.* TO 'tessera'@'%';
-GRANT ALL PRIVILEGES ON `tenant\_%`.* TO 'tessera'@'%';
+-- The official image has already created the migrator account from MYSQL_USER / MYSQL_PASSWORD
+-- (tessera_admin, host '%', password from .env), so no password appears here. Like
+-- scripts/local-services.sh, the migrator may create and own the control plane (tessera_*) and the
+-- tenant schemas (tenant_*), and nothing else on the server; GRANT OPTION lets the migrations hand
+-- the service account (deploy/mysql/service-user.sh) its table-level rights.
+GRANT ALL PRIVILEGES ON `tessera\_%`.* TO 'tessera_admin'@'%' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON `tenant\_%`.* TO 'tessera_admin'@'%' WITH GRANT OPTION;
 FLUSH PRIVILEGES;

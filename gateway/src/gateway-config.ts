@@ -17,8 +17,12 @@ export interface GatewayConfig {
   subgraphs: SubgraphEndpoint[];
   /** Subgraphs that accept streamed uploads at /internal/uploads/:id, by the name in /uploads/:name/:id. */
   uploadTargets: string[];
+  /** Subgraphs that serve file downloads at /internal/downloads/:id, by the name in /downloads/:name/:id. */
+  downloadTargets?: string[];
   limits: {
     maxQueryDepth: number;
     maxUploadBytes: number;
+    /** Open subscriptions per tenant on one gateway replica (default 100); over it → QUOTA_EXCEEDED. */
+    maxSubscriptionsPerTenant?: number;
   };
 }

@@ -16,8 +16,12 @@ import type { GatewayConfig } from './gateway-config';
 import type { GatewayContext } from './gateway-context';
 import { jsonErrorHandler, toContextError } from './http-errors';
 import { maxDepthRule, restoreLimitErrorCode, TenantRateLimiter } from './limits';
+import { createAuthFailureLog } from './auth-failure-log';
 import { createRequestAuthenticator } from './request-auth';
+import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
+import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
 import { TenantContextDataSource } from './tenant-context-data-source';
+import { downloadProxy } from './download-proxy';
 import { uploadProxy } from './upload-proxy';
 
 export interface RunningGateway extends RunningHttpServer {
@@ -43,10 +47,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const authenticate = createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory);
   const sign = await createInternalContextSigner(config.internalContextPrivateKey);
   const rateLimiter = new TenantRateLimiter();
+  const recordAuthFailure = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
 
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
     buildService: ({ url }) => new TenantContextDataSource(url ?? '', () => sign({ kind: 'gateway', requestId: randomUUID() })),
+  });
+  // Subscriptions are not executed by @apollo/gateway: the WebSocket relay routes them by the supergraph.
+  let subscriptionRouting: SubscriptionRouting | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    subscriptionRouting = subscriptionRoutingOf(apiSchema, coreSupergraphSdl);
   });
   const maskError = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const server = new ApolloServer<GatewayContext>({
@@ -64,7 +74,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   /** Shared by GraphQL and uploads: the same checks, the same limits, the same signed context. */
   const authorize = async (req: Request): Promise<GatewayContext> => {
-    const { principal, tenant } = await authenticate(req.headers, req.ip, String(res(req).getHeader('x-request-id')));
+    const requestId = String(res(req).getHeader('x-request-id'));
+    const { principal, tenant } = await authenticate(req.headers, req.ip, requestId).catch(async (error: unknown) => {
+      await recordAuthFailure(req.headers, req.ip, requestId, error);
+      throw error;
+    });
     if (tenant) rateLimiter.take(tenant.id, tenant.limits.requestsPerMinute);
     setTenantAttributes(trace.getActiveSpan(), principal);
     return { principal, tenant, internalToken: await sign(principal), publicUrl: publicUrlOf(req) };
@@ -89,6 +103,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       authorize: async (req) => (await authorize(req)).internalToken,
     }),
   );
+  app.get(
+    '/downloads/:service/:id',
+    downloadProxy({
+      targets: new Map(config.subgraphs.filter((s) => (config.downloadTargets ?? []).includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
+      authorize: async (req) => (await authorize(req)).internalToken,
+    }),
+  );
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -105,11 +126,24 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   app.use(jsonErrorHandler((message, fields) => logger.error(message, fields)));
 
   const http = await listen(app, config.port, config.host);
+  const subscriptions = attachSubscriptionGateway(http.server, {
+    logger,
+    authenticate,
+    recordAuthFailure,
+    sign,
+    rateLimiter,
+    subgraphs: config.subgraphs,
+    routing: () => subscriptionRouting,
+    maxQueryDepth: config.limits.maxQueryDepth,
+    maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant ?? 100,
+    publicUrl: config.publicUrl,
+  });
   logger.info('gateway listening', { url: `${http.url}/graphql` });
   return {
     ...http,
     graphqlUrl: `${http.url}/graphql`,
     close: async () => {
+      await subscriptions.close();
       await http.close();
       await server.stop();
       await db.destroy();

@@ -10,6 +10,17 @@ export interface BannerInput {
   tokens: Array<{ user: DemoUser; token: string }>;
   curlUser: { clientId: string; clientSecret: string };
   tokenTtlHours: number;
+  /** The demo model registered in acme (name, alias, input tensor name), for the predict example. */
+  demoModel?: { name: string; alias: string; inputName: string };
+}
+
+/** The predict example: one iris flower (a virginica) scored by the demo model. */
+export function demoPredictQuery(model: { name: string; alias: string; inputName: string }): string {
+  return (
+    `{ predict(input: { modelName: "${model.name}", alias: "${model.alias}", ` +
+    `inputs: [{ name: "${model.inputName}", shape: [1, 4], data: [6.3, 3.3, 6.0, 2.5] }] }) ` +
+    '{ outputs { name shape data } modelVersion { number } batchSize } }'
+  );
 }
 
 /** What a developer needs after `npm start`, as plain text for stdout. */
@@ -47,6 +58,17 @@ export function renderBanner(input: BannerInput): string {
     `    -H 'authorization: Bearer ${viewer?.token ?? '<token>'}' \\`,
     `    --data '${JSON.stringify({ query })}'`,
     '',
+    ...(input.demoModel
+      ? [
+          `Predict with the demo model ${input.demoModel.name} (alias ${input.demoModel.alias}; scores are [setosa, versicolor, virginica]),`,
+          `as ${input.curlUser.clientId} (the same query works in Sandbox):`,
+          `  curl -s ${input.graphqlUrl} \\`,
+          "    -H 'content-type: application/json' \\",
+          `    -H 'authorization: Bearer ${viewer?.token ?? '<token>'}' \\`,
+          `    --data '${JSON.stringify({ query: demoPredictQuery(input.demoModel) })}'`,
+          '',
+        ]
+      : []),
     'A new token (client_credentials; the client id is the demo user name, every client secret is in',
     `${input.secretsFile} under "clientSecrets"):`,
     `  curl -s ${input.tokenEndpoint} -d grant_type=client_credentials -d client_id=${input.curlUser.clientId} -d client_secret=${input.curlUser.clientSecret}`,

@@ -1,3 +1,4 @@
+import { buildMlp } from '@tessera/onnx';
 import type { RunningPlatform } from '@tessera/platform';
 import { demoTenants } from './demo-users';
 import { graphql } from './graphql';
@@ -95,4 +96,80 @@ async function findDataset(graphqlUrl: string, token: string, name: string): Pro
     if (!datasets.pageInfo.hasNextPage) return undefined;
     after = datasets.pageInfo.endCursor;
   }
+}
+
+export const demoModelName = 'iris-classifier';
+export const demoModelInput = 'features';
+export const demoModelOutput = 'scores';
+
+/**
+ * A small MLP (4 → 4 relu → 3) with hand-set weights that scores the iris species from the petal
+ * measurements: scores are [setosa, versicolor, virginica], the largest wins. Built in code with
+ * @tessera/onnx (nothing is downloaded); the demo data's 15 rows are all classified correctly.
+ */
+export function buildDemoModel(): Uint8Array {
+  return buildMlp({
+    inputName: demoModelInput,
+    outputName: demoModelOutput,
+    layers: [
+      {
+        // inputs: sepal_length, sepal_width, petal_length, petal_width
+        weights: [
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+          [-1, 1, 0, 0],
+          [0, 0, 1, -1],
+        ],
+        bias: [2.5, -2.5, -1.6, 1.6],
+        activation: 'relu',
+      },
+      {
+        weights: [
+          [5, -3, 0],
+          [0, 1, 0.5],
+          [0, 0, 12],
+          [0, 2, -4],
+        ],
+        bias: [0, 0, 0],
+        activation: 'none',
+      },
+    ],
+  });
+}
+
+const listModels = `query { models(first: 100) { edges { node { id name aliases { alias version { number } } } } } }`;
+const createModel = `mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`;
+const createModelUpload = `mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl method } }`;
+const completeModelUpload = `mutation($id: ID!) { completeModelUpload(uploadId: $id) { number } }`;
+const setModelAlias = `mutation($input: SetModelAliasInput!) { setModelAlias(input: $input) { alias version { number } } }`;
+
+interface ModelNode {
+  id: string;
+  name: string;
+  aliases: Array<{ alias: string; version: { number: number } }>;
+}
+
+/**
+ * The demo model, through the same public flow a user follows (createModel → createModelUpload →
+ * PUT the ONNX file to the gateway → completeModelUpload → setModelAlias production). Skipped
+ * when the model already has a `production` alias.
+ */
+export async function ensureDemoModel(graphqlUrl: string, token: string): Promise<{ created: boolean; version: number }> {
+  const { models } = await graphql<{ models: { edges: Array<{ node: ModelNode }> } }>(graphqlUrl, token, listModels);
+  const existing = models.edges.map((edge) => edge.node).find((node) => node.name.toLowerCase() === demoModelName);
+  const production = existing?.aliases.find((alias) => alias.alias === 'production');
+  if (production) return { created: false, version: production.version.number };
+  const modelId =
+    existing?.id ??
+    (await graphql<{ createModel: { id: string } }>(graphqlUrl, token, createModel, { input: { name: demoModelName, description: 'Iris species scores from petal size: a 4-4-3 MLP (demo model created by npm start)' } }))
+      .createModel.id;
+  const body = Buffer.from(buildDemoModel());
+  const { createModelUpload: upload } = await graphql<{ createModelUpload: { id: string; uploadUrl: string; method: string } }>(graphqlUrl, token, createModelUpload, {
+    input: { modelId, filename: `${demoModelName}.onnx`, byteSize: body.length },
+  });
+  const put = await fetch(upload.uploadUrl, { method: upload.method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body });
+  if (!put.ok) throw new Error(`uploading the demo model failed with HTTP ${put.status}: ${(await put.text()).slice(0, 300)}`);
+  const { completeModelUpload: version } = await graphql<{ completeModelUpload: { number: number } }>(graphqlUrl, token, completeModelUpload, { id: upload.id });
+  await graphql(graphqlUrl, token, setModelAlias, { input: { modelId, alias: 'production', version: version.number } });
+  return { created: true, version: version.number };
 }

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { databaseVariables, parseEnvironment, port, telemetryVariables } from '@tessera/config';
 
 export const defaultDatabaseUrl = 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
+export const defaultDatabaseAdminUrl = 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
 export const defaultRedisUrl = 'redis://127.0.0.1:6379';
 
 /** The variables `npm start` reads; everything else is fixed for local development. */
 const launcherVariables = databaseVariables
-  .pick({ DATABASE_URL: true })
+  .pick({ DATABASE_URL: true, DATABASE_ADMIN_URL: true })
   .extend({
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default(defaultRedisUrl),
     GATEWAY_PORT: port(4000),
@@ -17,6 +18,8 @@ const launcherVariables = databaseVariables
 
 export interface LauncherEnvironment {
   databaseUrl: string;
+  /** The migrator account (DDL, grants); the request path never uses it. */
+  databaseAdminUrl: string;
   redisUrl: string;
   /** The URL is the local default, so `scripts/local-services.sh` can provide the service. */
   localDatabase: boolean;
@@ -34,8 +37,9 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
   const parsed = parseEnvironment(launcherVariables, env);
   return {
     databaseUrl: parsed.DATABASE_URL,
+    databaseAdminUrl: parsed.DATABASE_ADMIN_URL,
     redisUrl: parsed.REDIS_URL,
-    localDatabase: parsed.DATABASE_URL === defaultDatabaseUrl,
+    localDatabase: parsed.DATABASE_URL === defaultDatabaseUrl && parsed.DATABASE_ADMIN_URL === defaultDatabaseAdminUrl,
     localRedis: parsed.REDIS_URL === defaultRedisUrl,
     gatewayPort: parsed.GATEWAY_PORT,
     issuerPort: parsed.ISSUER_PORT,

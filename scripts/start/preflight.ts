@@ -30,7 +30,7 @@ type RedisState = { state: 'ok' } | { state: 'unreachable'; detail: string } | {
  * that still fails ends the launcher with a message saying exactly what to install or set.
  */
 export async function preflight(env: LauncherEnvironment, say: (line: string) => void): Promise<void> {
-  let database = await checkDatabase(env.databaseUrl);
+  let database = await checkDatabases(env);
   let redis = await checkRedis(env.redisUrl);
 
   const scriptCanHelp =
@@ -42,7 +42,7 @@ export async function preflight(env: LauncherEnvironment, say: (line: string) =>
       say('MariaDB or Redis is not ready; running scripts/local-services.sh to start them …');
       const run = spawnSync('bash', [localServicesScript], { stdio: ['ignore', 'inherit', 'inherit'] });
       if (run.status !== 0) say(`scripts/local-services.sh exited with ${run.status ?? run.signal}`);
-      database = await checkDatabase(env.databaseUrl);
+      database = await checkDatabases(env);
       redis = await checkRedis(env.redisUrl);
     } else {
       say('MariaDB or Redis is not ready. They are installed: start them (and create the app user) as root with');
@@ -62,6 +62,12 @@ export async function preflight(env: LauncherEnvironment, say: (line: string) =>
 function databaseEndpoint(url: string): Endpoint & { user: string } {
   const parsed = new URL(url);
   return { host: unbracket(parsed.hostname), port: Number(parsed.port || 3306), user: decodeURIComponent(parsed.username) };
+}
+
+/** Both accounts: the service's (DATABASE_URL) and the migrator's (DATABASE_ADMIN_URL). */
+async function checkDatabases(env: LauncherEnvironment): Promise<DatabaseState> {
+  const service = await checkDatabase(env.databaseUrl);
+  return service.state === 'ok' ? checkDatabase(env.databaseAdminUrl) : service;
 }
 
 async function checkDatabase(url: string): Promise<DatabaseState> {
@@ -88,7 +94,9 @@ async function checkDatabase(url: string): Promise<DatabaseState> {
 }
 
 function describeDatabaseProblem(env: LauncherEnvironment, problem: Exclude<DatabaseState, { state: 'ok' }>): string {
-  const { host, port, user } = databaseEndpoint(env.databaseUrl);
+  const { host, port } = databaseEndpoint(env.databaseUrl);
+  const user = problem.state === 'access-denied' ? problem.user : databaseEndpoint(env.databaseUrl).user;
+  const variable = user === databaseEndpoint(env.databaseAdminUrl).user ? 'DATABASE_ADMIN_URL' : 'DATABASE_URL';
   const where = `${host}:${port}`;
   switch (problem.state) {
     case 'unreachable':
@@ -107,10 +115,12 @@ function describeDatabaseProblem(env: LauncherEnvironment, problem: Exclude<Data
         `MariaDB at ${where} refused the database user '${user}' (${problem.detail}).`,
         env.localDatabase
           ? `  Create the user '${user}' (it may only use the tessera_* and tenant_* schemas) as root with:`
-          : `  Create the user '${user}' with the password in DATABASE_URL, as root, with:`,
+          : `  Create the user '${user}' with the password in ${variable}, as root, with:`,
         env.localDatabase
           ? '    bash scripts/local-services.sh'
-          : `    TESSERA_DB_USER='${user}' TESSERA_DB_PASSWORD='<the password in DATABASE_URL>' bash scripts/local-services.sh`,
+          : variable === 'DATABASE_URL'
+            ? `    TESSERA_DB_USER='${user}' TESSERA_DB_PASSWORD='<the password in DATABASE_URL>' bash scripts/local-services.sh`
+            : `    TESSERA_DB_ADMIN_USER='${user}' TESSERA_DB_ADMIN_PASSWORD='<the password in DATABASE_ADMIN_URL>' bash scripts/local-services.sh`,
         '  Or set DATABASE_URL to a user that exists and may create the tessera_* and tenant_* schemas.',
       ].join('\n');
     case 'error':

@@ -21,6 +21,8 @@ const secretsSchema = z.object({
   s3: z.object({ accessKey: z.string().min(3), secretKey: z.string().min(8) }),
   issuerSigningKey: jwk.refine((key) => key.kty === 'EC' && key.crv === 'P-256' && typeof key.d === 'string', 'must be a private EC P-256 JWK'),
   clientSecrets: z.record(z.string(), z.string().min(16)),
+  /** Signs audit chain checkpoints (Ed25519). Optional here only so older secrets files get one added. */
+  auditSigningKey: jwk.refine((key) => key.kty === 'OKP' && key.crv === 'Ed25519' && typeof key.d === 'string', 'must be a private Ed25519 JWK').optional(),
 });
 
 export type LocalSecrets = z.infer<typeof secretsSchema>;
@@ -41,6 +43,7 @@ export async function loadOrCreateSecrets(): Promise<{ secrets: LocalSecrets; cr
       s3: { accessKey: `tessera${randomBytes(6).toString('hex')}`, secretKey: randomBytes(24).toString('base64url') },
       issuerSigningKey: generateIssuerSigningKey(),
       clientSecrets: Object.fromEntries(demoUsers.map((user) => [user.clientId, newClientSecret()])),
+      auditSigningKey: generateAuditSigningKey(),
     };
     writeSecrets(secrets, 'wx');
     return { secrets, created: true };
@@ -60,8 +63,9 @@ export async function loadOrCreateSecrets(): Promise<{ secrets: LocalSecrets; cr
     );
   }
   const missing = demoUsers.filter((user) => !secrets.clientSecrets[user.clientId]);
-  if (missing.length > 0) {
+  if (missing.length > 0 || !secrets.auditSigningKey) {
     for (const user of missing) secrets.clientSecrets[user.clientId] = newClientSecret();
+    secrets.auditSigningKey ??= generateAuditSigningKey();
     writeSecrets(secrets, 'w');
   }
   return { secrets, created: false };
@@ -69,6 +73,10 @@ export async function loadOrCreateSecrets(): Promise<{ secrets: LocalSecrets; cr
 
 function writeSecrets(secrets: LocalSecrets, flag: 'w' | 'wx'): void {
   writeFileSync(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag });
+}
+
+function generateAuditSigningKey(): JWK {
+  return generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK;
 }
 
 function newClientSecret(): string {

@@ -15,14 +15,16 @@ export interface AuditEventInput {
 }
 
 /**
- * Writes an audit event into the tenant's schema with the caller's manager, so it commits or
- * rolls back together with the change it describes: no change without its audit record, and
- * no audit record of a change that did not happen.
+ * Writes an audit event into the tenant's outbox (`audit_outbox`, in the tenant's schema) with
+ * the caller's manager, so it commits or rolls back together with the change it describes: no
+ * change without its audit record, and no audit record of a change that did not happen. The
+ * relay (audit service, `drainAuditOutbox`) later moves it into the hash chain `audit_events`;
+ * until then it waits in the outbox, safe, even if the audit service is down.
  */
 export async function recordAuditEvent(manager: EntityManager, actor: Principal, event: AuditEventInput): Promise<void> {
   const traceId = trace.getActiveSpan()?.spanContext().traceId;
   await manager.query(
-    `INSERT INTO audit_events
+    `INSERT INTO audit_outbox
        (id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [

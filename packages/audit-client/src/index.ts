@@ -1,1 +1,7 @@
 export { recordAuditEvent, type AuditEventInput, type AuditOutcome } from './audit-event';
+export { tenantAuditChain, drainAuditOutbox } from './audit-outbox';
+export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
+export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
+export { relayChain, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
+export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';
+export { notFoundAcrossTenants, recordInTenantLog, crossTenantAction } from './cross-tenant';

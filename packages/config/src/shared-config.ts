@@ -10,6 +10,13 @@ export const databaseVariables = z.object({
     .string()
     .regex(/^mysql:\/\//, 'must be a mysql:// URL')
     .default('mysql://tessera:tessera-local-dev@127.0.0.1:3306'),
+  // The migrator/owner account: DDL and GRANT OPTION on the Tessera schemas. Used only to create,
+  // migrate and drop schemas and to grant DATABASE_URL's account its table-level rights (which are
+  // INSERT + SELECT only on audit tables, so the request path cannot rewrite history).
+  DATABASE_ADMIN_URL: z
+    .string()
+    .regex(/^mysql:\/\//, 'must be a mysql:// URL')
+    .default('mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306'),
   CONTROL_SCHEMA: z
     .string()
     .regex(/^tessera_[a-z0-9_]{1,40}$/, 'must match tessera_[a-z0-9_]+')
@@ -43,6 +50,17 @@ export const redisVariables = z.object({
   REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must match [a-z0-9-]{1,40}').default('tessera'),
 });
 
+/** The audit trail's hash chains (issue #6): relay cadence and the checkpoint signing key. */
+export const auditChainVariables = z.object({
+  // Private JWK (Ed25519 "OKP" or P-256 "EC") that signs chain checkpoints. Required by the audit service.
+  AUDIT_SIGNING_KEY: jsonWebKey()
+    .refine((key) => typeof key['d'] === 'string' && ((key.kty === 'OKP' && key['crv'] === 'Ed25519') || (key.kty === 'EC' && key['crv'] === 'P-256')), 'must be a private Ed25519 (OKP) or P-256 (EC) JWK')
+    .optional(),
+  AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+});
+
 export const telemetryVariables = z.object({
   TRACING_EXPORTER: tracingExporter(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url().optional(),
@@ -51,7 +69,10 @@ export const telemetryVariables = z.object({
 });
 
 export interface DatabaseConfig {
+  /** The service account (request path): table-level DML only, append-only on audit tables. */
   url: string;
+  /** The migrator account: DDL, grants. Opened only to migrate, provision and deprovision. */
+  adminUrl: string;
   controlSchema: string;
   poolSize: number;
 }
@@ -69,6 +90,16 @@ export interface ObjectStoreConfig {
   bucketPrefix: string;
 }
 
+export interface AuditChainConfig {
+  /** Signs checkpoints; without it the audit service refuses to start. */
+  signingKey: Record<string, unknown> & { kty: string } | undefined;
+  relayIntervalMs: number;
+  /** 0 turns periodic checkpoints off (on-demand ones still work). */
+  checkpointIntervalMs: number;
+  /** > 0: checkpoint objects are put under S3 Object Lock (COMPLIANCE) for this many days. */
+  checkpointRetentionDays: number;
+}
+
 export interface TelemetryConfig {
   exporter: 'otlp' | 'console' | 'none';
   otlpEndpoint: string | undefined;
@@ -76,7 +107,7 @@ export interface TelemetryConfig {
 }
 
 export function toDatabaseConfig(env: z.infer<typeof databaseVariables>): DatabaseConfig {
-  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE };
+  return { url: env.DATABASE_URL, adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE };
 }
 
 export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): ObjectStoreConfig {
@@ -95,4 +126,13 @@ export function toTelemetryConfig(env: z.infer<typeof telemetryVariables>): Tele
 
 export function toRedisConfig(env: z.infer<typeof redisVariables>): RedisConfig {
   return { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+}
+
+export function toAuditChainConfig(env: z.infer<typeof auditChainVariables>): AuditChainConfig {
+  return {
+    signingKey: env.AUDIT_SIGNING_KEY,
+    relayIntervalMs: env.AUDIT_RELAY_INTERVAL_MS,
+    checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
+    checkpointRetentionDays: env.AUDIT_CHECKPOINT_RETENTION_DAYS,
+  };
 }

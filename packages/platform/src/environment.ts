@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  auditChainVariables,
   commaList,
   databaseVariables,
   encryptionVariables,
@@ -13,6 +14,7 @@ import {
   toDatabaseConfig,
   toObjectStoreConfig,
   toTelemetryConfig,
+  toAuditChainConfig,
   url,
 } from '@tessera/config';
 
@@ -48,6 +50,8 @@ const gatewayVariables = z.object({
   CORS_ORIGINS: commaList().default(['https://studio.apollographql.com', 'http://localhost:3000']),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
+  /** Concurrent subscriptions per tenant on one gateway replica. */
+  MAX_SUBSCRIPTIONS_PER_TENANT: z.coerce.number().int().min(1).default(100),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   DATASETS_URL: url(),
   MODELS_URL: url(),
@@ -71,6 +75,7 @@ export const subgraphEnvironment = databaseVariables
   .extend(redisVariables.shape)
   .extend(platformVariables.shape)
   .extend(subgraphVariables.shape)
+  .extend(auditChainVariables.shape)
   .extend(telemetryVariables.shape);
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
@@ -103,8 +108,9 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
         { name: 'metrics', url: parsed.METRICS_URL },
         { name: 'tenants', url: parsed.TENANTS_URL },
       ],
-      uploadTargets: ['datasets'],
-      limits: { maxQueryDepth: parsed.MAX_QUERY_DEPTH, maxUploadBytes: parsed.MAX_UPLOAD_BYTES },
+      uploadTargets: ['datasets', 'models'],
+      downloadTargets: ['models'],
+      limits: { maxQueryDepth: parsed.MAX_QUERY_DEPTH, maxUploadBytes: parsed.MAX_UPLOAD_BYTES, maxSubscriptionsPerTenant: parsed.MAX_SUBSCRIPTIONS_PER_TENANT },
     },
   };
 }
@@ -116,6 +122,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
     host: parsed.LISTEN_HOST,
     telemetry: toTelemetryConfig(parsed),
     regions: parsed.DATA_REGIONS,
+    auditChain: toAuditChainConfig(parsed),
     runtime: {
       database: toDatabaseConfig(parsed),
       objectStore: toObjectStoreConfig(parsed),

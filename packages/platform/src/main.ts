@@ -4,9 +4,10 @@
  */
 import { createLogger, ConfigError } from '@tessera/config';
 import { startGateway } from '@tessera/gateway';
+import { createModelServing, modelServingOptionsFromEnvironment } from '@tessera/models';
 import { createServiceRuntime, startSubgraph } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
-import { migrateControlPlane } from '@tessera/tenancy';
+import { migrateControlPlane, upgradeTenantSchemas } from '@tessera/tenancy';
 import { readGatewayEnvironment, readSubgraphEnvironment } from './environment';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 
@@ -29,11 +30,16 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   const telemetry = startTelemetry({ serviceName: `tessera-${name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
   const logger = createLogger(env.telemetry.logLevel, { service: name });
   await migrateControlPlane(env.runtime.database);
+  // The tenants service provisions, so it also upgrades existing tenant schemas (migrations + grants).
+  if (name === 'tenants') await upgradeTenantSchemas(env.runtime.database);
   const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime }, logger, subgraphCatalog[name].entities);
-  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions }), runtime, env.port, env.host);
+  // Only the models process runs inference: one set of tenant pools for the whole process.
+  const modelServing = name === 'models' ? createModelServing(runtime, modelServingOptionsFromEnvironment(process.env)) : undefined;
+  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions, auditChain: env.auditChain, ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();
+    await modelServing?.close();
     await runtime.close();
     await telemetry.shutdown();
   };

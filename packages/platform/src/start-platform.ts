@@ -1,10 +1,11 @@
 import type { JWK } from 'jose';
 import type { AccessTokenVerifierOptions } from '@tessera/auth';
-import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
+import type { AuditChainConfig, DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type RunningGateway } from '@tessera/gateway';
+import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServiceRuntime } from '@tessera/service-kit';
 import { createProvisioner } from '@tessera/tenants';
-import { migrateControlPlane, type TenantProvisioner } from '@tessera/tenancy';
+import { migrateControlPlane, upgradeTenantSchemas, type TenantProvisioner } from '@tessera/tenancy';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 
 export interface PlatformConfig {
@@ -22,6 +23,12 @@ export interface PlatformConfig {
   corsOrigins: string[];
   maxQueryDepth: number;
   maxUploadBytes: number;
+  /** Concurrent subscriptions per tenant at the gateway (default 100). */
+  maxSubscriptionsPerTenant?: number;
+  /** Inference pools and stats of the models subgraph (defaults when omitted). */
+  inference?: ModelServingOptions;
+  /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
+  auditChain?: AuditChainConfig;
 }
 
 export interface RunningPlatform {
@@ -29,6 +36,8 @@ export interface RunningPlatform {
   subgraphs: Record<SubgraphName, RunningSubgraph>;
   runtime: ServiceRuntime;
   provisioner: TenantProvisioner;
+  /** The one set of tenant inference pools (and the stats recorder) of this process. */
+  modelServing: ModelServing;
   stop(): Promise<void>;
 }
 
@@ -39,6 +48,8 @@ export interface RunningPlatform {
  */
 export async function startPlatform(config: PlatformConfig): Promise<RunningPlatform> {
   await migrateControlPlane(config.database);
+  // Existing tenants get new tenant migrations and their service-account grants (none on a fresh control plane).
+  await upgradeTenantSchemas(config.database);
   const runtime = await createServiceRuntime(
     {
       serviceName: 'tessera',
@@ -52,10 +63,11 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     config.logger,
     subgraphNames.flatMap((name) => subgraphCatalog[name].entities),
   );
+  const modelServing = createModelServing(runtime, config.inference);
   const started: RunningSubgraph[] = [];
   try {
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions }), runtime, 0));
+      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}) }), runtime, 0));
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(
@@ -65,8 +77,9 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         oidc: config.oidc,
         internalContextPrivateKey: config.internalContextKeys.privateJwk,
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
-        uploadTargets: ['datasets'],
-        limits: { maxQueryDepth: config.maxQueryDepth, maxUploadBytes: config.maxUploadBytes },
+        uploadTargets: ['datasets', 'models'],
+        downloadTargets: ['models'],
+        limits: { maxQueryDepth: config.maxQueryDepth, maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant },
       },
       { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, corsOrigins: config.corsOrigins },
     );
@@ -75,14 +88,17 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       subgraphs,
       runtime,
       provisioner: createProvisioner(runtime, { regions: config.regions }),
+      modelServing,
       stop: async () => {
         await gateway.close();
         for (const subgraph of started) await subgraph.close();
+        await modelServing.close();
         await runtime.close();
       },
     };
   } catch (error) {
     for (const subgraph of started) await subgraph.close().catch(() => undefined);
+    await modelServing.close().catch(() => undefined);
     await runtime.close();
     throw error;
   }

@@ -3,7 +3,8 @@ import { auditEntities, auditSubgraph } from '@tessera/audit';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from '@tessera/datasets';
 import { jobEntities, jobsSubgraph } from '@tessera/jobs';
 import { metricsSubgraph } from '@tessera/metrics';
-import { modelEntities, modelsSubgraph } from '@tessera/models';
+import { modelEntities, modelsSubgraph, type ModelServing } from '@tessera/models';
+import type { AuditChainConfig } from '@tessera/config';
 import type { ServiceRuntime, SubgraphDefinition } from '@tessera/service-kit';
 import { tenantsSubgraph } from '@tessera/tenants';
 
@@ -12,14 +13,18 @@ export type SubgraphName = (typeof subgraphNames)[number];
 
 export interface CatalogOptions {
   regions: string[];
+  /** The process's one ModelServing (inference pools + stats), where the models subgraph runs. */
+  modelServing?: ModelServing;
+  /** The audit service's hash-chain relay and checkpoint signing (AUDIT_* variables). */
+  auditChain?: AuditChainConfig;
 }
 
 /** How to build each subgraph, in one table, shared by the single-process and per-service runs. */
 export const subgraphCatalog: Record<SubgraphName, { entities: EntitySchema[]; build(runtime: ServiceRuntime, options: CatalogOptions): SubgraphDefinition }> = {
   datasets: { entities: datasetEntities as EntitySchema[], build: () => datasetsSubgraph(defaultDatasetsConfig) },
-  models: { entities: modelEntities as EntitySchema[], build: () => modelsSubgraph() },
-  jobs: { entities: jobEntities as EntitySchema[], build: () => jobsSubgraph() },
-  audit: { entities: auditEntities as EntitySchema[], build: () => auditSubgraph() },
+  models: { entities: modelEntities as EntitySchema[], build: (_runtime, options) => modelsSubgraph({ serving: options.modelServing }) },
+  jobs: { entities: jobEntities as EntitySchema[], build: (runtime) => jobsSubgraph(runtime) },
+  audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, undefined, options.auditChain) },
   metrics: { entities: [], build: () => metricsSubgraph() },
   tenants: { entities: [], build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }) },
 };

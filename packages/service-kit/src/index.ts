@@ -7,3 +7,4 @@ export * from './pagination';
 export * from './graphql-files';
 export { parseUuid } from './ids';
 export { mountHealthRoutes } from './health-routes';
+export { attachSubscriptionServer, maxSubscriptionMessageBytes, subscriptionCloseCodes, type SubgraphConnectionParams, type SubscriptionServer } from './subscription-server';

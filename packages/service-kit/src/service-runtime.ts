@@ -2,6 +2,8 @@ import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
 import { createInternalContextVerifier, type InternalContextVerifier } from '@tessera/auth';
 import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
+import { createEventBus, type EventBus } from '@tessera/events';
+import { keyEventRecorder } from './key-event-audit';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
 import { openServiceDataSource, TenantDirectory, TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
 
@@ -30,6 +32,8 @@ export interface ServiceRuntime {
   keyring: TenantKeyring;
   scopes: TenantScopeFactory;
   verifyInternalContext: InternalContextVerifier;
+  /** Per-tenant Redis pub/sub (job progress, alerts); connects on first use, one subscriber connection per process. */
+  events: EventBus;
   close(): Promise<void>;
 }
 
@@ -39,6 +43,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
   const tenants = new TenantStore(db, config.database.controlSchema);
   const directory = new TenantDirectory(tenants, config.tenantCacheTtlMs);
   const keyring = new TenantKeyring(db, config.database.controlSchema, config.masterKey);
+  keyring.onKeyEvent = keyEventRecorder(db);
   const scopes = new TenantScopeFactory({
     db,
     controlSchema: config.database.controlSchema,
@@ -48,6 +53,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     bucketPrefix: config.objectStore.bucketPrefix,
   });
   const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);
+  const events = createEventBus(config.redis);
   return {
     config,
     logger,
@@ -58,7 +64,9 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     keyring,
     scopes,
     verifyInternalContext,
+    events,
     close: async () => {
+      await events.close();
       if (db.isInitialized) await db.destroy();
     },
   };

@@ -14,6 +14,8 @@ import { mountHealthRoutes } from './health-routes';
 import { listen, type RunningHttpServer } from './http-server';
 import type { ServiceRuntime } from './service-runtime';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
+import { attachSubscriptionServer } from './subscription-server';
+import { authorizationAuditPlugin } from './authorization-audit';
 import { tracingMiddleware } from './tracing-middleware';
 
 export interface SubgraphDefinition {
@@ -24,6 +26,13 @@ export interface SubgraphDefinition {
   rules: RuleTree;
   /** Extra HTTP routes (uploads, downloads), mounted under /internal; use `authenticate` in them. */
   routes?: (router: Router, tools: RouteTools) => void;
+  /** Stops what the subgraph runs beside its requests (background loops); called on close. */
+  close?: () => Promise<void>;
+  /**
+   * Starts what the subgraph runs beside its requests, once it listens. Building a definition has
+   * no side effects (tests build one just to read its rules); starting it does.
+   */
+  start?: () => Promise<void> | void;
 }
 
 export interface RouteTools {
@@ -56,7 +65,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     schema,
     formatError: createErrorMasker({ log: (message, fields) => logger.error(message, fields) }),
     // Traces go through OpenTelemetry, not Apollo's inline (ftv1) traces.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), authorizationAuditPlugin(runtime, definition.name, logger)],
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts / the launcher): Apollo's own handler re-raises the signal mid-cleanup.
     stopOnTerminationSignals: false,
@@ -108,13 +117,24 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   );
 
   const http = await listen(app, port, host);
+  try {
+    await definition.start?.();
+  } catch (error) {
+    await http.close();
+    await server.stop();
+    throw error;
+  }
+  // Subscriptions: graphql-ws on the same /graphql path, for subgraphs that declare any.
+  const subscriptions = schema.getSubscriptionType() ? attachSubscriptionServer(http.server, schema, runtime, logger, definition.name) : undefined;
   return {
     ...http,
     name: definition.name,
     schema,
     close: async () => {
+      await subscriptions?.close();
       await http.close();
       await server.stop();
+      await definition.close?.();
     },
   };
 }

@@ -1,10 +1,11 @@
 export * from './tenant-id';
 export * from './tenant-record';
-export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource } from './database';
+export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource, serviceAccountOf } from './database';
 export { TenantStore } from './control-plane/tenant-store';
 export { TenantDirectory } from './control-plane/tenant-directory';
-export { TenantKeyring, type CurrentDataKey } from './control-plane/tenant-keyring';
-export { SchemaManager, migrateControlPlane } from './provisioning/schema-manager';
+export { TenantKeyring, type CurrentDataKey, type KeyEvent } from './control-plane/tenant-keyring';
+export { SchemaManager, migrateControlPlane, dropControlPlane, upgradeTenantSchemas } from './provisioning/schema-manager';
+export { appendOnlyTables, readOnlyTables, grantServiceAccess, revokeServiceAccess } from './provisioning/service-grants';
 export { TenantProvisioner, type ProvisionTenantInput, type ProvisionerDeps } from './provisioning/tenant-provisioner';
 export { TenantScope, TenantScopeFactory, type TenantScopeDeps } from './tenant-scope';
 export { tenantPlaneMigrations } from './migrations/tenant';

@@ -11,6 +11,10 @@ export interface TenantLimits {
   maxStorageBytes: number;
   /** Gateway requests per minute for the whole tenant. */
   requestsPerMinute: number;
+  /** Jobs of the tenant running at the same time, across all workers. */
+  maxConcurrentJobs: number;
+  /** Unfinished (queued + running) jobs; one more submit is QUOTA_EXCEEDED. */
+  maxQueuedJobs: number;
 }
 
 export interface TenantRecord {
@@ -28,4 +32,6 @@ export const defaultTenantLimits: TenantLimits = {
   maxUploadBytes: 100 * 1024 * 1024,
   maxStorageBytes: 10 * 1024 * 1024 * 1024,
   requestsPerMinute: 6000,
+  maxConcurrentJobs: 4,
+  maxQueuedJobs: 1000,
 };

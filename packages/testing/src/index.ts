@@ -1,3 +1,3 @@
-export { startTestStack, testAudience, type TestStack, type TestTenant, type TestStackOptions } from './test-stack';
+export { startTestStack, testAudience, type TestStack, type TestTenant, type TestStackOptions, type TestWorkers } from './test-stack';
 export { postGraphQL, errorCodes, expectNoErrors, type GraphQLResponse } from './graphql-client';
 export { tenantState, type TenantState } from './tenant-state';

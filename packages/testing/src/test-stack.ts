@@ -1,11 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { drainAuditOutbox } from '@tessera/audit-client';
 import { generateInternalKeyPair, type Role } from '@tessera/auth';
-import { createLogger, type DatabaseConfig } from '@tessera/config';
+import { createLogger, type DatabaseConfig, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
 import { startIssuerProcess, startS3Server, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
 import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
-import { quoteIdentifier, tenantBucketName, type TenantTier } from '@tessera/tenancy';
+import type { DataSource } from 'typeorm';
+import { dropControlPlane, openMigrationDataSource, tenantBucketName, type TenantTier } from '@tessera/tenancy';
+import { openRedis } from '@tessera/job-queue';
+import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { postGraphQL, type GraphQLResponse } from './graphql-client';
 
 export const testAudience = 'https://api.tessera.test';
@@ -31,19 +35,40 @@ export interface TestStack {
   issueToken(claims: { tenant?: string; roles: string[]; tokenTtlSeconds?: number; resource?: string }): Promise<string>;
   platformAdminToken(): Promise<string>;
   query<T = Record<string, unknown>>(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /**
+   * SQL as the migrator account (DATABASE_ADMIN_URL): for what the service account may not do,
+   * e.g. creating a squatter schema, or tampering with append-only audit rows to prove detection.
+   */
+  adminQuery<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
+  /** Moves the tenant's audit outbox into its hash chain now (`audit_events`), instead of waiting for the relay. */
+  drainAudit(tenantId: string): Promise<number>;
+  /** Job worker child processes against this stack (`options.workers` of them start with it). */
+  workers: TestWorkers;
   stop(): Promise<void>;
 }
 
-type PlatformTenantLimits = Partial<{ maxUploadBytes: number; maxStorageBytes: number; requestsPerMinute: number }>;
+/** Real worker processes (`workers/src/main.ts`), for job tests: kill one with `kill()` as `kill -9` would. */
+export interface TestWorkers {
+  start(options?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'dedicatedTenant' | 'lockMs' | 'stalledIntervalMs' | 'maxAttempts'>>): Promise<RunningWorkerProcess>;
+  /** Every worker started and not yet stopped. */
+  running(): RunningWorkerProcess[];
+  stopAll(): Promise<void>;
+}
+
+type PlatformTenantLimits = Partial<{ maxUploadBytes: number; maxStorageBytes: number; requestsPerMinute: number; maxConcurrentJobs: number; maxQueuedJobs: number }>;
 
 export interface TestStackOptions {
   /** Gateway JWKS refetch cooldown; short in tests that rotate issuer keys. */
   jwksCooldownMs?: number;
   /** How long the gateway and subgraphs cache a tenant's record; 0 (the default here) reads MySQL on every request. */
   tenantCacheTtlMs?: number;
+  /** Worker child processes to start with the stack (default 0), and their settings. */
+  workers?: number;
+  workerOptions?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'lockMs' | 'stalledIntervalMs' | 'maxAttempts'>>;
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
+const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /**
@@ -60,7 +85,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     startS3Server(s3Credentials),
     generateInternalKeyPair(),
   ]);
-  const database: DatabaseConfig = { url: databaseUrl, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
+  const database: DatabaseConfig = { url: databaseUrl, adminUrl: databaseAdminUrl, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
   const config: PlatformConfig = {
     logger: createLogger(process.env['TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'silent'),
     database,
@@ -85,6 +110,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     corsOrigins: ['https://studio.apollographql.com'],
     maxQueryDepth: 12,
     maxUploadBytes: 1024 * 1024 * 1024,
+    // A fresh audit signing key per stack; the relay sweeps often, periodic checkpoints are off
+    // (tests sign on demand and drain with stack.drainAudit, so nothing depends on timing).
+    auditChain: {
+      signingKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as { kty: string },
+      relayIntervalMs: 200,
+      checkpointIntervalMs: 0,
+      checkpointRetentionDays: 0,
+    },
   };
   let platform: RunningPlatform;
   try {
@@ -95,6 +128,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     throw error;
   }
   const tenants: string[] = [];
+  let admin: Promise<DataSource> | undefined;
+  const adminSource = () => (admin ??= openMigrationDataSource(database, undefined, []));
   const tokenCache = new Map<string, Promise<string>>();
 
   const issueToken: TestStack['issueToken'] = async (claims) => {
@@ -114,6 +149,40 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     }
     return token;
   };
+
+  const workerProcesses = new Set<RunningWorkerProcess>();
+  const workers: TestWorkers = {
+    start: async (workerOptions = {}) => {
+      const worker = await startWorkerProcess({
+        database: config.database,
+        objectStore: config.objectStore,
+        redis: config.redis,
+        masterKey: config.masterKey,
+        // Short locks: a killed worker's job is recovered within seconds in tests.
+        lockMs: 4_000,
+        stalledIntervalMs: 2_000,
+        maxAttempts: 4,
+        ...options.workerOptions,
+        ...workerOptions,
+        logLevel: process.env['TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'warn',
+      });
+      workerProcesses.add(worker);
+      void worker.exited.then(() => workerProcesses.delete(worker));
+      return worker;
+    },
+    running: () => [...workerProcesses],
+    stopAll: async () => {
+      await Promise.all([...workerProcesses].map((worker) => worker.stop()));
+    },
+  };
+  try {
+    for (let i = 0; i < (options.workers ?? 0); i++) await workers.start();
+  } catch (error) {
+    await workers.stopAll();
+    await platform.stop();
+    await Promise.all([issuer.stop(), s3.close()]);
+    throw error;
+  }
 
   return {
     platform,
@@ -136,11 +205,32 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       };
     },
     query: (token, query, variables) => postGraphQL(platform.gateway.graphqlUrl, token, query, variables),
+    adminQuery: async <T>(sql: string, params?: unknown[]) => (await (await adminSource()).query(sql, params)) as T,
+    drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId),
+    workers,
     stop: async () => {
+      await workers.stopAll();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
-      await platform.runtime.db.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database.controlSchema)}`).catch(() => undefined);
       await platform.stop();
+      await dropRedisKeys(config.redis).catch(() => undefined);
+      await dropControlPlane(database).catch(() => undefined);
+      if (admin) await (await admin).destroy();
       await Promise.all([issuer.stop(), s3.close()]);
     },
   };
+}
+
+/** Removes every key of this stack's Redis prefix (queues, rings, leases), so test runs leave nothing behind. */
+async function dropRedisKeys(redis: RedisConfig): Promise<void> {
+  const client = openRedis(redis, 'test-cleanup', 'request');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${redis.keyPrefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await client.quit().catch(() => client.disconnect());
+  }
 }

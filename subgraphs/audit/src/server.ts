@@ -1,10 +1,47 @@
 import { join } from 'node:path';
-import { loadSchemaFile, type SubgraphDefinition } from '@tessera/service-kit';
-import { auditResolvers } from './resolvers/audit-event.resolver';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { AuditChainConfig } from '@tessera/config';
+import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
+import { AlertEngine } from './domain/alert-engine';
+import { defaultAlertingConfig, type AlertingConfig } from './domain/alerting-config';
+import { createAuditChainRuntime } from './domain/audit-chain-runtime';
+import { createAuditRelay } from './domain/audit-event-relay';
+import { auditChainResolvers } from './resolvers/audit-chain.resolver';
+import { accessReportResolvers } from './resolvers/access-report.resolver';
+import { alertResolvers } from './resolvers/alert.resolver';
+import { auditEventResolvers } from './resolvers/audit-event.resolver';
 import { auditRules } from './rules';
 
 export { auditEntities } from './data/audit-event.entity';
 
-export function auditSubgraph(): SubgraphDefinition {
-  return { name: 'audit', typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')), resolvers: auditResolvers, rules: auditRules };
+/** Resolver maps of several files, merged type by type. */
+function mergeResolvers(...maps: Array<GraphQLResolverMap<SubgraphContext>>): GraphQLResolverMap<SubgraphContext> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) for (const [type, fields] of Object.entries(map)) merged[type] = { ...(merged[type] ?? {}), ...(fields as Record<string, unknown>) };
+  return merged as GraphQLResolverMap<SubgraphContext>;
+}
+
+/**
+ * The audit subgraph: the tenant's audit trail (query, access report, export) and alerting over
+ * it. Alerting runs in this process: a periodic evaluator over the chain, stopped with the subgraph.
+ */
+export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = defaultAlertingConfig, chainConfig?: AuditChainConfig): SubgraphDefinition {
+  // Tamper evidence: the outbox → hash-chain relay and checkpoint signing run in this process too.
+  const chain = createAuditChainRuntime(runtime, chainConfig);
+  const relay = createAuditRelay(runtime.db);
+  const engine = new AlertEngine({ scopes: runtime.scopes, tenants: runtime.tenants, bus: runtime.events, logger: runtime.logger.child({ service: 'audit' }), config, relay });
+  return {
+    name: 'audit',
+    typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
+    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay }), alertResolvers({ engine, bus: runtime.events }), auditChainResolvers(chain.deps)),
+    rules: auditRules,
+    start: async () => {
+      await chain.start();
+      engine.start();
+    },
+    close: async () => {
+      await engine.stop();
+      await chain.close();
+    },
+  };
 }

@@ -1,2 +1,4 @@
 export { datasetsSubgraph, defaultDatasetsConfig, datasetEntities } from './server';
 export type { DatasetsConfig } from './domain/datasets-config';
+export { ensureDataset, insertDatasetVersion, type StoredVersionContent } from './domain/dataset-version-registration';
+export { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from './data/dataset.entity';

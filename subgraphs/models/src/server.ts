@@ -1,10 +1,24 @@
 import { join } from 'node:path';
 import { loadSchemaFile, type SubgraphDefinition } from '@tessera/service-kit';
+import { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
+import { modelFileRoutes } from './http/model-files.route';
 import { modelResolvers } from './resolvers/model.resolver';
 import { modelRules } from './rules';
+import type { ModelServing } from './serving/model-serving';
 
-export { modelEntities } from './data/model.entity';
+export { modelEntities } from './data';
 
-export function modelsSubgraph(): SubgraphDefinition {
-  return { name: 'models', typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')), resolvers: modelResolvers, rules: modelRules };
+/**
+ * The models subgraph. `serving` is the process's one ModelServing (inference pools + stats);
+ * without it (a schema-only build, e.g. the RBAC coverage test) predict answers SERVICE_UNAVAILABLE.
+ */
+export function modelsSubgraph(options: { serving?: ModelServing | undefined; config?: ModelsConfig } = {}): SubgraphDefinition {
+  const config = options.config ?? defaultModelsConfig;
+  return {
+    name: 'models',
+    typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
+    resolvers: modelResolvers(config, options.serving),
+    rules: modelRules,
+    routes: modelFileRoutes(config),
+  };
 }

@@ -15,7 +15,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: tenantResolvers({ store: runtime.tenants, directory: runtime.directory, provisioner }),
+    resolvers: tenantResolvers({ store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db }),
     rules: tenantRules,
   };
 }

@@ -187,7 +187,8 @@ describe('provisionTenant', () => {
     it('refuses (CONFLICT) when a schema tenant_<id> already exists, and leaves that schema untouched', async () => {
       const id = freshTenantId('squat');
       const schema = quoteIdentifier(tenantSchemaName(id));
-      const db = stack.platform.runtime.db;
+      // The squatter is created as the migrator: the service account may not create schemas.
+      const db = { query: (sql: string) => stack.adminQuery(sql) };
       await db.query(`CREATE DATABASE ${schema}`);
       try {
         await db.query(`CREATE TABLE ${schema}.precious (v VARCHAR(16) NOT NULL)`);

@@ -32,8 +32,9 @@ export function freshTenantId(prefix: string): string {
 /** Other test files (other stacks) create and drop tenant schemas in parallel; these names are theirs. */
 const otherStacksTenantSchema = /^tenant_t[0-9a-f]{10}$/;
 
+// information_schema as the migrator: the service account sees only schemas it holds grants on.
 export async function allSchemas(stack: TestStack): Promise<string[]> {
-  const rows = (await stack.platform.runtime.db.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')) as Array<{ name: string }>;
+  const rows = (await stack.adminQuery('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')) as Array<{ name: string }>;
   return rows.map((row) => row.name);
 }
 
@@ -48,12 +49,12 @@ export async function ownSchemas(stack: TestStack): Promise<string[]> {
 }
 
 export async function schemaExists(stack: TestStack, schema: string): Promise<boolean> {
-  const rows = (await stack.platform.runtime.db.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[];
+  const rows = (await stack.adminQuery('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[];
   return rows.length > 0;
 }
 
 export async function tablesOf(stack: TestStack, schema: string): Promise<string[]> {
-  const rows = (await stack.platform.runtime.db.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [schema])) as Array<{ name: string }>;
+  const rows = (await stack.adminQuery('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [schema])) as Array<{ name: string }>;
   return rows.map((row) => row.name).sort();
 }
 

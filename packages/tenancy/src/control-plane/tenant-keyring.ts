@@ -8,6 +8,12 @@ interface KeyRow {
   status: string;
 }
 
+/** A key lifecycle event, for the audit logs (the keyring itself does not depend on the audit client). */
+export interface KeyEvent {
+  action: 'key.rotate';
+  version: number;
+}
+
 export interface CurrentDataKey {
   dataKey: Buffer;
   keyVersion: number;
@@ -22,6 +28,8 @@ export class TenantKeyring {
   private readonly table: string;
   private readonly cache = new Map<string, { key: Buffer; until: number }>();
   private readonly current = new Map<string, { version: number; until: number }>();
+  /** Set by the service runtime: records key events in the tenant's log and the platform security log. */
+  onKeyEvent: ((tenantId: string, event: KeyEvent) => Promise<void>) | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -42,7 +50,7 @@ export class TenantKeyring {
 
   /** A new data key becomes current; older versions stay to decrypt what they wrote. */
   async rotate(tenantId: string): Promise<number> {
-    return this.db.transaction(async (manager) => {
+    const version = await this.db.transaction(async (manager) => {
       const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null }>;
       const next = Number(rows[0]?.v ?? 0) + 1;
       await manager.query(`UPDATE ${this.table} SET status = 'RETIRED' WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId]);
@@ -50,6 +58,8 @@ export class TenantKeyring {
       this.current.delete(tenantId);
       return next;
     });
+    await this.onKeyEvent?.(tenantId, { action: 'key.rotate', version });
+    return version;
   }
 
   async currentKey(tenantId: string): Promise<CurrentDataKey> {

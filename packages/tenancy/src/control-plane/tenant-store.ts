@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { quoteIdentifier } from '../tenant-id';
-import type { TenantLimits, TenantRecord, TenantStatus, TenantTier } from '../tenant-record';
+import { defaultTenantLimits, type TenantLimits, type TenantRecord, type TenantStatus, type TenantTier } from '../tenant-record';
 
 interface TenantRow {
   id: string;
@@ -11,6 +11,8 @@ interface TenantRow {
   max_upload_bytes: number | string;
   max_storage_bytes: number | string;
   requests_per_minute: number;
+  max_concurrent_jobs?: number | null;
+  max_queued_jobs?: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -26,6 +28,8 @@ function toRecord(row: TenantRow): TenantRecord {
       maxUploadBytes: Number(row.max_upload_bytes),
       maxStorageBytes: Number(row.max_storage_bytes),
       requestsPerMinute: Number(row.requests_per_minute),
+      maxConcurrentJobs: Number(row.max_concurrent_jobs ?? defaultTenantLimits.maxConcurrentJobs),
+      maxQueuedJobs: Number(row.max_queued_jobs ?? defaultTenantLimits.maxQueuedJobs),
     },
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
@@ -59,9 +63,22 @@ export class TenantStore {
   ): Promise<void> {
     const now = new Date();
     await manager.query(
-      `INSERT INTO ${this.table} (id, display_name, region, tier, status, max_upload_bytes, max_storage_bytes, requests_per_minute, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [tenant.id, tenant.displayName, tenant.region, tenant.tier, tenant.status, tenant.limits.maxUploadBytes, tenant.limits.maxStorageBytes, tenant.limits.requestsPerMinute, now, now],
+      `INSERT INTO ${this.table} (id, display_name, region, tier, status, max_upload_bytes, max_storage_bytes, requests_per_minute, max_concurrent_jobs, max_queued_jobs, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        tenant.id,
+        tenant.displayName,
+        tenant.region,
+        tenant.tier,
+        tenant.status,
+        tenant.limits.maxUploadBytes,
+        tenant.limits.maxStorageBytes,
+        tenant.limits.requestsPerMinute,
+        tenant.limits.maxConcurrentJobs,
+        tenant.limits.maxQueuedJobs,
+        now,
+        now,
+      ],
     );
   }
 

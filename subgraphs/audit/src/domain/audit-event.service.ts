@@ -1,14 +1,29 @@
 import { assertPermission } from '@tessera/auth';
-import { pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
+import { pageSize, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
-import { AuditEventEntity, type AuditEvent } from '../data/audit-event.entity';
+import type { AuditEvent } from '../data/audit-event.entity';
+import { findAuditEventPage } from '../data/audit-event.repository';
+import { decodeSeqCursor, encodeSeqCursor } from './audit-event-cursor';
+import { parseAuditEventFilter, type AuditEventFilterInput } from './audit-event-filter';
+import type { AuditRelay } from './audit-event-relay';
 
 /** A tenant's own audit trail; only its admins read it. */
 export class AuditEventService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly relay: AuditRelay,
+  ) {}
 
-  async list(args: PageArgs): Promise<Connection<AuditEvent>> {
+  async list(filterInput: AuditEventFilterInput | null | undefined, args: PageArgs): Promise<Connection<AuditEvent>> {
     assertPermission(this.scope.principal, 'administer');
-    return this.scope.db((manager) => pageOf(manager.getRepository(AuditEventEntity).createQueryBuilder('e'), 'e', args));
+    // Everything is validated before any query runs: a bad argument changes and reads nothing.
+    const filter = parseAuditEventFilter(filterInput);
+    const limit = pageSize(args);
+    const after = decodeSeqCursor(args.after);
+    await this.relay(this.scope);
+    const rows = await this.scope.db((manager) => findAuditEventPage(manager, filter, after, limit));
+    const page = rows.slice(0, limit);
+    const edges = page.map((node) => ({ node, cursor: encodeSeqCursor(node.seq) }));
+    return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 }

@@ -1,16 +1,25 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { AuditEvent } from '../data/audit-event.entity';
+import type { AuditEventFilterInput } from '../domain/audit-event-filter';
+import type { AuditRelay } from '../domain/audit-event-relay';
 import { AuditEventService } from '../domain/audit-event.service';
+import { AuditExportService } from '../domain/audit-export.service';
 
-export const auditResolvers: GraphQLResolverMap<SubgraphContext> = {
-  Query: {
-    auditEvents: async (_: unknown, args: PageArgs, ctx: SubgraphContext) => new AuditEventService(await ctx.scope()).list(args),
-  },
-  AuditEvent: {
-    sequence: (event: AuditEvent) => event.seq,
-    occurredAt: (event: AuditEvent) => event.createdAt.toISOString(),
-    actorRoles: (event: AuditEvent) => event.actorRoles.split(',').filter(Boolean),
-    details: (event: AuditEvent) => JSON.stringify(event.details),
-  },
-};
+export function auditEventResolvers(deps: { relay: AuditRelay }): GraphQLResolverMap<SubgraphContext> {
+  return {
+    Query: {
+      auditEvents: async (_: unknown, args: PageArgs & { filter?: AuditEventFilterInput | null }, ctx: SubgraphContext) =>
+        new AuditEventService(await ctx.scope(), deps.relay).list(args.filter, args),
+    },
+    Mutation: {
+      exportAuditEvents: async (_: unknown, args: { from: string; to: string }, ctx: SubgraphContext) => new AuditExportService(await ctx.scope(), deps.relay).export(args.from, args.to),
+    },
+    AuditEvent: {
+      sequence: (event: AuditEvent) => event.seq,
+      occurredAt: (event: AuditEvent) => event.createdAt.toISOString(),
+      actorRoles: (event: AuditEvent) => event.actorRoles.split(',').filter(Boolean),
+      details: (event: AuditEvent) => JSON.stringify(event.details),
+    },
+  };
+}

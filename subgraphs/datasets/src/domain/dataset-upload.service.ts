@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { assertPermission } from '@tessera/auth';
-import { recordAuditEvent } from '@tessera/audit-client';
+import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError, TesseraError } from '@tessera/errors';
 import { objectKey } from '@tessera/storage';
 import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
@@ -73,7 +73,7 @@ export class DatasetUploadService {
     };
     await this.scope.transaction(async (manager) => {
       const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: datasetId, status: 'ACTIVE' });
-      if (!dataset) throw errors.notFound('Dataset', datasetId);
+      if (!dataset) throw await notFoundAcrossTenants(this.scope, 'Dataset', datasetId);
       const stored = await manager
         .getRepository(DatasetVersionEntity)
         .createQueryBuilder('v')
@@ -87,6 +87,7 @@ export class DatasetUploadService {
         });
       }
       await manager.getRepository(DatasetUploadEntity).insert(upload);
+      await recordResourceOwner(manager, this.scope.tenant.id, 'DatasetUpload', id);
       await recordAuditEvent(manager, this.scope.principal, {
         action: 'dataset.upload.create',
         targetType: 'DatasetUpload',
@@ -100,7 +101,7 @@ export class DatasetUploadService {
   async get(uploadId: string): Promise<DatasetUpload> {
     const id = parseId(uploadId, 'uploadId');
     const upload = await this.scope.db((manager) => manager.getRepository(DatasetUploadEntity).findOneBy({ id }));
-    if (!upload) throw errors.notFound('DatasetUpload', id);
+    if (!upload) throw await notFoundAcrossTenants(this.scope, 'DatasetUpload', id);
     return upload;
   }
 
@@ -137,7 +138,7 @@ export class DatasetUploadService {
     try {
       return await this.scope.transaction(async (manager) => {
         const upload = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
-        if (!upload) throw errors.notFound('DatasetUpload', id);
+        if (!upload) throw await notFoundAcrossTenants(this.scope, 'DatasetUpload', id);
         if (upload.status === 'COMPLETED') throw errors.conflict('This upload was already completed.', { uploadId: id });
         if (upload.status === 'FAILED') throw errors.conflict(`This upload failed (${upload.failureCode ?? 'unknown'}); create a new one.`, { uploadId: id });
         if (upload.status !== 'UPLOADED' || !upload.profile || !upload.sha256 || upload.storedSize === null || upload.keyVersion === null) {
@@ -161,6 +162,7 @@ export class DatasetUploadService {
           createdAt: new Date(),
         };
         await manager.getRepository(DatasetVersionEntity).insert(version);
+        await recordResourceOwner(manager, this.scope.tenant.id, 'DatasetVersion', version.id);
         await manager.getRepository(DatasetUploadEntity).update({ id }, { status: 'COMPLETED', versionId: version.id, updatedAt: new Date() });
         await recordAuditEvent(manager, this.scope.principal, {
           action: 'dataset.version.create',
@@ -182,7 +184,7 @@ export class DatasetUploadService {
     return this.scope.transaction(async (manager) => {
       const repository = manager.getRepository(DatasetUploadEntity);
       const upload = await repository.createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
-      if (!upload) throw errors.notFound('DatasetUpload', id);
+      if (!upload) throw await notFoundAcrossTenants(this.scope, 'DatasetUpload', id);
       if (upload.status !== 'PENDING') throw errors.conflict('This upload URL has already been used; create a new upload.', { uploadId: id });
       if (upload.expiresAt.getTime() <= Date.now()) throw errors.conflict('This upload has expired; create a new upload.', { uploadId: id });
       const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: upload.datasetId, status: 'ACTIVE' });

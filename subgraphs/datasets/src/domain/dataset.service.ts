@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { parse } from 'csv-parse';
 import { assertPermission } from '@tessera/auth';
-import { recordAuditEvent } from '@tessera/audit-client';
+import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
@@ -18,7 +18,8 @@ export interface DatasetPreview {
 /**
  * Dataset metadata and content, always inside the caller's TenantScope. Each public method
  * begins with the permission it needs. An id that is not in this tenant's schema is NOT_FOUND,
- * whether it never existed or belongs to another tenant: the schema boundary makes them the same.
+ * whether it never existed or belongs to another tenant: the schema boundary makes them the same
+ * (another tenant's id is also recorded as a cross-tenant attempt, see notFoundAcrossTenants).
  */
 export class DatasetService {
   constructor(
@@ -35,7 +36,7 @@ export class DatasetService {
     assertPermission(this.scope.principal, 'read');
     const datasetId = parseId(id, 'id');
     const dataset = await this.scope.db((manager) => manager.getRepository(DatasetEntity).findOneBy({ id: datasetId, status: 'ACTIVE' }));
-    if (!dataset) throw errors.notFound('Dataset', datasetId);
+    if (!dataset) throw await notFoundAcrossTenants(this.scope, 'Dataset', datasetId);
     return dataset;
   }
 
@@ -54,6 +55,7 @@ export class DatasetService {
     try {
       await this.scope.transaction(async (manager) => {
         await manager.getRepository(DatasetEntity).insert(dataset);
+        await recordResourceOwner(manager, this.scope.tenant.id, 'Dataset', dataset.id);
         await recordAuditEvent(manager, this.scope.principal, { action: 'dataset.create', targetType: 'Dataset', targetId: dataset.id, details: { name: dataset.name } });
       });
     } catch (error) {
@@ -72,7 +74,7 @@ export class DatasetService {
     const datasetId = parseId(id, 'id');
     const versionCount = await this.scope.transaction(async (manager) => {
       const dataset = await manager.getRepository(DatasetEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: datasetId }).getOne();
-      if (!dataset) throw errors.notFound('Dataset', datasetId);
+      if (!dataset) throw await notFoundAcrossTenants(this.scope, 'Dataset', datasetId);
       await manager.getRepository(DatasetEntity).update({ id: datasetId }, { status: 'DELETING', updatedAt: new Date() });
       return manager.getRepository(DatasetVersionEntity).countBy({ datasetId });
     });
@@ -100,7 +102,7 @@ export class DatasetService {
         .where('v.id = :id', { id: versionId })
         .getOne(),
     );
-    if (!version) throw errors.notFound('DatasetVersion', versionId);
+    if (!version) throw await notFoundAcrossTenants(this.scope, 'DatasetVersion', versionId);
     return version;
   }
 

@@ -1,7 +1,19 @@
-import { EntitySchema } from 'typeorm';
+import { EntitySchema, type ValueTransformer } from 'typeorm';
 
 export type JobKind = 'TRAIN' | 'BATCH_INFERENCE' | 'PROFILE';
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export const jobKinds: readonly JobKind[] = ['TRAIN', 'BATCH_INFERENCE', 'PROFILE'];
+export const jobStatuses: readonly JobStatus[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+export const unfinishedStatuses: readonly JobStatus[] = ['QUEUED', 'RUNNING'];
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+/** Latest metric values (e.g. epoch, loss, rows): the same flat map the 'jobs' events carry. */
+export type JobMetrics = Record<string, number>;
 
 export interface Job {
   id: string;
@@ -10,13 +22,26 @@ export interface Job {
   input: Record<string, unknown>;
   progress: number;
   phase: string | null;
+  metrics: JobMetrics | null;
+  /** Training: the loss after each epoch so far. */
+  lossHistory: number[] | null;
   result: Record<string, unknown> | null;
-  error: Record<string, unknown> | null;
+  error: JobError | null;
   attempts: number;
+  cancelRequested: boolean;
+  submission: number;
+  runToken: string | null;
+  startSeq: number | null;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
   createdBy: string;
   createdAt: Date;
   updatedAt: Date;
 }
+
+const bigintAsNumber: ValueTransformer = { to: (value: number | null) => value, from: (value: string | number | null) => (value === null ? null : Number(value)) };
+const timestamp = (name: string, nullable = false) => ({ name, type: 'datetime' as const, precision: 3, nullable });
 
 export const JobEntity = new EntitySchema<Job>({
   name: 'Job',
@@ -28,12 +53,21 @@ export const JobEntity = new EntitySchema<Job>({
     input: { name: 'input_json', type: 'json' },
     progress: { type: 'int' },
     phase: { type: 'varchar', length: 64, nullable: true },
+    metrics: { name: 'metrics_json', type: 'json', nullable: true },
+    lossHistory: { name: 'loss_history_json', type: 'json', nullable: true },
     result: { name: 'result_json', type: 'json', nullable: true },
     error: { name: 'error_json', type: 'json', nullable: true },
     attempts: { type: 'int' },
+    cancelRequested: { name: 'cancel_requested', type: 'boolean' },
+    submission: { type: 'int' },
+    runToken: { name: 'run_token', type: 'char', length: 36, nullable: true },
+    startSeq: { name: 'start_seq', type: 'bigint', nullable: true, transformer: bigintAsNumber },
+    queuedAt: timestamp('queued_at', true),
+    startedAt: timestamp('started_at', true),
+    finishedAt: timestamp('finished_at', true),
     createdBy: { name: 'created_by', type: 'varchar', length: 255 },
-    createdAt: { name: 'created_at', type: 'datetime', precision: 3 },
-    updatedAt: { name: 'updated_at', type: 'datetime', precision: 3 },
+    createdAt: timestamp('created_at'),
+    updatedAt: timestamp('updated_at'),
   },
 });
 

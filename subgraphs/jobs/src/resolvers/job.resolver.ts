@@ -1,17 +1,37 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { Job } from '../data/job.entity';
-import { JobService } from '../domain/job.service';
+import type { SubmitBatchInferenceArgs, SubmitProfileArgs, SubmitTrainingArgs } from '../domain/job-input-resolver';
+import type { JobsDeps } from '../domain/jobs-deps';
+import { JobService, type JobFilter } from '../domain/job.service';
 
-const jobs = async (ctx: SubgraphContext) => new JobService(await ctx.scope());
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
-export const jobResolvers: GraphQLResolverMap<SubgraphContext> = {
-  Query: {
-    jobs: async (_: unknown, args: PageArgs, ctx: SubgraphContext) => (await jobs(ctx)).list(args),
-    job: async (_: unknown, args: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).get(args.id),
-  },
-  Job: {
-    __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).get(ref.id),
-    createdAt: (job: Job) => job.createdAt.toISOString(),
-  },
-};
+export function jobResolvers(deps: JobsDeps): GraphQLResolverMap<SubgraphContext> {
+  const jobs = async (ctx: SubgraphContext) => new JobService(await ctx.scope(), deps);
+  return {
+    Query: {
+      jobs: async (_: unknown, args: PageArgs & { filter?: JobFilter | null }, ctx: SubgraphContext) => (await jobs(ctx)).list(args.filter, args),
+      job: async (_: unknown, args: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).get(args.id),
+    },
+    Mutation: {
+      submitTrainingJob: async (_: unknown, args: { input: SubmitTrainingArgs }, ctx: SubgraphContext) => (await jobs(ctx)).submitTraining(args.input),
+      submitBatchInferenceJob: async (_: unknown, args: { input: SubmitBatchInferenceArgs }, ctx: SubgraphContext) => (await jobs(ctx)).submitBatchInference(args.input),
+      submitProfileJob: async (_: unknown, args: { input: SubmitProfileArgs }, ctx: SubgraphContext) => (await jobs(ctx)).submitProfile(args.input),
+      cancelJob: async (_: unknown, args: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).cancel(args.id),
+      retryJob: async (_: unknown, args: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).retry(args.id),
+    },
+    Job: {
+      __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).get(ref.id),
+      metrics: (job: Job) => (job.metrics ? Object.entries(job.metrics).map(([name, value]) => ({ name, value })) : null),
+      lossHistory: (job: Job) => job.lossHistory ?? [],
+      createdAt: (job: Job) => job.createdAt.toISOString(),
+      updatedAt: (job: Job) => job.updatedAt.toISOString(),
+      startedAt: (job: Job) => iso(job.startedAt),
+      finishedAt: (job: Job) => iso(job.finishedAt),
+    },
+    HyperParameters: {
+      activation: (hp: { activation: string }) => hp.activation.toUpperCase(),
+    },
+  };
+}

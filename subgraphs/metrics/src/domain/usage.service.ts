@@ -24,7 +24,8 @@ export class UsageService {
           (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_versions) AS stored_bytes,
           (SELECT COUNT(*) FROM models) AS models,
           (SELECT COUNT(*) FROM jobs) AS jobs,
-          (SELECT COUNT(*) FROM audit_events) AS audit_events`),
+          -- Recorded events: those already chained plus those still waiting in the outbox for the relay.
+          (SELECT COUNT(*) FROM audit_events) + (SELECT COUNT(*) FROM audit_outbox) AS audit_events`),
     )) as Array<Record<string, string | number>>;
     const row = rows[0] ?? {};
     return {

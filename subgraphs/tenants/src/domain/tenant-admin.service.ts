@@ -1,11 +1,15 @@
+import type { DataSource } from 'typeorm';
 import { errors } from '@tessera/errors';
 import type { Principal } from '@tessera/auth';
+import { recordLifecycleEvent } from './tenant-lifecycle-audit';
 import { assertTenantId, type TenantDirectory, type TenantLimits, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
 
 export interface TenantAdminDeps {
   store: TenantStore;
   directory: TenantDirectory;
   provisioner: TenantProvisioner;
+  /** For the lifecycle audit events (platform security log and the tenant's own log). */
+  db: DataSource;
 }
 
 function assertPlatformAdmin(principal: Principal): void {
@@ -38,17 +42,21 @@ export class TenantAdminService {
 
   async provision(input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Partial<TenantLimits> | null }) {
     assertPlatformAdmin(this.principal);
-    return this.deps.provisioner.provision({
+    const result = await this.deps.provisioner.provision({
       id: input.id,
       displayName: input.displayName,
       region: input.region,
       tier: input.tier.toLowerCase() as TenantTier,
       limits: input.limits ?? undefined,
     });
+    if (result.created) await recordLifecycleEvent(this.deps.db, this.principal, result.tenant.id, 'tenant.provision', { region: result.tenant.region, tier: result.tenant.tier });
+    return result;
   }
 
   async setSuspended(id: string, suspended: boolean): Promise<TenantRecord> {
     assertPlatformAdmin(this.principal);
-    return this.deps.provisioner.setSuspended(id, suspended);
+    const tenant = await this.deps.provisioner.setSuspended(id, suspended);
+    await recordLifecycleEvent(this.deps.db, this.principal, tenant.id, suspended ? 'tenant.suspend' : 'tenant.resume');
+    return tenant;
   }
 }

@@ -2,6 +2,7 @@ import { TenantPlane1764000000001 } from './0001-tenant-plane';
 import { ModelRegistry1764000000002 } from './0002-model-registry';
 import { JobPipelines1764000000003 } from './0003-job-pipelines';
 import { AuditChain1764000000004 } from './0004-audit-chain';
+import { AuditAlerting1764000000005 } from './0005-audit-alerting';
 
 /** Applied, in order, to every tenant schema at provisioning (and on upgrade). */
-export const tenantPlaneMigrations = [TenantPlane1764000000001, ModelRegistry1764000000002, JobPipelines1764000000003, AuditChain1764000000004];
+export const tenantPlaneMigrations = [TenantPlane1764000000001, ModelRegistry1764000000002, JobPipelines1764000000003, AuditChain1764000000004, AuditAlerting1764000000005];

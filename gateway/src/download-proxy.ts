@@ -1,0 +1,47 @@
+import { request as httpRequest } from 'node:http';
+import type { Request, Response } from 'express';
+import { internalContextHeader } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import { injectTraceHeaders } from '@tessera/telemetry';
+import { sendError } from './http-errors';
+
+const fileId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface DownloadProxyOptions {
+  targets: Map<string, string>;
+  authorize(req: Request): Promise<string>;
+}
+
+/**
+ * GET /downloads/:service/:id — the mirror of the upload proxy: authenticates the caller like any
+ * GraphQL request, then streams the owning subgraph's `/internal/downloads/:id` answer (decrypted
+ * file bytes, or a typed error) back unchanged, without buffering.
+ */
+export function downloadProxy(options: DownloadProxyOptions) {
+  return async (req: Request, res: Response) => {
+    try {
+      const base = options.targets.get(String(req.params['service']));
+      const id = String(req.params['id']);
+      if (!base) throw errors.notFound('Download target', String(req.params['service']));
+      if (!fileId.test(id)) throw errors.badInput('The download id is not valid.', { field: 'id' });
+      const token = await options.authorize(req);
+      await new Promise<void>((resolve, reject) => {
+        const upstream = httpRequest(`${base}/internal/downloads/${id}`, { method: 'GET', headers: { [internalContextHeader]: token, ...injectTraceHeaders({}) } }, (reply) => {
+          res.status(reply.statusCode ?? 502);
+          for (const header of ['content-type', 'content-length', 'content-disposition', 'x-content-sha256']) {
+            const value = reply.headers[header];
+            if (typeof value === 'string') res.setHeader(header, value);
+          }
+          reply.pipe(res);
+          reply.on('end', resolve);
+          reply.on('error', reject);
+        });
+        upstream.on('error', reject);
+        res.on('close', () => upstream.destroy());
+        upstream.end();
+      });
+    } catch (error) {
+      sendError(res, error);
+    }
+  };
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { decodeJwt } from 'jose';
+import type { Principal } from '@tessera/auth';
+import { errors, isTesseraError } from '@tessera/errors';
+import { subscriptionCloseCodes } from '@tessera/service-kit';
+import type { TenantRecord } from '@tessera/tenancy';
+import type { RequestAuthenticator } from '../request-auth';
+
+export interface AuthenticatedConnection {
+  principal: Principal;
+  tenant: TenantRecord;
+  /** When the access token stops being valid (ms since epoch): the socket is closed then. */
+  expiresAtMs: number;
+}
+
+/** A refusal at `connection_init`, as the WebSocket close code and reason the client sees. */
+export class ConnectionRefused extends Error {
+  constructor(
+    readonly closeCode: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** `{ authorization: 'Bearer …' }` (any case, like the HTTP header) or `{ token: '…' }`. */
+export function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!params) return undefined;
+  for (const [key, value] of Object.entries(params)) {
+    if (key.toLowerCase() !== 'authorization' || typeof value !== 'string') continue;
+    const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+    if (match) return match[1];
+  }
+  return typeof params['token'] === 'string' && params['token'].length > 0 ? params['token'] : undefined;
+}
+
+/**
+ * The HTTP checks, unchanged (request-auth.ts: issuer, audience, expiry, signature, then the
+ * tenant must exist and be active), applied to the token of a `connection_init`.
+ */
+/** The gateway's HTTP auth-failure recorder (audit log + security log), reused for refused sockets. */
+export type AuthFailureRecorder = (headers: IncomingHttpHeaders, sourceIp: string | undefined, requestId: string, error: unknown) => Promise<void>;
+
+export async function authenticateConnection(
+  authenticate: RequestAuthenticator,
+  params: Readonly<Record<string, unknown>> | undefined,
+  request: IncomingMessage,
+  recordFailure?: AuthFailureRecorder,
+): Promise<AuthenticatedConnection> {
+  const token = tokenFromConnectionParams(params);
+  // The token presented as the header an HTTP request would carry, so every HTTP check applies as is.
+  const headers: IncomingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
+  const sourceIp = request.socket.remoteAddress;
+  const requestId = randomUUID();
+  try {
+    if (!token) throw errors.unauthenticated("Send { authorization: 'Bearer <token>' } in connection_init.");
+    const { principal, tenant } = await authenticate(headers, sourceIp, requestId);
+    if (!tenant) throw errors.forbidden('Subscriptions need a tenant user.');
+    // The token was just verified; its `exp` is read again only to schedule the close.
+    const exp = decodeJwt(token).exp;
+    return { principal, tenant, expiresAtMs: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY };
+  } catch (error) {
+    await recordFailure?.(headers, sourceIp, requestId, error);
+    throw toConnectionRefused(error);
+  }
+}
+
+export function toConnectionRefused(error: unknown): ConnectionRefused {
+  if (error instanceof ConnectionRefused) return error;
+  if (isTesseraError(error)) {
+    const reason = closeReason(error.message);
+    if (error.code === 'UNAUTHENTICATED') return new ConnectionRefused(subscriptionCloseCodes.unauthorized, `Unauthorized: ${reason}`);
+    if (error.code === 'FORBIDDEN') return new ConnectionRefused(subscriptionCloseCodes.forbidden, `Forbidden: ${reason}`);
+    if (error.code === 'SERVICE_UNAVAILABLE') return new ConnectionRefused(subscriptionCloseCodes.unavailable, `Unavailable: ${reason}`);
+  }
+  return new ConnectionRefused(subscriptionCloseCodes.unavailable, 'Unavailable: the connection could not be authenticated; retry later');
+}
+
+/** Close reasons are limited to 123 bytes by the WebSocket protocol. */
+function closeReason(message: string): string {
+  return Buffer.byteLength(message) <= 100 ? message : `${Buffer.from(message).subarray(0, 97).toString('utf8')}...`;
+}

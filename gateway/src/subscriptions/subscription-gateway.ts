@@ -1,0 +1,281 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { context as otelContext, trace } from '@opentelemetry/api';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { InternalContextSigner } from '@tessera/auth';
+import type { Logger } from '@tessera/config';
+import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors';
+import { maxSubscriptionMessageBytes, subscriptionCloseCodes } from '@tessera/service-kit';
+import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttributes, SpanKind } from '@tessera/telemetry';
+import type { SubgraphEndpoint } from '../gateway-config';
+import { maxDepthRule, type TenantRateLimiter } from '../limits';
+import type { RequestAuthenticator } from '../request-auth';
+import { authenticateConnection, type AuthenticatedConnection, type AuthFailureRecorder, toConnectionRefused } from './connection-auth';
+import type { SubscriptionRouting } from './subscription-routing';
+import { TenantSubscriptionLimiter } from './subscription-limits';
+import { UpstreamConnections } from './upstream-connections';
+
+export interface SubscriptionGatewayOptions {
+  logger: Logger;
+  authenticate: RequestAuthenticator;
+  /** Refused `connection_init`s are recorded like refused HTTP requests. */
+  recordAuthFailure?: AuthFailureRecorder;
+  sign: InternalContextSigner;
+  rateLimiter: TenantRateLimiter;
+  subgraphs: SubgraphEndpoint[];
+  /** The current supergraph routing (undefined until the first composition). */
+  routing: () => SubscriptionRouting | undefined;
+  maxQueryDepth: number;
+  maxSubscriptionsPerTenant: number;
+  publicUrl: string | undefined;
+}
+
+export interface SubscriptionGateway {
+  close(): Promise<void>;
+}
+
+/** What one client socket holds once `connection_init` was accepted. */
+interface Session {
+  connection: AuthenticatedConnection;
+  upstream: UpstreamConnections;
+  expiry: NodeJS.Timeout | undefined;
+  /** Open subscriptions by client id, so a leaving client releases them all. */
+  operations: Map<string, { end(): void }>;
+  /** `connection_init` payload: a client may put its `traceparent` there instead of in each operation. */
+  connectionParams: Readonly<Record<string, unknown>> | undefined;
+}
+
+type SocketExtra = Record<PropertyKey, unknown> & { socket: WebSocket; request: IncomingMessage; session?: Session };
+
+/** Carried from onSubscribe to subscribe through graphql-ws's ExecutionArgs.contextValue. */
+interface RelayPlan {
+  session: Session;
+  subgraph: string;
+  /** The root field, e.g. `jobProgress` (names the span; the operation name is the client's and unbounded). */
+  field: string;
+  payload: SubscribePayload;
+  release: () => void;
+}
+
+/** setTimeout's limit; a token living longer is re-checked when this fires. */
+const maxTimerMs = 2_147_483_647;
+
+/**
+ * graphql-ws (graphql-transport-ws) on the gateway's own `/graphql`, next to Apollo's HTTP
+ * handler, because @apollo/gateway does not execute subscriptions. Like Apollo Router's
+ * WebSocket passthrough: authenticate the token at `connection_init` (the HTTP checks), validate
+ * each operation against the supergraph (plus the depth limit), route it by its root field to
+ * the subgraph that owns it, and relay next/error/complete over a subgraph socket opened with
+ * the gateway-signed internal context. The client's socket closes 4401 'Token expired' when its
+ * access token does.
+ */
+export function attachSubscriptionGateway(server: Server, options: SubscriptionGatewayOptions): SubscriptionGateway {
+  const logger = options.logger.child({ component: 'subscriptions' });
+  const tracer = trace.getTracer('tessera-gateway');
+  const limiter = new TenantSubscriptionLimiter(options.maxSubscriptionsPerTenant);
+  const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
+  const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
+
+  const refuse = (socket: WebSocket, error: unknown) => {
+    const refusal = toConnectionRefused(error);
+    logger.info('subscription socket refused', { closeCode: refusal.closeCode, reason: refusal.reason });
+    socket.close(refusal.closeCode, refusal.reason);
+  };
+
+  const endSession = async (session: Session) => {
+    clearTimeout(session.expiry);
+    for (const operation of session.operations.values()) operation.end();
+    session.operations.clear();
+    await session.upstream.close();
+  };
+
+  const scheduleExpiry = (socket: WebSocket, session: Session) => {
+    const remaining = session.connection.expiresAtMs - Date.now();
+    if (!Number.isFinite(remaining)) return;
+    session.expiry = setTimeout(() => {
+      if (Date.now() < session.connection.expiresAtMs) return scheduleExpiry(socket, session);
+      logger.info('subscription socket closed: token expired', { tenantId: session.connection.tenant.id });
+      socket.close(subscriptionCloseCodes.unauthorized, 'Token expired');
+    }, Math.min(Math.max(remaining, 0), maxTimerMs));
+    session.expiry.unref();
+  };
+
+  const disposable = useServer<Record<string, unknown>, SocketExtra>(
+    {
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        try {
+          const connection = await authenticateConnection(options.authenticate, ctx.connectionParams, ctx.extra.request, options.recordAuthFailure);
+          const publicUrl = options.publicUrl ?? `http://${ctx.extra.request.headers.host ?? 'localhost'}`;
+          const session: Session = {
+            connection,
+            upstream: new UpstreamConnections(endpoints, connection.principal, options.sign, publicUrl),
+            expiry: undefined,
+            operations: new Map(),
+            connectionParams: ctx.connectionParams,
+          };
+          ctx.extra.session = session;
+          scheduleExpiry(socket, session);
+          return true;
+        } catch (error) {
+          refuse(socket, error);
+          return false;
+        }
+      },
+
+      onSubscribe: (ctx, id, payload) => {
+        const session = ctx.extra.session;
+        if (!session) return [new GraphQLError('The connection is not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } })];
+        try {
+          return plan(session, id, payload);
+        } catch (error) {
+          return [toGraphQLError(error)];
+        }
+      },
+
+      // Not executed here: relayed to the subgraph that owns the root field.
+      subscribe: (args: ExecutionArgs) => {
+        const relay = args.contextValue as RelayPlan;
+        const { session, subgraph, field, payload, release } = relay;
+        const { principal, tenant } = session.connection;
+        const parent = extractTraceContext(traceCarrier(payload.extensions, session.connectionParams));
+        const span = tracer.startSpan(
+          `gateway subscribe ${field}`,
+          { kind: SpanKind.SERVER, attributes: { [attributes.service]: 'gateway', 'tessera.subgraph': subgraph } },
+          parent,
+        );
+        setTenantAttributes(span, { ...principal, tenantId: tenant.id });
+        try {
+          // The subgraph's span becomes a child of this one: the trace runs client → gateway → subgraph.
+          const extensions = { ...(payload.extensions ?? {}), ...injectTraceHeaders({}, trace.setSpan(otelContext.active(), span)) };
+          // graphql-ws only iterates what this returns; the results are formatted already (see onNext).
+          return session.upstream.relay(subgraph, { ...payload, extensions }, release) as unknown as AsyncIterable<ExecutionResult>;
+        } catch (error) {
+          // A throw here would close the whole socket (4500): answer this operation only.
+          release();
+          return { errors: [toGraphQLError(error)] };
+        } finally {
+          span.end();
+        }
+      },
+
+      // Relayed results are already formatted (and masked) by the subgraph: pass them through as they are.
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => {
+          const source = error.originalError instanceof GraphQLError ? error.originalError : error;
+          return mask(source.toJSON(), source);
+        }),
+
+      onComplete: (ctx, id) => {
+        ctx.extra.session?.operations.get(id)?.end();
+        ctx.extra.session?.operations.delete(id);
+      },
+
+      onClose: async (ctx) => {
+        const session = ctx.extra.session;
+        if (session) await endSession(session);
+      },
+      isProd: true,
+    },
+    wss,
+  );
+
+  /** Validates and routes one operation; throws typed errors the client receives as an `error` message. */
+  function plan(session: Session, id: string, payload: SubscribePayload): ExecutionArgs {
+    const routing = options.routing();
+    if (!routing) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      throw new TesseraError('GRAPHQL_PARSE_FAILED', error instanceof Error ? error.message : 'The operation is not valid GraphQL.');
+    }
+    const validationErrors = validate(routing.apiSchema, document, [...specifiedRules, maxDepthRule(options.maxQueryDepth)]);
+    if (validationErrors.length > 0) {
+      const first = validationErrors[0] as GraphQLError;
+      const reported = first.extensions['code'] === 'QUERY_TOO_COMPLEX' ? 'QUERY_TOO_COMPLEX' : 'GRAPHQL_VALIDATION_FAILED';
+      throw new TesseraError(reported, validationErrors.map((e) => e.message).join(' '));
+    }
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) throw new TesseraError('OPERATION_RESOLUTION_FAILURE', 'The named operation is not in the document.');
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+      throw new TesseraError('BAD_REQUEST', 'This WebSocket serves subscriptions only; send queries and mutations with HTTP POST /graphql.');
+    }
+    const field = rootFieldOf(operation, document);
+    const subgraph = field ? routing.owners.get(field) : undefined;
+    if (!field || !subgraph) throw new TesseraError('GRAPHQL_VALIDATION_FAILED', `No service serves the subscription field ${JSON.stringify(field)}.`);
+
+    const tenantId = session.connection.tenant.id;
+    options.rateLimiter.take(tenantId, session.connection.tenant.limits.requestsPerMinute);
+    const release = limiter.acquire(tenantId);
+    const relayEnded = () => {
+      release();
+      session.operations.delete(id);
+    };
+    // Fallback for a socket that closes before graphql-ws hands the relay its iterator.
+    session.operations.set(id, { end: release });
+    // What was validated here is what the subgraph runs: the parsed document, re-printed.
+    const relay: RelayPlan = { session, subgraph, field, payload: { ...payload, query: print(document) }, release: relayEnded };
+    return { schema: routing.apiSchema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue: relay };
+  }
+
+  return {
+    close: async () => {
+      await disposable.dispose();
+    },
+  };
+}
+
+/** The one root field of a subscription (graphql validation allows exactly one), through fragments. */
+function rootFieldOf(operation: OperationDefinitionNode, document: DocumentNode): string | undefined {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const find = (selectionSet: SelectionSetNode): string | undefined => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) return selection.name.value;
+      const nested = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet;
+      const found = nested ? find(nested) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return find(operation.selectionSet);
+}
+
+function traceCarrier(...sources: Array<Readonly<Record<string, unknown>> | null | undefined>): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  for (const source of sources) {
+    for (const key of ['traceparent', 'tracestate']) {
+      const value = source?.[key];
+      if (typeof value === 'string' && !(key in carrier)) carrier[key] = value;
+    }
+  }
+  return carrier;
+}
+
+function toGraphQLError(error: unknown): GraphQLError {
+  if (isTesseraError(error)) return error;
+  if (error instanceof GraphQLError) return error;
+  return new TesseraError('INTERNAL_SERVER_ERROR', 'Unexpected error.');
+}

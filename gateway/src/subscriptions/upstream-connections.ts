@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
+import WebSocket from 'ws';
+import { internalContextHeader, type InternalContextSigner, type Principal } from '@tessera/auth';
+import { errors, isErrorCode } from '@tessera/errors';
+import { BoundedEventQueue } from '@tessera/events';
+import type { SubgraphConnectionParams } from '@tessera/service-kit';
+
+export type RelayedResult = FormattedExecutionResult<Record<string, unknown>, unknown>;
+
+/** Results buffered per relayed subscription before a slow client is cut off (SLOW_CONSUMER). */
+const relayBufferSize = 256;
+
+/**
+ * The subgraph sockets of one client socket: at most one per subgraph, opened on the first
+ * subscription routed there and shared by the following ones, each opened with a freshly minted
+ * internal context for this client's principal (the same signer as HTTP). Closed with the client.
+ */
+export class UpstreamConnections {
+  private readonly clients = new Map<string, Client>();
+  private closed = false;
+
+  constructor(
+    private readonly endpoints: ReadonlyMap<string, string>,
+    private readonly principal: Principal,
+    private readonly sign: InternalContextSigner,
+    private readonly publicUrl: string,
+  ) {}
+
+  /** Starts `payload` on `subgraph`; the iterator's `return()` sends `complete` upstream. */
+  relay(subgraph: string, payload: SubscribePayload, onEnd: () => void): AsyncIterableIterator<RelayedResult> {
+    if (this.closed) throw errors.unavailable('The connection is closing.');
+    const client = this.clientFor(subgraph);
+    let dispose: (() => void) | undefined;
+    const results = new BoundedEventQueue<RelayedResult>({
+      capacity: relayBufferSize,
+      overflow: 'error',
+      onEnd: () => {
+        dispose?.();
+        onEnd();
+      },
+    });
+    dispose = client.subscribe(payload, {
+      next: (result) => results.push(result),
+      error: (error) => results.fail(relayError(subgraph, error)),
+      complete: () => results.end(),
+    });
+    return results;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((client) => client.dispose()));
+  }
+
+  private clientFor(subgraph: string): Client {
+    const existing = this.clients.get(subgraph);
+    if (existing) return existing;
+    const url = this.endpoints.get(subgraph);
+    if (!url) throw errors.unavailable(`No endpoint is configured for the ${subgraph} service.`);
+    const client = createClient<SubgraphConnectionParams>({
+      url,
+      webSocketImpl: WebSocket,
+      lazy: true,
+      lazyCloseTimeout: 0,
+      // A lost subgraph socket ends the client's subscriptions with an error; the client resubscribes.
+      retryAttempts: 0,
+      connectionAckWaitTimeout: 10_000,
+      connectionParams: async () => ({
+        [internalContextHeader]: await this.sign({ ...this.principal, requestId: randomUUID() }),
+        'x-tessera-public-url': this.publicUrl,
+      }),
+    });
+    this.clients.set(subgraph, client);
+    return client;
+  }
+}
+
+/**
+ * What a client sees when the subgraph side fails: the subgraph's own typed errors pass through
+ * (their registered code kept), a dropped subgraph socket becomes SERVICE_UNAVAILABLE.
+ */
+function relayError(subgraph: string, error: unknown): GraphQLError {
+  if (Array.isArray(error) && error.length > 0) {
+    const first = error[0] as GraphQLFormattedError;
+    const code = first.extensions?.['code'];
+    return new GraphQLError(first.message, { extensions: isErrorCode(code) ? { ...first.extensions, code } : { code: 'INTERNAL_SERVER_ERROR' } });
+  }
+  const closeCode = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'none';
+  return new GraphQLError(`The ${subgraph} service ended the subscription (close ${closeCode}); subscribe again.`, {
+    extensions: { code: 'SERVICE_UNAVAILABLE' },
+  });
+}

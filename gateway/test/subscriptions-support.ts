@@ -1,0 +1,92 @@
+import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
+import type { FormattedExecutionResult } from 'graphql';
+import WebSocket from 'ws';
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** A real graphql-ws client (over `ws`) whose socket closing is observable as `{ code, reason }`. */
+export interface TestSubscriptionClient {
+  client: Client;
+  /** Resolves with the first close of the socket. */
+  closed: Promise<CloseInfo>;
+  /** Resolves once the server acknowledged `connection_init`. */
+  connected: Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export function connectSubscriptions(url: string, connectionParams: Record<string, unknown> | undefined): TestSubscriptionClient {
+  let onClosed: (info: CloseInfo) => void = () => undefined;
+  let onConnected: () => void = () => undefined;
+  const closed = new Promise<CloseInfo>((resolve) => (onClosed = resolve));
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    ...(connectionParams ? { connectionParams } : {}),
+    onNonLazyError: () => undefined, // observed through `closed`
+    on: {
+      connected: () => onConnected(),
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string | Buffer };
+        onClosed({ code, reason: String(reason) });
+      },
+    },
+  });
+  return { client, closed, connected, dispose: () => Promise.resolve(client.dispose()) };
+}
+
+/** One subscription's results as they arrive, plus how it ended. */
+export class CollectedSubscription<T = Record<string, unknown>> {
+  readonly results: Array<FormattedExecutionResult<T, unknown>> = [];
+  readonly ended: Promise<{ kind: 'complete' } | { kind: 'error'; error: unknown }>;
+  private waiters: Array<() => void> = [];
+  private finished = false;
+  private readonly dispose: () => void;
+
+  constructor(client: Client, payload: SubscribePayload) {
+    let resolveEnded: (value: { kind: 'complete' } | { kind: 'error'; error: unknown }) => void = () => undefined;
+    this.ended = new Promise((resolve) => (resolveEnded = resolve));
+    this.dispose = client.subscribe<T>(payload, {
+      next: (result) => {
+        this.results.push(result);
+        this.wake();
+      },
+      error: (error) => {
+        this.finished = true;
+        resolveEnded({ kind: 'error', error });
+        this.wake();
+      },
+      complete: () => {
+        this.finished = true;
+        resolveEnded({ kind: 'complete' });
+        this.wake();
+      },
+    });
+  }
+
+  /** Waits until `predicate` holds for the results so far (each arrival re-checks it). */
+  async until(predicate: (results: Array<FormattedExecutionResult<T, unknown>>) => boolean): Promise<Array<FormattedExecutionResult<T, unknown>>> {
+    while (!predicate(this.results)) {
+      if (this.finished) throw new Error(`the subscription ended first; results: ${JSON.stringify(this.results)}`);
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    return this.results;
+  }
+
+  stop(): void {
+    this.dispose();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { canonicalEvent, canonicalJson, chainHash, genesisHash, parseDetails, type ChainRow } from './chain-canonical';
+
+/** Where one hash chain lives: its outbox, its chained table (both schema-qualified), its columns. */
+export interface ChainLocation {
+  /** Bound into every event's canonical form: `tenant:<id>` or `platform`. */
+  chainId: string;
+  outboxTable: string;
+  eventsTable: string;
+  /** The event columns, in the outbox and the chain alike (seq, hash, outbox_id aside). */
+  columns: readonly string[];
+}
+
+export interface RelayOptions {
+  /** Outbox rows moved per transaction. */
+  batchSize?: number;
+  /**
+   * How long to wait for the chain's lock. 0 (the background sweep): skip the chain if another
+   * relay holds it — that relay is doing the work. A drain waits, so that when it returns every
+   * event committed before the call is chained.
+   */
+  waitForLockSeconds?: number;
+}
+
+export class ChainBusyError extends Error {
+  constructor(chainId: string) {
+    super(`the audit chain ${chainId} is locked by another relay`);
+  }
+}
+
+/** MySQL lock names are limited to 64 characters: a digest of the chained table's name. */
+function lockNameOf(chain: ChainLocation): string {
+  return `tessera:chain:${createHash('sha256').update(chain.eventsTable).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Moves a chain's outbox into the chain. Under the chain's lock (GET_LOCK: one relay at a time
+ * per chain, across processes), each batch is one transaction: read the head, read the oldest
+ * outbox rows, append them with the next sequence numbers and their hashes, delete them from the
+ * outbox. A crash anywhere rolls the batch back whole: an event is either still in the outbox or
+ * in the chain, never both, never neither. Returns how many events were chained.
+ */
+export async function relayChain(db: DataSource, chain: ChainLocation, options: RelayOptions = {}): Promise<number> {
+  const batchSize = options.batchSize ?? 500;
+  const wait = options.waitForLockSeconds ?? 0;
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  const lock = lockNameOf(chain);
+  try {
+    const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [lock, wait])) as Array<{ acquired: number | null }>;
+    if (row?.acquired !== 1) {
+      if (wait > 0) throw new ChainBusyError(chain.chainId);
+      return 0;
+    }
+    try {
+      let moved = 0;
+      for (;;) {
+        const count = await relayBatch(runner, chain, batchSize);
+        moved += count;
+        if (count < batchSize) return moved;
+      }
+    } finally {
+      await runner.query('SELECT RELEASE_LOCK(?)', [lock]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+async function relayBatch(runner: QueryRunner, chain: ChainLocation, batchSize: number): Promise<number> {
+  await runner.startTransaction();
+  try {
+    const [head] = (await runner.query(`SELECT seq, hash FROM ${chain.eventsTable} ORDER BY seq DESC LIMIT 1`)) as Array<{ seq: number | string; hash: string }>;
+    const pending = (await runner.query(`SELECT * FROM ${chain.outboxTable} ORDER BY outbox_id LIMIT ${Number(batchSize)}`)) as ChainRow[];
+    if (pending.length === 0) {
+      await runner.commitTransaction();
+      return 0;
+    }
+    let seq = head ? Number(head.seq) : 0;
+    let hash = head?.hash ?? genesisHash;
+    const values: unknown[] = [];
+    for (const event of pending) {
+      seq += 1;
+      const previous = hash;
+      hash = chainHash(previous, canonicalEvent(chain.chainId, seq, event, chain.columns));
+      for (const column of chain.columns) values.push(column === 'details_json' ? canonicalJson(parseDetails(event[column])) : event[column]);
+      values.push(seq, previous, hash);
+    }
+    const columns = [...chain.columns, 'seq', 'prev_hash', 'hash'];
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    await runner.query(
+      `INSERT INTO ${chain.eventsTable} (${columns.join(', ')}) VALUES ${pending.map(() => placeholders).join(', ')}`,
+      values,
+    );
+    await runner.query(`DELETE FROM ${chain.outboxTable} WHERE outbox_id IN (?)`, [pending.map((event) => event['outbox_id'])]);
+    await runner.commitTransaction();
+    return pending.length;
+  } catch (error) {
+    await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  }
+}

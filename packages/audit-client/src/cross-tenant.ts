@@ -1,0 +1,65 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '@tessera/auth';
+import { errors, type TesseraError } from '@tessera/errors';
+import { quoteIdentifier, tenantSchemaName, type TenantScope } from '@tessera/tenancy';
+import { recordAuditEvent, type AuditEventInput } from './audit-event';
+import { controlSchemaOf, findResourceOwner } from './resource-owner';
+import { recordSecurityEvent } from './security-event';
+
+export const crossTenantAction = 'cross_tenant_attempt';
+
+/**
+ * Builds the NOT_FOUND for an id the caller's tenant does not hold. When the id belongs to another
+ * tenant, the attempt is recorded in the caller's own audit log (its admins see their user probing,
+ * not whose id it was) and in the platform security log (with both tenants), in one transaction.
+ * The caller gets the very same NOT_FOUND either way: the lookup runs for every miss, and a failure
+ * to record is swallowed rather than turned into an error that would tell the two cases apart.
+ */
+export async function notFoundAcrossTenants(scope: TenantScope, targetType: string, id: string): Promise<TesseraError> {
+  const notFound = errors.notFound(targetType, id);
+  try {
+    await scope.transaction(async (manager) => {
+      const owner = await findResourceOwner(manager, targetType, id);
+      if (!owner || owner === scope.tenant.id) return;
+      await recordAuditEvent(manager, scope.principal, { action: crossTenantAction, targetType, targetId: id, outcome: 'DENIED' });
+      await recordSecurityEvent(manager, scope.principal, {
+        tenantId: scope.tenant.id,
+        action: crossTenantAction,
+        targetType,
+        targetId: id,
+        outcome: 'DENIED',
+        details: { ownerTenant: owner },
+      });
+    });
+  } catch (error) {
+    process.emitWarning(`could not record a cross-tenant attempt: ${error instanceof Error ? error.message : String(error)}`, 'TesseraAuditWarning');
+  }
+  return notFound;
+}
+
+/**
+ * Writes an audit event into the log of a tenant known only by id (the gateway's authentication
+ * failures, key events), on a pooled connection switched to that tenant's schema and back.
+ * Callers check the tenant exists first: an unknown id has no log.
+ */
+export async function recordInTenantLog(db: DataSource, tenantId: string, actor: Principal, event: AuditEventInput): Promise<void> {
+  await withTenantSchema(db, tenantId, (manager) => recordAuditEvent(manager, actor, event));
+}
+
+async function withTenantSchema<T>(db: DataSource, tenantId: string, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`USE ${quoteIdentifier(tenantSchemaName(tenantId))}`);
+    return await fn(runner.manager);
+  } finally {
+    try {
+      await runner.query(`USE ${quoteIdentifier(controlSchemaOf(runner.manager))}`);
+      await runner.release();
+    } catch {
+      // A connection left in a tenant schema must never be reused.
+      await runner.release().catch(() => undefined);
+      (runner as unknown as { databaseConnection?: { destroy?: () => void } }).databaseConnection?.destroy?.();
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export { createEventBus, type EventBus, type EventSubscription, type SubscribeOptions } from './event-bus';
+export { tenantChannel, eventTopics, type EventTopic } from './event-channel';
+export { BoundedEventQueue, slowConsumerError, type OverflowPolicy } from './bounded-event-queue';
+export { mapEventStream, type EventStreamOptions } from './event-stream';
+export { terminalJobStatuses, isJobEventPayload, type JobEventPayload, type JobEventKind, type JobEventStatus } from './job-event';

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createEventBus, type EventBus, type EventSubscription } from '../src';
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** Reads `count` items, or fails the test if they do not arrive (a stuck stream must not hang jest). */
+async function take<T>(subscription: EventSubscription<T>, count: number): Promise<T[]> {
+  const items: T[] = [];
+  while (items.length < count) {
+    const next = await subscription.next();
+    if (next.done) break;
+    items.push(next.value);
+  }
+  return items;
+}
+
+async function subscriberChannels(prefix: string): Promise<string[]> {
+  const admin = new Redis(redisUrl);
+  try {
+    return ((await admin.pubsub('CHANNELS', `${prefix}:*`)) as string[]).sort();
+  } finally {
+    admin.disconnect();
+  }
+}
+
+describe('event bus (real Redis)', () => {
+  let keyPrefix: string;
+  let bus: EventBus;
+  let publisherBus: EventBus;
+
+  beforeEach(() => {
+    keyPrefix = `ttest-${randomBytes(4).toString('hex')}`;
+    bus = createEventBus({ url: redisUrl, keyPrefix });
+    // A second bus stands in for another process (the worker) publishing.
+    publisherBus = createEventBus({ url: redisUrl, keyPrefix });
+  });
+  afterEach(async () => {
+    await bus.close();
+    await publisherBus.close();
+  });
+
+  it('delivers a tenant\'s events on its channel, and never another tenant\'s or another topic\'s', async () => {
+    const acme = bus.subscribe<{ n: number; tenant: string }>('acme', 'jobs');
+    const globex = bus.subscribe<{ n: number; tenant: string }>('globex', 'jobs');
+    await Promise.all([acme.ready, globex.ready]);
+    expect(await subscriberChannels(keyPrefix)).toEqual([`${keyPrefix}:tenant:acme:jobs`, `${keyPrefix}:tenant:globex:jobs`]);
+
+    for (let n = 0; n < 20; n++) {
+      await Promise.all([
+        publisherBus.publish('acme', 'jobs', { n, tenant: 'acme' }),
+        publisherBus.publish('globex', 'jobs', { n, tenant: 'globex' }),
+        publisherBus.publish('acme', 'alerts', { n, tenant: 'acme-alerts' }),
+      ]);
+    }
+    const acmeEvents = await take(acme, 20);
+    const globexEvents = await take(globex, 20);
+    expect(acmeEvents.map((e) => e.tenant)).toEqual(Array(20).fill('acme'));
+    expect(acmeEvents.map((e) => e.n)).toEqual([...Array(20).keys()]);
+    expect(globexEvents.map((e) => e.tenant)).toEqual(Array(20).fill('globex'));
+  });
+
+  it('multiplexes subscribers of one channel over one SUBSCRIBE, and unsubscribes after the last return()', async () => {
+    const first = bus.subscribe('acme', 'jobs');
+    const second = bus.subscribe('acme', 'jobs');
+    await Promise.all([first.ready, second.ready]);
+    expect(await publisherBus.publish('acme', 'jobs', { n: 1 })).toBe(1); // one receiving connection for both
+    expect(await take(first, 1)).toEqual([{ n: 1 }]);
+    expect(await take(second, 1)).toEqual([{ n: 1 }]);
+
+    await first.return!();
+    expect(await publisherBus.publish('acme', 'jobs', { n: 2 })).toBe(1);
+    expect(await take(second, 1)).toEqual([{ n: 2 }]);
+    expect(await first.next()).toEqual({ value: undefined, done: true });
+
+    await second.return!();
+    let channels = await subscriberChannels(keyPrefix);
+    for (let i = 0; i < 50 && channels.length > 0; i++) channels = await subscriberChannels(keyPrefix);
+    expect(channels).toEqual([]);
+    expect(await publisherBus.publish('acme', 'jobs', { n: 3 })).toBe(0);
+  });
+
+  it('a slow consumer whose buffer overflows gets SLOW_CONSUMER and the others keep receiving', async () => {
+    const slow = bus.subscribe('acme', 'jobs', { bufferSize: 3 });
+    const fast = bus.subscribe('acme', 'jobs', { bufferSize: 100 });
+    await Promise.all([slow.ready, fast.ready]);
+    for (let n = 0; n < 10; n++) await publisherBus.publish('acme', 'jobs', { n });
+    expect((await take(fast, 10)).length).toBe(10);
+    await expect(slow.next()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: { reason: 'SLOW_CONSUMER' } });
+    await publisherBus.publish('acme', 'jobs', { n: 10 });
+    expect(await take(fast, 1)).toEqual([{ n: 10 }]);
+  });
+
+  it('refuses malformed tenant ids and unknown topics instead of naming a shared channel', async () => {
+    await expect(bus.publish('acme:tenant:globex', 'jobs', {})).rejects.toThrow(/malformed tenant id/);
+    expect(() => bus.subscribe('*', 'jobs')).toThrow(/malformed tenant id/);
+    expect(() => bus.subscribe('acme', 'everything' as 'jobs')).toThrow(/unknown event topic/);
+  });
+
+  it('close() ends open subscriptions', async () => {
+    const sub = bus.subscribe('acme', 'alerts');
+    await sub.ready;
+    const pending = sub.next();
+    await bus.close();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    await expect(bus.publish('acme', 'alerts', {})).rejects.toThrow(/closed/);
+  });
+});

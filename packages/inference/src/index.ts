@@ -1,0 +1,23 @@
+export { InferencePools, poolIdFor, type InferencePool } from './inference-pools';
+export type { PoolStats, WorkerStats } from './tenant-pool';
+export {
+  inferencePoolsOptionsSchema,
+  parseInferencePoolsOptions,
+  inferenceOptionsFromEnvironment,
+  type InferencePoolsOptions,
+  type InferencePoolsOptionsInput,
+} from './inference-config';
+export {
+  tensorElementTypes,
+  type TensorElementType,
+  type TensorData,
+  type TensorInput,
+  type TensorOutput,
+  type TenantTier,
+  type BatchingOptions,
+  type PredictRequest,
+  type PredictResult,
+  type InferenceRecord,
+  type InferenceRecordListener,
+} from './inference-types';
+export type { InferenceFailureReason } from './inference-errors';

@@ -1,0 +1,168 @@
+/**
+ * The inference gateway of one service process: routes each predict call to its tenant's own pool
+ * of child processes (`shared:<tenantId>` or `dedicated:<tenantId>`), records every call for
+ * metrics, and owns the lifecycle of all those processes.
+ */
+import type { Logger } from '@tessera/config';
+import { errors, isTesseraError, type TesseraError } from '@tessera/errors';
+import { parseBatchingOverride, parseInferencePoolsOptions, type InferencePoolsOptions, type InferencePoolsOptionsInput } from './inference-config';
+import { inferenceErrors } from './inference-errors';
+import type { InferenceRecord, InferenceRecordListener, PredictRequest, PredictResult, TenantTier } from './inference-types';
+import { ModelBytesCache } from './model-bytes-cache';
+import { batchSignature, toWireInputs, validateInputs } from './tensor-codec';
+import { TenantPool, type PoolStats } from './tenant-pool';
+
+/** What callers may see of a pool: its stable identity and live numbers. */
+export interface InferencePool {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly tier: TenantTier;
+  stats(): PoolStats;
+}
+
+export const poolIdFor = (tenantId: string, tier: TenantTier): string => `${tier}:${tenantId}`;
+
+export class InferencePools {
+  readonly options: InferencePoolsOptions;
+  private readonly pools = new Map<string, TenantPool>();
+  private readonly listeners = new Set<InferenceRecordListener>();
+  private readonly modelBytes: ModelBytesCache;
+  private closing: Promise<void> | undefined;
+  // Last resort against orphans if the owner exits without close(): children also exit on IPC disconnect.
+  private readonly killOnExit = () => {
+    for (const pool of this.pools.values()) void pool.retire();
+  };
+
+  constructor(options: InferencePoolsOptionsInput = {}, private readonly logger?: Logger) {
+    this.options = parseInferencePoolsOptions(options);
+    this.modelBytes = new ModelBytesCache(this.options.modelBytesCacheBytes, this.options.modelBytesCacheTtlMs, this.options.loadTimeoutMs);
+    process.once('exit', this.killOnExit);
+  }
+
+  /** The tenant's pool for that tier (created on first use; its processes start lazily). */
+  poolFor(tenantId: string, tier: TenantTier): InferencePool {
+    if (tier !== 'shared' && tier !== 'dedicated') throw errors.badInput('tier must be shared or dedicated.', { field: 'tier' });
+    return this.pool(tenantId, tier);
+  }
+
+  stats(): PoolStats[] {
+    return [...this.pools.values()].map((pool) => pool.stats());
+  }
+
+  /** Subscribes to one record per predict call; returns the unsubscribe function. */
+  onRecord(listener: InferenceRecordListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async predict(request: PredictRequest): Promise<PredictResult> {
+    const started = performance.now();
+    const poolId = poolIdFor(String(request?.tenantId), request?.tier);
+    try {
+      const result = await this.run(request);
+      const latencyMs = performance.now() - started;
+      this.record({ tenantId: request.tenantId, modelKey: request.modelKey, poolId, batchSize: result.batchSize, latencyMs, ok: true });
+      return { ...result, latencyMs, poolId };
+    } catch (caught) {
+      const error: TesseraError = isTesseraError(caught) ? caught : errors.internal();
+      if (!isTesseraError(caught)) this.logger?.error('inference failed unexpectedly', { poolId, error: String(caught) });
+      this.record({
+        tenantId: String(request?.tenantId),
+        modelKey: String(request?.modelKey),
+        poolId,
+        batchSize: 0,
+        latencyMs: performance.now() - started,
+        ok: false,
+        errorCode: error.code,
+      });
+      throw error;
+    }
+  }
+
+  /** Stops every process of every pool and waits until they are gone. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+      this.modelBytes.clear();
+      process.off('exit', this.killOnExit);
+    })();
+    return this.closing;
+  }
+
+  private async run(request: PredictRequest): Promise<Omit<PredictResult, 'latencyMs' | 'poolId'>> {
+    if (this.closing) throw inferenceErrors.closed();
+    const { tenantId, tier, modelKey, load } = request;
+    if (typeof tenantId !== 'string' || tenantId === '') throw errors.badInput('tenantId is required.', { field: 'tenantId' });
+    if (tier !== 'shared' && tier !== 'dedicated') throw errors.badInput('tier must be shared or dedicated.', { field: 'tier' });
+    if (typeof modelKey !== 'string' || modelKey === '') throw errors.badInput('modelKey is required.', { field: 'modelKey' });
+    if (typeof load !== 'function') throw errors.badInput('load must be a function.', { field: 'load' });
+    const timeoutMs = request.timeoutMs ?? this.options.defaultTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
+      throw errors.badInput('timeoutMs must be an integer between 1 and 600000.', { field: 'timeoutMs' });
+    }
+    const batching = request.batching === undefined ? this.options.batching : parseBatchingOverride(request.batching);
+    validateInputs(request.inputs);
+    // Converted (and every value checked) before queueing, so a bad call can never fail a merged batch.
+    const inputs = toWireInputs(request.inputs);
+
+    const pool = this.pool(tenantId, tier);
+    if (tier === 'shared' && !pool.isLive) {
+      // Synchronous when there is room, so two first calls in the same tick cannot both slip under the cap.
+      const retiring = this.makeRoomForSharedPool(pool);
+      if (retiring) await retiring;
+    }
+    const result = await pool.submit({
+      modelKey,
+      inputs,
+      batchable: batchSignature(inputs),
+      batching,
+      timeoutMs,
+      modelBytes: () => this.modelBytes.get(tenantId, modelKey, load),
+    });
+    return result;
+  }
+
+  private pool(tenantId: string, tier: TenantTier): TenantPool {
+    const id = poolIdFor(tenantId, tier);
+    let pool = this.pools.get(id);
+    if (!pool) {
+      const tierOptions = this.options[tier];
+      pool = new TenantPool(id, tenantId, tier, {
+        processes: tierOptions.processes,
+        idleStopMs: tierOptions.idleStopMs,
+        maxQueued: this.options.maxQueuedPerPool,
+        startTimeoutMs: this.options.startTimeoutMs,
+        worker: { sessionCacheBytes: this.options.sessionCacheBytes, intraOpNumThreads: tierOptions.intraOpNumThreads },
+        onUnexpectedExit: (poolId, pid, description) => this.logger?.warn('inference process ended (crash or time limit)', { poolId, pid, description }),
+        onStartFailure: (poolId, detail) => this.logger?.error('inference process could not start', { poolId, detail }),
+      });
+      this.pools.set(id, pool);
+    }
+    return pool;
+  }
+
+  /**
+   * Host protection: at most `maxLiveSharedPools` shared pools keep processes. To start another,
+   * the least recently used idle one is stopped; if every live one is busy, the call is refused
+   * (503) rather than overcommitting the machine that every other tenant also runs on.
+   */
+  private makeRoomForSharedPool(pool: TenantPool): Promise<void> | undefined {
+    const live = [...this.pools.values()].filter((candidate) => candidate !== pool && candidate.tier === 'shared' && candidate.isLive);
+    if (live.length < this.options.maxLiveSharedPools) return undefined;
+    const victim = live.filter((candidate) => candidate.isIdle).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
+    if (!victim) throw inferenceErrors.capacity(this.options.maxLiveSharedPools);
+    return victim.retire();
+  }
+
+  private record(fields: Omit<InferenceRecord, 'at'>): void {
+    const record: InferenceRecord = { ...fields, at: new Date() };
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch (error) {
+        // A broken metrics sink must not turn a served prediction into an error.
+        this.logger?.warn('inference record listener threw', { error: String(error) });
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The public shapes of the inference gateway: what a caller sends to `predict`, what it gets back,
+ * and the per-call record kept for metrics.
+ */
+
+/** Element types a caller can send or receive. Names follow onnxruntime's `Tensor.type`. */
+export const tensorElementTypes = ['float32', 'float64', 'int32', 'int64', 'bool'] as const;
+export type TensorElementType = (typeof tensorElementTypes)[number];
+
+export type TensorData = number[] | Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+export interface TensorInput {
+  type: TensorElementType;
+  /** Row-major values; length must equal the product of `dims`. `bool` takes 0/1 numbers (or a Uint8Array). */
+  data: TensorData;
+  dims: number[];
+}
+
+export interface TensorOutput {
+  type: string;
+  dims: number[];
+  /** Plain numbers (int64 values are converted with `Number`, so beyond 2^53 they lose precision). */
+  data: number[];
+}
+
+export type TenantTier = 'shared' | 'dedicated';
+
+/** Triton-style dynamic batching: calls for the same model arriving within `maxDelayMs` share one `session.run`. */
+export interface BatchingOptions {
+  /** Upper bound on the summed first dimension (rows) of a merged run. */
+  maxBatchSize: number;
+  /** How long the first call of a batch waits for company before it runs anyway. */
+  maxDelayMs: number;
+}
+
+export interface PredictRequest {
+  tenantId: string;
+  tier: TenantTier;
+  /** Identifies the exact model bytes, e.g. `${versionId}:${sha256}`; a new key means a new session. */
+  modelKey: string;
+  /** Called only when no process of the pool has the session and the parent's short byte cache misses. */
+  load: () => Promise<Uint8Array>;
+  inputs: Record<string, TensorInput>;
+  /** `false` runs the call alone; omitted → the pools' defaults. */
+  batching?: BatchingOptions | false;
+  /** Longest a run may take before its process is killed; also the longest a call may wait in the queue. */
+  timeoutMs?: number;
+}
+
+export interface PredictResult {
+  outputs: Record<string, TensorOutput>;
+  /** How many predict calls shared the `session.run` that served this one (1 = ran alone). */
+  batchSize: number;
+  /** Rows (summed first dimension) of that run. */
+  batchRows: number;
+  /** From `predict()` to the answer, queueing included. */
+  latencyMs: number;
+  /** Stable id of the pool that ran the call: `${tier}:${tenantId}`. */
+  poolId: string;
+  /** Operating-system pid of the process that ran the call. */
+  pid: number;
+  /** True when the process had to create the session for this run (first use, eviction, restart). */
+  sessionLoaded: boolean;
+}
+
+/** One per predict call (success or failure), for the metrics subgraph. */
+export interface InferenceRecord {
+  tenantId: string;
+  modelKey: string;
+  poolId: string;
+  batchSize: number;
+  latencyMs: number;
+  ok: boolean;
+  errorCode?: string;
+  at: Date;
+}
+
+export type InferenceRecordListener = (record: InferenceRecord) => void;

@@ -1,0 +1,118 @@
+/**
+ * Entry point of one inference child process. It owns onnxruntime sessions for ONE tenant's pool,
+ * so a native crash, an abort or an endless `session.run` only ever takes this process down.
+ * The parent sends one run at a time; `session.run` blocks this event loop, which is fine here —
+ * the parent enforces time limits by killing the process.
+ */
+import * as ort from 'onnxruntime-node';
+import { ByteLru } from '../byte-lru';
+import { startOrphanWatchdog } from './orphan-watchdog';
+import { workerSettingsEnv, type ChildMessage, type ParentMessage, type WireOutput, type WireTensorData, type WorkerSettings } from './ipc-protocol';
+
+const settings = JSON.parse(process.env[workerSettingsEnv] ?? '{}') as Partial<WorkerSettings>;
+
+let evictedSinceLastReply: string[] = [];
+const sessions = new ByteLru<ort.InferenceSession>({
+  maxBytes: settings.sessionCacheBytes ?? 256 * 1024 * 1024,
+  onEvict: (key, session) => {
+    evictedSinceLastReply.push(key);
+    void session.release().catch(() => undefined);
+  },
+});
+
+const sessionOptions: ort.InferenceSession.SessionOptions = {
+  executionMode: 'sequential',
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  ...(settings.intraOpNumThreads ? { intraOpNumThreads: settings.intraOpNumThreads } : {}),
+};
+
+/** Runs waiting for model bytes the parent did not send (its mirror of our LRU was stale). */
+const waitingForModel = new Map<number, Extract<ParentMessage, { kind: 'run' }>>();
+
+function send(message: ChildMessage): void {
+  if (process.connected) process.send?.(message);
+}
+
+function takeEvicted(): string[] {
+  const evicted = evictedSinceLastReply;
+  evictedSinceLastReply = [];
+  return evicted;
+}
+
+/** Structured clone copies a typed array's whole buffer; copy views so only the tensor travels. */
+function compact(data: WireTensorData): WireTensorData {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : (data.slice() as WireTensorData);
+}
+
+function toWireOutput(tensor: ort.Tensor): WireOutput {
+  const data = tensor.data;
+  if (ArrayBuffer.isView(data)) return { type: tensor.type, dims: [...tensor.dims], data: compact(data as WireTensorData) };
+  throw new Error(`output element type ${tensor.type} is not supported (numeric and bool outputs only)`);
+}
+
+async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<void> {
+  let session = sessions.get(message.modelKey);
+  let sessionLoaded = false;
+  if (!session) {
+    if (!message.modelBytes) {
+      waitingForModel.set(message.id, message);
+      send({ kind: 'need-model', id: message.id, modelKey: message.modelKey });
+      return;
+    }
+    try {
+      session = await ort.InferenceSession.create(message.modelBytes, sessionOptions);
+    } catch (error) {
+      send({ kind: 'failed', id: message.id, reason: 'LOAD_FAILED', message: errorMessage(error), evicted: takeEvicted() });
+      return;
+    }
+    sessions.set(message.modelKey, session, message.modelBytes.byteLength);
+    sessionLoaded = true;
+  }
+  try {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, input] of Object.entries(message.inputs)) {
+      feeds[name] = new ort.Tensor(input.type, input.data, input.dims);
+    }
+    const results = await session.run(feeds);
+    const outputs: Record<string, WireOutput> = {};
+    for (const [name, tensor] of Object.entries(results)) outputs[name] = toWireOutput(tensor as ort.Tensor);
+    send({ kind: 'result', id: message.id, outputs, sessionLoaded, evicted: takeEvicted() });
+  } catch (error) {
+    send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: errorMessage(error), evicted: takeEvicted() });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// One message at a time, in order: runs never overlap inside a process.
+let chain: Promise<void> = Promise.resolve();
+process.on('message', (raw) => {
+  const message = raw as ParentMessage;
+  chain = chain.then(async () => {
+    switch (message.kind) {
+      case 'run':
+        await run(message);
+        return;
+      case 'model': {
+        const waiting = waitingForModel.get(message.id);
+        waitingForModel.delete(message.id);
+        if (waiting) await run({ ...waiting, modelBytes: message.modelBytes });
+        return;
+      }
+      case 'abort':
+        waitingForModel.delete(message.id);
+        return;
+      case 'shutdown':
+        process.exit(0);
+    }
+  });
+});
+
+// The parent went away (crash, kill): never linger as an orphan, even in the middle of a blocked run.
+process.on('disconnect', () => process.exit(0));
+startOrphanWatchdog();
+
+send({ kind: 'ready', pid: process.pid });

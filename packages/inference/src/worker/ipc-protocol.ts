@@ -1,0 +1,58 @@
+/**
+ * Messages between the parent (InferencePools) and one inference child process.
+ * The channel uses Node's `advanced` serialization (structured clone), so typed arrays travel
+ * as raw bytes — no JSON, no per-element encoding — which keeps IPC overhead low for big tensors.
+ */
+import type { TensorElementType } from '../inference-types';
+
+export type WireTensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+export interface WireTensor {
+  type: TensorElementType;
+  data: WireTensorData;
+  dims: number[];
+}
+
+export interface WireOutput {
+  type: string;
+  dims: number[];
+  data: WireTensorData | number[];
+}
+
+export interface WorkerSettings {
+  sessionCacheBytes: number;
+  intraOpNumThreads: number;
+}
+
+/** Parent → child. */
+export type ParentMessage =
+  | {
+      kind: 'run';
+      id: number;
+      modelKey: string;
+      /** Present when the parent believes the child does not hold the session. */
+      modelBytes?: Uint8Array;
+      inputs: Record<string, WireTensor>;
+    }
+  | { kind: 'model'; id: number; modelKey: string; modelBytes: Uint8Array }
+  /** The bytes the child asked for could not be obtained; forget the waiting run. */
+  | { kind: 'abort'; id: number }
+  | { kind: 'shutdown' };
+
+export type RunFailureReason = 'RUNTIME_ERROR' | 'LOAD_FAILED';
+
+/** Child → parent. */
+export type ChildMessage =
+  | { kind: 'ready'; pid: number }
+  | { kind: 'need-model'; id: number; modelKey: string }
+  | {
+      kind: 'result';
+      id: number;
+      outputs: Record<string, WireOutput>;
+      sessionLoaded: boolean;
+      /** Sessions the child's LRU dropped while serving this run, so the parent's mirror stays right. */
+      evicted: string[];
+    }
+  | { kind: 'failed'; id: number; reason: RunFailureReason; message: string; evicted: string[] };
+
+export const workerSettingsEnv = 'TESSERA_INFERENCE_WORKER_SETTINGS';

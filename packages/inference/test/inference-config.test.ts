@@ -1,0 +1,34 @@
+import { inferenceOptionsFromEnvironment, parseInferencePoolsOptions } from '../src';
+
+describe('inference options', () => {
+  it('fills every default, per tier', () => {
+    const options = parseInferencePoolsOptions();
+    expect(options.shared).toEqual({ processes: 1, idleStopMs: 60_000, intraOpNumThreads: 1 });
+    expect(options.dedicated.processes).toBe(2);
+    expect(options.batching).toEqual({ maxBatchSize: 64, maxDelayMs: 0 });
+    expect(options.defaultTimeoutMs).toBe(5_000);
+    expect(parseInferencePoolsOptions({ dedicated: { processes: 4 } }).dedicated).toEqual({ processes: 4, idleStopMs: 900_000, intraOpNumThreads: 0 });
+  });
+
+  it('rejects impossible values naming the option', () => {
+    expect(() => parseInferencePoolsOptions({ shared: { processes: 0 } })).toThrow(/shared\.processes/);
+    expect(() => parseInferencePoolsOptions({ batching: { maxBatchSize: 0, maxDelayMs: 1 } })).toThrow(/batching/);
+  });
+
+  it('reads the operator environment variables', () => {
+    const options = inferenceOptionsFromEnvironment({
+      INFERENCE_SHARED_PROCESSES: '2',
+      INFERENCE_DEDICATED_PROCESSES: '6',
+      INFERENCE_SESSION_CACHE_MB: '32',
+      INFERENCE_TIMEOUT_MS: '2500',
+      INFERENCE_MAX_BATCH: '16',
+    });
+    expect(options.shared.processes).toBe(2);
+    expect(options.dedicated.processes).toBe(6);
+    expect(options.sessionCacheBytes).toBe(32 * 1024 * 1024);
+    expect(options.defaultTimeoutMs).toBe(2_500);
+    expect(options.batching).toEqual({ maxBatchSize: 16, maxDelayMs: 0 });
+    expect(inferenceOptionsFromEnvironment({ INFERENCE_MAX_BATCH: '0' }).batching).toBe(false);
+    expect(() => inferenceOptionsFromEnvironment({ INFERENCE_TIMEOUT_MS: 'soon' })).toThrow(/defaultTimeoutMs/);
+  });
+});

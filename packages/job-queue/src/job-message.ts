@@ -1,0 +1,25 @@
+/** Who a job acts for: the worker rebuilds a Principal from this, so audit events name a person. */
+export interface JobActor {
+  subject: string;
+  roles: string[];
+  clientId: string | null;
+}
+
+/**
+ * What a queue entry carries. Only ids: the job's input and state live in the tenant's `jobs`
+ * row, the single source of truth; a queue entry is a "please run submission N of job X".
+ */
+export interface JobMessage {
+  tenantId: string;
+  jobId: string;
+  submission: number;
+  actor: JobActor;
+}
+
+/** Retry policy for transient failures (storage or database unreachable). */
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 4, backoffMs: 1_000 };

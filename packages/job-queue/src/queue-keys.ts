@@ -1,0 +1,55 @@
+/**
+ * Every Redis name the job system uses, in one place. All start with the deployment's key prefix
+ * (REDIS_KEY_PREFIX; one per test file), so deployments and test runs sharing a Redis never meet.
+ */
+
+/** Which workers may run a tenant's jobs: the shared pool, or the tenant's own (dedicated tier). */
+export type WorkerPool = { kind: 'shared' } | { kind: 'dedicated'; tenantId: string };
+
+export const sharedPool: WorkerPool = { kind: 'shared' };
+
+export function poolOf(tenant: { id: string; tier: 'shared' | 'dedicated' }): WorkerPool {
+  return tenant.tier === 'dedicated' ? { kind: 'dedicated', tenantId: tenant.id } : sharedPool;
+}
+
+export function poolName(pool: WorkerPool): string {
+  return pool.kind === 'shared' ? 'shared' : `dedicated-${pool.tenantId}`;
+}
+
+/** One BullMQ queue per tenant (BullMQ forbids ':' in queue names). */
+export function tenantQueueName(tenantId: string): string {
+  return `jobs-${tenantId}`;
+}
+
+/** BullMQ job id of one submission of a job: retryJob re-enqueues the same job under a new id. */
+export function queueJobId(jobId: string, submission: number): string {
+  return `${jobId}.${submission}`;
+}
+
+export class JobQueueKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Round-robin list of tenants with unfinished queue entries in a pool (+ its membership set). */
+  ring(pool: WorkerPool): string {
+    return `${this.prefix}:jobs:ring:${poolName(pool)}`;
+  }
+
+  ringMembers(pool: WorkerPool): string {
+    return `${this.prefix}:jobs:ring-members:${poolName(pool)}`;
+  }
+
+  /** Running-slot leases of a tenant (concurrency limit), a sorted set scored by expiry. */
+  leases(tenantId: string): string {
+    return `${this.prefix}:jobs:leases:${tenantId}`;
+  }
+
+  /** Pub/sub channel that wakes idle workers of a pool when a job is enqueued. */
+  wakeChannel(pool: WorkerPool): string {
+    return `${this.prefix}:jobs:wake:${poolName(pool)}`;
+  }
+
+  /** Platform-wide start counter: the order jobs started in, without trusting clocks. */
+  startSequence(): string {
+    return `${this.prefix}:jobs:start-seq`;
+  }
+}

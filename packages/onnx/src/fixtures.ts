@@ -1,0 +1,167 @@
+/**
+ * TEST FIXTURES: models that onnxruntime (or our validation) must refuse, plus a couple of valid
+ * shapes the builders do not cover. Each is a real serialized ModelProto, so tests exercise the
+ * same decoding path as an upload.
+ */
+import { attribute, boolTensor, buildModel, floatTensor, node, valueInfo } from './model-builder';
+import { DataLocation, DataType, type Graph, type OperatorSetId, type Tensor } from './onnx-schema';
+
+export { buildSlowModel } from './builders/slow-model';
+export { buildFailingModel } from './builders/failing-model';
+
+const relu = (opsets?: OperatorSetId[], irVersion?: number): Uint8Array =>
+  buildModel({
+    ...(opsets ? { opsets } : {}),
+    ...(irVersion !== undefined ? { irVersion } : {}),
+    graph: {
+      name: 'relu',
+      node: [node('Relu', ['input'], ['output'])],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+
+/** A valid one-node model (Relu, `[batch, 2]`) with the given default-domain opset. */
+export function buildModelWithOpset(version: number): Uint8Array {
+  return relu([{ domain: '', version }]);
+}
+
+/** A valid one-node model with the given IR version (opset 13). */
+export function buildModelWithIrVersion(irVersion: number): Uint8Array {
+  return relu([{ domain: '', version: 13 }], irVersion);
+}
+
+/** A node whose op_type onnxruntime has never heard of, in the default domain. */
+export function buildUnsupportedOperatorModel(opType = 'NotARealOp'): Uint8Array {
+  return buildModel({
+    graph: {
+      name: 'unsupported_operator',
+      node: [node(opType, ['input'], ['output'])],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
+/** A node in a custom domain (imported properly), which onnxruntime has no kernel for. */
+export function buildUnknownDomainModel(domain = 'com.example.custom'): Uint8Array {
+  return buildModel({
+    opsets: [{ domain: '', version: 17 }, { domain, version: 1 }],
+    graph: {
+      name: 'unknown_domain',
+      node: [node('Scale', ['input'], ['output'], { domain })],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
+/**
+ * An `If` whose then-branch hides an unsupported operator: validation must look inside
+ * subgraphs, not only at the top-level nodes.
+ */
+export function buildNestedUnsupportedOperatorModel(): Uint8Array {
+  return buildIfModel(
+    { name: 'then', node: [node('NotARealOp', ['input'], ['then_out'])], output: [valueInfo('then_out', DataType.FLOAT)] },
+    { name: 'else', node: [node('Identity', ['input'], ['else_out'])], output: [valueInfo('else_out', DataType.FLOAT)] },
+  );
+}
+
+/**
+ * An initializer whose bytes "live" in another file (`location` may point anywhere, e.g.
+ * `../../etc/passwd`): the single-file upload must refuse it.
+ */
+export function buildExternalDataModel(location = '../../etc/passwd'): Uint8Array {
+  return buildModel({
+    graph: {
+      name: 'external_data',
+      node: [node('Add', ['input', 'bias'], ['output'])],
+      initializer: [externalTensor('bias', [2], location)],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
+/** The external tensor is a Constant inside an If branch, so only a recursive walk finds it. */
+export function buildNestedExternalDataModel(location = 'weights.bin'): Uint8Array {
+  return buildIfModel(
+    {
+      name: 'then',
+      node: [
+        node('Constant', [], ['offset'], { attributes: [attribute.tensor('value', externalTensor('offset', [2], location))] }),
+        node('Add', ['input', 'offset'], ['then_out']),
+      ],
+      output: [valueInfo('then_out', DataType.FLOAT)],
+    },
+    { name: 'else', node: [node('Identity', ['input'], ['else_out'])], output: [valueInfo('else_out', DataType.FLOAT)] },
+  );
+}
+
+/** A valid If model with two supported branches (adds 1 on the then-branch). */
+export function buildValidIfModel(): Uint8Array {
+  return buildIfModel(
+    {
+      name: 'then',
+      initializer: [floatTensor('one', [1], [1])],
+      node: [node('Add', ['input', 'one'], ['then_out'])],
+      output: [valueInfo('then_out', DataType.FLOAT)],
+    },
+    { name: 'else', node: [node('Identity', ['input'], ['else_out'])], output: [valueInfo('else_out', DataType.FLOAT)] },
+  );
+}
+
+/**
+ * A scikit-learn style ai.onnx.ml LinearRegressor: `y = x · coefficients + intercept`,
+ * input `[batch, coefficients.length]` → output `[batch, 1]`.
+ */
+export function buildMlLinearRegressor(coefficients: number[], intercept: number): Uint8Array {
+  return buildModel({
+    opsets: [{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: 3 }],
+    graph: {
+      name: 'ml_linear_regressor',
+      node: [
+        node('LinearRegressor', ['input'], ['output'], {
+          domain: 'ai.onnx.ml',
+          attributes: [
+            { name: 'coefficients', type: 6, floats: coefficients },
+            { name: 'intercepts', type: 6, floats: [intercept] },
+            attribute.int('targets', 1),
+          ],
+        }),
+      ],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', coefficients.length])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 1])],
+    },
+  });
+}
+
+function buildIfModel(thenBranch: Graph, elseBranch: Graph): Uint8Array {
+  return buildModel({
+    graph: {
+      name: 'if_model',
+      node: [
+        node('If', ['condition'], ['output'], {
+          attributes: [attribute.graph('then_branch', thenBranch), attribute.graph('else_branch', elseBranch)],
+        }),
+      ],
+      initializer: [boolTensor('condition', [], [true])],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
+function externalTensor(name: string, dims: number[], location: string): Tensor {
+  return {
+    name,
+    dims,
+    data_type: DataType.FLOAT,
+    data_location: DataLocation.EXTERNAL,
+    external_data: [
+      { key: 'location', value: location },
+      { key: 'offset', value: '0' },
+      { key: 'length', value: String(4 * dims.reduce((a, b) => a * b, 1)) },
+    ],
+  };
+}

@@ -1,0 +1,11 @@
+export { buildLinearRegression, type LinearModelSpec } from './builders/linear-regression';
+export { buildLogisticRegression } from './builders/logistic-regression';
+export { buildMlp, type MlpActivation, type MlpLayer, type MlpSpec } from './builders/mlp';
+export { buildSlowModel, type SlowModelSpec } from './builders/slow-model';
+export { buildFailingModel, type FailingModelSpec } from './builders/failing-model';
+export { DEFAULT_INPUT_NAME, DEFAULT_OUTPUT_NAME, BATCH_DIM, type IoNames } from './builders/io-names';
+export * as onnxFixtures from './fixtures';
+export { inspectOnnxModel, type OnnxModelInfo, type OnnxOpset } from './inspect-onnx-model';
+export { type OnnxElementType, type OnnxValueKind, type TensorSignature } from './tensor-signature';
+export { OnnxValidationError, isOnnxValidationError, type OnnxValidationReason } from './onnx-validation-error';
+export { SUPPORTED_IR_VERSIONS, SUPPORTED_OPSETS, SUPPORTED_OPERATORS, isSupportedOperator } from './supported-operators';

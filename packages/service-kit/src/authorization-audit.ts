@@ -1,0 +1,52 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
+import { recordAuditEvent, recordSecurityEvent } from '@tessera/audit-client';
+import type { Principal } from '@tessera/auth';
+import type { Logger } from '@tessera/config';
+import type { ServiceRuntime } from './service-runtime';
+import type { SubgraphContext } from './subgraph-context';
+
+export const accessDeniedAction = 'access.denied';
+
+function isForbidden(error: GraphQLError): boolean {
+  const original = error.originalError as { extensions?: Record<string, unknown> } | undefined;
+  return error.extensions?.['code'] === 'FORBIDDEN' || original?.extensions?.['code'] === 'FORBIDDEN';
+}
+
+/**
+ * Records every authorization failure (a FORBIDDEN from a shield rule or a provider's assertion)
+ * once per request: in the caller's tenant log when the caller has an active tenant, otherwise
+ * (platform operators, suspended tenants) in the platform security log. Which fields were refused
+ * goes in the details; arguments never do. A failure to record is logged, never shown to the client.
+ */
+export function authorizationAuditPlugin(runtime: ServiceRuntime, serviceName: string, logger: Logger): ApolloServerPlugin<SubgraphContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          const denied = errors.filter(isForbidden);
+          const caller = contextValue.caller;
+          if (denied.length === 0 || caller.kind !== 'user') return;
+          const fields = [...new Set(denied.map((error) => (error.path ?? []).filter((part) => typeof part === 'string').join('.')))].join(',').slice(0, 200);
+          const details = { service: serviceName, fields, operation: operationName?.slice(0, 64) ?? null };
+          try {
+            await record(runtime, caller, fields, details);
+          } catch (error) {
+            logger.error('could not record an authorization failure', { error: error instanceof Error ? error.message : String(error) });
+          }
+        },
+      };
+    },
+  };
+}
+
+async function record(runtime: ServiceRuntime, caller: Principal, fields: string, details: Record<string, string | null>): Promise<void> {
+  const event = { action: accessDeniedAction, targetType: 'GraphQLField', targetId: fields.split(',')[0] || null, outcome: 'DENIED' as const, details };
+  const tenant = caller.tenantId ? await runtime.directory.find(caller.tenantId) : undefined;
+  if (tenant?.status === 'ACTIVE') {
+    const scope = await runtime.scopes.forPrincipal(caller);
+    await scope.transaction((manager) => recordAuditEvent(manager, caller, event));
+    return;
+  }
+  await runtime.db.transaction((manager) => recordSecurityEvent(manager, caller, { ...event, tenantId: caller.tenantId ?? null }));
+}

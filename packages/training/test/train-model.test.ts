@@ -1,0 +1,94 @@
+/** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
+import * as ort from 'onnxruntime-node';
+import { exportOnnx, loadTrainingData, predictRow, resolveHyperParameters, trainModel, HyperParameterError, TrainingCancelled, TrainingDataError } from '../src';
+import { seededRandom } from '../src/random';
+
+function syntheticRows(count: number, f: (x1: number, x2: number, noise: number) => number, seed = 7): Array<Record<string, string>> {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => {
+    const x1 = random() * 10 - 5;
+    const x2 = random() * 100;
+    return { x1: x1.toFixed(4), x2: x2.toFixed(3), y: String(f(x1, x2, (random() - 0.5) * 0.02)) };
+  });
+}
+
+async function* iterate<T>(items: T[]): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}
+
+describe('training', () => {
+  it('linear regression recovers known coefficients and the ONNX export predicts the same', async () => {
+    const rows = syntheticRows(800, (x1, x2, noise) => 3 * x1 - 0.5 * x2 + 7 + noise);
+    const data = await loadTrainingData(iterate(rows), { featureColumns: ['x1', 'x2'], targetColumn: 'y', maxRows: 10_000 });
+    const losses: number[] = [];
+    const model = await trainModel('LINEAR_REGRESSION', data, resolveHyperParameters('LINEAR_REGRESSION', { epochs: 60 }), { onEpoch: (r) => void losses.push(r.loss) });
+    if (model.kind !== 'LINEAR_REGRESSION') throw new Error('wrong kind');
+    expect(model.weights[0]).toBeCloseTo(3, 1);
+    expect(model.weights[1]).toBeCloseTo(-0.5, 2);
+    expect(model.bias).toBeCloseTo(7, 1);
+    expect(losses).toHaveLength(60);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+
+    const session = await ort.InferenceSession.create(exportOnnx(model));
+    const output = await session.run({ input: new ort.Tensor('float32', Float32Array.from([1, 10, -2, 50]), [2, 2]) });
+    const predictions = Array.from(output['output']!.data as Float32Array);
+    expect(predictions[0]).toBeCloseTo(predictRow(model, [1, 10]), 3);
+    expect(predictions[1]).toBeCloseTo(3 * -2 - 25 + 7, 0);
+  });
+
+  it('logistic regression separates a linearly separable class and refuses a non-binary target', async () => {
+    const rows = syntheticRows(600, (x1) => (x1 > 0.5 ? 1 : 0));
+    const data = await loadTrainingData(iterate(rows), { featureColumns: ['x1'], targetColumn: 'y', maxRows: 10_000 });
+    const model = await trainModel('LOGISTIC_REGRESSION', data, resolveHyperParameters('LOGISTIC_REGRESSION', { epochs: 40, learningRate: 0.5 }));
+    expect(predictRow(model, [3])).toBeGreaterThan(0.9);
+    expect(predictRow(model, [-2])).toBeLessThan(0.1);
+    const bad = await loadTrainingData(iterate(syntheticRows(10, (x1) => x1)), { featureColumns: ['x1'], targetColumn: 'y', maxRows: 100 });
+    await expect(trainModel('LOGISTIC_REGRESSION', bad, resolveHyperParameters('LOGISTIC_REGRESSION', {}))).rejects.toThrow(TrainingDataError);
+  });
+
+  it('an MLP fits a non-linear function better than its first epoch, and exports to an equivalent ONNX graph', async () => {
+    const rows = syntheticRows(500, (x1) => x1 * x1);
+    const data = await loadTrainingData(iterate(rows), { featureColumns: ['x1'], targetColumn: 'y', maxRows: 10_000 });
+    const losses: number[] = [];
+    const model = await trainModel('MLP', data, resolveHyperParameters('MLP', { epochs: 80, hiddenUnits: [16], learningRate: 0.05 }), { onEpoch: (r) => void losses.push(r.loss) });
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 4);
+    const session = await ort.InferenceSession.create(exportOnnx(model));
+    const output = await session.run({ input: new ort.Tensor('float32', Float32Array.from([2]), [1, 1]) });
+    expect((output['output']!.data as Float32Array)[0]).toBeCloseTo(predictRow(model, [2]), 3);
+    expect(predictRow(model, [2])).toBeGreaterThan(2.5);
+    expect(predictRow(model, [2])).toBeLessThan(5.5);
+  });
+
+  it('stops between epochs when asked', async () => {
+    const data = await loadTrainingData(iterate(syntheticRows(50, (x1) => x1)), { featureColumns: ['x1'], targetColumn: 'y', maxRows: 100 });
+    let epochs = 0;
+    await expect(
+      trainModel('LINEAR_REGRESSION', data, resolveHyperParameters('LINEAR_REGRESSION', { epochs: 100 }), { onEpoch: () => void epochs++, shouldStop: () => epochs >= 3 }),
+    ).rejects.toThrow(TrainingCancelled);
+    expect(epochs).toBe(3);
+  });
+
+  it.each([
+    [{ epochs: 0 }, 'hyperParameters.epochs'],
+    [{ epochs: 1.5 }, 'hyperParameters.epochs'],
+    [{ learningRate: -1 }, 'hyperParameters.learningRate'],
+    [{ batchSize: 10_000_000 }, 'hyperParameters.batchSize'],
+    [{ hiddenUnits: [] }, 'hyperParameters.hiddenUnits'],
+    [{ hiddenUnits: [8, 1000] }, 'hyperParameters.hiddenUnits[1]'],
+  ])('refuses hyper-parameters %j naming %s', (given, field) => {
+    try {
+      resolveHyperParameters('MLP', given);
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(HyperParameterError);
+      expect((error as HyperParameterError).field).toBe(field);
+    }
+  });
+
+  it('skips rows with empty cells and fails on a dataset with no usable row', async () => {
+    const data = await loadTrainingData(iterate([{ a: '1', y: '2' }, { a: '', y: '3' }, { a: '2', y: '' }, { a: '3', y: '4' }]), { featureColumns: ['a'], targetColumn: 'y', maxRows: 10 });
+    expect(data.rows).toBe(2);
+    expect(data.skippedRows).toBe(2);
+    await expect(loadTrainingData(iterate([{ a: '', y: '1' }]), { featureColumns: ['a'], targetColumn: 'y', maxRows: 10 })).rejects.toThrow(TrainingDataError);
+  });
+});

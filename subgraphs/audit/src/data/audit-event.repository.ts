@@ -1,0 +1,80 @@
+import type { EntityManager } from 'typeorm';
+import type { AuditEventFilter } from '../domain/audit-event-filter';
+import type { AuditEvent } from './audit-event.entity';
+
+interface AuditEventRow {
+  seq: number | string;
+  id: string;
+  occurred_at: Date;
+  actor_subject: string;
+  actor_roles: string;
+  actor_client: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  outcome: string;
+  request_id: string | null;
+  trace_id: string | null;
+  source_ip: string | null;
+  details_json: unknown;
+  [chainColumn: string]: unknown;
+}
+
+export const auditEventColumns =
+  'seq, id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json';
+
+export function toAuditEvent(row: AuditEventRow): AuditEvent {
+  const details = typeof row.details_json === 'string' ? (JSON.parse(row.details_json) as Record<string, unknown>) : ((row.details_json ?? {}) as Record<string, unknown>);
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    createdAt: new Date(row.occurred_at),
+    actorSubject: row.actor_subject,
+    actorRoles: row.actor_roles,
+    actorClient: row.actor_client,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    outcome: row.outcome as AuditEvent['outcome'],
+    requestId: row.request_id,
+    traceId: row.trace_id,
+    sourceIp: row.source_ip,
+    details,
+  };
+}
+
+/** `WHERE` clauses for a filter; values are placeholders only (the filter comes from clients). */
+export function filterClauses(filter: AuditEventFilter): { sql: string[]; params: unknown[] } {
+  const sql: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    sql.push(clause);
+    params.push(value);
+  };
+  if (filter.actor !== undefined) add('actor_subject = ?', filter.actor);
+  if (filter.action !== undefined) add('action = ?', filter.action);
+  if (filter.targetType !== undefined) add('target_type = ?', filter.targetType);
+  if (filter.targetId !== undefined) add('target_id = ?', filter.targetId);
+  if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
+  if (filter.from !== undefined) add('occurred_at >= ?', filter.from);
+  if (filter.to !== undefined) add('occurred_at <= ?', filter.to);
+  return { sql, params };
+}
+
+/** One keyset page (seq ascending) of the tenant's chain; `limit + 1` rows so the caller knows if more follow. */
+export async function findAuditEventPage(manager: EntityManager, filter: AuditEventFilter, afterSeq: number | undefined, limit: number): Promise<AuditEvent[]> {
+  const { sql, params } = filterClauses(filter);
+  if (afterSeq !== undefined) {
+    sql.push('seq > ?');
+    params.push(afterSeq);
+  }
+  const where = sql.length ? `WHERE ${sql.join(' AND ')}` : '';
+  const rows = (await manager.query(`SELECT ${auditEventColumns} FROM audit_events ${where} ORDER BY seq ASC LIMIT ?`, [...params, limit + 1])) as AuditEventRow[];
+  return rows.map(toAuditEvent);
+}
+
+/** Events after `afterSeq`, oldest first, with every column (the chain's hash columns included). */
+export async function findAuditEventsAfter(manager: EntityManager, afterSeq: number, limit: number): Promise<Array<AuditEvent & { raw: Record<string, unknown> }>> {
+  const rows = (await manager.query('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq ASC LIMIT ?', [afterSeq, limit])) as AuditEventRow[];
+  return rows.map((row) => ({ ...toAuditEvent(row), raw: row }));
+}

@@ -1,0 +1,31 @@
+import type { EntityManager } from 'typeorm';
+
+export type ChainRow = Record<string, unknown>;
+
+export async function countAuditEventsInPeriod(manager: EntityManager, from: Date, to: Date): Promise<number> {
+  const [row] = (await manager.query('SELECT COUNT(*) AS n FROM audit_events WHERE occurred_at >= ? AND occurred_at <= ?', [from, to])) as Array<{ n: number | string }>;
+  return Number(row?.n ?? 0);
+}
+
+/** Every column of each event (hash-chain columns included), in chain order; binary hashes as hex. */
+export async function findAuditEventsInPeriod(manager: EntityManager, from: Date, to: Date, limit: number): Promise<ChainRow[]> {
+  const rows = (await manager.query('SELECT * FROM audit_events WHERE occurred_at >= ? AND occurred_at <= ? ORDER BY seq ASC LIMIT ?', [from, to, limit])) as ChainRow[];
+  return rows.map((row) => {
+    const out: ChainRow = {};
+    for (const [column, value] of Object.entries(row)) {
+      out[column] = Buffer.isBuffer(value) ? value.toString('hex') : value instanceof Date ? value.toISOString() : column === 'details_json' && typeof value === 'string' ? JSON.parse(value) : value;
+    }
+    out['seq'] = Number(out['seq']);
+    return out;
+  });
+}
+
+/** The latest signed checkpoint whose head is at or after `seq`, if the chain has one yet. */
+export async function findCheckpointCovering(manager: EntityManager, seq: number): Promise<ChainRow | null> {
+  const tables = (await manager.query("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'audit_checkpoints'")) as Array<{ n: number | string }>;
+  if (!Number(tables[0]?.n)) return null;
+  const rows = (await manager.query('SELECT * FROM audit_checkpoints WHERE seq >= ? ORDER BY seq DESC LIMIT 1', [seq])) as ChainRow[];
+  const row = rows[0];
+  if (!row) return null;
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('hex') : v instanceof Date ? v.toISOString() : v]));
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '@tessera/auth';
+import type { Logger } from '@tessera/config';
+import type { EventBus } from '@tessera/events';
+import type { TenantScope, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+import type { Alert } from '../data/alert.repository';
+import { toAlertPayload } from './alert-payload';
+import { evaluateTenantAlerts } from './alert-evaluator';
+import type { AlertingConfig } from './alerting-config';
+import type { AuditRelay } from './audit-event-relay';
+import { dispatchDueWebhooks } from './webhook-dispatcher';
+
+export interface AlertEngineDeps {
+  scopes: TenantScopeFactory;
+  tenants: TenantStore;
+  bus: EventBus;
+  logger: Logger;
+  config: AlertingConfig;
+  relay: AuditRelay;
+}
+
+/**
+ * Runs alerting for this process: a periodic pass over every active tenant (evaluate new audit
+ * events, publish what fired, send due webhooks), plus on-demand evaluation for one tenant (before
+ * `alerts` answers). Evaluations of one tenant never overlap within the process, nor do its
+ * dispatches; across replicas the evaluator's row lock and the deliveries' claims keep the work
+ * single. Webhooks are sent beside the request, never inside it: a slow receiver cannot slow a query.
+ */
+export class AlertEngine {
+  private readonly evaluating = new Map<string, Promise<Alert[]>>();
+  private readonly dispatching = new Map<string, Promise<void>>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private interval: NodeJS.Timeout | undefined;
+  private sweep: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: AlertEngineDeps) {}
+
+  start(): void {
+    this.interval = setInterval(() => {
+      this.sweep ??= this.sweepAll().finally(() => (this.sweep = undefined));
+    }, this.deps.config.evaluationIntervalMs);
+    this.interval.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.interval) clearInterval(this.interval);
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    await Promise.allSettled([this.sweep, ...this.evaluating.values(), ...this.dispatching.values()]);
+  }
+
+  /** Evaluates the tenant's new events now (publishing what fires), then sends due webhooks in the background. */
+  async runFor(scope: TenantScope, background = false): Promise<Alert[]> {
+    const alerts = await this.serialized(this.evaluating, scope.tenant.id, () => this.evaluate(scope, background));
+    void this.dispatch(scope);
+    return alerts;
+  }
+
+  private async evaluate(scope: TenantScope, background: boolean): Promise<Alert[]> {
+    const alerts = await evaluateTenantAlerts(scope, this.deps.relay, background);
+    for (const alert of alerts) {
+      await this.deps.bus.publish(scope.tenant.id, 'alerts', toAlertPayload(alert)).catch((error: unknown) => {
+        this.deps.logger.warn('alert not published on the event bus', { tenantId: scope.tenant.id, alertId: alert.id, error: String(error) });
+      });
+    }
+    return alerts;
+  }
+
+  private dispatch(scope: TenantScope): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return this.serialized(this.dispatching, scope.tenant.id, async () => {
+      try {
+        const { nextDueAt } = await dispatchDueWebhooks(scope, this.deps.config);
+        this.scheduleRetry(scope.tenant.id, nextDueAt);
+      } catch (error) {
+        if (!this.stopped) this.deps.logger.warn('webhook dispatch failed', { tenantId: scope.tenant.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    });
+  }
+
+  /** Runs `task` after the previous task of the same tenant in `lanes` settles. */
+  private serialized<T>(lanes: Map<string, Promise<unknown>>, tenantId: string, task: () => Promise<T>): Promise<T> {
+    const previous = lanes.get(tenantId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    lanes.set(tenantId, next);
+    void next
+      .finally(() => {
+        if (lanes.get(tenantId) === next) lanes.delete(tenantId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  /** A retry due before the next sweep gets its own timer, so backoff delays are kept, not rounded up to the sweep. */
+  private scheduleRetry(tenantId: string, dueAt: Date | null): void {
+    if (this.stopped || !dueAt) return;
+    const delay = Math.max(0, dueAt.getTime() - Date.now());
+    if (delay >= this.deps.config.evaluationIntervalMs) return;
+    clearTimeout(this.retryTimers.get(tenantId));
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(tenantId);
+      if (this.stopped) return;
+      this.deps.scopes.forPrincipal(systemPrincipal(tenantId)).then(
+        (scope) => this.dispatch(scope),
+        () => undefined, // suspended or erased since: nothing to send
+      );
+    }, delay + 10);
+    timer.unref();
+    this.retryTimers.set(tenantId, timer);
+  }
+
+  private async sweepAll(): Promise<void> {
+    let tenants: Array<{ id: string; status: string }>;
+    try {
+      tenants = await this.deps.tenants.list();
+    } catch (error) {
+      if (!this.stopped) this.deps.logger.warn('alerting sweep could not list tenants', { error: String(error) });
+      return;
+    }
+    for (const tenant of tenants) {
+      if (this.stopped) return;
+      if (tenant.status !== 'ACTIVE') continue;
+      try {
+        await this.runFor(await this.deps.scopes.forPrincipal(systemPrincipal(tenant.id)), true);
+      } catch (error) {
+        if (!this.stopped) this.deps.logger.warn('alerting pass failed', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+}
+
+/** The alerting engine acting for a tenant outside any request; it never appears as an actor in the log. */
+function systemPrincipal(tenantId: string): Principal {
+  return { kind: 'user', subject: 'system:alerting', tenantId, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+}

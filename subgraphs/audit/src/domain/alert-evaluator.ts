@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { TenantScope } from '@tessera/tenancy';
+import { eventsAfter, eventsBetween, insertAlert, lastFiringOf, listRuleOverrides, lockWatermark, saveWatermark, type Alert } from '../data/alert.repository';
+import { findWebhook, insertDelivery } from '../data/webhook.repository';
+import { webhookBody } from './alert-payload';
+import { alertWindowMs, effectiveRules, evaluateRule, ruleDefinitions, type Firing } from './alert-rules';
+import type { AuditRelay } from './audit-event-relay';
+
+/** Events read per transaction; a backlog is worked through batch by batch. */
+const batchSize = 5_000;
+/** Bounds the look-back read (one minute of events before the batch). */
+const maxHistory = 100_000;
+
+/**
+ * Periodic evaluator over the chain: it reads the tenant's `audit_events` after its watermark, so
+ * it sees exactly what the tamper-evident log holds (events that only ever reached an outbox do
+ * not raise alerts until relayed, and a relayed event is counted once). The watermark row is
+ * locked for the batch's transaction, so two replicas never count the same events; alerts and
+ * their webhook deliveries are written in that same transaction, so a crash never loses or
+ * doubles one. Returns the alerts it created, for the caller to publish after commit.
+ */
+export async function evaluateTenantAlerts(scope: TenantScope, relay: AuditRelay, background = false): Promise<Alert[]> {
+  await relay(scope, { background });
+  const created: Alert[] = [];
+  for (;;) {
+    const batch = await scope.transaction(async (manager) => {
+      const watermark = await lockWatermark(manager);
+      const fresh = await eventsAfter(manager, watermark, batchSize);
+      if (fresh.length === 0) return { done: true, alerts: [] as Alert[] };
+      const history = await eventsBetween(manager, new Date(fresh[0]!.occurredAt.getTime() - alertWindowMs), watermark, maxHistory);
+      const rules = effectiveRules(await listRuleOverrides(manager));
+      const webhook = await findWebhook(manager);
+      const alerts: Alert[] = [];
+      for (const rule of rules) {
+        for (const firing of evaluateRule(rule, history, fresh, await lastFiringOf(manager, rule.kind))) {
+          const alert = toAlert(firing);
+          if (!(await insertAlert(manager, alert, `${firing.kind}:${firing.lastSeq}`))) continue;
+          alerts.push(alert);
+          if (webhook) {
+            const deliveryId = randomUUID();
+            await insertDelivery(manager, {
+              id: deliveryId,
+              alertId: alert.id,
+              url: webhook.url,
+              body: webhookBody(scope.tenant.id, alert, deliveryId),
+              status: 'PENDING',
+              attempts: 0,
+              nextAttemptAt: alert.createdAt,
+              lastStatus: null,
+              lastError: null,
+              deliveredAt: null,
+              createdAt: alert.createdAt,
+            });
+          }
+        }
+      }
+      await saveWatermark(manager, fresh.at(-1)!.seq);
+      return { done: fresh.length < batchSize, alerts };
+    });
+    created.push(...batch.alerts);
+    if (batch.done) return created;
+  }
+}
+
+function toAlert(firing: Firing): Alert {
+  const seconds = Math.max(1, Math.round((firing.windowEnd.getTime() - firing.windowStart.getTime()) / 1000));
+  return {
+    id: randomUUID(),
+    rule: firing.kind,
+    status: 'OPEN',
+    threshold: firing.threshold,
+    observed: firing.observed,
+    windowStart: firing.windowStart,
+    windowEnd: firing.windowEnd,
+    firstSeq: firing.firstSeq,
+    lastSeq: firing.lastSeq,
+    summary: `${firing.kind}: ${firing.observed} within ${seconds}s (threshold ${firing.threshold}). ${ruleDefinitions[firing.kind].description}`.slice(0, 500),
+    createdAt: new Date(),
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+  };
+}

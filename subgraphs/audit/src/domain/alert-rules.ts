@@ -1,0 +1,121 @@
+import { errors } from '@tessera/errors';
+
+export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION'] as const;
+export type AlertRuleKind = (typeof alertRuleKinds)[number];
+
+/** Every rule counts over a sliding window of this length. */
+export const alertWindowMs = 60_000;
+
+export interface AlertRule {
+  kind: AlertRuleKind;
+  threshold: number;
+  enabled: boolean;
+  isDefault: boolean;
+}
+
+export interface EvaluatedEvent {
+  seq: number;
+  occurredAt: Date;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+interface RuleDefinition {
+  description: string;
+  defaultThreshold: number;
+  /** How much one event counts toward the threshold (0: the rule ignores it). */
+  weight(event: EvaluatedEvent): number;
+}
+
+/**
+ * The platform defaults. They live in code rather than in a table so a changed default reaches
+ * every tenant at the next deploy; a tenant's `setAlertRule` stores only its override.
+ */
+export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
+  AUTH_FAILURES: {
+    description: 'Authentication failures at the gateway naming this tenant (bad, expired or forged tokens) per minute.',
+    defaultThreshold: 10,
+    weight: (e) => (e.action === 'auth.failure' ? 1 : 0),
+  },
+  CROSS_TENANT_ATTEMPT: {
+    description: "Any request by one of this tenant's users for an id that belongs to another tenant.",
+    defaultThreshold: 1,
+    weight: (e) => (e.action === 'cross_tenant_attempt' ? 1 : 0),
+  },
+  DATA_READ_BURST: {
+    description: 'Reads of tenant data (dataset content, model downloads, audit exports) per minute.',
+    defaultThreshold: 100,
+    weight: (e) => (/\.(read|download|export)$/.test(e.action) ? 1 : 0),
+  },
+  BULK_DELETION: {
+    description: 'Objects deleted per minute (a deletion counts the objects it removed, at least 1).',
+    defaultThreshold: 20,
+    weight: (e) => (/\.delete$/.test(e.action) ? Math.max(1, Math.floor(Number(e.details['objects'] ?? 0)) || 0) : 0),
+  },
+};
+
+export const maxThreshold = 1_000_000;
+
+export function parseRuleInput(input: { kind: string; threshold: number; enabled: boolean }): { kind: AlertRuleKind; threshold: number; enabled: boolean } {
+  if (!(alertRuleKinds as readonly string[]).includes(input.kind)) throw errors.badInput(`kind must be one of ${alertRuleKinds.join(', ')}.`, { field: 'kind' });
+  if (!Number.isSafeInteger(input.threshold) || input.threshold < 1 || input.threshold > maxThreshold) {
+    throw errors.badInput(`threshold must be between 1 and ${maxThreshold}.`, { field: 'threshold' });
+  }
+  return { kind: input.kind as AlertRuleKind, threshold: input.threshold, enabled: Boolean(input.enabled) };
+}
+
+/** Defaults overlaid with the tenant's stored overrides. */
+export function effectiveRules(overrides: Array<{ kind: string; threshold: number; enabled: boolean }>): AlertRule[] {
+  return alertRuleKinds.map((kind) => {
+    const override = overrides.find((o) => o.kind === kind);
+    return override
+      ? { kind, threshold: override.threshold, enabled: override.enabled, isDefault: false }
+      : { kind, threshold: ruleDefinitions[kind].defaultThreshold, enabled: true, isDefault: true };
+  });
+}
+
+export interface Firing {
+  kind: AlertRuleKind;
+  threshold: number;
+  observed: number;
+  windowStart: Date;
+  windowEnd: Date;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/**
+ * Sliding-window evaluation of one rule, pure: `history` are the rule's events already evaluated
+ * that may still fall in a window (the last minute before the first new event), `fresh` the new
+ * ones, both in chain order. A rule fires at the first event that takes the window's weight to the
+ * threshold, then stays quiet until a full window has passed since the last firing: one alert per
+ * rule per window, however long the burst lasts.
+ */
+export function evaluateRule(rule: AlertRule, history: EvaluatedEvent[], fresh: EvaluatedEvent[], lastFiredAt: Date | null): Firing[] {
+  if (!rule.enabled) return [];
+  const weightOf = ruleDefinitions[rule.kind].weight;
+  const events = [...history, ...fresh].map((event) => ({ event, weight: weightOf(event) })).filter((e) => e.weight > 0);
+  const freshFrom = new Set(fresh.map((e) => e.seq));
+  const firings: Firing[] = [];
+  let quietUntil = lastFiredAt ? lastFiredAt.getTime() + alertWindowMs : -Infinity;
+  let start = 0;
+  let sum = 0;
+  for (let end = 0; end < events.length; end++) {
+    const current = events[end]!;
+    sum += current.weight;
+    const now = current.event.occurredAt.getTime();
+    while (events[start]!.event.occurredAt.getTime() <= now - alertWindowMs) sum -= events[start++]!.weight;
+    if (!freshFrom.has(current.event.seq) || sum < rule.threshold || now < quietUntil) continue;
+    firings.push({
+      kind: rule.kind,
+      threshold: rule.threshold,
+      observed: sum,
+      windowStart: events[start]!.event.occurredAt,
+      windowEnd: current.event.occurredAt,
+      firstSeq: events[start]!.event.seq,
+      lastSeq: current.event.seq,
+    });
+    quietUntil = now + alertWindowMs;
+  }
+  return firings;
+}

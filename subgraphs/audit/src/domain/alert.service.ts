@@ -1,0 +1,110 @@
+import { assertPermission } from '@tessera/auth';
+import { recordAuditEvent } from '@tessera/audit-client';
+import { errors } from '@tessera/errors';
+import { parseUuid } from '@tessera/service-kit';
+import type { TenantScope } from '@tessera/tenancy';
+import { acknowledge, findAlert, listAlerts, listRuleOverrides, upsertRuleOverride, type Alert, type AlertStatus } from '../data/alert.repository';
+import { deleteWebhook, deliveriesOf, findWebhook, saveWebhook, type WebhookDelivery } from '../data/webhook.repository';
+import type { AlertEngine } from './alert-engine';
+import { effectiveRules, parseRuleInput, type AlertRule } from './alert-rules';
+import { generateWebhookSecret, sealWebhookSecret } from './webhook-secret';
+
+export const maxAlertsPage = 100;
+
+/** A tenant's alerts, rules and webhook; tenant admins only, and every change is audited. */
+export class AlertService {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly engine: AlertEngine,
+  ) {}
+
+  /** Evaluates the newest events first, so what was just written is already reflected. */
+  async list(status: AlertStatus | null | undefined, first: number | null | undefined): Promise<Alert[]> {
+    assertPermission(this.scope.principal, 'administer');
+    const limit = first ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxAlertsPage) throw errors.badInput(`first must be between 1 and ${maxAlertsPage}.`, { field: 'first' });
+    await this.engine.runFor(this.scope);
+    return this.scope.db((manager) => listAlerts(manager, status ?? undefined, limit));
+  }
+
+  async acknowledge(id: string): Promise<Alert> {
+    assertPermission(this.scope.principal, 'administer');
+    const alertId = parseUuid(id, 'id');
+    return this.scope.transaction(async (manager) => {
+      const alert = await findAlert(manager, alertId, true);
+      if (!alert) throw errors.notFound('Alert', alertId);
+      if (alert.status === 'OPEN') {
+        await acknowledge(manager, alertId, this.scope.principal.subject, new Date());
+        await recordAuditEvent(manager, this.scope.principal, { action: 'alert.acknowledge', targetType: 'Alert', targetId: alertId, details: { rule: alert.rule } });
+      }
+      return (await findAlert(manager, alertId))!;
+    });
+  }
+
+  async deliveries(alertId: string): Promise<WebhookDelivery[]> {
+    return this.scope.db((manager) => deliveriesOf(manager, alertId));
+  }
+
+  async rules(): Promise<AlertRule[]> {
+    assertPermission(this.scope.principal, 'administer');
+    return effectiveRules(await this.scope.db((manager) => listRuleOverrides(manager)));
+  }
+
+  async setRule(input: { kind: string; threshold: number; enabled: boolean }): Promise<AlertRule> {
+    assertPermission(this.scope.principal, 'administer');
+    const rule = parseRuleInput(input);
+    await this.scope.transaction(async (manager) => {
+      await upsertRuleOverride(manager, rule, this.scope.principal.subject);
+      await recordAuditEvent(manager, this.scope.principal, { action: 'alert.rule.set', targetType: 'AlertRule', targetId: rule.kind, details: { threshold: rule.threshold, enabled: rule.enabled } });
+    });
+    return { ...rule, isDefault: false };
+  }
+
+  async webhook(): Promise<{ url: string; createdAt: Date } | null> {
+    assertPermission(this.scope.principal, 'administer');
+    const webhook = await this.scope.db((manager) => findWebhook(manager));
+    return webhook ? { url: webhook.url, createdAt: webhook.createdAt } : null;
+  }
+
+  /** A new secret every time: it is returned here once and only ever stored encrypted. */
+  async setWebhook(rawUrl: string): Promise<{ url: string; secret: string; createdAt: Date }> {
+    assertPermission(this.scope.principal, 'administer');
+    const url = parseWebhookUrl(rawUrl);
+    const secret = generateWebhookSecret();
+    const sealed = await sealWebhookSecret(this.scope, secret);
+    const createdAt = new Date();
+    await this.scope.transaction(async (manager) => {
+      await saveWebhook(manager, { url, secretCiphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, createdBy: this.scope.principal.subject, createdAt });
+      await recordAuditEvent(manager, this.scope.principal, { action: 'alert.webhook.set', targetType: 'AlertWebhook', targetId: null, details: { host: new URL(url).host } });
+    });
+    return { url, secret, createdAt };
+  }
+
+  async removeWebhook(): Promise<boolean> {
+    assertPermission(this.scope.principal, 'administer');
+    return this.scope.transaction(async (manager) => {
+      const removed = await deleteWebhook(manager);
+      if (removed) await recordAuditEvent(manager, this.scope.principal, { action: 'alert.webhook.remove', targetType: 'AlertWebhook', targetId: null });
+      return removed;
+    });
+  }
+}
+
+/**
+ * http(s) only, no credentials in the URL, at most 2048 characters. Private and loopback targets
+ * are allowed (the local test receiver is one); a deployment that must prevent SSRF restricts the
+ * audit service's egress at the network layer.
+ */
+export function parseWebhookUrl(value: string): string {
+  let url: URL;
+  try {
+    if (typeof value !== 'string' || value.length > 2048) throw new Error('length');
+    url = new URL(value.trim());
+  } catch {
+    throw errors.badInput('url must be an absolute http(s) URL of at most 2048 characters.', { field: 'url' });
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || !url.hostname) {
+    throw errors.badInput('url must be an http(s) URL without credentials.', { field: 'url' });
+  }
+  return url.toString();
+}

@@ -1,0 +1,63 @@
+import { ConfigError, type AuditChainConfig } from '@tessera/config';
+import type { JWK } from 'jose';
+import type { ServiceRuntime } from '@tessera/service-kit';
+import type { AuditChainDeps } from './audit-chain.service';
+import { AuditCheckpointService } from './audit-checkpoint.service';
+import { AuditRelay } from './audit-relay.service';
+import { CheckpointSigner } from './checkpoint-signer';
+
+export interface AuditChainRuntime {
+  /** Signer + checkpoint store, ready once the key is imported (rejects without a key). */
+  deps(): Promise<AuditChainDeps>;
+  /** Starts the relay and checkpoint loops; throws a ConfigError without AUDIT_SIGNING_KEY. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const missingKey = () =>
+  new ConfigError(['AUDIT_SIGNING_KEY: required by the audit service (a private Ed25519 "OKP" or P-256 "EC" JSON Web Key) (not set)']);
+
+/**
+ * The audit service's tamper-evidence machinery: checkpoint signing and the background
+ * outbox → chain relay. The audit service does not start without a signing key: checkpoints
+ * nobody can verify would be worse than none. Nothing runs until start().
+ */
+export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditChainConfig | undefined): AuditChainRuntime {
+  let ready: Promise<AuditChainDeps> | undefined;
+  const deps = (): Promise<AuditChainDeps> => {
+    if (!config?.signingKey) return Promise.reject(missingKey());
+    ready ??= CheckpointSigner.fromJwk(config.signingKey as JWK).then((signer) => ({
+      db: runtime.db,
+      signer,
+      checkpoints: new AuditCheckpointService({
+        db: runtime.db,
+        objectStore: runtime.objectStore,
+        bucketPrefix: runtime.config.objectStore.bucketPrefix,
+        signer,
+        retentionDays: config.checkpointRetentionDays,
+      }),
+    }));
+    return ready;
+  };
+  let relay: AuditRelay | undefined;
+  return {
+    deps,
+    start: async () => {
+      if (!config?.signingKey) throw missingKey();
+      const { checkpoints } = await deps();
+      relay = new AuditRelay({
+        db: runtime.db,
+        tenants: runtime.tenants,
+        controlSchema: runtime.config.database.controlSchema,
+        checkpoints,
+        logger: runtime.logger.child({ component: 'audit-chain' }),
+        relayIntervalMs: config.relayIntervalMs,
+        checkpointIntervalMs: config.checkpointIntervalMs,
+      });
+      relay.start();
+    },
+    close: async () => {
+      await relay?.stop();
+    },
+  };
+}

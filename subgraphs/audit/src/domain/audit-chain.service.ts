@@ -1,0 +1,60 @@
+import type { DataSource } from 'typeorm';
+import { assertPermission } from '@tessera/auth';
+import { drainAuditOutbox, tenantAuditChain } from '@tessera/audit-client';
+import { errors } from '@tessera/errors';
+import type { TenantScope } from '@tessera/tenancy';
+import { verifyChain, type ChainVerification, type CheckpointClaim } from './audit-chain-verifier';
+import type { AuditCheckpointService, CheckpointRecord } from './audit-checkpoint.service';
+import type { CheckpointSigner } from './checkpoint-signer';
+
+export interface AuditChainDeps {
+  db: DataSource;
+  checkpoints: AuditCheckpointService;
+  signer: CheckpointSigner;
+}
+
+/** GraphQL Int is 32-bit: a sequence bound beyond it is refused rather than truncated. */
+const maxSequence = 2_147_483_647;
+
+function sequenceBound(value: number | null | undefined, field: 'from' | 'to'): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 1 || value > maxSequence) throw errors.badInput(`${field} must be a sequence number from 1 to ${maxSequence}.`, { field });
+  return value;
+}
+
+const checkpointObject = /^audit\/checkpoints\/(\d{20})\.jws$/;
+
+/** The tenant admin's view of the chain's integrity: verify it, sign its head, list the signatures. */
+export class AuditChainService {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly deps: AuditChainDeps,
+  ) {}
+
+  async verify(args: { from?: number | null; to?: number | null }): Promise<ChainVerification> {
+    assertPermission(this.scope.principal, 'administer');
+    const from = sequenceBound(args.from, 'from') ?? 1;
+    const to = sequenceBound(args.to, 'to');
+    if (to !== undefined && to < from) throw errors.badInput('to must not be below from.', { field: 'to' });
+    const tenantId = this.scope.tenant.id;
+    await drainAuditOutbox(this.deps.db, tenantId);
+    // Both copies of every checkpoint: the database rows and the write-once objects in the bucket.
+    const claims: CheckpointClaim[] = (await this.deps.checkpoints.listTenant(tenantId)).map((c) => ({ seq: c.seq, jws: c.jws, headHash: c.headHash }));
+    for (const stored of await this.deps.checkpoints.storedTenantObjects(tenantId)) {
+      const match = checkpointObject.exec(stored.objectKey);
+      if (match) claims.push({ seq: Number(match[1]), jws: stored.jws.trim() });
+    }
+    return verifyChain({ db: this.deps.db, chain: tenantAuditChain(tenantId), signer: this.deps.signer, checkpoints: claims, from, to });
+  }
+
+  /** Signs the current head now (returns the existing checkpoint if nothing happened since; null for an empty chain). */
+  async checkpoint(): Promise<CheckpointRecord | null> {
+    assertPermission(this.scope.principal, 'administer');
+    return (await this.deps.checkpoints.checkpointTenant(this.scope.tenant.id)) ?? null;
+  }
+
+  async list(): Promise<CheckpointRecord[]> {
+    assertPermission(this.scope.principal, 'administer');
+    return this.deps.checkpoints.listTenant(this.scope.tenant.id);
+  }
+}

@@ -1,0 +1,20 @@
+import type { DataSource } from 'typeorm';
+import { drainAuditOutbox } from '@tessera/audit-client';
+import type { TenantScope } from '@tessera/tenancy';
+
+/**
+ * Chains everything the tenant's outbox held when called. `background`: a periodic pass that skips
+ * the chain when another relay holds it (that relay is doing the work) instead of waiting for it.
+ */
+export type AuditRelay = (scope: TenantScope, options?: { background?: boolean }) => Promise<void>;
+
+/**
+ * Services write audit events into an outbox; the chain (`audit_events`) is what queries, exports
+ * and alerting read. Draining first means an answer covers every event committed before the
+ * request, even if the background relay has not run yet.
+ */
+export function createAuditRelay(db: DataSource): AuditRelay {
+  return async (scope, options = {}) => {
+    await drainAuditOutbox(db, scope.tenant.id, options.background ? { waitForLockSeconds: 0 } : {});
+  };
+}

@@ -1,0 +1,101 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { assertPermission } from '@tessera/auth';
+import { recordAuditEvent } from '@tessera/audit-client';
+import { errors } from '@tessera/errors';
+import type { TenantScope } from '@tessera/tenancy';
+import { countAuditEventsInPeriod, findAuditEventsInPeriod, findCheckpointCovering, type ChainRow } from '../data/audit-export.repository';
+import { parsePeriod } from './audit-event-filter';
+import type { AuditRelay } from './audit-event-relay';
+
+/** One export is built in memory and written as one encrypted object; longer periods are exported in slices. */
+export const maxExportEvents = 200_000;
+
+export interface AuditExportResult {
+  objectKey: string;
+  proofObjectKey: string;
+  eventCount: number;
+  firstSequence: number | null;
+  lastSequence: number | null;
+  firstHash: string | null;
+  lastHash: string | null;
+  sha256: string;
+  checkpoint: string | null;
+}
+
+/**
+ * Exports a period of the tenant's chain as NDJSON (one event per line, every column, the chain's
+ * hashes included) into the tenant's own bucket, encrypted with its data key like every object,
+ * beside a proof object: the first and last sequence numbers and hashes, the digest of the NDJSON,
+ * and the latest signed checkpoint at or after the last event, so an auditor can check the slice
+ * links into the chain the platform signed.
+ */
+export class AuditExportService {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly relay: AuditRelay,
+  ) {}
+
+  async export(fromValue: string, toValue: string): Promise<AuditExportResult> {
+    assertPermission(this.scope.principal, 'administer');
+    const { from, to } = parsePeriod(fromValue, toValue);
+    if (!from || !to) throw errors.badInput('from and to are required.', { field: from ? 'to' : 'from' });
+    await this.relay(this.scope);
+    const count = await this.scope.db((manager) => countAuditEventsInPeriod(manager, from, to));
+    if (count > maxExportEvents) {
+      throw errors.badInput(`The period holds ${count} events; one export takes at most ${maxExportEvents}. Export shorter periods.`, { field: 'to' });
+    }
+    const { rows, checkpoint } = await this.scope.db(async (manager) => {
+      const events = await findAuditEventsInPeriod(manager, from, to, maxExportEvents);
+      const last = events.at(-1);
+      return { rows: events, checkpoint: last ? await findCheckpointCovering(manager, Number(last['seq'])) : null };
+    });
+    const ndjson = Buffer.from(rows.map((row) => `${JSON.stringify(row)}\n`).join(''), 'utf8');
+    const sha256 = createHash('sha256').update(ndjson).digest('hex');
+    const stamp = `${from.toISOString()}_${to.toISOString()}`.replace(/[:.]/g, '-');
+    const objectKey = `audit-exports/${stamp}-${randomUUID()}.ndjson`;
+    const proofObjectKey = `${objectKey}.proof.json`;
+    const first = rows[0];
+    const last = rows.at(-1);
+    const proof = {
+      tenantId: this.scope.tenant.id,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      eventCount: rows.length,
+      firstSequence: first ? Number(first['seq']) : null,
+      lastSequence: last ? Number(last['seq']) : null,
+      firstPrevHash: first ? hashOf(first, 'prev_hash') : null,
+      firstHash: first ? hashOf(first, 'hash') : null,
+      lastHash: last ? hashOf(last, 'hash') : null,
+      ndjsonSha256: sha256,
+      checkpoint,
+    };
+    const key = await this.scope.currentDataKey();
+    await this.scope.bucket.putEncryptedBuffer(objectKey, ndjson, key);
+    await this.scope.bucket.putEncryptedBuffer(proofObjectKey, Buffer.from(JSON.stringify(proof, null, 2), 'utf8'), key);
+    await this.scope.transaction((manager) =>
+      recordAuditEvent(manager, this.scope.principal, {
+        action: 'audit.export',
+        targetType: 'AuditExport',
+        targetId: objectKey,
+        details: { events: rows.length, firstSeq: proof.firstSequence, lastSeq: proof.lastSequence },
+      }),
+    );
+    return {
+      objectKey,
+      proofObjectKey,
+      eventCount: rows.length,
+      firstSequence: proof.firstSequence,
+      lastSequence: proof.lastSequence,
+      firstHash: proof.firstHash,
+      lastHash: proof.lastHash,
+      sha256,
+      checkpoint: checkpoint ? JSON.stringify(checkpoint) : null,
+    };
+  }
+}
+
+function hashOf(row: ChainRow, column: string): string | null {
+  const value = row[column];
+  if (value === null || value === undefined) return null;
+  return Buffer.isBuffer(value) ? value.toString('hex') : String(value);
+}

@@ -1,0 +1,75 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { assertPermission } from '@tessera/auth';
+import type { EventBus } from '@tessera/events';
+import type { SubgraphContext } from '@tessera/service-kit';
+import type { Alert, AlertStatus } from '../data/alert.repository';
+import type { WebhookDelivery } from '../data/webhook.repository';
+import type { AlertEngine } from '../domain/alert-engine';
+import type { AlertPayload } from '../domain/alert-payload';
+import { alertWindowMs, ruleDefinitions, type AlertRule } from '../domain/alert-rules';
+import { AlertService } from '../domain/alert.service';
+
+const isoOrNull = (value: Date | null) => value?.toISOString() ?? null;
+
+/** A bus payload (times as strings) back into the shape the Alert resolvers read. */
+function fromPayload(payload: AlertPayload): Alert {
+  return {
+    id: payload.id,
+    rule: payload.rule as Alert['rule'],
+    status: payload.status as AlertStatus,
+    threshold: payload.threshold,
+    observed: payload.observed,
+    windowStart: new Date(payload.windowStart),
+    windowEnd: new Date(payload.windowEnd),
+    firstSeq: payload.firstSequence,
+    lastSeq: payload.lastSequence,
+    summary: payload.summary,
+    createdAt: new Date(payload.createdAt),
+    acknowledgedAt: payload.acknowledgedAt ? new Date(payload.acknowledgedAt) : null,
+    acknowledgedBy: payload.acknowledgedBy,
+  };
+}
+
+export function alertResolvers(deps: { engine: AlertEngine; bus: EventBus }): GraphQLResolverMap<SubgraphContext> {
+  const service = async (ctx: SubgraphContext) => new AlertService(await ctx.scope(), deps.engine);
+  return {
+    Query: {
+      alerts: async (_: unknown, args: { status?: AlertStatus | null; first?: number | null }, ctx: SubgraphContext) => (await service(ctx)).list(args.status, args.first),
+      alertRules: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).rules(),
+      alertWebhook: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).webhook(),
+    },
+    Mutation: {
+      acknowledgeAlert: async (_: unknown, args: { id: string }, ctx: SubgraphContext) => (await service(ctx)).acknowledge(args.id),
+      setAlertWebhook: async (_: unknown, args: { url: string }, ctx: SubgraphContext) => (await service(ctx)).setWebhook(args.url),
+      removeAlertWebhook: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).removeWebhook(),
+      setAlertRule: async (_: unknown, args: { input: { kind: string; threshold: number; enabled: boolean } }, ctx: SubgraphContext) => (await service(ctx)).setRule(args.input),
+    },
+    Subscription: {
+      alerts: {
+        // The channel is the verified caller's tenant; nothing in the operation can name another.
+        subscribe: async (_: unknown, _args: unknown, ctx: SubgraphContext) => {
+          const scope = await ctx.scope();
+          assertPermission(scope.principal, 'administer');
+          return deps.bus.subscribe<AlertPayload>(scope.tenant.id, 'alerts');
+        },
+        resolve: (payload: AlertPayload) => fromPayload(payload),
+      },
+    },
+    Alert: {
+      firstSequence: (alert: Alert) => alert.firstSeq,
+      lastSequence: (alert: Alert) => alert.lastSeq,
+      windowStart: (alert: Alert) => alert.windowStart.toISOString(),
+      windowEnd: (alert: Alert) => alert.windowEnd.toISOString(),
+      createdAt: (alert: Alert) => alert.createdAt.toISOString(),
+      acknowledgedAt: (alert: Alert) => isoOrNull(alert.acknowledgedAt),
+      deliveries: async (alert: Alert, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).deliveries(alert.id),
+    },
+    WebhookDelivery: { deliveredAt: (delivery: WebhookDelivery) => isoOrNull(delivery.deliveredAt) },
+    AlertRule: {
+      windowSeconds: () => alertWindowMs / 1000,
+      description: (rule: AlertRule) => ruleDefinitions[rule.kind].description,
+    },
+    AlertWebhook: { createdAt: (webhook: { createdAt: Date }) => webhook.createdAt.toISOString() },
+    AlertWebhookSecret: { createdAt: (webhook: { createdAt: Date }) => webhook.createdAt.toISOString() },
+  };
+}

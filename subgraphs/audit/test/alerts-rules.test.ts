@@ -1,0 +1,63 @@
+import { evaluateRule, effectiveRules, type AlertRule, type EvaluatedEvent } from '../src/domain/alert-rules';
+import { decodeSeqCursor, encodeSeqCursor } from '../src/domain/audit-event-cursor';
+import { signWebhookBody, verifyWebhookSignature } from '../src/domain/webhook-signature';
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, 0) + seconds * 1000);
+const event = (seq: number, seconds: number, action: string, details: Record<string, unknown> = {}): EvaluatedEvent => ({ seq, occurredAt: at(seconds), action, details });
+const rule = (kind: AlertRule['kind'], threshold: number): AlertRule => ({ kind, threshold, enabled: true, isDefault: false });
+
+describe('alert rules (pure)', () => {
+  it('fires once when a sliding minute reaches the threshold, then stays quiet for a window', () => {
+    const fresh = [0, 10, 20, 30, 40].map((s, i) => event(i + 1, s, 'auth.failure'));
+    const firings = evaluateRule(rule('AUTH_FAILURES', 3), [], fresh, null);
+    expect(firings).toEqual([expect.objectContaining({ observed: 3, firstSeq: 1, lastSeq: 3 })]);
+  });
+
+  it('counts across a minute boundary (sliding, not fixed windows) and ignores events older than 60 s', () => {
+    expect(evaluateRule(rule('AUTH_FAILURES', 3), [], [event(1, 50, 'auth.failure'), event(2, 65, 'auth.failure'), event(3, 70, 'auth.failure')], null)).toHaveLength(1);
+    expect(evaluateRule(rule('AUTH_FAILURES', 3), [], [event(1, 0, 'auth.failure'), event(2, 61, 'auth.failure'), event(3, 122, 'auth.failure')], null)).toEqual([]);
+  });
+
+  it('uses already-evaluated history in the window but fires only on new events, and respects the last firing', () => {
+    const history = [event(1, 0, 'auth.failure'), event(2, 5, 'auth.failure')];
+    expect(evaluateRule(rule('AUTH_FAILURES', 3), history, [event(3, 10, 'auth.failure')], null)).toEqual([expect.objectContaining({ observed: 3, firstSeq: 1, lastSeq: 3 })]);
+    expect(evaluateRule(rule('AUTH_FAILURES', 3), history, [event(3, 10, 'auth.failure')], at(0))).toEqual([]);
+    expect(evaluateRule(rule('AUTH_FAILURES', 3), [], [event(1, 0, 'auth.failure')], null)).toEqual([]);
+  });
+
+  it('weights deletions by the objects they removed and skips disabled rules', () => {
+    expect(evaluateRule(rule('BULK_DELETION', 10), [], [event(1, 0, 'dataset.delete', { objects: 12 })], null)).toEqual([expect.objectContaining({ observed: 12 })]);
+    expect(evaluateRule(rule('BULK_DELETION', 2), [], [event(1, 0, 'dataset.delete', { objects: 0 }), event(2, 1, 'dataset.delete')], null)).toHaveLength(1);
+    expect(evaluateRule({ ...rule('CROSS_TENANT_ATTEMPT', 1), enabled: false }, [], [event(1, 0, 'cross_tenant_attempt')], null)).toEqual([]);
+    expect(evaluateRule(rule('DATA_READ_BURST', 2), [], [event(1, 0, 'dataset.read'), event(2, 1, 'model.download'), event(3, 2, 'dataset.create')], null)).toEqual([
+      expect.objectContaining({ observed: 2, lastSeq: 2 }),
+    ]);
+  });
+
+  it('overlays tenant overrides on the platform defaults', () => {
+    const rules = effectiveRules([{ kind: 'AUTH_FAILURES', threshold: 2, enabled: false }]);
+    expect(rules.find((r) => r.kind === 'AUTH_FAILURES')).toEqual({ kind: 'AUTH_FAILURES', threshold: 2, enabled: false, isDefault: false });
+    expect(rules.find((r) => r.kind === 'CROSS_TENANT_ATTEMPT')).toEqual({ kind: 'CROSS_TENANT_ATTEMPT', threshold: 1, enabled: true, isDefault: true });
+  });
+});
+
+describe('webhook signatures and cursors (pure)', () => {
+  it('signs t.body with HMAC-SHA256 and verifies, refusing tampering, other secrets and stale timestamps', () => {
+    const header = signWebhookBody('whsec_test', '{"a":1}', 1_700_000_000);
+    expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/);
+    expect(verifyWebhookSignature('whsec_test', '{"a":1}', header, 1_700_000_100)).toEqual({ valid: true, timestamp: 1_700_000_000 });
+    expect(verifyWebhookSignature('whsec_test', '{"a":2}', header, 1_700_000_100)).toEqual({ valid: false, reason: 'MISMATCH' });
+    expect(verifyWebhookSignature('whsec_other', '{"a":1}', header, 1_700_000_100)).toEqual({ valid: false, reason: 'MISMATCH' });
+    expect(verifyWebhookSignature('whsec_test', '{"a":1}', header, 1_700_000_301)).toEqual({ valid: false, reason: 'STALE' });
+    expect(verifyWebhookSignature('whsec_test', '{"a":1}', header.replace('t=1700000000', 't=1700000200'), 1_700_000_200)).toEqual({ valid: false, reason: 'MISMATCH' });
+    expect(verifyWebhookSignature('whsec_test', '{"a":1}', 'garbage', 1_700_000_000)).toEqual({ valid: false, reason: 'MALFORMED' });
+  });
+
+  it('round-trips seq cursors and refuses anything else', () => {
+    expect(decodeSeqCursor(encodeSeqCursor(42))).toBe(42);
+    expect(decodeSeqCursor(undefined)).toBeUndefined();
+    for (const bad of ['', 'abc', Buffer.from('seq:-1').toString('base64url'), Buffer.from('seq:1e3').toString('base64url'), 'x'.repeat(100)]) {
+      expect(() => decodeSeqCursor(bad)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    }
+  });
+});

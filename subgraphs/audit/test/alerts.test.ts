@@ -1,0 +1,198 @@
+import { generateKeyPair, SignJWT } from 'jose';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, type TestStack, type TestTenant } from '@tessera/testing';
+import { verifyWebhookSignature } from '../src/domain/webhook-signature';
+import { chainOf, datasetWithVersion, eventually, newDataset, startWebhookReceiver, type ReceivedWebhook } from './audit-events-helpers';
+
+const alertFields = 'id rule status threshold observed windowStart windowEnd firstSequence lastSequence summary acknowledgedAt acknowledgedBy deliveries { id status attempts lastStatus deliveredAt }';
+const alertsQuery = `query($status: AlertStatus) { alerts(status: $status) { ${alertFields} } }`;
+const setWebhook = `mutation($url: String!) { setAlertWebhook(url: $url) { url secret createdAt } }`;
+const setRule = `mutation($input: AlertRuleInput!) { setAlertRule(input: $input) { kind threshold enabled isDefault windowSeconds } }`;
+
+interface AlertNode {
+  id: string;
+  rule: string;
+  status: string;
+  threshold: number;
+  observed: number;
+  firstSequence: number;
+  lastSequence: number;
+  acknowledgedBy: string | null;
+  deliveries: Array<{ id: string; status: string; attempts: number; lastStatus: number | null; deliveredAt: string | null }>;
+}
+
+describe('alerting: thresholds crossed by real requests fire alerts, signed webhooks and live events', () => {
+  let stack: TestStack;
+  const receivers: Array<{ close(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+
+  afterAll(async () => {
+    for (const receiver of receivers) await receiver.close();
+    await stack?.stop();
+  });
+
+  /** A tenant with a webhook pointing at a fresh local receiver, and rule overrides. */
+  async function alertingTenant(rules: Array<{ kind: string; threshold: number }>, failFirst = 0) {
+    const tenant = await stack.createTenant();
+    const admin = await tenant.token('admin');
+    const receiver = await startWebhookReceiver(failFirst);
+    receivers.push(receiver);
+    const { secret } = expectNoErrors(await stack.query<{ setAlertWebhook: { secret: string } }>(admin, setWebhook, { url: receiver.url })).setAlertWebhook;
+    for (const rule of rules) expectNoErrors(await stack.query(admin, setRule, { input: { ...rule, enabled: true } }));
+    return { tenant, admin, receiver, secret };
+  }
+
+  const alertsOf = async (admin: string, status?: string) => expectNoErrors(await stack.query<{ alerts: AlertNode[] }>(admin, alertsQuery, status ? { status } : {})).alerts;
+  const waitForAlert = (admin: string, rule: string) =>
+    eventually(`an ${rule} alert`, async () => (await alertsOf(admin)).find((alert) => alert.rule === rule));
+
+  /** Checks a received delivery is authentic (HMAC over "t.body" with the tenant's secret, fresh) and about `alert`. */
+  function expectAuthentic(delivery: ReceivedWebhook, secret: string, tenantId: string, alertId: string) {
+    const check = verifyWebhookSignature(secret, delivery.body, delivery.headers['x-tessera-signature'] as string, Math.floor(Date.now() / 1000));
+    expect(check).toEqual({ valid: true, timestamp: expect.any(Number) });
+    expect(verifyWebhookSignature('whsec_wrong', delivery.body, delivery.headers['x-tessera-signature'] as string, Math.floor(Date.now() / 1000)).valid).toBe(false);
+    // A replay far from the signed time is refused by the same check.
+    expect(verifyWebhookSignature(secret, delivery.body, delivery.headers['x-tessera-signature'] as string, Math.floor(Date.now() / 1000) + 3600)).toEqual({ valid: false, reason: 'STALE' });
+    const body = JSON.parse(delivery.body) as { type: string; tenantId: string; alert: { id: string } };
+    expect(body).toMatchObject({ type: 'alert.fired', tenantId, alert: { id: alertId } });
+  }
+
+  async function forgedToken(tenantId: string): Promise<string> {
+    const { privateKey } = await generateKeyPair('ES256');
+    return new SignJWT({ tenant: tenantId, roles: ['admin'] })
+      .setProtectedHeader({ alg: 'ES256', kid: 'forged-key' })
+      .setSubject('mallory')
+      .setIssuer(stack.issuer.issuerUrl)
+      .setAudience(testAudience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+  }
+
+  it('AUTH_FAILURES: forged tokens naming the tenant fire one alert and one signed webhook', async () => {
+    const { tenant, admin, receiver, secret } = await alertingTenant([{ kind: 'AUTH_FAILURES', threshold: 3 }]);
+    for (let i = 0; i < 3; i++) expect(errorCodes(await postGraphQL(stack.graphqlUrl, await forgedToken(tenant.id), '{ datasets { edges { cursor } } }'))).toEqual(['UNAUTHENTICATED']);
+    const alert = await waitForAlert(admin, 'AUTH_FAILURES');
+    expect(alert).toMatchObject({ status: 'OPEN', threshold: 3, observed: 3 });
+    const delivery = await eventually('the webhook delivery', async () => receiver.received[0]);
+    expectAuthentic(delivery, secret, tenant.id, alert.id);
+    expect(delivery.headers['x-tessera-delivery']).toBe(alert.deliveries[0]?.id);
+    // The failures are in the tenant's log, marked unverified, and never a principal.
+    const failures = (await chainOf(stack, tenant)).filter((event) => event.action === 'auth.failure');
+    expect(failures).toHaveLength(3);
+    expect(failures.every((event) => event.actor_subject === 'unverified:mallory')).toBe(true);
+
+    // More failures within the same minute: still one alert (one per rule per window).
+    for (let i = 0; i < 3; i++) await postGraphQL(stack.graphqlUrl, await forgedToken(tenant.id), '{ datasets { edges { cursor } } }');
+    expect((await alertsOf(admin)).filter((a) => a.rule === 'AUTH_FAILURES')).toHaveLength(1);
+  });
+
+  it('retries a failing receiver with backoff: fails twice, then succeeds on the 3rd attempt', async () => {
+    const owner = await stack.createTenant();
+    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'not-yours');
+    const { tenant, admin, receiver, secret } = await alertingTenant([], 2);
+    const probe = await tenant.token('viewer');
+    expect(errorCodes(await stack.query(probe, 'query($id: ID!) { dataset(id: $id) { id name } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
+
+    const alert = await waitForAlert(admin, 'CROSS_TENANT_ATTEMPT');
+    expect(alert).toMatchObject({ threshold: 1, observed: 1 });
+    await eventually('three delivery attempts', async () => (receiver.received.length >= 3 ? true : undefined));
+    expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 200]);
+    const ids = new Set(receiver.received.map((r) => r.headers['x-tessera-delivery']));
+    expect(ids.size).toBe(1);
+    for (const attempt of receiver.received) expectAuthentic(attempt, secret, tenant.id, alert.id);
+    const delivered = await eventually('the delivery to be recorded', async () => {
+      const [current] = (await alertsOf(admin)).filter((a) => a.id === alert.id);
+      return current?.deliveries[0]?.status === 'DELIVERED' ? current.deliveries[0] : undefined;
+    });
+    expect(delivered).toMatchObject({ attempts: 3, lastStatus: 200 });
+    // The owner is told nothing: no alert, no event about the other tenant's probe.
+    expect(await alertsOf(await owner.token('admin'))).toEqual([]);
+    expect((await chainOf(stack, owner)).some((event) => event.action === 'cross_tenant_attempt')).toBe(false);
+  });
+
+  it('DATA_READ_BURST: many reads of dataset content within a minute', async () => {
+    const { tenant, admin, receiver, secret } = await alertingTenant([{ kind: 'DATA_READ_BURST', threshold: 3 }]);
+    const scientist = await tenant.token('data_scientist');
+    const { versionId } = await datasetWithVersion(stack, scientist, 'burst');
+    expect(await alertsOf(admin)).toEqual([]);
+    for (let i = 0; i < 3; i++) expectNoErrors(await stack.query(scientist, 'query($id: ID!) { datasetVersion(id: $id) { preview(limit: 1) { rows } } }', { id: versionId }));
+    const alert = await waitForAlert(admin, 'DATA_READ_BURST');
+    expect(alert.observed).toBe(3);
+    expectAuthentic(await eventually('the webhook', async () => receiver.received[0]), secret, tenant.id, alert.id);
+  });
+
+  it('BULK_DELETION: deleting many objects within a minute; acknowledging closes the alert', async () => {
+    const { tenant, admin, receiver, secret } = await alertingTenant([{ kind: 'BULK_DELETION', threshold: 2 }]);
+    const ids = [await newDataset(stack, admin, 'doomed-1'), await newDataset(stack, admin, 'doomed-2')];
+    for (const id of ids) expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { deleteDataset(id: $id) { id } }', { id }));
+    const alert = await waitForAlert(admin, 'BULK_DELETION');
+    expect(alert.observed).toBe(2);
+    expectAuthentic(await eventually('the webhook', async () => receiver.received[0]), secret, tenant.id, alert.id);
+
+    const acked = expectNoErrors(await stack.query<{ acknowledgeAlert: AlertNode }>(admin, `mutation($id: ID!) { acknowledgeAlert(id: $id) { ${alertFields} } }`, { id: alert.id })).acknowledgeAlert;
+    expect(acked.status).toBe('ACKNOWLEDGED');
+    expect(acked.acknowledgedBy).toBeTruthy();
+    expect(await alertsOf(admin, 'OPEN')).toEqual([]);
+    expect((await alertsOf(admin, 'ACKNOWLEDGED')).map((a) => a.id)).toEqual([alert.id]);
+  });
+
+  it('delivers alerts live on the alerts subscription, to the tenant admin only', async () => {
+    const owner = await stack.createTenant();
+    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'watched');
+    const tenant: TestTenant = await stack.createTenant();
+    const admin = await tenant.token('admin');
+    const received: Array<{ data?: { alerts?: { rule: string; observed: number } }; errors?: unknown }> = [];
+    const client = createClient({ url: stack.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin}` }, retryAttempts: 0 });
+    const viewerClient = createClient({
+      url: stack.graphqlUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${await tenant.token('viewer')}` },
+      retryAttempts: 0,
+    });
+    const viewerOutcome = new Promise<unknown>((resolve) => {
+      viewerClient.subscribe({ query: 'subscription { alerts { id } }' }, { next: resolve, error: resolve, complete: () => resolve('complete') });
+    });
+    try {
+      const dispose = client.subscribe<{ alerts: { rule: string; observed: number } }>(
+        { query: 'subscription { alerts { id rule observed status } }' },
+        { next: (result) => received.push(result as (typeof received)[number]), error: (error) => received.push({ errors: error }), complete: () => undefined },
+      );
+      // Give the subscription time to reach the audit subgraph's Redis SUBSCRIBE before the event.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(errorCodes(await stack.query(await tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
+      await waitForAlert(admin, 'CROSS_TENANT_ATTEMPT');
+      const event = await eventually('the live alert', async () => received.find((r) => r.data?.alerts));
+      expect(event.data?.alerts).toMatchObject({ rule: 'CROSS_TENANT_ATTEMPT', observed: 1 });
+      const denied = (await viewerOutcome) as { errors?: Array<{ extensions?: { code?: string } }> } | Array<{ extensions?: { code?: string } }>;
+      const deniedErrors = Array.isArray(denied) ? denied : (denied.errors ?? []);
+      expect(deniedErrors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      dispose();
+    } finally {
+      await client.dispose();
+      await viewerClient.dispose();
+    }
+  });
+
+  it('refuses bad alerting input with typed errors', async () => {
+    const tenant = await stack.createTenant();
+    const admin = await tenant.token('admin');
+    for (const url of ['ftp://example.com/x', 'http://user:pw@example.com/x', 'not a url', `http://example.com/${'a'.repeat(2100)}`]) {
+      expect(errorCodes(await stack.query(admin, setWebhook, { url }))).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(expectNoErrors(await stack.query<{ alertWebhook: unknown }>(admin, '{ alertWebhook { url } }')).alertWebhook).toBeNull();
+    for (const threshold of [0, -1, 2_000_000]) {
+      expect(errorCodes(await stack.query(admin, setRule, { input: { kind: 'AUTH_FAILURES', threshold } }))).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(errorCodes(await stack.query(admin, setRule, { input: { kind: 'EVERYTHING', threshold: 1 } }))).toEqual(['BAD_USER_INPUT']);
+    const rules = expectNoErrors(await stack.query<{ alertRules: Array<{ kind: string; isDefault: boolean }> }>(admin, '{ alertRules { kind isDefault } }')).alertRules;
+    expect(rules.every((rule) => rule.isDefault)).toBe(true);
+    expect(errorCodes(await stack.query(admin, 'mutation { acknowledgeAlert(id: "nope") { id } }'))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(admin, 'mutation { acknowledgeAlert(id: "00000000-0000-4000-8000-000000000000") { id } }'))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await stack.query(admin, '{ alerts(first: 1000) { id } }'))).toEqual(['BAD_USER_INPUT']);
+  });
+});

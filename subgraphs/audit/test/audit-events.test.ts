@@ -1,0 +1,186 @@
+import { decryptBuffer } from '@tessera/crypto';
+import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { allAuditEvents, auditEventsQuery, datasetWithVersion, newDataset, type AuditEventsResult } from './audit-events-helpers';
+
+const previewQuery = `query($id: ID!) { datasetVersion(id: $id) { id preview(limit: 5) { rows } } }`;
+const exportMutation = `mutation($from: DateTime!, $to: DateTime!) {
+  exportAuditEvents(from: $from, to: $to) { objectKey proofObjectKey eventCount firstSequence lastSequence firstHash lastHash sha256 checkpoint }
+}`;
+const accessReportQuery = `query($from: DateTime!, $to: DateTime!) {
+  accessReport(from: $from, to: $to) {
+    roleSource
+    roleHolders { subject roles lastSeenAt roleHistory { roles firstSeenAt lastSeenAt } }
+    resourceAccess { subject targetType targetId actions count lastAccessAt }
+    users { subject eventCount lastActivityAt lastAction }
+  }
+}`;
+
+describe('audit events: querying, export and the access report', () => {
+  let stack: TestStack;
+  let tenant: TestTenant;
+  let admin: string;
+  let scientist: string;
+  let datasetId: string;
+  let versionId: string;
+  const started = new Date(Date.now() - 1000).toISOString();
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    tenant = await stack.createTenant();
+    admin = await tenant.token('admin');
+    scientist = await tenant.token('data_scientist');
+    ({ datasetId, versionId } = await datasetWithVersion(stack, scientist, 'events-source'));
+    expectNoErrors(await stack.query(scientist, previewQuery, { id: versionId }));
+    for (let i = 0; i < 4; i++) await newDataset(stack, admin, `filler-${i}`);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('records mutations and data reads with actor, target, request id and source IP', async () => {
+    const events = await allAuditEvents(stack, admin);
+    const create = events.find((e) => e.action === 'dataset.create' && e.targetId === datasetId);
+    expect(create).toMatchObject({ targetType: 'Dataset', outcome: 'SUCCESS', actorRoles: ['data_scientist'] });
+    expect(create?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(create?.sourceIp).toBeTruthy();
+    const read = events.find((e) => e.action === 'dataset.read' && e.targetId === versionId);
+    expect(read).toMatchObject({ targetType: 'DatasetVersion', outcome: 'SUCCESS' });
+    expect(JSON.parse(read!.details)).toEqual({ rows: 2 });
+    // Sequence numbers are the chain's: strictly increasing, oldest first.
+    const seqs = events.map((e) => e.sequence);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it('filters by actor, action, target, outcome and time, and pages with cursors', async () => {
+    const all = await allAuditEvents(stack, admin);
+    const scientistSubject = all.find((e) => e.actorRoles.includes('data_scientist'))!.actorSubject;
+    const byActor = await allAuditEvents(stack, admin, { actor: scientistSubject });
+    expect(byActor.length).toBeGreaterThan(0);
+    expect(byActor.every((e) => e.actorSubject === scientistSubject)).toBe(true);
+    const creates = await allAuditEvents(stack, admin, { action: 'dataset.create' });
+    expect(creates.map((e) => e.targetId).sort()).toEqual(all.filter((e) => e.action === 'dataset.create').map((e) => e.targetId).sort());
+    expect(creates).toHaveLength(5);
+    expect(await allAuditEvents(stack, admin, { targetType: 'DatasetVersion', targetId: versionId })).toEqual(
+      all.filter((e) => e.targetType === 'DatasetVersion' && e.targetId === versionId),
+    );
+    expect((await allAuditEvents(stack, admin, { outcome: 'SUCCESS' })).every((e) => e.outcome === 'SUCCESS')).toBe(true);
+    expect(await allAuditEvents(stack, admin, { from: '2000-01-01T00:00:00Z', to: '2000-12-31T00:00:00Z' })).toEqual([]);
+    // Huge ranges are fine (clamped to what the database can hold).
+    expect((await allAuditEvents(stack, admin, { from: '0001-01-01T00:00:00Z', to: '275760-01-01T00:00:00Z' })).length).toBe(all.length);
+
+    const pages: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: AuditEventsResult = expectNoErrors(await stack.query<AuditEventsResult>(admin, auditEventsQuery, { filter: { action: 'dataset.create' }, first: 2, after }));
+      pages.push(...res.auditEvents.edges.map((edge) => edge.node.id));
+      expect(res.auditEvents.edges.length).toBeLessThanOrEqual(2);
+      if (!res.auditEvents.pageInfo.hasNextPage) break;
+      after = res.auditEvents.pageInfo.endCursor;
+    }
+    expect(pages).toEqual(creates.map((e) => e.id));
+  });
+
+  it('refuses bad filters, cursors and page sizes with BAD_USER_INPUT, and does not crash on injection strings', async () => {
+    const bad = async (variables: Record<string, unknown>) => errorCodes(await stack.query(admin, auditEventsQuery, variables));
+    expect(await bad({ after: 'not-a-cursor' })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ after: Buffer.from('seq:1 OR 1=1').toString('base64url') })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ first: 101 })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ first: 0 })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ first: -5 })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ filter: { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ filter: { from: 'yesterday' } })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ filter: { to: "2026-01-01' OR '1'='1" } })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ filter: { actor: 'x'.repeat(256) } })).toEqual(['BAD_USER_INPUT']);
+    expect(await bad({ filter: { outcome: 'SUCCESS OR 1=1' } })).toEqual(['BAD_USER_INPUT']);
+
+    const injections = ["' OR '1'='1", '1; DROP TABLE audit_events; --', '") UNION SELECT * FROM tenants --', '%', '\\'];
+    for (const value of injections) {
+      // Names we mint have a narrow alphabet: anything else is refused before a query.
+      expect(await bad({ filter: { action: value } })).toEqual(['BAD_USER_INPUT']);
+      expect(await bad({ filter: { targetType: value } })).toEqual(['BAD_USER_INPUT']);
+      // Free-text filters are bound parameters: they simply match nothing.
+      for (const field of ['actor', 'targetId']) {
+        const res = await stack.query<AuditEventsResult>(admin, auditEventsQuery, { filter: { [field]: value } });
+        expect(expectNoErrors(res).auditEvents.edges).toEqual([]);
+      }
+    }
+    // Nothing was harmed: the trail still answers, with every event.
+    expect((await allAuditEvents(stack, admin, { action: 'dataset.create' })).length).toBe(5);
+  });
+
+  it('is for tenant admins only: viewers and data scientists get FORBIDDEN everywhere', async () => {
+    const now = new Date().toISOString();
+    for (const role of ['viewer', 'data_scientist'] as const) {
+      const token = await tenant.token(role);
+      expect(errorCodes(await stack.query(token, auditEventsQuery, {}))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await stack.query(token, accessReportQuery, { from: started, to: now }))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await stack.query(token, exportMutation, { from: started, to: now }))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await stack.query(token, '{ alerts { id } }'))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await stack.query(token, '{ alertRules { kind } }'))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await stack.query(token, 'mutation { setAlertWebhook(url: "http://127.0.0.1:9/x") { secret } }'))).toEqual(['FORBIDDEN']);
+    }
+  });
+
+  it('exports a period as encrypted NDJSON with its chain proof into the tenant bucket', async () => {
+    const to = new Date().toISOString();
+    const all = await allAuditEvents(stack, admin, { to });
+    const result = expectNoErrors(
+      await stack.query<{ exportAuditEvents: { objectKey: string; proofObjectKey: string; eventCount: number; firstSequence: number; lastSequence: number; firstHash: string; lastHash: string; sha256: string } }>(
+        admin,
+        exportMutation,
+        { from: started, to },
+      ),
+    ).exportAuditEvents;
+    expect(result.eventCount).toBe(all.length);
+    expect(result.firstSequence).toBe(all[0]!.sequence);
+    expect(result.lastSequence).toBe(all.at(-1)!.sequence);
+    expect(result.lastHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const store = stack.platform.runtime.objectStore;
+    const read = async (key: string) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await store.getObject(tenant.bucket, key)) chunks.push(chunk as Buffer);
+      const raw = Buffer.concat(chunks);
+      expect(raw.includes(Buffer.from('dataset.create'))).toBe(false); // encrypted at rest
+      return decryptBuffer(raw, { resolveKey: (version) => stack.platform.runtime.keyring.keyFor(tenant.id, version), associatedData: `${tenant.id}/${key}` });
+    };
+    const lines = (await read(result.objectKey)).toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; id: string; hash: string; prev_hash: string });
+    expect(lines.map((line) => line.id)).toEqual(all.map((e) => e.id));
+    expect(lines.at(-1)!.hash).toBe(result.lastHash);
+    // Each line links to the one before it: the slice is a piece of the chain.
+    for (let i = 1; i < lines.length; i++) expect(lines[i]!.prev_hash).toBe(lines[i - 1]!.hash);
+    const proof = JSON.parse((await read(result.proofObjectKey)).toString('utf8')) as Record<string, unknown>;
+    expect(proof).toMatchObject({ tenantId: tenant.id, eventCount: all.length, lastHash: result.lastHash, ndjsonSha256: result.sha256 });
+
+    const events = await allAuditEvents(stack, admin, { action: 'audit.export' });
+    expect(events.map((e) => e.targetId)).toEqual([result.objectKey]);
+    expect(errorCodes(await stack.query(admin, exportMutation, { from: to, to: started }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('builds the access report: role holders, who read which dataset, last activity per user', async () => {
+    const report = expectNoErrors(
+      await stack.query<{
+        accessReport: {
+          roleSource: string;
+          roleHolders: Array<{ subject: string; roles: string[]; roleHistory: Array<{ roles: string[] }> }>;
+          resourceAccess: Array<{ subject: string; targetType: string; targetId: string; actions: string[]; count: number }>;
+          users: Array<{ subject: string; eventCount: number; lastAction: string }>;
+        };
+      }>(admin, accessReportQuery, { from: started, to: new Date().toISOString() }),
+    ).accessReport;
+    expect(report.roleSource).toMatch(/no role bindings/);
+    const roles = new Map(report.roleHolders.map((holder) => [holder.subject, holder.roles]));
+    expect([...roles.values()]).toEqual(expect.arrayContaining([['admin'], ['data_scientist']]));
+    // No principal changed roles in this period: one role set each, the current one.
+    for (const holder of report.roleHolders) expect(holder.roleHistory.map((set) => set.roles)).toEqual([holder.roles]);
+    const reads = report.resourceAccess.find((entry) => entry.targetType === 'DatasetVersion' && entry.targetId === versionId);
+    // The version was created (upload) and read (preview) once each, by the data scientist.
+    expect(reads).toMatchObject({ actions: ['dataset.read', 'dataset.version.create'], count: 2 });
+    expect(roles.get(reads!.subject)).toEqual(['data_scientist']);
+    expect(report.resourceAccess.some((entry) => entry.targetType === 'Dataset' && entry.targetId === datasetId)).toBe(true);
+    expect(report.users.map((user) => user.subject).sort()).toEqual([...roles.keys()].sort());
+    expect(errorCodes(await stack.query(admin, accessReportQuery, { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
+  });
+});

@@ -1,0 +1,213 @@
+/** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
+import * as ort from 'onnxruntime-node';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import {
+  cancelJob,
+  jobRows,
+  jobView,
+  linearCsv,
+  queueCounts,
+  recordJobEvents,
+  retryJob,
+  submitBatch,
+  submitProfile,
+  submitTraining,
+  uploadDataset,
+  waitForStatus,
+  type JobView,
+} from './job-support';
+
+/**
+ * The three job kinds end to end: submitted through the gateway, run by a real worker process
+ * (child process, real MariaDB, Redis, S3), results checked against known answers.
+ */
+describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
+  let stack: TestStack;
+  let tenant: TestTenant;
+  let scientist: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ workers: 1, workerOptions: { concurrency: 2 } });
+    tenant = await stack.createTenant();
+    scientist = await tenant.token('data_scientist');
+  });
+  afterAll(() => stack?.stop());
+
+  it('PROFILE: per-column statistics of a dataset version, with every transition persisted and published', async () => {
+    const csv = ['n,f,s,b,e', '1,1.5,red,true,', '2,2.5,blue,false,x', '3,,red,true,', '4,4.5,green,,y', '10,0.5,red,false,'].join('\n') + '\n';
+    const { versionId } = await uploadDataset(stack, scientist, 'profiled', csv);
+    const recorder = await recordJobEvents(stack, tenant.id);
+    const submitted = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    expect(submitted).toMatchObject({ kind: 'PROFILE', status: 'QUEUED', progress: 0, attempts: 0, input: { datasetVersionId: versionId, columns: null } });
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    await recorder.close();
+    expect(done.error).toBeNull();
+    expect(done).toMatchObject({ status: 'SUCCEEDED', progress: 100, attempts: 1 });
+    const columns = Object.fromEntries(done.result!.profile!.columns.map((c) => [c['name'], c]));
+    expect(done.result!.profile!.rowCount).toBe(5);
+    expect(columns['n']).toMatchObject({ type: 'INTEGER', count: 5, nullCount: 0, min: 1, max: 10, mean: 4 });
+    expect(columns['n']!['stddev']).toBeCloseTo(Math.sqrt((9 + 4 + 1 + 0 + 36) / 4), 10);
+    expect(columns['f']).toMatchObject({ type: 'FLOAT', count: 4, nullCount: 1, min: 0.5, max: 4.5, mean: 2.25 });
+    expect(columns['b']).toMatchObject({ type: 'BOOLEAN', count: 4, nullCount: 1, min: 0, max: 1, mean: 0.5 });
+    expect(columns['s']).toMatchObject({
+      type: 'STRING',
+      count: 5,
+      nullCount: 0,
+      distinctEstimate: 3,
+      distinctExact: true,
+      topValues: [
+        { value: 'red', count: 3 },
+        { value: 'blue', count: 1 },
+        { value: 'green', count: 1 },
+      ],
+      min: null,
+      mean: null,
+    });
+    expect(columns['e']).toMatchObject({ count: 2, nullCount: 3, distinctEstimate: 2 });
+
+    const mine = recorder.events.filter((e) => e.jobId === submitted.id);
+    expect(mine.map((e) => e.status)).toEqual(expect.arrayContaining(['QUEUED', 'RUNNING', 'SUCCEEDED']));
+    expect(mine.map((e) => e.status).indexOf('RUNNING')).toBeLessThan(mine.map((e) => e.status).lastIndexOf('SUCCEEDED'));
+    expect(mine.at(-1)).toMatchObject({ status: 'SUCCEEDED', progress: 100, kind: 'PROFILE', error: null });
+
+    await stack.drainAudit(tenant.id);
+    const audit = (await stack.platform.runtime.db.query(`SELECT action FROM \`${tenant.schema}\`.audit_events WHERE target_id = ?`, [submitted.id])) as Array<{ action: string }>;
+    expect(audit.map((a) => a.action)).toEqual(['job.submit']);
+    expect(await queueCounts(stack, tenant.id)).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+  });
+
+  it('TRAIN: linear regression on a synthetic CSV recovers the coefficients, registers a model version with lineage that predicts sensibly', async () => {
+    const { versionId } = await uploadDataset(stack, scientist, 'linear', linearCsv(1000));
+    const submitted = expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
+        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LINEAR_REGRESSION', modelName: 'house-prices', hyperParameters: { epochs: 60 } },
+      }),
+    ).submitTrainingJob;
+    // Defaults resolved at submit: every other numeric column (the STRING column is left out).
+    expect(submitted.input).toMatchObject({ featureColumns: ['x1', 'x2', 'x3'], modelType: 'LINEAR_REGRESSION', hyperParameters: { epochs: 60, batchSize: 32, activation: 'RELU' } });
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    const result = done.result!;
+    expect(result.weights![0]).toBeCloseTo(3, 1);
+    expect(result.weights![1]).toBeCloseTo(-2, 1);
+    expect(result.weights![2]).toBeCloseTo(0.5, 2);
+    expect(result.bias!).toBeCloseTo(4, 0);
+    expect(Math.abs(result.bias! - 4)).toBeLessThan(0.1);
+    expect(done.lossHistory).toHaveLength(60);
+    expect(done.lossHistory.at(-1)!).toBeLessThan(done.lossHistory[0]!);
+    expect(done.metrics).toEqual(expect.arrayContaining([{ name: 'epoch', value: 60 }]));
+
+    const versions = (await stack.platform.runtime.db.query(
+      `SELECT v.id, v.object_key, v.dataset_version_id, v.job_id, m.name FROM \`${tenant.schema}\`.model_versions v JOIN \`${tenant.schema}\`.models m ON m.id = v.model_id WHERE v.job_id = ?`,
+      [submitted.id],
+    )) as Array<{ id: string; object_key: string; dataset_version_id: string; job_id: string; name: string }>;
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatchObject({ id: result.modelVersionId, dataset_version_id: versionId, name: 'house-prices' });
+
+    // The registered bytes themselves (decrypted from the tenant's bucket) predict y.
+    const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
+    const onnx = await scope.bucket.getDecryptedBuffer(versions[0]!.object_key, scope.resolveDataKey);
+    const session = await ort.InferenceSession.create(new Uint8Array(onnx));
+    const output = await session.run({ input: new ort.Tensor('float32', Float32Array.from([1, 1, 10, -2, 3, 50]), [2, 3]) });
+    const predictions = Array.from(output['output']!.data as Float32Array);
+    expect(predictions[0]).toBeCloseTo(3 - 2 + 5 + 4, 0);
+    expect(Math.abs(predictions[1]! - (-6 - 6 + 25 + 4))).toBeLessThan(0.2);
+
+    // BATCH_INFERENCE with that version over another dataset: predictions become a new dataset version.
+    const rows = ['x1,x2,x3,y', '1,1,10,', '-2,3,50,', '0,0,0,', '2,,7,'];
+    const { versionId: scoringVersion } = await uploadDataset(stack, scientist, 'to-score', `${rows.join('\n')}\n`);
+    const batch = expectNoErrors(
+      await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: scoringVersion, modelVersionId: result.modelVersionId } }),
+    ).submitBatchInferenceJob;
+    expect(batch.input).toMatchObject({ featureColumns: ['x1', 'x2', 'x3'], predictionColumn: 'prediction', outputDatasetName: 'to-score-predictions' });
+    const scored = await waitForStatus(stack, scientist, batch.id, ['SUCCEEDED', 'FAILED']);
+    expect(scored.error).toBeNull();
+    expect(scored.result).toMatchObject({ predictedRows: 3 });
+    const view = expectNoErrors(
+      await stack.query<{ datasetVersion: { rowCount: number; dataset: { id: string; name: string }; columns: Array<{ name: string; type: string }>; preview: { columns: string[]; rows: string[][] } } }>(
+        scientist,
+        `query($id: ID!) { datasetVersion(id: $id) { rowCount dataset { id name } columns { name type } preview(limit: 10) { columns rows } } }`,
+        { id: scored.result!.datasetVersionId },
+      ),
+    ).datasetVersion;
+    expect(view.dataset).toEqual({ id: scored.result!.datasetId, name: 'to-score-predictions' });
+    expect(view.rowCount).toBe(4);
+    expect(view.preview.columns).toEqual(['x1', 'x2', 'x3', 'y', 'prediction']);
+    const predicted = view.preview.rows.map((row) => row[4]!);
+    expect(Number(predicted[0])).toBeCloseTo(10, 0);
+    expect(Math.abs(Number(predicted[1]) - 17)).toBeLessThan(0.2);
+    expect(Math.abs(Number(predicted[2]) - 4)).toBeLessThan(0.1);
+    expect(predicted[3]).toBe(''); // a row with a missing feature gets no prediction
+    expect(view.columns.find((c) => c.name === 'prediction')?.type).toBe('FLOAT');
+    const lineage = (await stack.platform.runtime.db.query(`SELECT source_job_id FROM \`${tenant.schema}\`.dataset_versions WHERE id = ?`, [scored.result!.datasetVersionId])) as Array<{ source_job_id: string }>;
+    expect(lineage[0]?.source_job_id).toBe(batch.id);
+  });
+
+  it('cancel: a queued job is removed at once, a running one stops between epochs; retry runs a new attempt; the concurrency limit holds', async () => {
+    const limited = await stack.createTenant({ limits: { maxConcurrentJobs: 1 } });
+    const token = await limited.token('data_scientist');
+    const { versionId } = await uploadDataset(stack, token, 'long', linearCsv(3000));
+    const long = expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(token, submitTraining, {
+        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', hyperParameters: { epochs: 2000, hiddenUnits: [64, 32], batchSize: 8 } },
+      }),
+    ).submitTrainingJob;
+    await waitForStatus(stack, token, long.id, ['RUNNING']);
+    // The worker has a free slot, but the tenant's limit is 1 running job: this one waits.
+    const queued = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(token, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    expect((await jobView(stack, token, queued.id)).status).toBe('QUEUED');
+
+    const cancelledQueued = expectNoErrors(await stack.query<{ cancelJob: JobView }>(token, cancelJob, { id: queued.id })).cancelJob;
+    expect(cancelledQueued).toMatchObject({ status: 'CANCELLED', attempts: 0 });
+    expect(await queueCounts(stack, limited.id)).toMatchObject({ waiting: 0 });
+
+    const epochBefore = await waitForEpoch(token, long.id);
+    const cancelling = expectNoErrors(await stack.query<{ cancelJob: JobView }>(token, cancelJob, { id: long.id })).cancelJob;
+    expect(cancelling).toMatchObject({ status: 'RUNNING', cancelRequested: true });
+    const cancelled = await waitForStatus(stack, token, long.id, ['CANCELLED', 'SUCCEEDED', 'FAILED']);
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(cancelled.lossHistory.length).toBeGreaterThanOrEqual(epochBefore);
+    expect(cancelled.lossHistory.length).toBeLessThan(2000);
+    const models = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM \`${limited.schema}\`.model_versions`)) as Array<{ n: number }>;
+    expect(Number(models[0]!.n)).toBe(0);
+
+    // Cancelling again is a conflict; retrying the cancelled queued job runs it as a new attempt.
+    expect((await stack.query(token, cancelJob, { id: queued.id })).errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
+    const retried = expectNoErrors(await stack.query<{ retryJob: JobView }>(token, retryJob, { id: queued.id })).retryJob;
+    expect(retried).toMatchObject({ status: 'QUEUED', progress: 0, cancelRequested: false });
+    const rerun = await waitForStatus(stack, token, queued.id, ['SUCCEEDED', 'FAILED']);
+    expect(rerun).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect((await stack.query(token, retryJob, { id: queued.id })).errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
+
+    // The two jobs never ran at the same time (limit 1): the profile started after the training ended.
+    const rows = await jobRows(stack, limited);
+    const byId = Object.fromEntries(rows.map((r) => [r['id'] as string, r]));
+    expect(new Date(byId[queued.id]!['started_at'] as Date).getTime()).toBeGreaterThanOrEqual(new Date(byId[long.id]!['finished_at'] as Date).getTime());
+
+    await stack.drainAudit(limited.id);
+    const audit = (await stack.platform.runtime.db.query(`SELECT action, target_id FROM \`${limited.schema}\`.audit_events WHERE action LIKE 'job.%' ORDER BY seq`)) as Array<{ action: string; target_id: string }>;
+    expect(audit.map((a) => `${a.action}:${a.target_id === long.id ? 'long' : 'queued'}`)).toEqual(['job.submit:long', 'job.submit:queued', 'job.cancel:queued', 'job.cancel:long', 'job.retry:queued']);
+  });
+
+  it('a job failing on its data is FAILED with a typed error, without retries; retryJob runs it again as a new attempt', async () => {
+    const { versionId } = await uploadDataset(stack, scientist, 'not-binary', linearCsv(50));
+    const submitted = expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, { input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LOGISTIC_REGRESSION' } }),
+    ).submitTrainingJob;
+    const failed = await waitForStatus(stack, scientist, submitted.id, ['FAILED', 'SUCCEEDED']);
+    expect(failed).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'BAD_USER_INPUT' } });
+    expect(failed.error!.message).toMatch(/0 and 1/);
+    const again = expectNoErrors(await stack.query<{ retryJob: JobView }>(scientist, retryJob, { id: submitted.id })).retryJob;
+    expect(again).toMatchObject({ status: 'QUEUED', error: null });
+    expect(await waitForStatus(stack, scientist, submitted.id, ['FAILED', 'SUCCEEDED'])).toMatchObject({ status: 'FAILED', attempts: 2, error: { code: 'BAD_USER_INPUT' } });
+  });
+
+  async function waitForEpoch(token: string, id: string): Promise<number> {
+    for (;;) {
+      const job = await jobView(stack, token, id);
+      if (job.lossHistory.length >= 2) return job.lossHistory.length;
+      if (job.status !== 'RUNNING') throw new Error(`job ended early: ${job.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+});

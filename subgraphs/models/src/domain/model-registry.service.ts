@@ -1,0 +1,186 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { assertPermission } from '@tessera/auth';
+import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
+import { errors } from '@tessera/errors';
+import { objectKey } from '@tessera/storage';
+import type { TenantScope } from '@tessera/tenancy';
+import { ModelVersionEntity, type ModelVersion } from '../data/model-version.entity';
+import { ModelEntity, type Model } from '../data/model.entity';
+import type { StoredModelInfo } from '../data/tensor-signature';
+import { isDuplicateKey } from './duplicate-key';
+import { parseId, parseIdempotencyKey, parseModelName } from './model-input';
+import { modelNotFound } from './model-not-found';
+import { newModelRow } from './model-rows';
+import { validateOnnx } from './onnx-validation';
+
+export interface ModelLineage {
+  datasetVersionId?: string | null;
+  jobId?: string | null;
+}
+
+export interface RegisterVersionInput {
+  /** The model to add a version to; created (ACTIVE, default serving config) when missing. */
+  modelName: string;
+  onnx: Uint8Array;
+  lineage?: ModelLineage;
+  /** Same key twice for the same model → the version made the first time (a retried job after a crash). */
+  idempotencyKey?: string | null;
+}
+
+export interface RegisteredVersion {
+  model: Model;
+  version: ModelVersion;
+  /** False when the idempotency key matched an existing version and nothing was written. */
+  created: boolean;
+}
+
+/** What a stored, validated ONNX object contributes to a version row. */
+export interface StoredOnnx {
+  objectKey: string;
+  byteSize: number;
+  storedSize: number;
+  sha256: string;
+  keyVersion: number;
+  info: StoredModelInfo;
+}
+
+/**
+ * The registry's write path for new versions, shared by the upload flow (a user's own file)
+ * and the training worker (a model it trained). A version is numbered and inserted in the same
+ * transaction that locks its model row, so numbers are unique and never reused, and its audit
+ * event commits with it. Bytes are validated before anything is stored.
+ */
+export class ModelRegistry {
+  constructor(private readonly scope: TenantScope) {}
+
+  async registerVersion(input: RegisterVersionInput): Promise<RegisteredVersion> {
+    assertPermission(this.scope.principal, 'write');
+    const modelName = parseModelName(input.modelName, 'modelName');
+    const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
+    const lineage = parseLineage(input.lineage);
+    const bytes = Buffer.from(input.onnx.buffer, input.onnx.byteOffset, input.onnx.byteLength);
+    const limit = this.scope.tenant.limits.maxUploadBytes;
+    if (bytes.length > limit) {
+      throw errors.tooLarge(`The model is ${bytes.length} bytes; your tenant's upload limit is ${limit} bytes.`, { field: 'onnx', maxBytes: limit });
+    }
+    const info = validateOnnx(bytes, 'onnx');
+
+    const model = await this.findOrCreateModel(modelName);
+    if (idempotencyKey) {
+      const existing = await this.scope.db((manager) => manager.getRepository(ModelVersionEntity).findOneBy({ modelId: model.id, idempotencyKey }));
+      if (existing) return { model, version: existing, created: false };
+    }
+
+    const versionId = randomUUID();
+    const key = objectKey('models', model.id, `${versionId}.onnx`);
+    const stored = await this.scope.bucket.putEncryptedBuffer(key, bytes, await this.scope.currentDataKey());
+    try {
+      const version = await this.scope.transaction((manager) =>
+        insertNextVersion(manager, this.scope, model.id, {
+          id: versionId,
+          stored: { objectKey: key, byteSize: bytes.length, storedSize: stored.storedSize, sha256: sha256Hex(bytes), keyVersion: stored.keyVersion, info },
+          lineage,
+          idempotencyKey,
+        }),
+      );
+      return { model, version, created: true };
+    } catch (error) {
+      await this.scope.bucket.remove(key).catch(() => undefined);
+      // Two workers retrying the same job at once: the loser returns the winner's version.
+      if (idempotencyKey && isDuplicateKey(error)) {
+        const existing = await this.scope.db((manager) => manager.getRepository(ModelVersionEntity).findOneBy({ modelId: model.id, idempotencyKey }));
+        if (existing) return { model, version: existing, created: false };
+      }
+      throw error;
+    }
+  }
+
+  private async findOrCreateModel(name: string): Promise<Model> {
+    const existing = await this.scope.db((manager) => manager.getRepository(ModelEntity).findOneBy({ name }));
+    if (existing) {
+      if (existing.status !== 'ACTIVE') throw errors.conflict(`The model ${JSON.stringify(name)} is being deleted.`, { field: 'modelName' });
+      return existing;
+    }
+    const model = newModelRow(this.scope.principal.subject, name, null);
+    try {
+      await this.scope.transaction(async (manager) => {
+        await manager.getRepository(ModelEntity).insert(model);
+        await recordResourceOwner(manager, this.scope.tenant.id, 'Model', model.id);
+        await recordAuditEvent(manager, this.scope.principal, { action: 'model.create', targetType: 'Model', targetId: model.id, details: { name } });
+      });
+      return model;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const winner = await this.scope.db((manager) => manager.getRepository(ModelEntity).findOneBy({ name }));
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+}
+
+/**
+ * Inserts the next version of a model inside the caller's transaction: locks the model row,
+ * takes the next number from its counter, writes the version and its audit event. NOT_FOUND when
+ * the model is gone or being deleted.
+ */
+export async function insertNextVersion(
+  manager: EntityManager,
+  scope: TenantScope,
+  modelId: string,
+  input: { id?: string; stored: StoredOnnx; lineage: ModelLineage; idempotencyKey: string | null; auditDetails?: Record<string, string | number | boolean | null> },
+): Promise<ModelVersion> {
+  const model = await manager.getRepository(ModelEntity).createQueryBuilder('m').setLock('pessimistic_write').where('m.id = :id', { id: modelId }).getOne();
+  if (!model || model.status !== 'ACTIVE') throw await modelNotFound(scope, 'Model', modelId);
+  const number = model.lastVersionNumber + 1;
+  const { stored } = input;
+  const version: ModelVersion = {
+    id: input.id ?? randomUUID(),
+    modelId,
+    number,
+    objectKey: stored.objectKey,
+    byteSize: stored.byteSize,
+    storedSize: stored.storedSize,
+    sha256: stored.sha256,
+    keyVersion: stored.keyVersion,
+    irVersion: stored.info.irVersion,
+    opsets: stored.info.opsets,
+    producer: stored.info.producer,
+    inputs: stored.info.inputs,
+    outputs: stored.info.outputs,
+    datasetVersionId: input.lineage.datasetVersionId ?? null,
+    jobId: input.lineage.jobId ?? null,
+    idempotencyKey: input.idempotencyKey,
+    createdBy: scope.principal.subject,
+    createdAt: new Date(),
+  };
+  await manager.getRepository(ModelVersionEntity).insert(version);
+  await recordResourceOwner(manager, scope.tenant.id, 'ModelVersion', version.id);
+  await manager.getRepository(ModelEntity).update({ id: modelId }, { lastVersionNumber: number, updatedAt: new Date() });
+  await recordAuditEvent(manager, scope.principal, {
+    action: 'model.version.create',
+    targetType: 'ModelVersion',
+    targetId: version.id,
+    details: {
+      modelId,
+      number,
+      bytes: version.byteSize,
+      sha256: version.sha256,
+      datasetVersionId: version.datasetVersionId,
+      jobId: version.jobId,
+      ...input.auditDetails,
+    },
+  });
+  return version;
+}
+
+function parseLineage(lineage: ModelLineage | undefined): ModelLineage {
+  return {
+    datasetVersionId: lineage?.datasetVersionId ? parseId(lineage.datasetVersionId, 'lineage.datasetVersionId') : null,
+    jobId: lineage?.jobId ? parseId(lineage.jobId, 'lineage.jobId') : null,
+  };
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

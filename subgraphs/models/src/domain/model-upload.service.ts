@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { assertPermission } from '@tessera/auth';
+import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
+import { errors, isTesseraError } from '@tessera/errors';
+import { objectKey } from '@tessera/storage';
+import type { TenantScope } from '@tessera/tenancy';
+import { ModelUploadEntity, type ModelUpload } from '../data/model-upload.entity';
+import type { ModelVersion } from '../data/model-version.entity';
+import { ModelEntity } from '../data/model.entity';
+import type { StoredModelInfo } from '../data/tensor-signature';
+import { isDuplicateKey } from './duplicate-key';
+import { parseFilename, parseId, parseIdempotencyKey } from './model-input';
+import { modelNotFound } from './model-not-found';
+import { insertNextVersion, sha256Hex } from './model-registry.service';
+import type { ModelsConfig } from './models-config';
+import { readExactly } from './read-exactly';
+import { validateOnnx } from './onnx-validation';
+
+export interface ReceivedModelUpload {
+  uploadId: string;
+  byteSize: number;
+  sha256: string;
+  info: StoredModelInfo;
+}
+
+/**
+ * Staged uploads of a user's own ONNX file, the same design as datasets:
+ * 1. `create` reserves an upload for an exact size within the tenant's upload limit;
+ * 2. `receive` takes the bytes once (PUT through the gateway), validates them as an ONNX model
+ *    onnxruntime can run, and only then encrypts them into the tenant's bucket — a refused file
+ *    never reaches storage;
+ * 3. `complete` turns the stored object into the model's next immutable version.
+ * The whole file is held in memory between 2's validation and storage: ONNX is one protobuf
+ * message whose graph can only be checked once all of it is there (bounded by maxUploadBytes).
+ */
+export class ModelUploadService {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly config: ModelsConfig,
+  ) {}
+
+  async create(input: { modelId: string; filename: string; byteSize: number }): Promise<ModelUpload> {
+    assertPermission(this.scope.principal, 'write');
+    const modelId = parseId(input.modelId, 'modelId');
+    const filename = parseFilename(input.filename);
+    const limits = this.scope.tenant.limits;
+    if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1) throw errors.badInput('byteSize must be a positive number of bytes.', { field: 'byteSize' });
+    if (input.byteSize > limits.maxUploadBytes) {
+      throw errors.tooLarge(`byteSize ${input.byteSize} is over your tenant's upload limit of ${limits.maxUploadBytes} bytes.`, {
+        field: 'byteSize',
+        maxBytes: limits.maxUploadBytes,
+      });
+    }
+    const id = randomUUID();
+    const now = new Date();
+    const upload: ModelUpload = {
+      id,
+      modelId,
+      filename,
+      declaredSize: input.byteSize,
+      status: 'PENDING',
+      objectKey: objectKey('models', modelId, `${id}.onnx`),
+      storedSize: null,
+      sha256: null,
+      keyVersion: null,
+      info: null,
+      failureCode: null,
+      versionId: null,
+      createdBy: this.scope.principal.subject,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.uploadTtlSeconds * 1000),
+      updatedAt: now,
+    };
+    await this.scope.transaction(async (manager) => {
+      const model = await manager.getRepository(ModelEntity).findOneBy({ id: modelId, status: 'ACTIVE' });
+      if (!model) throw await modelNotFound(this.scope, 'Model', modelId);
+      await manager.getRepository(ModelUploadEntity).insert(upload);
+      await recordResourceOwner(manager, this.scope.tenant.id, 'ModelUpload', id);
+      await recordAuditEvent(manager, this.scope.principal, {
+        action: 'model.upload.create',
+        targetType: 'ModelUpload',
+        targetId: id,
+        details: { modelId, declaredBytes: input.byteSize },
+      });
+    });
+    return upload;
+  }
+
+  async receive(uploadId: string, body: Readable, contentLength: number | undefined): Promise<ReceivedModelUpload> {
+    assertPermission(this.scope.principal, 'write');
+    const upload = await this.claim(uploadId);
+    try {
+      if (contentLength !== undefined && contentLength !== upload.declaredSize) {
+        throw errors.badInput(`Content-Length is ${contentLength} but the upload was created for ${upload.declaredSize} bytes.`, { declaredBytes: upload.declaredSize });
+      }
+      const bytes = await readExactly(body, upload.declaredSize);
+      const info = validateOnnx(bytes);
+      const sha256 = sha256Hex(bytes);
+      const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await this.scope.currentDataKey());
+      await this.scope.db((manager) =>
+        manager
+          .getRepository(ModelUploadEntity)
+          .update({ id: upload.id }, { status: 'UPLOADED', sha256, storedSize: stored.storedSize, keyVersion: stored.keyVersion, info, updatedAt: new Date() }),
+      );
+      return { uploadId: upload.id, byteSize: upload.declaredSize, sha256, info };
+    } catch (error) {
+      body.resume(); // drain what the client still sends, so it reads our error instead of a reset
+      await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
+      const code = isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
+      await this.scope.db((manager) => manager.getRepository(ModelUploadEntity).update({ id: upload.id }, { status: 'FAILED', failureCode: code, updatedAt: new Date() }));
+      throw error;
+    }
+  }
+
+  async complete(uploadId: string, idempotencyKey?: string | null): Promise<ModelVersion> {
+    assertPermission(this.scope.principal, 'write');
+    const id = parseId(uploadId, 'uploadId');
+    const key = parseIdempotencyKey(idempotencyKey);
+    try {
+      return await this.scope.transaction(async (manager) => {
+        const upload = await manager.getRepository(ModelUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
+        if (!upload) throw await modelNotFound(this.scope, 'ModelUpload', id);
+        if (upload.status === 'COMPLETED') throw errors.conflict('This upload was already completed.', { uploadId: id });
+        if (upload.status === 'FAILED') throw errors.conflict(`This upload failed (${upload.failureCode ?? 'unknown'}); create a new one.`, { uploadId: id });
+        if (upload.status !== 'UPLOADED' || !upload.info || !upload.sha256 || upload.storedSize === null || upload.keyVersion === null) {
+          throw errors.badInput('The content of this upload has not been received yet.', { uploadId: id });
+        }
+        const version = await insertNextVersion(manager, this.scope, upload.modelId, {
+          stored: { objectKey: upload.objectKey, byteSize: upload.declaredSize, storedSize: upload.storedSize, sha256: upload.sha256, keyVersion: upload.keyVersion, info: upload.info },
+          lineage: {},
+          idempotencyKey: key,
+          auditDetails: { uploadId: id },
+        });
+        await manager.getRepository(ModelUploadEntity).update({ id }, { status: 'COMPLETED', versionId: version.id, updatedAt: new Date() });
+        return version;
+      });
+    } catch (error) {
+      if (isDuplicateKey(error)) {
+        throw key
+          ? errors.conflict('This model already has a version with that idempotencyKey.', { field: 'idempotencyKey' })
+          : errors.conflict('Another version was created at the same moment; retry.', { uploadId: id });
+      }
+      throw error;
+    }
+  }
+
+  /** PENDING → RECEIVING exactly once; a replay, an expired or another tenant's upload gets nothing. */
+  private async claim(uploadId: string): Promise<ModelUpload> {
+    const id = parseId(uploadId, 'uploadId');
+    return this.scope.transaction(async (manager) => {
+      const repository = manager.getRepository(ModelUploadEntity);
+      const upload = await repository.createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
+      if (!upload) throw await modelNotFound(this.scope, 'ModelUpload', id);
+      if (upload.status !== 'PENDING') throw errors.conflict('This upload URL has already been used; create a new upload.', { uploadId: id });
+      if (upload.expiresAt.getTime() <= Date.now()) throw errors.conflict('This upload has expired; create a new upload.', { uploadId: id });
+      const model = await manager.getRepository(ModelEntity).findOneBy({ id: upload.modelId, status: 'ACTIVE' });
+      if (!model) throw await modelNotFound(this.scope, 'Model', upload.modelId);
+      await repository.update({ id }, { status: 'RECEIVING', updatedAt: new Date() });
+      return { ...upload, status: 'RECEIVING' };
+    });
+  }
+}

@@ -1,0 +1,146 @@
+import { errors } from '@tessera/errors';
+import type { TensorInput, TensorElementType, TensorOutput } from '@tessera/inference';
+import type { StoredTensorSignature } from '../data/tensor-signature';
+
+export interface PredictTensorInput {
+  name: string;
+  /** Row-major values, flattened. */
+  data: number[];
+  shape: number[];
+  /** Optional: when given, it must match the model's element type for this input. */
+  elementType?: string | null;
+}
+
+export interface PredictLimits {
+  maxRows: number;
+  maxValues: number;
+}
+
+export interface PreparedInputs {
+  tensors: Record<string, TensorInput>;
+  /** The first dimension of the inputs (1 for scalars): what the row limit counts. */
+  rows: number;
+}
+
+const sendable: readonly TensorElementType[] = ['float32', 'float64', 'int32', 'int64', 'bool'];
+const int32Range = [-(2 ** 31), 2 ** 31 - 1] as const;
+
+const fail = (input: string, message: string) => errors.badInput(`input ${JSON.stringify(input)}: ${message}`, { field: 'inputs', input });
+
+function describeShape(shape: Array<number | string | null>): string {
+  return `[${shape.map((dim) => (dim === null ? '?' : String(dim))).join(', ')}]`;
+}
+
+/**
+ * Checks a predict call's tensors against the version's input signature and turns them into
+ * typed arrays for onnxruntime. Every refusal is BAD_USER_INPUT naming the input and the problem,
+ * before anything reaches an inference process: a bad call costs the pool nothing.
+ */
+export function prepareInputs(signature: StoredTensorSignature[], given: PredictTensorInput[], limits: PredictLimits): PreparedInputs {
+  const expected = new Map(signature.map((tensor) => [tensor.name, tensor]));
+  const seen = new Set<string>();
+  for (const input of given) {
+    if (seen.has(input.name)) throw fail(input.name, 'given more than once.');
+    seen.add(input.name);
+    if (!expected.has(input.name)) {
+      throw fail(input.name, `the model has no such input; its inputs are ${signature.map((tensor) => JSON.stringify(tensor.name)).join(', ')}.`);
+    }
+  }
+  for (const tensor of signature) if (!seen.has(tensor.name)) throw fail(tensor.name, `missing; the model needs shape ${describeShape(tensor.shape)} of ${tensor.elementType}.`);
+
+  const symbols = new Map<string, { value: number; input: string }>();
+  const tensors: Record<string, TensorInput> = {};
+  let rows = 0;
+  let values = 0;
+  for (const input of given) {
+    const tensor = expected.get(input.name)!;
+    const type = tensor.elementType as TensorElementType;
+    if (!sendable.includes(type)) throw fail(input.name, `the model expects element type ${tensor.elementType}, which predict cannot send (it sends ${sendable.join(', ')}).`);
+    if (input.elementType !== undefined && input.elementType !== null && input.elementType !== type) {
+      throw fail(input.name, `wrong element type: the model expects ${type}, not ${input.elementType}.`);
+    }
+    checkShape(input, tensor, symbols);
+    const count = input.shape.reduce((product, dim) => product * dim, 1);
+    if (input.data.length !== count) throw fail(input.name, `shape [${input.shape.join(', ')}] holds ${count} values but data has ${input.data.length}.`);
+    if (input.shape.length > 0) {
+      const inputRows = input.shape[0]!;
+      if (inputRows > limits.maxRows) throw fail(input.name, `${inputRows} rows is over the limit of ${limits.maxRows} rows per call.`);
+      rows = Math.max(rows, inputRows);
+    }
+    values += count;
+    if (values > limits.maxValues) throw fail(input.name, `the call sends more than ${limits.maxValues} values in total.`);
+    tensors[input.name] = { type, dims: [...input.shape], data: toTypedArray(input, type) };
+  }
+  return { tensors, rows: Math.max(rows, 1) };
+}
+
+function checkShape(input: PredictTensorInput, tensor: StoredTensorSignature, symbols: Map<string, { value: number; input: string }>): void {
+  const shape = input.shape;
+  for (const dim of shape) {
+    if (!Number.isInteger(dim) || dim < 1) throw fail(input.name, `every dimension of shape must be a positive integer, got [${shape.join(', ')}].`);
+  }
+  if (tensor.shapeKnown === false) return; // the model declares no shape: onnxruntime decides
+  if (shape.length !== tensor.shape.length) {
+    throw fail(input.name, `wrong rank: the model expects ${tensor.shape.length} dimensions ${describeShape(tensor.shape)}, got ${shape.length} ([${shape.join(', ')}]).`);
+  }
+  tensor.shape.forEach((dim, axis) => {
+    const size = shape[axis]!;
+    if (typeof dim === 'number' && dim > 0 && dim !== size) {
+      throw fail(input.name, `wrong shape: dimension ${axis} must be ${dim} (model shape ${describeShape(tensor.shape)}), got ${size}.`);
+    }
+    if (typeof dim === 'string' && dim !== '') {
+      const bound = symbols.get(dim);
+      if (bound && bound.value !== size) {
+        throw fail(input.name, `wrong shape: dimension ${axis} ('${dim}') is ${size} here but ${bound.value} in input ${JSON.stringify(bound.input)}.`);
+      }
+      symbols.set(dim, bound ?? { value: size, input: input.name });
+    }
+  });
+}
+
+function toTypedArray(input: PredictTensorInput, type: TensorElementType): TensorInput['data'] {
+  const { data } = input;
+  for (let i = 0; i < data.length; i += 1) {
+    const value = data[i]!;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(input.name, `value at index ${i} is not a finite number (NaN and Infinity are not allowed).`);
+  }
+  switch (type) {
+    case 'float32':
+      return Float32Array.from(data);
+    case 'float64':
+      return Float64Array.from(data);
+    case 'int32':
+      data.forEach((value, i) => {
+        if (!Number.isInteger(value) || value < int32Range[0] || value > int32Range[1]) throw fail(input.name, `value at index ${i} (${value}) is not an int32.`);
+      });
+      return Int32Array.from(data);
+    case 'int64':
+      data.forEach((value, i) => {
+        if (!Number.isSafeInteger(value)) throw fail(input.name, `value at index ${i} (${value}) is not an integer (the model expects int64).`);
+      });
+      return BigInt64Array.from(data, (value) => BigInt(value));
+    case 'bool':
+      data.forEach((value, i) => {
+        if (value !== 0 && value !== 1) throw fail(input.name, `value at index ${i} (${value}) is not a bool (send 0 or 1).`);
+      });
+      return Uint8Array.from(data);
+  }
+}
+
+export interface PredictionOutput {
+  name: string;
+  elementType: string;
+  shape: number[];
+  /** Non-finite values (a model can produce NaN) become null: JSON and GraphQL Float cannot carry them. */
+  data: Array<number | null>;
+}
+
+/** Outputs in the order the model declares them. */
+export function presentOutputs(signature: StoredTensorSignature[], outputs: Record<string, TensorOutput>): PredictionOutput[] {
+  const order = signature.map((tensor) => tensor.name).filter((name) => name in outputs);
+  const rest = Object.keys(outputs).filter((name) => !order.includes(name));
+  return [...order, ...rest].map((name) => {
+    const output = outputs[name]!;
+    return { name, elementType: output.type, shape: [...output.dims], data: output.data.map((value) => (Number.isFinite(value) ? value : null)) };
+  });
+}

@@ -1,0 +1,46 @@
+import type { Router } from 'express';
+import type { RouteTools } from '@tessera/service-kit';
+import { ModelDownloadService } from '../domain/model-download.service';
+import { ModelUploadService } from '../domain/model-upload.service';
+import type { ModelsConfig } from '../domain/models-config';
+
+/**
+ * The models subgraph's internal HTTP routes, reached only through the gateway (which verifies
+ * the user's token and signs the context; `authenticate` checks that signature):
+ * - PUT /internal/uploads/:uploadId — the bytes of a staged ONNX upload;
+ * - GET /internal/downloads/:versionId — a version's ONNX file, decrypted, streamed.
+ * Ids are looked up in the caller's own tenant schema only.
+ */
+export function modelFileRoutes(config: ModelsConfig) {
+  return (router: Router, tools: RouteTools) => {
+    router.put('/uploads/:uploadId', async (req, res) => {
+      try {
+        const ctx = await tools.authenticate(req);
+        const service = new ModelUploadService(await ctx.scope(), config);
+        const header = req.headers['content-length'];
+        const contentLength = header === undefined ? undefined : Number(header);
+        const result = await service.receive(String(req.params['uploadId']), req, Number.isFinite(contentLength) ? contentLength : undefined);
+        res.status(200).json({ data: { uploadId: result.uploadId, byteSize: result.byteSize, sha256: result.sha256, inputs: result.info.inputs, outputs: result.info.outputs } });
+      } catch (error) {
+        req.resume();
+        tools.sendError(res, error);
+      }
+    });
+
+    router.get('/downloads/:versionId', async (req, res) => {
+      try {
+        const ctx = await tools.authenticate(req);
+        const download = await new ModelDownloadService(await ctx.scope()).open(String(req.params['versionId']));
+        res.status(200);
+        res.setHeader('content-type', 'application/octet-stream');
+        res.setHeader('content-length', String(download.byteSize));
+        res.setHeader('content-disposition', `attachment; filename="${download.filename}"`);
+        res.setHeader('x-content-sha256', download.sha256);
+        download.content.on('error', (error) => tools.sendError(res, error));
+        download.content.pipe(res);
+      } catch (error) {
+        tools.sendError(res, error);
+      }
+    });
+  };
+}

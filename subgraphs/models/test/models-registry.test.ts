@@ -1,0 +1,272 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { decryptBuffer } from '@tessera/crypto';
+import { ModelRegistry } from '@tessera/models';
+import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import {
+  auditTrail,
+  completeUpload,
+  deleteModel,
+  deleteVersion,
+  linearModel,
+  logisticModel,
+  mlpModel,
+  modelState,
+  newModel,
+  putBytes,
+  removeAlias,
+  reserveUpload,
+  setAlias,
+  uploadVersion,
+} from './model-flow';
+
+const versionFields = `id number sha256 byteSize irVersion opsets { domain version } producer
+  inputs { name elementType shapeKnown shape { size symbol } } outputs { name elementType shape { size symbol } }
+  lineage { datasetVersionId jobId } createdBy aliases downloadUrl`;
+
+describe('models: registry, versions, aliases, downloads, delete', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let admin: string;
+  let scientist: string;
+  let viewer: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    acme = await stack.createTenant();
+    [admin, scientist, viewer] = await Promise.all([acme.token('admin'), acme.token('data_scientist'), acme.token('viewer')]);
+  });
+  afterAll(() => stack?.stop());
+
+  it('uploads an ONNX file as version 1 with its signature, checksum and lineage, encrypted at rest', async () => {
+    const modelId = await newModel(stack, scientist, 'price');
+    const onnx = linearModel();
+    const v1 = await uploadVersion(stack, scientist, modelId, onnx);
+    expect(v1).toMatchObject({ number: 1, byteSize: onnx.length, sha256: createHash('sha256').update(onnx).digest('hex') });
+
+    const res = expectNoErrors(await stack.query<{ model: { name: string; versionCount: number; latestVersion: Record<string, unknown> } }>(viewer, `query($id: ID!) { model(id: $id) { name versionCount latestVersion { ${versionFields} } } }`, { id: modelId }));
+    expect(res.model.versionCount).toBe(1);
+    expect(res.model.latestVersion).toMatchObject({
+      id: v1.id,
+      number: 1,
+      inputs: [{ name: 'input', elementType: 'float32', shapeKnown: true, shape: [{ size: null, symbol: 'batch' }, { size: 3, symbol: null }] }],
+      outputs: [{ name: 'output', elementType: 'float32', shape: [{ size: null, symbol: 'batch' }, { size: 1, symbol: null }] }],
+      lineage: { datasetVersionId: null, jobId: null },
+      aliases: [],
+      downloadUrl: `${stack.gatewayUrl}/downloads/models/${v1.id}`,
+    });
+    expect((res.model.latestVersion['irVersion'] as number) > 0).toBe(true);
+
+    const state = await modelState(stack, acme);
+    const objects = state.objects.filter((key) => key.startsWith(`models/${modelId}/`));
+    expect(objects).toHaveLength(1);
+    const stored = await readObject(acme.bucket, objects[0]!);
+    expect(stored.equals(Buffer.from(onnx))).toBe(false);
+    const key = await stack.platform.runtime.keyring.keyFor(acme.id, 1);
+    const plain = await decryptBuffer(stored, { resolveKey: () => key, associatedData: `${acme.id}/${objects[0]}` });
+    expect(plain.equals(Buffer.from(onnx))).toBe(true);
+  });
+
+  it('numbers versions 1, 2, 3 and never reuses a number after the latest is deleted', async () => {
+    const modelId = await newModel(stack, scientist, 'numbered');
+    const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
+    const v2 = await uploadVersion(stack, scientist, modelId, logisticModel());
+    expect([v1.number, v2.number]).toEqual([1, 2]);
+    expectNoErrors(await stack.query(admin, deleteVersion, { id: v2.id }));
+    const v3 = await uploadVersion(stack, scientist, modelId, mlpModel());
+    expect(v3.number).toBe(3);
+    const res = expectNoErrors(
+      await stack.query<{ model: { versions: { edges: Array<{ node: { number: number; sha256: string } }> }; v1: { id: string }; latestVersion: { number: number } } }>(
+        viewer,
+        `query($id: ID!) { model(id: $id) { versions { edges { node { number sha256 } } } v1: version(number: 1) { id } latestVersion { number } } }`,
+        { id: modelId },
+      ),
+    );
+    expect(res.model.versions.edges.map((e) => e.node.number)).toEqual([1, 3]);
+    expect(res.model.v1.id).toBe(v1.id);
+    expect(res.model.latestVersion.number).toBe(3);
+    // Version 1 is unchanged by everything that happened after it.
+    expect(res.model.versions.edges[0]!.node.sha256).toBe(v1.sha256);
+    expect(errorCodes(await stack.query(viewer, `query($id: ID!) { model(id: $id) { version(number: 2) { id } } }`, { id: modelId }))).toEqual(['NOT_FOUND']);
+  });
+
+  it('finds a model by name (case-insensitive), lists models, and refuses duplicate names', async () => {
+    const modelId = await newModel(stack, scientist, 'Churn Predictor');
+    const found = expectNoErrors(await stack.query<{ modelByName: { id: string } }>(viewer, `{ modelByName(name: "churn predictor") { id } }`));
+    expect(found.modelByName.id).toBe(modelId);
+    expect(errorCodes(await stack.query(scientist, `mutation { createModel(input: { name: "CHURN PREDICTOR" }) { id } }`))).toEqual(['CONFLICT']);
+    expect(errorCodes(await stack.query(viewer, `{ modelByName(name: "no-such-model") { id } }`))).toEqual(['NOT_FOUND']);
+    const list = expectNoErrors(await stack.query<{ models: { edges: Array<{ node: { id: string } }> } }>(viewer, `{ models(first: 100) { edges { node { id } } } }`));
+    expect(list.models.edges.map((e) => e.node.id)).toContain(modelId);
+  });
+
+  it('aliases: set, move (promote), roll back, list per model and per version, remove — each audited', async () => {
+    const modelId = await newModel(stack, scientist, 'aliased');
+    const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
+    const v2 = await uploadVersion(stack, scientist, modelId, logisticModel());
+    const set = (alias: string, version: number) => stack.query<{ setModelAlias: { alias: string; version: { id: string; number: number } } }>(scientist, setAlias, { input: { modelId, alias, version } });
+    expect(expectNoErrors(await set('production', 1)).setModelAlias).toMatchObject({ alias: 'production', version: { id: v1.id, number: 1 } });
+    expectNoErrors(await set('staging', 2));
+    expectNoErrors(await set('production', 2)); // promote
+    const aliasesNow = async () =>
+      expectNoErrors(
+        await stack.query<{ model: { aliases: Array<{ alias: string; version: { number: number } }>; versions: { edges: Array<{ node: { number: number; aliases: string[] } }> } } }>(
+          viewer,
+          `query($id: ID!) { model(id: $id) { aliases { alias version { number } } versions { edges { node { number aliases } } } } }`,
+          { id: modelId },
+        ),
+      ).model;
+    let now = await aliasesNow();
+    expect(now.aliases).toEqual([{ alias: 'production', version: { number: 2 } }, { alias: 'staging', version: { number: 2 } }]);
+    expect(now.versions.edges.map((e) => e.node)).toEqual([{ number: 1, aliases: [] }, { number: 2, aliases: ['production', 'staging'] }]);
+    expectNoErrors(await set('production', 1)); // roll back
+    now = await aliasesNow();
+    expect(now.aliases).toEqual([{ alias: 'production', version: { number: 1 } }, { alias: 'staging', version: { number: 2 } }]);
+
+    expect(expectNoErrors(await stack.query<{ removeModelAlias: unknown }>(scientist, removeAlias, { modelId, alias: 'staging' })).removeModelAlias).toEqual({
+      modelId,
+      alias: 'staging',
+      versionNumber: 2,
+    });
+    expect(errorCodes(await stack.query(scientist, removeAlias, { modelId, alias: 'staging' }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await set('canary', 9))).toEqual(['NOT_FOUND']);
+    for (const bad of ['Production', '1', 'has space', '', 'x'.repeat(64), 'drop;table']) {
+      expect(errorCodes(await set(bad, 1))).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(errorCodes(await stack.query(viewer, setAlias, { input: { modelId, alias: 'viewer-try', version: 1 } }))).toEqual(['FORBIDDEN']);
+
+    const actions = await auditActions(modelId);
+    expect(actions.filter((a) => a.startsWith('model.alias'))).toEqual(['model.alias.set', 'model.alias.set', 'model.alias.set', 'model.alias.set', 'model.alias.remove']);
+    const parsed = (await auditTrail(stack, acme)).filter((e) => e.action === 'model.alias.set' && e.targetId === modelId).map((e) => e.details);
+    expect(parsed.map((d) => [d['alias'], d['fromVersion'], d['toVersion']])).toEqual([
+      ['production', null, 1],
+      ['staging', null, 2],
+      ['production', 1, 2],
+      ['production', 2, 1],
+    ]);
+  });
+
+  it('a version with an alias cannot be deleted (CONFLICT, nothing changed) until the alias moves; a model with aliases neither', async () => {
+    const modelId = await newModel(stack, scientist, 'guarded');
+    const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
+    const v2 = await uploadVersion(stack, scientist, modelId, linearModel());
+    expectNoErrors(await stack.query(scientist, setAlias, { input: { modelId, alias: 'production', version: 1 } }));
+    const before = await modelState(stack, acme);
+    const refused = await stack.query(admin, deleteVersion, { id: v1.id });
+    expect(errorCodes(refused)).toEqual(['CONFLICT']);
+    expect(refused.errors?.[0]?.message).toMatch(/production/);
+    expect(errorCodes(await stack.query(admin, deleteModel, { id: modelId }))).toEqual(['CONFLICT']);
+    expect(await modelState(stack, acme)).toEqual(before);
+
+    expect(errorCodes(await stack.query(scientist, deleteVersion, { id: v2.id }))).toEqual(['FORBIDDEN']);
+    expectNoErrors(await stack.query(scientist, setAlias, { input: { modelId, alias: 'production', version: 2 } }));
+    expect(expectNoErrors(await stack.query<{ deleteModelVersion: unknown }>(admin, deleteVersion, { id: v1.id })).deleteModelVersion).toEqual({ id: v1.id, modelId, number: 1 });
+    const after = await modelState(stack, acme);
+    expect(after.rows['model_versions']).toBe(before.rows['model_versions']! - 1);
+    expect(after.objects.filter((k) => k.startsWith(`models/${modelId}/`))).toHaveLength(1);
+    expect(errorCodes(await stack.query(viewer, `query($id: ID!) { modelVersion(id: $id) { id } }`, { id: v1.id }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await stack.query(admin, deleteVersion, { id: v1.id }))).toEqual(['NOT_FOUND']);
+
+    expectNoErrors(await stack.query(scientist, removeAlias, { modelId, alias: 'production' }));
+    expect(expectNoErrors(await stack.query<{ deleteModel: unknown }>(admin, deleteModel, { id: modelId })).deleteModel).toEqual({ id: modelId, deletedVersions: 1, deletedObjects: 1 });
+    const gone = await modelState(stack, acme);
+    expect(gone.objects.filter((k) => k.includes(modelId))).toEqual([]);
+    expect(gone.rows['models']).toBe(before.rows['models']! - 1);
+    expect(errorCodes(await stack.query(viewer, `query($id: ID!) { model(id: $id) { id } }`, { id: modelId }))).toEqual(['NOT_FOUND']);
+    expect(await auditActions(modelId)).toEqual(expect.arrayContaining(['model.create', 'model.alias.set', 'model.alias.remove', 'model.delete']));
+  });
+
+  it('downloads a version through the gateway: exact bytes for data_scientist/admin, FORBIDDEN for viewers, audited', async () => {
+    const modelId = await newModel(stack, scientist, 'downloadable');
+    const onnx = mlpModel();
+    const v1 = await uploadVersion(stack, scientist, modelId, onnx);
+    const url = `${stack.gatewayUrl}/downloads/models/${v1.id}`;
+    for (const token of [scientist, admin]) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="downloadable-v1.onnx"');
+      expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(onnx))).toBe(true);
+    }
+    const denied = await fetch(url, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('FORBIDDEN');
+    const anonymous = await fetch(url);
+    expect(anonymous.status).toBe(401);
+    const missing = await fetch(`${stack.gatewayUrl}/downloads/models/${randomUUID()}`, { headers: { authorization: `Bearer ${scientist}` } });
+    expect(missing.status).toBe(404);
+    const downloads = (await auditTrail(stack, acme)).filter((e) => e.action === 'model.download' && e.targetId === v1.id);
+    expect(downloads.map((e) => e.actorSubject).sort()).toHaveLength(2);
+  });
+
+  it('serving configuration: defaults, update (audited), validation', async () => {
+    const modelId = await newModel(stack, scientist, 'served');
+    const query = `query($id: ID!) { model(id: $id) { serving { batching maxBatchSize maxDelayMs timeoutMs } } }`;
+    expect(expectNoErrors(await stack.query<{ model: { serving: unknown } }>(viewer, query, { id: modelId })).model.serving).toEqual({ batching: true, maxBatchSize: 32, maxDelayMs: 2, timeoutMs: 10000 });
+    const update = `mutation($id: ID!, $input: ModelServingInput!) { updateModelServing(modelId: $id, input: $input) { serving { batching maxBatchSize maxDelayMs timeoutMs } } }`;
+    const updated = expectNoErrors(await stack.query<{ updateModelServing: { serving: unknown } }>(scientist, update, { id: modelId, input: { batching: false, timeoutMs: 500 } }));
+    expect(updated.updateModelServing.serving).toEqual({ batching: false, maxBatchSize: 32, maxDelayMs: 2, timeoutMs: 500 });
+    const before = await modelState(stack, acme);
+    for (const input of [{}, { maxBatchSize: 0 }, { maxBatchSize: 5000 }, { maxDelayMs: -1 }, { timeoutMs: 1 }]) {
+      expect(errorCodes(await stack.query(scientist, update, { id: modelId, input }))).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(errorCodes(await stack.query(viewer, update, { id: modelId, input: { batching: true } }))).toEqual(['FORBIDDEN']);
+    expect(await modelState(stack, acme)).toEqual(before);
+    expect(await auditActions(modelId)).toContain('model.serving.update');
+  });
+
+  it('ModelRegistry.registerVersion (the training worker path): creates the model, records lineage, idempotent by key', async () => {
+    const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 'worker:train', tenantId: acme.id, roles: ['data_scientist'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const registry = new ModelRegistry(scope);
+    const lineage = { datasetVersionId: randomUUID(), jobId: randomUUID() };
+    const first = await registry.registerVersion({ modelName: 'trained-by-job', onnx: logisticModel(), lineage, idempotencyKey: `job:${lineage.jobId}` });
+    expect(first.created).toBe(true);
+    expect(first.version.number).toBe(1);
+    const before = await modelState(stack, acme);
+    const again = await registry.registerVersion({ modelName: 'trained-by-job', onnx: logisticModel(), lineage, idempotencyKey: `job:${lineage.jobId}` });
+    expect(again).toMatchObject({ created: false, version: { id: first.version.id, number: 1 } });
+    expect(await modelState(stack, acme)).toEqual(before);
+    // Concurrent retries of one job still make exactly one version.
+    const key = `job:${randomUUID()}`;
+    const racing = await Promise.all([1, 2, 3].map(() => registry.registerVersion({ modelName: 'trained-by-job', onnx: mlpModel(), lineage, idempotencyKey: key })));
+    expect(new Set(racing.map((r) => r.version.id)).size).toBe(1);
+    expect(racing.filter((r) => r.created)).toHaveLength(1);
+
+    const res = expectNoErrors(
+      await stack.query<{ modelByName: { versions: { edges: Array<{ node: { number: number; lineage: unknown; createdBy: string } }> } } }>(
+        viewer,
+        `{ modelByName(name: "trained-by-job") { versions { edges { node { number lineage { datasetVersionId jobId } createdBy } } } } }`,
+      ),
+    );
+    expect(res.modelByName.versions.edges.map((e) => e.node)).toEqual([
+      { number: 1, lineage, createdBy: 'worker:train' },
+      { number: 2, lineage, createdBy: 'worker:train' },
+    ]);
+    const afterRace = await modelState(stack, acme);
+    expect(afterRace.objects.filter((k) => k.startsWith(`models/${first.model.id}/`))).toHaveLength(2);
+    await expect(registry.registerVersion({ modelName: 'trained-by-job', onnx: new TextEncoder().encode('not a model') })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    const viewerScope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 'v', tenantId: acme.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    await expect(new ModelRegistry(viewerScope).registerVersion({ modelName: 'x', onnx: logisticModel() })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('completeModelUpload with an idempotencyKey: a second upload with the same key is a CONFLICT and adds no version', async () => {
+    const modelId = await newModel(stack, scientist, 'keyed');
+    const first = await reserveUpload(stack, scientist, modelId, linearModel().length);
+    expect((await putBytes(first.uploadUrl, scientist, linearModel())).status).toBe(200);
+    expectNoErrors(await stack.query(scientist, completeUpload, { id: first.id, key: 'release-1' }));
+    const second = await reserveUpload(stack, scientist, modelId, linearModel().length);
+    expect((await putBytes(second.uploadUrl, scientist, linearModel())).status).toBe(200);
+    const before = await modelState(stack, acme);
+    expect(errorCodes(await stack.query(scientist, completeUpload, { id: second.id, key: 'release-1' }))).toEqual(['CONFLICT']);
+    const after = await modelState(stack, acme);
+    expect(after.rows['model_versions']).toBe(before.rows['model_versions']);
+  });
+
+  async function auditActions(targetOrModelId: string): Promise<string[]> {
+    return (await auditTrail(stack, acme)).filter((e) => e.targetId === targetOrModelId || e.details['modelId'] === targetOrModelId).map((e) => e.action);
+  }
+
+  async function readObject(bucket: string, key: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await stack.platform.runtime.objectStore.getObject(bucket, key)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+});

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { JobQueueKeys, TenantLeases, TenantRing, type WorkerPool } from '@tessera/job-queue';
+import type { FetchedJob, JobRunner } from './job-runner';
+import type { TenantConsumers } from './tenant-consumers';
+import type { WorkerRuntime } from './worker-runtime';
+
+/** How long an idle slot waits for a wake-up before it looks at the ring again. */
+const idlePollMs = 1_000;
+
+/**
+ * Runs `concurrency` slots. Each slot takes the next tenant from its pool's ring (round robin,
+ * shared by every worker process), and takes one job from that tenant's queue if the tenant is
+ * below its concurrency limit. So tenants get turns, not jobs: a tenant with 1 000 queued jobs
+ * and a tenant with one job alternate, and the single job starts after at most one job of each
+ * other busy tenant. A dedicated-tier tenant has its own ring that only its own workers read.
+ */
+export class FairScheduler {
+  private readonly ring: TenantRing;
+  private readonly leases: TenantLeases;
+  private readonly keys: JobQueueKeys;
+  private readonly id = randomUUID();
+  private stopping = false;
+  private idleWaiters: Array<() => void> = [];
+  private slots: Array<Promise<void>> = [];
+  private readonly running = new Set<string>();
+  private janitor: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly runtime: WorkerRuntime,
+    private readonly pool: WorkerPool,
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+    private readonly consumers: TenantConsumers,
+    private readonly runner: (leases: TenantLeases) => JobRunner,
+  ) {
+    const prefix = runtime.config.redis.keyPrefix;
+    this.ring = new TenantRing(redis, prefix);
+    this.leases = new TenantLeases(redis, prefix, runtime.config.lockMs);
+    this.keys = new JobQueueKeys(prefix);
+  }
+
+  async start(concurrency: number): Promise<void> {
+    await this.subscriber.subscribe(this.keys.wakeChannel(this.pool));
+    this.subscriber.on('message', () => this.wakeAll());
+    const runner = this.runner(this.leases);
+    this.slots = Array.from({ length: concurrency }, (_, slot) => this.slotLoop(slot, runner));
+    this.janitor = setInterval(() => void this.consumers.closeIdle(60_000, this.running).catch(() => undefined), 30_000);
+  }
+
+  /** Stops taking jobs; running ones finish (or are abandoned at `graceMs`, to be recovered as stalled). */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.janitor);
+    this.wakeAll();
+    await Promise.race([Promise.all(this.slots), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+  }
+
+  private async slotLoop(slot: number, runner: JobRunner): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const fetched = await this.pick(slot);
+        if (!fetched) {
+          await this.idle();
+          continue;
+        }
+        this.running.add(fetched.tenantId);
+        try {
+          await runner.run(fetched);
+        } finally {
+          this.running.delete(fetched.tenantId);
+        }
+      } catch (error) {
+        // Redis or MySQL away: keep the slot alive and try again shortly.
+        this.runtime.logger.warn('scheduler slot error', { slot, error: error instanceof Error ? error.message : String(error) });
+        await this.idle();
+      }
+    }
+  }
+
+  /** One turn of the ring: the first tenant (from the head) that has a job it may start now. */
+  private async pick(slot: number): Promise<FetchedJob | undefined> {
+    const size = await this.ring.size(this.pool);
+    for (let turn = 0; turn < size && !this.stopping; turn++) {
+      const tenantId = await this.ring.next(this.pool);
+      if (!tenantId) return undefined;
+      const tenant = await this.runtime.directory.find(tenantId);
+      if (!tenant) {
+        await this.ring.remove(this.pool, tenantId); // erased tenant: its queue has no owner left
+        continue;
+      }
+      if (tenant.status !== 'ACTIVE') continue; // suspended: its jobs wait
+      const holder = `${this.id}:${slot}:${randomUUID()}`;
+      if (!(await this.leases.acquire(tenantId, holder, tenant.limits.maxConcurrentJobs))) continue;
+      const token = randomUUID();
+      let queueJob;
+      try {
+        queueJob = await this.consumers.next(tenantId, token);
+      } catch (error) {
+        await this.leases.release(tenantId, holder);
+        throw error;
+      }
+      if (queueJob) return { tenantId, queueJob, token, leaseHolder: holder };
+      await this.leases.release(tenantId, holder);
+      await this.retireIfDone(tenantId);
+    }
+    return undefined;
+  }
+
+  /**
+   * Takes a tenant out of the ring when its queue has nothing left to do, then looks again: an
+   * entry added in between (its producer adds the tenant after the entry) puts it straight back.
+   */
+  private async retireIfDone(tenantId: string): Promise<void> {
+    if ((await this.consumers.unfinished(tenantId)) > 0) return;
+    await this.ring.remove(this.pool, tenantId);
+    if ((await this.consumers.unfinished(tenantId)) > 0) await this.ring.add(this.pool, tenantId);
+  }
+
+  private idle(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+        resolve();
+      };
+      const timer = setTimeout(waiter, idlePollMs);
+      this.idleWaiters.push(waiter);
+    });
+  }
+
+  private wakeAll(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}

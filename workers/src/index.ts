@@ -1,0 +1,4 @@
+export { startWorker, type RunningWorker } from './start-worker';
+export { runWorkerMain } from './main';
+export { startWorkerProcess, workerProcessEnvironment, type RunningWorkerProcess, type WorkerProcessOptions } from './worker-process';
+export { workerEnvironment, readWorkerEnvironment, type WorkerConfig } from './worker-environment';

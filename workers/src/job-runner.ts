@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError, type Job as QueueJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isRole, type Principal } from '@tessera/auth';
+import { isTesseraError } from '@tessera/errors';
+import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-queue';
+import { claimJob, finishJob, requeueJob, toJobEvent, findJob, type ClaimOutcome, type FinalStatus, type Job, type JobError } from '@tessera/jobs';
+import { HyperParameterError, TrainingCancelled, TrainingDataError } from '@tessera/training';
+import type { TenantScope } from '@tessera/tenancy';
+import { JobCancelled, JobContext, JobLost } from './job-context';
+import type { ProcessorTable } from './processors/job-processor';
+import { isTransientFailure } from './transient-errors';
+import type { WorkerRuntime } from './worker-runtime';
+
+export interface FetchedJob {
+  tenantId: string;
+  queueJob: QueueJob<JobMessage>;
+  /** The BullMQ lock token this run fetched the entry with. */
+  token: string;
+  /** The concurrency lease this run holds for its tenant. */
+  leaseHolder: string;
+}
+
+/**
+ * Runs one queue entry: claims the job row (QUEUED → RUNNING, under a fresh run token), runs the
+ * processor of its kind while keeping the queue lock and the tenant lease alive, and records the
+ * outcome in the row, on the event bus and in the queue. Transient failures go back to the queue
+ * with exponential backoff; everything else ends the job as FAILED with a typed error.
+ */
+export class JobRunner {
+  private readonly keys: JobQueueKeys;
+
+  constructor(
+    private readonly runtime: WorkerRuntime,
+    private readonly redis: Redis,
+    private readonly leases: TenantLeases,
+    private readonly processors: ProcessorTable,
+  ) {
+    this.keys = new JobQueueKeys(runtime.config.redis.keyPrefix);
+  }
+
+  async run(fetched: FetchedJob): Promise<void> {
+    const { queueJob, token } = fetched;
+    const message = queueJob.data;
+    const logger = this.runtime.logger.child({ tenantId: fetched.tenantId, jobId: message.jobId, submission: message.submission });
+    const lockMs = this.runtime.config.lockMs;
+    let context: JobContext | undefined;
+    // Keeps the queue lock and the tenant lease alive; a lock we cannot renew means another worker
+    // may take the job over: the run stops at its next checkpoint.
+    const heartbeat = setInterval(() => {
+      void (async () => {
+        try {
+          const extended = await queueJob.extendLock(token, lockMs);
+          if (!extended) context?.markLost();
+          await this.leases.renew(fetched.tenantId, fetched.leaseHolder);
+        } catch (error) {
+          logger.warn('lock renewal failed', { error: describe(error) });
+        }
+      })();
+    }, Math.max(250, Math.floor(lockMs / 3)));
+    try {
+      if (message.tenantId !== fetched.tenantId) throw new UnrecoverableError('queue entry of another tenant');
+      const scope = await this.runtime.scopes.forPrincipal(principalOf(message));
+      const runToken = randomUUID();
+      const claim = await this.claim(scope, message, runToken);
+      if (claim.outcome !== 'claimed') {
+        logger.info('queue entry skipped', { outcome: claim.outcome });
+        if (claim.outcome === 'cancelled') await this.publish(scope, claim.job);
+        await queueJob.moveToCompleted({ skipped: claim.outcome }, token, false);
+        return;
+      }
+      await this.publish(scope, claim.job);
+      context = new JobContext(claim.job, scope, runToken, this.runtime.events, logger);
+      await this.execute(context, queueJob, token);
+    } catch (error) {
+      logger.error('job run failed before it started', { error: describe(error) });
+      const reason = isTransientFailure(error) ? toError(error) : new UnrecoverableError(describe(error));
+      await queueJob.moveToFailed(reason, token, false).catch(() => undefined);
+    } finally {
+      clearInterval(heartbeat);
+      await this.leases.release(fetched.tenantId, fetched.leaseHolder).catch(() => undefined);
+    }
+  }
+
+  private async execute(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string): Promise<void> {
+    const { job, scope, runToken } = ctx;
+    try {
+      const processor = this.processors[job.kind];
+      const outcome = await processor(ctx);
+      ctx.checkpoint();
+      const finished = await scope
+        .transaction(async (manager) => {
+          await outcome.commit?.(manager);
+          const done = await finishJob(manager, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
+          // Rolls back the processor's own writes with it: a run that lost the job registers nothing.
+          if (!done) throw new JobLost();
+          return done;
+        })
+        .catch(async (error: unknown) => {
+          await outcome.abandon?.().catch(() => undefined);
+          throw error;
+        });
+      if (finished) await this.finishQueued(ctx, queueJob, token, 'SUCCEEDED', outcome.result);
+    } catch (error) {
+      await this.handleFailure(ctx, queueJob, token, error);
+    }
+  }
+
+  private async handleFailure(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, error: unknown): Promise<void> {
+    const { job, scope, runToken, logger } = ctx;
+    if (error instanceof JobLost || ctx.isLost) {
+      // Another run owns the job now; leave the row and the queue entry to it.
+      logger.warn('run lost its job; stopping without writing');
+      return;
+    }
+    if (error instanceof JobCancelled || error instanceof TrainingCancelled) {
+      const done = await scope.db((manager) => finishJob(manager, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' }));
+      if (done) await this.finishQueued(ctx, queueJob, token, 'CANCELLED', null);
+      return;
+    }
+    const attemptsLeft = queueJob.attemptsMade + 1 < (queueJob.opts.attempts ?? 1);
+    if (isTransientFailure(error) && attemptsLeft) {
+      const retryInMs = (queueJob.opts.backoff && typeof queueJob.opts.backoff === 'object' ? (queueJob.opts.backoff.delay ?? 1000) : 1000) * 2 ** queueJob.attemptsMade;
+      logger.warn('transient failure; the job will be retried', { error: describe(error), retryInMs });
+      const jobError: JobError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describe(error)}); retrying.` };
+      const requeued = await scope.db((manager) => requeueJob(manager, { jobId: job.id, runToken, error: jobError, retryInMs })).catch(() => false);
+      if (requeued) await this.publishRow(scope, job.id);
+      await queueJob.moveToFailed(toError(error), token, false).catch(() => undefined);
+      return;
+    }
+    const jobError = toJobError(error);
+    if (jobError.code === 'INTERNAL_SERVER_ERROR') logger.error('job failed', { error: error instanceof Error ? error.stack : String(error) });
+    const done = await scope.db((manager) => finishJob(manager, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' })).catch(() => false);
+    if (done) await this.publishRow(scope, job.id);
+    await queueJob.moveToFailed(new UnrecoverableError(jobError.message), token, false).catch(() => undefined);
+  }
+
+  private async finishQueued(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, status: FinalStatus, result: Record<string, unknown> | null): Promise<void> {
+    await this.publishRow(ctx.scope, ctx.job.id);
+    await queueJob.moveToCompleted({ status, hasResult: result !== null }, token, false).catch((error: unknown) => {
+      ctx.logger.warn('queue entry could not be completed', { error: describe(error) });
+    });
+  }
+
+  /**
+   * The row may not be visible yet: the submit queues inside its transaction, so a fast worker can
+   * see the entry a moment before the commit. It waits briefly; a row that never appears belonged
+   * to a submit that rolled back.
+   */
+  private async claim(scope: TenantScope, message: JobMessage, runToken: string): Promise<ClaimOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      const startSeq = await this.redis.incr(this.keys.startSequence());
+      const outcome = await scope.db((manager) => claimJob(manager, { jobId: message.jobId, submission: message.submission, runToken, startSeq }));
+      if (outcome.outcome !== 'missing' || attempt >= 10) return outcome;
+      await sleep(300);
+    }
+  }
+
+  private async publishRow(scope: TenantScope, jobId: string): Promise<void> {
+    const job = await scope.db((manager) => findJob(manager, jobId)).catch(() => null);
+    if (job) await this.publish(scope, job);
+  }
+
+  private async publish(scope: TenantScope, job: Job): Promise<void> {
+    await this.runtime.events.publish(scope.tenant.id, 'jobs', toJobEvent(job)).catch(() => undefined);
+  }
+}
+
+/** The submitter, as the principal the job acts as (audit events of its writes name them). */
+function principalOf(message: JobMessage): Principal {
+  return {
+    kind: 'user',
+    subject: message.actor.subject,
+    tenantId: message.tenantId,
+    roles: message.actor.roles.filter(isRole),
+    clientId: message.actor.clientId ?? undefined,
+    requestId: `job-${message.jobId}-${message.submission}`,
+    sourceIp: undefined,
+  };
+}
+
+function toJobError(error: unknown): JobError {
+  if (isTesseraError(error)) return { code: error.code, message: error.message };
+  if (error instanceof TrainingDataError || error instanceof HyperParameterError) return { code: 'BAD_USER_INPUT', message: error.message };
+  if (isTransientFailure(error)) return { code: 'SERVICE_UNAVAILABLE', message: `A dependency stayed unreachable after every retry (${describe(error)}).` };
+  return { code: 'INTERNAL_SERVER_ERROR', message: 'The job failed unexpectedly; the operator logs have the details under this job id.' };
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

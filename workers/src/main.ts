@@ -1,0 +1,35 @@
+/**
+ * A worker process: `tessera worker [--dedicated <tenant>]` (or `tsx workers/src/main.ts`).
+ * Configuration from the environment (WORKER_* and the shared DATABASE_URL, S3_*, MASTER_KEY,
+ * REDIS_* variables). Prints one JSON line `{"ready":true,...}` on stdout once it takes jobs
+ * (the test harness and `npm start` wait for it); SIGTERM/SIGINT stop it cleanly.
+ */
+import { ConfigError, createLogger } from '@tessera/config';
+import { poolName } from '@tessera/job-queue';
+import { startWorker } from './start-worker';
+import { readWorkerEnvironment } from './worker-environment';
+
+export async function runWorkerMain(argv: readonly string[]): Promise<void> {
+  const config = readWorkerEnvironment(process.env, argv);
+  const logger = createLogger(config.logLevel, { service: 'worker' });
+  const worker = await startWorker(config, logger);
+  process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, pool: poolName(worker.pool), healthPort: worker.healthPort ?? null })}\n`);
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    void worker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (require.main === module) {
+  runWorkerMain(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}

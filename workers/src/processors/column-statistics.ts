@@ -1,0 +1,139 @@
+/** Statistics of one column, as the PROFILE job reports them. */
+export interface ColumnStatistics {
+  name: string;
+  type: string;
+  count: number;
+  nullCount: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  stddev: number | null;
+  distinctEstimate: number | null;
+  distinctExact: boolean | null;
+  topValues: Array<{ value: string; count: number }> | null;
+}
+
+const exactDistinctLimit = 10_000;
+const sketchSize = 1024;
+const topValueCount = 10;
+
+/** 32-bit FNV-1a, then a murmur finalizer: a cheap, well-spread hash for the distinct sketch. */
+function hash32(value: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    h ^= value.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * One pass, bounded memory per column:
+ * - numbers: count, min, max, mean and standard deviation (Welford's update, numerically stable);
+ * - other values: exact distinct count and top values while there are at most 10 000 distinct
+ *   values; beyond that a K-minimum-values sketch estimates the distinct count (±~3 %) and the
+ *   top values come from the counts kept so far (approximate: flagged by distinctExact = false).
+ */
+export class ColumnAccumulator {
+  private count = 0;
+  private nullCount = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private mean = 0;
+  private m2 = 0;
+  private counts: Map<string, number> | undefined = new Map();
+  private readonly sketch = new Set<number>();
+  private sketchMax = 0;
+  private frozenTop: Array<{ value: string; count: number }> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly type: string,
+  ) {}
+
+  private get numeric(): boolean {
+    return this.type === 'INTEGER' || this.type === 'FLOAT' || this.type === 'BOOLEAN';
+  }
+
+  add(raw: string | undefined): void {
+    if (raw === undefined || raw === '') {
+      this.nullCount++;
+      return;
+    }
+    this.count++;
+    if (this.numeric) {
+      const lower = raw.toLowerCase();
+      const value = lower === 'true' ? 1 : lower === 'false' ? 0 : Number(raw);
+      if (value < this.min) this.min = value;
+      if (value > this.max) this.max = value;
+      const delta = value - this.mean;
+      this.mean += delta / this.count;
+      this.m2 += delta * (value - this.mean);
+      return;
+    }
+    this.addToSketch(raw);
+    if (this.counts) {
+      this.counts.set(raw, (this.counts.get(raw) ?? 0) + 1);
+      if (this.counts.size > exactDistinctLimit) {
+        this.frozenTop = topOf(this.counts);
+        this.counts = undefined;
+      }
+    }
+  }
+
+  private addToSketch(value: string): void {
+    const h = hash32(value);
+    if (this.sketch.size < sketchSize) {
+      this.sketch.add(h);
+      if (h > this.sketchMax) this.sketchMax = h;
+      return;
+    }
+    if (h >= this.sketchMax || this.sketch.has(h)) return;
+    this.sketch.delete(this.sketchMax);
+    this.sketch.add(h);
+    let max = 0;
+    for (const v of this.sketch) if (v > max) max = v;
+    this.sketchMax = max;
+  }
+
+  result(): ColumnStatistics {
+    const base = { name: this.name, type: this.type, count: this.count, nullCount: this.nullCount };
+    if (this.numeric) {
+      const any = this.count > 0;
+      return {
+        ...base,
+        min: any ? this.min : null,
+        max: any ? this.max : null,
+        mean: any ? this.mean : null,
+        stddev: this.count > 1 ? Math.sqrt(this.m2 / (this.count - 1)) : any ? 0 : null,
+        distinctEstimate: null,
+        distinctExact: null,
+        topValues: null,
+      };
+    }
+    const exact = this.counts !== undefined;
+    const distinct = exact ? this.counts!.size : Math.round(((sketchSize - 1) * 4294967296) / (this.sketchMax + 1));
+    return {
+      ...base,
+      min: null,
+      max: null,
+      mean: null,
+      stddev: null,
+      distinctEstimate: distinct,
+      distinctExact: exact,
+      topValues: exact ? topOf(this.counts!) : (this.frozenTop ?? []),
+    };
+  }
+}
+
+function topOf(counts: Map<string, number>): Array<{ value: string; count: number }> {
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, topValueCount)
+    .map(([value, count]) => ({ value, count }));
+}

@@ -1,0 +1,22 @@
+import type { ProfileJobInput } from '@tessera/jobs';
+import type { JobContext } from '../job-context';
+import { ColumnAccumulator } from './column-statistics';
+import { datasetRows, datasetVersionOf } from './dataset-rows';
+import type { ProcessorOutcome } from './job-processor';
+
+/** PROFILE: one streaming pass over the decrypted CSV, per-column statistics in bounded memory. */
+export async function profileProcessor(ctx: JobContext): Promise<ProcessorOutcome> {
+  const input = ctx.input<ProfileJobInput>();
+  const version = await datasetVersionOf(ctx.scope, input.datasetVersionId);
+  const wanted = input.columns ? new Set(input.columns) : undefined;
+  const accumulators = version.columns.filter((c) => !wanted || wanted.has(c.name)).map((c) => new ColumnAccumulator(c.name, c.type));
+  await ctx.progress({ progress: 0, phase: 'reading' }, true);
+  let rows = 0;
+  for await (const row of datasetRows(ctx.scope, version)) {
+    for (const accumulator of accumulators) accumulator.add(row[accumulator.name]);
+    rows++;
+    if (rows % 5000 === 0) await ctx.progress({ progress: (rows / version.rowCount) * 100, phase: 'reading', metrics: { rows } });
+  }
+  ctx.checkpoint();
+  return { result: { profile: { rowCount: rows, columns: accumulators.map((a) => a.result()) } } };
+}

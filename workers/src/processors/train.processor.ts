@@ -1,0 +1,54 @@
+import type { TrainJobInput } from '@tessera/jobs';
+import { ModelRegistry } from '@tessera/models';
+import { exportOnnx, loadTrainingData, trainModel } from '@tessera/training';
+import { maxTrainingRows } from './limits';
+import type { JobContext } from '../job-context';
+import { datasetRows, datasetVersionOf } from './dataset-rows';
+import type { ProcessorOutcome } from './job-processor';
+
+/**
+ * TRAIN: loads the numeric columns of the decrypted CSV, trains by gradient descent (progress and
+ * loss after every epoch; cancellation checked between epochs), exports ONNX and registers it as a
+ * new model version with lineage. The registration's idempotency key is the job id: a run that
+ * repeats after a crash gets the version the first run made, never a second one.
+ */
+export async function trainProcessor(ctx: JobContext): Promise<ProcessorOutcome> {
+  const input = ctx.input<TrainJobInput>();
+  const version = await datasetVersionOf(ctx.scope, input.datasetVersionId);
+  await ctx.progress({ progress: 1, phase: 'loading data' }, true);
+  const data = await loadTrainingData(datasetRows(ctx.scope, version), {
+    featureColumns: input.featureColumns,
+    targetColumn: input.targetColumn,
+    maxRows: maxTrainingRows,
+  });
+  ctx.checkpoint();
+  const lossHistory: number[] = [];
+  const hp = input.hyperParameters;
+  const model = await trainModel(input.modelType, data, hp, {
+    onEpoch: async ({ epoch, epochs, loss }) => {
+      lossHistory.push(loss);
+      // Training takes 5–95 %; loading and registering share the rest.
+      await ctx.progress({ progress: 5 + (90 * epoch) / epochs, phase: `epoch ${epoch}/${epochs}`, metrics: { epoch, loss }, lossHistory });
+    },
+  });
+  ctx.checkpoint();
+  await ctx.progress({ progress: 96, phase: 'registering model', metrics: { epoch: hp.epochs, loss: lossHistory.at(-1) ?? 0 }, lossHistory }, true);
+  const registered = await new ModelRegistry(ctx.scope).registerVersion({
+    modelName: input.modelName,
+    onnx: exportOnnx(model),
+    lineage: { datasetVersionId: version.id, jobId: ctx.job.id },
+    idempotencyKey: ctx.job.id,
+  });
+  const linear = model.kind === 'MLP' ? {} : { weights: model.weights, bias: model.bias };
+  return {
+    result: {
+      modelId: registered.model.id,
+      modelVersionId: registered.version.id,
+      modelVersionNumber: registered.version.number,
+      finalLoss: lossHistory.at(-1) ?? null,
+      trainingRows: data.rows,
+      skippedRows: data.skippedRows,
+      ...linear,
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@tessera/config';
+import { InferencePools } from '@tessera/inference';
+import { openRedis, poolName, sharedPool, type WorkerPool } from '@tessera/job-queue';
+import { FairScheduler } from './fair-scheduler';
+import { JobRunner } from './job-runner';
+import { createProcessors } from './processors';
+import { TenantConsumers } from './tenant-consumers';
+import type { WorkerConfig } from './worker-environment';
+import { createWorkerRuntime } from './worker-runtime';
+
+export interface RunningWorker {
+  pool: WorkerPool;
+  /** The health port, when one was asked for. */
+  healthPort: number | undefined;
+  /** Stops taking jobs, lets running ones finish for up to `graceMs`, closes every connection. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * A worker process's job loop: the fair scheduler over its pool's tenant queues, running jobs with
+ * the processors of each kind. Scale out by starting more of these anywhere that reaches the same
+ * Redis, MySQL and object store; a dedicated-tier tenant's jobs run only on workers started for it.
+ */
+export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+  const runtime = await createWorkerRuntime(config, logger);
+  const pool: WorkerPool = config.dedicatedTenant ? { kind: 'dedicated', tenantId: config.dedicatedTenant } : sharedPool;
+  const redis = openRedis(config.redis, `worker:${poolName(pool)}`, 'blocking');
+  const subscriber = openRedis(config.redis, `worker-wake:${poolName(pool)}`, 'blocking');
+  const consumers = new TenantConsumers(redis, { prefix: config.redis.keyPrefix, lockMs: config.lockMs, stalledIntervalMs: config.stalledIntervalMs });
+  const inference = new InferencePools({}, logger);
+  const processors = createProcessors({ inference });
+  const scheduler = new FairScheduler(runtime, pool, redis, subscriber, consumers, (leases) => new JobRunner(runtime, redis, leases, processors));
+  await scheduler.start(config.concurrency);
+  const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis);
+  logger.info('worker started', { pool: poolName(pool), concurrency: config.concurrency });
+  return {
+    pool,
+    healthPort: health ? (health.address() as AddressInfo).port : undefined,
+    stop: async (graceMs = 10_000) => {
+      await scheduler.stop(graceMs);
+      await consumers.close();
+      await inference.close().catch(() => undefined);
+      await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
+      await Promise.all([redis, subscriber].map((c) => c.quit().catch(() => c.disconnect())));
+      await runtime.close();
+    },
+  };
+}
+
+/** `/_health` (process up) and `/_readiness` (MySQL and Redis answer), for container health checks. */
+async function startHealthServer(port: number, host: string, db: { query(sql: string): Promise<unknown> }, redis: { ping(): Promise<string> }): Promise<Server> {
+  const server = createServer((req, res) => {
+    const reply = (status: number, body: object) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/_health') return reply(200, { status: 'ok', service: 'worker' });
+    if (req.url === '/_readiness') {
+      Promise.all([db.query('SELECT 1'), redis.ping()]).then(
+        () => reply(200, { status: 'ready', service: 'worker' }),
+        () => reply(503, { status: 'not ready', service: 'worker' }),
+      );
+      return;
+    }
+    reply(404, { status: 'not found' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

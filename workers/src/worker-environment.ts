@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import {
+  databaseVariables,
+  encryptionVariables,
+  objectStoreVariables,
+  parseEnvironment,
+  redisVariables,
+  telemetryVariables,
+  toDatabaseConfig,
+  toObjectStoreConfig,
+  toRedisConfig,
+  toTelemetryConfig,
+  type DatabaseConfig,
+  type LogLevel,
+  type ObjectStoreConfig,
+  type RedisConfig,
+} from '@tessera/config';
+import { isTenantId } from '@tessera/tenancy';
+
+/**
+ * A worker process's settings. Workers reach MySQL, the object store and Redis like the subgraphs
+ * do; they serve no HTTP API except a health port (for container health checks).
+ */
+const workerVariables = z.object({
+  // Jobs run at once by this process (slots); each takes the next tenant in round-robin order.
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  // Empty: the shared pool. A tenant id: this process serves that dedicated-tier tenant only.
+  WORKER_DEDICATED_TENANT: z.string().refine(isTenantId, 'must be a tenant id').optional(),
+  // How long a job's lock lives without renewal: a killed worker's job is run again after about
+  // this long (plus one stalled-check interval).
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  // Transient failures (storage or database unreachable) are retried this many times in all.
+  WORKER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  // Health endpoint (/_health, /_readiness); 0 picks a free port, unset means none.
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
+  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+});
+
+export const workerEnvironment = databaseVariables
+  .extend(objectStoreVariables.shape)
+  .extend(encryptionVariables.shape)
+  .extend(redisVariables.shape)
+  .extend(telemetryVariables.shape)
+  .extend(workerVariables.shape);
+
+export interface WorkerConfig {
+  database: DatabaseConfig;
+  objectStore: ObjectStoreConfig;
+  redis: RedisConfig;
+  masterKey: Buffer;
+  concurrency: number;
+  /** Set: serve only this dedicated-tier tenant. */
+  dedicatedTenant: string | undefined;
+  lockMs: number;
+  stalledIntervalMs: number;
+  maxAttempts: number;
+  healthPort: number | undefined;
+  host: string;
+  tenantCacheTtlMs: number;
+  logLevel: LogLevel;
+}
+
+/** `--dedicated <tenant>` on the command line wins over WORKER_DEDICATED_TENANT. */
+export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): WorkerConfig {
+  const flag = argv.indexOf('--dedicated');
+  const withFlag = flag >= 0 ? { ...env, WORKER_DEDICATED_TENANT: argv[flag + 1] ?? '' } : env;
+  const parsed = parseEnvironment(workerEnvironment, withFlag);
+  return {
+    database: toDatabaseConfig(parsed),
+    objectStore: toObjectStoreConfig(parsed),
+    redis: toRedisConfig(parsed),
+    masterKey: Buffer.from(parsed.MASTER_KEY, 'base64'),
+    concurrency: parsed.WORKER_CONCURRENCY,
+    dedicatedTenant: parsed.WORKER_DEDICATED_TENANT,
+    lockMs: parsed.WORKER_LOCK_MS,
+    stalledIntervalMs: parsed.WORKER_STALLED_INTERVAL_MS,
+    maxAttempts: parsed.WORKER_MAX_ATTEMPTS,
+    healthPort: parsed.WORKER_HEALTH_PORT,
+    host: parsed.LISTEN_HOST,
+    tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
+    logLevel: toTelemetryConfig(parsed).logLevel,
+  };
+}

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { DatabaseConfig, ObjectStoreConfig, RedisConfig } from '@tessera/config';
+
+export interface WorkerProcessOptions {
+  database: DatabaseConfig;
+  objectStore: ObjectStoreConfig;
+  redis: RedisConfig;
+  masterKey: Buffer;
+  concurrency?: number;
+  /** Serve only this dedicated-tier tenant. */
+  dedicatedTenant?: string;
+  lockMs?: number;
+  stalledIntervalMs?: number;
+  maxAttempts?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Extra environment (e.g. PRETTY_LOGS). */
+  env?: Record<string, string>;
+}
+
+export interface RunningWorkerProcess {
+  pid: number;
+  pool: string;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  /** SIGTERM, waits up to 15 s for a clean stop, then SIGKILL. */
+  stop(): Promise<void>;
+  /** SIGKILL now: no cleanup at all, as a crash or `kill -9` would. */
+  kill(): Promise<void>;
+}
+
+const repoRoot = join(__dirname, '..', '..');
+
+/** The environment a worker process reads (see worker-environment.ts). */
+export function workerProcessEnvironment(options: WorkerProcessOptions): Record<string, string> {
+  return {
+    DATABASE_URL: options.database.url,
+    DATABASE_ADMIN_URL: options.database.adminUrl,
+    CONTROL_SCHEMA: options.database.controlSchema,
+    DATABASE_POOL_SIZE: String(Math.max(2, Math.min(options.database.poolSize, 6))),
+    S3_ENDPOINT: options.objectStore.endpoint,
+    S3_ACCESS_KEY: options.objectStore.accessKey,
+    S3_SECRET_KEY: options.objectStore.secretKey,
+    S3_DEFAULT_REGION: options.objectStore.defaultRegion,
+    S3_BUCKET_PREFIX: options.objectStore.bucketPrefix,
+    MASTER_KEY: options.masterKey.toString('base64'),
+    REDIS_URL: options.redis.url,
+    REDIS_KEY_PREFIX: options.redis.keyPrefix,
+    WORKER_CONCURRENCY: String(options.concurrency ?? 1),
+    ...(options.dedicatedTenant ? { WORKER_DEDICATED_TENANT: options.dedicatedTenant } : {}),
+    ...(options.lockMs ? { WORKER_LOCK_MS: String(options.lockMs) } : {}),
+    ...(options.stalledIntervalMs ? { WORKER_STALLED_INTERVAL_MS: String(options.stalledIntervalMs) } : {}),
+    ...(options.maxAttempts ? { WORKER_MAX_ATTEMPTS: String(options.maxAttempts) } : {}),
+    TRACING_EXPORTER: 'none',
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    TENANT_CACHE_TTL_MS: '0',
+    ...options.env,
+  };
+}
+
+/**
+ * Runs a worker in a child process (tsx), as production runs `tessera worker`: tests kill these
+ * with SIGKILL to prove a job survives its worker; `npm start` runs one beside the platform.
+ */
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<RunningWorkerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'workers/src/main.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, ...workerProcessEnvironment(options) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8000);
+    if (process.env['WORKER_STDERR'] === 'inherit') process.stderr.write(chunk);
+  });
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s: ${stderr}`)), 60_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const message = JSON.parse(line) as Record<string, unknown>;
+        if (message['ready'] === true) {
+          clearTimeout(timer);
+          resolve(message);
+        }
+      } catch {
+        // a log line, not the ready message
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}) before it was ready: ${stderr}`));
+    });
+  });
+  const pid = child.pid!;
+  return {
+    pid,
+    pool: String(ready['pool']),
+    exited,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
