@@ -160,12 +160,13 @@ export class JobService {
   }
 
   /**
-   * Unfinished jobs (queued + running) against the tenant's queue limit. The rows are read FOR
-   * UPDATE, so two submits racing for the last slot take turns instead of both getting it.
+   * Unfinished jobs (queued + running) against the tenant's queue limit. The tenant's submit guard
+   * row is locked first, so two submits racing for the last slot take turns instead of both getting it.
    */
   private async checkQueueQuota(manager: EntityManager): Promise<void> {
     const limit = this.scope.tenant.limits.maxQueuedJobs;
-    const rows = (await manager.query(`SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING') FOR UPDATE`)) as Array<{ n: number | string }>;
+    await manager.query('SELECT id FROM job_submit_guard WHERE id = 1 FOR UPDATE');
+    const rows = (await manager.query(`SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`)) as Array<{ n: number | string }>;
     const unfinished = Number(rows[0]?.n ?? 0);
     if (unfinished >= limit) {
       throw errors.quotaExceeded(`Your tenant has ${unfinished} unfinished jobs; the limit is ${limit}. Wait for some to finish or cancel some.`, {

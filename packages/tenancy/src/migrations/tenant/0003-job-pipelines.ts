@@ -31,6 +31,10 @@ export class JobPipelines1764000000003 implements MigrationInterface {
         ADD COLUMN started_at DATETIME(3) NULL AFTER queued_at,
         ADD COLUMN finished_at DATETIME(3) NULL AFTER started_at,
         ADD KEY ix_jobs_kind (kind, created_at)`);
+    // One row that every submit (and retry) of the tenant locks first: the queue-length check and
+    // the insert then happen one submit at a time, without range locks on `jobs` (which deadlock).
+    await q.query('CREATE TABLE job_submit_guard (id TINYINT NOT NULL PRIMARY KEY) ENGINE=InnoDB');
+    await q.query('INSERT INTO job_submit_guard (id) VALUES (1)');
     await q.query(`
       ALTER TABLE dataset_versions
         ADD COLUMN source_job_id CHAR(36) NULL,
@@ -38,6 +42,7 @@ export class JobPipelines1764000000003 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE job_submit_guard');
     await q.query('ALTER TABLE dataset_versions DROP KEY uq_dataset_versions_source_job, DROP COLUMN source_job_id');
     await q.query(`
       ALTER TABLE jobs
