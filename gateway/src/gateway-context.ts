@@ -4,7 +4,8 @@ import type { TenantRecord } from '@tessera/tenancy';
 export interface GatewayContext {
   principal: Principal;
   tenant: TenantRecord | undefined;
-  /** Minted once per request, sent to every subgraph the query plan touches. */
+  /** The signed internal context, sent to every subgraph the query plan touches (reused per caller, see auth). */
   internalToken: string;
+  requestId: string;
   publicUrl: string;
 }

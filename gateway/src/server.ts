@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import { trace } from '@opentelemetry/api';
 import type { DataSource } from 'typeorm';
-import { createAccessTokenVerifier, createInternalContextSigner } from '@tessera/auth';
+import { createAccessTokenVerifier, createInternalContextSigner, createReusableContextSigner } from '@tessera/auth';
 import type { DatabaseConfig, Logger } from '@tessera/config';
 import { createErrorMasker } from '@tessera/errors';
 import { listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
@@ -20,6 +20,7 @@ import { createAuthFailureLog } from './auth-failure-log';
 import { createRequestAuthenticator } from './request-auth';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
 import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
+import { createSubgraphHttpClient } from './subgraph-http-client';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
 import { uploadProxy } from './upload-proxy';
@@ -46,12 +47,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const directory = new TenantDirectory(new TenantStore(db, deps.database.controlSchema), deps.tenantCacheTtlMs);
   const authenticate = createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory);
   const sign = await createInternalContextSigner(config.internalContextPrivateKey);
+  const signReusable = await createReusableContextSigner(config.internalContextPrivateKey);
   const rateLimiter = new TenantRateLimiter();
+  const subgraphClient = createSubgraphHttpClient();
   const recordAuthFailure = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
 
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
-    buildService: ({ url }) => new TenantContextDataSource(url ?? '', () => sign({ kind: 'gateway', requestId: randomUUID() })),
+    buildService: ({ url }) => new TenantContextDataSource(url ?? '', () => sign({ kind: 'gateway', requestId: randomUUID() }), subgraphClient.fetcher),
   });
   // Subscriptions are not executed by @apollo/gateway: the WebSocket relay routes them by the supergraph.
   let subscriptionRouting: SubscriptionRouting | undefined;
@@ -81,11 +84,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     });
     if (tenant) rateLimiter.take(tenant.id, tenant.limits.requestsPerMinute);
     setTenantAttributes(trace.getActiveSpan(), principal);
-    return { principal, tenant, internalToken: await sign(principal), publicUrl: publicUrlOf(req) };
+    return { principal, tenant, requestId, internalToken: await signReusable(principal), publicUrl: publicUrlOf(req) };
   };
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // GraphQL POST answers are never revalidated; hashing each body is wasted CPU
   app.set('trust proxy', 'loopback');
   mountHealthRoutes(app, 'gateway', db);
   app.use((req, reply, next) => {
@@ -100,14 +104,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     uploadProxy({
       targets: new Map(config.subgraphs.filter((s) => config.uploadTargets.includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       maxUploadBytes: config.limits.maxUploadBytes,
-      authorize: async (req) => (await authorize(req)).internalToken,
+      // Rare and long: a context of their own, with the request id inside.
+      authorize: async (req) => sign((await authorize(req)).principal),
     }),
   );
   app.get(
     '/downloads/:service/:id',
     downloadProxy({
       targets: new Map(config.subgraphs.filter((s) => (config.downloadTargets ?? []).includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
-      authorize: async (req) => (await authorize(req)).internalToken,
+      // Rare and long: a context of their own, with the request id inside.
+      authorize: async (req) => sign((await authorize(req)).principal),
     }),
   );
   app.use(
@@ -146,6 +152,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await subscriptions.close();
       await http.close();
       await server.stop();
+      subgraphClient.close();
       await db.destroy();
     },
   };

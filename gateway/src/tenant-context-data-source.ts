@@ -1,8 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import { internalContextHeader } from '@tessera/auth';
+import { internalContextHeader, requestIdHeader } from '@tessera/auth';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import type { GatewayContext } from './gateway-context';
+import type { createSubgraphHttpClient } from './subgraph-http-client';
+
+type LeanFetcher = ReturnType<typeof createSubgraphHttpClient>['fetcher'];
 
 export const publicUrlHeader = 'x-tessera-public-url';
 
@@ -15,8 +18,10 @@ export class TenantContextDataSource extends RemoteGraphQLDataSource<GatewayCont
   constructor(
     url: string,
     private readonly signGatewayToken: () => Promise<string>,
+    fetcher: LeanFetcher,
   ) {
-    super({ url });
+    // A lean keep-alive client (subgraph-http-client.ts) instead of Apollo's default one.
+    super({ url, fetcher: fetcher as unknown as NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'] });
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -24,6 +29,7 @@ export class TenantContextDataSource extends RemoteGraphQLDataSource<GatewayCont
     if (!headers) return;
     if (options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION) {
       headers.set(internalContextHeader, options.context.internalToken);
+      headers.set(requestIdHeader, options.context.requestId);
       headers.set(publicUrlHeader, options.context.publicUrl);
     } else {
       // Schema loading and health checks: the gateway itself, which may read `_service` only.

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { errors } from '@tessera/errors';
 import { readClaim } from './claims';
+import { ExpiringCache } from './expiring-cache';
 import { parseRoles, type Role } from './roles';
 
 export interface AccessTokenVerifierOptions {
@@ -15,6 +16,11 @@ export interface AccessTokenVerifierOptions {
   /** How long fetched keys are trusted before a refresh. */
   jwksCacheMaxAgeMs: number;
   clockToleranceSeconds: number;
+  /**
+   * How long a successfully verified token is remembered (never past its `exp`); 0 turns the cache
+   * off. A token signed by a key later removed from the JWKS stays accepted for at most this long.
+   */
+  verifiedTokenCacheMs?: number;
 }
 
 export interface VerifiedAccessToken {
@@ -59,7 +65,19 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     return keys;
   };
 
+  const verifiedCacheMs = options.verifiedTokenCacheMs ?? 60_000;
+  const verified = new ExpiringCache<VerifiedAccessToken>(verifiedCacheMs > 0 ? 10_000 : 0);
+
   return async function verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
+    const now = Date.now();
+    const remembered = verified.get(token, now);
+    if (remembered) return remembered;
+    const result = await verifyWithJwks(token);
+    verified.set(token, result, Math.min(result.expiresAt * 1000, now + verifiedCacheMs), now);
+    return result;
+  };
+
+  async function verifyWithJwks(token: string): Promise<VerifiedAccessToken> {
     let jwks: JWTVerifyGetKey;
     try {
       jwks = await loadKeys();
@@ -86,7 +104,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     } catch (error) {
       throw errors.unauthenticated(describeJoseError(error));
     }
-  };
+  }
 }
 
 export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;

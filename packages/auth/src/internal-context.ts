@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
 import { errors } from '@tessera/errors';
+import { ExpiringCache } from './expiring-cache';
 import type { Caller, Principal } from './principal';
 import { parseRoles } from './roles';
 
@@ -38,13 +39,13 @@ export async function createInternalContextSigner(privateJwk: JWK) {
   return async function sign(caller: Caller): Promise<string> {
     const claims =
       caller.kind === 'gateway'
-        ? { kind: 'gateway', rid: caller.requestId }
+        ? { kind: 'gateway', rid: caller.requestId || undefined }
         : {
             kind: 'user',
             tid: caller.tenantId,
             roles: caller.roles,
             cid: caller.clientId,
-            rid: caller.requestId,
+            rid: caller.requestId || undefined,
             ip: caller.sourceIp,
           };
     return new SignJWT(claims)
@@ -60,15 +61,55 @@ export async function createInternalContextSigner(privateJwk: JWK) {
 
 export type InternalContextSigner = Awaited<ReturnType<typeof createInternalContextSigner>>;
 
+/** The header that carries the request id next to a reusable context (which has none inside). */
+export const requestIdHeader = 'x-request-id';
+
+/**
+ * Gateway side, for the hot path: one signed context per caller identity (tenant, subject, roles,
+ * client, source IP), reused for half its lifetime instead of an ES256 signature per request. It
+ * carries no request id (that travels in `x-request-id`), so it says exactly what a per-request
+ * context says about who may do what, and expires just as fast.
+ */
+export async function createReusableContextSigner(privateJwk: JWK) {
+  const sign = await createInternalContextSigner(privateJwk);
+  const signed = new ExpiringCache<Promise<string>>(10_000);
+  const reuseMs = (lifetimeSeconds * 1000) / 2;
+  return function signReusable(principal: Principal): Promise<string> {
+    const key = JSON.stringify([principal.tenantId ?? null, principal.subject, principal.roles, principal.clientId ?? null, principal.sourceIp ?? null]);
+    let token = signed.get(key);
+    if (!token) {
+      token = sign({ ...principal, requestId: '' });
+      signed.set(key, token, Date.now() + reuseMs);
+      token.catch(() => signed.delete(key));
+    }
+    return token;
+  };
+}
+
+export type ReusableContextSigner = Awaited<ReturnType<typeof createReusableContextSigner>>;
+
 /** Subgraph side: no valid gateway signature, no caller. */
 export async function createInternalContextVerifier(publicJwk: JWK) {
   const key = (await importJWK(publicJwk, algorithm)) as KeyLike;
-  return async function verify(token: string | undefined): Promise<Caller> {
+  // The gateway reuses a context for many requests, so most verifications are repeats.
+  const verified = new ExpiringCache<Caller>(10_000);
+  /** `requestIdHint`: the `x-request-id` header, used when the context itself carries no request id. */
+  return async function verify(token: string | undefined, requestIdHint?: string): Promise<Caller> {
     if (!token) throw errors.unauthenticated('This service only answers requests routed through the Tessera gateway.');
+    const hint = typeof requestIdHint === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(requestIdHint) ? requestIdHint : undefined;
+    const remembered = verified.get(token);
+    if (remembered) return { ...remembered, requestId: remembered.requestId || hint || randomUUID() };
+    const { caller, expiresAtMs } = await verifyUncached(token);
+    verified.set(token, caller, expiresAtMs);
+    return { ...caller, requestId: caller.requestId || hint || randomUUID() };
+  };
+
+  async function verifyUncached(token: string): Promise<{ caller: Caller; expiresAtMs: number }> {
     try {
       const { payload } = await jwtVerify(token, key, { issuer, audience, algorithms: [algorithm] });
-      const requestId = typeof payload['rid'] === 'string' ? payload['rid'] : randomUUID();
-      if (payload['kind'] === 'gateway') return { kind: 'gateway', requestId };
+      const expiresAtMs = (payload.exp ?? 0) * 1000;
+      const requestId = typeof payload['rid'] === 'string' ? payload['rid'] : '';
+      if (payload['kind'] === 'gateway') return { caller: { kind: 'gateway', requestId }, expiresAtMs };
       const principal: Principal = {
         kind: 'user',
         subject: String(payload.sub),
@@ -78,11 +119,11 @@ export async function createInternalContextVerifier(publicJwk: JWK) {
         requestId,
         sourceIp: typeof payload['ip'] === 'string' ? payload['ip'] : undefined,
       };
-      return principal;
+      return { caller: principal, expiresAtMs };
     } catch {
       throw errors.unauthenticated('This service only answers requests routed through the Tessera gateway.');
     }
-  };
+  }
 }
 
 export type InternalContextVerifier = Awaited<ReturnType<typeof createInternalContextVerifier>>;

@@ -7,7 +7,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { trace } from '@opentelemetry/api';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { createShield, internalContextHeader, withFederationRules, type RuleTree } from '@tessera/auth';
+import { createShield, internalContextHeader, requestIdHeader, withFederationRules, type RuleTree } from '@tessera/auth';
 import { createErrorMasker, errors, isTesseraError, TesseraError } from '@tessera/errors';
 import { setTenantAttributes } from '@tessera/telemetry';
 import { mountHealthRoutes } from './health-routes';
@@ -74,7 +74,8 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
 
   const authenticate = async (req: Request): Promise<SubgraphContext> => {
     const header = req.headers[internalContextHeader];
-    const caller = await runtime.verifyInternalContext(Array.isArray(header) ? header[0] : header);
+    const requestId = req.headers[requestIdHeader];
+    const caller = await runtime.verifyInternalContext(Array.isArray(header) ? header[0] : header, typeof requestId === 'string' ? requestId : undefined);
     const publicUrl = req.headers['x-tessera-public-url'];
     const context = createSubgraphContext(caller, logger, runtime.scopes, typeof publicUrl === 'string' ? publicUrl : undefined);
     if (caller.kind === 'user') setTenantAttributes(trace.getActiveSpan(), { ...caller, tenantId: caller.tenantId });
