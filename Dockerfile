@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every Tessera service; docker-compose.yml picks the service by command
-# (`npx tsx packages/platform/src/main.ts <gateway|datasets|models|jobs|audit|metrics|tenants>`).
+# (`npx tsx packages/platform/src/main.ts <gateway|datasets|models|jobs|audit|metrics|tenants|worker>`).
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -15,6 +15,7 @@ COPY packages/config/package.json packages/config/
 COPY packages/crypto/package.json packages/crypto/
 COPY packages/dev-issuer/package.json packages/dev-issuer/
 COPY packages/errors/package.json packages/errors/
+COPY packages/job-queue/package.json packages/job-queue/
 COPY packages/local-infra/package.json packages/local-infra/
 COPY packages/platform/package.json packages/platform/
 COPY packages/service-kit/package.json packages/service-kit/
@@ -23,6 +24,7 @@ COPY packages/tabular/package.json packages/tabular/
 COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/tenancy/package.json packages/tenancy/
 COPY packages/testing/package.json packages/testing/
+COPY packages/training/package.json packages/training/
 COPY subgraphs/audit/package.json subgraphs/audit/
 COPY subgraphs/datasets/package.json subgraphs/datasets/
 COPY subgraphs/jobs/package.json subgraphs/jobs/
@@ -30,6 +32,7 @@ COPY subgraphs/metrics/package.json subgraphs/metrics/
 COPY subgraphs/models/package.json subgraphs/models/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
 COPY gateway/package.json gateway/
+COPY workers/package.json workers/
 # Dev dependencies included: the services run from TypeScript source with tsx.
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 

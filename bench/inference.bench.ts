@@ -9,8 +9,10 @@
  *            at concurrency 1, 8 and 32, with dynamic batching off and on (`updateModelServing`).
  *
  * The model is an MLP built in code: BENCH_MLP_FEATURES (256) inputs → BENCH_MLP_LAYERS (3) relu
- * layers of BENCH_MLP_WIDTH (2048) units → 16 outputs, float32 (≈ 36 MB of weights, ≈ 9.5 M
- * multiply-adds per row): big enough that inference, not HTTP, is the work. Every answer is checked
+ * layers of BENCH_MLP_WIDTH (2560) units → 16 outputs, float32 (55 MB of weights, 13.8 M
+ * multiply-adds per row, ≈ 2–4 ms per row on one core): big enough that inference, not HTTP, is the
+ * work. (Larger files fail on the local S3 server: s3rver does not implement the multipart listing the
+ * minio client uses above 64 MiB; real S3/MinIO does.) Every answer is checked
  * against the raw session's output for the same row (an error or a wrong value counts as an error).
  * The load comes from a worker thread; warm-up is discarded; phases alternate over BENCH_ROUNDS so
  * drift hits all configurations alike.
@@ -39,7 +41,7 @@ const settings = {
   maxBatchSize: intFromEnv('BENCH_MAX_BATCH', 32, 2),
   maxDelayMs: intFromEnv('BENCH_MAX_DELAY_MS', 2, 0),
   features: intFromEnv('BENCH_MLP_FEATURES', 256, 1),
-  width: intFromEnv('BENCH_MLP_WIDTH', 2048, 1),
+  width: intFromEnv('BENCH_MLP_WIDTH', 2560, 1),
   layers: intFromEnv('BENCH_MLP_LAYERS', 3, 1),
   tier: process.env['BENCH_TIER'] === 'dedicated' ? ('dedicated' as const) : ('shared' as const),
 };

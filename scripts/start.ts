@@ -5,7 +5,8 @@
  *      TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL);
  *   2. checks MariaDB and Redis (starting local ones with scripts/local-services.sh when it can);
  *   3. loads or generates the local secrets (.tessera/secrets.json);
- *   4. starts telemetry, the dev OIDC issuer, the S3 server and the platform (six subgraphs + gateway);
+ *   4. starts telemetry, the dev OIDC issuer, the S3 server and the platform (six subgraphs + gateway),
+ *      and the job workers as child processes (the shared pool, and one per dedicated demo tenant);
  *   5. provisions the demo tenants, users and dataset (idempotent), and prints URLs and tokens.
  *
  * Ctrl-C stops everything and exits 0. Exit codes: 1 start-up failure, 2 MariaDB/Redis missing.
@@ -17,9 +18,10 @@ import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
 import { startS3Server } from '@tessera/local-infra';
 import { startPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
+import { startWorkerProcess } from '@tessera/workers';
 import { renderBanner } from './start/banner';
 import { ensureDemoDataset, ensureDemoModel, provisionDemoTenants, demoDatasetName, demoModelInput, demoModelName } from './start/demo-data';
-import { demoUsers } from './start/demo-users';
+import { demoTenants, demoUsers } from './start/demo-users';
 import { readLauncherEnvironment } from './start/environment';
 import { LaunchError } from './start/launch-error';
 import { preflight } from './start/preflight';
@@ -68,12 +70,16 @@ async function main(): Promise<void> {
   const s3 = await startS3Server({ port: env.s3Port, directory: s3Directory, ...secrets.s3 });
   running.push({ name: 'S3 server', stop: () => s3.close() });
 
+  const database = { url: env.databaseUrl, adminUrl: env.databaseAdminUrl, controlSchema: 'tessera_control', poolSize: 10 };
+  const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
+  const redis = { url: env.redisUrl, keyPrefix: 'tessera' };
+  const masterKey = Buffer.from(secrets.masterKey, 'base64');
   const platform = await startPlatform({
     logger: createLogger(env.logLevel, { app: 'tessera' }),
-    database: { url: env.databaseUrl, adminUrl: env.databaseAdminUrl, controlSchema: 'tessera_control', poolSize: 10 },
-    objectStore: { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
-    redis: { url: env.redisUrl, keyPrefix: 'tessera' },
-    masterKey: Buffer.from(secrets.masterKey, 'base64'),
+    database,
+    objectStore,
+    redis,
+    masterKey,
     internalContextKeys: secrets.internalContextKeys,
     oidc: {
       issuerUrl: issuer.issuerUrl,
@@ -96,6 +102,23 @@ async function main(): Promise<void> {
     auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
   });
   running.push({ name: 'platform', stop: () => platform.stop() });
+
+  // Jobs run in separate worker processes, as in production (`tessera worker`; more can run on other
+  // machines against the same Redis and MariaDB). A dedicated-tier tenant's jobs run only on its own.
+  const dedicatedTenants = demoTenants.filter((tenant) => tenant.tier === 'dedicated').map((tenant) => tenant.id);
+  for (const dedicatedTenant of [undefined, ...dedicatedTenants]) {
+    const worker = await startWorkerProcess({
+      database,
+      objectStore,
+      redis,
+      masterKey,
+      concurrency: 2,
+      ...(dedicatedTenant ? { dedicatedTenant } : {}),
+      logLevel: env.logLevel === 'debug' ? 'debug' : 'warn',
+    });
+    running.push({ name: `worker (${worker.pool})`, stop: () => worker.stop() });
+    say(`Job worker for the ${worker.pool} pool running (pid ${worker.pid}).`);
+  }
   const gatewayUrl = `http://localhost:${platform.gateway.port}`;
   const graphqlUrl = `${gatewayUrl}/graphql`;
 

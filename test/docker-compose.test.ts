@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { allRoles, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
 import { gatewayEnvironment, readGatewayEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames } from '@tessera/platform';
 import { assertTenantId } from '@tessera/tenancy';
+import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
 
 const root = join(__dirname, '..');
@@ -256,6 +257,48 @@ describe('docker-compose.yml: wiring', () => {
     const datasets = serviceEnv('datasets');
     expect(minio['MINIO_ROOT_USER']).toBe(datasets['S3_ACCESS_KEY']);
     expect(minio['MINIO_ROOT_PASSWORD']).toBe(datasets['S3_SECRET_KEY']);
+  });
+});
+
+describe('docker-compose.yml: job worker', () => {
+  it('runs `tessera worker` from the platform image, with a readiness check on its health port', () => {
+    const worker = services['worker'];
+    expect(worker).toBeDefined();
+    expect(worker!.command).toEqual(['tsx', 'packages/platform/src/main.ts', 'worker']);
+    expect(worker!.init).toBe(true);
+    expect(worker!.build).toBe('.');
+    expect(worker!.image).toBe('tessera-platform:local');
+    const check = worker!.healthcheck?.test.join(' ') ?? '';
+    expect(check).toContain('/_readiness');
+    expect(check).toContain('WORKER_HEALTH_PORT');
+    expect(worker!.ports ?? []).toEqual([]); // no API: nothing to publish
+  });
+
+  it('gives the worker every variable its schema requires and none it does not know; no migrator account, no context key', () => {
+    const keys = Object.keys(serviceEnv('worker'));
+    expect(requiredKeys(workerEnvironment).filter((key) => !keys.includes(key))).toEqual([]);
+    expect(keys.filter((key) => !(key in workerEnvironment.shape))).toEqual([]);
+    expect(keys).not.toContain('DATABASE_ADMIN_URL');
+    expect(keys).not.toContain('INTERNAL_CONTEXT_PUBLIC_KEY');
+  });
+
+  it('parses into a worker configuration that reaches MySQL, Redis and MinIO by service name, the same key as the subgraphs', async () => {
+    const values = await generateEnvironment();
+    const worker = readWorkerEnvironment(resolvedEnv('worker', values));
+    const jobs = readSubgraphEnvironment(resolvedEnv('jobs', values));
+    expect(worker.database.url).toBe(jobs.runtime.database.url);
+    expect(worker.database.controlSchema).toBe(jobs.runtime.database.controlSchema);
+    expect(worker.redis).toEqual(jobs.runtime.redis);
+    expect(worker.objectStore).toEqual(jobs.runtime.objectStore);
+    expect(worker.masterKey.equals(jobs.runtime.masterKey)).toBe(true);
+    expect(worker.healthPort).toBe(4010);
+    expect(worker.host).toBe('0.0.0.0');
+    expect(worker.dedicatedTenant).toBeUndefined();
+  });
+
+  it('starts after Redis, MinIO and the jobs service (which migrates the job tables) are healthy', () => {
+    const depends = services['worker']!.depends_on!;
+    for (const name of ['mysql', 'redis', 'minio', 'jobs']) expect({ name, condition: depends[name]?.condition }).toEqual({ name, condition: 'service_healthy' });
   });
 });
 

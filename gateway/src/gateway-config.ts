@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { AccessTokenVerifierOptions } from '@tessera/auth';
+import type { RequestMetricsConfig } from '@tessera/monitoring';
 
 export interface SubgraphEndpoint {
   name: string;
@@ -25,4 +26,6 @@ export interface GatewayConfig {
     /** Open subscriptions per tenant on one gateway replica (default 100); over it → QUOTA_EXCEEDED. */
     maxSubscriptionsPerTenant?: number;
   };
+  /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
+  requestMetrics?: Partial<RequestMetricsConfig>;
 }

@@ -24,9 +24,13 @@ import { createSubgraphHttpClient } from './subgraph-http-client';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
 import { uploadProxy } from './upload-proxy';
+import { requestMetricsPlugin } from './request-metrics';
+import { RequestMetricsRecorder, requestMetricsConfig, type FlushResult } from '@tessera/monitoring';
 
 export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
+  /** Writes the request metrics aggregated so far to the tenants' schemas now (tests, shutdown). */
+  flushRequestMetrics(): Promise<FlushResult>;
 }
 
 export interface GatewayDeps {
@@ -49,6 +53,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const sign = await createInternalContextSigner(config.internalContextPrivateKey);
   const signReusable = await createReusableContextSigner(config.internalContextPrivateKey);
   const rateLimiter = new TenantRateLimiter();
+  const requestMetrics = new RequestMetricsRecorder({ db, logger, config: requestMetricsConfig(config.requestMetrics) });
   const subgraphClient = createSubgraphHttpClient();
   const recordAuthFailure = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
 
@@ -69,9 +74,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // shutdown is ours, see service-kit
     introspection: true, // only ever reached with a valid token: the context function runs first
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics)],
   });
   await server.start();
+  requestMetrics.start();
 
   const publicUrlOf = (req: Request) => config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${config.port}`}`;
 
@@ -148,10 +154,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   return {
     ...http,
     graphqlUrl: `${http.url}/graphql`,
+    flushRequestMetrics: () => requestMetrics.flush(),
     close: async () => {
       await subscriptions.close();
       await http.close();
       await server.stop();
+      await requestMetrics.close(); // the last partial bucket is written before the pool closes
       subgraphClient.close();
       await db.destroy();
     },

@@ -30,8 +30,6 @@ const workerVariables = z.object({
   // this long (plus one stalled-check interval).
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
-  // Transient failures (storage or database unreachable) are retried this many times in all.
-  WORKER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   // Health endpoint (/_health, /_readiness); 0 picks a free port, unset means none.
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
@@ -55,7 +53,6 @@ export interface WorkerConfig {
   dedicatedTenant: string | undefined;
   lockMs: number;
   stalledIntervalMs: number;
-  maxAttempts: number;
   healthPort: number | undefined;
   host: string;
   tenantCacheTtlMs: number;
@@ -76,7 +73,6 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     dedicatedTenant: parsed.WORKER_DEDICATED_TENANT,
     lockMs: parsed.WORKER_LOCK_MS,
     stalledIntervalMs: parsed.WORKER_STALLED_INTERVAL_MS,
-    maxAttempts: parsed.WORKER_MAX_ATTEMPTS,
     healthPort: parsed.WORKER_HEALTH_PORT,
     host: parsed.LISTEN_HOST,
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,

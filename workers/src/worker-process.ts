@@ -13,7 +13,6 @@ export interface WorkerProcessOptions {
   dedicatedTenant?: string;
   lockMs?: number;
   stalledIntervalMs?: number;
-  maxAttempts?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Extra environment (e.g. PRETTY_LOGS). */
   env?: Record<string, string>;
@@ -51,7 +50,6 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     ...(options.dedicatedTenant ? { WORKER_DEDICATED_TENANT: options.dedicatedTenant } : {}),
     ...(options.lockMs ? { WORKER_LOCK_MS: String(options.lockMs) } : {}),
     ...(options.stalledIntervalMs ? { WORKER_STALLED_INTERVAL_MS: String(options.stalledIntervalMs) } : {}),
-    ...(options.maxAttempts ? { WORKER_MAX_ATTEMPTS: String(options.maxAttempts) } : {}),
     TRACING_EXPORTER: 'none',
     LOG_LEVEL: options.logLevel ?? 'warn',
     TENANT_CACHE_TTL_MS: '0',

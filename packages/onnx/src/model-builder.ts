@@ -11,8 +11,8 @@ import {
 } from './onnx-schema';
 
 /**
- * IR 8 + opset 17: both well inside what onnxruntime-node 1.30 loads (IR ≤ 11, opset 7..23 here),
- * and old enough that any ONNX tool reading our files understands them.
+ * IR 8 + opset 17: well inside what onnxruntime-node 1.30 loads (IR 3..13, opset 7..26, see
+ * supported-operators.ts), and old enough that any ONNX tool reading our files understands them.
  */
 export const BUILDER_IR_VERSION = 8;
 export const BUILDER_OPSET = 17;

@@ -1,7 +1,6 @@
 /** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
-import * as ort from 'onnxruntime-node';
 import { buildLinearRegression, buildLogisticRegression, buildMlp, inspectOnnxModel, type MlpLayer } from '../src';
-import { expectClose, runFloatModel, sigmoid } from './run-model';
+import { createSession, expectClose, runFloatModel, sigmoid } from './run-model';
 
 describe('buildLinearRegression', () => {
   const weights = [0.5, -2, 3.25];
@@ -148,7 +147,7 @@ describe('buildMlp', () => {
     expect(info.inputs).toEqual([{ name: 'input', elementType: 'float32', shape: ['batch', 3], shapeKnown: true }]);
     expect(info.outputs).toEqual([{ name: 'output', elementType: 'float32', shape: ['batch', 2], shapeKnown: true }]);
     expect(info.operators).toEqual(['Gemm', 'Relu']);
-    const session = await ort.InferenceSession.create(model);
+    const session = await createSession(model);
     expect(session.inputNames).toEqual(['input']);
     expect(session.outputNames).toEqual(['output']);
     await session.release();

@@ -20,14 +20,15 @@ function reasonOf(bytes: Uint8Array): string {
   }
 }
 
-/** `depth` nested If nodes, each then/else branch holding the next level; the innermost is an Identity. */
+/** `depth` nested If nodes, each then-branch holding the next level (else is a plain Identity); the innermost op is `innermostOp`. */
 function nestedIfGraph(depth: number, innermostOp = 'Identity'): Graph {
+  const identity: Graph = { name: 'else', node: [node('Identity', ['input'], ['out'])], output: [valueInfo('out', DataType.FLOAT)] };
   let graph: Graph = { name: 'leaf', node: [node(innermostOp, ['input'], ['out'])], output: [valueInfo('out', DataType.FLOAT)] };
   for (let level = 0; level < depth; level++) {
     graph = {
       name: `level${level}`,
       initializer: [boolTensor(`cond${level}`, [], [true])],
-      node: [node('If', [`cond${level}`], ['out'], { attributes: [attribute.graph('then_branch', graph), attribute.graph('else_branch', graph)] })],
+      node: [node('If', [`cond${level}`], ['out'], { attributes: [attribute.graph('then_branch', graph), attribute.graph('else_branch', identity)] })],
       output: [valueInfo('out', DataType.FLOAT)],
     };
   }

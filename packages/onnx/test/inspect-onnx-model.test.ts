@@ -1,5 +1,4 @@
 /** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
-import * as ort from 'onnxruntime-node';
 import {
   buildLinearRegression,
   buildLogisticRegression,
@@ -11,6 +10,7 @@ import {
 } from '../src';
 import { buildModel, floatTensor, node, valueInfo } from '../src/model-builder';
 import { DataType, decodeModel, encodeModel } from '../src/onnx-schema';
+import { createSession } from './run-model';
 
 function rejectionOf(bytes: Uint8Array): OnnxValidationError {
   try {
@@ -30,7 +30,7 @@ function expectRejected(bytes: Uint8Array, reason: OnnxValidationReason, message
 
 /** Every refusal should also be something onnxruntime itself cannot load: proves the check is not arbitrary. */
 async function expectRuntimeRefuses(bytes: Uint8Array): Promise<void> {
-  await expect(ort.InferenceSession.create(bytes)).rejects.toThrow();
+  await expect(createSession(bytes)).rejects.toThrow();
 }
 
 const relu = valueInfo('input', DataType.FLOAT, ['batch', 2]);
@@ -56,7 +56,7 @@ describe('inspectOnnxModel: signatures', () => {
       outputName: 'y',
     });
     const info = inspectOnnxModel(model);
-    const session = await ort.InferenceSession.create(model);
+    const session = await createSession(model);
     expect(info.inputs.map((i) => i.name)).toEqual(session.inputNames);
     expect(info.outputs.map((o) => o.name)).toEqual(session.outputNames);
     const ortInput = session.inputMetadata[0]!;
@@ -114,7 +114,7 @@ describe('inspectOnnxModel: signatures', () => {
     const again = encodeModel(decodeModel(model));
     expect(Buffer.from(again).equals(Buffer.from(model))).toBe(true);
     expect(inspectOnnxModel(again)).toEqual(inspectOnnxModel(model));
-    const session = await ort.InferenceSession.create(again);
+    const session = await createSession(again);
     await session.release();
   });
 
@@ -133,7 +133,7 @@ describe('inspectOnnxModel: signatures', () => {
     ];
     for (const model of models) {
       expect(() => inspectOnnxModel(model)).not.toThrow();
-      const session = await ort.InferenceSession.create(model);
+      const session = await createSession(model);
       await session.release();
     }
   });

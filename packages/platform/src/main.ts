@@ -8,6 +8,7 @@ import { createModelServing, modelServingOptionsFromEnvironment } from '@tessera
 import { createServiceRuntime, startSubgraph } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
 import { migrateControlPlane, upgradeTenantSchemas } from '@tessera/tenancy';
+import { readWorkerEnvironment, startWorker } from '@tessera/workers';
 import { readGatewayEnvironment, readSubgraphEnvironment } from './environment';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 
@@ -22,8 +23,15 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
       await telemetry.shutdown();
     };
   }
+  if (service === 'worker') {
+    // `tessera worker [--dedicated <tenant>]`: runs jobs; no GraphQL API (see workers/).
+    const config = readWorkerEnvironment(process.env, process.argv.slice(3));
+    const logger = createLogger(config.logLevel, { service: 'worker' });
+    const worker = await startWorker(config, logger);
+    return () => worker.stop();
+  }
   if (!subgraphNames.includes(service as SubgraphName)) {
-    throw new Error(`usage: tessera <gateway|${subgraphNames.join('|')}>`);
+    throw new Error(`usage: tessera <gateway|worker|${subgraphNames.join('|')}>`);
   }
   const name = service as SubgraphName;
   const env = readSubgraphEnvironment();

@@ -5,6 +5,7 @@ import { startGateway, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServiceRuntime } from '@tessera/service-kit';
 import { createProvisioner } from '@tessera/tenants';
+import type { MonitoringOptions } from '@tessera/monitoring';
 import { migrateControlPlane, upgradeTenantSchemas, type TenantProvisioner } from '@tessera/tenancy';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 
@@ -29,6 +30,8 @@ export interface PlatformConfig {
   inference?: ModelServingOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
   auditChain?: AuditChainConfig;
+  /** Request metrics at the gateway and anomaly detection in the metrics service (defaults when omitted). */
+  monitoring?: MonitoringOptions;
 }
 
 export interface RunningPlatform {
@@ -67,7 +70,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   const started: RunningSubgraph[] = [];
   try {
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}) }), runtime, 0));
+      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0));
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(
@@ -80,6 +83,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
         limits: { maxQueryDepth: config.maxQueryDepth, maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant },
+        ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
       },
       { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, corsOrigins: config.corsOrigins },
     );

@@ -5,6 +5,7 @@ import { jobEntities, jobsSubgraph } from '@tessera/jobs';
 import { metricsSubgraph } from '@tessera/metrics';
 import { modelEntities, modelsSubgraph, type ModelServing } from '@tessera/models';
 import type { AuditChainConfig } from '@tessera/config';
+import type { MonitoringOptions } from '@tessera/monitoring';
 import type { ServiceRuntime, SubgraphDefinition } from '@tessera/service-kit';
 import { tenantsSubgraph } from '@tessera/tenants';
 
@@ -17,6 +18,8 @@ export interface CatalogOptions {
   modelServing?: ModelServing;
   /** The audit service's hash-chain relay and checkpoint signing (AUDIT_* variables). */
   auditChain?: AuditChainConfig;
+  /** Anomaly detection settings of the metrics service (defaults when omitted). */
+  monitoring?: MonitoringOptions;
 }
 
 /** How to build each subgraph, in one table, shared by the single-process and per-service runs. */
@@ -25,6 +28,6 @@ export const subgraphCatalog: Record<SubgraphName, { entities: EntitySchema[]; b
   models: { entities: modelEntities as EntitySchema[], build: (_runtime, options) => modelsSubgraph({ serving: options.modelServing }) },
   jobs: { entities: jobEntities as EntitySchema[], build: (runtime) => jobsSubgraph(runtime) },
   audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, undefined, options.auditChain) },
-  metrics: { entities: [], build: () => metricsSubgraph() },
+  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies) },
   tenants: { entities: [], build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }) },
 };

@@ -49,7 +49,7 @@ export interface TestStack {
 
 /** Real worker processes (`workers/src/main.ts`), for job tests: kill one with `kill()` as `kill -9` would. */
 export interface TestWorkers {
-  start(options?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'dedicatedTenant' | 'lockMs' | 'stalledIntervalMs' | 'maxAttempts'>>): Promise<RunningWorkerProcess>;
+  start(options?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'dedicatedTenant' | 'lockMs' | 'stalledIntervalMs' | 'env'>>): Promise<RunningWorkerProcess>;
   /** Every worker started and not yet stopped. */
   running(): RunningWorkerProcess[];
   stopAll(): Promise<void>;
@@ -64,7 +64,9 @@ export interface TestStackOptions {
   tenantCacheTtlMs?: number;
   /** Worker child processes to start with the stack (default 0), and their settings. */
   workers?: number;
-  workerOptions?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'lockMs' | 'stalledIntervalMs' | 'maxAttempts'>>;
+  workerOptions?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'lockMs' | 'stalledIntervalMs'>>;
+  /** Request-metrics buckets and anomaly detection windows (short in monitoring tests). */
+  monitoring?: PlatformConfig['monitoring'];
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -118,6 +120,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       checkpointIntervalMs: 0,
       checkpointRetentionDays: 0,
     },
+    ...(options.monitoring ? { monitoring: options.monitoring } : {}),
   };
   let platform: RunningPlatform;
   try {
@@ -161,7 +164,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         // Short locks: a killed worker's job is recovered within seconds in tests.
         lockMs: 4_000,
         stalledIntervalMs: 2_000,
-        maxAttempts: 4,
         ...options.workerOptions,
         ...workerOptions,
         logLevel: process.env['TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'warn',

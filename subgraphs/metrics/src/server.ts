@@ -1,17 +1,47 @@
 import { join } from 'node:path';
-import { loadSchemaFile, type SubgraphDefinition } from '@tessera/service-kit';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { anomalyDetectionConfig, type AnomalyDetectionConfig } from '@tessera/monitoring';
+import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
+import { AnomalyEngine } from './domain/anomaly-engine';
+import { anomalyResolvers } from './resolvers/anomaly.resolver';
 import { inferenceStatsResolvers } from './resolvers/inference-stats.resolver';
+import { requestMetricsResolvers } from './resolvers/request-metrics.resolver';
+import { trainingMetricsResolvers } from './resolvers/training-metrics.resolver';
 import { metricsResolvers } from './resolvers/usage.resolver';
 import { metricsRules } from './rules';
 
 export const metricsEntities = [];
 
-const mergedResolvers = {
-  ...metricsResolvers,
-  ...inferenceStatsResolvers,
-  Query: { ...(metricsResolvers['Query'] as object), ...(inferenceStatsResolvers['Query'] as object) },
-};
+/** Resolver maps of several files, merged type by type. */
+function mergeResolvers(...maps: Array<GraphQLResolverMap<SubgraphContext>>): GraphQLResolverMap<SubgraphContext> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) for (const [type, fields] of Object.entries(map)) merged[type] = { ...(merged[type] ?? {}), ...(fields as Record<string, unknown>) };
+  return merged as GraphQLResolverMap<SubgraphContext>;
+}
 
-export function metricsSubgraph(): SubgraphDefinition {
-  return { name: 'metrics', typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')), resolvers: mergedResolvers, rules: metricsRules };
+/**
+ * The metrics subgraph: usage, inference stats, request and training metrics, anomalies. With a
+ * runtime it also runs anomaly detection beside its requests (a periodic pass over every tenant);
+ * without one (a definition built only to read its schema and rules) `anomalies` reads what is stored.
+ */
+export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<AnomalyDetectionConfig>): SubgraphDefinition {
+  const engine = runtime
+    ? new AnomalyEngine({
+        scopes: runtime.scopes,
+        tenants: runtime.tenants,
+        bus: runtime.events,
+        logger: runtime.logger.child({ service: 'metrics' }),
+        config: anomalyDetectionConfig(anomalies),
+      })
+    : undefined;
+  return {
+    name: 'metrics',
+    typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
+    resolvers: mergeResolvers(metricsResolvers, inferenceStatsResolvers, requestMetricsResolvers, trainingMetricsResolvers, anomalyResolvers(engine)),
+    rules: metricsRules,
+    start: () => engine?.start(),
+    close: async () => {
+      await engine?.stop();
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { InferenceRecord } from '@tessera/inference';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import {
+  auditTrail,
   completeUpload,
   createUpload,
   deleteModel,
@@ -99,6 +100,10 @@ describe('models: tenant isolation', () => {
       }
     }
     expect(await modelState(stack, a)).toEqual(aBefore);
+    // B's own audit log shows its user probing A's ids (not whose they were); A's shows nothing of it.
+    const probes = (await auditTrail(stack, b)).filter((e) => e.action === 'cross_tenant_attempt');
+    expect(probes.map((e) => e.targetId)).toEqual(expect.arrayContaining([aModel, aVersion, ...(role === 'viewer' ? [] : [aPendingUpload.id])]));
+    expect((await auditTrail(stack, a)).some((e) => e.action === 'cross_tenant_attempt')).toBe(false);
   });
 
   it("B's listings never contain A's models; the same name in B is B's own model", async () => {

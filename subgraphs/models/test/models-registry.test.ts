@@ -260,6 +260,23 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     expect(after.rows['model_versions']).toBe(before.rows['model_versions']);
   });
 
+  it("the subgraph's file routes refuse calls that bypass the gateway (no or forged context → UNAUTHENTICATED)", async () => {
+    const modelId = await newModel(stack, scientist, 'bypass');
+    const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
+    const upload = await reserveUpload(stack, scientist, modelId, linearModel().length);
+    const base = `${stack.platform.subgraphs.models.url}/internal`;
+    const before = await modelState(stack, acme);
+    const attempts: Array<Record<string, string>> = [{}, { 'x-tessera-context': 'forged.token.value' }, { authorization: `Bearer ${scientist}` }];
+    for (const headers of attempts) {
+      const down = await fetch(`${base}/downloads/${v1.id}`, { headers });
+      expect(down.status).toBe(401);
+      expect(((await down.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+      const up = await fetch(`${base}/uploads/${upload.id}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: Buffer.from(linearModel()) });
+      expect(up.status).toBe(401);
+    }
+    expect(await modelState(stack, acme)).toEqual(before);
+  });
+
   async function auditActions(targetOrModelId: string): Promise<string[]> {
     return (await auditTrail(stack, acme)).filter((e) => e.targetId === targetOrModelId || e.details['modelId'] === targetOrModelId).map((e) => e.action);
   }

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:jobs` — the job system under load, in one run:
+ *   1. throughput: N PROFILE jobs queued first, then drained by 1 worker process, then by W workers
+ *      (jobs/s from the first start to the last finish, read from the job rows);
+ *   2. fairness: the queue wait (claimed − submitted) of a quiet tenant submitting one job every
+ *      BENCH_QUIET_INTERVAL_MS, alone, and again while a noisy tenant keeps thousands queued;
+ *      target: quiet p99 with the noisy tenant ≤ 1.3 × quiet p99 alone.
+ * The noisy tenant runs with its concurrency limit (maxConcurrentJobs) below the workers' slots:
+ * that headroom, plus round-robin over tenants, is what keeps a quiet tenant's job from waiting
+ * behind the flood.
+ *
+ * Environment: BENCH_JOBS (300), BENCH_WORKERS (3), BENCH_WORKER_CONCURRENCY (2),
+ * BENCH_QUIET_JOBS (150), BENCH_QUIET_INTERVAL_MS (100), BENCH_NOISY_BACKLOG (600: queued before, topped up during the measurement),
+ * BENCH_NOISY_CONCURRENCY (2). Exits non-zero if a job fails; never on the target.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTelemetry } from '@tessera/telemetry';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { fmt, intFromEnv, percentile } from './support';
+
+const targetRatio = 1.3;
+const settings = {
+  jobs: intFromEnv('BENCH_JOBS', 300, 1),
+  workers: intFromEnv('BENCH_WORKERS', 3, 1),
+  workerConcurrency: intFromEnv('BENCH_WORKER_CONCURRENCY', 2, 1),
+  quietJobs: intFromEnv('BENCH_QUIET_JOBS', 150, 1),
+  quietIntervalMs: intFromEnv('BENCH_QUIET_INTERVAL_MS', 100, 0),
+  noisyBacklog: intFromEnv('BENCH_NOISY_BACKLOG', 600, 1),
+  noisyConcurrency: intFromEnv('BENCH_NOISY_CONCURRENCY', 2, 1),
+};
+
+const submitProfile = 'mutation($input: SubmitProfileJobInput!) { submitProfileJob(input: $input) { id } }';
+const csv = 'a,b,c\n1,2.5,x\n2,3.5,y\n3,4.5,x\n';
+
+interface Bench {
+  stack: TestStack;
+  submit(tenant: TestTenant, count: number, parallel?: number): Promise<string[]>;
+  version: Map<string, string>;
+}
+
+async function uploadDataset(stack: TestStack, token: string): Promise<string> {
+  const datasetId = expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, 'mutation { createDataset(input: { name: "bench" }) { id } }')).createDataset.id;
+  const body = Buffer.from(csv);
+  const upload = expectNoErrors(
+    await stack.query<{ createDatasetUpload: { id: string; uploadUrl: string } }>(token, 'mutation($i: CreateDatasetUploadInput!) { createDatasetUpload(input: $i) { id uploadUrl } }', {
+      i: { datasetId, filename: 'bench.csv', byteSize: body.length },
+    }),
+  ).createDatasetUpload;
+  const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body });
+  if (put.status !== 200) throw new Error(`upload failed: ${await put.text()}`);
+  return expectNoErrors(await stack.query<{ completeDatasetUpload: { id: string } }>(token, 'mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { id } }', { id: upload.id })).completeDatasetUpload.id;
+}
+
+interface Row {
+  id: string;
+  status: string;
+  queued: number;
+  started: number | null;
+  finished: number | null;
+}
+
+async function rows(stack: TestStack, tenant: TestTenant, ids?: string[]): Promise<Row[]> {
+  const all = (await stack.platform.runtime.db.query(`SELECT id, status, queued_at, started_at, finished_at FROM \`${tenant.schema}\`.jobs`)) as Array<Record<string, Date | string | null>>;
+  const wanted = ids ? new Set(ids) : undefined;
+  return all
+    .filter((r) => !wanted || wanted.has(String(r['id'])))
+    .map((r) => ({
+      id: String(r['id']),
+      status: String(r['status']),
+      queued: new Date(r['queued_at'] as Date).getTime(),
+      started: r['started_at'] ? new Date(r['started_at'] as Date).getTime() : null,
+      finished: r['finished_at'] ? new Date(r['finished_at'] as Date).getTime() : null,
+    }));
+}
+
+async function waitAllDone(stack: TestStack, tenant: TestTenant, ids: string[]): Promise<Row[]> {
+  for (;;) {
+    const current = await rows(stack, tenant, ids);
+    const failed = current.filter((r) => r.status === 'FAILED' || r.status === 'CANCELLED');
+    if (failed.length > 0) throw new Error(`${failed.length} jobs did not succeed (e.g. ${failed[0]!.id} ${failed[0]!.status})`);
+    if (current.length === ids.length && current.every((r) => r.status === 'SUCCEEDED')) return current;
+    await sleep(200);
+  }
+}
+
+async function throughput(bench: Bench, tenant: TestTenant, workers: number): Promise<number> {
+  const ids = await bench.submit(tenant, settings.jobs, 16);
+  const started = await Promise.all(Array.from({ length: workers }, () => bench.stack.workers.start({ concurrency: settings.workerConcurrency })));
+  const done = await waitAllDone(bench.stack, tenant, ids);
+  await Promise.all(started.map((w) => w.stop()));
+  const first = Math.min(...done.map((r) => r.started!));
+  const last = Math.max(...done.map((r) => r.finished!));
+  return (ids.length * 1000) / Math.max(1, last - first);
+}
+
+/** Submits the quiet tenant's jobs at a steady pace; returns their queue waits (ms), sorted. */
+async function quietWaits(bench: Bench, quiet: TestTenant): Promise<Float64Array> {
+  const ids: string[] = [];
+  for (let i = 0; i < settings.quietJobs; i++) {
+    ids.push(...(await bench.submit(quiet, 1)));
+    await sleep(settings.quietIntervalMs);
+  }
+  const done = await waitAllDone(bench.stack, quiet, ids);
+  return Float64Array.from(done.map((r) => r.started! - r.queued)).sort();
+}
+
+function describeWaits(label: string, waits: Float64Array): void {
+  console.log(`  ${label.padEnd(28)} p50 ${fmt(percentile(waits, 50), 1).padStart(7)} ms   p90 ${fmt(percentile(waits, 90), 1).padStart(7)} ms   p99 ${fmt(percentile(waits, 99), 1).padStart(7)} ms   max ${fmt(waits[waits.length - 1] ?? NaN, 1).padStart(7)} ms`);
+}
+
+async function main(): Promise<number> {
+  process.env['TEST_LOG_LEVEL'] = 'silent';
+  startTelemetry({ serviceName: 'tessera-bench', exporter: 'none' });
+  console.log('Starting the stack (issuer, S3 server, MariaDB, Redis, subgraphs, gateway)…');
+  const stack = await startTestStack({ tenantCacheTtlMs: 5_000 });
+  try {
+    const limits = { requestsPerMinute: 10_000_000, maxQueuedJobs: 1_000_000 };
+    const [bulk, quiet, noisy] = await Promise.all([
+      stack.createTenant({ limits: { ...limits, maxConcurrentJobs: 64 } }),
+      stack.createTenant({ limits: { ...limits, maxConcurrentJobs: 64 } }),
+      stack.createTenant({ limits: { ...limits, maxConcurrentJobs: settings.noisyConcurrency } }),
+    ]);
+    const version = new Map<string, string>();
+    for (const tenant of [bulk, quiet, noisy]) version.set(tenant.id, await uploadDataset(stack, await tenant.token('data_scientist')));
+    const bench: Bench = {
+      stack,
+      version,
+      submit: async (tenant, count, parallel = 1) => {
+        const token = await tenant.token('data_scientist');
+        const ids: string[] = [];
+        for (let i = 0; i < count; i += parallel) {
+          const batch = await Promise.all(
+            Array.from({ length: Math.min(parallel, count - i) }, async () =>
+              expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(token, submitProfile, { input: { datasetVersionId: version.get(tenant.id) } })).submitProfileJob.id,
+            ),
+          );
+          ids.push(...batch);
+        }
+        return ids;
+      },
+    };
+    console.log(
+      `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
+        `PROFILE jobs on a 3-row CSV; worker concurrency ${settings.workerConcurrency}`,
+    );
+
+    console.log('\nThroughput (jobs queued first, then drained):');
+    const one = await throughput(bench, bulk, 1);
+    console.log(`  1 worker:  ${fmt(one, 1)} jobs/s`);
+    const many = await throughput(bench, bulk, settings.workers);
+    console.log(`  ${settings.workers} workers: ${fmt(many, 1)} jobs/s (×${fmt(many / one)})`);
+
+    console.log(`\nQueue wait of a quiet tenant (${settings.quietJobs} jobs, one every ${settings.quietIntervalMs} ms), ${settings.workers} workers:`);
+    const workers = await Promise.all(Array.from({ length: settings.workers }, () => stack.workers.start({ concurrency: settings.workerConcurrency })));
+    await quietWaits(bench, quiet); // warm-up: sessions, caches, consumers
+    const solo = await quietWaits(bench, quiet);
+    describeWaits('alone', solo);
+    // The flood is queued while the workers are down (its submits do not compete with the quiet
+    // tenant's for the API, and it cannot drain before the measurement), then keeps the noisy tenant
+    // at its running limit for the whole measurement.
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    const noisyIds = await bench.submit(noisy, settings.noisyBacklog, 16);
+    workers.push(...(await Promise.all(Array.from({ length: settings.workers }, () => stack.workers.start({ concurrency: settings.workerConcurrency })))));
+    // …and is topped up while the quiet tenant runs, so it never drains: the noisy tenant keeps submitting.
+    const flooding = { on: true, lowest: Number.POSITIVE_INFINITY };
+    const topUp = (async () => {
+      while (flooding.on) {
+        const queued = (await rows(stack, noisy)).filter((r) => r.status === 'QUEUED').length;
+        flooding.lowest = Math.min(flooding.lowest, queued);
+        if (queued < settings.noisyBacklog / 2) noisyIds.push(...(await bench.submit(noisy, Math.ceil(settings.noisyBacklog / 4), 8)));
+        else await sleep(200);
+      }
+    })();
+    const contended = await quietWaits(bench, quiet);
+    flooding.on = false;
+    await topUp;
+    describeWaits(`with a noisy tenant flooding`, contended);
+    console.log(`  (noisy tenant: ${noisyIds.length} submitted, limit ${settings.noisyConcurrency} running at once, never fewer than ${flooding.lowest} queued during the run)`);
+    const ratio = percentile(contended, 99) / percentile(solo, 99);
+    console.log(`\nquiet p99 with flood / alone: ${fmt(ratio)}× (target ≤ ${targetRatio}×): ${ratio <= targetRatio ? 'target met' : 'target NOT met'}`);
+    await Promise.all(workers.map((w) => w.stop()));
+    return 0;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.stack : String(error));
+    process.exit(1);
+  },
+);

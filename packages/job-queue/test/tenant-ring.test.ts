@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { openRedis, sharedPool, TenantLeases, TenantRing, type WorkerPool } from '../src';
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** The scheduler's Redis structures against the real Redis, under a prefix of their own. */
+describe('tenant ring and leases', () => {
+  const prefix = `ttest-${randomBytes(4).toString('hex')}`;
+  let redis: Redis;
+  let ring: TenantRing;
+
+  beforeAll(() => {
+    redis = openRedis({ url: redisUrl, keyPrefix: prefix }, 'ring-test', 'request');
+    ring = new TenantRing(redis, prefix);
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('rotates tenants round-robin, each once however often it was added', async () => {
+    for (const tenant of ['ta', 'tb', 'ta', 'tc', 'tb']) await ring.add(sharedPool, tenant);
+    expect(await ring.members(sharedPool)).toEqual(['ta', 'tb', 'tc']);
+    const picks: Array<string | null> = [];
+    for (let i = 0; i < 7; i++) picks.push(await ring.next(sharedPool));
+    expect(picks).toEqual(['ta', 'tb', 'tc', 'ta', 'tb', 'tc', 'ta']);
+    await ring.remove(sharedPool, 'tb');
+    expect(await ring.members(sharedPool)).toEqual(['tc', 'ta']);
+    await ring.add(sharedPool, 'tb'); // back at the tail, once
+    expect(await ring.members(sharedPool)).toEqual(['tc', 'ta', 'tb']);
+  });
+
+  it('keeps a dedicated pool apart from the shared one', async () => {
+    const dedicated: WorkerPool = { kind: 'dedicated', tenantId: 'td' };
+    await ring.add(dedicated, 'td');
+    expect(await ring.members(dedicated)).toEqual(['td']);
+    expect(await ring.members(sharedPool)).not.toContain('td');
+    expect(await ring.next({ kind: 'dedicated', tenantId: 'tz' })).toBeNull();
+  });
+
+  it('grants at most `limit` leases per tenant; released or expired leases free their slot', async () => {
+    const leases = new TenantLeases(redis, prefix, 600);
+    expect(await leases.acquire('ta', 'h1', 2)).toBe(true);
+    expect(await leases.acquire('ta', 'h2', 2)).toBe(true);
+    expect(await leases.acquire('ta', 'h3', 2)).toBe(false);
+    expect(await leases.acquire('tb', 'h3', 2)).toBe(true); // another tenant's slots are its own
+    await leases.release('ta', 'h1');
+    expect(await leases.acquire('ta', 'h3', 2)).toBe(true);
+    // h2 is renewed, h3 is not: after the TTL only h3's slot has expired.
+    await sleep(350);
+    await leases.renew('ta', 'h2');
+    await sleep(350);
+    expect(await leases.acquire('ta', 'h4', 2)).toBe(true);
+    expect(await leases.acquire('ta', 'h5', 2)).toBe(false);
+  });
+});

@@ -1,0 +1,12 @@
+export * from './monitoring-config';
+export { latencyBucketBoundsMs, latencyBucketColumns, emptyHistogram, latencyBucketIndex, estimateQuantile } from './latency-histogram';
+export {
+  RequestMetricsAggregator,
+  anonymousOperation,
+  otherOperations,
+  type OperationType,
+  type RequestMetricsRow,
+  type RequestObservation,
+} from './request-metrics-aggregator';
+export { writeTenantRequestMetrics } from './request-metrics-writer';
+export { RequestMetricsRecorder, type FlushResult } from './request-metrics-recorder';

@@ -1,0 +1,120 @@
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { jobRows, jobView, linearCsv, queueCounts, recordJobEvents, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
+import { ensureRunning, restartRedis } from './redis-restart';
+import { TcpSwitch } from './tcp-switch';
+
+/**
+ * Faults with real processes: a worker killed with SIGKILL mid-training, Redis restarted with jobs
+ * queued, the object store unreachable for a while.
+ */
+describe('jobs: worker crash, Redis restart, transient storage outage', () => {
+  let stack: TestStack;
+  let tenant: TestTenant;
+  let scientist: string;
+  let smallVersion: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    tenant = await stack.createTenant();
+    scientist = await tenant.token('data_scientist');
+    smallVersion = (await uploadDataset(stack, scientist, 'small', 'a,b\n1,2\n3,4\n')).versionId;
+  });
+  afterAll(async () => {
+    await ensureRunning();
+    await stack?.stop();
+  });
+
+  it('kill -9 of the worker mid-training: another worker recovers the job and finishes it, with exactly one model version and one stored object', async () => {
+    const { versionId } = await uploadDataset(stack, scientist, 'crash', linearCsv(1500));
+    const first = await stack.workers.start({ concurrency: 1 });
+    const submitted = expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
+        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', modelName: 'crash-model', hyperParameters: { epochs: 150, hiddenUnits: [32], batchSize: 16 } },
+      }),
+    ).submitTrainingJob;
+    await waitUntil(async () => (await jobView(stack, scientist, submitted.id)).lossHistory.length >= 2, 'training to be under way');
+    await first.kill();
+    expect((await jobView(stack, scientist, submitted.id)).status).toBe('RUNNING'); // nobody told the row: the worker just vanished
+
+    await stack.workers.start({ concurrency: 1 });
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED'], 120_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
+    expect(done.lossHistory).toHaveLength(150); // the recovered run trained from the start
+
+    const versions = (await stack.platform.runtime.db.query(`SELECT id, object_key FROM \`${tenant.schema}\`.model_versions WHERE job_id = ?`, [submitted.id])) as Array<{ id: string; object_key: string }>;
+    expect(versions).toHaveLength(1);
+    expect(versions[0]!.id).toBe(done.result!.modelVersionId);
+    const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 't', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 't', sourceIp: undefined });
+    expect(await scope.bucket.listKeys('models/')).toEqual([versions[0]!.object_key]);
+    await stack.workers.stopAll();
+  });
+
+  it('Redis restarted while jobs are queued: the jobs survive and complete; the API submits again', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: smallVersion } })).submitProfileJob.id);
+    }
+    expect(await queueCounts(stack, tenant.id)).toMatchObject({ waiting: 5 });
+    try {
+      await restartRedis();
+    } finally {
+      await ensureRunning();
+    }
+    expect(await queueCounts(stack, tenant.id)).toMatchObject({ waiting: 5 });
+    await stack.workers.start({ concurrency: 2 });
+    for (const id of ids) expect(await waitForStatus(stack, scientist, id, ['SUCCEEDED', 'FAILED'])).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    // The platform's own Redis connections came back too.
+    const after = await waitForSubmit();
+    expect(await waitForStatus(stack, scientist, after, ['SUCCEEDED', 'FAILED'])).toMatchObject({ status: 'SUCCEEDED' });
+    await stack.workers.stopAll();
+  });
+
+  it('object store unreachable: the job goes back to the queue with backoff and succeeds once storage is back; it fails typed when storage stays away', async () => {
+    const s3 = new URL(stack.config.objectStore.endpoint);
+    const relay = new TcpSwitch(s3.hostname, Number(s3.port));
+    await relay.on();
+    await stack.workers.start({ concurrency: 1, env: { S3_ENDPOINT: `http://127.0.0.1:${relay.port}` } });
+    await relay.off();
+    try {
+      const recorder = await recordJobEvents(stack, tenant.id);
+      const job = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: smallVersion } })).submitProfileJob;
+      await waitUntil(async () => {
+        const view = await jobView(stack, scientist, job.id);
+        return view.attempts >= 2 && view.status === 'QUEUED';
+      }, 'a second attempt to fail and be requeued');
+      const waiting = await jobView(stack, scientist, job.id);
+      expect(waiting.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect(waiting.phase).toMatch(/^retrying in \d+ s$/);
+      await relay.on();
+      const done = await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED']);
+      await recorder.close();
+      expect(done).toMatchObject({ status: 'SUCCEEDED', error: null });
+      expect(done.attempts).toBeGreaterThanOrEqual(3);
+      // Transitions (progress events repeat RUNNING; collapse those): back to QUEUED between attempts.
+      const transitions = recorder.events.filter((e) => e.jobId === job.id).map((e) => e.status).filter((status, i, all) => i === 0 || all[i - 1] !== status);
+      expect(transitions.slice(0, 4)).toEqual(['QUEUED', 'RUNNING', 'QUEUED', 'RUNNING']);
+      expect(transitions.at(-1)).toBe('SUCCEEDED');
+
+      // Storage gone for good: after the last attempt the job is FAILED with SERVICE_UNAVAILABLE.
+      await relay.off();
+      const doomed = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: smallVersion } })).submitProfileJob;
+      const failed = await waitForStatus(stack, scientist, doomed.id, ['FAILED', 'SUCCEEDED'], 60_000);
+      expect(failed).toMatchObject({ status: 'FAILED', attempts: 4, error: { code: 'SERVICE_UNAVAILABLE' } });
+      expect((await jobRows(stack, tenant)).find((r) => r['id'] === doomed.id)).toMatchObject({ status: 'FAILED', run_token: null });
+    } finally {
+      await relay.off();
+      await stack.workers.stopAll();
+    }
+  });
+
+  /** After a Redis restart the first submit may meet a reconnecting client: SERVICE_UNAVAILABLE, then fine. */
+  async function waitForSubmit(): Promise<string> {
+    for (let i = 0; ; i++) {
+      const response = await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: smallVersion } });
+      if (!response.errors) return response.data!.submitProfileJob.id;
+      expect(response.errors[0]?.extensions?.['code']).toBe('SERVICE_UNAVAILABLE');
+      if (i > 20) throw new Error('the API never recovered its Redis connection');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+});

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { AnomalyDetectionConfig } from '@tessera/monitoring';
+import type { TenantScope } from '@tessera/tenancy';
+import type { BucketValue } from '../data/anomaly-source.repository';
+import { insertAnomaly, lockSeriesStates, saveSeriesState, type Anomaly, type SeriesState } from '../data/anomaly.repository';
+import { judge, type SeriesModelParameters } from './anomaly-model';
+import { anomalyMetrics, bucketMsOf, firstDataOf, readSource, seriesDefinitions, type SeriesDefinition, type SeriesSource } from './anomaly-series';
+
+const emptyBucket: BucketValue = { count: 0, errors: 0, p95Ms: null, meanLatencyMs: 0 };
+const sources: readonly SeriesSource[] = ['requests', 'dataReads', 'inference'];
+
+/**
+ * Which buckets to judge now: from where the series stopped (or its first data) up to the last
+ * bucket that ended `settleMs` ago, at most `maxCatchUpBuckets` of them. Null: nothing to do.
+ */
+export function evaluationWindow(
+  evaluatedUntil: Date | null,
+  firstData: Date | null,
+  now: Date,
+  bucketMs: number,
+  config: Pick<AnomalyDetectionConfig, 'settleMs' | 'maxCatchUpBuckets'>,
+): { from: number; to: number } | null {
+  const to = Math.floor((now.getTime() - config.settleMs) / bucketMs) * bucketMs;
+  const start = evaluatedUntil?.getTime() ?? (firstData ? Math.floor(firstData.getTime() / bucketMs) * bucketMs : null);
+  if (start === null || start >= to) return null;
+  return { from: Math.max(start, to - config.maxCatchUpBuckets * bucketMs), to };
+}
+
+export function parametersOf(definition: SeriesDefinition, config: AnomalyDetectionConfig): SeriesModelParameters {
+  return { alpha: config.alpha, warmup: config.warmupBuckets, threshold: config.threshold, anomalyWeight: config.anomalyWeight, ...definition.guards };
+}
+
+const format = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3));
+
+/**
+ * One detection pass over one tenant, in one transaction on its own schema: lock the series'
+ * states, read every closed bucket since they stopped, judge each with the series' model, store
+ * the new states and whatever was flagged. Returns the anomalies it created (for alerting after
+ * the commit).
+ */
+export async function detectTenantAnomalies(scope: TenantScope, config: AnomalyDetectionConfig, now = new Date()): Promise<Anomaly[]> {
+  return scope.transaction(async (manager) => {
+    const states = await lockSeriesStates(manager, anomalyMetrics, now);
+    const created: Anomaly[] = [];
+    for (const source of sources) {
+      const definitions = seriesDefinitions.filter((d) => d.source === source);
+      const bucketMs = bucketMsOf(source, config);
+      // Series of one source are always advanced together; the first one's position stands for all.
+      const position = states.get(definitions[0]!.metric)?.evaluatedUntil ?? null;
+      const window = evaluationWindow(position, position ? null : await firstDataOf(manager, source), now, bucketMs, config);
+      if (!window) continue;
+      const buckets = await readSource(manager, source, new Date(window.from), new Date(window.to), bucketMs);
+      if (!buckets) continue; // the source's table does not exist in this schema
+      for (const definition of definitions) {
+        const state: SeriesState = states.get(definition.metric) ?? { metric: definition.metric, mean: 0, variance: 0, observations: 0, evaluatedUntil: null };
+        const parameters = parametersOf(definition, config);
+        for (let start = window.from; start < window.to; start += bucketMs) {
+          const observed = definition.valueOf(buckets.get(start) ?? emptyBucket, config, bucketMs);
+          if (observed === null) continue;
+          const verdict = judge(state, observed, parameters);
+          Object.assign(state, verdict.next);
+          if (!verdict.anomalous) continue;
+          const anomaly: Anomaly = {
+            id: randomUUID(),
+            metric: definition.metric,
+            windowStart: new Date(start),
+            windowEnd: new Date(start + bucketMs),
+            observed,
+            expected: verdict.expected,
+            deviation: verdict.deviation,
+            score: verdict.score,
+            threshold: config.threshold,
+            summary: `${definition.metric}: ${format(observed)} ${definition.unit} between ${new Date(start).toISOString()} and ${new Date(start + bucketMs).toISOString()}, expected ${format(verdict.expected)} ± ${format(verdict.deviation)} (score ${verdict.score.toFixed(1)}, threshold ${config.threshold}).`.slice(0, 500),
+            detectedAt: now,
+          };
+          if (await insertAnomaly(manager, anomaly)) created.push(anomaly);
+        }
+        state.evaluatedUntil = new Date(window.to);
+        await saveSeriesState(manager, state, now);
+      }
+    }
+    return created;
+  });
+}

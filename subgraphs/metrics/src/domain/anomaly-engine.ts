@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '@tessera/auth';
+import type { Logger } from '@tessera/config';
+import type { EventBus } from '@tessera/events';
+import type { AnomalyDetectionConfig } from '@tessera/monitoring';
+import type { TenantScope, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+import type { Anomaly } from '../data/anomaly.repository';
+import { raiseAnomalyAlert } from './anomaly-alert';
+import { detectTenantAnomalies } from './anomaly-detector';
+
+export interface AnomalyEngineDeps {
+  scopes: TenantScopeFactory;
+  tenants: TenantStore;
+  bus: EventBus;
+  logger: Logger;
+  config: AnomalyDetectionConfig;
+}
+
+/**
+ * Runs detection for this process: a periodic pass over every active tenant, and on demand for
+ * one tenant (before `anomalies` answers, so what has settled is judged). Passes of one tenant
+ * never overlap in the process; across replicas the state rows' locks keep each bucket judged
+ * once. Alerts go out after the pass committed; a failure to publish is logged, never retried
+ * into a duplicate, and the anomaly stays queryable.
+ */
+export class AnomalyEngine {
+  private readonly running = new Map<string, Promise<Anomaly[]>>();
+  private interval: NodeJS.Timeout | undefined;
+  private sweep: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: AnomalyEngineDeps) {}
+
+  start(): void {
+    if (this.deps.config.intervalMs <= 0) return;
+    this.interval = setInterval(() => {
+      this.sweep ??= this.sweepAll().finally(() => (this.sweep = undefined));
+    }, this.deps.config.intervalMs);
+    this.interval.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.interval) clearInterval(this.interval);
+    await Promise.allSettled([this.sweep, ...this.running.values()]);
+  }
+
+  /** Judges the tenant's settled buckets now; returns the anomalies this pass created. */
+  runFor(scope: TenantScope): Promise<Anomaly[]> {
+    const tenantId = scope.tenant.id;
+    const previous = this.running.get(tenantId) ?? Promise.resolve([]);
+    const next = previous.catch(() => []).then(() => this.detect(scope));
+    this.running.set(tenantId, next);
+    void next
+      .finally(() => {
+        if (this.running.get(tenantId) === next) this.running.delete(tenantId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  /** Like runFor, for readers: a failed pass (e.g. a lock timeout) is logged and the stored anomalies still answer. */
+  async refresh(scope: TenantScope): Promise<void> {
+    await this.runFor(scope).catch((error: unknown) => {
+      this.deps.logger.warn('on-demand anomaly detection failed', { tenantId: scope.tenant.id, error: error instanceof Error ? error.message : String(error) });
+    });
+  }
+
+  private async detect(scope: TenantScope): Promise<Anomaly[]> {
+    const anomalies = await detectTenantAnomalies(scope, this.deps.config);
+    for (const anomaly of anomalies) {
+      await raiseAnomalyAlert(this.deps.bus, scope.tenant.id, anomaly).catch((error: unknown) => {
+        this.deps.logger.warn('anomaly alert not published', { tenantId: scope.tenant.id, anomalyId: anomaly.id, error: String(error) });
+      });
+    }
+    return anomalies;
+  }
+
+  private async sweepAll(): Promise<void> {
+    let tenants: Array<{ id: string; status: string }>;
+    try {
+      tenants = await this.deps.tenants.list();
+    } catch (error) {
+      if (!this.stopped) this.deps.logger.warn('anomaly sweep could not list tenants', { error: String(error) });
+      return;
+    }
+    for (const tenant of tenants) {
+      if (this.stopped) return;
+      if (tenant.status !== 'ACTIVE') continue;
+      try {
+        await this.runFor(await this.deps.scopes.forPrincipal(systemPrincipal(tenant.id)));
+      } catch (error) {
+        if (!this.stopped) this.deps.logger.warn('anomaly detection pass failed', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+}
+
+/** The detector acting for a tenant outside any request. */
+function systemPrincipal(tenantId: string): Principal {
+  return { kind: 'user', subject: 'system:anomaly-detection', tenantId, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+}

@@ -1,0 +1,53 @@
+import { assertPermission } from '@tessera/auth';
+import type { TenantScope } from '@tessera/tenancy';
+import { countTrainingJobsByStatus, trainingDurations } from '../data/training-metrics.repository';
+import { parseRange } from './metric-range';
+
+export interface TrainingMetrics {
+  from: Date;
+  to: Date;
+  /** TRAIN jobs created in [from, to]. */
+  jobs: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  /** Queued or running. */
+  active: number;
+  /** succeeded / (succeeded + failed); cancellations are the user's choice, not failures. Null when none finished. */
+  successRate: number | null;
+  meanDurationMs: number | null;
+  durationP50Ms: number | null;
+  durationP95Ms: number | null;
+}
+
+const maxRangeMs = 366 * 24 * 3_600_000;
+
+/** Training job numbers of the caller's tenant, from its own `jobs` table. */
+export class TrainingMetricsService {
+  constructor(private readonly scope: TenantScope) {}
+
+  async summary(args: { from: unknown; to: unknown }): Promise<TrainingMetrics> {
+    assertPermission(this.scope.principal, 'read');
+    const { from, to } = parseRange(args, maxRangeMs, '366 days');
+    const { byStatus, durations } = await this.scope.db(async (manager) => ({
+      byStatus: await countTrainingJobsByStatus(manager, from, to),
+      durations: await trainingDurations(manager, from, to, [0.5, 0.95]),
+    }));
+    const count = (status: string) => byStatus.get(status) ?? 0;
+    const succeeded = count('SUCCEEDED');
+    const failed = count('FAILED');
+    return {
+      from,
+      to,
+      jobs: [...byStatus.values()].reduce((n, c) => n + c, 0),
+      succeeded,
+      failed,
+      cancelled: count('CANCELLED'),
+      active: count('QUEUED') + count('RUNNING'),
+      successRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
+      meanDurationMs: durations.meanMs,
+      durationP50Ms: durations.quantilesMs[0] ?? null,
+      durationP95Ms: durations.quantilesMs[1] ?? null,
+    };
+  }
+}
