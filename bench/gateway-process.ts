@@ -1,0 +1,78 @@
+/**
+ * The gateway in a process of its own (`tessera gateway`, the production layout), pointed at the
+ * subgraphs of a bench stack. In the single-process stack the gateway and the subgraphs share one
+ * event loop, so every microsecond of gateway CPU is also a microsecond the subgraph waits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { TestStack } from '@tessera/testing';
+
+export interface GatewayProcess {
+  graphqlUrl: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const repoRoot = path.join(__dirname, '..');
+
+export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number }): Promise<GatewayProcess> {
+  const { config, platform } = stack;
+  const subgraphUrl = (name: keyof typeof platform.subgraphs) => `${platform.subgraphs[name].url}/graphql`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    DATABASE_URL: config.database.url,
+    ...(config.database.adminUrl ? { DATABASE_ADMIN_URL: config.database.adminUrl } : {}),
+    CONTROL_SCHEMA: config.database.controlSchema,
+    OIDC_ISSUER_URL: config.oidc.issuerUrl,
+    OIDC_AUDIENCE: config.oidc.audience,
+    OIDC_ALGORITHMS: config.oidc.algorithms.join(','),
+    INTERNAL_CONTEXT_PRIVATE_KEY: JSON.stringify(config.internalContextKeys.privateJwk),
+    DATASETS_URL: subgraphUrl('datasets'),
+    MODELS_URL: subgraphUrl('models'),
+    JOBS_URL: subgraphUrl('jobs'),
+    AUDIT_URL: subgraphUrl('audit'),
+    METRICS_URL: subgraphUrl('metrics'),
+    TENANTS_URL: subgraphUrl('tenants'),
+    GATEWAY_PORT: '0',
+    TENANT_CACHE_TTL_MS: String(options.tenantCacheTtlMs),
+    TRACING_EXPORTER: 'none',
+    LOG_LEVEL: 'info',
+  };
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'packages/platform/src/main.ts'), 'gateway'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let tail = '';
+  const graphqlUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the gateway process did not start: ${tail}`)), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the gateway process exited (${code}): ${tail}`));
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      tail = `${tail}\n${line}`.slice(-4000);
+      try {
+        const entry = JSON.parse(line) as { message?: string; url?: string };
+        if (entry.message === 'gateway listening' && entry.url) {
+          clearTimeout(timer);
+          resolve(entry.url);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+  });
+  return {
+    graphqlUrl,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}
