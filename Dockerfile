@@ -17,6 +17,7 @@ COPY packages/dev-issuer/package.json packages/dev-issuer/
 COPY packages/errors/package.json packages/errors/
 COPY packages/job-queue/package.json packages/job-queue/
 COPY packages/local-infra/package.json packages/local-infra/
+COPY packages/monitoring/package.json packages/monitoring/
 COPY packages/platform/package.json packages/platform/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/storage/package.json packages/storage/

@@ -39,7 +39,7 @@ export function renderBanner(input: BannerInput): string {
     '                     add the header  Authorization: Bearer <token>  under Connection settings)',
     `  OIDC issuer       ${input.issuerUrl}   (token endpoint ${input.tokenEndpoint})`,
     `  S3 (s3rver)       ${input.s3Endpoint}   (objects kept in ${input.s3Directory})`,
-    '  Jobs worker       not started: the worker process arrives with the jobs issue.',
+    '  Job workers       running as child processes: the shared pool, and one per dedicated tenant (more: `tessera worker`).',
     '',
     'Demo tenants',
     ...demoTenants.map((tenant) => `  ${tenant.id.padEnd(8)} ${tenant.region.padEnd(10)} ${tenant.tier}`),

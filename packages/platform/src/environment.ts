@@ -17,6 +17,7 @@ import {
   toAuditChainConfig,
   url,
 } from '@tessera/config';
+import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 
 /**
  * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
@@ -67,7 +68,7 @@ const subgraphVariables = z.object({
   INTERNAL_CONTEXT_PUBLIC_KEY: jsonWebKey(),
 });
 
-export const gatewayEnvironment = databaseVariables.extend(oidcVariables.shape).extend(platformVariables.shape).extend(gatewayVariables.shape).extend(telemetryVariables.shape);
+export const gatewayEnvironment = databaseVariables.extend(oidcVariables.shape).extend(platformVariables.shape).extend(gatewayVariables.shape).extend(telemetryVariables.shape).extend(monitoringVariables.shape);
 
 export const subgraphEnvironment = databaseVariables
   .extend(objectStoreVariables.shape)
@@ -76,7 +77,8 @@ export const subgraphEnvironment = databaseVariables
   .extend(platformVariables.shape)
   .extend(subgraphVariables.shape)
   .extend(auditChainVariables.shape)
-  .extend(telemetryVariables.shape);
+  .extend(telemetryVariables.shape)
+  .extend(monitoringVariables.shape);
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
@@ -111,6 +113,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
       limits: { maxQueryDepth: parsed.MAX_QUERY_DEPTH, maxUploadBytes: parsed.MAX_UPLOAD_BYTES, maxSubscriptionsPerTenant: parsed.MAX_SUBSCRIPTIONS_PER_TENANT },
+      requestMetrics: toMonitoringOptions(parsed).requestMetrics,
     },
   };
 }
@@ -123,6 +126,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
     telemetry: toTelemetryConfig(parsed),
     regions: parsed.DATA_REGIONS,
     auditChain: toAuditChainConfig(parsed),
+    monitoring: toMonitoringOptions(parsed),
     runtime: {
       database: toDatabaseConfig(parsed),
       objectStore: toObjectStoreConfig(parsed),

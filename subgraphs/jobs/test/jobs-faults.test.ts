@@ -1,5 +1,7 @@
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { jobRows, jobView, linearCsv, queueCounts, recordJobEvents, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
+import { ModelRegistry } from '@tessera/models';
+import { buildLinearRegression } from '@tessera/onnx';
+import { jobRows, jobView, linearCsv, queueCounts, recordJobEvents, submitBatch, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
 import { ensureRunning, restartRedis } from './redis-restart';
 import { TcpSwitch } from './tcp-switch';
 
@@ -105,6 +107,30 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
       await relay.off();
       await stack.workers.stopAll();
     }
+  });
+
+  it('batch inference after a crashed attempt: the attempt\'s leftover object is removed, only the registered predictions remain', async () => {
+    const admin = await tenant.token('admin');
+    const { versionId } = await uploadDataset(stack, admin, 'to-predict', 'x\n1\n2\n3\n');
+    const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 't', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 't', sourceIp: undefined });
+    const { version: model } = await new ModelRegistry(scope).registerVersion({ modelName: 'doubler', onnx: buildLinearRegression({ weights: [2], bias: 1 }) });
+    const outputId = expectNoErrors(await stack.query<{ createDataset: { id: string } }>(admin, 'mutation { createDataset(input: { name: "scored" }) { id } }')).createDataset.id;
+    const job = expectNoErrors(
+      await stack.query<{ submitBatchInferenceJob: JobView }>(admin, submitBatch, { input: { datasetVersionId: versionId, modelVersionId: model.id, outputDatasetName: 'scored' } }),
+    ).submitBatchInferenceJob;
+    // What a worker killed between storing and registering would have left behind.
+    const leftover = `datasets/${outputId}/job-${job.id}-a0.csv`;
+    await scope.bucket.putEncryptedBuffer(leftover, Buffer.from('x,prediction\n1,'), await scope.currentDataKey());
+
+    await stack.workers.start({ concurrency: 1 });
+    const done = await waitForStatus(stack, admin, job.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    const versions = (await stack.platform.runtime.db.query(`SELECT id, object_key FROM \`${tenant.schema}\`.dataset_versions WHERE dataset_id = ?`, [outputId])) as Array<{ id: string; object_key: string }>;
+    expect(versions).toEqual([{ id: done.result!.datasetVersionId, object_key: `datasets/${outputId}/job-${job.id}-a1.csv` }]);
+    expect(await scope.bucket.listKeys(`datasets/${outputId}/`)).toEqual([versions[0]!.object_key]);
+    const content = (await scope.bucket.getDecryptedBuffer(versions[0]!.object_key, scope.resolveDataKey)).toString('utf8');
+    expect(content).toBe('x,prediction\n1,3\n2,5\n3,7\n');
+    await stack.workers.stopAll();
   });
 
   /** After a Redis restart the first submit may meet a reconnecting client: SERVICE_UNAVAILABLE, then fine. */

@@ -42,14 +42,14 @@ export function readBucketedDataReads(manager: EntityManager, from: Date, to: Da
     const seconds = bucketMs / 1000;
     // One statement, one snapshot: an event the relay moves from the outbox to the chain meanwhile is counted once.
     const rows = (await manager.query(
-      `SELECT FLOOR(${epochSeconds('occurred_at')} / ?) AS slot, COUNT(*) AS reads FROM (
+      `SELECT FLOOR(${epochSeconds('occurred_at')} / ?) AS slot, COUNT(*) AS read_count FROM (
          SELECT occurred_at FROM audit_events WHERE occurred_at >= ? AND occurred_at < ? AND ${readActions}
          UNION ALL
          SELECT occurred_at FROM audit_outbox WHERE occurred_at >= ? AND occurred_at < ? AND ${readActions}
        ) e GROUP BY slot`,
       [seconds, from, to, from, to],
-    )) as Array<{ slot: number | string; reads: number | string }>;
-    return new Map(rows.map((r) => [Number(r.slot) * bucketMs, { count: Number(r.reads), errors: 0, p95Ms: null, meanLatencyMs: 0 }]));
+    )) as Array<{ slot: number | string; read_count: number | string }>;
+    return new Map(rows.map((r) => [Number(r.slot) * bucketMs, { count: Number(r.read_count), errors: 0, p95Ms: null, meanLatencyMs: 0 }]));
   });
 }
 

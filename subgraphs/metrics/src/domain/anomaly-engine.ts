@@ -62,7 +62,7 @@ export class AnomalyEngine {
   /** Like runFor, for readers: a failed pass (e.g. a lock timeout) is logged and the stored anomalies still answer. */
   async refresh(scope: TenantScope): Promise<void> {
     await this.runFor(scope).catch((error: unknown) => {
-      this.deps.logger.warn('on-demand anomaly detection failed', { tenantId: scope.tenant.id, error: error instanceof Error ? error.message : String(error) });
+      this.deps.logger.error('on-demand anomaly detection failed', { tenantId: scope.tenant.id, error: error instanceof Error ? error.message : String(error) });
     });
   }
 
@@ -90,7 +90,7 @@ export class AnomalyEngine {
       try {
         await this.runFor(await this.deps.scopes.forPrincipal(systemPrincipal(tenant.id)));
       } catch (error) {
-        if (!this.stopped) this.deps.logger.warn('anomaly detection pass failed', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
+        if (!this.stopped) this.deps.logger.error('anomaly detection pass failed', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
       }
     }
   }
