@@ -15,9 +15,12 @@ COPY packages/config/package.json packages/config/
 COPY packages/crypto/package.json packages/crypto/
 COPY packages/dev-issuer/package.json packages/dev-issuer/
 COPY packages/errors/package.json packages/errors/
+COPY packages/events/package.json packages/events/
+COPY packages/inference/package.json packages/inference/
 COPY packages/job-queue/package.json packages/job-queue/
 COPY packages/local-infra/package.json packages/local-infra/
 COPY packages/monitoring/package.json packages/monitoring/
+COPY packages/onnx/package.json packages/onnx/
 COPY packages/platform/package.json packages/platform/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/storage/package.json packages/storage/

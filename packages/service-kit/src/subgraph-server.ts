@@ -127,15 +127,18 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   }
   // Subscriptions: graphql-ws on the same /graphql path, for subgraphs that declare any.
   const subscriptions = schema.getSubscriptionType() ? attachSubscriptionServer(http.server, schema, runtime, logger, definition.name) : undefined;
+  // Idempotent: a test may stop one subgraph early (e.g. to take the audit service down) and the platform stops it again.
+  let closing: Promise<void> | undefined;
   return {
     ...http,
     name: definition.name,
     schema,
-    close: async () => {
-      await subscriptions?.close();
-      await http.close();
-      await server.stop();
-      await definition.close?.();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await subscriptions?.close();
+        await http.close();
+        await server.stop();
+        await definition.close?.();
+      })()),
   };
 }

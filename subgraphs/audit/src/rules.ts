@@ -1,8 +1,8 @@
-import { allow, can, type RuleTree } from '@tessera/auth';
+import { allow, can, isPlatformAdmin, type RuleTree } from '@tessera/auth';
 
 /** The audit trail and its alerting belong to tenant admins; nobody else reads or changes them. */
 export const auditRules: RuleTree = {
-  Query: { auditEvents: can.administer, accessReport: can.administer, alerts: can.administer, alertRules: can.administer, alertWebhook: can.administer, verifyAuditChain: can.administer, auditCheckpoints: can.administer },
+  Query: { auditEvents: can.administer, accessReport: can.administer, alerts: can.administer, alertRules: can.administer, alertWebhook: can.administer, verifyAuditChain: can.administer, auditCheckpoints: can.administer, verifySecurityLog: isPlatformAdmin },
   Mutation: {
     exportAuditEvents: can.administer,
     acknowledgeAlert: can.administer,

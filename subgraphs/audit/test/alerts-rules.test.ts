@@ -34,6 +34,44 @@ describe('alert rules (pure)', () => {
     ]);
   });
 
+  it('ANOMALY: any anomaly.detected event fires at the default threshold of 1, naming the metric; other events never count', () => {
+    const anomaly = (seq: number, seconds: number, metric: string) =>
+      event(seq, seconds, 'anomaly.detected', {
+        anomalyId: `a-${seq}`,
+        metric,
+        observed: 0.923456,
+        expected: 0.0123,
+        score: 18.44,
+        threshold: 4,
+        windowStart: '2026-01-01T11:59:00.000Z',
+        windowEnd: '2026-01-01T12:00:00.000Z',
+      });
+    const [defaults] = effectiveRules([]).filter((r) => r.kind === 'ANOMALY');
+    expect(defaults).toEqual({ kind: 'ANOMALY', threshold: 1, enabled: true, isDefault: true });
+    const [firing, ...more] = evaluateRule(defaults!, [], [event(1, 0, 'dataset.read'), anomaly(2, 1, 'ERROR_RATE')], null);
+    expect(more).toEqual([]);
+    expect(firing).toMatchObject({ kind: 'ANOMALY', threshold: 1, observed: 1, firstSeq: 2, lastSeq: 2 });
+    expect(firing!.detail).toBe(
+      'ERROR_RATE observed 0.923, expected 0.0123 (score 18.4, threshold 4) in 2026-01-01T11:59:00.000Z – 2026-01-01T12:00:00.000Z; anomaly a-2.',
+    );
+    // The detector's own audit trail, reads, deletions and failures are not anomalies.
+    const unrelated = ['auth.failure', 'cross_tenant_attempt', 'model.download', 'dataset.delete', 'anomaly.detected.extra', 'alert.acknowledge'];
+    expect(evaluateRule(defaults!, [], unrelated.map((action, i) => event(i + 1, i, action)), null)).toEqual([]);
+    // One alert per window like every rule; the next window's alert names what the quiet window also flagged.
+    const burst = [anomaly(1, 0, 'ERROR_RATE'), anomaly(2, 30, 'LATENCY_P95'), anomaly(3, 75, 'REQUEST_RATE')];
+    const firings = evaluateRule(defaults!, [], burst, null);
+    expect(firings.map((f) => [f.firstSeq, f.lastSeq, f.observed])).toEqual([
+      [1, 1, 1],
+      [2, 3, 2],
+    ]);
+    expect(firings[1]!.detail).toMatch(/^REQUEST_RATE observed .* Metrics flagged in the window: LATENCY_P95, REQUEST_RATE\.$/);
+    // A tenant may raise the threshold or switch the rule off.
+    expect(evaluateRule({ ...defaults!, threshold: 2, isDefault: false }, [], [anomaly(1, 0, 'ERROR_RATE')], null)).toEqual([]);
+    expect(evaluateRule({ ...defaults!, enabled: false, isDefault: false }, [], [anomaly(1, 0, 'ERROR_RATE')], null)).toEqual([]);
+    // Rules without their own account of the events leave the summary to the description.
+    expect(evaluateRule(rule('AUTH_FAILURES', 1), [], [event(1, 0, 'auth.failure')], null)[0]!.detail).toBeNull();
+  });
+
   it('overlays tenant overrides on the platform defaults', () => {
     const rules = effectiveRules([{ kind: 'AUTH_FAILURES', threshold: 2, enabled: false }]);
     expect(rules.find((r) => r.kind === 'AUTH_FAILURES')).toEqual({ kind: 'AUTH_FAILURES', threshold: 2, enabled: false, isDefault: false });

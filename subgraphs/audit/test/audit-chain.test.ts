@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { CompactSign, compactVerify, generateKeyPair, importJWK, type JWK } from 'jose';
-import { canonicalEvent, chainHash, eventColumns, genesisHash } from '@tessera/audit-client';
+import { canonicalEvent, chainHash, eventColumns, genesisHash, recordSecurityEvent } from '@tessera/audit-client';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { checkpointObjectKey } from '../src/domain/audit-checkpoint.service';
+import { AuditCheckpointService, checkpointObjectKey } from '../src/domain/audit-checkpoint.service';
+import { AuditRelay } from '../src/domain/audit-relay.service';
+import { CheckpointSigner } from '../src/domain/checkpoint-signer';
 import { checkpoint, checkpointMutation, checkpointsQuery, eventsTable, tenantWithEvents, verify, verifyQuery, type Checkpoint } from './chain-support';
 
 /**
@@ -172,6 +174,66 @@ describe('audit hash chain: verification and tamper detection', () => {
       expect(expectNoErrors(await stack.query<{ createAuditCheckpoint: null }>(token, checkpointMutation)).createAuditCheckpoint).toBeNull();
       expect(await verify(stack, token)).toEqual({ valid: true, checkedEvents: 0, firstBadSequence: null, reason: null, headSequence: 0, checkpointsChecked: 0 });
     });
+  });
+
+  it('signs every moved chain periodically, and only when it moved', async () => {
+    const { tenant, admin } = await tenantWithEvents(stack, 2);
+    const runtime = stack.platform.runtime;
+    const signer = await CheckpointSigner.fromJwk(stack.config.auditChain!.signingKey as JWK);
+    const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0 });
+    const relay = new AuditRelay({ db: runtime.db, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints, logger: stack.config.logger, relayIntervalMs: 50, checkpointIntervalMs: 50 });
+    const signedSeqs = async () =>
+      ((await stack.adminQuery(`SELECT seq FROM \`${tenant.schema}\`.audit_checkpoints ORDER BY seq`)) as Array<{ seq: number }>).map((r) => Number(r.seq));
+    const until = async (condition: () => Promise<boolean>) => {
+      const deadline = Date.now() + 20_000;
+      while (!(await condition())) {
+        if (Date.now() > deadline) throw new Error('the periodic checkpoint never came');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    relay.start();
+    try {
+      await until(async () => (await signedSeqs()).includes(2));
+      expectNoErrors(await stack.query(admin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: 'after-first-checkpoint' } }));
+      await stack.drainAudit(tenant.id);
+      const [head] = (await stack.adminQuery(`SELECT MAX(seq) AS head FROM ${eventsTable(tenant)}`)) as Array<{ head: number }>;
+      await until(async () => (await signedSeqs()).includes(Number(head!.head)));
+    } finally {
+      await relay.stop();
+    }
+    // One checkpoint per head reached: no duplicates for a chain that did not move.
+    const seqs = await signedSeqs();
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(await verify(stack, admin)).toMatchObject({ valid: true });
+    // The platform security log is checkpointed by the same loop (when it holds events).
+    const platformRows = (await stack.adminQuery(`SELECT COUNT(*) AS n FROM \`${stack.config.database.controlSchema}\`.security_events`)) as Array<{ n: number }>;
+    const platformCheckpoints = (await stack.adminQuery(`SELECT COUNT(*) AS n FROM \`${stack.config.database.controlSchema}\`.security_checkpoints`)) as Array<{ n: number }>;
+    expect(Number(platformCheckpoints[0]!.n) > 0).toBe(Number(platformRows[0]!.n) > 0);
+  });
+
+  it('the platform security log is chained the same way: a platform admin verifies it, tampering is found, tenant admins are refused', async () => {
+    const securityQuery = `query($from: Int, $to: Int) { verifySecurityLog(from: $from, to: $to) { valid checkedEvents firstBadSequence reason headSequence } }`;
+    const platformAdmin = await stack.platformAdminToken();
+    const { admin } = await tenantWithEvents(stack, 0);
+    const db = stack.platform.runtime.db;
+    for (let i = 0; i < 3; i += 1) {
+      await db.transaction((manager) =>
+        recordSecurityEvent(manager, { tenantId: 'tprobe', subject: `probe-${i}`, roles: ['viewer'], requestId: `req-${i}` }, { tenantId: 'tprobe', action: 'cross_tenant_attempt', targetType: 'Dataset', targetId: `id-${i}`, details: { attempt: i } }),
+      );
+    }
+    const before = expectNoErrors(await stack.query<{ verifySecurityLog: { valid: boolean; headSequence: number; checkedEvents: number } }>(platformAdmin, securityQuery)).verifySecurityLog;
+    expect(before.valid).toBe(true);
+    expect(before.checkedEvents).toBe(before.headSequence);
+    expect(before.headSequence).toBeGreaterThanOrEqual(3);
+    const control = `\`${stack.config.database.controlSchema}\`.security_events`;
+    const [target] = (await stack.adminQuery(`SELECT seq FROM ${control} WHERE target_id = 'id-1'`)) as Array<{ seq: number }>;
+    await stack.adminQuery(`UPDATE ${control} SET tenant_id = 'tother' WHERE seq = ?`, [target!.seq]);
+    expect(expectNoErrors(await stack.query<{ verifySecurityLog: unknown }>(platformAdmin, securityQuery)).verifySecurityLog).toMatchObject({
+      valid: false,
+      firstBadSequence: Number(target!.seq),
+      reason: 'HASH_MISMATCH',
+    });
+    expect(errorCodes(await stack.query(admin, securityQuery))).toEqual(['FORBIDDEN']);
   });
 
   describe('bad input, roles and tenants', () => {

@@ -29,7 +29,6 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
     ? new AnomalyEngine({
         scopes: runtime.scopes,
         tenants: runtime.tenants,
-        bus: runtime.events,
         logger: runtime.logger.child({ service: 'metrics' }),
         config: anomalyDetectionConfig(anomalies),
       })

@@ -74,7 +74,7 @@ function toAlert(firing: Firing): Alert {
     windowEnd: firing.windowEnd,
     firstSeq: firing.firstSeq,
     lastSeq: firing.lastSeq,
-    summary: `${firing.kind}: ${firing.observed} within ${seconds}s (threshold ${firing.threshold}). ${ruleDefinitions[firing.kind].description}`.slice(0, 500),
+    summary: `${firing.kind}: ${firing.observed} within ${seconds}s (threshold ${firing.threshold}). ${firing.detail ?? ruleDefinitions[firing.kind].description}`.slice(0, 500),
     createdAt: new Date(),
     acknowledgedAt: null,
     acknowledgedBy: null,

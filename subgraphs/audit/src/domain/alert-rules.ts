@@ -1,6 +1,6 @@
 import { errors } from '@tessera/errors';
 
-export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION'] as const;
+export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION', 'ANOMALY'] as const;
 export type AlertRuleKind = (typeof alertRuleKinds)[number];
 
 /** Every rule counts over a sliding window of this length. */
@@ -25,6 +25,11 @@ interface RuleDefinition {
   defaultThreshold: number;
   /** How much one event counts toward the threshold (0: the rule ignores it). */
   weight(event: EvaluatedEvent): number;
+  /**
+   * What the alert's summary says about the events that fired it (the counted events of the
+   * window, oldest first), when the count alone says too little; the description otherwise.
+   */
+  describe?(events: EvaluatedEvent[]): string;
 }
 
 /**
@@ -52,7 +57,31 @@ export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
     defaultThreshold: 20,
     weight: (e) => (/\.delete$/.test(e.action) ? Math.max(1, Math.floor(Number(e.details['objects'] ?? 0)) || 0) : 0),
   },
+  ANOMALY: {
+    description: "Anomalies the metrics service's detector flagged in this tenant's traffic (request, error, latency, data-read or inference series); any one fires.",
+    defaultThreshold: 1,
+    weight: (e) => (e.action === 'anomaly.detected' ? 1 : 0),
+    describe: describeAnomalies,
+  },
 };
+
+/**
+ * The anomaly that fired (the window's newest) in the detector's own terms, and which other
+ * metrics were flagged in the window: the Alert has no per-rule fields, so the summary carries it.
+ */
+function describeAnomalies(events: EvaluatedEvent[]): string {
+  const last = events.at(-1);
+  if (!last) return ruleDefinitions.ANOMALY.description;
+  const d = last.details;
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toPrecision(3))) : '?');
+  const text = (value: unknown) => (typeof value === 'string' ? value : '?');
+  const metrics = [...new Set(events.map((e) => text(e.details['metric'])))];
+  const others = metrics.length > 1 ? ` Metrics flagged in the window: ${metrics.join(', ')}.` : '';
+  return (
+    `${text(d['metric'])} observed ${number(d['observed'])}, expected ${number(d['expected'])} (score ${number(d['score'])}, threshold ${number(d['threshold'])}) ` +
+    `in ${text(d['windowStart'])} – ${text(d['windowEnd'])}; anomaly ${text(d['anomalyId'])}.${others}`
+  );
+}
 
 export const maxThreshold = 1_000_000;
 
@@ -82,6 +111,8 @@ export interface Firing {
   windowEnd: Date;
   firstSeq: number;
   lastSeq: number;
+  /** The rule's account of the window's events (see RuleDefinition.describe); null: none. */
+  detail: string | null;
 }
 
 /**
@@ -93,7 +124,8 @@ export interface Firing {
  */
 export function evaluateRule(rule: AlertRule, history: EvaluatedEvent[], fresh: EvaluatedEvent[], lastFiredAt: Date | null): Firing[] {
   if (!rule.enabled) return [];
-  const weightOf = ruleDefinitions[rule.kind].weight;
+  const definition = ruleDefinitions[rule.kind];
+  const weightOf = definition.weight;
   const events = [...history, ...fresh].map((event) => ({ event, weight: weightOf(event) })).filter((e) => e.weight > 0);
   const freshFrom = new Set(fresh.map((e) => e.seq));
   const firings: Firing[] = [];
@@ -114,6 +146,7 @@ export function evaluateRule(rule: AlertRule, history: EvaluatedEvent[], fresh: 
       windowEnd: current.event.occurredAt,
       firstSeq: events[start]!.event.seq,
       lastSeq: current.event.seq,
+      detail: definition.describe?.(events.slice(start, end + 1).map((e) => e.event)) ?? null,
     });
     quietUntil = now + alertWindowMs;
   }

@@ -28,6 +28,7 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
     if (!config?.signingKey) return Promise.reject(missingKey());
     ready ??= CheckpointSigner.fromJwk(config.signingKey as JWK).then((signer) => ({
       db: runtime.db,
+      controlSchema: runtime.config.database.controlSchema,
       signer,
       checkpoints: new AuditCheckpointService({
         db: runtime.db,

@@ -9,6 +9,8 @@ import type { CheckpointSigner } from './checkpoint-signer';
 
 export interface AuditChainDeps {
   db: DataSource;
+  /** The control plane, home of the platform security log. */
+  controlSchema: string;
   checkpoints: AuditCheckpointService;
   signer: CheckpointSigner;
 }
@@ -22,6 +24,14 @@ function sequenceBound(value: number | null | undefined, field: 'from' | 'to'): 
   return value;
 }
 
+/** Validated [from, to] of a verification request (from defaults to 1, to to the end). */
+export function sequenceRange(args: { from?: number | null; to?: number | null }): { from: number; to: number | undefined } {
+  const from = sequenceBound(args.from, 'from') ?? 1;
+  const to = sequenceBound(args.to, 'to');
+  if (to !== undefined && to < from) throw errors.badInput('to must not be below from.', { field: 'to' });
+  return { from, to };
+}
+
 const checkpointObject = /^audit\/checkpoints\/(\d{20})\.jws$/;
 
 /** The tenant admin's view of the chain's integrity: verify it, sign its head, list the signatures. */
@@ -33,9 +43,7 @@ export class AuditChainService {
 
   async verify(args: { from?: number | null; to?: number | null }): Promise<ChainVerification> {
     assertPermission(this.scope.principal, 'administer');
-    const from = sequenceBound(args.from, 'from') ?? 1;
-    const to = sequenceBound(args.to, 'to');
-    if (to !== undefined && to < from) throw errors.badInput('to must not be below from.', { field: 'to' });
+    const { from, to } = sequenceRange(args);
     const tenantId = this.scope.tenant.id;
     await drainAuditOutbox(this.deps.db, tenantId);
     // Both copies of every checkpoint: the database rows and the write-once objects in the bucket.

@@ -2,6 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { AuditChainService, type AuditChainDeps } from '../domain/audit-chain.service';
 import type { CheckpointRecord } from '../domain/audit-checkpoint.service';
+import { SecurityLogService } from '../domain/security-log.service';
 
 /** Tamper evidence: verifyAuditChain, auditCheckpoints, createAuditCheckpoint (tenant admins). */
 export function auditChainResolvers(deps: () => Promise<AuditChainDeps>): GraphQLResolverMap<SubgraphContext> {
@@ -10,6 +11,8 @@ export function auditChainResolvers(deps: () => Promise<AuditChainDeps>): GraphQ
     Query: {
       verifyAuditChain: async (_: unknown, args: { from?: number | null; to?: number | null }, ctx: SubgraphContext) => (await service(ctx)).verify(args),
       auditCheckpoints: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).list(),
+      verifySecurityLog: async (_: unknown, args: { from?: number | null; to?: number | null }, ctx: SubgraphContext) =>
+        new SecurityLogService(ctx.user(), await deps()).verify(args),
     },
     Mutation: {
       createAuditCheckpoint: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).checkpoint(),

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { recordAuditEvent } from '@tessera/audit-client';
+import type { Principal } from '@tessera/auth';
 import type { AnomalyDetectionConfig } from '@tessera/monitoring';
 import type { TenantScope } from '@tessera/tenancy';
+import type { EntityManager } from 'typeorm';
 import type { BucketValue } from '../data/anomaly-source.repository';
 import { insertAnomaly, lockSeriesStates, saveSeriesState, type Anomaly, type SeriesState } from '../data/anomaly.repository';
 import { judge, type SeriesModelParameters } from './anomaly-model';
@@ -32,13 +35,52 @@ export function parametersOf(definition: SeriesDefinition, config: AnomalyDetect
 
 const format = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3));
 
+/** Keeps the audit details small: six significant digits say all an alert reader needs. */
+const rounded = (value: number) => Number(value.toPrecision(6));
+
+/**
+ * The detector as an actor: for its sweep's scopes and in the tenant's audit trail. It acts on its
+ * own (sweep) or inside a reader's request (`anomalies` judges what settled first); either way the
+ * flagging is the detector's doing, not the reader's, so the event never names the reader. The
+ * request id is kept: it ties an on-demand pass to the request that ran it. No roles, like the
+ * other system actors (`system:keyring`): it holds none of the tenant's, so `accessReport` never
+ * lists it as a role holder.
+ */
+export function detectorPrincipal(tenantId: string, requestId: string = randomUUID()): Principal {
+  return { kind: 'user', subject: 'system:anomaly-detection', tenantId, roles: [], clientId: undefined, requestId, sourceIp: undefined };
+}
+
+/**
+ * A flagged bucket as an `anomaly.detected` audit event, in the transaction that stores it: the
+ * anomaly and its event commit together or not at all. Audit alerting (rule ANOMALY) turns the
+ * event into an alert — stored, webhooked, published — so anomalies take the one alert path.
+ */
+function recordAnomalyEvent(manager: EntityManager, actor: Principal, anomaly: Anomaly): Promise<void> {
+  return recordAuditEvent(manager, actor, {
+    action: 'anomaly.detected',
+    targetType: 'Metric',
+    targetId: anomaly.metric,
+    details: {
+      anomalyId: anomaly.id,
+      metric: anomaly.metric,
+      observed: rounded(anomaly.observed),
+      expected: rounded(anomaly.expected),
+      score: rounded(anomaly.score),
+      threshold: anomaly.threshold,
+      windowStart: anomaly.windowStart.toISOString(),
+      windowEnd: anomaly.windowEnd.toISOString(),
+    },
+  });
+}
+
 /**
  * One detection pass over one tenant, in one transaction on its own schema: lock the series'
  * states, read every closed bucket since they stopped, judge each with the series' model, store
- * the new states and whatever was flagged. Returns the anomalies it created (for alerting after
- * the commit).
+ * the new states and whatever was flagged, each flagged bucket with its audit event. Returns the
+ * anomalies it created.
  */
 export async function detectTenantAnomalies(scope: TenantScope, config: AnomalyDetectionConfig, now = new Date()): Promise<Anomaly[]> {
+  const actor = detectorPrincipal(scope.tenant.id, scope.principal.requestId);
   return scope.transaction(async (manager) => {
     const states = await lockSeriesStates(manager, anomalyMetrics, now);
     const created: Anomaly[] = [];
@@ -73,7 +115,9 @@ export async function detectTenantAnomalies(scope: TenantScope, config: AnomalyD
             summary: `${definition.metric}: ${format(observed)} ${definition.unit} between ${new Date(start).toISOString()} and ${new Date(start + bucketMs).toISOString()}, expected ${format(verdict.expected)} ± ${format(verdict.deviation)} (score ${verdict.score.toFixed(1)}, threshold ${config.threshold}).`.slice(0, 500),
             detectedAt: now,
           };
-          if (await insertAnomaly(manager, anomaly)) created.push(anomaly);
+          if (!(await insertAnomaly(manager, anomaly))) continue;
+          await recordAnomalyEvent(manager, actor, anomaly);
+          created.push(anomaly);
         }
         state.evaluatedUntil = new Date(window.to);
         await saveSeriesState(manager, state, now);

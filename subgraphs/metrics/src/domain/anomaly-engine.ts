@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
-import type { EventBus } from '@tessera/events';
 import type { AnomalyDetectionConfig } from '@tessera/monitoring';
 import type { TenantScope, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
 import type { Anomaly } from '../data/anomaly.repository';
-import { raiseAnomalyAlert } from './anomaly-alert';
-import { detectTenantAnomalies } from './anomaly-detector';
+import { detectorPrincipal, detectTenantAnomalies } from './anomaly-detector';
 
 export interface AnomalyEngineDeps {
   scopes: TenantScopeFactory;
   tenants: TenantStore;
-  bus: EventBus;
   logger: Logger;
   config: AnomalyDetectionConfig;
 }
@@ -20,8 +15,9 @@ export interface AnomalyEngineDeps {
  * Runs detection for this process: a periodic pass over every active tenant, and on demand for
  * one tenant (before `anomalies` answers, so what has settled is judged). Passes of one tenant
  * never overlap in the process; across replicas the state rows' locks keep each bucket judged
- * once. Alerts go out after the pass committed; a failure to publish is logged, never retried
- * into a duplicate, and the anomaly stays queryable.
+ * once. Alerting is not done here: each anomaly is committed with an `anomaly.detected` audit
+ * event, and the audit service's alerting (rule ANOMALY) raises, stores, webhooks and publishes
+ * the alert, like every other alert.
  */
 export class AnomalyEngine {
   private readonly running = new Map<string, Promise<Anomaly[]>>();
@@ -49,7 +45,7 @@ export class AnomalyEngine {
   runFor(scope: TenantScope): Promise<Anomaly[]> {
     const tenantId = scope.tenant.id;
     const previous = this.running.get(tenantId) ?? Promise.resolve([]);
-    const next = previous.catch(() => []).then(() => this.detect(scope));
+    const next = previous.catch(() => []).then(() => detectTenantAnomalies(scope, this.deps.config));
     this.running.set(tenantId, next);
     void next
       .finally(() => {
@@ -66,16 +62,6 @@ export class AnomalyEngine {
     });
   }
 
-  private async detect(scope: TenantScope): Promise<Anomaly[]> {
-    const anomalies = await detectTenantAnomalies(scope, this.deps.config);
-    for (const anomaly of anomalies) {
-      await raiseAnomalyAlert(this.deps.bus, scope.tenant.id, anomaly).catch((error: unknown) => {
-        this.deps.logger.warn('anomaly alert not published', { tenantId: scope.tenant.id, anomalyId: anomaly.id, error: String(error) });
-      });
-    }
-    return anomalies;
-  }
-
   private async sweepAll(): Promise<void> {
     let tenants: Array<{ id: string; status: string }>;
     try {
@@ -88,15 +74,10 @@ export class AnomalyEngine {
       if (this.stopped) return;
       if (tenant.status !== 'ACTIVE') continue;
       try {
-        await this.runFor(await this.deps.scopes.forPrincipal(systemPrincipal(tenant.id)));
+        await this.runFor(await this.deps.scopes.forPrincipal(detectorPrincipal(tenant.id)));
       } catch (error) {
         if (!this.stopped) this.deps.logger.error('anomaly detection pass failed', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
       }
     }
   }
-}
-
-/** The detector acting for a tenant outside any request. */
-function systemPrincipal(tenantId: string): Principal {
-  return { kind: 'user', subject: 'system:anomaly-detection', tenantId, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
 }
