@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
@@ -236,6 +237,16 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     const stream = new CollectedSubscription<JobEventsData>(connection.client, { query: jobEventsSubscription });
     expect(await stream.ended).toEqual({ kind: 'complete' });
     expect(stream.results.map((r) => [r.data ?? null, r.errors?.map((e) => e.extensions?.['code'])])).toEqual([[null, ['FORBIDDEN']]]);
+    // …and the refusal is an audited authorization failure in the tenant's own log, like one over HTTP.
+    const subject = decodeJwt(token).sub;
+    const audit = await stack.query<{ auditEvents: { edges: Array<{ node: { actorSubject: string; outcome: string; details: string } }> } }>(
+      await acme.token('admin'),
+      'query($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 100) { edges { node { actorSubject outcome details } } } }',
+      { filter: { action: 'access.denied', actor: subject } },
+    );
+    expect(audit.errors).toBeUndefined();
+    const denials = audit.data!.auditEvents.edges.map((edge) => ({ ...edge.node, details: JSON.parse(edge.node.details) as Record<string, unknown> }));
+    expect(denials).toEqual([expect.objectContaining({ actorSubject: subject, outcome: 'DENIED', details: expect.objectContaining({ service: 'jobs', fields: 'jobEvents' }) })]);
   });
 
   it('validates operations against the supergraph before routing: unknown field, depth, queries over the socket', async () => {

@@ -20,23 +20,30 @@ function isForbidden(error: GraphQLError): boolean {
  * goes in the details; arguments never do. A failure to record is logged, never shown to the client.
  */
 export function authorizationAuditPlugin(runtime: ServiceRuntime, serviceName: string, logger: Logger): ApolloServerPlugin<SubgraphContext> {
+  const recordDenials = createAuthorizationFailureRecorder(runtime, serviceName, logger);
   return {
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue, operationName }) {
-          const denied = errors.filter(isForbidden);
-          const caller = contextValue.caller;
-          if (denied.length === 0 || caller.kind !== 'user') return;
-          const fields = [...new Set(denied.map((error) => (error.path ?? []).filter((part) => typeof part === 'string').join('.')))].join(',').slice(0, 200);
-          const details = { service: serviceName, fields, operation: operationName?.slice(0, 64) ?? null };
-          try {
-            await record(runtime, caller, fields, details);
-          } catch (error) {
-            logger.error('could not record an authorization failure', { error: error instanceof Error ? error.message : String(error) });
-          }
+          await recordDenials(contextValue.caller, errors, operationName ?? undefined);
         },
       };
     },
+  };
+}
+
+/** The same recording for any transport (the subscription server uses it for refused subscribes). */
+export function createAuthorizationFailureRecorder(runtime: ServiceRuntime, serviceName: string, logger: Logger) {
+  return async function recordDenials(caller: SubgraphContext['caller'], errors: readonly GraphQLError[], operationName: string | undefined): Promise<void> {
+    const denied = errors.filter(isForbidden);
+    if (denied.length === 0 || caller.kind !== 'user') return;
+    const fields = [...new Set(denied.map((error) => (error.path ?? []).filter((part) => typeof part === 'string').join('.')))].join(',').slice(0, 200);
+    const details = { service: serviceName, fields, operation: operationName?.slice(0, 64) ?? null };
+    try {
+      await record(runtime, caller, fields, details);
+    } catch (error) {
+      logger.error('could not record an authorization failure', { error: error instanceof Error ? error.message : String(error) });
+    }
   };
 }
 

@@ -8,6 +8,7 @@ import { internalContextHeader, type Caller } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { createErrorMasker, isTesseraError } from '@tessera/errors';
 import { extractTraceContext, setTenantAttributes, SpanKind, withSpan } from '@tessera/telemetry';
+import { createAuthorizationFailureRecorder } from './authorization-audit';
 import type { ServiceRuntime } from './service-runtime';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 
@@ -55,6 +56,8 @@ export function attachSubscriptionServer(server: Server, schema: GraphQLSchema, 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const traceParents = new WeakMap<SubgraphContext, TraceContext>();
+  // A subscribe refused by a shield rule is an authorization failure like any other: audited.
+  const recordDenials = createAuthorizationFailureRecorder(runtime, serviceName, logger);
 
   const maskAll = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
@@ -107,8 +110,9 @@ export function attachSubscriptionServer(server: Server, schema: GraphQLSchema, 
           },
         );
       },
-      onNext: (_ctx, _id, _payload, _args, result): FormattedExecutionResult | void => {
+      onNext: async (_ctx, _id, payload, args, result): Promise<FormattedExecutionResult | void> => {
         if (!result.errors) return;
+        await recordDenials((args.contextValue as SubgraphContext).caller, result.errors, payload.operationName ?? undefined);
         return { ...(result as FormattedExecutionResult), errors: maskAll(result.errors) };
       },
       onError: (_ctx, _id, _payload, errors) => maskAll(errors),
