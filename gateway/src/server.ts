@@ -149,6 +149,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     maxQueryDepth: config.limits.maxQueryDepth,
     maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant ?? 100,
     publicUrl: config.publicUrl,
+    // Live sockets follow suspensions at the pace of the tenant cache (at least once a second).
+    tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)) },
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });
   return {

@@ -46,6 +46,11 @@ export interface SubscriptionGatewayOptions {
   maxQueryDepth: number;
   maxSubscriptionsPerTenant: number;
   publicUrl: string | undefined;
+  /**
+   * Re-checks an open socket's tenant every `intervalMs` (`check` throws FORBIDDEN for a suspended
+   * or erased tenant): a suspension ends live subscriptions too, not only new ones.
+   */
+  tenantRecheck?: { intervalMs: number; check(tenantId: string): Promise<void> };
 }
 
 export interface SubscriptionGateway {
@@ -57,6 +62,7 @@ interface Session {
   connection: AuthenticatedConnection;
   upstream: UpstreamConnections;
   expiry: NodeJS.Timeout | undefined;
+  recheck: NodeJS.Timeout | undefined;
   /** Open subscriptions by client id, so a leaving client releases them all. */
   operations: Map<string, { end(): void }>;
   /** `connection_init` payload: a client may put its `traceparent` there instead of in each operation. */
@@ -103,6 +109,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
 
   const endSession = async (session: Session) => {
     clearTimeout(session.expiry);
+    clearInterval(session.recheck);
     for (const operation of session.operations.values()) operation.end();
     session.operations.clear();
     await session.upstream.close();
@@ -119,6 +126,26 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     session.expiry.unref();
   };
 
+  const scheduleTenantRecheck = (socket: WebSocket, session: Session) => {
+    const recheck = options.tenantRecheck;
+    if (!recheck) return;
+    const tenantId = session.connection.tenant.id;
+    session.recheck = setInterval(() => {
+      recheck.check(tenantId).then(
+        () => undefined,
+        (error: unknown) => {
+          // Only a definite "not active" closes the socket; a database hiccup does not.
+          if (isTesseraError(error) && error.code === 'FORBIDDEN') {
+            logger.info('subscription socket closed: tenant no longer active', { tenantId });
+            clearInterval(session.recheck);
+            socket.close(subscriptionCloseCodes.forbidden, 'Forbidden: the tenant is suspended');
+          }
+        },
+      );
+    }, recheck.intervalMs);
+    session.recheck.unref();
+  };
+
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {
       onConnect: async (ctx) => {
@@ -130,11 +157,13 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
             connection,
             upstream: new UpstreamConnections(endpoints, connection.principal, options.sign, publicUrl),
             expiry: undefined,
+            recheck: undefined,
             operations: new Map(),
             connectionParams: ctx.connectionParams,
           };
           ctx.extra.session = session;
           scheduleExpiry(socket, session);
+          scheduleTenantRecheck(socket, session);
           return true;
         } catch (error) {
           refuse(socket, error);
