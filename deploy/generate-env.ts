@@ -12,7 +12,7 @@
  * only characters a single-quoted value cannot hold are `'` and a line break, and no value
  * generated here contains either (formatEnvFile checks).
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { generateInternalKeyPair } from '@tessera/auth';
 
 /** Every variable this script writes, in the order it writes them. */
@@ -23,6 +23,7 @@ export const generatedVariables = [
   'MYSQL_ROOT_PASSWORD',
   'MYSQL_PASSWORD',
   'MYSQL_ADMIN_PASSWORD',
+  'AUDIT_SIGNING_KEY',
   'S3_ACCESS_KEY',
   'S3_SECRET_KEY',
   'KEYCLOAK_ADMIN_PASSWORD',
@@ -48,6 +49,8 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     // The service account's (DATABASE_URL) and the migrator's (DATABASE_ADMIN_URL).
     MYSQL_PASSWORD: hex(24),
     MYSQL_ADMIN_PASSWORD: hex(24),
+    // Ed25519 private JWK: the audit service signs hash-chain checkpoints with it.
+    AUDIT_SIGNING_KEY: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
     // MinIO root credentials, used by the subgraphs as their S3 keys (MinIO: user >= 3, password 8..40 characters).
     S3_ACCESS_KEY: `tessera-${hex(6)}`,
     S3_SECRET_KEY: hex(20),

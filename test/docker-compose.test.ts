@@ -368,6 +368,9 @@ describe('deploy/generate-env.ts', () => {
     // DATABASE_URL embeds the password: nothing in it may need URL-encoding.
     expect(values.MYSQL_PASSWORD).toMatch(/^[0-9a-f]{32,}$/);
     expect(values.MYSQL_ADMIN_PASSWORD).toMatch(/^[0-9a-f]{32,}$/);
+    expect(JSON.parse(values.AUDIT_SIGNING_KEY)).toMatchObject({ kty: 'OKP', crv: 'Ed25519', d: expect.any(String) });
+    expect(serviceEnv('audit')['AUDIT_SIGNING_KEY']).toMatch(/^\$\{AUDIT_SIGNING_KEY:\?/);
+    for (const name of subgraphNames.filter((n) => n !== 'audit')) expect(serviceEnv(name)['AUDIT_SIGNING_KEY']).toBeUndefined();
     // MinIO's limits on root credentials.
     expect(values.S3_ACCESS_KEY.length).toBeGreaterThanOrEqual(3);
     expect(values.S3_SECRET_KEY.length).toBeGreaterThanOrEqual(8);

@@ -89,8 +89,8 @@ describe('audit hash chain: verification and tamper detection', () => {
     expect((await checkpoint(stack, admin)).sequence).toBe(6);
     const table = eventsTable(tenant);
     const rows = await rowsOf(tenant);
-    const forged = { ...rows[3]!, id: '00000000-0000-4000-8000-000000000002', actor_subject: 'intruder', action: 'dataset.delete' };
-    const rewritten = [...rows.slice(0, 3), forged, ...rows.slice(3)];
+    const forged: Record<string, unknown> = { ...rows[3]!, id: '00000000-0000-4000-8000-000000000002', actor_subject: 'intruder', action: 'dataset.delete' };
+    const rewritten: Array<Record<string, unknown>> = [...rows.slice(0, 3), forged, ...rows.slice(3)];
     let previous = rows[2]!['hash'] as string;
     await stack.adminQuery(`DELETE FROM ${table} WHERE seq >= 4`);
     for (const [index, row] of rewritten.entries()) {
@@ -218,7 +218,7 @@ describe('audit hash chain: verification and tamper detection', () => {
     const db = stack.platform.runtime.db;
     for (let i = 0; i < 3; i += 1) {
       await db.transaction((manager) =>
-        recordSecurityEvent(manager, { tenantId: 'tprobe', subject: `probe-${i}`, roles: ['viewer'], requestId: `req-${i}` }, { tenantId: 'tprobe', action: 'cross_tenant_attempt', targetType: 'Dataset', targetId: `id-${i}`, details: { attempt: i } }),
+        recordSecurityEvent(manager, { kind: 'user', tenantId: 'tprobe', subject: `probe-${i}`, roles: ['viewer'], requestId: `req-${i}`, clientId: undefined, sourceIp: '192.0.2.1' }, { tenantId: 'tprobe', action: 'cross_tenant_attempt', targetType: 'Dataset', targetId: `id-${i}`, details: { attempt: i } }),
       );
     }
     const before = expectNoErrors(await stack.query<{ verifySecurityLog: { valid: boolean; headSequence: number; checkedEvents: number } }>(platformAdmin, securityQuery)).verifySecurityLog;
@@ -244,14 +244,15 @@ describe('audit hash chain: verification and tamper detection', () => {
       [a, b] = [await tenantWithEvents(stack, 3), await tenantWithEvents(stack, 1)];
     });
 
-    it.each([
+    it.each<[Record<string, number>, string]>([
       [{ from: 0 }, 'from'],
       [{ from: -5 }, 'from'],
       [{ to: 0 }, 'to'],
       [{ from: 4, to: 3 }, 'to'],
-    ])('refuses the range %j with BAD_USER_INPUT', async (range) => {
+    ])('refuses the range %j with BAD_USER_INPUT naming %s', async (range, field) => {
       const res = await stack.query(a.admin, verifyQuery, range);
       expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors?.[0]?.extensions?.['field']).toBe(field);
     });
 
     it.each([[{ from: 2 ** 40 }], [{ from: 'one' }], [{ to: 1.5 }]])('refuses the non-Int range %j', async (range) => {

@@ -66,7 +66,7 @@ describe('audit outbox: nothing lost, nothing invented', () => {
   });
 
   it('a rolled-back change records nothing: no row, no outbox entry, no chain entry', async () => {
-    const scope = await stack.platform.runtime.scopes.forPrincipal({ tenantId: tenant.id, subject: 'rollback-test', roles: ['admin'], requestId: 'req-rollback' });
+    const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', tenantId: tenant.id, subject: 'rollback-test', roles: ['admin'], requestId: 'req-rollback', clientId: undefined, sourceIp: undefined });
     const datasetId = '00000000-0000-4000-8000-0000000000aa';
     await expect(
       scope.transaction(async (manager) => {

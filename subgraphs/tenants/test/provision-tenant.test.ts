@@ -92,10 +92,15 @@ describe('provisionTenant', () => {
       expect(await tablesOf(stack, schema)).toEqual(expect.arrayContaining(coreTenantTables));
       const migrations = (await stack.platform.runtime.db.query(`SELECT name FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY id`)) as Array<{ name: string }>;
       expect(migrations.map((m) => m.name)).toEqual(expectedMigrations);
-      for (const table of coreTenantTables.filter((t) => t !== 'schema_migrations')) {
+      for (const table of coreTenantTables.filter((t) => t !== 'schema_migrations' && t !== 'audit_events')) {
         const rows = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`)) as Array<{ n: number | string }>;
         expect({ table, rows: Number(rows[0]?.n) }).toEqual({ table, rows: 0 });
       }
+      // The tenant's own audit trail starts with its provisioning (in the outbox or already chained), nothing else.
+      const audited = (await stack.platform.runtime.db.query(
+        `SELECT action FROM ${quoteIdentifier(schema)}.audit_outbox UNION ALL SELECT action FROM ${quoteIdentifier(schema)}.audit_events`,
+      )) as Array<{ action: string }>;
+      expect(audited.map((row) => row.action)).toEqual(['tenant.provision']);
     });
 
     it('has its own empty bucket tessera-<id>', async () => {

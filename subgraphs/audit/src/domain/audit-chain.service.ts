@@ -48,9 +48,11 @@ export class AuditChainService {
     await drainAuditOutbox(this.deps.db, tenantId);
     // Both copies of every checkpoint: the database rows and the write-once objects in the bucket.
     const claims: CheckpointClaim[] = (await this.deps.checkpoints.listTenant(tenantId)).map((c) => ({ seq: c.seq, jws: c.jws, headHash: c.headHash }));
-    for (const stored of await this.deps.checkpoints.storedTenantObjects(tenantId)) {
-      const match = checkpointObject.exec(stored.objectKey);
-      if (match) claims.push({ seq: Number(match[1]), jws: stored.jws.trim() });
+    // Only the objects whose sequence number is in range are fetched (the key names it).
+    const seqOf = (objectKey: string) => Number(checkpointObject.exec(objectKey)?.[1] ?? Number.NaN);
+    const inRange = (objectKey: string) => seqOf(objectKey) >= from && (to === undefined || seqOf(objectKey) <= to);
+    for (const stored of await this.deps.checkpoints.storedTenantObjects(tenantId, inRange)) {
+      claims.push({ seq: seqOf(stored.objectKey), jws: stored.jws.trim() });
     }
     return verifyChain({ db: this.deps.db, chain: tenantAuditChain(tenantId), signer: this.deps.signer, checkpoints: claims, from, to });
   }

@@ -128,10 +128,10 @@ export class AuditCheckpointService {
   }
 
   /** The checkpoint objects in the tenant's bucket (the copies outside the database), key → JWS. */
-  async storedTenantObjects(tenantId: string): Promise<Array<{ objectKey: string; jws: string }>> {
+  async storedTenantObjects(tenantId: string, keep: (objectKey: string) => boolean = () => true): Promise<Array<{ objectKey: string; jws: string }>> {
     const bucket = tenantBucketName(this.deps.bucketPrefix, tenantId);
     const keys: string[] = [];
-    for await (const item of this.deps.objectStore.listObjectsV2(bucket, checkpointPrefix, true)) if (item.name) keys.push(item.name);
+    for await (const item of this.deps.objectStore.listObjectsV2(bucket, checkpointPrefix, true)) if (item.name && keep(item.name)) keys.push(item.name);
     const out: Array<{ objectKey: string; jws: string }> = [];
     for (const objectKey of keys.sort()) {
       const jws = await this.readObject(bucket, objectKey);

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   );
   const runner = db.createQueryRunner();
   await runner.connect();
-  const [{ id: connectionId }] = (await runner.query('SELECT CONNECTION_ID() AS id')) as Array<{ id: number }>;
+  const [connection] = (await runner.query('SELECT CONNECTION_ID() AS id')) as Array<{ id: number }>;
+  const connectionId = connection!.id;
   await runner.query(`USE ${quoteIdentifier(schema)}`);
   await runner.startTransaction();
   const datasetId = randomUUID();
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     datasetId,
     `crash-${datasetId.slice(0, 8)}`,
   ]);
-  await recordAuditEvent(runner.manager, { tenantId: process.env['TENANT_ID']!, subject: 'crash-test', roles: ['admin'], requestId: `req-${datasetId}` }, {
+  await recordAuditEvent(runner.manager, { kind: 'user', tenantId: process.env['TENANT_ID']!, subject: 'crash-test', roles: ['admin'], requestId: `req-${datasetId}`, clientId: undefined, sourceIp: undefined }, {
     action: 'dataset.create',
     targetType: 'Dataset',
     targetId: datasetId,
