@@ -8,3 +8,4 @@ export * from './graphql-files';
 export { parseUuid } from './ids';
 export { mountHealthRoutes } from './health-routes';
 export { attachSubscriptionServer, maxSubscriptionMessageBytes, subscriptionCloseCodes, type SubgraphConnectionParams, type SubscriptionServer } from './subscription-server';
+export { parseResourceName, parseDescription, parseFilename } from './resource-input';

@@ -2,25 +2,7 @@ import { errors } from '@tessera/errors';
 
 export { parseUuid as parseId } from '@tessera/service-kit';
 
-const namePattern = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,126}[A-Za-z0-9._-])?$/;
-
-/** Model names are shown in UIs and logs; a narrow alphabet keeps SQL, paths and markup out. */
-export function parseModelName(value: string, field = 'name'): string {
-  const name = typeof value === 'string' ? value.trim() : '';
-  if (!namePattern.test(name) || name.includes('..')) {
-    throw errors.badInput(`${field} must be 1–128 characters: letters, digits, space, '.', '_' or '-', starting with a letter or digit.`, { field });
-  }
-  return name;
-}
-
-export function parseDescription(value: string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  const description = value.trim();
-  if (description.length > 1000 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(description)) {
-    throw errors.badInput('description must be at most 1000 characters without control characters.', { field: 'description' });
-  }
-  return description || null;
-}
+export { parseResourceName as parseModelName, parseDescription, parseFilename } from '@tessera/service-kit';
 
 const aliasPattern = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -38,16 +20,6 @@ export function parseAlias(value: string, field = 'alias'): string {
 export function parseVersionNumber(value: number, field = 'version'): number {
   if (!Number.isSafeInteger(value) || value < 1) throw errors.badInput(`${field} must be a positive version number.`, { field });
   return value;
-}
-
-const filenamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,254}$/;
-
-export function parseFilename(value: string): string {
-  const filename = typeof value === 'string' ? value.trim() : '';
-  if (!filenamePattern.test(filename) || filename.includes('..')) {
-    throw errors.badInput("filename must be a plain file name (letters, digits, space, '.', '_', '-', '(', ')'), no path.", { field: 'filename' });
-  }
-  return filename;
 }
 
 const idempotencyPattern = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
