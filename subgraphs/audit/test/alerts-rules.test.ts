@@ -1,5 +1,5 @@
 import { evaluateRule, effectiveRules, type AlertRule, type EvaluatedEvent } from '../src/domain/alert-rules';
-import { decodeSeqCursor, encodeSeqCursor } from '../src/domain/audit-event-cursor';
+import { decodeAuditCursor, encodeAuditCursor } from '../src/domain/audit-event-cursor';
 import { signWebhookBody, verifyWebhookSignature } from '../src/domain/webhook-signature';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, 0) + seconds * 1000);
@@ -91,11 +91,24 @@ describe('webhook signatures and cursors (pure)', () => {
     expect(verifyWebhookSignature('whsec_test', '{"a":1}', 'garbage', 1_700_000_000)).toEqual({ valid: false, reason: 'MALFORMED' });
   });
 
-  it('round-trips seq cursors and refuses anything else', () => {
-    expect(decodeSeqCursor(encodeSeqCursor(42))).toBe(42);
-    expect(decodeSeqCursor(undefined)).toBeUndefined();
-    for (const bad of ['', 'abc', Buffer.from('seq:-1').toString('base64url'), Buffer.from('seq:1e3').toString('base64url'), 'x'.repeat(100)]) {
-      expect(() => decodeSeqCursor(bad)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+  it('round-trips (time, seq) cursors and refuses anything else', () => {
+    const position = { occurredAt: new Date('2026-03-04T05:06:07.089Z'), seq: 42 };
+    expect(decodeAuditCursor(encodeAuditCursor(position))).toEqual(position);
+    expect(decodeAuditCursor(undefined)).toBeUndefined();
+    const raw = (text: string) => Buffer.from(text).toString('base64url');
+    for (const bad of [
+      '',
+      'abc',
+      'x'.repeat(100),
+      'not a cursor!',
+      raw('seq:42'), // the old seq-only form
+      raw('at:1700000000000:-1'),
+      raw('at:1700000000000:0'),
+      raw('at:1700000000000:1e3'),
+      raw('at:999999999999999:1'), // beyond DATETIME's year 9999
+      raw('at:1700000000000:1 OR 1=1'),
+    ]) {
+      expect(() => decodeAuditCursor(bad)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
     }
   });
 });

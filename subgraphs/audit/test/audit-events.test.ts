@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { decryptBuffer } from '@tessera/crypto';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { allAuditEvents, auditEventsQuery, datasetWithVersion, newDataset, type AuditEventsResult } from './audit-events-helpers';
+import { checkpoint } from './chain-support';
 
 const previewQuery = `query($id: ID!) { datasetVersion(id: $id) { id preview(limit: 5) { rows } } }`;
 const exportMutation = `mutation($from: DateTime!, $to: DateTime!) {
@@ -47,9 +49,10 @@ describe('audit events: querying, export and the access report', () => {
     const read = events.find((e) => e.action === 'dataset.read' && e.targetId === versionId);
     expect(read).toMatchObject({ targetType: 'DatasetVersion', outcome: 'SUCCESS' });
     expect(JSON.parse(read!.details)).toEqual({ rows: 2 });
-    // Sequence numbers are the chain's: strictly increasing, oldest first.
+    // Pages are oldest first by time, then by the chain's sequence number (unique per event).
+    const byTimeThenSeq = [...events].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.sequence - b.sequence);
+    expect(events.map((e) => e.id)).toEqual(byTimeThenSeq.map((e) => e.id));
     const seqs = events.map((e) => e.sequence);
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 
@@ -80,6 +83,38 @@ describe('audit events: querying, export and the access report', () => {
       after = res.auditEvents.pageInfo.endCursor;
     }
     expect(pages).toEqual(creates.map((e) => e.id));
+  });
+
+  it('pages oldest first by time, then by sequence: ties in one millisecond are neither skipped nor repeated', async () => {
+    const other = await stack.createTenant();
+    const otherAdmin = await other.token('admin');
+    const tied = new Date(Date.now() - 60_000);
+    const earlier = new Date(tied.getTime() - 1000);
+    // Written straight into the outbox (as the migrator) so five events share one occurred_at, and a
+    // sixth, chained last, is the oldest by time.
+    const ids: string[] = [];
+    for (const occurredAt of [tied, tied, tied, tied, tied, earlier]) {
+      const id = randomUUID();
+      ids.push(id);
+      await stack.adminQuery(
+        `INSERT INTO \`${other.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json)
+         VALUES (?, ?, 'tie@example.test', 'admin', NULL, 'tie.test', 'Dataset', ?, 'SUCCESS', NULL, NULL, NULL, '{}')`,
+        [id, occurredAt, id],
+      );
+    }
+    await stack.drainAudit(other.id);
+    const paged: Array<{ id: string; sequence: number }> = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: AuditEventsResult = expectNoErrors(await stack.query<AuditEventsResult>(otherAdmin, auditEventsQuery, { filter: { action: 'tie.test' }, first: 2, after }));
+      paged.push(...res.auditEvents.edges.map((edge) => ({ id: edge.node.id, sequence: edge.node.sequence })));
+      if (!res.auditEvents.pageInfo.hasNextPage) break;
+      after = res.auditEvents.pageInfo.endCursor;
+    }
+    expect(paged.map((e) => e.id)).toEqual([ids[5], ...ids.slice(0, 5)]);
+    const tiedSeqs = paged.slice(1).map((e) => e.sequence);
+    expect(tiedSeqs).toEqual([...tiedSeqs].sort((a, b) => a - b));
+    expect(paged[0]!.sequence).toBeGreaterThan(Math.max(...tiedSeqs));
   });
 
   it('refuses bad filters, cursors and page sizes with BAD_USER_INPUT, and does not crash on injection strings', async () => {
@@ -133,9 +168,11 @@ describe('audit events: querying, export and the access report', () => {
         { from: started, to },
       ),
     ).exportAuditEvents;
+    // The export is a slice of the chain, in chain (sequence) order.
+    const chainOrder = [...all].sort((a, b) => a.sequence - b.sequence);
     expect(result.eventCount).toBe(all.length);
-    expect(result.firstSequence).toBe(all[0]!.sequence);
-    expect(result.lastSequence).toBe(all.at(-1)!.sequence);
+    expect(result.firstSequence).toBe(chainOrder[0]!.sequence);
+    expect(result.lastSequence).toBe(chainOrder.at(-1)!.sequence);
     expect(result.lastHash).toMatch(/^[0-9a-f]{64}$/);
 
     const store = stack.platform.runtime.objectStore;
@@ -147,7 +184,7 @@ describe('audit events: querying, export and the access report', () => {
       return decryptBuffer(raw, { resolveKey: (version) => stack.platform.runtime.keyring.keyFor(tenant.id, version), associatedData: `${tenant.id}/${key}` });
     };
     const lines = (await read(result.objectKey)).toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; id: string; hash: string; prev_hash: string });
-    expect(lines.map((line) => line.id)).toEqual(all.map((e) => e.id));
+    expect(lines.map((line) => line.id)).toEqual(chainOrder.map((e) => e.id));
     expect(lines.at(-1)!.hash).toBe(result.lastHash);
     // Each line links to the one before it: the slice is a piece of the chain.
     for (let i = 1; i < lines.length; i++) expect(lines[i]!.prev_hash).toBe(lines[i - 1]!.hash);
@@ -157,6 +194,34 @@ describe('audit events: querying, export and the access report', () => {
     const events = await allAuditEvents(stack, admin, { action: 'audit.export' });
     expect(events.map((e) => e.targetId)).toEqual([result.objectKey]);
     expect(errorCodes(await stack.query(admin, exportMutation, { from: to, to: started }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('puts the latest signed checkpoint covering the slice into the export proof', async () => {
+    const to = new Date().toISOString();
+    const slice = await allAuditEvents(stack, admin, { from: started, to });
+    const lastSequence = Math.max(...slice.map((e) => e.sequence));
+    // Signed after every event of the period is chained, so its head covers the slice's last event.
+    const signed = await checkpoint(stack, admin);
+    expect(signed.sequence).toBeGreaterThanOrEqual(lastSequence);
+    const result = expectNoErrors(
+      await stack.query<{ exportAuditEvents: { proofObjectKey: string; lastSequence: number; checkpoint: string | null } }>(admin, exportMutation, { from: started, to }),
+    ).exportAuditEvents;
+    expect(result.lastSequence).toBe(lastSequence);
+    const expected = { seq: signed.sequence, head_hash: signed.headHash, key_id: signed.keyId, jws: signed.signature };
+    expect(result.checkpoint).not.toBeNull();
+    const returned = JSON.parse(result.checkpoint!) as Record<string, unknown>;
+    expect({ ...returned, seq: Number(returned['seq']) }).toMatchObject(expected);
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of await stack.platform.runtime.objectStore.getObject(tenant.bucket, result.proofObjectKey)) chunks.push(chunk as Buffer);
+    const proofBytes = decryptBuffer(Buffer.concat(chunks), {
+      resolveKey: (version) => stack.platform.runtime.keyring.keyFor(tenant.id, version),
+      associatedData: `${tenant.id}/${result.proofObjectKey}`,
+    });
+    const proof = JSON.parse((await proofBytes).toString('utf8')) as { lastSequence: number; checkpoint: Record<string, unknown> | null };
+    expect(proof.lastSequence).toBe(lastSequence);
+    expect(proof.checkpoint).not.toBeNull();
+    expect({ ...proof.checkpoint, seq: Number(proof.checkpoint!['seq']) }).toMatchObject(expected);
   });
 
   it('builds the access report: role holders, who read which dataset, last activity per user', async () => {

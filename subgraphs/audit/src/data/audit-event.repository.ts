@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { AuditPagePosition } from '../domain/audit-event-cursor';
 import type { AuditEventFilter } from '../domain/audit-event-filter';
 import type { AuditEvent } from './audit-event.entity';
 
@@ -61,15 +62,21 @@ export function filterClauses(filter: AuditEventFilter): { sql: string[]; params
   return { sql, params };
 }
 
-/** One keyset page (seq ascending) of the tenant's chain; `limit + 1` rows so the caller knows if more follow. */
-export async function findAuditEventPage(manager: EntityManager, filter: AuditEventFilter, afterSeq: number | undefined, limit: number): Promise<AuditEvent[]> {
+/**
+ * One keyset page of the tenant's chain, oldest first by time then sequence; `limit + 1` rows so the
+ * caller knows if more follow. With the tenant 0007 keys `(filter column…, occurred_at, seq)` (and
+ * the InnoDB primary-key suffix of `(occurred_at)` / `(action, occurred_at)`) every filter is one
+ * in-order index range read, never a walk of the primary key. The redundant `occurred_at >= ?`
+ * beside the tuple comparison gives the optimizer a plain range bound for the cursor.
+ */
+export async function findAuditEventPage(manager: EntityManager, filter: AuditEventFilter, after: AuditPagePosition | undefined, limit: number): Promise<AuditEvent[]> {
   const { sql, params } = filterClauses(filter);
-  if (afterSeq !== undefined) {
-    sql.push('seq > ?');
-    params.push(afterSeq);
+  if (after !== undefined) {
+    sql.push('occurred_at >= ?', '(occurred_at > ? OR (occurred_at = ? AND seq > ?))');
+    params.push(after.occurredAt, after.occurredAt, after.occurredAt, after.seq);
   }
   const where = sql.length ? `WHERE ${sql.join(' AND ')}` : '';
-  const rows = (await manager.query(`SELECT ${auditEventColumns} FROM audit_events ${where} ORDER BY seq ASC LIMIT ?`, [...params, limit + 1])) as AuditEventRow[];
+  const rows = (await manager.query(`SELECT ${auditEventColumns} FROM audit_events ${where} ORDER BY occurred_at ASC, seq ASC LIMIT ?`, [...params, limit + 1])) as AuditEventRow[];
   return rows.map(toAuditEvent);
 }
 

@@ -3,11 +3,11 @@ import { pageSize, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
 import type { AuditEvent } from '../data/audit-event.entity';
 import { findAuditEventPage } from '../data/audit-event.repository';
-import { decodeSeqCursor, encodeSeqCursor } from './audit-event-cursor';
+import { decodeAuditCursor, encodeAuditCursor } from './audit-event-cursor';
 import { parseAuditEventFilter, type AuditEventFilterInput } from './audit-event-filter';
 import type { AuditRelay } from './audit-event-relay';
 
-/** A tenant's own audit trail; only its admins read it. */
+/** A tenant's own audit trail, oldest first by time then sequence; only its admins read it. */
 export class AuditEventService {
   constructor(
     private readonly scope: TenantScope,
@@ -19,11 +19,11 @@ export class AuditEventService {
     // Everything is validated before any query runs: a bad argument changes and reads nothing.
     const filter = parseAuditEventFilter(filterInput);
     const limit = pageSize(args);
-    const after = decodeSeqCursor(args.after);
+    const after = decodeAuditCursor(args.after);
     await this.relay(this.scope);
     const rows = await this.scope.db((manager) => findAuditEventPage(manager, filter, after, limit));
     const page = rows.slice(0, limit);
-    const edges = page.map((node) => ({ node, cursor: encodeSeqCursor(node.seq) }));
+    const edges = page.map((node) => ({ node, cursor: encodeAuditCursor({ occurredAt: node.createdAt, seq: node.seq }) }));
     return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 }
