@@ -114,5 +114,8 @@ process.on('message', (raw) => {
 // The parent went away (crash, kill): never linger as an orphan, even in the middle of a blocked run.
 process.on('disconnect', () => process.exit(0));
 startOrphanWatchdog();
+// Ctrl-C in a terminal signals the whole process group; the parent decides when this process
+// stops (a 'shutdown' message, or the disconnect above), so a clean stop is not logged as a crash.
+process.on('SIGINT', () => undefined);
 
 send({ kind: 'ready', pid: process.pid });
