@@ -16,6 +16,9 @@ export interface GatewayProcess {
 
 const repoRoot = path.join(__dirname, '..');
 
+/** Node flags for the gateway process (BENCH_GATEWAY_NODE_FLAGS, space-separated), e.g. GC tuning. */
+const gatewayNodeFlags = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+
 export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number }): Promise<GatewayProcess> {
   const { config, platform } = stack;
   const subgraphUrl = (name: keyof typeof platform.subgraphs) => `${platform.subgraphs[name].url}/graphql`;
@@ -39,7 +42,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     TRACING_EXPORTER: 'none',
     LOG_LEVEL: 'info',
   };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'packages/platform/src/main.ts'), 'gateway'], {
+  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, '--import', 'tsx', path.join(repoRoot, 'packages/platform/src/main.ts'), 'gateway'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],

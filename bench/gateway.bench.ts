@@ -5,6 +5,7 @@
  * provisions a tenant with a few datasets, then sends ONE authenticated query two ways:
  *   gateway — POST <gateway>/graphql with the user's OIDC access token (token verification,
  *             tenant lookup, rate limit, internal-context minting, query planning, subgraph hop);
+ *   gateway-own-process — the same, to `tessera gateway` in a child process (the production layout);
  *   direct  — POST <datasets subgraph>/graphql with an x-tessera-context for the same principal,
  *             minted before the phase starts (the baseline: the subgraph's own work only).
  * Keep-alive HTTP from a worker thread, 127.0.0.1 only; warm-up discarded; the measured requests
@@ -12,7 +13,8 @@
  *
  * Environment: BENCH_CONCURRENCY (16), BENCH_REQUESTS per path (4000), BENCH_WARMUP per path (300),
  * BENCH_ROUNDS (4), BENCH_DATASETS (5), BENCH_TENANT_CACHE_TTL_MS (5000, the production default;
- * the test harness's default is 0 = one MySQL read per request), BENCH_TELEMETRY (none | memory).
+ * the test harness's default is 0 = one MySQL read per request), BENCH_TELEMETRY (none | memory),
+ * BENCH_GATEWAY_NODE_FLAGS (extra node flags for the own-process gateway, e.g. --cpu-prof).
  * Exits non-zero if any response is not the expected page of datasets; never on the target.
  */
 import { availableParallelism, loadavg } from 'node:os';
