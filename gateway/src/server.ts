@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import { trace } from '@opentelemetry/api';
@@ -20,6 +22,8 @@ import { createAuthFailureLog } from './auth-failure-log';
 import { createRequestAuthenticator } from './request-auth';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
 import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
+import { createGraphQLPostHandler } from './graphql-post-handler';
+import { clientAddress, type RequestFacts } from './request-facts';
 import { createSubgraphHttpClient } from './subgraph-http-client';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
@@ -74,24 +78,32 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // shutdown is ours, see service-kit
     introspection: true, // only ever reached with a valid token: the context function runs first
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics)],
+    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics)],
   });
   await server.start();
   requestMetrics.start();
 
-  const publicUrlOf = (req: Request) => config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${config.port}`}`;
+  // No TLS here (the ingress terminates it): the scheme is http unless a local proxy says otherwise.
+  const publicUrlOf = (req: IncomingMessage) => {
+    if (config.publicUrl) return config.publicUrl;
+    const forwardedProto = req.headers['x-forwarded-proto'];
+    const viaLocalProxy = clientAddress(req) !== req.socket.remoteAddress;
+    const scheme = viaLocalProxy && typeof forwardedProto === 'string' ? forwardedProto.split(',')[0]!.trim() : 'http';
+    return `${scheme}://${req.headers.host ?? `127.0.0.1:${config.port}`}`;
+  };
 
-  /** Shared by GraphQL and uploads: the same checks, the same limits, the same signed context. */
-  const authorize = async (req: Request): Promise<GatewayContext> => {
-    const requestId = String(res(req).getHeader('x-request-id'));
-    const { principal, tenant } = await authenticate(req.headers, req.ip, requestId).catch(async (error: unknown) => {
-      await recordAuthFailure(req.headers, req.ip, requestId, error);
+  /** Shared by GraphQL, uploads and downloads: the same checks, the same limits, the same signed context. */
+  const authorizeFacts = async (facts: RequestFacts): Promise<GatewayContext> => {
+    const { principal, tenant } = await authenticate(facts.headers, facts.ip, facts.requestId).catch(async (error: unknown) => {
+      await recordAuthFailure(facts.headers, facts.ip, facts.requestId, error);
       throw error;
     });
     if (tenant) rateLimiter.take(tenant.id, tenant.limits.requestsPerMinute);
     setTenantAttributes(trace.getActiveSpan(), principal);
-    return { principal, tenant, requestId, internalToken: await signReusable(principal), publicUrl: publicUrlOf(req) };
+    return { principal, tenant, requestId: facts.requestId, internalToken: await signReusable(principal), publicUrl: facts.publicUrl };
   };
+  const authorize = (req: Request): Promise<GatewayContext> =>
+    authorizeFacts({ headers: req.headers, ip: clientAddress(req), requestId: String(res(req).getHeader('x-request-id')), publicUrl: publicUrlOf(req) });
 
   const app = express();
   app.disable('x-powered-by');
@@ -137,7 +149,25 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
   app.use(jsonErrorHandler((message, fields) => logger.error(message, fields)));
 
-  const http = await listen(app, config.port, config.host);
+  // POST /graphql (the hot path) skips express; everything else (GET landing page, CORS
+  // preflights, uploads, downloads, health) is served by the express app above.
+  const graphqlPost = createGraphQLPostHandler(server, {
+    maxBodyBytes: 1024 * 1024,
+    context: async (facts) => {
+      try {
+        return await authorizeFacts(facts);
+      } catch (error) {
+        throw toContextError(error);
+      }
+    },
+    applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
+    publicUrl: publicUrlOf,
+  });
+  const http = await listen(
+    (req: IncomingMessage, reply: ServerResponse) => (req.method === 'POST' && isGraphQLPath(req.url) ? graphqlPost(req, reply) : app(req, reply)),
+    config.port,
+    config.host,
+  );
   const subscriptions = attachSubscriptionGateway(http.server, {
     logger,
     authenticate,
@@ -172,18 +202,25 @@ function res(req: Request) {
   return req.res!;
 }
 
+function isGraphQLPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?')[0];
+  return path === '/graphql' || path === '/graphql/';
+}
+
 /** Browsers (web front ends, Apollo Sandbox/Studio) need CORS; only listed origins get it. */
+function applyCorsHeaders(origins: string[], origin: string | undefined, setHeader: (name: string, value: string) => void): void {
+  if (!origin || !(origins.includes('*') || origins.includes(origin))) return;
+  setHeader('access-control-allow-origin', origin);
+  setHeader('vary', 'Origin');
+  setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-request-id, x-apollo-operation-name');
+  setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
+  setHeader('access-control-expose-headers', 'x-request-id, retry-after');
+  setHeader('access-control-max-age', '600');
+}
+
 function cors(origins: string[]) {
   return (req: Request, reply: express.Response, next: express.NextFunction) => {
-    const origin = req.headers.origin;
-    if (origin && (origins.includes('*') || origins.includes(origin))) {
-      reply.setHeader('access-control-allow-origin', origin);
-      reply.setHeader('vary', 'Origin');
-      reply.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-request-id, x-apollo-operation-name');
-      reply.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
-      reply.setHeader('access-control-expose-headers', 'x-request-id, retry-after');
-      reply.setHeader('access-control-max-age', '600');
-    }
+    applyCorsHeaders(origins, req.headers.origin, (name, value) => reply.setHeader(name, value));
     if (req.method === 'OPTIONS') {
       reply.status(204).end();
       return;

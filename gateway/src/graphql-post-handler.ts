@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { trace } from '@opentelemetry/api';
+import { errors, isTesseraError, TesseraError } from '@tessera/errors';
+import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
+import type { GatewayContext } from './gateway-context';
+import { clientAddress, type RequestFacts } from './request-facts';
+
+export interface GraphQLPostHandlerOptions {
+  maxBodyBytes: number;
+  /** The same checks as every other gateway route (see server.ts `authorize`). */
+  context(facts: RequestFacts): Promise<GatewayContext>;
+  /** CORS headers for an allowed origin (the same function express uses for other routes). */
+  applyCors(origin: string | undefined, setHeader: (name: string, value: string) => void): void;
+  publicUrl(req: IncomingMessage): string;
+}
+
+/**
+ * `POST /graphql`, the gateway's hot path, on plain node:http instead of express. It does exactly
+ * what the express stack did for this route (request id, CORS, server span, a strict JSON body of
+ * at most `maxBodyBytes`, typed errors for bad bodies) and hands the request to Apollo Server,
+ * skipping the router, body-parser and integration layers that cost more CPU per request than
+ * anything the gateway does itself (bench/gateway-profile.ts). Every other route stays on express.
+ */
+export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, options: GraphQLPostHandlerOptions) {
+  const tracer = trace.getTracer('tessera-gateway');
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    options.applyCors(req.headers.origin, (name, value) => res.setHeader(name, value));
+    tracer.startActiveSpan(
+      'gateway POST /graphql',
+      { kind: SpanKind.SERVER, attributes: { [attributes.service]: 'gateway', 'http.request.method': 'POST' } },
+      extractTraceContext(req.headers),
+      (span) => {
+        res.on('finish', () => {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          span.end();
+        });
+        void handle(req, res, requestId).catch((error: unknown) => sendJsonError(res, isTesseraError(error) ? error : errors.internal()));
+      },
+    );
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const body = await readJsonBody(req, options.maxBodyBytes);
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = req.url ?? '/graphql';
+    const query = url.indexOf('?');
+    const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: 'POST', headers, search: query >= 0 ? url.slice(query) : '', body },
+      context: () => options.context(facts),
+    });
+    res.statusCode = response.status ?? 200;
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+}
+
+/**
+ * The body as express.json({ strict: true, limit }) would give it: parsed only for a JSON
+ * content type (anything else is left to Apollo, which refuses it), an object or array or a
+ * BAD_REQUEST, at most `limit` bytes or PAYLOAD_TOO_LARGE.
+ */
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const isJson = type === 'application/json' || type.endsWith('+json');
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw errors.tooLarge('The request body is too large.');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw errors.tooLarge('The request body is too large.');
+    }
+    chunks.push(chunk);
+  }
+  if (!isJson) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.');
+  return parsed;
+}
+
+function sendJsonError(res: ServerResponse, error: TesseraError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const retryAfter = error.extensions['retryAfterSeconds'];
+  if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
+  res.statusCode = error.httpStatus;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(error.toResponseBody()));
+}

@@ -1,0 +1,57 @@
+import { quoteIdentifier } from '@tessera/tenancy';
+import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { createDatasetMutation } from './support';
+
+/**
+ * The HTTP contract of POST /graphql (served by the gateway's own handler, not express): request
+ * ids, CORS for listed origins only, the client address behind a local proxy, and the request id
+ * reaching the subgraphs (it travels beside the reusable internal context).
+ */
+describe('POST /graphql over HTTP', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    acme = await stack.createTenant();
+    token = await acme.token('admin');
+  });
+  afterAll(() => stack?.stop());
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(stack.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body) });
+
+  it('echoes a well-formed x-request-id and mints one otherwise', async () => {
+    const mine = 'req-0123456789abcdef';
+    expect((await post({ query: '{ currentTenant { id } }' }, { 'x-request-id': mine })).headers.get('x-request-id')).toBe(mine);
+    const minted = (await post({ query: '{ currentTenant { id } }' }, { 'x-request-id': 'bad id; drop table' })).headers.get('x-request-id');
+    expect(minted).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await post({ query: '{ currentTenant { id } }' })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers CORS for listed origins only, on the preflight and on the POST itself', async () => {
+    const listed = 'https://studio.apollographql.com';
+    const preflight = await fetch(stack.graphqlUrl, { method: 'OPTIONS', headers: { origin: listed, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(listed);
+    const allowed = await post({ query: '{ currentTenant { id } }' }, { origin: listed });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(listed);
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    const other = await post({ query: '{ currentTenant { id } }' }, { origin: 'https://evil.example' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect(((await other.json()) as { data: unknown }).data).toEqual({ currentTenant: { id: acme.id } });
+  });
+
+  it('records the client address a local proxy reports, and the request id, in the audit trail', async () => {
+    const requestId = 'req-audit-0123456789';
+    const response = await post({ query: createDatasetMutation, variables: { input: { name: 'via-proxy' } } }, { 'x-forwarded-for': '203.0.113.7', 'x-request-id': requestId });
+    const created = ((await response.json()) as { data: { createDataset: { id: string } } }).data.createDataset;
+    await stack.drainAudit(acme.id);
+    const rows = (await stack.platform.runtime.db.query(
+      `SELECT source_ip, request_id FROM ${quoteIdentifier(acme.schema)}.audit_events WHERE action = 'dataset.create' AND target_id = ?`,
+      [created.id],
+    )) as Array<{ source_ip: string; request_id: string }>;
+    expect(rows).toEqual([{ source_ip: '203.0.113.7', request_id: requestId }]);
+  });
+});
