@@ -83,13 +83,21 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // Leaving the loop early must not destroy the socket, or the client would see a reset instead
+  // of the 413: stop reading into memory, let the rest drain, answer.
+  let tooLarge = false;
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
-      req.resume();
-      throw errors.tooLarge('The request body is too large.');
+      tooLarge = true;
+      break;
     }
     chunks.push(chunk);
+  }
+  if (tooLarge) {
+    // After the iterator let go (next tick), read the rest to nowhere so the connection stays usable.
+    setImmediate(() => req.resume());
+    throw errors.tooLarge('The request body is too large.');
   }
   if (!isJson) return undefined;
   const text = Buffer.concat(chunks).toString('utf8');

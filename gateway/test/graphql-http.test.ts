@@ -30,6 +30,26 @@ describe('POST /graphql over HTTP', () => {
     expect((await post({ query: '{ currentTenant { id } }' })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('a chunked body (no content-length) over 1 MB is answered 413 PAYLOAD_TOO_LARGE, not a reset connection', async () => {
+    const big = JSON.stringify({ query: '{ currentTenant { id } }', variables: { pad: 'x'.repeat(1_200_000) } });
+    const chunks = [big.slice(0, 600_000), big.slice(600_000)];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const response = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+      duplex: 'half',
+    } as RequestInit & { duplex: 'half' });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors.map((e) => e.extensions.code)).toEqual(['PAYLOAD_TOO_LARGE']);
+  });
+
   it('answers CORS for listed origins only, on the preflight and on the POST itself', async () => {
     const listed = 'https://studio.apollographql.com';
     const preflight = await fetch(stack.graphqlUrl, { method: 'OPTIONS', headers: { origin: listed, 'access-control-request-method': 'POST' } });
