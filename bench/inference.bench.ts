@@ -24,14 +24,11 @@
  * BENCH_MLP_FEATURES, BENCH_MLP_WIDTH, BENCH_MLP_LAYERS. Exits non-zero on any error, never on a target.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildMlp, type MlpLayer } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
-import type { PredictRunResult, PredictTarget } from './inference-load-worker';
-import { fmt, intFromEnv, percentile } from './support';
+import { fmt, intFromEnv, LoadGenerator, percentile, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
 const settings = {
   requests: intFromEnv('BENCH_REQUESTS', 600, 1),
@@ -77,7 +74,7 @@ interface Summary {
   meanBatch: number;
 }
 
-function summarize(results: PredictRunResult[]): Summary {
+function summarize(results: RunResult[]): Summary {
   const total = results.reduce((n, r) => n + r.latenciesMs.length, 0);
   const all = new Float64Array(total);
   let offset = 0;
@@ -95,38 +92,6 @@ function summarize(results: PredictRunResult[]): Summary {
     p99: percentile(all, 99),
     meanBatch: results.reduce((n, r) => n + r.batchSizeSum, 0) / Math.max(1, total - errors),
   };
-}
-
-class PredictLoad {
-  private readonly worker: Worker;
-  private pending: { resolve: (result: PredictRunResult) => void; reject: (error: Error) => void } | undefined;
-
-  constructor(maxConcurrency: number) {
-    const file = path.join(__dirname, 'inference-load-worker.ts');
-    this.worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData: { maxConcurrency } });
-    this.worker.on('message', (message: PredictRunResult | { type: 'failed'; message: string }) => {
-      const pending = this.pending;
-      this.pending = undefined;
-      if (message.type === 'result') pending?.resolve(message);
-      else pending?.reject(new Error(`load worker failed: ${message.message}`));
-    });
-    this.worker.on('error', (error) => {
-      this.pending?.reject(error);
-      this.pending = undefined;
-    });
-  }
-
-  run(target: PredictTarget, requests: number, concurrency: number): Promise<PredictRunResult> {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage({ type: 'run', target, requests, concurrency });
-    });
-  }
-
-  async close(): Promise<void> {
-    this.worker.postMessage({ type: 'close' });
-    await this.worker.terminate();
-  }
 }
 
 async function uploadModel(stack: TestStack, token: string, onnx: Uint8Array): Promise<string> {
@@ -173,7 +138,7 @@ async function main(): Promise<number> {
   console.log('Building the MLP and starting the stack (issuer, S3 server, MariaDB, subgraphs, gateway)…');
   const onnx = buildMlp({ layers: mlpLayers() });
   const stack = await startTestStack({ tenantCacheTtlMs: 5000 });
-  const load = new PredictLoad(Math.max(...concurrencies));
+  const load = new LoadGenerator(Math.max(...concurrencies));
   try {
     const tenant = await stack.createTenant({ tier: settings.tier, limits: { requestsPerMinute: 10_000_000, maxUploadBytes: 512 * 1024 * 1024, maxStorageBytes: 4 * 1024 * 1024 * 1024 } });
     const scientist = await tenant.token('data_scientist');
@@ -194,7 +159,7 @@ async function main(): Promise<number> {
     console.log(`raw onnxruntime: ${fmt(raw.summary.throughput, 0)} runs/s, p50 ${fmt(raw.summary.p50)} ms, p99 ${fmt(raw.summary.p99)} ms (${settings.rawRuns} runs of 1 row)`);
 
     const viewer = await stack.issueToken({ tenant: tenant.id, roles: ['viewer'], tokenTtlSeconds: 3600 });
-    const target: PredictTarget = {
+    const target: LoadTarget = {
       name: 'predict',
       url: stack.graphqlUrl,
       headers: { authorization: `Bearer ${viewer}` },
@@ -202,8 +167,8 @@ async function main(): Promise<number> {
         query: 'query($input: PredictInput!) { predict(input: $input) { outputs { data } batchSize } }',
         variables: { input: { modelId, version: 1, inputs: [{ name: 'input', shape: [1, settings.features], data: Array.from(row) }] } },
       }),
-      expected: raw.expected,
     };
+    const expect: ResponseExpectation = { kind: 'predict', values: raw.expected };
     const serving = async (batching: boolean) =>
       expectNoErrors(
         await stack.query(scientist, `mutation($id: ID!, $input: ModelServingInput!) { updateModelServing(modelId: $id, input: $input) { id } }`, {
@@ -213,15 +178,15 @@ async function main(): Promise<number> {
       );
 
     const key = (batching: boolean, c: number) => `${batching ? 'batching' : 'no batching'} c=${c}`;
-    const results = new Map<string, PredictRunResult[]>();
+    const results = new Map<string, RunResult[]>();
     let warmupErrors = 0;
     const perRound = Math.max(1, Math.floor(settings.requests / settings.rounds));
     for (let round = 0; round < settings.rounds; round += 1) {
       for (const batching of [false, true]) {
         await serving(batching);
         for (const c of concurrencies) {
-          if (settings.warmup > 0) warmupErrors += (await load.run(target, settings.warmup, c)).errors;
-          const result = await load.run(target, perRound, c);
+          if (settings.warmup > 0) warmupErrors += (await load.runExpecting(target, settings.warmup, expect, c)).errors;
+          const result = await load.runExpecting(target, perRound, expect, c);
           results.set(key(batching, c), [...(results.get(key(batching, c)) ?? []), result]);
           const s = summarize([result]);
           console.log(`  round ${round + 1} ${key(batching, c).padEnd(16)} ${fmt(s.throughput, 0).padStart(6)} req/s  p50 ${fmt(s.p50).padStart(7)} ms  p99 ${fmt(s.p99).padStart(7)} ms  mean batch ${fmt(s.meanBatch, 1)}`);

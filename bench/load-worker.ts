@@ -1,7 +1,9 @@
 /**
- * The load generator of gateway.bench.ts, on its own thread: the stack under test runs in the
- * main thread's event loop, so the client's own work (HTTP framing, JSON parsing, response
- * checks) must not queue in front of the server's. Plain node:http with keep-alive agents.
+ * The load generator of the benches, on its own thread: the stack under test runs in the main
+ * thread's event loop, so the client's own work (HTTP framing, JSON parsing, response checks)
+ * must not queue in front of the server's. Plain node:http with keep-alive agents. Every answer
+ * is checked against what the bench expects: an error or a wrong answer counts as an error, so
+ * nothing can look fast by being wrong.
  */
 import { Agent, request } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -14,12 +16,18 @@ export interface LoadTarget {
   body: string;
 }
 
+/** What every answer must be: the datasets page (gateway benches) or a prediction (inference bench). */
+export type ResponseExpectation =
+  | { kind: 'datasets'; /** Names every page must list, in order. */ names: string[] }
+  | { kind: 'predict'; /** The output values of the one row, within float32 tolerance. */ values: number[] };
+
 export interface RunRequest {
   type: 'run';
   target: LoadTarget;
   requests: number;
-  /** Dataset names every response must list, in order. */
-  expectedNames: string[];
+  /** Requests in flight (at most the worker's `maxConcurrency`). */
+  concurrency: number;
+  expect: ResponseExpectation;
 }
 
 export interface RunResult {
@@ -30,19 +38,21 @@ export interface RunResult {
   durationMs: number;
   errors: number;
   errorSamples: string[];
+  /** Sum of the `batchSize` predict answers reported (0 for other answers): how much merging happened. */
+  batchSizeSum: number;
 }
 
 export interface LoadWorkerData {
-  concurrency: number;
+  maxConcurrency: number;
 }
 
-const { concurrency } = workerData as LoadWorkerData;
+const { maxConcurrency } = workerData as LoadWorkerData;
 const agents = new Map<string, Agent>();
 
 function agentFor(origin: string): Agent {
   let agent = agents.get(origin);
   if (!agent) {
-    agent = new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency, scheduling: 'lifo' });
+    agent = new Agent({ keepAlive: true, maxSockets: maxConcurrency, maxFreeSockets: maxConcurrency, scheduling: 'lifo' });
     agents.set(origin, agent);
   }
   return agent;
@@ -66,22 +76,31 @@ function post(target: LoadTarget, url: URL, agent: Agent): Promise<{ status: num
         res.on('error', reject);
       },
     );
-    req.setTimeout(30_000, () => req.destroy(new Error('request timed out after 30 s')));
+    req.setTimeout(60_000, () => req.destroy(new Error('request timed out after 60 s')));
     req.on('error', reject);
     req.end(target.body);
   });
 }
 
-/** Empty when the response is the expected page of datasets; otherwise why not. */
-function check(status: number, text: string, expectedNames: string[]): string {
-  if (status !== 200) return `HTTP ${status}: ${text.trim().slice(0, 300)}`;
-  let body: { data?: { datasets?: { edges?: Array<{ node?: { id?: unknown; name?: unknown } }> } } | null; errors?: unknown[] };
+type AnswerBody = {
+  data?: { datasets?: { edges?: Array<{ node?: { id?: unknown; name?: unknown } }> }; predict?: { outputs?: Array<{ data?: number[] }>; batchSize?: number } } | null;
+  errors?: unknown[];
+};
+
+/** [why the answer is not the expected one ('' when it is), the batch size it reports]. */
+function check(status: number, text: string, expect: ResponseExpectation): [string, number] {
+  if (status !== 200) return [`HTTP ${status}: ${text.trim().slice(0, 300)}`, 0];
+  let body: AnswerBody;
   try {
-    body = JSON.parse(text) as typeof body;
+    body = JSON.parse(text) as AnswerBody;
   } catch {
-    return `non-JSON response: ${text.slice(0, 300)}`;
+    return [`non-JSON response: ${text.slice(0, 300)}`, 0];
   }
-  if (body.errors?.length) return `GraphQL errors: ${JSON.stringify(body.errors).slice(0, 300)}`;
+  if (body.errors?.length) return [`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 300)}`, 0];
+  return expect.kind === 'datasets' ? [checkDatasetsPage(body, text, expect.names), 0] : checkPrediction(body, text, expect.values);
+}
+
+function checkDatasetsPage(body: AnswerBody, text: string, expectedNames: string[]): string {
   const edges = body.data?.datasets?.edges;
   if (!Array.isArray(edges)) return `no datasets in response: ${text.slice(0, 300)}`;
   const names = edges.map((edge) => edge.node?.name);
@@ -90,6 +109,16 @@ function check(status: number, text: string, expectedNames: string[]): string {
   }
   if (edges.some((edge) => typeof edge.node?.id !== 'string' || edge.node.id.length === 0)) return 'a dataset without an id';
   return '';
+}
+
+function checkPrediction(body: AnswerBody, text: string, expected: number[]): [string, number] {
+  const data = body.data?.predict?.outputs?.[0]?.data;
+  if (!Array.isArray(data) || data.length !== expected.length) return [`unexpected output: ${text.slice(0, 300)}`, 0];
+  for (let i = 0; i < expected.length; i += 1) {
+    const want = expected[i]!;
+    if (Math.abs(data[i]! - want) > 1e-3 * Math.max(1, Math.abs(want))) return [`output ${i} is ${data[i]}, expected ${want}`, 0];
+  }
+  return ['', body.data?.predict?.batchSize ?? 0];
 }
 
 async function run(message: RunRequest): Promise<RunResult> {
@@ -101,29 +130,32 @@ async function run(message: RunRequest): Promise<RunResult> {
   let next = 0;
   let done = 0;
   let errors = 0;
+  let batchSizeSum = 0;
   const started = performance.now();
   const loop = async () => {
     while (next < message.requests) {
       next += 1;
       const t0 = performance.now();
       let problem: string;
+      let batchSize = 0;
       try {
         const res = await post(message.target, url, agent);
         latenciesMs[done] = performance.now() - t0;
-        problem = check(res.status, res.text, message.expectedNames);
+        [problem, batchSize] = check(res.status, res.text, message.expect);
       } catch (error) {
         latenciesMs[done] = performance.now() - t0;
         problem = `request failed: ${error instanceof Error ? error.message : String(error)}`;
       }
       done += 1;
+      batchSizeSum += batchSize;
       if (problem) {
         errors += 1;
         if (errorSamples.length < 5) errorSamples.push(problem);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, message.requests) }, loop));
-  return { type: 'result', target: message.target.name, latenciesMs, durationMs: performance.now() - started, errors, errorSamples };
+  await Promise.all(Array.from({ length: Math.min(message.concurrency, maxConcurrency, message.requests) }, loop));
+  return { type: 'result', target: message.target.name, latenciesMs, durationMs: performance.now() - started, errors, errorSamples, batchSizeSum };
 }
 
 parentPort!.on('message', (message: RunRequest | { type: 'close' }) => {

@@ -9,9 +9,9 @@ import { decodeJwt } from 'jose';
 import { createInternalContextSigner, internalContextHeader, type InternalContextSigner, type Principal } from '@tessera/auth';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
-import type { LoadTarget, LoadWorkerData, RunRequest, RunResult } from './load-worker';
+import type { LoadTarget, LoadWorkerData, ResponseExpectation, RunRequest, RunResult } from './load-worker';
 
-export type { LoadTarget, RunResult } from './load-worker';
+export type { LoadTarget, ResponseExpectation, RunResult } from './load-worker';
 
 export function intFromEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -91,12 +91,13 @@ export class LoadGenerator {
   private readonly worker: Worker;
   private pending: { resolve: (result: RunResult) => void; reject: (error: Error) => void } | undefined;
 
-  constructor(concurrency: number) {
+  /** `maxConcurrency`: the most requests any phase keeps in flight (and the default for `run`). */
+  constructor(private readonly maxConcurrency: number) {
     const file = path.join(__dirname, 'load-worker.ts');
     // A worker does not inherit tsx's loader; register it there before loading the TypeScript file.
     this.worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, {
       eval: true,
-      workerData: { concurrency } satisfies LoadWorkerData,
+      workerData: { maxConcurrency } satisfies LoadWorkerData,
     });
     this.worker.on('message', (message: RunResult | { type: 'failed'; message: string }) => {
       const pending = this.pending;
@@ -110,13 +111,18 @@ export class LoadGenerator {
     });
   }
 
+  /** One phase of datasets-page requests at full concurrency (the gateway benches). */
+  run(target: LoadTarget, requests: number, expectedNames: string[]): Promise<RunResult & { cpuMicros: number }> {
+    return this.runExpecting(target, requests, { kind: 'datasets', names: expectedNames }, this.maxConcurrency);
+  }
+
   /** One phase; `cpuMicros` is the CPU time the whole process (servers and client) used meanwhile. */
-  async run(target: LoadTarget, requests: number, expectedNames: string[]): Promise<RunResult & { cpuMicros: number }> {
+  async runExpecting(target: LoadTarget, requests: number, expect: ResponseExpectation, concurrency: number): Promise<RunResult & { cpuMicros: number }> {
     if (this.pending) throw new Error('one load phase at a time');
     const before = process.cpuUsage();
     const result = await new Promise<RunResult>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.worker.postMessage({ type: 'run', target, requests, expectedNames } satisfies RunRequest);
+      this.worker.postMessage({ type: 'run', target, requests, concurrency, expect } satisfies RunRequest);
     });
     const used = process.cpuUsage(before);
     return { ...result, cpuMicros: used.user + used.system };
