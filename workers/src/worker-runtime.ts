@@ -5,7 +5,7 @@ import { createEventBus, type EventBus } from '@tessera/events';
 import { jobEntities } from '@tessera/jobs';
 import { modelEntities } from '@tessera/models';
 import { createObjectStoreClient } from '@tessera/storage';
-import { openServiceDataSource, TenantDirectory, TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+import { createTenantAccess, openServiceDataSource, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
 import type { WorkerConfig } from './worker-environment';
 
 /**
@@ -27,17 +27,13 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
   // The registry and the dataset registration use these entities' repositories.
   const entities = [...jobEntities, ...datasetEntities, ...modelEntities] as EntitySchema[];
   const db = await openServiceDataSource(config.database, entities);
-  const objectStore = createObjectStoreClient(config.objectStore);
-  const store = new TenantStore(db, config.database.controlSchema);
-  const directory = new TenantDirectory(store, config.tenantCacheTtlMs);
-  const keyring = new TenantKeyring(db, config.database.controlSchema, config.masterKey);
-  const scopes = new TenantScopeFactory({
+  const { directory, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
-    directory,
-    keyring,
-    objectStore,
+    objectStore: createObjectStoreClient(config.objectStore),
     bucketPrefix: config.objectStore.bucketPrefix,
+    masterKey: config.masterKey,
+    tenantCacheTtlMs: config.tenantCacheTtlMs,
   });
   const events = createEventBus(config.redis);
   return {

@@ -5,7 +5,7 @@ import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@te
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
-import { openServiceDataSource, TenantDirectory, TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+import { createTenantAccess, openServiceDataSource, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 
 export interface ServiceRuntimeConfig {
   serviceName: string;
@@ -40,18 +40,15 @@ export interface ServiceRuntime {
 export async function createServiceRuntime(config: ServiceRuntimeConfig, logger: Logger, entities: EntitySchema[]): Promise<ServiceRuntime> {
   const db = await openServiceDataSource(config.database, entities);
   const objectStore = createObjectStoreClient(config.objectStore);
-  const tenants = new TenantStore(db, config.database.controlSchema);
-  const directory = new TenantDirectory(tenants, config.tenantCacheTtlMs);
-  const keyring = new TenantKeyring(db, config.database.controlSchema, config.masterKey);
-  keyring.onKeyEvent = keyEventRecorder(db);
-  const scopes = new TenantScopeFactory({
+  const { tenants, directory, keyring, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
-    directory,
-    keyring,
     objectStore,
     bucketPrefix: config.objectStore.bucketPrefix,
+    masterKey: config.masterKey,
+    tenantCacheTtlMs: config.tenantCacheTtlMs,
   });
+  keyring.onKeyEvent = keyEventRecorder(db);
   const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);
   const events = createEventBus(config.redis);
   return {

@@ -10,3 +10,4 @@ export { TenantProvisioner, type ProvisionTenantInput, type ProvisionerDeps } fr
 export { TenantScope, TenantScopeFactory, type TenantScopeDeps } from './tenant-scope';
 export { tenantPlaneMigrations } from './migrations/tenant';
 export { controlPlaneMigrations } from './migrations/control';
+export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from './tenant-access';

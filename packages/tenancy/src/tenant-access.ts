@@ -1,0 +1,40 @@
+import type { DataSource } from 'typeorm';
+import type { ObjectStoreClient } from '@tessera/storage';
+import { TenantDirectory } from './control-plane/tenant-directory';
+import { TenantKeyring } from './control-plane/tenant-keyring';
+import { TenantStore } from './control-plane/tenant-store';
+import { TenantScopeFactory } from './tenant-scope';
+
+export interface TenantAccessOptions {
+  db: DataSource;
+  controlSchema: string;
+  objectStore: ObjectStoreClient;
+  bucketPrefix: string;
+  masterKey: Buffer;
+  /** How long a tenant's record is cached (bounds how fast a suspension bites). */
+  tenantCacheTtlMs: number;
+}
+
+/** Everything a process needs to reach tenants (records, keys, scopes) over its one pool. */
+export interface TenantAccess {
+  tenants: TenantStore;
+  directory: TenantDirectory;
+  keyring: TenantKeyring;
+  scopes: TenantScopeFactory;
+}
+
+/** Built the same way by every process that serves tenants: the subgraphs and the job workers. */
+export function createTenantAccess(options: TenantAccessOptions): TenantAccess {
+  const tenants = new TenantStore(options.db, options.controlSchema);
+  const directory = new TenantDirectory(tenants, options.tenantCacheTtlMs);
+  const keyring = new TenantKeyring(options.db, options.controlSchema, options.masterKey);
+  const scopes = new TenantScopeFactory({
+    db: options.db,
+    controlSchema: options.controlSchema,
+    directory,
+    keyring,
+    objectStore: options.objectStore,
+    bucketPrefix: options.bucketPrefix,
+  });
+  return { tenants, directory, keyring, scopes };
+}
