@@ -3,6 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError, TesseraError } from '@tessera/errors';
+import { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed } from '@tessera/service-kit';
 import { objectKey } from '@tessera/storage';
 import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
@@ -109,11 +110,7 @@ export class DatasetUploadService {
     assertPermission(this.scope.principal, 'write');
     const upload = await this.claim(uploadId);
     try {
-      if (contentLength !== undefined && contentLength !== upload.declaredSize) {
-        throw errors.badInput(`Content-Length is ${contentLength} but the upload was created for ${upload.declaredSize} bytes.`, {
-          declaredBytes: upload.declaredSize,
-        });
-      }
+      assertDeclaredLength(upload, contentLength);
       const result = await this.storeValidated(upload, body);
       await this.scope.db((manager) =>
         manager.getRepository(DatasetUploadEntity).update(
@@ -124,10 +121,7 @@ export class DatasetUploadService {
       return { uploadId: upload.id, byteSize: upload.declaredSize, sha256: result.sha256, rowCount: result.profile.rowCount, columns: result.profile.columns };
     } catch (error) {
       body.resume(); // drain what the client still sends, so it reads our error instead of a reset
-      const code = isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
-      await this.scope.db((manager) =>
-        manager.getRepository(DatasetUploadEntity).update({ id: upload.id }, { status: 'FAILED', failureCode: code, updatedAt: new Date() }),
-      );
+      await markStagedUploadFailed(this.scope, DatasetUploadEntity, upload.id, error);
       throw error;
     }
   }
@@ -179,18 +173,13 @@ export class DatasetUploadService {
   }
 
   /** PENDING → RECEIVING exactly once; a replay, an expired or another tenant's upload gets nothing. */
-  private async claim(uploadId: string): Promise<DatasetUpload> {
-    const id = parseId(uploadId, 'uploadId');
-    return this.scope.transaction(async (manager) => {
-      const repository = manager.getRepository(DatasetUploadEntity);
-      const upload = await repository.createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
-      if (!upload) throw await notFoundAcrossTenants(this.scope, 'DatasetUpload', id);
-      if (upload.status !== 'PENDING') throw errors.conflict('This upload URL has already been used; create a new upload.', { uploadId: id });
-      if (upload.expiresAt.getTime() <= Date.now()) throw errors.conflict('This upload has expired; create a new upload.', { uploadId: id });
-      const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: upload.datasetId, status: 'ACTIVE' });
-      if (!dataset) throw errors.notFound('Dataset', upload.datasetId);
-      await repository.update({ id }, { status: 'RECEIVING', updatedAt: new Date() });
-      return { ...upload, status: 'RECEIVING' };
+  private claim(uploadId: string): Promise<DatasetUpload> {
+    return claimStagedUpload(this.scope, DatasetUploadEntity, parseId(uploadId, 'uploadId'), {
+      notFound: (id) => notFoundAcrossTenants(this.scope, 'DatasetUpload', id),
+      checkParent: async (manager, upload) => {
+        const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: upload.datasetId, status: 'ACTIVE' });
+        if (!dataset) throw errors.notFound('Dataset', upload.datasetId);
+      },
     });
   }
 

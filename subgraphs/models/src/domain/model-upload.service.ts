@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
-import { errors, isTesseraError } from '@tessera/errors';
+import { errors } from '@tessera/errors';
+import { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed } from '@tessera/service-kit';
 import { objectKey } from '@tessera/storage';
 import type { TenantScope } from '@tessera/tenancy';
 import { ModelUploadEntity, type ModelUpload } from '../data/model-upload.entity';
@@ -91,9 +92,7 @@ export class ModelUploadService {
     assertPermission(this.scope.principal, 'write');
     const upload = await this.claim(uploadId);
     try {
-      if (contentLength !== undefined && contentLength !== upload.declaredSize) {
-        throw errors.badInput(`Content-Length is ${contentLength} but the upload was created for ${upload.declaredSize} bytes.`, { declaredBytes: upload.declaredSize });
-      }
+      assertDeclaredLength(upload, contentLength);
       const bytes = await readExactly(body, upload.declaredSize);
       const info = validateOnnx(bytes);
       const sha256 = sha256Hex(bytes);
@@ -107,8 +106,7 @@ export class ModelUploadService {
     } catch (error) {
       body.resume(); // drain what the client still sends, so it reads our error instead of a reset
       await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
-      const code = isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
-      await this.scope.db((manager) => manager.getRepository(ModelUploadEntity).update({ id: upload.id }, { status: 'FAILED', failureCode: code, updatedAt: new Date() }));
+      await markStagedUploadFailed(this.scope, ModelUploadEntity, upload.id, error);
       throw error;
     }
   }
@@ -146,18 +144,13 @@ export class ModelUploadService {
   }
 
   /** PENDING → RECEIVING exactly once; a replay, an expired or another tenant's upload gets nothing. */
-  private async claim(uploadId: string): Promise<ModelUpload> {
-    const id = parseId(uploadId, 'uploadId');
-    return this.scope.transaction(async (manager) => {
-      const repository = manager.getRepository(ModelUploadEntity);
-      const upload = await repository.createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
-      if (!upload) throw await modelNotFound(this.scope, 'ModelUpload', id);
-      if (upload.status !== 'PENDING') throw errors.conflict('This upload URL has already been used; create a new upload.', { uploadId: id });
-      if (upload.expiresAt.getTime() <= Date.now()) throw errors.conflict('This upload has expired; create a new upload.', { uploadId: id });
-      const model = await manager.getRepository(ModelEntity).findOneBy({ id: upload.modelId, status: 'ACTIVE' });
-      if (!model) throw await modelNotFound(this.scope, 'Model', upload.modelId);
-      await repository.update({ id }, { status: 'RECEIVING', updatedAt: new Date() });
-      return { ...upload, status: 'RECEIVING' };
+  private claim(uploadId: string): Promise<ModelUpload> {
+    return claimStagedUpload(this.scope, ModelUploadEntity, parseId(uploadId, 'uploadId'), {
+      notFound: (id) => modelNotFound(this.scope, 'ModelUpload', id),
+      checkParent: async (manager, upload) => {
+        const model = await manager.getRepository(ModelEntity).findOneBy({ id: upload.modelId, status: 'ACTIVE' });
+        if (!model) throw await modelNotFound(this.scope, 'Model', upload.modelId);
+      },
     });
   }
 }
