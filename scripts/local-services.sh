@@ -12,9 +12,19 @@ ADMIN_PASSWORD="${TESSERA_DB_ADMIN_PASSWORD:-tessera-admin-local-dev}"
 say() { echo "[local-services] $*" >&2; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {
-  local port=$1 name=$2
-  for _ in $(seq 1 60); do port_open "$port" && return 0; sleep 0.5; done
+  local port=$1 name=$2 tries=${3:-60}
+  for _ in $(seq 1 "$tries"); do port_open "$port" && return 0; sleep 0.5; done
   say "$name did not answer on 127.0.0.1:$port"; return 1
+}
+
+# mariadbd's own log: start-stop-daemon --background discards stderr, so without this a server
+# that fails to start would leave no trace of why.
+MARIADB_LOG="${TESSERA_MARIADB_LOG:-/tmp/tessera-mariadbd.err}"
+start_mariadb() {
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=root --log-error="$MARIADB_LOG"
+  # Crash recovery after an unclean stop can take a while: up to 2 minutes.
+  wait_port 3306 MariaDB 240
 }
 
 if ! port_open 3306; then
@@ -22,10 +32,11 @@ if ! port_open 3306; then
     say "MariaDB is not installed. Install it with: apt-get install -y mariadb-server (or set DATABASE_URL to a MySQL 8 / MariaDB server)."
     exit 3
   fi
-  say "starting MariaDB"
-  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
-  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=root
-  wait_port 3306 MariaDB
+  say "starting MariaDB (log: $MARIADB_LOG)"
+  if ! start_mariadb; then
+    say "last lines of $MARIADB_LOG:"; tail -n 30 "$MARIADB_LOG" >&2 || true
+    exit 4
+  fi
 fi
 
 if ! port_open 6379; then
@@ -46,6 +57,13 @@ fi
 # MySQL cannot subtract a table from a database-level grant, so an older install's database-level
 # grants of the service account are revoked here (each REVOKE may find nothing to revoke: --force).
 if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
+  # A server killed mid-write (a machine stopped without shutting MariaDB down) can leave a
+  # system table such as mysql.db with a corrupt index; the GRANTs below would then fail with
+  # "Index is corrupted". Check the (small) mysql schema and repair what is damaged first.
+  repair_report=$(mariadb-check -uroot --auto-repair --silent --databases mysql 2>&1 || true)
+  if [ -n "$repair_report" ]; then
+    say "checked and repaired MariaDB system tables:"; echo "$repair_report" >&2
+  fi
   mariadb -uroot <<SQL
 CREATE USER IF NOT EXISTS '${ADMIN_USER}'@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}';
 CREATE USER IF NOT EXISTS '${ADMIN_USER}'@'localhost' IDENTIFIED BY '${ADMIN_PASSWORD}';
