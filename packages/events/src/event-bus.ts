@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '@tessera/config';
 import { BoundedEventQueue, type OverflowPolicy } from './bounded-event-queue';
 import { tenantChannel, type EventTopic } from './event-channel';
@@ -46,16 +46,21 @@ export function createEventBus(redis: RedisConfig): EventBus {
   let closed = false;
   const channels = new Map<string, ChannelState>();
 
-  const connect = (name: string) =>
+  const connect = (name: string, extra: RedisOptions = {}) =>
     new Redis(redis.url, {
       connectionName: `${redis.keyPrefix}:${name}`,
       // Fail a command after a few reconnect attempts instead of queueing forever.
       maxRetriesPerRequest: 3,
+      ...extra,
     });
 
   const subscriberConnection = (): Redis => {
     if (subscriber) return subscriber;
-    const connection = connect('events-subscriber');
+    // No ready check (INFO) on the subscriber: a SUBSCRIBE issued while the connection is being
+    // established can reach Redis before ioredis's INFO, which Redis then refuses ("Connection in
+    // subscriber mode") and ioredis fails the SUBSCRIBE with it (redis/ioredis#2037). The check
+    // only waits for a Redis still loading its dataset, which pub/sub does not read.
+    const connection = connect('events-subscriber', { enableReadyCheck: false });
     connection.on('message', (channel: string, message: string) => {
       const state = channels.get(channel);
       if (!state) return;

@@ -105,4 +105,28 @@ describe('event bus (real Redis)', () => {
     expect(await pending).toEqual({ value: undefined, done: true });
     await expect(bus.publish('acme', 'alerts', {})).rejects.toThrow(/closed/);
   });
+
+  it('subscriptions opened while the subscriber connection is still being established all succeed and receive', async () => {
+    // Fresh buses, so every round races SUBSCRIBEs against the connection handshake: without the
+    // subscriber's ready check disabled, ioredis fails some of them ("Connection in subscriber mode").
+    const failures: unknown[] = [];
+    for (let round = 0; round < 30; round++) {
+      const fresh = createEventBus({ url: redisUrl, keyPrefix });
+      try {
+        const subscriptions = await Promise.all(
+          Array.from({ length: 10 }, (_, n) =>
+            new Promise<void>((resolve) => setTimeout(resolve, (n * (round % 5)) / 4)).then(() => fresh.subscribe<{ n: number }>(`tenant${n}`, 'jobs')),
+          ),
+        );
+        const settled = await Promise.allSettled(subscriptions.map((s) => s.ready));
+        failures.push(...settled.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
+        if (failures.length > 0) break;
+        await Promise.all(subscriptions.map((_, n) => publisherBus.publish(`tenant${n}`, 'jobs', { n })));
+        expect(await Promise.all(subscriptions.map(async (s) => (await take(s, 1))[0]?.n))).toEqual([...Array(10).keys()]);
+      } finally {
+        await fresh.close();
+      }
+    }
+    expect(failures).toEqual([]);
+  });
 });

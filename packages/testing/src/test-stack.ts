@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { drainAuditOutbox } from '@tessera/audit-client';
 import { generateInternalKeyPair, type Role } from '@tessera/auth';
-import { createLogger, type DatabaseConfig, type RedisConfig } from '@tessera/config';
+import { createLogger, type DatabaseConfig, type LogLevel, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
 import { startIssuerProcess, startS3Server, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
 import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
@@ -80,6 +80,13 @@ const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
  * S3-compatible server, MariaDB (a fresh control-plane schema for this test file), the six
  * subgraphs and the gateway on free ports. Everything it creates is removed by `stop()`.
  */
+/** TEST_LOG_LEVEL (debug | info | warn | error | silent) overrides a component's default level in tests. */
+function testLogLevel(fallback: LogLevel): LogLevel {
+  const requested = process.env['TEST_LOG_LEVEL'];
+  const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+  return levels.find((level) => level === requested) ?? fallback;
+}
+
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   startTelemetry({ serviceName: 'tessera-test', exporter: 'memory' });
   const suffix = randomBytes(4).toString('hex');
@@ -91,7 +98,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   ]);
   const database: DatabaseConfig = { url: databaseUrl, adminUrl: databaseAdminUrl, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
   const config: PlatformConfig = {
-    logger: createLogger(process.env['TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'silent'),
+    logger: createLogger(testLogLevel('silent')),
     database,
     objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
     // A prefix per test file: queues and channels of parallel test files never meet.
@@ -168,7 +175,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         stalledIntervalMs: 2_000,
         ...options.workerOptions,
         ...workerOptions,
-        logLevel: process.env['TEST_LOG_LEVEL'] === 'debug' ? 'debug' : 'warn',
+        logLevel: testLogLevel('warn'),
       });
       workerProcesses.add(worker);
       void worker.exited.then(() => workerProcesses.delete(worker));
