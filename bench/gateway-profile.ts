@@ -10,12 +10,18 @@
  *    difference: what the gateway adds per request. The servers share one event loop, so at
  *    concurrency C a request waits behind about C − 1 others: extra CPU × C ≈ extra latency.
  *
+ * 3. With BENCH_PROFILE_GATEWAY=own-process the gateway load goes to `tessera gateway` in a child
+ *    process instead: the profile then holds only the subgraph side (and the load thread is still
+ *    outside it), and the difference is what a subgraph does more when the gateway calls it.
+ *
  * Environment: BENCH_CONCURRENCY (16), BENCH_PROFILE_REQUESTS (3000), BENCH_TENANT_CACHE_TTL_MS (5000),
- * BENCH_STAGE_ITERATIONS (2000), BENCH_TELEMETRY (none | memory).
+ * BENCH_STAGE_ITERATIONS (2000), BENCH_TELEMETRY (none | memory), BENCH_WARMUP (3000 per path),
+ * BENCH_PROFILE_GATEWAY (same-process | own-process).
  */
 import { Session, type Profiler } from 'node:inspector';
 import { createAccessTokenVerifier } from '@tessera/auth';
 import { TenantDirectory, TenantStore } from '@tessera/tenancy';
+import { startGatewayProcess } from './gateway-process';
 import { fmt, intFromEnv, LoadGenerator, setUpBench, summarize, type BenchSetup, type LoadTarget } from './support';
 
 const settings = {
@@ -25,6 +31,8 @@ const settings = {
   tenantCacheTtlMs: intFromEnv('BENCH_TENANT_CACHE_TTL_MS', 5000, 0),
   datasets: 5,
   telemetry: process.env['BENCH_TELEMETRY'] === 'memory' ? ('memory' as const) : ('none' as const),
+  warmup: intFromEnv('BENCH_WARMUP', 3000, 0),
+  gatewayProcess: process.env['BENCH_PROFILE_GATEWAY'] === 'own-process',
 };
 
 /** Mean time of `fn` over `iterations` sequential calls, in µs. */
@@ -210,19 +218,25 @@ function printProfiles(gateway: ReturnType<typeof summarizeProfile>, direct: Ret
 async function main(): Promise<number> {
   console.log('Starting the stack…');
   const bench = await setUpBench(settings);
+  const gatewayProcess = settings.gatewayProcess ? await startGatewayProcess(bench.stack, { tenantCacheTtlMs: settings.tenantCacheTtlMs }) : undefined;
+  const gateway: LoadTarget = gatewayProcess ? { ...bench.gateway, url: gatewayProcess.graphqlUrl } : bench.gateway;
   const load = new LoadGenerator(settings.concurrency);
   const session = new Session();
   session.connect();
   try {
-    console.log(`Node ${process.version}; tenantCacheTtlMs ${settings.tenantCacheTtlMs}; telemetry ${settings.telemetry}`);
+    console.log(
+      `Node ${process.version}; tenantCacheTtlMs ${settings.tenantCacheTtlMs}; telemetry ${settings.telemetry}; ` +
+        `gateway ${gatewayProcess ? 'in its own process (not in the profile)' : 'in this process'}`,
+    );
     await stageTimings(bench);
 
+    // Long enough for the JIT to settle: the first thousand or so requests run slower code.
     const direct = await bench.direct();
-    for (const target of [bench.gateway, direct]) {
-      const warm = await load.run(target, 500, bench.expectedPage);
+    for (const target of [gateway, direct]) {
+      const warm = await load.run(target, settings.warmup, bench.expectedPage);
       if (warm.errors > 0) throw new Error(`warm-up ${target.name}: ${warm.errorSamples.join(' | ')}`);
     }
-    const g = await profiled(session, load, bench.gateway, bench.expectedPage);
+    const g = await profiled(session, load, gateway, bench.expectedPage);
     const d = await profiled(session, load, await bench.direct(), bench.expectedPage);
     const gs = summarize([g.result]);
     const ds = summarize([d.result]);
@@ -235,6 +249,7 @@ async function main(): Promise<number> {
   } finally {
     session.disconnect();
     await load.close();
+    await gatewayProcess?.stop();
     await bench.stack.stop();
   }
 }

@@ -81,24 +81,40 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
     req.resume();
     throw errors.tooLarge('The request body is too large.');
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Leaving the loop early must not destroy the socket, or the client would see a reset instead
-  // of the 413: stop reading into memory, let the rest drain, answer.
-  let tooLarge = false;
-  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      tooLarge = true;
-      break;
-    }
-    chunks.push(chunk);
-  }
-  if (tooLarge) {
-    // After the iterator let go (next tick), read the rest to nowhere so the connection stays usable.
-    setImmediate(() => req.resume());
-    throw errors.tooLarge('The request body is too large.');
-  }
+  // Plain 'data'/'end' events: an async iterator over the stream costs a promise per chunk.
+  const { chunks, tooLarge } = await new Promise<{ chunks: Buffer[]; tooLarge: boolean }>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      // Too large: stop keeping it, but keep reading the rest to nowhere so the connection stays
+      // usable and the client gets the 413 instead of a reset (never destroy the socket here).
+      req.off('data', onData);
+      req.resume();
+      cleanup();
+      resolve({ chunks: [], tooLarge: true });
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ chunks, tooLarge: false });
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
+  if (tooLarge) throw errors.tooLarge('The request body is too large.');
   if (!isJson) return undefined;
   const text = Buffer.concat(chunks).toString('utf8');
   let parsed: unknown;

@@ -50,6 +50,24 @@ describe('POST /graphql over HTTP', () => {
     expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors.map((e) => e.extensions.code)).toEqual(['PAYLOAD_TOO_LARGE']);
   });
 
+  it('negotiates the content type as Apollo Server does, and answers compact JSON', async () => {
+    const typeFor = async (accept: string | undefined) => {
+      const response = await post({ query: '{ currentTenant { id } }' }, accept === undefined ? {} : { accept });
+      const text = await response.text();
+      return { status: response.status, type: response.headers.get('content-type'), text };
+    };
+    for (const accept of [undefined, '*/*', 'application/json', ' application/json ']) {
+      const answer = await typeFor(accept);
+      expect({ accept, status: answer.status, type: answer.type }).toEqual({ accept, status: 200, type: 'application/json; charset=utf-8' });
+      expect(answer.text).toBe(JSON.stringify({ data: { currentTenant: { id: acme.id } } }));
+    }
+    // Anything else is left to Apollo's negotiator: its choice, q-values and 406 included.
+    expect(await typeFor('application/graphql-response+json')).toMatchObject({ status: 200, type: 'application/graphql-response+json; charset=utf-8' });
+    expect(await typeFor('application/json;q=0.1, application/graphql-response+json')).toMatchObject({ status: 200, type: 'application/graphql-response+json; charset=utf-8' });
+    expect(await typeFor('text/html, application/json')).toMatchObject({ status: 200, type: 'application/json; charset=utf-8' });
+    expect(await typeFor('text/html')).toMatchObject({ status: 406 });
+  });
+
   it('answers CORS for listed origins only, on the preflight and on the POST itself', async () => {
     const listed = 'https://studio.apollographql.com';
     const preflight = await fetch(stack.graphqlUrl, { method: 'OPTIONS', headers: { origin: listed, 'access-control-request-method': 'POST' } });

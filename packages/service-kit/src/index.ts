@@ -10,3 +10,4 @@ export { mountHealthRoutes } from './health-routes';
 export { attachSubscriptionServer, maxSubscriptionMessageBytes, subscriptionCloseCodes, type SubgraphConnectionParams, type SubscriptionServer } from './subscription-server';
 export { parseResourceName, parseDescription, parseFilename } from './resource-input';
 export { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed, type StagedUploadRow } from './staged-upload';
+export { compactJson } from './compact-json';

@@ -13,6 +13,7 @@ import { setTenantAttributes } from '@tessera/telemetry';
 import { mountHealthRoutes } from './health-routes';
 import { listen, type RunningHttpServer } from './http-server';
 import type { ServiceRuntime } from './service-runtime';
+import { compactJson } from './compact-json';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 import { attachSubscriptionServer } from './subscription-server';
 import { authorizationAuditPlugin } from './authorization-audit';
@@ -67,6 +68,8 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     // Traces go through OpenTelemetry, not Apollo's inline (ftv1) traces.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), authorizationAuditPlugin(runtime, definition.name, logger)],
     includeStacktraceInErrorResponses: false,
+    // Compact JSON (Apollo pretty-prints by default): the reader is the gateway, not a person.
+    stringifyResult: compactJson,
     // Shutdown is ours (main.ts / the launcher): Apollo's own handler re-raises the signal mid-cleanup.
     stopOnTerminationSignals: false,
   });

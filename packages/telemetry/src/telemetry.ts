@@ -1,6 +1,5 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
-  AlwaysOffSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   InMemorySpanExporter,
@@ -36,6 +35,14 @@ let running: Telemetry | undefined;
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (running) return running;
+  if (options.exporter === 'none') {
+    // No exporter: nothing would ever read a span, so no SDK at all. @opentelemetry/api stays
+    // no-op: no span objects, no W3C headers injected, and no AsyncLocalStorage context manager,
+    // whose promise hooks alone cost the gateway tens of µs per request (bench/gateway-profile.ts).
+    // Audit events then carry no trace id: there is no trace to look up.
+    running = { memoryExporter: undefined, shutdown: async () => void (running = undefined) };
+    return running;
+  }
   const memoryExporter = options.exporter === 'memory' ? new InMemorySpanExporter() : undefined;
   const spanProcessors: SpanProcessor[] = [];
   if (memoryExporter) spanProcessors.push(new SimpleSpanProcessor(memoryExporter));
@@ -48,9 +55,6 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName, [ATTR_SERVICE_VERSION]: '0.1.0' }),
     spanProcessors,
     instrumentations: [],
-    // Without an exporter nothing would ever read a span: do not record them (each recorded span
-    // costs CPU on every request, Apollo Gateway alone opens five). Trace context still propagates.
-    ...(options.exporter === 'none' ? { sampler: new AlwaysOffSampler() } : {}),
     // Resource detectors probe cloud metadata endpoints; there are none here and the probes cost start-up time.
     resourceDetectors: [],
   });
