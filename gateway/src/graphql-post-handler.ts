@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { trace } from '@opentelemetry/api';
-import { errors, isTesseraError, TesseraError } from '@tessera/errors';
+import { errors, isTesseraError, TesseraError, toClientError } from '@tessera/errors';
 import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
 import type { GatewayContext } from './gateway-context';
 import { clientAddress, type RequestFacts } from './request-facts';
@@ -39,7 +39,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
           span.setAttribute('http.response.status_code', res.statusCode);
           span.end();
         });
-        void handle(req, res, requestId).catch((error: unknown) => sendJsonError(res, isTesseraError(error) ? error : errors.internal()));
+        void handle(req, res, requestId).catch((error: unknown) => sendJsonError(res, toClientError(error)));
       },
     );
   };

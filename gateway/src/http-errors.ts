@@ -1,10 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { errors, isTesseraError, TesseraError } from '@tessera/errors';
+import { errors, TesseraError, toClientError } from '@tessera/errors';
 
 /** For errors raised while building the GraphQL context: Apollo maps `extensions.http` to the response. */
 export function toContextError(error: unknown): GraphQLError {
-  if (!(error instanceof TesseraError)) return error instanceof GraphQLError ? error : errors.internal();
+  if (!(error instanceof TesseraError)) return error instanceof GraphQLError ? error : toContextError(toClientError(error));
   const retryAfter = error.extensions['retryAfterSeconds'];
   const headers = typeof retryAfter === 'number' ? new Map([['retry-after', String(retryAfter)]]) : undefined;
   return new GraphQLError(error.message, {
@@ -13,7 +13,7 @@ export function toContextError(error: unknown): GraphQLError {
 }
 
 export function sendError(res: Response, error: unknown): void {
-  const reply = isTesseraError(error) ? error : errors.internal();
+  const reply = toClientError(error);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -23,7 +23,7 @@ export const publicUrlHeader = 'x-tessera-public-url';
  * it is the largest avoidable cost of the hop in the gateway's CPU profile (bench/gateway-profile.ts).
  * What it does is kept: a JSON POST of { query, variables, operationName, extensions }; a non-2xx
  * answer becomes a GraphQLError "<status>: <statusText>" (401 → UNAUTHENTICATED, 403 → FORBIDDEN,
- * as Apollo does); a body that is not a JSON object is an error. Left out: automatic persisted
+ * as Apollo does; 502/503/504 → SERVICE_UNAVAILABLE); a body that is not a JSON object is an error. Left out: automatic persisted
  * queries (off by default there too) and subgraph Cache-Control hints (the gateway disables cache
  * control: answers are per tenant and never cached).
  */
@@ -66,10 +66,16 @@ function parseBody(response: LeanResponse): Promise<unknown> {
   return type && (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) ? response.json() : response.text();
 }
 
-/** The error RemoteGraphQLDataSource reports for a non-2xx subgraph answer (the gateway masks it before any client sees it). */
+/** A proxy or load balancer in front of a subgraph that cannot reach it, or the subgraph shedding load. */
+const unavailableStatuses = new Set([502, 503, 504]);
+
+/**
+ * The error RemoteGraphQLDataSource reports for a non-2xx subgraph answer, plus SERVICE_UNAVAILABLE
+ * for 502/503/504 (the gateway's masker keeps registered codes and replaces everything else).
+ */
 async function errorFromResponse(response: LeanResponse): Promise<GraphQLError> {
   const body = await parseBody(response).catch(() => undefined);
-  const code = response.status === 401 ? 'UNAUTHENTICATED' : response.status === 403 ? 'FORBIDDEN' : undefined;
+  const code = response.status === 401 ? 'UNAUTHENTICATED' : response.status === 403 ? 'FORBIDDEN' : unavailableStatuses.has(response.status) ? 'SERVICE_UNAVAILABLE' : undefined;
   return new GraphQLError(`${response.status}: ${response.statusText}`, {
     extensions: { ...(code ? { code } : {}), response: { url: response.url, status: response.status, statusText: response.statusText, body } },
   });

@@ -78,11 +78,14 @@ describe('TenantContextDataSource (gateway → subgraph HTTP)', () => {
     expect(received[0]!.headers[requestIdHeader]).toBeUndefined();
   });
 
-  it('a non-2xx answer becomes "<status>: <statusText>" with UNAUTHENTICATED / FORBIDDEN for 401 / 403', async () => {
+  it('a non-2xx answer becomes "<status>: <statusText>": UNAUTHENTICATED / FORBIDDEN for 401 / 403, SERVICE_UNAVAILABLE for 502–504', async () => {
     for (const [status, code] of [
       [401, 'UNAUTHENTICATED'],
       [403, 'FORBIDDEN'],
       [500, undefined],
+      [502, 'SERVICE_UNAVAILABLE'],
+      [503, 'SERVICE_UNAVAILABLE'],
+      [504, 'SERVICE_UNAVAILABLE'],
     ] as const) {
       answer = { status, type: 'application/json', body: JSON.stringify({ errors: [{ message: 'no' }] }) };
       const error = await source()

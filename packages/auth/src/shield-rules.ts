@@ -50,14 +50,20 @@ export const can: Record<Permission, IRule> = {
 
 /**
  * Deny by default: a field with no rule is refused (FORBIDDEN), never silently allowed.
- * External errors pass through so our typed errors (NOT_FOUND, BAD_USER_INPUT…) reach the client.
+ *
+ * Errors thrown by resolvers and rules are re-thrown as they are (graphql-shield's `debug` flag
+ * does exactly that and nothing else), so typed errors (NOT_FOUND, BAD_USER_INPUT…) reach the
+ * client and a failing dependency reaches the error masker (SERVICE_UNAVAILABLE) instead of
+ * becoming a FORBIDDEN. `allowExternalErrors` would *return* the error as the field's value, which
+ * graphql-js only treats as an error when it is an `Error` of its own realm (not the case for
+ * Node's socket errors under Jest's sandbox, which then surfaced as non-null violations).
  */
 export function createShield(rules: RuleTree) {
   return shield(rules as IRules, {
     fallbackRule: deny,
     fallbackError: () => errors.forbidden(),
-    allowExternalErrors: true,
-    debug: false,
+    allowExternalErrors: false,
+    debug: true,
   });
 }
 

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { errorCodes, type ErrorCode } from './codes';
+import { isDependencyUnavailable } from './dependency-failure';
 
 export type ErrorDetails = Record<string, string | number | boolean | null | undefined | string[]>;
 
@@ -46,3 +47,16 @@ export const errors = {
   unavailable: (message: string) => new TesseraError('SERVICE_UNAVAILABLE', message),
   internal: () => new TesseraError('INTERNAL_SERVER_ERROR', 'Unexpected error.'),
 };
+
+/** What a client is told when a dependency is down (the log holds which and why). */
+export const dependencyUnavailableMessage = 'A service this request depends on is not reachable right now; retry later.';
+
+/**
+ * The error a client may see for anything thrown: a TesseraError as it is, a dependency that could
+ * not be reached as SERVICE_UNAVAILABLE, everything else as INTERNAL_SERVER_ERROR. For the HTTP
+ * (non-GraphQL) endpoints; GraphQL answers go through createErrorMasker, which decides the same way.
+ */
+export function toClientError(error: unknown): TesseraError {
+  if (isTesseraError(error)) return error;
+  return isDependencyUnavailable(error) ? errors.unavailable(dependencyUnavailableMessage) : errors.internal();
+}

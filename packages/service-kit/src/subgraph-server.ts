@@ -8,7 +8,7 @@ import { trace } from '@opentelemetry/api';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { createShield, internalContextHeader, requestIdHeader, withFederationRules, type RuleTree } from '@tessera/auth';
-import { createErrorMasker, errors, isTesseraError, TesseraError } from '@tessera/errors';
+import { createErrorMasker, errors, isTesseraError, TesseraError, toClientError } from '@tessera/errors';
 import { setTenantAttributes } from '@tessera/telemetry';
 import { mountHealthRoutes } from './health-routes';
 import { listen, type RunningHttpServer } from './http-server';
@@ -86,9 +86,8 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   };
 
   const sendError = (res: Response, error: unknown) => {
-    const known = isTesseraError(error) ? error : undefined;
-    if (!known) logger.error('internal route failed', { error: error instanceof Error ? error.stack : String(error) });
-    const reply = known ?? errors.internal();
+    const reply = toClientError(error);
+    if (reply !== error) logger.error('internal route failed', { code: reply.code, error: error instanceof Error ? error.stack : String(error) });
     if (!res.headersSent) res.status(reply.httpStatus).json(reply.toResponseBody());
     else res.destroy();
   };
