@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job as QueueJob } from 'bullmq';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import { isRole, type Principal } from '@tessera/auth';
 import { isTesseraError } from '@tessera/errors';
 import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-queue';
 import { claimJob, finishJob, requeueJob, toJobEvent, findJob, type ClaimOutcome, type FinalStatus, type Job, type JobError } from '@tessera/jobs';
 import { HyperParameterError, TrainingCancelled, TrainingDataError } from '@tessera/training';
+import { attributes, extractTraceContext, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
 import type { TenantScope } from '@tessera/tenancy';
 import { JobCancelled, JobContext, JobLost } from './job-context';
 import type { ProcessorTable } from './processors/job-processor';
@@ -40,7 +42,24 @@ export class JobRunner {
     this.keys = new JobQueueKeys(runtime.config.redis.keyPrefix);
   }
 
+  /**
+   * One span per run ("job run", kind CONSUMER), a child of the request that queued the job (its
+   * trace context travels in the queue message), with the tenant, job id, kind and outcome.
+   */
   async run(fetched: FetchedJob): Promise<void> {
+    const message = fetched.queueJob.data;
+    const spanAttributes = {
+      ...tenantAttributes({ tenantId: fetched.tenantId, subject: message.actor.subject, roles: message.actor.roles }),
+      [attributes.service]: 'worker',
+      [jobAttributes.id]: message.jobId,
+      [jobAttributes.submission]: message.submission,
+    };
+    await withSpan('tessera-worker', 'job run', { kind: SpanKind.CONSUMER, parent: extractTraceContext(message.trace ?? {}), attributes: spanAttributes }, () =>
+      this.runInSpan(fetched),
+    );
+  }
+
+  private async runInSpan(fetched: FetchedJob): Promise<void> {
     const { queueJob, token } = fetched;
     const message = queueJob.data;
     const logger = this.runtime.logger.child({ tenantId: fetched.tenantId, jobId: message.jobId, submission: message.submission });
@@ -65,15 +84,18 @@ export class JobRunner {
       const runToken = randomUUID();
       const claim = await this.claim(scope, message, runToken);
       if (claim.outcome !== 'claimed') {
+        recordOutcome(`skipped: ${claim.outcome}`);
         logger.info('queue entry skipped', { outcome: claim.outcome });
         if (claim.outcome === 'cancelled') await this.publish(scope, claim.job);
         await queueJob.moveToCompleted({ skipped: claim.outcome }, token, false);
         return;
       }
+      trace.getActiveSpan()?.setAttribute(jobAttributes.kind, claim.job.kind);
       await this.publish(scope, claim.job);
       context = new JobContext(claim.job, scope, runToken, this.runtime.events, logger);
       await this.execute(context, queueJob, token);
     } catch (error) {
+      recordOutcome('failed before it started', true);
       logger.error('job run failed before it started', { error: describe(error) });
       const reason = isTransientFailure(error) ? toError(error) : new UnrecoverableError(describe(error));
       await queueJob.moveToFailed(reason, token, false).catch(() => undefined);
@@ -111,6 +133,7 @@ export class JobRunner {
     const { job, scope, runToken, logger } = ctx;
     if (error instanceof JobLost || ctx.isLost) {
       // Another run owns the job now; leave the row and the queue entry to it.
+      recordOutcome('lost');
       logger.warn('run lost its job; stopping without writing');
       return;
     }
@@ -122,6 +145,7 @@ export class JobRunner {
     const attemptsLeft = queueJob.attemptsMade + 1 < (queueJob.opts.attempts ?? 1);
     if (isTransientFailure(error) && attemptsLeft) {
       const retryInMs = (queueJob.opts.backoff && typeof queueJob.opts.backoff === 'object' ? (queueJob.opts.backoff.delay ?? 1000) : 1000) * 2 ** queueJob.attemptsMade;
+      recordOutcome('retrying');
       logger.warn('transient failure; the job will be retried', { error: describe(error), retryInMs });
       const jobError: JobError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describe(error)}); retrying.` };
       const requeued = await scope.db((manager) => requeueJob(manager, { jobId: job.id, runToken, error: jobError, retryInMs })).catch(() => false);
@@ -130,6 +154,7 @@ export class JobRunner {
       return;
     }
     const jobError = toJobError(error);
+    recordOutcome('FAILED', true, jobError.code);
     if (jobError.code === 'INTERNAL_SERVER_ERROR') logger.error('job failed', { error: error instanceof Error ? error.stack : String(error) });
     const done = await scope.db((manager) => finishJob(manager, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' })).catch(() => false);
     if (done) await this.publishRow(scope, job.id);
@@ -137,6 +162,7 @@ export class JobRunner {
   }
 
   private async finishQueued(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, status: FinalStatus, result: Record<string, unknown> | null): Promise<void> {
+    recordOutcome(status);
     await this.publishRow(ctx.scope, ctx.job.id);
     await queueJob.moveToCompleted({ status, hasResult: result !== null }, token, false).catch((error: unknown) => {
       ctx.logger.warn('queue entry could not be completed', { error: describe(error) });
@@ -165,6 +191,23 @@ export class JobRunner {
   private async publish(scope: TenantScope, job: Job): Promise<void> {
     await this.runtime.events.publish(scope.tenant.id, 'jobs', toJobEvent(job)).catch(() => undefined);
   }
+}
+
+/** Span attribute names of a job run. */
+const jobAttributes = {
+  id: 'tessera.job.id',
+  kind: 'tessera.job.kind',
+  submission: 'tessera.job.submission',
+  outcome: 'tessera.job.outcome',
+  errorCode: 'tessera.job.error_code',
+} as const;
+
+/** How the run ended, on its span (an error status for a failed job). */
+function recordOutcome(outcome: string, failed = false, errorCode?: string): void {
+  const span = trace.getActiveSpan();
+  span?.setAttribute(jobAttributes.outcome, outcome);
+  if (errorCode) span?.setAttribute(jobAttributes.errorCode, errorCode);
+  if (failed) span?.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? outcome });
 }
 
 /** The submitter, as the principal the job acts as (audit events of its writes name them). */

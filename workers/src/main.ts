@@ -6,11 +6,13 @@
  */
 import { ConfigError, createLogger } from '@tessera/config';
 import { poolName } from '@tessera/job-queue';
+import { startTelemetry } from '@tessera/telemetry';
 import { startWorker } from './start-worker';
 import { readWorkerEnvironment } from './worker-environment';
 
 export async function runWorkerMain(argv: readonly string[]): Promise<void> {
   const config = readWorkerEnvironment(process.env, argv);
+  const telemetry = startTelemetry({ serviceName: 'tessera-worker', exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlpEndpoint });
   const logger = createLogger(config.logLevel, { service: 'worker' });
   const worker = await startWorker(config, logger);
   process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, pool: poolName(worker.pool), healthPort: worker.healthPort ?? null })}\n`);
@@ -18,10 +20,14 @@ export async function runWorkerMain(argv: readonly string[]): Promise<void> {
   const shutdown = () => {
     if (stopping) return;
     stopping = true;
-    void worker.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    // Spans still buffered are exported before the process ends.
+    void worker
+      .stop()
+      .then(() => telemetry.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

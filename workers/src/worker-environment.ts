@@ -57,6 +57,8 @@ export interface WorkerConfig {
   host: string;
   tenantCacheTtlMs: number;
   logLevel: LogLevel;
+  /** Where the worker's spans go (TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT), as for the services. */
+  tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined };
 }
 
 /** `--dedicated <tenant>` on the command line wins over WORKER_DEDICATED_TENANT. */
@@ -64,6 +66,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
   const flag = argv.indexOf('--dedicated');
   const withFlag = flag >= 0 ? { ...env, WORKER_DEDICATED_TENANT: argv[flag + 1] ?? '' } : env;
   const parsed = parseEnvironment(workerEnvironment, withFlag);
+  const telemetry = toTelemetryConfig(parsed);
   return {
     database: toDatabaseConfig(parsed),
     objectStore: toObjectStoreConfig(parsed),
@@ -76,6 +79,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     healthPort: parsed.WORKER_HEALTH_PORT,
     host: parsed.LISTEN_HOST,
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
-    logLevel: toTelemetryConfig(parsed).logLevel,
+    logLevel: telemetry.logLevel,
+    tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint },
   };
 }

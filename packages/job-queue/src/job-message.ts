@@ -14,6 +14,12 @@ export interface JobMessage {
   jobId: string;
   submission: number;
   actor: JobActor;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the request that queued this submission,
+   * so the worker's run joins the same trace as client → gateway → jobs subgraph. Empty when
+   * tracing is off.
+   */
+  trace?: Record<string, string>;
 }
 
 /** Retry policy for transient failures (storage or database unreachable). */

@@ -26,9 +26,13 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   if (service === 'worker') {
     // `tessera worker [--dedicated <tenant>]`: runs jobs; no GraphQL API (see workers/).
     const config = readWorkerEnvironment(process.env, process.argv.slice(3));
+    const telemetry = startTelemetry({ serviceName: 'tessera-worker', exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlpEndpoint });
     const logger = createLogger(config.logLevel, { service: 'worker' });
     const worker = await startWorker(config, logger);
-    return () => worker.stop();
+    return async () => {
+      await worker.stop();
+      await telemetry.shutdown();
+    };
   }
   if (!subgraphNames.includes(service as SubgraphName)) {
     throw new Error(`usage: tessera <gateway|worker|${subgraphNames.join('|')}>`);

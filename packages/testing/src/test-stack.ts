@@ -64,7 +64,7 @@ export interface TestStackOptions {
   tenantCacheTtlMs?: number;
   /** Worker child processes to start with the stack (default 0), and their settings. */
   workers?: number;
-  workerOptions?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'lockMs' | 'stalledIntervalMs'>>;
+  workerOptions?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'lockMs' | 'stalledIntervalMs' | 'env'>>;
   /** Request-metrics buckets and anomaly detection windows (short in monitoring tests). */
   monitoring?: PlatformConfig['monitoring'];
   /** How often the audit service's background relay sweeps the outboxes (default 200 ms; benchmarks set it high to time the relay alone). */

@@ -6,6 +6,7 @@ import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError } from '@tessera/errors';
 import type { JobMessage } from '@tessera/job-queue';
 import { pageOf, parseUuid, type Connection, type PageArgs } from '@tessera/service-kit';
+import { injectTraceHeaders } from '@tessera/telemetry';
 import type { TenantScope } from '@tessera/tenancy';
 import { JobEntity, jobKinds, jobStatuses, type Job, type JobKind, type JobStatus } from '../data/job.entity';
 import { toJobEvent } from './job-event';
@@ -190,6 +191,7 @@ export class JobService {
       jobId: job.id,
       submission: job.submission,
       actor: { subject: principal.subject, roles: [...principal.roles], clientId: principal.clientId ?? null },
+      trace: injectTraceHeaders({}),
     };
   }
 
