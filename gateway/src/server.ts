@@ -28,6 +28,7 @@ import { createSubgraphHttpClient } from './subgraph-http-client';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
 import { uploadProxy } from './upload-proxy';
+import { httpSubscriptionGuardPlugin } from './http-subscription-guard';
 import { jsonContentTypePlugin } from './json-content-type-plugin';
 import { requestMetricsPlugin } from './request-metrics';
 import { RequestMetricsRecorder, requestMetricsConfig, type FlushResult } from '@tessera/monitoring';
@@ -81,7 +82,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     stringifyResult: compactJson,
     stopOnTerminationSignals: false, // shutdown is ours, see service-kit
     introspection: true, // only ever reached with a valid token: the context function runs first
-    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics), jsonContentTypePlugin()],
+    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics), jsonContentTypePlugin(), httpSubscriptionGuardPlugin()],
   });
   await server.start();
   requestMetrics.start();
@@ -184,6 +185,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     publicUrl: config.publicUrl,
     // Live sockets follow suspensions at the pace of the tenant cache (at least once a second).
     tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)) },
+    recordRequest: (observation) => requestMetrics.record(observation),
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });
   return {

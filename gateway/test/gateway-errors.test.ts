@@ -118,6 +118,12 @@ describe('gateway error responses', () => {
     expect(res.json?.data).toEqual({ currentTenant: { id: acme.id } });
   });
 
+  it('a subscription sent over HTTP → BAD_REQUEST (400) naming the WebSocket endpoint', async () => {
+    const response = await stack.query(token, 'subscription { jobEvents { jobId } }');
+    expectRefused(response, 400, 'BAD_REQUEST');
+    expect(response.errors?.[0]?.message).toMatch(/WebSocket/);
+  });
+
   it('a valid request still works after all of the above', async () => {
     expect(expectNoErrors(await stack.query(token, '{ currentTenant { id } }'))).toEqual({ currentTenant: { id: acme.id } });
   });

@@ -21,6 +21,7 @@ import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { InternalContextSigner } from '@tessera/auth';
+import type { RequestObservation } from '@tessera/monitoring';
 import type { Logger } from '@tessera/config';
 import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors';
 import { maxSubscriptionMessageBytes, subscriptionCloseCodes } from '@tessera/service-kit';
@@ -31,6 +32,7 @@ import type { RequestAuthenticator } from '../request-auth';
 import { authenticateConnection, type AuthenticatedConnection, type AuthFailureRecorder, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
 import { TenantSubscriptionLimiter } from './subscription-limits';
+import { codesOf, SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamConnections } from './upstream-connections';
 
 export interface SubscriptionGatewayOptions {
@@ -51,6 +53,8 @@ export interface SubscriptionGatewayOptions {
    * or erased tenant): a suspension ends live subscriptions too, not only new ones.
    */
   tenantRecheck?: { intervalMs: number; check(tenantId: string): Promise<void> };
+  /** Counts each subscription operation in the tenant's request metrics (see subscription-metrics.ts). */
+  recordRequest?: (observation: RequestObservation) => void;
 }
 
 export interface SubscriptionGateway {
@@ -67,12 +71,15 @@ interface Session {
   operations: Map<string, { end(): void }>;
   /** `connection_init` payload: a client may put its `traceparent` there instead of in each operation. */
   connectionParams: Readonly<Record<string, unknown>> | undefined;
+  metrics: SubscriptionMetrics;
 }
 
 type SocketExtra = Record<PropertyKey, unknown> & { socket: WebSocket; request: IncomingMessage; session?: Session };
 
 /** Carried from onSubscribe to subscribe through graphql-ws's ExecutionArgs.contextValue. */
 interface RelayPlan {
+  /** The client's id of the operation on its socket. */
+  id: string;
   session: Session;
   subgraph: string;
   /** The root field, e.g. `jobProgress` (names the span; the operation name is the client's and unbounded). */
@@ -112,6 +119,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     clearInterval(session.recheck);
     for (const operation of session.operations.values()) operation.end();
     session.operations.clear();
+    session.metrics.endAll();
     await session.upstream.close();
   };
 
@@ -160,6 +168,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
             recheck: undefined,
             operations: new Map(),
             connectionParams: ctx.connectionParams,
+            metrics: new SubscriptionMetrics(connection.tenant.id, options.recordRequest),
           };
           ctx.extra.session = session;
           scheduleExpiry(socket, session);
@@ -174,10 +183,15 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       onSubscribe: (ctx, id, payload) => {
         const session = ctx.extra.session;
         if (!session) return [new GraphQLError('The connection is not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } })];
+        session.metrics.begin(id);
         try {
           return plan(session, id, payload);
         } catch (error) {
-          return [toGraphQLError(error)];
+          const refusal = toGraphQLError(error);
+          // Refused here, the operation never starts (graphql-ws sends the error and no complete).
+          session.metrics.failed(id, [isTesseraError(refusal) ? refusal.code : 'INTERNAL_SERVER_ERROR']);
+          session.metrics.end(id);
+          return [refusal];
         }
       },
 
@@ -197,28 +211,40 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
           // The subgraph's span becomes a child of this one: the trace runs client → gateway → subgraph.
           const extensions = { ...(payload.extensions ?? {}), ...injectTraceHeaders({}, trace.setSpan(otelContext.active(), span)) };
           // graphql-ws only iterates what this returns; the results are formatted already (see onNext).
-          return session.upstream.relay(subgraph, { ...payload, extensions }, release) as unknown as AsyncIterable<ExecutionResult>;
+          const relayed = session.upstream.relay(subgraph, { ...payload, extensions }, release) as unknown as AsyncIterable<ExecutionResult>;
+          session.metrics.relayed(relay.id);
+          return relayed;
         } catch (error) {
           // A throw here would close the whole socket (4500): answer this operation only.
           release();
-          return { errors: [toGraphQLError(error)] };
+          const failure = toGraphQLError(error);
+          session.metrics.failed(relay.id, [isTesseraError(failure) ? failure.code : 'INTERNAL_SERVER_ERROR']);
+          return { errors: [failure] };
         } finally {
           span.end();
         }
       },
 
       // Relayed results are already formatted (and masked) by the subgraph: pass them through as they are.
-      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+      onNext: (ctx, id, _payload, _args, result) => {
+        const formatted = result as FormattedExecutionResult;
+        if (formatted.errors) ctx.extra.session?.metrics.failed(id, codesOf(formatted.errors));
+        return formatted;
+      },
 
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((error) => {
+      onError: (ctx, id, _payload, errors) => {
+        const masked = errors.map((error) => {
           const source = error.originalError instanceof GraphQLError ? error.originalError : error;
           return mask(source.toJSON(), source);
-        }),
+        });
+        ctx.extra.session?.metrics.failed(id, codesOf(masked));
+        return masked;
+      },
 
       onComplete: (ctx, id) => {
         ctx.extra.session?.operations.get(id)?.end();
         ctx.extra.session?.operations.delete(id);
+        ctx.extra.session?.metrics.end(id);
       },
 
       onClose: async (ctx) => {
@@ -254,6 +280,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const field = rootFieldOf(operation, document);
     const subgraph = field ? routing.owners.get(field) : undefined;
     if (!field || !subgraph) throw new TesseraError('GRAPHQL_VALIDATION_FAILED', `No service serves the subscription field ${JSON.stringify(field)}.`);
+    session.metrics.identify(id, operation.name?.value ?? null);
 
     const tenantId = session.connection.tenant.id;
     options.rateLimiter.take(tenantId, session.connection.tenant.limits.requestsPerMinute);
@@ -265,7 +292,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     // Fallback for a socket that closes before graphql-ws hands the relay its iterator.
     session.operations.set(id, { end: release });
     // What was validated here is what the subgraph runs: the parsed document, re-printed.
-    const relay: RelayPlan = { session, subgraph, field, payload: { ...payload, query: print(document) }, release: relayEnded };
+    const relay: RelayPlan = { id, session, subgraph, field, payload: { ...payload, query: print(document) }, release: relayEnded };
     return { schema: routing.apiSchema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue: relay };
   }
 
