@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     maxQueryDepth: 12,
     maxUploadBytes: 1024 * 1024 * 1024,
     // Audit chain: relayed every second, heads signed every 5 minutes with the generated local key.
-    auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
+    auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, verifyKeys: [], relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
   });
   running.push({ name: 'platform', stop: () => platform.stop() });
 

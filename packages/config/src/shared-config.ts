@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { base64Key32, booleanFlag, jsonWebKey, logLevel, tracingExporter, url } from './variables';
+import { base64Key32, booleanFlag, jsonWebKey, logLevel, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
  * Configuration concerns shared by several services. Each service composes the ones it needs in
@@ -56,6 +56,10 @@ export const auditChainVariables = z.object({
   AUDIT_SIGNING_KEY: jsonWebKey()
     .refine((key) => typeof key['d'] === 'string' && ((key.kty === 'OKP' && key['crv'] === 'Ed25519') || (key.kty === 'EC' && key['crv'] === 'P-256')), 'must be a private Ed25519 (OKP) or P-256 (EC) JWK')
     .optional(),
+  // Public JWKs of retired audit signing keys, as a JSON array: checkpoints they signed still verify.
+  AUDIT_VERIFY_KEYS: publicJsonWebKeys()
+    .refine((keys) => keys.every((key) => (key.kty === 'OKP' && key['crv'] === 'Ed25519') || (key.kty === 'EC' && key['crv'] === 'P-256')), 'must hold Ed25519 (OKP) or P-256 (EC) public JWKs')
+    .optional(),
   AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
   AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
   AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
@@ -93,6 +97,8 @@ export interface ObjectStoreConfig {
 export interface AuditChainConfig {
   /** Signs checkpoints; without it the audit service refuses to start. */
   signingKey: Record<string, unknown> & { kty: string } | undefined;
+  /** Public keys of retired signing keys: their checkpoints still verify (key rotation). */
+  verifyKeys: Array<Record<string, unknown> & { kty: string }>;
   relayIntervalMs: number;
   /** 0 turns periodic checkpoints off (on-demand ones still work). */
   checkpointIntervalMs: number;
@@ -131,6 +137,7 @@ export function toRedisConfig(env: z.infer<typeof redisVariables>): RedisConfig 
 export function toAuditChainConfig(env: z.infer<typeof auditChainVariables>): AuditChainConfig {
   return {
     signingKey: env.AUDIT_SIGNING_KEY,
+    verifyKeys: env.AUDIT_VERIFY_KEYS ?? [],
     relayIntervalMs: env.AUDIT_RELAY_INTERVAL_MS,
     checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
     checkpointRetentionDays: env.AUDIT_CHECKPOINT_RETENTION_DAYS,

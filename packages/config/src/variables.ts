@@ -33,6 +33,21 @@ export const jsonWebKey = () =>
     return z.NEVER;
   });
 
+/** A JSON array of public JSON Web Keys (no private "d"), e.g. retired signing keys that still verify. */
+export const publicJsonWebKeys = () =>
+  z.string().transform((value, ctx) => {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed) && parsed.every((key) => typeof key === 'object' && key !== null && 'kty' in key && !('d' in key))) {
+        return parsed as Array<Record<string, unknown> & { kty: string }>;
+      }
+    } catch {
+      // fall through to the issue below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of public JSON Web Keys (objects with "kty" and without "d")' });
+    return z.NEVER;
+  });
+
 export const tracingExporter = () => z.enum(['otlp', 'console', 'none']).default('none');
 
 export const logLevel = () => z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info');

@@ -125,6 +125,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     // (tests sign on demand and drain with stack.drainAudit, so nothing depends on timing).
     auditChain: {
       signingKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as { kty: string },
+      verifyKeys: [],
       relayIntervalMs: options.auditRelayIntervalMs ?? 200,
       checkpointIntervalMs: 0,
       checkpointRetentionDays: 0,

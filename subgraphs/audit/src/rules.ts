@@ -2,7 +2,7 @@ import { allow, can, isPlatformAdmin, type RuleTree } from '@tessera/auth';
 
 /** The audit trail and its alerting belong to tenant admins; nobody else reads or changes them. */
 export const auditRules: RuleTree = {
-  Query: { auditEvents: can.administer, accessReport: can.administer, alerts: can.administer, alertRules: can.administer, alertWebhook: can.administer, verifyAuditChain: can.administer, auditCheckpoints: can.administer, verifySecurityLog: isPlatformAdmin },
+  Query: { auditEvents: can.administer, accessReport: can.administer, alerts: can.administer, alertRules: can.administer, alertWebhook: can.administer, verifyAuditChain: can.administer, auditCheckpoints: can.administer, auditSigningKeys: can.administer, verifySecurityLog: isPlatformAdmin },
   Mutation: {
     exportAuditEvents: can.administer,
     acknowledgeAlert: can.administer,
@@ -29,4 +29,5 @@ export const auditRules: RuleTree = {
   AlertWebhookSecret: allow,
   AuditChainVerification: allow,
   AuditCheckpoint: allow,
+  AuditSigningKey: allow,
 };

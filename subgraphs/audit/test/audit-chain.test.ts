@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CompactSign, compactVerify, generateKeyPair, importJWK, type JWK } from 'jose';
 import { canonicalEvent, chainHash, eventColumns, genesisHash, recordSecurityEvent } from '@tessera/audit-client';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { AuditCheckpointService, checkpointObjectKey } from '../src/domain/audit-checkpoint.service';
+import { AuditChainService } from '../src/domain/audit-chain.service';
 import { AuditRelay } from '../src/domain/audit-relay.service';
 import { CheckpointSigner } from '../src/domain/checkpoint-signer';
 import { checkpoint, checkpointMutation, checkpointsQuery, eventsTable, tenantWithEvents, verify, verifyQuery, type Checkpoint } from './chain-support';
@@ -234,6 +235,65 @@ describe('audit hash chain: verification and tamper detection', () => {
       reason: 'HASH_MISMATCH',
     });
     expect(errorCodes(await stack.query(admin, securityQuery))).toEqual(['FORBIDDEN']);
+  });
+
+  describe('signing key rotation', () => {
+    /** The audit service's chain machinery as it runs after a restart with `signer`'s keys. */
+    const chainServiceWith = async (tenant: TestTenant, signer: CheckpointSigner) => {
+      const runtime = stack.platform.runtime;
+      const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0 });
+      const scope = await runtime.scopes.forPrincipal({ kind: 'user', subject: 'rotation-admin', tenantId: tenant.id, roles: ['admin'], requestId: 'rotation-test', clientId: undefined, sourceIp: undefined });
+      return new AuditChainService(scope, { db: runtime.db, controlSchema: stack.config.database.controlSchema, checkpoints, signer });
+    };
+    const newKey = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK;
+
+    it('checkpoints of a retired key still verify while its public key is listed; new ones are signed by the new key', async () => {
+      const { tenant, admin } = await tenantWithEvents(stack, 2);
+      const beforeRotation = await checkpoint(stack, admin); // the stack's key
+      const { d: _private, ...retiredPublic } = stack.config.auditChain!.signingKey as JWK;
+      const rotated = await CheckpointSigner.fromJwk(newKey(), [retiredPublic]);
+      const service = await chainServiceWith(tenant, rotated);
+
+      expectNoErrors(await stack.query(admin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: 'after-rotation' } }));
+      await stack.drainAudit(tenant.id);
+      const afterRotation = (await service.checkpoint())!;
+      expect(afterRotation.keyId).toBe(rotated.keyId);
+      expect(afterRotation.keyId).not.toBe(beforeRotation.keyId);
+      expect(rotated.verificationKeys.map((k) => [k.keyId, k.current])).toEqual([
+        [rotated.keyId, true],
+        [beforeRotation.keyId, false],
+      ]);
+      // Both checkpoints (rows and bucket copies) verify, each under its own key.
+      expect(await service.verify({})).toMatchObject({ valid: true, checkpointsChecked: 4 });
+
+      // A verifier that no longer trusts the retired key cannot vouch for its checkpoints.
+      const forgetful = await chainServiceWith(tenant, await CheckpointSigner.fromJwk(newKey()));
+      expect(await forgetful.verify({})).toMatchObject({ valid: false, firstBadSequence: beforeRotation.sequence, reason: 'CHECKPOINT_INVALID' });
+    });
+
+    it('refuses a private key among the retired keys, and a key ring never lists private parts', async () => {
+      await expect(CheckpointSigner.fromJwk(newKey(), [newKey()])).rejects.toThrow(/public keys only/);
+      const ring = await CheckpointSigner.fromJwk(newKey(), []);
+      expect(ring.verificationKeys.map((k) => Object.keys(k.publicJwk).sort())).toEqual([['crv', 'kty', 'x']]);
+    });
+
+    it('auditSigningKeys gives tenant admins the public key that verifies their checkpoints offline; other roles are refused', async () => {
+      const { tenant, admin } = await tenantWithEvents(stack, 1);
+      const signed = await checkpoint(stack, admin);
+      const { auditSigningKeys } = expectNoErrors(
+        await stack.query<{ auditSigningKeys: Array<{ keyId: string; algorithm: string; publicJwk: string; current: boolean }> }>(admin, '{ auditSigningKeys { keyId algorithm publicJwk current } }'),
+      );
+      expect(auditSigningKeys).toHaveLength(1);
+      const [key] = auditSigningKeys;
+      expect(key).toMatchObject({ keyId: signed.keyId, algorithm: 'EdDSA', current: true });
+      const publicJwk = JSON.parse(key!.publicJwk) as JWK;
+      expect(publicJwk.d).toBeUndefined();
+      const { payload } = await compactVerify(signed.signature, await importJWK(publicJwk, key!.algorithm));
+      expect(JSON.parse(Buffer.from(payload).toString('utf8'))).toMatchObject({ tenantId: tenant.id, seq: signed.sequence });
+      for (const role of ['viewer', 'data_scientist'] as const) {
+        expect(errorCodes(await stack.query(await tenant.token(role), '{ auditSigningKeys { keyId } }'))).toEqual(['FORBIDDEN']);
+      }
+    });
   });
 
   describe('bad input, roles and tenants', () => {

@@ -34,7 +34,7 @@ describe('audit subgraph lifecycle', () => {
         .filter(([call]) => ours.has(call[1] as number))
         .map(([, result]) => result!.value as NodeJS.Timeout);
 
-    const definition = auditSubgraph(stack.platform.runtime, { ...defaultAlertingConfig, evaluationIntervalMs }, { signingKey, relayIntervalMs, checkpointIntervalMs, checkpointRetentionDays: 0 });
+    const definition = auditSubgraph(stack.platform.runtime, { ...defaultAlertingConfig, evaluationIntervalMs }, { signingKey, verifyKeys: [], relayIntervalMs, checkpointIntervalMs, checkpointRetentionDays: 0 });
     expect(armed()).toEqual([]);
 
     await definition.start?.();

@@ -26,7 +26,7 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
   let ready: Promise<AuditChainDeps> | undefined;
   const deps = (): Promise<AuditChainDeps> => {
     if (!config?.signingKey) return Promise.reject(missingKey());
-    ready ??= CheckpointSigner.fromJwk(config.signingKey as JWK).then((signer) => ({
+    ready ??= CheckpointSigner.fromJwk(config.signingKey as JWK, config.verifyKeys as JWK[]).then((signer) => ({
       db: runtime.db,
       controlSchema: runtime.config.database.controlSchema,
       signer,

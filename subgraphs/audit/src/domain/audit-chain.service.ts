@@ -5,7 +5,7 @@ import { errors } from '@tessera/errors';
 import type { TenantScope } from '@tessera/tenancy';
 import { verifyChain, type ChainVerification, type CheckpointClaim } from './audit-chain-verifier';
 import type { AuditCheckpointService, CheckpointRecord } from './audit-checkpoint.service';
-import type { CheckpointSigner } from './checkpoint-signer';
+import type { CheckpointSigner, CheckpointVerificationKey } from './checkpoint-signer';
 
 export interface AuditChainDeps {
   db: DataSource;
@@ -66,5 +66,11 @@ export class AuditChainService {
   async list(): Promise<CheckpointRecord[]> {
     assertPermission(this.scope.principal, 'administer');
     return this.deps.checkpoints.listTenant(this.scope.tenant.id);
+  }
+
+  /** The public keys checkpoints verify under (the same for every tenant: the platform's key ring). */
+  signingKeys(): CheckpointVerificationKey[] {
+    assertPermission(this.scope.principal, 'administer');
+    return this.deps.signer.verificationKeys;
   }
 }
