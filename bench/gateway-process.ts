@@ -58,6 +58,8 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     TENANTS_URL: subgraphUrl('tenants'),
     GATEWAY_PORT: '0',
     TENANT_CACHE_TTL_MS: String(options.tenantCacheTtlMs),
+    REDIS_URL: config.redis.url,
+    REDIS_KEY_PREFIX: config.redis.keyPrefix,
     TRACING_EXPORTER: 'none',
     LOG_LEVEL: 'info',
   };

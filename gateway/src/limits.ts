@@ -55,15 +55,16 @@ export function restoreLimitErrorCode(formatted: GraphQLFormattedError, original
 
 /**
  * Per-tenant token bucket (requests per minute from the tenant's limits), so one tenant's burst
- * cannot starve the others at the gateway. In memory per gateway replica: with N replicas behind
- * a balancer a tenant gets about N × its rate.
+ * cannot starve the others at the gateway. The check is local and costs no I/O; with several
+ * gateway replicas, SharedRateLimitSync tells each replica what the others consumed, so the
+ * buckets drain together and a tenant gets its rate across the fleet, not N × it.
  */
 export class TenantRateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; updated: number }>();
+  private readonly buckets = new Map<string, { tokens: number; updated: number; unsynced: number }>();
 
   take(tenantId: string, perMinute: number, now = Date.now()): void {
     const capacity = Math.max(1, perMinute);
-    const bucket = this.buckets.get(tenantId) ?? { tokens: capacity, updated: now };
+    const bucket = this.buckets.get(tenantId) ?? { tokens: capacity, updated: now, unsynced: 0 };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
     bucket.updated = now;
     if (bucket.tokens < 1) {
@@ -71,6 +72,31 @@ export class TenantRateLimiter {
       throw errors.rateLimited(Math.ceil(((1 - bucket.tokens) * 60) / capacity));
     }
     bucket.tokens -= 1;
+    bucket.unsynced += 1;
     this.buckets.set(tenantId, bucket);
+  }
+
+  /** Tenants seen within `sinceMs`, each with the requests this replica let through since the last call (reset to 0). */
+  takeUnsynced(now = Date.now(), sinceMs = 120_000): Array<{ tenantId: string; consumed: number }> {
+    const active: Array<{ tenantId: string; consumed: number }> = [];
+    for (const [tenantId, bucket] of this.buckets) {
+      if (now - bucket.updated > sinceMs && bucket.unsynced === 0) continue;
+      active.push({ tenantId, consumed: bucket.unsynced });
+      bucket.unsynced = 0;
+    }
+    return active;
+  }
+
+  /** Requests the tenant's other replicas let through: they come out of this replica's bucket too (never below empty). */
+  consumedElsewhere(tenantId: string, requests: number): void {
+    const bucket = this.buckets.get(tenantId);
+    if (!bucket || requests <= 0) return;
+    bucket.tokens = Math.max(0, bucket.tokens - requests);
+  }
+
+  /** Gives back what a failed sync had taken out of `unsynced`, so the next sync reports it. */
+  restoreUnsynced(tenantId: string, consumed: number): void {
+    const bucket = this.buckets.get(tenantId);
+    if (bucket) bucket.unsynced += consumed;
   }
 }

@@ -9,7 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { trace } from '@opentelemetry/api';
 import type { DataSource } from 'typeorm';
 import { createAccessTokenVerifier, createInternalContextSigner, createReusableContextSigner } from '@tessera/auth';
-import type { DatabaseConfig, Logger } from '@tessera/config';
+import type { DatabaseConfig, Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker } from '@tessera/errors';
 import { compactJson, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
 import { setTenantAttributes } from '@tessera/telemetry';
@@ -25,6 +25,7 @@ import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions
 import { createGraphQLPostHandler } from './graphql-post-handler';
 import { clientAddress, type RequestFacts } from './request-facts';
 import { createSubgraphHttpClient } from './subgraph-http-client';
+import { SharedRateLimitSync } from './shared-rate-limit';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
 import { uploadProxy } from './upload-proxy';
@@ -37,6 +38,8 @@ export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
   /** Writes the request metrics aggregated so far to the tenants' schemas now (tests, shutdown). */
   flushRequestMetrics(): Promise<FlushResult>;
+  /** Exchanges rate-limit counts with the other replicas now (tests; the loop does it every 250 ms). */
+  syncRateLimits(): Promise<void>;
 }
 
 export interface GatewayDeps {
@@ -44,6 +47,8 @@ export interface GatewayDeps {
   database: DatabaseConfig;
   tenantCacheTtlMs: number;
   corsOrigins: string[];
+  /** Shared with the other replicas: the per-tenant rate limit holds across the fleet (see shared-rate-limit.ts). Without it each replica limits alone. */
+  redis?: RedisConfig | undefined;
 }
 
 /**
@@ -59,6 +64,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const sign = await createInternalContextSigner(config.internalContextPrivateKey);
   const signReusable = await createReusableContextSigner(config.internalContextPrivateKey);
   const rateLimiter = new TenantRateLimiter();
+  const rateLimitSync = deps.redis ? new SharedRateLimitSync(rateLimiter, { redis: deps.redis, logger }) : undefined;
+  rateLimitSync?.start();
   const requestMetrics = new RequestMetricsRecorder({ db, logger, config: requestMetricsConfig(config.requestMetrics) });
   const subgraphClient = createSubgraphHttpClient();
   const recordAuthFailure = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
@@ -192,8 +199,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     ...http,
     graphqlUrl: `${http.url}/graphql`,
     flushRequestMetrics: () => requestMetrics.flush(),
+    syncRateLimits: async () => rateLimitSync?.syncNow(),
     close: async () => {
       await subscriptions.close();
+      await rateLimitSync?.close();
       await http.close();
       await server.stop();
       await requestMetrics.close(); // the last partial bucket is written before the pool closes

@@ -1,4 +1,7 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { createLogger } from '@tessera/config';
+import { TenantRateLimiter } from '../src/limits';
+import { SharedRateLimitSync } from '../src/shared-rate-limit';
 import { expectRefused } from './support';
 
 // Each file starts the real stack (issuer process, S3, MariaDB, six subgraphs, gateway): slow on a busy machine.
@@ -38,5 +41,27 @@ describe('per-tenant rate limit at the gateway', () => {
     }
     // …and the limited tenant is still limited.
     expectRefused(await stack.query(limitedToken, currentTenantQuery), 429, 'RATE_LIMITED');
+  });
+
+  it('holds across replicas: what another gateway replica admitted comes out of this one\'s budget', async () => {
+    const tenant = await stack.createTenant({ limits: { requestsPerMinute: 5 } });
+    const token = await tenant.token('viewer');
+    // Replicas exchange counts per clock minute: keep the exchange below off a minute boundary.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 55_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+    expect(errorCodes(await stack.query(token, currentTenantQuery))).toEqual([]);
+    await stack.platform.gateway.syncRateLimits();
+    // A second replica (same Redis, same key prefix) admits 4 of the tenant's requests and reports them.
+    const otherReplica = new TenantRateLimiter();
+    const otherSync = new SharedRateLimitSync(otherReplica, { redis: stack.config.redis, logger: createLogger('silent') });
+    try {
+      for (let i = 0; i < 4; i++) otherReplica.take(tenant.id, 5);
+      await otherSync.syncNow();
+    } finally {
+      await otherSync.close();
+    }
+    await stack.platform.gateway.syncRateLimits();
+    // 1 here + 4 there = the tenant's 5 per minute: this replica refuses the next one.
+    expectRefused(await stack.query(token, currentTenantQuery), 429, 'RATE_LIMITED');
   });
 });

@@ -68,7 +68,13 @@ const subgraphVariables = z.object({
   INTERNAL_CONTEXT_PUBLIC_KEY: jsonWebKey(),
 });
 
-export const gatewayEnvironment = databaseVariables.extend(oidcVariables.shape).extend(platformVariables.shape).extend(gatewayVariables.shape).extend(telemetryVariables.shape).extend(monitoringVariables.shape);
+export const gatewayEnvironment = databaseVariables
+  .extend(oidcVariables.shape)
+  .extend(redisVariables.shape)
+  .extend(platformVariables.shape)
+  .extend(gatewayVariables.shape)
+  .extend(telemetryVariables.shape)
+  .extend(monitoringVariables.shape);
 
 export const subgraphEnvironment = databaseVariables
   .extend(objectStoreVariables.shape)
@@ -84,6 +90,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
   return {
     database: toDatabaseConfig(parsed),
+    redis: toRedisConfig(parsed),
     telemetry: toTelemetryConfig(parsed),
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
     corsOrigins: parsed.CORS_ORIGINS,

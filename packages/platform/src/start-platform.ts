@@ -85,7 +85,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         limits: { maxQueryDepth: config.maxQueryDepth, maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
       },
-      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, corsOrigins: config.corsOrigins },
+      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, corsOrigins: config.corsOrigins, redis: config.redis },
     );
     return {
       gateway,

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLogger } from '@tessera/config';
+import { isTesseraError } from '@tessera/errors';
+import { TenantRateLimiter } from '../src/limits';
+import { SharedRateLimitSync } from '../src/shared-rate-limit';
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** One gateway replica's limiter and its sync, on a pinned clock. */
+function replica(keyPrefix: string, clock: { now: number }, url = redisUrl) {
+  const limiter = new TenantRateLimiter();
+  const sync = new SharedRateLimitSync(limiter, { redis: { url, keyPrefix }, logger: createLogger('silent'), now: () => clock.now });
+  /** How many of `attempts` requests the replica lets through right now. */
+  const admit = (tenantId: string, perMinute: number, attempts: number) => {
+    let admitted = 0;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        limiter.take(tenantId, perMinute, clock.now);
+        admitted += 1;
+      } catch (error) {
+        if (!(isTesseraError(error) && error.code === 'RATE_LIMITED')) throw error;
+      }
+    }
+    return admitted;
+  };
+  return { limiter, sync, admit };
+}
+
+/**
+ * The per-tenant rate limit across gateway replicas (real Redis): each replica admits locally,
+ * and the counts they exchange make their buckets drain together.
+ */
+describe('shared per-tenant rate limit', () => {
+  let keyPrefix: string;
+  const clock = { now: Date.UTC(2026, 10, 25, 12, 0, 10) }; // 10 s into a minute
+  const replicas: Array<ReturnType<typeof replica>> = [];
+  const start = () => {
+    const r = replica(keyPrefix, clock);
+    replicas.push(r);
+    return r;
+  };
+
+  beforeEach(() => {
+    keyPrefix = `ttest-${randomBytes(4).toString('hex')}`;
+  });
+  afterEach(async () => {
+    await Promise.all(replicas.splice(0).map((r) => r.sync.close()));
+  });
+
+  it('two replicas together admit the tenant\'s rate once, not twice', async () => {
+    const [a, b] = [start(), start()];
+    expect(a.admit('acme', 60, 30)).toBe(30);
+    await a.sync.syncNow();
+    expect(b.admit('acme', 60, 1)).toBe(1);
+    await b.sync.syncNow(); // learns A's 30
+    expect(b.admit('acme', 60, 40)).toBe(29);
+    await b.sync.syncNow();
+    await a.sync.syncNow(); // learns B's 30
+    expect(a.admit('acme', 60, 10)).toBe(0);
+  });
+
+  it('another tenant\'s budget is untouched, and a new minute starts from what was admitted in it', async () => {
+    const [a, b] = [start(), start()];
+    expect(a.admit('acme', 10, 10)).toBe(10);
+    expect(b.admit('globex', 10, 3)).toBe(3);
+    await Promise.all([a.sync.syncNow(), b.sync.syncNow()]);
+    await Promise.all([a.sync.syncNow(), b.sync.syncNow()]);
+    expect(b.admit('globex', 10, 10)).toBe(7);
+    expect(a.admit('acme', 10, 1)).toBe(0);
+    // A minute later the buckets have refilled; the new minute's counter holds only what comes now.
+    clock.now += 60_000;
+    expect(a.admit('acme', 10, 4)).toBe(4);
+    await a.sync.syncNow();
+    expect(b.admit('acme', 10, 1)).toBe(1);
+    await b.sync.syncNow();
+    expect(b.admit('acme', 10, 10)).toBe(5);
+  });
+
+  it('with Redis unreachable each replica limits alone, and reports its counts once Redis answers', async () => {
+    const offline = replica(keyPrefix, clock, 'redis://127.0.0.1:1');
+    replicas.push(offline);
+    expect(offline.admit('acme', 10, 4)).toBe(4);
+    await offline.sync.syncNow(); // fails: the 4 stay unsynced
+    expect(offline.admit('acme', 10, 10)).toBe(6);
+    // The same limiter behind a reachable Redis: its 10 admitted requests reach the counter.
+    const online = new SharedRateLimitSync(offline.limiter, { redis: { url: redisUrl, keyPrefix }, logger: createLogger('silent'), now: () => clock.now });
+    await online.syncNow();
+    await online.close();
+    const redis = new Redis(redisUrl);
+    try {
+      const [key] = await redis.keys(`${keyPrefix}:ratelimit:tenant:acme:*`);
+      expect(Number(await redis.get(key!))).toBe(10);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
