@@ -23,7 +23,7 @@ export interface GatewayConfig {
   limits: {
     maxQueryDepth: number;
     maxUploadBytes: number;
-    /** Open subscriptions per tenant on one gateway replica (default 100); over it → QUOTA_EXCEEDED. */
+    /** Open subscriptions per tenant (default 100), across replicas when the gateway has Redis; over it → QUOTA_EXCEEDED. */
     maxSubscriptionsPerTenant?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */

@@ -189,6 +189,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     routing: () => subscriptionRouting,
     maxQueryDepth: config.limits.maxQueryDepth,
     maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant ?? 100,
+    redis: deps.redis,
     publicUrl: config.publicUrl,
     // Live sockets follow suspensions at the pace of the tenant cache (at least once a second).
     tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)) },

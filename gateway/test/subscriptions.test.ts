@@ -395,5 +395,56 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
       expect(live).toBe(true);
       for (const refusal of refusals) expect(refusal).toEqual({ kind: 'error', error: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUOTA_EXCEEDED' }) })] });
     });
+
+    it('with Redis, the limit holds across gateway replicas: one open subscription on each of two replicas fills a limit of 2', async () => {
+      const replicas: RunningGateway[] = [];
+      try {
+        for (let i = 0; i < 2; i++) {
+          replicas.push(
+            await startGateway(
+              {
+                port: 0,
+                publicUrl: undefined,
+                oidc: stack.config.oidc,
+                internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
+                subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
+                uploadTargets: [],
+                limits: { maxQueryDepth: 12, maxUploadBytes: 1024, maxSubscriptionsPerTenant: 2 },
+              },
+              { logger: stack.config.logger, database: stack.config.database, tenantCacheTtlMs: 0, corsOrigins: [], redis: stack.config.redis },
+            ),
+          );
+        }
+        const token = await globex.token('viewer');
+        const [one, two] = replicas.map((replica) => connect(bearer(token), replica.graphqlUrl));
+        const first = new CollectedSubscription<JobEventsData>(one!.client, { query: 'subscription { jobEvents { jobId } }' });
+        await untilLive(first, globex);
+        const second = new CollectedSubscription<JobEventsData>(two!.client, { query: 'subscription { jobEvents { jobId } }' });
+        await untilLive(second, globex);
+        for (const client of [one!, two!]) {
+          const third = new CollectedSubscription<JobEventsData>(client.client, { query: 'subscription { jobEvents { jobId } }' });
+          const ended = await third.ended;
+          expect(ended.kind === 'error' ? (ended.error as Array<{ extensions?: Record<string, unknown> }>).map((e) => e.extensions) : ended).toEqual([
+            { code: 'QUOTA_EXCEEDED', limit: 2, resource: 'subscriptions' },
+          ]);
+        }
+        // Completing one on the first replica frees the slot for the second.
+        first.stop();
+        let granted = false;
+        for (let attempt = 0; attempt < 20 && !granted; attempt++) {
+          const retry = new CollectedSubscription<JobEventsData>(two!.client, { query: 'subscription { jobEvents { jobId } }' });
+          try {
+            await untilLive(retry, globex);
+            granted = true;
+          } catch {
+            await retry.ended;
+          }
+        }
+        expect(granted).toBe(true);
+      } finally {
+        await Promise.all(clients.splice(0).map((c) => c.dispose()));
+        await Promise.all(replicas.map((replica) => replica.close()));
+      }
+    });
   });
 });

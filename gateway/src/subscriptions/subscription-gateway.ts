@@ -22,7 +22,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { InternalContextSigner } from '@tessera/auth';
 import type { RequestObservation } from '@tessera/monitoring';
-import type { Logger } from '@tessera/config';
+import type { Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors';
 import { maxSubscriptionMessageBytes, subscriptionCloseCodes } from '@tessera/service-kit';
 import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttributes, SpanKind } from '@tessera/telemetry';
@@ -31,7 +31,7 @@ import { maxDepthRule, type TenantRateLimiter } from '../limits';
 import type { RequestAuthenticator } from '../request-auth';
 import { authenticateConnection, type AuthenticatedConnection, type AuthFailureRecorder, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
-import { TenantSubscriptionLimiter } from './subscription-limits';
+import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamConnections } from './upstream-connections';
 
@@ -46,7 +46,10 @@ export interface SubscriptionGatewayOptions {
   /** The current supergraph routing (undefined until the first composition). */
   routing: () => SubscriptionRouting | undefined;
   maxQueryDepth: number;
+  /** Open subscriptions per tenant (MAX_SUBSCRIPTIONS_PER_TENANT), shared by the replicas when a Redis is given. */
   maxSubscriptionsPerTenant: number;
+  /** Where the replicas count open subscriptions together; without it each replica counts its own. */
+  redis?: RedisConfig | undefined;
   publicUrl: string | undefined;
   /**
    * Re-checks an open socket's tenant every `intervalMs` (`check` throws FORBIDDEN for a suspended
@@ -72,6 +75,8 @@ interface Session {
   /** `connection_init` payload: a client may put its `traceparent` there instead of in each operation. */
   connectionParams: Readonly<Record<string, unknown>> | undefined;
   metrics: SubscriptionMetrics;
+  /** Set when the socket closed: a slot acquired after that is given back at once. */
+  ended: boolean;
 }
 
 type SocketExtra = Record<PropertyKey, unknown> & { socket: WebSocket; request: IncomingMessage; session?: Session };
@@ -103,7 +108,9 @@ const maxTimerMs = 2_147_483_647;
 export function attachSubscriptionGateway(server: Server, options: SubscriptionGatewayOptions): SubscriptionGateway {
   const logger = options.logger.child({ component: 'subscriptions' });
   const tracer = trace.getTracer('tessera-gateway');
-  const limiter = new TenantSubscriptionLimiter(options.maxSubscriptionsPerTenant);
+  const slots: SubscriptionSlots = options.redis
+    ? new SharedSubscriptionSlots({ redis: options.redis, maxPerTenant: options.maxSubscriptionsPerTenant, logger })
+    : localSubscriptionSlots(options.maxSubscriptionsPerTenant);
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
@@ -115,6 +122,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   };
 
   const endSession = async (session: Session) => {
+    session.ended = true;
     clearTimeout(session.expiry);
     clearInterval(session.recheck);
     for (const operation of session.operations.values()) operation.end();
@@ -169,6 +177,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
             operations: new Map(),
             connectionParams: ctx.connectionParams,
             metrics: new SubscriptionMetrics(connection.tenant.id, options.recordRequest),
+            ended: false,
           };
           ctx.extra.session = session;
           scheduleExpiry(socket, session);
@@ -180,12 +189,12 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
         }
       },
 
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const session = ctx.extra.session;
         if (!session) return [new GraphQLError('The connection is not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } })];
         session.metrics.begin(id);
         try {
-          return plan(session, id, payload);
+          return await plan(session, id, payload);
         } catch (error) {
           const refusal = toGraphQLError(error);
           // Refused here, the operation never starts (graphql-ws sends the error and no complete).
@@ -257,7 +266,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   );
 
   /** Validates and routes one operation; throws typed errors the client receives as an `error` message. */
-  function plan(session: Session, id: string, payload: SubscribePayload): ExecutionArgs {
+  async function plan(session: Session, id: string, payload: SubscribePayload): Promise<ExecutionArgs> {
     const routing = options.routing();
     if (!routing) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
     let document: DocumentNode;
@@ -284,7 +293,12 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
 
     const tenantId = session.connection.tenant.id;
     options.rateLimiter.take(tenantId, session.connection.tenant.limits.requestsPerMinute);
-    const release = limiter.acquire(tenantId);
+    const release = await slots.acquire(tenantId);
+    if (session.ended) {
+      // The socket closed while the slot was being taken: nothing will ever release it otherwise.
+      release();
+      throw new TesseraError('BAD_REQUEST', 'The connection closed.');
+    }
     const relayEnded = () => {
       release();
       session.operations.delete(id);
@@ -299,6 +313,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   return {
     close: async () => {
       await disposable.dispose();
+      await slots.close();
     },
   };
 }

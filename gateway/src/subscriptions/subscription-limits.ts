@@ -2,7 +2,8 @@ import { errors } from '@tessera/errors';
 
 /**
  * Concurrent subscriptions per tenant on this gateway replica, so one tenant cannot hold every
- * socket and Redis subscription. In memory: with N replicas a tenant gets up to N × the limit.
+ * socket and Redis subscription. In memory; SharedSubscriptionSlots makes the limit hold across
+ * replicas and falls back to this one when Redis is unreachable.
  */
 export class TenantSubscriptionLimiter {
   private readonly active = new Map<string, number>();
