@@ -341,8 +341,9 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
   describe('limits (a second gateway over the same subgraphs, with small limits)', () => {
     let strict: RunningGateway;
 
-    beforeAll(async () => {
-      strict = await startGateway(
+    /** Another gateway over the stack's subgraphs, with its own limits (and, given Redis, shared counts). */
+    const extraGateway = (limits: { maxQueryDepth: number; maxSubscriptionsPerTenant: number }, redis?: typeof stack.config.redis) =>
+      startGateway(
         {
           port: 0,
           publicUrl: undefined,
@@ -350,10 +351,13 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
           internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
           subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
           uploadTargets: [],
-          limits: { maxQueryDepth: 2, maxUploadBytes: 1024, maxSubscriptionsPerTenant: 2 },
+          limits: { ...limits, maxUploadBytes: 1024 },
         },
-        { logger: stack.config.logger, database: stack.config.database, tenantCacheTtlMs: 0, corsOrigins: [] },
+        { logger: stack.config.logger, database: stack.config.database, tenantCacheTtlMs: 0, corsOrigins: [], redis },
       );
+
+    beforeAll(async () => {
+      strict = await extraGateway({ maxQueryDepth: 2, maxSubscriptionsPerTenant: 2 });
     });
     afterAll(() => strict?.close());
 
@@ -399,22 +403,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     it('with Redis, the limit holds across gateway replicas: one open subscription on each of two replicas fills a limit of 2', async () => {
       const replicas: RunningGateway[] = [];
       try {
-        for (let i = 0; i < 2; i++) {
-          replicas.push(
-            await startGateway(
-              {
-                port: 0,
-                publicUrl: undefined,
-                oidc: stack.config.oidc,
-                internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
-                subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
-                uploadTargets: [],
-                limits: { maxQueryDepth: 12, maxUploadBytes: 1024, maxSubscriptionsPerTenant: 2 },
-              },
-              { logger: stack.config.logger, database: stack.config.database, tenantCacheTtlMs: 0, corsOrigins: [], redis: stack.config.redis },
-            ),
-          );
-        }
+        for (let i = 0; i < 2; i++) replicas.push(await extraGateway({ maxQueryDepth: 12, maxSubscriptionsPerTenant: 2 }, stack.config.redis));
         const token = await globex.token('viewer');
         const [one, two] = replicas.map((replica) => connect(bearer(token), replica.graphqlUrl));
         const first = new CollectedSubscription<JobEventsData>(one!.client, { query: 'subscription { jobEvents { jobId } }' });
