@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { trace } from '@opentelemetry/api';
-import { errors, isTesseraError, TesseraError, toClientError } from '@tessera/errors';
+import { errors, TesseraError, toClientError } from '@tessera/errors';
 import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
 import type { GatewayContext } from './gateway-context';
 import { clientAddress, type RequestFacts } from './request-facts';

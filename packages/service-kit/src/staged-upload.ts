@@ -38,6 +38,15 @@ export function claimStagedUpload<T extends StagedUploadRow>(
   });
 }
 
+/** The byte size a client declares when it reserves an upload: a positive integer within the tenant's upload limit. */
+export function parseDeclaredUploadBytes(byteSize: number, maxUploadBytes: number): number {
+  if (!Number.isSafeInteger(byteSize) || byteSize < 1) throw errors.badInput('byteSize must be a positive number of bytes.', { field: 'byteSize' });
+  if (byteSize > maxUploadBytes) {
+    throw errors.tooLarge(`byteSize ${byteSize} is over your tenant's upload limit of ${maxUploadBytes} bytes.`, { field: 'byteSize', maxBytes: maxUploadBytes });
+  }
+  return byteSize;
+}
+
 /** The client must send exactly the bytes it reserved. */
 export function assertDeclaredLength(upload: StagedUploadRow, contentLength: number | undefined): void {
   if (contentLength !== undefined && contentLength !== upload.declaredSize) {

@@ -8,7 +8,7 @@ import { trace } from '@opentelemetry/api';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { createShield, internalContextHeader, requestIdHeader, withFederationRules, type RuleTree } from '@tessera/auth';
-import { createErrorMasker, errors, isTesseraError, TesseraError, toClientError } from '@tessera/errors';
+import { createErrorMasker, TesseraError, toClientError } from '@tessera/errors';
 import { setTenantAttributes } from '@tessera/telemetry';
 import { mountHealthRoutes } from './health-routes';
 import { listen, type RunningHttpServer } from './http-server';

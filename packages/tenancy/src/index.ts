@@ -11,3 +11,4 @@ export { TenantScope, TenantScopeFactory, type TenantScopeDeps } from './tenant-
 export { tenantPlaneMigrations } from './migrations/tenant';
 export { controlPlaneMigrations } from './migrations/control';
 export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from './tenant-access';
+export { withAdvisoryLock } from './advisory-lock';

@@ -6,6 +6,7 @@ import type { TenantKeyring } from '../control-plane/tenant-keyring';
 import type { TenantDirectory } from '../control-plane/tenant-directory';
 import { assertTenantId, tenantBucketName, tenantSchemaName } from '../tenant-id';
 import { defaultTenantLimits, tenantTiers, type TenantLimits, type TenantRecord, type TenantTier } from '../tenant-record';
+import { withAdvisoryLock } from '../advisory-lock';
 import type { SchemaManager } from './schema-manager';
 
 export interface ProvisionTenantInput {
@@ -115,21 +116,8 @@ export class TenantProvisioner {
   }
 
   /** A MySQL advisory lock, so two replicas provisioning the same id never interleave. */
-  private async withTenantLock<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
-    const runner = this.deps.db.createQueryRunner();
-    await runner.connect();
-    const name = `tessera:tenant:${tenantId}`;
-    try {
-      const rows = (await runner.query('SELECT GET_LOCK(?, 30) AS acquired', [name])) as Array<{ acquired: number }>;
-      if (rows[0]?.acquired !== 1) throw errors.conflict(`Tenant ${tenantId} is being changed by another request; retry.`);
-      try {
-        return await fn();
-      } finally {
-        await runner.query('SELECT RELEASE_LOCK(?)', [name]);
-      }
-    } finally {
-      await runner.release();
-    }
+  private withTenantLock<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
+    return withAdvisoryLock(this.deps.db, `tessera:tenant:${tenantId}`, { waitSeconds: 30, busyMessage: `Tenant ${tenantId} is being changed by another request; retry.` }, fn);
   }
 }
 

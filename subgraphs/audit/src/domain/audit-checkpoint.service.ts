@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { drainAuditOutbox, drainSecurityOutbox } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import type { ObjectStoreClient } from '@tessera/storage';
-import { quoteIdentifier, tenantBucketName, tenantSchemaName } from '@tessera/tenancy';
+import { quoteIdentifier, tenantBucketName, tenantSchemaName, withAdvisoryLock } from '@tessera/tenancy';
 import type { CheckpointSigner } from './checkpoint-signer';
 
 export interface CheckpointRecord {
@@ -175,20 +175,8 @@ export class AuditCheckpointService {
   }
 
   /** One checkpoint writer per chain at a time, across replicas (MySQL advisory lock). */
-  private async withLock<T>(chain: string, fn: () => Promise<T>): Promise<T> {
-    const runner = this.deps.db.createQueryRunner();
-    await runner.connect();
+  private withLock<T>(chain: string, fn: () => Promise<T>): Promise<T> {
     const name = `tessera:ckpt:${createHash('sha256').update(chain).digest('hex').slice(0, 40)}`;
-    try {
-      const [row] = (await runner.query('SELECT GET_LOCK(?, 30) AS acquired', [name])) as Array<{ acquired: number | null }>;
-      if (row?.acquired !== 1) throw errors.conflict('A checkpoint of this chain is being written; retry.');
-      try {
-        return await fn();
-      } finally {
-        await runner.query('SELECT RELEASE_LOCK(?)', [name]);
-      }
-    } finally {
-      await runner.release();
-    }
+    return withAdvisoryLock(this.deps.db, name, { waitSeconds: 30, busyMessage: 'A checkpoint of this chain is being written; retry.' }, fn);
   }
 }

@@ -3,7 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError, TesseraError } from '@tessera/errors';
-import { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed } from '@tessera/service-kit';
+import { assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
 import { objectKey } from '@tessera/storage';
 import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
@@ -11,7 +11,6 @@ import { DatasetEntity, DatasetUploadEntity, DatasetVersionEntity, type DatasetU
 import { parseContentType, parseFilename, parseId } from './dataset-input';
 import type { DatasetsConfig } from './datasets-config';
 import { fanOut } from './fan-out';
-import { isDuplicateKey } from './dataset.service';
 
 export interface ReceivedUpload {
   uploadId: string;
@@ -42,15 +41,7 @@ export class DatasetUploadService {
     const filename = parseFilename(input.filename);
     const contentType = parseContentType(input.contentType);
     const limits = this.scope.tenant.limits;
-    if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1) {
-      throw errors.badInput('byteSize must be a positive number of bytes.', { field: 'byteSize' });
-    }
-    if (input.byteSize > limits.maxUploadBytes) {
-      throw errors.tooLarge(`byteSize ${input.byteSize} is over your tenant's upload limit of ${limits.maxUploadBytes} bytes.`, {
-        field: 'byteSize',
-        maxBytes: limits.maxUploadBytes,
-      });
-    }
+    const declaredSize = parseDeclaredUploadBytes(input.byteSize, limits.maxUploadBytes);
     const id = randomUUID();
     const now = new Date();
     const upload: DatasetUpload = {
@@ -58,7 +49,7 @@ export class DatasetUploadService {
       datasetId,
       filename,
       contentType,
-      declaredSize: input.byteSize,
+      declaredSize,
       status: 'PENDING',
       objectKey: objectKey('datasets', datasetId, `${id}.csv`),
       storedSize: null,
@@ -81,8 +72,8 @@ export class DatasetUploadService {
         .select('COALESCE(SUM(v.storedSize), 0)', 'total')
         .getRawOne<{ total: string | number }>();
       const used = Number(stored?.total ?? 0);
-      if (used + input.byteSize > limits.maxStorageBytes) {
-        throw errors.quotaExceeded(`This upload would take your tenant's storage to ${used + input.byteSize} bytes; the quota is ${limits.maxStorageBytes}.`, {
+      if (used + declaredSize > limits.maxStorageBytes) {
+        throw errors.quotaExceeded(`This upload would take your tenant's storage to ${used + declaredSize} bytes; the quota is ${limits.maxStorageBytes}.`, {
           usedBytes: used,
           quotaBytes: limits.maxStorageBytes,
         });

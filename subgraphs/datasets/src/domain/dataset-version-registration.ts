@@ -3,11 +3,11 @@ import type { EntityManager } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
+import { isDuplicateKey } from '@tessera/service-kit';
 import type { CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
 import { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from '../data/dataset.entity';
 import { parseName } from './dataset-input';
-import { isDuplicateKey } from './dataset.service';
 
 /**
  * Versions made by the platform itself (a batch-inference job's predictions) rather than by an

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
-import { pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
+import { isDuplicateKey, pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
 import { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from '../data/dataset.entity';
 import { parseDescription, parseId, parseName } from './dataset-input';
@@ -142,11 +142,6 @@ export class DatasetService {
     );
     return { columns: records[0] ?? [], rows: records.slice(1) };
   }
-}
-
-export function isDuplicateKey(error: unknown): boolean {
-  const driverError = (error as { driverError?: { code?: string }; code?: string } | null) ?? {};
-  return driverError.driverError?.code === 'ER_DUP_ENTRY' || driverError.code === 'ER_DUP_ENTRY';
 }
 
 export type { EntityManager };

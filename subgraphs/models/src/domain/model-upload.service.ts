@@ -3,14 +3,13 @@ import type { Readable } from 'node:stream';
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
-import { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed } from '@tessera/service-kit';
+import { assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
 import { objectKey } from '@tessera/storage';
 import type { TenantScope } from '@tessera/tenancy';
 import { ModelUploadEntity, type ModelUpload } from '../data/model-upload.entity';
 import type { ModelVersion } from '../data/model-version.entity';
 import { ModelEntity } from '../data/model.entity';
 import type { StoredModelInfo } from '../data/tensor-signature';
-import { isDuplicateKey } from './duplicate-key';
 import { parseFilename, parseId, parseIdempotencyKey } from './model-input';
 import { modelNotFound } from './model-not-found';
 import { insertNextVersion, sha256Hex } from './model-registry.service';
@@ -45,21 +44,14 @@ export class ModelUploadService {
     assertPermission(this.scope.principal, 'write');
     const modelId = parseId(input.modelId, 'modelId');
     const filename = parseFilename(input.filename);
-    const limits = this.scope.tenant.limits;
-    if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 1) throw errors.badInput('byteSize must be a positive number of bytes.', { field: 'byteSize' });
-    if (input.byteSize > limits.maxUploadBytes) {
-      throw errors.tooLarge(`byteSize ${input.byteSize} is over your tenant's upload limit of ${limits.maxUploadBytes} bytes.`, {
-        field: 'byteSize',
-        maxBytes: limits.maxUploadBytes,
-      });
-    }
+    const declaredSize = parseDeclaredUploadBytes(input.byteSize, this.scope.tenant.limits.maxUploadBytes);
     const id = randomUUID();
     const now = new Date();
     const upload: ModelUpload = {
       id,
       modelId,
       filename,
-      declaredSize: input.byteSize,
+      declaredSize,
       status: 'PENDING',
       objectKey: objectKey('models', modelId, `${id}.onnx`),
       storedSize: null,

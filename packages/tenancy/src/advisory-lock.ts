@@ -1,0 +1,23 @@
+import type { DataSource } from 'typeorm';
+import { errors } from '@tessera/errors';
+
+/**
+ * Runs `fn` under a MySQL advisory lock (GET_LOCK) held on one connection of `db`, so replicas
+ * never interleave the same piece of work. Waits up to `waitSeconds`; a lock still held by
+ * someone else then is a CONFLICT with `busyMessage` (the caller may retry).
+ */
+export async function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: () => Promise<T>): Promise<T> {
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  try {
+    const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [name, options.waitSeconds])) as Array<{ acquired: number | null }>;
+    if (row?.acquired !== 1) throw errors.conflict(options.busyMessage);
+    try {
+      return await fn();
+    } finally {
+      await runner.query('SELECT RELEASE_LOCK(?)', [name]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
