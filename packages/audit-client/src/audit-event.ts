@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { trace } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
+import { outboxColumns, outboxValues } from './outbox-row';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILED';
 
@@ -22,25 +21,6 @@ export interface AuditEventInput {
  * until then it waits in the outbox, safe, even if the audit service is down.
  */
 export async function recordAuditEvent(manager: EntityManager, actor: Principal, event: AuditEventInput): Promise<void> {
-  const traceId = trace.getActiveSpan()?.spanContext().traceId;
-  await manager.query(
-    `INSERT INTO audit_outbox
-       (id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      randomUUID(),
-      new Date(),
-      actor.subject,
-      actor.roles.join(','),
-      actor.clientId ?? null,
-      event.action,
-      event.targetType,
-      event.targetId ?? null,
-      event.outcome ?? 'SUCCESS',
-      actor.requestId,
-      traceId ?? null,
-      actor.sourceIp ?? null,
-      JSON.stringify(event.details ?? {}),
-    ],
-  );
+  const values = outboxValues(actor, event, 'SUCCESS');
+  await manager.query(`INSERT INTO audit_outbox (${outboxColumns}) VALUES (${values.map(() => '?').join(', ')})`, values);
 }

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { trace } from '@opentelemetry/api';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
 import { quoteIdentifier } from '@tessera/tenancy';
 import type { AuditOutcome } from './audit-event';
 import { eventColumns } from './chain-canonical';
 import { relayChain, type ChainLocation, type RelayOptions } from './chain-relay';
+import { outboxColumns, outboxValues } from './outbox-row';
 import { controlTable } from './resource-owner';
 
 export interface SecurityEventInput {
@@ -33,28 +32,8 @@ export function securityChain(controlSchema: string): ChainLocation {
  * Relayed into the chained `security_events` like a tenant's audit trail.
  */
 export async function recordSecurityEvent(manager: EntityManager, actor: Principal, event: SecurityEventInput): Promise<void> {
-  const traceId = trace.getActiveSpan()?.spanContext().traceId;
-  await manager.query(
-    `INSERT INTO ${controlTable(manager, 'security_outbox')}
-       (id, occurred_at, tenant_id, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      randomUUID(),
-      new Date(),
-      event.tenantId,
-      actor.subject,
-      actor.roles.join(','),
-      actor.clientId ?? null,
-      event.action,
-      event.targetType,
-      event.targetId ?? null,
-      event.outcome ?? 'DENIED',
-      actor.requestId,
-      traceId ?? null,
-      actor.sourceIp ?? null,
-      JSON.stringify(event.details ?? {}),
-    ],
-  );
+  const values = [...outboxValues(actor, event, 'DENIED'), event.tenantId];
+  await manager.query(`INSERT INTO ${controlTable(manager, 'security_outbox')} (${outboxColumns}, tenant_id) VALUES (${values.map(() => '?').join(', ')})`, values);
 }
 
 /** Chains the platform security log's outbox (see drainAuditOutbox). */

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import type { Principal } from '@tessera/auth';
+import type { AuditEventInput, AuditOutcome } from './audit-event';
+
+/**
+ * The values every outbox row (a tenant's `audit_outbox`, the platform's `security_outbox`)
+ * holds for an event, in the order of `outboxColumns`: who (from the verified principal), what,
+ * the outcome, the request and trace ids, the source address and the details.
+ */
+export const outboxColumns =
+  'id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json';
+
+export function outboxValues(actor: Principal, event: AuditEventInput, defaultOutcome: AuditOutcome): unknown[] {
+  return [
+    randomUUID(),
+    new Date(),
+    actor.subject,
+    actor.roles.join(','),
+    actor.clientId ?? null,
+    event.action,
+    event.targetType,
+    event.targetId ?? null,
+    event.outcome ?? defaultOutcome,
+    actor.requestId,
+    trace.getActiveSpan()?.spanContext().traceId ?? null,
+    actor.sourceIp ?? null,
+    JSON.stringify(event.details ?? {}),
+  ];
+}
