@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { canonicalEvent, canonicalJson, chainHash, drainAuditOutbox, eventColumns, genesisHash, recordAuditEvent } from '@tessera/audit-client';
 import { expectNoErrors, postGraphQL, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { openMigrationDataSource } from '@tessera/tenancy';
-import { fmt, intFromEnv, percentile } from './support';
+import { fmt, intFromEnv, percentile, runBench } from './support';
 
 const settings = {
   append: intFromEnv('BENCH_AUDIT_APPEND', 5000, 1),
@@ -224,10 +224,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -22,7 +22,7 @@ import { Session, type Profiler } from 'node:inspector';
 import { createAccessTokenVerifier } from '@tessera/auth';
 import { TenantDirectory, TenantStore } from '@tessera/tenancy';
 import { startGatewayProcess } from './gateway-process';
-import { fmt, intFromEnv, LoadGenerator, setUpBench, summarize, type BenchSetup, type LoadTarget } from './support';
+import { fmt, intFromEnv, LoadGenerator, runBench, setUpBench, summarize, type BenchSetup, type LoadTarget } from './support';
 
 const settings = {
   concurrency: intFromEnv('BENCH_CONCURRENCY', 16, 1),
@@ -254,10 +254,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -19,7 +19,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { startGatewayProcess } from './gateway-process';
-import { datasetsQuery, fmt, intFromEnv, LoadGenerator, setUpBench, summarize, type LoadTarget, type RunResult, type Summary } from './support';
+import { datasetsQuery, fmt, intFromEnv, LoadGenerator, runBench, setUpBench, summarize, type LoadTarget, type RunResult, type Summary } from './support';
 
 const targetOverheadMs = 3;
 const targetConcurrency = 16;
@@ -155,10 +155,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -28,7 +28,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildMlp, type MlpLayer } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
-import { fmt, intFromEnv, LoadGenerator, percentile, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
+import { fmt, intFromEnv, LoadGenerator, percentile, runBench, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
 const settings = {
   requests: intFromEnv('BENCH_REQUESTS', 600, 1),
@@ -232,10 +232,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { JobQueues, queueJobId } from '@tessera/job-queue';
-import { fmt, intFromEnv, percentile } from './support';
+import { fmt, intFromEnv, percentile, runBench } from './support';
 
 const targetRatio = 1.3;
 const settings = {
@@ -211,10 +211,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.stack : String(error));
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -13,6 +13,17 @@ import type { LoadTarget, LoadWorkerData, ResponseExpectation, RunRequest, RunRe
 
 export type { LoadTarget, ResponseExpectation, RunResult } from './load-worker';
 
+/** Runs a bench's main and exits with its code (1 with the stack on a throw): the stack and workers must not keep the process alive. */
+export function runBench(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      process.exit(1);
+    },
+  );
+}
+
 export function intFromEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
