@@ -29,8 +29,4 @@ export class TenantSubscriptionLimiter {
       else this.active.delete(tenantId);
     };
   }
-
-  activeFor(tenantId: string): number {
-    return this.active.get(tenantId) ?? 0;
-  }
 }
