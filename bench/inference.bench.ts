@@ -140,7 +140,7 @@ async function main(): Promise<number> {
   const stack = await startTestStack({ tenantCacheTtlMs: 5000 });
   const load = new LoadGenerator(Math.max(...concurrencies));
   try {
-    const tenant = await stack.createTenant({ tier: settings.tier, limits: { requestsPerMinute: 10_000_000, maxUploadBytes: 512 * 1024 * 1024, maxStorageBytes: 4 * 1024 * 1024 * 1024 } });
+    const tenant = await stack.createTenant({ tier: settings.tier, limits: { costPerMinute: 10_000_000, maxUploadBytes: 512 * 1024 * 1024, maxStorageBytes: 4 * 1024 * 1024 * 1024 } });
     const scientist = await tenant.token('data_scientist');
     const modelId = await uploadModel(stack, scientist, onnx);
     const pools = stack.platform.modelServing.pools;

@@ -96,7 +96,6 @@ async function main(): Promise<void> {
     regions: ['us-east-1', 'eu-west-1'],
     tenantCacheTtlMs: 5_000,
     corsOrigins: ['https://studio.apollographql.com', 'http://localhost:3000'],
-    maxQueryDepth: 12,
     maxUploadBytes: 1024 * 1024 * 1024,
     // Audit chain: relayed every second, heads signed every 5 minutes with the generated local key.
     auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, verifyKeys: [], relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },

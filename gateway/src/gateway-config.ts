@@ -21,7 +21,6 @@ export interface GatewayConfig {
   /** Subgraphs that serve file downloads at /internal/downloads/:id, by the name in /downloads/:name/:id. */
   downloadTargets?: string[];
   limits: {
-    maxQueryDepth: number;
     maxUploadBytes: number;
     /** Open subscriptions per tenant (default 100), across replicas when the gateway has Redis; over it → QUOTA_EXCEEDED. */
     maxSubscriptionsPerTenant?: number;

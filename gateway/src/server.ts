@@ -13,7 +13,7 @@ import type { DatabaseConfig, Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker } from '@tessera/errors';
 import { compactJson, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
 import { setTenantAttributes } from '@tessera/telemetry';
-import { openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/tenancy';
+import { defaultTenantLimits, openServiceDataSource, TenantDirectory, TenantStore, type TenantLimits } from '@tessera/tenancy';
 import type { GatewayConfig } from './gateway-config';
 import type { GatewayContext } from './gateway-context';
 import { jsonErrorHandler, toContextError } from './http-errors';
@@ -46,6 +46,8 @@ export interface GatewayDeps {
   logger: Logger;
   database: DatabaseConfig;
   tenantCacheTtlMs: number;
+  /** The platform's tenant limit defaults (TENANT_LIMIT_DEFAULTS); the built-in ones when omitted. */
+  tenantLimitDefaults?: TenantLimits | undefined;
   corsOrigins: string[];
   /** Shared with the other replicas: the per-tenant rate limit holds across the fleet (see shared-rate-limit.ts). Without it each replica limits alone. */
   redis?: RedisConfig | undefined;
@@ -59,7 +61,7 @@ export interface GatewayDeps {
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
   const logger = deps.logger.child({ service: 'gateway' });
   const db: DataSource = await openServiceDataSource({ ...deps.database, poolSize: Math.min(deps.database.poolSize, 5) }, []);
-  const directory = new TenantDirectory(new TenantStore(db, deps.database.controlSchema), deps.tenantCacheTtlMs);
+  const directory = new TenantDirectory(new TenantStore(db, deps.database.controlSchema, deps.tenantLimitDefaults), deps.tenantCacheTtlMs);
   const authenticate = createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory);
   const sign = await createInternalContextSigner(config.internalContextPrivateKey);
   const signReusable = await createReusableContextSigner(config.internalContextPrivateKey);
@@ -83,7 +85,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const server = new ApolloServer<GatewayContext>({
     gateway,
     formatError: (formatted, original) => maskError(restoreLimitErrorCode(formatted, original), original),
-    validationRules: [maxDepthRule(config.limits.maxQueryDepth)],
+    validationRules: [maxDepthRule((deps.tenantLimitDefaults ?? defaultTenantLimits).maxOperationDepth)],
     includeStacktraceInErrorResponses: false,
     // Compact JSON (Apollo pretty-prints by default): smaller answers, less CPU per request.
     stringifyResult: compactJson,
@@ -109,7 +111,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await recordAuthFailure(facts.headers, facts.ip, facts.requestId, error);
       throw error;
     });
-    if (tenant) rateLimiter.take(tenant.id, tenant.limits.requestsPerMinute);
+    if (tenant) rateLimiter.take(tenant.id, tenant.limits.costPerMinute);
     setTenantAttributes(trace.getActiveSpan(), principal);
     return { principal, tenant, requestId: facts.requestId, internalToken: await signReusable(principal), publicUrl: facts.publicUrl };
   };
@@ -187,7 +189,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     rateLimiter,
     subgraphs: config.subgraphs,
     routing: () => subscriptionRouting,
-    maxQueryDepth: config.limits.maxQueryDepth,
+    maxQueryDepth: (deps.tenantLimitDefaults ?? defaultTenantLimits).maxOperationDepth,
     maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant ?? 100,
     redis: deps.redis,
     publicUrl: config.publicUrl,

@@ -16,7 +16,7 @@ describe('per-tenant rate limit at the gateway', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    [limited, other] = await Promise.all([stack.createTenant({ limits: { requestsPerMinute: 5 } }), stack.createTenant()]);
+    [limited, other] = await Promise.all([stack.createTenant({ limits: { costPerMinute: 5 } }), stack.createTenant()]);
   });
   afterAll(() => stack?.stop());
 
@@ -44,7 +44,7 @@ describe('per-tenant rate limit at the gateway', () => {
   });
 
   it('holds across replicas: what another gateway replica admitted comes out of this one\'s budget', async () => {
-    const tenant = await stack.createTenant({ limits: { requestsPerMinute: 5 } });
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 5 } });
     const token = await tenant.token('viewer');
     // Replicas exchange counts per clock minute: keep the exchange below off a minute boundary.
     const intoMinute = Date.now() % 60_000;

@@ -15,7 +15,7 @@ import {
   type ObjectStoreConfig,
   type RedisConfig,
 } from '@tessera/config';
-import { isTenantId } from '@tessera/tenancy';
+import { isTenantId, tenantLimitDefaultsVariable, type TenantLimits } from '@tessera/tenancy';
 
 /**
  * A worker process's settings. Workers reach MySQL, the object store and Redis like the subgraphs
@@ -34,6 +34,7 @@ const workerVariables = z.object({
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  TENANT_LIMIT_DEFAULTS: tenantLimitDefaultsVariable,
 });
 
 export const workerEnvironment = databaseVariables
@@ -56,6 +57,7 @@ export interface WorkerConfig {
   healthPort: number | undefined;
   host: string;
   tenantCacheTtlMs: number;
+  tenantLimitDefaults: TenantLimits;
   logLevel: LogLevel;
   /** Where the worker's spans go (TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT), as for the services. */
   tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined };
@@ -79,6 +81,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     healthPort: parsed.WORKER_HEALTH_PORT,
     host: parsed.LISTEN_HOST,
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
+    tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
     logLevel: telemetry.logLevel,
     tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint },
   };

@@ -34,6 +34,7 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     bucketPrefix: config.objectStore.bucketPrefix,
     masterKey: config.masterKey,
     tenantCacheTtlMs: config.tenantCacheTtlMs,
+    tenantLimitDefaults: config.tenantLimitDefaults,
   });
   const events = createEventBus(config.redis);
   return {

@@ -292,7 +292,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     session.metrics.identify(id, operation.name?.value ?? null);
 
     const tenantId = session.connection.tenant.id;
-    options.rateLimiter.take(tenantId, session.connection.tenant.limits.requestsPerMinute);
+    options.rateLimiter.take(tenantId, session.connection.tenant.limits.costPerMinute);
     const release = await slots.acquire(tenantId);
     if (session.ended) {
       // The socket closed while the slot was being taken: nothing will ever release it otherwise.

@@ -18,6 +18,7 @@ import {
   url,
 } from '@tessera/config';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
+import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
 
 /**
  * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
@@ -42,6 +43,8 @@ const listenHost = () => z.string().min(1).default('127.0.0.1');
 const platformVariables = z.object({
   DATA_REGIONS: commaList().default(['us-east-1', 'eu-west-1']),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  // JSON object of tenant limits (names as in the README's limits table) replacing the built-in defaults.
+  TENANT_LIMIT_DEFAULTS: tenantLimitDefaultsVariable,
 });
 
 const gatewayVariables = z.object({
@@ -49,7 +52,6 @@ const gatewayVariables = z.object({
   LISTEN_HOST: listenHost(),
   PUBLIC_URL: url().optional(),
   CORS_ORIGINS: commaList().default(['https://studio.apollographql.com', 'http://localhost:3000']),
-  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   /** Concurrent subscriptions per tenant on one gateway replica. */
   MAX_SUBSCRIPTIONS_PER_TENANT: z.coerce.number().int().min(1).default(100),
@@ -93,6 +95,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
     redis: toRedisConfig(parsed),
     telemetry: toTelemetryConfig(parsed),
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
+    tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
     corsOrigins: parsed.CORS_ORIGINS,
     gateway: {
       port: parsed.GATEWAY_PORT,
@@ -119,7 +122,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       ],
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxQueryDepth: parsed.MAX_QUERY_DEPTH, maxUploadBytes: parsed.MAX_UPLOAD_BYTES, maxSubscriptionsPerTenant: parsed.MAX_SUBSCRIPTIONS_PER_TENANT },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, maxSubscriptionsPerTenant: parsed.MAX_SUBSCRIPTIONS_PER_TENANT },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
     },
   };
@@ -141,6 +144,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
       masterKey: Buffer.from(parsed.MASTER_KEY, 'base64'),
       internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,
       tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
+      tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
     },
   };
 }

@@ -17,7 +17,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     const env = readGatewayEnvironment();
     const telemetry = startTelemetry({ serviceName: 'tessera-gateway', exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
     const logger = createLogger(env.telemetry.logLevel, { service: 'gateway' });
-    const gateway = await startGateway(env.gateway, { logger, database: env.database, tenantCacheTtlMs: env.tenantCacheTtlMs, corsOrigins: env.corsOrigins, redis: env.redis });
+    const gateway = await startGateway(env.gateway, { logger, database: env.database, tenantCacheTtlMs: env.tenantCacheTtlMs, tenantLimitDefaults: env.tenantLimitDefaults, corsOrigins: env.corsOrigins, redis: env.redis });
     return async () => {
       await gateway.close();
       await telemetry.shutdown();

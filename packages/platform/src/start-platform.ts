@@ -6,7 +6,7 @@ import { createModelServing, type ModelServing, type ModelServingOptions } from 
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServiceRuntime } from '@tessera/service-kit';
 import { createProvisioner } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
-import { migrateControlPlane, upgradeTenantSchemas, type TenantProvisioner } from '@tessera/tenancy';
+import { migrateControlPlane, upgradeTenantSchemas, type TenantLimits, type TenantProvisioner } from '@tessera/tenancy';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 
 export interface PlatformConfig {
@@ -21,8 +21,9 @@ export interface PlatformConfig {
   publicUrl?: string | undefined;
   regions: string[];
   tenantCacheTtlMs: number;
+  /** The platform's tenant limit defaults (TENANT_LIMIT_DEFAULTS); the built-in ones when omitted. */
+  tenantLimitDefaults?: TenantLimits;
   corsOrigins: string[];
-  maxQueryDepth: number;
   maxUploadBytes: number;
   /** Concurrent subscriptions per tenant at the gateway (default 100). */
   maxSubscriptionsPerTenant?: number;
@@ -62,6 +63,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       masterKey: config.masterKey,
       internalContextPublicKey: config.internalContextKeys.publicJwk,
       tenantCacheTtlMs: config.tenantCacheTtlMs,
+      tenantLimitDefaults: config.tenantLimitDefaults,
     },
     config.logger,
     subgraphNames.flatMap((name) => subgraphCatalog[name].entities),
@@ -82,10 +84,10 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxQueryDepth: config.maxQueryDepth, maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant },
+        limits: { maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
       },
-      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, corsOrigins: config.corsOrigins, redis: config.redis },
+      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },
     );
     return {
       gateway,

@@ -5,7 +5,7 @@ import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@te
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
-import { createTenantAccess, openServiceDataSource, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
+import { createTenantAccess, openServiceDataSource, type TenantLimits, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 
 export interface ServiceRuntimeConfig {
   serviceName: string;
@@ -16,6 +16,8 @@ export interface ServiceRuntimeConfig {
   internalContextPublicKey: JWK;
   /** How long a tenant's status is cached (bounds how fast a suspension bites). */
   tenantCacheTtlMs: number;
+  /** The platform's limit defaults (TENANT_LIMIT_DEFAULTS); built-in ones when omitted. */
+  tenantLimitDefaults?: TenantLimits | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     bucketPrefix: config.objectStore.bucketPrefix,
     masterKey: config.masterKey,
     tenantCacheTtlMs: config.tenantCacheTtlMs,
+    tenantLimitDefaults: config.tenantLimitDefaults,
   });
   keyring.onKeyEvent = keyEventRecorder(db);
   const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);

@@ -1,5 +1,6 @@
 export * from './tenant-id';
 export * from './tenant-record';
+export * from './tenant-limits';
 export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource, serviceAccountOf } from './database';
 export { TenantStore } from './control-plane/tenant-store';
 export { TenantDirectory } from './control-plane/tenant-directory';

@@ -3,6 +3,7 @@ import type { ObjectStoreClient } from '@tessera/storage';
 import { TenantDirectory } from './control-plane/tenant-directory';
 import { TenantKeyring } from './control-plane/tenant-keyring';
 import { TenantStore } from './control-plane/tenant-store';
+import type { TenantLimits } from './tenant-limits';
 import { TenantScopeFactory } from './tenant-scope';
 
 export interface TenantAccessOptions {
@@ -13,6 +14,8 @@ export interface TenantAccessOptions {
   masterKey: Buffer;
   /** How long a tenant's record is cached (bounds how fast a suspension bites). */
   tenantCacheTtlMs: number;
+  /** The platform's limit defaults (TENANT_LIMIT_DEFAULTS) under each tenant's overrides; the built-in ones when omitted. */
+  tenantLimitDefaults?: TenantLimits | undefined;
 }
 
 /** Everything a process needs to reach tenants (records, keys, scopes) over its one pool. */
@@ -25,7 +28,7 @@ export interface TenantAccess {
 
 /** Built the same way by every process that serves tenants: the subgraphs and the job workers. */
 export function createTenantAccess(options: TenantAccessOptions): TenantAccess {
-  const tenants = new TenantStore(options.db, options.controlSchema);
+  const tenants = new TenantStore(options.db, options.controlSchema, options.tenantLimitDefaults);
   const directory = new TenantDirectory(tenants, options.tenantCacheTtlMs);
   const keyring = new TenantKeyring(options.db, options.controlSchema, options.masterKey);
   const scopes = new TenantScopeFactory({

@@ -7,7 +7,7 @@ import { startIssuerProcess, startS3Server, type RunningIssuerProcess, type Runn
 import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
-import { dropControlPlane, openMigrationDataSource, tenantBucketName, type TenantTier } from '@tessera/tenancy';
+import { dropControlPlane, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { postGraphQL, type GraphQLResponse } from './graphql-client';
@@ -55,7 +55,7 @@ export interface TestWorkers {
   stopAll(): Promise<void>;
 }
 
-type PlatformTenantLimits = Partial<{ maxUploadBytes: number; maxStorageBytes: number; requestsPerMinute: number; maxConcurrentJobs: number; maxQueuedJobs: number }>;
+type PlatformTenantLimits = TenantLimitOverrides;
 
 export interface TestStackOptions {
   /** Gateway JWKS refetch cooldown; short in tests that rotate issuer keys. */
@@ -119,7 +119,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     regions: ['us-east-1', 'eu-west-1'],
     tenantCacheTtlMs: options.tenantCacheTtlMs ?? 0,
     corsOrigins: ['https://studio.apollographql.com'],
-    maxQueryDepth: 12,
     maxUploadBytes: 1024 * 1024 * 1024,
     // A fresh audit signing key per stack; the relay sweeps often, periodic checkpoints are off
     // (tests sign on demand and drain with stack.drainAudit, so nothing depends on timing).

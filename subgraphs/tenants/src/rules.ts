@@ -2,7 +2,7 @@ import { allow, isPlatformAdmin, isTenantMember, type RuleTree } from '@tessera/
 
 export const tenantRules: RuleTree = {
   Query: { currentTenant: isTenantMember, tenants: isPlatformAdmin, tenant: isPlatformAdmin },
-  Mutation: { provisionTenant: isPlatformAdmin, suspendTenant: isPlatformAdmin, resumeTenant: isPlatformAdmin },
+  Mutation: { provisionTenant: isPlatformAdmin, suspendTenant: isPlatformAdmin, resumeTenant: isPlatformAdmin, setTenantLimits: isPlatformAdmin },
   Tenant: allow,
   TenantLimits: allow,
   ProvisionTenantPayload: allow,

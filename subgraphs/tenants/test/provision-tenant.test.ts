@@ -22,7 +22,7 @@ import {
 // The tables every tenant starts with, empty (later migrations add more; all of them must be applied).
 const coreTenantTables = ['audit_events', 'dataset_uploads', 'dataset_versions', 'datasets', 'jobs', 'model_versions', 'models', 'schema_migrations'];
 const expectedMigrations = tenantPlaneMigrations.map((migration) => new (migration as new () => { name: string })().name);
-const defaultLimits = { maxUploadBytes: 100 * 1024 * 1024, maxStorageBytes: 10 * 1024 * 1024 * 1024, requestsPerMinute: 6000 };
+const defaultLimits = { maxUploadBytes: 100 * 1024 * 1024, maxStorageBytes: 10 * 1024 * 1024 * 1024, costPerMinute: 60_000 };
 
 function expectUnwrapFails(fn: () => unknown): void {
   let thrown: unknown;
@@ -79,9 +79,10 @@ describe('provisionTenant', () => {
     it('has an ACTIVE control-plane row', async () => {
       const rows = await controlRows(stack, id);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ id, display_name: 'Acme Corp', region: 'eu-west-1', tier: 'shared', status: 'ACTIVE', requests_per_minute: 6000 });
-      expect(Number(rows[0]?.max_upload_bytes)).toBe(defaultLimits.maxUploadBytes);
-      expect(Number(rows[0]?.max_storage_bytes)).toBe(defaultLimits.maxStorageBytes);
+      expect(rows[0]).toMatchObject({ id, display_name: 'Acme Corp', region: 'eu-west-1', tier: 'shared', status: 'ACTIVE' });
+      // Provisioned without limits: nothing of its own, every limit follows the platform default.
+      const overrides = rows[0]!.limit_overrides;
+      expect(typeof overrides === 'string' ? JSON.parse(overrides) : overrides).toEqual({});
       expect(new Date(rows[0]!.created_at).toISOString()).toBe(first.tenant.createdAt);
     });
 
@@ -150,7 +151,7 @@ describe('provisionTenant', () => {
       expect(again.tenant).toEqual(first.tenant);
       // A different display name or limits do not rewrite the existing tenant either.
       const renamed = expectNoErrors(
-        await provision({ id, displayName: 'Something Else', region: 'eu-west-1', limits: { requestsPerMinute: 1 } }),
+        await provision({ id, displayName: 'Something Else', region: 'eu-west-1', limits: { costPerMinute: 1 } }),
       ).provisionTenant;
       expect(renamed).toEqual({ created: false, tenant: first.tenant });
       const after = await snapshot(stack);
@@ -183,11 +184,12 @@ describe('provisionTenant', () => {
 
   it('applies the limits it is given', async () => {
     const id = freshTenantId('limits');
-    const limits = { maxUploadBytes: 1024, maxStorageBytes: 4096, requestsPerMinute: 30 };
+    const limits = { maxUploadBytes: 1024, maxStorageBytes: 4096, costPerMinute: 30 };
     const res = expectNoErrors(await provision({ id, displayName: 'Limited', region: 'us-east-1', limits })).provisionTenant;
     expect(res.tenant.limits).toEqual(limits);
     const rows = await controlRows(stack, id);
-    expect(rows.map((r) => ({ maxUploadBytes: Number(r.max_upload_bytes), maxStorageBytes: Number(r.max_storage_bytes), requestsPerMinute: r.requests_per_minute }))).toEqual([limits]);
+    // Only what was set is stored: every other limit follows the platform default.
+    expect(rows.map((r) => (typeof r.limit_overrides === 'string' ? JSON.parse(r.limit_overrides) : r.limit_overrides))).toEqual([limits]);
   });
 
   describe('storage that exists without a control-plane row is not adopted', () => {
@@ -284,8 +286,8 @@ describe('provisionTenant', () => {
       ['negative storage limit', { limits: { maxStorageBytes: -1024 } }, 'limits.maxStorageBytes'],
       ['fractional storage limit', { limits: { maxStorageBytes: 1.5 } }, 'limits.maxStorageBytes'],
       ['storage limit beyond safe integers', { limits: { maxStorageBytes: 1e300 } }, 'limits.maxStorageBytes'],
-      ['zero request rate', { limits: { requestsPerMinute: 0 } }, 'limits.requestsPerMinute'],
-      ['negative request rate', { limits: { requestsPerMinute: -5 } }, 'limits.requestsPerMinute'],
+      ['zero request rate', { limits: { costPerMinute: 0 } }, 'limits.costPerMinute'],
+      ['negative request rate', { limits: { costPerMinute: -5 } }, 'limits.costPerMinute'],
     ];
 
     it.each(badOthers)('%s', async (_label, change, field) => {

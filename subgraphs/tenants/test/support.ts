@@ -3,7 +3,7 @@ import type { GraphQLResponse, TestStack } from '@tessera/testing';
 import { errorCodes } from '@tessera/testing';
 import { quoteIdentifier, tenantBucketName, tenantSchemaName } from '@tessera/tenancy';
 
-export const tenantFields = 'id displayName region tier status limits { maxUploadBytes maxStorageBytes requestsPerMinute } createdAt';
+export const tenantFields = 'id displayName region tier status limits { maxUploadBytes maxStorageBytes costPerMinute } createdAt';
 
 export const provisionMutation = `mutation Provision($input: ProvisionTenantInput!) {
   provisionTenant(input: $input) { created tenant { ${tenantFields} } }
@@ -15,7 +15,7 @@ export interface TenantView {
   region: string;
   tier: string;
   status: string;
-  limits: { maxUploadBytes: number; maxStorageBytes: number; requestsPerMinute: number };
+  limits: { maxUploadBytes: number; maxStorageBytes: number; costPerMinute: number };
   createdAt: string;
 }
 
@@ -76,9 +76,8 @@ export interface ControlRow {
   region: string;
   tier: string;
   status: string;
-  max_upload_bytes: number | string;
-  max_storage_bytes: number | string;
-  requests_per_minute: number;
+  /** The tenant's own limits (JSON); the rest follow the platform defaults. */
+  limit_overrides: unknown;
   created_at: Date;
   updated_at: Date;
 }

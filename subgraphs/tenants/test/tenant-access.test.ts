@@ -17,7 +17,7 @@ describe('tenant queries: platform operators vs tenant users', () => {
     stack = await startTestStack();
     platformAdmin = await stack.platformAdminToken();
     acme = await stack.createTenant();
-    globex = await stack.createTenant({ tier: 'dedicated', limits: { requestsPerMinute: 1234 } });
+    globex = await stack.createTenant({ tier: 'dedicated', limits: { costPerMinute: 1234 } });
   });
   afterAll(() => stack?.stop());
 
@@ -30,7 +30,7 @@ describe('tenant queries: platform operators vs tenant users', () => {
     it('a platform admin lists every tenant', async () => {
       const res = expectNoErrors(await stack.query<{ tenants: TenantView[] }>(platformAdmin, `{ tenants { ${tenantFields} } }`));
       expect(res.tenants.map((t) => t.id)).toEqual([acme.id, globex.id].sort());
-      expect(res.tenants.find((t) => t.id === globex.id)).toMatchObject({ tier: 'DEDICATED', status: 'ACTIVE', limits: { requestsPerMinute: 1234 } });
+      expect(res.tenants.find((t) => t.id === globex.id)).toMatchObject({ tier: 'DEDICATED', status: 'ACTIVE', limits: { costPerMinute: 1234 } });
     });
 
     it('a platform admin reads one tenant', async () => {

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { quoteIdentifier } from '../tenant-id';
-import { defaultTenantLimits, type TenantLimits, type TenantRecord, type TenantStatus, type TenantTier } from '../tenant-record';
+import { defaultTenantLimits, effectiveLimits, storedLimitOverrides, type TenantLimitOverrides, type TenantLimits } from '../tenant-limits';
+import type { TenantRecord, TenantStatus, TenantTier } from '../tenant-record';
 
 interface TenantRow {
   id: string;
@@ -8,29 +9,21 @@ interface TenantRow {
   region: string;
   tier: string;
   status: string;
-  max_upload_bytes: number | string;
-  max_storage_bytes: number | string;
-  requests_per_minute: number;
-  max_concurrent_jobs?: number | null;
-  max_queued_jobs?: number | null;
+  limit_overrides: unknown;
   created_at: Date;
   updated_at: Date;
 }
 
-function toRecord(row: TenantRow): TenantRecord {
+function toRecord(row: TenantRow, defaults: TenantLimits): TenantRecord {
+  const limitOverrides = storedLimitOverrides(row.limit_overrides);
   return {
     id: row.id,
     displayName: row.display_name,
     region: row.region,
     tier: row.tier as TenantTier,
     status: row.status as TenantStatus,
-    limits: {
-      maxUploadBytes: Number(row.max_upload_bytes),
-      maxStorageBytes: Number(row.max_storage_bytes),
-      requestsPerMinute: Number(row.requests_per_minute),
-      maxConcurrentJobs: Number(row.max_concurrent_jobs ?? defaultTenantLimits.maxConcurrentJobs),
-      maxQueuedJobs: Number(row.max_queued_jobs ?? defaultTenantLimits.maxQueuedJobs),
-    },
+    limits: effectiveLimits(defaults, limitOverrides),
+    limitOverrides,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -43,43 +36,45 @@ function toRecord(row: TenantRow): TenantRecord {
 export class TenantStore {
   private readonly table: string;
 
-  constructor(private readonly db: DataSource, controlSchema: string) {
+  /** `limitDefaults`: the platform's defaults (TENANT_LIMIT_DEFAULTS), under every tenant's overrides. */
+  constructor(
+    private readonly db: DataSource,
+    controlSchema: string,
+    readonly limitDefaults: TenantLimits = defaultTenantLimits,
+  ) {
     this.table = `${quoteIdentifier(controlSchema)}.tenants`;
   }
 
   async find(tenantId: string, manager: EntityManager = this.db.manager): Promise<TenantRecord | undefined> {
     const rows = (await manager.query(`SELECT * FROM ${this.table} WHERE id = ?`, [tenantId])) as TenantRow[];
-    return rows[0] ? toRecord(rows[0]) : undefined;
+    return rows[0] ? toRecord(rows[0], this.limitDefaults) : undefined;
   }
 
   async list(): Promise<TenantRecord[]> {
     const rows = (await this.db.query(`SELECT * FROM ${this.table} ORDER BY id`)) as TenantRow[];
-    return rows.map(toRecord);
+    return rows.map((row) => toRecord(row, this.limitDefaults));
   }
 
   async insert(
     manager: EntityManager,
-    tenant: { id: string; displayName: string; region: string; tier: TenantTier; status: TenantStatus; limits: TenantLimits },
+    tenant: { id: string; displayName: string; region: string; tier: TenantTier; status: TenantStatus; limitOverrides: TenantLimitOverrides },
   ): Promise<void> {
     const now = new Date();
     await manager.query(
-      `INSERT INTO ${this.table} (id, display_name, region, tier, status, max_upload_bytes, max_storage_bytes, requests_per_minute, max_concurrent_jobs, max_queued_jobs, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        tenant.id,
-        tenant.displayName,
-        tenant.region,
-        tenant.tier,
-        tenant.status,
-        tenant.limits.maxUploadBytes,
-        tenant.limits.maxStorageBytes,
-        tenant.limits.requestsPerMinute,
-        tenant.limits.maxConcurrentJobs,
-        tenant.limits.maxQueuedJobs,
-        now,
-        now,
-      ],
+      `INSERT INTO ${this.table} (id, display_name, region, tier, status, limit_overrides, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [tenant.id, tenant.displayName, tenant.region, tenant.tier, tenant.status, JSON.stringify(tenant.limitOverrides), now, now],
     );
+  }
+
+  /** Replaces the tenant's overrides (the caller merged and validated them, under a row lock). */
+  async setLimitOverrides(tenantId: string, overrides: TenantLimitOverrides, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.query(`UPDATE ${this.table} SET limit_overrides = ?, updated_at = ? WHERE id = ?`, [JSON.stringify(overrides), new Date(), tenantId]);
+  }
+
+  /** The row, locked until the transaction of `manager` ends (read-modify-write of overrides). */
+  async findForUpdate(tenantId: string, manager: EntityManager): Promise<TenantRecord | undefined> {
+    const rows = (await manager.query(`SELECT * FROM ${this.table} WHERE id = ? FOR UPDATE`, [tenantId])) as TenantRow[];
+    return rows[0] ? toRecord(rows[0], this.limitDefaults) : undefined;
   }
 
   async setStatus(tenantId: string, status: TenantStatus, manager: EntityManager = this.db.manager): Promise<void> {

@@ -5,7 +5,8 @@ import type { TenantStore } from '../control-plane/tenant-store';
 import type { TenantKeyring } from '../control-plane/tenant-keyring';
 import type { TenantDirectory } from '../control-plane/tenant-directory';
 import { assertTenantId, tenantBucketName, tenantSchemaName } from '../tenant-id';
-import { defaultTenantLimits, tenantTiers, type TenantLimits, type TenantRecord, type TenantTier } from '../tenant-record';
+import { tenantTiers, type TenantRecord, type TenantTier } from '../tenant-record';
+import { parseLimitOverrides, type TenantLimitOverrides } from '../tenant-limits';
 import { withAdvisoryLock } from '../advisory-lock';
 import type { SchemaManager } from './schema-manager';
 
@@ -14,7 +15,8 @@ export interface ProvisionTenantInput {
   displayName: string;
   region: string;
   tier: TenantTier;
-  limits?: Partial<TenantLimits> | undefined;
+  /** Limits for this tenant alone; every limit not named follows the platform default. */
+  limits?: TenantLimitOverrides | undefined;
 }
 
 export interface ProvisionerDeps {
@@ -84,6 +86,28 @@ export class TenantProvisioner {
     return { ...tenant, status: suspended ? 'SUSPENDED' : 'ACTIVE' };
   }
 
+  /**
+   * Changes the tenant's limit overrides: each named limit is set, each `null` goes back to the
+   * platform default, the others stay. Read-modify-write under the row lock, so two concurrent
+   * changes never lose one another. Returns the record before and after.
+   */
+  async setLimits(tenantId: string, changes: Record<string, unknown>): Promise<{ before: TenantRecord; after: TenantRecord }> {
+    assertTenantId(tenantId);
+    const { set, reset } = parseLimitOverrides(changes);
+    const before = await this.deps.db.transaction(async (manager) => {
+      const tenant = await this.deps.store.findForUpdate(tenantId, manager);
+      if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', tenantId);
+      const overrides: TenantLimitOverrides = { ...tenant.limitOverrides, ...set };
+      for (const name of reset) delete overrides[name];
+      await this.deps.store.setLimitOverrides(tenantId, overrides, manager);
+      return tenant;
+    });
+    this.deps.directory.invalidate(tenantId);
+    const after = await this.deps.store.find(tenantId);
+    if (!after) throw errors.notFound('Tenant', tenantId);
+    return { before, after };
+  }
+
   /** Erases a tenant completely: schema, bucket (every object), keys, control-plane row. */
   async deprovision(tenantId: string): Promise<void> {
     assertTenantId(tenantId);
@@ -98,7 +122,7 @@ export class TenantProvisioner {
     this.deps.keyring.forget(tenantId);
   }
 
-  private validate(input: ProvisionTenantInput): Required<Omit<ProvisionTenantInput, 'limits'>> & { limits: TenantLimits } {
+  private validate(input: ProvisionTenantInput): Required<Omit<ProvisionTenantInput, 'limits'>> & { limitOverrides: TenantLimitOverrides } {
     assertTenantId(input.id);
     const displayName = input.displayName.trim();
     if (displayName.length < 1 || displayName.length > 128 || /[\u0000-\u001f\u007f]/.test(displayName)) {
@@ -108,19 +132,12 @@ export class TenantProvisioner {
       throw errors.badInput(`region must be one of: ${this.deps.regions.join(', ')}.`, { field: 'region' });
     }
     if (!tenantTiers.includes(input.tier)) throw errors.badInput(`tier must be one of: ${tenantTiers.join(', ')}.`, { field: 'tier' });
-    const limits = { ...defaultTenantLimits, ...stripUndefined(input.limits ?? {}) };
-    for (const [name, value] of Object.entries(limits)) {
-      if (!Number.isSafeInteger(value) || value <= 0) throw errors.badInput(`limits.${name} must be a positive integer.`, { field: `limits.${name}` });
-    }
-    return { id: input.id, displayName, region: input.region, tier: input.tier, limits };
+    const { set: limitOverrides } = parseLimitOverrides({ ...(input.limits ?? {}) });
+    return { id: input.id, displayName, region: input.region, tier: input.tier, limitOverrides };
   }
 
   /** A MySQL advisory lock, so two replicas provisioning the same id never interleave. */
   private withTenantLock<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
     return withAdvisoryLock(this.deps.db, `tessera:tenant:${tenantId}`, { waitSeconds: 30, busyMessage: `Tenant ${tenantId} is being changed by another request; retry.` }, fn);
   }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

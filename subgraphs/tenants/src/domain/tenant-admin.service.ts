@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { errors } from '@tessera/errors';
 import type { Principal } from '@tessera/auth';
 import { recordLifecycleEvent } from './tenant-lifecycle-audit';
-import { assertTenantId, type TenantDirectory, type TenantLimits, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
+import { assertTenantId, tenantLimitNames, type TenantDirectory, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
 
 export interface TenantAdminDeps {
   store: TenantStore;
@@ -40,14 +40,14 @@ export class TenantAdminService {
     return tenant;
   }
 
-  async provision(input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Partial<TenantLimits> | null }) {
+  async provision(input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null }) {
     assertPlatformAdmin(this.principal);
     const result = await this.deps.provisioner.provision({
       id: input.id,
       displayName: input.displayName,
       region: input.region,
       tier: input.tier.toLowerCase() as TenantTier,
-      limits: input.limits ?? undefined,
+      limits: withoutNulls(input.limits ?? {}),
     });
     if (result.created) await recordLifecycleEvent(this.deps.db, this.principal, result.tenant.id, 'tenant.provision', { region: result.tenant.region, tier: result.tenant.tier });
     return result;
@@ -59,4 +59,24 @@ export class TenantAdminService {
     await recordLifecycleEvent(this.deps.db, this.principal, tenant.id, suspended ? 'tenant.suspend' : 'tenant.resume');
     return tenant;
   }
+
+  /** The audit event names each changed limit with its old and new effective value. */
+  async setLimits(id: string, changes: Record<string, unknown>): Promise<TenantRecord> {
+    assertPlatformAdmin(this.principal);
+    const { before, after } = await this.deps.provisioner.setLimits(id, changes);
+    const details: Record<string, string | number | boolean | null> = {};
+    for (const name of tenantLimitNames) {
+      if (!(name in changes)) continue;
+      details[name] = after.limits[name];
+      details[`${name}.before`] = before.limits[name];
+      details[`${name}.overridden`] = name in after.limitOverrides;
+    }
+    await recordLifecycleEvent(this.deps.db, this.principal, id, 'tenant.limits', details);
+    return after;
+  }
+}
+
+/** At provisioning, a null limit just means "the platform default". */
+function withoutNulls(limits: Record<string, number | null>): Record<string, number> {
+  return Object.fromEntries(Object.entries(limits).filter((entry): entry is [string, number] => entry[1] !== null));
 }

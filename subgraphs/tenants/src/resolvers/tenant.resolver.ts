@@ -3,7 +3,7 @@ import type { SubgraphContext } from '@tessera/service-kit';
 import type { TenantRecord } from '@tessera/tenancy';
 import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
 
-type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number> | null } };
+type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
 
 export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<SubgraphContext> {
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
@@ -17,10 +17,12 @@ export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<Subgr
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
       suspendTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, true),
       resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, false),
+      setTenantLimits: (_: unknown, args: { id: string; limits: Record<string, unknown> }, ctx: SubgraphContext) => service(ctx).setLimits(args.id, args.limits),
     },
     Tenant: {
       tier: (tenant: TenantRecord) => tenant.tier.toUpperCase(),
       createdAt: (tenant: TenantRecord) => tenant.createdAt.toISOString(),
+      overriddenLimits: (tenant: TenantRecord) => Object.keys(tenant.limitOverrides).sort(),
     },
   };
 }

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { errors } from '@tessera/errors';
+
+const positiveInteger = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Every per-tenant limit the platform enforces, in one schema. The platform's defaults come from
+ * configuration (TENANT_LIMIT_DEFAULTS); a tenant's record stores only the limits set for it
+ * (`limit_overrides`), so changing a default changes it for every tenant that has no override.
+ */
+export const tenantLimitsSchema = z
+  .object({
+    /** Largest single upload (dataset CSV, model file). */
+    maxUploadBytes: positiveInteger,
+    /** Everything the tenant keeps in its bucket. */
+    maxStorageBytes: positiveInteger,
+    /** Gateway cost units per minute for the whole tenant (a cheap query costs 1; see the limits table). */
+    costPerMinute: positiveInteger,
+    /** Jobs of the tenant running at the same time, across all workers. */
+    maxConcurrentJobs: positiveInteger,
+    /** Unfinished (queued + running) jobs; one more submit is QUOTA_EXCEEDED. */
+    maxQueuedJobs: positiveInteger,
+    /** Nesting of one operation, counting every field level (introspection included). */
+    maxOperationDepth: positiveInteger,
+    /** Aliased fields in one operation, counted once per place a fragment is spread. */
+    maxOperationAliases: positiveInteger,
+    /** Root fields of one operation (through fragments). */
+    maxOperationRootFields: positiveInteger,
+    /** Directives used in one operation (through fragments). */
+    maxOperationDirectives: positiveInteger,
+    /** Lexical tokens in the document: bounds the parser's own work. */
+    maxOperationTokens: positiveInteger,
+    /** Cost of one operation (field weights × list sizes). */
+    maxOperationCost: positiveInteger,
+  })
+  .strict();
+
+export type TenantLimits = z.infer<typeof tenantLimitsSchema>;
+export type TenantLimitName = keyof TenantLimits;
+export type TenantLimitOverrides = Partial<TenantLimits>;
+
+export const tenantLimitNames = Object.keys(tenantLimitsSchema.shape) as TenantLimitName[];
+
+/** The platform's defaults when configuration sets none. */
+export const defaultTenantLimits: TenantLimits = {
+  maxUploadBytes: 100 * 1024 * 1024,
+  maxStorageBytes: 10 * 1024 * 1024 * 1024,
+  costPerMinute: 60_000,
+  maxConcurrentJobs: 4,
+  maxQueuedJobs: 1000,
+  maxOperationDepth: 15,
+  maxOperationAliases: 30,
+  maxOperationRootFields: 20,
+  maxOperationDirectives: 50,
+  maxOperationTokens: 5_000,
+  maxOperationCost: 5_000,
+};
+
+/** The effective limits: the tenant's overrides over the platform defaults. */
+export function effectiveLimits(defaults: TenantLimits, overrides: TenantLimitOverrides): TenantLimits {
+  const limits = { ...defaults };
+  for (const name of tenantLimitNames) {
+    const value = overrides[name];
+    if (value !== undefined) limits[name] = value;
+  }
+  return limits;
+}
+
+/**
+ * Overrides as given by a client (provisioning, setTenantLimits): every named limit must be a
+ * positive integer. Throws BAD_USER_INPUT naming the field; `null` values mean "back to the default"
+ * and are returned in `reset`.
+ */
+export function parseLimitOverrides(input: Record<string, unknown>, fieldPrefix = 'limits'): { set: TenantLimitOverrides; reset: TenantLimitName[] } {
+  const set: TenantLimitOverrides = {};
+  const reset: TenantLimitName[] = [];
+  for (const [name, value] of Object.entries(input)) {
+    if (!(tenantLimitNames as string[]).includes(name)) throw errors.badInput(`${fieldPrefix}.${name} is not a tenant limit.`, { field: `${fieldPrefix}.${name}` });
+    if (value === undefined) continue;
+    if (value === null) {
+      reset.push(name as TenantLimitName);
+      continue;
+    }
+    if (!positiveInteger.safeParse(value).success) throw errors.badInput(`${fieldPrefix}.${name} must be a positive integer.`, { field: `${fieldPrefix}.${name}` });
+    set[name as TenantLimitName] = value as number;
+  }
+  return { set, reset };
+}
+
+/** Overrides read back from the database: anything no longer a valid limit is dropped, not trusted. */
+export function storedLimitOverrides(raw: unknown): TenantLimitOverrides {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return {};
+    }
+  }
+  if (!value || typeof value !== 'object') return {};
+  const overrides: TenantLimitOverrides = {};
+  for (const name of tenantLimitNames) {
+    const candidate = (value as Record<string, unknown>)[name];
+    if (positiveInteger.safeParse(candidate).success) overrides[name] = candidate as number;
+  }
+  return overrides;
+}
+
+/** TENANT_LIMIT_DEFAULTS: a JSON object of limits that replaces the built-in defaults it names. */
+export const tenantLimitDefaultsVariable = z
+  .string()
+  .optional()
+  .transform((text, ctx): TenantLimits => {
+    if (!text) return defaultTenantLimits;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of tenant limits' });
+      return z.NEVER;
+    }
+    const result = tenantLimitsSchema.partial().safeParse(parsed);
+    if (!result.success) {
+      ctx.addIssue({ code: 'custom', message: `invalid tenant limits: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+      return z.NEVER;
+    }
+    return effectiveLimits(defaultTenantLimits, result.data);
+  });
