@@ -8,4 +8,6 @@ export interface GatewayContext {
   internalToken: string;
   requestId: string;
   publicUrl: string;
+  /** What the operation cost in the tenant's budget (cost units, see pipeline/operation-cost-weights.ts). */
+  operationCost: number;
 }

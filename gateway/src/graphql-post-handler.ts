@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { trace } from '@opentelemetry/api';
@@ -6,11 +5,12 @@ import { errors, TesseraError, toClientError } from '@tessera/errors';
 import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
 import type { GatewayContext } from './gateway-context';
 import { clientAddress, type RequestFacts } from './request-facts';
+import { requestIdOf } from './pipeline/request-id';
 
 export interface GraphQLPostHandlerOptions {
   maxBodyBytes: number;
-  /** The same checks as every other gateway route (see server.ts `authorize`). */
-  context(facts: RequestFacts): Promise<GatewayContext>;
+  /** The gateway's request pipeline for this request and its parsed body (see pipeline/request-pipeline.ts). */
+  context(facts: RequestFacts, body: unknown): Promise<GatewayContext>;
   /** CORS headers for an allowed origin (the same function express uses for other routes). */
   applyCors(origin: string | undefined, setHeader: (name: string, value: string) => void): void;
   publicUrl(req: IncomingMessage): string;
@@ -26,8 +26,7 @@ export interface GraphQLPostHandlerOptions {
 export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, options: GraphQLPostHandlerOptions) {
   const tracer = trace.getTracer('tessera-gateway');
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(req.headers);
     res.setHeader('x-request-id', requestId);
     options.applyCors(req.headers.origin, (name, value) => res.setHeader(name, value));
     tracer.startActiveSpan(
@@ -55,7 +54,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
     const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers, search: query >= 0 ? url.slice(query) : '', body },
-      context: () => options.context(facts),
+      context: () => options.context(facts, body),
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);

@@ -6,30 +6,32 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import { trace } from '@opentelemetry/api';
 import type { DataSource } from 'typeorm';
 import { createAccessTokenVerifier, createInternalContextSigner, createReusableContextSigner } from '@tessera/auth';
 import type { DatabaseConfig, Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker } from '@tessera/errors';
 import { compactJson, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
-import { setTenantAttributes } from '@tessera/telemetry';
 import { defaultTenantLimits, openServiceDataSource, TenantDirectory, TenantStore, type TenantLimits } from '@tessera/tenancy';
 import type { GatewayConfig } from './gateway-config';
 import type { GatewayContext } from './gateway-context';
 import { jsonErrorHandler, toContextError } from './http-errors';
-import { maxDepthRule, restoreLimitErrorCode, TenantRateLimiter } from './limits';
+import { CostRateLimiter } from './pipeline/cost-rate-limit';
+import { applyCorsHeaders } from './pipeline/cors';
+import { operationFromBody, operationFromSearch } from './pipeline/operation-request';
+import { requestIdOf } from './pipeline/request-id';
+import { createRequestPipeline } from './pipeline/request-pipeline';
 import { createAuthFailureLog } from './auth-failure-log';
 import { createRequestAuthenticator } from './request-auth';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
 import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
 import { createGraphQLPostHandler } from './graphql-post-handler';
 import { clientAddress, type RequestFacts } from './request-facts';
+import type { GraphQLSchema } from 'graphql';
 import { createSubgraphHttpClient } from './subgraph-http-client';
 import { SharedRateLimitSync } from './shared-rate-limit';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
 import { uploadProxy } from './upload-proxy';
-import { httpSubscriptionGuardPlugin } from './http-subscription-guard';
 import { jsonContentTypePlugin } from './json-content-type-plugin';
 import { requestMetricsPlugin } from './request-metrics';
 import { RequestMetricsRecorder, requestMetricsConfig, type FlushResult } from '@tessera/monitoring';
@@ -65,7 +67,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const authenticate = createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory);
   const sign = await createInternalContextSigner(config.internalContextPrivateKey);
   const signReusable = await createReusableContextSigner(config.internalContextPrivateKey);
-  const rateLimiter = new TenantRateLimiter();
+  const rateLimiter = new CostRateLimiter();
   const rateLimitSync = deps.redis ? new SharedRateLimitSync(rateLimiter, { redis: deps.redis, logger }) : undefined;
   rateLimitSync?.start();
   const requestMetrics = new RequestMetricsRecorder({ db, logger, config: requestMetricsConfig(config.requestMetrics) });
@@ -78,20 +80,31 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   // Subscriptions are not executed by @apollo/gateway: the WebSocket relay routes them by the supergraph.
   let subscriptionRouting: SubscriptionRouting | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    subscriptionRouting = subscriptionRoutingOf(apiSchema, coreSupergraphSdl);
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate((update) => {
+    apiSchema = update.apiSchema;
+    subscriptionRouting = subscriptionRoutingOf(update.apiSchema, update.coreSupergraphSdl);
+  });
+  const pipeline = createRequestPipeline({
+    authenticate,
+    recordAuthFailure,
+    rateLimiter,
+    platformLimits: deps.tenantLimitDefaults ?? defaultTenantLimits,
+    schema: () => apiSchema,
+    signReusable,
   });
   const maskError = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: (formatted, original) => maskError(restoreLimitErrorCode(formatted, original), original),
-    validationRules: [maxDepthRule((deps.tenantLimitDefaults ?? defaultTenantLimits).maxOperationDepth)],
+    formatError: (formatted, original) => maskError(formatted, original),
+    // Only ever sent the query text: the pipeline must see every operation it admits.
+    persistedQueries: false,
     includeStacktraceInErrorResponses: false,
     // Compact JSON (Apollo pretty-prints by default): smaller answers, less CPU per request.
     stringifyResult: compactJson,
     stopOnTerminationSignals: false, // shutdown is ours, see service-kit
     introspection: true, // only ever reached with a valid token: the context function runs first
-    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics), jsonContentTypePlugin(), httpSubscriptionGuardPlugin()],
+    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics), jsonContentTypePlugin()],
   });
   await server.start();
   requestMetrics.start();
@@ -105,18 +118,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     return `${scheme}://${req.headers.host ?? `127.0.0.1:${config.port}`}`;
   };
 
-  /** Shared by GraphQL, uploads and downloads: the same checks, the same limits, the same signed context. */
-  const authorizeFacts = async (facts: RequestFacts): Promise<GatewayContext> => {
-    const { principal, tenant } = await authenticate(facts.headers, facts.ip, facts.requestId).catch(async (error: unknown) => {
-      await recordAuthFailure(facts.headers, facts.ip, facts.requestId, error);
-      throw error;
-    });
-    if (tenant) rateLimiter.take(tenant.id, tenant.limits.costPerMinute);
-    setTenantAttributes(trace.getActiveSpan(), principal);
-    return { principal, tenant, requestId: facts.requestId, internalToken: await signReusable(principal), publicUrl: facts.publicUrl };
-  };
-  const authorize = (req: Request): Promise<GatewayContext> =>
-    authorizeFacts({ headers: req.headers, ip: clientAddress(req), requestId: String(res(req).getHeader('x-request-id')), publicUrl: publicUrlOf(req) });
+  const factsOf = (req: IncomingMessage, requestId: string): RequestFacts => ({ headers: req.headers, ip: clientAddress(req), requestId, publicUrl: publicUrlOf(req) });
+  const expressFacts = (req: Request): RequestFacts => factsOf(req, String(req.res!.getHeader('x-request-id')));
+  // Uploads and downloads are rare and long: a context of their own, with the request id inside.
+  const authorizeRoute = (kind: 'upload' | 'download') => async (req: Request) => sign((await pipeline.route(expressFacts(req), kind)).principal);
 
   const app = express();
   app.disable('x-powered-by');
@@ -124,8 +129,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   app.set('trust proxy', 'loopback');
   mountHealthRoutes(app, 'gateway', db);
   app.use((req, reply, next) => {
-    const incoming = req.headers['x-request-id'];
-    reply.setHeader('x-request-id', typeof incoming === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(incoming) ? incoming : randomUUID());
+    reply.setHeader('x-request-id', requestIdOf(req.headers));
     next();
   });
   app.use(cors(deps.corsOrigins));
@@ -135,25 +139,24 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     uploadProxy({
       targets: new Map(config.subgraphs.filter((s) => config.uploadTargets.includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       maxUploadBytes: config.limits.maxUploadBytes,
-      // Rare and long: a context of their own, with the request id inside.
-      authorize: async (req) => sign((await authorize(req)).principal),
+      authorize: authorizeRoute('upload'),
     }),
   );
   app.get(
     '/downloads/:service/:id',
     downloadProxy({
       targets: new Map(config.subgraphs.filter((s) => (config.downloadTargets ?? []).includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
-      // Rare and long: a context of their own, with the request id inside.
-      authorize: async (req) => sign((await authorize(req)).principal),
+      authorize: authorizeRoute('download'),
     }),
   );
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
+      // GET /graphql (POST is served below): the same pipeline, with the operation from the URL.
       context: async ({ req }) => {
         try {
-          return await authorize(req);
+          return await pipeline.graphql(expressFacts(req), operationFromSearch(new URL(req.originalUrl, 'http://gateway').searchParams));
         } catch (error) {
           throw toContextError(error);
         }
@@ -166,9 +169,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   // preflights, uploads, downloads, health) is served by the express app above.
   const graphqlPost = createGraphQLPostHandler(server, {
     maxBodyBytes: 1024 * 1024,
-    context: async (facts) => {
+    context: async (facts, body) => {
       try {
-        return await authorizeFacts(facts);
+        return await pipeline.graphql(facts, operationFromBody(body));
       } catch (error) {
         throw toContextError(error);
       }
@@ -183,13 +186,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
   const subscriptions = attachSubscriptionGateway(http.server, {
     logger,
-    authenticate,
-    recordAuthFailure,
+    pipeline,
     sign,
-    rateLimiter,
     subgraphs: config.subgraphs,
     routing: () => subscriptionRouting,
-    maxQueryDepth: (deps.tenantLimitDefaults ?? defaultTenantLimits).maxOperationDepth,
     maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant ?? 100,
     redis: deps.redis,
     publicUrl: config.publicUrl,
@@ -215,24 +215,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   };
 }
 
-function res(req: Request) {
-  return req.res!;
-}
-
 function isGraphQLPath(url: string | undefined): boolean {
   const path = (url ?? '').split('?')[0];
   return path === '/graphql' || path === '/graphql/';
-}
-
-/** Browsers (web front ends, Apollo Sandbox/Studio) need CORS; only listed origins get it. */
-function applyCorsHeaders(origins: string[], origin: string | undefined, setHeader: (name: string, value: string) => void): void {
-  if (!origin || !(origins.includes('*') || origins.includes(origin))) return;
-  setHeader('access-control-allow-origin', origin);
-  setHeader('vary', 'Origin');
-  setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-request-id, x-apollo-operation-name');
-  setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
-  setHeader('access-control-expose-headers', 'x-request-id, retry-after');
-  setHeader('access-control-max-age', '600');
 }
 
 function cors(origins: string[]) {

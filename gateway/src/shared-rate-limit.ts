@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger, RedisConfig } from '@tessera/config';
-import type { TenantRateLimiter } from './limits';
+import type { CostRateLimiter } from './pipeline/cost-rate-limit';
 
 export interface SharedRateLimitOptions {
   redis: RedisConfig;
@@ -34,7 +34,7 @@ export class SharedRateLimitSync {
   private failing = false;
 
   constructor(
-    private readonly limiter: TenantRateLimiter,
+    private readonly limiter: CostRateLimiter,
     private readonly options: SharedRateLimitOptions,
   ) {
     this.redis = new Redis(options.redis.url, { connectionName: `${options.redis.keyPrefix}:gateway-rate-limits`, maxRetriesPerRequest: 1, lazyConnect: true });

@@ -10,8 +10,9 @@ function nestedDatasetsQuery(depth: number): string {
   const hops = (depth - 4) / 4;
   if (!Number.isInteger(hops) || hops < 0) throw new Error(`depth ${depth} is not 4 + 4n`);
   let inner = 'id';
-  for (let i = 0; i < hops; i++) inner = `versions { edges { node { dataset { ${inner} } } } }`;
-  return `{ datasets { edges { node { ${inner} } } } }`;
+  // Small pages: this query is about depth, its cost stays far under the cost limit.
+  for (let i = 0; i < hops; i++) inner = `versions(first: 2) { edges { node { dataset { ${inner} } } } }`;
+  return `{ datasets(first: 2) { edges { node { ${inner} } } } }`;
 }
 
 function depthOfSelection(query: string): number {
@@ -67,7 +68,7 @@ describe('gateway error responses', () => {
     expect(await countDatasets(stack, acme)).toBe(before);
   });
 
-  it('a query deeper than 12 levels → QUERY_TOO_COMPLEX (400); exactly 12 levels is answered', async () => {
+  it('a query deeper than the default 15 levels → QUERY_TOO_COMPLEX (400) naming the limit; 12 levels is answered', async () => {
     const atLimit = nestedDatasetsQuery(12);
     const tooDeep = nestedDatasetsQuery(16);
     expect([depthOfSelection(atLimit), depthOfSelection(tooDeep)]).toEqual([12, 16]);
@@ -75,15 +76,16 @@ describe('gateway error responses', () => {
     expect(errorCodes(await stack.query(token, atLimit))).toEqual([]);
     const res = await stack.query(token, tooDeep);
     expectRefused(res, 400, 'QUERY_TOO_COMPLEX');
-    expect(res.errors?.[0]?.message).toMatch(/16 levels deep; the limit is 12/);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxOperationDepth', limitValue: 15, measured: 16 });
+    expect(res.errors?.[0]?.message).toMatch(/depth is 16; the limit \(maxOperationDepth\) is 15/);
   });
 
   it('depth hidden in nested fragments is counted too → QUERY_TOO_COMPLEX', async () => {
     const query = `
-      query Deep { datasets { edges { node { ...D1 } } } }
-      fragment D1 on Dataset { versions { edges { node { ...V1 } } } }
-      fragment V1 on DatasetVersion { dataset { versions { edges { node { ...V2 } } } } }
-      fragment V2 on DatasetVersion { dataset { versions { edges { node { dataset { id } } } } } }`;
+      query Deep { datasets(first: 1) { edges { node { ...D1 } } } }
+      fragment D1 on Dataset { versions(first: 1) { edges { node { ...V1 } } } }
+      fragment V1 on DatasetVersion { dataset { versions(first: 1) { edges { node { ...V2 } } } } }
+      fragment V2 on DatasetVersion { dataset { versions(first: 1) { edges { node { dataset { id } } } } } }`;
     const res = await stack.query(token, query);
     expectRefused(res, 400, 'QUERY_TOO_COMPLEX');
   });

@@ -2,21 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '@tessera/config';
 import { isTesseraError } from '@tessera/errors';
-import { TenantRateLimiter } from '../src/limits';
+import { CostRateLimiter } from '../src/pipeline/cost-rate-limit';
 import { SharedRateLimitSync } from '../src/shared-rate-limit';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** One gateway replica's limiter and its sync, on a pinned clock. */
 function replica(keyPrefix: string, clock: { now: number }, url = redisUrl) {
-  const limiter = new TenantRateLimiter();
+  const limiter = new CostRateLimiter();
   const sync = new SharedRateLimitSync(limiter, { redis: { url, keyPrefix }, logger: createLogger('silent'), now: () => clock.now });
   /** How many of `attempts` requests the replica lets through right now. */
   const admit = (tenantId: string, perMinute: number, attempts: number) => {
     let admitted = 0;
     for (let i = 0; i < attempts; i++) {
       try {
-        limiter.take(tenantId, perMinute, clock.now);
+        limiter.take(tenantId, perMinute, 1, clock.now);
         admitted += 1;
       } catch (error) {
         if (!(isTesseraError(error) && error.code === 'RATE_LIMITED')) throw error;

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { generateKeyPair, SignJWT } from 'jose';
 import { startTelemetry } from '@tessera/telemetry';
 import { createEventBus, type EventBus, type JobEventPayload } from '@tessera/events';
-import { quoteIdentifier } from '@tessera/tenancy';
+import { defaultTenantLimits, quoteIdentifier } from '@tessera/tenancy';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { startGateway, type RunningGateway } from '../src/server';
 import { resignWithForeignKey } from './support';
@@ -342,7 +342,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     let strict: RunningGateway;
 
     /** Another gateway over the stack's subgraphs, with its own limits (and, given Redis, shared counts). */
-    const extraGateway = (limits: { maxQueryDepth: number; maxSubscriptionsPerTenant: number }, redis?: typeof stack.config.redis) =>
+    const extraGateway = (limits: { maxOperationDepth: number; maxSubscriptionsPerTenant: number }, redis?: typeof stack.config.redis) =>
       startGateway(
         {
           port: 0,
@@ -351,13 +351,21 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
           internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
           subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
           uploadTargets: [],
-          limits: { ...limits, maxUploadBytes: 1024 },
+          limits: { maxSubscriptionsPerTenant: limits.maxSubscriptionsPerTenant, maxUploadBytes: 1024 },
         },
-        { logger: stack.config.logger, database: stack.config.database, tenantCacheTtlMs: 0, corsOrigins: [], redis },
+        {
+          logger: stack.config.logger,
+          database: stack.config.database,
+          tenantCacheTtlMs: 0,
+          // Platform defaults of this gateway: tenants without overrides get this operation depth.
+          tenantLimitDefaults: { ...defaultTenantLimits, maxOperationDepth: limits.maxOperationDepth },
+          corsOrigins: [],
+          redis,
+        },
       );
 
     beforeAll(async () => {
-      strict = await extraGateway({ maxQueryDepth: 2, maxSubscriptionsPerTenant: 2 });
+      strict = await extraGateway({ maxOperationDepth: 2, maxSubscriptionsPerTenant: 2 });
     });
     afterAll(() => strict?.close());
 
@@ -403,7 +411,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     it('with Redis, the limit holds across gateway replicas: one open subscription on each of two replicas fills a limit of 2', async () => {
       const replicas: RunningGateway[] = [];
       try {
-        for (let i = 0; i < 2; i++) replicas.push(await extraGateway({ maxQueryDepth: 12, maxSubscriptionsPerTenant: 2 }, stack.config.redis));
+        for (let i = 0; i < 2; i++) replicas.push(await extraGateway({ maxOperationDepth: 15, maxSubscriptionsPerTenant: 2 }, stack.config.redis));
         const token = await globex.token('viewer');
         const [one, two] = replicas.map((replica) => connect(bearer(token), replica.graphqlUrl));
         const first = new CollectedSubscription<JobEventsData>(one!.client, { query: 'subscription { jobEvents { jobId } }' });

@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { requestIdOf } from '../pipeline/request-id';
+import type { RequestPipeline } from '../pipeline/request-pipeline';
+import { clientAddress } from '../request-facts';
 import { decodeJwt } from 'jose';
 import type { Principal } from '@tessera/auth';
 import { errors, isTesseraError } from '@tessera/errors';
 import { subscriptionCloseCodes } from '@tessera/service-kit';
 import type { TenantRecord } from '@tessera/tenancy';
-import type { RequestAuthenticator } from '../request-auth';
 
 export interface AuthenticatedConnection {
   principal: Principal;
@@ -36,32 +37,26 @@ export function tokenFromConnectionParams(params: Readonly<Record<string, unknow
 }
 
 /**
- * The HTTP checks, unchanged (request-auth.ts: issuer, audience, expiry, signature, then the
- * tenant must exist and be active), applied to the token of a `connection_init`.
+ * The pipeline's authentication steps (the HTTP checks: issuer, audience, expiry, signature, then
+ * the tenant must exist and be active), applied to the token of a `connection_init` presented as
+ * the header an HTTP request would carry, so every HTTP check — and its failure recording — applies as is.
  */
-/** The gateway's HTTP auth-failure recorder (audit log + security log), reused for refused sockets. */
-export type AuthFailureRecorder = (headers: IncomingHttpHeaders, sourceIp: string | undefined, requestId: string, error: unknown) => Promise<void>;
-
 export async function authenticateConnection(
-  authenticate: RequestAuthenticator,
+  pipeline: Pick<RequestPipeline, 'connect'>,
   params: Readonly<Record<string, unknown>> | undefined,
   request: IncomingMessage,
-  recordFailure?: AuthFailureRecorder,
 ): Promise<AuthenticatedConnection> {
   const token = tokenFromConnectionParams(params);
-  // The token presented as the header an HTTP request would carry, so every HTTP check applies as is.
   const headers: IncomingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
-  const sourceIp = request.socket.remoteAddress;
-  const requestId = randomUUID();
   try {
-    if (!token) throw errors.unauthenticated("Send { authorization: 'Bearer <token>' } in connection_init.");
-    const { principal, tenant } = await authenticate(headers, sourceIp, requestId);
+    const { principal, tenant } = await pipeline.connect({ headers, ip: clientAddress(request), requestId: requestIdOf(request.headers) });
     if (!tenant) throw errors.forbidden('Subscriptions need a tenant user.');
     // The token was just verified; its `exp` is read again only to schedule the close.
-    const exp = decodeJwt(token).exp;
+    const exp = decodeJwt(token!).exp;
     return { principal, tenant, expiresAtMs: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY };
   } catch (error) {
-    await recordFailure?.(headers, sourceIp, requestId, error);
+    // Say where a WebSocket client puts its token (the HTTP message names a header it cannot send).
+    if (!token && isTesseraError(error) && error.code === 'UNAUTHENTICATED') throw toConnectionRefused(errors.unauthenticated("Send { authorization: 'Bearer <token>' } in connection_init."));
     throw toConnectionRefused(error);
   }
 }

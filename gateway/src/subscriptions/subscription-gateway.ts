@@ -27,9 +27,9 @@ import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors
 import { maxSubscriptionMessageBytes, subscriptionCloseCodes } from '@tessera/service-kit';
 import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttributes, SpanKind } from '@tessera/telemetry';
 import type { SubgraphEndpoint } from '../gateway-config';
-import { maxDepthRule, type TenantRateLimiter } from '../limits';
-import type { RequestAuthenticator } from '../request-auth';
-import { authenticateConnection, type AuthenticatedConnection, type AuthFailureRecorder, toConnectionRefused } from './connection-auth';
+import type { OperationRequest } from '../pipeline/operation-request';
+import type { RequestPipeline } from '../pipeline/request-pipeline';
+import { authenticateConnection, type AuthenticatedConnection, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
 import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
@@ -37,15 +37,12 @@ import { UpstreamConnections } from './upstream-connections';
 
 export interface SubscriptionGatewayOptions {
   logger: Logger;
-  authenticate: RequestAuthenticator;
-  /** Refused `connection_init`s are recorded like refused HTTP requests. */
-  recordAuthFailure?: AuthFailureRecorder;
+  /** The gateway's request pipeline: `connect` at connection_init, `subscribe` for each operation (limits, cost). */
+  pipeline: Pick<RequestPipeline, 'connect' | 'subscribe'>;
   sign: InternalContextSigner;
-  rateLimiter: TenantRateLimiter;
   subgraphs: SubgraphEndpoint[];
   /** The current supergraph routing (undefined until the first composition). */
   routing: () => SubscriptionRouting | undefined;
-  maxQueryDepth: number;
   /** Open subscriptions per tenant (MAX_SUBSCRIPTIONS_PER_TENANT), shared by the replicas when a Redis is given. */
   maxSubscriptionsPerTenant: number;
   /** Where the replicas count open subscriptions together; without it each replica counts its own. */
@@ -167,7 +164,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         try {
-          const connection = await authenticateConnection(options.authenticate, ctx.connectionParams, ctx.extra.request, options.recordAuthFailure);
+          const connection = await authenticateConnection(options.pipeline, ctx.connectionParams, ctx.extra.request);
           const publicUrl = options.publicUrl ?? `http://${ctx.extra.request.headers.host ?? 'localhost'}`;
           const session: Session = {
             connection,
@@ -269,20 +266,13 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   async function plan(session: Session, id: string, payload: SubscribePayload): Promise<ExecutionArgs> {
     const routing = options.routing();
     if (!routing) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query);
-    } catch (error) {
-      throw new TesseraError('GRAPHQL_PARSE_FAILED', error instanceof Error ? error.message : 'The operation is not valid GraphQL.');
-    }
-    const validationErrors = validate(routing.apiSchema, document, [...specifiedRules, maxDepthRule(options.maxQueryDepth)]);
-    if (validationErrors.length > 0) {
-      const first = validationErrors[0] as GraphQLError;
-      const reported = first.extensions['code'] === 'QUERY_TOO_COMPLEX' ? 'QUERY_TOO_COMPLEX' : 'GRAPHQL_VALIDATION_FAILED';
-      throw new TesseraError(reported, validationErrors.map((e) => e.message).join(' '));
-    }
-    const operation = getOperationAST(document, payload.operationName);
-    if (!operation) throw new TesseraError('OPERATION_RESOLUTION_FAILURE', 'The named operation is not in the document.');
+    // The pipeline's operation limits and cost, as for HTTP (the operation analysed once, linear time).
+    const { document, operation } = options.pipeline.subscribe(
+      { principal: session.connection.principal, tenant: session.connection.tenant, requestId: id },
+      operationFromPayload(payload),
+    );
+    const validationErrors = validate(routing.apiSchema, document, specifiedRules);
+    if (validationErrors.length > 0) throw new TesseraError('GRAPHQL_VALIDATION_FAILED', validationErrors.map((e) => e.message).join(' '));
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
       throw new TesseraError('BAD_REQUEST', 'This WebSocket serves subscriptions only; send queries and mutations with HTTP POST /graphql.');
     }
@@ -292,7 +282,6 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     session.metrics.identify(id, operation.name?.value ?? null);
 
     const tenantId = session.connection.tenant.id;
-    options.rateLimiter.take(tenantId, session.connection.tenant.limits.costPerMinute);
     const release = await slots.acquire(tenantId);
     if (session.ended) {
       // The socket closed while the slot was being taken: nothing will ever release it otherwise.
@@ -332,6 +321,12 @@ function rootFieldOf(operation: OperationDefinitionNode, document: DocumentNode)
     return undefined;
   };
   return find(operation.selectionSet);
+}
+
+/** graphql-ws has already checked the payload's JSON shape; the pipeline checks the rest. */
+function operationFromPayload(payload: SubscribePayload): OperationRequest {
+  if (typeof payload.query !== 'string') throw new TesseraError('BAD_REQUEST', '"query" must be a string.');
+  return { query: payload.query, operationName: payload.operationName ?? undefined, variables: payload.variables ?? undefined };
 }
 
 function traceCarrier(...sources: Array<Readonly<Record<string, unknown>> | null | undefined>): Record<string, string> {

@@ -1,0 +1,56 @@
+import { errors } from '@tessera/errors';
+import { tooComplex } from './operation-analysis';
+
+/**
+ * Per-tenant token bucket of cost units per minute (the tenant's `costPerMinute`), so one tenant's
+ * burst cannot starve the others at the gateway and aliasing cannot multiply its budget: an
+ * operation takes its cost, not one request. The check is local and costs no I/O; with several
+ * gateway replicas, SharedRateLimitSync tells each replica what the others consumed, so the
+ * buckets drain together and a tenant gets its rate across the fleet, not N × it.
+ */
+export class CostRateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; updated: number; unsynced: number }>();
+
+  /** Takes `cost` units (at least 1) or throws RATE_LIMITED with the wait until they are there. */
+  take(key: string, perMinute: number, cost = 1, now = Date.now()): void {
+    const capacity = Math.max(1, perMinute);
+    const units = Math.max(1, cost);
+    // Never affordable, however long the caller waits: say so instead of a retry that cannot succeed.
+    if (units > capacity) throw tooComplex('costPerMinute', capacity, units);
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, updated: now, unsynced: 0 };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
+    bucket.updated = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < units) throw errors.rateLimited(Math.max(1, Math.ceil(((units - bucket.tokens) * 60) / capacity)));
+    bucket.tokens -= units;
+    bucket.unsynced += units;
+  }
+
+  /** Keys seen within `sinceMs`, each with the units this replica let through since the last call (reset to 0). */
+  takeUnsynced(now = Date.now(), sinceMs = 120_000): Array<{ tenantId: string; consumed: number }> {
+    const active: Array<{ tenantId: string; consumed: number }> = [];
+    for (const [tenantId, bucket] of this.buckets) {
+      if (now - bucket.updated > sinceMs && bucket.unsynced === 0) {
+        // Idle for two minutes: a full bucket again, nothing worth keeping in memory.
+        this.buckets.delete(tenantId);
+        continue;
+      }
+      active.push({ tenantId, consumed: bucket.unsynced });
+      bucket.unsynced = 0;
+    }
+    return active;
+  }
+
+  /** Units the tenant's other replicas let through: they come out of this replica's bucket too (never below empty). */
+  consumedElsewhere(tenantId: string, units: number): void {
+    const bucket = this.buckets.get(tenantId);
+    if (!bucket || units <= 0) return;
+    bucket.tokens = Math.max(0, bucket.tokens - units);
+  }
+
+  /** Gives back what a failed sync had taken out of `unsynced`, so the next sync reports it. */
+  restoreUnsynced(tenantId: string, consumed: number): void {
+    const bucket = this.buckets.get(tenantId);
+    if (bucket) bucket.unsynced += consumed;
+  }
+}

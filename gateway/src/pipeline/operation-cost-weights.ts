@@ -1,0 +1,40 @@
+/**
+ * What one field costs before what is selected under it (see operation-analysis.ts). Every field
+ * costs at least 1, so the cost also bounds how many fields the query planner and the subgraphs
+ * see once fragments are expanded. The expensive entry points cost what they make the platform do:
+ * a prediction runs a model, a preview decrypts and parses objects, a job occupies a worker, a chain
+ * verification or an export reads a tenant's whole audit trail.
+ */
+const weights: Readonly<Record<string, number>> = {
+  'Query.predict': 50,
+  'Query.accessReport': 50,
+  'Query.verifyAuditChain': 100,
+  'Query.verifySecurityLog': 100,
+  'Query.__schema': 10,
+  'Query.__type': 2,
+  'DatasetVersion.preview': 20,
+  'ModelVersion.downloadUrl': 20,
+  'Mutation.submitTrainingJob': 50,
+  'Mutation.submitBatchInferenceJob': 50,
+  'Mutation.submitProfileJob': 50,
+  'Mutation.retryJob': 50,
+  'Mutation.exportAuditEvents': 100,
+  'Mutation.provisionTenant': 100,
+};
+
+/** A mutation writes, audits and often stores: ten times a read. */
+const mutationWeight = 10;
+
+export function fieldWeight(parentType: string | undefined, field: string): number {
+  const key = `${parentType ?? ''}.${field}`;
+  return weights[key] ?? (parentType === 'Mutation' ? mutationWeight : 1);
+}
+
+/** Arguments that say how many items a list field returns. */
+export const listSizeArguments: ReadonlySet<string> = new Set(['first', 'last', 'limit']);
+
+/** Items assumed for a list that no argument sizes (the platform's usual page size is 20). */
+export const unsizedListSize = 10;
+
+/** The weight of routes outside GraphQL, in the same units (they count against the same budget). */
+export const routeCosts = { upload: 50, download: 20, subscribe: 10 } as const;

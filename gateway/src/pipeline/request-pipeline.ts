@@ -1,0 +1,107 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { trace } from '@opentelemetry/api';
+import type { GraphQLSchema } from 'graphql';
+import type { Principal } from '@tessera/auth';
+import { TesseraError } from '@tessera/errors';
+import { setTenantAttributes } from '@tessera/telemetry';
+import type { TenantLimits, TenantRecord } from '@tessera/tenancy';
+import type { GatewayContext } from '../gateway-context';
+import type { RequestAuthenticator } from '../request-auth';
+import type { RequestFacts } from '../request-facts';
+import type { CostRateLimiter } from './cost-rate-limit';
+import type { AnalyzedOperation } from './operation-analysis';
+import { routeCosts } from './operation-cost-weights';
+import { admitOperationShape } from './operation-limits';
+import type { OperationRequest } from './operation-request';
+
+/** Records a refused authentication (audit trail, security log). */
+export type AuthFailureRecorder = (headers: IncomingHttpHeaders, sourceIp: string | undefined, requestId: string, error: unknown) => Promise<void>;
+
+export interface RequestPipelineDeps {
+  authenticate: RequestAuthenticator;
+  recordAuthFailure: AuthFailureRecorder;
+  rateLimiter: CostRateLimiter;
+  /** Limits for callers without a tenant (platform_admin): the platform defaults. */
+  platformLimits: TenantLimits;
+  /** The current API schema (undefined until the first composition). */
+  schema: () => GraphQLSchema | undefined;
+  /** The internal context for a caller, reused across its requests (see auth). */
+  signReusable: (principal: Principal) => Promise<string>;
+}
+
+/** Who is calling, once the token and the tenant were checked. */
+export interface Caller {
+  principal: Principal;
+  tenant: TenantRecord | undefined;
+  requestId: string;
+}
+
+/**
+ * The gateway's one request pipeline. Every entry point — POST and GET /graphql, graphql-ws
+ * `connection_init` and `subscribe`, uploads, downloads — runs these steps in this order, each
+ * written once here: authenticate → tenant → operation limits → rate limit (cost units) →
+ * internal context. (Request id and CORS come first, from request-id.ts and cors.ts; request
+ * metrics last, from the Apollo plugin and the subscription relay.) A new limit added here holds
+ * on every entry point.
+ */
+export function createRequestPipeline(deps: RequestPipelineDeps) {
+  const limitsOf = (caller: Caller): TenantLimits => caller.tenant?.limits ?? deps.platformLimits;
+  // Platform operators have no tenant: each gets a budget of its own at the platform defaults.
+  const budgetOf = (caller: Caller): string => caller.tenant?.id ?? `platform:${caller.principal.subject}`;
+
+  /** Steps 1–2: the access token (issuer, audience, expiry, signature) and its tenant (known, active). */
+  async function authenticate(facts: Pick<RequestFacts, 'headers' | 'ip' | 'requestId'>): Promise<Caller> {
+    try {
+      const { principal, tenant } = await deps.authenticate(facts.headers, facts.ip, facts.requestId);
+      setTenantAttributes(trace.getActiveSpan(), principal);
+      return { principal, tenant, requestId: facts.requestId };
+    } catch (error) {
+      await deps.recordAuthFailure(facts.headers, facts.ip, facts.requestId, error);
+      throw error;
+    }
+  }
+
+  /** Steps 3–4: the operation's shape within the tenant's limits, then its cost out of the tenant's budget. */
+  function admit(caller: Caller, request: OperationRequest, extraCost = 0): AnalyzedOperation {
+    const limits = limitsOf(caller);
+    const analyzed = admitOperationShape(request, deps.schema(), limits);
+    deps.rateLimiter.take(budgetOf(caller), limits.costPerMinute, analyzed.measures.cost + extraCost);
+    return analyzed;
+  }
+
+  return {
+    /** A query or mutation over HTTP (POST or GET /graphql): every step, then the context Apollo runs it with. */
+    async graphql(facts: RequestFacts, request: OperationRequest): Promise<GatewayContext> {
+      const caller = await authenticate(facts);
+      const analyzed = admit(caller, request);
+      if (analyzed.operation.operation === 'subscription') {
+        throw new TesseraError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP.');
+      }
+      return {
+        principal: caller.principal,
+        tenant: caller.tenant,
+        requestId: facts.requestId,
+        internalToken: await deps.signReusable(caller.principal),
+        publicUrl: facts.publicUrl,
+        operationCost: analyzed.measures.cost,
+      };
+    },
+
+    /** An upload or download: authenticated and charged like an operation of the route's weight. */
+    async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<Caller> {
+      const caller = await authenticate(facts);
+      deps.rateLimiter.take(budgetOf(caller), limitsOf(caller).costPerMinute, routeCosts[kind]);
+      return caller;
+    },
+
+    /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */
+    connect: authenticate,
+
+    /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */
+    subscribe(caller: Caller, request: OperationRequest): AnalyzedOperation {
+      return admit(caller, request, routeCosts.subscribe);
+    },
+  };
+}
+
+export type RequestPipeline = ReturnType<typeof createRequestPipeline>;

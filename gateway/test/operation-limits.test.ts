@@ -1,0 +1,324 @@
+import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { CollectedSubscription, connectSubscriptions, type TestSubscriptionClient } from './subscriptions-support';
+import { expectRefused } from './support';
+
+// Each file starts the real stack (issuer process, S3, MariaDB, six subgraphs, gateway): slow on a busy machine.
+jest.setTimeout(120_000);
+
+type Extensions = Record<string, unknown>;
+
+/** A chain of `length` fragments on Tenant, each spreading the next `fanOut` times: its expansion is fanOut^length. */
+function fragmentChain(length: number, fanOut: number, body = 'id'): string {
+  let document = 'query Chain { currentTenant { ...F0 } }\n';
+  for (let i = 0; i < length; i++) {
+    const next = i + 1 < length ? Array.from({ length: fanOut }, () => `...F${i + 1}`).join(' ') : '';
+    document += `fragment F${i} on Tenant { ${body} ${next} }\n`;
+  }
+  return document;
+}
+
+/** Introspection nested `levels` deep through `ofType` (the classic introspection depth attack). */
+function deepIntrospection(levels: number): string {
+  return `{ __schema { types { ${'ofType { '.repeat(levels)}name${' }'.repeat(levels)} } } }`;
+}
+
+function aliases(count: number, field = 'currentTenant { id }'): string {
+  return `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
+}
+
+function directives(count: number): string {
+  return `{ currentTenant { id ${'@include(if: true) '.repeat(count)} } }`;
+}
+
+function refusal(response: GraphQLResponse<unknown>): Extensions | undefined {
+  return response.errors?.[0]?.extensions as Extensions | undefined;
+}
+
+describe('operation limits at the gateway (linear-time analysis, per tenant)', () => {
+  let stack: TestStack;
+  let quiet: TestTenant;
+  let noisy: TestTenant;
+  let noisyToken: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [quiet, noisy] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    noisyToken = await noisy.token('viewer');
+  });
+  afterAll(() => stack?.stop());
+
+  const adversarial: Array<[string, () => string, string]> = [
+    ['a chain of 30 fragments, each spreading the next 3 times (3^30 fields once expanded)', () => fragmentChain(30, 3), 'maxOperationCost'],
+    ['a chain of 200 fragments, each spreading the next twice', () => fragmentChain(200, 2), 'maxOperationCost'],
+    ['fragments fanning out aliases (each of 12 levels spreads the next 4 times under an alias)', () => fragmentChain(12, 4, 'x: id'), 'maxOperationAliases'],
+    ['introspection nested 40 levels deep', () => deepIntrospection(40), 'maxOperationDepth'],
+    ['2 000 aliases', () => aliases(2_000), 'maxOperationTokens'],
+    ['5 000 directives', () => directives(5_000), 'maxOperationTokens'],
+    ['10 000 fields', () => `{ currentTenant { ${'id '.repeat(10_000)}} }`, 'maxOperationTokens'],
+    ['40 aliased root fields', () => aliases(40), 'maxOperationAliases'],
+    ['25 root fields', () => `{ ${'currentTenant { id } '.repeat(25)}}`, 'maxOperationRootFields'],
+    ['60 directives', () => directives(60), 'maxOperationDirectives'],
+    ['a page of 10 000 datasets', () => '{ datasets(first: 10000) { edges { node { id name } } } }', 'maxOperationCost'],
+    ['200 predictions in one request', () => aliases(200, 'predict(input: { modelName: "m", version: 1, inputs: [] }) { batchSize }'), 'maxOperationAliases'],
+  ];
+
+  it.each(adversarial)('%s → QUERY_TOO_COMPLEX (400) naming the limit, its value and the measured value', async (_label, document, limit) => {
+    const response = await stack.query(noisyToken, document());
+    expectRefused(response, 400, 'QUERY_TOO_COMPLEX');
+    const extensions = refusal(response)!;
+    expect(extensions['limit']).toBe(limit);
+    expect(typeof extensions['limitValue']).toBe('number');
+    expect(extensions['measured'] as number).toBeGreaterThan(extensions['limitValue'] as number);
+    expect(response.errors?.[0]?.message).toContain(limit);
+  });
+
+  it('while one tenant floods the gateway with every adversarial document, another tenant keeps being answered', async () => {
+    const quietToken = await quiet.token('viewer');
+    const documents = adversarial.map(([, document]) => document());
+    // The documents that froze the gateway before are sent 5 times each, 4 at a time; meanwhile
+    // the quiet tenant asks one question after another. Order of events is what is asserted.
+    const events: string[] = [];
+    let flooding = true;
+    const flood = (async () => {
+      const queue = Array.from({ length: 5 }, () => documents).flat();
+      const sender = async () => {
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+          const response = await stack.query(noisyToken, next);
+          events.push(`noisy:${errorCodes(response).join(',')}`);
+        }
+      };
+      await Promise.all([sender(), sender(), sender(), sender()]);
+      flooding = false;
+    })();
+    const quietAnswers: Array<GraphQLResponse<{ currentTenant: { id: string } }>> = [];
+    while (flooding) {
+      const response = await stack.query<{ currentTenant: { id: string } }>(quietToken, '{ currentTenant { id } }');
+      quietAnswers.push(response);
+      events.push('quiet:ok');
+    }
+    await flood;
+    expect(quietAnswers.every((response) => response.status === 200 && response.data?.currentTenant.id === quiet.id)).toBe(true);
+    expect(events.filter((event) => event.startsWith('noisy:')).every((event) => event === 'noisy:QUERY_TOO_COMPLEX')).toBe(true);
+    // The quiet tenant was answered between the flood's first and last refusal, not only after it.
+    const firstNoisy = events.findIndex((event) => event.startsWith('noisy:'));
+    const lastNoisy = events.map((event) => event.startsWith('noisy:')).lastIndexOf(true);
+    expect(events.slice(firstNoisy, lastNoisy).filter((event) => event === 'quiet:ok').length).toBeGreaterThan(0);
+  });
+
+  it('the standard introspection query (Apollo Sandbox, codegen) is answered within the default limits', async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    const response = await stack.query<{ __schema: { types: unknown[] } }>(noisyToken, getIntrospectionQuery());
+    expect(errorCodes(response)).toEqual([]);
+    expect(response.data?.__schema.types.length).toBeGreaterThan(20);
+  });
+
+  it('a fragment cycle → GRAPHQL_VALIDATION_FAILED, a missing fragment too; nothing recursive runs', async () => {
+    const cycle = 'query { currentTenant { ...A } } fragment A on Tenant { id ...B } fragment B on Tenant { ...A }';
+    expectRefused(await stack.query(noisyToken, cycle), 400, 'GRAPHQL_VALIDATION_FAILED');
+    expectRefused(await stack.query(noisyToken, 'query { currentTenant { ...Missing } }'), 400, 'GRAPHQL_VALIDATION_FAILED');
+  });
+
+  describe('malformed requests answer 400 with a typed code, never 500', () => {
+    const post = async (body: string, contentType = 'application/json') => {
+      const response = await fetch(stack.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${noisyToken}`, 'content-type': contentType }, body });
+      const json = (await response.json()) as GraphQLResponse<unknown>;
+      return { status: response.status, codes: errorCodes(json) };
+    };
+
+    it.each([
+      ['an unknown operationName', JSON.stringify({ query: 'query A { currentTenant { id } }', operationName: 'B' }), 'OPERATION_RESOLUTION_FAILURE'],
+      ['several operations without operationName', JSON.stringify({ query: 'query A { currentTenant { id } } query B { currentTenant { id } }' }), 'OPERATION_RESOLUTION_FAILURE'],
+      ['a document with fragments only', JSON.stringify({ query: 'fragment F on Tenant { id }' }), 'GRAPHQL_VALIDATION_FAILED'],
+      ['a body that is a JSON number', '42', 'BAD_REQUEST'],
+      ['a body that is an array (batch)', JSON.stringify([{ query: '{ currentTenant { id } }' }]), 'BAD_REQUEST'],
+      ['no query', JSON.stringify({ variables: {} }), 'BAD_REQUEST'],
+      ['a query that is not a string', JSON.stringify({ query: { currentTenant: true } }), 'BAD_REQUEST'],
+      ['variables that are an array', JSON.stringify({ query: '{ currentTenant { id } }', variables: [1] }), 'BAD_REQUEST'],
+      ['an operationName that is a number', JSON.stringify({ query: '{ currentTenant { id } }', operationName: 7 }), 'BAD_REQUEST'],
+      ['a persisted-query hash without text', JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }), 'PERSISTED_QUERY_NOT_SUPPORTED'],
+      ['an unterminated string', JSON.stringify({ query: '{ currentTenant(id: "x) { id } }' }), 'GRAPHQL_PARSE_FAILED'],
+    ])('%s', async (_label, body, code) => {
+      const answer = await post(body);
+      expect(answer.codes).toEqual([code]);
+      expect(answer.status).toBeGreaterThanOrEqual(200);
+      expect(answer.status).toBeLessThan(500);
+      if (code !== 'PERSISTED_QUERY_NOT_SUPPORTED') expect(answer.status).toBe(400);
+    });
+
+    it('GET /graphql runs the same steps: an unknown operationName and an over-deep query are typed 400s', async () => {
+      const get = async (params: Record<string, string>) => {
+        const response = await fetch(`${stack.graphqlUrl}?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${noisyToken}`, 'apollo-require-preflight': 'true' } });
+        return { status: response.status, json: (await response.json()) as GraphQLResponse<unknown> };
+      };
+      const unknown = await get({ query: 'query A { currentTenant { id } }', operationName: 'B' });
+      expect([unknown.status, errorCodes(unknown.json)]).toEqual([400, ['OPERATION_RESOLUTION_FAILURE']]);
+      const deep = await get({ query: deepIntrospection(40) });
+      expect([deep.status, errorCodes(deep.json)]).toEqual([400, ['QUERY_TOO_COMPLEX']]);
+      const fine = await get({ query: '{ currentTenant { id } }' });
+      expect([fine.status, fine.json.data]).toEqual([200, { currentTenant: { id: noisy.id } }]);
+    });
+  });
+
+  describe('limits are per tenant: platform defaults, overrides set by platform_admin (audited), readable in currentTenant', () => {
+    const setLimits = `mutation Set($id: ID!, $limits: TenantLimitsInput!) {
+      setTenantLimits(id: $id, limits: $limits) { id limits { maxOperationDepth maxOperationCost costPerMinute } overriddenLimits } }`;
+
+    it('a tighter depth for one tenant refuses its query while another tenant runs the same query', async () => {
+      const tight = await stack.createTenant();
+      const admin = await stack.platformAdminToken();
+      const set = expectNoErrors(await stack.query<{ setTenantLimits: { limits: Extensions; overriddenLimits: string[] } }>(admin, setLimits, { id: tight.id, limits: { maxOperationDepth: 3 } }));
+      expect(set.setTenantLimits).toMatchObject({ limits: { maxOperationDepth: 3, maxOperationCost: 5_000 }, overriddenLimits: ['maxOperationDepth'] });
+
+      const query = '{ datasets(first: 5) { edges { node { id } } } }'; // depth 4
+      const refused = await stack.query(await tight.token('viewer'), query);
+      expectRefused(refused, 400, 'QUERY_TOO_COMPLEX');
+      expect(refusal(refused)).toMatchObject({ limit: 'maxOperationDepth', limitValue: 3, measured: 4 });
+      expect(errorCodes(await stack.query(await quiet.token('viewer'), query))).toEqual([]);
+
+      // The tenant reads its own limits.
+      const own = expectNoErrors(await stack.query<{ currentTenant: { limits: Extensions; overriddenLimits: string[] } }>(await tight.token('viewer'), '{ currentTenant { limits { maxOperationDepth maxOperationAliases } overriddenLimits } }'));
+      expect(own.currentTenant).toEqual({ limits: { maxOperationDepth: 3, maxOperationAliases: 30 }, overriddenLimits: ['maxOperationDepth'] });
+
+      // Back to the platform default with null: the query runs again.
+      const reset = expectNoErrors(await stack.query<{ setTenantLimits: { limits: Extensions; overriddenLimits: string[] } }>(admin, setLimits, { id: tight.id, limits: { maxOperationDepth: null } }));
+      expect(reset.setTenantLimits).toMatchObject({ limits: { maxOperationDepth: 15 }, overriddenLimits: [] });
+      expect(errorCodes(await stack.query(await tight.token('viewer'), query))).toEqual([]);
+
+      // Both changes are in the tenant's own audit trail, with the old and new values.
+      await stack.drainAudit(tight.id);
+      const trail = expectNoErrors(
+        await stack.query<{ auditEvents: { edges: Array<{ node: { action: string; details: string } }> } }>(
+          await tight.token('admin'),
+          '{ auditEvents(filter: { action: "tenant.limits" }, first: 10) { edges { node { action details } } } }',
+        ),
+      );
+      const details = trail.auditEvents.edges.map((edge) => JSON.parse(edge.node.details) as Extensions);
+      expect(details).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ maxOperationDepth: 3, 'maxOperationDepth.before': 15, 'maxOperationDepth.overridden': true }),
+          expect.objectContaining({ maxOperationDepth: 15, 'maxOperationDepth.before': 3, 'maxOperationDepth.overridden': false }),
+        ]),
+      );
+    });
+
+    it('only platform_admin changes limits; bad values are BAD_USER_INPUT and change nothing; an unknown tenant is NOT_FOUND', async () => {
+      const target = await stack.createTenant();
+      for (const role of ['admin', 'data_scientist', 'viewer'] as const) {
+        expect(errorCodes(await stack.query(await target.token(role), setLimits, { id: target.id, limits: { costPerMinute: 10_000_000 } }))).toEqual(['FORBIDDEN']);
+        // Nor can a tenant admin raise another tenant's limits.
+        expect(errorCodes(await stack.query(await quiet.token(role), setLimits, { id: target.id, limits: { costPerMinute: 10_000_000 } }))).toEqual(['FORBIDDEN']);
+      }
+      const admin = await stack.platformAdminToken();
+      for (const bad of [{ maxOperationDepth: 0 }, { maxOperationCost: -5 }, { maxOperationCost: 1.5 }, { costPerMinute: 1e300 }]) {
+        const response = await stack.query(admin, setLimits, { id: target.id, limits: bad });
+        expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      }
+      expect(errorCodes(await stack.query(admin, setLimits, { id: 'no-such-tenant', limits: { maxOperationDepth: 5 } }))).toEqual(['NOT_FOUND']);
+      const unchanged = expectNoErrors(await stack.query<{ currentTenant: { overriddenLimits: string[] } }>(await target.token('viewer'), '{ currentTenant { overriddenLimits } }'));
+      expect(unchanged.currentTenant.overriddenLimits).toEqual([]);
+    });
+  });
+
+  describe('the rate limit counts cost units, not requests', () => {
+    it('aliasing cannot multiply the budget: a 20-alias request takes 20 times what one takes', async () => {
+      const tenant = await stack.createTenant({ limits: { costPerMinute: 50 } });
+      const token = await tenant.token('viewer');
+      // { currentTenant { id } } costs 2; twenty aliases of it cost 40: the second such request is over 50.
+      expect(errorCodes(await stack.query(token, aliases(20)))).toEqual([]);
+      const refused = await stack.query(token, aliases(20));
+      expectRefused(refused, 429, 'RATE_LIMITED');
+      const retryAfter = refusal(refused)!['retryAfterSeconds'] as number;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(Number(refused.headers.get('retry-after'))).toBe(retryAfter);
+      // A cheap request still fits in what is left (50 − 40 = 10 units).
+      expect(errorCodes(await stack.query(token, '{ currentTenant { id } }'))).toEqual([]);
+      // Another tenant is not affected.
+      expect(errorCodes(await stack.query(await quiet.token('viewer'), aliases(20)))).toEqual([]);
+    });
+
+    it('an operation costing more than the whole minute budget is QUERY_TOO_COMPLEX naming costPerMinute (a retry could never succeed)', async () => {
+      const tenant = await stack.createTenant({ limits: { costPerMinute: 30 } });
+      const response = await stack.query(await tenant.token('viewer'), '{ datasets(first: 50) { edges { node { id } } } }');
+      expectRefused(response, 400, 'QUERY_TOO_COMPLEX');
+      expect(refusal(response)).toMatchObject({ limit: 'costPerMinute', limitValue: 30 });
+    });
+
+    it('uploads and downloads are charged from the same budget', async () => {
+      const tenant = await stack.createTenant({ limits: { costPerMinute: 60 } });
+      const token = await tenant.token('data_scientist');
+      const put = () =>
+        fetch(`${stack.gatewayUrl}/uploads/datasets/00000000-0000-4000-8000-000000000000`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: 'a\n1\n' });
+      // The first upload (50 units) reaches the datasets service (which does not know the id)…
+      const first = await put();
+      expect(first.status).toBe(404);
+      // …the second is refused at the gateway: 10 units are left.
+      const second = await put();
+      expect(second.status).toBe(429);
+      expect(errorCodes((await second.json()) as GraphQLResponse<unknown>)).toEqual(['RATE_LIMITED']);
+    });
+  });
+
+  describe('the same limits over WebSocket (graphql-ws subscribe)', () => {
+    let socket: TestSubscriptionClient;
+    const errorOf = async (query: string): Promise<Extensions | undefined> => {
+      const ended = await new CollectedSubscription(socket.client, { query }).ended;
+      return ended.kind === 'error' ? (ended.error as Array<{ extensions?: Extensions }>)[0]?.extensions : undefined;
+    };
+
+    beforeAll(async () => {
+      socket = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${noisyToken}` });
+      await socket.connected;
+    });
+    afterAll(() => socket?.dispose());
+
+    it.each([
+      ['a chain of fragments each spreading the next 3 times', 'subscription { jobEvents { ...F0 } }\n' + fragmentChainOn('JobEvent', 30, 3, 'jobId'), 'maxOperationCost'],
+      ['5 000 directives', `subscription { jobEvents { jobId ${'@include(if: true) '.repeat(5_000)}} }`, 'maxOperationTokens'],
+      ['60 directives', `subscription { jobEvents { jobId ${'@include(if: true) '.repeat(60)}} }`, 'maxOperationDirectives'],
+      ['40 aliases', `subscription { jobEvents { ${Array.from({ length: 40 }, (_, i) => `a${i}: jobId`).join(' ')} } }`, 'maxOperationAliases'],
+      ['depth 16', deepSubscription(16), 'maxOperationDepth'],
+    ])('%s → QUERY_TOO_COMPLEX naming %s', async (_label, query, limit) => {
+      expect(await errorOf(query)).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit });
+    });
+
+    it('the socket survives every refusal and still serves an allowed subscription', async () => {
+      const stream = new CollectedSubscription(socket.client, { query: 'subscription { jobEvents { jobId } }' });
+      await socket.connected;
+      expect(stream.results).toEqual([]);
+    });
+
+    it('subscribing costs units from the tenant budget: over it → RATE_LIMITED on the socket', async () => {
+      const tenant = await stack.createTenant({ limits: { costPerMinute: 15 } });
+      const own = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${await tenant.token('viewer')}` });
+      try {
+        await own.connected;
+        // A subscription costs its fields (2) plus 10 for holding a stream: the second is over 15.
+        const first = new CollectedSubscription(own.client, { query: 'subscription { jobEvents { jobId } }' });
+        const second = await new CollectedSubscription(own.client, { query: 'subscription { jobEvents { jobId } }' }).ended;
+        expect(second.kind === 'error' ? (second.error as Array<{ extensions?: Extensions }>)[0]?.extensions?.['code'] : second).toBe('RATE_LIMITED');
+        expect(first.results).toEqual([]);
+      } finally {
+        await own.dispose();
+      }
+    });
+  });
+});
+
+function fragmentChainOn(type: string, length: number, fanOut: number, body: string): string {
+  let document = '';
+  for (let i = 0; i < length; i++) {
+    const next = i + 1 < length ? Array.from({ length: fanOut }, () => `...F${i + 1}`).join(' ') : '';
+    document += `fragment F${i} on ${type} { ${body} ${next} }\n`;
+  }
+  return document;
+}
+
+/**
+ * A subscription `depth` levels deep. Job events nest only two levels, so the excess is a chain of
+ * fields the schema does not have: the limits are measured before validation, so depth refuses it first.
+ */
+function deepSubscription(depth: number): string {
+  let inner = 'x';
+  for (let i = 0; i < depth - 1; i++) inner = `x { ${inner} }`;
+  return `subscription { jobEvents { ${inner} } }`;
+}
