@@ -28,7 +28,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildMlp, type MlpLayer } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
-import { fmt, intFromEnv, LoadGenerator, percentile, runBench, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
+import { fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
 const settings = {
   requests: intFromEnv('BENCH_REQUESTS', 600, 1),
@@ -92,20 +92,6 @@ function summarize(results: RunResult[]): Summary {
     p99: percentile(all, 99),
     meanBatch: results.reduce((n, r) => n + r.batchSizeSum, 0) / Math.max(1, total - errors),
   };
-}
-
-async function uploadModel(stack: TestStack, token: string, onnx: Uint8Array): Promise<string> {
-  const created = expectNoErrors(await stack.query<{ createModel: { id: string } }>(token, `mutation { createModel(input: { name: "bench-mlp" }) { id } }`));
-  const modelId = created.createModel.id;
-  const upload = expectNoErrors(
-    await stack.query<{ createModelUpload: { id: string; uploadUrl: string } }>(token, `mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl } }`, {
-      input: { modelId, filename: 'bench-mlp.onnx', byteSize: onnx.length },
-    }),
-  ).createModelUpload;
-  const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: Buffer.from(onnx) });
-  if (put.status !== 200) throw new Error(`upload failed: HTTP ${put.status} ${await put.text()}`);
-  expectNoErrors(await stack.query(token, `mutation($id: ID!) { completeModelUpload(uploadId: $id) { number } }`, { id: upload.id }));
-  return modelId;
 }
 
 async function rawBaseline(onnx: Uint8Array, row: Float32Array, intraOpNumThreads: number): Promise<{ summary: Summary; expected: number[] }> {

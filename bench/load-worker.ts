@@ -19,7 +19,9 @@ export interface LoadTarget {
 /** What every answer must be: the datasets page (gateway benches) or a prediction (inference bench). */
 export type ResponseExpectation =
   | { kind: 'datasets'; /** Names every page must list, in order. */ names: string[] }
-  | { kind: 'predict'; /** The output values of the one row, within float32 tolerance. */ values: number[] };
+  | { kind: 'predict'; /** The output values of the one row, within float32 tolerance. */ values: number[] }
+  /** A flood: any answer without errors, or a refusal whose codes are all in `refusals` (counted in `refused`). */
+  | { kind: 'flood'; refusals: string[] };
 
 export interface RunRequest {
   type: 'run';
@@ -28,6 +30,8 @@ export interface RunRequest {
   /** Requests in flight (at most the worker's `maxConcurrency`). */
   concurrency: number;
   expect: ResponseExpectation;
+  /** Stop sending after this long (ms) even if `requests` were not all sent (floods run for a duration). */
+  maxDurationMs?: number;
 }
 
 export interface RunResult {
@@ -40,6 +44,8 @@ export interface RunResult {
   errorSamples: string[];
   /** Sum of the `batchSize` predict answers reported (0 for other answers): how much merging happened. */
   batchSizeSum: number;
+  /** Answers refused with one of the expected codes (floods), by code. */
+  refused: Record<string, number>;
 }
 
 export interface LoadWorkerData {
@@ -89,15 +95,23 @@ type AnswerBody = {
 
 /** [why the answer is not the expected one ('' when it is), the batch size it reports]. */
 function check(status: number, text: string, expect: ResponseExpectation): [string, number] {
-  if (status !== 200) return [`HTTP ${status}: ${text.trim().slice(0, 300)}`, 0];
+  if (status !== 200 && expect.kind !== 'flood') return [`HTTP ${status}: ${text.trim().slice(0, 300)}`, 0];
   let body: AnswerBody;
   try {
     body = JSON.parse(text) as AnswerBody;
   } catch {
     return [`non-JSON response: ${text.slice(0, 300)}`, 0];
   }
+  if (expect.kind === 'flood') return [checkFlood(body, expect.refusals), 0];
   if (body.errors?.length) return [`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 300)}`, 0];
   return expect.kind === 'datasets' ? [checkDatasetsPage(body, text, expect.names), 0] : checkPrediction(body, text, expect.values);
+}
+
+/** '' for an answer or an expected refusal; the refusal's code is returned as `refused:<code>`. */
+function checkFlood(body: AnswerBody, refusals: string[]): string {
+  if (!body.errors?.length) return '';
+  const codes = (body.errors as Array<{ extensions?: { code?: unknown } }>).map((error) => String(error.extensions?.code));
+  return codes.every((code) => refusals.includes(code)) ? `refused:${codes[0]}` : `unexpected errors: ${JSON.stringify(body.errors).slice(0, 300)}`;
 }
 
 function checkDatasetsPage(body: AnswerBody, text: string, expectedNames: string[]): string {
@@ -131,9 +145,11 @@ async function run(message: RunRequest): Promise<RunResult> {
   let done = 0;
   let errors = 0;
   let batchSizeSum = 0;
+  const refused: Record<string, number> = {};
   const started = performance.now();
+  const deadline = message.maxDurationMs === undefined ? Number.POSITIVE_INFINITY : started + message.maxDurationMs;
   const loop = async () => {
-    while (next < message.requests) {
+    while (next < message.requests && performance.now() < deadline) {
       next += 1;
       const t0 = performance.now();
       let problem: string;
@@ -148,14 +164,17 @@ async function run(message: RunRequest): Promise<RunResult> {
       }
       done += 1;
       batchSizeSum += batchSize;
-      if (problem) {
+      if (problem.startsWith('refused:')) {
+        const code = problem.slice('refused:'.length);
+        refused[code] = (refused[code] ?? 0) + 1;
+      } else if (problem) {
         errors += 1;
         if (errorSamples.length < 5) errorSamples.push(problem);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(message.concurrency, maxConcurrency, message.requests) }, loop));
-  return { type: 'result', target: message.target.name, latenciesMs, durationMs: performance.now() - started, errors, errorSamples, batchSizeSum };
+  return { type: 'result', target: message.target.name, latenciesMs: latenciesMs.slice(0, done), durationMs: performance.now() - started, errors, errorSamples, batchSizeSum, refused };
 }
 
 parentPort!.on('message', (message: RunRequest | { type: 'close' }) => {

@@ -128,12 +128,12 @@ export class LoadGenerator {
   }
 
   /** One phase; `cpuMicros` is the CPU time the whole process (servers and client) used meanwhile. */
-  async runExpecting(target: LoadTarget, requests: number, expect: ResponseExpectation, concurrency: number): Promise<RunResult & { cpuMicros: number }> {
+  async runExpecting(target: LoadTarget, requests: number, expect: ResponseExpectation, concurrency: number, maxDurationMs?: number): Promise<RunResult & { cpuMicros: number }> {
     if (this.pending) throw new Error('one load phase at a time');
     const before = process.cpuUsage();
     const result = await new Promise<RunResult>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.worker.postMessage({ type: 'run', target, requests, concurrency, expect } satisfies RunRequest);
+      this.worker.postMessage({ type: 'run', target, requests, concurrency, expect, ...(maxDurationMs === undefined ? {} : { maxDurationMs }) } satisfies RunRequest);
     });
     const used = process.cpuUsage(before);
     return { ...result, cpuMicros: used.user + used.system };
@@ -187,3 +187,18 @@ export function summarize(results: Array<RunResult & { cpuMicros: number }>): Su
 }
 
 export const fmt = (value: number, digits = 2) => value.toFixed(digits);
+
+/** A model of the tenant from ONNX bytes, through the public staged-upload flow (create, PUT, complete); returns its id. */
+export async function uploadModel(stack: TestStack, token: string, onnx: Uint8Array, name = 'bench-mlp'): Promise<string> {
+  const created = expectNoErrors(await stack.query<{ createModel: { id: string } }>(token, `mutation($name: String!) { createModel(input: { name: $name }) { id } }`, { name }));
+  const modelId = created.createModel.id;
+  const upload = expectNoErrors(
+    await stack.query<{ createModelUpload: { id: string; uploadUrl: string } }>(token, `mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl } }`, {
+      input: { modelId, filename: `${name}.onnx`, byteSize: onnx.length },
+    }),
+  ).createModelUpload;
+  const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: Buffer.from(onnx) });
+  if (put.status !== 200) throw new Error(`upload failed: HTTP ${put.status} ${await put.text()}`);
+  expectNoErrors(await stack.query(token, `mutation($id: ID!) { completeModelUpload(uploadId: $id) { number } }`, { id: upload.id }));
+  return modelId;
+}

@@ -92,6 +92,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     platformLimits: deps.tenantLimitDefaults ?? defaultTenantLimits,
     schema: () => apiSchema,
     signReusable,
+    recordRefusal: (observation) => requestMetrics.record(observation),
   });
   const maskError = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const server = new ApolloServer<GatewayContext>({

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import type { GraphQLSchema } from 'graphql';
 import type { Principal } from '@tessera/auth';
-import { TesseraError } from '@tessera/errors';
+import { isTesseraError, TesseraError } from '@tessera/errors';
+import type { RequestObservation } from '@tessera/monitoring';
 import { setTenantAttributes } from '@tessera/telemetry';
 import type { TenantLimits, TenantRecord } from '@tessera/tenancy';
 import type { GatewayContext } from '../gateway-context';
@@ -27,6 +28,11 @@ export interface RequestPipelineDeps {
   schema: () => GraphQLSchema | undefined;
   /** The internal context for a caller, reused across its requests (see auth). */
   signReusable: (principal: Principal) => Promise<string>;
+  /**
+   * The metrics step for what the pipeline refuses after authentication (limits, budget, malformed
+   * operations): Apollo's metrics plugin never sees those, yet they are the tenant's requests.
+   */
+  recordRefusal: (observation: RequestObservation) => void;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -73,9 +79,25 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     /** A query or mutation over HTTP (POST or GET /graphql): every step, then the context Apollo runs it with. */
     async graphql(facts: RequestFacts, request: OperationRequest): Promise<GatewayContext> {
       const caller = await authenticate(facts);
-      const analyzed = admit(caller, request);
-      if (analyzed.operation.operation === 'subscription') {
-        throw new TesseraError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP.');
+      const startedAt = Date.now();
+      let analyzed: AnalyzedOperation;
+      try {
+        analyzed = admit(caller, request);
+        if (analyzed.operation.operation === 'subscription') {
+          throw new TesseraError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP.');
+        }
+      } catch (error) {
+        if (caller.tenant) {
+          deps.recordRefusal({
+            tenantId: caller.tenant.id,
+            startedAt,
+            operationType: 'invalid',
+            operationName: null,
+            latencyMs: Date.now() - startedAt,
+            errorCodes: [isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR'],
+          });
+        }
+        throw error;
       }
       return {
         principal: caller.principal,

@@ -1,0 +1,177 @@
+/**
+ * npm run bench:noisy — does a noisy tenant slow a quiet one down?
+ *
+ * The quiet tenant asks for a datasets page (one request at a time) and for a prediction (one at
+ * a time), first alone, then while a noisy tenant floods the same gateway with the most expensive
+ * operations its limits accept, with predictions at ten times the quiet tenant's concurrency, and
+ * with the adversarial documents that used to freeze the gateway (deep fragment chains, deep
+ * introspection, thousands of aliases). The gateway runs in its own process (the production
+ * layout); the subgraphs run in this one.
+ *
+ * Reported per round and overall: the quiet tenant's p99 alone and under the flood (the ratio is
+ * the target: ≤ 1.5×), its errors (must be 0), the noisy tenant's refusals by code, the load
+ * average, and the CPU each process used per operation — CPU per operation does not grow with
+ * contention from other processes, so it shows whether the gateway did more work per request.
+ *
+ * BENCH_ROUNDS (3), BENCH_QUIET_REQUESTS (300 per phase), BENCH_NOISY_CONCURRENCY (10).
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { buildLinearRegression } from '@tessera/onnx';
+import { startTelemetry } from '@tessera/telemetry';
+import { expectNoErrors, startTestStack } from '@tessera/testing';
+import { startGatewayProcess } from './gateway-process';
+import { fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
+
+const settings = {
+  rounds: intFromEnv('BENCH_ROUNDS', 3, 1),
+  quietRequests: intFromEnv('BENCH_QUIET_REQUESTS', 300, 10),
+  noisyConcurrency: intFromEnv('BENCH_NOISY_CONCURRENCY', 10, 1),
+};
+
+const datasetsPage = 'query { datasets(first: 10) { edges { node { id name } } } }';
+const predictQuery = 'query($input: PredictInput!) { predict(input: $input) { outputs { data } batchSize } }';
+
+/** The most expensive operation the default limits accept (cost just under maxOperationCost). */
+const expensivePage = `query { ${Array.from({ length: 4 }, (_, i) => `p${i}: datasets(first: 100) { edges { node { id name description versions(first: 5) { edges { node { id number rowCount } } } } } }`).join(' ')} }`;
+
+function fragmentChain(length: number, fanOut: number): string {
+  let document = 'query Chain { currentTenant { ...F0 } }\n';
+  for (let i = 0; i < length; i++) document += `fragment F${i} on Tenant { id ${i + 1 < length ? Array.from({ length: fanOut }, () => `...F${i + 1}`).join(' ') : ''} }\n`;
+  return document;
+}
+
+const adversarial = [
+  fragmentChain(40, 3),
+  `{ __schema { types { ${'ofType { '.repeat(40)}name${' }'.repeat(40)} } } }`,
+  `{ ${Array.from({ length: 2000 }, (_, i) => `a${i}: currentTenant { id }`).join(' ')} }`,
+];
+
+interface Phase {
+  datasets: RunResult & { cpuMicros: number };
+  predict: RunResult & { cpuMicros: number };
+  gatewayCpuMicros: number;
+  flood?: Array<RunResult & { cpuMicros: number }>;
+}
+
+function p99(result: RunResult): number {
+  return percentile(Float64Array.from(result.latenciesMs).sort(), 99);
+}
+
+function allP99(results: RunResult[]): number {
+  return percentile(Float64Array.from(results.flatMap((r) => Array.from(r.latenciesMs))).sort(), 99);
+}
+
+async function main(): Promise<number> {
+  process.env['TEST_LOG_LEVEL'] = 'silent';
+  startTelemetry({ serviceName: 'tessera-bench', exporter: 'none' });
+  console.log('Starting the stack (issuer, S3 server, MariaDB, subgraphs) and a gateway process…');
+  const stack = await startTestStack({ tenantCacheTtlMs: 5000 });
+  const gateway = await startGatewayProcess(stack, { tenantCacheTtlMs: 5000 });
+  const quietLoad = new LoadGenerator(2);
+  const noisyLoads = [new LoadGenerator(settings.noisyConcurrency), new LoadGenerator(settings.noisyConcurrency), new LoadGenerator(2)];
+  try {
+    // The quiet tenant has the platform defaults; so has the noisy one: the defaults must protect.
+    const [quiet, noisy] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    const weights = [0.5, -1, 2, 0.25];
+    const row = [1, 2, 3, 4];
+    const expected = [weights.reduce((sum, w, i) => sum + w * row[i]!, 0.1)];
+    const onnx = buildLinearRegression({ weights, bias: 0.1 });
+    const models: Record<string, string> = {};
+    for (const tenant of [quiet, noisy]) {
+      const admin = await tenant.token('admin');
+      for (let i = 0; i < 10; i++) expectNoErrors(await stack.query(admin, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: `ds-${i}` } }));
+      models[tenant.id] = await uploadModel(stack, await tenant.token('data_scientist'), onnx, 'linear');
+    }
+    const tokenOf = async (tenantId: string) => stack.issueToken({ tenant: tenantId, roles: ['viewer'], tokenTtlSeconds: 3600 });
+    const [quietToken, noisyToken] = await Promise.all([tokenOf(quiet.id), tokenOf(noisy.id)]);
+    const target = (name: string, token: string, query: string, variables?: Record<string, unknown>): LoadTarget => ({
+      name,
+      url: gateway.graphqlUrl,
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
+    });
+    const predictInput = (tenantId: string) => ({ input: { modelId: models[tenantId], version: 1, inputs: [{ name: 'input', shape: [1, 4], data: row }] } });
+    const quietPage = target('quiet datasets', quietToken, datasetsPage);
+    const quietPredict = target('quiet predict', quietToken, predictQuery, predictInput(quiet.id));
+    const pageNames = Array.from({ length: 10 }, (_, i) => `ds-${i}`).sort();
+    const pageExpect: ResponseExpectation = { kind: 'datasets', names: pageNames };
+    const predictExpect: ResponseExpectation = { kind: 'predict', values: expected };
+    const refusals: ResponseExpectation = { kind: 'flood', refusals: ['RATE_LIMITED', 'QUOTA_EXCEEDED', 'QUERY_TOO_COMPLEX'] };
+
+    // What the datasets page lists, in the order the API answers (names sort the same way here).
+    const page = expectNoErrors(await stack.query<{ datasets: { edges: Array<{ node: { name: string } }> } }>(quietToken, datasetsPage));
+    pageExpect.names.splice(0, pageExpect.names.length, ...page.datasets.edges.map((edge) => edge.node.name));
+
+    console.log(
+      `Node ${process.version}, ${availableParallelism()} CPUs; ${settings.rounds} round(s); quiet: ${settings.quietRequests} datasets pages then ${settings.quietRequests} predictions, ` +
+        `one at a time; noisy: expensive pages and predictions at concurrency ${settings.noisyConcurrency} each, plus adversarial documents`,
+    );
+    // Warm-up (JIT, sessions, caches) for both tenants, not measured.
+    await quietLoad.runExpecting(quietPage, 300, pageExpect, 1);
+    await quietLoad.runExpecting(quietPredict, 300, predictExpect, 1);
+    await noisyLoads[0]!.runExpecting(target('noisy warm-up', noisyToken, datasetsPage), 200, refusals, 2);
+
+    const quietPhase = async (): Promise<Omit<Phase, 'flood'>> => {
+      const gatewayBefore = gateway.cpuMicros() ?? 0;
+      const datasets = await quietLoad.runExpecting(quietPage, settings.quietRequests, pageExpect, 1);
+      const predict = await quietLoad.runExpecting(quietPredict, settings.quietRequests, predictExpect, 1);
+      return { datasets, predict, gatewayCpuMicros: (gateway.cpuMicros() ?? 0) - gatewayBefore };
+    };
+
+    const solo: Phase[] = [];
+    const flooded: Phase[] = [];
+    for (let round = 1; round <= settings.rounds; round++) {
+      const alone = await quietPhase();
+      solo.push(alone);
+      // The flood outlasts the quiet phase (3× its solo duration), so every quiet request is measured under it.
+      const floodMs = Math.max(5_000, 3 * (alone.datasets.durationMs + alone.predict.durationMs));
+      const floodPhases = Promise.all([
+        noisyLoads[0]!.runExpecting(target('noisy expensive', noisyToken, expensivePage), 10_000_000, refusals, settings.noisyConcurrency, floodMs),
+        noisyLoads[1]!.runExpecting(target('noisy predict', noisyToken, predictQuery, predictInput(noisy.id)), 10_000_000, refusals, settings.noisyConcurrency, floodMs),
+        noisyLoads[2]!.runExpecting(target('noisy adversarial', noisyToken, adversarial[round % adversarial.length]!), 10_000_000, refusals, 2, floodMs),
+      ]);
+      // Let the flood reach full speed before measuring.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const measured = await quietPhase();
+      flooded.push({ ...measured, flood: await floodPhases });
+      console.log(
+        `round ${round}: load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; quiet p99 datasets ${fmt(p99(alone.datasets))} → ${fmt(p99(measured.datasets))} ms, ` +
+          `predict ${fmt(p99(alone.predict))} → ${fmt(p99(measured.predict))} ms; gateway CPU per quiet request ${fmt(alone.gatewayCpuMicros / (2 * settings.quietRequests), 0)} → ${fmt(measured.gatewayCpuMicros / (2 * settings.quietRequests), 0)} µs (flood included)`,
+      );
+    }
+
+    const errors = [...solo, ...flooded].reduce((n, phase) => n + phase.datasets.errors + phase.predict.errors, 0);
+    const samples = [...solo, ...flooded].flatMap((phase) => [...phase.datasets.errorSamples, ...phase.predict.errorSamples]).slice(0, 5);
+    const ratioDatasets = allP99(flooded.map((p) => p.datasets)) / allP99(solo.map((p) => p.datasets));
+    const ratioPredict = allP99(flooded.map((p) => p.predict)) / allP99(solo.map((p) => p.predict));
+    const floodCounts: Record<string, number> = {};
+    let floodAnswered = 0;
+    let floodUnexpected = 0;
+    for (const phase of flooded) {
+      for (const result of phase.flood ?? []) {
+        for (const [code, n] of Object.entries(result.refused)) floodCounts[code] = (floodCounts[code] ?? 0) + n;
+        floodAnswered += result.latenciesMs.length - result.errors - Object.values(result.refused).reduce((a, b) => a + b, 0);
+        floodUnexpected += result.errors;
+      }
+    }
+    const soloCpu = solo.reduce((s, p) => s + p.datasets.cpuMicros + p.predict.cpuMicros, 0) / (solo.length * 2 * settings.quietRequests);
+    console.log('');
+    console.log(`quiet tenant p99, all rounds: datasets page ${fmt(ratioDatasets)}× solo, predict ${fmt(ratioPredict)}× solo (target ≤ 1.5×)`);
+    console.log(`quiet tenant errors: ${errors}${samples.length ? ` (${samples.join(' | ')})` : ''}`);
+    console.log(`noisy tenant: ${floodAnswered} answered, refused ${JSON.stringify(floodCounts)}, ${floodUnexpected} other errors`);
+    console.log(`this process (subgraphs + load threads) CPU per quiet operation alone: ${fmt(soloCpu, 0)} µs; load average now ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+    const refusedAny = Object.values(floodCounts).reduce((a, b) => a + b, 0) > 0;
+    if (errors > 0 || !refusedAny) {
+      console.error(errors > 0 ? 'FAILED: the quiet tenant got errors.' : 'FAILED: the noisy tenant was never refused.');
+      return 1;
+    }
+    return 0;
+  } finally {
+    await quietLoad.close();
+    await Promise.all(noisyLoads.map((load) => load.close()));
+    await gateway.stop();
+    await stack.stop();
+  }
+}
+
+runBench(main);
