@@ -26,6 +26,19 @@ export class CostRateLimiter {
     bucket.unsynced += units;
   }
 
+  /**
+   * Throws RATE_LIMITED when the bucket holds less than one unit, without taking anything: a tenant
+   * that already spent its minute is refused before its operation is even parsed, so a flood of
+   * refused requests costs the gateway as little as possible.
+   */
+  assertNotEmpty(key: string, perMinute: number, now = Date.now()): void {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return;
+    const capacity = Math.max(1, perMinute);
+    const tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
+    if (tokens < 1) throw errors.rateLimited(Math.max(1, Math.ceil(((1 - tokens) * 60) / capacity)));
+  }
+
   /** Keys seen within `sinceMs`, each with the units this replica let through since the last call (reset to 0). */
   takeUnsynced(now = Date.now(), sinceMs = 120_000): Array<{ tenantId: string; consumed: number }> {
     const active: Array<{ tenantId: string; consumed: number }> = [];

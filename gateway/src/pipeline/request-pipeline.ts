@@ -70,6 +70,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
   /** Steps 3–4: the operation's shape within the tenant's limits, then its cost out of the tenant's budget. */
   function admit(caller: Caller, request: OperationRequest, extraCost = 0): AnalyzedOperation {
     const limits = limitsOf(caller);
+    deps.rateLimiter.assertNotEmpty(budgetOf(caller), limits.costPerMinute);
     const analyzed = admitOperationShape(request, deps.schema(), limits);
     deps.rateLimiter.take(budgetOf(caller), limits.costPerMinute, analyzed.measures.cost + extraCost);
     return analyzed;
