@@ -236,6 +236,15 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
       expect(errorCodes(await stack.query(await quiet.token('viewer'), aliases(20)))).toEqual([]);
     });
 
+    it('a tenant that spent its minute is refused before its operation is parsed (a flood of refusals stays cheap)', async () => {
+      const tenant = await stack.createTenant({ limits: { costPerMinute: 4 } });
+      const token = await tenant.token('viewer');
+      expect(errorCodes(await stack.query(token, '{ currentTenant { id } }'))).toEqual([]);
+      expect(errorCodes(await stack.query(token, '{ currentTenant { id } }'))).toEqual([]);
+      // Not parsed: the answer is the budget, not the syntax error.
+      expectRefused(await stack.query(token, '{ currentTenant { id '), 429, 'RATE_LIMITED');
+    });
+
     it('an operation costing more than the whole minute budget is QUERY_TOO_COMPLEX naming costPerMinute (a retry could never succeed)', async () => {
       const tenant = await stack.createTenant({ limits: { costPerMinute: 30 } });
       const response = await stack.query(await tenant.token('viewer'), '{ datasets(first: 50) { edges { node { id } } } }');
