@@ -245,6 +245,20 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
       expectRefused(await stack.query(token, '{ currentTenant { id '), 429, 'RATE_LIMITED');
     });
 
+    it('refused documents are paid too (a unit per KiB scanned): a flood of over-limit documents ends in RATE_LIMITED', async () => {
+      const tenant = await stack.createTenant({ limits: { costPerMinute: 100 } });
+      const token = await tenant.token('viewer');
+      const huge = aliases(2_000);
+      const unitsPerRefusal = Math.ceil(huge.length / 1024);
+      expect(unitsPerRefusal).toBeGreaterThan(30);
+      const refusalsUntilEmpty = Math.ceil(100 / unitsPerRefusal);
+      const codes: string[] = [];
+      for (let i = 0; i <= refusalsUntilEmpty; i++) codes.push(...errorCodes(await stack.query(token, huge)));
+      expect(codes).toEqual([...Array<string>(refusalsUntilEmpty).fill('QUERY_TOO_COMPLEX'), 'RATE_LIMITED']);
+      // Another tenant sending the same documents has its own budget.
+      expect(errorCodes(await stack.query(await quiet.token('viewer'), huge))).toEqual(['QUERY_TOO_COMPLEX']);
+    });
+
     it('an operation costing more than the whole minute budget is QUERY_TOO_COMPLEX naming costPerMinute (a retry could never succeed)', async () => {
       const tenant = await stack.createTenant({ limits: { costPerMinute: 30 } });
       const response = await stack.query(await tenant.token('viewer'), '{ datasets(first: 50) { edges { node { id } } } }');

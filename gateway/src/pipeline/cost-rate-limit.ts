@@ -39,6 +39,21 @@ export class CostRateLimiter {
     if (tokens < 1) throw errors.rateLimited(Math.max(1, Math.ceil(((1 - tokens) * 60) / capacity)));
   }
 
+  /**
+   * Takes up to `units` without refusing (the bucket never goes below empty): for work already
+   * done on a request that is refused anyway, so refusals drain the same budget as answers.
+   */
+  charge(key: string, perMinute: number, units: number, now = Date.now()): void {
+    const capacity = Math.max(1, perMinute);
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, updated: now, unsynced: 0 };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
+    bucket.updated = now;
+    const taken = Math.min(bucket.tokens, Math.max(1, units));
+    bucket.tokens -= taken;
+    bucket.unsynced += taken;
+    this.buckets.set(key, bucket);
+  }
+
   /** Keys seen within `sinceMs`, each with the units this replica let through since the last call (reset to 0). */
   takeUnsynced(now = Date.now(), sinceMs = 120_000): Array<{ tenantId: string; consumed: number }> {
     const active: Array<{ tenantId: string; consumed: number }> = [];

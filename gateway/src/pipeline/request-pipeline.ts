@@ -70,9 +70,18 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
   /** Steps 3–4: the operation's shape within the tenant's limits, then its cost out of the tenant's budget. */
   function admit(caller: Caller, request: OperationRequest, extraCost = 0): AnalyzedOperation {
     const limits = limitsOf(caller);
-    deps.rateLimiter.assertNotEmpty(budgetOf(caller), limits.costPerMinute);
-    const analyzed = admitOperationShape(request, deps.schema(), limits);
-    deps.rateLimiter.take(budgetOf(caller), limits.costPerMinute, analyzed.measures.cost + extraCost);
+    const budget = budgetOf(caller);
+    deps.rateLimiter.assertNotEmpty(budget, limits.costPerMinute);
+    let analyzed: AnalyzedOperation;
+    try {
+      analyzed = admitOperationShape(request, deps.schema(), limits);
+    } catch (error) {
+      // A refused document still cost the gateway a scan of its text: it is paid from the same
+      // budget, so a tenant cannot send over-limit documents forever without being rate limited.
+      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, limits.costPerMinute, refusalCost(request.query));
+      throw error;
+    }
+    deps.rateLimiter.take(budget, limits.costPerMinute, analyzed.measures.cost + extraCost);
     return analyzed;
   }
 
@@ -128,3 +137,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 }
 
 export type RequestPipeline = ReturnType<typeof createRequestPipeline>;
+
+/** One unit per kilobyte of text scanned (at least one): what refusing the document cost. */
+function refusalCost(query: string): number {
+  return Math.max(1, Math.ceil(query.length / 1024));
+}
