@@ -22,8 +22,6 @@ export interface GatewayConfig {
   downloadTargets?: string[];
   limits: {
     maxUploadBytes: number;
-    /** Open subscriptions per tenant (default 100), across replicas when the gateway has Redis; over it → QUOTA_EXCEEDED. */
-    maxSubscriptionsPerTenant?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;

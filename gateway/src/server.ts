@@ -191,7 +191,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     sign,
     subgraphs: config.subgraphs,
     routing: () => subscriptionRouting,
-    maxSubscriptionsPerTenant: config.limits.maxSubscriptionsPerTenant ?? 100,
     redis: deps.redis,
     publicUrl: config.publicUrl,
     // Live sockets follow suspensions at the pace of the tenant cache (at least once a second).

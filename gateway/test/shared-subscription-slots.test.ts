@@ -7,7 +7,7 @@ import { SharedSubscriptionSlots } from '../src/subscriptions/shared-subscriptio
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** The QUOTA_EXCEEDED details of a refused acquire, or 'granted'. */
-async function attempt(slots: SharedSubscriptionSlots, tenantId: string): Promise<unknown> {
+async function attempt(slots: Replica, tenantId: string): Promise<unknown> {
   try {
     await slots.acquire(tenantId);
     return 'granted';
@@ -17,6 +17,12 @@ async function attempt(slots: SharedSubscriptionSlots, tenantId: string): Promis
   }
 }
 
+/** A replica's slots with every tenant's limit fixed (the gateway passes each tenant's maxOpenSubscriptions). */
+interface Replica {
+  acquire(tenantId: string): Promise<() => void>;
+  close(): Promise<void>;
+}
+
 /**
  * The open-subscription limit across gateway replicas (real Redis): slots are leases in one
  * sorted set per tenant, renewed by the replica that holds them.
@@ -24,10 +30,10 @@ async function attempt(slots: SharedSubscriptionSlots, tenantId: string): Promis
 describe('shared subscription slots', () => {
   let keyPrefix: string;
   const open: SharedSubscriptionSlots[] = [];
-  const replica = (maxPerTenant: number, options: { leaseMs?: number; url?: string } = {}) => {
-    const slots = new SharedSubscriptionSlots({ redis: { url: options.url ?? redisUrl, keyPrefix }, maxPerTenant, logger: createLogger('silent'), ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
+  const replica = (limit: number, options: { leaseMs?: number; url?: string } = {}): Replica => {
+    const slots = new SharedSubscriptionSlots({ redis: { url: options.url ?? redisUrl, keyPrefix }, logger: createLogger('silent'), ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
     open.push(slots);
-    return slots;
+    return { acquire: (tenantId) => slots.acquire(tenantId, limit), close: () => slots.close() };
   };
 
   beforeEach(() => {
@@ -42,7 +48,7 @@ describe('shared subscription slots', () => {
     const releaseA = await a.acquire('acme');
     await a.acquire('acme');
     await b.acquire('acme');
-    expect(await attempt(b, 'acme')).toEqual({ code: 'QUOTA_EXCEEDED', limit: 3, resource: 'subscriptions' });
+    expect(await attempt(b, 'acme')).toEqual({ code: 'QUOTA_EXCEEDED', quota: 'maxOpenSubscriptions', limit: 3, used: 3 });
     expect(await attempt(a, 'acme')).toMatchObject({ code: 'QUOTA_EXCEEDED' });
     expect(await attempt(b, 'globex')).toBe('granted'); // another tenant's slots are its own
     releaseA();
@@ -77,6 +83,6 @@ describe('shared subscription slots', () => {
     const offline = replica(2, { url: 'redis://127.0.0.1:1' });
     expect(await attempt(offline, 'acme')).toBe('granted');
     expect(await attempt(offline, 'acme')).toBe('granted');
-    expect(await attempt(offline, 'acme')).toEqual({ code: 'QUOTA_EXCEEDED', limit: 2, resource: 'subscriptions' });
+    expect(await attempt(offline, 'acme')).toEqual({ code: 'QUOTA_EXCEEDED', quota: 'maxOpenSubscriptions', limit: 2, used: 2 });
   });
 });

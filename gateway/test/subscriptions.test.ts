@@ -342,7 +342,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     let strict: RunningGateway;
 
     /** Another gateway over the stack's subgraphs, with its own limits (and, given Redis, shared counts). */
-    const extraGateway = (limits: { maxOperationDepth: number; maxSubscriptionsPerTenant: number }, redis?: typeof stack.config.redis) =>
+    const extraGateway = (limits: { maxOperationDepth: number; maxOpenSubscriptions: number }, redis?: typeof stack.config.redis) =>
       startGateway(
         {
           port: 0,
@@ -351,21 +351,21 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
           internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
           subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
           uploadTargets: [],
-          limits: { maxSubscriptionsPerTenant: limits.maxSubscriptionsPerTenant, maxUploadBytes: 1024 },
+          limits: { maxUploadBytes: 1024 },
         },
         {
           logger: stack.config.logger,
           database: stack.config.database,
           tenantCacheTtlMs: 0,
           // Platform defaults of this gateway: tenants without overrides get this operation depth.
-          tenantLimitDefaults: { ...defaultTenantLimits, maxOperationDepth: limits.maxOperationDepth },
+          tenantLimitDefaults: { ...defaultTenantLimits, ...limits },
           corsOrigins: [],
           redis,
         },
       );
 
     beforeAll(async () => {
-      strict = await extraGateway({ maxOperationDepth: 2, maxSubscriptionsPerTenant: 2 });
+      strict = await extraGateway({ maxOperationDepth: 2, maxOpenSubscriptions: 2 });
     });
     afterAll(() => strict?.close());
 
@@ -383,7 +383,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
       const third = new CollectedSubscription<JobEventsData>(a.client, { query: 'subscription { jobEvents { jobId } }' });
       const ended = await third.ended;
       expect(ended.kind === 'error' ? (ended.error as Array<{ extensions?: { code?: string; limit?: number } }>).map((e) => e.extensions) : ended).toEqual([
-        { code: 'QUOTA_EXCEEDED', limit: 2, resource: 'subscriptions' },
+        { code: 'QUOTA_EXCEEDED', quota: 'maxOpenSubscriptions', limit: 2, used: 2 },
       ]);
 
       const b = connect(bearer(await globex.token('viewer')), strict.graphqlUrl);
@@ -411,7 +411,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     it('with Redis, the limit holds across gateway replicas: one open subscription on each of two replicas fills a limit of 2', async () => {
       const replicas: RunningGateway[] = [];
       try {
-        for (let i = 0; i < 2; i++) replicas.push(await extraGateway({ maxOperationDepth: 15, maxSubscriptionsPerTenant: 2 }, stack.config.redis));
+        for (let i = 0; i < 2; i++) replicas.push(await extraGateway({ maxOperationDepth: 15, maxOpenSubscriptions: 2 }, stack.config.redis));
         const token = await globex.token('viewer');
         const [one, two] = replicas.map((replica) => connect(bearer(token), replica.graphqlUrl));
         const first = new CollectedSubscription<JobEventsData>(one!.client, { query: 'subscription { jobEvents { jobId } }' });
@@ -422,7 +422,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
           const third = new CollectedSubscription<JobEventsData>(client.client, { query: 'subscription { jobEvents { jobId } }' });
           const ended = await third.ended;
           expect(ended.kind === 'error' ? (ended.error as Array<{ extensions?: Record<string, unknown> }>).map((e) => e.extensions) : ended).toEqual([
-            { code: 'QUOTA_EXCEEDED', limit: 2, resource: 'subscriptions' },
+            { code: 'QUOTA_EXCEEDED', quota: 'maxOpenSubscriptions', limit: 2, used: 2 },
           ]);
         }
         // Completing one on the first replica frees the slot for the second.

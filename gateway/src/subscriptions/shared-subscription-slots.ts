@@ -2,23 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger, RedisConfig } from '@tessera/config';
 import { errors } from '@tessera/errors';
-import { TenantSubscriptionLimiter } from './subscription-limits';
+import { subscriptionQuotaExceeded, TenantSubscriptionLimiter } from './subscription-limits';
 
 /** Open-subscription slots per tenant: `acquire` takes one or throws QUOTA_EXCEEDED; its release is idempotent. */
 export interface SubscriptionSlots {
-  acquire(tenantId: string): Promise<() => void>;
+  /** One of the tenant's `limit` slots (its maxOpenSubscriptions), or QUOTA_EXCEEDED. */
+  acquire(tenantId: string, limit: number): Promise<() => void>;
   close(): Promise<void>;
 }
 
 /** Slots counted on this replica only (no Redis configured). */
-export function localSubscriptionSlots(maxPerTenant: number): SubscriptionSlots {
-  const limiter = new TenantSubscriptionLimiter(maxPerTenant);
-  return { acquire: async (tenantId) => limiter.acquire(tenantId), close: async () => undefined };
+export function localSubscriptionSlots(): SubscriptionSlots {
+  const limiter = new TenantSubscriptionLimiter();
+  return { acquire: async (tenantId, limit) => limiter.acquire(tenantId, limit), close: async () => undefined };
 }
 
 export interface SharedSubscriptionSlotsOptions {
   redis: RedisConfig;
-  maxPerTenant: number;
   logger: Logger;
   /** How long a slot lives without its replica renewing it (default 30 s): a crashed replica's slots free themselves. */
   leaseMs?: number;
@@ -54,30 +54,25 @@ export class SharedSubscriptionSlots implements SubscriptionSlots {
   constructor(private readonly options: SharedSubscriptionSlotsOptions) {
     this.redis = new Redis(options.redis.url, { connectionName: `${options.redis.keyPrefix}:gateway-subscription-slots`, maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined); // reconnects by itself; failures are handled per call
-    this.local = new TenantSubscriptionLimiter(options.maxPerTenant);
+    this.local = new TenantSubscriptionLimiter();
     this.leaseMs = options.leaseMs ?? 30_000;
     this.renewal = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewal.unref();
   }
 
-  async acquire(tenantId: string): Promise<() => void> {
+  async acquire(tenantId: string, limit: number): Promise<() => void> {
     const key = `${this.options.redis.keyPrefix}:subscriptions:tenant:${tenantId}`;
     const member = randomUUID();
     const now = Date.now();
     let open: number;
     try {
-      open = Number(await this.redis.eval(acquireScript, 1, key, now, now + this.leaseMs, member, this.options.maxPerTenant, this.leaseMs * 2));
+      open = Number(await this.redis.eval(acquireScript, 1, key, now, now + this.leaseMs, member, limit, this.leaseMs * 2));
       this.recovered();
     } catch (error) {
       this.failed(error);
-      return this.local.acquire(tenantId);
+      return this.local.acquire(tenantId, limit);
     }
-    if (open >= 0) {
-      throw errors.quotaExceeded(`Your tenant already has ${open} open subscriptions, the limit; complete one first.`, {
-        limit: this.options.maxPerTenant,
-        resource: 'subscriptions',
-      });
-    }
+    if (open >= 0) throw subscriptionQuotaExceeded(limit, open);
     this.held.set(member, { key, member });
     let released = false;
     return () => {

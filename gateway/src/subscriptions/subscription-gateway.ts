@@ -43,8 +43,6 @@ export interface SubscriptionGatewayOptions {
   subgraphs: SubgraphEndpoint[];
   /** The current supergraph routing (undefined until the first composition). */
   routing: () => SubscriptionRouting | undefined;
-  /** Open subscriptions per tenant (MAX_SUBSCRIPTIONS_PER_TENANT), shared by the replicas when a Redis is given. */
-  maxSubscriptionsPerTenant: number;
   /** Where the replicas count open subscriptions together; without it each replica counts its own. */
   redis?: RedisConfig | undefined;
   publicUrl: string | undefined;
@@ -106,8 +104,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   const logger = options.logger.child({ component: 'subscriptions' });
   const tracer = trace.getTracer('tessera-gateway');
   const slots: SubscriptionSlots = options.redis
-    ? new SharedSubscriptionSlots({ redis: options.redis, maxPerTenant: options.maxSubscriptionsPerTenant, logger })
-    : localSubscriptionSlots(options.maxSubscriptionsPerTenant);
+    ? new SharedSubscriptionSlots({ redis: options.redis, logger })
+    : localSubscriptionSlots();
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
@@ -282,7 +280,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     session.metrics.identify(id, operation.name?.value ?? null);
 
     const tenantId = session.connection.tenant.id;
-    const release = await slots.acquire(tenantId);
+    // The tenant's own limit (maxOpenSubscriptions), counted across replicas when Redis is there.
+    const release = await slots.acquire(tenantId, session.connection.tenant.limits.maxOpenSubscriptions);
     if (session.ended) {
       // The socket closed while the slot was being taken: nothing will ever release it otherwise.
       release();

@@ -1,5 +1,14 @@
 import { errors } from '@tessera/errors';
 
+/** QUOTA_EXCEEDED for open subscriptions, with the quota's name, limit and what is open. */
+export function subscriptionQuotaExceeded(limit: number, used: number) {
+  return errors.quotaExceeded(`Your tenant already has ${used} open subscriptions, the limit (maxOpenSubscriptions); complete one first.`, {
+    quota: 'maxOpenSubscriptions',
+    limit,
+    used,
+  });
+}
+
 /**
  * Concurrent subscriptions per tenant on this gateway replica, so one tenant cannot hold every
  * socket and Redis subscription. In memory; SharedSubscriptionSlots makes the limit hold across
@@ -8,17 +17,10 @@ import { errors } from '@tessera/errors';
 export class TenantSubscriptionLimiter {
   private readonly active = new Map<string, number>();
 
-  constructor(private readonly maxPerTenant: number) {}
-
-  /** Takes a slot or throws QUOTA_EXCEEDED; the returned release is idempotent. */
-  acquire(tenantId: string): () => void {
+  /** Takes one of the tenant's `limit` slots or throws QUOTA_EXCEEDED; the returned release is idempotent. */
+  acquire(tenantId: string, limit: number): () => void {
     const current = this.active.get(tenantId) ?? 0;
-    if (current >= this.maxPerTenant) {
-      throw errors.quotaExceeded(`Your tenant already has ${current} open subscriptions, the limit; complete one first.`, {
-        limit: this.maxPerTenant,
-        resource: 'subscriptions',
-      });
-    }
+    if (current >= limit) throw subscriptionQuotaExceeded(limit, current);
     this.active.set(tenantId, current + 1);
     let released = false;
     return () => {

@@ -53,8 +53,6 @@ const gatewayVariables = z.object({
   PUBLIC_URL: url().optional(),
   CORS_ORIGINS: commaList().default(['https://studio.apollographql.com', 'http://localhost:3000']),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
-  /** Concurrent subscriptions per tenant on one gateway replica. */
-  MAX_SUBSCRIPTIONS_PER_TENANT: z.coerce.number().int().min(1).default(100),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   DATASETS_URL: url(),
   MODELS_URL: url(),
@@ -122,7 +120,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       ],
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, maxSubscriptionsPerTenant: parsed.MAX_SUBSCRIPTIONS_PER_TENANT },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
     },
   };

@@ -25,8 +25,6 @@ export interface PlatformConfig {
   tenantLimitDefaults?: TenantLimits;
   corsOrigins: string[];
   maxUploadBytes: number;
-  /** Concurrent subscriptions per tenant at the gateway (default 100). */
-  maxSubscriptionsPerTenant?: number;
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -84,7 +82,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant },
+        limits: { maxUploadBytes: config.maxUploadBytes },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
       },
       { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },

@@ -32,6 +32,8 @@ export const tenantLimitsSchema = z
     maxOperationTokens: positiveInteger,
     /** Cost of one operation (field weights × list sizes). */
     maxOperationCost: positiveInteger,
+    /** Subscriptions open at once, across every gateway replica. */
+    maxOpenSubscriptions: positiveInteger,
   })
   .strict();
 
@@ -54,6 +56,7 @@ export const defaultTenantLimits: TenantLimits = {
   maxOperationDirectives: 50,
   maxOperationTokens: 5_000,
   maxOperationCost: 5_000,
+  maxOpenSubscriptions: 100,
 };
 
 /** The effective limits: the tenant's overrides over the platform defaults. */
