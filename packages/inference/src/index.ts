@@ -16,6 +16,7 @@ export {
   type TenantTier,
   type BatchingOptions,
   type PredictRequest,
+  type TenantInferenceLimits,
   type PredictResult,
   type InferenceRecord,
   type InferenceRecordListener,
