@@ -10,6 +10,7 @@ import { activeVersionQuery } from './model.service';
 import type { ModelsConfig } from './models-config';
 import { prepareInputs, presentOutputs, type PredictionOutput, type PredictTensorInput } from './predict-input';
 import { sha256Hex } from './model-registry.service';
+import { inferenceLimitsOf } from '../serving/inference-limits';
 
 export interface PredictInput {
   modelId?: string | null;
@@ -55,6 +56,12 @@ export class PredictionService {
     if (!this.serving) throw errors.unavailable('Inference is not enabled in this process.');
     const { version } = target;
     const tenant = this.scope.tenant;
+    // Read from the tenant record on every call: a setTenantLimits change applies to the next call.
+    const limits = inferenceLimitsOf(tenant.limits);
+    // Quotas before any work is queued. The local checks (in flight, queue) come first so a call
+    // they refuse does not use up one of the tenant's predictions of the minute.
+    this.serving.pools.assertAdmissible(tenant.id, tenant.tier, limits);
+    await this.serving.predictionsPerMinute.take(tenant.id, tenant.limits.predictionsPerMinute);
     const started = performance.now();
     const record = (ok: boolean, batchSize: number, errorCode?: string) =>
       this.serving!.stats.record({
@@ -77,6 +84,7 @@ export class PredictionService {
         inputs: prepared.tensors,
         batching: target.batching,
         timeoutMs: target.timeoutMs,
+        limits,
       });
       record(true, result.batchSize);
       return { outputs: presentOutputs(version.outputs, result.outputs), modelVersion: version, batchSize: result.batchSize, latencyMs: result.latencyMs };
