@@ -21,4 +21,5 @@ export {
   type InferenceRecord,
   type InferenceRecordListener,
 } from './inference-types';
-export type { InferenceFailureReason } from './inference-errors';
+export type { InferenceFailureReason, InferenceQuotaName } from './inference-errors';
+export type { InFlightElsewhere } from './tenant-in-flight';

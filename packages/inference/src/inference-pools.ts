@@ -9,7 +9,7 @@ import { parseBatchingOverride, parseInferencePoolsOptions, type InferencePoolsO
 import { inferenceErrors } from './inference-errors';
 import type { InferenceRecord, InferenceRecordListener, PredictRequest, PredictResult, TenantInferenceLimits, TenantTier } from './inference-types';
 import { ModelBytesCache } from './model-bytes-cache';
-import { TenantInFlight } from './tenant-in-flight';
+import { TenantInFlight, type InFlightElsewhere } from './tenant-in-flight';
 import { parseTenantInferenceLimits } from './tenant-inference-limits';
 import { batchSignature, toWireInputs, validateInputs } from './tensor-codec';
 import { TenantPool, type PoolResources, type PoolStats } from './tenant-pool';
@@ -57,6 +57,19 @@ export class InferencePools {
   /** The tenant's predictions accepted and not yet answered in this process (queued + running). */
   inFlightCount(tenantId: string): number {
     return this.inFlight.count(tenantId);
+  }
+
+  /** Every tenant with predictions in flight in this process, and how many (what a replica reports to the others). */
+  inFlightCounts(): Map<string, number> {
+    return this.inFlight.all();
+  }
+
+  /**
+   * Makes `maxInFlight` count other replicas' calls too: `source` says how many a tenant has
+   * elsewhere (e.g. from a periodic exchange through Redis). Without it the limit is per process.
+   */
+  countInFlightElsewhere(source: InFlightElsewhere): void {
+    this.inFlight.elsewhere = source;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { buildMemoryHungryModel, buildSlowModel } from '@tessera/onnx';
-import { PredictionsPerMinute } from '@tessera/models';
+import { InferencePools } from '@tessera/inference';
+import { PredictionsInFlightSync, PredictionsPerMinute } from '@tessera/models';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { linearByHand, linearModel, newModel, predict, rowsInput, uploadVersion } from './model-flow';
 
@@ -126,6 +127,49 @@ describe('models: per-tenant prediction quotas', () => {
     expect(errorCodes(await hung)).toEqual(['INFERENCE_TIMEOUT']);
     const served = expectNoErrors(await accepted);
     expect(served.predict.outputs[0]!.data[0]).toBeCloseTo(linearByHand(row), 5);
+  });
+
+  it('maxPredictionsInFlight holds across replicas: calls in flight on another replica count, and stop counting once answered', async () => {
+    const limited = await quotaTenant(stack, { maxPredictionsInFlight: 1 }, ['slow']);
+    const tenantId = limited.tenant.id;
+    // A call here first: the tenant is active on this replica, so its count is exchanged.
+    await expectServed(stack, limited);
+    const thisReplica = stack.platform.modelServing.predictionsInFlight;
+    // Another models replica: its own pools and its own exchange over the same Redis.
+    const otherPools = new InferencePools();
+    const otherReplica = new PredictionsInFlightSync(otherPools, { redis: stack.config.redis, logger: stack.config.logger });
+    try {
+      const elsewhere = otherPools
+        .predict({
+          tenantId,
+          tier: 'shared',
+          modelKey: 'slow',
+          load: async () => buildSlowModel({ features: 3 }),
+          inputs: { input: { type: 'float32', data: row, dims: [1, 3] } },
+          batching: false,
+          timeoutMs: 2_000,
+          limits: { maxInFlight: 1, maxQueued: 10, processes: 1, intraOpNumThreads: 1, processMemoryMb: 1024 },
+        })
+        .then(
+          () => 'served',
+          (error: { code?: string }) => error.code,
+        );
+      expect(otherPools.inFlightCount(tenantId)).toBe(1);
+      await otherReplica.syncNow();
+      await thisReplica.syncNow();
+
+      const refused = onlyError(await predictModel(stack, limited, limited.linearId));
+      expect(refused.extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'maxPredictionsInFlight', limit: 1, used: 1 });
+      await expectServed(stack, other);
+
+      expect(await elsewhere).toBe('INFERENCE_TIMEOUT');
+      await otherReplica.syncNow();
+      await thisReplica.syncNow();
+      await expectServed(stack, limited);
+    } finally {
+      await otherPools.close();
+      await otherReplica.close();
+    }
   });
 
   it('maxQueuedPredictions: with its one process busy and one call waiting, the next is QUOTA_EXCEEDED; the other tenant is unaffected', async () => {

@@ -2,6 +2,7 @@ import type { Logger, RedisConfig } from '@tessera/config';
 import { inferenceOptionsFromEnvironment, InferencePools, type InferencePoolsOptionsInput } from '@tessera/inference';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { InferenceStatsRecorder, type InferenceStatsOptions } from './inference-stats.recorder';
+import { PredictionsInFlightSync } from './predictions-in-flight-sync';
 import { PredictionsPerMinute } from './predictions-per-minute';
 
 /**
@@ -14,6 +15,8 @@ export interface ModelServing {
   stats: InferenceStatsRecorder;
   /** The tenants' `predictionsPerMinute`, counted in Redis across replicas. */
   predictionsPerMinute: PredictionsPerMinute;
+  /** Exchanges the tenants' predictions in flight with the other replicas, for `maxPredictionsInFlight`. */
+  predictionsInFlight: PredictionsInFlightSync;
   close(): Promise<void>;
 }
 
@@ -22,6 +25,8 @@ export interface ModelServingOptions {
   stats?: Partial<InferenceStatsOptions>;
   /** The clock of the per-minute prediction counters (tests pin it so no minute boundary falls inside a test). */
   quotaClock?: () => number;
+  /** How often replicas exchange their predictions in flight (default 250 ms). */
+  inFlightSyncIntervalMs?: number;
 }
 
 export function createModelServing(deps: { scopes: TenantScopeFactory; logger: Logger; config: { redis: RedisConfig } }, options: ModelServingOptions = {}): ModelServing {
@@ -35,14 +40,23 @@ export function createModelServing(deps: { scopes: TenantScopeFactory; logger: L
     logger: deps.logger.child({ component: 'prediction-quotas' }),
     ...(options.quotaClock ? { now: options.quotaClock } : {}),
   });
+  const predictionsInFlight = new PredictionsInFlightSync(pools, {
+    redis: deps.config.redis,
+    logger: deps.logger.child({ component: 'prediction-quotas' }),
+    ...(options.inFlightSyncIntervalMs ? { intervalMs: options.inFlightSyncIntervalMs } : {}),
+  });
+  predictionsInFlight.start();
   return {
     pools,
     stats,
     predictionsPerMinute,
+    predictionsInFlight,
     close: async () => {
       // Stats first: the pools' in-flight calls have been answered by the time servers stop.
       await stats.close();
       await pools.close();
+      // After the pools: every call is answered, so this replica's last report is zero.
+      await predictionsInFlight.close();
       await predictionsPerMinute.close();
     },
   };
