@@ -123,7 +123,9 @@ export class PredictionsInFlightSync {
     this.active.clear();
     for (const tenantId of this.reported) this.active.set(tenantId, 0);
     await this.exchange().catch(() => undefined);
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // quit() on a connection that is not up would wait for a reconnect that may never come.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   private countElsewhere(tenantId: string): number {

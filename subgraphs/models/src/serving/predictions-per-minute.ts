@@ -78,7 +78,9 @@ export class PredictionsPerMinute {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // quit() on a connection that is not up would wait for a reconnect that may never come.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   private async takeShared(tenantId: string, window: number, limit: number): Promise<[boolean, number] | undefined> {
