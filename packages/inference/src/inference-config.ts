@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { errors } from '@tessera/errors';
 
@@ -45,7 +46,8 @@ export const inferencePoolsOptionsSchema = z.object({
    * this machine should give one pool; the pools use the smaller of the two.
    */
   maxProcessesPerPool: z.number().int().min(1).max(64).default(16),
-  maxThreadsPerProcess: z.number().int().min(1).max(256).default(16),
+  // More intra-op threads than cores only adds contention, so the default bound is the core count.
+  maxThreadsPerProcess: z.number().int().min(1).max(256).default(() => availableParallelism()),
   /** Resident memory cap of one inference process, MiB, for calls without tenant limits (0 = none). */
   processMemoryMb: z.number().int().min(0).default(2048),
   /** How often each live process's resident memory is read (/proc/<pid>/status) against its cap. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { inferenceOptionsFromEnvironment, parseInferencePoolsOptions } from '../src';
 
 describe('inference options', () => {
@@ -7,7 +8,7 @@ describe('inference options', () => {
     expect(options.dedicated.processes).toBe(2);
     expect(options.batching).toEqual({ maxBatchSize: 64, maxDelayMs: 0 });
     expect(options.defaultTimeoutMs).toBe(5_000);
-    expect(options).toMatchObject({ maxProcessesPerPool: 16, maxThreadsPerProcess: 16, processMemoryMb: 2048, memoryCheckIntervalMs: 200 });
+    expect(options).toMatchObject({ maxProcessesPerPool: 16, maxThreadsPerProcess: availableParallelism(), processMemoryMb: 2048, memoryCheckIntervalMs: 200 });
     expect(parseInferencePoolsOptions({ dedicated: { processes: 4 } }).dedicated).toEqual({ processes: 4, idleStopMs: 900_000, intraOpNumThreads: 0 });
   });
 

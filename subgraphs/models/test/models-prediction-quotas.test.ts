@@ -17,7 +17,7 @@ const row = [1, 2, 3];
 const pinnedMinute = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
 const quotaClock = () => pinnedMinute;
 
-/** A tenant with its tokens and models: linear (3 features), slow and memory-hungry (both 3 features, 1.5 s timeout). */
+/** A tenant with its tokens and models: linear (3 features), slow (3 s timeout) and memory-hungry (both 3 features). */
 interface QuotaTenant {
   tenant: TestTenant;
   viewer: string;
@@ -35,7 +35,7 @@ async function quotaTenant(stack: TestStack, limits: Record<string, number>, ext
   if (extra.includes('slow')) {
     result.slowId = await newModel(stack, scientist, 'slow');
     await uploadVersion(stack, scientist, result.slowId, buildSlowModel({ features: 3 }));
-    expectNoErrors(await stack.query(scientist, updateServing, { id: result.slowId, input: { timeoutMs: 1_500, batching: false } }));
+    expectNoErrors(await stack.query(scientist, updateServing, { id: result.slowId, input: { timeoutMs: 3_000, batching: false } }));
   }
   if (extra.includes('hungry')) {
     result.hungryId = await newModel(stack, scientist, 'hungry');
@@ -65,7 +65,7 @@ describe('models: per-tenant prediction quotas', () => {
   let other: QuotaTenant;
 
   beforeAll(async () => {
-    stack = await startTestStack({ inference: { quotaClock, pools: { memoryCheckIntervalMs: 50 } } });
+    stack = await startTestStack({ inference: { quotaClock, pools: { memoryCheckIntervalMs: 50, maxThreadsPerProcess: 4 } } });
     other = await quotaTenant(stack, {});
   });
   afterAll(() => stack?.stop());
