@@ -147,7 +147,7 @@ describe('models: per-tenant prediction quotas', () => {
           load: async () => buildSlowModel({ features: 3 }),
           inputs: { input: { type: 'float32', data: row, dims: [1, 3] } },
           batching: false,
-          timeoutMs: 2_000,
+          timeoutMs: 4_000,
           limits: { maxInFlight: 1, maxQueued: 10, processes: 1, intraOpNumThreads: 1, processMemoryMb: 1024 },
         })
         .then(
