@@ -140,6 +140,8 @@ export class PredictionsInFlightSync {
     const activeFor = this.options.activeForMs ?? 60_000;
     for (const [tenantId, at] of this.active) if (now - at > activeFor && !local.has(tenantId) && !this.reported.has(tenantId)) this.active.delete(tenantId);
     const tenants = new Set([...local.keys(), ...this.active.keys(), ...this.reported]);
+    // What others hold matters only for tenants that predict here.
+    for (const tenantId of this.elsewhere.keys()) if (!tenants.has(tenantId)) this.elsewhere.delete(tenantId);
     if (tenants.size === 0) return;
     const order = [...tenants];
     const pipeline = this.redis.pipeline();
