@@ -36,7 +36,9 @@ interface ServingTarget {
 /**
  * `predict`: resolve the model version inside the caller's tenant (by version number or alias,
  * read on every call so an alias move takes effect at once), validate the inputs against its
- * signature, and run it in the tenant's own inference pool. The pool loads the model through
+ * signature, and run it in the tenant's own inference pool — within the tenant's prediction quotas
+ * (per minute, in flight, queued: QUOTA_EXCEEDED before anything is queued) and with its pool sized
+ * by its limits (processes, threads, memory per process). The pool loads the model through
  * `load()` — decrypted from the tenant's bucket with the tenant's key and checked against the
  * stored sha256 — only when no process of that pool has the session yet.
  * Permission: read. Viewers may call models (serving is what they consume); writing versions,
