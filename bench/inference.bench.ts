@@ -126,18 +126,32 @@ async function main(): Promise<number> {
   const stack = await startTestStack({ tenantCacheTtlMs: 5000 });
   const load = new LoadGenerator(Math.max(...concurrencies));
   try {
-    const tenant = await stack.createTenant({ tier: settings.tier, limits: { costPerMinute: 10_000_000, maxUploadBytes: 512 * 1024 * 1024, maxStorageBytes: 4 * 1024 * 1024 * 1024 } });
+    // The pool's processes and threads are tenant limits: the tier's former defaults (shared 1 × 1 thread,
+    // dedicated 2 × one thread per core), and quotas that never refuse the load.
+    const inference =
+      settings.tier === 'dedicated' ? { inferenceProcesses: 2, inferenceThreads: availableParallelism() } : { inferenceProcesses: 1, inferenceThreads: 1 };
+    const tenant = await stack.createTenant({
+      tier: settings.tier,
+      limits: {
+        costPerMinute: 10_000_000,
+        maxUploadBytes: 512 * 1024 * 1024,
+        maxStorageBytes: 4 * 1024 * 1024 * 1024,
+        predictionsPerMinute: 10_000_000,
+        maxPredictionsInFlight: 10_000,
+        maxQueuedPredictions: 10_000,
+        ...inference,
+      },
+    });
     const scientist = await tenant.token('data_scientist');
     const modelId = await uploadModel(stack, scientist, onnx);
-    const pools = stack.platform.modelServing.pools;
-    const threads = pools.options[settings.tier].intraOpNumThreads;
+    const threads = inference.inferenceThreads;
     const row = Float32Array.from({ length: settings.features }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
 
     const macs = [settings.features, ...Array<number>(settings.layers).fill(settings.width), outputs].reduce((sum, units, i, sizes) => (i === 0 ? 0 : sum + sizes[i - 1]! * units), 0);
     console.log(
       `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
         `MLP ${settings.features} → ${settings.layers}×${settings.width} relu → ${outputs} (${(onnx.length / 1e6).toFixed(1)} MB, ${(macs / 1e6).toFixed(1)} M multiply-adds per row); ` +
-        `tenant tier ${settings.tier} (pool: ${pools.options[settings.tier].processes} process(es), ${threads || 'default'} intra-op thread(s)); ` +
+        `tenant tier ${settings.tier} (pool: ${inference.inferenceProcesses} process(es), ${threads} intra-op thread(s)); ` +
         `batching maxBatchSize ${settings.maxBatchSize}, maxDelayMs ${settings.maxDelayMs}; ${settings.requests} requests per configuration in ${settings.rounds} round(s) after ${settings.warmup} warm-up`,
     );
 

@@ -16,8 +16,10 @@ export {
   type TenantTier,
   type BatchingOptions,
   type PredictRequest,
+  type TenantInferenceLimits,
   type PredictResult,
   type InferenceRecord,
   type InferenceRecordListener,
 } from './inference-types';
-export type { InferenceFailureReason } from './inference-errors';
+export type { InferenceFailureReason, InferenceQuotaName } from './inference-errors';
+export type { InFlightElsewhere } from './tenant-in-flight';

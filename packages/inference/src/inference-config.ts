@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { errors } from '@tessera/errors';
 
@@ -38,8 +39,19 @@ export const inferencePoolsOptionsSchema = z.object({
   loadTimeoutMs: z.number().int().min(1).default(30_000),
   /** Default per-call limit (run time, and time waiting in the queue). */
   defaultTimeoutMs: z.number().int().min(1).max(10 * 60_000).default(5_000),
-  /** Calls waiting (not yet running) per pool before `predict` answers QUOTA_EXCEEDED. */
+  /** Calls waiting (not yet running) per pool before `predict` answers QUOTA_EXCEEDED, for calls without tenant limits. */
   maxQueuedPerPool: z.number().int().min(1).default(256),
+  /**
+   * Host bounds on a tenant's own limits: a tenant may be granted more processes or threads than
+   * this machine should give one pool; the pools use the smaller of the two.
+   */
+  maxProcessesPerPool: z.number().int().min(1).max(64).default(16),
+  // More intra-op threads than cores only adds contention, so the default bound is the core count.
+  maxThreadsPerProcess: z.number().int().min(1).max(256).default(() => availableParallelism()),
+  /** Resident memory cap of one inference process, MiB, for calls without tenant limits (0 = none). */
+  processMemoryMb: z.number().int().min(0).default(2048),
+  /** How often each live process's resident memory is read (/proc/<pid>/status) against its cap. */
+  memoryCheckIntervalMs: z.number().int().min(10).max(60_000).default(200),
   /**
    * Default batching. maxDelayMs 0 means "no extra wait": a call runs at once on a free process, and
    * whatever queued while every process was busy is merged into the next run. Measured on the MLP
@@ -79,7 +91,8 @@ const envNumber = (value: string | undefined): number | undefined => (value === 
  * The environment variables an operator sets (all optional):
  * INFERENCE_SHARED_PROCESSES, INFERENCE_DEDICATED_PROCESSES, INFERENCE_SESSION_CACHE_MB,
  * INFERENCE_TIMEOUT_MS, INFERENCE_MAX_QUEUED, INFERENCE_MAX_BATCH (0 disables batching), INFERENCE_MAX_DELAY_MS,
- * INFERENCE_MAX_SHARED_POOLS.
+ * INFERENCE_MAX_SHARED_POOLS, INFERENCE_MAX_PROCESSES_PER_POOL, INFERENCE_MAX_THREADS_PER_PROCESS,
+ * INFERENCE_PROCESS_MEMORY_MB, INFERENCE_MEMORY_CHECK_MS.
  */
 export function inferenceOptionsFromEnvironment(env: NodeJS.ProcessEnv): InferencePoolsOptions {
   const mb = envNumber(env['INFERENCE_SESSION_CACHE_MB']);
@@ -92,6 +105,10 @@ export function inferenceOptionsFromEnvironment(env: NodeJS.ProcessEnv): Inferen
     defaultTimeoutMs: envNumber(env['INFERENCE_TIMEOUT_MS']),
     maxQueuedPerPool: envNumber(env['INFERENCE_MAX_QUEUED']),
     maxLiveSharedPools: envNumber(env['INFERENCE_MAX_SHARED_POOLS']),
+    maxProcessesPerPool: envNumber(env['INFERENCE_MAX_PROCESSES_PER_POOL']),
+    maxThreadsPerProcess: envNumber(env['INFERENCE_MAX_THREADS_PER_PROCESS']),
+    processMemoryMb: envNumber(env['INFERENCE_PROCESS_MEMORY_MB']),
+    memoryCheckIntervalMs: envNumber(env['INFERENCE_MEMORY_CHECK_MS']),
     batching:
       maxBatch === 0 ? false : maxBatch === undefined && maxDelay === undefined ? undefined : { maxBatchSize: maxBatch ?? 64, maxDelayMs: maxDelay ?? 0 },
   };

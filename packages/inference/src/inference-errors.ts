@@ -4,7 +4,12 @@ import { TesseraError, errors, isTesseraError } from '@tessera/errors';
  * Every error the inference pools produce, in one place so messages and details stay consistent.
  * Runtime messages from onnxruntime are kept (trimmed): they describe the caller's own model.
  */
-export type InferenceFailureReason = 'RUNTIME_ERROR' | 'LOAD_FAILED' | 'CRASHED';
+export type InferenceFailureReason = 'RUNTIME_ERROR' | 'LOAD_FAILED' | 'CRASHED' | 'MEMORY_LIMIT';
+
+/** The tenant limits `predict` enforces itself, named as in the tenant's limits. */
+export type InferenceQuotaName = 'maxPredictionsInFlight' | 'maxQueuedPredictions';
+
+const mib = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
 const trim = (message: string) => (message.length > 500 ? `${message.slice(0, 500)}…` : message);
 
@@ -17,7 +22,7 @@ export const inferenceErrors = {
         : `The call waited more than ${timeoutMs} ms for a free inference process.`,
       { modelKey, timeoutMs, phase },
     ),
-  failed: (modelKey: string, reason: InferenceFailureReason, detail: string) => {
+  failed: (modelKey: string, reason: Exclude<InferenceFailureReason, 'MEMORY_LIMIT'>, detail: string) => {
     const what =
       reason === 'CRASHED'
         ? 'The inference process crashed while running the model'
@@ -31,8 +36,29 @@ export const inferenceErrors = {
    * that tenant is sending more concurrent calls than its pool serves — a per-tenant concurrency quota
    * (429, slow down), not an outage of the platform.
    */
-  queueFull: (poolId: string, limit: number) =>
-    errors.quotaExceeded(`Too many inference calls waiting for this tenant's pool (limit ${limit}); retry shortly.`, { poolId, limit }),
+  queueFull: (poolId: string, limit: number, used: number) =>
+    errors.quotaExceeded(`Too many predictions waiting for this tenant's inference processes (limit ${limit}); retry shortly.`, {
+      quota: 'maxQueuedPredictions' satisfies InferenceQuotaName,
+      limit,
+      used,
+      poolId,
+    }),
+  inFlightFull: (limit: number, used: number) =>
+    errors.quotaExceeded(`Too many predictions in flight for this tenant (limit ${limit}); retry when some are answered.`, {
+      quota: 'maxPredictionsInFlight' satisfies InferenceQuotaName,
+      limit,
+      used,
+    }),
+  /**
+   * The process outgrew the tenant's memory cap and was killed: every call it was running fails
+   * with this (the tenant's own model used the memory); other processes and tenants are untouched.
+   */
+  memoryLimit: (modelKey: string, limitBytes: number, rssBytes: number) =>
+    new TesseraError(
+      'INFERENCE_FAILED',
+      `The inference process used ${mib(rssBytes)} MiB, over this tenant's limit of ${mib(limitBytes)} MiB per process; it was stopped.`,
+      { modelKey, reason: 'MEMORY_LIMIT' satisfies InferenceFailureReason, limitMb: mib(limitBytes), usedMb: mib(rssBytes) },
+    ),
   capacity: (limit: number) =>
     errors.unavailable(`The host runs the maximum of ${limit} busy shared inference pools; retry shortly.`),
   closed: () => errors.unavailable('Inference is shutting down.'),

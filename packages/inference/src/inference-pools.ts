@@ -7,10 +7,14 @@ import type { Logger } from '@tessera/config';
 import { errors, isTesseraError, type TesseraError } from '@tessera/errors';
 import { parseBatchingOverride, parseInferencePoolsOptions, type InferencePoolsOptions, type InferencePoolsOptionsInput } from './inference-config';
 import { inferenceErrors } from './inference-errors';
-import type { InferenceRecord, InferenceRecordListener, PredictRequest, PredictResult, TenantTier } from './inference-types';
+import type { InferenceRecord, InferenceRecordListener, PredictRequest, PredictResult, TenantInferenceLimits, TenantTier } from './inference-types';
 import { ModelBytesCache } from './model-bytes-cache';
+import { TenantInFlight, type InFlightElsewhere } from './tenant-in-flight';
+import { parseTenantInferenceLimits } from './tenant-inference-limits';
 import { batchSignature, toWireInputs, validateInputs } from './tensor-codec';
-import { TenantPool, type PoolStats } from './tenant-pool';
+import { TenantPool, type PoolResources, type PoolStats } from './tenant-pool';
+
+const mib = 1024 * 1024;
 
 /** What callers may see of a pool: its stable identity and live numbers. */
 export interface InferencePool {
@@ -26,6 +30,7 @@ export class InferencePools {
   readonly options: InferencePoolsOptions;
   private readonly pools = new Map<string, TenantPool>();
   private readonly listeners = new Set<InferenceRecordListener>();
+  private readonly inFlight = new TenantInFlight();
   private readonly modelBytes: ModelBytesCache;
   private closing: Promise<void> | undefined;
   // Last resort against orphans if the owner exits without close(): children also exit on IPC disconnect.
@@ -47,6 +52,38 @@ export class InferencePools {
 
   stats(): PoolStats[] {
     return [...this.pools.values()].map((pool) => pool.stats());
+  }
+
+  /** The tenant's predictions accepted and not yet answered in this process (queued + running). */
+  inFlightCount(tenantId: string): number {
+    return this.inFlight.count(tenantId);
+  }
+
+  /** Every tenant with predictions in flight in this process, and how many (what a replica reports to the others). */
+  inFlightCounts(): Map<string, number> {
+    return this.inFlight.all();
+  }
+
+  /**
+   * Makes `maxInFlight` count other replicas' calls too: `source` says how many a tenant has
+   * elsewhere (e.g. from a periodic exchange through Redis). Without it the limit is per process.
+   */
+  countInFlightElsewhere(source: InFlightElsewhere): void {
+    this.inFlight.elsewhere = source;
+  }
+
+  /**
+   * The checks `predict` makes before queueing (in-flight and queue limits), without taking
+   * anything: a caller with its own quota to consume (predictions per minute) asks first, so a
+   * call refused here does not use up that quota.
+   */
+  assertAdmissible(tenantId: string, tier: TenantTier, limits: TenantInferenceLimits): void {
+    const checked = parseTenantInferenceLimits(limits);
+    this.inFlight.assertRoom(tenantId, checked.maxInFlight);
+    const pool = this.pools.get(poolIdFor(tenantId, tier));
+    if (!pool) return;
+    pool.applyResources(this.resourcesFor(tier, checked));
+    pool.assertQueueRoom();
   }
 
   /** Subscribes to one record per predict call; returns the unsubscribe function. */
@@ -101,39 +138,68 @@ export class InferencePools {
       throw errors.badInput('timeoutMs must be an integer between 1 and 600000.', { field: 'timeoutMs' });
     }
     const batching = request.batching === undefined ? this.options.batching : parseBatchingOverride(request.batching);
+    const limits = request.limits === undefined ? undefined : parseTenantInferenceLimits(request.limits);
     validateInputs(request.inputs);
     // Converted (and every value checked) before queueing, so a bad call can never fail a merged batch.
     const inputs = toWireInputs(request.inputs);
 
-    const pool = this.pool(tenantId, tier);
-    if (tier === 'shared' && !pool.isLive) {
-      // Synchronous when there is room, so two first calls in the same tick cannot both slip under the cap.
-      const retiring = this.makeRoomForSharedPool(pool);
-      if (retiring) await retiring;
+    // Counted from here until answered: queued, waiting for room among shared pools, or running.
+    const release = this.inFlight.acquire(tenantId, limits?.maxInFlight);
+    try {
+      const pool = this.pool(tenantId, tier);
+      // The tenant's limits as of this call: a change made by an operator applies now.
+      pool.applyResources(this.resourcesFor(tier, limits));
+      pool.assertQueueRoom();
+      if (tier === 'shared' && !pool.isLive) {
+        // Synchronous when there is room, so two first calls in the same tick cannot both slip under the cap.
+        const retiring = this.makeRoomForSharedPool(pool);
+        if (retiring) await retiring;
+      }
+      return await pool.submit({
+        modelKey,
+        inputs,
+        batchable: batchSignature(inputs),
+        batching,
+        timeoutMs,
+        modelBytes: () => this.modelBytes.get(tenantId, modelKey, load),
+      });
+    } finally {
+      release();
     }
-    const result = await pool.submit({
-      modelKey,
-      inputs,
-      batchable: batchSignature(inputs),
-      batching,
-      timeoutMs,
-      modelBytes: () => this.modelBytes.get(tenantId, modelKey, load),
-    });
-    return result;
+  }
+
+  /** The pool's budget: the tenant's limits within the host's bounds, or the tier's defaults without limits. */
+  private resourcesFor(tier: TenantTier, limits: TenantInferenceLimits | undefined): PoolResources {
+    const tierOptions = this.options[tier];
+    if (!limits) {
+      return {
+        processes: tierOptions.processes,
+        intraOpNumThreads: tierOptions.intraOpNumThreads,
+        maxQueued: this.options.maxQueuedPerPool,
+        processMemoryBytes: this.options.processMemoryMb * mib,
+      };
+    }
+    return {
+      processes: Math.min(limits.processes, this.options.maxProcessesPerPool),
+      intraOpNumThreads: Math.min(limits.intraOpNumThreads, this.options.maxThreadsPerProcess),
+      maxQueued: limits.maxQueued,
+      processMemoryBytes: limits.processMemoryMb * mib,
+    };
   }
 
   private pool(tenantId: string, tier: TenantTier): TenantPool {
     const id = poolIdFor(tenantId, tier);
     let pool = this.pools.get(id);
     if (!pool) {
-      const tierOptions = this.options[tier];
       pool = new TenantPool(id, tenantId, tier, {
-        processes: tierOptions.processes,
-        idleStopMs: tierOptions.idleStopMs,
-        maxQueued: this.options.maxQueuedPerPool,
+        resources: this.resourcesFor(tier, undefined),
+        idleStopMs: this.options[tier].idleStopMs,
         startTimeoutMs: this.options.startTimeoutMs,
-        worker: { sessionCacheBytes: this.options.sessionCacheBytes, intraOpNumThreads: tierOptions.intraOpNumThreads },
-        onUnexpectedExit: (poolId, pid, description) => this.logger?.warn('inference process ended (crash or time limit)', { poolId, pid, description }),
+        sessionCacheBytes: this.options.sessionCacheBytes,
+        memoryCheckIntervalMs: this.options.memoryCheckIntervalMs,
+        onUnexpectedExit: (poolId, pid, description) => this.logger?.warn('inference process ended (crash, time or memory limit)', { poolId, pid, description }),
+        onMemoryKill: (poolId, pid, rssBytes, limitBytes) =>
+          this.logger?.warn('inference process over its memory limit; killed', { poolId, pid, rssMb: Math.round(rssBytes / mib), limitMb: Math.round(limitBytes / mib) }),
         onStartFailure: (poolId, detail) => this.logger?.error('inference process could not start', { poolId, detail }),
       });
       this.pools.set(id, pool);

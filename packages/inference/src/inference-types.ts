@@ -33,6 +33,23 @@ export interface BatchingOptions {
   maxDelayMs: number;
 }
 
+/**
+ * One tenant's inference budget, read from its tenant record on every call (so a change applies to
+ * the next call): the pools resize or restart the tenant's processes to match.
+ */
+export interface TenantInferenceLimits {
+  /** Calls accepted and not yet answered (queued + running) for the tenant in this process. */
+  maxInFlight: number;
+  /** Calls waiting for a free process of the tenant's pool. */
+  maxQueued: number;
+  /** Child processes of the tenant's pool (capped by the pools' `maxProcessesPerPool`). */
+  processes: number;
+  /** onnxruntime intra-op threads per process (capped by the pools' `maxThreadsPerProcess`). */
+  intraOpNumThreads: number;
+  /** Resident memory of one process, MiB; over it the process is killed and replaced. */
+  processMemoryMb: number;
+}
+
 export interface PredictRequest {
   tenantId: string;
   tier: TenantTier;
@@ -45,6 +62,8 @@ export interface PredictRequest {
   batching?: BatchingOptions | false;
   /** Longest a run may take before its process is killed; also the longest a call may wait in the queue. */
   timeoutMs?: number;
+  /** The tenant's budget; omitted → the tier's defaults from the pools' options and no in-flight cap. */
+  limits?: TenantInferenceLimits;
 }
 
 export interface PredictResult {

@@ -6,18 +6,30 @@ import type { TesseraError } from '@tessera/errors';
 import { BatchQueue, type CallResult, type PendingCall } from './batch-queue';
 import { inferenceErrors } from './inference-errors';
 import type { TenantTier } from './inference-types';
+import { residentMemoryBytes } from './process-memory';
 import { mergeInputs, splitOutputs, toPlainOutputs } from './tensor-codec';
 import { WorkerProcess } from './worker-process';
-import type { WireTensor, WorkerSettings } from './worker/ipc-protocol';
+import type { WireTensor } from './worker/ipc-protocol';
+
+/** The tenant's budget for its pool; may change between calls (see `applyResources`). */
+export interface PoolResources {
+  processes: number;
+  intraOpNumThreads: number;
+  maxQueued: number;
+  /** Resident memory cap per process; 0 = none. */
+  processMemoryBytes: number;
+}
 
 export interface TenantPoolSettings {
-  processes: number;
+  resources: PoolResources;
   idleStopMs: number;
-  maxQueued: number;
   startTimeoutMs: number;
-  worker: WorkerSettings;
+  sessionCacheBytes: number;
+  memoryCheckIntervalMs: number;
   /** Told when a process ends that the pool did not retire (crash, timeout kill): for the operator's logs. */
   onUnexpectedExit?: (poolId: string, pid: number, description: string) => void;
+  /** Told when a process is killed for going over its memory cap: for the operator's logs. */
+  onMemoryKill?: (poolId: string, pid: number, rssBytes: number, limitBytes: number) => void;
   /** Told when a process could not start (with its stderr): for the operator's logs. */
   onStartFailure?: (poolId: string, detail: string) => void;
 }
@@ -37,6 +49,10 @@ export interface WorkerStats {
   busy: boolean;
   loadedModels: string[];
   sessionLoads: number;
+  /** The intra-op threads its sessions are created with. */
+  intraOpNumThreads: number;
+  /** Resident memory at the last check (undefined before the first one, or without /proc). */
+  rssBytes: number | undefined;
 }
 
 export interface PoolStats {
@@ -45,6 +61,8 @@ export interface PoolStats {
   tier: TenantTier;
   queued: number;
   starting: number;
+  /** The budget in force (from the tenant's limits at its last call). */
+  resources: PoolResources;
   workers: WorkerStats[];
 }
 
@@ -61,7 +79,10 @@ export class TenantPool {
   private startFailures = 0;
   private readyTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private checkingMemory = false;
   private closed = false;
+  private resources: PoolResources;
   /** Set while idle-stopping so those exits do not trigger replacements. */
   private readonly retiring = new WeakSet<WorkerProcess>();
   lastUsedAt = Date.now();
@@ -71,7 +92,9 @@ export class TenantPool {
     readonly tenantId: string,
     readonly tier: TenantTier,
     private readonly settings: TenantPoolSettings,
-  ) {}
+  ) {
+    this.resources = { ...settings.resources };
+  }
 
   /** Has processes (running or starting). */
   get isLive(): boolean {
@@ -83,9 +106,39 @@ export class TenantPool {
     return this.queue.count === 0 && !this.workers.some((worker) => worker.busy);
   }
 
+  /**
+   * Adopts the tenant's current budget (read from its limits on every call). More processes start
+   * when calls wait; surplus idle processes stop; processes started with another thread count are
+   * replaced (threads are a session option fixed at process start) — an idle one at once, a busy
+   * one when its run ends. A new memory cap applies from the next check.
+   */
+  applyResources(next: PoolResources): void {
+    const current = this.resources;
+    if (
+      current.processes === next.processes &&
+      current.intraOpNumThreads === next.intraOpNumThreads &&
+      current.maxQueued === next.maxQueued &&
+      current.processMemoryBytes === next.processMemoryBytes
+    ) {
+      return;
+    }
+    this.resources = { ...next };
+    this.armMemoryTimer();
+    this.schedule();
+  }
+
+  /** Throws QUOTA_EXCEEDED (`maxQueuedPredictions`) when one more call would not fit in the queue. */
+  assertQueueRoom(): void {
+    if (this.queue.count >= this.resources.maxQueued) throw inferenceErrors.queueFull(this.id, this.resources.maxQueued, this.queue.count);
+  }
+
   submit(call: PoolCall): Promise<CallResult> {
     if (this.closed) return Promise.reject(inferenceErrors.closed());
-    if (this.queue.count >= this.settings.maxQueued) return Promise.reject(inferenceErrors.queueFull(this.id, this.settings.maxQueued));
+    try {
+      this.assertQueueRoom();
+    } catch (error) {
+      return Promise.reject(error as TesseraError);
+    }
     this.lastUsedAt = Date.now();
     return new Promise<CallResult>((resolve, reject) => {
       const now = Date.now();
@@ -119,11 +172,14 @@ export class TenantPool {
       tier: this.tier,
       queued: this.queue.count,
       starting: this.startups.size,
+      resources: { ...this.resources },
       workers: this.workers.map((worker) => ({
         pid: worker.pid,
         busy: worker.busy,
         loadedModels: worker.loadedModels(),
         sessionLoads: worker.sessionLoads,
+        intraOpNumThreads: worker.settings.intraOpNumThreads,
+        rssBytes: worker.lastRssBytes,
       })),
     };
   }
@@ -131,6 +187,8 @@ export class TenantPool {
   /** Stops the processes of an idle pool (they restart lazily on the next call). */
   async retire(error?: TesseraError): Promise<void> {
     clearTimeout(this.idleTimer);
+    clearInterval(this.memoryTimer);
+    this.memoryTimer = undefined;
     const workers = this.workers;
     this.workers = [];
     for (const worker of workers) this.retiring.add(worker);
@@ -166,6 +224,7 @@ export class TenantPool {
   /** Hands ready batches to idle processes, starts processes when needed, arms the timers. */
   private schedule(): void {
     if (this.closed) return;
+    this.stopSurplusWorkers();
     const now = Date.now();
     for (;;) {
       const idle = this.workers.filter((worker) => worker.isIdle);
@@ -181,21 +240,47 @@ export class TenantPool {
     this.armIdleTimer();
   }
 
+  /** Started with the thread count now in force (threads cannot change inside a running process). */
+  private isCurrent(worker: WorkerProcess): boolean {
+    return worker.settings.intraOpNumThreads === this.resources.intraOpNumThreads;
+  }
+
+  /**
+   * After a limit change: idle processes with an outdated thread count, and idle ones beyond the
+   * process budget, stop (busy ones are reconsidered when their run ends, which schedules again).
+   */
+  private stopSurplusWorkers(): void {
+    let current = this.workers.filter((worker) => this.isCurrent(worker)).length;
+    for (const worker of [...this.workers]) {
+      if (!worker.isIdle) continue;
+      const outdated = !this.isCurrent(worker);
+      if (!outdated && current <= this.resources.processes) continue;
+      if (!outdated) current -= 1;
+      this.workers = this.workers.filter((candidate) => candidate !== worker);
+      this.retiring.add(worker);
+      void worker.stop();
+    }
+  }
+
   private startWorkersIfNeeded(): void {
     if (this.queue.count === 0 || this.workers.some((worker) => worker.isIdle)) return;
-    // One new process per waiting call not already covered by a process that is starting.
-    const missing = Math.min(this.settings.processes - this.workers.length - this.startups.size, this.queue.count - this.startups.size);
+    // One new process per waiting call not already covered by a process that is starting. A busy
+    // process with an outdated thread count is about to stop, so it does not count against the budget.
+    const current = this.workers.filter((worker) => this.isCurrent(worker)).length;
+    const missing = Math.min(this.resources.processes - current - this.startups.size, this.queue.count - this.startups.size);
     for (let i = 0; i < missing; i++) this.startWorker();
   }
 
   private startWorker(): void {
-    const startup = WorkerProcess.start(this.settings.worker, this.settings.startTimeoutMs, (detail) => this.settings.onStartFailure?.(this.id, detail)).then(
+    const settings = { sessionCacheBytes: this.settings.sessionCacheBytes, intraOpNumThreads: this.resources.intraOpNumThreads };
+    const startup = WorkerProcess.start(settings, this.settings.startTimeoutMs, (detail) => this.settings.onStartFailure?.(this.id, detail)).then(
       (worker) => {
         this.startups.delete(startup);
         if (this.closed) return worker.stop();
         this.startFailures = 0;
         this.workers.push(worker);
         worker.onExitOnce(() => this.onWorkerExit(worker));
+        this.armMemoryTimer();
         this.schedule();
         return undefined;
       },
@@ -217,10 +302,51 @@ export class TenantPool {
     this.workers = this.workers.filter((candidate) => candidate !== worker);
     if (this.closed || this.retiring.has(worker)) return;
     this.settings.onUnexpectedExit?.(this.id, worker.pid, worker.describeExit());
-    // A crash or a timeout kill: bring the pool back to strength right away, so the next call
-    // does not pay the process start.
-    if (this.workers.length + this.startups.size < this.settings.processes) this.startWorker();
+    // A crash, a timeout or a memory kill: bring the pool back to strength right away, so the next
+    // call does not pay the process start.
+    if (this.workers.length + this.startups.size < this.resources.processes) this.startWorker();
     this.schedule();
+  }
+
+  /** While the pool has processes and a memory cap, their resident memory is checked every interval. */
+  private armMemoryTimer(): void {
+    const wanted = this.resources.processMemoryBytes > 0 && this.workers.length > 0 && !this.closed;
+    if (!wanted) {
+      clearInterval(this.memoryTimer);
+      this.memoryTimer = undefined;
+      return;
+    }
+    if (this.memoryTimer) return;
+    this.memoryTimer = setInterval(() => void this.checkMemory(), this.settings.memoryCheckIntervalMs);
+    // Housekeeping only: must not keep a process alive on its own.
+    this.memoryTimer.unref();
+  }
+
+  /**
+   * Kills every process over the cap; the exit handler fails its in-flight run with MEMORY_LIMIT and
+   * starts a replacement. Sampled, so a run can overshoot for up to one interval; a process that
+   * grows past the cap between runs (an arena that keeps its peak) is replaced with nothing failed.
+   */
+  private async checkMemory(): Promise<void> {
+    if (this.checkingMemory) return;
+    this.checkingMemory = true;
+    try {
+      if (this.workers.length === 0) return this.armMemoryTimer();
+      await Promise.all(
+        this.workers.map(async (worker) => {
+          const rss = await residentMemoryBytes(worker.pid);
+          if (rss === undefined || !worker.isAlive) return;
+          worker.lastRssBytes = rss;
+          const limit = this.resources.processMemoryBytes;
+          if (limit > 0 && rss > limit) {
+            this.settings.onMemoryKill?.(this.id, worker.pid, rss, limit);
+            worker.killForMemory(limit, rss);
+          }
+        }),
+      );
+    } finally {
+      this.checkingMemory = false;
+    }
   }
 
   private runBatch(worker: WorkerProcess, calls: PendingCall[]): void {

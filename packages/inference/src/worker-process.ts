@@ -50,8 +50,15 @@ export class WorkerProcess {
   private killReason: TesseraError | undefined;
   /** Sessions this process created (first use, after eviction); tests and stats read it. */
   sessionLoads = 0;
+  /** Resident memory at the last check against the pool's cap (undefined before the first one). */
+  lastRssBytes: number | undefined;
 
-  private constructor(private readonly child: ChildProcess, readonly pid: number) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly pid: number,
+    /** What the process was started with: a pool whose limits changed replaces processes that differ. */
+    readonly settings: WorkerSettings,
+  ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
@@ -89,7 +96,7 @@ export class WorkerProcess {
         const typed = message as ChildMessage;
         if (typed.kind !== 'ready') return;
         cleanup();
-        resolve(new WorkerProcess(child, typed.pid));
+        resolve(new WorkerProcess(child, typed.pid, settings));
       };
       // Details (stderr can hold server paths) go to the operator's log; the caller gets a generic 503.
       const fail = (detail: string) => {
@@ -172,6 +179,11 @@ export class WorkerProcess {
     if (this.state !== 'dead') this.killReason = reason;
     this.state = 'dead';
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  /** Over the tenant's memory cap: the run in flight (if any) fails with INFERENCE_FAILED / MEMORY_LIMIT. */
+  killForMemory(limitBytes: number, rssBytes: number): void {
+    this.killWith(inferenceErrors.memoryLimit(this.inFlight?.job.modelKey ?? '', limitBytes, rssBytes));
   }
 
   /** Kills the process and waits until it is gone. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { inferenceOptionsFromEnvironment, parseInferencePoolsOptions } from '../src';
 
 describe('inference options', () => {
@@ -7,6 +8,7 @@ describe('inference options', () => {
     expect(options.dedicated.processes).toBe(2);
     expect(options.batching).toEqual({ maxBatchSize: 64, maxDelayMs: 0 });
     expect(options.defaultTimeoutMs).toBe(5_000);
+    expect(options).toMatchObject({ maxProcessesPerPool: 16, maxThreadsPerProcess: availableParallelism(), processMemoryMb: 2048, memoryCheckIntervalMs: 200 });
     expect(parseInferencePoolsOptions({ dedicated: { processes: 4 } }).dedicated).toEqual({ processes: 4, idleStopMs: 900_000, intraOpNumThreads: 0 });
   });
 
@@ -30,5 +32,12 @@ describe('inference options', () => {
     expect(options.batching).toEqual({ maxBatchSize: 16, maxDelayMs: 0 });
     expect(inferenceOptionsFromEnvironment({ INFERENCE_MAX_BATCH: '0' }).batching).toBe(false);
     expect(() => inferenceOptionsFromEnvironment({ INFERENCE_TIMEOUT_MS: 'soon' })).toThrow(/defaultTimeoutMs/);
+    const bounds = inferenceOptionsFromEnvironment({
+      INFERENCE_MAX_PROCESSES_PER_POOL: '4',
+      INFERENCE_MAX_THREADS_PER_PROCESS: '8',
+      INFERENCE_PROCESS_MEMORY_MB: '512',
+      INFERENCE_MEMORY_CHECK_MS: '100',
+    });
+    expect(bounds).toMatchObject({ maxProcessesPerPool: 4, maxThreadsPerProcess: 8, processMemoryMb: 512, memoryCheckIntervalMs: 100 });
   });
 });

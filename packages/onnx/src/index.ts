@@ -3,6 +3,7 @@ export { buildLogisticRegression } from './builders/logistic-regression';
 export { buildMlp, type MlpActivation, type MlpLayer, type MlpSpec } from './builders/mlp';
 export { buildSlowModel, type SlowModelSpec } from './builders/slow-model';
 export { buildFailingModel, type FailingModelSpec } from './builders/failing-model';
+export { buildMemoryHungryModel, type MemoryHungryModelSpec } from './builders/memory-hungry-model';
 export { DEFAULT_INPUT_NAME, DEFAULT_OUTPUT_NAME, BATCH_DIM, type IoNames } from './builders/io-names';
 export * as onnxFixtures from './fixtures';
 export { inspectOnnxModel, type OnnxModelInfo, type OnnxOpset } from './inspect-onnx-model';

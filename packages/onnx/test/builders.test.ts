@@ -1,5 +1,5 @@
 /** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
-import { buildLinearRegression, buildLogisticRegression, buildMlp, inspectOnnxModel, type MlpLayer } from '../src';
+import { buildLinearRegression, buildLogisticRegression, buildMemoryHungryModel, buildMlp, inspectOnnxModel, type MlpLayer } from '../src';
 import { createSession, expectClose, runFloatModel, sigmoid } from './run-model';
 
 describe('buildLinearRegression', () => {
@@ -159,5 +159,27 @@ describe('buildMlp', () => {
     expect(() => buildMlp({ layers: [{ ...first, bias: [1] }] })).toThrow(/bias must have 4 values/);
     expect(() => buildMlp({ layers: [first, first] })).toThrow(/expects 3 inputs but the previous layer has 4 units/);
     expect(() => buildMlp({ layers: [{ ...first, weights: [[1, 2], [3]] }] })).toThrow(/every weights row/);
+  });
+});
+
+describe('buildMemoryHungryModel', () => {
+  it('runs through its big intermediate tensor: tanh applied `iterations` times, [batch, F] in and out', async () => {
+    const rows = [
+      [0.1, -0.5, 1, 2],
+      [0, 0.25, -1, 3],
+    ];
+    const { dims, values } = await runFloatModel(buildMemoryHungryModel({ features: 4, megabytesPerRow: 1, iterations: 2 }), rows);
+    expect(dims).toEqual([2, 4]);
+    const expected = rows.map((row) => row.map((x) => Math.tanh(Math.tanh(x))));
+    values.forEach((row, r) => row.forEach((value, c) => expect(value).toBeCloseTo(expected[r]![c]!, 3)));
+    const info = inspectOnnxModel(buildMemoryHungryModel({ features: 3 }));
+    expect(info.inputs.map((i) => i.name)).toEqual(['input']);
+    expect(info.outputs.map((o) => o.name)).toEqual(['output']);
+  });
+
+  it('refuses specs that cannot make a model', () => {
+    expect(() => buildMemoryHungryModel({ megabytesPerRow: 0 })).toThrow(RangeError);
+    expect(() => buildMemoryHungryModel({ iterations: 0 })).toThrow(RangeError);
+    expect(() => buildMemoryHungryModel({ features: 0 })).toThrow(RangeError);
   });
 });

@@ -34,6 +34,18 @@ export const tenantLimitsSchema = z
     maxOperationCost: positiveInteger,
     /** Subscriptions open at once, across every gateway replica. */
     maxOpenSubscriptions: positiveInteger,
+    /** Predictions started per minute, across all models-service replicas. */
+    predictionsPerMinute: positiveInteger,
+    /** Predictions accepted and not yet answered (queued + running) at the same time. */
+    maxPredictionsInFlight: positiveInteger,
+    /** Predictions waiting for a free inference process of the tenant's pool. */
+    maxQueuedPredictions: positiveInteger,
+    /** Child processes of the tenant's inference pool (per models replica; capped by the host's bound). */
+    inferenceProcesses: positiveInteger,
+    /** onnxruntime intra-op threads per inference process (capped by the host's bound). */
+    inferenceThreads: positiveInteger,
+    /** Resident memory of one inference process; over it the process is killed and replaced. */
+    inferenceProcessMemoryMb: positiveInteger,
   })
   .strict();
 
@@ -57,6 +69,12 @@ export const defaultTenantLimits: TenantLimits = {
   maxOperationTokens: 5_000,
   maxOperationCost: 5_000,
   maxOpenSubscriptions: 100,
+  predictionsPerMinute: 30_000,
+  maxPredictionsInFlight: 512,
+  maxQueuedPredictions: 256,
+  inferenceProcesses: 1,
+  inferenceThreads: 1,
+  inferenceProcessMemoryMb: 2048,
 };
 
 /** The effective limits: the tenant's overrides over the platform defaults. */

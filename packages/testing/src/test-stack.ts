@@ -69,6 +69,8 @@ export interface TestStackOptions {
   monitoring?: PlatformConfig['monitoring'];
   /** How often the audit service's background relay sweeps the outboxes (default 200 ms; benchmarks set it high to time the relay alone). */
   auditRelayIntervalMs?: number;
+  /** Inference pools and prediction quotas of the models service (e.g. a pinned quota clock). */
+  inference?: PlatformConfig['inference'];
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -130,6 +132,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       checkpointRetentionDays: 0,
     },
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
+    ...(options.inference ? { inference: options.inference } : {}),
   };
   let platform: RunningPlatform;
   try {

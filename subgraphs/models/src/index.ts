@@ -2,6 +2,8 @@ export { modelsSubgraph, modelEntities } from './server';
 export { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
 export { ModelRegistry, type RegisterVersionInput, type RegisteredVersion, type ModelLineage } from './domain/model-registry.service';
 export { createModelServing, modelServingOptionsFromEnvironment, type ModelServing, type ModelServingOptions } from './serving/model-serving';
+export { PredictionsPerMinute, type PredictionsPerMinuteOptions } from './serving/predictions-per-minute';
+export { PredictionsInFlightSync, type PredictionsInFlightSyncOptions } from './serving/predictions-in-flight-sync';
 export { InferenceStatsRecorder, type InferenceCall } from './serving/inference-stats.recorder';
 export type { Model } from './data/model.entity';
 export type { ModelVersion } from './data/model-version.entity';

@@ -10,6 +10,7 @@ import { activeVersionQuery } from './model.service';
 import type { ModelsConfig } from './models-config';
 import { prepareInputs, presentOutputs, type PredictionOutput, type PredictTensorInput } from './predict-input';
 import { sha256Hex } from './model-registry.service';
+import { inferenceLimitsOf } from '../serving/inference-limits';
 
 export interface PredictInput {
   modelId?: string | null;
@@ -35,7 +36,9 @@ interface ServingTarget {
 /**
  * `predict`: resolve the model version inside the caller's tenant (by version number or alias,
  * read on every call so an alias move takes effect at once), validate the inputs against its
- * signature, and run it in the tenant's own inference pool. The pool loads the model through
+ * signature, and run it in the tenant's own inference pool — within the tenant's prediction quotas
+ * (per minute, in flight, queued: QUOTA_EXCEEDED before anything is queued) and with its pool sized
+ * by its limits (processes, threads, memory per process). The pool loads the model through
  * `load()` — decrypted from the tenant's bucket with the tenant's key and checked against the
  * stored sha256 — only when no process of that pool has the session yet.
  * Permission: read. Viewers may call models (serving is what they consume); writing versions,
@@ -55,6 +58,12 @@ export class PredictionService {
     if (!this.serving) throw errors.unavailable('Inference is not enabled in this process.');
     const { version } = target;
     const tenant = this.scope.tenant;
+    // Read from the tenant record on every call: a setTenantLimits change applies to the next call.
+    const limits = inferenceLimitsOf(tenant, this.serving.pools);
+    // Quotas before any work is queued. The local checks (in flight, queue) come first so a call
+    // they refuse does not use up one of the tenant's predictions of the minute.
+    this.serving.pools.assertAdmissible(tenant.id, tenant.tier, limits);
+    await this.serving.predictionsPerMinute.take(tenant.id, tenant.limits.predictionsPerMinute);
     const started = performance.now();
     const record = (ok: boolean, batchSize: number, errorCode?: string) =>
       this.serving!.stats.record({
@@ -77,6 +86,7 @@ export class PredictionService {
         inputs: prepared.tensors,
         batching: target.batching,
         timeoutMs: target.timeoutMs,
+        limits,
       });
       record(true, result.batchSize);
       return { outputs: presentOutputs(version.outputs, result.outputs), modelVersion: version, batchSize: result.batchSize, latencyMs: result.latencyMs };

@@ -1,7 +1,9 @@
-import type { Logger } from '@tessera/config';
+import type { Logger, RedisConfig } from '@tessera/config';
 import { inferenceOptionsFromEnvironment, InferencePools, type InferencePoolsOptionsInput } from '@tessera/inference';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { InferenceStatsRecorder, type InferenceStatsOptions } from './inference-stats.recorder';
+import { PredictionsInFlightSync } from './predictions-in-flight-sync';
+import { PredictionsPerMinute } from './predictions-per-minute';
 
 /**
  * What a process hosting the models subgraph holds for inference: ONE set of tenant inference
@@ -11,27 +13,51 @@ import { InferenceStatsRecorder, type InferenceStatsOptions } from './inference-
 export interface ModelServing {
   pools: InferencePools;
   stats: InferenceStatsRecorder;
+  /** The tenants' `predictionsPerMinute`, counted in Redis across replicas. */
+  predictionsPerMinute: PredictionsPerMinute;
+  /** Exchanges the tenants' predictions in flight with the other replicas, for `maxPredictionsInFlight`. */
+  predictionsInFlight: PredictionsInFlightSync;
   close(): Promise<void>;
 }
 
 export interface ModelServingOptions {
   pools?: InferencePoolsOptionsInput;
   stats?: Partial<InferenceStatsOptions>;
+  /** The clock of the per-minute prediction counters (tests pin it so no minute boundary falls inside a test). */
+  quotaClock?: () => number;
+  /** How often replicas exchange their predictions in flight (default 250 ms). */
+  inFlightSyncIntervalMs?: number;
 }
 
-export function createModelServing(deps: { scopes: TenantScopeFactory; logger: Logger }, options: ModelServingOptions = {}): ModelServing {
+export function createModelServing(deps: { scopes: TenantScopeFactory; logger: Logger; config: { redis: RedisConfig } }, options: ModelServingOptions = {}): ModelServing {
   const pools = new InferencePools(options.pools ?? {}, deps.logger.child({ component: 'inference' }));
   const stats = new InferenceStatsRecorder(deps.scopes, deps.logger.child({ component: 'inference-stats' }), {
     flushIntervalMs: options.stats?.flushIntervalMs ?? 5_000,
     maxRetryAgeMs: options.stats?.maxRetryAgeMs ?? 10 * 60_000,
   });
+  const predictionsPerMinute = new PredictionsPerMinute({
+    redis: deps.config.redis,
+    logger: deps.logger.child({ component: 'prediction-quotas' }),
+    ...(options.quotaClock ? { now: options.quotaClock } : {}),
+  });
+  const predictionsInFlight = new PredictionsInFlightSync(pools, {
+    redis: deps.config.redis,
+    logger: deps.logger.child({ component: 'prediction-quotas' }),
+    ...(options.inFlightSyncIntervalMs ? { intervalMs: options.inFlightSyncIntervalMs } : {}),
+  });
+  predictionsInFlight.start();
   return {
     pools,
     stats,
+    predictionsPerMinute,
+    predictionsInFlight,
     close: async () => {
       // Stats first: the pools' in-flight calls have been answered by the time servers stop.
       await stats.close();
       await pools.close();
+      // After the pools: every call is answered, so this replica's last report is zero.
+      await predictionsInFlight.close();
+      await predictionsPerMinute.close();
     },
   };
 }
