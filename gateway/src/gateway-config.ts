@@ -24,6 +24,8 @@ export interface GatewayConfig {
     maxUploadBytes: number;
     /** Open subscriptions per tenant (default 100), across replicas when the gateway has Redis; over it → QUOTA_EXCEEDED. */
     maxSubscriptionsPerTenant?: number;
+    /** Failed authentications per minute one client address may cause before it is refused unverified (default 120; see pipeline/client-address-guard.ts). */
+    authFailuresPerMinutePerAddress?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;

@@ -6,6 +6,7 @@ import { errors, isTesseraError } from '@tessera/errors';
 import { subscriptionCloseCodes } from '@tessera/service-kit';
 import type { TenantRecord } from '@tessera/tenancy';
 import type { RequestAuthenticator } from '../request-auth';
+import { clientAddress } from '../request-facts';
 
 export interface AuthenticatedConnection {
   principal: Principal;
@@ -51,14 +52,17 @@ export async function authenticateConnection(
   const token = tokenFromConnectionParams(params);
   // The token presented as the header an HTTP request would carry, so every HTTP check applies as is.
   const headers: IncomingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
-  const sourceIp = request.socket.remoteAddress;
+  // The address as HTTP requests see it (a local proxy may name its client): the per-address limit is shared.
+  const sourceIp = clientAddress(request);
   const requestId = randomUUID();
   try {
-    if (!token) throw errors.unauthenticated("Send { authorization: 'Bearer <token>' } in connection_init.");
-    const { principal, tenant } = await authenticate(headers, sourceIp, requestId);
+    // Without a token too: the refusal is charged to the address like any failed authentication.
+    const { principal, tenant } = await authenticate(headers, sourceIp, requestId).catch((error: unknown) => {
+      throw !token && isTesseraError(error) && error.code === 'UNAUTHENTICATED' ? errors.unauthenticated("Send { authorization: 'Bearer <token>' } in connection_init.") : error;
+    });
     if (!tenant) throw errors.forbidden('Subscriptions need a tenant user.');
     // The token was just verified; its `exp` is read again only to schedule the close.
-    const exp = decodeJwt(token).exp;
+    const exp = token ? decodeJwt(token).exp : undefined;
     return { principal, tenant, expiresAtMs: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY };
   } catch (error) {
     await recordFailure?.(headers, sourceIp, requestId, error);
@@ -72,6 +76,7 @@ export function toConnectionRefused(error: unknown): ConnectionRefused {
     const reason = closeReason(error.message);
     if (error.code === 'UNAUTHENTICATED') return new ConnectionRefused(subscriptionCloseCodes.unauthorized, `Unauthorized: ${reason}`);
     if (error.code === 'FORBIDDEN') return new ConnectionRefused(subscriptionCloseCodes.forbidden, `Forbidden: ${reason}`);
+    if (error.code === 'RATE_LIMITED') return new ConnectionRefused(subscriptionCloseCodes.rateLimited, `Too many requests: too many failed authentications; retry after ${String(error.extensions['retryAfterSeconds'])} s`);
     if (error.code === 'SERVICE_UNAVAILABLE') return new ConnectionRefused(subscriptionCloseCodes.unavailable, `Unavailable: ${reason}`);
   }
   return new ConnectionRefused(subscriptionCloseCodes.unavailable, 'Unavailable: the connection could not be authenticated; retry later');

@@ -55,6 +55,8 @@ const gatewayVariables = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   /** Concurrent subscriptions per tenant on one gateway replica. */
   MAX_SUBSCRIPTIONS_PER_TENANT: z.coerce.number().int().min(1).default(100),
+  /** Failed authentications per minute one client address may cause; past it, its requests are refused before token verification. */
+  AUTH_FAILURES_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(120),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   DATASETS_URL: url(),
   MODELS_URL: url(),
@@ -122,7 +124,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       ],
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, maxSubscriptionsPerTenant: parsed.MAX_SUBSCRIPTIONS_PER_TENANT },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, maxSubscriptionsPerTenant: parsed.MAX_SUBSCRIPTIONS_PER_TENANT, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
     },
   };

@@ -27,6 +27,8 @@ export interface PlatformConfig {
   maxUploadBytes: number;
   /** Concurrent subscriptions per tenant at the gateway (default 100). */
   maxSubscriptionsPerTenant?: number;
+  /** Failed authentications per minute one client address may cause at the gateway (default 120). */
+  authFailuresPerMinutePerAddress?: number;
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -84,7 +86,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant },
+        limits: { maxUploadBytes: config.maxUploadBytes, maxSubscriptionsPerTenant: config.maxSubscriptionsPerTenant, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
       },
       { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },

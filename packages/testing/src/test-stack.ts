@@ -69,6 +69,8 @@ export interface TestStackOptions {
   monitoring?: PlatformConfig['monitoring'];
   /** How often the audit service's background relay sweeps the outboxes (default 200 ms; benchmarks set it high to time the relay alone). */
   auditRelayIntervalMs?: number;
+  /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
+  authFailuresPerMinutePerAddress?: number;
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -130,6 +132,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       checkpointRetentionDays: 0,
     },
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
+    ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
   };
   let platform: RunningPlatform;
   try {
