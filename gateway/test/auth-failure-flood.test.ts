@@ -36,7 +36,7 @@ describe('failed authentications: per-address limit before verification, aggrega
     return `${part({ alg: 'ES256', typ: 'JWT', kid: 'forged' })}.${part(claims)}.${randomBytes(64).toString('base64url')}`;
   };
   const from = (address: string) => ({ 'x-forwarded-for': address });
-  const post = (token: string | undefined, address: string) => postGraphQL(stack.graphqlUrl, token, currentTenantQuery, {}, from(address));
+  const post = (token: string | undefined, address: string) => postGraphQL<{ currentTenant: { id: string; status: string } }>(stack.graphqlUrl, token, currentTenantQuery, {}, from(address));
 
   /** Rows of `auth.failure` in the tenant's log (outbox and chain) and the failures they stand for (sum of details.count). */
   async function tenantLogFailures(tenant: TestTenant): Promise<{ rows: number; failures: number }> {

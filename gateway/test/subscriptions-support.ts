@@ -93,7 +93,7 @@ export class CollectedSubscription<T = Record<string, unknown>> {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A `ws` WebSocket class that sends `headers` with its upgrade request. */
-function webSocketWithHeaders(headers: Record<string, string>): typeof WebSocket {
+function webSocketWithHeaders(headers: Record<string, string>): unknown {
   return class extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols, { headers });
