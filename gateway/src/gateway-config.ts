@@ -22,6 +22,8 @@ export interface GatewayConfig {
   downloadTargets?: string[];
   limits: {
     maxUploadBytes: number;
+    /** Failed authentications per minute one client address may cause before it is refused unverified (default 120; see pipeline/client-address-guard.ts). */
+    authFailuresPerMinutePerAddress?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;

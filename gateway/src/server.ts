@@ -22,6 +22,8 @@ import { requestIdOf } from './pipeline/request-id';
 import { createRequestPipeline } from './pipeline/request-pipeline';
 import { createAuthFailureLog } from './auth-failure-log';
 import { createRequestAuthenticator } from './request-auth';
+import { ClientAddressGuard, defaultAuthFailuresPerMinutePerAddress } from './pipeline/client-address-guard';
+import { guardAuthentication } from './pipeline/guarded-authenticator';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
 import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
 import { createGraphQLPostHandler } from './graphql-post-handler';
@@ -42,6 +44,8 @@ export interface RunningGateway extends RunningHttpServer {
   flushRequestMetrics(): Promise<FlushResult>;
   /** Exchanges rate-limit counts with the other replicas now (tests; the loop does it every 250 ms). */
   syncRateLimits(): Promise<void>;
+  /** Writes the aggregated authentication-failure summaries now, open windows included (tests; shutdown does it too). */
+  flushAuthFailures(): Promise<void>;
 }
 
 export interface GatewayDeps {
@@ -64,7 +68,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const logger = deps.logger.child({ service: 'gateway' });
   const db: DataSource = await openServiceDataSource({ ...deps.database, poolSize: Math.min(deps.database.poolSize, 5) }, []);
   const directory = new TenantDirectory(new TenantStore(db, deps.database.controlSchema, deps.tenantLimitDefaults), deps.tenantCacheTtlMs);
-  const authenticate = createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory);
+  // Refuses addresses that keep failing before their tokens are verified (pipeline/client-address-guard.ts).
+  const addressGuard = new ClientAddressGuard({ failuresPerMinute: config.limits.authFailuresPerMinutePerAddress ?? defaultAuthFailuresPerMinutePerAddress });
+  const authenticate = guardAuthentication(createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory), addressGuard);
   const sign = await createInternalContextSigner(config.internalContextPrivateKey);
   const signReusable = await createReusableContextSigner(config.internalContextPrivateKey);
   const rateLimiter = new CostRateLimiter();
@@ -72,7 +78,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   rateLimitSync?.start();
   const requestMetrics = new RequestMetricsRecorder({ db, logger, config: requestMetricsConfig(config.requestMetrics) });
   const subgraphClient = createSubgraphHttpClient();
-  const recordAuthFailure = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
+  const authFailureLog = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
+  const recordAuthFailure = authFailureLog.record;
 
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
@@ -203,12 +210,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     graphqlUrl: `${http.url}/graphql`,
     flushRequestMetrics: () => requestMetrics.flush(),
     syncRateLimits: async () => rateLimitSync?.syncNow(),
+    flushAuthFailures: () => authFailureLog.flush(),
     close: async () => {
       await subscriptions.close();
       await rateLimitSync?.close();
       await http.close();
       await server.stop();
       await requestMetrics.close(); // the last partial bucket is written before the pool closes
+      await authFailureLog.close(); // so are the failures still only counted
       subgraphClient.close();
       await db.destroy();
     },

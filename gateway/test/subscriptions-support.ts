@@ -17,14 +17,15 @@ export interface TestSubscriptionClient {
   dispose(): Promise<void>;
 }
 
-export function connectSubscriptions(url: string, connectionParams: Record<string, unknown> | undefined): TestSubscriptionClient {
+/** `headers` go on the WebSocket upgrade request (e.g. X-Forwarded-For, which the gateway trusts from loopback). */
+export function connectSubscriptions(url: string, connectionParams: Record<string, unknown> | undefined, headers?: Record<string, string>): TestSubscriptionClient {
   let onClosed: (info: CloseInfo) => void = () => undefined;
   let onConnected: () => void = () => undefined;
   const closed = new Promise<CloseInfo>((resolve) => (onClosed = resolve));
   const connected = new Promise<void>((resolve) => (onConnected = resolve));
   const client = createClient({
     url: url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
+    webSocketImpl: headers ? webSocketWithHeaders(headers) : WebSocket,
     lazy: false,
     retryAttempts: 0,
     ...(connectionParams ? { connectionParams } : {}),
@@ -90,3 +91,12 @@ export class CollectedSubscription<T = Record<string, unknown>> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A `ws` WebSocket class that sends `headers` with its upgrade request. */
+function webSocketWithHeaders(headers: Record<string, string>): unknown {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  };
+}

@@ -184,13 +184,14 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
 
     it('a refused connection_init is recorded in the platform security log, like a refused HTTP request', async () => {
       const control = quoteIdentifier(stack.config.database.controlSchema);
+      // Failures are aggregated per (tenant, source, minute): the logged failures are the sum of details.count once flushed.
       const failures = async () => {
-        const rows = (await stack.platform.runtime.db.query(
-          `SELECT COUNT(*) AS n FROM (SELECT id FROM ${control}.security_outbox WHERE action = 'auth.failure' AND tenant_id = ?
-           UNION SELECT id FROM ${control}.security_events WHERE action = 'auth.failure' AND tenant_id = ?) AS failures`,
-          [acme.id, acme.id],
-        )) as Array<{ n: number | string }>;
-        return Number(rows[0]?.n);
+        await stack.platform.gateway.flushAuthFailures();
+        const counted = (table: string) => `SELECT id, CAST(JSON_EXTRACT(details_json, '$.count') AS UNSIGNED) AS c FROM ${control}.${table} WHERE action = 'auth.failure' AND tenant_id = ?`;
+        const rows = (await stack.platform.runtime.db.query(`SELECT SUM(c) AS n FROM (${counted('security_outbox')} UNION ${counted('security_events')}) AS failures`, [acme.id, acme.id])) as Array<{
+          n: number | string | null;
+        }>;
+        return Number(rows[0]?.n ?? 0);
       };
       const before = await failures();
       expect(await connect(bearer(await resignWithForeignKey(await acme.token('viewer')))).closed).toMatchObject({ code: 4401 });

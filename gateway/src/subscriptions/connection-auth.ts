@@ -52,7 +52,7 @@ export async function authenticateConnection(
     const { principal, tenant } = await pipeline.connect({ headers, ip: clientAddress(request), requestId: requestIdOf(request.headers) });
     if (!tenant) throw errors.forbidden('Subscriptions need a tenant user.');
     // The token was just verified; its `exp` is read again only to schedule the close.
-    const exp = decodeJwt(token!).exp;
+    const exp = token ? decodeJwt(token).exp : undefined;
     return { principal, tenant, expiresAtMs: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY };
   } catch (error) {
     // Say where a WebSocket client puts its token (the HTTP message names a header it cannot send).
@@ -67,6 +67,7 @@ export function toConnectionRefused(error: unknown): ConnectionRefused {
     const reason = closeReason(error.message);
     if (error.code === 'UNAUTHENTICATED') return new ConnectionRefused(subscriptionCloseCodes.unauthorized, `Unauthorized: ${reason}`);
     if (error.code === 'FORBIDDEN') return new ConnectionRefused(subscriptionCloseCodes.forbidden, `Forbidden: ${reason}`);
+    if (error.code === 'RATE_LIMITED') return new ConnectionRefused(subscriptionCloseCodes.rateLimited, `Too many requests: too many failed authentications; retry after ${String(error.extensions['retryAfterSeconds'])} s`);
     if (error.code === 'SERVICE_UNAVAILABLE') return new ConnectionRefused(subscriptionCloseCodes.unavailable, `Unavailable: ${reason}`);
   }
   return new ConnectionRefused(subscriptionCloseCodes.unavailable, 'Unavailable: the connection could not be authenticated; retry later');

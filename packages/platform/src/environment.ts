@@ -53,6 +53,8 @@ const gatewayVariables = z.object({
   PUBLIC_URL: url().optional(),
   CORS_ORIGINS: commaList().default(['https://studio.apollographql.com', 'http://localhost:3000']),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
+  /** Failed authentications per minute one client address may cause; past it, its requests are refused before token verification. */
+  AUTH_FAILURES_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(120),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   DATASETS_URL: url(),
   MODELS_URL: url(),
@@ -120,7 +122,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       ],
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
     },
   };

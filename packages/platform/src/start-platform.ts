@@ -25,6 +25,8 @@ export interface PlatformConfig {
   tenantLimitDefaults?: TenantLimits;
   corsOrigins: string[];
   maxUploadBytes: number;
+  /** Failed authentications per minute one client address may cause at the gateway (default 120). */
+  authFailuresPerMinutePerAddress?: number;
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -82,7 +84,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxUploadBytes: config.maxUploadBytes },
+        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
       },
       { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },

@@ -23,6 +23,8 @@ export const subscriptionCloseCodes = {
   forbidden: 4403,
   /** A dependency (identity provider, database) could not be reached while authenticating. */
   unavailable: 4503,
+  /** Too many failed authentications from the client's address; the reason says when to retry (graphql-ws already uses 4429 for a second connection_init). */
+  rateLimited: 4430,
 } as const;
 
 /** How the gateway hands its signed context to a subgraph: the HTTP header names, as `connection_init` payload keys. */

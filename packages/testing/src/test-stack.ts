@@ -71,6 +71,8 @@ export interface TestStackOptions {
   auditRelayIntervalMs?: number;
   /** Inference pools and prediction quotas of the models service (e.g. a pinned quota clock). */
   inference?: PlatformConfig['inference'];
+  /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
+  authFailuresPerMinutePerAddress?: number;
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -133,6 +135,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
+    ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
   };
   let platform: RunningPlatform;
   try {

@@ -13,6 +13,11 @@ describe('alert rules (pure)', () => {
     expect(firings).toEqual([expect.objectContaining({ observed: 3, firstSeq: 1, lastSeq: 3 })]);
   });
 
+  it("weighs an aggregated auth.failure summary by its details.count", () => {
+    const summary = [event(1, 0, 'auth.failure', { count: 1 }), event(2, 30, 'auth.failure', { count: 41, summary: true })];
+    expect(evaluateRule(rule('AUTH_FAILURES', 10), [], summary, null)).toEqual([expect.objectContaining({ observed: 42, firstSeq: 1, lastSeq: 2 })]);
+  });
+
   it('counts across a minute boundary (sliding, not fixed windows) and ignores events older than 60 s', () => {
     expect(evaluateRule(rule('AUTH_FAILURES', 3), [], [event(1, 50, 'auth.failure'), event(2, 65, 'auth.failure'), event(3, 70, 'auth.failure')], null)).toHaveLength(1);
     expect(evaluateRule(rule('AUTH_FAILURES', 3), [], [event(1, 0, 'auth.failure'), event(2, 61, 'auth.failure'), event(3, 122, 'auth.failure')], null)).toEqual([]);

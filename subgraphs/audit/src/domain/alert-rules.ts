@@ -40,7 +40,8 @@ export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
   AUTH_FAILURES: {
     description: 'Authentication failures at the gateway naming this tenant (bad, expired or forged tokens) per minute.',
     defaultThreshold: 10,
-    weight: (e) => (e.action === 'auth.failure' ? 1 : 0),
+    // The gateway aggregates failures: a summary event stands for `details.count` of them.
+    weight: (e) => (e.action === 'auth.failure' ? Math.max(1, Math.floor(Number(e.details['count'] ?? 1)) || 1) : 0),
   },
   CROSS_TENANT_ATTEMPT: {
     description: "Any request by one of this tenant's users for an id that belongs to another tenant.",
