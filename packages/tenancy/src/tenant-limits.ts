@@ -32,6 +32,14 @@ export const tenantLimitsSchema = z
     maxOperationTokens: positiveInteger,
     /** Cost of one operation (field weights × list sizes). */
     maxOperationCost: positiveInteger,
+    /** Datasets the tenant keeps (quota `datasets`). */
+    maxDatasets: positiveInteger,
+    /** Dataset versions over all datasets (quota `datasetVersions`). */
+    maxDatasetVersions: positiveInteger,
+    /** Models the tenant keeps (quota `models`). */
+    maxModels: positiveInteger,
+    /** Model versions over all models (quota `modelVersions`). */
+    maxModelVersions: positiveInteger,
   })
   .strict();
 
@@ -54,6 +62,10 @@ export const defaultTenantLimits: TenantLimits = {
   maxOperationDirectives: 50,
   maxOperationTokens: 5_000,
   maxOperationCost: 5_000,
+  maxDatasets: 1_000,
+  maxDatasetVersions: 10_000,
+  maxModels: 1_000,
+  maxModelVersions: 10_000,
 };
 
 /** The effective limits: the tenant's overrides over the platform defaults. */
