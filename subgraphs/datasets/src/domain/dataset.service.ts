@@ -157,13 +157,14 @@ export class DatasetService {
 async function giveBackDatasetQuota(manager: EntityManager, quotas: TenantQuotas, datasetId: string): Promise<void> {
   const [dataset] = (await manager.query('SELECT id FROM datasets WHERE id = ? FOR UPDATE', [datasetId])) as Array<{ id: string }>;
   if (!dataset) return;
+  // Upload rows before quota rows, the order a finishing upload takes them in (row, then quota).
+  const pending = (await manager.query(`SELECT id FROM dataset_uploads WHERE dataset_id = ? AND status IN ('PENDING', 'RECEIVING') FOR UPDATE`, [datasetId])) as Array<{ id: string }>;
   const [counted] = (await manager.query(
     `SELECT (SELECT COUNT(*) FROM dataset_versions WHERE dataset_id = ?) AS versions,
             (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_versions WHERE dataset_id = ?)
           + (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_uploads WHERE dataset_id = ? AND status = 'UPLOADED') AS bytes`,
     [datasetId, datasetId, datasetId],
   )) as Array<{ versions: string | number; bytes: string | number }>;
-  const pending = (await manager.query(`SELECT id FROM dataset_uploads WHERE dataset_id = ? AND status IN ('PENDING', 'RECEIVING')`, [datasetId])) as Array<{ id: string }>;
   await quotas.refund(manager, { datasets: 1, datasetVersions: Number(counted?.versions ?? 0), storageBytes: Number(counted?.bytes ?? 0) });
   for (const upload of pending) await quotas.reservation(upload.id, 'storageBytes').release(manager);
 }

@@ -267,13 +267,14 @@ export class ModelService {
 async function giveBackModelQuota(manager: EntityManager, quotas: TenantQuotas, modelId: string): Promise<void> {
   const [model] = (await manager.query('SELECT id FROM models WHERE id = ? FOR UPDATE', [modelId])) as Array<{ id: string }>;
   if (!model) return;
+  // Upload rows before quota rows, the order a finishing upload takes them in (row, then quota).
+  const pending = (await manager.query(`SELECT id FROM model_uploads WHERE model_id = ? AND status IN ('PENDING', 'RECEIVING') FOR UPDATE`, [modelId])) as Array<{ id: string }>;
   const [counted] = (await manager.query(
     `SELECT (SELECT COUNT(*) FROM model_versions WHERE model_id = ?) AS versions,
             (SELECT COALESCE(SUM(stored_size), 0) FROM model_versions WHERE model_id = ?)
           + (SELECT COALESCE(SUM(stored_size), 0) FROM model_uploads WHERE model_id = ? AND status = 'UPLOADED') AS bytes`,
     [modelId, modelId, modelId],
   )) as Array<{ versions: string | number; bytes: string | number }>;
-  const pending = (await manager.query(`SELECT id FROM model_uploads WHERE model_id = ? AND status IN ('PENDING', 'RECEIVING')`, [modelId])) as Array<{ id: string }>;
   await quotas.refund(manager, { models: 1, modelVersions: Number(counted?.versions ?? 0), storageBytes: Number(counted?.bytes ?? 0) });
   for (const upload of pending) await quotas.reservation(upload.id, 'storageBytes').release(manager);
 }
