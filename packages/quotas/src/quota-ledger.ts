@@ -18,7 +18,6 @@ export interface QuotaChange {
 
 interface UsageRow {
   used: string | number;
-  reserved: string | number;
 }
 
 interface ReservationRow {
@@ -28,11 +27,17 @@ interface ReservationRow {
 
 /**
  * The one place that changes a tenant's `quota_usage` and `quota_reservations` (tenant migration
- * 0008). The lock discipline: every change locks the quota's usage row (SELECT … FOR UPDATE) and
- * makes all its reads and writes under that lock, in the caller's transaction; several quotas are
- * locked in name order, so two transactions never wait on each other in a circle. Writers in any
- * process therefore take turns per quota, and what they jointly hold never passes the limit.
- * Tables are named with the tenant's schema, so this works on any connection of the pool.
+ * 0008); `quota_usage.reserved` is written from the reservation rows for readers.
+ *
+ * The lock discipline: every change first locks all of the tenant's quota rows, in key order, in
+ * one statement (SELECT … FOR UPDATE), and makes every read and write of usage and reservations
+ * under that lock, in the caller's transaction. Writers in any number of processes therefore take
+ * turns per tenant and what they jointly hold never passes a limit. Locking all five rows rather
+ * than the one changed costs little (each change is a few statements) and means the range locks
+ * InnoDB takes on `quota_reservations` are only ever held by the one transaction that holds the
+ * quota rows, so two quota changes can never wait on each other in a circle. Callers take the quota
+ * lock last in their transactions. Tables are named with the tenant's schema, so this works on any
+ * connection of the pool.
  */
 export class QuotaLedger {
   private readonly usageTable: string;
@@ -52,7 +57,15 @@ export class QuotaLedger {
   }
 
   async apply(manager: EntityManager, changes: QuotaChange[]): Promise<void> {
-    for (const change of mergeByQuota(changes)) await this.applyOne(manager, change);
+    const merged = mergeByQuota(changes);
+    if (merged.length === 0) return;
+    const rows = (await manager.query(`SELECT quota, used FROM ${this.usageTable} ORDER BY quota FOR UPDATE`)) as Array<UsageRow & { quota: string }>;
+    const usedOf = new Map(rows.map((row) => [row.quota, Number(row.used)]));
+    for (const change of merged) {
+      const used = usedOf.get(change.quota);
+      if (used === undefined) throw new Error(`The tenant schema has no quota_usage row for ${change.quota} (tenant migration 0008 not applied).`);
+      await this.applyOne(manager, change, used);
+    }
   }
 
   /** Usage as of now, outside any lock: `reserved` counts unexpired reservations only. */
@@ -61,23 +74,17 @@ export class QuotaLedger {
       `SELECT u.quota AS quota, u.used AS used,
               (SELECT COALESCE(SUM(r.amount), 0) FROM ${this.reservationsTable} r WHERE r.quota = u.quota AND r.expires_at > NOW(3)) AS reserved
          FROM ${this.usageTable} u`,
-    )) as Array<UsageRow & { quota: QuotaName }>;
+    )) as Array<UsageRow & { quota: QuotaName; reserved: string | number }>;
     return new Map(rows.map((row) => [row.quota, { used: Number(row.used), reserved: Number(row.reserved) }]));
   }
 
-  private async applyOne(manager: EntityManager, change: QuotaChange): Promise<void> {
+  /** One quota's change, under the lock `apply` holds; `used` as read under it. */
+  private async applyOne(manager: EntityManager, change: QuotaChange, usedBefore: number): Promise<void> {
     const { quota } = change;
-    const [row] = (await manager.query(`SELECT used, reserved FROM ${this.usageTable} WHERE quota = ? FOR UPDATE`, [quota])) as UsageRow[];
-    if (!row) throw new Error(`The tenant schema has no quota_usage row for ${quota} (tenant migration 0008 not applied).`);
-    let used = Number(row.used);
-    let reserved = Number(row.reserved);
+    let used = usedBefore;
 
     // A writer that died never commits nor releases: its reservation ends here, at the next change.
-    const expired = (await manager.query(`SELECT id, amount FROM ${this.reservationsTable} WHERE quota = ? AND expires_at <= NOW(3) FOR UPDATE`, [quota])) as ReservationRow[];
-    if (expired.length > 0) {
-      await manager.query(`DELETE FROM ${this.reservationsTable} WHERE quota = ? AND id IN (?)`, [quota, expired.map((r) => r.id)]);
-      reserved -= expired.reduce((sum, r) => sum + Number(r.amount), 0);
-    }
+    await manager.query(`DELETE FROM ${this.reservationsTable} WHERE quota = ? AND expires_at <= NOW(3)`, [quota]);
 
     let held = 0;
     if (change.settle !== undefined) {
@@ -85,10 +92,11 @@ export class QuotaLedger {
       if (own) {
         await manager.query(`DELETE FROM ${this.reservationsTable} WHERE id = ? AND quota = ?`, [change.settle, quota]);
         held = Number(own.amount);
-        reserved -= held;
       }
     }
-    reserved = Math.max(0, reserved);
+    // Counted from the rows every time (a locking read, so it is the latest), never kept as a running sum that could drift.
+    const [live] = (await manager.query(`SELECT COALESCE(SUM(amount), 0) AS reserved FROM ${this.reservationsTable} WHERE quota = ? FOR UPDATE`, [quota])) as Array<{ reserved: string | number }>;
+    let reserved = Number(live?.reserved ?? 0);
 
     if (change.refund) used = Math.max(0, used - change.refund);
 
@@ -129,7 +137,7 @@ function quotaExceeded(quota: QuotaName, limit: number, used: number, reserved: 
   );
 }
 
-/** One change per quota, in name order (the lock order). */
+/** One change per quota, in name order. */
 function mergeByQuota(changes: QuotaChange[]): QuotaChange[] {
   const merged = new Map<QuotaName, QuotaChange>();
   for (const change of changes) {

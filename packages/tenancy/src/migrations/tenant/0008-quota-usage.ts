@@ -3,8 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Tenant plane: quotas (`@tessera/quotas`).
  * - `quota_usage`: one row per quota, what is in use (`used`) and promised to writers still at work
- *   (`reserved`). Every change to a quota locks its row first (SELECT … FOR UPDATE), so writers in
- *   any number of processes take their turn and can never jointly go over the limit.
+ *   (`reserved`). Every change locks these rows first (SELECT … FOR UPDATE), so writers in any
+ *   number of processes take their turn and can never jointly go over a limit.
  * - `quota_reservations`: the promises behind `reserved`, one row per reservation and quota, each
  *   with an expiry: a writer that dies between reserving and committing gives its share back when
  *   the next writer of that quota sweeps the expired rows.
