@@ -193,7 +193,6 @@ export async function insertNextVersion(
   await manager.getRepository(ModelVersionEntity).insert(version);
   await recordResourceOwner(manager, scope.tenant.id, 'ModelVersion', version.id);
   await manager.getRepository(ModelEntity).update({ id: modelId }, { lastVersionNumber: number, updatedAt: new Date() });
-  // Quota rows are locked in name order (modelVersions, then storageBytes), as everywhere.
   if (input.reserved) {
     await input.reserved.versionSlot.commitWithin(manager);
     await input.reserved.storage.commitWithin(manager, stored.storedSize);
