@@ -22,6 +22,7 @@ COPY packages/local-infra/package.json packages/local-infra/
 COPY packages/monitoring/package.json packages/monitoring/
 COPY packages/onnx/package.json packages/onnx/
 COPY packages/platform/package.json packages/platform/
+COPY packages/quotas/package.json packages/quotas/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/storage/package.json packages/storage/
 COPY packages/tabular/package.json packages/tabular/

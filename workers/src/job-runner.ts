@@ -110,7 +110,13 @@ export class JobRunner {
     try {
       const processor = this.processors[job.kind];
       const outcome = await processor(ctx);
-      ctx.checkpoint();
+      try {
+        ctx.checkpoint();
+      } catch (error) {
+        // Cancelled or lost after the output was stored: undo it (object, quota reservation) now.
+        await outcome.abandon?.().catch(() => undefined);
+        throw error;
+      }
       const finished = await scope
         .transaction(async (manager) => {
           await outcome.commit?.(manager);

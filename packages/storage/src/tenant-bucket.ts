@@ -17,6 +17,11 @@ export interface StoredObject {
   keyVersion: number;
 }
 
+/** The bytes an object of `plainSize` takes in the bucket once encrypted (what storage quotas count). */
+export function storedSizeOf(plainSize: number): number {
+  return encryptedSize(plainSize);
+}
+
 /**
  * One tenant's bucket. Every object is encrypted with the tenant's data key before it leaves the
  * process, and its ciphertext is bound to "tenant/key", so a byte-for-byte copy of an object into
@@ -40,7 +45,7 @@ export class TenantBucket {
   async putEncrypted(key: string, source: Readable, plainSize: number, dataKey: DataKeyRef): Promise<StoredObject> {
     const encrypt = createEncryptStream({ dataKey: dataKey.dataKey, keyVersion: dataKey.keyVersion, associatedData: this.associatedData(key) });
     const exact = exactLength(plainSize);
-    const storedSize = encryptedSize(plainSize);
+    const storedSize = storedSizeOf(plainSize);
     const upload = this.client.putObject(this.bucketName, key, encrypt, storedSize, { 'Content-Type': 'application/octet-stream' });
     try {
       await Promise.all([pipeline(source, exact, encrypt), upload]);

@@ -46,6 +46,14 @@ export const tenantLimitsSchema = z
     inferenceThreads: positiveInteger,
     /** Resident memory of one inference process; over it the process is killed and replaced. */
     inferenceProcessMemoryMb: positiveInteger,
+    /** Datasets the tenant keeps (quota `datasets`). */
+    maxDatasets: positiveInteger,
+    /** Dataset versions over all datasets (quota `datasetVersions`). */
+    maxDatasetVersions: positiveInteger,
+    /** Models the tenant keeps (quota `models`). */
+    maxModels: positiveInteger,
+    /** Model versions over all models (quota `modelVersions`). */
+    maxModelVersions: positiveInteger,
   })
   .strict();
 
@@ -75,6 +83,10 @@ export const defaultTenantLimits: TenantLimits = {
   inferenceProcesses: 1,
   inferenceThreads: 1,
   inferenceProcessMemoryMb: 2048,
+  maxDatasets: 1_000,
+  maxDatasetVersions: 10_000,
+  maxModels: 1_000,
+  maxModelVersions: 10_000,
 };
 
 /** The effective limits: the tenant's overrides over the platform defaults. */

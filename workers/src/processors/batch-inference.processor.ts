@@ -4,7 +4,8 @@ import { ensureDataset, insertDatasetVersion } from '@tessera/datasets';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
 import { findModelVersion, type BatchInferenceJobInput } from '@tessera/jobs';
-import { objectKey } from '@tessera/storage';
+import { TenantQuotas } from '@tessera/quotas';
+import { objectKey, storedSizeOf } from '@tessera/storage';
 import { profileCsv } from '@tessera/tabular';
 import type { JobContext } from '../job-context';
 import { csvLine, formatPrediction } from './csv-writer';
@@ -20,6 +21,8 @@ const chunkTimeoutMs = 60_000;
  * back with a prediction column, encrypted, under a key that names the job and the attempt
  * (`datasets/<output>/job-<job>-a<attempt>.csv`). The object becomes a dataset version only in the
  * transaction that marks the job SUCCEEDED; a crashed attempt's object is removed by the next one.
+ * Its storage is reserved before the output dataset or the object is written, and committed with
+ * the version: a tenant over quota gets a FAILED job (QUOTA_EXCEEDED) and no dataset, row or object.
  *
  * Inference goes through @tessera/inference's per-tenant process pools (not onnxruntime in this
  * process): a model that hangs or crashes the runtime costs a child process, stopped at the chunk
@@ -34,9 +37,6 @@ export function batchInferenceProcessor(pools: InferencePools): JobProcessor {
     if (!model) throw errors.notFound('ModelVersion', input.modelVersionId);
     const inputName = model.inputs[0]?.name ?? 'input';
     const outputName = model.outputs[0]?.name;
-    const output = await ensureDataset(scope, input.outputDatasetName);
-    const prefix = `datasets/${output.id}/job-${job.id}-`;
-    for (const leftover of await scope.bucket.listKeys(prefix)) await scope.bucket.remove(leftover); // an earlier, crashed attempt's
     await ctx.progress({ progress: 1, phase: 'predicting' }, true);
 
     const columns = version.columns.map((c) => c.name);
@@ -81,25 +81,44 @@ export function batchInferenceProcessor(pools: InferencePools): JobProcessor {
     await ctx.progress({ progress: 96, phase: 'storing predictions', metrics: { rows: done, predicted } }, true);
     const body = Buffer.from(parts.join(''), 'utf8');
     const profile = await profileCsv(Readable.from([body]), { maxRows: Math.max(1, done), maxBytes: body.length + 1 });
-    const key = objectKey('datasets', output.id, `job-${job.id}-a${job.attempts}.csv`);
-    const stored = await scope.bucket.putEncryptedBuffer(key, body, await scope.currentDataKey());
-    const result: Record<string, unknown> = { datasetId: output.id, predictedRows: predicted };
-    return {
-      result,
-      commit: async (manager) => {
-        const registered = await insertDatasetVersion(manager, scope, output.id, {
-          objectKey: key,
-          byteSize: body.length,
-          storedSize: stored.storedSize,
-          sha256: createHash('sha256').update(body).digest('hex'),
-          keyVersion: stored.keyVersion,
-          profile,
-          sourceJobId: job.id,
-        });
-        result['datasetVersionId'] = registered.id;
-      },
-      abandon: () => scope.bucket.remove(key),
-    };
+    const storage = await new TenantQuotas(scope).reserve('storageBytes', storedSizeOf(body.length));
+    let key: string | undefined;
+    try {
+      const output = await ensureDataset(scope, input.outputDatasetName);
+      const prefix = `datasets/${output.id}/job-${job.id}-`;
+      for (const leftover of await scope.bucket.listKeys(prefix)) await scope.bucket.remove(leftover); // an earlier, crashed attempt's
+      key = objectKey('datasets', output.id, `job-${job.id}-a${job.attempts}.csv`);
+      const outputKey = key;
+      const stored = await scope.bucket.putEncryptedBuffer(outputKey, body, await scope.currentDataKey());
+      const result: Record<string, unknown> = { datasetId: output.id, predictedRows: predicted };
+      return {
+        result,
+        commit: async (manager) => {
+          const registered = await insertDatasetVersion(manager, scope, output.id, {
+            objectKey: outputKey,
+            byteSize: body.length,
+            storedSize: stored.storedSize,
+            sha256: createHash('sha256').update(body).digest('hex'),
+            keyVersion: stored.keyVersion,
+            profile,
+            sourceJobId: job.id,
+            storage,
+          });
+          result['datasetVersionId'] = registered.id;
+        },
+        abandon: async () => {
+          try {
+            await scope.bucket.remove(outputKey);
+          } finally {
+            await storage.release();
+          }
+        },
+      };
+    } catch (error) {
+      if (key) await scope.bucket.remove(key).catch(() => undefined);
+      await storage.release().catch(() => undefined);
+      throw error;
+    }
   };
 }
 

@@ -60,7 +60,7 @@ export class AuditChainService {
   /** Signs the current head now (returns the existing checkpoint if nothing happened since; null for an empty chain). */
   async checkpoint(): Promise<CheckpointRecord | null> {
     assertPermission(this.scope.principal, 'administer');
-    return (await this.deps.checkpoints.checkpointTenant(this.scope.tenant.id)) ?? null;
+    return (await this.deps.checkpoints.checkpointTenant(this.scope.tenant)) ?? null;
   }
 
   async list(): Promise<CheckpointRecord[]> {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { drainAuditOutbox, drainSecurityOutbox } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
+import { TenantQuotas, type QuotaScope } from '@tessera/quotas';
 import type { ObjectStoreClient } from '@tessera/storage';
-import { quoteIdentifier, tenantBucketName, tenantSchemaName, withAdvisoryLock } from '@tessera/tenancy';
+import { quoteIdentifier, tenantBucketName, tenantSchemaName, withAdvisoryLock, type TenantRecord } from '@tessera/tenancy';
 import type { CheckpointSigner } from './checkpoint-signer';
 
 export interface CheckpointRecord {
@@ -57,8 +58,12 @@ export class AuditCheckpointService {
   /**
    * Chains what is pending, then signs the head. Idempotent: when the head is already
    * checkpointed (nothing happened since), returns that checkpoint; an empty chain has none.
+   * The object counts in the tenant's storage quota like any other: reserved before it is
+   * written, committed with the row. A tenant over quota gets QUOTA_EXCEEDED and no checkpoint
+   * (no row, no object) until it frees space; the chain itself keeps growing meanwhile.
    */
-  async checkpointTenant(tenantId: string): Promise<CheckpointRecord | undefined> {
+  async checkpointTenant(tenant: Pick<TenantRecord, 'id' | 'limits'>): Promise<CheckpointRecord | undefined> {
+    const tenantId = tenant.id;
     await drainAuditOutbox(this.deps.db, tenantId);
     const schema = quoteIdentifier(tenantSchemaName(tenantId));
     return this.withLock(`tenant:${tenantId}`, async () => {
@@ -80,17 +85,28 @@ export class AuditCheckpointService {
         jws = stored;
       } else {
         jws = await this.deps.signer.sign(payload);
-        await this.writeOnce(bucket, objectKey, jws);
       }
+      const quotaScope: QuotaScope = { tenant, transaction: (fn) => this.deps.db.transaction(fn) };
+      const storage = await new TenantQuotas(quotaScope).reserve('storageBytes', Buffer.byteLength(jws));
       const signedAt = new Date((await this.deps.signer.verify(jws))?.time ?? payload.time);
-      await this.deps.db.query(`INSERT INTO ${schema}.audit_checkpoints (seq, head_hash, signed_at, key_id, jws, object_key) VALUES (?, ?, ?, ?, ?, ?)`, [
-        head.seq,
-        head.hash,
-        signedAt,
-        this.deps.signer.keyId,
-        jws,
-        objectKey,
-      ]);
+      try {
+        if (stored === undefined) await this.writeOnce(bucket, objectKey, jws);
+        await quotaScope.transaction(async (manager) => {
+          await manager.query(`INSERT INTO ${schema}.audit_checkpoints (seq, head_hash, signed_at, key_id, jws, object_key) VALUES (?, ?, ?, ?, ?, ?)`, [
+            head.seq,
+            head.hash,
+            signedAt,
+            this.deps.signer.keyId,
+            jws,
+            objectKey,
+          ]);
+          await storage.commitWithin(manager);
+        });
+      } catch (error) {
+        // The object stays (write-once); the next attempt adopts it and counts it then.
+        await storage.release().catch(() => undefined);
+        throw error;
+      }
       return { seq: head.seq, headHash: head.hash, signedAt, keyId: this.deps.signer.keyId, jws, objectKey };
     });
   }

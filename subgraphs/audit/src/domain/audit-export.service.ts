@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
+import { TenantQuotas } from '@tessera/quotas';
+import { storedSizeOf } from '@tessera/storage';
 import type { TenantScope } from '@tessera/tenancy';
 import { countAuditEventsInPeriod, findAuditEventsInPeriod, findCheckpointCovering, type ChainRow } from '../data/audit-export.repository';
 import { parsePeriod } from './audit-event-filter';
@@ -27,7 +29,8 @@ export interface AuditExportResult {
  * hashes included) into the tenant's own bucket, encrypted with its data key like every object,
  * beside a proof object: the first and last sequence numbers and hashes, the digest of the NDJSON,
  * and the latest signed checkpoint at or after the last event, so an auditor can check the slice
- * links into the chain the platform signed.
+ * links into the chain the platform signed. Both objects count in the storage quota: reserved
+ * before they are written, committed with the export's audit event; over quota, nothing is written.
  */
 export class AuditExportService {
   constructor(
@@ -69,17 +72,27 @@ export class AuditExportService {
       ndjsonSha256: sha256,
       checkpoint,
     };
-    const key = await this.scope.currentDataKey();
-    await this.scope.bucket.putEncryptedBuffer(objectKey, ndjson, key);
-    await this.scope.bucket.putEncryptedBuffer(proofObjectKey, Buffer.from(JSON.stringify(proof, null, 2), 'utf8'), key);
-    await this.scope.transaction((manager) =>
-      recordAuditEvent(manager, this.scope.principal, {
-        action: 'audit.export',
-        targetType: 'AuditExport',
-        targetId: objectKey,
-        details: { events: rows.length, firstSeq: proof.firstSequence, lastSeq: proof.lastSequence },
-      }),
-    );
+    const proofBody = Buffer.from(JSON.stringify(proof, null, 2), 'utf8');
+    const storage = await new TenantQuotas(this.scope).reserve('storageBytes', storedSizeOf(ndjson.length) + storedSizeOf(proofBody.length));
+    try {
+      const key = await this.scope.currentDataKey();
+      const stored = await this.scope.bucket.putEncryptedBuffer(objectKey, ndjson, key);
+      const storedProof = await this.scope.bucket.putEncryptedBuffer(proofObjectKey, proofBody, key);
+      await this.scope.transaction(async (manager) => {
+        await storage.commitWithin(manager, stored.storedSize + storedProof.storedSize);
+        await recordAuditEvent(manager, this.scope.principal, {
+          action: 'audit.export',
+          targetType: 'AuditExport',
+          targetId: objectKey,
+          details: { events: rows.length, firstSeq: proof.firstSequence, lastSeq: proof.lastSequence, bytes: stored.storedSize + storedProof.storedSize },
+        });
+      });
+    } catch (error) {
+      await this.scope.bucket.remove(objectKey).catch(() => undefined);
+      await this.scope.bucket.remove(proofObjectKey).catch(() => undefined);
+      await storage.release().catch(() => undefined);
+      throw error;
+    }
     return {
       objectKey,
       proofObjectKey,

@@ -83,7 +83,7 @@ export class AuditRelay {
     for (const tenant of await this.deps.tenants.list()) {
       if (this.stopped) return;
       if (tenant.status === 'PROVISIONING') continue;
-      await checkpoints.checkpointTenant(tenant.id).catch((error: unknown) =>
+      await checkpoints.checkpointTenant(tenant).catch((error: unknown) =>
         this.deps.logger.warn('audit checkpoint failed for a tenant', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) }),
       );
     }

@@ -4,13 +4,17 @@ import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError, TesseraError } from '@tessera/errors';
 import { assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
-import { objectKey } from '@tessera/storage';
+import { TenantQuotas } from '@tessera/quotas';
+import { objectKey, storedSizeOf } from '@tessera/storage';
 import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
 import { DatasetEntity, DatasetUploadEntity, DatasetVersionEntity, type DatasetUpload, type DatasetVersion } from '../data/dataset.entity';
 import { parseContentType, parseFilename, parseId } from './dataset-input';
 import type { DatasetsConfig } from './datasets-config';
 import { fanOut } from './fan-out';
+
+/** A pending upload's storage reservation outlives the upload URL by this much, so a PUT begun just before expiry can finish. */
+const receiveGraceSeconds = 15 * 60;
 
 export interface ReceivedUpload {
   uploadId: string;
@@ -22,26 +26,32 @@ export interface ReceivedUpload {
 
 /**
  * Staged uploads (the Shopify `stagedUploadsCreate` pattern, with the bytes flowing through us):
- * 1. `create` reserves an upload for an exact size, within the tenant's limits;
+ * 1. `create` reserves an upload for an exact size, within the tenant's limits, and reserves its
+ *    encrypted size in the storage quota (keyed by the upload id);
  * 2. `receive` streams the bytes once: validated as CSV and encrypted with the tenant's data key
  *    in the same pass, so nothing unencrypted or invalid ever reaches the bucket;
- * 3. `complete` makes the stored object an immutable new version of the dataset.
+ *    Once stored, the object's bytes count as used storage (it is in the bucket, completed or not);
+ * 3. `complete` makes the stored object an immutable new version of the dataset (a dataset version
+ *    in the quota).
  * An upload id is single-use and lives in the tenant's own schema, so another tenant's id is
  * simply not found, and a replay is a CONFLICT.
  */
 export class DatasetUploadService {
+  private readonly quotas: TenantQuotas;
+
   constructor(
     private readonly scope: TenantScope,
     private readonly config: DatasetsConfig,
-  ) {}
+  ) {
+    this.quotas = new TenantQuotas(scope);
+  }
 
   async create(input: { datasetId: string; filename: string; byteSize: number; contentType?: string | null }): Promise<DatasetUpload> {
     assertPermission(this.scope.principal, 'write');
     const datasetId = parseId(input.datasetId, 'datasetId');
     const filename = parseFilename(input.filename);
     const contentType = parseContentType(input.contentType);
-    const limits = this.scope.tenant.limits;
-    const declaredSize = parseDeclaredUploadBytes(input.byteSize, limits.maxUploadBytes);
+    const declaredSize = parseDeclaredUploadBytes(input.byteSize, this.scope.tenant.limits.maxUploadBytes);
     const id = randomUUID();
     const now = new Date();
     const upload: DatasetUpload = {
@@ -66,20 +76,12 @@ export class DatasetUploadService {
     await this.scope.transaction(async (manager) => {
       const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: datasetId, status: 'ACTIVE' });
       if (!dataset) throw await notFoundAcrossTenants(this.scope, 'Dataset', datasetId);
-      const stored = await manager
-        .getRepository(DatasetVersionEntity)
-        .createQueryBuilder('v')
-        .select('COALESCE(SUM(v.storedSize), 0)', 'total')
-        .getRawOne<{ total: string | number }>();
-      const used = Number(stored?.total ?? 0);
-      if (used + declaredSize > limits.maxStorageBytes) {
-        throw errors.quotaExceeded(`This upload would take your tenant's storage to ${used + declaredSize} bytes; the quota is ${limits.maxStorageBytes}.`, {
-          usedBytes: used,
-          quotaBytes: limits.maxStorageBytes,
-        });
-      }
       await manager.getRepository(DatasetUploadEntity).insert(upload);
       await recordResourceOwner(manager, this.scope.tenant.id, 'DatasetUpload', id);
+      await this.quotas.reserveWithin(manager, 'storageBytes', storedSizeOf(declaredSize), {
+        id,
+        ttlSeconds: this.config.uploadTtlSeconds + receiveGraceSeconds,
+      });
       await recordAuditEvent(manager, this.scope.principal, {
         action: 'dataset.upload.create',
         targetType: 'DatasetUpload',
@@ -103,16 +105,22 @@ export class DatasetUploadService {
     try {
       assertDeclaredLength(upload, contentLength);
       const result = await this.storeValidated(upload, body);
-      await this.scope.db((manager) =>
-        manager.getRepository(DatasetUploadEntity).update(
+      await this.scope.transaction(async (manager) => {
+        // The dataset may have been deleted (with this row) while the bytes were arriving.
+        const current = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();
+        if (!current) throw errors.notFound('DatasetUpload', upload.id);
+        await manager.getRepository(DatasetUploadEntity).update(
           { id: upload.id },
           { status: 'UPLOADED', sha256: result.sha256, storedSize: result.storedSize, keyVersion: result.keyVersion, profile: result.profile, updatedAt: new Date() },
-        ),
-      );
+        );
+        await this.quotas.reservation(upload.id, 'storageBytes').commitWithin(manager, result.storedSize);
+      });
       return { uploadId: upload.id, byteSize: upload.declaredSize, sha256: result.sha256, rowCount: result.profile.rowCount, columns: result.profile.columns };
     } catch (error) {
       body.resume(); // drain what the client still sends, so it reads our error instead of a reset
+      await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
       await markStagedUploadFailed(this.scope, DatasetUploadEntity, upload.id, error);
+      await this.quotas.reservation(upload.id, 'storageBytes').release().catch(() => undefined);
       throw error;
     }
   }
@@ -149,6 +157,8 @@ export class DatasetUploadService {
         await manager.getRepository(DatasetVersionEntity).insert(version);
         await recordResourceOwner(manager, this.scope.tenant.id, 'DatasetVersion', version.id);
         await manager.getRepository(DatasetUploadEntity).update({ id }, { status: 'COMPLETED', versionId: version.id, updatedAt: new Date() });
+        // The bytes were counted when they were stored; the version is counted now.
+        await this.quotas.charge(manager, { datasetVersions: 1 });
         await recordAuditEvent(manager, this.scope.principal, {
           action: 'dataset.version.create',
           targetType: 'DatasetVersion',

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
+import { TenantQuotas, type Reservation } from '@tessera/quotas';
 import { isDuplicateKey } from '@tessera/service-kit';
 import type { CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
@@ -29,6 +30,7 @@ export async function ensureDataset(scope: TenantScope, name: string): Promise<D
     await scope.transaction(async (manager) => {
       await manager.getRepository(DatasetEntity).insert(dataset);
       await recordResourceOwner(manager, scope.tenant.id, 'Dataset', dataset.id);
+      await new TenantQuotas(scope).charge(manager, { datasets: 1 });
       await recordAuditEvent(manager, scope.principal, { action: 'dataset.create', targetType: 'Dataset', targetId: dataset.id, details: { name: dataset.name } });
     });
     return dataset;
@@ -50,6 +52,8 @@ export interface StoredVersionContent {
   profile: CsvProfile;
   /** The job that wrote it: at most one version per job (a re-run after a crash finds it). */
   sourceJobId: string;
+  /** The storage reserved before the object was written: committed with the version, released if the job already has one. */
+  storage: Reservation;
 }
 
 /**
@@ -61,7 +65,10 @@ export async function insertDatasetVersion(manager: EntityManager, scope: Tenant
   const dataset = await manager.getRepository(DatasetEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: datasetId }).getOne();
   if (!dataset || dataset.status !== 'ACTIVE') throw errors.notFound('Dataset', datasetId);
   const already = (await manager.query('SELECT id FROM dataset_versions WHERE source_job_id = ?', [content.sourceJobId])) as Array<{ id: string }>;
-  if (already[0]) return (await manager.getRepository(DatasetVersionEntity).findOneBy({ id: already[0].id }))!;
+  if (already[0]) {
+    await content.storage.release(manager);
+    return (await manager.getRepository(DatasetVersionEntity).findOneBy({ id: already[0].id }))!;
+  }
   const latest = await manager.getRepository(DatasetVersionEntity).maximum('number', { datasetId });
   const version: DatasetVersion = {
     id: randomUUID(),
@@ -79,6 +86,7 @@ export async function insertDatasetVersion(manager: EntityManager, scope: Tenant
   };
   await manager.getRepository(DatasetVersionEntity).insert(version);
   await manager.query('UPDATE dataset_versions SET source_job_id = ? WHERE id = ?', [content.sourceJobId, version.id]);
+  await content.storage.commitWithin(manager, content.storedSize, { datasetVersions: 1 });
   await recordResourceOwner(manager, scope.tenant.id, 'DatasetVersion', version.id);
   await recordAuditEvent(manager, scope.principal, {
     action: 'dataset.version.create',

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse';
 import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
+import { TenantQuotas } from '@tessera/quotas';
 import { isDuplicateKey, pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
 import { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from '../data/dataset.entity';
@@ -56,6 +57,7 @@ export class DatasetService {
       await this.scope.transaction(async (manager) => {
         await manager.getRepository(DatasetEntity).insert(dataset);
         await recordResourceOwner(manager, this.scope.tenant.id, 'Dataset', dataset.id);
+        await new TenantQuotas(this.scope).charge(manager, { datasets: 1 });
         await recordAuditEvent(manager, this.scope.principal, { action: 'dataset.create', targetType: 'Dataset', targetId: dataset.id, details: { name: dataset.name } });
       });
     } catch (error) {
@@ -68,6 +70,7 @@ export class DatasetService {
   /**
    * Hides the dataset first (DELETING), then removes its objects, then its rows. If object
    * removal fails half-way, the dataset stays hidden and calling delete again finishes the job.
+   * The quotas get back what the rows counted in the transaction that deletes them.
    */
   async delete(id: string): Promise<{ id: string; deletedVersions: number; deletedObjects: number }> {
     assertPermission(this.scope.principal, 'administer');
@@ -80,6 +83,7 @@ export class DatasetService {
     });
     const deletedObjects = await this.scope.bucket.removePrefix(`datasets/${datasetId}/`);
     await this.scope.transaction(async (manager) => {
+      await giveBackDatasetQuota(manager, new TenantQuotas(this.scope), datasetId);
       await manager.getRepository(DatasetEntity).delete({ id: datasetId });
       await recordAuditEvent(manager, this.scope.principal, {
         action: 'dataset.delete',
@@ -142,6 +146,27 @@ export class DatasetService {
     );
     return { columns: records[0] ?? [], rows: records.slice(1) };
   }
+}
+
+/**
+ * Refunds what a dataset's rows counted, just before they are deleted (same transaction): the
+ * dataset, its versions, and the bytes of its versions and of uploads received but never
+ * completed (their objects share the dataset's prefix); pending uploads release their
+ * reservations. Nothing when a concurrent delete already removed the row.
+ */
+async function giveBackDatasetQuota(manager: EntityManager, quotas: TenantQuotas, datasetId: string): Promise<void> {
+  const [dataset] = (await manager.query('SELECT id FROM datasets WHERE id = ? FOR UPDATE', [datasetId])) as Array<{ id: string }>;
+  if (!dataset) return;
+  // Upload rows before quota rows, the order a finishing upload takes them in (row, then quota).
+  const pending = (await manager.query(`SELECT id FROM dataset_uploads WHERE dataset_id = ? AND status IN ('PENDING', 'RECEIVING') FOR UPDATE`, [datasetId])) as Array<{ id: string }>;
+  const [counted] = (await manager.query(
+    `SELECT (SELECT COUNT(*) FROM dataset_versions WHERE dataset_id = ?) AS versions,
+            (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_versions WHERE dataset_id = ?)
+          + (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_uploads WHERE dataset_id = ? AND status = 'UPLOADED') AS bytes`,
+    [datasetId, datasetId, datasetId],
+  )) as Array<{ versions: string | number; bytes: string | number }>;
+  await quotas.refund(manager, { datasets: 1, datasetVersions: Number(counted?.versions ?? 0), storageBytes: Number(counted?.bytes ?? 0) });
+  for (const upload of pending) await quotas.reservation(upload.id, 'storageBytes').release(manager);
 }
 
 export type { EntityManager };

@@ -1,4 +1,5 @@
 import { assertPermission } from '@tessera/auth';
+import { TenantQuotas, type QuotaUsage } from '@tessera/quotas';
 import type { TenantScope } from '@tessera/tenancy';
 
 export interface TenantUsage {
@@ -8,6 +9,8 @@ export interface TenantUsage {
   models: number;
   jobs: number;
   auditEvents: number;
+  /** Each quota beside its limit, the numbers the quotas themselves enforce. */
+  quotas: QuotaUsage[];
 }
 
 /** Usage counters of one tenant, read from its own schema in one round trip. */
@@ -28,6 +31,7 @@ export class UsageService {
           (SELECT COUNT(*) FROM audit_events) + (SELECT COUNT(*) FROM audit_outbox) AS audit_events`),
     )) as Array<Record<string, string | number>>;
     const row = rows[0] ?? {};
+    const quotas = await new TenantQuotas(this.scope).usage();
     return {
       datasets: Number(row['datasets'] ?? 0),
       datasetVersions: Number(row['dataset_versions'] ?? 0),
@@ -35,6 +39,7 @@ export class UsageService {
       models: Number(row['models'] ?? 0),
       jobs: Number(row['jobs'] ?? 0),
       auditEvents: Number(row['audit_events'] ?? 0),
+      quotas,
     };
   }
 }

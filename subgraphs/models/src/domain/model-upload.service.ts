@@ -4,7 +4,8 @@ import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
-import { objectKey } from '@tessera/storage';
+import { TenantQuotas } from '@tessera/quotas';
+import { objectKey, storedSizeOf } from '@tessera/storage';
 import type { TenantScope } from '@tessera/tenancy';
 import { ModelUploadEntity, type ModelUpload } from '../data/model-upload.entity';
 import type { ModelVersion } from '../data/model-version.entity';
@@ -17,6 +18,9 @@ import type { ModelsConfig } from './models-config';
 import { readExactly } from './read-exactly';
 import { validateOnnx } from './onnx-validation';
 
+/** A pending upload's storage reservation outlives the upload URL by this much, so a PUT begun just before expiry can finish. */
+const receiveGraceSeconds = 15 * 60;
+
 export interface ReceivedModelUpload {
   uploadId: string;
   byteSize: number;
@@ -26,19 +30,24 @@ export interface ReceivedModelUpload {
 
 /**
  * Staged uploads of a user's own ONNX file, the same design as datasets:
- * 1. `create` reserves an upload for an exact size within the tenant's upload limit;
+ * 1. `create` reserves an upload for an exact size within the tenant's upload limit, and its
+ *    encrypted size in the storage quota (keyed by the upload id);
  * 2. `receive` takes the bytes once (PUT through the gateway), validates them as an ONNX model
  *    onnxruntime can run, and only then encrypts them into the tenant's bucket — a refused file
- *    never reaches storage;
- * 3. `complete` turns the stored object into the model's next immutable version.
+ *    never reaches storage; once stored, its bytes count as used storage;
+ * 3. `complete` turns the stored object into the model's next immutable version (a model version in the quota).
  * The whole file is held in memory between 2's validation and storage: ONNX is one protobuf
  * message whose graph can only be checked once all of it is there (bounded by maxUploadBytes).
  */
 export class ModelUploadService {
+  private readonly quotas: TenantQuotas;
+
   constructor(
     private readonly scope: TenantScope,
     private readonly config: ModelsConfig,
-  ) {}
+  ) {
+    this.quotas = new TenantQuotas(scope);
+  }
 
   async create(input: { modelId: string; filename: string; byteSize: number }): Promise<ModelUpload> {
     assertPermission(this.scope.principal, 'write');
@@ -70,6 +79,7 @@ export class ModelUploadService {
       if (!model) throw await modelNotFound(this.scope, 'Model', modelId);
       await manager.getRepository(ModelUploadEntity).insert(upload);
       await recordResourceOwner(manager, this.scope.tenant.id, 'ModelUpload', id);
+      await this.quotas.reserveWithin(manager, 'storageBytes', storedSizeOf(declaredSize), { id, ttlSeconds: this.config.uploadTtlSeconds + receiveGraceSeconds });
       await recordAuditEvent(manager, this.scope.principal, {
         action: 'model.upload.create',
         targetType: 'ModelUpload',
@@ -89,16 +99,21 @@ export class ModelUploadService {
       const info = validateOnnx(bytes);
       const sha256 = sha256Hex(bytes);
       const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await this.scope.currentDataKey());
-      await this.scope.db((manager) =>
-        manager
+      await this.scope.transaction(async (manager) => {
+        // The model may have been deleted (with this row) while the bytes were arriving.
+        const current = await manager.getRepository(ModelUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();
+        if (!current) throw errors.notFound('ModelUpload', upload.id);
+        await manager
           .getRepository(ModelUploadEntity)
-          .update({ id: upload.id }, { status: 'UPLOADED', sha256, storedSize: stored.storedSize, keyVersion: stored.keyVersion, info, updatedAt: new Date() }),
-      );
+          .update({ id: upload.id }, { status: 'UPLOADED', sha256, storedSize: stored.storedSize, keyVersion: stored.keyVersion, info, updatedAt: new Date() });
+        await this.quotas.reservation(upload.id, 'storageBytes').commitWithin(manager, stored.storedSize);
+      });
       return { uploadId: upload.id, byteSize: upload.declaredSize, sha256, info };
     } catch (error) {
       body.resume(); // drain what the client still sends, so it reads our error instead of a reset
       await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
       await markStagedUploadFailed(this.scope, ModelUploadEntity, upload.id, error);
+      await this.quotas.reservation(upload.id, 'storageBytes').release().catch(() => undefined);
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
+import { TenantQuotas } from '@tessera/quotas';
 import { isDuplicateKey, pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
 import { ModelAliasEntity, type ModelAlias } from '../data/model-alias.entity';
@@ -56,6 +57,7 @@ export class ModelService {
       await this.scope.transaction(async (manager) => {
         await manager.getRepository(ModelEntity).insert(model);
         await recordResourceOwner(manager, this.scope.tenant.id, 'Model', model.id);
+        await new TenantQuotas(this.scope).charge(manager, { models: 1 });
         await recordAuditEvent(manager, this.scope.principal, { action: 'model.create', targetType: 'Model', targetId: model.id, details: { name: model.name } });
       });
     } catch (error) {
@@ -87,6 +89,7 @@ export class ModelService {
     });
     const deletedObjects = await this.scope.bucket.removePrefix(`models/${modelId}/`);
     await this.scope.transaction(async (manager) => {
+      await giveBackModelQuota(manager, new TenantQuotas(this.scope), modelId);
       await manager.getRepository(ModelEntity).delete({ id: modelId });
       await recordAuditEvent(manager, this.scope.principal, {
         action: 'model.delete',
@@ -229,6 +232,7 @@ export class ModelService {
         throw errors.conflict(`Version ${found.number} is aliased as ${names.join(', ')}; move or remove the alias first.`, { versionId, aliases: names });
       }
       await manager.getRepository(ModelVersionEntity).delete({ id: versionId });
+      await new TenantQuotas(this.scope).refund(manager, { modelVersions: 1, storageBytes: found.storedSize });
       await recordAuditEvent(manager, this.scope.principal, {
         action: 'model.version.delete',
         targetType: 'ModelVersion',
@@ -252,6 +256,27 @@ export class ModelService {
     if (!model || (model.status !== 'ACTIVE' && !options.allowDeleting)) throw await modelNotFound(this.scope, 'Model', modelId);
     return model;
   }
+}
+
+/**
+ * Refunds what a model's rows counted, just before they are deleted (same transaction): the model,
+ * its versions, and the bytes of its versions and of uploads received but never completed (their
+ * objects share the model's prefix); pending uploads release their reservations. Nothing when a
+ * concurrent delete already removed the row.
+ */
+async function giveBackModelQuota(manager: EntityManager, quotas: TenantQuotas, modelId: string): Promise<void> {
+  const [model] = (await manager.query('SELECT id FROM models WHERE id = ? FOR UPDATE', [modelId])) as Array<{ id: string }>;
+  if (!model) return;
+  // Upload rows before quota rows, the order a finishing upload takes them in (row, then quota).
+  const pending = (await manager.query(`SELECT id FROM model_uploads WHERE model_id = ? AND status IN ('PENDING', 'RECEIVING') FOR UPDATE`, [modelId])) as Array<{ id: string }>;
+  const [counted] = (await manager.query(
+    `SELECT (SELECT COUNT(*) FROM model_versions WHERE model_id = ?) AS versions,
+            (SELECT COALESCE(SUM(stored_size), 0) FROM model_versions WHERE model_id = ?)
+          + (SELECT COALESCE(SUM(stored_size), 0) FROM model_uploads WHERE model_id = ? AND status = 'UPLOADED') AS bytes`,
+    [modelId, modelId, modelId],
+  )) as Array<{ versions: string | number; bytes: string | number }>;
+  await quotas.refund(manager, { models: 1, modelVersions: Number(counted?.versions ?? 0), storageBytes: Number(counted?.bytes ?? 0) });
+  for (const upload of pending) await quotas.reservation(upload.id, 'storageBytes').release(manager);
 }
 
 /** Versions whose model is ACTIVE (a model being deleted has no readable versions). */

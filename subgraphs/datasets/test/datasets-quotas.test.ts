@@ -1,0 +1,139 @@
+import { storedSizeOf } from '@tessera/storage';
+import { errorCodes, expectNoErrors, startTestStack, tenantState, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { completeUpload, createDataset, createUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
+
+const csv = Buffer.from('x,y\n1,2\n3,4\n');
+const stored = storedSizeOf(csv.length);
+const usageQuery = '{ tenantUsage { quotas { name limit used reserved } } }';
+
+interface QuotaRow {
+  name: string;
+  limit: number;
+  used: number;
+  reserved: number;
+}
+
+async function quotasOf(stack: TestStack, token: string): Promise<Record<string, QuotaRow>> {
+  const data = expectNoErrors(await stack.query<{ tenantUsage: { quotas: QuotaRow[] } }>(token, usageQuery));
+  return Object.fromEntries(data.tenantUsage.quotas.map((q) => [q.name, q]));
+}
+
+function quotaError(response: GraphQLResponse) {
+  return response.errors?.[0]?.extensions;
+}
+
+/**
+ * Dataset writers against the tenant's quotas: datasets, dataset versions and storage bytes.
+ * Every refusal is QUOTA_EXCEEDED naming the quota, its limit and current usage, and leaves the
+ * tenant's rows and bucket as they were; deletes give usage back.
+ */
+describe('datasets: quotas', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack?.stop());
+
+  describe('one tenant filling its quotas', () => {
+    let tenant: TestTenant;
+    let admin: string;
+    let scientist: string;
+    let first: string;
+    let second: string;
+
+    beforeAll(async () => {
+      tenant = await stack.createTenant({ limits: { maxDatasets: 2, maxDatasetVersions: 2, maxStorageBytes: 3 * stored } });
+      [admin, scientist] = await Promise.all([tenant.token('admin'), tenant.token('data_scientist')]);
+    });
+
+    it('one dataset more than maxDatasets is refused and writes nothing', async () => {
+      first = await newDataset(stack, scientist, 'first');
+      second = await newDataset(stack, scientist, 'second');
+      const before = await tenantState(stack, tenant);
+      const response = await stack.query(scientist, createDataset, { input: { name: 'third' } });
+      expect(errorCodes(response)).toEqual(['QUOTA_EXCEEDED']);
+      expect(quotaError(response)).toMatchObject({ quota: 'datasets', limit: 2, used: 2 });
+      expect(await tenantState(stack, tenant)).toEqual(before);
+    });
+
+    it('a version more than maxDatasetVersions is refused at complete; the received object stays counted as storage', async () => {
+      await uploadVersion(stack, scientist, first, csv);
+      await uploadVersion(stack, scientist, first, csv);
+      expect(await quotasOf(stack, scientist)).toMatchObject({ datasetVersions: { used: 2 }, storageBytes: { used: 2 * stored, reserved: 0 } });
+
+      const upload = await reserveUpload(stack, scientist, second, csv.length);
+      expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 2 * stored, reserved: stored });
+      expect((await putBytes(upload.uploadUrl, scientist, csv)).status).toBe(200);
+      expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 3 * stored, reserved: 0 });
+
+      const before = await tenantState(stack, tenant);
+      const response = await stack.query(scientist, completeUpload, { id: upload.id });
+      expect(errorCodes(response)).toEqual(['QUOTA_EXCEEDED']);
+      expect(quotaError(response)).toMatchObject({ quota: 'datasetVersions', limit: 2, used: 2 });
+      expect(await tenantState(stack, tenant)).toEqual(before);
+    });
+
+    it('an upload whose encrypted size does not fit is refused before any byte is sent: no upload row, no object', async () => {
+      const before = await tenantState(stack, tenant);
+      const response = await stack.query(scientist, createUpload, { input: { datasetId: second, filename: 'more.csv', byteSize: 1 } });
+      expect(errorCodes(response)).toEqual(['QUOTA_EXCEEDED']);
+      expect(quotaError(response)).toMatchObject({ quota: 'storageBytes', limit: 3 * stored, used: 3 * stored, requested: storedSizeOf(1) });
+      expect(await tenantState(stack, tenant)).toEqual(before);
+    });
+
+    it('deleting a dataset gives back the dataset, its versions and their bytes; what was refused then fits', async () => {
+      const before = await quotasOf(stack, scientist);
+      expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { deleteDataset(id: $id) { id } }', { id: first }));
+      const after = await quotasOf(stack, scientist);
+      expect(after['datasets']!.used).toBe(before['datasets']!.used - 1);
+      expect(after['datasetVersions']!.used).toBe(0);
+      expect(after['storageBytes']!.used).toBe(stored); // the second dataset's received upload
+      expect(expectNoErrors(await stack.query<{ createDataset: { id: string } }>(scientist, createDataset, { input: { name: 'third' } })).createDataset.id).toBeTruthy();
+      await uploadVersion(stack, scientist, second, csv);
+      expect(await quotasOf(stack, scientist)).toMatchObject({ datasets: { used: 2 }, datasetVersions: { used: 1 }, storageBytes: { used: 2 * stored, reserved: 0 } });
+    });
+
+    it("deleting a dataset releases its pending uploads' reservations", async () => {
+      await reserveUpload(stack, scientist, second, csv.length);
+      expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 2 * stored, reserved: stored });
+      expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { deleteDataset(id: $id) { id } }', { id: second }));
+      expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
+      expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    });
+
+    it('a refused PUT gives its reservation back and leaves no object', async () => {
+      const datasetId = await newDataset(stack, scientist, 'fourth');
+      const upload = await reserveUpload(stack, scientist, datasetId, 4);
+      const put = await putBytes(upload.uploadUrl, scientist, Buffer.from('a,b\n'));
+      expect(put.body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+      expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
+      expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    });
+  });
+
+  it('concurrent upload reservations never jointly pass the storage quota', async () => {
+    const tenant = await stack.createTenant({ limits: { maxStorageBytes: 3 * storedSizeOf(1000) + storedSizeOf(1000) - 1 } });
+    const token = await tenant.token('data_scientist');
+    const datasetId = await newDataset(stack, token, 'many');
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => stack.query(token, createUpload, { input: { datasetId, filename: `part-${i}.csv`, byteSize: 1000 } })),
+    );
+    const granted = responses.filter((r) => !r.errors);
+    expect(granted).toHaveLength(3);
+    for (const refused of responses.filter((r) => r.errors)) expect(quotaError(refused)).toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'storageBytes', used: 0 });
+    expect((await tenantState(stack, tenant)).rows['dataset_uploads']).toBe(3);
+    expect((await quotasOf(stack, token))['storageBytes']).toMatchObject({ used: 0, reserved: 3 * storedSizeOf(1000) });
+  });
+
+  it("tenant B filling its quotas never affects tenant A's", async () => {
+    const [a, b] = await Promise.all([stack.createTenant({ limits: { maxDatasets: 1 } }), stack.createTenant({ limits: { maxDatasets: 1 } })]);
+    const [tokenA, tokenB] = await Promise.all([a.token('data_scientist'), b.token('data_scientist')]);
+    await newDataset(stack, tokenB, 'b-only');
+    expect(errorCodes(await stack.query(tokenB, createDataset, { input: { name: 'b-more' } }))).toEqual(['QUOTA_EXCEEDED']);
+    expect((await quotasOf(stack, tokenA))['datasets']).toMatchObject({ used: 0, limit: 1 });
+    await newDataset(stack, tokenA, 'a-only');
+    expect((await quotasOf(stack, tokenB))['datasets']).toMatchObject({ used: 1, limit: 1 });
+  });
+});
+
