@@ -6,11 +6,14 @@ import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
 import type { GatewayContext } from './gateway-context';
 import { clientAddress, type RequestFacts } from './request-facts';
 import { requestIdOf } from './pipeline/request-id';
+import type { Caller } from './pipeline/request-pipeline';
 
 export interface GraphQLPostHandlerOptions {
   maxBodyBytes: number;
-  /** The gateway's request pipeline for this request and its parsed body (see pipeline/request-pipeline.ts). */
-  context(facts: RequestFacts, body: unknown): Promise<GatewayContext>;
+  /** The pipeline's first steps, before the body is read (authentication, a budget left): see pipeline/request-pipeline.ts. */
+  admit(facts: RequestFacts): Promise<Caller>;
+  /** The pipeline's remaining steps for the admitted caller and the parsed body. */
+  context(caller: Caller, facts: RequestFacts, body: unknown): Promise<GatewayContext>;
   /** CORS headers for an allowed origin (the same function express uses for other routes). */
   applyCors(origin: string | undefined, setHeader: (name: string, value: string) => void): void;
   publicUrl(req: IncomingMessage): string;
@@ -44,6 +47,15 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
+    let caller: Caller;
+    try {
+      caller = await options.admit(facts);
+    } catch (error) {
+      // Refused on its headers alone: the body is drained unread, the connection stays usable.
+      req.resume();
+      throw error;
+    }
     const body = await readJsonBody(req, options.maxBodyBytes);
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
@@ -51,10 +63,9 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
     }
     const url = req.url ?? '/graphql';
     const query = url.indexOf('?');
-    const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers, search: query >= 0 ? url.slice(query) : '', body },
-      context: () => options.context(facts, body),
+      context: () => options.context(caller, facts, body),
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);

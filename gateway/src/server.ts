@@ -164,7 +164,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       // GET /graphql (POST is served below): the same pipeline, with the operation from the URL.
       context: async ({ req }) => {
         try {
-          return await pipeline.graphql(expressFacts(req), operationFromSearch(new URL(req.originalUrl, 'http://gateway').searchParams));
+          const facts = expressFacts(req);
+          return await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(new URL(req.originalUrl, 'http://gateway').searchParams));
         } catch (error) {
           throw toContextError(error);
         }
@@ -177,9 +178,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   // preflights, uploads, downloads, health) is served by the express app above.
   const graphqlPost = createGraphQLPostHandler(server, {
     maxBodyBytes: 1024 * 1024,
-    context: async (facts, body) => {
+    admit: (facts) => pipeline.admitCaller(facts),
+    context: async (caller, facts, body) => {
       try {
-        return await pipeline.graphql(facts, operationFromBody(body));
+        return await pipeline.graphql(caller, facts, operationFromBody(body));
       } catch (error) {
         throw toContextError(error);
       }

@@ -85,10 +85,37 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     return analyzed;
   }
 
+  /** The metrics step for a refusal after authentication (Apollo's plugin never sees these requests). */
+  function recordRefusal(caller: Caller, startedAt: number, error: unknown): void {
+    if (!caller.tenant) return;
+    deps.recordRefusal({
+      tenantId: caller.tenant.id,
+      startedAt,
+      operationType: 'invalid',
+      operationName: null,
+      latencyMs: Date.now() - startedAt,
+      errorCodes: [isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR'],
+    });
+  }
+
   return {
-    /** A query or mutation over HTTP (POST or GET /graphql): every step, then the context Apollo runs it with. */
-    async graphql(facts: RequestFacts, request: OperationRequest): Promise<GatewayContext> {
+    /**
+     * Steps 1–2 for an HTTP GraphQL request, and a tenant that already spent its minute is refused
+     * right here: before its body is read or parsed, before Apollo sees it.
+     */
+    async admitCaller(facts: RequestFacts): Promise<Caller> {
       const caller = await authenticate(facts);
+      try {
+        deps.rateLimiter.assertNotEmpty(budgetOf(caller), limitsOf(caller).costPerMinute);
+      } catch (error) {
+        recordRefusal(caller, Date.now(), error);
+        throw error;
+      }
+      return caller;
+    },
+
+    /** A query or mutation over HTTP (POST or GET /graphql) of an admitted caller: the remaining steps, then the context Apollo runs it with. */
+    async graphql(caller: Caller, facts: RequestFacts, request: OperationRequest): Promise<GatewayContext> {
       const startedAt = Date.now();
       let analyzed: AnalyzedOperation;
       try {
@@ -97,16 +124,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
           throw new TesseraError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP.');
         }
       } catch (error) {
-        if (caller.tenant) {
-          deps.recordRefusal({
-            tenantId: caller.tenant.id,
-            startedAt,
-            operationType: 'invalid',
-            operationName: null,
-            latencyMs: Date.now() - startedAt,
-            errorCodes: [isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR'],
-          });
-        }
+        recordRefusal(caller, startedAt, error);
         throw error;
       }
       return {

@@ -10,6 +10,8 @@ export type InferenceFailureReason = 'RUNTIME_ERROR' | 'LOAD_FAILED' | 'CRASHED'
 export type InferenceQuotaName = 'maxPredictionsInFlight' | 'maxQueuedPredictions';
 
 const mib = (bytes: number) => Math.round(bytes / (1024 * 1024));
+/** Usage is rounded up: a process just over its cap must not be reported at the cap. */
+const mibUp = (bytes: number) => Math.ceil(bytes / (1024 * 1024));
 
 const trim = (message: string) => (message.length > 500 ? `${message.slice(0, 500)}…` : message);
 
@@ -57,7 +59,7 @@ export const inferenceErrors = {
     new TesseraError(
       'INFERENCE_FAILED',
       `The inference process used ${mib(rssBytes)} MiB, over this tenant's limit of ${mib(limitBytes)} MiB per process; it was stopped.`,
-      { modelKey, reason: 'MEMORY_LIMIT' satisfies InferenceFailureReason, limitMb: mib(limitBytes), usedMb: mib(rssBytes) },
+      { modelKey, reason: 'MEMORY_LIMIT' satisfies InferenceFailureReason, limitMb: mib(limitBytes), usedMb: mibUp(rssBytes) },
     ),
   capacity: (limit: number) =>
     errors.unavailable(`The host runs the maximum of ${limit} busy shared inference pools; retry shortly.`),

