@@ -24,19 +24,7 @@ export class BudgetGuard {
 
   async assertWithin(tenantId: string, meters: readonly MeterName[]): Promise<void> {
     if (meters.length === 0) return;
-    const budgets = await this.budgetsOf(tenantId);
-    const pending = this.deps.pending?.(tenantId);
-    for (const budget of budgets) {
-      if (!meters.includes(budget.meter)) continue;
-      const used = budget.used + (pending?.get(budget.meter) ?? 0);
-      if (used >= budget.monthlyLimit) {
-        throw errors.quotaExceeded(`The monthly ${budget.meter} budget of your tenant is used up (${round(used)} of ${round(budget.monthlyLimit)}); new work is refused until next month or a higher budget.`, {
-          quota: budgetQuotaName(budget.meter),
-          limit: budget.monthlyLimit,
-          used: round(used),
-        });
-      }
-    }
+    assertBudgets(await this.budgetsOf(tenantId), meters, this.deps.pending?.(tenantId));
   }
 
   /** Forgets a tenant's cached budgets (after this process changed them). */
@@ -58,6 +46,29 @@ export class BudgetGuard {
     // Bounded: only tenants checked within the window stay (a sweep on growth, not per call).
     if (this.cache.size > 10_000) for (const [id, value] of this.cache) if (now - value.readAt >= this.deps.cacheMs) this.cache.delete(id);
     return budgets;
+  }
+}
+
+/**
+ * The same check read fresh, for rare writes that already hold a transaction (storage
+ * reservations): no cache, so the refusal is exact at the cost of one query per reservation.
+ */
+export async function assertWithinBudgetsNow(db: Queryable, tenantId: string, meters: readonly MeterName[]): Promise<void> {
+  if (meters.length === 0) return;
+  assertBudgets(await readBudgetStatuses(db, tenantId), meters, undefined);
+}
+
+function assertBudgets(budgets: readonly BudgetStatus[], meters: readonly MeterName[], pending: Map<MeterName, number> | undefined): void {
+  for (const budget of budgets) {
+    if (!meters.includes(budget.meter)) continue;
+    const used = budget.used + (pending?.get(budget.meter) ?? 0);
+    if (used >= budget.monthlyLimit) {
+      throw errors.quotaExceeded(`The monthly ${budget.meter} budget of your tenant is used up (${round(used)} of ${round(budget.monthlyLimit)}); new work is refused until next month or a higher budget.`, {
+        quota: budgetQuotaName(budget.meter),
+        limit: budget.monthlyLimit,
+        used: round(used),
+      });
+    }
   }
 }
 

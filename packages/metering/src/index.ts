@@ -5,6 +5,6 @@ export { UsageRecorder, type UsageFlushResult } from './usage-recorder';
 export { writeTenantUsage } from './usage-writer';
 export { readBudgetStatuses, softLimitOf, type BudgetStatus } from './budget-status';
 export { raiseSoftBudgetAlerts, budgetSoftThresholdAction } from './budget-alarm';
-export { BudgetGuard, type PendingUsage } from './budget-guard';
+export { BudgetGuard, assertWithinBudgetsNow, type PendingUsage } from './budget-guard';
 export { StoredBytesSampler, type ActiveTenants } from './stored-bytes-sampler';
 export { usageTables, type Queryable } from './usage-tables';

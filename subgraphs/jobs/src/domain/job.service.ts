@@ -96,6 +96,7 @@ export class JobService {
           throw errors.conflict(`Only FAILED or CANCELLED jobs can be retried; this one is ${current.status}.`, { field: 'id', status: current.status });
         }
         await this.checkQueueQuota(manager);
+        await this.deps.budgets.assertWithin(this.scope.tenant.id, ['jobWorkerMs']);
         await resubmitJob(manager, jobId);
         const next = (await findJob(manager, jobId))!;
         await recordAuditEvent(manager, this.scope.principal, {
@@ -114,6 +115,8 @@ export class JobService {
 
   private async submit(kind: JobKind, resolve: (resolver: JobInputResolver) => Promise<JobInput>): Promise<Job> {
     assertPermission(this.scope.principal, 'write');
+    // Before anything is read or written: a tenant past its job-time budget gets no new jobs.
+    await this.deps.budgets.assertWithin(this.scope.tenant.id, ['jobWorkerMs']);
     const input = await this.scope.db((manager) => resolve(new JobInputResolver(this.scope, manager)));
     const now = new Date();
     const job: Job = {
