@@ -8,3 +8,4 @@ export { raiseSoftBudgetAlerts, budgetSoftThresholdAction } from './budget-alarm
 export { BudgetGuard, assertWithinBudgetsNow, type PendingUsage } from './budget-guard';
 export { StoredBytesSampler, type ActiveTenants } from './stored-bytes-sampler';
 export { usageTables, type Queryable } from './usage-tables';
+export { meterEnumValue, meterFromEnum } from './meter-enum';

@@ -1,9 +1,8 @@
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
-import { readBudgetStatuses, softLimitOf, usageTables, type BudgetGuard, type BudgetStatus, type MeterName } from '@tessera/metering';
+import { meterFromEnum, readBudgetStatuses, softLimitOf, usageTables, type BudgetGuard, type BudgetStatus, type MeterName } from '@tessera/metering';
 import type { TenantScope } from '@tessera/tenancy';
-import { meterFromEnum } from './usage-meter-enum';
 
 export interface UsageBudgetInput {
   meter: unknown;

@@ -1,8 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { BudgetGuard } from '@tessera/metering';
+import { meterEnumValue, type BudgetGuard } from '@tessera/metering';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { UsageBudgetService, type UsageBudgetInput, type UsageBudgetView } from '../domain/usage-budget.service';
-import { meterEnumValue } from '../domain/usage-meter-enum';
 import type { UsagePoint, UsageReport } from '../domain/usage-report.service';
 import { UsageReportService } from '../domain/usage-report.service';
 

@@ -1,7 +1,7 @@
 import { errors } from '@tessera/errors';
-import { meterNames, type MeterName } from '@tessera/metering';
+import { meterNames, type MeterName } from './meters';
 
-/** The GraphQL enum values of the meters, in the order of `meterNames`. */
+/** The GraphQL enum `UsageMeter` (metrics and tenants subgraphs): one value per meter. */
 const enumOf: Record<MeterName, string> = {
   costUnits: 'COST_UNITS',
   inferenceMs: 'INFERENCE_MS',
