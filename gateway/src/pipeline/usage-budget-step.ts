@@ -24,6 +24,12 @@ const budgetsOfWork: Record<GatewayWork, readonly MeterName[]> = {
   download: ['downloadBytes'],
 };
 
+/**
+ * Mutations that stay open past a budget: raising or removing the budget is how a tenant admin
+ * gets out of a refusal, so it must never be refused by that refusal.
+ */
+const budgetMutations: ReadonlySet<string> = new Set(['setUsageBudget', 'removeUsageBudget']);
+
 /** The budget and metering step of the pipeline: refuse work past a budget, meter what was admitted. */
 export interface UsageBudgetStep {
   /** QUOTA_EXCEEDED (`quota: budget.<meter>`) when the tenant's month-to-date usage reached a budget this work needs. */
@@ -48,23 +54,23 @@ export function createUsageBudgetStep(deps: { guard: BudgetGuard; recorder: Usag
 export function workOfOperation(analyzed: AnalyzedOperation): GatewayWork {
   switch (analyzed.operation.operation) {
     case 'mutation':
-      return 'mutation';
+      return rootFieldNames(analyzed.operation.selectionSet, analyzed.document).every((name) => budgetMutations.has(name)) ? 'read' : 'mutation';
     case 'subscription':
       return 'subscribe';
     default:
-      return selectsRootField(analyzed.operation.selectionSet, analyzed.document, 'predict') ? 'predict' : 'read';
+      return rootFieldNames(analyzed.operation.selectionSet, analyzed.document).includes('predict') ? 'predict' : 'read';
   }
 }
 
-/** Whether `field` is selected at the root, directly or through (inline) fragments. */
-function selectsRootField(selectionSet: SelectionSetNode, document: DocumentNode, field: string, seen = new Set<string>()): boolean {
-  return selectionSet.selections.some((selection) => {
-    if (selection.kind === Kind.FIELD) return selection.name.value === field;
-    if (selection.kind === Kind.INLINE_FRAGMENT) return selectsRootField(selection.selectionSet, document, field, seen);
+/** The fields selected at the root, directly or through (inline) fragments (fragment cycles were refused by the analysis). */
+function rootFieldNames(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): string[] {
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return [selection.name.value];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFieldNames(selection.selectionSet, document, seen);
     const name = selection.name.value;
-    if (seen.has(name)) return false;
+    if (seen.has(name)) return [];
     seen.add(name);
     const fragment = document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
-    return fragment ? selectsRootField(fragment.selectionSet, document, field, seen) : false;
+    return fragment ? rootFieldNames(fragment.selectionSet, document, seen) : [];
   });
 }
