@@ -265,10 +265,13 @@ describe('metering and budgets', () => {
       expect(set).toMatchObject({ meter: 'COST_UNITS', monthlyLimit: 1_000_000, softPercent: 100, softThresholdReached: false, limitReached: false });
       await flushAll();
       const used = ((await budgetsOf(d))[0]!['usedThisMonth'] as number) ?? 0;
-      // Soft threshold just above what is used: the next mutation (10 units) crosses it.
-      expectNoErrors(await stack.query(adminD, setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: Math.ceil((used + 5) * 2), softPercent: 50 } }));
-      expect(errorCodes(await stack.query(scientistD, 'mutation { createModel(input: { name: "crossing" }) { id } }'))).toEqual([]);
-      await flushAll();
+      // Soft threshold a little above what is used (1% of a limit far away): a few mutations cross it.
+      expectNoErrors(await stack.query(adminD, setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: Math.ceil(used + 100) * 100, softPercent: 1 } }));
+      for (let i = 0; i < 30 && (await budgetsOf(d))[0]!['softThresholdReached'] !== true; i++) {
+        expect(errorCodes(await stack.query(scientistD, `mutation { createModel(input: { name: "crossing-${i}" }) { id } }`))).toEqual([]);
+        await flushAll();
+      }
+      expect((await budgetsOf(d))[0]).toMatchObject({ softThresholdReached: true, limitReached: false });
       await stack.drainAudit(d.id);
       const alerts = (await alertsOf(d)).filter((alert) => alert.rule === 'USAGE_BUDGET');
       expect(alerts).toHaveLength(1);

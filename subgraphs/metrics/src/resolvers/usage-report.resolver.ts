@@ -27,6 +27,7 @@ export function usageReportResolvers(guard: BudgetGuard | undefined): GraphQLRes
     },
     UsageBudget: {
       meter: (b: UsageBudgetView) => meterEnumValue(b.meter),
+      usedThisMonth: (b: UsageBudgetView) => b.used,
       updatedAt: (b: UsageBudgetView) => b.updatedAt.toISOString(),
     },
   };
