@@ -2,7 +2,7 @@ export { meterNames, isMeterName, parseMeterName, budgetQuotaName, hourStart, mo
 export { meteringConfig, meteringConfigSchema, meteringVariables, toMeteringOptions, type MeteringConfig, type MeteringOptions } from './metering-config';
 export { UsageAccumulator, type UsageRow } from './usage-accumulator';
 export { UsageRecorder, type UsageFlushResult } from './usage-recorder';
-export { writeTenantUsage } from './usage-writer';
+export { writeTenantUsage, addTenantUsageWithin } from './usage-writer';
 export { readBudgetStatuses, softLimitOf, type BudgetStatus } from './budget-status';
 export { raiseSoftBudgetAlerts, budgetSoftThresholdAction } from './budget-alarm';
 export { BudgetGuard, assertWithinBudgetsNow, type PendingUsage } from './budget-guard';

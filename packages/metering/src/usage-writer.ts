@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { raiseSoftBudgetAlerts } from './budget-alarm';
 import type { UsageRow } from './usage-accumulator';
 import { usageTables } from './usage-tables';
@@ -10,13 +10,16 @@ import { usageTables } from './usage-tables';
  */
 export async function writeTenantUsage(db: DataSource, tenantId: string, rows: readonly UsageRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const tables = usageTables(tenantId);
-  await db.transaction(async (manager) => {
-    await manager.query(
-      `INSERT INTO ${tables.meters} (hour, meter, amount) VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}
-       ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)`,
-      rows.flatMap((row) => [new Date(row.hourStart), row.meter, row.amount]),
-    );
-    await raiseSoftBudgetAlerts(manager, tenantId, new Set(rows.map((row) => row.meter)));
-  });
+  await db.transaction((manager) => addTenantUsageWithin(manager, tenantId, rows));
+}
+
+/** The same inside the caller's transaction (a sample that also moves its clock). */
+export async function addTenantUsageWithin(manager: EntityManager, tenantId: string, rows: readonly UsageRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await manager.query(
+    `INSERT INTO ${usageTables(tenantId).meters} (hour, meter, amount) VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}
+     ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)`,
+    rows.flatMap((row) => [new Date(row.hourStart), row.meter, row.amount]),
+  );
+  await raiseSoftBudgetAlerts(manager, tenantId, new Set(rows.map((row) => row.meter)));
 }

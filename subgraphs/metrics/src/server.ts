@@ -35,11 +35,10 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
         config: anomalyDetectionConfig(anomalies),
       })
     : undefined;
-  // Stored byte-hours are sampled here, once per deployment (this service runs the platform-wide passes).
+  // Stored byte-hours are sampled here, beside the other platform-wide passes (replica-safe: see the sampler).
   const storageSampler = runtime
     ? new StoredBytesSampler({
         db: runtime.db,
-        recorder: runtime.usage,
         tenants: async () => (await runtime.tenants.list()).filter((t) => t.status === 'ACTIVE').map((t) => t.id),
         logger: runtime.logger.child({ service: 'metrics', component: 'stored-bytes-sampler' }),
         intervalMs: meteringConfig(runtime.config.metering).storageSampleIntervalMs,

@@ -1,7 +1,7 @@
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
-import { meterFromEnum, readBudgetStatuses, softLimitOf, usageTables, type BudgetGuard, type BudgetStatus, type MeterName } from '@tessera/metering';
+import { meterFromEnum, readBudgetStatuses, softLimitOf, type BudgetGuard, type BudgetStatus, type MeterName } from '@tessera/metering';
 import type { TenantScope } from '@tessera/tenancy';
 
 export interface UsageBudgetInput {
@@ -74,7 +74,7 @@ export class UsageBudgetService {
     const meter = meterFromEnum(meterArg);
     const tenantId = this.scope.tenant.id;
     const removed = await this.scope.transaction(async (manager) => {
-      const result = (await manager.query(`DELETE FROM ${usageTables(tenantId).budgets} WHERE meter = ?`, [meter])) as { affectedRows?: number };
+      const result = (await manager.query('DELETE FROM usage_budgets WHERE meter = ?', [meter])) as { affectedRows?: number };
       const done = (result.affectedRows ?? 0) > 0;
       if (done) await recordAuditEvent(manager, this.scope.principal, { action: 'usage.budget.remove', targetType: 'UsageBudget', targetId: meter });
       return done;

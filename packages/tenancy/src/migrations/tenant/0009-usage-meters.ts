@@ -9,6 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   that raises an alert; reaching the limit itself refuses new work.
  * - `usage_budget_alerts`: one row per budget, month and kind of crossing: the primary key is what
  *   makes a soft-threshold alert fire once per budget per month, whichever process notices first.
+ * - `usage_samples`: when a sampled meter (stored byte-hours) was last integrated; locked by each
+ *   sample, so replicas of the sampler never add the same interval twice.
  */
 export class UsageMeters1764000000009 implements MigrationInterface {
   name = 'UsageMeters1764000000009';
@@ -39,9 +41,14 @@ export class UsageMeters1764000000009 implements MigrationInterface {
         raised_at DATETIME(3) NOT NULL,
         PRIMARY KEY (meter, month, kind)
       ) ENGINE=InnoDB`);
+    await q.query(`
+      CREATE TABLE usage_samples (
+        meter VARCHAR(32) NOT NULL PRIMARY KEY,
+        sampled_at DATETIME(3) NOT NULL
+      ) ENGINE=InnoDB`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['usage_budget_alerts', 'usage_budgets', 'usage_meters']) await q.query(`DROP TABLE ${table}`);
+    for (const table of ['usage_samples', 'usage_budget_alerts', 'usage_budgets', 'usage_meters']) await q.query(`DROP TABLE ${table}`);
   }
 }
