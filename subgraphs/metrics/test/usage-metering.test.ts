@@ -1,3 +1,6 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildLinearRegression } from '@tessera/onnx';
@@ -43,6 +46,38 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 
 function quotaOf(response: { errors?: GraphQLResponse['errors'] }): unknown {
   return response.errors?.[0]?.extensions?.['quota'];
+}
+
+interface ReceivedWebhook {
+  signature: string;
+  body: string;
+}
+
+/** A local receiver for the tenant's alert webhook; answers 200 to everything. */
+async function startWebhookReceiver(): Promise<{ url: string; received: ReceivedWebhook[]; close(): Promise<void> }> {
+  const received: ReceivedWebhook[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ signature: String(req.headers['x-tessera-signature']), body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/budgets`,
+    received,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+/** The documented signature: `t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`. */
+function signedWith(secret: string, delivery: ReceivedWebhook): boolean {
+  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(delivery.signature);
+  if (!match) return false;
+  return timingSafeEqual(createHmac('sha256', secret).update(`${match[1]}.${delivery.body}`).digest(), Buffer.from(match[2]!, 'hex'));
 }
 
 describe('metering and budgets', () => {
@@ -236,9 +271,15 @@ describe('metering and budgets', () => {
   describe('budgets', () => {
     let live: Client;
     const liveAlerts: Array<{ data?: { alerts: { id: string; rule: string } } }> = [];
+    let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+    let webhookSecret: string;
 
     beforeAll(async () => {
       const adminD = await d.token('admin');
+      receiver = await startWebhookReceiver();
+      webhookSecret = expectNoErrors(
+        await stack.query<{ setAlertWebhook: { secret: string } }>(adminD, 'mutation($url: String!) { setAlertWebhook(url: $url) { secret } }', { url: receiver.url }),
+      ).setAlertWebhook.secret;
       live = createClient({ url: stack.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${adminD}` }, retryAttempts: 0 });
       live.subscribe<{ alerts: { id: string; rule: string } }>(
         { query: `subscription { alerts { ${alertFields} } }` },
@@ -253,12 +294,13 @@ describe('metering and budgets', () => {
     });
     afterAll(async () => {
       await live?.dispose();
+      await receiver?.close();
     });
 
     const alertsOf = async (tenant: TestTenant) =>
       expectNoErrors(await stack.query<{ alerts: Array<{ id: string; rule: string; summary: string }> }>(await tenant.token('admin'), `{ alerts(first: 100) { ${alertFields} } }`)).alerts;
 
-    it('raises one USAGE_BUDGET alert at the soft threshold: stored, audited and live on the alerts subscription, once a month', async () => {
+    it('raises one USAGE_BUDGET alert at the soft threshold: stored, audited, signed to the webhook and live on the alerts subscription, once a month', async () => {
       const adminD = await d.token('admin');
       const scientistD = await d.token('data_scientist');
       const set = expectNoErrors(await stack.query<{ setUsageBudget: Record<string, unknown> }>(adminD, setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 1_000_000, softPercent: 100 } })).setUsageBudget;
@@ -278,6 +320,8 @@ describe('metering and budgets', () => {
       expect(alerts[0]!.summary).toContain('costUnits');
       const delivered = await eventually('the live alert', async () => liveAlerts.find((message) => message.data?.alerts.id === alerts[0]!.id));
       expect(delivered.data!.alerts.rule).toBe('USAGE_BUDGET');
+      const webhook = await eventually('the webhook delivery', async () => receiver.received.find((r) => (JSON.parse(r.body) as { alert: { id: string } }).alert.id === alerts[0]!.id));
+      expect(signedWith(webhookSecret, webhook)).toBe(true);
 
       // More usage in the same month raises nothing new.
       expectNoErrors(await stack.query(scientistD, 'mutation { createModel(input: { name: "again" }) { id } }'));
@@ -294,9 +338,22 @@ describe('metering and budgets', () => {
     it('refuses new work past the cost-unit limit with QUOTA_EXCEEDED naming the budget, writes nothing, and keeps reads working', async () => {
       const adminD = await d.token('admin');
       const scientistD = await d.token('data_scientist');
+      // An upload reserved before the limit is reached: sending its bytes afterwards is new work too.
+      const onnx = buildLinearRegression({ weights: [1, 2, 3], bias: 0 });
+      const model = expectNoErrors(await stack.query<{ createModel: { id: string } }>(scientistD, 'mutation { createModel(input: { name: "pending-upload" }) { id } }')).createModel;
+      const upload = expectNoErrors(
+        await stack.query<{ createModelUpload: { id: string; uploadUrl: string } }>(scientistD, 'mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl } }', {
+          input: { modelId: model.id, filename: 'model.onnx', byteSize: onnx.length },
+        }),
+      ).createModelUpload;
       await flushAll();
       const used = (await budgetsOf(d))[0]!['usedThisMonth'] as number;
       expectNoErrors(await stack.query(adminD, setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: used, softPercent: 100 } }));
+      const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${scientistD}` }, body: Buffer.from(onnx) });
+      expect(put.status).toBe(429);
+      expect(((await put.json()) as { errors: Array<{ extensions: Record<string, unknown> }> }).errors[0]!.extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', quota: 'budget.costUnits' });
+      const uploadRows = (await stack.platform.runtime.db.query(`SELECT status FROM \`${d.schema}\`.model_uploads WHERE id = ?`, [upload.id])) as Array<{ status: string }>;
+      expect(uploadRows.map((row) => row.status)).not.toContain('UPLOADED');
       const modelsBefore = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM \`${d.schema}\`.models`)) as Array<{ n: number | string }>;
 
       const refused = await stack.query(scientistD, 'mutation { createModel(input: { name: "refused" }) { id } }');
