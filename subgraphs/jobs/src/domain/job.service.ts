@@ -89,6 +89,8 @@ export class JobService {
   async retry(id: string): Promise<Job> {
     assertPermission(this.scope.principal, 'write');
     const jobId = parseUuid(id, 'id');
+    // A retry is a new run: refused like a submission once the job-time budget is used up.
+    await this.deps.budgets.assertWithin(this.scope.tenant.id, ['jobWorkerMs']);
     const job = await this.withQueueErrors(() =>
       this.scope.transaction(async (manager) => {
         const current = await this.lockJob(manager, jobId);
@@ -96,7 +98,6 @@ export class JobService {
           throw errors.conflict(`Only FAILED or CANCELLED jobs can be retried; this one is ${current.status}.`, { field: 'id', status: current.status });
         }
         await this.checkQueueQuota(manager);
-        await this.deps.budgets.assertWithin(this.scope.tenant.id, ['jobWorkerMs']);
         await resubmitJob(manager, jobId);
         const next = (await findJob(manager, jobId))!;
         await recordAuditEvent(manager, this.scope.principal, {
