@@ -19,6 +19,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/inference/package.json packages/inference/
 COPY packages/job-queue/package.json packages/job-queue/
 COPY packages/local-infra/package.json packages/local-infra/
+COPY packages/metering/package.json packages/metering/
 COPY packages/monitoring/package.json packages/monitoring/
 COPY packages/onnx/package.json packages/onnx/
 COPY packages/platform/package.json packages/platform/

@@ -7,9 +7,16 @@ import { sendError } from './http-errors';
 
 const fileId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** The caller's internal context, and where the bytes served to it are counted. */
+export interface AuthorizedDownload {
+  token: string;
+  /** Called with each chunk's size of a successful (2xx) answer as it is streamed. */
+  countBytes(bytes: number): void;
+}
+
 export interface DownloadProxyOptions {
   targets: Map<string, string>;
-  authorize(req: Request): Promise<string>;
+  authorize(req: Request): Promise<AuthorizedDownload>;
 }
 
 /**
@@ -24,7 +31,7 @@ export function downloadProxy(options: DownloadProxyOptions) {
       const id = String(req.params['id']);
       if (!base) throw errors.notFound('Download target', String(req.params['service']));
       if (!fileId.test(id)) throw errors.badInput('The download id is not valid.', { field: 'id' });
-      const token = await options.authorize(req);
+      const { token, countBytes } = await options.authorize(req);
       await new Promise<void>((resolve, reject) => {
         const upstream = httpRequest(`${base}/internal/downloads/${id}`, { method: 'GET', headers: { [internalContextHeader]: token, ...injectTraceHeaders({}) } }, (reply) => {
           res.status(reply.statusCode ?? 502);
@@ -32,6 +39,8 @@ export function downloadProxy(options: DownloadProxyOptions) {
             const value = reply.headers[header];
             if (typeof value === 'string') res.setHeader(header, value);
           }
+          // Counted as they pass, so a download cut short is metered for what was actually sent.
+          if ((reply.statusCode ?? 502) < 300) reply.on('data', (chunk: Buffer) => countBytes(chunk.length));
           reply.pipe(res);
           reply.on('end', resolve);
           reply.on('error', reject);

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { AccessTokenVerifierOptions } from '@tessera/auth';
+import type { MeteringOptions } from '@tessera/metering';
 import type { RequestMetricsConfig } from '@tessera/monitoring';
 
 export interface SubgraphEndpoint {
@@ -27,4 +28,6 @@ export interface GatewayConfig {
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;
+  /** Usage meters (cost units, download bytes) and the budget cache (defaults when omitted). */
+  metering?: MeteringOptions | undefined;
 }

@@ -37,11 +37,15 @@ import { uploadProxy } from './upload-proxy';
 import { jsonContentTypePlugin } from './json-content-type-plugin';
 import { requestMetricsPlugin } from './request-metrics';
 import { RequestMetricsRecorder, requestMetricsConfig, type FlushResult } from '@tessera/monitoring';
+import type { UsageFlushResult } from '@tessera/metering';
+import { createGatewayMetering } from './usage-metering';
 
 export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
   /** Writes the request metrics aggregated so far to the tenants' schemas now (tests, shutdown). */
   flushRequestMetrics(): Promise<FlushResult>;
+  /** Writes the usage metered so far (cost units, download bytes) to the tenants' schemas now (tests, shutdown). */
+  flushUsage(): Promise<UsageFlushResult>;
   /** Exchanges rate-limit counts with the other replicas now (tests; the loop does it every 250 ms). */
   syncRateLimits(): Promise<void>;
   /** Writes the aggregated authentication-failure summaries now, open windows included (tests; shutdown does it too). */
@@ -77,6 +81,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const rateLimitSync = deps.redis ? new SharedRateLimitSync(rateLimiter, { redis: deps.redis, logger }) : undefined;
   rateLimitSync?.start();
   const requestMetrics = new RequestMetricsRecorder({ db, logger, config: requestMetricsConfig(config.requestMetrics) });
+  const metering = createGatewayMetering(db, logger, config.metering);
   const subgraphClient = createSubgraphHttpClient();
   const authFailureLog = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
   const recordAuthFailure = authFailureLog.record;
@@ -100,6 +105,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     schema: () => apiSchema,
     signReusable,
     recordRefusal: (observation) => requestMetrics.record(observation),
+    usage: metering.step,
   });
   const maskError = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const server = new ApolloServer<GatewayContext>({
@@ -130,6 +136,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const expressFacts = (req: Request): RequestFacts => factsOf(req, String(req.res!.getHeader('x-request-id')));
   // Uploads and downloads are rare and long: a context of their own, with the request id inside.
   const authorizeRoute = (kind: 'upload' | 'download') => async (req: Request) => sign((await pipeline.route(expressFacts(req), kind)).principal);
+  const authorizeDownload = async (req: Request) => {
+    const caller = await pipeline.route(expressFacts(req), 'download');
+    return { token: await sign(caller.principal), countBytes: (bytes: number) => metering.countDownloadBytes(caller.tenant?.id, bytes) };
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -154,7 +164,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     '/downloads/:service/:id',
     downloadProxy({
       targets: new Map(config.subgraphs.filter((s) => (config.downloadTargets ?? []).includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
-      authorize: authorizeRoute('download'),
+      authorize: authorizeDownload,
     }),
   );
   app.use(
@@ -211,6 +221,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     ...http,
     graphqlUrl: `${http.url}/graphql`,
     flushRequestMetrics: () => requestMetrics.flush(),
+    flushUsage: () => metering.recorder.flush(),
     syncRateLimits: async () => rateLimitSync?.syncNow(),
     flushAuthFailures: () => authFailureLog.flush(),
     close: async () => {
@@ -220,6 +231,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await server.stop();
       await requestMetrics.close(); // the last partial bucket is written before the pool closes
       await authFailureLog.close(); // so are the failures still only counted
+      await metering.close(); // and the usage metered last
       subgraphClient.close();
       await db.destroy();
     },

@@ -109,7 +109,7 @@ export class JobRunner {
     const { job, scope, runToken } = ctx;
     try {
       const processor = this.processors[job.kind];
-      const outcome = await processor(ctx);
+      const outcome = await this.metered(scope.tenant.id, () => processor(ctx));
       try {
         ctx.checkpoint();
       } catch (error) {
@@ -132,6 +132,16 @@ export class JobRunner {
       if (finished) await this.finishQueued(ctx, queueJob, token, 'SUCCEEDED', outcome.result);
     } catch (error) {
       await this.handleFailure(ctx, queueJob, token, error);
+    }
+  }
+
+  /** Runs a processor and adds the time it ran (success or failure) to the tenant's jobWorkerMs. */
+  private async metered<T>(tenantId: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.runtime.usage.add(tenantId, 'jobWorkerMs', performance.now() - started);
     }
   }
 

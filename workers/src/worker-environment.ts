@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { meteringVariables, toMeteringOptions, type MeteringOptions } from '@tessera/metering';
 import {
   databaseVariables,
   encryptionVariables,
@@ -42,7 +43,8 @@ export const workerEnvironment = databaseVariables
   .extend(encryptionVariables.shape)
   .extend(redisVariables.shape)
   .extend(telemetryVariables.shape)
-  .extend(workerVariables.shape);
+  .extend(workerVariables.shape)
+  .extend(meteringVariables.shape);
 
 export interface WorkerConfig {
   database: DatabaseConfig;
@@ -61,6 +63,8 @@ export interface WorkerConfig {
   logLevel: LogLevel;
   /** Where the worker's spans go (TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT), as for the services. */
   tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined };
+  /** How often job worker time is written to the tenants' usage meters (METERING_FLUSH_INTERVAL_MS). */
+  metering: MeteringOptions;
 }
 
 /** `--dedicated <tenant>` on the command line wins over WORKER_DEDICATED_TENANT. */
@@ -84,5 +88,6 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
     logLevel: telemetry.logLevel,
     tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint },
+    metering: toMeteringOptions(parsed),
   };
 }

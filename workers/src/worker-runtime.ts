@@ -4,6 +4,7 @@ import { datasetEntities } from '@tessera/datasets';
 import { createEventBus, type EventBus } from '@tessera/events';
 import { jobEntities } from '@tessera/jobs';
 import { modelEntities } from '@tessera/models';
+import { meteringConfig, UsageRecorder } from '@tessera/metering';
 import { createObjectStoreClient } from '@tessera/storage';
 import { createTenantAccess, openServiceDataSource, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
 import type { WorkerConfig } from './worker-environment';
@@ -20,6 +21,8 @@ export interface WorkerRuntime {
   directory: TenantDirectory;
   scopes: TenantScopeFactory;
   events: EventBus;
+  /** This worker's usage meters (jobWorkerMs), flushed every few seconds into each tenant's `usage_meters`. */
+  usage: UsageRecorder;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,8 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     tenantLimitDefaults: config.tenantLimitDefaults,
   });
   const events = createEventBus(config.redis);
+  const usage = new UsageRecorder({ db, logger, config: meteringConfig(config.metering) });
+  usage.start();
   return {
     config,
     logger,
@@ -44,8 +49,10 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     directory,
     scopes,
     events,
+    usage,
     close: async () => {
       await events.close();
+      await usage.close(); // the time of the last jobs is written before the pool closes
       if (db.isInitialized) await db.destroy();
     },
   };

@@ -14,6 +14,7 @@ import type { AnalyzedOperation } from './operation-analysis';
 import { routeCosts } from './operation-cost-weights';
 import { admitOperationShape } from './operation-limits';
 import type { OperationRequest } from './operation-request';
+import { workOfOperation, type UsageBudgetStep } from './usage-budget-step';
 
 /** Records a refused authentication (audit trail, security log). */
 export type AuthFailureRecorder = (headers: IncomingHttpHeaders, sourceIp: string | undefined, requestId: string, error: unknown) => Promise<void>;
@@ -33,6 +34,8 @@ export interface RequestPipelineDeps {
    * operations): Apollo's metrics plugin never sees those, yet they are the tenant's requests.
    */
   recordRefusal: (observation: RequestObservation) => void;
+  /** Month-to-date budgets (new work past one is refused) and the costUnits meter of admitted work. */
+  usage: UsageBudgetStep;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -45,7 +48,7 @@ export interface Caller {
 /**
  * The gateway's one request pipeline. Every entry point — POST and GET /graphql, graphql-ws
  * `connection_init` and `subscribe`, uploads, downloads — runs these steps in this order, each
- * written once here: authenticate → tenant → operation limits → rate limit (cost units) →
+ * written once here: authenticate → tenant → operation limits → rate limit (cost units) → budget →
  * internal context. (Request id and CORS come first, from request-id.ts and cors.ts; request
  * metrics last, from the Apollo plugin and the subscription relay.) A new limit added here holds
  * on every entry point.
@@ -123,10 +126,12 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         if (analyzed.operation.operation === 'subscription') {
           throw new TesseraError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP.');
         }
+        await deps.usage.assertWithinBudget(caller, workOfOperation(analyzed));
       } catch (error) {
         recordRefusal(caller, startedAt, error);
         throw error;
       }
+      deps.usage.meterCost(caller, analyzed.measures.cost);
       return {
         principal: caller.principal,
         tenant: caller.tenant,
@@ -141,6 +146,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<Caller> {
       const caller = await authenticate(facts);
       deps.rateLimiter.take(budgetOf(caller), limitsOf(caller).costPerMinute, routeCosts[kind]);
+      await deps.usage.assertWithinBudget(caller, kind);
+      deps.usage.meterCost(caller, routeCosts[kind]);
       return caller;
     },
 
@@ -148,8 +155,11 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     connect: authenticate,
 
     /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */
-    subscribe(caller: Caller, request: OperationRequest): AnalyzedOperation {
-      return admit(caller, request, routeCosts.subscribe);
+    async subscribe(caller: Caller, request: OperationRequest): Promise<AnalyzedOperation> {
+      const analyzed = admit(caller, request, routeCosts.subscribe);
+      await deps.usage.assertWithinBudget(caller, 'subscribe');
+      deps.usage.meterCost(caller, analyzed.measures.cost + routeCosts.subscribe);
+      return analyzed;
     },
   };
 }

@@ -265,7 +265,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const routing = options.routing();
     if (!routing) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
     // The pipeline's operation limits and cost, as for HTTP (the operation analysed once, linear time).
-    const { document, operation } = options.pipeline.subscribe(
+    const { document, operation } = await options.pipeline.subscribe(
       { principal: session.connection.principal, tenant: session.connection.tenant, requestId: id },
       operationFromPayload(payload),
     );

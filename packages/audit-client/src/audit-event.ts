@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
+import { quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
 import { outboxColumns, outboxValues } from './outbox-row';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILED';
@@ -23,4 +24,15 @@ export interface AuditEventInput {
 export async function recordAuditEvent(manager: EntityManager, actor: Principal, event: AuditEventInput): Promise<void> {
   const values = outboxValues(actor, event, 'SUCCESS');
   await manager.query(`INSERT INTO audit_outbox (${outboxColumns}) VALUES (${values.map(() => '?').join(', ')})`, values);
+}
+
+/**
+ * `recordAuditEvent` for a caller whose connection stays on the control plane (a process that
+ * writes to many tenants' schemas, e.g. the usage-meter flush): the outbox is named by the
+ * tenant's schema, built only from a validated tenant id.
+ */
+export async function recordTenantAuditEvent(manager: EntityManager, tenantId: string, actor: Principal, event: AuditEventInput): Promise<void> {
+  const values = outboxValues(actor, event, 'SUCCESS');
+  const table = `${quoteIdentifier(tenantSchemaName(tenantId))}.audit_outbox`;
+  await manager.query(`INSERT INTO ${table} (${outboxColumns}) VALUES (${values.map(() => '?').join(', ')})`, values);
 }

@@ -1,4 +1,4 @@
-export { recordAuditEvent, type AuditEventInput, type AuditOutcome } from './audit-event';
+export { recordAuditEvent, recordTenantAuditEvent, type AuditEventInput, type AuditOutcome } from './audit-event';
 export { tenantAuditChain, drainAuditOutbox } from './audit-outbox';
 export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';

@@ -15,6 +15,8 @@ export interface CallResult {
   batchRows: number;
   pid: number;
   sessionLoaded: boolean;
+  /** This call's share of the batch's `session.run` milliseconds (split by rows; see TenantPool.runBatch). */
+  computeMs: number;
 }
 
 export interface PendingCall {

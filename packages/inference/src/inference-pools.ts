@@ -98,7 +98,7 @@ export class InferencePools {
     try {
       const result = await this.run(request);
       const latencyMs = performance.now() - started;
-      this.record({ tenantId: request.tenantId, modelKey: request.modelKey, poolId, batchSize: result.batchSize, latencyMs, ok: true });
+      this.record({ tenantId: request.tenantId, modelKey: request.modelKey, poolId, batchSize: result.batchSize, latencyMs, computeMs: result.computeMs, ok: true });
       return { ...result, latencyMs, poolId };
     } catch (caught) {
       const error: TesseraError = isTesseraError(caught) ? caught : errors.internal();
@@ -109,6 +109,7 @@ export class InferencePools {
         poolId,
         batchSize: 0,
         latencyMs: performance.now() - started,
+        computeMs: 0,
         ok: false,
         errorCode: error.code,
       });

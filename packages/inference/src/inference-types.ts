@@ -80,6 +80,8 @@ export interface PredictResult {
   pid: number;
   /** True when the process had to create the session for this run (first use, eviction, restart). */
   sessionLoaded: boolean;
+  /** This call's share of the milliseconds spent inside `session.run` (what inference is metered in). */
+  computeMs: number;
 }
 
 /** One per predict call (success or failure), for the metrics subgraph. */
@@ -89,6 +91,8 @@ export interface InferenceRecord {
   poolId: string;
   batchSize: number;
   latencyMs: number;
+  /** This call's share of `session.run` milliseconds (0 when the call failed before or in the run). */
+  computeMs: number;
   ok: boolean;
   errorCode?: string;
   at: Date;

@@ -362,13 +362,13 @@ export class TenantPool {
           if (calls.length === 1) {
             const outputs = toPlainOutputs(result.outputs);
             const firstOutput = Object.values(outputs)[0];
-            first.resolve({ ...base, outputs, batchRows: first.rows || (firstOutput?.dims[0] ?? 1) });
+            first.resolve({ ...base, outputs, batchRows: first.rows || (firstOutput?.dims[0] ?? 1), computeMs: result.runMs });
             return;
           }
           const split = splitOutputs(result.outputs, rows);
           // The model mixes rows (an output is not batched along dim 0): run these calls alone.
           if (!split) this.runAloneFromNowOn(calls);
-          else calls.forEach((call, index) => call.resolve({ ...base, outputs: split[index]!, batchRows }));
+          else calls.forEach((call, index) => call.resolve({ ...base, outputs: split[index]!, batchRows, computeMs: shareOfRun(result.runMs, call.rows, batchRows, calls.length) }));
         },
         (error: TesseraError) => {
           // A merged run the runtime rejects (e.g. a model with a fixed batch dimension of 1) must not
@@ -418,4 +418,13 @@ export class TenantPool {
     // Housekeeping only: must not keep a process alive on its own.
     this.idleTimer.unref();
   }
+}
+
+/**
+ * A merged run's milliseconds split among its calls by the rows each contributed (the run's work
+ * grows with rows), equally when rows are unknown: the shares add up to the run, so a batch is
+ * never metered twice nor a call for another's rows. All calls of a pool are one tenant's.
+ */
+function shareOfRun(runMs: number, rows: number, batchRows: number, calls: number): number {
+  return batchRows > 0 ? (runMs * rows) / batchRows : runMs / calls;
 }

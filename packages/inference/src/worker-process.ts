@@ -25,6 +25,8 @@ export interface RunSuccess {
   outputs: Record<string, WireOutput>;
   sessionLoaded: boolean;
   pid: number;
+  /** Milliseconds the child spent inside `session.run` for this batch. */
+  runMs: number;
 }
 
 type WorkerState = 'idle' | 'busy' | 'dead';
@@ -219,7 +221,7 @@ export class WorkerProcess {
         this.applyEvictions(message.evicted);
         this.loaded.add(current.job.modelKey);
         if (message.sessionLoaded) this.sessionLoads += 1;
-        this.finish(undefined, { outputs: message.outputs, sessionLoaded: message.sessionLoaded, pid: this.pid });
+        this.finish(undefined, { outputs: message.outputs, sessionLoaded: message.sessionLoaded, pid: this.pid, runMs: message.runMs });
         return;
       case 'failed':
         this.applyEvictions(message.evicted);

@@ -93,6 +93,10 @@ describe('InferencePools.predict', () => {
     // One run served all four: the same process, the session loaded once.
     expect(new Set(results.map((result) => result.pid)).size).toBe(1);
     expect(results.filter((result) => result.sessionLoaded)).toHaveLength(4);
+    // The run's session.run milliseconds are split by rows: each share is proportional to its rows.
+    const runMs = (results[0]!.computeMs * 7) / callers[0]!.length;
+    expect(runMs).toBeGreaterThan(0);
+    results.forEach((result, index) => expect(result.computeMs).toBeCloseTo((runMs * callers[index]!.length) / 7, 9));
   });
 
   it('caps a merged run at maxBatchSize rows; the rest form the next batches', async () => {
@@ -187,6 +191,7 @@ describe('InferencePools.predict', () => {
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ tenantId: 'tenant-d', modelKey: 'lin:1', poolId: 'shared:tenant-d', batchSize: 1, ok: true });
     expect(records[0]!.latencyMs).toBeGreaterThan(0);
+    expect(records[0]!.computeMs).toBeGreaterThan(0);
     expect(records[0]!.errorCode).toBeUndefined();
     expect(records[1]).toMatchObject({ tenantId: 'tenant-d', ok: false, errorCode: 'BAD_USER_INPUT' });
   });

@@ -18,6 +18,7 @@ import {
   url,
 } from '@tessera/config';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
+import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
 
 /**
@@ -76,7 +77,8 @@ export const gatewayEnvironment = databaseVariables
   .extend(platformVariables.shape)
   .extend(gatewayVariables.shape)
   .extend(telemetryVariables.shape)
-  .extend(monitoringVariables.shape);
+  .extend(monitoringVariables.shape)
+  .extend(meteringVariables.shape);
 
 export const subgraphEnvironment = databaseVariables
   .extend(objectStoreVariables.shape)
@@ -86,7 +88,8 @@ export const subgraphEnvironment = databaseVariables
   .extend(subgraphVariables.shape)
   .extend(auditChainVariables.shape)
   .extend(telemetryVariables.shape)
-  .extend(monitoringVariables.shape);
+  .extend(monitoringVariables.shape)
+  .extend(meteringVariables.shape);
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
@@ -124,6 +127,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       downloadTargets: ['models'],
       limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
+      metering: toMeteringOptions(parsed),
     },
   };
 }
@@ -145,6 +149,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
       internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,
       tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
       tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
+      metering: toMeteringOptions(parsed),
     },
   };
 }

@@ -6,6 +6,7 @@ import { createModelServing, type ModelServing, type ModelServingOptions } from 
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServiceRuntime } from '@tessera/service-kit';
 import { createProvisioner } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
+import type { MeteringOptions } from '@tessera/metering';
 import { migrateControlPlane, upgradeTenantSchemas, type TenantLimits, type TenantProvisioner } from '@tessera/tenancy';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 
@@ -33,6 +34,8 @@ export interface PlatformConfig {
   auditChain?: AuditChainConfig;
   /** Request metrics at the gateway and anomaly detection in the metrics service (defaults when omitted). */
   monitoring?: MonitoringOptions;
+  /** Usage meters' flush interval, budget cache and stored-bytes sampling (defaults when omitted). */
+  metering?: MeteringOptions;
 }
 
 export interface RunningPlatform {
@@ -64,6 +67,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       internalContextPublicKey: config.internalContextKeys.publicJwk,
       tenantCacheTtlMs: config.tenantCacheTtlMs,
       tenantLimitDefaults: config.tenantLimitDefaults,
+      metering: config.metering,
     },
     config.logger,
     subgraphNames.flatMap((name) => subgraphCatalog[name].entities),
@@ -86,6 +90,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         downloadTargets: ['models'],
         limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
+        ...(config.metering ? { metering: config.metering } : {}),
       },
       { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },
     );

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { assertWithinBudgetsNow } from '@tessera/metering';
 import type { TenantLimits } from '@tessera/tenancy';
 import { QuotaLedger, type QuotaChange } from './quota-ledger';
 import { quotaNames, type QuotaAmounts, type QuotaName } from './quota-names';
@@ -61,6 +62,8 @@ export class TenantQuotas {
     const id = options.id ?? randomUUID();
     const ttlSeconds = options.ttlSeconds ?? defaultReservationSeconds;
     if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`ttlSeconds must be a positive integer, not ${ttlSeconds}.`);
+    // New stored bytes are new work for the storedByteHours budget: refused once it is used up.
+    if (quota === 'storageBytes' && amount > 0) await assertWithinBudgetsNow(manager, this.scope.tenant.id, ['storedByteHours']);
     await this.ledger.apply(manager, [{ quota, reserve: { id, amount, ttlSeconds } }]);
     return new Reservation(this.scope, this.ledger, id, quota, amount);
   }

@@ -4,6 +4,7 @@ import { createInternalContextVerifier, type InternalContextVerifier } from '@te
 import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
+import { BudgetGuard, meteringConfig, UsageRecorder, type MeteringOptions } from '@tessera/metering';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
 import { createTenantAccess, openServiceDataSource, type TenantLimits, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 
@@ -18,6 +19,8 @@ export interface ServiceRuntimeConfig {
   tenantCacheTtlMs: number;
   /** The platform's limit defaults (TENANT_LIMIT_DEFAULTS); built-in ones when omitted. */
   tenantLimitDefaults?: TenantLimits | undefined;
+  /** Usage metering and budget checks (defaults when omitted). */
+  metering?: MeteringOptions | undefined;
 }
 
 /**
@@ -36,6 +39,10 @@ export interface ServiceRuntime {
   verifyInternalContext: InternalContextVerifier;
   /** Per-tenant Redis pub/sub (job progress, alerts); connects on first use, one subscriber connection per process. */
   events: EventBus;
+  /** This process's usage meters (flushed every few seconds into each tenant's `usage_meters`). */
+  usage: UsageRecorder;
+  /** Month-to-date usage against the tenant's budgets: QUOTA_EXCEEDED for new work past a limit. */
+  budgets: BudgetGuard;
   close(): Promise<void>;
 }
 
@@ -54,6 +61,10 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
   keyring.onKeyEvent = keyEventRecorder(db);
   const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);
   const events = createEventBus(config.redis);
+  const metering = meteringConfig(config.metering);
+  const usage = new UsageRecorder({ db, logger, config: metering });
+  usage.start();
+  const budgets = new BudgetGuard({ db, cacheMs: metering.budgetCacheMs, pending: (tenantId) => usage.pending(tenantId) });
   return {
     config,
     logger,
@@ -65,8 +76,11 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     scopes,
     verifyInternalContext,
     events,
+    usage,
+    budgets,
     close: async () => {
       await events.close();
+      await usage.close(); // what was metered last is written before the pool closes
       if (db.isInitialized) await db.destroy();
     },
   };

@@ -73,6 +73,8 @@ export interface TestStackOptions {
   inference?: PlatformConfig['inference'];
   /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
   authFailuresPerMinutePerAddress?: number;
+  /** Usage meters' flush interval, budget cache and stored-bytes sampling (metering tests shorten them). */
+  metering?: PlatformConfig['metering'];
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -135,6 +137,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
+    ...(options.metering ? { metering: options.metering } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
   };
   let platform: RunningPlatform;

@@ -39,6 +39,17 @@ describe('alert rules (pure)', () => {
     ]);
   });
 
+  it('USAGE_BUDGET: a usage.budget.soft_threshold event fires at the default threshold of 1, naming the budget; other events never count', () => {
+    const [defaults] = effectiveRules([]).filter((r) => r.kind === 'USAGE_BUDGET');
+    expect(defaults).toEqual({ kind: 'USAGE_BUDGET', threshold: 1, enabled: true, isDefault: true });
+    const crossing = event(2, 1, 'usage.budget.soft_threshold', { meter: 'costUnits', monthlyLimit: 1000, softPercent: 80, used: 812, month: '2026-01' });
+    const [firing, ...more] = evaluateRule(defaults!, [], [event(1, 0, 'usage.budget.set'), crossing], null);
+    expect(more).toEqual([]);
+    expect(firing).toMatchObject({ kind: 'USAGE_BUDGET', observed: 1, firstSeq: 2, lastSeq: 2 });
+    expect(firing!.detail).toBe('Usage budget costUnits: 812 used of 1000 in 2026-01, past the soft threshold of 80%.');
+    expect(evaluateRule(defaults!, [], ['usage.budget.set', 'usage.budget.remove', 'anomaly.detected'].map((action, i) => event(i + 1, i, action)), null)).toEqual([]);
+  });
+
   it('ANOMALY: any anomaly.detected event fires at the default threshold of 1, naming the metric; other events never count', () => {
     const anomaly = (seq: number, seconds: number, metric: string) =>
       event(seq, seconds, 'anomaly.detected', {

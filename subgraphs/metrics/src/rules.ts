@@ -1,7 +1,10 @@
 import { allow, can, type RuleTree } from '@tessera/auth';
 
+// Usage and budgets are what the tenant is billed for: an administrator's view and decision.
+
 export const metricsRules: RuleTree = {
-  Query: { tenantUsage: can.read, inferenceStats: can.read, requestMetrics: can.read, trainingMetrics: can.read, anomalies: can.read },
+  Query: { tenantUsage: can.read, inferenceStats: can.read, requestMetrics: can.read, trainingMetrics: can.read, anomalies: can.read, usageReport: can.administer, usageBudgets: can.administer },
+  Mutation: { setUsageBudget: can.administer, removeUsageBudget: can.administer },
   TenantUsage: allow,
   QuotaUsage: allow,
   InferenceStats: allow,
@@ -12,4 +15,8 @@ export const metricsRules: RuleTree = {
   OperationMetrics: allow,
   TrainingMetrics: allow,
   Anomaly: allow,
+  UsageReport: allow,
+  UsagePoint: allow,
+  UsageAmounts: allow,
+  UsageBudget: allow,
 };

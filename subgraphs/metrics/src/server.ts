@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { meteringConfig, StoredBytesSampler } from '@tessera/metering';
 import { anomalyDetectionConfig, type AnomalyDetectionConfig } from '@tessera/monitoring';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { AnomalyEngine } from './domain/anomaly-engine';
@@ -7,6 +8,7 @@ import { anomalyResolvers } from './resolvers/anomaly.resolver';
 import { inferenceStatsResolvers } from './resolvers/inference-stats.resolver';
 import { requestMetricsResolvers } from './resolvers/request-metrics.resolver';
 import { trainingMetricsResolvers } from './resolvers/training-metrics.resolver';
+import { usageReportResolvers } from './resolvers/usage-report.resolver';
 import { metricsResolvers } from './resolvers/usage.resolver';
 import { metricsRules } from './rules';
 
@@ -33,14 +35,27 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
         config: anomalyDetectionConfig(anomalies),
       })
     : undefined;
+  // Stored byte-hours are sampled here, beside the other platform-wide passes (replica-safe: see the sampler).
+  const storageSampler = runtime
+    ? new StoredBytesSampler({
+        db: runtime.db,
+        tenants: async () => (await runtime.tenants.list()).filter((t) => t.status === 'ACTIVE').map((t) => t.id),
+        logger: runtime.logger.child({ service: 'metrics', component: 'stored-bytes-sampler' }),
+        intervalMs: meteringConfig(runtime.config.metering).storageSampleIntervalMs,
+      })
+    : undefined;
   return {
     name: 'metrics',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(metricsResolvers, inferenceStatsResolvers, requestMetricsResolvers, trainingMetricsResolvers, anomalyResolvers(engine)),
+    resolvers: mergeResolvers(metricsResolvers, inferenceStatsResolvers, requestMetricsResolvers, trainingMetricsResolvers, anomalyResolvers(engine), usageReportResolvers(runtime?.budgets)),
     rules: metricsRules,
-    start: () => engine?.start(),
+    start: () => {
+      engine?.start();
+      storageSampler?.start();
+    },
     close: async () => {
       await engine?.stop();
+      await storageSampler?.stop();
     },
   };
 }

@@ -74,10 +74,12 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
     for (const [name, input] of Object.entries(message.inputs)) {
       feeds[name] = new ort.Tensor(input.type, input.data, input.dims);
     }
+    const runStarted = performance.now();
     const results = await session.run(feeds);
+    const runMs = performance.now() - runStarted;
     const outputs: Record<string, WireOutput> = {};
     for (const [name, tensor] of Object.entries(results)) outputs[name] = toWireOutput(tensor as ort.Tensor);
-    send({ kind: 'result', id: message.id, outputs, sessionLoaded, evicted: takeEvicted() });
+    send({ kind: 'result', id: message.id, outputs, sessionLoaded, runMs, evicted: takeEvicted() });
   } catch (error) {
     send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: errorMessage(error), evicted: takeEvicted() });
   }

@@ -50,6 +50,8 @@ export type ChildMessage =
       id: number;
       outputs: Record<string, WireOutput>;
       sessionLoaded: boolean;
+      /** Milliseconds inside `session.run` (session creation excluded): the compute the run is metered for. */
+      runMs: number;
       /** Sessions the child's LRU dropped while serving this run, so the parent's mirror stays right. */
       evicted: string[];
     }

@@ -1,6 +1,6 @@
 import { errors } from '@tessera/errors';
 
-export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION', 'ANOMALY'] as const;
+export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION', 'ANOMALY', 'USAGE_BUDGET'] as const;
 export type AlertRuleKind = (typeof alertRuleKinds)[number];
 
 /** Every rule counts over a sliding window of this length. */
@@ -64,7 +64,21 @@ export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
     weight: (e) => (e.action === 'anomaly.detected' ? 1 : 0),
     describe: describeAnomalies,
   },
+  USAGE_BUDGET: {
+    description: "A monthly usage budget's soft threshold was reached (once per budget and month); any one fires.",
+    defaultThreshold: 1,
+    weight: (e) => (e.action === 'usage.budget.soft_threshold' ? 1 : 0),
+    describe: describeBudgets,
+  },
 };
+
+/** Which budget reached its soft threshold, in the metering's own numbers. */
+function describeBudgets(events: EvaluatedEvent[]): string {
+  const last = events.at(-1);
+  if (!last) return ruleDefinitions.USAGE_BUDGET.description;
+  const d = last.details;
+  return `Usage budget ${String(d['meter'])}: ${String(d['used'])} used of ${String(d['monthlyLimit'])} in ${String(d['month'])}, past the soft threshold of ${String(d['softPercent'])}%.`;
+}
 
 /**
  * The anomaly that fired (the window's newest) in the detector's own terms, and which other

@@ -89,6 +89,8 @@ export class JobService {
   async retry(id: string): Promise<Job> {
     assertPermission(this.scope.principal, 'write');
     const jobId = parseUuid(id, 'id');
+    // A retry is a new run: refused like a submission once the job-time budget is used up.
+    await this.deps.budgets.assertWithin(this.scope.tenant.id, ['jobWorkerMs']);
     const job = await this.withQueueErrors(() =>
       this.scope.transaction(async (manager) => {
         const current = await this.lockJob(manager, jobId);
@@ -114,6 +116,8 @@ export class JobService {
 
   private async submit(kind: JobKind, resolve: (resolver: JobInputResolver) => Promise<JobInput>): Promise<Job> {
     assertPermission(this.scope.principal, 'write');
+    // Before anything is read or written: a tenant past its job-time budget gets no new jobs.
+    await this.deps.budgets.assertWithin(this.scope.tenant.id, ['jobWorkerMs']);
     const input = await this.scope.db((manager) => resolve(new JobInputResolver(this.scope, manager)));
     const now = new Date();
     const job: Job = {

@@ -63,6 +63,8 @@ export class PredictionService {
     // Quotas before any work is queued. The local checks (in flight, queue) come first so a call
     // they refuse does not use up one of the tenant's predictions of the minute.
     this.serving.pools.assertAdmissible(tenant.id, tenant.tier, limits);
+    // A tenant past its monthly inference budget gets no new predictions (other reads still work).
+    await this.serving.budgets.assertWithin(tenant.id, ['inferenceMs']);
     await this.serving.predictionsPerMinute.take(tenant.id, tenant.limits.predictionsPerMinute);
     const started = performance.now();
     const record = (ok: boolean, batchSize: number, errorCode?: string) =>

@@ -1,5 +1,6 @@
 import type { Logger, RedisConfig } from '@tessera/config';
 import { inferenceOptionsFromEnvironment, InferencePools, type InferencePoolsOptionsInput } from '@tessera/inference';
+import type { BudgetGuard, UsageRecorder } from '@tessera/metering';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { InferenceStatsRecorder, type InferenceStatsOptions } from './inference-stats.recorder';
 import { PredictionsInFlightSync } from './predictions-in-flight-sync';
@@ -17,6 +18,8 @@ export interface ModelServing {
   predictionsPerMinute: PredictionsPerMinute;
   /** Exchanges the tenants' predictions in flight with the other replicas, for `maxPredictionsInFlight`. */
   predictionsInFlight: PredictionsInFlightSync;
+  /** The tenants' month-to-date usage against their budgets (predict checks `inferenceMs`). */
+  budgets: BudgetGuard;
   close(): Promise<void>;
 }
 
@@ -29,8 +32,13 @@ export interface ModelServingOptions {
   inFlightSyncIntervalMs?: number;
 }
 
-export function createModelServing(deps: { scopes: TenantScopeFactory; logger: Logger; config: { redis: RedisConfig } }, options: ModelServingOptions = {}): ModelServing {
+export function createModelServing(
+  deps: { scopes: TenantScopeFactory; logger: Logger; config: { redis: RedisConfig }; usage: UsageRecorder; budgets: BudgetGuard },
+  options: ModelServingOptions = {},
+): ModelServing {
   const pools = new InferencePools(options.pools ?? {}, deps.logger.child({ component: 'inference' }));
+  // Every answered call adds its share of the run to its tenant's inferenceMs (pools are per tenant).
+  const stopMetering = pools.onRecord((record) => deps.usage.add(record.tenantId, 'inferenceMs', record.computeMs));
   const stats = new InferenceStatsRecorder(deps.scopes, deps.logger.child({ component: 'inference-stats' }), {
     flushIntervalMs: options.stats?.flushIntervalMs ?? 5_000,
     maxRetryAgeMs: options.stats?.maxRetryAgeMs ?? 10 * 60_000,
@@ -51,10 +59,12 @@ export function createModelServing(deps: { scopes: TenantScopeFactory; logger: L
     stats,
     predictionsPerMinute,
     predictionsInFlight,
+    budgets: deps.budgets,
     close: async () => {
       // Stats first: the pools' in-flight calls have been answered by the time servers stop.
       await stats.close();
       await pools.close();
+      stopMetering(); // after the pools: the last answered calls are metered too
       // After the pools: every call is answered, so this replica's last report is zero.
       await predictionsInFlight.close();
       await predictionsPerMinute.close();

@@ -12,7 +12,7 @@ export interface TenantAdminDeps {
   db: DataSource;
 }
 
-function assertPlatformAdmin(principal: Principal): void {
+export function assertPlatformAdmin(principal: Principal): void {
   if (!principal.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the platform_admin role.');
 }
 

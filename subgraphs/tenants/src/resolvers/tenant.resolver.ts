@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { SubgraphContext } from '@tessera/service-kit';
 import type { TenantRecord } from '@tessera/tenancy';
+import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform-usage.service';
 import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
 
 type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
@@ -12,6 +13,8 @@ export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<Subgr
       currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
       tenants: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).list(),
       tenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).get(args.id),
+      platformUsage: async (_: unknown, args: Record<string, unknown>, ctx: SubgraphContext) =>
+        (await new PlatformUsageService(ctx.user(), deps).totals(args as { from: unknown; to: unknown })).map((row: TenantUsageTotals) => ({ tenant: row.tenant, ...row.amounts })),
     },
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),

@@ -1,0 +1,11 @@
+export { meterNames, isMeterName, parseMeterName, budgetQuotaName, hourStart, monthStart, type MeterName } from './meters';
+export { meteringConfig, meteringConfigSchema, meteringVariables, toMeteringOptions, type MeteringConfig, type MeteringOptions } from './metering-config';
+export { UsageAccumulator, type UsageRow } from './usage-accumulator';
+export { UsageRecorder, type UsageFlushResult } from './usage-recorder';
+export { writeTenantUsage, addTenantUsageWithin } from './usage-writer';
+export { readBudgetStatuses, softLimitOf, type BudgetStatus } from './budget-status';
+export { raiseSoftBudgetAlerts, budgetSoftThresholdAction } from './budget-alarm';
+export { BudgetGuard, assertWithinBudgetsNow, type PendingUsage } from './budget-guard';
+export { StoredBytesSampler, type ActiveTenants } from './stored-bytes-sampler';
+export { usageTables, type Queryable } from './usage-tables';
+export { meterEnumValue, meterFromEnum } from './meter-enum';
