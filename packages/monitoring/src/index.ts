@@ -9,4 +9,5 @@ export {
   type RequestObservation,
 } from './request-metrics-aggregator';
 export { writeTenantRequestMetrics } from './request-metrics-writer';
-export { RequestMetricsRecorder, type FlushResult } from './request-metrics-recorder';
+export { RequestMetricsRecorder } from './request-metrics-recorder';
+export { TenantRowsFlusher, type FlushResult, type TenantRowsSource, type TenantRowsWrite } from './tenant-rows-flusher';
