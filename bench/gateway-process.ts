@@ -14,17 +14,29 @@ export interface GatewayProcess {
   pid: number;
   /** CPU time (user + system) the gateway process has used so far, µs; undefined where /proc is missing. */
   cpuMicros(): number | undefined;
+  /** Resident memory of the gateway process now, bytes; undefined where /proc is missing. */
+  rssBytes(): number | undefined;
   stop(): Promise<void>;
 }
 
 /** utime + stime of a process from /proc/<pid>/stat (Linux), in µs. */
-function processCpuMicros(pid: number): number | undefined {
+export function processCpuMicros(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? (ticks * 1_000_000) / clockTicksPerSecond : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** VmRSS of a process from /proc/<pid>/status (Linux), in bytes. */
+export function processRssBytes(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
   } catch {
     return undefined;
   }
@@ -92,6 +104,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     graphqlUrl,
     pid: child.pid ?? 0,
     cpuMicros: () => (child.pid ? processCpuMicros(child.pid) : undefined),
+    rssBytes: () => (child.pid ? processRssBytes(child.pid) : undefined),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
