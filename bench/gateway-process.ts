@@ -4,10 +4,10 @@
  * event loop, so every microsecond of gateway CPU is also a microsecond the subgraph waits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestStack } from '@tessera/testing';
+import { processCpuMicros, processRssBytes } from './process-stats';
 
 export interface GatewayProcess {
   graphqlUrl: string;
@@ -18,32 +18,6 @@ export interface GatewayProcess {
   rssBytes(): number | undefined;
   stop(): Promise<void>;
 }
-
-/** utime + stime of a process from /proc/<pid>/stat (Linux), in µs. */
-export function processCpuMicros(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1_000_000) / clockTicksPerSecond : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** VmRSS of a process from /proc/<pid>/status (Linux), in bytes. */
-export function processRssBytes(pid: number): number | undefined {
-  try {
-    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ: 100 on every Linux build Node supports (`getconf CLK_TCK`). */
-const clockTicksPerSecond = 100;
 
 const repoRoot = path.join(__dirname, '..');
 

@@ -21,7 +21,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { buildLinearRegression } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { processRssBytes, startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { processRssBytes } from './process-stats';
 import { datasetsQuery, fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
 const baselineTenants = 10;
