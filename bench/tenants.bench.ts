@@ -9,7 +9,8 @@
  * for by up to BENCH_SPREAD_TENANTS different tenants, so that every per-tenant cache and pool
  * (tenant records, connections, verified tokens, inference sessions of the one model) is populated
  * as in a busy deployment. Reported per phase: p50/p95/p99, the CPU each process used per request
- * (does not grow with contention from other processes), the resident memory (VmRSS) of the
+ * (does not grow with contention from other processes), the CPU each process uses per second
+ * with no requests at all (background work that visits every tenant), the resident memory (VmRSS) of the
  * gateway process and of this process (the subgraphs), and the load average. Target: p95 at
  * BENCH_TENANTS ≤ 1.5 × p95 at 10 tenants, for both operations.
  *
@@ -18,6 +19,7 @@
  * BENCH_TENANTS (1000, ≥ 10), BENCH_SPREAD_TENANTS (200), BENCH_REQUESTS (600 per operation and phase).
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLinearRegression } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
@@ -110,6 +112,9 @@ class TokenBook {
 
 interface Measured {
   tenants: number;
+  /** CPU each process used per second of wall time with no requests at all: the background work (sweeps over every tenant, timers). */
+  idleGatewayMicrosPerSecond: number;
+  idleSubgraphMicrosPerSecond: number;
   datasets: RunResult & { cpuMicros: number };
   predict: RunResult & { cpuMicros: number };
   gatewayCpuMicros: number;
@@ -125,7 +130,17 @@ interface Targets {
   predictExpect: ResponseExpectation;
 }
 
+const idleWindowMs = 5_000;
+
 async function measure(load: LoadGenerator, gateway: GatewayProcess, targets: Targets, tenants: number): Promise<Measured> {
+  const idleStarted = performance.now();
+  const idleGatewayBefore = gateway.cpuMicros() ?? 0;
+  const idleSubgraphBefore = process.cpuUsage();
+  await sleep(idleWindowMs);
+  const idleSeconds = (performance.now() - idleStarted) / 1000;
+  const idleSubgraph = process.cpuUsage(idleSubgraphBefore);
+  const idleGatewayMicrosPerSecond = ((gateway.cpuMicros() ?? 0) - idleGatewayBefore) / idleSeconds;
+  const idleSubgraphMicrosPerSecond = (idleSubgraph.user + idleSubgraph.system) / idleSeconds;
   // Warm-up of this phase's paths (JIT, sessions), not measured.
   await load.runExpecting(targets.datasets, 200, targets.datasetsExpect, 1);
   await load.runExpecting(targets.predict, 200, targets.predictExpect, 1);
@@ -134,6 +149,8 @@ async function measure(load: LoadGenerator, gateway: GatewayProcess, targets: Ta
   const predict = await load.runExpecting(targets.predict, settings.requests, targets.predictExpect, 1);
   return {
     tenants,
+    idleGatewayMicrosPerSecond,
+    idleSubgraphMicrosPerSecond,
     datasets,
     predict,
     gatewayCpuMicros: (gateway.cpuMicros() ?? 0) - gatewayBefore,
@@ -162,6 +179,9 @@ function describe(phase: Measured): void {
   const operations = phase.datasets.latenciesMs.length + phase.predict.latenciesMs.length;
   console.log(
     `  CPU per request: gateway process ${fmt(phase.gatewayCpuMicros / operations, 0)} µs, this process (subgraphs + load thread) ${fmt((phase.datasets.cpuMicros + phase.predict.cpuMicros) / operations, 0)} µs`,
+  );
+  console.log(
+    `  idle (${idleWindowMs / 1000} s without requests): gateway process ${fmt(phase.idleGatewayMicrosPerSecond / 10_000, 1)} % of a core, this process ${fmt(phase.idleSubgraphMicrosPerSecond / 10_000, 1)} %`,
   );
   console.log(`  resident memory: gateway process ${mib(phase.gatewayRss)}, this process (subgraphs) ${mib(phase.subgraphRss)}`);
 }
