@@ -4,34 +4,20 @@
  * event loop, so every microsecond of gateway CPU is also a microsecond the subgraph waits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestStack } from '@tessera/testing';
+import { processCpuMicros, processRssBytes } from './process-stats';
 
 export interface GatewayProcess {
   graphqlUrl: string;
   pid: number;
   /** CPU time (user + system) the gateway process has used so far, µs; undefined where /proc is missing. */
   cpuMicros(): number | undefined;
+  /** Resident memory of the gateway process now, bytes; undefined where /proc is missing. */
+  rssBytes(): number | undefined;
   stop(): Promise<void>;
 }
-
-/** utime + stime of a process from /proc/<pid>/stat (Linux), in µs. */
-function processCpuMicros(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1_000_000) / clockTicksPerSecond : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ: 100 on every Linux build Node supports (`getconf CLK_TCK`). */
-const clockTicksPerSecond = 100;
 
 const repoRoot = path.join(__dirname, '..');
 
@@ -92,6 +78,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     graphqlUrl,
     pid: child.pid ?? 0,
     cpuMicros: () => (child.pid ? processCpuMicros(child.pid) : undefined),
+    rssBytes: () => (child.pid ? processRssBytes(child.pid) : undefined),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
