@@ -25,6 +25,8 @@ export interface GatewayConfig {
     maxUploadBytes: number;
     /** Failed authentications per minute one client address may cause before it is refused unverified (default 120; see pipeline/client-address-guard.ts). */
     authFailuresPerMinutePerAddress?: number;
+    /** How long a tenant's RATE_LIMITED answer is held before it is sent (default 250 ms; 0: at once). See pipeline/rate-limit-hold.ts. */
+    rateLimitedHoldMs?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;

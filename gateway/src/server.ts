@@ -20,6 +20,7 @@ import { applyCorsHeaders } from './pipeline/cors';
 import { operationFromBody, operationFromSearch } from './pipeline/operation-request';
 import { requestIdOf } from './pipeline/request-id';
 import { createRequestPipeline } from './pipeline/request-pipeline';
+import { defaultRateLimitHold, RateLimitHold } from './pipeline/rate-limit-hold';
 import { createAuthFailureLog } from './auth-failure-log';
 import { createRequestAuthenticator } from './request-auth';
 import { ClientAddressGuard, defaultAuthFailuresPerMinutePerAddress } from './pipeline/client-address-guard';
@@ -105,6 +106,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     schema: () => apiSchema,
     signReusable,
     recordRefusal: (observation) => requestMetrics.record(observation),
+    rateLimitHold: new RateLimitHold({ ...defaultRateLimitHold, ...(config.limits.rateLimitedHoldMs === undefined ? {} : { holdMs: config.limits.rateLimitedHoldMs }) }),
     usage: metering.step,
   });
   const maskError = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });

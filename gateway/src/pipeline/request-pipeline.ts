@@ -13,6 +13,7 @@ import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
 import { routeCosts } from './operation-cost-weights';
 import { admitOperationShape } from './operation-limits';
+import type { RateLimitHold } from './rate-limit-hold';
 import type { OperationRequest } from './operation-request';
 import { workOfOperation, type UsageBudgetStep } from './usage-budget-step';
 
@@ -36,6 +37,8 @@ export interface RequestPipelineDeps {
   recordRefusal: (observation: RequestObservation) => void;
   /** Month-to-date budgets (new work past one is refused) and the costUnits meter of admitted work. */
   usage: UsageBudgetStep;
+  /** Holds RATE_LIMITED answers back briefly, so a client ignoring retry-after cannot spin (rate-limit-hold.ts). */
+  rateLimitHold: RateLimitHold;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -88,11 +91,15 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     return analyzed;
   }
 
-  /** The metrics step for a refusal after authentication (Apollo's plugin never sees these requests). */
-  function recordRefusal(caller: Caller, startedAt: number, error: unknown): void {
-    if (!caller.tenant) return;
+  /** A refusal after authentication: counted in the tenant's metrics (Apollo's plugin never sees it), a rate-limit refusal held back. */
+  async function refuse(caller: Caller, startedAt: number, error: unknown): Promise<void> {
+    if (caller.tenant) recordRefusal(caller.tenant.id, startedAt, error);
+    await deps.rateLimitHold.hold(error);
+  }
+
+  function recordRefusal(tenantId: string, startedAt: number, error: unknown): void {
     deps.recordRefusal({
-      tenantId: caller.tenant.id,
+      tenantId,
       startedAt,
       operationType: 'invalid',
       operationName: null,
@@ -111,7 +118,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       try {
         deps.rateLimiter.assertNotEmpty(budgetOf(caller), limitsOf(caller).costPerMinute);
       } catch (error) {
-        recordRefusal(caller, Date.now(), error);
+        await refuse(caller, Date.now(), error);
         throw error;
       }
       return caller;
@@ -128,7 +135,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         }
         await deps.usage.assertWithinBudget(caller, workOfOperation(analyzed));
       } catch (error) {
-        recordRefusal(caller, startedAt, error);
+        await refuse(caller, startedAt, error);
         throw error;
       }
       deps.usage.meterCost(caller, analyzed.measures.cost);
@@ -145,7 +152,12 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     /** An upload or download: authenticated and charged like an operation of the route's weight. */
     async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<Caller> {
       const caller = await authenticate(facts);
-      deps.rateLimiter.take(budgetOf(caller), limitsOf(caller).costPerMinute, routeCosts[kind]);
+      try {
+        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller).costPerMinute, routeCosts[kind]);
+      } catch (error) {
+        await deps.rateLimitHold.hold(error);
+        throw error;
+      }
       await deps.usage.assertWithinBudget(caller, kind);
       deps.usage.meterCost(caller, routeCosts[kind]);
       return caller;
