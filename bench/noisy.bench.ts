@@ -31,8 +31,13 @@ const settings = {
 const datasetsPage = 'query { datasets(first: 10) { edges { node { id name } } } }';
 const predictQuery = 'query($input: PredictInput!) { predict(input: $input) { outputs { data } batchSize } }';
 
-/** The most expensive operation the default limits accept (cost just under maxOperationCost). */
-const expensivePage = `query { ${Array.from({ length: 4 }, (_, i) => `p${i}: datasets(first: 100) { edges { node { id name description versions(first: 5) { edges { node { id number rowCount } } } } } }`).join(' ')} }`;
+/**
+ * The most expensive operation the default limits accept: nine 100-dataset pages (cost ≈ 9 × 501,
+ * just under maxOperationCost 5 000; the warm-up checks it is accepted). The noisy tenant keeps 100
+ * datasets, so each answer really carries 900 of them.
+ */
+const expensivePage = `query { ${Array.from({ length: 9 }, (_, i) => `p${i}: datasets(first: 100) { edges { node { id name description } } }`).join(' ')} }`;
+const noisyDatasets = 100;
 
 function fragmentChain(length: number, fanOut: number): string {
   let document = 'query Chain { currentTenant { ...F0 } }\n';
@@ -80,7 +85,7 @@ async function main(): Promise<number> {
     const models: Record<string, string> = {};
     for (const tenant of [quiet, noisy]) {
       const admin = await tenant.token('admin');
-      for (let i = 0; i < 10; i++) expectNoErrors(await stack.query(admin, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: `ds-${i}` } }));
+      for (let i = 0; i < (tenant === noisy ? noisyDatasets : 10); i++) expectNoErrors(await stack.query(admin, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: `ds-${i}` } }));
       models[tenant.id] = await uploadModel(stack, await tenant.token('data_scientist'), onnx, 'linear');
     }
     const tokenOf = async (tenantId: string) => stack.issueToken({ tenant: tenantId, roles: ['viewer'], tokenTtlSeconds: 3600 });
@@ -111,6 +116,9 @@ async function main(): Promise<number> {
     await quietLoad.runExpecting(quietPage, 300, pageExpect, 1);
     await quietLoad.runExpecting(quietPredict, 300, predictExpect, 1);
     await noisyLoads[0]!.runExpecting(target('noisy warm-up', noisyToken, datasetsPage), 200, refusals, 2);
+    // The flood's expensive operation must be one the noisy tenant's limits accept.
+    const probe = await stack.query<{ p0: { edges: unknown[] } }>(noisyToken, expensivePage);
+    if (probe.errors?.length || probe.data?.p0.edges.length !== noisyDatasets) throw new Error(`the expensive page is not accepted: ${JSON.stringify(probe.errors ?? probe.data).slice(0, 300)}`);
 
     const quietPhase = async (): Promise<Omit<Phase, 'flood'>> => {
       const gatewayBefore = gateway.cpuMicros() ?? 0;
