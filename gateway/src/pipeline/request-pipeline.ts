@@ -9,7 +9,7 @@ import type { TenantLimits, TenantRecord } from '@tessera/tenancy';
 import type { GatewayContext } from '../gateway-context';
 import type { RequestAuthenticator } from '../request-auth';
 import type { RequestFacts } from '../request-facts';
-import { costRateOf, type CostRateLimiter } from './cost-rate-limit';
+import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
 import { routeCosts } from './operation-cost-weights';
 import { admitOperationShape } from './operation-limits';
@@ -77,17 +77,17 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
   function admit(caller: Caller, request: OperationRequest, extraCost = 0): AnalyzedOperation {
     const limits = limitsOf(caller);
     const budget = budgetOf(caller);
-    deps.rateLimiter.assertNotEmpty(budget, costRateOf(limits));
+    deps.rateLimiter.assertNotEmpty(budget, limits.costPerMinute);
     let analyzed: AnalyzedOperation;
     try {
       analyzed = admitOperationShape(request, deps.schema(), limits);
     } catch (error) {
       // A refused document still cost the gateway a scan of its text: it is paid from the same
       // budget, so a tenant cannot send over-limit documents forever without being rate limited.
-      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, costRateOf(limits), refusalCost(request.query));
+      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, limits.costPerMinute, refusalCost(request.query));
       throw error;
     }
-    deps.rateLimiter.take(budget, costRateOf(limits), analyzed.measures.cost + extraCost);
+    deps.rateLimiter.take(budget, limits.costPerMinute, analyzed.measures.cost + extraCost);
     return analyzed;
   }
 
@@ -116,7 +116,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     async admitCaller(facts: RequestFacts): Promise<Caller> {
       const caller = await authenticate(facts);
       try {
-        deps.rateLimiter.assertNotEmpty(budgetOf(caller), costRateOf(limitsOf(caller)));
+        deps.rateLimiter.assertNotEmpty(budgetOf(caller), limitsOf(caller).costPerMinute);
       } catch (error) {
         await refuse(caller, Date.now(), error);
         throw error;
@@ -153,7 +153,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<Caller> {
       const caller = await authenticate(facts);
       try {
-        deps.rateLimiter.take(budgetOf(caller), costRateOf(limitsOf(caller)), routeCosts[kind]);
+        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller).costPerMinute, routeCosts[kind]);
       } catch (error) {
         await deps.rateLimitHold.hold(error);
         throw error;
