@@ -62,8 +62,24 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     ['200 predictions in one request', () => aliases(200, 'predict(input: { modelName: "m", version: 1, inputs: [] }) { batchSize }'), 'maxOperationAliases'],
   ];
 
-  it.each(adversarial)('%s → QUERY_TOO_COMPLEX (400) naming the limit, its value and the measured value', async (_label, document, limit) => {
-    const response = await stack.query(noisyToken, document());
+  it.each(adversarial)('%s → QUERY_TOO_COMPLEX (400) naming the limit, its value and the measured value, no subgraph called', async (_label, document, limit) => {
+    // Every subgraph server counts the requests it receives while the document is refused.
+    let subgraphRequests = 0;
+    const count = () => (subgraphRequests += 1);
+    const servers = Object.values(stack.platform.subgraphs).map((subgraph) => subgraph.server);
+    servers.forEach((server) => server.on('request', count));
+    let response: GraphQLResponse<unknown>;
+    let refusedReached: number;
+    try {
+      response = await stack.query(noisyToken, document());
+      refusedReached = subgraphRequests;
+      // The counter sees what does reach a subgraph: an accepted query right after is counted.
+      expect(errorCodes(await stack.query(noisyToken, '{ currentTenant { id } }'))).toEqual([]);
+    } finally {
+      servers.forEach((server) => server.off('request', count));
+    }
+    expect(refusedReached).toBe(0);
+    expect(subgraphRequests).toBeGreaterThan(0);
     expectRefused(response, 400, 'QUERY_TOO_COMPLEX');
     const extensions = refusal(response)!;
     expect(extensions['limit']).toBe(limit);
