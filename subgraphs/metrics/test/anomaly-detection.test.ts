@@ -243,9 +243,10 @@ describe('anomaly detection', () => {
       expect(detailsOf(event)).toEqual({
         anomalyId: anomaly.id,
         metric: anomaly.metric,
-        observed: expect.closeTo(anomaly.observed, 4),
-        expected: expect.closeTo(anomaly.expected, 4),
-        score: expect.closeTo(anomaly.score, 3),
+        // The event keeps six significant digits (a fixed number of decimals fails for values ≥ 100).
+        observed: closeToSignificant(anomaly.observed),
+        expected: closeToSignificant(anomaly.expected),
+        score: closeToSignificant(anomaly.score),
         threshold: anomaly.threshold,
         windowStart: anomaly.windowStart,
         windowEnd: anomaly.windowEnd,
@@ -448,3 +449,8 @@ describe('anomaly detection', () => {
     expect(errorCodes(await stack.query(undefined, anomaliesQuery, range()))).toEqual(['UNAUTHENTICATED']);
   });
 });
+
+/** Equal to `value` within what keeping six significant digits (and one more of slack) can change. */
+function closeToSignificant(value: number) {
+  return expect.closeTo(value, Math.max(0, 4 - Math.floor(Math.log10(Math.abs(value) || 1))));
+}
