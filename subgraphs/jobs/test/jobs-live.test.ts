@@ -230,8 +230,11 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
     ] as const) {
       for (const id of ids) {
         const own = events.filter((e) => e.jobId === id);
-        expect(own[0]!.status).toBe('QUEUED');
-        expectMonotonic(own);
+        // QUEUED is published by the jobs service, RUNNING and later by the worker, over different
+        // Redis connections: when the worker starts the job at once (two tenants, a loaded machine),
+        // QUEUED may arrive just after RUNNING. Every event is there; the worker's are in order.
+        expect(own.filter((e) => e.status === 'QUEUED')).toHaveLength(1);
+        expectMonotonic(own.filter((e) => e.status !== 'QUEUED'));
         expect(own.at(-1)).toMatchObject({ status: 'SUCCEEDED', progress: 100, error: null });
       }
     }
