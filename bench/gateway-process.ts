@@ -48,6 +48,8 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     REDIS_KEY_PREFIX: config.redis.keyPrefix,
     TRACING_EXPORTER: 'none',
     LOG_LEVEL: 'info',
+    // Gateway settings a bench may vary (unset: the deployment defaults).
+    ...(process.env['RATE_LIMITED_HOLD_MS'] ? { RATE_LIMITED_HOLD_MS: process.env['RATE_LIMITED_HOLD_MS'] } : {}),
   };
   const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, '--import', 'tsx', path.join(repoRoot, 'packages/platform/src/main.ts'), 'gateway'], {
     cwd: repoRoot,

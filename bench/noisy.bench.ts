@@ -13,20 +13,34 @@
  * average, and the CPU each process used per operation — CPU per operation does not grow with
  * contention from other processes, so it shows whether the gateway did more work per request.
  *
- * BENCH_ROUNDS (3), BENCH_QUIET_REQUESTS (300 per phase), BENCH_NOISY_CONCURRENCY (10).
+ * BENCH_ROUNDS (3), BENCH_QUIET_REQUESTS (300 per phase), BENCH_NOISY_CONCURRENCY (10), and
+ * BENCH_FLOOD (`expensive,predict,adversarial`: which parts of the flood run — one at a time shows
+ * which of them slows the quiet tenant).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { buildLinearRegression } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack } from '@tessera/testing';
 import { startGatewayProcess } from './gateway-process';
+import { childrenCpuMicros } from './process-stats';
 import { fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
 const settings = {
   rounds: intFromEnv('BENCH_ROUNDS', 3, 1),
   quietRequests: intFromEnv('BENCH_QUIET_REQUESTS', 300, 10),
   noisyConcurrency: intFromEnv('BENCH_NOISY_CONCURRENCY', 10, 1),
+  flood: floodParts(process.env['BENCH_FLOOD'] ?? 'expensive,predict,adversarial'),
 };
+
+type FloodPart = 'expensive' | 'predict' | 'adversarial';
+
+function floodParts(value: string): Set<FloodPart> {
+  const parts = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const known: FloodPart[] = ['expensive', 'predict', 'adversarial'];
+  const unknown = parts.filter((part) => !known.includes(part as FloodPart));
+  if (unknown.length > 0 || parts.length === 0) throw new Error(`BENCH_FLOOD must list some of ${known.join(', ')}; got ${JSON.stringify(value)}`);
+  return new Set(parts as FloodPart[]);
+}
 
 const datasetsPage = 'query { datasets(first: 10) { edges { node { id name } } } }';
 const predictQuery = 'query($input: PredictInput!) { predict(input: $input) { outputs { data } batchSize } }';
@@ -110,7 +124,7 @@ async function main(): Promise<number> {
 
     console.log(
       `Node ${process.version}, ${availableParallelism()} CPUs; ${settings.rounds} round(s); quiet: ${settings.quietRequests} datasets pages then ${settings.quietRequests} predictions, ` +
-        `one at a time; noisy: expensive pages and predictions at concurrency ${settings.noisyConcurrency} each, plus adversarial documents`,
+        `one at a time; noisy flood: ${[...settings.flood].join(', ')} (expensive pages and predictions at concurrency ${settings.noisyConcurrency} each, adversarial documents at 2)`,
     );
     // Warm-up (JIT, sessions, caches) for both tenants, not measured.
     await quietLoad.runExpecting(quietPage, 300, pageExpect, 1);
@@ -135,22 +149,34 @@ async function main(): Promise<number> {
       // The flood outlasts the quiet phase (3× its solo duration), so every quiet request is measured under it.
       const floodMs = Math.max(5_000, 3 * (alone.datasets.durationMs + alone.predict.durationMs));
       const gatewayCpuBeforeFlood = gateway.cpuMicros() ?? 0;
+      const cpuBeforeFlood = { self: process.cpuUsage(), inference: childrenCpuMicros(process.pid), at: performance.now() };
       const floodPhases = Promise.all([
-        noisyLoads[0]!.runExpecting(target('noisy expensive', noisyToken, expensivePage), 10_000_000, refusals, settings.noisyConcurrency, floodMs),
-        noisyLoads[1]!.runExpecting(target('noisy predict', noisyToken, predictQuery, predictInput(noisy.id)), 10_000_000, refusals, settings.noisyConcurrency, floodMs),
-        noisyLoads[2]!.runExpecting(target('noisy adversarial', noisyToken, adversarial[round % adversarial.length]!), 10_000_000, refusals, 2, floodMs),
-      ]);
+        settings.flood.has('expensive') ? noisyLoads[0]!.runExpecting(target('noisy expensive', noisyToken, expensivePage), 10_000_000, refusals, settings.noisyConcurrency, floodMs) : undefined,
+        settings.flood.has('predict')
+          ? noisyLoads[1]!.runExpecting(target('noisy predict', noisyToken, predictQuery, predictInput(noisy.id)), 10_000_000, refusals, settings.noisyConcurrency, floodMs)
+          : undefined,
+        settings.flood.has('adversarial') ? noisyLoads[2]!.runExpecting(target('noisy adversarial', noisyToken, adversarial[round % adversarial.length]!), 10_000_000, refusals, 2, floodMs) : undefined,
+      ]).then((results) => results.filter((result): result is NonNullable<typeof result> => result !== undefined));
       // Let the flood reach full speed before measuring.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const measured = await quietPhase();
       const flood = await floodPhases;
       const floodRequests = flood.reduce((n, result) => n + result.latenciesMs.length, 0) + 2 * settings.quietRequests;
       const gatewayCpuPerFloodRequest = ((gateway.cpuMicros() ?? 0) - gatewayCpuBeforeFlood) / floodRequests;
+      // Share of a core each process used over the flood phase (the inference processes are this process's children).
+      const floodSeconds = (performance.now() - cpuBeforeFlood.at) / 1000;
+      const selfUsed = process.cpuUsage(cpuBeforeFlood.self);
+      const cores = {
+        gateway: ((gateway.cpuMicros() ?? 0) - gatewayCpuBeforeFlood) / 1e6 / floodSeconds,
+        subgraphsAndLoad: (selfUsed.user + selfUsed.system) / 1e6 / floodSeconds,
+        inference: (childrenCpuMicros(process.pid) - cpuBeforeFlood.inference) / 1e6 / floodSeconds,
+      };
       flooded.push({ ...measured, flood });
       console.log(
         `round ${round}: load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; quiet p99 datasets ${fmt(p99(alone.datasets))} → ${fmt(p99(measured.datasets))} ms, ` +
           `predict ${fmt(p99(alone.predict))} → ${fmt(p99(measured.predict))} ms; gateway CPU per request: ${fmt(alone.gatewayCpuMicros / (2 * settings.quietRequests), 0)} µs alone, ` +
-          `${fmt(gatewayCpuPerFloodRequest, 0)} µs over all ${floodRequests} requests of the flood phase (refusals included)`,
+          `${fmt(gatewayCpuPerFloodRequest, 0)} µs over all ${floodRequests} requests of the flood phase (refusals included); ` +
+          `cores busy during the flood: gateway ${fmt(cores.gateway)}, subgraphs + load threads ${fmt(cores.subgraphsAndLoad)}, inference processes ${fmt(cores.inference)}`,
       );
     }
 

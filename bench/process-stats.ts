@@ -1,5 +1,5 @@
 /** What Linux's /proc says about another process (CPU time, resident memory): benches read the gateway and worker processes this way. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** utime + stime of a process from /proc/<pid>/stat (Linux), in µs. */
 export function processCpuMicros(pid: number): number | undefined {
@@ -26,3 +26,22 @@ export function processRssBytes(pid: number): number | undefined {
 
 /** USER_HZ: 100 on every Linux build Node supports (`getconf CLK_TCK`). */
 const clockTicksPerSecond = 100;
+
+/** The live child processes of `pid` (from /proc/<pid>/task/<tid>/children), e.g. inference processes. */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time the live children of `pid` have used so far, µs (children that already exited are not counted). */
+export function childrenCpuMicros(pid: number): number {
+  return childPids(pid).reduce((sum, child) => sum + (processCpuMicros(child) ?? 0), 0);
+}

@@ -10,4 +10,6 @@ export interface GatewayContext {
   publicUrl: string;
   /** What the operation cost in the tenant's budget (cost units, see pipeline/operation-cost-weights.ts). */
   operationCost: number;
+  /** Gives the tenant's operation slot back (pipeline/tenant-concurrency.ts); called once the answer is ready. */
+  releaseSlot: () => void;
 }

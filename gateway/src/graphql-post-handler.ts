@@ -65,7 +65,12 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
     const query = url.indexOf('?');
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers, search: query >= 0 ? url.slice(query) : '', body },
-      context: () => options.context(caller, facts, body),
+      context: async () => {
+        const context = await options.context(caller, facts, body);
+        // However Apollo ends the request, the tenant's operation slot is given back with the response.
+        res.once('close', context.releaseSlot);
+        return context;
+      },
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);

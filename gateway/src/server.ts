@@ -28,6 +28,8 @@ import { guardAuthentication } from './pipeline/guarded-authenticator';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
 import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
 import { createGraphQLPostHandler } from './graphql-post-handler';
+import { operationSlotPlugin } from './operation-slot-plugin';
+import { defaultTenantConcurrency, TenantConcurrency } from './pipeline/tenant-concurrency';
 import { clientAddress, type RequestFacts } from './request-facts';
 import type { GraphQLSchema } from 'graphql';
 import { createSubgraphHttpClient } from './subgraph-http-client';
@@ -49,6 +51,8 @@ export interface RunningGateway extends RunningHttpServer {
   flushUsage(): Promise<UsageFlushResult>;
   /** Exchanges rate-limit counts with the other replicas now (tests; the loop does it every 250 ms). */
   syncRateLimits(): Promise<void>;
+  /** A tenant's operations running and waiting for a slot on this replica (maxConcurrentOperations). */
+  operationsInFlight(tenantId: string): { running: number; waiting: number };
   /** Writes the aggregated authentication-failure summaries now, open windows included (tests; shutdown does it too). */
   flushAuthFailures(): Promise<void>;
 }
@@ -98,6 +102,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     apiSchema = update.apiSchema;
     subscriptionRouting = subscriptionRoutingOf(update.apiSchema, update.coreSupergraphSdl);
   });
+  const operationSlots = new TenantConcurrency(defaultTenantConcurrency);
   const pipeline = createRequestPipeline({
     authenticate,
     recordAuthFailure,
@@ -106,6 +111,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     schema: () => apiSchema,
     signReusable,
     recordRefusal: (observation) => requestMetrics.record(observation),
+    concurrency: operationSlots,
     rateLimitHold: new RateLimitHold({ ...defaultRateLimitHold, ...(config.limits.rateLimitedHoldMs === undefined ? {} : { holdMs: config.limits.rateLimitedHoldMs }) }),
     usage: metering.step,
   });
@@ -120,7 +126,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     stringifyResult: compactJson,
     stopOnTerminationSignals: false, // shutdown is ours, see service-kit
     introspection: true, // only ever reached with a valid token: the context function runs first
-    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }), requestMetricsPlugin(requestMetrics), jsonContentTypePlugin()],
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      requestMetricsPlugin(requestMetrics),
+      jsonContentTypePlugin(),
+      operationSlotPlugin(),
+    ],
   });
   await server.start();
   requestMetrics.start();
@@ -174,10 +186,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
       // GET /graphql (POST is served below): the same pipeline, with the operation from the URL.
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         try {
           const facts = expressFacts(req);
-          return await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(new URL(req.originalUrl, 'http://gateway').searchParams));
+          const context = await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(new URL(req.originalUrl, 'http://gateway').searchParams));
+          res.once('close', context.releaseSlot);
+          return context;
         } catch (error) {
           throw toContextError(error);
         }
@@ -225,6 +239,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     flushRequestMetrics: () => requestMetrics.flush(),
     flushUsage: () => metering.recorder.flush(),
     syncRateLimits: async () => rateLimitSync?.syncNow(),
+    operationsInFlight: (tenantId) => operationSlots.inFlight(tenantId),
     flushAuthFailures: () => authFailureLog.flush(),
     close: async () => {
       await subscriptions.close();

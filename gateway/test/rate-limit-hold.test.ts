@@ -39,6 +39,23 @@ describe('RateLimitHold', () => {
     expect(fourth.done).toBe(true);
   });
 
+  it('a tenant refused again within a second is held four times as long (never past retry-after); a first refusal, or another tenant\'s, is not', async () => {
+    const hold = new RateLimitHold({ holdMs: 250, maxHeld: 10 });
+    const t0 = Date.now();
+    const first = settled(hold.hold(errors.rateLimited(5), 'noisy', t0));
+    const repeat = settled(hold.hold(errors.rateLimited(5), 'noisy', t0 + 10));
+    const shortRetry = settled(hold.hold(errors.rateLimited(1) /* retry-after 1 s */, 'noisy', t0 + 20));
+    const otherTenant = settled(hold.hold(errors.rateLimited(5), 'quiet', t0 + 30));
+    await jest.advanceTimersByTimeAsync(250);
+    expect([first.done, repeat.done, shortRetry.done, otherTenant.done]).toEqual([true, false, false, true]);
+    await jest.advanceTimersByTimeAsync(750);
+    expect([repeat.done, shortRetry.done]).toEqual([true, true]);
+    // A client that waited out its retry-after (at least a second) is a first refusal again.
+    const later = settled(hold.hold(errors.rateLimited(5), 'noisy', t0 + 1_100));
+    await jest.advanceTimersByTimeAsync(250);
+    expect(later.done).toBe(true);
+  });
+
   it('holdMs 0 sends every answer at once', async () => {
     const hold = new RateLimitHold({ holdMs: 0, maxHeld: 10 });
     const limited = settled(hold.hold(errors.rateLimited(5)));

@@ -9,6 +9,56 @@ jest.setTimeout(60_000);
 
 const currentTenantQuery = '{ currentTenant { id } }';
 
+describe('cost bucket arithmetic (pinned clock)', () => {
+  const rate = { costPerMinute: 60_000, costBurst: 5_000 };
+  const refusedCode = (run: () => void): string | undefined => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+  };
+
+  it('starts full at the burst, not at a minute, and refills at the per-minute rate', () => {
+    const limiter = new CostRateLimiter();
+    const t0 = 1_000_000;
+    limiter.take('t', rate, 5_000, t0);
+    expect(refusedCode(() => limiter.take('t', rate, 1, t0))).toBe('RATE_LIMITED');
+    // 1 000 units a second: 2.5 s later 2 500 are back, not more.
+    limiter.take('t', rate, 2_500, t0 + 2_500);
+    expect(refusedCode(() => limiter.take('t', rate, 1, t0 + 2_500))).toBe('RATE_LIMITED');
+    // A long idle period refills to the burst only.
+    limiter.take('t', rate, 5_000, t0 + 600_000);
+    expect(refusedCode(() => limiter.take('t', rate, 1, t0 + 600_000))).toBe('RATE_LIMITED');
+  });
+
+  it('a refused document is charged in full, into debt (at most one bucket deep): the tenant waits until it is paid back', () => {
+    const limiter = new CostRateLimiter();
+    const t0 = 5_000_000;
+    limiter.take('d', rate, 4_990, t0); // 10 units left
+    limiter.charge('d', rate, 150, t0); // 140 in debt
+    expect(refusedCode(() => limiter.assertNotEmpty('d', rate, t0 + 140))).toBe('RATE_LIMITED');
+    expect(refusedCode(() => limiter.assertNotEmpty('d', rate, t0 + 142))).toBeUndefined();
+    // Debt is bounded: charging far more than the bucket holds never locks a tenant out for longer than a refill of two buckets.
+    for (let i = 0; i < 100; i++) limiter.charge('e', rate, 1_000, t0);
+    expect(refusedCode(() => limiter.assertNotEmpty('e', rate, t0 + 5_000))).toBe('RATE_LIMITED');
+    expect(refusedCode(() => limiter.assertNotEmpty('e', rate, t0 + 5_002))).toBeUndefined();
+  });
+
+  it('a burst larger than a minute is capped at the minute, and the limit named in QUERY_TOO_COMPLEX is the one that binds', () => {
+    const limiter = new CostRateLimiter();
+    expect(refusedCode(() => limiter.take('a', { costPerMinute: 100, costBurst: 5_000 }, 101, 0))).toBe('QUERY_TOO_COMPLEX');
+    limiter.take('a', { costPerMinute: 100, costBurst: 5_000 }, 100, 0);
+    try {
+      limiter.take('b', rate, 5_001, 0);
+      throw new Error('accepted');
+    } catch (error) {
+      expect((error as { extensions?: unknown }).extensions).toMatchObject({ limit: 'costBurst', limitValue: 5_000, measured: 5_001 });
+    }
+  });
+});
+
 describe('per-tenant rate limit at the gateway', () => {
   let stack: TestStack;
   let limited: TestTenant;
@@ -43,6 +93,23 @@ describe('per-tenant rate limit at the gateway', () => {
     expectRefused(await stack.query(limitedToken, currentTenantQuery), 429, 'RATE_LIMITED');
   });
 
+  it('a burst is capped at costBurst and refilled at costPerMinute: a tenant idle for a minute cannot spend the minute at once', async () => {
+    // 600 units a minute refill 10 a second; the bucket holds at most 10 (5 requests of 2 units).
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 600, costBurst: 10 } });
+    const token = await tenant.token('viewer');
+    for (let i = 1; i <= 5; i++) expect({ request: i, codes: errorCodes(await stack.query(token, currentTenantQuery)) }).toEqual({ request: i, codes: [] });
+    const refused = await stack.query(token, currentTenantQuery);
+    expectRefused(refused, 429, 'RATE_LIMITED');
+    expect(refused.errors?.[0]?.extensions?.['retryAfterSeconds']).toBe(1);
+    // The wait it names is enough: a second later the bucket has refilled (but no more than its burst).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(errorCodes(await stack.query(token, currentTenantQuery))).toEqual([]);
+    // An operation that costs more than the burst can never run: QUERY_TOO_COMPLEX naming costBurst, not a retry.
+    const tooBig = await stack.query(token, `{ ${Array.from({ length: 6 }, (_, i) => `t${i}: currentTenant { id }`).join(' ')} }`);
+    expectRefused(tooBig, 400, 'QUERY_TOO_COMPLEX');
+    expect(tooBig.errors?.[0]?.extensions).toMatchObject({ limit: 'costBurst', limitValue: 10 });
+  });
+
   it('holds across replicas: what another gateway replica admitted comes out of this one\'s budget', async () => {
     const tenant = await stack.createTenant({ limits: { costPerMinute: 10 } });
     const token = await tenant.token('viewer');
@@ -55,7 +122,7 @@ describe('per-tenant rate limit at the gateway', () => {
     const otherReplica = new CostRateLimiter();
     const otherSync = new SharedRateLimitSync(otherReplica, { redis: stack.config.redis, logger: createLogger('silent') });
     try {
-      for (let i = 0; i < 4; i++) otherReplica.take(tenant.id, 10, 2);
+      for (let i = 0; i < 4; i++) otherReplica.take(tenant.id, { costPerMinute: 10, costBurst: 10 }, 2);
       await otherSync.syncNow();
     } finally {
       await otherSync.close();

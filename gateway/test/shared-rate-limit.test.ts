@@ -16,7 +16,7 @@ function replica(keyPrefix: string, clock: { now: number }, url = redisUrl) {
     let admitted = 0;
     for (let i = 0; i < attempts; i++) {
       try {
-        limiter.take(tenantId, perMinute, 1, clock.now);
+        limiter.take(tenantId, { costPerMinute: perMinute, costBurst: perMinute }, 1, clock.now);
         admitted += 1;
       } catch (error) {
         if (!(isTesseraError(error) && error.code === 'RATE_LIMITED')) throw error;

@@ -1,57 +1,68 @@
 import { errors } from '@tessera/errors';
+import type { TenantLimits } from '@tessera/tenancy';
 import { tooComplex } from './operation-analysis';
 
+/** The two limits that shape a tenant's bucket: its sustained rate and its burst. */
+export type CostRate = Pick<TenantLimits, 'costPerMinute' | 'costBurst'>;
+
+interface Bucket {
+  tokens: number;
+  updated: number;
+  unsynced: number;
+}
+
 /**
- * Per-tenant token bucket of cost units per minute (the tenant's `costPerMinute`), so one tenant's
- * burst cannot starve the others at the gateway and aliasing cannot multiply its budget: an
- * operation takes its cost, not one request. The check is local and costs no I/O; with several
- * gateway replicas, SharedRateLimitSync tells each replica what the others consumed, so the
- * buckets drain together and a tenant gets its rate across the fleet, not N × it.
+ * Per-tenant token bucket of cost units, so one tenant cannot starve the others at the gateway and
+ * aliasing cannot multiply its budget: an operation takes its cost, not one request. The bucket
+ * holds at most `costBurst` units (never more than a minute's worth) and refills at
+ * `costPerMinute`: a tenant gets its rate over time, but cannot spend a minute of it in one second
+ * — on shared cores a whole minute's work arriving at once is what other tenants would feel.
+ *
+ * The check is local and costs no I/O; with several gateway replicas, SharedRateLimitSync tells
+ * each replica what the others consumed, so the buckets drain together and a tenant gets its rate
+ * across the fleet, not N × it.
  */
 export class CostRateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; updated: number; unsynced: number }>();
+  private readonly buckets = new Map<string, Bucket>();
 
   /** Takes `cost` units (at least 1) or throws RATE_LIMITED with the wait until they are there. */
-  take(key: string, perMinute: number, cost = 1, now = Date.now()): void {
-    const capacity = Math.max(1, perMinute);
+  take(key: string, rate: CostRate, cost = 1, now = Date.now()): void {
+    const { capacity, perMs } = shape(rate);
     const units = Math.max(1, cost);
     // Never affordable, however long the caller waits: say so instead of a retry that cannot succeed.
-    if (units > capacity) throw tooComplex('costPerMinute', capacity, units);
-    const bucket = this.buckets.get(key) ?? { tokens: capacity, updated: now, unsynced: 0 };
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
-    bucket.updated = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens < units) throw errors.rateLimited(Math.max(1, Math.ceil(((units - bucket.tokens) * 60) / capacity)));
+    if (units > capacity) throw tooComplex(capacity === rate.costBurst ? 'costBurst' : 'costPerMinute', capacity, units);
+    const bucket = this.refilled(key, capacity, perMs, now);
+    if (bucket.tokens < units) throw errors.rateLimited(secondsUntil(units - bucket.tokens, perMs));
     bucket.tokens -= units;
     bucket.unsynced += units;
   }
 
   /**
    * Throws RATE_LIMITED when the bucket holds less than one unit, without taking anything: a tenant
-   * that already spent its minute is refused before its operation is even parsed, so a flood of
+   * that already spent its budget is refused before its operation is even parsed, so a flood of
    * refused requests costs the gateway as little as possible.
    */
-  assertNotEmpty(key: string, perMinute: number, now = Date.now()): void {
+  assertNotEmpty(key: string, rate: CostRate, now = Date.now()): void {
     const bucket = this.buckets.get(key);
     if (!bucket) return;
-    const capacity = Math.max(1, perMinute);
-    const tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
-    if (tokens < 1) throw errors.rateLimited(Math.max(1, Math.ceil(((1 - tokens) * 60) / capacity)));
+    const { capacity, perMs } = shape(rate);
+    const tokens = Math.min(capacity, bucket.tokens + (now - bucket.updated) * perMs);
+    if (tokens < 1) throw errors.rateLimited(secondsUntil(1 - tokens, perMs));
   }
 
   /**
-   * Takes up to `units` without refusing (the bucket never goes below empty): for work already
-   * done on a request that is refused anyway, so refusals drain the same budget as answers.
+   * Takes `units` without refusing, for work already done on a request that is refused anyway, so
+   * refusals drain the same budget as answers. The bucket may go into debt (down to minus its
+   * size): otherwise a client resending a refused document would be let in again as soon as one
+   * unit had refilled — every millisecond at the default rate — and pay almost nothing for each.
    */
-  charge(key: string, perMinute: number, units: number, now = Date.now()): void {
-    const capacity = Math.max(1, perMinute);
-    const bucket = this.buckets.get(key) ?? { tokens: capacity, updated: now, unsynced: 0 };
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 60_000) * capacity);
-    bucket.updated = now;
-    const taken = Math.min(bucket.tokens, Math.max(1, units));
+  charge(key: string, rate: CostRate, units: number, now = Date.now()): void {
+    const { capacity, perMs } = shape(rate);
+    const bucket = this.refilled(key, capacity, perMs, now);
+    const taken = Math.min(Math.max(1, units), bucket.tokens + capacity);
+    if (taken <= 0) return;
     bucket.tokens -= taken;
     bucket.unsynced += taken;
-    this.buckets.set(key, bucket);
   }
 
   /** Keys seen within `sinceMs`, each with the units this replica let through since the last call (reset to 0). */
@@ -81,4 +92,22 @@ export class CostRateLimiter {
     const bucket = this.buckets.get(tenantId);
     if (bucket) bucket.unsynced += consumed;
   }
+
+  private refilled(key: string, capacity: number, perMs: number, now: number): Bucket {
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, updated: now, unsynced: 0 };
+    bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.updated) * perMs);
+    bucket.updated = now;
+    this.buckets.set(key, bucket);
+    return bucket;
+  }
+}
+
+/** Bucket size (the burst, at most a minute's worth) and refill per millisecond (the rate). */
+function shape(rate: CostRate): { capacity: number; perMs: number } {
+  const perMinute = Math.max(1, rate.costPerMinute);
+  return { capacity: Math.max(1, Math.min(rate.costBurst, perMinute)), perMs: perMinute / 60_000 };
+}
+
+function secondsUntil(missing: number, perMs: number): number {
+  return Math.max(1, Math.ceil(missing / perMs / 1000));
 }

@@ -192,6 +192,7 @@ const measureNames: Record<string, string> = {
   maxOperationDirectives: 'directive count',
   maxOperationCost: 'cost',
   costPerMinute: 'cost (more than your tenant may spend in a minute)',
+  costBurst: 'cost (more than your tenant may spend at once)',
 };
 
 function validationError(message: string): TesseraError {

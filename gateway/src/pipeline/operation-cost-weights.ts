@@ -38,3 +38,15 @@ export const unsizedListSize = 10;
 
 /** The weight of routes outside GraphQL, in the same units (they count against the same budget). */
 export const routeCosts = { upload: 50, download: 20, subscribe: 10 } as const;
+
+/**
+ * What a document refused before it runs (over a limit, malformed, naming no runnable operation)
+ * costs: a flat fee plus one unit per KiB scanned. The gateway's work to refuse it is small, but a
+ * client that resends it in a loop would turn that small work into a core's worth; the fee empties
+ * its bucket after a few dozen, and from then on it is refused on its headers alone.
+ */
+export function refusedDocumentCost(query: string): number {
+  return refusedDocumentFee + Math.ceil(query.length / 1024);
+}
+
+const refusedDocumentFee = 100;

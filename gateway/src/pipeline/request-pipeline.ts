@@ -11,9 +11,10 @@ import type { RequestAuthenticator } from '../request-auth';
 import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
-import { routeCosts } from './operation-cost-weights';
+import { refusedDocumentCost, routeCosts } from './operation-cost-weights';
 import { admitOperationShape } from './operation-limits';
 import type { RateLimitHold } from './rate-limit-hold';
+import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
 import type { OperationRequest } from './operation-request';
 import { workOfOperation, type UsageBudgetStep } from './usage-budget-step';
 
@@ -39,6 +40,8 @@ export interface RequestPipelineDeps {
   usage: UsageBudgetStep;
   /** Holds RATE_LIMITED answers back briefly, so a client ignoring retry-after cannot spin (rate-limit-hold.ts). */
   rateLimitHold: RateLimitHold;
+  /** Each tenant's slots for running operations (maxConcurrentOperations) and its queue for the rest. */
+  concurrency: TenantConcurrency;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -51,8 +54,8 @@ export interface Caller {
 /**
  * The gateway's one request pipeline. Every entry point — POST and GET /graphql, graphql-ws
  * `connection_init` and `subscribe`, uploads, downloads — runs these steps in this order, each
- * written once here: authenticate → tenant → operation limits → rate limit (cost units) → budget →
- * internal context. (Request id and CORS come first, from request-id.ts and cors.ts; request
+ * written once here: authenticate → tenant → operation limits → the tenant's operation slots
+ * (queries and mutations) → rate limit (cost units) → budget → internal context. (Request id and CORS come first, from request-id.ts and cors.ts; request
  * metrics last, from the Apollo plugin and the subscription relay.) A new limit added here holds
  * on every entry point.
  */
@@ -73,28 +76,30 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     }
   }
 
-  /** Steps 3–4: the operation's shape within the tenant's limits, then its cost out of the tenant's budget. */
-  function admit(caller: Caller, request: OperationRequest, extraCost = 0): AnalyzedOperation {
+  /** Step 3: the operation's shape within the tenant's limits. */
+  function analyze(caller: Caller, request: OperationRequest): AnalyzedOperation {
     const limits = limitsOf(caller);
     const budget = budgetOf(caller);
-    deps.rateLimiter.assertNotEmpty(budget, limits.costPerMinute);
-    let analyzed: AnalyzedOperation;
+    deps.rateLimiter.assertNotEmpty(budget, limits);
     try {
-      analyzed = admitOperationShape(request, deps.schema(), limits);
+      return admitOperationShape(request, deps.schema(), limits);
     } catch (error) {
       // A refused document still cost the gateway a scan of its text: it is paid from the same
-      // budget, so a tenant cannot send over-limit documents forever without being rate limited.
-      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, limits.costPerMinute, refusalCost(request.query));
+      // budget (a fee and its size), so a tenant cannot resend over-limit documents in a loop.
+      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, limits, refusedDocumentCost(request.query));
       throw error;
     }
-    deps.rateLimiter.take(budget, limits.costPerMinute, analyzed.measures.cost + extraCost);
-    return analyzed;
+  }
+
+  /** Step 4: the operation's cost out of the tenant's budget. */
+  function charge(caller: Caller, analyzed: AnalyzedOperation, extraCost = 0): void {
+    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + extraCost);
   }
 
   /** A refusal after authentication: counted in the tenant's metrics (Apollo's plugin never sees it), a rate-limit refusal held back. */
   async function refuse(caller: Caller, startedAt: number, error: unknown): Promise<void> {
     if (caller.tenant) recordRefusal(caller.tenant.id, startedAt, error);
-    await deps.rateLimitHold.hold(error);
+    await deps.rateLimitHold.hold(error, budgetOf(caller));
   }
 
   function recordRefusal(tenantId: string, startedAt: number, error: unknown): void {
@@ -116,7 +121,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     async admitCaller(facts: RequestFacts): Promise<Caller> {
       const caller = await authenticate(facts);
       try {
-        deps.rateLimiter.assertNotEmpty(budgetOf(caller), limitsOf(caller).costPerMinute);
+        deps.rateLimiter.assertNotEmpty(budgetOf(caller), limitsOf(caller));
       } catch (error) {
         await refuse(caller, Date.now(), error);
         throw error;
@@ -124,38 +129,54 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       return caller;
     },
 
-    /** A query or mutation over HTTP (POST or GET /graphql) of an admitted caller: the remaining steps, then the context Apollo runs it with. */
+    /**
+     * A query or mutation over HTTP (POST or GET /graphql) of an admitted caller: the remaining
+     * steps, then the context Apollo runs it with. The context holds one of the tenant's operation
+     * slots; `releaseSlot` gives it back once the answer is ready (operation-slot-plugin.ts).
+     */
     async graphql(caller: Caller, facts: RequestFacts, request: OperationRequest): Promise<GatewayContext> {
       const startedAt = Date.now();
       let analyzed: AnalyzedOperation;
+      let release: ReleaseSlot | undefined;
       try {
-        analyzed = admit(caller, request);
+        analyzed = analyze(caller, request);
         if (analyzed.operation.operation === 'subscription') {
           throw new TesseraError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP.');
         }
+        // Waiting for a slot comes before paying: an operation is charged when it runs, and a
+        // tenant's queued operations cannot spend its budget ahead of the ones running.
+        release = await deps.concurrency.acquire(budgetOf(caller), limitsOf(caller).maxConcurrentOperations);
+        charge(caller, analyzed);
         await deps.usage.assertWithinBudget(caller, workOfOperation(analyzed));
       } catch (error) {
+        release?.();
         await refuse(caller, startedAt, error);
         throw error;
       }
       deps.usage.meterCost(caller, analyzed.measures.cost);
-      return {
-        principal: caller.principal,
-        tenant: caller.tenant,
-        requestId: facts.requestId,
-        internalToken: await deps.signReusable(caller.principal),
-        publicUrl: facts.publicUrl,
-        operationCost: analyzed.measures.cost,
-      };
+      try {
+        return {
+          principal: caller.principal,
+          tenant: caller.tenant,
+          requestId: facts.requestId,
+          internalToken: await deps.signReusable(caller.principal),
+          publicUrl: facts.publicUrl,
+          operationCost: analyzed.measures.cost,
+          releaseSlot: release,
+        };
+      } catch (error) {
+        release();
+        throw error;
+      }
     },
 
     /** An upload or download: authenticated and charged like an operation of the route's weight. */
     async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<Caller> {
       const caller = await authenticate(facts);
       try {
-        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller).costPerMinute, routeCosts[kind]);
+        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts[kind]);
       } catch (error) {
-        await deps.rateLimitHold.hold(error);
+        await deps.rateLimitHold.hold(error, budgetOf(caller));
         throw error;
       }
       await deps.usage.assertWithinBudget(caller, kind);
@@ -168,7 +189,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 
     /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */
     async subscribe(caller: Caller, request: OperationRequest): Promise<AnalyzedOperation> {
-      const analyzed = admit(caller, request, routeCosts.subscribe);
+      const analyzed = analyze(caller, request);
+      charge(caller, analyzed, routeCosts.subscribe);
       await deps.usage.assertWithinBudget(caller, 'subscribe');
       deps.usage.meterCost(caller, analyzed.measures.cost + routeCosts.subscribe);
       return analyzed;
@@ -177,8 +199,3 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 }
 
 export type RequestPipeline = ReturnType<typeof createRequestPipeline>;
-
-/** One unit per kilobyte of text scanned (at least one): what refusing the document cost. */
-function refusalCost(query: string): number {
-  return Math.max(1, Math.ceil(query.length / 1024));
-}

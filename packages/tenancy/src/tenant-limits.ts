@@ -16,6 +16,17 @@ export const tenantLimitsSchema = z
     maxStorageBytes: positiveInteger,
     /** Gateway cost units per minute for the whole tenant (a cheap query costs 1; see the limits table). */
     costPerMinute: positiveInteger,
+    /**
+     * Cost units the tenant may spend at once (the bucket's size; it refills at costPerMinute): the
+     * rate limit's burst. Without it a tenant idle for a minute could spend the whole minute in
+     * one second, and every other tenant on the same cores would feel that second.
+     */
+    costBurst: positiveInteger,
+    /**
+     * The tenant's queries and mutations running at once on one gateway replica; more wait their
+     * turn in the tenant's own queue, so a tenant's burst queues behind itself, not before others.
+     */
+    maxConcurrentOperations: positiveInteger,
     /** Jobs of the tenant running at the same time, across all workers. */
     maxConcurrentJobs: positiveInteger,
     /** Unfinished (queued + running) jobs; one more submit is QUOTA_EXCEEDED. */
@@ -68,6 +79,8 @@ export const defaultTenantLimits: TenantLimits = {
   maxUploadBytes: 100 * 1024 * 1024,
   maxStorageBytes: 10 * 1024 * 1024 * 1024,
   costPerMinute: 60_000,
+  costBurst: 5_000,
+  maxConcurrentOperations: 4,
   maxConcurrentJobs: 4,
   maxQueuedJobs: 1000,
   maxOperationDepth: 15,
