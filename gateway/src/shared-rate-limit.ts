@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger, RedisConfig } from '@tessera/config';
+import { LiveQuotaKeys, minuteMs, minuteOf } from '@tessera/quotas';
 import type { CostRateLimiter } from './pipeline/cost-rate-limit';
 
 export interface SharedRateLimitOptions {
@@ -11,9 +12,11 @@ export interface SharedRateLimitOptions {
   now?: () => number;
 }
 
-/** A counter covers one minute (the unit of the limit) and outlives it by one more. */
-const windowMs = 60_000;
-const counterTtlMs = 2 * windowMs;
+/**
+ * A counter covers one minute (the unit of the limit) and outlives it by one more. It is keyed by
+ * LiveQuotaKeys: tenantUsage reads the current minute's total from it (`costPerMinute`).
+ */
+const counterTtlMs = 2 * minuteMs;
 
 /**
  * Makes the per-tenant rate limit hold across gateway replicas without a Redis call on the request
@@ -29,6 +32,7 @@ export class SharedRateLimitSync {
   private readonly redis: Redis;
   /** Per tenant: the minute and the fleet total this replica last read for it. */
   private readonly lastTotals = new Map<string, { window: number; total: number }>();
+  private readonly keys: LiveQuotaKeys;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private failing = false;
@@ -38,6 +42,7 @@ export class SharedRateLimitSync {
     private readonly options: SharedRateLimitOptions,
   ) {
     this.redis = new Redis(options.redis.url, { connectionName: `${options.redis.keyPrefix}:gateway-rate-limits`, maxRetriesPerRequest: 1, lazyConnect: true });
+    this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.redis.on('error', () => undefined); // reconnects by itself; a failed sync is logged below
   }
 
@@ -64,12 +69,12 @@ export class SharedRateLimitSync {
 
   private async exchange(): Promise<void> {
     const now = this.options.now?.() ?? Date.now();
-    const window = Math.floor(now / windowMs);
+    const window = minuteOf(now);
     const active = this.limiter.takeUnsynced(now);
     if (active.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const { tenantId, consumed } of active) {
-      const key = this.keyOf(tenantId, window);
+      const key = this.keys.costPerMinute(tenantId, window);
       pipeline.incrby(key, consumed).pexpire(key, counterTtlMs);
     }
     let replies: Array<[Error | null, unknown]> | null;
@@ -103,9 +108,5 @@ export class SharedRateLimitSync {
     if (this.failing) return;
     this.failing = true;
     this.options.logger.warn('shared rate limits: Redis unreachable; limiting per replica until it is back', { error: error instanceof Error ? error.message : String(error) });
-  }
-
-  private keyOf(tenantId: string, window: number): string {
-    return `${this.options.redis.keyPrefix}:ratelimit:tenant:${tenantId}:${window}`;
   }
 }

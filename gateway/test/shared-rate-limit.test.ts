@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '@tessera/config';
 import { isTesseraError } from '@tessera/errors';
+import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute } from '@tessera/quotas';
 import { CostRateLimiter } from '../src/pipeline/cost-rate-limit';
 import { SharedRateLimitSync } from '../src/shared-rate-limit';
 
@@ -75,6 +76,33 @@ describe('shared per-tenant rate limit', () => {
     expect(b.admit('acme', 10, 1)).toBe(1);
     await b.sync.syncNow();
     expect(b.admit('acme', 10, 10)).toBe(5);
+  });
+
+  it('tenantUsage reads the minute\'s fleet total; a fraction of a unit charged from a nearly empty bucket waits instead of failing the sync', async () => {
+    const [a, b] = [start(), start()];
+    const redis = new Redis(redisUrl);
+    const read = () => readCostUnitsInMinute(redis, new LiveQuotaKeys(keyPrefix), 'acme', minuteOf(clock.now));
+    try {
+      expect(await read()).toBe(0);
+      expect(a.admit('acme', 10, 10)).toBe(10);
+      expect(b.admit('acme', 10, 2)).toBe(2);
+      await Promise.all([a.sync.syncNow(), b.sync.syncNow()]);
+      expect(await read()).toBe(12);
+      // 1.5 s later A's bucket has refilled a quarter unit; a refused request charges what is there.
+      clock.now += 1_500;
+      a.limiter.charge('acme', 10, 5, clock.now);
+      await a.sync.syncNow();
+      expect(await read()).toBe(12);
+      // The fraction adds up with later units and is reported as whole ones, never lost nor failing.
+      clock.now += 6_000; // one more unit refilled and charged: 1.25 unsynced, 1 reported
+      a.limiter.charge('acme', 10, 5, clock.now);
+      await a.sync.syncNow();
+      expect(await read()).toBe(13);
+      expect(a.admit('acme', 10, 1)).toBe(0);
+    } finally {
+      redis.disconnect();
+      clock.now = Date.UTC(2026, 10, 25, 12, 0, 10);
+    }
   });
 
   it('with Redis unreachable each replica limits alone, and reports its counts once Redis answers', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '@tessera/config';
 import { isTesseraError } from '@tessera/errors';
+import { LiveQuotaKeys, readOpenSubscriptions } from '@tessera/quotas';
 import { SharedSubscriptionSlots } from '../src/subscriptions/shared-subscription-slots';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -60,13 +61,18 @@ describe('shared subscription slots', () => {
 
   it('slots a dead replica left behind expire with their lease; live ones are renewed', async () => {
     const redis = new Redis(redisUrl);
+    const keys = new LiveQuotaKeys(keyPrefix);
     try {
       const key = `${keyPrefix}:subscriptions:tenant:acme`;
+      expect(keys.openSubscriptions('acme')).toBe(key);
       // Two slots of a replica that died a while ago: their leases ran out.
       await redis.zadd(key, Date.now() - 1_000, 'dead-1', Date.now() - 1_000, 'dead-2');
+      // tenantUsage's reader counts what the slots count: expired leases are not open subscriptions.
+      expect(await readOpenSubscriptions(redis, keys, 'acme', Date.now())).toBe(0);
       const live = replica(2, { leaseMs: 300 });
       expect(await attempt(live, 'acme')).toBe('granted');
       expect(await redis.zrange(key, 0, -1)).toHaveLength(1);
+      expect(await readOpenSubscriptions(redis, keys, 'acme', Date.now())).toBe(1);
       // Three lease lengths later the live slot is still held (renewed every 100 ms).
       await new Promise((resolve) => setTimeout(resolve, 900));
       const other = replica(1, { leaseMs: 300 });

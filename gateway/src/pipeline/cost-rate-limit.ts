@@ -65,17 +65,23 @@ export class CostRateLimiter {
     bucket.unsynced += taken;
   }
 
-  /** Keys seen within `sinceMs`, each with the units this replica let through since the last call (reset to 0). */
+  /**
+   * Keys seen within `sinceMs`, each with the whole units this replica let through since the last
+   * call. Whole units because the shared counter is an integer (Redis INCRBY refuses fractions):
+   * `charge` can take a fraction of a unit from a nearly empty bucket, and that fraction waits here
+   * until it adds up, instead of failing every sync of the tenant.
+   */
   takeUnsynced(now = Date.now(), sinceMs = 120_000): Array<{ tenantId: string; consumed: number }> {
     const active: Array<{ tenantId: string; consumed: number }> = [];
     for (const [tenantId, bucket] of this.buckets) {
-      if (now - bucket.updated > sinceMs && bucket.unsynced === 0) {
+      if (now - bucket.updated > sinceMs && bucket.unsynced < 1) {
         // Idle for two minutes: a full bucket again, nothing worth keeping in memory.
         this.buckets.delete(tenantId);
         continue;
       }
-      active.push({ tenantId, consumed: bucket.unsynced });
-      bucket.unsynced = 0;
+      const consumed = Math.floor(bucket.unsynced);
+      active.push({ tenantId, consumed });
+      bucket.unsynced -= consumed;
     }
     return active;
   }

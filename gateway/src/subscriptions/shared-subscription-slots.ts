@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger, RedisConfig } from '@tessera/config';
-import { errors } from '@tessera/errors';
+import { LiveQuotaKeys } from '@tessera/quotas';
 import { subscriptionQuotaExceeded, TenantSubscriptionLimiter } from './subscription-limits';
 
 /** Open-subscription slots per tenant: `acquire` takes one or throws QUOTA_EXCEEDED; its release is idempotent. */
@@ -48,6 +48,7 @@ export class SharedSubscriptionSlots implements SubscriptionSlots {
   private readonly local: TenantSubscriptionLimiter;
   private readonly held = new Map<string, { key: string; member: string }>();
   private readonly leaseMs: number;
+  private readonly keys: LiveQuotaKeys;
   private readonly renewal: NodeJS.Timeout;
   private failing = false;
 
@@ -56,12 +57,14 @@ export class SharedSubscriptionSlots implements SubscriptionSlots {
     this.redis.on('error', () => undefined); // reconnects by itself; failures are handled per call
     this.local = new TenantSubscriptionLimiter();
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.renewal = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewal.unref();
   }
 
   async acquire(tenantId: string, limit: number): Promise<() => void> {
-    const key = `${this.options.redis.keyPrefix}:subscriptions:tenant:${tenantId}`;
+    // Keyed by LiveQuotaKeys, which tenantUsage reads (maxOpenSubscriptions).
+    const key = this.keys.openSubscriptions(tenantId);
     const member = randomUUID();
     const now = Date.now();
     let open: number;

@@ -20,6 +20,22 @@ local renewed = redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]),
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
 return renewed`;
 
+// Leases whose expiry is still ahead, by the same clock `acquire` uses (Redis's TIME), so an expired
+// lease nobody has swept yet (a killed worker's) is not counted as a running job.
+const liveScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
+
+/**
+ * The tenant's running jobs as its concurrency limit (maxConcurrentJobs) counts them: the live
+ * leases held across every worker process. The read half of TenantLeases, for usage reports; it
+ * takes no lease and needs no lease ttl.
+ */
+export async function countLiveLeases(redis: Redis, keys: JobQueueKeys, tenantId: string): Promise<number> {
+  return Number(await redis.eval(liveScript, 1, keys.leases(tenantId)));
+}
+
 /**
  * A tenant's concurrency limit across every worker process: a running job holds a lease (a member
  * of a sorted set scored by its expiry). A worker killed with -9 cannot release its lease; it
@@ -50,7 +66,8 @@ export class TenantLeases {
     await this.redis.zrem(this.keys.leases(tenantId), holder);
   }
 
-  async held(tenantId: string): Promise<number> {
-    return this.redis.zcard(this.keys.leases(tenantId));
+  /** Leases held now (expired ones not counted, even before the next acquire sweeps them). */
+  held(tenantId: string): Promise<number> {
+    return countLiveLeases(this.redis, this.keys, tenantId);
   }
 }

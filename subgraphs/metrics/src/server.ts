@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { meteringConfig, StoredBytesSampler } from '@tessera/metering';
 import { anomalyDetectionConfig, type AnomalyDetectionConfig } from '@tessera/monitoring';
+import { LiveQuotaReader } from '@tessera/quotas';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { AnomalyEngine } from './domain/anomaly-engine';
 import { anomalyResolvers } from './resolvers/anomaly.resolver';
@@ -9,7 +10,7 @@ import { inferenceStatsResolvers } from './resolvers/inference-stats.resolver';
 import { requestMetricsResolvers } from './resolvers/request-metrics.resolver';
 import { trainingMetricsResolvers } from './resolvers/training-metrics.resolver';
 import { usageReportResolvers } from './resolvers/usage-report.resolver';
-import { metricsResolvers } from './resolvers/usage.resolver';
+import { usageResolvers } from './resolvers/usage.resolver';
 import { metricsRules } from './rules';
 
 export const metricsEntities = [];
@@ -44,10 +45,12 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
         intervalMs: meteringConfig(runtime.config.metering).storageSampleIntervalMs,
       })
     : undefined;
+  // tenantUsage's live quotas: read from the Redis counters the gateways, models replicas and workers enforce them with.
+  const liveQuotas = runtime ? new LiveQuotaReader({ redis: runtime.config.redis }) : undefined;
   return {
     name: 'metrics',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(metricsResolvers, inferenceStatsResolvers, requestMetricsResolvers, trainingMetricsResolvers, anomalyResolvers(engine), usageReportResolvers(runtime?.budgets)),
+    resolvers: mergeResolvers(usageResolvers(liveQuotas), inferenceStatsResolvers, requestMetricsResolvers, trainingMetricsResolvers, anomalyResolvers(engine), usageReportResolvers(runtime?.budgets)),
     rules: metricsRules,
     start: () => {
       engine?.start();
@@ -56,6 +59,7 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
     close: async () => {
       await engine?.stop();
       await storageSampler?.stop();
+      await liveQuotas?.close();
     },
   };
 }

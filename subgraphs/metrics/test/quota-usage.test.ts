@@ -1,6 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildSlowModel } from '@tessera/onnx';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { CollectedSubscription, connectSubscriptions, type TestSubscriptionClient } from '../../../gateway/test/subscriptions-support';
+import { cancelJob, linearCsv, submitProfile, submitTraining, uploadDataset, waitForStatus, type JobView } from '../../jobs/test/job-support';
+import { linearModel, newModel, predict, rowsInput, uploadVersion } from '../../models/test/model-flow';
 
-const usageQuery = '{ tenantUsage { datasets storedBytes quotas { name limit used reserved } } }';
+const usageQuery = '{ tenantUsage { datasets storedBytes quotas { name limit used reserved windowSeconds } } }';
 const setLimits = 'mutation($id: ID!, $limits: TenantLimitsInput!) { setTenantLimits(id: $id, limits: $limits) { limits { maxDatasets maxDatasetVersions maxModels maxModelVersions maxStorageBytes } } }';
 
 interface QuotaRow {
@@ -8,10 +13,42 @@ interface QuotaRow {
   limit: number;
   used: number;
   reserved: number;
+  windowSeconds: number | null;
 }
+
+const storedQuotaNames = ['datasetVersions', 'datasets', 'modelVersions', 'models', 'storageBytes'];
+const liveQuotaNames = ['maxQueuedJobs', 'maxConcurrentJobs', 'predictionsPerMinute', 'maxPredictionsInFlight', 'maxOpenSubscriptions', 'costPerMinute'];
+const stored = (quotas: QuotaRow[]) => quotas.filter((q) => storedQuotaNames.includes(q.name));
+const live = (quotas: QuotaRow[]) => Object.fromEntries(quotas.filter((q) => liveQuotaNames.includes(q.name)).map((q) => [q.name, q]));
 
 async function usageOf(stack: TestStack, token: string) {
   return expectNoErrors(await stack.query<{ tenantUsage: { datasets: number; storedBytes: number; quotas: QuotaRow[] } }>(token, usageQuery)).tenantUsage;
+}
+
+const setLiveLimits = `mutation($id: ID!, $limits: TenantLimitsInput!) {
+  setTenantLimits(id: $id, limits: $limits) { limits { maxQueuedJobs maxConcurrentJobs predictionsPerMinute maxPredictionsInFlight maxOpenSubscriptions costPerMinute } }
+}`;
+const updateServing = 'mutation($id: ID!, $input: ModelServingInput!) { updateModelServing(modelId: $id, input: $input) { id } }';
+const jobEventsSubscription = 'subscription { jobEvents { jobId status } }';
+
+/** Reads the tenant's usage until `holds` (live counters are shared every 250 ms), or fails with the last reading. */
+async function usageWhen(stack: TestStack, token: string, holds: (quotas: Record<string, QuotaRow>) => boolean, what: string): Promise<Record<string, QuotaRow>> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const quotas = live((await usageOf(stack, token)).quotas);
+    if (holds(quotas)) return quotas;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(quotas)}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Per-minute counts are read in the UTC minute they were made: with fewer than `seconds` left in
+ * this minute, wait for the next one (a boundary inside the test would reset them, by design).
+ */
+async function minuteWithAtLeast(seconds: number): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < seconds * 1_000) await sleep(left + 250);
 }
 
 /** tenantUsage shows every quota beside its limit, from the numbers the quotas enforce, for the caller's tenant only. */
@@ -31,13 +68,22 @@ describe('metrics: tenantUsage quotas', () => {
   it('every quota with its limit (defaults or the tenant override), used and reserved, for any role', async () => {
     for (const role of ['viewer', 'data_scientist', 'admin'] as const) {
       const usage = await usageOf(stack, await b.token(role));
+      // The tenant's own requests cost units: the only live quota in use by a tenant that only reads.
+      const costUsed = usage.quotas.find((q) => q.name === 'costPerMinute')?.used;
       expect(usage.quotas).toEqual([
-        { name: 'datasetVersions', limit: 10_000, used: 0, reserved: 0 },
-        { name: 'datasets', limit: 2, used: 0, reserved: 0 },
-        { name: 'modelVersions', limit: 10_000, used: 0, reserved: 0 },
-        { name: 'models', limit: 1_000, used: 0, reserved: 0 },
-        { name: 'storageBytes', limit: 5_000, used: 0, reserved: 0 },
+        { name: 'datasetVersions', limit: 10_000, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'datasets', limit: 2, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'modelVersions', limit: 10_000, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'models', limit: 1_000, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'storageBytes', limit: 5_000, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'maxQueuedJobs', limit: 1_000, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'maxConcurrentJobs', limit: 4, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'predictionsPerMinute', limit: 30_000, used: 0, reserved: 0, windowSeconds: 60 },
+        { name: 'maxPredictionsInFlight', limit: 512, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'maxOpenSubscriptions', limit: 100, used: 0, reserved: 0, windowSeconds: null },
+        { name: 'costPerMinute', limit: 60_000, used: costUsed, reserved: 0, windowSeconds: 60 },
       ]);
+      expect(costUsed).toBeLessThan(1_000);
     }
     expect(errorCodes(await stack.query(platformAdmin, usageQuery))).toEqual(['FORBIDDEN']);
   });
@@ -53,11 +99,11 @@ describe('metrics: tenantUsage quotas', () => {
     expectNoErrors(await stack.query(tokenB, 'mutation($d: ID!) { createDatasetUpload(input: { datasetId: $d, filename: "p.csv", byteSize: 100 }) { id } }', { d: firstB }));
 
     const usageB = await usageOf(stack, tokenB);
-    expect(usageB.quotas.find((q) => q.name === 'datasets')).toEqual({ name: 'datasets', limit: 2, used: 2, reserved: 0 });
+    expect(usageB.quotas.find((q) => q.name === 'datasets')).toEqual({ name: 'datasets', limit: 2, used: 2, reserved: 0, windowSeconds: null });
     expect(usageB.quotas.find((q) => q.name === 'storageBytes')!.reserved).toBeGreaterThan(100);
     const usageA = await usageOf(stack, tokenA);
     expect(usageA.datasets).toBe(0);
-    for (const quota of usageA.quotas) expect(quota).toMatchObject({ used: 0, reserved: 0 });
+    for (const quota of stored(usageA.quotas)) expect(quota).toMatchObject({ used: 0, reserved: 0 });
     expectNoErrors(await stack.query(tokenA, 'mutation { createDataset(input: { name: "a1" }) { id } }'));
     expect((await usageOf(stack, tokenA)).quotas.find((q) => q.name === 'datasets')).toMatchObject({ used: 1, limit: 1_000 });
     expect((await usageOf(stack, tokenB)).quotas.find((q) => q.name === 'datasets')).toMatchObject({ used: 2, limit: 2 });
@@ -88,6 +134,95 @@ describe('metrics: tenantUsage quotas', () => {
     expect((await usageOf(stack, tokenA)).quotas.find((q) => q.name === 'modelVersions')).toMatchObject({ limit: 7, used: 0 });
     // Lowered below what the tenant holds: usage shows it over, nothing is deleted, writes are refused.
     expectNoErrors(await stack.query(platformAdmin, setLimits, { id: b.id, limits: { maxDatasets: 1 } }));
-    expect((await usageOf(stack, await b.token('viewer'))).quotas.find((q) => q.name === 'datasets')).toEqual({ name: 'datasets', limit: 1, used: 2, reserved: 0 });
+    expect((await usageOf(stack, await b.token('viewer'))).quotas.find((q) => q.name === 'datasets')).toEqual({ name: 'datasets', limit: 1, used: 2, reserved: 0, windowSeconds: null });
   });
+
+  it('live quotas: jobs queued and running, predictions this minute and in flight, open subscriptions and cost units, beside the tenant\'s own limits; another tenant sees none of it', async () => {
+    const [busy, quiet] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    // Limits are per tenant: the busy tenant's are set by the platform admin, the quiet one keeps the defaults.
+    const limits = { maxQueuedJobs: 5, maxConcurrentJobs: 1, predictionsPerMinute: 40, maxPredictionsInFlight: 3, maxOpenSubscriptions: 4, costPerMinute: 50_000 };
+    expect(expectNoErrors(await stack.query<{ setTenantLimits: { limits: Record<string, number> } }>(platformAdmin, setLiveLimits, { id: busy.id, limits })).setTenantLimits.limits).toEqual(limits);
+    const [scientist, viewer, quietViewer] = await Promise.all([busy.token('data_scientist'), busy.token('viewer'), quiet.token('viewer')]);
+
+    // Jobs: a worker runs a long training (the tenant may run one job at a time), two more wait queued.
+    await stack.workers.start();
+    const { versionId } = await uploadDataset(stack, scientist, 'long', linearCsv(3000));
+    const long = expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
+        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', hyperParameters: { epochs: 2000, hiddenUnits: [64, 32], batchSize: 8 } },
+      }),
+    ).submitTrainingJob;
+    await waitForStatus(stack, scientist, long.id, ['RUNNING']);
+    for (let i = 0; i < 2; i++) expectNoErrors(await stack.query(scientist, submitProfile, { input: { datasetVersionId: versionId } }));
+
+    // Models to predict with: a linear one, and one that spins until its 3 s timeout (to hold a prediction in flight).
+    const linearId = await newModel(stack, scientist, 'linear');
+    await uploadVersion(stack, scientist, linearId, linearModel());
+    const slowId = await newModel(stack, scientist, 'slow');
+    await uploadVersion(stack, scientist, slowId, buildSlowModel({ features: 3 }));
+    expectNoErrors(await stack.query(scientist, updateServing, { id: slowId, input: { timeoutMs: 3_000, batching: false } }));
+
+    // Subscriptions through the gateway (graphql-ws): two of the busy tenant, one of the quiet tenant.
+    const clients: TestSubscriptionClient[] = [];
+    const subscribe = async (token: string) => {
+      const connection = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${token}` });
+      clients.push(connection);
+      await connection.connected;
+      return new CollectedSubscription(connection.client, { query: jobEventsSubscription });
+    };
+    let slow: Promise<unknown> | undefined;
+    try {
+      await subscribe(viewer);
+      await subscribe(viewer);
+      await subscribe(quietViewer);
+
+      // Everything per minute happens, and is read, in one UTC minute.
+      await minuteWithAtLeast(40);
+      for (let i = 0; i < 5; i++) expectNoErrors(await predict(stack, viewer, { modelId: linearId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }));
+      slow = predict(stack, viewer, { modelId: slowId, version: 1, inputs: [rowsInput([[1, 2, 3]])] });
+
+      // In-flight counts are each replica's last report (every 250 ms): wait for the slow call to be admitted and reported.
+      const busyQuotas = await usageWhen(
+        stack,
+        viewer,
+        (q) => q['predictionsPerMinute']!.used === 6 && q['maxPredictionsInFlight']!.used === 1 && q['maxOpenSubscriptions']!.used === 2,
+        'the slow prediction admitted and in flight, and both subscriptions open',
+      );
+      expect(busyQuotas).toEqual({
+        maxQueuedJobs: { name: 'maxQueuedJobs', limit: 5, used: 3, reserved: 0, windowSeconds: null },
+        maxConcurrentJobs: { name: 'maxConcurrentJobs', limit: 1, used: 1, reserved: 0, windowSeconds: null },
+        // Five answered and the slow one admitted: every admitted prediction counts, in the minute it started.
+        predictionsPerMinute: { name: 'predictionsPerMinute', limit: 40, used: 6, reserved: 0, windowSeconds: 60 },
+        maxPredictionsInFlight: { name: 'maxPredictionsInFlight', limit: 3, used: 1, reserved: 0, windowSeconds: null },
+        maxOpenSubscriptions: { name: 'maxOpenSubscriptions', limit: 4, used: 2, reserved: 0, windowSeconds: null },
+        costPerMinute: { name: 'costPerMinute', limit: 50_000, used: busyQuotas['costPerMinute']!.used, reserved: 0, windowSeconds: 60 },
+      });
+      // Six predict calls cost at least 50 units each this minute (the gateway's weight of predict).
+      expect(busyQuotas['costPerMinute']!.used).toBeGreaterThanOrEqual(300);
+
+      // The quiet tenant sees its own numbers only: its one subscription, none of the busy tenant's
+      // jobs or predictions, and in cost units at most its own tenantUsage query (about 50 units).
+      const quietQuotas = live((await usageOf(stack, quietViewer)).quotas);
+      expect(quietQuotas).toEqual({
+        maxQueuedJobs: { name: 'maxQueuedJobs', limit: 1_000, used: 0, reserved: 0, windowSeconds: null },
+        maxConcurrentJobs: { name: 'maxConcurrentJobs', limit: 4, used: 0, reserved: 0, windowSeconds: null },
+        predictionsPerMinute: { name: 'predictionsPerMinute', limit: 30_000, used: 0, reserved: 0, windowSeconds: 60 },
+        maxPredictionsInFlight: { name: 'maxPredictionsInFlight', limit: 512, used: 0, reserved: 0, windowSeconds: null },
+        maxOpenSubscriptions: { name: 'maxOpenSubscriptions', limit: 100, used: 1, reserved: 0, windowSeconds: null },
+        costPerMinute: { name: 'costPerMinute', limit: 60_000, used: quietQuotas['costPerMinute']!.used, reserved: 0, windowSeconds: 60 },
+      });
+      expect(quietQuotas['costPerMinute']!.used).toBeLessThan(100);
+
+      // Live means live: the slow call ends (its timeout), the busy tenant's sockets close, the training is cancelled.
+      await slow;
+      await Promise.all(clients.splice(0, 2).map((client) => client.dispose()));
+      expectNoErrors(await stack.query(scientist, cancelJob, { id: long.id }));
+      const after = await usageWhen(stack, viewer, (q) => q['maxPredictionsInFlight']!.used === 0 && q['maxOpenSubscriptions']!.used === 0, 'the prediction answered and the subscriptions closed');
+      expect(after['predictionsPerMinute']!.used).toBe(6);
+      expect(live((await usageOf(stack, quietViewer)).quotas)['maxOpenSubscriptions']!.used).toBe(1);
+    } finally {
+      await slow?.catch(() => undefined);
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
+  }, 180_000);
 });

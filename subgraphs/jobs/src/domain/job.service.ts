@@ -5,6 +5,7 @@ import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError } from '@tessera/errors';
 import type { JobMessage } from '@tessera/job-queue';
+import { countUnfinishedJobs } from '@tessera/quotas';
 import { pageOf, parseUuid, type Connection, type PageArgs } from '@tessera/service-kit';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import type { TenantScope } from '@tessera/tenancy';
@@ -167,12 +168,12 @@ export class JobService {
   /**
    * Unfinished jobs (queued + running) against the tenant's queue limit. The tenant's submit guard
    * row is locked first, so two submits racing for the last slot take turns instead of both getting it.
+   * The count is the quotas module's, the same one tenantUsage reports as `maxQueuedJobs`.
    */
   private async checkQueueQuota(manager: EntityManager): Promise<void> {
     const limit = this.scope.tenant.limits.maxQueuedJobs;
     await manager.query('SELECT id FROM job_submit_guard WHERE id = 1 FOR UPDATE');
-    const rows = (await manager.query(`SELECT COUNT(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`)) as Array<{ n: number | string }>;
-    const unfinished = Number(rows[0]?.n ?? 0);
+    const unfinished = await countUnfinishedJobs(manager, this.scope.tenant.id);
     if (unfinished >= limit) {
       throw errors.quotaExceeded(`Your tenant has ${unfinished} unfinished jobs; the limit is ${limit}. Wait for some to finish or cancel some.`, {
         limit: 'maxQueuedJobs',

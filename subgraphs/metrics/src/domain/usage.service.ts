@@ -1,6 +1,9 @@
 import { assertPermission } from '@tessera/auth';
-import { TenantQuotas, type QuotaUsage } from '@tessera/quotas';
+import { TenantQuotas, type LiveQuotaReader, type LiveQuotaUsage, type QuotaUsage } from '@tessera/quotas';
 import type { TenantScope } from '@tessera/tenancy';
+
+/** A stored quota (counted in the tenant's schema) as tenantUsage shows it: no window. */
+export type StoredQuotaRow = QuotaUsage & { windowSeconds: null };
 
 export interface TenantUsage {
   datasets: number;
@@ -9,18 +12,23 @@ export interface TenantUsage {
   models: number;
   jobs: number;
   auditEvents: number;
-  /** Each quota beside its limit, the numbers the quotas themselves enforce. */
-  quotas: QuotaUsage[];
+  /** Each quota beside its limit, the numbers the quotas themselves enforce: stored ones first, then live ones. */
+  quotas: Array<StoredQuotaRow | LiveQuotaUsage>;
 }
 
-/** Usage counters of one tenant, read from its own schema in one round trip. */
+/** Usage counters of one tenant, read from its own schema in one round trip, and its quotas from the quotas module. */
 export class UsageService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    /** The live quotas' reader of this process (one Redis connection, owned by the subgraph). */
+    private readonly live: LiveQuotaReader,
+  ) {}
 
   async usage(): Promise<TenantUsage> {
     assertPermission(this.scope.principal, 'read');
-    const rows = (await this.scope.db((manager) =>
-      manager.query(`
+    const [rows, stored, live] = await Promise.all([
+      this.scope.db((manager) =>
+        manager.query(`
         SELECT
           (SELECT COUNT(*) FROM datasets WHERE status = 'ACTIVE') AS datasets,
           (SELECT COUNT(*) FROM dataset_versions) AS dataset_versions,
@@ -29,9 +37,11 @@ export class UsageService {
           (SELECT COUNT(*) FROM jobs) AS jobs,
           -- Recorded events: those already chained plus those still waiting in the outbox for the relay.
           (SELECT COUNT(*) FROM audit_events) + (SELECT COUNT(*) FROM audit_outbox) AS audit_events`),
-    )) as Array<Record<string, string | number>>;
+      ) as Promise<Array<Record<string, string | number>>>,
+      new TenantQuotas(this.scope).usage(),
+      this.live.usage(this.scope),
+    ]);
     const row = rows[0] ?? {};
-    const quotas = await new TenantQuotas(this.scope).usage();
     return {
       datasets: Number(row['datasets'] ?? 0),
       datasetVersions: Number(row['dataset_versions'] ?? 0),
@@ -39,7 +49,7 @@ export class UsageService {
       models: Number(row['models'] ?? 0),
       jobs: Number(row['jobs'] ?? 0),
       auditEvents: Number(row['audit_events'] ?? 0),
-      quotas,
+      quotas: [...stored.map((quota): StoredQuotaRow => ({ ...quota, windowSeconds: null })), ...live],
     };
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger, RedisConfig } from '@tessera/config';
 import type { InferencePools } from '@tessera/inference';
+import { defaultInFlightSyncIntervalMs, inFlightStaleMs, LiveQuotaKeys, predictionsInFlightExchangeScript } from '@tessera/quotas';
 
 export interface PredictionsInFlightSyncOptions {
   redis: RedisConfig;
@@ -11,34 +12,6 @@ export interface PredictionsInFlightSyncOptions {
   /** A tenant without calls for this long is no longer exchanged (default 60 s). */
   activeForMs?: number;
 }
-
-/**
- * Publishes this replica's count for a tenant (or removes it at 0) and returns the sum of the other
- * replicas' fresh counts. Reports older than `staleMs` (a replica that died without removing its
- * own) are dropped. Redis's own clock dates the reports, so replicas' clock skew does not matter.
- */
-const exchangeScript = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if tonumber(ARGV[2]) > 0 then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. now)
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-else
-  redis.call('HDEL', KEYS[1], ARGV[1])
-end
-local others = 0
-local entries = redis.call('HGETALL', KEYS[1])
-for i = 1, #entries, 2 do
-  if entries[i] ~= ARGV[1] then
-    local count, at = string.match(entries[i + 1], '^(%d+):(%d+)$')
-    if count and now - tonumber(at) <= tonumber(ARGV[3]) then
-      others = others + tonumber(count)
-    else
-      redis.call('HDEL', KEYS[1], entries[i])
-    end
-  end
-end
-return others`;
 
 interface RedisWithExchange extends Redis {
   exchangeInFlight(key: string, replica: string, count: number, staleMs: number): Promise<number>;
@@ -52,11 +25,13 @@ interface RedisWithExchange extends Redis {
  * by Redis) and reads the sum of the others'; admission checks local + others. A tenant can overshoot
  * by what other replicas admit within one interval; a dead replica's report ages out after a few
  * intervals. Redis down: each replica keeps the last sums it heard for a few intervals, then limits
- * alone (its own calls only) until Redis is back.
+ * alone (its own calls only) until Redis is back. The key, the report format and the exchange script
+ * live in @tessera/quotas (predictions-in-flight-reports.ts), beside the reader tenantUsage uses.
  */
 export class PredictionsInFlightSync {
   private readonly redis: RedisWithExchange;
   private readonly replica = randomUUID();
+  private readonly keys: LiveQuotaKeys;
   private readonly intervalMs: number;
   private readonly staleMs: number;
   /** Per tenant: what the other replicas hold, and when it was heard. */
@@ -75,15 +50,16 @@ export class PredictionsInFlightSync {
     private readonly pools: InferencePools,
     private readonly options: PredictionsInFlightSyncOptions,
   ) {
-    this.intervalMs = options.intervalMs ?? 250;
-    this.staleMs = Math.max(2_000, 8 * this.intervalMs);
+    this.intervalMs = options.intervalMs ?? defaultInFlightSyncIntervalMs;
+    this.staleMs = inFlightStaleMs(this.intervalMs);
+    this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.redis = new Redis(options.redis.url, {
       connectionName: `${options.redis.keyPrefix}:predictions-in-flight`,
       maxRetriesPerRequest: 1,
       commandTimeout: 1_000,
       lazyConnect: true,
     }) as RedisWithExchange;
-    this.redis.defineCommand('exchangeInFlight', { numberOfKeys: 1, lua: exchangeScript });
+    this.redis.defineCommand('exchangeInFlight', { numberOfKeys: 1, lua: predictionsInFlightExchangeScript });
     this.redis.on('error', () => undefined); // reconnects by itself; a failed exchange is logged below
     this.stopListening = pools.onRecord((record) => this.active.set(record.tenantId, Date.now()));
     pools.countInFlightElsewhere((tenantId) => this.countElsewhere(tenantId));
@@ -146,7 +122,7 @@ export class PredictionsInFlightSync {
     const order = [...tenants];
     const pipeline = this.redis.pipeline();
     for (const tenantId of order) {
-      (pipeline as unknown as RedisWithExchange).exchangeInFlight(this.keyOf(tenantId), this.replica, local.get(tenantId) ?? 0, this.staleMs);
+      (pipeline as unknown as RedisWithExchange).exchangeInFlight(this.keys.predictionsInFlight(tenantId), this.replica, local.get(tenantId) ?? 0, this.staleMs);
     }
     let replies: Array<[Error | null, unknown]> | null;
     try {
@@ -180,9 +156,5 @@ export class PredictionsInFlightSync {
     if (this.failing) return;
     this.failing = true;
     this.options.logger.warn('predictions in flight: Redis unreachable; limiting per replica until it is back', { error: error instanceof Error ? error.message : String(error) });
-  }
-
-  private keyOf(tenantId: string): string {
-    return `${this.options.redis.keyPrefix}:predictions-in-flight:${tenantId}`;
   }
 }

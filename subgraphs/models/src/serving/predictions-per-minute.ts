@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger, RedisConfig } from '@tessera/config';
 import { errors } from '@tessera/errors';
+import { LiveQuotaKeys, minuteMs, minuteOf } from '@tessera/quotas';
 
 export interface PredictionsPerMinuteOptions {
   redis: RedisConfig;
@@ -11,9 +12,8 @@ export interface PredictionsPerMinuteOptions {
   localAfterFailureMs?: number;
 }
 
-/** One counter per tenant and minute; it outlives its minute by one more, then Redis drops it. */
-const windowMs = 60_000;
-const counterTtlMs = 2 * windowMs;
+/** One counter per tenant and minute (keyed by LiveQuotaKeys, which tenantUsage reads); it outlives its minute by one more, then Redis drops it. */
+const counterTtlMs = 2 * minuteMs;
 
 /**
  * Checks and counts in one step, so two replicas can never both take the last prediction of a minute:
@@ -50,9 +50,11 @@ interface RedisWithTake extends Redis {
 export class PredictionsPerMinute {
   private readonly redis: RedisWithTake;
   private readonly local = new Map<string, { window: number; used: number }>();
+  private readonly keys: LiveQuotaKeys;
   private redisRetryAt = 0;
 
   constructor(private readonly options: PredictionsPerMinuteOptions) {
+    this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.redis = new Redis(options.redis.url, {
       connectionName: `${options.redis.keyPrefix}:predictions-per-minute`,
       maxRetriesPerRequest: 1,
@@ -66,14 +68,14 @@ export class PredictionsPerMinute {
   /** Counts one prediction of the tenant, or throws QUOTA_EXCEEDED (`predictionsPerMinute`) with the minute's usage. */
   async take(tenantId: string, limit: number): Promise<void> {
     const now = this.options.now?.() ?? Date.now();
-    const window = Math.floor(now / windowMs);
+    const window = minuteOf(now);
     const [admitted, used] = (await this.takeShared(tenantId, window, limit)) ?? this.takeLocal(tenantId, window, limit);
     if (admitted) return;
     throw errors.quotaExceeded(`This tenant has used its ${limit} predictions for this minute; retry after the minute ends.`, {
       quota: 'predictionsPerMinute',
       limit,
       used,
-      retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)),
+      retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * minuteMs - now) / 1000)),
     });
   }
 
@@ -87,7 +89,7 @@ export class PredictionsPerMinute {
     if (Date.now() < this.redisRetryAt) return undefined;
     try {
       if (this.redis.status === 'wait') await this.redis.connect();
-      const [admitted, used] = await this.redis.takePrediction(this.keyOf(tenantId, window), limit, counterTtlMs);
+      const [admitted, used] = await this.redis.takePrediction(this.keys.predictionsPerMinute(tenantId, window), limit, counterTtlMs);
       if (this.redisRetryAt !== 0) {
         this.redisRetryAt = 0;
         this.options.logger.info('predictions per minute: Redis reachable again');
@@ -110,9 +112,5 @@ export class PredictionsPerMinute {
     // Only the current minute matters: drop the others now and then, so the map stays small.
     if (this.local.size > 10_000) for (const [id, counted] of this.local) if (counted.window !== window) this.local.delete(id);
     return [true, used + 1];
-  }
-
-  private keyOf(tenantId: string, window: number): string {
-    return `${this.options.redis.keyPrefix}:predictions-per-minute:${tenantId}:${window}`;
   }
 }
