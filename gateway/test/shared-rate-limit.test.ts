@@ -88,16 +88,18 @@ describe('shared per-tenant rate limit', () => {
       expect(b.admit('acme', 10, 2)).toBe(2);
       await Promise.all([a.sync.syncNow(), b.sync.syncNow()]);
       expect(await read()).toBe(12);
-      // 1.5 s later A's bucket has refilled a quarter unit; a refused request charges what is there.
+      // 1.5 s later A's bucket has refilled a quarter unit; a refused document is charged into debt,
+      // at most one bucket deep: 10.25 units, of which 10 are reported and the quarter waits.
+      const rate = { costPerMinute: 10, costBurst: 10 };
       clock.now += 1_500;
-      a.limiter.charge('acme', 10, 5, clock.now);
+      a.limiter.charge('acme', rate, 100, clock.now);
       await a.sync.syncNow();
-      expect(await read()).toBe(12);
+      expect(await read()).toBe(22);
       // The fraction adds up with later units and is reported as whole ones, never lost nor failing.
       clock.now += 6_000; // one more unit refilled and charged: 1.25 unsynced, 1 reported
-      a.limiter.charge('acme', 10, 5, clock.now);
+      a.limiter.charge('acme', rate, 100, clock.now);
       await a.sync.syncNow();
-      expect(await read()).toBe(13);
+      expect(await read()).toBe(23);
       expect(a.admit('acme', 10, 1)).toBe(0);
     } finally {
       redis.disconnect();

@@ -86,11 +86,14 @@ export class CostRateLimiter {
     return active;
   }
 
-  /** Units the tenant's other replicas let through: they come out of this replica's bucket too (never below empty). */
+  /**
+   * Units the tenant's other replicas let through: they come out of this replica's bucket too, never
+   * below empty — and a bucket already in debt (refusals charged here) keeps its debt.
+   */
   consumedElsewhere(tenantId: string, units: number): void {
     const bucket = this.buckets.get(tenantId);
     if (!bucket || units <= 0) return;
-    bucket.tokens = Math.max(0, bucket.tokens - units);
+    bucket.tokens = Math.min(bucket.tokens, Math.max(0, bucket.tokens - units));
   }
 
   /** Gives back what a failed sync had taken out of `unsynced`, so the next sync reports it. */
