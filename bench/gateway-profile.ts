@@ -85,7 +85,7 @@ function bucketOf(url: string, functionName: string): string {
 const stages: Array<{ name: string; url: string; fn?: string }> = [
   { name: 'OIDC access-token verification', url: 'packages/auth/src/access-token-verifier' },
   { name: 'tenant lookup (TenantDirectory)', url: 'packages/tenancy/src/control-plane/tenant-directory' },
-  { name: 'rate limit', url: 'gateway/src/limits', fn: 'take' },
+  { name: 'rate limit', url: 'gateway/src/pipeline/cost-rate-limit', fn: 'take' },
   { name: 'internal-context signing', url: 'packages/auth/src/internal-context', fn: 'sign' },
   { name: 'internal-context verification', url: 'packages/auth/src/internal-context', fn: 'verify' },
   { name: 'query planning (@apollo/query-planner)', url: '/@apollo/query-planner/' },

@@ -134,6 +134,8 @@ async function main(): Promise<number> {
       tier: settings.tier,
       limits: {
         costPerMinute: 10_000_000,
+        costBurst: 10_000_000,
+        maxConcurrentOperations: 1_000,
         maxUploadBytes: 512 * 1024 * 1024,
         maxStorageBytes: 4 * 1024 * 1024 * 1024,
         predictionsPerMinute: 10_000_000,

@@ -185,7 +185,7 @@ async function main(): Promise<number> {
   console.log('Starting the stack (issuer, S3 server, MariaDB, Redis, subgraphs, gateway)…');
   const stack = await startTestStack({ tenantCacheTtlMs: 5_000 });
   try {
-    const limits = { costPerMinute: 10_000_000, maxQueuedJobs: 1_000_000 };
+    const limits = { costPerMinute: 10_000_000, costBurst: 10_000_000, maxConcurrentOperations: 1_000, maxQueuedJobs: 1_000_000 };
     const [bulk, quiet, noisy] = await Promise.all([
       stack.createTenant({ limits: { ...limits, maxConcurrentJobs: 64 } }),
       stack.createTenant({ limits: { ...limits, maxConcurrentJobs: 64 } }),

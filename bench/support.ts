@@ -60,7 +60,8 @@ export async function setUpBench(options: { tenantCacheTtlMs: number; datasets: 
   startTelemetry({ serviceName: 'tessera-bench', exporter: options.telemetry });
   const stack = await startTestStack({ tenantCacheTtlMs: options.tenantCacheTtlMs });
   try {
-    const tenant = await stack.createTenant({ limits: { costPerMinute: 10_000_000 } });
+    // Neither the rate limit nor the tenant's operation slots may shape what is measured.
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 10_000_000, costBurst: 10_000_000, maxConcurrentOperations: 1_000 } });
     const adminToken = await tenant.token('admin');
     const names: string[] = [];
     for (let i = 1; i <= options.datasets; i += 1) {

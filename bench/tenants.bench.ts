@@ -40,7 +40,7 @@ const weights = [0.5, -1, 2, 0.25];
 const row = [1, 2, 3, 4];
 const expectedPrediction = [weights.reduce((sum, w, i) => sum + w * row[i]!, 0.1)];
 /** High enough that the rate limit never answers instead of the service being measured. */
-const tenantLimits = { costPerMinute: 10_000_000 };
+const tenantLimits = { costPerMinute: 10_000_000, costBurst: 10_000_000, maxConcurrentOperations: 1_000 };
 
 const loadAverage = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${fmt(bytes / 1024 / 1024, 1)} MiB`);
