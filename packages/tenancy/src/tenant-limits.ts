@@ -79,7 +79,7 @@ export const defaultTenantLimits: TenantLimits = {
   maxUploadBytes: 100 * 1024 * 1024,
   maxStorageBytes: 10 * 1024 * 1024 * 1024,
   costPerMinute: 60_000,
-  costBurst: 5_000,
+  costBurst: 20_000,
   maxConcurrentOperations: 4,
   maxConcurrentJobs: 4,
   maxQueuedJobs: 1000,

@@ -28,7 +28,9 @@ describe('audit events: querying, export and the access report', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    tenant = await stack.createTenant();
+    // Many queries in quick succession on purpose: a minute's burst, so the gateway's burst limit
+    // (tested in gateway/test/rate-limit.test.ts) does not pace this test.
+    tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
     admin = await tenant.token('admin');
     scientist = await tenant.token('data_scientist');
     ({ datasetId, versionId } = await datasetWithVersion(stack, scientist, 'events-source'));

@@ -18,9 +18,9 @@ describe('jobs: fairness across tenants, dedicated worker pools', () => {
     stack = await startTestStack(); // no worker yet: everything below is queued first
     [noisy, quiet, dedicated] = await Promise.all([
       // 200 quick submissions cost more than a minute's default budget: this test is about the scheduler, not the gateway.
-      stack.createTenant({ limits: { maxQueuedJobs: 500, costPerMinute: 1_000_000 } }),
-      stack.createTenant(),
-      stack.createTenant({ tier: 'dedicated' }),
+      stack.createTenant({ limits: { maxQueuedJobs: 500, costPerMinute: 1_000_000, costBurst: 1_000_000 } }),
+      stack.createTenant({ limits: { costBurst: 60_000 } }),
+      stack.createTenant({ tier: 'dedicated', limits: { costBurst: 60_000 } }),
     ]);
     const submit = async (tenant: TestTenant, versionId: string) =>
       expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(await tenant.token('data_scientist'), submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob.id;

@@ -17,7 +17,9 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    tenant = await stack.createTenant();
+    // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
+    // gateway/test/rate-limit.test.ts) does not pace this test.
+    tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
     scientist = await tenant.token('data_scientist');
     smallVersion = (await uploadDataset(stack, scientist, 'small', 'a,b\n1,2\n3,4\n')).versionId;
   });

@@ -28,7 +28,9 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ workers: 1, workerOptions: { concurrency: 2 } });
-    tenant = await stack.createTenant();
+    // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
+    // gateway/test/rate-limit.test.ts) does not pace this test.
+    tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
     scientist = await tenant.token('data_scientist');
   });
   afterAll(() => stack?.stop());
@@ -144,7 +146,7 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
   });
 
   it('cancel: a queued job is removed at once, a running one stops between epochs; retry runs a new attempt; the concurrency limit holds', async () => {
-    const limited = await stack.createTenant({ limits: { maxConcurrentJobs: 1 } });
+    const limited = await stack.createTenant({ limits: { maxConcurrentJobs: 1, costBurst: 60_000 } });
     const token = await limited.token('data_scientist');
     const { versionId } = await uploadDataset(stack, token, 'long', linearCsv(3000));
     const long = expectNoErrors(

@@ -156,7 +156,9 @@ describe('anomaly detection', () => {
         anomalies: { bucketSeconds: 1, intervalMs: 0, settleMs: 0, warmupBuckets: 4, minRequests: 1 },
       },
     });
-    [a, b] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
+    // gateway/test/rate-limit.test.ts) does not pace this test.
+    [a, b] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant({ limits: { costBurst: 60_000 } })]);
     const adminA = await a.token('admin');
     // A's admin has a webhook and a live `alerts` subscription through the gateway; B is watched on its raw topic.
     receiver = await startWebhookReceiver();
@@ -342,7 +344,7 @@ describe('anomaly detection', () => {
    * reads; the models service's per-minute inference rows): a steady past, then one spike each.
    */
   it('flags a burst of data reads (audit trail) and a jump in inference errors (inference stats)', async () => {
-    const c = await stack.createTenant();
+    const c = await stack.createTenant({ limits: { costBurst: 60_000 } });
     const db = stack.platform.runtime.db;
     const now = Date.now();
     const second = Math.floor(now / 1000) * 1000;
@@ -386,7 +388,7 @@ describe('anomaly detection', () => {
   });
 
   it("the background pass judges every active tenant without anyone asking; audit alerting's own sweep raises the alert", async () => {
-    const d = await stack.createTenant();
+    const d = await stack.createTenant({ limits: { costBurst: 60_000 } });
     const db = stack.platform.runtime.db;
     const second = Math.floor(Date.now() / 1000) * 1000;
     const insertReads = async (at: number, count: number) => {

@@ -44,7 +44,9 @@ describe('request metrics', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ monitoring: { requestMetrics: { flushIntervalMs: 0 } } });
-    [a, b] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
+    // gateway/test/rate-limit.test.ts) does not pace this test.
+    [a, b] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant({ limits: { costBurst: 60_000 } })]);
     const started = new Date();
     const viewer = await a.token('viewer');
     for (let i = 0; i < 3; i++) expectNoErrors(await stack.query(viewer, 'query UsageCheck { tenantUsage { datasets } }'));

@@ -34,7 +34,9 @@ describe('models: predict', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    acme = await stack.createTenant();
+    // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
+    // gateway/test/rate-limit.test.ts) does not pace this test.
+    acme = await stack.createTenant({ limits: { costBurst: 60_000 } });
     [scientist, viewer] = await Promise.all([acme.token('data_scientist'), acme.token('viewer')]);
     linearId = await newModel(stack, scientist, 'linear');
     await uploadVersion(stack, scientist, linearId, linearModel());
