@@ -2,7 +2,7 @@
  * `npm start`: the whole platform on a developer machine, in this one process.
  *
  *   1. reads the environment (DATABASE_URL, REDIS_URL, GATEWAY_PORT, ISSUER_PORT, S3_PORT,
- *      TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL);
+ *      TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL, WEBHOOK_ALLOWED_PRIVATE_RANGES);
  *   2. checks MariaDB and Redis (starting local ones with scripts/local-services.sh when it can);
  *   3. loads or generates the local secrets (.tessera/secrets.json);
  *   4. starts telemetry, the dev OIDC issuer, the S3 server and the platform (six subgraphs + gateway),
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     maxUploadBytes: 1024 * 1024 * 1024,
     // Audit chain: relayed every second, heads signed every 5 minutes with the generated local key.
     auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, verifyKeys: [], relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
+    alerting: env.alerting,
   });
   running.push({ name: 'platform', stop: () => platform.stop() });
 

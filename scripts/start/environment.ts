@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertingVariables, toAlertingConfig, type AlertingConfig } from '@tessera/audit';
 import { databaseVariables, parseEnvironment, port, telemetryVariables } from '@tessera/config';
 
 export const defaultDatabaseUrl = 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -14,7 +15,9 @@ const launcherVariables = databaseVariables
     ISSUER_PORT: port(4400),
     S3_PORT: port(4569),
   })
-  .extend(telemetryVariables.pick({ TRACING_EXPORTER: true, OTEL_EXPORTER_OTLP_ENDPOINT: true, LOG_LEVEL: true }).shape);
+  .extend(telemetryVariables.pick({ TRACING_EXPORTER: true, OTEL_EXPORTER_OTLP_ENDPOINT: true, LOG_LEVEL: true }).shape)
+  // A local webhook receiver is loopback, refused unless allowed here (e.g. 127.0.0.1/32).
+  .extend(alertingVariables.shape);
 
 export interface LauncherEnvironment {
   databaseUrl: string;
@@ -30,6 +33,7 @@ export interface LauncherEnvironment {
   tracingExporter: 'otlp' | 'console' | 'none';
   otlpEndpoint: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  alerting: AlertingConfig;
 }
 
 /** Parsed once at start-up; a bad value throws a ConfigError naming every bad variable. */
@@ -47,5 +51,6 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
     tracingExporter: parsed.TRACING_EXPORTER,
     otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: parsed.LOG_LEVEL,
+    alerting: toAlertingConfig(parsed),
   };
 }

@@ -17,6 +17,7 @@ import {
   toAuditChainConfig,
   url,
 } from '@tessera/config';
+import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
@@ -89,6 +90,7 @@ export const subgraphEnvironment = databaseVariables
   .extend(platformVariables.shape)
   .extend(subgraphVariables.shape)
   .extend(auditChainVariables.shape)
+  .extend(alertingVariables.shape)
   .extend(telemetryVariables.shape)
   .extend(monitoringVariables.shape)
   .extend(meteringVariables.shape);
@@ -142,6 +144,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
     telemetry: toTelemetryConfig(parsed),
     regions: parsed.DATA_REGIONS,
     auditChain: toAuditChainConfig(parsed),
+    alerting: toAlertingConfig(parsed),
     monitoring: toMonitoringOptions(parsed),
     runtime: {
       database: toDatabaseConfig(parsed),

@@ -47,7 +47,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime }, logger, subgraphCatalog[name].entities);
   // Only the models process runs inference: one set of tenant pools for the whole process.
   const modelServing = name === 'models' ? createModelServing(runtime, modelServingOptionsFromEnvironment(process.env)) : undefined;
-  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions, auditChain: env.auditChain, monitoring: env.monitoring, ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
+  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions, auditChain: env.auditChain, alerting: env.alerting, monitoring: env.monitoring, ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { AccessTokenVerifierOptions } from '@tessera/auth';
+import type { AlertingConfig } from '@tessera/audit';
 import type { AuditChainConfig, DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
@@ -32,6 +33,8 @@ export interface PlatformConfig {
   inference?: ModelServingOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
   auditChain?: AuditChainConfig;
+  /** Alerting of the audit service, incl. the ranges webhooks may reach despite the address policy (defaults when omitted). */
+  alerting?: AlertingConfig;
   /** Request metrics at the gateway and anomaly detection in the metrics service (defaults when omitted). */
   monitoring?: MonitoringOptions;
   /** Usage meters' flush interval, budget cache and stored-bytes sampling (defaults when omitted). */
@@ -76,7 +79,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   const started: RunningSubgraph[] = [];
   try {
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0));
+      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0));
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(

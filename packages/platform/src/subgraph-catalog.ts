@@ -1,5 +1,5 @@
 import type { EntitySchema } from 'typeorm';
-import { auditEntities, auditSubgraph } from '@tessera/audit';
+import { auditEntities, auditSubgraph, type AlertingConfig } from '@tessera/audit';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from '@tessera/datasets';
 import { jobEntities, jobsSubgraph } from '@tessera/jobs';
 import { metricsSubgraph } from '@tessera/metrics';
@@ -18,6 +18,8 @@ export interface CatalogOptions {
   modelServing?: ModelServing;
   /** The audit service's hash-chain relay and checkpoint signing (AUDIT_* variables). */
   auditChain?: AuditChainConfig;
+  /** The audit service's alerting, incl. the webhook allow-list (WEBHOOK_ALLOWED_PRIVATE_RANGES); defaults when omitted. */
+  alerting?: AlertingConfig;
   /** Anomaly detection settings of the metrics service (defaults when omitted). */
   monitoring?: MonitoringOptions;
 }
@@ -27,7 +29,7 @@ export const subgraphCatalog: Record<SubgraphName, { entities: EntitySchema[]; b
   datasets: { entities: datasetEntities as EntitySchema[], build: () => datasetsSubgraph(defaultDatasetsConfig) },
   models: { entities: modelEntities as EntitySchema[], build: (_runtime, options) => modelsSubgraph({ serving: options.modelServing }) },
   jobs: { entities: jobEntities as EntitySchema[], build: (runtime) => jobsSubgraph(runtime) },
-  audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, undefined, options.auditChain) },
+  audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain) },
   metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies) },
   tenants: { entities: [], build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }) },
 };

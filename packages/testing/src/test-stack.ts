@@ -4,6 +4,7 @@ import { generateInternalKeyPair, type Role } from '@tessera/auth';
 import { createLogger, type DatabaseConfig, type LogLevel, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
 import { startIssuerProcess, startS3Server, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
+import { defaultAlertingConfig } from '@tessera/audit';
 import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
@@ -75,6 +76,12 @@ export interface TestStackOptions {
   authFailuresPerMinutePerAddress?: number;
   /** Usage meters' flush interval, budget cache and stored-bytes sampling (metering tests shorten them). */
   metering?: PlatformConfig['metering'];
+  /**
+   * Alerting of the audit service over its defaults. Tests that receive webhooks on a local
+   * receiver must allow its address explicitly (`webhookAllowedPrivateRanges: ['127.0.0.1/32']`):
+   * by default, like in production, loopback is refused.
+   */
+  alerting?: Partial<NonNullable<PlatformConfig['alerting']>>;
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -138,6 +145,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
     ...(options.metering ? { metering: options.metering } : {}),
+    ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
   };
   let platform: RunningPlatform;

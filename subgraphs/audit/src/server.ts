@@ -11,6 +11,10 @@ import { accessReportResolvers } from './resolvers/access-report.resolver';
 import { alertResolvers } from './resolvers/alert.resolver';
 import { auditEventResolvers } from './resolvers/audit-event.resolver';
 import { auditRules } from './rules';
+import { createWebhookAddressPolicy } from './domain/webhook-address-policy';
+import { resolveWithSystem } from './domain/webhook-lookup';
+import { createWebhookTransport } from './domain/webhook-transport';
+import { validateWebhookUrl } from './domain/webhook-url';
 
 export { auditEntities } from './data/audit-event.entity';
 
@@ -29,11 +33,15 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
   // Tamper evidence: the outbox → hash-chain relay and checkpoint signing run in this process too.
   const chain = createAuditChainRuntime(runtime, chainConfig);
   const relay = createAuditRelay(runtime.db);
-  const engine = new AlertEngine({ scopes: runtime.scopes, tenants: runtime.tenants, bus: runtime.events, logger: runtime.logger.child({ service: 'audit' }), config, relay });
+  // One address policy for saving and for sending webhooks, built once from the operator's allow-list.
+  const webhookPolicy = createWebhookAddressPolicy(config.webhookAllowedPrivateRanges);
+  const transport = createWebhookTransport(webhookPolicy);
+  const engine = new AlertEngine({ scopes: runtime.scopes, tenants: runtime.tenants, bus: runtime.events, logger: runtime.logger.child({ service: 'audit' }), config, relay, transport });
+  const validateUrl = (value: string) => validateWebhookUrl(value, webhookPolicy, resolveWithSystem);
   return {
     name: 'audit',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay }), alertResolvers({ engine, bus: runtime.events }), auditChainResolvers(chain.deps)),
+    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
     start: async () => {
       await chain.start();
@@ -41,6 +49,7 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     },
     close: async () => {
       await engine.stop();
+      transport.close();
       await chain.close();
     },
   };

@@ -5,7 +5,7 @@ import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, 
 import { verifyWebhookSignature } from '../src/domain/webhook-signature';
 import { chainOf, datasetWithVersion, eventually, newDataset, startWebhookReceiver, type ReceivedWebhook } from './audit-events-helpers';
 
-const alertFields = 'id rule status threshold observed windowStart windowEnd firstSequence lastSequence summary acknowledgedAt acknowledgedBy deliveries { id status attempts lastStatus deliveredAt }';
+const alertFields = 'id rule status threshold observed windowStart windowEnd firstSequence lastSequence summary acknowledgedAt acknowledgedBy deliveries { id status attempts lastOutcome lastStatus lastError deliveredAt }';
 const alertsQuery = `query($status: AlertStatus) { alerts(status: $status) { ${alertFields} } }`;
 const setWebhook = `mutation($url: String!) { setAlertWebhook(url: $url) { url secret createdAt } }`;
 const setRule = `mutation($input: AlertRuleInput!) { setAlertRule(input: $input) { kind threshold enabled isDefault windowSeconds } }`;
@@ -19,7 +19,7 @@ interface AlertNode {
   firstSequence: number;
   lastSequence: number;
   acknowledgedBy: string | null;
-  deliveries: Array<{ id: string; status: string; attempts: number; lastStatus: number | null; deliveredAt: string | null }>;
+  deliveries: Array<{ id: string; status: string; attempts: number; lastOutcome: string | null; lastStatus: number | null; lastError: string | null; deliveredAt: string | null }>;
 }
 
 describe('alerting: thresholds crossed by real requests fire alerts, signed webhooks and live events', () => {
@@ -27,7 +27,9 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
   const receivers: Array<{ close(): Promise<void> }> = [];
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // The receivers are local (127.0.0.1), which the webhook address policy refuses unless the
+    // operator allows it: this stack allows exactly that one address (webhook-ssrf.test.ts runs the default).
+    stack = await startTestStack({ alerting: { webhookAllowedPrivateRanges: ['127.0.0.1/32'] } });
   });
 
   afterAll(async () => {
@@ -36,10 +38,10 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
   });
 
   /** A tenant with a webhook pointing at a fresh local receiver, and rule overrides. */
-  async function alertingTenant(rules: Array<{ kind: string; threshold: number }>, failFirst = 0) {
+  async function alertingTenant(rules: Array<{ kind: string; threshold: number }>, failFirst = 0, answer?: Parameters<typeof startWebhookReceiver>[1]) {
     const tenant = await stack.createTenant();
     const admin = await tenant.token('admin');
-    const receiver = await startWebhookReceiver(failFirst);
+    const receiver = await startWebhookReceiver(failFirst, answer);
     receivers.push(receiver);
     const { secret } = expectNoErrors(await stack.query<{ setAlertWebhook: { secret: string } }>(admin, setWebhook, { url: receiver.url })).setAlertWebhook;
     for (const rule of rules) expectNoErrors(await stack.query(admin, setRule, { input: { ...rule, enabled: true } }));
@@ -114,7 +116,7 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
       const [current] = (await alertsOf(admin)).filter((a) => a.id === alert.id);
       return current?.deliveries[0]?.status === 'DELIVERED' ? current.deliveries[0] : undefined;
     });
-    expect(delivered).toMatchObject({ attempts: 3, lastStatus: 200 });
+    expect(delivered).toMatchObject({ attempts: 3, lastOutcome: 'DELIVERED', lastStatus: null, lastError: null });
     // The owner is told nothing: no alert, no event about the other tenant's probe.
     expect(await alertsOf(await owner.token('admin'))).toEqual([]);
     expect((await chainOf(stack, owner)).some((event) => event.action === 'cross_tenant_attempt')).toBe(false);
@@ -181,6 +183,78 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
       await client.dispose();
       await viewerClient.dispose();
     }
+  });
+
+  /** A viewer of `tenant` asks for another tenant's dataset: the tenant's CROSS_TENANT_ATTEMPT rule (threshold 1) fires. */
+  async function probeAnotherTenant(tenant: TestTenant): Promise<void> {
+    const owner = await stack.createTenant();
+    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'probed');
+    expect(errorCodes(await stack.query(await tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
+  }
+
+  /** The alert's first delivery, once an attempt has been recorded on it. */
+  const attemptedDelivery = (admin: string, alertId: string) =>
+    eventually('an attempt to be recorded', async () => {
+      const [current] = (await alertsOf(admin)).filter((a) => a.id === alertId);
+      return current?.deliveries[0]?.lastOutcome ? current.deliveries[0] : undefined;
+    });
+
+  it('does not follow a redirect, not even to an address the operator allows: the attempt failed', async () => {
+    const target = await startWebhookReceiver();
+    receivers.push(target);
+    const locations = [`http://127.0.0.1:${target.port}/internal`, 'http://169.254.169.254/latest/meta-data/'];
+    const { tenant, admin, receiver } = await alertingTenant([], 0, (index) => ({ status: 302, headers: { location: locations[index % 2]! } }));
+    await probeAnotherTenant(tenant);
+    const alert = await waitForAlert(admin, 'CROSS_TENANT_ATTEMPT');
+    expect(await attemptedDelivery(admin, alert.id)).toMatchObject({ status: 'PENDING', lastOutcome: 'REDIRECT_NOT_FOLLOWED', lastStatus: null, lastError: expect.stringMatching(/redirects are not followed/) });
+    // The retry is redirected to the metadata address: not followed either.
+    await eventually('a second attempt', async () => (receiver.received.length >= 2 ? true : undefined));
+    expect(target.received).toEqual([]);
+  });
+
+  it("never shows the receiver's answer to the tenant: not its body, headers or status code", async () => {
+    const canary = 'CANARY-3c9e';
+    const { tenant, admin, receiver } = await alertingTenant([], 0, () => ({
+      status: 418,
+      headers: { 'x-canary': canary, 'content-type': 'text/plain' },
+      body: `${canary} redis_version:7.2.4\r\n-ERR unknown command 'POST'`,
+    }));
+    await probeAnotherTenant(tenant);
+    const alert = await waitForAlert(admin, 'CROSS_TENANT_ATTEMPT');
+    const delivery = await attemptedDelivery(admin, alert.id);
+    expect(receiver.received.length).toBeGreaterThan(0);
+    expect(delivery).toMatchObject({ status: 'PENDING', lastOutcome: 'HTTP_ERROR', lastStatus: null, lastError: 'The receiver answered with an error status (neither 2xx nor a redirect).' });
+    const response = await stack.query<{ alerts: AlertNode[] }>(admin, `{ alerts { ${alertFields} } alertWebhook { url createdAt } }`);
+    expect(JSON.stringify(response)).not.toMatch(/CANARY|redis_version|ERR unknown|teapot/i);
+    for (const shown of expectNoErrors(response).alerts.flatMap((a) => a.deliveries)) expect(JSON.stringify([shown.lastOutcome, shown.lastStatus, shown.lastError])).not.toMatch(/418|4\d\d/);
+  });
+
+  it('opens exactly the allowed range: other loopback, private and metadata addresses are still refused when saved', async () => {
+    const tenant = await stack.createTenant();
+    const admin = await tenant.token('admin');
+    for (const url of ['http://127.0.0.2:8080/x', 'http://[::1]:8080/x', 'http://[::ffff:127.0.0.2]/x', 'http://10.0.0.1/x', 'http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/']) {
+      const response = await stack.query(admin, setWebhook, { url });
+      expect({ url, codes: errorCodes(response), field: response.errors?.[0]?.extensions?.['field'] }).toEqual({ url, codes: ['BAD_USER_INPUT'], field: 'url' });
+    }
+    expect(expectNoErrors(await stack.query<{ setAlertWebhook: { url: string } }>(admin, setWebhook, { url: 'http://127.0.0.1:9/x' })).setAlertWebhook.url).toBe('http://127.0.0.1:9/x');
+  });
+
+  it("tenant B's actions never reach tenant A's webhook, and each sees only its own deliveries", async () => {
+    const a = await alertingTenant([]);
+    const b = await alertingTenant([]);
+    const aDataset = await newDataset(stack, a.admin, 'a-only');
+    // B's viewer probes A's dataset: B's CROSS_TENANT_ATTEMPT fires and goes to B's webhook only.
+    expect(errorCodes(await stack.query(await b.tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: aDataset }))).toEqual(['NOT_FOUND']);
+    const bAlert = await waitForAlert(b.admin, 'CROSS_TENANT_ATTEMPT');
+    const bDelivery = await eventually('B delivered', async () => {
+      const [current] = (await alertsOf(b.admin)).filter((alert) => alert.id === bAlert.id);
+      return current?.deliveries[0]?.status === 'DELIVERED' ? current.deliveries[0] : undefined;
+    });
+    expect(b.receiver.received.map((r) => r.headers['x-tessera-delivery'])).toEqual([bDelivery.id]);
+    expect(a.receiver.received).toEqual([]);
+    expect(await alertsOf(a.admin)).toEqual([]);
+    // A cannot reach B's alert, nor through it B's deliveries.
+    expect(errorCodes(await stack.query(a.admin, 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id deliveries { id lastOutcome } } }', { id: bAlert.id }))).toEqual(['NOT_FOUND']);
   });
 
   it('refuses bad alerting input with typed errors', async () => {

@@ -84,22 +84,33 @@ export interface ReceivedWebhook {
   status: number;
 }
 
-/** A local HTTP receiver for alert webhooks; `failFirst` requests are answered 500, the rest 200. */
-export async function startWebhookReceiver(failFirst = 0): Promise<{ url: string; received: ReceivedWebhook[]; close(): Promise<void> }> {
+export interface ReceiverAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A local HTTP receiver for alert webhooks, on 127.0.0.1 (a stack must allow that address for
+ * webhooks to reach it); `failFirst` requests are answered 500, the rest 200, unless `answer` says otherwise.
+ */
+export async function startWebhookReceiver(failFirst = 0, answer?: (index: number) => ReceiverAnswer): Promise<{ url: string; port: number; received: ReceivedWebhook[]; close(): Promise<void> }> {
   const received: ReceivedWebhook[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const status = received.length < failFirst ? 500 : 200;
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'try again');
+      const reply = answer?.(received.length) ?? { status, headers: { 'content-type': 'text/plain' }, body: status === 200 ? 'ok' : 'try again' };
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status: reply.status });
+      res.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hooks/tessera`,
+    port,
     received,
     close: () =>
       new Promise<void>((resolve) => {

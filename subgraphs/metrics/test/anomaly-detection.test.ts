@@ -155,6 +155,8 @@ describe('anomaly detection', () => {
         requestMetrics: { bucketSeconds: 1, flushIntervalMs: 0 },
         anomalies: { bucketSeconds: 1, intervalMs: 0, settleMs: 0, warmupBuckets: 4, minRequests: 1 },
       },
+      // The webhook receiver is local: loopback is refused to webhooks unless allowed.
+      alerting: { webhookAllowedPrivateRanges: ['127.0.0.1/32'] },
     });
     // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
     // gateway/test/rate-limit.test.ts) does not pace this test.

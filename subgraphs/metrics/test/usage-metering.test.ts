@@ -136,7 +136,11 @@ describe('metering and budgets', () => {
     stack.query(await tenant.token('viewer'), predictQuery, { input: { modelId, version: 1, inputs: [{ name: 'input', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }] } });
 
   beforeAll(async () => {
-    stack = await startTestStack({ metering: { flushIntervalMs: 0, budgetCacheMs: 0, storageSampleIntervalMs: 100 } });
+    stack = await startTestStack({
+      metering: { flushIntervalMs: 0, budgetCacheMs: 0, storageSampleIntervalMs: 100 },
+      // The webhook receiver is local: loopback is refused to webhooks unless allowed.
+      alerting: { webhookAllowedPrivateRanges: ['127.0.0.1/32'] },
+    });
     [a, b, c, d] = await Promise.all([stack.createTenant(), stack.createTenant(), stack.createTenant(), stack.createTenant()]);
     await stack.workers.start({ env: { METERING_FLUSH_INTERVAL_MS: '100' } });
     started = new Date();

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { isWebhookOutcome, type WebhookOutcome } from '../domain/webhook-outcome';
 
 export interface AlertWebhookRow {
   url: string;
@@ -18,8 +19,8 @@ export interface WebhookDelivery {
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Date;
-  lastStatus: number | null;
-  lastError: string | null;
+  /** How the last attempt ended, in the platform's terms; null before the first. */
+  lastOutcome: WebhookOutcome | null;
   deliveredAt: Date | null;
   createdAt: Date;
 }
@@ -64,8 +65,7 @@ interface DeliveryRow {
   status: string;
   attempts: number;
   next_attempt_at: Date;
-  last_status: number | null;
-  last_error: string | null;
+  last_outcome: string | null;
   delivered_at: Date | null;
   created_at: Date;
 }
@@ -79,8 +79,7 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
     status: row.status as DeliveryStatus,
     attempts: Number(row.attempts),
     nextAttemptAt: new Date(row.next_attempt_at),
-    lastStatus: row.last_status === null ? null : Number(row.last_status),
-    lastError: row.last_error,
+    lastOutcome: isWebhookOutcome(row.last_outcome) ? row.last_outcome : null,
     deliveredAt: row.delivered_at ? new Date(row.delivered_at) : null,
     createdAt: new Date(row.created_at),
   };
@@ -101,18 +100,14 @@ export async function deliveriesOf(manager: EntityManager, alertId: string): Pro
   return rows.map(toDelivery);
 }
 
+/** The receiver's status and error text are not kept (last_status, last_error stay NULL): only our outcome. */
 export async function recordAttempt(
   manager: EntityManager,
   id: string,
-  outcome: { status: DeliveryStatus; attempts: number; nextAttemptAt: Date; lastStatus: number | null; lastError: string | null; deliveredAt: Date | null },
+  outcome: { status: DeliveryStatus; attempts: number; nextAttemptAt: Date; lastOutcome: WebhookOutcome; deliveredAt: Date | null },
 ): Promise<void> {
-  await manager.query('UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?', [
-    outcome.status,
-    outcome.attempts,
-    outcome.nextAttemptAt,
-    outcome.lastStatus,
-    outcome.lastError,
-    outcome.deliveredAt,
-    id,
-  ]);
+  await manager.query(
+    'UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_outcome = ?, last_status = NULL, last_error = NULL, delivered_at = ? WHERE id = ?',
+    [outcome.status, outcome.attempts, outcome.nextAttemptAt, outcome.lastOutcome, outcome.deliveredAt, id],
+  );
 }

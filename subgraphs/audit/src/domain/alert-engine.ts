@@ -9,6 +9,7 @@ import { evaluateTenantAlerts } from './alert-evaluator';
 import type { AlertingConfig } from './alerting-config';
 import type { AuditRelay } from './audit-event-relay';
 import { dispatchDueWebhooks } from './webhook-dispatcher';
+import type { WebhookTransport } from './webhook-transport';
 
 export interface AlertEngineDeps {
   scopes: TenantScopeFactory;
@@ -17,6 +18,8 @@ export interface AlertEngineDeps {
   logger: Logger;
   config: AlertingConfig;
   relay: AuditRelay;
+  /** Carries every webhook; refuses addresses the webhook address policy does not allow. */
+  transport: WebhookTransport;
 }
 
 /**
@@ -72,7 +75,7 @@ export class AlertEngine {
     if (this.stopped) return Promise.resolve();
     return this.serialized(this.dispatching, scope.tenant.id, async () => {
       try {
-        const { nextDueAt } = await dispatchDueWebhooks(scope, this.deps.config);
+        const { nextDueAt } = await dispatchDueWebhooks(scope, { config: this.deps.config, transport: this.deps.transport, logger: this.deps.logger });
         this.scheduleRetry(scope.tenant.id, nextDueAt);
       } catch (error) {
         if (!this.stopped) this.deps.logger.warn('webhook dispatch failed', { tenantId: scope.tenant.id, error: error instanceof Error ? error.message : String(error) });

@@ -46,8 +46,7 @@ export async function evaluateTenantAlerts(scope: TenantScope, relay: AuditRelay
               status: 'PENDING',
               attempts: 0,
               nextAttemptAt: alert.createdAt,
-              lastStatus: null,
-              lastError: null,
+              lastOutcome: null,
               deliveredAt: null,
               createdAt: alert.createdAt,
             });

@@ -9,6 +9,9 @@ import type { AlertEngine } from './alert-engine';
 import { effectiveRules, parseRuleInput, type AlertRule } from './alert-rules';
 import { generateWebhookSecret, sealWebhookSecret } from './webhook-secret';
 
+/** Checks a webhook URL being saved and returns it normalised (see webhook-url). */
+export type WebhookUrlValidator = (value: string) => Promise<string>;
+
 export const maxAlertsPage = 100;
 
 /** A tenant's alerts, rules and webhook; tenant admins only, and every change is audited. */
@@ -16,6 +19,7 @@ export class AlertService {
   constructor(
     private readonly scope: TenantScope,
     private readonly engine: AlertEngine,
+    private readonly validateUrl: WebhookUrlValidator,
   ) {}
 
   /** Evaluates the newest events first, so what was just written is already reflected. */
@@ -69,7 +73,7 @@ export class AlertService {
   /** A new secret every time: it is returned here once and only ever stored encrypted. */
   async setWebhook(rawUrl: string): Promise<{ url: string; secret: string; createdAt: Date }> {
     assertPermission(this.scope.principal, 'administer');
-    const url = parseWebhookUrl(rawUrl);
+    const url = await this.validateUrl(rawUrl);
     const secret = generateWebhookSecret();
     const sealed = await sealWebhookSecret(this.scope, secret);
     const createdAt = new Date();
@@ -88,23 +92,4 @@ export class AlertService {
       return removed;
     });
   }
-}
-
-/**
- * http(s) only, no credentials in the URL, at most 2048 characters. Private and loopback targets
- * are allowed (the local test receiver is one); a deployment that must prevent SSRF restricts the
- * audit service's egress at the network layer.
- */
-export function parseWebhookUrl(value: string): string {
-  let url: URL;
-  try {
-    if (typeof value !== 'string' || value.length > 2048) throw new Error('length');
-    url = new URL(value.trim());
-  } catch {
-    throw errors.badInput('url must be an absolute http(s) URL of at most 2048 characters.', { field: 'url' });
-  }
-  if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || !url.hostname) {
-    throw errors.badInput('url must be an http(s) URL without credentials.', { field: 'url' });
-  }
-  return url.toString();
 }

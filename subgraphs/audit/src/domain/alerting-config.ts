@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { parseCidrRange } from './webhook-address-policy';
+
 export interface AlertingConfig {
   /** How often every active tenant's new audit events are evaluated and due webhooks sent. */
   evaluationIntervalMs: number;
@@ -6,6 +9,11 @@ export interface AlertingConfig {
   /** Attempts before a delivery is given up (FAILED). */
   webhookMaxAttempts: number;
   webhookTimeoutMs: number;
+  /**
+   * CIDR ranges webhooks may reach although the address policy refuses them (loopback, private,
+   * link-local, metadata): the operator's own receivers. Empty by default.
+   */
+  webhookAllowedPrivateRanges: readonly string[];
 }
 
 export const defaultAlertingConfig: AlertingConfig = {
@@ -13,4 +21,24 @@ export const defaultAlertingConfig: AlertingConfig = {
   webhookBackoffBaseMs: 1_000,
   webhookMaxAttempts: 8,
   webhookTimeoutMs: 10_000,
+  webhookAllowedPrivateRanges: [],
 };
+
+/** Environment variables of the audit service's alerting (README table). */
+export const alertingVariables = z.object({
+  // Comma-separated CIDR ranges (a bare address is one host) alert webhooks may reach despite the address policy.
+  WEBHOOK_ALLOWED_PRIVATE_RANGES: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const ranges = value.split(',').map((item) => item.trim()).filter(Boolean);
+      const bad = ranges.filter((range) => parseCidrRange(range) === undefined);
+      if (bad.length === 0) return ranges;
+      ctx.addIssue({ code: 'custom', message: `must be comma-separated CIDR ranges such as 10.20.0.0/16 or fd00:1::/64; not ranges: ${bad.join(', ')}` });
+      return z.NEVER;
+    }),
+});
+
+export function toAlertingConfig(parsed: z.infer<typeof alertingVariables>): AlertingConfig {
+  return { ...defaultAlertingConfig, webhookAllowedPrivateRanges: parsed.WEBHOOK_ALLOWED_PRIVATE_RANGES };
+}

@@ -1,8 +1,10 @@
+import type { Logger } from '@tessera/config';
 import type { TenantScope } from '@tessera/tenancy';
 import { dueDeliveries, findWebhook, nextPendingAt, recordAttempt, type WebhookDelivery } from '../data/webhook.repository';
 import type { AlertingConfig } from './alerting-config';
 import { openWebhookSecret } from './webhook-secret';
 import { signatureHeader, signWebhookBody } from './webhook-signature';
+import type { WebhookAttempt, WebhookTransport } from './webhook-transport';
 
 /** How long a claimed delivery is reserved for the replica sending it. */
 const leaseMs = 60_000;
@@ -13,19 +15,27 @@ export interface DispatchResult {
   nextDueAt: Date | null;
 }
 
+export interface WebhookDispatchDeps {
+  config: AlertingConfig;
+  /** Sends only to addresses the webhook address policy allows, checked at connection time. */
+  transport: WebhookTransport;
+  logger: Logger;
+}
+
 /**
  * Sends the tenant's due webhook deliveries. Each is claimed first (its next attempt pushed out by
  * a lease, only if still due), so two replicas never send the same attempt; then POSTed, signed
  * afresh with the current time; then recorded: DELIVERED on 2xx, otherwise rescheduled with
- * exponential backoff until the attempt budget is spent (FAILED). Redirects are not followed.
+ * exponential backoff until the attempt budget is spent (FAILED). Redirects are not followed. What
+ * is recorded is the platform's outcome of the attempt, never the receiver's answer.
  */
-export async function dispatchDueWebhooks(scope: TenantScope, config: AlertingConfig): Promise<DispatchResult> {
+export async function dispatchDueWebhooks(scope: TenantScope, deps: WebhookDispatchDeps): Promise<DispatchResult> {
   const due = await scope.db((manager) => dueDeliveries(manager, new Date(), 20));
   let attempted = 0;
   for (const delivery of due) {
     if (!(await claim(scope, delivery))) continue;
     attempted += 1;
-    await attempt(scope, config, delivery);
+    await attempt(scope, deps, delivery);
   }
   return { attempted, nextDueAt: await scope.db((manager) => nextPendingAt(manager)) };
 }
@@ -41,45 +51,53 @@ async function claim(scope: TenantScope, delivery: WebhookDelivery): Promise<boo
   return (result.affectedRows ?? 0) > 0;
 }
 
-async function attempt(scope: TenantScope, config: AlertingConfig, delivery: WebhookDelivery): Promise<void> {
+async function attempt(scope: TenantScope, deps: WebhookDispatchDeps, delivery: WebhookDelivery): Promise<void> {
+  const { config } = deps;
   const attempts = delivery.attempts + 1;
-  let status: number | null = null;
-  let error: string | null = null;
+  let result: WebhookAttempt;
   try {
-    const webhook = await scope.db((manager) => findWebhook(manager));
-    // The secret of the webhook as configured now: a rotated secret signs the retries too.
-    if (!webhook) throw new Error('the tenant removed its webhook');
-    const secret = await openWebhookSecret(scope, webhook.secretCiphertext);
-    const response = await fetch(delivery.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(config.webhookTimeoutMs),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Tessera-Alerts/1',
-        [signatureHeader]: signWebhookBody(secret, delivery.body, Math.floor(Date.now() / 1000)),
-        'X-Tessera-Delivery': delivery.id,
-        'X-Tessera-Event': 'alert.fired',
-      },
-      body: delivery.body,
-    });
-    status = response.status;
-    await response.body?.cancel().catch(() => undefined);
-    if (status < 200 || status >= 300) error = `HTTP ${status}`;
-  } catch (cause) {
-    error = (cause instanceof Error ? cause.message : String(cause)).slice(0, 255);
+    result = await send(scope, deps, delivery);
+  } catch (error) {
+    // Our own failure (database, key service), not the receiver's: no attempt is spent, and the
+    // claim's lease makes the delivery due again.
+    deps.logger.warn('webhook attempt not made', { tenantId: scope.tenant.id, deliveryId: delivery.id, error: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  if (result.outcome !== 'DELIVERED') {
+    // The detail (addresses, status codes, errors) is for the operator only; the tenant sees the outcome.
+    const fields = { tenantId: scope.tenant.id, deliveryId: delivery.id, attempt: attempts, outcome: result.outcome, detail: result.detail };
+    if (result.outcome === 'REFUSED_ADDRESS') deps.logger.warn('webhook refused by the address policy', fields);
+    else deps.logger.debug('webhook attempt failed', fields);
   }
   const now = new Date();
-  const delivered = error === null;
+  const delivered = result.outcome === 'DELIVERED';
   const exhausted = !delivered && attempts >= config.webhookMaxAttempts;
   await scope.db((manager) =>
     recordAttempt(manager, delivery.id, {
       status: delivered ? 'DELIVERED' : exhausted ? 'FAILED' : 'PENDING',
       attempts,
       nextAttemptAt: delivered || exhausted ? now : new Date(now.getTime() + config.webhookBackoffBaseMs * 2 ** (attempts - 1)),
-      lastStatus: status,
-      lastError: error,
+      lastOutcome: result.outcome,
       deliveredAt: delivered ? now : null,
     }),
   );
+}
+
+async function send(scope: TenantScope, deps: WebhookDispatchDeps, delivery: WebhookDelivery): Promise<WebhookAttempt> {
+  const webhook = await scope.db((manager) => findWebhook(manager));
+  if (!webhook) return { outcome: 'WEBHOOK_REMOVED', detail: 'the tenant removed its webhook' };
+  // The secret of the webhook as configured now: a rotated secret signs the retries too.
+  const secret = await openWebhookSecret(scope, webhook.secretCiphertext);
+  return deps.transport.post({
+    url: delivery.url,
+    timeoutMs: deps.config.webhookTimeoutMs,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'Tessera-Alerts/1',
+      [signatureHeader]: signWebhookBody(secret, delivery.body, Math.floor(Date.now() / 1000)),
+      'X-Tessera-Delivery': delivery.id,
+      'X-Tessera-Event': 'alert.fired',
+    },
+    body: delivery.body,
+  });
 }

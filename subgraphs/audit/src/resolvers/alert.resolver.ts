@@ -7,7 +7,8 @@ import type { WebhookDelivery } from '../data/webhook.repository';
 import type { AlertEngine } from '../domain/alert-engine';
 import type { AlertPayload } from '../domain/alert-payload';
 import { alertWindowMs, ruleDefinitions, type AlertRule } from '../domain/alert-rules';
-import { AlertService } from '../domain/alert.service';
+import { AlertService, type WebhookUrlValidator } from '../domain/alert.service';
+import { outcomeDescriptions } from '../domain/webhook-outcome';
 
 const isoOrNull = (value: Date | null) => value?.toISOString() ?? null;
 
@@ -30,8 +31,8 @@ function fromPayload(payload: AlertPayload): Alert {
   };
 }
 
-export function alertResolvers(deps: { engine: AlertEngine; bus: EventBus }): GraphQLResolverMap<SubgraphContext> {
-  const service = async (ctx: SubgraphContext) => new AlertService(await ctx.scope(), deps.engine);
+export function alertResolvers(deps: { engine: AlertEngine; bus: EventBus; validateWebhookUrl: WebhookUrlValidator }): GraphQLResolverMap<SubgraphContext> {
+  const service = async (ctx: SubgraphContext) => new AlertService(await ctx.scope(), deps.engine, deps.validateWebhookUrl);
   return {
     Query: {
       alerts: async (_: unknown, args: { status?: AlertStatus | null; first?: number | null }, ctx: SubgraphContext) => (await service(ctx)).list(args.status, args.first),
@@ -64,7 +65,12 @@ export function alertResolvers(deps: { engine: AlertEngine; bus: EventBus }): Gr
       acknowledgedAt: (alert: Alert) => isoOrNull(alert.acknowledgedAt),
       deliveries: async (alert: Alert, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).deliveries(alert.id),
     },
-    WebhookDelivery: { deliveredAt: (delivery: WebhookDelivery) => isoOrNull(delivery.deliveredAt) },
+    WebhookDelivery: {
+      deliveredAt: (delivery: WebhookDelivery) => isoOrNull(delivery.deliveredAt),
+      // Deprecated: the receiver's status code is an oracle for whatever answered at the address.
+      lastStatus: () => null,
+      lastError: (delivery: WebhookDelivery) => (delivery.lastOutcome && delivery.lastOutcome !== 'DELIVERED' ? outcomeDescriptions[delivery.lastOutcome] : null),
+    },
     AlertRule: {
       windowSeconds: () => alertWindowMs / 1000,
       description: (rule: AlertRule) => ruleDefinitions[rule.kind].description,

@@ -1,0 +1,56 @@
+import { promises as dns, type LookupAddress, type LookupOptions } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import type { WebhookAddressPolicy } from './webhook-address-policy';
+
+/** Resolves a host name to every address it has (what `dns.lookup` with `all: true` returns). */
+export type ResolveHost = (hostname: string, family: 0 | 4 | 6) => Promise<LookupAddress[]>;
+
+export const resolveWithSystem: ResolveHost = (hostname, family) => dns.lookup(hostname, { all: true, family });
+
+/** A webhook host or address the policy refuses. `code` follows Node's system errors, so it survives any wrapping. */
+export class WebhookAddressRefusedError extends Error {
+  readonly code = 'WEBHOOK_ADDRESS_REFUSED';
+
+  constructor(readonly host: string) {
+    super(`webhook host ${host} is or resolves to an address webhooks may not reach`);
+    this.name = 'WebhookAddressRefusedError';
+  }
+}
+
+export function isAddressRefused(error: unknown): boolean {
+  return error instanceof WebhookAddressRefusedError || (error as { code?: unknown } | null)?.code === 'WEBHOOK_ADDRESS_REFUSED';
+}
+
+/**
+ * Every address of `hostname`, once each is allowed. One refused address refuses the host: the
+ * connection may pick any of them (happy eyeballs tries several), so all must be safe.
+ */
+export async function resolveAllowed(policy: WebhookAddressPolicy, resolve: ResolveHost, hostname: string, family: 0 | 4 | 6 = 0): Promise<LookupAddress[]> {
+  if (policy.refusesHostname(hostname)) throw new WebhookAddressRefusedError(hostname);
+  const addresses = await resolve(hostname, family);
+  if (addresses.length === 0 || addresses.some((entry) => !policy.allowsAddress(entry.address))) throw new WebhookAddressRefusedError(hostname);
+  return addresses;
+}
+
+/**
+ * A `lookup` for the sockets that carry webhooks: it resolves, checks and hands the socket exactly
+ * the addresses it checked, so nothing can answer differently between check and connect (DNS
+ * rebinding). Node skips `lookup` for IP literals; callers check those themselves.
+ */
+export function guardedLookup(policy: WebhookAddressPolicy, resolve: ResolveHost = resolveWithSystem): LookupFunction {
+  return (hostname: string, options: LookupOptions, callback) => {
+    resolveAllowed(policy, resolve, hostname, familyOf(options.family)).then(
+      (addresses) => {
+        if (options.all) callback(null, addresses);
+        else callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
+}
+
+function familyOf(family: LookupOptions['family']): 0 | 4 | 6 {
+  if (family === 4 || family === 'IPv4') return 4;
+  if (family === 6 || family === 'IPv6') return 6;
+  return 0;
+}
