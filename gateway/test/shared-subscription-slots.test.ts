@@ -69,13 +69,14 @@ describe('shared subscription slots', () => {
       await redis.zadd(key, Date.now() - 1_000, 'dead-1', Date.now() - 1_000, 'dead-2');
       // tenantUsage's reader counts what the slots count: expired leases are not open subscriptions.
       expect(await readOpenSubscriptions(redis, keys, 'acme', Date.now())).toBe(0);
-      const live = replica(2, { leaseMs: 300 });
+      // Leases long enough that a loaded machine's scheduling delays cannot outlast a renewal (every lease / 3).
+      const live = replica(2, { leaseMs: 1_500 });
       expect(await attempt(live, 'acme')).toBe('granted');
       expect(await redis.zrange(key, 0, -1)).toHaveLength(1);
       expect(await readOpenSubscriptions(redis, keys, 'acme', Date.now())).toBe(1);
-      // Three lease lengths later the live slot is still held (renewed every 100 ms).
-      await new Promise((resolve) => setTimeout(resolve, 900));
-      const other = replica(1, { leaseMs: 300 });
+      // Three lease lengths later the live slot is still held (renewed every 500 ms).
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      const other = replica(1, { leaseMs: 1_500 });
       expect(await attempt(other, 'acme')).toMatchObject({ code: 'QUOTA_EXCEEDED' });
       // Closing a replica gives its slots back.
       await live.close();
