@@ -2,3 +2,4 @@ export { startWorker, type RunningWorker } from './start-worker';
 export { runWorkerMain } from './main';
 export { startWorkerProcess, workerProcessEnvironment, type RunningWorkerProcess, type WorkerProcessOptions } from './worker-process';
 export { workerEnvironment, readWorkerEnvironment, type WorkerConfig } from './worker-environment';
+export { readQueueEntry, QueueEntryRefused, type QueueEntryRefusal } from './queue-entry';

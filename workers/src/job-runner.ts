@@ -3,15 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job as QueueJob } from 'bullmq';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import { isRole, type Principal } from '@tessera/auth';
+import type { Principal } from '@tessera/auth';
 import { isTesseraError } from '@tessera/errors';
 import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-queue';
-import { claimJob, finishJob, requeueJob, toJobEvent, findJob, type ClaimOutcome, type FinalStatus, type Job, type JobError } from '@tessera/jobs';
+import { claimJob, finishJob, requeueJob, toJobEvent, findJob, principalOfJob, type ClaimOutcome, type FinalStatus, type Job, type JobError } from '@tessera/jobs';
 import { HyperParameterError, TrainingCancelled, TrainingDataError } from '@tessera/training';
-import { attributes, extractTraceContext, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
+import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
 import type { TenantScope } from '@tessera/tenancy';
 import { JobCancelled, JobContext, JobLost } from './job-context';
 import type { ProcessorTable } from './processors/job-processor';
+import { QueueEntryRefused, readQueueEntry } from './queue-entry';
 import { isTransientFailure } from './transient-errors';
 import type { WorkerRuntime } from './worker-runtime';
 
@@ -26,9 +27,12 @@ export interface FetchedJob {
 
 /**
  * Runs one queue entry: claims the job row (QUEUED → RUNNING, under a fresh run token), runs the
- * processor of its kind while keeping the queue lock and the tenant lease alive, and records the
- * outcome in the row, on the event bus and in the queue. Transient failures go back to the queue
- * with exponential backoff; everything else ends the job as FAILED with a typed error.
+ * processor of its kind as the principal the row records, while keeping the queue lock and the
+ * tenant lease alive, and records the outcome in the row, on the event bus and in the queue.
+ * Transient failures go back to the queue with exponential backoff; everything else ends the job
+ * as FAILED with a typed error. The entry itself only names the row: one that is malformed, sits
+ * in another tenant's queue, or names no current submission of a job of this tenant is dropped
+ * without running anything.
  */
 export class JobRunner {
   private readonly keys: JobQueueKeys;
@@ -47,22 +51,26 @@ export class JobRunner {
    * trace context travels in the queue message), with the tenant, job id, kind and outcome.
    */
   async run(fetched: FetchedJob): Promise<void> {
-    const message = fetched.queueJob.data;
+    // The tenant is the queue's (fetched.tenantId); the entry is read as untrusted input.
+    const entry = readQueueEntry(fetched.queueJob.data as unknown, fetched.tenantId);
+    const message = entry instanceof QueueEntryRefused ? undefined : entry;
     const spanAttributes = {
-      ...tenantAttributes({ tenantId: fetched.tenantId, subject: message.actor.subject, roles: message.actor.roles }),
+      ...tenantAttributes({ tenantId: fetched.tenantId }),
       [attributes.service]: 'worker',
-      [jobAttributes.id]: message.jobId,
-      [jobAttributes.submission]: message.submission,
+      ...(message ? { [jobAttributes.id]: message.jobId, [jobAttributes.submission]: message.submission } : {}),
     };
-    await withSpan('tessera-worker', 'job run', { kind: SpanKind.CONSUMER, parent: extractTraceContext(message.trace ?? {}), attributes: spanAttributes }, () =>
-      this.runInSpan(fetched),
+    await withSpan('tessera-worker', 'job run', { kind: SpanKind.CONSUMER, parent: extractTraceContext(message?.trace ?? {}), attributes: spanAttributes }, () =>
+      this.runInSpan(fetched, entry),
     );
   }
 
-  private async runInSpan(fetched: FetchedJob): Promise<void> {
+  private async runInSpan(fetched: FetchedJob, entry: JobMessage | QueueEntryRefused): Promise<void> {
     const { queueJob, token } = fetched;
-    const message = queueJob.data;
-    const logger = this.runtime.logger.child({ tenantId: fetched.tenantId, jobId: message.jobId, submission: message.submission });
+    const logger = this.runtime.logger.child(
+      entry instanceof QueueEntryRefused
+        ? { tenantId: fetched.tenantId, queueEntryId: queueJob.id }
+        : { tenantId: fetched.tenantId, jobId: entry.jobId, submission: entry.submission },
+    );
     const lockMs = this.runtime.config.lockMs;
     let context: JobContext | undefined;
     // Keeps the queue lock and the tenant lease alive; a lock we cannot renew means another worker
@@ -79,17 +87,34 @@ export class JobRunner {
       })();
     }, Math.max(250, Math.floor(lockMs / 3)));
     try {
-      if (message.tenantId !== fetched.tenantId) throw new UnrecoverableError('queue entry of another tenant');
-      const scope = await this.runtime.scopes.forPrincipal(principalOf(message));
+      if (entry instanceof QueueEntryRefused) {
+        recordOutcome(`refused: ${entry.reason}`, true);
+        logger.warn('queue entry refused; nothing ran', { reason: entry.reason, detail: entry.detail });
+        await queueJob.moveToFailed(new UnrecoverableError(entry.message), token, false).catch(() => undefined);
+        return;
+      }
+      const message = entry;
+      // Until the row is claimed the run acts as nobody: this principal holds no role, so nothing
+      // it could reach would pass a permission check or be audited in anyone's name.
+      const rowScope = await this.runtime.scopes.forPrincipal(runnerPrincipal(fetched.tenantId, message));
       const runToken = randomUUID();
-      const claim = await this.claim(scope, message, runToken);
+      const claim = await this.claim(rowScope, message, runToken);
       if (claim.outcome !== 'claimed') {
         recordOutcome(`skipped: ${claim.outcome}`);
-        logger.info('queue entry skipped', { outcome: claim.outcome });
-        if (claim.outcome === 'cancelled') await this.publish(scope, claim.job);
+        if (claim.outcome === 'cancelled') {
+          logger.info('queue entry skipped: the job was cancelled', { outcome: claim.outcome });
+          await this.publish(rowScope, claim.job);
+        } else {
+          // No such job in this tenant's schema, or not its current submission: nothing ran, nothing changed.
+          logger.warn('queue entry dropped; nothing ran', { outcome: claim.outcome });
+        }
         await queueJob.moveToCompleted({ skipped: claim.outcome }, token, false);
         return;
       }
+      // From here on the run acts as the principal the row records, never one named in the queue.
+      const principal = principalOfJob(claim.job, rowScope.tenant.id);
+      const scope = rowScope.actingAs(principal);
+      setTenantAttributes(trace.getActiveSpan(), { subject: principal.subject, roles: principal.roles });
       trace.getActiveSpan()?.setAttribute(jobAttributes.kind, claim.job.kind);
       await this.publish(scope, claim.job);
       context = new JobContext(claim.job, scope, runToken, this.runtime.events, logger);
@@ -226,14 +251,14 @@ function recordOutcome(outcome: string, failed = false, errorCode?: string): voi
   if (failed) span?.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? outcome });
 }
 
-/** The submitter, as the principal the job acts as (audit events of its writes name them). */
-function principalOf(message: JobMessage): Principal {
+/** The worker itself while it reads and claims a row: no role, so it may do nothing else. */
+function runnerPrincipal(tenantId: string, message: JobMessage): Principal {
   return {
     kind: 'user',
-    subject: message.actor.subject,
-    tenantId: message.tenantId,
-    roles: message.actor.roles.filter(isRole),
-    clientId: message.actor.clientId ?? undefined,
+    subject: 'system:job-runner',
+    tenantId,
+    roles: [],
+    clientId: undefined,
     requestId: `job-${message.jobId}-${message.submission}`,
     sourceIp: undefined,
   };

@@ -2,5 +2,5 @@ export { JobQueues, type QueueCounts } from './job-queues';
 export { TenantRing } from './tenant-ring';
 export { TenantLeases, countLiveLeases } from './tenant-leases';
 export { openRedis } from './redis-connection';
-export { defaultRetryPolicy, type JobActor, type JobMessage, type RetryPolicy } from './job-message';
+export { defaultRetryPolicy, type JobMessage, type RetryPolicy } from './job-message';
 export { JobQueueKeys, poolOf, poolName, queueJobId, sharedPool, tenantQueueName, type WorkerPool } from './queue-keys';

@@ -56,6 +56,16 @@ export class TenantScope {
     }
   }
 
+  /**
+   * The same tenant's scope, acting as another principal of this tenant. A job run reads its row
+   * under the worker's own (role-less) principal, then acts as the principal the row records;
+   * taking the tenant over from this scope means no second directory lookup can fail in between.
+   */
+  actingAs(principal: Principal): TenantScope {
+    if (principal.tenantId !== this.tenant.id) throw new Error('a tenant scope acts only for principals of its own tenant');
+    return new TenantScope(this.tenant, principal, this.deps);
+  }
+
   currentDataKey(): Promise<CurrentDataKey> {
     return this.deps.keyring.currentKey(this.tenant.id);
   }

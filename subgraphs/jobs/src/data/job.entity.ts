@@ -36,6 +36,14 @@ export interface Job {
   startedAt: Date | null;
   finishedAt: Date | null;
   createdBy: string;
+  /**
+   * Who the job's runs act for, recorded by the submit and by every retry (see job-principal.ts);
+   * null on rows written before this was recorded.
+   */
+  runAsSubject: string | null;
+  /** Comma-separated roles of that principal. */
+  runAsRoles: string | null;
+  runAsClient: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -66,6 +74,9 @@ export const JobEntity = new EntitySchema<Job>({
     startedAt: timestamp('started_at', true),
     finishedAt: timestamp('finished_at', true),
     createdBy: { name: 'created_by', type: 'varchar', length: 255 },
+    runAsSubject: { name: 'run_as_subject', type: 'varchar', length: 255, nullable: true },
+    runAsRoles: { name: 'run_as_roles', type: 'varchar', length: 255, nullable: true },
+    runAsClient: { name: 'run_as_client', type: 'varchar', length: 255, nullable: true },
     createdAt: timestamp('created_at'),
     updatedAt: timestamp('updated_at'),
   },

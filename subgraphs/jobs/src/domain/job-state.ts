@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { JobEntity, type Job, type JobError, type JobMetrics } from '../data/job.entity';
+import type { JobRunAs } from './job-principal';
 
 /**
  * The job state machine, as guarded UPDATEs: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED,
@@ -129,15 +130,18 @@ export async function requestCancel(manager: EntityManager, jobId: string): Prom
   return changed(running) ? 'requested' : 'final';
 }
 
-/** FAILED | CANCELLED → QUEUED as a new submission. False when the job is not in a retryable state. */
-export async function resubmitJob(manager: EntityManager, jobId: string): Promise<boolean> {
+/**
+ * FAILED | CANCELLED → QUEUED as a new submission, whose runs act for `runAs` (the retrier).
+ * False when the job is not in a retryable state.
+ */
+export async function resubmitJob(manager: EntityManager, jobId: string, runAs: JobRunAs): Promise<boolean> {
   const now = new Date();
   const result = await manager.query(
     `UPDATE jobs SET status = 'QUEUED', submission = submission + 1, cancel_requested = 0, progress = 0, phase = 'queued',
             metrics_json = NULL, loss_history_json = NULL, result_json = NULL, error_json = NULL, run_token = NULL, start_seq = NULL,
-            queued_at = ?, started_at = NULL, finished_at = NULL, updated_at = ?
+            queued_at = ?, started_at = NULL, finished_at = NULL, updated_at = ?, run_as_subject = ?, run_as_roles = ?, run_as_client = ?
       WHERE id = ? AND status IN ('FAILED', 'CANCELLED')`,
-    [now, now, jobId],
+    [now, now, runAs.runAsSubject, runAs.runAsRoles, runAs.runAsClient, jobId],
   );
   return changed(result);
 }

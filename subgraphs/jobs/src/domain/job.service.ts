@@ -14,6 +14,7 @@ import { toJobEvent } from './job-event';
 import type { JobInput } from './job-input';
 import { JobInputResolver, type SubmitBatchInferenceArgs, type SubmitProfileArgs, type SubmitTrainingArgs } from './job-input-resolver';
 import { jobNotFound } from './job-not-found';
+import { runAsOf } from './job-principal';
 import { findJob, requestCancel, resubmitJob } from './job-state';
 import type { JobsDeps } from './jobs-deps';
 
@@ -99,7 +100,8 @@ export class JobService {
           throw errors.conflict(`Only FAILED or CANCELLED jobs can be retried; this one is ${current.status}.`, { field: 'id', status: current.status });
         }
         await this.checkQueueQuota(manager);
-        await resubmitJob(manager, jobId);
+        // The new submission's runs act for whoever retried it, recorded now, as the submit does.
+        await resubmitJob(manager, jobId, runAsOf(this.scope.principal));
         const next = (await findJob(manager, jobId))!;
         await recordAuditEvent(manager, this.scope.principal, {
           action: 'job.retry',
@@ -141,6 +143,8 @@ export class JobService {
       startedAt: null,
       finishedAt: null,
       createdBy: this.scope.principal.subject,
+      // The worker runs the job as this principal; the queue entry names only the row.
+      ...runAsOf(this.scope.principal),
       createdAt: now,
       updatedAt: now,
     };
@@ -190,14 +194,7 @@ export class JobService {
   }
 
   private message(job: Job): JobMessage {
-    const principal = this.scope.principal;
-    return {
-      tenantId: this.scope.tenant.id,
-      jobId: job.id,
-      submission: job.submission,
-      actor: { subject: principal.subject, roles: [...principal.roles], clientId: principal.clientId ?? null },
-      trace: injectTraceHeaders({}),
-    };
+    return { tenantId: this.scope.tenant.id, jobId: job.id, submission: job.submission, trace: injectTraceHeaders({}) };
   }
 
   /** Redis unreachable (or refusing) while queueing: the transaction rolled back; say so plainly. */
