@@ -94,8 +94,8 @@ describe('models: quotas', () => {
     expect(await modelState(stack, small)).toEqual(beforeSmall);
     const smallToken = await small.token('viewer');
     // The stored quotas (bytes and counts) are untouched; the live ones (costPerMinute…) count this very query.
-    const stored = await quotasOf(stack, smallToken);
-    for (const name of ['storageBytes', 'datasets', 'datasetVersions', 'models', 'modelVersions']) expect({ name, ...stored[name] }).toMatchObject({ name, used: 0, reserved: 0 });
+    const smallQuotas = await quotasOf(stack, smallToken);
+    for (const name of ['storageBytes', 'datasets', 'datasetVersions', 'models', 'modelVersions']) expect({ name, ...smallQuotas[name] }).toMatchObject({ name, used: 0, reserved: 0 });
   });
 
   it('deleting a version gives back its count and bytes, and the registry can write again', async () => {
