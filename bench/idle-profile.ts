@@ -7,7 +7,8 @@
  * tenants, so per-tenant caches and rate-limit buckets exist as in bench:tenants — measures two
  * windows without any request:
  *
- * 1. BENCH_IDLE_SECONDS (60): CPU of each process (/proc; per thread for this one), the MySQL statements this process sent
+ * 1. BENCH_IDLE_SECONDS (60): CPU of each process (/proc; per thread for this one; the local
+ *    MariaDB server's too, which serves every client on the machine), the MySQL statements this process sent
  *    (counted on mysql2's diagnostics channels, by statement shape), and the server-wide
  *    counters: MariaDB `Questions`, Redis commands (both include other clients of the servers).
  *    Statements per second per tenant do not depend on what else runs on the machine.
@@ -26,7 +27,7 @@ import { startTelemetry } from '@tessera/telemetry';
 import { startTestStack, type TestStack } from '@tessera/testing';
 import { profileOverInspector, profileThisProcess, summarizeProfile, topLines, type CpuProfile } from './cpu-profile';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
-import { threadCpuMicros } from './process-stats';
+import { findProcessId, processCpuMicros, threadCpuMicros } from './process-stats';
 import { countQueries, mysqlQuestions, redisCommands } from './query-census';
 import { fmt, intFromEnv, runBench } from './support';
 import { loadAverage, Provisioning, spreadTraffic, TokenBook } from './tenant-fleet';
@@ -53,18 +54,24 @@ async function idleWindow({ stack, gateway, redis }: Tools, tenants: number): Pr
   const questionsBefore = await mysqlQuestions(adminQuery);
   const redisBefore = await redisCommands(redis);
   const gatewayBefore = gateway.cpuMicros() ?? NaN;
+  const databasePid = findProcessId(['mariadbd', 'mysqld']);
+  const databaseBefore = databasePid === undefined ? undefined : processCpuMicros(databasePid);
   const subgraphsBefore = process.cpuUsage();
   const threadsBefore = threadCpuMicros(process.pid);
   const census = await countQueries(settings.idleSeconds * 1000);
   const subgraphs = process.cpuUsage(subgraphsBefore);
   const threads = threadCpuMicros(process.pid);
   const gatewayMicros = (gateway.cpuMicros() ?? NaN) - gatewayBefore;
+  const databaseMicros = databasePid === undefined || databaseBefore === undefined ? undefined : (processCpuMicros(databasePid) ?? NaN) - databaseBefore;
   const questions = (await mysqlQuestions(adminQuery)) - questionsBefore;
   const commands = (await redisCommands(redis)) - redisBefore;
   const seconds = census.seconds;
   const percent = (micros: number) => fmt(micros / seconds / 10_000, 1);
   console.log(`\nIdle at ${tenants} tenants, ${fmt(seconds, 0)} s without requests (load average ${loadAverage()}):`);
-  console.log(`  CPU: gateway process ${percent(gatewayMicros)} % of a core, subgraph process ${percent(subgraphs.user + subgraphs.system)} %`);
+  console.log(
+    `  CPU: gateway process ${percent(gatewayMicros)} % of a core, subgraph process ${percent(subgraphs.user + subgraphs.system)} %` +
+      (databaseMicros === undefined ? '' : `, local MariaDB server ${percent(databaseMicros)} % (all its clients)`),
+  );
   const busyThreads = [...threads]
     .map(([name, micros]): [string, number] => [name, micros - (threadsBefore.get(name) ?? 0)])
     .filter(([, micros]) => micros > 0)
@@ -120,7 +127,7 @@ async function main(): Promise<number> {
   process.env['TEST_LOG_LEVEL'] = 'silent';
   startTelemetry({ serviceName: 'tessera-bench', exporter: 'none' });
   console.log('Starting the stack and a gateway process (with its inspector open on 127.0.0.1)…');
-  const stack = await startTestStack({ tenantCacheTtlMs: 5_000, auditRelayIntervalMs: 1_000 });
+  const stack = await startTestStack({ tenantCacheTtlMs: 5_000, auditRelayIntervalMs: 1_000, auditRelayFullSweepIntervalMs: 10_000 });
   const gateway = await startGatewayProcess(stack, { tenantCacheTtlMs: 5_000, inspect: true });
   const redis = new Redis(stack.config.redis.url, { lazyConnect: true });
   const tools: Tools = { stack, gateway, redis };

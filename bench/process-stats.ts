@@ -39,6 +39,19 @@ export function threadCpuMicros(pid: number): Map<string, number> {
   return byName;
 }
 
+/** The pid of a running process by its command name (e.g. the local `mariadbd`), if this machine runs one. */
+export function findProcessId(commands: readonly string[]): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (commands.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return undefined;
+}
+
 /** VmRSS of a process from /proc/<pid>/status (Linux), in bytes. */
 export function processRssBytes(pid: number): number | undefined {
   try {
