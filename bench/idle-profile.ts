@@ -24,7 +24,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { startTelemetry } from '@tessera/telemetry';
-import { startTestStack, type TestStack } from '@tessera/testing';
+import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { profileOverInspector, profileThisProcess, summarizeProfile, topLines, type CpuProfile } from './cpu-profile';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { findProcessId, processCpuMicros, threadCpuMicros } from './process-stats';
@@ -40,6 +40,7 @@ const settings = {
   profileSeconds: intFromEnv('BENCH_PROFILE_SECONDS', 30, 1),
   top: intFromEnv('BENCH_TOP', 25, 1),
   profileDir: process.env['BENCH_PROFILE_DIR'] || undefined,
+  startSeries: process.env['BENCH_START_SERIES'] !== '0',
 };
 
 interface Tools {
@@ -64,7 +65,9 @@ async function idleWindow({ stack, gateway, redis }: Tools, tenants: number): Pr
   const gatewayMicros = (gateway.cpuMicros() ?? NaN) - gatewayBefore;
   const databaseMicros = databasePid === undefined || databaseBefore === undefined ? undefined : (processCpuMicros(databasePid) ?? NaN) - databaseBefore;
   const questions = (await mysqlQuestions(adminQuery)) - questionsBefore;
-  const commands = (await redisCommands(redis)) - redisBefore;
+  const commandsCounted = (await redisCommands(redis)) - redisBefore;
+  // A Redis restarted meanwhile (by whatever else uses it) starts its counter again.
+  const commands = commandsCounted >= 0 ? commandsCounted : NaN;
   const seconds = census.seconds;
   const percent = (micros: number) => fmt(micros / seconds / 10_000, 1);
   console.log(`\nIdle at ${tenants} tenants, ${fmt(seconds, 0)} s without requests (load average ${loadAverage()}):`);
@@ -114,9 +117,40 @@ async function profileWindow({ gateway }: Tools, tenants: number): Promise<void>
   }
 }
 
+/** The stack's request-metrics buckets and anomaly settle delay (the defaults), plus slack for the gateway's flush. */
+const bucketMs = 60_000;
+const settleMs = 30_000;
+const flushSlackMs = 12_000;
+const anomaliesQuery = 'query($from: DateTime!, $to: DateTime!) { anomalies(from: $from, to: $to, first: 1) { id } }';
+
+/**
+ * Starts the anomaly series of `tenants` as a busy deployment has them running: once the bucket
+ * their traffic fell in has settled, an `anomalies` query per tenant judges it (the on-demand pass),
+ * so the detector visits those tenants every pass from then on.
+ */
+async function startAnomalySeries(graphqlUrl: string, tokens: TokenBook, tenants: readonly TestTenant[], trafficEndedAt: number): Promise<void> {
+  const settledAt = Math.ceil(trafficEndedAt / bucketMs) * bucketMs + settleMs + flushSlackMs;
+  await sleep(Math.max(0, settledAt - Date.now()));
+  const queue = [...tenants];
+  const worker = async () => {
+    for (let tenant = queue.shift(); tenant; tenant = queue.shift()) {
+      const response = await fetch(graphqlUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await tokens.viewer(tenant.id)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: anomaliesQuery, variables: { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() } }),
+      });
+      const answer = (await response.json()) as { errors?: unknown[] };
+      if (response.status !== 200 || answer.errors) throw new Error(`anomalies of tenant ${tenant.id}: HTTP ${response.status} ${JSON.stringify(answer.errors)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+}
+
 async function measureAt(tools: Tools, provisioning: Provisioning, tokens: TokenBook): Promise<void> {
   const tenants = provisioning.tenants.length;
-  await spreadTraffic(tools.gateway.graphqlUrl, tokens, provisioning.tenants.slice(0, settings.spreadTenants));
+  const spread = provisioning.tenants.slice(0, settings.spreadTenants);
+  await spreadTraffic(tools.gateway.graphqlUrl, tokens, spread);
+  if (settings.startSeries) await startAnomalySeries(tools.gateway.graphqlUrl, tokens, spread, Date.now());
   // What provisioning and the traffic left behind (outboxes, metrics) is worked off first.
   await sleep(10_000);
   await idleWindow(tools, tenants);
