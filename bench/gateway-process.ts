@@ -12,6 +12,8 @@ import { processCpuMicros, processRssBytes } from './process-stats';
 export interface GatewayProcess {
   graphqlUrl: string;
   pid: number;
+  /** The process's inspector WebSocket (for a CPU profile), when started with `inspect`. */
+  inspectorUrl: string | undefined;
   /** CPU time (user + system) the gateway process has used so far, µs; undefined where /proc is missing. */
   cpuMicros(): number | undefined;
   /** Resident memory of the gateway process now, bytes; undefined where /proc is missing. */
@@ -24,7 +26,7 @@ const repoRoot = path.join(__dirname, '..');
 /** Node flags for the gateway process (BENCH_GATEWAY_NODE_FLAGS, space-separated), e.g. GC tuning. */
 const gatewayNodeFlags = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 
-export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number }): Promise<GatewayProcess> {
+export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number; inspect?: boolean }): Promise<GatewayProcess> {
   const { config, platform } = stack;
   const subgraphUrl = (name: keyof typeof platform.subgraphs) => `${platform.subgraphs[name].url}/graphql`;
   const env: NodeJS.ProcessEnv = {
@@ -51,12 +53,15 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     // Gateway settings a bench may vary (unset: the deployment defaults).
     ...(process.env['RATE_LIMITED_HOLD_MS'] ? { RATE_LIMITED_HOLD_MS: process.env['RATE_LIMITED_HOLD_MS'] } : {}),
   };
-  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, '--import', 'tsx', path.join(repoRoot, 'packages/platform/src/main.ts'), 'gateway'], {
+  // Port 0: the inspector picks a free port and names its URL on stderr.
+  const inspectFlags = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, ...inspectFlags, '--import', 'tsx', path.join(repoRoot, 'packages/platform/src/main.ts'), 'gateway'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let tail = '';
+  let inspectorUrl: string | undefined;
   const graphqlUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the gateway process did not start: ${tail}`)), 60_000);
     child.once('exit', (code) => {
@@ -65,6 +70,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       tail = `${tail}\n${line}`.slice(-4000);
+      inspectorUrl ??= /^Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
       try {
         const entry = JSON.parse(line) as { message?: string; url?: string };
         if (entry.message === 'gateway listening' && entry.url) {
@@ -79,6 +85,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
   return {
     graphqlUrl,
     pid: child.pid ?? 0,
+    inspectorUrl,
     cpuMicros: () => (child.pid ? processCpuMicros(child.pid) : undefined),
     rssBytes: () => (child.pid ? processRssBytes(child.pid) : undefined),
     stop: () =>

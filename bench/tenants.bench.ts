@@ -18,14 +18,15 @@
  *
  * BENCH_TENANTS (1000, ≥ 10), BENCH_SPREAD_TENANTS (200), BENCH_REQUESTS (600 per operation and phase).
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLinearRegression } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
-import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { expectNoErrors, startTestStack } from '@tessera/testing';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { processRssBytes } from './process-stats';
 import { datasetsQuery, fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
+import { loadAverage, Provisioning, spreadTraffic, TokenBook } from './tenant-fleet';
 
 const baselineTenants = 10;
 const targetRatio = 1.5;
@@ -39,76 +40,7 @@ const predictQuery = 'query($input: PredictInput!) { predict(input: $input) { ou
 const weights = [0.5, -1, 2, 0.25];
 const row = [1, 2, 3, 4];
 const expectedPrediction = [weights.reduce((sum, w, i) => sum + w * row[i]!, 0.1)];
-/** High enough that the rate limit never answers instead of the service being measured. */
-const tenantLimits = { costPerMinute: 10_000_000, costBurst: 10_000_000, maxConcurrentOperations: 1_000 };
-
-const loadAverage = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${fmt(bytes / 1024 / 1024, 1)} MiB`);
-
-/** Provisions tenants one at a time and remembers how long each took. */
-class Provisioning {
-  readonly tenants: TestTenant[] = [];
-  readonly durationsMs: number[] = [];
-
-  constructor(private readonly stack: TestStack) {}
-
-  async upTo(count: number): Promise<void> {
-    const progressEvery = Math.max(10, Math.ceil(count / 20));
-    const started = performance.now();
-    const from = this.tenants.length;
-    while (this.tenants.length < count) {
-      const t0 = performance.now();
-      this.tenants.push(await this.stack.createTenant({ limits: tenantLimits }));
-      this.durationsMs.push(performance.now() - t0);
-      const done = this.tenants.length;
-      if (done - from > 0 && (done % progressEvery === 0 || done === count)) {
-        const recent = Float64Array.from(this.durationsMs.slice(-progressEvery)).sort();
-        console.log(
-          `  ${String(done).padStart(5)}/${count} tenants, ${fmt((performance.now() - started) / 1000, 0)} s so far; ` +
-            `last ${recent.length}: p50 ${fmt(percentile(recent, 50), 0)} ms per tenant; load average ${loadAverage()}`,
-        );
-      }
-    }
-  }
-
-  describe(): string {
-    const sorted = Float64Array.from(this.durationsMs).sort();
-    return `${sorted.length} tenants provisioned, per tenant p50 ${fmt(percentile(sorted, 50), 0)} ms, p95 ${fmt(percentile(sorted, 95), 0)} ms, max ${fmt(sorted[sorted.length - 1] ?? NaN, 0)} ms`;
-  }
-}
-
-/** A datasets page for each of `tenants` through the gateway, a few at a time: fills every per-tenant cache and pool. */
-async function spreadTraffic(gateway: GatewayProcess, tokens: TokenBook, tenants: TestTenant[]): Promise<void> {
-  const queue = [...tenants];
-  const worker = async () => {
-    for (let tenant = queue.shift(); tenant; tenant = queue.shift()) {
-      const response = await fetch(gateway.graphqlUrl, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await tokens.viewer(tenant.id)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: datasetsQuery }),
-      });
-      const answer = (await response.json()) as { errors?: unknown[] };
-      if (response.status !== 200 || answer.errors) throw new Error(`datasets page of tenant ${tenant.id}: HTTP ${response.status} ${JSON.stringify(answer.errors)}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-}
-
-/** One viewer token per tenant, issued once (each is a client registration at the issuer). */
-class TokenBook {
-  private readonly tokens = new Map<string, Promise<string>>();
-
-  constructor(private readonly stack: TestStack) {}
-
-  viewer(tenantId: string): Promise<string> {
-    let token = this.tokens.get(tenantId);
-    if (!token) {
-      token = this.stack.issueToken({ tenant: tenantId, roles: ['viewer'], tokenTtlSeconds: 3600 });
-      this.tokens.set(tenantId, token);
-    }
-    return token;
-  }
-}
 
 interface Measured {
   tenants: number;
@@ -190,9 +122,10 @@ async function main(): Promise<number> {
   process.env['TEST_LOG_LEVEL'] = 'silent';
   startTelemetry({ serviceName: 'tessera-bench', exporter: 'none' });
   console.log('Starting the stack (issuer, S3 server, MariaDB, Redis, subgraphs) and a gateway process…');
-  // The audit relay at the deployment default (AUDIT_RELAY_INTERVAL_MS, 1 s): the test stack's
-  // 200 ms would sweep every tenant's outbox five times as often as a deployment does.
-  const stack = await startTestStack({ tenantCacheTtlMs: 5_000, auditRelayIntervalMs: 1_000 });
+  // The audit relay at the deployment defaults (AUDIT_RELAY_INTERVAL_MS 1 s,
+  // AUDIT_RELAY_FULL_SWEEP_INTERVAL_MS 10 s): the test stack's 200 ms and 1 s would look at the
+  // outboxes five times as often as a deployment does.
+  const stack = await startTestStack({ tenantCacheTtlMs: 5_000, auditRelayIntervalMs: 1_000, auditRelayFullSweepIntervalMs: 10_000 });
   const gateway = await startGatewayProcess(stack, { tenantCacheTtlMs: 5_000 });
   const load = new LoadGenerator(1);
   try {
@@ -225,7 +158,7 @@ async function main(): Promise<number> {
       predictExpect: { kind: 'predict', values: expectedPrediction },
     };
 
-    await spreadTraffic(gateway, tokens, provisioning.tenants.slice(0, settings.spreadTenants));
+    await spreadTraffic(gateway.graphqlUrl, tokens, provisioning.tenants.slice(0, settings.spreadTenants));
     const few = await measure(load, gateway, targets, provisioning.tenants.length);
     describe(few);
 
@@ -234,7 +167,7 @@ async function main(): Promise<number> {
     console.log(`  ${provisioning.describe()}`);
     console.log(`  traffic: a datasets page for ${Math.min(settings.spreadTenants, settings.tenants)} different tenants…`);
     const spreadStarted = performance.now();
-    await spreadTraffic(gateway, tokens, provisioning.tenants.slice(0, settings.spreadTenants));
+    await spreadTraffic(gateway.graphqlUrl, tokens, provisioning.tenants.slice(0, settings.spreadTenants));
     console.log(`  (${fmt((performance.now() - spreadStarted) / 1000, 1)} s, token issuing included)`);
     const many = await measure(load, gateway, targets, provisioning.tenants.length);
     describe(many);

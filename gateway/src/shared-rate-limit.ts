@@ -7,6 +7,11 @@ export interface SharedRateLimitOptions {
   redis: RedisConfig;
   /** How often replicas exchange what they let through (default 250 ms): the bound on overshoot. */
   intervalMs?: number;
+  /**
+   * How often a tenant this replica admitted nothing for lately is read anyway (default 2 s), so
+   * its bucket still learns what the other replicas admit without a write every interval.
+   */
+  idleReadIntervalMs?: number;
   logger: Logger;
   /** The clock (tests pin it, so a minute boundary cannot fall inside a test). */
   now?: () => number;
@@ -25,13 +30,18 @@ const counterTtlMs = 2 * minuteMs;
  * the other replicas let through since its last sync — or this minute, the first time it sees the
  * tenant or a new minute — out of its own bucket. Buckets refill at the same rate everywhere, so they drain
  * and fill together: a tenant gets its rate across the fleet, overshooting by at most what the
- * other replicas admit within one interval. Redis down: each replica limits alone (as before) and
- * reports its counts once Redis is back.
+ * other replicas admit within one interval. A tenant this replica let nothing through for since
+ * the last exchange is only read (GET), and only every `idleReadIntervalMs`: a replica that
+ * recently served many tenants does not write a counter per tenant every interval while they are
+ * quiet. When such a tenant turns to this replica again, its bucket may not yet hold what the
+ * others admitted in the last `idleReadIntervalMs`; the next exchange takes it out, so the
+ * overshoot stays within what this replica admits in one interval. Redis down: each replica
+ * limits alone (as before) and reports its counts once Redis is back.
  */
 export class SharedRateLimitSync {
   private readonly redis: Redis;
-  /** Per tenant: the minute and the fleet total this replica last read for it. */
-  private readonly lastTotals = new Map<string, { window: number; total: number }>();
+  /** Per tenant: the minute and the fleet total this replica last read for it, and when it read it. */
+  private readonly lastTotals = new Map<string, { window: number; total: number; readAt: number }>();
   private readonly keys: LiveQuotaKeys;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -48,14 +58,18 @@ export class SharedRateLimitSync {
 
   start(): void {
     const interval = this.options.intervalMs ?? 250;
-    this.timer = setInterval(() => void this.syncNow(), interval);
+    this.timer = setInterval(() => void this.run(false), interval);
     this.timer.unref();
   }
 
-  /** One exchange now (the loop calls it; tests call it to make the exchange deterministic). */
-  async syncNow(): Promise<void> {
+  /** One exchange now for every tenant this replica knows, quiet or not (tests call it to make the exchange deterministic). */
+  syncNow(): Promise<void> {
+    return this.run(true);
+  }
+
+  private run(everyTenant: boolean): Promise<void> {
     // One exchange at a time: a slow Redis must not pile up overlapping syncs.
-    this.running ??= this.exchange().finally(() => {
+    this.running ??= this.exchange(everyTenant).finally(() => {
       this.running = undefined;
     });
     return this.running;
@@ -67,15 +81,30 @@ export class SharedRateLimitSync {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private async exchange(): Promise<void> {
+  private async exchange(everyTenant: boolean): Promise<void> {
     const now = this.options.now?.() ?? Date.now();
     const window = minuteOf(now);
-    const active = this.limiter.takeUnsynced(now);
+    const idleReadIntervalMs = this.options.idleReadIntervalMs ?? 2_000;
+    const active = this.limiter.takeUnsynced(now).filter(({ tenantId, consumed }) => {
+      if (everyTenant || consumed > 0) return true;
+      const last = this.lastTotals.get(tenantId);
+      return last?.window !== window || now - last.readAt >= idleReadIntervalMs;
+    });
     if (active.length === 0) return;
     const pipeline = this.redis.pipeline();
+    // Where each tenant's total is among the replies: INCRBY's reply (PEXPIRE follows it), or GET's.
+    const replyIndex: number[] = [];
+    let commands = 0;
     for (const { tenantId, consumed } of active) {
       const key = this.keys.costPerMinute(tenantId, window);
-      pipeline.incrby(key, consumed).pexpire(key, counterTtlMs);
+      replyIndex.push(commands);
+      if (consumed > 0) {
+        pipeline.incrby(key, consumed).pexpire(key, counterTtlMs);
+        commands += 2;
+      } else {
+        pipeline.get(key);
+        commands += 1;
+      }
     }
     let replies: Array<[Error | null, unknown]> | null;
     try {
@@ -85,8 +114,10 @@ export class SharedRateLimitSync {
       this.reportFailure(error);
     }
     active.forEach(({ tenantId, consumed }, i) => {
-      const [error, total] = replies?.[i * 2] ?? [new Error('no reply'), undefined];
-      if (error || typeof total !== 'number') {
+      const [error, reply] = replies?.[replyIndex[i]!] ?? [new Error('no reply'), undefined];
+      // GET of a counter nobody wrote this minute: nothing admitted anywhere yet.
+      const total = consumed > 0 ? reply : reply === null ? 0 : Number(reply);
+      if (error || typeof total !== 'number' || !Number.isFinite(total)) {
         this.limiter.restoreUnsynced(tenantId, consumed);
         if (error && replies) this.reportFailure(error);
         return;
@@ -94,7 +125,7 @@ export class SharedRateLimitSync {
       const last = this.lastTotals.get(tenantId);
       // First sight of the tenant or of a new minute: everything in the counter but ours is the others'.
       const seen = last?.window === window ? last.total : 0;
-      this.lastTotals.set(tenantId, { window, total });
+      this.lastTotals.set(tenantId, { window, total, readAt: now });
       this.limiter.consumedElsewhere(tenantId, total - seen - consumed);
     });
     for (const [tenantId, last] of this.lastTotals) if (last.window < window - 1) this.lastTotals.delete(tenantId);

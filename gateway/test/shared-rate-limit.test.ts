@@ -107,6 +107,38 @@ describe('shared per-tenant rate limit', () => {
     }
   });
 
+  it('a replica that admits nothing for a tenant reads its counter only every idleReadIntervalMs, and then learns what the others admitted', async () => {
+    const b = start();
+    const limiter = new CostRateLimiter();
+    const a = new SharedRateLimitSync(limiter, { redis: { url: redisUrl, keyPrefix }, logger: createLogger('silent'), now: () => clock.now, intervalMs: 20, idleReadIntervalMs: 100 });
+    const notEmpty = () => {
+      try {
+        limiter.assertNotEmpty('acme', { costPerMinute: 40, costBurst: 40 }, clock.now);
+        return true;
+      } catch (error) {
+        if (isTesseraError(error) && error.code === 'RATE_LIMITED') return false;
+        throw error;
+      }
+    };
+    try {
+      for (let i = 0; i < 10; i++) limiter.take('acme', { costPerMinute: 40, costBurst: 40 }, 1, clock.now);
+      await a.syncNow();
+      expect(b.admit('acme', 40, 30)).toBe(30); // the fleet's whole minute: 10 + 30
+      await b.sync.syncNow();
+      a.start();
+      // Several intervals on a clock that does not move: A read acme just now and admitted nothing since, so it does not ask.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(notEmpty()).toBe(true);
+      // idleReadIntervalMs later A reads the counter and takes B's 30 out of its bucket.
+      clock.now += 100;
+      const deadline = Date.now() + 5_000;
+      while (notEmpty() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(notEmpty()).toBe(false);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('with Redis unreachable each replica limits alone, and reports its counts once Redis answers', async () => {
     const offline = replica(keyPrefix, clock, 'redis://127.0.0.1:1');
     replicas.push(offline);

@@ -68,6 +68,12 @@ export async function relayChain(db: DataSource, chain: ChainLocation, options: 
   }
 }
 
+/** Whether the chain's outbox holds any event (one index read), so an idle chain costs one statement. */
+export async function outboxHasEvents(db: DataSource, chain: ChainLocation): Promise<boolean> {
+  const rows = (await db.query(`SELECT 1 AS pending FROM ${chain.outboxTable} LIMIT 1`)) as unknown[];
+  return rows.length > 0;
+}
+
 async function relayBatch(runner: QueryRunner, chain: ChainLocation, batchSize: number): Promise<number> {
   await runner.startTransaction();
   try {

@@ -2,6 +2,6 @@ export { recordAuditEvent, recordTenantAuditEvent, type AuditEventInput, type Au
 export { tenantAuditChain, drainAuditOutbox } from './audit-outbox';
 export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
-export { relayChain, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
+export { relayChain, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
 export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';
 export { notFoundAcrossTenants, recordInTenantLog, crossTenantAction } from './cross-tenant';

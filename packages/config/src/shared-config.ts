@@ -51,6 +51,9 @@ export const redisVariables = z.object({
 });
 
 /** The audit trail's hash chains (issue #6): relay cadence and the checkpoint signing key. */
+/** `AuditChainConfig.relayFullSweepIntervalMs` when a configuration object leaves it out. */
+export const defaultRelayFullSweepIntervalMs = 10_000;
+
 export const auditChainVariables = z.object({
   // Private JWK (Ed25519 "OKP" or P-256 "EC") that signs chain checkpoints. Required by the audit service.
   AUDIT_SIGNING_KEY: jsonWebKey()
@@ -61,6 +64,8 @@ export const auditChainVariables = z.object({
     .refine((keys) => keys.every((key) => (key.kty === 'OKP' && key['crv'] === 'Ed25519') || (key.kty === 'EC' && key['crv'] === 'P-256')), 'must hold Ed25519 (OKP) or P-256 (EC) public JWKs')
     .optional(),
   AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  // How often the relay looks at every tenant's outbox, not only those that had events lately.
+  AUDIT_RELAY_FULL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(defaultRelayFullSweepIntervalMs),
   AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
   AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
 });
@@ -99,7 +104,13 @@ export interface AuditChainConfig {
   signingKey: Record<string, unknown> & { kty: string } | undefined;
   /** Public keys of retired signing keys: their checkpoints still verify (key rotation). */
   verifyKeys: Array<Record<string, unknown> & { kty: string }>;
+  /** How often the outboxes of tenants that had events lately are relayed. */
   relayIntervalMs: number;
+  /**
+   * How often every tenant's outbox is looked at (one statement per hundred tenants): what a tenant
+   * quiet until now writes reaches its chain within this (or at once, when read). Omitted: 10 s.
+   */
+  relayFullSweepIntervalMs?: number;
   /** 0 turns periodic checkpoints off (on-demand ones still work). */
   checkpointIntervalMs: number;
   /** > 0: checkpoint objects are put under S3 Object Lock (COMPLIANCE) for this many days. */
@@ -139,6 +150,7 @@ export function toAuditChainConfig(env: z.infer<typeof auditChainVariables>): Au
     signingKey: env.AUDIT_SIGNING_KEY,
     verifyKeys: env.AUDIT_VERIFY_KEYS ?? [],
     relayIntervalMs: env.AUDIT_RELAY_INTERVAL_MS,
+    relayFullSweepIntervalMs: env.AUDIT_RELAY_FULL_SWEEP_INTERVAL_MS,
     checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
     checkpointRetentionDays: env.AUDIT_CHECKPOINT_RETENTION_DAYS,
   };

@@ -7,5 +7,6 @@ export { readBudgetStatuses, softLimitOf, type BudgetStatus } from './budget-sta
 export { raiseSoftBudgetAlerts, budgetSoftThresholdAction } from './budget-alarm';
 export { BudgetGuard, assertWithinBudgetsNow, type PendingUsage } from './budget-guard';
 export { StoredBytesSampler, type ActiveTenants } from './stored-bytes-sampler';
+export { startStoredBytesClock } from './stored-bytes-clock';
 export { usageTables, type Queryable } from './usage-tables';
 export { meterEnumValue, meterFromEnum } from './meter-enum';

@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@tessera/config';
+import { probeTenantRows } from '@tessera/tenancy';
 import { hourStart } from './meters';
+import { holdsStoredBytesQuestion } from './stored-bytes-clock';
 import type { UsageRow } from './usage-accumulator';
 import { usageTables } from './usage-tables';
 import { addTenantUsageWithin } from './usage-writer';
@@ -12,12 +14,15 @@ export type ActiveTenants = () => Promise<string[]>;
 
 /**
  * Integrates each tenant's stored bytes over time into `storedByteHours`: every interval, for each
- * tenant, one transaction locks the tenant's sample clock (`usage_samples`), reads the quotas'
- * `storageBytes` usage (what the tenant holds, as the quotas enforce it), adds bytes × hours
- * since the clock's last sample and moves the clock. The lock and the stored clock make it exact
- * whatever runs it: replicas never add an interval twice, and after a restart the interval
- * continues where the last sample stopped (the bytes were stored meanwhile too). An interval is
- * billed at the bytes held at its end: sampling once a minute bounds the difference.
+ * tenant that holds stored bytes, one transaction locks the tenant's sample clock
+ * (`usage_samples`), reads the quotas' `storageBytes` usage (what the tenant holds, as the quotas
+ * enforce it), adds bytes × hours since the clock's last sample and moves the clock. The lock and
+ * the stored clock make it exact whatever runs it: replicas never add an interval twice, and after
+ * a restart the interval continues where the last sample stopped (the bytes were stored meanwhile
+ * too). An interval is billed at the bytes held at its end: sampling once a minute bounds the
+ * difference. Which tenants hold bytes is asked of many tenants per statement; a tenant holding
+ * none owes nothing and is left alone — when it stores its first bytes, the quota ledger restarts
+ * its clock (`startStoredBytesClock`), so the time it held nothing is never billed.
  */
 export class StoredBytesSampler {
   private timer: NodeJS.Timeout | undefined;
@@ -51,7 +56,16 @@ export class StoredBytesSampler {
       this.deps.logger.warn('stored-bytes sampling could not list tenants', { error: String(error) });
       return;
     }
-    for (const tenantId of tenants) {
+    let holding: string[];
+    try {
+      const probe = await probeTenantRows(this.deps.db, tenants, [holdsStoredBytesQuestion]);
+      // A tenant that could not be asked is sampled anyway: its failure is logged there.
+      holding = tenants.filter((tenantId) => probe.found.has(tenantId) || probe.failed.has(tenantId));
+    } catch (error) {
+      this.deps.logger.warn('stored-bytes sampling could not ask which tenants hold bytes', { error: String(error) });
+      return;
+    }
+    for (const tenantId of holding) {
       try {
         await this.sampleTenant(tenantId);
       } catch (error) {

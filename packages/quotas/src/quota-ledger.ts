@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { errors } from '@tessera/errors';
+import { startStoredBytesClock } from '@tessera/metering';
 import { quoteIdentifier, tenantSchemaName, type TenantLimits } from '@tessera/tenancy';
 import { quotaLimitNames, type QuotaName } from './quota-names';
 
@@ -36,15 +37,17 @@ interface ReservationRow {
  * than the one changed costs little (each change is a few statements) and means the range locks
  * InnoDB takes on `quota_reservations` are only ever held by the one transaction that holds the
  * quota rows, so two quota changes can never wait on each other in a circle. Callers take the quota
- * lock last in their transactions. Tables are named with the tenant's schema, so this works on any
- * connection of the pool.
+ * lock last in their transactions; after it, only the stored-bytes clock (`usage_samples`) is
+ * locked, when stored bytes go from none to some — the sampler locks that clock and reads quotas
+ * without locking them, so the two never wait on each other in a circle either. Tables are named
+ * with the tenant's schema, so this works on any connection of the pool.
  */
 export class QuotaLedger {
   private readonly usageTable: string;
   private readonly reservationsTable: string;
 
   constructor(
-    tenantId: string,
+    private readonly tenantId: string,
     private readonly limits: TenantLimits,
   ) {
     const schema = quoteIdentifier(tenantSchemaName(tenantId));
@@ -117,6 +120,8 @@ export class QuotaLedger {
       reserved += amount;
     }
 
+    // Stored bytes from none to some: byte-hours accrue from now (the sampler skips tenants holding nothing).
+    if (quota === 'storageBytes' && usedBefore === 0 && used > 0) await startStoredBytesClock(manager, this.tenantId, new Date());
     await manager.query(`UPDATE ${this.usageTable} SET used = ?, reserved = ?, updated_at = NOW(3) WHERE quota = ?`, [used, reserved, quota]);
   }
 }

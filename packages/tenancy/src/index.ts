@@ -13,3 +13,4 @@ export { tenantPlaneMigrations } from './migrations/tenant';
 export { controlPlaneMigrations } from './migrations/control';
 export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from './tenant-access';
 export { withAdvisoryLock } from './advisory-lock';
+export { probeTenantRows, type TenantRowQuestion, type TenantRowProbeResult } from './tenant-row-probe';

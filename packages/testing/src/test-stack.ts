@@ -70,6 +70,8 @@ export interface TestStackOptions {
   monitoring?: PlatformConfig['monitoring'];
   /** How often the audit service's background relay sweeps the outboxes (default 200 ms; benchmarks set it high to time the relay alone). */
   auditRelayIntervalMs?: number;
+  /** How often the relay looks at every tenant's outbox, not only those with recent events (default 5 × the relay interval). */
+  auditRelayFullSweepIntervalMs?: number;
   /** Inference pools and prediction quotas of the models service (e.g. a pinned quota clock). */
   inference?: PlatformConfig['inference'];
   /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
@@ -139,6 +141,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       signingKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as { kty: string },
       verifyKeys: [],
       relayIntervalMs: options.auditRelayIntervalMs ?? 200,
+      relayFullSweepIntervalMs: options.auditRelayFullSweepIntervalMs ?? 5 * (options.auditRelayIntervalMs ?? 200),
       checkpointIntervalMs: 0,
       checkpointRetentionDays: 0,
     },

@@ -6,6 +6,7 @@ import { AlertEngine } from './domain/alert-engine';
 import { defaultAlertingConfig, type AlertingConfig } from './domain/alerting-config';
 import { createAuditChainRuntime } from './domain/audit-chain-runtime';
 import { createAuditRelay } from './domain/audit-event-relay';
+import { ChainActivity } from './domain/chain-activity';
 import { auditChainResolvers } from './resolvers/audit-chain.resolver';
 import { accessReportResolvers } from './resolvers/access-report.resolver';
 import { alertResolvers } from './resolvers/alert.resolver';
@@ -27,16 +28,29 @@ function mergeResolvers(...maps: Array<GraphQLResolverMap<SubgraphContext>>): Gr
 
 /**
  * The audit subgraph: the tenant's audit trail (query, access report, export) and alerting over
- * it. Alerting runs in this process: a periodic evaluator over the chain, stopped with the subgraph.
+ * it. Alerting runs in this process: a periodic evaluator over the chains, stopped with the subgraph.
  */
 export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = defaultAlertingConfig, chainConfig?: AuditChainConfig): SubgraphDefinition {
+  // Chains grown in this process (relay, drains before reads) are what alerting evaluates next.
+  const activity = new ChainActivity();
   // Tamper evidence: the outbox → hash-chain relay and checkpoint signing run in this process too.
-  const chain = createAuditChainRuntime(runtime, chainConfig);
-  const relay = createAuditRelay(runtime.db);
+  const chain = createAuditChainRuntime(runtime, chainConfig, activity);
+  const relay = createAuditRelay(runtime.db, activity);
   // One address policy for saving and for sending webhooks, built once from the operator's allow-list.
   const webhookPolicy = createWebhookAddressPolicy(config.webhookAllowedPrivateRanges);
   const transport = createWebhookTransport(webhookPolicy);
-  const engine = new AlertEngine({ scopes: runtime.scopes, tenants: runtime.tenants, bus: runtime.events, logger: runtime.logger.child({ service: 'audit' }), config, relay, transport });
+  const engine = new AlertEngine({
+    db: runtime.db,
+    scopes: runtime.scopes,
+    tenants: runtime.tenants,
+    activity,
+    bus: runtime.events,
+    logger: runtime.logger.child({ service: 'audit' }),
+    config,
+    // Alerting evaluates what its own drain chains at once: nothing to report.
+    relay: createAuditRelay(runtime.db),
+    transport,
+  });
   const validateUrl = (value: string) => validateWebhookUrl(value, webhookPolicy, resolveWithSystem);
   return {
     name: 'audit',

@@ -182,7 +182,7 @@ describe('audit hash chain: verification and tamper detection', () => {
     const runtime = stack.platform.runtime;
     const signer = await CheckpointSigner.fromJwk(stack.config.auditChain!.signingKey as JWK);
     const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0 });
-    const relay = new AuditRelay({ db: runtime.db, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints, logger: stack.config.logger, relayIntervalMs: 50, checkpointIntervalMs: 50 });
+    const relay = new AuditRelay({ db: runtime.db, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints, logger: stack.config.logger, relayIntervalMs: 50, fullSweepIntervalMs: 50, checkpointIntervalMs: 50 });
     const signedSeqs = async () =>
       ((await stack.adminQuery(`SELECT seq FROM \`${tenant.schema}\`.audit_checkpoints ORDER BY seq`)) as Array<{ seq: number }>).map((r) => Number(r.seq));
     const until = async (condition: () => Promise<boolean>) => {

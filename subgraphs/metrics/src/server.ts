@@ -24,12 +24,13 @@ function mergeResolvers(...maps: Array<GraphQLResolverMap<SubgraphContext>>): Gr
 
 /**
  * The metrics subgraph: usage, inference stats, request and training metrics, anomalies. With a
- * runtime it also runs anomaly detection beside its requests (a periodic pass over every tenant);
+ * runtime it also runs anomaly detection beside its requests (a periodic pass over the tenants whose series run);
  * without one (a definition built only to read its schema and rules) `anomalies` reads what is stored.
  */
 export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<AnomalyDetectionConfig>): SubgraphDefinition {
   const engine = runtime
     ? new AnomalyEngine({
+        db: runtime.db,
         scopes: runtime.scopes,
         tenants: runtime.tenants,
         logger: runtime.logger.child({ service: 'metrics' }),
@@ -40,7 +41,7 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
   const storageSampler = runtime
     ? new StoredBytesSampler({
         db: runtime.db,
-        tenants: async () => (await runtime.tenants.list()).filter((t) => t.status === 'ACTIVE').map((t) => t.id),
+        tenants: async () => (await runtime.tenants.listStatuses()).filter((t) => t.status === 'ACTIVE').map((t) => t.id),
         logger: runtime.logger.child({ service: 'metrics', component: 'stored-bytes-sampler' }),
         intervalMs: meteringConfig(runtime.config.metering).storageSampleIntervalMs,
       })

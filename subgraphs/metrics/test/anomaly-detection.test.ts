@@ -408,6 +408,7 @@ describe('anomaly detection', () => {
     await alertsOfD.ready;
     const runtime = stack.platform.runtime;
     const engine = new AnomalyEngine({
+      db: runtime.db,
       scopes: runtime.scopes,
       tenants: runtime.tenants,
       logger: runtime.logger,

@@ -31,7 +31,8 @@ function toRecord(row: TenantRow, defaults: TenantLimits): TenantRecord {
 
 /**
  * Control-plane tenant rows. Every query takes the tenant id as a bound parameter; there is no
- * "all rows" accessor except `list`, which only the platform-admin path calls.
+ * "all rows" accessor except `list`, which only the platform-admin path calls, and `listStatuses`,
+ * which background sweeps call (ids and statuses only).
  */
 export class TenantStore {
   private readonly table: string;
@@ -53,6 +54,12 @@ export class TenantStore {
   async list(): Promise<TenantRecord[]> {
     const rows = (await this.db.query(`SELECT * FROM ${this.table} ORDER BY id`)) as TenantRow[];
     return rows.map((row) => toRecord(row, this.limitDefaults));
+  }
+
+  /** Every tenant's id and status, for background sweeps: two columns, no limits to parse per tenant. */
+  async listStatuses(): Promise<Array<{ id: string; status: TenantStatus }>> {
+    const rows = (await this.db.query(`SELECT id, status FROM ${this.table} ORDER BY id`)) as Array<{ id: string; status: string }>;
+    return rows.map((row) => ({ id: row.id, status: row.status as TenantStatus }));
   }
 
   async insert(

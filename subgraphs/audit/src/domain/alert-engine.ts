@@ -1,19 +1,25 @@
 import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import type { EventBus } from '@tessera/events';
-import type { TenantScope, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+import { probeTenantRows, type TenantScope, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 import type { Alert } from '../data/alert.repository';
+import { alertWorkQuestions } from '../data/alert-work.probe';
 import { toAlertPayload } from './alert-payload';
 import { evaluateTenantAlerts } from './alert-evaluator';
 import type { AlertingConfig } from './alerting-config';
 import type { AuditRelay } from './audit-event-relay';
+import type { ChainActivity } from './chain-activity';
 import { dispatchDueWebhooks } from './webhook-dispatcher';
 import type { WebhookTransport } from './webhook-transport';
 
 export interface AlertEngineDeps {
+  db: DataSource;
   scopes: TenantScopeFactory;
   tenants: TenantStore;
+  /** Tenants whose chain this process grew: evaluated at the next pass. */
+  activity: ChainActivity;
   bus: EventBus;
   logger: Logger;
   config: AlertingConfig;
@@ -23,16 +29,23 @@ export interface AlertEngineDeps {
 }
 
 /**
- * Runs alerting for this process: a periodic pass over every active tenant (evaluate new audit
+ * Runs alerting for this process: a periodic pass over the tenants with work (evaluate new audit
  * events, publish what fired, send due webhooks), plus on-demand evaluation for one tenant (before
- * `alerts` answers). Evaluations of one tenant never overlap within the process, nor do its
- * dispatches; across replicas the evaluator's row lock and the deliveries' claims keep the work
- * single. Webhooks are sent beside the request, never inside it: a slow receiver cannot slow a query.
+ * `alerts` answers). A pass visits the tenants whose chain this process grew and those with
+ * deliveries it knows are due; every `fullSweepIntervalMs` it asks every active tenant, many per
+ * statement, whether it has work, which finds what other processes and replicas did. So an idle
+ * platform costs a few statements per pass instead of a dozen per tenant. Evaluations of one
+ * tenant never overlap within the process, nor do its dispatches; across replicas the evaluator's
+ * row lock and the deliveries' claims keep the work single. Webhooks are sent beside the request,
+ * never inside it: a slow receiver cannot slow a query.
  */
 export class AlertEngine {
   private readonly evaluating = new Map<string, Promise<Alert[]>>();
   private readonly dispatching = new Map<string, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Tenant → when its next pending delivery is due (ms since the epoch), as this process's last dispatch saw it. */
+  private readonly deliveriesDueAt = new Map<string, number>();
+  private nextFullSweepAt = 0;
   private interval: NodeJS.Timeout | undefined;
   private sweep: Promise<void> | undefined;
   private stopped = false;
@@ -76,6 +89,8 @@ export class AlertEngine {
     return this.serialized(this.dispatching, scope.tenant.id, async () => {
       try {
         const { nextDueAt } = await dispatchDueWebhooks(scope, { config: this.deps.config, transport: this.deps.transport, logger: this.deps.logger });
+        if (nextDueAt) this.deliveriesDueAt.set(scope.tenant.id, nextDueAt.getTime());
+        else this.deliveriesDueAt.delete(scope.tenant.id);
         this.scheduleRetry(scope.tenant.id, nextDueAt);
       } catch (error) {
         if (!this.stopped) this.deps.logger.warn('webhook dispatch failed', { tenantId: scope.tenant.id, error: error instanceof Error ? error.message : String(error) });
@@ -115,22 +130,42 @@ export class AlertEngine {
   }
 
   private async sweepAll(): Promise<void> {
-    let tenants: Array<{ id: string; status: string }>;
-    try {
-      tenants = await this.deps.tenants.list();
-    } catch (error) {
-      if (!this.stopped) this.deps.logger.warn('alerting sweep could not list tenants', { error: String(error) });
-      return;
-    }
-    for (const tenant of tenants) {
+    for (const tenantId of await this.tenantsWithWork(Date.now())) {
       if (this.stopped) return;
-      if (tenant.status !== 'ACTIVE') continue;
+      let scope: TenantScope;
       try {
-        await this.runFor(await this.deps.scopes.forPrincipal(systemPrincipal(tenant.id)), true);
+        scope = await this.deps.scopes.forPrincipal(systemPrincipal(tenantId));
+      } catch {
+        // Suspended or erased since: nothing to evaluate, and nothing to send while it lasts.
+        this.deliveriesDueAt.delete(tenantId);
+        continue;
+      }
+      try {
+        await this.runFor(scope, true);
       } catch (error) {
-        if (!this.stopped) this.deps.logger.warn('alerting pass failed', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
+        if (!this.stopped) this.deps.logger.warn('alerting pass failed', { tenantId, error: error instanceof Error ? error.message : String(error) });
       }
     }
+  }
+
+  /** The tenants this pass visits (see the class comment). */
+  private async tenantsWithWork(now: number): Promise<Set<string>> {
+    const tenants = new Set(this.deps.activity.take());
+    for (const [tenantId, dueAt] of this.deliveriesDueAt) if (dueAt <= now) tenants.add(tenantId);
+    if (now < this.nextFullSweepAt) return tenants;
+    this.nextFullSweepAt = now + this.deps.config.fullSweepIntervalMs;
+    let active: string[];
+    try {
+      active = (await this.deps.tenants.listStatuses()).filter((tenant) => tenant.status === 'ACTIVE').map((tenant) => tenant.id);
+    } catch (error) {
+      if (!this.stopped) this.deps.logger.warn('alerting sweep could not list tenants', { error: String(error) });
+      return tenants;
+    }
+    const probe = await probeTenantRows(this.deps.db, active, alertWorkQuestions(new Date(now)));
+    for (const tenantId of probe.found) tenants.add(tenantId);
+    // A tenant that could not be asked gets its pass anyway: its failure is logged there.
+    for (const tenantId of probe.failed.keys()) tenants.add(tenantId);
+    return tenants;
   }
 }
 

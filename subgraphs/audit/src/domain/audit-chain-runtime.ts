@@ -1,9 +1,10 @@
-import { ConfigError, type AuditChainConfig } from '@tessera/config';
+import { ConfigError, defaultRelayFullSweepIntervalMs, type AuditChainConfig } from '@tessera/config';
 import type { JWK } from 'jose';
 import type { ServiceRuntime } from '@tessera/service-kit';
 import type { AuditChainDeps } from './audit-chain.service';
 import { AuditCheckpointService } from './audit-checkpoint.service';
 import { AuditRelay } from './audit-relay.service';
+import type { ChainActivity } from './chain-activity';
 import { CheckpointSigner } from './checkpoint-signer';
 
 export interface AuditChainRuntime {
@@ -22,7 +23,7 @@ const missingKey = () =>
  * outbox → chain relay. The audit service does not start without a signing key: checkpoints
  * nobody can verify would be worse than none. Nothing runs until start().
  */
-export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditChainConfig | undefined): AuditChainRuntime {
+export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditChainConfig | undefined, activity?: ChainActivity): AuditChainRuntime {
   let ready: Promise<AuditChainDeps> | undefined;
   const deps = (): Promise<AuditChainDeps> => {
     if (!config?.signingKey) return Promise.reject(missingKey());
@@ -53,6 +54,8 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
         checkpoints,
         logger: runtime.logger.child({ component: 'audit-chain' }),
         relayIntervalMs: config.relayIntervalMs,
+        fullSweepIntervalMs: config.relayFullSweepIntervalMs ?? defaultRelayFullSweepIntervalMs,
+        ...(activity ? { activity } : {}),
         checkpointIntervalMs: config.checkpointIntervalMs,
       });
       relay.start();

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { drainAuditOutbox } from '@tessera/audit-client';
 import type { TenantScope } from '@tessera/tenancy';
+import type { ChainActivity } from './chain-activity';
 
 /**
  * Chains everything the tenant's outbox held when called. `background`: a periodic pass that skips
@@ -11,10 +12,13 @@ export type AuditRelay = (scope: TenantScope, options?: { background?: boolean }
 /**
  * Services write audit events into an outbox; the chain (`audit_events`) is what queries, exports
  * and alerting read. Draining first means an answer covers every event committed before the
- * request, even if the background relay has not run yet.
+ * request, even if the background relay has not run yet. With `activity`, what a drain chains is
+ * reported there, so alerting evaluates it without waiting for its full sweep; alerting's own
+ * drain (which evaluates what it chained at once) is built without.
  */
-export function createAuditRelay(db: DataSource): AuditRelay {
+export function createAuditRelay(db: DataSource, activity?: ChainActivity): AuditRelay {
   return async (scope, options = {}) => {
-    await drainAuditOutbox(db, scope.tenant.id, options.background ? { waitForLockSeconds: 0 } : {});
+    const chained = await drainAuditOutbox(db, scope.tenant.id, options.background ? { waitForLockSeconds: 0 } : {});
+    activity?.chained(scope.tenant.id, chained);
   };
 }

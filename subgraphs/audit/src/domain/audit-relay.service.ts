@@ -1,8 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { relayChain, securityChain, tenantAuditChain } from '@tessera/audit-client';
+import { outboxHasEvents, relayChain, securityChain, tenantAuditChain } from '@tessera/audit-client';
 import type { Logger } from '@tessera/config';
-import type { TenantStore } from '@tessera/tenancy';
+import { probeTenantRows, type TenantStore } from '@tessera/tenancy';
+import { checkpointWorkQuestions } from '../data/checkpoint-work.probe';
 import type { AuditCheckpointService } from './audit-checkpoint.service';
+import type { ChainActivity } from './chain-activity';
+import { RelaySchedule } from './relay-schedule';
 
 export interface AuditRelayDeps {
   db: DataSource;
@@ -11,18 +14,28 @@ export interface AuditRelayDeps {
   /** Signs heads periodically; absent = relay only. */
   checkpoints: AuditCheckpointService | undefined;
   logger: Logger;
-  /** How often every outbox is swept into its chain. */
+  /** How often the outboxes of tenants that had events lately are relayed into their chains. */
   relayIntervalMs: number;
+  /** How often every tenant's outbox is looked at (see RelaySchedule). */
+  fullSweepIntervalMs: number;
+  /** Told about every chain this relay grows (alerting evaluates those tenants). */
+  activity?: ChainActivity;
   /** How often each chain's head is signed (only chains that moved get a new checkpoint). */
   checkpointIntervalMs: number;
 }
 
+/** A tenant that had events in its outbox is looked at every pass for this long. */
+const warmForMs = 60_000;
+
 /**
- * The audit service's background work: sweep every tenant's outbox (and the platform security
- * log's) into the hash chain, and sign chain heads periodically. Runs in each audit-service
- * process; replicas do not collide (each chain is relayed under its own MySQL lock, and a sweep
- * skips a chain another replica is relaying). While no audit service runs, events simply wait in
- * the outboxes, committed with the changes they describe.
+ * The audit service's background work: move tenants' outboxes (and the platform security log's)
+ * into the hash chains, and sign chain heads periodically. Each pass first asks which outboxes
+ * hold events — many tenants per statement (`probeTenantRows`) — and relays only those, so an
+ * idle platform costs a few statements per pass, not six per tenant. A pass looks at the tenants
+ * that had events lately; every `fullSweepIntervalMs` it looks at all of them (RelaySchedule).
+ * Runs in each audit-service process; replicas do not collide (each chain is relayed under its
+ * own MySQL lock, and a pass skips a chain another replica is relaying). While no audit service
+ * runs, events simply wait in the outboxes, committed with the changes they describe.
  */
 export class AuditRelay {
   private relayTimer: NodeJS.Timeout | undefined;
@@ -31,8 +44,11 @@ export class AuditRelay {
   private started = false;
   /** Set by stop(): loops end, a sweep in progress ends after its current chain. */
   private stopped = false;
+  private readonly schedule: RelaySchedule;
 
-  constructor(private readonly deps: AuditRelayDeps) {}
+  constructor(private readonly deps: AuditRelayDeps) {
+    this.schedule = new RelaySchedule({ fullSweepIntervalMs: deps.fullSweepIntervalMs, warmForMs });
+  }
 
   start(): void {
     if (this.started) return;
@@ -51,7 +67,7 @@ export class AuditRelay {
       };
       set(setTimeout(tick, intervalMs));
     };
-    loop(() => this.sweep(), this.deps.relayIntervalMs, (timer) => (this.relayTimer = timer));
+    loop(() => this.pass(), this.deps.relayIntervalMs, (timer) => (this.relayTimer = timer));
     if (this.deps.checkpoints && this.deps.checkpointIntervalMs > 0) {
       loop(() => this.checkpointAll(), this.deps.checkpointIntervalMs, (timer) => (this.checkpointTimer = timer));
     }
@@ -65,24 +81,70 @@ export class AuditRelay {
     await Promise.all([...this.inFlight]);
   }
 
-  /** One pass over every chain; a chain that fails (e.g. a tenant being erased) does not stop the others. */
+  /** One pass over every chain, whatever the schedule says. */
   async sweep(): Promise<void> {
-    for (const tenant of await this.deps.tenants.list()) {
-      if (this.stopped) return;
-      if (tenant.status === 'PROVISIONING') continue;
-      await relayChain(this.deps.db, tenantAuditChain(tenant.id)).catch((error: unknown) =>
-        this.deps.logger.warn('audit relay failed for a tenant', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) }),
-      );
-    }
-    await relayChain(this.deps.db, securityChain(this.deps.controlSchema));
+    await this.relayTenants(await this.eligibleTenants(), Date.now());
+    await this.relaySecurityLog();
   }
 
+  /** One scheduled pass: the warm tenants, or every tenant when a full sweep is due. */
+  private async pass(): Promise<void> {
+    const now = Date.now();
+    if (this.schedule.fullSweepDue(now)) {
+      this.schedule.startFullSweep(await this.eligibleTenants(), now);
+      await this.relayTenants(this.schedule.all(), now);
+    } else {
+      await this.relayTenants(this.schedule.warm(now), now);
+    }
+    await this.relaySecurityLog();
+  }
+
+  /** Every tenant whose outbox may be relayed (provisioning ones are not ready yet). */
+  private async eligibleTenants(): Promise<string[]> {
+    return (await this.deps.tenants.listStatuses()).filter((tenant) => tenant.status !== 'PROVISIONING').map((tenant) => tenant.id);
+  }
+
+  /**
+   * Relays those of `tenantIds` whose outbox holds events. A chain that fails (e.g. a tenant
+   * being erased) does not stop the others; a tenant whose outbox could not even be looked at is
+   * relayed anyway, so its failure is logged as before instead of hidden.
+   */
+  private async relayTenants(tenantIds: readonly string[], now: number): Promise<void> {
+    if (tenantIds.length === 0) return;
+    const probe = await probeTenantRows(this.deps.db, tenantIds, [{ from: (schema) => `${schema}.audit_outbox` }]);
+    for (const tenantId of tenantIds.filter((id) => probe.found.has(id) || probe.failed.has(id))) {
+      if (this.stopped) return;
+      if (probe.found.has(tenantId)) this.schedule.markActive(tenantId, now);
+      try {
+        const chained = await relayChain(this.deps.db, tenantAuditChain(tenantId));
+        this.deps.activity?.chained(tenantId, chained);
+      } catch (error) {
+        this.deps.logger.warn('audit relay failed for a tenant', { tenantId, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
+  /** The platform security log: one cheap look, and a relay only when it holds events. */
+  private async relaySecurityLog(): Promise<void> {
+    if (this.stopped) return;
+    const chain = securityChain(this.deps.controlSchema);
+    if (await outboxHasEvents(this.deps.db, chain)) await relayChain(this.deps.db, chain);
+  }
+
+  /** Signs the heads of the chains that moved since their last checkpoint (asked of many tenants per statement). */
   async checkpointAll(): Promise<void> {
     const checkpoints = this.deps.checkpoints;
     if (!checkpoints) return;
-    for (const tenant of await this.deps.tenants.list()) {
+    const tenants = (await this.deps.tenants.list()).filter((tenant) => tenant.status !== 'PROVISIONING');
+    const probe = await probeTenantRows(
+      this.deps.db,
+      tenants.map((tenant) => tenant.id),
+      checkpointWorkQuestions,
+    );
+    for (const tenant of tenants) {
       if (this.stopped) return;
-      if (tenant.status === 'PROVISIONING') continue;
+      // A tenant that could not be asked is tried anyway: its failure is logged below.
+      if (!probe.found.has(tenant.id) && !probe.failed.has(tenant.id)) continue;
       await checkpoints.checkpointTenant(tenant).catch((error: unknown) =>
         this.deps.logger.warn('audit checkpoint failed for a tenant', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) }),
       );

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { TenantRowQuestion } from '@tessera/tenancy';
 import type { SeriesModelState } from '../domain/anomaly-model';
 import type { AnomalyMetric } from '../domain/anomaly-series';
 
@@ -25,6 +26,9 @@ export interface Anomaly {
 function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
 }
+
+/** Asked of many tenants at once: has any of the tenant's series started (judged a bucket)? */
+export const startedSeriesQuestion: TenantRowQuestion = { from: (schema) => `${schema}.anomaly_detector_state WHERE evaluated_until IS NOT NULL` };
 
 /**
  * The states of `metrics`, created when missing and locked FOR UPDATE for the caller's

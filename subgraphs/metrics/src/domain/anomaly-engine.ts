@@ -1,10 +1,12 @@
+import type { DataSource } from 'typeorm';
 import type { Logger } from '@tessera/config';
 import type { AnomalyDetectionConfig } from '@tessera/monitoring';
-import type { TenantScope, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
-import type { Anomaly } from '../data/anomaly.repository';
+import { probeTenantRows, type TenantScope, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
+import { startedSeriesQuestion, type Anomaly } from '../data/anomaly.repository';
 import { detectorPrincipal, detectTenantAnomalies } from './anomaly-detector';
 
 export interface AnomalyEngineDeps {
+  db: DataSource;
   scopes: TenantScopeFactory;
   tenants: TenantStore;
   logger: Logger;
@@ -12,20 +14,33 @@ export interface AnomalyEngineDeps {
 }
 
 /**
- * Runs detection for this process: a periodic pass over every active tenant, and on demand for
- * one tenant (before `anomalies` answers, so what has settled is judged). Passes of one tenant
- * never overlap in the process; across replicas the state rows' locks keep each bucket judged
- * once. Alerting is not done here: each anomaly is committed with an `anomaly.detected` audit
- * event, and the audit service's alerting (rule ANOMALY) raises, stores, webhooks and publishes
- * the alert, like every other alert.
+ * Runs detection for this process: a periodic pass over the active tenants whose series have
+ * started, and on demand for one tenant (before `anomalies` answers, so what has settled is
+ * judged). A started series takes every bucket as an observation, traffic or not, so its tenant is
+ * visited every pass. A tenant with no started series is visited only by a full pass, every
+ * warm-up (`warmupBuckets` buckets): its first pass judges from its first data on, bucket by
+ * bucket as an earlier pass would have, and within the warm-up nothing can be flagged anyway, so
+ * starting up to one warm-up late changes no judgement — while a platform of mostly quiet tenants
+ * no longer costs a detection transaction per tenant per pass. Passes of one tenant never overlap
+ * in the process; across replicas the state rows' locks keep each bucket judged once. Alerting is
+ * not done here: each anomaly is committed with an `anomaly.detected` audit event, and the audit
+ * service's alerting (rule ANOMALY) raises, stores, webhooks and publishes the alert, like every
+ * other alert.
  */
 export class AnomalyEngine {
   private readonly running = new Map<string, Promise<Anomaly[]>>();
   private interval: NodeJS.Timeout | undefined;
   private sweep: Promise<void> | undefined;
   private stopped = false;
+  private nextFullPassAt = 0;
+  /** How often every active tenant is visited (see the class comment); never more often than the passes. */
+  private readonly fullPassIntervalMs: number;
 
-  constructor(private readonly deps: AnomalyEngineDeps) {}
+  constructor(private readonly deps: AnomalyEngineDeps) {
+    const { intervalMs, warmupBuckets, maxCatchUpBuckets, bucketSeconds } = deps.config;
+    // The shortest series bucket (inference buckets are a minute, request ones may be shorter).
+    this.fullPassIntervalMs = Math.max(intervalMs, Math.min(warmupBuckets, maxCatchUpBuckets) * Math.min(bucketSeconds, 60) * 1000);
+  }
 
   start(): void {
     if (this.deps.config.intervalMs <= 0) return;
@@ -63,21 +78,32 @@ export class AnomalyEngine {
   }
 
   private async sweepAll(): Promise<void> {
-    let tenants: Array<{ id: string; status: string }>;
+    let tenants: string[];
     try {
-      tenants = await this.deps.tenants.list();
+      tenants = await this.tenantsToVisit(Date.now());
     } catch (error) {
       if (!this.stopped) this.deps.logger.warn('anomaly sweep could not list tenants', { error: String(error) });
       return;
     }
-    for (const tenant of tenants) {
+    for (const tenantId of tenants) {
       if (this.stopped) return;
-      if (tenant.status !== 'ACTIVE') continue;
       try {
-        await this.runFor(await this.deps.scopes.forPrincipal(detectorPrincipal(tenant.id)));
+        await this.runFor(await this.deps.scopes.forPrincipal(detectorPrincipal(tenantId)));
       } catch (error) {
-        if (!this.stopped) this.deps.logger.error('anomaly detection pass failed', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
+        if (!this.stopped) this.deps.logger.error('anomaly detection pass failed', { tenantId, error: error instanceof Error ? error.message : String(error) });
       }
     }
+  }
+
+  /** Every active tenant on a full pass; otherwise those with a started series (asked many per statement). */
+  private async tenantsToVisit(now: number): Promise<string[]> {
+    const active = (await this.deps.tenants.listStatuses()).filter((tenant) => tenant.status === 'ACTIVE').map((tenant) => tenant.id);
+    if (now >= this.nextFullPassAt) {
+      this.nextFullPassAt = now + this.fullPassIntervalMs;
+      return active;
+    }
+    const probe = await probeTenantRows(this.deps.db, active, [startedSeriesQuestion]);
+    // A tenant that could not be asked gets its pass anyway: its failure is logged there.
+    return active.filter((tenantId) => probe.found.has(tenantId) || probe.failed.has(tenantId));
   }
 }
