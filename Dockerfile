@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every Tessera service; docker-compose.yml picks the service by command
-# (`npx tsx packages/platform/src/main.ts <gateway|datasets|models|jobs|audit|metrics|tenants|worker>`).
+# (`npx tsx platform/src/main.ts <gateway|datasets|models|jobs|audit|metrics|tenants|worker>`).
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -22,14 +22,14 @@ COPY packages/local-infra/package.json packages/local-infra/
 COPY packages/metering/package.json packages/metering/
 COPY packages/monitoring/package.json packages/monitoring/
 COPY packages/onnx/package.json packages/onnx/
-COPY packages/platform/package.json packages/platform/
+COPY platform/package.json platform/
 COPY packages/quotas/package.json packages/quotas/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/storage/package.json packages/storage/
 COPY packages/tabular/package.json packages/tabular/
 COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/tenancy/package.json packages/tenancy/
-COPY packages/testing/package.json packages/testing/
+COPY testing/package.json testing/
 COPY packages/training/package.json packages/training/
 COPY subgraphs/audit/package.json subgraphs/audit/
 COPY subgraphs/datasets/package.json subgraphs/datasets/
@@ -51,4 +51,4 @@ ENV NODE_ENV=production \
     PATH=/app/node_modules/.bin:$PATH
 USER node
 EXPOSE 4000
-CMD ["tsx", "packages/platform/src/main.ts", "gateway"]
+CMD ["tsx", "platform/src/main.ts", "gateway"]

@@ -55,7 +55,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
   };
   // Port 0: the inspector picks a free port and names its URL on stderr.
   const inspectFlags = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, ...inspectFlags, '--import', 'tsx', path.join(repoRoot, 'packages/platform/src/main.ts'), 'gateway'], {
+  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, ...inspectFlags, '--import', 'tsx', path.join(repoRoot, 'platform/src/main.ts'), 'gateway'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],

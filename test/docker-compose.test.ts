@@ -99,7 +99,7 @@ describe('docker-compose.yml: platform services', () => {
     for (const name of platformServices) {
       const service = services[name];
       expect(service).toBeDefined();
-      expect(service!.command).toEqual(['tsx', 'packages/platform/src/main.ts', name]);
+      expect(service!.command).toEqual(['tsx', 'platform/src/main.ts', name]);
       expect(service!.init).toBe(true);
       expect(service!.build).toBe('.');
       expect(service!.image).toBe('tessera-platform:local');
@@ -264,7 +264,7 @@ describe('docker-compose.yml: job worker', () => {
   it('runs `tessera worker` from the platform image, with a readiness check on its health port', () => {
     const worker = services['worker'];
     expect(worker).toBeDefined();
-    expect(worker!.command).toEqual(['tsx', 'packages/platform/src/main.ts', 'worker']);
+    expect(worker!.command).toEqual(['tsx', 'platform/src/main.ts', 'worker']);
     expect(worker!.init).toBe(true);
     expect(worker!.build).toBe('.');
     expect(worker!.image).toBe('tessera-platform:local');
@@ -537,7 +537,7 @@ describe('Dockerfile', () => {
 
   it('builds on node:20-bookworm-slim and runs the gateway by default', () => {
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
-    expect(dockerfile).toMatch(/^CMD \["tsx", "packages\/platform\/src\/main\.ts", "gateway"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["tsx", "platform\/src\/main\.ts", "gateway"\]$/m);
     // The compose commands call tsx by name: it must be on PATH in the image.
     expect(dockerfile).toMatch(/PATH=\/app\/node_modules\/\.bin:\$PATH/);
     expect(dockerfile).toMatch(/^USER node$/m);
