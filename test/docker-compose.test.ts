@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { allRoles, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
-import { gatewayEnvironment, readGatewayEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames } from '@tessera/platform';
+import { gatewayEnvironment, readGatewayEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
 import { assertTenantId } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
@@ -109,20 +109,34 @@ describe('docker-compose.yml: platform services', () => {
 
   it('gives each service every variable its schema requires, and no variable the schema does not know', () => {
     const gatewayRequired = requiredKeys(gatewayEnvironment);
-    const subgraphRequired = requiredKeys(subgraphEnvironment);
     // Guards the helper itself: these have no default in environment.ts.
     expect(gatewayRequired).toEqual(expect.arrayContaining(['OIDC_ISSUER_URL', 'OIDC_AUDIENCE', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'DATASETS_URL', 'TENANTS_URL']));
-    expect(subgraphRequired).toEqual(expect.arrayContaining(['MASTER_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'INTERNAL_CONTEXT_PUBLIC_KEY']));
+    expect(requiredKeys(subgraphEnvironment('datasets'))).toEqual(expect.arrayContaining(['MASTER_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'INTERNAL_CONTEXT_PUBLIC_KEY']));
     expect(gatewayRequired).not.toContain('GATEWAY_PORT');
 
-    const check = (name: string, schema: z.ZodObject, required: string[]) => {
+    const check = (name: string, schema: z.ZodObject) => {
       const keys = Object.keys(serviceEnv(name));
-      expect({ service: name, missing: required.filter((key) => !keys.includes(key)) }).toEqual({ service: name, missing: [] });
-      // A misspelt variable would be ignored silently and the default used instead.
+      expect({ service: name, missing: requiredKeys(schema).filter((key) => !keys.includes(key)) }).toEqual({ service: name, missing: [] });
+      // A misspelt variable would be ignored silently and the default used instead; a variable
+      // outside the schema would hand the container a secret its service does not use.
       expect({ service: name, unknown: keys.filter((key) => !(key in schema.shape)) }).toEqual({ service: name, unknown: [] });
     };
-    check('gateway', gatewayEnvironment, gatewayRequired);
-    for (const name of subgraphNames) check(name, subgraphEnvironment, subgraphRequired);
+    check('gateway', gatewayEnvironment);
+    for (const name of subgraphNames) check(name, subgraphEnvironment(name));
+  });
+
+  it('gives each container exactly the secrets its service uses', () => {
+    const secretNames = ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'MASTER_KEY', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'AUDIT_SIGNING_KEY'];
+    const held = (name: string) => secretNames.filter((secret) => secret in serviceEnv(name)).sort();
+    expect(held('gateway')).toEqual(['DATABASE_URL', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'REDIS_URL']);
+    for (const name of ['datasets', 'models', 'tenants']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_ADMIN_URL', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
+    expect(held('audit')).toEqual(['AUDIT_SIGNING_KEY', 'DATABASE_ADMIN_URL', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
+    for (const name of ['jobs', 'metrics']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_ADMIN_URL', 'DATABASE_URL', 'REDIS_URL'] });
+    // And the schemas agree: a service whose schema lacks a secret cannot be given it (previous test).
+    for (const name of subgraphNames) {
+      const schemaSecrets = secretNames.filter((secret) => secret in subgraphEnvironment(name).shape).sort();
+      expect({ name, schemaSecrets }).toEqual({ name, schemaSecrets: held(name) });
+    }
   });
 
   it('binds every interface in the container, reaches MySQL, MinIO and Jaeger by service name, and overrides the localhost defaults', () => {
@@ -132,7 +146,8 @@ describe('docker-compose.yml: platform services', () => {
       expect(new URL(env['DATABASE_URL']!.replace(/\$\{[^}]+\}/, 'x')).host).toBe('mysql:3306');
       expect(env['TRACING_EXPORTER']).toBe('otlp');
       expect(env['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('http://jaeger:4318');
-      if (name !== 'gateway') expect(env['S3_ENDPOINT']).toBe('http://minio:9000');
+      if (name !== 'gateway' && 'S3_ENDPOINT' in subgraphEnvironment(name as SubgraphName).shape) expect(env['S3_ENDPOINT']).toBe('http://minio:9000');
+      else expect(env['S3_ENDPOINT']).toBeUndefined();
     }
     expect(publishedPorts(services['jaeger']!)).toContainEqual({ host: 4318, container: 4318 });
     expect(serviceEnv('jaeger')['COLLECTOR_OTLP_ENABLED']).toBe('true');
@@ -285,12 +300,13 @@ describe('docker-compose.yml: job worker', () => {
   it('parses into a worker configuration that reaches MySQL, Redis and MinIO by service name, the same key as the subgraphs', async () => {
     const values = await generateEnvironment();
     const worker = readWorkerEnvironment(resolvedEnv('worker', values));
-    const jobs = readSubgraphEnvironment(resolvedEnv('jobs', values));
-    expect(worker.database.url).toBe(jobs.runtime.database.url);
-    expect(worker.database.controlSchema).toBe(jobs.runtime.database.controlSchema);
-    expect(worker.redis).toEqual(jobs.runtime.redis);
-    expect(worker.objectStore).toEqual(jobs.runtime.objectStore);
-    expect(worker.masterKey.equals(jobs.runtime.masterKey)).toBe(true);
+    // The worker reads and writes the objects the datasets and models services keep, with the same key.
+    const models = readSubgraphEnvironment('models', resolvedEnv('models', values));
+    expect(worker.database.url).toBe(models.runtime.database.url);
+    expect(worker.database.controlSchema).toBe(models.runtime.database.controlSchema);
+    expect(worker.redis).toEqual(models.runtime.redis);
+    expect(worker.objectStore).toEqual(models.runtime.objectStore);
+    expect(worker.masterKey.equals(models.runtime.masterKey!)).toBe(true);
     expect(worker.healthPort).toBe(4010);
     expect(worker.host).toBe('0.0.0.0');
     expect(worker.dedicatedTenant).toBeUndefined();
@@ -398,10 +414,15 @@ describe('deploy/generate-env.ts', () => {
     const sign = await createInternalContextSigner(gateway.gateway.internalContextPrivateKey);
     const token = await sign({ kind: 'gateway', requestId: 'compose-test-request' });
     for (const [index, name] of subgraphNames.entries()) {
-      const subgraph = readSubgraphEnvironment(resolvedEnv(name, values));
+      const subgraph = readSubgraphEnvironment(name, resolvedEnv(name, values));
       expect({ name, port: subgraph.port, host: subgraph.host }).toEqual({ name, port: 4001 + index, host: '0.0.0.0' });
-      expect(subgraph.runtime.masterKey).toHaveLength(32);
-      expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'http://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY });
+      if (name === 'jobs' || name === 'metrics') {
+        expect({ name, masterKey: subgraph.runtime.masterKey, objectStore: subgraph.runtime.objectStore }).toEqual({ name, masterKey: undefined, objectStore: undefined });
+      } else {
+        expect(subgraph.runtime.masterKey).toHaveLength(32);
+        expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'http://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY });
+      }
+      expect({ name, signs: subgraph.auditChain?.signingKey !== undefined }).toEqual({ name, signs: name === 'audit' });
       const verify = await createInternalContextVerifier(subgraph.runtime.internalContextPublicKey);
       await expect(verify(token)).resolves.toEqual({ kind: 'gateway', requestId: 'compose-test-request' });
     }

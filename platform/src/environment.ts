@@ -21,6 +21,7 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
+import type { SubgraphName } from './subgraph-catalog';
 
 /**
  * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
@@ -83,17 +84,41 @@ export const gatewayEnvironment = databaseVariables
   .extend(monitoringVariables.shape)
   .extend(meteringVariables.shape);
 
-export const subgraphEnvironment = databaseVariables
-  .extend(objectStoreVariables.shape)
-  .extend(encryptionVariables.shape)
+/** What every subgraph reads: its database and Redis accounts, the gateway's public key, its port. */
+const subgraphBaseEnvironment = databaseVariables
   .extend(redisVariables.shape)
   .extend(platformVariables.shape)
   .extend(subgraphVariables.shape)
-  .extend(auditChainVariables.shape)
-  .extend(alertingVariables.shape)
   .extend(telemetryVariables.shape)
-  .extend(monitoringVariables.shape)
   .extend(meteringVariables.shape);
+
+/**
+ * Variable groups only some subgraphs hold. A service's schema is the base plus its groups and
+ * nothing else, so a container is given exactly the secrets its service uses (the compose test
+ * compares them): only services that keep objects hold S3 keys and the master key, only the audit
+ * service holds the checkpoint signing key.
+ */
+const subgraphVariableGroups = {
+  storage: objectStoreVariables.extend(encryptionVariables.shape),
+  auditChain: auditChainVariables,
+  alerting: alertingVariables,
+  monitoring: monitoringVariables,
+};
+type SubgraphVariableGroup = keyof typeof subgraphVariableGroups;
+
+export const subgraphVariableGroupsOf: Record<SubgraphName, readonly SubgraphVariableGroup[]> = {
+  datasets: ['storage'],
+  models: ['storage'],
+  jobs: [],
+  audit: ['storage', 'auditChain', 'alerting'],
+  metrics: ['monitoring'],
+  tenants: ['storage'],
+};
+
+/** The environment schema of one subgraph service. */
+export function subgraphEnvironment(name: SubgraphName): z.ZodObject {
+  return subgraphVariableGroupsOf[name].reduce<z.ZodObject>((schema, group) => schema.extend(subgraphVariableGroups[group].shape), subgraphBaseEnvironment);
+}
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
@@ -136,21 +161,26 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = parseEnvironment(subgraphEnvironment, env);
+export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessEnv = process.env) {
+  // One parse of the whole schema reports every bad or missing variable at once; the typed
+  // reads below then cannot fail.
+  parseEnvironment(subgraphEnvironment(name), env);
+  const has = (group: SubgraphVariableGroup) => subgraphVariableGroupsOf[name].includes(group);
+  const parsed = subgraphBaseEnvironment.parse(env);
+  const storage = has('storage') ? subgraphVariableGroups.storage.parse(env) : undefined;
   return {
     port: parsed.PORT,
     host: parsed.LISTEN_HOST,
     telemetry: toTelemetryConfig(parsed),
     regions: parsed.DATA_REGIONS,
-    auditChain: toAuditChainConfig(parsed),
-    alerting: toAlertingConfig(parsed),
-    monitoring: toMonitoringOptions(parsed),
+    auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,
+    alerting: has('alerting') ? toAlertingConfig(subgraphVariableGroups.alerting.parse(env)) : undefined,
+    monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
     runtime: {
       database: toDatabaseConfig(parsed),
-      objectStore: toObjectStoreConfig(parsed),
+      objectStore: storage ? toObjectStoreConfig(storage) : undefined,
       redis: toRedisConfig(parsed),
-      masterKey: Buffer.from(parsed.MASTER_KEY, 'base64'),
+      masterKey: storage ? Buffer.from(storage.MASTER_KEY, 'base64') : undefined,
       internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,
       tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
       tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,

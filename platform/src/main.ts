@@ -38,7 +38,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     throw new Error(`usage: tessera <gateway|worker|${subgraphNames.join('|')}>`);
   }
   const name = service as SubgraphName;
-  const env = readSubgraphEnvironment();
+  const env = readSubgraphEnvironment(name);
   const telemetry = startTelemetry({ serviceName: `tessera-${name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
   const logger = createLogger(env.telemetry.logLevel, { service: name });
   await migrateControlPlane(env.runtime.database);
@@ -47,7 +47,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime }, logger, subgraphCatalog[name].entities);
   // Only the models process runs inference: one set of tenant pools for the whole process.
   const modelServing = name === 'models' ? createModelServing(runtime, modelServingOptionsFromEnvironment(process.env)) : undefined;
-  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions, auditChain: env.auditChain, alerting: env.alerting, monitoring: env.monitoring, ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
+  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions, ...(env.auditChain ? { auditChain: env.auditChain } : {}), ...(env.alerting ? { alerting: env.alerting } : {}), ...(env.monitoring ? { monitoring: env.monitoring } : {}), ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();

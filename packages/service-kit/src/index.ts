@@ -1,5 +1,5 @@
 export { createSubgraphContext, type SubgraphContext } from './subgraph-context';
-export { createServiceRuntime, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime';
+export { createServiceRuntime, requireObjectStoreConfig, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime';
 export { listen, type RunningHttpServer } from './http-server';
 export { tracingMiddleware } from './tracing-middleware';
 export { startSubgraph, buildProtectedSchema, type SubgraphDefinition, type RouteTools, type RunningSubgraph } from './subgraph-server';

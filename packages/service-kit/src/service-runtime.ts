@@ -5,15 +5,17 @@ import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@te
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
 import { BudgetGuard, meteringConfig, UsageRecorder, type MeteringOptions } from '@tessera/metering';
-import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
+import { createObjectStoreClient, unavailableObjectStore, type ObjectStoreClient } from '@tessera/storage';
 import { createTenantAccess, openServiceDataSource, type TenantLimits, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 
 export interface ServiceRuntimeConfig {
   serviceName: string;
   database: DatabaseConfig;
-  objectStore: ObjectStoreConfig;
+  /** Only services that keep objects (datasets, models, audit, tenants) hold object-store credentials. */
+  objectStore?: ObjectStoreConfig | undefined;
   redis: RedisConfig;
-  masterKey: Buffer;
+  /** Only services that encrypt or decrypt tenant objects hold the master key. */
+  masterKey?: Buffer | undefined;
   internalContextPublicKey: JWK;
   /** How long a tenant's status is cached (bounds how fast a suspension bites). */
   tenantCacheTtlMs: number;
@@ -46,14 +48,23 @@ export interface ServiceRuntime {
   close(): Promise<void>;
 }
 
+// A service without object-store credentials never names a bucket; its scopes still need a prefix.
+const unusedBucketPrefix = 'tessera';
+
+/** The object-store settings of a service that keeps objects: fails at start-up, naming the service, if they are missing. */
+export function requireObjectStoreConfig(runtime: Pick<ServiceRuntime, 'config'>): ObjectStoreConfig {
+  if (!runtime.config.objectStore) throw new Error(`the ${runtime.config.serviceName} service needs object-store settings (S3_*)`);
+  return runtime.config.objectStore;
+}
+
 export async function createServiceRuntime(config: ServiceRuntimeConfig, logger: Logger, entities: EntitySchema[]): Promise<ServiceRuntime> {
   const db = await openServiceDataSource(config.database, entities);
-  const objectStore = createObjectStoreClient(config.objectStore);
+  const objectStore = config.objectStore ? createObjectStoreClient(config.objectStore) : unavailableObjectStore(config.serviceName);
   const { tenants, directory, keyring, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
     objectStore,
-    bucketPrefix: config.objectStore.bucketPrefix,
+    bucketPrefix: config.objectStore?.bucketPrefix ?? unusedBucketPrefix,
     masterKey: config.masterKey,
     tenantCacheTtlMs: config.tenantCacheTtlMs,
     tenantLimitDefaults: config.tenantLimitDefaults,

@@ -11,7 +11,8 @@ export interface TenantAccessOptions {
   controlSchema: string;
   objectStore: ObjectStoreClient;
   bucketPrefix: string;
-  masterKey: Buffer;
+  /** Only services that encrypt or decrypt tenant objects hold it. */
+  masterKey: Buffer | undefined;
   /** How long a tenant's record is cached (bounds how fast a suspension bites). */
   tenantCacheTtlMs: number;
   /** The platform's limit defaults (TENANT_LIMIT_DEFAULTS) under each tenant's overrides; the built-in ones when omitted. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
+import { loadSchemaFile, requireObjectStoreConfig, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { SchemaManager, TenantProvisioner } from '@tessera/tenancy';
 import { tenantResolvers } from './resolvers/tenant.resolver';
 import { tenantRules } from './rules';
@@ -28,7 +28,7 @@ export function createProvisioner(runtime: ServiceRuntime, config: TenantsConfig
     directory: runtime.directory,
     schemas: new SchemaManager(runtime.db, runtime.config.database),
     objectStore: runtime.objectStore,
-    bucketPrefix: runtime.config.objectStore.bucketPrefix,
+    bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
     regions: config.regions,
   });
 }

@@ -34,7 +34,8 @@ export class TenantKeyring {
   constructor(
     private readonly db: DataSource,
     controlSchema: string,
-    private readonly masterKey: Buffer,
+    /** Absent in services that never unwrap a tenant key (they hold no master key at all). */
+    private readonly masterKey: Buffer | undefined,
     private readonly cacheTtlMs = 60_000,
   ) {
     this.table = `${quoteIdentifier(controlSchema)}.tenant_keys`;
@@ -81,7 +82,7 @@ export class TenantKeyring {
     const rows = (await this.db.query(`SELECT version, wrapped_key, status FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version])) as KeyRow[];
     const row = rows[0];
     if (!row) throw new Error(`tenant ${tenantId} has no data key version ${version}`);
-    const key = unwrapDataKey(this.masterKey, row.wrapped_key, { tenantId, keyVersion: version });
+    const key = unwrapDataKey(this.requireMasterKey(), row.wrapped_key, { tenantId, keyVersion: version });
     this.cache.set(cacheKey, { key, until: Date.now() + this.cacheTtlMs });
     return key;
   }
@@ -98,7 +99,12 @@ export class TenantKeyring {
   }
 
   private async insertKey(tenantId: string, version: number, manager: EntityManager): Promise<void> {
-    const wrapped = wrapDataKey(this.masterKey, generateDataKey(), { tenantId, keyVersion: version });
+    const wrapped = wrapDataKey(this.requireMasterKey(), generateDataKey(), { tenantId, keyVersion: version });
     await manager.query(`INSERT INTO ${this.table} (tenant_id, version, wrapped_key, status, created_at) VALUES (?, ?, ?, 'ACTIVE', ?)`, [tenantId, version, wrapped, new Date()]);
+  }
+
+  private requireMasterKey(): Buffer {
+    if (!this.masterKey) throw new Error('this service holds no master key: it cannot wrap or unwrap tenant data keys');
+    return this.masterKey;
   }
 }

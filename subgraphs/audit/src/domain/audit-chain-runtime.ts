@@ -1,6 +1,6 @@
 import { ConfigError, defaultRelayFullSweepIntervalMs, type AuditChainConfig } from '@tessera/config';
 import type { JWK } from 'jose';
-import type { ServiceRuntime } from '@tessera/service-kit';
+import { requireObjectStoreConfig, type ServiceRuntime } from '@tessera/service-kit';
 import type { AuditChainDeps } from './audit-chain.service';
 import { AuditCheckpointService } from './audit-checkpoint.service';
 import { AuditRelay } from './audit-relay.service';
@@ -34,7 +34,7 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
       checkpoints: new AuditCheckpointService({
         db: runtime.db,
         objectStore: runtime.objectStore,
-        bucketPrefix: runtime.config.objectStore.bucketPrefix,
+        bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
         signer,
         retentionDays: config.checkpointRetentionDays,
       }),
