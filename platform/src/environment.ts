@@ -21,6 +21,7 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
+import { portVariables } from '@tessera/service-kit';
 
 /**
  * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
@@ -93,7 +94,8 @@ export const subgraphEnvironment = databaseVariables
   .extend(alertingVariables.shape)
   .extend(telemetryVariables.shape)
   .extend(monitoringVariables.shape)
-  .extend(meteringVariables.shape);
+  .extend(meteringVariables.shape)
+  .extend(portVariables.shape);
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
@@ -146,6 +148,7 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
     auditChain: toAuditChainConfig(parsed),
     alerting: toAlertingConfig(parsed),
     monitoring: toMonitoringOptions(parsed),
+    ports: { SERVICE_KEY: parsed.SERVICE_KEY, PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS, DATASETS_PORT_URL: parsed.DATASETS_PORT_URL, MODELS_PORT_URL: parsed.MODELS_PORT_URL, JOBS_PORT_URL: parsed.JOBS_PORT_URL },
     runtime: {
       database: toDatabaseConfig(parsed),
       objectStore: toObjectStoreConfig(parsed),

@@ -8,6 +8,7 @@ import type { AuditChainConfig } from '@tessera/config';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { ServiceRuntime, SubgraphDefinition } from '@tessera/service-kit';
 import { tenantsSubgraph } from '@tessera/tenants';
+import type { ServicePorts } from './service-ports';
 
 export const subgraphNames = ['datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -22,14 +23,32 @@ export interface CatalogOptions {
   alerting?: AlertingConfig;
   /** Anomaly detection settings of the metrics service (defaults when omitted). */
   monitoring?: MonitoringOptions;
+  /** The other services' ports this one calls (see `portsCalledBy`); in-process or HTTP clients. */
+  ports?: Partial<ServicePorts>;
+}
+
+/** Which ports each service calls: the composition root builds exactly these for it. */
+export const portsCalledBy: Record<SubgraphName, ReadonlyArray<keyof ServicePorts>> = {
+  datasets: [],
+  models: [],
+  jobs: ['datasets', 'models'],
+  audit: [],
+  metrics: ['jobs'],
+  tenants: [],
+};
+
+function required<K extends keyof ServicePorts>(options: CatalogOptions, name: K, caller: SubgraphName): ServicePorts[K] {
+  const port = options.ports?.[name];
+  if (!port) throw new Error(`the ${caller} service needs the ${name} port`);
+  return port;
 }
 
 /** How to build each subgraph, in one table, shared by the single-process and per-service runs. */
 export const subgraphCatalog: Record<SubgraphName, { entities: EntitySchema[]; build(runtime: ServiceRuntime, options: CatalogOptions): SubgraphDefinition }> = {
-  datasets: { entities: datasetEntities as EntitySchema[], build: () => datasetsSubgraph(defaultDatasetsConfig) },
-  models: { entities: modelEntities as EntitySchema[], build: (_runtime, options) => modelsSubgraph({ serving: options.modelServing }) },
-  jobs: { entities: jobEntities as EntitySchema[], build: (runtime) => jobsSubgraph(runtime) },
+  datasets: { entities: datasetEntities as EntitySchema[], build: (runtime) => datasetsSubgraph(defaultDatasetsConfig, runtime) },
+  models: { entities: modelEntities as EntitySchema[], build: (runtime, options) => modelsSubgraph({ serving: options.modelServing, runtime }) },
+  jobs: { entities: jobEntities as EntitySchema[], build: (runtime, options) => jobsSubgraph(runtime, { datasets: required(options, 'datasets', 'jobs'), models: required(options, 'models', 'jobs') }) },
   audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain) },
-  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies) },
+  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: required(options, 'jobs', 'metrics') }) },
   tenants: { entities: [], build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }) },
 };

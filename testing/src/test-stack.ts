@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { drainAuditOutbox } from '@tessera/audit-client';
-import { generateInternalKeyPair, type Role } from '@tessera/auth';
+import { generateInternalKeyPair, generateServiceKeyPair, type Role } from '@tessera/auth';
 import { createLogger, type DatabaseConfig, type LogLevel, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
 import { startIssuerProcess, startS3Server, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
@@ -106,10 +106,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   startTelemetry({ serviceName: 'tessera-test', exporter: 'memory' });
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
-  const [issuer, s3, internalContextKeys] = await Promise.all([
+  const [issuer, s3, internalContextKeys, workerKeys] = await Promise.all([
     startIssuerProcess({ audience: testAudience }),
     startS3Server(s3Credentials),
     generateInternalKeyPair(),
+    // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
+    generateServiceKeyPair(),
   ]);
   const database: DatabaseConfig = { url: databaseUrl, adminUrl: databaseAdminUrl, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
   const config: PlatformConfig = {
@@ -150,6 +152,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
+    portCallerKeys: { workers: workerKeys.publicJwk },
   };
   let platform: RunningPlatform;
   try {
@@ -190,6 +193,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         objectStore: config.objectStore,
         redis: config.redis,
         masterKey: config.masterKey,
+        ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
         // Short locks: a killed worker's job is recovered within seconds in tests.
         lockMs: 4_000,
         stalledIntervalMs: 2_000,
