@@ -8,6 +8,7 @@ import { defaultAlertingConfig } from '@tessera/audit';
 import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
+import type { JWK } from 'jose';
 import { dropControlPlane, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
@@ -45,6 +46,8 @@ export interface TestStack {
   drainAudit(tenantId: string): Promise<number>;
   /** Job worker child processes against this stack (`options.workers` of them start with it). */
   workers: TestWorkers;
+  /** The worker processes' service key (SERVICE_KEY): tests call the ports as the workers do. */
+  workerServiceKey: JWK;
   stop(): Promise<void>;
 }
 
@@ -243,6 +246,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     adminQuery: async <T>(sql: string, params?: unknown[]) => (await (await adminSource()).query(sql, params)) as T,
     drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId),
     workers,
+    workerServiceKey: workerKeys.privateJwk,
     stop: async () => {
       await workers.stopAll();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
