@@ -2,11 +2,12 @@ import type { JWK } from 'jose';
 import { createServiceTokenSigner } from '@tessera/auth';
 import { ConfigError } from '@tessera/config';
 import { createDatasetsPort } from '@tessera/datasets';
-import { datasetsPortClient, type DatasetsPort } from '@tessera/datasets/ports';
+import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from '@tessera/datasets/ports';
+import { errors } from '@tessera/errors';
 import { createJobsPort } from '@tessera/jobs';
-import { jobsPortClient, type JobsPort } from '@tessera/jobs/ports';
+import { jobsPortClient, jobsPortMethods, type JobsPort } from '@tessera/jobs/ports';
 import { createModelsPort } from '@tessera/models';
-import { modelsPortClient, type ModelsPort } from '@tessera/models/ports';
+import { modelsPortClient, modelsPortMethods, type ModelsPort } from '@tessera/models/ports';
 import type { PortVariables, ServiceName, ServiceRuntime } from '@tessera/service-kit';
 
 /** The ports one service may call, as the composition root hands them over (in-process or HTTP). */
@@ -43,4 +44,16 @@ export async function remotePorts(service: ServiceName, env: PortVariables, need
   if (needs.includes('models')) ports.models = modelsPortClient({ baseUrl: urlOf('MODELS_PORT_URL'), sign });
   if (needs.includes('jobs')) ports.jobs = jobsPortClient({ baseUrl: urlOf('JOBS_PORT_URL'), sign });
   return ports;
+}
+
+const methodsOf = { datasets: datasetsPortMethods, models: modelsPortMethods, jobs: jobsPortMethods } as const;
+
+/**
+ * A port this build was not given (a definition built only to read its schema or rules): every
+ * call is SERVICE_UNAVAILABLE, so a miswired process fails loudly at the first use, never silently.
+ */
+export function absentPort<K extends keyof ServicePorts>(name: K): ServicePorts[K] {
+  const port: Record<string, () => Promise<never>> = {};
+  for (const method of methodsOf[name]) port[method] = () => Promise.reject(errors.unavailable(`This process was built without the ${name} port.`));
+  return port as unknown as ServicePorts[K];
 }

@@ -8,7 +8,7 @@ import type { AuditChainConfig } from '@tessera/config';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { ServiceRuntime, SubgraphDefinition } from '@tessera/service-kit';
 import { tenantsSubgraph } from '@tessera/tenants';
-import type { ServicePorts } from './service-ports';
+import { absentPort, type ServicePorts } from './service-ports';
 
 export const subgraphNames = ['datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -37,18 +37,17 @@ export const portsCalledBy: Record<SubgraphName, ReadonlyArray<keyof ServicePort
   tenants: [],
 };
 
-function required<K extends keyof ServicePorts>(options: CatalogOptions, name: K, caller: SubgraphName): ServicePorts[K] {
-  const port = options.ports?.[name];
-  if (!port) throw new Error(`the ${caller} service needs the ${name} port`);
-  return port;
+/** The port `name` as given, or one that answers SERVICE_UNAVAILABLE (a build made only to read rules). */
+function portOf<K extends keyof ServicePorts>(options: CatalogOptions, name: K): ServicePorts[K] {
+  return options.ports?.[name] ?? absentPort(name);
 }
 
 /** How to build each subgraph, in one table, shared by the single-process and per-service runs. */
 export const subgraphCatalog: Record<SubgraphName, { entities: EntitySchema[]; build(runtime: ServiceRuntime, options: CatalogOptions): SubgraphDefinition }> = {
   datasets: { entities: datasetEntities as EntitySchema[], build: (runtime) => datasetsSubgraph(defaultDatasetsConfig, runtime) },
   models: { entities: modelEntities as EntitySchema[], build: (runtime, options) => modelsSubgraph({ serving: options.modelServing, runtime }) },
-  jobs: { entities: jobEntities as EntitySchema[], build: (runtime, options) => jobsSubgraph(runtime, { datasets: required(options, 'datasets', 'jobs'), models: required(options, 'models', 'jobs') }) },
+  jobs: { entities: jobEntities as EntitySchema[], build: (runtime, options) => jobsSubgraph(runtime, { datasets: portOf(options, 'datasets'), models: portOf(options, 'models') }) },
   audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain) },
-  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: required(options, 'jobs', 'metrics') }) },
+  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: portOf(options, 'jobs') }) },
   tenants: { entities: [], build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }) },
 };

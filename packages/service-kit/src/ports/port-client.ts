@@ -1,5 +1,6 @@
-import type { Principal, ServiceTokenSigner } from '@tessera/auth';
+import { serviceTokenHeader, type Principal, type ServiceTokenSigner } from '@tessera/auth';
 import { errors, isErrorCode, TesseraError, type ErrorDetails } from '@tessera/errors';
+import { injectTraceHeaders } from '@tessera/telemetry';
 import { toWireActor, type PortMethods } from './port-definition';
 
 export interface PortClientOptions {
@@ -34,7 +35,8 @@ async function callPort(options: PortClientOptions, method: string, actor: Princ
   try {
     response = await doFetch(`${options.baseUrl}/internal/ports/${options.port}/${method}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-tessera-service-token': token, 'x-request-id': actor.requestId },
+      // The caller's trace continues in the owner (a job run's span is the parent of its port calls).
+      headers: injectTraceHeaders({ 'content-type': 'application/json', [serviceTokenHeader]: token, 'x-request-id': actor.requestId }),
       body,
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
