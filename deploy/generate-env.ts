@@ -70,8 +70,8 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     WORKERS_SERVICE_KEY: JSON.stringify(workers.privateJwk),
     JOBS_SERVICE_KEY: JSON.stringify(jobs.privateJwk),
     METRICS_SERVICE_KEY: JSON.stringify(metrics.privateJwk),
-    DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk }),
-    MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk }),
+    DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
+    MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
     JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk }),
   };
 }

@@ -51,10 +51,12 @@ function sqlTables(source: string, tables: Iterable<string>): string[] {
 }
 
 /**
- * Reads of other services' tables the metrics service still makes (usage counts, inference stats
- * joined to version numbers); each must move behind the owner's port. The list may only shrink.
+ * Reads of other services' tables the metrics service still makes: the per-minute inference stats
+ * the models service's serving writes, and the audit tables (the audit-event count of
+ * tenantUsage, the read-volume series of anomaly detection). Each must move behind the owner's
+ * port; the list may only shrink.
  */
-const metricsReadsNotYetBehindPorts = new Set(['datasets', 'dataset_versions', 'models', 'model_versions', 'inference_stats', 'audit_events', 'audit_outbox']);
+const metricsReadsNotYetBehindPorts = new Set(['inference_stats', 'audit_events', 'audit_outbox']);
 
 describe('service boundaries', () => {
   it('finds the subgraphs and their tables (the check itself can fail)', () => {
@@ -97,7 +99,7 @@ describe('service boundaries', () => {
     expect(offending).toEqual([]);
   });
 
-  it('the metrics service reads no jobs table, and no foreign table beyond the listed ones', () => {
+  it('the metrics service reads no jobs, datasets or models table, and no foreign table beyond the listed ones', () => {
     const owners = tableOwners();
     const offending: string[] = [];
     for (const file of sourceFiles(join(root, 'subgraphs/metrics/src'))) {
@@ -105,7 +107,7 @@ describe('service boundaries', () => {
       for (const table of sqlTables(readFileSync(file, 'utf8'), foreign)) offending.push(`${relative(root, file)}: ${table}`);
     }
     expect(offending).toEqual([]);
-    expect(metricsReadsNotYetBehindPorts.has('jobs')).toBe(false);
+    for (const table of ['jobs', 'datasets', 'dataset_versions', 'models', 'model_versions']) expect(metricsReadsNotYetBehindPorts.has(table)).toBe(false);
   });
 
   it("the workers register no other service's entities on their pool", () => {

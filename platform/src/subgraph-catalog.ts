@@ -33,7 +33,7 @@ export const portsCalledBy: Record<SubgraphName, ReadonlyArray<keyof ServicePort
   models: [],
   jobs: ['datasets', 'models'],
   audit: [],
-  metrics: ['jobs'],
+  metrics: ['jobs', 'datasets', 'models'],
   tenants: [],
 };
 
@@ -48,6 +48,6 @@ export const subgraphCatalog: Record<SubgraphName, { entities: EntitySchema[]; b
   models: { entities: modelEntities as EntitySchema[], build: (runtime, options) => modelsSubgraph({ serving: options.modelServing, runtime }) },
   jobs: { entities: jobEntities as EntitySchema[], build: (runtime, options) => jobsSubgraph(runtime, { datasets: portOf(options, 'datasets'), models: portOf(options, 'models') }) },
   audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain) },
-  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: portOf(options, 'jobs') }) },
+  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: portOf(options, 'jobs'), datasets: portOf(options, 'datasets'), models: portOf(options, 'models') }) },
   tenants: { entities: [], build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }) },
 };

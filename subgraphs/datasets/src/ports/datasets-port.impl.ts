@@ -77,6 +77,19 @@ export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
       const scope = await scopes.forPrincipal(actor);
       await new TenantQuotas(scope).reservation(reservationId, 'storageBytes').release();
     },
+
+    async usageCounts(actor) {
+      assertPermission(actor, 'read');
+      const scope = await scopes.forPrincipal(actor);
+      const rows = (await scope.db((manager) =>
+        manager.query(`
+          SELECT (SELECT COUNT(*) FROM datasets WHERE status = 'ACTIVE') AS datasets,
+                 (SELECT COUNT(*) FROM dataset_versions) AS dataset_versions,
+                 (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_versions) AS stored_bytes`),
+      )) as Array<Record<string, string | number>>;
+      const row = rows[0] ?? {};
+      return { datasets: Number(row['datasets'] ?? 0), datasetVersions: Number(row['dataset_versions'] ?? 0), storedBytes: Number(row['stored_bytes'] ?? 0) };
+    },
   };
 }
 

@@ -59,15 +59,24 @@ export interface DatasetsPort {
   /** At most one version per job: a second call returns the first one's version and releases its own reservation. */
   registerJobOutput(actor: Principal, input: { datasetId: string; reservationId: string; sourceJobId: string; content: JobOutputContent }): Promise<JobOutputVersion>;
   releaseJobOutput(actor: Principal, input: { reservationId: string }): Promise<void>;
+  /** What tenantUsage shows of datasets: ACTIVE datasets, versions, their stored (encrypted) bytes. */
+  usageCounts(actor: Principal, input: Record<string, never>): Promise<DatasetUsageCounts>;
 }
 
-export const datasetsPortMethods = ['findVersionForJob', 'findJobOutput', 'reserveJobOutput', 'registerJobOutput', 'releaseJobOutput'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
+export interface DatasetUsageCounts {
+  datasets: number;
+  datasetVersions: number;
+  storedBytes: number;
+}
 
-/** The jobs service validates submits against versions; the workers read inputs and write outputs. */
+export const datasetsPortMethods = ['findVersionForJob', 'findJobOutput', 'reserveJobOutput', 'registerJobOutput', 'releaseJobOutput', 'usageCounts'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
+
+/** The jobs service validates submits against versions; the workers read inputs and write outputs; metrics counts. */
 export const datasetsPortCallers = {
   findVersionForJob: ['jobs', 'workers'],
   findJobOutput: ['workers'],
   reserveJobOutput: ['workers'],
   registerJobOutput: ['workers'],
   releaseJobOutput: ['workers'],
+  usageCounts: ['metrics'],
 } as const satisfies Record<keyof DatasetsPort, readonly string[]>;

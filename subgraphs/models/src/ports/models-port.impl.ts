@@ -42,6 +42,25 @@ export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
       });
       return { modelId: registered.model.id, modelVersionId: registered.version.id, modelVersionNumber: registered.version.number };
     },
+
+    async versionNumbers(actor, input) {
+      assertPermission(actor, 'read');
+      const modelId = parseUuid(input.modelId, 'modelId');
+      const scope = await scopes.forPrincipal(actor);
+      return scope.db(async (manager) => {
+        const models = (await manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId])) as unknown[];
+        if (models.length === 0) throw errors.notFound('Model', modelId);
+        const rows = (await manager.query('SELECT id, number FROM model_versions WHERE model_id = ? ORDER BY number', [modelId])) as Array<{ id: string; number: number | string }>;
+        return rows.map((row) => ({ id: String(row.id), number: Number(row.number) }));
+      });
+    },
+
+    async usageCounts(actor) {
+      assertPermission(actor, 'read');
+      const scope = await scopes.forPrincipal(actor);
+      const rows = (await scope.db((manager) => manager.query('SELECT COUNT(*) AS n FROM models'))) as Array<{ n: number | string }>;
+      return { models: Number(rows[0]?.n ?? 0) };
+    },
   };
 }
 

@@ -41,13 +41,19 @@ export interface ModelsPort {
    * missing), with lineage; the job id is the idempotency key, so a re-run gets the first version.
    */
   registerTrainedVersion(actor: Principal, input: { modelName: string; onnxBase64: string; datasetVersionId: string; jobId: string }): Promise<TrainedModelVersion>;
+  /** Every version's number of an ACTIVE model (inference stats label minutes with them), or NOT_FOUND (kind Model). */
+  versionNumbers(actor: Principal, input: { modelId: string }): Promise<Array<{ id: string; number: number }>>;
+  /** What tenantUsage shows of models. */
+  usageCounts(actor: Principal, input: Record<string, never>): Promise<{ models: number }>;
 }
 
-export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'registerTrainedVersion'] as const satisfies ReadonlyArray<keyof ModelsPort>;
+export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'registerTrainedVersion', 'versionNumbers', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
-/** The jobs service resolves submits; the workers load models and register trained ones. */
+/** The jobs service resolves submits; the workers load models and register trained ones; metrics labels and counts. */
 export const modelsPortCallers = {
   findVersionForJob: ['jobs', 'workers'],
   findAliasForJob: ['jobs'],
   registerTrainedVersion: ['workers'],
+  versionNumbers: ['metrics'],
+  usageCounts: ['metrics'],
 } as const satisfies Record<keyof ModelsPort, readonly string[]>;
