@@ -13,7 +13,7 @@
  * generated here contains either (formatEnvFile checks).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { generateInternalKeyPair } from '@tessera/auth';
+import { generateInternalKeyPair, generateServiceKeyPair } from '@tessera/auth';
 
 /** Every variable this script writes, in the order it writes them. */
 export const generatedVariables = [
@@ -29,6 +29,12 @@ export const generatedVariables = [
   'KEYCLOAK_ADMIN_PASSWORD',
   'TESSERA_API_CLIENT_SECRET',
   'TESSERA_DEMO_PASSWORD',
+  'WORKERS_SERVICE_KEY',
+  'JOBS_SERVICE_KEY',
+  'METRICS_SERVICE_KEY',
+  'DATASETS_PORT_CALLER_KEYS',
+  'MODELS_PORT_CALLER_KEYS',
+  'JOBS_PORT_CALLER_KEYS',
 ] as const;
 
 export type GeneratedVariable = (typeof generatedVariables)[number];
@@ -38,6 +44,9 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** Fresh values for every variable in `generatedVariables`. Hex where a value ends up in a URL or a Keycloak placeholder. */
 export async function generateEnvironment(): Promise<Record<GeneratedVariable, string>> {
   const internal = await generateInternalKeyPair();
+  // Service identities for port calls: each caller holds its private key, each owner the public
+  // keys of exactly the services its ports answer.
+  const [workers, jobs, metrics] = await Promise.all([generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair()]);
   return {
     // 32 random bytes, base64: the envelope-encryption master key (MASTER_KEY in the env schema).
     MASTER_KEY: randomBytes(32).toString('base64'),
@@ -58,6 +67,12 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     // Substituted into deploy/keycloak/tessera-realm.json by Keycloak at import.
     TESSERA_API_CLIENT_SECRET: hex(32),
     TESSERA_DEMO_PASSWORD: hex(8),
+    WORKERS_SERVICE_KEY: JSON.stringify(workers.privateJwk),
+    JOBS_SERVICE_KEY: JSON.stringify(jobs.privateJwk),
+    METRICS_SERVICE_KEY: JSON.stringify(metrics.privateJwk),
+    DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
+    MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
+    JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk }),
   };
 }
 

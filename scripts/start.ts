@@ -13,6 +13,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError, createLogger } from '@tessera/config';
 import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
 import { startS3Server } from '@tessera/local-infra';
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
   const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
   const redis = { url: env.redisUrl, keyPrefix: 'tessera' };
   const masterKey = Buffer.from(secrets.masterKey, 'base64');
+  // The workers' service identity for this run: they call the jobs, datasets and models ports with it.
+  const workerKeys = await generateServiceKeyPair();
   const platform = await startPlatform({
     logger: createLogger(env.logLevel, { app: 'tessera' }),
     database,
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     // Audit chain: relayed every second, heads signed every 5 minutes with the generated local key.
     auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, verifyKeys: [], relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
     alerting: env.alerting,
+    portCallerKeys: { workers: workerKeys.publicJwk },
   });
   running.push({ name: 'platform', stop: () => platform.stop() });
 
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
       objectStore,
       redis,
       masterKey,
+      ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
       concurrency: 2,
       ...(dedicatedTenant ? { dedicatedTenant } : {}),
       logLevel: env.logLevel === 'debug' ? 'debug' : 'warn',

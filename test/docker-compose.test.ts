@@ -126,16 +126,18 @@ describe('docker-compose.yml: platform services', () => {
   });
 
   it('gives each container exactly the secrets its service uses', () => {
-    const secretNames = ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'MASTER_KEY', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'AUDIT_SIGNING_KEY'];
+    const secretNames = ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'MASTER_KEY', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'AUDIT_SIGNING_KEY', 'SERVICE_KEY'];
     const held = (name: string) => secretNames.filter((secret) => secret in serviceEnv(name)).sort();
     expect(held('gateway')).toEqual(['DATABASE_URL', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'REDIS_URL']);
     for (const name of ['datasets', 'models', 'tenants']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_ADMIN_URL', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
     expect(held('audit')).toEqual(['AUDIT_SIGNING_KEY', 'DATABASE_ADMIN_URL', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
-    for (const name of ['jobs', 'metrics']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_ADMIN_URL', 'DATABASE_URL', 'REDIS_URL'] });
+    // jobs and metrics call other services' ports, signed with their own service key.
+    for (const name of ['jobs', 'metrics']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_ADMIN_URL', 'DATABASE_URL', 'REDIS_URL', 'SERVICE_KEY'] });
     // And the schemas agree: a service whose schema lacks a secret cannot be given it (previous test).
     for (const name of subgraphNames) {
-      const schemaSecrets = secretNames.filter((secret) => secret in subgraphEnvironment(name).shape).sort();
-      expect({ name, schemaSecrets }).toEqual({ name, schemaSecrets: held(name) });
+      // SERVICE_KEY is optional in every subgraph's schema (required only where ports are called).
+      const schemaSecrets = secretNames.filter((secret) => secret !== 'SERVICE_KEY' && secret in subgraphEnvironment(name).shape).sort();
+      expect({ name, schemaSecrets }).toEqual({ name, schemaSecrets: held(name).filter((secret) => secret !== 'SERVICE_KEY') });
     }
   });
 

@@ -22,6 +22,7 @@ import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
 import type { SubgraphName } from './subgraph-catalog';
+import { portVariables } from '@tessera/service-kit';
 
 /**
  * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
@@ -90,7 +91,8 @@ const subgraphBaseEnvironment = databaseVariables
   .extend(platformVariables.shape)
   .extend(subgraphVariables.shape)
   .extend(telemetryVariables.shape)
-  .extend(meteringVariables.shape);
+  .extend(meteringVariables.shape)
+  .extend(portVariables.shape);
 
 /**
  * Variable groups only some subgraphs hold. A service's schema is the base plus its groups and
@@ -176,6 +178,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,
     alerting: has('alerting') ? toAlertingConfig(subgraphVariableGroups.alerting.parse(env)) : undefined,
     monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
+    ports: { SERVICE_KEY: parsed.SERVICE_KEY, PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS, DATASETS_PORT_URL: parsed.DATASETS_PORT_URL, MODELS_PORT_URL: parsed.MODELS_PORT_URL, JOBS_PORT_URL: parsed.JOBS_PORT_URL },
     runtime: {
       database: toDatabaseConfig(parsed),
       objectStore: storage ? toObjectStoreConfig(storage) : undefined,

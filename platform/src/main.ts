@@ -10,7 +10,8 @@ import { startTelemetry } from '@tessera/telemetry';
 import { migrateControlPlane, upgradeTenantSchemas } from '@tessera/tenancy';
 import { readWorkerEnvironment, startWorker } from '@tessera/workers';
 import { readGatewayEnvironment, readSubgraphEnvironment } from './environment';
-import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
+import { portsCalledBy, subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
+import { remotePorts } from './service-ports';
 
 async function main(service: string | undefined): Promise<() => Promise<void>> {
   if (service === 'gateway') {
@@ -44,10 +45,12 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   await migrateControlPlane(env.runtime.database);
   // The tenants service provisions, so it also upgrades existing tenant schemas (migrations + grants).
   if (name === 'tenants') await upgradeTenantSchemas(env.runtime.database);
-  const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime }, logger, subgraphCatalog[name].entities);
+  const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime, portCallerKeys: env.ports.PORT_CALLER_KEYS }, logger, subgraphCatalog[name].entities);
+  // The other services' ports this one calls, over HTTP and signed as this service.
+  const ports = await remotePorts(name, env.ports, portsCalledBy[name]);
   // Only the models process runs inference: one set of tenant pools for the whole process.
   const modelServing = name === 'models' ? createModelServing(runtime, modelServingOptionsFromEnvironment(process.env)) : undefined;
-  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { regions: env.regions, ...(env.auditChain ? { auditChain: env.auditChain } : {}), ...(env.alerting ? { alerting: env.alerting } : {}), ...(env.monitoring ? { monitoring: env.monitoring } : {}), ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
+  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { ports, regions: env.regions, ...(env.auditChain ? { auditChain: env.auditChain } : {}), ...(env.alerting ? { alerting: env.alerting } : {}), ...(env.monitoring ? { monitoring: env.monitoring } : {}), ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();

@@ -10,6 +10,7 @@ import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
 import { migrateControlPlane, upgradeTenantSchemas, type TenantLimits, type TenantProvisioner } from '@tessera/tenancy';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
+import { inProcessPorts } from './service-ports';
 
 export interface PlatformConfig {
   logger: Logger;
@@ -39,6 +40,11 @@ export interface PlatformConfig {
   monitoring?: MonitoringOptions;
   /** Usage meters' flush interval, budget cache and stored-bytes sampling (defaults when omitted). */
   metering?: MeteringOptions;
+  /**
+   * Public keys of the services that call this process's ports from other processes (the
+   * workers), by service name. Services inside this process call the ports in-process.
+   */
+  portCallerKeys?: Record<string, JWK>;
 }
 
 export interface RunningPlatform {
@@ -71,15 +77,18 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       tenantCacheTtlMs: config.tenantCacheTtlMs,
       tenantLimitDefaults: config.tenantLimitDefaults,
       metering: config.metering,
+      portCallerKeys: config.portCallerKeys,
     },
     config.logger,
     subgraphNames.flatMap((name) => subgraphCatalog[name].entities),
   );
   const modelServing = createModelServing(runtime, config.inference);
+  // Every service runs here, so a caller uses the owner's port implementation directly.
+  const ports = inProcessPorts(runtime);
   const started: RunningSubgraph[] = [];
   try {
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0));
+      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ports, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0));
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(

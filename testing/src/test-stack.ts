@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { drainAuditOutbox } from '@tessera/audit-client';
-import { generateInternalKeyPair, type Role } from '@tessera/auth';
+import { generateInternalKeyPair, generateServiceKeyPair, type Role } from '@tessera/auth';
 import { createLogger, type DatabaseConfig, type LogLevel, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
 import { startIssuerProcess, startS3Server, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
@@ -8,6 +8,7 @@ import { defaultAlertingConfig } from '@tessera/audit';
 import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
+import type { JWK } from 'jose';
 import { dropControlPlane, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
@@ -45,6 +46,8 @@ export interface TestStack {
   drainAudit(tenantId: string): Promise<number>;
   /** Job worker child processes against this stack (`options.workers` of them start with it). */
   workers: TestWorkers;
+  /** The worker processes' service key (SERVICE_KEY): tests call the ports as the workers do. */
+  workerServiceKey: JWK;
   stop(): Promise<void>;
 }
 
@@ -106,10 +109,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   startTelemetry({ serviceName: 'tessera-test', exporter: 'memory' });
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
-  const [issuer, s3, internalContextKeys] = await Promise.all([
+  const [issuer, s3, internalContextKeys, workerKeys] = await Promise.all([
     startIssuerProcess({ audience: testAudience }),
     startS3Server(s3Credentials),
     generateInternalKeyPair(),
+    // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
+    generateServiceKeyPair(),
   ]);
   const database: DatabaseConfig = { url: databaseUrl, adminUrl: databaseAdminUrl, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
   const config: PlatformConfig = {
@@ -150,6 +155,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
+    portCallerKeys: { workers: workerKeys.publicJwk },
   };
   let platform: RunningPlatform;
   try {
@@ -190,6 +196,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         objectStore: config.objectStore,
         redis: config.redis,
         masterKey: config.masterKey,
+        ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
         // Short locks: a killed worker's job is recovered within seconds in tests.
         lockMs: 4_000,
         stalledIntervalMs: 2_000,
@@ -239,6 +246,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     adminQuery: async <T>(sql: string, params?: unknown[]) => (await (await adminSource()).query(sql, params)) as T,
     drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId),
     workers,
+    workerServiceKey: workerKeys.privateJwk,
     stop: async () => {
       await workers.stopAll();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);

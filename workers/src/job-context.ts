@@ -1,6 +1,5 @@
 import type { Logger } from '@tessera/config';
-import type { EventBus } from '@tessera/events';
-import { recordProgress, toJobEvent, type Job, type JobMetrics } from '@tessera/jobs';
+import type { ClaimedJob, JobsPort } from '@tessera/jobs/ports';
 import type { TenantScope } from '@tessera/tenancy';
 
 /** Thrown at a checkpoint once the job was cancelled: the run ends as CANCELLED. */
@@ -25,7 +24,7 @@ export class JobLost extends Error {
 export interface ProgressUpdate {
   progress: number;
   phase: string;
-  metrics?: JobMetrics;
+  metrics?: Record<string, number>;
   lossHistory?: number[];
 }
 
@@ -33,8 +32,9 @@ export interface ProgressUpdate {
 const minIntervalMs = 500;
 
 /**
- * What a processor sees of its run: the job row, the tenant scope (acting as the submitter),
- * progress reporting (persisted in the row, published on the 'jobs' topic), and checkpoints.
+ * What a processor sees of its run: the claimed job, the tenant scope (acting as the submitter),
+ * progress reporting (through the jobs port, which persists it and publishes it on the tenant's
+ * 'jobs' topic), and checkpoints.
  * The checkpoint is where cancellation and loss of ownership take effect: between epochs,
  * between chunks, never in the middle of a write.
  */
@@ -46,10 +46,10 @@ export class JobContext {
   private lastPhase: string | null = null;
 
   constructor(
-    readonly job: Job,
+    readonly job: ClaimedJob,
     readonly scope: TenantScope,
     readonly runToken: string,
-    private readonly events: EventBus,
+    private readonly jobs: JobsPort,
     readonly logger: Logger,
   ) {}
 
@@ -79,22 +79,16 @@ export class JobContext {
     this.lastPersistedAt = Date.now();
     this.lastPercent = percent;
     this.lastPhase = update.phase;
-    const outcome = await this.scope.db((manager) =>
-      recordProgress(manager, {
-        jobId: this.job.id,
-        runToken: this.runToken,
-        progress: percent,
-        phase: update.phase,
-        ...(update.metrics ? { metrics: update.metrics } : {}),
-        ...(update.lossHistory ? { lossHistory: update.lossHistory } : {}),
-      }),
-    );
+    const outcome = await this.jobs.progress(this.scope.principal, {
+      jobId: this.job.id,
+      runToken: this.runToken,
+      progress: percent,
+      phase: update.phase,
+      ...(update.metrics ? { metrics: update.metrics } : {}),
+      ...(update.lossHistory ? { lossHistory: update.lossHistory } : {}),
+    });
     if (outcome === 'lost') this.lost = true;
     if (outcome === 'cancel-requested') this.cancelled = true;
-    if (outcome !== 'lost') {
-      const snapshot: Job = { ...this.job, status: 'RUNNING', progress: percent, phase: update.phase, metrics: update.metrics ?? this.job.metrics };
-      await this.events.publish(this.scope.tenant.id, 'jobs', toJobEvent(snapshot)).catch(() => undefined);
-    }
     this.checkpoint();
   }
 }

@@ -3,13 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job as QueueJob } from 'bullmq';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import type { Principal } from '@tessera/auth';
+import { parseRoles, type Principal } from '@tessera/auth';
 import { isTesseraError } from '@tessera/errors';
 import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-queue';
-import { claimJob, finishJob, requeueJob, toJobEvent, findJob, principalOfJob, type ClaimOutcome, type FinalStatus, type Job, type JobError } from '@tessera/jobs';
+import type { JobClaim, JobFinalStatus, JobRunAsPrincipal, JobRunError, JobsPort } from '@tessera/jobs/ports';
 import { HyperParameterError, TrainingCancelled, TrainingDataError } from '@tessera/training';
 import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
-import type { TenantScope } from '@tessera/tenancy';
 import { JobCancelled, JobContext, JobLost } from './job-context';
 import type { ProcessorTable } from './processors/job-processor';
 import { QueueEntryRefused, readQueueEntry } from './queue-entry';
@@ -26,9 +25,10 @@ export interface FetchedJob {
 }
 
 /**
- * Runs one queue entry: claims the job row (QUEUED → RUNNING, under a fresh run token), runs the
- * processor of its kind as the principal the row records, while keeping the queue lock and the
- * tenant lease alive, and records the outcome in the row, on the event bus and in the queue.
+ * Runs one queue entry: claims the job through the jobs service's port (QUEUED → RUNNING, under a
+ * fresh run token), runs the processor of its kind as the principal the row records, while keeping
+ * the queue lock and the tenant lease alive, and records the outcome through the port (which also
+ * publishes it on the tenant's 'jobs' topic) and in the queue.
  * Transient failures go back to the queue with exponential backoff; everything else ends the job
  * as FAILED with a typed error. The entry itself only names the row: one that is malformed, sits
  * in another tenant's queue, or names no current submission of a job of this tenant is dropped
@@ -36,6 +36,7 @@ export interface FetchedJob {
  */
 export class JobRunner {
   private readonly keys: JobQueueKeys;
+  private readonly jobs: JobsPort;
 
   constructor(
     private readonly runtime: WorkerRuntime,
@@ -44,6 +45,7 @@ export class JobRunner {
     private readonly processors: ProcessorTable,
   ) {
     this.keys = new JobQueueKeys(runtime.config.redis.keyPrefix);
+    this.jobs = runtime.ports.jobs;
   }
 
   /**
@@ -96,14 +98,13 @@ export class JobRunner {
       const message = entry;
       // Until the row is claimed the run acts as nobody: this principal holds no role, so nothing
       // it could reach would pass a permission check or be audited in anyone's name.
-      const rowScope = await this.runtime.scopes.forPrincipal(runnerPrincipal(fetched.tenantId, message));
+      const runner = runnerPrincipal(fetched.tenantId, message);
       const runToken = randomUUID();
-      const claim = await this.claim(rowScope, message, runToken);
+      const claim = await this.claim(runner, message, runToken);
       if (claim.outcome !== 'claimed') {
         recordOutcome(`skipped: ${claim.outcome}`);
         if (claim.outcome === 'cancelled') {
           logger.info('queue entry skipped: the job was cancelled', { outcome: claim.outcome });
-          await this.publish(rowScope, claim.job);
         } else {
           // No such job in this tenant's schema, or not its current submission: nothing ran, nothing changed.
           logger.warn('queue entry dropped; nothing ran', { outcome: claim.outcome });
@@ -112,12 +113,11 @@ export class JobRunner {
         return;
       }
       // From here on the run acts as the principal the row records, never one named in the queue.
-      const principal = principalOfJob(claim.job, rowScope.tenant.id);
-      const scope = rowScope.actingAs(principal);
+      const principal = jobPrincipal(runner, claim.runAs);
+      const scope = await this.runtime.scopes.forPrincipal(principal);
       setTenantAttributes(trace.getActiveSpan(), { subject: principal.subject, roles: principal.roles });
       trace.getActiveSpan()?.setAttribute(jobAttributes.kind, claim.job.kind);
-      await this.publish(scope, claim.job);
-      context = new JobContext(claim.job, scope, runToken, this.runtime.events, logger);
+      context = new JobContext(claim.job, scope, runToken, this.jobs, logger);
       await this.execute(context, queueJob, token);
     } catch (error) {
       recordOutcome('failed before it started', true);
@@ -142,19 +142,18 @@ export class JobRunner {
         await outcome.abandon?.().catch(() => undefined);
         throw error;
       }
-      const finished = await scope
-        .transaction(async (manager) => {
-          await outcome.commit?.(manager);
-          const done = await finishJob(manager, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
-          // Rolls back the processor's own writes with it: a run that lost the job registers nothing.
-          if (!done) throw new JobLost();
-          return done;
-        })
-        .catch(async (error: unknown) => {
-          await outcome.abandon?.().catch(() => undefined);
-          throw error;
-        });
-      if (finished) await this.finishQueued(ctx, queueJob, token, 'SUCCEEDED', outcome.result);
+      // The output is registered by its owner first (idempotent by job id), then the job finishes.
+      // Two services, so no shared transaction: a run that loses the job in between leaves the
+      // registered output to the run that owns it now, which gets the same version back.
+      try {
+        await outcome.commit?.();
+      } catch (error) {
+        await outcome.abandon?.().catch(() => undefined);
+        throw error;
+      }
+      const finished = await this.jobs.finish(scope.principal, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
+      if (!finished) throw new JobLost();
+      await this.finishQueued(ctx, queueJob, token, 'SUCCEEDED', outcome.result);
     } catch (error) {
       await this.handleFailure(ctx, queueJob, token, error);
     }
@@ -179,7 +178,7 @@ export class JobRunner {
       return;
     }
     if (error instanceof JobCancelled || error instanceof TrainingCancelled) {
-      const done = await scope.db((manager) => finishJob(manager, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' }));
+      const done = await this.jobs.finish(scope.principal, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' });
       if (done) await this.finishQueued(ctx, queueJob, token, 'CANCELLED', null);
       return;
     }
@@ -188,23 +187,20 @@ export class JobRunner {
       const retryInMs = (queueJob.opts.backoff && typeof queueJob.opts.backoff === 'object' ? (queueJob.opts.backoff.delay ?? 1000) : 1000) * 2 ** queueJob.attemptsMade;
       recordOutcome('retrying');
       logger.warn('transient failure; the job will be retried', { error: describe(error), retryInMs });
-      const jobError: JobError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describe(error)}); retrying.` };
-      const requeued = await scope.db((manager) => requeueJob(manager, { jobId: job.id, runToken, error: jobError, retryInMs })).catch(() => false);
-      if (requeued) await this.publishRow(scope, job.id);
+      const jobError: JobRunError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describe(error)}); retrying.` };
+      await this.jobs.requeue(scope.principal, { jobId: job.id, runToken, error: jobError, retryInMs }).catch(() => false);
       await queueJob.moveToFailed(toError(error), token, false).catch(() => undefined);
       return;
     }
     const jobError = toJobError(error);
     recordOutcome('FAILED', true, jobError.code);
     if (jobError.code === 'INTERNAL_SERVER_ERROR') logger.error('job failed', { error: error instanceof Error ? error.stack : String(error) });
-    const done = await scope.db((manager) => finishJob(manager, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' })).catch(() => false);
-    if (done) await this.publishRow(scope, job.id);
+    await this.jobs.finish(scope.principal, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' }).catch(() => false);
     await queueJob.moveToFailed(new UnrecoverableError(jobError.message), token, false).catch(() => undefined);
   }
 
-  private async finishQueued(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, status: FinalStatus, result: Record<string, unknown> | null): Promise<void> {
+  private async finishQueued(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, status: JobFinalStatus, result: Record<string, unknown> | null): Promise<void> {
     recordOutcome(status);
-    await this.publishRow(ctx.scope, ctx.job.id);
     await queueJob.moveToCompleted({ status, hasResult: result !== null }, token, false).catch((error: unknown) => {
       ctx.logger.warn('queue entry could not be completed', { error: describe(error) });
     });
@@ -215,22 +211,13 @@ export class JobRunner {
    * see the entry a moment before the commit. It waits briefly; a row that never appears belonged
    * to a submit that rolled back.
    */
-  private async claim(scope: TenantScope, message: JobMessage, runToken: string): Promise<ClaimOutcome> {
+  private async claim(runner: Principal, message: JobMessage, runToken: string): Promise<JobClaim> {
     for (let attempt = 0; ; attempt++) {
       const startSeq = await this.redis.incr(this.keys.startSequence());
-      const outcome = await scope.db((manager) => claimJob(manager, { jobId: message.jobId, submission: message.submission, runToken, startSeq }));
+      const outcome = await this.jobs.claim(runner, { jobId: message.jobId, submission: message.submission, runToken, startSeq });
       if (outcome.outcome !== 'missing' || attempt >= 10) return outcome;
       await sleep(300);
     }
-  }
-
-  private async publishRow(scope: TenantScope, jobId: string): Promise<void> {
-    const job = await scope.db((manager) => findJob(manager, jobId)).catch(() => null);
-    if (job) await this.publish(scope, job);
-  }
-
-  private async publish(scope: TenantScope, job: Job): Promise<void> {
-    await this.runtime.events.publish(scope.tenant.id, 'jobs', toJobEvent(job)).catch(() => undefined);
   }
 }
 
@@ -264,7 +251,12 @@ function runnerPrincipal(tenantId: string, message: JobMessage): Principal {
   };
 }
 
-function toJobError(error: unknown): JobError {
+/** The principal the jobs service says the run acts as (from the row), in the queue's tenant. */
+function jobPrincipal(runner: Principal, runAs: JobRunAsPrincipal): Principal {
+  return { ...runner, subject: runAs.subject, roles: parseRoles(runAs.roles), clientId: runAs.clientId ?? undefined };
+}
+
+function toJobError(error: unknown): JobRunError {
   if (isTesseraError(error)) return { code: error.code, message: error.message };
   if (error instanceof TrainingDataError || error instanceof HyperParameterError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (isTransientFailure(error)) return { code: 'SERVICE_UNAVAILABLE', message: `A dependency stayed unreachable after every retry (${describe(error)}).` };

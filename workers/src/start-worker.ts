@@ -30,7 +30,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const subscriber = openRedis(config.redis, `worker-wake:${poolName(pool)}`, 'blocking');
   const consumers = new TenantConsumers(redis, { prefix: config.redis.keyPrefix, lockMs: config.lockMs, stalledIntervalMs: config.stalledIntervalMs });
   const inference = new InferencePools({}, logger);
-  const processors = createProcessors({ inference });
+  const processors = createProcessors({ inference, ports: runtime.ports });
   const scheduler = new FairScheduler(runtime, pool, redis, subscriber, consumers, (leases) => new JobRunner(runtime, redis, leases, processors));
   await scheduler.start(config.concurrency);
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis);

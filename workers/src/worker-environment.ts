@@ -17,6 +17,19 @@ import {
   type RedisConfig,
 } from '@tessera/config';
 import { isTenantId, tenantLimitDefaultsVariable, type TenantLimits } from '@tessera/tenancy';
+import { jsonWebKey, url } from '@tessera/config';
+import type { JWK } from 'jose';
+
+/**
+ * The owning services a worker reaches through their ports (jobs, datasets, models), and its own
+ * key: the only way a worker touches job rows, dataset versions or model versions.
+ */
+const workerPortVariables = z.object({
+  SERVICE_KEY: jsonWebKey(),
+  JOBS_PORT_URL: url(),
+  DATASETS_PORT_URL: url(),
+  MODELS_PORT_URL: url(),
+});
 
 /**
  * A worker process's settings. Workers reach MySQL, the object store and Redis like the subgraphs
@@ -44,7 +57,8 @@ export const workerEnvironment = databaseVariables
   .extend(redisVariables.shape)
   .extend(telemetryVariables.shape)
   .extend(workerVariables.shape)
-  .extend(meteringVariables.shape);
+  .extend(meteringVariables.shape)
+  .extend(workerPortVariables.shape);
 
 export interface WorkerConfig {
   database: DatabaseConfig;
@@ -65,6 +79,8 @@ export interface WorkerConfig {
   tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined };
   /** How often job worker time is written to the tenants' usage meters (METERING_FLUSH_INTERVAL_MS). */
   metering: MeteringOptions;
+  /** This worker's service key and the base URLs of the services whose ports it calls. */
+  ports: { serviceKey: JWK; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
 }
 
 /** `--dedicated <tenant>` on the command line wins over WORKER_DEDICATED_TENANT. */
@@ -89,5 +105,6 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     logLevel: telemetry.logLevel,
     tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint },
     metering: toMeteringOptions(parsed),
+    ports: { serviceKey: parsed.SERVICE_KEY as JWK, jobsUrl: parsed.JOBS_PORT_URL, datasetsUrl: parsed.DATASETS_PORT_URL, modelsUrl: parsed.MODELS_PORT_URL },
   };
 }

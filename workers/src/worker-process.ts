@@ -2,12 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DatabaseConfig, ObjectStoreConfig, RedisConfig } from '@tessera/config';
+import type { JWK } from 'jose';
 
 export interface WorkerProcessOptions {
   database: DatabaseConfig;
   objectStore: ObjectStoreConfig;
   redis: RedisConfig;
   masterKey: Buffer;
+  /** The worker's own service key and the base URLs of the jobs, datasets and models services (their ports). */
+  ports: { serviceKey: JWK; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
   concurrency?: number;
   /** Serve only this dedicated-tier tenant. */
   dedicatedTenant?: string;
@@ -46,6 +49,10 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     MASTER_KEY: options.masterKey.toString('base64'),
     REDIS_URL: options.redis.url,
     REDIS_KEY_PREFIX: options.redis.keyPrefix,
+    SERVICE_KEY: JSON.stringify(options.ports.serviceKey),
+    JOBS_PORT_URL: options.ports.jobsUrl,
+    DATASETS_PORT_URL: options.ports.datasetsUrl,
+    MODELS_PORT_URL: options.ports.modelsUrl,
     WORKER_CONCURRENCY: String(options.concurrency ?? 1),
     ...(options.dedicatedTenant ? { WORKER_DEDICATED_TENANT: options.dedicatedTenant } : {}),
     ...(options.lockMs ? { WORKER_LOCK_MS: String(options.lockMs) } : {}),

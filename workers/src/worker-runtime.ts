@@ -1,18 +1,26 @@
-import type { DataSource, EntitySchema } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { createServiceTokenSigner } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
-import { datasetEntities } from '@tessera/datasets';
-import { createEventBus, type EventBus } from '@tessera/events';
-import { jobEntities } from '@tessera/jobs';
-import { modelEntities } from '@tessera/models';
+import { datasetsPortClient, type DatasetsPort } from '@tessera/datasets/ports';
+import { jobsPortClient, type JobsPort } from '@tessera/jobs/ports';
 import { meteringConfig, UsageRecorder } from '@tessera/metering';
+import { modelsPortClient, type ModelsPort } from '@tessera/models/ports';
 import { createObjectStoreClient } from '@tessera/storage';
 import { createTenantAccess, openServiceDataSource, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
 import type { WorkerConfig } from './worker-environment';
 
+/** The owning services' ports a worker calls: job rows, dataset versions and model versions are theirs. */
+export interface WorkerPorts {
+  jobs: JobsPort;
+  datasets: DatasetsPort;
+  models: ModelsPort;
+}
+
 /**
- * The clients one worker process holds: one MySQL pool (the service account; tenant schemas are
- * entered through TenantScopes, exactly as the subgraphs do), the object store, the tenant
- * directory and keyring, and the event bus jobs publish progress on.
+ * The clients one worker process holds: the ports of the jobs, datasets and models services (over
+ * HTTP, signed as `workers`), one MySQL pool with no service's entities (the tenant directory and
+ * keyring, and the usage meters), the object store (the tenant's objects, read and written under
+ * its keys) and the tenant scopes that hold those keys.
  */
 export interface WorkerRuntime {
   config: WorkerConfig;
@@ -20,16 +28,14 @@ export interface WorkerRuntime {
   db: DataSource;
   directory: TenantDirectory;
   scopes: TenantScopeFactory;
-  events: EventBus;
+  ports: WorkerPorts;
   /** This worker's usage meters (jobWorkerMs), flushed every few seconds into each tenant's `usage_meters`. */
   usage: UsageRecorder;
   close(): Promise<void>;
 }
 
 export async function createWorkerRuntime(config: WorkerConfig, logger: Logger): Promise<WorkerRuntime> {
-  // The registry and the dataset registration use these entities' repositories.
-  const entities = [...jobEntities, ...datasetEntities, ...modelEntities] as EntitySchema[];
-  const db = await openServiceDataSource(config.database, entities);
+  const db = await openServiceDataSource(config.database, []);
   const { directory, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
@@ -39,7 +45,12 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     tenantCacheTtlMs: config.tenantCacheTtlMs,
     tenantLimitDefaults: config.tenantLimitDefaults,
   });
-  const events = createEventBus(config.redis);
+  const sign = await createServiceTokenSigner('workers', config.ports.serviceKey);
+  const ports: WorkerPorts = {
+    jobs: jobsPortClient({ baseUrl: config.ports.jobsUrl, sign }),
+    datasets: datasetsPortClient({ baseUrl: config.ports.datasetsUrl, sign }),
+    models: modelsPortClient({ baseUrl: config.ports.modelsUrl, sign }),
+  };
   const usage = new UsageRecorder({ db, logger, config: meteringConfig(config.metering) });
   usage.start();
   return {
@@ -48,10 +59,9 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     db,
     directory,
     scopes,
-    events,
+    ports,
     usage,
     close: async () => {
-      await events.close();
       await usage.close(); // the time of the last jobs is written before the pool closes
       if (db.isInitialized) await db.destroy();
     },

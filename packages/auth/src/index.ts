@@ -5,3 +5,4 @@ export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVe
 export * from './internal-context';
 export * from './shield-rules';
 export * from './assert-permission';
+export * from './service-token';

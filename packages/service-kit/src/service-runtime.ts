@@ -1,6 +1,6 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
-import { createInternalContextVerifier, type InternalContextVerifier } from '@tessera/auth';
+import { createInternalContextVerifier, createServiceTokenVerifier, type InternalContextVerifier, type ServiceTokenVerifier } from '@tessera/auth';
 import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
@@ -23,6 +23,11 @@ export interface ServiceRuntimeConfig {
   tenantLimitDefaults?: TenantLimits | undefined;
   /** Usage metering and budget checks (defaults when omitted). */
   metering?: MeteringOptions | undefined;
+  /**
+   * Public keys of the services that may call this process's ports, by service name. Without
+   * them the ports answer nobody (UNAUTHENTICATED); the per-method allow-lists decide the rest.
+   */
+  portCallerKeys?: Readonly<Record<string, JWK>> | undefined;
 }
 
 /**
@@ -39,6 +44,8 @@ export interface ServiceRuntime {
   keyring: TenantKeyring;
   scopes: TenantScopeFactory;
   verifyInternalContext: InternalContextVerifier;
+  /** Which service a port call comes from (absent: no caller keys, so no port call passes). */
+  verifyServiceToken: ServiceTokenVerifier | undefined;
   /** Per-tenant Redis pub/sub (job progress, alerts); connects on first use, one subscriber connection per process. */
   events: EventBus;
   /** This process's usage meters (flushed every few seconds into each tenant's `usage_meters`). */
@@ -71,6 +78,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
   });
   keyring.onKeyEvent = keyEventRecorder(db);
   const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);
+  const verifyServiceToken = config.portCallerKeys ? await createServiceTokenVerifier(config.portCallerKeys) : undefined;
   const events = createEventBus(config.redis);
   const metering = meteringConfig(config.metering);
   const usage = new UsageRecorder({ db, logger, config: metering });
@@ -86,6 +94,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     keyring,
     scopes,
     verifyInternalContext,
+    verifyServiceToken,
     events,
     usage,
     budgets,

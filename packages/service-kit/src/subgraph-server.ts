@@ -18,6 +18,7 @@ import { createSubgraphContext, type SubgraphContext } from './subgraph-context'
 import { attachSubscriptionServer } from './subscription-server';
 import { authorizationAuditPlugin } from './authorization-audit';
 import { tracingMiddleware } from './tracing-middleware';
+import { portRouter, type PublishedPort } from './ports';
 
 export interface SubgraphDefinition {
   name: string;
@@ -34,6 +35,8 @@ export interface SubgraphDefinition {
    * no side effects (tests build one just to read its rules); starting it does.
    */
   start?: () => Promise<void> | void;
+  /** Ports this service publishes to other services, at /internal/ports/<port>/<method> (see ports/). */
+  ports?: ReadonlyArray<PublishedPort<unknown>>;
 }
 
 export interface RouteTools {
@@ -96,6 +99,8 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   app.disable('x-powered-by');
   mountHealthRoutes(app, definition.name, runtime.db);
   app.use(tracingMiddleware(definition.name));
+  // Service-to-service calls: authenticated as a service (not through the gateway's context).
+  if (definition.ports?.length) app.use('/internal/ports', portRouter(definition.ports, runtime.verifyServiceToken, logger));
   if (definition.routes) {
     const router = express.Router();
     definition.routes(router, { runtime, authenticate, sendError });

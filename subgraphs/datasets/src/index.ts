@@ -1,4 +1,4 @@
 export { datasetsSubgraph, defaultDatasetsConfig, datasetEntities } from './server';
 export type { DatasetsConfig } from './domain/datasets-config';
-export { ensureDataset, insertDatasetVersion, type StoredVersionContent } from './domain/dataset-version-registration';
-export { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from './data/dataset.entity';
+/** For composition roots that run a caller in this process; other services import `@tessera/datasets/ports`. */
+export { createDatasetsPort } from './ports/datasets-port.impl';

@@ -1,19 +1,22 @@
 import { join } from 'node:path';
-import { loadSchemaFile, type SubgraphDefinition } from '@tessera/service-kit';
+import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import type { DatasetsConfig } from './domain/datasets-config';
 import { uploadRoutes } from './http/upload.route';
 import { datasetResolvers } from './resolvers/dataset.resolver';
 import { datasetRules } from './rules';
+import { createDatasetsPort, publishedDatasetsPort } from './ports/datasets-port.impl';
 
 export { datasetEntities } from './data/dataset.entity';
 
-export function datasetsSubgraph(config: DatasetsConfig): SubgraphDefinition {
+/** With a runtime it also publishes its port to other processes (a schema-only build publishes none). */
+export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceRuntime, 'scopes'>): SubgraphDefinition {
   return {
     name: 'datasets',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: datasetResolvers(config),
     rules: datasetRules,
     routes: uploadRoutes(config),
+    ports: runtime ? [publishedDatasetsPort(createDatasetsPort(runtime.scopes))] : [],
   };
 }
 

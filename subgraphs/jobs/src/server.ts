@@ -1,21 +1,29 @@
 import { join } from 'node:path';
 import { JobQueues } from '@tessera/job-queue';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
+import type { JobCatalog } from './domain/job-input-resolver';
+import { createJobsPort, publishedJobsPort } from './ports/jobs-port.impl';
 import { jobSubscriptionResolvers } from './resolvers/job-subscription.resolver';
 import { jobResolvers } from './resolvers/job.resolver';
 import { jobRules } from './rules';
 
 export { jobEntities } from './data/job.entity';
 
-export function jobsSubgraph(runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'>): SubgraphDefinition {
+/**
+ * The jobs subgraph. `catalog` is how submits reach datasets and models: their ports, in-process
+ * or over HTTP, as the composition root decides. With a runtime that has tenant scopes it also
+ * publishes the jobs port (workers, metrics).
+ */
+export function jobsSubgraph(runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes'>>, catalog: JobCatalog): SubgraphDefinition {
   // One producer connection for every tenant queue of this process, opened on the first submit.
   const queues = new JobQueues(runtime.config.redis);
-  const resolvers = { ...jobResolvers({ queues, events: runtime.events, logger: runtime.logger, budgets: runtime.budgets }), ...jobSubscriptionResolvers(runtime.events) };
+  const resolvers = { ...jobResolvers({ queues, events: runtime.events, logger: runtime.logger, budgets: runtime.budgets, catalog }), ...jobSubscriptionResolvers(runtime.events) };
   return {
     name: 'jobs',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers,
     rules: jobRules,
+    ports: runtime.scopes ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events }))] : [],
     close: () => queues.close(),
   };
 }

@@ -1,4 +1,5 @@
-import { principalOfJob, type Job } from '@tessera/jobs';
+import type { Job } from '../src/data/job.entity';
+import { principalOfJob } from '../src/domain/job-principal';
 import { QueueEntryRefused, readQueueEntry } from '@tessera/workers';
 
 /** The worker's reading of a queue entry and of a job row's principal, without services. */

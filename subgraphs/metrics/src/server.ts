@@ -3,6 +3,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { meteringConfig, StoredBytesSampler } from '@tessera/metering';
 import { anomalyDetectionConfig, type AnomalyDetectionConfig } from '@tessera/monitoring';
 import { LiveQuotaReader } from '@tessera/quotas';
+import type { DatasetsPort } from '@tessera/datasets/ports';
+import type { JobsPort } from '@tessera/jobs/ports';
+import type { ModelsPort } from '@tessera/models/ports';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { AnomalyEngine } from './domain/anomaly-engine';
 import { anomalyResolvers } from './resolvers/anomaly.resolver';
@@ -27,7 +30,7 @@ function mergeResolvers(...maps: Array<GraphQLResolverMap<SubgraphContext>>): Gr
  * runtime it also runs anomaly detection beside its requests (a periodic pass over the tenants whose series run);
  * without one (a definition built only to read its schema and rules) `anomalies` reads what is stored.
  */
-export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<AnomalyDetectionConfig>): SubgraphDefinition {
+export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<AnomalyDetectionConfig>, ports?: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort }): SubgraphDefinition {
   const engine = runtime
     ? new AnomalyEngine({
         db: runtime.db,
@@ -51,7 +54,7 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
   return {
     name: 'metrics',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(usageResolvers(liveQuotas), inferenceStatsResolvers, requestMetricsResolvers, trainingMetricsResolvers, anomalyResolvers(engine), usageReportResolvers(runtime?.budgets)),
+    resolvers: mergeResolvers(usageResolvers(liveQuotas, ports), inferenceStatsResolvers(ports?.models), requestMetricsResolvers, trainingMetricsResolvers(ports?.jobs), anomalyResolvers(engine), usageReportResolvers(runtime?.budgets)),
     rules: metricsRules,
     start: () => {
       engine?.start();

@@ -7,3 +7,5 @@ export { PredictionsInFlightSync, type PredictionsInFlightSyncOptions } from './
 export { InferenceStatsRecorder, type InferenceCall } from './serving/inference-stats.recorder';
 export type { Model } from './data/model.entity';
 export type { ModelVersion } from './data/model-version.entity';
+/** For composition roots that run a caller in this process; other services import `@tessera/models/ports`. */
+export { createModelsPort } from './ports/models-port.impl';

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { loadSchemaFile, type SubgraphDefinition } from '@tessera/service-kit';
+import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
 import { modelFileRoutes } from './http/model-files.route';
 import { modelResolvers } from './resolvers/model.resolver';
 import { modelRules } from './rules';
+import { createModelsPort, publishedModelsPort } from './ports/models-port.impl';
 import type { ModelServing } from './serving/model-serving';
 
 export { modelEntities } from './data';
@@ -12,7 +13,7 @@ export { modelEntities } from './data';
  * The models subgraph. `serving` is the process's one ModelServing (inference pools + stats);
  * without it (a schema-only build, e.g. the RBAC coverage test) predict answers SERVICE_UNAVAILABLE.
  */
-export function modelsSubgraph(options: { serving?: ModelServing | undefined; config?: ModelsConfig } = {}): SubgraphDefinition {
+export function modelsSubgraph(options: { serving?: ModelServing | undefined; config?: ModelsConfig; runtime?: Pick<ServiceRuntime, 'scopes'> } = {}): SubgraphDefinition {
   const config = options.config ?? defaultModelsConfig;
   return {
     name: 'models',
@@ -20,5 +21,7 @@ export function modelsSubgraph(options: { serving?: ModelServing | undefined; co
     resolvers: modelResolvers(config, options.serving),
     rules: modelRules,
     routes: modelFileRoutes(config),
+    // With a runtime it also publishes its port to other processes.
+    ports: options.runtime ? [publishedModelsPort(createModelsPort(options.runtime.scopes))] : [],
   };
 }

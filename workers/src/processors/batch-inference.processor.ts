@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ensureDataset, insertDatasetVersion } from '@tessera/datasets';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
-import { findModelVersion, type BatchInferenceJobInput } from '@tessera/jobs';
-import { TenantQuotas } from '@tessera/quotas';
+import type { BatchInferenceJobInput } from '@tessera/jobs/ports';
 import { objectKey, storedSizeOf } from '@tessera/storage';
 import { profileCsv } from '@tessera/tabular';
 import type { JobContext } from '../job-context';
@@ -12,6 +10,7 @@ import { csvLine, formatPrediction } from './csv-writer';
 import { datasetRows, datasetVersionOf } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
 import { inferenceChunkRows } from './limits';
+import type { WorkerPorts } from '../worker-runtime';
 
 /** How long one chunk may run in the model before its inference process is stopped. */
 const chunkTimeoutMs = 60_000;
@@ -19,22 +18,22 @@ const chunkTimeoutMs = 60_000;
 /**
  * BATCH_INFERENCE: streams the decrypted dataset in chunks through the model and writes the rows
  * back with a prediction column, encrypted, under a key that names the job and the attempt
- * (`datasets/<output>/job-<job>-a<attempt>.csv`). The object becomes a dataset version only in the
- * transaction that marks the job SUCCEEDED; a crashed attempt's object is removed by the next one.
- * Its storage is reserved before the output dataset or the object is written, and committed with
- * the version: a tenant over quota gets a FAILED job (QUOTA_EXCEEDED) and no dataset, row or object.
+ * (`datasets/<output>/job-<job>-a<attempt>.csv`). The datasets service (its port) reserves the
+ * storage before the output dataset or the object is written, and makes the object a version just
+ * before the job is marked SUCCEEDED, at most one per job; a crashed attempt's object is removed by
+ * the next one unless it already became the job's version. A tenant over quota gets a FAILED job
+ * (QUOTA_EXCEEDED) and no dataset, row or object. The model version comes from the models port.
  *
  * Inference goes through @tessera/inference's per-tenant process pools (not onnxruntime in this
  * process): a model that hangs or crashes the runtime costs a child process, stopped at the chunk
  * timeout with a typed error, never the worker; dedicated-tier tenants run in their own pool.
  */
-export function batchInferenceProcessor(pools: InferencePools): JobProcessor {
+export function batchInferenceProcessor(pools: InferencePools, ports: Pick<WorkerPorts, 'datasets' | 'models'>): JobProcessor {
   return async (ctx: JobContext): Promise<ProcessorOutcome> => {
     const { scope, job } = ctx;
     const input = ctx.input<BatchInferenceJobInput>();
-    const version = await datasetVersionOf(scope, input.datasetVersionId);
-    const model = await scope.db((manager) => findModelVersion(manager, input.modelVersionId));
-    if (!model) throw errors.notFound('ModelVersion', input.modelVersionId);
+    const version = await datasetVersionOf(ports.datasets, scope, input.datasetVersionId);
+    const model = await ports.models.findVersionForJob(scope.principal, { modelVersionId: input.modelVersionId });
     const inputName = model.inputs[0]?.name ?? 'input';
     const outputName = model.outputs[0]?.name;
     await ctx.progress({ progress: 1, phase: 'predicting' }, true);
@@ -81,42 +80,50 @@ export function batchInferenceProcessor(pools: InferencePools): JobProcessor {
     await ctx.progress({ progress: 96, phase: 'storing predictions', metrics: { rows: done, predicted } }, true);
     const body = Buffer.from(parts.join(''), 'utf8');
     const profile = await profileCsv(Readable.from([body]), { maxRows: Math.max(1, done), maxBytes: body.length + 1 });
-    const storage = await new TenantQuotas(scope).reserve('storageBytes', storedSizeOf(body.length));
+    const registered = await ports.datasets.findJobOutput(scope.principal, { sourceJobId: job.id });
+    const output = await ports.datasets.reserveJobOutput(scope.principal, { outputDatasetName: input.outputDatasetName, storedBytes: storedSizeOf(body.length) });
+    const release = () => ports.datasets.releaseJobOutput(scope.principal, { reservationId: output.reservationId });
     let key: string | undefined;
     try {
-      const output = await ensureDataset(scope, input.outputDatasetName);
-      const prefix = `datasets/${output.id}/job-${job.id}-`;
-      for (const leftover of await scope.bucket.listKeys(prefix)) await scope.bucket.remove(leftover); // an earlier, crashed attempt's
-      key = objectKey('datasets', output.id, `job-${job.id}-a${job.attempts}.csv`);
+      const prefix = `datasets/${output.datasetId}/job-${job.id}-`;
+      // An earlier, crashed attempt's object, unless it already became the job's version.
+      for (const leftover of await scope.bucket.listKeys(prefix)) if (leftover !== registered?.objectKey) await scope.bucket.remove(leftover);
+      key = objectKey('datasets', output.datasetId, `job-${job.id}-a${job.attempts}.csv`);
       const outputKey = key;
       const stored = await scope.bucket.putEncryptedBuffer(outputKey, body, await scope.currentDataKey());
-      const result: Record<string, unknown> = { datasetId: output.id, predictedRows: predicted };
+      const result: Record<string, unknown> = { datasetId: output.datasetId, predictedRows: predicted };
       return {
         result,
-        commit: async (manager) => {
-          const registered = await insertDatasetVersion(manager, scope, output.id, {
-            objectKey: outputKey,
-            byteSize: body.length,
-            storedSize: stored.storedSize,
-            sha256: createHash('sha256').update(body).digest('hex'),
-            keyVersion: stored.keyVersion,
-            profile,
+        commit: async () => {
+          const version = await ports.datasets.registerJobOutput(scope.principal, {
+            datasetId: output.datasetId,
+            reservationId: output.reservationId,
             sourceJobId: job.id,
-            storage,
+            content: {
+              objectKey: outputKey,
+              byteSize: body.length,
+              storedSize: stored.storedSize,
+              sha256: createHash('sha256').update(body).digest('hex'),
+              keyVersion: stored.keyVersion,
+              profile,
+            },
           });
-          result['datasetVersionId'] = registered.id;
+          result['datasetId'] = version.datasetId;
+          result['datasetVersionId'] = version.datasetVersionId;
+          // A run that crashed after registering made the version: it stands, this copy goes.
+          if (version.objectKey !== outputKey) await scope.bucket.remove(outputKey).catch(() => undefined);
         },
         abandon: async () => {
           try {
             await scope.bucket.remove(outputKey);
           } finally {
-            await storage.release();
+            await release();
           }
         },
       };
     } catch (error) {
       if (key) await scope.bucket.remove(key).catch(() => undefined);
-      await storage.release().catch(() => undefined);
+      await release().catch(() => undefined);
       throw error;
     }
   };

@@ -1,13 +1,12 @@
+import type { DatasetsPort, DatasetVersionForJob } from '@tessera/datasets/ports';
 import { parseCsvRows } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
-import { findDatasetVersion, type CatalogDatasetVersion } from '@tessera/jobs';
-import { errors } from '@tessera/errors';
 
-/** The dataset version a job reads (NOT_FOUND if it was deleted after the submit). */
-export async function datasetVersionOf(scope: TenantScope, id: string): Promise<CatalogDatasetVersion> {
-  const version = await scope.db((manager) => findDatasetVersion(manager, id));
-  if (!version) throw errors.notFound('DatasetVersion', id);
-  return version;
+type CatalogDatasetVersion = DatasetVersionForJob;
+
+/** The dataset version a job reads, from the datasets service (NOT_FOUND if it was deleted after the submit). */
+export function datasetVersionOf(datasets: DatasetsPort, scope: TenantScope, id: string): Promise<CatalogDatasetVersion> {
+  return datasets.findVersionForJob(scope.principal, { datasetVersionId: id });
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { InferencePools } from '@tessera/inference';
+import type { WorkerPorts } from '../worker-runtime';
 import { batchInferenceProcessor } from './batch-inference.processor';
 import type { ProcessorTable } from './job-processor';
 import { profileProcessor } from './profile.processor';
 import { trainProcessor } from './train.processor';
 
-export function createProcessors(deps: { inference: InferencePools }): ProcessorTable {
-  return { TRAIN: trainProcessor, BATCH_INFERENCE: batchInferenceProcessor(deps.inference), PROFILE: profileProcessor };
+export function createProcessors(deps: { inference: InferencePools; ports: WorkerPorts }): ProcessorTable {
+  return { TRAIN: trainProcessor(deps.ports), BATCH_INFERENCE: batchInferenceProcessor(deps.inference, deps.ports), PROFILE: profileProcessor(deps.ports) };
 }

@@ -1,19 +1,19 @@
-import type { EntityManager } from 'typeorm';
-import type { JobKind } from '@tessera/jobs';
+import type { JobKindName } from '@tessera/jobs/ports';
 import type { JobContext } from '../job-context';
 
 /**
- * What a processor hands back: the job's result, and optionally writes that must commit in the
- * same transaction as the job's move to SUCCEEDED (e.g. registering the predictions as a dataset
- * version): either both happen or neither, so a crash in between leaves nothing half-registered.
+ * What a processor hands back: the job's result, and optionally the registration of its output
+ * with the owning service (e.g. the predictions as a dataset version), run just before the job
+ * is marked SUCCEEDED; the owner makes it idempotent by job id, so a run repeated after a crash
+ * in between gets the same version, never a second one.
  */
 export interface ProcessorOutcome {
   result: Record<string, unknown>;
-  commit?: (manager: EntityManager) => Promise<void>;
-  /** Undoes side effects outside the database (a stored object) when the commit does not happen. */
+  commit?: () => Promise<void>;
+  /** Undoes side effects when the registration does not happen (a stored object, reserved quota). */
   abandon?: () => Promise<void>;
 }
 
 export type JobProcessor = (ctx: JobContext) => Promise<ProcessorOutcome>;
 
-export type ProcessorTable = Record<JobKind, JobProcessor>;
+export type ProcessorTable = Record<JobKindName, JobProcessor>;

@@ -1,13 +1,18 @@
-import type { ProfileJobInput } from '@tessera/jobs';
+import type { ProfileJobInput } from '@tessera/jobs/ports';
+import type { WorkerPorts } from '../worker-runtime';
 import type { JobContext } from '../job-context';
 import { ColumnAccumulator } from './column-statistics';
 import { datasetRows, datasetVersionOf } from './dataset-rows';
-import type { ProcessorOutcome } from './job-processor';
+import type { JobProcessor, ProcessorOutcome } from './job-processor';
 
 /** PROFILE: one streaming pass over the decrypted CSV, per-column statistics in bounded memory. */
-export async function profileProcessor(ctx: JobContext): Promise<ProcessorOutcome> {
+export function profileProcessor(ports: Pick<WorkerPorts, 'datasets'>): JobProcessor {
+  return (ctx) => profile(ports, ctx);
+}
+
+async function profile(ports: Pick<WorkerPorts, 'datasets'>, ctx: JobContext): Promise<ProcessorOutcome> {
   const input = ctx.input<ProfileJobInput>();
-  const version = await datasetVersionOf(ctx.scope, input.datasetVersionId);
+  const version = await datasetVersionOf(ports.datasets, ctx.scope, input.datasetVersionId);
   const wanted = input.columns ? new Set(input.columns) : undefined;
   const accumulators = version.columns.filter((c) => !wanted || wanted.has(c.name)).map((c) => new ColumnAccumulator(c.name, c.type));
   await ctx.progress({ progress: 0, phase: 'reading' }, true);

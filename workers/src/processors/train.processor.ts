@@ -1,20 +1,25 @@
-import type { TrainJobInput } from '@tessera/jobs';
-import { ModelRegistry } from '@tessera/models';
+import type { TrainJobInput } from '@tessera/jobs/ports';
 import { exportOnnx, loadTrainingData, trainModel } from '@tessera/training';
 import { maxTrainingRows } from './limits';
 import type { JobContext } from '../job-context';
 import { datasetRows, datasetVersionOf } from './dataset-rows';
-import type { ProcessorOutcome } from './job-processor';
+import type { JobProcessor, ProcessorOutcome } from './job-processor';
+import type { WorkerPorts } from '../worker-runtime';
 
 /**
  * TRAIN: loads the numeric columns of the decrypted CSV, trains by gradient descent (progress and
  * loss after every epoch; cancellation checked between epochs), exports ONNX and registers it as a
- * new model version with lineage. The registration's idempotency key is the job id: a run that
- * repeats after a crash gets the version the first run made, never a second one.
+ * new model version with lineage, through the models service's port. The registration's idempotency
+ * key is the job id: a run that repeats after a crash gets the version the first run made, never
+ * a second one.
  */
-export async function trainProcessor(ctx: JobContext): Promise<ProcessorOutcome> {
+export function trainProcessor(ports: Pick<WorkerPorts, 'datasets' | 'models'>): JobProcessor {
+  return (ctx) => train(ports, ctx);
+}
+
+async function train(ports: Pick<WorkerPorts, 'datasets' | 'models'>, ctx: JobContext): Promise<ProcessorOutcome> {
   const input = ctx.input<TrainJobInput>();
-  const version = await datasetVersionOf(ctx.scope, input.datasetVersionId);
+  const version = await datasetVersionOf(ports.datasets, ctx.scope, input.datasetVersionId);
   await ctx.progress({ progress: 1, phase: 'loading data' }, true);
   const data = await loadTrainingData(datasetRows(ctx.scope, version), {
     featureColumns: input.featureColumns,
@@ -33,18 +38,18 @@ export async function trainProcessor(ctx: JobContext): Promise<ProcessorOutcome>
   });
   ctx.checkpoint();
   await ctx.progress({ progress: 96, phase: 'registering model', metrics: { epoch: hp.epochs, loss: lossHistory.at(-1) ?? 0 }, lossHistory }, true);
-  const registered = await new ModelRegistry(ctx.scope).registerVersion({
+  const registered = await ports.models.registerTrainedVersion(ctx.scope.principal, {
     modelName: input.modelName,
-    onnx: exportOnnx(model),
-    lineage: { datasetVersionId: version.id, jobId: ctx.job.id },
-    idempotencyKey: ctx.job.id,
+    onnxBase64: Buffer.from(exportOnnx(model)).toString('base64'),
+    datasetVersionId: version.id,
+    jobId: ctx.job.id,
   });
   const linear = model.kind === 'MLP' ? {} : { weights: model.weights, bias: model.bias };
   return {
     result: {
-      modelId: registered.model.id,
-      modelVersionId: registered.version.id,
-      modelVersionNumber: registered.version.number,
+      modelId: registered.modelId,
+      modelVersionId: registered.modelVersionId,
+      modelVersionNumber: registered.modelVersionNumber,
       finalLoss: lossHistory.at(-1) ?? null,
       trainingRows: data.rows,
       skippedRows: data.skippedRows,

@@ -2,15 +2,10 @@ import type { EntityManager } from 'typeorm';
 import { errors } from '@tessera/errors';
 import { parseUuid } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
-import {
-  findDatasetVersion,
-  findModelVersion,
-  findModelVersionByAlias,
-  isNumericColumn,
-  trainingFeatureColumns,
-  type CatalogDatasetVersion,
-  type CatalogModelVersion,
-} from './catalog-lookup';
+import type { DatasetsPort, DatasetVersionForJob as CatalogDatasetVersion } from '@tessera/datasets/ports';
+import type { ModelsPort, ModelVersionForJob as CatalogModelVersion } from '@tessera/models/ports';
+import { isTesseraError } from '@tessera/errors';
+import { isNumericColumn, trainingFeatureColumns } from './training-features';
 import {
   derivedName,
   maxJobRows,
@@ -25,7 +20,13 @@ import {
   type ProfileJobInput,
   type TrainJobInput,
 } from './job-input';
-import { jobNotFound } from './job-not-found';
+import { jobNotFound, type JobTargetType } from './job-not-found';
+
+/** The catalog a submit is checked against: the datasets and models services' ports. */
+export interface JobCatalog {
+  datasets: DatasetsPort;
+  models: ModelsPort;
+}
 
 export interface SubmitTrainingArgs {
   datasetVersionId: string;
@@ -60,6 +61,7 @@ export class JobInputResolver {
   constructor(
     private readonly scope: TenantScope,
     private readonly manager: EntityManager,
+    private readonly catalog: JobCatalog,
   ) {}
 
   async training(args: SubmitTrainingArgs): Promise<TrainJobInput> {
@@ -131,8 +133,7 @@ export class JobInputResolver {
 
   private async datasetVersion(rawId: string): Promise<CatalogDatasetVersion> {
     const id = parseUuid(rawId, 'datasetVersionId');
-    const version = await findDatasetVersion(this.manager, id);
-    if (!version) throw await jobNotFound(this.scope, 'DatasetVersion', id);
+    const version = await this.lookup('DatasetVersion', id, () => this.catalog.datasets.findVersionForJob(this.scope.principal, { datasetVersionId: id }));
     if (version.rowCount === 0) throw errors.badInput('The dataset version has no data rows.', { field: 'datasetVersionId' });
     if (version.rowCount > maxJobRows) throw errors.badInput(`The dataset version has ${version.rowCount} rows; jobs take at most ${maxJobRows}.`, { field: 'datasetVersionId' });
     return version;
@@ -144,18 +145,26 @@ export class JobInputResolver {
     if (byVersion === byAlias) throw errors.badInput('Give either modelVersionId, or modelId with alias.', { field: 'modelVersionId' });
     if (byVersion) {
       const id = parseUuid(args.modelVersionId!, 'modelVersionId');
-      const version = await findModelVersion(this.manager, id);
-      if (!version) throw await jobNotFound(this.scope, 'ModelVersion', id);
-      return version;
+      return this.lookup('ModelVersion', id, () => this.catalog.models.findVersionForJob(this.scope.principal, { modelVersionId: id }));
     }
     const modelId = parseUuid(args.modelId!, 'modelId');
     if (args.alias === null || args.alias === undefined) throw errors.badInput('alias is required with modelId.', { field: 'alias' });
     const alias = parseAlias(args.alias);
-    const rows = (await this.manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId])) as unknown[];
-    if (rows.length === 0) throw await jobNotFound(this.scope, 'Model', modelId);
-    const version = await findModelVersionByAlias(this.manager, modelId, alias);
-    if (!version) throw await jobNotFound(this.scope, 'ModelAlias', `${modelId}@${alias}`);
-    return version;
+    return this.lookup('ModelAlias', `${modelId}@${alias}`, () => this.catalog.models.findAliasForJob(this.scope.principal, { modelId, alias }), modelId);
+  }
+
+  /**
+   * A port lookup whose NOT_FOUND becomes this subgraph's own (recorded when the id is another
+   * tenant's). The port names which of model or alias was missing in `kind`.
+   */
+  private async lookup<T>(type: JobTargetType, handle: string, find: () => Promise<T>, modelId?: string): Promise<T> {
+    try {
+      return await find();
+    } catch (error) {
+      if (!isTesseraError(error) || error.code !== 'NOT_FOUND') throw error;
+      if (modelId && error.extensions['kind'] === 'Model') throw await jobNotFound(this.scope, 'Model', modelId);
+      throw await jobNotFound(this.scope, type, handle);
+    }
   }
 
   private column(version: CatalogDatasetVersion, name: string, field: string) {

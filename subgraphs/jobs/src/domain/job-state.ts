@@ -9,7 +9,7 @@ import type { JobRunAs } from './job-principal';
  * of a run also names the run's token: two workers (a stalled one that woke up, and the one that
  * recovered its job) can never both move the same job.
  *
- * Used by the jobs subgraph (submit, cancel, retry) and by the workers (claim, progress, finish).
+ * Used by the jobs subgraph (submit, cancel, retry) and by its port (the workers' claim, progress, finish).
  */
 
 interface UpdateResult {

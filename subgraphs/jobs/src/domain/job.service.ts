@@ -121,7 +121,7 @@ export class JobService {
     assertPermission(this.scope.principal, 'write');
     // Before anything is read or written: a tenant past its job-time budget gets no new jobs.
     await this.deps.budgets.assertWithin(this.scope.tenant.id, ['jobWorkerMs']);
-    const input = await this.scope.db((manager) => resolve(new JobInputResolver(this.scope, manager)));
+    const input = await this.scope.db((manager) => resolve(new JobInputResolver(this.scope, manager, this.deps.catalog)));
     const now = new Date();
     const job: Job = {
       id: randomUUID(),

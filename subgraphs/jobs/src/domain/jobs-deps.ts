@@ -2,6 +2,7 @@ import type { Logger } from '@tessera/config';
 import type { EventBus } from '@tessera/events';
 import type { JobQueues } from '@tessera/job-queue';
 import type { BudgetGuard } from '@tessera/metering';
+import type { JobCatalog } from './job-input-resolver';
 
 /** What the jobs subgraph holds besides the tenant scope: the queues it feeds and the event bus. */
 export interface JobsDeps {
@@ -10,4 +11,6 @@ export interface JobsDeps {
   logger: Logger;
   /** Month-to-date usage against budgets: a tenant past its jobWorkerMs budget submits no new jobs. */
   budgets: BudgetGuard;
+  /** Where submitted references are checked: the datasets and models ports, never their tables. */
+  catalog: JobCatalog;
 }

@@ -3,6 +3,8 @@ import { notFoundAcrossTenants } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { parseUuid } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
+import type { ModelsPort } from '@tessera/models/ports';
+import { isTesseraError } from '@tessera/errors';
 
 export interface InferenceMinute {
   minute: Date;
@@ -51,7 +53,11 @@ function parseTime(value: string | null | undefined, field: string): Date | unde
  * `inference_stats`, which the models subgraph's serving process upserts every few seconds.
  */
 export class InferenceStatsService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    /** The model and its version numbers come from the models service's port. */
+    private readonly models: ModelsPort,
+  ) {}
 
   async forModel(args: { modelId: string; from?: string | null; to?: string | null }): Promise<InferenceStats> {
     assertPermission(this.scope.principal, 'read');
@@ -61,24 +67,31 @@ export class InferenceStatsService {
     if (from.getTime() > to.getTime()) throw errors.badInput('from must not be after to.', { field: 'from' });
     if (to.getTime() - from.getTime() > maxRangeMs) throw errors.badInput('The range may cover at most 31 days.', { field: 'from' });
 
-    const { exists, rows } = await this.scope.db(async (manager) => {
-      const models = (await manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId])) as unknown[];
-      if (models.length === 0) return { exists: false, rows: [] as Array<Record<string, unknown>> };
-      const found = (await manager.query(
-        `SELECT s.minute, s.model_version_id, v.number, s.calls, s.row_count, s.errors, s.batch_size_sum, s.batch_size_max,
+    let numbers: Map<string, number>;
+    try {
+      numbers = new Map((await this.models.versionNumbers(this.scope.principal, { modelId })).map((v) => [v.id, v.number]));
+    } catch (error) {
+      if (isTesseraError(error) && error.code === 'NOT_FOUND') throw await notFoundAcrossTenants(this.scope, 'Model', modelId);
+      throw error;
+    }
+    const stored = (await this.scope.db((manager) =>
+      manager.query(
+        `SELECT s.minute, s.model_version_id, s.calls, s.row_count, s.errors, s.batch_size_sum, s.batch_size_max,
                 s.latency_ms_sum, s.latency_ms_max, s.latency_le_5ms, s.latency_le_25ms, s.latency_le_100ms, s.latency_le_500ms
-           FROM inference_stats s LEFT JOIN model_versions v ON v.id = s.model_version_id
+           FROM inference_stats s
           WHERE s.model_id = ? AND s.minute >= ? AND s.minute <= ?
-          ORDER BY s.minute, v.number`,
+          ORDER BY s.minute`,
         [modelId, new Date(Math.floor(from.getTime() / 60_000) * 60_000), to],
-      )) as Array<Record<string, unknown>>;
-      return { exists: true, rows: found };
-    });
-    if (!exists) throw await notFoundAcrossTenants(this.scope, 'Model', modelId);
+      ),
+    )) as Array<Record<string, unknown>>;
+    // A deleted version keeps its stats without a number; within a minute, versions by number (unnumbered first).
+    const rows = stored
+      .map((row): Record<string, unknown> & { number: number | null } => ({ ...row, number: numbers.get(String(row['model_version_id'])) ?? null }))
+      .sort((x, y) => minuteOf(x).getTime() - minuteOf(y).getTime() || (x.number ?? -1) - (y.number ?? -1));
 
     const minutes: InferenceMinute[] = rows.map((row) => {
       const calls = Number(row['calls']);
-      const minute = row['minute'] instanceof Date ? row['minute'] : new Date(`${String(row['minute']).replace(' ', 'T')}Z`);
+      const minute = minuteOf(row);
       return {
         minute,
         modelVersionId: String(row['model_version_id']),
@@ -111,4 +124,8 @@ export class InferenceStatsService {
       minutes,
     };
   }
+}
+
+function minuteOf(row: Record<string, unknown>): Date {
+  return row['minute'] instanceof Date ? row['minute'] : new Date(`${String(row['minute']).replace(' ', 'T')}Z`);
 }

@@ -1,6 +1,6 @@
 import { assertPermission } from '@tessera/auth';
 import type { TenantScope } from '@tessera/tenancy';
-import { countTrainingJobsByStatus, trainingDurations } from '../data/training-metrics.repository';
+import type { JobsPort } from '@tessera/jobs/ports';
 import { parseRange } from './metric-range';
 
 export interface TrainingMetrics {
@@ -22,17 +22,19 @@ export interface TrainingMetrics {
 
 const maxRangeMs = 366 * 24 * 3_600_000;
 
-/** Training job numbers of the caller's tenant, from its own `jobs` table. */
+/** Training job numbers of the caller's tenant, from the jobs service's port (its table is not ours to read). */
 export class TrainingMetricsService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly jobs: JobsPort,
+  ) {}
 
   async summary(args: { from: unknown; to: unknown }): Promise<TrainingMetrics> {
     assertPermission(this.scope.principal, 'read');
     const { from, to } = parseRange(args, maxRangeMs, '366 days');
-    const { byStatus, durations } = await this.scope.db(async (manager) => ({
-      byStatus: await countTrainingJobsByStatus(manager, from, to),
-      durations: await trainingDurations(manager, from, to, [0.5, 0.95]),
-    }));
+    const stats = await this.jobs.trainingJobStats(this.scope.principal, { from: from.toISOString(), to: to.toISOString(), quantiles: [0.5, 0.95] });
+    const byStatus = new Map(stats.byStatus.map((row) => [row.status, row.jobs]));
+    const durations = stats.succeeded;
     const count = (status: string) => byStatus.get(status) ?? 0;
     const succeeded = count('SUCCEEDED');
     const failed = count('FAILED');

@@ -1,4 +1,7 @@
 import { assertPermission } from '@tessera/auth';
+import type { DatasetsPort } from '@tessera/datasets/ports';
+import type { JobsPort } from '@tessera/jobs/ports';
+import type { ModelsPort } from '@tessera/models/ports';
 import { TenantQuotas, type LiveQuotaReader, type LiveQuotaUsage, type QuotaUsage } from '@tessera/quotas';
 import type { TenantScope } from '@tessera/tenancy';
 
@@ -22,32 +25,33 @@ export class UsageService {
     private readonly scope: TenantScope,
     /** The live quotas' reader of this process (one Redis connection, owned by the subgraph). */
     private readonly live: LiveQuotaReader,
+    /** Dataset, model and job counts come from their owners' ports. */
+    private readonly ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort },
   ) {}
 
   async usage(): Promise<TenantUsage> {
     assertPermission(this.scope.principal, 'read');
-    const [rows, stored, live] = await Promise.all([
+    const actor = this.scope.principal;
+    const [rows, stored, live, jobs, datasets, models] = await Promise.all([
       this.scope.db((manager) =>
         manager.query(`
         SELECT
-          (SELECT COUNT(*) FROM datasets WHERE status = 'ACTIVE') AS datasets,
-          (SELECT COUNT(*) FROM dataset_versions) AS dataset_versions,
-          (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_versions) AS stored_bytes,
-          (SELECT COUNT(*) FROM models) AS models,
-          (SELECT COUNT(*) FROM jobs) AS jobs,
           -- Recorded events: those already chained plus those still waiting in the outbox for the relay.
           (SELECT COUNT(*) FROM audit_events) + (SELECT COUNT(*) FROM audit_outbox) AS audit_events`),
       ) as Promise<Array<Record<string, string | number>>>,
       new TenantQuotas(this.scope).usage(),
       this.live.usage(this.scope),
+      this.ports.jobs.jobCount(actor, {}),
+      this.ports.datasets.usageCounts(actor, {}),
+      this.ports.models.usageCounts(actor, {}),
     ]);
     const row = rows[0] ?? {};
     return {
-      datasets: Number(row['datasets'] ?? 0),
-      datasetVersions: Number(row['dataset_versions'] ?? 0),
-      storedBytes: Number(row['stored_bytes'] ?? 0),
-      models: Number(row['models'] ?? 0),
-      jobs: Number(row['jobs'] ?? 0),
+      datasets: datasets.datasets,
+      datasetVersions: datasets.datasetVersions,
+      storedBytes: datasets.storedBytes,
+      models: models.models,
+      jobs,
       auditEvents: Number(row['audit_events'] ?? 0),
       quotas: [...stored.map((quota): StoredQuotaRow => ({ ...quota, windowSeconds: null })), ...live],
     };

@@ -1,11 +1,16 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { errors } from '@tessera/errors';
+import type { ModelsPort } from '@tessera/models/ports';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { InferenceStatsService, type InferenceMinute, type InferenceStats } from '../domain/inference-stats.service';
 
-export const inferenceStatsResolvers: GraphQLResolverMap<SubgraphContext> = {
+/** `models` is absent only in a definition built to read its schema. */
+export const inferenceStatsResolvers = (models: ModelsPort | undefined): GraphQLResolverMap<SubgraphContext> => ({
   Query: {
-    inferenceStats: async (_: unknown, args: { modelId: string; from?: string | null; to?: string | null }, ctx: SubgraphContext) =>
-      new InferenceStatsService(await ctx.scope()).forModel(args),
+    inferenceStats: async (_: unknown, args: { modelId: string; from?: string | null; to?: string | null }, ctx: SubgraphContext) => {
+      if (!models) throw errors.unavailable('This metrics process has no models port, so it cannot read inference stats.');
+      return new InferenceStatsService(await ctx.scope(), models).forModel(args);
+    },
   },
   InferenceStats: {
     from: (stats: InferenceStats) => stats.from.toISOString(),
@@ -14,4 +19,4 @@ export const inferenceStatsResolvers: GraphQLResolverMap<SubgraphContext> = {
   InferenceMinute: {
     minute: (minute: InferenceMinute) => minute.minute.toISOString(),
   },
-};
+});

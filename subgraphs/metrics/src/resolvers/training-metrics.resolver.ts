@@ -1,13 +1,19 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { errors } from '@tessera/errors';
+import type { JobsPort } from '@tessera/jobs/ports';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { TrainingMetricsService, type TrainingMetrics } from '../domain/training-metrics.service';
 
-export const trainingMetricsResolvers: GraphQLResolverMap<SubgraphContext> = {
+/** `jobs` is absent only in a definition built to read its schema. */
+export const trainingMetricsResolvers = (jobs: JobsPort | undefined): GraphQLResolverMap<SubgraphContext> => ({
   Query: {
-    trainingMetrics: async (_: unknown, args: { from: unknown; to: unknown }, ctx: SubgraphContext) => new TrainingMetricsService(await ctx.scope()).summary(args),
+    trainingMetrics: async (_: unknown, args: { from: unknown; to: unknown }, ctx: SubgraphContext) => {
+      if (!jobs) throw errors.unavailable('This metrics process has no jobs port, so it cannot read training metrics.');
+      return new TrainingMetricsService(await ctx.scope(), jobs).summary(args);
+    },
   },
   TrainingMetrics: {
     from: (m: TrainingMetrics) => m.from.toISOString(),
     to: (m: TrainingMetrics) => m.to.toISOString(),
   },
-};
+});

@@ -1,0 +1,5 @@
+export { createPortClient, type PortClientOptions } from './port-client';
+export { portRouter } from './port-endpoint';
+export { callerServiceOf } from './caller-service';
+export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody } from './port-definition';
+export { portVariables, type PortVariables } from './port-environment';

@@ -1,0 +1,80 @@
+import type { Principal } from '@tessera/auth';
+import type { PortMethods } from '@tessera/service-kit';
+import type { JobInput } from '../domain/job-input';
+
+/**
+ * What other services may do with jobs. The workers run them (claim → progress → finish or
+ * requeue); the metrics service reads counts and run times. Everything is scoped by the actor's
+ * tenant: another tenant's job id is simply not there.
+ */
+export type JobKindName = 'TRAIN' | 'BATCH_INFERENCE' | 'PROFILE';
+export type JobFinalStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export type JobProgressOutcome = 'ok' | 'cancel-requested' | 'lost';
+
+export interface JobRunError {
+  code: string;
+  message: string;
+}
+
+/** What a worker needs of a claimed job: never the row itself. */
+export interface ClaimedJob {
+  id: string;
+  kind: JobKindName;
+  input: JobInput;
+  /** Runs so far, this one included (names this attempt's output objects). */
+  attempts: number;
+}
+
+/** Who a run acts as, from the job row (the queue entry names only the row). */
+export interface JobRunAsPrincipal {
+  subject: string;
+  roles: string[];
+  clientId: string | null;
+}
+
+export type JobClaim =
+  | { outcome: 'claimed'; job: ClaimedJob; runAs: JobRunAsPrincipal }
+  /** Not there (yet): the submit has not committed, rolled back, or the id is another tenant's. */
+  | { outcome: 'missing' }
+  /** Cancelled before it started. */
+  | { outcome: 'cancelled' }
+  /** An older submission's entry, or a job already finished. */
+  | { outcome: 'stale' };
+
+export interface TrainingJobStats {
+  /** Training jobs created in the range, by status. */
+  byStatus: Array<{ status: string; jobs: number }>;
+  /** Run times of the SUCCEEDED ones: count, mean and the asked nearest-rank quantiles (ms). */
+  succeeded: { count: number; meanMs: number | null; quantilesMs: Array<number | null> };
+}
+
+export interface JobsPort {
+  claim(actor: Principal, input: { jobId: string; submission: number; runToken: string; startSeq: number }): Promise<JobClaim>;
+  progress(
+    actor: Principal,
+    input: { jobId: string; runToken: string; progress: number; phase: string; metrics?: Record<string, number> | undefined; lossHistory?: number[] | undefined },
+  ): Promise<JobProgressOutcome>;
+  /** False: this run no longer owns the job (nothing was written). */
+  finish(
+    actor: Principal,
+    input: { jobId: string; runToken: string; status: JobFinalStatus; result?: Record<string, unknown> | null; error?: JobRunError | null; phase?: string | null },
+  ): Promise<boolean>;
+  requeue(actor: Principal, input: { jobId: string; runToken: string; error: JobRunError; retryInMs: number }): Promise<boolean>;
+  trainingJobStats(actor: Principal, input: { from: string; to: string; quantiles: number[] }): Promise<TrainingJobStats>;
+  /** Every job row of the tenant (tenantUsage). */
+  jobCount(actor: Principal, input: Record<string, never>): Promise<number>;
+}
+
+export const jobsPortMethods = ['claim', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount'] as const satisfies ReadonlyArray<keyof JobsPort>;
+
+/** Only the workers run jobs; only the metrics service reads their numbers. */
+export const jobsPortCallers = {
+  claim: ['workers'],
+  progress: ['workers'],
+  finish: ['workers'],
+  requeue: ['workers'],
+  trainingJobStats: ['metrics'],
+  jobCount: ['metrics'],
+} as const satisfies Record<keyof JobsPort, readonly string[]>;
+
+export type JobsPortMethods = PortMethods<JobsPort>;

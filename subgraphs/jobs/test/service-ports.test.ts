@@ -1,0 +1,138 @@
+import { bodyDigest, createServiceTokenSigner, generateServiceKeyPair, serviceTokenHeader, type Principal } from '@tessera/auth';
+import { datasetsPortClient } from '@tessera/datasets/ports';
+import { jobsPortClient } from '@tessera/jobs/ports';
+import { modelsPortClient } from '@tessera/models/ports';
+import { buildLinearRegression } from '@tessera/onnx';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { submitProfile, uploadDataset } from './job-support';
+
+/**
+ * The ports of the datasets, models and jobs services, called over HTTP as the worker processes
+ * call them: no proof of being a Tessera service, no answer; a service not on a method's
+ * allow-list, FORBIDDEN; a call acting for tenant B never sees tenant A's ids.
+ */
+describe('service ports: authenticated callers, per-method allow-lists, one tenant per call', () => {
+  let stack: TestStack;
+  let a: TestTenant;
+  let b: TestTenant;
+  let datasetVersionA: string;
+  let jobA: string;
+
+  const actorOf = (tenant: TestTenant): Principal => ({
+    kind: 'user',
+    subject: 'port-test',
+    tenantId: tenant.id,
+    roles: ['data_scientist'],
+    clientId: undefined,
+    requestId: `port-test-${tenant.id}`,
+    sourceIp: undefined,
+  });
+  const urlOf = (service: 'jobs' | 'datasets' | 'models') => stack.platform.subgraphs[service].url;
+
+  /** A raw POST, to see exactly what the endpoint answers. */
+  async function post(service: 'jobs' | 'datasets' | 'models', method: string, body: string, token?: string): Promise<{ status: number; code: unknown }> {
+    const response = await fetch(`${urlOf(service)}/internal/ports/${service}/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { [serviceTokenHeader]: token } : {}) },
+      body,
+    });
+    const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+    return { status: response.status, code: json.errors?.[0]?.extensions?.code };
+  }
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    a = await stack.createTenant();
+    b = await stack.createTenant();
+    const scientistA = await a.token('data_scientist');
+    datasetVersionA = (await uploadDataset(stack, scientistA, 'numbers', 'x,y\n1,2\n3,4\n')).versionId;
+    // No worker runs in this file: the job stays QUEUED.
+    jobA = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientistA, submitProfile, { input: { datasetVersionId: datasetVersionA } })).submitProfileJob.id;
+  });
+  afterAll(() => stack?.stop());
+
+  describe('authentication of the calling service', () => {
+    const body = () => JSON.stringify({ actor: { tenantId: a.id, subject: 'x', roles: ['admin'], requestId: 'r-1' }, input: { datasetVersionId: datasetVersionA } });
+
+    it('refuses a call without a service token', async () => {
+      expect(await post('datasets', 'findVersionForJob', body())).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    });
+
+    it('refuses a token signed with a key the owner does not know, even naming an allowed service', async () => {
+      const impostor = await createServiceTokenSigner('workers', (await generateServiceKeyPair()).privateJwk);
+      const payload = body();
+      expect(await post('datasets', 'findVersionForJob', payload, await impostor({ port: 'datasets', body: payload }))).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    });
+
+    it('refuses a real token replayed with another body or at another port', async () => {
+      const sign = await createServiceTokenSigner('workers', stack.workerServiceKey);
+      const payload = body();
+      const token = await sign({ port: 'datasets', body: payload });
+      const other = payload.replace(a.id, b.id);
+      expect(bodyDigest(other)).not.toBe(bodyDigest(payload));
+      expect(await post('datasets', 'findVersionForJob', other, token)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      expect(await post('models', 'findVersionForJob', payload, token)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      // The same token with its own body and port passes: the refusals above are about the binding.
+      expect((await post('datasets', 'findVersionForJob', payload, token)).status).toBe(200);
+    });
+
+    it('never serves a garbage token, nor a method that is not published', async () => {
+      expect(await post('jobs', 'claim', '{}', 'not.a.token')).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      const sign = await createServiceTokenSigner('workers', stack.workerServiceKey);
+      const payload = JSON.stringify({ actor: { tenantId: a.id, subject: 'x', roles: [], requestId: 'r-2' }, input: {} });
+      expect(await post('jobs', 'constructor', payload, await sign({ port: 'jobs', body: payload }))).toEqual({ status: 404, code: 'NOT_FOUND' });
+    });
+  });
+
+  describe('per-method allow-lists', () => {
+    it('refuses the workers where the method is for another service (FORBIDDEN, nothing read)', async () => {
+      const sign = await createServiceTokenSigner('workers', stack.workerServiceKey);
+      const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign });
+      const models = modelsPortClient({ baseUrl: urlOf('models'), sign });
+      await expect(jobs.jobCount(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(jobs.trainingJobStats(actorOf(a), { from: new Date(0).toISOString(), to: new Date().toISOString(), quantiles: [0.5] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(models.findAliasForJob(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000', alias: 'production' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(models.usageCounts(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(models.versionNumbers(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign });
+      await expect(datasets.usageCounts(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    });
+  });
+
+  describe('tenant scoping', () => {
+    it("datasets: tenant A's version is found for A and NOT_FOUND for B; B cannot register an output into A's dataset", async () => {
+      const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey) });
+      const found = await datasets.findVersionForJob(actorOf(a), { datasetVersionId: datasetVersionA });
+      expect(found).toMatchObject({ id: datasetVersionA, datasetName: 'numbers', rowCount: 2 });
+      expect(found.columns.map((c) => c.name)).toEqual(['x', 'y']);
+      await expect(datasets.findVersionForJob(actorOf(b), { datasetVersionId: datasetVersionA })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+      const reservation = await datasets.reserveJobOutput(actorOf(b), { outputDatasetName: 'b-output', storedBytes: 10 });
+      await datasets.releaseJobOutput(actorOf(b), { reservationId: reservation.reservationId });
+      const content = { objectKey: `datasets/${found.datasetId}/job-x.csv`, byteSize: 4, storedSize: 40, sha256: '0'.repeat(64), keyVersion: 1, profile: { columns: [], rowCount: 0, byteSize: 4 } };
+      await expect(
+        datasets.registerJobOutput(actorOf(b), { datasetId: found.datasetId, reservationId: reservation.reservationId, sourceJobId: '00000000-0000-4000-8000-000000000001', content }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it("models: a version registered for A is found for A and NOT_FOUND for B; the job id makes registration idempotent", async () => {
+      const models = modelsPortClient({ baseUrl: urlOf('models'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey) });
+      const onnxBase64 = Buffer.from(buildLinearRegression({ weights: [2, 1], bias: 0 })).toString('base64');
+      const input = { modelName: 'port-model', onnxBase64, datasetVersionId: datasetVersionA, jobId: jobA };
+      const first = await models.registerTrainedVersion(actorOf(a), input);
+      expect(await models.registerTrainedVersion(actorOf(a), input)).toEqual(first);
+      expect(await models.findVersionForJob(actorOf(a), { modelVersionId: first.modelVersionId })).toMatchObject({ id: first.modelVersionId, modelName: 'port-model', jobId: jobA });
+      await expect(models.findVersionForJob(actorOf(b), { modelVersionId: first.modelVersionId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it("jobs: B cannot claim, advance or finish A's job; A's row is untouched", async () => {
+      const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey) });
+      const runner = { ...actorOf(b), roles: [] };
+      expect(await jobs.claim(runner, { jobId: jobA, submission: 1, runToken: 'tok-b', startSeq: 1 })).toEqual({ outcome: 'missing' });
+      expect(await jobs.progress(actorOf(b), { jobId: jobA, runToken: 'tok-b', progress: 50, phase: 'x' })).toBe('lost');
+      expect(await jobs.finish(actorOf(b), { jobId: jobA, runToken: 'tok-b', status: 'FAILED', error: { code: 'X', message: 'x' } })).toBe(false);
+      const view = expectNoErrors(await stack.query<{ job: { status: string } }>(await a.token('viewer'), `query($id: ID!) { job(id: $id) { status } }`, { id: jobA }));
+      expect(view.job.status).toBe('QUEUED');
+    });
+  });
+});

@@ -1,0 +1,99 @@
+import { assertPermission } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import { parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { ModelRegistry } from '../domain/model-registry.service';
+import { modelsPortCallers, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
+
+/** The models port over this service's own tables, entered through the actor's TenantScope. */
+export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
+  return {
+    async findVersionForJob(actor, input) {
+      assertPermission(actor, 'read');
+      const id = parseUuid(input.modelVersionId, 'modelVersionId');
+      const scope = await scopes.forPrincipal(actor);
+      const version = await versionWhere(scope, 'v.id = ?', [id]);
+      if (!version) throw errors.notFound('ModelVersion', id);
+      return version;
+    },
+
+    async findAliasForJob(actor, input) {
+      assertPermission(actor, 'read');
+      const modelId = parseUuid(input.modelId, 'modelId');
+      const alias = String(input.alias);
+      const scope = await scopes.forPrincipal(actor);
+      const models = (await scope.db((manager) => manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId]))) as unknown[];
+      if (models.length === 0) throw errors.notFound('Model', modelId);
+      const version = await versionWhere(scope, 'v.id = (SELECT a.version_id FROM model_aliases a WHERE a.model_id = ? AND a.alias = ?)', [modelId, alias]);
+      if (!version) throw errors.notFound('ModelAlias', `${modelId}@${alias}`);
+      return version;
+    },
+
+    async registerTrainedVersion(actor, input) {
+      const jobId = parseUuid(input.jobId, 'jobId');
+      const datasetVersionId = parseUuid(input.datasetVersionId, 'datasetVersionId');
+      if (typeof input.onnxBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.onnxBase64)) throw errors.badInput('onnxBase64 must be base64.', { field: 'onnxBase64' });
+      const scope = await scopes.forPrincipal(actor);
+      const registered = await new ModelRegistry(scope).registerVersion({
+        modelName: String(input.modelName),
+        onnx: new Uint8Array(Buffer.from(input.onnxBase64, 'base64')),
+        lineage: { datasetVersionId, jobId },
+        idempotencyKey: jobId,
+      });
+      return { modelId: registered.model.id, modelVersionId: registered.version.id, modelVersionNumber: registered.version.number };
+    },
+
+    async versionNumbers(actor, input) {
+      assertPermission(actor, 'read');
+      const modelId = parseUuid(input.modelId, 'modelId');
+      const scope = await scopes.forPrincipal(actor);
+      return scope.db(async (manager) => {
+        const models = (await manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId])) as unknown[];
+        if (models.length === 0) throw errors.notFound('Model', modelId);
+        const rows = (await manager.query('SELECT id, number FROM model_versions WHERE model_id = ? ORDER BY number', [modelId])) as Array<{ id: string; number: number | string }>;
+        return rows.map((row) => ({ id: String(row.id), number: Number(row.number) }));
+      });
+    },
+
+    async usageCounts(actor) {
+      assertPermission(actor, 'read');
+      const scope = await scopes.forPrincipal(actor);
+      const rows = (await scope.db((manager) => manager.query('SELECT COUNT(*) AS n FROM models'))) as Array<{ n: number | string }>;
+      return { models: Number(rows[0]?.n ?? 0) };
+    },
+  };
+}
+
+/** The models port as this service publishes it to other processes. */
+export function publishedModelsPort(port: ModelsPort): PublishedPort<ModelsPort> {
+  return { name: 'models', implementation: port as PortMethods<ModelsPort>, callers: modelsPortCallers };
+}
+
+async function versionWhere(scope: TenantScope, condition: string, params: unknown[]): Promise<ModelVersionForJob | undefined> {
+  const rows = (await scope.db((manager) =>
+    manager.query(
+      `SELECT v.id, v.model_id, m.name AS model_name, v.number, v.object_key, v.sha256, v.inputs_json, v.outputs_json, v.job_id
+         FROM model_versions v JOIN models m ON m.id = v.model_id AND m.status = 'ACTIVE'
+        WHERE ${condition}`,
+      params,
+    ),
+  )) as Array<Record<string, unknown>>;
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: String(row['id']),
+    modelId: String(row['model_id']),
+    modelName: String(row['model_name']),
+    number: Number(row['number']),
+    objectKey: String(row['object_key']),
+    sha256: String(row['sha256']),
+    inputs: tensors(row['inputs_json']),
+    outputs: tensors(row['outputs_json']),
+    jobId: row['job_id'] ? String(row['job_id']) : null,
+  };
+}
+
+function tensors(value: unknown): ModelTensorForJob[] {
+  const list = (typeof value === 'string' ? JSON.parse(value) : value) as ModelTensorForJob[] | null;
+  return (list ?? []).map((t) => ({ name: t.name, elementType: t.elementType, shape: t.shape }));
+}

@@ -1,0 +1,30 @@
+/**
+ * How a one-service process gets the ports it calls: from its environment, failing at start-up
+ * with the variable's name when one is missing, never at the first job.
+ */
+import { generateServiceKeyPair } from '@tessera/auth';
+import { ConfigError } from '@tessera/config';
+import { absentPort, portsCalledBy, remotePorts } from '@tessera/platform';
+
+describe('service ports from the environment', () => {
+  it('names SERVICE_KEY when a caller has none, and the owner URL it lacks', async () => {
+    await expect(remotePorts('jobs', {}, portsCalledBy.jobs)).rejects.toThrow(ConfigError);
+    await expect(remotePorts('jobs', {}, portsCalledBy.jobs)).rejects.toThrow(/SERVICE_KEY/);
+    const { privateJwk } = await generateServiceKeyPair();
+    await expect(remotePorts('jobs', { SERVICE_KEY: privateJwk as never, DATASETS_PORT_URL: 'http://datasets:4001' }, portsCalledBy.jobs)).rejects.toThrow(/MODELS_PORT_URL/);
+  });
+
+  it('builds exactly the clients a service calls; a service that calls none needs nothing', async () => {
+    const { privateJwk } = await generateServiceKeyPair();
+    const ports = await remotePorts('metrics', { SERVICE_KEY: privateJwk as never, JOBS_PORT_URL: 'http://jobs:4003', DATASETS_PORT_URL: 'http://datasets:4001', MODELS_PORT_URL: 'http://models:4002' }, portsCalledBy.metrics);
+    expect(Object.keys(ports).sort()).toEqual(['datasets', 'jobs', 'models']);
+    expect(typeof ports.jobs?.jobCount).toBe('function');
+    expect(await remotePorts('datasets', {}, portsCalledBy.datasets)).toEqual({});
+    expect(portsCalledBy).toEqual({ datasets: [], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models'], tenants: [] });
+  });
+
+  it('a build without a port answers SERVICE_UNAVAILABLE at the first call', async () => {
+    const jobs = absentPort('jobs');
+    await expect(jobs.jobCount({ kind: 'user', subject: 's', tenantId: 'acme', roles: [], clientId: undefined, requestId: 'r', sourceIp: undefined }, {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+});
