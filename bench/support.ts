@@ -75,7 +75,7 @@ export async function setUpBench(options: { tenantCacheTtlMs: number; datasets: 
     const accessToken = await stack.issueToken({ tenant: tenant.id, roles: ['viewer'], tokenTtlSeconds: 3600 });
     const subject = decodeJwt(accessToken).sub;
     if (!subject) throw new Error('the access token has no subject');
-    const sign = await createInternalContextSigner(stack.config.internalContextKeys.privateJwk);
+    const sign = await createInternalContextSigner(stack.config.internalContextKeys.privateJwk, { clientCertificate: stack.pki.identity('gateway').cert });
     const principal: Principal = { kind: 'user', subject, tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
     const body = JSON.stringify({ query: datasetsQuery });
     const directUrl = `${stack.platform.subgraphs.datasets.url}/graphql`;
@@ -90,7 +90,7 @@ export async function setUpBench(options: { tenantCacheTtlMs: number; datasets: 
       sign,
       expectedPage: names.slice(0, 10),
       gateway: { name: 'gateway', url: stack.graphqlUrl, headers: { authorization: `Bearer ${accessToken}` }, body },
-      direct: async () => ({ name: 'direct', url: directUrl, headers: { [internalContextHeader]: await sign(principal) }, body }),
+      direct: async () => ({ name: 'direct', url: directUrl, headers: { [internalContextHeader]: await sign(principal, 'datasets') }, body }),
     };
   } catch (error) {
     await stack.stop();

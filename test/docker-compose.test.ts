@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { allRoles, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
+import { allRoles, certificateThumbprint, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
+import { ensureLocalPki } from '@tessera/local-infra';
 import { gatewayEnvironment, readGatewayEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames } from '@tessera/platform';
 import { assertTenantId } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
@@ -395,15 +396,17 @@ describe('deploy/generate-env.ts', () => {
     expect(gateway.database.url).toBe(`mysql://tessera:${values.MYSQL_PASSWORD}@mysql:3306`);
     expect(gateway.telemetry).toMatchObject({ exporter: 'otlp', otlpEndpoint: 'http://jaeger:4318' });
 
-    const sign = await createInternalContextSigner(gateway.gateway.internalContextPrivateKey);
-    const token = await sign({ kind: 'gateway', requestId: 'compose-test-request' });
+    // The compose certificates live in the containers; the local CA's gateway certificate stands in for the binding.
+    const clientCertificate = ensureLocalPki().identity('gateway').cert;
+    const sign = await createInternalContextSigner(gateway.gateway.internalContextPrivateKey, { clientCertificate });
     for (const [index, name] of subgraphNames.entries()) {
       const subgraph = readSubgraphEnvironment(resolvedEnv(name, values));
       expect({ name, port: subgraph.port, host: subgraph.host }).toEqual({ name, port: 4001 + index, host: '0.0.0.0' });
       expect(subgraph.runtime.masterKey).toHaveLength(32);
       expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'http://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY });
-      const verify = await createInternalContextVerifier(subgraph.runtime.internalContextPublicKey);
-      await expect(verify(token)).resolves.toEqual({ kind: 'gateway', requestId: 'compose-test-request' });
+      const verify = await createInternalContextVerifier(subgraph.runtime.internalContextPublicKey, { audience: name });
+      const token = await sign({ kind: 'gateway', requestId: 'compose-test-request' }, name);
+      await expect(verify(token, { peerCertificateThumbprint: certificateThumbprint(clientCertificate) })).resolves.toEqual({ kind: 'gateway', requestId: 'compose-test-request' });
     }
   });
 });

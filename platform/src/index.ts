@@ -1,3 +1,3 @@
-export { startPlatform, type PlatformConfig, type RunningPlatform } from './start-platform';
+export { startPlatform, subgraphTls, type PlatformConfig, type RunningPlatform } from './start-platform';
 export { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 export { readGatewayEnvironment, readSubgraphEnvironment, gatewayEnvironment, subgraphEnvironment } from './environment';

@@ -1,6 +1,5 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
-import { createInternalContextVerifier, type InternalContextVerifier } from '@tessera/auth';
 import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
@@ -25,7 +24,8 @@ export interface ServiceRuntimeConfig {
 
 /**
  * The clients one service process holds, built by hand in one place (no DI framework):
- * one MySQL pool, one S3 client, the tenant directory and keyring, the context verifier.
+ * one MySQL pool, one S3 client, the tenant directory and keyring (each subgraph verifies its own
+ * contexts: see subgraph-server.ts).
  */
 export interface ServiceRuntime {
   config: ServiceRuntimeConfig;
@@ -36,7 +36,6 @@ export interface ServiceRuntime {
   directory: TenantDirectory;
   keyring: TenantKeyring;
   scopes: TenantScopeFactory;
-  verifyInternalContext: InternalContextVerifier;
   /** Per-tenant Redis pub/sub (job progress, alerts); connects on first use, one subscriber connection per process. */
   events: EventBus;
   /** This process's usage meters (flushed every few seconds into each tenant's `usage_meters`). */
@@ -59,7 +58,6 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     tenantLimitDefaults: config.tenantLimitDefaults,
   });
   keyring.onKeyEvent = keyEventRecorder(db);
-  const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);
   const events = createEventBus(config.redis);
   const metering = meteringConfig(config.metering);
   const usage = new UsageRecorder({ db, logger, config: metering });
@@ -74,7 +72,6 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     directory,
     keyring,
     scopes,
-    verifyInternalContext,
     events,
     usage,
     budgets,

@@ -1,0 +1,26 @@
+import tls from 'node:tls';
+
+const trusted = new Set<string>();
+let installed = false;
+
+/**
+ * Makes every TLS client of this test process that names no CA of its own (fetch, `ws`,
+ * node:https) trust `ca` besides the public roots — what NODE_EXTRA_CA_CERTS does for a shell,
+ * which Node 20 reads only at process start, before the harness has created the local CA.
+ * Clients that pass `ca` (the gateway's mutual-TLS clients) are left exactly as they are, and no
+ * client gets a certificate from this: a subgraph still refuses them.
+ */
+export function trustCaInThisProcess(ca: string): void {
+  trusted.add(ca);
+  if (installed) return;
+  installed = true;
+  const original = tls.connect;
+  const patched = function connect(this: unknown, ...args: unknown[]) {
+    const [first] = args;
+    if (typeof first === 'object' && first !== null && (first as tls.ConnectionOptions).ca === undefined) {
+      args[0] = { ...(first as tls.ConnectionOptions), ca: [...tls.rootCertificates, ...trusted] };
+    }
+    return (original as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
+  };
+  (tls as { connect: typeof tls.connect }).connect = patched as typeof tls.connect;
+}
