@@ -18,7 +18,7 @@ export interface RawResponse {
  */
 export function requestSubgraph(
   url: string,
-  options: { subgraph: string; ca: string; client: ClientCertificate; method?: string; headers?: Record<string, string>; body?: string },
+  options: { subgraph: string; ca: string; client: ClientCertificate; method?: string; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const body = options.body ?? '';
