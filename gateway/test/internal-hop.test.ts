@@ -9,7 +9,8 @@ import { subgraphCatalog, subgraphTls } from '@tessera/platform';
 import { startSubgraph, type RunningSubgraph } from '@tessera/service-kit';
 import { errorCodes, expectNoErrors, postToSubgraph, requestSubgraph, startTestStack, type ClientCertificate, type TestStack, type TestTenant } from '@tessera/testing';
 import { claimsOf, createDatasetMutation, expectRefused } from './support';
-import { connectSubscriptions, type TestSubscriptionClient } from './subscriptions-support';
+import WebSocket from 'ws';
+import { CollectedSubscription, connectSubscriptions, type TestSubscriptionClient } from './subscriptions-support';
 
 jest.setTimeout(60_000);
 
@@ -178,6 +179,30 @@ describe('the internal context is bound to its hop', () => {
       return socket;
     };
     const outcome = (socket: TestSubscriptionClient) => Promise.race([socket.connected.then(() => 'acknowledged' as const), socket.closed.then((info) => info.code)]);
+
+    it('the connection_init context the gateway really sent to jobs, replayed: on jobs → 4401, on audit → 4401', async () => {
+      // The gateway's upstream client runs in this process: read its connection_init off `ws`.
+      const sent: string[] = [];
+      const originalSend = WebSocket.prototype.send;
+      const spy = jest.spyOn(WebSocket.prototype, 'send').mockImplementation(function (this: WebSocket, ...args: Parameters<WebSocket['send']>) {
+        const message = typeof args[0] === 'string' ? args[0] : '';
+        if (message.includes('"connection_init"') && message.includes(internalContextHeader)) sent.push(message);
+        return (originalSend as (...a: unknown[]) => void).apply(this, args);
+      });
+      const client = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${await acme.token('viewer')}` });
+      sockets.push(client);
+      const stream = new CollectedSubscription(client.client, { query: 'subscription { jobEvents { jobId } }' });
+      for (let i = 0; i < 100 && sent.length === 0; i++) await sleep(50);
+      spy.mockRestore();
+      stream.stop();
+      const payload = (JSON.parse(sent[0]!) as { payload: Record<string, string> }).payload;
+      const token = payload[internalContextHeader]!;
+      expect(claimsOf(token).aud).toBe('jobs');
+      expect(await outcome(connectAs(gatewayCertificate, token))).toBe(4401);
+      const toAudit = connectSubscriptions(`${stack.platform.subgraphs.audit.url}/graphql`, { [internalContextHeader]: token }, undefined, { ca: stack.pki.ca, ...gatewayCertificate, servername: 'audit' } as Parameters<typeof connectSubscriptions>[3]);
+      sockets.push(toAudit);
+      expect(await outcome(toAudit)).toBe(4401);
+    });
 
     it('a context for jobs is accepted once; the same again → 4401', async () => {
       const token = await freshContext('jobs');
