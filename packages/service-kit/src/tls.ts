@@ -36,10 +36,18 @@ export function peerIdentity(socket: unknown): string | undefined {
   return typeof cn === 'string' ? cn : undefined;
 }
 
+/** Per connection: a keep-alive connection carries many requests, its certificate never changes. */
+const thumbprints = new WeakMap<object, string>();
+
 /** The `x5t#S256` thumbprint of the verified client certificate of a connection, for the context's `cnf` check. */
 export function peerCertificateThumbprint(socket: unknown): string | undefined {
   const tls = socket as Partial<TLSSocket> | undefined;
   if (!tls?.authorized || typeof tls.getPeerCertificate !== 'function') return undefined;
+  const known = thumbprints.get(tls);
+  if (known) return known;
   const raw = tls.getPeerCertificate().raw;
-  return raw ? certificateThumbprint(raw) : undefined;
+  if (!raw) return undefined;
+  const thumbprint = certificateThumbprint(raw);
+  thumbprints.set(tls, thumbprint);
+  return thumbprint;
 }
