@@ -1,5 +1,5 @@
 import { Agent as HttpsAgent } from 'node:https';
-import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+import { checkServerIdentity, createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import type { TlsIdentity } from '@tessera/service-kit';
 
 /**
@@ -12,11 +12,24 @@ export function subgraphTlsOptions(identity: TlsIdentity, subgraph: string): Con
     ca: identity.ca,
     cert: identity.cert,
     key: identity.key,
+    // Parsed once, not per connection (new sockets are opened under load and for every subscription socket).
+    secureContext: secureContextOf(identity),
     minVersion: 'TLSv1.2',
     servername: subgraph,
     rejectUnauthorized: true,
     checkServerIdentity: (_host, certificate) => checkServerIdentity(subgraph, certificate),
   };
+}
+
+const contexts = new WeakMap<TlsIdentity, SecureContext>();
+
+function secureContextOf(identity: TlsIdentity): SecureContext {
+  let context = contexts.get(identity);
+  if (!context) {
+    context = createSecureContext({ ca: identity.ca, cert: identity.cert, key: identity.key, minVersion: 'TLSv1.2' });
+    contexts.set(identity, context);
+  }
+  return context;
 }
 
 /** One keep-alive pool per subgraph, each with that subgraph's expected identity. */

@@ -2,6 +2,8 @@ import tls from 'node:tls';
 
 const trusted = new Set<string>();
 let installed = false;
+/** Built once (parsing the public roots costs milliseconds), rebuilt when a CA is added. */
+let context: tls.SecureContext | undefined;
 
 /**
  * Makes every TLS client of this test process that names no CA of its own (fetch, `ws`,
@@ -11,14 +13,22 @@ let installed = false;
  * client gets a certificate from this: a subgraph still refuses them.
  */
 export function trustCaInThisProcess(ca: string): void {
+  if (!trusted.has(ca)) context = undefined;
   trusted.add(ca);
   if (installed) return;
   installed = true;
   const original = tls.connect;
   const patched = function connect(this: unknown, ...args: unknown[]) {
     const [first] = args;
-    if (typeof first === 'object' && first !== null && (first as tls.ConnectionOptions).ca === undefined) {
-      args[0] = { ...(first as tls.ConnectionOptions), ca: [...tls.rootCertificates, ...trusted] };
+    const options = first as tls.ConnectionOptions | null;
+    if (typeof options === 'object' && options !== null && options.ca === undefined && options.secureContext === undefined) {
+      if (options.cert === undefined && options.key === undefined && options.pfx === undefined) {
+        context ??= tls.createSecureContext({ ca: [...tls.rootCertificates, ...trusted] });
+        args[0] = { ...options, secureContext: context };
+      } else {
+        // A client certificate of its own: its context is built from its options, with the CA added.
+        args[0] = { ...options, ca: [...tls.rootCertificates, ...trusted] };
+      }
     }
     return (original as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
   };
