@@ -38,6 +38,10 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     OIDC_AUDIENCE: config.oidc.audience,
     OIDC_ALGORITHMS: config.oidc.algorithms.join(','),
     INTERNAL_CONTEXT_PRIVATE_KEY: JSON.stringify(config.internalContextKeys.privateJwk),
+    // The gateway's identity from the local CA: mutual TLS to the subgraphs, HTTPS to the load.
+    TLS_CA_FILE: stack.pki.caFile,
+    TLS_CERT_FILE: stack.pki.files('gateway').certFile,
+    TLS_KEY_FILE: stack.pki.files('gateway').keyFile,
     DATASETS_URL: subgraphUrl('datasets'),
     MODELS_URL: subgraphUrl('models'),
     JOBS_URL: subgraphUrl('jobs'),

@@ -19,7 +19,7 @@
  * BENCH_PROFILE_GATEWAY (same-process | own-process).
  */
 import { Session, type Profiler } from 'node:inspector';
-import { createAccessTokenVerifier } from '@tessera/auth';
+import { certificateThumbprint, createAccessTokenVerifier, createInternalContextVerifier } from '@tessera/auth';
 import { TenantDirectory, TenantStore } from '@tessera/tenancy';
 import { startGatewayProcess } from './gateway-process';
 import { fmt, intFromEnv, LoadGenerator, runBench, setUpBench, summarize, type BenchSetup, type LoadTarget } from './support';
@@ -49,13 +49,17 @@ async function stageTimings(bench: BenchSetup): Promise<void> {
   const verifyAccessToken = createAccessTokenVerifier(stack.config.oidc);
   const uncached = new TenantDirectory(new TenantStore(stack.platform.runtime.db, stack.config.database.controlSchema), 0);
   const cached = new TenantDirectory(new TenantStore(stack.platform.runtime.db, stack.config.database.controlSchema), 5000);
-  const internalToken = await bench.sign(bench.principal);
+  // Contexts are single-use: one fresh token per verification.
+  const verifyContext = await createInternalContextVerifier(stack.config.internalContextKeys.publicJwk, { audience: 'datasets' });
+  const peerCertificateThumbprint = certificateThumbprint(stack.pki.identity('gateway').cert);
+  const freshTokens = await Promise.all(Array.from({ length: n }, () => bench.sign(bench.principal, 'datasets')));
+  let next = 0;
   const rows: Array<[string, number]> = [
     ['OIDC access-token verification (jose jwtVerify, JWKS cached)', await timeIt(n, () => verifyAccessToken(bench.accessToken))],
     ['tenant lookup, tenantCacheTtlMs 0 (one MySQL SELECT)', await timeIt(Math.min(n, 1000), () => uncached.requireActive(bench.tenantId))],
     ['tenant lookup, tenantCacheTtlMs 5000 (Map hit)', await timeIt(n, () => cached.requireActive(bench.tenantId))],
-    ['internal-context signing (ES256 SignJWT)', await timeIt(n, () => bench.sign({ ...bench.principal }))],
-    ['internal-context verification, subgraph side (both paths)', await timeIt(n, () => stack.platform.runtime.verifyInternalContext(internalToken))],
+    ['internal-context signing (ES256 SignJWT)', await timeIt(n, () => bench.sign({ ...bench.principal }, 'datasets'))],
+    ['internal-context verification, subgraph side (signature, cnf, jti)', await timeIt(n, () => verifyContext(freshTokens[next++ % n], { peerCertificateThumbprint }))],
   ];
   console.log('\nStage timings (sequential, idle stack, mean per call):');
   for (const [name, us] of rows) console.log(`  ${name.padEnd(64)} ${fmt(us / 1000, 3).padStart(8)} ms`);

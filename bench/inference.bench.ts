@@ -164,6 +164,7 @@ async function main(): Promise<number> {
     const target: LoadTarget = {
       name: 'predict',
       url: stack.graphqlUrl,
+      tls: { ca: stack.pki.ca },
       headers: { authorization: `Bearer ${viewer}` },
       body: JSON.stringify({
         query: 'query($input: PredictInput!) { predict(input: $input) { outputs { data } batchSize } }',

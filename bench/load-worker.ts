@@ -1,19 +1,27 @@
 /**
  * The load generator of the benches, on its own thread: the stack under test runs in the main
  * thread's event loop, so the client's own work (HTTP framing, JSON parsing, response checks)
- * must not queue in front of the server's. Plain node:http with keep-alive agents. Every answer
+ * must not queue in front of the server's. Plain node:https with keep-alive agents (the stack runs
+ * over TLS: the local CA trusted, a client certificate where the target is a subgraph). Every answer
  * is checked against what the bench expects: an error or a wrong answer counts as an error, so
  * nothing can look fast by being wrong.
  */
-import { Agent, request } from 'node:http';
+import { Agent, request } from 'node:https';
 import { parentPort, workerData } from 'node:worker_threads';
 
 export interface LoadTarget {
   name: string;
-  /** http://127.0.0.1:<port>/graphql — nothing else is ever called. */
+  /** https://127.0.0.1:<port>/graphql — nothing else is ever called. */
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** TLS: the CA to trust, and for a subgraph the client certificate and the name it must present. */
+  tls: { ca: string; cert?: string; key?: string; servername?: string };
+  /**
+   * One single-use internal context per request (the direct path), sent as `x-tessera-context`;
+   * minted by the main thread before the phase (LoadGenerator), so signing is not timed here.
+   */
+  contextTokens?: string[];
 }
 
 /** What every answer must be: the datasets page (gateway benches) or a prediction (inference bench). */
@@ -55,16 +63,17 @@ export interface LoadWorkerData {
 const { maxConcurrency } = workerData as LoadWorkerData;
 const agents = new Map<string, Agent>();
 
-function agentFor(origin: string): Agent {
+function agentFor(origin: string, tls: LoadTarget['tls']): Agent {
   let agent = agents.get(origin);
   if (!agent) {
-    agent = new Agent({ keepAlive: true, maxSockets: maxConcurrency, maxFreeSockets: maxConcurrency, scheduling: 'lifo' });
+    agent = new Agent({ keepAlive: true, maxSockets: maxConcurrency, maxFreeSockets: maxConcurrency, scheduling: 'lifo', ...tls });
     agents.set(origin, agent);
   }
   return agent;
 }
 
-function post(target: LoadTarget, url: URL, agent: Agent): Promise<{ status: number; text: string }> {
+function post(target: LoadTarget, url: URL, agent: Agent, index: number): Promise<{ status: number; text: string }> {
+  const context = target.contextTokens?.[index];
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -73,7 +82,7 @@ function post(target: LoadTarget, url: URL, agent: Agent): Promise<{ status: num
         path: url.pathname,
         method: 'POST',
         agent,
-        headers: { ...target.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(target.body) },
+        headers: { ...target.headers, ...(context ? { 'x-tessera-context': context } : {}), 'content-type': 'application/json', 'content-length': Buffer.byteLength(target.body) },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -138,7 +147,7 @@ function checkPrediction(body: AnswerBody, text: string, expected: number[]): [s
 async function run(message: RunRequest): Promise<RunResult> {
   const url = new URL(message.target.url);
   if (url.hostname !== '127.0.0.1') throw new Error(`refusing to send load to ${url.hostname}: 127.0.0.1 only`);
-  const agent = agentFor(url.origin);
+  const agent = agentFor(url.origin, message.target.tls);
   const latenciesMs = new Float64Array(message.requests);
   const errorSamples: string[] = [];
   let next = 0;
@@ -150,12 +159,13 @@ async function run(message: RunRequest): Promise<RunResult> {
   const deadline = message.maxDurationMs === undefined ? Number.POSITIVE_INFINITY : started + message.maxDurationMs;
   const loop = async () => {
     while (next < message.requests && performance.now() < deadline) {
+      const index = next;
       next += 1;
       const t0 = performance.now();
       let problem: string;
       let batchSize = 0;
       try {
-        const res = await post(message.target, url, agent);
+        const res = await post(message.target, url, agent, index);
         latenciesMs[done] = performance.now() - t0;
         [problem, batchSize] = check(res.status, res.text, message.expect);
       } catch (error) {

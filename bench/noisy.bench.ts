@@ -107,6 +107,7 @@ async function main(): Promise<number> {
     const target = (name: string, token: string, query: string, variables?: Record<string, unknown>): LoadTarget => ({
       name,
       url: gateway.graphqlUrl,
+      tls: { ca: stack.pki.ca },
       headers: { authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
     });

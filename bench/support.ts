@@ -46,8 +46,11 @@ export interface BenchSetup {
   /** Names every datasets page must list, in order. */
   expectedPage: string[];
   gateway: LoadTarget;
-  /** The direct target with a freshly minted internal context (it lives 60 s: mint one per phase, outside the timing). */
-  direct(): Promise<LoadTarget>;
+  /**
+   * The direct target: straight to the datasets subgraph over mutual TLS with the gateway's client
+   * certificate; every request gets its own single-use context (minted before each phase, outside the timing).
+   */
+  direct(): Promise<DirectTarget>;
 }
 
 /**
@@ -75,7 +78,7 @@ export async function setUpBench(options: { tenantCacheTtlMs: number; datasets: 
     const accessToken = await stack.issueToken({ tenant: tenant.id, roles: ['viewer'], tokenTtlSeconds: 3600 });
     const subject = decodeJwt(accessToken).sub;
     if (!subject) throw new Error('the access token has no subject');
-    const sign = await createInternalContextSigner(stack.config.internalContextKeys.privateJwk);
+    const sign = await createInternalContextSigner(stack.config.internalContextKeys.privateJwk, { clientCertificate: stack.pki.identity('gateway').cert });
     const principal: Principal = { kind: 'user', subject, tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
     const body = JSON.stringify({ query: datasetsQuery });
     const directUrl = `${stack.platform.subgraphs.datasets.url}/graphql`;
@@ -89,14 +92,24 @@ export async function setUpBench(options: { tenantCacheTtlMs: number; datasets: 
       principal,
       sign,
       expectedPage: names.slice(0, 10),
-      gateway: { name: 'gateway', url: stack.graphqlUrl, headers: { authorization: `Bearer ${accessToken}` }, body },
-      direct: async () => ({ name: 'direct', url: directUrl, headers: { [internalContextHeader]: await sign(principal) }, body }),
+      gateway: { name: 'gateway', url: stack.graphqlUrl, headers: { authorization: `Bearer ${accessToken}` }, body, tls: { ca: stack.pki.ca } },
+      direct: async () => ({
+        name: 'direct',
+        url: directUrl,
+        headers: {},
+        body,
+        tls: { ...stack.pki.identity('gateway'), servername: 'datasets' },
+        mintContexts: (count: number) => Promise.all(Array.from({ length: count }, () => sign({ ...principal, requestId: randomUUID() }, 'datasets'))),
+      }),
     };
   } catch (error) {
     await stack.stop();
     throw error;
   }
 }
+
+/** A target whose requests each need a fresh internal context (minted on this thread before the phase). */
+export type DirectTarget = LoadTarget & { mintContexts?: (count: number) => Promise<string[]> };
 
 /** Runs load phases on a worker thread, one at a time, so the client does not share the server's event loop. */
 export class LoadGenerator {
@@ -124,17 +137,19 @@ export class LoadGenerator {
   }
 
   /** One phase of datasets-page requests at full concurrency (the gateway benches). */
-  run(target: LoadTarget, requests: number, expectedNames: string[]): Promise<RunResult & { cpuMicros: number }> {
+  run(target: DirectTarget, requests: number, expectedNames: string[]): Promise<RunResult & { cpuMicros: number }> {
     return this.runExpecting(target, requests, { kind: 'datasets', names: expectedNames }, this.maxConcurrency);
   }
 
   /** One phase; `cpuMicros` is the CPU time the whole process (servers and client) used meanwhile. */
-  async runExpecting(target: LoadTarget, requests: number, expect: ResponseExpectation, concurrency: number, maxDurationMs?: number): Promise<RunResult & { cpuMicros: number }> {
+  async runExpecting(target: DirectTarget, requests: number, expect: ResponseExpectation, concurrency: number, maxDurationMs?: number): Promise<RunResult & { cpuMicros: number }> {
     if (this.pending) throw new Error('one load phase at a time');
+    const { mintContexts, ...posted } = target;
+    const contextTokens = mintContexts ? await mintContexts(requests) : undefined;
     const before = process.cpuUsage();
     const result = await new Promise<RunResult>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.worker.postMessage({ type: 'run', target, requests, concurrency, expect, ...(maxDurationMs === undefined ? {} : { maxDurationMs }) } satisfies RunRequest);
+      this.worker.postMessage({ type: 'run', target: { ...posted, ...(contextTokens ? { contextTokens } : {}) }, requests, concurrency, expect, ...(maxDurationMs === undefined ? {} : { maxDurationMs }) } satisfies RunRequest);
     });
     const used = process.cpuUsage(before);
     return { ...result, cpuMicros: used.user + used.system };

@@ -147,10 +147,11 @@ async function main(): Promise<number> {
     const page = expectNoErrors(await stack.query<{ datasets: { edges: Array<{ node: { name: string } }> } }>(token, datasetsQuery));
     const headers = { authorization: `Bearer ${token}` };
     const targets: Targets = {
-      datasets: { name: 'datasets page', url: gateway.graphqlUrl, headers, body: JSON.stringify({ query: datasetsQuery }) },
+      datasets: { name: 'datasets page', url: gateway.graphqlUrl, tls: { ca: stack.pki.ca }, headers, body: JSON.stringify({ query: datasetsQuery }) },
       predict: {
         name: 'predict',
         url: gateway.graphqlUrl,
+        tls: { ca: stack.pki.ca },
         headers,
         body: JSON.stringify({ query: predictQuery, variables: { input: { modelId, version: 1, inputs: [{ name: 'input', shape: [1, 4], data: row }] } } }),
       },

@@ -4,7 +4,8 @@
  *   1. reads the environment (DATABASE_URL, REDIS_URL, GATEWAY_PORT, ISSUER_PORT, S3_PORT,
  *      TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL, WEBHOOK_ALLOWED_PRIVATE_RANGES);
  *   2. checks MariaDB and Redis (starting local ones with scripts/local-services.sh when it can);
- *   3. loads or generates the local secrets (.tessera/secrets.json);
+ *   3. loads or generates the local secrets (.tessera/secrets.json) and the local CA with every
+ *      service's certificate (.tessera/pki, or TESSERA_PKI_DIR; scripts/local-pki.sh);
  *   4. starts telemetry, the dev OIDC issuer, the S3 server and the platform (six subgraphs + gateway),
  *      and the job workers as child processes (the shared pool, and one per dedicated demo tenant);
  *   5. provisions the demo tenants, users and dataset (idempotent), and prints URLs and tokens.
@@ -16,7 +17,7 @@ import { join, relative } from 'node:path';
 import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError, createLogger } from '@tessera/config';
 import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
-import { startS3Server } from '@tessera/local-infra';
+import { ensureLocalPki, startS3Server, trustCaInThisProcess } from '@tessera/local-infra';
 import { startPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
 import { startWorkerProcess } from '@tessera/workers';
@@ -47,6 +48,12 @@ async function main(): Promise<void> {
 
   const { secrets, created } = await loadOrCreateSecrets();
   say(created ? `Generated local secrets in ${shown(secretsFile)} (mode 0600, reused on later starts).` : `Using local secrets from ${shown(secretsFile)}.`);
+
+  // Every hop is TLS: the gateway serves HTTPS/WSS, the subgraphs mutual TLS, all with the local CA.
+  const pki = ensureLocalPki();
+  say(`Using the local CA in ${shown(pki.directory)} (created on first start; clients trust ${shown(pki.caFile)}).`);
+  // This launcher is a client of the gateway too (demo data below).
+  trustCaInThisProcess(pki.ca);
 
   const telemetry = startTelemetry({ serviceName: 'tessera', exporter: env.tracingExporter, otlpEndpoint: env.otlpEndpoint });
   running.push({ name: 'telemetry', stop: () => telemetry.shutdown() });
@@ -84,6 +91,7 @@ async function main(): Promise<void> {
     redis,
     masterKey,
     internalContextKeys: secrets.internalContextKeys,
+    tls: pki.identity,
     oidc: {
       issuerUrl: issuer.issuerUrl,
       audience,
@@ -95,7 +103,7 @@ async function main(): Promise<void> {
       clockToleranceSeconds: 5,
     },
     gatewayPort: env.gatewayPort,
-    publicUrl: env.gatewayPort === 0 ? undefined : `http://localhost:${env.gatewayPort}`,
+    publicUrl: env.gatewayPort === 0 ? undefined : `https://localhost:${env.gatewayPort}`,
     regions: ['us-east-1', 'eu-west-1'],
     tenantCacheTtlMs: 5_000,
     corsOrigins: ['https://studio.apollographql.com', 'http://localhost:3000'],
@@ -124,7 +132,7 @@ async function main(): Promise<void> {
     running.push({ name: `worker (${worker.pool})`, stop: () => worker.stop() });
     say(`Job worker for the ${worker.pool} pool running (pid ${worker.pid}).`);
   }
-  const gatewayUrl = `http://localhost:${platform.gateway.port}`;
+  const gatewayUrl = `https://localhost:${platform.gateway.port}`;
   const graphqlUrl = `${gatewayUrl}/graphql`;
 
   const tenants = await provisionDemoTenants(platform);
@@ -146,6 +154,7 @@ async function main(): Promise<void> {
       s3Endpoint: s3.endpoint,
       s3Directory: shown(s3Directory),
       secretsFile: shown(secretsFile),
+      caFile: shown(pki.caFile),
       tokens,
       curlUser: { clientId: 'acme-viewer', clientSecret: secrets.clientSecrets['acme-viewer']! },
       tokenTtlHours: tokenTtlSeconds / 3600,

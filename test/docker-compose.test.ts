@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { allRoles, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
+import { allRoles, certificateThumbprint, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
+import { ensureLocalPki } from '@tessera/local-infra';
 import { gatewayEnvironment, readGatewayEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
 import { assertTenantId } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
@@ -25,7 +26,7 @@ interface Service {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
-  volumes?: string[];
+  volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean; volume?: { subpath?: string } }>;
 }
 
 const composeText = read('docker-compose.yml');
@@ -90,7 +91,8 @@ function publishedPorts(service: Service): Array<{ host: number; container: numb
   });
 }
 
-const isSecretName = (name: string) => /KEY|SECRET|PASSWORD|TOKEN/i.test(name);
+// *_FILE variables name where a mounted secret is (TLS_KEY_FILE), not the secret itself.
+const isSecretName = (name: string) => /KEY|SECRET|PASSWORD|TOKEN/i.test(name) && !/_FILE$/.test(name);
 const onlyReference = /^\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}$/;
 
 describe('docker-compose.yml: platform services', () => {
@@ -182,6 +184,36 @@ describe('docker-compose.yml: platform services', () => {
     expect(services['keycloak']!.command).toEqual(['start-dev', '--import-realm']);
     expect(services['keycloak']!.image).toMatch(/^quay\.io\/keycloak\/keycloak:26\./);
     expect(services['keycloak']!.volumes).toContain('./deploy/keycloak/tessera-realm.json:/opt/keycloak/data/import/tessera-realm.json:ro');
+  });
+});
+
+describe('docker-compose.yml: TLS', () => {
+  const tlsMount = (name: string) => (services[name]!.volumes ?? []).find((volume) => typeof volume !== 'string' && volume.target === '/run/tessera/tls');
+
+  it('creates the local CA once (the `pki` one-shot runs scripts/local-pki.sh) before any platform service starts', () => {
+    const pki = services['pki']!;
+    expect(pki.command?.join(' ')).toContain('bash /local-pki.sh /pki/all');
+    expect(pki.volumes).toEqual(expect.arrayContaining(['./scripts/local-pki.sh:/local-pki.sh:ro', 'pki:/pki']));
+    for (const name of platformServices) expect({ name, condition: services[name]!.depends_on?.['pki']?.condition }).toEqual({ name, condition: 'service_completed_successfully' });
+  });
+
+  it('mounts into each platform service only its own identity (read-only), where its TLS_* variables point', () => {
+    for (const name of platformServices) {
+      expect({ name, mount: tlsMount(name) }).toEqual({ name, mount: { type: 'volume', source: 'pki', target: '/run/tessera/tls', read_only: true, volume: { subpath: name } } });
+      const env = serviceEnv(name);
+      expect({ name, ca: env['TLS_CA_FILE'], cert: env['TLS_CERT_FILE'], key: env['TLS_KEY_FILE'] }).toEqual({ name, ca: '/run/tessera/tls/ca.pem', cert: '/run/tessera/tls/cert.pem', key: '/run/tessera/tls/key.pem' });
+      expect(services['pki']!.command?.join(' ')).toContain(name);
+    }
+    // The CA key is in all/, which no service mounts.
+    expect(Object.values(services).filter((service) => (service.volumes ?? []).some((v) => (typeof v === 'string' ? v.startsWith('pki:') : v.source === 'pki' && !v.volume?.subpath)))).toEqual([services['pki']]);
+  });
+
+  it('reaches every subgraph over https, serves the public endpoint over https, and probes readiness over TLS', () => {
+    const env = serviceEnv('gateway');
+    for (const name of subgraphNames) expect(new URL(env[`${name.toUpperCase()}_URL`]!).protocol).toBe('https:');
+    expect(env['PUBLIC_URL']).toBe('https://localhost:4000');
+    expect(env['GATEWAY_PUBLIC_TLS']).toBeUndefined(); // on by default
+    for (const name of platformServices) expect(services[name]!.healthcheck?.test.join(' ')).toMatch(/require\('https'\)\.get\(.*cert: f\('TLS_CERT_FILE'\)/);
   });
 });
 
@@ -407,14 +439,16 @@ describe('deploy/generate-env.ts', () => {
     const gateway = readGatewayEnvironment(resolvedEnv('gateway', values));
     expect(gateway.gateway.port).toBe(4000);
     expect(gateway.gateway.host).toBe('0.0.0.0');
-    expect(gateway.gateway.publicUrl).toBe('http://localhost:4000');
+    expect(gateway.gateway.publicUrl).toBe('https://localhost:4000');
     expect(gateway.gateway.oidc).toMatchObject({ issuerUrl: 'http://keycloak:8080/realms/tessera', audience: 'tessera-api', tenantClaim: 'tenant', rolesClaim: 'realm_access.roles' });
-    expect(gateway.gateway.subgraphs).toEqual(subgraphNames.map((name, index) => ({ name, url: `http://${name}:${4001 + index}/graphql` })));
+    expect(gateway.gateway.subgraphs).toEqual(subgraphNames.map((name, index) => ({ name, url: `https://${name}:${4001 + index}/graphql` })));
+    expect(gateway.tls).toEqual({ files: { caFile: '/run/tessera/tls/ca.pem', certFile: '/run/tessera/tls/cert.pem', keyFile: '/run/tessera/tls/key.pem' }, publicFiles: undefined });
     expect(gateway.database.url).toBe(`mysql://tessera:${values.MYSQL_PASSWORD}@mysql:3306`);
     expect(gateway.telemetry).toMatchObject({ exporter: 'otlp', otlpEndpoint: 'http://jaeger:4318' });
 
-    const sign = await createInternalContextSigner(gateway.gateway.internalContextPrivateKey);
-    const token = await sign({ kind: 'gateway', requestId: 'compose-test-request' });
+    // The compose certificates live in the containers; the local CA's gateway certificate stands in for the binding.
+    const clientCertificate = ensureLocalPki().identity('gateway').cert;
+    const sign = await createInternalContextSigner(gateway.gateway.internalContextPrivateKey, { clientCertificate });
     for (const [index, name] of subgraphNames.entries()) {
       const subgraph = readSubgraphEnvironment(name, resolvedEnv(name, values));
       expect({ name, port: subgraph.port, host: subgraph.host }).toEqual({ name, port: 4001 + index, host: '0.0.0.0' });
@@ -425,8 +459,9 @@ describe('deploy/generate-env.ts', () => {
         expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'http://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY });
       }
       expect({ name, signs: subgraph.auditChain?.signingKey !== undefined }).toEqual({ name, signs: name === 'audit' });
-      const verify = await createInternalContextVerifier(subgraph.runtime.internalContextPublicKey);
-      await expect(verify(token)).resolves.toEqual({ kind: 'gateway', requestId: 'compose-test-request' });
+      const verify = await createInternalContextVerifier(subgraph.runtime.internalContextPublicKey, { audience: name });
+      const token = await sign({ kind: 'gateway', requestId: 'compose-test-request' }, name);
+      await expect(verify(token, { peerCertificateThumbprint: certificateThumbprint(clientCertificate) })).resolves.toEqual({ kind: 'gateway', requestId: 'compose-test-request' });
     }
   });
 });

@@ -1,9 +1,10 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
 import { internalContextHeader } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
+import type { SubgraphAgents } from './subgraph-tls';
 
 const fileId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,8 +16,12 @@ export interface AuthorizedDownload {
 }
 
 export interface DownloadProxyOptions {
+  /** Base URL (https) by subgraph name. */
   targets: Map<string, string>;
-  authorize(req: Request): Promise<AuthorizedDownload>;
+  /** The mutual-TLS pools to the subgraphs. */
+  agents: SubgraphAgents;
+  /** Authenticates the caller and signs its context for `subgraph`. */
+  authorize(req: Request, subgraph: string): Promise<AuthorizedDownload>;
 }
 
 /**
@@ -27,13 +32,14 @@ export interface DownloadProxyOptions {
 export function downloadProxy(options: DownloadProxyOptions) {
   return async (req: Request, res: Response) => {
     try {
-      const base = options.targets.get(String(req.params['service']));
+      const service = String(req.params['service']);
+      const base = options.targets.get(service);
       const id = String(req.params['id']);
-      if (!base) throw errors.notFound('Download target', String(req.params['service']));
+      if (!base) throw errors.notFound('Download target', service);
       if (!fileId.test(id)) throw errors.badInput('The download id is not valid.', { field: 'id' });
-      const { token, countBytes } = await options.authorize(req);
+      const { token, countBytes } = await options.authorize(req, service);
       await new Promise<void>((resolve, reject) => {
-        const upstream = httpRequest(`${base}/internal/downloads/${id}`, { method: 'GET', headers: { [internalContextHeader]: token, ...injectTraceHeaders({}) } }, (reply) => {
+        const upstream = httpsRequest(`${base}/internal/downloads/${id}`, { method: 'GET', headers: { [internalContextHeader]: token, ...injectTraceHeaders({}) }, agent: options.agents.agent(service) }, (reply) => {
           res.status(reply.statusCode ?? 502);
           for (const header of ['content-type', 'content-length', 'content-disposition', 'x-content-sha256']) {
             const value = reply.headers[header];

@@ -2,9 +2,11 @@ import type { JWK } from 'jose';
 import type { AccessTokenVerifierOptions } from '@tessera/auth';
 import type { MeteringOptions } from '@tessera/metering';
 import type { RequestMetricsConfig } from '@tessera/monitoring';
+import type { TlsIdentity } from '@tessera/service-kit';
 
 export interface SubgraphEndpoint {
   name: string;
+  /** https: the gateway reaches every subgraph over mutual TLS. */
   url: string;
 }
 
@@ -16,6 +18,18 @@ export interface GatewayConfig {
   publicUrl: string | undefined;
   oidc: AccessTokenVerifierOptions;
   internalContextPrivateKey: JWK;
+  /** How long a minted internal context is valid, in seconds (1–30, default 30). */
+  internalContextLifetimeSeconds?: number | undefined;
+  /**
+   * The gateway's service identity: its client certificate to the subgraphs (mutual TLS, and the
+   * certificate every internal context is bound to) and the CA their server certificates must chain to.
+   */
+  tls: TlsIdentity;
+  /**
+   * The public endpoint's certificate and key (HTTPS and WSS): the service identity's by default.
+   * 'plaintext' serves plain HTTP, only for a gateway behind a TLS-terminating ingress.
+   */
+  publicTls?: { cert: string; key: string } | 'plaintext' | undefined;
   subgraphs: SubgraphEndpoint[];
   /** Subgraphs that accept streamed uploads at /internal/uploads/:id, by the name in /uploads/:name/:id. */
   uploadTargets: string[];

@@ -4,8 +4,6 @@ import type { TenantRecord } from '@tessera/tenancy';
 export interface GatewayContext {
   principal: Principal;
   tenant: TenantRecord | undefined;
-  /** The signed internal context, sent to every subgraph the query plan touches (reused per caller, see auth). */
-  internalToken: string;
   requestId: string;
   publicUrl: string;
   /** What the operation cost in the tenant's budget (cost units, see pipeline/operation-cost-weights.ts). */

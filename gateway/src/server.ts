@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
@@ -7,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { DataSource } from 'typeorm';
-import { createAccessTokenVerifier, createInternalContextSigner, createReusableContextSigner } from '@tessera/auth';
+import { createAccessTokenVerifier, createInternalContextSigner } from '@tessera/auth';
 import type { DatabaseConfig, Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker } from '@tessera/errors';
 import { compactJson, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
@@ -32,7 +31,8 @@ import { operationSlotPlugin } from './operation-slot-plugin';
 import { defaultTenantConcurrency, TenantConcurrency } from './pipeline/tenant-concurrency';
 import { clientAddress, type RequestFacts } from './request-facts';
 import type { GraphQLSchema } from 'graphql';
-import { createSubgraphHttpClient } from './subgraph-http-client';
+import { createSubgraphFetcher } from './subgraph-http-client';
+import { SubgraphAgents } from './subgraph-tls';
 import { SharedRateLimitSync } from './shared-rate-limit';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
@@ -80,20 +80,21 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   // Refuses addresses that keep failing before their tokens are verified (pipeline/client-address-guard.ts).
   const addressGuard = new ClientAddressGuard({ failuresPerMinute: config.limits.authFailuresPerMinutePerAddress ?? defaultAuthFailuresPerMinutePerAddress });
   const authenticate = guardAuthentication(createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory), addressGuard);
-  const sign = await createInternalContextSigner(config.internalContextPrivateKey);
-  const signReusable = await createReusableContextSigner(config.internalContextPrivateKey);
+  // Every context is minted for one subgraph and bound to the client certificate the gateway presents there.
+  const sign = await createInternalContextSigner(config.internalContextPrivateKey, { clientCertificate: config.tls.cert, lifetimeSeconds: config.internalContextLifetimeSeconds });
   const rateLimiter = new CostRateLimiter();
   const rateLimitSync = deps.redis ? new SharedRateLimitSync(rateLimiter, { redis: deps.redis, logger }) : undefined;
   rateLimitSync?.start();
   const requestMetrics = new RequestMetricsRecorder({ db, logger, config: requestMetricsConfig(config.requestMetrics) });
   const metering = createGatewayMetering(db, logger, config.metering);
-  const subgraphClient = createSubgraphHttpClient();
+  const subgraphAgents = new SubgraphAgents(config.tls);
   const authFailureLog = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
   const recordAuthFailure = authFailureLog.record;
 
   const gateway = new ApolloGateway({
+    // Introspection at start goes through buildService too: the same mutual-TLS client and signed context.
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
-    buildService: ({ url }) => new TenantContextDataSource(url ?? '', () => sign({ kind: 'gateway', requestId: randomUUID() }), subgraphClient.fetcher),
+    buildService: ({ name, url }) => new TenantContextDataSource(name, url ?? '', sign, createSubgraphFetcher(subgraphAgents, name)),
   });
   // Subscriptions are not executed by @apollo/gateway: the WebSocket relay routes them by the supergraph.
   let subscriptionRouting: SubscriptionRouting | undefined;
@@ -109,7 +110,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     rateLimiter,
     platformLimits: deps.tenantLimitDefaults ?? defaultTenantLimits,
     schema: () => apiSchema,
-    signReusable,
     recordRefusal: (observation) => requestMetrics.record(observation),
     concurrency: operationSlots,
     rateLimitHold: new RateLimitHold({ ...defaultRateLimitHold, ...(config.limits.rateLimitedHoldMs === undefined ? {} : { holdMs: config.limits.rateLimitedHoldMs }) }),
@@ -137,22 +137,23 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   await server.start();
   requestMetrics.start();
 
-  // No TLS here (the ingress terminates it): the scheme is http unless a local proxy says otherwise.
+  // Served over TLS unless configured as plaintext behind an ingress (then a local proxy may say https).
+  const ownScheme = config.publicTls === 'plaintext' ? 'http' : 'https';
   const publicUrlOf = (req: IncomingMessage) => {
     if (config.publicUrl) return config.publicUrl;
     const forwardedProto = req.headers['x-forwarded-proto'];
     const viaLocalProxy = clientAddress(req) !== req.socket.remoteAddress;
-    const scheme = viaLocalProxy && typeof forwardedProto === 'string' ? forwardedProto.split(',')[0]!.trim() : 'http';
+    const scheme = viaLocalProxy && typeof forwardedProto === 'string' ? forwardedProto.split(',')[0]!.trim() : ownScheme;
     return `${scheme}://${req.headers.host ?? `127.0.0.1:${config.port}`}`;
   };
 
   const factsOf = (req: IncomingMessage, requestId: string): RequestFacts => ({ headers: req.headers, ip: clientAddress(req), requestId, publicUrl: publicUrlOf(req) });
   const expressFacts = (req: Request): RequestFacts => factsOf(req, String(req.res!.getHeader('x-request-id')));
   // Uploads and downloads are rare and long: a context of their own, with the request id inside.
-  const authorizeRoute = (kind: 'upload' | 'download') => async (req: Request) => sign((await pipeline.route(expressFacts(req), kind)).principal);
-  const authorizeDownload = async (req: Request) => {
+  const authorizeRoute = (kind: 'upload' | 'download') => async (req: Request, subgraph: string) => sign((await pipeline.route(expressFacts(req), kind)).principal, subgraph);
+  const authorizeDownload = async (req: Request, subgraph: string) => {
     const caller = await pipeline.route(expressFacts(req), 'download');
-    return { token: await sign(caller.principal), countBytes: (bytes: number) => metering.countDownloadBytes(caller.tenant?.id, bytes) };
+    return { token: await sign(caller.principal, subgraph), countBytes: (bytes: number) => metering.countDownloadBytes(caller.tenant?.id, bytes) };
   };
 
   const app = express();
@@ -171,6 +172,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     uploadProxy({
       targets: new Map(config.subgraphs.filter((s) => config.uploadTargets.includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       maxUploadBytes: config.limits.maxUploadBytes,
+      agents: subgraphAgents,
       authorize: authorizeRoute('upload'),
     }),
   );
@@ -178,6 +180,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     '/downloads/:service/:id',
     downloadProxy({
       targets: new Map(config.subgraphs.filter((s) => (config.downloadTargets ?? []).includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
+      agents: subgraphAgents,
       authorize: authorizeDownload,
     }),
   );
@@ -189,7 +192,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       context: async ({ req, res }) => {
         try {
           const facts = expressFacts(req);
-          const context = await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(new URL(req.originalUrl, 'http://gateway').searchParams));
+          const context = await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(new URL(req.originalUrl, 'https://gateway').searchParams));
           res.once('close', context.releaseSlot);
           return context;
         } catch (error) {
@@ -219,12 +222,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     (req: IncomingMessage, reply: ServerResponse) => (req.method === 'POST' && isGraphQLPath(req.url) ? graphqlPost(req, reply) : app(req, reply)),
     config.port,
     config.host,
+    config.publicTls === 'plaintext' ? undefined : { identity: { ...config.tls, ...(config.publicTls ?? {}) } },
   );
   const subscriptions = attachSubscriptionGateway(http.server, {
     logger,
     pipeline,
     sign,
     subgraphs: config.subgraphs,
+    tls: config.tls,
     routing: () => subscriptionRouting,
     redis: deps.redis,
     publicUrl: config.publicUrl,
@@ -249,7 +254,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await requestMetrics.close(); // the last partial bucket is written before the pool closes
       await authFailureLog.close(); // so are the failures still only counted
       await metering.close(); // and the usage metered last
-      subgraphClient.close();
+      subgraphAgents.close();
       await db.destroy();
     },
   };

@@ -1,21 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { GraphQLError } from 'graphql';
-import { internalContextHeader, requestIdHeader } from '@tessera/auth';
+import { internalContextHeader, requestIdHeader, type Caller } from '@tessera/auth';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import type { GatewayContext } from './gateway-context';
-import type { LeanFetchInit, LeanResponse } from './subgraph-http-client';
+import type { LeanFetcher, LeanResponse } from './subgraph-http-client';
 
-type LeanFetcher = (url: string, init: LeanFetchInit) => Promise<LeanResponse>;
+/** Signs a context for one hop: the caller, for the subgraph named `audience`. */
+export type HopSigner = (caller: Caller, audience: string) => Promise<string>;
 /** What Apollo Gateway expects back from a subgraph call (its own type, without importing its internals' package). */
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource<GatewayContext>['process']>>;
 
 export const publicUrlHeader = 'x-tessera-public-url';
 
 /**
- * How the gateway talks to a subgraph: every request carries the gateway-signed internal context
- * (who, which tenant, which roles) and the W3C trace context, so the subgraph trusts nothing the
- * client sent and the trace continues across the hop.
+ * How the gateway talks to a subgraph: every request carries a gateway-signed internal context
+ * (who, which tenant, which roles) minted for this subgraph and this one call, and the W3C trace
+ * context, so the subgraph trusts nothing the client sent and the trace continues across the hop.
+ * The fetcher is the subgraph's mutual-TLS client (subgraph-http-client.ts): the context is bound
+ * to the certificate it presents.
  *
  * It implements Apollo Gateway's `GraphQLDataSource` contract itself instead of extending
  * `RemoteGraphQLDataSource`: that class builds node-fetch `Headers` and a node-fetch `Request`
@@ -29,8 +33,9 @@ export const publicUrlHeader = 'x-tessera-public-url';
  */
 export class TenantContextDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
+    private readonly subgraph: string,
     private readonly url: string,
-    private readonly signGatewayToken: () => Promise<string>,
+    private readonly sign: HopSigner,
     private readonly fetcher: LeanFetcher,
   ) {}
 
@@ -42,12 +47,12 @@ export class TenantContextDataSource implements GraphQLDataSource<GatewayContext
     for (const [name, value] of options.request.http?.headers ?? []) headers[name.toLowerCase()] = value;
     headers['content-type'] = 'application/json';
     if (options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION) {
-      headers[internalContextHeader] = options.context.internalToken;
+      headers[internalContextHeader] = await this.sign({ ...options.context.principal, requestId: options.context.requestId }, this.subgraph);
       headers[requestIdHeader] = options.context.requestId;
       headers[publicUrlHeader] = options.context.publicUrl;
     } else {
       // Schema loading and health checks: the gateway itself, which may read `_service` only.
-      headers[internalContextHeader] = await this.signGatewayToken();
+      headers[internalContextHeader] = await this.sign({ kind: 'gateway', requestId: randomUUID() }, this.subgraph);
     }
     injectTraceHeaders(headers);
 

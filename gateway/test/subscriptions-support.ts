@@ -1,6 +1,6 @@
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult } from 'graphql';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 
 export interface CloseInfo {
   code: number;
@@ -17,15 +17,18 @@ export interface TestSubscriptionClient {
   dispose(): Promise<void>;
 }
 
-/** `headers` go on the WebSocket upgrade request (e.g. X-Forwarded-For, which the gateway trusts from loopback). */
-export function connectSubscriptions(url: string, connectionParams: Record<string, unknown> | undefined, headers?: Record<string, string>): TestSubscriptionClient {
+/**
+ * `headers` go on the WebSocket upgrade request (e.g. X-Forwarded-For, which the gateway trusts from
+ * loopback); `tls` are extra TLS options (a client certificate, to reach a subgraph directly).
+ */
+export function connectSubscriptions(url: string, connectionParams: Record<string, unknown> | undefined, headers?: Record<string, string>, tls?: ClientOptions): TestSubscriptionClient {
   let onClosed: (info: CloseInfo) => void = () => undefined;
   let onConnected: () => void = () => undefined;
   const closed = new Promise<CloseInfo>((resolve) => (onClosed = resolve));
   const connected = new Promise<void>((resolve) => (onConnected = resolve));
   const client = createClient({
     url: url.replace(/^http/, 'ws'),
-    webSocketImpl: headers ? webSocketWithHeaders(headers) : WebSocket,
+    webSocketImpl: headers || tls ? webSocketWith({ ...tls, ...(headers ? { headers } : {}) }) : WebSocket,
     lazy: false,
     retryAttempts: 0,
     ...(connectionParams ? { connectionParams } : {}),
@@ -92,11 +95,11 @@ export class CollectedSubscription<T = Record<string, unknown>> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A `ws` WebSocket class that sends `headers` with its upgrade request. */
-function webSocketWithHeaders(headers: Record<string, string>): unknown {
+/** A `ws` WebSocket class that connects with `options` (headers on the upgrade request, TLS options). */
+function webSocketWith(options: ClientOptions): unknown {
   return class extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers });
+      super(address, protocols, options);
     }
   };
 }

@@ -43,8 +43,8 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
   let redis: Redis;
   const clients: TestSubscriptionClient[] = [];
 
-  const connect = (params: Record<string, unknown> | undefined, url = stack.graphqlUrl) => {
-    const connection = connectSubscriptions(url, params);
+  const connect = (params: Record<string, unknown> | undefined, url = stack.graphqlUrl, tls?: Parameters<typeof connectSubscriptions>[3]) => {
+    const connection = connectSubscriptions(url, params, undefined, tls);
     clients.push(connection);
     return connection;
   };
@@ -297,16 +297,17 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     expect(open).toBe(0);
   });
 
-  describe('the subgraph WebSocket only serves the gateway', () => {
+  describe('the subgraph WebSocket only serves the gateway (even to a holder of the gateway\'s client certificate, the context is checked)', () => {
     const jobsUrl = () => `${stack.platform.subgraphs.jobs.url}/graphql`;
+    const asGateway = () => ({ ...stack.pki.identity('gateway'), servername: 'jobs' });
 
     it('without an internal context → closed 4401', async () => {
-      expect(await connect({}, jobsUrl()).closed).toMatchObject({ code: 4401 });
+      expect(await connect({}, jobsUrl(), asGateway()).closed).toMatchObject({ code: 4401 });
     });
 
     it('with a user access token instead of the internal context → closed 4401', async () => {
       const token = await acme.token('admin');
-      expect(await connect({ ...bearer(token), 'x-tessera-context': token }, jobsUrl()).closed).toMatchObject({ code: 4401 });
+      expect(await connect({ ...bearer(token), 'x-tessera-context': token }, jobsUrl(), asGateway()).closed).toMatchObject({ code: 4401 });
     });
 
     it('with an internal context signed by a key other than the gateway\'s → closed 4401', async () => {
@@ -314,12 +315,13 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
       const forged = await new SignJWT({ kind: 'user', tid: acme.id, roles: ['admin'], rid: randomUUID() })
         .setProtectedHeader({ alg: 'ES256', kid: String(stack.config.internalContextKeys.privateJwk.kid) })
         .setIssuer('tessera-gateway')
-        .setAudience('tessera-subgraphs')
+        .setAudience('jobs')
         .setSubject('intruder')
+        .setJti(randomUUID())
         .setIssuedAt()
         .setExpirationTime('60s')
         .sign(privateKey);
-      expect(await connect({ 'x-tessera-context': forged }, jobsUrl()).closed).toMatchObject({ code: 4401 });
+      expect(await connect({ 'x-tessera-context': forged }, jobsUrl(), asGateway()).closed).toMatchObject({ code: 4401 });
     });
   });
 
@@ -350,6 +352,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
           publicUrl: undefined,
           oidc: stack.config.oidc,
           internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
+          tls: stack.config.tls('gateway'),
           subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
           uploadTargets: [],
           limits: { maxUploadBytes: 1024 },

@@ -1,48 +1,62 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { GraphQLError } from 'graphql';
-import { internalContextHeader, requestIdHeader } from '@tessera/auth';
+import { internalContextHeader, requestIdHeader, type Caller } from '@tessera/auth';
+import { ensureLocalPki } from '@tessera/local-infra';
+import { listen, peerIdentity, type RunningHttpServer } from '@tessera/service-kit';
 import type { GatewayContext } from '../src/gateway-context';
-import { createSubgraphHttpClient } from '../src/subgraph-http-client';
+import { createSubgraphFetcher } from '../src/subgraph-http-client';
+import { SubgraphAgents } from '../src/subgraph-tls';
 import { publicUrlHeader, TenantContextDataSource } from '../src/tenant-context-data-source';
 
 /**
  * The gateway's subgraph client contract (what Apollo Gateway's RemoteGraphQLDataSource did):
  * the JSON POST and its headers, and how a subgraph's non-2xx or non-JSON answer is reported.
- * The "subgraph" is a real HTTP server on loopback that answers what each test tells it to.
+ * The "subgraph" is a real mutual-TLS server on loopback (the local CA's `datasets` certificate)
+ * that answers what each test tells it to.
  */
-describe('TenantContextDataSource (gateway → subgraph HTTP)', () => {
-  let server: Server;
+describe('TenantContextDataSource (gateway → subgraph over mutual TLS)', () => {
+  const pki = ensureLocalPki();
+  let server: RunningHttpServer;
+  let impostor: RunningHttpServer;
   let url: string;
-  const client = createSubgraphHttpClient();
+  const agents = new SubgraphAgents(pki.identity('gateway'));
   let answer: { status: number; type: string; body: string } = { status: 200, type: 'application/json', body: '{}' };
-  const received: Array<{ headers: IncomingHttpHeaders; body: string; method: string | undefined }> = [];
+  const received: Array<{ headers: IncomingHttpHeaders; body: string; method: string | undefined; client: string | undefined }> = [];
+
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), method: req.method, client: peerIdentity(req.socket) });
+      res.writeHead(answer.status, { 'content-type': answer.type });
+      res.end(answer.body);
+    });
+  };
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), method: req.method });
-        res.writeHead(answer.status, { 'content-type': answer.type });
-        res.end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    server = await listen(handler as never, 0, '127.0.0.1', { identity: pki.identity('datasets'), allowedClients: ['gateway'] });
+    // A server of the same CA whose certificate names another service.
+    impostor = await listen(handler as never, 0, '127.0.0.1', { identity: pki.identity('models'), allowedClients: ['gateway'] });
+    url = `${server.url}/graphql`;
   });
   afterAll(async () => {
-    client.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    agents.close();
+    await server.close();
+    await impostor.close();
   });
   beforeEach(() => {
     received.length = 0;
   });
 
-  const context = { internalToken: 'signed-internal-context', requestId: 'req-0123456789', publicUrl: 'http://gateway.example' } as GatewayContext;
-  const source = () => new TenantContextDataSource(url, async () => 'gateway-own-token', client.fetcher);
+  const sign = async (caller: Caller, audience: string) => (caller.kind === 'gateway' ? `gateway-own-token-for-${audience}` : `context-of-${caller.subject}-for-${audience}-${caller.requestId}`);
+  const context = {
+    principal: { kind: 'user', subject: 'alice', tenantId: 'acme', roles: ['viewer'], requestId: '' },
+    requestId: 'req-0123456789',
+    publicUrl: 'https://gateway.example',
+  } as unknown as GatewayContext;
+  const source = (target = url, subgraph = 'datasets') => new TenantContextDataSource(subgraph, target, sign, createSubgraphFetcher(agents, subgraph));
   const operation = (request: { query?: string; variables?: Record<string, unknown>; operationName?: string }) =>
     ({
       kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
@@ -61,10 +75,28 @@ describe('TenantContextDataSource (gateway → subgraph HTTP)', () => {
     expect(JSON.parse(sent!.body)).toEqual({ query: 'query Q($n: Int) { datasets(first: $n) { id } }', variables: { n: 3 }, operationName: 'Q' });
     expect(sent!.headers).toMatchObject({
       'content-type': 'application/json',
-      [internalContextHeader]: 'signed-internal-context',
+      [internalContextHeader]: 'context-of-alice-for-datasets-req-0123456789',
       [requestIdHeader]: 'req-0123456789',
-      [publicUrlHeader]: 'http://gateway.example',
+      [publicUrlHeader]: 'https://gateway.example',
     });
+    // Over mutual TLS, as the gateway's service identity.
+    expect(sent!.client).toBe('gateway');
+  });
+
+  it('a context is minted per call: two calls, two contexts', async () => {
+    answer = { status: 200, type: 'application/json', body: '{"data":{}}' };
+    const calls: string[] = [];
+    const counting = new TenantContextDataSource('datasets', url, async (caller, audience) => `${calls.push(audience)}`, createSubgraphFetcher(agents, 'datasets'));
+    await counting.process(operation({ query: '{ a }' }));
+    await counting.process(operation({ query: '{ a }' }));
+    expect(received.map((r) => r.headers[internalContextHeader])).toEqual(['1', '2']);
+    expect(calls).toEqual(['datasets', 'datasets']);
+  });
+
+  it('refuses a server whose certificate names another subgraph, and any plain-HTTP URL', async () => {
+    await expect(source(`${impostor.url}/graphql`).process(operation({ query: '{ a }' }))).rejects.toThrow(/datasets/);
+    await expect(source(url.replace(/^https/, 'http')).process(operation({ query: '{ a }' }))).rejects.toThrow(/must be https/);
+    expect(received).toHaveLength(0);
   });
 
   it('schema loading and health checks carry the gateway\'s own token, never a user context', async () => {
@@ -74,7 +106,7 @@ describe('TenantContextDataSource (gateway → subgraph HTTP)', () => {
       request: { query: '{ _service { sdl } }' },
       context: {},
     } as GraphQLDataSourceProcessOptions<GatewayContext>);
-    expect(received[0]!.headers[internalContextHeader]).toBe('gateway-own-token');
+    expect(received[0]!.headers[internalContextHeader]).toBe('gateway-own-token-for-datasets');
     expect(received[0]!.headers[requestIdHeader]).toBeUndefined();
   });
 

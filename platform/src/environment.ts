@@ -23,6 +23,7 @@ import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
 import type { SubgraphName } from './subgraph-catalog';
 import { portVariables } from '@tessera/service-kit';
+import { gatewayTlsVariables, subgraphTlsVariables, toPublicTlsFiles, toTlsFiles } from './tls-environment';
 
 /**
  * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
@@ -81,6 +82,7 @@ export const gatewayEnvironment = databaseVariables
   .extend(redisVariables.shape)
   .extend(platformVariables.shape)
   .extend(gatewayVariables.shape)
+  .extend(gatewayTlsVariables.shape)
   .extend(telemetryVariables.shape)
   .extend(monitoringVariables.shape)
   .extend(meteringVariables.shape);
@@ -90,6 +92,7 @@ const subgraphBaseEnvironment = databaseVariables
   .extend(redisVariables.shape)
   .extend(platformVariables.shape)
   .extend(subgraphVariables.shape)
+  .extend(subgraphTlsVariables.shape)
   .extend(telemetryVariables.shape)
   .extend(meteringVariables.shape)
   .extend(portVariables.shape);
@@ -131,6 +134,8 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
     tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
     corsOrigins: parsed.CORS_ORIGINS,
+    /** Read when the gateway starts (main.ts): the service identity, and the public endpoint's certificate. */
+    tls: { files: toTlsFiles(parsed), publicFiles: toPublicTlsFiles(parsed) },
     gateway: {
       port: parsed.GATEWAY_PORT,
       host: parsed.LISTEN_HOST,
@@ -146,6 +151,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
         clockToleranceSeconds: parsed.OIDC_CLOCK_TOLERANCE_SECONDS,
       },
       internalContextPrivateKey: parsed.INTERNAL_CONTEXT_PRIVATE_KEY,
+      internalContextLifetimeSeconds: parsed.INTERNAL_CONTEXT_TTL_SECONDS,
       subgraphs: [
         { name: 'datasets', url: parsed.DATASETS_URL },
         { name: 'models', url: parsed.MODELS_URL },
@@ -173,6 +179,8 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
   return {
     port: parsed.PORT,
     host: parsed.LISTEN_HOST,
+    /** Read when the subgraph starts (main.ts). */
+    tls: { files: toTlsFiles(parsed), allowedClients: parsed.TLS_ALLOWED_CLIENTS },
     telemetry: toTelemetryConfig(parsed),
     regions: parsed.DATA_REGIONS,
     auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,

@@ -10,6 +10,7 @@ import { startTelemetry } from '@tessera/telemetry';
 import { migrateControlPlane, upgradeTenantSchemas } from '@tessera/tenancy';
 import { readWorkerEnvironment, startWorker } from '@tessera/workers';
 import { readGatewayEnvironment, readSubgraphEnvironment } from './environment';
+import { readPublicTlsFiles, readTlsFiles } from './tls-environment';
 import { portsCalledBy, subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 import { remotePorts } from './service-ports';
 
@@ -18,7 +19,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     const env = readGatewayEnvironment();
     const telemetry = startTelemetry({ serviceName: 'tessera-gateway', exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
     const logger = createLogger(env.telemetry.logLevel, { service: 'gateway' });
-    const gateway = await startGateway(env.gateway, { logger, database: env.database, tenantCacheTtlMs: env.tenantCacheTtlMs, tenantLimitDefaults: env.tenantLimitDefaults, corsOrigins: env.corsOrigins, redis: env.redis });
+    const gateway = await startGateway({ ...env.gateway, tls: readTlsFiles(env.tls.files), publicTls: readPublicTlsFiles(env.tls.publicFiles) }, { logger, database: env.database, tenantCacheTtlMs: env.tenantCacheTtlMs, tenantLimitDefaults: env.tenantLimitDefaults, corsOrigins: env.corsOrigins, redis: env.redis });
     return async () => {
       await gateway.close();
       await telemetry.shutdown();
@@ -50,7 +51,11 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   const ports = await remotePorts(name, env.ports, portsCalledBy[name]);
   // Only the models process runs inference: one set of tenant pools for the whole process.
   const modelServing = name === 'models' ? createModelServing(runtime, modelServingOptionsFromEnvironment(process.env)) : undefined;
-  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { ports, regions: env.regions, ...(env.auditChain ? { auditChain: env.auditChain } : {}), ...(env.alerting ? { alerting: env.alerting } : {}), ...(env.monitoring ? { monitoring: env.monitoring } : {}), ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host);
+  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { ports, regions: env.regions, ...(env.auditChain ? { auditChain: env.auditChain } : {}), ...(env.alerting ? { alerting: env.alerting } : {}), ...(env.monitoring ? { monitoring: env.monitoring } : {}), ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host, {
+    identity: readTlsFiles(env.tls.files),
+    // Itself too: the container's healthcheck reaches /_readiness with the service's own certificate.
+    allowedClients: [...new Set([...env.tls.allowedClients, name])],
+  });
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();

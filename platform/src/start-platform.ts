@@ -4,7 +4,7 @@ import type { AlertingConfig } from '@tessera/audit';
 import type { AuditChainConfig, DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
-import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServiceRuntime } from '@tessera/service-kit';
+import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServerTls, type ServiceRuntime, type TlsIdentities } from '@tessera/service-kit';
 import { createProvisioner } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
@@ -19,6 +19,10 @@ export interface PlatformConfig {
   redis: RedisConfig;
   masterKey: Buffer;
   internalContextKeys: { privateJwk: JWK; publicJwk: JWK };
+  /** Each service's TLS identity (the local CA in `npm start` and tests): subgraphs serve mutual TLS, the gateway HTTPS. */
+  tls: TlsIdentities;
+  /** Lifetime of the gateway's internal contexts in seconds (1–30, default 30; tests shorten it). */
+  internalContextLifetimeSeconds?: number;
   oidc: AccessTokenVerifierOptions;
   gatewayPort: number;
   publicUrl?: string | undefined;
@@ -57,6 +61,11 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
+/** A subgraph answers the gateway, and itself (its healthcheck holds its own certificate). */
+export function subgraphTls(identities: TlsIdentities, name: string): ServerTls {
+  return { identity: identities(name), allowedClients: ['gateway', name] };
+}
+
 /**
  * Every service of the platform in this one process, each on its own port, sharing one MySQL
  * pool (the dev launcher and the test harness use this; production runs one process per
@@ -88,7 +97,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   const started: RunningSubgraph[] = [];
   try {
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ports, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0));
+      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ports, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0, undefined, subgraphTls(config.tls, name)));
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(
@@ -97,6 +106,8 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         publicUrl: config.publicUrl,
         oidc: config.oidc,
         internalContextPrivateKey: config.internalContextKeys.privateJwk,
+        ...(config.internalContextLifetimeSeconds ? { internalContextLifetimeSeconds: config.internalContextLifetimeSeconds } : {}),
+        tls: config.tls('gateway'),
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],

@@ -7,6 +7,8 @@ export interface BannerInput {
   s3Endpoint: string;
   s3Directory: string;
   secretsFile: string;
+  /** The local CA certificate: clients trust it for the gateway's HTTPS (curl --cacert). */
+  caFile: string;
   tokens: Array<{ user: DemoUser; token: string }>;
   curlUser: { clientId: string; clientSecret: string };
   tokenTtlHours: number;
@@ -33,10 +35,12 @@ export function renderBanner(input: BannerInput): string {
     '',
     'Tessera is running.',
     '',
-    `  GraphQL gateway   ${input.graphqlUrl}`,
+    `  GraphQL gateway   ${input.graphqlUrl}   (HTTPS/WSS, certificate of the local CA ${input.caFile};`,
+    '                     the gateway reaches every subgraph over mutual TLS)',
     `  Apollo Sandbox    ${sandbox}`,
     `                    (the gateway's own landing page at ${input.graphqlUrl} also embeds Sandbox;`,
-    '                     add the header  Authorization: Bearer <token>  under Connection settings)',
+    '                     add the header  Authorization: Bearer <token>  under Connection settings;',
+    `                     a browser trusts the gateway once ${input.caFile} is imported as a CA)`,
     `  OIDC issuer       ${input.issuerUrl}   (token endpoint ${input.tokenEndpoint})`,
     `  S3 (s3rver)       ${input.s3Endpoint}   (objects kept in ${input.s3Directory})`,
     '  Job workers       running as child processes: the shared pool, and one per dedicated tenant (more: `tessera worker`).',
@@ -53,7 +57,7 @@ export function renderBanner(input: BannerInput): string {
   lines.push(
     '',
     `Try it: list acme's datasets with their latest version's row count, as ${input.curlUser.clientId}`,
-    `  curl -s ${input.graphqlUrl} \\`,
+    `  curl -s --cacert ${input.caFile} ${input.graphqlUrl} \\`,
     "    -H 'content-type: application/json' \\",
     `    -H 'authorization: Bearer ${viewer?.token ?? '<token>'}' \\`,
     `    --data '${JSON.stringify({ query })}'`,
@@ -62,7 +66,7 @@ export function renderBanner(input: BannerInput): string {
       ? [
           `Predict with the demo model ${input.demoModel.name} (alias ${input.demoModel.alias}; scores are [setosa, versicolor, virginica]),`,
           `as ${input.curlUser.clientId} (the same query works in Sandbox):`,
-          `  curl -s ${input.graphqlUrl} \\`,
+          `  curl -s --cacert ${input.caFile} ${input.graphqlUrl} \\`,
           "    -H 'content-type: application/json' \\",
           `    -H 'authorization: Bearer ${viewer?.token ?? '<token>'}' \\`,
           `    --data '${JSON.stringify({ query: demoPredictQuery(input.demoModel) })}'`,

@@ -1,3 +1,5 @@
 export { startTestStack, testAudience, type TestStack, type TestTenant, type TestStackOptions, type TestWorkers } from './test-stack';
 export { postGraphQL, errorCodes, expectNoErrors, type GraphQLResponse } from './graphql-client';
 export { tenantState, type TenantState } from './tenant-state';
+export { trustCaInThisProcess } from '@tessera/local-infra';
+export { postToSubgraph, requestSubgraph, type ClientCertificate, type RawResponse } from './subgraph-client';

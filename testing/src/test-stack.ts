@@ -3,7 +3,7 @@ import { drainAuditOutbox } from '@tessera/audit-client';
 import { generateInternalKeyPair, generateServiceKeyPair, type Role } from '@tessera/auth';
 import { createLogger, type DatabaseConfig, type LogLevel, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
-import { startIssuerProcess, startS3Server, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
+import { ensureLocalPki, trustCaInThisProcess, startIssuerProcess, startS3Server, type LocalPki, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
 import { defaultAlertingConfig } from '@tessera/audit';
 import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
@@ -13,6 +13,7 @@ import { dropControlPlane, openMigrationDataSource, tenantBucketName, type Tenan
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { postGraphQL, type GraphQLResponse } from './graphql-client';
+
 
 export const testAudience = 'https://api.tessera.test';
 
@@ -29,6 +30,8 @@ export interface TestStack {
   issuer: RunningIssuerProcess;
   s3: RunningS3Server;
   config: PlatformConfig;
+  /** The local CA and the service certificates (`.tessera/pki`, or TESSERA_PKI_DIR): the stack runs over TLS with them. */
+  pki: LocalPki;
   graphqlUrl: string;
   gatewayUrl: string;
   /** Provisions a fresh tenant (own schema, bucket, key) through the real provisioner. */
@@ -87,6 +90,8 @@ export interface TestStackOptions {
    * by default, like in production, loopback is refused.
    */
   alerting?: Partial<NonNullable<PlatformConfig['alerting']>>;
+  /** Lifetime of the gateway's internal contexts (default 30 s; the expiry test shortens it). */
+  internalContextLifetimeSeconds?: number;
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -107,6 +112,10 @@ function testLogLevel(fallback: LogLevel): LogLevel {
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   startTelemetry({ serviceName: 'tessera-test', exporter: 'memory' });
+  // Everything runs over TLS with the local CA (created on the first start); the test's own
+  // clients (fetch, ws, node:https) trust it like a developer's shell would.
+  const pki = ensureLocalPki();
+  trustCaInThisProcess(pki.ca);
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
   const [issuer, s3, internalContextKeys, workerKeys] = await Promise.all([
@@ -125,6 +134,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     redis: { url: redisUrl, keyPrefix: `ttest-${suffix}` },
     masterKey: randomBytes(32),
     internalContextKeys,
+    tls: pki.identity,
+    ...(options.internalContextLifetimeSeconds ? { internalContextLifetimeSeconds: options.internalContextLifetimeSeconds } : {}),
     oidc: {
       issuerUrl: issuer.issuerUrl,
       audience: testAudience,
@@ -227,6 +238,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     issuer,
     s3,
     config,
+    pki,
     graphqlUrl: platform.gateway.graphqlUrl,
     gatewayUrl: platform.gateway.url,
     issueToken,

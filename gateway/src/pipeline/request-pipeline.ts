@@ -29,8 +29,6 @@ export interface RequestPipelineDeps {
   platformLimits: TenantLimits;
   /** The current API schema (undefined until the first composition). */
   schema: () => GraphQLSchema | undefined;
-  /** The internal context for a caller, reused across its requests (see auth). */
-  signReusable: (principal: Principal) => Promise<string>;
   /**
    * The metrics step for what the pipeline refuses after authentication (limits, budget, malformed
    * operations): Apollo's metrics plugin never sees those, yet they are the tenant's requests.
@@ -154,20 +152,15 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         throw error;
       }
       deps.usage.meterCost(caller, analyzed.measures.cost);
-      try {
-        return {
-          principal: caller.principal,
-          tenant: caller.tenant,
-          requestId: facts.requestId,
-          internalToken: await deps.signReusable(caller.principal),
-          publicUrl: facts.publicUrl,
-          operationCost: analyzed.measures.cost,
-          releaseSlot: release,
-        };
-      } catch (error) {
-        release();
-        throw error;
-      }
+      // The internal context itself is minted per subgraph call (tenant-context-data-source.ts): each hop gets its own.
+      return {
+        principal: caller.principal,
+        tenant: caller.tenant,
+        requestId: facts.requestId,
+        publicUrl: facts.publicUrl,
+        operationCost: analyzed.measures.cost,
+        releaseSlot: release,
+      };
     },
 
     /** An upload or download: authenticated and charged like an operation of the route's weight. */

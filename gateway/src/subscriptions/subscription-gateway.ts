@@ -24,7 +24,7 @@ import type { InternalContextSigner } from '@tessera/auth';
 import type { RequestObservation } from '@tessera/monitoring';
 import type { Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors';
-import { maxSubscriptionMessageBytes, subscriptionCloseCodes } from '@tessera/service-kit';
+import { maxSubscriptionMessageBytes, subscriptionCloseCodes, type TlsIdentity } from '@tessera/service-kit';
 import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttributes, SpanKind } from '@tessera/telemetry';
 import type { SubgraphEndpoint } from '../gateway-config';
 import type { OperationRequest } from '../pipeline/operation-request';
@@ -41,6 +41,8 @@ export interface SubscriptionGatewayOptions {
   pipeline: Pick<RequestPipeline, 'connect' | 'subscribe'>;
   sign: InternalContextSigner;
   subgraphs: SubgraphEndpoint[];
+  /** The gateway's identity for the mutual-TLS sockets to the subgraphs. */
+  tls: TlsIdentity;
   /** The current supergraph routing (undefined until the first composition). */
   routing: () => SubscriptionRouting | undefined;
   /** Where the replicas count open subscriptions together; without it each replica counts its own. */
@@ -166,7 +168,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
           const publicUrl = options.publicUrl ?? `http://${ctx.extra.request.headers.host ?? 'localhost'}`;
           const session: Session = {
             connection,
-            upstream: new UpstreamConnections(endpoints, connection.principal, options.sign, publicUrl),
+            upstream: new UpstreamConnections(endpoints, connection.principal, options.sign, publicUrl, options.tls),
             expiry: undefined,
             recheck: undefined,
             operations: new Map(),

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 import { internalContextHeader, type InternalContextSigner, type Principal } from '@tessera/auth';
 import { errors, isErrorCode } from '@tessera/errors';
 import { BoundedEventQueue } from '@tessera/events';
-import type { SubgraphConnectionParams } from '@tessera/service-kit';
+import type { SubgraphConnectionParams, TlsIdentity } from '@tessera/service-kit';
+import { subgraphTlsOptions } from '../subgraph-tls';
 
 export type RelayedResult = FormattedExecutionResult<Record<string, unknown>, unknown>;
 
@@ -14,8 +15,9 @@ const relayBufferSize = 256;
 
 /**
  * The subgraph sockets of one client socket: at most one per subgraph, opened on the first
- * subscription routed there and shared by the following ones, each opened with a freshly minted
- * internal context for this client's principal (the same signer as HTTP). Closed with the client.
+ * subscription routed there and shared by the following ones, each over mutual TLS (the gateway's
+ * client certificate, the subgraph's name checked) with a freshly minted internal context for this
+ * client's principal and that subgraph (the same signer as HTTP). Closed with the client.
  */
 export class UpstreamConnections {
   private readonly clients = new Map<string, Client>();
@@ -26,6 +28,7 @@ export class UpstreamConnections {
     private readonly principal: Principal,
     private readonly sign: InternalContextSigner,
     private readonly publicUrl: string,
+    private readonly tls: TlsIdentity,
   ) {}
 
   /** Starts `payload` on `subgraph`; the iterator's `return()` sends `complete` upstream. */
@@ -63,20 +66,30 @@ export class UpstreamConnections {
     if (!url) throw errors.unavailable(`No endpoint is configured for the ${subgraph} service.`);
     const client = createClient<SubgraphConnectionParams>({
       url,
-      webSocketImpl: WebSocket,
+      // ws hands these to tls.connect as they are (its ClientOptions types checkServerIdentity differently).
+      webSocketImpl: mutualTlsWebSocket(subgraphTlsOptions(this.tls, subgraph) as ClientOptions),
       lazy: true,
       lazyCloseTimeout: 0,
       // A lost subgraph socket ends the client's subscriptions with an error; the client resubscribes.
       retryAttempts: 0,
       connectionAckWaitTimeout: 10_000,
       connectionParams: async () => ({
-        [internalContextHeader]: await this.sign({ ...this.principal, requestId: randomUUID() }),
+        [internalContextHeader]: await this.sign({ ...this.principal, requestId: randomUUID() }, subgraph),
         'x-tessera-public-url': this.publicUrl,
       }),
     });
     this.clients.set(subgraph, client);
     return client;
   }
+}
+
+/** A `ws` WebSocket class that connects with `tls` (graphql-ws constructs it with url and protocol only). */
+function mutualTlsWebSocket(tls: ClientOptions) {
+  return class MutualTlsWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, tls);
+    }
+  };
 }
 
 /**

@@ -1,22 +1,28 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
 import { errors } from '@tessera/errors';
-import { ExpiringCache } from './expiring-cache';
-import type { Caller, Principal } from './principal';
+import type { Caller } from './principal';
 import { parseRoles } from './roles';
+import { SeenTokenIds } from './seen-token-ids';
 
 /** The header that carries the gateway-signed context to subgraphs. */
 export const internalContextHeader = 'x-tessera-context';
 
+/** The header that carries the request id next to the context. */
+export const requestIdHeader = 'x-request-id';
+
 const issuer = 'tessera-gateway';
-const audience = 'tessera-subgraphs';
 const algorithm = 'ES256';
 
 /**
- * Short-lived because it is a bearer credential inside the mesh: a captured one is useless
- * after a minute, and requests never take that long to fan out.
+ * A context is a credential for one hop: the gateway mints one per subgraph call, so it needs to
+ * live only as long as a request takes to reach the subgraph. The cap also bounds how long a
+ * subgraph must remember the ids it has seen.
  */
-const lifetimeSeconds = 60;
+export const maxInternalContextLifetimeSeconds = 30;
+
+/** Clock difference tolerated between the gateway and a subgraph host (they share NTP). */
+const clockToleranceSeconds = 1;
 
 export interface InternalKeyPair {
   privateJwk: JWK;
@@ -32,14 +38,39 @@ export async function generateInternalKeyPair(): Promise<InternalKeyPair> {
   };
 }
 
-/** Gateway side: signs who the caller is, for the subgraphs. */
-export async function createInternalContextSigner(privateJwk: JWK) {
+/**
+ * The RFC 8705 `x5t#S256` thumbprint of a certificate (PEM or DER): base64url of the SHA-256 of its
+ * DER encoding. A context carries the thumbprint of the gateway's mTLS client certificate, so it is
+ * only accepted on a connection authenticated with that certificate's private key.
+ */
+export function certificateThumbprint(certificate: string | Buffer): string {
+  const der = typeof certificate === 'string' ? new X509Certificate(certificate).raw : certificate;
+  return createHash('sha256').update(der).digest('base64url');
+}
+
+export interface InternalContextSignerOptions {
+  /** The gateway's mTLS client certificate (PEM): every context is bound to it (`cnf`). */
+  clientCertificate: string | Buffer;
+  /** At most 30 s (the default). */
+  lifetimeSeconds?: number | undefined;
+}
+
+/**
+ * Gateway side: signs who the caller is, for one subgraph (`audience`), for one use (`jti`), on a
+ * connection that presents the gateway's client certificate (`cnf`).
+ */
+export async function createInternalContextSigner(privateJwk: JWK, options: InternalContextSignerOptions) {
   const key = (await importJWK(privateJwk, algorithm)) as KeyLike;
   const header = { alg: algorithm, ...(privateJwk.kid ? { kid: privateJwk.kid } : {}) };
-  return async function sign(caller: Caller): Promise<string> {
+  const lifetimeSeconds = options.lifetimeSeconds ?? maxInternalContextLifetimeSeconds;
+  if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1 || lifetimeSeconds > maxInternalContextLifetimeSeconds) {
+    throw new Error(`The internal context lifetime must be 1–${maxInternalContextLifetimeSeconds} s.`);
+  }
+  const cnf = { 'x5t#S256': certificateThumbprint(options.clientCertificate) };
+  return async function sign(caller: Caller, audience: string): Promise<string> {
     const claims =
       caller.kind === 'gateway'
-        ? { kind: 'gateway', rid: caller.requestId || undefined }
+        ? { kind: 'gateway', rid: caller.requestId || undefined, cnf }
         : {
             kind: 'user',
             tid: caller.tenantId,
@@ -47,12 +78,14 @@ export async function createInternalContextSigner(privateJwk: JWK) {
             cid: caller.clientId,
             rid: caller.requestId || undefined,
             ip: caller.sourceIp,
+            cnf,
           };
     return new SignJWT(claims)
       .setProtectedHeader(header)
       .setIssuer(issuer)
       .setAudience(audience)
       .setSubject(caller.kind === 'gateway' ? 'gateway' : caller.subject)
+      .setJti(randomUUID())
       .setIssuedAt()
       .setExpirationTime(`${lifetimeSeconds}s`)
       .sign(key);
@@ -61,69 +94,60 @@ export async function createInternalContextSigner(privateJwk: JWK) {
 
 export type InternalContextSigner = Awaited<ReturnType<typeof createInternalContextSigner>>;
 
-/** The header that carries the request id next to a reusable context (which has none inside). */
-export const requestIdHeader = 'x-request-id';
-
-/**
- * Gateway side, for the hot path: one signed context per caller identity (tenant, subject, roles,
- * client, source IP), reused for half its lifetime instead of an ES256 signature per request. It
- * carries no request id (that travels in `x-request-id`), so it says exactly what a per-request
- * context says about who may do what, and expires just as fast.
- */
-export async function createReusableContextSigner(privateJwk: JWK) {
-  const sign = await createInternalContextSigner(privateJwk);
-  const signed = new ExpiringCache<Promise<string>>(10_000);
-  const reuseMs = (lifetimeSeconds * 1000) / 2;
-  return function signReusable(principal: Principal): Promise<string> {
-    const key = JSON.stringify([principal.tenantId ?? null, principal.subject, principal.roles, principal.clientId ?? null, principal.sourceIp ?? null]);
-    let token = signed.get(key);
-    if (!token) {
-      token = sign({ ...principal, requestId: '' });
-      signed.set(key, token, Date.now() + reuseMs);
-      token.catch(() => signed.delete(key));
-    }
-    return token;
-  };
+/** What the receiving subgraph knows about the hop a context arrived on. */
+export interface InternalHop {
+  /** `certificateThumbprint` of the TLS client certificate of the connection; undefined without one. */
+  peerCertificateThumbprint: string | undefined;
+  /** The `x-request-id` header, used when the context itself carries no request id. */
+  requestIdHint?: string | undefined;
 }
 
-export type ReusableContextSigner = Awaited<ReturnType<typeof createReusableContextSigner>>;
+export interface InternalContextVerifierOptions {
+  /** This subgraph's name: a context minted for another subgraph is refused. */
+  audience: string;
+}
 
-/** Subgraph side: no valid gateway signature, no caller. */
-export async function createInternalContextVerifier(publicJwk: JWK) {
+/**
+ * Subgraph side: a context is accepted once, by the subgraph it names, before it expires, on a
+ * connection that presents the certificate it is bound to. Anything else: UNAUTHENTICATED.
+ *
+ * The ids seen are remembered by this replica only: another replica of the same subgraph could
+ * accept a copy, but only from a connection holding the gateway's client key (the `cnf` check),
+ * i.e. from the gateway itself.
+ */
+export async function createInternalContextVerifier(publicJwk: JWK, options: InternalContextVerifierOptions) {
   const key = (await importJWK(publicJwk, algorithm)) as KeyLike;
-  // The gateway reuses a context for many requests, so most verifications are repeats.
-  const verified = new ExpiringCache<Caller>(10_000);
-  /** `requestIdHint`: the `x-request-id` header, used when the context itself carries no request id. */
-  return async function verify(token: string | undefined, requestIdHint?: string): Promise<Caller> {
-    if (!token) throw errors.unauthenticated('This service only answers requests routed through the Tessera gateway.');
-    const hint = typeof requestIdHint === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(requestIdHint) ? requestIdHint : undefined;
-    const remembered = verified.get(token);
-    if (remembered) return { ...remembered, requestId: remembered.requestId || hint || randomUUID() };
-    const { caller, expiresAtMs } = await verifyUncached(token);
-    verified.set(token, caller, expiresAtMs);
-    return { ...caller, requestId: caller.requestId || hint || randomUUID() };
-  };
+  const seen = new SeenTokenIds();
+  const refuse = () => errors.unauthenticated('This service only answers requests routed through the Tessera gateway.');
 
-  async function verifyUncached(token: string): Promise<{ caller: Caller; expiresAtMs: number }> {
-    try {
-      const { payload } = await jwtVerify(token, key, { issuer, audience, algorithms: [algorithm] });
-      const expiresAtMs = (payload.exp ?? 0) * 1000;
-      const requestId = typeof payload['rid'] === 'string' ? payload['rid'] : '';
-      if (payload['kind'] === 'gateway') return { caller: { kind: 'gateway', requestId }, expiresAtMs };
-      const principal: Principal = {
-        kind: 'user',
-        subject: String(payload.sub),
-        tenantId: typeof payload['tid'] === 'string' ? payload['tid'] : undefined,
-        roles: parseRoles(payload['roles']),
-        clientId: typeof payload['cid'] === 'string' ? payload['cid'] : undefined,
-        requestId,
-        sourceIp: typeof payload['ip'] === 'string' ? payload['ip'] : undefined,
-      };
-      return { caller: principal, expiresAtMs };
-    } catch {
-      throw errors.unauthenticated('This service only answers requests routed through the Tessera gateway.');
-    }
-  }
+  return async function verify(token: string | undefined, hop: InternalHop): Promise<Caller> {
+    if (!token || !hop.peerCertificateThumbprint) throw refuse();
+    const payload = await jwtVerify(token, key, { issuer, audience: options.audience, algorithms: [algorithm], clockTolerance: clockToleranceSeconds, requiredClaims: ['exp', 'iat', 'jti'] }).then(
+      (result) => result.payload,
+      () => {
+        throw refuse();
+      },
+    );
+    const cnf = payload['cnf'] as Record<string, unknown> | undefined;
+    if (typeof cnf !== 'object' || cnf === null || cnf['x5t#S256'] !== hop.peerCertificateThumbprint) throw refuse();
+    const expiresAtMs = payload.exp! * 1000;
+    if (payload.exp! - payload.iat! > maxInternalContextLifetimeSeconds) throw refuse();
+    // Last, so a context refused for another reason does not use up its id.
+    if (!seen.claim(String(payload.jti), expiresAtMs + clockToleranceSeconds * 1000)) throw refuse();
+
+    const hint = typeof hop.requestIdHint === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(hop.requestIdHint) ? hop.requestIdHint : undefined;
+    const requestId = (typeof payload['rid'] === 'string' ? payload['rid'] : '') || hint || randomUUID();
+    if (payload['kind'] === 'gateway') return { kind: 'gateway', requestId };
+    return {
+      kind: 'user',
+      subject: String(payload.sub),
+      tenantId: typeof payload['tid'] === 'string' ? payload['tid'] : undefined,
+      roles: parseRoles(payload['roles']),
+      clientId: typeof payload['cid'] === 'string' ? payload['cid'] : undefined,
+      requestId,
+      sourceIp: typeof payload['ip'] === 'string' ? payload['ip'] : undefined,
+    };
+  };
 }
 
 export type InternalContextVerifier = Awaited<ReturnType<typeof createInternalContextVerifier>>;

@@ -1,2 +1,4 @@
 export { startS3Server, type S3ServerOptions, type RunningS3Server } from './s3-server';
 export { startIssuerProcess, type IssuerProcessOptions, type RunningIssuerProcess } from './issuer-process';
+export { defaultPkiDirectory, ensureLocalPki, localServiceIdentities, localStoreIdentities, type LocalPki } from './local-pki';
+export { trustCaInThisProcess } from './local-trust';

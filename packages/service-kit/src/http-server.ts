@@ -1,6 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Express } from 'express';
+import { peerIdentity, type ServerTls } from './tls';
 
 export interface RunningHttpServer {
   url: string;
@@ -9,9 +12,15 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-/** Listens on `port` (0 = any free port) and returns the base URL; `close` also drops idle keep-alive sockets. */
-export async function listen(app: Express | ((req: never, res: never) => void), port: number, host = '127.0.0.1'): Promise<RunningHttpServer> {
-  const server = createServer(app as Parameters<typeof createServer>[0]);
+/**
+ * Listens on `port` (0 = any free port) and returns the base URL; `close` also drops idle keep-alive
+ * sockets. With `tls`, HTTPS (and mutual TLS when `tls.allowedClients` is set); without, plain HTTP.
+ */
+export async function listen(app: Express | ((req: never, res: never) => void), port: number, host = '127.0.0.1', tls?: ServerTls): Promise<RunningHttpServer> {
+  const handler = app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
+  // An https.Server is an http.Server that also speaks TLS: the same type for everything downstream.
+  const server: Server = tls ? (createTlsServer(tlsServerOptions(tls), handler) as unknown as Server) : createServer(handler);
+  if (tls?.allowedClients) refuseClientsOutside(server, tls.allowedClients);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -19,7 +28,7 @@ export async function listen(app: Express | ((req: never, res: never) => void), 
   });
   const address = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     server,
     close: () =>
@@ -28,4 +37,26 @@ export async function listen(app: Express | ((req: never, res: never) => void), 
         server.close(() => resolve());
       }),
   };
+}
+
+function tlsServerOptions(tls: ServerTls) {
+  const mutual = tls.allowedClients !== undefined;
+  return {
+    ca: tls.identity.ca,
+    cert: tls.identity.cert,
+    key: tls.identity.key,
+    minVersion: 'TLSv1.2' as const,
+    // Mutual TLS: the handshake fails for a client without a certificate of our CA.
+    requestCert: mutual,
+    rejectUnauthorized: mutual,
+  };
+}
+
+/** A verified certificate of the CA is not enough: its identity must be one this service answers. */
+function refuseClientsOutside(server: Server, allowedClients: readonly string[]): void {
+  const allowed = new Set(allowedClients);
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const identity = peerIdentity(socket);
+    if (!identity || !allowed.has(identity)) socket.destroy();
+  });
 }

@@ -1,6 +1,7 @@
 export { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 export { createServiceRuntime, requireObjectStoreConfig, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime';
 export { listen, type RunningHttpServer } from './http-server';
+export { certificateIdentity, peerCertificateThumbprint, peerIdentity, type ServerTls, type TlsIdentities, type TlsIdentity } from './tls';
 export { tracingMiddleware } from './tracing-middleware';
 export { startSubgraph, buildProtectedSchema, type SubgraphDefinition, type RouteTools, type RunningSubgraph } from './subgraph-server';
 export * from './pagination';

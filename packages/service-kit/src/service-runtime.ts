@@ -1,6 +1,6 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
-import { createInternalContextVerifier, createServiceTokenVerifier, type InternalContextVerifier, type ServiceTokenVerifier } from '@tessera/auth';
+import { createServiceTokenVerifier, type ServiceTokenVerifier } from '@tessera/auth';
 import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
@@ -32,7 +32,8 @@ export interface ServiceRuntimeConfig {
 
 /**
  * The clients one service process holds, built by hand in one place (no DI framework):
- * one MySQL pool, one S3 client, the tenant directory and keyring, the context verifier.
+ * one MySQL pool, one S3 client, the tenant directory and keyring (each subgraph verifies its own
+ * contexts: see subgraph-server.ts).
  */
 export interface ServiceRuntime {
   config: ServiceRuntimeConfig;
@@ -43,7 +44,6 @@ export interface ServiceRuntime {
   directory: TenantDirectory;
   keyring: TenantKeyring;
   scopes: TenantScopeFactory;
-  verifyInternalContext: InternalContextVerifier;
   /** Which service a port call comes from (absent: no caller keys, so no port call passes). */
   verifyServiceToken: ServiceTokenVerifier | undefined;
   /** Per-tenant Redis pub/sub (job progress, alerts); connects on first use, one subscriber connection per process. */
@@ -77,7 +77,6 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     tenantLimitDefaults: config.tenantLimitDefaults,
   });
   keyring.onKeyEvent = keyEventRecorder(db);
-  const verifyInternalContext = await createInternalContextVerifier(config.internalContextPublicKey);
   const verifyServiceToken = config.portCallerKeys ? await createServiceTokenVerifier(config.portCallerKeys) : undefined;
   const events = createEventBus(config.redis);
   const metering = meteringConfig(config.metering);
@@ -93,7 +92,6 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     directory,
     keyring,
     scopes,
-    verifyInternalContext,
     verifyServiceToken,
     events,
     usage,

@@ -7,7 +7,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { trace } from '@opentelemetry/api';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { createShield, internalContextHeader, requestIdHeader, withFederationRules, type RuleTree } from '@tessera/auth';
+import { createInternalContextVerifier, createShield, internalContextHeader, requestIdHeader, withFederationRules, type InternalContextVerifier, type RuleTree } from '@tessera/auth';
 import { createErrorMasker, TesseraError, toClientError } from '@tessera/errors';
 import { setTenantAttributes } from '@tessera/telemetry';
 import { mountHealthRoutes } from './health-routes';
@@ -19,6 +19,7 @@ import { attachSubscriptionServer } from './subscription-server';
 import { authorizationAuditPlugin } from './authorization-audit';
 import { tracingMiddleware } from './tracing-middleware';
 import { portRouter, type PublishedPort } from './ports';
+import { peerCertificateThumbprint, type ServerTls } from './tls';
 
 export interface SubgraphDefinition {
   name: string;
@@ -58,12 +59,16 @@ export function buildProtectedSchema(definition: Pick<SubgraphDefinition, 'typeD
 }
 
 /**
- * Starts one subgraph: the same shape for all of them. Health and readiness are open; GraphQL
- * and internal routes answer only requests carrying a valid gateway-signed context.
+ * Starts one subgraph: the same shape for all of them, always over mutual TLS (`tls`: its own
+ * identity and the client identities it answers). Health and readiness need no context (any
+ * allowed client certificate reaches them); GraphQL and internal routes answer only requests
+ * carrying a gateway-signed context minted for this subgraph, unused, unexpired, and bound to the
+ * client certificate of the connection it arrived on.
  */
 /** `host` is the interface to bind (default 127.0.0.1; 0.0.0.0 in a container). */
-export async function startSubgraph(definition: SubgraphDefinition, runtime: ServiceRuntime, port: number, host?: string): Promise<RunningSubgraph> {
+export async function startSubgraph(definition: SubgraphDefinition, runtime: ServiceRuntime, port: number, host: string | undefined, tls: ServerTls): Promise<RunningSubgraph> {
   const schema = buildProtectedSchema(definition);
+  const verifyContext: InternalContextVerifier = await createInternalContextVerifier(runtime.config.internalContextPublicKey, { audience: definition.name });
   const logger = runtime.logger.child({ service: definition.name });
   const server = new ApolloServer<SubgraphContext>({
     schema,
@@ -81,7 +86,10 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   const authenticate = async (req: Request): Promise<SubgraphContext> => {
     const header = req.headers[internalContextHeader];
     const requestId = req.headers[requestIdHeader];
-    const caller = await runtime.verifyInternalContext(Array.isArray(header) ? header[0] : header, typeof requestId === 'string' ? requestId : undefined);
+    const caller = await verifyContext(Array.isArray(header) ? header[0] : header, {
+      peerCertificateThumbprint: peerCertificateThumbprint(req.socket),
+      requestIdHint: typeof requestId === 'string' ? requestId : undefined,
+    });
     const publicUrl = req.headers['x-tessera-public-url'];
     const context = createSubgraphContext(caller, logger, runtime.scopes, typeof publicUrl === 'string' ? publicUrl : undefined);
     if (caller.kind === 'user') setTenantAttributes(trace.getActiveSpan(), { ...caller, tenantId: caller.tenantId });
@@ -124,7 +132,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     }),
   );
 
-  const http = await listen(app, port, host);
+  const http = await listen(app, port, host, tls);
   try {
     await definition.start?.();
   } catch (error) {
@@ -133,7 +141,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     throw error;
   }
   // Subscriptions: graphql-ws on the same /graphql path, for subgraphs that declare any.
-  const subscriptions = schema.getSubscriptionType() ? attachSubscriptionServer(http.server, schema, runtime, logger, definition.name) : undefined;
+  const subscriptions = schema.getSubscriptionType() ? attachSubscriptionServer(http.server, schema, runtime, logger, definition.name, verifyContext) : undefined;
   // Idempotent: a test may stop one subgraph early (e.g. to take the audit service down) and the platform stops it again.
   let closing: Promise<void> | undefined;
   return {

@@ -4,13 +4,14 @@ import { GraphQLError, subscribe as graphqlSubscribe, type ExecutionArgs, type F
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { internalContextHeader, type Caller } from '@tessera/auth';
+import { internalContextHeader, type Caller, type InternalContextVerifier } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { createErrorMasker, isTesseraError } from '@tessera/errors';
 import { extractTraceContext, setTenantAttributes, SpanKind, withSpan } from '@tessera/telemetry';
 import { createAuthorizationFailureRecorder } from './authorization-audit';
 import type { ServiceRuntime } from './service-runtime';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
+import { peerCertificateThumbprint } from './tls';
 
 /**
  * WebSocket close codes of the platform's subscription endpoints (gateway and subgraphs).
@@ -47,13 +48,20 @@ export interface SubscriptionServer {
 
 /**
  * graphql-ws (graphql-transport-ws) on `/graphql` of a subgraph's HTTP server, for subgraphs
- * whose schema has a Subscription type. The socket is accepted only with a valid gateway-signed
- * context in `connection_init` (the same verifier as HTTP requests), otherwise closed 4401/4403.
+ * whose schema has a Subscription type, on the subgraph's mutual-TLS server. The socket is accepted
+ * only with a valid gateway-signed context in `connection_init` (the same hop checks as HTTP requests), otherwise closed 4401/4403.
  * Operations run against the same shielded schema with the same SubgraphContext, so every
  * rule that guards a query guards a subscription too. A context is built per operation (not per
  * socket), so a suspended tenant's next subscribe is refused even on an old socket.
  */
-export function attachSubscriptionServer(server: Server, schema: GraphQLSchema, runtime: ServiceRuntime, logger: Logger, serviceName: string): SubscriptionServer {
+export function attachSubscriptionServer(
+  server: Server,
+  schema: GraphQLSchema,
+  runtime: ServiceRuntime,
+  logger: Logger,
+  serviceName: string,
+  verifyContext: InternalContextVerifier,
+): SubscriptionServer {
   // The same body limit as HTTP GraphQL requests (ws would accept 100 MiB messages by default).
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
@@ -76,7 +84,8 @@ export function attachSubscriptionServer(server: Server, schema: GraphQLSchema, 
         const socket = ctx.extra.socket;
         try {
           const token = params[internalContextHeader];
-          const caller = await runtime.verifyInternalContext(typeof token === 'string' ? token : undefined);
+          // The same hop checks as HTTP: this subgraph's audience, once, bound to this socket's client certificate.
+          const caller = await verifyContext(typeof token === 'string' ? token : undefined, { peerCertificateThumbprint: peerCertificateThumbprint(ctx.extra.request.socket) });
           if (caller.kind !== 'user' || !caller.tenantId) {
             socket.close(subscriptionCloseCodes.forbidden, 'Forbidden: subscriptions need a tenant user');
             return false;

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { recordAuditEvent } from '@tessera/audit-client';
-import { subgraphCatalog } from '@tessera/platform';
+import { subgraphCatalog, subgraphTls } from '@tessera/platform';
 import { startSubgraph, type RunningSubgraph } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { eventsTable, verify } from './chain-support';
@@ -120,6 +120,8 @@ describe('audit outbox: nothing lost, nothing invented', () => {
       subgraphCatalog.audit.build(stack.platform.runtime, { regions: stack.config.regions, auditChain: stack.config.auditChain! }),
       stack.platform.runtime,
       0,
+      undefined,
+      subgraphTls(stack.config.tls, 'audit'),
     );
     await eventually('the restarted relay to chain the waiting event', async () => (await inChain(created)) === 1);
     expect(await inOutbox(created)).toBe(0);

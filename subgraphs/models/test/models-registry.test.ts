@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decryptBuffer } from '@tessera/crypto';
 import { ModelRegistry } from '@tessera/models';
-import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
   auditTrail,
   completeUpload,
@@ -260,18 +260,21 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     expect(after.rows['model_versions']).toBe(before.rows['model_versions']);
   });
 
-  it("the subgraph's file routes refuse calls that bypass the gateway (no or forged context → UNAUTHENTICATED)", async () => {
+  it("the subgraph's file routes refuse calls that bypass the gateway (no client certificate → no connection; no or forged context → UNAUTHENTICATED)", async () => {
     const modelId = await newModel(stack, scientist, 'bypass');
     const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
     const upload = await reserveUpload(stack, scientist, modelId, linearModel().length);
     const base = `${stack.platform.subgraphs.models.url}/internal`;
     const before = await modelState(stack, acme);
     const attempts: Array<Record<string, string>> = [{}, { 'x-tessera-context': 'forged.token.value' }, { authorization: `Bearer ${scientist}` }];
+    await expect(fetch(`${base}/downloads/${v1.id}`)).rejects.toThrow();
+    // Even holding the gateway's client certificate, a caller needs a context the gateway signed.
+    const asGateway = { subgraph: 'models', ca: stack.pki.ca, client: stack.pki.identity('gateway') };
     for (const headers of attempts) {
-      const down = await fetch(`${base}/downloads/${v1.id}`, { headers });
+      const down = await requestSubgraph(`${base}/downloads/${v1.id}`, { ...asGateway, method: 'GET', headers });
       expect(down.status).toBe(401);
-      expect(((await down.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
-      const up = await fetch(`${base}/uploads/${upload.id}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: Buffer.from(linearModel()) });
+      expect((JSON.parse(down.text) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+      const up = await requestSubgraph(`${base}/uploads/${upload.id}`, { ...asGateway, method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: Buffer.from(linearModel()) });
       expect(up.status).toBe(401);
     }
     expect(await modelState(stack, acme)).toEqual(before);
