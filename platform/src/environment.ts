@@ -5,6 +5,8 @@ import {
   databaseVariables,
   encryptionVariables,
   jsonWebKey,
+  logLevel,
+  migratorVariables,
   objectStoreVariables,
   parseEnvironment,
   port,
@@ -12,6 +14,7 @@ import {
   toRedisConfig,
   telemetryVariables,
   toDatabaseConfig,
+  toMigratorConfig,
   toObjectStoreConfig,
   toTelemetryConfig,
   toAuditChainConfig,
@@ -157,4 +160,12 @@ export function readSubgraphEnvironment(env: NodeJS.ProcessEnv = process.env) {
       metering: toMeteringOptions(parsed),
     },
   };
+}
+
+/** `tessera migrate`: the migrator account and the service accounts' hosts, nothing else. */
+export const migratorEnvironment = migratorVariables.extend({ LOG_LEVEL: logLevel() });
+
+export function readMigratorEnvironment(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = parseEnvironment(migratorEnvironment, env);
+  return { migrator: toMigratorConfig(parsed), logLevel: parsed.LOG_LEVEL };
 }

@@ -1,35 +1,43 @@
-import type { EntitySchema } from 'typeorm';
-import { auditEntities, auditSubgraph, type AlertingConfig } from '@tessera/audit';
-import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from '@tessera/datasets';
-import { jobEntities, jobsSubgraph } from '@tessera/jobs';
-import { metricsSubgraph } from '@tessera/metrics';
-import { modelEntities, modelsSubgraph, type ModelServing } from '@tessera/models';
+import type { AlertingConfig } from '@tessera/audit';
+import { auditModule } from '@tessera/audit';
+import { datasetsModule } from '@tessera/datasets';
+import { gatewayData } from '@tessera/gateway';
+import { jobsModule } from '@tessera/jobs';
+import { metricsModule } from '@tessera/metrics';
+import { modelsModule, type ModelServing, type ModelServingOptions } from '@tessera/models';
 import type { AuditChainConfig } from '@tessera/config';
 import type { MonitoringOptions } from '@tessera/monitoring';
-import type { ServiceRuntime, SubgraphDefinition } from '@tessera/service-kit';
-import { tenantsSubgraph } from '@tessera/tenants';
+import type { SubgraphModule } from '@tessera/service-kit';
+import type { ServiceData } from '@tessera/tenancy';
+import { tenantsModule } from '@tessera/tenants';
+import { workersData } from '@tessera/workers';
+
+/** Everything any module reads from the process's configuration (each module takes its part). */
+export interface CatalogOptions {
+  regions: string[];
+  /** A ModelServing the caller made and closes (the all-in-one process shares it with its tests). */
+  modelServing?: ModelServing;
+  inference?: ModelServingOptions;
+  auditChain?: AuditChainConfig;
+  alerting?: AlertingConfig;
+  monitoring?: MonitoringOptions;
+}
+
+/** The subgraphs, in start order. Adding one is one line here (and its compose/manifest block). */
+export const subgraphModules: ReadonlyArray<SubgraphModule<CatalogOptions>> = [datasetsModule, modelsModule, jobsModule, auditModule, metricsModule, tenantsModule];
 
 export const subgraphNames = ['datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
 
-export interface CatalogOptions {
-  regions: string[];
-  /** The process's one ModelServing (inference pools + stats), where the models subgraph runs. */
-  modelServing?: ModelServing;
-  /** The audit service's hash-chain relay and checkpoint signing (AUDIT_* variables). */
-  auditChain?: AuditChainConfig;
-  /** The audit service's alerting, incl. the webhook allow-list (WEBHOOK_ALLOWED_PRIVATE_RANGES); defaults when omitted. */
-  alerting?: AlertingConfig;
-  /** Anomaly detection settings of the metrics service (defaults when omitted). */
-  monitoring?: MonitoringOptions;
+export function isSubgraphName(name: string | undefined): name is SubgraphName {
+  return subgraphNames.some((known) => known === name);
 }
 
-/** How to build each subgraph, in one table, shared by the single-process and per-service runs. */
-export const subgraphCatalog: Record<SubgraphName, { entities: EntitySchema[]; build(runtime: ServiceRuntime, options: CatalogOptions): SubgraphDefinition }> = {
-  datasets: { entities: datasetEntities as EntitySchema[], build: () => datasetsSubgraph(defaultDatasetsConfig) },
-  models: { entities: modelEntities as EntitySchema[], build: (_runtime, options) => modelsSubgraph({ serving: options.modelServing }) },
-  jobs: { entities: jobEntities as EntitySchema[], build: (runtime) => jobsSubgraph(runtime) },
-  audit: { entities: auditEntities as EntitySchema[], build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain) },
-  metrics: { entities: [], build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies) },
-  tenants: { entities: [], build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }) },
-};
+export function subgraphModule(name: SubgraphName): SubgraphModule<CatalogOptions> {
+  const module = subgraphModules.find((candidate) => candidate.name === name);
+  if (!module) throw new Error(`no module for subgraph ${name}`);
+  return module;
+}
+
+/** Every service's tables (the subgraphs', the gateway's, the workers'): what the migrate step grants. */
+export const serviceData: readonly ServiceData[] = [gatewayData, ...subgraphModules.map((module) => module.data), workersData];

@@ -12,3 +12,4 @@ export { parseResourceName, parseDescription, parseFilename } from './resource-i
 export { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed, parseDeclaredUploadBytes, type StagedUploadRow } from './staged-upload';
 export { compactJson } from './compact-json';
 export { isDuplicateKey } from './duplicate-key';
+export { type SubgraphModule } from './subgraph-module';

@@ -5,3 +5,5 @@ export { toJobEvent } from './domain/job-event';
 export { principalOfJob } from './domain/job-principal';
 export { findDatasetVersion, findModelVersion, type CatalogDatasetVersion, type CatalogModelVersion, type CatalogColumn } from './domain/catalog-lookup';
 export type { JobInput, TrainJobInput, BatchInferenceJobInput, ProfileJobInput } from './domain/job-input';
+export { jobsModule } from './module';
+export { jobsData } from './tables';

@@ -7,3 +7,5 @@ export { PredictionsInFlightSync, type PredictionsInFlightSyncOptions } from './
 export { InferenceStatsRecorder, type InferenceCall } from './serving/inference-stats.recorder';
 export type { Model } from './data/model.entity';
 export type { ModelVersion } from './data/model-version.entity';
+export { modelsModule, type ModelsModuleOptions } from './module';
+export { modelsData } from './tables';
