@@ -134,7 +134,7 @@ describe('ownership declarations', () => {
         'workers SELECT/UPDATE jobs',
         'workers SELECT/INSERT/UPDATE datasets',
         'workers SELECT/INSERT/UPDATE dataset_versions',
-        'workers SELECT/UPDATE models',
+        'workers SELECT/INSERT/UPDATE models',
         'workers SELECT/INSERT/UPDATE model_versions',
         'workers SELECT model_aliases',
       ].sort(),

@@ -14,7 +14,7 @@ export const workersData: ServiceData = {
     { table: 'jobs', plane: 'tenant', privileges: ['SELECT', 'UPDATE'], why: 'claims a job, records progress and metrics, finishes or requeues it' },
     { table: 'datasets', plane: 'tenant', privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'reads input datasets; batch inference creates its output dataset' },
     { table: 'dataset_versions', plane: 'tenant', privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'reads input versions; batch inference registers its output version' },
-    { table: 'models', plane: 'tenant', privileges: ['SELECT', 'UPDATE'], why: 'training registers a version on its model (version counter)' },
+    { table: 'models', plane: 'tenant', privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'training creates its output model if new and bumps its version counter' },
     { table: 'model_versions', plane: 'tenant', privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'training registers the trained version; batch inference reads its model version' },
     { table: 'model_aliases', plane: 'tenant', privileges: ['SELECT'], why: 'batch inference resolves a model alias' },
   ],
