@@ -47,13 +47,16 @@ export function procedureStatements(control: string): string[] {
        revoke_privileges VARCHAR(64) NOT NULL,
        PRIMARY KEY (account_user, account_host, table_name)
      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
-    `CREATE OR REPLACE DEFINER = CURRENT_USER FUNCTION ${c}.tenant_schema_exists(target VARCHAR(64)) RETURNS TINYINT
+    // DROP + CREATE rather than CREATE OR REPLACE, which MySQL 8 lacks for routines.
+    `DROP FUNCTION IF EXISTS ${c}.tenant_schema_exists`,
+    `CREATE DEFINER = CURRENT_USER FUNCTION ${c}.tenant_schema_exists(target VARCHAR(64)) RETURNS TINYINT
      SQL SECURITY DEFINER READS SQL DATA
      BEGIN
        ${check}
        RETURN EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = target);
      END`,
-    `CREATE OR REPLACE DEFINER = CURRENT_USER PROCEDURE ${c}.grant_tenant_tables(IN target VARCHAR(64))
+    `DROP PROCEDURE IF EXISTS ${c}.grant_tenant_tables`,
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.grant_tenant_tables(IN target VARCHAR(64))
      SQL SECURITY DEFINER MODIFIES SQL DATA
      BEGIN
        DECLARE done INT DEFAULT 0;
@@ -90,7 +93,8 @@ export function procedureStatements(control: string): string[] {
        END LOOP;
        CLOSE grants;
      END`,
-    `CREATE OR REPLACE DEFINER = CURRENT_USER PROCEDURE ${c}.provision_tenant_schema(IN target VARCHAR(64))
+    `DROP PROCEDURE IF EXISTS ${c}.provision_tenant_schema`,
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.provision_tenant_schema(IN target VARCHAR(64))
      SQL SECURITY DEFINER MODIFIES SQL DATA
      BEGIN
        DECLARE done INT DEFAULT 0;
@@ -147,7 +151,8 @@ export function procedureStatements(control: string): string[] {
        DROP TEMPORARY TABLE IF EXISTS tessera_created;
        CALL ${c}.grant_tenant_tables(target);
      END`,
-    `CREATE OR REPLACE DEFINER = CURRENT_USER PROCEDURE ${c}.drop_tenant_schema(IN target VARCHAR(64))
+    `DROP PROCEDURE IF EXISTS ${c}.drop_tenant_schema`,
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.drop_tenant_schema(IN target VARCHAR(64))
      SQL SECURITY DEFINER MODIFIES SQL DATA
      BEGIN
        DECLARE done INT DEFAULT 0;
