@@ -1,5 +1,5 @@
 import type { EntitySchema } from 'typeorm';
-import type { SubgraphModule } from '@tessera/service-kit';
+import type { ServiceRuntime, SubgraphModule } from '@tessera/service-kit';
 import { modelEntities, modelsSubgraph } from './server';
 import { createModelServing, type ModelServing, type ModelServingOptions } from './serving/model-serving';
 import { modelsData } from './tables';
@@ -11,14 +11,42 @@ export interface ModelsModuleOptions {
   inference?: ModelServingOptions;
 }
 
+/**
+ * The module's own ModelServing, made when the subgraph starts (building a definition has no side
+ * effects: tests build one only to read its rules) or at its first use, and closed with it.
+ */
+function ownServing(runtime: ServiceRuntime, options: ModelServingOptions | undefined) {
+  let made: ModelServing | undefined;
+  const get = () => (made ??= createModelServing(runtime, options));
+  const serving: ModelServing = {
+    get pools() {
+      return get().pools;
+    },
+    get stats() {
+      return get().stats;
+    },
+    get predictionsPerMinute() {
+      return get().predictionsPerMinute;
+    },
+    get predictionsInFlight() {
+      return get().predictionsInFlight;
+    },
+    get budgets() {
+      return get().budgets;
+    },
+    close: async () => made?.close(),
+  };
+  return { serving, start: () => void get() };
+}
+
 export const modelsModule: SubgraphModule<ModelsModuleOptions> = {
   name: 'models',
   entities: modelEntities as EntitySchema[],
   data: modelsData,
   build: (runtime, options) => {
+    if (options.modelServing) return modelsSubgraph({ serving: options.modelServing });
     // Only the models service runs inference: one set of tenant pools per process that serves it.
-    const owned = options.modelServing ? undefined : createModelServing(runtime, options.inference);
-    const definition = modelsSubgraph({ serving: options.modelServing ?? owned });
-    return owned ? { ...definition, close: async () => owned.close() } : definition;
+    const own = ownServing(runtime, options.inference);
+    return { ...modelsSubgraph({ serving: own.serving }), start: own.start, close: own.serving.close };
   },
 };
