@@ -9,10 +9,11 @@ import type { SubgraphDefinition } from './subgraph-server';
  * subgraph. `Options` is what the module needs from the process's configuration (each module
  * names only what it reads; the catalog's options type must cover every module's).
  */
-export interface SubgraphModule<Options = unknown> {
-  name: string;
+export interface SubgraphModule<Options = unknown, Name extends string = string> {
+  name: Name;
   entities: EntitySchema[];
   /** Its tables (tenant and control plane), their access class, what it publishes and borrows. */
   data: ServiceData;
-  build(runtime: ServiceRuntime, options: Options): SubgraphDefinition;
+  // A property, not a method: checked contravariantly, so a catalog whose options lack what a module reads does not compile.
+  build: (runtime: ServiceRuntime, options: Options) => SubgraphDefinition;
 }

@@ -12,7 +12,7 @@ export interface AuditModuleOptions {
   alerting?: AlertingConfig;
 }
 
-export const auditModule: SubgraphModule<AuditModuleOptions> = {
+export const auditModule: SubgraphModule<AuditModuleOptions, 'audit'> = {
   name: 'audit',
   entities: auditEntities as EntitySchema[],
   data: auditData,

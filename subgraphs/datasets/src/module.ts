@@ -3,7 +3,7 @@ import type { SubgraphModule } from '@tessera/service-kit';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from './server';
 import { datasetsData } from './tables';
 
-export const datasetsModule: SubgraphModule = {
+export const datasetsModule: SubgraphModule<unknown, 'datasets'> = {
   name: 'datasets',
   entities: datasetEntities as EntitySchema[],
   data: datasetsData,

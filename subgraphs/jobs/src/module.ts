@@ -3,7 +3,7 @@ import type { SubgraphModule } from '@tessera/service-kit';
 import { jobEntities, jobsSubgraph } from './server';
 import { jobsData } from './tables';
 
-export const jobsModule: SubgraphModule = {
+export const jobsModule: SubgraphModule<unknown, 'jobs'> = {
   name: 'jobs',
   entities: jobEntities as EntitySchema[],
   data: jobsData,

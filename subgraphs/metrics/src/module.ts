@@ -9,7 +9,7 @@ export interface MetricsModuleOptions {
   monitoring?: MonitoringOptions;
 }
 
-export const metricsModule: SubgraphModule<MetricsModuleOptions> = {
+export const metricsModule: SubgraphModule<MetricsModuleOptions, 'metrics'> = {
   name: 'metrics',
   entities: metricsEntities as EntitySchema[],
   data: metricsData,

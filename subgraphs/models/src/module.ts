@@ -39,7 +39,7 @@ function ownServing(runtime: ServiceRuntime, options: ModelServingOptions | unde
   return { serving, start: () => void get() };
 }
 
-export const modelsModule: SubgraphModule<ModelsModuleOptions> = {
+export const modelsModule: SubgraphModule<ModelsModuleOptions, 'models'> = {
   name: 'models',
   entities: modelEntities as EntitySchema[],
   data: modelsData,

@@ -8,7 +8,7 @@ export interface TenantsModuleOptions {
   regions: string[];
 }
 
-export const tenantsModule: SubgraphModule<TenantsModuleOptions> = {
+export const tenantsModule: SubgraphModule<TenantsModuleOptions, 'tenants'> = {
   name: 'tenants',
   entities: tenantsEntities as EntitySchema[],
   data: tenantsData,
