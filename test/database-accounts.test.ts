@@ -77,6 +77,14 @@ function statement(privilege: Privilege, schema: string, table: string): string 
   }
 }
 
+/** The control-plane row the provisioner writes before it creates a tenant's schema (as the tenants account). */
+async function registerTenant(id: string): Promise<void> {
+  await tenantsDb.query(
+    `INSERT INTO \`${migrator.controlSchema}\`.tenants (id, display_name, region, tier, status, limit_overrides, created_at, updated_at) VALUES (?, ?, 'us-east-1', 'shared', 'PROVISIONING', '{}', NOW(3), NOW(3))`,
+    [id, id],
+  );
+}
+
 async function tablesOf(schema: string): Promise<string[]> {
   const rows = (await admin.query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [schema])) as Array<{ name: string }>;
   return rows.map((row) => row.name);
@@ -87,8 +95,10 @@ beforeAll(async () => {
   admin = await openMigrationDataSource(migrator, undefined, []);
   tenantsDb = await openServiceDataSource({ url: urls.tenants, controlSchema: migrator.controlSchema, poolSize: 2 }, []);
   const schemas = new SchemaManager(tenantsDb, migrator);
-  await schemas.createTenantSchema(tenantA);
-  await schemas.createTenantSchema(tenantB);
+  for (const tenant of [tenantA, tenantB]) {
+    await registerTenant(tenant);
+    await schemas.createTenantSchema(tenant);
+  }
   for (const service of serviceNames) connections.set(service, await createConnection(urls[service]));
   for (const schema of [schemaOf(tenantA), schemaOf(tenantB), migrator.controlSchema, templateSchemaName(migrator.controlSchema)]) {
     const rows = (await admin.query('SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND ORDINAL_POSITION = 1', [schema])) as Array<{ t: string; c: string }>;
@@ -216,6 +226,7 @@ describe('provisioning as the tenants account', () => {
   it('creates a complete tenant schema (tables, foreign keys, seed rows, migration history) with every service’s rights', async () => {
     const schemas = new SchemaManager(tenantsDb, migrator);
     expect(await schemas.schemaExists(c)).toBe(false);
+    await registerTenant(tenantC);
     await schemas.createTenantSchema(tenantC);
     expect(await schemas.schemaExists(c)).toBe(true);
     const template = templateSchemaName(migrator.controlSchema);
@@ -246,6 +257,21 @@ describe('provisioning as the tenants account', () => {
       await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?)`, [target])).rejects.toThrow(/not a tenant schema name/);
     }
     expect(await tablesOf(migrator.controlSchema)).toContain('tenants');
+  });
+
+  it('the procedures create and drop only schemas of this control plane’s tenants', async () => {
+    const control = `\`${migrator.controlSchema}\``;
+    const stranger = `tenant_stranger_${suffix}`;
+    await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?)`, [stranger])).rejects.toThrow(/no tenant of this control plane/);
+    expect(await new SchemaManager(tenantsDb, migrator).schemaExists(stranger)).toBe(false);
+    // Another deployment's tenant on the same server (here: made by the migrator) cannot be dropped.
+    await admin.query(`CREATE DATABASE \`${stranger}\``);
+    try {
+      await expect(tenantsDb.query(`CALL ${control}.drop_tenant_schema(?)`, [stranger])).rejects.toThrow(/no tenant of this control plane/);
+      expect(await new SchemaManager(tenantsDb, migrator).schemaExists(stranger)).toBe(true);
+    } finally {
+      await admin.query(`DROP DATABASE \`${stranger}\``);
+    }
   });
 
   it('other services cannot call the provisioning procedures', async () => {

@@ -19,7 +19,9 @@ import { quoteIdentifier } from '../tenant-id';
  *   right in, so the tenants service asks through the definer to spot a schema it did not create.
  *
  * Each takes only a name matching `tenant_…` (the names tenantSchemaName builds), so the tenants
- * account can touch no control-plane or foreign schema through them. The procedures' bodies are the
+ * account can touch no control-plane or foreign schema through them; creating and dropping also
+ * need a row for that tenant in this control plane (the provisioner writes it first and deletes it
+ * last), so another deployment's tenants on the same server are out of reach too. The procedures' bodies are the
  * only SQL that runs with the migrator's rights on its behalf.
  */
 export const tenantSchemaNamePattern = '^tenant_[a-z0-9_]{3,40}$';
@@ -38,6 +40,9 @@ export function procedureStatements(control: string): string[] {
   const c = quoteIdentifier(control);
   const template = templateSchemaName(control);
   const check = `IF target IS NULL OR target NOT REGEXP '${tenantSchemaNamePattern}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'not a tenant schema name'; END IF;`;
+  // Creating and dropping are for this control plane's own tenants (a row exists while a tenant is
+  // provisioned, and until its schema is gone): not another deployment's on the same server.
+  const ours = `IF NOT EXISTS (SELECT 1 FROM ${c}.tenants WHERE CONCAT('tenant_', REPLACE(id, '-', '_')) = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no tenant of this control plane has that schema'; END IF;`;
   return [
     `CREATE TABLE IF NOT EXISTS ${c}.${grantsTable} (
        account_user VARCHAR(80) NOT NULL,
@@ -107,6 +112,7 @@ export function procedureStatements(control: string): string[] {
           ORDER BY TABLE_NAME;
        DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
        ${check}
+       ${ours}
        IF NOT EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${template}') THEN
          SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the tenant template schema is missing: run tessera migrate';
        END IF;
@@ -164,6 +170,7 @@ export function procedureStatements(control: string): string[] {
           WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE';
        DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
        ${check}
+       ${ours}
        OPEN grants;
        each_grant: LOOP
          FETCH grants INTO a_user, a_host, t_name;
