@@ -71,7 +71,7 @@ async function appendPhase(stack: TestStack, tenant: TestTenant): Promise<{ writ
 
 /** Appends `count` generated events to the chain, continuing from its real head, as the migrator. */
 async function grow(stack: TestStack, tenant: TestTenant, count: number, seed: number): Promise<number> {
-  const admin = await openMigrationDataSource(stack.config.database, tenant.schema, []);
+  const admin = await openMigrationDataSource(stack.migrator, tenant.schema, []);
   try {
     const [head] = (await admin.query('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')) as Array<{ seq: number; hash: string }>;
     let seq = head ? Number(head.seq) : 0;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { databaseOf } from '@tessera/platform';
 import type { TestStack } from '@tessera/testing';
 import { processCpuMicros, processRssBytes } from './process-stats';
 
@@ -31,8 +32,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
   const subgraphUrl = (name: keyof typeof platform.subgraphs) => `${platform.subgraphs[name].url}/graphql`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
-    DATABASE_URL: config.database.url,
-    ...(config.database.adminUrl ? { DATABASE_ADMIN_URL: config.database.adminUrl } : {}),
+    DATABASE_URL: databaseOf(config, 'gateway').url,
     CONTROL_SCHEMA: config.database.controlSchema,
     OIDC_ISSUER_URL: config.oidc.issuerUrl,
     OIDC_AUDIENCE: config.oidc.audience,

@@ -21,8 +21,15 @@ export const generatedVariables = [
   'INTERNAL_CONTEXT_PRIVATE_KEY',
   'INTERNAL_CONTEXT_PUBLIC_KEY',
   'MYSQL_ROOT_PASSWORD',
-  'MYSQL_PASSWORD',
   'MYSQL_ADMIN_PASSWORD',
+  'MYSQL_GATEWAY_PASSWORD',
+  'MYSQL_DATASETS_PASSWORD',
+  'MYSQL_MODELS_PASSWORD',
+  'MYSQL_JOBS_PASSWORD',
+  'MYSQL_AUDIT_PASSWORD',
+  'MYSQL_METRICS_PASSWORD',
+  'MYSQL_TENANTS_PASSWORD',
+  'MYSQL_WORKERS_PASSWORD',
   'AUDIT_SIGNING_KEY',
   'S3_ACCESS_KEY',
   'S3_SECRET_KEY',
@@ -53,11 +60,18 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     // ES256 pair: the gateway signs the internal context with the private key, subgraphs verify with the public one.
     INTERNAL_CONTEXT_PRIVATE_KEY: JSON.stringify(internal.privateJwk),
     INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify(internal.publicJwk),
-    // Hex: DATABASE_URL embeds MYSQL_PASSWORD, so it must need no URL-encoding.
+    // Hex: the database URLs embed these, so they must need no URL-encoding.
     MYSQL_ROOT_PASSWORD: hex(24),
-    // The service account's (DATABASE_URL) and the migrator's (DATABASE_ADMIN_URL).
-    MYSQL_PASSWORD: hex(24),
+    // The migrator's (DATABASE_ADMIN_URL, the migrate step only), then each service's own account (its DATABASE_URL).
     MYSQL_ADMIN_PASSWORD: hex(24),
+    MYSQL_GATEWAY_PASSWORD: hex(24),
+    MYSQL_DATASETS_PASSWORD: hex(24),
+    MYSQL_MODELS_PASSWORD: hex(24),
+    MYSQL_JOBS_PASSWORD: hex(24),
+    MYSQL_AUDIT_PASSWORD: hex(24),
+    MYSQL_METRICS_PASSWORD: hex(24),
+    MYSQL_TENANTS_PASSWORD: hex(24),
+    MYSQL_WORKERS_PASSWORD: hex(24),
     // Ed25519 private JWK: the audit service signs hash-chain checkpoints with it.
     AUDIT_SIGNING_KEY: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
     // MinIO root credentials, used by the subgraphs as their S3 keys (MinIO: user >= 3, password 8..40 characters).

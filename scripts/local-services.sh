@@ -49,13 +49,18 @@ if ! port_open 6379; then
   wait_port 6379 Redis
 fi
 
-# Two accounts (README "Database accounts"):
+# The accounts (README "Database accounts"):
 # - the migrator (ADMIN_USER, DATABASE_ADMIN_URL) owns the control plane (tessera_*), the tenant
-#   schemas (tenant_*) and test schemas (ttest_*): DDL, and GRANT OPTION to hand out table rights;
-# - the service account (DB_USER, DATABASE_URL), used by every request, holds no database-level
-#   grant at all: the migrations give it table-level rights, INSERT + SELECT only on audit tables.
-# MySQL cannot subtract a table from a database-level grant, so an older install's database-level
-# grants of the service account are revoked here (each REVOKE may find nothing to revoke: --force).
+#   schemas (tenant_*) and test schemas (ttest_*): DDL, and GRANT OPTION to hand out table rights.
+#   Only the one-shot migrate step (`tessera migrate`, run by `npm start` and the test harness
+#   before any service) uses it.
+# - one account per service, tessera_<service> (DATABASE_URL of that service), created here with no
+#   grant at all: the migrate step gives each exactly the table rights its module declares.
+#   Their passwords are DEV-ONLY defaults (tessera-<service>-local-dev), for a MariaDB on your own
+#   machine; override one with TESSERA_DB_PASSWORD_<SERVICE> (and DATABASE_URL_<SERVICE> to match).
+# - the older shared service account (DB_USER) is still created, for checkouts that predate the
+#   per-service accounts; it holds no database-level grant.
+SERVICES="gateway datasets models jobs audit metrics tenants workers"
 if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
   # A server killed mid-write (a machine stopped without shutting MariaDB down) can leave a
   # system table such as mysql.db with a corrupt index; the GRANTs below would then fail with
@@ -73,6 +78,18 @@ GRANT ALL PRIVILEGES ON \`ttest\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_
 CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}';
 CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}';
 SQL
+  for service in $SERVICES; do
+    upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
+    password_variable="TESSERA_DB_PASSWORD_${upper}"
+    password="${!password_variable:-tessera-${service}-local-dev}"
+    for host in 127.0.0.1 localhost; do
+      mariadb -uroot -e "CREATE USER IF NOT EXISTS 'tessera_${service}'@'${host}' IDENTIFIED BY '${password}'"
+      # A service account holds table-level grants only; revoke any database-level one an older script gave.
+      for pattern in 'tessera\_%' 'tenant\_%' 'ttest\_%'; do
+        mariadb -uroot --force -e "REVOKE ALL PRIVILEGES ON \`${pattern}\`.* FROM 'tessera_${service}'@'${host}'" 2>/dev/null || true
+      done
+    done
+  done
   for host in 127.0.0.1 localhost; do
     for pattern in 'tessera\_%' 'tenant\_%' 'ttest\_%'; do
       mariadb -uroot --force -e "REVOKE ALL PRIVILEGES ON \`${pattern}\`.* FROM '${DB_USER}'@'${host}'" 2>/dev/null || true

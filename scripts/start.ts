@@ -18,7 +18,8 @@ import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError, createLogger } from '@tessera/config';
 import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
 import { ensureLocalPki, startS3Server, trustCaInThisProcess } from '@tessera/local-infra';
-import { startPlatform } from '@tessera/platform';
+import { serviceData, startPlatform } from '@tessera/platform';
+import { localAccountHosts, migrateDeployment } from '@tessera/tenancy';
 import { startTelemetry } from '@tessera/telemetry';
 import { startWorkerProcess } from '@tessera/workers';
 import { renderBanner } from './start/banner';
@@ -78,7 +79,10 @@ async function main(): Promise<void> {
   const s3 = await startS3Server({ port: env.s3Port, directory: s3Directory, ...secrets.s3 });
   running.push({ name: 'S3 server', stop: () => s3.close() });
 
-  const database = { url: env.databaseUrl, adminUrl: env.databaseAdminUrl, controlSchema: 'tessera_control', poolSize: 10 };
+  // `tessera migrate` first, as in a deployment: the services that start next cannot migrate.
+  const controlSchema = 'tessera_control';
+  await migrateDeployment({ adminUrl: env.databaseAdminUrl, controlSchema, accountHosts: localAccountHosts }, serviceData);
+  const database = { url: env.databaseUrls.tenants, controlSchema, poolSize: 10 };
   const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
   const redis = { url: env.redisUrl, keyPrefix: 'tessera' };
   const masterKey = Buffer.from(secrets.masterKey, 'base64');
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
   const platform = await startPlatform({
     logger: createLogger(env.logLevel, { app: 'tessera' }),
     database,
+    databaseAccounts: env.databaseUrls,
     objectStore,
     redis,
     masterKey,
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
   const dedicatedTenants = demoTenants.filter((tenant) => tenant.tier === 'dedicated').map((tenant) => tenant.id);
   for (const dedicatedTenant of [undefined, ...dedicatedTenants]) {
     const worker = await startWorkerProcess({
-      database,
+      database: { ...database, url: env.databaseUrls.workers },
       objectStore,
       redis,
       masterKey,

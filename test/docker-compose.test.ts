@@ -8,8 +8,8 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { allRoles, certificateThumbprint, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
 import { ensureLocalPki } from '@tessera/local-infra';
-import { gatewayEnvironment, readGatewayEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
-import { assertTenantId } from '@tessera/tenancy';
+import { gatewayEnvironment, migratorEnvironment, readGatewayEnvironment, readMigratorEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
+import { assertTenantId, serviceNames } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
 
@@ -131,10 +131,10 @@ describe('docker-compose.yml: platform services', () => {
     const secretNames = ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'MASTER_KEY', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'AUDIT_SIGNING_KEY', 'SERVICE_KEY'];
     const held = (name: string) => secretNames.filter((secret) => secret in serviceEnv(name)).sort();
     expect(held('gateway')).toEqual(['DATABASE_URL', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'REDIS_URL']);
-    for (const name of ['datasets', 'models', 'tenants']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_ADMIN_URL', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
-    expect(held('audit')).toEqual(['AUDIT_SIGNING_KEY', 'DATABASE_ADMIN_URL', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
+    for (const name of ['datasets', 'models', 'tenants']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
+    expect(held('audit')).toEqual(['AUDIT_SIGNING_KEY', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
     // jobs and metrics call other services' ports, signed with their own service key.
-    for (const name of ['jobs', 'metrics']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_ADMIN_URL', 'DATABASE_URL', 'REDIS_URL', 'SERVICE_KEY'] });
+    for (const name of ['jobs', 'metrics']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'REDIS_URL', 'SERVICE_KEY'] });
     // And the schemas agree: a service whose schema lacks a secret cannot be given it (previous test).
     for (const name of subgraphNames) {
       // SERVICE_KEY is optional in every subgraph's schema (required only where ports are called).
@@ -277,19 +277,26 @@ describe('docker-compose.yml: wiring', () => {
     for (const name of ['mysql', 'redis', 'minio', 'keycloak']) expect(services[name]!.healthcheck?.test.length).toBeGreaterThan(1);
   });
 
-  it('has MySQL grant the migrator exactly the schemas the platform creates, and the service account nothing at database level', () => {
+  it('has MySQL grant the migrator exactly the schemas the platform creates, and each service account nothing at database level', () => {
     const mysql = serviceEnv('mysql');
-    const adminUrl = serviceEnv('tenants')['DATABASE_ADMIN_URL']!;
+    const adminUrl = serviceEnv('migrate')['DATABASE_ADMIN_URL']!;
     const adminUser = /^mysql:\/\/([^:]+):/.exec(adminUrl)?.[1];
     expect(adminUser).toBe(mysql['MYSQL_USER']);
     expect(references(adminUrl).map((ref) => ref.name)).toEqual(references(mysql['MYSQL_PASSWORD']!).map((ref) => ref.name));
-    // The service account: created by service-user.sh from TESSERA_DB_PASSWORD, the password in DATABASE_URL.
-    const databaseUrl = serviceEnv('gateway')['DATABASE_URL']!;
-    expect(/^mysql:\/\/([^:]+):/.exec(databaseUrl)?.[1]).toBe('tessera');
-    expect(references(databaseUrl).map((ref) => ref.name)).toEqual(references(mysql['TESSERA_DB_PASSWORD']!).map((ref) => ref.name));
-    expect(read('deploy/mysql/service-user.sh')).toMatch(/CREATE USER IF NOT EXISTS 'tessera'@'%' IDENTIFIED BY '\$\{TESSERA_DB_PASSWORD\}'/);
+    // One account per service: service-user.sh creates tessera_<service> from TESSERA_DB_PASSWORD_<SERVICE>,
+    // the password in that service's DATABASE_URL, and grants nothing (the migrate step does, per table).
+    const containerOf = (service: string) => (service === 'workers' ? 'worker' : service);
+    for (const service of serviceNames) {
+      const databaseUrl = serviceEnv(containerOf(service))['DATABASE_URL']!;
+      expect({ service, user: /^mysql:\/\/([^:]+):/.exec(databaseUrl)?.[1] }).toEqual({ service, user: `tessera_${service}` });
+      expect(references(databaseUrl).map((ref) => ref.name)).toEqual(references(mysql[`TESSERA_DB_PASSWORD_${service.toUpperCase()}`]!).map((ref) => ref.name));
+    }
+    const passwords = serviceNames.map((service) => references(serviceEnv(containerOf(service))['DATABASE_URL']!)[0]!.name);
+    expect(new Set(passwords).size).toBe(serviceNames.length);
+    expect(read('deploy/mysql/service-user.sh')).toContain(`for service in ${serviceNames.join(' ')}; do`);
+    expect(read('deploy/mysql/service-user.sh')).toMatch(/CREATE USER IF NOT EXISTS 'tessera_\$\{service\}'@'%' IDENTIFIED BY '\$\{password\}'/);
     expect(read('deploy/mysql/service-user.sh')).not.toMatch(/GRANT/);
-    expect(serviceEnv('gateway')['DATABASE_ADMIN_URL']).toBeUndefined();
+    expect(serviceEnv('migrate')['DATABASE_ACCOUNT_HOSTS']).toBe('%');
     expect(services['mysql']!.volumes).toContain('./deploy/mysql/init.sql:/docker-entrypoint-initdb.d/10-tessera-grants.sql:ro');
     expect(services['mysql']!.volumes).toContain('./deploy/mysql/service-user.sh:/docker-entrypoint-initdb.d/20-tessera-service-user.sh:ro');
 
@@ -306,6 +313,39 @@ describe('docker-compose.yml: wiring', () => {
     const datasets = serviceEnv('datasets');
     expect(minio['MINIO_ROOT_USER']).toBe(datasets['S3_ACCESS_KEY']);
     expect(minio['MINIO_ROOT_PASSWORD']).toBe(datasets['S3_SECRET_KEY']);
+  });
+});
+
+describe('docker-compose.yml: the migrate step', () => {
+  const longRunning = [...platformServices, 'worker'];
+
+  it('runs `tessera migrate` once, from the platform image, with the migrator account and nothing else', () => {
+    const migrate = services['migrate']!;
+    expect(migrate.command).toEqual(['tsx', 'platform/src/main.ts', 'migrate']);
+    expect(migrate.image).toBe('tessera-platform:local');
+    expect(migrate.healthcheck).toBeUndefined();
+    expect(migrate.depends_on?.['mysql']?.condition).toBe('service_healthy');
+    const keys = Object.keys(serviceEnv('migrate'));
+    expect(keys.filter((key) => !(key in migratorEnvironment.shape))).toEqual([]);
+    const parsed = readMigratorEnvironment(resolvedEnv('migrate', { MYSQL_ADMIN_PASSWORD: 'a'.repeat(48) }));
+    expect(parsed.migrator).toEqual({ adminUrl: `mysql://tessera_admin:${'a'.repeat(48)}@mysql:3306`, controlSchema: 'tessera_control', accountHosts: ['%'] });
+  });
+
+  it('every long-running service waits for it to finish successfully', () => {
+    for (const name of longRunning) expect({ name, condition: services[name]!.depends_on?.['migrate']?.condition }).toEqual({ name, condition: 'service_completed_successfully' });
+  });
+
+  it('no long-running service holds the migrator account: not in compose, not in its environment schema', () => {
+    const adminPassword = references(serviceEnv('migrate')['DATABASE_ADMIN_URL']!)[0]!.name;
+    for (const name of longRunning) {
+      const env = serviceEnv(name);
+      expect({ name, keys: Object.keys(env).filter((key) => key === 'DATABASE_ADMIN_URL') }).toEqual({ name, keys: [] });
+      const usesAdminPassword = Object.values(env).some((value) => references(value).some((ref) => ref.name === adminPassword));
+      expect({ name, usesAdminPassword }).toEqual({ name, usesAdminPassword: false });
+    }
+    for (const [name, schema] of [['gateway', gatewayEnvironment], ...subgraphNames.map((subgraph) => [subgraph, subgraphEnvironment(subgraph)] as const), ['worker', workerEnvironment]] as const) {
+      expect({ name, adminUrl: 'DATABASE_ADMIN_URL' in schema.shape }).toEqual({ name, adminUrl: false });
+    }
   });
 });
 
@@ -336,7 +376,9 @@ describe('docker-compose.yml: job worker', () => {
     const worker = readWorkerEnvironment(resolvedEnv('worker', values));
     // The worker reads and writes the objects the datasets and models services keep, with the same key.
     const models = readSubgraphEnvironment('models', resolvedEnv('models', values));
-    expect(worker.database.url).toBe(models.runtime.database.url);
+    // Its own account, on the same server.
+    expect(worker.database.url).toBe(`mysql://tessera_workers:${values.MYSQL_WORKERS_PASSWORD}@mysql:3306`);
+    expect(new URL(worker.database.url).host).toBe(new URL(models.runtime.database.url).host);
     expect(worker.database.controlSchema).toBe(models.runtime.database.controlSchema);
     expect(worker.redis).toEqual(models.runtime.redis);
     expect(worker.objectStore).toEqual(models.runtime.objectStore);
@@ -346,9 +388,10 @@ describe('docker-compose.yml: job worker', () => {
     expect(worker.dedicatedTenant).toBeUndefined();
   });
 
-  it('starts after Redis, MinIO and the jobs service (which migrates the job tables) are healthy', () => {
+  it('starts after MySQL, Redis and MinIO are healthy and the migrate step has finished', () => {
     const depends = services['worker']!.depends_on!;
-    for (const name of ['mysql', 'redis', 'minio', 'jobs']) expect({ name, condition: depends[name]?.condition }).toEqual({ name, condition: 'service_healthy' });
+    for (const name of ['mysql', 'redis', 'minio']) expect({ name, condition: depends[name]?.condition }).toEqual({ name, condition: 'service_healthy' });
+    expect(depends['migrate']?.condition).toBe('service_completed_successfully');
   });
 });
 
@@ -415,8 +458,8 @@ describe('deploy/generate-env.ts', () => {
     expect(JSON.parse(values.INTERNAL_CONTEXT_PUBLIC_KEY)).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
     expect(JSON.parse(values.INTERNAL_CONTEXT_PUBLIC_KEY)).not.toHaveProperty('d');
     expect(JSON.parse(values.INTERNAL_CONTEXT_PRIVATE_KEY)).toHaveProperty('d');
-    // DATABASE_URL embeds the password: nothing in it may need URL-encoding.
-    expect(values.MYSQL_PASSWORD).toMatch(/^[0-9a-f]{32,}$/);
+    // The database URLs embed the passwords: nothing in them may need URL-encoding.
+    for (const name of generatedVariables.filter((n) => /^MYSQL_.*PASSWORD$/.test(n))) expect({ name, value: values[name] }).toEqual({ name, value: expect.stringMatching(/^[0-9a-f]{32,}$/) });
     expect(values.MYSQL_ADMIN_PASSWORD).toMatch(/^[0-9a-f]{32,}$/);
     expect(JSON.parse(values.AUDIT_SIGNING_KEY)).toMatchObject({ kty: 'OKP', crv: 'Ed25519', d: expect.any(String) });
     expect(serviceEnv('audit')['AUDIT_SIGNING_KEY']).toMatch(/^\$\{AUDIT_SIGNING_KEY:\?/);
@@ -443,7 +486,7 @@ describe('deploy/generate-env.ts', () => {
     expect(gateway.gateway.oidc).toMatchObject({ issuerUrl: 'http://keycloak:8080/realms/tessera', audience: 'tessera-api', tenantClaim: 'tenant', rolesClaim: 'realm_access.roles' });
     expect(gateway.gateway.subgraphs).toEqual(subgraphNames.map((name, index) => ({ name, url: `https://${name}:${4001 + index}/graphql` })));
     expect(gateway.tls).toEqual({ files: { caFile: '/run/tessera/tls/ca.pem', certFile: '/run/tessera/tls/cert.pem', keyFile: '/run/tessera/tls/key.pem' }, publicFiles: undefined });
-    expect(gateway.database.url).toBe(`mysql://tessera:${values.MYSQL_PASSWORD}@mysql:3306`);
+    expect(gateway.database.url).toBe(`mysql://tessera_gateway:${values.MYSQL_GATEWAY_PASSWORD}@mysql:3306`);
     expect(gateway.telemetry).toMatchObject({ exporter: 'otlp', otlpEndpoint: 'http://jaeger:4318' });
 
     // The compose certificates live in the containers; the local CA's gateway certificate stands in for the binding.

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { certificateThumbprint, createInternalContextSigner, internalContextHeader, type Principal } from '@tessera/auth';
 import { ensureLocalPki, type LocalPki } from '@tessera/local-infra';
-import { subgraphCatalog, subgraphTls } from '@tessera/platform';
+import { subgraphModule, subgraphTls, withAbsentPorts } from '@tessera/platform';
 import { startSubgraph, type RunningSubgraph } from '@tessera/service-kit';
 import { errorCodes, expectNoErrors, postToSubgraph, requestSubgraph, startTestStack, type ClientCertificate, type TestStack, type TestTenant } from '@tessera/testing';
 import { claimsOf, createDatasetMutation, expectRefused } from './support';
@@ -106,7 +106,7 @@ describe('the internal context is bound to its hop', () => {
     // A second replica of the datasets subgraph: it never saw the captured ids, so only the expiry can refuse them there.
     let replica: RunningSubgraph;
     beforeAll(async () => {
-      replica = await startSubgraph(subgraphCatalog.datasets.build(stack.platform.runtime, { regions: stack.config.regions }), stack.platform.runtime, 0, undefined, subgraphTls(stack.config.tls, 'datasets'));
+      replica = await startSubgraph(subgraphModule('datasets').build(stack.platform.runtimes.datasets, { regions: stack.config.regions, ports: withAbsentPorts({}) }), stack.platform.runtimes.datasets, 0, undefined, subgraphTls(stack.config.tls, 'datasets'));
     });
     afterAll(() => replica?.close());
 

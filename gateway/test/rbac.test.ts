@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { extendSchema, graphql, parse } from 'graphql';
 import { allow, can, fieldsWithoutRules, withFederationRules, type Principal } from '@tessera/auth';
-import { subgraphCatalog, subgraphNames } from '@tessera/platform';
+import { subgraphModule, subgraphNames, withAbsentPorts } from '@tessera/platform';
 import { buildProtectedSchema } from '@tessera/service-kit';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { countDatasets, createDatasetMutation, expectRefused } from './support';
@@ -75,13 +75,13 @@ describe('role-based access control', () => {
   describe('deny by default', () => {
     it.each(subgraphNames)('%s: every object field of the running schema has a rule', (name) => {
       const { schema } = stack.platform.subgraphs[name];
-      const { rules } = subgraphCatalog[name].build(stack.platform.runtime, { regions: stack.config.regions });
+      const { rules } = subgraphModule(name).build(stack.platform.runtimes[name], { regions: stack.config.regions, ports: withAbsentPorts({}) });
       expect(fieldsWithoutRules(schema, withFederationRules(schema, rules))).toEqual([]);
     });
 
     it('the check reports a field, and a type, that have no rule', () => {
       const { schema } = stack.platform.subgraphs.datasets;
-      const { rules } = subgraphCatalog.datasets.build(stack.platform.runtime, { regions: stack.config.regions });
+      const { rules } = subgraphModule('datasets').build(stack.platform.runtimes.datasets, { regions: stack.config.regions, ports: withAbsentPorts({}) });
       const extended = extendSchema(schema, parse('type Secret { value: String } extend type Query { leakedField: String secret: Secret }'), { assumeValidSDL: true });
       expect(fieldsWithoutRules(extended, withFederationRules(extended, rules)).sort()).toEqual(['Query.leakedField', 'Query.secret', 'Secret.value']);
       // Without the federation rules the plumbing fields are reported too: the helper really reads the tree.

@@ -40,7 +40,7 @@ describe('per-tenant operation slots (maxConcurrentOperations)', () => {
 
   /** Locks the tenant's datasets table (one connection of the migrator account) until the returned function is called. */
   async function lockDatasets(tenant: TestTenant): Promise<() => Promise<void>> {
-    const connection = await createConnection(stack.config.database.adminUrl);
+    const connection = await createConnection(stack.migrator.adminUrl);
     await connection.query(`LOCK TABLES ${quoteIdentifier(tenant.schema)}.datasets WRITE`);
     return async () => {
       await connection.query('UNLOCK TABLES');

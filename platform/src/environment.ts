@@ -5,6 +5,8 @@ import {
   databaseVariables,
   encryptionVariables,
   jsonWebKey,
+  logLevel,
+  migratorVariables,
   objectStoreVariables,
   parseEnvironment,
   port,
@@ -12,6 +14,7 @@ import {
   toRedisConfig,
   telemetryVariables,
   toDatabaseConfig,
+  toMigratorConfig,
   toObjectStoreConfig,
   toTelemetryConfig,
   toAuditChainConfig,
@@ -198,4 +201,12 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
       metering: toMeteringOptions(parsed),
     },
   };
+}
+
+/** `tessera migrate`: the migrator account and the service accounts' hosts, nothing else. */
+export const migratorEnvironment = migratorVariables.extend({ LOG_LEVEL: logLevel() });
+
+export function readMigratorEnvironment(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = parseEnvironment(migratorEnvironment, env);
+  return { migrator: toMigratorConfig(parsed), logLevel: parsed.LOG_LEVEL };
 }

@@ -1,5 +1,4 @@
-export { startPlatform, subgraphTls, type PlatformConfig, type RunningPlatform } from './start-platform';
-export { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
-export { readGatewayEnvironment, readSubgraphEnvironment, gatewayEnvironment, subgraphEnvironment, subgraphVariableGroupsOf } from './environment';
-export { inProcessPorts, remotePorts, absentPort, type ServicePorts } from './service-ports';
-export { portsCalledBy } from './subgraph-catalog';
+export { startPlatform, subgraphTls, databaseOf, type PlatformConfig, type RunningPlatform } from './start-platform';
+export { subgraphModules, subgraphModule, subgraphNames, serviceData, isSubgraphName, portsCalledBy, type CatalogOptions, type SubgraphName } from './subgraph-catalog';
+export { readGatewayEnvironment, readSubgraphEnvironment, readMigratorEnvironment, gatewayEnvironment, subgraphEnvironment, subgraphVariableGroupsOf, migratorEnvironment } from './environment';
+export { inProcessPorts, remotePorts, absentPort, withAbsentPorts, type ServicePorts } from './service-ports';

@@ -1,20 +1,29 @@
 /**
  * One process per service, for production and docker-compose: `tessera <service>`, where service
- * is `gateway` or a subgraph name. Configuration comes from the environment (README table).
+ * is `gateway`, `worker` or a subgraph name; and `tessera migrate`, the one-shot step that runs
+ * before them as the migrator. Configuration comes from the environment (README table).
  */
 import { createLogger, ConfigError } from '@tessera/config';
 import { startGateway } from '@tessera/gateway';
-import { createModelServing, modelServingOptionsFromEnvironment } from '@tessera/models';
+import { modelServingOptionsFromEnvironment } from '@tessera/models';
 import { createServiceRuntime, startSubgraph } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
-import { migrateControlPlane, upgradeTenantSchemas } from '@tessera/tenancy';
+import { migrateDeployment } from '@tessera/tenancy';
 import { readWorkerEnvironment, startWorker } from '@tessera/workers';
-import { readGatewayEnvironment, readSubgraphEnvironment } from './environment';
+import { readGatewayEnvironment, readMigratorEnvironment, readSubgraphEnvironment } from './environment';
 import { readPublicTlsFiles, readTlsFiles } from './tls-environment';
-import { portsCalledBy, subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
-import { remotePorts } from './service-ports';
+import { isSubgraphName, portsCalledBy, serviceData, subgraphModule, subgraphNames } from './subgraph-catalog';
+import { remotePorts, withAbsentPorts } from './service-ports';
 
 async function main(service: string | undefined): Promise<() => Promise<void>> {
+  if (service === 'migrate') {
+    // The only command that holds the migrator account; it exits when the schemas are ready.
+    const env = readMigratorEnvironment();
+    const logger = createLogger(env.logLevel, { service: 'migrate' });
+    const report = await migrateDeployment(env.migrator, serviceData);
+    logger.info('migrated', { controlSchema: env.migrator.controlSchema, tenantSchemas: report.tenantSchemas });
+    return async () => undefined;
+  }
   if (service === 'gateway') {
     const env = readGatewayEnvironment();
     const telemetry = startTelemetry({ serviceName: 'tessera-gateway', exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
@@ -36,30 +45,32 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
       await telemetry.shutdown();
     };
   }
-  if (!subgraphNames.includes(service as SubgraphName)) {
-    throw new Error(`usage: tessera <gateway|worker|${subgraphNames.join('|')}>`);
+  if (!isSubgraphName(service)) {
+    throw new Error(`usage: tessera <migrate|gateway|worker|${subgraphNames.join('|')}>`);
   }
-  const name = service as SubgraphName;
-  const env = readSubgraphEnvironment(name);
-  const telemetry = startTelemetry({ serviceName: `tessera-${name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
-  const logger = createLogger(env.telemetry.logLevel, { service: name });
-  await migrateControlPlane(env.runtime.database);
-  // The tenants service provisions, so it also upgrades existing tenant schemas (migrations + grants).
-  if (name === 'tenants') await upgradeTenantSchemas(env.runtime.database);
-  const runtime = await createServiceRuntime({ serviceName: name, ...env.runtime, portCallerKeys: env.ports.PORT_CALLER_KEYS }, logger, subgraphCatalog[name].entities);
+  const module = subgraphModule(service);
+  const env = readSubgraphEnvironment(module.name);
+  const telemetry = startTelemetry({ serviceName: `tessera-${module.name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
+  const logger = createLogger(env.telemetry.logLevel, { service: module.name });
+  const runtime = await createServiceRuntime({ serviceName: module.name, ...env.runtime, portCallerKeys: env.ports.PORT_CALLER_KEYS }, logger, module.entities);
   // The other services' ports this one calls, over HTTP and signed as this service.
-  const ports = await remotePorts(name, env.ports, portsCalledBy[name]);
-  // Only the models process runs inference: one set of tenant pools for the whole process.
-  const modelServing = name === 'models' ? createModelServing(runtime, modelServingOptionsFromEnvironment(process.env)) : undefined;
-  const subgraph = await startSubgraph(subgraphCatalog[name].build(runtime, { ports, regions: env.regions, ...(env.auditChain ? { auditChain: env.auditChain } : {}), ...(env.alerting ? { alerting: env.alerting } : {}), ...(env.monitoring ? { monitoring: env.monitoring } : {}), ...(modelServing ? { modelServing } : {}) }), runtime, env.port, env.host, {
+  const ports = withAbsentPorts(await remotePorts(module.name, env.ports, portsCalledBy[module.name]));
+  const options = {
+    ports,
+    regions: env.regions,
+    ...(env.auditChain ? { auditChain: env.auditChain } : {}),
+    ...(env.alerting ? { alerting: env.alerting } : {}),
+    ...(env.monitoring ? { monitoring: env.monitoring } : {}),
+    inference: modelServingOptionsFromEnvironment(process.env),
+  };
+  const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {
     identity: readTlsFiles(env.tls.files),
     // Itself too: the container's healthcheck reaches /_readiness with the service's own certificate.
-    allowedClients: [...new Set([...env.tls.allowedClients, name])],
+    allowedClients: [...new Set([...env.tls.allowedClients, module.name])],
   });
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();
-    await modelServing?.close();
     await runtime.close();
     await telemetry.shutdown();
   };
@@ -67,6 +78,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
 
 main(process.argv[2]).then(
   (stop) => {
+    if (process.argv[2] === 'migrate') return void stop().then(() => process.exit(0));
     const shutdown = () => void stop().then(() => process.exit(0));
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);

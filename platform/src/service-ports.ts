@@ -18,11 +18,17 @@ export interface ServicePorts {
 }
 
 /**
- * Every service in this process: callers use the owners' implementations directly, each still
- * entering data through the actor's TenantScope, exactly as over HTTP.
+ * Every service in this process: callers use the owners' implementations directly, each on the
+ * owner's runtime (the owner's database account), still entering data through the actor's
+ * TenantScope exactly as over HTTP.
  */
-export function inProcessPorts(runtime: Pick<ServiceRuntime, 'scopes' | 'events'>): ServicePorts {
-  return { datasets: createDatasetsPort(runtime.scopes), models: createModelsPort(runtime.scopes), jobs: createJobsPort({ scopes: runtime.scopes, events: runtime.events }) };
+export function inProcessPorts(owners: { datasets: Pick<ServiceRuntime, 'scopes'>; models: Pick<ServiceRuntime, 'scopes'>; jobs: Pick<ServiceRuntime, 'scopes' | 'events'> }): ServicePorts {
+  return { datasets: createDatasetsPort(owners.datasets.scopes), models: createModelsPort(owners.models.scopes), jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events }) };
+}
+
+/** The ports a service was given, completed with ports that answer SERVICE_UNAVAILABLE. */
+export function withAbsentPorts(given: Partial<ServicePorts>): ServicePorts {
+  return { datasets: given.datasets ?? absentPort('datasets'), models: given.models ?? absentPort('models'), jobs: given.jobs ?? absentPort('jobs') };
 }
 
 /**

@@ -8,13 +8,16 @@ import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServerT
 import { createProvisioner } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
-import { migrateControlPlane, upgradeTenantSchemas, type TenantLimits, type TenantProvisioner } from '@tessera/tenancy';
-import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
+import type { ServiceName, TenantLimits, TenantProvisioner } from '@tessera/tenancy';
+import { subgraphModule, subgraphNames, type CatalogOptions, type SubgraphName } from './subgraph-catalog';
 import { inProcessPorts } from './service-ports';
 
 export interface PlatformConfig {
   logger: Logger;
+  /** `url` is the account of every service not named in `databaseAccounts`. */
   database: DatabaseConfig;
+  /** Each service's own database account (DATABASE_URL of that service), by service name. */
+  databaseAccounts?: Partial<Record<ServiceName, string>>;
   objectStore: ObjectStoreConfig;
   redis: RedisConfig;
   masterKey: Buffer;
@@ -54,9 +57,12 @@ export interface PlatformConfig {
 export interface RunningPlatform {
   gateway: RunningGateway;
   subgraphs: Record<SubgraphName, RunningSubgraph>;
+  /** Each subgraph's runtime (its own pool, as its own database account). */
+  runtimes: Record<SubgraphName, ServiceRuntime>;
+  /** The tenants service's runtime (the one the provisioner runs on). */
   runtime: ServiceRuntime;
   provisioner: TenantProvisioner;
-  /** The one set of tenant inference pools (and the stats recorder) of this process. */
+  /** The one set of tenant inference pools (and the stats recorder) of this process, on the models runtime. */
   modelServing: ModelServing;
   stop(): Promise<void>;
 }
@@ -66,38 +72,66 @@ export function subgraphTls(identities: TlsIdentities, name: string): ServerTls 
   return { identity: identities(name), allowedClients: ['gateway', name] };
 }
 
+/** The database config of one service: its own account when one is given. */
+export function databaseOf(config: Pick<PlatformConfig, 'database' | 'databaseAccounts'>, service: ServiceName): DatabaseConfig {
+  return { ...config.database, url: config.databaseAccounts?.[service] ?? config.database.url };
+}
+
 /**
- * Every service of the platform in this one process, each on its own port, sharing one MySQL
- * pool (the dev launcher and the test harness use this; production runs one process per
- * service with `tessera <service>`, same code).
+ * Every service of the platform in this one process, each on its own port with its own runtime
+ * (pool, as its own database account); services given the same account share one runtime. The
+ * dev launcher and the test harness use this, after `tessera migrate` has run (migrateDeployment);
+ * production runs one process per service with `tessera <service>`, same code.
  */
 export async function startPlatform(config: PlatformConfig): Promise<RunningPlatform> {
-  await migrateControlPlane(config.database);
-  // Existing tenants get new tenant migrations and their service-account grants (none on a fresh control plane).
-  await upgradeTenantSchemas(config.database);
-  const runtime = await createServiceRuntime(
-    {
-      serviceName: 'tessera',
-      database: config.database,
-      objectStore: config.objectStore,
-      redis: config.redis,
-      masterKey: config.masterKey,
-      internalContextPublicKey: config.internalContextKeys.publicJwk,
-      tenantCacheTtlMs: config.tenantCacheTtlMs,
-      tenantLimitDefaults: config.tenantLimitDefaults,
-      metering: config.metering,
-      portCallerKeys: config.portCallerKeys,
-    },
-    config.logger,
-    subgraphNames.flatMap((name) => subgraphCatalog[name].entities),
-  );
-  const modelServing = createModelServing(runtime, config.inference);
-  // Every service runs here, so a caller uses the owner's port implementation directly.
-  const ports = inProcessPorts(runtime);
+  const byUrl = new Map<string, Promise<ServiceRuntime>>();
+  const runtimeFor = (name: SubgraphName): Promise<ServiceRuntime> => {
+    const database = databaseOf(config, name);
+    let runtime = byUrl.get(database.url);
+    if (!runtime) {
+      const entities = subgraphNames.filter((other) => databaseOf(config, other).url === database.url).flatMap((other) => subgraphModule(other).entities);
+      runtime = createServiceRuntime(
+        {
+          serviceName: 'tessera',
+          database,
+          objectStore: config.objectStore,
+          redis: config.redis,
+          masterKey: config.masterKey,
+          internalContextPublicKey: config.internalContextKeys.publicJwk,
+          tenantCacheTtlMs: config.tenantCacheTtlMs,
+          tenantLimitDefaults: config.tenantLimitDefaults,
+          metering: config.metering,
+          portCallerKeys: config.portCallerKeys,
+        },
+        config.logger,
+        entities,
+      );
+      byUrl.set(database.url, runtime);
+    }
+    return runtime;
+  };
+  const runtimes = {} as Record<SubgraphName, ServiceRuntime>;
+  const closeRuntimes = async () => {
+    for (const runtime of byUrl.values()) await (await runtime.catch(() => undefined))?.close();
+  };
+  let modelServing: ModelServing | undefined;
   const started: RunningSubgraph[] = [];
   try {
+    for (const name of subgraphNames) runtimes[name] = await runtimeFor(name);
+    modelServing = createModelServing(runtimes.models, config.inference);
+    // Every service runs here, so a caller uses the owner's port implementation directly, on the
+    // owner's runtime (its database account), exactly as over HTTP.
+    const ports = inProcessPorts({ datasets: runtimes.datasets, models: runtimes.models, jobs: runtimes.jobs });
+    const options: CatalogOptions = {
+      regions: config.regions,
+      modelServing,
+      ports,
+      ...(config.auditChain ? { auditChain: config.auditChain } : {}),
+      ...(config.alerting ? { alerting: config.alerting } : {}),
+      ...(config.monitoring ? { monitoring: config.monitoring } : {}),
+    };
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ports, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0, undefined, subgraphTls(config.tls, name)));
+      started.push(await startSubgraph(subgraphModule(name).build(runtimes[name], options), runtimes[name], 0, undefined, subgraphTls(config.tls, name)));
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(
@@ -115,25 +149,27 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
       },
-      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },
+      { logger: config.logger, database: databaseOf(config, 'gateway'), tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },
     );
+    const serving = modelServing;
     return {
       gateway,
       subgraphs,
-      runtime,
-      provisioner: createProvisioner(runtime, { regions: config.regions }),
-      modelServing,
+      runtimes,
+      runtime: runtimes.tenants,
+      provisioner: createProvisioner(runtimes.tenants, { regions: config.regions }),
+      modelServing: serving,
       stop: async () => {
         await gateway.close();
         for (const subgraph of started) await subgraph.close();
-        await modelServing.close();
-        await runtime.close();
+        await serving.close();
+        await closeRuntimes();
       },
     };
   } catch (error) {
     for (const subgraph of started) await subgraph.close().catch(() => undefined);
-    await modelServing.close().catch(() => undefined);
-    await runtime.close();
+    await modelServing?.close().catch(() => undefined);
+    await closeRuntimes();
     throw error;
   }
 }

@@ -1,14 +1,14 @@
 import { z } from 'zod';
+import { localServiceDatabaseUrls, serviceNames, type ServiceName } from '@tessera/tenancy';
 import { alertingVariables, toAlertingConfig, type AlertingConfig } from '@tessera/audit';
-import { databaseVariables, parseEnvironment, port, telemetryVariables } from '@tessera/config';
+import { migratorVariables, parseEnvironment, port, telemetryVariables } from '@tessera/config';
 
-export const defaultDatabaseUrl = 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
 export const defaultDatabaseAdminUrl = 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
 export const defaultRedisUrl = 'redis://127.0.0.1:6379';
 
 /** The variables `npm start` reads; everything else is fixed for local development. */
-const launcherVariables = databaseVariables
-  .pick({ DATABASE_URL: true, DATABASE_ADMIN_URL: true })
+const launcherVariables = migratorVariables
+  .pick({ DATABASE_ADMIN_URL: true })
   .extend({
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default(defaultRedisUrl),
     GATEWAY_PORT: port(4000),
@@ -20,8 +20,9 @@ const launcherVariables = databaseVariables
   .extend(alertingVariables.shape);
 
 export interface LauncherEnvironment {
-  databaseUrl: string;
-  /** The migrator account (DDL, grants); the request path never uses it. */
+  /** Each service's own account (DATABASE_URL_<SERVICE> overrides the local dev one). */
+  databaseUrls: Record<ServiceName, string>;
+  /** The migrator account (DDL, grants): `npm start` runs the migrate step with it, before any service starts. */
   databaseAdminUrl: string;
   redisUrl: string;
   /** The URL is the local default, so `scripts/local-services.sh` can provide the service. */
@@ -40,10 +41,10 @@ export interface LauncherEnvironment {
 export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): LauncherEnvironment {
   const parsed = parseEnvironment(launcherVariables, env);
   return {
-    databaseUrl: parsed.DATABASE_URL,
+    databaseUrls: localServiceDatabaseUrls(env),
     databaseAdminUrl: parsed.DATABASE_ADMIN_URL,
     redisUrl: parsed.REDIS_URL,
-    localDatabase: parsed.DATABASE_URL === defaultDatabaseUrl && parsed.DATABASE_ADMIN_URL === defaultDatabaseAdminUrl,
+    localDatabase: parsed.DATABASE_ADMIN_URL === defaultDatabaseAdminUrl && serviceNames.every((service) => env[`DATABASE_URL_${service.toUpperCase()}`] === undefined),
     localRedis: parsed.REDIS_URL === defaultRedisUrl,
     gatewayPort: parsed.GATEWAY_PORT,
     issuerPort: parsed.ISSUER_PORT,

@@ -64,10 +64,13 @@ function databaseEndpoint(url: string): Endpoint & { user: string } {
   return { host: unbracket(parsed.hostname), port: Number(parsed.port || 3306), user: decodeURIComponent(parsed.username) };
 }
 
-/** Both accounts: the service's (DATABASE_URL) and the migrator's (DATABASE_ADMIN_URL). */
+/** Every account: the migrator's (DATABASE_ADMIN_URL), then each service's own. */
 async function checkDatabases(env: LauncherEnvironment): Promise<DatabaseState> {
-  const service = await checkDatabase(env.databaseUrl);
-  return service.state === 'ok' ? checkDatabase(env.databaseAdminUrl) : service;
+  for (const url of [env.databaseAdminUrl, ...Object.values(env.databaseUrls)]) {
+    const state = await checkDatabase(url);
+    if (state.state !== 'ok') return state;
+  }
+  return { state: 'ok' };
 }
 
 async function checkDatabase(url: string): Promise<DatabaseState> {
@@ -94,9 +97,10 @@ async function checkDatabase(url: string): Promise<DatabaseState> {
 }
 
 function describeDatabaseProblem(env: LauncherEnvironment, problem: Exclude<DatabaseState, { state: 'ok' }>): string {
-  const { host, port } = databaseEndpoint(env.databaseUrl);
-  const user = problem.state === 'access-denied' ? problem.user : databaseEndpoint(env.databaseUrl).user;
-  const variable = user === databaseEndpoint(env.databaseAdminUrl).user ? 'DATABASE_ADMIN_URL' : 'DATABASE_URL';
+  const { host, port } = databaseEndpoint(env.databaseAdminUrl);
+  const user = problem.state === 'access-denied' ? problem.user : databaseEndpoint(env.databaseAdminUrl).user;
+  const service = Object.entries(env.databaseUrls).find(([, url]) => databaseEndpoint(url).user === user)?.[0];
+  const variable = service ? `DATABASE_URL_${service.toUpperCase()}` : 'DATABASE_ADMIN_URL';
   const where = `${host}:${port}`;
   switch (problem.state) {
     case 'unreachable':
@@ -118,8 +122,8 @@ function describeDatabaseProblem(env: LauncherEnvironment, problem: Exclude<Data
           : `  Create the user '${user}' with the password in ${variable}, as root, with:`,
         env.localDatabase
           ? '    bash scripts/local-services.sh'
-          : variable === 'DATABASE_URL'
-            ? `    TESSERA_DB_USER='${user}' TESSERA_DB_PASSWORD='<the password in DATABASE_URL>' bash scripts/local-services.sh`
+          : service
+            ? `    TESSERA_DB_PASSWORD_${service.toUpperCase()}='<the password in ${variable}>' bash scripts/local-services.sh`
             : `    TESSERA_DB_ADMIN_USER='${user}' TESSERA_DB_ADMIN_PASSWORD='<the password in DATABASE_ADMIN_URL>' bash scripts/local-services.sh`,
         '  Or set DATABASE_URL to a user that exists and may create the tessera_* and tenant_* schemas.',
       ].join('\n');

@@ -1,15 +1,16 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { drainAuditOutbox } from '@tessera/audit-client';
 import { generateInternalKeyPair, generateServiceKeyPair, type Role } from '@tessera/auth';
-import { createLogger, type DatabaseConfig, type LogLevel, type RedisConfig } from '@tessera/config';
+import { createLogger, type DatabaseConfig, type LogLevel, type MigratorConfig, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
 import { ensureLocalPki, trustCaInThisProcess, startIssuerProcess, startS3Server, type LocalPki, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
 import { defaultAlertingConfig } from '@tessera/audit';
-import { startPlatform, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
+import { serviceData, startPlatform, subgraphModules, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
+import { createServiceRuntime, type ServiceRuntime } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
-import { dropControlPlane, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
+import { dropControlPlane, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { postGraphQL, type GraphQLResponse } from './graphql-client';
@@ -26,7 +27,14 @@ export interface TestTenant {
 }
 
 export interface TestStack {
+  /**
+   * The running platform; each service runs as its own database account (`platform.runtimes`).
+   * `platform.runtime` is the tests' own runtime, as the migrator account: it sees and arranges
+   * every table (what a test inspects or sets up is not what a service may do).
+   */
   platform: RunningPlatform;
+  /** The migrator account the stack migrated with (and drops with). */
+  migrator: MigratorConfig;
   issuer: RunningIssuerProcess;
   s3: RunningS3Server;
   config: PlatformConfig;
@@ -94,7 +102,6 @@ export interface TestStackOptions {
   internalContextLifetimeSeconds?: number;
 }
 
-const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
 const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -125,10 +132,18 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
     generateServiceKeyPair(),
   ]);
-  const database: DatabaseConfig = { url: databaseUrl, adminUrl: databaseAdminUrl, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
+  // Each service connects as its own account (scripts/local-services.sh creates them).
+  const accounts = localServiceDatabaseUrls();
+  const database: DatabaseConfig = { url: accounts.tenants, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
+  const migrator: MigratorConfig = {
+    adminUrl: databaseAdminUrl,
+    controlSchema: database.controlSchema,
+    accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
+  };
   const config: PlatformConfig = {
     logger: createLogger(testLogLevel('silent')),
     database,
+    databaseAccounts: accounts,
     objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
     // A prefix per test file: queues and channels of parallel test files never meet.
     redis: { url: redisUrl, keyPrefix: `ttest-${suffix}` },
@@ -169,16 +184,30 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     portCallerKeys: { workers: workerKeys.publicJwk },
   };
   let platform: RunningPlatform;
+  let inspection: ServiceRuntime | undefined;
   try {
-    platform = await startPlatform(config);
+    // As in a deployment: the migrate step first, then the services, which cannot migrate.
+    await migrateDeployment(migrator, serviceData);
+    const started = await startPlatform(config);
+    inspection = await createServiceRuntime(
+      { ...platformRuntimeConfig(config), database: { ...database, url: databaseAdminUrl } },
+      config.logger,
+      subgraphModules.flatMap((module) => module.entities),
+    ).catch(async (error: unknown) => {
+      await started.stop();
+      throw error;
+    });
+    const tests = inspection;
+    platform = { ...started, runtime: tests, stop: async () => { await started.stop(); await tests.close(); } };
   } catch (error) {
+    await dropControlPlane(migrator).catch(() => undefined);
     await issuer.stop();
     await s3.close();
     throw error;
   }
   const tenants: string[] = [];
   let admin: Promise<DataSource> | undefined;
-  const adminSource = () => (admin ??= openMigrationDataSource(database, undefined, []));
+  const adminSource = () => (admin ??= openMigrationDataSource(migrator, undefined, []));
   const tokenCache = new Map<string, Promise<string>>();
 
   const issueToken: TestStack['issueToken'] = async (claims) => {
@@ -203,7 +232,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const workers: TestWorkers = {
     start: async (workerOptions = {}) => {
       const worker = await startWorkerProcess({
-        database: config.database,
+        database: { ...config.database, url: accounts.workers },
         objectStore: config.objectStore,
         redis: config.redis,
         masterKey: config.masterKey,
@@ -241,6 +270,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     pki,
     graphqlUrl: platform.gateway.graphqlUrl,
     gatewayUrl: platform.gateway.url,
+    migrator,
     issueToken,
     platformAdminToken: () => cachedToken(undefined, ['platform_admin']),
     createTenant: async (tenantOptions = {}) => {
@@ -264,10 +294,24 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
       await platform.stop();
       await dropRedisKeys(config.redis).catch(() => undefined);
-      await dropControlPlane(database).catch(() => undefined);
+      await dropControlPlane(migrator).catch(() => undefined);
       if (admin) await (await admin).destroy();
       await Promise.all([issuer.stop(), s3.close()]);
     },
+  };
+}
+
+/** The runtime settings every service of the stack shares (all but the database account). */
+function platformRuntimeConfig(config: PlatformConfig) {
+  return {
+    serviceName: 'tessera-test',
+    objectStore: config.objectStore,
+    redis: config.redis,
+    masterKey: config.masterKey,
+    internalContextPublicKey: config.internalContextKeys.publicJwk,
+    tenantCacheTtlMs: config.tenantCacheTtlMs,
+    tenantLimitDefaults: config.tenantLimitDefaults,
+    metering: config.metering,
   };
 }
 

@@ -3,3 +3,4 @@ export { runWorkerMain } from './main';
 export { startWorkerProcess, workerProcessEnvironment, type RunningWorkerProcess, type WorkerProcessOptions } from './worker-process';
 export { workerEnvironment, readWorkerEnvironment, type WorkerConfig } from './worker-environment';
 export { readQueueEntry, QueueEntryRefused, type QueueEntryRefusal } from './queue-entry';
+export { workersData } from './tables';

@@ -38,7 +38,6 @@ const repoRoot = join(__dirname, '..', '..');
 export function workerProcessEnvironment(options: WorkerProcessOptions): Record<string, string> {
   return {
     DATABASE_URL: options.database.url,
-    DATABASE_ADMIN_URL: options.database.adminUrl,
     CONTROL_SCHEMA: options.database.controlSchema,
     DATABASE_POOL_SIZE: String(Math.max(2, Math.min(options.database.poolSize, 6))),
     S3_ENDPOINT: options.objectStore.endpoint,

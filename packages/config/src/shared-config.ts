@@ -10,9 +10,19 @@ export const databaseVariables = z.object({
     .string()
     .regex(/^mysql:\/\//, 'must be a mysql:// URL')
     .default('mysql://tessera:tessera-local-dev@127.0.0.1:3306'),
-  // The migrator/owner account: DDL and GRANT OPTION on the Tessera schemas. Used only to create,
-  // migrate and drop schemas and to grant DATABASE_URL's account its table-level rights (which are
-  // INSERT + SELECT only on audit tables, so the request path cannot rewrite history).
+  CONTROL_SCHEMA: z
+    .string()
+    .regex(/^tessera_[a-z0-9_]{1,40}$/, 'must match tessera_[a-z0-9_]+')
+    .default('tessera_control'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+});
+
+/**
+ * The migrator account and the accounts it grants to: read only by `tessera migrate`, the one-shot
+ * step that creates and migrates the schemas and gives every service account its table rights.
+ * No long-running service reads these, so none of them holds DDL or GRANT OPTION.
+ */
+export const migratorVariables = z.object({
   DATABASE_ADMIN_URL: z
     .string()
     .regex(/^mysql:\/\//, 'must be a mysql:// URL')
@@ -21,7 +31,12 @@ export const databaseVariables = z.object({
     .string()
     .regex(/^tessera_[a-z0-9_]{1,40}$/, 'must match tessera_[a-z0-9_]+')
     .default('tessera_control'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  // The host part of the service accounts (tessera_<service>@host) the grants name; '%' in containers.
+  DATABASE_ACCOUNT_HOSTS: z
+    .string()
+    .default('%')
+    .transform((value) => value.split(',').map((host) => host.trim()).filter((host) => host.length > 0))
+    .refine((hosts) => hosts.length > 0 && hosts.every((host) => /^[A-Za-z0-9_.%:-]{1,255}$/.test(host)), 'must be a comma-separated list of account hosts'),
 });
 
 export const objectStoreVariables = z.object({
@@ -78,12 +93,18 @@ export const telemetryVariables = z.object({
 });
 
 export interface DatabaseConfig {
-  /** The service account (request path): table-level DML only, append-only on audit tables. */
+  /** This service's own account: table-level DML on its own tables and the ports it writes into. */
   url: string;
-  /** The migrator account: DDL, grants. Opened only to migrate, provision and deprovision. */
-  adminUrl: string;
   controlSchema: string;
   poolSize: number;
+}
+
+/** What the migrate step needs: the migrator account, and the hosts of the service accounts it grants to. */
+export interface MigratorConfig {
+  /** The migrator account: DDL, GRANT OPTION on the Tessera schemas. */
+  adminUrl: string;
+  controlSchema: string;
+  accountHosts: string[];
 }
 
 export interface RedisConfig {
@@ -124,7 +145,11 @@ export interface TelemetryConfig {
 }
 
 export function toDatabaseConfig(env: z.infer<typeof databaseVariables>): DatabaseConfig {
-  return { url: env.DATABASE_URL, adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE };
+  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE };
+}
+
+export function toMigratorConfig(env: z.infer<typeof migratorVariables>): MigratorConfig {
+  return { adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, accountHosts: env.DATABASE_ACCOUNT_HOSTS };
 }
 
 export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): ObjectStoreConfig {

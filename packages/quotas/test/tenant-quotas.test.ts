@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import { buildLinearRegression } from '@tessera/onnx';
 import { TenantQuotas } from '@tessera/quotas';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { upgradeTenantSchemas, type TenantScope } from '@tessera/tenancy';
+import { databaseOf, serviceData } from '@tessera/platform';
+import { migrateDeployment, type TenantScope } from '@tessera/tenancy';
 
 const repoRoot = join(__dirname, '..', '..', '..');
 
@@ -19,7 +20,7 @@ async function runWriters(stack: TestStack, tenant: TestTenant, count: number, e
   const writers = Array.from({ length: count }, () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'packages/quotas/test/support/reserve-process.ts')], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: stack.config.database.url, CONTROL_SCHEMA: stack.config.database.controlSchema, TENANT_ID: tenant.id, ...env },
+      env: { ...process.env, DATABASE_URL: databaseOf(stack.config, 'datasets').url, CONTROL_SCHEMA: stack.config.database.controlSchema, TENANT_ID: tenant.id, ...env },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout! });
@@ -179,7 +180,7 @@ describe('TenantQuotas against MariaDB', () => {
     // The tenant as it was before quotas existed: no tables, migration 0008 not applied.
     await stack.adminQuery(`DROP TABLE \`${tenant.schema}\`.quota_reservations, \`${tenant.schema}\`.quota_usage`);
     await stack.adminQuery(`DELETE FROM \`${tenant.schema}\`.schema_migrations WHERE name = 'QuotaUsage1764000000008'`);
-    await upgradeTenantSchemas(stack.config.database);
+    await migrateDeployment(stack.migrator, serviceData);
 
     const [held] = (await stack.platform.runtime.db.query(
       `SELECT (SELECT SUM(stored_size) FROM \`${tenant.schema}\`.dataset_versions) AS dv, (SELECT SUM(stored_size) FROM \`${tenant.schema}\`.dataset_uploads WHERE status = 'UPLOADED') AS du,

@@ -14,3 +14,4 @@ export { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed, parseD
 export { compactJson } from './compact-json';
 export { isDuplicateKey } from './duplicate-key';
 export * from './ports';
+export { type SubgraphModule } from './subgraph-module';

@@ -1,5 +1,5 @@
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
-import type { DatabaseConfig } from '@tessera/config';
+import type { DatabaseConfig, MigratorConfig } from '@tessera/config';
 
 export interface ServerAddress {
   host: string;
@@ -48,10 +48,11 @@ export async function openServiceDataSource(config: DatabaseConfig, entities: Mi
 
 /**
  * A short-lived, single-connection data source as the migrator account (DATABASE_ADMIN_URL), for
- * running migrations on one schema, or (schema undefined, no migrations) for DDL and grants.
+ * running migrations on one schema, or (schema undefined, no migrations) for DDL and grants. Only
+ * the migrate step (and test set-up) opens one.
  */
 export async function openMigrationDataSource(
-  config: DatabaseConfig,
+  config: Pick<MigratorConfig, 'adminUrl'>,
   schema: string | undefined,
   migrations: DataSourceOptions['migrations'],
 ): Promise<DataSource> {
@@ -62,32 +63,4 @@ export async function openMigrationDataSource(
     migrationsTableName: 'schema_migrations',
     poolSize: 1,
   }).initialize();
-}
-
-const serviceAccounts = new Map<string, Promise<string>>();
-
-/**
- * The MySQL account the service's connections are authenticated as, quoted for GRANT/REVOKE
- * (e.g. `'tessera'@'localhost'`). Asked of the server (CURRENT_USER() over a connection made with
- * DATABASE_URL) rather than guessed from the URL, because the host part of the account that
- * matches depends on how the server sees the client. Cached per URL.
- */
-export function serviceAccountOf(config: DatabaseConfig): Promise<string> {
-  let account = serviceAccounts.get(config.url);
-  if (!account) {
-    account = (async () => {
-      const source = await new DataSource({ ...baseOptions(config.url), poolSize: 1 }).initialize();
-      try {
-        const [row] = (await source.query('SELECT CURRENT_USER() AS account')) as Array<{ account: string }>;
-        const match = /^([A-Za-z0-9_.-]+)@([A-Za-z0-9_.%:-]+)$/.exec(row?.account ?? '');
-        if (!match) throw new Error(`unexpected service account name ${JSON.stringify(row?.account)}`);
-        return `'${match[1]}'@'${match[2]}'`;
-      } finally {
-        await source.destroy();
-      }
-    })();
-    account.catch(() => serviceAccounts.delete(config.url));
-    serviceAccounts.set(config.url, account);
-  }
-  return account;
 }

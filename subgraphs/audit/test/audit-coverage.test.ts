@@ -81,7 +81,7 @@ describe('audit coverage: what produces events where', () => {
   });
 
   it('key events: a data-key rotation is recorded in both logs', async () => {
-    const version = await stack.platform.runtime.keyring.rotate(tenant.id);
+    const version = await stack.platform.runtimes.tenants.keyring.rotate(tenant.id); // the keys' owner rotates
     const inTenant = (await chainOf(stack, tenant)).filter((e) => e.action === 'key.rotate');
     expect(inTenant.map((e) => e.target_id)).toEqual([`v${version}`]);
     const inPlatform = (await securityEvents(stack)).filter((e) => e.action === 'key.rotate' && e.tenant_id === tenant.id);

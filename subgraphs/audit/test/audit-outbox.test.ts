@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { recordAuditEvent } from '@tessera/audit-client';
-import { subgraphCatalog, subgraphTls } from '@tessera/platform';
+import { databaseOf, subgraphModule, subgraphTls, withAbsentPorts } from '@tessera/platform';
 import { startSubgraph, type RunningSubgraph } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { eventsTable, verify } from './chain-support';
@@ -38,7 +38,7 @@ describe('audit outbox: nothing lost, nothing invented', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'outbox-writer.ts')], {
       env: {
         ...process.env,
-        DATABASE_URL: stack.config.database.url,
+        DATABASE_URL: databaseOf(stack.config, 'datasets').url, // a service that writes datasets and their audit events
         CONTROL_SCHEMA: stack.config.database.controlSchema,
         TENANT_SCHEMA: tenant.schema,
         TENANT_ID: tenant.id,
@@ -117,8 +117,8 @@ describe('audit outbox: nothing lost, nothing invented', () => {
     expect({ outbox: await inOutbox(created), chain: await inChain(created) }).toEqual({ outbox: 1, chain: 0 });
 
     restarted = await startSubgraph(
-      subgraphCatalog.audit.build(stack.platform.runtime, { regions: stack.config.regions, auditChain: stack.config.auditChain! }),
-      stack.platform.runtime,
+      subgraphModule('audit').build(stack.platform.runtimes.audit, { regions: stack.config.regions, auditChain: stack.config.auditChain!, ports: withAbsentPorts({}) }),
+      stack.platform.runtimes.audit,
       0,
       undefined,
       subgraphTls(stack.config.tls, 'audit'),

@@ -1,1 +1,3 @@
 export { metricsSubgraph, metricsEntities } from './server';
+export { metricsModule, type MetricsModuleOptions } from './module';
+export { metricsData } from './tables';

@@ -40,11 +40,15 @@ describe('provisionTenant rollback', () => {
     await runner.release();
   }
 
-  /** The processlist id of the provisioner's INSERT into `table` for `id`, once it is waiting on the lock. */
+  /**
+   * The processlist id of the provisioner's INSERT into `table` for `id`, once it is waiting on the
+   * lock. Asked as the tenants service's own account: an account sees (and may kill) its own
+   * threads only.
+   */
   async function waitForBlockedInsert(table: string, id: string): Promise<number> {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      const rows = (await stack.platform.runtime.db.query(
+      const rows = (await stack.platform.runtimes.tenants.db.query(
         `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND INFO LIKE ? AND ID <> CONNECTION_ID()`,
         [`INSERT INTO %${table}%`, `%${id}%`],
       )) as Array<{ id: number | string }>;
@@ -85,7 +89,7 @@ describe('provisionTenant rollback', () => {
       expect((await controlRows(stack, id)).map((r) => r.status)).toEqual(['PROVISIONING']);
       expect(await footprint(stack, id)).toEqual({ row: 1, keys: 0, schema: true, bucket: true });
       // The key insert now fails (its statement is killed), as a database error would.
-      await stack.platform.runtime.db.query(`KILL QUERY ${blocked}`);
+      await stack.platform.runtimes.tenants.db.query(`KILL QUERY ${blocked}`);
       expectFailed(await pending);
     } finally {
       await releaseLock(lock);

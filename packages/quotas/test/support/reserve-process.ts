@@ -16,7 +16,7 @@ function required(name: string): string {
 }
 
 async function main(): Promise<void> {
-  const db = await openServiceDataSource({ url: required('DATABASE_URL'), adminUrl: '', controlSchema: required('CONTROL_SCHEMA'), poolSize: 4 }, []);
+  const db = await openServiceDataSource({ url: required('DATABASE_URL'), controlSchema: required('CONTROL_SCHEMA'), poolSize: 4 }, []);
   const scope: QuotaScope = {
     tenant: { id: required('TENANT_ID'), limits: { ...defaultTenantLimits, maxStorageBytes: Number(required('STORAGE_LIMIT')) } },
     transaction: (fn) => db.transaction(fn),

@@ -1,38 +1,45 @@
 import type { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '@tessera/config';
-import { serviceAccountOf } from '../database';
+import { dmlPrivileges, tableGrants, type Plane, type Privilege, type ServiceData, type ServiceName } from '../ownership/table-ownership';
 import { quoteIdentifier } from '../tenant-id';
+import { grantsTable } from './tenant-schema-procedures';
 
-/**
- * Tables the service account may only INSERT into and SELECT from: history. MySQL cannot take a
- * table out of a database-level grant, so the service account holds table-level grants only,
- * given here for every table of a schema after each migration run. A table not listed here is an
- * ordinary table (SELECT, INSERT, UPDATE, DELETE). Add a table name here when it must be
- * append-only, in whichever schema (tenant or control plane) it lives.
- */
-export const appendOnlyTables: ReadonlySet<string> = new Set([
-  'audit_events', // tenant: the hash-chained audit trail
-  'audit_checkpoints', // tenant: signed chain heads
-  'security_events', // control plane: the platform security log (chained)
-  'security_checkpoints', // control plane: signed heads of the security log
-]);
-
-/** Tables the service account may only read: the migration history belongs to the migrator. */
-export const readOnlyTables: ReadonlySet<string> = new Set(['schema_migrations']);
-
-type Access = 'read-write' | 'append-only' | 'read-only';
-
-export function accessFor(table: string): Access {
-  if (appendOnlyTables.has(table)) return 'append-only';
-  if (readOnlyTables.has(table)) return 'read-only';
-  return 'read-write';
+/** The database account of a service: one user per service, `tessera_<service>`, at each configured host. */
+export function serviceAccountUser(service: ServiceName): string {
+  return `tessera_${service}`;
 }
 
-const privileges: Record<Access, { grant: string; revoke: string | null }> = {
-  'read-write': { grant: 'SELECT, INSERT, UPDATE, DELETE', revoke: null },
-  'append-only': { grant: 'SELECT, INSERT', revoke: 'UPDATE, DELETE' },
-  'read-only': { grant: 'SELECT', revoke: 'INSERT, UPDATE, DELETE' },
-};
+export interface AccountGrant {
+  user: string;
+  host: string;
+  table: string;
+  grant: Privilege[];
+  revoke: Privilege[];
+}
+
+/** The declarations as per-account grants of one plane: what each account gets, and what it must not keep. */
+export function accountGrants(services: readonly ServiceData[], hosts: readonly string[], plane: Plane): AccountGrant[] {
+  return tableGrants(services)
+    .filter((grant) => grant.plane === plane)
+    .flatMap((grant) =>
+      hosts.map((host) => ({
+        user: serviceAccountUser(grant.service),
+        host,
+        table: grant.table,
+        grant: grant.privileges,
+        revoke: dmlPrivileges.filter((p) => !grant.privileges.includes(p)),
+      })),
+    );
+}
+
+const account = (user: string, host: string) => `'${user}'@'${host}'`;
+
+/** Runs a REVOKE that may find nothing to revoke (1141/1147: no grant defined for that account or table). */
+async function revokeIfHeld(admin: DataSource, sql: string): Promise<void> {
+  await admin.query(sql).catch((error: unknown) => {
+    const errno = (error as { errno?: number }).errno;
+    if (errno !== 1141 && errno !== 1147) throw error;
+  });
+}
 
 async function tablesOf(admin: DataSource, schema: string): Promise<string[]> {
   const rows = (await admin.query(
@@ -43,33 +50,54 @@ async function tablesOf(admin: DataSource, schema: string): Promise<string[]> {
 }
 
 /**
- * Gives the service account exactly its rights on every table of `schema`, as the migrator.
- * Idempotent, and generic over whatever tables the migrations created: run after every migration
- * run. Grant first, then revoke what the table's class forbids, so a live service never loses a
- * right it keeps, and a table that became append-only loses UPDATE/DELETE.
+ * Gives every service account exactly its control-plane rights, as the migrator: for each table of
+ * the control schema and each account, GRANT what the declarations give it, then REVOKE the rest
+ * (grant first, so a live service never loses a right it keeps). A table no declaration names
+ * (the migration history, the grants list itself) is left to the migrator alone.
  */
-export async function grantServiceAccess(admin: DataSource, config: DatabaseConfig, schema: string): Promise<void> {
-  const account = await serviceAccountOf(config);
-  for (const table of await tablesOf(admin, schema)) {
-    const target = `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
-    const { grant, revoke } = privileges[accessFor(table)];
-    await admin.query(`GRANT ${grant} ON ${target} TO ${account}`);
-    if (revoke) await admin.query(`REVOKE ${revoke} ON ${target} FROM ${account}`);
+export async function grantControlPlane(admin: DataSource, controlSchema: string, services: readonly ServiceData[], hosts: readonly string[]): Promise<void> {
+  const grants = accountGrants(services, hosts, 'control');
+  const accounts = services.flatMap(({ service }) => hosts.map((host) => ({ user: serviceAccountUser(service), host })));
+  for (const table of await tablesOf(admin, controlSchema)) {
+    const target = `${quoteIdentifier(controlSchema)}.${quoteIdentifier(table)}`;
+    for (const { user, host } of accounts) {
+      const grant = grants.find((g) => g.user === user && g.host === host && g.table === table);
+      if (grant) {
+        await admin.query(`GRANT ${grant.grant.join(', ')} ON ${target} TO ${account(user, host)}`);
+        if (grant.revoke.length > 0) await revokeIfHeld(admin, `REVOKE ${grant.revoke.join(', ')} ON ${target} FROM ${account(user, host)}`);
+      } else {
+        await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(user, host)}`);
+      }
+    }
   }
 }
 
 /**
- * Removes the service account's table grants on `schema`. MySQL keeps table privileges after a
- * DROP DATABASE (and would hand them to a schema created later under the same name), so
- * deprovisioning revokes before it drops.
+ * Replaces the list the tenant-schema procedures grant from (control schema, `service_table_grants`)
+ * with the declarations' tenant-plane grants: the procedures give every tenant schema, new or
+ * existing, the same per-service rights.
  */
-export async function revokeServiceAccess(admin: DataSource, config: DatabaseConfig, schema: string): Promise<void> {
-  const account = await serviceAccountOf(config);
+export async function writeTenantGrantList(admin: DataSource, controlSchema: string, services: readonly ServiceData[], hosts: readonly string[]): Promise<void> {
+  const table = `${quoteIdentifier(controlSchema)}.${grantsTable}`;
+  const rows = accountGrants(services, hosts, 'tenant');
+  await admin.transaction(async (manager) => {
+    await manager.query(`DELETE FROM ${table}`);
+    for (const row of rows) {
+      await manager.query(`INSERT INTO ${table} (account_user, account_host, table_name, grant_privileges, revoke_privileges) VALUES (?, ?, ?, ?, ?)`, [
+        row.user,
+        row.host,
+        row.table,
+        row.grant.join(', '),
+        row.revoke.join(', '),
+      ]);
+    }
+  });
+}
+
+/** Revokes every service account's rights on `schema`'s tables (before a control plane is dropped). */
+export async function revokeAllServiceAccess(admin: DataSource, schema: string, services: readonly ServiceName[], hosts: readonly string[]): Promise<void> {
   for (const table of await tablesOf(admin, schema)) {
     const target = `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
-    await admin.query(`REVOKE ALL PRIVILEGES ON ${target} FROM ${account}`).catch((error: unknown) => {
-      // ER_NONEXISTING_TABLE_GRANT: nothing was granted on this table (e.g. a foreign table).
-      if ((error as { errno?: number }).errno !== 1147) throw error;
-    });
+    for (const service of services) for (const host of hosts) await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(serviceAccountUser(service), host)}`);
   }
 }

@@ -11,7 +11,7 @@ import { openServiceDataSource, quoteIdentifier } from '@tessera/tenancy';
 async function main(): Promise<void> {
   const schema = process.env['TENANT_SCHEMA']!;
   const db = await openServiceDataSource(
-    { url: process.env['DATABASE_URL']!, adminUrl: process.env['DATABASE_URL']!, controlSchema: process.env['CONTROL_SCHEMA']!, poolSize: 1 },
+    { url: process.env['DATABASE_URL']!, controlSchema: process.env['CONTROL_SCHEMA']!, poolSize: 1 },
     [],
   );
   const runner = db.createQueryRunner();

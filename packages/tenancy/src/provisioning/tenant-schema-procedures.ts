@@ -1,0 +1,189 @@
+import { quoteIdentifier } from '../tenant-id';
+
+/**
+ * Stored procedures, created by the migrator in the control schema with SQL SECURITY DEFINER, that
+ * let the tenants service provision and deprovision a tenant schema without holding DDL, GRANT
+ * OPTION, or any right on a tenant's rows:
+ *
+ * - `provision_tenant_schema(name)` creates `name` as a copy of the tenant template schema (kept at
+ *   the latest tenant migration by the migrate step): the tables (`CREATE TABLE … LIKE`), their
+ *   foreign keys, the template's seed rows (e.g. the job submit guard, zeroed quota counters) and its
+ *   migration history; then gives every service account its table rights (below). Re-running it on
+ *   a half-created schema creates only what is missing.
+ * - `grant_tenant_tables(name)` gives each service account exactly the rights listed for it in
+ *   `service_table_grants` (written by the migrate step from the services' ownership declarations)
+ *   on each table of `name`, and takes away every other right, so the rights follow the declarations.
+ * - `drop_tenant_schema(name)` revokes every service account's rights on the schema (MySQL keeps
+ *   table grants past a DROP and would hand them to a later schema of the same name), then drops it.
+ * - `tenant_schema_exists(name)`: information_schema shows an account only the schemas it has a
+ *   right in, so the tenants service asks through the definer to spot a schema it did not create.
+ *
+ * Each takes only a name matching `tenant_…` (the names tenantSchemaName builds), so the tenants
+ * account can touch no control-plane or foreign schema through them; creating and dropping also
+ * need a row for that tenant in this control plane (the provisioner writes it first and deletes it
+ * last), so another deployment's tenants on the same server are out of reach too. The procedures' bodies are the
+ * only SQL that runs with the migrator's rights on its behalf.
+ */
+export const tenantSchemaNamePattern = '^tenant_[a-z0-9_]{3,40}$';
+
+export const grantsTable = 'service_table_grants';
+
+export function templateSchemaName(controlSchema: string): string {
+  return `${controlSchema}_tpl`;
+}
+
+export const procedureNames = ['provision_tenant_schema', 'grant_tenant_tables', 'drop_tenant_schema'] as const;
+export const functionNames = ['tenant_schema_exists'] as const;
+
+/** DDL of the grants table and the routines, for the control schema `control` (statements, in order). */
+export function procedureStatements(control: string): string[] {
+  const c = quoteIdentifier(control);
+  const template = templateSchemaName(control);
+  const check = `IF target IS NULL OR target NOT REGEXP '${tenantSchemaNamePattern}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'not a tenant schema name'; END IF;`;
+  // Creating and dropping are for this control plane's own tenants (a row exists while a tenant is
+  // provisioned, and until its schema is gone): not another deployment's on the same server.
+  const ours = `IF NOT EXISTS (SELECT 1 FROM ${c}.tenants WHERE CONCAT('tenant_', REPLACE(id, '-', '_')) = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no tenant of this control plane has that schema'; END IF;`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${c}.${grantsTable} (
+       account_user VARCHAR(80) NOT NULL,
+       account_host VARCHAR(255) NOT NULL,
+       table_name VARCHAR(64) NOT NULL,
+       grant_privileges VARCHAR(64) NOT NULL,
+       revoke_privileges VARCHAR(64) NOT NULL,
+       PRIMARY KEY (account_user, account_host, table_name)
+     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+    // DROP + CREATE rather than CREATE OR REPLACE, which MySQL 8 lacks for routines.
+    `DROP FUNCTION IF EXISTS ${c}.tenant_schema_exists`,
+    `CREATE DEFINER = CURRENT_USER FUNCTION ${c}.tenant_schema_exists(target VARCHAR(64)) RETURNS TINYINT
+     SQL SECURITY DEFINER READS SQL DATA
+     BEGIN
+       ${check}
+       RETURN EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = target);
+     END`,
+    `DROP PROCEDURE IF EXISTS ${c}.grant_tenant_tables`,
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.grant_tenant_tables(IN target VARCHAR(64))
+     SQL SECURITY DEFINER MODIFIES SQL DATA
+     BEGIN
+       DECLARE done INT DEFAULT 0;
+       DECLARE a_user, a_host, t_name, g, r VARCHAR(255);
+       DECLARE grants CURSOR FOR
+         SELECT s.account_user, s.account_host, t.TABLE_NAME, COALESCE(s.grant_privileges, ''), COALESCE(s.revoke_privileges, 'ALL PRIVILEGES')
+           FROM information_schema.TABLES t
+           JOIN (SELECT DISTINCT account_user, account_host FROM ${c}.${grantsTable}) a
+           LEFT JOIN ${c}.${grantsTable} s ON s.account_user = a.account_user AND s.account_host = a.account_host AND s.table_name = t.TABLE_NAME
+          WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE'
+          ORDER BY t.TABLE_NAME;
+       DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
+       ${check}
+       OPEN grants;
+       each_grant: LOOP
+         FETCH grants INTO a_user, a_host, t_name, g, r;
+         IF done THEN LEAVE each_grant; END IF;
+         IF a_user IS NULL THEN
+           -- A table no account has a right on: nothing to give.
+           ITERATE each_grant;
+         END IF;
+         IF g <> '' THEN
+           SET @tessera_sql = CONCAT('GRANT ', g, ' ON \`', target, '\`.\`', t_name, '\` TO ''', a_user, '''@''', a_host, '''');
+           PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+         END IF;
+         IF r <> '' THEN
+           BEGIN
+             -- 1141/1147: the account holds no right on that table, so nothing to take away.
+             DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
+             SET @tessera_sql = CONCAT('REVOKE ', r, ' ON \`', target, '\`.\`', t_name, '\` FROM ''', a_user, '''@''', a_host, '''');
+             PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+           END;
+         END IF;
+       END LOOP;
+       CLOSE grants;
+     END`,
+    `DROP PROCEDURE IF EXISTS ${c}.provision_tenant_schema`,
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.provision_tenant_schema(IN target VARCHAR(64))
+     SQL SECURITY DEFINER MODIFIES SQL DATA
+     BEGIN
+       DECLARE done INT DEFAULT 0;
+       DECLARE t_name VARCHAR(64);
+       DECLARE fk_sql TEXT;
+       DECLARE tables CURSOR FOR
+         SELECT TABLE_NAME FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = '${template}' AND TABLE_TYPE = 'BASE TABLE'
+            AND TABLE_NAME NOT IN (SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = target)
+          ORDER BY TABLE_NAME;
+       DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
+       ${check}
+       ${ours}
+       IF NOT EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${template}') THEN
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the tenant template schema is missing: run tessera migrate';
+       END IF;
+       SET @tessera_sql = CONCAT('CREATE DATABASE IF NOT EXISTS \`', target, '\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+       PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+       CREATE TEMPORARY TABLE IF NOT EXISTS tessera_created (name VARCHAR(64) PRIMARY KEY);
+       DELETE FROM tessera_created;
+       OPEN tables;
+       each_table: LOOP
+         FETCH tables INTO t_name;
+         IF done THEN LEAVE each_table; END IF;
+         SET @tessera_sql = CONCAT('CREATE TABLE \`', target, '\`.\`', t_name, '\` LIKE \`${template}\`.\`', t_name, '\`');
+         PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+         SET @tessera_sql = CONCAT('INSERT INTO \`', target, '\`.\`', t_name, '\` SELECT * FROM \`${template}\`.\`', t_name, '\`');
+         PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+         INSERT INTO tessera_created (name) VALUES (t_name);
+       END LOOP;
+       CLOSE tables;
+       -- CREATE TABLE … LIKE copies columns, keys and checks but not foreign keys: add the template's.
+       BEGIN
+         DECLARE fk_done INT DEFAULT 0;
+         DECLARE fks CURSOR FOR
+           SELECT CONCAT('ALTER TABLE \`', target, '\`.\`', k.TABLE_NAME, '\` ADD CONSTRAINT \`', k.CONSTRAINT_NAME, '\` FOREIGN KEY (',
+                         GROUP_CONCAT(CONCAT('\`', k.COLUMN_NAME, '\`') ORDER BY k.ORDINAL_POSITION SEPARATOR ', '), ') REFERENCES \`', target, '\`.\`', k.REFERENCED_TABLE_NAME, '\` (',
+                         GROUP_CONCAT(CONCAT('\`', k.REFERENCED_COLUMN_NAME, '\`') ORDER BY k.ORDINAL_POSITION SEPARATOR ', '), ') ON DELETE ', MAX(r.DELETE_RULE), ' ON UPDATE ', MAX(r.UPDATE_RULE))
+             FROM information_schema.KEY_COLUMN_USAGE k
+             JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+            WHERE k.TABLE_SCHEMA = '${template}' AND k.REFERENCED_TABLE_NAME IS NOT NULL
+              AND k.TABLE_NAME IN (SELECT name FROM tessera_created)
+            GROUP BY k.TABLE_NAME, k.CONSTRAINT_NAME
+            ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME;
+         DECLARE CONTINUE HANDLER FOR NOT FOUND SET fk_done = 1;
+         OPEN fks;
+         each_fk: LOOP
+           FETCH fks INTO fk_sql;
+           IF fk_done THEN LEAVE each_fk; END IF;
+           SET @tessera_sql = fk_sql;
+           PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+         END LOOP;
+         CLOSE fks;
+       END;
+       DROP TEMPORARY TABLE IF EXISTS tessera_created;
+       CALL ${c}.grant_tenant_tables(target);
+     END`,
+    `DROP PROCEDURE IF EXISTS ${c}.drop_tenant_schema`,
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.drop_tenant_schema(IN target VARCHAR(64))
+     SQL SECURITY DEFINER MODIFIES SQL DATA
+     BEGIN
+       DECLARE done INT DEFAULT 0;
+       DECLARE a_user, a_host, t_name VARCHAR(255);
+       DECLARE grants CURSOR FOR
+         SELECT a.account_user, a.account_host, t.TABLE_NAME
+           FROM information_schema.TABLES t
+           JOIN (SELECT DISTINCT account_user, account_host FROM ${c}.${grantsTable}) a
+          WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE';
+       DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
+       ${check}
+       ${ours}
+       OPEN grants;
+       each_grant: LOOP
+         FETCH grants INTO a_user, a_host, t_name;
+         IF done THEN LEAVE each_grant; END IF;
+         BEGIN
+           DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
+           SET @tessera_sql = CONCAT('REVOKE ALL PRIVILEGES ON \`', target, '\`.\`', t_name, '\` FROM ''', a_user, '''@''', a_host, '''');
+           PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+         END;
+       END LOOP;
+       CLOSE grants;
+       SET @tessera_sql = CONCAT('DROP DATABASE IF EXISTS \`', target, '\`');
+       PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+     END`,
+  ];
+}

@@ -1,0 +1,20 @@
+import type { EntitySchema } from 'typeorm';
+import type { AuditChainConfig } from '@tessera/config';
+import type { SubgraphModule } from '@tessera/service-kit';
+import type { AlertingConfig } from './domain/alerting-config';
+import { auditEntities, auditSubgraph } from './server';
+import { auditData } from './tables';
+
+export interface AuditModuleOptions {
+  /** Hash-chain relay and checkpoint signing (AUDIT_* variables). */
+  auditChain?: AuditChainConfig;
+  /** Alerting, incl. the webhook allow-list; defaults when omitted. */
+  alerting?: AlertingConfig;
+}
+
+export const auditModule: SubgraphModule<AuditModuleOptions, 'audit'> = {
+  name: 'audit',
+  entities: auditEntities as EntitySchema[],
+  data: auditData,
+  build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain),
+};

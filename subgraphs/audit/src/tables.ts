@@ -1,0 +1,44 @@
+import type { ServiceData } from '@tessera/tenancy';
+
+/**
+ * The audit service's tables. Every service writes into the outboxes (INSERT only: its published
+ * write-in port); only the audit relay moves them into the hash chains, which are append-only even
+ * for the audit service itself.
+ */
+export const auditData: ServiceData = {
+  service: 'audit',
+  owns: [
+    {
+      table: 'audit_outbox',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: 'every service', privileges: ['INSERT'], why: 'every service records its tenant audit events here' }],
+    },
+    { table: 'audit_events', plane: 'tenant', access: 'append-only' },
+    { table: 'audit_checkpoints', plane: 'tenant', access: 'append-only' },
+    { table: 'alert_rules', plane: 'tenant', access: 'read-write' },
+    { table: 'alerts', plane: 'tenant', access: 'read-write' },
+    { table: 'alert_webhooks', plane: 'tenant', access: 'read-write' },
+    { table: 'alert_evaluation_state', plane: 'tenant', access: 'read-write' },
+    { table: 'webhook_deliveries', plane: 'tenant', access: 'read-write' },
+    {
+      table: 'security_outbox',
+      plane: 'control',
+      access: 'read-write',
+      publishedTo: [{ to: 'every service', privileges: ['INSERT'], why: 'every service records platform security events here' }],
+    },
+    { table: 'security_events', plane: 'control', access: 'append-only' },
+    { table: 'security_checkpoints', plane: 'control', access: 'append-only' },
+    {
+      table: 'resource_owners',
+      plane: 'control',
+      access: 'read-write',
+      publishedTo: [
+        // INSERT … ON DUPLICATE KEY UPDATE: registering an id twice is a no-op, which needs UPDATE.
+        { to: ['datasets', 'models', 'jobs', 'workers'], privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'register the owner tenant of each resource id they create' },
+        { to: ['metrics'], privileges: ['SELECT'], why: 'tell a cross-tenant attempt from a missing id' },
+      ],
+    },
+  ],
+  borrows: [],
+};

@@ -1,0 +1,18 @@
+import type { EntitySchema } from 'typeorm';
+import type { DatasetsPort } from '@tessera/datasets/ports';
+import type { ModelsPort } from '@tessera/models/ports';
+import type { SubgraphModule } from '@tessera/service-kit';
+import { jobEntities, jobsSubgraph } from './server';
+import { jobsData } from './tables';
+
+export interface JobsModuleOptions {
+  /** The owners' ports job inputs are resolved through (in-process or HTTP clients). */
+  ports: { datasets: DatasetsPort; models: ModelsPort };
+}
+
+export const jobsModule: SubgraphModule<JobsModuleOptions, 'jobs'> = {
+  name: 'jobs',
+  entities: jobEntities as EntitySchema[],
+  data: jobsData,
+  build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }),
+};

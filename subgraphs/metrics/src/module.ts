@@ -1,0 +1,22 @@
+import type { EntitySchema } from 'typeorm';
+import type { DatasetsPort } from '@tessera/datasets/ports';
+import type { JobsPort } from '@tessera/jobs/ports';
+import type { ModelsPort } from '@tessera/models/ports';
+import type { MonitoringOptions } from '@tessera/monitoring';
+import type { SubgraphModule } from '@tessera/service-kit';
+import { metricsEntities, metricsSubgraph } from './server';
+import { metricsData } from './tables';
+
+export interface MetricsModuleOptions {
+  /** Anomaly detection settings (defaults when omitted). */
+  monitoring?: MonitoringOptions;
+  /** The owners' ports usage and training numbers are read through. */
+  ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort };
+}
+
+export const metricsModule: SubgraphModule<MetricsModuleOptions, 'metrics'> = {
+  name: 'metrics',
+  entities: metricsEntities as EntitySchema[],
+  data: metricsData,
+  build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: options.ports.jobs, datasets: options.ports.datasets, models: options.ports.models }),
+};

@@ -1,0 +1,79 @@
+import type { ServiceData, ServiceName } from '@tessera/tenancy';
+
+/** Services that change what a tenant stores, through the quota ledger (reserve → write → commit/release). */
+const quotaWriters: ServiceName[] = ['datasets', 'models', 'audit', 'workers'];
+
+/**
+ * The metrics service's tables: request metrics, anomalies, and the tenant's usage ledger (usage
+ * meters, budgets, quota usage). The ledger is written by the services that consume: those rights
+ * are published here, each with the statements the writers run.
+ */
+export const metricsData: ServiceData = {
+  service: 'metrics',
+  owns: [
+    {
+      table: 'request_metrics',
+      plane: 'tenant',
+      access: 'read-write',
+      // INSERT … ON DUPLICATE KEY UPDATE requests = requests + …: the update reads the row.
+      publishedTo: [{ to: ['gateway'], privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'the gateway flushes per-minute request counters' }],
+    },
+    {
+      table: 'request_metric_errors',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: ['gateway'], privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'the gateway flushes per-minute error counters' }],
+    },
+    { table: 'anomalies', plane: 'tenant', access: 'read-write' },
+    { table: 'anomaly_detector_state', plane: 'tenant', access: 'read-write' },
+    {
+      table: 'usage_meters',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: 'every service', privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'each service meters what it serves (hourly counters, added to) and checks budgets' }],
+    },
+    {
+      table: 'usage_budgets',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: 'every service', privileges: ['SELECT'], why: 'budget checks before metered work' }],
+    },
+    {
+      table: 'usage_budget_alerts',
+      plane: 'tenant',
+      access: 'read-write',
+      // INSERT IGNORE: the writer whose insert created the row raises the alert; it never reads or changes one.
+      publishedTo: [{ to: 'every service', privileges: ['INSERT'], why: 'the first writer past a soft budget raises its alert once' }],
+    },
+    {
+      table: 'usage_samples',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: quotaWriters, privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'the stored-bytes clock starts when a tenant first stores bytes' }],
+    },
+    {
+      table: 'quota_usage',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: quotaWriters, privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'the quota ledger: commit what a write used' }],
+    },
+    {
+      table: 'quota_reservations',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: quotaWriters, privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], why: 'the quota ledger: reserve before a write, release after' }],
+    },
+  ],
+  // Usage and monitoring read other services' tables directly; each goes when the owner publishes
+  // a read port (counts, sums, series) for it.
+  borrows: [
+    { table: 'datasets', plane: 'tenant', privileges: ['SELECT'], why: 'tenantUsage counts datasets' },
+    { table: 'dataset_versions', plane: 'tenant', privileges: ['SELECT'], why: 'tenantUsage counts versions and stored bytes' },
+    { table: 'models', plane: 'tenant', privileges: ['SELECT'], why: 'tenantUsage counts models; inference stats check the model exists' },
+    { table: 'model_versions', plane: 'tenant', privileges: ['SELECT'], why: 'inference stats name the version' },
+    { table: 'inference_stats', plane: 'tenant', privileges: ['SELECT'], why: 'inference stats and the prediction anomaly series' },
+    { table: 'jobs', plane: 'tenant', privileges: ['SELECT'], why: 'training metrics and tenantUsage count jobs' },
+    { table: 'audit_events', plane: 'tenant', privileges: ['SELECT'], why: 'the read-volume anomaly series and tenantUsage count audit events' },
+    { table: 'audit_outbox', plane: 'tenant', privileges: ['SELECT'], why: 'the same, for events not yet relayed into the chain' },
+  ],
+};

@@ -1,0 +1,52 @@
+import type { EntitySchema } from 'typeorm';
+import type { ServiceRuntime, SubgraphModule } from '@tessera/service-kit';
+import { modelEntities, modelsSubgraph } from './server';
+import { createModelServing, type ModelServing, type ModelServingOptions } from './serving/model-serving';
+import { modelsData } from './tables';
+
+export interface ModelsModuleOptions {
+  /** A ModelServing made by the caller (who then closes it); otherwise the module makes its own. */
+  modelServing?: ModelServing;
+  /** Inference pools and stats when the module makes its own ModelServing. */
+  inference?: ModelServingOptions;
+}
+
+/**
+ * The module's own ModelServing, made when the subgraph starts (building a definition has no side
+ * effects: tests build one only to read its rules) or at its first use, and closed with it.
+ */
+function ownServing(runtime: ServiceRuntime, options: ModelServingOptions | undefined) {
+  let made: ModelServing | undefined;
+  const get = () => (made ??= createModelServing(runtime, options));
+  const serving: ModelServing = {
+    get pools() {
+      return get().pools;
+    },
+    get stats() {
+      return get().stats;
+    },
+    get predictionsPerMinute() {
+      return get().predictionsPerMinute;
+    },
+    get predictionsInFlight() {
+      return get().predictionsInFlight;
+    },
+    get budgets() {
+      return get().budgets;
+    },
+    close: async () => made?.close(),
+  };
+  return { serving, start: () => void get() };
+}
+
+export const modelsModule: SubgraphModule<ModelsModuleOptions, 'models'> = {
+  name: 'models',
+  entities: modelEntities as EntitySchema[],
+  data: modelsData,
+  build: (runtime, options) => {
+    if (options.modelServing) return modelsSubgraph({ serving: options.modelServing, runtime });
+    // Only the models service runs inference: one set of tenant pools per process that serves it.
+    const own = ownServing(runtime, options.inference);
+    return { ...modelsSubgraph({ serving: own.serving, runtime }), start: own.start, close: own.serving.close };
+  },
+};

@@ -1,0 +1,14 @@
+import type { ServiceData } from '@tessera/tenancy';
+
+/** The models service's tables: the registry (models, versions, aliases), staged uploads, and serving stats. */
+export const modelsData: ServiceData = {
+  service: 'models',
+  owns: [
+    { table: 'models', plane: 'tenant', access: 'read-write' },
+    { table: 'model_versions', plane: 'tenant', access: 'read-write' },
+    { table: 'model_aliases', plane: 'tenant', access: 'read-write' },
+    { table: 'model_uploads', plane: 'tenant', access: 'read-write' },
+    { table: 'inference_stats', plane: 'tenant', access: 'read-write' },
+  ],
+  borrows: [],
+};

@@ -1,0 +1,16 @@
+import type { EntitySchema } from 'typeorm';
+import type { SubgraphModule } from '@tessera/service-kit';
+import { tenantsEntities, tenantsSubgraph } from './server';
+import { tenantsData } from './tables';
+
+export interface TenantsModuleOptions {
+  /** Regions this deployment can hold tenant data in. */
+  regions: string[];
+}
+
+export const tenantsModule: SubgraphModule<TenantsModuleOptions, 'tenants'> = {
+  name: 'tenants',
+  entities: tenantsEntities as EntitySchema[],
+  data: tenantsData,
+  build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }),
+};

@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { serviceData } from '@tessera/platform';
+import {
+  dropControlPlane,
+  localAccountHosts,
+  localServiceDatabaseUrls,
+  migrateDeployment,
+  openMigrationDataSource,
+  openServiceDataSource,
+  ownersOf,
+  SchemaManager,
+  serviceNames,
+  tableGrants,
+  templateSchemaName,
+  type Privilege,
+  type ServiceName,
+} from '@tessera/tenancy';
+import type { MigratorConfig } from '@tessera/config';
+import type { DataSource } from 'typeorm';
+
+/**
+ * Per-service database accounts against the real MariaDB: after `tessera migrate`, each service's
+ * account (scripts/local-services.sh creates them) tries every DML statement on every table of two
+ * tenant schemas and of the control plane, and gets exactly what its module declares (owned,
+ * published to it, borrowed): everything else is refused by the server. No service account holds
+ * DDL; the tenants account provisions and deprovisions a tenant through the definer procedures and
+ * still cannot read or change the tenant's rows.
+ */
+const suffix = randomBytes(4).toString('hex');
+const migrator: MigratorConfig = {
+  adminUrl: process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306',
+  controlSchema: `tessera_test_${suffix}`,
+  accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
+};
+const urls = localServiceDatabaseUrls();
+const tenantA = `acct-a-${suffix}`;
+const tenantB = `acct-b-${suffix}`;
+const schemaOf = (tenant: string) => `tenant_${tenant.replace(/-/g, '_')}`;
+const privileges: Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+const deniedCodes = new Set(['ER_TABLEACCESS_DENIED_ERROR', 'ER_COLUMNACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_PROCACCESS_DENIED_ERROR']);
+
+let admin: DataSource;
+let tenantsDb: DataSource;
+const connections = new Map<ServiceName, Connection>();
+/** table → its first column, per schema: what the probe statements name. */
+const columns = new Map<string, Map<string, string>>();
+
+/** Runs `sql` as `service` inside a transaction that is rolled back: 'denied', or 'allowed' (any other outcome). */
+async function attempt(service: ServiceName, sql: string): Promise<'allowed' | 'denied'> {
+  const connection = connections.get(service)!;
+  await connection.query('START TRANSACTION');
+  try {
+    await connection.query(sql);
+    return 'allowed';
+  } catch (error) {
+    return deniedCodes.has((error as { code?: string }).code ?? '') ? 'denied' : 'allowed';
+  } finally {
+    await connection.query('ROLLBACK');
+  }
+}
+
+function statement(privilege: Privilege, schema: string, table: string): string {
+  const target = `\`${schema}\`.\`${table}\``;
+  // Every tenant schema has the template's tables: a schema made during the test is looked up there.
+  const column = (columns.get(schema) ?? columns.get(templateSchemaName(migrator.controlSchema)))!.get(table)!;
+  switch (privilege) {
+    case 'SELECT':
+      return `SELECT 1 FROM ${target} LIMIT 0`;
+    case 'INSERT':
+      // Constraint errors (no default for a column) still mean the server let the statement in.
+      return `INSERT INTO ${target} () VALUES ()`;
+    case 'UPDATE':
+      return `UPDATE ${target} SET \`${column}\` = NULL WHERE 1 = 0`;
+    case 'DELETE':
+      return `DELETE FROM ${target} WHERE 1 = 0`;
+  }
+}
+
+/** The control-plane row the provisioner writes before it creates a tenant's schema (as the tenants account). */
+async function registerTenant(id: string): Promise<void> {
+  await tenantsDb.query(
+    `INSERT INTO \`${migrator.controlSchema}\`.tenants (id, display_name, region, tier, status, limit_overrides, created_at, updated_at) VALUES (?, ?, 'us-east-1', 'shared', 'PROVISIONING', '{}', NOW(3), NOW(3))`,
+    [id, id],
+  );
+}
+
+async function tablesOf(schema: string): Promise<string[]> {
+  const rows = (await admin.query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [schema])) as Array<{ name: string }>;
+  return rows.map((row) => row.name);
+}
+
+beforeAll(async () => {
+  await migrateDeployment(migrator, serviceData);
+  admin = await openMigrationDataSource(migrator, undefined, []);
+  tenantsDb = await openServiceDataSource({ url: urls.tenants, controlSchema: migrator.controlSchema, poolSize: 2 }, []);
+  const schemas = new SchemaManager(tenantsDb, migrator);
+  for (const tenant of [tenantA, tenantB]) {
+    await registerTenant(tenant);
+    await schemas.createTenantSchema(tenant);
+  }
+  for (const service of serviceNames) connections.set(service, await createConnection(urls[service]));
+  for (const schema of [schemaOf(tenantA), schemaOf(tenantB), migrator.controlSchema, templateSchemaName(migrator.controlSchema)]) {
+    const rows = (await admin.query('SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND ORDINAL_POSITION = 1', [schema])) as Array<{ t: string; c: string }>;
+    columns.set(schema, new Map(rows.map((row) => [row.t, row.c])));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const connection of connections.values()) await connection.end().catch(() => undefined);
+  const schemas = tenantsDb ? new SchemaManager(tenantsDb, migrator) : undefined;
+  for (const tenant of [tenantA, tenantB]) await schemas?.dropTenantSchema(tenant).catch(() => undefined);
+  await tenantsDb?.destroy();
+  await admin?.destroy();
+  await dropControlPlane(migrator);
+});
+
+describe('ownership declarations', () => {
+  it('every table the migrations create has exactly one owner, and every owned table exists', async () => {
+    const migratorOnly = new Set(['schema_migrations', 'service_table_grants']);
+    for (const [plane, schema] of [['tenant', templateSchemaName(migrator.controlSchema)], ['control', migrator.controlSchema]] as const) {
+      const tables = (await tablesOf(schema)).filter((table) => !migratorOnly.has(table)).sort();
+      expect([...ownersOf(serviceData, plane).keys()].sort()).toEqual(tables);
+    }
+  });
+
+  it('the borrowed tables left are exactly these (each to be replaced by a port of its owner)', () => {
+    const borrowed = serviceData.flatMap((service) => service.borrows.map((b) => `${service.service} ${b.privileges.join('/')} ${b.table}`));
+    expect(borrowed.sort()).toEqual(
+      [
+        'jobs SELECT datasets',
+        'jobs SELECT dataset_versions',
+        'jobs SELECT models',
+        'jobs SELECT model_versions',
+        'jobs SELECT model_aliases',
+        'metrics SELECT datasets',
+        'metrics SELECT dataset_versions',
+        'metrics SELECT models',
+        'metrics SELECT model_versions',
+        'metrics SELECT inference_stats',
+        'metrics SELECT jobs',
+        'metrics SELECT audit_events',
+        'metrics SELECT audit_outbox',
+        'workers SELECT/UPDATE jobs',
+        'workers SELECT/INSERT/UPDATE datasets',
+        'workers SELECT/INSERT/UPDATE dataset_versions',
+        'workers SELECT/INSERT/UPDATE models',
+        'workers SELECT/INSERT/UPDATE model_versions',
+        'workers SELECT model_aliases',
+      ].sort(),
+    );
+  });
+});
+
+describe.each(serviceNames)('the %s account', (service) => {
+  const granted = new Map(tableGrants(serviceData).filter((grant) => grant.service === service).map((grant) => [`${grant.plane}:${grant.table}`, new Set(grant.privileges)]));
+
+  it.each([
+    ['its tenant', () => schemaOf(tenantA), 'tenant'],
+    ['another tenant', () => schemaOf(tenantB), 'tenant'],
+    ['the control plane', () => migrator.controlSchema, 'control'],
+  ] as const)('gets exactly its declared rights on every table of %s, and is refused the rest', async (_label, schemaName, plane) => {
+    const schema = schemaName();
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const table of await tablesOf(schema)) {
+      for (const privilege of privileges) {
+        const result = await attempt(service, statement(privilege, schema, table));
+        outcomes.push(`${privilege} ${table}: ${result}`);
+        expected.push(`${privilege} ${table}: ${granted.get(`${plane}:${table}`)?.has(privilege) ? 'allowed' : 'denied'}`);
+      }
+    }
+    expect(outcomes).toEqual(expected);
+  });
+
+  it('cannot create, alter or drop a table, or create or drop a schema', async () => {
+    const a = schemaOf(tenantA);
+    const ddl = [
+      `CREATE TABLE \`${a}\`.probe (id INT)`,
+      `CREATE TABLE \`${migrator.controlSchema}\`.probe (id INT)`,
+      `ALTER TABLE \`${a}\`.datasets ADD COLUMN probe INT NULL`,
+      `ALTER TABLE \`${migrator.controlSchema}\`.tenants ADD COLUMN probe INT NULL`,
+      `DROP TABLE \`${a}\`.jobs`,
+      `TRUNCATE TABLE \`${a}\`.audit_events`,
+      `CREATE DATABASE \`tenant_probe_${suffix}\``,
+      `DROP DATABASE \`${schemaOf(tenantB)}\``,
+    ];
+    for (const sql of ddl) expect(`${sql}: ${await attempt(service, sql)}`).toBe(`${sql}: denied`);
+  });
+
+  it('can never rewrite the audit trail (audit_events, audit_checkpoints, security_events, security_checkpoints)', async () => {
+    for (const [schema, table] of [
+      [schemaOf(tenantA), 'audit_events'],
+      [schemaOf(tenantA), 'audit_checkpoints'],
+      [migrator.controlSchema, 'security_events'],
+      [migrator.controlSchema, 'security_checkpoints'],
+    ] as const) {
+      expect(await attempt(service, statement('UPDATE', schema, table))).toBe('denied');
+      expect(await attempt(service, statement('DELETE', schema, table))).toBe('denied');
+    }
+  });
+});
+
+describe('what the declarations give, spelled out', () => {
+  it('no service reads another service’s tenant tables unless it borrows them', async () => {
+    const a = schemaOf(tenantA);
+    expect(await attempt('datasets', `SELECT 1 FROM \`${a}\`.jobs LIMIT 0`)).toBe('denied');
+    expect(await attempt('datasets', `SELECT 1 FROM \`${a}\`.models LIMIT 0`)).toBe('denied');
+    expect(await attempt('models', `SELECT 1 FROM \`${a}\`.datasets LIMIT 0`)).toBe('denied');
+    expect(await attempt('gateway', `SELECT 1 FROM \`${a}\`.datasets LIMIT 0`)).toBe('denied');
+    expect(await attempt('audit', `SELECT 1 FROM \`${a}\`.datasets LIMIT 0`)).toBe('denied');
+    expect(await attempt('tenants', `SELECT 1 FROM \`${a}\`.audit_events LIMIT 0`)).toBe('denied');
+    expect(await attempt('jobs', `UPDATE \`${a}\`.datasets SET id = NULL WHERE 1 = 0`)).toBe('denied');
+    // The audit outbox is a write-in port: every service may add, nobody but audit may read it back.
+    expect(await attempt('datasets', statement('INSERT', a, 'audit_outbox'))).toBe('allowed');
+    expect(await attempt('datasets', `SELECT 1 FROM \`${a}\`.audit_outbox LIMIT 0`)).toBe('denied');
+    // Wrapped data keys: never for the gateway (it decrypts nothing).
+    expect(await attempt('gateway', `SELECT 1 FROM \`${migrator.controlSchema}\`.tenant_keys LIMIT 0`)).toBe('denied');
+  });
+});
+
+describe('provisioning as the tenants account', () => {
+  const tenantC = `acct-c-${suffix}`;
+  const c = schemaOf(tenantC);
+
+  it('creates a complete tenant schema (tables, foreign keys, seed rows, migration history) with every service’s rights', async () => {
+    const schemas = new SchemaManager(tenantsDb, migrator);
+    expect(await schemas.schemaExists(c)).toBe(false);
+    await registerTenant(tenantC);
+    await schemas.createTenantSchema(tenantC);
+    expect(await schemas.schemaExists(c)).toBe(true);
+    const template = templateSchemaName(migrator.controlSchema);
+    expect(await tablesOf(c)).toEqual(await tablesOf(template));
+    const foreignKeys = async (schema: string) =>
+      ((await admin.query('SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS n, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? ORDER BY 1, 2', [schema])) as unknown[]);
+    expect(await foreignKeys(c)).toEqual(await foreignKeys(template));
+    expect(await admin.query(`SELECT COUNT(*) AS n FROM \`${c}\`.schema_migrations`)).toEqual(await admin.query(`SELECT COUNT(*) AS n FROM \`${template}\`.schema_migrations`));
+    expect(await admin.query(`SELECT id FROM \`${c}\`.job_submit_guard`)).toEqual([{ id: 1 }]);
+    // The services can work in it at once.
+    expect(await attempt('datasets', statement('SELECT', c, 'datasets'))).toBe('allowed');
+    expect(await attempt('jobs', statement('UPDATE', c, 'jobs'))).toBe('allowed');
+  });
+
+  it('but cannot read or change the tenant’s rows, nor change its tables', async () => {
+    for (const table of ['datasets', 'models', 'jobs', 'audit_events', 'schema_migrations']) {
+      expect(await attempt('tenants', statement('SELECT', c, table))).toBe('denied');
+      expect(await attempt('tenants', statement('DELETE', c, table))).toBe('denied');
+    }
+    expect(await attempt('tenants', `ALTER TABLE \`${c}\`.datasets ADD COLUMN probe INT NULL`)).toBe('denied');
+    expect(await attempt('tenants', `DROP TABLE \`${c}\`.audit_events`)).toBe('denied');
+  });
+
+  it('the procedures take tenant schema names only', async () => {
+    const control = `\`${migrator.controlSchema}\``;
+    for (const target of [migrator.controlSchema, 'mysql', `${c}\`; DROP DATABASE \`x`, 'tenant_']) {
+      await expect(tenantsDb.query(`CALL ${control}.drop_tenant_schema(?)`, [target])).rejects.toThrow(/not a tenant schema name/);
+      await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?)`, [target])).rejects.toThrow(/not a tenant schema name/);
+    }
+    expect(await tablesOf(migrator.controlSchema)).toContain('tenants');
+  });
+
+  it('the procedures create and drop only schemas of this control plane’s tenants', async () => {
+    const control = `\`${migrator.controlSchema}\``;
+    const stranger = `tenant_stranger_${suffix}`;
+    await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?)`, [stranger])).rejects.toThrow(/no tenant of this control plane/);
+    expect(await new SchemaManager(tenantsDb, migrator).schemaExists(stranger)).toBe(false);
+    // Another deployment's tenant on the same server (here: made by the migrator) cannot be dropped.
+    await admin.query(`CREATE DATABASE \`${stranger}\``);
+    try {
+      await expect(tenantsDb.query(`CALL ${control}.drop_tenant_schema(?)`, [stranger])).rejects.toThrow(/no tenant of this control plane/);
+      expect(await new SchemaManager(tenantsDb, migrator).schemaExists(stranger)).toBe(true);
+    } finally {
+      await admin.query(`DROP DATABASE \`${stranger}\``);
+    }
+  });
+
+  it('other services cannot call the provisioning procedures', async () => {
+    const control = `\`${migrator.controlSchema}\``;
+    for (const service of serviceNames.filter((s) => s !== 'tenants')) {
+      expect(await attempt(service, `CALL ${control}.drop_tenant_schema('${c}')`)).toBe('denied');
+      expect(await attempt(service, `CALL ${control}.provision_tenant_schema('tenant_probe_${suffix}')`)).toBe('denied');
+    }
+    expect(await tablesOf(c)).toContain('datasets');
+  });
+
+  it('deprovisioning drops the schema and every service’s rights on it', async () => {
+    await new SchemaManager(tenantsDb, migrator).dropTenantSchema(tenantC);
+    expect(await tablesOf(c)).toEqual([]);
+    for (const service of serviceNames) {
+      const grants = (await connections.get(service)!.query('SHOW GRANTS'))[0] as Array<Record<string, string>>;
+      expect(grants.flatMap((row) => Object.values(row)).filter((line) => line.includes(`\`${c}\``))).toEqual([]);
+    }
+  });
+});
