@@ -5,7 +5,7 @@
  * ACL is neither too wide nor too narrow.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -299,6 +299,10 @@ describe('Redis ACL: workers', () => {
 });
 
 describe('Redis ACL: the ACL file', () => {
+  it('deploy/redis/users.acl.template is what packages/redis-acl generates (regenerate: npx tsx scripts/redis-acl.ts template > deploy/redis/users.acl.template)', () => {
+    expect(readFileSync(join(__dirname, '..', 'deploy', 'redis', 'users.acl.template'), 'utf8')).toBe(aclFileTemplate('tessera'));
+  });
+
   it('loads into redis-server as is (placeholders replaced), with the default user off', async () => {
     const text = aclFileTemplate('tessera').replace(/\{\{sha256:[A-Z_]+\}\}/g, 'a'.repeat(64));
     const lines = text.split('\n').filter((line) => line.startsWith('user '));
