@@ -9,6 +9,7 @@ import { createProvisioner } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
 import { migrateControlPlane, upgradeTenantSchemas, type TenantLimits, type TenantProvisioner } from '@tessera/tenancy';
+import { redisOf, runtimeWithRedis, type RedisByService } from './service-redis';
 import { subgraphCatalog, subgraphNames, type SubgraphName } from './subgraph-catalog';
 
 export interface PlatformConfig {
@@ -16,6 +17,11 @@ export interface PlatformConfig {
   database: DatabaseConfig;
   objectStore: ObjectStoreConfig;
   redis: RedisConfig;
+  /**
+   * The Redis user of each service (`redis://user:password@…`), as separate processes would each
+   * have their own REDIS_URL. A service left out connects with `redis`.
+   */
+  redisByService?: RedisByService;
   masterKey: Buffer;
   internalContextKeys: { privateJwk: JWK; publicJwk: JWK };
   oidc: AccessTokenVerifierOptions;
@@ -75,11 +81,14 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     config.logger,
     subgraphNames.flatMap((name) => subgraphCatalog[name].entities),
   );
-  const modelServing = createModelServing(runtime, config.inference);
+  const views = Object.fromEntries(subgraphNames.map((name) => [name, runtimeWithRedis(runtime, redisOf(name, config.redis, config.redisByService))])) as Record<SubgraphName, ReturnType<typeof runtimeWithRedis>>;
+  const closeViews = () => Promise.all(Object.values(views).map((view) => view.close().catch(() => undefined)));
+  const modelServing = createModelServing(views.models.runtime, config.inference);
   const started: RunningSubgraph[] = [];
   try {
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphCatalog[name].build(runtime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), runtime, 0));
+      const serviceRuntime = views[name].runtime;
+      started.push(await startSubgraph(subgraphCatalog[name].build(serviceRuntime, { regions: config.regions, modelServing, ...(config.auditChain ? { auditChain: config.auditChain } : {}), ...(config.alerting ? { alerting: config.alerting } : {}), ...(config.monitoring ? { monitoring: config.monitoring } : {}) }), serviceRuntime, 0));
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(
@@ -95,7 +104,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
       },
-      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },
+      { logger: config.logger, database: config.database, tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: redisOf('gateway', config.redis, config.redisByService) },
     );
     return {
       gateway,
@@ -107,12 +116,14 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         await gateway.close();
         for (const subgraph of started) await subgraph.close();
         await modelServing.close();
+        await closeViews();
         await runtime.close();
       },
     };
   } catch (error) {
     for (const subgraph of started) await subgraph.close().catch(() => undefined);
     await modelServing.close().catch(() => undefined);
+    await closeViews();
     await runtime.close();
     throw error;
   }

@@ -12,6 +12,7 @@ import { dropControlPlane, openMigrationDataSource, tenantBucketName, type Tenan
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { postGraphQL, type GraphQLResponse } from './graphql-client';
+import { createTestRedisUsers } from './test-redis-users';
 
 export const testAudience = 'https://api.tessera.test';
 
@@ -88,7 +89,6 @@ export interface TestStackOptions {
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
 const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /**
  * Starts the whole platform against the real services: an OIDC issuer (child process), an
@@ -112,12 +112,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     generateInternalKeyPair(),
   ]);
   const database: DatabaseConfig = { url: databaseUrl, adminUrl: databaseAdminUrl, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
+  // A prefix per test file: queues and channels of parallel test files never meet (nor, with the ACL on, their users).
+  const redisUsers = await createTestRedisUsers(`ttest-${suffix}`);
   const config: PlatformConfig = {
     logger: createLogger(testLogLevel('silent')),
     database,
     objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
-    // A prefix per test file: queues and channels of parallel test files never meet.
-    redis: { url: redisUrl, keyPrefix: `ttest-${suffix}` },
+    redis: redisUsers.shared,
+    ...(redisUsers.byService ? { redisByService: redisUsers.byService } : {}),
     masterKey: randomBytes(32),
     internalContextKeys,
     oidc: {
@@ -157,6 +159,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   } catch (error) {
     await issuer.stop();
     await s3.close();
+    await redisUsers.close();
     throw error;
   }
   const tenants: string[] = [];
@@ -188,7 +191,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const worker = await startWorkerProcess({
         database: config.database,
         objectStore: config.objectStore,
-        redis: config.redis,
+        redis: await redisUsers.worker(workerOptions.dedicatedTenant),
         masterKey: config.masterKey,
         // Short locks: a killed worker's job is recovered within seconds in tests.
         lockMs: 4_000,
@@ -211,7 +214,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   } catch (error) {
     await workers.stopAll();
     await platform.stop();
-    await Promise.all([issuer.stop(), s3.close()]);
+    await Promise.all([issuer.stop(), s3.close(), redisUsers.close()]);
     throw error;
   }
 
@@ -244,6 +247,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
       await platform.stop();
       await dropRedisKeys(config.redis).catch(() => undefined);
+      await redisUsers.close();
       await dropControlPlane(database).catch(() => undefined);
       if (admin) await (await admin).destroy();
       await Promise.all([issuer.stop(), s3.close()]);
