@@ -25,6 +25,7 @@ import { demoTenants, demoUsers } from './start/demo-users';
 import { readLauncherEnvironment } from './start/environment';
 import { LaunchError } from './start/launch-error';
 import { preflight } from './start/preflight';
+import { launcherRedisAccounts } from './start/redis-accounts';
 import { loadOrCreateSecrets, secretsFile, stateDirectory } from './start/secrets';
 
 const audience = 'https://api.tessera.local';
@@ -72,13 +73,14 @@ async function main(): Promise<void> {
 
   const database = { url: env.databaseUrl, adminUrl: env.databaseAdminUrl, controlSchema: 'tessera_control', poolSize: 10 };
   const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
-  const redis = { url: env.redisUrl, keyPrefix: 'tessera' };
+  const redisAccounts = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera');
   const masterKey = Buffer.from(secrets.masterKey, 'base64');
   const platform = await startPlatform({
     logger: createLogger(env.logLevel, { app: 'tessera' }),
     database,
     objectStore,
-    redis,
+    redis: redisAccounts.shared,
+    ...(redisAccounts.byService ? { redisByService: redisAccounts.byService } : {}),
     masterKey,
     internalContextKeys: secrets.internalContextKeys,
     oidc: {
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     const worker = await startWorkerProcess({
       database,
       objectStore,
-      redis,
+      redis: await redisAccounts.worker(dedicatedTenant),
       masterKey,
       concurrency: 2,
       ...(dedicatedTenant ? { dedicatedTenant } : {}),
