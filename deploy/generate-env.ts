@@ -29,6 +29,15 @@ export const generatedVariables = [
   'KEYCLOAK_ADMIN_PASSWORD',
   'TESSERA_API_CLIENT_SECRET',
   'TESSERA_DEMO_PASSWORD',
+  'REDIS_ADMIN_PASSWORD',
+  'REDIS_GATEWAY_PASSWORD',
+  'REDIS_DATASETS_PASSWORD',
+  'REDIS_MODELS_PASSWORD',
+  'REDIS_JOBS_PASSWORD',
+  'REDIS_AUDIT_PASSWORD',
+  'REDIS_METRICS_PASSWORD',
+  'REDIS_TENANTS_PASSWORD',
+  'REDIS_WORKER_PASSWORD',
 ] as const;
 
 export type GeneratedVariable = (typeof generatedVariables)[number];
@@ -58,6 +67,16 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     // Substituted into deploy/keycloak/tessera-realm.json by Keycloak at import.
     TESSERA_API_CLIENT_SECRET: hex(32),
     TESSERA_DEMO_PASSWORD: hex(8),
+    // One Redis ACL user per service (packages/redis-acl) and the operator's admin; hex: they sit in REDIS_URL.
+    REDIS_ADMIN_PASSWORD: hex(24),
+    REDIS_GATEWAY_PASSWORD: hex(24),
+    REDIS_DATASETS_PASSWORD: hex(24),
+    REDIS_MODELS_PASSWORD: hex(24),
+    REDIS_JOBS_PASSWORD: hex(24),
+    REDIS_AUDIT_PASSWORD: hex(24),
+    REDIS_METRICS_PASSWORD: hex(24),
+    REDIS_TENANTS_PASSWORD: hex(24),
+    REDIS_WORKER_PASSWORD: hex(24),
   };
 }
 
