@@ -5,7 +5,8 @@
  * ACL is neither too wide nor too narrow.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { createEventBus } from '@tessera/events';
 import { countLiveLeases, JobQueueKeys, JobQueues, sharedPool, TenantLeases, TenantRing, tenantQueueName } from '@tessera/job-queue';
 import { PredictionsPerMinute } from '@tessera/models';
 import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute, readOpenSubscriptions, readPredictionsInFlight, readPredictionsInMinute } from '@tessera/quotas';
-import { aclFileTemplate, applyAcls, dedicatedWorkerAcl, redisAdminUser, redisConfigAs, redisServices, serviceAcl, type RedisService } from '@tessera/redis-acl';
+import { aclFileTemplate, applyAcls, defaultUserLine, dedicatedWorkerAcl, redisAdminUser, redisConfigAs, redisServices, serviceAcl, type RedisService } from '@tessera/redis-acl';
 import { SharedSubscriptionSlots } from '@tessera/gateway/src/subscriptions/shared-subscription-slots';
 
 const prefix = 'acltest';
@@ -72,7 +73,7 @@ beforeAll(async () => {
     }
   }
   admin = connect(redisConfigAs(base, redisAdminUser, adminPassword));
-  await admin.call('ACL', 'SETUSER', 'default', 'off', 'resetkeys', 'resetchannels', '-@all');
+  await admin.call('ACL', 'SETUSER', 'default', ...defaultUserLine.split(' ').slice(2));
   await applyAcls(admin, [
     ...redisServices.map((service) => serviceAcl(prefix, service)),
     dedicatedWorkerAcl(prefix, acme),
@@ -100,6 +101,11 @@ describe('Redis ACL: the default user', () => {
     await expect(anonymous.publish(`${prefix}:tenant:${acme}:jobs`, '{}')).rejects.toThrow(/NOAUTH/);
     // The same command as the admin works: it is the missing credentials that are refused.
     expect(await admin.get(`${prefix}:jobs:start-seq`)).toBeNull();
+  });
+
+  it('cannot log in as the default user with any password', async () => {
+    const asDefault = connect(redisConfigAs(base, 'default', adminPassword));
+    await expect(asDefault.ping()).rejects.toThrow(/WRONGPASS|NOAUTH/);
   });
 
   it('cannot log in as a service with a wrong password', async () => {
@@ -299,6 +305,56 @@ describe('Redis ACL: workers', () => {
 });
 
 describe('Redis ACL: the ACL file', () => {
+  it('a Redis started with it keeps queued jobs across a restart (the AOF replays as the default user)', async () => {
+    const aclDir = mkdtempSync(join(tmpdir(), 'tessera-redis-aof-'));
+    const port = await freePort();
+    const password = (variable: string) => `${variable.toLowerCase()}-test`;
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    writeFileSync(
+      join(aclDir, 'users.acl'),
+      aclFileTemplate('tessera')
+        .split('\n')
+        .filter((line) => line.startsWith('user '))
+        .map((line) => line.replace(/\{\{sha256:([A-Z_]+)\}\}/, (_, variable: string) => sha256(password(variable))))
+        .join('\n') + '\n',
+    );
+    const start = async () => {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', aclDir, '--aclfile', join(aclDir, 'users.acl')], { stdio: 'ignore' });
+      for (let i = 0; i < 50; i++) {
+        const probe = new Redis(`redis://${redisAdminUser}:${password('REDIS_ADMIN_PASSWORD')}@127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        probe.on('error', () => undefined);
+        const up = await probe.connect().then(() => true, () => false);
+        probe.disconnect();
+        if (up) return child;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('redis-server with the ACL file did not start');
+    };
+    const jobsRedis: RedisConfig = { url: `redis://tessera-jobs:${password('REDIS_JOBS_PASSWORD')}@127.0.0.1:${port}`, keyPrefix: 'tessera' };
+    let child = await start();
+    try {
+      const queues = new JobQueues(jobsRedis);
+      await queues.enqueue({ id: acme, tier: 'shared' }, { tenantId: acme, jobId: 'job-aof', submission: 1 });
+      await queues.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const shutdown = new Redis(`redis://${redisAdminUser}:${password('REDIS_ADMIN_PASSWORD')}@127.0.0.1:${port}`);
+      await shutdown.shutdown().catch(() => undefined);
+      shutdown.disconnect();
+      await exited;
+      child = await start();
+      const again = new JobQueues(jobsRedis);
+      try {
+        expect((await again.counts(acme)).waiting).toBe(1);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(aclDir, { recursive: true, force: true });
+    }
+  });
+
+
   it('deploy/redis/users.acl.template is what packages/redis-acl generates (regenerate: npx tsx scripts/redis-acl.ts template > deploy/redis/users.acl.template)', () => {
     expect(readFileSync(join(__dirname, '..', 'deploy', 'redis', 'users.acl.template'), 'utf8')).toBe(aclFileTemplate('tessera'));
   });
@@ -306,7 +362,7 @@ describe('Redis ACL: the ACL file', () => {
   it('loads into redis-server as is (placeholders replaced), with the default user off', async () => {
     const text = aclFileTemplate('tessera').replace(/\{\{sha256:[A-Z_]+\}\}/g, 'a'.repeat(64));
     const lines = text.split('\n').filter((line) => line.startsWith('user '));
-    expect(lines[0]).toBe('user default off resetkeys resetchannels -@all');
+    expect(lines[0]).toBe('user default off resetpass ~* &* +@all');
     expect(lines.map((line) => line.split(' ')[1])).toEqual(['default', redisAdminUser, ...redisServices.map((service) => `tessera-${service}`)]);
     // Each rule set is valid for this Redis: SETUSER of the same rules succeeds.
     for (const line of lines.slice(2)) {

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RedisConfig } from '@tessera/config';
 import type { RedisByService } from '@tessera/platform';
-import { applyAcls, dedicatedWorkerAcl, deleteUsers, redisConfigAs, redisServices, serviceAcl, type RedisAcl } from '@tessera/redis-acl';
+import { applyAcls, dedicatedWorkerAcl, deleteUsers, redisAccountFromEnvironment, redisConfigAs, redisServices, serviceAcl, type RedisAcl } from '@tessera/redis-acl';
 
 /**
- * The Redis accounts of one test stack. With REDIS_ADMIN_URL set (a Redis with the ACL on, see
- * scripts/local-redis.sh), every service of the stack connects as its own ACL user, created for
- * this stack's key prefix with random passwords and deleted at stop; the test code itself (which
- * inspects and forges Redis state on purpose) gets the admin account. Without it, everything uses
- * REDIS_URL as one account, as before the ACL.
+ * The Redis accounts of one test stack. On a Redis with the ACL on (the local one after
+ * scripts/local-redis.sh, or REDIS_ADMIN_URL's), every service of the stack connects as its own
+ * ACL user, created for this stack's key prefix with random passwords and deleted at stop; the test
+ * code itself (which inspects and forges Redis state on purpose) gets the admin account. With only
+ * REDIS_URL set (a Redis without ACL), everything uses that one account.
  */
 export interface TestRedisUsers {
   /** What the test code and the cleanup use: the admin in ACL mode, REDIS_URL otherwise. */
@@ -23,15 +23,24 @@ export interface TestRedisUsers {
 }
 
 export async function createTestRedisUsers(keyPrefix: string): Promise<TestRedisUsers> {
-  const adminUrl = process.env['REDIS_ADMIN_URL'];
-  if (!adminUrl) {
-    const shared = { url: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', keyPrefix };
+  const account = redisAccountFromEnvironment();
+  if (!account.acl) {
+    const shared = { url: account.url, keyPrefix };
     return { shared, byService: undefined, worker: async () => shared, close: async () => undefined };
   }
-  const shared: RedisConfig = { url: adminUrl, keyPrefix };
-  const admin = new Redis(adminUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const shared: RedisConfig = { url: account.url, keyPrefix };
+  const admin = new Redis(account.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   admin.on('error', () => undefined);
-  await admin.connect();
+  try {
+    await admin.connect();
+    await admin.ping();
+  } catch (error) {
+    admin.disconnect();
+    throw new Error(
+      `cannot log in to Redis as its admin (${new URL(account.url).host}): ${error instanceof Error ? error.message : String(error)}. ` +
+        'Run (as root) bash scripts/local-services.sh to give the local Redis its ACL, or set REDIS_ADMIN_URL (or REDIS_URL for a Redis without ACL).',
+    );
+  }
   const created: string[] = [];
   const create = async (acl: RedisAcl): Promise<RedisConfig> => {
     const password = randomBytes(16).toString('hex');
