@@ -25,9 +25,13 @@ async function config(name: string): Promise<string> {
   return stdout.split('\n')[1]?.trim() ?? '';
 }
 
+/**
+ * Up, and logged in as the account. (redis-cli goes on as the default user when AUTH fails, so a
+ * PING would answer on a fresh server that does not know the account yet.)
+ */
 async function answers(): Promise<boolean> {
   try {
-    return (await cli(['PING'])).stdout.trim() === 'PONG';
+    return (await cli(['ACL', 'WHOAMI'])).stdout.trim() === (user || 'default');
   } catch {
     return false;
   }
