@@ -41,6 +41,8 @@ render_acl >"$ACL_FILE"
 
 admin_password="${REDIS_ADMIN_PASSWORD:-${ADMIN_USER}-local-dev}"
 cli_admin() { REDISCLI_AUTH="$admin_password" redis-cli -p "$REDIS_PORT" --user "$ADMIN_USER" --no-auth-warning "$@"; }
+# Logged in as the admin? (redis-cli carries on as the default user when AUTH fails, so PING would not tell.)
+is_admin() { [ "$(cli_admin ACL WHOAMI 2>/dev/null)" = "$ADMIN_USER" ]; }
 
 if ! port_open "$REDIS_PORT"; then
   if ! command -v redis-server >/dev/null; then
@@ -52,14 +54,14 @@ if ! port_open "$REDIS_PORT"; then
     --dir "${TESSERA_REDIS_DIR:-/tmp}" --aclfile "$ACL_FILE" >/dev/null
   for _ in $(seq 1 60); do port_open "$REDIS_PORT" && break; sleep 0.5; done
   port_open "$REDIS_PORT" || { say "Redis did not answer on 127.0.0.1:$REDIS_PORT"; exit 4; }
-  [ "$(cli_admin ping)" = PONG ] || { say "Redis started but the admin user cannot log in"; exit 4; }
+  is_admin || { say "Redis started but the admin user cannot log in"; exit 4; }
   exit 0
 fi
 
 # A running Redis: log in as the admin (ACL applied before) or as the password-less default user
 # (a Redis from before the ACL), then define every user of the file. The admin comes first and the
 # default user last, so the session never locks itself out half-way.
-if [ "$(cli_admin ping 2>/dev/null)" = PONG ]; then
+if is_admin; then
   cli() { cli_admin "$@"; }
 elif [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; then
   cli() { redis-cli -p "$REDIS_PORT" "$@"; }
