@@ -19,19 +19,22 @@ import {
   applyAcls,
   dedicatedWorkerAcl,
   devRedisPassword,
-  redisAdminUser,
+  localAdminRedisUrl,
   redisPasswordVariable,
   redisServices,
   redisUrlAs,
+  redisUrlUser,
   serviceAcl,
 } from '@tessera/redis-acl';
 
-const defaultAdminUrl = `redis://${redisAdminUser}:${devRedisPassword(redisAdminUser)}@127.0.0.1:6379`;
-
 async function withAdmin(run: (admin: Redis) => Promise<void>): Promise<void> {
-  const admin = new Redis(process.env['REDIS_ADMIN_URL'] ?? defaultAdminUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const url = process.env['REDIS_ADMIN_URL'] ?? localAdminRedisUrl;
+  const admin = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await admin.connect();
+    // ioredis carries on as the default user when AUTH fails: make sure this is the admin.
+    const who = String(await admin.call('ACL', 'WHOAMI'));
+    if (who !== redisUrlUser(url)) throw new Error(`logged in to Redis as ${who}, not ${redisUrlUser(url)}: set REDIS_ADMIN_URL`);
     await run(admin);
   } finally {
     admin.disconnect();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RedisConfig } from '@tessera/config';
 import type { RedisByService } from '@tessera/platform';
-import { applyAcls, dedicatedWorkerAcl, deleteUsers, redisAccountFromEnvironment, redisConfigAs, redisServices, serviceAcl, type RedisAcl } from '@tessera/redis-acl';
+import { applyAcls, dedicatedWorkerAcl, deleteUsers, redisAccountFromEnvironment, redisConfigAs, redisUrlUser, redisServices, serviceAcl, type RedisAcl } from '@tessera/redis-acl';
 
 /**
  * The Redis accounts of one test stack. On a Redis with the ACL on (the local one after
@@ -33,7 +33,11 @@ export async function createTestRedisUsers(keyPrefix: string): Promise<TestRedis
   admin.on('error', () => undefined);
   try {
     await admin.connect();
-    await admin.ping();
+    // ioredis carries on as the default user when AUTH fails: a Redis without the ACL would
+    // otherwise look like one where the admin logged in.
+    const who = String(await admin.call('ACL', 'WHOAMI'));
+    const expected = redisUrlUser(account.url);
+    if (who !== expected) throw new Error(`logged in as ${who}, not ${expected}`);
   } catch (error) {
     admin.disconnect();
     throw new Error(
