@@ -44,7 +44,7 @@ const adminPassword = 'admin-secret';
 const passwordOf = (user: string) => `${user}-secret`;
 const as = (service: RedisService): RedisConfig => redisConfigAs(base, serviceAcl(prefix, service).user, passwordOf(serviceAcl(prefix, service).user));
 const asDedicated = (tenantId: string): RedisConfig => redisConfigAs(base, dedicatedWorkerAcl(prefix, tenantId).user, passwordOf(dedicatedWorkerAcl(prefix, tenantId).user));
-const opened: Array<{ disconnect(): void }> = [];
+const opened: Redis[] = [];
 const connect = (config: RedisConfig): Redis => {
   const redis = new Redis(config.url, { maxRetriesPerRequest: 0, lazyConnect: false });
   redis.on('error', () => undefined);
@@ -81,8 +81,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // disconnect, not quit: a refused connection would wait for a reconnect that never succeeds.
-  for (const connection of opened) connection.disconnect();
+  // quit only what is connected: a refused connection would wait for a reconnect that never succeeds.
+  await Promise.all(opened.map((connection) => (connection.status === 'ready' ? connection.quit().then(() => undefined, () => connection.disconnect()) : connection.disconnect())));
   const exited = new Promise((resolve) => server.once('exit', resolve));
   server?.kill('SIGKILL');
   await exited;
