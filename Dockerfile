@@ -24,6 +24,7 @@ COPY packages/monitoring/package.json packages/monitoring/
 COPY packages/onnx/package.json packages/onnx/
 COPY platform/package.json platform/
 COPY packages/quotas/package.json packages/quotas/
+COPY packages/redis-acl/package.json packages/redis-acl/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/storage/package.json packages/storage/
 COPY packages/tabular/package.json packages/tabular/

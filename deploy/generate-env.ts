@@ -42,6 +42,15 @@ export const generatedVariables = [
   'DATASETS_PORT_CALLER_KEYS',
   'MODELS_PORT_CALLER_KEYS',
   'JOBS_PORT_CALLER_KEYS',
+  'REDIS_ADMIN_PASSWORD',
+  'REDIS_GATEWAY_PASSWORD',
+  'REDIS_DATASETS_PASSWORD',
+  'REDIS_MODELS_PASSWORD',
+  'REDIS_JOBS_PASSWORD',
+  'REDIS_AUDIT_PASSWORD',
+  'REDIS_METRICS_PASSWORD',
+  'REDIS_TENANTS_PASSWORD',
+  'REDIS_WORKER_PASSWORD',
 ] as const;
 
 export type GeneratedVariable = (typeof generatedVariables)[number];
@@ -87,6 +96,16 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
     MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
     JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk }),
+    // One Redis ACL user per service (packages/redis-acl) and the operator's admin; hex: they sit in REDIS_URL.
+    REDIS_ADMIN_PASSWORD: hex(24),
+    REDIS_GATEWAY_PASSWORD: hex(24),
+    REDIS_DATASETS_PASSWORD: hex(24),
+    REDIS_MODELS_PASSWORD: hex(24),
+    REDIS_JOBS_PASSWORD: hex(24),
+    REDIS_AUDIT_PASSWORD: hex(24),
+    REDIS_METRICS_PASSWORD: hex(24),
+    REDIS_TENANTS_PASSWORD: hex(24),
+    REDIS_WORKER_PASSWORD: hex(24),
   };
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the local MariaDB and Redis that development and tests use are running,
-# and that the application's own database user exists (the app never runs as root).
+# that the application's own database user exists (the app never runs as root), and that Redis
+# has its ACL (one user per service, no anonymous access).
 # Used by .ci/run and by `npm start` on a developer machine. Idempotent.
 set -euo pipefail
 
@@ -39,15 +40,8 @@ if ! port_open 3306; then
   fi
 fi
 
-if ! port_open 6379; then
-  if ! command -v redis-server >/dev/null; then
-    say "Redis is not installed. Install it with: apt-get install -y redis-server (or set REDIS_URL)."
-    exit 3
-  fi
-  say "starting Redis"
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly yes --dir /tmp >/dev/null
-  wait_port 6379 Redis
-fi
+# Redis with authentication: the default user off, one ACL user per service (scripts/local-redis.sh).
+bash "$(dirname "$0")/local-redis.sh"
 
 # The accounts (README "Database accounts"):
 # - the migrator (ADMIN_USER, DATABASE_ADMIN_URL) owns the control plane (tessera_*), the tenant
@@ -97,4 +91,4 @@ SQL
   done
   mariadb -uroot -e 'FLUSH PRIVILEGES'
 fi
-say "MariaDB on 127.0.0.1:3306 and Redis on 127.0.0.1:6379 are up"
+say "MariaDB on 127.0.0.1:3306 and Redis (with its ACL) on 127.0.0.1:${TESSERA_REDIS_PORT:-6379} are up"

@@ -28,6 +28,7 @@ import { demoTenants, demoUsers } from './start/demo-users';
 import { readLauncherEnvironment } from './start/environment';
 import { LaunchError } from './start/launch-error';
 import { preflight } from './start/preflight';
+import { launcherRedisAccounts } from './start/redis-accounts';
 import { loadOrCreateSecrets, secretsFile, stateDirectory } from './start/secrets';
 
 const audience = 'https://api.tessera.local';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   await migrateDeployment({ adminUrl: env.databaseAdminUrl, controlSchema, accountHosts: localAccountHosts }, serviceData);
   const database = { url: env.databaseUrls.tenants, controlSchema, poolSize: 10 };
   const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
-  const redis = { url: env.redisUrl, keyPrefix: 'tessera' };
+  const redisAccounts = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera');
   const masterKey = Buffer.from(secrets.masterKey, 'base64');
   // The workers' service identity for this run: they call the jobs, datasets and models ports with it.
   const workerKeys = await generateServiceKeyPair();
@@ -93,7 +94,8 @@ async function main(): Promise<void> {
     database,
     databaseAccounts: env.databaseUrls,
     objectStore,
-    redis,
+    redis: redisAccounts.shared,
+    ...(redisAccounts.byService ? { redisByService: redisAccounts.byService } : {}),
     masterKey,
     internalContextKeys: secrets.internalContextKeys,
     tls: pki.identity,
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
     const worker = await startWorkerProcess({
       database: { ...database, url: env.databaseUrls.workers },
       objectStore,
-      redis,
+      redis: await redisAccounts.worker(dedicatedTenant),
       masterKey,
       ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
       concurrency: 2,

@@ -12,6 +12,7 @@ import { gatewayEnvironment, migratorEnvironment, readGatewayEnvironment, readMi
 import { assertTenantId, serviceNames } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
+import { aclFileTemplate, redisAdminUser, redisPasswordVariable, redisServices, redisUrlUser, serviceAcl, type RedisService } from '@tessera/redis-acl';
 
 const root = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -270,7 +271,9 @@ describe('docker-compose.yml: wiring', () => {
   it('runs MySQL 8, Redis 7 with appendonly, MinIO with its console, each with a healthcheck', () => {
     expect(services['mysql']!.image).toMatch(/^mysql:8\./);
     expect(services['redis']!.image).toMatch(/^redis:7/);
-    expect(services['redis']!.command).toEqual(['redis-server', '--appendonly', 'yes']);
+    // Redis runs with the ACL file (see 'Redis users' below); start-redis.sh keeps appendonly on.
+    expect(services['redis']!.command).toEqual(['sh', '/etc/tessera/start-redis.sh']);
+    expect(read('deploy/redis/start-redis.sh')).toMatch(/redis-server --appendonly yes --aclfile "\$out"\n$/);
     expect(services['minio']!.image).toMatch(/^minio\/minio:/);
     expect(services['minio']!.command).toEqual(expect.arrayContaining(['--console-address', ':9001']));
     expect(publishedPorts(services['minio']!)).toEqual(expect.arrayContaining([{ host: 9000, container: 9000 }, { host: 9001, container: 9001 }]));
@@ -380,7 +383,11 @@ describe('docker-compose.yml: job worker', () => {
     expect(worker.database.url).toBe(`mysql://tessera_workers:${values.MYSQL_WORKERS_PASSWORD}@mysql:3306`);
     expect(new URL(worker.database.url).host).toBe(new URL(models.runtime.database.url).host);
     expect(worker.database.controlSchema).toBe(models.runtime.database.controlSchema);
-    expect(worker.redis).toEqual(models.runtime.redis);
+    // The same Redis and key prefix, each as its own ACL user.
+    expect(worker.redis.keyPrefix).toBe(models.runtime.redis.keyPrefix);
+    expect(new URL(worker.redis.url).host).toBe(new URL(models.runtime.redis.url).host);
+    expect(redisUrlUser(worker.redis.url)).toBe('tessera-worker');
+    expect(redisUrlUser(models.runtime.redis.url)).toBe('tessera-models');
     expect(worker.objectStore).toEqual(models.runtime.objectStore);
     expect(worker.masterKey.equals(models.runtime.masterKey!)).toBe(true);
     expect(worker.healthPort).toBe(4010);
@@ -392,6 +399,51 @@ describe('docker-compose.yml: job worker', () => {
     const depends = services['worker']!.depends_on!;
     for (const name of ['mysql', 'redis', 'minio']) expect({ name, condition: depends[name]?.condition }).toEqual({ name, condition: 'service_healthy' });
     expect(depends['migrate']?.condition).toBe('service_completed_successfully');
+  });
+});
+
+describe('docker-compose.yml: Redis users', () => {
+  const redisClients: RedisService[] = ['gateway', ...subgraphNames, 'worker'];
+
+  it('gives each service exactly its own Redis user, with its own password variable', () => {
+    expect([...redisClients].sort()).toEqual([...redisServices].sort());
+    for (const service of redisClients) {
+      const url = serviceEnv(service)['REDIS_URL'];
+      expect({ service, url: url !== undefined }).toEqual({ service, url: true });
+      const match = /^redis:\/\/([^:@]+):(\$\{[A-Z_]+:\?[^}]+\})@redis:6379$/.exec(url!);
+      expect({ service, form: match !== null }).toEqual({ service, form: true });
+      expect({ service, user: match![1] }).toEqual({ service, user: serviceAcl('tessera', service).user });
+      expect({ service, password: references(match![2]!).map((ref) => ref.name) }).toEqual({ service, password: [redisPasswordVariable(service)] });
+      // No service sets its own prefix: the users' key patterns are the default prefix's.
+      expect(serviceEnv(service)['REDIS_KEY_PREFIX']).toBeUndefined();
+    }
+    const users = redisClients.map((service) => redisUrlUser(serviceEnv(service)['REDIS_URL']!.replace(/\$\{[^}]+\}/, 'x')));
+    expect(new Set(users).size).toBe(redisClients.length);
+    expect(users).not.toContain(redisAdminUser);
+    expect(users).not.toContain('default');
+  });
+
+  it('runs Redis with the generated ACL file and every password its placeholders name, and no other variable', () => {
+    const redis = services['redis']!;
+    expect(redis.volumes).toContain('./deploy/redis/users.acl.template:/etc/tessera/users.acl.template:ro');
+    expect(redis.volumes).toContain('./deploy/redis/start-redis.sh:/etc/tessera/start-redis.sh:ro');
+    expect(read('deploy/redis/users.acl.template')).toBe(aclFileTemplate('tessera'));
+    const placeholders = [...read('deploy/redis/users.acl.template').matchAll(/^user .*\{\{sha256:([A-Z_]+)\}\}/gm)].map((m) => m[1]);
+    expect(placeholders).toHaveLength(redisServices.length + 1);
+    const env = serviceEnv('redis');
+    expect(Object.keys(env).sort()).toEqual([...placeholders].sort());
+    for (const [key, value] of Object.entries(env)) expect(references(value).map((ref) => ref.name)).toEqual([key]);
+    expect(read('deploy/redis/users.acl.template')).toMatch(/^user default off /m);
+  });
+
+  it('checks Redis health as a user that can do nothing but connect', () => {
+    const check = services['redis']!.healthcheck!.test.join(' ');
+    expect(check).toContain('--user tessera-datasets');
+    expect(serviceAcl('tessera', 'datasets')).toMatchObject({ keys: [], channels: [] });
+  });
+
+  it('generates every Redis password', () => {
+    for (const variable of [redisPasswordVariable('admin'), ...redisServices.map(redisPasswordVariable)]) expect(generatedVariables).toContain(variable);
   });
 });
 

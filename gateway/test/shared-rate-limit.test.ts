@@ -1,3 +1,4 @@
+import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '@tessera/config';
@@ -6,7 +7,8 @@ import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute } from '@tessera/quotas'
 import { CostRateLimiter } from '../src/pipeline/cost-rate-limit';
 import { SharedRateLimitSync } from '../src/shared-rate-limit';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
+const redisUrl = redisAccountFromEnvironment().url;
 
 /** One gateway replica's limiter and its sync, on a pinned clock. */
 function replica(keyPrefix: string, clock: { now: number }, url = redisUrl) {

@@ -1,3 +1,4 @@
+import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '@tessera/config';
@@ -5,7 +6,8 @@ import { isTesseraError } from '@tessera/errors';
 import { LiveQuotaKeys, readOpenSubscriptions } from '@tessera/quotas';
 import { SharedSubscriptionSlots } from '../src/subscriptions/shared-subscription-slots';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
+const redisUrl = redisAccountFromEnvironment().url;
 
 /** The QUOTA_EXCEEDED details of a refused acquire, or 'granted'. */
 async function attempt(slots: Replica, tenantId: string): Promise<unknown> {

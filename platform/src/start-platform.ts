@@ -11,6 +11,7 @@ import type { MeteringOptions } from '@tessera/metering';
 import type { ServiceName, TenantLimits, TenantProvisioner } from '@tessera/tenancy';
 import { subgraphModule, subgraphNames, type CatalogOptions, type SubgraphName } from './subgraph-catalog';
 import { inProcessPorts } from './service-ports';
+import { redisOf, type RedisByService } from './service-redis';
 
 export interface PlatformConfig {
   logger: Logger;
@@ -20,6 +21,11 @@ export interface PlatformConfig {
   databaseAccounts?: Partial<Record<ServiceName, string>>;
   objectStore: ObjectStoreConfig;
   redis: RedisConfig;
+  /**
+   * The Redis user of each service (`redis://user:password@…`), as separate processes would each
+   * have their own REDIS_URL. A service left out connects with `redis`.
+   */
+  redisByService?: RedisByService;
   masterKey: Buffer;
   internalContextKeys: { privateJwk: JWK; publicJwk: JWK };
   /** Each service's TLS identity (the local CA in `npm start` and tests): subgraphs serve mutual TLS, the gateway HTTPS. */
@@ -87,15 +93,19 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   const byUrl = new Map<string, Promise<ServiceRuntime>>();
   const runtimeFor = (name: SubgraphName): Promise<ServiceRuntime> => {
     const database = databaseOf(config, name);
-    let runtime = byUrl.get(database.url);
+    // Each service its own database account and Redis user; services given the same ones share a runtime.
+    const redis = redisOf(name, config.redis, config.redisByService);
+    const key = `${database.url}|${redis.url}`;
+    let runtime = byUrl.get(key);
     if (!runtime) {
-      const entities = subgraphNames.filter((other) => databaseOf(config, other).url === database.url).flatMap((other) => subgraphModule(other).entities);
+      const sharing = subgraphNames.filter((other) => databaseOf(config, other).url === database.url && redisOf(other, config.redis, config.redisByService).url === redis.url);
+      const entities = sharing.flatMap((other) => subgraphModule(other).entities);
       runtime = createServiceRuntime(
         {
           serviceName: 'tessera',
           database,
           objectStore: config.objectStore,
-          redis: config.redis,
+          redis,
           masterKey: config.masterKey,
           internalContextPublicKey: config.internalContextKeys.publicJwk,
           tenantCacheTtlMs: config.tenantCacheTtlMs,
@@ -106,7 +116,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         config.logger,
         entities,
       );
-      byUrl.set(database.url, runtime);
+      byUrl.set(key, runtime);
     }
     return runtime;
   };
@@ -149,7 +159,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
       },
-      { logger: config.logger, database: databaseOf(config, 'gateway'), tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: config.redis },
+      { logger: config.logger, database: databaseOf(config, 'gateway'), tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: redisOf('gateway', config.redis, config.redisByService) },
     );
     const serving = modelServing;
     return {

@@ -28,6 +28,11 @@ export interface LauncherEnvironment {
   /** The URL is the local default, so `scripts/local-services.sh` can provide the service. */
   localDatabase: boolean;
   localRedis: boolean;
+  /**
+   * Each service connects as its own ACL user (scripts/local-redis.sh creates them): REDIS_URL is a
+   * loopback Redis without credentials. A URL with credentials is used as is by every service.
+   */
+  redisServiceUsers: boolean;
   gatewayPort: number;
   issuerPort: number;
   s3Port: number;
@@ -46,6 +51,7 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
     redisUrl: parsed.REDIS_URL,
     localDatabase: parsed.DATABASE_ADMIN_URL === defaultDatabaseAdminUrl && serviceNames.every((service) => env[`DATABASE_URL_${service.toUpperCase()}`] === undefined),
     localRedis: parsed.REDIS_URL === defaultRedisUrl,
+    redisServiceUsers: isLoopbackWithoutCredentials(parsed.REDIS_URL),
     gatewayPort: parsed.GATEWAY_PORT,
     issuerPort: parsed.ISSUER_PORT,
     s3Port: parsed.S3_PORT,
@@ -54,4 +60,9 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
     logLevel: parsed.LOG_LEVEL,
     alerting: toAlertingConfig(parsed),
   };
+}
+
+function isLoopbackWithoutCredentials(url: string): boolean {
+  const parsed = new URL(url);
+  return !parsed.username && !parsed.password && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
 }

@@ -6,6 +6,7 @@ import { connect as connectTls } from 'node:tls';
 import { createConnection } from 'mysql2/promise';
 import type { LauncherEnvironment } from './environment';
 import { exitServiceUnavailable, LaunchError } from './launch-error';
+import { launcherRedisAccounts } from './redis-accounts';
 
 const timeoutMs = 3_000;
 const localServicesScript = join(__dirname, '..', 'local-services.sh');
@@ -30,20 +31,24 @@ type RedisState = { state: 'ok' } | { state: 'unreachable'; detail: string } | {
  * that still fails ends the launcher with a message saying exactly what to install or set.
  */
 export async function preflight(env: LauncherEnvironment, say: (line: string) => void): Promise<void> {
+  // The local Redis has the ACL on (no anonymous access): check that a service's user can log in.
+  const redisUrl = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera').byService?.gateway?.url ?? env.redisUrl;
   let database = await checkDatabases(env);
-  let redis = await checkRedis(env.redisUrl);
+  let redis = await checkRedis(redisUrl);
 
   const scriptCanHelp =
     (env.localDatabase && database.state === 'unreachable' && isExecutable('/usr/sbin/mariadbd')) ||
     (env.localDatabase && database.state === 'access-denied' && findCommand('mariadb') !== undefined) ||
-    (env.localRedis && redis.state === 'unreachable' && findCommand('redis-server') !== undefined);
+    (env.localRedis && redis.state === 'unreachable' && findCommand('redis-server') !== undefined) ||
+    // A local Redis from before the ACL (or with other passwords): local-services.sh applies it.
+    (env.localRedis && redis.state === 'error' && findCommand('redis-cli') !== undefined);
   if (scriptCanHelp) {
     if (process.getuid?.() === 0) {
       say('MariaDB or Redis is not ready; running scripts/local-services.sh to start them …');
       const run = spawnSync('bash', [localServicesScript], { stdio: ['ignore', 'inherit', 'inherit'] });
       if (run.status !== 0) say(`scripts/local-services.sh exited with ${run.status ?? run.signal}`);
       database = await checkDatabases(env);
-      redis = await checkRedis(env.redisUrl);
+      redis = await checkRedis(redisUrl);
     } else {
       say('MariaDB or Redis is not ready. They are installed: start them (and create the app user) as root with');
       say('  sudo bash scripts/local-services.sh');
@@ -191,7 +196,9 @@ function describeRedisProblem(env: LauncherEnvironment, problem: Exclude<RedisSt
   if (problem.state === 'error') {
     return [
       `Redis at ${host}:${port} refused PING: ${problem.detail}`,
-      '  If it needs a password, put it in REDIS_URL, e.g. REDIS_URL=redis://:PASSWORD@HOST:6379',
+      env.redisServiceUsers
+        ? '  The local Redis needs its ACL users (one per service): run (as root) bash scripts/local-services.sh, with the same REDIS_<SERVICE>_PASSWORD variables if you set any.'
+        : '  If it needs a password, put it in REDIS_URL, e.g. REDIS_URL=redis://USER:PASSWORD@HOST:6379',
     ].join('\n');
   }
   return [

@@ -14,6 +14,7 @@ import { dropControlPlane, localAccountHosts, localServiceDatabaseUrls, migrateD
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { postGraphQL, type GraphQLResponse } from './graphql-client';
+import { createTestRedisUsers } from './test-redis-users';
 
 
 export const testAudience = 'https://api.tessera.test';
@@ -103,7 +104,6 @@ export interface TestStackOptions {
 }
 
 const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /**
  * Starts the whole platform against the real services: an OIDC issuer (child process), an
@@ -140,13 +140,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     controlSchema: database.controlSchema,
     accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
   };
+  // A prefix per test file: queues and channels of parallel test files never meet (nor, with the ACL on, their users).
+  const redisUsers = await createTestRedisUsers(`ttest-${suffix}`);
   const config: PlatformConfig = {
     logger: createLogger(testLogLevel('silent')),
     database,
     databaseAccounts: accounts,
     objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
-    // A prefix per test file: queues and channels of parallel test files never meet.
-    redis: { url: redisUrl, keyPrefix: `ttest-${suffix}` },
+    redis: redisUsers.shared,
+    ...(redisUsers.byService ? { redisByService: redisUsers.byService } : {}),
     masterKey: randomBytes(32),
     internalContextKeys,
     tls: pki.identity,
@@ -203,6 +205,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     await dropControlPlane(migrator).catch(() => undefined);
     await issuer.stop();
     await s3.close();
+    await redisUsers.close();
     throw error;
   }
   const tenants: string[] = [];
@@ -234,7 +237,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const worker = await startWorkerProcess({
         database: { ...config.database, url: accounts.workers },
         objectStore: config.objectStore,
-        redis: config.redis,
+        redis: await redisUsers.worker(workerOptions.dedicatedTenant),
         masterKey: config.masterKey,
         ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
         // Short locks: a killed worker's job is recovered within seconds in tests.
@@ -258,7 +261,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   } catch (error) {
     await workers.stopAll();
     await platform.stop();
-    await Promise.all([issuer.stop(), s3.close()]);
+    await Promise.all([issuer.stop(), s3.close(), redisUsers.close()]);
     throw error;
   }
 
@@ -294,6 +297,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
       await platform.stop();
       await dropRedisKeys(config.redis).catch(() => undefined);
+      await redisUsers.close();
       await dropControlPlane(migrator).catch(() => undefined);
       if (admin) await (await admin).destroy();
       await Promise.all([issuer.stop(), s3.close()]);

@@ -1,8 +1,10 @@
+import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createEventBus, type EventBus, type EventSubscription } from '../src';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
+const redisUrl = redisAccountFromEnvironment().url;
 
 /** Reads `count` items, or fails the test if they do not arrive (a stuck stream must not hang jest). */
 async function take<T>(subscription: EventSubscription<T>, count: number): Promise<T[]> {

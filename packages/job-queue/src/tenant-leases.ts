@@ -33,7 +33,8 @@ return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
  * takes no lease and needs no lease ttl.
  */
 export async function countLiveLeases(redis: Redis, keys: JobQueueKeys, tenantId: string): Promise<number> {
-  return Number(await redis.eval(liveScript, 1, keys.leases(tenantId)));
+  // EVAL_RO: a read-only Redis user (the metrics service's) may run it; EVAL counts as a write.
+  return Number(await redis.eval_ro(liveScript, 1, keys.leases(tenantId)));
 }
 
 /**

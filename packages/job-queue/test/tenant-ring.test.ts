@@ -1,9 +1,11 @@
+import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { openRedis, sharedPool, TenantLeases, TenantRing, type WorkerPool } from '../src';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
+const redisUrl = redisAccountFromEnvironment().url;
 
 /** The scheduler's Redis structures against the real Redis, under a prefix of their own. */
 describe('tenant ring and leases', () => {

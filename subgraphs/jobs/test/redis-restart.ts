@@ -1,18 +1,47 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 
 const run = promisify(execFile);
 
+/** The Redis the test stacks use, reached with redis-cli as the account tests use (its admin when the ACL is on). */
+const account = redisAccountFromEnvironment();
+const target = new URL(account.url);
+const host = target.hostname || '127.0.0.1';
+const port = target.port || '6379';
+const user = decodeURIComponent(target.username);
+const password = decodeURIComponent(target.password);
+
+function cli(args: string[], asAccount = true): Promise<{ stdout: string }> {
+  const auth = asAccount && user ? ['--user', user, '--no-auth-warning'] : [];
+  // The password travels in the environment, not on the command line (ps would show it).
+  const env = asAccount && password ? { ...process.env, REDISCLI_AUTH: password } : process.env;
+  return run('redis-cli', ['-h', host, '-p', port, ...auth, ...args], { env });
+}
+
 async function config(name: string): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'CONFIG', 'GET', name]);
+  const { stdout } = await cli(['CONFIG', 'GET', name]);
   return stdout.split('\n')[1]?.trim() ?? '';
 }
 
+/**
+ * Up, and logged in as the account. (redis-cli goes on as the default user when AUTH fails, so a
+ * PING would answer on a fresh server that does not know the account yet.)
+ */
 async function answers(): Promise<boolean> {
   try {
-    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'PING']);
-    return stdout.trim() === 'PONG';
+    return (await cli(['ACL', 'WHOAMI'])).stdout.trim() === (user || 'default');
+  } catch {
+    return false;
+  }
+}
+
+/** Anything listening: a fresh server whose users are not back yet still answers, if only NOAUTH. */
+async function listening(): Promise<boolean> {
+  try {
+    await cli(['PING'], false);
+    return true;
   } catch {
     return false;
   }
@@ -22,6 +51,8 @@ async function answers(): Promise<boolean> {
  * Restarts the local Redis the way scripts/local-services.sh starts it (same persistence settings,
  * read from the running server), so what it persisted (AOF) is what comes back. Other test files
  * share this Redis: the outage lasts about a second, and `ensureRunning` puts it back whatever happens.
+ * Its ACL comes back too: every user of the ACL LIST taken before the restart is defined again
+ * (an ACL file brings back only the users written in it, not the ones a test stack created).
  */
 export async function restartRedis(): Promise<void> {
   const settings = {
@@ -32,25 +63,57 @@ export async function restartRedis(): Promise<void> {
     appenddirname: await config('appenddirname'),
     appendfilename: await config('appendfilename'),
     dbfilename: await config('dbfilename'),
+    aclfile: await config('aclfile'),
   };
   if (settings.appendonly !== 'yes') throw new Error('the local Redis does not persist (appendonly is not yes); this test needs scripts/local-services.sh settings');
   lastSettings = settings;
+  lastAcl = account.acl ? (await cli(['ACL', 'LIST'])).stdout.split('\n').filter((line) => line.startsWith('user ')) : [];
+  restorePending = lastAcl.length > 0;
   // SHUTDOWN writes and fsyncs the AOF before exiting.
-  await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'SHUTDOWN']).catch(() => undefined);
-  for (let i = 0; i < 50 && (await answers()); i++) await sleep(100);
+  await cli(['SHUTDOWN']).catch(() => undefined);
+  for (let i = 0; i < 50 && (await listening()); i++) await sleep(100);
   await ensureRunning();
 }
 
 let lastSettings: Record<string, string> | undefined;
+let lastAcl: string[] = [];
+let restorePending = false;
 
 export async function ensureRunning(): Promise<void> {
-  if (await answers()) return;
-  const s = lastSettings ?? { bind: '127.0.0.1', port: '6379', dir: '/tmp', appendonly: 'yes' };
-  const args = ['--daemonize', 'yes', '--bind', s['bind'] || '127.0.0.1', '--port', s['port'] || '6379', '--save', '', '--appendonly', 'yes', '--dir', s['dir'] || '/tmp'];
-  if (s['appenddirname']) args.push('--appenddirname', s['appenddirname']);
-  if (s['appendfilename']) args.push('--appendfilename', s['appendfilename']);
-  if (s['dbfilename']) args.push('--dbfilename', s['dbfilename']);
-  await run('redis-server', args);
+  if (!restorePending && (await answers())) return;
+  if (!(await listening())) {
+    const s = lastSettings ?? { bind: '127.0.0.1', port, dir: '/tmp', appendonly: 'yes' };
+    const args = ['--daemonize', 'yes', '--bind', s['bind'] || '127.0.0.1', '--port', s['port'] || port, '--save', '', '--appendonly', 'yes', '--dir', s['dir'] || '/tmp'];
+    if (s['appenddirname']) args.push('--appenddirname', s['appenddirname']);
+    if (s['appendfilename']) args.push('--appendfilename', s['appendfilename']);
+    if (s['dbfilename']) args.push('--dbfilename', s['dbfilename']);
+    if (s['aclfile']) args.push('--aclfile', s['aclfile']);
+    await run('redis-server', args);
+    for (let i = 0; i < 100 && !(await listening()); i++) await sleep(100);
+  }
+  if (restorePending) {
+    // A server still loading its AOF refuses ACL SETUSER too: wait until it would take commands.
+    for (let i = 0; i < 100 && /LOADING/.test(await cli(['PING'], false).then((r) => r.stdout, () => 'LOADING')); i++) await sleep(100);
+    await restoreAcl();
+    restorePending = false;
+  }
   for (let i = 0; i < 100 && !(await answers()); i++) await sleep(100);
   if (!(await answers())) throw new Error('Redis did not come back');
+}
+
+/**
+ * Defines every user again: the admin first (as the fresh server's password-less default user,
+ * unless an ACL file brought the admin back), then the others as the admin, the default user last.
+ */
+async function restoreAcl(): Promise<void> {
+  const setUser = async (line: string, asAccount: boolean) => {
+    const [, name, ...rules] = line.split(' ');
+    const { stdout } = await cli(['ACL', 'SETUSER', name!, 'reset', ...rules], asAccount);
+    if (stdout.trim() !== 'OK') throw new Error(`restoring the Redis user ${name}: ${stdout.trim()}`);
+  };
+  const adminLine = lastAcl.find((line) => line.startsWith(`user ${user} `));
+  const defaultLine = lastAcl.find((line) => line.startsWith('user default '));
+  if (adminLine && !(await answers())) await setUser(adminLine, false);
+  for (const line of lastAcl) if (line !== adminLine && line !== defaultLine) await setUser(line, true);
+  if (defaultLine) await setUser(defaultLine, true);
 }

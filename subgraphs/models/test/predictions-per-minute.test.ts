@@ -1,10 +1,12 @@
+import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '@tessera/config';
 import { TesseraError } from '@tessera/errors';
 import { PredictionsPerMinute } from '../src';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
+const redisUrl = redisAccountFromEnvironment().url;
 const logger = createLogger('silent');
 
 /** The refusal of `take`, asserted to be a TesseraError. */

@@ -67,5 +67,6 @@ return total`;
  * (a shorter bound than the writers' only stops counting a dead replica's report sooner).
  */
 export async function readPredictionsInFlight(redis: Redis, keys: LiveQuotaKeys, tenantId: string, staleMs = inFlightStaleMs(defaultInFlightSyncIntervalMs)): Promise<number> {
-  return Number(await redis.eval(readScript, 1, keys.predictionsInFlight(tenantId), staleMs));
+  // EVAL_RO: a read-only Redis user (the metrics service's) may run it; EVAL counts as a write.
+  return Number(await redis.eval_ro(readScript, 1, keys.predictionsInFlight(tenantId), staleMs));
 }

@@ -1,0 +1,117 @@
+import { assertGlobSafe, dedicatedWorkerUserName, redisUserName, type RedisService } from './redis-users';
+
+/**
+ * What one Redis user may do. Key patterns use Redis 7 selectors: `~p` read and write, `%R~p` read
+ * only. Channel patterns (`&p`) cover both publish and subscribe (Redis cannot tell them apart per
+ * channel); which of the two a user may do at all is decided by its commands.
+ */
+export interface RedisAcl {
+  user: string;
+  keys: string[];
+  channels: string[];
+  /** `+command`, `+command|subcommand` or `+@category` / `-@category`, applied after `-@all`. */
+  commands: string[];
+}
+
+/**
+ * Every connection needs these: ioredis names its connections (CLIENT SETNAME) and runs INFO as its
+ * ready check, BullMQ reads the server version from INFO, health checks PING. AUTH and HELLO are
+ * always allowed. INFO shows server statistics, no key or value.
+ */
+const connection = ['+ping', '+info', '+client|setname', '+client|getname', '+select', '+quit'];
+
+/** EVAL's keys are write access to Redis, whatever the script does: read-only users use EVAL_RO. */
+const scripts = ['+eval', '+evalsha', '+eval_ro', '+evalsha_ro'];
+const readOnlyScripts = ['+eval_ro', '+evalsha_ro'];
+
+/**
+ * BullMQ runs most of its work as Lua scripts (EVALSHA, EVAL on a cache miss), and a script's
+ * commands are checked against the caller's ACL too, so a queue user needs the data commands those
+ * scripts use (lists, sorted sets, hashes, streams for its events, blocking pops for its marker,
+ * TIME for the leases).
+ * Key patterns still confine them. Removed: everything @dangerous or @admin (FLUSHALL, KEYS, SORT,
+ * MIGRATE, CONFIG, ...) and the commands that list or pick keys outside the patterns.
+ */
+const queueCommands = ['+@read', '+@write', '+@transaction', '+@blocking', '-@dangerous', '-@admin', '-scan', '-randomkey', ...scripts, '+script|load', '+script|exists', '+info', '+time'];
+
+const publish = ['+publish'];
+const subscribe = ['+subscribe', '+unsubscribe'];
+
+/** Patterns of the names built by LiveQuotaKeys (@tessera/quotas) and JobQueueKeys/tenantQueueName (@tessera/job-queue). */
+const names = (p: string) => ({
+  costPerMinute: `${p}:ratelimit:tenant:*`,
+  openSubscriptions: `${p}:subscriptions:tenant:*`,
+  predictionsPerMinute: `${p}:predictions-per-minute:*`,
+  predictionsInFlight: `${p}:predictions-in-flight:*`,
+  leases: (tenant: string) => `${p}:jobs:leases:${tenant}`,
+  ring: (pool: string) => `${p}:jobs:ring:${pool}`,
+  ringMembers: (pool: string) => `${p}:jobs:ring-members:${pool}`,
+  startSequence: `${p}:jobs:start-seq`,
+  wakeChannel: (pool: string) => `${p}:jobs:wake:${pool}`,
+  /** BullMQ keys of one tenant queue: `<prefix>:jobs-<tenant>:<suffix>`. */
+  tenantQueue: (tenant: string) => `${p}:jobs-${tenant}:*`,
+  tenantChannel: (tenant: string, topic: 'jobs' | 'alerts') => `${p}:tenant:${tenant}:${topic}`,
+});
+
+const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
+  // Shared rate limits (cost units per minute) and subscription slots; no queue, no channel.
+  gateway: (p) => ({
+    keys: [`~${names(p).costPerMinute}`, `~${names(p).openSubscriptions}`],
+    channels: [],
+    commands: [...connection, '+get', '+incrby', '+pexpire', '+zadd', '+zrem', '+zcard', '+zremrangebyscore', ...scripts],
+  }),
+  // Predictions per minute (counter) and in flight (a hash of replica reports).
+  models: (p) => ({
+    keys: [`~${names(p).predictionsPerMinute}`, `~${names(p).predictionsInFlight}`],
+    channels: [],
+    commands: [...connection, '+get', '+incr', '+pexpire', '+time', '+hset', '+hdel', '+hgetall', ...scripts],
+  }),
+  // The producer side of every tenant's queue (BullMQ), the pools' rings and wake-ups, and job
+  // progress events (published on changes it makes, subscribed for `jobUpdated`).
+  jobs: (p) => ({
+    keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('*')}`, `~${names(p).ringMembers('*')}`],
+    channels: [`&${names(p).wakeChannel('*')}`, `&${names(p).tenantChannel('*', 'jobs')}`],
+    commands: [...connection, ...queueCommands, ...publish, ...subscribe],
+  }),
+  // Alerts: published when a rule fires, subscribed for `alertFired`. No keys.
+  audit: (p) => ({
+    keys: [],
+    channels: [`&${names(p).tenantChannel('*', 'alerts')}`],
+    commands: [...connection, ...publish, ...subscribe],
+  }),
+  // tenantUsage reads the live counters every writer above keeps: read only, scripts as EVAL_RO.
+  metrics: (p) => ({
+    keys: [names(p).costPerMinute, names(p).openSubscriptions, names(p).predictionsPerMinute, names(p).predictionsInFlight, names(p).leases('*')].map((pattern) => `%R~${pattern}`),
+    channels: [],
+    commands: [...connection, '+get', '+zcount', '+time', '+hgetall', ...readOnlyScripts],
+  }),
+  // These services use no Redis today: a user that can only connect, so nothing of theirs can.
+  datasets: () => ({ keys: [], channels: [], commands: [...connection] }),
+  tenants: () => ({ keys: [], channels: [], commands: [...connection] }),
+  // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
+  // queue, every tenant's leases and every tenant's job channel; only the shared pool's ring and
+  // wake channel. A tenant's tier can change at run time, so the ACL cannot leave the dedicated
+  // tenants' queues out: the worker's own pool check does (dedicated workers below are confined).
+  worker: (p) => ({
+    keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('shared')}`, `~${names(p).ringMembers('shared')}`, `~${names(p).leases('*')}`, `~${names(p).startSequence}`],
+    channels: [`&${names(p).wakeChannel('shared')}`, `&${names(p).tenantChannel('*', 'jobs')}`],
+    commands: [...connection, ...queueCommands, ...publish, ...subscribe],
+  }),
+};
+
+export function serviceAcl(keyPrefix: string, service: RedisService): RedisAcl {
+  return { user: redisUserName(keyPrefix, service), ...acls[service](keyPrefix) };
+}
+
+/** A worker of one dedicated-tier tenant: that tenant's queue, leases, ring, wake-ups and job events only. */
+export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAcl {
+  assertGlobSafe('tenant id', tenantId);
+  const n = names(keyPrefix);
+  const pool = `dedicated-${tenantId}`;
+  return {
+    user: dedicatedWorkerUserName(keyPrefix, tenantId),
+    keys: [`~${n.tenantQueue(tenantId)}`, `~${n.ring(pool)}`, `~${n.ringMembers(pool)}`, `~${n.leases(tenantId)}`, `~${n.startSequence}`],
+    channels: [`&${n.wakeChannel(pool)}`, `&${n.tenantChannel(tenantId, 'jobs')}`],
+    commands: [...connection, ...queueCommands, ...publish, ...subscribe],
+  };
+}

@@ -1,0 +1,374 @@
+/**
+ * The Redis ACL of each service (packages/redis-acl), against a real Redis with the ACL on: a
+ * throwaway redis-server on a free port, so the shared development Redis is never touched. Each
+ * refusal is checked beside the same service doing its own work, so a test passes only if the
+ * ACL is neither too wide nor too narrow.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createLogger, type RedisConfig } from '@tessera/config';
+import { createEventBus } from '@tessera/events';
+import { countLiveLeases, JobQueueKeys, JobQueues, sharedPool, TenantLeases, TenantRing, tenantQueueName } from '@tessera/job-queue';
+import { PredictionsPerMinute } from '@tessera/models';
+import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute, readOpenSubscriptions, readPredictionsInFlight, readPredictionsInMinute } from '@tessera/quotas';
+import { aclFileTemplate, applyAcls, defaultUserLine, dedicatedWorkerAcl, redisAdminUser, redisConfigAs, redisServices, serviceAcl, type RedisService } from '@tessera/redis-acl';
+import { SharedSubscriptionSlots } from '@tessera/gateway/src/subscriptions/shared-subscription-slots';
+
+const prefix = 'acltest';
+const acme = 'acme-corp';
+const globex = 'globex-inc';
+const logger = createLogger('silent');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let server: ChildProcess;
+let dir: string;
+let base: RedisConfig;
+let admin: Redis;
+const adminPassword = 'admin-secret';
+const passwordOf = (user: string) => `${user}-secret`;
+const as = (service: RedisService): RedisConfig => redisConfigAs(base, serviceAcl(prefix, service).user, passwordOf(serviceAcl(prefix, service).user));
+const asDedicated = (tenantId: string): RedisConfig => redisConfigAs(base, dedicatedWorkerAcl(prefix, tenantId).user, passwordOf(dedicatedWorkerAcl(prefix, tenantId).user));
+const opened: Redis[] = [];
+const connect = (config: RedisConfig): Redis => {
+  const redis = new Redis(config.url, { maxRetriesPerRequest: 0, lazyConnect: false });
+  redis.on('error', () => undefined);
+  opened.push(redis);
+  return redis;
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tessera-redis-acl-'));
+  const port = await freePort();
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  base = { url: `redis://127.0.0.1:${port}`, keyPrefix: prefix };
+  for (let i = 0; ; i++) {
+    const probe = new Redis(base.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      // Set up as local-services.sh does on a fresh machine: admin first, then the default user off.
+      await probe.call('ACL', 'SETUSER', redisAdminUser, 'on', `>${adminPassword}`, '~*', '&*', '+@all');
+      probe.disconnect();
+      break;
+    } catch (error) {
+      probe.disconnect();
+      if (i > 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  admin = connect(redisConfigAs(base, redisAdminUser, adminPassword));
+  await admin.call('ACL', 'SETUSER', 'default', ...defaultUserLine.split(' ').slice(2));
+  await applyAcls(admin, [
+    ...redisServices.map((service) => serviceAcl(prefix, service)),
+    dedicatedWorkerAcl(prefix, acme),
+  ].map((acl) => ({ acl, passwords: [passwordOf(acl.user)] })));
+});
+
+afterAll(async () => {
+  // quit only what is connected: a refused connection would wait for a reconnect that never succeeds.
+  await Promise.all(opened.map((connection) => (connection.status === 'ready' ? connection.quit().then(() => undefined, () => connection.disconnect()) : connection.disconnect())));
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server?.kill('SIGKILL');
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const noPermission = /NOPERM|NOAUTH/;
+
+describe('Redis ACL: the default user', () => {
+  it('cannot do anything without credentials', async () => {
+    // No ready check: its INFO would be refused before the commands under test are sent.
+    const anonymous = new Redis(base.url, { maxRetriesPerRequest: 0, enableReadyCheck: false });
+    anonymous.on('error', () => undefined);
+    opened.push(anonymous);
+    await expect(anonymous.get(`${prefix}:jobs:start-seq`)).rejects.toThrow(/NOAUTH/);
+    await expect(anonymous.publish(`${prefix}:tenant:${acme}:jobs`, '{}')).rejects.toThrow(/NOAUTH/);
+    // The same command as the admin works: it is the missing credentials that are refused.
+    expect(await admin.get(`${prefix}:jobs:start-seq`)).toBeNull();
+  });
+
+  it('cannot log in as the default user with any password', async () => {
+    const asDefault = connect(redisConfigAs(base, 'default', adminPassword));
+    await expect(asDefault.ping()).rejects.toThrow(/WRONGPASS|NOAUTH/);
+  });
+
+  it('cannot log in as a service with a wrong password', async () => {
+    const wrong = connect(redisConfigAs(base, serviceAcl(prefix, 'gateway').user, 'guess'));
+    await expect(wrong.ping()).rejects.toThrow(/WRONGPASS|NOAUTH/);
+  });
+});
+
+describe('Redis ACL: gateway', () => {
+  it('keeps its rate-limit counters and subscription slots', async () => {
+    const gateway = connect(as('gateway'));
+    const keys = new LiveQuotaKeys(prefix);
+    const key = keys.costPerMinute(acme, minuteOf(Date.now()));
+    const replies = await gateway.pipeline().incrby(key, 5).pexpire(key, 120_000).get(key).exec();
+    expect(replies?.map(([error]) => error)).toEqual([null, null, null]);
+    expect(await admin.get(key)).toBe('5');
+
+    const slots = new SharedSubscriptionSlots({ redis: as('gateway'), logger });
+    try {
+      await slots.acquire(acme, 5);
+      expect(await admin.zcard(keys.openSubscriptions(acme))).toBe(1);
+    } finally {
+      await slots.close();
+    }
+  });
+
+  it('cannot read or write job queue keys, nor enqueue a job', async () => {
+    const gateway = connect(as('gateway'));
+    const jobKeys = new JobQueueKeys(prefix);
+    await expect(gateway.get(`${prefix}:${tenantQueueName(acme)}:meta`)).rejects.toThrow(noPermission);
+    await expect(gateway.lpush(`${prefix}:${tenantQueueName(acme)}:wait`, 'x')).rejects.toThrow(noPermission);
+    await expect(gateway.rpush(jobKeys.ring(sharedPool), acme)).rejects.toThrow(noPermission);
+    await expect(gateway.publish(jobKeys.wakeChannel(sharedPool), '1')).rejects.toThrow(noPermission);
+    const queues = new JobQueues(as('gateway'));
+    try {
+      await expect(queues.enqueue({ id: acme, tier: 'shared' }, { tenantId: acme, jobId: 'job-gw', submission: 1 })).rejects.toThrow(noPermission);
+    } finally {
+      await queues.close();
+    }
+    expect(await admin.exists(`${prefix}:${tenantQueueName(acme)}:job-gw.1`)).toBe(0);
+  });
+
+  it('cannot publish or subscribe to tenant events, nor run dangerous commands', async () => {
+    const gateway = connect(as('gateway'));
+    await expect(gateway.publish(`${prefix}:tenant:${acme}:jobs`, '{}')).rejects.toThrow(noPermission);
+    await expect(gateway.flushall()).rejects.toThrow(noPermission);
+    await expect(gateway.keys('*')).rejects.toThrow(noPermission);
+    await expect(gateway.config('GET', 'requirepass')).rejects.toThrow(noPermission);
+    await expect(gateway.call('ACL', 'LIST')).rejects.toThrow(noPermission);
+  });
+});
+
+describe('Redis ACL: subgraphs', () => {
+  it('models counts predictions, and cannot touch the gateway rate-limit keys or the queues', async () => {
+    const perMinute = new PredictionsPerMinute({ redis: as('models'), logger });
+    const keys = new LiveQuotaKeys(prefix);
+    try {
+      await perMinute.take(acme, 10);
+      expect(await admin.get(keys.predictionsPerMinute(acme, minuteOf(Date.now())))).toBe('1');
+      const models = connect(as('models'));
+      await models.eval("redis.call('HSET', KEYS[1], 'r1', '2:' .. ARGV[1]) return 1", 1, keys.predictionsInFlight(acme), String(Date.now()));
+      await expect(models.get(keys.costPerMinute(acme, minuteOf(Date.now())))).rejects.toThrow(noPermission);
+      await expect(models.incrby(keys.costPerMinute(acme, minuteOf(Date.now())), 1)).rejects.toThrow(noPermission);
+      await expect(models.zadd(keys.openSubscriptions(acme), 1, 'x')).rejects.toThrow(noPermission);
+      await expect(models.lpush(`${prefix}:${tenantQueueName(acme)}:wait`, 'x')).rejects.toThrow(noPermission);
+    } finally {
+      await perMinute.close();
+    }
+  });
+
+  it('metrics reads every live counter and can write none', async () => {
+    const metrics = connect(as('metrics'));
+    const keys = new LiveQuotaKeys(prefix);
+    const minute = minuteOf(Date.now());
+    await admin.set(keys.predictionsPerMinute(globex, minute), '3');
+    await admin.set(keys.costPerMinute(globex, minute), '40');
+    await admin.zadd(keys.openSubscriptions(globex), Date.now() + 60_000, 's1');
+    await admin.hset(keys.predictionsInFlight(globex), 'r1', `2:${Date.now()}`);
+    await admin.zadd(new JobQueueKeys(prefix).leases(globex), Date.now() + 60_000, 'h1');
+    expect(await readPredictionsInMinute(metrics, keys, globex, minute)).toBe(3);
+    expect(await readCostUnitsInMinute(metrics, keys, globex, minute)).toBe(40);
+    expect(await readOpenSubscriptions(metrics, keys, globex, Date.now())).toBe(1);
+    expect(await readPredictionsInFlight(metrics, keys, globex)).toBe(2);
+    expect(await countLiveLeases(metrics, new JobQueueKeys(prefix), globex)).toBe(1);
+    await expect(metrics.incr(keys.predictionsPerMinute(globex, minute))).rejects.toThrow(noPermission);
+    await expect(metrics.del(keys.costPerMinute(globex, minute))).rejects.toThrow(noPermission);
+    await expect(metrics.eval("return redis.call('GET', KEYS[1])", 1, keys.costPerMinute(globex, minute))).rejects.toThrow(noPermission);
+    await expect(metrics.get(`${prefix}:${tenantQueueName(globex)}:meta`)).rejects.toThrow(noPermission);
+  });
+
+  it('jobs enqueues and publishes job events, and cannot touch the gateway keys or the leases', async () => {
+    const queues = new JobQueues(as('jobs'));
+    const jobs = connect(as('jobs'));
+    const wake = connect(as('worker'));
+    const bus = createEventBus(as('jobs'));
+    try {
+      await wake.subscribe(new JobQueueKeys(prefix).wakeChannel(sharedPool));
+      await queues.enqueue({ id: globex, tier: 'shared' }, { tenantId: globex, jobId: 'job-1', submission: 1 });
+      expect((await queues.counts(globex)).waiting).toBe(1);
+      expect(await admin.lrange(new JobQueueKeys(prefix).ring(sharedPool), 0, -1)).toContain(globex);
+      const events = bus.subscribe(globex, 'jobs');
+      await events.ready;
+      expect(await bus.publish(globex, 'jobs', { id: 'job-1' })).toBe(1);
+      expect((await events.next()).value).toEqual({ id: 'job-1' });
+      await events.return?.();
+      await expect(jobs.incrby(new LiveQuotaKeys(prefix).costPerMinute(globex, 1), 1)).rejects.toThrow(noPermission);
+      await expect(jobs.zadd(new JobQueueKeys(prefix).leases(globex), 1, 'x')).rejects.toThrow(noPermission);
+      await expect(jobs.publish(`${prefix}:tenant:${globex}:alerts`, '{}')).rejects.toThrow(noPermission);
+    } finally {
+      await bus.close();
+      await queues.close();
+    }
+  });
+
+  it('audit publishes alerts only; datasets and tenants can only connect', async () => {
+    const bus = createEventBus(as('audit'));
+    try {
+      expect(await bus.publish(acme, 'alerts', { id: 'a1' })).toBe(0);
+      await expect(bus.publish(acme, 'jobs', { id: 'forged' })).rejects.toThrow(noPermission);
+    } finally {
+      await bus.close();
+    }
+    await expect(connect(as('audit')).get(`${prefix}:jobs:start-seq`)).rejects.toThrow(noPermission);
+    for (const service of ['datasets', 'tenants'] as const) {
+      const redis = connect(as(service));
+      expect(await redis.ping()).toBe('PONG');
+      await expect(redis.get(`${prefix}:jobs:start-seq`)).rejects.toThrow(noPermission);
+      await expect(redis.publish(`${prefix}:tenant:${acme}:jobs`, '{}')).rejects.toThrow(noPermission);
+    }
+  });
+});
+
+describe('Redis ACL: workers', () => {
+  it('a shared-pool worker takes a job from a tenant queue, holds a lease, publishes progress', async () => {
+    const producer = new JobQueues(as('jobs'));
+    const redis = connect({ ...as('worker') });
+    redis.options.maxRetriesPerRequest = null;
+    const worker = new Worker(tenantQueueName(globex), null, { connection: redis, prefix, autorun: false, lockDuration: 5_000 });
+    const queue = new Queue(tenantQueueName(globex), { connection: redis, prefix });
+    const bus = createEventBus(as('worker'));
+    try {
+      await producer.enqueue({ id: globex, tier: 'shared' }, { tenantId: globex, jobId: 'job-2', submission: 1 });
+      expect(await new TenantRing(redis, prefix).next(sharedPool)).toBe(globex);
+      const leases = new TenantLeases(redis, prefix, 5_000);
+      expect(await leases.acquire(globex, 'slot-1', 2)).toBe(true);
+      expect(await redis.incr(new JobQueueKeys(prefix).startSequence())).toBeGreaterThan(0);
+      const job = await worker.getNextJob('token-1', { block: false });
+      expect(job?.id).toBeDefined();
+      await job!.moveToCompleted('done', 'token-1', false);
+      expect(await queue.getJobCounts('completed')).toEqual({ completed: expect.any(Number) });
+      await leases.release(globex, 'slot-1');
+      expect(await bus.publish(globex, 'jobs', { id: 'job-2' })).toBe(0);
+      await expect(redis.get(new LiveQuotaKeys(prefix).costPerMinute(globex, 1))).rejects.toThrow(noPermission);
+      await expect(redis.lpush(new JobQueueKeys(prefix).ring({ kind: 'dedicated', tenantId: acme }), 'x')).rejects.toThrow(noPermission);
+      await expect(redis.publish(`${prefix}:tenant:${globex}:alerts`, '{}')).rejects.toThrow(noPermission);
+    } finally {
+      await bus.close();
+      await worker.close(true);
+      await queue.close();
+      await producer.close();
+    }
+  });
+
+  it("a dedicated tenant's worker works its own tenant's queue and cannot publish on, or reach, another tenant's", async () => {
+    const dedicated = { kind: 'dedicated' as const, tenantId: acme };
+    const producer = new JobQueues(as('jobs'));
+    const redis = connect(asDedicated(acme));
+    redis.options.maxRetriesPerRequest = null;
+    const worker = new Worker(tenantQueueName(acme), null, { connection: redis, prefix, autorun: false, lockDuration: 5_000 });
+    const bus = createEventBus(asDedicated(acme));
+    try {
+      await producer.enqueue({ id: acme, tier: 'dedicated' }, { tenantId: acme, jobId: 'job-3', submission: 1 });
+      expect(await new TenantRing(redis, prefix).next(dedicated)).toBe(acme);
+      expect(await new TenantLeases(redis, prefix, 5_000).acquire(acme, 'slot-1', 1)).toBe(true);
+      const job = await worker.getNextJob('token-2', { block: false });
+      expect(job?.data).toMatchObject({ jobId: 'job-3' });
+      expect(await bus.publish(acme, 'jobs', { id: 'job-3' })).toBe(0);
+
+      await expect(bus.publish(globex, 'jobs', { id: 'forged' })).rejects.toThrow(noPermission);
+      await expect(redis.publish(`${prefix}:tenant:${globex}:jobs`, '{}')).rejects.toThrow(noPermission);
+      await expect(redis.publish(new JobQueueKeys(prefix).wakeChannel(sharedPool), '1')).rejects.toThrow(noPermission);
+      await expect(redis.get(`${prefix}:${tenantQueueName(globex)}:meta`)).rejects.toThrow(noPermission);
+      await expect(new TenantLeases(redis, prefix, 5_000).acquire(globex, 'slot-1', 1)).rejects.toThrow(noPermission);
+      await expect(new TenantRing(redis, prefix).next(sharedPool)).rejects.toThrow(noPermission);
+      const foreign = new Worker(tenantQueueName(globex), null, { connection: redis, prefix, autorun: false });
+      try {
+        await expect(foreign.getNextJob('token-3', { block: false })).rejects.toThrow(noPermission);
+      } finally {
+        await foreign.close(true);
+      }
+    } finally {
+      await bus.close();
+      await worker.close(true);
+      await producer.close();
+    }
+  });
+});
+
+describe('Redis ACL: the ACL file', () => {
+  it('a Redis started with it keeps queued jobs across a restart (the AOF replays as the default user)', async () => {
+    const aclDir = mkdtempSync(join(tmpdir(), 'tessera-redis-aof-'));
+    const port = await freePort();
+    const password = (variable: string) => `${variable.toLowerCase()}-test`;
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    writeFileSync(
+      join(aclDir, 'users.acl'),
+      aclFileTemplate('tessera')
+        .split('\n')
+        .filter((line) => line.startsWith('user '))
+        .map((line) => line.replace(/\{\{sha256:([A-Z_]+)\}\}/, (_, variable: string) => sha256(password(variable))))
+        .join('\n') + '\n',
+    );
+    const start = async () => {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', aclDir, '--aclfile', join(aclDir, 'users.acl')], { stdio: 'ignore' });
+      for (let i = 0; i < 50; i++) {
+        const probe = new Redis(`redis://${redisAdminUser}:${password('REDIS_ADMIN_PASSWORD')}@127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        probe.on('error', () => undefined);
+        const up = await probe.connect().then(() => true, () => false);
+        probe.disconnect();
+        if (up) return child;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('redis-server with the ACL file did not start');
+    };
+    const jobsRedis: RedisConfig = { url: `redis://tessera-jobs:${password('REDIS_JOBS_PASSWORD')}@127.0.0.1:${port}`, keyPrefix: 'tessera' };
+    let child = await start();
+    try {
+      const queues = new JobQueues(jobsRedis);
+      await queues.enqueue({ id: acme, tier: 'shared' }, { tenantId: acme, jobId: 'job-aof', submission: 1 });
+      await queues.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const shutdown = new Redis(`redis://${redisAdminUser}:${password('REDIS_ADMIN_PASSWORD')}@127.0.0.1:${port}`);
+      await shutdown.shutdown().catch(() => undefined);
+      shutdown.disconnect();
+      await exited;
+      child = await start();
+      const again = new JobQueues(jobsRedis);
+      try {
+        expect((await again.counts(acme)).waiting).toBe(1);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(aclDir, { recursive: true, force: true });
+    }
+  });
+
+
+  it('deploy/redis/users.acl.template is what packages/redis-acl generates (regenerate: npx tsx scripts/redis-acl.ts template > deploy/redis/users.acl.template)', () => {
+    expect(readFileSync(join(__dirname, '..', 'deploy', 'redis', 'users.acl.template'), 'utf8')).toBe(aclFileTemplate('tessera'));
+  });
+
+  it('loads into redis-server as is (placeholders replaced), with the default user off', async () => {
+    const text = aclFileTemplate('tessera').replace(/\{\{sha256:[A-Z_]+\}\}/g, 'a'.repeat(64));
+    const lines = text.split('\n').filter((line) => line.startsWith('user '));
+    expect(lines[0]).toBe('user default off resetpass ~* &* +@all');
+    expect(lines.map((line) => line.split(' ')[1])).toEqual(['default', redisAdminUser, ...redisServices.map((service) => `tessera-${service}`)]);
+    // Each rule set is valid for this Redis: SETUSER of the same rules succeeds.
+    for (const line of lines.slice(2)) {
+      const [, user, ...rules] = line.split(' ');
+      await admin.call('ACL', 'SETUSER', `check-${user}`, ...rules);
+      await admin.call('ACL', 'DELUSER', `check-${user}`);
+    }
+  });
+});
