@@ -1,2 +1,3 @@
 export { startS3Server, type S3ServerOptions, type RunningS3Server } from './s3-server';
 export { startIssuerProcess, type IssuerProcessOptions, type RunningIssuerProcess } from './issuer-process';
+export { startCephGateway, cephGatewayAvailable, type CephGatewayOptions, type RunningCephGateway, type StoreKey } from './ceph-gateway';

@@ -2,3 +2,10 @@ export { createObjectStoreClient, type ObjectStoreClient } from './object-store'
 export { objectKey } from './object-keys';
 export { TenantBucket, exactLength, storedSizeOf, type DataKeyRef, type StoredObject } from './tenant-bucket';
 export { ensureBucket, destroyBucket } from './buckets';
+export { objectStoreConnection } from './object-store';
+export { assumeRole, assumeRoleBody, parseAssumeRoleResponse, AssumeRoleError, type AssumeRoleRequest, type TemporaryCredentials } from './sts-client';
+export { tenantSessionPolicy, type TenantAccessScope } from './tenant-session-policy';
+export { StsTenantCredentials, minSessionSeconds, maxSessionSeconds, type StsTenantCredentialsOptions } from './tenant-credentials';
+export { staticTenantObjectStores, stsTenantObjectStores, type TenantObjectStores, type StsTenantObjectStoresOptions } from './tenant-object-stores';
+export { tenantRolePolicy, tenantRoleTrustPolicy, serviceUserPolicy } from './store-policies';
+export { signRequest, type SigV4Key, type SigV4Scope, type SigV4Request } from './sigv4';
