@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { serviceUserPolicy, signRequest, tenantRolePolicy, tenantRoleTrustPolicy, type SigV4Key } from '@tessera/storage';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** Every admin step has a deadline: a cluster that does not come up fails the test, not hangs it. */
+const run = (command: string, args: string[]) => execFileAsync(command, args, { timeout: 60_000 });
 
 /**
  * A one-node Ceph cluster (monitor, memstore OSD, RADOS Gateway) in a temporary folder, for the tests
@@ -77,6 +79,8 @@ mon warn on pool no redundancy = false
 mon data avail warn = 1
 mon data avail crit = 0
 osd crush chooseleaf type = 0
+osd crush update on start = false
+osd class update on start = false
 osd objectstore = memstore
 memstore device bytes = 536870912
 run dir = ${dir}/run
@@ -118,13 +122,16 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (!process.env["TESSERA_KEEP_RGW_DIR"]) rmSync(dir, { recursive: true, force: true });
   };
   try {
     await run('monmaptool', ['--create', '--add', 'a', `v1:127.0.0.1:${monPort}`, '--fsid', fsid, join(dir, 'monmap')]);
     await run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap')]);
     daemon('ceph-mon', ['-i', 'a']);
-    await run('ceph', ['-c', conf, '--connect-timeout', '30', 'osd', 'create', randomUUID()]);
+    await run('ceph', ['-c', conf, '--connect-timeout', '30', 'osd', 'create']);
+    // Placed by us rather than by the OSD at start-up: its own placement command races its first
+    // monitor map and is sometimes refused ('wrong fsid'), leaving the OSD down.
+    await run('ceph', ['-c', conf, 'osd', 'crush', 'add', 'osd.0', '1.0', 'host=localhost', 'root=default']);
     await run('ceph-osd', ['-c', conf, '-i', '0', '--mkfs']);
     daemon('ceph-osd', ['-i', '0']);
     const clockEnv = options.controllableClock
