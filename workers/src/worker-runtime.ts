@@ -5,8 +5,8 @@ import { createEventBus, type EventBus } from '@tessera/events';
 import { jobEntities } from '@tessera/jobs';
 import { modelEntities } from '@tessera/models';
 import { meteringConfig, UsageRecorder } from '@tessera/metering';
-import { createObjectStoreClient } from '@tessera/storage';
-import { createTenantAccess, openServiceDataSource, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
+import { createObjectStoreClient, createTenantObjectStores } from '@tessera/storage';
+import { createTenantAccess, openServiceDataSource, tenantBucketName, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
 import type { WorkerConfig } from './worker-environment';
 
 /**
@@ -30,10 +30,12 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
   // The registry and the dataset registration use these entities' repositories.
   const entities = [...jobEntities, ...datasetEntities, ...modelEntities] as EntitySchema[];
   const db = await openServiceDataSource(config.database, entities);
+  const objectStore = createObjectStoreClient(config.objectStore);
   const { directory, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
-    objectStore: createObjectStoreClient(config.objectStore),
+    objectStore,
+    tenantObjectStores: createTenantObjectStores(config.objectStore, objectStore, (tenantId) => tenantBucketName(config.objectStore.bucketPrefix, tenantId)),
     bucketPrefix: config.objectStore.bucketPrefix,
     masterKey: config.masterKey,
     tenantCacheTtlMs: config.tenantCacheTtlMs,

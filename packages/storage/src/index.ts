@@ -6,6 +6,6 @@ export { objectStoreConnection } from './object-store';
 export { assumeRole, assumeRoleBody, parseAssumeRoleResponse, AssumeRoleError, type AssumeRoleRequest, type TemporaryCredentials } from './sts-client';
 export { tenantSessionPolicy, type TenantAccessScope } from './tenant-session-policy';
 export { StsTenantCredentials, minSessionSeconds, maxSessionSeconds, type StsTenantCredentialsOptions } from './tenant-credentials';
-export { staticTenantObjectStores, stsTenantObjectStores, type TenantObjectStores, type StsTenantObjectStoresOptions } from './tenant-object-stores';
+export { createTenantObjectStores, staticTenantObjectStores, stsTenantObjectStores, type TenantObjectStores, type StsTenantObjectStoresOptions } from './tenant-object-stores';
 export { tenantRolePolicy, tenantRoleTrustPolicy, serviceUserPolicy } from './store-policies';
 export { signRequest, type SigV4Key, type SigV4Scope, type SigV4Request } from './sigv4';

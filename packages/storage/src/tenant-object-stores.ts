@@ -2,7 +2,8 @@ import { Client } from 'minio';
 import { CredentialProvider } from 'minio/dist/main/CredentialProvider.js';
 import { Credentials } from 'minio/dist/main/Credentials.js';
 import { objectStoreConnection, type ObjectStoreClient } from './object-store';
-import type { StsTenantCredentials } from './tenant-credentials';
+import type { ObjectStoreConfig } from '@tessera/config';
+import { StsTenantCredentials } from './tenant-credentials';
 import type { TenantAccessScope } from './tenant-session-policy';
 
 /**
@@ -66,3 +67,25 @@ export function stsTenantObjectStores(options: StsTenantObjectStoresOptions): Te
 }
 
 
+
+/**
+ * The tenant clients a process's configuration asks for. `bucketName` is the platform's naming
+ * rule (tenancy owns it); the session policy is built from it, so naming and policy cannot drift.
+ */
+export function createTenantObjectStores(
+  config: Pick<ObjectStoreConfig, 'endpoint' | 'accessKey' | 'secretKey' | 'defaultRegion' | 'credentials'>,
+  sharedClient: ObjectStoreClient,
+  bucketName: (tenantId: string) => string,
+): TenantObjectStores {
+  const credentials = config.credentials ?? { mode: 'static' };
+  if (credentials.mode === 'static') return staticTenantObjectStores(sharedClient);
+  const source = new StsTenantCredentials({
+    stsEndpoint: credentials.stsEndpoint,
+    region: config.defaultRegion,
+    baseCredentials: { accessKey: config.accessKey, secretKey: config.secretKey },
+    roleArn: credentials.roleArn,
+    durationSeconds: credentials.sessionSeconds,
+    bucketName,
+  });
+  return stsTenantObjectStores({ endpoint: config.endpoint, credentials: source });
+}
