@@ -84,6 +84,11 @@ export interface TestStackOptions {
    * by default, like in production, loopback is refused.
    */
   alerting?: Partial<NonNullable<PlatformConfig['alerting']>>;
+  /**
+   * Another object store in place of the in-process s3rver, e.g. Ceph RGW with
+   * `credentials: { mode: 'sts', … }` where bucket policies are what the test is about.
+   */
+  objectStore?: Pick<PlatformConfig['objectStore'], 'endpoint' | 'accessKey' | 'secretKey' | 'credentials'>;
 }
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'mysql://tessera:tessera-local-dev@127.0.0.1:3306';
@@ -115,7 +120,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const config: PlatformConfig = {
     logger: createLogger(testLogLevel('silent')),
     database,
-    objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
+    objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera', ...options.objectStore },
     // A prefix per test file: queues and channels of parallel test files never meet.
     redis: { url: redisUrl, keyPrefix: `ttest-${suffix}` },
     masterKey: randomBytes(32),
