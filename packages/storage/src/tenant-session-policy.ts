@@ -10,7 +10,8 @@ export type TenantAccessScope =
   | 'bucket-lifecycle';
 
 const bucketActions = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
-const objectActions = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+// Retention: audit checkpoints may be written under Object Lock (AUDIT_CHECKPOINT_RETENTION_DAYS).
+const objectActions = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObjectRetention', 's3:GetObjectRetention'];
 const lifecycleActions = ['s3:CreateBucket', 's3:DeleteBucket'];
 
 export function tenantSessionPolicy(bucketName: string, scope: TenantAccessScope): string {
