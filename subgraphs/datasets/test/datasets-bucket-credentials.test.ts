@@ -74,6 +74,22 @@ describe('datasets with per-tenant bucket credentials (STS, Ceph RGW)', () => {
     expect(await codeOf(raw.getObject(b.bucket, bKeys[0]!))).toBe('AccessDenied');
   });
 
+  it('audit checkpoints are written to and read back from the tenant bucket with its scoped session', async () => {
+    const admin = await a.token('admin');
+    await stack.drainAudit(a.id);
+    const checkpoint = expectNoErrors(
+      await stack.query<{ createAuditCheckpoint: { objectKey: string | null; signature: string } }>(admin, `mutation { createAuditCheckpoint { objectKey signature } }`),
+    ).createAuditCheckpoint;
+    expect(checkpoint.objectKey).toBeTruthy();
+    const stream = await stack.platform.runtime.tenantObjectStores.forTenant(a.id).getObject(a.bucket, checkpoint.objectKey!);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(checkpoint.signature);
+    const verified = expectNoErrors(await stack.query<{ verifyAuditChain: { valid: boolean; checkpointsChecked: number } }>(admin, `{ verifyAuditChain { valid checkpointsChecked } }`));
+    expect(verified.verifyAuditChain).toMatchObject({ valid: true });
+    expect(verified.verifyAuditChain.checkpointsChecked).toBeGreaterThanOrEqual(2); // the row and the bucket copy
+  });
+
   it('erasing a tenant removes its bucket with its own lifecycle session', async () => {
     const c = await stack.createTenant();
     await uploadVersion(stack, await c.token('admin'), await newDataset(stack, await c.token('admin'), 'gone'), Buffer.from('x\n1\n'));
