@@ -36,9 +36,18 @@ export class AssumeRoleError extends Error {
     readonly status: number | undefined,
     /** The STS error code (AccessDenied, InvalidParameterValue, …) when the store sent one. */
     readonly stsCode: string | undefined,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AssumeRoleError';
+  }
+
+  /**
+   * The same field S3 errors carry, so the error masker sees a throttled or unreachable store
+   * (SlowDown, ServiceUnavailable, or a socket code in `cause`) as SERVICE_UNAVAILABLE.
+   */
+  get code(): string | undefined {
+    return this.stsCode;
   }
 }
 
@@ -99,8 +108,11 @@ export async function assumeRole(request: AssumeRoleRequest, timeoutMs = 10_000)
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new AssumeRoleError(`AssumeRole timed out after ${timeoutMs} ms`, undefined, undefined)));
-    req.on('error', (error) => reject(error instanceof AssumeRoleError ? error : new AssumeRoleError(`AssumeRole failed: ${error.message}`, undefined, undefined)));
+    req.on('timeout', () => {
+      const timedOut = Object.assign(new Error(`AssumeRole timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+      req.destroy(new AssumeRoleError(timedOut.message, undefined, undefined, { cause: timedOut }));
+    });
+    req.on('error', (error) => reject(error instanceof AssumeRoleError ? error : new AssumeRoleError(`AssumeRole failed: ${error.message}`, undefined, undefined, { cause: error })));
     req.end(body);
   });
   return parseAssumeRoleResponse(status, text);

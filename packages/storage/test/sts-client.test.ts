@@ -83,3 +83,40 @@ describe('tenant session policy', () => {
     expect(() => tenantSessionPolicy('tessera-a/b', 'objects')).toThrow();
   });
 });
+
+describe('AssumeRole failures', () => {
+  it('an unreachable STS endpoint is a dependency failure (SERVICE_UNAVAILABLE to clients), a refusal is not', async () => {
+    const { isDependencyUnavailable } = await import('@tessera/errors');
+    const { assumeRole } = await import('../src/sts-client');
+    const { createServer } = await import('node:net');
+    // A port nobody listens on: bind, read the port, close.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const address = server.address() as { port: number };
+        server.close(() => resolve(address.port));
+      });
+    });
+    const unreachable = await assumeRole({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', baseCredentials: { accessKey: 'a', secretKey: 'b' }, roleSessionName: 'tessera-acme', policy: '{}', durationSeconds: 900 }).catch((error: unknown) => error);
+    expect(unreachable).toBeInstanceOf(AssumeRoleError);
+    expect(isDependencyUnavailable(unreachable)).toBe(true);
+    // minio wraps provider errors as Error(…, { cause }); the chain is still recognized.
+    expect(isDependencyUnavailable(new Error('Unable to get credentials', { cause: unreachable }))).toBe(true);
+
+    const refused = (() => {
+      try {
+        return parseAssumeRoleResponse(403, refusal);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isDependencyUnavailable(refused)).toBe(false);
+    const throttled = (() => {
+      try {
+        return parseAssumeRoleResponse(503, refusal.replace('AccessDenied', 'ServiceUnavailable'));
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isDependencyUnavailable(throttled)).toBe(true);
+  });
+});
