@@ -1,4 +1,6 @@
-import { AssumeRoleError, assumeRoleBody, parseAssumeRoleResponse } from '../src/sts-client';
+import { createServer } from 'node:net';
+import { isDependencyUnavailable } from '@tessera/errors';
+import { AssumeRoleError, assumeRole, assumeRoleBody, parseAssumeRoleResponse } from '../src/sts-client';
 import { tenantSessionPolicy } from '../src/tenant-session-policy';
 
 // Response shapes from the AWS STS API reference (AssumeRole) and MinIO's STS docs.
@@ -86,9 +88,6 @@ describe('tenant session policy', () => {
 
 describe('AssumeRole failures', () => {
   it('an unreachable STS endpoint is a dependency failure (SERVICE_UNAVAILABLE to clients), a refusal is not', async () => {
-    const { isDependencyUnavailable } = await import('@tessera/errors');
-    const { assumeRole } = await import('../src/sts-client');
-    const { createServer } = await import('node:net');
     // A port nobody listens on: bind, read the port, close.
     const port = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
