@@ -33,6 +33,8 @@ export const generatedVariables = [
   'AUDIT_SIGNING_KEY',
   'S3_ACCESS_KEY',
   'S3_SECRET_KEY',
+  'MINIO_ROOT_USER',
+  'MINIO_ROOT_PASSWORD',
   'KEYCLOAK_ADMIN_PASSWORD',
   'TESSERA_API_CLIENT_SECRET',
   'TESSERA_DEMO_PASSWORD',
@@ -83,9 +85,13 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     MYSQL_WORKERS_PASSWORD: hex(24),
     // Ed25519 private JWK: the audit service signs hash-chain checkpoints with it.
     AUDIT_SIGNING_KEY: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
-    // MinIO root credentials, used by the subgraphs as their S3 keys (MinIO: user >= 3, password 8..40 characters).
+    // The services' MinIO user (created by minio-setup; it may only mint per-tenant sessions).
+    // MinIO: access key >= 3, secret 8..40 characters.
     S3_ACCESS_KEY: `tessera-${hex(6)}`,
     S3_SECRET_KEY: hex(20),
+    // MinIO's root: held by minio and the one-shot minio-setup, never by a service.
+    MINIO_ROOT_USER: `root-${hex(6)}`,
+    MINIO_ROOT_PASSWORD: hex(20),
     KEYCLOAK_ADMIN_PASSWORD: hex(16),
     // Substituted into deploy/keycloak/tessera-realm.json by Keycloak at import.
     TESSERA_API_CLIENT_SECRET: hex(32),

@@ -311,11 +311,26 @@ describe('docker-compose.yml: wiring', () => {
     expect(serviceEnv('gateway')['CONTROL_SCHEMA']).toMatch(/^tessera_/);
   });
 
-  it('uses the MinIO root credentials as the subgraphs S3 keys', () => {
+  it('gives the services a MinIO user made by the one-shot minio-setup, never the root keys, and sts credentials', () => {
     const minio = serviceEnv('minio');
-    const datasets = serviceEnv('datasets');
-    expect(minio['MINIO_ROOT_USER']).toBe(datasets['S3_ACCESS_KEY']);
-    expect(minio['MINIO_ROOT_PASSWORD']).toBe(datasets['S3_SECRET_KEY']);
+    const setup = serviceEnv('minio-setup');
+    // The services that keep objects (jobs and metrics hold no object-store keys at all).
+    const holders = [...subgraphNames, 'worker'].filter((name) => 'S3_ACCESS_KEY' in serviceEnv(name));
+    expect(holders.sort()).toEqual(['audit', 'datasets', 'models', 'tenants', 'worker']);
+    for (const name of holders) {
+      const env = serviceEnv(name);
+      expect({ name, rootUser: env['S3_ACCESS_KEY'] === minio['MINIO_ROOT_USER'] }).toEqual({ name, rootUser: false });
+      expect(Object.values(env).join(' ')).not.toContain('MINIO_ROOT');
+      expect({ name, mode: env['OBJECT_STORE_CREDENTIALS'] }).toEqual({ name, mode: 'sts' });
+      expect({ name, after: services[name]!.depends_on!['minio-setup']?.condition }).toEqual({ name, after: 'service_completed_successfully' });
+    }
+    expect(setup['MINIO_ROOT_USER']).toBe(minio['MINIO_ROOT_USER']);
+    expect(setup['MINIO_ROOT_PASSWORD']).toBe(minio['MINIO_ROOT_PASSWORD']);
+    expect(setup['TESSERA_S3_ACCESS_KEY']).toBe(serviceEnv('datasets')['S3_ACCESS_KEY']);
+    expect(setup['TESSERA_S3_SECRET_KEY']).toBe(serviceEnv('datasets')['S3_SECRET_KEY']);
+    expect(services['minio-setup']!.volumes).toContain('./deploy/object-store:/setup:ro');
+    expect(services['minio-setup']!.depends_on!['minio']?.condition).toBe('service_healthy');
+    expect(read('deploy/object-store/minio-setup.sh')).toContain('mc admin policy attach');
   });
 });
 

@@ -101,6 +101,11 @@ export interface TestStackOptions {
   alerting?: Partial<NonNullable<PlatformConfig['alerting']>>;
   /** Lifetime of the gateway's internal contexts (default 30 s; the expiry test shortens it). */
   internalContextLifetimeSeconds?: number;
+  /**
+   * Another object store in place of the in-process s3rver, e.g. Ceph RGW with
+   * `credentials: { mode: 'sts', … }` where bucket policies are what the test is about.
+   */
+  objectStore?: Pick<PlatformConfig['objectStore'], 'endpoint' | 'accessKey' | 'secretKey' | 'credentials'>;
 }
 
 const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
@@ -146,7 +151,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logger: createLogger(testLogLevel('silent')),
     database,
     databaseAccounts: accounts,
-    objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
+    objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera', ...options.objectStore },
     redis: redisUsers.shared,
     ...(redisUsers.byService ? { redisByService: redisUsers.byService } : {}),
     masterKey: randomBytes(32),

@@ -34,6 +34,18 @@ export interface RunningWorkerProcess {
 
 const repoRoot = join(__dirname, '..', '..');
 
+/** A worker reaches tenant buckets the way the platform that starts it does. */
+function objectStoreCredentialsEnvironment(objectStore: ObjectStoreConfig): Record<string, string> {
+  const credentials = objectStore.credentials;
+  if (credentials?.mode !== 'sts') return {};
+  return {
+    OBJECT_STORE_CREDENTIALS: 'sts',
+    OBJECT_STORE_STS_ENDPOINT: credentials.stsEndpoint,
+    OBJECT_STORE_SESSION_SECONDS: String(credentials.sessionSeconds),
+    ...(credentials.roleArn ? { OBJECT_STORE_ROLE_ARN: credentials.roleArn } : {}),
+  };
+}
+
 /** The environment a worker process reads (see worker-environment.ts). */
 export function workerProcessEnvironment(options: WorkerProcessOptions): Record<string, string> {
   return {
@@ -45,6 +57,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     S3_SECRET_KEY: options.objectStore.secretKey,
     S3_DEFAULT_REGION: options.objectStore.defaultRegion,
     S3_BUCKET_PREFIX: options.objectStore.bucketPrefix,
+    ...objectStoreCredentialsEnvironment(options.objectStore),
     MASTER_KEY: options.masterKey.toString('base64'),
     REDIS_URL: options.redis.url,
     REDIS_KEY_PREFIX: options.redis.keyPrefix,

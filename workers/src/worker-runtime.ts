@@ -5,8 +5,8 @@ import { datasetsPortClient, type DatasetsPort } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobsPort } from '@tessera/jobs/ports';
 import { meteringConfig, UsageRecorder } from '@tessera/metering';
 import { modelsPortClient, type ModelsPort } from '@tessera/models/ports';
-import { createObjectStoreClient } from '@tessera/storage';
-import { createTenantAccess, openServiceDataSource, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
+import { createObjectStoreClient, createTenantObjectStores } from '@tessera/storage';
+import { createTenantAccess, openServiceDataSource, tenantBucketName, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
 import type { WorkerConfig } from './worker-environment';
 
 /** The owning services' ports a worker calls: job rows, dataset versions and model versions are theirs. */
@@ -36,10 +36,12 @@ export interface WorkerRuntime {
 
 export async function createWorkerRuntime(config: WorkerConfig, logger: Logger): Promise<WorkerRuntime> {
   const db = await openServiceDataSource(config.database, []);
+  const objectStore = createObjectStoreClient(config.objectStore);
   const { directory, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
-    objectStore: createObjectStoreClient(config.objectStore),
+    objectStore,
+    tenantObjectStores: createTenantObjectStores(config.objectStore, objectStore, (tenantId) => tenantBucketName(config.objectStore.bucketPrefix, tenantId)),
     bucketPrefix: config.objectStore.bucketPrefix,
     masterKey: config.masterKey,
     tenantCacheTtlMs: config.tenantCacheTtlMs,

@@ -45,6 +45,15 @@ export const objectStoreVariables = z.object({
   S3_SECRET_KEY: z.string().min(8),
   S3_DEFAULT_REGION: z.string().default('us-east-1'),
   S3_BUCKET_PREFIX: z.string().regex(/^[a-z0-9-]{1,20}$/).default('tessera'),
+  // `sts`: S3_ACCESS_KEY/S3_SECRET_KEY only assume a role; each tenant's bucket is reached with
+  // short-lived credentials whose session policy names that bucket alone. `static`: the key itself
+  // reaches every bucket (the in-process test store, which has no IAM).
+  OBJECT_STORE_CREDENTIALS: z.enum(['static', 'sts']).default('static'),
+  // Required on AWS and Ceph RGW; MinIO ignores it.
+  OBJECT_STORE_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d*:role\/.+$/, 'must be an IAM role ARN').optional(),
+  // Defaults to S3_ENDPOINT (MinIO, RGW); on AWS https://sts.<region>.amazonaws.com.
+  OBJECT_STORE_STS_ENDPOINT: url().optional(),
+  OBJECT_STORE_SESSION_SECONDS: z.coerce.number().int().min(900).max(3600).default(900),
 });
 
 export const encryptionVariables = z.object({
@@ -118,7 +127,13 @@ export interface ObjectStoreConfig {
   secretKey: string;
   defaultRegion: string;
   bucketPrefix: string;
+  /** How tenant buckets are reached; `static` when absent. */
+  credentials?: ObjectStoreCredentialsConfig | undefined;
 }
+
+export type ObjectStoreCredentialsConfig =
+  | { mode: 'static' }
+  | { mode: 'sts'; stsEndpoint: string; roleArn: string | undefined; sessionSeconds: number };
 
 export interface AuditChainConfig {
   /** Signs checkpoints; without it the audit service refuses to start. */
@@ -159,6 +174,10 @@ export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): 
     secretKey: env.S3_SECRET_KEY,
     defaultRegion: env.S3_DEFAULT_REGION,
     bucketPrefix: env.S3_BUCKET_PREFIX,
+    credentials:
+      env.OBJECT_STORE_CREDENTIALS === 'sts'
+        ? { mode: 'sts', stsEndpoint: env.OBJECT_STORE_STS_ENDPOINT ?? env.S3_ENDPOINT, roleArn: env.OBJECT_STORE_ROLE_ARN, sessionSeconds: env.OBJECT_STORE_SESSION_SECONDS }
+        : { mode: 'static' },
   };
 }
 

@@ -5,8 +5,8 @@ import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@te
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
 import { BudgetGuard, meteringConfig, UsageRecorder, type MeteringOptions } from '@tessera/metering';
-import { createObjectStoreClient, unavailableObjectStore, type ObjectStoreClient } from '@tessera/storage';
-import { createTenantAccess, openServiceDataSource, type TenantLimits, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
+import { createObjectStoreClient, createTenantObjectStores, staticTenantObjectStores, unavailableObjectStore, type ObjectStoreClient, type TenantObjectStores } from '@tessera/storage';
+import { createTenantAccess, openServiceDataSource, tenantBucketName, type TenantLimits, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 
 export interface ServiceRuntimeConfig {
   serviceName: string;
@@ -39,7 +39,10 @@ export interface ServiceRuntime {
   config: ServiceRuntimeConfig;
   logger: Logger;
   db: DataSource;
+  /** The service's own key. Under OBJECT_STORE_CREDENTIALS=sts it reaches no tenant bucket: use `tenantObjectStores`. */
   objectStore: ObjectStoreClient;
+  /** The client to use while acting for one tenant (scoped to its bucket under `sts`). */
+  tenantObjectStores: TenantObjectStores;
   tenants: TenantStore;
   directory: TenantDirectory;
   keyring: TenantKeyring;
@@ -66,11 +69,16 @@ export function requireObjectStoreConfig(runtime: Pick<ServiceRuntime, 'config'>
 
 export async function createServiceRuntime(config: ServiceRuntimeConfig, logger: Logger, entities: EntitySchema[]): Promise<ServiceRuntime> {
   const db = await openServiceDataSource(config.database, entities);
-  const objectStore = config.objectStore ? createObjectStoreClient(config.objectStore) : unavailableObjectStore(config.serviceName);
+  const storeConfig = config.objectStore;
+  const objectStore = storeConfig ? createObjectStoreClient(storeConfig) : unavailableObjectStore(config.serviceName);
+  const tenantObjectStores = storeConfig
+    ? createTenantObjectStores(storeConfig, objectStore, (tenantId) => tenantBucketName(storeConfig.bucketPrefix, tenantId))
+    : staticTenantObjectStores(objectStore);
   const { tenants, directory, keyring, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
     objectStore,
+    tenantObjectStores,
     bucketPrefix: config.objectStore?.bucketPrefix ?? unusedBucketPrefix,
     masterKey: config.masterKey,
     tenantCacheTtlMs: config.tenantCacheTtlMs,
@@ -88,6 +96,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     logger,
     db,
     objectStore,
+    tenantObjectStores,
     tenants,
     directory,
     keyring,

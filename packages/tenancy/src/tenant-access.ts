@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ObjectStoreClient } from '@tessera/storage';
+import type { ObjectStoreClient, TenantObjectStores } from '@tessera/storage';
 import { TenantDirectory } from './control-plane/tenant-directory';
 import { TenantKeyring } from './control-plane/tenant-keyring';
 import { TenantStore } from './control-plane/tenant-store';
@@ -10,6 +10,8 @@ export interface TenantAccessOptions {
   db: DataSource;
   controlSchema: string;
   objectStore: ObjectStoreClient;
+  /** Per-tenant clients (OBJECT_STORE_CREDENTIALS=sts); the shared `objectStore` when absent. */
+  tenantObjectStores?: TenantObjectStores | undefined;
   bucketPrefix: string;
   /** Only services that encrypt or decrypt tenant objects hold it. */
   masterKey: Buffer | undefined;
@@ -38,6 +40,7 @@ export function createTenantAccess(options: TenantAccessOptions): TenantAccess {
     directory,
     keyring,
     objectStore: options.objectStore,
+    tenantObjectStores: options.tenantObjectStores,
     bucketPrefix: options.bucketPrefix,
   });
   return { tenants, directory, keyring, scopes };

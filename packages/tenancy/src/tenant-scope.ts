@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
-import { TenantBucket, type ObjectStoreClient } from '@tessera/storage';
+import { TenantBucket, type ObjectStoreClient, type TenantObjectStores } from '@tessera/storage';
 import type { TenantDirectory } from './control-plane/tenant-directory';
 import type { CurrentDataKey, TenantKeyring } from './control-plane/tenant-keyring';
 import { quoteIdentifier, tenantBucketName, tenantSchemaName } from './tenant-id';
@@ -21,7 +21,10 @@ export class TenantScope {
     private readonly deps: TenantScopeDeps,
   ) {
     this.schema = tenantSchemaName(tenant.id);
-    this.bucket = new TenantBucket(deps.objectStore, tenant.id, tenantBucketName(deps.bucketPrefix, tenant.id));
+    // With per-tenant credentials the bucket's client cannot reach any other tenant's bucket,
+    // whatever a bug elsewhere in the request does with bucket names.
+    const client = deps.tenantObjectStores ? deps.tenantObjectStores.forTenant(tenant.id) : deps.objectStore;
+    this.bucket = new TenantBucket(client, tenant.id, tenantBucketName(deps.bucketPrefix, tenant.id));
   }
 
   /** Runs `fn` on a pooled connection switched to this tenant's schema, and switches it back. */
@@ -96,6 +99,8 @@ export interface TenantScopeDeps {
   directory: TenantDirectory;
   keyring: TenantKeyring;
   objectStore: ObjectStoreClient;
+  /** Per-tenant clients (OBJECT_STORE_CREDENTIALS=sts); the shared `objectStore` when absent. */
+  tenantObjectStores?: TenantObjectStores | undefined;
   bucketPrefix: string;
 }
 

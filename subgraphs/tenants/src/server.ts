@@ -28,6 +28,7 @@ export function createProvisioner(runtime: ServiceRuntime, config: TenantsConfig
     directory: runtime.directory,
     schemas: new SchemaManager(runtime.db, runtime.config.database),
     objectStore: runtime.objectStore,
+    tenantObjectStores: runtime.tenantObjectStores,
     bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
     regions: config.regions,
   });

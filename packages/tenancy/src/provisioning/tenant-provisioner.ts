@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { errors } from '@tessera/errors';
-import { destroyBucket, ensureBucket, type ObjectStoreClient } from '@tessera/storage';
+import { destroyBucket, ensureBucket, type ObjectStoreClient, type TenantObjectStores } from '@tessera/storage';
 import type { TenantStore } from '../control-plane/tenant-store';
 import type { TenantKeyring } from '../control-plane/tenant-keyring';
 import type { TenantDirectory } from '../control-plane/tenant-directory';
@@ -26,6 +26,11 @@ export interface ProvisionerDeps {
   directory: TenantDirectory;
   schemas: SchemaManager;
   objectStore: ObjectStoreClient;
+  /**
+   * Per-tenant clients (OBJECT_STORE_CREDENTIALS=sts): the bucket is created and destroyed with
+   * credentials scoped to it, so provisioning needs no right on any other tenant's bucket.
+   */
+  tenantObjectStores?: TenantObjectStores | undefined;
   bucketPrefix: string;
   /** Regions this deployment can hold data in (data residency); a tenant must pick one. */
   regions: readonly string[];
@@ -55,7 +60,7 @@ export class TenantProvisioner {
         // A schema or bucket without a control-plane row is not ours to adopt (or to drop on failure).
         if (
           (await this.deps.schemas.schemaExists(tenantSchemaName(request.id))) ||
-          (await this.deps.objectStore.bucketExists(tenantBucketName(this.deps.bucketPrefix, request.id)))
+          (await this.bucketClient(request.id).bucketExists(tenantBucketName(this.deps.bucketPrefix, request.id)))
         ) {
           throw errors.conflict(`Storage for tenant ${request.id} already exists but is not managed by Tessera.`);
         }
@@ -63,7 +68,7 @@ export class TenantProvisioner {
       }
       try {
         await this.deps.schemas.createTenantSchema(request.id);
-        await ensureBucket(this.deps.objectStore, tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
+        await ensureBucket(this.bucketClient(request.id), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
         await this.deps.keyring.ensureKey(request.id);
         await this.deps.store.setStatus(request.id, 'ACTIVE');
       } catch (error) {
@@ -115,9 +120,13 @@ export class TenantProvisioner {
     this.deps.directory.invalidate(tenantId);
   }
 
+  private bucketClient(tenantId: string): ObjectStoreClient {
+    return this.deps.tenantObjectStores ? this.deps.tenantObjectStores.forBucketLifecycle(tenantId) : this.deps.objectStore;
+  }
+
   private async removeEverything(tenantId: string): Promise<void> {
     await this.deps.schemas.dropTenantSchema(tenantId);
-    await destroyBucket(this.deps.objectStore, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
+    await destroyBucket(this.bucketClient(tenantId), tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
     await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)
     this.deps.keyring.forget(tenantId);
   }

@@ -34,6 +34,7 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
       checkpoints: new AuditCheckpointService({
         db: runtime.db,
         objectStore: runtime.objectStore,
+        objectStoreFor: (tenantId) => runtime.tenantObjectStores.forTenant(tenantId),
         bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
         signer,
         retentionDays: config.checkpointRetentionDays,

@@ -20,6 +20,8 @@ export interface CheckpointRecord {
 export interface CheckpointServiceDeps {
   db: DataSource;
   objectStore: ObjectStoreClient;
+  /** The client acting for one tenant (credentials scoped to its bucket); `objectStore` when absent. */
+  objectStoreFor?: ((tenantId: string) => ObjectStoreClient) | undefined;
   bucketPrefix: string;
   signer: CheckpointSigner;
   /** > 0: also put the object under S3 Object Lock (COMPLIANCE) for that many days (MinIO/S3 buckets with object locking). */
@@ -75,7 +77,7 @@ export class AuditCheckpointService {
       const objectKey = checkpointObjectKey(head.seq);
       const payload = { chain: `tenant:${tenantId}`, tenantId, seq: head.seq, headHash: head.hash, time: new Date().toISOString() };
       // A previous attempt may have written the object and died before the row: adopt it if it signs this very head.
-      const stored = await this.readObject(bucket, objectKey);
+      const stored = await this.readObject(this.clientFor(tenantId), bucket, objectKey);
       let jws: string;
       if (stored !== undefined) {
         const claimed = await this.deps.signer.verify(stored);
@@ -90,7 +92,7 @@ export class AuditCheckpointService {
       const storage = await new TenantQuotas(quotaScope).reserve('storageBytes', Buffer.byteLength(jws));
       const signedAt = new Date((await this.deps.signer.verify(jws))?.time ?? payload.time);
       try {
-        if (stored === undefined) await this.writeOnce(bucket, objectKey, jws);
+        if (stored === undefined) await this.writeOnce(this.clientFor(tenantId), bucket, objectKey, jws);
         await quotaScope.transaction(async (manager) => {
           await manager.query(`INSERT INTO ${schema}.audit_checkpoints (seq, head_hash, signed_at, key_id, jws, object_key) VALUES (?, ?, ?, ?, ?, ?)`, [
             head.seq,
@@ -147,10 +149,10 @@ export class AuditCheckpointService {
   async storedTenantObjects(tenantId: string, keep: (objectKey: string) => boolean = () => true): Promise<Array<{ objectKey: string; jws: string }>> {
     const bucket = tenantBucketName(this.deps.bucketPrefix, tenantId);
     const keys: string[] = [];
-    for await (const item of this.deps.objectStore.listObjectsV2(bucket, checkpointPrefix, true)) if (item.name && keep(item.name)) keys.push(item.name);
+    for await (const item of this.clientFor(tenantId).listObjectsV2(bucket, checkpointPrefix, true)) if (item.name && keep(item.name)) keys.push(item.name);
     const out: Array<{ objectKey: string; jws: string }> = [];
     for (const objectKey of keys.sort()) {
-      const jws = await this.readObject(bucket, objectKey);
+      const jws = await this.readObject(this.clientFor(tenantId), bucket, objectKey);
       if (jws !== undefined) out.push({ objectKey, jws });
     }
     return out;
@@ -161,9 +163,13 @@ export class AuditCheckpointService {
     return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
   }
 
-  private async readObject(bucket: string, key: string): Promise<string | undefined> {
+  private clientFor(tenantId: string): ObjectStoreClient {
+    return this.deps.objectStoreFor ? this.deps.objectStoreFor(tenantId) : this.deps.objectStore;
+  }
+
+  private async readObject(client: ObjectStoreClient, bucket: string, key: string): Promise<string | undefined> {
     try {
-      const stream = await this.deps.objectStore.getObject(bucket, key);
+      const stream = await client.getObject(bucket, key);
       const chunks: Buffer[] = [];
       for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
       return Buffer.concat(chunks).toString('utf8');
@@ -181,13 +187,13 @@ export class AuditCheckpointService {
    * then; the bucket must have been created with object locking). s3rver (local dev) ignores both
    * headers, so there the guarantee is the check-then-put alone.
    */
-  private async writeOnce(bucket: string, key: string, body: string): Promise<void> {
+  private async writeOnce(client: ObjectStoreClient, bucket: string, key: string, body: string): Promise<void> {
     const headers: Record<string, string> = { 'Content-Type': 'application/jose', 'If-None-Match': '*' };
     if (this.deps.retentionDays > 0) {
       headers['x-amz-object-lock-mode'] = 'COMPLIANCE';
       headers['x-amz-object-lock-retain-until-date'] = new Date(Date.now() + this.deps.retentionDays * 86_400_000).toISOString();
     }
-    await this.deps.objectStore.putObject(bucket, key, Buffer.from(body, 'utf8'), Buffer.byteLength(body), headers);
+    await client.putObject(bucket, key, Buffer.from(body, 'utf8'), Buffer.byteLength(body), headers);
   }
 
   /** One checkpoint writer per chain at a time, across replicas (MySQL advisory lock). */
