@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       redis: await redisAccounts.worker(dedicatedTenant),
       masterKey,
       ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
+      tls: { caFile: pki.caFile, ...pki.files('workers') },
       concurrency: 2,
       ...(dedicatedTenant ? { dedicatedTenant } : {}),
       logLevel: env.logLevel === 'debug' ? 'debug' : 'warn',

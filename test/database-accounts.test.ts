@@ -128,25 +128,9 @@ describe('ownership declarations', () => {
     const borrowed = serviceData.flatMap((service) => service.borrows.map((b) => `${service.service} ${b.privileges.join('/')} ${b.table}`));
     expect(borrowed.sort()).toEqual(
       [
-        'jobs SELECT datasets',
-        'jobs SELECT dataset_versions',
-        'jobs SELECT models',
-        'jobs SELECT model_versions',
-        'jobs SELECT model_aliases',
-        'metrics SELECT datasets',
-        'metrics SELECT dataset_versions',
-        'metrics SELECT models',
-        'metrics SELECT model_versions',
         'metrics SELECT inference_stats',
-        'metrics SELECT jobs',
         'metrics SELECT audit_events',
         'metrics SELECT audit_outbox',
-        'workers SELECT/UPDATE jobs',
-        'workers SELECT/INSERT/UPDATE datasets',
-        'workers SELECT/INSERT/UPDATE dataset_versions',
-        'workers SELECT/INSERT/UPDATE models',
-        'workers SELECT/INSERT/UPDATE model_versions',
-        'workers SELECT model_aliases',
       ].sort(),
     );
   });

@@ -4,22 +4,25 @@
  */
 import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError } from '@tessera/config';
+import { ensureLocalPki } from '@tessera/local-infra';
 import { absentPort, portsCalledBy, remotePorts } from '@tessera/platform';
+
+const identity = ensureLocalPki().identity('jobs');
 
 describe('service ports from the environment', () => {
   it('names SERVICE_KEY when a caller has none, and the owner URL it lacks', async () => {
-    await expect(remotePorts('jobs', {}, portsCalledBy.jobs)).rejects.toThrow(ConfigError);
-    await expect(remotePorts('jobs', {}, portsCalledBy.jobs)).rejects.toThrow(/SERVICE_KEY/);
+    await expect(remotePorts('jobs', {}, portsCalledBy.jobs, identity)).rejects.toThrow(ConfigError);
+    await expect(remotePorts('jobs', {}, portsCalledBy.jobs, identity)).rejects.toThrow(/SERVICE_KEY/);
     const { privateJwk } = await generateServiceKeyPair();
-    await expect(remotePorts('jobs', { SERVICE_KEY: privateJwk as never, DATASETS_PORT_URL: 'http://datasets:4001' }, portsCalledBy.jobs)).rejects.toThrow(/MODELS_PORT_URL/);
+    await expect(remotePorts('jobs', { SERVICE_KEY: privateJwk as never, DATASETS_PORT_URL: 'https://datasets:4001' }, portsCalledBy.jobs, identity)).rejects.toThrow(/MODELS_PORT_URL/);
   });
 
   it('builds exactly the clients a service calls; a service that calls none needs nothing', async () => {
     const { privateJwk } = await generateServiceKeyPair();
-    const ports = await remotePorts('metrics', { SERVICE_KEY: privateJwk as never, JOBS_PORT_URL: 'http://jobs:4003', DATASETS_PORT_URL: 'http://datasets:4001', MODELS_PORT_URL: 'http://models:4002' }, portsCalledBy.metrics);
+    const ports = await remotePorts('metrics', { SERVICE_KEY: privateJwk as never, JOBS_PORT_URL: 'https://jobs:4003', DATASETS_PORT_URL: 'https://datasets:4001', MODELS_PORT_URL: 'https://models:4002' }, portsCalledBy.metrics, identity);
     expect(Object.keys(ports).sort()).toEqual(['datasets', 'jobs', 'models']);
     expect(typeof ports.jobs?.jobCount).toBe('function');
-    expect(await remotePorts('datasets', {}, portsCalledBy.datasets)).toEqual({});
+    expect(await remotePorts('datasets', {}, portsCalledBy.datasets, identity)).toEqual({});
     expect(portsCalledBy).toEqual({ datasets: [], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models'], tenants: [] });
   });
 

@@ -1,35 +1,13 @@
 import { Agent as HttpsAgent } from 'node:https';
-import { checkServerIdentity, createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
-import type { TlsIdentity } from '@tessera/service-kit';
+import type { ConnectionOptions } from 'node:tls';
+import { mutualTlsClientOptions, type TlsIdentity } from '@tessera/service-kit';
 
 /**
  * How the gateway connects to a subgraph: mutual TLS, presenting the gateway's client certificate
- * and accepting only a server certificate of the same CA that names the subgraph it meant to reach
- * (a subgraph's certificate names its service identity, whatever address it listens on).
+ * and accepting only a server certificate of the same CA that names that subgraph.
  */
 export function subgraphTlsOptions(identity: TlsIdentity, subgraph: string): ConnectionOptions {
-  return {
-    ca: identity.ca,
-    cert: identity.cert,
-    key: identity.key,
-    // Parsed once, not per connection (new sockets are opened under load and for every subscription socket).
-    secureContext: secureContextOf(identity),
-    minVersion: 'TLSv1.2',
-    servername: subgraph,
-    rejectUnauthorized: true,
-    checkServerIdentity: (_host, certificate) => checkServerIdentity(subgraph, certificate),
-  };
-}
-
-const contexts = new WeakMap<TlsIdentity, SecureContext>();
-
-function secureContextOf(identity: TlsIdentity): SecureContext {
-  let context = contexts.get(identity);
-  if (!context) {
-    context = createSecureContext({ ca: identity.ca, cert: identity.cert, key: identity.key, minVersion: 'TLSv1.2' });
-    contexts.set(identity, context);
-  }
-  return context;
+  return mutualTlsClientOptions(identity, subgraph);
 }
 
 /** One keep-alive pool per subgraph, each with that subgraph's expected identity. */

@@ -12,7 +12,7 @@ import { migrateDeployment } from '@tessera/tenancy';
 import { readWorkerEnvironment, startWorker } from '@tessera/workers';
 import { readGatewayEnvironment, readMigratorEnvironment, readSubgraphEnvironment } from './environment';
 import { readPublicTlsFiles, readTlsFiles } from './tls-environment';
-import { isSubgraphName, portsCalledBy, serviceData, subgraphModule, subgraphNames } from './subgraph-catalog';
+import { isSubgraphName, portCallersOf, portsCalledBy, serviceData, subgraphModule, subgraphNames } from './subgraph-catalog';
 import { remotePorts, withAbsentPorts } from './service-ports';
 
 async function main(service: string | undefined): Promise<() => Promise<void>> {
@@ -54,7 +54,8 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   const logger = createLogger(env.telemetry.logLevel, { service: module.name });
   const runtime = await createServiceRuntime({ serviceName: module.name, ...env.runtime, portCallerKeys: env.ports.PORT_CALLER_KEYS }, logger, module.entities);
   // The other services' ports this one calls, over HTTP and signed as this service.
-  const ports = withAbsentPorts(await remotePorts(module.name, env.ports, portsCalledBy[module.name]));
+  const identity = readTlsFiles(env.tls.files);
+  const ports = withAbsentPorts(await remotePorts(module.name, env.ports, portsCalledBy[module.name], identity));
   const options = {
     ports,
     regions: env.regions,
@@ -64,9 +65,10 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     inference: modelServingOptionsFromEnvironment(process.env),
   };
   const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {
-    identity: readTlsFiles(env.tls.files),
-    // Itself too: the container's healthcheck reaches /_readiness with the service's own certificate.
-    allowedClients: [...new Set([...env.tls.allowedClients, module.name])],
+    identity,
+    // Itself too (the container's healthcheck reaches /_readiness with the service's own
+    // certificate), and the services that call its ports.
+    allowedClients: [...new Set([...env.tls.allowedClients, module.name, ...portCallersOf(module.name)])],
   });
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {

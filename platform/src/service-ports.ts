@@ -8,7 +8,7 @@ import { createJobsPort } from '@tessera/jobs';
 import { jobsPortClient, jobsPortMethods, type JobsPort } from '@tessera/jobs/ports';
 import { createModelsPort } from '@tessera/models';
 import { modelsPortClient, modelsPortMethods, type ModelsPort } from '@tessera/models/ports';
-import type { PortVariables, ServiceName, ServiceRuntime } from '@tessera/service-kit';
+import { mutualTlsPortFetch, type PortVariables, type ServiceName, type ServiceRuntime, type TlsIdentity } from '@tessera/service-kit';
 
 /** The ports one service may call, as the composition root hands them over (in-process or HTTP). */
 export interface ServicePorts {
@@ -36,7 +36,7 @@ export function withAbsentPorts(given: Partial<ServicePorts>): ServicePorts {
  * owners it calls need a URL; a client for an owner without one fails at the first call, and a
  * caller that needs a port without SERVICE_KEY refuses to start.
  */
-export async function remotePorts(service: ServiceName, env: PortVariables, needs: ReadonlyArray<keyof ServicePorts>): Promise<Partial<ServicePorts>> {
+export async function remotePorts(service: ServiceName, env: PortVariables, needs: ReadonlyArray<keyof ServicePorts>, identity: TlsIdentity): Promise<Partial<ServicePorts>> {
   if (needs.length === 0) return {};
   if (!env.SERVICE_KEY) throw new ConfigError([`SERVICE_KEY: required (the ${service} service calls the ${needs.join(', ')} port(s))`]);
   const sign = await createServiceTokenSigner(service, env.SERVICE_KEY as JWK);
@@ -46,9 +46,9 @@ export async function remotePorts(service: ServiceName, env: PortVariables, need
     return value;
   };
   const ports: Partial<ServicePorts> = {};
-  if (needs.includes('datasets')) ports.datasets = datasetsPortClient({ baseUrl: urlOf('DATASETS_PORT_URL'), sign });
-  if (needs.includes('models')) ports.models = modelsPortClient({ baseUrl: urlOf('MODELS_PORT_URL'), sign });
-  if (needs.includes('jobs')) ports.jobs = jobsPortClient({ baseUrl: urlOf('JOBS_PORT_URL'), sign });
+  if (needs.includes('datasets')) ports.datasets = datasetsPortClient({ baseUrl: urlOf('DATASETS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'datasets') });
+  if (needs.includes('models')) ports.models = modelsPortClient({ baseUrl: urlOf('MODELS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'models') });
+  if (needs.includes('jobs')) ports.jobs = jobsPortClient({ baseUrl: urlOf('JOBS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'jobs') });
   return ports;
 }
 

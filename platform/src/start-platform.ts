@@ -9,7 +9,7 @@ import { createProvisioner } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
 import type { ServiceName, TenantLimits, TenantProvisioner } from '@tessera/tenancy';
-import { subgraphModule, subgraphNames, type CatalogOptions, type SubgraphName } from './subgraph-catalog';
+import { portCallersOf, subgraphModule, subgraphNames, type CatalogOptions, type SubgraphName } from './subgraph-catalog';
 import { inProcessPorts } from './service-ports';
 import { redisOf, type RedisByService } from './service-redis';
 
@@ -73,9 +73,9 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
-/** A subgraph answers the gateway, and itself (its healthcheck holds its own certificate). */
-export function subgraphTls(identities: TlsIdentities, name: string): ServerTls {
-  return { identity: identities(name), allowedClients: ['gateway', name] };
+/** A subgraph answers the gateway, itself (its healthcheck holds its own certificate) and the callers of its ports. */
+export function subgraphTls(identities: TlsIdentities, name: SubgraphName): ServerTls {
+  return { identity: identities(name), allowedClients: ['gateway', name, ...portCallersOf(name)] };
 }
 
 /** The database config of one service: its own account when one is given. */

@@ -44,3 +44,13 @@ export const portsCalledBy: Record<SubgraphName, ReadonlyArray<'datasets' | 'mod
   metrics: ['jobs', 'datasets', 'models'],
   tenants: [],
 };
+
+/**
+ * The services that call a subgraph's ports: its mutual-TLS listener accepts their certificates
+ * besides the gateway's (the port endpoint then checks each method's allow-list). The workers
+ * call the jobs, datasets and models ports.
+ */
+export function portCallersOf(name: SubgraphName): string[] {
+  const callers: string[] = subgraphNames.filter((caller) => portsCalledBy[caller].some((port) => port === name));
+  return name === 'jobs' || name === 'datasets' || name === 'models' ? [...callers, 'workers'] : callers;
+}

@@ -245,6 +245,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         redis: await redisUsers.worker(workerOptions.dedicatedTenant),
         masterKey: config.masterKey,
         ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
+        tls: { caFile: pki.caFile, ...pki.files('workers') },
         // Short locks: a killed worker's job is recovered within seconds in tests.
         lockMs: 4_000,
         stalledIntervalMs: 2_000,

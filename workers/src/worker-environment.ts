@@ -18,6 +18,7 @@ import {
 } from '@tessera/config';
 import { isTenantId, tenantLimitDefaultsVariable, type TenantLimits } from '@tessera/tenancy';
 import { jsonWebKey, url } from '@tessera/config';
+import { tlsVariables, toTlsFiles, type TlsFiles } from '@tessera/service-kit';
 import type { JWK } from 'jose';
 
 /**
@@ -58,7 +59,9 @@ export const workerEnvironment = databaseVariables
   .extend(telemetryVariables.shape)
   .extend(workerVariables.shape)
   .extend(meteringVariables.shape)
-  .extend(workerPortVariables.shape);
+  .extend(workerPortVariables.shape)
+  // Its `workers` service certificate: port calls are mutual TLS, and the owners read the caller from it.
+  .extend(tlsVariables.shape);
 
 export interface WorkerConfig {
   database: DatabaseConfig;
@@ -81,6 +84,8 @@ export interface WorkerConfig {
   metering: MeteringOptions;
   /** This worker's service key and the base URLs of the services whose ports it calls. */
   ports: { serviceKey: JWK; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
+  /** This worker's TLS identity (files, read at start). */
+  tls: TlsFiles;
 }
 
 /** `--dedicated <tenant>` on the command line wins over WORKER_DEDICATED_TENANT. */
@@ -106,5 +111,6 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint },
     metering: toMeteringOptions(parsed),
     ports: { serviceKey: parsed.SERVICE_KEY as JWK, jobsUrl: parsed.JOBS_PORT_URL, datasetsUrl: parsed.DATASETS_PORT_URL, modelsUrl: parsed.MODELS_PORT_URL },
+    tls: toTlsFiles(parsed),
   };
 }

@@ -11,6 +11,8 @@ export interface WorkerProcessOptions {
   masterKey: Buffer;
   /** The worker's own service key and the base URLs of the jobs, datasets and models services (their ports). */
   ports: { serviceKey: JWK; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
+  /** The worker's TLS identity files (the `workers` certificate). */
+  tls: { caFile: string; certFile: string; keyFile: string };
   concurrency?: number;
   /** Serve only this dedicated-tier tenant. */
   dedicatedTenant?: string;
@@ -65,6 +67,9 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     JOBS_PORT_URL: options.ports.jobsUrl,
     DATASETS_PORT_URL: options.ports.datasetsUrl,
     MODELS_PORT_URL: options.ports.modelsUrl,
+    TLS_CA_FILE: options.tls.caFile,
+    TLS_CERT_FILE: options.tls.certFile,
+    TLS_KEY_FILE: options.tls.keyFile,
     WORKER_CONCURRENCY: String(options.concurrency ?? 1),
     ...(options.dedicatedTenant ? { WORKER_DEDICATED_TENANT: options.dedicatedTenant } : {}),
     ...(options.lockMs ? { WORKER_LOCK_MS: String(options.lockMs) } : {}),

@@ -4,6 +4,7 @@ import type { Logger } from '@tessera/config';
 import { datasetsPortClient, type DatasetsPort } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobsPort } from '@tessera/jobs/ports';
 import { meteringConfig, UsageRecorder } from '@tessera/metering';
+import { mutualTlsPortFetch, readTlsFiles } from '@tessera/service-kit';
 import { modelsPortClient, type ModelsPort } from '@tessera/models/ports';
 import { createObjectStoreClient, createTenantObjectStores } from '@tessera/storage';
 import { createTenantAccess, openServiceDataSource, tenantBucketName, type TenantDirectory, type TenantScopeFactory } from '@tessera/tenancy';
@@ -48,10 +49,11 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     tenantLimitDefaults: config.tenantLimitDefaults,
   });
   const sign = await createServiceTokenSigner('workers', config.ports.serviceKey);
+  const identity = readTlsFiles(config.tls);
   const ports: WorkerPorts = {
-    jobs: jobsPortClient({ baseUrl: config.ports.jobsUrl, sign }),
-    datasets: datasetsPortClient({ baseUrl: config.ports.datasetsUrl, sign }),
-    models: modelsPortClient({ baseUrl: config.ports.modelsUrl, sign }),
+    jobs: jobsPortClient({ baseUrl: config.ports.jobsUrl, sign, fetch: mutualTlsPortFetch(identity, 'jobs') }),
+    datasets: datasetsPortClient({ baseUrl: config.ports.datasetsUrl, sign, fetch: mutualTlsPortFetch(identity, 'datasets') }),
+    models: modelsPortClient({ baseUrl: config.ports.modelsUrl, sign, fetch: mutualTlsPortFetch(identity, 'models') }),
   };
   const usage = new UsageRecorder({ db, logger, config: meteringConfig(config.metering) });
   usage.start();

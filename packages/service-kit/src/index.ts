@@ -1,7 +1,7 @@
 export { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 export { createServiceRuntime, requireObjectStoreConfig, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime';
 export { listen, type RunningHttpServer } from './http-server';
-export { certificateIdentity, peerCertificateThumbprint, peerIdentity, type ServerTls, type TlsIdentities, type TlsIdentity } from './tls';
+export { certificateIdentity, mutualTlsClientOptions, peerCertificateThumbprint, peerIdentity, type ServerTls, type TlsIdentities, type TlsIdentity } from './tls';
 export { tracingMiddleware } from './tracing-middleware';
 export { startSubgraph, buildProtectedSchema, type SubgraphDefinition, type RouteTools, type RunningSubgraph } from './subgraph-server';
 export * from './pagination';
@@ -15,3 +15,4 @@ export { compactJson } from './compact-json';
 export { isDuplicateKey } from './duplicate-key';
 export * from './ports';
 export { type SubgraphModule } from './subgraph-module';
+export { tlsVariables, toTlsFiles, readTlsFiles, type TlsFiles } from './tls-files';

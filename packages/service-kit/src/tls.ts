@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import { checkServerIdentity, createSecureContext, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
 import { certificateThumbprint } from '@tessera/auth';
 
 /** One service identity: its certificate and key, and the CA that issued every peer's (PEM text). */
@@ -50,4 +50,34 @@ export function peerCertificateThumbprint(socket: unknown): string | undefined {
   const thumbprint = certificateThumbprint(raw);
   thumbprints.set(tls, thumbprint);
   return thumbprint;
+}
+
+/**
+ * How one service connects to another over mutual TLS: it presents its own certificate and
+ * accepts only a server certificate of the same CA that names the service it meant to reach (a
+ * service's certificate names its identity, whatever address it listens on).
+ */
+export function mutualTlsClientOptions(identity: TlsIdentity, peer: string): ConnectionOptions {
+  return {
+    ca: identity.ca,
+    cert: identity.cert,
+    key: identity.key,
+    // Parsed once, not per connection (new sockets are opened under load and for every subscription socket).
+    secureContext: secureContextOf(identity),
+    minVersion: 'TLSv1.2',
+    servername: peer,
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host, certificate) => checkServerIdentity(peer, certificate),
+  };
+}
+
+const contexts = new WeakMap<TlsIdentity, SecureContext>();
+
+function secureContextOf(identity: TlsIdentity): SecureContext {
+  let context = contexts.get(identity);
+  if (!context) {
+    context = createSecureContext({ ca: identity.ca, cert: identity.cert, key: identity.key, minVersion: 'TLSv1.2' });
+    contexts.set(identity, context);
+  }
+  return context;
 }

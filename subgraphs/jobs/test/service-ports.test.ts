@@ -3,12 +3,13 @@ import { datasetsPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient } from '@tessera/jobs/ports';
 import { modelsPortClient } from '@tessera/models/ports';
 import { buildLinearRegression } from '@tessera/onnx';
+import { mutualTlsPortFetch } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset } from './job-support';
 
 /**
- * The ports of the datasets, models and jobs services, called over HTTP as the worker processes
- * call them: no proof of being a Tessera service, no answer; a service not on a method's
+ * The ports of the datasets, models and jobs services, called over mutual TLS as the worker
+ * processes call them: no proof of being a Tessera service, no answer; a service not on a method's
  * allow-list, FORBIDDEN; a call acting for tenant B never sees tenant A's ids.
  */
 describe('service ports: authenticated callers, per-method allow-lists, one tenant per call', () => {
@@ -29,14 +30,17 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
   });
   const urlOf = (service: 'jobs' | 'datasets' | 'models') => stack.platform.subgraphs[service].url;
 
+  /** Port calls go over mutual TLS with a service certificate of the local CA: the workers' unless told otherwise. */
+  const portFetch = (owner: 'jobs' | 'datasets' | 'models', as = 'workers') => mutualTlsPortFetch(stack.pki.identity(as), owner);
+
   /** A raw POST, to see exactly what the endpoint answers. */
-  async function post(service: 'jobs' | 'datasets' | 'models', method: string, body: string, token?: string): Promise<{ status: number; code: unknown }> {
-    const response = await fetch(`${urlOf(service)}/internal/ports/${service}/${method}`, {
+  async function post(service: 'jobs' | 'datasets' | 'models', method: string, body: string, token?: string, as = 'workers'): Promise<{ status: number; code: unknown }> {
+    const response = await portFetch(service, as)(`${urlOf(service)}/internal/ports/${service}/${method}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { [serviceTokenHeader]: token } : {}) },
       body,
     });
-    const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+    const json = JSON.parse(await response.text()) as { errors?: Array<{ extensions?: { code?: unknown } }> };
     return { status: response.status, code: json.errors?.[0]?.extensions?.code };
   }
 
@@ -53,6 +57,24 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
 
   describe('authentication of the calling service', () => {
     const body = () => JSON.stringify({ actor: { tenantId: a.id, subject: 'x', roles: ['admin'], requestId: 'r-1' }, input: { datasetVersionId: datasetVersionA } });
+
+    it('refuses a connection without a client certificate, or with the certificate of a service that calls no port of the owner', async () => {
+      const payload = body();
+      const token = await (await createServiceTokenSigner('workers', stack.workerServiceKey))({ port: 'datasets', body: payload });
+      // Node's fetch trusts the local CA here but presents no certificate: the TLS handshake fails.
+      await expect(fetch(`${urlOf('datasets')}/internal/ports/datasets/findVersionForJob`, { method: 'POST', headers: { [serviceTokenHeader]: token }, body: payload })).rejects.toThrow();
+      // The audit service calls no port of the datasets service: its connection is closed at once.
+      await expect(post('datasets', 'findVersionForJob', payload, token, 'audit')).rejects.toThrow();
+      // Control: the same call over the workers' certificate is answered.
+      expect((await post('datasets', 'findVersionForJob', payload, token)).status).toBe(200);
+    });
+
+    it('refuses a token of one service over the certificate of another (both must name the caller)', async () => {
+      const payload = body();
+      const workersToken = await (await createServiceTokenSigner('workers', stack.workerServiceKey))({ port: 'datasets', body: payload });
+      // The jobs service may connect to datasets (it calls its port), but the token names the workers.
+      expect(await post('datasets', 'findVersionForJob', payload, workersToken, 'jobs')).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    });
 
     it('refuses a call without a service token', async () => {
       expect(await post('datasets', 'findVersionForJob', body())).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
@@ -87,21 +109,21 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
   describe('per-method allow-lists', () => {
     it('refuses the workers where the method is for another service (FORBIDDEN, nothing read)', async () => {
       const sign = await createServiceTokenSigner('workers', stack.workerServiceKey);
-      const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign });
-      const models = modelsPortClient({ baseUrl: urlOf('models'), sign });
+      const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign, fetch: portFetch('jobs') });
+      const models = modelsPortClient({ baseUrl: urlOf('models'), sign, fetch: portFetch('models') });
       await expect(jobs.jobCount(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(jobs.trainingJobStats(actorOf(a), { from: new Date(0).toISOString(), to: new Date().toISOString(), quantiles: [0.5] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(models.findAliasForJob(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000', alias: 'production' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(models.usageCounts(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(models.versionNumbers(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-      const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign });
+      const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign, fetch: portFetch('datasets') });
       await expect(datasets.usageCounts(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
   });
 
   describe('tenant scoping', () => {
     it("datasets: tenant A's version is found for A and NOT_FOUND for B; B cannot register an output into A's dataset", async () => {
-      const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey) });
+      const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('datasets') });
       const found = await datasets.findVersionForJob(actorOf(a), { datasetVersionId: datasetVersionA });
       expect(found).toMatchObject({ id: datasetVersionA, datasetName: 'numbers', rowCount: 2 });
       expect(found.columns.map((c) => c.name)).toEqual(['x', 'y']);
@@ -116,7 +138,7 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
     });
 
     it("models: a version registered for A is found for A and NOT_FOUND for B; the job id makes registration idempotent", async () => {
-      const models = modelsPortClient({ baseUrl: urlOf('models'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey) });
+      const models = modelsPortClient({ baseUrl: urlOf('models'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('models') });
       const onnxBase64 = Buffer.from(buildLinearRegression({ weights: [2, 1], bias: 0 })).toString('base64');
       const input = { modelName: 'port-model', onnxBase64, datasetVersionId: datasetVersionA, jobId: jobA };
       const first = await models.registerTrainedVersion(actorOf(a), input);
@@ -126,7 +148,7 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
     });
 
     it("jobs: B cannot claim, advance or finish A's job; A's row is untouched", async () => {
-      const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey) });
+      const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('jobs') });
       const runner = { ...actorOf(b), roles: [] };
       expect(await jobs.claim(runner, { jobId: jobA, submission: 1, runToken: 'tok-b', startSeq: 1 })).toEqual({ outcome: 'missing' });
       expect(await jobs.progress(actorOf(b), { jobId: jobA, runToken: 'tok-b', progress: 50, phase: 'x' })).toBe('lost');

@@ -67,12 +67,7 @@ export const metricsData: ServiceData = {
   // Usage and monitoring read other services' tables directly; each goes when the owner publishes
   // a read port (counts, sums, series) for it.
   borrows: [
-    { table: 'datasets', plane: 'tenant', privileges: ['SELECT'], why: 'tenantUsage counts datasets' },
-    { table: 'dataset_versions', plane: 'tenant', privileges: ['SELECT'], why: 'tenantUsage counts versions and stored bytes' },
-    { table: 'models', plane: 'tenant', privileges: ['SELECT'], why: 'tenantUsage counts models; inference stats check the model exists' },
-    { table: 'model_versions', plane: 'tenant', privileges: ['SELECT'], why: 'inference stats name the version' },
     { table: 'inference_stats', plane: 'tenant', privileges: ['SELECT'], why: 'inference stats and the prediction anomaly series' },
-    { table: 'jobs', plane: 'tenant', privileges: ['SELECT'], why: 'training metrics and tenantUsage count jobs' },
     { table: 'audit_events', plane: 'tenant', privileges: ['SELECT'], why: 'the read-volume anomaly series and tenantUsage count audit events' },
     { table: 'audit_outbox', plane: 'tenant', privileges: ['SELECT'], why: 'the same, for events not yet relayed into the chain' },
   ],

@@ -3,3 +3,4 @@ export { portRouter } from './port-endpoint';
 export { callerServiceOf } from './caller-service';
 export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody } from './port-definition';
 export { portVariables, type PortVariables } from './port-environment';
+export { mutualTlsPortFetch, type PortFetch, type PortRequest, type PortResponse } from './port-fetch';

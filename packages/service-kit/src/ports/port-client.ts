@@ -2,17 +2,18 @@ import { serviceTokenHeader, type Principal, type ServiceTokenSigner } from '@te
 import { errors, isErrorCode, TesseraError, type ErrorDetails } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { toWireActor, type PortMethods } from './port-definition';
+import type { PortFetch, PortResponse } from './port-fetch';
 
 export interface PortClientOptions {
-  /** The owning service's base URL (e.g. http://jobs:4003); calls go to `<url>/internal/ports/<port>/<method>`. */
+  /** The owning service's base URL (e.g. https://jobs:4003); calls go to `<url>/internal/ports/<port>/<method>`. */
   baseUrl: string;
   port: string;
   /** Signs this service's identity into each call (the seam mutual TLS replaces). */
   sign: ServiceTokenSigner;
   /** Per call; a port call is a short lookup or write, never a stream. */
   timeoutMs?: number;
-  /** The HTTP client; replaced where calls must carry a client certificate. */
-  fetch?: typeof fetch;
+  /** The HTTP exchange: mutual TLS with the caller's certificate (`mutualTlsPortFetch`). */
+  fetch: PortFetch;
 }
 
 /**
@@ -30,10 +31,9 @@ export function createPortClient<P>(methods: ReadonlyArray<keyof P & string>, op
 async function callPort(options: PortClientOptions, method: string, actor: Principal, input: unknown): Promise<unknown> {
   const body = JSON.stringify({ actor: toWireActor(actor), input: input ?? null });
   const token = await options.sign({ port: options.port, body });
-  const doFetch = options.fetch ?? fetch;
-  let response: Response;
+  let response: PortResponse;
   try {
-    response = await doFetch(`${options.baseUrl}/internal/ports/${options.port}/${method}`, {
+    response = await options.fetch(`${options.baseUrl}/internal/ports/${options.port}/${method}`, {
       method: 'POST',
       // The caller's trace continues in the owner (a job run's span is the parent of its port calls).
       headers: injectTraceHeaders({ 'content-type': 'application/json', [serviceTokenHeader]: token, 'x-request-id': actor.requestId }),
