@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createConnection, type ConnectionOptions } from 'mysql2/promise';
+import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError, databaseVariables, migratorVariables, parseEnvironment, toDatabaseConfig, toMigratorConfig } from '@tessera/config';
 import { ensureLocalPki } from '@tessera/local-infra';
 import { databaseTlsOptions, localAccountHosts, localServiceDatabaseUrls, openMigrationDataSource, openServiceDataSource, serviceNames } from '@tessera/tenancy';
+import { readWorkerEnvironment, workerProcessEnvironment } from '@tessera/workers';
 
 /**
  * TLS to MariaDB against the real server (scripts/local-services.sh starts it with the local CA's
@@ -74,6 +77,27 @@ describe('TLS to MariaDB', () => {
       }
     } finally {
       await Promise.all(sources.map((source) => source.destroy()));
+    }
+  });
+
+  it('hands a worker child process the CA file, which its own configuration reads and connects with', async () => {
+    const environment = workerProcessEnvironment({
+      database: { url: localServiceDatabaseUrls().workers, controlSchema: 'tessera_control', poolSize: 2, tlsCa: pki.ca },
+      databaseTlsCaFile: pki.caFile,
+      objectStore: { endpoint: 'http://127.0.0.1:9', accessKey: 'worker', secretKey: 'worker-secret', defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'tessera' },
+      masterKey: randomBytes(32),
+      ports: { serviceKey: (await generateServiceKeyPair()).privateJwk, jobsUrl: 'https://127.0.0.1:9', datasetsUrl: 'https://127.0.0.1:9', modelsUrl: 'https://127.0.0.1:9' },
+    });
+    const worker = readWorkerEnvironment(environment);
+    expect(worker.database.tlsCa).toBe(pki.ca);
+    // Any schema the account may enter: the point is the session, not the tables.
+    const source = await openServiceDataSource({ ...worker.database, controlSchema: 'information_schema' }, []);
+    try {
+      const [status] = (await source.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) as Array<{ Value: string }>;
+      expect(status?.Value).toMatch(/\S/);
+    } finally {
+      await source.destroy();
     }
   });
 
