@@ -60,6 +60,15 @@ elif command -v mariadb >/dev/null && [ "$(id -u)" = 0 ] \
   fi
 fi
 
+# A server started from another checkout (another .tessera/pki) serves a certificate of another CA:
+# clients verifying with this one would fail. Say so rather than restart a server others may be using.
+if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
+  served_ca=$(mariadb -uroot -N -B -e "SELECT @@ssl_ca" 2>/dev/null || true)
+  if [ -n "$served_ca" ] && ! cmp -s "$served_ca" "$PKI_DIR/ca.pem"; then
+    say "WARNING: MariaDB serves a certificate of the CA in $served_ca, not $PKI_DIR/ca.pem: set TESSERA_PKI_DIR to that CA's directory, or restart MariaDB (mariadb-admin -uroot shutdown) and run this script again"
+  fi
+fi
+
 # Redis with authentication: the default user off, one ACL user per service (scripts/local-redis.sh).
 bash "$(dirname "$0")/local-redis.sh"
 
