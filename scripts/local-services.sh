@@ -2,6 +2,7 @@
 # Makes sure the local MariaDB and Redis that development and tests use are running,
 # that the application's own database user exists (the app never runs as root), and that Redis
 # has its ACL (one user per service, no anonymous access).
+# MariaDB serves TLS with the local CA (scripts/local-pki.sh); the Tessera accounts require it.
 # Used by .ci/run and by `npm start` on a developer machine. Idempotent.
 set -euo pipefail
 
@@ -21,9 +22,17 @@ wait_port() {
 # mariadbd's own log: start-stop-daemon --background discards stderr, so without this a server
 # that fails to start would leave no trace of why.
 MARIADB_LOG="${TESSERA_MARIADB_LOG:-/tmp/tessera-mariadbd.err}"
+
+# The local CA first: MariaDB serves its certificate (mariadb.pem, SANs localhost, 127.0.0.1, mysql)
+# and every service account below requires TLS.
+bash "$(dirname "$0")/local-pki.sh"
+PKI_DIR="${TESSERA_PKI_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.tessera/pki}"
+# mariadbd runs as root here, so it can read the 0600 key in place. A server running as `mysql`
+# (a distribution's service unit) needs a copy of mariadb-key.pem that `mysql` can read.
+MARIADB_TLS=(--ssl-ca="$PKI_DIR/ca.pem" --ssl-cert="$PKI_DIR/mariadb.pem" --ssl-key="$PKI_DIR/mariadb-key.pem")
 start_mariadb() {
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
-  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=root --log-error="$MARIADB_LOG"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=root --log-error="$MARIADB_LOG" "${MARIADB_TLS[@]}"
   # Crash recovery after an unclean stop can take a while: up to 2 minutes.
   wait_port 3306 MariaDB 240
 }
@@ -37,6 +46,26 @@ if ! port_open 3306; then
   if ! start_mariadb; then
     say "last lines of $MARIADB_LOG:"; tail -n 30 "$MARIADB_LOG" >&2 || true
     exit 4
+  fi
+elif command -v mariadb >/dev/null && [ "$(id -u)" = 0 ] \
+  && [ "$(mariadb -uroot -N -B -e "SELECT @@have_ssl" 2>/dev/null || true)" != "YES" ]; then
+  # A server started before TLS (or by something else, without certificates): the accounts below
+  # could not connect once they require TLS. Shut it down cleanly and start it the way above.
+  say "MariaDB runs without TLS; restarting it with the local CA's certificate (log: $MARIADB_LOG)"
+  mariadb-admin -uroot shutdown
+  for _ in $(seq 1 120); do port_open 3306 || break; sleep 0.5; done
+  if ! start_mariadb; then
+    say "last lines of $MARIADB_LOG:"; tail -n 30 "$MARIADB_LOG" >&2 || true
+    exit 4
+  fi
+fi
+
+# A server started from another checkout (another .tessera/pki) serves a certificate of another CA:
+# clients verifying with this one would fail. Say so rather than restart a server others may be using.
+if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
+  served_ca=$(mariadb -uroot -N -B -e "SELECT @@ssl_ca" 2>/dev/null || true)
+  if [ -n "$served_ca" ] && ! cmp -s "$served_ca" "$PKI_DIR/ca.pem"; then
+    say "WARNING: MariaDB serves a certificate of the CA in $served_ca, not $PKI_DIR/ca.pem: set TESSERA_PKI_DIR to that CA's directory, or restart MariaDB (mariadb-admin -uroot shutdown) and run this script again"
   fi
 fi
 
@@ -71,6 +100,7 @@ GRANT ALL PRIVILEGES ON \`tenant\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN
 GRANT ALL PRIVILEGES ON \`ttest\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
 CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}';
 CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}';
+ALTER USER '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' REQUIRE SSL;
 SQL
   for service in $SERVICES; do
     upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
@@ -78,6 +108,8 @@ SQL
     password="${!password_variable:-tessera-${service}-local-dev}"
     for host in 127.0.0.1 localhost; do
       mariadb -uroot -e "CREATE USER IF NOT EXISTS 'tessera_${service}'@'${host}' IDENTIFIED BY '${password}'"
+      # No plain-text session: passwords and tenant data cross the wire only over TLS.
+      mariadb -uroot -e "ALTER USER 'tessera_${service}'@'${host}' REQUIRE SSL"
       # A service account holds table-level grants only; revoke any database-level one an older script gave.
       for pattern in 'tessera\_%' 'tenant\_%' 'ttest\_%'; do
         mariadb -uroot --force -e "REVOKE ALL PRIVILEGES ON \`${pattern}\`.* FROM 'tessera_${service}'@'${host}'" 2>/dev/null || true
@@ -91,4 +123,4 @@ SQL
   done
   mariadb -uroot -e 'FLUSH PRIVILEGES'
 fi
-say "MariaDB on 127.0.0.1:3306 and Redis (with its ACL) on 127.0.0.1:${TESSERA_REDIS_PORT:-6379} are up"
+say "MariaDB (TLS required for the Tessera accounts) on 127.0.0.1:3306 and Redis (with its ACL) on 127.0.0.1:${TESSERA_REDIS_PORT:-6379} are up"

@@ -12,7 +12,7 @@
  *
  * Ctrl-C stops everything and exits 0. Exit codes: 1 start-up failure, 2 MariaDB/Redis missing.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError, createLogger } from '@tessera/config';
@@ -46,13 +46,15 @@ let firstSignalAt = 0;
 async function main(): Promise<void> {
   const env = readLauncherEnvironment();
   say('Starting Tessera …');
-  await preflight(env, say);
+  // The local CA before the preflight: the database accounts require TLS, verified with it.
+  const pki = ensureLocalPki();
+  const databaseTls = { caFile: env.databaseTlsCaFile ?? pki.caFile, ca: readFileSync(env.databaseTlsCaFile ?? pki.caFile, 'utf8') };
+  await preflight(env, say, databaseTls.ca);
 
   const { secrets, created } = await loadOrCreateSecrets();
   say(created ? `Generated local secrets in ${shown(secretsFile)} (mode 0600, reused on later starts).` : `Using local secrets from ${shown(secretsFile)}.`);
 
   // Every hop is TLS: the gateway serves HTTPS/WSS, the subgraphs mutual TLS, all with the local CA.
-  const pki = ensureLocalPki();
   say(`Using the local CA in ${shown(pki.directory)} (created on first start; clients trust ${shown(pki.caFile)}).`);
   // This launcher is a client of the gateway too (demo data below).
   trustCaInThisProcess(pki.ca);
@@ -82,8 +84,8 @@ async function main(): Promise<void> {
 
   // `tessera migrate` first, as in a deployment: the services that start next cannot migrate.
   const controlSchema = 'tessera_control';
-  await migrateDeployment({ adminUrl: env.databaseAdminUrl, controlSchema, accountHosts: localAccountHosts }, serviceData);
-  const database = { url: env.databaseUrls.tenants, controlSchema, poolSize: 10 };
+  await migrateDeployment({ adminUrl: env.databaseAdminUrl, controlSchema, accountHosts: localAccountHosts, tlsCa: databaseTls.ca }, serviceData);
+  const database = { url: env.databaseUrls.tenants, controlSchema, poolSize: 10, tlsCa: databaseTls.ca };
   const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
   const redisAccounts = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera');
   const masterKey = Buffer.from(secrets.masterKey, 'base64');
@@ -128,6 +130,7 @@ async function main(): Promise<void> {
   for (const dedicatedTenant of [undefined, ...dedicatedTenants]) {
     const worker = await startWorkerProcess({
       database: { ...database, url: env.databaseUrls.workers },
+      databaseTlsCaFile: databaseTls.caFile,
       objectStore,
       redis: await redisAccounts.worker(dedicatedTenant),
       masterKey,

@@ -7,6 +7,7 @@ import {
   localServiceDatabaseUrls,
   migrateDeployment,
   openMigrationDataSource,
+  databaseTlsOptions,
   openServiceDataSource,
   ownersOf,
   SchemaManager,
@@ -17,6 +18,7 @@ import {
   type ServiceName,
 } from '@tessera/tenancy';
 import type { MigratorConfig } from '@tessera/config';
+import { ensureLocalPki } from '@tessera/local-infra';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -28,10 +30,13 @@ import type { DataSource } from 'typeorm';
  * still cannot read or change the tenant's rows.
  */
 const suffix = randomBytes(4).toString('hex');
+// Every account requires TLS; the local MariaDB serves a certificate of the local CA.
+const tlsCa = ensureLocalPki().ca;
 const migrator: MigratorConfig = {
   adminUrl: process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306',
   controlSchema: `tessera_test_${suffix}`,
   accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
+  tlsCa,
 };
 const urls = localServiceDatabaseUrls();
 const tenantA = `acct-a-${suffix}`;
@@ -93,13 +98,13 @@ async function tablesOf(schema: string): Promise<string[]> {
 beforeAll(async () => {
   await migrateDeployment(migrator, serviceData);
   admin = await openMigrationDataSource(migrator, undefined, []);
-  tenantsDb = await openServiceDataSource({ url: urls.tenants, controlSchema: migrator.controlSchema, poolSize: 2 }, []);
+  tenantsDb = await openServiceDataSource({ url: urls.tenants, controlSchema: migrator.controlSchema, poolSize: 2, tlsCa }, []);
   const schemas = new SchemaManager(tenantsDb, migrator);
   for (const tenant of [tenantA, tenantB]) {
     await registerTenant(tenant);
     await schemas.createTenantSchema(tenant);
   }
-  for (const service of serviceNames) connections.set(service, await createConnection(urls[service]));
+  for (const service of serviceNames) connections.set(service, await createConnection({ uri: urls[service], ...databaseTlsOptions(tlsCa) }));
   for (const schema of [schemaOf(tenantA), schemaOf(tenantB), migrator.controlSchema, templateSchemaName(migrator.controlSchema)]) {
     const rows = (await admin.query('SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND ORDINAL_POSITION = 1', [schema])) as Array<{ t: string; c: string }>;
     columns.set(schema, new Map(rows.map((row) => [row.t, row.c])));

@@ -72,8 +72,12 @@ function references(value: string): Array<{ name: string; operator: string | und
   return [...value.matchAll(reference)].filter((m) => m[0] !== '$$').map((m) => ({ name: (m[1] ?? m[4])!, operator: m[2] }));
 }
 
+/** The container's database CA file is not on this machine: the local CA's file stands in for it (read at parse time). */
+const containerDatabaseCaFile = '/run/tessera/tls/ca.pem';
 function resolvedEnv(name: string, vars: Env): Env {
-  return Object.fromEntries(Object.entries(serviceEnv(name)).map(([key, value]) => [key, interpolate(value, vars)]));
+  return Object.fromEntries(
+    Object.entries(serviceEnv(name)).map(([key, value]) => [key, key === 'DATABASE_TLS_CA_FILE' && value === containerDatabaseCaFile ? ensureLocalPki().caFile : interpolate(value, vars)]),
+  );
 }
 
 /** Keys the schema cannot do without: no default and not optional. */
@@ -334,6 +338,42 @@ describe('docker-compose.yml: wiring', () => {
   });
 });
 
+describe('docker-compose.yml: TLS to MySQL', () => {
+  const databaseClients = [...platformServices, 'worker', 'migrate'];
+  const mountOf = (name: string) => (services[name]!.volumes ?? []).find((volume) => typeof volume !== 'string' && volume.target === '/run/tessera/tls');
+
+  it('runs MySQL with the local CA\'s server certificate and refuses TCP without TLS', () => {
+    const mysql = services['mysql']!;
+    expect(mysql.command).toEqual(expect.arrayContaining(['--require-secure-transport=ON', '--ssl-ca=/etc/mysql/tls/ca.pem', '--ssl-cert=/etc/mysql/tls/cert.pem', '--ssl-key=/etc/mysql/tls/key.pem']));
+    expect(mysql.volumes).toContainEqual({ type: 'volume', source: 'pki', target: '/etc/mysql/tls', read_only: true, volume: { subpath: 'mysql' } });
+    expect(mysql.depends_on?.['pki']?.condition).toBe('service_completed_successfully');
+    const pki = services['pki']!.command?.join(' ') ?? '';
+    for (const copy of ['cp /pki/all/ca.pem /pki/mysql/ca.pem', 'cp /pki/all/mariadb.pem /pki/mysql/cert.pem', 'cp /pki/all/mariadb-key.pem /pki/mysql/key.pem', 'chmod 0400 /pki/mysql/key.pem']) expect(pki).toContain(copy);
+    // The certificate names the host the services dial.
+    expect(read('scripts/local-pki.sh')).toMatch(/stores=\("mariadb mysql"/);
+    for (const name of databaseClients) expect({ name, host: new URL(serviceEnv(name)[name === 'migrate' ? 'DATABASE_ADMIN_URL' : 'DATABASE_URL']!.replace(/\$\{[^}]+\}/, 'x')).hostname }).toEqual({ name, host: 'mysql' });
+  });
+
+  it('gives every database client the CA in its own read-only mount, and nothing of the CA key or MySQL\'s key', () => {
+    for (const name of databaseClients) {
+      expect({ name, file: serviceEnv(name)['DATABASE_TLS_CA_FILE'] }).toEqual({ name, file: containerDatabaseCaFile });
+      const mount = mountOf(name);
+      expect({ name, readOnly: mount && typeof mount !== 'string' ? mount.read_only : undefined, subpath: mount && typeof mount !== 'string' ? mount.volume?.subpath : undefined }).toEqual({ name, readOnly: true, subpath: expect.not.stringMatching(/^(all|mysql)$/) });
+      expect({ name, pki: services[name]!.depends_on?.['pki']?.condition }).toEqual({ name, pki: 'service_completed_successfully' });
+    }
+    expect(services['pki']!.command?.join(' ')).toContain('cp /pki/all/ca.pem /pki/ca/ca.pem');
+  });
+
+  it('parses DATABASE_TLS_CA_FILE into the CA certificate of every client\'s database configuration', async () => {
+    const values = await generateEnvironment();
+    const ca = ensureLocalPki().ca;
+    expect(readMigratorEnvironment(resolvedEnv('migrate', values)).migrator.tlsCa).toBe(ca);
+    expect(readWorkerEnvironment(resolvedEnv('worker', values)).database.tlsCa).toBe(ca);
+    expect(readGatewayEnvironment(resolvedEnv('gateway', values)).database.tlsCa).toBe(ca);
+    for (const name of subgraphNames) expect({ name, ca: readSubgraphEnvironment(name, resolvedEnv(name, values)).runtime.database.tlsCa }).toEqual({ name, ca });
+  });
+});
+
 describe('docker-compose.yml: the migrate step', () => {
   const longRunning = [...platformServices, 'worker'];
 
@@ -346,7 +386,7 @@ describe('docker-compose.yml: the migrate step', () => {
     const keys = Object.keys(serviceEnv('migrate'));
     expect(keys.filter((key) => !(key in migratorEnvironment.shape))).toEqual([]);
     const parsed = readMigratorEnvironment(resolvedEnv('migrate', { MYSQL_ADMIN_PASSWORD: 'a'.repeat(48) }));
-    expect(parsed.migrator).toEqual({ adminUrl: `mysql://tessera_admin:${'a'.repeat(48)}@mysql:3306`, controlSchema: 'tessera_control', accountHosts: ['%'] });
+    expect(parsed.migrator).toEqual({ adminUrl: `mysql://tessera_admin:${'a'.repeat(48)}@mysql:3306`, controlSchema: 'tessera_control', accountHosts: ['%'], tlsCa: ensureLocalPki().ca });
   });
 
   it('every long-running service waits for it to finish successfully', () => {

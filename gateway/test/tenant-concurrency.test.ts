@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createConnection } from 'mysql2/promise';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
-import { quoteIdentifier } from '@tessera/tenancy';
+import { databaseTlsOptions, quoteIdentifier } from '@tessera/tenancy';
 import { TenantConcurrency } from '../src/pipeline/tenant-concurrency';
 
 jest.setTimeout(60_000);
@@ -40,7 +40,7 @@ describe('per-tenant operation slots (maxConcurrentOperations)', () => {
 
   /** Locks the tenant's datasets table (one connection of the migrator account) until the returned function is called. */
   async function lockDatasets(tenant: TestTenant): Promise<() => Promise<void>> {
-    const connection = await createConnection(stack.migrator.adminUrl);
+    const connection = await createConnection({ uri: stack.migrator.adminUrl, ...databaseTlsOptions(stack.migrator.tlsCa) });
     await connection.query(`LOCK TABLES ${quoteIdentifier(tenant.schema)}.datasets WRITE`);
     return async () => {
       await connection.query('UNLOCK TABLES');

@@ -14,6 +14,8 @@ const launcherVariables = migratorVariables
     GATEWAY_PORT: port(4000),
     ISSUER_PORT: port(4400),
     S3_PORT: port(4569),
+    // A path: the worker processes read it themselves. Unset: the local CA, whose certificate the local MariaDB serves.
+    DATABASE_TLS_CA_FILE: z.string().min(1).optional(),
   })
   .extend(telemetryVariables.pick({ TRACING_EXPORTER: true, OTEL_EXPORTER_OTLP_ENDPOINT: true, LOG_LEVEL: true }).shape)
   // A local webhook receiver is loopback, refused unless allowed here (e.g. 127.0.0.1/32).
@@ -24,6 +26,8 @@ export interface LauncherEnvironment {
   databaseUrls: Record<ServiceName, string>;
   /** The migrator account (DDL, grants): `npm start` runs the migrate step with it, before any service starts. */
   databaseAdminUrl: string;
+  /** The CA file every database connection verifies the server with; undefined: the local CA's. */
+  databaseTlsCaFile: string | undefined;
   redisUrl: string;
   /** The URL is the local default, so `scripts/local-services.sh` can provide the service. */
   localDatabase: boolean;
@@ -48,6 +52,7 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
   return {
     databaseUrls: localServiceDatabaseUrls(env),
     databaseAdminUrl: parsed.DATABASE_ADMIN_URL,
+    databaseTlsCaFile: parsed.DATABASE_TLS_CA_FILE,
     redisUrl: parsed.REDIS_URL,
     localDatabase: parsed.DATABASE_ADMIN_URL === defaultDatabaseAdminUrl && serviceNames.every((service) => env[`DATABASE_URL_${service.toUpperCase()}`] === undefined),
     localRedis: parsed.REDIS_URL === defaultRedisUrl,

@@ -4,6 +4,7 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
 import { createConnection } from 'mysql2/promise';
+import { databaseTlsOptions } from '@tessera/tenancy';
 import type { LauncherEnvironment } from './environment';
 import { exitServiceUnavailable, LaunchError } from './launch-error';
 import { launcherRedisAccounts } from './redis-accounts';
@@ -30,10 +31,10 @@ type RedisState = { state: 'ok' } | { state: 'unreachable'; detail: string } | {
  * default URLs, missing services are started with scripts/local-services.sh (as root); anything
  * that still fails ends the launcher with a message saying exactly what to install or set.
  */
-export async function preflight(env: LauncherEnvironment, say: (line: string) => void): Promise<void> {
+export async function preflight(env: LauncherEnvironment, say: (line: string) => void, databaseTlsCa: string): Promise<void> {
   // The local Redis has the ACL on (no anonymous access): check that a service's user can log in.
   const redisUrl = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera').byService?.gateway?.url ?? env.redisUrl;
-  let database = await checkDatabases(env);
+  let database = await checkDatabases(env, databaseTlsCa);
   let redis = await checkRedis(redisUrl);
 
   const scriptCanHelp =
@@ -47,7 +48,7 @@ export async function preflight(env: LauncherEnvironment, say: (line: string) =>
       say('MariaDB or Redis is not ready; running scripts/local-services.sh to start them …');
       const run = spawnSync('bash', [localServicesScript], { stdio: ['ignore', 'inherit', 'inherit'] });
       if (run.status !== 0) say(`scripts/local-services.sh exited with ${run.status ?? run.signal}`);
-      database = await checkDatabases(env);
+      database = await checkDatabases(env, databaseTlsCa);
       redis = await checkRedis(redisUrl);
     } else {
       say('MariaDB or Redis is not ready. They are installed: start them (and create the app user) as root with');
@@ -70,20 +71,21 @@ function databaseEndpoint(url: string): Endpoint & { user: string } {
 }
 
 /** Every account: the migrator's (DATABASE_ADMIN_URL), then each service's own. */
-async function checkDatabases(env: LauncherEnvironment): Promise<DatabaseState> {
+async function checkDatabases(env: LauncherEnvironment, tlsCa: string): Promise<DatabaseState> {
   for (const url of [env.databaseAdminUrl, ...Object.values(env.databaseUrls)]) {
-    const state = await checkDatabase(url);
+    const state = await checkDatabase(url, tlsCa);
     if (state.state !== 'ok') return state;
   }
   return { state: 'ok' };
 }
 
-async function checkDatabase(url: string): Promise<DatabaseState> {
+/** Over TLS with the CA, as the services connect: the accounts refuse plain text. */
+async function checkDatabase(url: string, tlsCa: string): Promise<DatabaseState> {
   const { host, port, user } = databaseEndpoint(url);
   const reachable = await tcpReachable({ host, port });
   if (reachable !== true) return { state: 'unreachable', detail: reachable };
   try {
-    const connection = await createConnection({ uri: url, connectTimeout: timeoutMs });
+    const connection = await createConnection({ uri: url, connectTimeout: timeoutMs, ...databaseTlsOptions(tlsCa) });
     try {
       await connection.query('SELECT 1');
     } finally {

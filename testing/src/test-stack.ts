@@ -139,11 +139,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   ]);
   // Each service connects as its own account (scripts/local-services.sh creates them).
   const accounts = localServiceDatabaseUrls();
-  const database: DatabaseConfig = { url: accounts.tenants, controlSchema: `tessera_test_${suffix}`, poolSize: 8 };
+  // Over TLS, as every Tessera account requires: local-services.sh gives MariaDB a certificate of this CA.
+  const database: DatabaseConfig = { url: accounts.tenants, controlSchema: `tessera_test_${suffix}`, poolSize: 8, tlsCa: pki.ca };
   const migrator: MigratorConfig = {
     adminUrl: databaseAdminUrl,
     controlSchema: database.controlSchema,
     accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
+    tlsCa: pki.ca,
   };
   // A prefix per test file: queues and channels of parallel test files never meet (nor, with the ACL on, their users).
   const redisUsers = await createTestRedisUsers(`ttest-${suffix}`);
@@ -241,6 +243,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     start: async (workerOptions = {}) => {
       const worker = await startWorkerProcess({
         database: { ...config.database, url: accounts.workers },
+        databaseTlsCaFile: pki.caFile,
         objectStore: config.objectStore,
         redis: await redisUsers.worker(workerOptions.dedicatedTenant),
         masterKey: config.masterKey,

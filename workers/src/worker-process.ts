@@ -6,6 +6,8 @@ import type { JWK } from 'jose';
 
 export interface WorkerProcessOptions {
   database: DatabaseConfig;
+  /** The file of `database.tlsCa`: the child reads its CA from DATABASE_TLS_CA_FILE like any service. */
+  databaseTlsCaFile?: string;
   objectStore: ObjectStoreConfig;
   redis: RedisConfig;
   masterKey: Buffer;
@@ -54,6 +56,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     DATABASE_URL: options.database.url,
     CONTROL_SCHEMA: options.database.controlSchema,
     DATABASE_POOL_SIZE: String(Math.max(2, Math.min(options.database.poolSize, 6))),
+    ...(options.databaseTlsCaFile ? { DATABASE_TLS_CA_FILE: options.databaseTlsCaFile } : {}),
     S3_ENDPOINT: options.objectStore.endpoint,
     S3_ACCESS_KEY: options.objectStore.accessKey,
     S3_SECRET_KEY: options.objectStore.secretKey,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { base64Key32, booleanFlag, jsonWebKey, logLevel, publicJsonWebKeys, tracingExporter, url } from './variables';
+import { base64Key32, booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
  * Configuration concerns shared by several services. Each service composes the ones it needs in
@@ -15,6 +15,9 @@ export const databaseVariables = z.object({
     .regex(/^tessera_[a-z0-9_]{1,40}$/, 'must match tessera_[a-z0-9_]+')
     .default('tessera_control'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  // The CA that signed the database server's certificate: set, every connection is TLS and the
+  // server's name is verified against it. Read once at start-up.
+  DATABASE_TLS_CA_FILE: pemFile().optional(),
 });
 
 /**
@@ -37,6 +40,7 @@ export const migratorVariables = z.object({
     .default('%')
     .transform((value) => value.split(',').map((host) => host.trim()).filter((host) => host.length > 0))
     .refine((hosts) => hosts.length > 0 && hosts.every((host) => /^[A-Za-z0-9_.%:-]{1,255}$/.test(host)), 'must be a comma-separated list of account hosts'),
+  DATABASE_TLS_CA_FILE: pemFile().optional(),
 });
 
 export const objectStoreVariables = z.object({
@@ -106,6 +110,8 @@ export interface DatabaseConfig {
   url: string;
   controlSchema: string;
   poolSize: number;
+  /** CA certificate (PEM) the server's certificate must chain to; undefined: no TLS (the Tessera accounts then refuse the connection). */
+  tlsCa: string | undefined;
 }
 
 /** What the migrate step needs: the migrator account, and the hosts of the service accounts it grants to. */
@@ -114,6 +120,8 @@ export interface MigratorConfig {
   adminUrl: string;
   controlSchema: string;
   accountHosts: string[];
+  /** As `DatabaseConfig.tlsCa`: the migrator account requires TLS too. */
+  tlsCa: string | undefined;
 }
 
 export interface RedisConfig {
@@ -160,11 +168,11 @@ export interface TelemetryConfig {
 }
 
 export function toDatabaseConfig(env: z.infer<typeof databaseVariables>): DatabaseConfig {
-  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE };
+  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE, tlsCa: env.DATABASE_TLS_CA_FILE };
 }
 
 export function toMigratorConfig(env: z.infer<typeof migratorVariables>): MigratorConfig {
-  return { adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, accountHosts: env.DATABASE_ACCOUNT_HOSTS };
+  return { adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, accountHosts: env.DATABASE_ACCOUNT_HOSTS, tlsCa: env.DATABASE_TLS_CA_FILE };
 }
 
 export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): ObjectStoreConfig {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Reusable variable shapes, so every service spells the same thing the same way. */
@@ -51,3 +52,20 @@ export const publicJsonWebKeys = () =>
 export const tracingExporter = () => z.enum(['otlp', 'console', 'none']).default('none');
 
 export const logLevel = () => z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info');
+
+/** A path to a PEM file (a CA certificate), given as its contents: read once, when the environment is parsed. */
+export const pemFile = () =>
+  z.string().min(1).transform((path, ctx) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+      ctx.addIssue({ code: 'custom', message: `${path} holds no PEM certificate` });
+      return z.NEVER;
+    }
+    return text;
+  });

@@ -20,7 +20,7 @@ async function runWriters(stack: TestStack, tenant: TestTenant, count: number, e
   const writers = Array.from({ length: count }, () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'packages/quotas/test/support/reserve-process.ts')], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: databaseOf(stack.config, 'datasets').url, CONTROL_SCHEMA: stack.config.database.controlSchema, TENANT_ID: tenant.id, ...env },
+      env: { ...process.env, DATABASE_URL: databaseOf(stack.config, 'datasets').url, CONTROL_SCHEMA: stack.config.database.controlSchema, DATABASE_TLS_CA_FILE: stack.pki.caFile, TENANT_ID: tenant.id, ...env },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout! });

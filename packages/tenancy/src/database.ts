@@ -19,10 +19,21 @@ export function parseDatabaseUrl(url: string): ServerAddress {
   };
 }
 
-function baseOptions(url: string) {
+/**
+ * The TLS options of a mysql2 connection (TypeORM passes `ssl` through): with a CA, the session is
+ * encrypted and the server's certificate must chain to that CA and name the host connected to
+ * (127.0.0.1, localhost and `mysql` are in the local server's certificate). Without one, plain
+ * text, which the Tessera accounts refuse (REQUIRE SSL).
+ */
+export function databaseTlsOptions(ca: string | undefined): { ssl?: { ca: string; rejectUnauthorized: true } } {
+  return ca ? { ssl: { ca, rejectUnauthorized: true } } : {};
+}
+
+function baseOptions(url: string, tlsCa: string | undefined) {
   return {
     type: 'mysql' as const,
     ...parseDatabaseUrl(url),
+    ...databaseTlsOptions(tlsCa),
     timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     supportBigNumbers: true,
@@ -38,7 +49,7 @@ function baseOptions(url: string) {
  */
 export async function openServiceDataSource(config: DatabaseConfig, entities: MixedList<EntitySchema>): Promise<DataSource> {
   const options: DataSourceOptions = {
-    ...baseOptions(config.url),
+    ...baseOptions(config.url, config.tlsCa),
     database: config.controlSchema,
     entities,
     poolSize: config.poolSize,
@@ -52,12 +63,12 @@ export async function openServiceDataSource(config: DatabaseConfig, entities: Mi
  * the migrate step (and test set-up) opens one.
  */
 export async function openMigrationDataSource(
-  config: Pick<MigratorConfig, 'adminUrl'>,
+  config: Pick<MigratorConfig, 'adminUrl' | 'tlsCa'>,
   schema: string | undefined,
   migrations: DataSourceOptions['migrations'],
 ): Promise<DataSource> {
   return new DataSource({
-    ...baseOptions(config.adminUrl),
+    ...baseOptions(config.adminUrl, config.tlsCa),
     ...(schema ? { database: schema } : {}),
     migrations,
     migrationsTableName: 'schema_migrations',

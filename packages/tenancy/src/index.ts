@@ -1,7 +1,7 @@
 export * from './tenant-id';
 export * from './tenant-record';
 export * from './tenant-limits';
-export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource } from './database';
+export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource, databaseTlsOptions } from './database';
 export { TenantStore } from './control-plane/tenant-store';
 export { TenantDirectory } from './control-plane/tenant-directory';
 export { TenantKeyring, type CurrentDataKey, type KeyEvent } from './control-plane/tenant-keyring';

@@ -3,7 +3,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import type { Principal } from '@tessera/auth';
 import { TesseraError } from '@tessera/errors';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { parseDatabaseUrl, quoteIdentifier, type TenantScope } from '../src';
+import { databaseTlsOptions, parseDatabaseUrl, quoteIdentifier, type TenantScope } from '../src';
 
 function principal(tenantId: string | undefined): Principal {
   return { kind: 'user', subject: 's', tenantId, roles: ['admin'], clientId: undefined, requestId: 'r', sourceIp: undefined };
@@ -199,7 +199,7 @@ describe('TenantScope: one pool, per-tenant schemas', () => {
       for (let i = 0; i < tenantCount; i += 5) tenants.push(...(await Promise.all(Array.from({ length: 5 }, () => stack.createTenant()))));
       const server = parseDatabaseUrl(stack.config.databaseAccounts?.datasets ?? stack.config.database.url);
       // Outside the pool under test, so watching does not take one of its connections.
-      monitor = await createConnection({ host: server.host, port: server.port, user: server.username, password: server.password });
+      monitor = await createConnection({ host: server.host, port: server.port, user: server.username, password: server.password, ...databaseTlsOptions(stack.migrator.tlsCa) });
     });
     afterAll(() => monitor?.end());
 

@@ -40,6 +40,7 @@ describe('audit outbox: nothing lost, nothing invented', () => {
         ...process.env,
         DATABASE_URL: databaseOf(stack.config, 'datasets').url, // a service that writes datasets and their audit events
         CONTROL_SCHEMA: stack.config.database.controlSchema,
+        DATABASE_TLS_CA_FILE: stack.pki.caFile,
         TENANT_SCHEMA: tenant.schema,
         TENANT_ID: tenant.id,
         MODE: mode,

@@ -4,6 +4,7 @@
  * reserving together), makes RESERVE_ATTEMPTS reservations of RESERVE_AMOUNT bytes (up to 4 in
  * flight), and prints one JSON line: what was granted and refused, and any other error.
  */
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isTesseraError } from '@tessera/errors';
 import { TenantQuotas, type QuotaScope } from '@tessera/quotas';
@@ -16,7 +17,7 @@ function required(name: string): string {
 }
 
 async function main(): Promise<void> {
-  const db = await openServiceDataSource({ url: required('DATABASE_URL'), controlSchema: required('CONTROL_SCHEMA'), poolSize: 4 }, []);
+  const db = await openServiceDataSource({ url: required('DATABASE_URL'), controlSchema: required('CONTROL_SCHEMA'), poolSize: 4, tlsCa: readFileSync(required('DATABASE_TLS_CA_FILE'), 'utf8') }, []);
   const scope: QuotaScope = {
     tenant: { id: required('TENANT_ID'), limits: { ...defaultTenantLimits, maxStorageBytes: Number(required('STORAGE_LIMIT')) } },
     transaction: (fn) => db.transaction(fn),

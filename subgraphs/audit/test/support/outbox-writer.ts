@@ -5,13 +5,14 @@
  * `<connection id> <dataset id>` once it reached that point.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { recordAuditEvent } from '@tessera/audit-client';
 import { openServiceDataSource, quoteIdentifier } from '@tessera/tenancy';
 
 async function main(): Promise<void> {
   const schema = process.env['TENANT_SCHEMA']!;
   const db = await openServiceDataSource(
-    { url: process.env['DATABASE_URL']!, controlSchema: process.env['CONTROL_SCHEMA']!, poolSize: 1 },
+    { url: process.env['DATABASE_URL']!, controlSchema: process.env['CONTROL_SCHEMA']!, poolSize: 1, tlsCa: readFileSync(process.env['DATABASE_TLS_CA_FILE']!, 'utf8') },
     [],
   );
   const runner = db.createQueryRunner();
