@@ -88,6 +88,7 @@ describe('TLS to MariaDB', () => {
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'tessera' },
       masterKey: randomBytes(32),
       ports: { serviceKey: (await generateServiceKeyPair()).privateJwk, jobsUrl: 'https://127.0.0.1:9', datasetsUrl: 'https://127.0.0.1:9', modelsUrl: 'https://127.0.0.1:9' },
+      tls: { caFile: pki.caFile, ...pki.files('workers') },
     });
     const worker = readWorkerEnvironment(environment);
     expect(worker.database.tlsCa).toBe(pki.ca);
