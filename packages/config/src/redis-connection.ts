@@ -10,9 +10,9 @@ export interface RedisConnectionOptions {
 const caByFile = new Map<string, string>();
 
 /**
- * The CA certificate(s) in REDIS_TLS_CA_FILE. Read once per process (toRedisConfig reads it at
- * start-up, so a wrong path stops the service there, not at its first Redis command); the many
- * connections of a process share the text.
+ * The CA certificate(s) in REDIS_TLS_CA_FILE. Configuration holds the path (as for the services'
+ * own TLS files); the file is read once per process, by the first Redis client, which every
+ * service creates while starting, so a wrong path stops it then. Later connections share the text.
  */
 export function readRedisTlsCa(file: string): string {
   let ca = caByFile.get(file);

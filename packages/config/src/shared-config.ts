@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './parse-environment';
-import { isTlsRedisUrl, readRedisTlsCa } from './redis-connection';
+import { isTlsRedisUrl } from './redis-connection';
 import { base64Key32, booleanFlag, jsonWebKey, logLevel, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
@@ -197,7 +197,6 @@ export function toRedisConfig(env: z.infer<typeof redisVariables>): RedisConfig 
   if (tlsCaFile !== undefined) {
     // A CA with a redis:// URL would be ignored: the operator believes the link is encrypted.
     if (!isTlsRedisUrl(env.REDIS_URL)) throw new ConfigError(['REDIS_TLS_CA_FILE: set, but REDIS_URL is not a rediss:// URL']);
-    readRedisTlsCa(tlsCaFile);
   }
   return { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, ...(tlsCaFile !== undefined ? { tlsCaFile } : {}) };
 }
