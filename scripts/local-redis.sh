@@ -79,7 +79,12 @@ if ! port_open "$REDIS_PORT" && port_open "$PLAIN_PORT"; then
   fi
   redis_dir="$(plain CONFIG GET dir | sed -n 2p)"
   say "restarting the Redis on 127.0.0.1:$PLAIN_PORT (no TLS) with TLS on 127.0.0.1:$REDIS_PORT (data in $redis_dir)"
-  plain SHUTDOWN >/dev/null 2>&1 || true
+  # The Debian package's own service would be started again by systemd (Restart=always): stop the unit.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
+    systemctl stop redis-server
+  else
+    plain SHUTDOWN >/dev/null 2>&1 || true
+  fi
   for _ in $(seq 1 60); do port_open "$PLAIN_PORT" || break; sleep 0.5; done
   port_open "$PLAIN_PORT" && { say "the Redis on 127.0.0.1:$PLAIN_PORT did not stop"; exit 4; }
 fi
