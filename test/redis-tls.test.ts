@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError, redisConnectionOptions, redisVariables, toRedisConfig, type RedisConfig } from '@tessera/config';
 import { devRedisPassword, redisAdminUser, redisConfigAs, redisServices, serviceAcl } from '@tessera/redis-acl';
+import { workerProcessEnvironment } from '@tessera/workers/src/worker-process';
 
 const run = promisify(execFile);
 const script = join(__dirname, '..', 'scripts', 'local-redis.sh');
@@ -185,5 +186,18 @@ describe('REDIS_TLS_CA_FILE', () => {
     expect(() => parse({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_TLS_CA_FILE: caFile })).toThrow(ConfigError);
     const missing = parse({ REDIS_URL: 'rediss://127.0.0.1:6380', REDIS_TLS_CA_FILE: join(dir, 'missing.pem') });
     expect(() => redisConnectionOptions(missing)).toThrow(/REDIS_TLS_CA_FILE: cannot read/);
+  });
+
+  it('reaches worker child processes, with the URL of their own user', () => {
+    const { user } = serviceAcl('tessera', 'worker');
+    const redis = redisConfigAs(base, user, devRedisPassword(user));
+    const env = workerProcessEnvironment({
+      database: { url: 'mysql://w:p@127.0.0.1:3306', controlSchema: 'tessera_control', poolSize: 4 },
+      objectStore: { endpoint: 'http://127.0.0.1:9000', accessKey: 'key', secretKey: 'secret-key', defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
+      redis,
+      masterKey: Buffer.alloc(32),
+      ports: { serviceKey: { kty: 'EC' }, jobsUrl: 'https://127.0.0.1:1', datasetsUrl: 'https://127.0.0.1:2', modelsUrl: 'https://127.0.0.1:3' },
+    });
+    expect(toRedisConfig(redisVariables.parse(env))).toEqual(redis);
   });
 });
