@@ -123,4 +123,4 @@ SQL
   done
   mariadb -uroot -e 'FLUSH PRIVILEGES'
 fi
-say "MariaDB (TLS required for the Tessera accounts) on 127.0.0.1:3306 and Redis (with its ACL) on 127.0.0.1:${TESSERA_REDIS_PORT:-6379} are up"
+say "MariaDB (TLS required for the Tessera accounts) on 127.0.0.1:3306 and Redis (TLS only, with its ACL) on 127.0.0.1:${TESSERA_REDIS_TLS_PORT:-6380} are up"

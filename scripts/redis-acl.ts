@@ -8,18 +8,20 @@
  *                                                         and prints the REDIS_URL to start them with
  *
  * `apply` and `dedicated-worker` connect with REDIS_ADMIN_URL (default: the local dev admin) and
- * use REDIS_KEY_PREFIX (default tessera). Passwords come from REDIS_<SERVICE>_PASSWORD (for a
+ * use REDIS_KEY_PREFIX (default tessera) and REDIS_TLS_CA_FILE (default for the local admin: the local CA). Passwords come from REDIS_<SERVICE>_PASSWORD (for a
  * dedicated worker REDIS_WORKER_PASSWORD_<TENANT>, '-' as '_'; random when unset); without one,
  * `apply` uses the dev-only default and says so.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { redisConnectionOptions } from '@tessera/config';
 import {
   aclFileTemplate,
   applyAcls,
   dedicatedWorkerAcl,
   devRedisPassword,
   localAdminRedisUrl,
+  localRedisCaFile,
   redisPasswordVariable,
   redisServices,
   redisUrlAs,
@@ -29,7 +31,8 @@ import {
 
 async function withAdmin(run: (admin: Redis) => Promise<void>): Promise<void> {
   const url = process.env['REDIS_ADMIN_URL'] ?? localAdminRedisUrl;
-  const admin = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const tlsCaFile = process.env['REDIS_TLS_CA_FILE'] || (process.env['REDIS_ADMIN_URL'] ? undefined : localRedisCaFile());
+  const admin = new Redis(url, { ...redisConnectionOptions({ url, tlsCaFile }), maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await admin.connect();
     // ioredis carries on as the default user when AUTH fails: make sure this is the admin.
@@ -66,7 +69,7 @@ async function main(args: string[]): Promise<void> {
       const password = process.env[`REDIS_WORKER_PASSWORD_${argument.toUpperCase().replace(/-/g, '_')}`] || randomBytes(24).toString('hex');
       await withAdmin(async (admin) => {
         await applyAcls(admin, [{ acl, passwords: [password] }]);
-        const base = new URL(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+        const base = new URL(process.env['REDIS_URL'] ?? 'rediss://127.0.0.1:6380');
         process.stdout.write(`REDIS_URL=${redisUrlAs(`${base.protocol}//${base.host}`, acl.user, password)}\n`);
       });
       return;

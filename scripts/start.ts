@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   await migrateDeployment({ adminUrl: env.databaseAdminUrl, controlSchema, accountHosts: localAccountHosts, tlsCa: databaseTls.ca }, serviceData);
   const database = { url: env.databaseUrls.tenants, controlSchema, poolSize: 10, tlsCa: databaseTls.ca };
   const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
-  const redisAccounts = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera');
+  const redisAccounts = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera', process.env, env.redisTlsCaFile);
   const masterKey = Buffer.from(secrets.masterKey, 'base64');
   // The workers' service identity for this run: they call the jobs, datasets and models ports with it.
   const workerKeys = await generateServiceKeyPair();

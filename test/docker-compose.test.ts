@@ -275,9 +275,10 @@ describe('docker-compose.yml: wiring', () => {
   it('runs MySQL 8, Redis 7 with appendonly, MinIO with its console, each with a healthcheck', () => {
     expect(services['mysql']!.image).toMatch(/^mysql:8\./);
     expect(services['redis']!.image).toMatch(/^redis:7/);
-    // Redis runs with the ACL file (see 'Redis users' below); start-redis.sh keeps appendonly on.
-    expect(services['redis']!.command).toEqual(['sh', '/etc/tessera/start-redis.sh']);
-    expect(read('deploy/redis/start-redis.sh')).toMatch(/redis-server --appendonly yes --aclfile "\$out"\n$/);
+    // Redis runs with the ACL file (see 'Redis users' below); start-redis.sh keeps appendonly on and
+    // passes its arguments on (the TLS settings, see 'Redis over TLS').
+    expect(services['redis']!.command?.slice(0, 2)).toEqual(['sh', '/etc/tessera/start-redis.sh']);
+    expect(read('deploy/redis/start-redis.sh')).toMatch(/redis-server --appendonly yes --aclfile "\$out" "\$@"\n$/);
     expect(services['minio']!.image).toMatch(/^minio\/minio:/);
     expect(services['minio']!.command).toEqual(expect.arrayContaining(['--console-address', ':9001']));
     expect(publishedPorts(services['minio']!)).toEqual(expect.arrayContaining([{ host: 9000, container: 9000 }, { host: 9001, container: 9001 }]));
@@ -465,7 +466,7 @@ describe('docker-compose.yml: Redis users', () => {
     for (const service of redisClients) {
       const url = serviceEnv(service)['REDIS_URL'];
       expect({ service, url: url !== undefined }).toEqual({ service, url: true });
-      const match = /^redis:\/\/([^:@]+):(\$\{[A-Z_]+:\?[^}]+\})@redis:6379$/.exec(url!);
+      const match = /^rediss:\/\/([^:@]+):(\$\{[A-Z_]+:\?[^}]+\})@redis:6380$/.exec(url!);
       expect({ service, form: match !== null }).toEqual({ service, form: true });
       expect({ service, user: match![1] }).toEqual({ service, user: serviceAcl('tessera', service).user });
       expect({ service, password: references(match![2]!).map((ref) => ref.name) }).toEqual({ service, password: [redisPasswordVariable(service)] });
@@ -499,6 +500,45 @@ describe('docker-compose.yml: Redis users', () => {
 
   it('generates every Redis password', () => {
     for (const variable of [redisPasswordVariable('admin'), ...redisServices.map(redisPasswordVariable)]) expect(generatedVariables).toContain(variable);
+  });
+});
+
+describe('docker-compose.yml: Redis over TLS', () => {
+  const redisClients: RedisService[] = ['gateway', ...subgraphNames, 'worker'];
+  const mountOf = (name: string, target: string) => (services[name]!.volumes ?? []).find((volume) => typeof volume !== 'string' && volume.target === target);
+  /** `--name value` pairs of the Redis command. */
+  const redisArgument = (name: string) => {
+    const command = services['redis']!.command ?? [];
+    const at = command.indexOf(`--${name}`);
+    return at < 0 ? undefined : command[at + 1];
+  };
+
+  it('runs Redis TLS-only, with the Redis certificate of the pki service, client certificates not required', () => {
+    expect(redisArgument('port')).toBe('0');
+    expect(redisArgument('tls-port')).toBe('6380');
+    expect(redisArgument('tls-cert-file')).toBe('/run/tessera/tls/cert.pem');
+    expect(redisArgument('tls-key-file')).toBe('/run/tessera/tls/key.pem');
+    expect(redisArgument('tls-ca-cert-file')).toBe('/run/tessera/tls/ca.pem');
+    expect(redisArgument('tls-auth-clients')).toBe('no');
+    expect(mountOf('redis', '/run/tessera/tls')).toEqual({ type: 'volume', source: 'pki', target: '/run/tessera/tls', read_only: true, volume: { subpath: 'redis' } });
+    const pki = services['pki']!.command!.join(' ');
+    for (const file of ['cp /pki/all/redis.pem /pki/redis/cert.pem', 'cp /pki/all/redis-key.pem /pki/redis/key.pem', 'cp /pki/all/ca.pem /pki/redis/ca.pem']) expect(pki).toContain(file);
+    expect(services['redis']!.depends_on?.['pki']?.condition).toBe('service_completed_successfully');
+    // The health check speaks TLS too: there is no plaintext port to fall back on.
+    expect(services['redis']!.healthcheck!.test.join(' ')).toContain('redis-cli --tls --cacert /run/tessera/tls/ca.pem -p 6380');
+  });
+
+  it('gives every Redis client a rediss:// URL and a CA file it has mounted', () => {
+    for (const service of redisClients) {
+      const env = serviceEnv(service);
+      expect({ service, url: new URL(env['REDIS_URL']!.replace(/\$\{[^}]+\}/, 'x')).protocol }).toEqual({ service, url: 'rediss:' });
+      const caFile = env['REDIS_TLS_CA_FILE'];
+      expect({ service, caFile: caFile !== undefined }).toEqual({ service, caFile: true });
+      const mount = mountOf(service, caFile!.replace(/\/ca\.pem$/, ''));
+      expect({ service, mounted: mount !== undefined && typeof mount !== 'string' && mount.source === 'pki' && mount.read_only === true }).toEqual({ service, mounted: true });
+    }
+    // Nothing in the file still names Redis without TLS.
+    for (const name of Object.keys(services)) for (const [key, value] of Object.entries(serviceEnv(name))) expect({ name, key, plain: /redis:\/\//.test(value) }).toEqual({ name, key, plain: false });
   });
 });
 

@@ -3,6 +3,7 @@
 # users.acl.template with the SHA-256 of each password in the environment (REDIS_<SERVICE>_PASSWORD,
 # REDIS_ADMIN_PASSWORD), then runs Redis with it. The rendered file holds hashes only and lives in
 # the container's /tmp; the passwords themselves reach Redis only as this process's environment.
+# Arguments are passed on to redis-server (docker-compose.yml gives the TLS settings there).
 set -eu
 template=/etc/tessera/users.acl.template
 out=/tmp/users.acl
@@ -26,6 +27,6 @@ done <"$template"
 if [ "$(id -u)" = 0 ] && command -v su-exec >/dev/null; then
   chown redis "$out"
   find /data \! -user redis -exec chown redis '{}' +
-  exec su-exec redis redis-server --appendonly yes --aclfile "$out"
+  exec su-exec redis redis-server --appendonly yes --aclfile "$out" "$@"
 fi
-exec redis-server --appendonly yes --aclfile "$out"
+exec redis-server --appendonly yes --aclfile "$out" "$@"

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger, RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
 import { LiveQuotaKeys, minuteMs, minuteOf } from '@tessera/quotas';
 import type { CostRateLimiter } from './pipeline/cost-rate-limit';
 
@@ -51,7 +51,7 @@ export class SharedRateLimitSync {
     private readonly limiter: CostRateLimiter,
     private readonly options: SharedRateLimitOptions,
   ) {
-    this.redis = new Redis(options.redis.url, { connectionName: `${options.redis.keyPrefix}:gateway-rate-limits`, maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis = new Redis(options.redis.url, { ...redisConnectionOptions(options.redis), connectionName: `${options.redis.keyPrefix}:gateway-rate-limits`, maxRetriesPerRequest: 1, lazyConnect: true });
     this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.redis.on('error', () => undefined); // reconnects by itself; a failed sync is logged below
   }

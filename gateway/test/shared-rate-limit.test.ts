@@ -1,19 +1,22 @@
 import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger } from '@tessera/config';
+import { createLogger, redisConnectionOptions } from '@tessera/config';
 import { isTesseraError } from '@tessera/errors';
 import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute } from '@tessera/quotas';
 import { CostRateLimiter } from '../src/pipeline/cost-rate-limit';
 import { SharedRateLimitSync } from '../src/shared-rate-limit';
 
 // The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
-const redisUrl = redisAccountFromEnvironment().url;
+const account = redisAccountFromEnvironment();
+const redisUrl = account.url;
+// The CA of a rediss:// Redis (the local one: the local CA), as a deployment's REDIS_TLS_CA_FILE.
+const tls = { tlsCaFile: account.tlsCaFile };
 
 /** One gateway replica's limiter and its sync, on a pinned clock. */
 function replica(keyPrefix: string, clock: { now: number }, url = redisUrl) {
   const limiter = new CostRateLimiter();
-  const sync = new SharedRateLimitSync(limiter, { redis: { url, keyPrefix }, logger: createLogger('silent'), now: () => clock.now });
+  const sync = new SharedRateLimitSync(limiter, { redis: { url, keyPrefix, ...tls }, logger: createLogger('silent'), now: () => clock.now });
   /** How many of `attempts` requests the replica lets through right now. */
   const admit = (tenantId: string, perMinute: number, attempts: number) => {
     let admitted = 0;
@@ -82,7 +85,7 @@ describe('shared per-tenant rate limit', () => {
 
   it('tenantUsage reads the minute\'s fleet total; a fraction of a unit charged from a nearly empty bucket waits instead of failing the sync', async () => {
     const [a, b] = [start(), start()];
-    const redis = new Redis(redisUrl);
+    const redis = new Redis(redisUrl, redisConnectionOptions(account));
     const read = () => readCostUnitsInMinute(redis, new LiveQuotaKeys(keyPrefix), 'acme', minuteOf(clock.now));
     try {
       expect(await read()).toBe(0);
@@ -112,7 +115,7 @@ describe('shared per-tenant rate limit', () => {
   it('a replica that admits nothing for a tenant reads its counter only every idleReadIntervalMs, and then learns what the others admitted', async () => {
     const b = start();
     const limiter = new CostRateLimiter();
-    const a = new SharedRateLimitSync(limiter, { redis: { url: redisUrl, keyPrefix }, logger: createLogger('silent'), now: () => clock.now, intervalMs: 20, idleReadIntervalMs: 100 });
+    const a = new SharedRateLimitSync(limiter, { redis: { url: redisUrl, keyPrefix, ...tls }, logger: createLogger('silent'), now: () => clock.now, intervalMs: 20, idleReadIntervalMs: 100 });
     const notEmpty = () => {
       try {
         limiter.assertNotEmpty('acme', { costPerMinute: 40, costBurst: 40 }, clock.now);
@@ -148,10 +151,10 @@ describe('shared per-tenant rate limit', () => {
     await offline.sync.syncNow(); // fails: the 4 stay unsynced
     expect(offline.admit('acme', 10, 10)).toBe(6);
     // The same limiter behind a reachable Redis: its 10 admitted requests reach the counter.
-    const online = new SharedRateLimitSync(offline.limiter, { redis: { url: redisUrl, keyPrefix }, logger: createLogger('silent'), now: () => clock.now });
+    const online = new SharedRateLimitSync(offline.limiter, { redis: { url: redisUrl, keyPrefix, ...tls }, logger: createLogger('silent'), now: () => clock.now });
     await online.syncNow();
     await online.close();
-    const redis = new Redis(redisUrl);
+    const redis = new Redis(redisUrl, redisConnectionOptions(account));
     try {
       const [key] = await redis.keys(`${keyPrefix}:ratelimit:tenant:acme:*`);
       expect(Number(await redis.get(key!))).toBe(10);

@@ -1,13 +1,16 @@
 import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger } from '@tessera/config';
+import { createLogger, redisConnectionOptions } from '@tessera/config';
 import { isTesseraError } from '@tessera/errors';
 import { LiveQuotaKeys, readOpenSubscriptions } from '@tessera/quotas';
 import { SharedSubscriptionSlots } from '../src/subscriptions/shared-subscription-slots';
 
 // The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
-const redisUrl = redisAccountFromEnvironment().url;
+const account = redisAccountFromEnvironment();
+const redisUrl = account.url;
+// The CA of a rediss:// Redis (the local one: the local CA), as a deployment's REDIS_TLS_CA_FILE.
+const tls = { tlsCaFile: account.tlsCaFile };
 
 /** The QUOTA_EXCEEDED details of a refused acquire, or 'granted'. */
 async function attempt(slots: Replica, tenantId: string): Promise<unknown> {
@@ -34,7 +37,7 @@ describe('shared subscription slots', () => {
   let keyPrefix: string;
   const open: SharedSubscriptionSlots[] = [];
   const replica = (limit: number, options: { leaseMs?: number; url?: string } = {}): Replica => {
-    const slots = new SharedSubscriptionSlots({ redis: { url: options.url ?? redisUrl, keyPrefix }, logger: createLogger('silent'), ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
+    const slots = new SharedSubscriptionSlots({ redis: { url: options.url ?? redisUrl, keyPrefix, ...tls }, logger: createLogger('silent'), ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
     open.push(slots);
     return { acquire: (tenantId) => slots.acquire(tenantId, limit), close: () => slots.close() };
   };
@@ -62,7 +65,7 @@ describe('shared subscription slots', () => {
   });
 
   it('slots a dead replica left behind expire with their lease; live ones are renewed', async () => {
-    const redis = new Redis(redisUrl);
+    const redis = new Redis(redisUrl, redisConnectionOptions(account));
     const keys = new LiveQuotaKeys(keyPrefix);
     try {
       const key = `${keyPrefix}:subscriptions:tenant:acme`;

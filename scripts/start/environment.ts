@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import { localServiceDatabaseUrls, serviceNames, type ServiceName } from '@tessera/tenancy';
 import { alertingVariables, toAlertingConfig, type AlertingConfig } from '@tessera/audit';
-import { migratorVariables, parseEnvironment, port, telemetryVariables } from '@tessera/config';
+import { migratorVariables, parseEnvironment, port, redisVariables, telemetryVariables } from '@tessera/config';
+import { localRedisCaFile } from '@tessera/redis-acl';
 
 export const defaultDatabaseAdminUrl = 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
-export const defaultRedisUrl = 'redis://127.0.0.1:6379';
+// The local Redis speaks TLS only (scripts/local-redis.sh), with the local CA's certificate.
+export const defaultRedisUrl = 'rediss://127.0.0.1:6380';
 
 /** The variables `npm start` reads; everything else is fixed for local development. */
 const launcherVariables = migratorVariables
   .pick({ DATABASE_ADMIN_URL: true })
   .extend({
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default(defaultRedisUrl),
+    REDIS_TLS_CA_FILE: redisVariables.shape.REDIS_TLS_CA_FILE,
     GATEWAY_PORT: port(4000),
     ISSUER_PORT: port(4400),
     S3_PORT: port(4569),
@@ -29,6 +32,8 @@ export interface LauncherEnvironment {
   /** The CA file every database connection verifies the server with; undefined: the local CA's. */
   databaseTlsCaFile: string | undefined;
   redisUrl: string;
+  /** REDIS_TLS_CA_FILE; for the local Redis, the local CA (scripts/local-pki.sh). */
+  redisTlsCaFile: string | undefined;
   /** The URL is the local default, so `scripts/local-services.sh` can provide the service. */
   localDatabase: boolean;
   localRedis: boolean;
@@ -54,6 +59,7 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
     databaseAdminUrl: parsed.DATABASE_ADMIN_URL,
     databaseTlsCaFile: parsed.DATABASE_TLS_CA_FILE,
     redisUrl: parsed.REDIS_URL,
+    redisTlsCaFile: parsed.REDIS_TLS_CA_FILE ?? (parsed.REDIS_URL === defaultRedisUrl ? localRedisCaFile(env) : undefined),
     localDatabase: parsed.DATABASE_ADMIN_URL === defaultDatabaseAdminUrl && serviceNames.every((service) => env[`DATABASE_URL_${service.toUpperCase()}`] === undefined),
     localRedis: parsed.REDIS_URL === defaultRedisUrl,
     redisServiceUsers: isLoopbackWithoutCredentials(parsed.REDIS_URL),

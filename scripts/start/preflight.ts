@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
+import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { databaseTlsOptions } from '@tessera/tenancy';
 import type { LauncherEnvironment } from './environment';
@@ -35,7 +36,7 @@ export async function preflight(env: LauncherEnvironment, say: (line: string) =>
   // The local Redis has the ACL on (no anonymous access): check that a service's user can log in.
   const redisUrl = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera').byService?.gateway?.url ?? env.redisUrl;
   let database = await checkDatabases(env, databaseTlsCa);
-  let redis = await checkRedis(redisUrl);
+  let redis = await checkRedis(redisUrl, env.redisTlsCaFile);
 
   const scriptCanHelp =
     (env.localDatabase && database.state === 'unreachable' && isExecutable('/usr/sbin/mariadbd')) ||
@@ -49,7 +50,7 @@ export async function preflight(env: LauncherEnvironment, say: (line: string) =>
       const run = spawnSync('bash', [localServicesScript], { stdio: ['ignore', 'inherit', 'inherit'] });
       if (run.status !== 0) say(`scripts/local-services.sh exited with ${run.status ?? run.signal}`);
       database = await checkDatabases(env, databaseTlsCa);
-      redis = await checkRedis(redisUrl);
+      redis = await checkRedis(redisUrl, env.redisTlsCaFile);
     } else {
       say('MariaDB or Redis is not ready. They are installed: start them (and create the app user) as root with');
       say('  sudo bash scripts/local-services.sh');
@@ -157,8 +158,11 @@ function respCommand(...parts: string[]): string {
   return `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`;
 }
 
-function checkRedis(url: string): Promise<RedisState> {
+function checkRedis(url: string, caFile: string | undefined): Promise<RedisState> {
   const endpoint = redisEndpoint(url);
+  // The local CA may not exist yet (local-services.sh creates it): then the handshake fails, and
+  // the check reports the Redis as not ready, which is what it is.
+  const ca = caFile && existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined;
   const commands: string[] = [];
   if (endpoint.password) {
     commands.push(endpoint.user ? respCommand('AUTH', endpoint.user, endpoint.password) : respCommand('AUTH', endpoint.password));
@@ -168,7 +172,7 @@ function checkRedis(url: string): Promise<RedisState> {
     let settled = false;
     let buffer = '';
     const socket: Socket = endpoint.tls
-      ? connectTls({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+      ? connectTls({ host: endpoint.host, port: endpoint.port, ...(isIP(endpoint.host) ? {} : { servername: endpoint.host }), ...(ca ? { ca } : {}) })
       : connectTcp({ host: endpoint.host, port: endpoint.port });
     const finish = (state: RedisState) => {
       if (settled) return;
@@ -200,7 +204,7 @@ function describeRedisProblem(env: LauncherEnvironment, problem: Exclude<RedisSt
       `Redis at ${host}:${port} refused PING: ${problem.detail}`,
       env.redisServiceUsers
         ? '  The local Redis needs its ACL users (one per service): run (as root) bash scripts/local-services.sh, with the same REDIS_<SERVICE>_PASSWORD variables if you set any.'
-        : '  If it needs a password, put it in REDIS_URL, e.g. REDIS_URL=redis://USER:PASSWORD@HOST:6379',
+        : '  If it needs a password, put it in REDIS_URL, e.g. REDIS_URL=rediss://USER:PASSWORD@HOST:6380 (REDIS_TLS_CA_FILE for a private CA)',
     ].join('\n');
   }
   return [
@@ -210,7 +214,7 @@ function describeRedisProblem(env: LauncherEnvironment, problem: Exclude<RedisSt
       : '  Start the server REDIS_URL points at, or unset REDIS_URL and use a local Redis (as root):',
     `    ${installHint}`,
     '    bash scripts/local-services.sh',
-    '  Or set REDIS_URL to a Redis you have, e.g. REDIS_URL=redis://HOST:6379 npm start',
+    '  Or set REDIS_URL to a Redis you have, e.g. REDIS_URL=rediss://HOST:6380 npm start',
   ].join('\n');
 }
 

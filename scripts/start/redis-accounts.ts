@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type RedisConfig } from '@tessera/config';
 import type { RedisByService } from '@tessera/platform';
 import { applyAcls, dedicatedWorkerAcl, devRedisPassword, redisAdminUser, redisConfigAs, redisPasswordVariable, redisServices, serviceAcl } from '@tessera/redis-acl';
 
@@ -18,8 +18,9 @@ export interface LauncherRedisAccounts {
  * scripts/local-redis.sh gave it: REDIS_<SERVICE>_PASSWORD, or the dev-only default. A Redis named
  * by REDIS_URL is used as that one account for everything (its operator decides its users).
  */
-export function launcherRedisAccounts(redisUrl: string, serviceUsers: boolean, keyPrefix: string, env: NodeJS.ProcessEnv = process.env): LauncherRedisAccounts {
-  const shared: RedisConfig = { url: redisUrl, keyPrefix };
+export function launcherRedisAccounts(redisUrl: string, serviceUsers: boolean, keyPrefix: string, env: NodeJS.ProcessEnv = process.env, tlsCaFile?: string): LauncherRedisAccounts {
+  // Every service's config is made from this one, so each carries the CA (worker processes too).
+  const shared: RedisConfig = { url: redisUrl, keyPrefix, ...(tlsCaFile ? { tlsCaFile } : {}) };
   if (!serviceUsers) return { shared, byService: undefined, worker: async () => shared };
   const byService: RedisByService = {};
   for (const service of redisServices) {
@@ -35,7 +36,7 @@ export function launcherRedisAccounts(redisUrl: string, serviceUsers: boolean, k
       // A dedicated tenant's user exists only while its worker is wanted: created here, for this run.
       const acl = dedicatedWorkerAcl(keyPrefix, tenantId);
       const password = randomBytes(16).toString('hex');
-      const admin = new Redis(adminUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+      const admin = new Redis(adminUrl, { ...redisConnectionOptions(shared), maxRetriesPerRequest: 1, lazyConnect: true });
       try {
         await admin.connect();
         await applyAcls(admin, [{ acl, passwords: [password] }]);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type RedisConfig } from '@tessera/config';
 import type { RedisByService } from '@tessera/platform';
 import { applyAcls, dedicatedWorkerAcl, deleteUsers, redisAccountFromEnvironment, redisConfigAs, redisUrlUser, redisServices, serviceAcl, type RedisAcl } from '@tessera/redis-acl';
 
@@ -24,12 +24,14 @@ export interface TestRedisUsers {
 
 export async function createTestRedisUsers(keyPrefix: string): Promise<TestRedisUsers> {
   const account = redisAccountFromEnvironment();
+  // The CA goes to every config made from this one (the services' users, worker processes).
+  const tls = account.tlsCaFile ? { tlsCaFile: account.tlsCaFile } : {};
   if (!account.acl) {
-    const shared = { url: account.url, keyPrefix };
+    const shared = { url: account.url, keyPrefix, ...tls };
     return { shared, byService: undefined, worker: async () => shared, close: async () => undefined };
   }
-  const shared: RedisConfig = { url: account.url, keyPrefix };
-  const admin = new Redis(account.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const shared: RedisConfig = { url: account.url, keyPrefix, ...tls };
+  const admin = new Redis(account.url, { ...redisConnectionOptions(shared), maxRetriesPerRequest: 1, lazyConnect: true });
   admin.on('error', () => undefined);
   try {
     await admin.connect();

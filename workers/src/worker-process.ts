@@ -66,6 +66,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     MASTER_KEY: options.masterKey.toString('base64'),
     REDIS_URL: options.redis.url,
     REDIS_KEY_PREFIX: options.redis.keyPrefix,
+    ...(options.redis.tlsCaFile ? { REDIS_TLS_CA_FILE: options.redis.tlsCaFile } : {}),
     SERVICE_KEY: JSON.stringify(options.ports.serviceKey),
     JOBS_PORT_URL: options.ports.jobsUrl,
     DATASETS_PORT_URL: options.ports.datasetsUrl,

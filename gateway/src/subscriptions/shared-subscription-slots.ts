@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Logger, RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
 import { LiveQuotaKeys } from '@tessera/quotas';
 import { subscriptionQuotaExceeded, TenantSubscriptionLimiter } from './subscription-limits';
 
@@ -53,7 +53,7 @@ export class SharedSubscriptionSlots implements SubscriptionSlots {
   private failing = false;
 
   constructor(private readonly options: SharedSubscriptionSlotsOptions) {
-    this.redis = new Redis(options.redis.url, { connectionName: `${options.redis.keyPrefix}:gateway-subscription-slots`, maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis = new Redis(options.redis.url, { ...redisConnectionOptions(options.redis), connectionName: `${options.redis.keyPrefix}:gateway-subscription-slots`, maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined); // reconnects by itself; failures are handled per call
     this.local = new TenantSubscriptionLimiter();
     this.leaseMs = options.leaseMs ?? 30_000;

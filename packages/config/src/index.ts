@@ -2,3 +2,4 @@ export { parseEnvironment, ConfigError } from './parse-environment';
 export * from './variables';
 export * from './shared-config';
 export { createLogger, type Logger, type LogLevel, type LogFields } from './logger';
+export { isTlsRedisUrl, readRedisTlsCa, redisConnectionOptions, type RedisConnectionOptions } from './redis-connection';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ConfigError } from './parse-environment';
+import { isTlsRedisUrl } from './redis-connection';
 import { base64Key32, booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
@@ -76,6 +78,9 @@ export const redisVariables = z.object({
   // Every key and channel the platform uses starts with this, so several deployments (or test
   // runs) can share one Redis without seeing each other's queues or events.
   REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must match [a-z0-9-]{1,40}').default('tessera'),
+  // PEM file of the CA that signed the Redis server's certificate (a private CA); only with a
+  // rediss:// URL. Unset with rediss://: the public roots.
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
 });
 
 /** The audit trail's hash chains (issue #6): relay cadence and the checkpoint signing key. */
@@ -127,6 +132,8 @@ export interface MigratorConfig {
 export interface RedisConfig {
   url: string;
   keyPrefix: string;
+  /** The CA the server's certificate must chain to (`rediss://` URLs); unset: the public roots. */
+  tlsCaFile?: string | undefined;
 }
 
 export interface ObjectStoreConfig {
@@ -194,7 +201,12 @@ export function toTelemetryConfig(env: z.infer<typeof telemetryVariables>): Tele
 }
 
 export function toRedisConfig(env: z.infer<typeof redisVariables>): RedisConfig {
-  return { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+  const tlsCaFile = env.REDIS_TLS_CA_FILE;
+  if (tlsCaFile !== undefined) {
+    // A CA with a redis:// URL would be ignored: the operator believes the link is encrypted.
+    if (!isTlsRedisUrl(env.REDIS_URL)) throw new ConfigError(['REDIS_TLS_CA_FILE: set, but REDIS_URL is not a rediss:// URL']);
+  }
+  return { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, ...(tlsCaFile !== undefined ? { tlsCaFile } : {}) };
 }
 
 export function toAuditChainConfig(env: z.infer<typeof auditChainVariables>): AuditChainConfig {

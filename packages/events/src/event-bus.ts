@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type RedisConfig } from '@tessera/config';
 import { BoundedEventQueue, type OverflowPolicy } from './bounded-event-queue';
 import { tenantChannel, type EventTopic } from './event-channel';
 
@@ -48,6 +48,7 @@ export function createEventBus(redis: RedisConfig): EventBus {
 
   const connect = (name: string, extra: RedisOptions = {}) =>
     new Redis(redis.url, {
+      ...redisConnectionOptions(redis),
       connectionName: `${redis.keyPrefix}:${name}`,
       // Fail a command after a few reconnect attempts instead of queueing forever.
       maxRetriesPerRequest: 3,

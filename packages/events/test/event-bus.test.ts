@@ -1,10 +1,14 @@
+import { redisConnectionOptions } from '@tessera/config';
 import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createEventBus, type EventBus, type EventSubscription } from '../src';
 
 // The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
-const redisUrl = redisAccountFromEnvironment().url;
+const account = redisAccountFromEnvironment();
+const redisUrl = account.url;
+// The CA of a rediss:// Redis (the local one: the local CA), as a deployment's REDIS_TLS_CA_FILE.
+const tls = { tlsCaFile: account.tlsCaFile };
 
 /** Reads `count` items, or fails the test if they do not arrive (a stuck stream must not hang jest). */
 async function take<T>(subscription: EventSubscription<T>, count: number): Promise<T[]> {
@@ -18,7 +22,7 @@ async function take<T>(subscription: EventSubscription<T>, count: number): Promi
 }
 
 async function subscriberChannels(prefix: string): Promise<string[]> {
-  const admin = new Redis(redisUrl);
+  const admin = new Redis(redisUrl, redisConnectionOptions(account));
   try {
     return ((await admin.pubsub('CHANNELS', `${prefix}:*`)) as string[]).sort();
   } finally {
@@ -33,9 +37,9 @@ describe('event bus (real Redis)', () => {
 
   beforeEach(() => {
     keyPrefix = `ttest-${randomBytes(4).toString('hex')}`;
-    bus = createEventBus({ url: redisUrl, keyPrefix });
+    bus = createEventBus({ url: redisUrl, keyPrefix, ...tls });
     // A second bus stands in for another process (the worker) publishing.
-    publisherBus = createEventBus({ url: redisUrl, keyPrefix });
+    publisherBus = createEventBus({ url: redisUrl, keyPrefix, ...tls });
   });
   afterEach(async () => {
     await bus.close();
@@ -113,7 +117,7 @@ describe('event bus (real Redis)', () => {
     // subscriber's ready check disabled, ioredis fails some of them ("Connection in subscriber mode").
     const failures: unknown[] = [];
     for (let round = 0; round < 30; round++) {
-      const fresh = createEventBus({ url: redisUrl, keyPrefix });
+      const fresh = createEventBus({ url: redisUrl, keyPrefix, ...tls });
       try {
         const subscriptions = await Promise.all(
           Array.from({ length: 10 }, (_, n) =>

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type RedisConfig } from '@tessera/config';
 
 /**
  * A Redis connection for the job system. `blocking` connections (workers) must let BullMQ wait
@@ -9,6 +9,7 @@ import type { RedisConfig } from '@tessera/config';
  */
 export function openRedis(config: RedisConfig, name: string, mode: 'request' | 'blocking'): Redis {
   const redis = new Redis(config.url, {
+    ...redisConnectionOptions(config),
     connectionName: `${config.keyPrefix}:${name}`,
     maxRetriesPerRequest: mode === 'blocking' ? null : 2,
     lazyConnect: false,

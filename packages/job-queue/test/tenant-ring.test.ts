@@ -5,7 +5,10 @@ import type { Redis } from 'ioredis';
 import { openRedis, sharedPool, TenantLeases, TenantRing, type WorkerPool } from '../src';
 
 // The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
-const redisUrl = redisAccountFromEnvironment().url;
+const account = redisAccountFromEnvironment();
+const redisUrl = account.url;
+// The CA of a rediss:// Redis (the local one: the local CA), as a deployment's REDIS_TLS_CA_FILE.
+const tls = { tlsCaFile: account.tlsCaFile };
 
 /** The scheduler's Redis structures against the real Redis, under a prefix of their own. */
 describe('tenant ring and leases', () => {
@@ -14,7 +17,7 @@ describe('tenant ring and leases', () => {
   let ring: TenantRing;
 
   beforeAll(() => {
-    redis = openRedis({ url: redisUrl, keyPrefix: prefix }, 'ring-test', 'request');
+    redis = openRedis({ url: redisUrl, keyPrefix: prefix, ...tls }, 'ring-test', 'request');
     ring = new TenantRing(redis, prefix);
   });
   afterAll(async () => {

@@ -4,4 +4,4 @@ export { aclFileLine, aclRules, setUserArguments } from './acl-rules';
 export { aclFileTemplate, defaultUserLine, passwordPlaceholder } from './acl-file';
 export { redisConfigAs, redisUrlAs, redisUrlUser } from './redis-url';
 export { applyAcls, deleteUsers } from './apply-acl';
-export { localAdminRedisUrl, redisAccountFromEnvironment } from './local-redis';
+export { localAdminRedisUrl, localRedisCaFile, redisAccountFromEnvironment, type RedisAccount } from './local-redis';

@@ -12,12 +12,14 @@ const host = target.hostname || '127.0.0.1';
 const port = target.port || '6379';
 const user = decodeURIComponent(target.username);
 const password = decodeURIComponent(target.password);
+// The local Redis speaks TLS only (scripts/local-redis.sh): redis-cli too, checking the server against the CA.
+const tls = target.protocol === 'rediss:' ? ['--tls', ...(account.tlsCaFile ? ['--cacert', account.tlsCaFile] : [])] : [];
 
 function cli(args: string[], asAccount = true): Promise<{ stdout: string }> {
   const auth = asAccount && user ? ['--user', user, '--no-auth-warning'] : [];
   // The password travels in the environment, not on the command line (ps would show it).
   const env = asAccount && password ? { ...process.env, REDISCLI_AUTH: password } : process.env;
-  return run('redis-cli', ['-h', host, '-p', port, ...auth, ...args], { env });
+  return run('redis-cli', ['-h', host, '-p', port, ...tls, ...auth, ...args], { env });
 }
 
 async function config(name: string): Promise<string> {
@@ -64,6 +66,11 @@ export async function restartRedis(): Promise<void> {
     appendfilename: await config('appendfilename'),
     dbfilename: await config('dbfilename'),
     aclfile: await config('aclfile'),
+    'tls-port': await config('tls-port'),
+    'tls-cert-file': await config('tls-cert-file'),
+    'tls-key-file': await config('tls-key-file'),
+    'tls-ca-cert-file': await config('tls-ca-cert-file'),
+    'tls-auth-clients': await config('tls-auth-clients'),
   };
   if (settings.appendonly !== 'yes') throw new Error('the local Redis does not persist (appendonly is not yes); this test needs scripts/local-services.sh settings');
   lastSettings = settings;
@@ -88,6 +95,10 @@ export async function ensureRunning(): Promise<void> {
     if (s['appendfilename']) args.push('--appendfilename', s['appendfilename']);
     if (s['dbfilename']) args.push('--dbfilename', s['dbfilename']);
     if (s['aclfile']) args.push('--aclfile', s['aclfile']);
+    // A TLS Redis comes back with the same certificate and ports (its plaintext port is 0, from `port`).
+    if (s['tls-port'] && s['tls-port'] !== '0') {
+      for (const name of ['tls-port', 'tls-cert-file', 'tls-key-file', 'tls-ca-cert-file', 'tls-auth-clients']) if (s[name]) args.push(`--${name}`, s[name]);
+    }
     await run('redis-server', args);
     for (let i = 0; i < 100 && !(await listening()); i++) await sleep(100);
   }

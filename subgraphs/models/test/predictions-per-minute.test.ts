@@ -1,12 +1,15 @@
 import { redisAccountFromEnvironment } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger } from '@tessera/config';
+import { createLogger, redisConnectionOptions } from '@tessera/config';
 import { TesseraError } from '@tessera/errors';
 import { PredictionsPerMinute } from '../src';
 
 // The local Redis has its ACL on: these tests talk to it directly, as its admin (or REDIS_URL without ACL).
-const redisUrl = redisAccountFromEnvironment().url;
+const account = redisAccountFromEnvironment();
+const redisUrl = account.url;
+// The CA of a rediss:// Redis (the local one: the local CA), as a deployment's REDIS_TLS_CA_FILE.
+const tls = { tlsCaFile: account.tlsCaFile };
 const logger = createLogger('silent');
 
 /** The refusal of `take`, asserted to be a TesseraError. */
@@ -23,12 +26,12 @@ describe('predictions per minute (real Redis)', () => {
   const keyPrefix = `ttest-ppm-${randomBytes(4).toString('hex')}`;
   // A pinned clock in the middle of a minute; tests move it explicitly.
   let now = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
-  const replicaA = new PredictionsPerMinute({ redis: { url: redisUrl, keyPrefix }, logger, now: () => now });
-  const replicaB = new PredictionsPerMinute({ redis: { url: redisUrl, keyPrefix }, logger, now: () => now });
+  const replicaA = new PredictionsPerMinute({ redis: { url: redisUrl, keyPrefix, ...tls }, logger, now: () => now });
+  const replicaB = new PredictionsPerMinute({ redis: { url: redisUrl, keyPrefix, ...tls }, logger, now: () => now });
 
   afterAll(async () => {
     await Promise.all([replicaA.close(), replicaB.close()]);
-    const redis = new Redis(redisUrl);
+    const redis = new Redis(redisUrl, redisConnectionOptions(account));
     const keys = await redis.keys(`${keyPrefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type RedisConfig } from '@tessera/config';
 import { errors, isTesseraError } from '@tessera/errors';
 import { countLiveLeases, JobQueueKeys } from '@tessera/job-queue';
 import type { QuotaScope } from '../tenant-quotas';
@@ -34,6 +34,7 @@ export class LiveQuotaReader {
     this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.jobKeys = new JobQueueKeys(options.redis.keyPrefix);
     this.redis = new Redis(options.redis.url, {
+      ...redisConnectionOptions(options.redis),
       connectionName: `${options.redis.keyPrefix}:live-quota-reader`,
       // A usage read must answer, not hang while Redis is away: fail fast and say so.
       maxRetriesPerRequest: 1,

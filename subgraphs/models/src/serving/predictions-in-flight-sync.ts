@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Logger, RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
 import type { InferencePools } from '@tessera/inference';
 import { defaultInFlightSyncIntervalMs, inFlightStaleMs, LiveQuotaKeys, predictionsInFlightExchangeScript } from '@tessera/quotas';
 
@@ -54,6 +54,7 @@ export class PredictionsInFlightSync {
     this.staleMs = inFlightStaleMs(this.intervalMs);
     this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.redis = new Redis(options.redis.url, {
+      ...redisConnectionOptions(options.redis),
       connectionName: `${options.redis.keyPrefix}:predictions-in-flight`,
       maxRetriesPerRequest: 1,
       commandTimeout: 1_000,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger, RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
 import { errors } from '@tessera/errors';
 import { LiveQuotaKeys, minuteMs, minuteOf } from '@tessera/quotas';
 
@@ -56,6 +56,7 @@ export class PredictionsPerMinute {
   constructor(private readonly options: PredictionsPerMinuteOptions) {
     this.keys = new LiveQuotaKeys(options.redis.keyPrefix);
     this.redis = new Redis(options.redis.url, {
+      ...redisConnectionOptions(options.redis),
       connectionName: `${options.redis.keyPrefix}:predictions-per-minute`,
       maxRetriesPerRequest: 1,
       commandTimeout: 1_000,
