@@ -148,8 +148,15 @@ describe('the internal context is bound to its hop', () => {
       await expect(direct('datasets', token, foreign.identity('gateway'))).rejects.toThrow();
     });
 
-    it('a certificate of the right CA for an identity the subgraph does not answer (workers) → connection refused', async () => {
-      await expect(direct('datasets', await freshContext('datasets'), stack.pki.identity('workers'))).rejects.toThrow();
+    it('a certificate of the right CA for an identity the subgraph does not answer (audit, which calls no port of datasets) → connection refused', async () => {
+      await expect(direct('datasets', await freshContext('datasets'), stack.pki.identity('audit'))).rejects.toThrow();
+    });
+
+    it('a port caller\'s certificate (workers, allowed on the listener for the ports) → UNAUTHENTICATED on GraphQL: the context is bound to the gateway certificate', async () => {
+      const unused = await freshContext('datasets');
+      expectRefused(await direct('datasets', unused, stack.pki.identity('workers')), 401, 'UNAUTHENTICATED');
+      // Control: the refusal did not spend it; over the gateway's certificate it passes.
+      expect(errorCodes(await direct('datasets', unused))).toEqual([]);
     });
 
     it('an allowed identity other than the gateway (the subgraph\'s own, for its healthcheck) → UNAUTHENTICATED: the context is bound to the gateway certificate', async () => {
