@@ -7,7 +7,6 @@ import { readCostUnitsInMinute, readOpenSubscriptions, readPredictionsInMinute }
 import { LiveQuotaKeys, minuteOf } from './live-quota-keys';
 import { liveQuotaNames, liveQuotaWindowSeconds, type LiveQuotaName, type LiveQuotaUsage } from './live-quota-names';
 import { readPredictionsInFlight } from './predictions-in-flight-reports';
-import { countUnfinishedJobs } from './unfinished-jobs';
 
 export interface LiveQuotaReaderOptions {
   /** The Redis (and key prefix) the gateways, models replicas and workers count in. */
@@ -20,7 +19,7 @@ export interface LiveQuotaReaderOptions {
 
 /**
  * A tenant's live quotas beside their limits, read from the very counters that enforce them: the
- * unfinished jobs in the tenant's schema (maxQueuedJobs), the workers' running-job leases
+ * unfinished jobs as the jobs service counts them (maxQueuedJobs), the workers' running-job leases
  * (maxConcurrentJobs), and in Redis the models replicas' per-minute counter and in-flight reports,
  * the gateways' open-subscription slots and per-minute cost counter. Reads only, one Redis connection
  * per process; it never takes, renews or sweeps what the writers own.
@@ -44,12 +43,16 @@ export class LiveQuotaReader {
     this.redis.on('error', () => undefined); // reconnects by itself; a failed read is reported below
   }
 
-  /** Every live quota of the scope's tenant. SERVICE_UNAVAILABLE when Redis cannot be read (no guessed zeros). */
-  async usage(scope: QuotaScope): Promise<LiveQuotaUsage[]> {
+  /**
+   * Every live quota of the scope's tenant. SERVICE_UNAVAILABLE when Redis cannot be read (no
+   * guessed zeros). `unfinishedJobs` (maxQueuedJobs) comes from the jobs service, which owns the
+   * jobs table; the reader's own service holds no right on it.
+   */
+  async usage(scope: QuotaScope, unfinishedJobs: number): Promise<LiveQuotaUsage[]> {
     const tenantId = scope.tenant.id;
     const now = this.options.now?.() ?? Date.now();
     const minute = minuteOf(now);
-    const [unfinishedJobs, counters] = await Promise.all([scope.transaction((manager) => countUnfinishedJobs(manager, tenantId)), this.readCounters(tenantId, minute, now)]);
+    const counters = await this.readCounters(tenantId, minute, now);
     const used: Record<LiveQuotaName, number> = { maxQueuedJobs: unfinishedJobs, ...counters };
     return liveQuotaNames.map((name) => ({ name, limit: scope.tenant.limits[name], used: used[name], reserved: 0, windowSeconds: liveQuotaWindowSeconds[name] }));
   }

@@ -1,3 +1,4 @@
+import { countUnfinishedJobs } from '@tessera/quotas';
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import type { EventBus } from '@tessera/events';
@@ -93,6 +94,11 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       const scope = await scopeOf(actor);
       const rows = (await scope.db((manager) => manager.query('SELECT COUNT(*) AS n FROM jobs'))) as Array<{ n: number | string }>;
       return Number(rows[0]?.n ?? 0);
+    },
+    async unfinishedJobCount(actor) {
+      const scope = await scopeOf(actor);
+      // The same count the submit check holds the tenant to.
+      return scope.db((manager) => countUnfinishedJobs(manager, scope.tenant.id));
     },
   };
 }

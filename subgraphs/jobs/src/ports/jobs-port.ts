@@ -63,9 +63,11 @@ export interface JobsPort {
   trainingJobStats(actor: Principal, input: { from: string; to: string; quantiles: number[] }): Promise<TrainingJobStats>;
   /** Every job row of the tenant (tenantUsage). */
   jobCount(actor: Principal, input: Record<string, never>): Promise<number>;
+  /** The tenant's unfinished jobs (queued + running): what `maxQueuedJobs` limits (tenantUsage's live quotas). */
+  unfinishedJobCount(actor: Principal, input: Record<string, never>): Promise<number>;
 }
 
-export const jobsPortMethods = ['claim', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount'] as const satisfies ReadonlyArray<keyof JobsPort>;
+export const jobsPortMethods = ['claim', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount', 'unfinishedJobCount'] as const satisfies ReadonlyArray<keyof JobsPort>;
 
 /** Only the workers run jobs; only the metrics service reads their numbers. */
 export const jobsPortCallers = {
@@ -75,6 +77,7 @@ export const jobsPortCallers = {
   requeue: ['workers'],
   trainingJobStats: ['metrics'],
   jobCount: ['metrics'],
+  unfinishedJobCount: ['metrics'],
 } as const satisfies Record<keyof JobsPort, readonly string[]>;
 
 export type JobsPortMethods = PortMethods<JobsPort>;

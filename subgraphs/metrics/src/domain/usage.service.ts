@@ -40,7 +40,7 @@ export class UsageService {
           (SELECT COUNT(*) FROM audit_events) + (SELECT COUNT(*) FROM audit_outbox) AS audit_events`),
       ) as Promise<Array<Record<string, string | number>>>,
       new TenantQuotas(this.scope).usage(),
-      this.live.usage(this.scope),
+      this.ports.jobs.unfinishedJobCount(actor, {}).then((unfinished) => this.live.usage(this.scope, unfinished)),
       this.ports.jobs.jobCount(actor, {}),
       this.ports.datasets.usageCounts(actor, {}),
       this.ports.models.usageCounts(actor, {}),
