@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { importedModules, sourceFiles } from './source-imports';
 
 const root = join(__dirname, '..');
 
@@ -13,28 +14,6 @@ const serviceFolders = ['gateway', 'workers', 'platform', 'testing', ...readdirS
 
 function packageNameOf(folder: string): string {
   return (JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as { name: string }).name;
-}
-
-function sourceFiles(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      if (entry === 'node_modules' || entry === 'dist') continue;
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(ts|tsx|js|mjs|cjs)$/.test(entry)) out.push(path);
-    }
-  };
-  walk(folder);
-  return out;
-}
-
-/** Module specifiers of import/export-from/require/dynamic import statements. */
-export function importedModules(source: string): string[] {
-  const specifiers: string[] = [];
-  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
-  for (let match = pattern.exec(source); match; match = pattern.exec(source)) specifiers.push(match[1]!);
-  return specifiers;
 }
 
 const servicePackages = new Map(serviceFolders.map((folder) => [packageNameOf(folder), folder]));

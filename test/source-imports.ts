@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Module specifiers of import/export-from/require/dynamic import statements (same reading as layer-boundaries). */
+/** Module specifiers of import/export-from/require/dynamic import statements. */
 export function importedModules(source: string): string[] {
   const specifiers: string[] = [];
   const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
