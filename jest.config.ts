@@ -22,6 +22,10 @@ const project = (name: string, roots: string[]): Config => ({
 const config: Config = {
   // Read only at the top level (per-project values are ignored); stacks start in beforeAll.
   testTimeout: 60_000,
+  // Test files run one at a time in a worker process that is replaced once it holds more than this
+  // after a file: every file starts a whole stack (pools, TLS contexts, clients), and a single
+  // long-lived process collects what they leave behind until it runs out of heap.
+  workerIdleMemoryLimit: '1GB',
   projects: [
     project('packages', ['<rootDir>/packages']),
     project('gateway', ['<rootDir>/gateway']),
