@@ -89,6 +89,22 @@ if ! port_open "$REDIS_PORT" && port_open "$PLAIN_PORT"; then
   port_open "$PLAIN_PORT" && { say "the Redis on 127.0.0.1:$PLAIN_PORT did not stop"; exit 4; }
 fi
 
+# A Redis started from another checkout (another .tessera/pki) serves a certificate no client of
+# this one trusts: shut it down as the admin (not verifying it, to reach it at all) and start it
+# again below with this checkout's certificate, in the same data directory.
+if port_open "$REDIS_PORT" && ! openssl s_client -connect "127.0.0.1:$REDIS_PORT" -CAfile "$CA_FILE" -verify_return_error </dev/null >/dev/null 2>&1; then
+  insecure_admin() { REDISCLI_AUTH="$admin_password" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --tls --insecure --user "$ADMIN_USER" --no-auth-warning "$@"; }
+  if [ "$(insecure_admin ACL WHOAMI 2>/dev/null)" != "$ADMIN_USER" ]; then
+    say "the Redis on 127.0.0.1:$REDIS_PORT serves a certificate of another CA and refuses the admin user ($ADMIN_USER, REDIS_ADMIN_PASSWORD); stop it, or set TESSERA_PKI_DIR to its CA's directory"
+    exit 5
+  fi
+  redis_dir="$(insecure_admin CONFIG GET dir | sed -n 2p)"
+  say "the Redis on 127.0.0.1:$REDIS_PORT serves a certificate of another CA; restarting it with $CA_FILE's (data in $redis_dir)"
+  insecure_admin SHUTDOWN >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do port_open "$REDIS_PORT" || break; sleep 0.5; done
+  port_open "$REDIS_PORT" && { say "the Redis on 127.0.0.1:$REDIS_PORT did not stop"; exit 4; }
+fi
+
 if ! port_open "$REDIS_PORT"; then
   if ! command -v redis-server >/dev/null; then
     say "Redis is not installed. Install it with: apt-get install -y redis-server (or set REDIS_URL)."

@@ -60,12 +60,19 @@ elif command -v mariadb >/dev/null && [ "$(id -u)" = 0 ] \
   fi
 fi
 
-# A server started from another checkout (another .tessera/pki) serves a certificate of another CA:
-# clients verifying with this one would fail. Say so rather than restart a server others may be using.
+# A server started from another checkout (another .tessera/pki) serves a certificate of another CA,
+# which no client of this checkout would trust: restart it with this checkout's certificate (its
+# data stays; a local development server is the only kind this script starts).
 if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
   served_ca=$(mariadb -uroot -N -B -e "SELECT @@ssl_ca" 2>/dev/null || true)
   if [ -n "$served_ca" ] && ! cmp -s "$served_ca" "$PKI_DIR/ca.pem"; then
-    say "WARNING: MariaDB serves a certificate of the CA in $served_ca, not $PKI_DIR/ca.pem: set TESSERA_PKI_DIR to that CA's directory, or restart MariaDB (mariadb-admin -uroot shutdown) and run this script again"
+    say "MariaDB serves a certificate of the CA in $served_ca; restarting it with $PKI_DIR/ca.pem's (log: $MARIADB_LOG)"
+    mariadb-admin -uroot shutdown
+    for _ in $(seq 1 120); do port_open 3306 || break; sleep 0.5; done
+    if ! start_mariadb; then
+      say "last lines of $MARIADB_LOG:"; tail -n 30 "$MARIADB_LOG" >&2 || true
+      exit 4
+    fi
   fi
 fi
 
