@@ -44,6 +44,7 @@ export const generatedVariables = [
   'DATASETS_PORT_CALLER_KEYS',
   'MODELS_PORT_CALLER_KEYS',
   'JOBS_PORT_CALLER_KEYS',
+  'AUDIT_PORT_CALLER_KEYS',
   'REDIS_ADMIN_PASSWORD',
   'REDIS_GATEWAY_PASSWORD',
   'REDIS_DATASETS_PASSWORD',
@@ -102,6 +103,7 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
     MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
     JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk }),
+    AUDIT_PORT_CALLER_KEYS: JSON.stringify({ metrics: metrics.publicJwk }),
     // One Redis ACL user per service (packages/redis-acl) and the operator's admin; hex: they sit in REDIS_URL.
     REDIS_ADMIN_PASSWORD: hex(24),
     REDIS_GATEWAY_PASSWORD: hex(24),

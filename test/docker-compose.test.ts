@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { allRoles, certificateThumbprint, createInternalContextSigner, createInternalContextVerifier, tenantRoles } from '@tessera/auth';
 import { ensureLocalPki } from '@tessera/local-infra';
-import { gatewayEnvironment, migratorEnvironment, readGatewayEnvironment, readMigratorEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
+import { gatewayEnvironment, migratorEnvironment, portCallersOf, portsCalledBy, readGatewayEnvironment, readMigratorEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
 import { assertTenantId, serviceNames } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
@@ -617,6 +617,30 @@ describe('deploy/generate-env.ts', () => {
     expect(values.S3_SECRET_KEY.length).toBeLessThanOrEqual(40);
     const again = await generateEnvironment();
     for (const name of generatedVariables) expect({ name, same: again[name] === values[name] }).toEqual({ name, same: false });
+  });
+
+  it('gives each port owner the keys of exactly the services the catalog says call it (their own SERVICE_KEYs), and each caller the URL of every owner it calls', async () => {
+    const values = await generateEnvironment();
+    const ports = Object.fromEntries(subgraphNames.map((name) => [name, readSubgraphEnvironment(name, resolvedEnv(name, values)).ports])) as Record<SubgraphName, ReturnType<typeof readSubgraphEnvironment>['ports']>;
+    const publicPart = (jwk: { x?: unknown; y?: unknown } | undefined) => ({ x: jwk?.x, y: jwk?.y });
+    const serviceKeys: Record<string, { x?: unknown; y?: unknown } | undefined> = {
+      ...Object.fromEntries(subgraphNames.map((name) => [name, ports[name].SERVICE_KEY])),
+      workers: readWorkerEnvironment(resolvedEnv('worker', values)).ports.serviceKey,
+    };
+    for (const owner of subgraphNames) {
+      const keys = ports[owner].PORT_CALLER_KEYS ?? {};
+      expect({ owner, callers: Object.keys(keys).sort() }).toEqual({ owner, callers: portCallersOf(owner).sort() });
+      for (const caller of portCallersOf(owner)) expect({ owner, caller, key: publicPart(keys[caller]) }).toEqual({ owner, caller, key: publicPart(serviceKeys[caller]) });
+    }
+    for (const caller of subgraphNames) {
+      const urls = Object.entries(ports[caller]).filter(([key, value]) => key.endsWith('_PORT_URL') && value !== undefined);
+      expect({ caller, urls: urls.map(([key]) => key).sort() }).toEqual({ caller, urls: portsCalledBy[caller].map((owner) => `${owner.toUpperCase()}_PORT_URL`).sort() });
+      for (const owner of portsCalledBy[caller]) {
+        const url = new URL(String(ports[caller][`${owner.toUpperCase()}_PORT_URL` as keyof (typeof ports)[typeof caller]]));
+        expect({ caller, owner, url: `${url.protocol}//${url.host}` }).toEqual({ caller, owner, url: `https://${owner}:${serviceEnv(owner)['PORT']}` });
+      }
+    }
+    expect(portCallersOf('audit')).toEqual(['metrics']);
   });
 
   it('refuses a value a single-quoted .env line cannot carry', () => {

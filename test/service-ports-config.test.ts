@@ -5,7 +5,7 @@
 import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError } from '@tessera/config';
 import { ensureLocalPki } from '@tessera/local-infra';
-import { absentPort, portsCalledBy, remotePorts } from '@tessera/platform';
+import { absentPort, portCallersOf, portsCalledBy, remotePorts } from '@tessera/platform';
 
 const identity = ensureLocalPki().identity('jobs');
 
@@ -19,14 +19,23 @@ describe('service ports from the environment', () => {
 
   it('builds exactly the clients a service calls; a service that calls none needs nothing', async () => {
     const { privateJwk } = await generateServiceKeyPair();
-    const ports = await remotePorts('metrics', { SERVICE_KEY: privateJwk as never, JOBS_PORT_URL: 'https://jobs:4003', DATASETS_PORT_URL: 'https://datasets:4001', MODELS_PORT_URL: 'https://models:4002' }, portsCalledBy.metrics, identity);
-    expect(Object.keys(ports).sort()).toEqual(['datasets', 'jobs', 'models']);
+    const urls = { JOBS_PORT_URL: 'https://jobs:4003', DATASETS_PORT_URL: 'https://datasets:4001', MODELS_PORT_URL: 'https://models:4002' };
+    // The metrics service reads audit counts through the audit port: without its URL it does not start.
+    await expect(remotePorts('metrics', { SERVICE_KEY: privateJwk as never, ...urls }, portsCalledBy.metrics, identity)).rejects.toThrow(/AUDIT_PORT_URL/);
+    const ports = await remotePorts('metrics', { SERVICE_KEY: privateJwk as never, ...urls, AUDIT_PORT_URL: 'https://audit:4004' }, portsCalledBy.metrics, identity);
+    expect(Object.keys(ports).sort()).toEqual(['audit', 'datasets', 'jobs', 'models']);
     expect(typeof ports.jobs?.jobCount).toBe('function');
+    expect(typeof ports.audit?.eventCount).toBe('function');
     expect(await remotePorts('datasets', {}, portsCalledBy.datasets, identity)).toEqual({});
-    expect(portsCalledBy).toEqual({ datasets: [], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models'], tenants: [] });
+    expect(portsCalledBy).toEqual({ datasets: [], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models', 'audit'], tenants: [] });
+    // Each owner's listener admits exactly the services that call its ports.
+    expect(portCallersOf('audit')).toEqual(['metrics']);
+    expect(portCallersOf('models').sort()).toEqual(['jobs', 'metrics', 'workers']);
   });
 
   it('a build without a port answers SERVICE_UNAVAILABLE at the first call', async () => {
+    const actor = { kind: 'user' as const, subject: 's', tenantId: 'acme', roles: [], clientId: undefined, requestId: 'r', sourceIp: undefined };
+    await expect(absentPort('audit').eventCount(actor, {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     const jobs = absentPort('jobs');
     await expect(jobs.jobCount({ kind: 'user', subject: 's', tenantId: 'acme', roles: [], clientId: undefined, requestId: 'r', sourceIp: undefined }, {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });

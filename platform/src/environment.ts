@@ -189,7 +189,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,
     alerting: has('alerting') ? toAlertingConfig(subgraphVariableGroups.alerting.parse(env)) : undefined,
     monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
-    ports: { SERVICE_KEY: parsed.SERVICE_KEY, PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS, DATASETS_PORT_URL: parsed.DATASETS_PORT_URL, MODELS_PORT_URL: parsed.MODELS_PORT_URL, JOBS_PORT_URL: parsed.JOBS_PORT_URL },
+    ports: { SERVICE_KEY: parsed.SERVICE_KEY, PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS, DATASETS_PORT_URL: parsed.DATASETS_PORT_URL, MODELS_PORT_URL: parsed.MODELS_PORT_URL, JOBS_PORT_URL: parsed.JOBS_PORT_URL, AUDIT_PORT_URL: parsed.AUDIT_PORT_URL },
     runtime: {
       database: toDatabaseConfig(parsed),
       objectStore: storage ? toObjectStoreConfig(storage) : undefined,

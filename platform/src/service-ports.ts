@@ -1,5 +1,7 @@
 import type { JWK } from 'jose';
 import { createServiceTokenSigner } from '@tessera/auth';
+import { createAuditPort } from '@tessera/audit';
+import { auditPortClient, auditPortMethods, type AuditPort } from '@tessera/audit/ports';
 import { ConfigError } from '@tessera/config';
 import { createDatasetsPort } from '@tessera/datasets';
 import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from '@tessera/datasets/ports';
@@ -15,6 +17,7 @@ export interface ServicePorts {
   datasets: DatasetsPort;
   models: ModelsPort;
   jobs: JobsPort;
+  audit: AuditPort;
 }
 
 /**
@@ -22,13 +25,23 @@ export interface ServicePorts {
  * owner's runtime (the owner's database account), still entering data through the actor's
  * TenantScope exactly as over HTTP.
  */
-export function inProcessPorts(owners: { datasets: Pick<ServiceRuntime, 'scopes'>; models: Pick<ServiceRuntime, 'scopes'>; jobs: Pick<ServiceRuntime, 'scopes' | 'events'> }): ServicePorts {
-  return { datasets: createDatasetsPort(owners.datasets.scopes), models: createModelsPort(owners.models.scopes), jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events }) };
+export function inProcessPorts(owners: {
+  datasets: Pick<ServiceRuntime, 'scopes'>;
+  models: Pick<ServiceRuntime, 'scopes'>;
+  jobs: Pick<ServiceRuntime, 'scopes' | 'events'>;
+  audit: Pick<ServiceRuntime, 'scopes'>;
+}): ServicePorts {
+  return {
+    datasets: createDatasetsPort(owners.datasets.scopes),
+    models: createModelsPort(owners.models.scopes),
+    jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events }),
+    audit: createAuditPort(owners.audit.scopes),
+  };
 }
 
 /** The ports a service was given, completed with ports that answer SERVICE_UNAVAILABLE. */
 export function withAbsentPorts(given: Partial<ServicePorts>): ServicePorts {
-  return { datasets: given.datasets ?? absentPort('datasets'), models: given.models ?? absentPort('models'), jobs: given.jobs ?? absentPort('jobs') };
+  return { datasets: given.datasets ?? absentPort('datasets'), models: given.models ?? absentPort('models'), jobs: given.jobs ?? absentPort('jobs'), audit: given.audit ?? absentPort('audit') };
 }
 
 /**
@@ -40,7 +53,7 @@ export async function remotePorts(service: ServiceName, env: PortVariables, need
   if (needs.length === 0) return {};
   if (!env.SERVICE_KEY) throw new ConfigError([`SERVICE_KEY: required (the ${service} service calls the ${needs.join(', ')} port(s))`]);
   const sign = await createServiceTokenSigner(service, env.SERVICE_KEY as JWK);
-  const urlOf = (variable: 'DATASETS_PORT_URL' | 'MODELS_PORT_URL' | 'JOBS_PORT_URL') => {
+  const urlOf = (variable: 'DATASETS_PORT_URL' | 'MODELS_PORT_URL' | 'JOBS_PORT_URL' | 'AUDIT_PORT_URL') => {
     const value = env[variable];
     if (!value) throw new ConfigError([`${variable}: required (the ${service} service calls this port)`]);
     return value;
@@ -49,10 +62,11 @@ export async function remotePorts(service: ServiceName, env: PortVariables, need
   if (needs.includes('datasets')) ports.datasets = datasetsPortClient({ baseUrl: urlOf('DATASETS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'datasets') });
   if (needs.includes('models')) ports.models = modelsPortClient({ baseUrl: urlOf('MODELS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'models') });
   if (needs.includes('jobs')) ports.jobs = jobsPortClient({ baseUrl: urlOf('JOBS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'jobs') });
+  if (needs.includes('audit')) ports.audit = auditPortClient({ baseUrl: urlOf('AUDIT_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'audit') });
   return ports;
 }
 
-const methodsOf = { datasets: datasetsPortMethods, models: modelsPortMethods, jobs: jobsPortMethods } as const;
+const methodsOf = { datasets: datasetsPortMethods, models: modelsPortMethods, jobs: jobsPortMethods, audit: auditPortMethods } as const;
 
 /**
  * A port this build was not given (a definition built only to read its schema or rules): every

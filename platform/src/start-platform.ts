@@ -131,7 +131,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     modelServing = createModelServing(runtimes.models, config.inference);
     // Every service runs here, so a caller uses the owner's port implementation directly, on the
     // owner's runtime (its database account), exactly as over HTTP.
-    const ports = inProcessPorts({ datasets: runtimes.datasets, models: runtimes.models, jobs: runtimes.jobs });
+    const ports = inProcessPorts({ datasets: runtimes.datasets, models: runtimes.models, jobs: runtimes.jobs, audit: runtimes.audit });
     const options: CatalogOptions = {
       regions: config.regions,
       modelServing,

@@ -36,12 +36,12 @@ export function subgraphModule(name: SubgraphName): SubgraphModule<CatalogOption
 export const serviceData: readonly ServiceData[] = [gatewayData, ...subgraphModules.map((module) => module.data), workersData];
 
 /** Which ports each service calls: the composition root builds exactly these for it. */
-export const portsCalledBy: Record<SubgraphName, ReadonlyArray<'datasets' | 'models' | 'jobs'>> = {
+export const portsCalledBy: Record<SubgraphName, ReadonlyArray<'datasets' | 'models' | 'jobs' | 'audit'>> = {
   datasets: [],
   models: [],
   jobs: ['datasets', 'models'],
   audit: [],
-  metrics: ['jobs', 'datasets', 'models'],
+  metrics: ['jobs', 'datasets', 'models', 'audit'],
   tenants: [],
 };
 

@@ -60,6 +60,8 @@ export interface TestStack {
   workers: TestWorkers;
   /** The worker processes' service key (SERVICE_KEY): tests call the ports as the workers do. */
   workerServiceKey: JWK;
+  /** The metrics service's key, as a metrics process split from the others would sign its port calls. */
+  metricsServiceKey: JWK;
   stop(): Promise<void>;
 }
 
@@ -130,11 +132,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   trustCaInThisProcess(pki.ca);
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
-  const [issuer, s3, internalContextKeys, workerKeys] = await Promise.all([
+  const [issuer, s3, internalContextKeys, workerKeys, metricsKeys] = await Promise.all([
     startIssuerProcess({ audience: testAudience }),
     startS3Server(s3Credentials),
     generateInternalKeyPair(),
     // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
+    generateServiceKeyPair(),
+    // A metrics process's, for tests that run it split from the owners of the ports it reads.
     generateServiceKeyPair(),
   ]);
   // Each service connects as its own account (scripts/local-services.sh creates them).
@@ -190,7 +194,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
-    portCallerKeys: { workers: workerKeys.publicJwk },
+    portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk },
   };
   let platform: RunningPlatform;
   let inspection: ServiceRuntime | undefined;
@@ -301,6 +305,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId),
     workers,
     workerServiceKey: workerKeys.privateJwk,
+    metricsServiceKey: metricsKeys.privateJwk,
     stop: async () => {
       await workers.stopAll();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);

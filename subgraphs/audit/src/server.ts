@@ -12,6 +12,7 @@ import { accessReportResolvers } from './resolvers/access-report.resolver';
 import { alertResolvers } from './resolvers/alert.resolver';
 import { auditEventResolvers } from './resolvers/audit-event.resolver';
 import { auditRules } from './rules';
+import { createAuditPort, publishedAuditPort } from './ports/audit-port.impl';
 import { createWebhookAddressPolicy } from './domain/webhook-address-policy';
 import { resolveWithSystem } from './domain/webhook-lookup';
 import { createWebhookTransport } from './domain/webhook-transport';
@@ -57,6 +58,8 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
+    // The audit port (counts for the metrics service) to other processes.
+    ports: [publishedAuditPort(createAuditPort(runtime.scopes))],
     start: async () => {
       await chain.start();
       engine.start();

@@ -115,7 +115,7 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
       await expect(jobs.trainingJobStats(actorOf(a), { from: new Date(0).toISOString(), to: new Date().toISOString(), quantiles: [0.5] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(models.findAliasForJob(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000', alias: 'production' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(models.usageCounts(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
-      await expect(models.versionNumbers(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(models.inferenceMinutes(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000', from: new Date(0).toISOString(), to: new Date(0).toISOString() })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign, fetch: portFetch('datasets') });
       await expect(datasets.usageCounts(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });

@@ -1,4 +1,5 @@
 import type { EntitySchema } from 'typeorm';
+import type { AuditPort } from '@tessera/audit/ports';
 import type { DatasetsPort } from '@tessera/datasets/ports';
 import type { JobsPort } from '@tessera/jobs/ports';
 import type { ModelsPort } from '@tessera/models/ports';
@@ -10,13 +11,13 @@ import { metricsData } from './tables';
 export interface MetricsModuleOptions {
   /** Anomaly detection settings (defaults when omitted). */
   monitoring?: MonitoringOptions;
-  /** The owners' ports usage and training numbers are read through. */
-  ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort };
+  /** The owners' ports usage, training, inference and audit numbers are read through. */
+  ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort; audit: AuditPort };
 }
 
 export const metricsModule: SubgraphModule<MetricsModuleOptions, 'metrics'> = {
   name: 'metrics',
   entities: metricsEntities as EntitySchema[],
   data: metricsData,
-  build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: options.ports.jobs, datasets: options.ports.datasets, models: options.ports.models }),
+  build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: options.ports.jobs, datasets: options.ports.datasets, models: options.ports.models, audit: options.ports.audit }),
 };

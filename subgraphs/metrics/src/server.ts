@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { AuditPort } from '@tessera/audit/ports';
 import { meteringConfig, StoredBytesSampler } from '@tessera/metering';
 import { anomalyDetectionConfig, type AnomalyDetectionConfig } from '@tessera/monitoring';
 import { LiveQuotaReader } from '@tessera/quotas';
@@ -25,21 +26,31 @@ function mergeResolvers(...maps: Array<GraphQLResolverMap<SubgraphContext>>): Gr
   return merged as GraphQLResolverMap<SubgraphContext>;
 }
 
+/** The other services' ports this subgraph reads their numbers through. */
+export interface MetricsPorts {
+  jobs: JobsPort;
+  datasets: DatasetsPort;
+  models: ModelsPort;
+  audit: AuditPort;
+}
+
 /**
  * The metrics subgraph: usage, inference stats, request and training metrics, anomalies. With a
- * runtime it also runs anomaly detection beside its requests (a periodic pass over the tenants whose series run);
- * without one (a definition built only to read its schema and rules) `anomalies` reads what is stored.
+ * runtime and ports it also runs anomaly detection beside its requests (a periodic pass over the tenants whose series run);
+ * without them (a definition built only to read its schema and rules) `anomalies` reads what is stored.
  */
-export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<AnomalyDetectionConfig>, ports?: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort }): SubgraphDefinition {
-  const engine = runtime
-    ? new AnomalyEngine({
-        db: runtime.db,
-        scopes: runtime.scopes,
-        tenants: runtime.tenants,
-        logger: runtime.logger.child({ service: 'metrics' }),
-        config: anomalyDetectionConfig(anomalies),
-      })
-    : undefined;
+export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<AnomalyDetectionConfig>, ports?: MetricsPorts): SubgraphDefinition {
+  const engine =
+    runtime && ports
+      ? new AnomalyEngine({
+          db: runtime.db,
+          scopes: runtime.scopes,
+          tenants: runtime.tenants,
+          logger: runtime.logger.child({ service: 'metrics' }),
+          config: anomalyDetectionConfig(anomalies),
+          ports: { models: ports.models, audit: ports.audit },
+        })
+      : undefined;
   // Stored byte-hours are sampled here, beside the other platform-wide passes (replica-safe: see the sampler).
   const storageSampler = runtime
     ? new StoredBytesSampler({

@@ -64,11 +64,6 @@ export const metricsData: ServiceData = {
       publishedTo: [{ to: quotaWriters, privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], why: 'the quota ledger: reserve before a write, release after' }],
     },
   ],
-  // Usage and monitoring read other services' tables directly; each goes when the owner publishes
-  // a read port (counts, sums, series) for it.
-  borrows: [
-    { table: 'inference_stats', plane: 'tenant', privileges: ['SELECT'], why: 'inference stats and the prediction anomaly series' },
-    { table: 'audit_events', plane: 'tenant', privileges: ['SELECT'], why: 'the read-volume anomaly series and tenantUsage count audit events' },
-    { table: 'audit_outbox', plane: 'tenant', privileges: ['SELECT'], why: 'the same, for events not yet relayed into the chain' },
-  ],
+  // What metrics shows of other services' data (counts, sums, series) comes through their ports.
+  borrows: [],
 };

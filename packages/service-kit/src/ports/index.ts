@@ -3,4 +3,5 @@ export { portRouter } from './port-endpoint';
 export { callerServiceOf } from './caller-service';
 export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody } from './port-definition';
 export { portVariables, type PortVariables } from './port-environment';
+export { parsePortTimeRange } from './port-input';
 export { mutualTlsPortFetch, type PortFetch, type PortRequest, type PortResponse } from './port-fetch';

@@ -30,6 +30,7 @@ export const portVariables = z.object({
   DATASETS_PORT_URL: url().optional(),
   MODELS_PORT_URL: url().optional(),
   JOBS_PORT_URL: url().optional(),
+  AUDIT_PORT_URL: url().optional(),
 });
 
 export type PortVariables = z.infer<typeof portVariables>;

@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import type { BucketValue } from '../data/anomaly-source.repository';
 import { insertAnomaly, lockSeriesStates, saveSeriesState, type Anomaly, type SeriesState } from '../data/anomaly.repository';
 import { judge, type SeriesModelParameters } from './anomaly-model';
-import { anomalyMetrics, bucketMsOf, firstDataOf, readSource, seriesDefinitions, type SeriesDefinition, type SeriesSource } from './anomaly-series';
+import { anomalyMetrics, bucketMsOf, firstDataOf, readSource, seriesDefinitions, type AnomalySourcePorts, type SeriesDefinition, type SeriesSource } from './anomaly-series';
 
 const emptyBucket: BucketValue = { count: 0, errors: 0, p95Ms: null, meanLatencyMs: 0 };
 const sources: readonly SeriesSource[] = ['requests', 'dataReads', 'inference'];
@@ -77,11 +77,14 @@ function recordAnomalyEvent(manager: EntityManager, actor: Principal, anomaly: A
  * One detection pass over one tenant, in one transaction on its own schema: lock the series'
  * states, read every closed bucket since they stopped, judge each with the series' model, store
  * the new states and whatever was flagged, each flagged bucket with its audit event. Returns the
- * anomalies it created.
+ * anomalies it created. Data reads and inference numbers come through the audit and models ports,
+ * asked as the detector for this tenant: a port that fails fails the pass (logged by the engine),
+ * and the next pass catches up from the same position.
  */
-export async function detectTenantAnomalies(scope: TenantScope, config: AnomalyDetectionConfig, now = new Date()): Promise<Anomaly[]> {
+export async function detectTenantAnomalies(scope: TenantScope, config: AnomalyDetectionConfig, ports: AnomalySourcePorts, now = new Date()): Promise<Anomaly[]> {
   const actor = detectorPrincipal(scope.tenant.id, scope.principal.requestId);
   return scope.transaction(async (manager) => {
+    const reader = { manager, actor, ports };
     const states = await lockSeriesStates(manager, anomalyMetrics, now);
     const created: Anomaly[] = [];
     for (const source of sources) {
@@ -89,10 +92,10 @@ export async function detectTenantAnomalies(scope: TenantScope, config: AnomalyD
       const bucketMs = bucketMsOf(source, config);
       // Series of one source are always advanced together; the first one's position stands for all.
       const position = states.get(definitions[0]!.metric)?.evaluatedUntil ?? null;
-      const window = evaluationWindow(position, position ? null : await firstDataOf(manager, source), now, bucketMs, config);
+      const window = evaluationWindow(position, position ? null : await firstDataOf(reader, source), now, bucketMs, config);
       if (!window) continue;
-      const buckets = await readSource(manager, source, new Date(window.from), new Date(window.to), bucketMs);
-      if (!buckets) continue; // the source's table does not exist in this schema
+      const buckets = await readSource(reader, source, new Date(window.from), new Date(window.to), bucketMs);
+      if (!buckets) continue; // the request metrics table does not exist in this schema
       for (const definition of definitions) {
         const state: SeriesState = states.get(definition.metric) ?? { metric: definition.metric, mean: 0, variance: 0, observations: 0, evaluatedUntil: null };
         const parameters = parametersOf(definition, config);

@@ -4,6 +4,7 @@ import type { AnomalyDetectionConfig } from '@tessera/monitoring';
 import { probeTenantRows, type TenantScope, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 import { startedSeriesQuestion, type Anomaly } from '../data/anomaly.repository';
 import { detectorPrincipal, detectTenantAnomalies } from './anomaly-detector';
+import type { AnomalySourcePorts } from './anomaly-series';
 
 export interface AnomalyEngineDeps {
   db: DataSource;
@@ -11,6 +12,8 @@ export interface AnomalyEngineDeps {
   tenants: TenantStore;
   logger: Logger;
   config: AnomalyDetectionConfig;
+  /** The owners' ports the data-read and inference series are read through. */
+  ports: AnomalySourcePorts;
 }
 
 /**
@@ -60,7 +63,7 @@ export class AnomalyEngine {
   runFor(scope: TenantScope): Promise<Anomaly[]> {
     const tenantId = scope.tenant.id;
     const previous = this.running.get(tenantId) ?? Promise.resolve([]);
-    const next = previous.catch(() => []).then(() => detectTenantAnomalies(scope, this.deps.config));
+    const next = previous.catch(() => []).then(() => detectTenantAnomalies(scope, this.deps.config, this.deps.ports));
     this.running.set(tenantId, next);
     void next
       .finally(() => {

@@ -1,6 +1,9 @@
 import type { EntityManager } from 'typeorm';
+import type { AuditPort } from '@tessera/audit/ports';
+import type { Principal } from '@tessera/auth';
+import type { ModelsPort } from '@tessera/models/ports';
 import type { AnomalyDetectionConfig } from '@tessera/monitoring';
-import { readBucketedRequestStats, readBucketedDataReads, readBucketedInferenceStats, firstDataAt, type BucketValue } from '../data/anomaly-source.repository';
+import { readBucketedRequestStats, firstRequestAt, type BucketValue } from '../data/anomaly-source.repository';
 import type { SeriesModelParameters } from './anomaly-model';
 
 export const anomalyMetrics = ['REQUEST_RATE', 'ERROR_RATE', 'LATENCY_P95', 'DATA_READS', 'INFERENCE_ERROR_RATE', 'INFERENCE_LATENCY'] as const;
@@ -76,12 +79,38 @@ export function bucketMsOf(source: SeriesSource, config: AnomalyDetectionConfig)
   return source === 'inference' ? 60_000 : config.bucketSeconds * 1000;
 }
 
-export function readSource(manager: EntityManager, source: SeriesSource, from: Date, to: Date, bucketMs: number): Promise<Map<number, BucketValue> | null> {
-  if (source === 'requests') return readBucketedRequestStats(manager, from, to, bucketMs);
-  if (source === 'dataReads') return readBucketedDataReads(manager, from, to, bucketMs);
-  return readBucketedInferenceStats(manager, from, to);
+/** The owners' ports the series of other services' numbers are read through. */
+export interface AnomalySourcePorts {
+  models: Pick<ModelsPort, 'predictionSeries' | 'predictionSeriesStart'>;
+  audit: Pick<AuditPort, 'dataReadSeries' | 'dataReadSeriesStart'>;
 }
 
-export function firstDataOf(manager: EntityManager, source: SeriesSource): Promise<Date | null> {
-  return firstDataAt(manager, source);
+/**
+ * Where one pass reads: request numbers from this service's own tables (in the pass's
+ * transaction); data reads and inference numbers from their owners' ports, acting for the tenant.
+ */
+export interface SourceReader {
+  manager: EntityManager;
+  actor: Principal;
+  ports: AnomalySourcePorts;
+}
+
+/** A source's buckets in [from, to) by start (epoch ms), or null when the source has no series in this schema. */
+export async function readSource(reader: SourceReader, source: SeriesSource, from: Date, to: Date, bucketMs: number): Promise<Map<number, BucketValue> | null> {
+  if (source === 'requests') return readBucketedRequestStats(reader.manager, from, to, bucketMs);
+  if (source === 'dataReads') {
+    const slots = await reader.ports.audit.dataReadSeries(reader.actor, { from: from.toISOString(), to: to.toISOString(), bucketSeconds: bucketMs / 1000 });
+    return new Map(slots.map((slot) => [Date.parse(slot.start), { count: slot.reads, errors: 0, p95Ms: null, meanLatencyMs: 0 }]));
+  }
+  const minutes = await reader.ports.models.predictionSeries(reader.actor, { from: from.toISOString(), to: to.toISOString() });
+  return new Map(
+    minutes.map((m) => [Date.parse(m.minute), { count: m.calls, errors: m.errors, p95Ms: null, meanLatencyMs: m.calls > 0 ? m.latencyMsSum / m.calls : 0 }]),
+  );
+}
+
+/** Where a series starts: its first recorded bucket (a new tenant's model learns from its first traffic). */
+export async function firstDataOf(reader: SourceReader, source: SeriesSource): Promise<Date | null> {
+  if (source === 'requests') return firstRequestAt(reader.manager);
+  const first = source === 'dataReads' ? await reader.ports.audit.dataReadSeriesStart(reader.actor, {}) : await reader.ports.models.predictionSeriesStart(reader.actor, {});
+  return first === null ? null : new Date(first);
 }

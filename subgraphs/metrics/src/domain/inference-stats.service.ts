@@ -3,7 +3,7 @@ import { notFoundAcrossTenants } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { parseUuid } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
-import type { ModelsPort } from '@tessera/models/ports';
+import type { InferenceMinuteStats, ModelsPort } from '@tessera/models/ports';
 import { isTesseraError } from '@tessera/errors';
 
 export interface InferenceMinute {
@@ -49,14 +49,13 @@ function parseTime(value: string | null | undefined, field: string): Date | unde
 }
 
 /**
- * Per-minute inference numbers of one model (all its versions), read from the tenant's own
- * `inference_stats`, which the models subgraph's serving process upserts every few seconds.
+ * Per-minute inference numbers of one model (all its versions), from the models service's port
+ * (the serving process adds them up per minute and version; this service never reads its table).
  */
 export class InferenceStatsService {
   constructor(
     private readonly scope: TenantScope,
-    /** The model and its version numbers come from the models service's port. */
-    private readonly models: ModelsPort,
+    private readonly models: Pick<ModelsPort, 'inferenceMinutes'>,
   ) {}
 
   async forModel(args: { modelId: string; from?: string | null; to?: string | null }): Promise<InferenceStats> {
@@ -67,48 +66,30 @@ export class InferenceStatsService {
     if (from.getTime() > to.getTime()) throw errors.badInput('from must not be after to.', { field: 'from' });
     if (to.getTime() - from.getTime() > maxRangeMs) throw errors.badInput('The range may cover at most 31 days.', { field: 'from' });
 
-    let numbers: Map<string, number>;
+    let stored: InferenceMinuteStats[];
     try {
-      numbers = new Map((await this.models.versionNumbers(this.scope.principal, { modelId })).map((v) => [v.id, v.number]));
+      // The minute `from` falls in counts whole.
+      stored = await this.models.inferenceMinutes(this.scope.principal, { modelId, from: new Date(Math.floor(from.getTime() / 60_000) * 60_000).toISOString(), to: to.toISOString() });
     } catch (error) {
       if (isTesseraError(error) && error.code === 'NOT_FOUND') throw await notFoundAcrossTenants(this.scope, 'Model', modelId);
       throw error;
     }
-    const stored = (await this.scope.db((manager) =>
-      manager.query(
-        `SELECT s.minute, s.model_version_id, s.calls, s.row_count, s.errors, s.batch_size_sum, s.batch_size_max,
-                s.latency_ms_sum, s.latency_ms_max, s.latency_le_5ms, s.latency_le_25ms, s.latency_le_100ms, s.latency_le_500ms
-           FROM inference_stats s
-          WHERE s.model_id = ? AND s.minute >= ? AND s.minute <= ?
-          ORDER BY s.minute`,
-        [modelId, new Date(Math.floor(from.getTime() / 60_000) * 60_000), to],
-      ),
-    )) as Array<Record<string, unknown>>;
-    // A deleted version keeps its stats without a number; within a minute, versions by number (unnumbered first).
-    const rows = stored
-      .map((row): Record<string, unknown> & { number: number | null } => ({ ...row, number: numbers.get(String(row['model_version_id'])) ?? null }))
-      .sort((x, y) => minuteOf(x).getTime() - minuteOf(y).getTime() || (x.number ?? -1) - (y.number ?? -1));
-
-    const minutes: InferenceMinute[] = rows.map((row) => {
-      const calls = Number(row['calls']);
-      const minute = minuteOf(row);
-      return {
-        minute,
-        modelVersionId: String(row['model_version_id']),
-        versionNumber: row['number'] === null || row['number'] === undefined ? null : Number(row['number']),
-        calls,
-        rows: Number(row['row_count']),
-        errors: Number(row['errors']),
-        meanBatchSize: calls === 0 ? 0 : Number(row['batch_size_sum']) / calls,
-        maxBatchSize: Number(row['batch_size_max']),
-        meanLatencyMs: calls === 0 ? 0 : Number(row['latency_ms_sum']) / calls,
-        maxLatencyMs: Number(row['latency_ms_max']),
-        latencyLe5ms: Number(row['latency_le_5ms']),
-        latencyLe25ms: Number(row['latency_le_25ms']),
-        latencyLe100ms: Number(row['latency_le_100ms']),
-        latencyLe500ms: Number(row['latency_le_500ms']),
-      };
-    });
+    const minutes: InferenceMinute[] = stored.map((row) => ({
+      minute: new Date(row.minute),
+      modelVersionId: row.modelVersionId,
+      versionNumber: row.versionNumber,
+      calls: row.calls,
+      rows: row.rows,
+      errors: row.errors,
+      meanBatchSize: row.calls === 0 ? 0 : row.batchSizeSum / row.calls,
+      maxBatchSize: row.batchSizeMax,
+      meanLatencyMs: row.calls === 0 ? 0 : row.latencyMsSum / row.calls,
+      maxLatencyMs: row.latencyMsMax,
+      latencyLe5ms: row.latencyLe5ms,
+      latencyLe25ms: row.latencyLe25ms,
+      latencyLe100ms: row.latencyLe100ms,
+      latencyLe500ms: row.latencyLe500ms,
+    }));
     const calls = minutes.reduce((n, m) => n + m.calls, 0);
     return {
       modelId,
@@ -124,8 +105,4 @@ export class InferenceStatsService {
       minutes,
     };
   }
-}
-
-function minuteOf(row: Record<string, unknown>): Date {
-  return row['minute'] instanceof Date ? row['minute'] : new Date(`${String(row['minute']).replace(' ', 'T')}Z`);
 }

@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { AuditPort } from '@tessera/audit/ports';
 import { errors } from '@tessera/errors';
 import type { DatasetsPort } from '@tessera/datasets/ports';
 import type { JobsPort } from '@tessera/jobs/ports';
@@ -8,7 +9,7 @@ import type { SubgraphContext } from '@tessera/service-kit';
 import { UsageService } from '../domain/usage.service';
 
 /** `live` is absent only in a definition built without a runtime (to read its schema): then there is nothing to read from. */
-export function usageResolvers(live: LiveQuotaReader | undefined, ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort } | undefined): GraphQLResolverMap<SubgraphContext> {
+export function usageResolvers(live: LiveQuotaReader | undefined, ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort; audit: AuditPort } | undefined): GraphQLResolverMap<SubgraphContext> {
   return {
     Query: {
       tenantUsage: async (_: unknown, _args: unknown, ctx: SubgraphContext) => {

@@ -1,9 +1,12 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import { parsePortTimeRange, parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { readFirstPredictionMinute, readModelMinutes, readPredictionMinutes } from '../data/inference-stats.repository';
 import { ModelRegistry } from '../domain/model-registry.service';
-import { modelsPortCallers, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
+import { modelsPortCallers, type InferenceMinuteStats, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
+
+const day = 24 * 3600 * 1000;
 
 /** The models port over this service's own tables, entered through the actor's TenantScope. */
 export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
@@ -43,16 +46,33 @@ export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
       return { modelId: registered.model.id, modelVersionId: registered.version.id, modelVersionNumber: registered.version.number };
     },
 
-    async versionNumbers(actor, input) {
+    async inferenceMinutes(actor, input) {
       assertPermission(actor, 'read');
       const modelId = parseUuid(input.modelId, 'modelId');
+      const { from, to } = parsePortTimeRange(input, 31 * day);
       const scope = await scopes.forPrincipal(actor);
       return scope.db(async (manager) => {
         const models = (await manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId])) as unknown[];
         if (models.length === 0) throw errors.notFound('Model', modelId);
-        const rows = (await manager.query('SELECT id, number FROM model_versions WHERE model_id = ? ORDER BY number', [modelId])) as Array<{ id: string; number: number | string }>;
-        return rows.map((row) => ({ id: String(row.id), number: Number(row.number) }));
+        const versions = (await manager.query('SELECT id, number FROM model_versions WHERE model_id = ?', [modelId])) as Array<{ id: string; number: number | string }>;
+        const numbers = new Map(versions.map((v) => [String(v.id), Number(v.number)]));
+        const minutes = (await readModelMinutes(manager, modelId, from, to)).map((row): InferenceMinuteStats => ({ ...row, versionNumber: numbers.get(row.modelVersionId) ?? null }));
+        // Within a minute, versions by number; a deleted version (kept numbers, no number) first.
+        return minutes.sort((x, y) => Date.parse(x.minute) - Date.parse(y.minute) || (x.versionNumber ?? -1) - (y.versionNumber ?? -1));
       });
+    },
+
+    // The anomaly detector reads these as the tenant's system actor, which holds no role: the
+    // answer is the tenant's own aggregate (no ids, no rows), and only the metrics service may ask.
+    async predictionSeries(actor, input) {
+      const { from, to } = parsePortTimeRange(input, 92 * day);
+      const scope = await scopes.forPrincipal(actor);
+      return scope.db((manager) => readPredictionMinutes(manager, from, to));
+    },
+
+    async predictionSeriesStart(actor) {
+      const scope = await scopes.forPrincipal(actor);
+      return scope.db((manager) => readFirstPredictionMinute(manager));
     },
 
     async usageCounts(actor) {

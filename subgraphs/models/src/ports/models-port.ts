@@ -2,8 +2,9 @@ import type { Principal } from '@tessera/auth';
 
 /**
  * What other services may do with models: look up the version a batch-inference job runs (by id
- * or through an alias) and register the version a training job produced. Scoped by the actor's
- * tenant; another tenant's id is NOT_FOUND, like one that never existed.
+ * or through an alias), register the version a training job produced, and read the serving
+ * numbers (sums per minute, never rows). Scoped by the actor's tenant; another tenant's id is
+ * NOT_FOUND, like one that never existed, and its numbers are never part of an answer.
  */
 export interface ModelTensorForJob {
   name: string;
@@ -31,6 +32,35 @@ export interface TrainedModelVersion {
   modelVersionNumber: number;
 }
 
+/** One model version's serving numbers in one minute: sums and maxima, as the serving process adds them up. */
+export interface InferenceMinuteStats {
+  /** ISO-8601, the minute's start (UTC). */
+  minute: string;
+  modelVersionId: string;
+  /** Null when the version has been deleted since (its numbers are kept). */
+  versionNumber: number | null;
+  calls: number;
+  rows: number;
+  errors: number;
+  batchSizeSum: number;
+  batchSizeMax: number;
+  latencyMsSum: number;
+  latencyMsMax: number;
+  latencyLe5ms: number;
+  latencyLe25ms: number;
+  latencyLe100ms: number;
+  latencyLe500ms: number;
+}
+
+/** All of a tenant's predictions in one minute (every model): the anomaly detector's inference series. */
+export interface PredictionMinute {
+  /** ISO-8601, the minute's start (UTC). */
+  minute: string;
+  calls: number;
+  errors: number;
+  latencyMsSum: number;
+}
+
 export interface ModelsPort {
   /** A version of an ACTIVE model, or NOT_FOUND (kind ModelVersion). */
   findVersionForJob(actor: Principal, input: { modelVersionId: string }): Promise<ModelVersionForJob>;
@@ -41,19 +71,29 @@ export interface ModelsPort {
    * missing), with lineage; the job id is the idempotency key, so a re-run gets the first version.
    */
   registerTrainedVersion(actor: Principal, input: { modelName: string; onnxBase64: string; datasetVersionId: string; jobId: string }): Promise<TrainedModelVersion>;
-  /** Every version's number of an ACTIVE model (inference stats label minutes with them), or NOT_FOUND (kind Model). */
-  versionNumbers(actor: Principal, input: { modelId: string }): Promise<Array<{ id: string; number: number }>>;
+  /**
+   * An ACTIVE model's serving numbers per minute and version for the minutes starting in
+   * [from, to] (ISO-8601, at most 31 days), ordered by minute then version number (deleted
+   * versions first); NOT_FOUND (kind Model) for a model the actor's tenant does not have.
+   */
+  inferenceMinutes(actor: Principal, input: { modelId: string; from: string; to: string }): Promise<InferenceMinuteStats[]>;
+  /** The tenant's predictions per minute in [from, to), minutes without calls left out (at most 92 days). */
+  predictionSeries(actor: Principal, input: { from: string; to: string }): Promise<PredictionMinute[]>;
+  /** The tenant's first minute with serving numbers (ISO-8601), or null: where its inference series starts. */
+  predictionSeriesStart(actor: Principal, input: Record<string, never>): Promise<string | null>;
   /** What tenantUsage shows of models. */
   usageCounts(actor: Principal, input: Record<string, never>): Promise<{ models: number }>;
 }
 
-export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'registerTrainedVersion', 'versionNumbers', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
+export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'registerTrainedVersion', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
-/** The jobs service resolves submits; the workers load models and register trained ones; metrics labels and counts. */
+/** The jobs service resolves submits; the workers load models and register trained ones; metrics reads the numbers. */
 export const modelsPortCallers = {
   findVersionForJob: ['jobs', 'workers'],
   findAliasForJob: ['jobs'],
   registerTrainedVersion: ['workers'],
-  versionNumbers: ['metrics'],
+  inferenceMinutes: ['metrics'],
+  predictionSeries: ['metrics'],
+  predictionSeriesStart: ['metrics'],
   usageCounts: ['metrics'],
 } as const satisfies Record<keyof ModelsPort, readonly string[]>;

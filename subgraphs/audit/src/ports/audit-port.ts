@@ -1,0 +1,34 @@
+import type { Principal } from '@tessera/auth';
+
+/**
+ * What other services may read of the audit trail: numbers, never events. Everything is scoped
+ * by the actor's tenant and counts both the hash chain and the outbox the relay has not moved
+ * yet, so an event counts from the moment its writer committed it. Writing stays what it was:
+ * every service inserts into the outbox (`@tessera/audit-client`).
+ */
+export interface DataReadSlot {
+  /** ISO-8601, the slot's start (UTC). */
+  start: string;
+  reads: number;
+}
+
+export interface AuditPort {
+  /** Every event the tenant's trail holds (tenantUsage). */
+  eventCount(actor: Principal, input: Record<string, never>): Promise<number>;
+  /**
+   * Data reads (dataset content reads, model downloads, exports) per slot of `bucketSeconds`
+   * (1–3600) in [from, to) (ISO-8601, at most 92 days); slots without reads are left out.
+   */
+  dataReadSeries(actor: Principal, input: { from: string; to: string; bucketSeconds: number }): Promise<DataReadSlot[]>;
+  /** When the tenant's first recorded data read happened (ISO-8601), or null: where the series starts. */
+  dataReadSeriesStart(actor: Principal, input: Record<string, never>): Promise<string | null>;
+}
+
+export const auditPortMethods = ['eventCount', 'dataReadSeries', 'dataReadSeriesStart'] as const satisfies ReadonlyArray<keyof AuditPort>;
+
+/** Only the metrics service reads these numbers (usage and anomaly detection). */
+export const auditPortCallers = {
+  eventCount: ['metrics'],
+  dataReadSeries: ['metrics'],
+  dataReadSeriesStart: ['metrics'],
+} as const satisfies Record<keyof AuditPort, readonly string[]>;

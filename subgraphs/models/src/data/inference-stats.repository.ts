@@ -1,0 +1,71 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Reads of `inference_stats` (one row per model version per minute, upserted by the serving
+ * process), for the models port: per-minute sums, never the rows themselves.
+ */
+
+/** Seconds since the epoch of a DATETIME, independent of the session's time zone. */
+const epochSeconds = (column: string) => `TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', ${column})`;
+
+const isoOfEpochSeconds = (value: unknown) => new Date(Number(value) * 1000).toISOString();
+
+export interface ModelMinuteRow {
+  minute: string;
+  modelVersionId: string;
+  calls: number;
+  rows: number;
+  errors: number;
+  batchSizeSum: number;
+  batchSizeMax: number;
+  latencyMsSum: number;
+  latencyMsMax: number;
+  latencyLe5ms: number;
+  latencyLe25ms: number;
+  latencyLe100ms: number;
+  latencyLe500ms: number;
+}
+
+/** One model's minutes starting in [from, to], each version's numbers on its own. */
+export async function readModelMinutes(manager: EntityManager, modelId: string, from: Date, to: Date): Promise<ModelMinuteRow[]> {
+  const rows = (await manager.query(
+    `SELECT ${epochSeconds('minute')} AS s, model_version_id, calls, row_count, errors, batch_size_sum, batch_size_max,
+            latency_ms_sum, latency_ms_max, latency_le_5ms, latency_le_25ms, latency_le_100ms, latency_le_500ms
+       FROM inference_stats
+      WHERE model_id = ? AND minute >= ? AND minute <= ?
+      ORDER BY minute`,
+    [modelId, from, to],
+  )) as Array<Record<string, unknown>>;
+  return rows.map((row) => ({
+    minute: isoOfEpochSeconds(row['s']),
+    modelVersionId: String(row['model_version_id']),
+    calls: Number(row['calls']),
+    rows: Number(row['row_count']),
+    errors: Number(row['errors']),
+    batchSizeSum: Number(row['batch_size_sum']),
+    batchSizeMax: Number(row['batch_size_max']),
+    latencyMsSum: Number(row['latency_ms_sum']),
+    latencyMsMax: Number(row['latency_ms_max']),
+    latencyLe5ms: Number(row['latency_le_5ms']),
+    latencyLe25ms: Number(row['latency_le_25ms']),
+    latencyLe100ms: Number(row['latency_le_100ms']),
+    latencyLe500ms: Number(row['latency_le_500ms']),
+  }));
+}
+
+/** Every model's calls, errors and summed latency per minute in [from, to). */
+export async function readPredictionMinutes(manager: EntityManager, from: Date, to: Date): Promise<Array<{ minute: string; calls: number; errors: number; latencyMsSum: number }>> {
+  const rows = (await manager.query(
+    `SELECT ${epochSeconds('minute')} AS s, SUM(calls) AS calls, SUM(errors) AS errors, SUM(latency_ms_sum) AS latency
+       FROM inference_stats WHERE minute >= ? AND minute < ? GROUP BY minute ORDER BY minute`,
+    [from, to],
+  )) as Array<{ s: number | string; calls: number | string; errors: number | string; latency: number | string }>;
+  return rows.map((row) => ({ minute: isoOfEpochSeconds(row.s), calls: Number(row.calls), errors: Number(row.errors), latencyMsSum: Number(row.latency) }));
+}
+
+/** The first minute with numbers, or null. */
+export async function readFirstPredictionMinute(manager: EntityManager): Promise<string | null> {
+  const rows = (await manager.query(`SELECT ${epochSeconds('MIN(minute)')} AS s FROM inference_stats`)) as Array<{ s: number | string | null }>;
+  const first = rows[0]?.s;
+  return first === null || first === undefined ? null : isoOfEpochSeconds(first);
+}
