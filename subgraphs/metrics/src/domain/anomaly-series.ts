@@ -95,7 +95,7 @@ export interface SourceReader {
   ports: AnomalySourcePorts;
 }
 
-/** A source's buckets in [from, to) by start (epoch ms), or null when the source has no series in this schema. */
+/** A source's buckets in [from, to) by start (epoch ms); null only when this schema lacks the request metrics table. */
 export async function readSource(reader: SourceReader, source: SeriesSource, from: Date, to: Date, bucketMs: number): Promise<Map<number, BucketValue> | null> {
   if (source === 'requests') return readBucketedRequestStats(reader.manager, from, to, bucketMs);
   if (source === 'dataReads') {
