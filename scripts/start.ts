@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const graphqlUrl = `${gatewayUrl}/graphql`;
 
   const tenants = await provisionDemoTenants(platform);
-  say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.replaced ? `re-created: ${tenant.replaced} (another checkout's)` : tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
+  say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.replaced ? `re-created for this checkout: ${tenant.replaced}` : tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
 
   const token = (clientId: string) => fetchClientCredentialsToken(issuer.issuerUrl, clientId, secrets.clientSecrets[clientId]!);
   const tokens = await Promise.all(demoUsers.map(async (user) => ({ user, token: await token(user.clientId) })));
