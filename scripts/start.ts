@@ -75,18 +75,20 @@ async function main(): Promise<void> {
       roles: [user.role],
     })),
     defaultTokenTtlSeconds: tokenTtlSeconds,
+    // HTTPS only, with the local CA's `oidc` leaf: the gateway verifies discovery and JWKS against the CA.
+    tls: pki.identity('oidc'),
   });
   running.push({ name: 'OIDC issuer', stop: () => issuer.stop() });
 
   mkdirSync(s3Directory, { recursive: true, mode: 0o700 });
-  const s3 = await startS3Server({ port: env.s3Port, directory: s3Directory, ...secrets.s3 });
+  const s3 = await startS3Server({ port: env.s3Port, directory: s3Directory, ...secrets.s3, tls: pki.identity('s3') });
   running.push({ name: 'S3 server', stop: () => s3.close() });
 
   // `tessera migrate` first, as in a deployment: the services that start next cannot migrate.
   const controlSchema = 'tessera_control';
   await migrateDeployment({ adminUrl: env.databaseAdminUrl, controlSchema, accountHosts: localAccountHosts, tlsCa: databaseTls.ca }, serviceData);
   const database = { url: env.databaseUrls.tenants, controlSchema, poolSize: 10, tlsCa: databaseTls.ca };
-  const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera' };
+  const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera', tlsCaFile: pki.caFile };
   const redisAccounts = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera', process.env, env.redisTlsCaFile);
   const masterKey = Buffer.from(secrets.masterKey, 'base64');
   // The workers' service identity for this run: they call the jobs, datasets and models ports with it.
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
       jwksCooldownMs: 30_000,
       jwksCacheMaxAgeMs: 600_000,
       clockToleranceSeconds: 5,
+      tlsCa: pki.ca,
     },
     gatewayPort: env.gatewayPort,
     publicUrl: env.gatewayPort === 0 ? undefined : `https://localhost:${env.gatewayPort}`,
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
   const graphqlUrl = `${gatewayUrl}/graphql`;
 
   const tenants = await provisionDemoTenants(platform);
-  say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
+  say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.replaced ? `re-created for this checkout: ${tenant.replaced}` : tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
 
   const token = (clientId: string) => fetchClientCredentialsToken(issuer.issuerUrl, clientId, secrets.clientSecrets[clientId]!);
   const tokens = await Promise.all(demoUsers.map(async (user) => ({ user, token: await token(user.clientId) })));

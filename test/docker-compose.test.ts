@@ -2,6 +2,7 @@
  * docker-compose.yml, the Dockerfile and deploy/ checked against the code they run: no Docker
  * engine here, so this is what stands between a typo and a stack that does not start.
  */
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -72,11 +73,12 @@ function references(value: string): Array<{ name: string; operator: string | und
   return [...value.matchAll(reference)].filter((m) => m[0] !== '$$').map((m) => ({ name: (m[1] ?? m[4])!, operator: m[2] }));
 }
 
-/** The container's database CA file is not on this machine: the local CA's file stands in for it (read at parse time). */
-const containerDatabaseCaFile = '/run/tessera/tls/ca.pem';
+/** The containers' CA file is not on this machine: the local CA's file stands in for it (the database, object-store and issuer CAs are read at parse time). */
+const containerCaFile = '/run/tessera/tls/ca.pem';
+const caFileReadAtParse = ['DATABASE_TLS_CA_FILE', 'OBJECT_STORE_TLS_CA_FILE', 'OIDC_TLS_CA_FILE'];
 function resolvedEnv(name: string, vars: Env): Env {
   return Object.fromEntries(
-    Object.entries(serviceEnv(name)).map(([key, value]) => [key, key === 'DATABASE_TLS_CA_FILE' && value === containerDatabaseCaFile ? ensureLocalPki().caFile : interpolate(value, vars)]),
+    Object.entries(serviceEnv(name)).map(([key, value]) => [key, caFileReadAtParse.includes(key) && value === containerCaFile ? ensureLocalPki().caFile : interpolate(value, vars)]),
   );
 }
 
@@ -155,7 +157,7 @@ describe('docker-compose.yml: platform services', () => {
       expect(new URL(env['DATABASE_URL']!.replace(/\$\{[^}]+\}/, 'x')).host).toBe('mysql:3306');
       expect(env['TRACING_EXPORTER']).toBe('otlp');
       expect(env['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('http://jaeger:4318');
-      if (name !== 'gateway' && 'S3_ENDPOINT' in subgraphEnvironment(name as SubgraphName).shape) expect(env['S3_ENDPOINT']).toBe('http://minio:9000');
+      if (name !== 'gateway' && 'S3_ENDPOINT' in subgraphEnvironment(name as SubgraphName).shape) expect(env['S3_ENDPOINT']).toBe('https://minio:9000');
       else expect(env['S3_ENDPOINT']).toBeUndefined();
     }
     expect(publishedPorts(services['jaeger']!)).toContainEqual({ host: 4318, container: 4318 });
@@ -180,7 +182,7 @@ describe('docker-compose.yml: platform services', () => {
   it('has the gateway trust the issuer Keycloak actually puts in tokens', () => {
     const env = serviceEnv('gateway');
     const keycloak = serviceEnv('keycloak');
-    expect(env['OIDC_ISSUER_URL']).toBe('http://keycloak:8080/realms/tessera');
+    expect(env['OIDC_ISSUER_URL']).toBe('https://keycloak:8443/realms/tessera');
     // Keycloak derives `iss` from KC_HOSTNAME, whatever host a token was requested through.
     expect(`${keycloak['KC_HOSTNAME']}/realms/tessera`).toBe(env['OIDC_ISSUER_URL']);
     expect(env['OIDC_AUDIENCE']).toBe('tessera-api');
@@ -357,7 +359,7 @@ describe('docker-compose.yml: TLS to MySQL', () => {
 
   it('gives every database client the CA in its own read-only mount, and nothing of the CA key or MySQL\'s key', () => {
     for (const name of databaseClients) {
-      expect({ name, file: serviceEnv(name)['DATABASE_TLS_CA_FILE'] }).toEqual({ name, file: containerDatabaseCaFile });
+      expect({ name, file: serviceEnv(name)['DATABASE_TLS_CA_FILE'] }).toEqual({ name, file: containerCaFile });
       const mount = mountOf(name);
       expect({ name, readOnly: mount && typeof mount !== 'string' ? mount.read_only : undefined, subpath: mount && typeof mount !== 'string' ? mount.volume?.subpath : undefined }).toEqual({ name, readOnly: true, subpath: expect.not.stringMatching(/^(all|mysql)$/) });
       expect({ name, pki: services[name]!.depends_on?.['pki']?.condition }).toEqual({ name, pki: 'service_completed_successfully' });
@@ -542,6 +544,72 @@ describe('docker-compose.yml: Redis over TLS', () => {
   });
 });
 
+describe('docker-compose.yml: TLS to MinIO and Keycloak', () => {
+  type Volume = Exclude<NonNullable<Service['volumes']>[number], string>;
+  const pkiMounts = (name: string) => (services[name]!.volumes ?? []).filter((volume): volume is Volume => typeof volume !== 'string' && volume.source === 'pki');
+  /** The pki folder mounted (read-only) where `file` lives, or undefined. */
+  const folderOf = (name: string, file: string) => pkiMounts(name).find((mount) => mount.read_only === true && file.startsWith(`${mount.target}/`))?.volume?.subpath;
+  const pki = () => services['pki']!.command!.join(' ');
+  const objectStoreClients = [...subgraphNames, 'worker'].filter((name) => 'S3_ENDPOINT' in serviceEnv(name));
+
+  it('runs MinIO TLS-only with the `s3` certificate of the pki service (also named minio), and probes it over HTTPS with the CA', () => {
+    const command = services['minio']!.command!;
+    const certsDir = command[command.indexOf('--certs-dir') + 1]!;
+    expect(command).toContain('--certs-dir');
+    expect(pkiMounts('minio')).toEqual([{ type: 'volume', source: 'pki', target: certsDir, read_only: true, volume: { subpath: 'minio' } }]);
+    for (const copy of ['cp /pki/all/s3.pem /pki/minio/public.crt', 'cp /pki/all/s3-key.pem /pki/minio/private.key', 'cp /pki/all/ca.pem /pki/minio/CAs/ca.pem']) expect(pki()).toContain(copy);
+    const probe = services['minio']!.healthcheck!.test.join(' ');
+    expect(probe).toContain('MC_HOST_probe=https://localhost:9000');
+    expect(probe).toContain(`cp ${certsDir}/CAs/ca.pem /tmp/mc/certs/CAs/`);
+    expect(probe).not.toMatch(/--insecure/);
+    expect(services['minio']!.depends_on?.['pki']?.condition).toBe('service_completed_successfully');
+  });
+
+  it('gives every object-store client an https:// endpoint and a CA file in its own read-only pki folder', () => {
+    expect(objectStoreClients.sort()).toEqual(['audit', 'datasets', 'models', 'tenants', 'worker']);
+    for (const name of objectStoreClients) {
+      const env = serviceEnv(name);
+      expect({ name, endpoint: env['S3_ENDPOINT'], caFile: env['OBJECT_STORE_TLS_CA_FILE'] }).toEqual({ name, endpoint: 'https://minio:9000', caFile: containerCaFile });
+      expect({ name, folder: folderOf(name, containerCaFile) }).toEqual({ name, folder: name === 'worker' ? 'workers' : name });
+    }
+    const setup = serviceEnv('minio-setup');
+    expect(setup['MINIO_URL']).toBe('https://minio:9000');
+    expect(folderOf('minio-setup', setup['MINIO_CA_FILE']!)).toBe('ca');
+    expect(read('deploy/object-store/minio-setup.sh')).toContain('cp "$MINIO_CA_FILE" "$HOME/.mc/certs/CAs/');
+  });
+
+  it('runs Keycloak HTTPS-only with the `oidc` certificate (also named keycloak), and the gateway checks it against the CA', () => {
+    const keycloak = serviceEnv('keycloak');
+    expect(keycloak['KC_HTTP_ENABLED']).toBe('false');
+    expect(keycloak['KC_HOSTNAME']).toBe('https://keycloak:8443');
+    expect(publishedPorts(services['keycloak']!)).toEqual([{ host: 8443, container: Number(keycloak['KC_HTTPS_PORT']) }]);
+    expect(folderOf('keycloak', keycloak['KC_HTTPS_CERTIFICATE_FILE']!)).toBe('keycloak');
+    expect(folderOf('keycloak', keycloak['KC_HTTPS_CERTIFICATE_KEY_FILE']!)).toBe('keycloak');
+    for (const copy of ['cp /pki/all/oidc.pem /pki/keycloak/cert.pem', 'cp /pki/all/oidc-key.pem /pki/keycloak/key.pem']) expect(pki()).toContain(copy);
+    const gateway = serviceEnv('gateway');
+    expect(new URL(gateway['OIDC_ISSUER_URL']!).protocol).toBe('https:');
+    expect(folderOf('gateway', gateway['OIDC_TLS_CA_FILE']!)).toBe('gateway');
+    expect(services['keycloak']!.depends_on?.['pki']?.condition).toBe('service_completed_successfully');
+  });
+
+  it('issues the MinIO and Keycloak certificates for their compose host names (scripts/local-pki.sh)', () => {
+    const local = ensureLocalPki();
+    expect(new X509Certificate(local.identity('s3').cert).subjectAltName).toContain('DNS:minio');
+    expect(new X509Certificate(local.identity('oidc').cert).subjectAltName).toContain('DNS:keycloak');
+  });
+
+  it('names neither store nor issuer over plain HTTP anywhere', () => {
+    for (const name of Object.keys(services)) for (const [key, value] of Object.entries(serviceEnv(name))) expect({ name, key, plain: /http:\/\/(minio|keycloak)\b/.test(value) }).toEqual({ name, key, plain: false });
+  });
+
+  it('refuses OIDC_TLS_CA_FILE with an http:// issuer (the operator would believe JWKS is verified)', async () => {
+    const values = await generateEnvironment();
+    const env = resolvedEnv('gateway', values);
+    expect(() => readGatewayEnvironment({ ...env, OIDC_ISSUER_URL: 'http://keycloak:8080/realms/tessera' })).toThrow(/OIDC_TLS_CA_FILE: set, but OIDC_ISSUER_URL is not an https:\/\/ URL/);
+    expect(() => readGatewayEnvironment({ ...env, OIDC_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/OIDC_TLS_CA_FILE/);
+  });
+});
+
 describe('docker-compose.yml: secrets', () => {
   it('holds no literal secret: every secret-named variable is a ${NAME:?...} reference', () => {
     let checked = 0;
@@ -654,7 +722,7 @@ describe('deploy/generate-env.ts', () => {
     expect(gateway.gateway.port).toBe(4000);
     expect(gateway.gateway.host).toBe('0.0.0.0');
     expect(gateway.gateway.publicUrl).toBe('https://localhost:4000');
-    expect(gateway.gateway.oidc).toMatchObject({ issuerUrl: 'http://keycloak:8080/realms/tessera', audience: 'tessera-api', tenantClaim: 'tenant', rolesClaim: 'realm_access.roles' });
+    expect(gateway.gateway.oidc).toMatchObject({ issuerUrl: 'https://keycloak:8443/realms/tessera', audience: 'tessera-api', tenantClaim: 'tenant', rolesClaim: 'realm_access.roles', tlsCa: ensureLocalPki().ca });
     expect(gateway.gateway.subgraphs).toEqual(subgraphNames.map((name, index) => ({ name, url: `https://${name}:${4001 + index}/graphql` })));
     expect(gateway.tls).toEqual({ files: { caFile: '/run/tessera/tls/ca.pem', certFile: '/run/tessera/tls/cert.pem', keyFile: '/run/tessera/tls/key.pem' }, publicFiles: undefined });
     expect(gateway.database.url).toBe(`mysql://tessera_gateway:${values.MYSQL_GATEWAY_PASSWORD}@mysql:3306`);
@@ -670,7 +738,7 @@ describe('deploy/generate-env.ts', () => {
         expect({ name, masterKey: subgraph.runtime.masterKey, objectStore: subgraph.runtime.objectStore }).toEqual({ name, masterKey: undefined, objectStore: undefined });
       } else {
         expect(subgraph.runtime.masterKey).toHaveLength(32);
-        expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'http://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY });
+        expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'https://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY, tlsCaFile: ensureLocalPki().caFile });
       }
       expect({ name, signs: subgraph.auditChain?.signingKey !== undefined }).toEqual({ name, signs: name === 'audit' });
       const verify = await createInternalContextVerifier(subgraph.runtime.internalContextPublicKey, { audience: name });

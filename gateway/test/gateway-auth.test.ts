@@ -107,7 +107,7 @@ describe('gateway authentication and tenant resolution', () => {
     it('refuses a token from another issuer, even with the right audience and tenant', async () => {
       let other: RunningIssuerProcess | undefined;
       try {
-        other = await startIssuerProcess({ audience: testAudience });
+        other = await startIssuerProcess({ audience: testAudience, tls: stack.pki.files('oidc') });
         const client = await registerClient(other.issuerUrl, other.registrationToken, { tenant: acme.id, roles: ['admin'] });
         const token = await fetchClientCredentialsToken(other.issuerUrl, client.clientId, client.clientSecret);
         expect(claimsOf(token)).toMatchObject({ iss: other.issuerUrl, aud: testAudience, tenant: acme.id });

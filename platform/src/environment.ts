@@ -9,6 +9,7 @@ import {
   migratorVariables,
   objectStoreVariables,
   parseEnvironment,
+  pemFile,
   port,
   redisVariables,
   toRedisConfig,
@@ -19,6 +20,7 @@ import {
   toTelemetryConfig,
   toAuditChainConfig,
   url,
+  ConfigError,
 } from '@tessera/config';
 import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
@@ -43,6 +45,9 @@ const oidcVariables = z.object({
   OIDC_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
   OIDC_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).default(600_000),
   OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  // PEM file of the CA that signed the issuer's certificate (a private CA, e.g. Keycloak's); only with
+  // an https:// OIDC_ISSUER_URL. Unset with https://: the public roots. Read once at start-up.
+  OIDC_TLS_CA_FILE: pemFile().optional(),
 });
 
 /** The interface a service binds: loopback unless told otherwise (a container sets 0.0.0.0). */
@@ -130,6 +135,10 @@ export function subgraphEnvironment(name: SubgraphName): z.ZodObject {
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
+  // A CA with an http:// issuer would be ignored: the operator believes discovery and JWKS are verified.
+  if (parsed.OIDC_TLS_CA_FILE !== undefined && !parsed.OIDC_ISSUER_URL.startsWith('https://')) {
+    throw new ConfigError(['OIDC_TLS_CA_FILE: set, but OIDC_ISSUER_URL is not an https:// URL']);
+  }
   return {
     database: toDatabaseConfig(parsed),
     redis: toRedisConfig(parsed),
@@ -152,6 +161,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
         jwksCooldownMs: parsed.OIDC_JWKS_COOLDOWN_MS,
         jwksCacheMaxAgeMs: parsed.OIDC_JWKS_CACHE_MAX_AGE_MS,
         clockToleranceSeconds: parsed.OIDC_CLOCK_TOLERANCE_SECONDS,
+        tlsCa: parsed.OIDC_TLS_CA_FILE,
       },
       internalContextPrivateKey: parsed.INTERNAL_CONTEXT_PRIVATE_KEY,
       internalContextLifetimeSeconds: parsed.INTERNAL_CONTEXT_TTL_SECONDS,

@@ -75,7 +75,7 @@ export function renderBanner(input: BannerInput): string {
       : []),
     'A new token (client_credentials; the client id is the demo user name, every client secret is in',
     `${input.secretsFile} under "clientSecrets"):`,
-    `  curl -s ${input.tokenEndpoint} -d grant_type=client_credentials -d client_id=${input.curlUser.clientId} -d client_secret=${input.curlUser.clientSecret}`,
+    `  curl -s --cacert ${input.caFile} ${input.tokenEndpoint} -d grant_type=client_credentials -d client_id=${input.curlUser.clientId} -d client_secret=${input.curlUser.clientSecret}`,
     '  (the token is the "access_token" field of the JSON answer)',
     '',
     'Press Ctrl-C to stop.',

@@ -1,5 +1,7 @@
 import { buildMlp } from '@tessera/onnx';
 import type { RunningPlatform } from '@tessera/platform';
+import type { ProvisionTenantInput } from '@tessera/tenancy';
+import { foreignTenantReason, markDemoTenantOwned } from './demo-ownership';
 import { demoTenants } from './demo-users';
 import { graphql } from './graphql';
 
@@ -24,12 +26,37 @@ const irisCsv = `sepal_length,sepal_width,petal_length,petal_width,species
 6.5,3.0,5.8,2.2,virginica
 `;
 
-/** Provisions the demo tenants (idempotent: an existing tenant is returned as is). */
-export async function provisionDemoTenants(platform: RunningPlatform): Promise<Array<{ id: string; created: boolean }>> {
-  const results: Array<{ id: string; created: boolean }> = [];
-  for (const tenant of demoTenants) {
+export interface DemoTenantResult {
+  id: string;
+  created: boolean;
+  /** Set when the tenant existed but belonged to another installation, and was erased and provisioned again. */
+  replaced?: string;
+}
+
+/**
+ * Provisions the demo tenants. Idempotent: an existing tenant this installation can use is
+ * returned as is. One provisioned by another checkout on the same machine (same local control
+ * plane, other master key and object store; see demo-ownership.ts) could never be read here, so it
+ * is erased and provisioned again for this installation; the demo data is then seeded anew.
+ */
+export async function provisionDemoTenants(
+  platform: Pick<RunningPlatform, 'provisioner' | 'runtime'>,
+  tenants: ReadonlyArray<ProvisionTenantInput> = demoTenants,
+): Promise<DemoTenantResult[]> {
+  const results: DemoTenantResult[] = [];
+  for (const tenant of tenants) {
     const { created } = await platform.provisioner.provision({ ...tenant });
-    results.push({ id: tenant.id, created });
+    const reason = created ? undefined : await foreignTenantReason(platform, tenant.id);
+    if (!created && reason === undefined) {
+      results.push({ id: tenant.id, created });
+      continue;
+    }
+    if (reason !== undefined) {
+      await platform.provisioner.deprovision(tenant.id);
+      await platform.provisioner.provision({ ...tenant });
+    }
+    await markDemoTenantOwned(platform, tenant.id);
+    results.push({ id: tenant.id, created: true, ...(reason !== undefined ? { replaced: reason } : {}) });
   }
   return results;
 }

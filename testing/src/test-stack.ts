@@ -133,8 +133,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
   const [issuer, s3, internalContextKeys, workerKeys, metricsKeys] = await Promise.all([
-    startIssuerProcess({ audience: testAudience }),
-    startS3Server(s3Credentials),
+    // The issuer and the object store speak HTTPS only, with the local CA's `oidc` and `s3` leaves.
+    startIssuerProcess({ audience: testAudience, tls: pki.files('oidc') }),
+    startS3Server({ ...s3Credentials, tls: pki.identity('s3') }),
     generateInternalKeyPair(),
     // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
     generateServiceKeyPair(),
@@ -157,7 +158,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logger: createLogger(testLogLevel('silent')),
     database,
     databaseAccounts: accounts,
-    objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera', ...options.objectStore },
+    objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera', tlsCaFile: pki.caFile, ...options.objectStore },
     redis: redisUsers.shared,
     ...(redisUsers.byService ? { redisByService: redisUsers.byService } : {}),
     masterKey: randomBytes(32),
@@ -173,6 +174,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       jwksCooldownMs: options.jwksCooldownMs ?? 30_000,
       jwksCacheMaxAgeMs: 600_000,
       clockToleranceSeconds: 0,
+      tlsCa: pki.ca,
     },
     gatewayPort: 0,
     regions: ['us-east-1', 'eu-west-1'],

@@ -63,6 +63,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     S3_DEFAULT_REGION: options.objectStore.defaultRegion,
     S3_BUCKET_PREFIX: options.objectStore.bucketPrefix,
     ...objectStoreCredentialsEnvironment(options.objectStore),
+    ...(options.objectStore.tlsCaFile ? { OBJECT_STORE_TLS_CA_FILE: options.objectStore.tlsCaFile } : {}),
     MASTER_KEY: options.masterKey.toString('base64'),
     REDIS_URL: options.redis.url,
     REDIS_KEY_PREFIX: options.redis.keyPrefix,

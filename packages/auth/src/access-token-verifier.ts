@@ -1,3 +1,5 @@
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { Agent, get as httpsGet } from 'node:https';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { errors } from '@tessera/errors';
 import { readClaim } from './claims';
@@ -21,6 +23,12 @@ export interface AccessTokenVerifierOptions {
    * off. A token signed by a key later removed from the JWKS stays accepted for at most this long.
    */
   verifiedTokenCacheMs?: number;
+  /**
+   * The CA (PEM) the issuer's certificate must chain to, for discovery and JWKS over https (a
+   * private CA: the local one, or Keycloak's); unset: the public roots. Whoever can answer these two
+   * requests decides which tokens verify, so they get the same server check as every other hop.
+   */
+  tlsCa?: string | undefined;
 }
 
 export interface VerifiedAccessToken {
@@ -48,14 +56,17 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     throw new Error('Access tokens must use asymmetric algorithms; HS* and none are not allowed.');
   }
   let keys: Promise<JWTVerifyGetKey> | undefined;
+  // One agent for both requests: it trusts only the configured CA (and keeps the connection).
+  const agent = options.tlsCa !== undefined ? new Agent({ keepAlive: true, ca: options.tlsCa }) : undefined;
 
   const loadKeys = (): Promise<JWTVerifyGetKey> => {
-    keys ??= discover(options.issuerUrl)
+    keys ??= discover(options.issuerUrl, agent)
       .then((doc) =>
         createRemoteJWKSet(new URL(doc.jwks_uri), {
           cooldownDuration: options.jwksCooldownMs,
           cacheMaxAge: options.jwksCacheMaxAgeMs,
           timeoutDuration: 5_000,
+          ...(agent && doc.jwks_uri.startsWith('https://') ? { agent } : {}),
         }),
       )
       .catch((error: unknown) => {
@@ -109,12 +120,32 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
 
 export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;
 
-async function discover(issuerUrl: string): Promise<DiscoveryDocument> {
-  const response = await fetch(`${issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration`, {
-    signal: AbortSignal.timeout(5_000),
+/** GET a JSON document with node:http(s), so the request can carry the agent that holds the CA (fetch cannot). */
+function getJson(url: URL, agent: Agent | undefined, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        if (response.statusCode !== 200) return reject(new Error(`discovery failed with HTTP ${response.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    };
+    const headers = { accept: 'application/json' };
+    const request = url.protocol === 'https:' ? httpsGet(url, { headers, timeout: timeoutMs, ...(agent ? { agent } : {}) }, onResponse) : httpGet(url, { headers, timeout: timeoutMs }, onResponse);
+    request.on('timeout', () => request.destroy(new Error(`discovery timed out after ${timeoutMs} ms`)));
+    request.on('error', reject);
   });
-  if (!response.ok) throw new Error(`discovery failed with HTTP ${response.status}`);
-  const doc = (await response.json()) as Partial<DiscoveryDocument>;
+}
+
+async function discover(issuerUrl: string, agent: Agent | undefined): Promise<DiscoveryDocument> {
+  const doc = (await getJson(new URL(`${issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration`), agent, 5_000)) as Partial<DiscoveryDocument> | null;
+  if (typeof doc !== 'object' || doc === null) throw new Error('discovery document is not a JSON object');
   // The discovery document must describe the issuer we were configured with (OIDC Discovery §4.3).
   if (doc.issuer !== issuerUrl || typeof doc.jwks_uri !== 'string') {
     throw new Error('discovery document does not match the configured issuer');

@@ -3,3 +3,4 @@ export * from './variables';
 export * from './shared-config';
 export { createLogger, type Logger, type LogLevel, type LogFields } from './logger';
 export { isTlsRedisUrl, readRedisTlsCa, redisConnectionOptions, type RedisConnectionOptions } from './redis-connection';
+export { readCaFile } from './ca-file';

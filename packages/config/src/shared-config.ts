@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './parse-environment';
+import { readCaFile } from './ca-file';
 import { isTlsRedisUrl } from './redis-connection';
 import { base64Key32, booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
@@ -60,6 +61,9 @@ export const objectStoreVariables = z.object({
   // Defaults to S3_ENDPOINT (MinIO, RGW); on AWS https://sts.<region>.amazonaws.com.
   OBJECT_STORE_STS_ENDPOINT: url().optional(),
   OBJECT_STORE_SESSION_SECONDS: z.coerce.number().int().min(900).max(3600).default(900),
+  // PEM file of the CA that signed the store's certificate (a private CA: the local one, or the one
+  // MinIO/RGW serve with); only with an https:// S3_ENDPOINT. Unset with https://: the public roots.
+  OBJECT_STORE_TLS_CA_FILE: z.string().min(1).optional(),
 });
 
 export const encryptionVariables = z.object({
@@ -144,6 +148,11 @@ export interface ObjectStoreConfig {
   bucketPrefix: string;
   /** How tenant buckets are reached; `static` when absent. */
   credentials?: ObjectStoreCredentialsConfig | undefined;
+  /**
+   * The CA file the store's (and its STS endpoint's) certificate must chain to, for https://
+   * endpoints; unset: the public roots. A path, so worker processes are handed the same file.
+   */
+  tlsCaFile?: string | undefined;
 }
 
 export type ObjectStoreCredentialsConfig =
@@ -183,6 +192,13 @@ export function toMigratorConfig(env: z.infer<typeof migratorVariables>): Migrat
 }
 
 export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): ObjectStoreConfig {
+  const tlsCaFile = env.OBJECT_STORE_TLS_CA_FILE;
+  if (tlsCaFile !== undefined) {
+    // A CA with an http:// endpoint would be ignored: the operator believes the link is encrypted.
+    const plaintext = [env.S3_ENDPOINT, env.OBJECT_STORE_STS_ENDPOINT].filter((endpoint) => endpoint !== undefined && !endpoint.startsWith('https://'));
+    if (plaintext.length > 0) throw new ConfigError([`OBJECT_STORE_TLS_CA_FILE: set, but ${plaintext.join(' and ')} is not an https:// endpoint`]);
+    readCaFile('OBJECT_STORE_TLS_CA_FILE', tlsCaFile);
+  }
   return {
     endpoint: env.S3_ENDPOINT,
     accessKey: env.S3_ACCESS_KEY,
@@ -193,6 +209,7 @@ export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): 
       env.OBJECT_STORE_CREDENTIALS === 'sts'
         ? { mode: 'sts', stsEndpoint: env.OBJECT_STORE_STS_ENDPOINT ?? env.S3_ENDPOINT, roleArn: env.OBJECT_STORE_ROLE_ARN, sessionSeconds: env.OBJECT_STORE_SESSION_SECONDS }
         : { mode: 'static' },
+    ...(tlsCaFile !== undefined ? { tlsCaFile } : {}),
   };
 }
 

@@ -2,7 +2,8 @@
 // A real OpenID Connect issuer (oidc-provider) for local runs and tests. Production uses Keycloak;
 // the gateway only ever sees this issuer through its discovery document and JWKS.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import type * as Oidc from 'oidc-provider';
@@ -35,10 +36,15 @@ export interface IssuerOptions {
   registrationToken?: string;
   /** Default access-token lifetime; 3600 when absent. */
   defaultTokenTtlSeconds?: number;
+  /**
+   * The server certificate and key (PEM; the local CA's `oidc` leaf): the issuer serves HTTPS only,
+   * and its URL is https://. Clients (the gateway's discovery and JWKS fetch) verify it.
+   */
+  tls: { cert: string; key: string };
 }
 
 export interface RunningIssuer {
-  /** Issuer identifier (`iss`), e.g. http://127.0.0.1:41234 — no trailing slash. */
+  /** Issuer identifier (`iss`), e.g. https://127.0.0.1:41234 — no trailing slash. */
   issuerUrl: string;
   /** Bearer token for POST {registration_endpoint}. */
   registrationToken: string;
@@ -360,7 +366,8 @@ export async function startIssuer(options: IssuerOptions): Promise<RunningIssuer
   const oidc = await loadOidcProvider();
 
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server = createServer((req, res) => {
+  if (!options.tls?.cert || !options.tls.key) throw new Error('tls.cert and tls.key are required: the issuer serves HTTPS only');
+  const server = createServer({ cert: options.tls.cert, key: options.tls.key }, (req, res) => {
     if (handle) {
       handle(req, res);
     } else {
@@ -387,7 +394,7 @@ export async function startIssuer(options: IssuerOptions): Promise<RunningIssuer
   const { port: boundPort } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const settings: ProviderSettings = {
-    issuerUrl: `http://${urlHost}:${boundPort}`,
+    issuerUrl: `https://${urlHost}:${boundPort}`,
     audience: options.audience,
     clients,
     registrationToken,

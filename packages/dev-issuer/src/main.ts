@@ -7,14 +7,17 @@
 //   ISSUER_CLIENTS_JSON        optional, JSON array of DevClient
 //                              ({ clientId, clientSecret, tenant?, roles, tokenTtlSeconds? })
 //   ISSUER_REGISTRATION_TOKEN  optional, initial access token for dynamic registration (random when unset)
+//   ISSUER_TLS_CERT_FILE       required, the server certificate (PEM; the local CA's oidc.pem)
+//   ISSUER_TLS_KEY_FILE        required, its key (PEM): the issuer serves HTTPS only
 //
 // stdout (out) carries only newline-terminated JSON protocol lines:
-//   {"issuerUrl":"http://127.0.0.1:PORT","registrationToken":"..."}   once, when ready
+//   {"issuerUrl":"https://127.0.0.1:PORT","registrationToken":"..."}  once, when ready
 //   {"rotated":"<kid>"}                                                after each SIGUSR2
 // Everything else (logs, oidc-provider notices, errors) goes to stderr.
 //
 // Signals: SIGUSR2 rotates the signing key; SIGTERM / SIGINT stop the server and exit 0.
 // A start-up failure exits 1.
+import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
 import { startIssuer, type DevClient, type RunningIssuer } from './issuer.js';
 
@@ -30,8 +33,9 @@ function emit(message: Record<string, string>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-function readEnv(): { port: number; host?: string; audience: string; clients: DevClient[]; registrationToken?: string } {
-  const { ISSUER_PORT, ISSUER_HOST, ISSUER_AUDIENCE, ISSUER_CLIENTS_JSON, ISSUER_REGISTRATION_TOKEN } = process.env;
+function readEnv(): { port: number; host?: string; audience: string; clients: DevClient[]; registrationToken?: string; tls: { cert: string; key: string } } {
+  const { ISSUER_PORT, ISSUER_HOST, ISSUER_AUDIENCE, ISSUER_CLIENTS_JSON, ISSUER_REGISTRATION_TOKEN, ISSUER_TLS_CERT_FILE, ISSUER_TLS_KEY_FILE } = process.env;
+  if (!ISSUER_TLS_CERT_FILE || !ISSUER_TLS_KEY_FILE) throw new Error('ISSUER_TLS_CERT_FILE and ISSUER_TLS_KEY_FILE are required (the issuer serves HTTPS only)');
 
   const port = ISSUER_PORT ? Number(ISSUER_PORT) : 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`ISSUER_PORT is not a port: ${ISSUER_PORT}`);
@@ -55,6 +59,7 @@ function readEnv(): { port: number; host?: string; audience: string; clients: De
     audience: ISSUER_AUDIENCE,
     clients,
     ...(ISSUER_REGISTRATION_TOKEN ? { registrationToken: ISSUER_REGISTRATION_TOKEN } : {}),
+    tls: { cert: readFileSync(ISSUER_TLS_CERT_FILE, 'utf8'), key: readFileSync(ISSUER_TLS_KEY_FILE, 'utf8') },
   };
 }
 

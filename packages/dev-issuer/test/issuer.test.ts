@@ -1,10 +1,15 @@
 // Jest runs CommonJS and cannot load the ESM-only oidc-provider in-process, so the issuer runs as
-// a child process (src/main.ts) and is exercised only over HTTP, like the gateway does.
+// a child process (src/main.ts) and is exercised only over HTTPS, like the gateway does.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { ensureLocalPki, trustCaInThisProcess } from '@tessera/local-infra';
 import { fetchClientCredentialsToken, registerClient } from '../src/client.ts';
+
+// The issuer serves HTTPS with the local CA's `oidc` certificate; this process trusts the CA.
+const pki = ensureLocalPki();
+trustCaInThisProcess(pki.ca);
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const MAIN = resolve(__dirname, '../src/main.ts');
@@ -72,6 +77,8 @@ beforeAll(async () => {
       ISSUER_AUDIENCE: AUDIENCE,
       ISSUER_CLIENTS_JSON: JSON.stringify(CLIENTS),
       ISSUER_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
+      ISSUER_TLS_CERT_FILE: pki.files('oidc').certFile,
+      ISSUER_TLS_KEY_FILE: pki.files('oidc').keyFile,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -101,7 +108,7 @@ afterAll(async () => {
 describe('dev issuer (child process)', () => {
   it('publishes a discovery document for a client_credentials issuer', () => {
     expect(discovery.issuer).toBe(issuerUrl);
-    expect(issuerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(issuerUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(discovery.jwks_uri).toBe(`${issuerUrl}/jwks`);
     expect(discovery.token_endpoint).toBe(`${issuerUrl}/token`);
     expect(discovery.registration_endpoint).toBe(`${issuerUrl}/reg`);

@@ -1,6 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,11 @@ export interface CephGatewayOptions {
   bucketPrefix: string;
   /** Start the gateway under libfaketime so a test can move its clock (credential expiry). */
   controllableClock?: boolean;
+  /**
+   * RGW's server certificate (the local CA's `s3` leaf, which names 127.0.0.1) and the CA file:
+   * the gateway listens with TLS only (beast `ssl_endpoint`), like the other local stores.
+   */
+  tls: { caFile: string; certFile: string; keyFile: string };
 }
 
 export interface StoreKey {
@@ -31,7 +37,9 @@ export interface StoreKey {
 }
 
 export interface RunningCephGateway {
+  /** https://127.0.0.1:<port>: clients trust `tlsCaFile` (OBJECT_STORE_TLS_CA_FILE). */
   endpoint: string;
+  tlsCaFile: string;
   region: string;
   /** The platform service's base key: may assume the tenant role; denied every tenant bucket. */
   service: StoreKey;
@@ -61,7 +69,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
+function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number, tls: CephGatewayOptions['tls']): string {
   return `[global]
 fsid = ${fsid}
 mon host = v1:127.0.0.1:${monPort}
@@ -91,7 +99,7 @@ mon data = ${dir}/mon/$name
 osd data = ${dir}/osd/$name
 keyring = /dev/null
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw frontends = beast ssl_endpoint=127.0.0.1:${rgwPort} ssl_certificate=${tls.certFile} ssl_private_key=${tls.keyFile}
 rgw sts key = ${randomBytes(8).toString('hex')}
 rgw s3 auth use sts = true
 rgw data = ${dir}/rgw
@@ -105,7 +113,8 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
   const [monPort, rgwPort] = [await freePort(), await freePort()];
   const conf = join(dir, 'ceph.conf');
   const fsid = randomUUID();
-  writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort));
+  writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort, options.tls));
+  const ca = readFileSync(options.tls.caFile, 'utf8');
   const clockFile = join(dir, 'clock');
   writeFileSync(clockFile, '+0\n');
   const children: ChildProcess[] = [];
@@ -149,10 +158,10 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
     await admin('role', 'create', `--role-name=${roleName}`, '--path=/', `--assume-role-policy-doc=${JSON.stringify(tenantRoleTrustPolicy('arn:aws:iam:::user/tessera-service'))}`);
     await admin('role-policy', 'put', `--role-name=${roleName}`, '--policy-name=tenant-buckets', `--policy-doc=${JSON.stringify(tenantRolePolicy(options.bucketPrefix))}`);
 
-    const endpoint = `http://127.0.0.1:${rgwPort}`;
+    const endpoint = `https://127.0.0.1:${rgwPort}`;
     const roleArn = `arn:aws:iam:::role/${roleName}`;
-    await waitForHttp(endpoint, 30_000);
-    await iamCall(endpoint, adminKey, {
+    await waitForHttps(endpoint, ca, 30_000);
+    await iamCall(endpoint, ca, adminKey, {
       Action: 'PutUserPolicy',
       UserName: 'tessera-service',
       PolicyName: 'tessera-service',
@@ -160,6 +169,7 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
     });
     return {
       endpoint,
+      tlsCaFile: options.tls.caFile,
       region: 'us-east-1',
       service,
       admin: adminKey,
@@ -176,11 +186,26 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
   }
 }
 
-async function waitForHttp(endpoint: string, timeoutMs: number): Promise<void> {
+/** One HTTPS request that trusts `ca` alone; resolves with the status and body. */
+function httpsCall(url: URL, ca: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(url, { method: init.method, headers: init.headers ?? {}, ca, timeout: 2_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+    request.end(init.body);
+  });
+}
+
+async function waitForHttps(endpoint: string, ca: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+      await httpsCall(new URL(endpoint), ca, { method: 'GET' });
       return;
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`RGW did not answer on ${endpoint} within ${timeoutMs} ms`, { cause: error });
@@ -190,10 +215,10 @@ async function waitForHttp(endpoint: string, timeoutMs: number): Promise<void> {
 }
 
 /** An IAM API call on RGW's endpoint (radosgw-admin cannot set user policies in this release). */
-async function iamCall(endpoint: string, key: SigV4Key, params: Record<string, string>): Promise<void> {
+async function iamCall(endpoint: string, ca: string, key: SigV4Key, params: Record<string, string>): Promise<void> {
   const url = new URL('/', endpoint);
   const body = new URLSearchParams({ ...params, Version: '2010-05-08' }).toString();
   const headers = signRequest({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }, key, { region: 'us-east-1', service: 'iam' });
-  const response = await fetch(url, { method: 'POST', headers, body });
-  if (!response.ok) throw new Error(`IAM ${params['Action']} failed: ${response.status} ${await response.text()}`);
+  const response = await httpsCall(url, ca, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body });
+  if (response.status < 200 || response.status >= 300) throw new Error(`IAM ${params['Action']} failed: ${response.status} ${response.text}`);
 }

@@ -6,6 +6,8 @@ export interface IssuerProcessOptions {
   audience: string;
   port?: number;
   clients?: Array<{ clientId: string; clientSecret: string; tenant?: string; roles: string[]; tokenTtlSeconds?: number }>;
+  /** Certificate and key files of the issuer (the local CA's `oidc` leaf): it serves HTTPS only. */
+  tls: { certFile: string; keyFile: string };
 }
 
 export interface RunningIssuerProcess {
@@ -20,7 +22,7 @@ const repoRoot = join(__dirname, '..', '..', '..');
 
 /**
  * Runs the dev OpenID provider in a child process. Jest loads code as CommonJS, and
- * oidc-provider is ESM-only, so tests talk to the issuer over HTTP like any real IdP.
+ * oidc-provider is ESM-only, so tests talk to the issuer over HTTPS like any real IdP.
  */
 export async function startIssuerProcess(options: IssuerProcessOptions): Promise<RunningIssuerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'packages/dev-issuer/src/main.ts')], {
@@ -30,6 +32,8 @@ export async function startIssuerProcess(options: IssuerProcessOptions): Promise
       ISSUER_AUDIENCE: options.audience,
       ISSUER_PORT: String(options.port ?? 0),
       ISSUER_CLIENTS_JSON: JSON.stringify(options.clients ?? []),
+      ISSUER_TLS_CERT_FILE: options.tls.certFile,
+      ISSUER_TLS_KEY_FILE: options.tls.keyFile,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

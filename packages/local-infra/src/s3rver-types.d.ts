@@ -7,6 +7,9 @@ declare module 's3rver' {
     silent?: boolean;
     resetOnClose?: boolean;
     allowMismatchedSignatures?: boolean;
+    /** With both, s3rver listens with https.createServer(options). */
+    key?: string;
+    cert?: string;
   }
   export default class S3rver {
     constructor(options: S3rverOptions);

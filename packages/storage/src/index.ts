@@ -3,7 +3,7 @@ export { objectKey } from './object-keys';
 export { TenantBucket, exactLength, storedSizeOf, type DataKeyRef, type StoredObject } from './tenant-bucket';
 export { ensureBucket, destroyBucket } from './buckets';
 export { unavailableObjectStore } from './unavailable-object-store';
-export { objectStoreConnection } from './object-store';
+export { objectStoreConnection, objectStoreTlsCa, objectStoreTransport } from './object-store';
 export { assumeRole, assumeRoleBody, parseAssumeRoleResponse, AssumeRoleError, type AssumeRoleRequest, type TemporaryCredentials } from './sts-client';
 export { tenantSessionPolicy, type TenantAccessScope } from './tenant-session-policy';
 export { StsTenantCredentials, minSessionSeconds, maxSessionSeconds, type StsTenantCredentialsOptions } from './tenant-credentials';

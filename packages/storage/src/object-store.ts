@@ -1,5 +1,6 @@
+import { Agent } from 'node:https';
 import { Client, type ClientOptions } from 'minio';
-import type { ObjectStoreConfig } from '@tessera/config';
+import { readCaFile, type ObjectStoreConfig } from '@tessera/config';
 
 /** Endpoint settings shared by the service's own client and the per-tenant clients. */
 export function objectStoreConnection(endpoint: string): Pick<ClientOptions, 'endPoint' | 'port' | 'useSSL' | 'pathStyle'> {
@@ -17,12 +18,37 @@ export function objectStoreConnection(endpoint: string): Pick<ClientOptions, 'en
   };
 }
 
+const agentsByCaFile = new Map<string, Agent>();
+
+/**
+ * The CA text of OBJECT_STORE_TLS_CA_FILE (read once per process), for the store's https:// clients
+ * that are not minio's (STS AssumeRole). Undefined: the public roots.
+ */
+export function objectStoreTlsCa(config: { tlsCaFile?: string | undefined }): string | undefined {
+  return config.tlsCaFile === undefined ? undefined : readCaFile('OBJECT_STORE_TLS_CA_FILE', config.tlsCaFile);
+}
+
+/**
+ * How a minio client reaches the store: over https:// with a private CA, through one keep-alive
+ * agent per process that trusts that CA alone (the store's name is checked against its
+ * certificate as usual). Otherwise minio's default agents.
+ */
+export function objectStoreTransport(config: { endpoint: string; tlsCaFile?: string | undefined }): Pick<ClientOptions, 'transportAgent'> {
+  if (config.tlsCaFile === undefined || !config.endpoint.startsWith('https://')) return {};
+  let agent = agentsByCaFile.get(config.tlsCaFile);
+  if (!agent) {
+    agent = new Agent({ keepAlive: true, ca: objectStoreTlsCa(config) });
+    agentsByCaFile.set(config.tlsCaFile, agent);
+  }
+  return { transportAgent: agent };
+}
+
 /**
  * The only S3 client in the platform. Speaking plain S3 through `minio` keeps us portable:
  * MinIO in docker-compose, AWS S3 in the cloud, an in-process S3 server in tests.
  */
-export function createObjectStoreClient(config: Pick<ObjectStoreConfig, 'endpoint' | 'accessKey' | 'secretKey' | 'defaultRegion'>): Client {
-  return new Client({ ...objectStoreConnection(config.endpoint), accessKey: config.accessKey, secretKey: config.secretKey });
+export function createObjectStoreClient(config: Pick<ObjectStoreConfig, 'endpoint' | 'accessKey' | 'secretKey' | 'defaultRegion' | 'tlsCaFile'>): Client {
+  return new Client({ ...objectStoreConnection(config.endpoint), ...objectStoreTransport(config), accessKey: config.accessKey, secretKey: config.secretKey });
 }
 
 export type ObjectStoreClient = Client;

@@ -20,6 +20,8 @@ export interface AssumeRoleRequest {
   policy: string;
   /** AWS and RGW accept 900–43200 (capped by the role's maximum), MinIO 900–604800. */
   durationSeconds: number;
+  /** For an https:// endpoint with a private CA: the only CA its certificate may chain to. */
+  tlsCa?: string | undefined;
 }
 
 export interface TemporaryCredentials {
@@ -102,7 +104,8 @@ export async function assumeRole(request: AssumeRoleRequest, timeoutMs = 10_000)
   );
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (res) => {
+    const tls = url.protocol === 'https:' && request.tlsCa !== undefined ? { ca: request.tlsCa } : {};
+    const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs, ...tls }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));

@@ -12,6 +12,8 @@ export interface StsTenantCredentialsOptions {
   /** Lifetime asked for; stores refuse less than 900 s, and we never want more than an hour. */
   durationSeconds: number;
   bucketName: (tenantId: string) => string;
+  /** The CA the STS endpoint's certificate must chain to (https://, a private CA); unset: the public roots. */
+  tlsCa?: string | undefined;
   /** Refresh this long before expiry, so no request leaves with credentials about to lapse. */
   refreshMarginSeconds?: number;
   /** Seams for unit tests. */
@@ -79,6 +81,7 @@ export class StsTenantCredentials {
       roleSessionName: `tessera-${tenantId}`.slice(0, 64),
       policy: tenantSessionPolicy(this.options.bucketName(tenantId), scope),
       durationSeconds: this.options.durationSeconds,
+      ...(this.options.tlsCa !== undefined ? { tlsCa: this.options.tlsCa } : {}),
     });
     // The store's clock may differ from ours: trust whichever expiry comes first.
     const expiresAt = Math.min(credentials.expiresAt.getTime(), askedAt + this.options.durationSeconds * 1000);

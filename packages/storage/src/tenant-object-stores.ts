@@ -1,7 +1,7 @@
 import { Client } from 'minio';
 import { CredentialProvider } from 'minio/dist/main/CredentialProvider.js';
 import { Credentials } from 'minio/dist/main/Credentials.js';
-import { objectStoreConnection, type ObjectStoreClient } from './object-store';
+import { objectStoreConnection, objectStoreTlsCa, objectStoreTransport, type ObjectStoreClient } from './object-store';
 import type { ObjectStoreConfig } from '@tessera/config';
 import { StsTenantCredentials } from './tenant-credentials';
 import type { TenantAccessScope } from './tenant-session-policy';
@@ -41,6 +41,8 @@ class TenantCredentialProvider extends CredentialProvider {
 
 export interface StsTenantObjectStoresOptions {
   endpoint: string;
+  /** OBJECT_STORE_TLS_CA_FILE: the CA the store's certificate must chain to (https:// endpoints). */
+  tlsCaFile?: string | undefined;
   credentials: StsTenantCredentials;
   /** Clients kept (a client is cheap; its cached bucket regions are worth keeping). */
   maxClients?: number;
@@ -58,7 +60,7 @@ export function stsTenantObjectStores(options: StsTenantObjectStoresOptions): Te
       clients.set(key, existing);
       return existing;
     }
-    const client = new Client({ ...objectStoreConnection(options.endpoint), credentialsProvider: new TenantCredentialProvider(options.credentials, tenantId, scope) });
+    const client = new Client({ ...objectStoreConnection(options.endpoint), ...objectStoreTransport(options), credentialsProvider: new TenantCredentialProvider(options.credentials, tenantId, scope) });
     clients.set(key, client);
     if (clients.size > maxClients) clients.delete(clients.keys().next().value!);
     return client;
@@ -73,7 +75,7 @@ export function stsTenantObjectStores(options: StsTenantObjectStoresOptions): Te
  * rule (tenancy owns it); the session policy is built from it, so naming and policy cannot drift.
  */
 export function createTenantObjectStores(
-  config: Pick<ObjectStoreConfig, 'endpoint' | 'accessKey' | 'secretKey' | 'defaultRegion' | 'credentials'>,
+  config: Pick<ObjectStoreConfig, 'endpoint' | 'accessKey' | 'secretKey' | 'defaultRegion' | 'credentials' | 'tlsCaFile'>,
   sharedClient: ObjectStoreClient,
   bucketName: (tenantId: string) => string,
 ): TenantObjectStores {
@@ -86,6 +88,7 @@ export function createTenantObjectStores(
     roleArn: credentials.roleArn,
     durationSeconds: credentials.sessionSeconds,
     bucketName,
+    tlsCa: objectStoreTlsCa(config),
   });
-  return stsTenantObjectStores({ endpoint: config.endpoint, credentials: source });
+  return stsTenantObjectStores({ endpoint: config.endpoint, tlsCaFile: config.tlsCaFile, credentials: source });
 }

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@tessera/auth';
-import { cephGatewayAvailable, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
+import { cephGatewayAvailable, ensureLocalPki, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
 import {
   assumeRole,
   createObjectStoreClient,
   ensureBucket,
   destroyBucket,
   objectStoreConnection,
+  objectStoreTransport,
   StsTenantCredentials,
   stsTenantObjectStores,
   tenantSessionPolicy,
@@ -49,6 +50,8 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+const ca = () => ensureLocalPki().ca;
+
 async function drain(list: AsyncIterable<unknown>): Promise<number> {
   let n = 0;
   for await (const _ of list) n += 1;
@@ -76,8 +79,10 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
     });
 
   beforeAll(async () => {
-    rgw = await startCephGateway({ bucketPrefix: prefix, controllableClock: true });
-    baseClient = createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.service, defaultRegion: rgw.region });
+    const pki = ensureLocalPki();
+    // RGW listens with TLS only (the local CA's `s3` certificate); every client below trusts that CA.
+    rgw = await startCephGateway({ bucketPrefix: prefix, controllableClock: true, tls: { caFile: pki.caFile, ...pki.files('s3') } });
+    baseClient = createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.service, defaultRegion: rgw.region, tlsCaFile: rgw.tlsCaFile });
     credentials = new StsTenantCredentials({
       stsEndpoint: rgw.endpoint,
       region: rgw.region,
@@ -85,8 +90,9 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
       roleArn: rgw.roleArn,
       durationSeconds: 900,
       bucketName: (tenantId) => tenantBucketName(prefix, tenantId),
+      tlsCa: pki.ca,
     });
-    stores = stsTenantObjectStores({ endpoint: rgw.endpoint, credentials });
+    stores = stsTenantObjectStores({ endpoint: rgw.endpoint, tlsCaFile: rgw.tlsCaFile, credentials });
     // Provisioning's path: each bucket created with credentials scoped to that bucket alone.
     for (const tenantId of ['acme', 'globex']) await ensureBucket(stores.forBucketLifecycle(tenantId), tenantBucketName(prefix, tenantId), 'us-east-1');
     scopeA = scopeFor('acme');
@@ -142,14 +148,15 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
 
   it('a session policy cannot be widened by asking for more: the role caps it', async () => {
     const wide = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: ['arn:aws:s3:::*'] }] });
-    const session = await assumeRole({ endpoint: rgw.endpoint, region: rgw.region, baseCredentials: rgw.service, roleArn: rgw.roleArn, roleSessionName: 'tessera-wide', policy: wide, durationSeconds: 900 });
-    const client = new Client({ ...objectStoreConnection(rgw.endpoint), accessKey: session.accessKey, secretKey: session.secretKey, sessionToken: session.sessionToken, region: rgw.region });
-    await ensureBucket(createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.admin, defaultRegion: rgw.region }), 'outside-tessera', 'us-east-1');
+    const session = await assumeRole({ tlsCa: ca(), endpoint: rgw.endpoint, region: rgw.region, baseCredentials: rgw.service, roleArn: rgw.roleArn, roleSessionName: 'tessera-wide', policy: wide, durationSeconds: 900 });
+    const client = new Client({ ...objectStoreConnection(rgw.endpoint), ...objectStoreTransport(rgw), accessKey: session.accessKey, secretKey: session.secretKey, sessionToken: session.sessionToken, region: rgw.region });
+    await ensureBucket(createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.admin, defaultRegion: rgw.region, tlsCaFile: rgw.tlsCaFile }), 'outside-tessera', 'us-east-1');
     expect(await codeOf(drain(client.listObjectsV2('outside-tessera', '', true)))).toBe('AccessDenied');
   });
 
   it('expired credentials are refused; fresh ones from the same role work', async () => {
     const session = await assumeRole({
+      tlsCa: ca(),
       endpoint: rgw.endpoint,
       region: rgw.region,
       baseCredentials: rgw.service,
@@ -158,7 +165,7 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
       policy: tenantSessionPolicy('tessera-acme', 'objects'),
       durationSeconds: 900,
     });
-    const client = new Client({ ...objectStoreConnection(rgw.endpoint), accessKey: session.accessKey, secretKey: session.secretKey, sessionToken: session.sessionToken, region: rgw.region });
+    const client = new Client({ ...objectStoreConnection(rgw.endpoint), ...objectStoreTransport(rgw), accessKey: session.accessKey, secretKey: session.secretKey, sessionToken: session.sessionToken, region: rgw.region });
     expect(await codeOf(drain(client.listObjectsV2('tessera-acme', '', true)))).toBe('OK');
     // 895 s forward on the store's clock stays inside SigV4's 15-minute skew; 7 s more of real
     // time takes the 900 s session past its expiry.
@@ -168,8 +175,8 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
       const refused = await codeOf(drain(client.listObjectsV2('tessera-acme', '', true)));
       expect(refused).not.toBe('OK');
       expect(['AccessDenied', 'ExpiredToken', 'InvalidAccessKeyId']).toContain(refused);
-      const fresh = await assumeRole({ endpoint: rgw.endpoint, region: rgw.region, baseCredentials: rgw.service, roleArn: rgw.roleArn, roleSessionName: 'tessera-acme', policy: tenantSessionPolicy('tessera-acme', 'objects'), durationSeconds: 900 });
-      const freshClient = new Client({ ...objectStoreConnection(rgw.endpoint), accessKey: fresh.accessKey, secretKey: fresh.secretKey, sessionToken: fresh.sessionToken, region: rgw.region });
+      const fresh = await assumeRole({ tlsCa: ca(), endpoint: rgw.endpoint, region: rgw.region, baseCredentials: rgw.service, roleArn: rgw.roleArn, roleSessionName: 'tessera-acme', policy: tenantSessionPolicy('tessera-acme', 'objects'), durationSeconds: 900 });
+      const freshClient = new Client({ ...objectStoreConnection(rgw.endpoint), ...objectStoreTransport(rgw), accessKey: fresh.accessKey, secretKey: fresh.secretKey, sessionToken: fresh.sessionToken, region: rgw.region });
       expect(await codeOf(drain(freshClient.listObjectsV2('tessera-acme', '', true)))).toBe('OK');
     } finally {
       rgw.setClockOffsetSeconds(0);

@@ -1,4 +1,4 @@
-import { cephGatewayAvailable, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
+import { cephGatewayAvailable, ensureLocalPki, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { newDataset, uploadVersion } from './dataset-flow';
@@ -35,7 +35,8 @@ describe('datasets with per-tenant bucket credentials (STS, Ceph RGW)', () => {
   let b: TestTenant;
 
   beforeAll(async () => {
-    rgw = await startCephGateway({ bucketPrefix: 'tessera' });
+    const pki = ensureLocalPki();
+    rgw = await startCephGateway({ bucketPrefix: 'tessera', tls: { caFile: pki.caFile, ...pki.files('s3') } });
     stack = await startTestStack({
       objectStore: { endpoint: rgw.endpoint, ...rgw.service, credentials: { mode: 'sts', stsEndpoint: rgw.endpoint, roleArn: rgw.roleArn, sessionSeconds: 900 } },
     });
@@ -70,7 +71,7 @@ describe('datasets with per-tenant bucket credentials (STS, Ceph RGW)', () => {
     expect(await codeOf(keysIn(base, a.bucket))).toBe('AccessDenied');
     expect(await codeOf(base.getObject(b.bucket, bKeys[0]!))).toBe('AccessDenied');
     // The same key outside the platform's code: still refused (the store decides, not our client).
-    const raw = createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.service, defaultRegion: 'us-east-1' });
+    const raw = createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.service, defaultRegion: 'us-east-1', tlsCaFile: rgw.tlsCaFile });
     expect(await codeOf(raw.getObject(b.bucket, bKeys[0]!))).toBe('AccessDenied');
   });
 
@@ -94,7 +95,7 @@ describe('datasets with per-tenant bucket credentials (STS, Ceph RGW)', () => {
     const c = await stack.createTenant();
     await uploadVersion(stack, await c.token('admin'), await newDataset(stack, await c.token('admin'), 'gone'), Buffer.from('x\n1\n'));
     await stack.platform.provisioner.deprovision(c.id);
-    const admin = createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.admin, defaultRegion: 'us-east-1' });
+    const admin = createObjectStoreClient({ endpoint: rgw.endpoint, ...rgw.admin, defaultRegion: 'us-east-1', tlsCaFile: rgw.tlsCaFile });
     // The admin user is not the bucket's owner: a missing bucket answers NoSuchBucket/false,
     // an existing one AccessDenied.
     expect(await codeOf(admin.bucketExists(c.bucket).then((exists) => (exists ? Promise.reject({ code: 'EXISTS' }) : undefined)))).toBe('OK');

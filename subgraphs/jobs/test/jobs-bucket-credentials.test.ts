@@ -1,4 +1,4 @@
-import { cephGatewayAvailable, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
+import { cephGatewayAvailable, ensureLocalPki, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset, waitForStatus, type JobView } from './job-support';
 
@@ -17,7 +17,8 @@ describe('jobs: a worker reads tenant objects with per-tenant credentials (STS, 
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    rgw = await startCephGateway({ bucketPrefix: 'tessera' });
+    const pki = ensureLocalPki();
+    rgw = await startCephGateway({ bucketPrefix: 'tessera', tls: { caFile: pki.caFile, ...pki.files('s3') } });
     stack = await startTestStack({
       workers: 1,
       objectStore: { endpoint: rgw.endpoint, ...rgw.service, credentials: { mode: 'sts', stsEndpoint: rgw.endpoint, roleArn: rgw.roleArn, sessionSeconds: 900 } },
