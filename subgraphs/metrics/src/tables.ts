@@ -1,4 +1,5 @@
 import type { ServiceData, ServiceName } from '@tessera/tenancy';
+import { metricsMigrations } from './migrations';
 
 /** Services that change what a tenant stores, through the quota ledger (reserve → write → commit/release). */
 const quotaWriters: ServiceName[] = ['datasets', 'models', 'audit', 'workers'];
@@ -71,4 +72,5 @@ export const metricsData: ServiceData = {
     { table: 'audit_events', plane: 'tenant', privileges: ['SELECT'], why: 'the read-volume anomaly series and tenantUsage count audit events' },
     { table: 'audit_outbox', plane: 'tenant', privileges: ['SELECT'], why: 'the same, for events not yet relayed into the chain' },
   ],
+  migrations: metricsMigrations,
 };
