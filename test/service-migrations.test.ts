@@ -29,7 +29,8 @@ import { tenantPlaneMigrations as singleSequenceTenant } from './fixtures/single
  * Each service's migrations against the real MariaDB: run one service at a time, they create
  * exactly the tables its declaration owns and touch no other; and a deployment the single
  * migration sequence of earlier releases made (that sequence is kept here, as a fixture, only for
- * this) upgrades to exactly the tables, keys, histories and seed rows a fresh migrate makes.
+ * this) upgrades to exactly the tables, keys, histories and seed rows a fresh migrate makes, and
+ * keeps the old shared history so the previous release still finds nothing to do.
  */
 const suffix = randomBytes(4).toString('hex');
 const tlsCa = ensureLocalPki().ca;
@@ -70,14 +71,20 @@ async function createSchema(schema: string): Promise<void> {
   await admin.query(`CREATE DATABASE ${quoteIdentifier(schema)} ${charset}`);
 }
 
-/** Migrates `schema` the way earlier releases did: the whole single sequence of `plane`, or its first `count` migrations. */
-async function migrateBySingleSequence(schema: string, plane: Plane, count?: number): Promise<void> {
+/** Migrates `schema` the way earlier releases did: the whole single sequence of `plane`, or its first `count` migrations. Returns the names it ran. */
+async function migrateBySingleSequence(schema: string, plane: Plane, count?: number): Promise<string[]> {
   const source = await openMigrationDataSource({ adminUrl, tlsCa }, schema, singleSequence[plane].slice(0, count), singleSequenceHistoryTable);
   try {
-    await source.runMigrations({ transaction: 'each' });
+    return (await source.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
   } finally {
     await source.destroy();
   }
+}
+
+/** A schema's definitions without the single sequence's history, which an adopted schema keeps. */
+async function definitionsBesidesSingleSequence(schema: string, options: { ignoreAutoIncrement?: boolean } = {}): Promise<Record<string, string>> {
+  const { [singleSequenceHistoryTable]: _kept, ...rest } = await definitions(schema, options);
+  return rest;
 }
 
 beforeAll(async () => {
@@ -161,24 +168,26 @@ describe('a deployment migrated by the single sequence of earlier releases', () 
     await dropControlPlane(fresh);
   });
 
-  it('the fixture is the sequence the converter expects', () => {
+  it('the fixture is the sequence adoption expects', () => {
     for (const plane of ['control', 'tenant'] as const) expect(migrationNames(singleSequence[plane])).toEqual(singleSequenceMigrations[plane]);
   });
 
   it('upgrades to exactly the tables, histories and seed rows of a fresh migrate, and keeps its rows', async () => {
     expect(await migrateDeployment(legacy, serviceData)).toEqual({ tenantSchemas: 1 });
     await migrateDeployment(fresh, serviceData);
-    const pairs: Array<[string, string, boolean]> = [
-      [legacy.controlSchema, fresh.controlSchema, false],
-      [templateSchemaName(legacy.controlSchema), templateSchemaName(fresh.controlSchema), false],
+    const pairs: Array<[string, string, Plane, boolean]> = [
+      [legacy.controlSchema, fresh.controlSchema, 'control', false],
+      [templateSchemaName(legacy.controlSchema), templateSchemaName(fresh.controlSchema), 'tenant', false],
       // A tenant schema with rows: only its AUTO_INCREMENT counters may differ from the template's.
-      [tenantSchema, templateSchemaName(fresh.controlSchema), true],
+      [tenantSchema, templateSchemaName(fresh.controlSchema), 'tenant', true],
     ];
-    for (const [upgraded, made, ignoreAutoIncrement] of pairs) {
-      const got = await definitions(upgraded, { ignoreAutoIncrement });
-      expect(Object.keys(got)).not.toContain(singleSequenceHistoryTable);
-      expect(got).toEqual(await definitions(made, { ignoreAutoIncrement }));
+    for (const [upgraded, made, plane, ignoreAutoIncrement] of pairs) {
+      // Every table identical; the adopted schema also keeps the old shared history, as it was.
+      expect(await definitionsBesidesSingleSequence(upgraded, { ignoreAutoIncrement })).toEqual(await definitions(made, { ignoreAutoIncrement }));
       expect(await histories(upgraded)).toEqual(await histories(made));
+      expect(await tablesOf(made)).not.toContain(singleSequenceHistoryTable);
+      const kept = (await admin.query(`SELECT name FROM ${quoteIdentifier(upgraded)}.${singleSequenceHistoryTable} ORDER BY id`)) as Array<{ name: string }>;
+      expect(kept.map((row) => row.name)).toEqual(singleSequenceMigrations[plane]);
     }
     expect(Object.keys(await histories(templateSchemaName(fresh.controlSchema))).length).toBeGreaterThan(1);
     const seedRows = (schema: string) =>
@@ -190,10 +199,18 @@ describe('a deployment migrated by the single sequence of earlier releases', () 
     expect(await admin.query(`SELECT name FROM ${quoteIdentifier(tenantSchema)}.datasets WHERE id = ?`, [datasetId])).toEqual([{ name: 'kept' }]);
   });
 
-  it('a second migrate changes nothing, and a tenant provisioned afterwards is a copy of the converted template', async () => {
-    const before = await definitions(legacy.controlSchema);
+  it("a second migrate changes nothing, nor does the previous release's (a rollback finds every migration of its own applied)", async () => {
+    const schemas = [legacy.controlSchema, templateSchemaName(legacy.controlSchema), tenantSchema];
+    const before = await Promise.all(schemas.map(async (schema) => ({ definitions: await definitions(schema), histories: await histories(schema) })));
     expect(await migrateDeployment(legacy, serviceData)).toEqual({ tenantSchemas: 1 });
-    expect(await definitions(legacy.controlSchema)).toEqual(before);
+    expect(await migrateBySingleSequence(legacy.controlSchema, 'control')).toEqual([]);
+    expect(await migrateBySingleSequence(templateSchemaName(legacy.controlSchema), 'tenant')).toEqual([]);
+    expect(await migrateBySingleSequence(tenantSchema, 'tenant')).toEqual([]);
+    const after = await Promise.all(schemas.map(async (schema) => ({ definitions: await definitions(schema), histories: await histories(schema) })));
+    expect(after).toEqual(before);
+  });
+
+  it('a tenant provisioned afterwards is a copy of the adopted template', async () => {
     await admin.query(
       `INSERT INTO ${quoteIdentifier(legacy.controlSchema)}.tenants (id, display_name, region, tier, status, limit_overrides, created_at, updated_at) VALUES (?, 'New', 'us-east-1', 'shared', 'PROVISIONING', '{}', NOW(3), NOW(3))`,
       [provisionedId],

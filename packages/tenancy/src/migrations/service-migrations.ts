@@ -36,7 +36,7 @@ export function isMigrationHistoryTable(table: string): boolean {
 /**
  * A service's first migration: its tables exactly as the single migration sequence of earlier
  * releases (one history, `schema_migrations`, shared by every service) left them. A schema that
- * sequence migrated to its end already holds them, so converting it records these as applied
+ * sequence migrated to its end already holds them, so adopting it records these as applied
  * instead of running them (see single-sequence.ts). A service added later starts with an ordinary
  * migration, never with one of these.
  */

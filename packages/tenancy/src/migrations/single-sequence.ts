@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { MigratorConfig } from '@tessera/config';
 import type { Plane, ServiceData } from '../ownership/table-ownership';
 import { quoteIdentifier } from '../tenant-id';
-import { migrateServiceSchema } from './run-service-migrations';
+import { migrateServiceSchema, migrationNames, recordedMigrations } from './run-service-migrations';
 import { isSingleSequenceBaseline } from './service-migrations';
 
 /**
@@ -10,13 +10,16 @@ import { isSingleSequenceBaseline } from './service-migrations';
  * one history table. Each service now has its own migrations and history; its first migration (a
  * `SingleSequenceBaseline`) creates its tables exactly as that sequence's last migration left them.
  *
- * A schema that sequence migrated to its end is converted once: each service's baselines are
- * recorded as applied in its own history, then the shared history is dropped; the tables and their
- * rows are not touched. A schema the sequence left part-way (or with a migration this release does
- * not know) is refused with the names that are missing: finish it with the previous release's
- * `tessera migrate` first (that release's migrate always ran the whole sequence, so a deployment
- * that ran it is complete). Conversion is idempotent: interrupted, it is redone from the start on
- * the next run, since the shared history goes last.
+ * A schema that sequence migrated to its end is adopted: each service's baselines are recorded as
+ * applied in its own history; the tables and their rows are not touched. The shared history is
+ * kept as it is and never written again: the previous release's `tessera migrate` (a rollback, or
+ * another checkout sharing a development database) still finds all its migrations applied and
+ * changes nothing, where without it that release would try to create every table again. A schema
+ * the sequence left part-way (or with a migration this release does not know) is refused with the
+ * names that are missing: finish it with the previous release's `tessera migrate` first (that
+ * release's migrate always ran the whole sequence, so a deployment that ran it is complete).
+ * Adoption is idempotent and cheap to repeat: a schema whose services have recorded their
+ * baselines costs one read of the histories.
  */
 export const singleSequenceHistoryTable = 'schema_migrations';
 
@@ -38,7 +41,7 @@ export const singleSequenceMigrations: Record<Plane, readonly string[]> = {
   ],
 };
 
-/** Converts `schema` if the single sequence migrated it; true when it did. `services` in migration order. */
+/** Adopts `schema` if the single sequence migrated it; true when that sequence did. `services` in migration order. */
 export async function adoptSingleSequenceHistory(
   server: DataSource,
   config: Pick<MigratorConfig, 'adminUrl' | 'tlsCa'>,
@@ -63,14 +66,15 @@ export async function adoptSingleSequenceHistory(
         'run `tessera migrate` of the last release with that sequence first, then this one',
     );
   }
+  const recorded = await recordedMigrations(server, schema, services);
   for (const service of services) {
     const migrations = service.migrations[plane];
     const baselines = migrations.filter(isSingleSequenceBaseline);
     if (!baselines.every((baseline, index) => migrations[index] === baseline)) {
       throw new Error(`${service.service}: its single-sequence baselines must come first in its ${plane} migrations`);
     }
-    await migrateServiceSchema(config, schema, service.service, baselines, { fake: true });
+    const unrecorded = baselines.filter((baseline) => !recorded.has(`${service.service}:${migrationNames([baseline])[0]}`));
+    await migrateServiceSchema(config, schema, service.service, unrecorded, { fake: true });
   }
-  await server.query(`DROP TABLE ${history}`);
   return true;
 }

@@ -71,7 +71,7 @@ async function grantProvisioning(admin: DataSource, control: string, hosts: read
   }
 }
 
-/** Converts a schema of the single sequence once, then runs each service's pending migrations of `plane`. */
+/** Adopts a schema of the single sequence, then runs each service's pending migrations of `plane`. */
 async function migratePlane(server: DataSource, config: MigratorConfig, schema: string, plane: Plane, services: readonly ServiceData[]): Promise<void> {
   await adoptSingleSequenceHistory(server, config, schema, plane, services);
   for (const service of await servicesWithPendingMigrations(server, schema, plane, services)) {
