@@ -26,8 +26,8 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
-import type { SubgraphName } from './subgraph-catalog';
-import { portVariables } from '@tessera/service-kit';
+import { subgraphModule, type SubgraphName } from './subgraph-catalog';
+import { portVariables, type EnvironmentGroup } from '@tessera/service-kit';
 import { gatewayTlsVariables, subgraphTlsVariables, toPublicTlsFiles, toTlsFiles } from './tls-environment';
 
 /**
@@ -106,31 +106,29 @@ const subgraphBaseEnvironment = databaseVariables
   .extend(portVariables.shape);
 
 /**
- * Variable groups only some subgraphs hold. A service's schema is the base plus its groups and
- * nothing else, so a container is given exactly the secrets its service uses (the compose test
- * compares them): only services that keep objects hold S3 keys and the master key, only the audit
- * service holds the checkpoint signing key.
+ * Variable groups only some subgraphs hold, each module naming its own (`environment` in its
+ * module.ts). A service's schema is the base plus its groups and nothing else, so a container is
+ * given exactly the secrets its service uses (the compose test compares them): only services that
+ * keep objects hold S3 keys and the master key, only the audit service holds the checkpoint
+ * signing key. The groups' variables are defined here, not in a library, because some come from
+ * a service (the audit service's alerting variables).
  */
 const subgraphVariableGroups = {
   storage: objectStoreVariables.extend(encryptionVariables.shape),
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
-};
-type SubgraphVariableGroup = keyof typeof subgraphVariableGroups;
+} satisfies Record<EnvironmentGroup, z.ZodObject>;
+type SubgraphVariableGroup = EnvironmentGroup;
 
-export const subgraphVariableGroupsOf: Record<SubgraphName, readonly SubgraphVariableGroup[]> = {
-  datasets: ['storage'],
-  models: ['storage'],
-  jobs: [],
-  audit: ['storage', 'auditChain', 'alerting'],
-  metrics: ['monitoring'],
-  tenants: ['storage'],
-};
+/** A subgraph's groups, as its module declares them. */
+export function subgraphVariableGroupsOf(name: SubgraphName): readonly SubgraphVariableGroup[] {
+  return subgraphModule(name).environment;
+}
 
 /** The environment schema of one subgraph service. */
 export function subgraphEnvironment(name: SubgraphName): z.ZodObject {
-  return subgraphVariableGroupsOf[name].reduce<z.ZodObject>((schema, group) => schema.extend(subgraphVariableGroups[group].shape), subgraphBaseEnvironment);
+  return subgraphVariableGroupsOf(name).reduce<z.ZodObject>((schema, group) => schema.extend(subgraphVariableGroups[group].shape), subgraphBaseEnvironment);
 }
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
@@ -186,7 +184,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
   // One parse of the whole schema reports every bad or missing variable at once; the typed
   // reads below then cannot fail.
   parseEnvironment(subgraphEnvironment(name), env);
-  const has = (group: SubgraphVariableGroup) => subgraphVariableGroupsOf[name].includes(group);
+  const has = (group: SubgraphVariableGroup) => subgraphVariableGroupsOf(name).includes(group);
   const parsed = subgraphBaseEnvironment.parse(env);
   const storage = has('storage') ? subgraphVariableGroups.storage.parse(env) : undefined;
   return {

@@ -15,7 +15,11 @@ import { workersData } from '@tessera/workers';
  */
 export type CatalogOptions = ModelsModuleOptions & AuditModuleOptions & MetricsModuleOptions & TenantsModuleOptions & JobsModuleOptions;
 
-/** The subgraphs, in start order. Adding one is one line here (and its compose/manifest block). */
+/**
+ * The subgraphs, in start order, which is also the order `tessera migrate` runs their migrations
+ * in (a module's `data.migrations.after` aside). Adding one is its folder, one line here and its
+ * compose/manifest block.
+ */
 export const subgraphModules = [datasetsModule, modelsModule, jobsModule, auditModule, metricsModule, tenantsModule] as const;
 
 export type SubgraphName = (typeof subgraphModules)[number]['name'];
@@ -32,7 +36,7 @@ export function subgraphModule(name: SubgraphName): SubgraphModule<CatalogOption
   return module;
 }
 
-/** Every service's tables (the subgraphs', the gateway's, the workers'): what the migrate step grants. */
+/** Every service's tables and migrations (the subgraphs', the gateway's, the workers'): what the migrate step runs and grants. */
 export const serviceData: readonly ServiceData[] = [gatewayData, ...subgraphModules.map((module) => module.data), workersData];
 
 /** Which ports each service calls: the composition root builds exactly these for it. */

@@ -1,4 +1,4 @@
-import type { ServiceData } from '@tessera/tenancy';
+import { noMigrations, type ServiceData } from '@tessera/tenancy';
 
 /**
  * The workers own no table and borrow none: a job's state belongs to the jobs service, its inputs
@@ -10,4 +10,5 @@ export const workersData: ServiceData = {
   service: 'workers',
   owns: [],
   borrows: [],
+  migrations: noMigrations,
 };

@@ -59,19 +59,20 @@ export async function openServiceDataSource(config: DatabaseConfig, entities: Mi
 
 /**
  * A short-lived, single-connection data source as the migrator account (DATABASE_ADMIN_URL), for
- * running migrations on one schema, or (schema undefined, no migrations) for DDL and grants. Only
- * the migrate step (and test set-up) opens one.
+ * running one service's migrations on one schema (recorded in `historyTable`), or (schema
+ * undefined, no migrations) for DDL and grants. Only the migrate step (and test set-up) opens one.
  */
 export async function openMigrationDataSource(
   config: Pick<MigratorConfig, 'adminUrl' | 'tlsCa'>,
   schema: string | undefined,
   migrations: DataSourceOptions['migrations'],
+  historyTable?: string,
 ): Promise<DataSource> {
   return new DataSource({
     ...baseOptions(config.adminUrl, config.tlsCa),
     ...(schema ? { database: schema } : {}),
     migrations,
-    migrationsTableName: 'schema_migrations',
+    ...(historyTable ? { migrationsTableName: historyTable } : {}),
     poolSize: 1,
   }).initialize();
 }

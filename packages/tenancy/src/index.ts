@@ -12,8 +12,17 @@ export { templateSchemaName, tenantSchemaNamePattern } from './provisioning/tena
 export * from './ownership/table-ownership';
 export { TenantProvisioner, type ProvisionTenantInput, type ProvisionerDeps } from './provisioning/tenant-provisioner';
 export { TenantScope, TenantScopeFactory, type TenantScopeDeps } from './tenant-scope';
-export { tenantPlaneMigrations } from './migrations/tenant';
-export { controlPlaneMigrations } from './migrations/control';
+export {
+  migrationHistoryTable,
+  isMigrationHistoryTable,
+  migrationOrder,
+  noMigrations,
+  SingleSequenceBaseline,
+  type MigrationClass,
+  type ServiceMigrations,
+} from './migrations/service-migrations';
+export { migrateServiceSchema, migrationNames } from './migrations/run-service-migrations';
+export { singleSequenceHistoryTable, singleSequenceMigrations } from './migrations/single-sequence';
 export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from './tenant-access';
 export { withAdvisoryLock } from './advisory-lock';
 export { probeTenantRows, type TenantRowQuestion, type TenantRowProbeResult } from './tenant-row-probe';

@@ -16,5 +16,7 @@ export const auditModule: SubgraphModule<AuditModuleOptions, 'audit'> = {
   name: 'audit',
   entities: auditEntities as EntitySchema[],
   data: auditData,
+  // Checkpoint copies in the tenant's bucket, webhook secrets under its data key; signs checkpoints; webhook policy.
+  environment: ['storage', 'auditChain', 'alerting'],
   build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain),
 };

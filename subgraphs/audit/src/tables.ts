@@ -1,4 +1,5 @@
 import type { ServiceData } from '@tessera/tenancy';
+import { auditMigrations } from './migrations';
 
 /**
  * The audit service's tables. Every service writes into the outboxes (INSERT only: its published
@@ -41,4 +42,5 @@ export const auditData: ServiceData = {
     },
   ],
   borrows: [],
+  migrations: auditMigrations,
 };

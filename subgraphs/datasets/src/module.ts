@@ -7,5 +7,7 @@ export const datasetsModule: SubgraphModule<unknown, 'datasets'> = {
   name: 'datasets',
   entities: datasetEntities as EntitySchema[],
   data: datasetsData,
+  // Stores and reads the tenant's encrypted objects.
+  environment: ['storage'],
   build: (runtime) => datasetsSubgraph(defaultDatasetsConfig, runtime),
 };

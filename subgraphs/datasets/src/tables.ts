@@ -1,4 +1,5 @@
 import type { ServiceData } from '@tessera/tenancy';
+import { datasetsMigrations } from './migrations';
 
 /** The datasets service's tables: it alone creates, changes and removes datasets and their versions. */
 export const datasetsData: ServiceData = {
@@ -9,4 +10,5 @@ export const datasetsData: ServiceData = {
     { table: 'dataset_uploads', plane: 'tenant', access: 'read-write' },
   ],
   borrows: [],
+  migrations: datasetsMigrations,
 };

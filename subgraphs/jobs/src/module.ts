@@ -14,5 +14,7 @@ export const jobsModule: SubgraphModule<JobsModuleOptions, 'jobs'> = {
   name: 'jobs',
   entities: jobEntities as EntitySchema[],
   data: jobsData,
+  // No objects, no keys: job inputs and outputs are reached through the owners' ports.
+  environment: [],
   build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }),
 };

@@ -1,4 +1,5 @@
 import type { ServiceData } from '@tessera/tenancy';
+import { jobsMigrations } from './migrations';
 
 /** The jobs service's tables. */
 export const jobsData: ServiceData = {
@@ -9,4 +10,5 @@ export const jobsData: ServiceData = {
   ],
   // Job inputs are resolved through the datasets and models ports: nothing borrowed.
   borrows: [],
+  migrations: jobsMigrations,
 };

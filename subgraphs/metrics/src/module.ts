@@ -19,5 +19,7 @@ export const metricsModule: SubgraphModule<MetricsModuleOptions, 'metrics'> = {
   name: 'metrics',
   entities: metricsEntities as EntitySchema[],
   data: metricsData,
+  // Anomaly detection; no objects, no keys.
+  environment: ['monitoring'],
   build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: options.ports.jobs, datasets: options.ports.datasets, models: options.ports.models, audit: options.ports.audit }),
 };

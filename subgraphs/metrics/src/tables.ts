@@ -1,4 +1,5 @@
 import type { ServiceData, ServiceName } from '@tessera/tenancy';
+import { metricsMigrations } from './migrations';
 
 /** Services that change what a tenant stores, through the quota ledger (reserve → write → commit/release). */
 const quotaWriters: ServiceName[] = ['datasets', 'models', 'audit', 'workers'];
@@ -66,4 +67,5 @@ export const metricsData: ServiceData = {
   ],
   // What metrics shows of other services' data (counts, sums, series) comes through their ports.
   borrows: [],
+  migrations: metricsMigrations,
 };

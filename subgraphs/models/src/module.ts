@@ -43,6 +43,8 @@ export const modelsModule: SubgraphModule<ModelsModuleOptions, 'models'> = {
   name: 'models',
   entities: modelEntities as EntitySchema[],
   data: modelsData,
+  // Stores and reads the tenant's encrypted model files.
+  environment: ['storage'],
   build: (runtime, options) => {
     if (options.modelServing) return modelsSubgraph({ serving: options.modelServing, runtime });
     // Only the models service runs inference: one set of tenant pools per process that serves it.

@@ -1,4 +1,5 @@
 import type { ServiceData } from '@tessera/tenancy';
+import { modelsMigrations } from './migrations';
 
 /** The models service's tables: the registry (models, versions, aliases), staged uploads, and serving stats. */
 export const modelsData: ServiceData = {
@@ -11,4 +12,5 @@ export const modelsData: ServiceData = {
     { table: 'inference_stats', plane: 'tenant', access: 'read-write' },
   ],
   borrows: [],
+  migrations: modelsMigrations,
 };

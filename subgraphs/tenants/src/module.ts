@@ -12,5 +12,7 @@ export const tenantsModule: SubgraphModule<TenantsModuleOptions, 'tenants'> = {
   name: 'tenants',
   entities: tenantsEntities as EntitySchema[],
   data: tenantsData,
+  // Creates and removes a tenant's bucket and data keys.
+  environment: ['storage'],
   build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }),
 };

@@ -1,4 +1,5 @@
 import type { ServiceData } from '@tessera/tenancy';
+import { tenantsMigrations } from './migrations';
 
 /**
  * The tenants service's tables: the tenant directory and the wrapped data keys. Every service reads
@@ -22,4 +23,5 @@ export const tenantsData: ServiceData = {
     },
   ],
   borrows: [],
+  migrations: tenantsMigrations,
 };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CryptoError, unwrapDataKey } from '@tessera/crypto';
-import { quoteIdentifier, tenantPlaneMigrations, tenantSchemaName } from '@tessera/tenancy';
+import { serviceData } from '@tessera/platform';
+import { migrationHistoryTable, migrationNames, quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
 import {
   bucketOf,
@@ -20,8 +21,11 @@ import {
 } from './support';
 
 // The tables every tenant starts with, empty (later migrations add more; all of them must be applied).
-const coreTenantTables = ['audit_events', 'dataset_uploads', 'dataset_versions', 'datasets', 'jobs', 'model_versions', 'models', 'schema_migrations'];
-const expectedMigrations = tenantPlaneMigrations.map((migration) => new (migration as new () => { name: string })().name);
+const coreTenantTables = ['audit_events', 'dataset_uploads', 'dataset_versions', 'datasets', 'jobs', 'model_versions', 'models'];
+// Each service with tenant tables keeps its own migration history in the schema, every migration applied.
+const expectedHistories = serviceData
+  .filter((service) => service.migrations.tenant.length > 0)
+  .map((service) => ({ table: migrationHistoryTable(service.service), names: migrationNames(service.migrations.tenant) }));
 const defaultLimits = { maxUploadBytes: 100 * 1024 * 1024, maxStorageBytes: 10 * 1024 * 1024 * 1024, costPerMinute: 60_000 };
 
 function expectUnwrapFails(fn: () => unknown): void {
@@ -90,10 +94,13 @@ describe('provisionTenant', () => {
       const schema = tenantSchemaName(id);
       expect(schema).toBe(`tenant_${id.replace(/-/g, '_')}`);
       expect(await schemaExists(stack, schema)).toBe(true);
-      expect(await tablesOf(stack, schema)).toEqual(expect.arrayContaining(coreTenantTables));
-      const migrations = (await stack.platform.runtime.db.query(`SELECT name FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY id`)) as Array<{ name: string }>;
-      expect(migrations.map((m) => m.name)).toEqual(expectedMigrations);
-      for (const table of coreTenantTables.filter((t) => t !== 'schema_migrations' && t !== 'audit_events')) {
+      expect(await tablesOf(stack, schema)).toEqual(expect.arrayContaining([...coreTenantTables, ...expectedHistories.map((history) => history.table)]));
+      expect(expectedHistories.length).toBeGreaterThan(0);
+      for (const history of expectedHistories) {
+        const migrations = (await stack.platform.runtime.db.query(`SELECT name FROM ${quoteIdentifier(schema)}.${quoteIdentifier(history.table)} ORDER BY id`)) as Array<{ name: string }>;
+        expect({ table: history.table, names: migrations.map((m) => m.name) }).toEqual(history);
+      }
+      for (const table of coreTenantTables.filter((t) => t !== 'audit_events')) {
         const rows = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`)) as Array<{ n: number | string }>;
         expect({ table, rows: Number(rows[0]?.n) }).toEqual({ table, rows: 0 });
       }

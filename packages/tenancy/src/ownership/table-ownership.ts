@@ -1,3 +1,5 @@
+import type { ServiceMigrations } from '../migrations/service-migrations';
+
 /**
  * Who may do what to which table. Each service declares the tables it owns (their access class
  * for the owner, and what the owner publishes to named other services: a write-in port such as
@@ -54,11 +56,13 @@ export interface BorrowedTable {
   why: string;
 }
 
-/** A service's data: what it owns and what it borrows. */
+/** A service's data: what it owns, what it borrows, and the migrations that make what it owns. */
 export interface ServiceData {
   service: ServiceName;
   owns: readonly OwnedTable[];
   borrows: readonly BorrowedTable[];
+  /** They create and change exactly the tables in `owns` (test/service-migrations.test.ts checks it). */
+  migrations: ServiceMigrations;
 }
 
 /** One table-level grant: `privileges` on `table` (in every schema of `plane`) to `service`. */

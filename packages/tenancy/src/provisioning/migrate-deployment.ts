@@ -1,9 +1,10 @@
 import type { DataSource } from 'typeorm';
 import type { MigratorConfig } from '@tessera/config';
 import { openMigrationDataSource } from '../database';
-import { tenantPlaneMigrations } from '../migrations/tenant';
-import { controlPlaneMigrations } from '../migrations/control';
-import { serviceNames, type ServiceData } from '../ownership/table-ownership';
+import { migrateServiceSchema, servicesWithPendingMigrations } from '../migrations/run-service-migrations';
+import { migrationOrder } from '../migrations/service-migrations';
+import { adoptSingleSequenceHistory } from '../migrations/single-sequence';
+import { serviceNames, type Plane, type ServiceData } from '../ownership/table-ownership';
 import { quoteIdentifier, tenantSchemaName } from '../tenant-id';
 import { grantControlPlane, revokeAllServiceAccess, serviceAccountUser, writeTenantGrantList } from './service-grants';
 import { functionNames, procedureNames, procedureStatements, templateSchemaName } from './tenant-schema-procedures';
@@ -17,12 +18,18 @@ const charset = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
 
 /**
  * `tessera migrate`: everything that needs the migrator account, once per deployment, before any
- * service starts. Brings the control plane and the tenant template to the latest migration,
- * (re)creates the provisioning procedures, gives every service account its control-plane rights
- * and the list of its tenant-plane rights, then migrates and re-grants every existing tenant
- * schema. Idempotent; concurrent runs take turns on a lock.
+ * service starts. Brings the control plane and the tenant template to each service's latest
+ * migration, (re)creates the provisioning procedures, gives every service account its
+ * control-plane rights and the list of its tenant-plane rights, then migrates and re-grants every
+ * existing tenant schema. Idempotent; concurrent runs take turns on a lock.
+ *
+ * `services` come from the composition root (a library does not know the services), each with
+ * the migrations of the tables it owns. They run service by service in the order given (the
+ * catalog's), except that a service runs after those it names in `migrations.after`: a foreign key
+ * to another service's table needs that table first (audit's resource_owners references tenants).
  */
 export async function migrateDeployment(config: MigratorConfig, services: readonly ServiceData[]): Promise<MigrationReport> {
+  const ordered = migrationOrder(services);
   const server = await openMigrationDataSource(config, undefined, []);
   const lock = `tessera:migrate:${config.controlSchema}`.slice(0, 64);
   try {
@@ -31,9 +38,9 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
     const control = config.controlSchema;
     const template = templateSchemaName(control);
     await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(control)} ${charset}`);
-    await migrateSchema(config, control, controlPlaneMigrations);
+    await migratePlane(server, config, control, 'control', ordered);
     await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(template)} ${charset}`);
-    await migrateSchema(config, template, tenantPlaneMigrations);
+    await migratePlane(server, config, template, 'tenant', ordered);
     for (const statement of procedureStatements(control)) await server.query(statement);
     await writeTenantGrantList(server, control, services, config.accountHosts);
     await grantControlPlane(server, control, services, config.accountHosts);
@@ -44,7 +51,7 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
       const schema = tenantSchemaName(id);
       const exists = (await server.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[];
       if (exists.length === 0) continue;
-      await migrateSchema(config, schema, tenantPlaneMigrations);
+      await migratePlane(server, config, schema, 'tenant', ordered);
       await server.query(`CALL ${quoteIdentifier(control)}.grant_tenant_tables(?)`, [schema]);
       tenantSchemas += 1;
     }
@@ -64,12 +71,11 @@ async function grantProvisioning(admin: DataSource, control: string, hosts: read
   }
 }
 
-async function migrateSchema(config: MigratorConfig, schema: string, migrations: Function[]): Promise<void> {
-  const source = await openMigrationDataSource(config, schema, migrations);
-  try {
-    await source.runMigrations({ transaction: 'each' });
-  } finally {
-    await source.destroy();
+/** Adopts a schema of the single sequence, then runs each service's pending migrations of `plane`. */
+async function migratePlane(server: DataSource, config: MigratorConfig, schema: string, plane: Plane, services: readonly ServiceData[]): Promise<void> {
+  await adoptSingleSequenceHistory(server, config, schema, plane, services);
+  for (const service of await servicesWithPendingMigrations(server, schema, plane, services)) {
+    await migrateServiceSchema(config, schema, service.service, service.migrations[plane]);
   }
 }
 

@@ -6,9 +6,11 @@ import { quoteIdentifier } from '../tenant-id';
  * OPTION, or any right on a tenant's rows:
  *
  * - `provision_tenant_schema(name)` creates `name` as a copy of the tenant template schema (kept at
- *   the latest tenant migration by the migrate step): the tables (`CREATE TABLE … LIKE`), their
- *   foreign keys, the template's seed rows (e.g. the job submit guard, zeroed quota counters) and its
- *   migration history; then gives every service account its table rights (below). Re-running it on
+ *   each service's latest tenant migration by the migrate step): every table it holds (`CREATE
+ *   TABLE … LIKE`), so a table a service's new migration adds is copied without a change here, their
+ *   foreign keys, the template's seed rows (e.g. the job submit guard, zeroed quota counters) and
+ *   each service's migration history table (rows included, so the new schema is recorded as being at
+ *   the template's migrations); then gives every service account its table rights (below). Re-running it on
  *   a half-created schema creates only what is missing.
  * - `grant_tenant_tables(name)` gives each service account exactly the rights listed for it in
  *   `service_table_grants` (written by the migrate step from the services' ownership declarations)

@@ -1,0 +1,8 @@
+import type { ServiceMigrations } from '@tessera/tenancy';
+import { JobsTables1765000000001 } from './tenant/0001-jobs-tables';
+
+/** The jobs service's migrations: its tenant tables only (it has none in the control plane). */
+export const jobsMigrations: ServiceMigrations = {
+  tenant: [JobsTables1765000000001],
+  control: [],
+};
