@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import { createServiceTokenSigner } from '@tessera/auth';
+import { createServiceTokenSigner, type JobGrantKeys } from '@tessera/auth';
 import { ConfigError } from '@tessera/config';
 import { createDatasetsPort } from '@tessera/datasets';
 import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from '@tessera/datasets/ports';
@@ -22,8 +22,15 @@ export interface ServicePorts {
  * owner's runtime (the owner's database account), still entering data through the actor's
  * TenantScope exactly as over HTTP.
  */
-export function inProcessPorts(owners: { datasets: Pick<ServiceRuntime, 'scopes'>; models: Pick<ServiceRuntime, 'scopes'>; jobs: Pick<ServiceRuntime, 'scopes' | 'events'> }): ServicePorts {
-  return { datasets: createDatasetsPort(owners.datasets.scopes), models: createModelsPort(owners.models.scopes), jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events }) };
+export function inProcessPorts(
+  owners: { datasets: Pick<ServiceRuntime, 'scopes'>; models: Pick<ServiceRuntime, 'scopes'>; jobs: Pick<ServiceRuntime, 'scopes' | 'events'> },
+  jobGrantKeys: JobGrantKeys = {},
+): ServicePorts {
+  return {
+    datasets: createDatasetsPort(owners.datasets.scopes),
+    models: createModelsPort(owners.models.scopes),
+    jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events, jobGrantSigningKey: jobGrantKeys.signingKey }),
+  };
 }
 
 /** The ports a service was given, completed with ports that answer SERVICE_UNAVAILABLE. */

@@ -130,11 +130,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   trustCaInThisProcess(pki.ca);
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
-  const [issuer, s3, internalContextKeys, workerKeys] = await Promise.all([
+  const [issuer, s3, internalContextKeys, workerKeys, jobsServiceKeys] = await Promise.all([
     startIssuerProcess({ audience: testAudience }),
     startS3Server(s3Credentials),
     generateInternalKeyPair(),
     // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
+    generateServiceKeyPair(),
+    // The jobs service's key: it signs job grants (tests sign expired ones with it).
     generateServiceKeyPair(),
   ]);
   // Each service connects as its own account (scripts/local-services.sh creates them).
@@ -191,6 +193,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
     portCallerKeys: { workers: workerKeys.publicJwk },
+    jobsServiceKeys,
   };
   let platform: RunningPlatform;
   let inspection: ServiceRuntime | undefined;
@@ -244,9 +247,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const worker = await startWorkerProcess({
         database: { ...config.database, url: accounts.workers },
         databaseTlsCaFile: pki.caFile,
-        objectStore: config.objectStore,
+        // No object store and no master key: a worker reaches objects only through the owners' job ports.
         redis: await redisUsers.worker(workerOptions.dedicatedTenant),
-        masterKey: config.masterKey,
         ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
         tls: { caFile: pki.caFile, ...pki.files('workers') },
         // Short locks: a killed worker's job is recovered within seconds in tests.

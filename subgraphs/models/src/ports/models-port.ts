@@ -2,7 +2,7 @@ import type { Principal } from '@tessera/auth';
 
 /**
  * What other services may do with models: look up the version a batch-inference job runs (by id
- * or through an alias) and register the version a training job produced. Scoped by the actor's
+ * or through an alias). Scoped by the actor's
  * tenant; another tenant's id is NOT_FOUND, like one that never existed.
  */
 export interface ModelTensorForJob {
@@ -36,24 +36,21 @@ export interface ModelsPort {
   findVersionForJob(actor: Principal, input: { modelVersionId: string }): Promise<ModelVersionForJob>;
   /** The version an alias points at: NOT_FOUND of kind Model (no such model) or ModelAlias (no such alias). */
   findAliasForJob(actor: Principal, input: { modelId: string; alias: string }): Promise<ModelVersionForJob>;
-  /**
-   * Validates and stores the ONNX bytes (base64) as the next version of `modelName` (created when
-   * missing), with lineage; the job id is the idempotency key, so a re-run gets the first version.
-   */
-  registerTrainedVersion(actor: Principal, input: { modelName: string; onnxBase64: string; datasetVersionId: string; jobId: string }): Promise<TrainedModelVersion>;
   /** Every version's number of an ACTIVE model (inference stats label minutes with them), or NOT_FOUND (kind Model). */
   versionNumbers(actor: Principal, input: { modelId: string }): Promise<Array<{ id: string; number: number }>>;
   /** What tenantUsage shows of models. */
   usageCounts(actor: Principal, input: Record<string, never>): Promise<{ models: number }>;
 }
 
-export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'registerTrainedVersion', 'versionNumbers', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
+export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'versionNumbers', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
-/** The jobs service resolves submits; the workers load models and register trained ones; metrics labels and counts. */
+/**
+ * The jobs service resolves submits; metrics labels and counts. The workers load models and
+ * register trained ones only through their job's grant, on the models-job port (model-job-port.ts).
+ */
 export const modelsPortCallers = {
-  findVersionForJob: ['jobs', 'workers'],
+  findVersionForJob: ['jobs'],
   findAliasForJob: ['jobs'],
-  registerTrainedVersion: ['workers'],
   versionNumbers: ['metrics'],
   usageCounts: ['metrics'],
 } as const satisfies Record<keyof ModelsPort, readonly string[]>;
