@@ -319,9 +319,9 @@ describe('docker-compose.yml: wiring', () => {
   it('gives the services a MinIO user made by the one-shot minio-setup, never the root keys, and sts credentials', () => {
     const minio = serviceEnv('minio');
     const setup = serviceEnv('minio-setup');
-    // The services that keep objects (jobs and metrics hold no object-store keys at all).
+    // The services that keep objects (jobs, metrics and the worker hold no object-store keys at all).
     const holders = [...subgraphNames, 'worker'].filter((name) => 'S3_ACCESS_KEY' in serviceEnv(name));
-    expect(holders.sort()).toEqual(['audit', 'datasets', 'models', 'tenants', 'worker']);
+    expect(holders.sort()).toEqual(['audit', 'datasets', 'models', 'tenants']);
     for (const name of holders) {
       const env = serviceEnv(name);
       expect({ name, rootUser: env['S3_ACCESS_KEY'] === minio['MINIO_ROOT_USER'] }).toEqual({ name, rootUser: false });
