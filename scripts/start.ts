@@ -134,9 +134,7 @@ async function main(): Promise<void> {
     const worker = await startWorkerProcess({
       database: { ...database, url: env.databaseUrls.workers },
       databaseTlsCaFile: databaseTls.caFile,
-      objectStore,
       redis: await redisAccounts.worker(dedicatedTenant),
-      masterKey,
       ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
       tls: { caFile: pki.caFile, ...pki.files('workers') },
       concurrency: 2,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createConnection, type ConnectionOptions } from 'mysql2/promise';
 import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError, databaseVariables, migratorVariables, parseEnvironment, toDatabaseConfig, toMigratorConfig } from '@tessera/config';
@@ -84,9 +83,7 @@ describe('TLS to MariaDB', () => {
     const environment = workerProcessEnvironment({
       database: { url: localServiceDatabaseUrls().workers, controlSchema: 'tessera_control', poolSize: 2, tlsCa: pki.ca },
       databaseTlsCaFile: pki.caFile,
-      objectStore: { endpoint: 'http://127.0.0.1:9', accessKey: 'worker', secretKey: 'worker-secret', defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'tessera' },
-      masterKey: randomBytes(32),
       ports: { serviceKey: (await generateServiceKeyPair()).privateJwk, jobsUrl: 'https://127.0.0.1:9', datasetsUrl: 'https://127.0.0.1:9', modelsUrl: 'https://127.0.0.1:9' },
       tls: { caFile: pki.caFile, ...pki.files('workers') },
     });

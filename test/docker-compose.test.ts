@@ -321,9 +321,9 @@ describe('docker-compose.yml: wiring', () => {
   it('gives the services a MinIO user made by the one-shot minio-setup, never the root keys, and sts credentials', () => {
     const minio = serviceEnv('minio');
     const setup = serviceEnv('minio-setup');
-    // The services that keep objects (jobs and metrics hold no object-store keys at all).
+    // The services that keep objects (jobs, metrics and the worker hold no object-store keys at all).
     const holders = [...subgraphNames, 'worker'].filter((name) => 'S3_ACCESS_KEY' in serviceEnv(name));
-    expect(holders.sort()).toEqual(['audit', 'datasets', 'models', 'tenants', 'worker']);
+    expect(holders.sort()).toEqual(['audit', 'datasets', 'models', 'tenants']);
     for (const name of holders) {
       const env = serviceEnv(name);
       expect({ name, rootUser: env['S3_ACCESS_KEY'] === minio['MINIO_ROOT_USER'] }).toEqual({ name, rootUser: false });
@@ -432,10 +432,22 @@ describe('docker-compose.yml: job worker', () => {
     expect(keys).not.toContain('INTERNAL_CONTEXT_PUBLIC_KEY');
   });
 
-  it('parses into a worker configuration that reaches MySQL, Redis and MinIO by service name, the same key as the subgraphs', async () => {
+  it('gives the worker neither the master key nor any object-store credential, in compose or in its schema', () => {
+    // A worker reaches a job's objects only through the owners' job ports: a presigned URL and the
+    // key of that one object, per call, under the job's grant.
+    const secrets = ['MASTER_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_ENDPOINT', 'OBJECT_STORE_CREDENTIALS', 'OBJECT_STORE_ROLE_ARN', 'OBJECT_STORE_STS_ENDPOINT'];
+    const env = serviceEnv('worker');
+    expect(secrets.filter((key) => key in env)).toEqual([]);
+    expect(secrets.filter((key) => key in workerEnvironment.shape)).toEqual([]);
+    const masterKeyRef = references(serviceEnv('models')['MASTER_KEY']!)[0]!.name;
+    const s3SecretRef = references(serviceEnv('models')['S3_SECRET_KEY']!)[0]!.name;
+    const refs = Object.values(env).flatMap((value) => references(value).map((ref) => ref.name));
+    expect(refs.filter((name) => name === masterKeyRef || name === s3SecretRef)).toEqual([]);
+  });
+
+  it('parses into a worker configuration that reaches MySQL and Redis by service name, as its own users', async () => {
     const values = await generateEnvironment();
     const worker = readWorkerEnvironment(resolvedEnv('worker', values));
-    // The worker reads and writes the objects the datasets and models services keep, with the same key.
     const models = readSubgraphEnvironment('models', resolvedEnv('models', values));
     // Its own account, on the same server.
     expect(worker.database.url).toBe(`mysql://tessera_workers:${values.MYSQL_WORKERS_PASSWORD}@mysql:3306`);
@@ -446,14 +458,12 @@ describe('docker-compose.yml: job worker', () => {
     expect(new URL(worker.redis.url).host).toBe(new URL(models.runtime.redis.url).host);
     expect(redisUrlUser(worker.redis.url)).toBe('tessera-worker');
     expect(redisUrlUser(models.runtime.redis.url)).toBe('tessera-models');
-    expect(worker.objectStore).toEqual(models.runtime.objectStore);
-    expect(worker.masterKey.equals(models.runtime.masterKey!)).toBe(true);
     expect(worker.healthPort).toBe(4010);
     expect(worker.host).toBe('0.0.0.0');
     expect(worker.dedicatedTenant).toBeUndefined();
   });
 
-  it('starts after MySQL, Redis and MinIO are healthy and the migrate step has finished', () => {
+  it('starts after MySQL, Redis and MinIO (which serves its presigned URLs) are healthy and the migrate step has finished', () => {
     const depends = services['worker']!.depends_on!;
     for (const name of ['mysql', 'redis', 'minio']) expect({ name, condition: depends[name]?.condition }).toEqual({ name, condition: 'service_healthy' });
     expect(depends['migrate']?.condition).toBe('service_completed_successfully');

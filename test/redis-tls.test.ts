@@ -193,9 +193,7 @@ describe('REDIS_TLS_CA_FILE', () => {
     const redis = redisConfigAs(base, user, devRedisPassword(user));
     const env = workerProcessEnvironment({
       database: { url: 'mysql://w:p@127.0.0.1:3306', controlSchema: 'tessera_control', poolSize: 4, tlsCa: undefined },
-      objectStore: { endpoint: 'http://127.0.0.1:9000', accessKey: 'key', secretKey: 'secret-key', defaultRegion: 'us-east-1', bucketPrefix: 'tessera' },
       redis,
-      masterKey: Buffer.alloc(32),
       ports: { serviceKey: { kty: 'EC' }, jobsUrl: 'https://127.0.0.1:1', datasetsUrl: 'https://127.0.0.1:2', modelsUrl: 'https://127.0.0.1:3' },
       tls: { caFile: caFile, certFile: caFile, keyFile: caFile },
     });

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import { createServiceTokenSigner } from '@tessera/auth';
+import { createServiceTokenSigner, type JobGrantKeys } from '@tessera/auth';
 import { createAuditPort } from '@tessera/audit';
 import { auditPortClient, auditPortMethods, type AuditPort } from '@tessera/audit/ports';
 import { ConfigError } from '@tessera/config';
@@ -25,16 +25,19 @@ export interface ServicePorts {
  * owner's runtime (the owner's database account), still entering data through the actor's
  * TenantScope exactly as over HTTP.
  */
-export function inProcessPorts(owners: {
-  datasets: Pick<ServiceRuntime, 'scopes'>;
-  models: Pick<ServiceRuntime, 'scopes'>;
-  jobs: Pick<ServiceRuntime, 'scopes' | 'events'>;
-  audit: Pick<ServiceRuntime, 'scopes'>;
-}): ServicePorts {
+export function inProcessPorts(
+  owners: {
+    datasets: Pick<ServiceRuntime, 'scopes'>;
+    models: Pick<ServiceRuntime, 'scopes'>;
+    jobs: Pick<ServiceRuntime, 'scopes' | 'events'>;
+    audit: Pick<ServiceRuntime, 'scopes'>;
+  },
+  jobGrantKeys: JobGrantKeys = {},
+): ServicePorts {
   return {
     datasets: createDatasetsPort(owners.datasets.scopes),
     models: createModelsPort(owners.models.scopes),
-    jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events }),
+    jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events, jobGrantSigningKey: jobGrantKeys.signingKey }),
     audit: createAuditPort(owners.audit.scopes),
   };
 }

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { AccessTokenVerifierOptions } from '@tessera/auth';
+import { generateServiceKeyPair, type AccessTokenVerifierOptions, type JobGrantKeys } from '@tessera/auth';
 import type { AlertingConfig } from '@tessera/audit';
 import type { AuditChainConfig, DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type RunningGateway } from '@tessera/gateway';
@@ -58,6 +58,11 @@ export interface PlatformConfig {
    * workers), by service name. Services inside this process call the ports in-process.
    */
   portCallerKeys?: Record<string, JWK>;
+  /**
+   * The jobs service's key pair in this process: it signs the grant of each claimed job, the
+   * datasets and models services verify grants with the public half. Made at start when omitted.
+   */
+  jobsServiceKeys?: { privateJwk: JWK; publicJwk: JWK };
 }
 
 export interface RunningPlatform {
@@ -126,16 +131,19 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   };
   let modelServing: ModelServing | undefined;
   const started: RunningSubgraph[] = [];
+  const jobsKeys = config.jobsServiceKeys ?? (await generateServiceKeyPair());
+  const jobGrantKeys: JobGrantKeys = { signingKey: jobsKeys.privateJwk, verifyKey: jobsKeys.publicJwk };
   try {
     for (const name of subgraphNames) runtimes[name] = await runtimeFor(name);
     modelServing = createModelServing(runtimes.models, config.inference);
     // Every service runs here, so a caller uses the owner's port implementation directly, on the
     // owner's runtime (its database account), exactly as over HTTP.
-    const ports = inProcessPorts({ datasets: runtimes.datasets, models: runtimes.models, jobs: runtimes.jobs, audit: runtimes.audit });
+    const ports = inProcessPorts({ datasets: runtimes.datasets, models: runtimes.models, jobs: runtimes.jobs, audit: runtimes.audit }, jobGrantKeys);
     const options: CatalogOptions = {
       regions: config.regions,
       modelServing,
       ports,
+      jobGrantKeys,
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),

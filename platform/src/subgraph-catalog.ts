@@ -1,5 +1,5 @@
 import { auditModule, type AuditModuleOptions } from '@tessera/audit';
-import { datasetsModule } from '@tessera/datasets';
+import { datasetsModule, type DatasetsModuleOptions } from '@tessera/datasets';
 import { gatewayData } from '@tessera/gateway';
 import { jobsModule, type JobsModuleOptions } from '@tessera/jobs';
 import { metricsModule, type MetricsModuleOptions } from '@tessera/metrics';
@@ -11,9 +11,9 @@ import { workersData } from '@tessera/workers';
 
 /**
  * Everything the modules read from the process's configuration: the intersection of their own
- * options types (datasets and jobs read none), so a process builds every module from one object.
+ * options types , so a process builds every module from one object.
  */
-export type CatalogOptions = ModelsModuleOptions & AuditModuleOptions & MetricsModuleOptions & TenantsModuleOptions & JobsModuleOptions;
+export type CatalogOptions = ModelsModuleOptions & AuditModuleOptions & MetricsModuleOptions & TenantsModuleOptions & JobsModuleOptions & DatasetsModuleOptions;
 
 /**
  * The subgraphs, in start order, which is also the order `tessera migrate` runs their migrations

@@ -132,7 +132,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   trustCaInThisProcess(pki.ca);
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
-  const [issuer, s3, internalContextKeys, workerKeys, metricsKeys] = await Promise.all([
+  const [issuer, s3, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys] = await Promise.all([
     // The issuer and the object store speak HTTPS only, with the local CA's `oidc` and `s3` leaves.
     startIssuerProcess({ audience: testAudience, tls: pki.files('oidc') }),
     startS3Server({ ...s3Credentials, tls: pki.identity('s3') }),
@@ -140,6 +140,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
     generateServiceKeyPair(),
     // A metrics process's, for tests that run it split from the owners of the ports it reads.
+    generateServiceKeyPair(),
+    // The jobs service's key: it signs job grants (tests sign expired ones with it).
     generateServiceKeyPair(),
   ]);
   // Each service connects as its own account (scripts/local-services.sh creates them).
@@ -197,6 +199,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
     portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk },
+    jobsServiceKeys,
   };
   let platform: RunningPlatform;
   let inspection: ServiceRuntime | undefined;
@@ -250,9 +253,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       const worker = await startWorkerProcess({
         database: { ...config.database, url: accounts.workers },
         databaseTlsCaFile: pki.caFile,
-        objectStore: config.objectStore,
+        // No object store and no master key: a worker reaches objects only through the owners' job ports.
         redis: await redisUsers.worker(workerOptions.dedicatedTenant),
-        masterKey: config.masterKey,
         ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
         tls: { caFile: pki.caFile, ...pki.files('workers') },
         // Short locks: a killed worker's job is recovered within seconds in tests.

@@ -1,6 +1,8 @@
+import type { JobGrantToken, Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import type { ClaimedJob, JobsPort } from '@tessera/jobs/ports';
-import type { TenantScope } from '@tessera/tenancy';
+import type { PresignedFetchOptions } from '@tessera/storage';
+import type { TenantRecord } from '@tessera/tenancy';
 
 /** Thrown at a checkpoint once the job was cancelled: the run ends as CANCELLED. */
 export class JobCancelled extends Error {
@@ -31,10 +33,18 @@ export interface ProgressUpdate {
 /** Progress is persisted and published at most this often (plus every whole-percent step). */
 const minIntervalMs = 500;
 
+/** The grant a run holds, and when it was issued (renewed once half its life has passed). */
+interface HeldGrant {
+  token: JobGrantToken;
+  issuedAt: number;
+  expiresAt: number;
+}
+
 /**
- * What a processor sees of its run: the claimed job, the tenant scope (acting as the submitter),
- * progress reporting (through the jobs port, which persists it and publishes it on the tenant's
- * 'jobs' topic), and checkpoints.
+ * What a processor sees of its run: the claimed job, its tenant (tier, for the inference pools),
+ * the grant the jobs service issued for this run (the only authority the datasets and models
+ * ports accept from a worker), progress reporting (through the jobs port, which persists it and
+ * publishes it on the tenant's 'jobs' topic), and checkpoints.
  * The checkpoint is where cancellation and loss of ownership take effect: between epochs,
  * between chunks, never in the middle of a write.
  */
@@ -44,14 +54,27 @@ export class JobContext {
   private lastPersistedAt = 0;
   private lastPercent = -1;
   private lastPhase: string | null = null;
+  private held: HeldGrant;
 
   constructor(
     readonly job: ClaimedJob,
-    readonly scope: TenantScope,
+    readonly tenant: TenantRecord,
+    /** Who the run acts for, as the jobs service said (logs and spans; the owners read it from the grant). */
+    readonly principal: Principal,
     readonly runToken: string,
+    grant: { grant: JobGrantToken; grantExpiresAt: string },
     private readonly jobs: JobsPort,
     readonly logger: Logger,
-  ) {}
+    /** How presigned object URLs are fetched (the CA to trust besides the public ones). */
+    readonly objectFetch: PresignedFetchOptions,
+  ) {
+    this.held = { token: grant.grant, issuedAt: Date.now(), expiresAt: Date.parse(grant.grantExpiresAt) };
+  }
+
+  /** The current grant of this run, for each call to the datasets-job and models-job ports. */
+  get grant(): JobGrantToken {
+    return this.held.token;
+  }
 
   input<T>(): T {
     return this.job.input as unknown as T;
@@ -63,6 +86,21 @@ export class JobContext {
 
   get isLost(): boolean {
     return this.lost;
+  }
+
+  /**
+   * Asks the jobs service for a fresh grant once half of the current one's life has passed (the
+   * heartbeat calls this with the lock renewal). `lost`: the job is no longer this run's.
+   */
+  async renewGrantIfDue(leaseMs: number): Promise<void> {
+    const { issuedAt, expiresAt } = this.held;
+    if (this.lost || Date.now() < issuedAt + (expiresAt - issuedAt) / 2) return;
+    const renewal = await this.jobs.renewGrant(this.principal, { jobId: this.job.id, runToken: this.runToken, leaseMs });
+    if (renewal.outcome === 'lost') {
+      this.lost = true;
+      return;
+    }
+    this.held = { token: renewal.grant, issuedAt: Date.now(), expiresAt: Date.parse(renewal.grantExpiresAt) };
   }
 
   /** Throws JobCancelled / JobLost when the run must stop here. */
@@ -79,7 +117,7 @@ export class JobContext {
     this.lastPersistedAt = Date.now();
     this.lastPercent = percent;
     this.lastPhase = update.phase;
-    const outcome = await this.jobs.progress(this.scope.principal, {
+    const outcome = await this.jobs.progress(this.principal, {
       jobId: this.job.id,
       runToken: this.runToken,
       progress: percent,

@@ -83,6 +83,8 @@ export class JobRunner {
           const extended = await queueJob.extendLock(token, lockMs);
           if (!extended) context?.markLost();
           await this.leases.renew(fetched.tenantId, fetched.leaseHolder);
+          // The grant lives about two leases; it is renewed with the lock while the run owns the job.
+          await context?.renewGrantIfDue(lockMs);
         } catch (error) {
           logger.warn('lock renewal failed', { error: describe(error) });
         }
@@ -112,12 +114,13 @@ export class JobRunner {
         await queueJob.moveToCompleted({ skipped: claim.outcome }, token, false);
         return;
       }
-      // From here on the run acts as the principal the row records, never one named in the queue.
+      // From here on the run acts as the principal the row records, never one named in the queue:
+      // the datasets and models services read it (and what the job may touch) from the grant.
       const principal = jobPrincipal(runner, claim.runAs);
-      const scope = await this.runtime.scopes.forPrincipal(principal);
+      const tenant = await this.runtime.directory.requireActive(fetched.tenantId);
       setTenantAttributes(trace.getActiveSpan(), { subject: principal.subject, roles: principal.roles });
       trace.getActiveSpan()?.setAttribute(jobAttributes.kind, claim.job.kind);
-      context = new JobContext(claim.job, scope, runToken, this.jobs, logger);
+      context = new JobContext(claim.job, tenant, principal, runToken, claim, this.jobs, logger, this.runtime.objectFetch);
       await this.execute(context, queueJob, token);
     } catch (error) {
       recordOutcome('failed before it started', true);
@@ -131,10 +134,10 @@ export class JobRunner {
   }
 
   private async execute(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string): Promise<void> {
-    const { job, scope, runToken } = ctx;
+    const { job, principal, runToken } = ctx;
     try {
       const processor = this.processors[job.kind];
-      const outcome = await this.metered(scope.tenant.id, () => processor(ctx));
+      const outcome = await this.metered(ctx.tenant.id, () => processor(ctx));
       try {
         ctx.checkpoint();
       } catch (error) {
@@ -151,7 +154,7 @@ export class JobRunner {
         await outcome.abandon?.().catch(() => undefined);
         throw error;
       }
-      const finished = await this.jobs.finish(scope.principal, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
+      const finished = await this.jobs.finish(principal, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
       if (!finished) throw new JobLost();
       await this.finishQueued(ctx, queueJob, token, 'SUCCEEDED', outcome.result);
     } catch (error) {
@@ -170,7 +173,7 @@ export class JobRunner {
   }
 
   private async handleFailure(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, error: unknown): Promise<void> {
-    const { job, scope, runToken, logger } = ctx;
+    const { job, principal, runToken, logger } = ctx;
     if (error instanceof JobLost || ctx.isLost) {
       // Another run owns the job now; leave the row and the queue entry to it.
       recordOutcome('lost');
@@ -178,7 +181,7 @@ export class JobRunner {
       return;
     }
     if (error instanceof JobCancelled || error instanceof TrainingCancelled) {
-      const done = await this.jobs.finish(scope.principal, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' });
+      const done = await this.jobs.finish(principal, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' });
       if (done) await this.finishQueued(ctx, queueJob, token, 'CANCELLED', null);
       return;
     }
@@ -188,14 +191,14 @@ export class JobRunner {
       recordOutcome('retrying');
       logger.warn('transient failure; the job will be retried', { error: describe(error), retryInMs });
       const jobError: JobRunError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describe(error)}); retrying.` };
-      await this.jobs.requeue(scope.principal, { jobId: job.id, runToken, error: jobError, retryInMs }).catch(() => false);
+      await this.jobs.requeue(principal, { jobId: job.id, runToken, error: jobError, retryInMs }).catch(() => false);
       await queueJob.moveToFailed(toError(error), token, false).catch(() => undefined);
       return;
     }
     const jobError = toJobError(error);
     recordOutcome('FAILED', true, jobError.code);
     if (jobError.code === 'INTERNAL_SERVER_ERROR') logger.error('job failed', { error: error instanceof Error ? error.stack : String(error) });
-    await this.jobs.finish(scope.principal, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' }).catch(() => false);
+    await this.jobs.finish(principal, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' }).catch(() => false);
     await queueJob.moveToFailed(new UnrecoverableError(jobError.message), token, false).catch(() => undefined);
   }
 
@@ -214,7 +217,7 @@ export class JobRunner {
   private async claim(runner: Principal, message: JobMessage, runToken: string): Promise<JobClaim> {
     for (let attempt = 0; ; attempt++) {
       const startSeq = await this.redis.incr(this.keys.startSequence());
-      const outcome = await this.jobs.claim(runner, { jobId: message.jobId, submission: message.submission, runToken, startSeq });
+      const outcome = await this.jobs.claim(runner, { jobId: message.jobId, submission: message.submission, runToken, startSeq, leaseMs: this.runtime.config.lockMs });
       if (outcome.outcome !== 'missing' || attempt >= 10) return outcome;
       await sleep(300);
     }

@@ -1,7 +1,7 @@
 /**
  * A worker process: `tessera worker [--dedicated <tenant>]` (or `tsx workers/src/main.ts`).
- * Configuration from the environment (WORKER_* and the shared DATABASE_URL, S3_*, MASTER_KEY,
- * REDIS_* variables). Prints one JSON line `{"ready":true,...}` on stdout once it takes jobs
+ * Configuration from the environment (WORKER_*, DATABASE_URL, REDIS_*, the port URLs, SERVICE_KEY
+ * and TLS_*; no object-store key and no master key). Prints one JSON line `{"ready":true,...}` on stdout once it takes jobs
  * (the test harness and `npm start` wait for it); SIGTERM/SIGINT stop it cleanly.
  */
 import { ConfigError, createLogger } from '@tessera/config';

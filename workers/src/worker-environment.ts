@@ -2,18 +2,14 @@ import { z } from 'zod';
 import { meteringVariables, toMeteringOptions, type MeteringOptions } from '@tessera/metering';
 import {
   databaseVariables,
-  encryptionVariables,
-  objectStoreVariables,
   parseEnvironment,
   redisVariables,
   telemetryVariables,
   toDatabaseConfig,
-  toObjectStoreConfig,
   toRedisConfig,
   toTelemetryConfig,
   type DatabaseConfig,
   type LogLevel,
-  type ObjectStoreConfig,
   type RedisConfig,
 } from '@tessera/config';
 import { isTenantId, tenantLimitDefaultsVariable, type TenantLimits } from '@tessera/tenancy';
@@ -33,8 +29,11 @@ const workerPortVariables = z.object({
 });
 
 /**
- * A worker process's settings. Workers reach MySQL, the object store and Redis like the subgraphs
- * do; they serve no HTTP API except a health port (for container health checks).
+ * A worker process's settings. Workers hold no master key and no object-store key: a job's objects
+ * are reached through the owners' ports (a presigned URL and the key of that one object, per call,
+ * under the job's grant). They keep a MySQL account for the tenant directory (status, tier, limits:
+ * which queue may start a job) and the usage meters, and Redis for the queues. They serve no HTTP
+ * API except a health port (for container health checks).
  */
 const workerVariables = z.object({
   // Jobs run at once by this process (slots); each takes the next tenant in round-robin order.
@@ -53,8 +52,6 @@ const workerVariables = z.object({
 });
 
 export const workerEnvironment = databaseVariables
-  .extend(objectStoreVariables.shape)
-  .extend(encryptionVariables.shape)
   .extend(redisVariables.shape)
   .extend(telemetryVariables.shape)
   .extend(workerVariables.shape)
@@ -65,9 +62,7 @@ export const workerEnvironment = databaseVariables
 
 export interface WorkerConfig {
   database: DatabaseConfig;
-  objectStore: ObjectStoreConfig;
   redis: RedisConfig;
-  masterKey: Buffer;
   concurrency: number;
   /** Set: serve only this dedicated-tier tenant. */
   dedicatedTenant: string | undefined;
@@ -96,9 +91,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
   const telemetry = toTelemetryConfig(parsed);
   return {
     database: toDatabaseConfig(parsed),
-    objectStore: toObjectStoreConfig(parsed),
     redis: toRedisConfig(parsed),
-    masterKey: Buffer.from(parsed.MASTER_KEY, 'base64'),
     concurrency: parsed.WORKER_CONCURRENCY,
     dedicatedTenant: parsed.WORKER_DEDICATED_TENANT,
     lockMs: parsed.WORKER_LOCK_MS,

@@ -1,16 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { DatabaseConfig, ObjectStoreConfig, RedisConfig } from '@tessera/config';
+import type { DatabaseConfig, RedisConfig } from '@tessera/config';
 import type { JWK } from 'jose';
 
 export interface WorkerProcessOptions {
   database: DatabaseConfig;
   /** The file of `database.tlsCa`: the child reads its CA from DATABASE_TLS_CA_FILE like any service. */
   databaseTlsCaFile?: string;
-  objectStore: ObjectStoreConfig;
   redis: RedisConfig;
-  masterKey: Buffer;
   /** The worker's own service key and the base URLs of the jobs, datasets and models services (their ports). */
   ports: { serviceKey: JWK; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
   /** The worker's TLS identity files (the `workers` certificate). */
@@ -38,18 +36,6 @@ export interface RunningWorkerProcess {
 
 const repoRoot = join(__dirname, '..', '..');
 
-/** A worker reaches tenant buckets the way the platform that starts it does. */
-function objectStoreCredentialsEnvironment(objectStore: ObjectStoreConfig): Record<string, string> {
-  const credentials = objectStore.credentials;
-  if (credentials?.mode !== 'sts') return {};
-  return {
-    OBJECT_STORE_CREDENTIALS: 'sts',
-    OBJECT_STORE_STS_ENDPOINT: credentials.stsEndpoint,
-    OBJECT_STORE_SESSION_SECONDS: String(credentials.sessionSeconds),
-    ...(credentials.roleArn ? { OBJECT_STORE_ROLE_ARN: credentials.roleArn } : {}),
-  };
-}
-
 /** The environment a worker process reads (see worker-environment.ts). */
 export function workerProcessEnvironment(options: WorkerProcessOptions): Record<string, string> {
   return {
@@ -57,14 +43,6 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     CONTROL_SCHEMA: options.database.controlSchema,
     DATABASE_POOL_SIZE: String(Math.max(2, Math.min(options.database.poolSize, 6))),
     ...(options.databaseTlsCaFile ? { DATABASE_TLS_CA_FILE: options.databaseTlsCaFile } : {}),
-    S3_ENDPOINT: options.objectStore.endpoint,
-    S3_ACCESS_KEY: options.objectStore.accessKey,
-    S3_SECRET_KEY: options.objectStore.secretKey,
-    S3_DEFAULT_REGION: options.objectStore.defaultRegion,
-    S3_BUCKET_PREFIX: options.objectStore.bucketPrefix,
-    ...objectStoreCredentialsEnvironment(options.objectStore),
-    ...(options.objectStore.tlsCaFile ? { OBJECT_STORE_TLS_CA_FILE: options.objectStore.tlsCaFile } : {}),
-    MASTER_KEY: options.masterKey.toString('base64'),
     REDIS_URL: options.redis.url,
     REDIS_KEY_PREFIX: options.redis.keyPrefix,
     ...(options.redis.tlsCaFile ? { REDIS_TLS_CA_FILE: options.redis.tlsCaFile } : {}),

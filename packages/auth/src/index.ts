@@ -6,3 +6,4 @@ export * from './internal-context';
 export * from './shield-rules';
 export * from './assert-permission';
 export * from './service-token';
+export * from './job-grant';

@@ -5,12 +5,18 @@ import { CryptoError } from './crypto-error';
 import { assertKey } from './key-checks';
 import { HEADER_SIZE, SEALED_CHUNK_SIZE, parseHeader, type ObjectHeader } from './object-format';
 
-export interface DecryptOptions {
-  /** Returns the DEK for the key version recorded in the object's header. */
-  resolveKey: (keyVersion: number) => Buffer | Promise<Buffer>;
-  /** Must equal the value used at encryption. */
-  associatedData: string;
-}
+export type DecryptOptions =
+  | {
+      /** Returns the DEK for the key version recorded in the object's header. */
+      resolveKey: (keyVersion: number) => Buffer | Promise<Buffer>;
+      /** Must equal the value used at encryption. */
+      associatedData: string;
+    }
+  | {
+      /** This object's own key (objectKeyOf), from whoever holds the data key: it opens no other object. */
+      objectKey: Buffer;
+      associatedData: string;
+    };
 
 interface Opened {
   header: ObjectHeader;
@@ -56,14 +62,23 @@ class DecryptStream extends Transform {
   private async open(): Promise<Opened | undefined> {
     if (this.pending.length < HEADER_SIZE) return undefined;
     const header = parseHeader(this.pending.take(HEADER_SIZE));
-    const dataKey = await this.opts.resolveKey(header.keyVersion);
-    assertKey(dataKey, 'INVALID_DATA_KEY', `Data key for version ${header.keyVersion}`);
     this.opened = {
       header,
-      key: deriveObjectKey(dataKey, header.salt),
+      key: await this.keyOf(header),
       aad: Buffer.concat([header.bytes, Buffer.from(this.opts.associatedData, 'utf8')]),
     };
     return this.opened;
+  }
+
+  private async keyOf(header: ObjectHeader): Promise<Buffer> {
+    if ('objectKey' in this.opts) {
+      // A key for another object (or a swapped header) fails at the first chunk's tag.
+      assertKey(this.opts.objectKey, 'INVALID_DATA_KEY', 'Object key');
+      return this.opts.objectKey;
+    }
+    const dataKey = await this.opts.resolveKey(header.keyVersion);
+    assertKey(dataKey, 'INVALID_DATA_KEY', `Data key for version ${header.keyVersion}`);
+    return deriveObjectKey(dataKey, header.salt);
   }
 
   private openNext(opened: Opened, sealed: Buffer, last: boolean): void {

@@ -2,16 +2,23 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { ByteQueue } from './byte-queue';
 import { chunkNonce, deriveObjectKey, sealChunk } from './chunk-aead';
 import { assertKey } from './key-checks';
-import { CHUNK_SIZE, createHeader, type ObjectHeader } from './object-format';
+import { CHUNK_SIZE, createHeader, parseHeader, type ObjectHeader } from './object-format';
+import type { ObjectSeal } from './object-seal';
 
-export interface EncryptOptions {
-  /** The tenant's plaintext DEK (32 bytes). */
-  dataKey: Buffer;
-  /** Stored in the header so the decryptor can find this DEK after later rotations. */
-  keyVersion: number;
-  /** Binds the ciphertext to where it lives, e.g. "tenantId/objectKey"; must match on decrypt. */
-  associatedData: string;
-}
+export type EncryptOptions =
+  | {
+      /** The tenant's plaintext DEK (32 bytes). */
+      dataKey: Buffer;
+      /** Stored in the header so the decryptor can find this DEK after later rotations. */
+      keyVersion: number;
+      /** Binds the ciphertext to where it lives, e.g. "tenantId/objectKey"; must match on decrypt. */
+      associatedData: string;
+    }
+  | {
+      /** A header and its object key made by whoever holds the data key (createObjectSeal); used once. */
+      seal: ObjectSeal;
+      associatedData: string;
+    };
 
 class EncryptStream extends Transform {
   private readonly header: ObjectHeader;
@@ -23,9 +30,15 @@ class EncryptStream extends Transform {
 
   constructor(opts: EncryptOptions) {
     super();
-    assertKey(opts.dataKey, 'INVALID_DATA_KEY', 'Data key');
-    this.header = createHeader(opts.keyVersion);
-    this.key = deriveObjectKey(opts.dataKey, this.header.salt);
+    if ('seal' in opts) {
+      assertKey(opts.seal.objectKey, 'INVALID_DATA_KEY', 'Object key');
+      this.header = parseHeader(opts.seal.header);
+      this.key = opts.seal.objectKey;
+    } else {
+      assertKey(opts.dataKey, 'INVALID_DATA_KEY', 'Data key');
+      this.header = createHeader(opts.keyVersion);
+      this.key = deriveObjectKey(opts.dataKey, this.header.salt);
+    }
     this.aad = Buffer.concat([this.header.bytes, Buffer.from(opts.associatedData, 'utf8')]);
   }
 

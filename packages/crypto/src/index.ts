@@ -19,3 +19,4 @@ export {
   type EncryptOptions,
   type DecryptOptions,
 } from './object-cipher';
+export { createObjectSeal, objectKeyOf, type ObjectSeal } from './object-seal';

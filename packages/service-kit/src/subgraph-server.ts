@@ -18,7 +18,7 @@ import { createSubgraphContext, type SubgraphContext } from './subgraph-context'
 import { attachSubscriptionServer } from './subscription-server';
 import { authorizationAuditPlugin } from './authorization-audit';
 import { tracingMiddleware } from './tracing-middleware';
-import { portRouter, type PublishedPort } from './ports';
+import { portRouter, type AnyPublishedPort } from './ports';
 import { peerCertificateThumbprint, type ServerTls } from './tls';
 
 export interface SubgraphDefinition {
@@ -37,7 +37,7 @@ export interface SubgraphDefinition {
    */
   start?: () => Promise<void> | void;
   /** Ports this service publishes to other services, at /internal/ports/<port>/<method> (see ports/). */
-  ports?: ReadonlyArray<PublishedPort<unknown>>;
+  ports?: ReadonlyArray<AnyPublishedPort>;
 }
 
 export interface RouteTools {

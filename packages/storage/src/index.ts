@@ -10,3 +10,5 @@ export { StsTenantCredentials, minSessionSeconds, maxSessionSeconds, type StsTen
 export { createTenantObjectStores, staticTenantObjectStores, stsTenantObjectStores, type TenantObjectStores, type StsTenantObjectStoresOptions } from './tenant-object-stores';
 export { tenantRolePolicy, tenantRoleTrustPolicy, serviceUserPolicy } from './store-policies';
 export { signRequest, type SigV4Key, type SigV4Scope, type SigV4Request } from './sigv4';
+export { presignedUrlSeconds } from './tenant-bucket';
+export { readPresignedObject, readPresignedObjectBuffer, writePresignedObject, type ObjectReadAccess, type ObjectWriteAccess, type PresignedFetchOptions } from './presigned-object';

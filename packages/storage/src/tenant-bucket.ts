@@ -1,9 +1,17 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptStream, createEncryptStream, encryptedSize } from '@tessera/crypto';
+import { createDecryptStream, createEncryptStream, createObjectSeal, encryptedSize, HEADER_SIZE, objectKeyOf, readKeyVersion } from '@tessera/crypto';
 import { errors } from '@tessera/errors';
 import type { ObjectStoreClient } from './object-store';
+import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
 import { removeKeys } from './remove-keys';
+
+/**
+ * How long a presigned URL handed to another process lives: it is used at once, and a stream that
+ * has started is not cut at expiry. Under STS the URL also ends with the tenant session it was
+ * signed with (those are refreshed a minute before they end).
+ */
+export const presignedUrlSeconds = 120;
 
 export interface DataKeyRef {
   dataKey: Buffer;
@@ -77,6 +85,55 @@ export class TenantBucket {
     const chunks: Buffer[] = [];
     for await (const chunk of await this.getDecrypted(key, resolveKey)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
+  }
+
+  /**
+   * What another process needs to read one object and nothing else: a presigned GET (signed with
+   * this bucket's client, so under STS with the tenant's session, which reaches this bucket only)
+   * and the key of this object alone, derived here from its header, so the data key stays here.
+   */
+  async openForReading(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<ObjectReadAccess> {
+    const header = await this.readHeader(key);
+    const dataKey = await resolveKey(readKeyVersion(header));
+    const url = await this.client.presignedGetObject(this.bucketName, key, presignedUrlSeconds);
+    return { url, objectKey: objectKeyOf(dataKey, header).toString('base64'), associatedData: this.associatedData(key), expiresAt: new Date(Date.now() + presignedUrlSeconds * 1000).toISOString() };
+  }
+
+  /**
+   * What another process needs to write one new object under `key` and nothing else: a presigned
+   * PUT and a seal (header and object key) made from the tenant's current data key, used once.
+   */
+  async openForWriting(key: string, dataKey: DataKeyRef): Promise<ObjectWriteAccess> {
+    const seal = createObjectSeal(dataKey.dataKey, dataKey.keyVersion);
+    const url = await this.client.presignedPutObject(this.bucketName, key, presignedUrlSeconds);
+    return {
+      url,
+      header: seal.header.toString('base64'),
+      objectKey: seal.objectKey.toString('base64'),
+      keyVersion: dataKey.keyVersion,
+      associatedData: this.associatedData(key),
+      expiresAt: new Date(Date.now() + presignedUrlSeconds * 1000).toISOString(),
+    };
+  }
+
+  /** Size in the bucket, or undefined when there is no such object. */
+  async storedSizeOf(key: string): Promise<number | undefined> {
+    try {
+      return (await this.client.statObject(this.bucketName, key)).size;
+    } catch (error) {
+      if (isNoSuchKey(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async readHeader(key: string): Promise<Buffer> {
+    const raw = await this.client.getPartialObject(this.bucketName, key, 0, HEADER_SIZE).catch((error: unknown) => {
+      if (isNoSuchKey(error)) throw errors.notFound('Object', key);
+      throw error;
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of raw) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).subarray(0, HEADER_SIZE);
   }
 
   async listKeys(prefix = ''): Promise<string[]> {

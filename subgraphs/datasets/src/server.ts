@@ -1,22 +1,32 @@
 import { join } from 'node:path';
+import { createJobGrantVerifier, type JobGrantKeys } from '@tessera/auth';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import type { DatasetsConfig } from './domain/datasets-config';
 import { uploadRoutes } from './http/upload.route';
 import { datasetResolvers } from './resolvers/dataset.resolver';
 import { datasetRules } from './rules';
 import { createDatasetsPort, publishedDatasetsPort } from './ports/datasets-port.impl';
+import { createDatasetJobPort, publishedDatasetJobPort } from './ports/dataset-job-port.impl';
 
 export { datasetEntities } from './data/dataset.entity';
 
-/** With a runtime it also publishes its port to other processes (a schema-only build publishes none). */
-export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceRuntime, 'scopes'>): SubgraphDefinition {
+/**
+ * With a runtime it also publishes its ports to other processes (a schema-only build publishes
+ * none): the datasets port, and the datasets-job port, which accepts only grants verified with
+ * `jobGrantKeys.verifyKey` (the jobs service's public key).
+ */
+export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceRuntime, 'scopes'>, jobGrantKeys: JobGrantKeys = {}): SubgraphDefinition {
+  const catalog = runtime ? createDatasetsPort(runtime.scopes) : undefined;
   return {
     name: 'datasets',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: datasetResolvers(config),
     rules: datasetRules,
     routes: uploadRoutes(config),
-    ports: runtime ? [publishedDatasetsPort(createDatasetsPort(runtime.scopes))] : [],
+    ports:
+      runtime && catalog
+        ? [publishedDatasetsPort(catalog), publishedDatasetJobPort(createDatasetJobPort({ scopes: runtime.scopes, verifyGrant: createJobGrantVerifier(jobGrantKeys.verifyKey), catalog }))]
+        : [],
   };
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { JobQueues } from '@tessera/job-queue';
+import type { JobGrantKeys } from '@tessera/auth';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import type { JobCatalog } from './domain/job-input-resolver';
 import { createJobsPort, publishedJobsPort } from './ports/jobs-port.impl';
@@ -14,7 +15,11 @@ export { jobEntities } from './data/job.entity';
  * or over HTTP, as the composition root decides. With a runtime that has tenant scopes it also
  * publishes the jobs port (workers, metrics).
  */
-export function jobsSubgraph(runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes'>>, catalog: JobCatalog): SubgraphDefinition {
+export function jobsSubgraph(
+  runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes'>>,
+  catalog: JobCatalog,
+  jobGrantKeys: JobGrantKeys = {},
+): SubgraphDefinition {
   // One producer connection for every tenant queue of this process, opened on the first submit.
   const queues = new JobQueues(runtime.config.redis);
   const resolvers = { ...jobResolvers({ queues, events: runtime.events, logger: runtime.logger, budgets: runtime.budgets, catalog }), ...jobSubscriptionResolvers(runtime.events) };
@@ -23,7 +28,7 @@ export function jobsSubgraph(runtime: Pick<ServiceRuntime, 'events' | 'config' |
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers,
     rules: jobRules,
-    ports: runtime.scopes ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events }))] : [],
+    ports: runtime.scopes ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey }))] : [],
     close: () => queues.close(),
   };
 }

@@ -1,11 +1,16 @@
 import { cephGatewayAvailable, ensureLocalPki, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
+import type { Principal } from '@tessera/auth';
+import { Client } from 'minio';
+import type { Credentials } from 'minio/dist/main/Credentials.js';
+import { objectStoreConnection, readPresignedObjectBuffer } from '@tessera/storage';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset, waitForStatus, type JobView } from './job-support';
 
 /**
- * A worker process with OBJECT_STORE_CREDENTIALS=sts against Ceph RGW (which enforces the
- * policies): it reads the tenant's dataset with a session scoped to that tenant's bucket, since the
- * base key it is given is denied every tenant bucket.
+ * The platform with OBJECT_STORE_CREDENTIALS=sts against Ceph RGW (which enforces the policies and
+ * checks SigV4 signatures, unlike s3rver): a worker process, holding no object-store key at all,
+ * reads the tenant's dataset through the presigned URL the datasets service signed with the
+ * tenant's session; such a URL reaches that one object and nothing in another tenant's bucket.
  */
 if (!cephGatewayAvailable()) {
   throw new Error('Ceph RGW is not installed: apt-get install -y radosgw ceph-mon ceph-osd libfaketime (.ci/run does)');
@@ -15,6 +20,7 @@ describe('jobs: a worker reads tenant objects with per-tenant credentials (STS, 
   let rgw: RunningCephGateway;
   let stack: TestStack;
   let tenant: TestTenant;
+  let other: TestTenant;
 
   beforeAll(async () => {
     const pki = ensureLocalPki();
@@ -24,6 +30,7 @@ describe('jobs: a worker reads tenant objects with per-tenant credentials (STS, 
       objectStore: { endpoint: rgw.endpoint, ...rgw.service, credentials: { mode: 'sts', stsEndpoint: rgw.endpoint, roleArn: rgw.roleArn, sessionSeconds: 900 } },
     });
     tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    other = await stack.createTenant({ limits: { costBurst: 60_000 } });
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
@@ -38,5 +45,30 @@ describe('jobs: a worker reads tenant objects with per-tenant credentials (STS, 
     expect(done.error).toBeNull();
     expect(done).toMatchObject({ status: 'SUCCEEDED' });
     expect(done.result!.profile!.rowCount).toBe(3);
+  });
+
+  it("a presigned URL opens only its own object: re-pointed at another tenant's object it fails its signature, and the tenant's session cannot sign one for another bucket", async () => {
+    const datasets = stack.platform.runtimes.datasets;
+    const [mine, theirs] = [await uploadDataset(stack, await tenant.token('data_scientist'), 'mine', 'k,v\n1,2\n'), await uploadDataset(stack, await other.token('data_scientist'), 'theirs', 'k,v\n3,4\n')];
+    const keyOf = async (t: TestTenant, versionId: string) =>
+      ((await stack.platform.runtime.db.query(`SELECT object_key FROM \`${t.schema}\`.dataset_versions WHERE id = ?`, [versionId])) as Array<{ object_key: string }>)[0]!.object_key;
+    const [mineKey, theirsKey] = [await keyOf(tenant, mine.versionId), await keyOf(other, theirs.versionId)];
+    const actor: Principal = { kind: 'user', subject: 'rgw-test', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: 'rgw-test', sourceIp: undefined };
+    const scope = await datasets.scopes.forPrincipal(actor);
+    const access = await scope.bucket.openForReading(mineKey, scope.resolveDataKey);
+    expect(access.url).toContain('X-Amz-Security-Token'); // signed with the tenant's session, not a long-lived key
+    expect((await readPresignedObjectBuffer(access)).toString('utf8')).toBe('k,v\n1,2\n');
+
+    const repointed = { ...access, url: access.url.replace(`/${tenant.bucket}/${mineKey}`, `/${other.bucket}/${theirsKey}`) };
+    expect(repointed.url).not.toBe(access.url);
+    await expect(readPresignedObjectBuffer(repointed)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // Correctly signed, but with A's session credentials for B's bucket: the session policy refuses it.
+    // (A client pinned to the region: the tenant's own client would already be refused the bucket's location.)
+    const provider = (datasets.tenantObjectStores.forTenant(tenant.id) as unknown as { credentialsProvider: { getCredentials(): Promise<Credentials> } }).credentialsProvider;
+    const session = await provider.getCredentials();
+    const asA = new Client({ ...objectStoreConnection(rgw.endpoint), region: 'us-east-1', accessKey: session.getAccessKey(), secretKey: session.getSecretKey(), sessionToken: session.getSessionToken() });
+    const signedForB = await asA.presignedGetObject(other.bucket, theirsKey, 60);
+    expect(signedForB).toContain('X-Amz-Security-Token');
+    await expect(readPresignedObjectBuffer({ ...access, url: signedForB })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('AccessDenied') });
   });
 });

@@ -7,7 +7,7 @@ import { TcpSwitch } from './tcp-switch';
 
 /**
  * Faults with real processes: a worker killed with SIGKILL mid-training, Redis restarted with jobs
- * queued, the object store unreachable for a while.
+ * queued, storage (the datasets service that opens job objects) unreachable for a while.
  */
 describe('jobs: worker crash, Redis restart, transient storage outage', () => {
   let stack: TestStack;
@@ -73,11 +73,13 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
     await stack.workers.stopAll();
   });
 
-  it('object store unreachable: the job goes back to the queue with backoff and succeeds once storage is back; it fails typed when storage stays away', async () => {
-    const s3 = new URL(stack.config.objectStore.endpoint);
-    const relay = new TcpSwitch(s3.hostname, Number(s3.port));
+  // A worker reaches a job's objects only through the datasets service (which opens them: presigned
+  // URL and object key), so storage being away, for a worker, is that service being away.
+  it('storage unreachable (the datasets service that opens the objects): the job goes back to the queue with backoff and succeeds once it is back; it fails typed when it stays away', async () => {
+    const datasets = new URL(stack.platform.subgraphs.datasets.url);
+    const relay = new TcpSwitch(datasets.hostname, Number(datasets.port));
     await relay.on();
-    await stack.workers.start({ concurrency: 1, env: { S3_ENDPOINT: `http://127.0.0.1:${relay.port}` } });
+    await stack.workers.start({ concurrency: 1, env: { DATASETS_PORT_URL: `https://${datasets.hostname}:${relay.port}` } });
     await relay.off();
     try {
       const recorder = await recordJobEvents(stack, tenant.id);

@@ -122,6 +122,7 @@ describe('jobs: queue entries carry ids only; forged entries cannot make a worke
     expect(await row(a, jobId)).toMatchObject({ created_by: submitter, run_as_subject: submitter, run_as_roles: 'data_scientist' });
 
     // What the run wrote names the submitter with the submitter's role; nobody is 'mallory' or admin.
+    // (The models service took that principal from the job's grant: a worker names no actor to it.)
     await stack.drainAudit(a.id);
     const audit = (await stack.platform.runtime.db.query(`SELECT actor_subject, actor_roles, actor_client, action, request_id FROM \`${a.schema}\`.audit_events ORDER BY seq`)) as Array<
       Record<string, string | null>

@@ -2,7 +2,6 @@ import { bodyDigest, createServiceTokenSigner, generateServiceKeyPair, serviceTo
 import { datasetsPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient } from '@tessera/jobs/ports';
 import { modelsPortClient } from '@tessera/models/ports';
-import { buildLinearRegression } from '@tessera/onnx';
 import { mutualTlsPortFetch } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset } from './job-support';
@@ -10,7 +9,8 @@ import { submitProfile, uploadDataset } from './job-support';
 /**
  * The ports of the datasets, models and jobs services, called over mutual TLS as the worker
  * processes call them: no proof of being a Tessera service, no answer; a service not on a method's
- * allow-list, FORBIDDEN; a call acting for tenant B never sees tenant A's ids.
+ * allow-list, FORBIDDEN; a call acting for tenant B never sees tenant A's ids. The workers' access to
+ * datasets and models under job grants is tested in job-grants.test.ts.
  */
 describe('service ports: authenticated callers, per-method allow-lists, one tenant per call', () => {
   let stack: TestStack;
@@ -65,8 +65,9 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
       await expect(fetch(`${urlOf('datasets')}/internal/ports/datasets/findVersionForJob`, { method: 'POST', headers: { [serviceTokenHeader]: token }, body: payload })).rejects.toThrow();
       // The audit service calls no port of the datasets service: its connection is closed at once.
       await expect(post('datasets', 'findVersionForJob', payload, token, 'audit')).rejects.toThrow();
-      // Control: the same call over the workers' certificate is answered.
-      expect((await post('datasets', 'findVersionForJob', payload, token)).status).toBe(200);
+      // Control: over the workers' certificate the caller is authenticated (401 otherwise) and then
+      // refused by the allow-list: the workers reach datasets only under a job grant.
+      expect(await post('datasets', 'findVersionForJob', payload, token)).toEqual({ status: 403, code: 'FORBIDDEN' });
     });
 
     it('refuses a token of one service over the certificate of another (both must name the caller)', async () => {
@@ -94,8 +95,9 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
       expect(bodyDigest(other)).not.toBe(bodyDigest(payload));
       expect(await post('datasets', 'findVersionForJob', other, token)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
       expect(await post('models', 'findVersionForJob', payload, token)).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
-      // The same token with its own body and port passes: the refusals above are about the binding.
-      expect((await post('datasets', 'findVersionForJob', payload, token)).status).toBe(200);
+      // The same token with its own body and port authenticates (then the allow-list refuses the
+      // workers): the refusals above are about the binding.
+      expect(await post('datasets', 'findVersionForJob', payload, token)).toEqual({ status: 403, code: 'FORBIDDEN' });
     });
 
     it('never serves a garbage token, nor a method that is not published', async () => {
@@ -118,34 +120,14 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
       await expect(models.inferenceMinutes(actorOf(a), { modelId: '00000000-0000-4000-8000-000000000000', from: new Date(0).toISOString(), to: new Date(0).toISOString() })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign, fetch: portFetch('datasets') });
       await expect(datasets.usageCounts(actorOf(a), {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      // Naming an actor gets a worker nothing from the owners of datasets and models.
+      await expect(datasets.findVersionForJob(actorOf(a), { datasetVersionId: datasetVersionA })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(models.findVersionForJob(actorOf(a), { modelVersionId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
   });
 
   describe('tenant scoping', () => {
-    it("datasets: tenant A's version is found for A and NOT_FOUND for B; B cannot register an output into A's dataset", async () => {
-      const datasets = datasetsPortClient({ baseUrl: urlOf('datasets'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('datasets') });
-      const found = await datasets.findVersionForJob(actorOf(a), { datasetVersionId: datasetVersionA });
-      expect(found).toMatchObject({ id: datasetVersionA, datasetName: 'numbers', rowCount: 2 });
-      expect(found.columns.map((c) => c.name)).toEqual(['x', 'y']);
-      await expect(datasets.findVersionForJob(actorOf(b), { datasetVersionId: datasetVersionA })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-
-      const reservation = await datasets.reserveJobOutput(actorOf(b), { outputDatasetName: 'b-output', storedBytes: 10 });
-      await datasets.releaseJobOutput(actorOf(b), { reservationId: reservation.reservationId });
-      const content = { objectKey: `datasets/${found.datasetId}/job-x.csv`, byteSize: 4, storedSize: 40, sha256: '0'.repeat(64), keyVersion: 1, profile: { columns: [], rowCount: 0, byteSize: 4 } };
-      await expect(
-        datasets.registerJobOutput(actorOf(b), { datasetId: found.datasetId, reservationId: reservation.reservationId, sourceJobId: '00000000-0000-4000-8000-000000000001', content }),
-      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    });
-
-    it("models: a version registered for A is found for A and NOT_FOUND for B; the job id makes registration idempotent", async () => {
-      const models = modelsPortClient({ baseUrl: urlOf('models'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('models') });
-      const onnxBase64 = Buffer.from(buildLinearRegression({ weights: [2, 1], bias: 0 })).toString('base64');
-      const input = { modelName: 'port-model', onnxBase64, datasetVersionId: datasetVersionA, jobId: jobA };
-      const first = await models.registerTrainedVersion(actorOf(a), input);
-      expect(await models.registerTrainedVersion(actorOf(a), input)).toEqual(first);
-      expect(await models.findVersionForJob(actorOf(a), { modelVersionId: first.modelVersionId })).toMatchObject({ id: first.modelVersionId, modelName: 'port-model', jobId: jobA });
-      await expect(models.findVersionForJob(actorOf(b), { modelVersionId: first.modelVersionId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    });
+    // The datasets and models ports serve the workers only under a job grant: job-grants.test.ts.
 
     it("jobs: B cannot claim, advance or finish A's job; A's row is untouched", async () => {
       const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('jobs') });
@@ -153,6 +135,7 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
       expect(await jobs.claim(runner, { jobId: jobA, submission: 1, runToken: 'tok-b', startSeq: 1 })).toEqual({ outcome: 'missing' });
       expect(await jobs.progress(actorOf(b), { jobId: jobA, runToken: 'tok-b', progress: 50, phase: 'x' })).toBe('lost');
       expect(await jobs.finish(actorOf(b), { jobId: jobA, runToken: 'tok-b', status: 'FAILED', error: { code: 'X', message: 'x' } })).toBe(false);
+      expect(await jobs.renewGrant(actorOf(b), { jobId: jobA, runToken: 'tok-b' })).toEqual({ outcome: 'lost' });
       const view = expectNoErrors(await stack.query<{ job: { status: string } }>(await a.token('viewer'), `query($id: ID!) { job(id: $id) { status } }`, { id: jobA }));
       expect(view.job.status).toBe('QUEUED');
     });

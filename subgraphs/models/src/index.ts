@@ -9,5 +9,6 @@ export type { Model } from './data/model.entity';
 export type { ModelVersion } from './data/model-version.entity';
 /** For composition roots that run a caller in this process; other services import `@tessera/models/ports`. */
 export { createModelsPort } from './ports/models-port.impl';
+export { createModelJobPort } from './ports/model-job-port.impl';
 export { modelsModule, type ModelsModuleOptions } from './module';
 export { modelsData } from './tables';

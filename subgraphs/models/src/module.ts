@@ -1,4 +1,5 @@
 import type { EntitySchema } from 'typeorm';
+import type { JobGrantKeys } from '@tessera/auth';
 import type { ServiceRuntime, SubgraphModule } from '@tessera/service-kit';
 import { modelEntities, modelsSubgraph } from './server';
 import { createModelServing, type ModelServing, type ModelServingOptions } from './serving/model-serving';
@@ -9,6 +10,8 @@ export interface ModelsModuleOptions {
   modelServing?: ModelServing;
   /** Inference pools and stats when the module makes its own ModelServing. */
   inference?: ModelServingOptions;
+  /** `verifyKey`: the jobs service's public key, which job grants are checked against. */
+  jobGrantKeys?: JobGrantKeys;
 }
 
 /**
@@ -46,9 +49,9 @@ export const modelsModule: SubgraphModule<ModelsModuleOptions, 'models'> = {
   // Stores and reads the tenant's encrypted model files.
   environment: ['storage'],
   build: (runtime, options) => {
-    if (options.modelServing) return modelsSubgraph({ serving: options.modelServing, runtime });
+    if (options.modelServing) return modelsSubgraph({ serving: options.modelServing, runtime, jobGrantKeys: options.jobGrantKeys });
     // Only the models service runs inference: one set of tenant pools per process that serves it.
     const own = ownServing(runtime, options.inference);
-    return { ...modelsSubgraph({ serving: own.serving, runtime }), start: own.start, close: own.serving.close };
+    return { ...modelsSubgraph({ serving: own.serving, runtime, jobGrantKeys: options.jobGrantKeys }), start: own.start, close: own.serving.close };
   },
 };

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import { createJobGrantVerifier, type JobGrantKeys } from '@tessera/auth';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
 import { modelFileRoutes } from './http/model-files.route';
 import { modelResolvers } from './resolvers/model.resolver';
 import { modelRules } from './rules';
 import { createModelsPort, publishedModelsPort } from './ports/models-port.impl';
+import { createModelJobPort, publishedModelJobPort } from './ports/model-job-port.impl';
 import type { ModelServing } from './serving/model-serving';
 
 export { modelEntities } from './data';
@@ -13,15 +15,22 @@ export { modelEntities } from './data';
  * The models subgraph. `serving` is the process's one ModelServing (inference pools + stats);
  * without it (a schema-only build, e.g. the RBAC coverage test) predict answers SERVICE_UNAVAILABLE.
  */
-export function modelsSubgraph(options: { serving?: ModelServing | undefined; config?: ModelsConfig; runtime?: Pick<ServiceRuntime, 'scopes'> } = {}): SubgraphDefinition {
+export function modelsSubgraph(
+  options: { serving?: ModelServing | undefined; config?: ModelsConfig; runtime?: Pick<ServiceRuntime, 'scopes'>; jobGrantKeys?: JobGrantKeys | undefined } = {},
+): SubgraphDefinition {
   const config = options.config ?? defaultModelsConfig;
+  const catalog = options.runtime ? createModelsPort(options.runtime.scopes) : undefined;
   return {
     name: 'models',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: modelResolvers(config, options.serving),
     rules: modelRules,
     routes: modelFileRoutes(config),
-    // With a runtime it also publishes its port to other processes.
-    ports: options.runtime ? [publishedModelsPort(createModelsPort(options.runtime.scopes))] : [],
+    // With a runtime it also publishes its ports to other processes; the models-job port accepts
+    // only grants verified with the jobs service's public key (jobGrantKeys.verifyKey).
+    ports:
+      options.runtime && catalog
+        ? [publishedModelsPort(catalog), publishedModelJobPort(createModelJobPort({ scopes: options.runtime.scopes, verifyGrant: createJobGrantVerifier(options.jobGrantKeys?.verifyKey), catalog }))]
+        : [],
   };
 }

@@ -19,7 +19,8 @@ export const tenantsData: ServiceData = {
       table: 'tenant_keys',
       plane: 'control',
       access: 'read-write',
-      publishedTo: [{ to: ['datasets', 'models', 'jobs', 'audit', 'metrics', 'workers'], privileges: ['SELECT'], why: "wrapped data keys, to encrypt and decrypt a tenant's data" }],
+      // Not the workers: they hold no master key, and get the key of one object at a time from its owner.
+      publishedTo: [{ to: ['datasets', 'models', 'jobs', 'audit', 'metrics'], privileges: ['SELECT'], why: "wrapped data keys, to encrypt and decrypt a tenant's data" }],
     },
   ],
   borrows: [],

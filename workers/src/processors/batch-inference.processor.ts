@@ -3,11 +3,11 @@ import { Readable } from 'node:stream';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
 import type { BatchInferenceJobInput } from '@tessera/jobs/ports';
-import { objectKey, storedSizeOf } from '@tessera/storage';
+import { readPresignedObjectBuffer, storedSizeOf, writePresignedObject } from '@tessera/storage';
 import { profileCsv } from '@tessera/tabular';
 import type { JobContext } from '../job-context';
 import { csvLine, formatPrediction } from './csv-writer';
-import { datasetRows, datasetVersionOf } from './dataset-rows';
+import { datasetRows, openDatasetVersion } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
 import { inferenceChunkRows } from './limits';
 import type { WorkerPorts } from '../worker-runtime';
@@ -18,22 +18,25 @@ const chunkTimeoutMs = 60_000;
 /**
  * BATCH_INFERENCE: streams the decrypted dataset in chunks through the model and writes the rows
  * back with a prediction column, encrypted, under a key that names the job and the attempt
- * (`datasets/<output>/job-<job>-a<attempt>.csv`). The datasets service (its port) reserves the
- * storage before the output dataset or the object is written, and makes the object a version just
- * before the job is marked SUCCEEDED, at most one per job; a crashed attempt's object is removed by
- * the next one unless it already became the job's version. A tenant over quota gets a FAILED job
- * (QUOTA_EXCEEDED) and no dataset, row or object. The model version comes from the models port.
+ * (`datasets/<output>/job-<job>-a<attempt>.csv`). Everything goes through the owners' job ports
+ * under the run's grant: the datasets service reserves the storage before the output dataset or
+ * the object is written, hands out a presigned PUT and the seal to encrypt it with (removing what
+ * a crashed attempt left, unless it already became the job's version), and makes the object a
+ * version just before the job is marked SUCCEEDED, at most one per job. A tenant over quota gets a
+ * FAILED job (QUOTA_EXCEEDED) and no dataset, row or object. The model version, and a presigned
+ * URL to its ONNX object, come from the models service.
  *
  * Inference goes through @tessera/inference's per-tenant process pools (not onnxruntime in this
  * process): a model that hangs or crashes the runtime costs a child process, stopped at the chunk
  * timeout with a typed error, never the worker; dedicated-tier tenants run in their own pool.
  */
-export function batchInferenceProcessor(pools: InferencePools, ports: Pick<WorkerPorts, 'datasets' | 'models'>): JobProcessor {
+export function batchInferenceProcessor(pools: InferencePools, ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>): JobProcessor {
   return async (ctx: JobContext): Promise<ProcessorOutcome> => {
-    const { scope, job } = ctx;
+    const { tenant, job } = ctx;
     const input = ctx.input<BatchInferenceJobInput>();
-    const version = await datasetVersionOf(ports.datasets, scope, input.datasetVersionId);
-    const model = await ports.models.findVersionForJob(scope.principal, { modelVersionId: input.modelVersionId });
+    const opened = await openDatasetVersion(ports.datasetJobs, ctx, input.datasetVersionId);
+    const { version } = opened;
+    const { version: model } = await ports.modelJobs.openVersionContent(ctx.grant, { modelVersionId: input.modelVersionId });
     const inputName = model.inputs[0]?.name ?? 'input';
     const outputName = model.outputs[0]?.name;
     await ctx.progress({ progress: 1, phase: 'predicting' }, true);
@@ -51,10 +54,11 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
       const predictions = new Map<Record<string, string>, string>();
       if (usable.length > 0) {
         const answer = await pools.predict({
-          tenantId: scope.tenant.id,
-          tier: scope.tenant.tier,
+          tenantId: tenant.id,
+          tier: tenant.tier,
           modelKey: `${model.id}:${model.sha256}`,
-          load: async () => new Uint8Array(await scope.bucket.getDecryptedBuffer(model.objectKey, scope.resolveDataKey)),
+          // Opened when the pool loads it (a fresh URL: the one above may have expired by then).
+          load: async () => new Uint8Array(await readPresignedObjectBuffer((await ports.modelJobs.openVersionContent(ctx.grant, { modelVersionId: model.id })).content, ctx.objectFetch)),
           inputs: { [inputName]: { type: 'float32', data: values, dims: [usable.length, features.length] } },
           batching: false,
           timeoutMs: chunkTimeoutMs,
@@ -70,7 +74,7 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
       pending = [];
       await ctx.progress({ progress: 1 + (94 * done) / version.rowCount, phase: 'predicting', metrics: { rows: done, predicted } });
     };
-    for await (const row of datasetRows(scope, version)) {
+    for await (const row of datasetRows(ctx, opened)) {
       pending.push(row);
       if (pending.length >= inferenceChunkRows) await flush();
     }
@@ -80,25 +84,23 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     await ctx.progress({ progress: 96, phase: 'storing predictions', metrics: { rows: done, predicted } }, true);
     const body = Buffer.from(parts.join(''), 'utf8');
     const profile = await profileCsv(Readable.from([body]), { maxRows: Math.max(1, done), maxBytes: body.length + 1 });
-    const registered = await ports.datasets.findJobOutput(scope.principal, { sourceJobId: job.id });
-    const output = await ports.datasets.reserveJobOutput(scope.principal, { outputDatasetName: input.outputDatasetName, storedBytes: storedSizeOf(body.length) });
-    const release = () => ports.datasets.releaseJobOutput(scope.principal, { reservationId: output.reservationId });
-    let key: string | undefined;
+    // The output dataset's name comes from the grant: this call names only the room it needs.
+    const output = await ports.datasetJobs.reserveJobOutput(ctx.grant, { storedBytes: storedSizeOf(body.length) });
+    let key: string | null = null;
+    const discard = () => ports.datasetJobs.discardJobOutput(ctx.grant, { reservationId: output.reservationId, objectKey: key });
     try {
-      const prefix = `datasets/${output.datasetId}/job-${job.id}-`;
-      // An earlier, crashed attempt's object, unless it already became the job's version.
-      for (const leftover of await scope.bucket.listKeys(prefix)) if (leftover !== registered?.objectKey) await scope.bucket.remove(leftover);
-      key = objectKey('datasets', output.datasetId, `job-${job.id}-a${job.attempts}.csv`);
-      const outputKey = key;
-      const stored = await scope.bucket.putEncryptedBuffer(outputKey, body, await scope.currentDataKey());
+      const upload = await ports.datasetJobs.openJobOutputUpload(ctx.grant, { datasetId: output.datasetId, attempt: job.attempts });
+      key = upload.objectKey;
+      const outputKey = upload.objectKey;
+      const stored = await writePresignedObject(upload.upload, body, ctx.objectFetch);
       const result: Record<string, unknown> = { datasetId: output.datasetId, predictedRows: predicted };
       return {
         result,
+        // The datasets service keeps the version a crashed run already registered and removes this copy.
         commit: async () => {
-          const version = await ports.datasets.registerJobOutput(scope.principal, {
+          const version = await ports.datasetJobs.registerJobOutput(ctx.grant, {
             datasetId: output.datasetId,
             reservationId: output.reservationId,
-            sourceJobId: job.id,
             content: {
               objectKey: outputKey,
               byteSize: body.length,
@@ -110,20 +112,11 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
           });
           result['datasetId'] = version.datasetId;
           result['datasetVersionId'] = version.datasetVersionId;
-          // A run that crashed after registering made the version: it stands, this copy goes.
-          if (version.objectKey !== outputKey) await scope.bucket.remove(outputKey).catch(() => undefined);
         },
-        abandon: async () => {
-          try {
-            await scope.bucket.remove(outputKey);
-          } finally {
-            await release();
-          }
-        },
+        abandon: discard,
       };
     } catch (error) {
-      if (key) await scope.bucket.remove(key).catch(() => undefined);
-      await release().catch(() => undefined);
+      await discard().catch(() => undefined);
       throw error;
     }
   };

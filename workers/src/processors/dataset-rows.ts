@@ -1,20 +1,30 @@
-import type { DatasetsPort, DatasetVersionForJob } from '@tessera/datasets/ports';
+import type { DatasetJobPort, DatasetVersionForJob } from '@tessera/datasets/ports';
+import type { GrantPortMethods } from '@tessera/service-kit';
+import { readPresignedObject, type ObjectReadAccess } from '@tessera/storage';
 import { parseCsvRows } from '@tessera/tabular';
-import type { TenantScope } from '@tessera/tenancy';
+import type { JobContext } from '../job-context';
 
-type CatalogDatasetVersion = DatasetVersionForJob;
-
-/** The dataset version a job reads, from the datasets service (NOT_FOUND if it was deleted after the submit). */
-export function datasetVersionOf(datasets: DatasetsPort, scope: TenantScope, id: string): Promise<CatalogDatasetVersion> {
-  return datasets.findVersionForJob(scope.principal, { datasetVersionId: id });
+/** A dataset version a job reads, and the one short-lived way to its bytes the datasets service handed out. */
+export interface OpenedDatasetVersion {
+  version: DatasetVersionForJob;
+  content: ObjectReadAccess;
 }
 
 /**
- * The rows of a dataset version, decrypted and parsed as they stream from the tenant's bucket
- * (same validation as the upload). `onRow` counts rows for progress.
+ * The dataset version a job reads, opened by the datasets service under the run's grant (NOT_FOUND
+ * if it was deleted after the submit; FORBIDDEN if the grant does not name it).
  */
-export async function* datasetRows(scope: TenantScope, version: CatalogDatasetVersion): AsyncGenerator<Record<string, string>> {
-  const content = await scope.bucket.getDecrypted(version.objectKey, scope.resolveDataKey);
+export function openDatasetVersion(datasets: GrantPortMethods<DatasetJobPort>, ctx: JobContext, id: string): Promise<OpenedDatasetVersion> {
+  return datasets.openVersionContent(ctx.grant, { datasetVersionId: id });
+}
+
+/**
+ * The rows of an opened dataset version, decrypted (with the key of that object alone) and parsed
+ * as they stream from the presigned URL, with the same validation as the upload.
+ */
+export async function* datasetRows(ctx: JobContext, opened: OpenedDatasetVersion): AsyncGenerator<Record<string, string>> {
+  const { version } = opened;
+  const content = await readPresignedObject(opened.content, ctx.objectFetch);
   try {
     yield* parseCsvRows(content, { limits: { maxRows: Math.max(1, version.rowCount), maxBytes: Math.max(1, version.byteSize) } });
   } finally {

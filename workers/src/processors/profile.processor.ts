@@ -2,22 +2,23 @@ import type { ProfileJobInput } from '@tessera/jobs/ports';
 import type { WorkerPorts } from '../worker-runtime';
 import type { JobContext } from '../job-context';
 import { ColumnAccumulator } from './column-statistics';
-import { datasetRows, datasetVersionOf } from './dataset-rows';
+import { datasetRows, openDatasetVersion } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
 
 /** PROFILE: one streaming pass over the decrypted CSV, per-column statistics in bounded memory. */
-export function profileProcessor(ports: Pick<WorkerPorts, 'datasets'>): JobProcessor {
+export function profileProcessor(ports: Pick<WorkerPorts, 'datasetJobs'>): JobProcessor {
   return (ctx) => profile(ports, ctx);
 }
 
-async function profile(ports: Pick<WorkerPorts, 'datasets'>, ctx: JobContext): Promise<ProcessorOutcome> {
+async function profile(ports: Pick<WorkerPorts, 'datasetJobs'>, ctx: JobContext): Promise<ProcessorOutcome> {
   const input = ctx.input<ProfileJobInput>();
-  const version = await datasetVersionOf(ports.datasets, ctx.scope, input.datasetVersionId);
+  const opened = await openDatasetVersion(ports.datasetJobs, ctx, input.datasetVersionId);
+  const { version } = opened;
   const wanted = input.columns ? new Set(input.columns) : undefined;
   const accumulators = version.columns.filter((c) => !wanted || wanted.has(c.name)).map((c) => new ColumnAccumulator(c.name, c.type));
   await ctx.progress({ progress: 0, phase: 'reading' }, true);
   let rows = 0;
-  for await (const row of datasetRows(ctx.scope, version)) {
+  for await (const row of datasetRows(ctx, opened)) {
     for (const accumulator of accumulators) accumulator.add(row[accumulator.name]);
     rows++;
     if (rows % 5000 === 0) await ctx.progress({ progress: (rows / version.rowCount) * 100, phase: 'reading', metrics: { rows } });

@@ -2,26 +2,27 @@ import type { TrainJobInput } from '@tessera/jobs/ports';
 import { exportOnnx, loadTrainingData, trainModel } from '@tessera/training';
 import { maxTrainingRows } from './limits';
 import type { JobContext } from '../job-context';
-import { datasetRows, datasetVersionOf } from './dataset-rows';
+import { datasetRows, openDatasetVersion } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
 import type { WorkerPorts } from '../worker-runtime';
 
 /**
  * TRAIN: loads the numeric columns of the decrypted CSV, trains by gradient descent (progress and
  * loss after every epoch; cancellation checked between epochs), exports ONNX and registers it as a
- * new model version with lineage, through the models service's port. The registration's idempotency
- * key is the job id: a run that repeats after a crash gets the version the first run made, never
- * a second one.
+ * new model version with lineage, through the models service's job port (under the run's grant).
+ * The registration's idempotency key is the job id: a run that repeats after a crash gets the
+ * version the first run made, never a second one.
  */
-export function trainProcessor(ports: Pick<WorkerPorts, 'datasets' | 'models'>): JobProcessor {
+export function trainProcessor(ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>): JobProcessor {
   return (ctx) => train(ports, ctx);
 }
 
-async function train(ports: Pick<WorkerPorts, 'datasets' | 'models'>, ctx: JobContext): Promise<ProcessorOutcome> {
+async function train(ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>, ctx: JobContext): Promise<ProcessorOutcome> {
   const input = ctx.input<TrainJobInput>();
-  const version = await datasetVersionOf(ports.datasets, ctx.scope, input.datasetVersionId);
+  const opened = await openDatasetVersion(ports.datasetJobs, ctx, input.datasetVersionId);
+  const { version } = opened;
   await ctx.progress({ progress: 1, phase: 'loading data' }, true);
-  const data = await loadTrainingData(datasetRows(ctx.scope, version), {
+  const data = await loadTrainingData(datasetRows(ctx, opened), {
     featureColumns: input.featureColumns,
     targetColumn: input.targetColumn,
     maxRows: maxTrainingRows,
@@ -38,11 +39,10 @@ async function train(ports: Pick<WorkerPorts, 'datasets' | 'models'>, ctx: JobCo
   });
   ctx.checkpoint();
   await ctx.progress({ progress: 96, phase: 'registering model', metrics: { epoch: hp.epochs, loss: lossHistory.at(-1) ?? 0 }, lossHistory }, true);
-  const registered = await ports.models.registerTrainedVersion(ctx.scope.principal, {
-    modelName: input.modelName,
+  // The model's name and the job id (the idempotency key) come from the grant, not from this call.
+  const registered = await ports.modelJobs.registerTrainedVersion(ctx.grant, {
     onnxBase64: Buffer.from(exportOnnx(model)).toString('base64'),
     datasetVersionId: version.id,
-    jobId: ctx.job.id,
   });
   const linear = model.kind === 'MLP' ? {} : { weights: model.weights, bias: model.bias };
   return {

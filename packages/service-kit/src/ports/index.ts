@@ -1,7 +1,7 @@
-export { createPortClient, type PortClientOptions } from './port-client';
+export { createPortClient, createGrantPortClient, type PortClientOptions } from './port-client';
 export { portRouter } from './port-endpoint';
 export { callerServiceOf } from './caller-service';
-export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody } from './port-definition';
+export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody, type GrantPortMethods, type PublishedGrantPort, type AnyPublishedPort, type GrantPortCallBody } from './port-definition';
 export { portVariables, type PortVariables } from './port-environment';
 export { parsePortTimeRange } from './port-input';
 export { mutualTlsPortFetch, type PortFetch, type PortRequest, type PortResponse } from './port-fetch';

@@ -1,7 +1,7 @@
-import { serviceTokenHeader, type Principal, type ServiceTokenSigner } from '@tessera/auth';
+import { serviceTokenHeader, type JobGrantToken, type Principal, type ServiceTokenSigner } from '@tessera/auth';
 import { errors, isErrorCode, TesseraError, type ErrorDetails } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
-import { toWireActor, type PortMethods } from './port-definition';
+import { toWireActor, type GrantPortMethods, type PortMethods } from './port-definition';
 import type { PortFetch, PortResponse } from './port-fetch';
 
 export interface PortClientOptions {
@@ -28,15 +28,25 @@ export function createPortClient<P>(methods: ReadonlyArray<keyof P & string>, op
   return client as PortMethods<P>;
 }
 
+/** The client side of a grant port: each call carries the job grant in place of an actor. */
+export function createGrantPortClient<P>(methods: ReadonlyArray<keyof P & string>, options: PortClientOptions): GrantPortMethods<P> {
+  const client: Record<string, (grant: JobGrantToken, input: unknown) => Promise<unknown>> = {};
+  for (const method of methods) client[method] = (grant, input) => send(options, method, JSON.stringify({ grant, input: input ?? null }), 'job');
+  return client as GrantPortMethods<P>;
+}
+
 async function callPort(options: PortClientOptions, method: string, actor: Principal, input: unknown): Promise<unknown> {
-  const body = JSON.stringify({ actor: toWireActor(actor), input: input ?? null });
+  return send(options, method, JSON.stringify({ actor: toWireActor(actor), input: input ?? null }), actor.requestId);
+}
+
+async function send(options: PortClientOptions, method: string, body: string, requestId: string): Promise<unknown> {
   const token = await options.sign({ port: options.port, body });
   let response: PortResponse;
   try {
     response = await options.fetch(`${options.baseUrl}/internal/ports/${options.port}/${method}`, {
       method: 'POST',
       // The caller's trace continues in the owner (a job run's span is the parent of its port calls).
-      headers: injectTraceHeaders({ 'content-type': 'application/json', [serviceTokenHeader]: token, 'x-request-id': actor.requestId }),
+      headers: injectTraceHeaders({ 'content-type': 'application/json', [serviceTokenHeader]: token, 'x-request-id': requestId }),
       body,
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });

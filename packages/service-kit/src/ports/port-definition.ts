@@ -1,4 +1,4 @@
-import type { Principal } from '@tessera/auth';
+import type { JobGrantToken, Principal } from '@tessera/auth';
 
 /**
  * A port: what one service publishes for others to call, as plain async methods taking the acting
@@ -38,4 +38,27 @@ export interface WireActor {
 export function toWireActor(actor: Principal): WireActor {
   if (!actor.tenantId) throw new Error('a port call acts for a tenant');
   return { tenantId: actor.tenantId, subject: actor.subject, roles: actor.roles, clientId: actor.clientId, requestId: actor.requestId };
+}
+
+/**
+ * A port whose methods act on a job grant instead of an actor: the caller (a worker) names nobody;
+ * the owner verifies the grant and derives the tenant, the principal and what may be touched from
+ * it. The body carries `grant`, never `actor`.
+ */
+export type GrantPortMethods<P> = { [K in keyof P]: P[K] extends (grant: JobGrantToken, input: infer I) => Promise<infer O> ? (grant: JobGrantToken, input: I) => Promise<O> : never };
+
+export interface PublishedGrantPort<P> {
+  name: string;
+  authority: 'job-grant';
+  implementation: GrantPortMethods<P>;
+  callers: { readonly [K in keyof P]: readonly ServiceName[] };
+}
+
+/** Either kind of published port, as a subgraph lists them. */
+export type AnyPublishedPort = PublishedPort<unknown> | PublishedGrantPort<unknown>;
+
+/** The JSON body of one call of a grant port. */
+export interface GrantPortCallBody {
+  grant: JobGrantToken;
+  input: unknown;
 }

@@ -4,7 +4,7 @@ import type { Logger } from '@tessera/config';
 import { errors, toClientError } from '@tessera/errors';
 import { isTenantId } from '@tessera/tenancy';
 import { callerServiceOf } from './caller-service';
-import type { PublishedPort, WireActor } from './port-definition';
+import type { AnyPublishedPort, WireActor } from './port-definition';
 
 /** Port inputs are ids and small records; a trained model (base64 ONNX) is the largest. */
 const maxBodyBytes = 16 * 1024 * 1024;
@@ -13,8 +13,9 @@ const maxBodyBytes = 16 * 1024 * 1024;
  * `POST /internal/ports/<port>/<method>` for each published port. Order matters: the calling
  * service is authenticated before anything else is read, then the method's allow-list decides,
  * then the body's actor becomes a Principal of exactly one tenant, which the owner scopes by.
+ * A grant port takes no actor at all: its body carries the job grant, which the owner verifies.
  */
-export function portRouter(ports: ReadonlyArray<PublishedPort<unknown>>, verify: ServiceTokenVerifier | undefined, logger: Logger): Router {
+export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: ServiceTokenVerifier | undefined, logger: Logger): Router {
   const router = express.Router();
   const byName = new Map(ports.map((port) => [port.name, port]));
   router.post('/:port/:method', express.text({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
@@ -25,14 +26,14 @@ export function portRouter(ports: ReadonlyArray<PublishedPort<unknown>>, verify:
       const caller = await callerServiceOf(req, portName, rawBody, verify);
       const port = byName.get(portName);
       const allowed = port ? ((port.callers as Record<string, readonly string[] | undefined>)[method] ?? []) : [];
-      const run = port ? (port.implementation as Record<string, ((actor: Principal, input: unknown) => Promise<unknown>) | undefined>)[method] : undefined;
+      const run = port ? (port.implementation as Record<string, ((authority: unknown, input: unknown) => Promise<unknown>) | undefined>)[method] : undefined;
       if (!port || !run || !Object.prototype.hasOwnProperty.call(port.callers, method)) throw errors.notFound('PortMethod', `${portName}.${method}`);
       if (!allowed.includes(caller)) {
         logger.warn('port call refused: caller not allowed', { port: portName, method, caller });
         throw errors.forbidden(`The ${caller} service may not call ${portName}.${method}.`);
       }
-      const body = parseBody(rawBody);
-      const result = await run.call(port.implementation, body.actor, body.input);
+      const body = 'authority' in port ? parseGrantBody(rawBody) : parseBody(rawBody);
+      const result = await run.call(port.implementation, 'grant' in body ? body.grant : body.actor, body.input);
       res.status(200).json({ result: result === undefined ? null : result });
     } catch (error) {
       const reply = toClientError(error);
@@ -52,6 +53,22 @@ function parseBody(raw: string): { actor: Principal; input: unknown } {
   }
   if (!isRecord(body) || !isRecord(body['actor'])) throw errors.badInput('A port call names its actor.');
   return { actor: toPrincipal(body['actor'] as Partial<WireActor>), input: body['input'] ?? null };
+}
+
+/**
+ * A grant port's body: the grant (verified by the owner) and the input. An actor is refused, not
+ * ignored: a caller that names whom it acts for is not calling the way a job run does.
+ */
+function parseGrantBody(raw: string): { grant: unknown; input: unknown } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw errors.badInput('A port call body is JSON.');
+  }
+  if (!isRecord(body)) throw errors.badInput('A port call body is a JSON object.');
+  if ('actor' in body) throw errors.forbidden('A job acts only as its grant says: this port takes no actor. (actor-refused)');
+  return { grant: body['grant'], input: body['input'] ?? null };
 }
 
 function toPrincipal(actor: Partial<WireActor>): Principal {

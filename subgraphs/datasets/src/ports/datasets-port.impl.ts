@@ -1,10 +1,8 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { TenantQuotas } from '@tessera/quotas';
 import { parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScopeFactory } from '@tessera/tenancy';
-import { ensureDataset, insertDatasetVersion } from '../domain/dataset-version-registration';
-import { datasetsPortCallers, type DatasetsPort, type DatasetColumnForJob, type JobOutputContent } from './datasets-port';
+import { datasetsPortCallers, type DatasetsPort, type DatasetColumnForJob } from './datasets-port';
 
 /** The datasets port over this service's own tables, entered through the actor's TenantScope. */
 export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
@@ -35,49 +33,6 @@ export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
       };
     },
 
-    async findJobOutput(actor, input) {
-      assertPermission(actor, 'read');
-      const sourceJobId = parseUuid(input.sourceJobId, 'sourceJobId');
-      const scope = await scopes.forPrincipal(actor);
-      const rows = (await scope.db((manager) => manager.query('SELECT id, dataset_id, object_key FROM dataset_versions WHERE source_job_id = ?', [sourceJobId]))) as Array<Record<string, unknown>>;
-      const row = rows[0];
-      return row ? { datasetId: String(row['dataset_id']), datasetVersionId: String(row['id']), objectKey: String(row['object_key']) } : null;
-    },
-
-    async reserveJobOutput(actor, input) {
-      assertPermission(actor, 'write');
-      const storedBytes = Number(input.storedBytes);
-      if (!Number.isSafeInteger(storedBytes) || storedBytes < 0) throw errors.badInput('storedBytes must be a non-negative integer.', { field: 'storedBytes' });
-      const scope = await scopes.forPrincipal(actor);
-      // Room first: a tenant over quota gets no output dataset either.
-      const storage = await new TenantQuotas(scope).reserve('storageBytes', storedBytes);
-      try {
-        const dataset = await ensureDataset(scope, String(input.outputDatasetName));
-        return { datasetId: dataset.id, reservationId: storage.id };
-      } catch (error) {
-        await storage.release().catch(() => undefined);
-        throw error;
-      }
-    },
-
-    async registerJobOutput(actor, input) {
-      assertPermission(actor, 'write');
-      const datasetId = parseUuid(input.datasetId, 'datasetId');
-      const sourceJobId = parseUuid(input.sourceJobId, 'sourceJobId');
-      const reservationId = parseUuid(input.reservationId, 'reservationId');
-      const content = parseContent(input.content, datasetId);
-      const scope = await scopes.forPrincipal(actor);
-      const storage = new TenantQuotas(scope).reservation(reservationId, 'storageBytes');
-      const version = await scope.transaction((manager) => insertDatasetVersion(manager, scope, datasetId, { ...content, sourceJobId, storage }));
-      return { datasetId: version.datasetId, datasetVersionId: version.id, objectKey: version.objectKey };
-    },
-
-    async releaseJobOutput(actor, input) {
-      const reservationId = parseUuid(input.reservationId, 'reservationId');
-      const scope = await scopes.forPrincipal(actor);
-      await new TenantQuotas(scope).reservation(reservationId, 'storageBytes').release();
-    },
-
     async usageCounts(actor) {
       assertPermission(actor, 'read');
       const scope = await scopes.forPrincipal(actor);
@@ -96,27 +51,6 @@ export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
 /** The datasets port as this service publishes it to other processes. */
 export function publishedDatasetsPort(port: DatasetsPort): PublishedPort<DatasetsPort> {
   return { name: 'datasets', implementation: port as PortMethods<DatasetsPort>, callers: datasetsPortCallers };
-}
-
-/** Output objects live under their dataset's prefix: a version never points into another dataset's objects. */
-function parseContent(content: JobOutputContent | undefined, datasetId: string): JobOutputContent {
-  const size = (value: unknown, field: string) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw errors.badInput(`${field} must be a non-negative integer.`, { field });
-    return value;
-  };
-  if (!content || typeof content !== 'object') throw errors.badInput('content is required.', { field: 'content' });
-  if (typeof content.objectKey !== 'string' || !content.objectKey.startsWith(`datasets/${datasetId}/`)) throw errors.badInput('objectKey must lie under the output dataset.', { field: 'content.objectKey' });
-  if (typeof content.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(content.sha256)) throw errors.badInput('sha256 must be a hex digest.', { field: 'content.sha256' });
-  const profile = content.profile;
-  if (!profile || !Array.isArray(profile.columns)) throw errors.badInput('profile is required.', { field: 'content.profile' });
-  return {
-    objectKey: content.objectKey,
-    byteSize: size(content.byteSize, 'content.byteSize'),
-    storedSize: size(content.storedSize, 'content.storedSize'),
-    sha256: content.sha256,
-    keyVersion: size(content.keyVersion, 'content.keyVersion'),
-    profile: { columns: profile.columns, rowCount: size(profile.rowCount, 'content.profile.rowCount'), byteSize: size(profile.byteSize, 'content.profile.byteSize') },
-  };
 }
 
 const json = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));

@@ -53,12 +53,6 @@ export interface JobOutputContent {
 export interface DatasetsPort {
   /** An ACTIVE dataset's version, or NOT_FOUND. */
   findVersionForJob(actor: Principal, input: { datasetVersionId: string }): Promise<DatasetVersionForJob>;
-  findJobOutput(actor: Principal, input: { sourceJobId: string }): Promise<JobOutputVersion | null>;
-  /** Reserves `storedBytes` of the storage quota (QUOTA_EXCEEDED before anything is written), then ensures the output dataset. */
-  reserveJobOutput(actor: Principal, input: { outputDatasetName: string; storedBytes: number }): Promise<JobOutputReservation>;
-  /** At most one version per job: a second call returns the first one's version and releases its own reservation. */
-  registerJobOutput(actor: Principal, input: { datasetId: string; reservationId: string; sourceJobId: string; content: JobOutputContent }): Promise<JobOutputVersion>;
-  releaseJobOutput(actor: Principal, input: { reservationId: string }): Promise<void>;
   /** What tenantUsage shows of datasets: ACTIVE datasets, versions, their stored (encrypted) bytes. */
   usageCounts(actor: Principal, input: Record<string, never>): Promise<DatasetUsageCounts>;
 }
@@ -69,14 +63,13 @@ export interface DatasetUsageCounts {
   storedBytes: number;
 }
 
-export const datasetsPortMethods = ['findVersionForJob', 'findJobOutput', 'reserveJobOutput', 'registerJobOutput', 'releaseJobOutput', 'usageCounts'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
+export const datasetsPortMethods = ['findVersionForJob', 'usageCounts'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
 
-/** The jobs service validates submits against versions; the workers read inputs and write outputs; metrics counts. */
+/**
+ * The jobs service validates submits against versions; metrics counts. The workers call nothing
+ * here: they act only through their job's grant, on the datasets-job port (dataset-job-port.ts).
+ */
 export const datasetsPortCallers = {
-  findVersionForJob: ['jobs', 'workers'],
-  findJobOutput: ['workers'],
-  reserveJobOutput: ['workers'],
-  registerJobOutput: ['workers'],
-  releaseJobOutput: ['workers'],
+  findVersionForJob: ['jobs'],
   usageCounts: ['metrics'],
 } as const satisfies Record<keyof DatasetsPort, readonly string[]>;

@@ -1,5 +1,6 @@
 import { countUnfinishedJobs } from '@tessera/quotas';
-import type { Principal } from '@tessera/auth';
+import { createJobGrantSigner, type JobGrantSigner, type Principal } from '@tessera/auth';
+import type { JWK } from 'jose';
 import { errors } from '@tessera/errors';
 import type { EventBus } from '@tessera/events';
 import { parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
@@ -8,12 +9,15 @@ import type { Job } from '../data/job.entity';
 import { countTrainingJobsByStatus, trainingDurations } from '../data/job-run-stats.repository';
 import { toJobEvent } from '../domain/job-event';
 import { principalOfJob } from '../domain/job-principal';
+import { issueJobGrant } from '../domain/job-grant';
 import { claimJob, findJob, finishJob, recordProgress, requeueJob } from '../domain/job-state';
 import { jobsPortCallers, type JobsPort, type JobRunError } from './jobs-port';
 
 export interface JobsPortDeps {
   scopes: TenantScopeFactory;
   events: EventBus;
+  /** This service's own key (SERVICE_KEY): signs the grants handed to workers with claimed jobs. */
+  jobGrantSigningKey: JWK | undefined;
 }
 
 /**
@@ -26,6 +30,13 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
     if (job) await deps.events.publish(scope.tenant.id, 'jobs', toJobEvent(job)).catch(() => undefined);
   };
   const publishRow = async (scope: TenantScope, jobId: string) => publish(scope, await scope.db((manager) => findJob(manager, jobId)).catch(() => null));
+  let signer: Promise<JobGrantSigner> | undefined;
+  const signGrant: JobGrantSigner = async (grant, lifetimeSeconds) => {
+    // Without a key no job can be handed out: a worker would have no authority to read its input.
+    if (!deps.jobGrantSigningKey) throw errors.unavailable('The jobs service holds no key to sign job grants (SERVICE_KEY).');
+    signer ??= createJobGrantSigner(deps.jobGrantSigningKey);
+    return (await signer)(grant, lifetimeSeconds);
+  };
 
   return {
     async claim(actor, input) {
@@ -40,7 +51,19 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
         outcome: 'claimed',
         job: { id: claim.job.id, kind: claim.job.kind, input: claim.job.input as never, attempts: claim.job.attempts },
         runAs: { subject: runAs.subject, roles: runAs.roles, clientId: runAs.clientId ?? null },
+        ...(await issueJobGrant(signGrant, claim.job, scope.tenant.id, claim.job.runToken ?? token(input.runToken), leaseOf(input.leaseMs))),
       };
+    },
+
+    async renewGrant(actor, input) {
+      const scope = await scopeOf(actor);
+      const jobId = parseUuid(input.jobId, 'jobId');
+      const runToken = token(input.runToken);
+      const job = await scope.db((manager) => findJob(manager, jobId));
+      // Only the run that owns a RUNNING job gets a new grant: a finished, taken-over or stopped
+      // run's grant runs out with its lease.
+      if (!job || job.status !== 'RUNNING' || job.runToken !== runToken) return { outcome: 'lost' };
+      return { outcome: 'renewed', ...(await issueJobGrant(signGrant, job, scope.tenant.id, runToken, leaseOf(input.leaseMs))) };
     },
 
     async progress(actor, input) {
@@ -111,6 +134,10 @@ export function publishedJobsPort(port: JobsPort): PublishedPort<JobsPort> {
 function int(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw errors.badInput(`${field} must be a non-negative integer.`, { field });
   return value;
+}
+
+function leaseOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 function token(value: unknown): string {

@@ -1,4 +1,4 @@
-import type { Principal } from '@tessera/auth';
+import type { JobGrantToken, Principal } from '@tessera/auth';
 import type { PortMethods } from '@tessera/service-kit';
 import type { JobInput } from '../domain/job-input';
 
@@ -33,7 +33,11 @@ export interface JobRunAsPrincipal {
 }
 
 export type JobClaim =
-  | { outcome: 'claimed'; job: ClaimedJob; runAs: JobRunAsPrincipal }
+  /**
+   * `grant`: what the run presents to the datasets and models ports (they derive the principal and
+   * what may be touched from it); it expires with the lease and is renewed with `renewGrant`.
+   */
+  | { outcome: 'claimed'; job: ClaimedJob; runAs: JobRunAsPrincipal; grant: JobGrantToken; grantExpiresAt: string }
   /** Not there (yet): the submit has not committed, rolled back, or the id is another tenant's. */
   | { outcome: 'missing' }
   /** Cancelled before it started. */
@@ -48,8 +52,13 @@ export interface TrainingJobStats {
   succeeded: { count: number; meanMs: number | null; quantilesMs: Array<number | null> };
 }
 
+/** A fresh grant for a run that still owns its job, or `lost`: the job finished, was taken over or cancelled and stopped. */
+export type JobGrantRenewal = { outcome: 'renewed'; grant: JobGrantToken; grantExpiresAt: string } | { outcome: 'lost' };
+
 export interface JobsPort {
-  claim(actor: Principal, input: { jobId: string; submission: number; runToken: string; startSeq: number }): Promise<JobClaim>;
+  /** `leaseMs`: the worker's lock duration; the grant lives about two of them. */
+  claim(actor: Principal, input: { jobId: string; submission: number; runToken: string; startSeq: number; leaseMs?: number }): Promise<JobClaim>;
+  renewGrant(actor: Principal, input: { jobId: string; runToken: string; leaseMs?: number }): Promise<JobGrantRenewal>;
   progress(
     actor: Principal,
     input: { jobId: string; runToken: string; progress: number; phase: string; metrics?: Record<string, number> | undefined; lossHistory?: number[] | undefined },
@@ -67,11 +76,12 @@ export interface JobsPort {
   unfinishedJobCount(actor: Principal, input: Record<string, never>): Promise<number>;
 }
 
-export const jobsPortMethods = ['claim', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount', 'unfinishedJobCount'] as const satisfies ReadonlyArray<keyof JobsPort>;
+export const jobsPortMethods = ['claim', 'renewGrant', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount', 'unfinishedJobCount'] as const satisfies ReadonlyArray<keyof JobsPort>;
 
 /** Only the workers run jobs; only the metrics service reads their numbers. */
 export const jobsPortCallers = {
   claim: ['workers'],
+  renewGrant: ['workers'],
   progress: ['workers'],
   finish: ['workers'],
   requeue: ['workers'],

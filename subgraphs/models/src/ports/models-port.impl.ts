@@ -3,7 +3,6 @@ import { errors } from '@tessera/errors';
 import { parsePortTimeRange, parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { readFirstPredictionMinute, readModelMinutes, readPredictionMinutes } from '../data/inference-stats.repository';
-import { ModelRegistry } from '../domain/model-registry.service';
 import { modelsPortCallers, type InferenceMinuteStats, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
 
 const day = 24 * 3600 * 1000;
@@ -30,20 +29,6 @@ export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
       const version = await versionWhere(scope, 'v.id = (SELECT a.version_id FROM model_aliases a WHERE a.model_id = ? AND a.alias = ?)', [modelId, alias]);
       if (!version) throw errors.notFound('ModelAlias', `${modelId}@${alias}`);
       return version;
-    },
-
-    async registerTrainedVersion(actor, input) {
-      const jobId = parseUuid(input.jobId, 'jobId');
-      const datasetVersionId = parseUuid(input.datasetVersionId, 'datasetVersionId');
-      if (typeof input.onnxBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.onnxBase64)) throw errors.badInput('onnxBase64 must be base64.', { field: 'onnxBase64' });
-      const scope = await scopes.forPrincipal(actor);
-      const registered = await new ModelRegistry(scope).registerVersion({
-        modelName: String(input.modelName),
-        onnx: new Uint8Array(Buffer.from(input.onnxBase64, 'base64')),
-        lineage: { datasetVersionId, jobId },
-        idempotencyKey: jobId,
-      });
-      return { modelId: registered.model.id, modelVersionId: registered.version.id, modelVersionNumber: registered.version.number };
     },
 
     async inferenceMinutes(actor, input) {

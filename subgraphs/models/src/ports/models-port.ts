@@ -2,9 +2,9 @@ import type { Principal } from '@tessera/auth';
 
 /**
  * What other services may do with models: look up the version a batch-inference job runs (by id
- * or through an alias), register the version a training job produced, and read the serving
- * numbers (sums per minute, never rows). Scoped by the actor's tenant; another tenant's id is
- * NOT_FOUND, like one that never existed, and its numbers are never part of an answer.
+ * or through an alias) and read the serving numbers (sums per minute, never rows). Scoped by the
+ * actor's tenant; another tenant's id is NOT_FOUND, like one that never existed, and its numbers
+ * are never part of an answer.
  */
 export interface ModelTensorForJob {
   name: string;
@@ -67,11 +67,6 @@ export interface ModelsPort {
   /** The version an alias points at: NOT_FOUND of kind Model (no such model) or ModelAlias (no such alias). */
   findAliasForJob(actor: Principal, input: { modelId: string; alias: string }): Promise<ModelVersionForJob>;
   /**
-   * Validates and stores the ONNX bytes (base64) as the next version of `modelName` (created when
-   * missing), with lineage; the job id is the idempotency key, so a re-run gets the first version.
-   */
-  registerTrainedVersion(actor: Principal, input: { modelName: string; onnxBase64: string; datasetVersionId: string; jobId: string }): Promise<TrainedModelVersion>;
-  /**
    * An ACTIVE model's serving numbers per minute and version for the minutes starting in
    * [from, to] (ISO-8601, at most 31 days), ordered by minute then version number (deleted
    * versions first); NOT_FOUND (kind Model) for a model the actor's tenant does not have.
@@ -85,13 +80,15 @@ export interface ModelsPort {
   usageCounts(actor: Principal, input: Record<string, never>): Promise<{ models: number }>;
 }
 
-export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'registerTrainedVersion', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
+export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
-/** The jobs service resolves submits; the workers load models and register trained ones; metrics reads the numbers. */
+/**
+ * The jobs service resolves submits; metrics reads the numbers. The workers load models and
+ * register trained ones only through their job's grant, on the models-job port (model-job-port.ts).
+ */
 export const modelsPortCallers = {
-  findVersionForJob: ['jobs', 'workers'],
+  findVersionForJob: ['jobs'],
   findAliasForJob: ['jobs'],
-  registerTrainedVersion: ['workers'],
   inferenceMinutes: ['metrics'],
   predictionSeries: ['metrics'],
   predictionSeriesStart: ['metrics'],

@@ -1,0 +1,144 @@
+import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, principalOfGrant, type JobGrant, type JobGrantToken, type JobGrantVerifier } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import { TenantQuotas } from '@tessera/quotas';
+import { parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
+import { objectKey } from '@tessera/storage';
+import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { ensureDataset, insertDatasetVersion } from '../domain/dataset-version-registration';
+import { datasetJobPortCallers, datasetJobPortName, type DatasetJobPort } from './dataset-job-port';
+import type { DatasetsPort, JobOutputContent } from './datasets-port';
+
+export interface DatasetJobPortDeps {
+  scopes: TenantScopeFactory;
+  /** Verifies grants against the jobs service's public key. */
+  verifyGrant: JobGrantVerifier;
+  /** The actor port: a granted version is looked up exactly as the jobs service's submit check does. */
+  catalog: Pick<DatasetsPort, 'findVersionForJob'>;
+}
+
+/**
+ * The datasets service's port for running jobs. Every method starts by verifying the grant and
+ * entering the grant's tenant as the grant's principal; ids the grant does not list are refused
+ * before anything is read. The in-process and the HTTP callers go through the same checks.
+ */
+export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
+  const enter = async (token: JobGrantToken): Promise<{ grant: JobGrant; scope: TenantScope }> => {
+    const grant = await deps.verifyGrant(token);
+    return { grant, scope: await deps.scopes.forPrincipal(principalOfGrant(grant)) };
+  };
+
+  /** The granted output dataset, by id: FORBIDDEN for any other dataset of the tenant. */
+  const assertOutputDataset = async (grant: JobGrant, scope: TenantScope, datasetId: string) => {
+    const name = grantedOutputName(grant, 'outputDataset');
+    const rows = (await scope.db((manager) => manager.query(`SELECT id FROM datasets WHERE id = ? AND name = ? AND status = 'ACTIVE'`, [datasetId, name]))) as unknown[];
+    if (rows.length === 0) throw jobGrantRefused('not-granted', `The job's grant does not cover dataset ${JSON.stringify(datasetId)}.`);
+  };
+
+  /** The objects this job writes: `datasets/<output>/job-<job>-a<attempt>.csv`. */
+  const jobPrefix = (grant: JobGrant, datasetId: string) => `datasets/${datasetId}/job-${grant.jobId}-`;
+  const registeredKeyOf = async (scope: TenantScope, jobId: string) =>
+    ((await scope.db((manager) => manager.query('SELECT object_key FROM dataset_versions WHERE source_job_id = ?', [jobId]))) as Array<{ object_key: string }>)[0]?.object_key;
+
+  return {
+    async openVersionContent(token, input) {
+      const { grant, scope } = await enter(token);
+      const id = parseUuid(input.datasetVersionId, 'datasetVersionId');
+      assertGranted(grant, 'datasetVersion', id);
+      assertPermission(scope.principal, 'read');
+      const version = await deps.catalog.findVersionForJob(scope.principal, { datasetVersionId: id });
+      return { version, content: await scope.bucket.openForReading(version.objectKey, scope.resolveDataKey) };
+    },
+
+    async reserveJobOutput(token, input) {
+      const { grant, scope } = await enter(token);
+      const name = grantedOutputName(grant, 'outputDataset');
+      assertPermission(scope.principal, 'write');
+      const storedBytes = Number(input.storedBytes);
+      if (!Number.isSafeInteger(storedBytes) || storedBytes < 0) throw errors.badInput('storedBytes must be a non-negative integer.', { field: 'storedBytes' });
+      // Room first: a tenant over quota gets no output dataset either.
+      const storage = await new TenantQuotas(scope).reserve('storageBytes', storedBytes);
+      try {
+        const dataset = await ensureDataset(scope, name);
+        return { datasetId: dataset.id, reservationId: storage.id };
+      } catch (error) {
+        await storage.release().catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async openJobOutputUpload(token, input) {
+      const { grant, scope } = await enter(token);
+      const datasetId = parseUuid(input.datasetId, 'datasetId');
+      const attempt = input.attempt;
+      if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1 || attempt > 1_000_000) throw errors.badInput('attempt must be a positive integer.', { field: 'attempt' });
+      assertPermission(scope.principal, 'write');
+      await assertOutputDataset(grant, scope, datasetId);
+      // What an earlier, crashed attempt left, unless it already became the job's version.
+      const registered = await registeredKeyOf(scope, grant.jobId);
+      for (const leftover of await scope.bucket.listKeys(jobPrefix(grant, datasetId))) if (leftover !== registered) await scope.bucket.remove(leftover);
+      const key = objectKey('datasets', datasetId, `job-${grant.jobId}-a${attempt}.csv`);
+      return { objectKey: key, upload: await scope.bucket.openForWriting(key, await scope.currentDataKey()) };
+    },
+
+    async registerJobOutput(token, input) {
+      const { grant, scope } = await enter(token);
+      const datasetId = parseUuid(input.datasetId, 'datasetId');
+      const reservationId = parseUuid(input.reservationId, 'reservationId');
+      assertPermission(scope.principal, 'write');
+      await assertOutputDataset(grant, scope, datasetId);
+      const content = parseContent(input.content, jobPrefix(grant, datasetId));
+      // The version describes the object that is there: one the job never wrote cannot be registered.
+      if ((await scope.bucket.storedSizeOf(content.objectKey)) !== content.storedSize) {
+        throw errors.badInput('The output object is missing or not the size declared.', { field: 'content.storedSize' });
+      }
+      const storage = new TenantQuotas(scope).reservation(reservationId, 'storageBytes');
+      const version = await scope.transaction((manager) => insertDatasetVersion(manager, scope, datasetId, { ...content, sourceJobId: grant.jobId, storage }));
+      // A run that crashed after registering made the version: it stands, this copy goes.
+      if (version.objectKey !== content.objectKey) await scope.bucket.remove(content.objectKey).catch(() => undefined);
+      return { datasetId: version.datasetId, datasetVersionId: version.id, objectKey: version.objectKey };
+    },
+
+    async discardJobOutput(token, input) {
+      const { grant, scope } = await enter(token);
+      const reservationId = parseUuid(input.reservationId, 'reservationId');
+      if (input.objectKey !== null && input.objectKey !== undefined) {
+        const key = String(input.objectKey);
+        const datasetId = /^datasets\/([0-9a-f-]{36})\//.exec(key)?.[1];
+        if (!datasetId || !key.startsWith(jobPrefix(grant, datasetId))) throw jobGrantRefused('not-granted', "The job's grant does not cover that object.");
+        await assertOutputDataset(grant, scope, datasetId);
+        // Never the object of a registered version, whoever asks.
+        const versions = (await scope.db((manager) => manager.query('SELECT id FROM dataset_versions WHERE object_key = ?', [key]))) as unknown[];
+        if (versions.length === 0) await scope.bucket.remove(key);
+      }
+      await new TenantQuotas(scope).reservation(reservationId, 'storageBytes').release();
+    },
+  };
+}
+
+/** The port as this service publishes it to the workers' processes. */
+export function publishedDatasetJobPort(port: DatasetJobPort): PublishedGrantPort<DatasetJobPort> {
+  return { name: datasetJobPortName, authority: 'job-grant', implementation: port as GrantPortMethods<DatasetJobPort>, callers: datasetJobPortCallers };
+}
+
+/** Output objects are the job's own: a version never points at another job's or another dataset's object. */
+function parseContent(content: JobOutputContent | undefined, prefix: string): JobOutputContent {
+  const size = (value: unknown, field: string) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw errors.badInput(`${field} must be a non-negative integer.`, { field });
+    return value;
+  };
+  if (!content || typeof content !== 'object') throw errors.badInput('content is required.', { field: 'content' });
+  if (typeof content.objectKey !== 'string' || !content.objectKey.startsWith(prefix) || !/^[A-Za-z0-9._/-]+$/.test(content.objectKey) || content.objectKey.includes('..')) {
+    throw jobGrantRefused('not-granted', "The job's grant does not cover that object.");
+  }
+  if (typeof content.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(content.sha256)) throw errors.badInput('sha256 must be a hex digest.', { field: 'content.sha256' });
+  const profile = content.profile;
+  if (!profile || !Array.isArray(profile.columns)) throw errors.badInput('profile is required.', { field: 'content.profile' });
+  return {
+    objectKey: content.objectKey,
+    byteSize: size(content.byteSize, 'content.byteSize'),
+    storedSize: size(content.storedSize, 'content.storedSize'),
+    sha256: content.sha256,
+    keyVersion: size(content.keyVersion, 'content.keyVersion'),
+    profile: { columns: profile.columns, rowCount: size(profile.rowCount, 'content.profile.rowCount'), byteSize: size(profile.byteSize, 'content.profile.byteSize') },
+  };
+}

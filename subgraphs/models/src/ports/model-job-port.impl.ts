@@ -1,0 +1,54 @@
+import { assertGranted, assertPermission, grantedOutputName, principalOfGrant, type JobGrant, type JobGrantToken, type JobGrantVerifier } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import { parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
+import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { ModelRegistry } from '../domain/model-registry.service';
+import { modelJobPortCallers, modelJobPortName, type ModelJobPort } from './model-job-port';
+import type { ModelsPort } from './models-port';
+
+export interface ModelJobPortDeps {
+  scopes: TenantScopeFactory;
+  /** Verifies grants against the jobs service's public key. */
+  verifyGrant: JobGrantVerifier;
+  /** The actor port: a granted version is looked up exactly as the jobs service's submit check does. */
+  catalog: Pick<ModelsPort, 'findVersionForJob'>;
+}
+
+/** The models service's port for running jobs: the grant first, then only what it lists. */
+export function createModelJobPort(deps: ModelJobPortDeps): ModelJobPort {
+  const enter = async (token: JobGrantToken): Promise<{ grant: JobGrant; scope: TenantScope }> => {
+    const grant = await deps.verifyGrant(token);
+    return { grant, scope: await deps.scopes.forPrincipal(principalOfGrant(grant)) };
+  };
+
+  return {
+    async openVersionContent(token, input) {
+      const { grant, scope } = await enter(token);
+      const id = parseUuid(input.modelVersionId, 'modelVersionId');
+      assertGranted(grant, 'modelVersion', id);
+      assertPermission(scope.principal, 'read');
+      const version = await deps.catalog.findVersionForJob(scope.principal, { modelVersionId: id });
+      return { version, content: await scope.bucket.openForReading(version.objectKey, scope.resolveDataKey) };
+    },
+
+    async registerTrainedVersion(token, input) {
+      const { grant, scope } = await enter(token);
+      const modelName = grantedOutputName(grant, 'trainedModel');
+      const datasetVersionId = parseUuid(input.datasetVersionId, 'datasetVersionId');
+      assertGranted(grant, 'datasetVersion', datasetVersionId);
+      if (typeof input.onnxBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.onnxBase64)) throw errors.badInput('onnxBase64 must be base64.', { field: 'onnxBase64' });
+      const registered = await new ModelRegistry(scope).registerVersion({
+        modelName,
+        onnx: new Uint8Array(Buffer.from(input.onnxBase64, 'base64')),
+        lineage: { datasetVersionId, jobId: grant.jobId },
+        idempotencyKey: grant.jobId,
+      });
+      return { modelId: registered.model.id, modelVersionId: registered.version.id, modelVersionNumber: registered.version.number };
+    },
+  };
+}
+
+/** The port as this service publishes it to the workers' processes. */
+export function publishedModelJobPort(port: ModelJobPort): PublishedGrantPort<ModelJobPort> {
+  return { name: modelJobPortName, authority: 'job-grant', implementation: port as GrantPortMethods<ModelJobPort>, callers: modelJobPortCallers };
+}
