@@ -5,7 +5,7 @@
 import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError } from '@tessera/config';
 import { ensureLocalPki } from '@tessera/local-infra';
-import { absentPort, portCallersOf, portsCalledBy, remotePorts } from '@tessera/platform';
+import { absentPort, portCallersOf, portOwnerNames, portsCalledBy, portUrlVariable, publishedPort, remotePorts, subgraphEnvironment, subgraphModules } from '@tessera/platform';
 
 const identity = ensureLocalPki().identity('jobs');
 
@@ -38,5 +38,16 @@ describe('service ports from the environment', () => {
     await expect(absentPort('audit').eventCount(actor, {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     const jobs = absentPort('jobs');
     await expect(jobs.jobCount({ kind: 'user', subject: 's', tenantId: 'acme', roles: [], clientId: undefined, requestId: 'r', sourceIp: undefined }, {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+
+  it('comes from the modules: each declares the port it publishes and the ports it calls, and its environment holds exactly those URLs', () => {
+    expect([...portOwnerNames].sort()).toEqual(['audit', 'datasets', 'jobs', 'models']);
+    for (const module of subgraphModules) {
+      expect({ module: module.name, calls: portsCalledBy[module.name] }).toEqual({ module: module.name, calls: module.ports.calls });
+      const urlVariables = Object.keys(subgraphEnvironment(module.name).shape).filter((name) => name.endsWith('_PORT_URL'));
+      expect({ module: module.name, urls: urlVariables.sort() }).toEqual({ module: module.name, urls: module.ports.calls.map((owner) => portUrlVariable(owner as never)).sort() });
+    }
+    // An absent port has exactly the published methods, so a miswired build fails on any of them.
+    for (const owner of portOwnerNames) expect(Object.keys(absentPort(owner)).sort()).toEqual([...publishedPort(owner).methods].sort());
   });
 });

@@ -26,7 +26,8 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
-import { subgraphModule, type SubgraphName } from './subgraph-catalog';
+import { portUrlVariable } from './service-ports';
+import { portsCalledBy, subgraphModule, type SubgraphName } from './subgraph-catalog';
 import { portVariables, type EnvironmentGroup } from '@tessera/service-kit';
 import { gatewayTlsVariables, subgraphTlsVariables, toPublicTlsFiles, toTlsFiles } from './tls-environment';
 
@@ -95,6 +96,11 @@ export const gatewayEnvironment = databaseVariables
   .extend(monitoringVariables.shape)
   .extend(meteringVariables.shape);
 
+/** Base URLs (no /graphql) of the owners whose ports a subgraph calls (its module's `ports.calls`), e.g. JOBS_PORT_URL. */
+function portUrlVariables(name: SubgraphName): z.ZodObject {
+  return z.object(Object.fromEntries(portsCalledBy[name].map((owner) => [portUrlVariable(owner), url().optional()])));
+}
+
 /** What every subgraph reads: its database and Redis accounts, the gateway's public key, its port. */
 const subgraphBaseEnvironment = databaseVariables
   .extend(redisVariables.shape)
@@ -128,7 +134,8 @@ export function subgraphVariableGroupsOf(name: SubgraphName): readonly SubgraphV
 
 /** The environment schema of one subgraph service. */
 export function subgraphEnvironment(name: SubgraphName): z.ZodObject {
-  return subgraphVariableGroupsOf(name).reduce<z.ZodObject>((schema, group) => schema.extend(subgraphVariableGroups[group].shape), subgraphBaseEnvironment);
+  const withGroups = subgraphVariableGroupsOf(name).reduce<z.ZodObject>((schema, group) => schema.extend(subgraphVariableGroups[group].shape), subgraphBaseEnvironment);
+  return withGroups.extend(portUrlVariables(name).shape);
 }
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
@@ -197,7 +204,11 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,
     alerting: has('alerting') ? toAlertingConfig(subgraphVariableGroups.alerting.parse(env)) : undefined,
     monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
-    ports: { SERVICE_KEY: parsed.SERVICE_KEY, PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS, DATASETS_PORT_URL: parsed.DATASETS_PORT_URL, MODELS_PORT_URL: parsed.MODELS_PORT_URL, JOBS_PORT_URL: parsed.JOBS_PORT_URL, AUDIT_PORT_URL: parsed.AUDIT_PORT_URL },
+    ports: {
+      SERVICE_KEY: parsed.SERVICE_KEY,
+      PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,
+      ...(portUrlVariables(name).parse(env) as Record<string, string | undefined>),
+    },
     runtime: {
       database: toDatabaseConfig(parsed),
       objectStore: storage ? toObjectStoreConfig(storage) : undefined,

@@ -59,9 +59,9 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   const options = {
     ports,
     regions: env.regions,
-    // Job grants: the jobs service signs them with its own key; the datasets and models services
+    // Job grants: only the jobs module signs them, with its own key; the datasets and models services
     // verify them with the jobs service's public key, the one they accept its port calls with.
-    jobGrantKeys: { signingKey: module.name === 'jobs' ? env.ports.SERVICE_KEY : undefined, verifyKey: env.ports.PORT_CALLER_KEYS?.['jobs'] },
+    jobGrantKeys: { signingKey: env.ports.SERVICE_KEY, verifyKey: env.ports.PORT_CALLER_KEYS?.['jobs'] },
     ...(env.auditChain ? { auditChain: env.auditChain } : {}),
     ...(env.alerting ? { alerting: env.alerting } : {}),
     ...(env.monitoring ? { monitoring: env.monitoring } : {}),

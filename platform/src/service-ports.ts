@@ -1,82 +1,60 @@
 import type { JWK } from 'jose';
-import { createServiceTokenSigner, type JobGrantKeys } from '@tessera/auth';
-import { createAuditPort } from '@tessera/audit';
-import { auditPortClient, auditPortMethods, type AuditPort } from '@tessera/audit/ports';
+import { createServiceTokenSigner } from '@tessera/auth';
 import { ConfigError } from '@tessera/config';
-import { createDatasetsPort } from '@tessera/datasets';
-import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from '@tessera/datasets/ports';
 import { errors } from '@tessera/errors';
-import { createJobsPort } from '@tessera/jobs';
-import { jobsPortClient, jobsPortMethods, type JobsPort } from '@tessera/jobs/ports';
-import { createModelsPort } from '@tessera/models';
-import { modelsPortClient, modelsPortMethods, type ModelsPort } from '@tessera/models/ports';
-import { mutualTlsPortFetch, type PortVariables, type ServiceName, type ServiceRuntime, type TlsIdentity } from '@tessera/service-kit';
+import { mutualTlsPortFetch, type ServiceName, type ServiceRuntime, type TlsIdentity } from '@tessera/service-kit';
+import { portOwnerNames, publishedPort, type CatalogOptions, type PortOwnerName, type ServicePorts } from './subgraph-catalog';
 
-/** The ports one service may call, as the composition root hands them over (in-process or HTTP). */
-export interface ServicePorts {
-  datasets: DatasetsPort;
-  models: ModelsPort;
-  jobs: JobsPort;
-  audit: AuditPort;
+export type { ServicePorts } from './subgraph-catalog';
+
+/** The variable naming the base URL of an owner's port in a caller's environment, e.g. JOBS_PORT_URL. */
+export function portUrlVariable(owner: PortOwnerName): string {
+  return `${owner.toUpperCase()}_PORT_URL`;
 }
+
+/** What a caller's environment holds for its port calls: its key, and the owners' URLs by `portUrlVariable`. */
+export type PortCallerVariables = { SERVICE_KEY?: unknown } & Partial<Record<string, unknown>>;
 
 /**
  * Every service in this process: callers use the owners' implementations directly, each on the
  * owner's runtime (the owner's database account), still entering data through the actor's
  * TenantScope exactly as over HTTP.
  */
-export function inProcessPorts(
-  owners: {
-    datasets: Pick<ServiceRuntime, 'scopes'>;
-    models: Pick<ServiceRuntime, 'scopes'>;
-    jobs: Pick<ServiceRuntime, 'scopes' | 'events'>;
-    audit: Pick<ServiceRuntime, 'scopes'>;
-  },
-  jobGrantKeys: JobGrantKeys = {},
-): ServicePorts {
-  return {
-    datasets: createDatasetsPort(owners.datasets.scopes),
-    models: createModelsPort(owners.models.scopes),
-    jobs: createJobsPort({ scopes: owners.jobs.scopes, events: owners.jobs.events, jobGrantSigningKey: jobGrantKeys.signingKey }),
-    audit: createAuditPort(owners.audit.scopes),
-  };
+export function inProcessPorts(owners: Record<PortOwnerName, ServiceRuntime>, options: Omit<CatalogOptions, 'ports'>): ServicePorts {
+  const ports: Partial<Record<PortOwnerName, unknown>> = {};
+  for (const owner of portOwnerNames) ports[owner] = publishedPort(owner).local(owners[owner], options as CatalogOptions);
+  return ports as ServicePorts;
 }
 
 /** The ports a service was given, completed with ports that answer SERVICE_UNAVAILABLE. */
 export function withAbsentPorts(given: Partial<ServicePorts>): ServicePorts {
-  return { datasets: given.datasets ?? absentPort('datasets'), models: given.models ?? absentPort('models'), jobs: given.jobs ?? absentPort('jobs'), audit: given.audit ?? absentPort('audit') };
+  const ports: Partial<Record<PortOwnerName, unknown>> = {};
+  for (const owner of portOwnerNames) ports[owner] = given[owner] ?? absentPort(owner);
+  return ports as ServicePorts;
 }
 
 /**
  * One service per process: the ports it calls are HTTP clients signed with its own key. Only the
- * owners it calls need a URL; a client for an owner without one fails at the first call, and a
- * caller that needs a port without SERVICE_KEY refuses to start.
+ * owners it calls need a URL; a caller that needs a port without SERVICE_KEY or the owner's URL
+ * refuses to start.
  */
-export async function remotePorts(service: ServiceName, env: PortVariables, needs: ReadonlyArray<keyof ServicePorts>, identity: TlsIdentity): Promise<Partial<ServicePorts>> {
+export async function remotePorts(service: ServiceName, env: PortCallerVariables, needs: readonly PortOwnerName[], identity: TlsIdentity): Promise<Partial<ServicePorts>> {
   if (needs.length === 0) return {};
   if (!env.SERVICE_KEY) throw new ConfigError([`SERVICE_KEY: required (the ${service} service calls the ${needs.join(', ')} port(s))`]);
+  const missing = needs.map(portUrlVariable).filter((variable) => typeof env[variable] !== 'string' || env[variable] === '');
+  if (missing.length > 0) throw new ConfigError(missing.map((variable) => `${variable}: required (the ${service} service calls this port)`));
   const sign = await createServiceTokenSigner(service, env.SERVICE_KEY as JWK);
-  const urlOf = (variable: 'DATASETS_PORT_URL' | 'MODELS_PORT_URL' | 'JOBS_PORT_URL' | 'AUDIT_PORT_URL') => {
-    const value = env[variable];
-    if (!value) throw new ConfigError([`${variable}: required (the ${service} service calls this port)`]);
-    return value;
-  };
-  const ports: Partial<ServicePorts> = {};
-  if (needs.includes('datasets')) ports.datasets = datasetsPortClient({ baseUrl: urlOf('DATASETS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'datasets') });
-  if (needs.includes('models')) ports.models = modelsPortClient({ baseUrl: urlOf('MODELS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'models') });
-  if (needs.includes('jobs')) ports.jobs = jobsPortClient({ baseUrl: urlOf('JOBS_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'jobs') });
-  if (needs.includes('audit')) ports.audit = auditPortClient({ baseUrl: urlOf('AUDIT_PORT_URL'), sign, fetch: mutualTlsPortFetch(identity, 'audit') });
-  return ports;
+  const ports: Partial<Record<PortOwnerName, unknown>> = {};
+  for (const owner of needs) ports[owner] = publishedPort(owner).client({ baseUrl: env[portUrlVariable(owner)] as string, sign, fetch: mutualTlsPortFetch(identity, owner) });
+  return ports as Partial<ServicePorts>;
 }
-
-const methodsOf = { datasets: datasetsPortMethods, models: modelsPortMethods, jobs: jobsPortMethods, audit: auditPortMethods } as const;
 
 /**
  * A port this build was not given (a definition built only to read its schema or rules): every
  * call is SERVICE_UNAVAILABLE, so a miswired process fails loudly at the first use, never silently.
  */
-export function absentPort<K extends keyof ServicePorts>(name: K): ServicePorts[K] {
+export function absentPort<K extends PortOwnerName>(name: K): ServicePorts[K] {
   const port: Record<string, () => Promise<never>> = {};
-  for (const method of methodsOf[name]) port[method] = () => Promise.reject(errors.unavailable(`This process was built without the ${name} port.`));
+  for (const method of publishedPort(name).methods) port[method] = () => Promise.reject(errors.unavailable(`This process was built without the ${name} port.`));
   return port as unknown as ServicePorts[K];
 }

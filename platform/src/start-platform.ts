@@ -9,7 +9,7 @@ import { createProvisioner } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
 import type { ServiceName, TenantLimits, TenantProvisioner } from '@tessera/tenancy';
-import { portCallersOf, subgraphModule, subgraphNames, type CatalogOptions, type SubgraphName } from './subgraph-catalog';
+import { portCallersOf, subgraphModule, subgraphNames, type CatalogOptions, type ServicePorts, type SubgraphName } from './subgraph-catalog';
 import { inProcessPorts } from './service-ports';
 import { redisOf, type RedisByService } from './service-redis';
 
@@ -70,6 +70,8 @@ export interface RunningPlatform {
   subgraphs: Record<SubgraphName, RunningSubgraph>;
   /** Each subgraph's runtime (its own pool, as its own database account). */
   runtimes: Record<SubgraphName, ServiceRuntime>;
+  /** Every published port, each the owner's implementation on the owner's runtime (what the modules were given). */
+  ports: ServicePorts;
   /** The tenants service's runtime (the one the provisioner runs on). */
   runtime: ServiceRuntime;
   provisioner: TenantProvisioner;
@@ -138,16 +140,16 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     modelServing = createModelServing(runtimes.models, config.inference);
     // Every service runs here, so a caller uses the owner's port implementation directly, on the
     // owner's runtime (its database account), exactly as over HTTP.
-    const ports = inProcessPorts({ datasets: runtimes.datasets, models: runtimes.models, jobs: runtimes.jobs, audit: runtimes.audit }, jobGrantKeys);
-    const options: CatalogOptions = {
+    const settings: Omit<CatalogOptions, 'ports'> = {
       regions: config.regions,
       modelServing,
-      ports,
       jobGrantKeys,
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
     };
+    const ports = inProcessPorts(runtimes, settings);
+    const options: CatalogOptions = { ...settings, ports };
     for (const name of subgraphNames) {
       started.push(await startSubgraph(subgraphModule(name).build(runtimes[name], options), runtimes[name], 0, undefined, subgraphTls(config.tls, name)));
     }
@@ -174,6 +176,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       gateway,
       subgraphs,
       runtimes,
+      ports,
       runtime: runtimes.tenants,
       provisioner: createProvisioner(runtimes.tenants, { regions: config.regions }),
       modelServing: serving,

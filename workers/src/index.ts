@@ -4,3 +4,4 @@ export { startWorkerProcess, workerProcessEnvironment, type RunningWorkerProcess
 export { workerEnvironment, readWorkerEnvironment, type WorkerConfig } from './worker-environment';
 export { readQueueEntry, QueueEntryRefused, type QueueEntryRefusal } from './queue-entry';
 export { workersData } from './tables';
+export { workerPortOwners } from './worker-runtime';

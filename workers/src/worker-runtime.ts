@@ -15,6 +15,9 @@ import type { WorkerConfig } from './worker-environment';
  * grants; the datasets-job and models-job ports act only on such a grant, never on an actor the
  * worker names: job rows, dataset versions and model versions are theirs.
  */
+/** The subgraphs whose ports a worker calls: their listeners admit the workers' certificate. */
+export const workerPortOwners = ['jobs', 'datasets', 'models'] as const;
+
 export interface WorkerPorts {
   jobs: JobsPort;
   datasetJobs: GrantPortMethods<DatasetJobPort>;

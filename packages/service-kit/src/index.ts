@@ -14,5 +14,5 @@ export { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed, parseD
 export { compactJson } from './compact-json';
 export { isDuplicateKey } from './duplicate-key';
 export * from './ports';
-export { type SubgraphModule, type EnvironmentGroup } from './subgraph-module';
+export { type SubgraphModule, type EnvironmentGroup, type PublishedPortFace } from './subgraph-module';
 export { tlsVariables, toTlsFiles, readTlsFiles, type TlsFiles } from './tls-files';

@@ -1,5 +1,6 @@
 import type { EntitySchema } from 'typeorm';
 import type { ServiceData } from '@tessera/tenancy';
+import type { PortClientOptions } from './ports/port-client';
 import type { ServiceRuntime } from './service-runtime';
 import type { SubgraphDefinition } from './subgraph-server';
 
@@ -12,13 +13,28 @@ import type { SubgraphDefinition } from './subgraph-server';
 export type EnvironmentGroup = 'storage' | 'auditChain' | 'alerting' | 'monitoring';
 
 /**
+ * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition
+ * roots wire it: the owner's implementation for callers in the same process, its HTTP client for
+ * callers in another one. Both answer the same interface, so a caller never knows which it holds.
+ */
+export interface PublishedPortFace<Port = unknown, Options = unknown> {
+  /** Every method: a process built without this port rejects each with SERVICE_UNAVAILABLE. */
+  methods: readonly string[];
+  /** For a caller in another process: POST /internal/ports/<name>/<method> over mutual TLS, signed as the caller. */
+  client: (options: Omit<PortClientOptions, 'port'>) => Port;
+  /** For a caller in this process: the implementation on the owner's runtime (its database account). */
+  local: (runtime: ServiceRuntime, options: Options) => Port;
+}
+
+/**
  * A subgraph's one face to the platform: its name, its entities, the tables it owns and borrows
- * with the migrations that make them, the environment it needs, and how to build it. The
+ * with the migrations that make them, the environment it needs, the port it publishes and the
+ * ports it calls, and how to build it (its schema, shield rules and resolvers). The
  * platform's catalog is a list of these; it knows nothing else about a subgraph. `Options` is
  * what the module needs from the process's configuration (each module names only what it reads;
  * the catalog's options type must cover every module's).
  */
-export interface SubgraphModule<Options = unknown, Name extends string = string> {
+export interface SubgraphModule<Options = unknown, Name extends string = string, Published = unknown> {
   name: Name;
   entities: EntitySchema[];
   /**
@@ -31,6 +47,11 @@ export interface SubgraphModule<Options = unknown, Name extends string = string>
    * schema is the base plus these and nothing else, so its container holds only these secrets.
    */
   environment: readonly EnvironmentGroup[];
+  /**
+   * `publishes`: its port, if other services read or write its data; `calls`: the subgraphs whose
+   * ports it calls (the composition root hands it exactly those, and their listeners admit it).
+   */
+  ports: { publishes?: PublishedPortFace<Published, Options>; calls: readonly string[] };
   // A property, not a method: checked contravariantly, so a catalog whose options lack what a module reads does not compile.
   build: (runtime: ServiceRuntime, options: Options) => SubgraphDefinition;
 }

@@ -4,6 +4,8 @@ import type { SubgraphModule } from '@tessera/service-kit';
 import type { AlertingConfig } from './domain/alerting-config';
 import { auditEntities, auditSubgraph } from './server';
 import { auditData } from './tables';
+import { auditPortClient, auditPortMethods, type AuditPort } from './ports';
+import { createAuditPort } from './ports/audit-port.impl';
 
 export interface AuditModuleOptions {
   /** Hash-chain relay and checkpoint signing (AUDIT_* variables). */
@@ -12,11 +14,12 @@ export interface AuditModuleOptions {
   alerting?: AlertingConfig;
 }
 
-export const auditModule: SubgraphModule<AuditModuleOptions, 'audit'> = {
+export const auditModule = {
   name: 'audit',
   entities: auditEntities as EntitySchema[],
   data: auditData,
   // Checkpoint copies in the tenant's bucket, webhook secrets under its data key; signs checkpoints; webhook policy.
   environment: ['storage', 'auditChain', 'alerting'],
+  ports: { publishes: { methods: auditPortMethods, client: auditPortClient, local: (runtime) => createAuditPort(runtime.scopes) }, calls: [] },
   build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain),
-};
+} satisfies SubgraphModule<AuditModuleOptions, 'audit', AuditPort>;

@@ -3,17 +3,20 @@ import type { JobGrantKeys } from '@tessera/auth';
 import type { SubgraphModule } from '@tessera/service-kit';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from './server';
 import { datasetsData } from './tables';
+import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from './ports';
+import { createDatasetsPort } from './ports/datasets-port.impl';
 
 export interface DatasetsModuleOptions {
   /** `verifyKey`: the jobs service's public key, which job grants are checked against. */
   jobGrantKeys?: JobGrantKeys;
 }
 
-export const datasetsModule: SubgraphModule<DatasetsModuleOptions, 'datasets'> = {
+export const datasetsModule = {
   name: 'datasets',
   entities: datasetEntities as EntitySchema[],
   data: datasetsData,
   // Stores and reads the tenant's encrypted objects.
   environment: ['storage'],
+  ports: { publishes: { methods: datasetsPortMethods, client: datasetsPortClient, local: (runtime) => createDatasetsPort(runtime.scopes) }, calls: [] },
   build: (runtime, options) => datasetsSubgraph(defaultDatasetsConfig, runtime, options.jobGrantKeys),
-};
+} satisfies SubgraphModule<DatasetsModuleOptions, 'datasets', DatasetsPort>;

@@ -5,6 +5,8 @@ import type { ModelsPort } from '@tessera/models/ports';
 import type { SubgraphModule } from '@tessera/service-kit';
 import { jobEntities, jobsSubgraph } from './server';
 import { jobsData } from './tables';
+import { jobsPortClient, jobsPortMethods, type JobsPort } from './ports';
+import { createJobsPort } from './ports/jobs-port.impl';
 
 export interface JobsModuleOptions {
   /** The owners' ports job inputs are resolved through (in-process or HTTP clients). */
@@ -13,11 +15,16 @@ export interface JobsModuleOptions {
   jobGrantKeys?: JobGrantKeys;
 }
 
-export const jobsModule: SubgraphModule<JobsModuleOptions, 'jobs'> = {
+export const jobsModule = {
   name: 'jobs',
   entities: jobEntities as EntitySchema[],
   data: jobsData,
   // No objects, no keys: job inputs and outputs are reached through the owners' ports.
   environment: [],
+  // It signs each claimed job's grant with its own key.
+  ports: {
+    publishes: { methods: jobsPortMethods, client: jobsPortClient, local: (runtime, options) => createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: options.jobGrantKeys?.signingKey }) },
+    calls: ['datasets', 'models'],
+  },
   build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys),
-};
+} satisfies SubgraphModule<JobsModuleOptions, 'jobs', JobsPort>;

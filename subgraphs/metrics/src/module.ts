@@ -15,11 +15,12 @@ export interface MetricsModuleOptions {
   ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort; audit: AuditPort };
 }
 
-export const metricsModule: SubgraphModule<MetricsModuleOptions, 'metrics'> = {
+export const metricsModule = {
   name: 'metrics',
   entities: metricsEntities as EntitySchema[],
   data: metricsData,
   // Anomaly detection; no objects, no keys.
   environment: ['monitoring'],
+  ports: { calls: ['jobs', 'datasets', 'models', 'audit'] },
   build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: options.ports.jobs, datasets: options.ports.datasets, models: options.ports.models, audit: options.ports.audit }),
-};
+} satisfies SubgraphModule<MetricsModuleOptions, 'metrics'>;

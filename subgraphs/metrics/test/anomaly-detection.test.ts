@@ -5,7 +5,6 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createEventBus, type EventBus, type EventSubscription } from '@tessera/events';
 import { anomalyDetectionConfig } from '@tessera/monitoring';
-import { inProcessPorts } from '@tessera/platform';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { AnomalyEngine } from '../src/domain/anomaly-engine';
 
@@ -415,7 +414,7 @@ describe('anomaly detection', () => {
       logger: runtime.logger,
       config: anomalyDetectionConfig({ bucketSeconds: 1, intervalMs: 100, settleMs: 0, warmupBuckets: 4, minRequests: 1 }),
       // The data reads come through the audit port, on the audit service's own account, as in the platform.
-      ports: inProcessPorts(stack.platform.runtimes),
+      ports: stack.platform.ports,
     });
     engine.start();
     try {

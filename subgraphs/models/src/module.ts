@@ -4,6 +4,8 @@ import type { ServiceRuntime, SubgraphModule } from '@tessera/service-kit';
 import { modelEntities, modelsSubgraph } from './server';
 import { createModelServing, type ModelServing, type ModelServingOptions } from './serving/model-serving';
 import { modelsData } from './tables';
+import { modelsPortClient, modelsPortMethods, type ModelsPort } from './ports';
+import { createModelsPort } from './ports/models-port.impl';
 
 export interface ModelsModuleOptions {
   /** A ModelServing made by the caller (who then closes it); otherwise the module makes its own. */
@@ -42,16 +44,17 @@ function ownServing(runtime: ServiceRuntime, options: ModelServingOptions | unde
   return { serving, start: () => void get() };
 }
 
-export const modelsModule: SubgraphModule<ModelsModuleOptions, 'models'> = {
+export const modelsModule = {
   name: 'models',
   entities: modelEntities as EntitySchema[],
   data: modelsData,
   // Stores and reads the tenant's encrypted model files.
   environment: ['storage'],
+  ports: { publishes: { methods: modelsPortMethods, client: modelsPortClient, local: (runtime) => createModelsPort(runtime.scopes) }, calls: [] },
   build: (runtime, options) => {
     if (options.modelServing) return modelsSubgraph({ serving: options.modelServing, runtime, jobGrantKeys: options.jobGrantKeys });
     // Only the models service runs inference: one set of tenant pools per process that serves it.
     const own = ownServing(runtime, options.inference);
     return { ...modelsSubgraph({ serving: own.serving, runtime, jobGrantKeys: options.jobGrantKeys }), start: own.start, close: own.serving.close };
   },
-};
+} satisfies SubgraphModule<ModelsModuleOptions, 'models', ModelsPort>;

@@ -8,11 +8,12 @@ export interface TenantsModuleOptions {
   regions: string[];
 }
 
-export const tenantsModule: SubgraphModule<TenantsModuleOptions, 'tenants'> = {
+export const tenantsModule = {
   name: 'tenants',
   entities: tenantsEntities as EntitySchema[],
   data: tenantsData,
   // Creates and removes a tenant's bucket and data keys.
   environment: ['storage'],
+  ports: { calls: [] },
   build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions }),
-};
+} satisfies SubgraphModule<TenantsModuleOptions, 'tenants'>;

@@ -26,11 +26,6 @@ export const portVariables = z.object({
       return z.NEVER;
     })
     .optional(),
-  // Base URLs of the services whose ports this one calls (no /graphql), e.g. http://jobs:4003.
-  DATASETS_PORT_URL: url().optional(),
-  MODELS_PORT_URL: url().optional(),
-  JOBS_PORT_URL: url().optional(),
-  AUDIT_PORT_URL: url().optional(),
 });
 
 export type PortVariables = z.infer<typeof portVariables>;
