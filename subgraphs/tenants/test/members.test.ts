@@ -1,6 +1,20 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
-import { accessRows, auditActions, changeMemberRole, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView } from './access-support';
+import { accessRows, auditActions, changeMemberRole, createApiKey, createServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
+
+const accessReport = `query Report($from: DateTime!, $to: DateTime!) { accessReport(from: $from, to: $to) {
+  members { memberId subject email role eventCount lastActivityAt neverActive accessed { targetType actions } }
+  serviceAccounts { serviceAccountId name subject role activeKeys eventCount lastActivityAt neverActive accessed { targetType actions } }
+} }`;
+
+interface Review {
+  subject: string | null;
+  role: string;
+  eventCount: number;
+  lastActivityAt: string | null;
+  neverActive: boolean;
+  accessed: Array<{ targetType: string; actions: string[] }>;
+}
 
 const createDataset = 'mutation Create($input: CreateDatasetInput!) { createDataset(input: $input) { id name } }';
 const datasets = '{ datasets { edges { node { id } } } }';
@@ -182,5 +196,35 @@ describe('members (ROLE_SOURCE=members)', () => {
     expect(errorCodes(await stack.query(admin.token, listMembers))).toEqual([]);
     const attempts = (await auditActions(stack, globex.schema, globex.id)).filter((e) => e.action === 'cross_tenant_attempt');
     expect(attempts.map((e) => [e.actor_subject, e.target_id, e.outcome])).toContainEqual([globexAdmin.subject, victim.id, 'DENIED']);
+  });
+
+  it('accessReport lists every member and service account with its role, including those who never used their access', async () => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const idle = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: `idle-${acme.id}`, role: 'VIEWER' } })).inviteMember;
+    const pending = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email: 'pending@example.com', role: 'DATA_SCIENTIST' } })).inviteMember;
+    const unused = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(admin.token, createServiceAccount, { input: { name: 'unused-bot', role: 'VIEWER' } })).createServiceAccount;
+    const used = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(admin.token, createServiceAccount, { input: { name: 'used-bot', role: 'DATA_SCIENTIST' } })).createServiceAccount;
+    const { secret } = expectNoErrors(await stack.query<{ createApiKey: { secret: string } }>(admin.token, createApiKey, { input: { serviceAccountId: used.id } })).createApiKey;
+    expect(errorCodes(await stack.query(secret, createDataset, { input: { name: 'by-used-bot' } }))).toEqual([]);
+
+    const report = expectNoErrors(
+      await stack.query<{ accessReport: { members: Array<Review & { memberId: string; email: string | null }>; serviceAccounts: Array<Review & { serviceAccountId: string; name: string; activeKeys: number }> } }>(admin.token, accessReport, {
+        from,
+        to: new Date().toISOString(),
+      }),
+    ).accessReport;
+    const member = (id: string) => report.members.find((m) => m.memberId === id);
+    expect(member(idle.id)).toMatchObject({ subject: `idle-${acme.id}`, role: 'viewer', eventCount: 0, lastActivityAt: null, neverActive: true, accessed: [] });
+    expect(member(pending.id)).toMatchObject({ subject: null, email: 'pending@example.com', role: 'data_scientist', neverActive: true });
+    const self = member(adminMember.id)!;
+    expect(self).toMatchObject({ subject: admin.subject, role: 'admin', neverActive: false });
+    expect(self.eventCount).toBeGreaterThan(0);
+    expect(self.accessed).toContainEqual({ targetType: 'Dataset', actions: ['dataset.create'] });
+    // Everyone who is a member now, and no one else (removed members are gone).
+    expect(report.members.map((m) => m.memberId).sort()).toEqual((await membersOf(stack, acme.id)).map((m) => m.id).sort());
+
+    const account = (id: string) => report.serviceAccounts.find((s) => s.serviceAccountId === id);
+    expect(account(unused.id)).toMatchObject({ name: 'unused-bot', role: 'viewer', activeKeys: 0, eventCount: 0, lastActivityAt: null, neverActive: true });
+    expect(account(used.id)).toMatchObject({ name: 'used-bot', role: 'data_scientist', activeKeys: 1, eventCount: 1, neverActive: false, accessed: [{ targetType: 'Dataset', actions: ['dataset.create'] }] });
   });
 });
