@@ -11,6 +11,8 @@ export interface AuthenticatedRequest {
   tenant: TenantRecord | undefined;
   /** An API key limited to these root fields (null or absent: whatever its role allows). */
   allowedOperations?: readonly string[] | null;
+  /** An API key's expiry (ms since epoch). */
+  expiresAtMs?: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createRequestAuthenticator(verify: AccessTokenVerifier, director
       },
       tenant,
       allowedOperations: key.operations,
+      expiresAtMs: key.expiresAt.getTime(),
     };
   }
 
@@ -102,3 +105,23 @@ export function createRequestAuthenticator(verify: AccessTokenVerifier, director
 }
 
 export type RequestAuthenticator = ReturnType<typeof createRequestAuthenticator>;
+
+/**
+ * For long-lived connections (subscriptions): whether an authenticated principal still holds what
+ * it was admitted with — its API key neither revoked, expired nor deleted; in ROLE_SOURCE=members
+ * its membership with the same role. FORBIDDEN otherwise. Reads the same cache as requests, which
+ * the tenants service's announcements keep current.
+ */
+export function createAccessRecheck(access: AccessControl) {
+  return async function checkAccess(principal: Principal): Promise<void> {
+    if (!principal.tenantId) return;
+    if (principal.apiKeyId) {
+      const key = await access.cache.apiKey(principal.apiKeyId);
+      if (!key || key.revokedAt || key.expiresAt.getTime() <= Date.now() || key.tenantId !== principal.tenantId) throw errors.forbidden('The API key was revoked, deleted or has expired.');
+      return;
+    }
+    if (access.roleSource !== 'members') return;
+    const role = await access.cache.memberRole(principal.tenantId, principal.subject, undefined);
+    if (!role || !principal.roles.includes(role)) throw errors.forbidden('Your membership in this tenant changed.');
+  };
+}

@@ -21,7 +21,7 @@ import { requestIdOf } from './pipeline/request-id';
 import { createRequestPipeline } from './pipeline/request-pipeline';
 import { defaultRateLimitHold, RateLimitHold } from './pipeline/rate-limit-hold';
 import { createAuthFailureLog } from './auth-failure-log';
-import { createRequestAuthenticator } from './request-auth';
+import { createAccessRecheck, createRequestAuthenticator, type AccessControl } from './request-auth';
 import { AccessDirectory } from '@tessera/tenants/ports';
 import { AccessCache } from './access/access-cache';
 import { AccessChangeSubscriber } from './access/access-change-subscriber';
@@ -93,10 +93,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   await accessChanges?.start();
   const keyUsage = new ApiKeyUsageRecorder(accessDirectory, logger, config.access?.usageFlushIntervalMs ?? 10_000);
   keyUsage.start();
-  const authenticate = guardAuthentication(
-    createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory, { roleSource: config.access?.roleSource ?? 'claims', cache: accessCache, usage: keyUsage }),
-    addressGuard,
-  );
+  const accessControl: AccessControl = { roleSource: config.access?.roleSource ?? 'claims', cache: accessCache, usage: keyUsage };
+  const authenticate = guardAuthentication(createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory, accessControl), addressGuard);
   // Every context is minted for one subgraph and bound to the client certificate the gateway presents there.
   const sign = await createInternalContextSigner(config.internalContextPrivateKey, { clientCertificate: config.tls.cert, lifetimeSeconds: config.internalContextLifetimeSeconds });
   const rateLimiter = new CostRateLimiter();
@@ -251,7 +249,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     redis: deps.redis,
     publicUrl: config.publicUrl,
     // Live sockets follow suspensions at the pace of the tenant cache (at least once a second).
-    tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)) },
+    tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)), checkAccess: createAccessRecheck(accessControl) },
     recordRequest: (observation) => requestMetrics.record(observation),
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });

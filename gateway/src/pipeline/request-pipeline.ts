@@ -51,6 +51,8 @@ export interface Caller {
   requestId: string;
   /** An API key limited to these root fields (absent or null: whatever its role allows). */
   allowedOperations?: readonly string[] | null | undefined;
+  /** An API key's expiry (ms since epoch); a token's is in the token. */
+  expiresAtMs?: number | undefined;
 }
 
 /**
@@ -69,9 +71,9 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
   /** Steps 1–2: the access token (issuer, audience, expiry, signature) and its tenant (known, active). */
   async function authenticate(facts: Pick<RequestFacts, 'headers' | 'ip' | 'requestId'>): Promise<Caller> {
     try {
-      const { principal, tenant, allowedOperations } = await deps.authenticate(facts.headers, facts.ip, facts.requestId);
+      const { principal, tenant, allowedOperations, expiresAtMs } = await deps.authenticate(facts.headers, facts.ip, facts.requestId);
       setTenantAttributes(trace.getActiveSpan(), principal);
-      return { principal, tenant, requestId: facts.requestId, allowedOperations };
+      return { principal, tenant, requestId: facts.requestId, allowedOperations, expiresAtMs };
     } catch (error) {
       await deps.recordAuthFailure(facts.headers, facts.ip, facts.requestId, error);
       throw error;

@@ -1,4 +1,6 @@
+import { createClient } from 'graphql-ws';
 import { decodeJwt } from 'jose';
+import WebSocket from 'ws';
 import { expectNoErrors, type TestStack } from '@tessera/testing';
 
 export const memberFields = 'id subject email role status invitedBy createdAt updatedAt';
@@ -75,4 +77,30 @@ export async function auditActions(stack: TestStack, tenantSchema: string, tenan
     target_id: string | null;
     outcome: string;
   }>;
+}
+
+/** A graphql-ws connection to the gateway with `credential` in connection_init; resolves how the socket closed. */
+export function openSubscription(stack: TestStack, credential: string, query: string): { connected: Promise<void>; closed: Promise<{ code: number; reason: string }>; errors: unknown[]; dispose(): void } {
+  let onClosed: (info: { code: number; reason: string }) => void = () => undefined;
+  let onConnected: () => void = () => undefined;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const errors: unknown[] = [];
+  const client = createClient({
+    url: stack.graphqlUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${credential}` },
+    onNonLazyError: () => undefined,
+    on: {
+      connected: () => onConnected(),
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string | Buffer };
+        onClosed({ code, reason: String(reason) });
+      },
+    },
+  });
+  client.subscribe({ query }, { next: () => undefined, error: (error) => errors.push(error), complete: () => undefined });
+  return { connected, closed, errors, dispose: () => void client.dispose() };
 }

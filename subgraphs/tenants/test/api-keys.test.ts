@@ -1,6 +1,6 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
-import { accessRows, auditActions, createApiKey, createServiceAccount, deleteServiceAccount, listServiceAccounts, revokeApiKey, type ApiKeyView, type ServiceAccountView } from './access-support';
+import { accessRows, auditActions, openSubscription, createApiKey, createServiceAccount, deleteServiceAccount, listServiceAccounts, revokeApiKey, type ApiKeyView, type ServiceAccountView } from './access-support';
 
 const createDataset = 'mutation Create($input: CreateDatasetInput!) { createDataset(input: $input) { id name } }';
 const datasets = '{ datasets { edges { node { id name } } } }';
@@ -186,5 +186,26 @@ describe('service accounts and API keys', () => {
     const listed = expectNoErrors(await stack.query<{ datasets: { edges: Array<{ node: { name: string } }> } }>(secret, datasets)).datasets.edges.map((e) => e.node.name);
     expect(listed).not.toContain('globex-secret');
     expect(expectNoErrors(await stack.query<{ currentTenant: { id: string } }>(secret, '{ currentTenant { id } }')).currentTenant.id).toBe(acme.id);
+  });
+
+  it('a key works over WebSocket within its scope, and its open subscription closes when it is revoked', async () => {
+    const scoped = await newKey({ operations: ['datasets'] });
+    const refused = openSubscription(stack, scoped.secret, 'subscription { jobEvents { jobId } }');
+    try {
+      await refused.connected;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(JSON.stringify(refused.errors)).toContain('FORBIDDEN');
+    } finally {
+      refused.dispose();
+    }
+    const { secret, apiKey } = await newKey({});
+    const socket = openSubscription(stack, secret, 'subscription { jobEvents { jobId } }');
+    try {
+      await socket.connected;
+      expectNoErrors(await stack.query(acmeAdmin, revokeApiKey, { id: apiKey.id }));
+      expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: access withdrawn' });
+    } finally {
+      socket.dispose();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
-import { accessRows, auditActions, changeMemberRole, createApiKey, createServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
+import { accessRows, auditActions, changeMemberRole, openSubscription, createApiKey, createServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
 
 const accessReport = `query Report($from: DateTime!, $to: DateTime!) { accessReport(from: $from, to: $to) {
   members { memberId subject email role eventCount lastActivityAt neverActive accessed { targetType actions } }
@@ -226,5 +226,20 @@ describe('members (ROLE_SOURCE=members)', () => {
     const account = (id: string) => report.serviceAccounts.find((s) => s.serviceAccountId === id);
     expect(account(unused.id)).toMatchObject({ name: 'unused-bot', role: 'viewer', activeKeys: 0, eventCount: 0, lastActivityAt: null, neverActive: true });
     expect(account(used.id)).toMatchObject({ name: 'used-bot', role: 'data_scientist', activeKeys: 1, eventCount: 1, neverActive: false, accessed: [{ targetType: 'Dataset', actions: ['dataset.create'] }] });
+  });
+
+  it('an open subscription of a removed member is closed (4403) within the recheck interval', async () => {
+    const viewer = await userToken(stack, acme.id);
+    const member = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: viewer.subject, role: 'VIEWER' } })).inviteMember;
+    const socket = openSubscription(stack, viewer.token, 'subscription { jobEvents { jobId } }');
+    try {
+      await socket.connected;
+      expectNoErrors(await stack.query(admin.token, removeMember, { id: member.id }));
+      const started = Date.now();
+      expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: access withdrawn' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      socket.dispose();
+    }
   });
 });
