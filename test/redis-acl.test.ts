@@ -148,9 +148,17 @@ describe('Redis ACL: gateway', () => {
     expect(await admin.exists(`${prefix}:${tenantQueueName(acme)}:job-gw.1`)).toBe(0);
   });
 
+  it('listens for access changes and cannot announce one', async () => {
+    const gateway = connect(as('gateway'));
+    await expect(gateway.subscribe(`${prefix}:access:changed`)).resolves.toBe(1);
+    const other = connect(as('gateway'));
+    await expect(other.publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
+  });
+
   it('cannot publish or subscribe to tenant events, nor run dangerous commands', async () => {
     const gateway = connect(as('gateway'));
     await expect(gateway.publish(`${prefix}:tenant:${acme}:jobs`, '{}')).rejects.toThrow(noPermission);
+    await expect(connect(as('gateway')).subscribe(`${prefix}:tenant:${acme}:jobs`)).rejects.toThrow(noPermission);
     await expect(gateway.flushall()).rejects.toThrow(noPermission);
     await expect(gateway.keys('*')).rejects.toThrow(noPermission);
     await expect(gateway.config('GET', 'requirepass')).rejects.toThrow(noPermission);
@@ -220,7 +228,7 @@ describe('Redis ACL: subgraphs', () => {
     }
   });
 
-  it('audit publishes alerts only; datasets and tenants can only connect', async () => {
+  it('audit publishes alerts only; tenants announces access changes only; datasets can only connect', async () => {
     const bus = createEventBus(as('audit'));
     try {
       expect(await bus.publish(acme, 'alerts', { id: 'a1' })).toBe(0);
@@ -235,6 +243,10 @@ describe('Redis ACL: subgraphs', () => {
       await expect(redis.get(`${prefix}:jobs:start-seq`)).rejects.toThrow(noPermission);
       await expect(redis.publish(`${prefix}:tenant:${acme}:jobs`, '{}')).rejects.toThrow(noPermission);
     }
+    // Allowed: the answer is the number of listeners (the gateway's subscription above may still be one).
+    expect(typeof (await connect(as('tenants')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme })))).toBe('number');
+    await expect(connect(as('datasets')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
+    await expect(connect(as('tenants')).subscribe(`${prefix}:access:changed`)).rejects.toThrow(noPermission);
   });
 });
 

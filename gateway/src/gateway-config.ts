@@ -3,6 +3,7 @@ import type { AccessTokenVerifierOptions } from '@tessera/auth';
 import type { MeteringOptions } from '@tessera/metering';
 import type { RequestMetricsConfig } from '@tessera/monitoring';
 import type { TlsIdentity } from '@tessera/service-kit';
+import type { RoleSource } from './request-auth';
 
 export interface SubgraphEndpoint {
   name: string;
@@ -46,4 +47,15 @@ export interface GatewayConfig {
   requestMetrics?: Partial<RequestMetricsConfig>;
   /** Usage meters (cost units, download bytes) and the budget cache (defaults when omitted). */
   metering?: MeteringOptions | undefined;
+  /** Where tenant roles come from, and the membership / API-key cache (defaults when omitted). */
+  access?: GatewayAccessConfig | undefined;
+}
+
+export interface GatewayAccessConfig {
+  /** `claims` (default): the token's roles claim; `members`: Tessera's membership of the token's subject (ROLE_SOURCE). */
+  roleSource?: RoleSource | undefined;
+  /** How long a membership or API key is reused without a query; changes announced on Redis drop it at once (default 30 000). */
+  cacheTtlMs?: number | undefined;
+  /** How often the API keys' last use is written (default 10 000). */
+  usageFlushIntervalMs?: number | undefined;
 }

@@ -1,3 +1,4 @@
 export { startGateway, type RunningGateway, type GatewayDeps } from './server';
-export type { GatewayConfig, SubgraphEndpoint } from './gateway-config';
+export type { GatewayConfig, GatewayAccessConfig, SubgraphEndpoint } from './gateway-config';
+export type { RoleSource } from './request-auth';
 export { gatewayData } from './tables';

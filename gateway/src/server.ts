@@ -21,7 +21,11 @@ import { requestIdOf } from './pipeline/request-id';
 import { createRequestPipeline } from './pipeline/request-pipeline';
 import { defaultRateLimitHold, RateLimitHold } from './pipeline/rate-limit-hold';
 import { createAuthFailureLog } from './auth-failure-log';
-import { createRequestAuthenticator } from './request-auth';
+import { createAccessRecheck, createRequestAuthenticator, type AccessControl } from './request-auth';
+import { AccessDirectory } from '@tessera/tenants/ports';
+import { AccessCache } from './access/access-cache';
+import { AccessChangeSubscriber } from './access/access-change-subscriber';
+import { ApiKeyUsageRecorder } from './access/api-key-usage';
 import { ClientAddressGuard, defaultAuthFailuresPerMinutePerAddress } from './pipeline/client-address-guard';
 import { guardAuthentication } from './pipeline/guarded-authenticator';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
@@ -55,6 +59,8 @@ export interface RunningGateway extends RunningHttpServer {
   operationsInFlight(tenantId: string): { running: number; waiting: number };
   /** Writes the aggregated authentication-failure summaries now, open windows included (tests; shutdown does it too). */
   flushAuthFailures(): Promise<void>;
+  /** Writes the API keys' last use recorded so far (tests; the loop and shutdown do it too). */
+  flushApiKeyUsage(): Promise<void>;
 }
 
 export interface GatewayDeps {
@@ -79,7 +85,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const directory = new TenantDirectory(new TenantStore(db, deps.database.controlSchema, deps.tenantLimitDefaults), deps.tenantCacheTtlMs);
   // Refuses addresses that keep failing before their tokens are verified (pipeline/client-address-guard.ts).
   const addressGuard = new ClientAddressGuard({ failuresPerMinute: config.limits.authFailuresPerMinutePerAddress ?? defaultAuthFailuresPerMinutePerAddress });
-  const authenticate = guardAuthentication(createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory), addressGuard);
+  // Memberships and API keys: read from the tenants service's published tables, cached briefly,
+  // dropped from the cache as soon as the tenants service announces a change on Redis.
+  const accessDirectory = new AccessDirectory(db, deps.database.controlSchema);
+  const accessCache = new AccessCache(accessDirectory, { ttlMs: config.access?.cacheTtlMs ?? 30_000 });
+  const accessChanges = deps.redis ? new AccessChangeSubscriber(accessCache, deps.redis, logger) : undefined;
+  await accessChanges?.start();
+  const keyUsage = new ApiKeyUsageRecorder(accessDirectory, logger, config.access?.usageFlushIntervalMs ?? 10_000);
+  keyUsage.start();
+  const accessControl: AccessControl = { roleSource: config.access?.roleSource ?? 'claims', cache: accessCache, usage: keyUsage };
+  const authenticate = guardAuthentication(createRequestAuthenticator(createAccessTokenVerifier(config.oidc), directory, accessControl), addressGuard);
   // Every context is minted for one subgraph and bound to the client certificate the gateway presents there.
   const sign = await createInternalContextSigner(config.internalContextPrivateKey, { clientCertificate: config.tls.cert, lifetimeSeconds: config.internalContextLifetimeSeconds });
   const rateLimiter = new CostRateLimiter();
@@ -234,7 +249,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     redis: deps.redis,
     publicUrl: config.publicUrl,
     // Live sockets follow suspensions at the pace of the tenant cache (at least once a second).
-    tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)) },
+    tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)), checkAccess: createAccessRecheck(accessControl) },
     recordRequest: (observation) => requestMetrics.record(observation),
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });
@@ -246,6 +261,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     syncRateLimits: async () => rateLimitSync?.syncNow(),
     operationsInFlight: (tenantId) => operationSlots.inFlight(tenantId),
     flushAuthFailures: () => authFailureLog.flush(),
+    flushApiKeyUsage: () => keyUsage.flush(),
     close: async () => {
       await subscriptions.close();
       await rateLimitSync?.close();
@@ -254,6 +270,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await requestMetrics.close(); // the last partial bucket is written before the pool closes
       await authFailureLog.close(); // so are the failures still only counted
       await metering.close(); // and the usage metered last
+      await keyUsage.close(); // and the keys' last use
+      await accessChanges?.close();
       subgraphAgents.close();
       await db.destroy();
     },

@@ -72,6 +72,12 @@ const gatewayVariables = z.object({
   /** How long a tenant's RATE_LIMITED answer is held before it is sent, so clients ignoring retry-after cannot spin. */
   RATE_LIMITED_HOLD_MS: z.coerce.number().int().min(0).max(10_000).default(250),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
+  /** Where tenant roles come from: the token's roles claim, or Tessera's members (README: Members, service accounts and API keys). */
+  ROLE_SOURCE: z.enum(['claims', 'members']).default('claims'),
+  /** How long a membership or API key is reused without a query (changes announced on Redis drop it at once). */
+  ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+  /** How often the API keys' last use is written. */
+  API_KEY_USAGE_FLUSH_MS: z.coerce.number().int().min(100).default(10_000),
   DATASETS_URL: url(),
   MODELS_URL: url(),
   JOBS_URL: url(),
@@ -183,6 +189,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
+      access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },
     },
   };
 }

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import { generateServiceKeyPair, type AccessTokenVerifierOptions, type JobGrantKeys } from '@tessera/auth';
 import type { AlertingConfig } from '@tessera/audit';
 import type { AuditChainConfig, DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
-import { startGateway, type RunningGateway } from '@tessera/gateway';
+import { startGateway, type GatewayAccessConfig, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServerTls, type ServiceRuntime, type TlsIdentities } from '@tessera/service-kit';
 import { createProvisioner } from '@tessera/tenants';
@@ -63,6 +63,8 @@ export interface PlatformConfig {
    * datasets and models services verify grants with the public half. Made at start when omitted.
    */
   jobsServiceKeys?: { privateJwk: JWK; publicJwk: JWK };
+  /** Where the gateway takes tenant roles from (ROLE_SOURCE), and its membership / API-key cache. */
+  access?: GatewayAccessConfig;
 }
 
 export interface RunningPlatform {
@@ -168,6 +170,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
+        ...(config.access ? { access: config.access } : {}),
       },
       { logger: config.logger, database: databaseOf(config, 'gateway'), tenantCacheTtlMs: config.tenantCacheTtlMs, tenantLimitDefaults: config.tenantLimitDefaults, corsOrigins: config.corsOrigins, redis: redisOf('gateway', config.redis, config.redisByService) },
     );

@@ -46,7 +46,7 @@ export interface TestStack {
   /** Provisions a fresh tenant (own schema, bucket, key) through the real provisioner. */
   createTenant(options?: { tier?: TenantTier; limits?: PlatformTenantLimits }): Promise<TestTenant>;
   /** A token for any claims: registers a client at the issuer and runs client_credentials. */
-  issueToken(claims: { tenant?: string; roles: string[]; tokenTtlSeconds?: number; resource?: string }): Promise<string>;
+  issueToken(claims: { tenant?: string; roles: string[]; tokenTtlSeconds?: number; resource?: string; email?: string; emailVerified?: boolean }): Promise<string>;
   platformAdminToken(): Promise<string>;
   query<T = Record<string, unknown>>(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   /**
@@ -108,6 +108,8 @@ export interface TestStackOptions {
    * `credentials: { mode: 'sts', … }` where bucket policies are what the test is about.
    */
   objectStore?: Pick<PlatformConfig['objectStore'], 'endpoint' | 'accessKey' | 'secretKey' | 'credentials'>;
+  /** The gateway's ROLE_SOURCE and membership / API-key cache (default: roles from token claims, as every other test file expects). */
+  access?: PlatformConfig['access'];
 }
 
 const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
@@ -200,6 +202,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
     portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk },
     jobsServiceKeys,
+    ...(options.access ? { access: options.access } : {}),
   };
   let platform: RunningPlatform;
   let inspection: ServiceRuntime | undefined;
@@ -234,6 +237,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       ...(claims.tenant ? { tenant: claims.tenant } : {}),
       roles: claims.roles,
       ...(claims.tokenTtlSeconds ? { tokenTtlSeconds: claims.tokenTtlSeconds } : {}),
+      ...(claims.email !== undefined ? { email: claims.email, emailVerified: claims.emailVerified ?? false } : {}),
     });
     return fetchClientCredentialsToken(issuer.issuerUrl, client.clientId, client.clientSecret, claims.resource);
   };

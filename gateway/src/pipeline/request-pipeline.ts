@@ -17,6 +17,8 @@ import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
 import type { OperationRequest } from './operation-request';
 import { workOfOperation, type UsageBudgetStep } from './usage-budget-step';
+import { assertOperationAllowed } from '../access/operation-scope';
+import { errors } from '@tessera/errors';
 
 /** Records a refused authentication (audit trail, security log). */
 export type AuthFailureRecorder = (headers: IncomingHttpHeaders, sourceIp: string | undefined, requestId: string, error: unknown) => Promise<void>;
@@ -47,6 +49,10 @@ export interface Caller {
   principal: Principal;
   tenant: TenantRecord | undefined;
   requestId: string;
+  /** An API key limited to these root fields (absent or null: whatever its role allows). */
+  allowedOperations?: readonly string[] | null | undefined;
+  /** An API key's expiry (ms since epoch); a token's is in the token. */
+  expiresAtMs?: number | undefined;
 }
 
 /**
@@ -65,22 +71,24 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
   /** Steps 1–2: the access token (issuer, audience, expiry, signature) and its tenant (known, active). */
   async function authenticate(facts: Pick<RequestFacts, 'headers' | 'ip' | 'requestId'>): Promise<Caller> {
     try {
-      const { principal, tenant } = await deps.authenticate(facts.headers, facts.ip, facts.requestId);
+      const { principal, tenant, allowedOperations, expiresAtMs } = await deps.authenticate(facts.headers, facts.ip, facts.requestId);
       setTenantAttributes(trace.getActiveSpan(), principal);
-      return { principal, tenant, requestId: facts.requestId };
+      return { principal, tenant, requestId: facts.requestId, allowedOperations, expiresAtMs };
     } catch (error) {
       await deps.recordAuthFailure(facts.headers, facts.ip, facts.requestId, error);
       throw error;
     }
   }
 
-  /** Step 3: the operation's shape within the tenant's limits. */
+  /** Step 3: the operation's shape within the tenant's limits, and within what an operation-scoped API key may run. */
   function analyze(caller: Caller, request: OperationRequest): AnalyzedOperation {
     const limits = limitsOf(caller);
     const budget = budgetOf(caller);
     deps.rateLimiter.assertNotEmpty(budget, limits);
     try {
-      return admitOperationShape(request, deps.schema(), limits);
+      const analyzed = admitOperationShape(request, deps.schema(), limits);
+      assertOperationAllowed(caller.allowedOperations, analyzed.document, analyzed.operation);
+      return analyzed;
     } catch (error) {
       // A refused document still cost the gateway a scan of its text: it is paid from the same
       // budget (a fee and its size), so a tenant cannot resend over-limit documents in a loop.
@@ -166,6 +174,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     /** An upload or download: authenticated and charged like an operation of the route's weight. */
     async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<Caller> {
       const caller = await authenticate(facts);
+      // An upload or download names no operation to check against the key's list: such keys stay on /graphql.
+      if (caller.allowedOperations) throw errors.forbidden('An API key limited to some operations cannot upload or download files.');
       try {
         deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts[kind]);
       } catch (error) {

@@ -11,8 +11,10 @@ import type { TenantRecord } from '@tessera/tenancy';
 export interface AuthenticatedConnection {
   principal: Principal;
   tenant: TenantRecord;
-  /** When the access token stops being valid (ms since epoch): the socket is closed then. */
+  /** When the access token (or API key) stops being valid (ms since epoch): the socket is closed then. */
   expiresAtMs: number;
+  /** An API key limited to these root fields. */
+  allowedOperations?: readonly string[] | null | undefined;
 }
 
 /** A refusal at `connection_init`, as the WebSocket close code and reason the client sees. */
@@ -49,11 +51,11 @@ export async function authenticateConnection(
   const token = tokenFromConnectionParams(params);
   const headers: IncomingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
   try {
-    const { principal, tenant } = await pipeline.connect({ headers, ip: clientAddress(request), requestId: requestIdOf(request.headers) });
+    const { principal, tenant, allowedOperations, expiresAtMs } = await pipeline.connect({ headers, ip: clientAddress(request), requestId: requestIdOf(request.headers) });
     if (!tenant) throw errors.forbidden('Subscriptions need a tenant user.');
-    // The token was just verified; its `exp` is read again only to schedule the close.
-    const exp = token ? decodeJwt(token).exp : undefined;
-    return { principal, tenant, expiresAtMs: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY };
+    // An API key carries its expiry; a token was just verified, its `exp` is read again only to schedule the close.
+    const exp = expiresAtMs === undefined && token ? decodeJwt(token).exp : undefined;
+    return { principal, tenant, allowedOperations, expiresAtMs: expiresAtMs ?? (typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY) };
   } catch (error) {
     // Say where a WebSocket client puts its token (the HTTP message names a header it cannot send).
     if (!token && isTesseraError(error) && error.code === 'UNAUTHENTICATED') throw toConnectionRefused(errors.unauthenticated("Send { authorization: 'Bearer <token>' } in connection_init."));

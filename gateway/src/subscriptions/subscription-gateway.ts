@@ -20,7 +20,7 @@ import {
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { InternalContextSigner } from '@tessera/auth';
+import type { InternalContextSigner, Principal } from '@tessera/auth';
 import type { RequestObservation } from '@tessera/monitoring';
 import type { Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors';
@@ -52,7 +52,12 @@ export interface SubscriptionGatewayOptions {
    * Re-checks an open socket's tenant every `intervalMs` (`check` throws FORBIDDEN for a suspended
    * or erased tenant): a suspension ends live subscriptions too, not only new ones.
    */
-  tenantRecheck?: { intervalMs: number; check(tenantId: string): Promise<void> };
+  tenantRecheck?: {
+    intervalMs: number;
+    check(tenantId: string): Promise<void>;
+    /** The caller still holds its access (membership and role, API key not revoked or expired); throws FORBIDDEN otherwise. */
+    checkAccess?(principal: Principal): Promise<void>;
+  };
   /** Counts each subscription operation in the tenant's request metrics (see subscription-metrics.ts). */
   recordRequest?: (observation: RequestObservation) => void;
 }
@@ -152,6 +157,17 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
             logger.info('subscription socket closed: tenant no longer active', { tenantId });
             clearInterval(session.recheck);
             socket.close(subscriptionCloseCodes.forbidden, 'Forbidden: the tenant is suspended');
+          }
+        },
+      );
+      // A removed member, a changed role, a revoked or expired key: the socket closes too.
+      recheck.checkAccess?.(session.connection.principal).then(
+        () => undefined,
+        (error: unknown) => {
+          if (isTesseraError(error) && (error.code === 'FORBIDDEN' || error.code === 'UNAUTHENTICATED')) {
+            logger.info('subscription socket closed: access withdrawn', { tenantId });
+            clearInterval(session.recheck);
+            socket.close(subscriptionCloseCodes.forbidden, 'Forbidden: access withdrawn');
           }
         },
       );
@@ -268,7 +284,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     if (!routing) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
     // The pipeline's operation limits and cost, as for HTTP (the operation analysed once, linear time).
     const { document, operation } = await options.pipeline.subscribe(
-      { principal: session.connection.principal, tenant: session.connection.tenant, requestId: id },
+      { principal: session.connection.principal, tenant: session.connection.tenant, requestId: id, allowedOperations: session.connection.allowedOperations },
       operationFromPayload(payload),
     );
     const validationErrors = validate(routing.apiSchema, document, specifiedRules);

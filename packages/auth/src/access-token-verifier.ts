@@ -36,6 +36,8 @@ export interface VerifiedAccessToken {
   tenantId: string | undefined;
   roles: Role[];
   clientId: string | undefined;
+  /** The `email` claim, only when `email_verified` is true (an e-mail invitation binds to it). */
+  verifiedEmail: string | undefined;
   expiresAt: number;
 }
 
@@ -110,6 +112,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         tenantId: typeof tenant === 'string' && tenant.length > 0 ? tenant : undefined,
         roles: parseRoles(readClaim(payload, options.rolesClaim)),
         clientId: typeof clientId === 'string' ? clientId : undefined,
+        verifiedEmail: typeof payload['email'] === 'string' && payload['email_verified'] === true ? payload['email'] : undefined,
         expiresAt: payload.exp ?? 0,
       };
     } catch (error) {

@@ -78,6 +78,7 @@ export async function createInternalContextSigner(privateJwk: JWK, options: Inte
             cid: caller.clientId,
             rid: caller.requestId || undefined,
             ip: caller.sourceIp,
+            ...(caller.apiKeyId ? { akid: caller.apiKeyId } : {}),
             cnf,
           };
     return new SignJWT(claims)
@@ -146,6 +147,7 @@ export async function createInternalContextVerifier(publicJwk: JWK, options: Int
       clientId: typeof payload['cid'] === 'string' ? payload['cid'] : undefined,
       requestId,
       sourceIp: typeof payload['ip'] === 'string' ? payload['ip'] : undefined,
+      ...(typeof payload['akid'] === 'string' ? { apiKeyId: payload['akid'] } : {}),
     };
   };
 }

@@ -12,6 +12,11 @@ export interface Principal {
   clientId: string | undefined;
   requestId: string;
   sourceIp: string | undefined;
+  /**
+   * Set when the caller presented a Tessera API key instead of an OIDC token: the key's id. The
+   * principal is then the key's service account (`subject`), with the key's role.
+   */
+  apiKeyId?: string | undefined;
 }
 
 /** The gateway itself, loading subgraph SDL; it may read `_service` and nothing else. */

@@ -9,6 +9,9 @@ export interface RegisterClientInput {
   roles: string[];
   /** Access-token lifetime for this client; the issuer's default when omitted. */
   tokenTtlSeconds?: number;
+  /** Put into the `email` claim, with `email_verified` (as a user's token from a real IdP would carry them). */
+  email?: string;
+  emailVerified?: boolean;
 }
 
 export interface RegisteredClient {
@@ -112,6 +115,8 @@ export async function registerClient(
   };
   if (input.tenant !== undefined) metadata.tenant = input.tenant;
   if (input.tokenTtlSeconds !== undefined) metadata.token_ttl_seconds = input.tokenTtlSeconds;
+  if (input.email !== undefined) metadata.email = input.email;
+  if (input.emailVerified !== undefined) metadata.email_verified = input.emailVerified;
 
   const response = await fetch(registrationEndpoint, {
     method: 'POST',

@@ -58,7 +58,7 @@ export interface RunningIssuer {
 }
 
 const SIGNING_ALG = 'ES256';
-const EXTRA_CLIENT_METADATA = ['tenant', 'roles', 'token_ttl_seconds'] as const;
+const EXTRA_CLIENT_METADATA = ['tenant', 'roles', 'token_ttl_seconds', 'email', 'email_verified'] as const;
 
 type OidcModule = typeof Oidc;
 type AnyObject = Record<string, unknown>;
@@ -274,6 +274,12 @@ function buildProvider(oidc: OidcModule, settings: ProviderSettings, keys: Signi
           throw new errors.InvalidClientMetadata('token_ttl_seconds must be a positive integer');
         }
         return;
+      case 'email':
+        if (value !== undefined && (typeof value !== 'string' || !value)) throw new errors.InvalidClientMetadata('email must be a non-empty string');
+        return;
+      case 'email_verified':
+        if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('email_verified must be a boolean');
+        return;
       default:
     }
   };
@@ -328,7 +334,9 @@ function buildProvider(oidc: OidcModule, settings: ProviderSettings, keys: Signi
       if (!client) return undefined;
       const metadata = client.metadata();
       const roles = Array.isArray(metadata.roles) ? metadata.roles : [];
-      return typeof metadata.tenant === 'string' ? { tenant: metadata.tenant, roles } : { roles };
+      // A user's e-mail claims, for tests of e-mail invitations (a client stands in for a signed-in user).
+      const email = typeof metadata.email === 'string' ? { email: metadata.email, email_verified: metadata.email_verified === true } : {};
+      return typeof metadata.tenant === 'string' ? { tenant: metadata.tenant, roles, ...email } : { roles, ...email };
     },
     ttl: {
       ClientCredentials: (_ctx, _token, client) => {

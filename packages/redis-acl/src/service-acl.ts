@@ -51,14 +51,17 @@ const names = (p: string) => ({
   /** BullMQ keys of one tenant queue: `<prefix>:jobs-<tenant>:<suffix>`. */
   tenantQueue: (tenant: string) => `${p}:jobs-${tenant}:*`,
   tenantChannel: (tenant: string, topic: 'jobs' | 'alerts') => `${p}:tenant:${tenant}:${topic}`,
+  /** accessChangesChannel (@tessera/tenants/ports): membership and API-key changes, for the gateways' caches. */
+  accessChanges: `${p}:access:changed`,
 });
 
 const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
-  // Shared rate limits (cost units per minute) and subscription slots; no queue, no channel.
+  // Shared rate limits (cost units per minute) and subscription slots; no queue. It listens for
+  // access changes (to drop cached memberships and keys) and publishes nothing.
   gateway: (p) => ({
     keys: [`~${names(p).costPerMinute}`, `~${names(p).openSubscriptions}`],
-    channels: [],
-    commands: [...connection, '+get', '+incrby', '+pexpire', '+zadd', '+zrem', '+zcard', '+zremrangebyscore', ...scripts],
+    channels: [`&${names(p).accessChanges}`],
+    commands: [...connection, '+get', '+incrby', '+pexpire', '+zadd', '+zrem', '+zcard', '+zremrangebyscore', ...scripts, ...subscribe],
   }),
   // Predictions per minute (counter) and in flight (a hash of replica reports).
   models: (p) => ({
@@ -85,9 +88,10 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
     channels: [],
     commands: [...connection, '+get', '+zcount', '+time', '+hgetall', ...readOnlyScripts],
   }),
-  // These services use no Redis today: a user that can only connect, so nothing of theirs can.
+  // The datasets service uses no Redis today: a user that can only connect, so nothing of theirs can.
   datasets: () => ({ keys: [], channels: [], commands: [...connection] }),
-  tenants: () => ({ keys: [], channels: [], commands: [...connection] }),
+  // Announces membership and API-key changes to the gateways; no keys.
+  tenants: (p) => ({ keys: [], channels: [`&${names(p).accessChanges}`], commands: [...connection, ...publish] }),
   // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
   // queue, every tenant's leases and every tenant's job channel; only the shared pool's ring and
   // wake channel. A tenant's tier can change at run time, so the ACL cannot leave the dedicated

@@ -21,6 +21,8 @@ export const auditRules: RuleTree = {
   RoleSet: allow,
   ResourceAccess: allow,
   UserActivity: allow,
+  MemberAccessReview: allow,
+  ServiceAccountAccessReview: allow,
   AuditExport: allow,
   Alert: allow,
   WebhookDelivery: allow,

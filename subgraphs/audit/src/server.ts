@@ -17,6 +17,7 @@ import { createWebhookAddressPolicy } from './domain/webhook-address-policy';
 import { resolveWithSystem } from './domain/webhook-lookup';
 import { createWebhookTransport } from './domain/webhook-transport';
 import { validateWebhookUrl } from './domain/webhook-url';
+import { AccessDirectory } from '@tessera/tenants/ports';
 
 export { auditEntities } from './data/audit-event.entity';
 
@@ -56,7 +57,7 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
   return {
     name: 'audit',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
+    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay, access: new AccessDirectory(runtime.db, runtime.config.database.controlSchema) }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
     // The audit port (counts for the metrics service) to other processes.
     ports: [publishedAuditPort(createAuditPort(runtime.scopes))],

@@ -1,10 +1,37 @@
-import { allow, isPlatformAdmin, isTenantMember, type RuleTree } from '@tessera/auth';
+import { or } from 'graphql-shield';
+import { allow, can, isPlatformAdmin, isTenantMember, type RuleTree } from '@tessera/auth';
+
+/** Members, service accounts and keys: the tenant's admins, or a platform admin naming the tenant (the providers assert the same). */
+const managesAccess = or(can.administer, isPlatformAdmin);
 
 export const tenantRules: RuleTree = {
-  Query: { currentTenant: isTenantMember, tenants: isPlatformAdmin, tenant: isPlatformAdmin, platformUsage: isPlatformAdmin },
-  Mutation: { provisionTenant: isPlatformAdmin, suspendTenant: isPlatformAdmin, resumeTenant: isPlatformAdmin, setTenantLimits: isPlatformAdmin },
+  Query: {
+    currentTenant: isTenantMember,
+    tenants: isPlatformAdmin,
+    tenant: isPlatformAdmin,
+    platformUsage: isPlatformAdmin,
+    members: managesAccess,
+    serviceAccounts: managesAccess,
+  },
+  Mutation: {
+    provisionTenant: isPlatformAdmin,
+    suspendTenant: isPlatformAdmin,
+    resumeTenant: isPlatformAdmin,
+    setTenantLimits: isPlatformAdmin,
+    inviteMember: managesAccess,
+    changeMemberRole: managesAccess,
+    removeMember: managesAccess,
+    createServiceAccount: managesAccess,
+    deleteServiceAccount: managesAccess,
+    createApiKey: managesAccess,
+    revokeApiKey: managesAccess,
+  },
   Tenant: allow,
   TenantLimits: allow,
   TenantUsageTotals: allow,
   ProvisionTenantPayload: allow,
+  Member: allow,
+  ServiceAccount: allow,
+  ApiKey: allow,
+  CreatedApiKey: allow,
 };

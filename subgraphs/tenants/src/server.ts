@@ -1,7 +1,10 @@
 import { join } from 'node:path';
-import { loadSchemaFile, requireObjectStoreConfig, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { loadSchemaFile, requireObjectStoreConfig, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { SchemaManager, TenantProvisioner } from '@tessera/tenancy';
 import { tenantResolvers } from './resolvers/tenant.resolver';
+import { accessResolvers } from './resolvers/access.resolver';
+import { createAccessChangePublisher } from './domain/access-change-publisher';
 import { tenantRules } from './rules';
 
 export interface TenantsConfig {
@@ -9,15 +12,30 @@ export interface TenantsConfig {
   regions: string[];
 }
 
-/** The control-plane subgraph: tenant lifecycle for platform admins, and "my tenant" for users. */
+/**
+ * The control-plane subgraph: tenant lifecycle for platform admins, "my tenant" for users, and
+ * each tenant's members, service accounts and API keys for its admins.
+ */
 export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig): SubgraphDefinition {
   const provisioner = createProvisioner(runtime, config);
+  // Building has no side effects: the Redis connection opens on the first change announced.
+  const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: tenantResolvers({ store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db }),
+    resolvers: mergeResolvers(
+      tenantResolvers({ store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db }),
+      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
+    ),
     rules: tenantRules,
+    close: () => changes.close(),
   };
+}
+
+function mergeResolvers(...maps: Array<GraphQLResolverMap<SubgraphContext>>): GraphQLResolverMap<SubgraphContext> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) for (const [type, fields] of Object.entries(map)) merged[type] = { ...(merged[type] ?? {}), ...(fields as Record<string, unknown>) };
+  return merged as GraphQLResolverMap<SubgraphContext>;
 }
 
 export function createProvisioner(runtime: ServiceRuntime, config: TenantsConfig): TenantProvisioner {

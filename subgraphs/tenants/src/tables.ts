@@ -2,9 +2,11 @@ import type { ServiceData } from '@tessera/tenancy';
 import { tenantsMigrations } from './migrations';
 
 /**
- * The tenants service's tables: the tenant directory and the wrapped data keys. Every service reads
- * the directory (who the tenant is, its status and limits); the services that encrypt or decrypt a
- * tenant's data read its wrapped keys (unwrapping needs the master key, which the database never sees).
+ * The tenants service's tables: the tenant directory, the wrapped data keys, and who may act in a
+ * tenant (members, service accounts, API keys). Every service reads the directory (who the tenant
+ * is, its status and limits); the services that encrypt or decrypt a tenant's data read its wrapped
+ * keys (unwrapping needs the master key, which the database never sees). The gateway reads the
+ * memberships and keys to authorize requests; the audit service reads them for the access review.
  */
 export const tenantsData: ServiceData = {
   service: 'tenants',
@@ -21,6 +23,43 @@ export const tenantsData: ServiceData = {
       access: 'read-write',
       // Not the workers: they hold no master key, and get the key of one object at a time from its owner.
       publishedTo: [{ to: ['datasets', 'models', 'jobs', 'audit', 'metrics'], privileges: ['SELECT'], why: "wrapped data keys, to encrypt and decrypt a tenant's data" }],
+    },
+    {
+      table: 'tenant_members',
+      plane: 'control',
+      access: 'read-write',
+      publishedTo: [{ to: ['gateway', 'audit'], privileges: ['SELECT'], why: "a caller's role in its tenant (ROLE_SOURCE=members); the access review" }],
+    },
+    {
+      table: 'member_bindings',
+      plane: 'control',
+      access: 'read-write',
+      publishedTo: [
+        { to: ['gateway'], privileges: ['SELECT', 'INSERT'], why: 'binds an e-mail invitation to the subject of its first verified sign-in' },
+        { to: ['audit'], privileges: ['SELECT'], why: 'the access review: which subject a member signs in as' },
+      ],
+    },
+    {
+      table: 'service_accounts',
+      plane: 'control',
+      access: 'read-write',
+      publishedTo: [{ to: ['gateway', 'audit'], privileges: ['SELECT'], why: 'API keys act as their service account; the access review' }],
+    },
+    {
+      table: 'api_keys',
+      plane: 'control',
+      access: 'read-write',
+      publishedTo: [{ to: ['gateway', 'audit'], privileges: ['SELECT'], why: 'API keys presented as bearer credentials (hash, scope, expiry, revocation); the access review' }],
+    },
+    {
+      table: 'api_key_usage',
+      plane: 'control',
+      access: 'read-write',
+      publishedTo: [
+        // INSERT … ON DUPLICATE KEY UPDATE: the first use inserts, later ones move last_used_at.
+        { to: ['gateway'], privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'last use of each key, written in batches' },
+        { to: ['audit'], privileges: ['SELECT'], why: 'the access review: last activity of service accounts' },
+      ],
     },
   ],
   borrows: [],

@@ -62,3 +62,14 @@ export async function findUserActivity(manager: EntityManager, from: Date, to: D
   )) as Array<{ actor_subject: string; n: number | string; occurred_at: Date; action: string }>;
   return rows.map((r) => ({ subject: r.actor_subject, eventCount: Number(r.n), lastActivityAt: new Date(r.occurred_at), lastAction: r.action }));
 }
+
+/** The last audited action of each subject up to `to` (any time before), for the subjects asked about. */
+export async function findLastActivity(manager: EntityManager, to: Date, subjects: readonly string[]): Promise<Map<string, Date>> {
+  if (subjects.length === 0) return new Map();
+  const rows = (await manager.query(
+    `SELECT actor_subject, MAX(occurred_at) AS last_at FROM audit_events
+      WHERE actor_subject IN (?) AND occurred_at <= ? AND action NOT IN (?) GROUP BY actor_subject`,
+    [subjects, to, unverifiedActions],
+  )) as Array<{ actor_subject: string; last_at: Date }>;
+  return new Map(rows.map((r) => [r.actor_subject, new Date(r.last_at)]));
+}

@@ -1,7 +1,8 @@
 import { assertPermission } from '@tessera/auth';
 import type { TenantScope } from '@tessera/tenancy';
 import { errors } from '@tessera/errors';
-import { findAccessByResource, findLatestPrincipals, findRoleSets, findUserActivity, type ResourceAccessRow } from '../data/access-report.repository';
+import { serviceAccountSubject, type AccessDirectory } from '@tessera/tenants/ports';
+import { findAccessByResource, findLastActivity, findLatestPrincipals, findRoleSets, findUserActivity, type ResourceAccessRow } from '../data/access-report.repository';
 import { parsePeriod } from './audit-event-filter';
 import type { AuditRelay } from './audit-event-relay';
 
@@ -19,21 +20,47 @@ export interface AccessReport {
   roleHolders: Array<{ subject: string; roles: string[]; client: string | null; lastSeenAt: Date; roleHistory: RoleSet[] }>;
   resourceAccess: Array<{ subject: string; targetType: string; targetId: string; actions: string[]; count: number; lastAccessAt: Date }>;
   users: Array<{ subject: string; eventCount: number; lastActivityAt: Date; lastAction: string }>;
+  members: MemberReview[];
+  serviceAccounts: ServiceAccountReview[];
+}
+
+/** What one holder of access did: in the period (count, resources) and last ever (up to `to`). */
+interface HolderActivity {
+  subject: string | null;
+  role: string;
+  eventCount: number;
+  accessed: AccessReport['resourceAccess'];
+  lastActivityAt: Date | null;
+  neverActive: boolean;
+}
+
+export interface MemberReview extends HolderActivity {
+  memberId: string;
+  email: string | null;
+}
+
+export interface ServiceAccountReview extends HolderActivity {
+  serviceAccountId: string;
+  name: string;
+  activeKeys: number;
 }
 
 /** Targets whose reads and writes the periodic access review lists (seed §7). */
 export const reviewedTargetTypes = ['Dataset', 'DatasetVersion', 'DatasetUpload', 'Model', 'ModelVersion', 'AuditExport'];
 
 /**
- * The periodic access review, computed from the audit trail itself. Tessera keeps no role-binding
- * table (roles come from the identity provider's tokens), so "who holds which role" is the roles
- * each principal presented on its most recent request up to `to`; a user who never called the API
- * is not listed. The report says so in `roleSource`.
+ * The periodic access review. Who holds access is read from the tenants service's tables: every
+ * member and service account with its role, including those that never used it (`neverActive`).
+ * What each did comes from the audit trail (events in the period, resources accessed, last
+ * audited action up to `to`; a service account's last key use too). `roleHolders` keeps the view
+ * from the trail alone: the roles each principal presented on its most recent request, which is
+ * what an identity provider's roles (ROLE_SOURCE=claims) look like from here.
  */
 export class AccessReportService {
   constructor(
     private readonly scope: TenantScope,
     private readonly relay: AuditRelay,
+    private readonly access: AccessDirectory,
   ) {}
 
   async build(fromValue: string, toValue: string): Promise<AccessReport> {
@@ -41,17 +68,39 @@ export class AccessReportService {
     const { from, to } = parsePeriod(fromValue, toValue);
     if (!from || !to) throw errors.badInput('from and to are required.', { field: from ? 'to' : 'from' });
     await this.relay(this.scope);
-    const [principals, roleSets, access, users] = await this.scope.db(async (manager) => [
+    // Everyone who holds access now, from the tenants service's tables (published to this service for the review).
+    const holders = await this.access.tenantAccess(this.scope.tenant.id);
+    const holderSubjects = [
+      ...holders.members.flatMap((m) => (m.subject ? [m.subject] : [])),
+      ...holders.serviceAccounts.map((s) => serviceAccountSubject(s.id)),
+    ];
+    const [principals, roleSets, access, users, lastActivity] = await this.scope.db(async (manager) => [
       await findLatestPrincipals(manager, to),
       await findRoleSets(manager, to),
       await findAccessByResource(manager, from, to, reviewedTargetTypes),
       await findUserActivity(manager, from, to),
+      await findLastActivity(manager, to, holderSubjects),
     ] as const);
+    const resourceAccess = groupAccess(access);
+    const activityOf = (subject: string | null, role: string | undefined, alsoUsedAt: Date | null = null): HolderActivity => {
+      const inPeriod = subject ? users.find((u) => u.subject === subject) : undefined;
+      const audited = subject ? lastActivity.get(subject) : undefined;
+      const last = [audited, alsoUsedAt && alsoUsedAt <= to ? alsoUsedAt : undefined].filter((d): d is Date => d instanceof Date).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+      return {
+        subject,
+        role: role ?? 'unknown',
+        eventCount: inPeriod?.eventCount ?? 0,
+        accessed: subject ? resourceAccess.filter((r) => r.subject === subject) : [],
+        lastActivityAt: last,
+        neverActive: last === null,
+      };
+    };
     return {
       from,
       to,
       generatedAt: new Date(),
-      roleSource: 'Roles as presented in access tokens (most recent request of each principal up to `to`); Tessera stores no role bindings.',
+      roleSource:
+        'members and serviceAccounts: who holds access now (Tessera membership and service accounts), used or not. roleHolders: the roles each principal presented on its most recent audited request up to `to`.',
       roleHolders: principals.map((p) => ({
         subject: p.subject,
         roles: p.roles.split(',').filter(Boolean),
@@ -62,8 +111,15 @@ export class AccessReportService {
           .filter((set) => set.subject === p.subject)
           .map((set) => ({ roles: set.roles.split(',').filter(Boolean), firstSeenAt: set.firstSeenAt, lastSeenAt: set.lastSeenAt })),
       })),
-      resourceAccess: groupAccess(access),
+      resourceAccess,
       users,
+      members: holders.members.map((m) => ({ memberId: m.id, email: m.email, ...activityOf(m.subject, m.role) })),
+      serviceAccounts: holders.serviceAccounts.map((s) => ({
+        serviceAccountId: s.id,
+        name: s.name,
+        activeKeys: s.activeKeys,
+        ...activityOf(serviceAccountSubject(s.id), s.role, s.lastUsedAt),
+      })),
     };
   }
 }

@@ -1,0 +1,184 @@
+import type { EntityManager } from 'typeorm';
+import type { TenantRole } from '@tessera/auth';
+import { parseOperationList, parseTenantRole } from '../ports/access-directory';
+
+export interface MemberRow {
+  id: string;
+  tenantId: string;
+  subject: string | null;
+  email: string | null;
+  /** The subject an e-mail invitation was bound to at first sign-in. */
+  boundSubject: string | null;
+  role: TenantRole;
+  invitedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ServiceAccountRow {
+  id: string;
+  tenantId: string;
+  name: string;
+  role: TenantRole;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  tenantId: string;
+  serviceAccountId: string;
+  role: TenantRole;
+  operations: string[] | null;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+type Row = Record<string, unknown>;
+const date = (value: unknown) => new Date(value as string | Date);
+const role = (value: unknown): TenantRole => parseTenantRole(value) ?? 'viewer';
+
+const memberSelect = `SELECT m.id, m.tenant_id, m.subject, m.email, b.subject AS bound_subject, m.role, m.invited_by, m.created_at, m.updated_at
+  FROM tenant_members m LEFT JOIN member_bindings b ON b.member_id = m.id`;
+
+function toMember(row: Row): MemberRow {
+  return {
+    id: String(row['id']),
+    tenantId: String(row['tenant_id']),
+    subject: (row['subject'] as string | null) ?? null,
+    email: (row['email'] as string | null) ?? null,
+    boundSubject: (row['bound_subject'] as string | null) ?? null,
+    role: role(row['role']),
+    invitedBy: String(row['invited_by']),
+    createdAt: date(row['created_at']),
+    updatedAt: date(row['updated_at']),
+  };
+}
+
+/** Control-plane SQL of the access tables (the tenants service's pool: the control schema is its default). Every statement filters by tenant. */
+export const accessRepository = {
+  async listMembers(manager: EntityManager, tenantId: string): Promise<MemberRow[]> {
+    return ((await manager.query(`${memberSelect} WHERE m.tenant_id = ? ORDER BY m.created_at, m.id`, [tenantId])) as Row[]).map(toMember);
+  },
+
+  async findMember(manager: EntityManager, tenantId: string, id: string, lock = false): Promise<MemberRow | undefined> {
+    const rows = (await manager.query(`${memberSelect} WHERE m.tenant_id = ? AND m.id = ?${lock ? ' FOR UPDATE' : ''}`, [tenantId, id])) as Row[];
+    return rows[0] ? toMember(rows[0]) : undefined;
+  },
+
+  /** Whether the subject already acts in the tenant, invited as itself or bound from an e-mail invitation. */
+  async subjectIsMember(manager: EntityManager, tenantId: string, subject: string): Promise<boolean> {
+    const rows = (await manager.query(
+      'SELECT 1 FROM tenant_members WHERE tenant_id = ? AND subject = ? UNION ALL SELECT 1 FROM member_bindings WHERE tenant_id = ? AND subject = ?',
+      [tenantId, subject, tenantId, subject],
+    )) as unknown[];
+    return rows.length > 0;
+  },
+
+  async insertMember(manager: EntityManager, row: Omit<MemberRow, 'boundSubject'>): Promise<void> {
+    await manager.query('INSERT INTO tenant_members (id, tenant_id, subject, email, role, invited_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      row.id,
+      row.tenantId,
+      row.subject,
+      row.email,
+      row.role,
+      row.invitedBy,
+      row.createdAt,
+      row.updatedAt,
+    ]);
+  },
+
+  /**
+   * The tenant's admin rows, locked until the transaction ends: two admins demoting or removing
+   * each other at once are serialised here, so the second sees the first's change.
+   */
+  async lockAdmins(manager: EntityManager, tenantId: string): Promise<string[]> {
+    const rows = (await manager.query("SELECT id FROM tenant_members WHERE tenant_id = ? AND role = 'admin' ORDER BY id FOR UPDATE", [tenantId])) as Array<{ id: string }>;
+    return rows.map((row) => row.id);
+  },
+
+  async setMemberRole(manager: EntityManager, tenantId: string, id: string, newRole: TenantRole, at: Date): Promise<void> {
+    await manager.query('UPDATE tenant_members SET role = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [newRole, at, tenantId, id]);
+  },
+
+  async deleteMember(manager: EntityManager, tenantId: string, id: string): Promise<void> {
+    await manager.query('DELETE FROM tenant_members WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+  },
+
+  /** The tenant that holds `id` in `table`, if any: tells another tenant's id from one that never existed. */
+  async ownerOf(manager: EntityManager, table: 'tenant_members' | 'service_accounts' | 'api_keys', id: string): Promise<string | undefined> {
+    const rows = (await manager.query(`SELECT tenant_id FROM ${table} WHERE id = ?`, [id])) as Array<{ tenant_id: string }>;
+    return rows[0]?.tenant_id;
+  },
+
+  async listServiceAccounts(manager: EntityManager, tenantId: string): Promise<ServiceAccountRow[]> {
+    const rows = (await manager.query('SELECT id, tenant_id, name, role, created_by, created_at FROM service_accounts WHERE tenant_id = ? ORDER BY created_at, id', [tenantId])) as Row[];
+    return rows.map(toServiceAccount);
+  },
+
+  async findServiceAccount(manager: EntityManager, tenantId: string, id: string): Promise<ServiceAccountRow | undefined> {
+    const rows = (await manager.query('SELECT id, tenant_id, name, role, created_by, created_at FROM service_accounts WHERE tenant_id = ? AND id = ?', [tenantId, id])) as Row[];
+    return rows[0] ? toServiceAccount(rows[0]) : undefined;
+  },
+
+  async insertServiceAccount(manager: EntityManager, row: ServiceAccountRow): Promise<void> {
+    await manager.query('INSERT INTO service_accounts (id, tenant_id, name, role, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)', [row.id, row.tenantId, row.name, row.role, row.createdBy, row.createdAt]);
+  },
+
+  async deleteServiceAccount(manager: EntityManager, tenantId: string, id: string): Promise<void> {
+    await manager.query('DELETE FROM service_accounts WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+  },
+
+  async listApiKeys(manager: EntityManager, tenantId: string, serviceAccountIds?: readonly string[]): Promise<ApiKeyRow[]> {
+    if (serviceAccountIds && serviceAccountIds.length === 0) return [];
+    const rows = (await manager.query(
+      `SELECT k.id, k.tenant_id, k.service_account_id, k.role, k.operations, k.expires_at, k.revoked_at, k.created_by, k.created_at, u.last_used_at
+         FROM api_keys k LEFT JOIN api_key_usage u ON u.key_id = k.id
+        WHERE k.tenant_id = ?${serviceAccountIds ? ' AND k.service_account_id IN (?)' : ''} ORDER BY k.created_at, k.id`,
+      serviceAccountIds ? [tenantId, serviceAccountIds] : [tenantId],
+    )) as Row[];
+    return rows.map(toApiKey);
+  },
+
+  async findApiKey(manager: EntityManager, tenantId: string, id: string): Promise<ApiKeyRow | undefined> {
+    const rows = (await manager.query(
+      `SELECT k.id, k.tenant_id, k.service_account_id, k.role, k.operations, k.expires_at, k.revoked_at, k.created_by, k.created_at, u.last_used_at
+         FROM api_keys k LEFT JOIN api_key_usage u ON u.key_id = k.id WHERE k.tenant_id = ? AND k.id = ?`,
+      [tenantId, id],
+    )) as Row[];
+    return rows[0] ? toApiKey(rows[0]) : undefined;
+  },
+
+  async insertApiKey(manager: EntityManager, row: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'> & { secretSha256: string }): Promise<void> {
+    await manager.query(
+      'INSERT INTO api_keys (id, tenant_id, service_account_id, secret_sha256, role, operations, expires_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [row.id, row.tenantId, row.serviceAccountId, row.secretSha256, row.role, row.operations ? JSON.stringify(row.operations) : null, row.expiresAt, row.createdBy, row.createdAt],
+    );
+  },
+
+  async revokeApiKey(manager: EntityManager, tenantId: string, id: string, by: string, at: Date): Promise<void> {
+    await manager.query('UPDATE api_keys SET revoked_at = ?, revoked_by = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL', [at, by, tenantId, id]);
+  },
+};
+
+function toServiceAccount(row: Row): ServiceAccountRow {
+  return { id: String(row['id']), tenantId: String(row['tenant_id']), name: String(row['name']), role: role(row['role']), createdBy: String(row['created_by']), createdAt: date(row['created_at']) };
+}
+
+function toApiKey(row: Row): ApiKeyRow {
+  return {
+    id: String(row['id']),
+    tenantId: String(row['tenant_id']),
+    serviceAccountId: String(row['service_account_id']),
+    role: role(row['role']),
+    operations: parseOperationList(row['operations']),
+    expiresAt: date(row['expires_at']),
+    revokedAt: row['revoked_at'] ? date(row['revoked_at']) : null,
+    createdBy: String(row['created_by']),
+    createdAt: date(row['created_at']),
+    lastUsedAt: row['last_used_at'] ? date(row['last_used_at']) : null,
+  };
+}

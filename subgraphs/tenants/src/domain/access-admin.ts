@@ -1,0 +1,68 @@
+import type { EntityManager } from 'typeorm';
+import { recordSecurityEvent, recordTenantAuditEvent, type AuditEventInput } from '@tessera/audit-client';
+import type { Principal, TenantRole } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import { isTenantId, type TenantStore } from '@tessera/tenancy';
+
+/** Permission order of the tenant roles: a key never gets more than its service account. */
+export const roleRank: Record<TenantRole, number> = { viewer: 1, data_scientist: 2, admin: 3 };
+
+/**
+ * Which tenant's members and keys the caller may manage. A tenant admin manages its own tenant
+ * (naming another tenant gets the NOT_FOUND of a tenant that does not exist); a platform admin
+ * names the tenant. API keys manage nothing here: a leaked key must not be able to mint more keys
+ * or members that outlive its revocation.
+ */
+export async function managedTenant(principal: Principal, requested: string | null | undefined, tenants: TenantStore): Promise<string> {
+  if (principal.apiKeyId) throw errors.forbidden('API keys cannot manage members, service accounts or keys; sign in as a tenant admin.');
+  if (principal.tenantId) {
+    if (!principal.roles.includes('admin')) throw errors.forbidden('This operation needs one of the roles: admin.');
+    if (requested !== undefined && requested !== null && requested !== principal.tenantId) {
+      if (!isTenantId(requested)) throw errors.badInput('tenantId is not a valid tenant id.', { field: 'tenantId' });
+      throw errors.notFound('Tenant', requested);
+    }
+    return principal.tenantId;
+  }
+  if (!principal.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the admin role in the tenant.');
+  if (requested === undefined || requested === null) throw errors.badInput('A platform admin names the tenant: tenantId.', { field: 'tenantId' });
+  if (!isTenantId(requested)) throw errors.badInput('tenantId is not a valid tenant id.', { field: 'tenantId' });
+  if (!(await tenants.find(requested))) throw errors.notFound('Tenant', requested);
+  return requested;
+}
+
+/**
+ * A change to who may act in a tenant goes into the tenant's audit chain in the transaction that
+ * makes it; a platform admin's change also into the platform security log.
+ */
+export async function recordAccessEvent(manager: EntityManager, actor: Principal, tenantId: string, event: AuditEventInput): Promise<void> {
+  await recordTenantAuditEvent(manager, tenantId, actor, event);
+  if (!actor.tenantId) await recordSecurityEvent(manager, actor, { ...event, tenantId, outcome: event.outcome ?? 'SUCCESS' });
+}
+
+/**
+ * The NOT_FOUND for an id the managed tenant does not hold. When another tenant holds it, the
+ * attempt is recorded (the caller's tenant log without the owner, the security log with it), in
+ * a transaction of its own: the caller's own is rolled back with the error. The answer is the
+ * same either way.
+ */
+export async function notFoundInTenant(
+  db: { transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> },
+  actor: Principal,
+  tenantId: string,
+  owner: string | undefined,
+  targetType: string,
+  id: string,
+): Promise<Error> {
+  if (owner && owner !== tenantId) {
+    try {
+      await db.transaction(async (manager) => {
+        const event = { action: 'cross_tenant_attempt', targetType, targetId: id, outcome: 'DENIED' as const };
+        await recordTenantAuditEvent(manager, tenantId, actor, event);
+        await recordSecurityEvent(manager, actor, { ...event, tenantId, details: { ownerTenant: owner } });
+      });
+    } catch (error) {
+      process.emitWarning(`could not record a cross-tenant attempt: ${error instanceof Error ? error.message : String(error)}`, 'TesseraAuditWarning');
+    }
+  }
+  return errors.notFound(targetType, id);
+}

@@ -1,0 +1,65 @@
+import { tenantRoles, type TenantRole } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+
+/** GraphQL's MemberRole enum (ADMIN, DATA_SCIENTIST, VIEWER) ↔ the stored role. */
+export function roleFromEnum(value: unknown, field = 'role'): TenantRole {
+  const role = typeof value === 'string' ? value.toLowerCase() : '';
+  if (!(tenantRoles as readonly string[]).includes(role)) throw errors.badInput(`${field} must be one of ADMIN, DATA_SCIENTIST, VIEWER.`, { field });
+  return role as TenantRole;
+}
+
+export const roleToEnum = (role: TenantRole): string => role.toUpperCase();
+
+// Printable, no whitespace at the ends: what an IdP puts in `sub`.
+const subjectPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
+// Deliberately plain: one @, no spaces, a dot in the domain. The IdP verifies the address itself.
+const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
+
+export function parseSubject(value: unknown): string {
+  if (typeof value !== 'string' || !subjectPattern.test(value)) throw errors.badInput('subject must be 1–255 printable ASCII characters without spaces at either end.', { field: 'subject' });
+  return value;
+}
+
+export function parseEmail(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 320 || !emailPattern.test(value)) throw errors.badInput('email is not a valid e-mail address.', { field: 'email' });
+  return value.toLowerCase();
+}
+
+const accountNamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export function parseAccountName(value: unknown): string {
+  if (typeof value !== 'string' || !accountNamePattern.test(value)) throw errors.badInput('name must be 1–64 characters: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit.', { field: 'name' });
+  return value;
+}
+
+const fieldNamePattern = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+export const maxKeyOperations = 50;
+
+/** Root field names (e.g. `datasets`, `predict`): what an operation-scoped key may run. */
+export function parseOperations(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxKeyOperations) throw errors.badInput(`operations must list 1–${maxKeyOperations} field names, or be left out for every operation the role allows.`, { field: 'operations' });
+  for (const name of value) if (typeof name !== 'string' || !fieldNamePattern.test(name) || name.startsWith('__')) throw errors.badInput('operations must be GraphQL root field names, e.g. datasets or predict.', { field: 'operations' });
+  return [...new Set(value as string[])].sort();
+}
+
+export const defaultKeyLifetimeDays = 90;
+export const maxKeyLifetimeDays = 366;
+const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A key always expires: by default in 90 days, at most in 366, never in the past. */
+export function parseExpiry(value: unknown, now: Date): Date {
+  if (value === undefined || value === null) return new Date(now.getTime() + defaultKeyLifetimeDays * 86_400_000);
+  const date = typeof value === 'string' && isoDateTime.test(value) ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw errors.badInput('expiresAt must be an ISO-8601 date-time with a time zone.', { field: 'expiresAt' });
+  if (date.getTime() <= now.getTime()) throw errors.badInput('expiresAt must be in the future.', { field: 'expiresAt' });
+  if (date.getTime() > now.getTime() + maxKeyLifetimeDays * 86_400_000) throw errors.badInput(`expiresAt may be at most ${maxKeyLifetimeDays} days ahead.`, { field: 'expiresAt' });
+  return date;
+}
+
+const apiKeyIdPattern = /^[0-9a-f]{16}$/;
+
+export function parseApiKeyId(value: unknown): string {
+  if (typeof value !== 'string' || !apiKeyIdPattern.test(value)) throw errors.badInput('id is not a valid API key id.', { field: 'id' });
+  return value;
+}

@@ -1,0 +1,50 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { SubgraphContext } from '@tessera/service-kit';
+import type { ApiKeyRow, MemberRow, ServiceAccountRow } from '../data/access.repository';
+import { roleToEnum } from '../domain/access-input';
+import { MembersService, type AccessAdminDeps, type InviteMemberInput } from '../domain/members.service';
+import { ServiceAccountsService, type CreateApiKeyInput } from '../domain/service-accounts.service';
+import { serviceAccountSubject } from '../ports/access-directory';
+
+type TenantArg = { tenantId?: string | null };
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+export function accessResolvers(deps: AccessAdminDeps): GraphQLResolverMap<SubgraphContext> {
+  const members = (ctx: SubgraphContext) => new MembersService(ctx.user(), deps);
+  const accounts = (ctx: SubgraphContext) => new ServiceAccountsService(ctx.user(), deps);
+  return {
+    Query: {
+      members: (_: unknown, args: TenantArg, ctx: SubgraphContext) => members(ctx).list(args.tenantId),
+      serviceAccounts: (_: unknown, args: TenantArg, ctx: SubgraphContext) => accounts(ctx).list(args.tenantId),
+    },
+    Mutation: {
+      inviteMember: (_: unknown, args: { input: InviteMemberInput }, ctx: SubgraphContext) => members(ctx).invite(args.input),
+      changeMemberRole: (_: unknown, args: { id: string; role: string } & TenantArg, ctx: SubgraphContext) => members(ctx).changeRole(args.id, args.role, args.tenantId),
+      removeMember: (_: unknown, args: { id: string } & TenantArg, ctx: SubgraphContext) => members(ctx).remove(args.id, args.tenantId),
+      createServiceAccount: (_: unknown, args: { input: { name: string; role: string } & TenantArg }, ctx: SubgraphContext) => accounts(ctx).create(args.input),
+      deleteServiceAccount: (_: unknown, args: { id: string } & TenantArg, ctx: SubgraphContext) => accounts(ctx).delete(args.id, args.tenantId),
+      createApiKey: (_: unknown, args: { input: CreateApiKeyInput }, ctx: SubgraphContext) => accounts(ctx).createKey(args.input),
+      revokeApiKey: (_: unknown, args: { id: string } & TenantArg, ctx: SubgraphContext) => accounts(ctx).revokeKey(args.id, args.tenantId),
+    },
+    Member: {
+      subject: (m: MemberRow) => m.subject ?? m.boundSubject,
+      role: (m: MemberRow) => roleToEnum(m.role),
+      status: (m: MemberRow) => (m.subject ?? m.boundSubject ? 'ACTIVE' : 'INVITED'),
+      createdAt: (m: MemberRow) => m.createdAt.toISOString(),
+      updatedAt: (m: MemberRow) => m.updatedAt.toISOString(),
+    },
+    ServiceAccount: {
+      role: (s: ServiceAccountRow) => roleToEnum(s.role),
+      subject: (s: ServiceAccountRow) => serviceAccountSubject(s.id),
+      createdAt: (s: ServiceAccountRow) => s.createdAt.toISOString(),
+    },
+    ApiKey: {
+      role: (k: ApiKeyRow) => roleToEnum(k.role),
+      status: (k: ApiKeyRow) => (k.revokedAt ? 'REVOKED' : k.expiresAt.getTime() <= Date.now() ? 'EXPIRED' : 'ACTIVE'),
+      expiresAt: (k: ApiKeyRow) => k.expiresAt.toISOString(),
+      revokedAt: (k: ApiKeyRow) => iso(k.revokedAt),
+      lastUsedAt: (k: ApiKeyRow) => iso(k.lastUsedAt),
+      createdAt: (k: ApiKeyRow) => k.createdAt.toISOString(),
+    },
+  };
+}
