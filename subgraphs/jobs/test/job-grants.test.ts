@@ -1,3 +1,4 @@
+import { TenantQuotas } from '@tessera/quotas';
 import { createHash, randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type KeyLike } from 'jose';
 import { createServiceTokenSigner, generateServiceKeyPair, jobGrantAudience, serviceTokenHeader, type JobGrantToken, type Principal } from '@tessera/auth';
@@ -155,6 +156,12 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     const content = { objectKey: `datasets/${output.datasetId}/someone-else.csv`, byteSize: 1, storedSize: 1, sha256: '0'.repeat(64), keyVersion: 1, profile: { columns: [], rowCount: 0, byteSize: 1 } };
     await expect(datasetJobs.registerJobOutput(claim.grant, { datasetId: output.datasetId, reservationId: output.reservationId, content })).rejects.toMatchObject(refused);
     await expect(datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: `datasets/${otherDatasetId}/job-${jobA}-a1.csv` })).rejects.toMatchObject(refused);
+    // Only its own run's storage reservation: another reservation of the tenant (say, a pending
+    // upload's, or another job's) cannot be committed or released with this grant.
+    const otherReservation = await new TenantQuotas(await stack.platform.runtimes.datasets.scopes.forPrincipal({ ...runner(a), roles: ['data_scientist'] })).reserve('storageBytes', 10);
+    await expect(datasetJobs.discardJobOutput(claim.grant, { reservationId: otherReservation.id, objectKey: null })).rejects.toMatchObject(refused);
+    await expect(datasetJobs.registerJobOutput(claim.grant, { datasetId: output.datasetId, reservationId: otherReservation.id, content })).rejects.toMatchObject(refused);
+    await otherReservation.release();
     await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: null });
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, principalOfGrant, type JobGrant, type JobGrantToken, type JobGrantVerifier } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
@@ -56,7 +57,7 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       const storedBytes = Number(input.storedBytes);
       if (!Number.isSafeInteger(storedBytes) || storedBytes < 0) throw errors.badInput('storedBytes must be a non-negative integer.', { field: 'storedBytes' });
       // Room first: a tenant over quota gets no output dataset either.
-      const storage = await new TenantQuotas(scope).reserve('storageBytes', storedBytes);
+      const storage = await new TenantQuotas(scope).reserve('storageBytes', storedBytes, { id: outputReservationIdOf(grant) });
       try {
         const dataset = await ensureDataset(scope, name);
         return { datasetId: dataset.id, reservationId: storage.id };
@@ -83,7 +84,7 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
     async registerJobOutput(token, input) {
       const { grant, scope } = await enter(token);
       const datasetId = parseUuid(input.datasetId, 'datasetId');
-      const reservationId = parseUuid(input.reservationId, 'reservationId');
+      const reservationId = grantedReservation(grant, input.reservationId);
       assertPermission(scope.principal, 'write');
       await assertOutputDataset(grant, scope, datasetId);
       const content = parseContent(input.content, jobPrefix(grant, datasetId));
@@ -100,7 +101,7 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
 
     async discardJobOutput(token, input) {
       const { grant, scope } = await enter(token);
-      const reservationId = parseUuid(input.reservationId, 'reservationId');
+      const reservationId = grantedReservation(grant, input.reservationId);
       if (input.objectKey !== null && input.objectKey !== undefined) {
         const key = String(input.objectKey);
         const datasetId = /^datasets\/([0-9a-f-]{36})\//.exec(key)?.[1];
@@ -113,6 +114,22 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       await new TenantQuotas(scope).reservation(reservationId, 'storageBytes').release();
     },
   };
+}
+
+/**
+ * The storage reservation of one run's output: its id is derived from the job and the run token,
+ * so a grant can commit or release only the reservation its own run made, never another job's
+ * (a retry is a new run, with a reservation of its own).
+ */
+function outputReservationIdOf(grant: JobGrant): string {
+  const hex = createHash('sha256').update(`job-output\u0000${grant.jobId}\u0000${grant.runToken}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function grantedReservation(grant: JobGrant, given: string): string {
+  const id = parseUuid(given, 'reservationId');
+  if (id !== outputReservationIdOf(grant)) throw jobGrantRefused('not-granted', "The job's grant does not cover that reservation.");
+  return id;
 }
 
 /** The port as this service publishes it to the workers' processes. */
