@@ -5,3 +5,4 @@ export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, ty
 export { portVariables, type PortVariables } from './port-environment';
 export { parsePortTimeRange } from './port-input';
 export { mutualTlsPortFetch, type PortFetch, type PortRequest, type PortResponse } from './port-fetch';
+export { grantEntry } from './grant-entry';

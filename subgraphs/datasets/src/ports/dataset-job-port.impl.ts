@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, principalOfGrant, type JobGrant, type JobGrantToken, type JobGrantVerifier } from '@tessera/auth';
+import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, type JobGrant, type JobGrantVerifier } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
-import { parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
+import { grantEntry, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
 import { objectKey } from '@tessera/storage';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { ensureDataset, insertDatasetVersion } from '../domain/dataset-version-registration';
@@ -23,10 +23,7 @@ export interface DatasetJobPortDeps {
  * before anything is read. The in-process and the HTTP callers go through the same checks.
  */
 export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
-  const enter = async (token: JobGrantToken): Promise<{ grant: JobGrant; scope: TenantScope }> => {
-    const grant = await deps.verifyGrant(token);
-    return { grant, scope: await deps.scopes.forPrincipal(principalOfGrant(grant)) };
-  };
+  const enter = grantEntry(deps.scopes, deps.verifyGrant);
 
   /** The granted output dataset, by id: FORBIDDEN for any other dataset of the tenant. */
   const assertOutputDataset = async (grant: JobGrant, scope: TenantScope, datasetId: string) => {

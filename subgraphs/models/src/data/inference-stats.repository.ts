@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { InferenceMinuteStats } from '../ports/models-port';
 
 /**
  * Reads of `inference_stats` (one row per model version per minute, upserted by the serving
@@ -10,21 +11,8 @@ const epochSeconds = (column: string) => `TIMESTAMPDIFF(SECOND, '1970-01-01 00:0
 
 const isoOfEpochSeconds = (value: unknown) => new Date(Number(value) * 1000).toISOString();
 
-export interface ModelMinuteRow {
-  minute: string;
-  modelVersionId: string;
-  calls: number;
-  rows: number;
-  errors: number;
-  batchSizeSum: number;
-  batchSizeMax: number;
-  latencyMsSum: number;
-  latencyMsMax: number;
-  latencyLe5ms: number;
-  latencyLe25ms: number;
-  latencyLe100ms: number;
-  latencyLe500ms: number;
-}
+/** A model version's numbers in one minute, as the models port answers them (the version number is added there). */
+export type ModelMinuteRow = Omit<InferenceMinuteStats, 'versionNumber'>;
 
 /** One model's minutes starting in [from, to], each version's numbers on its own. */
 export async function readModelMinutes(manager: EntityManager, modelId: string, from: Date, to: Date): Promise<ModelMinuteRow[]> {

@@ -1,7 +1,7 @@
-import { assertGranted, assertPermission, grantedOutputName, principalOfGrant, type JobGrant, type JobGrantToken, type JobGrantVerifier } from '@tessera/auth';
+import { assertGranted, assertPermission, grantedOutputName, type JobGrantVerifier } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
-import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { grantEntry, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
+import type { TenantScopeFactory } from '@tessera/tenancy';
 import { ModelRegistry } from '../domain/model-registry.service';
 import { modelJobPortCallers, modelJobPortName, type ModelJobPort } from './model-job-port';
 import type { ModelsPort } from './models-port';
@@ -16,10 +16,7 @@ export interface ModelJobPortDeps {
 
 /** The models service's port for running jobs: the grant first, then only what it lists. */
 export function createModelJobPort(deps: ModelJobPortDeps): ModelJobPort {
-  const enter = async (token: JobGrantToken): Promise<{ grant: JobGrant; scope: TenantScope }> => {
-    const grant = await deps.verifyGrant(token);
-    return { grant, scope: await deps.scopes.forPrincipal(principalOfGrant(grant)) };
-  };
+  const enter = grantEntry(deps.scopes, deps.verifyGrant);
 
   return {
     async openVersionContent(token, input) {
