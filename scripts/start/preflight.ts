@@ -12,6 +12,7 @@ import { launcherRedisAccounts } from './redis-accounts';
 
 const timeoutMs = 3_000;
 const localServicesScript = join(__dirname, '..', 'local-services.sh');
+const localRedisScript = join(__dirname, '..', 'local-redis.sh');
 const installHint = 'apt-get install -y mariadb-server redis-server';
 
 interface Endpoint {
@@ -55,6 +56,14 @@ export async function preflight(env: LauncherEnvironment, say: (line: string) =>
       say('MariaDB or Redis is not ready. They are installed: start them (and create the app user) as root with');
       say('  sudo bash scripts/local-services.sh');
     }
+  }
+
+  // A local Redis keeps the users it was given when it started: a checkout whose services need
+  // another rule (a new channel, a new key pattern) would be refused at the first use. Applying the
+  // checkout's ACL again is idempotent and needs only the admin user, not root.
+  if (env.localRedis && redis.state === 'ok' && findCommand('redis-cli') !== undefined) {
+    const sync = spawnSync('bash', [localRedisScript], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (sync.status !== 0) say(`could not bring the local Redis users up to date (scripts/local-redis.sh exited with ${sync.status ?? sync.signal}): ${sync.stderr.trim()}`);
   }
 
   const problems: string[] = [];
