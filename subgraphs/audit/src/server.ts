@@ -18,6 +18,9 @@ import { resolveWithSystem } from './domain/webhook-lookup';
 import { createWebhookTransport } from './domain/webhook-transport';
 import { validateWebhookUrl } from './domain/webhook-url';
 import { AccessDirectory } from '@tessera/tenants/ports';
+import { AccessReviewScheduler } from './domain/access-review-scheduler';
+import { AccessReviewWriter } from './domain/access-review-writer';
+import { accessReviewResolvers } from './resolvers/access-review.resolver';
 
 export { auditEntities } from './data/audit-event.entity';
 
@@ -54,18 +57,40 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     transport,
   });
   const validateUrl = (value: string) => validateWebhookUrl(value, webhookPolicy, resolveWithSystem);
+  const access = new AccessDirectory(runtime.db, runtime.config.database.controlSchema);
+  // Access reviews: written on schedule (and on demand) into each tenant's bucket; stale privileged access raises alerts through the engine.
+  const reviewWriter = new AccessReviewWriter({
+    db: runtime.db,
+    relay,
+    access,
+    staleAccessDays: config.accessReview.staleAccessDays,
+    announce: (scope, alerts) => engine.announce(scope, alerts),
+    logger: runtime.logger.child({ service: 'audit', component: 'access-review' }),
+    clock: () => new Date(),
+  });
+  const reviewScheduler = new AccessReviewScheduler({
+    db: runtime.db,
+    tenants: runtime.tenants,
+    scopes: runtime.scopes,
+    writer: reviewWriter,
+    config: config.accessReview,
+    logger: runtime.logger.child({ service: 'audit', component: 'access-review' }),
+  });
   return {
     name: 'audit',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay, access: new AccessDirectory(runtime.db, runtime.config.database.controlSchema) }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
+    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay, access }),
+      accessReviewResolvers({ writer: reviewWriter, interval: config.accessReview.interval }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
     // The audit port (counts for the metrics service) to other processes.
     ports: [publishedAuditPort(createAuditPort(runtime.scopes))],
     start: async () => {
       await chain.start();
       engine.start();
+      reviewScheduler.start();
     },
     close: async () => {
+      await reviewScheduler.stop();
       await engine.stop();
       transport.close();
       await chain.close();

@@ -22,6 +22,9 @@ export const auditData: ServiceData = {
     { table: 'alert_webhooks', plane: 'tenant', access: 'read-write' },
     { table: 'alert_evaluation_state', plane: 'tenant', access: 'read-write' },
     { table: 'webhook_deliveries', plane: 'tenant', access: 'read-write' },
+    // A written review and what it found are history: never changed, never removed by the service.
+    { table: 'access_reviews', plane: 'tenant', access: 'append-only' },
+    { table: 'stale_access_findings', plane: 'tenant', access: 'append-only' },
     {
       table: 'security_outbox',
       plane: 'control',

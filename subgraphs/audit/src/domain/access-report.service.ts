@@ -67,61 +67,76 @@ export class AccessReportService {
     assertPermission(this.scope.principal, 'administer');
     const { from, to } = parsePeriod(fromValue, toValue);
     if (!from || !to) throw errors.badInput('from and to are required.', { field: from ? 'to' : 'from' });
-    await this.relay(this.scope);
-    // Everyone who holds access now, from the tenants service's tables (published to this service for the review).
-    const holders = await this.access.tenantAccess(this.scope.tenant.id);
-    const holderSubjects = [
-      ...holders.members.flatMap((m) => (m.subject ? [m.subject] : [])),
-      ...holders.serviceAccounts.map((s) => serviceAccountSubject(s.id)),
-    ];
-    const [principals, roleSets, access, users, lastActivity] = await this.scope.db(async (manager) => [
-      await findLatestPrincipals(manager, to),
-      await findRoleSets(manager, to),
-      await findAccessByResource(manager, from, to, reviewedTargetTypes),
-      await findUserActivity(manager, from, to),
-      await findLastActivity(manager, to, holderSubjects),
-    ] as const);
-    const resourceAccess = groupAccess(access);
-    const activityOf = (subject: string | null, role: string | undefined, alsoUsedAt: Date | null = null): HolderActivity => {
-      const inPeriod = subject ? users.find((u) => u.subject === subject) : undefined;
-      const audited = subject ? lastActivity.get(subject) : undefined;
-      const last = [audited, alsoUsedAt && alsoUsedAt <= to ? alsoUsedAt : undefined].filter((d): d is Date => d instanceof Date).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
-      return {
-        subject,
-        role: role ?? 'unknown',
-        eventCount: inPeriod?.eventCount ?? 0,
-        accessed: subject ? resourceAccess.filter((r) => r.subject === subject) : [],
-        lastActivityAt: last,
-        neverActive: last === null,
-      };
-    };
-    return {
-      from,
-      to,
-      generatedAt: new Date(),
-      roleSource:
-        'members and serviceAccounts: who holds access now (Tessera membership and service accounts), used or not. roleHolders: the roles each principal presented on its most recent audited request up to `to`.',
-      roleHolders: principals.map((p) => ({
-        subject: p.subject,
-        roles: p.roles.split(',').filter(Boolean),
-        client: p.client,
-        lastSeenAt: p.lastSeenAt,
-        // Role changes: each role set the principal presented, oldest first (more than one = a change).
-        roleHistory: roleSets
-          .filter((set) => set.subject === p.subject)
-          .map((set) => ({ roles: set.roles.split(',').filter(Boolean), firstSeenAt: set.firstSeenAt, lastSeenAt: set.lastSeenAt })),
-      })),
-      resourceAccess,
-      users,
-      members: holders.members.map((m) => ({ memberId: m.id, email: m.email, ...activityOf(m.subject, m.role) })),
-      serviceAccounts: holders.serviceAccounts.map((s) => ({
-        serviceAccountId: s.id,
-        name: s.name,
-        activeKeys: s.activeKeys,
-        ...activityOf(serviceAccountSubject(s.id), s.role, s.lastUsedAt),
-      })),
-    };
+    return composeAccessReport(this.scope, { relay: this.relay, access: this.access }, from, to);
   }
+}
+
+/**
+ * The report for [from, to], for a caller that has already asserted the principal may have it:
+ * `accessReport` (a tenant admin) and the scheduled access review (which writes it into the
+ * tenant's bucket, acting as the system). `generatedAt` is the caller's clock.
+ */
+export async function composeAccessReport(
+  scope: TenantScope,
+  deps: { relay: AuditRelay; access: AccessDirectory },
+  from: Date,
+  to: Date,
+  generatedAt = new Date(),
+): Promise<AccessReport> {
+  await deps.relay(scope);
+  // Everyone who holds access now, from the tenants service's tables (published to this service for the review).
+  const holders = await deps.access.tenantAccess(scope.tenant.id);
+  const holderSubjects = [
+    ...holders.members.flatMap((m) => (m.subject ? [m.subject] : [])),
+    ...holders.serviceAccounts.map((s) => serviceAccountSubject(s.id)),
+  ];
+  const [principals, roleSets, access, users, lastActivity] = await scope.db(async (manager) => [
+    await findLatestPrincipals(manager, to),
+    await findRoleSets(manager, to),
+    await findAccessByResource(manager, from, to, reviewedTargetTypes),
+    await findUserActivity(manager, from, to),
+    await findLastActivity(manager, to, holderSubjects),
+  ] as const);
+  const resourceAccess = groupAccess(access);
+  const activityOf = (subject: string | null, role: string | undefined, alsoUsedAt: Date | null = null): HolderActivity => {
+    const inPeriod = subject ? users.find((u) => u.subject === subject) : undefined;
+    const audited = subject ? lastActivity.get(subject) : undefined;
+    const last = [audited, alsoUsedAt && alsoUsedAt <= to ? alsoUsedAt : undefined].filter((d): d is Date => d instanceof Date).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+    return {
+      subject,
+      role: role ?? 'unknown',
+      eventCount: inPeriod?.eventCount ?? 0,
+      accessed: subject ? resourceAccess.filter((r) => r.subject === subject) : [],
+      lastActivityAt: last,
+      neverActive: last === null,
+    };
+  };
+  return {
+    from,
+    to,
+    generatedAt,
+    roleSource:
+      'members and serviceAccounts: who holds access now (Tessera membership and service accounts), used or not. roleHolders: the roles each principal presented on its most recent audited request up to `to`.',
+    roleHolders: principals.map((p) => ({
+      subject: p.subject,
+      roles: p.roles.split(',').filter(Boolean),
+      client: p.client,
+      lastSeenAt: p.lastSeenAt,
+      // Role changes: each role set the principal presented, oldest first (more than one = a change).
+      roleHistory: roleSets
+        .filter((set) => set.subject === p.subject)
+        .map((set) => ({ roles: set.roles.split(',').filter(Boolean), firstSeenAt: set.firstSeenAt, lastSeenAt: set.lastSeenAt })),
+    })),
+    resourceAccess,
+    users,
+    members: holders.members.map((m) => ({ memberId: m.id, email: m.email, ...activityOf(m.subject, m.role) })),
+    serviceAccounts: holders.serviceAccounts.map((s) => ({
+      serviceAccountId: s.id,
+      name: s.name,
+      activeKeys: s.activeKeys,
+      ...activityOf(serviceAccountSubject(s.id), s.role, s.lastUsedAt),
+    })),
+  };
 }
 
 function groupAccess(rows: ResourceAccessRow[]): AccessReport['resourceAccess'] {

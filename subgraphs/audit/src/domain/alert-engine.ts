@@ -8,6 +8,7 @@ import type { Alert } from '../data/alert.repository';
 import { alertWorkQuestions } from '../data/alert-work.probe';
 import { toAlertPayload } from './alert-payload';
 import { evaluateTenantAlerts } from './alert-evaluator';
+import type { AlertRuleKind } from './alert-rules';
 import type { AlertingConfig } from './alerting-config';
 import type { AuditRelay } from './audit-event-relay';
 import type { ChainActivity } from './chain-activity';
@@ -74,14 +75,32 @@ export class AlertEngine {
     return alerts;
   }
 
+  /**
+   * Alerts raised outside the evaluator (the access review's stale-access alerts, committed with
+   * their deliveries by the caller): published now, their webhooks sent beside.
+   */
+  async announce(scope: TenantScope, alerts: readonly Alert[]): Promise<void> {
+    await this.publish(scope.tenant.id, alerts);
+    if (alerts.length > 0) void this.dispatch(scope);
+  }
+
+  /** Rule defaults the operator configures instead of code (STALE_ACCESS: STALE_ACCESS_DAYS). */
+  ruleDefaults(): Partial<Record<AlertRuleKind, number>> {
+    return { STALE_ACCESS: this.deps.config.accessReview.staleAccessDays };
+  }
+
   private async evaluate(scope: TenantScope, background: boolean): Promise<Alert[]> {
     const alerts = await evaluateTenantAlerts(scope, this.deps.relay, background);
+    await this.publish(scope.tenant.id, alerts);
+    return alerts;
+  }
+
+  private async publish(tenantId: string, alerts: readonly Alert[]): Promise<void> {
     for (const alert of alerts) {
-      await this.deps.bus.publish(scope.tenant.id, 'alerts', toAlertPayload(alert)).catch((error: unknown) => {
-        this.deps.logger.warn('alert not published on the event bus', { tenantId: scope.tenant.id, alertId: alert.id, error: String(error) });
+      await this.deps.bus.publish(tenantId, 'alerts', toAlertPayload(alert)).catch((error: unknown) => {
+        this.deps.logger.warn('alert not published on the event bus', { tenantId, alertId: alert.id, error: String(error) });
       });
     }
-    return alerts;
   }
 
   private dispatch(scope: TenantScope): Promise<void> {

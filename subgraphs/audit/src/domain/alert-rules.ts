@@ -1,6 +1,7 @@
 import { errors } from '@tessera/errors';
+import { maxStaleAccessDays } from './access-review-config';
 
-export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION', 'ANOMALY', 'USAGE_BUDGET'] as const;
+export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION', 'ANOMALY', 'USAGE_BUDGET', 'STALE_ACCESS'] as const;
 export type AlertRuleKind = (typeof alertRuleKinds)[number];
 
 /** Every rule counts over a sliding window of this length. */
@@ -70,7 +71,17 @@ export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
     weight: (e) => (e.action === 'usage.budget.soft_threshold' ? 1 : 0),
     describe: describeBudgets,
   },
+  STALE_ACCESS: {
+    description:
+      'Privileged access (admin, data_scientist) of a member, service account or API key not used for `threshold` days, found by the access review: one alert per principal and review, not repeated while one is open.',
+    defaultThreshold: 90,
+    // Raised by the access review itself (one alert per principal), never by counting events in a window.
+    weight: () => 0,
+  },
 };
+
+/** Rules whose threshold is not a count per window; the access review reads STALE_ACCESS's as days. */
+export const windowlessRules: readonly AlertRuleKind[] = ['STALE_ACCESS'];
 
 /** Which budget reached its soft threshold, in the metering's own numbers. */
 function describeBudgets(events: EvaluatedEvent[]): string {
@@ -102,19 +113,23 @@ export const maxThreshold = 1_000_000;
 
 export function parseRuleInput(input: { kind: string; threshold: number; enabled: boolean }): { kind: AlertRuleKind; threshold: number; enabled: boolean } {
   if (!(alertRuleKinds as readonly string[]).includes(input.kind)) throw errors.badInput(`kind must be one of ${alertRuleKinds.join(', ')}.`, { field: 'kind' });
-  if (!Number.isSafeInteger(input.threshold) || input.threshold < 1 || input.threshold > maxThreshold) {
-    throw errors.badInput(`threshold must be between 1 and ${maxThreshold}.`, { field: 'threshold' });
+  const max = input.kind === 'STALE_ACCESS' ? maxStaleAccessDays : maxThreshold;
+  if (!Number.isSafeInteger(input.threshold) || input.threshold < 1 || input.threshold > max) {
+    throw errors.badInput(`threshold must be between 1 and ${max}${input.kind === 'STALE_ACCESS' ? ' (days)' : ''}.`, { field: 'threshold' });
   }
   return { kind: input.kind as AlertRuleKind, threshold: input.threshold, enabled: Boolean(input.enabled) };
 }
 
-/** Defaults overlaid with the tenant's stored overrides. */
-export function effectiveRules(overrides: Array<{ kind: string; threshold: number; enabled: boolean }>): AlertRule[] {
+/**
+ * Defaults overlaid with the tenant's stored overrides. `defaults` replaces code defaults the
+ * operator configures (STALE_ACCESS from STALE_ACCESS_DAYS).
+ */
+export function effectiveRules(overrides: Array<{ kind: string; threshold: number; enabled: boolean }>, defaults: Partial<Record<AlertRuleKind, number>> = {}): AlertRule[] {
   return alertRuleKinds.map((kind) => {
     const override = overrides.find((o) => o.kind === kind);
     return override
       ? { kind, threshold: override.threshold, enabled: override.enabled, isDefault: false }
-      : { kind, threshold: ruleDefinitions[kind].defaultThreshold, enabled: true, isDefault: true };
+      : { kind, threshold: defaults[kind] ?? ruleDefinitions[kind].defaultThreshold, enabled: true, isDefault: true };
   });
 }
 

@@ -51,7 +51,7 @@ export class AlertService {
 
   async rules(): Promise<AlertRule[]> {
     assertPermission(this.scope.principal, 'administer');
-    return effectiveRules(await this.scope.db((manager) => listRuleOverrides(manager)));
+    return effectiveRules(await this.scope.db((manager) => listRuleOverrides(manager)), this.engine.ruleDefaults());
   }
 
   async setRule(input: { kind: string; threshold: number; enabled: boolean }): Promise<AlertRule> {

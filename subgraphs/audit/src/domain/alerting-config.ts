@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessReviewVariables, defaultAccessReviewConfig, toAccessReviewConfig, type AccessReviewConfig } from './access-review-config';
 import { parseCidrRange } from './webhook-address-policy';
 
 export interface AlertingConfig {
@@ -22,6 +23,8 @@ export interface AlertingConfig {
    * link-local, metadata): the operator's own receivers. Empty by default.
    */
   webhookAllowedPrivateRanges: readonly string[];
+  /** The scheduled access review and its stale-access alerts (ACCESS_REVIEW_INTERVAL, STALE_ACCESS_DAYS). */
+  accessReview: AccessReviewConfig;
 }
 
 export const defaultAlertingConfig: AlertingConfig = {
@@ -31,6 +34,7 @@ export const defaultAlertingConfig: AlertingConfig = {
   webhookMaxAttempts: 8,
   webhookTimeoutMs: 10_000,
   webhookAllowedPrivateRanges: [],
+  accessReview: defaultAccessReviewConfig,
 };
 
 /** Environment variables of the audit service's alerting (README table). */
@@ -46,8 +50,8 @@ export const alertingVariables = z.object({
       ctx.addIssue({ code: 'custom', message: `must be comma-separated CIDR ranges such as 10.20.0.0/16 or fd00:1::/64; not ranges: ${bad.join(', ')}` });
       return z.NEVER;
     }),
-});
+}).extend(accessReviewVariables.shape);
 
 export function toAlertingConfig(parsed: z.infer<typeof alertingVariables>): AlertingConfig {
-  return { ...defaultAlertingConfig, webhookAllowedPrivateRanges: parsed.WEBHOOK_ALLOWED_PRIVATE_RANGES };
+  return { ...defaultAlertingConfig, webhookAllowedPrivateRanges: parsed.WEBHOOK_ALLOWED_PRIVATE_RANGES, accessReview: toAccessReviewConfig(parsed) };
 }

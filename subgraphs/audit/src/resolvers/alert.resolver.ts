@@ -6,7 +6,7 @@ import type { Alert, AlertStatus } from '../data/alert.repository';
 import type { WebhookDelivery } from '../data/webhook.repository';
 import type { AlertEngine } from '../domain/alert-engine';
 import type { AlertPayload } from '../domain/alert-payload';
-import { alertWindowMs, ruleDefinitions, type AlertRule } from '../domain/alert-rules';
+import { alertWindowMs, ruleDefinitions, windowlessRules, type AlertRule } from '../domain/alert-rules';
 import { AlertService, type WebhookUrlValidator } from '../domain/alert.service';
 import { outcomeDescriptions } from '../domain/webhook-outcome';
 
@@ -72,7 +72,8 @@ export function alertResolvers(deps: { engine: AlertEngine; bus: EventBus; valid
       lastError: (delivery: WebhookDelivery) => (delivery.lastOutcome && delivery.lastOutcome !== 'DELIVERED' ? outcomeDescriptions[delivery.lastOutcome] : null),
     },
     AlertRule: {
-      windowSeconds: () => alertWindowMs / 1000,
+      // STALE_ACCESS counts days without use, not events in a sliding minute.
+      windowSeconds: (rule: AlertRule) => (windowlessRules.includes(rule.kind) ? rule.threshold * 86_400 : alertWindowMs / 1000),
       description: (rule: AlertRule) => ruleDefinitions[rule.kind].description,
     },
     AlertWebhook: { createdAt: (webhook: { createdAt: Date }) => webhook.createdAt.toISOString() },

@@ -56,6 +56,17 @@ export interface ServiceAccountAccessRow {
   lastUsedAt: Date | null;
 }
 
+export interface ApiKeyAccessRow {
+  id: string;
+  serviceAccountId: string;
+  serviceAccountName: string;
+  role: TenantRole | undefined;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Its last use as the gateway recorded it; null: never used. */
+  lastUsedAt: Date | null;
+}
+
 /**
  * The tenants service's read port over its access tables, for the services it publishes them to:
  * the gateway (a caller's role, API keys, and the two writes it is given — e-mail bindings and key
@@ -139,6 +150,27 @@ export class AccessDirectory {
         [use.usedAt, use.sourceIp ?? null, use.keyId, use.usedAt, use.sourceIp ?? null, use.usedAt],
       );
     }
+  }
+
+  /** The tenant's API keys that hold access at `now` (neither revoked nor expired), with their last use (the stale-access review). */
+  async activeApiKeys(tenantId: string, now = new Date()): Promise<ApiKeyAccessRow[]> {
+    const rows = (await this.db.query(
+      `SELECT k.id, k.service_account_id, s.name AS account_name, k.role, k.created_at, k.expires_at, u.last_used_at
+         FROM ${this.table('api_keys')} k
+         JOIN ${this.table('service_accounts')} s ON s.id = k.service_account_id AND s.tenant_id = k.tenant_id
+         LEFT JOIN ${this.table('api_key_usage')} u ON u.key_id = k.id
+        WHERE k.tenant_id = ? AND k.revoked_at IS NULL AND k.expires_at > ? ORDER BY k.created_at, k.id`,
+      [tenantId, now],
+    )) as Array<{ id: string; service_account_id: string; account_name: string; role: string; created_at: Date; expires_at: Date; last_used_at: Date | null }>;
+    return rows.map((row) => ({
+      id: row.id,
+      serviceAccountId: row.service_account_id,
+      serviceAccountName: row.account_name,
+      role: parseTenantRole(row.role),
+      createdAt: new Date(row.created_at),
+      expiresAt: new Date(row.expires_at),
+      lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
+    }));
   }
 
   /** Every member and service account of the tenant, used or not (the access review). */
