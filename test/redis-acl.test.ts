@@ -137,11 +137,11 @@ describe('Redis ACL: gateway', () => {
     const jobKeys = new JobQueueKeys(prefix);
     await expect(gateway.get(`${prefix}:${tenantQueueName(acme)}:meta`)).rejects.toThrow(noPermission);
     await expect(gateway.lpush(`${prefix}:${tenantQueueName(acme)}:wait`, 'x')).rejects.toThrow(noPermission);
-    await expect(gateway.rpush(jobKeys.ring(sharedPool), acme)).rejects.toThrow(noPermission);
-    await expect(gateway.publish(jobKeys.wakeChannel(sharedPool), '1')).rejects.toThrow(noPermission);
+    await expect(gateway.rpush(jobKeys.ring(sharedPool('us-east-1')), acme)).rejects.toThrow(noPermission);
+    await expect(gateway.publish(jobKeys.wakeChannel(sharedPool('us-east-1')), '1')).rejects.toThrow(noPermission);
     const queues = new JobQueues(as('gateway'));
     try {
-      await expect(queues.enqueue({ id: acme, tier: 'shared' }, { tenantId: acme, jobId: 'job-gw', submission: 1 })).rejects.toThrow(noPermission);
+      await expect(queues.enqueue({ id: acme, tier: 'shared', region: 'us-east-1' }, { tenantId: acme, jobId: 'job-gw', submission: 1 })).rejects.toThrow(noPermission);
     } finally {
       await queues.close();
     }
@@ -210,10 +210,10 @@ describe('Redis ACL: subgraphs', () => {
     const wake = connect(as('worker'));
     const bus = createEventBus(as('jobs'));
     try {
-      await wake.subscribe(new JobQueueKeys(prefix).wakeChannel(sharedPool));
-      await queues.enqueue({ id: globex, tier: 'shared' }, { tenantId: globex, jobId: 'job-1', submission: 1 });
+      await wake.subscribe(new JobQueueKeys(prefix).wakeChannel(sharedPool('us-east-1')));
+      await queues.enqueue({ id: globex, tier: 'shared', region: 'us-east-1' }, { tenantId: globex, jobId: 'job-1', submission: 1 });
       expect((await queues.counts(globex)).waiting).toBe(1);
-      expect(await admin.lrange(new JobQueueKeys(prefix).ring(sharedPool), 0, -1)).toContain(globex);
+      expect(await admin.lrange(new JobQueueKeys(prefix).ring(sharedPool('us-east-1')), 0, -1)).toContain(globex);
       const events = bus.subscribe(globex, 'jobs');
       await events.ready;
       expect(await bus.publish(globex, 'jobs', { id: 'job-1' })).toBe(1);
@@ -259,8 +259,8 @@ describe('Redis ACL: workers', () => {
     const queue = new Queue(tenantQueueName(globex), { connection: redis, prefix });
     const bus = createEventBus(as('worker'));
     try {
-      await producer.enqueue({ id: globex, tier: 'shared' }, { tenantId: globex, jobId: 'job-2', submission: 1 });
-      expect(await new TenantRing(redis, prefix).next(sharedPool)).toBe(globex);
+      await producer.enqueue({ id: globex, tier: 'shared', region: 'us-east-1' }, { tenantId: globex, jobId: 'job-2', submission: 1 });
+      expect(await new TenantRing(redis, prefix).next(sharedPool('us-east-1'))).toBe(globex);
       const leases = new TenantLeases(redis, prefix, 5_000);
       expect(await leases.acquire(globex, 'slot-1', 2)).toBe(true);
       expect(await redis.incr(new JobQueueKeys(prefix).startSequence())).toBeGreaterThan(0);
@@ -289,7 +289,7 @@ describe('Redis ACL: workers', () => {
     const worker = new Worker(tenantQueueName(acme), null, { connection: redis, prefix, autorun: false, lockDuration: 5_000 });
     const bus = createEventBus(asDedicated(acme));
     try {
-      await producer.enqueue({ id: acme, tier: 'dedicated' }, { tenantId: acme, jobId: 'job-3', submission: 1 });
+      await producer.enqueue({ id: acme, tier: 'dedicated', region: 'us-east-1' }, { tenantId: acme, jobId: 'job-3', submission: 1 });
       expect(await new TenantRing(redis, prefix).next(dedicated)).toBe(acme);
       expect(await new TenantLeases(redis, prefix, 5_000).acquire(acme, 'slot-1', 1)).toBe(true);
       const job = await worker.getNextJob('token-2', { block: false });
@@ -298,10 +298,10 @@ describe('Redis ACL: workers', () => {
 
       await expect(bus.publish(globex, 'jobs', { id: 'forged' })).rejects.toThrow(noPermission);
       await expect(redis.publish(`${prefix}:tenant:${globex}:jobs`, '{}')).rejects.toThrow(noPermission);
-      await expect(redis.publish(new JobQueueKeys(prefix).wakeChannel(sharedPool), '1')).rejects.toThrow(noPermission);
+      await expect(redis.publish(new JobQueueKeys(prefix).wakeChannel(sharedPool('us-east-1')), '1')).rejects.toThrow(noPermission);
       await expect(redis.get(`${prefix}:${tenantQueueName(globex)}:meta`)).rejects.toThrow(noPermission);
       await expect(new TenantLeases(redis, prefix, 5_000).acquire(globex, 'slot-1', 1)).rejects.toThrow(noPermission);
-      await expect(new TenantRing(redis, prefix).next(sharedPool)).rejects.toThrow(noPermission);
+      await expect(new TenantRing(redis, prefix).next(sharedPool('us-east-1'))).rejects.toThrow(noPermission);
       const foreign = new Worker(tenantQueueName(globex), null, { connection: redis, prefix, autorun: false });
       try {
         await expect(foreign.getNextJob('token-3', { block: false })).rejects.toThrow(noPermission);
@@ -346,7 +346,7 @@ describe('Redis ACL: the ACL file', () => {
     let child = await start();
     try {
       const queues = new JobQueues(jobsRedis);
-      await queues.enqueue({ id: acme, tier: 'shared' }, { tenantId: acme, jobId: 'job-aof', submission: 1 });
+      await queues.enqueue({ id: acme, tier: 'shared', region: 'us-east-1' }, { tenantId: acme, jobId: 'job-aof', submission: 1 });
       await queues.close();
       const exited = new Promise((resolve) => child.once('exit', resolve));
       const shutdown = new Redis(`redis://${redisAdminUser}:${password('REDIS_ADMIN_PASSWORD')}@127.0.0.1:${port}`);

@@ -9,6 +9,10 @@ import {
   migratorVariables,
   objectStoreVariables,
   parseEnvironment,
+  regionObjectStoreVariables,
+  regionVariables,
+  toRegionObjectStores,
+  toRegionsConfig,
   pemFile,
   port,
   redisVariables,
@@ -56,6 +60,7 @@ const listenHost = () => z.string().min(1).default('127.0.0.1');
 
 const platformVariables = z.object({
   DATA_REGIONS: commaList().default(['us-east-1', 'eu-west-1']),
+  ...regionVariables.shape,
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   // JSON object of tenant limits (names as in the README's limits table) replacing the built-in defaults.
   TENANT_LIMIT_DEFAULTS: tenantLimitDefaultsVariable,
@@ -126,7 +131,7 @@ const subgraphBaseEnvironment = databaseVariables
  * a service (the audit service's alerting variables).
  */
 const subgraphVariableGroups = {
-  storage: objectStoreVariables.extend(encryptionVariables.shape),
+  storage: objectStoreVariables.extend(regionObjectStoreVariables.shape).extend(encryptionVariables.shape),
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
@@ -201,6 +206,8 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
   const has = (group: SubgraphVariableGroup) => subgraphVariableGroupsOf(name).includes(group);
   const parsed = subgraphBaseEnvironment.parse(env);
   const storage = has('storage') ? subgraphVariableGroups.storage.parse(env) : undefined;
+  const regions = toRegionsConfig(parsed);
+  const objectStore = storage ? toObjectStoreConfig(storage) : undefined;
   return {
     port: parsed.PORT,
     host: parsed.LISTEN_HOST,
@@ -218,7 +225,8 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     },
     runtime: {
       database: toDatabaseConfig(parsed),
-      objectStore: storage ? toObjectStoreConfig(storage) : undefined,
+      objectStore: storage && objectStore ? { ...objectStore, regions: toRegionObjectStores(storage, objectStore, regions) } : undefined,
+      regions,
       redis: toRedisConfig(parsed),
       masterKey: storage ? Buffer.from(storage.MASTER_KEY, 'base64') : undefined,
       internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,

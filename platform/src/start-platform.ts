@@ -35,7 +35,10 @@ export interface PlatformConfig {
   oidc: AccessTokenVerifierOptions;
   gatewayPort: number;
   publicUrl?: string | undefined;
+  /** Regions tenants may be placed in (DATA_REGIONS); a region other than the home one needs its store in `objectStore.regions`, unless none has one. */
   regions: string[];
+  /** The control plane's region, whose store is `objectStore` itself (HOME_REGION; default: the first of `regions`). */
+  homeRegion?: string;
   tenantCacheTtlMs: number;
   /** The platform's tenant limit defaults (TENANT_LIMIT_DEFAULTS); the built-in ones when omitted. */
   tenantLimitDefaults?: TenantLimits;
@@ -114,6 +117,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
           serviceName: 'tessera',
           database,
           objectStore: config.objectStore,
+          regions: { served: config.regions, home: config.homeRegion ?? config.regions[0]! },
           redis,
           masterKey: config.masterKey,
           internalContextPublicKey: config.internalContextKeys.publicJwk,

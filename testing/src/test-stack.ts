@@ -44,7 +44,7 @@ export interface TestStack {
   graphqlUrl: string;
   gatewayUrl: string;
   /** Provisions a fresh tenant (own schema, bucket, key) through the real provisioner. */
-  createTenant(options?: { tier?: TenantTier; limits?: PlatformTenantLimits }): Promise<TestTenant>;
+  createTenant(options?: { tier?: TenantTier; limits?: PlatformTenantLimits; region?: string }): Promise<TestTenant>;
   /** A token for any claims: registers a client at the issuer and runs client_credentials. */
   issueToken(claims: { tenant?: string; roles: string[]; tokenTtlSeconds?: number; resource?: string; email?: string; emailVerified?: boolean }): Promise<string>;
   platformAdminToken(): Promise<string>;
@@ -67,7 +67,7 @@ export interface TestStack {
 
 /** Real worker processes (`workers/src/main.ts`), for job tests: kill one with `kill()` as `kill -9` would. */
 export interface TestWorkers {
-  start(options?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'dedicatedTenant' | 'lockMs' | 'stalledIntervalMs' | 'env'>>): Promise<RunningWorkerProcess>;
+  start(options?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'dedicatedTenant' | 'region' | 'lockMs' | 'stalledIntervalMs' | 'env'>>): Promise<RunningWorkerProcess>;
   /** Every worker started and not yet stopped. */
   running(): RunningWorkerProcess[];
   stopAll(): Promise<void>;
@@ -107,7 +107,9 @@ export interface TestStackOptions {
    * Another object store in place of the in-process s3rver, e.g. Ceph RGW with
    * `credentials: { mode: 'sts', … }` where bucket policies are what the test is about.
    */
-  objectStore?: Pick<PlatformConfig['objectStore'], 'endpoint' | 'accessKey' | 'secretKey' | 'credentials'>;
+  objectStore?: Partial<Pick<PlatformConfig['objectStore'], 'endpoint' | 'accessKey' | 'secretKey' | 'credentials' | 'regions'>>;
+  /** DATA_REGIONS (default us-east-1 and eu-west-1, both in the one store unless `objectStore.regions` names stores). */
+  regions?: string[];
   /** The gateway's ROLE_SOURCE and membership / API-key cache (default: roles from token claims, as every other test file expects). */
   access?: PlatformConfig['access'];
 }
@@ -181,7 +183,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       tlsCa: pki.ca,
     },
     gatewayPort: 0,
-    regions: ['us-east-1', 'eu-west-1'],
+    regions: options.regions ?? ['us-east-1', 'eu-west-1'],
     tenantCacheTtlMs: options.tenantCacheTtlMs ?? 0,
     corsOrigins: ['https://studio.apollographql.com'],
     maxUploadBytes: 1024 * 1024 * 1024,
@@ -300,7 +302,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     createTenant: async (tenantOptions = {}) => {
       const id = `t${randomBytes(5).toString('hex')}`;
       tenants.push(id);
-      await platform.provisioner.provision({ id, displayName: `Test ${id}`, region: 'us-east-1', tier: tenantOptions.tier ?? 'shared', limits: tenantOptions.limits });
+      await platform.provisioner.provision({ id, displayName: `Test ${id}`, region: tenantOptions.region ?? 'us-east-1', tier: tenantOptions.tier ?? 'shared', limits: tenantOptions.limits });
       return {
         id,
         bucket: tenantBucketName('tessera', id),
@@ -332,6 +334,7 @@ function platformRuntimeConfig(config: PlatformConfig) {
   return {
     serviceName: 'tessera-test',
     objectStore: config.objectStore,
+    regions: { served: config.regions, home: config.regions[0]! },
     redis: config.redis,
     masterKey: config.masterKey,
     internalContextPublicKey: config.internalContextKeys.publicJwk,

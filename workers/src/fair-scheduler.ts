@@ -13,7 +13,8 @@ const idlePollMs = 1_000;
  * shared by every worker process), and takes one job from that tenant's queue if the tenant is
  * below its concurrency limit. So tenants get turns, not jobs: a tenant with 1 000 queued jobs
  * and a tenant with one job alternate, and the single job starts after at most one job of each
- * other busy tenant. A dedicated-tier tenant has its own ring that only its own workers read.
+ * other busy tenant. A dedicated-tier tenant has its own ring that only its own workers read, and
+ * each region's shared pool its own ring, read only by that region's workers.
  */
 export class FairScheduler {
   private readonly ring: TenantRing;
@@ -29,6 +30,8 @@ export class FairScheduler {
   constructor(
     private readonly runtime: WorkerRuntime,
     private readonly pool: WorkerPool,
+    /** The region this worker runs jobs of (undefined: a dedicated worker, its tenant's region). */
+    private readonly region: string | undefined,
     private readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly consumers: TenantConsumers,
@@ -90,6 +93,9 @@ export class FairScheduler {
         continue;
       }
       if (tenant.status !== 'ACTIVE') continue; // suspended: its jobs wait
+      // Data residency: a tenant of another region (an entry forged into this ring, or a tenant
+      // moved since it was queued) is never run here; its region's workers read its own ring.
+      if (this.region !== undefined && tenant.region !== this.region) continue;
       const holder = `${this.id}:${slot}:${randomUUID()}`;
       if (!(await this.leases.acquire(tenantId, holder, tenant.limits.maxConcurrentJobs))) continue;
       const token = randomUUID();

@@ -21,20 +21,21 @@ export interface RunningWorker {
 /**
  * A worker process's job loop: the fair scheduler over its pool's tenant queues, running jobs with
  * the processors of each kind. Scale out by starting more of these anywhere that reaches the same
- * Redis, MySQL and object store; a dedicated-tier tenant's jobs run only on workers started for it.
+ * Redis, MySQL and object store; a dedicated-tier tenant's jobs run only on workers started for it,
+ * and every tenant's jobs only on workers of its region.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
   const runtime = await createWorkerRuntime(config, logger);
-  const pool: WorkerPool = config.dedicatedTenant ? { kind: 'dedicated', tenantId: config.dedicatedTenant } : sharedPool;
+  const pool: WorkerPool = config.dedicatedTenant ? { kind: 'dedicated', tenantId: config.dedicatedTenant } : sharedPool(config.region!);
   const redis = openRedis(config.redis, `worker:${poolName(pool)}`, 'blocking');
   const subscriber = openRedis(config.redis, `worker-wake:${poolName(pool)}`, 'blocking');
   const consumers = new TenantConsumers(redis, { prefix: config.redis.keyPrefix, lockMs: config.lockMs, stalledIntervalMs: config.stalledIntervalMs });
   const inference = new InferencePools({}, logger);
   const processors = createProcessors({ inference, ports: runtime.ports });
-  const scheduler = new FairScheduler(runtime, pool, redis, subscriber, consumers, (leases) => new JobRunner(runtime, redis, leases, processors));
+  const scheduler = new FairScheduler(runtime, pool, config.region, redis, subscriber, consumers, (leases) => new JobRunner(runtime, redis, leases, processors));
   await scheduler.start(config.concurrency);
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis);
-  logger.info('worker started', { pool: poolName(pool), concurrency: config.concurrency });
+  logger.info('worker started', { pool: poolName(pool), region: config.region ?? 'the dedicated tenant\'s', concurrency: config.concurrency });
   return {
     pool,
     healthPort: health ? (health.address() as AddressInfo).port : undefined,

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { meteringVariables, toMeteringOptions, type MeteringOptions } from '@tessera/metering';
 import {
+  commaList,
+  ConfigError,
+  regionName,
+  toRegionsConfig,
   databaseVariables,
   parseEnvironment,
   redisVariables,
@@ -49,6 +53,12 @@ const workerVariables = z.object({
   LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   TENANT_LIMIT_DEFAULTS: tenantLimitDefaultsVariable,
+  // Data residency: the region whose tenants' jobs this worker runs (it reads that region's ring
+  // only, and skips a tenant of any other region). Default: HOME_REGION for the shared pool, the
+  // tenant's own region for a dedicated worker.
+  WORKER_REGION: regionName().optional(),
+  DATA_REGIONS: commaList().default(['us-east-1', 'eu-west-1']),
+  HOME_REGION: regionName().optional(),
 });
 
 export const workerEnvironment = databaseVariables
@@ -66,6 +76,8 @@ export interface WorkerConfig {
   concurrency: number;
   /** Set: serve only this dedicated-tier tenant. */
   dedicatedTenant: string | undefined;
+  /** The region whose jobs this worker runs; undefined only for a dedicated worker (its tenant's region). */
+  region: string | undefined;
   lockMs: number;
   stalledIntervalMs: number;
   healthPort: number | undefined;
@@ -89,11 +101,16 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
   const withFlag = flag >= 0 ? { ...env, WORKER_DEDICATED_TENANT: argv[flag + 1] ?? '' } : env;
   const parsed = parseEnvironment(workerEnvironment, withFlag);
   const telemetry = toTelemetryConfig(parsed);
+  const regions = toRegionsConfig({ DATA_REGIONS: parsed.DATA_REGIONS, HOME_REGION: parsed.HOME_REGION });
+  if (parsed.WORKER_REGION !== undefined && !regions.served.includes(parsed.WORKER_REGION)) {
+    throw new ConfigError([`WORKER_REGION: ${parsed.WORKER_REGION} is not one of DATA_REGIONS (${regions.served.join(', ')})`]);
+  }
   return {
     database: toDatabaseConfig(parsed),
     redis: toRedisConfig(parsed),
     concurrency: parsed.WORKER_CONCURRENCY,
     dedicatedTenant: parsed.WORKER_DEDICATED_TENANT,
+    region: parsed.WORKER_REGION ?? (parsed.WORKER_DEDICATED_TENANT === undefined ? regions.home : undefined),
     lockMs: parsed.WORKER_LOCK_MS,
     stalledIntervalMs: parsed.WORKER_STALLED_INTERVAL_MS,
     healthPort: parsed.WORKER_HEALTH_PORT,

@@ -16,6 +16,8 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** Serve only this dedicated-tier tenant. */
   dedicatedTenant?: string;
+  /** WORKER_REGION: the region whose jobs it runs (default: the home region, or the dedicated tenant's). */
+  region?: string;
   lockMs?: number;
   stalledIntervalMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -55,6 +57,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     TLS_KEY_FILE: options.tls.keyFile,
     WORKER_CONCURRENCY: String(options.concurrency ?? 1),
     ...(options.dedicatedTenant ? { WORKER_DEDICATED_TENANT: options.dedicatedTenant } : {}),
+    ...(options.region ? { WORKER_REGION: options.region } : {}),
     ...(options.lockMs ? { WORKER_LOCK_MS: String(options.lockMs) } : {}),
     ...(options.stalledIntervalMs ? { WORKER_STALLED_INTERVAL_MS: String(options.stalledIntervalMs) } : {}),
     TRACING_EXPORTER: 'none',

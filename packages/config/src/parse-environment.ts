@@ -24,6 +24,7 @@ export function parseEnvironment<S extends z.ZodObject>(schema: S, env: NodeJS.P
   throw new ConfigError(problems);
 }
 
+/** Values never echoed in a configuration error (REGION_OBJECT_STORES may hold a region's key). */
 function isSecretName(name: string): boolean {
-  return /KEY|SECRET|PASSWORD|TOKEN/i.test(name);
+  return /KEY|SECRET|PASSWORD|TOKEN|REGION_OBJECT_STORES/i.test(name);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './parse-environment';
 import { readCaFile } from './ca-file';
 import { isTlsRedisUrl } from './redis-connection';
+import type { RegionObjectStoreConfig } from './regions';
 import { base64Key32, booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
@@ -153,6 +154,11 @@ export interface ObjectStoreConfig {
    * endpoints; unset: the public roots. A path, so worker processes are handed the same file.
    */
   tlsCaFile?: string | undefined;
+  /**
+   * Data residency: the store of each region other than the home one (REGION_OBJECT_STORES), whose
+   * store is the one above. Undefined: every region's bytes are in the store above.
+   */
+  regions?: Readonly<Record<string, RegionObjectStoreConfig>> | undefined;
 }
 
 export type ObjectStoreCredentialsConfig =

@@ -47,10 +47,11 @@ export class JobQueues {
 
   /**
    * Adds one submission of a job to its tenant's queue, then makes sure the tenant is in its
-   * pool's ring (in that order: see TenantRing), then wakes idle workers. Idempotent per
+   * pool's ring (in that order: see TenantRing), then wakes idle workers. The pool is of the
+   * tenant's region: only that region's workers read its ring. Idempotent per
    * (job, submission): BullMQ ignores a second add with the same job id.
    */
-  async enqueue(tenant: { id: string; tier: 'shared' | 'dedicated' }, message: JobMessage): Promise<void> {
+  async enqueue(tenant: { id: string; tier: 'shared' | 'dedicated'; region: string }, message: JobMessage): Promise<void> {
     const options: JobsOptions = {
       jobId: queueJobId(message.jobId, message.submission),
       attempts: this.retry.attempts,

@@ -3,17 +3,24 @@
  * (REDIS_KEY_PREFIX; one per test file), so deployments and test runs sharing a Redis never meet.
  */
 
-/** Which workers may run a tenant's jobs: the shared pool, or the tenant's own (dedicated tier). */
-export type WorkerPool = { kind: 'shared' } | { kind: 'dedicated'; tenantId: string };
+/**
+ * Which workers may run a tenant's jobs: the shared pool of the tenant's region (data residency:
+ * a job runs where its tenant's bytes are), or the tenant's own (dedicated tier; a tenant has one
+ * region, so its pool is in that region).
+ */
+export type WorkerPool = { kind: 'shared'; region: string } | { kind: 'dedicated'; tenantId: string };
 
-export const sharedPool: WorkerPool = { kind: 'shared' };
+/** The shared pool of one region. */
+export function sharedPool(region: string): WorkerPool {
+  return { kind: 'shared', region };
+}
 
-export function poolOf(tenant: { id: string; tier: 'shared' | 'dedicated' }): WorkerPool {
-  return tenant.tier === 'dedicated' ? { kind: 'dedicated', tenantId: tenant.id } : sharedPool;
+export function poolOf(tenant: { id: string; tier: 'shared' | 'dedicated'; region: string }): WorkerPool {
+  return tenant.tier === 'dedicated' ? { kind: 'dedicated', tenantId: tenant.id } : sharedPool(tenant.region);
 }
 
 export function poolName(pool: WorkerPool): string {
-  return pool.kind === 'shared' ? 'shared' : `dedicated-${pool.tenantId}`;
+  return pool.kind === 'shared' ? `shared-${pool.region}` : `dedicated-${pool.tenantId}`;
 }
 
 /** One BullMQ queue per tenant (BullMQ forbids ':' in queue names). */

@@ -27,22 +27,22 @@ describe('tenant ring and leases', () => {
   });
 
   it('rotates tenants round-robin, each once however often it was added', async () => {
-    for (const tenant of ['ta', 'tb', 'ta', 'tc', 'tb']) await ring.add(sharedPool, tenant);
-    expect(await ring.members(sharedPool)).toEqual(['ta', 'tb', 'tc']);
+    for (const tenant of ['ta', 'tb', 'ta', 'tc', 'tb']) await ring.add(sharedPool('us-east-1'), tenant);
+    expect(await ring.members(sharedPool('us-east-1'))).toEqual(['ta', 'tb', 'tc']);
     const picks: Array<string | null> = [];
-    for (let i = 0; i < 7; i++) picks.push(await ring.next(sharedPool));
+    for (let i = 0; i < 7; i++) picks.push(await ring.next(sharedPool('us-east-1')));
     expect(picks).toEqual(['ta', 'tb', 'tc', 'ta', 'tb', 'tc', 'ta']);
-    await ring.remove(sharedPool, 'tb');
-    expect(await ring.members(sharedPool)).toEqual(['tc', 'ta']);
-    await ring.add(sharedPool, 'tb'); // back at the tail, once
-    expect(await ring.members(sharedPool)).toEqual(['tc', 'ta', 'tb']);
+    await ring.remove(sharedPool('us-east-1'), 'tb');
+    expect(await ring.members(sharedPool('us-east-1'))).toEqual(['tc', 'ta']);
+    await ring.add(sharedPool('us-east-1'), 'tb'); // back at the tail, once
+    expect(await ring.members(sharedPool('us-east-1'))).toEqual(['tc', 'ta', 'tb']);
   });
 
   it('keeps a dedicated pool apart from the shared one', async () => {
     const dedicated: WorkerPool = { kind: 'dedicated', tenantId: 'td' };
     await ring.add(dedicated, 'td');
     expect(await ring.members(dedicated)).toEqual(['td']);
-    expect(await ring.members(sharedPool)).not.toContain('td');
+    expect(await ring.members(sharedPool('us-east-1'))).not.toContain('td');
     expect(await ring.next({ kind: 'dedicated', tenantId: 'tz' })).toBeNull();
   });
 

@@ -93,12 +93,13 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   // Announces membership and API-key changes to the gateways; no keys.
   tenants: (p) => ({ keys: [], channels: [`&${names(p).accessChanges}`], commands: [...connection, ...publish] }),
   // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
-  // queue, every tenant's leases and every tenant's job channel; only the shared pool's ring and
-  // wake channel. A tenant's tier can change at run time, so the ACL cannot leave the dedicated
-  // tenants' queues out: the worker's own pool check does (dedicated workers below are confined).
+  // queue, every tenant's leases and every tenant's job channel; only the shared pools' rings and
+  // wake channels (one per region, `shared-<region>`). A tenant's tier can change at run time, so
+  // the ACL cannot leave the dedicated tenants' queues out: the worker's own pool check does
+  // (dedicated workers below are confined); a worker's region is its own check too.
   worker: (p) => ({
-    keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('shared')}`, `~${names(p).ringMembers('shared')}`, `~${names(p).leases('*')}`, `~${names(p).startSequence}`],
-    channels: [`&${names(p).wakeChannel('shared')}`, `&${names(p).tenantChannel('*', 'jobs')}`],
+    keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('shared-*')}`, `~${names(p).ringMembers('shared-*')}`, `~${names(p).leases('*')}`, `~${names(p).startSequence}`],
+    channels: [`&${names(p).wakeChannel('shared-*')}`, `&${names(p).tenantChannel('*', 'jobs')}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   }),
 };

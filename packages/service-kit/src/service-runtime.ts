@@ -1,11 +1,11 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
 import { createServiceTokenVerifier, type ServiceTokenVerifier } from '@tessera/auth';
-import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
+import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig, RegionsConfig } from '@tessera/config';
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
 import { BudgetGuard, meteringConfig, UsageRecorder, type MeteringOptions } from '@tessera/metering';
-import { createObjectStoreClient, createTenantObjectStores, staticTenantObjectStores, unavailableObjectStore, type ObjectStoreClient, type TenantObjectStores } from '@tessera/storage';
+import { createObjectStoreClient, createRegionalObjectStores, createTenantObjectStores, singleStoreRegions, staticTenantObjectStores, unavailableObjectStore, type ObjectStoreClient, type RegionalObjectStores, type TenantObjectStores } from '@tessera/storage';
 import { createTenantAccess, openServiceDataSource, tenantBucketName, type TenantLimits, type TenantDirectory, type TenantKeyring, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 
 export interface ServiceRuntimeConfig {
@@ -13,6 +13,11 @@ export interface ServiceRuntimeConfig {
   database: DatabaseConfig;
   /** Only services that keep objects (datasets, models, audit, tenants) hold object-store credentials. */
   objectStore?: ObjectStoreConfig | undefined;
+  /**
+   * The regions this deployment serves and its home region (DATA_REGIONS, HOME_REGION): a tenant of
+   * any other region is refused. Omitted: any region, all in the one store (tests' inspection runtimes).
+   */
+  regions?: RegionsConfig | undefined;
   redis: RedisConfig;
   /** Only services that encrypt or decrypt tenant objects hold the master key. */
   masterKey?: Buffer | undefined;
@@ -41,8 +46,10 @@ export interface ServiceRuntime {
   db: DataSource;
   /** The service's own key. Under OBJECT_STORE_CREDENTIALS=sts it reaches no tenant bucket: use `tenantObjectStores`. */
   objectStore: ObjectStoreClient;
-  /** The client to use while acting for one tenant (scoped to its bucket under `sts`). */
+  /** The home region's clients for acting for one tenant (scoped to its bucket under `sts`). */
   tenantObjectStores: TenantObjectStores;
+  /** Every served region's clients: what acting for a tenant uses (its own region's store, nothing else). */
+  objectStores: RegionalObjectStores;
   tenants: TenantStore;
   directory: TenantDirectory;
   keyring: TenantKeyring;
@@ -74,11 +81,13 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
   const tenantObjectStores = storeConfig
     ? createTenantObjectStores(storeConfig, objectStore, (tenantId) => tenantBucketName(storeConfig.bucketPrefix, tenantId))
     : staticTenantObjectStores(objectStore);
+  const objectStores = storeConfig
+    ? createRegionalObjectStores(storeConfig, tenantObjectStores, config.regions, (tenantId) => tenantBucketName(storeConfig.bucketPrefix, tenantId))
+    : singleStoreRegions(tenantObjectStores, config.regions);
   const { tenants, directory, keyring, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
-    objectStore,
-    tenantObjectStores,
+    objectStores,
     bucketPrefix: config.objectStore?.bucketPrefix ?? unusedBucketPrefix,
     masterKey: config.masterKey,
     tenantCacheTtlMs: config.tenantCacheTtlMs,
@@ -97,6 +106,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     db,
     objectStore,
     tenantObjectStores,
+    objectStores,
     tenants,
     directory,
     keyring,

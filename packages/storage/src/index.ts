@@ -12,3 +12,4 @@ export { tenantRolePolicy, tenantRoleTrustPolicy, serviceUserPolicy } from './st
 export { signRequest, type SigV4Key, type SigV4Scope, type SigV4Request } from './sigv4';
 export { presignedUrlSeconds } from './tenant-bucket';
 export { readPresignedObject, readPresignedObjectBuffer, writePresignedObject, type ObjectReadAccess, type ObjectWriteAccess, type PresignedFetchOptions } from './presigned-object';
+export { createRegionalObjectStores, singleStoreRegions, regionUnavailable, type RegionalObjectStores, type TenantLocation } from './regional-object-stores';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ObjectStoreClient, TenantObjectStores } from '@tessera/storage';
+import type { RegionalObjectStores } from '@tessera/storage';
 import { TenantDirectory } from './control-plane/tenant-directory';
 import { TenantKeyring } from './control-plane/tenant-keyring';
 import { TenantStore } from './control-plane/tenant-store';
@@ -9,9 +9,8 @@ import { TenantScopeFactory } from './tenant-scope';
 export interface TenantAccessOptions {
   db: DataSource;
   controlSchema: string;
-  objectStore: ObjectStoreClient;
-  /** Per-tenant clients (OBJECT_STORE_CREDENTIALS=sts); the shared `objectStore` when absent. */
-  tenantObjectStores?: TenantObjectStores | undefined;
+  /** Each served region's store (per-tenant clients under OBJECT_STORE_CREDENTIALS=sts). */
+  objectStores: RegionalObjectStores;
   bucketPrefix: string;
   /** Only services that encrypt or decrypt tenant objects hold it. */
   masterKey: Buffer | undefined;
@@ -39,8 +38,7 @@ export function createTenantAccess(options: TenantAccessOptions): TenantAccess {
     controlSchema: options.controlSchema,
     directory,
     keyring,
-    objectStore: options.objectStore,
-    tenantObjectStores: options.tenantObjectStores,
+    objectStores: options.objectStores,
     bucketPrefix: options.bucketPrefix,
   });
   return { tenants, directory, keyring, scopes };

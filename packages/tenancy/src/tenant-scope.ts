@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
-import { TenantBucket, type ObjectStoreClient, type TenantObjectStores } from '@tessera/storage';
+import { regionUnavailable, TenantBucket, type RegionalObjectStores } from '@tessera/storage';
 import type { TenantDirectory } from './control-plane/tenant-directory';
 import type { CurrentDataKey, TenantKeyring } from './control-plane/tenant-keyring';
 import { quoteIdentifier, tenantBucketName, tenantSchemaName } from './tenant-id';
@@ -21,10 +21,9 @@ export class TenantScope {
     private readonly deps: TenantScopeDeps,
   ) {
     this.schema = tenantSchemaName(tenant.id);
-    // With per-tenant credentials the bucket's client cannot reach any other tenant's bucket,
-    // whatever a bug elsewhere in the request does with bucket names.
-    const client = deps.tenantObjectStores ? deps.tenantObjectStores.forTenant(tenant.id) : deps.objectStore;
-    this.bucket = new TenantBucket(client, tenant.id, tenantBucketName(deps.bucketPrefix, tenant.id));
+    // The client of the tenant's region's store (data residency). With per-tenant credentials it
+    // cannot reach any other tenant's bucket, whatever a bug elsewhere does with bucket names.
+    this.bucket = new TenantBucket(deps.objectStores.forTenant(tenant), tenant.id, tenantBucketName(deps.bucketPrefix, tenant.id));
   }
 
   /** Runs `fn` on a pooled connection switched to this tenant's schema, and switches it back. */
@@ -98,18 +97,21 @@ export interface TenantScopeDeps {
   controlSchema: string;
   directory: TenantDirectory;
   keyring: TenantKeyring;
-  objectStore: ObjectStoreClient;
-  /** Per-tenant clients (OBJECT_STORE_CREDENTIALS=sts); the shared `objectStore` when absent. */
-  tenantObjectStores?: TenantObjectStores | undefined;
+  /** Each served region's store; a tenant's bucket is reached only through its own region's. */
+  objectStores: RegionalObjectStores;
   bucketPrefix: string;
 }
 
 export class TenantScopeFactory {
   constructor(private readonly deps: TenantScopeDeps) {}
 
-  /** The scope of an authenticated tenant user; unknown or suspended tenants are refused. */
+  /**
+   * The scope of an authenticated tenant user; unknown or suspended tenants are refused, and so is
+   * a tenant whose region this service does not serve (its bytes may live nowhere else).
+   */
   async forPrincipal(principal: Principal): Promise<TenantScope> {
     const tenant = await this.deps.directory.requireActive(principal.tenantId);
+    if (!this.deps.objectStores.serves(tenant.region)) throw regionUnavailable(tenant.region);
     return new TenantScope(tenant, principal, this.deps);
   }
 }

@@ -10,6 +10,7 @@ import {
   objectStoreConnection,
   objectStoreTransport,
   StsTenantCredentials,
+  singleStoreRegions,
   stsTenantObjectStores,
   tenantSessionPolicy,
   TenantBucket,
@@ -73,8 +74,7 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
       controlSchema: 'tessera_control',
       directory: undefined as unknown as TenantDirectory,
       keyring: undefined as unknown as TenantKeyring,
-      objectStore: baseClient,
-      tenantObjectStores: stores,
+      objectStores: singleStoreRegions(stores, undefined),
       bucketPrefix: prefix,
     });
 

@@ -57,7 +57,7 @@ describe('jobs: queue entries carry ids only; forged entries cannot make a worke
   async function forge(tenantId: string, data: Record<string, unknown>): Promise<string> {
     const id = `forged-${randomUUID()}`;
     await queueOf(tenantId).add('job', data, { jobId: id, attempts: 3 });
-    await new TenantRing(forger, stack.config.redis.keyPrefix).add(sharedPool, tenantId);
+    await new TenantRing(forger, stack.config.redis.keyPrefix).add(sharedPool('us-east-1'), tenantId);
     return id;
   }
 

@@ -18,6 +18,7 @@ export const tenantRules: RuleTree = {
     suspendTenant: isPlatformAdmin,
     resumeTenant: isPlatformAdmin,
     setTenantLimits: isPlatformAdmin,
+    migrateTenantRegion: isPlatformAdmin,
     inviteMember: managesAccess,
     changeMemberRole: managesAccess,
     removeMember: managesAccess,

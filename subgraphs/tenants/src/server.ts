@@ -24,7 +24,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(
-      tenantResolvers({ store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db }),
+      tenantResolvers({ store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions }),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
     ),
     rules: tenantRules,
@@ -45,8 +45,7 @@ export function createProvisioner(runtime: ServiceRuntime, config: TenantsConfig
     keyring: runtime.keyring,
     directory: runtime.directory,
     schemas: new SchemaManager(runtime.db, runtime.config.database),
-    objectStore: runtime.objectStore,
-    tenantObjectStores: runtime.tenantObjectStores,
+    objectStores: runtime.objectStores,
     bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
     regions: config.regions,
   });

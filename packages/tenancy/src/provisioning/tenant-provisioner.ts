@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { errors } from '@tessera/errors';
-import { destroyBucket, ensureBucket, type ObjectStoreClient, type TenantObjectStores } from '@tessera/storage';
+import { destroyBucket, ensureBucket, regionUnavailable, type ObjectStoreClient, type RegionalObjectStores } from '@tessera/storage';
 import type { TenantStore } from '../control-plane/tenant-store';
 import type { TenantKeyring } from '../control-plane/tenant-keyring';
 import type { TenantDirectory } from '../control-plane/tenant-directory';
@@ -25,12 +25,12 @@ export interface ProvisionerDeps {
   keyring: TenantKeyring;
   directory: TenantDirectory;
   schemas: SchemaManager;
-  objectStore: ObjectStoreClient;
   /**
-   * Per-tenant clients (OBJECT_STORE_CREDENTIALS=sts): the bucket is created and destroyed with
-   * credentials scoped to it, so provisioning needs no right on any other tenant's bucket.
+   * Each served region's store: a tenant's bucket is created (and destroyed) in its own region's
+   * store, under `sts` with credentials scoped to that bucket, so provisioning needs no right on
+   * any other tenant's bucket.
    */
-  tenantObjectStores?: TenantObjectStores | undefined;
+  objectStores: RegionalObjectStores;
   bucketPrefix: string;
   /** Regions this deployment can hold data in (data residency); a tenant must pick one. */
   regions: readonly string[];
@@ -51,16 +51,23 @@ export class TenantProvisioner {
     return this.withTenantLock(request.id, async () => {
       const existing = await this.deps.store.find(request.id);
       if (existing && existing.status !== 'PROVISIONING') {
-        if (existing.region !== request.region || existing.tier !== request.tier) {
+        // A tenant's region never changes by provisioning again: moving its bytes is a migration.
+        if (existing.region !== request.region) {
+          throw errors.conflict(`Tenant ${request.id} already exists in region ${existing.region}; a tenant's region changes only by a region migration.`, { reason: 'REGION_IMMUTABLE', region: existing.region });
+        }
+        if (existing.tier !== request.tier) {
           throw errors.conflict(`Tenant ${request.id} already exists with region ${existing.region} and tier ${existing.tier}.`);
         }
         return { tenant: existing, created: false };
+      }
+      if (existing && existing.region !== request.region) {
+        throw errors.conflict(`Tenant ${request.id} is being provisioned in region ${existing.region}.`, { reason: 'REGION_IMMUTABLE', region: existing.region });
       }
       if (!existing) {
         // A schema or bucket without a control-plane row is not ours to adopt (or to drop on failure).
         if (
           (await this.deps.schemas.schemaExists(tenantSchemaName(request.id))) ||
-          (await this.bucketClient(request.id).bucketExists(tenantBucketName(this.deps.bucketPrefix, request.id)))
+          (await this.bucketClient(request).bucketExists(tenantBucketName(this.deps.bucketPrefix, request.id)))
         ) {
           throw errors.conflict(`Storage for tenant ${request.id} already exists but is not managed by Tessera.`);
         }
@@ -68,11 +75,11 @@ export class TenantProvisioner {
       }
       try {
         await this.deps.schemas.createTenantSchema(request.id);
-        await ensureBucket(this.bucketClient(request.id), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
+        await ensureBucket(this.bucketClient(request), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
         await this.deps.keyring.ensureKey(request.id);
         await this.deps.store.setStatus(request.id, 'ACTIVE');
       } catch (error) {
-        await this.removeEverything(request.id);
+        await this.removeEverything(request.id, request.region);
         throw error;
       }
       this.deps.directory.invalidate(request.id);
@@ -120,13 +127,21 @@ export class TenantProvisioner {
     this.deps.directory.invalidate(tenantId);
   }
 
-  private bucketClient(tenantId: string): ObjectStoreClient {
-    return this.deps.tenantObjectStores ? this.deps.tenantObjectStores.forBucketLifecycle(tenantId) : this.deps.objectStore;
+  /** The tenant's region's store (REGION_UNAVAILABLE when this service has none for it). */
+  private bucketClient(tenant: { id: string; region: string }): ObjectStoreClient {
+    return this.deps.objectStores.forBucketLifecycle(tenant);
   }
 
-  private async removeEverything(tenantId: string): Promise<void> {
+  /**
+   * `region` undefined: the row's. Without a row there is no bucket of ours (the row is written
+   * first and deleted last). The region's store is resolved before anything is dropped, so a
+   * region this service cannot reach stops the erasure instead of leaving the bucket behind.
+   */
+  private async removeEverything(tenantId: string, region?: string): Promise<void> {
+    const located = region ?? (await this.deps.store.find(tenantId))?.region;
+    const client = located === undefined ? undefined : this.bucketClient({ id: tenantId, region: located });
     await this.deps.schemas.dropTenantSchema(tenantId);
-    await destroyBucket(this.bucketClient(tenantId), tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
+    if (client) await destroyBucket(client, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
     await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)
     this.deps.keyring.forget(tenantId);
   }
@@ -140,6 +155,8 @@ export class TenantProvisioner {
     if (!this.deps.regions.includes(input.region)) {
       throw errors.badInput(`region must be one of: ${this.deps.regions.join(', ')}.`, { field: 'region' });
     }
+    // A region the deployment lists but this service has no store for: nothing is created anywhere.
+    if (!this.deps.objectStores.serves(input.region)) throw regionUnavailable(input.region);
     if (!tenantTiers.includes(input.tier)) throw errors.badInput(`tier must be one of: ${tenantTiers.join(', ')}.`, { field: 'tier' });
     const { set: limitOverrides } = parseLimitOverrides({ ...(input.limits ?? {}) });
     return { id: input.id, displayName, region: input.region, tier: input.tier, limitOverrides };

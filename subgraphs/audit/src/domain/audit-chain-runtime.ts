@@ -1,5 +1,6 @@
 import { ConfigError, defaultRelayFullSweepIntervalMs, type AuditChainConfig } from '@tessera/config';
 import type { JWK } from 'jose';
+import { errors } from '@tessera/errors';
 import { requireObjectStoreConfig, type ServiceRuntime } from '@tessera/service-kit';
 import type { AuditChainDeps } from './audit-chain.service';
 import { AuditCheckpointService } from './audit-checkpoint.service';
@@ -34,7 +35,12 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
       checkpoints: new AuditCheckpointService({
         db: runtime.db,
         objectStore: runtime.objectStore,
-        objectStoreFor: (tenantId) => runtime.tenantObjectStores.forTenant(tenantId),
+        // The tenant's region's store: a checkpoint copy lives where the rest of the tenant's bytes do.
+        objectStoreFor: async (tenantId) => {
+          const tenant = await runtime.directory.find(tenantId);
+          if (!tenant) throw errors.notFound('Tenant', tenantId);
+          return runtime.objectStores.forTenant(tenant);
+        },
         bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
         signer,
         retentionDays: config.checkpointRetentionDays,

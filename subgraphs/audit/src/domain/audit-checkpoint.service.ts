@@ -21,7 +21,7 @@ export interface CheckpointServiceDeps {
   db: DataSource;
   objectStore: ObjectStoreClient;
   /** The client acting for one tenant (credentials scoped to its bucket); `objectStore` when absent. */
-  objectStoreFor?: ((tenantId: string) => ObjectStoreClient) | undefined;
+  objectStoreFor?: ((tenantId: string) => Promise<ObjectStoreClient>) | undefined;
   bucketPrefix: string;
   signer: CheckpointSigner;
   /** > 0: also put the object under S3 Object Lock (COMPLIANCE) for that many days (MinIO/S3 buckets with object locking). */
@@ -77,7 +77,7 @@ export class AuditCheckpointService {
       const objectKey = checkpointObjectKey(head.seq);
       const payload = { chain: `tenant:${tenantId}`, tenantId, seq: head.seq, headHash: head.hash, time: new Date().toISOString() };
       // A previous attempt may have written the object and died before the row: adopt it if it signs this very head.
-      const stored = await this.readObject(this.clientFor(tenantId), bucket, objectKey);
+      const stored = await this.readObject(await this.clientFor(tenantId), bucket, objectKey);
       let jws: string;
       if (stored !== undefined) {
         const claimed = await this.deps.signer.verify(stored);
@@ -92,7 +92,7 @@ export class AuditCheckpointService {
       const storage = await new TenantQuotas(quotaScope).reserve('storageBytes', Buffer.byteLength(jws));
       const signedAt = new Date((await this.deps.signer.verify(jws))?.time ?? payload.time);
       try {
-        if (stored === undefined) await this.writeOnce(this.clientFor(tenantId), bucket, objectKey, jws);
+        if (stored === undefined) await this.writeOnce(await this.clientFor(tenantId), bucket, objectKey, jws);
         await quotaScope.transaction(async (manager) => {
           await manager.query(`INSERT INTO ${schema}.audit_checkpoints (seq, head_hash, signed_at, key_id, jws, object_key) VALUES (?, ?, ?, ?, ?, ?)`, [
             head.seq,
@@ -149,10 +149,10 @@ export class AuditCheckpointService {
   async storedTenantObjects(tenantId: string, keep: (objectKey: string) => boolean = () => true): Promise<Array<{ objectKey: string; jws: string }>> {
     const bucket = tenantBucketName(this.deps.bucketPrefix, tenantId);
     const keys: string[] = [];
-    for await (const item of this.clientFor(tenantId).listObjectsV2(bucket, checkpointPrefix, true)) if (item.name && keep(item.name)) keys.push(item.name);
+    for await (const item of (await this.clientFor(tenantId)).listObjectsV2(bucket, checkpointPrefix, true)) if (item.name && keep(item.name)) keys.push(item.name);
     const out: Array<{ objectKey: string; jws: string }> = [];
     for (const objectKey of keys.sort()) {
-      const jws = await this.readObject(this.clientFor(tenantId), bucket, objectKey);
+      const jws = await this.readObject(await this.clientFor(tenantId), bucket, objectKey);
       if (jws !== undefined) out.push({ objectKey, jws });
     }
     return out;
@@ -163,7 +163,7 @@ export class AuditCheckpointService {
     return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
   }
 
-  private clientFor(tenantId: string): ObjectStoreClient {
+  private async clientFor(tenantId: string): Promise<ObjectStoreClient> {
     return this.deps.objectStoreFor ? this.deps.objectStoreFor(tenantId) : this.deps.objectStore;
   }
 

@@ -10,6 +10,8 @@ export interface TenantAdminDeps {
   provisioner: TenantProvisioner;
   /** For the lifecycle audit events (platform security log and the tenant's own log). */
   db: DataSource;
+  /** Regions a tenant may be placed in (DATA_REGIONS). */
+  regions: readonly string[];
 }
 
 export function assertPlatformAdmin(principal: Principal): void {
@@ -60,6 +62,28 @@ export class TenantAdminService {
     return tenant;
   }
 
+  /**
+   * The one way to ask for a tenant's region to change: platform admins only, the tenant id
+   * repeated as `confirm`, and audited (platform security log and the tenant's log) whatever the
+   * outcome. Nothing is moved online: the answer is CONFLICT, reason REGION_MIGRATION_OFFLINE,
+   * and the region stays as it is until the offline runbook has moved the tenant.
+   */
+  async migrateRegion(id: string, toRegion: string, confirm: string): Promise<never> {
+    assertPlatformAdmin(this.principal);
+    assertTenantId(id);
+    const tenant = await this.deps.store.find(id);
+    if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', id);
+    if (!this.deps.regions.includes(toRegion)) throw errors.badInput(`toRegion must be one of: ${this.deps.regions.join(', ')}.`, { field: 'toRegion' });
+    if (toRegion === tenant.region) throw errors.badInput(`Tenant ${id} is already in region ${toRegion}.`, { field: 'toRegion' });
+    if (confirm !== id) throw errors.badInput('confirm must repeat the tenant id: a region migration moves every byte of the tenant.', { field: 'confirm' });
+    await recordLifecycleEvent(this.deps.db, this.principal, id, 'tenant.region.migrate', { from: tenant.region, to: toRegion, result: regionMigrationOffline }, 'DENIED');
+    throw errors.conflict(`Tenant ${id} stays in ${tenant.region}: region migrations are offline only (see the operator runbook); nothing was moved.`, {
+      reason: regionMigrationOffline,
+      region: tenant.region,
+      toRegion,
+    });
+  }
+
   /** The audit event names each changed limit with its old and new effective value. */
   async setLimits(id: string, changes: Record<string, unknown>): Promise<TenantRecord> {
     assertPlatformAdmin(this.principal);
@@ -75,6 +99,13 @@ export class TenantAdminService {
     return after;
   }
 }
+
+/**
+ * Moving a tenant's bytes between regions is done offline, by the operator's runbook (README,
+ * Data residency): online it would mean copying every object and schema row while the tenant
+ * keeps writing, and flipping the region only once the copy is verified, which is not built.
+ */
+export const regionMigrationOffline = 'REGION_MIGRATION_OFFLINE';
 
 /** At provisioning, a null limit just means "the platform default". */
 function withoutNulls(limits: Record<string, number | null>): Record<string, number> {

@@ -21,6 +21,7 @@ export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<Subgr
       suspendTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, true),
       resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, false),
       setTenantLimits: (_: unknown, args: { id: string; limits: Record<string, unknown> }, ctx: SubgraphContext) => service(ctx).setLimits(args.id, args.limits),
+      migrateTenantRegion: (_: unknown, args: { id: string; toRegion: string; confirm: string }, ctx: SubgraphContext) => service(ctx).migrateRegion(args.id, args.toRegion, args.confirm),
     },
     Tenant: {
       tier: (tenant: TenantRecord) => tenant.tier.toUpperCase(),

@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openRedis, sharedPool, TenantRing } from '@tessera/job-queue';
+import { ensureLocalPki, startS3Server, type RunningS3Server } from '@tessera/local-infra';
+import { buildLinearRegression } from '@tessera/onnx';
+import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
+import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+
+/**
+ * Data residency with two real object stores standing for two regions: the harness's s3rver is
+ * us-east-1 (the home region, S3_*), a second s3rver over TLS is eu-west-1 (REGION_OBJECT_STORES).
+ * ap-south-1 is a region the deployment lists but has no store for. An EU tenant's whole life runs
+ * through the gateway, and then every object of both stores is listed.
+ */
+const home = 'us-east-1';
+const eu = 'eu-west-1';
+const storeless = 'ap-south-1';
+
+const jobFields = 'id status error { code message } result { modelVersionId datasetVersionId }';
+const submitProfile = `mutation($input: SubmitProfileJobInput!) { submitProfileJob(input: $input) { ${jobFields} } }`;
+const submitTraining = `mutation($input: SubmitTrainingJobInput!) { submitTrainingJob(input: $input) { ${jobFields} } }`;
+const submitBatch = `mutation($input: SubmitBatchInferenceJobInput!) { submitBatchInferenceJob(input: $input) { ${jobFields} } }`;
+const getJob = `query($id: ID!) { job(id: $id) { ${jobFields} } }`;
+const provisionTenant = `mutation($input: ProvisionTenantInput!) { provisionTenant(input: $input) { created tenant { id region } } }`;
+const migrateRegion = `mutation($id: ID!, $to: String!, $confirm: String!) { migrateTenantRegion(id: $id, toRegion: $to, confirm: $confirm) { id region } }`;
+
+interface Job {
+  id: string;
+  status: string;
+  error: { code: string; message: string } | null;
+  result: { modelVersionId: string | null; datasetVersionId: string | null } | null;
+}
+
+function linearCsv(rows: number): string {
+  const lines = ['x1,x2,y'];
+  for (let i = 0; i < rows; i++) lines.push(`${(i % 7) - 3},${(i % 5) * 0.5},${(3 * ((i % 7) - 3) - (i % 5) + 1).toFixed(3)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function objectsOf(client: ObjectStoreClient): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const bucket of await client.listBuckets()) {
+    const keys: string[] = [];
+    for await (const item of client.listObjectsV2(bucket.name, '', true)) if (item.name) keys.push(item.name);
+    out.set(bucket.name, keys.sort());
+  }
+  return out;
+}
+
+function reasonOf(response: GraphQLResponse<unknown>): unknown {
+  return response.errors?.[0]?.extensions?.['reason'];
+}
+
+describe('data residency: a tenant\'s region decides where its bytes live and where its jobs run', () => {
+  let euStore: RunningS3Server;
+  const euKey = { accessKey: `eu${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
+  let stack: TestStack;
+  let usClient: ObjectStoreClient;
+  let euClient: ObjectStoreClient;
+  let euTenant: TestTenant;
+  let usTenant: TestTenant;
+  let euScientist: string;
+  let euAdmin: string;
+  let usScientist: string;
+  let platformAdmin: string;
+
+  const query = async <T>(token: string, text: string, variables?: Record<string, unknown>) => expectNoErrors(await stack.query<T>(token, text, variables));
+
+  async function uploadDataset(token: string, name: string, csv: string): Promise<string> {
+    const datasetId = (await query<{ createDataset: { id: string } }>(token, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name } })).createDataset.id;
+    const body = Buffer.from(csv);
+    const upload = (
+      await query<{ createDatasetUpload: { id: string; uploadUrl: string } }>(token, 'mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id uploadUrl } }', {
+        input: { datasetId, filename: 'data.csv', byteSize: body.length },
+      })
+    ).createDatasetUpload;
+    const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` }, body });
+    expect(put.status).toBe(200);
+    return (await query<{ completeDatasetUpload: { id: string } }>(token, 'mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { id } }', { id: upload.id })).completeDatasetUpload.id;
+  }
+
+  async function waitForJob(token: string, id: string, statuses: string[], timeoutMs = 90_000): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = (await query<{ job: Job }>(token, getJob, { id })).job;
+      if (statuses.includes(job.status)) return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status}; wanted ${statuses.join('|')}`);
+      await sleep(200);
+    }
+  }
+
+  beforeAll(async () => {
+    const pki = ensureLocalPki();
+    euStore = await startS3Server({ ...euKey, tls: pki.identity('s3') });
+    stack = await startTestStack({
+      regions: [home, eu, storeless],
+      objectStore: {
+        regions: { [eu]: { endpoint: euStore.endpoint, ...euKey, credentials: { mode: 'static' }, tlsCaFile: pki.caFile, signingRegion: eu } },
+      },
+    });
+    const storeSettings = { defaultRegion: home, tlsCaFile: pki.caFile };
+    usClient = createObjectStoreClient({ ...storeSettings, endpoint: stack.config.objectStore.endpoint, accessKey: stack.config.objectStore.accessKey, secretKey: stack.config.objectStore.secretKey });
+    euClient = createObjectStoreClient({ ...storeSettings, endpoint: euStore.endpoint, ...euKey });
+    euTenant = await stack.createTenant({ region: eu, limits: { costBurst: 60_000 } });
+    usTenant = await stack.createTenant({ region: home, limits: { costBurst: 60_000 } });
+    [euScientist, euAdmin, usScientist, platformAdmin] = await Promise.all([euTenant.token('data_scientist'), euTenant.token('admin'), usTenant.token('data_scientist'), stack.platformAdminToken()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await euStore?.close();
+  });
+
+  it('creates each tenant\'s bucket in its region\'s store only', async () => {
+    expect(await euClient.bucketExists(euTenant.bucket)).toBe(true);
+    expect(await usClient.bucketExists(euTenant.bucket)).toBe(false);
+    expect(await usClient.bucketExists(usTenant.bucket)).toBe(true);
+    expect(await euClient.bucketExists(usTenant.bucket)).toBe(false);
+  });
+
+  it('runs an EU tenant\'s whole life in the EU: a US worker never takes its job, every byte lands in the EU store and none in the US store', async () => {
+    const euData = await uploadDataset(euScientist, 'eu-linear', linearCsv(80));
+    const usData = await uploadDataset(usScientist, 'us-linear', linearCsv(20));
+
+    // Only a worker of the home region runs: the EU job stays queued while the US one finishes,
+    // even with the EU tenant forged into the US pool's ring (the worker checks the tenant's region).
+    const usWorker = await stack.workers.start({ region: home });
+    const forger = openRedis(stack.config.redis, 'residency-forger', 'request');
+    const euProfile = (await query<{ submitProfileJob: Job }>(euScientist, submitProfile, { input: { datasetVersionId: euData } })).submitProfileJob;
+    try {
+      await new TenantRing(forger, stack.config.redis.keyPrefix).add(sharedPool(home), euTenant.id);
+      const usProfile = (await query<{ submitProfileJob: Job }>(usScientist, submitProfile, { input: { datasetVersionId: usData } })).submitProfileJob;
+      expect((await waitForJob(usScientist, usProfile.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
+      await sleep(3_000); // several idle turns of the US worker over its ring, EU tenant included
+      expect((await waitForJob(euScientist, euProfile.id, ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'])).status).toBe('QUEUED');
+    } finally {
+      await forger.quit();
+      await usWorker.stop();
+    }
+
+    // An EU worker takes it, and then every EU job.
+    const euWorker = await stack.workers.start({ region: eu });
+    try {
+      expect((await waitForJob(euScientist, euProfile.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
+      const training = (
+        await query<{ submitTrainingJob: Job }>(euScientist, submitTraining, {
+          input: { datasetVersionId: euData, targetColumn: 'y', featureColumns: ['x1', 'x2'], modelType: 'LINEAR_REGRESSION', modelName: 'eu-model', hyperParameters: { epochs: 5 } },
+        })
+      ).submitTrainingJob;
+      const trained = await waitForJob(euScientist, training.id, ['SUCCEEDED', 'FAILED']);
+      expect(trained).toMatchObject({ status: 'SUCCEEDED' });
+      const batch = (
+        await query<{ submitBatchInferenceJob: Job }>(euScientist, submitBatch, {
+          input: { datasetVersionId: euData, modelVersionId: trained.result!.modelVersionId, featureColumns: ['x1', 'x2'], outputDatasetName: 'eu-predictions' },
+        })
+      ).submitBatchInferenceJob;
+      expect(await waitForJob(euScientist, batch.id, ['SUCCEEDED', 'FAILED'])).toMatchObject({ status: 'SUCCEEDED' });
+    } finally {
+      await euWorker.stop();
+    }
+
+    // A model file uploaded through the gateway.
+    const modelId = (await query<{ createModel: { id: string } }>(euScientist, 'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }', { input: { name: 'eu-uploaded' } })).createModel.id;
+    const onnx = Buffer.from(buildLinearRegression({ weights: [1, 2], bias: 0.5 }));
+    const modelUpload = (
+      await query<{ createModelUpload: { id: string; uploadUrl: string } }>(euScientist, 'mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl } }', {
+        input: { modelId, filename: 'model.onnx', byteSize: onnx.length },
+      })
+    ).createModelUpload;
+    const put = await fetch(modelUpload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${euScientist}` }, body: onnx });
+    expect(put.status).toBe(200);
+    await query(euScientist, 'mutation($id: ID!) { completeModelUpload(uploadId: $id) { id } }', { id: modelUpload.id });
+
+    // Audit export and a signed checkpoint (both written into the tenant's bucket).
+    await stack.drainAudit(euTenant.id);
+    const exported = (
+      await query<{ exportAuditEvents: { objectKey: string; proofObjectKey: string } }>(euAdmin, 'mutation($from: DateTime!, $to: DateTime!) { exportAuditEvents(from: $from, to: $to) { objectKey proofObjectKey } }', {
+        from: new Date(Date.now() - 3_600_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      })
+    ).exportAuditEvents;
+    const checkpoint = (await query<{ createAuditCheckpoint: { objectKey: string } }>(euAdmin, 'mutation { createAuditCheckpoint { objectKey } }')).createAuditCheckpoint;
+
+    // Every object the EU tenant's records point at is in the EU store's bucket of the EU tenant.
+    const schema = `\`${euTenant.schema}\``;
+    const referenced = [
+      ...((await stack.adminQuery(`SELECT object_key FROM ${schema}.dataset_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
+      ...((await stack.adminQuery(`SELECT object_key FROM ${schema}.model_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
+      exported.objectKey,
+      exported.proofObjectKey,
+      checkpoint.objectKey,
+    ];
+    // Two dataset versions (upload, batch output), two model versions (trained, uploaded), export, proof, checkpoint.
+    expect(referenced).toHaveLength(7);
+    const inEu = await objectsOf(euClient);
+    const inUs = await objectsOf(usClient);
+    expect([...inEu.keys()]).toEqual([euTenant.bucket]);
+    expect(inEu.get(euTenant.bucket)).toEqual(expect.arrayContaining(referenced));
+    expect(inEu.get(euTenant.bucket)!.some((key) => key.startsWith('datasets/'))).toBe(true);
+    expect(inEu.get(euTenant.bucket)!.some((key) => key.startsWith('models/'))).toBe(true);
+    expect(inEu.get(euTenant.bucket)!.some((key) => key.startsWith('audit/'))).toBe(true);
+    // Nothing of the EU tenant in the US store: no bucket of its name, and no key it references in any bucket.
+    expect(inUs.has(euTenant.bucket)).toBe(false);
+    expect([...inUs.keys()]).toContain(usTenant.bucket);
+    for (const [bucket, keys] of inUs) expect({ bucket, leaked: keys.filter((key) => referenced.includes(key)) }).toEqual({ bucket, leaked: [] });
+  }, 300_000);
+
+  it('the US region\'s clients cannot reach the EU tenant\'s bucket, and tenant B cannot read A\'s things', async () => {
+    const usRegion = stack.platform.runtimes.datasets.objectStores.inRegion(home);
+    // The EU bucket does not exist in the US store: the US region's client for the EU tenant finds nothing.
+    expect(await usRegion.forTenant(euTenant.id).bucketExists(euTenant.bucket)).toBe(false);
+    await expect(usRegion.forTenant(euTenant.id).getObject(euTenant.bucket, 'datasets/x')).rejects.toMatchObject({ code: expect.stringMatching(/NoSuchBucket|NotFound/) });
+    // The platform routes the EU tenant to the EU store only.
+    expect(await stack.platform.runtimes.datasets.objectStores.forTenant({ id: euTenant.id, region: eu }).bucketExists(euTenant.bucket)).toBe(true);
+    const euDatasets = (await query<{ datasets: { edges: Array<{ node: { id: string } }> } }>(euScientist, 'query { datasets { edges { node { id } } } }')).datasets.edges;
+    expect(euDatasets.length).toBeGreaterThan(0);
+    expect(errorCodes(await stack.query(usScientist, 'query($id: ID!) { dataset(id: $id) { id } }', { id: euDatasets[0]!.node.id }))).toEqual(['NOT_FOUND']);
+  });
+
+  it('refuses a region without a store: nothing is provisioned, and a tenant placed there is refused, never served from another store', async () => {
+    const id = `t${randomBytes(5).toString('hex')}`;
+    const refused = await stack.query(platformAdmin, provisionTenant, { input: { id, displayName: 'Nowhere', region: storeless, tier: 'SHARED' } });
+    expect(errorCodes(refused)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(reasonOf(refused)).toBe('REGION_UNAVAILABLE');
+    expect(await stack.adminQuery(`SELECT id FROM \`${stack.config.database.controlSchema}\`.tenants WHERE id = ?`, [id])).toEqual([]);
+    expect(await usClient.bucketExists(`tessera-${id}`)).toBe(false);
+    expect(await euClient.bucketExists(`tessera-${id}`)).toBe(false);
+    // Not a listed region at all: BAD_USER_INPUT.
+    expect(errorCodes(await stack.query(platformAdmin, provisionTenant, { input: { id, displayName: 'Nowhere', region: 'sa-east-1', tier: 'SHARED' } }))).toEqual(['BAD_USER_INPUT']);
+
+    // A tenant whose record names a region this service has no store for (its store was taken out
+    // of this deployment's configuration): refused, not served from the home region's store.
+    const placed = await stack.createTenant({ region: eu });
+    const control = `\`${stack.config.database.controlSchema}\``;
+    await stack.adminQuery(`UPDATE ${control}.tenants SET region = ? WHERE id = ?`, [storeless, placed.id]);
+    try {
+      const token = await placed.token('data_scientist');
+      const listed = await stack.query(token, 'query { datasets { edges { node { id } } } }');
+      expect({ codes: errorCodes(listed), reason: reasonOf(listed) }).toEqual({ codes: ['SERVICE_UNAVAILABLE'], reason: 'REGION_UNAVAILABLE' });
+      const created = await stack.query(token, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: 'x' } });
+      expect({ codes: errorCodes(created), reason: reasonOf(created) }).toEqual({ codes: ['SERVICE_UNAVAILABLE'], reason: 'REGION_UNAVAILABLE' });
+      expect(await stack.adminQuery(`SELECT id FROM \`${placed.schema}\`.datasets`)).toEqual([]);
+      expect(await usClient.bucketExists(placed.bucket)).toBe(false);
+      expect(await objectsOf(euClient).then((stores) => stores.get(placed.bucket))).toEqual([]);
+    } finally {
+      await stack.adminQuery(`UPDATE ${control}.tenants SET region = ? WHERE id = ?`, [eu, placed.id]);
+    }
+  });
+
+  it('refuses any change of a tenant\'s region except the explicit, audited migration, which is offline only', async () => {
+    // Provisioning again with another region.
+    const again = await stack.query(platformAdmin, provisionTenant, { input: { id: euTenant.id, displayName: 'x', region: home, tier: 'SHARED' } });
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect(reasonOf(again)).toBe('REGION_IMMUTABLE');
+    // Only platform admins; the tenant's own admin is FORBIDDEN.
+    expect(errorCodes(await stack.query(euAdmin, migrateRegion, { id: euTenant.id, to: home, confirm: euTenant.id }))).toEqual(['FORBIDDEN']);
+    // Bad input: unknown region, same region, confirmation that does not repeat the id, another tenant's id as confirmation.
+    expect(errorCodes(await stack.query(platformAdmin, migrateRegion, { id: euTenant.id, to: 'sa-east-1', confirm: euTenant.id }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(platformAdmin, migrateRegion, { id: euTenant.id, to: eu, confirm: euTenant.id }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(platformAdmin, migrateRegion, { id: euTenant.id, to: home, confirm: usTenant.id }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(platformAdmin, migrateRegion, { id: `t${randomBytes(5).toString('hex')}`, to: home, confirm: 'x' }))).toEqual(['NOT_FOUND']);
+    // Confirmed: refused as offline only, and audited in both logs.
+    const asked = await stack.query(platformAdmin, migrateRegion, { id: euTenant.id, to: home, confirm: euTenant.id });
+    expect(errorCodes(asked)).toEqual(['CONFLICT']);
+    expect(reasonOf(asked)).toBe('REGION_MIGRATION_OFFLINE');
+    const control = `\`${stack.config.database.controlSchema}\``;
+    expect(await stack.adminQuery(`SELECT region FROM ${control}.tenants WHERE id = ?`, [euTenant.id])).toEqual([{ region: eu }]);
+    const security = (await stack.adminQuery(
+      `SELECT action, outcome, details_json FROM ${control}.security_outbox WHERE tenant_id = ? AND action = 'tenant.region.migrate'
+       UNION ALL SELECT action, outcome, details_json FROM ${control}.security_events WHERE tenant_id = ? AND action = 'tenant.region.migrate'`,
+      [euTenant.id, euTenant.id],
+    )) as Array<{ outcome: string; details_json: string | Record<string, unknown> }>;
+    expect(security).toHaveLength(1);
+    expect(security[0]!.outcome).toBe('DENIED');
+    const details = typeof security[0]!.details_json === 'string' ? JSON.parse(security[0]!.details_json) : security[0]!.details_json;
+    expect(details).toMatchObject({ from: eu, to: home, result: 'REGION_MIGRATION_OFFLINE' });
+    const tenantLog = (await stack.adminQuery(
+      `SELECT outcome FROM \`${euTenant.schema}\`.audit_outbox WHERE action = 'tenant.region.migrate' UNION ALL SELECT outcome FROM \`${euTenant.schema}\`.audit_events WHERE action = 'tenant.region.migrate'`,
+    )) as Array<{ outcome: string }>;
+    expect(tenantLog).toEqual([{ outcome: 'DENIED' }]);
+    // The tenant keeps working in its region.
+    expect((await query<{ currentTenant: { region: string } }>(euScientist, 'query { currentTenant { region } }')).currentTenant.region).toBe(eu);
+  });
+});
