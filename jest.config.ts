@@ -30,6 +30,7 @@ const config: Config = {
     project('packages', ['<rootDir>/packages']),
     project('gateway', ['<rootDir>/gateway']),
     project('subgraphs', ['<rootDir>/subgraphs']),
+    project('key-service', ['<rootDir>/key-service']),
     project('repo', ['<rootDir>/test']),
   ],
 };

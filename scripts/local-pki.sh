@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local certificate authority of a developer machine or a CI run: one CA, one leaf per
-# service identity (server and client), one server leaf per store (MariaDB, Redis, S3) and for the OpenID provider.
+# service identity (server and client), one server leaf per store (MariaDB, Redis, S3), for the OpenID provider and the key service.
 #
 #   bash scripts/local-pki.sh            # into $TESSERA_PKI_DIR, default <repo>/.tessera/pki
 #
@@ -25,8 +25,8 @@ leaf_days=825
 # Service identities: the name is the CN and a DNS SAN (also the compose host name).
 services=(gateway datasets models jobs audit metrics tenants workers)
 # Store certificates: name, then extra DNS names (the compose host names of the stores). `oidc` is
-# the OpenID provider's (the dev issuer locally, Keycloak in compose).
-stores=("mariadb mysql" "redis" "s3 minio" "oidc keycloak")
+# the OpenID provider's (the dev issuer locally, Keycloak in compose); `keys` the key service's.
+stores=("mariadb mysql" "redis" "s3 minio" "oidc keycloak" "keys")
 
 mkdir -p "$dir"
 chmod 700 "$dir"

@@ -1,0 +1,3 @@
+export { startKeyService, type RunningKeyService } from './key-service';
+export { startKeyServiceProcess, type KeyServiceProcessOptions, type RunningKeyServiceProcess } from './key-service-process';
+export { readKeyServiceEnvironment, keyServiceEnvironment, defaultKeyClients, type KeyServiceConfig } from './key-service-environment';

@@ -1,0 +1,204 @@
+/**
+ * The key provider client against the local key service, a real process speaking Vault's transit
+ * API over mutual TLS: wrap/unwrap, context binding, versions, rotation, retirement, destruction,
+ * and who the service refuses.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureLocalPki, type LocalPki } from '@tessera/local-infra';
+import { isKeyProviderError, VaultTransitKeyProvider, wrappedKeyVersion, type KeyProviderErrorCode } from '@tessera/key-provider';
+import { startKeyServiceProcess, type RunningKeyServiceProcess } from '@tessera/key-service';
+
+let pki: LocalPki;
+let otherPki: LocalPki;
+let otherPkiDir: string;
+let stateDirectory: string;
+let service: RunningKeyServiceProcess;
+const providers: VaultTransitKeyProvider[] = [];
+
+function providerAs(client: string | undefined, options: { keyName?: string; ca?: string; identityPki?: LocalPki } = {}): VaultTransitKeyProvider {
+  const identity = client ? (options.identityPki ?? pki).identity(client) : undefined;
+  const provider = new VaultTransitKeyProvider({
+    url: service.url,
+    keyName: options.keyName ?? 'tessera',
+    ca: options.ca ?? pki.ca,
+    ...(identity ? { clientIdentity: { cert: identity.cert, key: identity.key } } : {}),
+    timeoutMs: 5_000,
+  });
+  providers.push(provider);
+  return provider;
+}
+
+async function expectCode(promise: Promise<unknown>, code: KeyProviderErrorCode): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isKeyProviderError(error) ? error.code : error).toBe(code);
+}
+
+beforeAll(async () => {
+  pki = ensureLocalPki();
+  otherPkiDir = mkdtempSync(join(tmpdir(), 'tessera-keys-other-ca-'));
+  otherPki = ensureLocalPki(otherPkiDir);
+  stateDirectory = join(mkdtempSync(join(tmpdir(), 'tessera-keys-test-')), 'keys');
+  service = await startKeyServiceProcess({ stateDirectory, tls: { caFile: pki.caFile, ...pki.files('keys') }, keys: ['tessera', 'other'] });
+}, 60_000);
+
+afterAll(async () => {
+  for (const provider of providers) provider.close();
+  await service?.stop();
+  rmSync(join(stateDirectory, '..'), { recursive: true, force: true });
+  rmSync(otherPkiDir, { recursive: true, force: true });
+});
+
+describe('wrap and unwrap', () => {
+  it('round-trips a data key; the wrap names the KEK version (vault:v1:) and never contains the plaintext', async () => {
+    const provider = providerAs('datasets');
+    const dataKey = randomBytes(32);
+    const wrapped = await provider.wrap(dataKey, 'tenant:acme:dek:v1');
+    expect(wrapped).toMatch(/^vault:v1:[A-Za-z0-9+/]+=*$/);
+    expect(wrappedKeyVersion(wrapped)).toBe(1);
+    expect(wrapped).not.toContain(dataKey.toString('base64'));
+    expect((await provider.unwrap(wrapped, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+    // Another admitted service opens what this one wrapped (the key belongs to the platform, not to a service).
+    expect((await providerAs('models').unwrap(wrapped, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+  });
+
+  it("binds the wrap to its context: A's wrap does not open with B's context, nor with A's other data-key version", async () => {
+    const provider = providerAs('tenants');
+    const wrapped = await provider.wrap(randomBytes(32), 'tenant:acme:dek:v1');
+    await expectCode(provider.unwrap(wrapped, 'tenant:globex:dek:v1'), 'KEY_UNWRAP_FAILED');
+    await expectCode(provider.unwrap(wrapped, 'tenant:acme:dek:v2'), 'KEY_UNWRAP_FAILED');
+    await expectCode(provider.rewrap(wrapped, 'tenant:globex:dek:v1'), 'KEY_UNWRAP_FAILED');
+  });
+
+  it('refuses a tampered wrap and one made under another key name', async () => {
+    const provider = providerAs('tenants');
+    const wrapped = await provider.wrap(randomBytes(32), 'tenant:acme:dek:v1');
+    const body = Buffer.from(wrapped.split(':')[2]!, 'base64');
+    body[20] = body[20]! ^ 1;
+    await expectCode(provider.unwrap(`vault:v1:${body.toString('base64')}`, 'tenant:acme:dek:v1'), 'KEY_UNWRAP_FAILED');
+    await expectCode(providerAs('tenants', { keyName: 'other' }).unwrap(wrapped, 'tenant:acme:dek:v1'), 'KEY_UNWRAP_FAILED');
+  });
+});
+
+describe('versions', () => {
+  it('rotate: new wraps use the new version at once, older wraps still open, rewrap moves them without changing the key', async () => {
+    const admin = providerAs('tenants', { keyName: 'other' });
+    const before = await admin.status();
+    const dataKey = randomBytes(32);
+    const old = await admin.wrap(dataKey, 'tenant:acme:dek:v1');
+    expect(wrappedKeyVersion(old)).toBe(before.latestVersion);
+
+    const rotated = await admin.rotate();
+    expect(rotated.latestVersion).toBe(before.latestVersion + 1);
+    expect(rotated.versions.map((entry) => entry.version)).toEqual([...before.versions.map((entry) => entry.version), rotated.latestVersion]);
+    // Another service's very next wrap uses it: the version lives in the provider, not in a cache.
+    expect(wrappedKeyVersion(await providerAs('models', { keyName: 'other' }).wrap(randomBytes(32), 'tenant:acme:dek:v9'))).toBe(rotated.latestVersion);
+    expect((await admin.unwrap(old, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+
+    const moved = await admin.rewrap(old, 'tenant:acme:dek:v1');
+    expect(wrappedKeyVersion(moved)).toBe(rotated.latestVersion);
+    expect((await admin.unwrap(moved, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+  });
+
+  it('min_decryption_version refuses older wraps (KEY_VERSION_RETIRED) and can be lowered again until the version is destroyed', async () => {
+    const admin = providerAs('tenants', { keyName: 'other' });
+    const dataKey = randomBytes(32);
+    const old = await admin.wrap(dataKey, 'tenant:acme:dek:v1');
+    const status = await admin.rotate();
+    const newer = await admin.wrap(dataKey, 'tenant:acme:dek:v1');
+
+    expect((await admin.setMinDecryptionVersion(status.latestVersion)).minDecryptionVersion).toBe(status.latestVersion);
+    await expectCode(admin.unwrap(old, 'tenant:acme:dek:v1'), 'KEY_VERSION_RETIRED');
+    await expectCode(admin.rewrap(old, 'tenant:acme:dek:v1'), 'KEY_VERSION_RETIRED');
+    expect((await admin.unwrap(newer, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+    // Beyond the latest version: refused by the provider.
+    await expectCode(admin.setMinDecryptionVersion(status.latestVersion + 1), 'KEY_PROVIDER_REJECTED');
+
+    // Retired is reversible ...
+    await admin.setMinDecryptionVersion(1);
+    expect((await admin.unwrap(old, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+    // ... destroyed is not, and only retired versions can be destroyed.
+    await expectCode(admin.destroyVersionsBelow(status.latestVersion), 'KEY_PROVIDER_REJECTED');
+    await admin.setMinDecryptionVersion(status.latestVersion);
+    const trimmed = await admin.destroyVersionsBelow(status.latestVersion);
+    expect(trimmed.minAvailableVersion).toBe(status.latestVersion);
+    expect(trimmed.versions.map((entry) => entry.version)).toEqual([status.latestVersion]);
+    await expectCode(admin.setMinDecryptionVersion(1), 'KEY_PROVIDER_REJECTED');
+    await expectCode(admin.unwrap(old, 'tenant:acme:dek:v1'), 'KEY_VERSION_RETIRED');
+  });
+});
+
+describe('who the key service admits', () => {
+  it.each(['datasets', 'models', 'audit', 'tenants', 'workers'])('admits %s to wrap and unwrap', async (client) => {
+    const provider = providerAs(client);
+    const dataKey = randomBytes(32);
+    expect((await provider.unwrap(await provider.wrap(dataKey, 'tenant:acme:dek:v1'), 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+  });
+
+  it.each(['gateway', 'jobs', 'metrics'])('refuses a %s certificate before its first request', async (client) => {
+    await expectCode(providerAs(client).wrap(randomBytes(32), 'tenant:acme:dek:v1'), 'KEY_PROVIDER_UNAVAILABLE');
+    await expectCode(providerAs(client).status(), 'KEY_PROVIDER_UNAVAILABLE');
+  });
+
+  it('refuses a client without a certificate', async () => {
+    await expectCode(providerAs(undefined).wrap(randomBytes(32), 'tenant:acme:dek:v1'), 'KEY_PROVIDER_UNAVAILABLE');
+  });
+
+  it("refuses a certificate of another CA with a service's name, and a client that trusts another CA", async () => {
+    await expectCode(providerAs('tenants', { identityPki: otherPki }).wrap(randomBytes(32), 'tenant:acme:dek:v1'), 'KEY_PROVIDER_UNAVAILABLE');
+    await expectCode(providerAs('tenants', { ca: otherPki.ca }).wrap(randomBytes(32), 'tenant:acme:dek:v1'), 'KEY_PROVIDER_UNAVAILABLE');
+  });
+
+  it('answers only the tenants service on admin paths (rotate, config, trim, rewrap): 403 for the others', async () => {
+    const datasets = providerAs('datasets');
+    const wrapped = await datasets.wrap(randomBytes(32), 'tenant:acme:dek:v1');
+    await expectCode(datasets.rotate(), 'KEY_PROVIDER_DENIED');
+    await expectCode(datasets.setMinDecryptionVersion(1), 'KEY_PROVIDER_DENIED');
+    await expectCode(datasets.destroyVersionsBelow(1), 'KEY_PROVIDER_DENIED');
+    await expectCode(datasets.rewrap(wrapped, 'tenant:acme:dek:v1'), 'KEY_PROVIDER_DENIED');
+    expect((await datasets.status()).latestVersion).toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves no plain HTTP', async () => {
+    const plain = service.url.replace('https://', 'http://');
+    await expect(fetch(`${plain}/v1/sys/health`)).rejects.toThrow();
+  });
+});
+
+describe('state', () => {
+  it('keeps the key versions in a 0600 file in a 0700 directory; a second process on the same directory is refused', async () => {
+    expect(statSync(stateDirectory).mode & 0o777).toBe(0o700);
+    const file = join(stateDirectory, 'transit-keys.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { keys: Record<string, unknown> }).keys).sort()).toEqual(['other', 'tessera']);
+    await expect(startKeyServiceProcess({ stateDirectory, tls: { caFile: pki.caFile, ...pki.files('keys') } })).rejects.toThrow(/in use by process/);
+  });
+
+  it('survives a restart: wraps made before it still open', async () => {
+    const provider = providerAs('tenants');
+    const dataKey = randomBytes(32);
+    const wrapped = await provider.wrap(dataKey, 'tenant:acme:dek:v1');
+    await service.stop();
+    service = await startKeyServiceProcess({ stateDirectory, tls: { caFile: pki.caFile, ...pki.files('keys') } });
+    expect((await providerAs('tenants').unwrap(wrapped, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+  });
+
+  it('answers the health path for container checks', async () => {
+    const identity = pki.identity('tenants');
+    const status = await new Promise<number>((resolve, reject) => {
+      request(`${service.url}/v1/sys/health`, { ca: pki.ca, cert: identity.cert, key: identity.key }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(200);
+  });
+});
