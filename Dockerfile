@@ -19,6 +19,8 @@ COPY packages/events/package.json packages/events/
 COPY packages/inference/package.json packages/inference/
 COPY packages/job-queue/package.json packages/job-queue/
 COPY packages/local-infra/package.json packages/local-infra/
+COPY packages/key-provider/package.json packages/key-provider/
+COPY key-service/package.json key-service/
 COPY packages/metering/package.json packages/metering/
 COPY packages/monitoring/package.json packages/monitoring/
 COPY packages/onnx/package.json packages/onnx/
@@ -50,6 +52,9 @@ COPY . .
 ENV NODE_ENV=production \
     LISTEN_HOST=0.0.0.0 \
     PATH=/app/node_modules/.bin:$PATH
+# The key service's state directory (the `keys` container mounts its volume here): owned by the
+# user it runs as, so the volume is created writable for it and for no one else.
+RUN mkdir -p /var/lib/tessera/keys && chown node:node /var/lib/tessera/keys && chmod 0700 /var/lib/tessera/keys
 USER node
 EXPOSE 4000
 CMD ["tsx", "platform/src/main.ts", "gateway"]

@@ -17,7 +17,6 @@ import { generateInternalKeyPair, generateServiceKeyPair } from '@tessera/auth';
 
 /** Every variable this script writes, in the order it writes them. */
 export const generatedVariables = [
-  'MASTER_KEY',
   'INTERNAL_CONTEXT_PRIVATE_KEY',
   'INTERNAL_CONTEXT_PUBLIC_KEY',
   'MYSQL_ROOT_PASSWORD',
@@ -67,8 +66,6 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
   // keys of exactly the services its ports answer.
   const [workers, jobs, metrics] = await Promise.all([generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair()]);
   return {
-    // 32 random bytes, base64: the envelope-encryption master key (MASTER_KEY in the env schema).
-    MASTER_KEY: randomBytes(32).toString('base64'),
     // ES256 pair: the gateway signs the internal context with the private key, subgraphs verify with the public one.
     INTERNAL_CONTEXT_PRIVATE_KEY: JSON.stringify(internal.privateJwk),
     INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify(internal.publicJwk),

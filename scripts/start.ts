@@ -6,8 +6,9 @@
  *   2. checks MariaDB and Redis (starting local ones with scripts/local-services.sh when it can);
  *   3. loads or generates the local secrets (.tessera/secrets.json) and the local CA with every
  *      service's certificate (.tessera/pki, or TESSERA_PKI_DIR; scripts/local-pki.sh);
- *   4. starts telemetry, the dev OIDC issuer, the S3 server and the platform (six subgraphs + gateway),
- *      and the job workers as child processes (the shared pool, and one per dedicated demo tenant);
+ *   4. starts telemetry, the dev OIDC issuer, the S3 server, the key service (`tessera keys`, a child
+ *      process holding the key-encryption keys in .tessera/keys), the platform (six subgraphs +
+ *      gateway), and the job workers as child processes (the shared pool, and one per dedicated demo tenant);
  *   5. provisions the demo tenants, users and dataset (idempotent), and prints URLs and tokens.
  *
  * Ctrl-C stops everything and exits 0. Exit codes: 1 start-up failure, 2 MariaDB/Redis missing.
@@ -19,7 +20,9 @@ import { ConfigError, createLogger } from '@tessera/config';
 import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
 import { ensureLocalPki, startS3Server, trustCaInThisProcess } from '@tessera/local-infra';
 import { serviceData, startPlatform } from '@tessera/platform';
-import { localAccountHosts, migrateDeployment } from '@tessera/tenancy';
+import { importLegacyWrappedKeys, localAccountHosts, migrateDeployment, openServiceDataSource } from '@tessera/tenancy';
+import { VaultTransitKeyProvider } from '@tessera/key-provider';
+import { startKeyServiceProcess } from '@tessera/key-service';
 import { startTelemetry } from '@tessera/telemetry';
 import { startWorkerProcess } from '@tessera/workers';
 import { renderBanner } from './start/banner';
@@ -29,7 +32,7 @@ import { readLauncherEnvironment } from './start/environment';
 import { LaunchError } from './start/launch-error';
 import { preflight } from './start/preflight';
 import { launcherRedisAccounts } from './start/redis-accounts';
-import { loadOrCreateSecrets, secretsFile, stateDirectory } from './start/secrets';
+import { forgetLegacyMasterKey, loadOrCreateSecrets, secretsFile, stateDirectory, type LocalSecrets } from './start/secrets';
 
 const audience = 'https://api.tessera.local';
 const tokenTtlSeconds = 8 * 3600;
@@ -84,13 +87,19 @@ async function main(): Promise<void> {
   const s3 = await startS3Server({ port: env.s3Port, directory: s3Directory, ...secrets.s3, tls: pki.identity('s3') });
   running.push({ name: 'S3 server', stop: () => s3.close() });
 
+  // The key-encryption keys live in this child process alone (state in .tessera/keys, created on first start).
+  const keyService = await startKeyServiceProcess({ stateDirectory: join(stateDirectory, 'keys'), tls: { caFile: pki.caFile, ...pki.files('keys') } });
+  running.push({ name: 'key service', stop: () => keyService.stop() });
+  const keyProvider = { url: keyService.url, keyName: 'tessera', mount: 'transit', tlsCa: pki.ca, token: undefined };
+  say(`Key service (key-encryption keys) at ${keyService.url}, state in ${shown(join(stateDirectory, 'keys'))}.`);
+
   // `tessera migrate` first, as in a deployment: the services that start next cannot migrate.
   const controlSchema = 'tessera_control';
   await migrateDeployment({ adminUrl: env.databaseAdminUrl, controlSchema, accountHosts: localAccountHosts, tlsCa: databaseTls.ca }, serviceData);
   const database = { url: env.databaseUrls.tenants, controlSchema, poolSize: 10, tlsCa: databaseTls.ca };
+  await importLegacyMasterKey(secrets, { ...database, poolSize: 2 }, { ...keyProvider, clientIdentity: pki.identity('tenants') });
   const objectStore = { endpoint: s3.endpoint, ...secrets.s3, defaultRegion: 'us-east-1', bucketPrefix: 'tessera', tlsCaFile: pki.caFile };
   const redisAccounts = launcherRedisAccounts(env.redisUrl, env.redisServiceUsers, 'tessera', process.env, env.redisTlsCaFile);
-  const masterKey = Buffer.from(secrets.masterKey, 'base64');
   // The workers' service identity for this run: they call the jobs, datasets and models ports with it.
   const workerKeys = await generateServiceKeyPair();
   const platform = await startPlatform({
@@ -100,7 +109,7 @@ async function main(): Promise<void> {
     objectStore,
     redis: redisAccounts.shared,
     ...(redisAccounts.byService ? { redisByService: redisAccounts.byService } : {}),
-    masterKey,
+    keyProvider,
     internalContextKeys: secrets.internalContextKeys,
     tls: pki.identity,
     oidc: {
@@ -175,6 +184,25 @@ async function main(): Promise<void> {
   );
 }
 
+/**
+ * An installation from before the key provider keeps its master key in secrets.json: the data keys
+ * it wrapped move to the key service (as the tenants service, `tessera keys import-master-key` does
+ * in a deployment), then the master key is deleted. Keys it does not open belong to another
+ * checkout sharing this machine's database; the demo re-seeding below deals with those tenants.
+ */
+async function importLegacyMasterKey(secrets: LocalSecrets, database: { url: string; controlSchema: string; poolSize: number; tlsCa: string }, keyProvider: { url: string; keyName: string; mount: string; tlsCa: string; clientIdentity: { cert: string; key: string } }): Promise<void> {
+  if (!secrets.masterKey) return;
+  const provider = new VaultTransitKeyProvider({ ...keyProvider, ca: keyProvider.tlsCa });
+  const db = await openServiceDataSource(database, []);
+  try {
+    const report = await importLegacyWrappedKeys(db, database.controlSchema, Buffer.from(secrets.masterKey, 'base64'), provider);
+    say(`Moved ${report.imported} tenant data key(s) from the retired master key to the key service${report.notOpened ? ` (${report.notOpened} belong to another checkout and stay as they are)` : ''}; the master key is deleted from ${shown(secretsFile)}.`);
+    forgetLegacyMasterKey(secrets);
+  } finally {
+    await db.destroy();
+    provider.close();
+  }
+}
 
 async function tokenEndpointOf(issuerUrl: string): Promise<string> {
   const response = await fetch(`${issuerUrl}/.well-known/openid-configuration`);

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { startS3Server, type RunningS3Server } from '@tessera/local-infra';
 import { startPlatform, type RunningPlatform } from '@tessera/platform';
+import { startKeyServiceProcess, type RunningKeyServiceProcess } from '@tessera/key-service';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestStack, type TestStack } from '@tessera/testing';
 import { demoPredictQuery } from '../scripts/start/banner';
 import { demoModelInput, demoModelName, ensureDemoDataset, ensureDemoModel, provisionDemoTenants } from '../scripts/start/demo-data';
@@ -9,15 +13,17 @@ import { graphql } from '../scripts/start/graphql';
 
 /**
  * `npm start` from a second checkout on the same machine: the local control plane (MariaDB) is
- * shared, the master key and the object store are the checkout's own. Here the test stack is the
- * first checkout; a second platform on the same control schema, with another master key and
- * another S3 server, is the second. The demo tenant the first one seeded is unreadable to the
+ * shared, the key service (`.tessera/keys`) and the object store are the checkout's own. Here the
+ * test stack is the first checkout; a second platform on the same control schema, with another key
+ * service and another S3 server, is the second. The demo tenant the first one seeded is unreadable to the
  * second, which must notice, re-create it, and end up with a demo whose model predicts.
  */
 let stack: TestStack;
 let secondStore: RunningS3Server;
 const secondKey = { accessKey: `second${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
 let second: RunningPlatform | undefined;
+let secondKeys: RunningKeyServiceProcess;
+let secondKeysDirectory: string;
 const demoTenant = { id: `d${randomBytes(5).toString('hex')}`, displayName: 'Demo', region: 'us-east-1', tier: 'shared' } as const;
 
 const predict = demoPredictQuery({ name: demoModelName, alias: 'production', inputName: demoModelInput });
@@ -28,12 +34,16 @@ interface PredictAnswer {
 beforeAll(async () => {
   stack = await startTestStack();
   secondStore = await startS3Server({ ...secondKey, tls: stack.pki.identity('s3') });
+  secondKeysDirectory = mkdtempSync(join(tmpdir(), 'tessera-second-keys-'));
+  secondKeys = await startKeyServiceProcess({ stateDirectory: join(secondKeysDirectory, 'keys'), tls: { caFile: stack.pki.caFile, ...stack.pki.files('keys') } });
 }, 120_000);
 
 afterAll(async () => {
   await (second ?? stack.platform).provisioner.deprovision(demoTenant.id).catch(() => undefined);
   await second?.stop();
   await secondStore?.close();
+  await secondKeys?.stop();
+  if (secondKeysDirectory) rmSync(secondKeysDirectory, { recursive: true, force: true });
   await stack?.stop();
 });
 
@@ -49,10 +59,10 @@ describe('demo tenants seeded by another checkout', () => {
     expect(await provisionDemoTenants(stack.platform, [demoTenant])).toEqual([{ id: demoTenant.id, created: false }]);
   });
 
-  it('are re-created by a checkout with another master key and object store, and its demo then predicts', async () => {
+  it('are re-created by a checkout with another key service and object store, and its demo then predicts', async () => {
     second = await startPlatform({
       ...stack.config,
-      masterKey: randomBytes(32),
+      keyProvider: { ...stack.config.keyProvider, url: secondKeys.url },
       objectStore: { ...stack.config.objectStore, endpoint: secondStore.endpoint, ...secondKey },
       gatewayPort: 0,
     });
@@ -61,9 +71,9 @@ describe('demo tenants seeded by another checkout', () => {
     // What the second checkout's printed curl answered before: the model's object is not in its store.
     await expect(graphql(graphqlUrl, token, predict)).rejects.toThrow(/SERVICE_UNAVAILABLE/);
 
-    expect(await foreignTenantReason(second, demoTenant.id)).toBe('its data keys are wrapped by another master key');
+    expect(await foreignTenantReason(second, demoTenant.id)).toBe('its data keys are wrapped by another key service');
     const [result] = await provisionDemoTenants(second, [demoTenant]);
-    expect(result).toEqual({ id: demoTenant.id, created: true, replaced: 'its data keys are wrapped by another master key' });
+    expect(result).toEqual({ id: demoTenant.id, created: true, replaced: 'its data keys are wrapped by another key service' });
     expect(await ensureDemoDataset(graphqlUrl, token)).toMatchObject({ created: true, rowCount: 15 });
     expect(await ensureDemoModel(graphqlUrl, token)).toEqual({ created: true, version: 1 });
     const answer = await graphql<PredictAnswer>(graphqlUrl, token, predict);
@@ -77,9 +87,9 @@ describe('demo tenants seeded by another checkout', () => {
   }, 120_000);
 
   it('counts a tenant as another installation\'s when its keys unwrap but the bucket here holds an earlier provisioning\'s objects (secrets copied, store not)', async () => {
-    // The second checkout's master key with the first one's store: there, the tenant's bucket and
+    // The second checkout's key service with the first one's store: there, the tenant's bucket and
     // marker are from the first provisioning, under data keys that no longer exist.
-    const copiedSecrets = await startPlatform({ ...stack.config, masterKey: second!.runtime.config.masterKey!, gatewayPort: 0 });
+    const copiedSecrets = await startPlatform({ ...stack.config, keyProvider: { ...stack.config.keyProvider, url: secondKeys.url }, gatewayPort: 0 });
     try {
       expect(await foreignTenantReason(copiedSecrets, demoTenant.id)).toBe('its bucket holds objects written under other data keys');
     } finally {
@@ -89,7 +99,7 @@ describe('demo tenants seeded by another checkout', () => {
 
   it('counts a tenant as another installation\'s when its bucket is not in this object store (`.tessera/s3` removed)', async () => {
     const emptyStore = await startS3Server({ ...secondKey, tls: stack.pki.identity('s3') });
-    const wiped = await startPlatform({ ...stack.config, masterKey: second!.runtime.config.masterKey!, objectStore: { ...stack.config.objectStore, endpoint: emptyStore.endpoint, ...secondKey }, gatewayPort: 0 });
+    const wiped = await startPlatform({ ...stack.config, keyProvider: { ...stack.config.keyProvider, url: secondKeys.url }, objectStore: { ...stack.config.objectStore, endpoint: emptyStore.endpoint, ...secondKey }, gatewayPort: 0 });
     try {
       expect(await foreignTenantReason(wiped, demoTenant.id)).toBe(`its bucket tessera-${demoTenant.id} is not in this object store`);
     } finally {

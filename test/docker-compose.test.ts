@@ -12,6 +12,8 @@ import { ensureLocalPki } from '@tessera/local-infra';
 import { gatewayEnvironment, migratorEnvironment, portCallersOf, portsCalledBy, readGatewayEnvironment, readMigratorEnvironment, readSubgraphEnvironment, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
 import { assertTenantId, serviceNames } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
+import { defaultKeyClients, keyServiceEnvironment, readKeyServiceEnvironment } from '@tessera/key-service';
+import { masterKeyImportEnvironment } from '@tessera/platform';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
 import { aclFileTemplate, redisAdminUser, redisPasswordVariable, redisServices, redisUrlUser, serviceAcl, type RedisService } from '@tessera/redis-acl';
 
@@ -75,7 +77,7 @@ function references(value: string): Array<{ name: string; operator: string | und
 
 /** The containers' CA file is not on this machine: the local CA's file stands in for it (the database, object-store and issuer CAs are read at parse time). */
 const containerCaFile = '/run/tessera/tls/ca.pem';
-const caFileReadAtParse = ['DATABASE_TLS_CA_FILE', 'OBJECT_STORE_TLS_CA_FILE', 'OIDC_TLS_CA_FILE'];
+const caFileReadAtParse = ['DATABASE_TLS_CA_FILE', 'OBJECT_STORE_TLS_CA_FILE', 'OIDC_TLS_CA_FILE', 'KEY_PROVIDER_TLS_CA_FILE'];
 function resolvedEnv(name: string, vars: Env): Env {
   return Object.fromEntries(
     Object.entries(serviceEnv(name)).map(([key, value]) => [key, caFileReadAtParse.includes(key) && value === containerCaFile ? ensureLocalPki().caFile : interpolate(value, vars)]),
@@ -120,7 +122,7 @@ describe('docker-compose.yml: platform services', () => {
     const gatewayRequired = requiredKeys(gatewayEnvironment);
     // Guards the helper itself: these have no default in environment.ts.
     expect(gatewayRequired).toEqual(expect.arrayContaining(['OIDC_ISSUER_URL', 'OIDC_AUDIENCE', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'DATASETS_URL', 'TENANTS_URL']));
-    expect(requiredKeys(subgraphEnvironment('datasets'))).toEqual(expect.arrayContaining(['MASTER_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'INTERNAL_CONTEXT_PUBLIC_KEY']));
+    expect(requiredKeys(subgraphEnvironment('datasets'))).toEqual(expect.arrayContaining(['KEY_PROVIDER_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'INTERNAL_CONTEXT_PUBLIC_KEY']));
     expect(gatewayRequired).not.toContain('GATEWAY_PORT');
 
     const check = (name: string, schema: z.ZodObject) => {
@@ -135,17 +137,18 @@ describe('docker-compose.yml: platform services', () => {
   });
 
   it('gives each container exactly the secrets its service uses', () => {
-    const secretNames = ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'MASTER_KEY', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'AUDIT_SIGNING_KEY', 'SERVICE_KEY'];
+    const secretNames = ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'KEY_PROVIDER_TOKEN', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'AUDIT_SIGNING_KEY', 'SERVICE_KEY'];
     const held = (name: string) => secretNames.filter((secret) => secret in serviceEnv(name)).sort();
     expect(held('gateway')).toEqual(['DATABASE_URL', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'REDIS_URL']);
-    for (const name of ['datasets', 'models', 'tenants']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
-    expect(held('audit')).toEqual(['AUDIT_SIGNING_KEY', 'DATABASE_URL', 'MASTER_KEY', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
+    for (const name of ['datasets', 'models', 'tenants']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
+    expect(held('audit')).toEqual(['AUDIT_SIGNING_KEY', 'DATABASE_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
     // jobs and metrics call other services' ports, signed with their own service key.
     for (const name of ['jobs', 'metrics']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'REDIS_URL', 'SERVICE_KEY'] });
     // And the schemas agree: a service whose schema lacks a secret cannot be given it (previous test).
     for (const name of subgraphNames) {
       // SERVICE_KEY is optional in every subgraph's schema (required only where ports are called).
-      const schemaSecrets = secretNames.filter((secret) => secret !== 'SERVICE_KEY' && secret in subgraphEnvironment(name).shape).sort();
+      // SERVICE_KEY and KEY_PROVIDER_TOKEN (Vault only) are optional: compose's key service needs no token.
+      const schemaSecrets = secretNames.filter((secret) => secret !== 'SERVICE_KEY' && secret !== 'KEY_PROVIDER_TOKEN' && secret in subgraphEnvironment(name).shape).sort();
       expect({ name, schemaSecrets }).toEqual({ name, schemaSecrets: held(name).filter((secret) => secret !== 'SERVICE_KEY') });
     }
   });
@@ -657,14 +660,61 @@ describe('docker-compose.yml: secrets', () => {
 
   it('refuses to interpolate without the generated .env', async () => {
     const values = await generateEnvironment();
-    const { MASTER_KEY: _dropped, ...withoutMasterKey } = values;
-    expect(() => resolvedEnv('datasets', withoutMasterKey)).toThrow(/MASTER_KEY/);
-    expect(() => resolvedEnv('datasets', { ...values, MASTER_KEY: '' })).toThrow(/MASTER_KEY/);
+    const { S3_SECRET_KEY: _dropped, ...withoutStoreKey } = values;
+    expect(() => resolvedEnv('datasets', withoutStoreKey)).toThrow(/S3_SECRET_KEY/);
+    expect(() => resolvedEnv('datasets', { ...values, S3_SECRET_KEY: '' })).toThrow(/S3_SECRET_KEY/);
   });
 
   it('keeps .env out of git and out of the image build context', () => {
     expect(read('.gitignore').split('\n')).toContain('.env');
     expect(read('.dockerignore').split('\n')).toEqual(expect.arrayContaining(['.env', '**/node_modules/']));
+  });
+});
+
+describe('docker-compose.yml: the key provider', () => {
+  const keyClients = ['datasets', 'models', 'audit', 'tenants', 'worker'];
+
+  it('holds no master key anywhere: no environment schema, no container, no generated secret', () => {
+    const schemas: Array<[string, z.ZodObject]> = [
+      ['gateway', gatewayEnvironment],
+      ['migrate', migratorEnvironment],
+      ['worker', workerEnvironment],
+      ['keys', keyServiceEnvironment],
+      ...subgraphNames.map((name): [string, z.ZodObject] => [name, subgraphEnvironment(name)]),
+    ];
+    for (const [name, schema] of schemas) expect({ name, masterKey: Object.keys(schema.shape).filter((key) => /MASTER_KEY/.test(key)) }).toEqual({ name, masterKey: [] });
+    for (const name of Object.keys(services)) expect({ name, masterKey: Object.keys(serviceEnv(name)).filter((key) => /MASTER_KEY/.test(key)) }).toEqual({ name, masterKey: [] });
+    expect(composeText).not.toMatch(/MASTER_KEY/);
+    expect(generatedVariables as readonly string[]).not.toContain('MASTER_KEY');
+    // Only the one-time import command reads the retired key, and no compose service runs it.
+    expect(Object.keys(masterKeyImportEnvironment.shape)).toContain('LEGACY_MASTER_KEY');
+  });
+
+  it('runs the key service as its own container with its own volume and `keys` certificate, holding no other secret', () => {
+    const keys = services['keys']!;
+    expect(keys.command).toEqual(['tsx', 'platform/src/main.ts', 'keys']);
+    const env = serviceEnv('keys');
+    expect({ unknown: Object.keys(env).filter((key) => !(key in keyServiceEnvironment.shape)) }).toEqual({ unknown: [] });
+    expect(Object.keys(env).filter((key) => /DATABASE|REDIS|S3_|SERVICE_KEY|INTERNAL_CONTEXT/.test(key))).toEqual([]);
+    expect(keys.volumes).toContainEqual('keys-data:/var/lib/tessera/keys');
+    expect(keys.volumes).toContainEqual({ type: 'volume', source: 'pki', target: '/run/tessera/tls', read_only: true, volume: { subpath: 'keys' } });
+    const pki = services['pki']!.command!.join(' ');
+    expect(pki).toContain('cp /pki/all/keys.pem /pki/keys/cert.pem');
+    expect(pki).toContain('cp /pki/all/keys-key.pem /pki/keys/key.pem');
+    const config = readKeyServiceEnvironment({ ...env, TLS_CA_FILE: 'ca.pem', TLS_CERT_FILE: 'cert.pem', TLS_KEY_FILE: 'key.pem' });
+    expect(config).toMatchObject({ port: 8200, host: '0.0.0.0', stateDirectory: '/var/lib/tessera/keys', keys: ['tessera'], adminClients: ['tenants'] });
+    // It admits exactly the services that unwrap tenant data keys (certificate CN), and those are
+    // exactly the containers configured to reach it.
+    expect([...config.allowedClients].sort()).toEqual([...defaultKeyClients].sort());
+    const reaching = Object.keys(services).filter((name) => 'KEY_PROVIDER_URL' in serviceEnv(name));
+    expect(reaching.sort()).toEqual([...keyClients].sort());
+    const identityOf = (name: string) => (name === 'worker' ? 'workers' : name);
+    expect(reaching.map(identityOf).sort()).toEqual([...config.allowedClients].sort());
+    for (const name of reaching) {
+      expect({ name, url: serviceEnv(name)['KEY_PROVIDER_URL'], ca: serviceEnv(name)['KEY_PROVIDER_TLS_CA_FILE'] }).toEqual({ name, url: 'https://keys:8200', ca: '/run/tessera/tls/ca.pem' });
+      expect({ name, waits: services[name]!.depends_on?.['keys']?.condition }).toEqual({ name, waits: 'service_healthy' });
+    }
+    for (const name of ['gateway', 'jobs', 'metrics', 'migrate']) expect({ name, reaches: 'KEY_PROVIDER_URL' in serviceEnv(name) }).toEqual({ name, reaches: false });
   });
 });
 
@@ -682,7 +732,7 @@ describe('deploy/generate-env.ts', () => {
       parsed[match![1]!] = match![2]!;
     }
     expect(parsed).toEqual(values);
-    expect(Buffer.from(values.MASTER_KEY, 'base64')).toHaveLength(32);
+    expect(Object.keys(values)).not.toContain('MASTER_KEY');
     expect(JSON.parse(values.INTERNAL_CONTEXT_PUBLIC_KEY)).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
     expect(JSON.parse(values.INTERNAL_CONTEXT_PUBLIC_KEY)).not.toHaveProperty('d');
     expect(JSON.parse(values.INTERNAL_CONTEXT_PRIVATE_KEY)).toHaveProperty('d');
@@ -748,9 +798,9 @@ describe('deploy/generate-env.ts', () => {
       const subgraph = readSubgraphEnvironment(name, resolvedEnv(name, values));
       expect({ name, port: subgraph.port, host: subgraph.host }).toEqual({ name, port: 4001 + index, host: '0.0.0.0' });
       if (name === 'jobs' || name === 'metrics') {
-        expect({ name, masterKey: subgraph.runtime.masterKey, objectStore: subgraph.runtime.objectStore }).toEqual({ name, masterKey: undefined, objectStore: undefined });
+        expect({ name, keyProvider: subgraph.runtime.keyProvider, objectStore: subgraph.runtime.objectStore }).toEqual({ name, keyProvider: undefined, objectStore: undefined });
       } else {
-        expect(subgraph.runtime.masterKey).toHaveLength(32);
+        expect(subgraph.runtime.keyProvider).toEqual({ url: 'https://keys:8200', keyName: 'tessera', mount: 'transit', tlsCa: ensureLocalPki().ca, token: undefined });
         expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'https://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY, tlsCaFile: ensureLocalPki().caFile });
       }
       expect({ name, signs: subgraph.auditChain?.signingKey !== undefined }).toEqual({ name, signs: name === 'audit' });

@@ -10,7 +10,7 @@ import { importedModules, sourceFiles } from './source-imports';
 
 const root = join(__dirname, '..');
 
-const serviceFolders = ['gateway', 'workers', 'platform', 'testing', ...readdirSync(join(root, 'subgraphs')).map((name) => `subgraphs/${name}`)];
+const serviceFolders = ['gateway', 'workers', 'platform', 'testing', 'key-service', ...readdirSync(join(root, 'subgraphs')).map((name) => `subgraphs/${name}`)];
 
 function packageNameOf(folder: string): string {
   return (JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as { name: string }).name;

@@ -7,8 +7,9 @@ import { ConfigError } from '@tessera/config';
 import { readKeyServiceEnvironment } from './key-service-environment';
 import { startKeyService } from './key-service';
 
-async function main(): Promise<void> {
-  const config = readKeyServiceEnvironment();
+/** Runs the key service until SIGINT/SIGTERM (also `tessera keys` in the platform image). */
+export async function runKeyService(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = readKeyServiceEnvironment(env);
   const log = (entry: Record<string, string | number>) => {
     if (config.logLevel !== 'silent' && config.logLevel !== 'error' && config.logLevel !== 'warn') process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: 'keys', ...entry })}\n`);
   };
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runKeyService().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import {
   auditChainVariables,
+  base64Key32,
   commaList,
   databaseVariables,
-  encryptionVariables,
+  keyProviderVariables,
   jsonWebKey,
   logLevel,
   migratorVariables,
@@ -21,6 +22,7 @@ import {
   toDatabaseConfig,
   toMigratorConfig,
   toObjectStoreConfig,
+  toKeyProviderConfig,
   toTelemetryConfig,
   toAuditChainConfig,
   url,
@@ -33,7 +35,7 @@ import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
 import { portUrlVariable } from './service-ports';
 import { portsCalledBy, subgraphModule, type SubgraphName } from './subgraph-catalog';
 import { portVariables, type EnvironmentGroup } from '@tessera/service-kit';
-import { gatewayTlsVariables, subgraphTlsVariables, toPublicTlsFiles, toTlsFiles } from './tls-environment';
+import { gatewayTlsVariables, subgraphTlsVariables, tlsVariables, toPublicTlsFiles, toTlsFiles } from './tls-environment';
 
 /**
  * Every variable the platform reads, by concern (a table of them is in the README). Parsed once
@@ -126,12 +128,13 @@ const subgraphBaseEnvironment = databaseVariables
  * Variable groups only some subgraphs hold, each module naming its own (`environment` in its
  * module.ts). A service's schema is the base plus its groups and nothing else, so a container is
  * given exactly the secrets its service uses (the compose test compares them): only services that
- * keep objects hold S3 keys and the master key, only the audit service holds the checkpoint
+ * keep objects hold S3 keys and reach the key provider, only the audit service holds the checkpoint
  * signing key. The groups' variables are defined here, not in a library, because some come from
  * a service (the audit service's alerting variables).
  */
 const subgraphVariableGroups = {
-  storage: objectStoreVariables.extend(regionObjectStoreVariables.shape).extend(encryptionVariables.shape),
+  // Keeping objects means encrypting them: the object store(s) and the key provider come together.
+  storage: objectStoreVariables.extend(regionObjectStoreVariables.shape).extend(keyProviderVariables.shape),
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
@@ -228,7 +231,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
       objectStore: storage && objectStore ? { ...objectStore, regions: toRegionObjectStores(storage, objectStore, regions) } : undefined,
       regions,
       redis: toRedisConfig(parsed),
-      masterKey: storage ? Buffer.from(storage.MASTER_KEY, 'base64') : undefined,
+      keyProvider: storage ? toKeyProviderConfig(storage) : undefined,
       internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,
       tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
       tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
@@ -243,4 +246,24 @@ export const migratorEnvironment = migratorVariables.extend({ LOG_LEVEL: logLeve
 export function readMigratorEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(migratorEnvironment, env);
   return { migrator: toMigratorConfig(parsed), logLevel: parsed.LOG_LEVEL };
+}
+
+/**
+ * `tessera keys import-master-key`: the tenants service's database account and certificate, the
+ * key provider, and the retired master key (LEGACY_MASTER_KEY) — which no long-running service reads.
+ */
+export const masterKeyImportEnvironment = databaseVariables
+  .extend(keyProviderVariables.shape)
+  .extend(tlsVariables.shape)
+  .extend({ LEGACY_MASTER_KEY: base64Key32(), LOG_LEVEL: logLevel() });
+
+export function readMasterKeyImportEnvironment(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = parseEnvironment(masterKeyImportEnvironment, env);
+  return {
+    database: toDatabaseConfig(parsed),
+    keyProvider: toKeyProviderConfig(parsed),
+    tls: toTlsFiles(parsed),
+    legacyMasterKey: Buffer.from(parsed.LEGACY_MASTER_KEY, 'base64'),
+    logLevel: parsed.LOG_LEVEL,
+  };
 }

@@ -1,5 +1,5 @@
 export { startPlatform, subgraphTls, databaseOf, type PlatformConfig, type RunningPlatform } from './start-platform';
 export { subgraphModules, subgraphModule, subgraphNames, serviceData, isSubgraphName, portsCalledBy, portCallersOf, portOwnerNames, publishedPort, type CatalogOptions, type PortOwnerName, type SubgraphName } from './subgraph-catalog';
-export { readGatewayEnvironment, readSubgraphEnvironment, readMigratorEnvironment, gatewayEnvironment, subgraphEnvironment, subgraphVariableGroupsOf, migratorEnvironment } from './environment';
+export { readGatewayEnvironment, readSubgraphEnvironment, readMigratorEnvironment, gatewayEnvironment, subgraphEnvironment, subgraphVariableGroupsOf, migratorEnvironment, masterKeyImportEnvironment, readMasterKeyImportEnvironment } from './environment';
 export { inProcessPorts, remotePorts, absentPort, withAbsentPorts, portUrlVariable, type ServicePorts } from './service-ports';
 export { redisOf, runtimeWithRedis, type RedisByService } from './service-redis';

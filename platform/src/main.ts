@@ -1,7 +1,9 @@
 /**
  * One process per service, for production and docker-compose: `tessera <service>`, where service
- * is `gateway`, `worker` or a subgraph name; and `tessera migrate`, the one-shot step that runs
- * before them as the migrator. Configuration comes from the environment (README table).
+ * is `gateway`, `worker` or a subgraph name; `tessera migrate`, the one-shot step that runs
+ * before them as the migrator; `tessera keys`, the local key service; and `tessera keys
+ * import-master-key`, the one-time move of data keys wrapped by the retired master key to the key
+ * provider. Configuration comes from the environment (README table).
  */
 import { createLogger, ConfigError } from '@tessera/config';
 import { startGateway } from '@tessera/gateway';
@@ -10,7 +12,10 @@ import { createServiceRuntime, startSubgraph } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
 import { migrateDeployment } from '@tessera/tenancy';
 import { readWorkerEnvironment, startWorker } from '@tessera/workers';
-import { readGatewayEnvironment, readMigratorEnvironment, readSubgraphEnvironment } from './environment';
+import { readGatewayEnvironment, readMasterKeyImportEnvironment, readMigratorEnvironment, readSubgraphEnvironment } from './environment';
+import { runKeyService } from '@tessera/key-service';
+import { VaultTransitKeyProvider } from '@tessera/key-provider';
+import { importLegacyWrappedKeys, openServiceDataSource } from '@tessera/tenancy';
 import { readPublicTlsFiles, readTlsFiles } from './tls-environment';
 import { isSubgraphName, portCallersOf, portsCalledBy, serviceData, subgraphModule, subgraphNames } from './subgraph-catalog';
 import { remotePorts, withAbsentPorts } from './service-ports';
@@ -22,6 +27,27 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     const logger = createLogger(env.logLevel, { service: 'migrate' });
     const report = await migrateDeployment(env.migrator, serviceData);
     logger.info('migrated', { controlSchema: env.migrator.controlSchema, tenantSchemas: report.tenantSchemas });
+    return async () => undefined;
+  }
+  if (service === 'keys' && process.argv[3] === 'import-master-key') {
+    // One-shot, as the tenants service (its database account and certificate): rewraps what the
+    // retired master key wrapped, then exits. The master key is given to this command only.
+    const env = readMasterKeyImportEnvironment();
+    const logger = createLogger(env.logLevel, { service: 'keys' });
+    const identity = readTlsFiles(env.tls);
+    const provider = new VaultTransitKeyProvider({ ...env.keyProvider, ca: env.keyProvider.tlsCa, clientIdentity: { cert: identity.cert, key: identity.key } });
+    const db = await openServiceDataSource(env.database, []);
+    try {
+      const report = await importLegacyWrappedKeys(db, env.database.controlSchema, env.legacyMasterKey, provider);
+      logger.info('imported data keys wrapped by the master key', { ...report });
+    } finally {
+      await db.destroy();
+      provider.close();
+    }
+    return async () => undefined;
+  }
+  if (service === 'keys') {
+    await runKeyService();
     return async () => undefined;
   }
   if (service === 'gateway') {
@@ -46,15 +72,17 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     };
   }
   if (!isSubgraphName(service)) {
-    throw new Error(`usage: tessera <migrate|gateway|worker|${subgraphNames.join('|')}>`);
+    throw new Error(`usage: tessera <migrate|keys [import-master-key]|gateway|worker|${subgraphNames.join('|')}>`);
   }
   const module = subgraphModule(service);
   const env = readSubgraphEnvironment(module.name);
   const telemetry = startTelemetry({ serviceName: `tessera-${module.name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
   const logger = createLogger(env.telemetry.logLevel, { service: module.name });
-  const runtime = await createServiceRuntime({ serviceName: module.name, ...env.runtime, portCallerKeys: env.ports.PORT_CALLER_KEYS }, logger, module.entities);
-  // The other services' ports this one calls, over HTTP and signed as this service.
   const identity = readTlsFiles(env.tls.files);
+  // The key provider knows this service by its certificate (mutual TLS), as the other services do.
+  const keyProvider = env.runtime.keyProvider ? { ...env.runtime.keyProvider, clientIdentity: { cert: identity.cert, key: identity.key } } : undefined;
+  const runtime = await createServiceRuntime({ serviceName: module.name, ...env.runtime, keyProvider, portCallerKeys: env.ports.PORT_CALLER_KEYS }, logger, module.entities);
+  // The other services' ports this one calls, over HTTP and signed as this service.
   const ports = withAbsentPorts(await remotePorts(module.name, env.ports, portsCalledBy[module.name], identity));
   const options = {
     ports,
@@ -83,7 +111,9 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
 
 main(process.argv[2]).then(
   (stop) => {
-    if (process.argv[2] === 'migrate') return void stop().then(() => process.exit(0));
+    if (process.argv[2] === 'migrate' || (process.argv[2] === 'keys' && process.argv[3] === 'import-master-key')) return void stop().then(() => process.exit(0));
+    // The key service registers its own shutdown.
+    if (process.argv[2] === 'keys') return;
     const shutdown = () => void stop().then(() => process.exit(0));
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);

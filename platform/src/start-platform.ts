@@ -1,11 +1,11 @@
 import type { JWK } from 'jose';
 import { generateServiceKeyPair, type AccessTokenVerifierOptions, type JobGrantKeys } from '@tessera/auth';
 import type { AlertingConfig } from '@tessera/audit';
-import type { AuditChainConfig, DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
+import type { AuditChainConfig, DatabaseConfig, KeyProviderConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type GatewayAccessConfig, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServerTls, type ServiceRuntime, type TlsIdentities } from '@tessera/service-kit';
-import { createProvisioner } from '@tessera/tenants';
+import { createProvisioner, type RewrapperOptions } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
 import type { ServiceName, TenantLimits, TenantProvisioner } from '@tessera/tenancy';
@@ -26,7 +26,11 @@ export interface PlatformConfig {
    * have their own REDIS_URL. A service left out connects with `redis`.
    */
   redisByService?: RedisByService;
-  masterKey: Buffer;
+  /**
+   * The key provider holding the key-encryption keys (the local key service, or Vault). The
+   * services that keep objects reach it with their own certificate from `tls`; the others get none.
+   */
+  keyProvider: KeyProviderConfig;
   internalContextKeys: { privateJwk: JWK; publicJwk: JWK };
   /** Each service's TLS identity (the local CA in `npm start` and tests): subgraphs serve mutual TLS, the gateway HTTPS. */
   tls: TlsIdentities;
@@ -48,6 +52,8 @@ export interface PlatformConfig {
   authFailuresPerMinutePerAddress?: number;
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
+  /** Batch size and pace of the tenants service's rewrap after a key-encryption key rotation (defaults when omitted). */
+  keyRewrap?: RewrapperOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
   auditChain?: AuditChainConfig;
   /** Alerting of the audit service, incl. the ranges webhooks may reach despite the address policy (defaults when omitted). */
@@ -112,6 +118,9 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     if (!runtime) {
       const sharing = subgraphNames.filter((other) => databaseOf(config, other).url === database.url && redisOf(other, config.redis, config.redisByService).url === redis.url);
       const entities = sharing.flatMap((other) => subgraphModule(other).entities);
+      // A runtime reaches the key provider as the first of its services that keeps objects.
+      const keyHolder = sharing.find((other) => subgraphModule(other).environment.includes('storage'));
+      const keyIdentity = keyHolder ? config.tls(keyHolder) : undefined;
       runtime = createServiceRuntime(
         {
           serviceName: 'tessera',
@@ -119,7 +128,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
           objectStore: config.objectStore,
           regions: { served: config.regions, home: config.homeRegion ?? config.regions[0]! },
           redis,
-          masterKey: config.masterKey,
+          keyProvider: keyIdentity ? { ...config.keyProvider, clientIdentity: { cert: keyIdentity.cert, key: keyIdentity.key } } : undefined,
           internalContextPublicKey: config.internalContextKeys.publicJwk,
           tenantCacheTtlMs: config.tenantCacheTtlMs,
           tenantLimitDefaults: config.tenantLimitDefaults,
@@ -153,6 +162,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
+      ...(config.keyRewrap ? { keyRewrap: config.keyRewrap } : {}),
     };
     const ports = inProcessPorts(runtimes, settings);
     const options: CatalogOptions = { ...settings, ports };

@@ -1,13 +1,15 @@
 import { isCryptoError } from '@tessera/crypto';
 import { isTesseraError } from '@tessera/errors';
+import { isKeyProviderError } from '@tessera/key-provider';
 import type { RunningPlatform } from '@tessera/platform';
 import { TenantBucket } from '@tessera/storage';
-import { tenantBucketName } from '@tessera/tenancy';
+import { LegacyWrappedKeyError, tenantBucketName } from '@tessera/tenancy';
 
 /**
  * Two checkouts on one machine share MariaDB and so the local control plane (`tessera_control`),
- * but not their master key (`.tessera/secrets.json`) or object store (`.tessera/s3`). A demo
- * tenant seeded by the other checkout has data keys wrapped by the other master key and objects in
+ * but not their key service (`.tessera/keys`) or object store (`.tessera/s3`). A demo tenant
+ * seeded by the other checkout has data keys wrapped by the other key service's KEK (or, from a
+ * checkout from before the key provider, by its master key) and objects in
  * the other store: nothing of it is readable here. Each checkout therefore leaves an encrypted
  * marker object in the demo tenant's bucket when it seeds the tenant; reading it back proves, in
  * one request, that the bucket is in this store and that this checkout's keys decrypt what that
@@ -40,7 +42,8 @@ export async function foreignTenantReason(platform: Launcher, tenantId: string):
   try {
     await platform.runtime.keyring.currentKey(tenantId);
   } catch (error) {
-    if (isCryptoError(error) && error.code === 'KEY_UNWRAP_FAILED') return 'its data keys are wrapped by another master key';
+    if (isKeyProviderError(error, 'KEY_UNWRAP_FAILED') || isKeyProviderError(error, 'KEY_VERSION_RETIRED')) return 'its data keys are wrapped by another key service';
+    if (error instanceof LegacyWrappedKeyError) return 'its data keys are wrapped by another checkout\'s master key';
     throw error;
   }
   const bucket = markerBucket(platform, tenantId);

@@ -15,8 +15,11 @@ const jwk = z.looseObject({ kty: z.string() }).transform((value) => value as JWK
 const secretsSchema = z.object({
   version: z.literal(1),
   createdAt: z.string(),
-  /** Wraps every tenant's data keys: losing it makes stored datasets unreadable. */
-  masterKey: z.string().refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64'),
+  /**
+   * The retired platform master key of an installation from before the key provider: read once, to
+   * move the data keys it wrapped to the key service (`.tessera/keys`), then removed from this file.
+   */
+  masterKey: z.string().refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64').optional(),
   internalContextKeys: z.object({ privateJwk: jwk, publicJwk: jwk }),
   s3: z.object({ accessKey: z.string().min(3), secretKey: z.string().min(8) }),
   issuerSigningKey: jwk.refine((key) => key.kty === 'EC' && key.crv === 'P-256' && typeof key.d === 'string', 'must be a private EC P-256 JWK'),
@@ -38,7 +41,6 @@ export async function loadOrCreateSecrets(): Promise<{ secrets: LocalSecrets; cr
     const secrets: LocalSecrets = {
       version: 1,
       createdAt: new Date().toISOString(),
-      masterKey: randomBytes(32).toString('base64'),
       internalContextKeys: await generateInternalKeyPair(),
       s3: { accessKey: `tessera${randomBytes(6).toString('hex')}`, secretKey: randomBytes(24).toString('base64url') },
       issuerSigningKey: generateIssuerSigningKey(),
@@ -57,8 +59,8 @@ export async function loadOrCreateSecrets(): Promise<{ secrets: LocalSecrets; cr
     const detail = error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') : (error as Error).message;
     throw new LaunchError(
       `${secretsFile} is not valid (${detail}).\n` +
-        '  Fix it, or move it away to generate new secrets (data encrypted with the old master key then becomes unreadable:\n' +
-        '  also drop the tessera_control and tenant_* schemas and .tessera/s3 for a clean start).',
+        '  Fix it, or move it away to generate new secrets (then also drop the tessera_control and tenant_* schemas,\n' +
+        '  .tessera/s3 and .tessera/keys for a clean start).',
       1,
     );
   }
@@ -69,6 +71,12 @@ export async function loadOrCreateSecrets(): Promise<{ secrets: LocalSecrets; cr
     writeSecrets(secrets, 'w');
   }
   return { secrets, created: false };
+}
+
+/** Once the data keys it wrapped are with the key service, the master key is kept nowhere. */
+export function forgetLegacyMasterKey(secrets: LocalSecrets): void {
+  delete secrets.masterKey;
+  writeSecrets(secrets, 'w');
 }
 
 function writeSecrets(secrets: LocalSecrets, flag: 'w' | 'wx'): void {

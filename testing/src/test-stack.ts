@@ -1,4 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { drainAuditOutbox } from '@tessera/audit-client';
 import { generateInternalKeyPair, generateServiceKeyPair, type Role } from '@tessera/auth';
 import { createLogger, type DatabaseConfig, type LogLevel, type MigratorConfig, type RedisConfig } from '@tessera/config';
@@ -13,6 +16,7 @@ import type { JWK } from 'jose';
 import { dropControlPlane, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
+import { startKeyServiceProcess, type RunningKeyServiceProcess } from '@tessera/key-service';
 import { postGraphQL, type GraphQLResponse } from './graphql-client';
 import { createTestRedisUsers } from './test-redis-users';
 
@@ -38,6 +42,8 @@ export interface TestStack {
   migrator: MigratorConfig;
   issuer: RunningIssuerProcess;
   s3: RunningS3Server;
+  /** The local key service (its own process and state directory): the key-encryption keys live there only. */
+  keyService: RunningKeyServiceProcess;
   config: PlatformConfig;
   /** The local CA and the service certificates (`.tessera/pki`, or TESSERA_PKI_DIR): the stack runs over TLS with them. */
   pki: LocalPki;
@@ -112,6 +118,8 @@ export interface TestStackOptions {
   regions?: string[];
   /** The gateway's ROLE_SOURCE and membership / API-key cache (default: roles from token claims, as every other test file expects). */
   access?: PlatformConfig['access'];
+  /** The pace of the rewrap after a key-encryption key rotation (tests slow it down to act while it runs). */
+  keyRewrap?: PlatformConfig['keyRewrap'];
 }
 
 const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
@@ -136,10 +144,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   trustCaInThisProcess(pki.ca);
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
-  const [issuer, s3, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys] = await Promise.all([
+  const keyStateDirectory = mkdtempSync(join(tmpdir(), 'tessera-test-keys-'));
+  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys] = await Promise.all([
     // The issuer and the object store speak HTTPS only, with the local CA's `oidc` and `s3` leaves.
     startIssuerProcess({ audience: testAudience, tls: pki.files('oidc') }),
     startS3Server({ ...s3Credentials, tls: pki.identity('s3') }),
+    // The key provider: a key service of this stack's own, so a test that rotates or retires the KEK touches no other.
+    startKeyServiceProcess({ stateDirectory: join(keyStateDirectory, 'keys'), tls: { caFile: pki.caFile, ...pki.files('keys') } }),
     generateInternalKeyPair(),
     // The worker processes' service identity: they reach the jobs, datasets and models ports with it.
     generateServiceKeyPair(),
@@ -167,7 +178,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     objectStore: { endpoint: s3.endpoint, ...s3Credentials, defaultRegion: 'us-east-1', bucketPrefix: 'tessera', tlsCaFile: pki.caFile, ...options.objectStore },
     redis: redisUsers.shared,
     ...(redisUsers.byService ? { redisByService: redisUsers.byService } : {}),
-    masterKey: randomBytes(32),
+    keyProvider: { url: keyService.url, keyName: 'tessera', mount: 'transit', tlsCa: pki.ca, token: undefined },
     internalContextKeys,
     tls: pki.identity,
     ...(options.internalContextLifetimeSeconds ? { internalContextLifetimeSeconds: options.internalContextLifetimeSeconds } : {}),
@@ -199,6 +210,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
+    ...(options.keyRewrap ? { keyRewrap: options.keyRewrap } : {}),
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
@@ -213,7 +225,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     await migrateDeployment(migrator, serviceData);
     const started = await startPlatform(config);
     inspection = await createServiceRuntime(
-      { ...platformRuntimeConfig(config), database: { ...database, url: databaseAdminUrl } },
+      // The tests' runtime reaches the key provider as the tenants service, the keys' owner.
+      { ...platformRuntimeConfig(config), keyProvider: { ...config.keyProvider, clientIdentity: pki.identity('tenants') }, database: { ...database, url: databaseAdminUrl } },
       config.logger,
       subgraphModules.flatMap((module) => module.entities),
     ).catch(async (error: unknown) => {
@@ -226,6 +239,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     await dropControlPlane(migrator).catch(() => undefined);
     await issuer.stop();
     await s3.close();
+    await keyService.stop();
+    rmSync(keyStateDirectory, { recursive: true, force: true });
     await redisUsers.close();
     throw error;
   }
@@ -284,7 +299,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   } catch (error) {
     await workers.stopAll();
     await platform.stop();
-    await Promise.all([issuer.stop(), s3.close(), redisUsers.close()]);
+    await Promise.all([issuer.stop(), s3.close(), keyService.stop(), redisUsers.close()]);
+    rmSync(keyStateDirectory, { recursive: true, force: true });
     throw error;
   }
 
@@ -292,6 +308,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     platform,
     issuer,
     s3,
+    keyService,
     config,
     pki,
     graphqlUrl: platform.gateway.graphqlUrl,
@@ -324,7 +341,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await redisUsers.close();
       await dropControlPlane(migrator).catch(() => undefined);
       if (admin) await (await admin).destroy();
-      await Promise.all([issuer.stop(), s3.close()]);
+      await Promise.all([issuer.stop(), s3.close(), keyService.stop()]);
+      rmSync(keyStateDirectory, { recursive: true, force: true });
     },
   };
 }
@@ -336,7 +354,6 @@ function platformRuntimeConfig(config: PlatformConfig) {
     objectStore: config.objectStore,
     regions: { served: config.regions, home: config.regions[0]! },
     redis: config.redis,
-    masterKey: config.masterKey,
     internalContextPublicKey: config.internalContextKeys.publicJwk,
     tenantCacheTtlMs: config.tenantCacheTtlMs,
     tenantLimitDefaults: config.tenantLimitDefaults,

@@ -3,7 +3,7 @@ import { ConfigError } from './parse-environment';
 import { readCaFile } from './ca-file';
 import { isTlsRedisUrl } from './redis-connection';
 import type { RegionObjectStoreConfig } from './regions';
-import { base64Key32, booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
+import { booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
  * Configuration concerns shared by several services. Each service composes the ones it needs in
@@ -67,8 +67,21 @@ export const objectStoreVariables = z.object({
   OBJECT_STORE_TLS_CA_FILE: z.string().min(1).optional(),
 });
 
-export const encryptionVariables = z.object({
-  MASTER_KEY: base64Key32(),
+/**
+ * Where the key-encryption keys are: a key provider speaking Vault's transit API (HashiCorp Vault,
+ * or the local key service `tessera keys`). Services hold no key material, only the address, the
+ * key's name and how to authenticate: their own service certificate (TLS_CERT_FILE/TLS_KEY_FILE,
+ * mutual TLS) and, for Vault, a token.
+ */
+export const keyProviderVariables = z.object({
+  KEY_PROVIDER_URL: url().refine((value) => value.startsWith('https://'), 'must be an https:// URL'),
+  KEY_PROVIDER_KEY_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a transit key name').default('tessera'),
+  // Where the transit engine is mounted (Vault's default).
+  KEY_PROVIDER_MOUNT: z.string().regex(/^[A-Za-z0-9_./-]{1,128}$/, 'must be a mount path').default('transit'),
+  // The CA that signed the provider's certificate (the local CA, or Vault's); unset: the public roots.
+  KEY_PROVIDER_TLS_CA_FILE: pemFile().optional(),
+  // A Vault token (X-Vault-Token); the local key service authenticates by client certificate and needs none.
+  KEY_PROVIDER_TOKEN: z.string().min(1).optional(),
 });
 
 export const internalContextVariables = z.object({
@@ -132,6 +145,16 @@ export interface MigratorConfig {
   accountHosts: string[];
   /** As `DatabaseConfig.tlsCa`: the migrator account requires TLS too. */
   tlsCa: string | undefined;
+}
+
+/** How a service reaches the key provider; its client certificate is its service identity, added where the process reads it. */
+export interface KeyProviderConfig {
+  url: string;
+  keyName: string;
+  mount: string;
+  /** CA certificate (PEM text). */
+  tlsCa: string | undefined;
+  token: string | undefined;
 }
 
 export interface RedisConfig {
@@ -217,6 +240,10 @@ export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): 
         : { mode: 'static' },
     ...(tlsCaFile !== undefined ? { tlsCaFile } : {}),
   };
+}
+
+export function toKeyProviderConfig(env: z.infer<typeof keyProviderVariables>): KeyProviderConfig {
+  return { url: env.KEY_PROVIDER_URL, keyName: env.KEY_PROVIDER_KEY_NAME, mount: env.KEY_PROVIDER_MOUNT, tlsCa: env.KEY_PROVIDER_TLS_CA_FILE, token: env.KEY_PROVIDER_TOKEN };
 }
 
 export function toTelemetryConfig(env: z.infer<typeof telemetryVariables>): TelemetryConfig {

@@ -1,5 +1,5 @@
 /**
- * Whether an error means a dependency (MySQL, S3, Redis, another service) could not be reached
+ * Whether an error means a dependency (MySQL, S3, Redis, the key provider, another service) could not be reached
  * or dropped the connection: a condition to retry, which clients get as SERVICE_UNAVAILABLE
  * instead of INTERNAL_SERVER_ERROR. Recognized by the codes Node's sockets, mysql2, ioredis and
  * S3 servers use; looked for along the wrapping chain (GraphQLError.originalError, Error.cause,
@@ -34,6 +34,8 @@ const unavailableCodes = new Set([
   'ER_CON_COUNT_ERROR',
   'ServiceUnavailable',
   'SlowDown',
+  // The key provider (Vault transit or the local key service) could not be reached or answered 5xx.
+  'KEY_PROVIDER_UNAVAILABLE',
 ]);
 
 /** ioredis gives up on a command after its reconnect attempts with this error. */

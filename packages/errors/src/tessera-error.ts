@@ -45,6 +45,7 @@ export const errors = {
     new TesseraError('RATE_LIMITED', 'Too many requests for this tenant; slow down.', { retryAfterSeconds }),
   tooComplex: (message: string) => new TesseraError('QUERY_TOO_COMPLEX', message),
   unavailable: (message: string) => new TesseraError('SERVICE_UNAVAILABLE', message),
+  keyVersionInUse: (message: string, details: ErrorDetails = {}) => new TesseraError('KEY_VERSION_IN_USE', message, details),
   internal: () => new TesseraError('INTERNAL_SERVER_ERROR', 'Unexpected error.'),
 };
 

@@ -5,14 +5,18 @@ import type { Principal } from '@tessera/auth';
 import type { KeyEvent } from '@tessera/tenancy';
 
 /**
- * Key events (data-key rotation) in both logs: the platform security log and the tenant's own.
- * The keyring has no request principal; the actor is the platform's key management.
+ * Data-key events (create, rotate, rewrap, destroy) in both logs: the platform security log and
+ * the tenant's own, except `key.destroy`, which erasure records in the security log alone (the
+ * tenant's log is erased with the tenant). The keyring has no request principal; the actor is the
+ * platform's key management.
  */
 export function keyEventRecorder(db: DataSource) {
   return async (tenantId: string, event: KeyEvent): Promise<void> => {
     const actor: Principal = { kind: 'user', subject: 'system:keyring', tenantId, roles: [], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
-    const audit = { action: event.action, targetType: 'DataKey', targetId: `v${event.version}`, outcome: 'SUCCESS' as const, details: { version: event.version } };
+    const details: Record<string, number | null> = { version: event.version, kekVersion: event.kekVersion ?? null };
+    if (event.fromKekVersion !== undefined) details['fromKekVersion'] = event.fromKekVersion;
+    const audit = { action: event.action, targetType: 'DataKey', targetId: `v${event.version}`, outcome: 'SUCCESS' as const, details };
     await db.transaction((manager) => recordSecurityEvent(manager, actor, { ...audit, tenantId }));
-    await recordInTenantLog(db, tenantId, actor, audit);
+    if (event.action !== 'key.destroy') await recordInTenantLog(db, tenantId, actor, audit);
   };
 }

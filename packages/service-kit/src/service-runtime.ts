@@ -1,7 +1,8 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
 import { createServiceTokenVerifier, type ServiceTokenVerifier } from '@tessera/auth';
-import type { DatabaseConfig, Logger, ObjectStoreConfig, RedisConfig, RegionsConfig } from '@tessera/config';
+import type { DatabaseConfig, KeyProviderConfig, Logger, ObjectStoreConfig, RedisConfig, RegionsConfig } from '@tessera/config';
+import { VaultTransitKeyProvider, type KeyProvider } from '@tessera/key-provider';
 import { createEventBus, type EventBus } from '@tessera/events';
 import { keyEventRecorder } from './key-event-audit';
 import { BudgetGuard, meteringConfig, UsageRecorder, type MeteringOptions } from '@tessera/metering';
@@ -19,8 +20,11 @@ export interface ServiceRuntimeConfig {
    */
   regions?: RegionsConfig | undefined;
   redis: RedisConfig;
-  /** Only services that encrypt or decrypt tenant objects hold the master key. */
-  masterKey?: Buffer | undefined;
+  /**
+   * Only services that encrypt or decrypt tenant objects reach the key provider (it admits no
+   * other); `clientIdentity` is this service's certificate, for mutual TLS.
+   */
+  keyProvider?: (KeyProviderConfig & { clientIdentity?: { cert: string; key: string } | undefined }) | undefined;
   internalContextPublicKey: JWK;
   /** How long a tenant's status is cached (bounds how fast a suspension bites). */
   tenantCacheTtlMs: number;
@@ -53,6 +57,8 @@ export interface ServiceRuntime {
   tenants: TenantStore;
   directory: TenantDirectory;
   keyring: TenantKeyring;
+  /** Wraps and unwraps tenant data keys (absent in services that never do). */
+  keyProvider: KeyProvider | undefined;
   scopes: TenantScopeFactory;
   /** Which service a port call comes from (absent: no caller keys, so no port call passes). */
   verifyServiceToken: ServiceTokenVerifier | undefined;
@@ -84,12 +90,15 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
   const objectStores = storeConfig
     ? createRegionalObjectStores(storeConfig, tenantObjectStores, config.regions, (tenantId) => tenantBucketName(storeConfig.bucketPrefix, tenantId))
     : singleStoreRegions(tenantObjectStores, config.regions);
+  const keyProvider = config.keyProvider
+    ? new VaultTransitKeyProvider({ url: config.keyProvider.url, keyName: config.keyProvider.keyName, mount: config.keyProvider.mount, ca: config.keyProvider.tlsCa, token: config.keyProvider.token, clientIdentity: config.keyProvider.clientIdentity })
+    : undefined;
   const { tenants, directory, keyring, scopes } = createTenantAccess({
     db,
     controlSchema: config.database.controlSchema,
     objectStores,
     bucketPrefix: config.objectStore?.bucketPrefix ?? unusedBucketPrefix,
-    masterKey: config.masterKey,
+    keyProvider,
     tenantCacheTtlMs: config.tenantCacheTtlMs,
     tenantLimitDefaults: config.tenantLimitDefaults,
   });
@@ -110,6 +119,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     tenants,
     directory,
     keyring,
+    keyProvider,
     scopes,
     verifyServiceToken,
     events,
@@ -119,6 +129,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
       await events.close();
       await usage.close(); // what was metered last is written before the pool closes
       if (db.isInitialized) await db.destroy();
+      keyProvider?.close();
     },
   };
 }

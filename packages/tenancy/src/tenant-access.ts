@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { KeyProvider } from '@tessera/key-provider';
 import type { RegionalObjectStores } from '@tessera/storage';
 import { TenantDirectory } from './control-plane/tenant-directory';
 import { TenantKeyring } from './control-plane/tenant-keyring';
@@ -12,8 +13,8 @@ export interface TenantAccessOptions {
   /** Each served region's store (per-tenant clients under OBJECT_STORE_CREDENTIALS=sts). */
   objectStores: RegionalObjectStores;
   bucketPrefix: string;
-  /** Only services that encrypt or decrypt tenant objects hold it. */
-  masterKey: Buffer | undefined;
+  /** Only services that encrypt or decrypt tenant objects have one (the provider admits no other). */
+  keyProvider: KeyProvider | undefined;
   /** How long a tenant's record is cached (bounds how fast a suspension bites). */
   tenantCacheTtlMs: number;
   /** The platform's limit defaults (TENANT_LIMIT_DEFAULTS) under each tenant's overrides; the built-in ones when omitted. */
@@ -32,7 +33,7 @@ export interface TenantAccess {
 export function createTenantAccess(options: TenantAccessOptions): TenantAccess {
   const tenants = new TenantStore(options.db, options.controlSchema, options.tenantLimitDefaults);
   const directory = new TenantDirectory(tenants, options.tenantCacheTtlMs);
-  const keyring = new TenantKeyring(options.db, options.controlSchema, options.masterKey);
+  const keyring = new TenantKeyring(options.db, options.controlSchema, options.keyProvider);
   const scopes = new TenantScopeFactory({
     db: options.db,
     controlSchema: options.controlSchema,

@@ -12,6 +12,7 @@ export const tenantRules: RuleTree = {
     platformUsage: isPlatformAdmin,
     members: managesAccess,
     serviceAccounts: managesAccess,
+    keyEncryptionKeyStatus: isPlatformAdmin,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -26,6 +27,10 @@ export const tenantRules: RuleTree = {
     deleteServiceAccount: managesAccess,
     createApiKey: managesAccess,
     revokeApiKey: managesAccess,
+    rotateKeyEncryptionKey: isPlatformAdmin,
+    rewrapDataKeys: isPlatformAdmin,
+    retireKeyEncryptionKeyVersion: isPlatformAdmin,
+    destroyKeyEncryptionKeyVersion: isPlatformAdmin,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -35,4 +40,7 @@ export const tenantRules: RuleTree = {
   ServiceAccount: allow,
   ApiKey: allow,
   CreatedApiKey: allow,
+  KeyEncryptionKeyStatus: allow,
+  KeyEncryptionKeyVersion: allow,
+  DataKeyRewrap: allow,
 };

@@ -6,10 +6,13 @@ import { tenantResolvers } from './resolvers/tenant.resolver';
 import { accessResolvers } from './resolvers/access.resolver';
 import { createAccessChangePublisher } from './domain/access-change-publisher';
 import { tenantRules } from './rules';
+import { DataKeyRewrapper, defaultRewrapperOptions, type RewrapperOptions } from './domain/data-key-rewrapper';
 
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
   regions: string[];
+  /** Batch size and pace of the background rewrap after a key-encryption key rotation. */
+  rewrap?: RewrapperOptions | undefined;
 }
 
 /**
@@ -20,15 +23,24 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   const provisioner = createProvisioner(runtime, config);
   // Building has no side effects: the Redis connection opens on the first change announced.
   const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
+  const rewrapper = createRewrapper(runtime, config);
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(
-      tenantResolvers({ store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions }),
+      tenantResolvers(
+        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions },
+        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
+      ),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
     ),
     rules: tenantRules,
-    close: () => changes.close(),
+    // A rewrap interrupted by a restart goes on from where it stopped.
+    start: () => rewrapper?.resume(),
+    close: async () => {
+      await rewrapper?.stop();
+      await changes.close();
+    },
   };
 }
 
@@ -49,6 +61,15 @@ export function createProvisioner(runtime: ServiceRuntime, config: TenantsConfig
     bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
     regions: config.regions,
   });
+}
+
+/** The background rewrap of this process (absent without a key provider). */
+export function createRewrapper(runtime: ServiceRuntime, config: Pick<TenantsConfig, 'rewrap'>): DataKeyRewrapper | undefined {
+  if (!runtime.keyProvider) return undefined;
+  return new DataKeyRewrapper(
+    { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, logger: runtime.logger, onKeyEvent: (tenantId, event) => runtime.keyring.onKeyEvent?.(tenantId, event) ?? Promise.resolve() },
+    config.rewrap ?? defaultRewrapperOptions,
+  );
 }
 
 export const tenantsEntities = [];

@@ -2,11 +2,12 @@ import type { ServiceData } from '@tessera/tenancy';
 import { tenantsMigrations } from './migrations';
 
 /**
- * The tenants service's tables: the tenant directory, the wrapped data keys, and who may act in a
- * tenant (members, service accounts, API keys). Every service reads the directory (who the tenant
- * is, its status and limits); the services that encrypt or decrypt a tenant's data read its wrapped
- * keys (unwrapping needs the master key, which the database never sees). The gateway reads the
- * memberships and keys to authorize requests; the audit service reads them for the access review.
+ * The tenants service's tables: the tenant directory, the wrapped data keys (and the runs that
+ * rewrap them after a key-encryption key rotation), and who may act in a tenant (members, service
+ * accounts, API keys). Every service reads the directory (who the tenant is, its status and
+ * limits); the services that encrypt or decrypt a tenant's data read its wrapped keys (unwrapping
+ * needs the key provider, which the database never sees). The gateway reads the memberships and
+ * keys to authorize requests; the audit service reads them for the access review.
  */
 export const tenantsData: ServiceData = {
   service: 'tenants',
@@ -61,6 +62,7 @@ export const tenantsData: ServiceData = {
         { to: ['audit'], privileges: ['SELECT'], why: 'the access review: last activity of service accounts' },
       ],
     },
+    { table: 'kek_rewraps', plane: 'control', access: 'read-write' },
   ],
   borrows: [],
   migrations: tenantsMigrations,

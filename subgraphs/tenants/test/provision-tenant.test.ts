@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { CryptoError, unwrapDataKey } from '@tessera/crypto';
+import { isKeyProviderError, type KeyProviderErrorCode } from '@tessera/key-provider';
 import { serviceData } from '@tessera/platform';
-import { migrationHistoryTable, migrationNames, quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
+import { dataKeyContext, migrationHistoryTable, migrationNames, quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
 import {
   bucketOf,
@@ -28,15 +28,12 @@ const expectedHistories = serviceData
   .map((service) => ({ table: migrationHistoryTable(service.service), names: migrationNames(service.migrations.tenant) }));
 const defaultLimits = { maxUploadBytes: 100 * 1024 * 1024, maxStorageBytes: 10 * 1024 * 1024 * 1024, costPerMinute: 60_000 };
 
-function expectUnwrapFails(fn: () => unknown): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(CryptoError);
-  expect((thrown as CryptoError).code).toBe('KEY_UNWRAP_FAILED');
+async function expectUnwrapFails(promise: Promise<unknown>, code: KeyProviderErrorCode = 'KEY_UNWRAP_FAILED'): Promise<void> {
+  const thrown = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(isKeyProviderError(thrown) ? thrown.code : thrown).toBe(code);
 }
 
 describe('provisionTenant', () => {
@@ -117,13 +114,14 @@ describe('provisionTenant', () => {
       expect(await objectNames(stack, `tessera-${id}`)).toEqual([]);
     });
 
-    it('has exactly one ACTIVE data key, stored only wrapped by the master key and bound to the tenant', async () => {
+    it('has exactly one ACTIVE data key, stored only wrapped by the key provider and bound to the tenant', async () => {
       const keys = await keyRows(stack, id);
-      expect(keys.map((k) => ({ version: k.version, status: k.status }))).toEqual([{ version: 1, status: 'ACTIVE' }]);
+      expect(keys.map((k) => ({ version: k.version, status: k.status, kekVersion: k.kek_version }))).toEqual([{ version: 1, status: 'ACTIVE', kekVersion: 1 }]);
       const wrapped = keys[0]!.wrapped_key;
-      expect(wrapped.startsWith('v1.')).toBe(true);
+      expect(wrapped.startsWith('vault:v1:')).toBe(true);
 
-      const dataKey = unwrapDataKey(stack.config.masterKey, wrapped, { tenantId: id, keyVersion: 1 });
+      const provider = stack.platform.runtime.keyProvider!;
+      const dataKey = await provider.unwrap(wrapped, dataKeyContext(id, 1));
       expect(dataKey).toHaveLength(32);
       for (const encoding of ['hex', 'base64', 'base64url'] as const) expect(wrapped).not.toContain(dataKey.toString(encoding).replace(/=+$/, ''));
       // The key the platform uses for this tenant is exactly that one.
@@ -131,9 +129,11 @@ describe('provisionTenant', () => {
       expect(current.keyVersion).toBe(1);
       expect(current.dataKey.equals(dataKey)).toBe(true);
 
-      expectUnwrapFails(() => unwrapDataKey(stack.config.masterKey, wrapped, { tenantId: freshTenantId('other'), keyVersion: 1 }));
-      expectUnwrapFails(() => unwrapDataKey(stack.config.masterKey, wrapped, { tenantId: id, keyVersion: 2 }));
-      expectUnwrapFails(() => unwrapDataKey(randomBytes(32), wrapped, { tenantId: id, keyVersion: 1 }));
+      await expectUnwrapFails(provider.unwrap(wrapped, dataKeyContext(freshTenantId('other'), 1)));
+      await expectUnwrapFails(provider.unwrap(wrapped, dataKeyContext(id, 2)));
+      // Under another key service (another KEK) the same wrap opens nowhere.
+      const forged = `vault:v1:${randomBytes(60).toString('base64')}`;
+      await expectUnwrapFails(provider.unwrap(forged, dataKeyContext(id, 1)));
     });
 
     it("lets the new tenant's admin create a dataset, stored in the tenant's own schema", async () => {

@@ -86,6 +86,8 @@ export interface KeyRow {
   tenant_id: string;
   version: number;
   wrapped_key: string;
+  /** The key-encryption key version of the wrap (NULL: the retired master key's). */
+  kek_version: number | null;
   status: string;
   created_at: Date;
 }

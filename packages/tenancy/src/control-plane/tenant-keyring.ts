@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { generateDataKey, unwrapDataKey, wrapDataKey } from '@tessera/crypto';
+import { generateDataKey } from '@tessera/crypto';
+import { wrappedKeyVersion, type KeyProvider } from '@tessera/key-provider';
 import { quoteIdentifier } from '../tenant-id';
 
 interface KeyRow {
@@ -8,10 +9,16 @@ interface KeyRow {
   status: string;
 }
 
-/** A key lifecycle event, for the audit logs (the keyring itself does not depend on the audit client). */
+/** A data-key lifecycle event, for the audit logs (the keyring itself does not depend on the audit client). */
 export interface KeyEvent {
-  action: 'key.rotate';
+  /** `key.destroy` (erasure) goes to the platform security log only: the tenant's own log is erased with it. */
+  action: 'key.create' | 'key.rotate' | 'key.rewrap' | 'key.destroy';
+  /** The data key's version (for `key.destroy`: the newest one destroyed). */
   version: number;
+  /** The key-encryption key version the data key is wrapped with (after a rewrap: the new one). */
+  kekVersion: number | undefined;
+  /** A rewrap's previous KEK version. */
+  fromKekVersion?: number | undefined;
 }
 
 export interface CurrentDataKey {
@@ -20,9 +27,25 @@ export interface CurrentDataKey {
 }
 
 /**
- * Per-tenant data keys (envelope encryption). Keys are stored wrapped by the master key; the
- * unwrapped form lives only in this process's memory, briefly, so a rotation reaches every
- * replica within the cache TTL.
+ * What a tenant's data key is wrapped for: the provider derives a separate key from it, so a wrap
+ * moved to another tenant's row, or to another version of the same tenant, does not unwrap.
+ */
+export function dataKeyContext(tenantId: string, version: number): string {
+  return `tenant:${tenantId}:dek:v${version}`;
+}
+
+/** Error raised for a row still wrapped by the retired platform master key (before the key provider). */
+export class LegacyWrappedKeyError extends Error {
+  constructor(tenantId: string, version: number) {
+    super(`tenant ${tenantId} data key v${version} is still wrapped by the retired master key: run \`tessera keys import-master-key\``);
+    this.name = 'LegacyWrappedKeyError';
+  }
+}
+
+/**
+ * Per-tenant data keys (envelope encryption). Keys are stored wrapped by the key provider's
+ * key-encryption key, which never leaves the provider; the unwrapped form lives only in this
+ * process's memory, briefly, so a rotation reaches every replica within the cache TTL.
  */
 export class TenantKeyring {
   private readonly table: string;
@@ -34,8 +57,8 @@ export class TenantKeyring {
   constructor(
     private readonly db: DataSource,
     controlSchema: string,
-    /** Absent in services that never unwrap a tenant key (they hold no master key at all). */
-    private readonly masterKey: Buffer | undefined,
+    /** Absent in services that never unwrap a tenant key (the key provider would refuse them anyway). */
+    private readonly provider: KeyProvider | undefined,
     private readonly cacheTtlMs = 60_000,
   ) {
     this.table = `${quoteIdentifier(controlSchema)}.tenant_keys`;
@@ -45,21 +68,34 @@ export class TenantKeyring {
   async ensureKey(tenantId: string, manager: EntityManager = this.db.manager): Promise<number> {
     const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ?`, [tenantId])) as Array<{ v: number | null }>;
     if (rows[0]?.v) return Number(rows[0].v);
-    await this.insertKey(tenantId, 1, manager);
+    const kekVersion = await this.insertKey(tenantId, 1, manager);
+    await this.onKeyEvent?.(tenantId, { action: 'key.create', version: 1, kekVersion });
     return 1;
+  }
+
+  /**
+   * After erasure: the tenant's wrapped keys went with its row, so the data its objects held is
+   * unreadable even where a copy of them survives. Recorded without failing the erasure, which
+   * has already happened.
+   */
+  async recordDestroyed(tenantId: string, versions: readonly number[]): Promise<void> {
+    if (versions.length === 0) return;
+    await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version: Math.max(...versions), kekVersion: undefined }).catch((error: unknown) => {
+      process.emitWarning(`could not record the erasure of tenant ${tenantId}'s data keys: ${error instanceof Error ? error.message : String(error)}`, 'TesseraAuditWarning');
+    });
   }
 
   /** A new data key becomes current; older versions stay to decrypt what they wrote. */
   async rotate(tenantId: string): Promise<number> {
-    const version = await this.db.transaction(async (manager) => {
+    const { version, kekVersion } = await this.db.transaction(async (manager) => {
       const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null }>;
       const next = Number(rows[0]?.v ?? 0) + 1;
       await manager.query(`UPDATE ${this.table} SET status = 'RETIRED' WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId]);
-      await this.insertKey(tenantId, next, manager);
+      const kek = await this.insertKey(tenantId, next, manager);
       this.current.delete(tenantId);
-      return next;
+      return { version: next, kekVersion: kek };
     });
-    await this.onKeyEvent?.(tenantId, { action: 'key.rotate', version });
+    await this.onKeyEvent?.(tenantId, { action: 'key.rotate', version, kekVersion });
     return version;
   }
 
@@ -82,7 +118,8 @@ export class TenantKeyring {
     const rows = (await this.db.query(`SELECT version, wrapped_key, status FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version])) as KeyRow[];
     const row = rows[0];
     if (!row) throw new Error(`tenant ${tenantId} has no data key version ${version}`);
-    const key = unwrapDataKey(this.requireMasterKey(), row.wrapped_key, { tenantId, keyVersion: version });
+    if (wrappedKeyVersion(row.wrapped_key) === undefined) throw new LegacyWrappedKeyError(tenantId, version);
+    const key = await this.requireProvider().unwrap(row.wrapped_key, dataKeyContext(tenantId, version));
     this.cache.set(cacheKey, { key, until: Date.now() + this.cacheTtlMs });
     return key;
   }
@@ -98,13 +135,22 @@ export class TenantKeyring {
     return rows.map((row) => ({ version: Number(row.version), status: row.status }));
   }
 
-  private async insertKey(tenantId: string, version: number, manager: EntityManager): Promise<void> {
-    const wrapped = wrapDataKey(this.requireMasterKey(), generateDataKey(), { tenantId, keyVersion: version });
-    await manager.query(`INSERT INTO ${this.table} (tenant_id, version, wrapped_key, status, created_at) VALUES (?, ?, ?, 'ACTIVE', ?)`, [tenantId, version, wrapped, new Date()]);
+  /** Wraps a fresh data key and stores it; returns the KEK version it is wrapped with. */
+  private async insertKey(tenantId: string, version: number, manager: EntityManager): Promise<number | undefined> {
+    const dataKey = generateDataKey();
+    try {
+      const wrapped = await this.requireProvider().wrap(dataKey, dataKeyContext(tenantId, version));
+      const kekVersion = wrappedKeyVersion(wrapped);
+      await manager.query(`INSERT INTO ${this.table} (tenant_id, version, wrapped_key, kek_version, status, created_at) VALUES (?, ?, ?, ?, 'ACTIVE', ?)`, [tenantId, version, wrapped, kekVersion ?? null, new Date()]);
+      return kekVersion;
+    } finally {
+      dataKey.fill(0);
+    }
   }
 
-  private requireMasterKey(): Buffer {
-    if (!this.masterKey) throw new Error('this service holds no master key: it cannot wrap or unwrap tenant data keys');
-    return this.masterKey;
+  private requireProvider(): KeyProvider {
+    if (!this.provider) throw new Error('this service has no key provider: it cannot wrap or unwrap tenant data keys');
+    return this.provider;
   }
 }
+

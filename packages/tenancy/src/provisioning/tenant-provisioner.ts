@@ -140,10 +140,12 @@ export class TenantProvisioner {
   private async removeEverything(tenantId: string, region?: string): Promise<void> {
     const located = region ?? (await this.deps.store.find(tenantId))?.region;
     const client = located === undefined ? undefined : this.bucketClient({ id: tenantId, region: located });
+    const keyVersions = (await this.deps.keyring.versions(tenantId)).map((key) => key.version);
     await this.deps.schemas.dropTenantSchema(tenantId);
     if (client) await destroyBucket(client, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
     await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)
     this.deps.keyring.forget(tenantId);
+    await this.deps.keyring.recordDestroyed(tenantId, keyVersions);
   }
 
   private validate(input: ProvisionTenantInput): Required<Omit<ProvisionTenantInput, 'limits'>> & { limitOverrides: TenantLimitOverrides } {

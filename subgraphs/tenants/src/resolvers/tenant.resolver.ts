@@ -1,13 +1,16 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { SubgraphContext } from '@tessera/service-kit';
 import type { TenantRecord } from '@tessera/tenancy';
+import type { RewrapRun } from '../domain/data-key-rewrapper';
 import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform-usage.service';
 import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
+import { KeyEncryptionKeyService, type KeyEncryptionKeyDeps } from '../domain/key-encryption-key.service';
 
 type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
 
-export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<SubgraphContext> {
+export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps): GraphQLResolverMap<SubgraphContext> {
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
+  const keys = (ctx: SubgraphContext) => new KeyEncryptionKeyService(ctx.user(), keyDeps);
   return {
     Query: {
       currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
@@ -15,6 +18,7 @@ export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<Subgr
       tenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).get(args.id),
       platformUsage: async (_: unknown, args: Record<string, unknown>, ctx: SubgraphContext) =>
         (await new PlatformUsageService(ctx.user(), deps).totals(args as { from: unknown; to: unknown })).map((row: TenantUsageTotals) => ({ tenant: row.tenant, ...row.amounts })),
+      keyEncryptionKeyStatus: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).status(),
     },
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
@@ -22,6 +26,18 @@ export function tenantResolvers(deps: TenantAdminDeps): GraphQLResolverMap<Subgr
       resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, false),
       setTenantLimits: (_: unknown, args: { id: string; limits: Record<string, unknown> }, ctx: SubgraphContext) => service(ctx).setLimits(args.id, args.limits),
       migrateTenantRegion: (_: unknown, args: { id: string; toRegion: string; confirm: string }, ctx: SubgraphContext) => service(ctx).migrateRegion(args.id, args.toRegion, args.confirm),
+      rotateKeyEncryptionKey: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rotate(),
+      rewrapDataKeys: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rewrap(),
+      retireKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).retire(args.version),
+      destroyKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).destroy(args.version),
+    },
+    KeyEncryptionKeyVersion: {
+      createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),
+    },
+    DataKeyRewrap: {
+      startedAt: (run: RewrapRun) => run.startedAt.toISOString(),
+      updatedAt: (run: RewrapRun) => run.updatedAt.toISOString(),
+      finishedAt: (run: RewrapRun) => run.finishedAt?.toISOString() ?? null,
     },
     Tenant: {
       tier: (tenant: TenantRecord) => tenant.tier.toUpperCase(),

@@ -6,8 +6,8 @@ import { SingleSequenceBaseline } from '@tessera/tenancy';
  *
  * A tenant's limits are overrides over the platform defaults (one JSON object, validated by
  * tenantLimitsSchema when read), so a new limit needs no column and a changed default reaches
- * every tenant without one. Data keys exist only wrapped by the master key; the wrap is bound to
- * (tenant, version).
+ * every tenant without one. Data keys exist only wrapped (today by the key provider: see 0002); the
+ * wrap is bound to (tenant, version).
  */
 export class TenantsTables1765000000001 extends SingleSequenceBaseline {
   name = 'TenantsTables1765000000001';
