@@ -101,7 +101,9 @@ function publishedPorts(service: Service): Array<{ host: number; container: numb
 }
 
 // *_FILE variables name where a mounted secret is (TLS_KEY_FILE), not the secret itself.
-const isSecretName = (name: string) => /KEY|SECRET|PASSWORD|TOKEN/i.test(name) && !/_FILE$/.test(name);
+// The key provider's and key service's settings name a key, they hold none (KEY_PROVIDER_TOKEN does).
+const keySettingNames = /^KEY_(PROVIDER_(URL|KEY_NAME|MOUNT)|SERVICE_(PORT|STATE_DIR|KEYS|ALLOWED_CLIENTS|ADMIN_CLIENTS))$/;
+const isSecretName = (name: string) => /KEY|SECRET|PASSWORD|TOKEN/i.test(name) && !/_FILE$/.test(name) && !keySettingNames.test(name);
 const onlyReference = /^\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}$/;
 
 describe('docker-compose.yml: platform services', () => {
@@ -695,7 +697,7 @@ describe('docker-compose.yml: the key provider', () => {
     expect(keys.command).toEqual(['tsx', 'platform/src/main.ts', 'keys']);
     const env = serviceEnv('keys');
     expect({ unknown: Object.keys(env).filter((key) => !(key in keyServiceEnvironment.shape)) }).toEqual({ unknown: [] });
-    expect(Object.keys(env).filter((key) => /DATABASE|REDIS|S3_|SERVICE_KEY|INTERNAL_CONTEXT/.test(key))).toEqual([]);
+    expect(Object.keys(env).filter((key) => /^(DATABASE_|REDIS_|S3_|SERVICE_KEY$|INTERNAL_CONTEXT_|AUDIT_)/.test(key))).toEqual([]);
     expect(keys.volumes).toContainEqual('keys-data:/var/lib/tessera/keys');
     expect(keys.volumes).toContainEqual({ type: 'volume', source: 'pki', target: '/run/tessera/tls', read_only: true, volume: { subpath: 'keys' } });
     const pki = services['pki']!.command!.join(' ');

@@ -24,7 +24,10 @@ export function parseEnvironment<S extends z.ZodObject>(schema: S, env: NodeJS.P
   throw new ConfigError(problems);
 }
 
+// The key provider's and key service's settings name a key, they hold none (KEY_PROVIDER_TOKEN does).
+const keySettingNames = /^KEY_(PROVIDER_(URL|KEY_NAME|MOUNT|TLS_CA_FILE)|SERVICE_(PORT|STATE_DIR|KEYS|ALLOWED_CLIENTS|ADMIN_CLIENTS))$/;
+
 /** Values never echoed in a configuration error (REGION_OBJECT_STORES may hold a region's key). */
 function isSecretName(name: string): boolean {
-  return /KEY|SECRET|PASSWORD|TOKEN|REGION_OBJECT_STORES/i.test(name);
+  return /KEY|SECRET|PASSWORD|TOKEN|REGION_OBJECT_STORES/i.test(name) && !keySettingNames.test(name);
 }
