@@ -59,7 +59,7 @@ describe('audit coverage: what produces events where', () => {
     expect(platformDenied.map((e) => e.target_id)).toContain('datasets');
   });
 
-  it('tenant lifecycle: provision, suspend and resume are in the security log and the tenant log; a suspended tenant is refused and recorded', async () => {
+  it('tenant lifecycle: provision (with its first data key), suspend and resume are in the security log and the tenant log; a suspended tenant is refused and recorded', async () => {
     const admin = await stack.platformAdminToken();
     const id = `cov${randomBytes(4).toString('hex')}`;
     provisioned.push(id);
@@ -70,9 +70,10 @@ describe('audit coverage: what produces events where', () => {
     expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { resumeTenant(id: $id) { status } }', { id }));
 
     const platform = (await securityEvents(stack)).filter((e) => e.tenant_id === id);
-    expect(platform.map((e) => e.action)).toEqual(['tenant.provision', 'tenant.suspend', 'access.denied', 'tenant.resume']);
+    expect(platform.map((e) => e.action)).toEqual(['key.create', 'tenant.provision', 'tenant.suspend', 'access.denied', 'tenant.resume']);
     const provisionedTenant: TestTenant = { id, schema: `tenant_${id}`, bucket: `tessera-${id}`, token: async () => tenantToken };
     expect((await chainOf(stack, provisionedTenant)).map((e) => e.action)).toEqual([
+      'key.create',
       'tenant.provision',
       'tenant.suspend',
       'access.denied',

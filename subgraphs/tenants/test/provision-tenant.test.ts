@@ -101,11 +101,11 @@ describe('provisionTenant', () => {
         const rows = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`)) as Array<{ n: number | string }>;
         expect({ table, rows: Number(rows[0]?.n) }).toEqual({ table, rows: 0 });
       }
-      // The tenant's own audit trail starts with its provisioning (in the outbox or already chained), nothing else.
+      // The tenant's own audit trail starts with its provisioning and its first data key (in the outbox or already chained), nothing else.
       const audited = (await stack.platform.runtime.db.query(
         `SELECT action FROM ${quoteIdentifier(schema)}.audit_outbox UNION ALL SELECT action FROM ${quoteIdentifier(schema)}.audit_events`,
       )) as Array<{ action: string }>;
-      expect(audited.map((row) => row.action)).toEqual(['tenant.provision']);
+      expect(audited.map((row) => row.action).sort()).toEqual(['key.create', 'tenant.provision']);
     });
 
     it('has its own empty bucket tessera-<id>', async () => {
