@@ -70,11 +70,11 @@ describe('audit coverage: what produces events where', () => {
     expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { resumeTenant(id: $id) { status } }', { id }));
 
     const platform = (await securityEvents(stack)).filter((e) => e.tenant_id === id);
-    expect(platform.map((e) => e.action)).toEqual(['key.create', 'tenant.provision', 'tenant.suspend', 'access.denied', 'tenant.resume']);
+    expect(platform.map((e) => e.action)).toEqual(['tenant.provision', 'key.create', 'tenant.suspend', 'access.denied', 'tenant.resume']);
     const provisionedTenant: TestTenant = { id, schema: `tenant_${id}`, bucket: `tessera-${id}`, token: async () => tenantToken };
     expect((await chainOf(stack, provisionedTenant)).map((e) => e.action)).toEqual([
-      'key.create',
       'tenant.provision',
+      'key.create',
       'tenant.suspend',
       'access.denied',
       'tenant.resume',

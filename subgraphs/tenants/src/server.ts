@@ -29,7 +29,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(
       tenantResolvers(
-        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions },
+        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
       ),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),

@@ -68,9 +68,14 @@ export class TenantKeyring {
   async ensureKey(tenantId: string, manager: EntityManager = this.db.manager): Promise<number> {
     const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ?`, [tenantId])) as Array<{ v: number | null }>;
     if (rows[0]?.v) return Number(rows[0].v);
-    const kekVersion = await this.insertKey(tenantId, 1, manager);
-    await this.onKeyEvent?.(tenantId, { action: 'key.create', version: 1, kekVersion });
+    await this.insertKey(tenantId, 1, manager);
     return 1;
+  }
+
+  /** The key-encryption key version a data key is wrapped with (undefined: none, or the retired master key's). */
+  async kekVersionOf(tenantId: string, version: number): Promise<number | undefined> {
+    const rows = (await this.db.query(`SELECT kek_version FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version])) as Array<{ kek_version: number | null }>;
+    return rows[0]?.kek_version === null || rows[0]?.kek_version === undefined ? undefined : Number(rows[0].kek_version);
   }
 
   /**

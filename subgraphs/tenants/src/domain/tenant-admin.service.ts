@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { errors } from '@tessera/errors';
 import type { Principal } from '@tessera/auth';
 import { recordLifecycleEvent } from './tenant-lifecycle-audit';
-import { assertTenantId, tenantLimitNames, type TenantDirectory, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
+import { assertTenantId, tenantLimitNames, type TenantDirectory, type TenantKeyring, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
 
 export interface TenantAdminDeps {
   store: TenantStore;
@@ -12,6 +12,8 @@ export interface TenantAdminDeps {
   db: DataSource;
   /** Regions a tenant may be placed in (DATA_REGIONS). */
   regions: readonly string[];
+  /** Records the new tenant's first data key (`key.create`) in both logs, as its other key events. */
+  keyring: TenantKeyring;
 }
 
 export function assertPlatformAdmin(principal: Principal): void {
@@ -51,7 +53,12 @@ export class TenantAdminService {
       tier: input.tier.toLowerCase() as TenantTier,
       limits: withoutNulls(input.limits ?? {}),
     });
-    if (result.created) await recordLifecycleEvent(this.deps.db, this.principal, result.tenant.id, 'tenant.provision', { region: result.tenant.region, tier: result.tenant.tier });
+    if (result.created) {
+      await recordLifecycleEvent(this.deps.db, this.principal, result.tenant.id, 'tenant.provision', { region: result.tenant.region, tier: result.tenant.tier });
+      // Recorded here, with the provisioning, not by the keyring: a provisioning rolled back half-way created nothing to record.
+      const kekVersion = await this.deps.keyring.kekVersionOf(result.tenant.id, 1);
+      await this.deps.keyring.onKeyEvent?.(result.tenant.id, { action: 'key.create', version: 1, kekVersion });
+    }
     return result;
   }
 
