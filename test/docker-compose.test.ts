@@ -437,17 +437,16 @@ describe('docker-compose.yml: job worker', () => {
     expect(keys).not.toContain('INTERNAL_CONTEXT_PUBLIC_KEY');
   });
 
-  it('gives the worker neither the master key nor any object-store credential, in compose or in its schema', () => {
+  it('gives the worker neither the key provider nor any object-store credential, in compose or in its schema', () => {
     // A worker reaches a job's objects only through the owners' job ports: a presigned URL and the
     // key of that one object, per call, under the job's grant.
-    const secrets = ['MASTER_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_ENDPOINT', 'OBJECT_STORE_CREDENTIALS', 'OBJECT_STORE_ROLE_ARN', 'OBJECT_STORE_STS_ENDPOINT'];
+    const secrets = ['KEY_PROVIDER_URL', 'KEY_PROVIDER_TOKEN', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_ENDPOINT', 'OBJECT_STORE_CREDENTIALS', 'OBJECT_STORE_ROLE_ARN', 'OBJECT_STORE_STS_ENDPOINT'];
     const env = serviceEnv('worker');
     expect(secrets.filter((key) => key in env)).toEqual([]);
     expect(secrets.filter((key) => key in workerEnvironment.shape)).toEqual([]);
-    const masterKeyRef = references(serviceEnv('models')['MASTER_KEY']!)[0]!.name;
     const s3SecretRef = references(serviceEnv('models')['S3_SECRET_KEY']!)[0]!.name;
     const refs = Object.values(env).flatMap((value) => references(value).map((ref) => ref.name));
-    expect(refs.filter((name) => name === masterKeyRef || name === s3SecretRef)).toEqual([]);
+    expect(refs.filter((name) => name === s3SecretRef)).toEqual([]);
   });
 
   it('parses into a worker configuration that reaches MySQL and Redis by service name, as its own users', async () => {
@@ -674,7 +673,7 @@ describe('docker-compose.yml: secrets', () => {
 });
 
 describe('docker-compose.yml: the key provider', () => {
-  const keyClients = ['datasets', 'models', 'audit', 'tenants', 'worker'];
+  const keyClients = ['datasets', 'models', 'audit', 'tenants'];
 
   it('holds no master key anywhere: no environment schema, no container, no generated secret', () => {
     const schemas: Array<[string, z.ZodObject]> = [
@@ -710,13 +709,12 @@ describe('docker-compose.yml: the key provider', () => {
     expect([...config.allowedClients].sort()).toEqual([...defaultKeyClients].sort());
     const reaching = Object.keys(services).filter((name) => 'KEY_PROVIDER_URL' in serviceEnv(name));
     expect(reaching.sort()).toEqual([...keyClients].sort());
-    const identityOf = (name: string) => (name === 'worker' ? 'workers' : name);
-    expect(reaching.map(identityOf).sort()).toEqual([...config.allowedClients].sort());
+    expect(reaching.sort()).toEqual([...config.allowedClients].sort());
     for (const name of reaching) {
       expect({ name, url: serviceEnv(name)['KEY_PROVIDER_URL'], ca: serviceEnv(name)['KEY_PROVIDER_TLS_CA_FILE'] }).toEqual({ name, url: 'https://keys:8200', ca: '/run/tessera/tls/ca.pem' });
       expect({ name, waits: services[name]!.depends_on?.['keys']?.condition }).toEqual({ name, waits: 'service_healthy' });
     }
-    for (const name of ['gateway', 'jobs', 'metrics', 'migrate']) expect({ name, reaches: 'KEY_PROVIDER_URL' in serviceEnv(name) }).toEqual({ name, reaches: false });
+    for (const name of ['gateway', 'jobs', 'metrics', 'worker', 'migrate']) expect({ name, reaches: 'KEY_PROVIDER_URL' in serviceEnv(name) }).toEqual({ name, reaches: false });
   });
 });
 
