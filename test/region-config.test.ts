@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { ConfigError } from '@tessera/config';
 import { ensureLocalPki } from '@tessera/local-infra';
 import { readSubgraphEnvironment } from '@tessera/platform';
@@ -17,7 +16,7 @@ describe('region configuration', () => {
     S3_ENDPOINT: 'https://s3.us-east-1.example:9000',
     S3_ACCESS_KEY: 'tessera-service',
     S3_SECRET_KEY: 'a-long-secret',
-    MASTER_KEY: randomBytes(32).toString('base64'),
+    KEY_PROVIDER_URL: 'https://keys.example:8200',
     DATABASE_URL: 'mysql://tessera_datasets:pw@db.example:3306',
     DATA_REGIONS: 'us-east-1,eu-west-1',
   };
