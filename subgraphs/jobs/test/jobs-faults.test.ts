@@ -93,6 +93,8 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
       expect(waiting.phase).toMatch(/^retrying in \d+ s$/);
       await relay.on();
       const done = await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED']);
+      // The row is read from the database; the event of the same change comes over pub/sub a moment later.
+      await waitUntil(async () => recorder.events.some((e) => e.jobId === job.id && (e.status === 'SUCCEEDED' || e.status === 'FAILED')), 'the terminal event to be published');
       await recorder.close();
       expect(done).toMatchObject({ status: 'SUCCEEDED', error: null });
       expect(done.attempts).toBeGreaterThanOrEqual(3);
