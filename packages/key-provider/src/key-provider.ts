@@ -27,6 +27,8 @@ export interface KeyProvider {
   /** Destroys a named key and all its versions for good (never the platform KEK); false if it did not exist. */
   deleteKey(name: string): Promise<boolean>;
   keyExists(name: string): Promise<boolean>;
+  /** The same provider (connection, credentials) speaking for another named key: wrap/unwrap with a tenant's own key. */
+  withKey(name: string): KeyProvider;
 }
 
 export interface KeyEncryptionKeyStatus {

@@ -141,6 +141,14 @@ export class VaultTransitKeyProvider implements KeyProvider {
     }
   }
 
+  withKey(name: string): KeyProvider {
+    assertKeyName(name);
+    // Shares this client's connection pool and identity; only the key name differs.
+    const view = Object.create(this) as VaultTransitKeyProvider;
+    Object.defineProperty(view, 'keyName', { value: name, enumerable: true });
+    return view;
+  }
+
   /** Closes idle keep-alive connections (process shutdown). */
   close(): void {
     this.agent.destroy();
