@@ -13,6 +13,7 @@ export const tenantRules: RuleTree = {
     members: managesAccess,
     serviceAccounts: managesAccess,
     keyEncryptionKeyStatus: isPlatformAdmin,
+    tenantErasure: managesAccess,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -31,6 +32,8 @@ export const tenantRules: RuleTree = {
     rewrapDataKeys: isPlatformAdmin,
     retireKeyEncryptionKeyVersion: isPlatformAdmin,
     destroyKeyEncryptionKeyVersion: isPlatformAdmin,
+    requestTenantErasure: managesAccess,
+    cancelTenantErasure: managesAccess,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -43,4 +46,5 @@ export const tenantRules: RuleTree = {
   KeyEncryptionKeyStatus: allow,
   KeyEncryptionKeyVersion: allow,
   DataKeyRewrap: allow,
+  TenantErasure: allow,
 };

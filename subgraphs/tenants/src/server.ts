@@ -13,6 +13,8 @@ export interface TenantsConfig {
   regions: string[];
   /** Batch size and pace of the background rewrap after a key-encryption key rotation. */
   rewrap?: RewrapperOptions | undefined;
+  /** ERASURE_GRACE_HOURS: how long an erasure request can be cancelled (default 72). */
+  erasureGraceHours?: number | undefined;
 }
 
 /**
@@ -31,6 +33,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
       tenantResolvers(
         { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
+        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? 72 },
       ),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
     ),
