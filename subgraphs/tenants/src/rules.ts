@@ -14,6 +14,7 @@ export const tenantRules: RuleTree = {
     serviceAccounts: managesAccess,
     keyEncryptionKeyStatus: isPlatformAdmin,
     tenantErasure: managesAccess,
+    verifyErasureReceipt: isPlatformAdmin,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -47,4 +48,5 @@ export const tenantRules: RuleTree = {
   KeyEncryptionKeyVersion: allow,
   DataKeyRewrap: allow,
   TenantErasure: allow,
+  ErasureReceiptVerification: allow,
 };
