@@ -247,6 +247,14 @@ describe('Redis ACL: subgraphs', () => {
     expect(typeof (await connect(as('tenants')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme })))).toBe('number');
     await expect(connect(as('datasets')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
     await expect(connect(as('tenants')).subscribe(`${prefix}:access:changed`)).rejects.toThrow(noPermission);
+    // Erasure: tenants finds and deletes any platform key, and reads none.
+    const tenants = connect(as('tenants'));
+    await connect(as('gateway')).incrby(`${prefix}:ratelimit:tenant:${acme}:1`, 1);
+    const [, found] = await tenants.scan('0', 'MATCH', `${prefix}:ratelimit:tenant:${acme}:*`, 'COUNT', 1000);
+    expect(found).toContain(`${prefix}:ratelimit:tenant:${acme}:1`);
+    await expect(tenants.get(`${prefix}:ratelimit:tenant:${acme}:1`)).rejects.toThrow(noPermission);
+    expect(await tenants.del(`${prefix}:ratelimit:tenant:${acme}:1`)).toBe(1);
+    await expect(tenants.get('other-prefix:x')).rejects.toThrow(noPermission);
   });
 });
 

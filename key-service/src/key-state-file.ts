@@ -15,6 +15,8 @@ const keySchema = z.object({
   latestVersion: z.number().int().min(1),
   minDecryptionVersion: z.number().int().min(1),
   minAvailableVersion: z.number().int().min(0),
+  /** Vault's `deletion_allowed`: a key is deleted only after it was explicitly configured deletable. */
+  deletionAllowed: z.boolean().optional(),
   versions: z.record(z.string().regex(/^\d+$/), versionSchema),
 });
 

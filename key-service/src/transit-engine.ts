@@ -18,7 +18,7 @@ export interface TransitKeyInfo {
   min_decryption_version: number;
   min_encryption_version: 0;
   min_available_version: number;
-  deletion_allowed: false;
+  deletion_allowed: boolean;
   exportable: false;
   supports_encryption: true;
   supports_decryption: true;
@@ -61,7 +61,7 @@ export class TransitEngine {
       min_decryption_version: key.minDecryptionVersion,
       min_encryption_version: 0,
       min_available_version: key.minAvailableVersion,
-      deletion_allowed: false,
+      deletion_allowed: key.deletionAllowed === true,
       exportable: false,
       supports_encryption: true,
       supports_decryption: true,
@@ -77,8 +77,13 @@ export class TransitEngine {
     return this.read(name);
   }
 
-  configure(name: string, body: { min_decryption_version?: unknown }): TransitKeyInfo {
+  configure(name: string, body: { min_decryption_version?: unknown; deletion_allowed?: unknown }): TransitKeyInfo {
     const key = this.key(name);
+    if (body.deletion_allowed !== undefined) {
+      if (typeof body.deletion_allowed !== 'boolean') throw new TransitError(400, 'deletion_allowed must be a boolean');
+      key.deletionAllowed = body.deletion_allowed;
+      this.file.save(this.state);
+    }
     if (body.min_decryption_version !== undefined) {
       const version = integer(body.min_decryption_version, 'min_decryption_version');
       if (version < 1) throw new TransitError(400, 'min decryption version must be at least 1');
@@ -100,6 +105,20 @@ export class TransitEngine {
     key.minAvailableVersion = version;
     this.file.save(this.state);
     return this.read(name);
+  }
+
+  /**
+   * Deletes the key and every version of it for good (Vault's `DELETE /transit/keys/:name`):
+   * refused unless `deletion_allowed` was set first, so no single mistaken call destroys a key.
+   * Deleting a key that does not exist succeeds (Vault answers 204 too), so erasure can retry.
+   */
+  deleteKey(name: string): void {
+    const key = this.state.keys[name];
+    if (!key) return;
+    if (key.deletionAllowed !== true) throw new TransitError(400, 'deletion is not allowed for this key');
+    for (const version of Object.values(key.versions)) version.key = '';
+    delete this.state.keys[name];
+    this.file.save(this.state);
   }
 
   encrypt(name: string, body: { plaintext?: unknown; context?: unknown }): { ciphertext: string; key_version: number } {

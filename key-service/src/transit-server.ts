@@ -27,8 +27,8 @@ export interface RunningTransitServer {
   close(): Promise<void>;
 }
 
-type Operation = 'create' | 'read' | 'rotate' | 'config' | 'trim' | 'encrypt' | 'decrypt' | 'rewrap';
-const adminOperations: ReadonlySet<Operation> = new Set(['create', 'rotate', 'config', 'trim', 'rewrap']);
+type Operation = 'create' | 'delete' | 'read' | 'rotate' | 'config' | 'trim' | 'encrypt' | 'decrypt' | 'rewrap';
+const adminOperations: ReadonlySet<Operation> = new Set(['create', 'delete', 'rotate', 'config', 'trim', 'rewrap']);
 const maxBodyBytes = 64 * 1024;
 
 /**
@@ -73,6 +73,9 @@ export async function startTransitServer(options: TransitServerOptions): Promise
           return engine.createKey(route.name, body) ? send(res, 204, undefined) : send(res, 200, { data: engine.read(route.name), warnings: ['key already exists'] });
         case 'read':
           return send(res, 200, { data: engine.read(route.name) });
+        case 'delete':
+          engine.deleteKey(route.name);
+          return send(res, 204, undefined);
         case 'rotate':
           return send(res, 200, { data: engine.rotate(route.name) });
         case 'config':
@@ -119,7 +122,7 @@ function routeOf(method: string, path: string, mount: string): { operation: Oper
   const name = parts[1];
   if (!name || !/^[A-Za-z0-9_.-]{1,128}$/.test(name)) return undefined;
   const [kind, , action] = parts;
-  if (parts.length === 2 && kind === 'keys') return method === 'GET' ? { operation: 'read', name } : method === 'POST' ? { operation: 'create', name } : undefined;
+  if (parts.length === 2 && kind === 'keys') return method === 'GET' ? { operation: 'read', name } : method === 'POST' ? { operation: 'create', name } : method === 'DELETE' ? { operation: 'delete', name } : undefined;
   if (method !== 'POST') return undefined;
   if (parts.length === 3 && kind === 'keys' && (action === 'rotate' || action === 'config' || action === 'trim')) return { operation: action, name };
   if (parts.length === 2 && (kind === 'encrypt' || kind === 'decrypt' || kind === 'rewrap')) return { operation: kind, name };

@@ -172,6 +172,51 @@ describe('who the key service admits', () => {
   });
 });
 
+describe('per-tenant keys: created, then destroyed for good', () => {
+  it("a tenant's own key wraps like the KEK; after deletion a saved copy of the wrap no longer opens, and only the tenants service may delete", async () => {
+    const admin = providerAs('tenants');
+    await admin.createKey('tessera-tenant-erase1');
+    await admin.createKey('tessera-tenant-erase1'); // idempotent
+    expect(await admin.keyExists('tessera-tenant-erase1')).toBe(true);
+    const tenantKey = providerAs('datasets', { keyName: 'tessera-tenant-erase1' });
+    const dataKey = randomBytes(32);
+    const savedWrap = await tenantKey.wrap(dataKey, 'tenant:erase1:dek:v1');
+    expect((await tenantKey.unwrap(savedWrap, 'tenant:erase1:dek:v1')).equals(dataKey)).toBe(true);
+
+    await expectCode(providerAs('datasets').deleteKey('tessera-tenant-erase1'), 'KEY_PROVIDER_DENIED');
+    expect(await admin.keyExists('tessera-tenant-erase1')).toBe(true);
+    await expectCode(admin.deleteKey('tessera'), 'KEY_PROVIDER_REJECTED');
+
+    expect(await admin.deleteKey('tessera-tenant-erase1')).toBe(true);
+    expect(await admin.keyExists('tessera-tenant-erase1')).toBe(false);
+    expect(await admin.deleteKey('tessera-tenant-erase1')).toBe(false); // a retried erasure succeeds
+    await expectCode(tenantKey.unwrap(savedWrap, 'tenant:erase1:dek:v1'), 'KEY_UNWRAP_FAILED');
+    // Re-creating the name makes a new key: the saved wrap stays unreadable.
+    await admin.createKey('tessera-tenant-erase1');
+    await expectCode(tenantKey.unwrap(savedWrap, 'tenant:erase1:dek:v1'), 'KEY_UNWRAP_FAILED');
+    expect(await admin.deleteKey('tessera-tenant-erase1')).toBe(true);
+    // Other keys are untouched.
+    expect((await admin.status()).latestVersion).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the key service refuses DELETE on a key not configured deletable (Vault semantics)', async () => {
+    const admin = providerAs('tenants');
+    await admin.createKey('tessera-tenant-erase2');
+    const identity = pki.identity('tenants');
+    const status = await new Promise<number>((resolve, reject) => {
+      request(`${service.url}/v1/transit/keys/tessera-tenant-erase2`, { method: 'DELETE', ca: pki.ca, cert: identity.cert, key: identity.key }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(400);
+    expect(await admin.keyExists('tessera-tenant-erase2')).toBe(true);
+    expect(await admin.deleteKey('tessera-tenant-erase2')).toBe(true);
+  });
+});
+
 describe('state', () => {
   it('keeps the key versions in a 0600 file in a 0700 directory; a second process on the same directory is refused', async () => {
     expect(statSync(stateDirectory).mode & 0o777).toBe(0o700);

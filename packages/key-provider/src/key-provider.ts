@@ -22,6 +22,13 @@ export interface KeyProvider {
   setMinDecryptionVersion(version: number): Promise<KeyEncryptionKeyStatus>;
   /** Versions below `version` are deleted for good (must be retired first). */
   destroyVersionsBelow(version: number): Promise<KeyEncryptionKeyStatus>;
+  /** Creates another (derived) key by name, e.g. a tenant's own `tessera-tenant-<id>`; idempotent. */
+  createKey(name: string): Promise<void>;
+  /** Destroys a named key and all its versions for good (never the platform KEK); false if it did not exist. */
+  deleteKey(name: string): Promise<boolean>;
+  keyExists(name: string): Promise<boolean>;
+  /** The same provider (connection, credentials) speaking for another named key: wrap/unwrap with a tenant's own key. */
+  withKey(name: string): KeyProvider;
 }
 
 export interface KeyEncryptionKeyStatus {

@@ -104,12 +104,57 @@ export class VaultTransitKeyProvider implements KeyProvider {
     return this.status();
   }
 
+  /**
+   * Creates another derived transit key by name (idempotent: Vault answers an existing key with a
+   * warning). Per-tenant keys (`tessera-tenant-<id>`) are made this way, so erasing a tenant can
+   * destroy its key alone.
+   */
+  async createKey(name: string): Promise<void> {
+    assertKeyName(name);
+    await this.call('POST', `keys/${name}`, { type: 'aes256-gcm96', derived: true });
+  }
+
+  /**
+   * Destroys a transit key and every version of it, for good: Vault's two steps, `deletion_allowed`
+   * then `DELETE /keys/:name`. A key already gone counts as destroyed (erasure retries safely).
+   * Returns false when there was nothing to delete.
+   */
+  async deleteKey(name: string): Promise<boolean> {
+    assertKeyName(name);
+    if (name === this.keyName) throw new KeyProviderError('KEY_PROVIDER_REJECTED', 'the platform key-encryption key is never deleted by a service');
+    if (!(await this.keyExists(name))) return false;
+    await this.call('POST', `keys/${name}/config`, { deletion_allowed: true });
+    await this.call('DELETE', `keys/${name}`);
+    return true;
+  }
+
+  /** True when the provider holds a key of that name. */
+  async keyExists(name: string): Promise<boolean> {
+    assertKeyName(name);
+    try {
+      await this.call('GET', `keys/${name}`);
+      return true;
+    } catch (error) {
+      // Vault answers a missing key with 404; the local key service with 400 "encryption key not found".
+      if (error instanceof KeyProviderError && (error.status === 404 || /encryption key not found/.test(error.message))) return false;
+      throw error;
+    }
+  }
+
+  withKey(name: string): KeyProvider {
+    assertKeyName(name);
+    // Shares this client's connection pool and identity; only the key name differs.
+    const view = Object.create(this) as VaultTransitKeyProvider;
+    Object.defineProperty(view, 'keyName', { value: name, enumerable: true });
+    return view;
+  }
+
   /** Closes idle keep-alive connections (process shutdown). */
   close(): void {
     this.agent.destroy();
   }
 
-  private call<T>(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, purpose: 'unwrap' | 'admin' = 'admin'): Promise<T | undefined> {
+  private call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: Record<string, unknown>, purpose: 'unwrap' | 'admin' = 'admin'): Promise<T | undefined> {
     const url = new URL(path, this.base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<T | undefined>((resolve, reject) => {
@@ -143,6 +188,10 @@ export class VaultTransitKeyProvider implements KeyProvider {
       req.end(payload);
     });
   }
+}
+
+function assertKeyName(name: string): void {
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) throw new KeyProviderError('KEY_PROVIDER_REJECTED', 'invalid key name');
 }
 
 function encodeContext(context: string): string {

@@ -4,7 +4,7 @@ export * from './tenant-limits';
 export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource, databaseTlsOptions } from './database';
 export { TenantStore } from './control-plane/tenant-store';
 export { TenantDirectory } from './control-plane/tenant-directory';
-export { TenantKeyring, LegacyWrappedKeyError, dataKeyContext, type CurrentDataKey, type KeyEvent } from './control-plane/tenant-keyring';
+export { TenantKeyring, LegacyWrappedKeyError, dataKeyContext, tenantKeyName, type DestroyedKey, type CurrentDataKey, type KeyEvent } from './control-plane/tenant-keyring';
 export { importLegacyWrappedKeys, type LegacyImportReport } from './control-plane/legacy-key-import';
 export { SchemaManager } from './provisioning/schema-manager';
 export { migrateDeployment, dropControlPlane, type MigrationReport } from './provisioning/migrate-deployment';

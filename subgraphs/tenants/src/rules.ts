@@ -13,6 +13,8 @@ export const tenantRules: RuleTree = {
     members: managesAccess,
     serviceAccounts: managesAccess,
     keyEncryptionKeyStatus: isPlatformAdmin,
+    tenantErasure: managesAccess,
+    verifyErasureReceipt: isPlatformAdmin,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -31,6 +33,8 @@ export const tenantRules: RuleTree = {
     rewrapDataKeys: isPlatformAdmin,
     retireKeyEncryptionKeyVersion: isPlatformAdmin,
     destroyKeyEncryptionKeyVersion: isPlatformAdmin,
+    requestTenantErasure: managesAccess,
+    cancelTenantErasure: managesAccess,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -43,4 +47,6 @@ export const tenantRules: RuleTree = {
   KeyEncryptionKeyStatus: allow,
   KeyEncryptionKeyVersion: allow,
   DataKeyRewrap: allow,
+  TenantErasure: allow,
+  ErasureReceiptVerification: allow,
 };

@@ -6,13 +6,24 @@ import { tenantResolvers } from './resolvers/tenant.resolver';
 import { accessResolvers } from './resolvers/access.resolver';
 import { createAccessChangePublisher } from './domain/access-change-publisher';
 import { tenantRules } from './rules';
+import type { JWK } from 'jose';
 import { DataKeyRewrapper, defaultRewrapperOptions, type RewrapperOptions } from './domain/data-key-rewrapper';
+import { ErasureReceiptSigner } from './domain/erasure-receipt';
+import { pseudonymSecretFromSigningKey, TenantErasureRunner } from './domain/tenant-erasure-runner';
+import { eraseTenantRedisKeys } from './domain/tenant-redis-eraser';
 
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
   regions: string[];
   /** Batch size and pace of the background rewrap after a key-encryption key rotation. */
   rewrap?: RewrapperOptions | undefined;
+  /** ERASURE_GRACE_HOURS: how long an erasure request can be cancelled (default 72). */
+  erasureGraceHours?: number | undefined;
+  /** AUDIT_SIGNING_KEY and AUDIT_VERIFY_KEYS: erasure receipts are signed and verified with them. */
+  signingKey?: (Record<string, unknown> & { kty: string }) | undefined;
+  verifyKeys?: Array<Record<string, unknown> & { kty: string }> | undefined;
+  /** How often the erasure runner looks for due requests (default 60 s). */
+  erasureIntervalMs?: number | undefined;
 }
 
 /**
@@ -24,6 +35,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   // Building has no side effects: the Redis connection opens on the first change announced.
   const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
   const rewrapper = createRewrapper(runtime, config);
+  const erasure = createErasureRunner(runtime, config, provisioner);
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
@@ -31,14 +43,19 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
       tenantResolvers(
         { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
+        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? 72, signer: erasure?.signer },
       ),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
     ),
     rules: tenantRules,
     // A rewrap interrupted by a restart goes on from where it stopped.
-    start: () => rewrapper?.resume(),
+    start: () => {
+      rewrapper?.resume();
+      erasure?.runner.start(config.erasureIntervalMs);
+    },
     close: async () => {
       await rewrapper?.stop();
+      await erasure?.runner.stop();
       await changes.close();
     },
   };
@@ -70,6 +87,28 @@ export function createRewrapper(runtime: ServiceRuntime, config: Pick<TenantsCon
     { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, logger: runtime.logger, onKeyEvent: (tenantId, event) => runtime.keyring.onKeyEvent?.(tenantId, event) ?? Promise.resolve() },
     config.rewrap ?? defaultRewrapperOptions,
   );
+}
+
+/** Erasure needs the audit signing key (receipts) and a key provider (the tenant's key); absent either, requests wait. */
+export function createErasureRunner(runtime: ServiceRuntime, config: Pick<TenantsConfig, 'signingKey' | 'verifyKeys'> & TenantsConfig, provisioner: TenantProvisioner): { runner: TenantErasureRunner; signer: Promise<ErasureReceiptSigner> } | undefined {
+  if (!config.signingKey || !runtime.keyProvider) return undefined;
+  const signingKey = config.signingKey as JWK;
+  const signer = ErasureReceiptSigner.fromJwk(signingKey, (config.verifyKeys ?? []) as JWK[]);
+  // Built lazily: the signer's key import is async and the subgraph definition is not.
+  const runner = new TenantErasureRunner({
+    db: runtime.db,
+    controlSchema: runtime.config.database.controlSchema,
+    store: runtime.tenants,
+    provisioner,
+    keyring: runtime.keyring,
+    objectStores: runtime.objectStores,
+    bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
+    signer,
+    pseudonymSecret: pseudonymSecretFromSigningKey(signingKey),
+    logger: runtime.logger,
+    eraseRedis: (tenantId) => eraseTenantRedisKeys(runtime.config.redis, tenantId),
+  });
+  return { runner, signer };
 }
 
 export const tenantsEntities = [];

@@ -63,6 +63,7 @@ export const tenantsData: ServiceData = {
       ],
     },
     { table: 'kek_rewraps', plane: 'control', access: 'read-write' },
+    { table: 'tenant_erasures', plane: 'control', access: 'read-write' },
   ],
   borrows: [],
   migrations: tenantsMigrations,

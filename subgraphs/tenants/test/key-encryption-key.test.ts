@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { drainSecurityOutbox } from '@tessera/audit-client';
 import { isKeyProviderError } from '@tessera/key-provider';
 import { buildLinearRegression } from '@tessera/onnx';
-import { dataKeyContext, quoteIdentifier } from '@tessera/tenancy';
+import { dataKeyContext, quoteIdentifier, tenantKeyName } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 
 const statusFields = `provider keyName latestVersion minDecryptionVersion minAvailableVersion legacyWrappedDataKeys
@@ -184,7 +184,11 @@ describe('status', () => {
     const provider = stack.platform.runtime.keyProvider!;
     const error = await provider.unwrap(a.wrapped_key, dataKeyContext(tenantB.id, 1)).catch((caught: unknown) => caught);
     expect(isKeyProviderError(error) ? error.code : error).toBe('KEY_UNWRAP_FAILED');
-    expect(await provider.unwrap(a.wrapped_key, dataKeyContext(tenantA.id, 1))).toHaveLength(32);
+    const inner = (await provider.unwrap(a.wrapped_key, dataKeyContext(tenantA.id, 1))).toString('utf8');
+    expect(await provider.withKey(tenantKeyName(tenantA.id)).unwrap(inner, dataKeyContext(tenantA.id, 1))).toHaveLength(32);
+    // Nor does the inner layer open under another tenant's own key.
+    const inB = await provider.withKey(tenantKeyName(tenantB.id)).unwrap(inner, dataKeyContext(tenantA.id, 1)).catch((caught: unknown) => caught);
+    expect(isKeyProviderError(inB) ? inB.code : inB).toBe('KEY_UNWRAP_FAILED');
   });
 });
 

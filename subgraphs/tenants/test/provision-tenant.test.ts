@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isKeyProviderError, type KeyProviderErrorCode } from '@tessera/key-provider';
 import { serviceData } from '@tessera/platform';
-import { dataKeyContext, migrationHistoryTable, migrationNames, quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
+import { dataKeyContext, tenantKeyName, migrationHistoryTable, migrationNames, quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
 import {
   bucketOf,
@@ -121,7 +121,11 @@ describe('provisionTenant', () => {
       expect(wrapped.startsWith('vault:v1:')).toBe(true);
 
       const provider = stack.platform.runtime.keyProvider!;
-      const dataKey = await provider.unwrap(wrapped, dataKeyContext(id, 1));
+      // Two layers: the platform KEK opens to the wrap under the tenant's own key, which opens to the data key.
+      const inner = (await provider.unwrap(wrapped, dataKeyContext(id, 1))).toString('utf8');
+      expect(inner.startsWith('vault:v1:')).toBe(true);
+      expect(await provider.keyExists(tenantKeyName(id))).toBe(true);
+      const dataKey = await provider.withKey(tenantKeyName(id)).unwrap(inner, dataKeyContext(id, 1));
       expect(dataKey).toHaveLength(32);
       for (const encoding of ['hex', 'base64', 'base64url'] as const) expect(wrapped).not.toContain(dataKey.toString(encoding).replace(/=+$/, ''));
       // The key the platform uses for this tenant is exactly that one.

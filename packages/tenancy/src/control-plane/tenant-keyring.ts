@@ -34,6 +34,28 @@ export function dataKeyContext(tenantId: string, version: number): string {
   return `tenant:${tenantId}:dek:v${version}`;
 }
 
+/**
+ * The tenant's own transit key at the provider. A data key is wrapped twice: first by this key
+ * (inner), then by the platform KEK (outer, the `vault:v<N>:` the KEK rotation and rewrap work
+ * on). Erasure deletes this key at the provider, so a backup of the `tenant_keys` rows still
+ * opens its outer layer but never the inner one: the data keys, and every object copy encrypted
+ * with them, are gone for good.
+ */
+export function tenantKeyName(tenantId: string): string {
+  return `tessera-tenant-${tenantId}`;
+}
+
+/** A destroyed provider key, for the erasure receipt. */
+export interface DestroyedKey {
+  keyId: string;
+  destroyedAt: Date;
+  /** False when the key was already gone (a resumed erasure). */
+  existed: boolean;
+}
+
+/** A raw data key is 32 bytes; an inner wrap is a `vault:v<N>:` string, always longer. */
+const rawDataKeyLength = 32;
+
 /** Error raised for a row still wrapped by the retired platform master key (before the key provider). */
 export class LegacyWrappedKeyError extends Error {
   constructor(tenantId: string, version: number) {
@@ -124,9 +146,66 @@ export class TenantKeyring {
     const row = rows[0];
     if (!row) throw new Error(`tenant ${tenantId} has no data key version ${version}`);
     if (wrappedKeyVersion(row.wrapped_key) === undefined) throw new LegacyWrappedKeyError(tenantId, version);
-    const key = await this.requireProvider().unwrap(row.wrapped_key, dataKeyContext(tenantId, version));
+    const key = await this.openWrapped(tenantId, version, row.wrapped_key);
     this.cache.set(cacheKey, { key, until: Date.now() + this.cacheTtlMs });
     return key;
+  }
+
+  /**
+   * Creates the tenant's own provider key (idempotent). Called by the tenants service, which alone
+   * may administer provider keys, at provisioning and when an existing tenant adopts one.
+   */
+  async ensureTenantKey(tenantId: string): Promise<void> {
+    await this.requireProvider().createKey(tenantKeyName(tenantId));
+  }
+
+  /**
+   * Migration for tenants provisioned before per-tenant keys: creates the tenant key and rewraps
+   * each single-layer data key into the two layers (same data key, so every object stays
+   * readable). Idempotent: rows already two-layer are skipped. Returns how many rows changed.
+   */
+  async adoptTenantKey(tenantId: string): Promise<number> {
+    await this.ensureTenantKey(tenantId);
+    const provider = this.requireProvider();
+    const rows = (await this.db.query(`SELECT version, wrapped_key, status FROM ${this.table} WHERE tenant_id = ? ORDER BY version`, [tenantId])) as KeyRow[];
+    let changed = 0;
+    for (const row of rows) {
+      if (wrappedKeyVersion(row.wrapped_key) === undefined) throw new LegacyWrappedKeyError(tenantId, Number(row.version));
+      const context = dataKeyContext(tenantId, Number(row.version));
+      const opened = await provider.unwrap(row.wrapped_key, context);
+      try {
+        if (opened.length !== rawDataKeyLength) continue;
+        const wrapped = await this.wrapTwice(tenantId, opened, context);
+        await this.db.query(`UPDATE ${this.table} SET wrapped_key = ?, kek_version = ? WHERE tenant_id = ? AND version = ? AND wrapped_key = ?`, [wrapped, wrappedKeyVersion(wrapped) ?? null, tenantId, row.version, row.wrapped_key]);
+        changed += 1;
+      } finally {
+        opened.fill(0);
+      }
+    }
+    this.forget(tenantId);
+    return changed;
+  }
+
+  /** True when every data key of the tenant is wrapped under its own provider key (so erasure can shred it). */
+  async usesTenantKey(tenantId: string): Promise<boolean> {
+    const provider = this.requireProvider();
+    if (!(await provider.keyExists(tenantKeyName(tenantId)))) return false;
+    const rows = (await this.db.query(`SELECT version, wrapped_key FROM ${this.table} WHERE tenant_id = ?`, [tenantId])) as KeyRow[];
+    for (const row of rows) {
+      const opened = await provider.unwrap(row.wrapped_key, dataKeyContext(tenantId, Number(row.version)));
+      const single = opened.length === rawDataKeyLength;
+      opened.fill(0);
+      if (single) return false;
+    }
+    return true;
+  }
+
+  /** Erasure: deletes the tenant's provider key for good. Idempotent. */
+  async destroyTenantKey(tenantId: string): Promise<DestroyedKey> {
+    const keyId = tenantKeyName(tenantId);
+    const existed = await this.requireProvider().deleteKey(keyId);
+    this.forget(tenantId);
+    return { keyId, destroyedAt: new Date(), existed };
   }
 
   /** Drops this process's cached keys of a tenant (erasure: a re-provisioned id must never reuse them). */
@@ -144,13 +223,31 @@ export class TenantKeyring {
   private async insertKey(tenantId: string, version: number, manager: EntityManager): Promise<number | undefined> {
     const dataKey = generateDataKey();
     try {
-      const wrapped = await this.requireProvider().wrap(dataKey, dataKeyContext(tenantId, version));
+      const context = dataKeyContext(tenantId, version);
+      // A tenant without its own key yet (provisioned before per-tenant keys, not yet adopted) keeps one layer.
+      const wrapped = (await this.requireProvider().keyExists(tenantKeyName(tenantId)))
+        ? await this.wrapTwice(tenantId, dataKey, context)
+        : await this.requireProvider().wrap(dataKey, context);
       const kekVersion = wrappedKeyVersion(wrapped);
       await manager.query(`INSERT INTO ${this.table} (tenant_id, version, wrapped_key, kek_version, status, created_at) VALUES (?, ?, ?, ?, 'ACTIVE', ?)`, [tenantId, version, wrapped, kekVersion ?? null, new Date()]);
       return kekVersion;
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  private async wrapTwice(tenantId: string, dataKey: Buffer, context: string): Promise<string> {
+    const provider = this.requireProvider();
+    const inner = await provider.withKey(tenantKeyName(tenantId)).wrap(dataKey, context);
+    return provider.wrap(Buffer.from(inner, 'utf8'), context);
+  }
+
+  private async openWrapped(tenantId: string, version: number, wrapped: string): Promise<Buffer> {
+    const provider = this.requireProvider();
+    const context = dataKeyContext(tenantId, version);
+    const opened = await provider.unwrap(wrapped, context);
+    if (opened.length === rawDataKeyLength) return opened;
+    return provider.withKey(tenantKeyName(tenantId)).unwrap(opened.toString('utf8'), context);
   }
 
   private requireProvider(): KeyProvider {

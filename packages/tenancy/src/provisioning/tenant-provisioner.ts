@@ -76,6 +76,7 @@ export class TenantProvisioner {
       try {
         await this.deps.schemas.createTenantSchema(request.id);
         await ensureBucket(this.bucketClient(request), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
+        await this.deps.keyring.ensureTenantKey(request.id);
         await this.deps.keyring.ensureKey(request.id);
         await this.deps.store.setStatus(request.id, 'ACTIVE');
       } catch (error) {
@@ -141,6 +142,8 @@ export class TenantProvisioner {
     const located = region ?? (await this.deps.store.find(tenantId))?.region;
     const client = located === undefined ? undefined : this.bucketClient({ id: tenantId, region: located });
     const keyVersions = (await this.deps.keyring.versions(tenantId)).map((key) => key.version);
+    // First: once the tenant's provider key is gone, every copy of its data (backups included) is unreadable.
+    await this.deps.keyring.destroyTenantKey(tenantId);
     await this.deps.schemas.dropTenantSchema(tenantId);
     if (client) await destroyBucket(client, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
     await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)

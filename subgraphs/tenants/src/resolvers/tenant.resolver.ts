@@ -5,10 +5,12 @@ import type { RewrapRun } from '../domain/data-key-rewrapper';
 import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform-usage.service';
 import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
 import { KeyEncryptionKeyService, type KeyEncryptionKeyDeps } from '../domain/key-encryption-key.service';
+import { TenantErasureService, type TenantErasure, type TenantErasureDeps } from '../domain/tenant-erasure.service';
 
 type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
 
-export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps): GraphQLResolverMap<SubgraphContext> {
+export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps, erasureDeps: TenantErasureDeps): GraphQLResolverMap<SubgraphContext> {
+  const erasures = (ctx: SubgraphContext) => new TenantErasureService(ctx.user(), erasureDeps);
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
   const keys = (ctx: SubgraphContext) => new KeyEncryptionKeyService(ctx.user(), keyDeps);
   return {
@@ -19,6 +21,11 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       platformUsage: async (_: unknown, args: Record<string, unknown>, ctx: SubgraphContext) =>
         (await new PlatformUsageService(ctx.user(), deps).totals(args as { from: unknown; to: unknown })).map((row: TenantUsageTotals) => ({ tenant: row.tenant, ...row.amounts })),
       keyEncryptionKeyStatus: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).status(),
+      tenantErasure: (_: unknown, args: { id: string }, ctx: SubgraphContext) => erasures(ctx).get(args.id),
+      verifyErasureReceipt: async (_: unknown, args: { receipt: string }, ctx: SubgraphContext) => {
+        const result = await erasures(ctx).verifyReceipt(args.receipt);
+        return result.valid ? { valid: true, reason: null, keyId: result.keyId, payload: JSON.stringify(result.payload) } : { valid: false, reason: result.reason, keyId: null, payload: null };
+      },
     },
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
@@ -30,6 +37,8 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       rewrapDataKeys: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rewrap(),
       retireKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).retire(args.version),
       destroyKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).destroy(args.version),
+      requestTenantErasure: (_: unknown, args: { tenantId?: string | null; confirm: string }, ctx: SubgraphContext) => erasures(ctx).request(args.tenantId, args.confirm),
+      cancelTenantErasure: (_: unknown, args: { id: string }, ctx: SubgraphContext) => erasures(ctx).cancel(args.id),
     },
     KeyEncryptionKeyVersion: {
       createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),
@@ -38,6 +47,12 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       startedAt: (run: RewrapRun) => run.startedAt.toISOString(),
       updatedAt: (run: RewrapRun) => run.updatedAt.toISOString(),
       finishedAt: (run: RewrapRun) => run.finishedAt?.toISOString() ?? null,
+    },
+    TenantErasure: {
+      requestedAt: (erasure: TenantErasure) => erasure.requestedAt.toISOString(),
+      scheduledFor: (erasure: TenantErasure) => erasure.scheduledFor.toISOString(),
+      cancelledAt: (erasure: TenantErasure) => erasure.cancelledAt?.toISOString() ?? null,
+      erasedAt: (erasure: TenantErasure) => erasure.erasedAt?.toISOString() ?? null,
     },
     Tenant: {
       tier: (tenant: TenantRecord) => tenant.tier.toUpperCase(),

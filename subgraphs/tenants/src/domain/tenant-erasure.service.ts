@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
+import type { Principal } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import { isTenantId, quoteIdentifier, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
+import { managedTenant } from './access-admin';
+import { tenantIdHash, type ErasureReceiptSigner, type ReceiptVerification } from './erasure-receipt';
+
+export type ErasureStatus = 'PENDING' | 'CANCELLED' | 'RUNNING' | 'ERASED';
+
+export interface TenantErasure {
+  id: string;
+  /** Null once erased: the request then names the tenant only by pseudonym and id hash. */
+  tenantId: string | null;
+  /** Set when the erasure runs (HMAC with the platform's pseudonym secret). */
+  tenantPseudonym: string | null;
+  tenantIdHash: string;
+  status: ErasureStatus;
+  requestedAt: Date;
+  scheduledFor: Date;
+  cancelledAt: Date | null;
+  erasedAt: Date | null;
+  /** The signed receipt (compact JWS), once erased. */
+  receipt: string | null;
+}
+
+export interface TenantErasureDeps {
+  db: DataSource;
+  controlSchema: string;
+  store: TenantStore;
+  provisioner: TenantProvisioner;
+  /** ERASURE_GRACE_HOURS: how long a request can still be cancelled (0 in tests). */
+  graceHours: number;
+  /** Verifies receipts (absent without an audit signing key). */
+  signer?: Promise<ErasureReceiptSigner> | undefined;
+}
+
+interface ErasureRow {
+  id: string;
+  tenant_id: string | null;
+  tenant_pseudonym: string | null;
+  tenant_id_hash: string;
+  status: ErasureStatus;
+  requested_at: Date;
+  scheduled_for: Date;
+  cancelled_at: Date | null;
+  erased_at: Date | null;
+  receipt: string | null;
+}
+
+/**
+ * Asking for a tenant's erasure, and cancelling it during the grace period. A tenant admin asks for
+ * its own tenant (naming another: NOT_FOUND), a platform admin names the tenant; both repeat the
+ * tenant id as `confirm`. The tenant is suspended at once: nothing more is written into data that
+ * is about to go, and no member keeps using a tenant its admin asked to erase. Cancelling resumes it.
+ */
+export class TenantErasureService {
+  private readonly table: string;
+
+  constructor(
+    private readonly principal: Principal,
+    private readonly deps: TenantErasureDeps,
+  ) {
+    this.table = `${quoteIdentifier(deps.controlSchema)}.tenant_erasures`;
+  }
+
+  async request(requested: string | null | undefined, confirm: string): Promise<TenantErasure> {
+    const tenantId = await managedTenant(this.principal, requested, this.deps.store);
+    if (confirm !== tenantId) throw errors.badInput('confirm must repeat the tenant id: erasure destroys every byte of the tenant.', { field: 'confirm' });
+    const tenant = await this.deps.store.find(tenantId);
+    if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', tenantId);
+    const open = await this.openRequest(tenantId);
+    if (open) throw errors.conflict(`An erasure of tenant ${tenantId} is already requested.`, { reason: 'ERASURE_PENDING', requestId: open.id });
+    const now = new Date();
+    const scheduledFor = new Date(now.getTime() + this.deps.graceHours * 3_600_000);
+    const id = randomUUID();
+    await this.deps.db.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO ${this.table} (id, tenant_id, tenant_id_hash, status, requested_by, requested_at, scheduled_for, progress, updated_at) VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)`,
+        [id, tenantId, tenantIdHash(tenantId), this.principal.subject, now, scheduledFor, JSON.stringify({ suspendedBefore: tenant.status === 'SUSPENDED' }), now],
+      );
+      await recordSecurityEvent(manager, this.principal, {
+        action: 'tenant.erasure.request',
+        targetType: 'Tenant',
+        targetId: tenantId,
+        tenantId,
+        outcome: 'SUCCESS',
+        details: { requestId: id, scheduledFor: scheduledFor.toISOString(), wasSuspended: tenant.status === 'SUSPENDED' },
+      });
+    });
+    await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.request', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId: id, scheduledFor: scheduledFor.toISOString() } });
+    if (tenant.status !== 'SUSPENDED') await this.deps.provisioner.setSuspended(tenantId, true);
+    return this.require(id);
+  }
+
+  /** During the grace period only; the tenant is resumed (unless it had been suspended before the request). */
+  async cancel(requestId: string): Promise<TenantErasure> {
+    const erasure = await this.visible(requestId);
+    if (erasure.status !== 'PENDING') throw errors.conflict(`Erasure ${requestId} is ${erasure.status.toLowerCase()}: only a pending one can be cancelled.`, { reason: 'ERASURE_NOT_PENDING' });
+    const tenantId = erasure.tenantId!;
+    const now = new Date();
+    const changed = await this.deps.db.transaction(async (manager) => {
+      // The runner takes a request only from PENDING, under the same row: a cancel and a start never both win.
+      const result = (await manager.query(`UPDATE ${this.table} SET status = 'CANCELLED', cancelled_at = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'`, [now, now, requestId])) as { affectedRows?: number };
+      if (!result.affectedRows) return false;
+      await recordSecurityEvent(manager, this.principal, { action: 'tenant.erasure.cancel', targetType: 'Tenant', targetId: tenantId, tenantId, outcome: 'SUCCESS', details: { requestId } });
+      return true;
+    });
+    if (!changed) throw errors.conflict(`Erasure ${requestId} has started: it can no longer be cancelled.`, { reason: 'ERASURE_NOT_PENDING' });
+    const wasSuspended = await this.wasSuspendedBefore(requestId);
+    if (!wasSuspended) await this.deps.provisioner.setSuspended(tenantId, false);
+    await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.cancel', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId } });
+    return this.require(requestId);
+  }
+
+  /** A request by id: platform admins see any (the receipt after the tenant is gone), a tenant admin its own tenant's. */
+  async get(requestId: string): Promise<TenantErasure> {
+    return this.visible(requestId);
+  }
+
+  /** Platform admins check a receipt online; anyone can offline with the published keys. */
+  async verifyReceipt(receipt: string): Promise<ReceiptVerification> {
+    if (this.principal.tenantId || !this.principal.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the platform_admin role.');
+    if (!this.deps.signer) throw errors.badInput('This deployment has no audit signing key: receipts cannot be verified here.', { field: 'receipt' });
+    return (await this.deps.signer).verify(receipt.trim());
+  }
+
+  private async visible(requestId: string): Promise<TenantErasure> {
+    if (this.principal.apiKeyId) throw errors.forbidden('API keys cannot request or cancel an erasure.');
+    const isPlatformAdmin = !this.principal.tenantId && this.principal.roles.includes('platform_admin');
+    if (!isPlatformAdmin && !this.principal.roles.includes('admin')) throw errors.forbidden('This operation needs one of the roles: admin.');
+    const erasure = await this.find(requestId);
+    if (!erasure || (!isPlatformAdmin && erasure.tenantId !== this.principal.tenantId)) throw errors.notFound('TenantErasure', requestId);
+    return erasure;
+  }
+
+  private async wasSuspendedBefore(requestId: string): Promise<boolean> {
+    // Recorded with the request: cancelling must not resume a tenant a platform admin had suspended.
+    const rows = (await this.deps.db.query(`SELECT progress FROM ${this.table} WHERE id = ?`, [requestId])) as Array<{ progress: unknown }>;
+    const raw = rows[0]?.progress;
+    // The driver hands JSON columns back parsed or as text depending on the server.
+    const progress = (typeof raw === 'string' ? JSON.parse(raw) : raw ?? {}) as { suspendedBefore?: unknown };
+    return progress.suspendedBefore === true;
+  }
+
+  private async openRequest(tenantId: string): Promise<TenantErasure | undefined> {
+    const rows = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1`, [tenantId])) as ErasureRow[];
+    return rows[0] ? toErasure(rows[0]) : undefined;
+  }
+
+  private async find(requestId: string): Promise<TenantErasure | undefined> {
+    if (!/^[0-9a-f-]{36}$/.test(requestId)) return undefined;
+    const rows = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE id = ?`, [requestId])) as ErasureRow[];
+    return rows[0] ? toErasure(rows[0]) : undefined;
+  }
+
+  private async require(requestId: string): Promise<TenantErasure> {
+    const erasure = await this.find(requestId);
+    if (!erasure) throw new Error(`erasure ${requestId} vanished`);
+    return erasure;
+  }
+}
+
+function toErasure(row: ErasureRow): TenantErasure {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id !== null && isTenantId(row.tenant_id) ? row.tenant_id : null,
+    tenantPseudonym: row.tenant_pseudonym,
+    tenantIdHash: row.tenant_id_hash,
+    status: row.status,
+    requestedAt: new Date(row.requested_at),
+    scheduledFor: new Date(row.scheduled_for),
+    cancelledAt: row.cancelled_at ? new Date(row.cancelled_at) : null,
+    erasedAt: row.erased_at ? new Date(row.erased_at) : null,
+    receipt: row.receipt,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * requestTenantErasure / cancelTenantErasure through the gateway: who may ask (the tenant's admin
+ * for its own tenant, a platform admin naming it), the confirmation, the suspension at once, the
+ * cancellation during the grace period (everything intact), and the audit trail.
+ */
+import { drainSecurityOutbox } from '@tessera/audit-client';
+import { quoteIdentifier } from '@tessera/tenancy';
+import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+
+const requestMutation = `mutation($tenantId: ID, $confirm: String!) { requestTenantErasure(tenantId: $tenantId, confirm: $confirm) { id tenantId tenantIdHash status requestedAt scheduledFor cancelledAt erasedAt receipt } }`;
+const cancelMutation = `mutation($id: ID!) { cancelTenantErasure(id: $id) { id status cancelledAt } }`;
+const erasureQuery = `query($id: ID!) { tenantErasure(id: $id) { id tenantId status scheduledFor } }`;
+const currentTenant = `{ currentTenant { id status } }`;
+
+interface Erasure {
+  id: string;
+  tenantId: string | null;
+  tenantIdHash: string;
+  status: string;
+  requestedAt: string;
+  scheduledFor: string;
+  cancelledAt: string | null;
+}
+
+let stack: TestStack;
+let a: TestTenant;
+let b: TestTenant;
+let platformAdmin: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  a = await stack.createTenant();
+  b = await stack.createTenant();
+  platformAdmin = await stack.platformAdminToken();
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const tokenOf = (tenant: TestTenant, role: string) => stack.issueToken({ tenant: tenant.id, roles: [role] });
+const status = async (id: string) => (await stack.platform.runtime.tenants.find(id))?.status;
+const erasureRows = (id: string) => stack.adminQuery<Array<{ status: string }>>(`SELECT status FROM ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_erasures WHERE tenant_id = ?`, [id]);
+async function securityActions(tenantId: string): Promise<string[]> {
+  await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+  const rows = await stack.adminQuery<Array<{ action: string }>>(`SELECT action FROM ${quoteIdentifier(stack.config.database.controlSchema)}.security_events WHERE tenant_id = ? ORDER BY seq`, [tenantId]);
+  return rows.map((row) => row.action);
+}
+
+describe('who may ask for an erasure', () => {
+  it("a viewer is FORBIDDEN; tenant B's admin naming A gets NOT_FOUND; a wrong confirmation is BAD_USER_INPUT; none of them changes anything", async () => {
+    const viewer = await tokenOf(a, 'viewer');
+    expect(errorCodes(await stack.query(viewer, requestMutation, { confirm: a.id }))).toEqual(['FORBIDDEN']);
+    const adminB = await tokenOf(b, 'admin');
+    expect(errorCodes(await stack.query(adminB, requestMutation, { tenantId: a.id, confirm: a.id }))).toEqual(['NOT_FOUND']);
+    const adminA = await tokenOf(a, 'admin');
+    expect(errorCodes(await stack.query(adminA, requestMutation, { confirm: b.id }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(platformAdmin, requestMutation, { tenantId: a.id, confirm: 'nope' }))).toEqual(['BAD_USER_INPUT']);
+    expect(await erasureRows(a.id)).toEqual([]);
+    expect(await erasureRows(b.id)).toEqual([]);
+    expect(await status(a.id)).toBe('ACTIVE');
+    expect(expectNoErrors(await stack.query<{ currentTenant: { status: string } }>(adminA, currentTenant)).currentTenant.status).toBe('ACTIVE');
+  });
+});
+
+describe('request, grace period, cancel', () => {
+  it("the tenant's admin asks: scheduled after the grace period, the tenant suspended at once; B's admin cannot see or cancel it; a platform admin cancels and everything is as before", async () => {
+    const adminA = await tokenOf(a, 'admin');
+    const asked = Date.now();
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(adminA, requestMutation, { confirm: a.id })).requestTenantErasure;
+    expect(erasure).toMatchObject({ tenantId: a.id, status: 'PENDING', cancelledAt: null, erasedAt: null, receipt: null });
+    expect(erasure.tenantIdHash).toMatch(/^[0-9a-f]{64}$/);
+    const grace = Date.parse(erasure.scheduledFor) - Date.parse(erasure.requestedAt);
+    expect(grace).toBe(72 * 3_600_000);
+    expect(Date.parse(erasure.requestedAt)).toBeGreaterThanOrEqual(asked - 1000);
+
+    expect(await status(a.id)).toBe('SUSPENDED');
+    // Suspended for its users at once: the gateway refuses the tenant.
+    expect(errorCodes(await stack.query(await tokenOf(a, 'viewer'), currentTenant)).length).toBeGreaterThan(0);
+    // A second request while one is pending: CONFLICT.
+    expect(errorCodes(await stack.query(platformAdmin, requestMutation, { tenantId: a.id, confirm: a.id }))).toEqual(['CONFLICT']);
+
+    const adminB = await tokenOf(b, 'admin');
+    expect(errorCodes(await stack.query(adminB, cancelMutation, { id: erasure.id }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await stack.query(adminB, erasureQuery, { id: erasure.id }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await stack.query(await tokenOf(b, 'viewer'), cancelMutation, { id: erasure.id }))).toEqual(['FORBIDDEN']);
+    expect(expectNoErrors(await stack.query<{ tenantErasure: Erasure }>(platformAdmin, erasureQuery, { id: erasure.id })).tenantErasure.status).toBe('PENDING');
+
+    const cancelled = expectNoErrors(await stack.query<{ cancelTenantErasure: Erasure }>(platformAdmin, cancelMutation, { id: erasure.id })).cancelTenantErasure;
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(cancelled.cancelledAt).not.toBeNull();
+    expect(errorCodes(await stack.query(platformAdmin, cancelMutation, { id: erasure.id }))).toEqual(['CONFLICT']);
+
+    // Everything intact: the tenant active again, its schema, bucket, data keys and provider key.
+    expect(await status(a.id)).toBe('ACTIVE');
+    expect(expectNoErrors(await stack.query<{ currentTenant: { status: string } }>(adminA, currentTenant)).currentTenant.status).toBe('ACTIVE');
+    const schemas = await stack.adminQuery<unknown[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [a.schema]);
+    expect(schemas).toHaveLength(1);
+    expect(await stack.platform.runtime.objectStore.bucketExists(a.bucket)).toBe(true);
+    expect(await stack.platform.runtime.keyring.usesTenantKey(a.id)).toBe(true);
+    expect(await stack.platform.runtime.keyring.currentKey(a.id)).toMatchObject({ keyVersion: 1 });
+    expect(await securityActions(a.id)).toEqual(expect.arrayContaining(['tenant.erasure.request', 'tenant.erasure.cancel']));
+    expect(await status(b.id)).toBe('ACTIVE');
+  });
+
+  it('cancelling does not resume a tenant a platform admin had suspended before the request', async () => {
+    expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { suspendTenant(id: $id) { id } }`, { id: b.id }));
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: b.id, confirm: b.id })).requestTenantErasure;
+    expectNoErrors(await stack.query(platformAdmin, cancelMutation, { id: erasure.id }));
+    expect(await status(b.id)).toBe('SUSPENDED');
+    expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { resumeTenant(id: $id) { id } }`, { id: b.id }));
+  });
+});

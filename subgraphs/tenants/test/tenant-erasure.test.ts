@@ -1,0 +1,179 @@
+/**
+ * A whole erasure, on real services: a tenant with a dataset, audit events and a service account
+ * with an API key; its erasure requested through the gateway, the grace period over, the runner
+ * run. Then a scan of MariaDB (schema, every control-plane table with a tenant_id), the object
+ * store, Redis and the key provider finds nothing of it; a copy of an encrypted object and of its
+ * wrapped key rows taken before no longer decrypts; the receipt verifies and a tampered one does
+ * not; the other tenant is untouched.
+ */
+import { decryptBuffer } from '@tessera/crypto';
+import { openRedis } from '@tessera/job-queue';
+import { dataKeyContext, quoteIdentifier, tenantKeyName } from '@tessera/tenancy';
+import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { createErasureRunner, createProvisioner } from '../src/server';
+import { tenantIdHash, verifyErasureReceiptJws, type ErasureReceiptPayload } from '../src/domain/erasure-receipt';
+import type { JWK } from 'jose';
+
+async function newDataset(stack: TestStack, token: string, name: string): Promise<string> {
+  return expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name } })).createDataset.id;
+}
+
+/** The staged upload, as a browser does it: reserve, PUT through the gateway, complete. */
+async function uploadVersion(stack: TestStack, token: string, datasetId: string, csv: Buffer): Promise<void> {
+  const upload = expectNoErrors(
+    await stack.query<{ createDatasetUpload: { id: string; uploadUrl: string } }>(token, `mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id uploadUrl } }`, {
+      input: { datasetId, filename: 'data.csv', byteSize: csv.length },
+    }),
+  ).createDatasetUpload;
+  const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` }, body: csv });
+  if (put.status !== 200) throw new Error(`upload failed: ${await put.text()}`);
+  expectNoErrors(await stack.query(token, `mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { id } }`, { id: upload.id }));
+}
+
+const requestMutation = `mutation($tenantId: ID, $confirm: String!) { requestTenantErasure(tenantId: $tenantId, confirm: $confirm) { id status } }`;
+const erasureQuery = `query($id: ID!) { tenantErasure(id: $id) { id tenantId tenantIdHash status erasedAt receipt } }`;
+const verifyQuery = `query($receipt: String!) { verifyErasureReceipt(receipt: $receipt) { valid reason keyId payload } }`;
+
+let stack: TestStack;
+let a: TestTenant;
+let b: TestTenant;
+let admin: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  a = await stack.createTenant();
+  b = await stack.createTenant();
+  admin = await stack.platformAdminToken();
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const control = () => quoteIdentifier(stack.config.database.controlSchema);
+
+async function objectsOf(tenant: TestTenant): Promise<Map<string, Buffer>> {
+  const store = stack.platform.runtime.objectStore;
+  const objects = new Map<string, Buffer>();
+  for await (const item of store.listObjectsV2(tenant.bucket, '', true)) {
+    if (!item.name) continue;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.getObject(tenant.bucket, item.name)) chunks.push(chunk as Buffer);
+    objects.set(item.name, Buffer.concat(chunks));
+  }
+  return objects;
+}
+
+/** Rows of `tenantId` in every control-plane table that has a tenant_id column, the security log excepted (kept, see README). */
+async function controlRowsOf(tenantId: string): Promise<Record<string, number>> {
+  const tables = await stack.adminQuery<Array<{ name: string }>>(`SELECT TABLE_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_NAME = 'tenant_id'`, [stack.config.database.controlSchema]);
+  const found: Record<string, number> = {};
+  for (const { name } of tables) {
+    if (name.startsWith('security_')) continue;
+    const rows = await stack.adminQuery<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${control()}.${quoteIdentifier(name)} WHERE tenant_id = ?`, [tenantId]);
+    if (Number(rows[0]!.n) > 0) found[name] = Number(rows[0]!.n);
+  }
+  return found;
+}
+
+async function redisKeysWith(text: string): Promise<string[]> {
+  const client = openRedis(stack.config.redis, 'erasure-scan', 'request');
+  try {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `*${text}*`, 'COUNT', 1000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    await client.quit().catch(() => client.disconnect());
+  }
+}
+
+async function decryptWith(tenantId: string, rows: Array<{ version: number; wrapped_key: string }>, objectKey: string, sealed: Buffer): Promise<Buffer> {
+  const provider = stack.platform.runtime.keyProvider!;
+  return decryptBuffer(sealed, {
+    associatedData: `${tenantId}/${objectKey}`,
+    resolveKey: async (version) => {
+      const row = rows.find((candidate) => Number(candidate.version) === version)!;
+      const inner = (await provider.unwrap(row.wrapped_key, dataKeyContext(tenantId, version))).toString('utf8');
+      return provider.withKey(tenantKeyName(tenantId)).unwrap(inner, dataKeyContext(tenantId, version));
+    },
+  });
+}
+
+describe('erasing a tenant', () => {
+  it('leaves nothing of it in MariaDB, the object store, Redis or the key provider; copies taken before do not decrypt; the receipt verifies; the other tenant is untouched', async () => {
+    // Tenant A has data: a dataset (encrypted objects), audit events, a service account with an API key.
+    const adminA = await stack.issueToken({ tenant: a.id, roles: ['admin'] });
+    const dataset = await newDataset(stack, adminA, 'to-erase');
+    await uploadVersion(stack, adminA, dataset, Buffer.from('x,y\n1,2\n3,4\n'));
+    const account = expectNoErrors(await stack.query<{ createServiceAccount: { id: string } }>(adminA, `mutation { createServiceAccount(input: { name: "bot", role: VIEWER }) { id } }`)).createServiceAccount;
+    expectNoErrors(await stack.query(adminA, `mutation($id: ID!) { createApiKey(input: { serviceAccountId: $id }) { secret } }`, { id: account.id }));
+    const adminB = await stack.issueToken({ tenant: b.id, roles: ['admin'] });
+    const datasetB = await newDataset(stack, adminB, 'kept');
+    await uploadVersion(stack, adminB, datasetB, Buffer.from('p,q\n5,6\n'));
+
+    // The backup someone could hold: A's objects and its wrapped key rows.
+    const backupObjects = await objectsOf(a);
+    expect(backupObjects.size).toBeGreaterThan(0);
+    const backupRows = await stack.adminQuery<Array<{ version: number; wrapped_key: string }>>(`SELECT version, wrapped_key FROM ${control()}.tenant_keys WHERE tenant_id = ?`, [a.id]);
+    const [sampleKey, sampleSealed] = [...backupObjects.entries()].find(([key]) => key.startsWith('datasets/'))!;
+    const readable = await decryptWith(a.id, backupRows, sampleKey, sampleSealed).then(
+      () => true,
+      () => false,
+    );
+    const bObjectsBefore = await objectsOf(b);
+    const bRowsBefore = await controlRowsOf(b.id);
+
+    // Requested, then the grace period is over (moved into the past rather than waited for).
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(admin, requestMutation, { tenantId: a.id, confirm: a.id })).requestTenantErasure;
+    await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), erasure.id]);
+    const runtime = stack.platform.runtimes.tenants;
+    const built = createErasureRunner(runtime, { regions: stack.config.regions, signingKey: stack.config.auditChain!.signingKey, verifyKeys: [] }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    expect(await built.runner.runDue()).toEqual([erasure.id]);
+    expect(await built.runner.runDue()).toEqual([]); // nothing left to do
+
+    // MariaDB: no schema, no control-plane row.
+    expect(await stack.adminQuery<unknown[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [a.schema])).toEqual([]);
+    expect(await controlRowsOf(a.id)).toEqual({});
+    // The object store: no bucket.
+    expect(await stack.platform.runtime.objectStore.bucketExists(a.bucket)).toBe(false);
+    // Redis: no key naming the tenant.
+    expect(await redisKeysWith(a.id)).toEqual([]);
+    // The key provider: its key gone; the backup no longer decrypts.
+    expect(await stack.platform.runtime.keyProvider!.keyExists(tenantKeyName(a.id))).toBe(false);
+    expect(readable).toBe(true);
+    await expect(decryptWith(a.id, backupRows, sampleKey, sampleSealed)).rejects.toMatchObject({ code: 'KEY_UNWRAP_FAILED' });
+
+    // The receipt: fetched by request id after the tenant is gone, signed, listing what went.
+    const done = expectNoErrors(await stack.query<{ tenantErasure: { tenantId: string | null; tenantIdHash: string; status: string; receipt: string } }>(admin, erasureQuery, { id: erasure.id })).tenantErasure;
+    expect(done).toMatchObject({ tenantId: null, status: 'ERASED', tenantIdHash: tenantIdHash(a.id) });
+    const verified = expectNoErrors(await stack.query<{ verifyErasureReceipt: { valid: boolean; payload: string } }>(admin, verifyQuery, { receipt: done.receipt })).verifyErasureReceipt;
+    expect(verified.valid).toBe(true);
+    const payload = JSON.parse(verified.payload) as ErasureReceiptPayload;
+    expect(payload.destroyed.schema).toEqual({ name: a.schema, dropped: true });
+    expect(payload.destroyed.buckets[0]).toMatchObject({ bucket: a.bucket, objects: backupObjects.size, bytes: [...backupObjects.values()].reduce((sum, o) => sum + o.length, 0) });
+    expect(payload.destroyed.keys[0]).toMatchObject({ keyId: tenantKeyName(a.id), dataKeyVersions: [1] });
+    expect(payload.destroyed.controlPlaneRows).toMatchObject({ tenants: 1, tenant_keys: 1, service_accounts: 1, api_keys: 1 });
+    expect(payload.tenantPseudonym).toMatch(/^[0-9a-f]{64}$/);
+    // Offline, with the published public key only.
+    const published = expectNoErrors(await stack.query<{ auditSigningKeys: Array<{ publicJwk: string }> }>(adminB, `{ auditSigningKeys { publicJwk } }`)).auditSigningKeys;
+    expect((await verifyErasureReceiptJws(done.receipt, published.map((key) => JSON.parse(key.publicJwk) as JWK))).valid).toBe(true);
+    const [head, body, signature] = done.receipt.split('.');
+    const altered = JSON.parse(Buffer.from(body!, 'base64url').toString()) as ErasureReceiptPayload;
+    altered.destroyed.buckets[0]!.objects += 1;
+    const tampered = `${head}.${Buffer.from(JSON.stringify(altered)).toString('base64url')}.${signature}`;
+    expect(expectNoErrors(await stack.query<{ verifyErasureReceipt: { valid: boolean; reason: string } }>(admin, verifyQuery, { receipt: tampered })).verifyErasureReceipt).toMatchObject({ valid: false, reason: 'BAD_SIGNATURE' });
+    expect(errorCodes(await stack.query(adminB, verifyQuery, { receipt: done.receipt }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await stack.query(adminB, erasureQuery, { id: erasure.id }))).toEqual(['NOT_FOUND']);
+
+    // Tenant B: every object and row as before.
+    const bObjectsAfter = await objectsOf(b);
+    expect([...bObjectsAfter.keys()].sort()).toEqual([...bObjectsBefore.keys()].sort());
+    for (const [key, value] of bObjectsBefore) if (!key.startsWith('audit/')) expect(bObjectsAfter.get(key)!.equals(value)).toBe(true);
+    expect(await controlRowsOf(b.id)).toMatchObject(bRowsBefore);
+    expect(await stack.platform.runtime.keyProvider!.keyExists(tenantKeyName(b.id))).toBe(true);
+  }, 120_000);
+});
