@@ -80,7 +80,7 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
       const res = expectNoErrors(await stack.query<{ datasetVersion: { preview: { rows: string[][] } } }>(token, `query($id: ID!) { datasetVersion(id: $id) { preview { rows } } }`, { id }));
       expect(res.datasetVersion.preview.rows).toEqual([[value]]);
     }
-    expect(await stack.platform.runtime.keyring.versions(tenant.id)).toEqual([{ version: 1, status: 'RETIRED' }, { version: 2, status: 'ACTIVE' }]);
+    expect((await stack.platform.runtime.keyring.versions(tenant.id)).map(({ version, status }) => ({ version, status }))).toEqual([{ version: 1, status: 'RETIRED' }, { version: 2, status: 'ACTIVE' }]);
   });
 
   it('lists with cursor pagination and rejects invalid cursors and page sizes', async () => {

@@ -13,6 +13,7 @@ export const tenantRules: RuleTree = {
     members: managesAccess,
     serviceAccounts: managesAccess,
     keyEncryptionKeyStatus: isPlatformAdmin,
+    tenantDataKeys: managesAccess,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -31,6 +32,7 @@ export const tenantRules: RuleTree = {
     rewrapDataKeys: isPlatformAdmin,
     retireKeyEncryptionKeyVersion: isPlatformAdmin,
     destroyKeyEncryptionKeyVersion: isPlatformAdmin,
+    rotateTenantKey: managesAccess,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -43,4 +45,6 @@ export const tenantRules: RuleTree = {
   KeyEncryptionKeyStatus: allow,
   KeyEncryptionKeyVersion: allow,
   DataKeyRewrap: allow,
+  TenantDataKeys: allow,
+  TenantDataKeyVersion: allow,
 };

@@ -7,6 +7,7 @@ import { accessResolvers } from './resolvers/access.resolver';
 import { createAccessChangePublisher } from './domain/access-change-publisher';
 import { tenantRules } from './rules';
 import { DataKeyRewrapper, defaultRewrapperOptions, type RewrapperOptions } from './domain/data-key-rewrapper';
+import { ScheduledKeyRotation } from './domain/scheduled-key-rotation';
 
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
@@ -24,6 +25,9 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   // Building has no side effects: the Redis connection opens on the first change announced.
   const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
   const rewrapper = createRewrapper(runtime, config);
+  const scheduledRotation = runtime.keyProvider
+    ? new ScheduledKeyRotation({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants, keyring: runtime.keyring, logger: runtime.logger })
+    : undefined;
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
@@ -36,8 +40,13 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     ),
     rules: tenantRules,
     // A rewrap interrupted by a restart goes on from where it stopped.
-    start: () => rewrapper?.resume(),
+    // Data keys older than their tenant's keyRotationDays are rotated by the periodic check.
+    start: () => {
+      rewrapper?.resume();
+      scheduledRotation?.start();
+    },
     close: async () => {
+      await scheduledRotation?.stop();
       await rewrapper?.stop();
       await changes.close();
     },

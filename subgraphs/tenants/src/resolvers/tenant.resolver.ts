@@ -5,12 +5,14 @@ import type { RewrapRun } from '../domain/data-key-rewrapper';
 import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform-usage.service';
 import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
 import { KeyEncryptionKeyService, type KeyEncryptionKeyDeps } from '../domain/key-encryption-key.service';
+import { TenantDataKeyService, type TenantDataKeysReport } from '../domain/tenant-data-key.service';
 
 type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
 
 export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps): GraphQLResolverMap<SubgraphContext> {
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
   const keys = (ctx: SubgraphContext) => new KeyEncryptionKeyService(ctx.user(), keyDeps);
+  const dataKeys = (ctx: SubgraphContext) => new TenantDataKeyService(ctx.user(), { tenants: deps.store, keyring: deps.keyring });
   return {
     Query: {
       currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
@@ -19,6 +21,7 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       platformUsage: async (_: unknown, args: Record<string, unknown>, ctx: SubgraphContext) =>
         (await new PlatformUsageService(ctx.user(), deps).totals(args as { from: unknown; to: unknown })).map((row: TenantUsageTotals) => ({ tenant: row.tenant, ...row.amounts })),
       keyEncryptionKeyStatus: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).status(),
+      tenantDataKeys: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).status(args.tenantId),
     },
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
@@ -30,6 +33,7 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       rewrapDataKeys: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rewrap(),
       retireKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).retire(args.version),
       destroyKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).destroy(args.version),
+      rotateTenantKey: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).rotate(args.tenantId),
     },
     KeyEncryptionKeyVersion: {
       createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),
@@ -38,6 +42,12 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       startedAt: (run: RewrapRun) => run.startedAt.toISOString(),
       updatedAt: (run: RewrapRun) => run.updatedAt.toISOString(),
       finishedAt: (run: RewrapRun) => run.finishedAt?.toISOString() ?? null,
+    },
+    TenantDataKeys: {
+      nextRotationAt: (report: TenantDataKeysReport) => report.nextRotationAt.toISOString(),
+    },
+    TenantDataKeyVersion: {
+      createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),
     },
     Tenant: {
       tier: (tenant: TenantRecord) => tenant.tier.toUpperCase(),
