@@ -18,6 +18,7 @@ export function keyEventRecorder(db: DataSource) {
     if (event.reason !== undefined) details['reason'] = event.reason;
     const audit = { action: event.action, targetType: 'DataKey', targetId: `v${event.version}`, outcome: 'SUCCESS' as const, details };
     await db.transaction((manager) => recordSecurityEvent(manager, actor, { ...audit, tenantId }));
-    if (event.action !== 'key.destroy') await recordInTenantLog(db, tenantId, actor, audit);
+    // An erased tenant's log is gone with it; a single version destroyed on request is the tenant's to see.
+    if (event.action !== 'key.destroy' || event.reason === 'requested') await recordInTenantLog(db, tenantId, actor, audit);
   };
 }

@@ -1,6 +1,6 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptStream, createEncryptStream, createObjectSeal, encryptedSize, HEADER_SIZE, objectKeyOf, readKeyVersion } from '@tessera/crypto';
+import { createDecryptStream, createEncryptStream, createObjectSeal, encryptBuffer, encryptedSize, HEADER_SIZE, objectKeyOf, readKeyVersion } from '@tessera/crypto';
 import { errors } from '@tessera/errors';
 import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
@@ -68,6 +68,23 @@ export class TenantBucket {
 
   async putEncryptedBuffer(key: string, body: Buffer, dataKey: DataKeyRef): Promise<StoredObject> {
     return this.putEncrypted(key, Readable.from([body]), body.length, dataKey);
+  }
+
+  /**
+   * Re-encrypts an existing object under `dataKey`, in place (same key). The old object is read
+   * whole before the new one is written, and a failed write leaves the old object as it was (an S3
+   * PUT replaces an object atomically, and nothing is removed on failure, unlike `putEncrypted`):
+   * a reader gets either the old or the new object, and the header says which key opens it.
+   */
+  async reencrypt(key: string, resolveKey: (version: number) => Promise<Buffer>, dataKey: DataKeyRef): Promise<StoredObject> {
+    const plain = await this.getDecryptedBuffer(key, resolveKey);
+    try {
+      const sealed = await encryptBuffer(plain, { dataKey: dataKey.dataKey, keyVersion: dataKey.keyVersion, associatedData: this.associatedData(key) });
+      await this.client.putObject(this.bucketName, key, sealed, sealed.length, { 'Content-Type': 'application/octet-stream' });
+      return { key, plainSize: plain.length, storedSize: sealed.length, keyVersion: dataKey.keyVersion };
+    } finally {
+      plain.fill(0);
+    }
   }
 
   /** A plaintext stream; it errors (OBJECT_TAMPERED) as soon as a chunk fails authentication. */

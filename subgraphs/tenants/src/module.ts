@@ -2,13 +2,20 @@ import type { EntitySchema } from 'typeorm';
 import type { SubgraphModule } from '@tessera/service-kit';
 import { tenantsEntities, tenantsSubgraph } from './server';
 import { tenantsData } from './tables';
+import type { DatasetsPort } from '@tessera/datasets/ports';
+import type { ModelsPort } from '@tessera/models/ports';
 import type { RewrapperOptions } from './domain/data-key-rewrapper';
+import type { ReencryptorOptions } from './domain/object-reencryptor';
 
 export interface TenantsModuleOptions {
   /** Regions this deployment can hold tenant data in. */
   regions: string[];
   /** The background rewrap's batch size and pace (defaults: 100 keys, no pause). */
   keyRewrap?: RewrapperOptions | undefined;
+  /** The background re-encryption's batch size and pace (defaults: 20 objects per owner, no pause). */
+  reencryption?: ReencryptorOptions | undefined;
+  /** The owners of encrypted objects, whose ports re-encrypt a tenant's objects in their processes. */
+  ports: { datasets: DatasetsPort; models: ModelsPort };
 }
 
 export const tenantsModule = {
@@ -17,6 +24,16 @@ export const tenantsModule = {
   data: tenantsData,
   // Creates and removes a tenant's bucket and data keys, and administers the key-encryption key.
   environment: ['storage'],
-  ports: { calls: [] },
-  build: (runtime, options) => tenantsSubgraph(runtime, { regions: options.regions, rewrap: options.keyRewrap }),
+  // Re-encryption of a tenant's objects runs in their owners' processes, through these ports.
+  ports: { calls: ['datasets', 'models'] },
+  build: (runtime, options) =>
+    tenantsSubgraph(runtime, {
+      regions: options.regions,
+      rewrap: options.keyRewrap,
+      reencryption: options.reencryption,
+      owners: [
+        { name: 'datasets', reencryptObjects: (actor, input) => options.ports.datasets.reencryptObjects(actor, input) },
+        { name: 'models', reencryptObjects: (actor, input) => options.ports.models.reencryptObjects(actor, input) },
+      ],
+    }),
 } satisfies SubgraphModule<TenantsModuleOptions, 'tenants'>;

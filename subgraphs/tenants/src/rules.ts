@@ -14,6 +14,7 @@ export const tenantRules: RuleTree = {
     serviceAccounts: managesAccess,
     keyEncryptionKeyStatus: isPlatformAdmin,
     tenantDataKeys: managesAccess,
+    keyOperation: managesAccess,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -33,6 +34,8 @@ export const tenantRules: RuleTree = {
     retireKeyEncryptionKeyVersion: isPlatformAdmin,
     destroyKeyEncryptionKeyVersion: isPlatformAdmin,
     rotateTenantKey: managesAccess,
+    reencryptTenantObjects: managesAccess,
+    retireTenantKeyVersion: managesAccess,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -47,4 +50,5 @@ export const tenantRules: RuleTree = {
   DataKeyRewrap: allow,
   TenantDataKeys: allow,
   TenantDataKeyVersion: allow,
+  KeyOperation: allow,
 };

@@ -8,12 +8,17 @@ import { createAccessChangePublisher } from './domain/access-change-publisher';
 import { tenantRules } from './rules';
 import { DataKeyRewrapper, defaultRewrapperOptions, type RewrapperOptions } from './domain/data-key-rewrapper';
 import { ScheduledKeyRotation } from './domain/scheduled-key-rotation';
+import { ObjectReencryptor, type ReencryptionOwner, type ReencryptorOptions } from './domain/object-reencryptor';
 
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
   regions: string[];
   /** Batch size and pace of the background rewrap after a key-encryption key rotation. */
   rewrap?: RewrapperOptions | undefined;
+  /** Batch size and pace of a tenant's object re-encryption. */
+  reencryption?: ReencryptorOptions | undefined;
+  /** The owners of a tenant's encrypted objects (datasets, models), through their ports. */
+  owners?: readonly ReencryptionOwner[] | undefined;
 }
 
 /**
@@ -28,6 +33,10 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   const scheduledRotation = runtime.keyProvider
     ? new ScheduledKeyRotation({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants, keyring: runtime.keyring, logger: runtime.logger })
     : undefined;
+  const reencryptor =
+    runtime.keyProvider && config.owners
+      ? new ObjectReencryptor({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, keyring: runtime.keyring, owners: config.owners, logger: runtime.logger }, config.reencryption)
+      : undefined;
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
@@ -35,6 +44,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
       tenantResolvers(
         { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
+        reencryptor,
       ),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
     ),
@@ -43,10 +53,12 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     // Data keys older than their tenant's keyRotationDays are rotated by the periodic check.
     start: () => {
       rewrapper?.resume();
+      reencryptor?.resume();
       scheduledRotation?.start();
     },
     close: async () => {
       await scheduledRotation?.stop();
+      await reencryptor?.stop();
       await rewrapper?.stop();
       await changes.close();
     },

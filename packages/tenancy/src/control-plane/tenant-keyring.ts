@@ -131,6 +131,19 @@ export class TenantKeyring {
     return key;
   }
 
+  /**
+   * Destroys one older version's wrapped key (after every object it encrypted was re-encrypted):
+   * what it encrypted can no longer be decrypted by anyone, copies included. The caller checks the
+   * dependents first; the current version is never destroyed. Returns false if it did not exist.
+   */
+  async destroyVersion(tenantId: string, version: number, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}): Promise<boolean> {
+    const result = (await this.db.query(`DELETE FROM ${this.table} WHERE tenant_id = ? AND version = ? AND status = 'RETIRED'`, [tenantId, version])) as { affectedRows?: number };
+    this.cache.delete(`${tenantId}#${version}`);
+    if (!result.affectedRows) return false;
+    await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version, kekVersion: undefined, ...cause });
+    return true;
+  }
+
   /** Drops this process's cached keys of a tenant (erasure: a re-provisioned id must never reuse them). */
   forget(tenantId: string): void {
     for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}#`)) this.cache.delete(key);

@@ -5,14 +5,15 @@ import type { RewrapRun } from '../domain/data-key-rewrapper';
 import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform-usage.service';
 import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
 import { KeyEncryptionKeyService, type KeyEncryptionKeyDeps } from '../domain/key-encryption-key.service';
+import type { KeyOperation, ObjectReencryptor } from '../domain/object-reencryptor';
 import { TenantDataKeyService, type TenantDataKeysReport } from '../domain/tenant-data-key.service';
 
 type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
 
-export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps): GraphQLResolverMap<SubgraphContext> {
+export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps, reencryptor: ObjectReencryptor | undefined): GraphQLResolverMap<SubgraphContext> {
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
   const keys = (ctx: SubgraphContext) => new KeyEncryptionKeyService(ctx.user(), keyDeps);
-  const dataKeys = (ctx: SubgraphContext) => new TenantDataKeyService(ctx.user(), { tenants: deps.store, keyring: deps.keyring });
+  const dataKeys = (ctx: SubgraphContext) => new TenantDataKeyService(ctx.user(), { tenants: deps.store, keyring: deps.keyring, reencryptor });
   return {
     Query: {
       currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
@@ -22,6 +23,7 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
         (await new PlatformUsageService(ctx.user(), deps).totals(args as { from: unknown; to: unknown })).map((row: TenantUsageTotals) => ({ tenant: row.tenant, ...row.amounts })),
       keyEncryptionKeyStatus: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).status(),
       tenantDataKeys: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).status(args.tenantId),
+      keyOperation: (_: unknown, args: { id: string }, ctx: SubgraphContext) => dataKeys(ctx).operation(args.id),
     },
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
@@ -34,6 +36,8 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       retireKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).retire(args.version),
       destroyKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).destroy(args.version),
       rotateTenantKey: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).rotate(args.tenantId),
+      reencryptTenantObjects: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).reencrypt(args.tenantId),
+      retireTenantKeyVersion: (_: unknown, args: { tenantId?: string | null; version: number }, ctx: SubgraphContext) => dataKeys(ctx).retire(args.tenantId, args.version),
     },
     KeyEncryptionKeyVersion: {
       createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),
@@ -45,6 +49,11 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
     },
     TenantDataKeys: {
       nextRotationAt: (report: TenantDataKeysReport) => report.nextRotationAt.toISOString(),
+    },
+    KeyOperation: {
+      startedAt: (operation: KeyOperation) => operation.startedAt.toISOString(),
+      updatedAt: (operation: KeyOperation) => operation.updatedAt.toISOString(),
+      finishedAt: (operation: KeyOperation) => operation.finishedAt?.toISOString() ?? null,
     },
     TenantDataKeyVersion: {
       createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),

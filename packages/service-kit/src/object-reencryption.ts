@@ -1,0 +1,51 @@
+import type { Principal } from '@tessera/auth';
+import { assertPermission } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import type { TenantScopeFactory } from '@tessera/tenancy';
+
+/** What an owner's `reencryptObjects` port method is asked: objects below `belowVersion`, at most `batchSize` of them (0: only count). */
+export interface ObjectReencryptionInput {
+  belowVersion: number;
+  batchSize: number;
+}
+
+export interface ObjectReencryptionProgress {
+  /** Objects re-encrypted by this call. */
+  reencrypted: number;
+  /** Objects still under a key version below `belowVersion` after this call. */
+  remaining: number;
+}
+
+/** Largest batch one port call may ask for: each object is read whole, so a call stays bounded. */
+export const maxReencryptionBatch = 100;
+
+/**
+ * Re-encrypts the objects of one of the owner's own tables (`table` with `id`, `object_key`,
+ * `key_version`, `stored_size`) whose key version is below `belowVersion`, under the tenant's
+ * current data key, in place. The row is updated with a compare-and-set on its old version, after
+ * the object is written: readers follow the object header, so a row briefly behind its object
+ * still reads. Runs in the owner's process, through the actor's tenant scope (its admin).
+ */
+export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: Principal, table: 'dataset_versions' | 'model_versions', input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
+  assertPermission(actor, 'administer');
+  if (!Number.isInteger(input.belowVersion) || input.belowVersion < 1) throw errors.badInput('belowVersion must be a positive integer.', { field: 'belowVersion' });
+  if (!Number.isInteger(input.batchSize) || input.batchSize < 0 || input.batchSize > maxReencryptionBatch) throw errors.badInput(`batchSize must be between 0 and ${maxReencryptionBatch}.`, { field: 'batchSize' });
+  const scope = await scopes.forPrincipal(actor);
+  let reencrypted = 0;
+  if (input.batchSize > 0) {
+    const current = await scope.currentDataKey();
+    if (current.keyVersion < input.belowVersion) throw errors.conflict(`The current data key (v${current.keyVersion}) is older than v${input.belowVersion}: rotate first.`);
+    const rows = (await scope.db((manager) => manager.query(`SELECT id, object_key, key_version FROM ${table} WHERE key_version < ? ORDER BY id LIMIT ?`, [input.belowVersion, input.batchSize]))) as Array<{
+      id: string;
+      object_key: string;
+      key_version: number;
+    }>;
+    for (const row of rows) {
+      const stored = await scope.bucket.reencrypt(row.object_key, scope.resolveDataKey, current);
+      await scope.db((manager) => manager.query(`UPDATE ${table} SET key_version = ?, stored_size = ? WHERE id = ? AND key_version = ?`, [stored.keyVersion, stored.storedSize, row.id, row.key_version]));
+      reencrypted++;
+    }
+  }
+  const counted = (await scope.db((manager) => manager.query(`SELECT COUNT(*) AS n FROM ${table} WHERE key_version < ?`, [input.belowVersion]))) as Array<{ n: number | string }>;
+  return { reencrypted, remaining: Number(counted[0]?.n ?? 0) };
+}
