@@ -1,7 +1,7 @@
 import type { Principal } from '@tessera/auth';
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import type { TenantScopeFactory } from '@tessera/tenancy';
+import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 
 /** What an owner's `reencryptObjects` port method is asked: objects below `belowVersion`, at most `batchSize` of them (0: only count). */
 export interface ObjectReencryptionInput {
@@ -28,8 +28,7 @@ export const maxReencryptionBatch = 100;
  */
 export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: Principal, table: 'dataset_versions' | 'model_versions', input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
   assertPermission(actor, 'administer');
-  if (!Number.isInteger(input.belowVersion) || input.belowVersion < 1) throw errors.badInput('belowVersion must be a positive integer.', { field: 'belowVersion' });
-  if (!Number.isInteger(input.batchSize) || input.batchSize < 0 || input.batchSize > maxReencryptionBatch) throw errors.badInput(`batchSize must be between 0 and ${maxReencryptionBatch}.`, { field: 'batchSize' });
+  assertReencryptionInput(input);
   const scope = await scopes.forPrincipal(actor);
   let reencrypted = 0;
   if (input.batchSize > 0) {
@@ -48,4 +47,34 @@ export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: P
   }
   const counted = (await scope.db((manager) => manager.query(`SELECT COUNT(*) AS n FROM ${table} WHERE key_version < ?`, [input.belowVersion]))) as Array<{ n: number | string }>;
   return { reencrypted, remaining: Number(counted[0]?.n ?? 0) };
+}
+
+/**
+ * The same for objects the owner keeps under `prefixes` of the tenant's bucket without a key
+ * version column (audit exports, access reviews): each object's header says its version. Objects
+ * not in the encrypted format are left alone.
+ */
+export async function reencryptPrefixObjects(scope: TenantScope, prefixes: readonly string[], input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
+  let reencrypted = 0;
+  let remaining = 0;
+  const current = input.batchSize > 0 ? await scope.currentDataKey() : undefined;
+  for (const prefix of prefixes) {
+    for (const key of await scope.bucket.listKeys(prefix)) {
+      const version = await scope.bucket.headerKeyVersion(key);
+      if (version === undefined || version >= input.belowVersion) continue;
+      if (current && reencrypted < input.batchSize && current.keyVersion >= input.belowVersion) {
+        await scope.bucket.reencrypt(key, scope.resolveDataKey, current);
+        reencrypted++;
+      } else {
+        remaining++;
+      }
+    }
+  }
+  return { reencrypted, remaining };
+}
+
+/** Checks an owner's port input: the same bounds for every owner. */
+export function assertReencryptionInput(input: ObjectReencryptionInput): void {
+  if (!Number.isInteger(input.belowVersion) || input.belowVersion < 1) throw errors.badInput('belowVersion must be a positive integer.', { field: 'belowVersion' });
+  if (!Number.isInteger(input.batchSize) || input.batchSize < 0 || input.batchSize > maxReencryptionBatch) throw errors.badInput(`batchSize must be between 0 and ${maxReencryptionBatch}.`, { field: 'batchSize' });
 }

@@ -1,7 +1,7 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDecryptStream, createEncryptStream, createObjectSeal, encryptBuffer, encryptedSize, HEADER_SIZE, objectKeyOf, readKeyVersion } from '@tessera/crypto';
-import { errors } from '@tessera/errors';
+import { errors, isTesseraError } from '@tessera/errors';
 import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
 import { removeKeys } from './remove-keys';
@@ -140,6 +140,26 @@ export class TenantBucket {
     } catch (error) {
       if (isNoSuchKey(error)) return undefined;
       throw error;
+    }
+  }
+
+  /**
+   * The data-key version named in an object's header; undefined for an object not in the
+   * encrypted format (plain objects, such as signed audit checkpoints) or one that is gone.
+   */
+  async headerKeyVersion(key: string): Promise<number | undefined> {
+    let header: Buffer;
+    try {
+      header = await this.readHeader(key);
+    } catch (error) {
+      if (isTesseraError(error) && error.code === 'NOT_FOUND') return undefined;
+      if ((error as { code?: unknown }).code === 'InvalidRange') return undefined;
+      throw error;
+    }
+    try {
+      return readKeyVersion(header);
+    } catch {
+      return undefined;
     }
   }
 

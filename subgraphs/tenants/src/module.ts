@@ -2,10 +2,11 @@ import type { EntitySchema } from 'typeorm';
 import type { SubgraphModule } from '@tessera/service-kit';
 import { tenantsEntities, tenantsSubgraph } from './server';
 import { tenantsData } from './tables';
-import type { DatasetsPort } from '@tessera/datasets/ports';
-import type { ModelsPort } from '@tessera/models/ports';
 import type { RewrapperOptions } from './domain/data-key-rewrapper';
-import type { ReencryptorOptions } from './domain/object-reencryptor';
+import type { ReencryptionOwner, ReencryptorOptions } from './domain/object-reencryptor';
+
+/** The one method of each owner's port the tenants service calls (typed here: audit's package depends on this one). */
+type ReencryptionPort = Pick<ReencryptionOwner, 'reencryptObjects'>;
 
 export interface TenantsModuleOptions {
   /** Regions this deployment can hold tenant data in. */
@@ -14,8 +15,8 @@ export interface TenantsModuleOptions {
   keyRewrap?: RewrapperOptions | undefined;
   /** The background re-encryption's batch size and pace (defaults: 20 objects per owner, no pause). */
   reencryption?: ReencryptorOptions | undefined;
-  /** The owners of encrypted objects, whose ports re-encrypt a tenant's objects in their processes. */
-  ports: { datasets: DatasetsPort; models: ModelsPort };
+  /** The owners of encrypted data (datasets, models, audit), whose ports re-encrypt a tenant's data in their processes. */
+  ports: { datasets: ReencryptionPort; models: ReencryptionPort; audit: ReencryptionPort };
 }
 
 export const tenantsModule = {
@@ -25,7 +26,7 @@ export const tenantsModule = {
   // Creates and removes a tenant's bucket and data keys, and administers the key-encryption key.
   environment: ['storage'],
   // Re-encryption of a tenant's objects runs in their owners' processes, through these ports.
-  ports: { calls: ['datasets', 'models'] },
+  ports: { calls: ['datasets', 'models', 'audit'] },
   build: (runtime, options) =>
     tenantsSubgraph(runtime, {
       regions: options.regions,
@@ -34,6 +35,7 @@ export const tenantsModule = {
       owners: [
         { name: 'datasets', reencryptObjects: (actor, input) => options.ports.datasets.reencryptObjects(actor, input) },
         { name: 'models', reencryptObjects: (actor, input) => options.ports.models.reencryptObjects(actor, input) },
+        { name: 'audit', reencryptObjects: (actor, input) => options.ports.audit.reencryptObjects(actor, input) },
       ],
     }),
 } satisfies SubgraphModule<TenantsModuleOptions, 'tenants'>;

@@ -35,7 +35,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     : undefined;
   const reencryptor =
     runtime.keyProvider && config.owners
-      ? new ObjectReencryptor({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, keyring: runtime.keyring, owners: config.owners, logger: runtime.logger }, config.reencryption)
+      ? new ObjectReencryptor({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, keyring: runtime.keyring, owners: config.owners, logger: runtime.logger, scopes: runtime.scopes }, config.reencryption)
       : undefined;
   return {
     name: 'tenants',

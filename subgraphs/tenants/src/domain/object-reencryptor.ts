@@ -4,7 +4,7 @@ import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
-import { quoteIdentifier, withAdvisoryLock, type TenantKeyring } from '@tessera/tenancy';
+import { quoteIdentifier, withAdvisoryLock, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
 
 export type KeyOperationStatus = 'RUNNING' | 'DONE' | 'FAILED';
 
@@ -36,6 +36,8 @@ export interface ObjectReencryptorDeps {
   keyring: TenantKeyring;
   owners: readonly ReencryptionOwner[];
   logger: Logger;
+  /** The tenant's scopes in this process: a last look at every object's header before a version is destroyed. */
+  scopes: TenantScopeFactory;
 }
 
 export interface ReencryptorOptions {
@@ -108,10 +110,20 @@ export class ObjectReencryptor {
     return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
-  /** Objects of the tenant still under `version` or older, over every owner. */
+  /**
+   * What of the tenant is still encrypted under `version` or older: first as each owner counts
+   * it, then, when they count nothing, every object of the tenant's bucket by its header (anything
+   * no owner's run covers, e.g. an upload still staged, blocks the destruction too).
+   */
   async dependents(tenantId: string, version: number): Promise<number> {
     let total = 0;
     for (const owner of this.deps.owners) total += (await owner.reencryptObjects(ownerActor(tenantId, 'count'), { belowVersion: version + 1, batchSize: 0 })).remaining;
+    if (total > 0) return total;
+    const scope = await this.deps.scopes.forPrincipal(ownerActor(tenantId, 'count'));
+    for (const key of await scope.bucket.listKeys('')) {
+      const keyVersion = await scope.bucket.headerKeyVersion(key);
+      if (keyVersion !== undefined && keyVersion <= version) total++;
+    }
     return total;
   }
 
