@@ -26,7 +26,19 @@ export const maxReencryptionBatch = 100;
  * the object is written: readers follow the object header, so a row briefly behind its object
  * still reads. Runs in the owner's process, through the actor's tenant scope (its admin).
  */
-export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: Principal, table: 'dataset_versions' | 'model_versions', input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
+/**
+ * The owners' tables of versioned objects and their parents: only versions of an ACTIVE parent
+ * are moved and counted (a parent being deleted is losing its objects; whatever of it is left in
+ * the bucket still blocks a retirement through the header scan).
+ */
+const versionTables = {
+  dataset_versions: { parent: 'datasets', parentId: 'dataset_id' },
+  model_versions: { parent: 'models', parentId: 'model_id' },
+} as const;
+
+export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: Principal, table: keyof typeof versionTables, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
+  const { parent, parentId } = versionTables[table];
+  const pending = `FROM ${table} v JOIN ${parent} p ON p.id = v.${parentId} AND p.status = 'ACTIVE' WHERE v.key_version < ?`;
   assertPermission(actor, 'administer');
   assertReencryptionInput(input);
   const scope = await scopes.forPrincipal(actor);
@@ -34,18 +46,23 @@ export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: P
   if (input.batchSize > 0) {
     const current = await scope.currentDataKey();
     if (current.keyVersion < input.belowVersion) throw errors.conflict(`The current data key (v${current.keyVersion}) is older than v${input.belowVersion}: rotate first.`);
-    const rows = (await scope.db((manager) => manager.query(`SELECT id, object_key, key_version FROM ${table} WHERE key_version < ? ORDER BY id LIMIT ?`, [input.belowVersion, input.batchSize]))) as Array<{
+    const rows = (await scope.db((manager) => manager.query(`SELECT v.id, v.object_key, v.key_version ${pending} ORDER BY v.id LIMIT ?`, [input.belowVersion, input.batchSize]))) as Array<{
       id: string;
       object_key: string;
       key_version: number;
     }>;
     for (const row of rows) {
       const stored = await scope.bucket.reencrypt(row.object_key, scope.resolveDataKey, current);
-      await scope.db((manager) => manager.query(`UPDATE ${table} SET key_version = ?, stored_size = ? WHERE id = ? AND key_version = ?`, [stored.keyVersion, stored.storedSize, row.id, row.key_version]));
+      const updated = (await scope.db((manager) => manager.query(`UPDATE ${table} SET key_version = ?, stored_size = ? WHERE id = ? AND key_version = ?`, [stored.keyVersion, stored.storedSize, row.id, row.key_version]))) as { affectedRows?: number };
+      if (!updated.affectedRows) {
+        // Deleted while it was being re-encrypted: the PUT must not bring its object back.
+        const still = (await scope.db((manager) => manager.query(`SELECT 1 AS present FROM ${table} WHERE id = ?`, [row.id]))) as unknown[];
+        if (still.length === 0) await scope.bucket.remove(row.object_key).catch(() => undefined);
+      }
       reencrypted++;
     }
   }
-  const counted = (await scope.db((manager) => manager.query(`SELECT COUNT(*) AS n FROM ${table} WHERE key_version < ?`, [input.belowVersion]))) as Array<{ n: number | string }>;
+  const counted = (await scope.db((manager) => manager.query(`SELECT COUNT(*) AS n ${pending}`, [input.belowVersion]))) as Array<{ n: number | string }>;
   return { reencrypted, remaining: Number(counted[0]?.n ?? 0) };
 }
 

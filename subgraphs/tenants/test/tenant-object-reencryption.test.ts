@@ -257,15 +257,36 @@ describe('re-encryption after a rotation', () => {
     expect(previewB.data?.datasetVersion.preview.rows).toEqual([['0', '0']]);
   });
 
+  it('skips a dataset being deleted; an object it left in the bucket still blocks the retirement (header scan) until it is gone', async () => {
+    const leftover = await uploadDataset(scientistA);
+    const [row] = await stack.adminQuery<Array<{ dataset_id: string; object_key: string }>>(`SELECT dataset_id, object_key FROM ${quoteIdentifier(tenantA.schema)}.dataset_versions WHERE id = ?`, [leftover]);
+    expect(expectNoErrors(await stack.query<{ rotateTenantKey: { currentVersion: number } }>(adminA, rotate, {})).rotateTenantKey.currentVersion).toBe(4);
+    // A delete that stopped half-way: the dataset hidden (DELETING), its row and object still there.
+    await stack.adminQuery(`UPDATE ${quoteIdentifier(tenantA.schema)}.datasets SET status = 'DELETING' WHERE id = ?`, [row!.dataset_id]);
+    const started = expectNoErrors(await stack.query<{ reencryptTenantObjects: Operation }>(adminA, reencrypt, {})).reencryptTenantObjects;
+    const done = await waitFor(started.id, adminA, (operation) => operation.status !== 'RUNNING');
+    expect(done).toMatchObject({ status: 'DONE', remaining: 0, reencrypted: 8 });
+    const refused = await stack.query(adminA, retire, { version: 3 });
+    expect(errorCodes(refused)).toEqual(['KEY_VERSION_IN_USE']);
+    expect(refused.errors![0]!.extensions).toMatchObject({ dependents: 1 });
+    expect(await dataKeyVersions(tenantA)).toEqual([3, 4]);
+    const scope = await stack.platform.runtimes.datasets.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenantA.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
+    await scope.bucket.remove(row!.object_key);
+    expectNoErrors(await stack.query(adminA, retire, { version: 3 }));
+    expect(await dataKeyVersions(tenantA)).toEqual([4]);
+    expect(await readEverything()).toEqual([]);
+  });
+
   it('records the run and the destruction in the tenant chain and the security log', async () => {
     await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
     const security = await stack.adminQuery<Array<{ action: string; target_id: string }>>(
       `SELECT action, target_id FROM ${quoteIdentifier(stack.config.database.controlSchema)}.security_events WHERE tenant_id = ? AND action LIKE 'key.%' ORDER BY seq`,
       [tenantA.id],
     );
-    expect(security.map((row) => row.action)).toEqual(['key.rotate', 'key.reencrypt.done', 'key.rotate', 'key.reencrypt.done', 'key.destroy', 'key.destroy']);
+    const expected = ['key.rotate', 'key.reencrypt.done', 'key.rotate', 'key.reencrypt.done', 'key.destroy', 'key.destroy', 'key.rotate', 'key.reencrypt.done', 'key.destroy'];
+    expect(security.map((row) => row.action)).toEqual(expected);
     await stack.drainAudit(tenantA.id);
     const chain = await stack.adminQuery<Array<{ action: string }>>(`SELECT action FROM ${quoteIdentifier(tenantA.schema)}.audit_events WHERE action LIKE 'key.%' ORDER BY seq`);
-    expect(chain.map((row) => row.action)).toEqual(['key.rotate', 'key.reencrypt.done', 'key.rotate', 'key.reencrypt.done', 'key.destroy', 'key.destroy']);
+    expect(chain.map((row) => row.action)).toEqual(expected);
   });
 });

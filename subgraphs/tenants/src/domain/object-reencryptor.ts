@@ -172,6 +172,13 @@ export class ObjectReencryptor {
         await this.record(operation, 'key.reencrypt.failed', { error: message });
         return;
       }
+      if (reencrypted === 0 && remaining > 0) {
+        // The owners have objects left but moved none: stop instead of spinning (the current key is older than the target, say).
+        const message = `no progress: ${remaining} object(s) left under an older key version`;
+        await this.deps.db.query(`UPDATE ${this.table} SET status = 'FAILED', remaining = ?, last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`, [remaining, message, new Date(), new Date(), id]);
+        await this.record(operation, 'key.reencrypt.failed', { error: message });
+        return;
+      }
       const now = new Date();
       const done = remaining === 0;
       await this.deps.db.query(`UPDATE ${this.table} SET reencrypted = reencrypted + ?, remaining = ?, status = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING'`, [
