@@ -2,6 +2,7 @@ import type { Principal } from '@tessera/auth';
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { FamilyKeys, familyKeyVersion, type FamilyKeyTable } from './family-keys';
 
 /** What an owner's `reencryptObjects` port method is asked: objects below `belowVersion`, at most `batchSize` of them (0: only count). */
 export interface ObjectReencryptionInput {
@@ -31,14 +32,15 @@ export const maxReencryptionBatch = 100;
  * are moved and counted (a parent being deleted is losing its objects; whatever of it is left in
  * the bucket still blocks a retirement through the header scan).
  */
-const versionTables = {
-  dataset_versions: { parent: 'datasets', parentId: 'dataset_id' },
+const versionTables: Record<'dataset_versions' | 'model_versions', { parent: string; parentId: string; family?: FamilyKeyTable }> = {
+  dataset_versions: { parent: 'datasets', parentId: 'dataset_id', family: { table: 'dataset_keys', idColumn: 'dataset_id' } },
   model_versions: { parent: 'models', parentId: 'model_id' },
-} as const;
+};
 
 export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: Principal, table: keyof typeof versionTables, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
-  const { parent, parentId } = versionTables[table];
-  const pending = `FROM ${table} v JOIN ${parent} p ON p.id = v.${parentId} AND p.status = 'ACTIVE' WHERE v.key_version < ?`;
+  const { parent, parentId, family } = versionTables[table];
+  // Objects under their family's own key (header version 0) move with a rewrap of that key, not a rewrite.
+  const pending = `FROM ${table} v JOIN ${parent} p ON p.id = v.${parentId} AND p.status = 'ACTIVE' WHERE v.key_version <> ${familyKeyVersion} AND v.key_version < ?`;
   assertPermission(actor, 'administer');
   assertReencryptionInput(input);
   const scope = await scopes.forPrincipal(actor);
@@ -63,7 +65,13 @@ export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: P
     }
   }
   const counted = (await scope.db((manager) => manager.query(`SELECT COUNT(*) AS n ${pending}`, [input.belowVersion]))) as Array<{ n: number | string }>;
-  return { reencrypted, remaining: Number(counted[0]?.n ?? 0) };
+  let remaining = Number(counted[0]?.n ?? 0);
+  if (family) {
+    const keys = new FamilyKeys(scope, family);
+    reencrypted += await keys.rewrap(input.belowVersion, input.batchSize - reencrypted);
+    remaining += await keys.pending(input.belowVersion);
+  }
+  return { reencrypted, remaining };
 }
 
 /**
@@ -78,7 +86,7 @@ export async function reencryptPrefixObjects(scope: TenantScope, prefixes: reado
   for (const prefix of prefixes) {
     for (const key of await scope.bucket.listKeys(prefix)) {
       const version = await scope.bucket.headerKeyVersion(key);
-      if (version === undefined || version >= input.belowVersion) continue;
+      if (version === undefined || version === familyKeyVersion || version >= input.belowVersion) continue;
       if (current && reencrypted < input.batchSize && current.keyVersion >= input.belowVersion) {
         await scope.bucket.reencrypt(key, scope.resolveDataKey, current);
         reencrypted++;

@@ -63,9 +63,16 @@ async function uploadDataset(token: string): Promise<string> {
   return expectNoErrors(await stack.query<{ completeDatasetUpload: { id: string } }>(token, `mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { id } }`, { id: upload.id })).completeDatasetUpload.id;
 }
 
+/**
+ * The tenant data-key versions the tenant's datasets and models depend on: each dataset's own key
+ * (its objects are under it, header version 0) and each model version's object.
+ */
 async function keyVersionsOfObjects(tenant: TestTenant): Promise<number[]> {
+  const schema = quoteIdentifier(tenant.schema);
+  const objects = await stack.adminQuery<Array<{ key_version: number }>>(`SELECT key_version FROM ${schema}.dataset_versions`);
+  expect(objects.every((row) => Number(row.key_version) === 0)).toBe(true);
   const rows = await stack.adminQuery<Array<{ key_version: number }>>(
-    `SELECT key_version FROM ${quoteIdentifier(tenant.schema)}.dataset_versions UNION ALL SELECT key_version FROM ${quoteIdentifier(tenant.schema)}.model_versions`,
+    `SELECT tenant_key_version AS key_version FROM ${schema}.dataset_keys UNION ALL SELECT key_version FROM ${schema}.model_versions`,
   );
   return rows.map((row) => Number(row.key_version)).sort();
 }
@@ -257,21 +264,24 @@ describe('re-encryption after a rotation', () => {
     expect(previewB.data?.datasetVersion.preview.rows).toEqual([['0', '0']]);
   });
 
-  it('skips a dataset being deleted; an object it left in the bucket still blocks the retirement (header scan) until it is gone', async () => {
+  it('skips a dataset being deleted; an object under an old tenant key left in the bucket still blocks the retirement (header scan) until it is gone', async () => {
     const leftover = await uploadDataset(scientistA);
-    const [row] = await stack.adminQuery<Array<{ dataset_id: string; object_key: string }>>(`SELECT dataset_id, object_key FROM ${quoteIdentifier(tenantA.schema)}.dataset_versions WHERE id = ?`, [leftover]);
+    const [row] = await stack.adminQuery<Array<{ dataset_id: string }>>(`SELECT dataset_id FROM ${quoteIdentifier(tenantA.schema)}.dataset_versions WHERE id = ?`, [leftover]);
+    const scope = await stack.platform.runtimes.datasets.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenantA.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
+    // An object no owner's table lists, directly under the tenant key v3.
+    await scope.bucket.putEncryptedBuffer('stray/leftover.bin', Buffer.from('left behind'), await scope.currentDataKey());
     expect(expectNoErrors(await stack.query<{ rotateTenantKey: { currentVersion: number } }>(adminA, rotate, {})).rotateTenantKey.currentVersion).toBe(4);
     // A delete that stopped half-way: the dataset hidden (DELETING), its row and object still there.
     await stack.adminQuery(`UPDATE ${quoteIdentifier(tenantA.schema)}.datasets SET status = 'DELETING' WHERE id = ?`, [row!.dataset_id]);
     const started = expectNoErrors(await stack.query<{ reencryptTenantObjects: Operation }>(adminA, reencrypt, {})).reencryptTenantObjects;
     const done = await waitFor(started.id, adminA, (operation) => operation.status !== 'RUNNING');
-    expect(done).toMatchObject({ status: 'DONE', remaining: 0, reencrypted: 8 });
+    // Five dataset keys rewrapped (objects untouched), the model version, the secret, the export and its proof.
+    expect(done).toMatchObject({ status: 'DONE', remaining: 0, reencrypted: 9 });
     const refused = await stack.query(adminA, retire, { version: 3 });
     expect(errorCodes(refused)).toEqual(['KEY_VERSION_IN_USE']);
     expect(refused.errors![0]!.extensions).toMatchObject({ dependents: 1 });
     expect(await dataKeyVersions(tenantA)).toEqual([3, 4]);
-    const scope = await stack.platform.runtimes.datasets.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenantA.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
-    await scope.bucket.remove(row!.object_key);
+    await scope.bucket.remove('stray/leftover.bin');
     expectNoErrors(await stack.query(adminA, retire, { version: 3 }));
     expect(await dataKeyVersions(tenantA)).toEqual([4]);
     expect(await readEverything()).toEqual([]);

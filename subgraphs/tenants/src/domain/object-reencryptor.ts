@@ -122,7 +122,8 @@ export class ObjectReencryptor {
     const scope = await this.deps.scopes.forPrincipal(ownerActor(tenantId, 'count'));
     for (const key of await scope.bucket.listKeys('')) {
       const keyVersion = await scope.bucket.headerKeyVersion(key);
-      if (keyVersion !== undefined && keyVersion <= version) total++;
+      // Version 0: under a dataset's own key, whose wrap the owner counted above.
+      if (keyVersion !== undefined && keyVersion !== 0 && keyVersion <= version) total++;
     }
     return total;
   }
