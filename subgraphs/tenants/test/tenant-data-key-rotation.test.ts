@@ -52,8 +52,13 @@ async function preview(token: string, versionId: string): Promise<string[][]> {
     .datasetVersion.preview.rows;
 }
 
+/** The tenant data-key version a dataset version depends on: the one wrapping its dataset's own key (its object is under that key). */
 async function storedKeyVersion(tenant: TestTenant, versionId: string): Promise<number> {
-  const rows = await stack.adminQuery<Array<{ key_version: number }>>(`SELECT key_version FROM ${quoteIdentifier(tenant.schema)}.dataset_versions WHERE id = ?`, [versionId]);
+  const schema = quoteIdentifier(tenant.schema);
+  const rows = await stack.adminQuery<Array<{ key_version: number }>>(
+    `SELECT k.tenant_key_version AS key_version FROM ${schema}.dataset_versions v JOIN ${schema}.dataset_keys k ON k.dataset_id = v.dataset_id WHERE v.id = ?`,
+    [versionId],
+  );
   return Number(rows[0]!.key_version);
 }
 
