@@ -10,10 +10,7 @@ import type { TenantScope } from '@tessera/tenancy';
 export const familyKeyVersion = 0;
 
 /** One owner's table of per-family keys: `<table> (<idColumn> PK, wrapped_key, tenant_key_version, created_at)`. */
-export interface FamilyKeyTable {
-  table: 'dataset_keys';
-  idColumn: 'dataset_id';
-}
+export type FamilyKeyTable = { table: 'dataset_keys'; idColumn: 'dataset_id' } | { table: 'model_keys'; idColumn: 'model_id' };
 
 /**
  * Per-dataset (per-model) data keys: a random key per family, stored only wrapped by the tenant's

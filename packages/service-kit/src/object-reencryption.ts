@@ -34,7 +34,7 @@ export const maxReencryptionBatch = 100;
  */
 const versionTables: Record<'dataset_versions' | 'model_versions', { parent: string; parentId: string; family?: FamilyKeyTable }> = {
   dataset_versions: { parent: 'datasets', parentId: 'dataset_id', family: { table: 'dataset_keys', idColumn: 'dataset_id' } },
-  model_versions: { parent: 'models', parentId: 'model_id' },
+  model_versions: { parent: 'models', parentId: 'model_id', family: { table: 'model_keys', idColumn: 'model_id' } },
 };
 
 export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: Principal, table: keyof typeof versionTables, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {

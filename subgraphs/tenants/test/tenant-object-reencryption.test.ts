@@ -65,14 +65,14 @@ async function uploadDataset(token: string): Promise<string> {
 
 /**
  * The tenant data-key versions the tenant's datasets and models depend on: each dataset's own key
- * (its objects are under it, header version 0) and each model version's object.
+ * and each model's own key (their objects are under them, header version 0).
  */
 async function keyVersionsOfObjects(tenant: TestTenant): Promise<number[]> {
   const schema = quoteIdentifier(tenant.schema);
-  const objects = await stack.adminQuery<Array<{ key_version: number }>>(`SELECT key_version FROM ${schema}.dataset_versions`);
+  const objects = await stack.adminQuery<Array<{ key_version: number }>>(`SELECT key_version FROM ${schema}.dataset_versions UNION ALL SELECT key_version FROM ${schema}.model_versions`);
   expect(objects.every((row) => Number(row.key_version) === 0)).toBe(true);
   const rows = await stack.adminQuery<Array<{ key_version: number }>>(
-    `SELECT tenant_key_version AS key_version FROM ${schema}.dataset_keys UNION ALL SELECT key_version FROM ${schema}.model_versions`,
+    `SELECT tenant_key_version AS key_version FROM ${schema}.dataset_keys UNION ALL SELECT tenant_key_version FROM ${schema}.model_keys`,
   );
   return rows.map((row) => Number(row.key_version)).sort();
 }
