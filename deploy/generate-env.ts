@@ -40,6 +40,7 @@ export const generatedVariables = [
   'WORKERS_SERVICE_KEY',
   'JOBS_SERVICE_KEY',
   'METRICS_SERVICE_KEY',
+  'TENANTS_SERVICE_KEY',
   'DATASETS_PORT_CALLER_KEYS',
   'MODELS_PORT_CALLER_KEYS',
   'JOBS_PORT_CALLER_KEYS',
@@ -64,7 +65,7 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
   const internal = await generateInternalKeyPair();
   // Service identities for port calls: each caller holds its private key, each owner the public
   // keys of exactly the services its ports answer.
-  const [workers, jobs, metrics] = await Promise.all([generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair()]);
+  const [workers, jobs, metrics, tenants] = await Promise.all([generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair()]);
   return {
     // ES256 pair: the gateway signs the internal context with the private key, subgraphs verify with the public one.
     INTERNAL_CONTEXT_PRIVATE_KEY: JSON.stringify(internal.privateJwk),
@@ -97,10 +98,12 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     WORKERS_SERVICE_KEY: JSON.stringify(workers.privateJwk),
     JOBS_SERVICE_KEY: JSON.stringify(jobs.privateJwk),
     METRICS_SERVICE_KEY: JSON.stringify(metrics.privateJwk),
-    DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
-    MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk }),
+    // The tenants service drives a tenant's re-encryption through the datasets, models and audit ports.
+    TENANTS_SERVICE_KEY: JSON.stringify(tenants.privateJwk),
+    DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
+    MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
     JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk }),
-    AUDIT_PORT_CALLER_KEYS: JSON.stringify({ metrics: metrics.publicJwk }),
+    AUDIT_PORT_CALLER_KEYS: JSON.stringify({ metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
     // One Redis ACL user per service (packages/redis-acl) and the operator's admin; hex: they sit in REDIS_URL.
     REDIS_ADMIN_PASSWORD: hex(24),
     REDIS_GATEWAY_PASSWORD: hex(24),

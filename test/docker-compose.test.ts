@@ -142,7 +142,9 @@ describe('docker-compose.yml: platform services', () => {
     const secretNames = ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'KEY_PROVIDER_TOKEN', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'AUDIT_SIGNING_KEY', 'SERVICE_KEY'];
     const held = (name: string) => secretNames.filter((secret) => secret in serviceEnv(name)).sort();
     expect(held('gateway')).toEqual(['DATABASE_URL', 'INTERNAL_CONTEXT_PRIVATE_KEY', 'REDIS_URL']);
-    for (const name of ['datasets', 'models', 'tenants']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
+    for (const name of ['datasets', 'models']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] });
+    // tenants drives re-encryption through the owners' ports, signed with its own service key.
+    expect(held('tenants')).toEqual(['DATABASE_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'SERVICE_KEY']);
     expect(held('audit')).toEqual(['AUDIT_SIGNING_KEY', 'DATABASE_URL', 'REDIS_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
     // jobs and metrics call other services' ports, signed with their own service key.
     for (const name of ['jobs', 'metrics']) expect({ name, held: held(name) }).toEqual({ name, held: ['DATABASE_URL', 'REDIS_URL', 'SERVICE_KEY'] });
@@ -771,7 +773,7 @@ describe('deploy/generate-env.ts', () => {
         expect({ caller, owner, url: `${url.protocol}//${url.host}` }).toEqual({ caller, owner, url: `https://${owner}:${serviceEnv(owner)['PORT']}` });
       }
     }
-    expect(portCallersOf('audit')).toEqual(['metrics']);
+    expect(portCallersOf('audit').sort()).toEqual(['metrics', 'tenants']);
   });
 
   it('refuses a value a single-quoted .env line cannot carry', () => {

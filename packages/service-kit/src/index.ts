@@ -16,3 +16,5 @@ export { isDuplicateKey } from './duplicate-key';
 export * from './ports';
 export { type SubgraphModule, type EnvironmentGroup, type PublishedPortFace } from './subgraph-module';
 export { tlsVariables, toTlsFiles, readTlsFiles, type TlsFiles } from './tls-files';
+export { reencryptTableObjects, reencryptPrefixObjects, assertReencryptionInput, maxReencryptionBatch, type ObjectReencryptionInput, type ObjectReencryptionProgress } from './object-reencryption';
+export { FamilyKeys, familyKeyVersion, type FamilyKeyTable } from './family-keys';

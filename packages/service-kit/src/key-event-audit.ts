@@ -12,11 +12,13 @@ import type { KeyEvent } from '@tessera/tenancy';
  */
 export function keyEventRecorder(db: DataSource) {
   return async (tenantId: string, event: KeyEvent): Promise<void> => {
-    const actor: Principal = { kind: 'user', subject: 'system:keyring', tenantId, roles: [], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
-    const details: Record<string, number | null> = { version: event.version, kekVersion: event.kekVersion ?? null };
+    const actor: Principal = { kind: 'user', subject: event.actor ?? 'system:keyring', tenantId, roles: [], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    const details: Record<string, number | string | null> = { version: event.version, kekVersion: event.kekVersion ?? null };
     if (event.fromKekVersion !== undefined) details['fromKekVersion'] = event.fromKekVersion;
+    if (event.reason !== undefined) details['reason'] = event.reason;
     const audit = { action: event.action, targetType: 'DataKey', targetId: `v${event.version}`, outcome: 'SUCCESS' as const, details };
     await db.transaction((manager) => recordSecurityEvent(manager, actor, { ...audit, tenantId }));
-    if (event.action !== 'key.destroy') await recordInTenantLog(db, tenantId, actor, audit);
+    // An erased tenant's log is gone with it; a single version destroyed on request is the tenant's to see.
+    if (event.action !== 'key.destroy' || event.reason === 'requested') await recordInTenantLog(db, tenantId, actor, audit);
   };
 }

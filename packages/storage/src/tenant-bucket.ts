@@ -1,7 +1,7 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDecryptStream, createEncryptStream, createObjectSeal, encryptedSize, HEADER_SIZE, objectKeyOf, readKeyVersion } from '@tessera/crypto';
-import { errors } from '@tessera/errors';
+import { createDecryptStream, createEncryptStream, createObjectSeal, encryptBuffer, encryptedSize, HEADER_SIZE, objectKeyOf, readKeyVersion } from '@tessera/crypto';
+import { errors, isTesseraError } from '@tessera/errors';
 import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
 import { removeKeys } from './remove-keys';
@@ -70,6 +70,23 @@ export class TenantBucket {
     return this.putEncrypted(key, Readable.from([body]), body.length, dataKey);
   }
 
+  /**
+   * Re-encrypts an existing object under `dataKey`, in place (same key). The old object is read
+   * whole before the new one is written, and a failed write leaves the old object as it was (an S3
+   * PUT replaces an object atomically, and nothing is removed on failure, unlike `putEncrypted`):
+   * a reader gets either the old or the new object, and the header says which key opens it.
+   */
+  async reencrypt(key: string, resolveKey: (version: number) => Promise<Buffer>, dataKey: DataKeyRef): Promise<StoredObject> {
+    const plain = await this.getDecryptedBuffer(key, resolveKey);
+    try {
+      const sealed = await encryptBuffer(plain, { dataKey: dataKey.dataKey, keyVersion: dataKey.keyVersion, associatedData: this.associatedData(key) });
+      await this.client.putObject(this.bucketName, key, sealed, sealed.length, { 'Content-Type': 'application/octet-stream' });
+      return { key, plainSize: plain.length, storedSize: sealed.length, keyVersion: dataKey.keyVersion };
+    } finally {
+      plain.fill(0);
+    }
+  }
+
   /** A plaintext stream; it errors (OBJECT_TAMPERED) as soon as a chunk fails authentication. */
   async getDecrypted(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<Readable> {
     const raw = await this.client.getObject(this.bucketName, key).catch((error: unknown) => {
@@ -123,6 +140,26 @@ export class TenantBucket {
     } catch (error) {
       if (isNoSuchKey(error)) return undefined;
       throw error;
+    }
+  }
+
+  /**
+   * The data-key version named in an object's header; undefined for an object not in the
+   * encrypted format (plain objects, such as signed audit checkpoints) or one that is gone.
+   */
+  async headerKeyVersion(key: string): Promise<number | undefined> {
+    let header: Buffer;
+    try {
+      header = await this.readHeader(key);
+    } catch (error) {
+      if (isTesseraError(error) && error.code === 'NOT_FOUND') return undefined;
+      if ((error as { code?: unknown }).code === 'InvalidRange') return undefined;
+      throw error;
+    }
+    try {
+      return readKeyVersion(header);
+    } catch {
+      return undefined;
     }
   }
 

@@ -65,6 +65,8 @@ export const tenantLimitsSchema = z
     maxModels: positiveInteger,
     /** Model versions over all models (quota `modelVersions`). */
     maxModelVersions: positiveInteger,
+    /** Age in days after which the tenants service rotates the tenant's data key by itself. */
+    keyRotationDays: positiveInteger,
   })
   .strict();
 
@@ -100,6 +102,7 @@ export const defaultTenantLimits: TenantLimits = {
   maxDatasetVersions: 10_000,
   maxModels: 1_000,
   maxModelVersions: 10_000,
+  keyRotationDays: 90,
 };
 
 /** The effective limits: the tenant's overrides over the platform defaults. */

@@ -8,6 +8,7 @@ export const datasetsData: ServiceData = {
     { table: 'datasets', plane: 'tenant', access: 'read-write' },
     { table: 'dataset_versions', plane: 'tenant', access: 'read-write' },
     { table: 'dataset_uploads', plane: 'tenant', access: 'read-write' },
+    { table: 'dataset_keys', plane: 'tenant', access: 'read-write' },
   ],
   borrows: [],
   migrations: datasetsMigrations,

@@ -1,6 +1,7 @@
 import { decryptBuffer } from '@tessera/crypto';
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
 import { completeUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
+import { datasetKeys } from '../src/data/dataset-keys';
 
 const irisCsv = Buffer.from(
   'sepal_length,sepal_width,species,measured_at,is_train\n5.1,3.5,setosa,2024-01-02,true\n4.9,,setosa,2024-01-03T10:00:00Z,false\n6.3,3.3,virginica,2024-01-04,TRUE\n',
@@ -37,9 +38,12 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     expect(state.objects).toEqual([`datasets/${datasetId}/${(await uploadIdsOf(datasetId))[0]}.csv`]);
     const stored = await readObject(acme.bucket, state.objects[0]!);
     expect(stored.includes(Buffer.from('setosa'))).toBe(false); // ciphertext, not the CSV
-    const key = await stack.platform.runtime.keyring.keyFor(acme.id, 1);
-    const plain = await decryptBuffer(stored, { resolveKey: () => key, associatedData: `${acme.id}/${state.objects[0]}` });
+    // Under the dataset's own key (header version 0), not directly under the tenant's.
+    const key = await datasetKeyOf(acme, datasetId);
+    const plain = await decryptBuffer(stored, { resolveKey: async (version) => (version === 0 ? key : Buffer.alloc(32)), associatedData: `${acme.id}/${state.objects[0]}` });
     expect(plain.equals(irisCsv)).toBe(true);
+    const tenantKey = await stack.platform.runtime.keyring.keyFor(acme.id, 1);
+    await expect(decryptBuffer(stored, { resolveKey: async () => tenantKey, associatedData: `${acme.id}/${state.objects[0]}` })).rejects.toMatchObject({ code: 'OBJECT_TAMPERED' });
     // Bound to its tenant and key: the same bytes do not decrypt as another tenant's object.
     await expect(decryptBuffer(stored, { resolveKey: () => key, associatedData: `other/${state.objects[0]}` })).rejects.toMatchObject({ code: 'OBJECT_TAMPERED' });
   });
@@ -75,12 +79,17 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     stack.platform.runtimes.datasets.keyring.forget(tenant.id);
     const v2 = await uploadVersion(stack, token, datasetId, Buffer.from('k\nnew\n'));
     const keyVersions = (await stack.platform.runtime.db.query(`SELECT number, key_version FROM \`${tenant.schema}\`.dataset_versions ORDER BY number`)) as Array<{ number: number; key_version: number }>;
-    expect(keyVersions.map((row) => [row.number, row.key_version])).toEqual([[1, 1], [2, 2]]);
+    // Both under the dataset's own key (version 0), which tenant key v1 wraps; a dataset created after the rotation gets a key wrapped by v2.
+    expect(keyVersions.map((row) => [row.number, row.key_version])).toEqual([[1, 0], [2, 0]]);
+    const other = await newDataset(stack, token, 'after-rotation');
+    await uploadVersion(stack, token, other, Buffer.from('k\nlater\n'));
+    const wraps = (await stack.platform.runtime.db.query(`SELECT dataset_id, tenant_key_version FROM \`${tenant.schema}\`.dataset_keys`)) as Array<{ dataset_id: string; tenant_key_version: number }>;
+    expect(Object.fromEntries(wraps.map((row) => [row.dataset_id, Number(row.tenant_key_version)]))).toEqual({ [datasetId]: 1, [other]: 2 });
     for (const [id, value] of [[v1.id, 'old'], [v2.id, 'new']] as const) {
       const res = expectNoErrors(await stack.query<{ datasetVersion: { preview: { rows: string[][] } } }>(token, `query($id: ID!) { datasetVersion(id: $id) { preview { rows } } }`, { id }));
       expect(res.datasetVersion.preview.rows).toEqual([[value]]);
     }
-    expect(await stack.platform.runtime.keyring.versions(tenant.id)).toEqual([{ version: 1, status: 'RETIRED' }, { version: 2, status: 'ACTIVE' }]);
+    expect((await stack.platform.runtime.keyring.versions(tenant.id)).map(({ version, status }) => ({ version, status }))).toEqual([{ version: 1, status: 'RETIRED' }, { version: 2, status: 'ACTIVE' }]);
   });
 
   it('lists with cursor pagination and rejects invalid cursors and page sizes', async () => {
@@ -160,6 +169,57 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     const rows = (await stack.platform.runtime.db.query(`SELECT id FROM \`${acme.schema}\`.dataset_uploads WHERE dataset_id = ? ORDER BY created_at`, [datasetId])) as Array<{ id: string }>;
     return rows.map((row) => row.id);
   }
+
+  async function datasetKeyOf(tenant: TestTenant, datasetId: string): Promise<Buffer> {
+    const scope = await stack.platform.runtimes.datasets.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
+    return datasetKeys(scope).resolver(datasetId)(0);
+  }
+
+  it('crypto-shredding: deleting a dataset destroys its key, so a copy of its encrypted bytes opens with nothing the platform still holds', async () => {
+    const tenant = await stack.createTenant();
+    const token = await tenant.token('admin');
+    const datasetId = await newDataset(stack, token, 'to-shred');
+    await uploadVersion(stack, token, datasetId, Buffer.from('secret\nvalue-1\n'));
+    const keep = await newDataset(stack, token, 'to-keep');
+    const kept = await uploadVersion(stack, token, keep, Buffer.from('k\nstays\n'));
+    const [objectKey] = (await tenantState(stack, tenant)).objects.filter((key) => key.startsWith(`datasets/${datasetId}/`));
+    // The "backup": the encrypted bytes as they were before the delete.
+    const copy = await readObject(tenant.bucket, objectKey!);
+    const associatedData = `${tenant.id}/${objectKey}`;
+    const datasetKey = await datasetKeyOf(tenant, datasetId);
+    expect((await decryptBuffer(copy, { resolveKey: async () => datasetKey, associatedData })).toString()).toBe('secret\nvalue-1\n');
+    // A rotation before the delete: the shred must not depend on which tenant key wrapped the dataset key.
+    await stack.platform.runtimes.tenants.keyring.rotate(tenant.id);
+
+    expectNoErrors(await stack.query(token, `mutation($id: ID!) { deleteDataset(id: $id) { id } }`, { id: datasetId }));
+    expect(await stack.platform.runtime.db.query(`SELECT dataset_id FROM \`${tenant.schema}\`.dataset_keys WHERE dataset_id = ?`, [datasetId])).toEqual([]);
+    await expect(datasetKeyOf(tenant, datasetId)).rejects.toThrow(/shredded/);
+    // Every key the platform still holds for this tenant (each data-key version, every other dataset's key) fails on the copy.
+    const held: Buffer[] = [];
+    for (const { version } of await stack.platform.runtime.keyring.versions(tenant.id)) held.push(await stack.platform.runtime.keyring.keyFor(tenant.id, version));
+    for (const row of (await stack.platform.runtime.db.query(`SELECT dataset_id FROM \`${tenant.schema}\`.dataset_keys`)) as Array<{ dataset_id: string }>) held.push(await datasetKeyOf(tenant, row.dataset_id));
+    expect(held.length).toBe(3);
+    for (const key of held) await expect(decryptBuffer(copy, { resolveKey: async () => key, associatedData })).rejects.toMatchObject({ code: 'OBJECT_TAMPERED' });
+    // The tenant's other dataset is untouched.
+    const res = expectNoErrors(await stack.query<{ datasetVersion: { preview: { rows: string[][] } } }>(token, `query($id: ID!) { datasetVersion(id: $id) { preview { rows } } }`, { id: kept.id }));
+    expect(res.datasetVersion.preview.rows).toEqual([['stays']]);
+  });
+
+  it("reads a version stored before per-dataset keys (directly under the tenant key) by its header's version", async () => {
+    const tenant = await stack.createTenant();
+    const token = await tenant.token('admin');
+    const datasetId = await newDataset(stack, token, 'legacy');
+    const version = await uploadVersion(stack, token, datasetId, Buffer.from('k\nlegacy\n'));
+    const scope = await stack.platform.runtimes.datasets.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
+    const [row] = (await stack.platform.runtime.db.query(`SELECT object_key FROM \`${tenant.schema}\`.dataset_versions WHERE id = ?`, [version.id])) as Array<{ object_key: string }>;
+    // What an older release wrote: the object under tenant key v1, the row saying so.
+    const stored = await scope.bucket.reencrypt(row!.object_key, datasetKeys(scope).resolver(datasetId), await scope.currentDataKey());
+    expect(stored.keyVersion).toBe(1);
+    await stack.platform.runtime.db.query(`UPDATE \`${tenant.schema}\`.dataset_versions SET key_version = 1 WHERE id = ?`, [version.id]);
+    expect(await scope.bucket.headerKeyVersion(row!.object_key)).toBe(1);
+    const res = expectNoErrors(await stack.query<{ datasetVersion: { preview: { rows: string[][] } } }>(token, `query($id: ID!) { datasetVersion(id: $id) { preview { rows } } }`, { id: version.id }));
+    expect(res.datasetVersion.preview.rows).toEqual([['legacy']]);
+  });
 
   async function readObject(bucket: string, key: string): Promise<Buffer> {
     const chunks: Buffer[] = [];

@@ -1,5 +1,6 @@
 /** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
 import * as ort from 'onnxruntime-node';
+import { FamilyKeys } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
   cancelJob,
@@ -100,15 +101,16 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(done.metrics).toEqual(expect.arrayContaining([{ name: 'epoch', value: 60 }]));
 
     const versions = (await stack.platform.runtime.db.query(
-      `SELECT v.id, v.object_key, v.dataset_version_id, v.job_id, m.name FROM \`${tenant.schema}\`.model_versions v JOIN \`${tenant.schema}\`.models m ON m.id = v.model_id WHERE v.job_id = ?`,
+      `SELECT v.id, v.model_id, v.object_key, v.dataset_version_id, v.job_id, m.name FROM \`${tenant.schema}\`.model_versions v JOIN \`${tenant.schema}\`.models m ON m.id = v.model_id WHERE v.job_id = ?`,
       [submitted.id],
-    )) as Array<{ id: string; object_key: string; dataset_version_id: string; job_id: string; name: string }>;
+    )) as Array<{ id: string; model_id: string; object_key: string; dataset_version_id: string; job_id: string; name: string }>;
     expect(versions).toHaveLength(1);
     expect(versions[0]).toMatchObject({ id: result.modelVersionId, dataset_version_id: versionId, name: 'house-prices' });
 
     // The registered bytes themselves (decrypted from the tenant's bucket) predict y.
-    const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
-    const onnx = await scope.bucket.getDecryptedBuffer(versions[0]!.object_key, scope.resolveDataKey);
+    const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 'test', sourceIp: undefined });
+    // Under the model's own key (the models service's FamilyKeys table), resolved as the models service does.
+    const onnx = await scope.bucket.getDecryptedBuffer(versions[0]!.object_key, new FamilyKeys(scope, { table: 'model_keys', idColumn: 'model_id' }).resolver(versions[0]!.model_id));
     const session = await ort.InferenceSession.create(new Uint8Array(onnx));
     const output = await session.run({ input: new ort.Tensor('float32', Float32Array.from([1, 1, 10, -2, 3, 50]), [2, 3]) });
     const predictions = Array.from(output['output']!.data as Float32Array);

@@ -7,6 +7,7 @@ export const modelsData: ServiceData = {
   owns: [
     { table: 'models', plane: 'tenant', access: 'read-write' },
     { table: 'model_versions', plane: 'tenant', access: 'read-write' },
+    { table: 'model_keys', plane: 'tenant', access: 'read-write' },
     { table: 'model_aliases', plane: 'tenant', access: 'read-write' },
     { table: 'model_uploads', plane: 'tenant', access: 'read-write' },
     { table: 'inference_stats', plane: 'tenant', access: 'read-write' },

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decryptBuffer } from '@tessera/crypto';
 import { ModelRegistry } from '@tessera/models';
+import { modelKeys } from '../src/data/model-keys';
 import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
   auditTrail,
@@ -61,9 +62,33 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     expect(objects).toHaveLength(1);
     const stored = await readObject(acme.bucket, objects[0]!);
     expect(stored.equals(Buffer.from(onnx))).toBe(false);
-    const key = await stack.platform.runtime.keyring.keyFor(acme.id, 1);
-    const plain = await decryptBuffer(stored, { resolveKey: () => key, associatedData: `${acme.id}/${objects[0]}` });
+    // Under the model's own key (header version 0), not directly under the tenant's.
+    const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 't', tenantId: acme.id, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const key = await modelKeys(scope).resolver(modelId)(0);
+    const plain = await decryptBuffer(stored, { resolveKey: async () => key, associatedData: `${acme.id}/${objects[0]}` });
     expect(plain.equals(Buffer.from(onnx))).toBe(true);
+    const tenantKey = await stack.platform.runtime.keyring.keyFor(acme.id, 1);
+    await expect(decryptBuffer(stored, { resolveKey: async () => tenantKey, associatedData: `${acme.id}/${objects[0]}` })).rejects.toMatchObject({ code: 'OBJECT_TAMPERED' });
+  });
+
+  it('crypto-shredding: deleting a model destroys its key, so a copy of its encrypted version file opens with nothing the platform still holds', async () => {
+    const modelId = await newModel(stack, scientist, 'to-shred');
+    const onnx = linearModel();
+    await uploadVersion(stack, scientist, modelId, onnx);
+    const [objectKey] = (await modelState(stack, acme)).objects.filter((key) => key.startsWith(`models/${modelId}/`));
+    const copy = await readObject(acme.bucket, objectKey!);
+    const associatedData = `${acme.id}/${objectKey}`;
+    const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 't', tenantId: acme.id, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const modelKey = await modelKeys(scope).resolver(modelId)(0);
+    expect((await decryptBuffer(copy, { resolveKey: async () => modelKey, associatedData })).equals(Buffer.from(onnx))).toBe(true);
+    expectNoErrors(await stack.query(admin, `mutation($id: ID!) { deleteModel(id: $id) { id } }`, { id: modelId }));
+    expect(await stack.platform.runtime.db.query(`SELECT model_id FROM \`${acme.schema}\`.model_keys WHERE model_id = ?`, [modelId])).toEqual([]);
+    await expect(modelKeys(scope).resolver(modelId)(0)).rejects.toThrow(/shredded/);
+    const held: Buffer[] = [];
+    for (const { version } of await stack.platform.runtime.keyring.versions(acme.id)) held.push(await stack.platform.runtime.keyring.keyFor(acme.id, version));
+    for (const row of (await stack.platform.runtime.db.query(`SELECT model_id FROM \`${acme.schema}\`.model_keys`)) as Array<{ model_id: string }>) held.push(await modelKeys(scope).resolver(row.model_id)(0));
+    expect(held.length).toBeGreaterThan(1);
+    for (const key of held) await expect(decryptBuffer(copy, { resolveKey: async () => key, associatedData })).rejects.toMatchObject({ code: 'OBJECT_TAMPERED' });
   });
 
   it('numbers versions 1, 2, 3 and never reuses a number after the latest is deleted', async () => {

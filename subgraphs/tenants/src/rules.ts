@@ -15,6 +15,8 @@ export const tenantRules: RuleTree = {
     keyEncryptionKeyStatus: isPlatformAdmin,
     tenantErasure: managesAccess,
     verifyErasureReceipt: isPlatformAdmin,
+    tenantDataKeys: managesAccess,
+    keyOperation: managesAccess,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -35,6 +37,9 @@ export const tenantRules: RuleTree = {
     destroyKeyEncryptionKeyVersion: isPlatformAdmin,
     requestTenantErasure: managesAccess,
     cancelTenantErasure: managesAccess,
+    rotateTenantKey: managesAccess,
+    reencryptTenantObjects: managesAccess,
+    retireTenantKeyVersion: managesAccess,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -49,4 +54,7 @@ export const tenantRules: RuleTree = {
   DataKeyRewrap: allow,
   TenantErasure: allow,
   ErasureReceiptVerification: allow,
+  TenantDataKeys: allow,
+  TenantDataKeyVersion: allow,
+  KeyOperation: allow,
 };

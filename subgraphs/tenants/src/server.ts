@@ -11,6 +11,8 @@ import { DataKeyRewrapper, defaultRewrapperOptions, type RewrapperOptions } from
 import { ErasureReceiptSigner } from './domain/erasure-receipt';
 import { pseudonymSecretFromSigningKey, TenantErasureRunner } from './domain/tenant-erasure-runner';
 import { eraseTenantRedisKeys } from './domain/tenant-redis-eraser';
+import { ScheduledKeyRotation } from './domain/scheduled-key-rotation';
+import { ObjectReencryptor, type ReencryptionOwner, type ReencryptorOptions } from './domain/object-reencryptor';
 
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
@@ -24,6 +26,10 @@ export interface TenantsConfig {
   verifyKeys?: Array<Record<string, unknown> & { kty: string }> | undefined;
   /** How often the erasure runner looks for due requests (default 60 s). */
   erasureIntervalMs?: number | undefined;
+  /** Batch size and pace of a tenant's object re-encryption. */
+  reencryption?: ReencryptorOptions | undefined;
+  /** The owners of a tenant's encrypted objects (datasets, models), through their ports. */
+  owners?: readonly ReencryptionOwner[] | undefined;
 }
 
 /**
@@ -36,6 +42,13 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
   const rewrapper = createRewrapper(runtime, config);
   const erasure = createErasureRunner(runtime, config, provisioner);
+  const scheduledRotation = runtime.keyProvider
+    ? new ScheduledKeyRotation({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants, keyring: runtime.keyring, logger: runtime.logger })
+    : undefined;
+  const reencryptor =
+    runtime.keyProvider && config.owners
+      ? new ObjectReencryptor({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, keyring: runtime.keyring, owners: config.owners, logger: runtime.logger, scopes: runtime.scopes }, config.reencryption)
+      : undefined;
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
@@ -44,16 +57,22 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
         { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? 72, signer: erasure?.signer },
+        reencryptor,
       ),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
     ),
     rules: tenantRules,
     // A rewrap interrupted by a restart goes on from where it stopped.
+    // Data keys older than their tenant's keyRotationDays are rotated by the periodic check.
     start: () => {
       rewrapper?.resume();
+      reencryptor?.resume();
+      scheduledRotation?.start();
       erasure?.runner.start(config.erasureIntervalMs);
     },
     close: async () => {
+      await scheduledRotation?.stop();
+      await reencryptor?.stop();
       await rewrapper?.stop();
       await erasure?.runner.stop();
       await changes.close();

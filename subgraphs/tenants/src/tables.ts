@@ -64,6 +64,7 @@ export const tenantsData: ServiceData = {
     },
     { table: 'kek_rewraps', plane: 'control', access: 'read-write' },
     { table: 'tenant_erasures', plane: 'control', access: 'read-write' },
+    { table: 'key_operations', plane: 'control', access: 'read-write' },
   ],
   borrows: [],
   migrations: tenantsMigrations,

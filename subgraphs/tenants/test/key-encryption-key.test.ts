@@ -130,8 +130,9 @@ async function tenantWorkload(round: number): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  // A slow rewrap (one key per batch, a pause between batches), so the workload runs while it does.
-  stack = await startTestStack({ keyRewrap: { batchSize: 1, pauseMs: 300 } });
+  // A slow rewrap (one key per batch, a pause between batches), so the workload runs while it does
+  // and provisioning a tenant in the middle (a dozen tenant-schema migrations) does not outlast it.
+  stack = await startTestStack({ keyRewrap: { batchSize: 1, pauseMs: 1000 } });
   admin = await stack.platformAdminToken();
   tenantA = await stack.createTenant();
   tenantB = await stack.createTenant();

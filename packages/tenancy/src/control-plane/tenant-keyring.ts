@@ -19,6 +19,10 @@ export interface KeyEvent {
   kekVersion: number | undefined;
   /** A rewrap's previous KEK version. */
   fromKekVersion?: number | undefined;
+  /** Who asked (a rotation requested by an admin); absent: the platform's key management itself. */
+  actor?: string | undefined;
+  /** Why a rotation happened: asked for by an admin, or the tenant's `keyRotationDays` ran out. */
+  reason?: 'requested' | 'scheduled' | undefined;
 }
 
 export interface CurrentDataKey {
@@ -67,12 +71,11 @@ export class LegacyWrappedKeyError extends Error {
 /**
  * Per-tenant data keys (envelope encryption). Keys are stored wrapped by the key provider's
  * key-encryption key, which never leaves the provider; the unwrapped form lives only in this
- * process's memory, briefly, so a rotation reaches every replica within the cache TTL.
+ * process's memory, briefly (a key-encryption key retirement reaches every replica within the cache TTL).
  */
 export class TenantKeyring {
   private readonly table: string;
   private readonly cache = new Map<string, { key: Buffer; until: number }>();
-  private readonly current = new Map<string, { version: number; until: number }>();
   /** Set by the service runtime: records key events in the tenant's log and the platform security log. */
   onKeyEvent: ((tenantId: string, event: KeyEvent) => Promise<void>) | undefined;
 
@@ -113,28 +116,27 @@ export class TenantKeyring {
   }
 
   /** A new data key becomes current; older versions stay to decrypt what they wrote. */
-  async rotate(tenantId: string): Promise<number> {
+  async rotate(tenantId: string, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}): Promise<number> {
     const { version, kekVersion } = await this.db.transaction(async (manager) => {
       const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null }>;
       const next = Number(rows[0]?.v ?? 0) + 1;
       await manager.query(`UPDATE ${this.table} SET status = 'RETIRED' WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId]);
       const kek = await this.insertKey(tenantId, next, manager);
-      this.current.delete(tenantId);
       return { version: next, kekVersion: kek };
     });
-    await this.onKeyEvent?.(tenantId, { action: 'key.rotate', version, kekVersion });
+    await this.onKeyEvent?.(tenantId, { action: 'key.rotate', version, kekVersion, ...cause });
     return version;
   }
 
+  /**
+   * The version new objects are written with is read from the control plane on every write (one
+   * primary-key lookup; only the unwrapped keys are cached), so a rotation takes effect at once
+   * in every replica, not after the cache TTL.
+   */
   async currentKey(tenantId: string): Promise<CurrentDataKey> {
-    const cached = this.current.get(tenantId);
-    let version = cached && cached.until > Date.now() ? cached.version : undefined;
-    if (version === undefined) {
-      const rows = (await this.db.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId])) as Array<{ v: number | null }>;
-      if (!rows[0]?.v) throw new Error(`tenant ${tenantId} has no active data key`);
-      version = Number(rows[0].v);
-      this.current.set(tenantId, { version, until: Date.now() + this.cacheTtlMs });
-    }
+    const rows = (await this.db.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId])) as Array<{ v: number | null }>;
+    if (!rows[0]?.v) throw new Error(`tenant ${tenantId} has no active data key`);
+    const version = Number(rows[0].v);
     return { dataKey: await this.keyFor(tenantId, version), keyVersion: version };
   }
 
@@ -208,15 +210,27 @@ export class TenantKeyring {
     return { keyId, destroyedAt: new Date(), existed };
   }
 
+  /**
+   * Destroys one older version's wrapped key (after every object it encrypted was re-encrypted):
+   * what it encrypted can no longer be decrypted by anyone, copies included. The caller checks the
+   * dependents first; the current version is never destroyed. Returns false if it did not exist.
+   */
+  async destroyVersion(tenantId: string, version: number, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}): Promise<boolean> {
+    const result = (await this.db.query(`DELETE FROM ${this.table} WHERE tenant_id = ? AND version = ? AND status = 'RETIRED'`, [tenantId, version])) as { affectedRows?: number };
+    this.cache.delete(`${tenantId}#${version}`);
+    if (!result.affectedRows) return false;
+    await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version, kekVersion: undefined, ...cause });
+    return true;
+  }
+
   /** Drops this process's cached keys of a tenant (erasure: a re-provisioned id must never reuse them). */
   forget(tenantId: string): void {
-    this.current.delete(tenantId);
     for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}#`)) this.cache.delete(key);
   }
 
-  async versions(tenantId: string): Promise<Array<{ version: number; status: string }>> {
-    const rows = (await this.db.query(`SELECT version, status FROM ${this.table} WHERE tenant_id = ? ORDER BY version`, [tenantId])) as KeyRow[];
-    return rows.map((row) => ({ version: Number(row.version), status: row.status }));
+  async versions(tenantId: string): Promise<Array<{ version: number; status: string; kekVersion: number | null; createdAt: Date }>> {
+    const rows = (await this.db.query(`SELECT version, status, kek_version, created_at FROM ${this.table} WHERE tenant_id = ? ORDER BY version`, [tenantId])) as Array<KeyRow & { kek_version: number | null; created_at: Date }>;
+    return rows.map((row) => ({ version: Number(row.version), status: row.status, kekVersion: row.kek_version === null ? null : Number(row.kek_version), createdAt: new Date(row.created_at) }));
   }
 
   /** Wraps a fresh data key and stores it; returns the KEK version it is wrapped with. */

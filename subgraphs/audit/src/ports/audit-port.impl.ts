@@ -3,6 +3,7 @@ import { errors } from '@tessera/errors';
 import { parsePortTimeRange, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { countDataReadsPerSlot, countEvents, firstDataReadAt } from '../data/audit-volume.repository';
+import { reencryptAuditData } from '../domain/audit-reencryption';
 import { auditPortCallers, type AuditPort } from './audit-port';
 
 const maxSeriesRangeMs = 92 * 24 * 3600 * 1000;
@@ -10,6 +11,8 @@ const maxSeriesRangeMs = 92 * 24 * 3600 * 1000;
 /** The audit port over this service's own tables, entered through the actor's TenantScope. */
 export function createAuditPort(scopes: TenantScopeFactory): AuditPort {
   return {
+    reencryptObjects: (actor, input) => reencryptAuditData(scopes, actor, input),
+
     async eventCount(actor) {
       assertPermission(actor, 'read');
       const scope = await scopes.forPrincipal(actor);

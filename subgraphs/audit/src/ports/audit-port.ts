@@ -1,4 +1,5 @@
 import type { Principal } from '@tessera/auth';
+import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 
 /**
  * What other services may read of the audit trail: numbers, never events. Everything is scoped
@@ -22,13 +23,20 @@ export interface AuditPort {
   dataReadSeries(actor: Principal, input: { from: string; to: string; bucketSeconds: number }): Promise<DataReadSlot[]>;
   /** When the tenant's first recorded data read happened (ISO-8601), or null: where the series starts. */
   dataReadSeriesStart(actor: Principal, input: Record<string, never>): Promise<string | null>;
+  /**
+   * Moves up to `batchSize` of what the audit service keeps under a data-key version below
+   * `belowVersion` (the webhook secret, exports, access reviews) to the current one (0: only
+   * counts); the tenants service drives a tenant's re-encryption with it. The actor is the tenant's admin.
+   */
+  reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
 }
 
-export const auditPortMethods = ['eventCount', 'dataReadSeries', 'dataReadSeriesStart'] as const satisfies ReadonlyArray<keyof AuditPort>;
+export const auditPortMethods = ['eventCount', 'dataReadSeries', 'dataReadSeriesStart', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof AuditPort>;
 
-/** Only the metrics service reads these numbers (usage and anomaly detection). */
+/** The metrics service reads the numbers (usage and anomaly detection); the tenants service drives re-encryption. */
 export const auditPortCallers = {
   eventCount: ['metrics'],
   dataReadSeries: ['metrics'],
   dataReadSeriesStart: ['metrics'],
+  reencryptObjects: ['tenants'],
 } as const satisfies Record<keyof AuditPort, readonly string[]>;

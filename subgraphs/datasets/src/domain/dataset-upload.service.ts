@@ -8,6 +8,7 @@ import { TenantQuotas } from '@tessera/quotas';
 import { objectKey, storedSizeOf } from '@tessera/storage';
 import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
+import { datasetKeys } from '../data/dataset-keys';
 import { DatasetEntity, DatasetUploadEntity, DatasetVersionEntity, type DatasetUpload, type DatasetVersion } from '../data/dataset.entity';
 import { parseContentType, parseFilename, parseId } from './dataset-input';
 import type { DatasetsConfig } from './datasets-config';
@@ -185,7 +186,8 @@ export class DatasetUploadService {
   }
 
   private async storeValidated(upload: DatasetUpload, body: Readable) {
-    const key = await this.scope.currentDataKey();
+    // Under the dataset's own key: deleting the dataset shreds it.
+    const key = await datasetKeys(this.scope).forWriting(upload.datasetId);
     const profiler = createCsvProfiler({ ...this.config.csv, maxBytes: upload.declaredSize });
     const hash = createHash('sha256');
     // The hashing stream is both a fan-out sink and the storage upload's source, so when the CSV

@@ -7,6 +7,7 @@ import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
 import { isDuplicateKey, pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
+import { datasetKeys } from '../data/dataset-keys';
 import { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from '../data/dataset.entity';
 import { parseDescription, parseId, parseName } from './dataset-input';
 import type { DatasetsConfig } from './datasets-config';
@@ -131,7 +132,7 @@ export class DatasetService {
     if (!Number.isInteger(limit) || limit < 1 || limit > this.config.maxPreviewRows) {
       throw errors.badInput(`limit must be between 1 and ${this.config.maxPreviewRows}.`, { field: 'limit' });
     }
-    const content = await this.scope.bucket.getDecrypted(version.objectKey, this.scope.resolveDataKey);
+    const content = await this.scope.bucket.getDecrypted(version.objectKey, datasetKeys(this.scope).resolver(version.datasetId));
     const parser = content.pipe(parse({ bom: true, to_line: limit + 1, relax_column_count: false }));
     const records: string[][] = [];
     for await (const record of parser) records.push(record as string[]);

@@ -5,6 +5,7 @@ import { TenantQuotas } from '@tessera/quotas';
 import { grantEntry, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
 import { objectKey } from '@tessera/storage';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { datasetKeys } from '../data/dataset-keys';
 import { ensureDataset, insertDatasetVersion } from '../domain/dataset-version-registration';
 import { datasetJobPortCallers, datasetJobPortName, type DatasetJobPort } from './dataset-job-port';
 import type { DatasetsPort, JobOutputContent } from './datasets-port';
@@ -44,7 +45,7 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       assertGranted(grant, 'datasetVersion', id);
       assertPermission(scope.principal, 'read');
       const version = await deps.catalog.findVersionForJob(scope.principal, { datasetVersionId: id });
-      return { version, content: await scope.bucket.openForReading(version.objectKey, scope.resolveDataKey) };
+      return { version, content: await scope.bucket.openForReading(version.objectKey, datasetKeys(scope).resolver(version.datasetId)) };
     },
 
     async reserveJobOutput(token, input) {
@@ -75,7 +76,7 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       const registered = await registeredKeyOf(scope, grant.jobId);
       for (const leftover of await scope.bucket.listKeys(jobPrefix(grant, datasetId))) if (leftover !== registered) await scope.bucket.remove(leftover);
       const key = objectKey('datasets', datasetId, `job-${grant.jobId}-a${attempt}.csv`);
-      return { objectKey: key, upload: await scope.bucket.openForWriting(key, await scope.currentDataKey()) };
+      return { objectKey: key, upload: await scope.bucket.openForWriting(key, await datasetKeys(scope).forWriting(datasetId)) };
     },
 
     async registerJobOutput(token, input) {

@@ -1,6 +1,6 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import { parseUuid, reencryptTableObjects, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { datasetsPortCallers, type DatasetsPort, type DatasetColumnForJob } from './datasets-port';
 
@@ -32,6 +32,8 @@ export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
         columns: json<DatasetColumnForJob[]>(row['columns_json']),
       };
     },
+
+    reencryptObjects: (actor, input) => reencryptTableObjects(scopes, actor, 'dataset_versions', input),
 
     async usageCounts(actor) {
       assertPermission(actor, 'read');

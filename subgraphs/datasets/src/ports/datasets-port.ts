@@ -1,4 +1,5 @@
 import type { Principal } from '@tessera/auth';
+import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 import type { CsvProfile } from '@tessera/tabular';
 
 /**
@@ -55,6 +56,12 @@ export interface DatasetsPort {
   findVersionForJob(actor: Principal, input: { datasetVersionId: string }): Promise<DatasetVersionForJob>;
   /** What tenantUsage shows of datasets: ACTIVE datasets, versions, their stored (encrypted) bytes. */
   usageCounts(actor: Principal, input: Record<string, never>): Promise<DatasetUsageCounts>;
+  /**
+   * Re-encrypts up to `batchSize` of the tenant's dataset versions objects still under a data-key
+   * version below `belowVersion` with the current one (0: only counts them); the tenants service
+   * drives a tenant's re-encryption with it. The actor is the tenant's admin.
+   */
+  reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
 }
 
 export interface DatasetUsageCounts {
@@ -63,7 +70,7 @@ export interface DatasetUsageCounts {
   storedBytes: number;
 }
 
-export const datasetsPortMethods = ['findVersionForJob', 'usageCounts'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
+export const datasetsPortMethods = ['findVersionForJob', 'usageCounts', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
 
 /**
  * The jobs service validates submits against versions; metrics counts. The workers call nothing
@@ -72,4 +79,5 @@ export const datasetsPortMethods = ['findVersionForJob', 'usageCounts'] as const
 export const datasetsPortCallers = {
   findVersionForJob: ['jobs'],
   usageCounts: ['metrics'],
+  reencryptObjects: ['tenants'],
 } as const satisfies Record<keyof DatasetsPort, readonly string[]>;

@@ -6,6 +6,7 @@ import { ModelEntity } from '../data/model.entity';
 import { parseId } from './model-input';
 import { modelNotFound } from './model-not-found';
 import { activeVersionQuery } from './model.service';
+import { modelKeys } from '../data/model-keys';
 
 export interface ModelDownload {
   filename: string;
@@ -37,7 +38,7 @@ export class ModelDownloadService {
       });
       return { version, model };
     });
-    const content = await this.scope.bucket.getDecrypted(found.version.objectKey, this.scope.resolveDataKey);
+    const content = await this.scope.bucket.getDecrypted(found.version.objectKey, modelKeys(this.scope).resolver(found.version.modelId));
     const safeName = found.model.name.replace(/[^A-Za-z0-9._-]+/g, '_');
     return { filename: `${safeName}-v${found.version.number}.onnx`, byteSize: found.version.byteSize, sha256: found.version.sha256, content };
   }

@@ -14,6 +14,7 @@ import { parseId, parseIdempotencyKey, parseModelName } from './model-input';
 import { modelNotFound } from './model-not-found';
 import { newModelRow } from './model-rows';
 import { validateOnnx } from './onnx-validation';
+import { modelKeys } from '../data/model-keys';
 
 export interface ModelLineage {
   datasetVersionId?: string | null;
@@ -92,7 +93,7 @@ export class ModelRegistry {
       const versionId = randomUUID();
       const versionKey = objectKey('models', model.id, `${versionId}.onnx`);
       key = versionKey;
-      const stored = await this.scope.bucket.putEncryptedBuffer(versionKey, bytes, await this.scope.currentDataKey());
+      const stored = await this.scope.bucket.putEncryptedBuffer(versionKey, bytes, await modelKeys(this.scope).forWriting(model.id));
       const version = await this.scope.transaction((manager) =>
         insertNextVersion(manager, this.scope, model.id, {
           id: versionId,

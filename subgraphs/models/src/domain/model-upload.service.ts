@@ -17,6 +17,7 @@ import { insertNextVersion, sha256Hex } from './model-registry.service';
 import type { ModelsConfig } from './models-config';
 import { readExactly } from './read-exactly';
 import { validateOnnx } from './onnx-validation';
+import { modelKeys } from '../data/model-keys';
 
 /** A pending upload's storage reservation outlives the upload URL by this much, so a PUT begun just before expiry can finish. */
 const receiveGraceSeconds = 15 * 60;
@@ -98,7 +99,7 @@ export class ModelUploadService {
       const bytes = await readExactly(body, upload.declaredSize);
       const info = validateOnnx(bytes);
       const sha256 = sha256Hex(bytes);
-      const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await this.scope.currentDataKey());
+      const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await modelKeys(this.scope).forWriting(upload.modelId));
       await this.scope.transaction(async (manager) => {
         // The model may have been deleted (with this row) while the bytes were arriving.
         const current = await manager.getRepository(ModelUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();

@@ -11,6 +11,7 @@ import type { ModelsConfig } from './models-config';
 import { prepareInputs, presentOutputs, type PredictionOutput, type PredictTensorInput } from './predict-input';
 import { sha256Hex } from './model-registry.service';
 import { inferenceLimitsOf } from '../serving/inference-limits';
+import { modelKeys } from '../data/model-keys';
 
 export interface PredictInput {
   modelId?: string | null;
@@ -132,7 +133,7 @@ export class PredictionService {
   }
 
   private async loadBytes(version: ModelVersion): Promise<Uint8Array> {
-    const bytes = await this.scope.bucket.getDecryptedBuffer(version.objectKey, this.scope.resolveDataKey);
+    const bytes = await this.scope.bucket.getDecryptedBuffer(version.objectKey, modelKeys(this.scope).resolver(version.modelId));
     // Decryption already authenticates every chunk; the checksum also proves it is *this* version's file.
     if (sha256Hex(bytes) !== version.sha256) throw new Error(`model object ${version.objectKey} does not match the version's sha256`);
     return bytes;

@@ -1,8 +1,9 @@
 import type { ServiceMigrations } from '@tessera/tenancy';
 import { ModelsTables1765000000001 } from './tenant/0001-models-tables';
+import { ModelKeys1765000000002 } from './tenant/0002-model-keys';
 
 /** The models service's migrations: its tenant tables only (it has none in the control plane). */
 export const modelsMigrations: ServiceMigrations = {
-  tenant: [ModelsTables1765000000001],
+  tenant: [ModelsTables1765000000001, ModelKeys1765000000002],
   control: [],
 };

@@ -5,6 +5,7 @@ import type { TenantScopeFactory } from '@tessera/tenancy';
 import { ModelRegistry } from '../domain/model-registry.service';
 import { modelJobPortCallers, modelJobPortName, type ModelJobPort } from './model-job-port';
 import type { ModelsPort } from './models-port';
+import { modelKeys } from '../data/model-keys';
 
 export interface ModelJobPortDeps {
   scopes: TenantScopeFactory;
@@ -25,7 +26,7 @@ export function createModelJobPort(deps: ModelJobPortDeps): ModelJobPort {
       assertGranted(grant, 'modelVersion', id);
       assertPermission(scope.principal, 'read');
       const version = await deps.catalog.findVersionForJob(scope.principal, { modelVersionId: id });
-      return { version, content: await scope.bucket.openForReading(version.objectKey, scope.resolveDataKey) };
+      return { version, content: await scope.bucket.openForReading(version.objectKey, modelKeys(scope).resolver(version.modelId)) };
     },
 
     async registerTrainedVersion(token, input) {

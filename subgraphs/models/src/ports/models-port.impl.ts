@@ -1,6 +1,6 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parsePortTimeRange, parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import { parsePortTimeRange, parseUuid, reencryptTableObjects, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { readFirstPredictionMinute, readModelMinutes, readPredictionMinutes } from '../data/inference-stats.repository';
 import { modelsPortCallers, type InferenceMinuteStats, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
@@ -59,6 +59,8 @@ export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
       const scope = await scopes.forPrincipal(actor);
       return scope.db((manager) => readFirstPredictionMinute(manager));
     },
+
+    reencryptObjects: (actor, input) => reencryptTableObjects(scopes, actor, 'model_versions', input),
 
     async usageCounts(actor) {
       assertPermission(actor, 'read');

@@ -1,4 +1,5 @@
 import type { Principal } from '@tessera/auth';
+import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 
 /**
  * What other services may do with models: look up the version a batch-inference job runs (by id
@@ -78,9 +79,15 @@ export interface ModelsPort {
   predictionSeriesStart(actor: Principal, input: Record<string, never>): Promise<string | null>;
   /** What tenantUsage shows of models. */
   usageCounts(actor: Principal, input: Record<string, never>): Promise<{ models: number }>;
+  /**
+   * Re-encrypts up to `batchSize` of the tenant's model versions objects still under a data-key
+   * version below `belowVersion` with the current one (0: only counts them); the tenants service
+   * drives a tenant's re-encryption with it. The actor is the tenant's admin.
+   */
+  reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
 }
 
-export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts'] as const satisfies ReadonlyArray<keyof ModelsPort>;
+export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
 /**
  * The jobs service resolves submits; metrics reads the numbers. The workers load models and
@@ -93,4 +100,5 @@ export const modelsPortCallers = {
   predictionSeries: ['metrics'],
   predictionSeriesStart: ['metrics'],
   usageCounts: ['metrics'],
+  reencryptObjects: ['tenants'],
 } as const satisfies Record<keyof ModelsPort, readonly string[]>;

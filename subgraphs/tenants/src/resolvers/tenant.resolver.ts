@@ -6,13 +6,16 @@ import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform
 import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
 import { KeyEncryptionKeyService, type KeyEncryptionKeyDeps } from '../domain/key-encryption-key.service';
 import { TenantErasureService, type TenantErasure, type TenantErasureDeps } from '../domain/tenant-erasure.service';
+import type { KeyOperation, ObjectReencryptor } from '../domain/object-reencryptor';
+import { TenantDataKeyService, type TenantDataKeysReport } from '../domain/tenant-data-key.service';
 
 type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
 
-export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps, erasureDeps: TenantErasureDeps): GraphQLResolverMap<SubgraphContext> {
+export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps, erasureDeps: TenantErasureDeps, reencryptor: ObjectReencryptor | undefined): GraphQLResolverMap<SubgraphContext> {
   const erasures = (ctx: SubgraphContext) => new TenantErasureService(ctx.user(), erasureDeps);
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
   const keys = (ctx: SubgraphContext) => new KeyEncryptionKeyService(ctx.user(), keyDeps);
+  const dataKeys = (ctx: SubgraphContext) => new TenantDataKeyService(ctx.user(), { tenants: deps.store, keyring: deps.keyring, reencryptor });
   return {
     Query: {
       currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
@@ -26,6 +29,8 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
         const result = await erasures(ctx).verifyReceipt(args.receipt);
         return result.valid ? { valid: true, reason: null, keyId: result.keyId, payload: JSON.stringify(result.payload) } : { valid: false, reason: result.reason, keyId: null, payload: null };
       },
+      tenantDataKeys: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).status(args.tenantId),
+      keyOperation: (_: unknown, args: { id: string }, ctx: SubgraphContext) => dataKeys(ctx).operation(args.id),
     },
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
@@ -39,6 +44,9 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       destroyKeyEncryptionKeyVersion: (_: unknown, args: { version: number }, ctx: SubgraphContext) => keys(ctx).destroy(args.version),
       requestTenantErasure: (_: unknown, args: { tenantId?: string | null; confirm: string }, ctx: SubgraphContext) => erasures(ctx).request(args.tenantId, args.confirm),
       cancelTenantErasure: (_: unknown, args: { id: string }, ctx: SubgraphContext) => erasures(ctx).cancel(args.id),
+      rotateTenantKey: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).rotate(args.tenantId),
+      reencryptTenantObjects: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).reencrypt(args.tenantId),
+      retireTenantKeyVersion: (_: unknown, args: { tenantId?: string | null; version: number }, ctx: SubgraphContext) => dataKeys(ctx).retire(args.tenantId, args.version),
     },
     KeyEncryptionKeyVersion: {
       createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),
@@ -53,6 +61,17 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       scheduledFor: (erasure: TenantErasure) => erasure.scheduledFor.toISOString(),
       cancelledAt: (erasure: TenantErasure) => erasure.cancelledAt?.toISOString() ?? null,
       erasedAt: (erasure: TenantErasure) => erasure.erasedAt?.toISOString() ?? null,
+    },
+    TenantDataKeys: {
+      nextRotationAt: (report: TenantDataKeysReport) => report.nextRotationAt.toISOString(),
+    },
+    KeyOperation: {
+      startedAt: (operation: KeyOperation) => operation.startedAt.toISOString(),
+      updatedAt: (operation: KeyOperation) => operation.updatedAt.toISOString(),
+      finishedAt: (operation: KeyOperation) => operation.finishedAt?.toISOString() ?? null,
+    },
+    TenantDataKeyVersion: {
+      createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),
     },
     Tenant: {
       tier: (tenant: TenantRecord) => tenant.tier.toUpperCase(),

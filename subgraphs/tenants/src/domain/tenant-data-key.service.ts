@@ -1,0 +1,102 @@
+import type { Principal } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import { type TenantKeyring, type TenantStore } from '@tessera/tenancy';
+import { managedTenant } from './access-admin';
+import type { KeyOperation, ObjectReencryptor } from './object-reencryptor';
+
+export interface TenantDataKeyDeps {
+  tenants: TenantStore;
+  keyring: TenantKeyring;
+  /** Undefined when this process has no key provider (then SERVICE_UNAVAILABLE). */
+  reencryptor?: ObjectReencryptor | undefined;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What `tenantDataKeys` and `rotateTenantKey` answer: the tenant's data-key versions and its rotation schedule. */
+export interface TenantDataKeysReport {
+  tenantId: string;
+  currentVersion: number;
+  versions: Array<{ version: number; status: string; kekVersion: number | null; createdAt: Date }>;
+  rotationDays: number;
+  nextRotationAt: Date;
+}
+
+/**
+ * A tenant's own data keys, for its admins (or a platform admin naming the tenant): which versions
+ * exist and rotation on demand. A rotation makes a new data key current at once for new objects
+ * (every replica within the keyring's cache TTL); older versions stay to decrypt what they wrote.
+ * Recorded in the tenant's chain and the platform security log, with the admin as actor.
+ */
+export class TenantDataKeyService {
+  constructor(
+    private readonly principal: Principal,
+    private readonly deps: TenantDataKeyDeps,
+  ) {}
+
+  async status(requested: string | null | undefined): Promise<TenantDataKeysReport> {
+    return this.report(await managedTenant(this.principal, requested, this.deps.tenants));
+  }
+
+  async rotate(requested: string | null | undefined): Promise<TenantDataKeysReport> {
+    const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    await this.deps.keyring.rotate(tenantId, { actor: this.principal.subject, reason: 'requested' });
+    return this.report(tenantId);
+  }
+
+  /** Starts (or returns the running) re-encryption of every object of the tenant under its current key. */
+  async reencrypt(requested: string | null | undefined): Promise<KeyOperation> {
+    const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    return this.reencryptor().start(tenantId, this.principal.subject);
+  }
+
+  /** A re-encryption run; another tenant's run is the NOT_FOUND of one that does not exist. */
+  async operation(id: string): Promise<KeyOperation> {
+    // A tenant admin sees its own tenant's runs; a platform admin any. Roles are checked before the lookup.
+    const own = this.principal.tenantId ? await managedTenant(this.principal, null, this.deps.tenants) : undefined;
+    if (!own && !this.principal.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the admin role in the tenant.');
+    if (!uuidPattern.test(id)) throw errors.badInput('id is not a key operation id.', { field: 'id' });
+    const operation = await this.reencryptor().find(id.toLowerCase());
+    if (!operation || (own !== undefined && operation.tenantId !== own)) throw errors.notFound('KeyOperation', id);
+    return operation;
+  }
+
+  /**
+   * Destroys an older data-key version of the tenant for good. Refused with KEY_VERSION_IN_USE
+   * while any object of the tenant's datasets or models is still encrypted under it (re-encrypt
+   * first); the current version is BAD_USER_INPUT.
+   */
+  async retire(requested: string | null | undefined, version: number): Promise<TenantDataKeysReport> {
+    const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    const versions = await this.deps.keyring.versions(tenantId);
+    const entry = versions.find((candidate) => candidate.version === version);
+    if (!Number.isInteger(version) || !entry) throw errors.badInput('version must be an existing data-key version of the tenant.', { field: 'version' });
+    if (entry.status === 'ACTIVE') throw errors.badInput('The current data-key version encrypts new objects: rotate first, re-encrypt, then retire the older one.', { field: 'version' });
+    const dependents = await this.reencryptor().dependents(tenantId, version);
+    if (dependents > 0) {
+      throw errors.keyVersionInUse(`Data-key version ${version} still encrypts ${dependents} object(s): run reencryptTenantObjects and wait for it to finish.`, { version, dependents });
+    }
+    await this.deps.keyring.destroyVersion(tenantId, version, { actor: this.principal.subject, reason: 'requested' });
+    return this.report(tenantId);
+  }
+
+  private reencryptor(): ObjectReencryptor {
+    if (!this.deps.reencryptor) throw errors.unavailable('This service has no key provider configured.');
+    return this.deps.reencryptor;
+  }
+
+  private async report(tenantId: string): Promise<TenantDataKeysReport> {
+    return tenantDataKeysReport(this.deps, tenantId);
+  }
+}
+
+export async function tenantDataKeysReport(deps: TenantDataKeyDeps, tenantId: string): Promise<TenantDataKeysReport> {
+  const tenant = await deps.tenants.find(tenantId);
+  const versions = await deps.keyring.versions(tenantId);
+  const active = versions.filter((entry) => entry.status === 'ACTIVE').at(-1) ?? versions.at(-1);
+  const rotationDays = tenant?.limits.keyRotationDays ?? 0;
+  const since = active?.createdAt ?? new Date();
+  return { tenantId, currentVersion: active?.version ?? 0, versions, rotationDays, nextRotationAt: new Date(since.getTime() + rotationDays * dayMs) };
+}
+
+export const dayMs = 24 * 60 * 60 * 1000;
