@@ -91,14 +91,25 @@ async function redisKeysWith(text: string): Promise<string[]> {
   }
 }
 
-async function decryptWith(tenantId: string, rows: Array<{ version: number; wrapped_key: string }>, objectKey: string, sealed: Buffer): Promise<Buffer> {
+/**
+ * Decrypts a copied object with nothing but copied key rows and the key provider: the tenant's data
+ * key (two provider layers), and for an object under its dataset's own key (header version 0), that
+ * dataset's key row, wrapped by the tenant's data key.
+ */
+async function decryptWith(tenantId: string, rows: Array<{ version: number; wrapped_key: string }>, datasetKeys: Array<{ dataset_id: string; wrapped_key: string }>, objectKey: string, sealed: Buffer): Promise<Buffer> {
   const provider = stack.platform.runtime.keyProvider!;
+  const tenantKey = async (version: number): Promise<Buffer> => {
+    const row = rows.find((candidate) => Number(candidate.version) === version)!;
+    const inner = (await provider.unwrap(row.wrapped_key, dataKeyContext(tenantId, version))).toString('utf8');
+    return provider.withKey(tenantKeyName(tenantId)).unwrap(inner, dataKeyContext(tenantId, version));
+  };
   return decryptBuffer(sealed, {
     associatedData: `${tenantId}/${objectKey}`,
     resolveKey: async (version) => {
-      const row = rows.find((candidate) => Number(candidate.version) === version)!;
-      const inner = (await provider.unwrap(row.wrapped_key, dataKeyContext(tenantId, version))).toString('utf8');
-      return provider.withKey(tenantKeyName(tenantId)).unwrap(inner, dataKeyContext(tenantId, version));
+      if (version !== 0) return tenantKey(version);
+      const datasetId = objectKey.split('/')[1]!;
+      const row = datasetKeys.find((candidate) => candidate.dataset_id === datasetId)!;
+      return decryptBuffer(Buffer.from(row.wrapped_key, 'base64'), { resolveKey: tenantKey, associatedData: `${tenantId}/dataset_keys/${datasetId}` });
     },
   });
 }
@@ -119,8 +130,9 @@ describe('erasing a tenant', () => {
     const backupObjects = await objectsOf(a);
     expect(backupObjects.size).toBeGreaterThan(0);
     const backupRows = await stack.adminQuery<Array<{ version: number; wrapped_key: string }>>(`SELECT version, wrapped_key FROM ${control()}.tenant_keys WHERE tenant_id = ?`, [a.id]);
+    const backupDatasetKeys = await stack.adminQuery<Array<{ dataset_id: string; wrapped_key: string }>>(`SELECT dataset_id, wrapped_key FROM \`${a.schema}\`.dataset_keys`);
     const [sampleKey, sampleSealed] = [...backupObjects.entries()].find(([key]) => key.startsWith('datasets/'))!;
-    const readable = await decryptWith(a.id, backupRows, sampleKey, sampleSealed).then(
+    const readable = await decryptWith(a.id, backupRows, backupDatasetKeys, sampleKey, sampleSealed).then(
       () => true,
       () => false,
     );
@@ -145,7 +157,7 @@ describe('erasing a tenant', () => {
     // The key provider: its key gone; the backup no longer decrypts.
     expect(await stack.platform.runtime.keyProvider!.keyExists(tenantKeyName(a.id))).toBe(false);
     expect(readable).toBe(true);
-    await expect(decryptWith(a.id, backupRows, sampleKey, sampleSealed)).rejects.toMatchObject({ code: 'KEY_UNWRAP_FAILED' });
+    await expect(decryptWith(a.id, backupRows, backupDatasetKeys, sampleKey, sampleSealed)).rejects.toMatchObject({ code: 'KEY_UNWRAP_FAILED' });
 
     // The receipt: fetched by request id after the tenant is gone, signed, listing what went.
     const done = expectNoErrors(await stack.query<{ tenantErasure: { tenantId: string | null; tenantIdHash: string; status: string; receipt: string } }>(admin, erasureQuery, { id: erasure.id })).tenantErasure;
