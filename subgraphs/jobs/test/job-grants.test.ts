@@ -5,7 +5,7 @@ import { createServiceTokenSigner, generateServiceKeyPair, jobGrantAudience, ser
 import { datasetJobPortClient, datasetsPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobClaim } from '@tessera/jobs/ports';
 import { modelJobPortClient } from '@tessera/models/ports';
-import { mutualTlsPortFetch } from '@tessera/service-kit';
+import { FamilyKeys, mutualTlsPortFetch } from '@tessera/service-kit';
 import { readPresignedObjectBuffer, writePresignedObject } from '@tessera/storage';
 import { profileCsv } from '@tessera/tabular';
 import { Readable } from 'node:stream';
@@ -133,12 +133,14 @@ describe('job grants: a worker reads and writes only what its job names, in its 
 
     // What the worker encrypted with the seal is what the datasets service reads with the tenant's data key.
     const owner = await stack.platform.runtimes.datasets.scopes.forPrincipal({ ...runner(a), roles: ['viewer'] });
-    expect(await owner.bucket.getDecryptedBuffer(upload.objectKey, owner.resolveDataKey)).toEqual(body);
+    // Under the output dataset's own key (wrapped by the tenant's data key), as every dataset object.
+    const datasetKey = new FamilyKeys(owner, { table: 'dataset_keys', idColumn: 'dataset_id' }).resolver(output.datasetId);
+    expect(await owner.bucket.getDecryptedBuffer(upload.objectKey, datasetKey)).toEqual(body);
     // The registered version's object survives a later attempt's clean-up and a discard naming it.
     const later = await datasetJobs.openJobOutputUpload(claim.grant, { datasetId: output.datasetId, attempt: 2 });
     expect(later.objectKey).toBe(`datasets/${output.datasetId}/job-${jobA}-a2.csv`);
     await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: upload.objectKey });
-    expect(await owner.bucket.getDecryptedBuffer(upload.objectKey, owner.resolveDataKey)).toEqual(body);
+    expect(await owner.bucket.getDecryptedBuffer(upload.objectKey, datasetKey)).toEqual(body);
   });
 
   it('with the same grant: no other dataset version of A, none of B, no other model, no other output', async () => {

@@ -3,6 +3,7 @@ import type { Principal } from '@tessera/auth';
 import { Client } from 'minio';
 import type { Credentials } from 'minio/dist/main/Credentials.js';
 import { objectStoreConnection, readPresignedObjectBuffer } from '@tessera/storage';
+import { FamilyKeys } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset, waitForStatus, type JobView } from './job-support';
 
@@ -55,7 +56,9 @@ describe('jobs: a worker reads tenant objects with per-tenant credentials (STS, 
     const [mineKey, theirsKey] = [await keyOf(tenant, mine.versionId), await keyOf(other, theirs.versionId)];
     const actor: Principal = { kind: 'user', subject: 'rgw-test', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: 'rgw-test', sourceIp: undefined };
     const scope = await datasets.scopes.forPrincipal(actor);
-    const access = await scope.bucket.openForReading(mineKey, scope.resolveDataKey);
+    const mineDataset = ((await stack.platform.runtime.db.query(`SELECT dataset_id FROM \`${tenant.schema}\`.dataset_versions WHERE id = ?`, [mine.versionId])) as Array<{ dataset_id: string }>)[0]!.dataset_id;
+    // The object is under its dataset's own key (wrapped by the tenant's data key).
+    const access = await scope.bucket.openForReading(mineKey, new FamilyKeys(scope, { table: 'dataset_keys', idColumn: 'dataset_id' }).resolver(mineDataset));
     expect(access.url).toContain('X-Amz-Security-Token'); // signed with the tenant's session, not a long-lived key
     expect((await readPresignedObjectBuffer(access)).toString('utf8')).toBe('k,v\n1,2\n');
 

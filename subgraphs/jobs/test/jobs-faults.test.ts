@@ -1,3 +1,4 @@
+import { FamilyKeys } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { ModelRegistry } from '@tessera/models';
 import { buildLinearRegression } from '@tessera/onnx';
@@ -134,7 +135,7 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
     const versions = (await stack.platform.runtime.db.query(`SELECT id, object_key FROM \`${tenant.schema}\`.dataset_versions WHERE dataset_id = ?`, [outputId])) as Array<{ id: string; object_key: string }>;
     expect(versions).toEqual([{ id: done.result!.datasetVersionId, object_key: `datasets/${outputId}/job-${job.id}-a1.csv` }]);
     expect(await scope.bucket.listKeys(`datasets/${outputId}/`)).toEqual([versions[0]!.object_key]);
-    const content = (await scope.bucket.getDecryptedBuffer(versions[0]!.object_key, scope.resolveDataKey)).toString('utf8');
+    const content = (await scope.bucket.getDecryptedBuffer(versions[0]!.object_key, new FamilyKeys(scope, { table: 'dataset_keys', idColumn: 'dataset_id' }).resolver(outputId))).toString('utf8');
     expect(content).toBe('x,prediction\n1,3\n2,5\n3,7\n');
     await stack.workers.stopAll();
   });
