@@ -15,6 +15,7 @@ import {
   reviewedPeriods,
   type AccessReviewRecord,
   type AccessReviewTrigger,
+  type StaleFindingRecord,
 } from '../data/access-review.repository';
 import { insertAlert, listRuleOverrides, type Alert } from '../data/alert.repository';
 import { findWebhook, insertDelivery } from '../data/webhook.repository';
@@ -34,20 +35,12 @@ export function accessReviewObjectKey(period: ReviewPeriod): string {
   return `access-reviews/${period.label}.json`;
 }
 
-/** A stale-access finding as the review document and the API show it. */
-export interface StaleAccessEntry {
-  principalType: StaleFinding['type'];
-  principalId: string;
-  subject: string | null;
-  label: string;
-  role: string;
-  grantedAt: Date;
-  lastUsedAt: Date | null;
-  idleDays: number;
-  /** The alert it raised, or the open alert of an earlier review it joined; null when the rule is off. */
-  alertId: string | null;
-  newAlert: boolean;
-}
+/**
+ * A stale-access finding as the review document and the API show it: the stored finding without
+ * its bookkeeping. `alertId` is the alert it raised, or the open alert of an earlier review it
+ * joined (null when the rule is off); `newAlert` says which.
+ */
+export type StaleAccessEntry = Omit<StaleFindingRecord, 'reviewId' | 'principalKey' | 'alertRaised'> & { newAlert: boolean };
 
 /** The JSON document written into the tenant's bucket (dates as ISO-8601 strings once serialized). */
 export interface AccessReviewDocument {
