@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { databaseOf } from '@tessera/platform';
+import { databaseOf, redisOf } from '@tessera/platform';
 import type { TestStack } from '@tessera/testing';
 import { processCpuMicros, processRssBytes } from './process-stats';
 
@@ -30,9 +30,14 @@ const gatewayNodeFlags = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split('
 export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number; inspect?: boolean }): Promise<GatewayProcess> {
   const { config, platform } = stack;
   const subgraphUrl = (name: keyof typeof platform.subgraphs) => `${platform.subgraphs[name].url}/graphql`;
+  // The gateway's own Redis user (ACL) when the stack has one per service.
+  const redis = redisOf('gateway', config.redis, config.redisByService);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
     DATABASE_URL: databaseOf(config, 'gateway').url,
+    // Every hop is TLS: MariaDB (REQUIRE SSL), the issuer and Redis present certificates of the local CA.
+    DATABASE_TLS_CA_FILE: stack.pki.caFile,
+    OIDC_TLS_CA_FILE: stack.pki.caFile,
     CONTROL_SCHEMA: config.database.controlSchema,
     OIDC_ISSUER_URL: config.oidc.issuerUrl,
     OIDC_AUDIENCE: config.oidc.audience,
@@ -50,8 +55,9 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     TENANTS_URL: subgraphUrl('tenants'),
     GATEWAY_PORT: '0',
     TENANT_CACHE_TTL_MS: String(options.tenantCacheTtlMs),
-    REDIS_URL: config.redis.url,
-    REDIS_KEY_PREFIX: config.redis.keyPrefix,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: redis.keyPrefix,
+    ...(redis.tlsCaFile ? { REDIS_TLS_CA_FILE: redis.tlsCaFile } : {}),
     TRACING_EXPORTER: 'none',
     LOG_LEVEL: 'info',
     // Gateway settings a bench may vary (unset: the deployment defaults).

@@ -3,6 +3,7 @@ import type { AccessTokenVerifierOptions } from '@tessera/auth';
 import type { MeteringOptions } from '@tessera/metering';
 import type { RequestMetricsConfig } from '@tessera/monitoring';
 import type { TlsIdentity } from '@tessera/service-kit';
+import type { PersistedDocumentsMode } from './prepared/persisted-documents';
 import type { RoleSource } from './request-auth';
 
 export interface SubgraphEndpoint {
@@ -49,6 +50,13 @@ export interface GatewayConfig {
   metering?: MeteringOptions | undefined;
   /** Where tenant roles come from, and the membership / API-key cache (defaults when omitted). */
   access?: GatewayAccessConfig | undefined;
+  /**
+   * Persisted documents (PERSISTED_DOCUMENTS, TRUSTED_DOCUMENTS_FILE): `automatic` (default) runs any
+   * document and lets clients register them by hash; `trusted` runs only the manifest's documents.
+   */
+  persistedDocuments?: { mode: PersistedDocumentsMode; trusted?: ReadonlyMap<string, string> | undefined } | undefined;
+  /** `singleFetch: false` keeps every operation on Apollo's execution (the bench compares both). */
+  preparedOperations?: { singleFetch?: boolean | undefined } | undefined;
 }
 
 export interface GatewayAccessConfig {

@@ -14,6 +14,8 @@ export interface GraphQLPostHandlerOptions {
   admit(facts: RequestFacts): Promise<Caller>;
   /** The pipeline's remaining steps for the admitted caller and the parsed body. */
   context(caller: Caller, facts: RequestFacts, body: unknown): Promise<GatewayContext>;
+  /** Answers a prepared single-fetch operation without Apollo when it can (prepared/single-fetch-executor.ts); false: Apollo runs it. */
+  singleFetch?(context: GatewayContext, res: ServerResponse, accept: string | undefined): Promise<boolean>;
   /** CORS headers for an allowed origin (the same function express uses for other routes). */
   applyCors(origin: string | undefined, setHeader: (name: string, value: string) => void): void;
   publicUrl(req: IncomingMessage): string;
@@ -63,14 +65,37 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
     }
     const url = req.url ?? '/graphql';
     const query = url.indexOf('?');
+    const search = query >= 0 ? url.slice(query) : '';
+    let apolloBody = body;
+    let context: () => Promise<GatewayContext>;
+    if (typeof body === 'object' && body !== null) {
+      // A JSON body passes Apollo's CSRF check and reaches its context step: run the pipeline
+      // first, so a prepared operation can be answered here and a persisted one handed to Apollo
+      // with its text. A refusal is thrown from Apollo's context step, exactly as before.
+      const outcome = await options.context(caller, facts, body).then(
+        (admitted) => ({ admitted }),
+        (error: unknown) => ({ error }),
+      );
+      if ('error' in outcome) {
+        context = () => Promise.reject(outcome.error);
+      } else {
+        const { admitted } = outcome;
+        // However the request ends, the tenant's operation slot is given back with the response.
+        res.once('close', admitted.releaseSlot);
+        if (options.singleFetch && (await options.singleFetch(admitted, res, req.headers.accept))) return;
+        apolloBody = withDocumentText(body as Record<string, unknown>, admitted);
+        context = () => Promise.resolve(admitted);
+      }
+    } else {
+      context = async () => {
+        const admitted = await options.context(caller, facts, body);
+        res.once('close', admitted.releaseSlot);
+        return admitted;
+      };
+    }
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: 'POST', headers, search: query >= 0 ? url.slice(query) : '', body },
-      context: async () => {
-        const context = await options.context(caller, facts, body);
-        // However Apollo ends the request, the tenant's operation slot is given back with the response.
-        res.once('close', context.releaseSlot);
-        return context;
-      },
+      httpGraphQLRequest: { method: 'POST', headers, search, body: apolloBody },
+      context,
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -81,6 +106,19 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   }
+}
+
+/**
+ * The body Apollo runs: a request that named its document by id (APQ's `persistedQuery` extension,
+ * `documentId`) gets the document's text instead; Apollo itself never sees persisted queries.
+ */
+function withDocumentText(body: Record<string, unknown>, admitted: GatewayContext): unknown {
+  const extensions = body['extensions'];
+  const named = body['documentId'] !== undefined || (typeof extensions === 'object' && extensions !== null && 'persistedQuery' in extensions);
+  if (!named || !admitted.operationRequest) return body;
+  const { documentId: _documentId, extensions: _extensions, ...rest } = body;
+  const { persistedQuery: _persistedQuery, ...otherExtensions } = (typeof extensions === 'object' && extensions !== null ? extensions : {}) as Record<string, unknown>;
+  return { ...rest, query: admitted.operationRequest.query, ...(Object.keys(otherExtensions).length > 0 ? { extensions: otherExtensions } : {}) };
 }
 
 /**

@@ -46,6 +46,10 @@ import { requestMetricsPlugin } from './request-metrics';
 import { RequestMetricsRecorder, requestMetricsConfig, type FlushResult } from '@tessera/monitoring';
 import type { UsageFlushResult } from '@tessera/metering';
 import { createGatewayMetering } from './usage-metering';
+import { PersistedDocuments } from './prepared/persisted-documents';
+import { PreparedOperations } from './prepared/prepared-operations';
+import { createSingleFetchExecutor } from './prepared/single-fetch-executor';
+import { singleFetchRouteOf } from './prepared/single-fetch';
 
 export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
@@ -61,6 +65,10 @@ export interface RunningGateway extends RunningHttpServer {
   flushAuthFailures(): Promise<void>;
   /** Writes the API keys' last use recorded so far (tests; the loop and shutdown do it too). */
   flushApiKeyUsage(): Promise<void>;
+  /** Prepared operations held, and how single-fetch operations were answered so far (tests, benches). */
+  preparedStats(): { prepared: number; singleFetchAnswered: number; singleFetchHandedToApollo: number };
+  /** The supergraph the gateway composed from its subgraphs (benches serve it with another gateway). */
+  supergraphSdl(): string | undefined;
 }
 
 export interface GatewayDeps {
@@ -106,19 +114,34 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const authFailureLog = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
   const recordAuthFailure = authFailureLog.record;
 
+  const dataSources = new Map<string, TenantContextDataSource>();
   const gateway = new ApolloGateway({
     // Introspection at start goes through buildService too: the same mutual-TLS client and signed context.
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
-    buildService: ({ name, url }) => new TenantContextDataSource(name, url ?? '', sign, createSubgraphFetcher(subgraphAgents, name)),
+    buildService: ({ name, url }) => {
+      const dataSource = new TenantContextDataSource(name, url ?? '', sign, createSubgraphFetcher(subgraphAgents, name));
+      dataSources.set(name, dataSource);
+      return dataSource;
+    },
+    // The plan of a prepared operation, once: whether the gateway may answer it from one subgraph fetch.
+    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
+      const prepared = (requestContext.context as Partial<GatewayContext> | undefined)?.prepared;
+      if (prepared && prepared.route === undefined) prepared.route = config.preparedOperations?.singleFetch === false ? null : singleFetchRouteOf(queryPlan, prepared.parsed);
+    },
   });
   // Subscriptions are not executed by @apollo/gateway: the WebSocket relay routes them by the supergraph.
   let subscriptionRouting: SubscriptionRouting | undefined;
   let apiSchema: GraphQLSchema | undefined;
+  let supergraphSdl: string | undefined;
   gateway.onSchemaLoadOrUpdate((update) => {
     apiSchema = update.apiSchema;
+    supergraphSdl = update.coreSupergraphSdl;
     subscriptionRouting = subscriptionRoutingOf(update.apiSchema, update.coreSupergraphSdl);
   });
   const operationSlots = new TenantConcurrency(defaultTenantConcurrency);
+  const preparedOperations = new PreparedOperations();
+  const singleFetch = createSingleFetchExecutor({ subgraphs: dataSources, schema: () => apiSchema, recordRequest: (observation) => requestMetrics.record(observation) });
+  const documents = new PersistedDocuments({ mode: config.persistedDocuments?.mode ?? 'automatic', trusted: config.persistedDocuments?.trusted });
   const pipeline = createRequestPipeline({
     authenticate,
     recordAuthFailure,
@@ -129,6 +152,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     concurrency: operationSlots,
     rateLimitHold: new RateLimitHold({ ...defaultRateLimitHold, ...(config.limits.rateLimitedHoldMs === undefined ? {} : { holdMs: config.limits.rateLimitedHoldMs }) }),
     usage: metering.step,
+    documents,
+    prepared: preparedOperations,
   });
   const maskError = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const server = new ApolloServer<GatewayContext>({
@@ -230,6 +255,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         throw toContextError(error);
       }
     },
+    singleFetch: singleFetch.answer,
     applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
     publicUrl: publicUrlOf,
   });
@@ -262,6 +288,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     operationsInFlight: (tenantId) => operationSlots.inFlight(tenantId),
     flushAuthFailures: () => authFailureLog.flush(),
     flushApiKeyUsage: () => keyUsage.flush(),
+    supergraphSdl: () => supergraphSdl,
+    preparedStats: () => ({ prepared: preparedOperations.size, singleFetchAnswered: singleFetch.stats.answered, singleFetchHandedToApollo: singleFetch.stats.handedToApollo }),
     close: async () => {
       await subscriptions.close();
       await rateLimitSync?.close();

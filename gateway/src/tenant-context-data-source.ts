@@ -45,25 +45,54 @@ export class TenantContextDataSource implements GraphQLDataSource<GatewayContext
     const headers: Record<string, string> = {};
     // Apollo adds headers of its own here only for federated tracing (ftv1), which is not enabled.
     for (const [name, value] of options.request.http?.headers ?? []) headers[name.toLowerCase()] = value;
-    headers['content-type'] = 'application/json';
+    let response: LeanResponse;
     if (options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION) {
-      headers[internalContextHeader] = await this.sign({ ...options.context.principal, requestId: options.context.requestId }, this.subgraph);
-      headers[requestIdHeader] = options.context.requestId;
-      headers[publicUrlHeader] = options.context.publicUrl;
+      // The gateway's single-fetch path already sent exactly this operation for this request and
+      // hands Apollo the subgraph's answer instead of a second call (prepared/single-fetch-executor.ts).
+      const prefetched = options.context.prefetched;
+      if (prefetched && prefetched.serviceName === this.subgraph && prefetched.query === query) {
+        options.context.prefetched = undefined;
+        response = await prefetched.response;
+      } else {
+        response = await this.send(options.context, { query, variables, operationName, extensions }, headers);
+      }
     } else {
       // Schema loading and health checks: the gateway itself, which may read `_service` only.
+      headers['content-type'] = 'application/json';
       headers[internalContextHeader] = await this.sign({ kind: 'gateway', requestId: randomUUID() }, this.subgraph);
+      injectTraceHeaders(headers);
+      response = await this.fetcher(this.url, { method: 'POST', headers, body: JSON.stringify({ query, variables, operationName, extensions }) });
     }
-    injectTraceHeaders(headers);
-
-    const response = await this.fetcher(this.url, { method: 'POST', headers, body: JSON.stringify({ query, variables, operationName, extensions }) });
-    if (!response.ok) throw await errorFromResponse(response);
-    const body = await parseBody(response);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new Error(`Expected JSON response body, but received: ${String(body)}`);
-    }
-    return body as GatewayGraphQLResponse;
+    return interpretResponse(response);
   }
+
+  /** One call for a client's operation: a context signed for this subgraph and this call, the request id, the public URL, the trace. */
+  async send(context: GatewayContext, request: SubgraphRequest, headers: Record<string, string> = {}): Promise<LeanResponse> {
+    headers['content-type'] = 'application/json';
+    headers[internalContextHeader] = await this.sign({ ...context.principal, requestId: context.requestId }, this.subgraph);
+    headers[requestIdHeader] = context.requestId;
+    headers[publicUrlHeader] = context.publicUrl;
+    injectTraceHeaders(headers);
+    return this.fetcher(this.url, { method: 'POST', headers, body: JSON.stringify(request) });
+  }
+}
+
+/** What is posted to a subgraph. */
+export interface SubgraphRequest {
+  query: string;
+  variables?: Readonly<Record<string, unknown>> | undefined;
+  operationName?: string | undefined;
+  extensions?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** A subgraph's answer as Apollo Gateway expects it, or the error RemoteGraphQLDataSource would raise. */
+async function interpretResponse(response: LeanResponse): Promise<GatewayGraphQLResponse> {
+  if (!response.ok) throw await errorFromResponse(response);
+  const body = await parseBody(response);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new Error(`Expected JSON response body, but received: ${String(body)}`);
+  }
+  return body as GatewayGraphQLResponse;
 }
 
 function parseBody(response: LeanResponse): Promise<unknown> {

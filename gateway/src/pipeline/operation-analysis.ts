@@ -72,6 +72,24 @@ export function analyzeOperation(
   schema: GraphQLSchema,
   maxTokens: number,
 ): AnalyzedOperation {
+  const parsed = parseOperation(request, maxTokens);
+  return { document: parsed.document, operation: parsed.operation, measures: measureOperation(parsed, schema, request.variables).measures };
+}
+
+/** A document parsed, its operation chosen and its fragments checked (no cycles, no unknown or duplicate fragments): what does not depend on the schema or the variables. */
+export interface ParsedOperation {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  /** Lexical tokens of the whole document (exact: counting stops only past the limit, which throws). */
+  tokens: number;
+}
+
+/**
+ * The first half of the analysis: tokens counted with the lexer alone (refused past `maxTokens`
+ * before the parser starts), the document parsed, the operation chosen, fragment cycles refused.
+ */
+export function parseOperation(request: { query: string; operationName: string | undefined }, maxTokens: number): ParsedOperation {
   const tokens = countTokens(request.query, maxTokens);
   let document: DocumentNode;
   try {
@@ -87,9 +105,23 @@ export function analyzeOperation(
     fragments.set(definition.name.value, definition);
   }
   assertNoFragmentCycles(fragments, operation);
+  return { document, operation, fragments, tokens };
+}
 
-  const variables = variableValues(operation, request.variables);
+/**
+ * The second half: one pass over the operation with each fragment summarised once. Its measures
+ * depend on the variables only where a list is sized by one (`first: $n`): `dependsOnVariables`
+ * says whether any was read, i.e. whether the measures may be reused for other variables.
+ */
+export function measureOperation(
+  parsed: ParsedOperation,
+  schema: GraphQLSchema,
+  givenVariables: Readonly<Record<string, unknown>> | undefined,
+): { measures: OperationMeasures; dependsOnVariables: boolean } {
+  const { operation, fragments, tokens } = parsed;
+  const variables = variableValues(operation, givenVariables);
   const memo = new Map<string, Summary>();
+  const sizing = { readVariable: false };
 
   const summarise = (selectionSet: SelectionSetNode, parentType: GraphQLNamedType | undefined, sizedByParent: boolean): Summary => {
     let depth = 0;
@@ -106,7 +138,7 @@ export function analyzeOperation(
         aliases += (selection.alias ? 1 : 0) + child.aliases;
         fields += 1;
         directives += child.directives;
-        cost += fieldWeight(parentType?.name, selection.name.value) + listSize(selection, parentType, definition, variables, sizedByParent) * child.cost;
+        cost += fieldWeight(parentType?.name, selection.name.value) + listSize(selection, parentType, definition, variables, sizedByParent, sizing) * child.cost;
         continue;
       }
       const nested =
@@ -145,8 +177,6 @@ export function analyzeOperation(
     throw error;
   }
   return {
-    document,
-    operation,
     measures: {
       depth: root.depth,
       aliases: root.aliases,
@@ -155,6 +185,7 @@ export function analyzeOperation(
       tokens,
       cost: root.cost,
     },
+    dependsOnVariables: sizing.readVariable,
   };
 }
 
@@ -212,7 +243,7 @@ function selectOperation(document: DocumentNode, operationName: string | undefin
 }
 
 /** Depth-first with colours over the spreads the operation can reach: linear, refuses any cycle. */
-function assertNoFragmentCycles(fragments: Map<string, FragmentDefinitionNode>, operation: OperationDefinitionNode): void {
+function assertNoFragmentCycles(fragments: ReadonlyMap<string, FragmentDefinitionNode>, operation: OperationDefinitionNode): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const spreadsOf = (selectionSet: SelectionSetNode, out: string[]): string[] => {
     for (const selection of selectionSet.selections) {
@@ -248,7 +279,7 @@ function assertNoFragmentCycles(fragments: Map<string, FragmentDefinitionNode>, 
   for (const name of fragments.keys()) if (!state.has(name)) visit(name);
 }
 
-function rootFieldCount(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
+function rootFieldCount(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen: Set<string>): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) count += 1;
@@ -287,11 +318,19 @@ function returnsList(type: GraphQLOutputType): boolean {
  * that nothing sizes, else 1. A list directly under a sized field (a connection's `edges`/`nodes`)
  * is already counted by that size. Introspection lists are bounded by the schema itself.
  */
-function listSize(field: FieldNode, parentType: GraphQLNamedType | undefined, definition: GraphQLField<unknown, unknown> | undefined, variables: Readonly<Record<string, unknown>>, sizedByParent: boolean): number {
+function listSize(
+  field: FieldNode,
+  parentType: GraphQLNamedType | undefined,
+  definition: GraphQLField<unknown, unknown> | undefined,
+  variables: Readonly<Record<string, unknown>>,
+  sizedByParent: boolean,
+  sizing: { readVariable: boolean },
+): number {
   if (!definition) return 1;
   for (const argument of definition.args) {
     if (!listSizeArguments.has(argument.name)) continue;
     const given = field.arguments?.find((a) => a.name.value === argument.name);
+    if (given?.value.kind === Kind.VARIABLE) sizing.readVariable = true;
     const value = given ? valueFromASTUntyped(given.value, variables) : argument.defaultValue;
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, value);
     return unsizedListSize;

@@ -1,27 +1,42 @@
 import { TesseraError } from '@tessera/errors';
 
-/** A GraphQL operation as a client sent it, whichever transport carried it. */
+/** A GraphQL operation with its document text, whichever transport carried it. */
 export interface OperationRequest {
   query: string;
   operationName: string | undefined;
   variables: Readonly<Record<string, unknown>> | undefined;
 }
 
+/**
+ * An operation as a client sent it: the document text, or a persisted document's id (the SHA-256
+ * of its text, lower-case hex), or both (an automatic persisted query registering its text).
+ * The id comes from Apollo's APQ extension (`extensions.persistedQuery.sha256Hash`, version 1) or
+ * from GraphQL-over-HTTP's persisted-documents `documentId` (`sha256:<hex>`).
+ */
+export interface IncomingOperation {
+  query: string | undefined;
+  documentHash: string | undefined;
+  operationName: string | undefined;
+  variables: Readonly<Record<string, unknown>> | undefined;
+}
+
 const badRequest = (message: string) => new TesseraError('BAD_REQUEST', message);
+const sha256Hex = /^[0-9a-f]{64}$/;
 
 /**
  * The operation of a POST body (already parsed JSON) or of GET search parameters, checked for
- * shape only: `query` a string, `operationName` a string or absent, `variables` an object or
- * absent. Anything else is BAD_REQUEST here, so nothing downstream sees a malformed request.
+ * shape only: `query` a string or absent (then a document id), `operationName` a string or absent,
+ * `variables` an object or absent. Anything else is BAD_REQUEST here, so nothing downstream sees a
+ * malformed request.
  */
-export function operationFromBody(body: unknown): OperationRequest {
+export function operationFromBody(body: unknown): IncomingOperation {
   if (Array.isArray(body)) throw badRequest('Batched operations are not accepted: send one operation per request.');
   if (typeof body !== 'object' || body === null) throw badRequest('Send a JSON object: { "query": "…", "variables": { … }, "operationName": "…" } with Content-Type: application/json.');
   const fields = body as Record<string, unknown>;
-  return operationOf(fields['query'], fields['operationName'], fields['variables'], fields['extensions']);
+  return operationOf(fields['query'], fields['documentId'], fields['operationName'], fields['variables'], fields['extensions']);
 }
 
-export function operationFromSearch(search: URLSearchParams): OperationRequest {
+export function operationFromSearch(search: URLSearchParams): IncomingOperation {
   const json = (name: string): unknown => {
     const text = search.get(name);
     if (text === null || text === '') return undefined;
@@ -31,21 +46,41 @@ export function operationFromSearch(search: URLSearchParams): OperationRequest {
       throw badRequest(`The ${name} parameter is not valid JSON.`);
     }
   };
-  return operationOf(search.get('query') ?? undefined, search.get('operationName') ?? undefined, json('variables'), json('extensions'));
+  return operationOf(search.get('query') ?? undefined, search.get('documentId') ?? undefined, search.get('operationName') ?? undefined, json('variables'), json('extensions'));
 }
 
-function operationOf(query: unknown, operationName: unknown, variables: unknown, extensions: unknown): OperationRequest {
-  if (query === undefined || query === null || query === '') {
-    const persisted = typeof extensions === 'object' && extensions !== null && 'persistedQuery' in extensions;
-    if (persisted) throw new TesseraError('PERSISTED_QUERY_NOT_SUPPORTED', 'Persisted queries are not supported: send the query text.');
-    throw badRequest('The request has no query: send the operation text in "query".');
-  }
-  if (typeof query !== 'string') throw badRequest('"query" must be a string.');
+function operationOf(query: unknown, documentId: unknown, operationName: unknown, variables: unknown, extensions: unknown): IncomingOperation {
+  if (query !== undefined && query !== null && typeof query !== 'string') throw badRequest('"query" must be a string.');
+  const text = typeof query === 'string' && query !== '' ? query : undefined;
+  const documentHash = documentHashOf(documentId, extensions);
+  if (text === undefined && documentHash === undefined) throw badRequest('The request has no query: send the operation text in "query".');
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') throw badRequest('"operationName" must be a string.');
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) throw badRequest('"variables" must be an object.');
   return {
-    query,
+    query: text,
+    documentHash,
     operationName: typeof operationName === 'string' && operationName !== '' ? operationName : undefined,
     variables: (variables ?? undefined) as Record<string, unknown> | undefined,
   };
+}
+
+/** The SHA-256 a request names its document by, if it names one; a malformed or contradictory id is BAD_REQUEST. */
+function documentHashOf(documentId: unknown, extensions: unknown): string | undefined {
+  let fromId: string | undefined;
+  if (documentId !== undefined && documentId !== null && documentId !== '') {
+    const match = typeof documentId === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(documentId) : null;
+    if (!match) throw badRequest('"documentId" must be "sha256:" followed by the lower-case hex SHA-256 of the document.');
+    fromId = match[1];
+  }
+  let fromExtension: string | undefined;
+  const persisted = typeof extensions === 'object' && extensions !== null ? (extensions as Record<string, unknown>)['persistedQuery'] : undefined;
+  if (persisted !== undefined && persisted !== null) {
+    const fields = typeof persisted === 'object' ? (persisted as Record<string, unknown>) : {};
+    if (fields['version'] !== 1) throw badRequest('Unsupported persisted query version: send extensions.persistedQuery.version 1.');
+    const hash = typeof fields['sha256Hash'] === 'string' ? fields['sha256Hash'].toLowerCase() : '';
+    if (!sha256Hex.test(hash)) throw badRequest('extensions.persistedQuery.sha256Hash must be the hex SHA-256 of the document.');
+    fromExtension = hash;
+  }
+  if (fromId !== undefined && fromExtension !== undefined && fromId !== fromExtension) throw badRequest('"documentId" and extensions.persistedQuery name different documents.');
+  return fromId ?? fromExtension;
 }

@@ -12,10 +12,11 @@ import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
 import { refusedDocumentCost, routeCosts } from './operation-cost-weights';
-import { admitOperationShape } from './operation-limits';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
-import type { OperationRequest } from './operation-request';
+import type { IncomingOperation } from './operation-request';
+import type { PersistedDocuments, ResolvedOperation } from '../prepared/persisted-documents';
+import type { PreparedOperation, PreparedOperations } from '../prepared/prepared-operations';
 import { workOfOperation, type UsageBudgetStep } from './usage-budget-step';
 import { assertOperationAllowed } from '../access/operation-scope';
 import { errors } from '@tessera/errors';
@@ -42,6 +43,16 @@ export interface RequestPipelineDeps {
   rateLimitHold: RateLimitHold;
   /** Each tenant's slots for running operations (maxConcurrentOperations) and its queue for the rest. */
   concurrency: TenantConcurrency;
+  /** Where a request's document text comes from: the request, the trusted manifest, the tenant's registered documents. */
+  documents: PersistedDocuments;
+  /** Operations parsed, measured and validated once per document (keyed by its SHA-256) for the current schema. */
+  prepared: PreparedOperations;
+}
+
+/** An operation through the operation-limits step: its measures, and the prepared operation they came from. */
+export interface AdmittedOperation extends AnalyzedOperation {
+  prepared: PreparedOperation;
+  request: ResolvedOperation;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -80,19 +91,28 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     }
   }
 
-  /** Step 3: the operation's shape within the tenant's limits, and within what an operation-scoped API key may run. */
-  function analyze(caller: Caller, request: OperationRequest): AnalyzedOperation {
+  /**
+   * Step 3: the operation's document (its text, or a trusted or registered document named by its
+   * hash), then its shape within the tenant's limits and within what an operation-scoped API key
+   * may run. The document is parsed and measured once (prepared-operations.ts); the tenant's limits
+   * are held to its measures on every request.
+   */
+  function analyze(caller: Caller, incoming: IncomingOperation): AdmittedOperation {
     const limits = limitsOf(caller);
     const budget = budgetOf(caller);
     deps.rateLimiter.assertNotEmpty(budget, limits);
     try {
-      const analyzed = admitOperationShape(request, deps.schema(), limits);
+      const { operation: request, register } = deps.documents.resolve(budget, incoming);
+      const schema = deps.schema();
+      if (!schema) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
+      const { prepared, analyzed } = deps.prepared.admit(request, schema, limits);
       assertOperationAllowed(caller.allowedOperations, analyzed.document, analyzed.operation);
-      return analyzed;
+      register?.();
+      return { ...analyzed, prepared, request };
     } catch (error) {
       // A refused document still cost the gateway a scan of its text: it is paid from the same
       // budget (a fee and its size), so a tenant cannot resend over-limit documents in a loop.
-      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, limits, refusedDocumentCost(request.query));
+      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, limits, refusedDocumentCost(incoming.query ?? ''));
       throw error;
     }
   }
@@ -140,9 +160,9 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
      * steps, then the context Apollo runs it with. The context holds one of the tenant's operation
      * slots; `releaseSlot` gives it back once the answer is ready (operation-slot-plugin.ts).
      */
-    async graphql(caller: Caller, facts: RequestFacts, request: OperationRequest): Promise<GatewayContext> {
+    async graphql(caller: Caller, facts: RequestFacts, request: IncomingOperation): Promise<GatewayContext> {
       const startedAt = Date.now();
-      let analyzed: AnalyzedOperation;
+      let analyzed: AdmittedOperation;
       let release: ReleaseSlot | undefined;
       try {
         analyzed = analyze(caller, request);
@@ -168,6 +188,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         publicUrl: facts.publicUrl,
         operationCost: analyzed.measures.cost,
         releaseSlot: release,
+        prepared: analyzed.prepared,
+        operationRequest: analyzed.request,
       };
     },
 
@@ -191,7 +213,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     connect: authenticate,
 
     /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */
-    async subscribe(caller: Caller, request: OperationRequest): Promise<AnalyzedOperation> {
+    async subscribe(caller: Caller, request: IncomingOperation): Promise<AdmittedOperation> {
       const analyzed = analyze(caller, request);
       charge(caller, analyzed, routeCosts.subscribe);
       await deps.usage.assertWithinBudget(caller, 'subscribe');

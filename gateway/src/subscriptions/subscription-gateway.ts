@@ -7,8 +7,6 @@ import {
   OperationTypeNode,
   parse,
   print,
-  specifiedRules,
-  validate,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -27,7 +25,7 @@ import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors
 import { maxSubscriptionMessageBytes, subscriptionCloseCodes, type TlsIdentity } from '@tessera/service-kit';
 import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttributes, SpanKind } from '@tessera/telemetry';
 import type { SubgraphEndpoint } from '../gateway-config';
-import type { OperationRequest } from '../pipeline/operation-request';
+import { operationFromBody, type IncomingOperation } from '../pipeline/operation-request';
 import type { RequestPipeline } from '../pipeline/request-pipeline';
 import { authenticateConnection, type AuthenticatedConnection, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
@@ -283,11 +281,12 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const routing = options.routing();
     if (!routing) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
     // The pipeline's operation limits and cost, as for HTTP (the operation analysed once, linear time).
-    const { document, operation } = await options.pipeline.subscribe(
+    const { document, operation, prepared } = await options.pipeline.subscribe(
       { principal: session.connection.principal, tenant: session.connection.tenant, requestId: id, allowedOperations: session.connection.allowedOperations },
       operationFromPayload(payload),
     );
-    const validationErrors = validate(routing.apiSchema, document, specifiedRules);
+    // Validated once per prepared operation, against the schema it was prepared for (the current one).
+    const validationErrors = prepared.validate();
     if (validationErrors.length > 0) throw new TesseraError('GRAPHQL_VALIDATION_FAILED', validationErrors.map((e) => e.message).join(' '));
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
       throw new TesseraError('BAD_REQUEST', 'This WebSocket serves subscriptions only; send queries and mutations with HTTP POST /graphql.');
@@ -312,7 +311,17 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     // Fallback for a socket that closes before graphql-ws hands the relay its iterator.
     session.operations.set(id, { end: release });
     // What was validated here is what the subgraph runs: the parsed document, re-printed.
-    const relay: RelayPlan = { id, session, subgraph, field, payload: { ...payload, query: print(document) }, release: relayEnded };
+    // A persisted document's id stays here: the subgraph gets the text.
+    const { documentId: _documentId, extensions, ...request } = payload as SubscribePayload & { documentId?: unknown };
+    const { persistedQuery: _persistedQuery, ...otherExtensions } = extensions ?? {};
+    const relay: RelayPlan = {
+      id,
+      session,
+      subgraph,
+      field,
+      payload: { ...request, ...(extensions ? { extensions: otherExtensions } : {}), query: print(document) },
+      release: relayEnded,
+    };
     return { schema: routing.apiSchema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue: relay };
   }
 
@@ -340,10 +349,13 @@ function rootFieldOf(operation: OperationDefinitionNode, document: DocumentNode)
   return find(operation.selectionSet);
 }
 
-/** graphql-ws has already checked the payload's JSON shape; the pipeline checks the rest. */
-function operationFromPayload(payload: SubscribePayload): OperationRequest {
-  if (typeof payload.query !== 'string') throw new TesseraError('BAD_REQUEST', '"query" must be a string.');
-  return { query: payload.query, operationName: payload.operationName ?? undefined, variables: payload.variables ?? undefined };
+/**
+ * graphql-ws has already checked the payload's JSON shape (it requires the text, so a socket never
+ * names a document by its hash alone); the pipeline checks the rest as for a POST body: a trusted-only
+ * gateway refuses text outside its manifest here too.
+ */
+function operationFromPayload(payload: SubscribePayload): IncomingOperation {
+  return operationFromBody(payload);
 }
 
 function traceCarrier(...sources: Array<Readonly<Record<string, unknown>> | null | undefined>): Record<string, string> {

@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createConnection } from 'mysql2/promise';
+import { databaseTlsOptions, quoteIdentifier } from '@tessera/tenancy';
+import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { CollectedSubscription, connectSubscriptions } from './subscriptions-support';
+import { expectRefused } from './support';
+
+jest.setTimeout(120_000);
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const datasetsPage = '{ datasets(first: 5) { edges { node { id name } } } }';
+
+/**
+ * Prepared operations through HTTP: documents named by their SHA-256 (APQ, documentId), parsed,
+ * measured, validated and planned once, a single-fetch plan answered from the subgraph's body —
+ * and every per-request step of the pipeline still applied on that path, for every tenant.
+ */
+describe('prepared operations and persisted documents at the gateway', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let globex: TestTenant;
+  let acmeToken: string;
+  let globexToken: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ monitoring: { requestMetrics: { flushIntervalMs: 0 } } });
+    [acme, globex] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant()]);
+    [acmeToken, globexToken] = await Promise.all([acme.token('admin'), globex.token('viewer')]);
+    expectNoErrors(await stack.query(acmeToken, 'mutation { createDataset(input: { name: "prepared-one" }) { id } }'));
+  });
+  afterAll(() => stack?.stop());
+
+  async function post(token: string | undefined, body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse<Record<string, unknown>> & { status: number; text: string }> {
+    const response = await fetch(stack.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { ...(JSON.parse(text) as GraphQLResponse<Record<string, unknown>>), status: response.status, text };
+  }
+
+  /** Counts the requests the datasets subgraph receives while `run` runs. */
+  async function datasetsCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
+    let calls = 0;
+    const count = (_req: IncomingMessage, _res: ServerResponse) => (calls += 1);
+    const server = stack.platform.subgraphs.datasets.server;
+    server.on('request', count);
+    try {
+      return { result: await run(), calls };
+    } finally {
+      server.off('request', count);
+    }
+  }
+
+  it('APQ: an unknown hash is PERSISTED_QUERY_NOT_FOUND, the text registers it, then the hash alone runs it (also as documentId)', async () => {
+    const query = '{ datasets(first: 3) { edges { node { name } } } }';
+    const persistedQuery = { version: 1, sha256Hash: sha256(query) };
+    const missing = await post(acmeToken, { extensions: { persistedQuery } });
+    expect([missing.status, errorCodes(missing)]).toEqual([200, ['PERSISTED_QUERY_NOT_FOUND']]);
+    const registered = await post(acmeToken, { query, extensions: { persistedQuery } });
+    expect(registered.data).toEqual({ datasets: { edges: [{ node: { name: 'prepared-one' } }] } });
+    expect((await post(acmeToken, { extensions: { persistedQuery } })).data).toEqual(registered.data);
+    expect((await post(acmeToken, { documentId: `sha256:${persistedQuery.sha256Hash}` })).data).toEqual(registered.data);
+    // A hash that is not the text's: refused, nothing registered under it.
+    const lie = await post(acmeToken, { query: '{ currentTenant { id } }', extensions: { persistedQuery } });
+    expectRefused(lie, 400, 'BAD_REQUEST');
+  });
+
+  it("tenant B can neither run nor detect tenant A's registered document by its hash", async () => {
+    const query = '{ datasets(first: 4) { edges { node { id } } } }';
+    const persistedQuery = { version: 1, sha256Hash: sha256(query) };
+    expectNoErrors(await post(acmeToken, { query, extensions: { persistedQuery } }));
+    expect(errorCodes(await post(acmeToken, { extensions: { persistedQuery } }))).toEqual([]);
+    const other = await post(globexToken, { extensions: { persistedQuery } });
+    expect([other.status, errorCodes(other), other.data ?? null]).toEqual([200, ['PERSISTED_QUERY_NOT_FOUND'], null]);
+    // Once B sends the text, B runs it on B's own data.
+    const own = await post(globexToken, { query, extensions: { persistedQuery } });
+    expect(own.data).toEqual({ datasets: { edges: [] } });
+  });
+
+  it('a prepared single-fetch query is answered from one subgraph call, with what Apollo answers', async () => {
+    const first = await post(acmeToken, { query: datasetsPage }); // prepared and planned through Apollo
+    const before = stack.platform.gateway.preparedStats();
+    const { result: fast, calls } = await datasetsCalls(() => post(acmeToken, { query: datasetsPage }));
+    const after = stack.platform.gateway.preparedStats();
+    expect(after.singleFetchAnswered).toBe(before.singleFetchAnswered + 1);
+    expect(calls).toBe(1);
+    expect(fast.status).toBe(200);
+    expect(JSON.parse(fast.text)).toEqual(JSON.parse(first.text));
+    expect(fast.data).toMatchObject({ datasets: { edges: [{ node: { name: 'prepared-one' } }] } });
+  });
+
+  it("a subgraph error on the fast path is Apollo's answer, from the same single subgraph call", async () => {
+    const query = '{ dataset(id: "00000000-0000-4000-8000-000000000000") { id name } }';
+    const viaApollo = await post(acmeToken, { query });
+    const before = stack.platform.gateway.preparedStats();
+    const { result: again, calls } = await datasetsCalls(() => post(acmeToken, { query }));
+    expect(stack.platform.gateway.preparedStats().singleFetchHandedToApollo).toBe(before.singleFetchHandedToApollo + 1);
+    expect(calls).toBe(1);
+    expect(errorCodes(viaApollo)).toEqual(['NOT_FOUND']);
+    expect({ status: again.status, data: again.data ?? null, errors: again.errors?.map((e) => ({ message: e.message, code: e.extensions?.['code'], path: e.path })) }).toEqual({
+      status: viaApollo.status,
+      data: viaApollo.data ?? null,
+      errors: viaApollo.errors?.map((e) => ({ message: e.message, code: e.extensions?.['code'], path: e.path })),
+    });
+  });
+
+  it('invalid variables of a prepared operation are refused by Apollo before any subgraph call', async () => {
+    const query = 'query Page($n: Int) { datasets(first: $n) { edges { node { id } } } }';
+    expectNoErrors(await post(acmeToken, { query, variables: { n: 2 } }));
+    expectNoErrors(await post(acmeToken, { query, variables: { n: 2 } }));
+    const { result, calls } = await datasetsCalls(() => post(acmeToken, { query, variables: { n: 'two' } }));
+    expect([calls, errorCodes(result)]).toEqual([0, ['BAD_USER_INPUT']]);
+  });
+
+  describe('every per-request step still runs on the prepared path', () => {
+    it('authentication: a prepared document, by text or by hash, without a token is UNAUTHENTICATED', async () => {
+      const persistedQuery = { version: 1, sha256Hash: sha256(datasetsPage) };
+      expectNoErrors(await post(acmeToken, { query: datasetsPage, extensions: { persistedQuery } }));
+      expectRefused(await post(undefined, { query: datasetsPage }), 401, 'UNAUTHENTICATED');
+      expectRefused(await post(undefined, { extensions: { persistedQuery } }), 401, 'UNAUTHENTICATED');
+    });
+
+    it("operation limits: a document prepared by one tenant is refused for a tenant with tighter limits, no subgraph called; the variable-sized cost is measured per request", async () => {
+      const tight = await stack.createTenant({ limits: { maxOperationDepth: 3, maxOperationCost: 40 } });
+      const token = await tight.token('viewer');
+      expectNoErrors(await post(acmeToken, { query: datasetsPage }));
+      const { result: deep, calls } = await datasetsCalls(() => post(token, { query: datasetsPage }));
+      expectRefused(deep, 400, 'QUERY_TOO_COMPLEX');
+      expect(deep.errors?.[0]?.extensions).toMatchObject({ limit: 'maxOperationDepth', limitValue: 3, measured: 4 });
+      expect(calls).toBe(0);
+      const sized = 'query Page($n: Int) { currentTenant { id } datasets(first: $n) { edges { node { id } } } }';
+      const tightCost = await stack.createTenant({ limits: { maxOperationCost: 40 } });
+      const costToken = await tightCost.token('viewer');
+      expectNoErrors(await post(costToken, { query: sized, variables: { n: 2 } }));
+      expectNoErrors(await post(costToken, { query: sized, variables: { n: 2 } }));
+      const costly = await post(costToken, { query: sized, variables: { n: 500 } });
+      expectRefused(costly, 400, 'QUERY_TOO_COMPLEX');
+      expect(costly.errors?.[0]?.extensions).toMatchObject({ limit: 'maxOperationCost' });
+    });
+
+    it('rate limit in cost units: a prepared operation is charged every time (RATE_LIMITED, 429)', async () => {
+      const limited = await stack.createTenant({ limits: { costPerMinute: 12, costBurst: 12 } });
+      const token = await limited.token('viewer');
+      const query = '{ currentTenant { id } }'; // 2 units
+      const persistedQuery = { version: 1, sha256Hash: sha256(query) };
+      expectNoErrors(await post(token, { query, extensions: { persistedQuery } }));
+      const codes: string[][] = [];
+      for (let i = 0; i < 6; i++) codes.push(errorCodes(await post(token, { extensions: { persistedQuery } })));
+      expect(codes.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => []));
+      expect(codes[5]).toEqual(['RATE_LIMITED']);
+      // Another tenant, same document, same moment: answered.
+      expect(errorCodes(await post(globexToken, { query }))).toEqual([]);
+    });
+
+    it('operation slots: no more than maxConcurrentOperations prepared operations of a tenant reach the subgraph', async () => {
+      const busy = await stack.createTenant({ limits: { maxConcurrentOperations: 1 } });
+      const token = await busy.token('viewer');
+      expectNoErrors(await post(token, { query: datasetsPage }));
+      expectNoErrors(await post(token, { query: datasetsPage }));
+      const connection = await createConnection({ uri: stack.migrator.adminUrl, ...databaseTlsOptions(stack.migrator.tlsCa) });
+      await connection.query(`LOCK TABLES ${quoteIdentifier(busy.schema)}.datasets WRITE`);
+      const server = stack.platform.subgraphs.datasets.server;
+      const seen = { open: 0, max: 0 };
+      const onRequest = (_req: IncomingMessage, res: ServerResponse) => {
+        seen.open += 1;
+        seen.max = Math.max(seen.max, seen.open);
+        res.once('close', () => (seen.open -= 1));
+      };
+      server.on('request', onRequest);
+      let answers: Array<Promise<unknown>> = [];
+      try {
+        answers = Array.from({ length: 3 }, () => post(token, { query: datasetsPage }));
+        const deadline = Date.now() + 20_000;
+        while (seen.open < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(stack.platform.gateway.operationsInFlight(busy.id)).toEqual({ running: 1, waiting: 2 });
+        expect(seen.max).toBe(1);
+      } finally {
+        await connection.query('UNLOCK TABLES');
+        await connection.end();
+      }
+      const results = (await Promise.all(answers)) as Array<GraphQLResponse<unknown>>;
+      server.off('request', onRequest);
+      expect(results.map(errorCodes)).toEqual([[], [], []]);
+      expect(seen.max).toBe(1);
+    });
+
+    it('an API key limited to some root fields is refused another prepared operation (FORBIDDEN)', async () => {
+      const account = expectNoErrors(
+        await stack.query<{ createServiceAccount: { id: string } }>(acmeToken, 'mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id } }', { input: { name: 'prepared-bot', role: 'VIEWER' } }),
+      ).createServiceAccount;
+      const key = expectNoErrors(
+        await stack.query<{ createApiKey: { secret: string } }>(acmeToken, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { serviceAccountId: account.id, operations: ['currentTenant'] } }),
+      ).createApiKey.secret;
+      expectNoErrors(await post(acmeToken, { query: datasetsPage }));
+      expectRefused(await post(key, { query: datasetsPage }), 403, 'FORBIDDEN');
+      expect(errorCodes(await post(key, { query: '{ currentTenant { id } }' }))).toEqual([]);
+    });
+
+    it('request metrics count the fast path like any other request', async () => {
+      const counted = await stack.createTenant();
+      const token = await counted.token('viewer');
+      const since = new Date(Date.now() - 60_000).toISOString();
+      for (let i = 0; i < 3; i++) expectNoErrors(await post(token, { query: 'query Counted { datasets(first: 2) { edges { node { id } } } }' }));
+      await stack.platform.gateway.flushRequestMetrics();
+      const metrics = expectNoErrors(
+        await stack.query<{ requestMetrics: { operations: Array<{ operationType: string; operationName: string; requests: number; errors: number }> } }>(
+          token,
+          'query M($from: DateTime!, $to: DateTime!) { requestMetrics(from: $from, to: $to) { operations { operationType operationName requests errors } } }',
+          { from: since, to: new Date(Date.now() + 60_000).toISOString() },
+        ),
+      );
+      expect(metrics.requestMetrics.operations).toContainEqual({ operationType: 'QUERY', operationName: 'Counted', requests: 3, errors: 0 });
+    });
+
+    it('WebSocket subscribe: a document prepared for one tenant is still held to another tenant’s limits', async () => {
+      const query = 'subscription Events { jobEvents { jobId } }';
+      const tight = await stack.createTenant({ limits: { maxOperationDepth: 1 } });
+      const roomy = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${acmeToken}` });
+      const narrow = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${await tight.token('viewer')}` });
+      try {
+        await Promise.all([roomy.connected, narrow.connected]);
+        const open = new CollectedSubscription(roomy.client, { query });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const ended = await new CollectedSubscription(narrow.client, { query }).ended;
+        expect(ended.kind).toBe('error');
+        expect((ended as { error: Array<{ extensions?: Record<string, unknown> }> }).error[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'maxOperationDepth' });
+        open.stop();
+      } finally {
+        await Promise.all([roomy.dispose(), narrow.dispose()]);
+      }
+    });
+  });
+});
