@@ -27,7 +27,7 @@ const repoRoot = path.join(__dirname, '..');
 /** Node flags for the gateway process (BENCH_GATEWAY_NODE_FLAGS, space-separated), e.g. GC tuning. */
 const gatewayNodeFlags = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 
-export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number; inspect?: boolean }): Promise<GatewayProcess> {
+export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number; inspect?: boolean; env?: Record<string, string> }): Promise<GatewayProcess> {
   const { config, platform } = stack;
   const subgraphUrl = (name: keyof typeof platform.subgraphs) => `${platform.subgraphs[name].url}/graphql`;
   // The gateway's own Redis user (ACL) when the stack has one per service.
@@ -62,6 +62,7 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
     LOG_LEVEL: 'info',
     // Gateway settings a bench may vary (unset: the deployment defaults).
     ...(process.env['RATE_LIMITED_HOLD_MS'] ? { RATE_LIMITED_HOLD_MS: process.env['RATE_LIMITED_HOLD_MS'] } : {}),
+    ...options.env,
   };
   // Port 0: the inspector picks a free port and names its URL on stderr.
   const inspectFlags = options.inspect ? ['--inspect=127.0.0.1:0'] : [];

@@ -7,7 +7,8 @@
  *   jsonwebtoken verification of issuer, audience and algorithm; missing or invalid tokens refused);
  * - call each subgraph over mutual TLS with the gateway's client certificate (the agent Tessera uses);
  * - send each subgraph call a fresh internal context signed for that subgraph and bound to that
- *   certificate, by Tessera's own signer, so the subgraphs verify it exactly as they verify Tessera's.
+ *   certificate, by Tessera's own signer, so the subgraphs verify it exactly as they verify Tessera's;
+ * - call the subgraph once per client request: in-flight deduplication off (see below).
  *
  * Environment: HIVE_SUPERGRAPH_FILE, HIVE_SUBGRAPHS (JSON name → URL), TLS_CA_FILE, TLS_CERT_FILE,
  * TLS_KEY_FILE, OIDC_ISSUER_URL, OIDC_AUDIENCE, OIDC_ALGORITHMS, OIDC_TENANT_CLAIM, OIDC_ROLES_CLAIM,
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
     landingPage: false,
     graphiql: false,
     customAgent: ({ url }) => agents.get(subgraphOfUrl.get(url) ?? '') ?? false,
+    // On by default in Hive's HTTP executor, keyed by URL, method and body only: the internal
+    // context (the one carrier of the tenant) is added later, in onFetch, so identical queries of
+    // two tenants in flight at once would share one subgraph call made as the first tenant.
+    transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } },
     plugins: () => [
       // Its declared type names the ESM and CJS builds of Hive's logger as two types; it is one plugin.
       useJWT({

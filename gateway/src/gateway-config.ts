@@ -55,8 +55,12 @@ export interface GatewayConfig {
    * document and lets clients register them by hash; `trusted` runs only the manifest's documents.
    */
   persistedDocuments?: { mode: PersistedDocumentsMode; trusted?: ReadonlyMap<string, string> | undefined } | undefined;
-  /** `singleFetch: false` keeps every operation on Apollo's execution (the bench compares both). */
-  preparedOperations?: { singleFetch?: boolean | undefined } | undefined;
+  /**
+   * How many operations stay prepared (PREPARED_OPERATIONS_MAX, default 1 000; 0: none, so every
+   * request is parsed, measured and handed to Apollo); `singleFetch: false` keeps every operation on
+   * Apollo's execution.
+   */
+  preparedOperations?: { maxOperations?: number | undefined; singleFetch?: boolean | undefined } | undefined;
 }
 
 export interface GatewayAccessConfig {

@@ -2,3 +2,4 @@ export { startGateway, type RunningGateway, type GatewayDeps } from './server';
 export type { GatewayConfig, GatewayAccessConfig, SubgraphEndpoint } from './gateway-config';
 export type { RoleSource } from './request-auth';
 export { gatewayData } from './tables';
+export { readTrustedDocuments, type PersistedDocumentsMode } from './prepared/persisted-documents';

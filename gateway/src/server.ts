@@ -139,7 +139,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     subscriptionRouting = subscriptionRoutingOf(update.apiSchema, update.coreSupergraphSdl);
   });
   const operationSlots = new TenantConcurrency(defaultTenantConcurrency);
-  const preparedOperations = new PreparedOperations();
+  const preparedOperations = new PreparedOperations({ maxOperations: config.preparedOperations?.maxOperations });
   const singleFetch = createSingleFetchExecutor({ subgraphs: dataSources, schema: () => apiSchema, recordRequest: (observation) => requestMetrics.record(observation) });
   const documents = new PersistedDocuments({ mode: config.persistedDocuments?.mode ?? 'automatic', trusted: config.persistedDocuments?.trusted });
   const pipeline = createRequestPipeline({

@@ -32,6 +32,7 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
+import { readTrustedDocuments } from '@tessera/gateway';
 import { portUrlVariable } from './service-ports';
 import { portsCalledBy, subgraphModule, type SubgraphName } from './subgraph-catalog';
 import { portVariables, type EnvironmentGroup } from '@tessera/service-kit';
@@ -85,6 +86,12 @@ const gatewayVariables = z.object({
   ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   /** How often the API keys' last use is written. */
   API_KEY_USAGE_FLUSH_MS: z.coerce.number().int().min(100).default(10_000),
+  /** `automatic`: any document, and clients may register documents by SHA-256 (APQ); `trusted`: only TRUSTED_DOCUMENTS_FILE's documents run. */
+  PERSISTED_DOCUMENTS: z.enum(['automatic', 'trusted']).default('automatic'),
+  /** A trusted-documents manifest (Apollo's persisted query manifest, or { "<sha256>": "<document>" }). */
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
+  /** Operations kept prepared (parsed, measured, validated, planned); 0: none, every request prepared anew. */
+  PREPARED_OPERATIONS_MAX: z.coerce.number().int().min(0).max(100_000).default(1_000),
   DATASETS_URL: url(),
   MODELS_URL: url(),
   JOBS_URL: url(),
@@ -158,6 +165,15 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   if (parsed.OIDC_TLS_CA_FILE !== undefined && !parsed.OIDC_ISSUER_URL.startsWith('https://')) {
     throw new ConfigError(['OIDC_TLS_CA_FILE: set, but OIDC_ISSUER_URL is not an https:// URL']);
   }
+  if (parsed.PERSISTED_DOCUMENTS === 'trusted' && parsed.TRUSTED_DOCUMENTS_FILE === undefined) {
+    throw new ConfigError(['TRUSTED_DOCUMENTS_FILE: required when PERSISTED_DOCUMENTS=trusted']);
+  }
+  let trustedDocuments: Map<string, string> | undefined;
+  try {
+    trustedDocuments = parsed.TRUSTED_DOCUMENTS_FILE === undefined ? undefined : readTrustedDocuments(parsed.TRUSTED_DOCUMENTS_FILE);
+  } catch (error) {
+    throw new ConfigError([`TRUSTED_DOCUMENTS_FILE: ${error instanceof Error ? error.message : String(error)}`]);
+  }
   return {
     database: toDatabaseConfig(parsed),
     redis: toRedisConfig(parsed),
@@ -198,6 +214,8 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },
+      persistedDocuments: { mode: parsed.PERSISTED_DOCUMENTS, trusted: trustedDocuments },
+      preparedOperations: { maxOperations: parsed.PREPARED_OPERATIONS_MAX },
     },
   };
 }
