@@ -19,6 +19,7 @@
  * BENCH_PROFILE_GATEWAY (same-process | own-process).
  */
 import { Session, type Profiler } from 'node:inspector';
+import path from 'node:path';
 import { certificateThumbprint, createAccessTokenVerifier, createInternalContextVerifier } from '@tessera/auth';
 import { TenantDirectory, TenantStore } from '@tessera/tenancy';
 import { startGatewayProcess } from './gateway-process';
@@ -66,6 +67,11 @@ async function stageTimings(bench: BenchSetup): Promise<void> {
   for (const [name, us] of rows) console.log(`  ${name.padEnd(64)} ${fmt(us / 1000, 3).padStart(8)} ms`);
 }
 
+/** The repository's own code, wherever it is checked out (a worktree, CI's clone). */
+const repoRoot = path.join(__dirname, '..');
+const escapedRoot = repoRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const localCode = new RegExp(`${escapedRoot}/((?:packages|subgraphs)/[^/]+|gateway|bench)/`);
+
 /** Which bucket a stack frame's code belongs to: a package, a Tessera workspace, or a Node module. */
 function bucketOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
@@ -74,7 +80,7 @@ function bucketOf(url: string, functionName: string): string {
     const parts = url.slice(modules + '/node_modules/'.length).split('/');
     return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
-  const local = /\/work\/main\/((?:packages|subgraphs)\/[^/]+|gateway|bench)\//.exec(url);
+  const local = localCode.exec(url);
   if (local) return `tessera:${local[1]}`;
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
   return url;
@@ -93,6 +99,9 @@ const stages: Array<{ name: string; url: string; fn?: string }> = [
   { name: 'rate limit', url: 'gateway/src/pipeline/cost-rate-limit', fn: 'take' },
   { name: 'internal-context signing', url: 'packages/auth/src/internal-context', fn: 'sign' },
   { name: 'internal-context verification', url: 'packages/auth/src/internal-context', fn: 'verify' },
+  { name: 'prepared operation lookup', url: 'gateway/src/prepared/prepared-operations', fn: 'admit' },
+  { name: 'persisted document (hash of the text)', url: 'gateway/src/prepared/persisted-documents', fn: 'resolve' },
+  { name: 'single-fetch answer (no Apollo)', url: 'gateway/src/prepared/single-fetch-executor', fn: 'answer' },
   { name: 'query planning (@apollo/query-planner)', url: '/@apollo/query-planner/' },
   { name: 'plan execution (executeQueryPlan)', url: '/@apollo/gateway/dist/executeQueryPlan' },
   { name: 'subgraph HTTP client (make-fetch-happen)', url: '/make-fetch-happen/' },
@@ -149,7 +158,7 @@ function summarizeProfile(profile: Profiler.Profile): ProfileSummary {
       if (frame.url.includes(stage.url) && (!stage.fn || frame.functionName === stage.fn)) stagesHere.add(stage.name);
     }
     if (frame.functionName === '(garbage collector)') stagesHere.add('(garbage collector)');
-    const where = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/\/work\/main\//, '')}:${frame.lineNumber + 1}`;
+    const where = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/node_modules\//, '').replace(`file://${repoRoot}/`, '')}:${frame.lineNumber + 1}`;
     const entry = isOwner(self)
       ? { self, stack, stages: stagesHere, owner: self, ownerFunction: where }
       : { self, stack, stages: stagesHere, owner: above?.owner ?? self, ownerFunction: above?.ownerFunction ?? where };

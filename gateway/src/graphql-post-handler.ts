@@ -59,13 +59,6 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
       throw error;
     }
     const body = await readJsonBody(req, options.maxBodyBytes);
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const url = req.url ?? '/graphql';
-    const query = url.indexOf('?');
-    const search = query >= 0 ? url.slice(query) : '';
     let apolloBody = body;
     let context: () => Promise<GatewayContext>;
     if (typeof body === 'object' && body !== null) {
@@ -93,6 +86,13 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
         return admitted;
       };
     }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = req.url ?? '/graphql';
+    const query = url.indexOf('?');
+    const search = query >= 0 ? url.slice(query) : '';
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers, search, body: apolloBody },
       context,
