@@ -27,7 +27,11 @@ const repoRoot = path.join(__dirname, '..');
 /** Node flags for the gateway process (BENCH_GATEWAY_NODE_FLAGS, space-separated), e.g. GC tuning. */
 const gatewayNodeFlags = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 
-export async function startGatewayProcess(stack: TestStack, options: { tenantCacheTtlMs: number; inspect?: boolean; env?: Record<string, string> }): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  stack: TestStack,
+  options: { tenantCacheTtlMs: number; inspect?: boolean; env?: Record<string, string>; /** Another checkout whose gateway to run (a before/after in one run); this one by default. */ repoRoot?: string },
+): Promise<GatewayProcess> {
+  const root = options.repoRoot ?? repoRoot;
   const { config, platform } = stack;
   const subgraphUrl = (name: keyof typeof platform.subgraphs) => `${platform.subgraphs[name].url}/graphql`;
   // The gateway's own Redis user (ACL) when the stack has one per service.
@@ -66,8 +70,8 @@ export async function startGatewayProcess(stack: TestStack, options: { tenantCac
   };
   // Port 0: the inspector picks a free port and names its URL on stderr.
   const inspectFlags = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, ...inspectFlags, '--import', 'tsx', path.join(repoRoot, 'platform/src/main.ts'), 'gateway'], {
-    cwd: repoRoot,
+  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, ...inspectFlags, '--import', 'tsx', path.join(root, 'platform/src/main.ts'), 'gateway'], {
+    cwd: root,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

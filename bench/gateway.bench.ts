@@ -17,7 +17,9 @@
  * Environment: BENCH_CONCURRENCY (16), BENCH_REQUESTS per path (4000), BENCH_WARMUP per path (3000),
  * BENCH_ROUNDS (4), BENCH_DATASETS (5), BENCH_TENANT_CACHE_TTL_MS (5000, the production default;
  * the test harness's default is 0 = one MySQL read per request), BENCH_TELEMETRY (none | memory),
- * BENCH_GATEWAY_NODE_FLAGS (extra node flags for the own-process gateway, e.g. --cpu-prof).
+ * BENCH_GATEWAY_NODE_FLAGS (extra node flags for the own-process gateway, e.g. --cpu-prof),
+ * BENCH_BASELINE_REPO (another checkout, e.g. of the previous commit: its gateway runs as a fifth
+ * path, `gateway-own-process-baseline`, a before/after in one run on the same stack).
  * Exits non-zero if any response is not the expected page of datasets; never on the target.
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -45,8 +47,10 @@ function splitIntoRounds(total: number, rounds: number): number[] {
   return Array.from({ length: rounds }, (_, i) => base + (i < total % rounds ? 1 : 0)).filter((n) => n > 0);
 }
 
-type PathName = 'gateway' | 'gateway-own-process' | 'gateway-own-process-unprepared' | 'direct';
-const ownProcessPaths = ['gateway-own-process', 'gateway-own-process-unprepared'] as const;
+type PathName = 'gateway' | 'gateway-own-process' | 'gateway-own-process-unprepared' | 'gateway-own-process-baseline' | 'direct';
+type OwnProcessPath = 'gateway-own-process' | 'gateway-own-process-unprepared' | 'gateway-own-process-baseline';
+const baselineRepo = process.env['BENCH_BASELINE_REPO'] || undefined;
+const ownProcessPaths: readonly OwnProcessPath[] = ['gateway-own-process', 'gateway-own-process-unprepared', ...(baselineRepo ? (['gateway-own-process-baseline'] as const) : [])];
 const loadAverage = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 
 async function main(): Promise<number> {
@@ -59,7 +63,12 @@ async function main(): Promise<number> {
     stops.unshift(() => preparedProcess.stop());
     const unpreparedProcess = await startGatewayProcess(bench.stack, { tenantCacheTtlMs: settings.tenantCacheTtlMs, env: { PREPARED_OPERATIONS_MAX: '0' } });
     stops.unshift(() => unpreparedProcess.stop());
-    const processes = { 'gateway-own-process': preparedProcess, 'gateway-own-process-unprepared': unpreparedProcess };
+    const processes: Partial<Record<OwnProcessPath, Awaited<ReturnType<typeof startGatewayProcess>>>> = { 'gateway-own-process': preparedProcess, 'gateway-own-process-unprepared': unpreparedProcess };
+    if (baselineRepo) {
+      const baselineProcess = await startGatewayProcess(bench.stack, { tenantCacheTtlMs: settings.tenantCacheTtlMs, repoRoot: baselineRepo });
+      stops.unshift(() => baselineProcess.stop());
+      processes['gateway-own-process-baseline'] = baselineProcess;
+    }
     console.log(
       `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadAverage()}; ` +
         `concurrency ${settings.concurrency}, ${settings.requests} requests per path in ${settings.rounds} rounds after ${settings.warmup} warm-up; ` +
@@ -68,7 +77,7 @@ async function main(): Promise<number> {
     console.log(`query: ${datasetsQuery}`);
     const targets = async (): Promise<Array<[PathName, LoadTarget]>> => [
       ['gateway', bench.gateway],
-      ...ownProcessPaths.map((name): [PathName, LoadTarget] => [name, { ...bench.gateway, name, url: processes[name].graphqlUrl }]),
+      ...ownProcessPaths.map((name): [PathName, LoadTarget] => [name, { ...bench.gateway, name, url: processes[name]!.graphqlUrl }]),
       ['direct', await bench.direct()],
     ];
 
@@ -81,14 +90,15 @@ async function main(): Promise<number> {
       }
     }
 
-    const results: Record<PathName, Array<RunResult & { cpuMicros: number }>> = { gateway: [], 'gateway-own-process': [], 'gateway-own-process-unprepared': [], direct: [] };
+    const results: Record<PathName, Array<RunResult & { cpuMicros: number }>> = { gateway: [], 'gateway-own-process': [], 'gateway-own-process-unprepared': [], 'gateway-own-process-baseline': [], direct: [] };
     // Each own-process gateway's CPU over its phases (from /proc; 10 ms ticks, so summed over all rounds).
-    const processCpu: Record<(typeof ownProcessPaths)[number], number | undefined> = { 'gateway-own-process': 0, 'gateway-own-process-unprepared': 0 };
+    const processCpu: Record<OwnProcessPath, number | undefined> = { 'gateway-own-process': 0, 'gateway-own-process-unprepared': 0, 'gateway-own-process-baseline': 0 };
     console.log('');
     for (const [round, requests] of splitIntoRounds(settings.requests, settings.rounds).entries()) {
       const line: string[] = [];
       for (const [name, target] of await targets()) {
-        const child = name === 'gateway-own-process' || name === 'gateway-own-process-unprepared' ? { name, process: processes[name] } : undefined;
+        const owned = processes[name as OwnProcessPath];
+        const child = owned ? { name: name as OwnProcessPath, process: owned } : undefined;
         const cpuBefore = child?.process.cpuMicros();
         const result = await load.run(target, requests, bench.expectedPage);
         if (child) {
@@ -107,7 +117,7 @@ async function main(): Promise<number> {
     const own = summarize(results['gateway-own-process']);
     const unprepared = summarize(results['gateway-own-process-unprepared']);
     const d = summarize(results.direct);
-    const ownCpu = (name: (typeof ownProcessPaths)[number], s: Summary) => {
+    const ownCpu = (name: OwnProcessPath, s: Summary) => {
       const micros = processCpu[name];
       return micros === undefined ? 'n/a' : fmt(micros / s.requests, 0);
     };
@@ -115,6 +125,7 @@ async function main(): Promise<number> {
       ['gateway (same process as subgraphs)', g, '(in the bench process)'],
       ['gateway (own process, prepared)', own, ownCpu('gateway-own-process', own)],
       ['gateway (own process, unprepared)', unprepared, ownCpu('gateway-own-process-unprepared', unprepared)],
+      ...(baselineRepo ? [['gateway (own process, baseline repo)', summarize(results['gateway-own-process-baseline']), ownCpu('gateway-own-process-baseline', summarize(results['gateway-own-process-baseline']))] as [string, Summary, string]] : []),
       ['direct to subgraph', d, '—'],
     ];
     console.log('');
@@ -126,12 +137,13 @@ async function main(): Promise<number> {
       );
     }
     console.log('* CPU of the bench process: subgraphs, load thread and the in-process gateway (user + system; an own-process gateway is not in it).');
-    const errors = warmupErrors + g.errors + own.errors + unprepared.errors + d.errors;
+    const errors = warmupErrors + g.errors + own.errors + unprepared.errors + d.errors + results['gateway-own-process-baseline'].reduce((n, r) => n + r.errors, 0);
     console.log('');
     for (const [label, s] of [
       ['same process', g],
       ['own process, prepared', own],
       ['own process, unprepared', unprepared],
+      ...(baselineRepo ? [['own process, baseline repo', summarize(results['gateway-own-process-baseline'])] as const] : []),
     ] as const) {
       console.log(
         `gateway in ${label}: p50 ${fmt(s.p50 / d.p50, 3)}× direct (+${fmt(s.p50 - d.p50)} ms), throughput ${fmt(s.throughput / d.throughput, 3)}× direct`,
