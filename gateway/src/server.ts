@@ -126,7 +126,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // The plan of a prepared operation, once: whether the gateway may answer it from one subgraph fetch.
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
       const prepared = (requestContext.context as Partial<GatewayContext> | undefined)?.prepared;
-      if (prepared && prepared.route === undefined) prepared.route = config.preparedOperations?.singleFetch === false ? null : singleFetchRouteOf(queryPlan, prepared.parsed);
+      if (prepared?.kept && prepared.route === undefined) prepared.route = config.preparedOperations?.singleFetch === false ? null : singleFetchRouteOf(queryPlan, prepared.parsed);
     },
   });
   // Subscriptions are not executed by @apollo/gateway: the WebSocket relay routes them by the supergraph.

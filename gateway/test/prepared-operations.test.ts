@@ -125,6 +125,10 @@ describe('prepared operations', () => {
     expect(prepared.size).toBe(2);
     prepared.admit(request('{ thing { __typename } }'), buildSchema('type Query { thing: String }'), limits);
     expect(prepared.size).toBe(1);
+    // PREPARED_OPERATIONS_MAX=0: nothing is kept, so no plan is ever looked at for a route.
+    const none = new PreparedOperations({ maxOperations: 0 });
+    expect(none.admit(request('{ thing { __typename } }'), schema, limits).prepared.kept).toBe(false);
+    expect(none.size).toBe(0);
   });
 });
 

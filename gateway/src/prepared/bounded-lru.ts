@@ -21,10 +21,10 @@ export class BoundedLru<K, V> {
     return entry.value;
   }
 
-  /** Stores `value` unless it alone is larger than the bound; evicts the least recently used entries to make room. */
-  set(key: K, value: V, size: number): void {
+  /** Stores `value` unless it alone is larger than the bound (false); evicts the least recently used entries to make room. */
+  set(key: K, value: V, size: number): boolean {
     this.delete(key);
-    if (size > this.maxSize || this.maxEntries === 0) return;
+    if (size > this.maxSize || this.maxEntries === 0) return false;
     this.entries.set(key, { value, size });
     this.total += size;
     while (this.entries.size > this.maxEntries || this.total > this.maxSize) {
@@ -32,6 +32,7 @@ export class BoundedLru<K, V> {
       if (oldest.done) break;
       this.delete(oldest.value);
     }
+    return true;
   }
 
   delete(key: K): void {

@@ -15,6 +15,8 @@ export class PreparedOperation {
   private validationErrors: readonly GraphQLError[] | undefined;
   /** undefined: not planned yet; null: planned, and the plan is not a single fetch the gateway may pass through. */
   route: SingleFetchRoute | null | undefined;
+  /** Whether the cache holds it: only then is its plan worth looking at (a request of its own would look at it for nothing). */
+  kept = false;
 
   constructor(
     readonly hash: string,
@@ -88,7 +90,7 @@ export class PreparedOperations {
       const measured = measureOperation(parsed, schema, request.variables);
       measures = measured.measures;
       prepared = new PreparedOperation(request.hash, parsed, schema, measured.dependsOnVariables ? undefined : measures);
-      this.cache.set(key, prepared, request.query.length * 32 + 1024);
+      prepared.kept = this.cache.set(key, prepared, request.query.length * 32 + 1024);
     }
     for (const [limit, measure] of bounds) {
       if (measures[measure] > limits[limit]) throw tooComplex(limit, limits[limit], measures[measure]);
