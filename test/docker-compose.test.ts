@@ -2,8 +2,9 @@
  * docker-compose.yml, the Dockerfile and deploy/ checked against the code they run: no Docker
  * engine here, so this is what stands between a typo and a stack that does not start.
  */
-import { X509Certificate } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
@@ -626,6 +627,19 @@ describe('docker-compose.yml: TLS to MinIO and Keycloak', () => {
     const env = resolvedEnv('gateway', values);
     expect(() => readGatewayEnvironment({ ...env, OIDC_ISSUER_URL: 'http://keycloak:8080/realms/tessera' })).toThrow(/OIDC_TLS_CA_FILE: set, but OIDC_ISSUER_URL is not an https:\/\/ URL/);
     expect(() => readGatewayEnvironment({ ...env, OIDC_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/OIDC_TLS_CA_FILE/);
+  });
+
+  it('runs trusted documents only with a manifest whose ids are the SHA-256 of their documents', async () => {
+    const env = resolvedEnv('gateway', await generateEnvironment());
+    expect(readGatewayEnvironment(env).gateway.persistedDocuments).toEqual({ mode: 'automatic', trusted: undefined });
+    expect(() => readGatewayEnvironment({ ...env, PERSISTED_DOCUMENTS: 'trusted' })).toThrow(/TRUSTED_DOCUMENTS_FILE: required/);
+    const folder = mkdtempSync(join(tmpdir(), 'tessera-trusted-'));
+    const document = '{ currentTenant { id } }';
+    const file = join(folder, 'manifest.json');
+    writeFileSync(file, JSON.stringify({ [createHash('sha256').update(document).digest('hex')]: document }));
+    expect(readGatewayEnvironment({ ...env, PERSISTED_DOCUMENTS: 'trusted', TRUSTED_DOCUMENTS_FILE: file }).gateway.persistedDocuments?.trusted?.size).toBe(1);
+    writeFileSync(file, JSON.stringify({ ['0'.repeat(64)]: document }));
+    expect(() => readGatewayEnvironment({ ...env, PERSISTED_DOCUMENTS: 'trusted', TRUSTED_DOCUMENTS_FILE: file })).toThrow(/TRUSTED_DOCUMENTS_FILE: .*not the SHA-256/);
   });
 });
 
