@@ -68,6 +68,15 @@ describe('prepared operations and persisted documents at the gateway', () => {
     expectRefused(lie, 400, 'BAD_REQUEST');
   });
 
+  it('an unknown hash costs one cost unit, not the refusal fee: an APQ client on a small budget is not paced by its first requests', async () => {
+    const small = await stack.createTenant({ limits: { costPerMinute: 60, costBurst: 6 } });
+    const token = await small.token('viewer');
+    const query = '{ currentTenant { id } }'; // 2 units
+    const persistedQuery = { version: 1, sha256Hash: sha256(query) };
+    for (let i = 0; i < 3; i++) expect(errorCodes(await post(token, { extensions: { persistedQuery } }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect(errorCodes(await post(token, { query, extensions: { persistedQuery } }))).toEqual([]);
+  });
+
   it("tenant B can neither run nor detect tenant A's registered document by its hash", async () => {
     const query = '{ datasets(first: 4) { edges { node { id } } } }';
     const persistedQuery = { version: 1, sha256Hash: sha256(query) };

@@ -111,8 +111,11 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       return { ...analyzed, prepared, request };
     } catch (error) {
       // A refused document still cost the gateway a scan of its text: it is paid from the same
-      // budget (a fee and its size), so a tenant cannot resend over-limit documents in a loop.
-      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') deps.rateLimiter.charge(budget, limits, refusedDocumentCost(incoming.query ?? ''));
+      // budget (a fee and its size), so a tenant cannot resend over-limit documents in a loop. An
+      // unknown persisted-document hash cost a lookup, and is a normal step of APQ: one unit.
+      if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') {
+        deps.rateLimiter.charge(budget, limits, error.code === 'PERSISTED_QUERY_NOT_FOUND' ? 1 : refusedDocumentCost(incoming.query ?? ''));
+      }
       throw error;
     }
   }
