@@ -138,6 +138,11 @@ const subgraphVariableGroups = {
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
+  // The tenants service must know where roles come from (a new tenant then needs its first admin) and how long invitations last.
+  members: z.object({
+    ROLE_SOURCE: z.enum(['claims', 'members']).default('claims'),
+    INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
+  }),
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -202,6 +207,10 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
+function toMembersOptions(parsed: { ROLE_SOURCE: 'claims' | 'members'; INVITATION_TTL_HOURS: number }) {
+  return { roleSource: parsed.ROLE_SOURCE, invitationTtlHours: parsed.INVITATION_TTL_HOURS };
+}
+
 export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessEnv = process.env) {
   // One parse of the whole schema reports every bad or missing variable at once; the typed
   // reads below then cannot fail.
@@ -221,6 +230,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,
     alerting: has('alerting') ? toAlertingConfig(subgraphVariableGroups.alerting.parse(env)) : undefined,
     monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
+    members: has('members') ? toMembersOptions(subgraphVariableGroups.members.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

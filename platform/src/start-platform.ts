@@ -74,6 +74,8 @@ export interface PlatformConfig {
   jobsServiceKeys?: { privateJwk: JWK; publicJwk: JWK };
   /** Where the gateway takes tenant roles from (ROLE_SOURCE), and its membership / API-key cache. */
   access?: GatewayAccessConfig;
+  /** INVITATION_TTL_HOURS of the tenants service (default 168). */
+  invitationTtlHours?: number;
 }
 
 export interface RunningPlatform {
@@ -163,6 +165,8 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
       ...(config.keyRewrap ? { keyRewrap: config.keyRewrap } : {}),
+      // The tenants service reads ROLE_SOURCE like the gateway (a new tenant's first admin is required with members).
+      members: { roleSource: config.access?.roleSource ?? 'claims', invitationTtlHours: config.invitationTtlHours ?? 168 },
     };
     const ports = inProcessPorts(runtimes, settings);
     const options: CatalogOptions = { ...settings, ports };

@@ -10,7 +10,7 @@ import type { SubgraphDefinition } from './subgraph-server';
  * not): `storage` the object store and the master key, `auditChain` the checkpoint signing key,
  * `alerting` the webhook policy, `monitoring` anomaly detection.
  */
-export type EnvironmentGroup = 'storage' | 'auditChain' | 'alerting' | 'monitoring';
+export type EnvironmentGroup = 'storage' | 'auditChain' | 'alerting' | 'monitoring' | 'members';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

@@ -20,6 +20,7 @@ import { validateWebhookUrl } from './domain/webhook-url';
 import { AccessDirectory } from '@tessera/tenants/ports';
 import { AccessReviewScheduler } from './domain/access-review-scheduler';
 import { AccessReviewWriter } from './domain/access-review-writer';
+import { AccessReviewSchedules } from './data/access-review-schedule.repository';
 import { accessReviewResolvers } from './resolvers/access-review.resolver';
 
 export { auditEntities } from './data/audit-event.entity';
@@ -68,11 +69,13 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     logger: runtime.logger.child({ service: 'audit', component: 'access-review' }),
     clock: () => new Date(),
   });
+  const reviewSchedules = new AccessReviewSchedules(runtime.db, runtime.config.database.controlSchema);
   const reviewScheduler = new AccessReviewScheduler({
     db: runtime.db,
     tenants: runtime.tenants,
     scopes: runtime.scopes,
     writer: reviewWriter,
+    schedules: reviewSchedules,
     config: config.accessReview,
     logger: runtime.logger.child({ service: 'audit', component: 'access-review' }),
   });
@@ -80,7 +83,7 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     name: 'audit',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay, access }),
-      accessReviewResolvers({ writer: reviewWriter, interval: config.accessReview.interval }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
+      accessReviewResolvers({ writer: reviewWriter, schedules: reviewSchedules, config: config.accessReview }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
     // The audit port (counts for the metrics service) to other processes.
     ports: [publishedAuditPort(createAuditPort(runtime.scopes))],

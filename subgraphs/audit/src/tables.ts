@@ -25,6 +25,8 @@ export const auditData: ServiceData = {
     // A written review and what it found are history: never changed, never removed by the service.
     { table: 'access_reviews', plane: 'tenant', access: 'append-only' },
     { table: 'stale_access_findings', plane: 'tenant', access: 'append-only' },
+    // Each tenant's own review interval: in the control plane so the scheduler reads all of them at once.
+    { table: 'access_review_schedules', plane: 'control', access: 'read-write' },
     {
       table: 'security_outbox',
       plane: 'control',

@@ -5,6 +5,7 @@ import { tenantsData } from './tables';
 import type { AuditChainConfig } from '@tessera/config';
 import type { RewrapperOptions } from './domain/data-key-rewrapper';
 import type { ReencryptionOwner, ReencryptorOptions } from './domain/object-reencryptor';
+import type { TenantMembersOptions } from './server';
 
 /** The one method of each owner's port the tenants service calls (typed here: audit's package depends on this one). */
 type ReencryptionPort = Pick<ReencryptionOwner, 'reencryptObjects'>;
@@ -18,6 +19,8 @@ export interface TenantsModuleOptions {
   auditChain?: AuditChainConfig | undefined;
   /** The background re-encryption's batch size and pace (defaults: 20 objects per owner, no pause). */
   reencryption?: ReencryptorOptions | undefined;
+  /** ROLE_SOURCE and INVITATION_TTL_HOURS (defaults: claims, 168 hours). */
+  members?: TenantMembersOptions | undefined;
   /** The owners of encrypted data (datasets, models, audit), whose ports re-encrypt a tenant's data in their processes. */
   ports: { datasets: ReencryptionPort; models: ReencryptionPort; audit: ReencryptionPort };
 }
@@ -27,7 +30,7 @@ export const tenantsModule = {
   entities: tenantsEntities as EntitySchema[],
   data: tenantsData,
   // Creates and removes a tenant's bucket and data keys, and administers the key-encryption key.
-  environment: ['storage'],
+  environment: ['storage', 'members'],
   // Re-encryption of a tenant's objects runs in their owners' processes, through these ports.
   ports: { calls: ['datasets', 'models', 'audit'] },
   build: (runtime, options) =>
@@ -40,6 +43,7 @@ export const tenantsModule = {
         { name: 'models', reencryptObjects: (actor, input) => options.ports.models.reencryptObjects(actor, input) },
         { name: 'audit', reencryptObjects: (actor, input) => options.ports.audit.reencryptObjects(actor, input) },
       ],
+      members: options.members,
       signingKey: options.auditChain?.signingKey,
       verifyKeys: options.auditChain?.verifyKeys,
     }),

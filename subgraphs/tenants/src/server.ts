@@ -14,9 +14,19 @@ import { eraseTenantRedisKeys } from './domain/tenant-redis-eraser';
 import { ScheduledKeyRotation } from './domain/scheduled-key-rotation';
 import { ObjectReencryptor, type ReencryptionOwner, type ReencryptorOptions } from './domain/object-reencryptor';
 
+export interface TenantMembersOptions {
+  /** ROLE_SOURCE, as the gateway's: with `members`, provisionTenant needs the tenant's first admin. */
+  roleSource: 'claims' | 'members';
+  /** INVITATION_TTL_HOURS: how long an e-mail invitation may be accepted by default (1–720). */
+  invitationTtlHours: number;
+}
+
+export const defaultMembersOptions: TenantMembersOptions = { roleSource: 'claims', invitationTtlHours: 168 };
+
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
   regions: string[];
+  members?: TenantMembersOptions | undefined;
   /** Batch size and pace of the background rewrap after a key-encryption key rotation. */
   rewrap?: RewrapperOptions | undefined;
   /** ERASURE_GRACE_HOURS: how long an erasure request can be cancelled (default 72). */
@@ -38,6 +48,7 @@ export interface TenantsConfig {
  */
 export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig): SubgraphDefinition {
   const provisioner = createProvisioner(runtime, config);
+  const members = config.members ?? defaultMembersOptions;
   // Building has no side effects: the Redis connection opens on the first change announced.
   const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
   const rewrapper = createRewrapper(runtime, config);
@@ -54,12 +65,12 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(
       tenantResolvers(
-        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring },
+        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring, members },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? 72, signer: erasure?.signer },
         reencryptor,
       ),
-      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
+      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes, invitationTtlHours: members.invitationTtlHours }),
     ),
     rules: tenantRules,
     // A rewrap interrupted by a restart goes on from where it stopped.

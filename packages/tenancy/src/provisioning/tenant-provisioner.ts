@@ -46,7 +46,12 @@ export interface ProvisionerDeps {
 export class TenantProvisioner {
   constructor(private readonly deps: ProvisionerDeps) {}
 
-  async provision(input: ProvisionTenantInput): Promise<{ tenant: TenantRecord; created: boolean }> {
+  /**
+   * `beforeActive` runs once schema, bucket and key exist and before the tenant turns ACTIVE (e.g.
+   * to add its first admin): if it fails, everything is removed as for any other failure, so no
+   * tenant is ever usable without it. It does not run for a tenant that already exists.
+   */
+  async provision(input: ProvisionTenantInput, hooks: { beforeActive?: (tenantId: string) => Promise<void> } = {}): Promise<{ tenant: TenantRecord; created: boolean }> {
     const request = this.validate(input);
     return this.withTenantLock(request.id, async () => {
       const existing = await this.deps.store.find(request.id);
@@ -78,6 +83,7 @@ export class TenantProvisioner {
         await ensureBucket(this.bucketClient(request), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
         await this.deps.keyring.ensureTenantKey(request.id);
         await this.deps.keyring.ensureKey(request.id);
+        await hooks.beforeActive?.(request.id);
         await this.deps.store.setStatus(request.id, 'ACTIVE');
       } catch (error) {
         await this.removeEverything(request.id, request.region);

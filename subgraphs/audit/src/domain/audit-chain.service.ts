@@ -42,7 +42,7 @@ export class AuditChainService {
   ) {}
 
   async verify(args: { from?: number | null; to?: number | null }): Promise<ChainVerification> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const { from, to } = sequenceRange(args);
     const tenantId = this.scope.tenant.id;
     await drainAuditOutbox(this.deps.db, tenantId);
@@ -64,13 +64,13 @@ export class AuditChainService {
   }
 
   async list(): Promise<CheckpointRecord[]> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     return this.deps.checkpoints.listTenant(this.scope.tenant.id);
   }
 
   /** The public keys checkpoints verify under (the same for every tenant: the platform's key ring). */
   signingKeys(): CheckpointVerificationKey[] {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     return this.deps.signer.verificationKeys;
   }
 }

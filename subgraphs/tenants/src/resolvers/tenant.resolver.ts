@@ -3,13 +3,13 @@ import type { SubgraphContext } from '@tessera/service-kit';
 import type { TenantRecord } from '@tessera/tenancy';
 import type { RewrapRun } from '../domain/data-key-rewrapper';
 import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform-usage.service';
-import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
+import { TenantAdminService, type ProvisionTenantArgs, type TenantAdminDeps } from '../domain/tenant-admin.service';
 import { KeyEncryptionKeyService, type KeyEncryptionKeyDeps } from '../domain/key-encryption-key.service';
 import { TenantErasureService, type TenantErasure, type TenantErasureDeps } from '../domain/tenant-erasure.service';
 import type { KeyOperation, ObjectReencryptor } from '../domain/object-reencryptor';
 import { TenantDataKeyService, type TenantDataKeysReport } from '../domain/tenant-data-key.service';
 
-type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
+type ProvisionArgs = { input: ProvisionTenantArgs };
 
 export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps, erasureDeps: TenantErasureDeps, reencryptor: ObjectReencryptor | undefined): GraphQLResolverMap<SubgraphContext> {
   const erasures = (ctx: SubgraphContext) => new TenantErasureService(ctx.user(), erasureDeps);
