@@ -118,6 +118,8 @@ export interface TestStackOptions {
   regions?: string[];
   /** The gateway's ROLE_SOURCE and membership / API-key cache (default: roles from token claims, as every other test file expects). */
   access?: PlatformConfig['access'];
+  /** INVITATION_TTL_HOURS of the tenants service (default 168). */
+  invitationTtlHours?: number;
   /** The pace of the rewrap after a key-encryption key rotation (tests slow it down to act while it runs). */
   keyRewrap?: PlatformConfig['keyRewrap'];
 }
@@ -217,6 +219,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk },
     jobsServiceKeys,
     ...(options.access ? { access: options.access } : {}),
+    ...(options.invitationTtlHours ? { invitationTtlHours: options.invitationTtlHours } : {}),
   };
   let platform: RunningPlatform;
   let inspection: ServiceRuntime | undefined;
