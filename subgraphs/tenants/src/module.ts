@@ -5,6 +5,7 @@ import { tenantsData } from './tables';
 import type { AuditChainConfig } from '@tessera/config';
 import type { RewrapperOptions } from './domain/data-key-rewrapper';
 import type { ReencryptionOwner, ReencryptorOptions } from './domain/object-reencryptor';
+import type { FamilyKeyOwner, FamilyKeyRotatorOptions } from './domain/family-key-rotator';
 
 /** The one method of each owner's port the tenants service calls (typed here: audit's package depends on this one). */
 type ReencryptionPort = Pick<ReencryptionOwner, 'reencryptObjects'>;
@@ -19,7 +20,9 @@ export interface TenantsModuleOptions {
   /** The background re-encryption's batch size and pace (defaults: 20 objects per owner, no pause). */
   reencryption?: ReencryptorOptions | undefined;
   /** The owners of encrypted data (datasets, models, audit), whose ports re-encrypt a tenant's data in their processes. */
-  ports: { datasets: ReencryptionPort; models: ReencryptionPort; audit: ReencryptionPort };
+  /** The background re-encryption of one dataset's or model's objects after its key is rotated (defaults: 20 objects per call, no pause). */
+  familyKeyRotation?: FamilyKeyRotatorOptions | undefined;
+  ports: { datasets: ReencryptionPort & FamilyKeyOwner; models: ReencryptionPort & FamilyKeyOwner; audit: ReencryptionPort };
 }
 
 export const tenantsModule = {
@@ -40,7 +43,19 @@ export const tenantsModule = {
         { name: 'models', reencryptObjects: (actor, input) => options.ports.models.reencryptObjects(actor, input) },
         { name: 'audit', reencryptObjects: (actor, input) => options.ports.audit.reencryptObjects(actor, input) },
       ],
+      familyKeyOwners: { dataset: familyKeyOwner(options.ports.datasets), model: familyKeyOwner(options.ports.models) },
+      familyKeyRotation: options.familyKeyRotation,
       signingKey: options.auditChain?.signingKey,
       verifyKeys: options.auditChain?.verifyKeys,
     }),
 } satisfies SubgraphModule<TenantsModuleOptions, 'tenants'>;
+
+/** An owner's family-key methods, called late: the port given may be completed after the module is built. */
+function familyKeyOwner(port: FamilyKeyOwner): FamilyKeyOwner {
+  return {
+    familyKeyStatus: (actor, input) => port.familyKeyStatus(actor, input),
+    rotateFamilyKey: (actor, input) => port.rotateFamilyKey(actor, input),
+    reencryptFamilyObjects: (actor, input) => port.reencryptFamilyObjects(actor, input),
+    destroyFamilyKeyVersion: (actor, input) => port.destroyFamilyKeyVersion(actor, input),
+  };
+}

@@ -17,6 +17,8 @@ export const tenantRules: RuleTree = {
     verifyErasureReceipt: isPlatformAdmin,
     tenantDataKeys: managesAccess,
     keyOperation: managesAccess,
+    datasetKey: managesAccess,
+    modelKey: managesAccess,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -40,6 +42,10 @@ export const tenantRules: RuleTree = {
     rotateTenantKey: managesAccess,
     reencryptTenantObjects: managesAccess,
     retireTenantKeyVersion: managesAccess,
+    rotateDatasetKey: managesAccess,
+    rotateModelKey: managesAccess,
+    retireDatasetKeyVersion: managesAccess,
+    retireModelKeyVersion: managesAccess,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -57,4 +63,7 @@ export const tenantRules: RuleTree = {
   TenantDataKeys: allow,
   TenantDataKeyVersion: allow,
   KeyOperation: allow,
+  FamilyKey: allow,
+  FamilyKeyVersion: allow,
+  FamilyKeyRotation: allow,
 };

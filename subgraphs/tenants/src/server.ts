@@ -13,6 +13,7 @@ import { pseudonymSecretFromSigningKey, TenantErasureRunner } from './domain/ten
 import { eraseTenantRedisKeys } from './domain/tenant-redis-eraser';
 import { ScheduledKeyRotation } from './domain/scheduled-key-rotation';
 import { ObjectReencryptor, type ReencryptionOwner, type ReencryptorOptions } from './domain/object-reencryptor';
+import { FamilyKeyRotator, type FamilyKeyOwner, type FamilyKeyRotatorOptions, type KeyFamilyKind } from './domain/family-key-rotator';
 
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
@@ -30,6 +31,10 @@ export interface TenantsConfig {
   reencryption?: ReencryptorOptions | undefined;
   /** The owners of a tenant's encrypted objects (datasets, models), through their ports. */
   owners?: readonly ReencryptionOwner[] | undefined;
+  /** The owners of datasets' and models' own keys (rotation of one family's key), through their ports. */
+  familyKeyOwners?: Record<KeyFamilyKind, FamilyKeyOwner> | undefined;
+  /** Batch size and pace of a family key's re-encryption run. */
+  familyKeyRotation?: FamilyKeyRotatorOptions | undefined;
 }
 
 /**
@@ -49,6 +54,10 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     runtime.keyProvider && config.owners
       ? new ObjectReencryptor({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, keyring: runtime.keyring, owners: config.owners, logger: runtime.logger, scopes: runtime.scopes }, config.reencryption)
       : undefined;
+  const familyKeyRotator =
+    runtime.keyProvider && config.familyKeyOwners
+      ? new FamilyKeyRotator({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, owners: config.familyKeyOwners, logger: runtime.logger }, config.familyKeyRotation)
+      : undefined;
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
@@ -58,6 +67,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? 72, signer: erasure?.signer },
         reencryptor,
+        familyKeyRotator,
       ),
       accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
     ),
@@ -67,12 +77,14 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     start: () => {
       rewrapper?.resume();
       reencryptor?.resume();
+      familyKeyRotator?.resume();
       scheduledRotation?.start();
       erasure?.runner.start(config.erasureIntervalMs);
     },
     close: async () => {
       await scheduledRotation?.stop();
       await reencryptor?.stop();
+      await familyKeyRotator?.stop();
       await rewrapper?.stop();
       await erasure?.runner.stop();
       await changes.close();
