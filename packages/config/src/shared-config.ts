@@ -82,6 +82,17 @@ export const keyProviderVariables = z.object({
   KEY_PROVIDER_TLS_CA_FILE: pemFile().optional(),
   // A Vault token (X-Vault-Token); the local key service authenticates by client certificate and needs none.
   KEY_PROVIDER_TOKEN: z.string().min(1).optional(),
+  // How a token is had: `token` (KEY_PROVIDER_TOKEN, or none), `approle` or `kubernetes` (Vault logins; renewed and replaced).
+  KEY_PROVIDER_AUTH: z.enum(['token', 'approle', 'kubernetes']).default('token'),
+  // Where the login method is mounted (Vault's defaults: approle, kubernetes).
+  KEY_PROVIDER_AUTH_MOUNT: z.string().regex(/^[A-Za-z0-9_./-]{1,128}$/, 'must be a mount path').optional(),
+  KEY_PROVIDER_APPROLE_ROLE_ID: z.string().min(1).max(4096).optional(),
+  KEY_PROVIDER_APPROLE_SECRET_ID: z.string().min(1).max(4096).optional(),
+  // A file holding the secret_id (a mounted secret); read at every login, so a new one is picked up.
+  KEY_PROVIDER_APPROLE_SECRET_ID_FILE: z.string().min(1).optional(),
+  KEY_PROVIDER_KUBERNETES_ROLE: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a Vault role name').optional(),
+  // The pod's service-account token (projected and rotated by the kubelet): read at every login.
+  KEY_PROVIDER_KUBERNETES_JWT_FILE: z.string().min(1).default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
 });
 
 export const internalContextVariables = z.object({
@@ -155,7 +166,14 @@ export interface KeyProviderConfig {
   /** CA certificate (PEM text). */
   tlsCa: string | undefined;
   token: string | undefined;
+  /** How the service gets its provider token (the key provider client's VaultAuthOptions); unset: `token`. */
+  auth?: KeyProviderAuthConfig | undefined;
 }
+
+export type KeyProviderAuthConfig =
+  | { method: 'token'; token: string | undefined }
+  | { method: 'approle'; mount: string; roleId: string; secretId: string | undefined; secretIdFile: string | undefined }
+  | { method: 'kubernetes'; mount: string; role: string; jwtFile: string };
 
 export interface RedisConfig {
   url: string;
@@ -243,7 +261,37 @@ export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): 
 }
 
 export function toKeyProviderConfig(env: z.infer<typeof keyProviderVariables>): KeyProviderConfig {
-  return { url: env.KEY_PROVIDER_URL, keyName: env.KEY_PROVIDER_KEY_NAME, mount: env.KEY_PROVIDER_MOUNT, tlsCa: env.KEY_PROVIDER_TLS_CA_FILE, token: env.KEY_PROVIDER_TOKEN };
+  const base = { url: env.KEY_PROVIDER_URL, keyName: env.KEY_PROVIDER_KEY_NAME, mount: env.KEY_PROVIDER_MOUNT, tlsCa: env.KEY_PROVIDER_TLS_CA_FILE };
+  return { ...base, token: env.KEY_PROVIDER_TOKEN, auth: toKeyProviderAuth(env) };
+}
+
+/**
+ * The login method and exactly its inputs: a variable of another method is refused rather than
+ * ignored, so a half-changed deployment (a token left beside an AppRole) fails at start-up.
+ */
+export function toKeyProviderAuth(env: z.infer<typeof keyProviderVariables>): KeyProviderAuthConfig {
+  const method = env.KEY_PROVIDER_AUTH;
+  const given = (names: readonly string[]) => names.filter((name) => (env as Record<string, unknown>)[name] !== undefined);
+  const approleNames = ['KEY_PROVIDER_APPROLE_ROLE_ID', 'KEY_PROVIDER_APPROLE_SECRET_ID', 'KEY_PROVIDER_APPROLE_SECRET_ID_FILE'] as const;
+  const foreign = [
+    ...(method !== 'token' ? given(['KEY_PROVIDER_TOKEN']) : []),
+    ...(method !== 'approle' ? given(approleNames) : []),
+    ...(method !== 'kubernetes' ? given(['KEY_PROVIDER_KUBERNETES_ROLE']) : []),
+    ...(method === 'token' ? given(['KEY_PROVIDER_AUTH_MOUNT']) : []),
+  ];
+  const problems = foreign.map((name) => `${name}: set, but KEY_PROVIDER_AUTH is ${method}`);
+  if (method === 'approle') {
+    if (!env.KEY_PROVIDER_APPROLE_ROLE_ID) problems.push('KEY_PROVIDER_APPROLE_ROLE_ID: required when KEY_PROVIDER_AUTH is approle');
+    const secrets = given(['KEY_PROVIDER_APPROLE_SECRET_ID', 'KEY_PROVIDER_APPROLE_SECRET_ID_FILE']);
+    if (secrets.length !== 1) problems.push('KEY_PROVIDER_APPROLE_SECRET_ID: exactly one of it and KEY_PROVIDER_APPROLE_SECRET_ID_FILE is required when KEY_PROVIDER_AUTH is approle');
+  }
+  if (method === 'kubernetes' && !env.KEY_PROVIDER_KUBERNETES_ROLE) problems.push('KEY_PROVIDER_KUBERNETES_ROLE: required when KEY_PROVIDER_AUTH is kubernetes');
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (method === 'approle') {
+    return { method, mount: env.KEY_PROVIDER_AUTH_MOUNT ?? 'approle', roleId: env.KEY_PROVIDER_APPROLE_ROLE_ID!, secretId: env.KEY_PROVIDER_APPROLE_SECRET_ID, secretIdFile: env.KEY_PROVIDER_APPROLE_SECRET_ID_FILE };
+  }
+  if (method === 'kubernetes') return { method, mount: env.KEY_PROVIDER_AUTH_MOUNT ?? 'kubernetes', role: env.KEY_PROVIDER_KUBERNETES_ROLE!, jwtFile: env.KEY_PROVIDER_KUBERNETES_JWT_FILE };
+  return { method, token: env.KEY_PROVIDER_TOKEN };
 }
 
 export function toTelemetryConfig(env: z.infer<typeof telemetryVariables>): TelemetryConfig {
