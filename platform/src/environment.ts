@@ -32,6 +32,7 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
+import { erasureVariables, toErasureConfig } from '@tessera/tenants';
 import { portUrlVariable } from './service-ports';
 import { portsCalledBy, subgraphModule, type SubgraphName } from './subgraph-catalog';
 import { portVariables, type EnvironmentGroup } from '@tessera/service-kit';
@@ -138,6 +139,7 @@ const subgraphVariableGroups = {
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
+  erasure: erasureVariables,
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -221,6 +223,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,
     alerting: has('alerting') ? toAlertingConfig(subgraphVariableGroups.alerting.parse(env)) : undefined,
     monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
+    erasure: has('erasure') ? toErasureConfig(subgraphVariableGroups.erasure.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

@@ -93,6 +93,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.auditChain ? { auditChain: env.auditChain } : {}),
     ...(env.alerting ? { alerting: env.alerting } : {}),
     ...(env.monitoring ? { monitoring: env.monitoring } : {}),
+    ...(env.erasure ? { erasure: env.erasure } : {}),
     inference: modelServingOptionsFromEnvironment(process.env),
   };
   const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {

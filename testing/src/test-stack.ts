@@ -68,6 +68,8 @@ export interface TestStack {
   workerServiceKey: JWK;
   /** The metrics service's key, as a metrics process split from the others would sign its port calls. */
   metricsServiceKey: JWK;
+  /** The tenants service's key, as a tenants process split from the others (erasure, re-encryption) would sign its port calls. */
+  tenantsServiceKey: JWK;
   stop(): Promise<void>;
 }
 
@@ -145,7 +147,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
   const keyStateDirectory = mkdtempSync(join(tmpdir(), 'tessera-test-keys-'));
-  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys] = await Promise.all([
+  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys, tenantsKeys] = await Promise.all([
     // The issuer and the object store speak HTTPS only, with the local CA's `oidc` and `s3` leaves.
     startIssuerProcess({ audience: testAudience, tls: pki.files('oidc') }),
     startS3Server({ ...s3Credentials, tls: pki.identity('s3') }),
@@ -157,6 +159,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     // A metrics process's, for tests that run it split from the owners of the ports it reads.
     generateServiceKeyPair(),
     // The jobs service's key: it signs job grants (tests sign expired ones with it).
+    generateServiceKeyPair(),
+    // A tenants process's, for tests that run it split from the audit service (erasure receipts).
     generateServiceKeyPair(),
   ]);
   // Each service connects as its own account (scripts/local-services.sh creates them).
@@ -214,7 +218,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
-    portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk },
+    portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk, tenants: tenantsKeys.publicJwk },
     jobsServiceKeys,
     ...(options.access ? { access: options.access } : {}),
   };
@@ -333,6 +337,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     workers,
     workerServiceKey: workerKeys.privateJwk,
     metricsServiceKey: metricsKeys.privateJwk,
+    tenantsServiceKey: tenantsKeys.privateJwk,
     stop: async () => {
       await workers.stopAll();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);

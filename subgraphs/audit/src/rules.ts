@@ -2,7 +2,7 @@ import { allow, can, isPlatformAdmin, type RuleTree } from '@tessera/auth';
 
 /** The audit trail and its alerting belong to tenant admins; nobody else reads or changes them. */
 export const auditRules: RuleTree = {
-  Query: { auditEvents: can.administer, accessReport: can.administer, alerts: can.administer, alertRules: can.administer, alertWebhook: can.administer, verifyAuditChain: can.administer, auditCheckpoints: can.administer, auditSigningKeys: can.administer, verifySecurityLog: isPlatformAdmin, accessReviews: can.administer, accessReview: can.administer },
+  Query: { auditEvents: can.administer, accessReport: can.administer, alerts: can.administer, alertRules: can.administer, alertWebhook: can.administer, verifyAuditChain: can.administer, auditCheckpoints: can.administer, auditSigningKeys: can.administer, verifySecurityLog: isPlatformAdmin, verifyErasureReceipt: isPlatformAdmin, accessReviews: can.administer, accessReview: can.administer },
   Mutation: {
     exportAuditEvents: can.administer,
     acknowledgeAlert: can.administer,
@@ -33,6 +33,7 @@ export const auditRules: RuleTree = {
   AuditChainVerification: allow,
   AuditCheckpoint: allow,
   AuditSigningKey: allow,
+  ErasureReceiptVerification: allow,
   AccessReviewConnection: allow,
   AccessReviewEdge: allow,
   AccessReview: allow,

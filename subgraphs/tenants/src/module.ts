@@ -2,7 +2,8 @@ import type { EntitySchema } from 'typeorm';
 import type { SubgraphModule } from '@tessera/service-kit';
 import { tenantsEntities, tenantsSubgraph } from './server';
 import { tenantsData } from './tables';
-import type { AuditChainConfig } from '@tessera/config';
+import type { ErasureAuthorityPort } from '@tessera/audit-client';
+import type { ErasureConfig } from './erasure-environment';
 import type { RewrapperOptions } from './domain/data-key-rewrapper';
 import type { ReencryptionOwner, ReencryptorOptions } from './domain/object-reencryptor';
 import type { FamilyKeyOwner, FamilyKeyRotatorOptions } from './domain/family-key-rotator';
@@ -15,14 +16,17 @@ export interface TenantsModuleOptions {
   regions: string[];
   /** The background rewrap's batch size and pace (defaults: 100 keys, no pause). */
   keyRewrap?: RewrapperOptions | undefined;
-  /** The audit signing key signs erasure receipts; without it erasures are requested but never carried out. */
-  auditChain?: AuditChainConfig | undefined;
+  /** ERASURE_* variables: the grace period of an erasure request. */
+  erasure?: ErasureConfig | undefined;
   /** The background re-encryption's batch size and pace (defaults: 20 objects per owner, no pause). */
   reencryption?: ReencryptorOptions | undefined;
-  /** The owners of encrypted data (datasets, models, audit), whose ports re-encrypt a tenant's data in their processes. */
   /** The background re-encryption of one dataset's or model's objects after its key is rotated (defaults: 20 objects per call, no pause). */
   familyKeyRotation?: FamilyKeyRotatorOptions | undefined;
-  ports: { datasets: ReencryptionPort & FamilyKeyOwner; models: ReencryptionPort & FamilyKeyOwner; audit: ReencryptionPort };
+  /**
+   * The owners of encrypted data (datasets, models, audit), whose ports re-encrypt a tenant's data in
+   * their processes; the audit port also signs erasure receipts and pseudonymises the security log.
+   */
+  ports: { datasets: ReencryptionPort & FamilyKeyOwner; models: ReencryptionPort & FamilyKeyOwner; audit: ReencryptionPort & ErasureAuthorityPort };
 }
 
 export const tenantsModule = {
@@ -30,8 +34,8 @@ export const tenantsModule = {
   entities: tenantsEntities as EntitySchema[],
   data: tenantsData,
   // Creates and removes a tenant's bucket and data keys, and administers the key-encryption key.
-  environment: ['storage'],
-  // Re-encryption of a tenant's objects runs in their owners' processes, through these ports.
+  environment: ['storage', 'erasure'],
+  // Re-encryption of a tenant's objects runs in their owners' processes, through these ports; erasure's signatures come from the audit port.
   ports: { calls: ['datasets', 'models', 'audit'] },
   build: (runtime, options) =>
     tenantsSubgraph(runtime, {
@@ -45,8 +49,8 @@ export const tenantsModule = {
       ],
       familyKeyOwners: { dataset: familyKeyOwner(options.ports.datasets), model: familyKeyOwner(options.ports.models) },
       familyKeyRotation: options.familyKeyRotation,
-      signingKey: options.auditChain?.signingKey,
-      verifyKeys: options.auditChain?.verifyKeys,
+      erasureGraceHours: options.erasure?.graceHours,
+      audit: { pseudonymiseSecurityLog: (actor, input) => options.ports.audit.pseudonymiseSecurityLog(actor, input), signErasureReceipt: (actor, input) => options.ports.audit.signErasureReceipt(actor, input) },
     }),
 } satisfies SubgraphModule<TenantsModuleOptions, 'tenants'>;
 

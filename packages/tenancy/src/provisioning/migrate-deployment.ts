@@ -45,6 +45,7 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
     await writeTenantGrantList(server, control, services, config.accountHosts);
     await grantControlPlane(server, control, services, config.accountHosts);
     await grantProvisioning(server, control, config.accountHosts);
+    await grantServiceRoutines(server, control, services, config.accountHosts);
     const tenants = (await server.query(`SELECT id FROM ${quoteIdentifier(control)}.tenants WHERE status <> 'PROVISIONING' ORDER BY id`)) as Array<{ id: string }>;
     let tenantSchemas = 0;
     for (const { id } of tenants) {
@@ -68,6 +69,15 @@ async function grantProvisioning(admin: DataSource, control: string, hosts: read
     const to = `'${serviceAccountUser('tenants')}'@'${host}'`;
     for (const name of procedureNames) await admin.query(`GRANT EXECUTE ON PROCEDURE ${quoteIdentifier(control)}.${quoteIdentifier(name)} TO ${to}`);
     for (const name of functionNames) await admin.query(`GRANT EXECUTE ON FUNCTION ${quoteIdentifier(control)}.${quoteIdentifier(name)} TO ${to}`);
+  }
+}
+
+/** EXECUTE on the routines each service declares (its migrations made them), nothing else. */
+async function grantServiceRoutines(admin: DataSource, control: string, services: readonly ServiceData[], hosts: readonly string[]): Promise<void> {
+  for (const { service, routines } of services) {
+    for (const routine of routines ?? []) {
+      for (const host of hosts) await admin.query(`GRANT EXECUTE ON ${routine.kind} ${quoteIdentifier(control)}.${quoteIdentifier(routine.name)} TO '${serviceAccountUser(service)}'@'${host}'`);
+    }
   }
 }
 

@@ -29,10 +29,6 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
         (await new PlatformUsageService(ctx.user(), deps).totals(args as { from: unknown; to: unknown })).map((row: TenantUsageTotals) => ({ tenant: row.tenant, ...row.amounts })),
       keyEncryptionKeyStatus: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).status(),
       tenantErasure: (_: unknown, args: { id: string }, ctx: SubgraphContext) => erasures(ctx).get(args.id),
-      verifyErasureReceipt: async (_: unknown, args: { receipt: string }, ctx: SubgraphContext) => {
-        const result = await erasures(ctx).verifyReceipt(args.receipt);
-        return result.valid ? { valid: true, reason: null, keyId: result.keyId, payload: JSON.stringify(result.payload) } : { valid: false, reason: result.reason, keyId: null, payload: null };
-      },
       tenantDataKeys: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).status(args.tenantId),
       keyOperation: (_: unknown, args: { id: string }, ctx: SubgraphContext) => dataKeys(ctx).operation(args.id),
       datasetKey: (_: unknown, args: FamilyArgs, ctx: SubgraphContext) => familyKeys(ctx).status('dataset', args.id, args.tenantId),
