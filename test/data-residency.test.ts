@@ -3,18 +3,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openRedis, sharedPool, TenantRing } from '@tessera/job-queue';
 import { ensureLocalPki, startS3Server, type RunningS3Server } from '@tessera/local-infra';
 import { buildLinearRegression } from '@tessera/onnx';
+import { serviceData } from '@tessera/platform';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
+import { migrateDeployment, quoteIdentifier } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { createErasureRunner, createProvisioner } from '@tessera/tenants';
 
 /**
- * Data residency with two real object stores standing for two regions: the harness's s3rver is
- * us-east-1 (the home region, S3_*), a second s3rver over TLS is eu-west-1 (REGION_OBJECT_STORES).
- * ap-south-1 is a region the deployment lists but has no store for. An EU tenant's whole life runs
- * through the gateway, and then every object of both stores is listed.
+ * Data residency with two real object stores and two real MariaDB servers standing for two
+ * regions: the harness's s3rver and the MariaDB on 3306 are us-east-1 (the home region, S3_* and
+ * DATABASE_URL), a second s3rver over TLS and the MariaDB on 3307 (scripts/local-region-mariadb.sh)
+ * are eu-west-1 (REGION_OBJECT_STORES, REGION_DATABASES). ap-south-1 is a region the deployment
+ * lists but has no store for (its schemas would be on 3307 too). An EU tenant's whole life runs
+ * through the gateway, and then every object of both stores and every row of both servers is counted.
  */
 const home = 'us-east-1';
 const eu = 'eu-west-1';
 const storeless = 'ap-south-1';
+const euServer = `127.0.0.1:${process.env['TESSERA_REGION_DB_PORT'] ?? '3307'}`;
 
 const jobFields = 'id status error { code message } result { modelVersionId datasetVersionId }';
 const submitProfile = `mutation($input: SubmitProfileJobInput!) { submitProfileJob(input: $input) { ${jobFields} } }`;
@@ -94,6 +100,7 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     euStore = await startS3Server({ ...euKey, tls: pki.identity('s3') });
     stack = await startTestStack({
       regions: [home, eu, storeless],
+      regionDatabases: { [eu]: euServer, [storeless]: euServer },
       objectStore: {
         regions: { [eu]: { endpoint: euStore.endpoint, ...euKey, credentials: { mode: 'static' }, tlsCaFile: pki.caFile, signingRegion: eu } },
       },
@@ -184,8 +191,8 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     // Every object the EU tenant's records point at is in the EU store's bucket of the EU tenant.
     const schema = `\`${euTenant.schema}\``;
     const referenced = [
-      ...((await stack.adminQuery(`SELECT object_key FROM ${schema}.dataset_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
-      ...((await stack.adminQuery(`SELECT object_key FROM ${schema}.model_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
+      ...((await stack.adminQueryOn(euServer, `SELECT object_key FROM ${schema}.dataset_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
+      ...((await stack.adminQueryOn(euServer, `SELECT object_key FROM ${schema}.model_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
       exported.objectKey,
       exported.proofObjectKey,
       checkpoint.objectKey,
@@ -204,6 +211,58 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     expect([...inUs.keys()]).toContain(usTenant.bucket);
     for (const [bucket, keys] of inUs) expect({ bucket, leaked: keys.filter((key) => referenced.includes(key)) }).toEqual({ bucket, leaked: [] });
   }, 300_000);
+
+  it('keeps the EU tenant\'s schema and rows on the EU database server only; the services read them back from there', async () => {
+    const onHome = <T>(sql: string, params?: unknown[]) => stack.adminQuery<T>(sql, params);
+    const onEu = <T>(sql: string, params?: unknown[]) => stack.adminQueryOn<T>(euServer, sql, params);
+    const schemasOn = async (run: typeof onHome) => (await run<Array<{ Database: string }>>('SHOW DATABASES')).map((row) => row.Database);
+    const control = stack.config.database.controlSchema;
+    const [homeSchemas, euSchemas] = [await schemasOn(onHome), await schemasOn(onEu)];
+    expect({ home: homeSchemas.includes(euTenant.schema), eu: euSchemas.includes(euTenant.schema) }).toEqual({ home: false, eu: true });
+    expect({ home: homeSchemas.includes(usTenant.schema), eu: euSchemas.includes(usTenant.schema) }).toEqual({ home: true, eu: false });
+    // The control plane stays home: the EU server's schema of that name only anchors it (routines, grant list, regions).
+    expect((await onEu<Array<Record<string, string>>>(`SHOW TABLES FROM ${quoteIdentifier(control)}`)).map((row) => Object.values(row)[0]).sort()).toEqual(['region_tenant_schemas', 'served_regions', 'service_table_grants']);
+    expect(await onEu<unknown[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [control, 'tenants'])).toEqual([]);
+
+    // Every row the EU tenant's life wrote is on the EU server; the home server has no table of its schema.
+    await stack.drainAudit(euTenant.id);
+    const count = async (table: string) => Number((await onEu<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(euTenant.schema)}.${quoteIdentifier(table)}`))[0]!.n);
+    const rows = Object.fromEntries(await Promise.all(['datasets', 'dataset_versions', 'dataset_uploads', 'models', 'model_versions', 'jobs'].map(async (table) => [table, await count(table)] as const)));
+    expect(rows).toEqual({ datasets: 2, dataset_versions: 2, dataset_uploads: 1, models: 2, model_versions: 2, jobs: 3 });
+    const auditRows = await count('audit_events');
+    expect(auditRows).toBeGreaterThan(10);
+    expect(await onHome<unknown[]>('SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [euTenant.schema])).toEqual([]);
+    expect(await onEu<unknown[]>('SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [usTenant.schema])).toEqual([]);
+
+    // Read back through the gateway, from the EU server.
+    const names = (await query<{ datasets: { edges: Array<{ node: { name: string } }> } }>(euScientist, 'query { datasets { edges { node { name } } } }')).datasets.edges.map((edge) => edge.node.name);
+    expect(names.sort()).toEqual(['eu-linear', 'eu-predictions']);
+    const models = (await query<{ models: { edges: Array<{ node: { id: string; name: string } }> } }>(euScientist, 'query { models { edges { node { id name } } } }')).models.edges.map((edge) => edge.node);
+    expect(models.map((model) => model.name).sort()).toEqual(['eu-model', 'eu-uploaded']);
+    const jobs = (await query<{ jobs: { edges: Array<{ node: { id: string; status: string } }> } }>(euScientist, 'query { jobs { edges { node { id status } } } }')).jobs.edges.map((edge) => edge.node);
+    expect(jobs.map((job) => job.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    const events = (await query<{ auditEvents: { edges: unknown[] } }>(euAdmin, 'query { auditEvents(first: 100) { edges { node { action } } } }')).auditEvents.edges;
+    expect(events.length).toBe(Math.min(auditRows, 100));
+    expect((await query<{ verifyAuditChain: { valid: boolean; checkedEvents: number } }>(euAdmin, 'query { verifyAuditChain { valid checkedEvents } }')).verifyAuditChain).toEqual({ valid: true, checkedEvents: auditRows });
+
+    // Tenant B (home region) sees none of it.
+    expect(errorCodes(await stack.query(usScientist, getJob, { id: jobs[0]!.id }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await stack.query(usScientist, 'query($id: ID!) { model(id: $id) { id } }', { id: models[0]!.id }))).toEqual(['NOT_FOUND']);
+    const usNames = (await query<{ datasets: { edges: Array<{ node: { name: string } }> } }>(usScientist, 'query { datasets { edges { node { name } } } }')).datasets.edges.map((edge) => edge.node.name);
+    expect(usNames).toEqual(['us-linear']);
+
+    // The service accounts hold the same rights on the EU tenant's tables as on a home tenant's.
+    const grantsOn = async (run: typeof onHome, schema: string) =>
+      (await run<Array<{ g: string }>>("SELECT CONCAT(GRANTEE, ' ', TABLE_NAME, ' ', PRIVILEGE_TYPE) AS g FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? ORDER BY g", [schema])).map((row) => row.g);
+    const euGrants = await grantsOn(onEu, euTenant.schema);
+    expect(euGrants.length).toBeGreaterThan(50);
+    expect(euGrants).toEqual(await grantsOn(onHome, usTenant.schema));
+
+    // `tessera migrate` migrates (and re-grants) the tenant schemas of every server.
+    const report = await migrateDeployment(stack.migrator, serviceData);
+    expect(report.regionServers[euServer]).toBeGreaterThanOrEqual(1);
+    expect(await grantsOn(onEu, euTenant.schema)).toEqual(euGrants);
+  }, 120_000);
 
   it('the US region\'s clients cannot reach the EU tenant\'s bucket, and tenant B cannot read A\'s things', async () => {
     const usRegion = stack.platform.runtimes.datasets.objectStores.inRegion(home);
@@ -239,7 +298,7 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
       expect({ codes: errorCodes(listed), reason: reasonOf(listed) }).toEqual({ codes: ['SERVICE_UNAVAILABLE'], reason: 'REGION_UNAVAILABLE' });
       const created = await stack.query(token, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: 'x' } });
       expect({ codes: errorCodes(created), reason: reasonOf(created) }).toEqual({ codes: ['SERVICE_UNAVAILABLE'], reason: 'REGION_UNAVAILABLE' });
-      expect(await stack.adminQuery(`SELECT id FROM \`${placed.schema}\`.datasets`)).toEqual([]);
+      expect(await stack.adminQueryOn(euServer, `SELECT id FROM \`${placed.schema}\`.datasets`)).toEqual([]);
       expect(await usClient.bucketExists(placed.bucket)).toBe(false);
       expect(await objectsOf(euClient).then((stores) => stores.get(placed.bucket))).toEqual([]);
     } finally {
@@ -274,11 +333,32 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     expect(security[0]!.outcome).toBe('DENIED');
     const details = typeof security[0]!.details_json === 'string' ? JSON.parse(security[0]!.details_json) : security[0]!.details_json;
     expect(details).toMatchObject({ from: eu, to: home, result: 'REGION_MIGRATION_OFFLINE' });
-    const tenantLog = (await stack.adminQuery(
+    const tenantLog = (await stack.adminQueryOn(
+      euServer,
       `SELECT outcome FROM \`${euTenant.schema}\`.audit_outbox WHERE action = 'tenant.region.migrate' UNION ALL SELECT outcome FROM \`${euTenant.schema}\`.audit_events WHERE action = 'tenant.region.migrate'`,
     )) as Array<{ outcome: string }>;
     expect(tenantLog).toEqual([{ outcome: 'DENIED' }]);
     // The tenant keeps working in its region.
     expect((await query<{ currentTenant: { region: string } }>(euScientist, 'query { currentTenant { region } }')).currentTenant.region).toBe(eu);
+  });
+
+  it('erasing the EU tenant drops its schema on the EU server, and leaves nothing of it on either server', async () => {
+    const requested = expectNoErrors(
+      await stack.query<{ requestTenantErasure: { id: string } }>(platformAdmin, 'mutation($tenantId: ID, $confirm: String!) { requestTenantErasure(tenantId: $tenantId, confirm: $confirm) { id } }', { tenantId: euTenant.id, confirm: euTenant.id }),
+    ).requestTenantErasure;
+    const control = quoteIdentifier(stack.config.database.controlSchema);
+    await stack.adminQuery(`UPDATE ${control}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), requested.id]);
+    const runtime = stack.platform.runtimes.tenants;
+    const built = createErasureRunner(runtime, { regions: stack.config.regions, signingKey: stack.config.auditChain!.signingKey, verifyKeys: [] }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    expect(await built.runner.runDue()).toEqual([requested.id]);
+    for (const run of [<T>(sql: string, params?: unknown[]) => stack.adminQuery<T>(sql, params), <T>(sql: string, params?: unknown[]) => stack.adminQueryOn<T>(euServer, sql, params)]) {
+      expect(await run<unknown[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [euTenant.schema])).toEqual([]);
+      // MySQL keeps table grants past a DROP: the routine revoked them first, so a later schema of that name inherits none.
+      expect(await run<unknown[]>('SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ?', [euTenant.schema])).toEqual([]);
+    }
+    expect(await stack.adminQueryOn<unknown[]>(euServer, `SELECT 1 FROM ${control}.region_tenant_schemas WHERE schema_name = ?`, [euTenant.schema])).toEqual([]);
+    expect(await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${control}.tenants WHERE id = ?`, [euTenant.id])).toEqual([]);
+    // The home tenant is untouched.
+    expect((await query<{ datasets: { edges: unknown[] } }>(usScientist, 'query { datasets { edges { node { id } } } }')).datasets.edges).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-export { tenantsSubgraph, createProvisioner, tenantsEntities, type TenantsConfig } from './server';
+export { tenantsSubgraph, createProvisioner, createErasureRunner, tenantsEntities, type TenantsConfig } from './server';
 export { tenantsModule, type TenantsModuleOptions } from './module';
 export { tenantsData } from './tables';
 export type { RewrapperOptions, RewrapRun } from './domain/data-key-rewrapper';
