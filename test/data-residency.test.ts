@@ -277,6 +277,13 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     expect(euGrants['datasets']).not.toContain('audit_outbox SELECT');
     expect(euGrants).toEqual(await serviceGrantsOn(undefined, usTenant.schema));
 
+    // A schema of an EU tenant on the home server (REGION_DATABASES set after it was placed) stops `tessera migrate`.
+    await onHome(`CREATE DATABASE ${quoteIdentifier(euTenant.schema)}`);
+    try {
+      await expect(migrateDeployment(stack.migrator, serviceData)).rejects.toThrow(new RegExp(`tenant ${euTenant.id} \\(region ${eu}\\) has its schema on the home server, but REGION_DATABASES places ${eu} on ${euServer}`));
+    } finally {
+      await onHome(`DROP DATABASE ${quoteIdentifier(euTenant.schema)}`);
+    }
     // `tessera migrate` migrates (and re-grants) the tenant schemas of every server.
     const report = await migrateDeployment(stack.migrator, serviceData);
     expect(report.regionServers[euServer]).toBeGreaterThanOrEqual(1);
