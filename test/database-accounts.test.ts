@@ -104,7 +104,7 @@ beforeAll(async () => {
   const schemas = new SchemaManager(tenantsDb, migrator);
   for (const tenant of [tenantA, tenantB]) {
     await registerTenant(tenant);
-    await schemas.createTenantSchema(tenant);
+    await schemas.createTenantSchema(tenant, 'us-east-1');
   }
   for (const service of serviceNames) connections.set(service, await createConnection({ uri: urls[service], ...databaseTlsOptions(tlsCa) }));
   for (const schema of [schemaOf(tenantA), schemaOf(tenantB), migrator.controlSchema, templateSchemaName(migrator.controlSchema)]) {
@@ -215,7 +215,7 @@ describe('provisioning as the tenants account', () => {
     const schemas = new SchemaManager(tenantsDb, migrator);
     expect(await schemas.schemaExists(c)).toBe(false);
     await registerTenant(tenantC);
-    await schemas.createTenantSchema(tenantC);
+    await schemas.createTenantSchema(tenantC, 'us-east-1');
     expect(await schemas.schemaExists(c)).toBe(true);
     const template = templateSchemaName(migrator.controlSchema);
     expect(await tablesOf(c)).toEqual(await tablesOf(template));

@@ -156,6 +156,8 @@ export function subgraphEnvironment(name: SubgraphName): z.ZodObject {
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
+  // The gateway writes into tenant schemas (metrics, meters): REGION_DATABASES is checked as in the services.
+  toRegionsConfig(parsed);
   // A CA with an http:// issuer would be ignored: the operator believes discovery and JWKS are verified.
   if (parsed.OIDC_TLS_CA_FILE !== undefined && !parsed.OIDC_ISSUER_URL.startsWith('https://')) {
     throw new ConfigError(['OIDC_TLS_CA_FILE: set, but OIDC_ISSUER_URL is not an https:// URL']);

@@ -26,7 +26,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     const env = readMigratorEnvironment();
     const logger = createLogger(env.logLevel, { service: 'migrate' });
     const report = await migrateDeployment(env.migrator, serviceData);
-    logger.info('migrated', { controlSchema: env.migrator.controlSchema, tenantSchemas: report.tenantSchemas });
+    logger.info('migrated', { controlSchema: env.migrator.controlSchema, tenantSchemas: report.tenantSchemas, regionServers: report.regionServers });
     return async () => undefined;
   }
   if (service === 'keys' && process.argv[3] === 'import-master-key') {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './parse-environment';
 import { readCaFile } from './ca-file';
 import { isTlsRedisUrl } from './redis-connection';
-import type { RegionObjectStoreConfig } from './regions';
+import { regionDatabasesVariable, toRegionServers, type RegionObjectStoreConfig } from './regions';
 import { booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
@@ -22,6 +22,8 @@ export const databaseVariables = z.object({
   // The CA that signed the database server's certificate: set, every connection is TLS and the
   // server's name is verified against it. Read once at start-up.
   DATABASE_TLS_CA_FILE: pemFile().optional(),
+  // Region → host:port of the server holding that region's tenant schemas (regions.ts).
+  REGION_DATABASES: regionDatabasesVariable,
 });
 
 /**
@@ -45,6 +47,8 @@ export const migratorVariables = z.object({
     .transform((value) => value.split(',').map((host) => host.trim()).filter((host) => host.length > 0))
     .refine((hosts) => hosts.length > 0 && hosts.every((host) => /^[A-Za-z0-9_.%:-]{1,255}$/.test(host)), 'must be a comma-separated list of account hosts'),
   DATABASE_TLS_CA_FILE: pemFile().optional(),
+  // The same map the services read: the migrate step prepares every region's server.
+  REGION_DATABASES: regionDatabasesVariable,
 });
 
 export const objectStoreVariables = z.object({
@@ -146,6 +150,12 @@ export interface DatabaseConfig {
   poolSize: number;
   /** CA certificate (PEM) the server's certificate must chain to; undefined: no TLS (the Tessera accounts then refuse the connection). */
   tlsCa: string | undefined;
+  /**
+   * Data residency: region → `host:port` of the server holding that region's tenant schemas, for
+   * the regions not on `url`'s server (REGION_DATABASES). Reached with the same account and CA.
+   * Undefined or empty: every tenant schema is on `url`'s server.
+   */
+  regionServers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What the migrate step needs: the migrator account, and the hosts of the service accounts it grants to. */
@@ -156,6 +166,8 @@ export interface MigratorConfig {
   accountHosts: string[];
   /** As `DatabaseConfig.tlsCa`: the migrator account requires TLS too. */
   tlsCa: string | undefined;
+  /** As `DatabaseConfig.regionServers`: each is prepared (template, routines, grants) and its tenant schemas migrated. */
+  regionServers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** How a service reaches the key provider; its client certificate is its service identity, added where the process reads it. */
@@ -231,11 +243,13 @@ export interface TelemetryConfig {
 }
 
 export function toDatabaseConfig(env: z.infer<typeof databaseVariables>): DatabaseConfig {
-  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE, tlsCa: env.DATABASE_TLS_CA_FILE };
+  const regionServers = toRegionServers(env.REGION_DATABASES, env.DATABASE_URL, env.DATABASE_TLS_CA_FILE);
+  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE, tlsCa: env.DATABASE_TLS_CA_FILE, ...(regionServers ? { regionServers } : {}) };
 }
 
 export function toMigratorConfig(env: z.infer<typeof migratorVariables>): MigratorConfig {
-  return { adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, accountHosts: env.DATABASE_ACCOUNT_HOSTS, tlsCa: env.DATABASE_TLS_CA_FILE };
+  const regionServers = toRegionServers(env.REGION_DATABASES, env.DATABASE_ADMIN_URL, env.DATABASE_TLS_CA_FILE);
+  return { adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, accountHosts: env.DATABASE_ACCOUNT_HOSTS, tlsCa: env.DATABASE_TLS_CA_FILE, ...(regionServers ? { regionServers } : {}) };
 }
 
 export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): ObjectStoreConfig {
