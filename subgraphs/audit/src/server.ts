@@ -13,6 +13,7 @@ import { alertResolvers } from './resolvers/alert.resolver';
 import { auditEventResolvers } from './resolvers/audit-event.resolver';
 import { auditRules } from './rules';
 import { createAuditPort, publishedAuditPort } from './ports/audit-port.impl';
+import { createErasureAuthority } from './domain/erasure-authority';
 import { createWebhookAddressPolicy } from './domain/webhook-address-policy';
 import { resolveWithSystem } from './domain/webhook-lookup';
 import { createWebhookTransport } from './domain/webhook-transport';
@@ -85,8 +86,8 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay, access }),
       accessReviewResolvers({ writer: reviewWriter, schedules: reviewSchedules, config: config.accessReview }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
-    // The audit port (counts for the metrics service) to other processes.
-    ports: [publishedAuditPort(createAuditPort(runtime.scopes))],
+    // The audit port (counts for the metrics service, erasure's signatures for the tenants service) to other processes.
+    ports: [publishedAuditPort(createAuditPort(runtime.scopes, createErasureAuthority({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants }, chainConfig)))],
     start: async () => {
       await chain.start();
       engine.start();

@@ -35,6 +35,10 @@ export const auditData: ServiceData = {
     },
     { table: 'security_events', plane: 'control', access: 'append-only' },
     { table: 'security_checkpoints', plane: 'control', access: 'append-only' },
+    // Erasure's pseudonymisation of the security log: signed records (history), and the trace every
+    // rewrite leaves, written only by the rewrite routine (the account reads it, never writes it).
+    { table: 'security_log_rewrites', plane: 'control', access: 'append-only' },
+    { table: 'security_event_rewrites', plane: 'control', access: 'read-only' },
     {
       table: 'resource_owners',
       plane: 'control',
@@ -47,5 +51,7 @@ export const auditData: ServiceData = {
     },
   ],
   borrows: [],
+  // The one way to change a chained security-log row (see 0002-security-log-rewrites).
+  routines: [{ name: 'rewrite_security_event', plane: 'control', kind: 'PROCEDURE' }],
   migrations: auditMigrations,
 };

@@ -71,7 +71,7 @@ export class TenantProvisioner {
       if (!existing) {
         // A schema or bucket without a control-plane row is not ours to adopt (or to drop on failure).
         if (
-          (await this.deps.schemas.schemaExists(tenantSchemaName(request.id))) ||
+          (await this.deps.schemas.schemaExists(tenantSchemaName(request.id), request.region)) ||
           (await this.bucketClient(request).bucketExists(tenantBucketName(this.deps.bucketPrefix, request.id)))
         ) {
           throw errors.conflict(`Storage for tenant ${request.id} already exists but is not managed by Tessera.`);
@@ -79,7 +79,7 @@ export class TenantProvisioner {
         await this.deps.store.insert(this.deps.db.manager, { ...request, status: 'PROVISIONING' });
       }
       try {
-        await this.deps.schemas.createTenantSchema(request.id);
+        await this.deps.schemas.createTenantSchema(request.id, request.region);
         await ensureBucket(this.bucketClient(request), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
         await this.deps.keyring.ensureTenantKey(request.id);
         await this.deps.keyring.ensureKey(request.id);
@@ -150,7 +150,7 @@ export class TenantProvisioner {
     const keyVersions = (await this.deps.keyring.versions(tenantId)).map((key) => key.version);
     // First: once the tenant's provider key is gone, every copy of its data (backups included) is unreadable.
     await this.deps.keyring.destroyTenantKey(tenantId);
-    await this.deps.schemas.dropTenantSchema(tenantId);
+    await this.deps.schemas.dropTenantSchema(tenantId, located);
     if (client) await destroyBucket(client, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
     await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)
     this.deps.keyring.forget(tenantId);

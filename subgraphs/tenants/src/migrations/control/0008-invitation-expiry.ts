@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * bound, are members: their `expires_at` is NULL and means nothing. Invitations pending when this
  * runs get the default week from now, so none is cut short by the upgrade itself.
  */
-export class InvitationExpiry1765000000107 implements MigrationInterface {
-  name = 'InvitationExpiry1765000000107';
+export class InvitationExpiry1766200000008 implements MigrationInterface {
+  name = 'InvitationExpiry1766200000008';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE tenant_members ADD COLUMN expires_at DATETIME(3) NULL AFTER invited_by');

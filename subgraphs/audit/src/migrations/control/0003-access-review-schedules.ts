@@ -8,8 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * periods from then on, so a new interval never back-fills a year of periods nobody asked for.
  * Goes with its tenant (ON DELETE CASCADE).
  */
-export class AccessReviewSchedules1765000000102 implements MigrationInterface {
-  name = 'AccessReviewSchedules1765000000102';
+export class AccessReviewSchedules1766200000003 implements MigrationInterface {
+  name = 'AccessReviewSchedules1766200000003';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
