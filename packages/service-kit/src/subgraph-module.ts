@@ -8,9 +8,9 @@ import type { SubgraphDefinition } from './subgraph-server';
  * The variable groups a subgraph may need beyond what every subgraph reads. The platform defines
  * each group's variables (platform/src/environment.ts, which may import services; this library may
  * not): `storage` the object store and the master key, `auditChain` the checkpoint signing key,
- * `alerting` the webhook policy, `monitoring` anomaly detection.
+ * `alerting` the webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period.
  */
-export type EnvironmentGroup = 'storage' | 'auditChain' | 'alerting' | 'monitoring';
+export type EnvironmentGroup = 'storage' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

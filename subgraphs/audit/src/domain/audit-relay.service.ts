@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { outboxHasEvents, relayChain, securityChain, tenantAuditChain } from '@tessera/audit-client';
 import type { Logger } from '@tessera/config';
-import { probeTenantRows, type TenantStore } from '@tessera/tenancy';
+import { probeTenantRows, tenantDatabase, type TenantStore } from '@tessera/tenancy';
 import { checkpointWorkQuestions } from '../data/checkpoint-work.probe';
 import type { AuditCheckpointService } from './audit-checkpoint.service';
 import type { ChainActivity } from './chain-activity';
@@ -116,7 +116,7 @@ export class AuditRelay {
       if (this.stopped) return;
       if (probe.found.has(tenantId)) this.schedule.markActive(tenantId, now);
       try {
-        const chained = await relayChain(this.deps.db, tenantAuditChain(tenantId));
+        const chained = await relayChain(await tenantDatabase(this.deps.db, tenantId), tenantAuditChain(tenantId));
         this.deps.activity?.chained(tenantId, chained);
       } catch (error) {
         this.deps.logger.warn('audit relay failed for a tenant', { tenantId, error: error instanceof Error ? error.message : String(error) });

@@ -1,11 +1,12 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parseUuid, reencryptTableObjects, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import { parseUuid, reencryptTableObjects, FamilyKeyOperations, datasetKeyFamily, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { datasetsPortCallers, type DatasetsPort, type DatasetColumnForJob } from './datasets-port';
 
 /** The datasets port over this service's own tables, entered through the actor's TenantScope. */
 export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
+  const familyKeys = new FamilyKeyOperations(scopes, datasetKeyFamily);
   return {
     async findVersionForJob(actor, input) {
       assertPermission(actor, 'read');
@@ -34,6 +35,10 @@ export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
     },
 
     reencryptObjects: (actor, input) => reencryptTableObjects(scopes, actor, 'dataset_versions', input),
+    familyKeyStatus: (actor, input) => familyKeys.status(actor, input),
+    rotateFamilyKey: (actor, input) => familyKeys.rotate(actor, input),
+    reencryptFamilyObjects: (actor, input) => familyKeys.reencrypt(actor, input),
+    destroyFamilyKeyVersion: (actor, input) => familyKeys.destroy(actor, input),
 
     async usageCounts(actor) {
       assertPermission(actor, 'read');
