@@ -18,3 +18,22 @@ export { type SubgraphModule, type EnvironmentGroup, type PublishedPortFace } fr
 export { tlsVariables, toTlsFiles, readTlsFiles, type TlsFiles } from './tls-files';
 export { reencryptTableObjects, reencryptPrefixObjects, assertReencryptionInput, maxReencryptionBatch, type ObjectReencryptionInput, type ObjectReencryptionProgress } from './object-reencryption';
 export { FamilyKeys, familyKeyVersion, type FamilyKeyTable } from './family-keys';
+export {
+  ColumnSealer,
+  scopeColumnKeys,
+  sealWithKey,
+  openWithKeys,
+  isSealedText,
+  sealedKeyVersion,
+  sealedJsonColumnValue,
+  sealedPrefix,
+  sealedValueRejected,
+  type ColumnKeys,
+  type SealedCell,
+  type SealedOr,
+  type SealedText,
+  type SealingKey,
+} from './sealed-columns';
+export { resealColumn, resealColumns, sealLegacyColumn, storedSealed, legacyClearVersion, type SealedColumnSpec } from './sealed-column-store';
+export { SealedColumnBackfill, type SealedColumnBackfillDeps } from './sealed-column-backfill';
+export { auditDetailsColumn, keyringColumnKeys, sealedAuditDetails } from './sealed-audit-details';

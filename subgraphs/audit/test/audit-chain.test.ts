@@ -181,8 +181,8 @@ describe('audit hash chain: verification and tamper detection', () => {
     const { tenant, admin } = await tenantWithEvents(stack, 2);
     const runtime = stack.platform.runtime;
     const signer = await CheckpointSigner.fromJwk(stack.config.auditChain!.signingKey as JWK);
-    const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0 });
-    const relay = new AuditRelay({ db: runtime.db, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints, logger: stack.config.logger, relayIntervalMs: 50, fullSweepIntervalMs: 50, checkpointIntervalMs: 50 });
+    const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0, keyring: runtime.keyring });
+    const relay = new AuditRelay({ db: runtime.db, keyring: runtime.keyring, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints, logger: stack.config.logger, relayIntervalMs: 50, fullSweepIntervalMs: 50, checkpointIntervalMs: 50 });
     const signedSeqs = async () =>
       ((await stack.adminQuery(`SELECT seq FROM \`${tenant.schema}\`.audit_checkpoints ORDER BY seq`)) as Array<{ seq: number }>).map((r) => Number(r.seq));
     const until = async (condition: () => Promise<boolean>) => {
@@ -241,9 +241,9 @@ describe('audit hash chain: verification and tamper detection', () => {
     /** The audit service's chain machinery as it runs after a restart with `signer`'s keys. */
     const chainServiceWith = async (tenant: TestTenant, signer: CheckpointSigner) => {
       const runtime = stack.platform.runtime;
-      const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0 });
+      const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0, keyring: runtime.keyring });
       const scope = await runtime.scopes.forPrincipal({ kind: 'user', subject: 'rotation-admin', tenantId: tenant.id, roles: ['admin'], requestId: 'rotation-test', clientId: undefined, sourceIp: undefined });
-      return new AuditChainService(scope, { db: runtime.db, controlSchema: stack.config.database.controlSchema, checkpoints, signer });
+      return new AuditChainService(scope, { db: runtime.db, controlSchema: stack.config.database.controlSchema, checkpoints, signer, keyring: runtime.keyring });
     };
     const newKey = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK;
 

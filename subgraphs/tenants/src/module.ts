@@ -18,8 +18,8 @@ export interface TenantsModuleOptions {
   auditChain?: AuditChainConfig | undefined;
   /** The background re-encryption's batch size and pace (defaults: 20 objects per owner, no pause). */
   reencryption?: ReencryptorOptions | undefined;
-  /** The owners of encrypted data (datasets, models, audit), whose ports re-encrypt a tenant's data in their processes. */
-  ports: { datasets: ReencryptionPort; models: ReencryptionPort; audit: ReencryptionPort };
+  /** The owners of encrypted data (datasets, models, jobs, audit), whose ports re-encrypt a tenant's data in their processes. */
+  ports: { datasets: ReencryptionPort; models: ReencryptionPort; jobs: ReencryptionPort; audit: ReencryptionPort };
 }
 
 export const tenantsModule = {
@@ -29,7 +29,7 @@ export const tenantsModule = {
   // Creates and removes a tenant's bucket and data keys, and administers the key-encryption key.
   environment: ['storage'],
   // Re-encryption of a tenant's objects runs in their owners' processes, through these ports.
-  ports: { calls: ['datasets', 'models', 'audit'] },
+  ports: { calls: ['datasets', 'models', 'jobs', 'audit'] },
   build: (runtime, options) =>
     tenantsSubgraph(runtime, {
       regions: options.regions,
@@ -38,6 +38,7 @@ export const tenantsModule = {
       owners: [
         { name: 'datasets', reencryptObjects: (actor, input) => options.ports.datasets.reencryptObjects(actor, input) },
         { name: 'models', reencryptObjects: (actor, input) => options.ports.models.reencryptObjects(actor, input) },
+        { name: 'jobs', reencryptObjects: (actor, input) => options.ports.jobs.reencryptObjects(actor, input) },
         { name: 'audit', reencryptObjects: (actor, input) => options.ports.audit.reencryptObjects(actor, input) },
       ],
       signingKey: options.auditChain?.signingKey,
