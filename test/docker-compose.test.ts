@@ -675,7 +675,7 @@ describe('docker-compose.yml: secrets', () => {
 });
 
 describe('docker-compose.yml: the key provider', () => {
-  const keyClients = ['datasets', 'models', 'audit', 'tenants'];
+  const keyClients = ['datasets', 'models', 'jobs', 'audit', 'tenants'];
 
   it('holds no master key anywhere: no environment schema, no container, no generated secret', () => {
     const schemas: Array<[string, z.ZodObject]> = [

@@ -1,6 +1,16 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Moves the details of events chained with clear details into the side table (key_version 0, for
+ * the backfill to seal) and leaves `{}` in the chain row. Idempotent. JSON_LENGTH, not a text
+ * comparison: MySQL 8 keeps JSON binary, MariaDB as text.
+ */
+export async function moveClearDetailsToSideTable(q: Pick<QueryRunner, 'query'>): Promise<void> {
+  await q.query('INSERT IGNORE INTO audit_event_details (seq, details, key_version) SELECT seq, details_json, 0 FROM audit_events WHERE JSON_LENGTH(details_json) > 0');
+  await q.query("UPDATE audit_events SET details_json = '{}' WHERE JSON_LENGTH(details_json) > 0");
+}
+
+/**
  * Tenant plane: audit event details, sealed with the tenant's data key.
  *
  * `audit_event_details (seq, details, key_version)` holds the details of each chained event whose
@@ -24,9 +34,7 @@ export class SealedEventDetails1765000000003 implements MigrationInterface {
         key_version INT NOT NULL,
         KEY ix_audit_event_details_key_version (key_version)
       ) ENGINE=InnoDB`);
-    // JSON_LENGTH, not a text comparison: MySQL 8 keeps JSON binary, MariaDB as text.
-    await q.query('INSERT INTO audit_event_details (seq, details, key_version) SELECT seq, details_json, 0 FROM audit_events WHERE JSON_LENGTH(details_json) > 0');
-    await q.query("UPDATE audit_events SET details_json = '{}' WHERE JSON_LENGTH(details_json) > 0");
+    await moveClearDetailsToSideTable(q);
   }
 
   async down(q: QueryRunner): Promise<void> {
