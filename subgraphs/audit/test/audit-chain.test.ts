@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CompactSign, compactVerify, generateKeyPair, importJWK, type JWK } from 'jose';
 import { canonicalEvent, chainHash, eventColumns, genesisHash, recordSecurityEvent } from '@tessera/audit-client';
-import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
 import { AuditCheckpointService, checkpointObjectKey } from '../src/domain/audit-checkpoint.service';
 import { AuditChainService } from '../src/domain/audit-chain.service';
 import { AuditRelay } from '../src/domain/audit-relay.service';
@@ -21,7 +21,8 @@ describe('audit hash chain: verification and tamper detection', () => {
   });
   afterAll(() => stack?.stop());
 
-  const rowsOf = async (tenant: TestTenant) => (await stack.adminQuery(`SELECT * FROM ${eventsTable(tenant)} ORDER BY seq`)) as Array<Record<string, unknown>>;
+  // With each event's details as chained (they are kept sealed beside the chain; the hash covers their plaintext).
+  const rowsOf = async (tenant: TestTenant) => withAuditDetails(stack, tenant.id, (await stack.adminQuery(`SELECT * FROM ${eventsTable(tenant)} ORDER BY seq`)) as Array<Record<string, unknown>>);
 
   it('an untouched chain verifies: gapless sequence 1..n, each hash = SHA-256(previous hash ‖ canonical event)', async () => {
     const { tenant, admin } = await tenantWithEvents(stack, 5);
@@ -94,6 +95,8 @@ describe('audit hash chain: verification and tamper detection', () => {
     const rewritten: Array<Record<string, unknown>> = [...rows.slice(0, 3), forged, ...rows.slice(3)];
     let previous = rows[2]!['hash'] as string;
     await stack.adminQuery(`DELETE FROM ${table} WHERE seq >= 4`);
+    // Without the tenant's key the attacker cannot seal details for the shifted rows: it drops them and writes the details in clear, as chained before sealing.
+    await stack.adminQuery(`DELETE FROM \`${tenant.schema}\`.audit_event_details WHERE seq >= 4`);
     for (const [index, row] of rewritten.entries()) {
       const seq = index + 1;
       if (seq < 4) continue;
