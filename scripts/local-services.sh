@@ -6,11 +6,6 @@
 # Used by .ci/run and by `npm start` on a developer machine. Idempotent.
 set -euo pipefail
 
-DB_USER="${TESSERA_DB_USER:-tessera}"
-DB_PASSWORD="${TESSERA_DB_PASSWORD:-tessera-local-dev}"
-ADMIN_USER="${TESSERA_DB_ADMIN_USER:-tessera_admin}"
-ADMIN_PASSWORD="${TESSERA_DB_ADMIN_PASSWORD:-tessera-admin-local-dev}"
-
 say() { echo "[local-services] $*" >&2; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {
@@ -79,55 +74,11 @@ fi
 # Redis with authentication: the default user off, one ACL user per service (scripts/local-redis.sh).
 bash "$(dirname "$0")/local-redis.sh"
 
-# The accounts (README "Database accounts"):
-# - the migrator (ADMIN_USER, DATABASE_ADMIN_URL) owns the control plane (tessera_*), the tenant
-#   schemas (tenant_*) and test schemas (ttest_*): DDL, and GRANT OPTION to hand out table rights.
-#   Only the one-shot migrate step (`tessera migrate`, run by `npm start` and the test harness
-#   before any service) uses it.
-# - one account per service, tessera_<service> (DATABASE_URL of that service), created here with no
-#   grant at all: the migrate step gives each exactly the table rights its module declares.
-#   Their passwords are DEV-ONLY defaults (tessera-<service>-local-dev), for a MariaDB on your own
-#   machine; override one with TESSERA_DB_PASSWORD_<SERVICE> (and DATABASE_URL_<SERVICE> to match).
-# - the older shared service account (DB_USER) is still created, for checkouts that predate the
-#   per-service accounts; it holds no database-level grant.
-SERVICES="gateway datasets models jobs audit metrics tenants workers"
-if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
-  # A server killed mid-write (a machine stopped without shutting MariaDB down) can leave a
-  # system table such as mysql.db with a corrupt index; the GRANTs below would then fail with
-  # "Index is corrupted". Check the (small) mysql schema and repair what is damaged first.
-  repair_report=$(mariadb-check -uroot --auto-repair --silent --databases mysql 2>&1 || true)
-  if [ -n "$repair_report" ]; then
-    say "checked and repaired MariaDB system tables:"; echo "$repair_report" >&2
-  fi
-  mariadb -uroot <<SQL
-CREATE USER IF NOT EXISTS '${ADMIN_USER}'@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}';
-CREATE USER IF NOT EXISTS '${ADMIN_USER}'@'localhost' IDENTIFIED BY '${ADMIN_PASSWORD}';
-GRANT ALL PRIVILEGES ON \`tessera\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
-GRANT ALL PRIVILEGES ON \`tenant\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
-GRANT ALL PRIVILEGES ON \`ttest\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
-CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}';
-CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}';
-ALTER USER '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' REQUIRE SSL;
-SQL
-  for service in $SERVICES; do
-    upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
-    password_variable="TESSERA_DB_PASSWORD_${upper}"
-    password="${!password_variable:-tessera-${service}-local-dev}"
-    for host in 127.0.0.1 localhost; do
-      mariadb -uroot -e "CREATE USER IF NOT EXISTS 'tessera_${service}'@'${host}' IDENTIFIED BY '${password}'"
-      # No plain-text session: passwords and tenant data cross the wire only over TLS.
-      mariadb -uroot -e "ALTER USER 'tessera_${service}'@'${host}' REQUIRE SSL"
-      # A service account holds table-level grants only; revoke any database-level one an older script gave.
-      for pattern in 'tessera\_%' 'tenant\_%' 'ttest\_%'; do
-        mariadb -uroot --force -e "REVOKE ALL PRIVILEGES ON \`${pattern}\`.* FROM 'tessera_${service}'@'${host}'" 2>/dev/null || true
-      done
-    done
-  done
-  for host in 127.0.0.1 localhost; do
-    for pattern in 'tessera\_%' 'tenant\_%' 'ttest\_%'; do
-      mariadb -uroot --force -e "REVOKE ALL PRIVILEGES ON \`${pattern}\`.* FROM '${DB_USER}'@'${host}'" 2>/dev/null || true
-    done
-  done
-  mariadb -uroot -e 'FLUSH PRIVILEGES'
-fi
-say "MariaDB (TLS required for the Tessera accounts) on 127.0.0.1:3306 and Redis (TLS only, with its ACL) on 127.0.0.1:${TESSERA_REDIS_TLS_PORT:-6380} are up"
+# The accounts (README "Database accounts"): scripts/local-mariadb-accounts.sh, on this server and
+# on the region server below.
+bash "$(dirname "$0")/local-mariadb-accounts.sh"
+
+# The second server: another data region's tenant schemas (REGION_DATABASES) in tests and CI.
+bash "$(dirname "$0")/local-region-mariadb.sh"
+
+say "MariaDB (TLS required for the Tessera accounts) on 127.0.0.1:3306 and 127.0.0.1:${TESSERA_REGION_DB_PORT:-3307} (a region's server), and Redis (TLS only, with its ACL) on 127.0.0.1:${TESSERA_REDIS_TLS_PORT:-6380} are up"

@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     // Audit chain: relayed every second, heads signed every 5 minutes with the generated local key.
     auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, verifyKeys: [], relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
     alerting: env.alerting,
+    erasure: env.erasure,
     portCallerKeys: { workers: workerKeys.publicJwk },
   });
   running.push({ name: 'platform', stop: () => platform.stop() });

@@ -3,18 +3,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openRedis, sharedPool, TenantRing } from '@tessera/job-queue';
 import { ensureLocalPki, startS3Server, type RunningS3Server } from '@tessera/local-infra';
 import { buildLinearRegression } from '@tessera/onnx';
+import { serviceData } from '@tessera/platform';
 import { createObjectStoreClient, type ObjectStoreClient } from '@tessera/storage';
+import { databaseUrlOnServer, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, quoteIdentifier } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { createErasureRunner, createProvisioner } from '@tessera/tenants';
 
 /**
- * Data residency with two real object stores standing for two regions: the harness's s3rver is
- * us-east-1 (the home region, S3_*), a second s3rver over TLS is eu-west-1 (REGION_OBJECT_STORES).
- * ap-south-1 is a region the deployment lists but has no store for. An EU tenant's whole life runs
- * through the gateway, and then every object of both stores is listed.
+ * Data residency with two real object stores and two real MariaDB servers standing for two
+ * regions: the harness's s3rver and the MariaDB on 3306 are us-east-1 (the home region, S3_* and
+ * DATABASE_URL), a second s3rver over TLS and the MariaDB on 3307 (scripts/local-region-mariadb.sh)
+ * are eu-west-1 (REGION_OBJECT_STORES, REGION_DATABASES). ap-south-1 is a region the deployment
+ * lists but has no store for (its schemas would be on 3307 too). An EU tenant's whole life runs
+ * through the gateway, and then every object of both stores and every row of both servers is counted.
  */
 const home = 'us-east-1';
 const eu = 'eu-west-1';
 const storeless = 'ap-south-1';
+const euServer = `127.0.0.1:${process.env['TESSERA_REGION_DB_PORT'] ?? '3307'}`;
 
 const jobFields = 'id status error { code message } result { modelVersionId datasetVersionId }';
 const submitProfile = `mutation($input: SubmitProfileJobInput!) { submitProfileJob(input: $input) { ${jobFields} } }`;
@@ -43,6 +49,25 @@ async function objectsOf(client: ObjectStoreClient): Promise<Map<string, string[
     const keys: string[] = [];
     for await (const item of client.listObjectsV2(bucket.name, '', true)) if (item.name) keys.push(item.name);
     out.set(bucket.name, keys.sort());
+  }
+  return out;
+}
+
+/**
+ * Each service account's rights on `schema`'s tables, as the account itself sees them (an account
+ * sees only its own grants), on `server` (undefined: the home server): service → "table PRIVILEGE".
+ */
+async function serviceGrantsOn(server: string | undefined, schema: string): Promise<Record<string, string[]>> {
+  const pki = ensureLocalPki();
+  const out: Record<string, string[]> = {};
+  for (const [service, url] of Object.entries(localServiceDatabaseUrls())) {
+    const account = await openMigrationDataSource({ adminUrl: server === undefined ? url : databaseUrlOnServer(url, server), tlsCa: pki.ca }, undefined, []);
+    try {
+      const rows = (await account.query("SELECT CONCAT(TABLE_NAME, ' ', PRIVILEGE_TYPE) AS g FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? ORDER BY g", [schema])) as Array<{ g: string }>;
+      if (rows.length > 0) out[service] = rows.map((row) => row.g);
+    } finally {
+      await account.destroy();
+    }
   }
   return out;
 }
@@ -94,6 +119,7 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     euStore = await startS3Server({ ...euKey, tls: pki.identity('s3') });
     stack = await startTestStack({
       regions: [home, eu, storeless],
+      regionDatabases: { [eu]: euServer, [storeless]: euServer },
       objectStore: {
         regions: { [eu]: { endpoint: euStore.endpoint, ...euKey, credentials: { mode: 'static' }, tlsCaFile: pki.caFile, signingRegion: eu } },
       },
@@ -184,8 +210,8 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     // Every object the EU tenant's records point at is in the EU store's bucket of the EU tenant.
     const schema = `\`${euTenant.schema}\``;
     const referenced = [
-      ...((await stack.adminQuery(`SELECT object_key FROM ${schema}.dataset_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
-      ...((await stack.adminQuery(`SELECT object_key FROM ${schema}.model_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
+      ...((await stack.adminQueryOn(euServer, `SELECT object_key FROM ${schema}.dataset_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
+      ...((await stack.adminQueryOn(euServer, `SELECT object_key FROM ${schema}.model_versions`)) as Array<{ object_key: string }>).map((row) => row.object_key),
       exported.objectKey,
       exported.proofObjectKey,
       checkpoint.objectKey,
@@ -204,6 +230,87 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     expect([...inUs.keys()]).toContain(usTenant.bucket);
     for (const [bucket, keys] of inUs) expect({ bucket, leaked: keys.filter((key) => referenced.includes(key)) }).toEqual({ bucket, leaked: [] });
   }, 300_000);
+
+  it('keeps the EU tenant\'s schema and rows on the EU database server only; the services read them back from there', async () => {
+    const onHome = <T>(sql: string, params?: unknown[]) => stack.adminQuery<T>(sql, params);
+    const onEu = <T>(sql: string, params?: unknown[]) => stack.adminQueryOn<T>(euServer, sql, params);
+    const schemasOn = async (run: typeof onHome) => (await run<Array<{ Database: string }>>('SHOW DATABASES')).map((row) => row.Database);
+    const control = stack.config.database.controlSchema;
+    const [homeSchemas, euSchemas] = [await schemasOn(onHome), await schemasOn(onEu)];
+    expect({ home: homeSchemas.includes(euTenant.schema), eu: euSchemas.includes(euTenant.schema) }).toEqual({ home: false, eu: true });
+    expect({ home: homeSchemas.includes(usTenant.schema), eu: euSchemas.includes(usTenant.schema) }).toEqual({ home: true, eu: false });
+    // The control plane stays home: the EU server's schema of that name only anchors it (routines, grant list, regions).
+    expect((await onEu<Array<Record<string, string>>>(`SHOW TABLES FROM ${quoteIdentifier(control)}`)).map((row) => Object.values(row)[0]).sort()).toEqual(['region_tenant_schemas', 'served_regions', 'service_table_grants']);
+    expect(await onEu<unknown[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [control, 'tenants'])).toEqual([]);
+
+    // Every row the EU tenant's life wrote is on the EU server; the home server has no table of its schema.
+    await stack.drainAudit(euTenant.id);
+    const count = async (table: string) => Number((await onEu<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(euTenant.schema)}.${quoteIdentifier(table)}`))[0]!.n);
+    const rows = Object.fromEntries(await Promise.all(['datasets', 'dataset_versions', 'dataset_uploads', 'models', 'model_versions', 'jobs'].map(async (table) => [table, await count(table)] as const)));
+    expect(rows).toEqual({ datasets: 2, dataset_versions: 2, dataset_uploads: 1, models: 2, model_versions: 2, jobs: 3 });
+    const auditRows = await count('audit_events');
+    expect(auditRows).toBeGreaterThan(10);
+    expect(await onHome<unknown[]>('SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [euTenant.schema])).toEqual([]);
+    expect(await onEu<unknown[]>('SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [usTenant.schema])).toEqual([]);
+
+    // Read back through the gateway, from the EU server.
+    const names = (await query<{ datasets: { edges: Array<{ node: { name: string } }> } }>(euScientist, 'query { datasets { edges { node { name } } } }')).datasets.edges.map((edge) => edge.node.name);
+    expect(names.sort()).toEqual(['eu-linear', 'eu-predictions']);
+    const models = (await query<{ models: { edges: Array<{ node: { id: string; name: string } }> } }>(euScientist, 'query { models { edges { node { id name } } } }')).models.edges.map((edge) => edge.node);
+    expect(models.map((model) => model.name).sort()).toEqual(['eu-model', 'eu-uploaded']);
+    const jobs = (await query<{ jobs: { edges: Array<{ node: { id: string; status: string } }> } }>(euScientist, 'query { jobs { edges { node { id status } } } }')).jobs.edges.map((edge) => edge.node);
+    expect(jobs.map((job) => job.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    const events = (await query<{ auditEvents: { edges: unknown[] } }>(euAdmin, 'query { auditEvents(first: 100) { edges { node { action } } } }')).auditEvents.edges;
+    expect(events.length).toBeGreaterThanOrEqual(Math.min(auditRows, 100));
+
+    // Tenant B (home region) sees none of it.
+    expect(errorCodes(await stack.query(usScientist, getJob, { id: jobs[0]!.id }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await stack.query(usScientist, 'query($id: ID!) { model(id: $id) { id } }', { id: models[0]!.id }))).toEqual(['NOT_FOUND']);
+    const usDatasets = (await query<{ datasets: { edges: Array<{ node: { id: string; name: string } }> } }>(usScientist, 'query { datasets { edges { node { id name } } } }')).datasets.edges.map((edge) => edge.node);
+    expect(usDatasets.map((dataset) => dataset.name)).toEqual(['us-linear']);
+
+    // Writes that span the two servers: the EU scientist probing the US tenant's dataset is recorded in the EU
+    // tenant's log (on 3307) and, with the owner, in the platform security log (home); an EU admin's change to its
+    // service accounts (a control-plane transaction) lands in the EU tenant's log on 3307.
+    expect(errorCodes(await stack.query(euScientist, 'query($id: ID!) { dataset(id: $id) { id } }', { id: usDatasets[0]!.id }))).toEqual(['NOT_FOUND']);
+    await query(euAdmin, 'mutation { createServiceAccount(input: { name: "eu-bot", role: VIEWER }) { id } }');
+    await stack.drainAudit(euTenant.id);
+    const euLog = (action: string) => onEu<unknown[]>(`SELECT 1 FROM ${quoteIdentifier(euTenant.schema)}.audit_events WHERE action = ?`, [action]);
+    expect((await euLog('cross_tenant_attempt')).length).toBe(1);
+    expect((await euLog('service_account.create')).length).toBe(1);
+    const security = quoteIdentifier(control);
+    expect(
+      await onHome<Array<{ n: number | string }>>(
+        `SELECT COUNT(*) AS n FROM (SELECT tenant_id FROM ${security}.security_outbox WHERE action = 'cross_tenant_attempt' UNION ALL SELECT tenant_id FROM ${security}.security_events WHERE action = 'cross_tenant_attempt') e WHERE tenant_id = ?`,
+        [euTenant.id],
+      ),
+    ).toEqual([{ n: 1 }]);
+
+    // Verified where it is: every event chained so far on 3307 (the relay may chain more meanwhile).
+    const chained = await count('audit_events');
+    const verified = (await query<{ verifyAuditChain: { valid: boolean; checkedEvents: number } }>(euAdmin, 'query { verifyAuditChain { valid checkedEvents } }')).verifyAuditChain;
+    expect(verified.valid).toBe(true);
+    expect(verified.checkedEvents).toBeGreaterThanOrEqual(chained);
+
+    // The service accounts exist on the EU server and hold the same rights on the EU tenant's tables as on a home tenant's.
+    const euGrants = await serviceGrantsOn(euServer, euTenant.schema);
+    expect(Object.keys(euGrants).sort()).toEqual(['audit', 'datasets', 'gateway', 'jobs', 'metrics', 'models', 'tenants', 'workers']);
+    expect(euGrants['datasets']).toEqual(expect.arrayContaining(['datasets SELECT', 'datasets INSERT', 'audit_outbox INSERT']));
+    expect(euGrants['datasets']).not.toContain('audit_outbox SELECT');
+    expect(euGrants).toEqual(await serviceGrantsOn(undefined, usTenant.schema));
+
+    // A schema of an EU tenant on the home server (REGION_DATABASES set after it was placed) stops `tessera migrate`.
+    await onHome(`CREATE DATABASE ${quoteIdentifier(euTenant.schema)}`);
+    try {
+      await expect(migrateDeployment(stack.migrator, serviceData)).rejects.toThrow(new RegExp(`tenant ${euTenant.id} \\(region ${eu}\\) has its schema on the home server, but REGION_DATABASES places ${eu} on ${euServer}`));
+    } finally {
+      await onHome(`DROP DATABASE ${quoteIdentifier(euTenant.schema)}`);
+    }
+    // `tessera migrate` migrates (and re-grants) the tenant schemas of every server.
+    const report = await migrateDeployment(stack.migrator, serviceData);
+    expect(report.regionServers[euServer]).toBeGreaterThanOrEqual(1);
+    expect(await serviceGrantsOn(euServer, euTenant.schema)).toEqual(euGrants);
+  }, 120_000);
 
   it('the US region\'s clients cannot reach the EU tenant\'s bucket, and tenant B cannot read A\'s things', async () => {
     const usRegion = stack.platform.runtimes.datasets.objectStores.inRegion(home);
@@ -239,7 +346,7 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
       expect({ codes: errorCodes(listed), reason: reasonOf(listed) }).toEqual({ codes: ['SERVICE_UNAVAILABLE'], reason: 'REGION_UNAVAILABLE' });
       const created = await stack.query(token, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: 'x' } });
       expect({ codes: errorCodes(created), reason: reasonOf(created) }).toEqual({ codes: ['SERVICE_UNAVAILABLE'], reason: 'REGION_UNAVAILABLE' });
-      expect(await stack.adminQuery(`SELECT id FROM \`${placed.schema}\`.datasets`)).toEqual([]);
+      expect(await stack.adminQueryOn(euServer, `SELECT id FROM \`${placed.schema}\`.datasets`)).toEqual([]);
       expect(await usClient.bucketExists(placed.bucket)).toBe(false);
       expect(await objectsOf(euClient).then((stores) => stores.get(placed.bucket))).toEqual([]);
     } finally {
@@ -274,11 +381,32 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     expect(security[0]!.outcome).toBe('DENIED');
     const details = typeof security[0]!.details_json === 'string' ? JSON.parse(security[0]!.details_json) : security[0]!.details_json;
     expect(details).toMatchObject({ from: eu, to: home, result: 'REGION_MIGRATION_OFFLINE' });
-    const tenantLog = (await stack.adminQuery(
+    const tenantLog = (await stack.adminQueryOn(
+      euServer,
       `SELECT outcome FROM \`${euTenant.schema}\`.audit_outbox WHERE action = 'tenant.region.migrate' UNION ALL SELECT outcome FROM \`${euTenant.schema}\`.audit_events WHERE action = 'tenant.region.migrate'`,
     )) as Array<{ outcome: string }>;
     expect(tenantLog).toEqual([{ outcome: 'DENIED' }]);
     // The tenant keeps working in its region.
     expect((await query<{ currentTenant: { region: string } }>(euScientist, 'query { currentTenant { region } }')).currentTenant.region).toBe(eu);
+  });
+
+  it('erasing the EU tenant drops its schema on the EU server, and leaves nothing of it on either server', async () => {
+    const requested = expectNoErrors(
+      await stack.query<{ requestTenantErasure: { id: string } }>(platformAdmin, 'mutation($tenantId: ID, $confirm: String!) { requestTenantErasure(tenantId: $tenantId, confirm: $confirm) { id } }', { tenantId: euTenant.id, confirm: euTenant.id }),
+    ).requestTenantErasure;
+    const control = quoteIdentifier(stack.config.database.controlSchema);
+    await stack.adminQuery(`UPDATE ${control}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), requested.id]);
+    const runtime = stack.platform.runtimes.tenants;
+    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    expect(await built.runner.runDue()).toEqual([requested.id]);
+    for (const run of [<T>(sql: string, params?: unknown[]) => stack.adminQuery<T>(sql, params), <T>(sql: string, params?: unknown[]) => stack.adminQueryOn<T>(euServer, sql, params)]) {
+      expect(await run<unknown[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [euTenant.schema])).toEqual([]);
+    }
+    // MySQL keeps table grants past a DROP: the routine revoked them first, so a later schema of that name inherits none.
+    expect(await serviceGrantsOn(euServer, euTenant.schema)).toEqual({});
+    expect(await stack.adminQueryOn<unknown[]>(euServer, `SELECT 1 FROM ${control}.region_tenant_schemas WHERE schema_name = ?`, [euTenant.schema])).toEqual([]);
+    expect(await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${control}.tenants WHERE id = ?`, [euTenant.id])).toEqual([]);
+    // The home tenant is untouched.
+    expect((await query<{ datasets: { edges: unknown[] } }>(usScientist, 'query { datasets { edges { node { id } } } }')).datasets.edges).toHaveLength(1);
   });
 });

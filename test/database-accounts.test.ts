@@ -104,7 +104,7 @@ beforeAll(async () => {
   const schemas = new SchemaManager(tenantsDb, migrator);
   for (const tenant of [tenantA, tenantB]) {
     await registerTenant(tenant);
-    await schemas.createTenantSchema(tenant);
+    await schemas.createTenantSchema(tenant, 'us-east-1');
   }
   for (const service of serviceNames) connections.set(service, await createConnection({ uri: urls[service], ...databaseTlsOptions(tlsCa) }));
   for (const schema of [schemaOf(tenantA), schemaOf(tenantB), migrator.controlSchema, templateSchemaName(migrator.controlSchema)]) {
@@ -215,7 +215,7 @@ describe('provisioning as the tenants account', () => {
     const schemas = new SchemaManager(tenantsDb, migrator);
     expect(await schemas.schemaExists(c)).toBe(false);
     await registerTenant(tenantC);
-    await schemas.createTenantSchema(tenantC);
+    await schemas.createTenantSchema(tenantC, 'us-east-1');
     expect(await schemas.schemaExists(c)).toBe(true);
     const template = templateSchemaName(migrator.controlSchema);
     expect(await tablesOf(c)).toEqual(await tablesOf(template));
@@ -274,6 +274,18 @@ describe('provisioning as the tenants account', () => {
       expect(await attempt(service, `CALL ${control}.provision_tenant_schema('tenant_probe_${suffix}')`)).toBe('denied');
     }
     expect(await tablesOf(c)).toContain('datasets');
+  });
+
+  it('only the audit service may call the security-log rewrite routine (erasure), and it rewrites only a row at the hash it names', async () => {
+    const control = `\`${migrator.controlSchema}\``;
+    const call = `CALL ${control}.rewrite_security_event(UUID(), 999999999, REPEAT('0', 64), NULL, 's', NULL, NULL, NULL, '{}', REPEAT('0', 64), REPEAT('1', 64))`;
+    for (const service of serviceNames.filter((s) => s !== 'audit')) expect({ service, call: await attempt(service, call) }).toEqual({ service, call: 'denied' });
+    // Allowed in, and refused by the routine itself: no row has that sequence number and hash.
+    const connection = connections.get('audit')!;
+    await expect(connection.query(call)).rejects.toThrow(/not at the hash named/);
+    // The trace it writes is read-only for the audit account.
+    expect(await attempt('audit', statement('INSERT', migrator.controlSchema, 'security_event_rewrites'))).toBe('denied');
+    expect(await attempt('audit', statement('DELETE', migrator.controlSchema, 'security_log_rewrites'))).toBe('denied');
   });
 
   it('deprovisioning drops the schema and every service’s rights on it', async () => {

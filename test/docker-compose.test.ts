@@ -809,7 +809,7 @@ describe('deploy/generate-env.ts', () => {
           objectStore: undefined,
         });
       } else {
-        expect(subgraph.runtime.keyProvider).toEqual({ url: 'https://keys:8200', keyName: 'tessera', mount: 'transit', tlsCa: ensureLocalPki().ca, token: undefined });
+        expect(subgraph.runtime.keyProvider).toEqual({ url: 'https://keys:8200', keyName: 'tessera', mount: 'transit', tlsCa: ensureLocalPki().ca, token: undefined, auth: { method: 'token', token: undefined } });
         expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'https://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY, tlsCaFile: ensureLocalPki().caFile });
       }
       expect({ name, signs: subgraph.auditChain?.signingKey !== undefined }).toEqual({ name, signs: name === 'audit' });

@@ -179,6 +179,11 @@ describe('Redis ACL: subgraphs', () => {
       await expect(models.incrby(keys.costPerMinute(acme, minuteOf(Date.now())), 1)).rejects.toThrow(noPermission);
       await expect(models.zadd(keys.openSubscriptions(acme), 1, 'x')).rejects.toThrow(noPermission);
       await expect(models.lpush(`${prefix}:${tenantQueueName(acme)}:wait`, 'x')).rejects.toThrow(noPermission);
+      // Erasures: it listens (to drop the tenant's pools), it cannot announce one.
+      await expect(models.publish(`${prefix}:tenants:erased`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
+      const listener = connect(as('models'));
+      expect(await listener.subscribe(`${prefix}:tenants:erased`)).toBe(1);
+      await expect(connect(as('models')).subscribe(`${prefix}:access:changed`)).rejects.toThrow(noPermission);
     } finally {
       await perMinute.close();
     }
@@ -228,7 +233,7 @@ describe('Redis ACL: subgraphs', () => {
     }
   });
 
-  it('audit publishes alerts only; tenants announces access changes only; datasets can only connect', async () => {
+  it('audit publishes alerts only; tenants announces access changes and erasures only; datasets can only connect', async () => {
     const bus = createEventBus(as('audit'));
     try {
       expect(await bus.publish(acme, 'alerts', { id: 'a1' })).toBe(0);
@@ -247,6 +252,9 @@ describe('Redis ACL: subgraphs', () => {
     expect(typeof (await connect(as('tenants')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme })))).toBe('number');
     await expect(connect(as('datasets')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
     await expect(connect(as('tenants')).subscribe(`${prefix}:access:changed`)).rejects.toThrow(noPermission);
+    // Erasures are announced by tenants alone.
+    expect(typeof (await connect(as('tenants')).publish(`${prefix}:tenants:erased`, JSON.stringify({ tenantId: 'nobody' })))).toBe('number');
+    await expect(connect(as('datasets')).publish(`${prefix}:tenants:erased`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
     // Erasure: tenants finds and deletes any platform key, and reads none.
     const tenants = connect(as('tenants'));
     await connect(as('gateway')).incrby(`${prefix}:ratelimit:tenant:${acme}:1`, 1);

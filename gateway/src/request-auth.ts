@@ -73,9 +73,10 @@ export function createRequestAuthenticator(verify: AccessTokenVerifier, director
 
   async function tenantRoles(claims: VerifiedAccessToken & { tenantId: string }): Promise<Principal['roles']> {
     if (!access || access.roleSource === 'claims') return claims.roles;
-    const role = await access.cache.memberRole(claims.tenantId, claims.subject, claims.verifiedEmail);
-    if (!role) throw errors.forbidden('You are not a member of this tenant: ask one of its admins to invite you.');
-    return [role];
+    const membership = await access.cache.membership(claims.tenantId, claims.subject, claims.verifiedEmail);
+    if (membership.invitationExpired) throw errors.forbidden('Your invitation to this tenant has expired: ask one of its admins to send it again.', { reason: 'INVITATION_EXPIRED' });
+    if (!membership.role) throw errors.forbidden('You are not a member of this tenant: ask one of its admins to invite you.', { reason: 'NOT_A_MEMBER' });
+    return [membership.role];
   }
 
   return async function authenticate(headers: IncomingHttpHeaders, sourceIp: string | undefined, requestId: string): Promise<AuthenticatedRequest> {
@@ -121,7 +122,7 @@ export function createAccessRecheck(access: AccessControl) {
       return;
     }
     if (access.roleSource !== 'members') return;
-    const role = await access.cache.memberRole(principal.tenantId, principal.subject, undefined);
+    const { role } = await access.cache.membership(principal.tenantId, principal.subject, undefined);
     if (!role || !principal.roles.includes(role)) throw errors.forbidden('Your membership in this tenant changed.');
   };
 }

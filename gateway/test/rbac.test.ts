@@ -39,7 +39,7 @@ describe('role-based access control', () => {
     expect(await countDatasets(stack, acme)).toBe(before + 1);
   });
 
-  it.each(['viewer', 'data_scientist', 'admin'] as const)('a tenant %s cannot provisionTenant or suspendTenant (FORBIDDEN, control plane unchanged)', async (role) => {
+  it.each(['viewer', 'data_scientist', 'admin', 'auditor'] as const)('a tenant %s cannot provisionTenant or suspendTenant (FORBIDDEN, control plane unchanged)', async (role) => {
     const token = await acme.token(role);
     const newId = `t${randomUUID().replace(/-/g, '').slice(0, 10)}`;
     expectForbidden(await stack.query(token, provisionMutation, { input: { id: newId, displayName: 'Not allowed', region: 'us-east-1' } }));

@@ -22,6 +22,8 @@ export const keyServiceEnvironment = z.object({
   KEY_SERVICE_ALLOWED_CLIENTS: commaList().default(defaultKeyClients),
   // Of the admitted clients, those that may create, rotate, configure, trim and rewrap.
   KEY_SERVICE_ADMIN_CLIENTS: commaList().default(['tenants']),
+  // AppRole and Kubernetes logins (README "Key provider"): roles, token TTLs, and whether every call needs a token.
+  KEY_SERVICE_AUTH_FILE: z.string().min(1).optional(),
   // Its own certificate (the local CA's `keys` leaf) and the CA its clients' certificates must chain to.
   TLS_CA_FILE: z.string().min(1),
   TLS_CERT_FILE: z.string().min(1),
@@ -36,6 +38,8 @@ export interface KeyServiceConfig {
   keys: string[];
   allowedClients: string[];
   adminClients: string[];
+  /** KEY_SERVICE_AUTH_FILE, when set. */
+  authFile?: string | undefined;
   tls: { caFile: string; certFile: string; keyFile: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -49,6 +53,7 @@ export function readKeyServiceEnvironment(env: NodeJS.ProcessEnv = process.env):
     keys: parsed.KEY_SERVICE_KEYS,
     allowedClients: parsed.KEY_SERVICE_ALLOWED_CLIENTS,
     adminClients: parsed.KEY_SERVICE_ADMIN_CLIENTS.filter((client) => parsed.KEY_SERVICE_ALLOWED_CLIENTS.includes(client)),
+    authFile: parsed.KEY_SERVICE_AUTH_FILE,
     tls: { caFile: parsed.TLS_CA_FILE, certFile: parsed.TLS_CERT_FILE, keyFile: parsed.TLS_KEY_FILE },
     logLevel: parsed.LOG_LEVEL,
   };

@@ -10,6 +10,8 @@ export interface KeyServiceProcessOptions {
   keys?: string[];
   allowedClients?: string[];
   adminClients?: string[];
+  /** KEY_SERVICE_AUTH_FILE: AppRole and Kubernetes roles. */
+  authFile?: string;
 }
 
 export interface RunningKeyServiceProcess {
@@ -35,6 +37,7 @@ export async function startKeyServiceProcess(options: KeyServiceProcessOptions):
       ...(options.keys ? { KEY_SERVICE_KEYS: options.keys.join(',') } : {}),
       ...(options.allowedClients ? { KEY_SERVICE_ALLOWED_CLIENTS: options.allowedClients.join(',') } : {}),
       ...(options.adminClients ? { KEY_SERVICE_ADMIN_CLIENTS: options.adminClients.join(',') } : {}),
+      ...(options.authFile ? { KEY_SERVICE_AUTH_FILE: options.authFile } : {}),
       TLS_CA_FILE: options.tls.caFile,
       TLS_CERT_FILE: options.tls.certFile,
       TLS_KEY_FILE: options.tls.keyFile,

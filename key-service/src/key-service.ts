@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readAuthConfig } from './auth-config';
 import { KeyStateFile } from './key-state-file';
 import { TransitEngine } from './transit-engine';
 import { startTransitServer, type RunningTransitServer } from './transit-server';
@@ -21,7 +22,8 @@ export async function startKeyService(config: Omit<KeyServiceConfig, 'logLevel'>
   try {
     for (const name of config.keys) if (engine.createKey(name, { derived: true })) log?.({ event: 'key_created', key: name });
     const tls = { ca: readFileSync(config.tls.caFile, 'utf8'), cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8') };
-    const server = await startTransitServer({ engine, tls, allowedClients: config.allowedClients, adminClients: config.adminClients, port: config.port, host: config.host, ...(log ? { log } : {}) });
+    const auth = config.authFile ? readAuthConfig(config.authFile) : undefined;
+    const server = await startTransitServer({ engine, tls, allowedClients: config.allowedClients, adminClients: config.adminClients, port: config.port, host: config.host, ...(auth ? { auth } : {}), ...(log ? { log } : {}) });
     return {
       ...server,
       stateDirectory: config.stateDirectory,

@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { certificateOnly, type KeyServiceAuthConfig } from './auth-config';
+import { handleAuthRequest } from './auth-routes';
+import { TokenStore } from './token-store';
 import type { TransitEngine } from './transit-engine';
 import { TransitError } from './transit-error';
 
@@ -15,6 +18,8 @@ export interface TransitServerOptions {
   adminClients: readonly string[];
   /** Where the transit engine answers (Vault's default mount: `transit`). */
   mount?: string;
+  /** AppRole and Kubernetes logins, and whether transit calls need a token from one (default: certificates alone). */
+  auth?: KeyServiceAuthConfig;
   port: number;
   host: string;
   /** One line per request (who, what, outcome); never key material. */
@@ -40,6 +45,9 @@ const maxBodyBytes = 64 * 1024;
  */
 export async function startTransitServer(options: TransitServerOptions): Promise<RunningTransitServer> {
   const mount = options.mount ?? 'transit';
+  const auth = options.auth ?? certificateOnly;
+  // In memory: a restart revokes every token, and clients log in again.
+  const tokens = new TokenStore();
   const server: Server = createServer({ ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
     void handle(req, res);
   });
@@ -55,15 +63,27 @@ export async function startTransitServer(options: TransitServerOptions): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const client = clientOf(req.socket as TLSSocket) ?? '(none)';
     const path = new URL(req.url ?? '/', 'https://keys').pathname;
-    let operation: Operation | 'health' | undefined;
+    let operation: Operation | 'health' | 'auth' | undefined;
     try {
       if (req.method === 'GET' && path === '/v1/sys/health') {
         operation = 'health';
         return send(res, 200, { initialized: true, sealed: false, standby: false });
       }
+      const token = headerToken(req);
+      if (path.startsWith('/v1/auth/')) {
+        operation = 'auth';
+        const body = req.method === 'POST' ? await readJson(req) : {};
+        const answer = handleAuthRequest({ method: req.method ?? 'GET', path: path.slice('/v1/auth/'.length), body, token, client, isAdminClient: options.adminClients.includes(client) }, auth, tokens, Math.floor(Date.now() / 1000));
+        return 'body' in answer ? send(res, answer.status, answer.body) : send(res, answer.status, undefined);
+      }
       const route = routeOf(req.method ?? 'GET', path, mount);
       if (!route) throw new TransitError(404, 'unsupported path');
       operation = route.operation;
+      // A token, when sent (or required), must be one of ours, live, and issued to this very certificate: a stolen token alone opens nothing.
+      if (token !== undefined || auth.requireToken) {
+        const issued = tokens.find(token);
+        if (!issued || issued.client !== client) throw new TransitError(403, 'permission denied');
+      }
       if (adminOperations.has(route.operation) && !options.adminClients.includes(client)) throw new TransitError(403, 'permission denied');
       const body = req.method === 'POST' ? await readJson(req) : {};
       const engine = options.engine;
@@ -94,7 +114,7 @@ export async function startTransitServer(options: TransitServerOptions): Promise
       const message = error instanceof TransitError ? error.message : 'internal error';
       send(res, status, { errors: [message] });
     } finally {
-      if (operation && operation !== 'health' && operation !== 'encrypt' && operation !== 'decrypt') options.log?.({ event: 'request', client, operation, status: res.statusCode });
+      if (operation && operation !== 'health' && operation !== 'encrypt' && operation !== 'decrypt') options.log?.({ event: 'request', client, operation: operation === 'auth' ? `auth/${path.slice('/v1/auth/'.length)}` : operation, status: res.statusCode });
     }
   }
 
@@ -127,6 +147,11 @@ function routeOf(method: string, path: string, mount: string): { operation: Oper
   if (parts.length === 3 && kind === 'keys' && (action === 'rotate' || action === 'config' || action === 'trim')) return { operation: action, name };
   if (parts.length === 2 && (kind === 'encrypt' || kind === 'decrypt' || kind === 'rewrap')) return { operation: kind, name };
   return undefined;
+}
+
+function headerToken(req: IncomingMessage): string | undefined {
+  const value = req.headers['x-vault-token'];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
 function clientOf(socket: TLSSocket): string | undefined {

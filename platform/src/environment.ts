@@ -32,6 +32,7 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
+import { erasureVariables, toErasureConfig } from '@tessera/tenants';
 import { portUrlVariable } from './service-ports';
 import { portsCalledBy, subgraphModule, type SubgraphName } from './subgraph-catalog';
 import { portVariables, type EnvironmentGroup } from '@tessera/service-kit';
@@ -140,6 +141,12 @@ const subgraphVariableGroups = {
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
+  erasure: erasureVariables,
+  // The tenants service must know where roles come from (a new tenant then needs its first admin) and how long invitations last.
+  members: z.object({
+    ROLE_SOURCE: z.enum(['claims', 'members']).default('claims'),
+    INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
+  }),
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -156,6 +163,8 @@ export function subgraphEnvironment(name: SubgraphName): z.ZodObject {
 
 export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseEnvironment(gatewayEnvironment, env);
+  // The gateway writes into tenant schemas (metrics, meters): REGION_DATABASES is checked as in the services.
+  toRegionsConfig(parsed);
   // A CA with an http:// issuer would be ignored: the operator believes discovery and JWKS are verified.
   if (parsed.OIDC_TLS_CA_FILE !== undefined && !parsed.OIDC_ISSUER_URL.startsWith('https://')) {
     throw new ConfigError(['OIDC_TLS_CA_FILE: set, but OIDC_ISSUER_URL is not an https:// URL']);
@@ -204,6 +213,10 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
+function toMembersOptions(parsed: { ROLE_SOURCE: 'claims' | 'members'; INVITATION_TTL_HOURS: number }) {
+  return { roleSource: parsed.ROLE_SOURCE, invitationTtlHours: parsed.INVITATION_TTL_HOURS };
+}
+
 export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessEnv = process.env) {
   // One parse of the whole schema reports every bad or missing variable at once; the typed
   // reads below then cannot fail.
@@ -224,6 +237,8 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     auditChain: has('auditChain') ? toAuditChainConfig(subgraphVariableGroups.auditChain.parse(env)) : undefined,
     alerting: has('alerting') ? toAlertingConfig(subgraphVariableGroups.alerting.parse(env)) : undefined,
     monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
+    erasure: has('erasure') ? toErasureConfig(subgraphVariableGroups.erasure.parse(env)) : undefined,
+    members: has('members') ? toMembersOptions(subgraphVariableGroups.members.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

@@ -26,7 +26,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     const env = readMigratorEnvironment();
     const logger = createLogger(env.logLevel, { service: 'migrate' });
     const report = await migrateDeployment(env.migrator, serviceData);
-    logger.info('migrated', { controlSchema: env.migrator.controlSchema, tenantSchemas: report.tenantSchemas });
+    logger.info('migrated', { controlSchema: env.migrator.controlSchema, tenantSchemas: report.tenantSchemas, regionServers: report.regionServers });
     return async () => undefined;
   }
   if (service === 'keys' && process.argv[3] === 'import-master-key') {
@@ -93,6 +93,8 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.auditChain ? { auditChain: env.auditChain } : {}),
     ...(env.alerting ? { alerting: env.alerting } : {}),
     ...(env.monitoring ? { monitoring: env.monitoring } : {}),
+    ...(env.erasure ? { erasure: env.erasure } : {}),
+    ...(env.members ? { members: env.members } : {}),
     inference: modelServingOptionsFromEnvironment(process.env),
   };
   const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {

@@ -5,7 +5,7 @@ import type { AuditChainConfig, DatabaseConfig, KeyProviderConfig, Logger, Objec
 import { startGateway, type GatewayAccessConfig, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServerTls, type ServiceRuntime, type TlsIdentities } from '@tessera/service-kit';
-import { createProvisioner, type RewrapperOptions } from '@tessera/tenants';
+import { createProvisioner, type ErasureConfig, type RewrapperOptions } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
 import type { ServiceName, TenantLimits, TenantProvisioner } from '@tessera/tenancy';
@@ -74,6 +74,10 @@ export interface PlatformConfig {
   jobsServiceKeys?: { privateJwk: JWK; publicJwk: JWK };
   /** Where the gateway takes tenant roles from (ROLE_SOURCE), and its membership / API-key cache. */
   access?: GatewayAccessConfig;
+  /** The tenants service's erasure settings (ERASURE_GRACE_HOURS); defaults when omitted. */
+  erasure?: ErasureConfig;
+  /** INVITATION_TTL_HOURS of the tenants service (default 168). */
+  invitationTtlHours?: number;
 }
 
 export interface RunningPlatform {
@@ -164,6 +168,9 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
       ...(config.keyRewrap ? { keyRewrap: config.keyRewrap } : {}),
+      ...(config.erasure ? { erasure: config.erasure } : {}),
+      // The tenants service reads ROLE_SOURCE like the gateway (a new tenant's first admin is required with members).
+      members: { roleSource: config.access?.roleSource ?? 'claims', invitationTtlHours: config.invitationTtlHours ?? 168 },
     };
     const ports = inProcessPorts(runtimes, settings);
     const options: CatalogOptions = { ...settings, ports };

@@ -7,13 +7,14 @@ export const demoTenants = [
 export interface DemoUser {
   clientId: string;
   tenant?: string;
-  role: 'admin' | 'data_scientist' | 'viewer' | 'platform_admin';
+  role: 'admin' | 'data_scientist' | 'viewer' | 'auditor' | 'platform_admin';
 }
 
 export const demoUsers: readonly DemoUser[] = [
   { clientId: 'acme-admin', tenant: 'acme', role: 'admin' },
   { clientId: 'acme-data-scientist', tenant: 'acme', role: 'data_scientist' },
   { clientId: 'acme-viewer', tenant: 'acme', role: 'viewer' },
+  { clientId: 'acme-auditor', tenant: 'acme', role: 'auditor' },
   { clientId: 'globex-admin', tenant: 'globex', role: 'admin' },
   { clientId: 'platform-admin', role: 'platform_admin' },
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { localServiceDatabaseUrls, serviceNames, type ServiceName } from '@tessera/tenancy';
 import { alertingVariables, toAlertingConfig, type AlertingConfig } from '@tessera/audit';
+import { erasureVariables, toErasureConfig, type ErasureConfig } from '@tessera/tenants';
 import { migratorVariables, parseEnvironment, port, redisVariables, telemetryVariables } from '@tessera/config';
 import { localRedisCaFile } from '@tessera/redis-acl';
 
@@ -22,7 +23,9 @@ const launcherVariables = migratorVariables
   })
   .extend(telemetryVariables.pick({ TRACING_EXPORTER: true, OTEL_EXPORTER_OTLP_ENDPOINT: true, LOG_LEVEL: true }).shape)
   // A local webhook receiver is loopback, refused unless allowed here (e.g. 127.0.0.1/32).
-  .extend(alertingVariables.shape);
+  .extend(alertingVariables.shape)
+  // The all-in-one process runs the tenants service, which carries out erasures.
+  .extend(erasureVariables.shape);
 
 export interface LauncherEnvironment {
   /** Each service's own account (DATABASE_URL_<SERVICE> overrides the local dev one). */
@@ -49,6 +52,7 @@ export interface LauncherEnvironment {
   otlpEndpoint: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   alerting: AlertingConfig;
+  erasure: ErasureConfig;
 }
 
 /** Parsed once at start-up; a bad value throws a ConfigError naming every bad variable. */
@@ -70,6 +74,7 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
     otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: parsed.LOG_LEVEL,
     alerting: toAlertingConfig(parsed),
+    erasure: toErasureConfig(parsed),
   };
 }
 

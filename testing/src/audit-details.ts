@@ -1,5 +1,6 @@
 import { attachChainDetails } from '@tessera/audit-client';
 import { keyringColumnKeys, sealedAuditDetails } from '@tessera/service-kit';
+import { tenantDatabase } from '@tessera/tenancy';
 import type { TestStack } from './test-stack';
 
 /**
@@ -9,7 +10,9 @@ import type { TestStack } from './test-stack';
  */
 export async function withAuditDetails<Row extends Record<string, unknown>>(stack: TestStack, tenantId: string, rows: Row[]): Promise<Row[]> {
   const store = sealedAuditDetails(keyringColumnKeys(stack.platform.runtime.keyring, tenantId));
-  const failures = await attachChainDetails((sql, params) => stack.platform.runtime.db.query(sql, params), store, rows);
+  // The server holding the tenant's schema (its region's, with REGION_DATABASES).
+  const db = await tenantDatabase(stack.platform.runtime.db, tenantId);
+  const failures = await attachChainDetails((sql, params) => db.query(sql, params), store, rows);
   if (failures.size > 0) throw new Error(`sealed audit details did not open for events ${[...failures.keys()].join(', ')}`);
   return rows;
 }

@@ -13,7 +13,7 @@ import { createServiceRuntime, keyringColumnKeys, sealedAuditDetails, type Servi
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
-import { dropControlPlane, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
+import { databaseUrlOnServer, dropControlPlane, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { startKeyServiceProcess, type RunningKeyServiceProcess } from '@tessera/key-service';
@@ -60,6 +60,8 @@ export interface TestStack {
    * e.g. creating a squatter schema, or tampering with append-only audit rows to prove detection.
    */
   adminQuery<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
+  /** `adminQuery` on another database server (`host:port`, e.g. a region's from `regionDatabases`). */
+  adminQueryOn<T = unknown>(server: string, sql: string, params?: unknown[]): Promise<T>;
   /** Moves the tenant's audit outbox into its hash chain now (`audit_events`), instead of waiting for the relay. */
   drainAudit(tenantId: string): Promise<number>;
   /** Job worker child processes against this stack (`options.workers` of them start with it). */
@@ -68,6 +70,8 @@ export interface TestStack {
   workerServiceKey: JWK;
   /** The metrics service's key, as a metrics process split from the others would sign its port calls. */
   metricsServiceKey: JWK;
+  /** The tenants service's key, as a tenants process split from the others (erasure, re-encryption) would sign its port calls. */
+  tenantsServiceKey: JWK;
   stop(): Promise<void>;
 }
 
@@ -116,8 +120,15 @@ export interface TestStackOptions {
   objectStore?: Partial<Pick<PlatformConfig['objectStore'], 'endpoint' | 'accessKey' | 'secretKey' | 'credentials' | 'regions'>>;
   /** DATA_REGIONS (default us-east-1 and eu-west-1, both in the one store unless `objectStore.regions` names stores). */
   regions?: string[];
+  /**
+   * REGION_DATABASES: region → `host:port` of the server holding its tenant schemas (the local
+   * second server is 127.0.0.1:3307, scripts/local-region-mariadb.sh). Default: all on the one server.
+   */
+  regionDatabases?: Record<string, string>;
   /** The gateway's ROLE_SOURCE and membership / API-key cache (default: roles from token claims, as every other test file expects). */
   access?: PlatformConfig['access'];
+  /** INVITATION_TTL_HOURS of the tenants service (default 168). */
+  invitationTtlHours?: number;
   /** The pace of the rewrap after a key-encryption key rotation (tests slow it down to act while it runs). */
   keyRewrap?: PlatformConfig['keyRewrap'];
 }
@@ -145,7 +156,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
   const keyStateDirectory = mkdtempSync(join(tmpdir(), 'tessera-test-keys-'));
-  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys] = await Promise.all([
+  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys, tenantsKeys] = await Promise.all([
     // The issuer and the object store speak HTTPS only, with the local CA's `oidc` and `s3` leaves.
     startIssuerProcess({ audience: testAudience, tls: pki.files('oidc') }),
     startS3Server({ ...s3Credentials, tls: pki.identity('s3') }),
@@ -158,16 +169,20 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     generateServiceKeyPair(),
     // The jobs service's key: it signs job grants (tests sign expired ones with it).
     generateServiceKeyPair(),
+    // A tenants process's, for tests that run it split from the audit service (erasure receipts).
+    generateServiceKeyPair(),
   ]);
   // Each service connects as its own account (scripts/local-services.sh creates them).
   const accounts = localServiceDatabaseUrls();
   // Over TLS, as every Tessera account requires: local-services.sh gives MariaDB a certificate of this CA.
-  const database: DatabaseConfig = { url: accounts.tenants, controlSchema: `tessera_test_${suffix}`, poolSize: 8, tlsCa: pki.ca };
+  const regionServers = options.regionDatabases ? { regionServers: options.regionDatabases } : {};
+  const database: DatabaseConfig = { url: accounts.tenants, controlSchema: `tessera_test_${suffix}`, poolSize: 8, tlsCa: pki.ca, ...regionServers };
   const migrator: MigratorConfig = {
     adminUrl: databaseAdminUrl,
     controlSchema: database.controlSchema,
     accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
     tlsCa: pki.ca,
+    ...regionServers,
   };
   // A prefix per test file: queues and channels of parallel test files never meet (nor, with the ACL on, their users).
   const redisUsers = await createTestRedisUsers(`ttest-${suffix}`);
@@ -214,9 +229,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
-    portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk },
+    portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk, tenants: tenantsKeys.publicJwk },
     jobsServiceKeys,
     ...(options.access ? { access: options.access } : {}),
+    ...(options.invitationTtlHours ? { invitationTtlHours: options.invitationTtlHours } : {}),
   };
   let platform: RunningPlatform;
   let inspection: ServiceRuntime | undefined;
@@ -245,8 +261,17 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     throw error;
   }
   const tenants: string[] = [];
-  let admin: Promise<DataSource> | undefined;
-  const adminSource = () => (admin ??= openMigrationDataSource(migrator, undefined, []));
+  const admins = new Map<string, Promise<DataSource>>();
+  const adminSourceOn = (server: string | undefined) => {
+    const key = server ?? '';
+    let source = admins.get(key);
+    if (!source) {
+      source = openMigrationDataSource(server === undefined ? migrator : { ...migrator, adminUrl: databaseUrlOnServer(migrator.adminUrl, server) }, undefined, []);
+      admins.set(key, source);
+    }
+    return source;
+  };
+  const adminSource = () => adminSourceOn(undefined);
   const tokenCache = new Map<string, Promise<string>>();
 
   const issueToken: TestStack['issueToken'] = async (claims) => {
@@ -283,6 +308,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         stalledIntervalMs: 2_000,
         ...options.workerOptions,
         ...workerOptions,
+        // A worker routes tenant schemas like the services (REGION_DATABASES comes with its database config).
+        ...(options.regionDatabases ? { env: { DATA_REGIONS: config.regions.join(','), ...options.workerOptions?.env, ...workerOptions.env } } : {}),
         logLevel: testLogLevel('warn'),
       });
       workerProcesses.add(worker);
@@ -329,11 +356,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     query: (token, query, variables) => postGraphQL(platform.gateway.graphqlUrl, token, query, variables),
     adminQuery: async <T>(sql: string, params?: unknown[]) => (await (await adminSource()).query(sql, params)) as T,
+    adminQueryOn: async <T>(server: string, sql: string, params?: unknown[]) => (await (await adminSourceOn(server)).query(sql, params)) as T,
     // Sealed like the audit service seals them: a tenant chain is never relayed with clear details.
     drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId, sealedAuditDetails(keyringColumnKeys(platform.runtime.keyring, tenantId))),
     workers,
     workerServiceKey: workerKeys.privateJwk,
     metricsServiceKey: metricsKeys.privateJwk,
+    tenantsServiceKey: tenantsKeys.privateJwk,
     stop: async () => {
       await workers.stopAll();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
@@ -341,7 +370,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await dropRedisKeys(config.redis).catch(() => undefined);
       await redisUsers.close();
       await dropControlPlane(migrator).catch(() => undefined);
-      if (admin) await (await admin).destroy();
+      for (const source of admins.values()) await (await source).destroy();
       await Promise.all([issuer.stop(), s3.close(), keyService.stop()]);
       rmSync(keyStateDirectory, { recursive: true, force: true });
     },

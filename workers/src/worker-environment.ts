@@ -101,7 +101,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
   const withFlag = flag >= 0 ? { ...env, WORKER_DEDICATED_TENANT: argv[flag + 1] ?? '' } : env;
   const parsed = parseEnvironment(workerEnvironment, withFlag);
   const telemetry = toTelemetryConfig(parsed);
-  const regions = toRegionsConfig({ DATA_REGIONS: parsed.DATA_REGIONS, HOME_REGION: parsed.HOME_REGION });
+  const regions = toRegionsConfig({ DATA_REGIONS: parsed.DATA_REGIONS, HOME_REGION: parsed.HOME_REGION, DATABASE_URL: parsed.DATABASE_URL, REGION_DATABASES: parsed.REGION_DATABASES });
   if (parsed.WORKER_REGION !== undefined && !regions.served.includes(parsed.WORKER_REGION)) {
     throw new ConfigError([`WORKER_REGION: ${parsed.WORKER_REGION} is not one of DATA_REGIONS (${regions.served.join(', ')})`]);
   }

@@ -45,6 +45,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     CONTROL_SCHEMA: options.database.controlSchema,
     DATABASE_POOL_SIZE: String(Math.max(2, Math.min(options.database.poolSize, 6))),
     ...(options.databaseTlsCaFile ? { DATABASE_TLS_CA_FILE: options.databaseTlsCaFile } : {}),
+    ...(options.database.regionServers && Object.keys(options.database.regionServers).length > 0 ? { REGION_DATABASES: JSON.stringify(options.database.regionServers) } : {}),
     REDIS_URL: options.redis.url,
     REDIS_KEY_PREFIX: options.redis.keyPrefix,
     ...(options.redis.tlsCaFile ? { REDIS_TLS_CA_FILE: options.redis.tlsCaFile } : {}),

@@ -1,5 +1,4 @@
-import type { TenantRole } from '@tessera/auth';
-import type { AccessDirectory, ApiKeyRecord } from '@tessera/tenants/ports';
+import type { AccessDirectory, ApiKeyRecord, Membership } from '@tessera/tenants/ports';
 
 export interface AccessCacheOptions {
   /** How long a membership or key is reused without asking the database (changes announced on Redis drop it sooner). */
@@ -22,7 +21,7 @@ interface Entry<V> {
  * so a value read just before a removal cannot outlive it in the cache.
  */
 export class AccessCache {
-  private readonly members = new Map<string, Entry<TenantRole | undefined>>();
+  private readonly members = new Map<string, Entry<Membership>>();
   private readonly keys = new Map<string, Entry<ApiKeyRecord | undefined>>();
   private generation = 0;
   private readonly maxEntries: number;
@@ -34,10 +33,10 @@ export class AccessCache {
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 
-  /** The role of `subject` in the tenant (undefined: not a member); see AccessDirectory.memberRole. */
-  async memberRole(tenantId: string, subject: string, verifiedEmail: string | undefined): Promise<TenantRole | undefined> {
+  /** The standing of `subject` in the tenant (its role, or none and why); see AccessDirectory.membership. */
+  async membership(tenantId: string, subject: string, verifiedEmail: string | undefined): Promise<Membership> {
     const key = JSON.stringify([tenantId, subject, verifiedEmail ?? null]);
-    return this.cached(this.members, key, tenantId, () => this.directory.memberRole(tenantId, subject, verifiedEmail));
+    return this.cached(this.members, key, tenantId, () => this.directory.membership(tenantId, subject, verifiedEmail));
   }
 
   async apiKey(id: string): Promise<ApiKeyRecord | undefined> {

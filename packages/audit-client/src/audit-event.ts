@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
-import { quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
+import { quoteIdentifier, tenantQueryable, tenantSchemaName } from '@tessera/tenancy';
 import { outboxColumns, outboxValues } from './outbox-row';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILED';
@@ -29,10 +29,13 @@ export async function recordAuditEvent(manager: EntityManager, actor: Principal,
 /**
  * `recordAuditEvent` for a caller whose connection stays on the control plane (a process that
  * writes to many tenants' schemas, e.g. the usage-meter flush): the outbox is named by the
- * tenant's schema, built only from a validated tenant id.
+ * tenant's schema, built only from a validated tenant id. A tenant whose schema is on another server
+ * (REGION_DATABASES) gets the event there, in a statement of its own: one transaction cannot span
+ * two servers, and the event is written before the caller's commit, so a change is never made
+ * without its record (a rollback after it leaves the record of an attempt).
  */
 export async function recordTenantAuditEvent(manager: EntityManager, tenantId: string, actor: Principal, event: AuditEventInput): Promise<void> {
   const values = outboxValues(actor, event, 'SUCCESS');
   const table = `${quoteIdentifier(tenantSchemaName(tenantId))}.audit_outbox`;
-  await manager.query(`INSERT INTO ${table} (${outboxColumns}) VALUES (${values.map(() => '?').join(', ')})`, values);
+  await (await tenantQueryable(manager, tenantId)).query(`INSERT INTO ${table} (${outboxColumns}) VALUES (${values.map(() => '?').join(', ')})`, values);
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
+import { quoteIdentifier, tenantDatabase, tenantSchemaName } from '@tessera/tenancy';
 import { eventColumns } from './chain-canonical';
 import type { ChainDetailsStore } from './chain-details';
 import { relayChain, type ChainLocation, type RelayOptions } from './chain-relay';
@@ -22,8 +22,9 @@ export function tenantAuditChain(tenantId: string, details: ChainDetailsStore): 
 /**
  * Chains every event of the tenant's outbox that was committed before the call (waits for a
  * relay that holds the chain). Call it before reading the chain when "everything so far" matters:
- * verification, checkpoints, tests. Returns how many events it chained.
+ * verification, checkpoints, tests. Returns how many events it chained. `db`: the service's pool;
+ * the chain is relayed on the server holding the tenant's schema.
  */
-export function drainAuditOutbox(db: DataSource, tenantId: string, details: ChainDetailsStore, options: RelayOptions = {}): Promise<number> {
-  return relayChain(db, tenantAuditChain(tenantId, details), { waitForLockSeconds: 30, ...options });
+export async function drainAuditOutbox(db: DataSource, tenantId: string, details: ChainDetailsStore, options: RelayOptions = {}): Promise<number> {
+  return relayChain(await tenantDatabase(db, tenantId), tenantAuditChain(tenantId, details), { waitForLockSeconds: 30, ...options });
 }

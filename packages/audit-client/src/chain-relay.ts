@@ -32,8 +32,8 @@ export class ChainBusyError extends Error {
   }
 }
 
-/** MySQL lock names are limited to 64 characters: a digest of the chained table's name. */
-function lockNameOf(chain: ChainLocation): string {
+/** MySQL lock names are limited to 64 characters: a digest of the chained table's name. Whoever changes the chain takes it. */
+export function chainLockName(chain: ChainLocation): string {
   return `tessera:chain:${createHash('sha256').update(chain.eventsTable).digest('hex').slice(0, 40)}`;
 }
 
@@ -49,7 +49,7 @@ export async function relayChain(db: DataSource, chain: ChainLocation, options: 
   const wait = options.waitForLockSeconds ?? 0;
   const runner = db.createQueryRunner();
   await runner.connect();
-  const lock = lockNameOf(chain);
+  const lock = chainLockName(chain);
   try {
     const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [lock, wait])) as Array<{ acquired: number | null }>;
     if (row?.acquired !== 1) {

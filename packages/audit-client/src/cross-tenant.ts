@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
 import { errors, type TesseraError } from '@tessera/errors';
-import { quoteIdentifier, tenantSchemaName, type TenantScope } from '@tessera/tenancy';
+import { quoteIdentifier, tenantDatabase, tenantSchemaName, type TenantScope } from '@tessera/tenancy';
 import { recordAuditEvent, type AuditEventInput } from './audit-event';
 import { controlSchemaOf, findResourceOwner } from './resource-owner';
 import { recordSecurityEvent } from './security-event';
@@ -47,7 +47,8 @@ export async function recordInTenantLog(db: DataSource, tenantId: string, actor:
 }
 
 async function withTenantSchema<T>(db: DataSource, tenantId: string, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-  const runner = db.createQueryRunner();
+  // On the server holding the tenant's schema (REGION_DATABASES); its pool's default schema is named like the control plane.
+  const runner = (await tenantDatabase(db, tenantId)).createQueryRunner();
   await runner.connect();
   try {
     await runner.query(`USE ${quoteIdentifier(tenantSchemaName(tenantId))}`);

@@ -3,6 +3,20 @@ export { tenantAuditChain, tenantAuditDetailsTable, drainAuditOutbox } from './a
 export { attachChainDetails, hasDetails, type ChainDetailsStore } from './chain-details';
 export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
-export { relayChain, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
+export { relayChain, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
 export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';
 export { notFoundAcrossTenants, recordInTenantLog, crossTenantAction } from './cross-tenant';
+export {
+  ErasureReceiptSigner,
+  erasureReceiptType,
+  pseudonymSecretFromSigningKey,
+  tenantIdHash,
+  tenantPseudonym,
+  verifyErasureReceiptJws,
+  type ErasureAuthorityPort,
+  type ErasureReceiptPayload,
+  type ReceiptVerification,
+  type SecurityLogPseudonymisation,
+  type SignedErasureReceipt,
+  type UnsignedErasureReceipt,
+} from './erasure-receipt';

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { controlPlaneQueryable } from '@tessera/tenancy';
 
 /**
  * The control-plane schema of the pool `manager` belongs to. Every service pool is opened with the
@@ -19,10 +20,13 @@ export function controlTable(manager: EntityManager, table: string): string {
  * Indexes which tenant owns `id`, in the control plane, inside the transaction that creates the
  * thing (the tenant schema is the connection's current schema; the control table is named in
  * full). Only ids and types are stored: the index says "another tenant's", never what it is.
- * A retry of the same creation keeps the first owner.
+ * A retry of the same creation keeps the first owner. For a tenant on a region server
+ * (REGION_DATABASES) the control plane is on another server: the row is written there at once,
+ * outside the tenant's transaction; if that transaction then fails, the id stays indexed as the
+ * tenant's, which only means a later probe of that unused id is recorded as cross-tenant.
  */
 export async function recordResourceOwner(manager: EntityManager, tenantId: string, targetType: string, id: string): Promise<void> {
-  await manager.query(
+  await controlPlaneQueryable(manager).query(
     `INSERT INTO ${controlTable(manager, 'resource_owners')} (resource_id, target_type, tenant_id, created_at)
      VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE tenant_id = tenant_id`,
     [id, targetType, tenantId, new Date()],
@@ -31,7 +35,7 @@ export async function recordResourceOwner(manager: EntityManager, tenantId: stri
 
 /** The owning tenant of `id`, or undefined when no tenant owns it (never existed, or erased). */
 export async function findResourceOwner(manager: EntityManager, targetType: string, id: string): Promise<string | undefined> {
-  const rows = (await manager.query(`SELECT tenant_id FROM ${controlTable(manager, 'resource_owners')} WHERE resource_id = ? AND target_type = ?`, [
+  const rows = (await controlPlaneQueryable(manager).query(`SELECT tenant_id FROM ${controlTable(manager, 'resource_owners')} WHERE resource_id = ? AND target_type = ?`, [
     id,
     targetType,
   ])) as Array<{ tenant_id: string }>;

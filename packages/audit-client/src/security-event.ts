@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@tessera/auth';
-import { quoteIdentifier } from '@tessera/tenancy';
+import { controlPlaneQueryable, quoteIdentifier } from '@tessera/tenancy';
 import type { AuditOutcome } from './audit-event';
 import { eventColumns } from './chain-canonical';
 import { relayChain, type ChainLocation, type RelayOptions } from './chain-relay';
@@ -29,11 +29,12 @@ export function securityChain(controlSchema: string): ChainLocation {
 /**
  * Writes an event of the platform security log (control plane) with the caller's manager, in the
  * caller's transaction — which may be a tenant-schema transaction: the table is named in full.
- * Relayed into the chained `security_events` like a tenant's audit trail.
+ * Relayed into the chained `security_events` like a tenant's audit trail. From a transaction on a
+ * region server (REGION_DATABASES) it is written on the home server, in a statement of its own.
  */
 export async function recordSecurityEvent(manager: EntityManager, actor: Principal, event: SecurityEventInput): Promise<void> {
   const values = [...outboxValues(actor, event, 'DENIED'), event.tenantId];
-  await manager.query(`INSERT INTO ${controlTable(manager, 'security_outbox')} (${outboxColumns}, tenant_id) VALUES (${values.map(() => '?').join(', ')})`, values);
+  await controlPlaneQueryable(manager).query(`INSERT INTO ${controlTable(manager, 'security_outbox')} (${outboxColumns}, tenant_id) VALUES (${values.map(() => '?').join(', ')})`, values);
 }
 
 /** Chains the platform security log's outbox (see drainAuditOutbox). */

@@ -1,5 +1,9 @@
-/** Tenant roles (per tenant) and the one platform role that manages tenants themselves. */
-export const tenantRoles = ['admin', 'data_scientist', 'viewer'] as const;
+/**
+ * Tenant roles (per tenant) and the one platform role that manages tenants themselves. `auditor`
+ * is not a rung below `viewer`: it reads the audit trail and the metadata needed to understand it,
+ * but no data (no previews, predictions or downloads) and changes nothing.
+ */
+export const tenantRoles = ['admin', 'data_scientist', 'viewer', 'auditor'] as const;
 export const platformRoles = ['platform_admin'] as const;
 export const allRoles = [...tenantRoles, ...platformRoles] as const;
 

@@ -44,6 +44,8 @@ export const isPlatformAdmin: IRule = rule({ cache: 'contextual' })((_parent, _a
 /** Role sets by intent, so every subgraph grants the same things the same way. */
 export const can: Record<Permission, IRule> = {
   read: hasTenantRole(...permissionRoles.read),
+  inspect: hasTenantRole(...permissionRoles.inspect),
+  audit: hasTenantRole(...permissionRoles.audit),
   write: hasTenantRole(...permissionRoles.write),
   administer: hasTenantRole(...permissionRoles.administer),
 };

@@ -4,4 +4,4 @@ export * from './shared-config';
 export { createLogger, type Logger, type LogLevel, type LogFields } from './logger';
 export { isTlsRedisUrl, readRedisTlsCa, redisConnectionOptions, type RedisConnectionOptions } from './redis-connection';
 export { readCaFile } from './ca-file';
-export { regionName, regionVariables, regionObjectStoreVariables, toRegionsConfig, toRegionObjectStores, type RegionsConfig, type RegionObjectStoreConfig, type RegionObjectStoreEntry } from './regions';
+export { regionName, regionVariables, regionDatabasesVariable, regionObjectStoreVariables, toRegionsConfig, toRegionObjectStores, toRegionServers, databaseServerOf, normalizeDatabaseServer, type RegionsConfig, type RegionObjectStoreConfig, type RegionObjectStoreEntry } from './regions';

@@ -25,7 +25,7 @@ export function parseEnvironment<S extends z.ZodObject>(schema: S, env: NodeJS.P
 }
 
 // The key provider's and key service's settings name a key, they hold none (KEY_PROVIDER_TOKEN does).
-const keySettingNames = /^KEY_(PROVIDER_(URL|KEY_NAME|MOUNT|TLS_CA_FILE)|SERVICE_(PORT|STATE_DIR|KEYS|ALLOWED_CLIENTS|ADMIN_CLIENTS))$/;
+const keySettingNames = /^KEY_(PROVIDER_(URL|KEY_NAME|MOUNT|TLS_CA_FILE|AUTH|AUTH_MOUNT|APPROLE_SECRET_ID_FILE|KUBERNETES_ROLE|KUBERNETES_JWT_FILE)|SERVICE_(PORT|STATE_DIR|KEYS|ALLOWED_CLIENTS|ADMIN_CLIENTS|AUTH_FILE))$/;
 
 /** Values never echoed in a configuration error (REGION_OBJECT_STORES may hold a region's key). */
 function isSecretName(name: string): boolean {

@@ -9,7 +9,8 @@ import type { ObjectStoreConfig } from './shared-config';
  * (HOME_REGION: where the control plane is, and the store of the S3_* variables); the services
  * that keep objects also hold each other region's store (REGION_OBJECT_STORES). Without
  * REGION_OBJECT_STORES every region's bytes are in the one S3_* store, as before regions had
- * stores of their own.
+ * stores of their own. Likewise REGION_DATABASES names each other region's MariaDB server, which
+ * holds that region's tenant schemas; without it every tenant schema is on DATABASE_URL's server.
  */
 export const regionName = () => z.string().regex(/^[a-z0-9]+(-[a-z0-9]+){0,5}$/, 'must be a region name such as eu-west-1').max(40);
 
@@ -29,14 +30,20 @@ const jsonVariable = <S extends z.ZodType>(shape: S) =>
     return z.NEVER;
   });
 
-/** Read by every service (with DATA_REGIONS): which region is home, and where each region's tenant schemas are. */
+/** Read by every service (with DATA_REGIONS): which region is home. */
 export const regionVariables = z.object({
   // The control plane's region; the S3_* store is its store. Default: the first of DATA_REGIONS.
   HOME_REGION: regionName().optional(),
-  // JSON object region → "host:port" of the MariaDB server holding that region's tenant schemas.
-  // Only the home server (DATABASE_URL's) is implemented: naming another is refused at start-up.
-  REGION_DATABASES: jsonVariable(z.record(regionName(), z.string().regex(/^[A-Za-z0-9_.-]+(:\d{1,5})?$/, 'must be host or host:port'))).optional(),
 });
+
+/**
+ * JSON object region → "host:port" of the MariaDB server holding that region's tenant schemas.
+ * Only an address: every process reaches it with the account and TLS settings it has for
+ * DATABASE_URL (the migrator with DATABASE_ADMIN_URL's), so no further secret is distributed and
+ * no region's server is reached without TLS. Part of the database variables: every process that
+ * touches a tenant schema (services, workers, the migrate step) must route the same way.
+ */
+export const regionDatabasesVariable = jsonVariable(z.record(regionName(), z.string().regex(/^[A-Za-z0-9_.-]+(:\d{1,5})?$/, 'must be host or host:port'))).optional();
 
 const regionStoreShape = z
   .object({
@@ -75,26 +82,55 @@ export interface RegionsConfig {
   home: string;
 }
 
-function serverOf(url: string): string {
+/** `host:port` of a mysql:// URL (port 3306 when it names none). */
+export function databaseServerOf(url: string): string {
   const parsed = new URL(url);
   return `${parsed.hostname}:${parsed.port || '3306'}`;
 }
 
+/** A REGION_DATABASES entry as `host:port`. */
+export function normalizeDatabaseServer(server: string): string {
+  return server.includes(':') ? server : `${server}:3306`;
+}
+
+/**
+ * The regions whose tenant schemas are on a server of their own (not DATABASE_URL's), region →
+ * `host:port`. A region that names the home server, or none, is on the home server. Refuses a
+ * separate server without a CA: a region's rows never cross the wire in plain text.
+ */
+export function toRegionServers(regionDatabases: Record<string, string> | undefined, homeUrl: string, tlsCa: string | undefined, variable = 'DATABASE_TLS_CA_FILE'): Record<string, string> | undefined {
+  if (regionDatabases === undefined) return undefined;
+  const home = databaseServerOf(homeUrl);
+  const separate = Object.entries(regionDatabases)
+    .map(([region, server]) => [region, normalizeDatabaseServer(server)] as const)
+    .filter(([, server]) => server !== home);
+  if (separate.length > 0 && tlsCa === undefined) {
+    throw new ConfigError([`REGION_DATABASES: ${separate.map(([region, server]) => `${region} (${server})`).join(', ')} is reached only over TLS, like the home server: set ${variable}`]);
+  }
+  return Object.fromEntries(separate);
+}
+
 /** DATA_REGIONS, HOME_REGION and REGION_DATABASES, checked against each other. */
-export function toRegionsConfig(env: { DATA_REGIONS: string[]; DATABASE_URL?: string | undefined } & z.infer<typeof regionVariables>): RegionsConfig {
+export function toRegionsConfig(env: { DATA_REGIONS: string[]; DATABASE_URL?: string | undefined; REGION_DATABASES?: Record<string, string> | undefined } & z.infer<typeof regionVariables>): RegionsConfig {
   const problems: string[] = [];
   const served = [...new Set(env.DATA_REGIONS)];
   for (const region of served) if (!regionName().safeParse(region).success) problems.push(`DATA_REGIONS: ${JSON.stringify(region)} is not a region name`);
   if (served.length === 0) problems.push('DATA_REGIONS: names no region');
   const home = env.HOME_REGION ?? served[0] ?? '';
   if (env.HOME_REGION !== undefined && !served.includes(env.HOME_REGION)) problems.push(`HOME_REGION: ${env.HOME_REGION} is not one of DATA_REGIONS (${served.join(', ')})`);
-  for (const [region, server] of Object.entries(env.REGION_DATABASES ?? {})) {
-    if (!served.includes(region)) problems.push(`REGION_DATABASES: ${region} is not one of DATA_REGIONS`);
-    const home = env.DATABASE_URL ? serverOf(env.DATABASE_URL) : undefined;
-    const named = server.includes(':') ? server : `${server}:3306`;
-    // Routing tenant schemas to another server is not implemented: refusing is better than letting
-    // an operator believe a region's rows live where they do not.
-    if (home !== undefined && named !== home) problems.push(`REGION_DATABASES: ${region} names ${named}, but every region's tenant schemas are on DATABASE_URL's server (${home}); per-region database servers are not supported yet`);
+  if (env.REGION_DATABASES !== undefined) {
+    const homeServer = env.DATABASE_URL ? databaseServerOf(env.DATABASE_URL) : undefined;
+    for (const [region, server] of Object.entries(env.REGION_DATABASES)) {
+      if (!served.includes(region)) problems.push(`REGION_DATABASES: ${region} is not one of DATA_REGIONS (${served.join(', ')})`);
+      // The home region's schemas stay with the control plane: one server fewer to reason about.
+      if (region === home && homeServer !== undefined && normalizeDatabaseServer(server) !== homeServer) {
+        problems.push(`REGION_DATABASES: ${region} is HOME_REGION, whose tenant schemas are on DATABASE_URL's server (${homeServer}), not ${normalizeDatabaseServer(server)}`);
+      }
+    }
+    // Once regions have servers, a region left out would silently keep its rows on the home server.
+    for (const region of served) {
+      if (region !== home && env.REGION_DATABASES[region] === undefined) problems.push(`REGION_DATABASES: ${region} (one of DATA_REGIONS) names no database server; name one (DATABASE_URL's host:port keeps its schemas on the home server)`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { served, home };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './parse-environment';
 import { readCaFile } from './ca-file';
 import { isTlsRedisUrl } from './redis-connection';
-import type { RegionObjectStoreConfig } from './regions';
+import { regionDatabasesVariable, toRegionServers, type RegionObjectStoreConfig } from './regions';
 import { booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
@@ -22,6 +22,8 @@ export const databaseVariables = z.object({
   // The CA that signed the database server's certificate: set, every connection is TLS and the
   // server's name is verified against it. Read once at start-up.
   DATABASE_TLS_CA_FILE: pemFile().optional(),
+  // Region → host:port of the server holding that region's tenant schemas (regions.ts).
+  REGION_DATABASES: regionDatabasesVariable,
 });
 
 /**
@@ -45,6 +47,8 @@ export const migratorVariables = z.object({
     .transform((value) => value.split(',').map((host) => host.trim()).filter((host) => host.length > 0))
     .refine((hosts) => hosts.length > 0 && hosts.every((host) => /^[A-Za-z0-9_.%:-]{1,255}$/.test(host)), 'must be a comma-separated list of account hosts'),
   DATABASE_TLS_CA_FILE: pemFile().optional(),
+  // The same map the services read: the migrate step prepares every region's server.
+  REGION_DATABASES: regionDatabasesVariable,
 });
 
 export const objectStoreVariables = z.object({
@@ -82,6 +86,17 @@ export const keyProviderVariables = z.object({
   KEY_PROVIDER_TLS_CA_FILE: pemFile().optional(),
   // A Vault token (X-Vault-Token); the local key service authenticates by client certificate and needs none.
   KEY_PROVIDER_TOKEN: z.string().min(1).optional(),
+  // How a token is had: `token` (KEY_PROVIDER_TOKEN, or none), `approle` or `kubernetes` (Vault logins; renewed and replaced).
+  KEY_PROVIDER_AUTH: z.enum(['token', 'approle', 'kubernetes']).default('token'),
+  // Where the login method is mounted (Vault's defaults: approle, kubernetes).
+  KEY_PROVIDER_AUTH_MOUNT: z.string().regex(/^[A-Za-z0-9_./-]{1,128}$/, 'must be a mount path').optional(),
+  KEY_PROVIDER_APPROLE_ROLE_ID: z.string().min(1).max(4096).optional(),
+  KEY_PROVIDER_APPROLE_SECRET_ID: z.string().min(1).max(4096).optional(),
+  // A file holding the secret_id (a mounted secret); read at every login, so a new one is picked up.
+  KEY_PROVIDER_APPROLE_SECRET_ID_FILE: z.string().min(1).optional(),
+  KEY_PROVIDER_KUBERNETES_ROLE: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a Vault role name').optional(),
+  // The pod's service-account token (projected and rotated by the kubelet): read at every login.
+  KEY_PROVIDER_KUBERNETES_JWT_FILE: z.string().min(1).default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
 });
 
 export const internalContextVariables = z.object({
@@ -135,6 +150,12 @@ export interface DatabaseConfig {
   poolSize: number;
   /** CA certificate (PEM) the server's certificate must chain to; undefined: no TLS (the Tessera accounts then refuse the connection). */
   tlsCa: string | undefined;
+  /**
+   * Data residency: region → `host:port` of the server holding that region's tenant schemas, for
+   * the regions not on `url`'s server (REGION_DATABASES). Reached with the same account and CA.
+   * Undefined or empty: every tenant schema is on `url`'s server.
+   */
+  regionServers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What the migrate step needs: the migrator account, and the hosts of the service accounts it grants to. */
@@ -145,6 +166,8 @@ export interface MigratorConfig {
   accountHosts: string[];
   /** As `DatabaseConfig.tlsCa`: the migrator account requires TLS too. */
   tlsCa: string | undefined;
+  /** As `DatabaseConfig.regionServers`: each is prepared (template, routines, grants) and its tenant schemas migrated. */
+  regionServers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** How a service reaches the key provider; its client certificate is its service identity, added where the process reads it. */
@@ -155,7 +178,14 @@ export interface KeyProviderConfig {
   /** CA certificate (PEM text). */
   tlsCa: string | undefined;
   token: string | undefined;
+  /** How the service gets its provider token (the key provider client's VaultAuthOptions); unset: `token`. */
+  auth?: KeyProviderAuthConfig | undefined;
 }
+
+export type KeyProviderAuthConfig =
+  | { method: 'token'; token: string | undefined }
+  | { method: 'approle'; mount: string; roleId: string; secretId: string | undefined; secretIdFile: string | undefined }
+  | { method: 'kubernetes'; mount: string; role: string; jwtFile: string };
 
 export interface RedisConfig {
   url: string;
@@ -213,11 +243,13 @@ export interface TelemetryConfig {
 }
 
 export function toDatabaseConfig(env: z.infer<typeof databaseVariables>): DatabaseConfig {
-  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE, tlsCa: env.DATABASE_TLS_CA_FILE };
+  const regionServers = toRegionServers(env.REGION_DATABASES, env.DATABASE_URL, env.DATABASE_TLS_CA_FILE);
+  return { url: env.DATABASE_URL, controlSchema: env.CONTROL_SCHEMA, poolSize: env.DATABASE_POOL_SIZE, tlsCa: env.DATABASE_TLS_CA_FILE, ...(regionServers ? { regionServers } : {}) };
 }
 
 export function toMigratorConfig(env: z.infer<typeof migratorVariables>): MigratorConfig {
-  return { adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, accountHosts: env.DATABASE_ACCOUNT_HOSTS, tlsCa: env.DATABASE_TLS_CA_FILE };
+  const regionServers = toRegionServers(env.REGION_DATABASES, env.DATABASE_ADMIN_URL, env.DATABASE_TLS_CA_FILE);
+  return { adminUrl: env.DATABASE_ADMIN_URL, controlSchema: env.CONTROL_SCHEMA, accountHosts: env.DATABASE_ACCOUNT_HOSTS, tlsCa: env.DATABASE_TLS_CA_FILE, ...(regionServers ? { regionServers } : {}) };
 }
 
 export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): ObjectStoreConfig {
@@ -243,7 +275,37 @@ export function toObjectStoreConfig(env: z.infer<typeof objectStoreVariables>): 
 }
 
 export function toKeyProviderConfig(env: z.infer<typeof keyProviderVariables>): KeyProviderConfig {
-  return { url: env.KEY_PROVIDER_URL, keyName: env.KEY_PROVIDER_KEY_NAME, mount: env.KEY_PROVIDER_MOUNT, tlsCa: env.KEY_PROVIDER_TLS_CA_FILE, token: env.KEY_PROVIDER_TOKEN };
+  const base = { url: env.KEY_PROVIDER_URL, keyName: env.KEY_PROVIDER_KEY_NAME, mount: env.KEY_PROVIDER_MOUNT, tlsCa: env.KEY_PROVIDER_TLS_CA_FILE };
+  return { ...base, token: env.KEY_PROVIDER_TOKEN, auth: toKeyProviderAuth(env) };
+}
+
+/**
+ * The login method and exactly its inputs: a variable of another method is refused rather than
+ * ignored, so a half-changed deployment (a token left beside an AppRole) fails at start-up.
+ */
+export function toKeyProviderAuth(env: z.infer<typeof keyProviderVariables>): KeyProviderAuthConfig {
+  const method = env.KEY_PROVIDER_AUTH;
+  const given = (names: readonly string[]) => names.filter((name) => (env as Record<string, unknown>)[name] !== undefined);
+  const approleNames = ['KEY_PROVIDER_APPROLE_ROLE_ID', 'KEY_PROVIDER_APPROLE_SECRET_ID', 'KEY_PROVIDER_APPROLE_SECRET_ID_FILE'] as const;
+  const foreign = [
+    ...(method !== 'token' ? given(['KEY_PROVIDER_TOKEN']) : []),
+    ...(method !== 'approle' ? given(approleNames) : []),
+    ...(method !== 'kubernetes' ? given(['KEY_PROVIDER_KUBERNETES_ROLE']) : []),
+    ...(method === 'token' ? given(['KEY_PROVIDER_AUTH_MOUNT']) : []),
+  ];
+  const problems = foreign.map((name) => `${name}: set, but KEY_PROVIDER_AUTH is ${method}`);
+  if (method === 'approle') {
+    if (!env.KEY_PROVIDER_APPROLE_ROLE_ID) problems.push('KEY_PROVIDER_APPROLE_ROLE_ID: required when KEY_PROVIDER_AUTH is approle');
+    const secrets = given(['KEY_PROVIDER_APPROLE_SECRET_ID', 'KEY_PROVIDER_APPROLE_SECRET_ID_FILE']);
+    if (secrets.length !== 1) problems.push('KEY_PROVIDER_APPROLE_SECRET_ID: exactly one of it and KEY_PROVIDER_APPROLE_SECRET_ID_FILE is required when KEY_PROVIDER_AUTH is approle');
+  }
+  if (method === 'kubernetes' && !env.KEY_PROVIDER_KUBERNETES_ROLE) problems.push('KEY_PROVIDER_KUBERNETES_ROLE: required when KEY_PROVIDER_AUTH is kubernetes');
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (method === 'approle') {
+    return { method, mount: env.KEY_PROVIDER_AUTH_MOUNT ?? 'approle', roleId: env.KEY_PROVIDER_APPROLE_ROLE_ID!, secretId: env.KEY_PROVIDER_APPROLE_SECRET_ID, secretIdFile: env.KEY_PROVIDER_APPROLE_SECRET_ID_FILE };
+  }
+  if (method === 'kubernetes') return { method, mount: env.KEY_PROVIDER_AUTH_MOUNT ?? 'kubernetes', role: env.KEY_PROVIDER_KUBERNETES_ROLE!, jwtFile: env.KEY_PROVIDER_KUBERNETES_JWT_FILE };
+  return { method, token: env.KEY_PROVIDER_TOKEN };
 }
 
 export function toTelemetryConfig(env: z.infer<typeof telemetryVariables>): TelemetryConfig {

@@ -34,7 +34,7 @@ export function isTesseraError(error: unknown): error is TesseraError {
 /** Factories, so call sites read as sentences and messages stay consistent. */
 export const errors = {
   unauthenticated: (message = 'A valid access token is required.') => new TesseraError('UNAUTHENTICATED', message),
-  forbidden: (message = 'Your role does not allow this operation.') => new TesseraError('FORBIDDEN', message),
+  forbidden: (message = 'Your role does not allow this operation.', details: ErrorDetails = {}) => new TesseraError('FORBIDDEN', message, details),
   /** Used for "does not exist" and "exists in another tenant" alike: existence is never leaked. */
   notFound: (kind: string, id: string) => new TesseraError('NOT_FOUND', `${kind} ${JSON.stringify(id)} was not found.`, { kind }),
   badInput: (message: string, details: ErrorDetails = {}) => new TesseraError('BAD_USER_INPUT', message, details),

@@ -117,6 +117,23 @@ export class InferencePools {
     }
   }
 
+  /** The tenants this process holds a pool for (live or idle). */
+  tenantIds(): string[] {
+    return [...new Set([...this.pools.values()].map((pool) => pool.tenantId))];
+  }
+
+  /**
+   * Forgets a tenant (its erasure): each of its pools is closed — calls still waiting fail, every
+   * process and with it every ONNX session is killed and waited for — and removed, and its cached
+   * model files are dropped. A later call would start from nothing (and find no tenant).
+   */
+  async forgetTenant(tenantId: string): Promise<void> {
+    const pools = [...this.pools.entries()].filter(([, pool]) => pool.tenantId === tenantId);
+    for (const [id] of pools) this.pools.delete(id);
+    this.modelBytes.forgetTenant(tenantId);
+    await Promise.all(pools.map(([, pool]) => pool.close()));
+  }
+
   /** Stops every process of every pool and waits until they are gone. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {

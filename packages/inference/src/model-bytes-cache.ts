@@ -10,6 +10,8 @@ import { ByteLru } from './byte-lru';
 export class ModelBytesCache {
   private readonly cache: ByteLru<Uint8Array>;
   private readonly inFlight = new Map<string, Promise<Uint8Array>>();
+  /** Loads in flight when their tenant was forgotten: answered, never cached. */
+  private readonly forgotten = new Set<string>();
 
   constructor(
     maxBytes: number,
@@ -34,12 +36,13 @@ export class ModelBytesCache {
       .then((bytes) => {
         if (!(bytes instanceof Uint8Array)) throw new Error('load() must resolve to a Uint8Array');
         // A model bigger than the whole budget is not cached (it would flush every other entry).
-        if (bytes.byteLength <= this.maxBytes) this.cache.set(key, bytes, bytes.byteLength);
+        if (bytes.byteLength <= this.maxBytes && !this.forgotten.has(key)) this.cache.set(key, bytes, bytes.byteLength);
         return bytes;
       })
       .finally(() => {
         clearTimeout(timer);
         this.inFlight.delete(key);
+        this.forgotten.delete(key);
       });
     this.inFlight.set(key, loading);
     return loading;
@@ -47,6 +50,13 @@ export class ModelBytesCache {
 
   clear(): void {
     this.cache.clear();
+  }
+
+  /** Drops every cached model file of one tenant (its erasure). A load still in flight is not cached afterwards. */
+  forgetTenant(tenantId: string): void {
+    const prefix = `${tenantId}\u0000`;
+    for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
+    for (const key of this.inFlight.keys()) if (key.startsWith(prefix)) this.forgotten.add(key);
   }
 
   private get maxBytes(): number {

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:https';
 import { KeyProviderError } from './key-provider-error';
 import type { KeyEncryptionKeyStatus, KeyProvider } from './key-provider';
+import { VaultTokenSource, type VaultAuthOptions, type VaultAuthResponse, type VaultTokenState } from './vault-auth';
 
 export interface VaultTransitOptions {
   /** The server's address, e.g. `https://vault.internal:8200` (the local key service speaks the same API). */
@@ -11,8 +12,10 @@ export interface VaultTransitOptions {
   mount?: string | undefined;
   /** CA certificate (PEM) the server's certificate must chain to; unset: the public roots. */
   ca?: string | undefined;
-  /** A Vault token (X-Vault-Token); the local key service authenticates by client certificate instead. */
+  /** A Vault token (X-Vault-Token); the local key service authenticates by client certificate instead. Shorthand for `auth: { method: 'token', token }`. */
   token?: string | undefined;
+  /** How to get a token: static, AppRole login or Kubernetes login (renewed and replaced as needed). */
+  auth?: VaultAuthOptions | undefined;
   /** This service's certificate and key (PEM): mutual TLS (the local key service requires it; Vault's cert auth can use it). */
   clientIdentity?: { cert: string; key: string } | undefined;
   /** Per request (default 10 s). */
@@ -36,8 +39,9 @@ export class VaultTransitKeyProvider implements KeyProvider {
   readonly kind = 'vault-transit' as const;
   readonly keyName: string;
   private readonly base: URL;
+  private readonly root: URL;
   private readonly agent: Agent;
-  private readonly token: string | undefined;
+  private readonly tokens: VaultTokenSource;
   private readonly timeoutMs: number;
 
   constructor(options: VaultTransitOptions) {
@@ -46,9 +50,13 @@ export class VaultTransitKeyProvider implements KeyProvider {
     if (!/^[A-Za-z0-9_.-]{1,128}$/.test(options.keyName)) throw new KeyProviderError('KEY_PROVIDER_REJECTED', 'invalid key name');
     const mount = (options.mount ?? 'transit').replace(/^\/+|\/+$/g, '');
     if (!/^[A-Za-z0-9_./-]{1,128}$/.test(mount)) throw new KeyProviderError('KEY_PROVIDER_REJECTED', 'invalid transit mount');
-    this.base = new URL(`${base.pathname.replace(/\/+$/, '')}/v1/${mount}/`, base);
+    this.root = new URL(`${base.pathname.replace(/\/+$/, '')}/v1/`, base);
+    this.base = new URL(`${mount}/`, this.root);
     this.keyName = options.keyName;
-    this.token = options.token;
+    if (options.auth && options.auth.method !== 'token' && options.token) throw new KeyProviderError('KEY_PROVIDER_REJECTED', 'a static token and a login method are exclusive');
+    this.tokens = new VaultTokenSource(options.auth ?? { method: 'token', token: options.token }, (method, path, body, token) =>
+      this.send<{ auth?: VaultAuthResponse | null }>(method, new URL(path, this.root), body, token, 'admin', true),
+    );
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.agent = new Agent({
       keepAlive: true,
@@ -149,15 +157,37 @@ export class VaultTransitKeyProvider implements KeyProvider {
     return view;
   }
 
+  /** The token this client holds (method, accessor, expiry, logins and renewals so far); never the token itself. */
+  authState(): VaultTokenState {
+    return this.tokens.state();
+  }
+
   /** Closes idle keep-alive connections (process shutdown). */
   close(): void {
     this.agent.destroy();
   }
 
-  private call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: Record<string, unknown>, purpose: 'unwrap' | 'admin' = 'admin'): Promise<T | undefined> {
+  /**
+   * One transit call with the current token. A 403 for a token that came from a login (revoked,
+   * or lapsed while idle) is answered by one fresh login and one retry; a second 403 stands.
+   */
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: Record<string, unknown>, purpose: 'unwrap' | 'admin' = 'admin'): Promise<T | undefined> {
     const url = new URL(path, this.base);
+    const token = await this.tokens.token();
+    try {
+      return await this.send<{ data?: T }>(method, url, body, token, purpose).then((parsed) => parsed?.data);
+    } catch (error) {
+      if (!this.tokens.logsIn || !(error instanceof KeyProviderError) || error.status !== 403) throw error;
+      this.tokens.invalidate(token);
+      const fresh = await this.tokens.token();
+      return this.send<{ data?: T }>(method, url, body, fresh, purpose).then((parsed) => parsed?.data);
+    }
+  }
+
+  /** One HTTP exchange; the parsed body of a 2xx answer, a KeyProviderError otherwise. */
+  private send<R>(method: 'GET' | 'POST' | 'DELETE', url: URL, body: Record<string, unknown> | undefined, token: string | undefined, purpose: 'unwrap' | 'admin', isAuth = false): Promise<R | undefined> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise<T | undefined>((resolve, reject) => {
+    return new Promise<R | undefined>((resolve, reject) => {
       const req = request(
         url,
         {
@@ -167,7 +197,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
           headers: {
             accept: 'application/json',
             ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
-            ...(this.token ? { 'x-vault-token': this.token } : {}),
+            ...(token ? { 'x-vault-token': token } : {}),
           },
         },
         (res) => {
@@ -177,9 +207,9 @@ export class VaultTransitKeyProvider implements KeyProvider {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString('utf8');
-            const parsed = parseJson(text) as { data?: T; errors?: unknown } | undefined;
-            if (status >= 200 && status < 300) return resolve(parsed?.data);
-            reject(providerError(status, parsed?.errors, purpose));
+            const parsed = parseJson(text) as (R & { errors?: unknown }) | undefined;
+            if (status >= 200 && status < 300) return resolve(parsed);
+            reject(isAuth && status === 400 ? new KeyProviderError('KEY_PROVIDER_DENIED', 'the key provider refused the login', status) : providerError(status, parsed?.errors, purpose));
           });
         },
       );

@@ -1,3 +1,4 @@
+import { tenantQueryTarget } from '@tessera/tenancy';
 import { isMeterName, monthStart, type MeterName } from './meters';
 import { usageTables, type Queryable } from './usage-tables';
 
@@ -18,10 +19,10 @@ export function softLimitOf(budget: Pick<BudgetStatus, 'monthlyLimit' | 'softPer
   return (budget.monthlyLimit * budget.softPercent) / 100;
 }
 
-/** Every budget of the tenant with its month-to-date usage, in one round trip. */
+/** Every budget of the tenant with its month-to-date usage, in one round trip (a service pool: on the tenant's server). */
 export async function readBudgetStatuses(db: Queryable, tenantId: string, now = new Date()): Promise<BudgetStatus[]> {
   const tables = usageTables(tenantId);
-  const rows = (await db.query(
+  const rows = (await (await tenantQueryTarget(db, tenantId)).query(
     `SELECT b.meter, b.monthly_limit, b.soft_percent, b.updated_at, b.updated_by,
             (SELECT COALESCE(SUM(m.amount), 0) FROM ${tables.meters} m WHERE m.meter = b.meter AND m.hour >= ?) AS used
        FROM ${tables.budgets} b ORDER BY b.meter`,

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@tessera/config';
-import { probeTenantRows } from '@tessera/tenancy';
+import { probeTenantRows, tenantDatabase } from '@tessera/tenancy';
 import { hourStart } from './meters';
 import { holdsStoredBytesQuestion } from './stored-bytes-clock';
 import type { UsageRow } from './usage-accumulator';
@@ -76,7 +76,7 @@ export class StoredBytesSampler {
 
   private async sampleTenant(tenantId: string): Promise<void> {
     const tables = usageTables(tenantId);
-    await this.deps.db.transaction(async (manager) => {
+    await (await tenantDatabase(this.deps.db, tenantId)).transaction(async (manager) => {
       const now = new Date();
       const clock = (await manager.query(`SELECT sampled_at FROM ${tables.samples} WHERE meter = 'storedByteHours' FOR UPDATE`)) as Array<{ sampled_at: Date }>;
       const since = clock[0] ? new Date(clock[0].sampled_at).getTime() : undefined;

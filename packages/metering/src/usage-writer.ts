@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { tenantDatabase } from '@tessera/tenancy';
 import { raiseSoftBudgetAlerts } from './budget-alarm';
 import type { UsageRow } from './usage-accumulator';
 import { usageTables } from './usage-tables';
@@ -6,11 +7,11 @@ import { usageTables } from './usage-tables';
 /**
  * Adds one tenant's accumulated rows to its `usage_meters` and raises the soft-threshold alerts
  * they cause, in one transaction: a retried write never half-applies, and an alert is recorded
- * only with the usage that crossed the threshold.
+ * only with the usage that crossed the threshold. On the server holding the tenant's schema.
  */
 export async function writeTenantUsage(db: DataSource, tenantId: string, rows: readonly UsageRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.transaction((manager) => addTenantUsageWithin(manager, tenantId, rows));
+  await (await tenantDatabase(db, tenantId)).transaction((manager) => addTenantUsageWithin(manager, tenantId, rows));
 }
 
 /** The same inside the caller's transaction (a sample that also moves its clock). */

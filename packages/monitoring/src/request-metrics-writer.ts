@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
+import { quoteIdentifier, tenantDatabase, tenantSchemaName } from '@tessera/tenancy';
 import { latencyBucketColumns } from './latency-histogram';
 import type { RequestMetricsRow } from './request-metrics-aggregator';
 
@@ -16,7 +16,7 @@ function chunks<T>(items: readonly T[]): T[][] {
  * Adds one tenant's aggregated rows to its own `request_metrics` / `request_metric_errors`, in
  * one transaction (so a retried write never half-applies). The gateway's connections stay on the
  * control plane; the tenant's tables are addressed by schema-qualified names built only from a
- * validated tenant id (`tenantSchemaName` refuses anything else).
+ * validated tenant id (`tenantSchemaName` refuses anything else), on the server holding that schema.
  */
 export async function writeTenantRequestMetrics(db: DataSource, tenantId: string, rows: readonly RequestMetricsRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -24,7 +24,7 @@ export async function writeTenantRequestMetrics(db: DataSource, tenantId: string
   const histogramColumns = latencyBucketColumns.join(', ');
   const addHistogram = latencyBucketColumns.map((c) => `${c} = ${c} + VALUES(${c})`).join(', ');
   const errorRows = rows.flatMap((row) => [...row.errorCodes].map(([code, requests]) => ({ row, code, requests })));
-  await db.transaction(async (manager) => {
+  await (await tenantDatabase(db, tenantId)).transaction(async (manager) => {
     for (const chunk of chunks(rows)) {
       const placeholders = chunk.map(() => `(?, ?, ?, ?, ?, ?, ?, ${latencyBucketColumns.map(() => '?').join(', ')})`).join(', ');
       await manager.query(

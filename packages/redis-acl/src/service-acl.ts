@@ -53,6 +53,8 @@ const names = (p: string) => ({
   tenantChannel: (tenant: string, topic: 'jobs' | 'alerts') => `${p}:tenant:${tenant}:${topic}`,
   /** accessChangesChannel (@tessera/tenants/ports): membership and API-key changes, for the gateways' caches. */
   accessChanges: `${p}:access:changed`,
+  /** tenantErasedChannel (@tessera/tenants/ports): an erased tenant, for the models replicas' pools and caches. */
+  tenantErased: `${p}:tenants:erased`,
 });
 
 const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
@@ -63,11 +65,12 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
     channels: [`&${names(p).accessChanges}`],
     commands: [...connection, '+get', '+incrby', '+pexpire', '+zadd', '+zrem', '+zcard', '+zremrangebyscore', ...scripts, ...subscribe],
   }),
-  // Predictions per minute (counter) and in flight (a hash of replica reports).
+  // Predictions per minute (counter) and in flight (a hash of replica reports). It listens for
+  // erasures (to drop the tenant's pools and caches) and publishes nothing.
   models: (p) => ({
     keys: [`~${names(p).predictionsPerMinute}`, `~${names(p).predictionsInFlight}`],
-    channels: [],
-    commands: [...connection, '+get', '+incr', '+pexpire', '+time', '+hset', '+hdel', '+hgetall', ...scripts],
+    channels: [`&${names(p).tenantErased}`],
+    commands: [...connection, '+get', '+incr', '+pexpire', '+time', '+hset', '+hdel', '+hgetall', ...scripts, ...subscribe],
   }),
   // The producer side of every tenant's queue (BullMQ), the pools' rings and wake-ups, and job
   // progress events (published on changes it makes, subscribed for `jobUpdated`).
@@ -90,10 +93,10 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   }),
   // The datasets service uses no Redis today: a user that can only connect, so nothing of theirs can.
   datasets: () => ({ keys: [], channels: [], commands: [...connection] }),
-  // Announces membership and API-key changes to the gateways; no keys.
+  // Announces membership and API-key changes to the gateways, and erasures to the models replicas; no keys.
   // Erasure removes every key of the erased tenant, whoever wrote it: SCAN to find them, DEL/ZREM
   // to remove them, write-only (%W) on the platform's keys, so it can never read one.
-  tenants: (p) => ({ keys: [`%W~${p}:*`], channels: [`&${names(p).accessChanges}`], commands: [...connection, ...publish, '+scan', '+del', '+zrem'] }),
+  tenants: (p) => ({ keys: [`%W~${p}:*`], channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`], commands: [...connection, ...publish, '+scan', '+del', '+zrem'] }),
   // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
   // queue, every tenant's leases and every tenant's job channel; only the shared pools' rings and
   // wake channels (one per region, `shared-<region>`). A tenant's tier can change at run time, so

@@ -17,7 +17,17 @@ export * from './ports';
 export { type SubgraphModule, type EnvironmentGroup, type PublishedPortFace } from './subgraph-module';
 export { tlsVariables, toTlsFiles, readTlsFiles, type TlsFiles } from './tls-files';
 export { reencryptTableObjects, reencryptPrefixObjects, assertReencryptionInput, maxReencryptionBatch, type ObjectReencryptionInput, type ObjectReencryptionProgress } from './object-reencryption';
-export { FamilyKeys, familyKeyVersion, type FamilyKeyTable } from './family-keys';
+export { FamilyKeys, familyKeyVersion, familyKeyVersionBase, familyHeaderVersion, familyVersionOf, isFamilyHeaderVersion, type FamilyKeyTable, type FamilyKeyVersionRow } from './family-keys';
+export {
+  FamilyKeyOperations,
+  datasetKeyFamily,
+  modelKeyFamily,
+  type KeyFamily,
+  type FamilyKeyInput,
+  type FamilyKeyReport,
+  type FamilyReencryptionInput,
+  type FamilyKeyVersionInput,
+} from './family-key-rotation';
 export {
   ColumnSealer,
   scopeColumnKeys,

@@ -2,7 +2,7 @@ import type { Principal } from '@tessera/auth';
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
-import { FamilyKeys, familyKeyVersion, type FamilyKeyTable } from './family-keys';
+import { FamilyKeys, familyKeyVersion, familyKeyVersionBase, isFamilyHeaderVersion, type FamilyKeyTable } from './family-keys';
 
 /** What an owner's `reencryptObjects` port method is asked: objects below `belowVersion`, at most `batchSize` of them (0: only count). */
 export interface ObjectReencryptionInput {
@@ -39,8 +39,8 @@ const versionTables: Record<'dataset_versions' | 'model_versions', { parent: str
 
 export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: Principal, table: keyof typeof versionTables, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
   const { parent, parentId, family } = versionTables[table];
-  // Objects under their family's own key (header version 0) move with a rewrap of that key, not a rewrite.
-  const pending = `FROM ${table} v JOIN ${parent} p ON p.id = v.${parentId} AND p.status = 'ACTIVE' WHERE v.key_version <> ${familyKeyVersion} AND v.key_version < ?`;
+  // Objects under their family's own key (any version) move with a rewrap of that key, not a rewrite.
+  const pending = `FROM ${table} v JOIN ${parent} p ON p.id = v.${parentId} AND p.status = 'ACTIVE' WHERE v.key_version <> ${familyKeyVersion} AND v.key_version < ${familyKeyVersionBase} AND v.key_version < ?`;
   assertPermission(actor, 'administer');
   assertReencryptionInput(input);
   const scope = await scopes.forPrincipal(actor);
@@ -86,7 +86,7 @@ export async function reencryptPrefixObjects(scope: TenantScope, prefixes: reado
   for (const prefix of prefixes) {
     for (const key of await scope.bucket.listKeys(prefix)) {
       const version = await scope.bucket.headerKeyVersion(key);
-      if (version === undefined || version === familyKeyVersion || version >= input.belowVersion) continue;
+      if (version === undefined || isFamilyHeaderVersion(version) || version >= input.belowVersion) continue;
       if (current && reencrypted < input.batchSize && current.keyVersion >= input.belowVersion) {
         await scope.bucket.reencrypt(key, scope.resolveDataKey, current);
         reencrypted++;

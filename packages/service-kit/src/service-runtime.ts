@@ -91,7 +91,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     ? createRegionalObjectStores(storeConfig, tenantObjectStores, config.regions, (tenantId) => tenantBucketName(storeConfig.bucketPrefix, tenantId))
     : singleStoreRegions(tenantObjectStores, config.regions);
   const keyProvider = config.keyProvider
-    ? new VaultTransitKeyProvider({ url: config.keyProvider.url, keyName: config.keyProvider.keyName, mount: config.keyProvider.mount, ca: config.keyProvider.tlsCa, token: config.keyProvider.token, clientIdentity: config.keyProvider.clientIdentity })
+    ? new VaultTransitKeyProvider({ url: config.keyProvider.url, keyName: config.keyProvider.keyName, mount: config.keyProvider.mount, ca: config.keyProvider.tlsCa, auth: config.keyProvider.auth ?? { method: 'token', token: config.keyProvider.token }, clientIdentity: config.keyProvider.clientIdentity })
     : undefined;
   const { tenants, directory, keyring, scopes } = createTenantAccess({
     db,

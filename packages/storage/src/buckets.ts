@@ -8,11 +8,71 @@ export async function ensureBucket(client: ObjectStoreClient, bucketName: string
   return { created: true };
 }
 
-/** Removes every object (and unfinished upload), then the bucket. Idempotent. */
+/** One stored version of an object, or a delete marker (versioned buckets). */
+export interface ObjectVersion {
+  name: string;
+  versionId: string | null;
+  isDeleteMarker: boolean;
+  /** The name's current entry (a current object, or the marker that hides it). */
+  isLatest: boolean;
+  size: number;
+}
+
+function codeOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? ((error as { code?: unknown }).code as string | undefined) : undefined;
+}
+
+/**
+ * Whether the bucket keeps (or ever kept) versions. Stores without the versioning API (the local
+ * S3 server answers NotImplemented) keep only current objects. A bucket whose versioning was turned
+ * on and later suspended still holds the versions made meanwhile, so "Suspended" counts too.
+ */
+async function isVersioned(client: ObjectStoreClient, bucketName: string): Promise<boolean> {
+  try {
+    const config = (await client.getBucketVersioning(bucketName)) as { Status?: string } | undefined;
+    return config?.Status === 'Enabled' || config?.Status === 'Suspended';
+  } catch (error) {
+    if (codeOf(error) === 'NotImplemented' || codeOf(error) === 'MethodNotAllowed') return false;
+    throw error;
+  }
+}
+
+/** Every version and delete marker of a versioned bucket; every current object of another one (versionId null). */
+export async function listObjectVersions(client: ObjectStoreClient, bucketName: string): Promise<ObjectVersion[]> {
+  const found: ObjectVersion[] = [];
+  if (!(await client.bucketExists(bucketName))) return found;
+  if (!(await isVersioned(client, bucketName))) {
+    for await (const item of client.listObjectsV2(bucketName, '', true)) if (item.name) found.push({ name: item.name, versionId: null, isDeleteMarker: false, isLatest: true, size: item.size ?? 0 });
+    return found;
+  }
+  for await (const item of client.listObjects(bucketName, '', true, { IncludeVersion: true })) {
+    const entry = item as { name?: string; versionId?: string | null; isDeleteMarker?: boolean; isLatest?: boolean; size?: number };
+    if (!entry.name) continue;
+    found.push({ name: entry.name, versionId: entry.versionId ?? 'null', isDeleteMarker: entry.isDeleteMarker === true, isLatest: entry.isLatest === true, size: entry.size ?? 0 });
+  }
+  return found;
+}
+
+/** What a bucket holds: current objects and their bytes, and every stored version (delete markers included). */
+export async function bucketInventory(client: ObjectStoreClient, bucketName: string): Promise<{ objects: number; objectVersions: number; bytes: number }> {
+  const versions = await listObjectVersions(client, bucketName);
+  return {
+    objects: versions.filter((v) => v.isLatest && !v.isDeleteMarker).length,
+    objectVersions: versions.length,
+    bytes: versions.reduce((sum, v) => sum + v.size, 0),
+  };
+}
+
+/**
+ * Removes every object — in a versioned bucket every version and delete marker, each by its
+ * version id, so nothing survives as a noncurrent version — then the bucket. Idempotent.
+ */
 export async function destroyBucket(client: ObjectStoreClient, bucketName: string): Promise<void> {
   if (!(await client.bucketExists(bucketName))) return;
-  const keys: string[] = [];
-  for await (const item of client.listObjectsV2(bucketName, '', true)) if (item.name) keys.push(item.name);
-  await removeKeys(client, bucketName, keys);
+  const versions = await listObjectVersions(client, bucketName);
+  // Each version by its id (objects from before versioning was turned on carry the id "null"): a
+  // plain delete in a versioned bucket would only add a marker over them.
+  for (const version of versions) if (version.versionId !== null) await client.removeObject(bucketName, version.name, { versionId: version.versionId });
+  await removeKeys(client, bucketName, versions.filter((v) => v.versionId === null).map((v) => v.name));
   await client.removeBucket(bucketName);
 }

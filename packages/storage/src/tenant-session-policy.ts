@@ -13,6 +13,9 @@ const bucketActions = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMu
 // Retention: audit checkpoints may be written under Object Lock (AUDIT_CHECKPOINT_RETENTION_DAYS).
 const objectActions = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObjectRetention', 's3:GetObjectRetention'];
 const lifecycleActions = ['s3:CreateBucket', 's3:DeleteBucket'];
+// Erasure removes every version and delete marker of a versioned bucket, each by its version id.
+const lifecycleBucketActions = ['s3:GetBucketVersioning', 's3:ListBucketVersions'];
+const lifecycleObjectActions = ['s3:DeleteObjectVersion'];
 
 export function tenantSessionPolicy(bucketName: string, scope: TenantAccessScope): string {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucketName)) throw new Error(`not a bucket name: ${JSON.stringify(bucketName)}`);
@@ -20,8 +23,8 @@ export function tenantSessionPolicy(bucketName: string, scope: TenantAccessScope
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
-      { Effect: 'Allow', Action: scope === 'bucket-lifecycle' ? [...bucketActions, ...lifecycleActions] : bucketActions, Resource: [bucketArn] },
-      { Effect: 'Allow', Action: objectActions, Resource: [`${bucketArn}/*`] },
+      { Effect: 'Allow', Action: scope === 'bucket-lifecycle' ? [...bucketActions, ...lifecycleActions, ...lifecycleBucketActions] : bucketActions, Resource: [bucketArn] },
+      { Effect: 'Allow', Action: scope === 'bucket-lifecycle' ? [...objectActions, ...lifecycleObjectActions] : objectActions, Resource: [`${bucketArn}/*`] },
     ],
   });
 }

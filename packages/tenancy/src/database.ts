@@ -1,5 +1,7 @@
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
-import type { DatabaseConfig, MigratorConfig } from '@tessera/config';
+import { ConfigError, databaseServerOf, normalizeDatabaseServer, type DatabaseConfig, type MigratorConfig } from '@tessera/config';
+import { attachRegionDatabases, regionServerPools } from './tenant-databases';
+import { quoteIdentifier } from './tenant-id';
 
 export interface ServerAddress {
   host: string;
@@ -18,6 +20,37 @@ export function parseDatabaseUrl(url: string): ServerAddress {
     password: decodeURIComponent(parsed.password),
   };
 }
+
+/** `url` with its host and port replaced by `server` (`host:port`): the same account on another server. */
+export function databaseUrlOnServer(url: string, server: string): string {
+  const parsed = new URL(url);
+  const [host, port] = server.split(':');
+  parsed.hostname = host!;
+  parsed.port = port ?? '3306';
+  return parsed.toString();
+}
+
+/**
+ * region → server grouped as server → its regions (several regions may share one server), leaving
+ * out a region that names `homeUrl`'s server: its schemas are on the home server.
+ */
+export function regionsByServer(regionServers: Readonly<Record<string, string>> | undefined, homeUrl: string): Map<string, string[]> {
+  const home = databaseServerOf(homeUrl);
+  const servers = new Map<string, string[]>();
+  for (const [region, server] of Object.entries(regionServers ?? {})) {
+    const named = normalizeDatabaseServer(server);
+    if (named !== home) servers.set(named, [...(servers.get(named) ?? []), region]);
+  }
+  return servers;
+}
+
+/**
+ * A region server's anchor: a schema named like the control schema that holds no control-plane
+ * table, only what the migrate step keeps there (the regions it prepared the server for, the
+ * provisioning routines and their grant list). Service pools use it as their default schema, as
+ * home pools use the control schema: a connection between tenants points at it.
+ */
+export const servedRegionsTable = 'served_regions';
 
 /**
  * The TLS options of a mysql2 connection (TypeORM passes `ssl` through): with a CA, the session is
@@ -54,7 +87,58 @@ export async function openServiceDataSource(config: DatabaseConfig, entities: Mi
     entities,
     poolSize: config.poolSize,
   };
-  return new DataSource(options).initialize();
+  const home = await new ServiceDataSource(options).initialize();
+  const servers = regionsByServer(config.regionServers, config.url);
+  if (servers.size === 0) return home;
+  const byRegion = new Map<string, DataSource>();
+  try {
+    for (const [server, regions] of servers) {
+      const pool = await openRegionPool(config, entities, server, regions);
+      for (const region of regions) byRegion.set(region, pool);
+      // Registered one by one, so a later server that fails closes the ones opened before it.
+      attachRegionDatabases(home, config.controlSchema, byRegion);
+    }
+  } catch (error) {
+    await home.destroy();
+    throw error;
+  }
+  return home;
+}
+
+/** The home pool: closing it closes its region servers' pools too, so owners keep closing one pool. */
+class ServiceDataSource extends DataSource {
+  override async destroy(): Promise<void> {
+    for (const pool of regionServerPools(this)) if (pool.isInitialized) await pool.destroy();
+    await super.destroy();
+  }
+}
+
+/**
+ * The pool of one region server, as the same account over TLS with the same CA, checked at start:
+ * a server that cannot be reached, or that the migrate step did not prepare for these regions,
+ * stops the service with a message naming REGION_DATABASES, rather than failing a request later.
+ */
+async function openRegionPool(config: DatabaseConfig, entities: MixedList<EntitySchema>, server: string, regions: readonly string[]): Promise<DataSource> {
+  const named = `REGION_DATABASES: the database server of ${regions.join(', ')} (${server})`;
+  let pool: DataSource;
+  try {
+    pool = await new DataSource({ ...baseOptions(databaseUrlOnServer(config.url, server), config.tlsCa), database: config.controlSchema, entities, poolSize: config.poolSize, connectTimeout: 10_000 }).initialize();
+  } catch (error) {
+    const { errno, code, message } = error as { errno?: number; code?: string; message?: string };
+    if (errno === 1049 || errno === 1044) throw new ConfigError([`${named} has no ${config.controlSchema} schema this account may use: run \`tessera migrate\` with the same REGION_DATABASES first`]);
+    if (errno === 1045) throw new ConfigError([`${named} refuses this service's account (${new URL(config.url).username}): every region server needs the same service accounts as the home server`]);
+    throw new ConfigError([`${named} cannot be reached: ${code ?? message ?? String(error)}`]);
+  }
+  try {
+    const rows = (await pool.query(`SELECT region FROM ${quoteIdentifier(config.controlSchema)}.${servedRegionsTable}`)) as Array<{ region: string }>;
+    const prepared = new Set(rows.map((row) => row.region));
+    const missing = regions.filter((region) => !prepared.has(region));
+    if (missing.length > 0) throw new ConfigError([`${named} was not prepared by \`tessera migrate\` for ${missing.join(', ')}: run it with the same REGION_DATABASES first`]);
+  } catch (error) {
+    await pool.destroy();
+    throw error instanceof ConfigError ? error : new ConfigError([`${named} cannot be read: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  return pool;
 }
 
 /**

@@ -1,7 +1,8 @@
 export * from './tenant-id';
 export * from './tenant-record';
 export * from './tenant-limits';
-export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource, databaseTlsOptions } from './database';
+export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource, databaseTlsOptions, databaseUrlOnServer, regionsByServer, servedRegionsTable } from './database';
+export { regionDatabase, tenantDatabase, tenantsByDatabase, controlPlaneDatabase, controlPlaneQueryable, tenantQueryable, tenantQueryTarget, regionServerPools } from './tenant-databases';
 export { TenantStore } from './control-plane/tenant-store';
 export { TenantDirectory } from './control-plane/tenant-directory';
 export { TenantKeyring, LegacyWrappedKeyError, dataKeyContext, tenantKeyName, type DestroyedKey, type CurrentDataKey, type KeyEvent } from './control-plane/tenant-keyring';

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { tenantsByDatabase } from './tenant-databases';
 import { quoteIdentifier, tenantSchemaName } from './tenant-id';
 
 /**
@@ -29,7 +30,8 @@ const defaultBatchSize = 100;
  * any tenant's data — so nothing of one tenant reaches another's answer. Background sweeps use it
  * to visit only the tenants that have work, instead of running their per-tenant statements for
  * every tenant. A statement that fails (one schema dropped or not migrated yet) is asked again
- * in halves, so one broken schema costs a few more statements and only its own answer.
+ * in halves, so one broken schema costs a few more statements and only its own answer. Each
+ * database server (REGION_DATABASES) is asked about the tenants whose schemas it holds.
  */
 export async function probeTenantRows(
   db: DataSource,
@@ -39,8 +41,10 @@ export async function probeTenantRows(
 ): Promise<TenantRowProbeResult> {
   const result: TenantRowProbeResult = { found: new Set(), failed: new Map() };
   const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize);
-  for (let start = 0; start < tenantIds.length; start += batchSize) {
-    await probeOrSplit(db, tenantIds.slice(start, start + batchSize), questions, result);
+  for (const group of await tenantsByDatabase(db, tenantIds)) {
+    for (let start = 0; start < group.tenantIds.length; start += batchSize) {
+      await probeOrSplit(group.db, group.tenantIds.slice(start, start + batchSize), questions, result);
+    }
   }
   return result;
 }

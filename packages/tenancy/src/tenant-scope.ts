@@ -3,6 +3,7 @@ import type { Principal } from '@tessera/auth';
 import { regionUnavailable, TenantBucket, type RegionalObjectStores } from '@tessera/storage';
 import type { TenantDirectory } from './control-plane/tenant-directory';
 import type { CurrentDataKey, TenantKeyring } from './control-plane/tenant-keyring';
+import { regionDatabase } from './tenant-databases';
 import { quoteIdentifier, tenantBucketName, tenantSchemaName } from './tenant-id';
 import type { TenantRecord } from './tenant-record';
 
@@ -28,7 +29,7 @@ export class TenantScope {
 
   /** Runs `fn` on a pooled connection switched to this tenant's schema, and switches it back. */
   async db<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const runner = this.deps.db.createQueryRunner();
+    const runner = this.pool().createQueryRunner();
     await runner.connect();
     try {
       await runner.query(`USE ${quoteIdentifier(this.schema)}`);
@@ -40,7 +41,7 @@ export class TenantScope {
 
   /** Like `db`, inside one transaction: all of `fn`'s writes land, or none do. */
   async transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const runner = this.deps.db.createQueryRunner();
+    const runner = this.pool().createQueryRunner();
     await runner.connect();
     try {
       await runner.query(`USE ${quoteIdentifier(this.schema)}`);
@@ -75,9 +76,15 @@ export class TenantScope {
   /** For decrypting objects written under older key versions. */
   readonly resolveDataKey = (version: number): Promise<Buffer> => this.deps.keyring.keyFor(this.tenant.id, version);
 
+  /** The pool of the server holding this tenant's schema: its region's (REGION_DATABASES), else the home one. */
+  private pool(): DataSource {
+    return regionDatabase(this.deps.db, this.tenant.region);
+  }
+
   /**
-   * A pooled connection goes back pointing at the control plane, never at this tenant's schema,
-   * so nothing that borrows it next can read this tenant's tables by accident.
+   * A pooled connection goes back pointing at the control plane (on a region server, the schema of
+   * the same name that anchors it), never at this tenant's schema, so nothing that borrows it next
+   * can read this tenant's tables by accident.
    */
   private async releaseToControlPlane(runner: ReturnType<DataSource['createQueryRunner']>): Promise<void> {
     try {

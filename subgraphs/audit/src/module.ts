@@ -6,6 +6,7 @@ import { auditEntities, auditSubgraph } from './server';
 import { auditData } from './tables';
 import { auditPortClient, auditPortMethods, type AuditPort } from './ports';
 import { createAuditPort } from './ports/audit-port.impl';
+import { createErasureAuthority } from './domain/erasure-authority';
 
 export interface AuditModuleOptions {
   /** Hash-chain relay and checkpoint signing (AUDIT_* variables). */
@@ -20,6 +21,6 @@ export const auditModule = {
   data: auditData,
   // Checkpoint copies in the tenant's bucket, webhook secrets under its data key; signs checkpoints; webhook policy.
   environment: ['storage', 'auditChain', 'alerting'],
-  ports: { publishes: { methods: auditPortMethods, client: auditPortClient, local: (runtime) => createAuditPort(runtime.scopes) }, calls: [] },
+  ports: { publishes: { methods: auditPortMethods, client: auditPortClient, local: (runtime, options) => createAuditPort(runtime.scopes, createErasureAuthority({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants }, options.auditChain)) }, calls: [] },
   build: (runtime, options) => auditSubgraph(runtime, options.alerting, options.auditChain),
 } satisfies SubgraphModule<AuditModuleOptions, 'audit', AuditPort>;

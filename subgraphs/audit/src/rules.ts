@@ -1,18 +1,38 @@
 import { allow, can, isPlatformAdmin, type RuleTree } from '@tessera/auth';
 
-/** The audit trail and its alerting belong to tenant admins; nobody else reads or changes them. */
+/**
+ * The audit trail and its alerting belong to the tenant: its admins read and change them, its
+ * auditors only read them (and export them: an export is a copy of what they may read, written
+ * into the tenant's own bucket). Signing a checkpoint, acknowledging an alert, running a review or
+ * changing a rule, a webhook or the review schedule are changes: admins only.
+ */
 export const auditRules: RuleTree = {
-  Query: { auditEvents: can.administer, accessReport: can.administer, alerts: can.administer, alertRules: can.administer, alertWebhook: can.administer, verifyAuditChain: can.administer, auditCheckpoints: can.administer, auditSigningKeys: can.administer, verifySecurityLog: isPlatformAdmin, accessReviews: can.administer, accessReview: can.administer },
+  Query: {
+    auditEvents: can.audit,
+    accessReport: can.audit,
+    alerts: can.audit,
+    alertRules: can.audit,
+    alertWebhook: can.audit,
+    verifyAuditChain: can.audit,
+    auditCheckpoints: can.audit,
+    auditSigningKeys: can.audit,
+    verifySecurityLog: isPlatformAdmin,
+    verifyErasureReceipt: isPlatformAdmin,
+    accessReviews: can.audit,
+    accessReview: can.audit,
+    accessReviewSchedule: can.audit,
+  },
   Mutation: {
-    exportAuditEvents: can.administer,
+    exportAuditEvents: can.audit,
     acknowledgeAlert: can.administer,
     setAlertWebhook: can.administer,
     removeAlertWebhook: can.administer,
     setAlertRule: can.administer,
     createAuditCheckpoint: can.administer,
     runAccessReview: can.administer,
+    setAccessReviewSchedule: can.administer,
   },
-  Subscription: { alerts: can.administer },
+  Subscription: { alerts: can.audit },
   AuditEvent: allow,
   AuditEventConnection: allow,
   AuditEventEdge: allow,
@@ -33,8 +53,10 @@ export const auditRules: RuleTree = {
   AuditChainVerification: allow,
   AuditCheckpoint: allow,
   AuditSigningKey: allow,
+  ErasureReceiptVerification: allow,
   AccessReviewConnection: allow,
   AccessReviewEdge: allow,
   AccessReview: allow,
   StaleAccessFinding: allow,
+  AccessReviewSchedule: allow,
 };

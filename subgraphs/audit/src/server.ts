@@ -13,6 +13,7 @@ import { alertResolvers } from './resolvers/alert.resolver';
 import { auditEventResolvers } from './resolvers/audit-event.resolver';
 import { auditRules } from './rules';
 import { createAuditPort, publishedAuditPort } from './ports/audit-port.impl';
+import { createErasureAuthority } from './domain/erasure-authority';
 import { createWebhookAddressPolicy } from './domain/webhook-address-policy';
 import { resolveWithSystem } from './domain/webhook-lookup';
 import { createWebhookTransport } from './domain/webhook-transport';
@@ -20,6 +21,7 @@ import { validateWebhookUrl } from './domain/webhook-url';
 import { AccessDirectory } from '@tessera/tenants/ports';
 import { AccessReviewScheduler } from './domain/access-review-scheduler';
 import { AccessReviewWriter } from './domain/access-review-writer';
+import { AccessReviewSchedules } from './data/access-review-schedule.repository';
 import { accessReviewResolvers } from './resolvers/access-review.resolver';
 
 export { auditEntities } from './data/audit-event.entity';
@@ -70,11 +72,13 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
   });
   // Details chained before sealing (moved to audit_event_details as clear by the migration) are sealed once the service runs.
   const detailsBackfill = new SealedColumnBackfill({ scopes: runtime.scopes, tenants: runtime.tenants, logger: runtime.logger.child({ service: 'audit' }), specs: [auditDetailsColumn] });
+  const reviewSchedules = new AccessReviewSchedules(runtime.db, runtime.config.database.controlSchema);
   const reviewScheduler = new AccessReviewScheduler({
     db: runtime.db,
     tenants: runtime.tenants,
     scopes: runtime.scopes,
     writer: reviewWriter,
+    schedules: reviewSchedules,
     config: config.accessReview,
     logger: runtime.logger.child({ service: 'audit', component: 'access-review' }),
   });
@@ -82,10 +86,10 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     name: 'audit',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay, access }),
-      accessReviewResolvers({ writer: reviewWriter, interval: config.accessReview.interval }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
+      accessReviewResolvers({ writer: reviewWriter, schedules: reviewSchedules, config: config.accessReview }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
-    // The audit port (counts for the metrics service) to other processes.
-    ports: [publishedAuditPort(createAuditPort(runtime.scopes))],
+    // The audit port (counts for the metrics service, erasure's signatures for the tenants service) to other processes.
+    ports: [publishedAuditPort(createAuditPort(runtime.scopes, createErasureAuthority({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants }, chainConfig)))],
     start: async () => {
       await chain.start();
       engine.start();

@@ -28,6 +28,8 @@ export const auditData: ServiceData = {
     // A written review and what it found are history: never changed, never removed by the service.
     { table: 'access_reviews', plane: 'tenant', access: 'append-only' },
     { table: 'stale_access_findings', plane: 'tenant', access: 'append-only' },
+    // Each tenant's own review interval: in the control plane so the scheduler reads all of them at once.
+    { table: 'access_review_schedules', plane: 'control', access: 'read-write' },
     {
       table: 'security_outbox',
       plane: 'control',
@@ -36,6 +38,10 @@ export const auditData: ServiceData = {
     },
     { table: 'security_events', plane: 'control', access: 'append-only' },
     { table: 'security_checkpoints', plane: 'control', access: 'append-only' },
+    // Erasure's pseudonymisation of the security log: signed records (history), and the trace every
+    // rewrite leaves, written only by the rewrite routine (the account reads it, never writes it).
+    { table: 'security_log_rewrites', plane: 'control', access: 'append-only' },
+    { table: 'security_event_rewrites', plane: 'control', access: 'read-only' },
     {
       table: 'resource_owners',
       plane: 'control',
@@ -48,5 +54,7 @@ export const auditData: ServiceData = {
     },
   ],
   borrows: [],
+  // The one way to change a chained security-log row (see 0002-security-log-rewrites).
+  routines: [{ name: 'rewrite_security_event', plane: 'control', kind: 'PROCEDURE' }],
   migrations: auditMigrations,
 };

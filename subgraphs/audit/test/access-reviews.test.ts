@@ -7,6 +7,7 @@ import { AccessDirectory } from '@tessera/tenants/ports';
 import { toAlertPayload } from '../src/domain/alert-payload';
 import { defaultAccessReviewConfig } from '../src/domain/access-review-config';
 import { AccessReviewScheduler } from '../src/domain/access-review-scheduler';
+import { AccessReviewSchedules } from '../src/data/access-review-schedule.repository';
 import { AccessReviewWriter } from '../src/domain/access-review-writer';
 import { reviewWorkQuestions } from '../src/data/access-review-work.probe';
 import { probeTenantRows } from '@tessera/tenancy';
@@ -121,7 +122,8 @@ describe('access reviews', () => {
       logger: runtime.logger,
       clock,
     });
-    const scheduler = new AccessReviewScheduler({ db: runtime.db, tenants: runtime.tenants, scopes: runtime.scopes, writer, config, logger: runtime.logger, clock });
+    const schedules = new AccessReviewSchedules(runtime.db, runtime.config.database.controlSchema);
+    const scheduler = new AccessReviewScheduler({ db: runtime.db, tenants: runtime.tenants, scopes: runtime.scopes, writer, schedules, config, logger: runtime.logger, clock });
     return { writer, scheduler };
   }
 

@@ -2,13 +2,14 @@ import { allow, can, type RuleTree } from '@tessera/auth';
 
 /**
  * Who may do what in this subgraph. Root fields carry the role checks; object fields are
- * reachable only through an authorized root field, so they are open once reached.
+ * reachable only through an authorized root field, so they are open once reached — except the
+ * contents: metadata is `inspect` (auditors too), a version's rows (`preview`) need `read`.
  */
 export const datasetRules: RuleTree = {
   Query: {
-    datasets: can.read,
-    dataset: can.read,
-    datasetVersion: can.read,
+    datasets: can.inspect,
+    dataset: can.inspect,
+    datasetVersion: can.inspect,
   },
   Mutation: {
     createDataset: can.write,
@@ -17,7 +18,7 @@ export const datasetRules: RuleTree = {
     completeDatasetUpload: can.write,
   },
   Dataset: allow,
-  DatasetVersion: allow,
+  DatasetVersion: { '*': allow, preview: can.read },
   DatasetColumn: allow,
   DatasetPreview: allow,
   DatasetUpload: allow,

@@ -4,17 +4,18 @@ import { allow, can, type RuleTree } from '@tessera/auth';
  * Who may do what in this subgraph. Root fields carry the role checks (and every provider method
  * asserts the same permission again); object fields are reachable only through an authorized
  * root field, so they are open once reached.
- * - read (viewer and up): list/get models and versions, and predict;
+ * - inspect (viewer, auditor and up): list/get models and versions (metadata, signatures);
+ * - read (viewer and up): predict, and a version's download URL;
  * - write (data_scientist and up): create models, upload versions, move aliases, serving config,
  *   download files (HTTP route, asserted in the provider);
  * - administer (admin): delete a version or a model.
  */
 export const modelRules: RuleTree = {
   Query: {
-    models: can.read,
-    model: can.read,
-    modelByName: can.read,
-    modelVersion: can.read,
+    models: can.inspect,
+    model: can.inspect,
+    modelByName: can.inspect,
+    modelVersion: can.inspect,
     predict: can.read,
   },
   Mutation: {
@@ -28,7 +29,7 @@ export const modelRules: RuleTree = {
     updateModelServing: can.write,
   },
   Model: allow,
-  ModelVersion: allow,
+  ModelVersion: { '*': allow, downloadUrl: can.read },
   Opset: allow,
   TensorSignature: allow,
   Dim: allow,

@@ -3,6 +3,8 @@ import { allow, can, isPlatformAdmin, isTenantMember, type RuleTree } from '@tes
 
 /** Members, service accounts and keys: the tenant's admins, or a platform admin naming the tenant (the providers assert the same). */
 const managesAccess = or(can.administer, isPlatformAdmin);
+/** Who holds access may also be read by the tenant's auditors: the access review needs it. */
+const readsAccess = or(can.audit, isPlatformAdmin);
 
 export const tenantRules: RuleTree = {
   Query: {
@@ -10,13 +12,14 @@ export const tenantRules: RuleTree = {
     tenants: isPlatformAdmin,
     tenant: isPlatformAdmin,
     platformUsage: isPlatformAdmin,
-    members: managesAccess,
-    serviceAccounts: managesAccess,
+    members: readsAccess,
+    serviceAccounts: readsAccess,
     keyEncryptionKeyStatus: isPlatformAdmin,
     tenantErasure: managesAccess,
-    verifyErasureReceipt: isPlatformAdmin,
     tenantDataKeys: managesAccess,
     keyOperation: managesAccess,
+    datasetKey: managesAccess,
+    modelKey: managesAccess,
   },
   Mutation: {
     provisionTenant: isPlatformAdmin,
@@ -27,6 +30,8 @@ export const tenantRules: RuleTree = {
     inviteMember: managesAccess,
     changeMemberRole: managesAccess,
     removeMember: managesAccess,
+    resendInvitation: managesAccess,
+    revokeInvitation: managesAccess,
     createServiceAccount: managesAccess,
     deleteServiceAccount: managesAccess,
     createApiKey: managesAccess,
@@ -40,6 +45,10 @@ export const tenantRules: RuleTree = {
     rotateTenantKey: managesAccess,
     reencryptTenantObjects: managesAccess,
     retireTenantKeyVersion: managesAccess,
+    rotateDatasetKey: managesAccess,
+    rotateModelKey: managesAccess,
+    retireDatasetKeyVersion: managesAccess,
+    retireModelKeyVersion: managesAccess,
   },
   Tenant: allow,
   TenantLimits: allow,
@@ -53,8 +62,10 @@ export const tenantRules: RuleTree = {
   KeyEncryptionKeyVersion: allow,
   DataKeyRewrap: allow,
   TenantErasure: allow,
-  ErasureReceiptVerification: allow,
   TenantDataKeys: allow,
   TenantDataKeyVersion: allow,
   KeyOperation: allow,
+  FamilyKey: allow,
+  FamilyKeyVersion: allow,
+  FamilyKeyRotation: allow,
 };

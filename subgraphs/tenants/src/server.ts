@@ -6,30 +6,45 @@ import { tenantResolvers } from './resolvers/tenant.resolver';
 import { accessResolvers } from './resolvers/access.resolver';
 import { createAccessChangePublisher } from './domain/access-change-publisher';
 import { tenantRules } from './rules';
-import type { JWK } from 'jose';
+import type { ErasureAuthorityPort } from '@tessera/audit-client';
 import { DataKeyRewrapper, defaultRewrapperOptions, type RewrapperOptions } from './domain/data-key-rewrapper';
-import { ErasureReceiptSigner } from './domain/erasure-receipt';
-import { pseudonymSecretFromSigningKey, TenantErasureRunner } from './domain/tenant-erasure-runner';
+import { TenantErasureRunner } from './domain/tenant-erasure-runner';
 import { eraseTenantRedisKeys } from './domain/tenant-redis-eraser';
+import { createErasureAnnouncer, type ErasureAnnouncer } from './domain/erasure-announcer';
+import { defaultErasureGraceHours } from './erasure-environment';
 import { ScheduledKeyRotation } from './domain/scheduled-key-rotation';
 import { ObjectReencryptor, type ReencryptionOwner, type ReencryptorOptions } from './domain/object-reencryptor';
+import { FamilyKeyRotator, type FamilyKeyOwner, type FamilyKeyRotatorOptions, type KeyFamilyKind } from './domain/family-key-rotator';
+
+export interface TenantMembersOptions {
+  /** ROLE_SOURCE, as the gateway's: with `members`, provisionTenant needs the tenant's first admin. */
+  roleSource: 'claims' | 'members';
+  /** INVITATION_TTL_HOURS: how long an e-mail invitation may be accepted by default (1–720). */
+  invitationTtlHours: number;
+}
+
+export const defaultMembersOptions: TenantMembersOptions = { roleSource: 'claims', invitationTtlHours: 168 };
 
 export interface TenantsConfig {
   /** Regions this deployment can keep tenant data in. */
   regions: string[];
+  members?: TenantMembersOptions | undefined;
   /** Batch size and pace of the background rewrap after a key-encryption key rotation. */
   rewrap?: RewrapperOptions | undefined;
   /** ERASURE_GRACE_HOURS: how long an erasure request can be cancelled (default 72). */
   erasureGraceHours?: number | undefined;
-  /** AUDIT_SIGNING_KEY and AUDIT_VERIFY_KEYS: erasure receipts are signed and verified with them. */
-  signingKey?: (Record<string, unknown> & { kty: string }) | undefined;
-  verifyKeys?: Array<Record<string, unknown> & { kty: string }> | undefined;
+  /** The audit port's erasure methods: the audit service signs receipts and pseudonymises the security log (it holds the key). */
+  audit?: ErasureAuthorityPort | undefined;
   /** How often the erasure runner looks for due requests (default 60 s). */
   erasureIntervalMs?: number | undefined;
   /** Batch size and pace of a tenant's object re-encryption. */
   reencryption?: ReencryptorOptions | undefined;
   /** The owners of a tenant's encrypted objects (datasets, models), through their ports. */
   owners?: readonly ReencryptionOwner[] | undefined;
+  /** The owners of datasets' and models' own keys (rotation of one family's key), through their ports. */
+  familyKeyOwners?: Record<KeyFamilyKind, FamilyKeyOwner> | undefined;
+  /** Batch size and pace of a family key's re-encryption run. */
+  familyKeyRotation?: FamilyKeyRotatorOptions | undefined;
 }
 
 /**
@@ -38,6 +53,7 @@ export interface TenantsConfig {
  */
 export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig): SubgraphDefinition {
   const provisioner = createProvisioner(runtime, config);
+  const members = config.members ?? defaultMembersOptions;
   // Building has no side effects: the Redis connection opens on the first change announced.
   const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
   const rewrapper = createRewrapper(runtime, config);
@@ -49,17 +65,22 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     runtime.keyProvider && config.owners
       ? new ObjectReencryptor({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, keyring: runtime.keyring, owners: config.owners, logger: runtime.logger, scopes: runtime.scopes }, config.reencryption)
       : undefined;
+  const familyKeyRotator =
+    runtime.keyProvider && config.familyKeyOwners
+      ? new FamilyKeyRotator({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, owners: config.familyKeyOwners, logger: runtime.logger }, config.familyKeyRotation)
+      : undefined;
   return {
     name: 'tenants',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(
       tenantResolvers(
-        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring },
+        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring, members },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
-        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? 72, signer: erasure?.signer },
+        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? defaultErasureGraceHours },
         reencryptor,
+        familyKeyRotator,
       ),
-      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes }),
+      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes, invitationTtlHours: members.invitationTtlHours }),
     ),
     rules: tenantRules,
     // A rewrap interrupted by a restart goes on from where it stopped.
@@ -67,14 +88,17 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     start: () => {
       rewrapper?.resume();
       reencryptor?.resume();
+      familyKeyRotator?.resume();
       scheduledRotation?.start();
       erasure?.runner.start(config.erasureIntervalMs);
     },
     close: async () => {
       await scheduledRotation?.stop();
       await reencryptor?.stop();
+      await familyKeyRotator?.stop();
       await rewrapper?.stop();
       await erasure?.runner.stop();
+      await erasure?.announcer.close();
       await changes.close();
     },
   };
@@ -108,12 +132,15 @@ export function createRewrapper(runtime: ServiceRuntime, config: Pick<TenantsCon
   );
 }
 
-/** Erasure needs the audit signing key (receipts) and a key provider (the tenant's key); absent either, requests wait. */
-export function createErasureRunner(runtime: ServiceRuntime, config: Pick<TenantsConfig, 'signingKey' | 'verifyKeys'> & TenantsConfig, provisioner: TenantProvisioner): { runner: TenantErasureRunner; signer: Promise<ErasureReceiptSigner> } | undefined {
-  if (!config.signingKey || !runtime.keyProvider) return undefined;
-  const signingKey = config.signingKey as JWK;
-  const signer = ErasureReceiptSigner.fromJwk(signingKey, (config.verifyKeys ?? []) as JWK[]);
-  // Built lazily: the signer's key import is async and the subgraph definition is not.
+/**
+ * Erasure needs a key provider (the tenant's key) and the audit port (the audit service signs the
+ * receipt and rewrites the security log); absent either, requests wait. The runner runs in the
+ * tenants service, split from the audit service or not: the audit key never leaves its service.
+ */
+export function createErasureRunner(runtime: ServiceRuntime, config: Pick<TenantsConfig, 'audit'>, provisioner: TenantProvisioner): { runner: TenantErasureRunner; announcer: ErasureAnnouncer } | undefined {
+  if (!config.audit || !runtime.keyProvider) return undefined;
+  const logger = runtime.logger.child({ component: 'tenant-erasure' });
+  const announcer = createErasureAnnouncer(runtime.config.redis, logger);
   const runner = new TenantErasureRunner({
     db: runtime.db,
     controlSchema: runtime.config.database.controlSchema,
@@ -122,12 +149,12 @@ export function createErasureRunner(runtime: ServiceRuntime, config: Pick<Tenant
     keyring: runtime.keyring,
     objectStores: runtime.objectStores,
     bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
-    signer,
-    pseudonymSecret: pseudonymSecretFromSigningKey(signingKey),
-    logger: runtime.logger,
+    audit: config.audit,
+    logger,
     eraseRedis: (tenantId) => eraseTenantRedisKeys(runtime.config.redis, tenantId),
+    announceErased: (tenantId) => announcer.tenantErased(tenantId),
   });
-  return { runner, signer };
+  return { runner, announcer };
 }
 
 export const tenantsEntities = [];

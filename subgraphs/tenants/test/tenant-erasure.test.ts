@@ -6,6 +6,7 @@
  * wrapped key rows taken before no longer decrypts; the receipt verifies and a tampered one does
  * not; the other tenant is untouched.
  */
+import { canonicalEvent, chainHash, drainSecurityOutbox, securityEventColumns } from '@tessera/audit-client';
 import { decryptBuffer } from '@tessera/crypto';
 import { openRedis } from '@tessera/job-queue';
 import { dataKeyContext, quoteIdentifier, tenantKeyName } from '@tessera/tenancy';
@@ -13,6 +14,7 @@ import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTe
 import { createErasureRunner, createProvisioner } from '../src/server';
 import { tenantIdHash, verifyErasureReceiptJws, type ErasureReceiptPayload } from '../src/domain/erasure-receipt';
 import type { JWK } from 'jose';
+import { CheckpointSigner } from '../../audit/src/domain/checkpoint-signer';
 
 async function newDataset(stack: TestStack, token: string, name: string): Promise<string> {
   return expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name } })).createDataset.id;
@@ -74,6 +76,36 @@ async function controlRowsOf(tenantId: string): Promise<Record<string, number>> 
   }
   return found;
 }
+
+const securityColumns = ['tenant_id', 'actor_subject', 'actor_client', 'target_id', 'source_ip', 'request_id', 'details_json'] as const;
+
+/** Every security-log entry (chained or still in the outbox) holding one of `texts` in any column. */
+async function securityLogMentions(texts: string[]): Promise<Array<{ seq: unknown; column: string; text: string }>> {
+  const found: Array<{ seq: unknown; column: string; text: string }> = [];
+  for (const table of ['security_events', 'security_outbox']) {
+    const rows = await stack.adminQuery<Array<Record<string, unknown>>>(`SELECT * FROM ${control()}.${table}`);
+    for (const row of rows) {
+      for (const column of securityColumns) {
+        const value = row[column] === null || row[column] === undefined ? '' : typeof row[column] === 'string' ? (row[column] as string) : JSON.stringify(row[column]);
+        for (const text of texts) if (value.includes(text)) found.push({ seq: row['seq'] ?? row['outbox_id'], column, text });
+      }
+    }
+  }
+  return found;
+}
+
+/** Signs the security log's current head as the audit service's periodic checkpoint does, so the erasure's rewrite has a signed head to cross. */
+async function checkpointSecurityLog(): Promise<number> {
+  await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+  const [head] = await stack.adminQuery<Array<{ seq: number | string; hash: string }>>(`SELECT seq, hash FROM ${control()}.security_events ORDER BY seq DESC LIMIT 1`);
+  const signer = await CheckpointSigner.fromJwk(stack.config.auditChain!.signingKey as JWK);
+  const time = new Date();
+  const jws = await signer.sign({ chain: 'platform', tenantId: null, seq: Number(head!.seq), headHash: head!.hash, time: time.toISOString() });
+  await stack.adminQuery(`INSERT IGNORE INTO ${control()}.security_checkpoints (seq, head_hash, signed_at, key_id, jws) VALUES (?, ?, ?, ?, ?)`, [Number(head!.seq), head!.hash, time, signer.keyId, jws]);
+  return Number(head!.seq);
+}
+
+const verifySecurityLogQuery = `{ verifySecurityLog { valid reason firstBadSequence checkpointsChecked checkedEvents } }`;
 
 async function redisKeysWith(text: string): Promise<string[]> {
   const client = openRedis(stack.config.redis, 'erasure-scan', 'request');
@@ -139,13 +171,33 @@ describe('erasing a tenant', () => {
     const bObjectsBefore = await objectsOf(b);
     const bRowsBefore = await controlRowsOf(b.id);
 
-    // Requested, then the grace period is over (moved into the past rather than waited for).
-    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(admin, requestMutation, { tenantId: a.id, confirm: a.id })).requestTenantErasure;
+    // Requested by A's own admin (so the security log names A's people, not only A), then the grace
+    // period is over (moved into the past rather than waited for).
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(adminA, requestMutation, { confirm: a.id })).requestTenantErasure;
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const [requested] = await stack.adminQuery<Array<{ actor_subject: string; actor_client: string | null }>>(
+      `SELECT actor_subject, actor_client FROM ${control()}.security_events WHERE tenant_id = ? AND action = 'tenant.erasure.request'`,
+      [a.id],
+    );
+    const aPeople = [requested!.actor_subject, ...(requested!.actor_client ? [requested!.actor_client] : [])];
+    expect((await securityLogMentions([a.id, ...aPeople])).length).toBeGreaterThan(1);
+    const checkpointed = await checkpointSecurityLog();
     await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), erasure.id]);
     const runtime = stack.platform.runtimes.tenants;
-    const built = createErasureRunner(runtime, { regions: stack.config.regions, signingKey: stack.config.auditChain!.signingKey, verifyKeys: [] }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    // The audit port signs and pseudonymises (in-process here; split-erasure.test.ts runs it over mutual TLS).
+    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit }, createProvisioner(runtime, { regions: stack.config.regions }))!;
     expect(await built.runner.runDue()).toEqual([erasure.id]);
     expect(await built.runner.runDue()).toEqual([]); // nothing left to do
+    await built.announcer.close();
+
+    // The security log: no entry names A or its people any more; the chain and the checkpoint signed before still verify.
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    expect(await securityLogMentions([a.id, ...aPeople])).toEqual([]);
+    const logCheck = expectNoErrors(await stack.query<{ verifySecurityLog: { valid: boolean; checkpointsChecked: number } }>(admin, verifySecurityLogQuery)).verifySecurityLog;
+    expect(logCheck).toMatchObject({ valid: true });
+    expect(logCheck.checkpointsChecked).toBeGreaterThanOrEqual(1);
+    const [crossed] = await stack.adminQuery<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${control()}.security_checkpoints WHERE seq >= ? AND seq <= ?`, [checkpointed, checkpointed]);
+    expect(Number(crossed!.n)).toBe(1);
 
     // MariaDB: no schema, no control-plane row.
     expect(await stack.adminQuery<unknown[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [a.schema])).toEqual([]);
@@ -170,6 +222,11 @@ describe('erasing a tenant', () => {
     expect(payload.destroyed.keys[0]).toMatchObject({ keyId: tenantKeyName(a.id), dataKeyVersions: [1] });
     expect(payload.destroyed.controlPlaneRows).toMatchObject({ tenants: 1, tenant_keys: 1, service_accounts: 1, api_keys: 1 });
     expect(payload.tenantPseudonym).toMatch(/^[0-9a-f]{64}$/);
+    expect(payload.securityLog!.pseudonymisedEvents).toBeGreaterThan(1);
+    expect(payload.securityLog!.rewriteId).toMatch(/^[0-9a-f-]{36}$/);
+    // The log's pseudonym of A is the receipt's, shortened: its entries can still be tied to the receipt.
+    const [pseudonymised] = await stack.adminQuery<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${control()}.security_events WHERE tenant_id = ?`, [`p:${payload.tenantPseudonym.slice(0, 30)}`]);
+    expect(Number(pseudonymised!.n)).toBeGreaterThan(1);
     // Offline, with the published public key only.
     const published = expectNoErrors(await stack.query<{ auditSigningKeys: Array<{ publicJwk: string }> }>(adminB, `{ auditSigningKeys { publicJwk } }`)).auditSigningKeys;
     expect((await verifyErasureReceiptJws(done.receipt, published.map((key) => JSON.parse(key.publicJwk) as JWK))).valid).toBe(true);
@@ -188,4 +245,29 @@ describe('erasing a tenant', () => {
     expect(await controlRowsOf(b.id)).toMatchObject(bRowsBefore);
     expect(await stack.platform.runtime.keyProvider!.keyExists(tenantKeyName(b.id))).toBe(true);
   }, 120_000);
+
+  it('a rewrite of a security-log entry without a signed record is caught, even when its hashes are recomputed', async () => {
+    // Whoever holds the audit database password can call the rewrite routine, but not sign: the trace row it leaves gives it away.
+    const schema = control();
+    await stack.query(undefined, `{ currentTenant { id } }`); // an unauthenticated call: one more security-log entry
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const [head] = await stack.adminQuery<Array<Record<string, unknown>>>(`SELECT * FROM ${schema}.security_events ORDER BY seq DESC LIMIT 1`);
+    const seq = Number(head!['seq']);
+    const forged = { ...head!, actor_subject: 'someone-else' };
+    const hash = chainHash(String(head!['prev_hash']), canonicalEvent('platform', seq, forged, securityEventColumns));
+    await stack.adminQuery(`CALL ${schema}.rewrite_security_event(UUID(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      seq,
+      head!['hash'],
+      head!['tenant_id'],
+      'someone-else',
+      head!['actor_client'],
+      head!['target_id'],
+      head!['source_ip'],
+      typeof head!['details_json'] === 'string' ? head!['details_json'] : JSON.stringify(head!['details_json']),
+      head!['prev_hash'],
+      hash,
+    ]);
+    const check = expectNoErrors(await stack.query<{ verifySecurityLog: { valid: boolean; reason: string; firstBadSequence: number } }>(admin, verifySecurityLogQuery)).verifySecurityLog;
+    expect(check).toMatchObject({ valid: false, reason: 'UNSIGNED_REWRITE', firstBadSequence: seq });
+  }, 60_000);
 });

@@ -56,11 +56,22 @@ export interface BorrowedTable {
   why: string;
 }
 
+export interface ServiceRoutine {
+  name: string;
+  plane: 'control';
+  kind: 'PROCEDURE' | 'FUNCTION';
+}
+
 /** A service's data: what it owns, what it borrows, and the migrations that make what it owns. */
 export interface ServiceData {
   service: ServiceName;
   owns: readonly OwnedTable[];
   borrows: readonly BorrowedTable[];
+  /**
+   * Definer routines its migrations create that its account may EXECUTE: a narrow, audited way to
+   * do what its table rights do not allow (e.g. the audit service's one rewrite of a chained row).
+   */
+  routines?: readonly ServiceRoutine[];
   /** They create and change exactly the tables in `owns` (test/service-migrations.test.ts checks it). */
   migrations: ServiceMigrations;
 }

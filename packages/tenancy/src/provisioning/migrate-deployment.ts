@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { MigratorConfig } from '@tessera/config';
-import { openMigrationDataSource } from '../database';
+import { databaseUrlOnServer, openMigrationDataSource, regionsByServer, servedRegionsTable } from '../database';
 import { migrateServiceSchema, servicesWithPendingMigrations } from '../migrations/run-service-migrations';
 import { migrationOrder } from '../migrations/service-migrations';
 import { adoptSingleSequenceHistory } from '../migrations/single-sequence';
@@ -10,8 +10,10 @@ import { grantControlPlane, revokeAllServiceAccess, serviceAccountUser, writeTen
 import { functionNames, procedureNames, procedureStatements, templateSchemaName } from './tenant-schema-procedures';
 
 export interface MigrationReport {
-  /** Existing tenant schemas brought to the latest migration and re-granted. */
+  /** Existing tenant schemas brought to the latest migration and re-granted (every server). */
   tenantSchemas: number;
+  /** Per region server (REGION_DATABASES), `host:port` → its tenant schemas migrated. */
+  regionServers: Record<string, number>;
 }
 
 const charset = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
@@ -31,10 +33,9 @@ const charset = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
 export async function migrateDeployment(config: MigratorConfig, services: readonly ServiceData[]): Promise<MigrationReport> {
   const ordered = migrationOrder(services);
   const server = await openMigrationDataSource(config, undefined, []);
-  const lock = `tessera:migrate:${config.controlSchema}`.slice(0, 64);
+  const lock = migrationLock(config);
   try {
-    const [row] = (await server.query('SELECT GET_LOCK(?, 300) AS acquired', [lock])) as Array<{ acquired: number }>;
-    if (row?.acquired !== 1) throw new Error(`could not take the migration lock ${lock}`);
+    await takeLock(server, lock);
     const control = config.controlSchema;
     const template = templateSchemaName(control);
     await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(control)} ${charset}`);
@@ -45,17 +46,99 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
     await writeTenantGrantList(server, control, services, config.accountHosts);
     await grantControlPlane(server, control, services, config.accountHosts);
     await grantProvisioning(server, control, config.accountHosts);
-    const tenants = (await server.query(`SELECT id FROM ${quoteIdentifier(control)}.tenants WHERE status <> 'PROVISIONING' ORDER BY id`)) as Array<{ id: string }>;
-    let tenantSchemas = 0;
-    for (const { id } of tenants) {
-      const schema = tenantSchemaName(id);
-      const exists = (await server.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[];
-      if (exists.length === 0) continue;
-      await migratePlane(server, config, schema, 'tenant', ordered);
-      await server.query(`CALL ${quoteIdentifier(control)}.grant_tenant_tables(?)`, [schema]);
-      tenantSchemas += 1;
+    await grantServiceRoutines(server, control, services, config.accountHosts);
+    const tenants = (await server.query(`SELECT id, region FROM ${quoteIdentifier(control)}.tenants WHERE status <> 'PROVISIONING' ORDER BY id`)) as Array<{ id: string; region: string }>;
+    const separate = regionsByServer(config.regionServers, config.adminUrl);
+    const regionServers: Record<string, string> = Object.fromEntries([...separate].flatMap(([address, regions]) => regions.map((region) => [region, address])));
+    const homeTenants = tenants.filter((tenant) => regionServers[tenant.region] === undefined);
+    // A schema left on the home server by a region that has a server now would be read by nobody
+    // (services look for it on the region's server): stop, rather than migrate around it.
+    for (const tenant of tenants.filter((t) => regionServers[t.region] !== undefined)) {
+      if (await schemaExists(server, tenantSchemaName(tenant.id))) {
+        throw new Error(
+          `tenant ${tenant.id} (region ${tenant.region}) has its schema on the home server, but REGION_DATABASES places ${tenant.region} on ${regionServers[tenant.region]}: ` +
+            'move the schema there (README, Data residency) or leave the region out of REGION_DATABASES',
+        );
+      }
     }
-    return { tenantSchemas };
+    const tenantSchemas = await migrateTenantSchemas(server, config, control, homeTenants, ordered);
+    const report: MigrationReport = { tenantSchemas, regionServers: {} };
+    for (const [address, regions] of separate) {
+      const onServer = tenants.filter((tenant) => regions.includes(tenant.region));
+      const migrated = await prepareRegionServer({ ...config, adminUrl: databaseUrlOnServer(config.adminUrl, address) }, services, ordered, regions, onServer);
+      report.regionServers[address] = migrated;
+      report.tenantSchemas += migrated;
+    }
+    return report;
+  } finally {
+    await server.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
+    await server.destroy();
+  }
+}
+
+function migrationLock(config: Pick<MigratorConfig, 'controlSchema'>): string {
+  return `tessera:migrate:${config.controlSchema}`.slice(0, 64);
+}
+
+async function takeLock(server: DataSource, lock: string): Promise<void> {
+  const [row] = (await server.query('SELECT GET_LOCK(?, 300) AS acquired', [lock])) as Array<{ acquired: number }>;
+  if (row?.acquired !== 1) throw new Error(`could not take the migration lock ${lock}`);
+}
+
+async function schemaExists(server: DataSource, schema: string): Promise<boolean> {
+  return ((await server.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[]).length > 0;
+}
+
+/** Brings each existing schema of `tenants` on `server` to the latest migration and re-grants it; returns how many. */
+async function migrateTenantSchemas(server: DataSource, config: MigratorConfig, control: string, tenants: ReadonlyArray<{ id: string }>, ordered: readonly ServiceData[]): Promise<number> {
+  let migrated = 0;
+  for (const { id } of tenants) {
+    const schema = tenantSchemaName(id);
+    if (!(await schemaExists(server, schema))) continue;
+    await migratePlane(server, config, schema, 'tenant', ordered);
+    await server.query(`CALL ${quoteIdentifier(control)}.grant_tenant_tables(?)`, [schema]);
+    migrated += 1;
+  }
+  return migrated;
+}
+
+/**
+ * A region server (REGION_DATABASES) gets what provisioning and the services need there, and no
+ * control plane: its anchor schema (named like the control schema: the services' pools open on it)
+ * with the regions it serves, which every service account may read (and nothing else of it); the
+ * tenant template at every service's latest tenant migration; the provisioning routines (checking
+ * their own ledger instead of the tenants table) with the tenants account's EXECUTE; the grant list.
+ * Then every existing tenant schema of its regions is migrated and re-granted, as on the home server.
+ * The service accounts themselves are created with the server, like the home server's.
+ */
+async function prepareRegionServer(
+  config: MigratorConfig,
+  services: readonly ServiceData[],
+  ordered: readonly ServiceData[],
+  regions: readonly string[],
+  tenants: ReadonlyArray<{ id: string }>,
+): Promise<number> {
+  const server = await openMigrationDataSource(config, undefined, []).catch((error: unknown) => {
+    throw new Error(`REGION_DATABASES: cannot reach the database server of ${regions.join(', ')} as the migrator: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const lock = migrationLock(config);
+  try {
+    await takeLock(server, lock);
+    const control = config.controlSchema;
+    const anchor = quoteIdentifier(control);
+    const template = templateSchemaName(control);
+    await server.query(`CREATE DATABASE IF NOT EXISTS ${anchor} ${charset}`);
+    await server.query(`CREATE TABLE IF NOT EXISTS ${anchor}.${servedRegionsTable} (region VARCHAR(40) NOT NULL PRIMARY KEY) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+    for (const region of regions) await server.query(`INSERT IGNORE INTO ${anchor}.${servedRegionsTable} (region) VALUES (?)`, [region]);
+    await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(template)} ${charset}`);
+    await migratePlane(server, config, template, 'tenant', ordered);
+    for (const statement of procedureStatements(control, 'region')) await server.query(statement);
+    await writeTenantGrantList(server, control, services, config.accountHosts);
+    await grantProvisioning(server, control, config.accountHosts);
+    for (const { service } of services) {
+      for (const host of config.accountHosts) await server.query(`GRANT SELECT ON ${anchor}.${servedRegionsTable} TO '${serviceAccountUser(service)}'@'${host}'`);
+    }
+    return await migrateTenantSchemas(server, config, control, tenants, ordered);
   } finally {
     await server.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
     await server.destroy();
@@ -68,6 +151,15 @@ async function grantProvisioning(admin: DataSource, control: string, hosts: read
     const to = `'${serviceAccountUser('tenants')}'@'${host}'`;
     for (const name of procedureNames) await admin.query(`GRANT EXECUTE ON PROCEDURE ${quoteIdentifier(control)}.${quoteIdentifier(name)} TO ${to}`);
     for (const name of functionNames) await admin.query(`GRANT EXECUTE ON FUNCTION ${quoteIdentifier(control)}.${quoteIdentifier(name)} TO ${to}`);
+  }
+}
+
+/** EXECUTE on the routines each service declares (its migrations made them), nothing else. */
+async function grantServiceRoutines(admin: DataSource, control: string, services: readonly ServiceData[], hosts: readonly string[]): Promise<void> {
+  for (const { service, routines } of services) {
+    for (const routine of routines ?? []) {
+      for (const host of hosts) await admin.query(`GRANT EXECUTE ON ${routine.kind} ${quoteIdentifier(control)}.${quoteIdentifier(routine.name)} TO '${serviceAccountUser(service)}'@'${host}'`);
+    }
   }
 }
 
@@ -84,13 +176,16 @@ async function migratePlane(server: DataSource, config: MigratorConfig, schema: 
  * (test stacks and benchmarks clean up with this). Tenant schemas go first, by deprovisioning.
  */
 export async function dropControlPlane(config: MigratorConfig): Promise<void> {
-  const admin = await openMigrationDataSource(config, undefined, []);
-  try {
-    for (const schema of [config.controlSchema, templateSchemaName(config.controlSchema)]) {
-      await revokeAllServiceAccess(admin, schema, serviceNames, config.accountHosts);
-      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(schema)}`);
+  const servers = [config, ...[...regionsByServer(config.regionServers, config.adminUrl).keys()].map((address) => ({ ...config, adminUrl: databaseUrlOnServer(config.adminUrl, address) }))];
+  for (const on of servers) {
+    const admin = await openMigrationDataSource(on, undefined, []);
+    try {
+      for (const schema of [config.controlSchema, templateSchemaName(config.controlSchema)]) {
+        await revokeAllServiceAccess(admin, schema, serviceNames, config.accountHosts);
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(schema)}`);
+      }
+    } finally {
+      await admin.destroy();
     }
-  } finally {
-    await admin.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '@tessera/config';
+import { regionDatabase } from '../tenant-databases';
 import { quoteIdentifier, tenantSchemaName } from '../tenant-id';
 
 /**
@@ -8,6 +9,8 @@ import { quoteIdentifier, tenantSchemaName } from '../tenant-id';
  * those procedures and no DDL, GRANT OPTION or right on any tenant's rows: it can make a tenant
  * schema as a copy of the migrated template (with every service's table rights) and drop one
  * whole, and nothing else. Migrating existing schemas is the migrate step's job, not this one's.
+ * Each call runs on the server of the tenant's region (REGION_DATABASES), whose routines the migrate
+ * step created there too: a tenant's schema is made and dropped only where its rows live.
  */
 export class SchemaManager {
   private readonly control: string;
@@ -19,16 +22,22 @@ export class SchemaManager {
     this.control = quoteIdentifier(config.controlSchema);
   }
 
-  async schemaExists(schema: string): Promise<boolean> {
-    const [row] = (await this.db.query(`SELECT ${this.control}.tenant_schema_exists(?) AS found`, [schema])) as Array<{ found: number }>;
+  /** `region` undefined: the home server. */
+  async schemaExists(schema: string, region?: string): Promise<boolean> {
+    const [row] = (await this.on(region).query(`SELECT ${this.control}.tenant_schema_exists(?) AS found`, [schema])) as Array<{ found: number }>;
     return Number(row?.found) === 1;
   }
 
-  async createTenantSchema(tenantId: string): Promise<void> {
-    await this.db.query(`CALL ${this.control}.provision_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
+  async createTenantSchema(tenantId: string, region: string): Promise<void> {
+    await this.on(region).query(`CALL ${this.control}.provision_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
   }
 
-  async dropTenantSchema(tenantId: string): Promise<void> {
-    await this.db.query(`CALL ${this.control}.drop_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
+  /** `region` undefined: the home server (a tenant whose row is gone has no region to look up). */
+  async dropTenantSchema(tenantId: string, region?: string): Promise<void> {
+    await this.on(region).query(`CALL ${this.control}.drop_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
+  }
+
+  private on(region: string | undefined): DataSource {
+    return region === undefined ? this.db : regionDatabase(this.db, region);
   }
 }

@@ -46,7 +46,12 @@ export interface ProvisionerDeps {
 export class TenantProvisioner {
   constructor(private readonly deps: ProvisionerDeps) {}
 
-  async provision(input: ProvisionTenantInput): Promise<{ tenant: TenantRecord; created: boolean }> {
+  /**
+   * `beforeActive` runs once schema, bucket and key exist and before the tenant turns ACTIVE (e.g.
+   * to add its first admin): if it fails, everything is removed as for any other failure, so no
+   * tenant is ever usable without it. It does not run for a tenant that already exists.
+   */
+  async provision(input: ProvisionTenantInput, hooks: { beforeActive?: (tenantId: string) => Promise<void> } = {}): Promise<{ tenant: TenantRecord; created: boolean }> {
     const request = this.validate(input);
     return this.withTenantLock(request.id, async () => {
       const existing = await this.deps.store.find(request.id);
@@ -66,7 +71,7 @@ export class TenantProvisioner {
       if (!existing) {
         // A schema or bucket without a control-plane row is not ours to adopt (or to drop on failure).
         if (
-          (await this.deps.schemas.schemaExists(tenantSchemaName(request.id))) ||
+          (await this.deps.schemas.schemaExists(tenantSchemaName(request.id), request.region)) ||
           (await this.bucketClient(request).bucketExists(tenantBucketName(this.deps.bucketPrefix, request.id)))
         ) {
           throw errors.conflict(`Storage for tenant ${request.id} already exists but is not managed by Tessera.`);
@@ -74,10 +79,11 @@ export class TenantProvisioner {
         await this.deps.store.insert(this.deps.db.manager, { ...request, status: 'PROVISIONING' });
       }
       try {
-        await this.deps.schemas.createTenantSchema(request.id);
+        await this.deps.schemas.createTenantSchema(request.id, request.region);
         await ensureBucket(this.bucketClient(request), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
         await this.deps.keyring.ensureTenantKey(request.id);
         await this.deps.keyring.ensureKey(request.id);
+        await hooks.beforeActive?.(request.id);
         await this.deps.store.setStatus(request.id, 'ACTIVE');
       } catch (error) {
         await this.removeEverything(request.id, request.region);
@@ -144,7 +150,7 @@ export class TenantProvisioner {
     const keyVersions = (await this.deps.keyring.versions(tenantId)).map((key) => key.version);
     // First: once the tenant's provider key is gone, every copy of its data (backups included) is unreadable.
     await this.deps.keyring.destroyTenantKey(tenantId);
-    await this.deps.schemas.dropTenantSchema(tenantId);
+    await this.deps.schemas.dropTenantSchema(tenantId, located);
     if (client) await destroyBucket(client, tenantBucketName(this.deps.bucketPrefix, tenantId)).catch(() => undefined);
     await this.deps.store.delete(tenantId); // keys go with it (ON DELETE CASCADE)
     this.deps.keyring.forget(tenantId);

@@ -25,6 +25,12 @@ import { quoteIdentifier } from '../tenant-id';
  * need a row for that tenant in this control plane (the provisioner writes it first and deletes it
  * last), so another deployment's tenants on the same server are out of reach too. The procedures' bodies are the
  * only SQL that runs with the migrator's rights on its behalf.
+ *
+ * A region server (REGION_DATABASES) has no control plane, so no `tenants` row to check: its
+ * routines (in its anchor schema, named like the control schema) keep a ledger of the schemas they
+ * created instead (`region_tenant_schemas`). Creating refuses a schema of that name that exists but
+ * is not in the ledger, dropping refuses one not in it: another deployment's schemas on a shared
+ * region server are out of reach the same way.
  */
 export const tenantSchemaNamePattern = '^tenant_[a-z0-9_]{3,40}$';
 
@@ -37,15 +43,39 @@ export function templateSchemaName(controlSchema: string): string {
 export const procedureNames = ['provision_tenant_schema', 'grant_tenant_tables', 'drop_tenant_schema'] as const;
 export const functionNames = ['tenant_schema_exists'] as const;
 
-/** DDL of the grants table and the routines, for the control schema `control` (statements, in order). */
-export function procedureStatements(control: string): string[] {
+/** On a region server: the schemas its routines created (their `ours` check). */
+export const regionLedgerTable = 'region_tenant_schemas';
+
+/**
+ * DDL of the grants table and the routines, for the control schema `control` (statements, in
+ * order); `server` says whether they go next to the control plane or into a region server's anchor.
+ */
+export function procedureStatements(control: string, server: 'control-plane' | 'region' = 'control-plane'): string[] {
   const c = quoteIdentifier(control);
   const template = templateSchemaName(control);
   const check = `IF target IS NULL OR target NOT REGEXP '${tenantSchemaNamePattern}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'not a tenant schema name'; END IF;`;
+  const ledger = `${c}.${regionLedgerTable}`;
+  const exists = `EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = target)`;
   // Creating and dropping are for this control plane's own tenants (a row exists while a tenant is
   // provisioned, and until its schema is gone): not another deployment's on the same server.
-  const ours = `IF NOT EXISTS (SELECT 1 FROM ${c}.tenants WHERE CONCAT('tenant_', REPLACE(id, '-', '_')) = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no tenant of this control plane has that schema'; END IF;`;
+  // On a region server: the schemas these routines made, or none of that name yet.
+  const ours =
+    server === 'control-plane'
+      ? `IF NOT EXISTS (SELECT 1 FROM ${c}.tenants WHERE CONCAT('tenant_', REPLACE(id, '-', '_')) = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no tenant of this control plane has that schema'; END IF;`
+      : `IF ${exists} AND NOT EXISTS (SELECT 1 FROM ${ledger} WHERE schema_name = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'that schema was not made by this deployment'; END IF;`;
+  const recordCreated = server === 'region' ? `INSERT IGNORE INTO ${ledger} (schema_name, created_at) VALUES (target, NOW());` : '';
+  const recordDropped = server === 'region' ? `DELETE FROM ${ledger} WHERE schema_name = target;` : '';
+  const ledgerTable =
+    server === 'region'
+      ? [
+          `CREATE TABLE IF NOT EXISTS ${ledger} (
+             schema_name VARCHAR(64) NOT NULL PRIMARY KEY,
+             created_at DATETIME NOT NULL
+           ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+        ]
+      : [];
   return [
+    ...ledgerTable,
     `CREATE TABLE IF NOT EXISTS ${c}.${grantsTable} (
        account_user VARCHAR(80) NOT NULL,
        account_host VARCHAR(255) NOT NULL,
@@ -118,6 +148,7 @@ export function procedureStatements(control: string): string[] {
        IF NOT EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${template}') THEN
          SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the tenant template schema is missing: run tessera migrate';
        END IF;
+       ${recordCreated}
        SET @tessera_sql = CONCAT('CREATE DATABASE IF NOT EXISTS \`', target, '\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
        PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
        CREATE TEMPORARY TABLE IF NOT EXISTS tessera_created (name VARCHAR(64) PRIMARY KEY);
@@ -186,6 +217,7 @@ export function procedureStatements(control: string): string[] {
        CLOSE grants;
        SET @tessera_sql = CONCAT('DROP DATABASE IF EXISTS \`', target, '\`');
        PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+       ${recordDropped}
      END`,
   ];
 }

@@ -64,7 +64,7 @@ export class AccessReportService {
   ) {}
 
   async build(fromValue: string, toValue: string): Promise<AccessReport> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const { from, to } = parsePeriod(fromValue, toValue);
     if (!from || !to) throw errors.badInput('from and to are required.', { field: from ? 'to' : 'from' });
     return composeAccessReport(this.scope, { relay: this.relay, access: this.access }, from, to);

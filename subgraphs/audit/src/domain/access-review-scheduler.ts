@@ -6,6 +6,8 @@ import { probeTenantRows, type TenantRecord, type TenantScopeFactory, type Tenan
 import { reviewWorkQuestions } from '../data/access-review-work.probe';
 import type { AccessReviewConfig } from './access-review-config';
 import type { AccessReviewWriter } from './access-review-writer';
+import type { AccessReviewSchedules } from '../data/access-review-schedule.repository';
+import { effectiveSchedule } from './access-review-schedule';
 import { lastEndedPeriod, periodsSince, type ReviewPeriod } from './review-period';
 
 export interface AccessReviewSchedulerDeps {
@@ -13,6 +15,8 @@ export interface AccessReviewSchedulerDeps {
   tenants: TenantStore;
   scopes: TenantScopeFactory;
   writer: AccessReviewWriter;
+  /** Each tenant's own interval, where it chose one (the others follow `config.interval`). */
+  schedules: AccessReviewSchedules;
   config: AccessReviewConfig;
   logger: Logger;
   /** Which periods have ended; injectable so tests can stand at any date. */
@@ -28,9 +32,11 @@ function systemPrincipal(tenantId: string): Principal {
 
 /**
  * Writes each active tenant's review of every ended period, in each audit-service process. Every
- * `checkIntervalMs` it asks all active tenants — a hundred per statement — whether every period it
- * owes them has a review (the periods since the tenant was created, at most `maxCatchUpPeriods`
- * back), and only for those missing one writes the missing periods, oldest first. So a period
+ * `checkIntervalMs` it reads the tenants' own intervals (one statement), then asks all active
+ * tenants — a hundred per statement, grouped by the periods they are owed — whether every period
+ * it owes them has a review (under the tenant's interval, the periods since the tenant was created
+ * or last changed its interval, at most `maxCatchUpPeriods` back), and only for those missing one
+ * writes the missing periods, oldest first. So a period
  * missed while the service was down is caught up at the next look, and a month with nothing to do
  * costs a statement per hundred tenants per look. Replicas run the same loop: the writer's per-tenant
  * advisory lock and its check under it make each period's review exist once.
@@ -70,14 +76,17 @@ export class AccessReviewScheduler {
   /** One look at every active tenant; returns the periods written, by tenant. */
   async runOnce(): Promise<Map<string, string[]>> {
     const now = this.clock();
-    const { interval, maxCatchUpPeriods } = this.deps.config;
-    const last = lastEndedPeriod(now, interval);
-    // A tenant created after the period ended has nothing to review yet.
-    const tenants = (await this.deps.tenants.list()).filter((tenant) => tenant.status === 'ACTIVE' && tenant.createdAt.getTime() < last.end.getTime());
-    // Tenants owed the same periods are asked together: at most maxCatchUpPeriods groups, each a hundred tenants per statement.
+    const { maxCatchUpPeriods } = this.deps.config;
+    const choices = await this.deps.schedules.all();
+    const active = (await this.deps.tenants.list()).filter((tenant) => tenant.status === 'ACTIVE');
+    // Tenants owed the same periods are asked together: one group per interval and start in use, each a hundred tenants per statement.
     const owed = new Map<string, { periods: ReviewPeriod[]; tenants: TenantRecord[] }>();
-    for (const tenant of tenants) {
-      const periods = periodsSince(tenant.createdAt, last, interval, maxCatchUpPeriods);
+    for (const tenant of active) {
+      const schedule = effectiveSchedule(this.deps.config, tenant.createdAt, choices.get(tenant.id));
+      const last = lastEndedPeriod(now, schedule.interval);
+      // A tenant created (or an interval chosen) after the period ended has nothing to review yet.
+      if (schedule.since.getTime() >= last.end.getTime()) continue;
+      const periods = periodsSince(schedule.since, last, schedule.interval, maxCatchUpPeriods);
       const key = periods.map((period) => period.label).join(',');
       const group = owed.get(key) ?? { periods, tenants: [] };
       group.tenants.push(tenant);

@@ -10,19 +10,20 @@ import { lastEndedPeriod, parsePeriodLabel, type ReviewInterval } from './review
 
 /**
  * A tenant's access reviews through the API: list, read (metadata, findings, the document itself)
- * and run one now. Tenant admins only (the platform has no separate auditor role; the audit trail
- * and its reviews are the admins'). A review of another tenant is NOT_FOUND, like an id that never
+ * and run one now. Its admins and auditors read them; only admins run one (a write into the
+ * bucket and the alert tables). A review of another tenant is NOT_FOUND, like an id that never
  * existed, and the attempt is recorded.
  */
 export class AccessReviewService {
   constructor(
     private readonly scope: TenantScope,
     private readonly writer: AccessReviewWriter,
-    private readonly options: { interval: ReviewInterval; clock: () => Date },
+    /** `interval`: the tenant's interval in force (its own, or the deployment's), for the default period. */
+    private readonly options: { interval: () => Promise<ReviewInterval>; clock: () => Date },
   ) {}
 
   async list(args: PageArgs): Promise<Connection<AccessReviewRecord>> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const limit = pageSize(args);
     const after = decodeCursor(args.after);
     const rows = await this.scope.db((manager) => listReviews(manager, after ? { periodStart: after.createdAt, id: after.id } : undefined, limit + 1));
@@ -32,7 +33,7 @@ export class AccessReviewService {
   }
 
   async get(id: string): Promise<AccessReviewRecord> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const reviewId = parseUuid(id, 'id');
     const review = await this.scope.db((manager) => findReview(manager, reviewId));
     if (!review) throw await notFoundAcrossTenants(this.scope, accessReviewTargetType, reviewId);
@@ -46,7 +47,7 @@ export class AccessReviewService {
   async run(period: string | null | undefined): Promise<AccessReviewRecord> {
     assertPermission(this.scope.principal, 'administer');
     const now = this.options.clock();
-    const target = period === null || period === undefined ? lastEndedPeriod(now, this.options.interval) : parsePeriodLabel(period, now);
+    const target = period === null || period === undefined ? lastEndedPeriod(now, await this.options.interval()) : parsePeriodLabel(period, now);
     const { review, written } = await this.writer.write(this.scope, target, 'MANUAL');
     if (!written) {
       await this.scope.transaction((manager) =>
@@ -57,7 +58,7 @@ export class AccessReviewService {
   }
 
   async findings(review: AccessReviewRecord): Promise<StaleFindingRecord[]> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     return this.scope.db((manager) => findingsOf(manager, review.id));
   }
 
@@ -66,7 +67,7 @@ export class AccessReviewService {
    * recorded with it: a changed or replaced object is reported, never served. Reading it is audited.
    */
   async content(review: AccessReviewRecord): Promise<string> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const body = await this.scope.bucket.getDecryptedBuffer(review.objectKey, this.scope.resolveDataKey);
     if (createHash('sha256').update(body).digest('hex') !== review.sha256) {
       throw errors.conflict(`The stored access review ${review.period} does not match the SHA-256 recorded when it was written.`, { reason: 'DIGEST_MISMATCH' });

@@ -24,7 +24,7 @@ export class AlertService {
 
   /** Evaluates the newest events first, so what was just written is already reflected. */
   async list(status: AlertStatus | null | undefined, first: number | null | undefined): Promise<Alert[]> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const limit = first ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxAlertsPage) throw errors.badInput(`first must be between 1 and ${maxAlertsPage}.`, { field: 'first' });
     await this.engine.runFor(this.scope);
@@ -50,7 +50,7 @@ export class AlertService {
   }
 
   async rules(): Promise<AlertRule[]> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     return effectiveRules(await this.scope.db((manager) => listRuleOverrides(manager)), this.engine.ruleDefaults());
   }
 
@@ -65,7 +65,7 @@ export class AlertService {
   }
 
   async webhook(): Promise<{ url: string; createdAt: Date } | null> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const webhook = await this.scope.db((manager) => findWebhook(manager));
     return webhook ? { url: webhook.url, createdAt: webhook.createdAt } : null;
   }

@@ -12,7 +12,9 @@ export type ChainFailure =
   /** The chain recomputes, but its hash at a checkpoint differs from the signed one (rewritten from here on). */
   | 'CHECKPOINT_MISMATCH'
   /** A checkpoint whose signature, key or content does not verify. */
-  | 'CHECKPOINT_INVALID';
+  | 'CHECKPOINT_INVALID'
+  /** Events were rewritten through the rewrite routine without a signed rewrite record covering them (security log only). */
+  | 'UNSIGNED_REWRITE';
 
 export interface ChainVerification {
   valid: boolean;
@@ -41,11 +43,28 @@ export interface VerifyRequest {
   /** Inclusive; undefined = to the end, including every checkpoint beyond the current head. */
   to: number | undefined;
   pageSize?: number;
+  /**
+   * Signed rewrites (the security log's erasure pseudonymisation): per sequence, head hash before →
+   * after. A checkpoint signed before a rewrite still matches when its head leads to the current
+   * hash through them.
+   */
+  rewrittenHeads?: ReadonlyMap<number, ReadonlyMap<string, string>>;
 }
 
 interface Failure {
   seq: number;
   reason: ChainFailure;
+}
+
+/** Whether a signed head is the current hash, directly or through signed rewrites (each applied once). */
+function leadsTo(signed: string, current: string, transitions: ReadonlyMap<string, string> | undefined): boolean {
+  let hash = signed;
+  for (let step = 0; hash !== current && transitions && step < transitions.size; step++) {
+    const next = transitions.get(hash);
+    if (next === undefined) return false;
+    hash = next;
+  }
+  return hash === current;
 }
 
 /**
@@ -112,7 +131,7 @@ export async function verifyChain(request: VerifyRequest): Promise<ChainVerifica
       const signedHead = signed.get(seq);
       if (signedHead !== undefined) {
         // The chain is self-consistent here, yet not what was signed: rewritten after the last checkpoint that still matches.
-        if (signedHead !== hash) {
+        if (!leadsTo(signedHead, hash, request.rewrittenHeads?.get(seq))) {
           failures.push({ seq: lastGoodCheckpoint + 1, reason: 'CHECKPOINT_MISMATCH' });
           break scan;
         }

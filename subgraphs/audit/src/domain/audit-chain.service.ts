@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
 import { drainAuditOutbox } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
-import type { TenantScope } from '@tessera/tenancy';
+import { tenantDatabase, type TenantScope } from '@tessera/tenancy';
 import { verifyChain, type ChainVerification, type CheckpointClaim } from './audit-chain-verifier';
 import type { AuditCheckpointService, CheckpointRecord } from './audit-checkpoint.service';
 import type { CheckpointSigner, CheckpointVerificationKey } from './checkpoint-signer';
@@ -45,7 +45,7 @@ export class AuditChainService {
   ) {}
 
   async verify(args: { from?: number | null; to?: number | null }): Promise<ChainVerification> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const { from, to } = sequenceRange(args);
     const tenantId = this.scope.tenant.id;
     await drainAuditOutbox(this.deps.db, tenantId, auditDetailsOf(this.deps.keyring, tenantId));
@@ -57,7 +57,7 @@ export class AuditChainService {
     for (const stored of await this.deps.checkpoints.storedTenantObjects(tenantId, inRange)) {
       claims.push({ seq: seqOf(stored.objectKey), jws: stored.jws.trim() });
     }
-    return verifyChain({ db: this.deps.db, chain: tenantChainOf(this.deps.keyring, tenantId), signer: this.deps.signer, checkpoints: claims, from, to });
+    return verifyChain({ db: await tenantDatabase(this.deps.db, tenantId), chain: tenantChainOf(this.deps.keyring, tenantId), signer: this.deps.signer, checkpoints: claims, from, to });
   }
 
   /** Signs the current head now (returns the existing checkpoint if nothing happened since; null for an empty chain). */
@@ -67,13 +67,13 @@ export class AuditChainService {
   }
 
   async list(): Promise<CheckpointRecord[]> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     return this.deps.checkpoints.listTenant(this.scope.tenant.id);
   }
 
   /** The public keys checkpoints verify under (the same for every tenant: the platform's key ring). */
   signingKeys(): CheckpointVerificationKey[] {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     return this.deps.signer.verificationKeys;
   }
 }

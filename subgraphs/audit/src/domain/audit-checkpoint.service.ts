@@ -4,7 +4,7 @@ import { drainAuditOutbox, drainSecurityOutbox } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { TenantQuotas, type QuotaScope } from '@tessera/quotas';
 import type { ObjectStoreClient } from '@tessera/storage';
-import { quoteIdentifier, tenantBucketName, tenantSchemaName, withAdvisoryLock, type TenantRecord } from '@tessera/tenancy';
+import { quoteIdentifier, tenantBucketName, tenantDatabase, tenantSchemaName, withAdvisoryLock, type TenantRecord } from '@tessera/tenancy';
 import type { CheckpointSigner } from './checkpoint-signer';
 import { auditDetailsOf, type DetailsKeyring } from './audit-details';
 
@@ -71,10 +71,12 @@ export class AuditCheckpointService {
     const tenantId = tenant.id;
     await drainAuditOutbox(this.deps.db, tenantId, auditDetailsOf(this.deps.keyring, tenantId));
     const schema = quoteIdentifier(tenantSchemaName(tenantId));
+    // The chain and its checkpoint rows are in the tenant's schema, on its region's server.
+    const db = await tenantDatabase(this.deps.db, tenantId);
     return this.withLock(`tenant:${tenantId}`, async () => {
-      const head = await this.head(`${schema}.audit_events`);
+      const head = await this.head(db, `${schema}.audit_events`);
       if (!head) return undefined;
-      const existing = (await this.deps.db.query(`SELECT * FROM ${schema}.audit_checkpoints WHERE seq = ?`, [head.seq])) as CheckpointRow[];
+      const existing = (await db.query(`SELECT * FROM ${schema}.audit_checkpoints WHERE seq = ?`, [head.seq])) as CheckpointRow[];
       if (existing[0]) return toRecord(existing[0]);
       const bucket = tenantBucketName(this.deps.bucketPrefix, tenantId);
       const objectKey = checkpointObjectKey(head.seq);
@@ -91,7 +93,7 @@ export class AuditCheckpointService {
       } else {
         jws = await this.deps.signer.sign(payload);
       }
-      const quotaScope: QuotaScope = { tenant, transaction: (fn) => this.deps.db.transaction(fn) };
+      const quotaScope: QuotaScope = { tenant, transaction: (fn) => db.transaction(fn) };
       const storage = await new TenantQuotas(quotaScope).reserve('storageBytes', Buffer.byteLength(jws));
       const signedAt = new Date((await this.deps.signer.verify(jws))?.time ?? payload.time);
       try {
@@ -121,7 +123,7 @@ export class AuditCheckpointService {
     await drainSecurityOutbox(this.deps.db, controlSchema);
     const schema = quoteIdentifier(controlSchema);
     return this.withLock(`platform:${controlSchema}`, async () => {
-      const head = await this.head(`${schema}.security_events`);
+      const head = await this.head(this.deps.db, `${schema}.security_events`);
       if (!head) return undefined;
       const existing = (await this.deps.db.query(`SELECT * FROM ${schema}.security_checkpoints WHERE seq = ?`, [head.seq])) as CheckpointRow[];
       if (existing[0]) return toRecord(existing[0]);
@@ -139,7 +141,7 @@ export class AuditCheckpointService {
   }
 
   async listTenant(tenantId: string): Promise<CheckpointRecord[]> {
-    const rows = (await this.deps.db.query(`SELECT * FROM ${quoteIdentifier(tenantSchemaName(tenantId))}.audit_checkpoints ORDER BY seq`)) as CheckpointRow[];
+    const rows = (await (await tenantDatabase(this.deps.db, tenantId)).query(`SELECT * FROM ${quoteIdentifier(tenantSchemaName(tenantId))}.audit_checkpoints ORDER BY seq`)) as CheckpointRow[];
     return rows.map(toRecord);
   }
 
@@ -161,8 +163,8 @@ export class AuditCheckpointService {
     return out;
   }
 
-  private async head(table: string): Promise<{ seq: number; hash: string } | undefined> {
-    const rows = (await this.deps.db.query(`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`)) as Array<{ seq: number | string; hash: string }>;
+  private async head(db: DataSource, table: string): Promise<{ seq: number; hash: string } | undefined> {
+    const rows = (await db.query(`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`)) as Array<{ seq: number | string; hash: string }>;
     return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
   }
 

@@ -8,7 +8,7 @@ import { parseAuditEventFilter, type AuditEventFilterInput } from './audit-event
 import type { AuditRelay } from './audit-event-relay';
 import { scopeAuditDetails } from './audit-details';
 
-/** A tenant's own audit trail, oldest first by time then sequence; only its admins read it. */
+/** A tenant's own audit trail, oldest first by time then sequence; only its admins and auditors read it. */
 export class AuditEventService {
   constructor(
     private readonly scope: TenantScope,
@@ -16,7 +16,7 @@ export class AuditEventService {
   ) {}
 
   async list(filterInput: AuditEventFilterInput | null | undefined, args: PageArgs): Promise<Connection<AuditEvent>> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     // Everything is validated before any query runs: a bad argument changes and reads nothing.
     const filter = parseAuditEventFilter(filterInput);
     const limit = pageSize(args);

@@ -40,7 +40,7 @@ export class AuditExportService {
   ) {}
 
   async export(fromValue: string, toValue: string): Promise<AuditExportResult> {
-    assertPermission(this.scope.principal, 'administer');
+    assertPermission(this.scope.principal, 'audit');
     const { from, to } = parsePeriod(fromValue, toValue);
     if (!from || !to) throw errors.badInput('from and to are required.', { field: from ? 'to' : 'from' });
     await this.relay(this.scope);

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { outboxHasEvents, relayChain, securityChain } from '@tessera/audit-client';
 import { tenantChainOf, type DetailsKeyring } from './audit-details';
 import type { Logger } from '@tessera/config';
-import { probeTenantRows, type TenantStore } from '@tessera/tenancy';
+import { probeTenantRows, tenantDatabase, type TenantStore } from '@tessera/tenancy';
 import { checkpointWorkQuestions } from '../data/checkpoint-work.probe';
 import type { AuditCheckpointService } from './audit-checkpoint.service';
 import type { ChainActivity } from './chain-activity';
@@ -119,7 +119,7 @@ export class AuditRelay {
       if (this.stopped) return;
       if (probe.found.has(tenantId)) this.schedule.markActive(tenantId, now);
       try {
-        const chained = await relayChain(this.deps.db, tenantChainOf(this.deps.keyring, tenantId));
+        const chained = await relayChain(await tenantDatabase(this.deps.db, tenantId), tenantChainOf(this.deps.keyring, tenantId));
         this.deps.activity?.chained(tenantId, chained);
       } catch (error) {
         this.deps.logger.warn('audit relay failed for a tenant', { tenantId, error: error instanceof Error ? error.message : String(error) });

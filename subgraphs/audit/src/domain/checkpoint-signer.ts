@@ -70,6 +70,24 @@ export class CheckpointSigner {
       .sign(this.privateKey);
   }
 
+  /** Any other record the audit key vouches for (e.g. a security-log rewrite), under its own `typ`. */
+  async signRecord(typ: string, payload: object): Promise<string> {
+    return new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader({ alg: this.alg, kid: this.keyId, typ }).sign(this.privateKey);
+  }
+
+  /** The payload of a record signed by a trusted key with that `typ`, else undefined. */
+  async verifyRecord(typ: string, jws: string): Promise<unknown> {
+    try {
+      const header = decodeProtectedHeader(jws);
+      const verifier = typeof header.kid === 'string' ? this.verifiers.get(header.kid) : undefined;
+      if (!verifier || header.typ !== typ) return undefined;
+      const { payload } = await compactVerify(jws, verifier.key, { algorithms: [verifier.info.alg] });
+      return JSON.parse(Buffer.from(payload).toString('utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The payload if `jws` carries a valid signature by a trusted key (its `kid`), else undefined. */
   async verify(jws: string): Promise<CheckpointPayload | undefined> {
     try {

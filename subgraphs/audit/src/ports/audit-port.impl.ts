@@ -4,14 +4,17 @@ import { parsePortTimeRange, type PortMethods, type PublishedPort } from '@tesse
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { countDataReadsPerSlot, countEvents, firstDataReadAt } from '../data/audit-volume.repository';
 import { reencryptAuditData } from '../domain/audit-reencryption';
+import type { ErasureAuthorityPort } from '@tessera/audit-client';
 import { auditPortCallers, type AuditPort } from './audit-port';
 
 const maxSeriesRangeMs = 92 * 24 * 3600 * 1000;
 
-/** The audit port over this service's own tables, entered through the actor's TenantScope. */
-export function createAuditPort(scopes: TenantScopeFactory): AuditPort {
+/** The audit port over this service's own tables, entered through the actor's TenantScope; erasure's part needs no scope (the tenant is going or gone). */
+export function createAuditPort(scopes: TenantScopeFactory, erasure: ErasureAuthorityPort): AuditPort {
   return {
     reencryptObjects: (actor, input) => reencryptAuditData(scopes, actor, input),
+    pseudonymiseSecurityLog: (actor, input) => erasure.pseudonymiseSecurityLog(actor, input),
+    signErasureReceipt: (actor, input) => erasure.signErasureReceipt(actor, input),
 
     async eventCount(actor) {
       assertPermission(actor, 'read');

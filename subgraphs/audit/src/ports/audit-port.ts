@@ -1,3 +1,4 @@
+import type { ErasureAuthorityPort } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 
@@ -13,7 +14,7 @@ export interface DataReadSlot {
   reads: number;
 }
 
-export interface AuditPort {
+export interface AuditPort extends ErasureAuthorityPort {
   /** Every event the tenant's trail holds (tenantUsage). */
   eventCount(actor: Principal, input: Record<string, never>): Promise<number>;
   /**
@@ -31,12 +32,18 @@ export interface AuditPort {
   reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
 }
 
-export const auditPortMethods = ['eventCount', 'dataReadSeries', 'dataReadSeriesStart', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof AuditPort>;
+export const auditPortMethods = ['eventCount', 'dataReadSeries', 'dataReadSeriesStart', 'reencryptObjects', 'pseudonymiseSecurityLog', 'signErasureReceipt'] as const satisfies ReadonlyArray<keyof AuditPort>;
 
-/** The metrics service reads the numbers (usage and anomaly detection); the tenants service drives re-encryption. */
+/**
+ * The metrics service reads the numbers (usage and anomaly detection); the tenants service drives
+ * re-encryption, and carries out erasures: the audit key signs their receipts and pseudonymises
+ * the security log for them, for the tenants service only.
+ */
 export const auditPortCallers = {
   eventCount: ['metrics'],
   dataReadSeries: ['metrics'],
   dataReadSeriesStart: ['metrics'],
   reencryptObjects: ['tenants'],
+  pseudonymiseSecurityLog: ['tenants'],
+  signErasureReceipt: ['tenants'],
 } as const satisfies Record<keyof AuditPort, readonly string[]>;

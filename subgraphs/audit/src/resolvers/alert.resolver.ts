@@ -50,7 +50,7 @@ export function alertResolvers(deps: { engine: AlertEngine; bus: EventBus; valid
         // The channel is the verified caller's tenant; nothing in the operation can name another.
         subscribe: async (_: unknown, _args: unknown, ctx: SubgraphContext) => {
           const scope = await ctx.scope();
-          assertPermission(scope.principal, 'administer');
+          assertPermission(scope.principal, 'audit');
           return deps.bus.subscribe<AlertPayload>(scope.tenant.id, 'alerts');
         },
         resolve: (payload: AlertPayload) => fromPayload(payload),

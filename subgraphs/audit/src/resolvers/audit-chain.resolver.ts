@@ -4,6 +4,8 @@ import { AuditChainService, type AuditChainDeps } from '../domain/audit-chain.se
 import type { CheckpointRecord } from '../domain/audit-checkpoint.service';
 import type { CheckpointVerificationKey } from '../domain/checkpoint-signer';
 import { SecurityLogService } from '../domain/security-log.service';
+import { verifyErasureReceiptJws } from '@tessera/audit-client';
+import { errors } from '@tessera/errors';
 
 /** Tamper evidence: verifyAuditChain, auditCheckpoints, auditSigningKeys, createAuditCheckpoint (tenant admins). */
 export function auditChainResolvers(deps: () => Promise<AuditChainDeps>): GraphQLResolverMap<SubgraphContext> {
@@ -15,6 +17,14 @@ export function auditChainResolvers(deps: () => Promise<AuditChainDeps>): GraphQ
       auditSigningKeys: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).signingKeys(),
       verifySecurityLog: async (_: unknown, args: { from?: number | null; to?: number | null }, ctx: SubgraphContext) =>
         new SecurityLogService(ctx.user(), await deps()).verify(args),
+      // Here, not in the tenants service: the audit service holds the keys receipts are signed with.
+      verifyErasureReceipt: async (_: unknown, args: { receipt: string }, ctx: SubgraphContext) => {
+        const user = ctx.user();
+        if (user.tenantId || !user.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the platform_admin role.');
+        const { signer } = await deps();
+        const result = await verifyErasureReceiptJws(args.receipt.trim(), signer.verificationKeys.map((key) => key.publicJwk));
+        return result.valid ? { valid: true, reason: null, keyId: result.keyId, payload: JSON.stringify(result.payload) } : { valid: false, reason: result.reason, keyId: null, payload: null };
+      },
     },
     Mutation: {
       createAuditCheckpoint: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).checkpoint(),

@@ -208,6 +208,8 @@ export class DatasetUploadService {
     try {
       await fanOut(body, [profiler.stream, hashing]);
       const [profile, stored] = await Promise.all([profiler.result(), storing]);
+      // A rotation of the dataset's key may have destroyed the version this upload began under.
+      await datasetKeys(this.scope).assertStillHeld(upload.datasetId, stored.keyVersion);
       return { profile, sha256: hash.digest('hex'), storedSize: stored.storedSize, keyVersion: stored.keyVersion };
     } catch (error) {
       if (!hashing.destroyed) hashing.destroy(error instanceof Error ? error : undefined);

@@ -30,12 +30,12 @@ export class DatasetService {
   ) {}
 
   async list(args: PageArgs): Promise<Connection<Dataset>> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     return this.scope.db((manager) => pageOf(manager.getRepository(DatasetEntity).createQueryBuilder('d').where("d.status = 'ACTIVE'"), 'd', args));
   }
 
   async get(id: string): Promise<Dataset> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     const datasetId = parseId(id, 'id');
     const dataset = await this.scope.db((manager) => manager.getRepository(DatasetEntity).findOneBy({ id: datasetId, status: 'ACTIVE' }));
     if (!dataset) throw await notFoundAcrossTenants(this.scope, 'Dataset', datasetId);
@@ -97,7 +97,7 @@ export class DatasetService {
   }
 
   async getVersion(id: string): Promise<DatasetVersion> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     const versionId = parseId(id, 'id');
     const version = await this.scope.db((manager) =>
       manager
@@ -112,7 +112,7 @@ export class DatasetService {
   }
 
   async listVersions(datasetId: string, args: PageArgs): Promise<Connection<DatasetVersion>> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     return this.scope.db((manager) =>
       pageOf(manager.getRepository(DatasetVersionEntity).createQueryBuilder('v').where('v.datasetId = :datasetId', { datasetId }), 'v', args),
     );

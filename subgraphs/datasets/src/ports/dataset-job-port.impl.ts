@@ -90,6 +90,11 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       if ((await scope.bucket.storedSizeOf(content.objectKey)) !== content.storedSize) {
         throw errors.badInput('The output object is missing or not the size declared.', { field: 'content.storedSize' });
       }
+      // Its header, not the worker's word, says the key; a key version destroyed by a rotation while the job wrote is CONFLICT (the job's retry writes it again).
+      const headerVersion = await scope.bucket.headerKeyVersion(content.objectKey);
+      if (headerVersion === undefined) throw errors.badInput('The output object is not encrypted.', { field: 'content.objectKey' });
+      await datasetKeys(scope).assertStillHeld(datasetId, headerVersion);
+      content.keyVersion = headerVersion;
       const storage = new TenantQuotas(scope).reservation(reservationId, 'storageBytes');
       const version = await scope.transaction((manager) => insertDatasetVersion(manager, scope, datasetId, { ...content, sourceJobId: grant.jobId, storage }));
       // A run that crashed after registering made the version: it stands, this copy goes.

@@ -1,12 +1,13 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parseUuid, reencryptTableObjects, resealColumns, type PortMethods, type PublishedPort, type SealedOr } from '@tessera/service-kit';
+import { parseUuid, reencryptTableObjects, resealColumns, FamilyKeyOperations, datasetKeyFamily, type PortMethods, type PublishedPort, type SealedOr } from '@tessera/service-kit';
 import { datasetSealedColumns, openVersionColumns } from '../data/dataset-profile-seal';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { datasetsPortCallers, type DatasetsPort, type DatasetColumnForJob } from './datasets-port';
 
 /** The datasets port over this service's own tables, entered through the actor's TenantScope. */
 export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
+  const familyKeys = new FamilyKeyOperations(scopes, datasetKeyFamily);
   return {
     async findVersionForJob(actor, input) {
       assertPermission(actor, 'read');
@@ -40,6 +41,10 @@ export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
       const sealed = await resealColumns(await scopes.forPrincipal(actor), datasetSealedColumns, { ...input, batchSize: Math.max(0, input.batchSize - objects.reencrypted) });
       return { reencrypted: objects.reencrypted + sealed.reencrypted, remaining: objects.remaining + sealed.remaining };
     },
+      familyKeyStatus: (actor, input) => familyKeys.status(actor, input),
+      rotateFamilyKey: (actor, input) => familyKeys.rotate(actor, input),
+      reencryptFamilyObjects: (actor, input) => familyKeys.reencrypt(actor, input),
+      destroyFamilyKeyVersion: (actor, input) => familyKeys.destroy(actor, input),
 
     async usageCounts(actor) {
       assertPermission(actor, 'read');

@@ -1,5 +1,5 @@
 import type { Principal } from '@tessera/auth';
-import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
+import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 import type { CsvProfile } from '@tessera/tabular';
 
 /**
@@ -62,6 +62,14 @@ export interface DatasetsPort {
    * drives a tenant's re-encryption with it. The actor is the tenant's admin.
    */
   reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
+  /** One dataset's own key versions and how many of its objects each encrypts (the tenants service shows them to the tenant's admin). */
+  familyKeyStatus(actor: Principal, input: FamilyKeyInput): Promise<FamilyKeyReport>;
+  /** Adds the next version of one dataset's key; its new objects use it at once. */
+  rotateFamilyKey(actor: Principal, input: FamilyKeyInput): Promise<{ familyId: string; version: number }>;
+  /** Moves a batch of one dataset's objects to its latest key version (0: only counts what is left). */
+  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<ObjectReencryptionProgress>;
+  /** Destroys an older key version of one dataset; KEY_VERSION_IN_USE while any of its objects is under it. */
+  destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
 }
 
 export interface DatasetUsageCounts {
@@ -70,7 +78,7 @@ export interface DatasetUsageCounts {
   storedBytes: number;
 }
 
-export const datasetsPortMethods = ['findVersionForJob', 'usageCounts', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
+export const datasetsPortMethods = ['findVersionForJob', 'usageCounts', 'reencryptObjects', 'familyKeyStatus', 'rotateFamilyKey', 'reencryptFamilyObjects', 'destroyFamilyKeyVersion'] as const satisfies ReadonlyArray<keyof DatasetsPort>;
 
 /**
  * The jobs service validates submits against versions; metrics counts. The workers call nothing
@@ -80,4 +88,8 @@ export const datasetsPortCallers = {
   findVersionForJob: ['jobs'],
   usageCounts: ['metrics'],
   reencryptObjects: ['tenants'],
+  familyKeyStatus: ['tenants'],
+  rotateFamilyKey: ['tenants'],
+  reencryptFamilyObjects: ['tenants'],
+  destroyFamilyKeyVersion: ['tenants'],
 } as const satisfies Record<keyof DatasetsPort, readonly string[]>;

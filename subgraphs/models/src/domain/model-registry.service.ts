@@ -93,7 +93,10 @@ export class ModelRegistry {
       const versionId = randomUUID();
       const versionKey = objectKey('models', model.id, `${versionId}.onnx`);
       key = versionKey;
-      const stored = await this.scope.bucket.putEncryptedBuffer(versionKey, bytes, await modelKeys(this.scope).forWriting(model.id));
+      const keys = modelKeys(this.scope);
+      const stored = await this.scope.bucket.putEncryptedBuffer(versionKey, bytes, await keys.forWriting(model.id));
+      // A rotation of the model's key may have destroyed the version this write began under.
+      await keys.assertStillHeld(model.id, stored.keyVersion);
       const version = await this.scope.transaction((manager) =>
         insertNextVersion(manager, this.scope, model.id, {
           id: versionId,

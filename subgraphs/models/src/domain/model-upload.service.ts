@@ -99,7 +99,10 @@ export class ModelUploadService {
       const bytes = await readExactly(body, upload.declaredSize);
       const info = validateOnnx(bytes);
       const sha256 = sha256Hex(bytes);
-      const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await modelKeys(this.scope).forWriting(upload.modelId));
+      const keys = modelKeys(this.scope);
+      const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await keys.forWriting(upload.modelId));
+      // A rotation of the model's key may have destroyed the version this write began under.
+      await keys.assertStillHeld(upload.modelId, stored.keyVersion);
       await this.scope.transaction(async (manager) => {
         // The model may have been deleted (with this row) while the bytes were arriving.
         const current = await manager.getRepository(ModelUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();

@@ -30,12 +30,12 @@ export class ModelService {
   constructor(private readonly scope: TenantScope) {}
 
   async list(args: PageArgs): Promise<Connection<Model>> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     return this.scope.db((manager) => pageOf(manager.getRepository(ModelEntity).createQueryBuilder('m').where("m.status = 'ACTIVE'"), 'm', args));
   }
 
   async get(id: string): Promise<Model> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     const modelId = parseId(id, 'id');
     const model = await this.scope.db((manager) => manager.getRepository(ModelEntity).findOneBy({ id: modelId, status: 'ACTIVE' }));
     if (!model) throw await modelNotFound(this.scope, 'Model', modelId);
@@ -43,7 +43,7 @@ export class ModelService {
   }
 
   async getByName(value: string): Promise<Model> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     const name = parseModelName(value);
     const model = await this.scope.db((manager) => manager.getRepository(ModelEntity).findOneBy({ name, status: 'ACTIVE' }));
     if (!model) throw await modelNotFound(this.scope, 'Model', name);
@@ -121,7 +121,7 @@ export class ModelService {
   }
 
   async listVersions(modelId: string, args: PageArgs): Promise<Connection<ModelVersion>> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     return this.scope.db((manager) => pageOf(manager.getRepository(ModelVersionEntity).createQueryBuilder('v').where('v.modelId = :modelId', { modelId }), 'v', args));
   }
 
@@ -134,7 +134,7 @@ export class ModelService {
   }
 
   async getVersion(id: string): Promise<ModelVersion> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     const versionId = parseId(id, 'id');
     const version = await this.scope.db((manager) => activeVersionQuery(manager).where('v.id = :id', { id: versionId }).getOne());
     if (!version) throw await modelNotFound(this.scope, 'ModelVersion', versionId);
@@ -142,7 +142,7 @@ export class ModelService {
   }
 
   async getVersionByNumber(modelId: string, value: number): Promise<ModelVersion> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     const number = parseVersionNumber(value, 'number');
     const version = await this.scope.db((manager) => manager.getRepository(ModelVersionEntity).findOneBy({ modelId, number }));
     if (!version) throw await modelNotFound(this.scope, 'ModelVersion', `${modelId}@${number}`);
@@ -150,12 +150,12 @@ export class ModelService {
   }
 
   async aliasesOfModel(modelId: string): Promise<ModelAlias[]> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     return this.scope.db((manager) => manager.getRepository(ModelAliasEntity).find({ where: { modelId }, order: { alias: 'ASC' } }));
   }
 
   async aliasesOfVersion(versionId: string): Promise<string[]> {
-    assertPermission(this.scope.principal, 'read');
+    assertPermission(this.scope.principal, 'inspect');
     const rows = await this.scope.db((manager) => manager.getRepository(ModelAliasEntity).find({ where: { versionId }, order: { alias: 'ASC' } }));
     return rows.map((row) => row.alias);
   }

@@ -1,6 +1,6 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parsePortTimeRange, parseUuid, reencryptTableObjects, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import { parsePortTimeRange, parseUuid, reencryptTableObjects, FamilyKeyOperations, modelKeyFamily, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { readFirstPredictionMinute, readModelMinutes, readPredictionMinutes } from '../data/inference-stats.repository';
 import { modelsPortCallers, type InferenceMinuteStats, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
@@ -9,6 +9,7 @@ const day = 24 * 3600 * 1000;
 
 /** The models port over this service's own tables, entered through the actor's TenantScope. */
 export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
+  const familyKeys = new FamilyKeyOperations(scopes, modelKeyFamily);
   return {
     async findVersionForJob(actor, input) {
       assertPermission(actor, 'read');
@@ -61,6 +62,10 @@ export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
     },
 
     reencryptObjects: (actor, input) => reencryptTableObjects(scopes, actor, 'model_versions', input),
+    familyKeyStatus: (actor, input) => familyKeys.status(actor, input),
+    rotateFamilyKey: (actor, input) => familyKeys.rotate(actor, input),
+    reencryptFamilyObjects: (actor, input) => familyKeys.reencrypt(actor, input),
+    destroyFamilyKeyVersion: (actor, input) => familyKeys.destroy(actor, input),
 
     async usageCounts(actor) {
       assertPermission(actor, 'read');

@@ -1,5 +1,5 @@
 import type { Principal } from '@tessera/auth';
-import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
+import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 
 /**
  * What other services may do with models: look up the version a batch-inference job runs (by id
@@ -85,9 +85,17 @@ export interface ModelsPort {
    * drives a tenant's re-encryption with it. The actor is the tenant's admin.
    */
   reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
+  /** One model's own key versions and how many of its objects each encrypts (the tenants service shows them to the tenant's admin). */
+  familyKeyStatus(actor: Principal, input: FamilyKeyInput): Promise<FamilyKeyReport>;
+  /** Adds the next version of one model's key; its new objects use it at once. */
+  rotateFamilyKey(actor: Principal, input: FamilyKeyInput): Promise<{ familyId: string; version: number }>;
+  /** Moves a batch of one model's objects to its latest key version (0: only counts what is left). */
+  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<ObjectReencryptionProgress>;
+  /** Destroys an older key version of one model; KEY_VERSION_IN_USE while any of its objects is under it. */
+  destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
 }
 
-export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof ModelsPort>;
+export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts', 'reencryptObjects', 'familyKeyStatus', 'rotateFamilyKey', 'reencryptFamilyObjects', 'destroyFamilyKeyVersion'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
 /**
  * The jobs service resolves submits; metrics reads the numbers. The workers load models and
@@ -101,4 +109,8 @@ export const modelsPortCallers = {
   predictionSeriesStart: ['metrics'],
   usageCounts: ['metrics'],
   reencryptObjects: ['tenants'],
+  familyKeyStatus: ['tenants'],
+  rotateFamilyKey: ['tenants'],
+  reencryptFamilyObjects: ['tenants'],
+  destroyFamilyKeyVersion: ['tenants'],
 } as const satisfies Record<keyof ModelsPort, readonly string[]>;

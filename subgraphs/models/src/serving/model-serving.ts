@@ -1,7 +1,8 @@
 import type { Logger, RedisConfig } from '@tessera/config';
 import { inferenceOptionsFromEnvironment, InferencePools, type InferencePoolsOptionsInput } from '@tessera/inference';
 import type { BudgetGuard, UsageRecorder } from '@tessera/metering';
-import type { TenantScopeFactory } from '@tessera/tenancy';
+import type { TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+import { TenantErasureListener } from './tenant-erasure-listener';
 import { InferenceStatsRecorder, type InferenceStatsOptions } from './inference-stats.recorder';
 import { PredictionsInFlightSync } from './predictions-in-flight-sync';
 import { PredictionsPerMinute } from './predictions-per-minute';
@@ -33,10 +34,33 @@ export interface ModelServingOptions {
 }
 
 export function createModelServing(
-  deps: { scopes: TenantScopeFactory; logger: Logger; config: { redis: RedisConfig }; usage: UsageRecorder; budgets: BudgetGuard },
+  deps: {
+    scopes: TenantScopeFactory;
+    logger: Logger;
+    config: { redis: RedisConfig };
+    usage: UsageRecorder;
+    budgets: BudgetGuard;
+    /** The process's unwrapped data keys and the control plane's tenants: an erased tenant is dropped from both views. */
+    keyring: Pick<TenantKeyring, 'forget'>;
+    tenants: Pick<TenantStore, 'find'>;
+  },
   options: ModelServingOptions = {},
 ): ModelServing {
   const pools = new InferencePools(options.pools ?? {}, deps.logger.child({ component: 'inference' }));
+  // An erased tenant's processes, sessions, model files and keys go from every replica when the tenants service announces it.
+  const erasures = new TenantErasureListener(
+    {
+      tenantIds: () => pools.tenantIds(),
+      forgetTenant: async (tenantId) => {
+        deps.keyring.forget(tenantId);
+        await pools.forgetTenant(tenantId);
+      },
+      exists: async (tenantId) => (await deps.tenants.find(tenantId)) !== undefined,
+    },
+    deps.config.redis,
+    deps.logger.child({ component: 'tenant-erasure' }),
+  );
+  const listening = erasures.start();
   // Every answered call adds its share of the run to its tenant's inferenceMs (pools are per tenant).
   const stopMetering = pools.onRecord((record) => deps.usage.add(record.tenantId, 'inferenceMs', record.computeMs));
   const stats = new InferenceStatsRecorder(deps.scopes, deps.logger.child({ component: 'inference-stats' }), {
@@ -61,6 +85,8 @@ export function createModelServing(
     predictionsInFlight,
     budgets: deps.budgets,
     close: async () => {
+      await listening;
+      await erasures.close();
       // Stats first: the pools' in-flight calls have been answered by the time servers stop.
       await stats.close();
       await pools.close();

@@ -11,6 +11,8 @@ export interface MemberRow {
   boundSubject: string | null;
   role: TenantRole;
   invitedBy: string;
+  /** An e-mail invitation's expiry (null for members invited by subject); it stops counting once bound. */
+  expiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,7 +43,7 @@ type Row = Record<string, unknown>;
 const date = (value: unknown) => new Date(value as string | Date);
 const role = (value: unknown): TenantRole => parseTenantRole(value) ?? 'viewer';
 
-const memberSelect = `SELECT m.id, m.tenant_id, m.subject, m.email, b.subject AS bound_subject, m.role, m.invited_by, m.created_at, m.updated_at
+const memberSelect = `SELECT m.id, m.tenant_id, m.subject, m.email, b.subject AS bound_subject, m.role, m.invited_by, m.expires_at, m.created_at, m.updated_at
   FROM tenant_members m LEFT JOIN member_bindings b ON b.member_id = m.id`;
 
 function toMember(row: Row): MemberRow {
@@ -53,6 +55,7 @@ function toMember(row: Row): MemberRow {
     boundSubject: (row['bound_subject'] as string | null) ?? null,
     role: role(row['role']),
     invitedBy: String(row['invited_by']),
+    expiresAt: row['expires_at'] ? date(row['expires_at']) : null,
     createdAt: date(row['created_at']),
     updatedAt: date(row['updated_at']),
   };
@@ -79,29 +82,40 @@ export const accessRepository = {
   },
 
   async insertMember(manager: EntityManager, row: Omit<MemberRow, 'boundSubject'>): Promise<void> {
-    await manager.query('INSERT INTO tenant_members (id, tenant_id, subject, email, role, invited_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    await manager.query('INSERT INTO tenant_members (id, tenant_id, subject, email, role, invited_by, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       row.id,
       row.tenantId,
       row.subject,
       row.email,
       row.role,
       row.invitedBy,
+      row.expiresAt,
       row.createdAt,
       row.updatedAt,
     ]);
   },
 
   /**
-   * The tenant's admin rows, locked until the transaction ends: two admins demoting or removing
+   * The tenant's admin rows that count (members, and invitations not yet expired), locked until the transaction ends: two admins demoting or removing
    * each other at once are serialised here, so the second sees the first's change.
    */
-  async lockAdmins(manager: EntityManager, tenantId: string): Promise<string[]> {
-    const rows = (await manager.query("SELECT id FROM tenant_members WHERE tenant_id = ? AND role = 'admin' ORDER BY id FOR UPDATE", [tenantId])) as Array<{ id: string }>;
+  async lockAdmins(manager: EntityManager, tenantId: string, now = new Date()): Promise<string[]> {
+    // An expired invitation makes nobody an admin, so it does not keep a tenant from losing its last one.
+    const rows = (await manager.query(
+      `SELECT m.id FROM tenant_members m LEFT JOIN member_bindings b ON b.member_id = m.id
+        WHERE m.tenant_id = ? AND m.role = 'admin' AND (m.subject IS NOT NULL OR b.member_id IS NOT NULL OR m.expires_at IS NULL OR m.expires_at > ?)
+        ORDER BY m.id FOR UPDATE`,
+      [tenantId, now],
+    )) as Array<{ id: string }>;
     return rows.map((row) => row.id);
   },
 
   async setMemberRole(manager: EntityManager, tenantId: string, id: string, newRole: TenantRole, at: Date): Promise<void> {
     await manager.query('UPDATE tenant_members SET role = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [newRole, at, tenantId, id]);
+  },
+
+  async setInvitationExpiry(manager: EntityManager, tenantId: string, id: string, expiresAt: Date, at: Date): Promise<void> {
+    await manager.query('UPDATE tenant_members SET expires_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [expiresAt, at, tenantId, id]);
   },
 
   async deleteMember(manager: EntityManager, tenantId: string, id: string): Promise<void> {

@@ -4,19 +4,34 @@ import type { Principal, TenantRole } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { isTenantId, type TenantStore } from '@tessera/tenancy';
 
-/** Permission order of the tenant roles: a key never gets more than its service account. */
-export const roleRank: Record<TenantRole, number> = { viewer: 1, data_scientist: 2, admin: 3 };
+/**
+ * Which roles each role includes: a key never gets more than its service account. Not a ladder:
+ * an auditor reads the audit trail, which a viewer or data scientist may not, and no data, which
+ * they may; only admin includes every role.
+ */
+const includedRoles: Record<TenantRole, readonly TenantRole[]> = {
+  admin: ['admin', 'data_scientist', 'viewer', 'auditor'],
+  data_scientist: ['data_scientist', 'viewer'],
+  viewer: ['viewer'],
+  auditor: ['auditor'],
+};
+
+export function roleIncludes(holder: TenantRole, role: TenantRole): boolean {
+  return includedRoles[holder].includes(role);
+}
 
 /**
  * Which tenant's members and keys the caller may manage. A tenant admin manages its own tenant
  * (naming another tenant gets the NOT_FOUND of a tenant that does not exist); a platform admin
  * names the tenant. API keys manage nothing here: a leaked key must not be able to mint more keys
- * or members that outlive its revocation.
+ * or members that outlive its revocation. `read`: listing, which the tenant's auditors may too.
  */
-export async function managedTenant(principal: Principal, requested: string | null | undefined, tenants: TenantStore): Promise<string> {
+export async function managedTenant(principal: Principal, requested: string | null | undefined, tenants: TenantStore, access: 'manage' | 'read' = 'manage'): Promise<string> {
   if (principal.apiKeyId) throw errors.forbidden('API keys cannot manage members, service accounts or keys; sign in as a tenant admin.');
   if (principal.tenantId) {
-    if (!principal.roles.includes('admin')) throw errors.forbidden('This operation needs one of the roles: admin.');
+    // Reading who holds access is part of an audit; changing it is not.
+    const allowed: readonly string[] = access === 'read' ? ['admin', 'auditor'] : ['admin'];
+    if (!principal.roles.some((role) => allowed.includes(role))) throw errors.forbidden(`This operation needs one of the roles: ${allowed.join(', ')}.`);
     if (requested !== undefined && requested !== null && requested !== principal.tenantId) {
       if (!isTenantId(requested)) throw errors.badInput('tenantId is not a valid tenant id.', { field: 'tenantId' });
       throw errors.notFound('Tenant', requested);

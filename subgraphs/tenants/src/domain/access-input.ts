@@ -1,10 +1,10 @@
 import { tenantRoles, type TenantRole } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 
-/** GraphQL's MemberRole enum (ADMIN, DATA_SCIENTIST, VIEWER) ↔ the stored role. */
+/** GraphQL's MemberRole enum (ADMIN, DATA_SCIENTIST, VIEWER, AUDITOR) ↔ the stored role. */
 export function roleFromEnum(value: unknown, field = 'role'): TenantRole {
   const role = typeof value === 'string' ? value.toLowerCase() : '';
-  if (!(tenantRoles as readonly string[]).includes(role)) throw errors.badInput(`${field} must be one of ADMIN, DATA_SCIENTIST, VIEWER.`, { field });
+  if (!(tenantRoles as readonly string[]).includes(role)) throw errors.badInput(`${field} must be one of ${tenantRoles.map((r) => r.toUpperCase()).join(', ')}.`, { field });
   return role as TenantRole;
 }
 
@@ -62,4 +62,18 @@ const apiKeyIdPattern = /^[0-9a-f]{16}$/;
 export function parseApiKeyId(value: unknown): string {
   if (typeof value !== 'string' || !apiKeyIdPattern.test(value)) throw errors.badInput('id is not a valid API key id.', { field: 'id' });
   return value;
+}
+
+export const maxInvitationTtlHours = 720;
+
+/**
+ * When an e-mail invitation stops being accepted: `hours` from now (1 to 720), or the
+ * deployment's INVITATION_TTL_HOURS when left out.
+ */
+export function invitationExpiry(hours: unknown, defaultHours: number, now: Date, field = 'expiresInHours'): Date {
+  const value = hours === undefined || hours === null ? defaultHours : hours;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > maxInvitationTtlHours) {
+    throw errors.badInput(`${field} must be a whole number of hours from 1 to ${maxInvitationTtlHours}.`, { field });
+  }
+  return new Date(now.getTime() + value * 3_600_000);
 }

@@ -3,16 +3,21 @@ import type { DataSource } from 'typeorm';
 import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
-import type { ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
+import { isFamilyHeaderVersion, type ObjectReencryptionInput, type ObjectReencryptionProgress } from '@tessera/service-kit';
 import { quoteIdentifier, withAdvisoryLock, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
 
 export type KeyOperationStatus = 'RUNNING' | 'DONE' | 'FAILED';
+
+/** A tenant-wide re-encryption, or the rotation of one dataset's or model's own key with the re-encryption of its objects. */
+export type KeyOperationKind = 'REENCRYPT' | 'ROTATE_DATASET_KEY' | 'ROTATE_MODEL_KEY';
 
 /** One re-encryption run of a tenant, as kept in `key_operations`. */
 export interface KeyOperation {
   id: string;
   tenantId: string;
-  kind: 'REENCRYPT';
+  kind: KeyOperationKind;
+  /** The dataset or model a family-key operation works on (null for a tenant-wide run). */
+  targetId: string | null;
   targetVersion: number;
   status: KeyOperationStatus;
   reencrypted: number;
@@ -49,10 +54,11 @@ export interface ReencryptorOptions {
 
 export const defaultReencryptorOptions: ReencryptorOptions = { batchSize: 20, pauseMs: 0 };
 
-interface OperationRow {
+export interface OperationRow {
   id: string;
   tenant_id: string;
-  kind: 'REENCRYPT';
+  kind: KeyOperationKind;
+  target_id: string | null;
   target_version: number;
   status: KeyOperationStatus;
   reencrypted: number;
@@ -85,7 +91,7 @@ export class ObjectReencryptor {
 
   /** Starts a run to the tenant's current key version, or returns the one already running. */
   async start(tenantId: string, requestedBy: string): Promise<KeyOperation> {
-    const running = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND status = 'RUNNING' ORDER BY started_at DESC LIMIT 1`, [tenantId])) as OperationRow[];
+    const running = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND kind = 'REENCRYPT' AND status = 'RUNNING' ORDER BY started_at DESC LIMIT 1`, [tenantId])) as OperationRow[];
     if (running[0]) {
       this.kick(running[0].id);
       return toOperation(running[0]);
@@ -122,15 +128,15 @@ export class ObjectReencryptor {
     const scope = await this.deps.scopes.forPrincipal(ownerActor(tenantId, 'count'));
     for (const key of await scope.bucket.listKeys('')) {
       const keyVersion = await scope.bucket.headerKeyVersion(key);
-      // Version 0: under a dataset's own key, whose wrap the owner counted above.
-      if (keyVersion !== undefined && keyVersion !== 0 && keyVersion <= version) total++;
+      // Under a dataset's or model's own key, whose wraps the owners counted above.
+      if (keyVersion !== undefined && !isFamilyHeaderVersion(keyVersion) && keyVersion <= version) total++;
     }
     return total;
   }
 
   /** Picks up runs left RUNNING by a stopped or crashed process (called when the service starts). */
   resume(): void {
-    void (this.deps.db.query(`SELECT id FROM ${this.table} WHERE status = 'RUNNING'`) as Promise<Array<{ id: string }>>)
+    void (this.deps.db.query(`SELECT id FROM ${this.table} WHERE kind = 'REENCRYPT' AND status = 'RUNNING'`) as Promise<Array<{ id: string }>>)
       .then((rows) => rows.forEach((row) => this.kick(row.id)))
       .catch((error: unknown) => this.deps.logger.warn('could not look for unfinished re-encryption runs', { error: String(error) }));
   }
@@ -214,15 +220,16 @@ export class ObjectReencryptor {
  * Who the owners see asking: the platform's key management acting as an admin of that one tenant
  * (their ports scope every call by the actor's tenant, so a run reaches no other tenant's objects).
  */
-function ownerActor(tenantId: string, operation: string): Principal {
+export function ownerActor(tenantId: string, operation: string): Principal {
   return { kind: 'user', subject: `system:key-operation:${operation}`, tenantId, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
 }
 
-function toOperation(row: OperationRow): KeyOperation {
+export function toOperation(row: OperationRow): KeyOperation {
   return {
     id: row.id,
     tenantId: row.tenant_id,
     kind: row.kind,
+    targetId: row.target_id ?? null,
     targetVersion: Number(row.target_version),
     status: row.status,
     reencrypted: Number(row.reencrypted),

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { isMeterName, meterFromEnum, meterNames, usageTables, type MeterName } from '@tessera/metering';
-import { tenantSchemaName, type TenantRecord, type TenantStore } from '@tessera/tenancy';
+import { tenantSchemaName, tenantsByDatabase, type TenantRecord, type TenantStore } from '@tessera/tenancy';
 import { assertPlatformAdmin } from './tenant-admin.service';
 
 export type UsageOrder = 'ASC' | 'DESC';
@@ -57,11 +57,14 @@ export class PlatformUsageService {
     const sums = new Map<string, Record<MeterName, number>>(tenants.map((t) => [t.id, Object.fromEntries(meterNames.map((m) => [m, 0])) as Record<MeterName, number>]));
     // From the start of the hour holding `from`: meters are hourly, an hour counts when it overlaps the range.
     const firstHour = new Date(Math.floor(from.getTime() / 3_600_000) * 3_600_000);
-    for (let i = 0; i < tenants.length; i += tenantsPerQuery) {
-      const chunk = tenants.slice(i, i + tenantsPerQuery);
-      const sql = chunk.map((t) => `SELECT ? AS tenant_id, meter, SUM(amount) AS amount FROM ${usageTables(t.id).meters} WHERE hour >= ? AND hour <= ? GROUP BY meter`).join(' UNION ALL ');
-      const rows = (await this.deps.db.query(sql, chunk.flatMap((t) => [t.id, firstHour, to]))) as Array<{ tenant_id: string; meter: string; amount: number | string }>;
-      for (const row of rows) if (isMeterName(row.meter)) sums.get(row.tenant_id)![row.meter] += Number(row.amount);
+    // Each database server (REGION_DATABASES) is asked about the tenants whose schemas it holds.
+    for (const group of await tenantsByDatabase(this.deps.db, tenants.map((t) => t.id))) {
+      for (let i = 0; i < group.tenantIds.length; i += tenantsPerQuery) {
+        const chunk = group.tenantIds.slice(i, i + tenantsPerQuery);
+        const sql = chunk.map((id) => `SELECT ? AS tenant_id, meter, SUM(amount) AS amount FROM ${usageTables(id).meters} WHERE hour >= ? AND hour <= ? GROUP BY meter`).join(' UNION ALL ');
+        const rows = (await group.db.query(sql, chunk.flatMap((id) => [id, firstHour, to]))) as Array<{ tenant_id: string; meter: string; amount: number | string }>;
+        for (const row of rows) if (isMeterName(row.meter)) sums.get(row.tenant_id)![row.meter] += Number(row.amount);
+      }
     }
     const sign = order === 'ASC' ? 1 : -1;
     return tenants
@@ -72,11 +75,14 @@ export class PlatformUsageService {
   /** The tenants whose schema has the usage table (a tenant being provisioned or removed may not). */
   private async metered(tenants: TenantRecord[]): Promise<TenantRecord[]> {
     if (tenants.length === 0) return [];
-    const rows = (await this.deps.db.query(
-      `SELECT TABLE_SCHEMA AS name FROM information_schema.TABLES WHERE TABLE_NAME = 'usage_meters' AND TABLE_SCHEMA IN (${tenants.map(() => '?').join(', ')})`,
-      tenants.map((t) => tenantSchemaName(t.id)),
-    )) as Array<{ name: string }>;
-    const present = new Set(rows.map((row) => row.name));
+    const present = new Set<string>();
+    for (const group of await tenantsByDatabase(this.deps.db, tenants.map((t) => t.id))) {
+      const rows = (await group.db.query(
+        `SELECT TABLE_SCHEMA AS name FROM information_schema.TABLES WHERE TABLE_NAME = 'usage_meters' AND TABLE_SCHEMA IN (${group.tenantIds.map(() => '?').join(', ')})`,
+        group.tenantIds.map((id) => tenantSchemaName(id)),
+      )) as Array<{ name: string }>;
+      for (const row of rows) present.add(row.name);
+    }
     return tenants.filter((t) => present.has(tenantSchemaName(t.id)));
   }
 }

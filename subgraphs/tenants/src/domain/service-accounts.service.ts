@@ -4,7 +4,7 @@ import { errors } from '@tessera/errors';
 import { isDuplicateKey, parseUuid } from '@tessera/service-kit';
 import { accessRepository as repo, type ApiKeyRow, type ServiceAccountRow } from '../data/access.repository';
 import { generateApiKey } from '../ports/api-key-format';
-import { managedTenant, notFoundInTenant, recordAccessEvent, roleRank } from './access-admin';
+import { managedTenant, notFoundInTenant, recordAccessEvent, roleIncludes } from './access-admin';
 import { parseAccountName, parseApiKeyId, parseExpiry, parseOperations, roleFromEnum } from './access-input';
 import type { AccessAdminDeps } from './members.service';
 
@@ -33,7 +33,7 @@ export class ServiceAccountsService {
   ) {}
 
   async list(tenantIdArg?: string | null): Promise<ServiceAccountView[]> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants, 'read');
     const manager = this.deps.db.manager;
     const accounts = await repo.listServiceAccounts(manager, tenantId);
     const keys = await repo.listApiKeys(manager, tenantId);
@@ -84,7 +84,7 @@ export class ServiceAccountsService {
       const account = await repo.findServiceAccount(manager, tenantId, serviceAccountId);
       if (!account) return { missing: await repo.ownerOf(manager, 'service_accounts', serviceAccountId) };
       const role = requestedRole ?? account.role;
-      if (roleRank[role] > roleRank[account.role]) throw errors.badInput(`A key cannot hold more than its service account's role (${account.role}).`, { field: 'role' });
+      if (!roleIncludes(account.role, role)) throw errors.badInput(`A key cannot hold more than its service account's role (${account.role}).`, { field: 'role' });
       const row = { id: key.id, tenantId, serviceAccountId, role, operations, expiresAt, createdBy: this.principal.subject, createdAt: now };
       await repo.insertApiKey(manager, { ...row, secretSha256: key.sha256 });
       await recordAccessEvent(manager, this.principal, tenantId, {

@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { errors } from '@tessera/errors';
+import { errors, TesseraError } from '@tessera/errors';
 import type { Principal } from '@tessera/auth';
 import { recordLifecycleEvent } from './tenant-lifecycle-audit';
+import { accessRepository, type MemberRow } from '../data/access.repository';
+import { insertMember, parseNewMember, type NewMember } from './members.service';
 import { assertTenantId, tenantLimitNames, type TenantDirectory, type TenantKeyring, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
 
 export interface TenantAdminDeps {
@@ -14,6 +16,17 @@ export interface TenantAdminDeps {
   regions: readonly string[];
   /** Records the new tenant's first data key (`key.create`) in both logs, as its other key events. */
   keyring: TenantKeyring;
+  /** ROLE_SOURCE (with `members`, a new tenant needs its first admin) and INVITATION_TTL_HOURS. */
+  members: { roleSource: 'claims' | 'members'; invitationTtlHours: number };
+}
+
+export interface ProvisionTenantArgs {
+  id: string;
+  displayName: string;
+  region: string;
+  tier: 'SHARED' | 'DEDICATED';
+  limits?: Record<string, number | null> | null;
+  initialAdmin?: { subject?: string | null; email?: string | null; expiresInHours?: number | null } | null;
 }
 
 export function assertPlatformAdmin(principal: Principal): void {
@@ -44,22 +57,47 @@ export class TenantAdminService {
     return tenant;
   }
 
-  async provision(input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null }) {
+  /**
+   * With `initialAdmin`, the tenant's first admin is added before the tenant turns ACTIVE (a member
+   * by subject, or an e-mail invitation), with its `member.invite` event in the tenant's chain in
+   * the same transaction; a failure removes the whole tenant. With ROLE_SOURCE=members it is
+   * required: nobody could ever act in a tenant without members, and a platform admin sees no
+   * tenant data, so it could not be helped from inside either.
+   */
+  async provision(input: ProvisionTenantArgs): Promise<{ tenant: TenantRecord; created: boolean; initialAdmin: MemberRow | null }> {
     assertPlatformAdmin(this.principal);
-    const result = await this.deps.provisioner.provision({
-      id: input.id,
-      displayName: input.displayName,
-      region: input.region,
-      tier: input.tier.toLowerCase() as TenantTier,
-      limits: withoutNulls(input.limits ?? {}),
-    });
+    const now = new Date();
+    const admin: NewMember | undefined = input.initialAdmin ? parseInitialAdmin(input.initialAdmin, this.deps.members.invitationTtlHours, now) : undefined;
+    if (!admin && this.deps.members.roleSource === 'members') {
+      throw errors.badInput('initialAdmin is required: roles come from Tessera’s members (ROLE_SOURCE=members), so a tenant without an admin could never be used.', { field: 'initialAdmin' });
+    }
+    let adminId: string | undefined;
+    const beforeActive = async (tenantId: string) => {
+      await this.deps.db.transaction(async (manager) => {
+        // A provisioning that crashed after this step and is run again finds the admin it added.
+        const existing = (await accessRepository.listMembers(manager, tenantId)).find((m) => (admin!.subject ? m.subject === admin!.subject : m.email === admin!.email));
+        adminId = existing?.id ?? (await insertMember(manager, this.principal, tenantId, admin!, 'admin', now, { initialAdmin: true }));
+      });
+    };
+    const result = await this.deps.provisioner.provision(
+      {
+        id: input.id,
+        displayName: input.displayName,
+        region: input.region,
+        tier: input.tier.toLowerCase() as TenantTier,
+        limits: withoutNulls(input.limits ?? {}),
+      },
+      admin ? { beforeActive } : {},
+    );
+    const initialAdmin = result.created && adminId ? ((await accessRepository.findMember(this.deps.db.manager, result.tenant.id, adminId)) ?? null) : null;
     if (result.created) {
-      await recordLifecycleEvent(this.deps.db, this.principal, result.tenant.id, 'tenant.provision', { region: result.tenant.region, tier: result.tenant.tier });
+      const adminDetails = initialAdmin ? { initialAdminMember: initialAdmin.id, ...(initialAdmin.subject ? { initialAdminSubject: initialAdmin.subject } : { initialAdminEmail: initialAdmin.email }) } : {};
+      await recordLifecycleEvent(this.deps.db, this.principal, result.tenant.id, 'tenant.provision', { region: result.tenant.region, tier: result.tenant.tier, ...adminDetails });
       // Recorded here, with the provisioning, not by the keyring: a provisioning rolled back half-way created nothing to record.
       const kekVersion = await this.deps.keyring.kekVersionOf(result.tenant.id, 1);
       await this.deps.keyring.onKeyEvent?.(result.tenant.id, { action: 'key.create', version: 1, kekVersion });
     }
-    return result;
+    return { ...result, initialAdmin };
   }
 
   async setSuspended(id: string, suspended: boolean): Promise<TenantRecord> {
@@ -117,4 +155,16 @@ export const regionMigrationOffline = 'REGION_MIGRATION_OFFLINE';
 /** At provisioning, a null limit just means "the platform default". */
 function withoutNulls(limits: Record<string, number | null>): Record<string, number> {
   return Object.fromEntries(Object.entries(limits).filter((entry): entry is [string, number] => entry[1] !== null));
+}
+
+/** The first admin: exactly one of subject or e-mail (the field names say `initialAdmin.…`). */
+function parseInitialAdmin(input: NonNullable<ProvisionTenantArgs['initialAdmin']>, invitationTtlHours: number, now: Date): NewMember {
+  try {
+    return parseNewMember(input, invitationTtlHours, now);
+  } catch (error) {
+    if (error instanceof TesseraError && typeof error.extensions['field'] === 'string') {
+      throw errors.badInput(`initialAdmin: ${error.message}`, { field: `initialAdmin.${error.extensions['field']}` });
+    }
+    throw error;
+  }
 }

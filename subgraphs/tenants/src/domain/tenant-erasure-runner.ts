@@ -1,11 +1,9 @@
-import { hkdfSync } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { recordSecurityEvent } from '@tessera/audit-client';
+import { recordSecurityEvent, type ErasureAuthorityPort, type UnsignedErasureReceipt } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
-import { destroyBucket, type RegionalObjectStores } from '@tessera/storage';
+import { bucketInventory, destroyBucket, type RegionalObjectStores } from '@tessera/storage';
 import { quoteIdentifier, tenantBucketName, tenantSchemaName, withAdvisoryLock, type TenantKeyring, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
-import { ErasureReceiptSigner, tenantPseudonym, type ErasureReceiptPayload } from './erasure-receipt';
 
 export interface ErasureRunnerDeps {
   db: DataSource;
@@ -15,32 +13,36 @@ export interface ErasureRunnerDeps {
   keyring: TenantKeyring;
   objectStores: RegionalObjectStores;
   bucketPrefix: string;
-  /** Signs the receipts: the platform audit key (AUDIT_SIGNING_KEY), whose public keys are published. */
-  signer: Promise<ErasureReceiptSigner>;
-  /** Keys the HMAC pseudonym the receipt and the security log name the erased tenant by. */
-  pseudonymSecret: Buffer;
+  /**
+   * The audit service's part, through its port (in-process or over mutual TLS): it alone holds the
+   * audit signing key, so it signs the receipt, computes the pseudonym and rewrites the security log.
+   */
+  audit: ErasureAuthorityPort;
   logger: Logger;
   /** Removes the tenant's Redis keys (queues, ring entries, counters); returns how many went. */
   eraseRedis: (tenantId: string) => Promise<number>;
+  /** Tells every models replica to drop the tenant's inference pools, cached sessions, model files and keys. */
+  announceErased: (tenantId: string) => Promise<unknown>;
 }
 
 /** What each finished step recorded, kept in `tenant_erasures.progress` so a resumed run goes on from there. */
 interface Progress {
   suspendedBefore?: boolean;
   region?: string;
-  inventory?: { bucket: string; objects: number; bytes: number };
+  inventory?: { bucket: string; objects: number; objectVersions?: number; bytes: number };
   keys?: { keyId: string; destroyedAt: string; dataKeyVersions: number[] };
+  announced?: boolean;
   redisKeys?: number;
+  securityLog?: { pseudonymisedEvents: number; rewriteId: string | null; headSequence: number };
   controlPlaneRows?: Record<string, number>;
   removed?: boolean;
 }
 
 const runner: Principal = { kind: 'user', subject: 'system:tenant-erasure', tenantId: undefined, roles: [], clientId: undefined, requestId: 'tenant-erasure', sourceIp: undefined };
 
-/** The security log's pseudonym key, derived from the audit signing key so no further secret must be distributed. */
-export function pseudonymSecretFromSigningKey(privateJwk: { d?: unknown }): Buffer {
-  if (typeof privateJwk.d !== 'string') throw new Error('AUDIT_SIGNING_KEY must be a private JWK');
-  return Buffer.from(hkdfSync('sha256', Buffer.from(privateJwk.d, 'base64url'), Buffer.alloc(0), 'tessera erasure pseudonym', 32));
+/** Who the audit port calls act for: the erasure's system actor of the erased tenant (the tenant id travels as the actor's). */
+function erasureActor(tenantId: string, requestId: string): Principal {
+  return { ...runner, tenantId, requestId: `tenant-erasure:${requestId}` };
 }
 
 /**
@@ -102,15 +104,11 @@ export class TenantErasureRunner {
     if (!progress.inventory) {
       const tenant = await this.deps.store.find(tenantId);
       progress.region = tenant?.region ?? progress.region;
-      progress.inventory = { bucket, objects: 0, bytes: 0 };
+      progress.inventory = { bucket, objects: 0, objectVersions: 0, bytes: 0 };
       if (progress.region) {
         const client = this.deps.objectStores.forBucketLifecycle({ id: tenantId, region: progress.region });
-        if (await client.bucketExists(bucket)) {
-          for await (const item of client.listObjectsV2(bucket, '', true)) {
-            progress.inventory.objects += 1;
-            progress.inventory.bytes += item.size ?? 0;
-          }
-        }
+        // Every version and delete marker of a versioned bucket, not only what is current.
+        progress.inventory = { bucket, ...(await bucketInventory(client, bucket)) };
       }
       await save();
     }
@@ -118,6 +116,12 @@ export class TenantErasureRunner {
       const versions = (await this.deps.keyring.versions(tenantId)).map((key) => key.version);
       const destroyed = await this.deps.keyring.destroyTenantKey(tenantId);
       progress.keys = { keyId: destroyed.keyId, destroyedAt: destroyed.destroyedAt.toISOString(), dataKeyVersions: versions };
+      await save();
+    }
+    if (!progress.announced) {
+      // The keys are gone; the models replicas now drop the processes, sessions and model files that still hold the data in memory.
+      await this.deps.announceErased(tenantId);
+      progress.announced = true;
       await save();
     }
     if (progress.redisKeys === undefined) {
@@ -137,46 +141,50 @@ export class TenantErasureRunner {
       await save();
     }
 
+    if (!progress.securityLog) {
+      const rewritten = await this.deps.audit.pseudonymiseSecurityLog(erasureActor(tenantId, id), { requestId: id });
+      progress.securityLog = { pseudonymisedEvents: rewritten.pseudonymisedEvents, rewriteId: rewritten.rewriteId, headSequence: rewritten.headSequence };
+      await save();
+    }
+
     const inventory = progress.inventory;
-    const pseudonym = tenantPseudonym(this.deps.pseudonymSecret.toString('hex'), tenantId);
     const erasedAt = new Date();
-    const payload: ErasureReceiptPayload = {
+    const hashRows = (await this.deps.db.query(`SELECT tenant_id_hash FROM ${this.table} WHERE id = ?`, [id])) as Array<{ tenant_id_hash: string }>;
+    const payload: UnsignedErasureReceipt = {
       type: 'tessera.erasure-receipt',
       version: 1,
       requestId: id,
-      tenantPseudonym: pseudonym,
-      tenantIdHash: '',
+      tenantIdHash: hashRows[0]!.tenant_id_hash,
       region: progress.region ?? 'unknown',
       requestedAt: new Date(row.requested_at).toISOString(),
       erasedAt: erasedAt.toISOString(),
       destroyed: {
         schema: { name: tenantSchemaName(tenantId), dropped: true },
-        buckets: [{ bucket, region: progress.region ?? 'unknown', objects: inventory.objects, objectVersions: inventory.objects, bytes: inventory.bytes }],
+        buckets: [{ bucket, region: progress.region ?? 'unknown', objects: inventory.objects, objectVersions: inventory.objectVersions ?? inventory.objects, bytes: inventory.bytes }],
         keys: [progress.keys],
         redisKeys: progress.redisKeys ?? 0,
         controlPlaneRows: progress.controlPlaneRows ?? {},
       },
+      securityLog: progress.securityLog,
       kept: [
         {
-          what: 'platform security log entries about this tenant (who did what to it, when), unchanged, with this pseudonym in the erasure event',
-          why: 'security and legal obligation: the platform must be able to show who administered the tenant; the log is append-only and hash-chained, so entries are not rewritten',
+          what: 'platform security log entries about this tenant, with the tenant id and its own actors (subjects, clients, addresses) replaced by keyed pseudonyms; platform admins and system actors named as they were',
+          why: 'security and legal obligation: the platform must be able to show who did what to the tenant, and the pseudonyms still link its entries to each other; the hash chain was re-signed across the rewrite (securityLog.rewriteId)',
         },
         { what: 'this receipt and its request row (request/erasure times, id hash, pseudonym)', why: 'proof of erasure for the requester and the platform' },
       ],
     };
-    const hashRows = (await this.deps.db.query(`SELECT tenant_id_hash FROM ${this.table} WHERE id = ?`, [id])) as Array<{ tenant_id_hash: string }>;
-    payload.tenantIdHash = hashRows[0]!.tenant_id_hash;
-    const signer = await this.deps.signer;
-    const receipt = await signer.sign(payload);
+    const signed = await this.deps.audit.signErasureReceipt(erasureActor(tenantId, id), { payload });
+    const pseudonym = signed.tenantPseudonym;
     await this.deps.db.transaction(async (manager) => {
-      await manager.query(`UPDATE ${this.table} SET status = 'ERASED', tenant_id = NULL, tenant_pseudonym = ?, erased_at = ?, receipt = ?, updated_at = ? WHERE id = ?`, [pseudonym, erasedAt, receipt, erasedAt, id]);
+      await manager.query(`UPDATE ${this.table} SET status = 'ERASED', tenant_id = NULL, tenant_pseudonym = ?, erased_at = ?, receipt = ?, updated_at = ? WHERE id = ?`, [pseudonym, erasedAt, signed.receipt, erasedAt, id]);
       await recordSecurityEvent(manager, runner, {
         tenantId: null,
         action: 'tenant.erasure.complete',
         targetType: 'TenantPseudonym',
         targetId: pseudonym,
         outcome: 'SUCCESS',
-        details: { requestId: id, receiptKeyId: signer.keyId, objects: inventory.objects, bytes: inventory.bytes },
+        details: { requestId: id, receiptKeyId: signed.keyId, objects: inventory.objects, bytes: inventory.bytes, pseudonymisedEvents: progress.securityLog?.pseudonymisedEvents ?? 0 },
       });
     });
     return true;

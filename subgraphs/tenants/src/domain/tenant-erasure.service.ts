@@ -5,7 +5,7 @@ import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { isTenantId, quoteIdentifier, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
 import { managedTenant } from './access-admin';
-import { tenantIdHash, type ErasureReceiptSigner, type ReceiptVerification } from './erasure-receipt';
+import { tenantIdHash } from './erasure-receipt';
 
 export type ErasureStatus = 'PENDING' | 'CANCELLED' | 'RUNNING' | 'ERASED';
 
@@ -32,8 +32,6 @@ export interface TenantErasureDeps {
   provisioner: TenantProvisioner;
   /** ERASURE_GRACE_HOURS: how long a request can still be cancelled (0 in tests). */
   graceHours: number;
-  /** Verifies receipts (absent without an audit signing key). */
-  signer?: Promise<ErasureReceiptSigner> | undefined;
 }
 
 interface ErasureRow {
@@ -117,13 +115,6 @@ export class TenantErasureService {
   /** A request by id: platform admins see any (the receipt after the tenant is gone), a tenant admin its own tenant's. */
   async get(requestId: string): Promise<TenantErasure> {
     return this.visible(requestId);
-  }
-
-  /** Platform admins check a receipt online; anyone can offline with the published keys. */
-  async verifyReceipt(receipt: string): Promise<ReceiptVerification> {
-    if (this.principal.tenantId || !this.principal.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the platform_admin role.');
-    if (!this.deps.signer) throw errors.badInput('This deployment has no audit signing key: receipts cannot be verified here.', { field: 'receipt' });
-    return (await this.deps.signer).verify(receipt.trim());
   }
 
   private async visible(requestId: string): Promise<TenantErasure> {

@@ -18,6 +18,12 @@ export function parseOperationList(value: unknown): string[] | null {
   return Array.isArray(parsed) ? parsed.filter((name): name is string => typeof name === 'string') : [];
 }
 
+/**
+ * A subject's standing in a tenant: its role, or none; `invitationExpired` when the only thing
+ * that would have made it a member is an e-mail invitation for its verified address that expired.
+ */
+export type Membership = { role: TenantRole; invitationExpired?: undefined } | { role: undefined; invitationExpired: boolean };
+
 export interface ApiKeyRecord {
   id: string;
   tenantId: string;
@@ -87,26 +93,36 @@ export class AccessDirectory {
 
   /**
    * The caller's role in the tenant: the member invited as this subject, or the one whose e-mail
-   * invitation was bound to it. Failing both, an unbound e-mail invitation matching the token's
-   * verified e-mail is bound to this subject now (first sign-in) and its role returned.
+   * invitation was bound to it. Failing both, an unbound, unexpired e-mail invitation matching the
+   * token's verified e-mail is bound to this subject now (first sign-in) and its role returned. An
+   * expired one binds nothing; the answer says so, for the caller's error.
    */
-  async memberRole(tenantId: string, subject: string, verifiedEmail: string | undefined): Promise<TenantRole | undefined> {
+  async membership(tenantId: string, subject: string, verifiedEmail: string | undefined, now = new Date()): Promise<Membership> {
     const known = await this.boundRole(tenantId, subject);
-    if (known.found || !verifiedEmail) return known.role;
+    if (known.found || !verifiedEmail) return known.role ? { role: known.role } : { role: undefined, invitationExpired: false };
     const [invitation] = (await this.db.query(
-      `SELECT m.id, m.role FROM ${this.table('tenant_members')} m LEFT JOIN ${this.table('member_bindings')} b ON b.member_id = m.id
+      `SELECT m.id, m.role, m.expires_at FROM ${this.table('tenant_members')} m LEFT JOIN ${this.table('member_bindings')} b ON b.member_id = m.id
         WHERE m.tenant_id = ? AND m.email = ? AND m.subject IS NULL AND b.member_id IS NULL`,
       [tenantId, verifiedEmail.toLowerCase()],
-    )) as Array<{ id: string; role: string }>;
-    if (!invitation) return undefined;
+    )) as Array<{ id: string; role: string; expires_at: Date | string | null }>;
+    if (!invitation) return { role: undefined, invitationExpired: false };
+    if (invitation.expires_at !== null && new Date(invitation.expires_at).getTime() <= now.getTime()) return { role: undefined, invitationExpired: true };
     try {
-      await this.db.query(`INSERT INTO ${this.table('member_bindings')} (member_id, tenant_id, subject, bound_at) VALUES (?, ?, ?, ?)`, [invitation.id, tenantId, subject, new Date()]);
+      // Bound only while still unexpired: an invitation re-checked in the same statement, so one that expires meanwhile binds nothing.
+      const result = (await this.db.query(
+        `INSERT INTO ${this.table('member_bindings')} (member_id, tenant_id, subject, bound_at)
+         SELECT id, tenant_id, ?, ? FROM ${this.table('tenant_members')} WHERE id = ? AND tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
+        [subject, now, invitation.id, tenantId, now],
+      )) as { affectedRows?: number };
+      if (result.affectedRows === 0) return { role: undefined, invitationExpired: true };
     } catch (error) {
       // Bound meanwhile (a parallel first request, or to another subject): read what holds now.
       if (!isDuplicateKey(error)) throw error;
-      return (await this.boundRole(tenantId, subject)).role;
+      const current = await this.boundRole(tenantId, subject);
+      return current.role ? { role: current.role } : { role: undefined, invitationExpired: false };
     }
-    return parseTenantRole(invitation.role);
+    const role = parseTenantRole(invitation.role);
+    return role ? { role } : { role: undefined, invitationExpired: false };
   }
 
   private async boundRole(tenantId: string, subject: string): Promise<{ found: boolean; role: TenantRole | undefined }> {

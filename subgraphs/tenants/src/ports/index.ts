@@ -6,3 +6,4 @@
 export * from './access-directory';
 export * from './access-changes';
 export { apiKeyPrefix, looksLikeApiKey, parseApiKey, apiKeySecretMatches, type ParsedApiKey } from './api-key-format';
+export * from './tenant-erasures';

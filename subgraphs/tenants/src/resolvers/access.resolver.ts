@@ -2,7 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { SubgraphContext } from '@tessera/service-kit';
 import type { ApiKeyRow, MemberRow, ServiceAccountRow } from '../data/access.repository';
 import { roleToEnum } from '../domain/access-input';
-import { MembersService, type AccessAdminDeps, type InviteMemberInput } from '../domain/members.service';
+import { invitationExpired, isPendingInvitation, MembersService, type AccessAdminDeps, type InviteMemberInput } from '../domain/members.service';
 import { ServiceAccountsService, type CreateApiKeyInput } from '../domain/service-accounts.service';
 import { serviceAccountSubject } from '../ports/access-directory';
 
@@ -21,6 +21,8 @@ export function accessResolvers(deps: AccessAdminDeps): GraphQLResolverMap<Subgr
       inviteMember: (_: unknown, args: { input: InviteMemberInput }, ctx: SubgraphContext) => members(ctx).invite(args.input),
       changeMemberRole: (_: unknown, args: { id: string; role: string } & TenantArg, ctx: SubgraphContext) => members(ctx).changeRole(args.id, args.role, args.tenantId),
       removeMember: (_: unknown, args: { id: string } & TenantArg, ctx: SubgraphContext) => members(ctx).remove(args.id, args.tenantId),
+      resendInvitation: (_: unknown, args: { id: string; expiresInHours?: number | null } & TenantArg, ctx: SubgraphContext) => members(ctx).resendInvitation(args.id, args.expiresInHours, args.tenantId),
+      revokeInvitation: (_: unknown, args: { id: string } & TenantArg, ctx: SubgraphContext) => members(ctx).revokeInvitation(args.id, args.tenantId),
       createServiceAccount: (_: unknown, args: { input: { name: string; role: string } & TenantArg }, ctx: SubgraphContext) => accounts(ctx).create(args.input),
       deleteServiceAccount: (_: unknown, args: { id: string } & TenantArg, ctx: SubgraphContext) => accounts(ctx).delete(args.id, args.tenantId),
       createApiKey: (_: unknown, args: { input: CreateApiKeyInput }, ctx: SubgraphContext) => accounts(ctx).createKey(args.input),
@@ -29,7 +31,8 @@ export function accessResolvers(deps: AccessAdminDeps): GraphQLResolverMap<Subgr
     Member: {
       subject: (m: MemberRow) => m.subject ?? m.boundSubject,
       role: (m: MemberRow) => roleToEnum(m.role),
-      status: (m: MemberRow) => (m.subject ?? m.boundSubject ? 'ACTIVE' : 'INVITED'),
+      status: (m: MemberRow) => (!isPendingInvitation(m) ? 'ACTIVE' : invitationExpired(m) ? 'EXPIRED' : 'INVITED'),
+      expiresAt: (m: MemberRow) => (isPendingInvitation(m) ? iso(m.expiresAt) : null),
       createdAt: (m: MemberRow) => m.createdAt.toISOString(),
       updatedAt: (m: MemberRow) => m.updatedAt.toISOString(),
     },

@@ -3,19 +3,23 @@ import type { SubgraphContext } from '@tessera/service-kit';
 import type { TenantRecord } from '@tessera/tenancy';
 import type { RewrapRun } from '../domain/data-key-rewrapper';
 import { PlatformUsageService, type TenantUsageTotals } from '../domain/platform-usage.service';
-import { TenantAdminService, type TenantAdminDeps } from '../domain/tenant-admin.service';
+import { TenantAdminService, type ProvisionTenantArgs, type TenantAdminDeps } from '../domain/tenant-admin.service';
 import { KeyEncryptionKeyService, type KeyEncryptionKeyDeps } from '../domain/key-encryption-key.service';
 import { TenantErasureService, type TenantErasure, type TenantErasureDeps } from '../domain/tenant-erasure.service';
 import type { KeyOperation, ObjectReencryptor } from '../domain/object-reencryptor';
 import { TenantDataKeyService, type TenantDataKeysReport } from '../domain/tenant-data-key.service';
+import { FamilyKeyService } from '../domain/family-key.service';
+import type { FamilyKeyRotator } from '../domain/family-key-rotator';
 
-type ProvisionArgs = { input: { id: string; displayName: string; region: string; tier: 'SHARED' | 'DEDICATED'; limits?: Record<string, number | null> | null } };
+type FamilyArgs = { id: string; tenantId?: string | null };
+type ProvisionArgs = { input: ProvisionTenantArgs };
 
-export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps, erasureDeps: TenantErasureDeps, reencryptor: ObjectReencryptor | undefined): GraphQLResolverMap<SubgraphContext> {
+export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKeyDeps, erasureDeps: TenantErasureDeps, reencryptor: ObjectReencryptor | undefined, rotator?: FamilyKeyRotator): GraphQLResolverMap<SubgraphContext> {
   const erasures = (ctx: SubgraphContext) => new TenantErasureService(ctx.user(), erasureDeps);
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
   const keys = (ctx: SubgraphContext) => new KeyEncryptionKeyService(ctx.user(), keyDeps);
   const dataKeys = (ctx: SubgraphContext) => new TenantDataKeyService(ctx.user(), { tenants: deps.store, keyring: deps.keyring, reencryptor });
+  const familyKeys = (ctx: SubgraphContext) => new FamilyKeyService(ctx.user(), { tenants: deps.store, rotator });
   return {
     Query: {
       currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
@@ -25,12 +29,10 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
         (await new PlatformUsageService(ctx.user(), deps).totals(args as { from: unknown; to: unknown })).map((row: TenantUsageTotals) => ({ tenant: row.tenant, ...row.amounts })),
       keyEncryptionKeyStatus: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).status(),
       tenantErasure: (_: unknown, args: { id: string }, ctx: SubgraphContext) => erasures(ctx).get(args.id),
-      verifyErasureReceipt: async (_: unknown, args: { receipt: string }, ctx: SubgraphContext) => {
-        const result = await erasures(ctx).verifyReceipt(args.receipt);
-        return result.valid ? { valid: true, reason: null, keyId: result.keyId, payload: JSON.stringify(result.payload) } : { valid: false, reason: result.reason, keyId: null, payload: null };
-      },
       tenantDataKeys: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).status(args.tenantId),
       keyOperation: (_: unknown, args: { id: string }, ctx: SubgraphContext) => dataKeys(ctx).operation(args.id),
+      datasetKey: (_: unknown, args: FamilyArgs, ctx: SubgraphContext) => familyKeys(ctx).status('dataset', args.id, args.tenantId),
+      modelKey: (_: unknown, args: FamilyArgs, ctx: SubgraphContext) => familyKeys(ctx).status('model', args.id, args.tenantId),
     },
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
@@ -47,6 +49,10 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       rotateTenantKey: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).rotate(args.tenantId),
       reencryptTenantObjects: (_: unknown, args: { tenantId?: string | null }, ctx: SubgraphContext) => dataKeys(ctx).reencrypt(args.tenantId),
       retireTenantKeyVersion: (_: unknown, args: { tenantId?: string | null; version: number }, ctx: SubgraphContext) => dataKeys(ctx).retire(args.tenantId, args.version),
+      rotateDatasetKey: (_: unknown, args: FamilyArgs, ctx: SubgraphContext) => familyKeys(ctx).rotate('dataset', args.id, args.tenantId),
+      rotateModelKey: (_: unknown, args: FamilyArgs, ctx: SubgraphContext) => familyKeys(ctx).rotate('model', args.id, args.tenantId),
+      retireDatasetKeyVersion: (_: unknown, args: FamilyArgs & { version: number }, ctx: SubgraphContext) => familyKeys(ctx).retire('dataset', args.id, args.version, args.tenantId),
+      retireModelKeyVersion: (_: unknown, args: FamilyArgs & { version: number }, ctx: SubgraphContext) => familyKeys(ctx).retire('model', args.id, args.version, args.tenantId),
     },
     KeyEncryptionKeyVersion: {
       createdAt: (version: { createdAt: Date }) => version.createdAt.toISOString(),

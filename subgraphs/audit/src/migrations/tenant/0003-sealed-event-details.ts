@@ -23,8 +23,8 @@ export async function moveClearDetailsToSideTable(q: Pick<QueryRunner, 'query'>)
  * account that may still change `audit_events`) and moves existing details here in one statement
  * pair per tenant schema.
  */
-export class SealedEventDetails1765000000003 implements MigrationInterface {
-  name = 'SealedEventDetails1765000000003';
+export class SealedEventDetails1766300000003 implements MigrationInterface {
+  name = 'SealedEventDetails1766300000003';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * version. Rows from before are marked 0, "clear, to be sealed": the migrator holds no key, so the
  * jobs service seals them after it starts (its sealed-column backfill).
  */
-export class SealedJobResults1765000000002 implements MigrationInterface {
-  name = 'SealedJobResults1765000000002';
+export class SealedJobResults1766300000002 implements MigrationInterface {
+  name = 'SealedJobResults1766300000002';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE jobs ADD COLUMN result_key_version INT NULL AFTER result_json, ADD INDEX ix_jobs_result_key_version (result_key_version)');

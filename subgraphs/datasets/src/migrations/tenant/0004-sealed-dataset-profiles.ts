@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * count by version). Rows from before are marked 0, "clear, to be sealed": the migrator holds no
  * key, so the datasets service seals them after it starts (its sealed-column backfill).
  */
-export class SealedDatasetProfiles1765000000003 implements MigrationInterface {
-  name = 'SealedDatasetProfiles1765000000003';
+export class SealedDatasetProfiles1766300000004 implements MigrationInterface {
+  name = 'SealedDatasetProfiles1766300000004';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE dataset_versions ADD COLUMN columns_key_version INT NULL AFTER columns_json, ADD INDEX ix_dataset_versions_columns_key_version (columns_key_version)');

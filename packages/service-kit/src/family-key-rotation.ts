@@ -1,0 +1,167 @@
+import type { Principal } from '@tessera/auth';
+import { assertPermission } from '@tessera/auth';
+import { errors } from '@tessera/errors';
+import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import { FamilyKeys, familyHeaderVersion, familyVersionOf, isFamilyHeaderVersion, type FamilyKeyTable } from './family-keys';
+import { parseUuid } from './ids';
+import { maxReencryptionBatch } from './object-reencryption';
+
+/** A family of objects with its own key: a dataset (its versions and uploads) or a model (its version files and uploads). */
+export interface KeyFamily {
+  keys: FamilyKeyTable;
+  /** The parent table, whose ACTIVE row is the family; anything else is NOT_FOUND. */
+  parent: 'datasets' | 'models';
+  /** The family's objects are `<prefix>/<family id>/…` in the tenant's bucket. */
+  prefix: 'datasets' | 'models';
+  /** The owner's rows naming an object (`object_key`) and its header version (`key_version`). */
+  objectTables: readonly string[];
+  /** The public name of the family, as NOT_FOUND names it. */
+  targetType: 'Dataset' | 'Model';
+}
+
+export const datasetKeyFamily: KeyFamily = { keys: { table: 'dataset_keys', idColumn: 'dataset_id' }, parent: 'datasets', prefix: 'datasets', objectTables: ['dataset_versions', 'dataset_uploads'], targetType: 'Dataset' };
+export const modelKeyFamily: KeyFamily = { keys: { table: 'model_keys', idColumn: 'model_id' }, parent: 'models', prefix: 'models', objectTables: ['model_versions', 'model_uploads'], targetType: 'Model' };
+
+export interface FamilyKeyInput {
+  familyId: string;
+}
+
+export interface FamilyKeyReport {
+  familyId: string;
+  /** The version new objects are written under (0 before the family's first object). */
+  currentVersion: number;
+  versions: Array<{ version: number; createdAt: string; objects: number }>;
+  /** Objects of the family still directly under a tenant data key (written before per-family keys). */
+  objectsUnderTenantKey: number;
+}
+
+export interface FamilyReencryptionInput {
+  familyId: string;
+  /** The family key version the run moves every object of the family to (or a later one). */
+  targetVersion: number;
+  /** Objects to move in this call (0: only count). */
+  batchSize: number;
+}
+
+export interface FamilyKeyVersionInput {
+  familyId: string;
+  version: number;
+}
+
+/**
+ * The per-family key operations the owner (datasets, models) publishes on its port: status,
+ * rotation, re-encryption of the family's objects under its latest key version, and destruction
+ * of an older version. Every call acts through the actor's TenantScope and asserts the admin
+ * permission first; a family the actor's tenant does not hold (another tenant's id included) is
+ * NOT_FOUND, exactly like an id that never existed.
+ */
+export class FamilyKeyOperations {
+  constructor(
+    private readonly scopes: TenantScopeFactory,
+    private readonly family: KeyFamily,
+  ) {}
+
+  async status(actor: Principal, input: FamilyKeyInput): Promise<FamilyKeyReport> {
+    const { scope, familyId, keys } = await this.enter(actor, input.familyId);
+    const versions = await keys.versions(familyId);
+    const objects = await this.objectsByHeader(scope, familyId);
+    let objectsUnderTenantKey = 0;
+    const perVersion = new Map<number, number>();
+    for (const header of objects.values()) {
+      if (isFamilyHeaderVersion(header)) perVersion.set(familyVersionOf(header), (perVersion.get(familyVersionOf(header)) ?? 0) + 1);
+      else objectsUnderTenantKey++;
+    }
+    return {
+      familyId,
+      currentVersion: versions.at(-1)?.version ?? 0,
+      versions: versions.map((entry) => ({ version: entry.version, createdAt: entry.createdAt.toISOString(), objects: perVersion.get(entry.version) ?? 0 })),
+      objectsUnderTenantKey,
+    };
+  }
+
+  /** Adds the next key version of the family; new objects of the family use it at once. */
+  async rotate(actor: Principal, input: FamilyKeyInput): Promise<{ familyId: string; version: number }> {
+    const { familyId, keys } = await this.enter(actor, input.familyId);
+    return { familyId, version: await keys.rotate(familyId) };
+  }
+
+  /**
+   * Moves up to `batchSize` objects of the family that are not under its latest key version (an
+   * older version, or a tenant data key) to the latest one, in place: read whole, one PUT (which
+   * replaces atomically), then the rows naming the object follow. Readers follow the object
+   * header, so a reader is never without a key. Objects under a version already destroyed are
+   * left (nothing opens them). Answers what is left.
+   */
+  async reencrypt(actor: Principal, input: FamilyReencryptionInput): Promise<{ reencrypted: number; remaining: number }> {
+    const { scope, familyId, keys } = await this.enter(actor, input.familyId);
+    if (!Number.isInteger(input.targetVersion) || input.targetVersion < 1) throw errors.badInput('targetVersion must be a positive integer.', { field: 'targetVersion' });
+    if (!Number.isInteger(input.batchSize) || input.batchSize < 0 || input.batchSize > maxReencryptionBatch) throw errors.badInput(`batchSize must be between 0 and ${maxReencryptionBatch}.`, { field: 'batchSize' });
+    const versions = new Set((await keys.versions(familyId)).map((entry) => entry.version));
+    const latest = Math.max(0, ...versions);
+    if (latest < input.targetVersion) throw errors.conflict(`The ${this.family.targetType.toLowerCase()}'s key is at v${latest}, older than v${input.targetVersion}.`);
+    const target = familyHeaderVersion(latest);
+    const pending: string[] = [];
+    for (const [key, header] of await this.objectsByHeader(scope, familyId)) {
+      if (header === target) continue;
+      if (isFamilyHeaderVersion(header) && !versions.has(familyVersionOf(header))) continue;
+      pending.push(key);
+    }
+    const batch = pending.slice(0, input.batchSize);
+    if (batch.length === 0) return { reencrypted: 0, remaining: pending.length };
+    const current = await keys.forWriting(familyId);
+    const resolve = keys.resolver(familyId);
+    for (const key of batch) {
+      const stored = await scope.bucket.reencrypt(key, resolve, current);
+      await scope.db(async (manager) => {
+        for (const table of this.family.objectTables) {
+          await manager.query(`UPDATE ${table} SET key_version = ? WHERE object_key = ? AND key_version IS NOT NULL`, [stored.keyVersion, key]);
+        }
+      });
+    }
+    return { reencrypted: batch.length, remaining: pending.length - batch.length };
+  }
+
+  /**
+   * Destroys one older key version of the family for good. KEY_VERSION_IN_USE (with
+   * `dependents`) while any object of the family is still under it; BAD_USER_INPUT for the
+   * current version or one that does not exist.
+   */
+  async destroy(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }> {
+    const { scope, familyId, keys } = await this.enter(actor, input.familyId);
+    const versions = (await keys.versions(familyId)).map((entry) => entry.version);
+    const { version } = input;
+    if (!Number.isInteger(version) || !versions.includes(version)) throw errors.badInput(`version must be an existing key version of the ${this.family.targetType.toLowerCase()}.`, { field: 'version' });
+    if (version === versions.at(-1)) throw errors.badInput('The current key version encrypts new objects: rotate first.', { field: 'version' });
+    const header = familyHeaderVersion(version);
+    const outcome = await scope.transaction((manager) =>
+      keys.destroyVersion(manager, familyId, version, async () => [...(await this.objectsByHeader(scope, familyId)).values()].filter((candidate) => candidate === header).length),
+    );
+    if ('dependents' in outcome) {
+      throw errors.keyVersionInUse(`Key version ${version} of the ${this.family.targetType.toLowerCase()} still encrypts ${outcome.dependents} object(s): let its re-encryption finish.`, {
+        version,
+        dependents: outcome.dependents,
+      });
+    }
+    if (!outcome.destroyed) throw errors.badInput(`version must be an existing key version of the ${this.family.targetType.toLowerCase()}.`, { field: 'version' });
+    return { familyId, version };
+  }
+
+  private async enter(actor: Principal, given: string): Promise<{ scope: TenantScope; familyId: string; keys: FamilyKeys }> {
+    assertPermission(actor, 'administer');
+    const familyId = parseUuid(given, 'id');
+    const scope = await this.scopes.forPrincipal(actor);
+    const rows = (await scope.db((manager) => manager.query(`SELECT id FROM ${this.family.parent} WHERE id = ? AND status = 'ACTIVE'`, [familyId]))) as unknown[];
+    if (rows.length === 0) throw errors.notFound(this.family.targetType, familyId);
+    return { scope, familyId, keys: new FamilyKeys(scope, this.family.keys) };
+  }
+
+  /** Every encrypted object of the family in the bucket, by key, with its header key version (staged uploads and job outputs included). */
+  private async objectsByHeader(scope: TenantScope, familyId: string): Promise<Map<string, number>> {
+    const objects = new Map<string, number>();
+    for (const key of await scope.bucket.listKeys(`${this.family.prefix}/${familyId}/`)) {
+      const header = await scope.bucket.headerKeyVersion(key);
+      if (header !== undefined) objects.set(key, header);
+    }
+    return objects;
+  }
+}

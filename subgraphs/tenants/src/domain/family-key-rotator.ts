@@ -1,0 +1,238 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
+import type { Principal } from '@tessera/auth';
+import type { Logger } from '@tessera/config';
+import { isTesseraError } from '@tessera/errors';
+import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
+import { quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
+import { ownerActor, toOperation, type KeyOperation, type KeyOperationKind, type OperationRow } from './object-reencryptor';
+
+/** Which owner's family: a dataset (datasets service) or a model (models service). */
+export type KeyFamilyKind = 'dataset' | 'model';
+
+/** The family-key methods of an owner's port (datasets, models). */
+export interface FamilyKeyOwner {
+  familyKeyStatus(actor: Principal, input: FamilyKeyInput): Promise<FamilyKeyReport>;
+  rotateFamilyKey(actor: Principal, input: FamilyKeyInput): Promise<{ familyId: string; version: number }>;
+  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<ObjectReencryptionProgress>;
+  destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
+}
+
+export interface FamilyKeyRotatorDeps {
+  db: DataSource;
+  controlSchema: string;
+  owners: Record<KeyFamilyKind, FamilyKeyOwner>;
+  logger: Logger;
+}
+
+export interface FamilyKeyRotatorOptions {
+  /** Objects per owner call. */
+  batchSize: number;
+  /** Pause between batches. */
+  pauseMs: number;
+}
+
+export const defaultFamilyKeyRotatorOptions: FamilyKeyRotatorOptions = { batchSize: 20, pauseMs: 0 };
+
+const kindOf: Record<KeyFamilyKind, KeyOperationKind> = { dataset: 'ROTATE_DATASET_KEY', model: 'ROTATE_MODEL_KEY' };
+const familyOf: Partial<Record<KeyOperationKind, KeyFamilyKind>> = { ROTATE_DATASET_KEY: 'dataset', ROTATE_MODEL_KEY: 'model' };
+const targetTypeOf: Record<KeyFamilyKind, string> = { dataset: 'Dataset', model: 'Model' };
+
+/**
+ * Rotation of one dataset's or one model's own key: the owner adds a key version (new objects of
+ * that family use it at once), then a background run in the tenants service, kept in
+ * `key_operations` beside tenant-wide re-encryptions, has the owner re-encrypt the family's
+ * objects in batches in its own process, and destroys the older versions once no object of the
+ * family is under them. Resumable (what is left is what is not under the latest version; RUNNING
+ * runs are picked up at start); one replica drives a run (advisory lock); a rotation requested
+ * while one of the same family runs joins it.
+ */
+export class FamilyKeyRotator {
+  private readonly table: string;
+  private readonly driving = new Map<string, Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly deps: FamilyKeyRotatorDeps,
+    private readonly options: FamilyKeyRotatorOptions = defaultFamilyKeyRotatorOptions,
+  ) {
+    this.table = `${quoteIdentifier(deps.controlSchema)}.key_operations`;
+  }
+
+  /** The family's key versions, through its owner (NOT_FOUND for an id the tenant does not hold). */
+  async status(tenantId: string, family: KeyFamilyKind, familyId: string, subject: string): Promise<FamilyKeyReport> {
+    return this.deps.owners[family].familyKeyStatus(actingFor(tenantId, subject), { familyId });
+  }
+
+  /**
+   * Rotates the family's key and starts the run, or joins the run of a rotation of the same
+   * family still going (no second version: the objects are on their way to a fresh one already).
+   * Serialised per family across replicas by an advisory lock.
+   */
+  async rotate(tenantId: string, family: KeyFamilyKind, familyId: string, principal: Principal): Promise<{ operation: KeyOperation; coalesced: boolean }> {
+    const kind = kindOf[family];
+    // Lock names are at most 64 characters: a digest of the family's full name.
+    const lock = `tessera_family_key:${createHash('sha256').update(`${this.deps.controlSchema}\u0000${tenantId}\u0000${familyId}`).digest('hex').slice(0, 40)}`;
+    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: 'Another rotation of this key is being started; try again.' }, async () => {
+      const running = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND kind = ? AND target_id = ? AND status = 'RUNNING' ORDER BY started_at DESC LIMIT 1`, [
+        tenantId,
+        kind,
+        familyId,
+      ])) as OperationRow[];
+      if (running[0]) {
+        this.kick(running[0].id);
+        return { operation: toOperation(running[0]), coalesced: true };
+      }
+      const { version } = await this.deps.owners[family].rotateFamilyKey(actingFor(tenantId, principal.subject), { familyId });
+      const id = randomUUID();
+      const now = new Date();
+      await this.deps.db.query(
+        `INSERT INTO ${this.table} (id, tenant_id, kind, target_id, target_version, status, reencrypted, requested_by, started_at, updated_at) VALUES (?, ?, ?, ?, ?, 'RUNNING', 0, ?, ?, ?)`,
+        [id, tenantId, kind, familyId, version, principal.subject, now, now],
+      );
+      await this.record(tenantId, principal, { action: 'key.rotate', targetType: targetTypeOf[family], targetId: familyId, details: { version, reason: 'requested', operation: id } });
+      this.kick(id);
+      return { operation: (await this.find(id))!, coalesced: false };
+    });
+  }
+
+  /** Destroys an older key version of the family on request (KEY_VERSION_IN_USE while objects are under it; the owner decides). */
+  async retire(tenantId: string, family: KeyFamilyKind, familyId: string, version: number, principal: Principal): Promise<FamilyKeyReport> {
+    await this.deps.owners[family].destroyFamilyKeyVersion(actingFor(tenantId, principal.subject), { familyId, version });
+    await this.record(tenantId, principal, { action: 'key.destroy', targetType: targetTypeOf[family], targetId: familyId, details: { version, reason: 'requested' } });
+    return this.status(tenantId, family, familyId, principal.subject);
+  }
+
+  async find(id: string): Promise<KeyOperation | undefined> {
+    const rows = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE id = ?`, [id])) as OperationRow[];
+    return rows[0] ? toOperation(rows[0]) : undefined;
+  }
+
+  /** Picks up family-key runs left RUNNING by a stopped or crashed process (called when the service starts). */
+  resume(): void {
+    void (this.deps.db.query(`SELECT id FROM ${this.table} WHERE kind IN ('ROTATE_DATASET_KEY', 'ROTATE_MODEL_KEY') AND status = 'RUNNING'`) as Promise<Array<{ id: string }>>)
+      .then((rows) => rows.forEach((row) => this.kick(row.id)))
+      .catch((error: unknown) => this.deps.logger.warn('could not look for unfinished key rotations', { error: String(error) }));
+  }
+
+  /** Lets the current batches finish; the runs stay RUNNING and are resumed on the next start. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.driving.values());
+  }
+
+  /** Until the drives of this process end (tests). */
+  async idle(): Promise<void> {
+    await Promise.all(this.driving.values());
+  }
+
+  private kick(id: string): void {
+    if (this.driving.has(id) || this.stopping) return;
+    const drive = withAdvisoryLock(this.deps.db, `tessera_key_op:${this.deps.controlSchema}:${id}`, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id))
+      .catch((error: unknown) => this.deps.logger.warn('key rotation run stopped', { id, error: String(error) }))
+      .finally(() => this.driving.delete(id));
+    this.driving.set(id, drive);
+  }
+
+  private async drive(id: string): Promise<void> {
+    for (;;) {
+      if (this.stopping) return;
+      const operation = await this.find(id);
+      const family = operation ? familyOf[operation.kind] : undefined;
+      if (!operation || !family || !operation.targetId || operation.status !== 'RUNNING') return;
+      const owner = this.deps.owners[family];
+      const actor = ownerActor(operation.tenantId, id);
+      const familyId = operation.targetId;
+      try {
+        const progress = await owner.reencryptFamilyObjects(actor, { familyId, targetVersion: operation.targetVersion, batchSize: this.options.batchSize });
+        if (progress.remaining > 0 && progress.reencrypted === 0) {
+          await this.fail(operation, `no progress: ${progress.remaining} object(s) left under an older key`);
+          return;
+        }
+        await this.deps.db.query(`UPDATE ${this.table} SET reencrypted = reencrypted + ?, remaining = ?, updated_at = ? WHERE id = ? AND status = 'RUNNING'`, [
+          progress.reencrypted,
+          progress.remaining,
+          new Date(),
+          id,
+        ]);
+        if (progress.remaining > 0) {
+          await this.pause();
+          continue;
+        }
+        // Nothing of the family is under an older version any more: those versions go.
+        if (await this.destroyOlderVersions(operation, owner, familyId, family)) {
+          const now = new Date();
+          await this.deps.db.query(`UPDATE ${this.table} SET status = 'DONE', remaining = 0, last_error = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'RUNNING'`, [now, now, id]);
+          const done = await this.find(id);
+          await this.record(operation.tenantId, actor, {
+            action: 'key.reencrypt.done',
+            targetType: 'KeyOperation',
+            targetId: id,
+            details: { family: targetTypeOf[family], familyId, targetVersion: operation.targetVersion, reencrypted: done?.reencrypted ?? 0 },
+          });
+          return;
+        }
+        // Something was written under an older version between the count and the destruction: the next batch moves it.
+      } catch (error) {
+        await this.fail(operation, (error instanceof Error ? error.message : String(error)).slice(0, 500));
+        return;
+      }
+    }
+  }
+
+  /** True when every version older than the target is gone; false when one still had objects (written meanwhile). */
+  private async destroyOlderVersions(operation: KeyOperation, owner: FamilyKeyOwner, familyId: string, family: KeyFamilyKind): Promise<boolean> {
+    const actor = ownerActor(operation.tenantId, operation.id);
+    const status = await owner.familyKeyStatus(actor, { familyId });
+    let allGone = true;
+    for (const entry of status.versions.filter((candidate) => candidate.version < operation.targetVersion)) {
+      try {
+        await owner.destroyFamilyKeyVersion(actor, { familyId, version: entry.version });
+      } catch (error) {
+        if (isTesseraError(error) && error.code === 'KEY_VERSION_IN_USE') {
+          allGone = false;
+          continue;
+        }
+        throw error;
+      }
+      await this.record(operation.tenantId, actor, { action: 'key.destroy', targetType: targetTypeOf[family], targetId: familyId, details: { version: entry.version, reason: 'rotated', operation: operation.id } });
+    }
+    return allGone;
+  }
+
+  private async fail(operation: KeyOperation, message: string): Promise<void> {
+    const now = new Date();
+    await this.deps.db.query(`UPDATE ${this.table} SET status = 'FAILED', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`, [message, now, now, operation.id]);
+    const family = familyOf[operation.kind] ?? 'dataset';
+    await this.record(operation.tenantId, ownerActor(operation.tenantId, operation.id), {
+      action: 'key.reencrypt.failed',
+      targetType: 'KeyOperation',
+      targetId: operation.id,
+      details: { family: targetTypeOf[family], familyId: operation.targetId ?? '', targetVersion: operation.targetVersion, error: message },
+    });
+  }
+
+  private async pause(): Promise<void> {
+    if (this.options.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
+  }
+
+  /** One key event in the tenant's chain and the platform security log. */
+  private async record(tenantId: string, actor: Principal, event: { action: string; targetType: string; targetId: string; details: Record<string, string | number> }): Promise<void> {
+    const audit = { ...event, outcome: 'SUCCESS' as const };
+    try {
+      await this.deps.db.transaction((manager) => recordSecurityEvent(manager, actor, { ...audit, tenantId }));
+      await recordInTenantLog(this.deps.db, tenantId, actor, audit);
+    } catch (error) {
+      this.deps.logger.warn('could not record a key event', { tenantId, action: event.action, error: String(error) });
+    }
+  }
+}
+
+/**
+ * Who the owner sees asking: the requesting admin (or a platform admin) acting as an admin of that
+ * one tenant; the owner's port scopes every call by this tenant, so nothing of another is reached.
+ */
+function actingFor(tenantId: string, subject: string): Principal {
+  return { kind: 'user', subject, tenantId, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+}
