@@ -805,7 +805,7 @@ describe('deploy/generate-env.ts', () => {
         // It seals job results: the key provider, and still no object-store credentials.
         expect({ name, keyProvider: subgraph.runtime.keyProvider, objectStore: subgraph.runtime.objectStore }).toEqual({
           name,
-          keyProvider: { url: 'https://keys:8200', keyName: 'tessera', mount: 'transit', tlsCa: ensureLocalPki().ca, token: undefined },
+          keyProvider: { url: 'https://keys:8200', keyName: 'tessera', mount: 'transit', tlsCa: ensureLocalPki().ca, token: undefined, auth: { method: 'token', token: undefined } },
           objectStore: undefined,
         });
       } else {
