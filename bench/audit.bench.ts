@@ -15,6 +15,7 @@
  * BENCH_AUDIT_PAGES (300 pages per size), BENCH_AUDIT_CONCURRENCY (8 writers), BENCH_AUDIT_BATCH (4000 rows per INSERT).
  * Exits non-zero if a page query fails or the chain does not verify; never on the target.
  */
+import { keyringColumnKeys, sealedAuditDetails } from '@tessera/service-kit';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -63,7 +64,7 @@ async function appendPhase(stack: TestStack, tenant: TestTenant): Promise<{ writ
     }),
   );
   const written = performance.now();
-  const moved = await drainAuditOutbox(stack.platform.runtime.db, tenant.id);
+  const moved = await drainAuditOutbox(stack.platform.runtime.db, tenant.id, sealedAuditDetails(keyringColumnKeys(stack.platform.runtime.keyring, tenant.id)));
   const relayed = performance.now();
   if (moved !== settings.append) throw new Error(`the relay chained ${moved} events, expected ${settings.append}`);
   return { writeRate: settings.append / ((written - started) / 1000), relayRate: moved / ((relayed - written) / 1000) };

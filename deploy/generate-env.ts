@@ -102,7 +102,7 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     TENANTS_SERVICE_KEY: JSON.stringify(tenants.privateJwk),
     DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
     MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
-    JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk }),
+    JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
     AUDIT_PORT_CALLER_KEYS: JSON.stringify({ metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
     // One Redis ACL user per service (packages/redis-acl) and the operator's admin; hex: they sit in REDIS_URL.
     REDIS_ADMIN_PASSWORD: hex(24),

@@ -689,7 +689,7 @@ describe('docker-compose.yml: secrets', () => {
 });
 
 describe('docker-compose.yml: the key provider', () => {
-  const keyClients = ['datasets', 'models', 'audit', 'tenants'];
+  const keyClients = ['datasets', 'models', 'jobs', 'audit', 'tenants'];
 
   it('holds no master key anywhere: no environment schema, no container, no generated secret', () => {
     const schemas: Array<[string, z.ZodObject]> = [
@@ -730,7 +730,7 @@ describe('docker-compose.yml: the key provider', () => {
       expect({ name, url: serviceEnv(name)['KEY_PROVIDER_URL'], ca: serviceEnv(name)['KEY_PROVIDER_TLS_CA_FILE'] }).toEqual({ name, url: 'https://keys:8200', ca: '/run/tessera/tls/ca.pem' });
       expect({ name, waits: services[name]!.depends_on?.['keys']?.condition }).toEqual({ name, waits: 'service_healthy' });
     }
-    for (const name of ['gateway', 'jobs', 'metrics', 'worker', 'migrate']) expect({ name, reaches: 'KEY_PROVIDER_URL' in serviceEnv(name) }).toEqual({ name, reaches: false });
+    for (const name of ['gateway', 'metrics', 'worker', 'migrate']) expect({ name, reaches: 'KEY_PROVIDER_URL' in serviceEnv(name) }).toEqual({ name, reaches: false });
   });
 });
 
@@ -813,8 +813,15 @@ describe('deploy/generate-env.ts', () => {
     for (const [index, name] of subgraphNames.entries()) {
       const subgraph = readSubgraphEnvironment(name, resolvedEnv(name, values));
       expect({ name, port: subgraph.port, host: subgraph.host }).toEqual({ name, port: 4001 + index, host: '0.0.0.0' });
-      if (name === 'jobs' || name === 'metrics') {
+      if (name === 'metrics') {
         expect({ name, keyProvider: subgraph.runtime.keyProvider, objectStore: subgraph.runtime.objectStore }).toEqual({ name, keyProvider: undefined, objectStore: undefined });
+      } else if (name === 'jobs') {
+        // It seals job results: the key provider, and still no object-store credentials.
+        expect({ name, keyProvider: subgraph.runtime.keyProvider, objectStore: subgraph.runtime.objectStore }).toEqual({
+          name,
+          keyProvider: { url: 'https://keys:8200', keyName: 'tessera', mount: 'transit', tlsCa: ensureLocalPki().ca, token: undefined, auth: { method: 'token', token: undefined } },
+          objectStore: undefined,
+        });
       } else {
         expect(subgraph.runtime.keyProvider).toEqual({ url: 'https://keys:8200', keyName: 'tessera', mount: 'transit', tlsCa: ensureLocalPki().ca, token: undefined, auth: { method: 'token', token: undefined } });
         expect(subgraph.runtime.objectStore).toMatchObject({ endpoint: 'https://minio:9000', accessKey: values.S3_ACCESS_KEY, secretKey: values.S3_SECRET_KEY, tlsCaFile: ensureLocalPki().caFile });

@@ -27,7 +27,7 @@ describe('service ports from the environment', () => {
     expect(typeof ports.jobs?.jobCount).toBe('function');
     expect(typeof ports.audit?.eventCount).toBe('function');
     expect(await remotePorts('datasets', {}, portsCalledBy.datasets, identity)).toEqual({});
-    expect(portsCalledBy).toEqual({ datasets: [], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models', 'audit'], tenants: ['datasets', 'models', 'audit'] });
+    expect(portsCalledBy).toEqual({ datasets: [], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models', 'audit'], tenants: ['datasets', 'models', 'jobs', 'audit'] });
     // Each owner's listener admits exactly the services that call its ports.
     expect(portCallersOf('audit').sort()).toEqual(['metrics', 'tenants']);
     expect(portCallersOf('models').sort()).toEqual(['jobs', 'metrics', 'tenants', 'workers']);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { errors } from '@tessera/errors';
 import { quoteIdentifier, TenantDirectory, TenantStore } from '@tessera/tenancy';
-import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, withAuditDetails, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { authFailureAction, createAuthFailureLog } from '../src/auth-failure-log';
 import { expectRefused } from './support';
 import { connectSubscriptions, type TestSubscriptionClient } from './subscriptions-support';
@@ -40,13 +40,23 @@ describe('failed authentications: per-address limit before verification, aggrega
 
   /** Rows of `auth.failure` in the tenant's log (outbox and chain) and the failures they stand for (sum of details.count). */
   async function tenantLogFailures(tenant: TestTenant): Promise<{ rows: number; failures: number }> {
+    const details = await tenantLogDetails(tenant);
+    return { rows: details.length, failures: details.reduce((sum, d) => sum + Number(d['count'] ?? 0), 0) };
+  }
+
+  /**
+   * The details of the tenant log's `auth.failure` events, outbox and chain (one statement, so a
+   * relay run cannot hide or double one); chained ones are kept sealed beside the chain, so they are
+   * opened as the audit service reads them.
+   */
+  async function tenantLogDetails(tenant: TestTenant): Promise<Array<Record<string, unknown>>> {
     const schema = quoteIdentifier(tenant.schema);
-    const counted = (table: string) => `SELECT id, CAST(JSON_EXTRACT(details_json, '$.count') AS UNSIGNED) AS c FROM ${schema}.${table} WHERE action = ?`;
-    const [row] = await stack.adminQuery<Array<{ n: number | string; total: number | string | null }>>(
-      `SELECT COUNT(*) AS n, SUM(c) AS total FROM (${counted('audit_outbox')} UNION ${counted('audit_events')}) AS failures`,
+    const rows = await stack.adminQuery<Array<{ seq: number | null; details_json: unknown }>>(
+      `SELECT NULL AS seq, details_json FROM ${schema}.audit_outbox WHERE action = ? UNION ALL SELECT seq, details_json FROM ${schema}.audit_events WHERE action = ?`,
       [authFailureAction, authFailureAction],
     );
-    return { rows: Number(row?.n), failures: Number(row?.total ?? 0) };
+    await withAuditDetails(stack, tenant.id, rows.filter((row) => row.seq !== null));
+    return rows.map((row) => (typeof row.details_json === 'string' ? JSON.parse(row.details_json) : row.details_json) as Record<string, unknown>);
   }
 
   /** The same in the platform security log, for events naming `tenantId`. */
@@ -127,12 +137,15 @@ describe('failed authentications: per-address limit before verification, aggrega
     expect(await tenantLogFailures(tenant)).toEqual({ rows: 30, failures: 10_000 });
     expect(await securityLogFailures(tenant.id)).toEqual({ rows: 30, failures: 10_000 });
     const schema = quoteIdentifier(tenant.schema);
-    const summaries = await stack.adminQuery<Array<{ actor_subject: string; source_ip: string | null; outcome: string; details_json: unknown }>>(
-      `SELECT actor_subject, source_ip, outcome, details_json FROM ${schema}.audit_outbox WHERE action = ? AND JSON_EXTRACT(details_json, '$.summary') = true
-       UNION ALL SELECT actor_subject, source_ip, outcome, details_json FROM ${schema}.audit_events WHERE action = ? AND JSON_EXTRACT(details_json, '$.summary') = true`,
+    const logged = await stack.adminQuery<Array<{ seq: number | null; actor_subject: string; source_ip: string | null; outcome: string; details_json: unknown }>>(
+      `SELECT NULL AS seq, actor_subject, source_ip, outcome, details_json FROM ${schema}.audit_outbox WHERE action = ?
+       UNION ALL SELECT seq, actor_subject, source_ip, outcome, details_json FROM ${schema}.audit_events WHERE action = ?`,
       [authFailureAction, authFailureAction],
     );
-    const details = summaries.map((row) => (typeof row.details_json === 'string' ? JSON.parse(row.details_json) : row.details_json) as Record<string, unknown>);
+    await withAuditDetails(stack, tenant.id, logged.filter((row) => row.seq !== null));
+    const parsed = logged.map((row) => ({ ...row, details: (typeof row.details_json === 'string' ? JSON.parse(row.details_json) : row.details_json) as Record<string, unknown> }));
+    const summaries = parsed.filter((row) => row.details['summary'] === true);
+    const details = summaries.map((row) => row.details);
     // Minutes 1 and 2 got 4 000 failures (800 per source), minute 3 got 2 000 (400 per source): the first of each was recorded alone.
     expect(details.map((d) => d['count']).sort()).toEqual([...Array<number>(10).fill(799), ...Array<number>(5).fill(399)].sort());
     expect(details.find((d) => d['source'] === '192.0.2.1' && d['windowStart'] === '2026-01-01T12:00:00.000Z')).toMatchObject({

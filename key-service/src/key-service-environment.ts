@@ -5,10 +5,11 @@ import { commaList, logLevel, parseEnvironment, port } from '@tessera/config';
 const repoRoot = resolve(__dirname, '..', '..');
 
 /**
- * The services that wrap or unwrap tenant data keys: the only ones the key service admits. Not the
- * workers: they get one object's key at a time from its owner, under a job grant.
+ * The services that wrap or unwrap tenant data keys: the only ones the key service admits (jobs
+ * seals job results). Not the workers: they get one object's key at a time from its owner, under a
+ * job grant.
  */
-export const defaultKeyClients = ['datasets', 'models', 'audit', 'tenants'];
+export const defaultKeyClients = ['datasets', 'models', 'jobs', 'audit', 'tenants'];
 
 /** The local key service's settings (README table "Key service"). */
 export const keyServiceEnvironment = z.object({

@@ -143,6 +143,8 @@ const subgraphBaseEnvironment = databaseVariables
 const subgraphVariableGroups = {
   // Keeping objects means encrypting them: the object store(s) and the key provider come together.
   storage: objectStoreVariables.extend(regionObjectStoreVariables.shape).extend(keyProviderVariables.shape),
+  // Sealing columns without keeping objects (jobs): the key provider alone, no object-store credentials.
+  keys: keyProviderVariables,
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
@@ -240,6 +242,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
   const has = (group: SubgraphVariableGroup) => subgraphVariableGroupsOf(name).includes(group);
   const parsed = subgraphBaseEnvironment.parse(env);
   const storage = has('storage') ? subgraphVariableGroups.storage.parse(env) : undefined;
+  const keys = storage ?? (has('keys') ? subgraphVariableGroups.keys.parse(env) : undefined);
   const regions = toRegionsConfig(parsed);
   const objectStore = storage ? toObjectStoreConfig(storage) : undefined;
   return {
@@ -264,7 +267,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
       objectStore: storage && objectStore ? { ...objectStore, regions: toRegionObjectStores(storage, objectStore, regions) } : undefined,
       regions,
       redis: toRedisConfig(parsed),
-      keyProvider: storage ? toKeyProviderConfig(storage) : undefined,
+      keyProvider: keys ? toKeyProviderConfig(keys) : undefined,
       internalContextPublicKey: parsed.INTERNAL_CONTEXT_PUBLIC_KEY,
       tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
       tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,

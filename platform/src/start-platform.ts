@@ -122,8 +122,9 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     if (!runtime) {
       const sharing = subgraphNames.filter((other) => databaseOf(config, other).url === database.url && redisOf(other, config.redis, config.redisByService).url === redis.url);
       const entities = sharing.flatMap((other) => subgraphModule(other).entities);
-      // A runtime reaches the key provider as the first of its services that keeps objects.
-      const keyHolder = sharing.find((other) => subgraphModule(other).environment.includes('storage'));
+      // A runtime reaches the key provider as the first of its services that keeps objects (or seals columns).
+      const keyHolder =
+        sharing.find((other) => subgraphModule(other).environment.includes('storage')) ?? sharing.find((other) => subgraphModule(other).environment.includes('keys'));
       const keyIdentity = keyHolder ? config.tls(keyHolder) : undefined;
       runtime = createServiceRuntime(
         {

@@ -3,3 +3,4 @@ export { postGraphQL, errorCodes, expectNoErrors, type GraphQLResponse } from '.
 export { tenantState, type TenantState } from './tenant-state';
 export { trustCaInThisProcess } from '@tessera/local-infra';
 export { postToSubgraph, requestSubgraph, type ClientCertificate, type RawResponse } from './subgraph-client';
+export { withAuditDetails } from './audit-details';

@@ -9,7 +9,7 @@ import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer
 import { ensureLocalPki, trustCaInThisProcess, startIssuerProcess, startS3Server, type LocalPki, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
 import { defaultAlertingConfig } from '@tessera/audit';
 import { serviceData, startPlatform, subgraphModules, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
-import { createServiceRuntime, type ServiceRuntime } from '@tessera/service-kit';
+import { createServiceRuntime, keyringColumnKeys, sealedAuditDetails, type ServiceRuntime } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
@@ -357,7 +357,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     query: (token, query, variables) => postGraphQL(platform.gateway.graphqlUrl, token, query, variables),
     adminQuery: async <T>(sql: string, params?: unknown[]) => (await (await adminSource()).query(sql, params)) as T,
     adminQueryOn: async <T>(server: string, sql: string, params?: unknown[]) => (await (await adminSourceOn(server)).query(sql, params)) as T,
-    drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId),
+    // Sealed like the audit service seals them: a tenant chain is never relayed with clear details.
+    drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId, sealedAuditDetails(keyringColumnKeys(platform.runtime.keyring, tenantId))),
     workers,
     workerServiceKey: workerKeys.privateJwk,
     metricsServiceKey: metricsKeys.privateJwk,

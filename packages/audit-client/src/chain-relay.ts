@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { canonicalEvent, canonicalJson, chainHash, genesisHash, parseDetails, type ChainRow } from './chain-canonical';
+import { hasDetails, type ChainDetailsStore } from './chain-details';
 
 /** Where one hash chain lives: its outbox, its chained table (both schema-qualified), its columns. */
 export interface ChainLocation {
@@ -10,6 +11,8 @@ export interface ChainLocation {
   eventsTable: string;
   /** The event columns, in the outbox and the chain alike (seq, hash, outbox_id aside). */
   columns: readonly string[];
+  /** Tenant chains: where the events' details are kept sealed (the chain row keeps `{}`). The security log has none. */
+  details?: ChainDetailsStore | undefined;
 }
 
 export interface RelayOptions {
@@ -86,11 +89,25 @@ async function relayBatch(runner: QueryRunner, chain: ChainLocation, batchSize: 
     let seq = head ? Number(head.seq) : 0;
     let hash = head?.hash ?? genesisHash;
     const values: unknown[] = [];
+    const toSeal: Array<{ seq: number; details: string }> = [];
     for (const event of pending) {
       seq += 1;
       const previous = hash;
+      // Hashed over the plaintext details, whether or not they are stored sealed (see chain-details.ts).
       hash = chainHash(previous, canonicalEvent(chain.chainId, seq, event, chain.columns));
-      for (const column of chain.columns) values.push(column === 'details_json' ? canonicalJson(parseDetails(event[column])) : event[column]);
+      for (const column of chain.columns) {
+        if (column !== 'details_json') {
+          values.push(event[column]);
+          continue;
+        }
+        const details = parseDetails(event[column]);
+        if (chain.details && hasDetails(details)) {
+          toSeal.push({ seq, details: canonicalJson(details) });
+          values.push('{}');
+        } else {
+          values.push(canonicalJson(details));
+        }
+      }
       values.push(seq, previous, hash);
     }
     const columns = [...chain.columns, 'seq', 'prev_hash', 'hash'];
@@ -99,6 +116,11 @@ async function relayBatch(runner: QueryRunner, chain: ChainLocation, batchSize: 
       `INSERT INTO ${chain.eventsTable} (${columns.join(', ')}) VALUES ${pending.map(() => placeholders).join(', ')}`,
       values,
     );
+    if (chain.details && toSeal.length > 0) {
+      // Same transaction as the chain rows: an event is never chained without its details.
+      const sealed = await chain.details.seal(toSeal);
+      await runner.query(`INSERT INTO ${chain.details.table} (seq, details, key_version) VALUES ${sealed.map(() => '(?, ?, ?)').join(', ')}`, sealed.flatMap((row) => [row.seq, row.stored, row.keyVersion]));
+    }
     await runner.query(`DELETE FROM ${chain.outboxTable} WHERE outbox_id IN (?)`, [pending.map((event) => event['outbox_id'])]);
     await runner.commitTransaction();
     return pending.length;

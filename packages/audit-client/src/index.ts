@@ -1,5 +1,6 @@
 export { recordAuditEvent, recordTenantAuditEvent, type AuditEventInput, type AuditOutcome } from './audit-event';
-export { tenantAuditChain, drainAuditOutbox } from './audit-outbox';
+export { tenantAuditChain, tenantAuditDetailsTable, drainAuditOutbox } from './audit-outbox';
+export { attachChainDetails, hasDetails, type ChainDetailsStore } from './chain-details';
 export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
 export { relayChain, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';

@@ -28,3 +28,22 @@ export {
   type FamilyReencryptionInput,
   type FamilyKeyVersionInput,
 } from './family-key-rotation';
+export {
+  ColumnSealer,
+  scopeColumnKeys,
+  sealWithKey,
+  openWithKeys,
+  isSealedText,
+  sealedKeyVersion,
+  sealedJsonColumnValue,
+  sealedPrefix,
+  sealedValueRejected,
+  type ColumnKeys,
+  type SealedCell,
+  type SealedOr,
+  type SealedText,
+  type SealingKey,
+} from './sealed-columns';
+export { resealColumn, resealColumns, sealLegacyColumn, storedSealed, legacyClearVersion, type SealedColumnSpec } from './sealed-column-store';
+export { SealedColumnBackfill, type SealedColumnBackfillDeps } from './sealed-column-backfill';
+export { auditDetailsColumn, keyringColumnKeys, sealedAuditDetails } from './sealed-audit-details';

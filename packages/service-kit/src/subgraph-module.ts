@@ -7,10 +7,11 @@ import type { SubgraphDefinition } from './subgraph-server';
 /**
  * The variable groups a subgraph may need beyond what every subgraph reads. The platform defines
  * each group's variables (platform/src/environment.ts, which may import services; this library may
- * not): `storage` the object store and the master key, `auditChain` the checkpoint signing key,
- * `alerting` the webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period.
+ * not): `storage` the object store and the key provider, `keys` the key provider alone (a service
+ * that seals columns but keeps no objects), `auditChain` the checkpoint signing key, `alerting` the
+ * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period.
  */
-export type EnvironmentGroup = 'storage' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { AuditChainConfig } from '@tessera/config';
-import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
+import { auditDetailsColumn, loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { AlertEngine } from './domain/alert-engine';
 import { defaultAlertingConfig, type AlertingConfig } from './domain/alerting-config';
 import { createAuditChainRuntime } from './domain/audit-chain-runtime';
@@ -42,7 +42,7 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
   const activity = new ChainActivity();
   // Tamper evidence: the outbox → hash-chain relay and checkpoint signing run in this process too.
   const chain = createAuditChainRuntime(runtime, chainConfig, activity);
-  const relay = createAuditRelay(runtime.db, activity);
+  const relay = createAuditRelay(runtime.db, runtime.keyring, activity);
   // One address policy for saving and for sending webhooks, built once from the operator's allow-list.
   const webhookPolicy = createWebhookAddressPolicy(config.webhookAllowedPrivateRanges);
   const transport = createWebhookTransport(webhookPolicy);
@@ -55,7 +55,7 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     logger: runtime.logger.child({ service: 'audit' }),
     config,
     // Alerting evaluates what its own drain chains at once: nothing to report.
-    relay: createAuditRelay(runtime.db),
+    relay: createAuditRelay(runtime.db, runtime.keyring),
     transport,
   });
   const validateUrl = (value: string) => validateWebhookUrl(value, webhookPolicy, resolveWithSystem);
@@ -70,6 +70,8 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     logger: runtime.logger.child({ service: 'audit', component: 'access-review' }),
     clock: () => new Date(),
   });
+  // Details chained before sealing (moved to audit_event_details as clear by the migration) are sealed once the service runs.
+  const detailsBackfill = new SealedColumnBackfill({ scopes: runtime.scopes, tenants: runtime.tenants, logger: runtime.logger.child({ service: 'audit' }), specs: [auditDetailsColumn] });
   const reviewSchedules = new AccessReviewSchedules(runtime.db, runtime.config.database.controlSchema);
   const reviewScheduler = new AccessReviewScheduler({
     db: runtime.db,
@@ -92,8 +94,10 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
       await chain.start();
       engine.start();
       reviewScheduler.start();
+      detailsBackfill.start();
     },
     close: async () => {
+      await detailsBackfill.stop();
       await reviewScheduler.stop();
       await engine.stop();
       transport.close();

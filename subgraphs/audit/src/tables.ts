@@ -16,6 +16,9 @@ export const auditData: ServiceData = {
       publishedTo: [{ to: 'every service', privileges: ['INSERT'], why: 'every service records its tenant audit events here' }],
     },
     { table: 'audit_events', plane: 'tenant', access: 'append-only' },
+    // The events' sealed details: re-sealed after a key rotation, so not append-only. Any change to
+    // what they say breaks the chain, which hashes the plaintext (see audit-client chain-details.ts).
+    { table: 'audit_event_details', plane: 'tenant', access: 'read-write' },
     { table: 'audit_checkpoints', plane: 'tenant', access: 'append-only' },
     { table: 'alert_rules', plane: 'tenant', access: 'read-write' },
     { table: 'alerts', plane: 'tenant', access: 'read-write' },

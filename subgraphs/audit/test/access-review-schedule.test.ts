@@ -1,4 +1,4 @@
-import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
 import { AccessDirectory } from '@tessera/tenants/ports';
 import { AccessReviewSchedules } from '../src/data/access-review-schedule.repository';
 import { defaultAccessReviewConfig } from '../src/domain/access-review-config';
@@ -48,7 +48,7 @@ describe('per-tenant access-review interval', () => {
     const runtime = stack.platform.runtimes.audit;
     const writer = new AccessReviewWriter({
       db: runtime.db,
-      relay: createAuditRelay(runtime.db),
+      relay: createAuditRelay(runtime.db, runtime.keyring),
       access: new AccessDirectory(runtime.db, runtime.config.database.controlSchema),
       staleAccessDays: defaultAccessReviewConfig.staleAccessDays,
       announce: async () => undefined,
@@ -61,7 +61,8 @@ describe('per-tenant access-review interval', () => {
 
   async function scheduleEvents(tenant: TestTenant): Promise<Array<Record<string, unknown>>> {
     await stack.drainAudit(tenant.id);
-    const rows = await stack.adminQuery<Array<{ details_json: string | Record<string, unknown> }>>(`SELECT details_json FROM \`${tenant.schema}\`.audit_events WHERE action = 'access_review.schedule' ORDER BY seq`);
+    // Chained details are kept sealed beside the chain: opened as the audit service reads them.
+    const rows = await withAuditDetails(stack, tenant.id, await stack.adminQuery<Array<{ seq: number; details_json: string | Record<string, unknown> }>>(`SELECT seq, details_json FROM \`${tenant.schema}\`.audit_events WHERE action = 'access_review.schedule' ORDER BY seq`));
     return rows.map((row) => (typeof row.details_json === 'string' ? (JSON.parse(row.details_json) as Record<string, unknown>) : row.details_json));
   }
 

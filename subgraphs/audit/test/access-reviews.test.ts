@@ -113,7 +113,7 @@ describe('access reviews', () => {
     const runtime = stack.platform.runtimes.audit;
     const writer = new AccessReviewWriter({
       db: runtime.db,
-      relay: createAuditRelay(runtime.db),
+      relay: createAuditRelay(runtime.db, runtime.keyring),
       access: new AccessDirectory(runtime.db, runtime.config.database.controlSchema),
       staleAccessDays: config.staleAccessDays,
       announce: async (scope, alerts) => {

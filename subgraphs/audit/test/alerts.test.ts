@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
 import { verifyWebhookSignature } from '../src/domain/webhook-signature';
 import { chainOf, datasetWithVersion, eventually, newDataset, startWebhookReceiver, type ReceivedWebhook } from './audit-events-helpers';
 
@@ -88,7 +88,7 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     // The failures are in the tenant's log, marked unverified, and never a principal.
     const failures = (await chainOf(stack, tenant)).filter((event) => event.action === 'auth.failure');
     // The first failure as it happened, then one summary standing for the other two.
-    const counts = (await stack.platform.runtime.db.query(`SELECT details_json FROM \`${tenant.schema}\`.audit_events WHERE action = 'auth.failure' ORDER BY seq`)) as Array<{ details_json: unknown }>;
+    const counts = await withAuditDetails(stack, tenant.id, (await stack.platform.runtime.db.query(`SELECT seq, details_json FROM \`${tenant.schema}\`.audit_events WHERE action = 'auth.failure' ORDER BY seq`)) as Array<{ seq: number; details_json: unknown }>);
     expect(counts.map((row) => ((typeof row.details_json === 'string' ? JSON.parse(row.details_json) : row.details_json) as { count?: unknown }).count)).toEqual([1, 2]);
     expect(failures).toHaveLength(2);
     expect(failures.every((event) => event.actor_subject === 'unverified:mallory')).toBe(true);

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CompactSign, compactVerify, generateKeyPair, importJWK, type JWK } from 'jose';
 import { canonicalEvent, chainHash, eventColumns, genesisHash, recordSecurityEvent } from '@tessera/audit-client';
-import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
 import { AuditCheckpointService, checkpointObjectKey } from '../src/domain/audit-checkpoint.service';
 import { AuditChainService } from '../src/domain/audit-chain.service';
 import { AuditRelay } from '../src/domain/audit-relay.service';
@@ -21,7 +21,8 @@ describe('audit hash chain: verification and tamper detection', () => {
   });
   afterAll(() => stack?.stop());
 
-  const rowsOf = async (tenant: TestTenant) => (await stack.adminQuery(`SELECT * FROM ${eventsTable(tenant)} ORDER BY seq`)) as Array<Record<string, unknown>>;
+  // With each event's details as chained (they are kept sealed beside the chain; the hash covers their plaintext).
+  const rowsOf = async (tenant: TestTenant) => withAuditDetails(stack, tenant.id, (await stack.adminQuery(`SELECT * FROM ${eventsTable(tenant)} ORDER BY seq`)) as Array<Record<string, unknown>>);
 
   it('an untouched chain verifies: gapless sequence 1..n, each hash = SHA-256(previous hash ‖ canonical event)', async () => {
     const { tenant, admin } = await tenantWithEvents(stack, 5);
@@ -94,6 +95,8 @@ describe('audit hash chain: verification and tamper detection', () => {
     const rewritten: Array<Record<string, unknown>> = [...rows.slice(0, 3), forged, ...rows.slice(3)];
     let previous = rows[2]!['hash'] as string;
     await stack.adminQuery(`DELETE FROM ${table} WHERE seq >= 4`);
+    // Without the tenant's key the attacker cannot seal details for the shifted rows: it drops them and writes the details in clear, as chained before sealing.
+    await stack.adminQuery(`DELETE FROM \`${tenant.schema}\`.audit_event_details WHERE seq >= 4`);
     for (const [index, row] of rewritten.entries()) {
       const seq = index + 1;
       if (seq < 4) continue;
@@ -181,8 +184,8 @@ describe('audit hash chain: verification and tamper detection', () => {
     const { tenant, admin } = await tenantWithEvents(stack, 2);
     const runtime = stack.platform.runtime;
     const signer = await CheckpointSigner.fromJwk(stack.config.auditChain!.signingKey as JWK);
-    const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0 });
-    const relay = new AuditRelay({ db: runtime.db, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints, logger: stack.config.logger, relayIntervalMs: 50, fullSweepIntervalMs: 50, checkpointIntervalMs: 50 });
+    const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0, keyring: runtime.keyring });
+    const relay = new AuditRelay({ db: runtime.db, keyring: runtime.keyring, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints, logger: stack.config.logger, relayIntervalMs: 50, fullSweepIntervalMs: 50, checkpointIntervalMs: 50 });
     const signedSeqs = async () =>
       ((await stack.adminQuery(`SELECT seq FROM \`${tenant.schema}\`.audit_checkpoints ORDER BY seq`)) as Array<{ seq: number }>).map((r) => Number(r.seq));
     const until = async (condition: () => Promise<boolean>) => {
@@ -241,9 +244,9 @@ describe('audit hash chain: verification and tamper detection', () => {
     /** The audit service's chain machinery as it runs after a restart with `signer`'s keys. */
     const chainServiceWith = async (tenant: TestTenant, signer: CheckpointSigner) => {
       const runtime = stack.platform.runtime;
-      const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0 });
+      const checkpoints = new AuditCheckpointService({ db: runtime.db, objectStore: runtime.objectStore, bucketPrefix: 'tessera', signer, retentionDays: 0, keyring: runtime.keyring });
       const scope = await runtime.scopes.forPrincipal({ kind: 'user', subject: 'rotation-admin', tenantId: tenant.id, roles: ['admin'], requestId: 'rotation-test', clientId: undefined, sourceIp: undefined });
-      return new AuditChainService(scope, { db: runtime.db, controlSchema: stack.config.database.controlSchema, checkpoints, signer });
+      return new AuditChainService(scope, { db: runtime.db, controlSchema: stack.config.database.controlSchema, checkpoints, signer, keyring: runtime.keyring });
     };
     const newKey = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK;
 

@@ -1,3 +1,4 @@
+import { keyringColumnKeys, sealedAuditDetails } from '@tessera/service-kit';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { drainAuditOutbox, drainSecurityOutbox } from '@tessera/audit-client';
@@ -49,7 +50,7 @@ export async function securityEvents(stack: TestStack): Promise<Array<Record<str
 
 /** Every event of a tenant's own chain, read directly (for asserting what a tenant's log does NOT hold). */
 export async function chainOf(stack: TestStack, tenant: TestTenant): Promise<Array<{ action: string; target_id: string | null; actor_subject: string }>> {
-  await drainAuditOutbox(stack.platform.runtime.db, tenant.id);
+  await drainAuditOutbox(stack.platform.runtime.db, tenant.id, sealedAuditDetails(keyringColumnKeys(stack.platform.runtime.keyring, tenant.id)));
   return (await stack.platform.runtime.db.query(`SELECT action, target_id, actor_subject FROM \`${tenant.schema}\`.audit_events ORDER BY seq`)) as Array<{
     action: string;
     target_id: string | null;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createJobGrantVerifier, type JobGrantKeys } from '@tessera/auth';
-import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
+import { loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
+import { datasetSealedColumns } from './data/dataset-profile-seal';
 import type { DatasetsConfig } from './domain/datasets-config';
 import { uploadRoutes } from './http/upload.route';
 import { datasetResolvers } from './resolvers/dataset.resolver';
@@ -15,8 +16,11 @@ export { datasetEntities } from './data/dataset.entity';
  * none): the datasets port, and the datasets-job port, which accepts only grants verified with
  * `jobGrantKeys.verifyKey` (the jobs service's public key).
  */
-export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceRuntime, 'scopes'>, jobGrantKeys: JobGrantKeys = {}): SubgraphDefinition {
+export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceRuntime, 'scopes'> & Partial<Pick<ServiceRuntime, 'tenants' | 'logger'>>, jobGrantKeys: JobGrantKeys = {}): SubgraphDefinition {
   const catalog = runtime ? createDatasetsPort(runtime.scopes) : undefined;
+  // Profiles stored before sealing are sealed once the service runs (the migrator holds no key).
+  const backfill =
+    runtime?.tenants && runtime.logger ? new SealedColumnBackfill({ scopes: runtime.scopes, tenants: runtime.tenants, logger: runtime.logger, specs: datasetSealedColumns }) : undefined;
   return {
     name: 'datasets',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
@@ -27,6 +31,8 @@ export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceR
       runtime && catalog
         ? [publishedDatasetsPort(catalog), publishedDatasetJobPort(createDatasetJobPort({ scopes: runtime.scopes, verifyGrant: createJobGrantVerifier(jobGrantKeys.verifyKey), catalog }))]
         : [],
+    start: () => backfill?.start(),
+    close: async () => backfill?.stop(),
   };
 }
 

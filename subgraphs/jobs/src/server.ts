@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { JobQueues } from '@tessera/job-queue';
 import type { JobGrantKeys } from '@tessera/auth';
-import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
+import { loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
+import { jobResultColumn } from './data/job-result-seal';
 import type { JobCatalog } from './domain/job-input-resolver';
 import { createJobsPort, publishedJobsPort } from './ports/jobs-port.impl';
 import { jobSubscriptionResolvers } from './resolvers/job-subscription.resolver';
@@ -16,12 +17,14 @@ export { jobEntities } from './data/job.entity';
  * publishes the jobs port (workers, metrics).
  */
 export function jobsSubgraph(
-  runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes'>>,
+  runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes' | 'tenants'>>,
   catalog: JobCatalog,
   jobGrantKeys: JobGrantKeys = {},
 ): SubgraphDefinition {
   // One producer connection for every tenant queue of this process, opened on the first submit.
   const queues = new JobQueues(runtime.config.redis);
+  // Results stored before sealing are sealed once the service runs (the migrator holds no key).
+  const backfill = runtime.scopes && runtime.tenants ? new SealedColumnBackfill({ scopes: runtime.scopes, tenants: runtime.tenants, logger: runtime.logger, specs: [jobResultColumn] }) : undefined;
   const resolvers = { ...jobResolvers({ queues, events: runtime.events, logger: runtime.logger, budgets: runtime.budgets, catalog }), ...jobSubscriptionResolvers(runtime.events) };
   return {
     name: 'jobs',
@@ -29,6 +32,10 @@ export function jobsSubgraph(
     resolvers,
     rules: jobRules,
     ports: runtime.scopes ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey }))] : [],
-    close: () => queues.close(),
+    start: () => backfill?.start(),
+    close: async () => {
+      await backfill?.stop();
+      await queues.close();
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { buildLinearRegression, buildLogisticRegression, buildMlp } from '@tessera/onnx';
 import type { TestStack, TestTenant } from '@tessera/testing';
-import { expectNoErrors, tenantState } from '@tessera/testing';
+import { expectNoErrors, tenantState, withAuditDetails } from '@tessera/testing';
 
 export const createModel = `mutation($input: CreateModelInput!) { createModel(input: $input) { id name } }`;
 export const createUpload = `mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl method declaredBytes expiresAt status } }`;
@@ -144,11 +144,13 @@ export interface AuditRow {
  */
 export async function auditTrail(stack: TestStack, tenant: TestTenant): Promise<AuditRow[]> {
   const rows = (await stack.platform.runtime.db.query(
-    `SELECT action, target_id, actor_subject, details_json, occurred_at FROM \`${tenant.schema}\`.audit_events
+    `SELECT seq, action, target_id, actor_subject, details_json, occurred_at FROM \`${tenant.schema}\`.audit_events
      UNION ALL
-     SELECT action, target_id, actor_subject, details_json, occurred_at FROM \`${tenant.schema}\`.audit_outbox
+     SELECT NULL AS seq, action, target_id, actor_subject, details_json, occurred_at FROM \`${tenant.schema}\`.audit_outbox
      ORDER BY occurred_at`,
-  )) as Array<{ action: string; target_id: string | null; actor_subject: string; details_json: string | Record<string, unknown> }>;
+  )) as Array<{ seq: number | null; action: string; target_id: string | null; actor_subject: string; details_json: string | Record<string, unknown> }>;
+  // Chained events keep their details sealed beside the chain: read them as the audit service does.
+  await withAuditDetails(stack, tenant.id, rows.filter((row) => row.seq !== null));
   return rows.map((row) => ({
     action: row.action,
     targetId: row.target_id,

@@ -26,10 +26,10 @@ export interface TenantsModuleOptions {
   /** The background re-encryption of one dataset's or model's objects after its key is rotated (defaults: 20 objects per call, no pause). */
   familyKeyRotation?: FamilyKeyRotatorOptions | undefined;
   /**
-   * The owners of encrypted data (datasets, models, audit), whose ports re-encrypt a tenant's data in
-   * their processes; the audit port also signs erasure receipts and pseudonymises the security log.
+   * The owners of encrypted data (datasets, models, jobs, audit), whose ports re-encrypt a tenant's data in
+   * their processes (jobs: its sealed job results); the audit port also signs erasure receipts and pseudonymises the security log.
    */
-  ports: { datasets: ReencryptionPort & FamilyKeyOwner; models: ReencryptionPort & FamilyKeyOwner; audit: ReencryptionPort & ErasureAuthorityPort };
+  ports: { datasets: ReencryptionPort & FamilyKeyOwner; models: ReencryptionPort & FamilyKeyOwner; jobs: ReencryptionPort; audit: ReencryptionPort & ErasureAuthorityPort };
 }
 
 export const tenantsModule = {
@@ -39,7 +39,7 @@ export const tenantsModule = {
   // Creates and removes a tenant's bucket and data keys, and administers the key-encryption key.
   environment: ['storage', 'erasure', 'members'],
   // Re-encryption of a tenant's objects runs in their owners' processes, through these ports; erasure's signatures come from the audit port.
-  ports: { calls: ['datasets', 'models', 'audit'] },
+  ports: { calls: ['datasets', 'models', 'jobs', 'audit'] },
   build: (runtime, options) =>
     tenantsSubgraph(runtime, {
       regions: options.regions,
@@ -48,6 +48,7 @@ export const tenantsModule = {
       owners: [
         { name: 'datasets', reencryptObjects: (actor, input) => options.ports.datasets.reencryptObjects(actor, input) },
         { name: 'models', reencryptObjects: (actor, input) => options.ports.models.reencryptObjects(actor, input) },
+        { name: 'jobs', reencryptObjects: (actor, input) => options.ports.jobs.reencryptObjects(actor, input) },
         { name: 'audit', reencryptObjects: (actor, input) => options.ports.audit.reencryptObjects(actor, input) },
       ],
       members: options.members,

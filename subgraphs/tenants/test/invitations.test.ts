@@ -1,4 +1,4 @@
-import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
 import { deprovisionAll, expectOnlyError, footprint, freshTenantId, nothing } from './support';
 import { auditActions, changeMemberRole, inviteMember, listMembers, memberFields, membersOf, userToken, type MemberView } from './access-support';
@@ -101,7 +101,8 @@ describe('invitations, first admins and auditors (ROLE_SOURCE=members)', () => {
       // The tenant's chain has the first admin's invitation, marked as such, and the provisioning; the security log names the admin.
       const chain = await auditActions(stack, tenantSchemaName(id), id);
       expect(chain.filter((e) => e.action === 'member.invite')[0]).toMatchObject({ target_id: result.initialAdmin!.id, outcome: 'SUCCESS' });
-      const details = await stack.adminQuery<Array<{ details_json: string | Record<string, unknown> }>>(`SELECT details_json FROM \`${tenantSchemaName(id)}\`.audit_events WHERE action = 'member.invite' ORDER BY seq LIMIT 1`);
+      // Chained details are kept sealed beside the chain: opened as the audit service reads them.
+      const details = await withAuditDetails(stack, id, await stack.adminQuery<Array<{ seq: number; details_json: string | Record<string, unknown> }>>(`SELECT seq, details_json FROM \`${tenantSchemaName(id)}\`.audit_events WHERE action = 'member.invite' ORDER BY seq LIMIT 1`));
       const parsed = typeof details[0]!.details_json === 'string' ? (JSON.parse(details[0]!.details_json) as Record<string, unknown>) : details[0]!.details_json;
       expect(parsed).toMatchObject({ role: 'admin', subject: first.subject, initialAdmin: true });
       expect(chain.map((e) => e.action)).toEqual(expect.arrayContaining(['member.invite', 'tenant.provision']));

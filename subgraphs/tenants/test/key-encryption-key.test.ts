@@ -9,7 +9,7 @@ import { drainSecurityOutbox } from '@tessera/audit-client';
 import { isKeyProviderError } from '@tessera/key-provider';
 import { buildLinearRegression } from '@tessera/onnx';
 import { dataKeyContext, quoteIdentifier, tenantKeyName } from '@tessera/tenancy';
-import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 
 const statusFields = `provider keyName latestVersion minDecryptionVersion minAvailableVersion legacyWrappedDataKeys
   versions { version createdAt wrappedDataKeys retired }
@@ -306,8 +306,12 @@ describe('rotation, rewrap and retirement', () => {
     expect(security.filter((row) => row.tenant_id === tenantA.id).map((row) => row.action)).toEqual(expect.arrayContaining(['key.rotate', 'key.rewrap']));
 
     await stack.drainAudit(tenantA.id);
-    const chain = await stack.adminQuery<Array<{ action: string; target_id: string; details_json: unknown }>>(
-      `SELECT action, target_id, details_json FROM ${quoteIdentifier(tenantA.schema)}.audit_events WHERE action LIKE 'key.%' ORDER BY seq`,
+    const chain = await withAuditDetails(
+      stack,
+      tenantA.id,
+      await stack.adminQuery<Array<{ seq: number; action: string; target_id: string; details_json: unknown }>>(
+        `SELECT seq, action, target_id, details_json FROM ${quoteIdentifier(tenantA.schema)}.audit_events WHERE action LIKE 'key.%' ORDER BY seq`,
+      ),
     );
     // (The harness provisions below the API: no tenant.provision/key.create; audit-coverage checks those.)
     expect(chain.map((row) => row.action)).toEqual(['key.rotate', 'key.rotate', 'key.rotate', ...before.filter((row) => row.tenant_id === tenantA.id).map(() => 'key.rewrap')]);

@@ -88,6 +88,24 @@ async function auditState(): Promise<{ secretVersion: number; secretOpens: boole
   return { secretVersion: Number(row!.key_version), secretOpens, exportVersion: await scope.bucket.headerKeyVersion(exportKeyA), exportReads };
 }
 
+/**
+ * Values of the tenant sealed under a data-key version from 1 to `version` (job results, dataset
+ * profiles, audit event details): re-sealed by the same run, and counted among a retirement's
+ * dependents. Read after a drain, so every event committed so far is chained.
+ */
+async function sealedUnder(tenant: TestTenant, version: number): Promise<number> {
+  await stack.drainAudit(tenant.id);
+  const schema = quoteIdentifier(tenant.schema);
+  const [row] = await stack.adminQuery<Array<{ n: number | string }>>(
+    `SELECT (SELECT COUNT(*) FROM ${schema}.jobs WHERE result_key_version BETWEEN 1 AND ?)
+          + (SELECT COUNT(*) FROM ${schema}.dataset_versions WHERE columns_key_version BETWEEN 1 AND ?)
+          + (SELECT COUNT(*) FROM ${schema}.dataset_uploads WHERE profile_key_version BETWEEN 1 AND ?)
+          + (SELECT COUNT(*) FROM ${schema}.audit_event_details WHERE key_version BETWEEN 1 AND ?) AS n`,
+    [version, version, version, version],
+  );
+  return Number(row?.n ?? 0);
+}
+
 async function dataKeyVersions(tenant: TestTenant): Promise<number[]> {
   const rows = await stack.adminQuery<Array<{ version: number }>>(`SELECT version FROM ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_keys WHERE tenant_id = ? ORDER BY version`, [tenant.id]);
   return rows.map((row) => Number(row.version));
@@ -122,6 +140,7 @@ function reencryptor(batchSize: number, pauseMs: number): ObjectReencryptor {
       owners: [
         { name: 'datasets', reencryptObjects: (actor, input) => stack.platform.ports.datasets.reencryptObjects(actor, input) },
         { name: 'models', reencryptObjects: (actor, input) => stack.platform.ports.models.reencryptObjects(actor, input) },
+        { name: 'jobs', reencryptObjects: (actor, input) => stack.platform.ports.jobs.reencryptObjects(actor, input) },
         { name: 'audit', reencryptObjects: (actor, input) => stack.platform.ports.audit.reencryptObjects(actor, input) },
       ],
       logger: runtime.logger,
@@ -202,14 +221,17 @@ describe('re-encryption after a rotation', () => {
     expect(expectNoErrors(await stack.query<{ rotateTenantKey: { currentVersion: number } }>(adminA, rotate, {})).rotateTenantKey.currentVersion).toBe(2);
     const refused = await stack.query(adminA, retire, { version: 1 });
     expect(errorCodes(refused)).toEqual(['KEY_VERSION_IN_USE']);
-    // 4 dataset versions, 1 model version, the webhook secret, the export and its proof.
-    expect(refused.errors![0]!.extensions).toMatchObject({ dependents: 8 });
+    // 4 dataset keys, 1 model key, the webhook secret, the export and its proof; and the sealed values (each version's and upload's profile, the audit details).
+    const sealed = await sealedUnder(tenantA, 1);
+    expect(sealed).toBeGreaterThanOrEqual(8);
+    expect(refused.errors![0]!.extensions).toMatchObject({ dependents: 8 + sealed });
     expect(await auditState()).toEqual({ secretVersion: 1, secretOpens: true, exportVersion: 1, exportReads: true });
     expect(await dataKeyVersions(tenantA)).toEqual([1, 2]);
     expect(await keyVersionsOfObjects(tenantA)).toEqual([1, 1, 1, 1, 1]);
   });
 
   it('is resumable: a run stopped after its first batches goes on from there in a restarted service; reads work at every point', async () => {
+    const sealed = await sealedUnder(tenantA, 1);
     const first = reencryptor(1, 150);
     const started = await first.start(tenantA.id, 'test');
     expect(started).toMatchObject({ tenantId: tenantA.id, targetVersion: 2, status: 'RUNNING', reencrypted: 0 });
@@ -222,7 +244,7 @@ describe('re-encryption after a rotation', () => {
     const mixed = await keyVersionsOfObjects(tenantA);
     // (The count also covers the audit service's secret and objects, which are not in these tables.)
     expect(mixed.filter((version) => version === 2).length).toBeLessThanOrEqual(stopped.reencrypted);
-    expect(stopped.reencrypted).toBeLessThan(8);
+    expect(stopped.reencrypted).toBeLessThan(8 + sealed);
     expect(mixed).toContain(1);
     expect(await readEverything()).toEqual([]);
 
@@ -230,7 +252,8 @@ describe('re-encryption after a rotation', () => {
     restarted.resume();
     const done = await waitFor(started.id, adminA, (operation) => operation.status !== 'RUNNING');
     await restarted.idle();
-    expect(done).toMatchObject({ status: 'DONE', reencrypted: 8, remaining: 0, lastError: null });
+    expect(done).toMatchObject({ status: 'DONE', reencrypted: 8 + sealed, remaining: 0, lastError: null });
+    expect(await sealedUnder(tenantA, 1)).toBe(0);
     expect(await keyVersionsOfObjects(tenantA)).toEqual([2, 2, 2, 2, 2]);
     expect(await auditState()).toEqual({ secretVersion: 2, secretOpens: true, exportVersion: 2, exportReads: true });
     expect(await readEverything()).toEqual([]);
@@ -273,10 +296,11 @@ describe('re-encryption after a rotation', () => {
     expect(expectNoErrors(await stack.query<{ rotateTenantKey: { currentVersion: number } }>(adminA, rotate, {})).rotateTenantKey.currentVersion).toBe(4);
     // A delete that stopped half-way: the dataset hidden (DELETING), its row and object still there.
     await stack.adminQuery(`UPDATE ${quoteIdentifier(tenantA.schema)}.datasets SET status = 'DELETING' WHERE id = ?`, [row!.dataset_id]);
+    const sealed = await sealedUnder(tenantA, 3);
     const started = expectNoErrors(await stack.query<{ reencryptTenantObjects: Operation }>(adminA, reencrypt, {})).reencryptTenantObjects;
     const done = await waitFor(started.id, adminA, (operation) => operation.status !== 'RUNNING');
-    // Five dataset keys rewrapped (objects untouched), the model version, the secret, the export and its proof.
-    expect(done).toMatchObject({ status: 'DONE', remaining: 0, reencrypted: 9 });
+    // Five dataset keys rewrapped (objects untouched), the model version, the secret, the export and its proof, and the sealed values.
+    expect(done).toMatchObject({ status: 'DONE', remaining: 0, reencrypted: 9 + sealed });
     const refused = await stack.query(adminA, retire, { version: 3 });
     expect(errorCodes(refused)).toEqual(['KEY_VERSION_IN_USE']);
     expect(refused.errors![0]!.extensions).toMatchObject({ dependents: 1 });

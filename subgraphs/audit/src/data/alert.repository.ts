@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { attachChainDetails, type ChainDetailsStore } from '@tessera/audit-client';
 import type { AlertRuleKind, EvaluatedEvent } from '../domain/alert-rules';
 
 export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED';
@@ -114,22 +115,28 @@ function toEvaluated(row: { seq: number | string; occurred_at: Date; action: str
   return { seq: Number(row.seq), occurredAt: new Date(row.occurred_at), action: row.action, details };
 }
 
-export async function eventsAfter(manager: EntityManager, seq: number, limit: number): Promise<EvaluatedEvent[]> {
+/** Details of rows whose sealed value does not open count as a marker (no weight): alerting goes on. */
+const withDetails = async <Row extends { seq: number | string; details_json: unknown }>(manager: EntityManager, details: ChainDetailsStore, rows: Row[]): Promise<Row[]> => {
+  await attachChainDetails((sql, values) => manager.query(sql, values), details, rows as unknown as Array<Record<string, unknown>>);
+  return rows;
+};
+
+export async function eventsAfter(manager: EntityManager, details: ChainDetailsStore, seq: number, limit: number): Promise<EvaluatedEvent[]> {
   const rows = (await manager.query('SELECT seq, occurred_at, action, details_json FROM audit_events WHERE seq > ? ORDER BY seq ASC LIMIT ?', [seq, limit])) as Array<{
     seq: number;
     occurred_at: Date;
     action: string;
     details_json: unknown;
   }>;
-  return rows.map(toEvaluated);
+  return (await withDetails(manager, details, rows)).map(toEvaluated);
 }
 
 /** Already-evaluated events from `since` on: the part of the sliding window that precedes the new events. */
-export async function eventsBetween(manager: EntityManager, since: Date, uptoSeq: number, limit: number): Promise<EvaluatedEvent[]> {
+export async function eventsBetween(manager: EntityManager, details: ChainDetailsStore, since: Date, uptoSeq: number, limit: number): Promise<EvaluatedEvent[]> {
   const rows = (await manager.query('SELECT seq, occurred_at, action, details_json FROM audit_events WHERE occurred_at > ? AND seq <= ? ORDER BY seq ASC LIMIT ?', [
     since,
     uptoSeq,
     limit,
   ])) as Array<{ seq: number; occurred_at: Date; action: string; details_json: unknown }>;
-  return rows.map(toEvaluated);
+  return (await withDetails(manager, details, rows)).map(toEvaluated);
 }

@@ -17,6 +17,8 @@ export interface AuditEvent {
   traceId: string | null;
   sourceIp: string | null;
   details: Record<string, unknown>;
+  /** Why the sealed details did not open (the `details` field then answers this error). */
+  detailsError?: unknown;
 }
 
 /** Read side only: events are written by @tessera/audit-client inside each change's transaction. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { attachChainDetails, type ChainDetailsStore } from '@tessera/audit-client';
 import type { AuditPagePosition } from '../domain/audit-event-cursor';
 import type { AuditEventFilter } from '../domain/audit-event-filter';
 import type { AuditEvent } from './audit-event.entity';
@@ -24,7 +25,8 @@ interface AuditEventRow {
 export const auditEventColumns =
   'seq, id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json';
 
-export function toAuditEvent(row: AuditEventRow): AuditEvent {
+/** After attachChainDetails: `details_json` holds the effective (opened) details. */
+export function toAuditEvent(row: AuditEventRow, detailsError?: unknown): AuditEvent {
   const details = typeof row.details_json === 'string' ? (JSON.parse(row.details_json) as Record<string, unknown>) : ((row.details_json ?? {}) as Record<string, unknown>);
   return {
     seq: Number(row.seq),
@@ -41,6 +43,7 @@ export function toAuditEvent(row: AuditEventRow): AuditEvent {
     traceId: row.trace_id,
     sourceIp: row.source_ip,
     details,
+    ...(detailsError !== undefined ? { detailsError } : {}),
   };
 }
 
@@ -69,7 +72,7 @@ export function filterClauses(filter: AuditEventFilter): { sql: string[]; params
  * in-order index range read, never a walk of the primary key. The redundant `occurred_at >= ?`
  * beside the tuple comparison gives the optimizer a plain range bound for the cursor.
  */
-export async function findAuditEventPage(manager: EntityManager, filter: AuditEventFilter, after: AuditPagePosition | undefined, limit: number): Promise<AuditEvent[]> {
+export async function findAuditEventPage(manager: EntityManager, details: ChainDetailsStore, filter: AuditEventFilter, after: AuditPagePosition | undefined, limit: number): Promise<AuditEvent[]> {
   const { sql, params } = filterClauses(filter);
   if (after !== undefined) {
     sql.push('occurred_at >= ?', '(occurred_at > ? OR (occurred_at = ? AND seq > ?))');
@@ -77,11 +80,14 @@ export async function findAuditEventPage(manager: EntityManager, filter: AuditEv
   }
   const where = sql.length ? `WHERE ${sql.join(' AND ')}` : '';
   const rows = (await manager.query(`SELECT ${auditEventColumns} FROM audit_events ${where} ORDER BY occurred_at ASC, seq ASC LIMIT ?`, [...params, limit + 1])) as AuditEventRow[];
-  return rows.map(toAuditEvent);
+  // Filters never look into details (sealed): every filter is on a clear column, in SQL, as before.
+  const failures = await attachChainDetails((sql, values) => manager.query(sql, values), details, rows);
+  return rows.map((row) => toAuditEvent(row, failures.get(Number(row.seq))));
 }
 
 /** Events after `afterSeq`, oldest first, with every column (the chain's hash columns included). */
-export async function findAuditEventsAfter(manager: EntityManager, afterSeq: number, limit: number): Promise<Array<AuditEvent & { raw: Record<string, unknown> }>> {
+export async function findAuditEventsAfter(manager: EntityManager, details: ChainDetailsStore, afterSeq: number, limit: number): Promise<Array<AuditEvent & { raw: Record<string, unknown> }>> {
   const rows = (await manager.query('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq ASC LIMIT ?', [afterSeq, limit])) as AuditEventRow[];
-  return rows.map((row) => ({ ...toAuditEvent(row), raw: row }));
+  const failures = await attachChainDetails((sql, values) => manager.query(sql, values), details, rows);
+  return rows.map((row) => ({ ...toAuditEvent(row, failures.get(Number(row.seq))), raw: row }));
 }

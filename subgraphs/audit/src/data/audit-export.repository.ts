@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { attachChainDetails, type ChainDetailsStore } from '@tessera/audit-client';
 
 export type ChainRow = Record<string, unknown>;
 
@@ -7,9 +8,13 @@ export async function countAuditEventsInPeriod(manager: EntityManager, from: Dat
   return Number(row?.n ?? 0);
 }
 
-/** Every column of each event (hash-chain columns included), in chain order; binary hashes as hex. */
-export async function findAuditEventsInPeriod(manager: EntityManager, from: Date, to: Date, limit: number): Promise<ChainRow[]> {
+/**
+ * Every column of each event (hash-chain columns included), in chain order; binary hashes as hex;
+ * details opened (an export holds the plaintext the chain hashed, so it verifies without keys).
+ */
+export async function findAuditEventsInPeriod(manager: EntityManager, details: ChainDetailsStore, from: Date, to: Date, limit: number): Promise<ChainRow[]> {
   const rows = (await manager.query('SELECT * FROM audit_events WHERE occurred_at >= ? AND occurred_at <= ? ORDER BY seq ASC LIMIT ?', [from, to, limit])) as ChainRow[];
+  await attachChainDetails((sql, values) => manager.query(sql, values), details, rows);
   return rows.map((row) => {
     const out: ChainRow = {};
     for (const [column, value] of Object.entries(row)) {

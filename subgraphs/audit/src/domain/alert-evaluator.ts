@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TenantScope } from '@tessera/tenancy';
+import { scopeAuditDetails } from './audit-details';
 import { eventsAfter, eventsBetween, insertAlert, lastFiringOf, listRuleOverrides, lockWatermark, saveWatermark, type Alert } from '../data/alert.repository';
 import { findWebhook, insertDelivery } from '../data/webhook.repository';
 import { webhookBody } from './alert-payload';
@@ -22,12 +23,13 @@ const maxHistory = 100_000;
 export async function evaluateTenantAlerts(scope: TenantScope, relay: AuditRelay, background = false): Promise<Alert[]> {
   await relay(scope, { background });
   const created: Alert[] = [];
+  const details = scopeAuditDetails(scope);
   for (;;) {
     const batch = await scope.transaction(async (manager) => {
       const watermark = await lockWatermark(manager);
-      const fresh = await eventsAfter(manager, watermark, batchSize);
+      const fresh = await eventsAfter(manager, details, watermark, batchSize);
       if (fresh.length === 0) return { done: true, alerts: [] as Alert[] };
-      const history = await eventsBetween(manager, new Date(fresh[0]!.occurredAt.getTime() - alertWindowMs), watermark, maxHistory);
+      const history = await eventsBetween(manager, details, new Date(fresh[0]!.occurredAt.getTime() - alertWindowMs), watermark, maxHistory);
       const rules = effectiveRules(await listRuleOverrides(manager));
       const webhook = await findWebhook(manager);
       const alerts: Alert[] = [];

@@ -31,6 +31,7 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
     ready ??= CheckpointSigner.fromJwk(config.signingKey as JWK, config.verifyKeys as JWK[]).then((signer) => ({
       db: runtime.db,
       controlSchema: runtime.config.database.controlSchema,
+      keyring: runtime.keyring,
       signer,
       checkpoints: new AuditCheckpointService({
         db: runtime.db,
@@ -44,6 +45,7 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
         bucketPrefix: requireObjectStoreConfig(runtime).bucketPrefix,
         signer,
         retentionDays: config.checkpointRetentionDays,
+        keyring: runtime.keyring,
       }),
     }));
     return ready;
@@ -60,6 +62,7 @@ export function createAuditChainRuntime(runtime: ServiceRuntime, config: AuditCh
         controlSchema: runtime.config.database.controlSchema,
         checkpoints,
         logger: runtime.logger.child({ component: 'audit-chain' }),
+        keyring: runtime.keyring,
         relayIntervalMs: config.relayIntervalMs,
         fullSweepIntervalMs: config.relayFullSweepIntervalMs ?? defaultRelayFullSweepIntervalMs,
         ...(activity ? { activity } : {}),

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { canonicalEvent, chainHash, genesisHash, type ChainLocation, type ChainRow } from '@tessera/audit-client';
+import { attachChainDetails, canonicalEvent, chainHash, genesisHash, type ChainLocation, type ChainRow } from '@tessera/audit-client';
 import type { CheckpointSigner } from './checkpoint-signer';
 
 export type ChainFailure =
@@ -115,6 +115,8 @@ export async function verifyChain(request: VerifyRequest): Promise<ChainVerifica
       last,
     ])) as ChainRow[];
     if (rows.length === 0) break;
+    // The chain hashed the plaintext details: sealed ones are opened first; one that does not open (moved, swapped, changed) mismatches.
+    if (chain.details) await attachChainDetails((sql, values) => db.query(sql, values), chain.details, rows);
     for (const row of rows) {
       const seq = Number(row['seq']);
       if (seq !== expected) {

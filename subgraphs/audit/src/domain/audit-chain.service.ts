@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
-import { drainAuditOutbox, tenantAuditChain } from '@tessera/audit-client';
+import { drainAuditOutbox } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { tenantDatabase, type TenantScope } from '@tessera/tenancy';
 import { verifyChain, type ChainVerification, type CheckpointClaim } from './audit-chain-verifier';
 import type { AuditCheckpointService, CheckpointRecord } from './audit-checkpoint.service';
 import type { CheckpointSigner, CheckpointVerificationKey } from './checkpoint-signer';
+import { auditDetailsOf, tenantChainOf, type DetailsKeyring } from './audit-details';
 
 export interface AuditChainDeps {
   db: DataSource;
@@ -13,6 +14,8 @@ export interface AuditChainDeps {
   controlSchema: string;
   checkpoints: AuditCheckpointService;
   signer: CheckpointSigner;
+  /** Opens the events' sealed details: the chain is verified over their plaintext. */
+  keyring: DetailsKeyring;
 }
 
 /** GraphQL Int is 32-bit: a sequence bound beyond it is refused rather than truncated. */
@@ -45,7 +48,7 @@ export class AuditChainService {
     assertPermission(this.scope.principal, 'audit');
     const { from, to } = sequenceRange(args);
     const tenantId = this.scope.tenant.id;
-    await drainAuditOutbox(this.deps.db, tenantId);
+    await drainAuditOutbox(this.deps.db, tenantId, auditDetailsOf(this.deps.keyring, tenantId));
     // Both copies of every checkpoint: the database rows and the write-once objects in the bucket.
     const claims: CheckpointClaim[] = (await this.deps.checkpoints.listTenant(tenantId)).map((c) => ({ seq: c.seq, jws: c.jws, headHash: c.headHash }));
     // Only the objects whose sequence number is in range are fetched (the key names it).
@@ -54,7 +57,7 @@ export class AuditChainService {
     for (const stored of await this.deps.checkpoints.storedTenantObjects(tenantId, inRange)) {
       claims.push({ seq: seqOf(stored.objectKey), jws: stored.jws.trim() });
     }
-    return verifyChain({ db: await tenantDatabase(this.deps.db, tenantId), chain: tenantAuditChain(tenantId), signer: this.deps.signer, checkpoints: claims, from, to });
+    return verifyChain({ db: await tenantDatabase(this.deps.db, tenantId), chain: tenantChainOf(this.deps.keyring, tenantId), signer: this.deps.signer, checkpoints: claims, from, to });
   }
 
   /** Signs the current head now (returns the existing checkpoint if nothing happened since; null for an empty chain). */

@@ -6,6 +6,7 @@ import { TenantQuotas, type QuotaScope } from '@tessera/quotas';
 import type { ObjectStoreClient } from '@tessera/storage';
 import { quoteIdentifier, tenantBucketName, tenantDatabase, tenantSchemaName, withAdvisoryLock, type TenantRecord } from '@tessera/tenancy';
 import type { CheckpointSigner } from './checkpoint-signer';
+import { auditDetailsOf, type DetailsKeyring } from './audit-details';
 
 export interface CheckpointRecord {
   seq: number;
@@ -26,6 +27,8 @@ export interface CheckpointServiceDeps {
   signer: CheckpointSigner;
   /** > 0: also put the object under S3 Object Lock (COMPLIANCE) for that many days (MinIO/S3 buckets with object locking). */
   retentionDays: number;
+  /** Seals the details of what the drain before a checkpoint chains. */
+  keyring: DetailsKeyring;
 }
 
 const checkpointPrefix = 'audit/checkpoints/';
@@ -66,7 +69,7 @@ export class AuditCheckpointService {
    */
   async checkpointTenant(tenant: Pick<TenantRecord, 'id' | 'limits'>): Promise<CheckpointRecord | undefined> {
     const tenantId = tenant.id;
-    await drainAuditOutbox(this.deps.db, tenantId);
+    await drainAuditOutbox(this.deps.db, tenantId, auditDetailsOf(this.deps.keyring, tenantId));
     const schema = quoteIdentifier(tenantSchemaName(tenantId));
     // The chain and its checkpoint rows are in the tenant's schema, on its region's server.
     const db = await tenantDatabase(this.deps.db, tenantId);

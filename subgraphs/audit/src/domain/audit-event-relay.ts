@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { drainAuditOutbox } from '@tessera/audit-client';
 import type { TenantScope } from '@tessera/tenancy';
 import type { ChainActivity } from './chain-activity';
+import { auditDetailsOf, type DetailsKeyring } from './audit-details';
 
 /**
  * Chains everything the tenant's outbox held when called. `background`: a periodic pass that skips
@@ -16,9 +17,9 @@ export type AuditRelay = (scope: TenantScope, options?: { background?: boolean }
  * reported there, so alerting evaluates it without waiting for its full sweep; alerting's own
  * drain (which evaluates what it chained at once) is built without.
  */
-export function createAuditRelay(db: DataSource, activity?: ChainActivity): AuditRelay {
+export function createAuditRelay(db: DataSource, keyring: DetailsKeyring, activity?: ChainActivity): AuditRelay {
   return async (scope, options = {}) => {
-    const chained = await drainAuditOutbox(db, scope.tenant.id, options.background ? { waitForLockSeconds: 0 } : {});
+    const chained = await drainAuditOutbox(db, scope.tenant.id, auditDetailsOf(keyring, scope.tenant.id), options.background ? { waitForLockSeconds: 0 } : {});
     activity?.chained(scope.tenant.id, chained);
   };
 }

@@ -8,6 +8,7 @@ import type { TenantScope } from '@tessera/tenancy';
 import { countAuditEventsInPeriod, findAuditEventsInPeriod, findCheckpointCovering, type ChainRow } from '../data/audit-export.repository';
 import { parsePeriod } from './audit-event-filter';
 import type { AuditRelay } from './audit-event-relay';
+import { scopeAuditDetails } from './audit-details';
 
 /** One export is built in memory and written as one encrypted object; longer periods are exported in slices. */
 export const maxExportEvents = 200_000;
@@ -48,7 +49,7 @@ export class AuditExportService {
       throw errors.badInput(`The period holds ${count} events; one export takes at most ${maxExportEvents}. Export shorter periods.`, { field: 'to' });
     }
     const { rows, checkpoint } = await this.scope.db(async (manager) => {
-      const events = await findAuditEventsInPeriod(manager, from, to, maxExportEvents);
+      const events = await findAuditEventsInPeriod(manager, scopeAuditDetails(this.scope), from, to, maxExportEvents);
       const last = events.at(-1);
       return { rows: events, checkpoint: last ? await findCheckpointCovering(manager, Number(last['seq'])) : null };
     });

@@ -1,6 +1,6 @@
 import type { Principal } from '@tessera/auth';
 import { assertPermission } from '@tessera/auth';
-import { assertReencryptionInput, reencryptPrefixObjects, type ObjectReencryptionInput, type ObjectReencryptionProgress } from '@tessera/service-kit';
+import { assertReencryptionInput, auditDetailsColumn, reencryptPrefixObjects, resealColumn, type ObjectReencryptionInput, type ObjectReencryptionProgress } from '@tessera/service-kit';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { openWebhookSecret, sealWebhookSecret } from './webhook-secret';
 
@@ -9,7 +9,7 @@ const encryptedPrefixes = ['audit-exports/', 'access-reviews/'] as const;
 
 /**
  * What the audit service holds under a tenant's data key, moved to the current one: the alert
- * webhook secret (a column) and the exports and access reviews (objects). The secret is re-sealed
+ * webhook secret (a column), the events' sealed details, and the exports and access reviews (objects). The secret is re-sealed
  * with a compare-and-set on its old version, so a concurrent change of the webhook wins.
  */
 export async function reencryptAuditData(scopes: TenantScopeFactory, actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress> {
@@ -29,6 +29,10 @@ export async function reencryptAuditData(scopes: TenantScopeFactory, actor: Prin
       remaining++;
     }
   }
+  // The events' sealed details (and legacy clear ones, sealed on the way), then the objects.
+  const details = await resealColumn(scope, auditDetailsColumn, { ...input, batchSize: Math.max(0, input.batchSize - reencrypted) });
+  reencrypted += details.reencrypted;
+  remaining += details.remaining;
   const objects = await reencryptPrefixObjects(scope, encryptedPrefixes, { ...input, batchSize: Math.max(0, input.batchSize - reencrypted) });
   return { reencrypted: reencrypted + objects.reencrypted, remaining: remaining + objects.remaining };
 }

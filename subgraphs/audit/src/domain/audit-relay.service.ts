@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { outboxHasEvents, relayChain, securityChain, tenantAuditChain } from '@tessera/audit-client';
+import { outboxHasEvents, relayChain, securityChain } from '@tessera/audit-client';
+import { tenantChainOf, type DetailsKeyring } from './audit-details';
 import type { Logger } from '@tessera/config';
 import { probeTenantRows, tenantDatabase, type TenantStore } from '@tessera/tenancy';
 import { checkpointWorkQuestions } from '../data/checkpoint-work.probe';
@@ -14,6 +15,8 @@ export interface AuditRelayDeps {
   /** Signs heads periodically; absent = relay only. */
   checkpoints: AuditCheckpointService | undefined;
   logger: Logger;
+  /** Seals the details of the events it chains. */
+  keyring: DetailsKeyring;
   /** How often the outboxes of tenants that had events lately are relayed into their chains. */
   relayIntervalMs: number;
   /** How often every tenant's outbox is looked at (see RelaySchedule). */
@@ -116,7 +119,7 @@ export class AuditRelay {
       if (this.stopped) return;
       if (probe.found.has(tenantId)) this.schedule.markActive(tenantId, now);
       try {
-        const chained = await relayChain(await tenantDatabase(this.deps.db, tenantId), tenantAuditChain(tenantId));
+        const chained = await relayChain(await tenantDatabase(this.deps.db, tenantId), tenantChainOf(this.deps.keyring, tenantId));
         this.deps.activity?.chained(tenantId, chained);
       } catch (error) {
         this.deps.logger.warn('audit relay failed for a tenant', { tenantId, error: error instanceof Error ? error.message : String(error) });

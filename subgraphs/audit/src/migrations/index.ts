@@ -4,10 +4,11 @@ import { SecurityLogRewrites1766100000001 } from './control/0002-security-log-re
 import { AccessReviewSchedules1766200000003 } from './control/0003-access-review-schedules';
 import { AuditTables1765000000001 } from './tenant/0001-audit-tables';
 import { AccessReviews1765000000002 } from './tenant/0002-access-reviews';
+import { SealedEventDetails1766300000003 } from './tenant/0003-sealed-event-details';
 
 /** The audit service's migrations: a tenant's audit trail, alerting and access reviews, and the platform security log. */
 export const auditMigrations: ServiceMigrations = {
-  tenant: [AuditTables1765000000001, AccessReviews1765000000002],
+  tenant: [AuditTables1765000000001, AccessReviews1765000000002, SealedEventDetails1766300000003],
   control: [SecurityLogTables1765000000001, SecurityLogRewrites1766100000001, AccessReviewSchedules1766200000003],
   // resource_owners.tenant_id references tenants.id.
   after: ['tenants'],

@@ -19,7 +19,11 @@ export function auditEventResolvers(deps: { relay: AuditRelay }): GraphQLResolve
       sequence: (event: AuditEvent) => event.seq,
       occurredAt: (event: AuditEvent) => event.createdAt.toISOString(),
       actorRoles: (event: AuditEvent) => event.actorRoles.split(',').filter(Boolean),
-      details: (event: AuditEvent) => JSON.stringify(event.details),
+      // Sealed details that did not open fail this field only (CONFLICT, SEALED_VALUE_REJECTED), not the page.
+      details: (event: AuditEvent) => {
+        if (event.detailsError !== undefined) throw event.detailsError;
+        return JSON.stringify(event.details);
+      },
     },
   };
 }

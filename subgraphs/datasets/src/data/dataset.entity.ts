@@ -1,5 +1,6 @@
 import { EntitySchema, type ValueTransformer } from 'typeorm';
 import type { ColumnProfile, CsvProfile } from '@tessera/tabular';
+import type { SealedOr } from '@tessera/service-kit';
 
 /** BIGINT comes back from the driver as a string when large; our sizes always fit a JS number. */
 const bigintAsNumber: ValueTransformer = { to: (value: number) => value, from: (value: string | number | null) => (value === null ? null : Number(value)) };
@@ -26,7 +27,10 @@ export interface DatasetVersion {
   sha256: string;
   keyVersion: number;
   rowCount: number;
-  columns: ColumnProfile[];
+  /** Sealed with the tenant's data key (clear on rows from before sealing): read it with openVersionColumns. */
+  columns: SealedOr<ColumnProfile[]>;
+  /** The data-key version that sealed `columns` (0: clear, awaiting the backfill). */
+  columnsKeyVersion: number;
   createdBy: string;
   createdAt: Date;
 }
@@ -44,7 +48,9 @@ export interface DatasetUpload {
   storedSize: number | null;
   sha256: string | null;
   keyVersion: number | null;
-  profile: CsvProfile | null;
+  /** Sealed like a version's columns: read it with openUploadProfile. */
+  profile: SealedOr<CsvProfile> | null;
+  profileKeyVersion: number | null;
   failureCode: string | null;
   versionId: string | null;
   createdBy: string;
@@ -85,6 +91,7 @@ export const DatasetVersionEntity = new EntitySchema<DatasetVersion>({
     keyVersion: { name: 'key_version', type: 'int' },
     rowCount: { name: 'row_count', type: 'bigint', transformer: bigintAsNumber },
     columns: { name: 'columns_json', type: 'json' },
+    columnsKeyVersion: { name: 'columns_key_version', type: 'int' },
     createdBy: { name: 'created_by', type: 'varchar', length: 255 },
     createdAt: timestamp('created_at'),
   },
@@ -105,6 +112,7 @@ export const DatasetUploadEntity = new EntitySchema<DatasetUpload>({
     sha256: { type: 'char', length: 64, nullable: true },
     keyVersion: { name: 'key_version', type: 'int', nullable: true },
     profile: { name: 'profile_json', type: 'json', nullable: true },
+    profileKeyVersion: { name: 'profile_key_version', type: 'int', nullable: true },
     failureCode: { name: 'failure_code', type: 'varchar', length: 64, nullable: true },
     versionId: { name: 'version_id', type: 'char', length: 36, nullable: true },
     createdBy: { name: 'created_by', type: 'varchar', length: 255 },

@@ -9,6 +9,7 @@ import { objectKey, storedSizeOf } from '@tessera/storage';
 import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
+import { openUploadProfile, sealUploadProfile, sealVersionColumns } from '../data/dataset-profile-seal';
 import { DatasetEntity, DatasetUploadEntity, DatasetVersionEntity, type DatasetUpload, type DatasetVersion } from '../data/dataset.entity';
 import { parseContentType, parseFilename, parseId } from './dataset-input';
 import type { DatasetsConfig } from './datasets-config';
@@ -67,6 +68,7 @@ export class DatasetUploadService {
       sha256: null,
       keyVersion: null,
       profile: null,
+      profileKeyVersion: null,
       failureCode: null,
       versionId: null,
       createdBy: this.scope.principal.subject,
@@ -106,13 +108,14 @@ export class DatasetUploadService {
     try {
       assertDeclaredLength(upload, contentLength);
       const result = await this.storeValidated(upload, body);
+      const sealedProfile = await sealUploadProfile(this.scope, upload.id, result.profile);
       await this.scope.transaction(async (manager) => {
         // The dataset may have been deleted (with this row) while the bytes were arriving.
         const current = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();
         if (!current) throw errors.notFound('DatasetUpload', upload.id);
         await manager.getRepository(DatasetUploadEntity).update(
           { id: upload.id },
-          { status: 'UPLOADED', sha256: result.sha256, storedSize: result.storedSize, keyVersion: result.keyVersion, profile: result.profile, updatedAt: new Date() },
+          { status: 'UPLOADED', sha256: result.sha256, storedSize: result.storedSize, keyVersion: result.keyVersion, ...sealedProfile, updatedAt: new Date() },
         );
         await this.quotas.reservation(upload.id, 'storageBytes').commitWithin(manager, result.storedSize);
       });
@@ -141,8 +144,10 @@ export class DatasetUploadService {
         const dataset = await manager.getRepository(DatasetEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: upload.datasetId }).getOne();
         if (!dataset || dataset.status !== 'ACTIVE') throw errors.notFound('Dataset', upload.datasetId);
         const latest = await manager.getRepository(DatasetVersionEntity).maximum('number', { datasetId: dataset.id });
+        const profile = await openUploadProfile(this.scope, upload.id, upload.profile);
+        const versionId = randomUUID();
         const version: DatasetVersion = {
-          id: randomUUID(),
+          id: versionId,
           datasetId: dataset.id,
           number: (latest ?? 0) + 1,
           objectKey: upload.objectKey,
@@ -150,8 +155,8 @@ export class DatasetUploadService {
           storedSize: upload.storedSize,
           sha256: upload.sha256,
           keyVersion: upload.keyVersion,
-          rowCount: upload.profile.rowCount,
-          columns: upload.profile.columns,
+          rowCount: profile.rowCount,
+          ...(await sealVersionColumns(this.scope, versionId, profile.columns)),
           createdBy: this.scope.principal.subject,
           createdAt: new Date(),
         };

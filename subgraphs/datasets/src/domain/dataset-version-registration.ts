@@ -8,6 +8,7 @@ import { isDuplicateKey } from '@tessera/service-kit';
 import type { CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
 import { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from '../data/dataset.entity';
+import { sealVersionColumns } from '../data/dataset-profile-seal';
 import { parseName } from './dataset-input';
 
 /**
@@ -70,8 +71,9 @@ export async function insertDatasetVersion(manager: EntityManager, scope: Tenant
     return (await manager.getRepository(DatasetVersionEntity).findOneBy({ id: already[0].id }))!;
   }
   const latest = await manager.getRepository(DatasetVersionEntity).maximum('number', { datasetId });
+  const versionId = randomUUID();
   const version: DatasetVersion = {
-    id: randomUUID(),
+    id: versionId,
     datasetId,
     number: (latest ?? 0) + 1,
     objectKey: content.objectKey,
@@ -80,7 +82,7 @@ export async function insertDatasetVersion(manager: EntityManager, scope: Tenant
     sha256: content.sha256,
     keyVersion: content.keyVersion,
     rowCount: content.profile.rowCount,
-    columns: content.profile.columns,
+    ...(await sealVersionColumns(scope, versionId, content.profile.columns)),
     createdBy: scope.principal.subject,
     createdAt: new Date(),
   };

@@ -1,6 +1,7 @@
 import { assertPermission } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { parseUuid, reencryptTableObjects, FamilyKeyOperations, datasetKeyFamily, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import { parseUuid, reencryptTableObjects, resealColumns, FamilyKeyOperations, datasetKeyFamily, type PortMethods, type PublishedPort, type SealedOr } from '@tessera/service-kit';
+import { datasetSealedColumns, openVersionColumns } from '../data/dataset-profile-seal';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { datasetsPortCallers, type DatasetsPort, type DatasetColumnForJob } from './datasets-port';
 
@@ -30,15 +31,20 @@ export function createDatasetsPort(scopes: TenantScopeFactory): DatasetsPort {
         objectKey: String(row['object_key']),
         rowCount: Number(row['row_count']),
         byteSize: Number(row['byte_size']),
-        columns: json<DatasetColumnForJob[]>(row['columns_json']),
+        columns: await openVersionColumns(scope, id, row['columns_json'] as SealedOr<DatasetColumnForJob[]>),
       };
     },
 
-    reencryptObjects: (actor, input) => reencryptTableObjects(scopes, actor, 'dataset_versions', input),
-    familyKeyStatus: (actor, input) => familyKeys.status(actor, input),
-    rotateFamilyKey: (actor, input) => familyKeys.rotate(actor, input),
-    reencryptFamilyObjects: (actor, input) => familyKeys.reencrypt(actor, input),
-    destroyFamilyKeyVersion: (actor, input) => familyKeys.destroy(actor, input),
+    async reencryptObjects(actor, input) {
+      const objects = await reencryptTableObjects(scopes, actor, 'dataset_versions', input);
+      // The sealed profiles move in the same run, with what is left of the batch.
+      const sealed = await resealColumns(await scopes.forPrincipal(actor), datasetSealedColumns, { ...input, batchSize: Math.max(0, input.batchSize - objects.reencrypted) });
+      return { reencrypted: objects.reencrypted + sealed.reencrypted, remaining: objects.remaining + sealed.remaining };
+    },
+      familyKeyStatus: (actor, input) => familyKeys.status(actor, input),
+      rotateFamilyKey: (actor, input) => familyKeys.rotate(actor, input),
+      reencryptFamilyObjects: (actor, input) => familyKeys.reencrypt(actor, input),
+      destroyFamilyKeyVersion: (actor, input) => familyKeys.destroy(actor, input),
 
     async usageCounts(actor) {
       assertPermission(actor, 'read');
@@ -60,4 +66,3 @@ export function publishedDatasetsPort(port: DatasetsPort): PublishedPort<Dataset
   return { name: 'datasets', implementation: port as PortMethods<DatasetsPort>, callers: datasetsPortCallers };
 }
 
-const json = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));

@@ -3,6 +3,7 @@ import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { Dataset, DatasetUpload, DatasetVersion } from '../data/dataset.entity';
 import type { DatasetsConfig } from '../domain/datasets-config';
 import { DatasetService } from '../domain/dataset.service';
+import { openVersionColumns } from '../data/dataset-profile-seal';
 import { DatasetUploadService } from '../domain/dataset-upload.service';
 
 /** Resolvers stay thin: they pick the provider for the caller's tenant and pass arguments on. */
@@ -38,6 +39,8 @@ export function datasetResolvers(config: DatasetsConfig): GraphQLResolverMap<Sub
       __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => (await datasets(ctx)).getVersion(ref.id),
       dataset: async (version: DatasetVersion, _: unknown, ctx: SubgraphContext) => (await datasets(ctx)).get(version.datasetId),
       createdAt: (version: DatasetVersion) => version.createdAt.toISOString(),
+      // Opened per field: a profile that does not open fails this field only (CONFLICT), not the page.
+      columns: async (version: DatasetVersion, _: unknown, ctx: SubgraphContext) => openVersionColumns(await ctx.scope(), version.id, version.columns),
       preview: async (version: DatasetVersion, args: { limit: number }, ctx: SubgraphContext) => (await datasets(ctx)).preview(version, args.limit),
     },
     DatasetUpload: {

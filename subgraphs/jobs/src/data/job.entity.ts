@@ -1,4 +1,5 @@
 import { EntitySchema, type ValueTransformer } from 'typeorm';
+import type { SealedOr } from '@tessera/service-kit';
 
 export type JobKind = 'TRAIN' | 'BATCH_INFERENCE' | 'PROFILE';
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -25,7 +26,10 @@ export interface Job {
   metrics: JobMetrics | null;
   /** Training: the loss after each epoch so far. */
   lossHistory: number[] | null;
-  result: Record<string, unknown> | null;
+  /** Sealed with the tenant's data key (clear on rows from before sealing): read it with openJobResult. */
+  result: SealedOr<Record<string, unknown>> | null;
+  /** The data-key version that sealed `result` (0: clear, awaiting the backfill; null: no result). */
+  resultKeyVersion: number | null;
   error: JobError | null;
   attempts: number;
   cancelRequested: boolean;
@@ -64,6 +68,7 @@ export const JobEntity = new EntitySchema<Job>({
     metrics: { name: 'metrics_json', type: 'json', nullable: true },
     lossHistory: { name: 'loss_history_json', type: 'json', nullable: true },
     result: { name: 'result_json', type: 'json', nullable: true },
+    resultKeyVersion: { name: 'result_key_version', type: 'int', nullable: true },
     error: { name: 'error_json', type: 'json', nullable: true },
     attempts: { type: 'int' },
     cancelRequested: { name: 'cancel_requested', type: 'boolean' },

@@ -86,16 +86,17 @@ export type FinalStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 /** RUNNING → a final state, only by the run holding the token. False: this run no longer owns the job. */
 export async function finishJob(
   manager: EntityManager,
-  args: { jobId: string; runToken: string; status: FinalStatus; result?: Record<string, unknown> | null; error?: JobError | null; phase?: string | null },
+  args: { jobId: string; runToken: string; status: FinalStatus; sealedResult: { stored: string | null; keyVersion: number | null }; error?: JobError | null; phase?: string | null },
 ): Promise<boolean> {
   const now = new Date();
   const result = await manager.query(
-    `UPDATE jobs SET status = ?, result_json = ?, error_json = ?, progress = IF(? = 'SUCCEEDED', 100, progress), phase = ?,
+    `UPDATE jobs SET status = ?, result_json = ?, result_key_version = ?, error_json = ?, progress = IF(? = 'SUCCEEDED', 100, progress), phase = ?,
             run_token = NULL, finished_at = ?, updated_at = ?
       WHERE id = ? AND run_token = ? AND status = 'RUNNING'`,
     [
       args.status,
-      args.result ? JSON.stringify(args.result) : null,
+      args.sealedResult.stored,
+      args.sealedResult.keyVersion,
       args.error ? JSON.stringify(args.error) : null,
       args.status,
       args.phase ?? args.status.toLowerCase(),
@@ -138,7 +139,7 @@ export async function resubmitJob(manager: EntityManager, jobId: string, runAs: 
   const now = new Date();
   const result = await manager.query(
     `UPDATE jobs SET status = 'QUEUED', submission = submission + 1, cancel_requested = 0, progress = 0, phase = 'queued',
-            metrics_json = NULL, loss_history_json = NULL, result_json = NULL, error_json = NULL, run_token = NULL, start_seq = NULL,
+            metrics_json = NULL, loss_history_json = NULL, result_json = NULL, result_key_version = NULL, error_json = NULL, run_token = NULL, start_seq = NULL,
             queued_at = ?, started_at = NULL, finished_at = NULL, updated_at = ?, run_as_subject = ?, run_as_roles = ?, run_as_client = ?
       WHERE id = ? AND status IN ('FAILED', 'CANCELLED')`,
     [now, now, runAs.runAsSubject, runAs.runAsRoles, runAs.runAsClient, jobId],

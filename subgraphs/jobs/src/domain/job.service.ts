@@ -133,6 +133,7 @@ export class JobService {
       metrics: null,
       lossHistory: null,
       result: null,
+      resultKeyVersion: null,
       error: null,
       attempts: 0,
       cancelRequested: false,

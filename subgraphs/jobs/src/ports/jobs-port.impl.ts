@@ -1,11 +1,12 @@
 import { countUnfinishedJobs } from '@tessera/quotas';
-import { createJobGrantSigner, type JobGrantSigner, type Principal } from '@tessera/auth';
+import { assertPermission, createJobGrantSigner, type JobGrantSigner, type Principal } from '@tessera/auth';
 import type { JWK } from 'jose';
 import { errors } from '@tessera/errors';
 import type { EventBus } from '@tessera/events';
-import { parseUuid, type PortMethods, type PublishedPort } from '@tessera/service-kit';
+import { assertReencryptionInput, parseUuid, resealColumn, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import type { Job } from '../data/job.entity';
+import { jobResultColumn, sealJobResult } from '../data/job-result-seal';
 import { countTrainingJobsByStatus, trainingDurations } from '../data/job-run-stats.repository';
 import { toJobEvent } from '../domain/job-event';
 import { principalOfJob } from '../domain/job-principal';
@@ -87,8 +88,10 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       const scope = await scopeOf(actor);
       const jobId = parseUuid(input.jobId, 'jobId');
       if (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(input.status)) throw errors.badInput('status must be a final status.', { field: 'status' });
+      // Sealed before the row is touched: a key provider outage fails the call (the worker retries), never stores a clear result.
+      const sealedResult = await sealJobResult(scope, jobId, input.result ?? null);
       const done = await scope.db((manager) =>
-        finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, result: input.result ?? null, error: runError(input.error), phase: input.phase ?? null }),
+        finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error: runError(input.error), phase: input.phase ?? null }),
       );
       if (done) await publishRow(scope, jobId);
       return done;
@@ -117,6 +120,12 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       const scope = await scopeOf(actor);
       const rows = (await scope.db((manager) => manager.query('SELECT COUNT(*) AS n FROM jobs'))) as Array<{ n: number | string }>;
       return Number(rows[0]?.n ?? 0);
+    },
+    /** The tenants service's re-encryption: job results re-sealed under the current data key (and legacy clear ones sealed). */
+    async reencryptObjects(actor, input) {
+      assertPermission(actor, 'administer');
+      assertReencryptionInput(input);
+      return resealColumn(await scopeOf(actor), jobResultColumn, input);
     },
     async unfinishedJobCount(actor) {
       const scope = await scopeOf(actor);

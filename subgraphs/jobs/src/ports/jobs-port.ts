@@ -1,5 +1,5 @@
 import type { JobGrantToken, Principal } from '@tessera/auth';
-import type { PortMethods } from '@tessera/service-kit';
+import type { ObjectReencryptionInput, ObjectReencryptionProgress, PortMethods } from '@tessera/service-kit';
 import type { JobInput } from '../domain/job-input';
 
 /**
@@ -74,11 +74,13 @@ export interface JobsPort {
   jobCount(actor: Principal, input: Record<string, never>): Promise<number>;
   /** The tenant's unfinished jobs (queued + running): what `maxQueuedJobs` limits (tenantUsage's live quotas). */
   unfinishedJobCount(actor: Principal, input: Record<string, never>): Promise<number>;
+  /** Re-seals the tenant's job results sealed under a data-key version below `belowVersion` (0 batch: only count). */
+  reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
 }
 
-export const jobsPortMethods = ['claim', 'renewGrant', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount', 'unfinishedJobCount'] as const satisfies ReadonlyArray<keyof JobsPort>;
+export const jobsPortMethods = ['claim', 'renewGrant', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount', 'unfinishedJobCount', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof JobsPort>;
 
-/** Only the workers run jobs; only the metrics service reads their numbers. */
+/** Only the workers run jobs; only the metrics service reads their numbers; only the tenants service re-seals results. */
 export const jobsPortCallers = {
   claim: ['workers'],
   renewGrant: ['workers'],
@@ -88,6 +90,7 @@ export const jobsPortCallers = {
   trainingJobStats: ['metrics'],
   jobCount: ['metrics'],
   unfinishedJobCount: ['metrics'],
+  reencryptObjects: ['tenants'],
 } as const satisfies Record<keyof JobsPort, readonly string[]>;
 
 export type JobsPortMethods = PortMethods<JobsPort>;

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { Job } from '../data/job.entity';
+import { openJobResult } from '../data/job-result-seal';
 import type { SubmitBatchInferenceArgs, SubmitProfileArgs, SubmitTrainingArgs } from '../domain/job-input-resolver';
 import type { JobsDeps } from '../domain/jobs-deps';
 import { JobService, type JobFilter } from '../domain/job.service';
@@ -25,6 +26,8 @@ export function jobResolvers(deps: JobsDeps): GraphQLResolverMap<SubgraphContext
       __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).get(ref.id),
       metrics: (job: Job) => (job.metrics ? Object.entries(job.metrics).map(([name, value]) => ({ name, value })) : null),
       lossHistory: (job: Job) => job.lossHistory ?? [],
+      // Opened per field: a result that does not open fails this field only (CONFLICT), not the page.
+      result: async (job: Job, _: unknown, ctx: SubgraphContext) => openJobResult(await ctx.scope(), job.id, job.result),
       createdAt: (job: Job) => job.createdAt.toISOString(),
       updatedAt: (job: Job) => job.updatedAt.toISOString(),
       startedAt: (job: Job) => iso(job.startedAt),
