@@ -1,16 +1,25 @@
 /**
  * The waiting room of one pool, grouped for dynamic batching (Triton-style): calls with the same
- * batch key (model + input signature + limits) may share one `session.run`. A group is ready when
- * its oldest call has waited `maxDelayMs` or when it already holds `maxBatchSize` rows; while every
- * process is busy, ready groups keep growing, so batches get bigger exactly when load is high.
+ * batch key (model + input signature + limits) may share one `session.run`.
+ *
+ * When a group may run (adaptive, never longer than its `maxDelayMs`):
+ * - at once when nothing of the pool is running: waiting would leave every process idle, so a
+ *   call that finds the pool idle never waits for company;
+ * - at once when it holds `maxBatchSize` rows, or its oldest call has waited `maxDelayMs`;
+ * - otherwise (another run of the pool is in progress, a process is free) only as long as the
+ *   arrival rate says the rows missing to the next preferred size (powers of two up to the
+ *   maximum) will arrive within what is left of `maxDelayMs`; a trickle does not wait.
+ * While every process is busy, groups keep growing, so batches get bigger exactly when load is high.
+ * All times are `performance.now()` milliseconds.
  */
 import type { TesseraError } from '@tessera/errors';
-import type { TensorOutput } from './inference-types';
+import type { Context } from '@opentelemetry/api';
+import type { TensorOutputOf } from './inference-types';
 import type { WireTensor } from './worker/ipc-protocol';
 
-/** What the pool hands back to `predict` for one call. */
+/** What the pool hands back to `predict` for one call (typed output data; `predict` converts when asked). */
 export interface CallResult {
-  outputs: Record<string, TensorOutput>;
+  outputs: Record<string, TensorOutputOf<'typed'>>;
   batchSize: number;
   batchRows: number;
   pid: number;
@@ -27,7 +36,7 @@ export interface PendingCall {
   /** Calls with the same key may be merged; unmergeable calls get a unique key. */
   batchKey: string;
   maxBatchSize: number;
-  /** When the call's group may run even if it is not full. */
+  /** The latest the call's group waits for company: enqueuedAt + maxDelayMs. */
   readyAt: number;
   /** Latest moment the call may still be waiting in the queue. */
   deadline: number;
@@ -37,10 +46,33 @@ export interface PendingCall {
   resolve: (result: CallResult) => void;
   reject: (error: TesseraError) => void;
   queueTimer?: NodeJS.Timeout;
+  /** The caller's trace context when a recording span was active (spans are made only then). */
+  trace?: Context | undefined;
+}
+
+/** Arrivals per batch key: the last one and a moving average of the gaps between them. */
+interface ArrivalRate {
+  last: number;
+  gapMs: number | undefined;
+}
+
+/** Weight of the newest gap in the moving average (recent load matters more than old load). */
+const gapWeight = 0.2;
+/** Gaps longer than this say "idle", not "slow stream": they are capped so one pause does not dominate. */
+const maxGapMs = 1_000;
+/** Arrival rates of this many batch keys are kept; the least recently seen are forgotten past it. */
+const maxTrackedKeys = 1_000;
+
+/** The smallest preferred batch size (a power of two, or the maximum) above `rows`. */
+export function nextPreferredSize(rows: number, maxBatchSize: number): number {
+  let size = 1;
+  while (size <= rows) size *= 2;
+  return Math.min(size, maxBatchSize);
 }
 
 export class BatchQueue {
   private readonly groups = new Map<string, PendingCall[]>();
+  private readonly arrivals = new Map<string, ArrivalRate>();
   private waiting = 0;
 
   get count(): number {
@@ -53,6 +85,7 @@ export class BatchQueue {
     else if (atFront) group.unshift(call);
     else group.push(call);
     this.waiting += 1;
+    if (!atFront && call.rows > 0) this.noteArrival(call.batchKey, call.enqueuedAt);
   }
 
   remove(call: PendingCall): boolean {
@@ -66,22 +99,22 @@ export class BatchQueue {
   }
 
   /** Earliest time a not-yet-ready group becomes ready (for the pool's timer). */
-  nextReadyAt(now: number): number | undefined {
+  nextReadyAt(now: number, poolBusy: boolean): number | undefined {
     let next: number | undefined;
-    for (const group of this.groups.values()) {
-      if (this.isReady(group, now)) return now;
-      const at = group[0]!.readyAt;
+    for (const [key, group] of this.groups) {
+      const at = this.readyAt(key, group, now, poolBusy);
+      if (at <= now) return now;
       if (next === undefined || at < next) next = at;
     }
     return next;
   }
 
   /** Removes and returns the next batch to run: the ready group whose oldest call waited longest. */
-  takeReady(now: number): PendingCall[] | undefined {
+  takeReady(now: number, poolBusy: boolean): PendingCall[] | undefined {
     let chosen: string | undefined;
     let oldest = Infinity;
     for (const [key, group] of this.groups) {
-      if (this.isReady(group, now) && group[0]!.enqueuedAt < oldest) {
+      if (group[0]!.enqueuedAt < oldest && this.readyAt(key, group, now, poolBusy) <= now) {
         oldest = group[0]!.enqueuedAt;
         chosen = key;
       }
@@ -109,11 +142,32 @@ export class BatchQueue {
     return all;
   }
 
-  private isReady(group: PendingCall[], now: number): boolean {
+  /** When the group may run (≤ now: at once); see the file comment for the rules. */
+  private readyAt(key: string, group: PendingCall[], now: number, poolBusy: boolean): number {
     const first = group[0]!;
-    if (first.readyAt <= now) return true;
+    if (!poolBusy || first.readyAt <= now) return now;
     let rows = 0;
     for (const call of group) rows += call.rows;
-    return rows >= first.maxBatchSize;
+    if (rows >= first.maxBatchSize || rows === 0) return now;
+    const rate = this.arrivals.get(key);
+    if (rate?.gapMs === undefined) return now;
+    const expected = rate.last + (nextPreferredSize(rows, first.maxBatchSize) - rows) * rate.gapMs;
+    // Company that would come after the group's last moment is not worth waiting for at all.
+    return expected > first.readyAt ? now : Math.max(now, expected);
+  }
+
+  private noteArrival(key: string, at: number): void {
+    const rate = this.arrivals.get(key);
+    if (!rate) {
+      if (this.arrivals.size >= maxTrackedKeys) this.arrivals.delete(this.arrivals.keys().next().value!);
+      this.arrivals.set(key, { last: at, gapMs: undefined });
+      return;
+    }
+    const gap = Math.min(maxGapMs, Math.max(0, at - rate.last));
+    rate.gapMs = rate.gapMs === undefined ? gap : rate.gapMs + gapWeight * (gap - rate.gapMs);
+    rate.last = at;
+    // Most recently seen last, so the first key is the one to forget.
+    this.arrivals.delete(key);
+    this.arrivals.set(key, rate);
   }
 }

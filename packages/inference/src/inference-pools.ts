@@ -7,11 +7,12 @@ import type { Logger } from '@tessera/config';
 import { errors, isTesseraError, type TesseraError } from '@tessera/errors';
 import { parseBatchingOverride, parseInferencePoolsOptions, type InferencePoolsOptions, type InferencePoolsOptionsInput } from './inference-config';
 import { inferenceErrors } from './inference-errors';
-import type { InferenceRecord, InferenceRecordListener, PredictRequest, PredictResult, TenantInferenceLimits, TenantTier } from './inference-types';
+import { traceParentOfCaller } from './inference-tracing';
+import type { InferenceRecord, InferenceRecordListener, OutputDataFormat, PredictRequest, PredictResult, TenantInferenceLimits, TenantTier } from './inference-types';
 import { ModelBytesCache } from './model-bytes-cache';
 import { TenantInFlight, type InFlightElsewhere } from './tenant-in-flight';
 import { parseTenantInferenceLimits } from './tenant-inference-limits';
-import { batchSignature, toWireInputs, validateInputs } from './tensor-codec';
+import { batchSignature, toNumberOutputs, toWireInputs, validateInputs } from './tensor-codec';
 import { TenantPool, type PoolResources, type PoolStats } from './tenant-pool';
 
 const mib = 1024 * 1024;
@@ -92,14 +93,18 @@ export class InferencePools {
     return () => this.listeners.delete(listener);
   }
 
-  async predict(request: PredictRequest): Promise<PredictResult> {
+  predict(request: PredictRequest & { outputData: 'typed' }): Promise<PredictResult<'typed'>>;
+  predict(request: PredictRequest & { outputData?: 'numbers' | undefined }): Promise<PredictResult>;
+  predict(request: PredictRequest): Promise<PredictResult<OutputDataFormat>>;
+  async predict(request: PredictRequest): Promise<PredictResult<OutputDataFormat>> {
     const started = performance.now();
     const poolId = poolIdFor(String(request?.tenantId), request?.tier);
     try {
       const result = await this.run(request);
       const latencyMs = performance.now() - started;
       this.record({ tenantId: request.tenantId, modelKey: request.modelKey, poolId, batchSize: result.batchSize, latencyMs, computeMs: result.computeMs, ok: true });
-      return { ...result, latencyMs, poolId };
+      const outputs = request.outputData === 'typed' ? result.outputs : toNumberOutputs(result.outputs);
+      return { ...result, outputs, latencyMs, poolId };
     } catch (caught) {
       const error: TesseraError = isTesseraError(caught) ? caught : errors.internal();
       if (!isTesseraError(caught)) this.logger?.error('inference failed unexpectedly', { poolId, error: String(caught) });
@@ -144,7 +149,7 @@ export class InferencePools {
     return this.closing;
   }
 
-  private async run(request: PredictRequest): Promise<Omit<PredictResult, 'latencyMs' | 'poolId'>> {
+  private async run(request: PredictRequest): Promise<Omit<PredictResult<'typed'>, 'latencyMs' | 'poolId'>> {
     if (this.closing) throw inferenceErrors.closed();
     const { tenantId, tier, modelKey, load } = request;
     if (typeof tenantId !== 'string' || tenantId === '') throw errors.badInput('tenantId is required.', { field: 'tenantId' });
@@ -157,6 +162,9 @@ export class InferencePools {
     }
     const batching = request.batching === undefined ? this.options.batching : parseBatchingOverride(request.batching);
     const limits = request.limits === undefined ? undefined : parseTenantInferenceLimits(request.limits);
+    if (request.outputData !== undefined && request.outputData !== 'numbers' && request.outputData !== 'typed') {
+      throw errors.badInput('outputData must be numbers or typed.', { field: 'outputData' });
+    }
     validateInputs(request.inputs);
     // Converted (and every value checked) before queueing, so a bad call can never fail a merged batch.
     const inputs = toWireInputs(request.inputs);
@@ -180,6 +188,7 @@ export class InferencePools {
         batching,
         timeoutMs,
         modelBytes: () => this.modelBytes.get(tenantId, modelKey, load),
+        trace: traceParentOfCaller(),
       });
     } finally {
       release();

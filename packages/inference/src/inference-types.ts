@@ -23,6 +23,14 @@ export interface TensorOutput {
   data: number[];
 }
 
+/** Output data as onnxruntime produced it: one typed array per output, exact (int64 stays BigInt64Array). */
+export type TypedTensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+/** How `predict` returns output data: plain numbers (the default) or the typed arrays themselves. */
+export type OutputDataFormat = 'numbers' | 'typed';
+
+export type TensorOutputOf<F extends OutputDataFormat> = F extends 'typed' ? Omit<TensorOutput, 'data'> & { data: TypedTensorData } : TensorOutput;
+
 export type TenantTier = 'shared' | 'dedicated';
 
 /** Triton-style dynamic batching: calls for the same model arriving within `maxDelayMs` share one `session.run`. */
@@ -64,10 +72,15 @@ export interface PredictRequest {
   timeoutMs?: number;
   /** The tenant's budget; omitted → the tier's defaults from the pools' options and no in-flight cap. */
   limits?: TenantInferenceLimits;
+  /**
+   * `typed`: outputs keep onnxruntime's typed arrays (no per-value conversion; what a caller that
+   * encodes the bytes, e.g. as base64, wants). Default `numbers`.
+   */
+  outputData?: OutputDataFormat;
 }
 
-export interface PredictResult {
-  outputs: Record<string, TensorOutput>;
+export interface PredictResult<F extends OutputDataFormat = 'numbers'> {
+  outputs: Record<string, TensorOutputOf<F>>;
   /** How many predict calls shared the `session.run` that served this one (1 = ran alone). */
   batchSize: number;
   /** Rows (summed first dimension) of that run. */

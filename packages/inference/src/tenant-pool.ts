@@ -3,11 +3,13 @@
  * own queue and batcher. A timeout or crash here kills and replaces only this pool's process.
  */
 import type { TesseraError } from '@tessera/errors';
+import type { Context } from '@opentelemetry/api';
 import { BatchQueue, type CallResult, type PendingCall } from './batch-queue';
 import { inferenceErrors } from './inference-errors';
+import { recordCallSpans } from './inference-tracing';
 import type { TenantTier } from './inference-types';
 import { residentMemoryBytes } from './process-memory';
-import { mergeInputs, splitOutputs, toPlainOutputs } from './tensor-codec';
+import { mergeInputs, splitOutputs, toTypedOutputs } from './tensor-codec';
 import { WorkerProcess } from './worker-process';
 import type { WireTensor } from './worker/ipc-protocol';
 
@@ -42,6 +44,8 @@ export interface PoolCall {
   batching: { maxBatchSize: number; maxDelayMs: number } | false;
   timeoutMs: number;
   modelBytes: () => Promise<Uint8Array>;
+  /** The caller's trace context, when its span records (see inference-tracing). */
+  trace?: Context | undefined;
 }
 
 export interface WorkerStats {
@@ -78,6 +82,8 @@ export class TenantPool {
   private readonly unbatchable = new Set<string>();
   private startFailures = 0;
   private readyTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+  /** A scheduling pass is due at the end of this tick (calls submitted in one tick are seen together). */
+  private schedulePending = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private memoryTimer: NodeJS.Timeout | undefined;
   private checkingMemory = false;
@@ -141,7 +147,7 @@ export class TenantPool {
     }
     this.lastUsedAt = Date.now();
     return new Promise<CallResult>((resolve, reject) => {
-      const now = Date.now();
+      const now = performance.now();
       const merge = call.batching !== false && call.batchable !== null && !this.unbatchable.has(call.modelKey);
       const pending: PendingCall = {
         modelKey: call.modelKey,
@@ -159,9 +165,10 @@ export class TenantPool {
         modelBytes: call.modelBytes,
         resolve,
         reject,
+        trace: call.trace,
       };
       this.enqueue(pending);
-      this.schedule();
+      this.scheduleSoon();
     });
   }
 
@@ -211,7 +218,7 @@ export class TenantPool {
       () => {
         if (this.queue.remove(call)) call.reject(inferenceErrors.timeout(call.modelKey, call.timeoutMs, 'QUEUED'));
       },
-      Math.max(0, call.deadline - Date.now()),
+      Math.max(0, call.deadline - performance.now()),
     );
     this.queue.add(call, atFront);
   }
@@ -221,15 +228,29 @@ export class TenantPool {
     call.reject(error);
   }
 
+  /**
+   * One scheduling pass at the end of the current tick: calls submitted together (e.g. by one
+   * caller's Promise.all) can still share the first run, and a lone call waits for nothing more
+   * than the microtask queue.
+   */
+  private scheduleSoon(): void {
+    if (this.schedulePending) return;
+    this.schedulePending = true;
+    queueMicrotask(() => {
+      this.schedulePending = false;
+      this.schedule();
+    });
+  }
+
   /** Hands ready batches to idle processes, starts processes when needed, arms the timers. */
   private schedule(): void {
     if (this.closed) return;
     this.stopSurplusWorkers();
-    const now = Date.now();
+    const now = performance.now();
     for (;;) {
       const idle = this.workers.filter((worker) => worker.isIdle);
       if (idle.length === 0) break;
-      const batch = this.queue.takeReady(now);
+      const batch = this.queue.takeReady(now, this.workers.some((worker) => worker.busy));
       if (!batch) break;
       // Prefer a process that already holds the session: no reload, no bytes on the wire.
       const worker = idle.find((candidate) => candidate.hasSession(batch[0]!.modelKey)) ?? idle[0]!;
@@ -354,21 +375,43 @@ export class TenantPool {
     const first = calls[0]!;
     const rows = calls.map((call) => call.rows);
     const batchRows = rows.reduce((sum, value) => sum + value, 0);
+    const startedAt = performance.now();
+    const traced = (pid: number | undefined, sessionRunMs: number | undefined, errorCode?: string) => {
+      const endedAt = performance.now();
+      for (const call of calls) {
+        if (!call.trace) continue;
+        recordCallSpans(call.trace, {
+          tenantId: this.tenantId,
+          poolId: this.id,
+          modelKey: call.modelKey,
+          enqueuedAt: call.enqueuedAt,
+          runStartedAt: startedAt,
+          runEndedAt: endedAt,
+          batchSize: calls.length,
+          batchRows,
+          sessionRunMs,
+          pid,
+          errorCode,
+        });
+      }
+    };
     worker
       .run({ modelKey: first.modelKey, inputs: mergeInputs(calls.map((call) => call.inputs)), timeoutMs: first.timeoutMs, modelBytes: first.modelBytes })
       .then(
         (result) => {
           const base = { batchSize: calls.length, pid: result.pid, sessionLoaded: result.sessionLoaded };
           if (calls.length === 1) {
-            const outputs = toPlainOutputs(result.outputs);
+            const outputs = toTypedOutputs(result.outputs);
             const firstOutput = Object.values(outputs)[0];
+            traced(result.pid, result.runMs);
             first.resolve({ ...base, outputs, batchRows: first.rows || (firstOutput?.dims[0] ?? 1), computeMs: result.runMs });
             return;
           }
           const split = splitOutputs(result.outputs, rows);
           // The model mixes rows (an output is not batched along dim 0): run these calls alone.
-          if (!split) this.runAloneFromNowOn(calls);
-          else calls.forEach((call, index) => call.resolve({ ...base, outputs: split[index]!, batchRows, computeMs: shareOfRun(result.runMs, call.rows, batchRows, calls.length) }));
+          if (!split) return this.runAloneFromNowOn(calls);
+          traced(result.pid, result.runMs);
+          calls.forEach((call, index) => call.resolve({ ...base, outputs: split[index]!, batchRows, computeMs: shareOfRun(result.runMs, call.rows, batchRows, calls.length) }));
         },
         (error: TesseraError) => {
           // A merged run the runtime rejects (e.g. a model with a fixed batch dimension of 1) must not
@@ -377,6 +420,7 @@ export class TenantPool {
             this.runAloneFromNowOn(calls);
             return;
           }
+          traced(undefined, undefined, error.code);
           for (const call of calls) call.reject(error);
         },
       )
@@ -397,7 +441,7 @@ export class TenantPool {
 
   private armReadyTimer(now: number): void {
     if (!this.workers.some((worker) => worker.isIdle)) return;
-    const next = this.queue.nextReadyAt(now);
+    const next = this.queue.nextReadyAt(now, this.workers.some((worker) => worker.busy));
     if (next === undefined) return;
     if (this.readyTimer && this.readyTimer.at <= next) return;
     clearTimeout(this.readyTimer?.timer);

@@ -5,7 +5,7 @@
  * values happens in that same single copy, and the child receives ready-to-wrap buffers.
  */
 import { errors } from '@tessera/errors';
-import { tensorElementTypes, type TensorData, type TensorElementType, type TensorInput, type TensorOutput } from './inference-types';
+import { tensorElementTypes, type TensorData, type TensorElementType, type TensorInput, type TensorOutput, type TensorOutputOf, type TypedTensorData } from './inference-types';
 import type { WireOutput, WireTensor, WireTensorData } from './worker/ipc-protocol';
 
 type TypedArrayOf<T extends TensorElementType> = T extends 'float32'
@@ -180,17 +180,26 @@ export function mergeInputs(calls: ReadonlyArray<Record<string, WireTensor>>): R
   return wire;
 }
 
-function toNumbers(data: WireTensorData | number[]): number[] {
-  if (Array.isArray(data)) return data;
+function toNumbers(data: TypedTensorData): number[] {
   if (data instanceof BigInt64Array) return Array.from(data, (value) => Number(value));
   return Array.from(data as Float32Array);
 }
 
-export function toPlainOutputs(outputs: Record<string, WireOutput>): Record<string, TensorOutput> {
+function toTyped(data: WireTensorData | number[]): TypedTensorData {
+  return Array.isArray(data) ? Float64Array.from(data) : data;
+}
+
+/** One run's outputs as the caller's typed outputs (no copy: each call that ran alone owns its run's arrays). */
+export function toTypedOutputs(outputs: Record<string, WireOutput>): Record<string, TensorOutputOf<'typed'>> {
+  const typed: Record<string, TensorOutputOf<'typed'>> = {};
+  for (const [name, output] of Object.entries(outputs)) typed[name] = { type: output.type, dims: [...output.dims], data: toTyped(output.data) };
+  return typed;
+}
+
+/** Typed outputs as plain numbers (what `predict` returns unless asked for typed data). */
+export function toNumberOutputs(outputs: Record<string, TensorOutputOf<'typed'>>): Record<string, TensorOutput> {
   const plain: Record<string, TensorOutput> = {};
-  for (const [name, output] of Object.entries(outputs)) {
-    plain[name] = { type: output.type, dims: [...output.dims], data: toNumbers(output.data) };
-  }
+  for (const [name, output] of Object.entries(outputs)) plain[name] = { type: output.type, dims: output.dims, data: toNumbers(output.data) };
   return plain;
 }
 
@@ -198,16 +207,18 @@ export function toPlainOutputs(outputs: Record<string, WireOutput>): Record<stri
  * Splits a merged run's outputs back per call by row count. `null` when some output's first
  * dimension is not the batch (the model mixes rows), in which case the calls must run alone.
  */
-export function splitOutputs(outputs: Record<string, WireOutput>, rowsPerCall: readonly number[]): Array<Record<string, TensorOutput>> | null {
+export function splitOutputs(outputs: Record<string, WireOutput>, rowsPerCall: readonly number[]): Array<Record<string, TensorOutputOf<'typed'>>> | null {
   const totalRows = rowsPerCall.reduce((sum, rows) => sum + rows, 0);
-  const perCall: Array<Record<string, TensorOutput>> = rowsPerCall.map(() => ({}));
+  const perCall: Array<Record<string, TensorOutputOf<'typed'>>> = rowsPerCall.map(() => ({}));
   for (const [name, output] of Object.entries(outputs)) {
     if (output.dims[0] !== totalRows) return null;
     const rowSize = elementCount(output.dims.slice(1));
+    const data = toTyped(output.data);
     let row = 0;
     rowsPerCall.forEach((rows, index) => {
-      const slice = output.data.slice(row * rowSize, (row + rows) * rowSize) as WireTensorData | number[];
-      perCall[index]![name] = { type: output.type, dims: [rows, ...output.dims.slice(1)], data: toNumbers(slice) };
+      // A view, not a copy: the merged array is this pool's alone and no caller writes into it.
+      const slice = data.subarray(row * rowSize, (row + rows) * rowSize) as TypedTensorData;
+      perCall[index]![name] = { type: output.type, dims: [rows, ...output.dims.slice(1)], data: slice };
       row += rows;
     });
   }

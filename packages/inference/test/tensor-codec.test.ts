@@ -1,5 +1,5 @@
 import { TesseraError } from '@tessera/errors';
-import { batchSignature, mergeInputs, splitOutputs, toPlainOutputs, toWireInputs, validateInputs } from '../src/tensor-codec';
+import { batchSignature, mergeInputs, splitOutputs, toNumberOutputs, toWireInputs, validateInputs } from '../src/tensor-codec';
 
 describe('tensor codec', () => {
   it('builds the typed array of each element type, checking integer and boolean values', () => {
@@ -47,7 +47,9 @@ describe('tensor codec', () => {
     expect(merged['x']!.dims).toEqual([3, 2]);
     expect(merged['x']!.data).toEqual(new BigInt64Array([1n, 2n, 3n, 4n, 5n, 6n]));
     const split = splitOutputs({ y: { type: 'int64', dims: [3, 1], data: new BigInt64Array([10n, 20n, 30n]) } }, [1, 2]);
-    expect(split).toEqual([{ y: { type: 'int64', dims: [1, 1], data: [10] } }, { y: { type: 'int64', dims: [2, 1], data: [20, 30] } }]);
+    // Exact typed slices per call (int64 stays int64); plain numbers only when asked for.
+    expect(split).toEqual([{ y: { type: 'int64', dims: [1, 1], data: new BigInt64Array([10n]) } }, { y: { type: 'int64', dims: [2, 1], data: new BigInt64Array([20n, 30n]) } }]);
+    expect(toNumberOutputs(split![1]!)).toEqual({ y: { type: 'int64', dims: [2, 1], data: [20, 30] } });
   });
 
   it('refuses to split outputs whose first dimension is not the batch', () => {
@@ -55,7 +57,7 @@ describe('tensor codec', () => {
   });
 
   it('returns plain numbers for every output type', () => {
-    const plain = toPlainOutputs({ y: { type: 'bool', dims: [2], data: new Uint8Array([1, 0]) }, z: { type: 'float64', dims: [1], data: new Float64Array([0.5]) } });
+    const plain = toNumberOutputs({ y: { type: 'bool', dims: [2], data: new Uint8Array([1, 0]) }, z: { type: 'float64', dims: [1], data: new Float64Array([0.5]) } });
     expect(plain).toEqual({ y: { type: 'bool', dims: [2], data: [1, 0] }, z: { type: 'float64', dims: [1], data: [0.5] } });
   });
 });

@@ -43,6 +43,8 @@ const names = (p: string) => ({
   openSubscriptions: `${p}:subscriptions:tenant:*`,
   predictionsPerMinute: `${p}:predictions-per-minute:*`,
   predictionsInFlight: `${p}:predictions-in-flight:*`,
+  /** servingGenerationKey (@tessera/models serving): a counter per tenant that serving changes move forward. */
+  servingGeneration: `${p}:serving-generation:*`,
   leases: (tenant: string) => `${p}:jobs:leases:${tenant}`,
   ring: (pool: string) => `${p}:jobs:ring:${pool}`,
   ringMembers: (pool: string) => `${p}:jobs:ring-members:${pool}`,
@@ -65,12 +67,13 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
     channels: [`&${names(p).accessChanges}`],
     commands: [...connection, '+get', '+incrby', '+pexpire', '+zadd', '+zrem', '+zcard', '+zremrangebyscore', ...scripts, ...subscribe],
   }),
-  // Predictions per minute (counter) and in flight (a hash of replica reports). It listens for
-  // erasures (to drop the tenant's pools and caches) and publishes nothing.
+  // Predictions per minute (counter), in flight (a hash of replica reports) and the tenants'
+  // serving generations (read with every prediction, moved by serving changes; SET starts a lost
+  // one). It listens for erasures (to drop the tenant's pools and caches) and publishes nothing.
   models: (p) => ({
-    keys: [`~${names(p).predictionsPerMinute}`, `~${names(p).predictionsInFlight}`],
+    keys: [`~${names(p).predictionsPerMinute}`, `~${names(p).predictionsInFlight}`, `~${names(p).servingGeneration}`],
     channels: [`&${names(p).tenantErased}`],
-    commands: [...connection, '+get', '+incr', '+pexpire', '+time', '+hset', '+hdel', '+hgetall', ...scripts, ...subscribe],
+    commands: [...connection, '+get', '+set', '+incr', '+pexpire', '+time', '+hset', '+hdel', '+hgetall', ...scripts, ...subscribe],
   }),
   // The producer side of every tenant's queue (BullMQ), the pools' rings and wake-ups, and job
   // progress events (published on changes it makes, subscribed for `jobUpdated`).

@@ -39,6 +39,12 @@ function ownServing(runtime: ServiceRuntime, options: ModelServingOptions | unde
     get budgets() {
       return get().budgets;
     },
+    get resolutions() {
+      return get().resolutions;
+    },
+    get generations() {
+      return get().generations;
+    },
     close: async () => made?.close(),
   };
   return { serving, start: () => void get() };

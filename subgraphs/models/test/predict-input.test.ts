@@ -1,4 +1,5 @@
-import { prepareInputs, presentOutputs } from '../src/domain/predict-input';
+import { outputNumbers, prepareInputs, presentOutputs } from '../src/domain/predict-input';
+import { encodeBase64Tensor } from '../src/domain/tensor-base64';
 import type { StoredTensorSignature } from '../src/data/tensor-signature';
 
 const limits = { maxRows: 8, maxValues: 64 };
@@ -48,14 +49,56 @@ describe('predict input validation (pure)', () => {
     expect(prepareInputs([anyShape], [{ name: 'x', shape: [2, 1, 3], data: [1, 2, 3, 4, 5, 6] }], limits).tensors['x']!.dims).toEqual([2, 1, 3]);
   });
 
-  it('presents outputs in declaration order with NaN as null', () => {
+  it('presents outputs in declaration order; as numbers, NaN is null and int64 a number', () => {
     const out = presentOutputs(
       [{ name: 'b', elementType: 'float32', shape: ['batch'], shapeKnown: true }, { name: 'a', elementType: 'float32', shape: ['batch'], shapeKnown: true }],
-      { a: { type: 'float32', dims: [2], data: [1, Number.NaN] }, b: { type: 'float32', dims: [1], data: [3] } },
+      { a: { type: 'float32', dims: [2], data: Float32Array.from([1, Number.NaN]) }, b: { type: 'int64', dims: [1], data: BigInt64Array.from([3n]) } },
     );
-    expect(out).toEqual([
-      { name: 'b', elementType: 'float32', shape: [1], data: [3] },
-      { name: 'a', elementType: 'float32', shape: [2], data: [1, null] },
+    expect(out.map((output) => [output.name, output.elementType, output.shape])).toEqual([
+      ['b', 'int64', [1]],
+      ['a', 'float32', [2]],
     ]);
+    expect(outputNumbers(out[0]!.values)).toEqual([3]);
+    expect(outputNumbers(out[1]!.values)).toEqual([1, null]);
+  });
+
+  const b64 = (values: ArrayBufferView) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+
+  it('dataBase64: little-endian bytes of the input element type, the same tensors as the lists', () => {
+    const prepared = prepareInputs([features, ids, flag], [
+      { name: 'x', shape: [2, 2], dataBase64: b64(Float32Array.from([1, 2, 3, 4.5])) },
+      // int64 beyond 2^53 is exact in binary (a JSON number could not carry it).
+      { name: 'ids', shape: [2], dataBase64: b64(BigInt64Array.from([2n ** 60n + 1n, -9n])) },
+      { name: 'flag', shape: [2], dataBase64: b64(Uint8Array.from([1, 0])) },
+    ], limits);
+    expect(prepared.rows).toBe(2);
+    expect(prepared.tensors['x']).toEqual({ type: 'float32', dims: [2, 2], data: Float32Array.from([1, 2, 3, 4.5]) });
+    expect(prepared.tensors['ids']!.data).toEqual(BigInt64Array.from([2n ** 60n + 1n, -9n]));
+    expect(prepared.tensors['flag']!.data).toEqual(Uint8Array.from([1, 0]));
+    // And back: outputs encode the same way.
+    expect(encodeBase64Tensor(BigInt64Array.from([2n ** 60n + 1n, -9n]))).toBe(b64(BigInt64Array.from([2n ** 60n + 1n, -9n])));
+    expect(encodeBase64Tensor(Float32Array.from([0, 1, 2, 3]).subarray(2))).toBe(b64(Float32Array.from([2, 3])));
+  });
+
+  it('dataBase64 is checked as strictly as data: one of the two, exact byte length, strict base64, finite floats, 0/1 bools', () => {
+    const x = (input: object) => prepareInputs([features], [{ name: 'x', shape: [1, 2], ...input }], limits);
+    expect(badInput(() => x({ data: [1, 2], dataBase64: b64(Float32Array.from([1, 2])) }))).toMatch(/"x": give exactly one of data and dataBase64/);
+    expect(badInput(() => x({}))).toMatch(/"x": give exactly one of data and dataBase64/);
+    expect(badInput(() => x({ data: null, dataBase64: null }))).toMatch(/exactly one/);
+    // 3 floats for shape [1, 2]; float64 bytes for a float32 input (16 bytes, 8 expected).
+    expect(badInput(() => x({ dataBase64: b64(Float32Array.from([1, 2, 3])) }))).toMatch(/needs 8 bytes \(2 × 4\) but dataBase64 holds 12/);
+    expect(badInput(() => x({ dataBase64: b64(Float64Array.from([1, 2])) }))).toMatch(/needs 8 bytes \(2 × 4\) but dataBase64 holds 16/);
+    expect(badInput(() => x({ dataBase64: b64(Float32Array.from([1])) }))).toMatch(/needs 8 bytes \(2 × 4\) but dataBase64 holds 4/);
+    // Not base64: characters outside the alphabet, URL-safe alphabet, missing padding, whitespace.
+    for (const text of ['AAAAAAAA!AA=', 'AAAAAA-_AAA=', 'AAAAAAAAAAA', ' AAAAAAAAAAA=', 'AAAA\nAAAAAAA=']) {
+      expect(badInput(() => x({ dataBase64: text }))).toMatch(/"x": dataBase64 is not standard padded base64/);
+    }
+    expect(badInput(() => x({ dataBase64: b64(Float32Array.from([1, Number.NaN])) }))).toMatch(/"x": value at index 1 is not a finite number/);
+    expect(badInput(() => x({ dataBase64: b64(Float32Array.from([Number.NEGATIVE_INFINITY, 1])) }))).toMatch(/value at index 0 is not a finite number/);
+    expect(badInput(() => prepareInputs([flag], [{ name: 'flag', shape: [2], dataBase64: b64(Uint8Array.from([1, 2])) }], limits))).toMatch(/"flag": value at index 1 \(2\) is not a bool/);
+    // The row and value limits hold whatever the encoding.
+    expect(badInput(() => prepareInputs([features], [{ name: 'x', shape: [9, 2], dataBase64: b64(new Float32Array(18)) }], limits))).toMatch(/9 rows is over the limit of 8/);
+    // A wrong element type claim is refused before the bytes are read.
+    expect(badInput(() => x({ elementType: 'float64', dataBase64: b64(Float64Array.from([1, 2])) }))).toMatch(/wrong element type/);
   });
 });

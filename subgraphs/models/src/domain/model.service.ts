@@ -27,7 +27,19 @@ export const servingLimits = { maxBatchSize: 1024, maxDelayMs: 100, minTimeoutMs
  * name, alias or version number, or a handle that never existed — is the same NOT_FOUND.
  */
 export class ModelService {
-  constructor(private readonly scope: TenantScope) {}
+  /**
+   * `servingChanged`: called after a committed change that alters what predict resolves (aliases,
+   * version and model deletes, serving settings), before the mutation answers, so every replica's
+   * resolution cache sees it on its next call (see serving/serving-generations.ts).
+   */
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly servingChanged?: (tenantId: string) => Promise<void>,
+  ) {}
+
+  private async announce(): Promise<void> {
+    await this.servingChanged?.(this.scope.tenant.id);
+  }
 
   async list(args: PageArgs): Promise<Connection<Model>> {
     assertPermission(this.scope.principal, 'inspect');
@@ -87,6 +99,8 @@ export class ModelService {
       if (model.status === 'ACTIVE') await manager.getRepository(ModelEntity).update({ id: modelId }, { status: 'DELETING', updatedAt: new Date() });
       return manager.getRepository(ModelVersionEntity).countBy({ modelId });
     });
+    // DELETING hides the model from predict from now on, on every replica, before its files go.
+    await this.announce();
     const deletedObjects = await this.scope.bucket.removePrefix(`models/${modelId}/`);
     await this.scope.transaction(async (manager) => {
       await giveBackModelQuota(manager, new TenantQuotas(this.scope), modelId);
@@ -105,7 +119,7 @@ export class ModelService {
     assertPermission(this.scope.principal, 'write');
     const modelId = parseId(id, 'modelId');
     const patch = parseServingPatch(input);
-    return this.scope.transaction(async (manager) => {
+    const updated = await this.scope.transaction(async (manager) => {
       const model = await this.lockModel(manager, modelId);
       const before = servingConfigOf(model);
       const updated: Model = { ...model, ...patch, updatedAt: new Date() };
@@ -118,6 +132,8 @@ export class ModelService {
       });
       return updated;
     });
+    await this.announce();
+    return updated;
   }
 
   async listVersions(modelId: string, args: PageArgs): Promise<Connection<ModelVersion>> {
@@ -162,15 +178,15 @@ export class ModelService {
 
   /**
    * Points `alias` at version `number` in one statement (insert or move), audited in the same
-   * transaction. Predict calls by alias read the row per call, so the very next call after the
-   * commit uses the new version; calls already running finish on the one they resolved.
+   * transaction. Announced before answering, so the very next predict by alias, on any replica,
+   * uses the new version; calls already running finish on the one they resolved.
    */
   async setAlias(input: { modelId: string; alias: string; version: number }): Promise<ModelAlias> {
     assertPermission(this.scope.principal, 'write');
     const modelId = parseId(input.modelId, 'modelId');
     const alias = parseAlias(input.alias);
     const number = parseVersionNumber(input.version);
-    return this.scope.transaction(async (manager) => {
+    const set = await this.scope.transaction(async (manager) => {
       await this.lockModel(manager, modelId);
       // Shared lock on the version: a concurrent deleteModelVersion waits, then sees this alias.
       const version = await manager
@@ -197,13 +213,15 @@ export class ModelService {
       });
       return row;
     });
+    await this.announce();
+    return set;
   }
 
   async removeAlias(input: { modelId: string; alias: string }): Promise<{ modelId: string; alias: string; versionNumber: number }> {
     assertPermission(this.scope.principal, 'write');
     const modelId = parseId(input.modelId, 'modelId');
     const alias = parseAlias(input.alias);
-    return this.scope.transaction(async (manager) => {
+    const removed = await this.scope.transaction(async (manager) => {
       await this.lockModel(manager, modelId);
       const row = await manager.getRepository(ModelAliasEntity).createQueryBuilder('a').setLock('pessimistic_write').where('a.modelId = :modelId AND a.alias = :alias', { modelId, alias }).getOne();
       if (!row) throw await modelNotFound(this.scope, 'ModelAlias', `${modelId}:${alias}`);
@@ -217,6 +235,8 @@ export class ModelService {
       });
       return { modelId, alias, versionNumber: version?.number ?? 0 };
     });
+    await this.announce();
+    return removed;
   }
 
   /** CONFLICT while an alias points at the version (move or remove the alias first). */
@@ -241,6 +261,7 @@ export class ModelService {
       });
       return found;
     });
+    await this.announce();
     // After the commit: a failed removal leaves an unreferenced object, never a version without its file.
     await this.scope.bucket.remove(version.objectKey);
     return { id: versionId, modelId: version.modelId, number: version.number };

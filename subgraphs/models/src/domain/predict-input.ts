@@ -1,11 +1,14 @@
 import { errors } from '@tessera/errors';
-import type { TensorInput, TensorElementType, TensorOutput } from '@tessera/inference';
+import type { TensorInput, TensorElementType, TensorOutputOf, TypedTensorData } from '@tessera/inference';
 import type { StoredTensorSignature } from '../data/tensor-signature';
+import { decodeBase64Tensor, elementBytes } from './tensor-base64';
 
 export interface PredictTensorInput {
   name: string;
-  /** Row-major values, flattened. */
-  data: number[];
+  /** Row-major values, flattened (exactly one of `data` and `dataBase64`). */
+  data?: number[] | null;
+  /** The same values as base64 of their little-endian bytes (see tensor-base64.ts). */
+  dataBase64?: string | null;
   shape: number[];
   /** Optional: when given, it must match the model's element type for this input. */
   elementType?: string | null;
@@ -59,9 +62,12 @@ export function prepareInputs(signature: StoredTensorSignature[], given: Predict
     if (input.elementType !== undefined && input.elementType !== null && input.elementType !== type) {
       throw fail(input.name, `wrong element type: the model expects ${type}, not ${input.elementType}.`);
     }
+    const hasList = input.data !== undefined && input.data !== null;
+    const hasBase64 = input.dataBase64 !== undefined && input.dataBase64 !== null;
+    if (hasList === hasBase64) throw fail(input.name, 'give exactly one of data and dataBase64.');
     checkShape(input, tensor, symbols);
     const count = input.shape.reduce((product, dim) => product * dim, 1);
-    if (input.data.length !== count) throw fail(input.name, `shape [${input.shape.join(', ')}] holds ${count} values but data has ${input.data.length}.`);
+    if (hasList && input.data!.length !== count) throw fail(input.name, `shape [${input.shape.join(', ')}] holds ${count} values but data has ${input.data!.length}.`);
     if (input.shape.length > 0) {
       const inputRows = input.shape[0]!;
       if (inputRows > limits.maxRows) throw fail(input.name, `${inputRows} rows is over the limit of ${limits.maxRows} rows per call.`);
@@ -69,7 +75,8 @@ export function prepareInputs(signature: StoredTensorSignature[], given: Predict
     }
     values += count;
     if (values > limits.maxValues) throw fail(input.name, `the call sends more than ${limits.maxValues} values in total.`);
-    tensors[input.name] = { type, dims: [...input.shape], data: toTypedArray(input, type) };
+    const data = hasList ? toTypedArray(input.name, input.data!, type) : fromBase64(input.name, input.dataBase64!, input.shape, type, count);
+    tensors[input.name] = { type, dims: [...input.shape], data };
   }
   return { tensors, rows: Math.max(rows, 1) };
 }
@@ -98,8 +105,35 @@ function checkShape(input: PredictTensorInput, tensor: StoredTensorSignature, sy
   });
 }
 
-function toTypedArray(input: PredictTensorInput, type: TensorElementType): TensorInput['data'] {
-  const { data } = input;
+/**
+ * Binary input, held to the same rules as a list: exact length for the shape, and the values a
+ * list could not carry are refused too (non-finite floats, bools other than 0/1). Integers are
+ * taken as sent: every int32 bit pattern is an int32, and int64 is exact beyond 2^53 here.
+ */
+function fromBase64(name: string, text: string, shape: number[], type: TensorElementType, count: number): TensorInput['data'] {
+  const decoded = decodeBase64Tensor(text, type, count);
+  if (!ArrayBuffer.isView(decoded)) {
+    if (decoded.kind === 'encoding') throw fail(name, 'dataBase64 is not standard padded base64 (A-Z a-z 0-9 + /, = padding, no spaces).');
+    throw fail(
+      name,
+      `shape [${shape.join(', ')}] of ${type} needs ${decoded.expectedBytes} bytes (${count} × ${elementBytes[type]}) but dataBase64 holds ${decoded.givenBytes}.`,
+    );
+  }
+  if (decoded instanceof Float32Array || decoded instanceof Float64Array) {
+    for (let i = 0; i < decoded.length; i += 1) {
+      if (!Number.isFinite(decoded[i]!)) throw fail(name, `value at index ${i} is not a finite number (NaN and Infinity are not allowed).`);
+    }
+  } else if (type === 'bool') {
+    for (let i = 0; i < decoded.length; i += 1) {
+      const value = (decoded as Uint8Array)[i]!;
+      if (value > 1) throw fail(name, `value at index ${i} (${value}) is not a bool (send bytes 0 or 1).`);
+    }
+  }
+  return decoded;
+}
+
+function toTypedArray(name: string, data: number[], type: TensorElementType): TensorInput['data'] {
+  const input = { name };
   for (let i = 0; i < data.length; i += 1) {
     const value = data[i]!;
     if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(input.name, `value at index ${i} is not a finite number (NaN and Infinity are not allowed).`);
@@ -131,16 +165,30 @@ export interface PredictionOutput {
   name: string;
   elementType: string;
   shape: number[];
-  /** Non-finite values (a model can produce NaN) become null: JSON and GraphQL Float cannot carry them. */
-  data: Array<number | null>;
+  /** As the model produced them; `data` and `dataBase64` (model.resolver) are made from these only when selected. */
+  values: TypedTensorData;
 }
 
 /** Outputs in the order the model declares them. */
-export function presentOutputs(signature: StoredTensorSignature[], outputs: Record<string, TensorOutput>): PredictionOutput[] {
+export function presentOutputs(signature: StoredTensorSignature[], outputs: Record<string, TensorOutputOf<'typed'>>): PredictionOutput[] {
   const order = signature.map((tensor) => tensor.name).filter((name) => name in outputs);
   const rest = Object.keys(outputs).filter((name) => !order.includes(name));
   return [...order, ...rest].map((name) => {
     const output = outputs[name]!;
-    return { name, elementType: output.type, shape: [...output.dims], data: output.data.map((value) => (Number.isFinite(value) ? value : null)) };
+    return { name, elementType: output.type, shape: [...output.dims], values: output.data };
   });
+}
+
+/** Non-finite values (a model can produce NaN) become null: JSON and GraphQL Float cannot carry them. int64 beyond 2^53 loses precision (use dataBase64). */
+export function outputNumbers(values: TypedTensorData): Array<number | null> {
+  const numbers = new Array<number | null>(values.length);
+  if (values instanceof BigInt64Array) {
+    for (let i = 0; i < values.length; i += 1) numbers[i] = Number(values[i]!);
+    return numbers;
+  }
+  for (let i = 0; i < values.length; i += 1) {
+    const value = values[i]!;
+    numbers[i] = Number.isFinite(value) ? value : null;
+  }
+  return numbers;
 }

@@ -8,8 +8,9 @@ import { parseAlias, parseId, parseModelName, parseVersionNumber } from './model
 import { modelNotFound } from './model-not-found';
 import { activeVersionQuery } from './model.service';
 import type { ModelsConfig } from './models-config';
-import { prepareInputs, presentOutputs, type PredictionOutput, type PredictTensorInput } from './predict-input';
+import { prepareInputs, presentOutputs, type PredictionOutput, type PredictTensorInput, type PreparedInputs } from './predict-input';
 import { sha256Hex } from './model-registry.service';
+import type { ServingTarget } from './serving-target';
 import { inferenceLimitsOf } from '../serving/inference-limits';
 import { modelKeys } from '../data/model-keys';
 
@@ -28,20 +29,28 @@ export interface Prediction {
   latencyMs: number;
 }
 
-interface ServingTarget {
-  version: ModelVersion;
-  batching: { maxBatchSize: number; maxDelayMs: number } | false;
-  timeoutMs: number;
+/** A parsed predict handle; `key` names it in the tenant's resolution cache. */
+interface Handle {
+  byId: boolean;
+  model: string;
+  byNumber: boolean;
+  version: string | number;
+  key: string;
 }
 
 /**
- * `predict`: resolve the model version inside the caller's tenant (by version number or alias,
- * read on every call so an alias move takes effect at once), validate the inputs against its
- * signature, and run it in the tenant's own inference pool — within the tenant's prediction quotas
- * (per minute, in flight, queued: QUOTA_EXCEEDED before anything is queued) and with its pool sized
- * by its limits (processes, threads, memory per process). The pool loads the model through
- * `load()` — decrypted from the tenant's bucket with the tenant's key and checked against the
- * stored sha256 — only when no process of that pool has the session yet.
+ * `predict`: resolve the model version inside the caller's tenant (by version number or alias),
+ * validate the inputs against its signature, and run it in the tenant's own inference pool —
+ * within the tenant's prediction quotas (per minute, in flight, queued: QUOTA_EXCEEDED before
+ * anything is queued) and with its pool sized by its limits (processes, threads, memory per
+ * process). The pool loads the model through `load()` — decrypted from the tenant's bucket with
+ * the tenant's key and checked against the stored sha256 — only when no process of that pool has
+ * the session yet.
+ *
+ * No database on a warm call: the resolution is cached per tenant and used only when Redis, in
+ * the one script that also counts the prediction, confirms the tenant's serving generation has
+ * not moved since it was read (model-resolution-cache.ts) — so an alias moved on any replica is
+ * used by the very next call here.
  * Permission: read. Viewers may call models (serving is what they consume); writing versions,
  * moving aliases and downloading the model file need data_scientist.
  */
@@ -54,22 +63,27 @@ export class PredictionService {
 
   async predict(input: PredictInput): Promise<Prediction> {
     assertPermission(this.scope.principal, 'read');
-    const target = await this.resolve(input);
-    const prepared = prepareInputs(target.version.inputs, input.inputs ?? [], this.config.predict);
-    if (!this.serving) throw errors.unavailable('Inference is not enabled in this process.');
-    const { version } = target;
+    const handle = parseHandle(input);
+    if (!this.serving) {
+      // A schema-only build: the same answers for bad handles and inputs, then no inference.
+      const target = await this.resolve(handle);
+      prepareInputs(target.version.inputs, input.inputs ?? [], this.config.predict);
+      throw errors.unavailable('Inference is not enabled in this process.');
+    }
+    const serving = this.serving;
     const tenant = this.scope.tenant;
     // Read from the tenant record on every call: a setTenantLimits change applies to the next call.
-    const limits = inferenceLimitsOf(tenant, this.serving.pools);
+    const limits = inferenceLimitsOf(tenant, serving.pools);
     // Quotas before any work is queued. The local checks (in flight, queue) come first so a call
     // they refuse does not use up one of the tenant's predictions of the minute.
-    this.serving.pools.assertAdmissible(tenant.id, tenant.tier, limits);
+    serving.pools.assertAdmissible(tenant.id, tenant.tier, limits);
     // A tenant past its monthly inference budget gets no new predictions (other reads still work).
-    await this.serving.budgets.assertWithin(tenant.id, ['inferenceMs']);
-    await this.serving.predictionsPerMinute.take(tenant.id, tenant.limits.predictionsPerMinute);
+    await serving.budgets.assertWithin(tenant.id, ['inferenceMs']);
+    const { target, prepared } = await this.admit(handle, input.inputs ?? [], tenant.limits.predictionsPerMinute);
+    const { version } = target;
     const started = performance.now();
     const record = (ok: boolean, batchSize: number, errorCode?: string) =>
-      this.serving!.stats.record({
+      serving.stats.record({
         principal: this.scope.principal,
         tenantId: tenant.id,
         modelId: version.modelId,
@@ -81,7 +95,7 @@ export class PredictionService {
         errorCode,
       });
     try {
-      const result = await this.serving.pools.predict({
+      const result = await serving.pools.predict({
         tenantId: tenant.id,
         tier: tenant.tier,
         modelKey: `${version.id}:${version.sha256}`,
@@ -90,6 +104,8 @@ export class PredictionService {
         batching: target.batching,
         timeoutMs: target.timeoutMs,
         limits,
+        // The typed arrays themselves: `data` / `dataBase64` are made from them only if selected.
+        outputData: 'typed',
       });
       record(true, result.batchSize);
       return { outputs: presentOutputs(version.outputs, result.outputs), modelVersion: version, batchSize: result.batchSize, latencyMs: result.latencyMs };
@@ -99,29 +115,62 @@ export class PredictionService {
     }
   }
 
-  /** One query: the version (by number or through the alias) of an ACTIVE model, with the model's serving config. */
-  private async resolve(input: PredictInput): Promise<ServingTarget> {
-    const byId = input.modelId !== undefined && input.modelId !== null;
-    const byName = input.modelName !== undefined && input.modelName !== null;
-    if (byId === byName) throw errors.badInput('Give exactly one of modelId and modelName.', { field: 'modelId' });
-    const byNumber = input.version !== undefined && input.version !== null;
-    const byAlias = input.alias !== undefined && input.alias !== null;
-    if (byNumber === byAlias) throw errors.badInput('Give exactly one of version and alias.', { field: 'version' });
-    const modelHandle = byId ? parseId(input.modelId!, 'modelId') : parseModelName(input.modelName!, 'modelName');
-    const versionHandle = byNumber ? parseVersionNumber(input.version!) : parseAlias(input.alias!);
+  /**
+   * Resolves the handle, validates the inputs and counts the prediction of the minute, in as few
+   * round trips as the cache allows:
+   * - warm: one Redis script (generation unchanged → counted), no database;
+   * - cold or changed: the generation (read before the database, so a change committed meanwhile
+   *   moves it past the tag), the database, then the count.
+   * Nothing is counted for a call refused for its handle or inputs.
+   */
+  private async admit(handle: Handle, given: PredictTensorInput[], perMinute: number): Promise<{ target: ServingTarget; prepared: PreparedInputs }> {
+    const serving = this.serving!;
+    const tenantId = this.scope.tenant.id;
+    const cached = serving.resolutions.get(tenantId, handle.key);
+    let generation: string | undefined;
+    let counted = false;
+    if (cached) {
+      let prepared: PreparedInputs | undefined;
+      let refusal: unknown;
+      try {
+        prepared = prepareInputs(cached.target.version.inputs, given, this.config.predict);
+      } catch (error) {
+        refusal = error;
+      }
+      // Bad inputs by the cached signature: only asks whether the signature is still current.
+      const admission = await serving.predictionsPerMinute.admit(tenantId, perMinute, { expect: cached.generation, count: prepared !== undefined });
+      if (admission.generation === cached.generation) {
+        if (!prepared) throw refusal;
+        return { target: cached.target, prepared };
+      }
+      generation = admission.generation;
+      // Redis unreachable: counted here alone, and the cache cannot be trusted.
+      counted = admission.kind === 'counted';
+    } else {
+      generation = (await serving.predictionsPerMinute.admit(tenantId, perMinute, { count: false })).generation;
+    }
+    const target = await this.resolve(handle);
+    // Unknown generation (Redis unreachable): nothing is cached, every call reads the database.
+    if (generation !== undefined) serving.resolutions.set(tenantId, generation, handle.key, target);
+    const prepared = prepareInputs(target.version.inputs, given, this.config.predict);
+    if (!counted) await serving.predictionsPerMinute.admit(tenantId, perMinute, { count: true });
+    return { target, prepared };
+  }
 
+  /** One query: the version (by number or through the alias) of an ACTIVE model, with the model's serving config. */
+  private async resolve(handle: Handle): Promise<ServingTarget> {
     const { entities, raw } = await this.scope.db((manager) => {
       const query = activeVersionQuery(manager)
         .addSelect(['m.id', 'm.servingBatching', 'm.servingMaxBatchSize', 'm.servingMaxDelayMs', 'm.servingTimeoutMs'])
-        .where(byId ? 'm.id = :model' : 'm.name = :model', { model: modelHandle });
-      if (byNumber) query.andWhere('v.number = :number', { number: versionHandle });
-      else query.innerJoin(ModelAliasEntity.options.name, 'a', 'a.versionId = v.id AND a.modelId = m.id AND a.alias = :alias', { alias: versionHandle });
+        .where(handle.byId ? 'm.id = :model' : 'm.name = :model', { model: handle.model });
+      if (handle.byNumber) query.andWhere('v.number = :number', { number: handle.version });
+      else query.innerJoin(ModelAliasEntity.options.name, 'a', 'a.versionId = v.id AND a.modelId = m.id AND a.alias = :alias', { alias: handle.version });
       return query.getRawAndEntities();
     });
     const version = entities[0];
     const row = raw[0] as Record<string, unknown> | undefined;
     if (!version || !row) {
-      throw await modelNotFound(this.scope, byNumber ? 'ModelVersion' : 'ModelAlias', `${modelHandle}${byNumber ? `@${versionHandle}` : `:${versionHandle}`}`);
+      throw await modelNotFound(this.scope, handle.byNumber ? 'ModelVersion' : 'ModelAlias', `${handle.model}${handle.byNumber ? `@${handle.version}` : `:${handle.version}`}`);
     }
     const batchingOn = Boolean(Number(row['m_serving_batching']));
     const maxBatchSize = Number(row['m_serving_max_batch_size']);
@@ -140,3 +189,15 @@ export class PredictionService {
   }
 }
 
+function parseHandle(input: PredictInput): Handle {
+  const byId = input.modelId !== undefined && input.modelId !== null;
+  const byName = input.modelName !== undefined && input.modelName !== null;
+  if (byId === byName) throw errors.badInput('Give exactly one of modelId and modelName.', { field: 'modelId' });
+  const byNumber = input.version !== undefined && input.version !== null;
+  const byAlias = input.alias !== undefined && input.alias !== null;
+  if (byNumber === byAlias) throw errors.badInput('Give exactly one of version and alias.', { field: 'version' });
+  const model = byId ? parseId(input.modelId!, 'modelId') : parseModelName(input.modelName!, 'modelName');
+  const version = byNumber ? parseVersionNumber(input.version!) : parseAlias(input.alias!);
+  // Parsed values only (a name is normalised by parseModelName), so two spellings of one handle share an entry.
+  return { byId, model, byNumber, version, key: `${byId ? 'id' : 'name'}\u0000${model}\u0000${byNumber ? 'number' : 'alias'}\u0000${version}` };
+}

@@ -9,11 +9,15 @@ import { ModelService, type ServingConfigInput } from '../domain/model.service';
 import { ModelUploadService } from '../domain/model-upload.service';
 import type { ModelsConfig } from '../domain/models-config';
 import { PredictionService, type PredictInput } from '../domain/prediction.service';
+import { outputNumbers, type PredictionOutput } from '../domain/predict-input';
+import { encodeBase64Tensor } from '../domain/tensor-base64';
 import type { ModelServing } from '../serving/model-serving';
 
 /** Resolvers stay thin: they pick the provider for the caller's tenant and pass arguments on. */
 export function modelResolvers(config: ModelsConfig, serving: ModelServing | undefined): GraphQLResolverMap<SubgraphContext> {
-  const models = async (ctx: SubgraphContext) => new ModelService(await ctx.scope());
+  // Changes predict must see are announced through the serving generation (when this process serves).
+  const servingChanged = serving ? (tenantId: string) => serving.generations.changed(tenantId) : undefined;
+  const models = async (ctx: SubgraphContext) => new ModelService(await ctx.scope(), servingChanged);
   const uploads = async (ctx: SubgraphContext) => new ModelUploadService(await ctx.scope(), config);
   const predictions = async (ctx: SubgraphContext) => new PredictionService(await ctx.scope(), serving, config);
 
@@ -64,6 +68,11 @@ export function modelResolvers(config: ModelsConfig, serving: ModelServing | und
       lineage: (version: ModelVersion) => ({ datasetVersionId: version.datasetVersionId, jobId: version.jobId }),
       aliases: async (version: ModelVersion, _: unknown, ctx: SubgraphContext) => (await models(ctx)).aliasesOfVersion(version.id),
       downloadUrl: (version: ModelVersion, _: unknown, ctx: SubgraphContext) => `${ctx.publicUrl ?? ''}/downloads/models/${version.id}`,
+    },
+    TensorOutput: {
+      // Made only for the fields the caller selected: a base64 caller never pays for the number list.
+      data: (output: PredictionOutput) => outputNumbers(output.values),
+      dataBase64: (output: PredictionOutput) => encodeBase64Tensor(output.values),
     },
     ModelAlias: {
       version: async (alias: ModelAlias, _: unknown, ctx: SubgraphContext) => (await models(ctx)).getVersion(alias.versionId),

@@ -1,7 +1,8 @@
 import type { Principal } from '@tessera/auth';
-import { recordAuditEvent } from '@tessera/audit-client';
 import type { Logger } from '@tessera/config';
 import type { TenantScopeFactory } from '@tessera/tenancy';
+import { addCall, addToTally, mergeDelta, mergeTally, minuteOf, readMark, writeAggregate, type AuditTally, type StatsDelta } from './prediction-aggregate';
+import { orphanedLogs, PredictionLog, readLog, removeFile, type LoggedCall } from './prediction-log';
 
 /** One predict call that reached an inference pool, as the models subgraph saw it. */
 export interface InferenceCall {
@@ -17,117 +18,82 @@ export interface InferenceCall {
   errorCode?: string | undefined;
 }
 
-interface StatsDelta {
-  tenantId: string;
-  modelId: string;
-  versionId: string;
-  minute: Date;
-  calls: number;
-  rows: number;
-  errors: number;
-  batchSizeSum: number;
-  batchSizeMax: number;
-  latencySum: number;
-  latencyMax: number;
-  le5: number;
-  le25: number;
-  le100: number;
-  le500: number;
-}
-
-interface AuditTally {
-  principal: Principal;
-  tenantId: string;
-  modelId: string;
-  versionId: string;
-  minute: Date;
-  calls: number;
-  rows: number;
-  errors: number;
-}
-
 export interface InferenceStatsOptions {
   /** How often pending stats are upserted (and finished minutes audited). */
   flushIntervalMs: number;
   /** Pending data older than this is dropped when its tenant cannot be written (suspended, deleted). */
   maxRetryAgeMs: number;
+  /**
+   * The prediction log's directory (see prediction-log.ts), or false for none: then a killed
+   * process loses what it had not flushed (only for processes whose stats do not matter).
+   */
+  logDirectory: string | false;
+  /** Another process's log untouched for this long is replayed even if a process with its pid runs (default 2 min). */
+  staleLogAfterMs?: number;
+  /** How often logs left by dead processes are looked for (default 60 s; also once at start). */
+  recoverIntervalMs?: number;
 }
-
-const minuteOf = (at: number) => new Date(Math.floor(at / 60_000) * 60_000);
 
 /**
  * Aggregates predict calls in memory and writes them in batches, so the hot path never waits for
- * MySQL:
+ * MySQL, with outbox semantics: every call is first appended to the prediction log (one write(2),
+ * see prediction-log.ts), and each flush moves the log's mark in the tenant's
+ * `prediction_log_marks` in the same transaction as the rows it writes:
  * - stats: one row per model version per minute in the tenant's `inference_stats`, upserted every
  *   `flushIntervalMs` with the deltas since the last flush (calls, rows, errors, batch sizes,
  *   latency sum/max and ≤5/25/100/500 ms buckets);
  * - audit: ONE `model.predict` event per model version, minute and principal, written in the
  *   same transaction as the stats once the minute is over (or at shutdown / `flush({ closeAll })`),
  *   carrying that principal's call, row and error counts for the minute.
- * Data still in memory when the process dies is lost (at most one flush interval of stats and
- * the current minute's audit tallies); see the README.
+ * A process killed between flushes loses nothing it answered: `recover()` (at start, then every
+ * `recoverIntervalMs`) replays the logs of dead processes, skipping lines their marks say are
+ * written, so each call is counted and audited exactly once.
  */
 export class InferenceStatsRecorder {
   private deltas = new Map<string, StatsDelta>();
   private tallies = new Map<string, AuditTally>();
   private flushing: Promise<void> = Promise.resolve();
+  private recovering: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
+  private readonly recoverTimer: NodeJS.Timeout | undefined;
+  private readonly log: PredictionLog | undefined;
+  /** Tenants whose old marks were cleaned up lately (once an hour each). */
+  private readonly marksCleaned = new Map<string, number>();
 
   constructor(
     private readonly scopes: TenantScopeFactory,
     private readonly logger: Logger,
     private readonly options: InferenceStatsOptions,
   ) {
+    this.log = options.logDirectory === false ? undefined : new PredictionLog(options.logDirectory);
     this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
     this.timer.unref();
+    if (this.log) {
+      void this.recover();
+      this.recoverTimer = setInterval(() => void this.recover(), options.recoverIntervalMs ?? 60_000);
+      this.recoverTimer.unref();
+    }
   }
 
   record(call: InferenceCall): void {
     const at = Date.now();
-    const minute = minuteOf(at);
-    const key = `${call.tenantId}|${call.versionId}|${minute.getTime()}`;
-    let delta = this.deltas.get(key);
-    if (!delta) {
-      delta = {
+    const minute = minuteOf(at).getTime();
+    // The principal goes into the log once per audit tally (the first call of it), not on every line.
+    const tallyKnown = this.tallies.has(`${call.tenantId}|${call.versionId}|${minute}|${call.principal.subject}`);
+    const seq =
+      this.log?.append({
+        at,
         tenantId: call.tenantId,
         modelId: call.modelId,
         versionId: call.versionId,
-        minute,
-        calls: 0,
-        rows: 0,
-        errors: 0,
-        batchSizeSum: 0,
-        batchSizeMax: 0,
-        latencySum: 0,
-        latencyMax: 0,
-        le5: 0,
-        le25: 0,
-        le100: 0,
-        le500: 0,
-      };
-      this.deltas.set(key, delta);
-    }
-    delta.calls += 1;
-    delta.rows += call.rows;
-    if (!call.ok) delta.errors += 1;
-    delta.batchSizeSum += call.batchSize;
-    delta.batchSizeMax = Math.max(delta.batchSizeMax, call.batchSize);
-    delta.latencySum += call.latencyMs;
-    delta.latencyMax = Math.max(delta.latencyMax, call.latencyMs);
-    if (call.latencyMs <= 5) delta.le5 += 1;
-    if (call.latencyMs <= 25) delta.le25 += 1;
-    if (call.latencyMs <= 100) delta.le100 += 1;
-    if (call.latencyMs <= 500) delta.le500 += 1;
-
-    const tallyKey = `${key}|${call.principal.subject}`;
-    let tally = this.tallies.get(tallyKey);
-    if (!tally) {
-      tally = { principal: call.principal, tenantId: call.tenantId, modelId: call.modelId, versionId: call.versionId, minute, calls: 0, rows: 0, errors: 0 };
-      this.tallies.set(tallyKey, tally);
-    }
-    tally.calls += 1;
-    tally.rows += call.rows;
-    if (!call.ok) tally.errors += 1;
+        rows: call.rows,
+        batchSize: call.batchSize,
+        latencyMs: call.latencyMs,
+        ok: call.ok,
+        subject: call.principal.subject,
+        principal: tallyKnown ? undefined : call.principal,
+      }) ?? 0;
+    addCall(this.deltas, this.tallies, { ...call, seq, at });
   }
 
   /** Writes pending stats; audits finished minutes, or every minute with `closeAll` (shutdown, tests). */
@@ -137,9 +103,25 @@ export class InferenceStatsRecorder {
     return run;
   }
 
+  /**
+   * Replays the prediction logs of processes that are gone (killed, crashed) into MySQL, exactly
+   * once (their marks say what is written), and removes them. Safe to run from several processes
+   * at once: each tenant's mark row is locked while it is moved.
+   */
+  recover(): Promise<void> {
+    this.recovering ??= this.recoverNow().finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.recoverTimer);
+    await this.recovering;
     await this.flush({ closeAll: true });
+    // Anything that could not be written stays in the log for the next process to replay.
+    this.log?.close(this.deltas.size === 0 && this.tallies.size === 0);
   }
 
   private async flushNow(closeAll: boolean): Promise<void> {
@@ -158,41 +140,76 @@ export class InferenceStatsRecorder {
       const tenantDeltas = deltas.filter((d) => d.tenantId === tenantId);
       const tenantTallies = closing.filter((t) => t.tenantId === tenantId);
       try {
-        await this.writeTenant(tenantDeltas, tenantTallies);
+        await this.writeTenant(tenantId, tenantDeltas, tenantTallies);
       } catch (error) {
         this.logger.warn('inference stats flush failed; will retry', { tenantId, error: error instanceof Error ? error.message : String(error) });
         this.restore(tenantDeltas, tenantTallies);
       }
     }
+    this.log?.release(this.lowestPendingSeq());
   }
 
-  private async writeTenant(deltas: StatsDelta[], tallies: AuditTally[]): Promise<void> {
+  private async writeTenant(tenantId: string, deltas: StatsDelta[], tallies: AuditTally[]): Promise<void> {
     const principal = tallies[0]?.principal ?? this.principalFor(deltas[0]!);
     const scope = await this.scopes.forPrincipal(principal);
+    // Lines of this log now in the stats / audited: the highest of what this transaction writes
+    // (the mark only ever moves forward; lower lines are all in earlier flushes or in this one).
+    const mark = { statsSeq: Math.max(0, ...deltas.map((d) => d.maxSeq)), auditSeq: Math.max(0, ...tallies.map((t) => t.maxSeq)) };
+    const cleanUp = (this.marksCleaned.get(tenantId) ?? 0) < Date.now() - 3_600_000;
     await scope.transaction(async (manager) => {
-      for (const d of deltas) {
-        await manager.query(
-          `INSERT INTO inference_stats
-             (model_version_id, model_id, minute, calls, row_count, errors, batch_size_sum, batch_size_max,
-              latency_ms_sum, latency_ms_max, latency_le_5ms, latency_le_25ms, latency_le_100ms, latency_le_500ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON DUPLICATE KEY UPDATE
-             calls = calls + VALUES(calls), row_count = row_count + VALUES(row_count), errors = errors + VALUES(errors),
-             batch_size_sum = batch_size_sum + VALUES(batch_size_sum), batch_size_max = GREATEST(batch_size_max, VALUES(batch_size_max)),
-             latency_ms_sum = latency_ms_sum + VALUES(latency_ms_sum), latency_ms_max = GREATEST(latency_ms_max, VALUES(latency_ms_max)),
-             latency_le_5ms = latency_le_5ms + VALUES(latency_le_5ms), latency_le_25ms = latency_le_25ms + VALUES(latency_le_25ms),
-             latency_le_100ms = latency_le_100ms + VALUES(latency_le_100ms), latency_le_500ms = latency_le_500ms + VALUES(latency_le_500ms)`,
-          [d.versionId, d.modelId, d.minute, d.calls, d.rows, d.errors, d.batchSizeSum, d.batchSizeMax, d.latencySum, d.latencyMax, d.le5, d.le25, d.le100, d.le500],
-        );
+      await writeAggregate(manager, this.log?.logId, deltas, tallies, mark);
+      // Marks of logs replayed or finished long ago are of no use any more.
+      if (cleanUp) await manager.query('DELETE FROM prediction_log_marks WHERE updated_at < ?', [new Date(Date.now() - 30 * 24 * 3_600_000)]);
+    });
+    if (cleanUp) this.marksCleaned.set(tenantId, Date.now());
+  }
+
+  private lowestPendingSeq(): number {
+    let lowest = (this.log?.lastSeq ?? 0) + 1;
+    for (const d of this.deltas.values()) lowest = Math.min(lowest, d.minSeq);
+    for (const t of this.tallies.values()) lowest = Math.min(lowest, t.minSeq);
+    return lowest;
+  }
+
+  private async recoverNow(): Promise<void> {
+    if (!this.log) return;
+    for (const orphan of orphanedLogs(this.log.directory, this.log.logId, this.options.staleLogAfterMs ?? 120_000)) {
+      const calls = readLog(orphan.files);
+      const byTenant = new Map<string, LoggedCall[]>();
+      for (const call of calls) byTenant.set(call.tenantId, [...(byTenant.get(call.tenantId) ?? []), call]);
+      let complete = true;
+      for (const [tenantId, tenantCalls] of byTenant) {
+        try {
+          await this.replayTenant(orphan.logId, tenantId, tenantCalls);
+        } catch (error) {
+          const newest = Math.max(...tenantCalls.map((call) => call.at));
+          // A tenant that cannot be written (suspended, deleted) for longer than the retry age is given up, like live data.
+          if (newest >= Date.now() - this.options.maxRetryAgeMs) complete = false;
+          this.logger.warn('prediction log replay failed for a tenant', { tenantId, logId: orphan.logId, error: error instanceof Error ? error.message : String(error) });
+        }
       }
-      for (const t of tallies) {
-        await recordAuditEvent(manager, t.principal, {
-          action: 'model.predict',
-          targetType: 'ModelVersion',
-          targetId: t.versionId,
-          details: { modelId: t.modelId, minute: t.minute.toISOString(), calls: t.calls, rows: t.rows, errors: t.errors, aggregated: true },
-        });
+      if (complete) for (const file of orphan.files) removeFile(file);
+    }
+  }
+
+  private async replayTenant(logId: string, tenantId: string, calls: LoggedCall[]): Promise<void> {
+    // The principal of each subject, from whichever line carried it (once per tally in a log).
+    const principals = new Map<string, Principal>();
+    for (const call of calls) if (call.principal) principals.set(call.principal.subject, call.principal);
+    const principalOf = (subject: string): Principal =>
+      principals.get(subject) ?? { kind: 'user', subject, tenantId, roles: [], clientId: undefined, requestId: 'prediction-log-replay', sourceIp: undefined };
+    const scope = await this.scopes.forPrincipal(principalOf(calls[0]!.subject));
+    await scope.transaction(async (manager) => {
+      const mark = await readMark(manager, logId);
+      const deltas = new Map<string, StatsDelta>();
+      const tallies = new Map<string, AuditTally>();
+      for (const call of calls) {
+        const aggregated = { ...call, principal: principalOf(call.subject) };
+        if (call.seq > mark.statsSeq) addCall(deltas, undefined, aggregated);
+        if (call.seq > mark.auditSeq) addToTally(tallies, `${tenantId}|${call.versionId}|${minuteOf(call.at).getTime()}`, minuteOf(call.at), aggregated);
       }
+      const last = Math.max(...calls.map((call) => call.seq));
+      await writeAggregate(manager, logId, [...deltas.values()], [...tallies.values()], { statsSeq: last, auditSeq: last });
     });
   }
 
@@ -217,25 +234,8 @@ export class InferenceStatsRecorder {
       const key = `${t.tenantId}|${t.versionId}|${t.minute.getTime()}|${t.principal.subject}`;
       const existing = this.tallies.get(key);
       if (!existing) this.tallies.set(key, t);
-      else {
-        existing.calls += t.calls;
-        existing.rows += t.rows;
-        existing.errors += t.errors;
-      }
+      else mergeTally(existing, t);
     }
   }
 }
 
-function mergeDelta(into: StatsDelta, from: StatsDelta): void {
-  into.calls += from.calls;
-  into.rows += from.rows;
-  into.errors += from.errors;
-  into.batchSizeSum += from.batchSizeSum;
-  into.batchSizeMax = Math.max(into.batchSizeMax, from.batchSizeMax);
-  into.latencySum += from.latencySum;
-  into.latencyMax = Math.max(into.latencyMax, from.latencyMax);
-  into.le5 += from.le5;
-  into.le25 += from.le25;
-  into.le100 += from.le100;
-  into.le500 += from.le500;
-}

@@ -1,11 +1,16 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger, RedisConfig } from '@tessera/config';
 import { inferenceOptionsFromEnvironment, InferencePools, type InferencePoolsOptionsInput } from '@tessera/inference';
 import type { BudgetGuard, UsageRecorder } from '@tessera/metering';
 import type { TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
+import type { ServingTarget } from '../domain/serving-target';
 import { TenantErasureListener } from './tenant-erasure-listener';
 import { InferenceStatsRecorder, type InferenceStatsOptions } from './inference-stats.recorder';
+import { ModelResolutionCache, type ModelResolutionCacheOptions } from './model-resolution-cache';
 import { PredictionsInFlightSync } from './predictions-in-flight-sync';
 import { PredictionsPerMinute } from './predictions-per-minute';
+import { ServingGenerations } from './serving-generations';
 
 /**
  * What a process hosting the models subgraph holds for inference: ONE set of tenant inference
@@ -21,6 +26,10 @@ export interface ModelServing {
   predictionsInFlight: PredictionsInFlightSync;
   /** The tenants' month-to-date usage against their budgets (predict checks `inferenceMs`). */
   budgets: BudgetGuard;
+  /** What predict handles resolved to, per tenant, checked against the serving generation on every use. */
+  resolutions: ModelResolutionCache<ServingTarget>;
+  /** Moves a tenant's serving generation after a change that predict must see (alias, version, model, serving settings). */
+  generations: ServingGenerations;
   close(): Promise<void>;
 }
 
@@ -31,6 +40,8 @@ export interface ModelServingOptions {
   quotaClock?: () => number;
   /** How often replicas exchange their predictions in flight (default 250 ms). */
   inFlightSyncIntervalMs?: number;
+  /** Bounds of the resolution cache (defaults: 1 000 tenants, 256 handles each, 60 s). */
+  resolutionCache?: Partial<ModelResolutionCacheOptions>;
 }
 
 export function createModelServing(
@@ -47,12 +58,14 @@ export function createModelServing(
   options: ModelServingOptions = {},
 ): ModelServing {
   const pools = new InferencePools(options.pools ?? {}, deps.logger.child({ component: 'inference' }));
+  const resolutions = new ModelResolutionCache<ServingTarget>({ maxTenants: 1_000, maxEntriesPerTenant: 256, maxAgeMs: 60_000, ...options.resolutionCache });
   // An erased tenant's processes, sessions, model files and keys go from every replica when the tenants service announces it.
   const erasures = new TenantErasureListener(
     {
       tenantIds: () => pools.tenantIds(),
       forgetTenant: async (tenantId) => {
         deps.keyring.forget(tenantId);
+        resolutions.forgetTenant(tenantId);
         await pools.forgetTenant(tenantId);
       },
       exists: async (tenantId) => (await deps.tenants.find(tenantId)) !== undefined,
@@ -64,8 +77,11 @@ export function createModelServing(
   // Every answered call adds its share of the run to its tenant's inferenceMs (pools are per tenant).
   const stopMetering = pools.onRecord((record) => deps.usage.add(record.tenantId, 'inferenceMs', record.computeMs));
   const stats = new InferenceStatsRecorder(deps.scopes, deps.logger.child({ component: 'inference-stats' }), {
+    ...options.stats,
     flushIntervalMs: options.stats?.flushIntervalMs ?? 5_000,
     maxRetryAgeMs: options.stats?.maxRetryAgeMs ?? 10 * 60_000,
+    // One directory per deployment (key prefix) under the base: a process replays only its own platform's logs.
+    logDirectory: options.stats?.logDirectory === false ? false : join(options.stats?.logDirectory ?? join(tmpdir(), 'tessera-prediction-log'), deps.config.redis.keyPrefix),
   });
   const predictionsPerMinute = new PredictionsPerMinute({
     redis: deps.config.redis,
@@ -78,12 +94,15 @@ export function createModelServing(
     ...(options.inFlightSyncIntervalMs ? { intervalMs: options.inFlightSyncIntervalMs } : {}),
   });
   predictionsInFlight.start();
+  const generations = new ServingGenerations({ redis: deps.config.redis, logger: deps.logger.child({ component: 'serving-generations' }) });
   return {
     pools,
     stats,
     predictionsPerMinute,
     predictionsInFlight,
     budgets: deps.budgets,
+    resolutions,
+    generations,
     close: async () => {
       await listening;
       await erasures.close();
@@ -94,11 +113,13 @@ export function createModelServing(
       // After the pools: every call is answered, so this replica's last report is zero.
       await predictionsInFlight.close();
       await predictionsPerMinute.close();
+      await generations.close();
     },
   };
 }
 
 /** For `tessera models`: the INFERENCE_* variables (see the inference package's README table). */
 export function modelServingOptionsFromEnvironment(env: NodeJS.ProcessEnv): ModelServingOptions {
-  return { pools: inferenceOptionsFromEnvironment(env) };
+  const logDirectory = env['INFERENCE_STATS_LOG_DIR'];
+  return { pools: inferenceOptionsFromEnvironment(env), ...(logDirectory ? { stats: { logDirectory } } : {}) };
 }

@@ -1,0 +1,194 @@
+/**
+ * The write-ahead log of answered predictions (the outbox of inference stats and audit): one line
+ * per call, appended with a plain write(2) before the call's answer leaves the process. A killed
+ * process loses nothing it answered: the kernel already holds the bytes, and the next models
+ * process started on this directory replays what the database has not recorded yet (see
+ * InferenceStatsRecorder.recover). Only a host crash before the page cache reaches the disk can
+ * lose lines; that is the price of not calling fsync per prediction.
+ *
+ * Layout: `<directory>/<pid>-<logId>-<segment>.log`, JSON arrays one per line. A segment is
+ * deleted once every line in it is in MySQL; the live segment is touched at every flush, so a
+ * file not touched for `staleAfterMs` belongs to a process that is gone even if its pid was reused.
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Principal } from '@tessera/auth';
+
+/** One answered (or failed) predict call as logged; `principal` only on the first line of its audit tally in this log. */
+export interface LoggedCall {
+  seq: number;
+  at: number;
+  tenantId: string;
+  modelId: string;
+  versionId: string;
+  rows: number;
+  batchSize: number;
+  latencyMs: number;
+  ok: boolean;
+  subject: string;
+  principal: Principal | undefined;
+}
+
+type Line = [number, number, string, string, string, number, number, number, 0 | 1, string, Principal | null];
+
+interface Segment {
+  path: string;
+  /** Highest sequence number written to it (0: none yet). */
+  maxSeq: number;
+}
+
+/** Lines per segment before a new one is started (about 200 bytes a line). */
+const segmentLines = 20_000;
+
+export class PredictionLog {
+  readonly logId = randomUUID();
+  private seq = 0;
+  private fd: number;
+  private linesInSegment = 0;
+  private segmentNumber = 0;
+  private readonly segments: Segment[] = [];
+
+  constructor(readonly directory: string) {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    this.fd = this.openSegment();
+  }
+
+  /** Appends one call and returns its sequence number (1, 2, … in this log). */
+  append(call: Omit<LoggedCall, 'seq'>): number {
+    const seq = ++this.seq;
+    const line: Line = [seq, call.at, call.tenantId, call.modelId, call.versionId, call.rows, call.batchSize, call.latencyMs, call.ok ? 1 : 0, call.subject, call.principal ?? null];
+    writeSync(this.fd, `${JSON.stringify(line)}\n`);
+    this.segments[this.segments.length - 1]!.maxSeq = seq;
+    if (++this.linesInSegment >= segmentLines) this.rotate();
+    return seq;
+  }
+
+  /** The last sequence number written. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Every line below `lowestPending` is in MySQL: drops the segments that hold only such lines (the
+   * live one too, by starting a new one), and marks this log as alive for other processes.
+   */
+  release(lowestPending: number): void {
+    const live = this.segments[this.segments.length - 1]!;
+    if (live.maxSeq > 0 && live.maxSeq < lowestPending) this.rotate();
+    while (this.segments.length > 1 && this.segments[0]!.maxSeq < lowestPending) {
+      removeFile(this.segments.shift()!.path);
+    }
+    const now = new Date();
+    try {
+      utimesSync(this.segments[this.segments.length - 1]!.path, now, now);
+    } catch {
+      // removed under us (an operator); the next line recreates nothing, but append still works on the fd
+    }
+  }
+
+  /** After a final flush that wrote everything: the files go too. */
+  close(everythingWritten: boolean): void {
+    closeSync(this.fd);
+    if (everythingWritten) for (const segment of this.segments.splice(0)) removeFile(segment.path);
+  }
+
+  private openSegment(): number {
+    const path = join(this.directory, `${process.pid}-${this.logId}-${++this.segmentNumber}.log`);
+    this.segments.push({ path, maxSeq: 0 });
+    this.linesInSegment = 0;
+    return openSync(path, 'a', 0o600);
+  }
+
+  private rotate(): void {
+    const previous = this.fd;
+    this.fd = this.openSegment();
+    closeSync(previous);
+  }
+}
+
+/** The files of one log that another process left behind. */
+export interface OrphanedLog {
+  logId: string;
+  files: string[];
+}
+
+/**
+ * Logs in `directory` whose writer is gone: its pid is not running here, it is this process's own
+ * pid from an earlier life (a container restarted with pid 1 again), or it has not been touched
+ * for `staleAfterMs`. `ownLogId` is never returned.
+ */
+export function orphanedLogs(directory: string, ownLogId: string, staleAfterMs: number): OrphanedLog[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const byLog = new Map<string, { pid: number; files: string[]; newest: number }>();
+  for (const name of names) {
+    const match = /^(\d+)-([0-9a-f-]{36})-(\d+)\.log$/.exec(name);
+    if (!match || match[2] === ownLogId) continue;
+    const path = join(directory, name);
+    let mtime = 0;
+    try {
+      mtime = statSync(path).mtimeMs;
+    } catch {
+      continue;
+    }
+    const entry = byLog.get(match[2]!) ?? { pid: Number(match[1]), files: [], newest: 0 };
+    entry.files.push(path);
+    entry.newest = Math.max(entry.newest, mtime);
+    byLog.set(match[2]!, entry);
+  }
+  const now = Date.now();
+  return [...byLog]
+    .filter(([, log]) => log.pid === process.pid || !isRunning(log.pid) || now - log.newest > staleAfterMs)
+    .map(([logId, log]) => ({ logId, files: log.files.sort((a, b) => segmentOf(a) - segmentOf(b)) }));
+}
+
+/** Every complete line of a log's files (a line cut short by the crash was never acknowledged: skipped). */
+export function readLog(files: string[]): LoggedCall[] {
+  const calls: LoggedCall[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const raw of text.split('\n')) {
+      if (raw === '') continue;
+      let line: Line;
+      try {
+        line = JSON.parse(raw) as Line;
+      } catch {
+        continue;
+      }
+      const [seq, at, tenantId, modelId, versionId, rows, batchSize, latencyMs, ok, subject, principal] = line;
+      calls.push({ seq, at, tenantId, modelId, versionId, rows, batchSize, latencyMs, ok: ok === 1, subject, principal: principal ?? undefined });
+    }
+  }
+  return calls;
+}
+
+export function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function segmentOf(path: string): number {
+  return Number(/-(\d+)\.log$/.exec(path)?.[1] ?? 0);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
