@@ -1,0 +1,262 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Principal } from '@tessera/auth';
+import { buildLinearRegression } from '@tessera/onnx';
+import type { PredictRequest } from '@tessera/inference';
+import { databaseOf, redisOf } from '@tessera/platform';
+import { startTelemetry } from '@tessera/telemetry';
+import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { createModelServing, defaultModelsConfig, InferenceStatsRecorder, type ModelServing } from '../src';
+import { PredictionService, type PredictInput } from '../src/domain/prediction.service';
+import { outputNumbers } from '../src/domain/predict-input';
+import { auditTrail, deleteModel, deleteVersion, newModel, predict, removeAlias, setAlias, uploadVersion } from './model-flow';
+
+const row = [1, 2, 3];
+/** Each version answers one coordinate of the row, so an answer names the version (and tenant) that produced it. */
+const pick = (index: number) => buildLinearRegression({ weights: [0, 1, 2].map((i) => (i === index ? 1 : 0)), bias: 0 });
+const updateServing = `mutation($id: ID!, $input: ModelServingInput!) { updateModelServing(modelId: $id, input: $input) { id } }`;
+
+describe('models: serving fast path', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let globex: TestTenant;
+  /** A second models replica: its own resolution cache, pools and Redis connections, the same database and Redis. */
+  let replicaB: ModelServing;
+  const requestsOnB: PredictRequest[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [acme, globex] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    replicaB = createModelServing(stack.platform.runtimes.models, { stats: { logDirectory: false } });
+    const predictOnPools = replicaB.pools.predict.bind(replicaB.pools) as (request: PredictRequest) => ReturnType<ModelServing['pools']['predict']>;
+    replicaB.pools.predict = ((request: PredictRequest) => {
+      requestsOnB.push(request);
+      return predictOnPools(request);
+    }) as ModelServing['pools']['predict'];
+  });
+  afterAll(async () => {
+    await replicaB?.close();
+    await stack?.stop();
+  });
+
+  /** A predict answered by replica B, as a viewer of `tenant` (the scope the models subgraph would build). */
+  async function predictOnB(tenant: TestTenant, input: PredictInput): Promise<number> {
+    const principal: Principal = { kind: 'user', subject: 'replica-b-viewer', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    const scope = await stack.platform.runtimes.models.scopes.forPrincipal(principal);
+    const prediction = await new PredictionService(scope, replicaB, defaultModelsConfig).predict(input);
+    return outputNumbers(prediction.outputs[0]!.values)[0]!;
+  }
+  const refusedOnB = async (tenant: TestTenant, input: PredictInput) =>
+    predictOnB(tenant, input).then(
+      (value) => `answered ${value}`,
+      (error: { code?: string }) => error.code,
+    );
+  const byAlias = (alias = 'production'): PredictInput => ({ modelName: 'scorer', alias, inputs: [{ name: 'input', shape: [1, 3], data: row }] });
+  const byVersion = (modelId: string, version: number): PredictInput => ({ modelId, version, inputs: [{ name: 'input', shape: [1, 3], data: row }] });
+  const cachedOnB = (tenant: TestTenant) => replicaB.resolutions.size(tenant.id);
+
+  it('an alias moved, serving changed, alias removed, version or model deleted through replica A: the very next predict on replica B sees it; tenants with the same model names never share entries', async () => {
+    const [scientist, admin, otherScientist] = await Promise.all([acme.token('data_scientist'), acme.token('admin'), globex.token('data_scientist')]);
+    // The same model name and alias in both tenants, answering different coordinates.
+    const scorer = await newModel(stack, scientist, 'scorer');
+    const v1 = await uploadVersion(stack, scientist, scorer, pick(0));
+    await uploadVersion(stack, scientist, scorer, pick(1));
+    expectNoErrors(await stack.query(scientist, setAlias, { input: { modelId: scorer, alias: 'production', version: 1 } }));
+    const otherScorer = await newModel(stack, otherScientist, 'scorer');
+    await uploadVersion(stack, otherScientist, otherScorer, pick(2));
+    expectNoErrors(await stack.query(otherScientist, setAlias, { input: { modelId: otherScorer, alias: 'production', version: 1 } }));
+
+    // Warm replica B for both tenants, through the same handles.
+    expect(await predictOnB(acme, byAlias())).toBe(1);
+    expect(await predictOnB(acme, byVersion(scorer, 2))).toBe(2);
+    expect(await predictOnB(acme, byVersion(scorer, 1))).toBe(1);
+    expect(await predictOnB(globex, byAlias())).toBe(3);
+    expect(cachedOnB(acme)).toBe(3);
+    expect(cachedOnB(globex)).toBe(1);
+    // Warm: answered again without a database read (the entries stay, nothing is re-read).
+    expect(await predictOnB(acme, byAlias())).toBe(1);
+    // Another tenant's model id is NOT_FOUND for acme even with globex's entry cached on this replica.
+    expect(await predictOnB(globex, byVersion(otherScorer, 1))).toBe(3);
+    expect(await refusedOnB(acme, byVersion(otherScorer, 1))).toBe('NOT_FOUND');
+
+    // Promote on replica A (the stack's models subgraph): the first call on B uses version 2.
+    expectNoErrors(await stack.query(scientist, setAlias, { input: { modelId: scorer, alias: 'production', version: 2 } }));
+    expect(await predictOnB(acme, byAlias())).toBe(2);
+    // The other tenant's entries and answers are its own.
+    expect(await predictOnB(globex, byAlias())).toBe(3);
+    // Rollback, then the first call again.
+    expectNoErrors(await stack.query(scientist, setAlias, { input: { modelId: scorer, alias: 'production', version: 1 } }));
+    expect(await predictOnB(acme, byAlias())).toBe(1);
+
+    // Serving settings: the first call on B runs with the new ones.
+    requestsOnB.length = 0;
+    expectNoErrors(await stack.query(scientist, updateServing, { id: scorer, input: { batching: false, timeoutMs: 7_777 } }));
+    expect(await predictOnB(acme, byAlias())).toBe(1);
+    expect(requestsOnB).toEqual([expect.objectContaining({ tenantId: acme.id, batching: false, timeoutMs: 7_777 })]);
+
+    // Alias removed: the first call on B by that alias is NOT_FOUND.
+    expectNoErrors(await stack.query(scientist, removeAlias, { modelId: scorer, alias: 'production' }));
+    expect(await refusedOnB(acme, byAlias())).toBe('NOT_FOUND');
+    // Version 1 deleted (cached on B by number): NOT_FOUND at once.
+    expect(await predictOnB(acme, byVersion(scorer, 1))).toBe(1);
+    expectNoErrors(await stack.query(admin, deleteVersion, { id: v1.id }));
+    expect(await refusedOnB(acme, byVersion(scorer, 1))).toBe('NOT_FOUND');
+    // The model deleted (version 2 cached on B): NOT_FOUND at once.
+    expect(await predictOnB(acme, byVersion(scorer, 2))).toBe(2);
+    expectNoErrors(await stack.query(admin, deleteModel, { id: scorer }));
+    expect(await refusedOnB(acme, byVersion(scorer, 2))).toBe('NOT_FOUND');
+
+    // Through all of it globex kept its own model and answers, on both replicas.
+    expect(await predictOnB(globex, byAlias())).toBe(3);
+    const viaGateway = expectNoErrors(await predict(stack, await globex.token('viewer'), byAlias() as unknown as Record<string, unknown>));
+    expect(viaGateway.predict.outputs[0]!.data[0]).toBeCloseTo(3, 5);
+  });
+
+  it('bad inputs against a cached signature are refused without counting, and a signature that changed is re-read first', async () => {
+    const scientist = await acme.token('data_scientist');
+    const modelId = await newModel(stack, scientist, 'widths');
+    await uploadVersion(stack, scientist, modelId, pick(0));
+    await uploadVersion(stack, scientist, modelId, buildLinearRegression({ weights: [1, 1], bias: 0 }));
+    expectNoErrors(await stack.query(scientist, setAlias, { input: { modelId, alias: 'live', version: 1 } }));
+    const input = (width: number): PredictInput => ({ modelName: 'widths', alias: 'live', inputs: [{ name: 'input', shape: [1, width], data: row.slice(0, width) }] });
+    expect(await predictOnB(acme, input(3))).toBe(1);
+    expect(await refusedOnB(acme, input(2))).toBe('BAD_USER_INPUT');
+    // The alias now points at the 2-feature version: the cached 3-feature signature must not refuse this call.
+    expectNoErrors(await stack.query(scientist, setAlias, { input: { modelId, alias: 'live', version: 2 } }));
+    expect(await predictOnB(acme, input(2))).toBe(3);
+    expect(await refusedOnB(acme, input(3))).toBe('BAD_USER_INPUT');
+  });
+
+  it('base64 tensors through the gateway: float32 little-endian in, exact bytes out; malformed base64 is BAD_USER_INPUT naming the input', async () => {
+    const [scientist, viewer] = await Promise.all([acme.token('data_scientist'), acme.token('viewer')]);
+    const modelId = await newModel(stack, scientist, 'binary');
+    await uploadVersion(stack, scientist, modelId, buildLinearRegression({ weights: [0.5, -1.25, 2], bias: 0.75 }));
+    const rows = Float32Array.from([1, 2, 3, -4, 0.5, 6]);
+    const dataBase64 = Buffer.from(rows.buffer).toString('base64');
+    const query = `query($input: PredictInput!) { predict(input: $input) { outputs { name elementType shape dataBase64 data } } }`;
+    const answer = expectNoErrors(
+      await stack.query<{ predict: { outputs: Array<{ shape: number[]; dataBase64: string; data: number[] }> } }>(viewer, query, {
+        input: { modelId, version: 1, inputs: [{ name: 'input', shape: [2, 3], dataBase64 }] },
+      }),
+    ).predict.outputs[0]!;
+    expect(answer.shape).toEqual([2, 1]);
+    const bytes = Buffer.from(answer.dataBase64, 'base64');
+    const decoded = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    expect(Array.from(decoded)).toEqual(answer.data);
+    expect(decoded[0]).toBeCloseTo(0.5 - 2.5 + 6 + 0.75, 5);
+    expect(decoded[1]).toBeCloseTo(-2 - 0.625 + 12 + 0.75, 5);
+
+    const bad = async (tensor: Record<string, unknown>) => {
+      const response = await stack.query(viewer, query, { input: { modelId, version: 1, inputs: [{ name: 'input', shape: [2, 3], ...tensor }] } });
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      return response.errors![0]!.message;
+    };
+    expect(await bad({ dataBase64: dataBase64.slice(0, -4) })).toMatch(/"input": shape \[2, 3\] of float32 needs 24 bytes/);
+    expect(await bad({ dataBase64: `${dataBase64.slice(0, -1)}*` })).toMatch(/not standard padded base64/);
+    expect(await bad({ dataBase64, data: Array.from(rows) })).toMatch(/exactly one of data and dataBase64/);
+    expect(await bad({ dataBase64: Buffer.from(Float32Array.from([1, 2, 3, 4, 5, Number.NaN]).buffer).toString('base64') })).toMatch(/index 5 is not a finite number/);
+  });
+
+  it('inference spans: queue wait and the run (batch size, rows, session.run time) carry the tenant', async () => {
+    const exporter = startTelemetry({ serviceName: 'tessera-test', exporter: 'memory' }).memoryExporter!;
+    const [scientist, viewer] = await Promise.all([acme.token('data_scientist'), acme.token('viewer')]);
+    const modelId = await newModel(stack, scientist, 'traced');
+    await uploadVersion(stack, scientist, modelId, pick(0));
+    exporter.reset();
+    expectNoErrors(await predict(stack, viewer, { modelId, version: 1, inputs: [{ name: 'input', shape: [2, 3], data: [...row, ...row] }] }));
+    const spans = exporter.getFinishedSpans().filter((span) => span.name.startsWith('inference.'));
+    const run = spans.find((span) => span.name === 'inference.run');
+    const queued = spans.find((span) => span.name === 'inference.queue');
+    expect(run?.attributes).toMatchObject({ 'tessera.tenant_id': acme.id, 'inference.pool_id': `shared:${acme.id}`, 'inference.batch_size': 1, 'inference.batch_rows': 2 });
+    expect(run?.attributes['inference.session_run_ms']).toEqual(expect.any(Number));
+    expect(queued?.attributes).toMatchObject({ 'tessera.tenant_id': acme.id });
+    // Both belong to the predict's trace.
+    expect(new Set([run!.spanContext().traceId, queued!.spanContext().traceId]).size).toBe(1);
+  });
+
+  it('prediction stats and audit survive kill -9 between flushes: the log is replayed exactly once', async () => {
+    const scientist = await acme.token('data_scientist');
+    const modelId = await newModel(stack, scientist, 'killed');
+    const version = await uploadVersion(stack, scientist, modelId, pick(0));
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-prediction-log-test-'));
+    const principal: Principal = { kind: 'user', subject: 'killed-process-caller', tenantId: acme.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    const [first, then] = [25, 17];
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'recording-models-process.main.ts')], {
+      env: {
+        ...process.env,
+        FIXTURE_CONFIG: JSON.stringify({
+          database: databaseOf(stack.config, 'models'),
+          redis: redisOf('models', stack.config.redis, stack.config.redisByService),
+          internalContextPublicKey: stack.config.internalContextKeys.publicJwk,
+          logDirectory: directory,
+          principal,
+          modelId,
+          versionId: version.id,
+          first,
+          then,
+        }),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    try {
+      // Between flushes: the first 25 are in MySQL, the next 17 only in the log.
+      const ready = await new Promise<boolean>((resolve) => {
+        createInterface({ input: child.stdout! }).once('line', (line) => resolve(line === 'recorded'));
+        void exited.then(() => resolve(false));
+      });
+      expect(ready).toBe(true);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+
+      const stats = async () => {
+        const [sums] = (await stack.platform.runtime.db.query(
+          `SELECT SUM(calls) AS calls, SUM(row_count) AS rowCount, SUM(errors) AS errors FROM \`${acme.schema}\`.inference_stats WHERE model_id = ?`,
+          [modelId],
+        )) as Array<Record<string, string | number | null>>;
+        return { calls: Number(sums!['calls']), rows: Number(sums!['rowCount']), errors: Number(sums!['errors']) };
+      };
+      const audited = async () => (await auditTrail(stack, acme)).filter((event) => event.action === 'model.predict' && event.targetId === version.id);
+      expect((await stats()).calls).toBe(first);
+      expect(await audited()).toEqual([]);
+      // What the dead process left (to replay it a second time below).
+      const logFiles = readdirSync(directory).map((name) => ({ name, text: readFileSync(join(directory, name), 'utf8') }));
+      expect(logFiles.length).toBeGreaterThan(0);
+
+      // A recorder on that directory (as the next models process started there) replays the dead process's log.
+      const successor = new InferenceStatsRecorder(stack.platform.runtimes.models.scopes, stack.config.logger, {
+        flushIntervalMs: 3_600_000,
+        maxRetryAgeMs: 600_000,
+        logDirectory: directory,
+        recoverIntervalMs: 3_600_000,
+      });
+      await successor.recover();
+      const total = first + then;
+      const errors = [...Array(total).keys()].filter((i) => i % 10 === 0).length;
+      expect(await stats()).toEqual({ calls: total, rows: 2 * total, errors });
+      const events = await audited();
+      expect(events.reduce((sum, event) => sum + Number(event.details['calls']), 0)).toBe(total);
+      expect(events.reduce((sum, event) => sum + Number(event.details['errors']), 0)).toBe(errors);
+      expect(new Set(events.map((event) => event.actorSubject))).toEqual(new Set([principal.subject]));
+      // The dead process's files are gone once replayed (the successor's own log remains until it closes).
+      const deadLeft = () => readdirSync(directory).filter((name) => logFiles.some((file) => file.name === name));
+      expect(deadLeft()).toEqual([]);
+
+      // Exactly once: the same log replayed again (as by a second process that read it meanwhile) adds nothing.
+      for (const file of logFiles) writeFileSync(join(directory, file.name), file.text);
+      await successor.recover();
+      expect(await stats()).toEqual({ calls: total, rows: 2 * total, errors });
+      expect((await audited()).reduce((sum, event) => sum + Number(event.details['calls']), 0)).toBe(total);
+      expect(deadLeft()).toEqual([]);
+      await successor.close();
+      expect(readdirSync(directory)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
