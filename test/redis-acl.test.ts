@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { createLogger, type RedisConfig } from '@tessera/config';
 import { createEventBus } from '@tessera/events';
 import { countLiveLeases, JobQueueKeys, JobQueues, sharedPool, TenantLeases, TenantRing, tenantQueueName } from '@tessera/job-queue';
-import { PredictionsPerMinute } from '@tessera/models';
+import { PredictionsPerMinute, ServingGenerations, servingGenerationKey } from '@tessera/models';
 import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute, readOpenSubscriptions, readPredictionsInFlight, readPredictionsInMinute } from '@tessera/quotas';
 import { aclFileTemplate, applyAcls, defaultUserLine, dedicatedWorkerAcl, redisAdminUser, redisConfigAs, redisServices, serviceAcl, type RedisService } from '@tessera/redis-acl';
 import { SharedSubscriptionSlots } from '@tessera/gateway/src/subscriptions/shared-subscription-slots';
@@ -185,6 +185,26 @@ describe('Redis ACL: subgraphs', () => {
       expect(await listener.subscribe(`${prefix}:tenants:erased`)).toBe(1);
       await expect(connect(as('models')).subscribe(`${prefix}:access:changed`)).rejects.toThrow(noPermission);
     } finally {
+      await perMinute.close();
+    }
+  });
+
+  it('models moves and reads the tenants\' serving generations (a missing one starts from Redis\'s clock); others cannot write them', async () => {
+    const generations = new ServingGenerations({ redis: as('models'), logger });
+    const perMinute = new PredictionsPerMinute({ redis: as('models'), logger });
+    try {
+      expect(await perMinute.admit(globex, 10, { count: false })).toEqual({ kind: 'not-counted', generation: '0' });
+      await generations.changed(globex);
+      const first = Number(await admin.get(servingGenerationKey(prefix, globex)));
+      expect(first).toBeGreaterThan(Date.now() * 1000 - 60_000_000);
+      await generations.changed(globex);
+      expect(await perMinute.admit(globex, 10, { expect: String(first), count: true })).toEqual({ kind: 'not-counted', generation: String(first + 1) });
+      expect(await perMinute.admit(globex, 10, { expect: String(first + 1), count: true })).toEqual({ kind: 'counted', generation: String(first + 1) });
+      for (const service of ['gateway', 'jobs', 'metrics'] as const) {
+        await expect(connect(as(service)).incr(servingGenerationKey(prefix, globex))).rejects.toThrow(noPermission);
+      }
+    } finally {
+      await generations.close();
       await perMinute.close();
     }
   });
