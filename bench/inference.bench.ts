@@ -2,32 +2,44 @@
  * `npm run bench:inference` — what serving a model through Tessera costs, against onnxruntime
  * itself, and what dynamic batching buys. One run, one machine, same model:
  *
- *   raw      onnxruntime-node `session.run` on one row, in a loop, in this process, with the same
- *            intra-op thread count as the tenant's inference pool (the ceiling for one process);
- *   gateway  `predict` through the gateway (OIDC token, tenant, rate limit, signed context, query
- *            plan, models subgraph: version lookup, input validation, the tenant's pool over IPC)
- *            at concurrency 1, 8 and 32, with dynamic batching off and on (`updateModelServing`).
+ *   raw 1 row     onnxruntime-node `session.run` on one row, back to back, in this process, with
+ *                 the same intra-op thread count as the tenant's pool;
+ *   raw batches   `session.run` back to back on the SAME batch sizes the pool ran in a phase (the
+ *                 mix of rows per run it recorded), which is the ceiling batching can reach;
+ *   gateway       `predict` through the gateway (OIDC token, tenant, rate limit, signed context,
+ *                 query plan, models subgraph, the tenant's pool over IPC) at concurrency 1, 8 and
+ *                 32, with dynamic batching off and on (`updateModelServing`).
+ *
+ * Layout: the gateway in its own process (the production layout; BENCH_GATEWAY=in-process puts it
+ * in this process with the subgraphs), the subgraphs in this process, the inference pool's child
+ * process, and the load on a worker thread of this process. Per phase it prints the CPU each of
+ * those processes used per request (from /proc; the load thread's CPU is subtracted from this
+ * process's), and the CPU spent outside `session.run` per predict: everything the three processes
+ * used minus the milliseconds the child spent inside `session.run`.
  *
  * The model is an MLP built in code: BENCH_MLP_FEATURES (256) inputs → BENCH_MLP_LAYERS (3) relu
  * layers of BENCH_MLP_WIDTH (2560) units → 16 outputs, float32 (55 MB of weights, 13.8 M
- * multiply-adds per row, ≈ 2–4 ms per row on one core): big enough that inference, not HTTP, is the
- * work. (Larger files fail on the local S3 server: s3rver does not implement the multipart listing the
- * minio client uses above 64 MiB; real S3/MinIO does.) Every answer is checked
- * against the raw session's output for the same row (an error or a wrong value counts as an error).
- * The load comes from a worker thread; warm-up is discarded; phases alternate over BENCH_ROUNDS so
- * drift hits all configurations alike.
+ * multiply-adds per row). (Larger files fail on the local S3 server: s3rver does not implement the
+ * multipart listing the minio client uses above 64 MiB; real S3/MinIO does.) Every answer is
+ * checked against the raw session's output for the same row. Inputs and outputs travel as base64
+ * float32 (BENCH_ENCODING=json: number lists). Warm-up is discarded; phases alternate over
+ * BENCH_ROUNDS so drift hits all configurations alike.
  *
- * Targets (issue #4): at concurrency 32, batching gives ≥ 2× the throughput of no batching with
- * p99 ≤ 1.5× of it; predict through the gateway reaches ≥ 60% of raw onnxruntime throughput.
- * Environment: BENCH_REQUESTS per configuration (600), BENCH_WARMUP (60), BENCH_ROUNDS (2),
- * BENCH_RAW_RUNS (600), BENCH_MAX_BATCH (32), BENCH_MAX_DELAY_MS (2), BENCH_TIER (shared | dedicated),
- * BENCH_MLP_FEATURES, BENCH_MLP_WIDTH, BENCH_MLP_LAYERS. Exits non-zero on any error, never on a target.
+ * Targets: c=1 p50 overhead over a raw 1-row run ≤ 1 ms; c=32 with batching ≥ 60 % of raw
+ * `session.run` throughput on the same batch sizes, ≥ 2.5× the no-batching throughput at ≤ 1.5×
+ * its p99. Environment: BENCH_REQUESTS per configuration (600), BENCH_WARMUP (60), BENCH_ROUNDS
+ * (2), BENCH_RAW_RUNS (600), BENCH_MAX_BATCH (32), BENCH_MAX_DELAY_MS (2), BENCH_TIER (shared |
+ * dedicated), BENCH_ENCODING (base64 | json), BENCH_GATEWAY (own-process | in-process),
+ * BENCH_MLP_*. Exits non-zero on any error, never on a target.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildMlp, type MlpLayer } from '@tessera/onnx';
 import { startTelemetry } from '@tessera/telemetry';
-import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
+import { expectNoErrors, startTestStack } from '@tessera/testing';
+import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { processCpuMicros } from './process-stats';
 import { fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
 const settings = {
@@ -41,10 +53,12 @@ const settings = {
   width: intFromEnv('BENCH_MLP_WIDTH', 2560, 1),
   layers: intFromEnv('BENCH_MLP_LAYERS', 3, 1),
   tier: process.env['BENCH_TIER'] === 'dedicated' ? ('dedicated' as const) : ('shared' as const),
+  encoding: process.env['BENCH_ENCODING'] === 'json' ? ('json' as const) : ('base64' as const),
+  gateway: process.env['BENCH_GATEWAY'] === 'in-process' ? ('in-process' as const) : ('own-process' as const),
 };
 const concurrencies = [1, 8, 32] as const;
 const outputs = 16;
-const targets = { batchingThroughput: 2, batchingP99: 1.5, gatewayOfRaw: 0.6 };
+const targets = { c1OverheadMs: 1, ofRawSameBatches: 0.6, batchingThroughput: 2.5, batchingP99: 1.5 };
 
 /** Deterministic weights (a fixed LCG), scaled by 1/√fan-in so activations stay in range. */
 function mlpLayers(): MlpLayer[] {
@@ -65,6 +79,17 @@ function mlpLayers(): MlpLayer[] {
   });
 }
 
+/** CPU µs each process used during a phase, and what the pool reported of its runs. */
+interface PhaseCost {
+  gatewayUs: number;
+  subgraphUs: number;
+  childUs: number;
+  /** CPU milliseconds of the inference process inside `session.run` (its own measurement), summed over runs. */
+  sessionRunMs: number;
+  /** Runs of the pool by rows per run (1-row requests: rows = calls merged). */
+  runsBySize: Map<number, number>;
+}
+
 interface Summary {
   requests: number;
   errors: number;
@@ -72,9 +97,10 @@ interface Summary {
   p50: number;
   p99: number;
   meanBatch: number;
+  cost: PhaseCost | undefined;
 }
 
-function summarize(results: RunResult[]): Summary {
+function summarize(results: Array<RunResult & { cost?: PhaseCost }>): Summary {
   const total = results.reduce((n, r) => n + r.latenciesMs.length, 0);
   const all = new Float64Array(total);
   let offset = 0;
@@ -84,6 +110,17 @@ function summarize(results: RunResult[]): Summary {
   }
   all.sort();
   const errors = results.reduce((n, r) => n + r.errors, 0);
+  const costs = results.map((r) => r.cost).filter((c): c is PhaseCost => c !== undefined);
+  const cost =
+    costs.length === 0
+      ? undefined
+      : costs.reduce((a, b) => ({
+          gatewayUs: a.gatewayUs + b.gatewayUs,
+          subgraphUs: a.subgraphUs + b.subgraphUs,
+          childUs: a.childUs + b.childUs,
+          sessionRunMs: a.sessionRunMs + b.sessionRunMs,
+          runsBySize: new Map([...new Set([...a.runsBySize.keys(), ...b.runsBySize.keys()])].map((k) => [k, (a.runsBySize.get(k) ?? 0) + (b.runsBySize.get(k) ?? 0)])),
+        }));
   return {
     requests: total,
     errors,
@@ -91,43 +128,95 @@ function summarize(results: RunResult[]): Summary {
     p50: percentile(all, 50),
     p99: percentile(all, 99),
     meanBatch: results.reduce((n, r) => n + r.batchSizeSum, 0) / Math.max(1, total - errors),
+    cost,
   };
 }
 
-async function rawBaseline(onnx: Uint8Array, row: Float32Array, intraOpNumThreads: number): Promise<{ summary: Summary; expected: number[] }> {
-  const session = await InferenceSession.create(onnx, { intraOpNumThreads, interOpNumThreads: 1 });
+async function rawOneRow(session: InferenceSession, row: Float32Array): Promise<{ summary: Summary; expected: number[] }> {
+  const feeds = { input: new Tensor('float32', row, [1, settings.features]) };
+  let expected: number[] = [];
+  for (let i = 0; i < 20; i += 1) expected = Array.from((await session.run(feeds))['output']!.data as Float32Array);
+  const latencies = new Float64Array(settings.rawRuns);
+  const started = performance.now();
+  for (let i = 0; i < settings.rawRuns; i += 1) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    latencies[i] = performance.now() - t0;
+  }
+  const durationMs = performance.now() - started;
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    summary: { requests: settings.rawRuns, errors: 0, throughput: settings.rawRuns / (durationMs / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99), meanBatch: 1, cost: undefined },
+    expected,
+  };
+}
+
+/** Mean milliseconds of one `session.run` on `rows` rows, back to back (the ceiling for that batch size). */
+async function rawBatchMs(session: InferenceSession, row: Float32Array, rows: number): Promise<number> {
+  const data = new Float32Array(rows * settings.features);
+  for (let r = 0; r < rows; r += 1) data.set(row, r * settings.features);
+  const feeds = { input: new Tensor('float32', data, [rows, settings.features]) };
+  for (let i = 0; i < 3; i += 1) await session.run(feeds);
+  const runs = Math.max(10, Math.ceil(200 / rows));
+  const started = performance.now();
+  for (let i = 0; i < runs; i += 1) await session.run(feeds);
+  return (performance.now() - started) / runs;
+}
+
+/** Rows per second `session.run` reaches on the phase's own mix of batch sizes. */
+function rawOnSameBatches(runsBySize: Map<number, number>, msBySize: Map<number, number>): number {
+  let rows = 0;
+  let ms = 0;
+  for (const [size, runs] of runsBySize) {
+    rows += size * runs;
+    ms += msBySize.get(size)! * runs;
+  }
+  return rows / (ms / 1000);
+}
+
+/** This process's threads by id (Linux): the load worker's thread is the one that appears when it starts. */
+function threadIds(): Set<string> {
   try {
-    const feeds = { input: new Tensor('float32', row, [1, settings.features]) };
-    let expected: number[] = [];
-    for (let i = 0; i < 20; i += 1) expected = Array.from((await session.run(feeds))['output']!.data as Float32Array);
-    const latencies = new Float64Array(settings.rawRuns);
-    const started = performance.now();
-    for (let i = 0; i < settings.rawRuns; i += 1) {
-      const t0 = performance.now();
-      await session.run(feeds);
-      latencies[i] = performance.now() - t0;
-    }
-    const durationMs = performance.now() - started;
-    const sorted = Float64Array.from(latencies).sort();
-    return {
-      summary: { requests: settings.rawRuns, errors: 0, throughput: settings.rawRuns / (durationMs / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99), meanBatch: 1 },
-      expected,
-    };
-  } finally {
-    await session.release();
+    return new Set(readdirSync(`/proc/${process.pid}/task`));
+  } catch {
+    return new Set();
   }
 }
 
+/** CPU time of some of this process's threads (Linux /proc/<pid>/task/<tid>/stat), µs. */
+function threadCpuMicros(tids: string[]): number {
+  let micros = 0;
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime + stime in clock ticks (USER_HZ = 100).
+      micros += ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+    } catch {
+      // the thread ended
+    }
+  }
+  return micros;
+}
+
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
 async function main(): Promise<number> {
-  process.env['TEST_LOG_LEVEL'] = 'silent';
+  process.env['TEST_LOG_LEVEL'] ??= 'silent';
   startTelemetry({ serviceName: 'tessera-bench', exporter: 'none' });
   console.log('Building the MLP and starting the stack (issuer, S3 server, MariaDB, subgraphs, gateway)…');
   const onnx = buildMlp({ layers: mlpLayers() });
   const stack = await startTestStack({ tenantCacheTtlMs: 5000 });
-  const load = new LoadGenerator(Math.max(...concurrencies));
+  let gatewayProcess: GatewayProcess | undefined;
+  const before = threadIds();
+  const loadGenerator = new LoadGenerator(Math.max(...concurrencies));
   try {
-    // The pool's processes and threads are tenant limits: the tier's former defaults (shared 1 × 1 thread,
-    // dedicated 2 × one thread per core), and quotas that never refuse the load.
+    if (settings.gateway === 'own-process') gatewayProcess = await startGatewayProcess(stack, { tenantCacheTtlMs: 5000 });
+    // The pool's processes and threads are tenant limits: shared 1 × 1 thread, dedicated 2 × one
+    // thread per core, and quotas that never refuse the load.
     const inference =
       settings.tier === 'dedicated' ? { inferenceProcesses: 2, inferenceThreads: availableParallelism() } : { inferenceProcesses: 1, inferenceThreads: 1 };
     const tenant = await stack.createTenant({
@@ -151,24 +240,30 @@ async function main(): Promise<number> {
 
     const macs = [settings.features, ...Array<number>(settings.layers).fill(settings.width), outputs].reduce((sum, units, i, sizes) => (i === 0 ? 0 : sum + sizes[i - 1]! * units), 0);
     console.log(
-      `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
+      `Node ${process.version}, ${availableParallelism()} CPUs, load average ${load()}; ` +
         `MLP ${settings.features} → ${settings.layers}×${settings.width} relu → ${outputs} (${(onnx.length / 1e6).toFixed(1)} MB, ${(macs / 1e6).toFixed(1)} M multiply-adds per row); ` +
         `tenant tier ${settings.tier} (pool: ${inference.inferenceProcesses} process(es), ${threads} intra-op thread(s)); ` +
-        `batching maxBatchSize ${settings.maxBatchSize}, maxDelayMs ${settings.maxDelayMs}; ${settings.requests} requests per configuration in ${settings.rounds} round(s) after ${settings.warmup} warm-up`,
+        `batching maxBatchSize ${settings.maxBatchSize}, maxDelayMs ${settings.maxDelayMs}; tensors as ${settings.encoding}; gateway ${settings.gateway}; ` +
+        `${settings.requests} requests per configuration in ${settings.rounds} round(s) after ${settings.warmup} warm-up`,
     );
 
-    const raw = await rawBaseline(onnx, row, threads);
+    const session = await InferenceSession.create(onnx, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    const raw = await rawOneRow(session, row);
     console.log(`raw onnxruntime: ${fmt(raw.summary.throughput, 0)} runs/s, p50 ${fmt(raw.summary.p50)} ms, p99 ${fmt(raw.summary.p99)} ms (${settings.rawRuns} runs of 1 row)`);
 
     const viewer = await stack.issueToken({ tenant: tenant.id, roles: ['viewer'], tokenTtlSeconds: 3600 });
+    const tensor =
+      settings.encoding === 'base64'
+        ? { name: 'input', shape: [1, settings.features], dataBase64: Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('base64') }
+        : { name: 'input', shape: [1, settings.features], data: Array.from(row) };
     const target: LoadTarget = {
       name: 'predict',
-      url: stack.graphqlUrl,
+      url: gatewayProcess?.graphqlUrl ?? stack.graphqlUrl,
       tls: { ca: stack.pki.ca },
       headers: { authorization: `Bearer ${viewer}` },
       body: JSON.stringify({
-        query: 'query($input: PredictInput!) { predict(input: $input) { outputs { data } batchSize } }',
-        variables: { input: { modelId, version: 1, inputs: [{ name: 'input', shape: [1, settings.features], data: Array.from(row) }] } },
+        query: `query($input: PredictInput!) { predict(input: $input) { outputs { ${settings.encoding === 'base64' ? 'dataBase64' : 'data'} } batchSize } }`,
+        variables: { input: { modelId, version: 1, inputs: [tensor] } },
       }),
     };
     const expect: ResponseExpectation = { kind: 'predict', values: raw.expected };
@@ -180,49 +275,106 @@ async function main(): Promise<number> {
         }),
       );
 
+    // What the pool reports per answered call: its share of session.run and how many calls its run merged.
+    let sessionRunMs = 0;
+    const runsBySize = new Map<number, number>();
+    stack.platform.modelServing.pools.onRecord((record) => {
+      if (record.tenantId !== tenant.id || !record.ok) return;
+      // CPU, not wall time: on a busy host a run waits for a core, and that wait is nobody's CPU.
+      sessionRunMs += record.computeCpuMs;
+      runsBySize.set(record.batchSize, (runsBySize.get(record.batchSize) ?? 0) + 1 / record.batchSize);
+    });
+    const poolPids = () => stack.platform.modelServing.pools.poolFor(tenant.id, settings.tier).stats().workers.map((worker) => worker.pid);
+    let loadThreads: string[] = [];
+    const measured = async (c: number, requests: number): Promise<RunResult & { cost: PhaseCost }> => {
+      const pids = poolPids();
+      const at = () => ({
+        gateway: gatewayProcess?.cpuMicros() ?? 0,
+        process: ((usage) => usage.user + usage.system)(process.cpuUsage()),
+        loadThread: threadCpuMicros(loadThreads),
+        child: pids.reduce((sum, pid) => sum + (processCpuMicros(pid) ?? 0), 0),
+      });
+      sessionRunMs = 0;
+      runsBySize.clear();
+      const start = at();
+      const result = await loadGenerator.runExpecting(target, requests, expect, c);
+      const end = at();
+      const cost: PhaseCost = {
+        gatewayUs: end.gateway - start.gateway,
+        subgraphUs: end.process - start.process - (end.loadThread - start.loadThread),
+        childUs: end.child - start.child,
+        sessionRunMs,
+        runsBySize: new Map([...runsBySize].map(([size, runs]) => [size, Math.round(runs)])),
+      };
+      return { ...result, cost };
+    };
+
     const key = (batching: boolean, c: number) => `${batching ? 'batching' : 'no batching'} c=${c}`;
-    const results = new Map<string, RunResult[]>();
+    const results = new Map<string, Array<RunResult & { cost: PhaseCost }>>();
     let warmupErrors = 0;
     const perRound = Math.max(1, Math.floor(settings.requests / settings.rounds));
     for (let round = 0; round < settings.rounds; round += 1) {
       for (const batching of [false, true]) {
         await serving(batching);
         for (const c of concurrencies) {
-          if (settings.warmup > 0) warmupErrors += (await load.runExpecting(target, settings.warmup, expect, c)).errors;
-          const result = await load.runExpecting(target, perRound, expect, c);
+          if (settings.warmup > 0) warmupErrors += (await loadGenerator.runExpecting(target, settings.warmup, expect, c)).errors;
+          if (loadThreads.length === 0) loadThreads = [...threadIds()].filter((tid) => !before.has(tid));
+          const result = await measured(c, perRound);
           results.set(key(batching, c), [...(results.get(key(batching, c)) ?? []), result]);
           const s = summarize([result]);
-          console.log(`  round ${round + 1} ${key(batching, c).padEnd(16)} ${fmt(s.throughput, 0).padStart(6)} req/s  p50 ${fmt(s.p50).padStart(7)} ms  p99 ${fmt(s.p99).padStart(7)} ms  mean batch ${fmt(s.meanBatch, 1)}`);
+          console.log(
+            `  round ${round + 1} ${key(batching, c).padEnd(16)} ${fmt(s.throughput, 0).padStart(6)} req/s  p50 ${fmt(s.p50).padStart(7)} ms  p99 ${fmt(s.p99).padStart(7)} ms  mean batch ${fmt(s.meanBatch, 1)}  load ${load()}`,
+          );
         }
       }
     }
 
-    console.log('');
-    console.log('configuration       requests  errors     req/s    p50 ms    p99 ms  mean batch  vs raw');
-    const row_ = (name: string, s: Summary) =>
-      console.log(
-        `${name.padEnd(19)} ${String(s.requests).padStart(8)} ${String(s.errors).padStart(7)} ${fmt(s.throughput, 0).padStart(9)} ${fmt(s.p50).padStart(9)} ${fmt(s.p99).padStart(9)} ${fmt(s.meanBatch, 1).padStart(11)} ${`${fmt((100 * s.throughput) / raw.summary.throughput, 0)}%`.padStart(7)}`,
-      );
-    row_('raw onnxruntime', raw.summary);
-    const summaries = new Map([...results].map(([name, list]) => [name, summarize(list)]));
-    for (const [name, s] of summaries) row_(name, s);
+    // session.run on the batch sizes the pool actually ran, back to back.
+    const sizes = new Set<number>();
+    for (const list of results.values()) for (const r of list) for (const size of r.cost.runsBySize.keys()) sizes.add(size);
+    const msBySize = new Map<number, number>();
+    for (const size of [...sizes].sort((a, b) => a - b)) msBySize.set(size, await rawBatchMs(session, row, size));
+    await session.release();
+    console.log(`raw session.run by batch size (ms): ${[...msBySize].map(([size, ms]) => `${size}: ${fmt(ms)}`).join(', ')}`);
 
-    const off = summaries.get(key(false, 32))!;
-    const on = summaries.get(key(true, 32))!;
-    const throughputRatio = on.throughput / off.throughput;
-    const p99Ratio = on.p99 / off.p99;
-    const best = [...summaries.entries()].reduce((a, b) => (b[1].throughput > a[1].throughput ? b : a));
-    const ofRaw = on.throughput / raw.summary.throughput;
+    console.log('');
+    console.log(
+      'configuration       requests  errors     req/s    p50 ms    p99 ms  batch  vs raw 1-row  vs raw same batches   CPU µs/req gateway  subgraph  inference  outside session.run',
+    );
+    const summaries = new Map([...results].map(([name, list]) => [name, summarize(list)]));
+    const sameBatches = (s: Summary) => (s.cost ? rawOnSameBatches(s.cost.runsBySize, msBySize) : raw.summary.throughput);
+    const outside = (s: Summary) => (s.cost ? (s.cost.gatewayUs + s.cost.subgraphUs + s.cost.childUs - s.cost.sessionRunMs * 1000) / s.requests : Number.NaN);
+    const line = (name: string, s: Summary) =>
+      console.log(
+        `${name.padEnd(19)} ${String(s.requests).padStart(8)} ${String(s.errors).padStart(7)} ${fmt(s.throughput, 0).padStart(9)} ${fmt(s.p50).padStart(9)} ${fmt(s.p99).padStart(9)} ${fmt(s.meanBatch, 1).padStart(6)} ` +
+          `${`${fmt((100 * s.throughput) / raw.summary.throughput, 0)}%`.padStart(13)} ${`${fmt((100 * s.throughput) / sameBatches(s), 0)}%`.padStart(20)} ` +
+          (s.cost
+            ? `${fmt(s.cost.gatewayUs / s.requests, 0).padStart(19)} ${fmt(s.cost.subgraphUs / s.requests, 0).padStart(9)} ${fmt(s.cost.childUs / s.requests, 0).padStart(10)} ${fmt(outside(s), 0).padStart(20)}`
+            : ''),
+      );
+    line('raw onnxruntime', raw.summary);
+    for (const [name, s] of summaries) line(name, s);
+
+    const off1 = summaries.get(key(false, 1))!;
+    const on1 = summaries.get(key(true, 1))!;
+    const off32 = summaries.get(key(false, 32))!;
+    const on32 = summaries.get(key(true, 32))!;
+    const overhead = Math.min(off1.p50, on1.p50) - raw.summary.p50;
+    const ofSame = on32.throughput / sameBatches(on32);
+    const vsOff = on32.throughput / off32.throughput;
+    const p99Ratio = on32.p99 / off32.p99;
     const errors = warmupErrors + [...summaries.values()].reduce((n, s) => n + s.errors, 0);
     const verdict = (met: boolean) => (errors > 0 ? 'not evaluated: the run had errors' : met ? 'MET' : 'NOT MET');
     console.log('');
-    console.log(`batching at c=32: throughput ${fmt(throughputRatio)}× of no batching (target ≥ ${targets.batchingThroughput}×), p99 ${fmt(p99Ratio)}× (target ≤ ${targets.batchingP99}×) — ${verdict(throughputRatio >= targets.batchingThroughput && p99Ratio <= targets.batchingP99)}`);
-    console.log(`gateway vs raw onnxruntime: batching c=32 reaches ${fmt(100 * ofRaw, 0)}% of raw throughput (target ≥ ${100 * targets.gatewayOfRaw}%) — ${verdict(ofRaw >= targets.gatewayOfRaw)}`);
+    console.log(`load average at the end: ${load()}`);
+    console.log(`c=1: p50 overhead over a raw 1-row run ${fmt(overhead)} ms (batching ${fmt(on1.p50 - raw.summary.p50)}, no batching ${fmt(off1.p50 - raw.summary.p50)}; target ≤ ${targets.c1OverheadMs} ms) — ${verdict(overhead <= targets.c1OverheadMs)}`);
     console.log(
-      `  (best configuration: ${best[0]} at ${fmt((100 * best[1].throughput) / raw.summary.throughput, 0)}%; ` +
-        `no batching c=1 at ${fmt((100 * summaries.get(key(false, 1))!.throughput) / raw.summary.throughput, 0)}%, ` +
-        `p50 overhead at c=1 ${fmt(summaries.get(key(false, 1))!.p50 - raw.summary.p50)} ms over a raw run)`,
+      `c=32 batching: ${fmt(100 * ofSame, 0)}% of raw session.run on the same batch sizes (target ≥ ${100 * targets.ofRawSameBatches}%; ${fmt((100 * on32.throughput) / raw.summary.throughput, 0)}% of raw 1-row runs) — ${verdict(ofSame >= targets.ofRawSameBatches)}`,
     );
+    console.log(
+      `c=32 batching vs no batching: ${fmt(vsOff)}× the throughput (target ≥ ${targets.batchingThroughput}×) at ${fmt(p99Ratio)}× its p99 (target ≤ ${targets.batchingP99}×) — ${verdict(vsOff >= targets.batchingThroughput && p99Ratio <= targets.batchingP99)}`,
+    );
+    console.log(`CPU outside session.run per predict (gateway + subgraph + inference process): c=1 ${fmt(outside(off1), 0)} / ${fmt(outside(on1), 0)} µs, c=32 ${fmt(outside(off32), 0)} / ${fmt(outside(on32), 0)} µs (no batching / batching)`);
     for (const [name, list] of results) for (const sample of list.flatMap((r) => r.errorSamples).slice(0, 3)) console.error(`  ${name} error: ${sample}`);
     if (errors > 0) {
       console.error(`FAILED: ${errors} request(s) did not return the expected prediction.`);
@@ -230,7 +382,8 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    await load.close();
+    await loadGenerator.close();
+    await gatewayProcess?.stop();
     await stack.stop();
   }
 }

@@ -98,7 +98,7 @@ function post(target: LoadTarget, url: URL, agent: Agent, index: number): Promis
 }
 
 type AnswerBody = {
-  data?: { datasets?: { edges?: Array<{ node?: { id?: unknown; name?: unknown } }> }; predict?: { outputs?: Array<{ data?: number[] }>; batchSize?: number } } | null;
+  data?: { datasets?: { edges?: Array<{ node?: { id?: unknown; name?: unknown } }> }; predict?: { outputs?: Array<{ data?: number[]; dataBase64?: string }>; batchSize?: number } } | null;
   errors?: unknown[];
 };
 
@@ -134,8 +134,15 @@ function checkDatasetsPage(body: AnswerBody, text: string, expectedNames: string
   return '';
 }
 
+/** The first output's values: the number list, or float32 decoded from `dataBase64` when that was asked for. */
+function outputValues(output: { data?: number[]; dataBase64?: string } | undefined): number[] | undefined {
+  if (typeof output?.dataBase64 !== 'string') return output?.data;
+  const bytes = Buffer.from(output.dataBase64, 'base64');
+  return Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+}
+
 function checkPrediction(body: AnswerBody, text: string, expected: number[]): [string, number] {
-  const data = body.data?.predict?.outputs?.[0]?.data;
+  const data = outputValues(body.data?.predict?.outputs?.[0]);
   if (!Array.isArray(data) || data.length !== expected.length) return [`unexpected output: ${text.slice(0, 300)}`, 0];
   for (let i = 0; i < expected.length; i += 1) {
     const want = expected[i]!;

@@ -26,6 +26,8 @@ export interface CallResult {
   sessionLoaded: boolean;
   /** This call's share of the batch's `session.run` milliseconds (split by rows; see TenantPool.runBatch). */
   computeMs: number;
+  /** Its share of the CPU milliseconds the child used during that run, split the same way. */
+  computeCpuMs: number;
 }
 
 export interface PendingCall {

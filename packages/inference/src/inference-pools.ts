@@ -102,7 +102,7 @@ export class InferencePools {
     try {
       const result = await this.run(request);
       const latencyMs = performance.now() - started;
-      this.record({ tenantId: request.tenantId, modelKey: request.modelKey, poolId, batchSize: result.batchSize, latencyMs, computeMs: result.computeMs, ok: true });
+      this.record({ tenantId: request.tenantId, modelKey: request.modelKey, poolId, batchSize: result.batchSize, latencyMs, computeMs: result.computeMs, computeCpuMs: result.computeCpuMs, ok: true });
       const outputs = request.outputData === 'typed' ? result.outputs : toNumberOutputs(result.outputs);
       return { ...result, outputs, latencyMs, poolId };
     } catch (caught) {
@@ -115,6 +115,7 @@ export class InferencePools {
         batchSize: 0,
         latencyMs: performance.now() - started,
         computeMs: 0,
+        computeCpuMs: 0,
         ok: false,
         errorCode: error.code,
       });

@@ -95,6 +95,8 @@ export interface PredictResult<F extends OutputDataFormat = 'numbers'> {
   sessionLoaded: boolean;
   /** This call's share of the milliseconds spent inside `session.run` (what inference is metered in). */
   computeMs: number;
+  /** Its share of the CPU milliseconds the inference process used during that run. */
+  computeCpuMs: number;
 }
 
 /** One per predict call (success or failure), for the metrics subgraph. */
@@ -106,6 +108,8 @@ export interface InferenceRecord {
   latencyMs: number;
   /** This call's share of `session.run` milliseconds (0 when the call failed before or in the run). */
   computeMs: number;
+  /** Its share of the CPU milliseconds the inference process used during that run (0 when it failed). */
+  computeCpuMs: number;
   ok: boolean;
   errorCode?: string;
   at: Date;

@@ -404,14 +404,22 @@ export class TenantPool {
             const outputs = toTypedOutputs(result.outputs);
             const firstOutput = Object.values(outputs)[0];
             traced(result.pid, result.runMs);
-            first.resolve({ ...base, outputs, batchRows: first.rows || (firstOutput?.dims[0] ?? 1), computeMs: result.runMs });
+            first.resolve({ ...base, outputs, batchRows: first.rows || (firstOutput?.dims[0] ?? 1), computeMs: result.runMs, computeCpuMs: result.runCpuMs });
             return;
           }
           const split = splitOutputs(result.outputs, rows);
           // The model mixes rows (an output is not batched along dim 0): run these calls alone.
           if (!split) return this.runAloneFromNowOn(calls);
           traced(result.pid, result.runMs);
-          calls.forEach((call, index) => call.resolve({ ...base, outputs: split[index]!, batchRows, computeMs: shareOfRun(result.runMs, call.rows, batchRows, calls.length) }));
+          calls.forEach((call, index) =>
+            call.resolve({
+              ...base,
+              outputs: split[index]!,
+              batchRows,
+              computeMs: shareOfRun(result.runMs, call.rows, batchRows, calls.length),
+              computeCpuMs: shareOfRun(result.runCpuMs, call.rows, batchRows, calls.length),
+            }),
+          );
         },
         (error: TesseraError) => {
           // A merged run the runtime rejects (e.g. a model with a fixed batch dimension of 1) must not

@@ -27,6 +27,8 @@ export interface RunSuccess {
   pid: number;
   /** Milliseconds the child spent inside `session.run` for this batch. */
   runMs: number;
+  /** CPU milliseconds the child used during that run. */
+  runCpuMs: number;
 }
 
 type WorkerState = 'idle' | 'busy' | 'dead';
@@ -221,7 +223,7 @@ export class WorkerProcess {
         this.applyEvictions(message.evicted);
         this.loaded.add(current.job.modelKey);
         if (message.sessionLoaded) this.sessionLoads += 1;
-        this.finish(undefined, { outputs: message.outputs, sessionLoaded: message.sessionLoaded, pid: this.pid, runMs: message.runMs });
+        this.finish(undefined, { outputs: message.outputs, sessionLoaded: message.sessionLoaded, pid: this.pid, runMs: message.runMs, runCpuMs: message.runCpuMs });
         return;
       case 'failed':
         this.applyEvictions(message.evicted);

@@ -75,11 +75,13 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
       feeds[name] = new ort.Tensor(input.type, input.data, input.dims);
     }
     const runStarted = performance.now();
+    const cpuStarted = process.cpuUsage();
     const results = await session.run(feeds);
     const runMs = performance.now() - runStarted;
+    const cpu = process.cpuUsage(cpuStarted);
     const outputs: Record<string, WireOutput> = {};
     for (const [name, tensor] of Object.entries(results)) outputs[name] = toWireOutput(tensor as ort.Tensor);
-    send({ kind: 'result', id: message.id, outputs, sessionLoaded, runMs, evicted: takeEvicted() });
+    send({ kind: 'result', id: message.id, outputs, sessionLoaded, runMs, runCpuMs: (cpu.user + cpu.system) / 1000, evicted: takeEvicted() });
   } catch (error) {
     send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: errorMessage(error), evicted: takeEvicted() });
   }

@@ -52,6 +52,8 @@ export type ChildMessage =
       sessionLoaded: boolean;
       /** Milliseconds inside `session.run` (session creation excluded): the compute the run is metered for. */
       runMs: number;
+      /** CPU milliseconds the child used meanwhile (below runMs when the host is short of CPU). */
+      runCpuMs: number;
       /** Sessions the child's LRU dropped while serving this run, so the parent's mirror stays right. */
       evicted: string[];
     }
