@@ -133,9 +133,14 @@ export class TenantPool {
     this.schedule();
   }
 
-  /** Throws QUOTA_EXCEEDED (`maxQueuedPredictions`) when one more call would not fit in the queue. */
+  /**
+   * Throws QUOTA_EXCEEDED (`maxQueuedPredictions`) when one more call would not fit in the queue.
+   * Calls submitted in this tick that idle processes take at its end are not waiting for one.
+   */
   assertQueueRoom(): void {
-    if (this.queue.count >= this.resources.maxQueued) throw inferenceErrors.queueFull(this.id, this.resources.maxQueued, this.queue.count);
+    const absorbed = this.schedulePending ? this.workers.filter((worker) => worker.isIdle).length : 0;
+    const waiting = Math.max(0, this.queue.count - absorbed);
+    if (waiting >= this.resources.maxQueued) throw inferenceErrors.queueFull(this.id, this.resources.maxQueued, waiting);
   }
 
   submit(call: PoolCall): Promise<CallResult> {
@@ -168,6 +173,8 @@ export class TenantPool {
         trace: call.trace,
       };
       this.enqueue(pending);
+      // Processes start now (the start takes far longer than a tick); batches form at the tick's end.
+      this.startWorkersIfNeeded();
       this.scheduleSoon();
     });
   }
