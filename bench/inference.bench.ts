@@ -281,7 +281,8 @@ async function main(): Promise<number> {
     stack.platform.modelServing.pools.onRecord((record) => {
       if (record.tenantId !== tenant.id || !record.ok) return;
       // CPU, not wall time: on a busy host a run waits for a core, and that wait is nobody's CPU.
-      sessionRunMs += record.computeCpuMs;
+      // (A checkout whose pools do not report it yet: wall time, which overstates the run's share.)
+      sessionRunMs += (record as { computeCpuMs?: number }).computeCpuMs ?? record.computeMs;
       runsBySize.set(record.batchSize, (runsBySize.get(record.batchSize) ?? 0) + 1 / record.batchSize);
     });
     const poolPids = () => stack.platform.modelServing.pools.poolFor(tenant.id, settings.tier).stats().workers.map((worker) => worker.pid);

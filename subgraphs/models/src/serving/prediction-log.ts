@@ -11,7 +11,7 @@
  * file not touched for `staleAfterMs` belongs to a process that is gone even if its pid was reused.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Principal } from '@tessera/auth';
 
@@ -90,7 +90,14 @@ export class PredictionLog {
   /** After a final flush that wrote everything: the files go too. */
   close(everythingWritten: boolean): void {
     closeSync(this.fd);
-    if (everythingWritten) for (const segment of this.segments.splice(0)) removeFile(segment.path);
+    if (!everythingWritten) return;
+    for (const segment of this.segments.splice(0)) removeFile(segment.path);
+    try {
+      // Only when empty: another process's log may still be there.
+      rmdirSync(this.directory);
+    } catch {
+      // not empty, or gone
+    }
   }
 
   private openSegment(): number {
