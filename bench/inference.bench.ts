@@ -14,8 +14,9 @@
  * in this process with the subgraphs), the subgraphs in this process, the inference pool's child
  * process, and the load on a worker thread of this process. Per phase it prints the CPU each of
  * those processes used per request (from /proc; the load thread's CPU is subtracted from this
- * process's), and the CPU spent outside `session.run` per predict: everything the three processes
- * used minus the milliseconds the child spent inside `session.run`.
+ * process's, and what each burns idle — the platform's timers, measured for 5 s before the first
+ * phase — is subtracted), and the CPU spent outside `session.run` per predict: everything the three
+ * processes used minus the CPU the child spent inside `session.run`.
  *
  * The model is an MLP built in code: BENCH_MLP_FEATURES (256) inputs → BENCH_MLP_LAYERS (3) relu
  * layers of BENCH_MLP_WIDTH (2560) units → 16 outputs, float32 (55 MB of weights, 13.8 M
@@ -287,22 +288,36 @@ async function main(): Promise<number> {
     });
     const poolPids = () => stack.platform.modelServing.pools.poolFor(tenant.id, settings.tier).stats().workers.map((worker) => worker.pid);
     let loadThreads: string[] = [];
+    const cpuNow = (pids: number[]) => ({
+      gateway: gatewayProcess?.cpuMicros() ?? 0,
+      process: ((usage) => usage.user + usage.system)(process.cpuUsage()),
+      loadThread: threadCpuMicros(loadThreads),
+      child: pids.reduce((sum, pid) => sum + (processCpuMicros(pid) ?? 0), 0),
+    });
+    // What the processes burn with no request at all (timers of the whole platform: audit relay,
+    // metrics and usage flushes, in-flight exchange, …), per second, subtracted from each phase:
+    // at a few dozen requests per second it would otherwise dominate the per-request figures.
+    let idle = { gateway: 0, subgraph: 0 };
+    const measureIdle = async (ms: number) => {
+      const start = cpuNow([]);
+      const t0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      const end = cpuNow([]);
+      const seconds = (performance.now() - t0) / 1000;
+      idle = { gateway: (end.gateway - start.gateway) / seconds, subgraph: (end.process - start.process - (end.loadThread - start.loadThread)) / seconds };
+    };
     const measured = async (c: number, requests: number): Promise<RunResult & { cost: PhaseCost }> => {
       const pids = poolPids();
-      const at = () => ({
-        gateway: gatewayProcess?.cpuMicros() ?? 0,
-        process: ((usage) => usage.user + usage.system)(process.cpuUsage()),
-        loadThread: threadCpuMicros(loadThreads),
-        child: pids.reduce((sum, pid) => sum + (processCpuMicros(pid) ?? 0), 0),
-      });
+      const at = () => cpuNow(pids);
       sessionRunMs = 0;
       runsBySize.clear();
       const start = at();
       const result = await loadGenerator.runExpecting(target, requests, expect, c);
       const end = at();
+      const seconds = result.durationMs / 1000;
       const cost: PhaseCost = {
-        gatewayUs: end.gateway - start.gateway,
-        subgraphUs: end.process - start.process - (end.loadThread - start.loadThread),
+        gatewayUs: Math.max(0, end.gateway - start.gateway - idle.gateway * seconds),
+        subgraphUs: Math.max(0, end.process - start.process - (end.loadThread - start.loadThread) - idle.subgraph * seconds),
         childUs: end.child - start.child,
         sessionRunMs,
         runsBySize: new Map([...runsBySize].map(([size, runs]) => [size, Math.round(runs)])),
@@ -319,7 +334,11 @@ async function main(): Promise<number> {
         await serving(batching);
         for (const c of concurrencies) {
           if (settings.warmup > 0) warmupErrors += (await loadGenerator.runExpecting(target, settings.warmup, expect, c)).errors;
-          if (loadThreads.length === 0) loadThreads = [...threadIds()].filter((tid) => !before.has(tid));
+          if (loadThreads.length === 0) {
+            loadThreads = [...threadIds()].filter((tid) => !before.has(tid));
+            await measureIdle(5_000);
+            console.log(`  idle CPU (subtracted below): gateway ${fmt(idle.gateway / 1000, 1)} ms/s, subgraphs' process ${fmt(idle.subgraph / 1000, 1)} ms/s`);
+          }
           const result = await measured(c, perRound);
           results.set(key(batching, c), [...(results.get(key(batching, c)) ?? []), result]);
           const s = summarize([result]);

@@ -99,6 +99,33 @@ describe('InferencePools.predict', () => {
     results.forEach((result, index) => expect(result.computeMs).toBeCloseTo((runMs * callers[index]!.length) / 7, 9));
   });
 
+  it('batches never mix tenants: the same model key, called by two tenants in one tick, runs once per tenant in its own process', async () => {
+    const batching = { maxBatchSize: 64, maxDelayMs: 20 };
+    const call = (tenantId: string, value: number) =>
+      pools.predict({ tenantId, tier: 'shared', modelKey: 'lin:same-key', load: async () => linear, inputs: rowsInput([[value, 0, 0]]), batching });
+    const results = await Promise.all([1, 2, 3].flatMap((value) => [call('mix-a', value), call('mix-b', 10 + value)]));
+    const ofA = results.filter((_, index) => index % 2 === 0);
+    const ofB = results.filter((_, index) => index % 2 === 1);
+    // Each tenant's three calls were merged with each other only.
+    for (const result of results) expect(result.batchRows).toBeLessThanOrEqual(3);
+    expect(new Set(ofA.map((result) => result.poolId))).toEqual(new Set(['shared:mix-a']));
+    expect(new Set(ofB.map((result) => result.poolId))).toEqual(new Set(['shared:mix-b']));
+    const pidsA = new Set(ofA.map((result) => result.pid));
+    for (const result of ofB) expect(pidsA.has(result.pid)).toBe(false);
+    ofA.forEach((result, index) => expect(result.outputs['output']!.data[0]).toBeCloseTo(linearByHand([index + 1, 0, 0]), 5));
+    ofB.forEach((result, index) => expect(result.outputs['output']!.data[0]).toBeCloseTo(linearByHand([11 + index, 0, 0]), 5));
+  });
+
+  it('typed outputs: the arrays onnxruntime produced, per caller, without conversion', async () => {
+    const results = await Promise.all(
+      [[[1, 2, 3]], [[4, 5, 6], [7, 8, 9]]].map((rows) =>
+        pools.predict({ tenantId: 'tenant-b', tier: 'shared', modelKey: 'lin:1', load: async () => linear, inputs: rowsInput(rows), batching: { maxBatchSize: 8, maxDelayMs: 0 }, outputData: 'typed' }),
+      ),
+    );
+    expect(results[0]!.outputs['output']!.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(results[1]!.outputs['output']!.data as Float32Array)).toEqual([linearByHand([4, 5, 6]), linearByHand([7, 8, 9])].map((value) => Math.fround(value)));
+  });
+
   it('caps a merged run at maxBatchSize rows; the rest form the next batches', async () => {
     const batching = { maxBatchSize: 4, maxDelayMs: 20 };
     const results = await Promise.all(
