@@ -181,7 +181,8 @@ export function mergeInputs(calls: ReadonlyArray<Record<string, WireTensor>>): R
 }
 
 function toNumbers(data: TypedTensorData): number[] {
-  if (data instanceof BigInt64Array) return Array.from(data, (value) => Number(value));
+  // By tag, not instanceof: arrays that crossed IPC may come from another realm (e.g. a test VM).
+  if (Object.prototype.toString.call(data) === '[object BigInt64Array]') return Array.from(data as BigInt64Array, (value) => Number(value));
   return Array.from(data as Float32Array);
 }
 

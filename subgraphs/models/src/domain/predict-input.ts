@@ -182,12 +182,14 @@ export function presentOutputs(signature: StoredTensorSignature[], outputs: Reco
 /** Non-finite values (a model can produce NaN) become null: JSON and GraphQL Float cannot carry them. int64 beyond 2^53 loses precision (use dataBase64). */
 export function outputNumbers(values: TypedTensorData): Array<number | null> {
   const numbers = new Array<number | null>(values.length);
-  if (values instanceof BigInt64Array) {
-    for (let i = 0; i < values.length; i += 1) numbers[i] = Number(values[i]!);
+  // By tag, not instanceof: arrays that crossed IPC may come from another realm (e.g. a test VM).
+  if (Object.prototype.toString.call(values) === '[object BigInt64Array]') {
+    for (let i = 0; i < values.length; i += 1) numbers[i] = Number((values as BigInt64Array)[i]!);
     return numbers;
   }
-  for (let i = 0; i < values.length; i += 1) {
-    const value = values[i]!;
+  const floats = values as Float32Array | Float64Array | Int32Array | Uint8Array;
+  for (let i = 0; i < floats.length; i += 1) {
+    const value = floats[i]!;
     numbers[i] = Number.isFinite(value) ? value : null;
   }
   return numbers;
