@@ -7,6 +7,7 @@ import { isTesseraError } from '@tessera/errors';
 import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 import { quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
 import { ownerActor, toOperation, type KeyOperation, type KeyOperationKind, type OperationRow } from './object-reencryptor';
+import { KeyOperationDrives } from './key-operation-drives';
 
 /** Which owner's family: a dataset (datasets service) or a model (models service). */
 export type KeyFamilyKind = 'dataset' | 'model';
@@ -50,14 +51,14 @@ const targetTypeOf: Record<KeyFamilyKind, string> = { dataset: 'Dataset', model:
  */
 export class FamilyKeyRotator {
   private readonly table: string;
-  private readonly driving = new Map<string, Promise<void>>();
-  private stopping = false;
+  private readonly drives: KeyOperationDrives;
 
   constructor(
     private readonly deps: FamilyKeyRotatorDeps,
     private readonly options: FamilyKeyRotatorOptions = defaultFamilyKeyRotatorOptions,
   ) {
     this.table = `${quoteIdentifier(deps.controlSchema)}.key_operations`;
+    this.drives = new KeyOperationDrives(deps, ['ROTATE_DATASET_KEY', 'ROTATE_MODEL_KEY'], 'key rotation run', (id) => this.drive(id));
   }
 
   /** The family's key versions, through its owner (NOT_FOUND for an id the tenant does not hold). */
@@ -81,7 +82,7 @@ export class FamilyKeyRotator {
         familyId,
       ])) as OperationRow[];
       if (running[0]) {
-        this.kick(running[0].id);
+        this.drives.kick(running[0].id);
         return { operation: toOperation(running[0]), coalesced: true };
       }
       const { version } = await this.deps.owners[family].rotateFamilyKey(actingFor(tenantId, principal.subject), { familyId });
@@ -92,7 +93,7 @@ export class FamilyKeyRotator {
         [id, tenantId, kind, familyId, version, principal.subject, now, now],
       );
       await this.record(tenantId, principal, { action: 'key.rotate', targetType: targetTypeOf[family], targetId: familyId, details: { version, reason: 'requested', operation: id } });
-      this.kick(id);
+      this.drives.kick(id);
       return { operation: (await this.find(id))!, coalesced: false };
     });
   }
@@ -109,35 +110,24 @@ export class FamilyKeyRotator {
     return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
-  /** Picks up family-key runs left RUNNING by a stopped or crashed process (called when the service starts). */
+  /** Picks up runs left RUNNING by a stopped or crashed process (called when the service starts). */
   resume(): void {
-    void (this.deps.db.query(`SELECT id FROM ${this.table} WHERE kind IN ('ROTATE_DATASET_KEY', 'ROTATE_MODEL_KEY') AND status = 'RUNNING'`) as Promise<Array<{ id: string }>>)
-      .then((rows) => rows.forEach((row) => this.kick(row.id)))
-      .catch((error: unknown) => this.deps.logger.warn('could not look for unfinished key rotations', { error: String(error) }));
+    this.drives.resume();
   }
 
   /** Lets the current batches finish; the runs stay RUNNING and are resumed on the next start. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(this.driving.values());
+    await this.drives.stop();
   }
 
   /** Until the drives of this process end (tests). */
   async idle(): Promise<void> {
-    await Promise.all(this.driving.values());
-  }
-
-  private kick(id: string): void {
-    if (this.driving.has(id) || this.stopping) return;
-    const drive = withAdvisoryLock(this.deps.db, `tessera_key_op:${this.deps.controlSchema}:${id}`, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id))
-      .catch((error: unknown) => this.deps.logger.warn('key rotation run stopped', { id, error: String(error) }))
-      .finally(() => this.driving.delete(id));
-    this.driving.set(id, drive);
+    await this.drives.idle();
   }
 
   private async drive(id: string): Promise<void> {
     for (;;) {
-      if (this.stopping) return;
+      if (this.drives.stopping) return;
       const operation = await this.find(id);
       const family = operation ? familyOf[operation.kind] : undefined;
       if (!operation || !family || !operation.targetId || operation.status !== 'RUNNING') return;

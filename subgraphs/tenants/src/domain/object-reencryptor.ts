@@ -4,7 +4,8 @@ import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { isFamilyHeaderVersion, type ObjectReencryptionInput, type ObjectReencryptionProgress } from '@tessera/service-kit';
-import { quoteIdentifier, withAdvisoryLock, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
+import { quoteIdentifier, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
+import { KeyOperationDrives } from './key-operation-drives';
 
 export type KeyOperationStatus = 'RUNNING' | 'DONE' | 'FAILED';
 
@@ -79,21 +80,21 @@ export interface OperationRow {
  */
 export class ObjectReencryptor {
   private readonly table: string;
-  private readonly driving = new Map<string, Promise<void>>();
-  private stopping = false;
+  private readonly drives: KeyOperationDrives;
 
   constructor(
     private readonly deps: ObjectReencryptorDeps,
     private readonly options: ReencryptorOptions = defaultReencryptorOptions,
   ) {
     this.table = `${quoteIdentifier(deps.controlSchema)}.key_operations`;
+    this.drives = new KeyOperationDrives(deps, ['REENCRYPT'], 're-encryption run', (id) => this.drive(id));
   }
 
   /** Starts a run to the tenant's current key version, or returns the one already running. */
   async start(tenantId: string, requestedBy: string): Promise<KeyOperation> {
     const running = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND kind = 'REENCRYPT' AND status = 'RUNNING' ORDER BY started_at DESC LIMIT 1`, [tenantId])) as OperationRow[];
     if (running[0]) {
-      this.kick(running[0].id);
+      this.drives.kick(running[0].id);
       return toOperation(running[0]);
     }
     const { keyVersion } = await this.deps.keyring.currentKey(tenantId);
@@ -107,7 +108,7 @@ export class ObjectReencryptor {
       now,
       now,
     ]);
-    this.kick(id);
+    this.drives.kick(id);
     return (await this.find(id))!;
   }
 
@@ -136,33 +137,22 @@ export class ObjectReencryptor {
 
   /** Picks up runs left RUNNING by a stopped or crashed process (called when the service starts). */
   resume(): void {
-    void (this.deps.db.query(`SELECT id FROM ${this.table} WHERE kind = 'REENCRYPT' AND status = 'RUNNING'`) as Promise<Array<{ id: string }>>)
-      .then((rows) => rows.forEach((row) => this.kick(row.id)))
-      .catch((error: unknown) => this.deps.logger.warn('could not look for unfinished re-encryption runs', { error: String(error) }));
+    this.drives.resume();
   }
 
   /** Lets the current batches finish; the runs stay RUNNING and are resumed on the next start. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(this.driving.values());
+    await this.drives.stop();
   }
 
   /** Until the drives of this process end (tests). */
   async idle(): Promise<void> {
-    await Promise.all(this.driving.values());
-  }
-
-  private kick(id: string): void {
-    if (this.driving.has(id) || this.stopping) return;
-    const drive = withAdvisoryLock(this.deps.db, `tessera_key_op:${this.deps.controlSchema}:${id}`, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id))
-      .catch((error: unknown) => this.deps.logger.warn('re-encryption run stopped', { id, error: String(error) }))
-      .finally(() => this.driving.delete(id));
-    this.driving.set(id, drive);
+    await this.drives.idle();
   }
 
   private async drive(id: string): Promise<void> {
     for (;;) {
-      if (this.stopping) return;
+      if (this.drives.stopping) return;
       const operation = await this.find(id);
       if (!operation || operation.status !== 'RUNNING') return;
       let reencrypted = 0;

@@ -1,0 +1,62 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from '@tessera/config';
+import { quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
+import type { KeyOperationKind } from './object-reencryptor';
+
+export interface KeyOperationDrivesDeps {
+  db: DataSource;
+  controlSchema: string;
+  logger: Logger;
+}
+
+/**
+ * The background half of a resumable run kept in `key_operations`: one drive per run in this
+ * process, each under an advisory lock so exactly one replica drives it, picked up again at start
+ * when a stopped or crashed process left it RUNNING. What one step of the run does is the caller's.
+ */
+export class KeyOperationDrives {
+  private readonly driving = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: KeyOperationDrivesDeps,
+    private readonly kinds: readonly KeyOperationKind[],
+    /** Names the runs in log lines ("re-encryption run", "key rotation run"). */
+    private readonly label: string,
+    private readonly drive: (id: string) => Promise<void>,
+  ) {}
+
+  /** True once `stop` was called: a drive checks it between batches and leaves the run RUNNING. */
+  get stopping(): boolean {
+    return this.stopped;
+  }
+
+  /** Drives the run unless this process already does (or is stopping). */
+  kick(id: string): void {
+    if (this.driving.has(id) || this.stopped) return;
+    const lock = `tessera_key_op:${this.deps.controlSchema}:${id}`;
+    const drive = withAdvisoryLock(this.deps.db, lock, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id))
+      .catch((error: unknown) => this.deps.logger.warn(`${this.label} stopped`, { id, error: String(error) }))
+      .finally(() => this.driving.delete(id));
+    this.driving.set(id, drive);
+  }
+
+  /** Picks up runs of these kinds left RUNNING by a stopped or crashed process (called when the service starts). */
+  resume(): void {
+    const kinds = this.kinds.map(() => '?').join(', ');
+    void (this.deps.db.query(`SELECT id FROM ${quoteIdentifier(this.deps.controlSchema)}.key_operations WHERE kind IN (${kinds}) AND status = 'RUNNING'`, [...this.kinds]) as Promise<Array<{ id: string }>>)
+      .then((rows) => rows.forEach((row) => this.kick(row.id)))
+      .catch((error: unknown) => this.deps.logger.warn(`could not look for unfinished ${this.label}s`, { error: String(error) }));
+  }
+
+  /** Lets the current batches finish; the runs stay RUNNING and are resumed on the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.driving.values());
+  }
+
+  /** Until the drives of this process end (tests). */
+  async idle(): Promise<void> {
+    await Promise.all(this.driving.values());
+  }
+}
