@@ -1,20 +1,10 @@
 import type { Principal } from '@tessera/auth';
 import { recordAuditEvent } from '@tessera/audit-client';
 import type { EntityManager } from 'typeorm';
+import type { LoggedCall } from './prediction-log';
 
-/** What the aggregate needs of one call (live, or replayed from the prediction log). */
-export interface AggregatedCall {
-  seq: number;
-  at: number;
-  tenantId: string;
-  modelId: string;
-  versionId: string;
-  rows: number;
-  batchSize: number;
-  latencyMs: number;
-  ok: boolean;
-  principal: Principal;
-}
+/** What the aggregate needs of one call (live, or replayed from the prediction log): the logged call with its principal resolved. */
+export type AggregatedCall = Omit<LoggedCall, 'subject' | 'principal'> & { principal: Principal };
 
 /** One `inference_stats` row's increments; `minSeq`/`maxSeq`: the log lines it holds. */
 export interface StatsDelta {
