@@ -97,7 +97,9 @@ function kubernetesLogin(request: AuthRequest, config: KeyServiceAuthConfig, tok
 }
 
 function loginAnswer({ token, issued }: { token: string; issued: IssuedToken }): AuthAnswer {
-  const leaseSeconds = Math.max(0, Math.floor((issued.expiresAt - Date.now()) / 1000));
+  // Rounded, not floored: answered right after issue or renewal, the lease is the granted TTL less
+  // the milliseconds spent answering, and Vault reports the granted TTL.
+  const leaseSeconds = Math.max(0, Math.round((issued.expiresAt - Date.now()) / 1000));
   return {
     status: 200,
     body: {
