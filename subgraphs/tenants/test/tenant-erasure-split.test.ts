@@ -33,7 +33,7 @@ beforeAll(async () => {
   remote = withAbsentPorts(
     await remotePorts(
       'tenants',
-      { SERVICE_KEY: stack.tenantsServiceKey as never, DATASETS_PORT_URL: subgraphs.datasets.url, MODELS_PORT_URL: subgraphs.models.url, AUDIT_PORT_URL: subgraphs.audit.url },
+      { SERVICE_KEY: stack.tenantsServiceKey as never, DATASETS_PORT_URL: subgraphs.datasets.url, MODELS_PORT_URL: subgraphs.models.url, AUDIT_PORT_URL: subgraphs.audit.url, JOBS_PORT_URL: subgraphs.jobs.url },
       portsCalledBy.tenants,
       stack.pki.identity('tenants'),
     ),
