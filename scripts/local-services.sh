@@ -27,7 +27,9 @@ PKI_DIR="${TESSERA_PKI_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.tessera/pki}"
 MARIADB_TLS=(--ssl-ca="$PKI_DIR/ca.pem" --ssl-cert="$PKI_DIR/mariadb.pem" --ssl-key="$PKI_DIR/mariadb-key.pem")
 start_mariadb() {
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
-  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=root --log-error="$MARIADB_LOG" "${MARIADB_TLS[@]}"
+  # Its own pid file: the region server (scripts/local-region-mariadb.sh) runs the same executable,
+  # and matching by executable alone would take it for this server and start nothing.
+  start-stop-daemon --start --oknodo --background --pidfile /run/mysqld/mysqld.pid --exec /usr/sbin/mariadbd -- --user=root --pid-file=/run/mysqld/mysqld.pid --log-error="$MARIADB_LOG" "${MARIADB_TLS[@]}"
   # Crash recovery after an unclean stop can take a while: up to 2 minutes.
   wait_port 3306 MariaDB 240
 }
