@@ -5,6 +5,9 @@ import type { Logger } from '@tessera/config';
 import { bucketInventory, destroyBucket, type RegionalObjectStores } from '@tessera/storage';
 import { quoteIdentifier, tenantBucketName, tenantSchemaName, withAdvisoryLock, type TenantKeyring, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
 
+/** Longer than the gateway's rate-limit exchange interval (250 ms), with room for a slow exchange. */
+const redisSettleMs = 1_000;
+
 export interface ErasureRunnerDeps {
   db: DataSource;
   controlSchema: string;
@@ -33,6 +36,8 @@ interface Progress {
   keys?: { keyId: string; destroyedAt: string; dataKeyVersions: number[] };
   announced?: boolean;
   redisKeys?: number;
+  /** The second Redis sweep ran (after the control-plane rows are gone). */
+  redisSwept?: boolean;
   securityLog?: { pseudonymisedEvents: number; rewriteId: string | null; headSequence: number };
   controlPlaneRows?: Record<string, number>;
   removed?: boolean;
@@ -138,6 +143,16 @@ export class TenantErasureRunner {
       }
       await this.deps.provisioner.deprovision(tenantId);
       progress.removed = true;
+      await save();
+    }
+
+    if (!progress.redisSwept) {
+      // A gateway replica adds a tenant's last admitted requests to its shared rate-limit counter at
+      // its next exchange (every 250 ms), so a counter can come back after the first sweep. With the
+      // tenant's rows gone no request of it is admitted any more: one more sweep, a second later, is the last.
+      await new Promise((resolve) => setTimeout(resolve, redisSettleMs));
+      progress.redisKeys = (progress.redisKeys ?? 0) + (await this.deps.eraseRedis(tenantId));
+      progress.redisSwept = true;
       await save();
     }
 
