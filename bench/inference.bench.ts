@@ -41,6 +41,7 @@ import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack } from '@tessera/testing';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { processCpuMicros } from './process-stats';
+import { profileOverInspector, profileThisProcess, summarizeProfile, topLines } from './cpu-profile';
 import { fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
 const settings = {
@@ -56,6 +57,8 @@ const settings = {
   tier: process.env['BENCH_TIER'] === 'dedicated' ? ('dedicated' as const) : ('shared' as const),
   encoding: process.env['BENCH_ENCODING'] === 'json' ? ('json' as const) : ('base64' as const),
   gateway: process.env['BENCH_GATEWAY'] === 'in-process' ? ('in-process' as const) : ('own-process' as const),
+  /** BENCH_PROFILE=<ms>: V8 CPU profiles of the gateway and the subgraphs' process under c=1 load, printed before the phases. */
+  profileMs: intFromEnv('BENCH_PROFILE', 0, 0),
 };
 const concurrencies = [1, 8, 32] as const;
 const outputs = 16;
@@ -215,7 +218,7 @@ async function main(): Promise<number> {
   const before = threadIds();
   const loadGenerator = new LoadGenerator(Math.max(...concurrencies));
   try {
-    if (settings.gateway === 'own-process') gatewayProcess = await startGatewayProcess(stack, { tenantCacheTtlMs: 5000 });
+    if (settings.gateway === 'own-process') gatewayProcess = await startGatewayProcess(stack, { tenantCacheTtlMs: 5000, inspect: settings.profileMs > 0 });
     // The pool's processes and threads are tenant limits: shared 1 × 1 thread, dedicated 2 × one
     // thread per core, and quotas that never refuse the load.
     const inference =
@@ -324,6 +327,32 @@ async function main(): Promise<number> {
       };
       return { ...result, cost };
     };
+
+    if (settings.profileMs > 0) {
+      await serving(false);
+      await loadGenerator.runExpecting(target, settings.warmup, expect, 1);
+      let done = false;
+      const loadUntilDone = (async () => {
+        while (!done) await loadGenerator.runExpecting(target, 50, expect, 1);
+      })();
+      const [subgraphs, gateway] = await Promise.all([
+        profileThisProcess(settings.profileMs),
+        gatewayProcess?.inspectorUrl ? profileOverInspector(gatewayProcess.inspectorUrl, settings.profileMs) : Promise.resolve(undefined),
+      ]);
+      done = true;
+      await loadUntilDone;
+      for (const [name, profile] of [['subgraphs (this process, load thread not sampled)', subgraphs], ['gateway', gateway]] as const) {
+        if (!profile) continue;
+        const summary = summarizeProfile(profile);
+        console.log(`profile of ${name}: busy ${fmt((100 * summary.busyMs) / summary.wallMs, 1)} % of ${fmt(summary.wallMs / 1000, 1)} s`);
+        console.log('  self time by file:');
+        for (const text of topLines(summary.files, summary.wallMs, 25)) console.log(`  ${text}`);
+        console.log('  self time by function:');
+        for (const text of topLines(summary.self, summary.wallMs, 30)) console.log(`  ${text}`);
+        console.log('  inclusive:');
+        for (const text of topLines(summary.inclusive, summary.wallMs, 40)) console.log(`  ${text}`);
+      }
+    }
 
     const key = (batching: boolean, c: number) => `${batching ? 'batching' : 'no batching'} c=${c}`;
     const results = new Map<string, Array<RunResult & { cost: PhaseCost }>>();

@@ -1,5 +1,5 @@
-import { createHash, createPrivateKey, randomUUID, sign as signBytes, X509Certificate } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type KeyLike } from 'jose';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, sign as signBytes, verify as verifyBytes, X509Certificate } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { errors } from '@tessera/errors';
 import type { Caller } from './principal';
 import { parseRoles } from './roles';
@@ -131,31 +131,35 @@ export interface InternalContextVerifierOptions {
  * i.e. from the gateway itself.
  */
 export async function createInternalContextVerifier(publicJwk: JWK, options: InternalContextVerifierOptions) {
-  const key = (await importJWK(publicJwk, algorithm)) as KeyLike;
+  // jose checks the key is a usable P-256 public key; the node:crypto key below is the same key.
+  await importJWK(publicJwk, algorithm);
+  const key = createPublicKey({ key: { ...publicJwk }, format: 'jwk' });
   const seen = new SeenTokenIds();
   const refuse = () => errors.unauthenticated('This service only answers requests routed through the Tessera gateway.');
 
   return async function verify(token: string | undefined, hop: InternalHop): Promise<Caller> {
     if (!token || !hop.peerCertificateThumbprint) throw refuse();
-    const payload = await jwtVerify(token, key, { issuer, audience: options.audience, algorithms: [algorithm], clockTolerance: clockToleranceSeconds, requiredClaims: ['exp', 'iat', 'jti'] }).then(
-      (result) => result.payload,
-      () => {
-        throw refuse();
-      },
-    );
+    const payload = verifyCompactJws(token, key);
+    if (!payload) throw refuse();
+    const nowSeconds = Date.now() / 1000;
+    const { exp, iat, jti } = payload;
+    if (payload['iss'] !== issuer || !audienceMatches(payload['aud'], options.audience)) throw refuse();
+    if (typeof exp !== 'number' || typeof iat !== 'number' || typeof jti !== 'string' || jti === '') throw refuse();
+    if (exp <= nowSeconds - clockToleranceSeconds) throw refuse();
+    if (typeof payload['nbf'] === 'number' && payload['nbf'] > nowSeconds + clockToleranceSeconds) throw refuse();
     const cnf = payload['cnf'] as Record<string, unknown> | undefined;
     if (typeof cnf !== 'object' || cnf === null || cnf['x5t#S256'] !== hop.peerCertificateThumbprint) throw refuse();
-    const expiresAtMs = payload.exp! * 1000;
-    if (payload.exp! - payload.iat! > maxInternalContextLifetimeSeconds) throw refuse();
+    const expiresAtMs = exp * 1000;
+    if (exp - iat > maxInternalContextLifetimeSeconds) throw refuse();
     // Last, so a context refused for another reason does not use up its id.
-    if (!seen.claim(String(payload.jti), expiresAtMs + clockToleranceSeconds * 1000)) throw refuse();
+    if (!seen.claim(jti, expiresAtMs + clockToleranceSeconds * 1000)) throw refuse();
 
     const hint = typeof hop.requestIdHint === 'string' && /^[A-Za-z0-9-]{8,64}$/.test(hop.requestIdHint) ? hop.requestIdHint : undefined;
     const requestId = (typeof payload['rid'] === 'string' ? payload['rid'] : '') || hint || randomUUID();
     if (payload['kind'] === 'gateway') return { kind: 'gateway', requestId };
     return {
       kind: 'user',
-      subject: String(payload.sub),
+      subject: String(payload['sub']),
       tenantId: typeof payload['tid'] === 'string' ? payload['tid'] : undefined,
       roles: parseRoles(payload['roles']),
       clientId: typeof payload['cid'] === 'string' ? payload['cid'] : undefined,
@@ -164,6 +168,40 @@ export async function createInternalContextVerifier(publicJwk: JWK, options: Int
       ...(typeof payload['akid'] === 'string' ? { apiKeyId: payload['akid'] } : {}),
     };
   };
+}
+
+/** Contexts are a few hundred bytes; anything far larger is refused before any parsing. */
+const maxContextLength = 8 * 1024;
+
+/**
+ * The payload of a compact JWS signed with ES256 by `key`, or undefined. The checks are jose's
+ * (header alg exactly ES256, no `crit`, no unencoded payload, a P1363 signature of the signing
+ * input) written on node:crypto directly: jose's jwtVerify spends as much CPU again as the ECDSA
+ * verification itself on every subgraph call (bench/inference.bench.ts with BENCH_PROFILE).
+ */
+function verifyCompactJws(token: string, key: ReturnType<typeof createPublicKey>): Record<string, unknown> | undefined {
+  if (token.length > maxContextLength) return undefined;
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) return undefined;
+  const header = parseJsonObject(token.slice(0, first));
+  if (!header || header['alg'] !== algorithm || 'crit' in header || header['b64'] === false) return undefined;
+  const signature = Buffer.from(token.slice(second + 1), 'base64url');
+  if (!verifyBytes('sha256', Buffer.from(token.slice(0, second)), { key, dsaEncoding: 'ieee-p1363' }, signature)) return undefined;
+  return parseJsonObject(token.slice(first + 1, second));
+}
+
+function parseJsonObject(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function audienceMatches(aud: unknown, expected: string): boolean {
+  return aud === expected || (Array.isArray(aud) && aud.includes(expected));
 }
 
 export type InternalContextVerifier = Awaited<ReturnType<typeof createInternalContextVerifier>>;

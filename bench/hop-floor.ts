@@ -1,0 +1,202 @@
+/**
+ * `npm run bench:hop-floor` — the latency floor of the serving layout itself, with no platform code:
+ * the same processes and hops as a predict through Tessera, each doing nothing but forwarding.
+ *
+ *   client ──TLS──▶ relay process ──mutual TLS──▶ server (this process) ──IPC──▶ child: session.run
+ *
+ * The relay stands where the gateway is (its own process), the server where the models subgraph is,
+ * the child where the tenant's inference process is (the same `advanced` serialization channel, the
+ * same MLP as bench:inference). Bodies are the size of a base64 1-row predict. It prints, at
+ * concurrency 1, raw `session.run` in the child, and the p50 of the whole chain; their difference is
+ * what process isolation and TLS on every hop cost before any platform work, i.e. the least overhead
+ * over raw any implementation of this layout can reach on this machine, in this load.
+ *
+ * Environment: BENCH_REQUESTS (2000), BENCH_ROUNDS (3), BENCH_MLP_* as bench:inference.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { processCpuMicros } from './process-stats';
+import { fmt, intFromEnv, percentile, runBench } from './support';
+
+const pkiDir = process.env['TESSERA_PKI_DIR'] ?? path.join(__dirname, '..', '.tessera', 'pki');
+const pem = (name: string) => readFileSync(path.join(pkiDir, name));
+const settings = {
+  requests: intFromEnv('BENCH_REQUESTS', 2000, 10),
+  rounds: intFromEnv('BENCH_ROUNDS', 3, 1),
+  features: intFromEnv('BENCH_MLP_FEATURES', 256, 1),
+  width: intFromEnv('BENCH_MLP_WIDTH', 2560, 1),
+  layers: intFromEnv('BENCH_MLP_LAYERS', 3, 1),
+};
+const role = process.argv[2];
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function post(agent: Agent, port: number, body: Buffer | string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, servername: 'localhost', method: 'POST', path: '/', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      readBody(res).then(resolve, reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The gateway's place: one TLS server for clients, one mutual-TLS keep-alive pool to the server. */
+async function relay(): Promise<void> {
+  const next = Number(process.argv[3]);
+  const agent = new Agent({ keepAlive: true, ca: pem('ca.pem'), cert: pem('gateway.pem'), key: pem('gateway-key.pem') });
+  const server = createServer({ cert: pem('gateway.pem'), key: pem('gateway-key.pem') }, (req: IncomingMessage, res: ServerResponse) => {
+    readBody(req)
+      .then((body) => post(agent, next, body))
+      .then((answer) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(answer);
+      })
+      .catch(() => {
+        res.statusCode = 502;
+        res.end();
+      });
+  });
+  server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
+}
+
+/** The inference process's place: the MLP, one run per message, tensors as typed arrays. */
+async function infer(): Promise<void> {
+  const ort = await import('onnxruntime-node');
+  const { buildMlp } = await import('@tessera/onnx');
+  const session = await ort.InferenceSession.create(buildMlp({ layers: mlpLayers() }), { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  process.on('message', (message: { id: number; data?: Float32Array; raw?: number }) => {
+    void (async () => {
+      if (message.raw) {
+        // raw session.run, back to back, inside this process: the reference.
+        const feeds = { input: new ort.Tensor('float32', new Float32Array(settings.features).fill(0.1), [1, settings.features]) };
+        const latencies = new Float64Array(message.raw);
+        for (let i = 0; i < message.raw; i += 1) {
+          const t0 = performance.now();
+          await session.run(feeds);
+          latencies[i] = performance.now() - t0;
+        }
+        process.send?.({ id: message.id, latencies });
+        return;
+      }
+      const out = await session.run({ input: new ort.Tensor('float32', message.data!, [1, settings.features]) });
+      process.send?.({ id: message.id, data: out['output']!.data });
+    })();
+  });
+  process.send?.({ ready: true });
+}
+
+function mlpLayers() {
+  let state = 42;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
+  const sizes = [settings.features, ...Array<number>(settings.layers).fill(settings.width), 16];
+  return sizes.slice(1).map((units, i) => ({
+    weights: Array.from({ length: sizes[i]! }, () => Array.from({ length: units }, () => (next() * 2) / Math.sqrt(sizes[i]!))),
+    bias: Array.from({ length: units }, () => next() * 0.1),
+    activation: (i === sizes.length - 2 ? 'none' : 'relu') as 'none' | 'relu',
+  }));
+}
+
+function startChild(args: string[], ipcAdvanced: boolean): ChildProcess {
+  if (ipcAdvanced) return fork(__filename, args, { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return spawn(process.execPath, ['--import', 'tsx', __filename, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function once<T>(child: ChildProcess, test: (message: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (message: unknown) => {
+      if (!test(message as T)) return;
+      child.off('message', on);
+      resolve(message as T);
+    };
+    child.on('message', on);
+  });
+}
+
+async function main(): Promise<number> {
+  const inference = startChild(['infer'], true);
+  await once<{ ready?: boolean }>(inference, (m) => m.ready === true);
+  let nextId = 1;
+  const waiting = new Map<number, (data: Float32Array) => void>();
+  inference.on('message', (m: { id?: number; data?: Float32Array }) => {
+    if (m.id !== undefined && m.data) waiting.get(m.id)?.(m.data);
+  });
+  // The server: mutual TLS, one body in, base64 decode, IPC round trip, base64 out.
+  const server = createServer({ cert: pem('models.pem'), key: pem('models-key.pem'), ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    void readBody(req).then((body) => {
+      const parsed = JSON.parse(body.toString()) as { dataBase64: string };
+      const bytes = Buffer.from(parsed.dataBase64, 'base64');
+      const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      const id = nextId++;
+      waiting.set(id, (out) => {
+        waiting.delete(id);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { predict: { outputs: [{ dataBase64: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64') }] } } }));
+      });
+      inference.send({ id, data });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const serverPort = (server.address() as { port: number }).port;
+  const relayProcess = startChild(['relay', String(serverPort)], false);
+  const { port: relayPort } = await once<{ port?: number }>(relayProcess, (m) => typeof m.port === 'number');
+  const client = new Agent({ keepAlive: true, ca: pem('ca.pem'), maxSockets: 1 });
+  const row = Float32Array.from({ length: settings.features }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
+  const body = JSON.stringify({ query: 'query($input: PredictInput!) { predict(input: $input) { outputs { dataBase64 } } }', dataBase64: Buffer.from(row.buffer).toString('base64') });
+
+  console.log(`Node ${process.version}, load average ${load()}; ${settings.rounds} rounds of ${settings.requests} requests at concurrency 1`);
+  const rawP50s: number[] = [];
+  const chainP50s: number[] = [];
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    const id = nextId++;
+    inference.send({ id, raw: settings.requests });
+    const raw = await once<{ id?: number; latencies?: Float64Array }>(inference, (m) => m.id === id && m.latencies !== undefined);
+    const rawP50 = percentile(Float64Array.from(raw.latencies!).sort(), 50);
+    for (let i = 0; i < 50; i += 1) await post(client, relayPort, body);
+    const latencies = new Float64Array(settings.requests);
+    const cpu0 = { self: process.cpuUsage(), relay: processCpuMicros(relayProcess.pid!) ?? 0, child: processCpuMicros(inference.pid!) ?? 0 };
+    for (let i = 0; i < settings.requests; i += 1) {
+      const t0 = performance.now();
+      await post(client, relayPort, body);
+      latencies[i] = performance.now() - t0;
+    }
+    const self = process.cpuUsage(cpu0.self);
+    const perRequest = (micros: number) => fmt(micros / settings.requests, 0);
+    const chainP50 = percentile(latencies.sort(), 50);
+    rawP50s.push(rawP50);
+    chainP50s.push(chainP50);
+    console.log(
+      `  round ${round}: raw session.run p50 ${fmt(rawP50)} ms; chain p50 ${fmt(chainP50)} ms, p99 ${fmt(percentile(latencies, 99))} ms; floor overhead ${fmt(chainP50 - rawP50)} ms; ` +
+        `CPU µs/request: relay ${perRequest((processCpuMicros(relayProcess.pid!) ?? 0) - cpu0.relay)}, server+client ${perRequest(self.user + self.system)}, child ${perRequest((processCpuMicros(inference.pid!) ?? 0) - cpu0.child)}; load ${load()}`,
+    );
+  }
+  const overheads = chainP50s.map((chain, i) => chain - rawP50s[i]!).sort((a, b) => a - b);
+  console.log(`floor overhead over raw session.run (c=1 p50), median of ${settings.rounds} rounds: ${fmt(overheads[Math.floor(overheads.length / 2)]!)} ms`);
+  relayProcess.kill();
+  inference.kill();
+  client.destroy();
+  server.close();
+  return 0;
+}
+
+if (role === 'relay') void relay();
+else if (role === 'infer') void infer();
+else runBench(main);
