@@ -131,7 +131,22 @@ function once<T>(child: ChildProcess, test: (message: T) => boolean): Promise<T>
   });
 }
 
-async function main(): Promise<number> {
+export interface FloorRound {
+  rawP50: number;
+  chainP50: number;
+  chainP99: number;
+  /** CPU µs per request: the relay process, this process (server and client), the inference child. */
+  cpu: { relay: number; server: number; child: number };
+}
+
+export interface HopFloor {
+  /** `requests` raw runs in the child, then `requests` chain requests at concurrency 1. */
+  measure(requests: number): Promise<FloorRound>;
+  stop(): void;
+}
+
+/** Starts the floor's processes (relay, inference child) and its server in this process. */
+export async function startHopFloor(): Promise<HopFloor> {
   const inference = startChild(['infer'], true);
   await once<{ ready?: boolean }>(inference, (m) => m.ready === true);
   let nextId = 1;
@@ -157,46 +172,68 @@ async function main(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const serverPort = (server.address() as { port: number }).port;
   const relayProcess = startChild(['relay', String(serverPort)], false);
-  const { port: relayPort } = await once<{ port?: number }>(relayProcess, (m) => typeof m.port === 'number');
+  const relayPort = (await once<{ port?: number }>(relayProcess, (m) => typeof m.port === 'number')).port!;
   const client = new Agent({ keepAlive: true, ca: pem('ca.pem'), maxSockets: 1 });
   const row = Float32Array.from({ length: settings.features }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
   const body = JSON.stringify({ query: 'query($input: PredictInput!) { predict(input: $input) { outputs { dataBase64 } } }', dataBase64: Buffer.from(row.buffer).toString('base64') });
 
+  return {
+    async measure(requests) {
+      const id = nextId++;
+      inference.send({ id, raw: requests });
+      const raw = await once<{ id?: number; latencies?: Float64Array }>(inference, (m) => m.id === id && m.latencies !== undefined);
+      const rawP50 = percentile(Float64Array.from(raw.latencies!).sort(), 50);
+      for (let i = 0; i < 50; i += 1) await post(client, relayPort, body);
+      const latencies = new Float64Array(requests);
+      const cpu0 = { self: process.cpuUsage(), relay: processCpuMicros(relayProcess.pid!) ?? 0, child: processCpuMicros(inference.pid!) ?? 0 };
+      for (let i = 0; i < requests; i += 1) {
+        const t0 = performance.now();
+        await post(client, relayPort, body);
+        latencies[i] = performance.now() - t0;
+      }
+      const self = process.cpuUsage(cpu0.self);
+      latencies.sort();
+      return {
+        rawP50,
+        chainP50: percentile(latencies, 50),
+        chainP99: percentile(latencies, 99),
+        cpu: {
+          relay: ((processCpuMicros(relayProcess.pid!) ?? 0) - cpu0.relay) / requests,
+          server: (self.user + self.system) / requests,
+          child: ((processCpuMicros(inference.pid!) ?? 0) - cpu0.child) / requests,
+        },
+      };
+    },
+    stop() {
+      relayProcess.kill();
+      inference.kill();
+      client.destroy();
+      server.close();
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  const floor = await startHopFloor();
   console.log(`Node ${process.version}, load average ${load()}; ${settings.rounds} rounds of ${settings.requests} requests at concurrency 1`);
-  const rawP50s: number[] = [];
-  const chainP50s: number[] = [];
-  for (let round = 1; round <= settings.rounds; round += 1) {
-    const id = nextId++;
-    inference.send({ id, raw: settings.requests });
-    const raw = await once<{ id?: number; latencies?: Float64Array }>(inference, (m) => m.id === id && m.latencies !== undefined);
-    const rawP50 = percentile(Float64Array.from(raw.latencies!).sort(), 50);
-    for (let i = 0; i < 50; i += 1) await post(client, relayPort, body);
-    const latencies = new Float64Array(settings.requests);
-    const cpu0 = { self: process.cpuUsage(), relay: processCpuMicros(relayProcess.pid!) ?? 0, child: processCpuMicros(inference.pid!) ?? 0 };
-    for (let i = 0; i < settings.requests; i += 1) {
-      const t0 = performance.now();
-      await post(client, relayPort, body);
-      latencies[i] = performance.now() - t0;
+  const overheads: number[] = [];
+  try {
+    for (let round = 1; round <= settings.rounds; round += 1) {
+      const r = await floor.measure(settings.requests);
+      overheads.push(r.chainP50 - r.rawP50);
+      console.log(
+        `  round ${round}: raw session.run p50 ${fmt(r.rawP50)} ms; chain p50 ${fmt(r.chainP50)} ms, p99 ${fmt(r.chainP99)} ms; floor overhead ${fmt(r.chainP50 - r.rawP50)} ms; ` +
+          `CPU µs/request: relay ${fmt(r.cpu.relay, 0)}, server+client ${fmt(r.cpu.server, 0)}, child ${fmt(r.cpu.child, 0)}; load ${load()}`,
+      );
     }
-    const self = process.cpuUsage(cpu0.self);
-    const perRequest = (micros: number) => fmt(micros / settings.requests, 0);
-    const chainP50 = percentile(latencies.sort(), 50);
-    rawP50s.push(rawP50);
-    chainP50s.push(chainP50);
-    console.log(
-      `  round ${round}: raw session.run p50 ${fmt(rawP50)} ms; chain p50 ${fmt(chainP50)} ms, p99 ${fmt(percentile(latencies, 99))} ms; floor overhead ${fmt(chainP50 - rawP50)} ms; ` +
-        `CPU µs/request: relay ${perRequest((processCpuMicros(relayProcess.pid!) ?? 0) - cpu0.relay)}, server+client ${perRequest(self.user + self.system)}, child ${perRequest((processCpuMicros(inference.pid!) ?? 0) - cpu0.child)}; load ${load()}`,
-    );
+  } finally {
+    floor.stop();
   }
-  const overheads = chainP50s.map((chain, i) => chain - rawP50s[i]!).sort((a, b) => a - b);
+  overheads.sort((a, b) => a - b);
   console.log(`floor overhead over raw session.run (c=1 p50), median of ${settings.rounds} rounds: ${fmt(overheads[Math.floor(overheads.length / 2)]!)} ms`);
-  relayProcess.kill();
-  inference.kill();
-  client.destroy();
-  server.close();
   return 0;
 }
 
 if (role === 'relay') void relay();
 else if (role === 'infer') void infer();
-else runBench(main);
+else if (require.main === module) runBench(main);

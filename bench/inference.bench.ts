@@ -6,6 +6,9 @@
  *                 the same intra-op thread count as the tenant's pool;
  *   raw batches   `session.run` back to back on the SAME batch sizes the pool ran in a phase (the
  *                 mix of rows per run it recorded), which is the ceiling batching can reach;
+ *   floor         the same hops with no platform code (hop-floor.ts: a relay process, a mutual-TLS
+ *                 server here, an IPC child running the same MLP): the least any implementation of
+ *                 this layout can add to raw on this machine in this load, measured each round;
  *   gateway       `predict` through the gateway (OIDC token, tenant, rate limit, signed context,
  *                 query plan, models subgraph, the tenant's pool over IPC) at concurrency 1, 8 and
  *                 32, with dynamic batching off and on (`updateModelServing`).
@@ -41,6 +44,7 @@ import { startTelemetry } from '@tessera/telemetry';
 import { expectNoErrors, startTestStack } from '@tessera/testing';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { processCpuMicros } from './process-stats';
+import { startHopFloor, type FloorRound } from './hop-floor';
 import { profileOverInspector, profileThisProcess, summarizeProfile, topLines } from './cpu-profile';
 import { fmt, intFromEnv, LoadGenerator, percentile, runBench, uploadModel, type LoadTarget, type ResponseExpectation, type RunResult } from './support';
 
@@ -358,7 +362,15 @@ async function main(): Promise<number> {
     const results = new Map<string, Array<RunResult & { cost: PhaseCost }>>();
     let warmupErrors = 0;
     const perRound = Math.max(1, Math.floor(settings.requests / settings.rounds));
+    // The layout's floor, between the rounds' phases: the same hops with no platform code (hop-floor.ts).
+    const floor = await startHopFloor();
+    const floorRounds: FloorRound[] = [];
     for (let round = 0; round < settings.rounds; round += 1) {
+      const f = await floor.measure(Math.max(200, perRound));
+      floorRounds.push(f);
+      console.log(
+        `  round ${round + 1} floor (no platform code)  p50 ${fmt(f.chainP50)} ms over raw ${fmt(f.rawP50)} ms: ${fmt(f.chainP50 - f.rawP50)} ms; CPU µs/req relay ${fmt(f.cpu.relay, 0)}, server ${fmt(f.cpu.server, 0)}, child ${fmt(f.cpu.child, 0)}  load ${load()}`,
+      );
       for (const batching of [false, true]) {
         await serving(batching);
         for (const c of concurrencies) {
@@ -378,6 +390,7 @@ async function main(): Promise<number> {
       }
     }
 
+    floor.stop();
     // session.run on the batch sizes the pool actually ran, back to back.
     const sizes = new Set<number>();
     for (const list of results.values()) for (const r of list) for (const size of r.cost.runsBySize.keys()) sizes.add(size);
@@ -422,6 +435,14 @@ async function main(): Promise<number> {
     );
     console.log(
       `c=32 batching vs no batching: ${fmt(vsOff)}× the throughput (target ≥ ${targets.batchingThroughput}×) at ${fmt(p99Ratio)}× its p99 (target ≤ ${targets.batchingP99}×) — ${verdict(vsOff >= targets.batchingThroughput && p99Ratio <= targets.batchingP99)}`,
+    );
+    const floorOverheads = floorRounds.map((f) => f.chainP50 - f.rawP50).sort((a, b) => a - b);
+    const floorOverhead = floorOverheads[Math.floor(floorOverheads.length / 2)]!;
+    const floorCpu = (pick: (f: FloorRound) => number) => floorRounds.reduce((sum, f) => sum + pick(f), 0) / floorRounds.length;
+    console.log(
+      `c=1 floor of this layout (TLS client → relay process → mutual TLS → server → IPC → session.run, no platform code), median of rounds: ${fmt(floorOverhead)} ms over raw; ` +
+        `Tessera adds ${fmt(overhead - floorOverhead)} ms above it; floor CPU µs/req relay ${fmt(floorCpu((f) => f.cpu.relay), 0)} (gateway ${fmt(off1.cost!.gatewayUs / off1.requests, 0)}), ` +
+        `server+client ${fmt(floorCpu((f) => f.cpu.server), 0)} (subgraph ${fmt(off1.cost!.subgraphUs / off1.requests, 0)}), child ${fmt(floorCpu((f) => f.cpu.child), 0)} (inference ${fmt(off1.cost!.childUs / off1.requests, 0)})`,
     );
     console.log(`CPU outside session.run per predict (gateway + subgraph + inference process): c=1 ${fmt(outside(off1), 0)} / ${fmt(outside(on1), 0)} µs, c=32 ${fmt(outside(off32), 0)} / ${fmt(outside(on32), 0)} µs (no batching / batching)`);
     for (const [name, list] of results) for (const sample of list.flatMap((r) => r.errorSamples).slice(0, 3)) console.error(`  ${name} error: ${sample}`);
