@@ -1,0 +1,302 @@
+/**
+ * deploy/kubernetes rendered with `kubectl kustomize` (both overlays) and checked against the API
+ * schemas and against the code the pods run: no cluster here, so this is what stands between a
+ * manifest and a deployment that does not start or lets a service reach what it must not.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { gatewayEnvironment, migratorEnvironment, portCallersOf, portsCalledBy, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
+import { workerEnvironment, workerPortOwners } from '@tessera/workers';
+import { keyServiceEnvironment } from '@tessera/key-service';
+import { JobQueueKeys, sharedPool } from '@tessera/job-queue';
+import { developmentDedicatedTenant, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+
+const root = join(__dirname, '..');
+const overlays = ['development', 'production'] as const;
+type Overlay = (typeof overlays)[number];
+const rendered = {} as Record<Overlay, Manifest[]>;
+let workDir: string;
+
+beforeAll(async () => {
+  // A copy, so the development secrets this writes never land in the checkout.
+  workDir = mkdtempSync(join(tmpdir(), 'tessera-k8s-'));
+  cpSync(join(root, 'deploy', 'kubernetes'), workDir, { recursive: true });
+  await writeDevelopmentSecrets(join(workDir, 'overlays', 'development', 'secrets'), process.env['TESSERA_PKI_DIR']);
+  for (const overlay of overlays) {
+    const text = execFileSync('kubectl', ['kustomize', join(workDir, 'overlays', overlay)], { encoding: 'utf8' });
+    rendered[overlay] = parseAllDocuments(text).map((doc) => doc.toJSON() as Manifest);
+  }
+});
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+const byKind = (overlay: Overlay, kind: string) => rendered[overlay].filter((m) => m.kind === kind);
+const workloads = (overlay: Overlay) => [...byKind(overlay, 'Deployment'), ...byKind(overlay, 'Job')];
+const podLabels = (w: Manifest): Record<string, string> => w.spec.template.metadata.labels;
+const componentOf = (w: Manifest) => podLabels(w)['app.kubernetes.io/component']!;
+
+function validate(objects: unknown[]): Array<{ kind: string; name: string; error: string | null }> {
+  const out = execFileSync('node', [join(root, 'deploy', 'kubernetes', 'validate-manifests.mjs')], { input: JSON.stringify(objects), encoding: 'utf8', cwd: root });
+  return JSON.parse(out);
+}
+
+describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
+  it('is valid against the Kubernetes, KEDA and External Secrets schemas', () => {
+    const results = validate(rendered[overlay]);
+    expect(results).toHaveLength(rendered[overlay].length);
+    expect(results.filter((r) => r.error !== null)).toEqual([]);
+  });
+
+  it('runs the one image with `tessera <service>`: gateway, every subgraph, the shared worker pool, the migrate Job', () => {
+    const images = new Set(workloads(overlay).flatMap((w) => w.spec.template.spec.containers.map((c: any) => c.image)));
+    expect(images.size).toBe(1);
+    const args = Object.fromEntries(workloads(overlay).map((w) => [w.metadata.name, w.spec.template.spec.containers[0].args]));
+    expect(args['tessera-gateway']).toEqual(['gateway']);
+    for (const name of subgraphNames) expect(args[`tessera-${name}`]).toEqual([name]);
+    expect(args['tessera-worker']).toEqual(['worker']);
+    expect(args['tessera-migrate']).toEqual(['migrate']);
+    expect(Boolean(args['tessera-keys'])).toBe(overlay === 'development');
+    if (overlay === 'development') expect(args[`tessera-worker-${developmentDedicatedTenant}`]).toEqual(['worker', '--dedicated', developmentDedicatedTenant]);
+  });
+
+  it('gives every container requests and limits and the hardened security context; every Deployment container probes', () => {
+    for (const w of workloads(overlay)) {
+      const pod = w.spec.template.spec;
+      expect({ name: w.metadata.name, pod: pod.securityContext }).toMatchObject({ name: w.metadata.name, pod: { runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } } });
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const writable = new Set((pod.volumes ?? []).filter((v: any) => v.emptyDir || v.persistentVolumeClaim).map((v: any) => v.name));
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const id = `${w.metadata.name}/${c.name}`;
+        expect({ id, requests: Object.keys(c.resources?.requests ?? {}).sort(), limits: Object.keys(c.resources?.limits ?? {}).sort() }).toEqual({ id, requests: ['cpu', 'memory'], limits: ['cpu', 'memory'] });
+        expect({ id, sc: c.securityContext }).toEqual({ id, sc: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } });
+        // A read-only root: whatever the process writes goes to a volume mounted for it.
+        for (const mount of c.volumeMounts ?? []) if (!mount.readOnly) expect({ id, mount: mount.name, writable: writable.has(mount.name) }).toEqual({ id, mount: mount.name, writable: true });
+      }
+      if (w.kind === 'Deployment') {
+        const c = pod.containers[0];
+        expect({ id: w.metadata.name, liveness: Boolean(c.livenessProbe), readiness: Boolean(c.readinessProbe) }).toEqual({ id: w.metadata.name, liveness: true, readiness: true });
+      }
+    }
+  });
+
+  it('probes the health routes the services serve', () => {
+    const probeText = (p: any) => JSON.stringify(p);
+    for (const w of byKind(overlay, 'Deployment')) {
+      const c = w.spec.template.spec.containers[0];
+      const component = componentOf(w);
+      if (component === 'keys') expect(c.readinessProbe.tcpSocket).toBeDefined();
+      else {
+        expect({ component, probe: probeText(c.readinessProbe) }).toEqual({ component, probe: expect.stringContaining('/_readiness') });
+        expect({ component, probe: probeText(c.livenessProbe) }).toEqual({ component, probe: expect.stringContaining('/_health') });
+      }
+      // The subgraphs' listeners require a client certificate: an httpGet probe would always fail.
+      if (subgraphNames.includes(component as SubgraphName)) expect(c.readinessProbe.exec.command.join(' ')).toContain("cert: f('TLS_CERT_FILE')");
+    }
+  });
+
+  const schemaOf = (component: string): z.ZodObject =>
+    component === 'gateway' ? gatewayEnvironment : component === 'worker' ? workerEnvironment : component === 'migrate' ? migratorEnvironment : component === 'keys' ? keyServiceEnvironment : subgraphEnvironment(component as SubgraphName);
+  const requiredKeys = (schema: z.ZodObject) => Object.entries(schema.shape).filter(([, t]) => !(t as z.ZodType).safeParse(undefined).success).map(([k]) => k);
+
+  function containerEnvKeys(c: any): string[] {
+    const configMaps = byKind(overlay, 'ConfigMap');
+    const fromConfigMaps = (c.envFrom ?? []).flatMap((source: any) => {
+      const map = configMaps.find((m) => m.metadata.name === source.configMapRef?.name);
+      if (!map) throw new Error(`envFrom ${JSON.stringify(source)}: no such ConfigMap`);
+      return Object.keys(map.data ?? {});
+    });
+    return [...(c.env ?? []).map((e: any) => e.name), ...fromConfigMaps];
+  }
+
+  it("gives each container every variable its service's schema requires and none it does not read", () => {
+    for (const w of workloads(overlay)) {
+      const component = componentOf(w);
+      const schema = schemaOf(component);
+      const keys = containerEnvKeys(w.spec.template.spec.containers[0]);
+      expect({ component, duplicate: keys.filter((k, i) => keys.indexOf(k) !== i) }).toEqual({ component, duplicate: [] });
+      expect({ component, missing: requiredKeys(schema).filter((k) => !keys.includes(k)) }).toEqual({ component, missing: [] });
+      expect({ component, unknown: keys.filter((k) => !(k in schema.shape)) }).toEqual({ component, unknown: [] });
+      // The init container holds a subset of its service's variables (its own account, no more).
+      for (const init of w.spec.template.spec.initContainers ?? []) expect({ component, unknown: containerEnvKeys(init).filter((k) => !(k in schema.shape)) }).toEqual({ component, unknown: [] });
+    }
+  });
+
+  it('declares every Secret and ConfigMap (and key) a pod references; each pod references only its own Secrets', () => {
+    const declaredSecrets = new Map<string, string[]>();
+    for (const s of byKind(overlay, 'Secret')) declaredSecrets.set(s.metadata.name, Object.keys(s.data ?? {}));
+    for (const e of byKind(overlay, 'ExternalSecret')) declaredSecrets.set(e.spec.target.name, e.spec.data.map((d: any) => d.secretKey));
+    const declaredMaps = new Map(byKind(overlay, 'ConfigMap').map((m) => [m.metadata.name, Object.keys(m.data ?? {})]));
+    if (overlay === 'production') expect(byKind(overlay, 'Secret')).toEqual([]);
+    const refs: Array<{ kind: 'Secret' | 'ConfigMap'; name: string; key?: string; from: string }> = [];
+    for (const w of workloads(overlay)) {
+      const pod = w.spec.template.spec;
+      const from = w.metadata.name;
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        for (const e of c.env ?? []) {
+          if (e.valueFrom?.secretKeyRef) refs.push({ kind: 'Secret', name: e.valueFrom.secretKeyRef.name, key: e.valueFrom.secretKeyRef.key, from });
+          if (e.valueFrom?.configMapKeyRef) refs.push({ kind: 'ConfigMap', name: e.valueFrom.configMapKeyRef.name, key: e.valueFrom.configMapKeyRef.key, from });
+        }
+        for (const s of c.envFrom ?? []) {
+          if (s.secretRef) refs.push({ kind: 'Secret', name: s.secretRef.name, from });
+          if (s.configMapRef) refs.push({ kind: 'ConfigMap', name: s.configMapRef.name, from });
+        }
+      }
+      for (const v of pod.volumes ?? []) {
+        if (v.secret) refs.push({ kind: 'Secret', name: v.secret.secretName, from });
+        if (v.configMap) refs.push({ kind: 'ConfigMap', name: v.configMap.name, from });
+      }
+    }
+    for (const ref of byKind(overlay, 'TriggerAuthentication').flatMap((t) => t.spec.secretTargetRef)) refs.push({ kind: 'Secret', name: ref.name, key: ref.key, from: 'keda' });
+    expect(refs.length).toBeGreaterThan(50);
+    for (const ref of refs) {
+      const keys = (ref.kind === 'Secret' ? declaredSecrets : declaredMaps).get(ref.name);
+      expect({ ref, declared: keys !== undefined && (ref.key === undefined || keys.includes(ref.key)) }).toEqual({ ref, declared: true });
+    }
+    // Names carry kustomize's content hash in development: compare the stem.
+    const stem = (name: string) => name.replace(/-[a-z0-9]{10}$/, '');
+    for (const w of workloads(overlay)) {
+      const component = componentOf(w);
+      const identity = component === 'worker' ? 'workers' : component;
+      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name] : [])]);
+      const secrets = [...new Set(refs.filter((r) => r.kind === 'Secret' && r.from === w.metadata.name).map((r) => stem(r.name)))];
+      expect({ workload: w.metadata.name, foreign: secrets.filter((s) => !own.has(s)) }).toEqual({ workload: w.metadata.name, foreign: [] });
+    }
+  });
+
+  it('autoscales the gateway and each subgraph (HPA) and each worker pool on its own ring (KEDA); PDBs select existing pods', () => {
+    const deployments = byKind(overlay, 'Deployment');
+    const names = new Set(deployments.map((d) => d.metadata.name));
+    const hpaTargets = byKind(overlay, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name).sort();
+    expect(hpaTargets).toEqual(['tessera-gateway', ...subgraphNames.map((n) => `tessera-${n}`)].sort());
+    const workers = deployments.filter((d) => componentOf(d) === 'worker');
+    const scaled = byKind(overlay, 'ScaledObject');
+    expect(scaled.map((s) => s.spec.scaleTargetRef.name).sort()).toEqual(workers.map((w) => w.metadata.name).sort());
+    const keys = new JobQueueKeys('tessera');
+    for (const s of scaled) {
+      const worker = workers.find((w) => w.metadata.name === s.spec.scaleTargetRef.name)!;
+      const args: string[] = worker.spec.template.spec.containers[0].args;
+      const dedicated = args.includes('--dedicated') ? args[args.indexOf('--dedicated') + 1]! : undefined;
+      const ring = keys.ring(dedicated ? { kind: 'dedicated', tenantId: dedicated } : sharedPool('us-east-1'));
+      const trigger = s.spec.triggers[0];
+      expect({ name: s.metadata.name, type: trigger.type, list: trigger.metadata.listName, tls: trigger.metadata.enableTLS, auth: trigger.authenticationRef?.name }).toEqual({ name: s.metadata.name, type: 'redis', list: ring, tls: 'true', auth: 'tessera-redis-ring' });
+    }
+    for (const target of [...hpaTargets]) expect(names.has(target)).toBe(true);
+    const pdbs = byKind(overlay, 'PodDisruptionBudget');
+    for (const d of deployments) expect({ d: d.metadata.name, pdb: pdbs.some((p) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)) }).toEqual({ d: d.metadata.name, pdb: true });
+    for (const p of pdbs) expect({ pdb: p.metadata.name, selects: deployments.filter((d) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)).length }).toEqual({ pdb: p.metadata.name, selects: 1 });
+  });
+
+  /** Which pods of the rendered workloads a NetworkPolicy selector matches. */
+  function matches(selector: any, labels: Record<string, string>): boolean {
+    const byLabel = Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const byExpression = (selector?.matchExpressions ?? []).every((e: any) => (e.operator === 'In' ? e.values.includes(labels[e.key]) : false));
+    return byLabel && byExpression;
+  }
+  type Edge = string;
+  const edge = (from: string, to: string, port: number | string) => `${from} -> ${to}:${port}`;
+
+  /** The allowed graph, read from the policies: pod-to-pod edges among Tessera's components, and edges out to named peers. */
+  function allowedGraph(): { ingress: Edge[]; egress: Edge[] } {
+    const components = [...new Set(workloads(overlay).map(componentOf))];
+    const labelsOf = (component: string) => podLabels(workloads(overlay).find((w) => componentOf(w) === component)!);
+    const peerNames = (policy: Manifest, peer: any): string[] => {
+      if (peer.ipBlock) return [policy.metadata.annotations?.['tessera.dev/egress-to'] ?? `ipBlock ${peer.ipBlock.cidr}`];
+      if (peer.namespaceSelector) {
+        const ns = peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
+        return [ns === 'kube-system' ? 'dns' : ns === 'ingress-nginx' ? 'ingress-controller' : `namespace ${JSON.stringify(peer.namespaceSelector)}`];
+      }
+      const inNamespace = components.filter((c) => matches(peer.podSelector, labelsOf(c)));
+      return inNamespace.length > 0 ? inNamespace : [policy.metadata.annotations?.['tessera.dev/egress-to'] ?? `pods ${JSON.stringify(peer.podSelector)}`];
+    };
+    const ingress: Edge[] = [];
+    const egress: Edge[] = [];
+    for (const policy of byKind(overlay, 'NetworkPolicy')) {
+      const selected = components.filter((c) => matches(policy.spec.podSelector, labelsOf(c)));
+      for (const rule of policy.spec.ingress ?? []) for (const peer of rule.from) for (const from of peerNames(policy, peer)) for (const to of selected) for (const p of rule.ports) ingress.push(edge(from, to, p.port));
+      for (const rule of policy.spec.egress ?? []) for (const peer of rule.to) for (const to of peerNames(policy, peer)) for (const from of selected) for (const p of rule.ports) egress.push(edge(from, to, `${p.protocol}/${p.port}`));
+    }
+    return { ingress: [...new Set(ingress)].sort(), egress: [...new Set(egress)].sort() };
+  }
+
+  it('denies everything by default and allows exactly the edges of the ports table and the schemas', () => {
+    const deny = byKind(overlay, 'NetworkPolicy').find((p) => p.metadata.name === 'tessera-default-deny')!;
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+
+    const components = [...new Set(workloads(overlay).map(componentOf))];
+    const port: Record<string, number> = Object.fromEntries(byKind(overlay, 'Service').map((s) => [s.spec.selector['app.kubernetes.io/component'], s.spec.ports[0].port]));
+    const schemaHas = (component: string, key: string) => key in schemaOf(component).shape;
+    const callers = (owner: SubgraphName) => portCallersOf(owner).map((c) => (c === 'workers' ? 'worker' : c));
+    // Expected, from the code: who calls whose port, and which schema reads which store.
+    const ingress: Edge[] = [edge('ingress-controller', 'gateway', 4000)];
+    const egress: Edge[] = components.map((c) => edge(c, 'dns', 'UDP/53')).concat(components.map((c) => edge(c, 'dns', 'TCP/53')));
+    for (const owner of subgraphNames) {
+      for (const from of ['gateway', ...callers(owner)]) {
+        ingress.push(edge(from, owner, port[owner]!));
+        egress.push(edge(from, owner, `TCP/${port[owner]}`));
+      }
+    }
+    const external = overlay === 'production';
+    const stores: Array<[string, string, number, (c: string) => boolean]> = [
+      ['mysql', 'mysql', 3306, (c) => schemaHas(c, 'DATABASE_URL') || schemaHas(c, 'DATABASE_ADMIN_URL')],
+      ['redis', 'redis', 6380, (c) => schemaHas(c, 'REDIS_URL')],
+      // The workers keep no store key but fetch presigned URLs of one object under a job grant.
+      ['object-store', 'object-store', external ? 443 : 9000, (c) => c === 'worker' || schemaHas(c, 'S3_ENDPOINT')],
+      ['key-provider', external ? 'key-provider' : 'keys', 8200, (c) => c !== 'keys' && schemaHas(c, 'KEY_PROVIDER_URL')],
+      ['oidc', 'oidc', external ? 443 : 8443, (c) => schemaHas(c, 'OIDC_ISSUER_URL')],
+    ];
+    for (const [, peer, p, uses] of stores) for (const c of components.filter(uses)) egress.push(edge(c, peer, `TCP/${p}`));
+    if (!external) for (const c of components.filter((c) => c !== 'keys' && schemaHas(c, 'KEY_PROVIDER_URL'))) ingress.push(edge(c, 'keys', 8200));
+    // Tenant-configured alert webhooks: the audit service alone.
+    egress.push(edge('audit', 'webhooks', 'TCP/443'));
+
+    const actual = allowedGraph();
+    expect(actual.ingress).toEqual([...new Set(ingress)].sort());
+    expect(actual.egress).toEqual([...new Set(egress)].sort());
+    // Guards the derivation: the callers table is the catalog's, workers included.
+    expect(portsCalledBy['metrics']).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models', 'audit']));
+    expect(workerPortOwners).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models']));
+  });
+});
+
+describe('deploy/kubernetes validator', () => {
+  it('refuses an object the schema refuses (a bad quantity, a missing required field)', () => {
+    const results = validate([
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bad' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'a', resources: { limits: { cpu: {} } } }] } } } },
+      { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'bad' }, spec: { triggers: [{ type: 'redis', metadata: { listLength: 2 } }] } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad' }, data: { k: 'not base64!' } },
+    ]);
+    expect(results.map((r) => r.error === null)).toEqual([false, false, false]);
+  });
+});
+
+describe('deploy/kubernetes await-migration.sh', () => {
+  const script = join(root, 'deploy', 'kubernetes', 'base', 'await-migration.sh');
+  const env = (schema: string) => ({
+    PATH: process.env['PATH'],
+    DATABASE_URL: `mysql://tessera_datasets:${process.env['TESSERA_DB_PASSWORD_DATASETS'] ?? 'tessera-datasets-local-dev'}@127.0.0.1:3306`,
+    CONTROL_SCHEMA: schema,
+    DATABASE_TLS_CA_FILE: join(process.env['TESSERA_PKI_DIR'] ?? join(root, '.tessera', 'pki'), 'ca.pem'),
+    AWAIT_MIGRATION_INTERVAL_SECONDS: '1',
+  });
+
+  it('returns once the account is granted on the control schema', () => {
+    expect(execFileSync('bash', [script], { env: env('tessera_control'), encoding: 'utf8', timeout: 20_000 })).toContain('tessera_datasets is granted on tessera_control');
+  });
+
+  it('keeps waiting while the account holds nothing there', () => {
+    let output = '';
+    try {
+      execFileSync('bash', [script], { env: env('tessera_never_migrated'), encoding: 'utf8', timeout: 2_500, killSignal: 'SIGKILL' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout);
+    }
+    expect(output).toContain('waiting for tessera migrate to grant tessera_datasets on tessera_never_migrated');
+  });
+});
