@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CredentialError, parseCredential } from './credentials';
 import { renderTable } from './report';
-import { runSelftest, selftestGroups, type SelftestGroup } from './run-selftest';
+import { runSelftest, selftestGroups, type SelftestGroup, type SelftestOptions } from './run-selftest';
 
 export const selftestUsage = `usage: tessera selftest --url <https://gateway/graphql> --tenant-a <credential> --tenant-b <credential>
        [--ca <pem file>] [--schema <sdl file>] [--json <file>] [--format table|json] [--no-job] [--no-flood]
@@ -23,7 +23,13 @@ export interface CommandIo {
   env: NodeJS.ProcessEnv;
 }
 
-export async function runSelftestCommand(argv: string[], io: CommandIo): Promise<number> {
+export type ParsedCommand =
+  | { kind: 'help' }
+  | { kind: 'usage-error'; message: string }
+  | { kind: 'run'; options: SelftestOptions; format: 'table' | 'json'; jsonFile: string | undefined };
+
+/** The command line as options, reading the files it names with `readFile`; sends nothing. */
+export function parseSelftestArgs(argv: string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string): ParsedCommand {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -44,48 +50,54 @@ export async function runSelftestCommand(argv: string[], io: CommandIo): Promise
       strict: true,
     }));
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n${selftestUsage}\n`);
-    return 2;
+    return { kind: 'usage-error', message: error instanceof Error ? error.message : String(error) };
   }
-  if (values['help']) {
+  if (values['help']) return { kind: 'help' };
+  const url = values['url'] as string | undefined;
+  const rawA = (values['tenant-a'] as string | undefined) || env['SELFTEST_TENANT_A'];
+  const rawB = (values['tenant-b'] as string | undefined) || env['SELFTEST_TENANT_B'];
+  const format = (values['format'] as string | undefined) ?? 'table';
+  if (!url || !rawA || !rawB) return { kind: 'usage-error', message: '--url, --tenant-a and --tenant-b are required' };
+  if (format !== 'table' && format !== 'json') return { kind: 'usage-error', message: `--format is table or json, not ${format}` };
+  const groups = ((values['checks'] as string | undefined) ?? selftestGroups.join(',')).split(',').map((group) => group.trim());
+  const unknownGroups = groups.filter((group) => !(selftestGroups as readonly string[]).includes(group));
+  if (unknownGroups.length > 0) return { kind: 'usage-error', message: `unknown check group(s) ${unknownGroups.join(', ')}: choose from ${selftestGroups.join(', ')}` };
+  try {
+    const parsedUrl = new URL(url);
+    if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') return { kind: 'usage-error', message: `--url must be an https URL, not ${url}` };
+    return {
+      kind: 'run',
+      format,
+      jsonFile: values['json'] as string | undefined,
+      options: {
+        url,
+        tenantA: parseCredential(rawA, readFile),
+        tenantB: parseCredential(rawB, readFile),
+        ca: values['ca'] ? readFile(values['ca'] as string) : undefined,
+        schemaSdl: values['schema'] ? readFile(values['schema'] as string) : undefined,
+        job: !values['no-job'],
+        flood: !values['no-flood'],
+        groups: groups as SelftestGroup[],
+      },
+    };
+  } catch (error) {
+    return { kind: 'usage-error', message: error instanceof CredentialError ? `bad credential: ${error.message}` : error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export async function runSelftestCommand(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = parseSelftestArgs(argv, io.env, (path) => readFileSync(path, 'utf8'));
+  if (parsed.kind === 'help') {
     io.stdout(`${selftestUsage}\n`);
     return 0;
   }
-  const url = values['url'] as string | undefined;
-  const rawA = (values['tenant-a'] as string | undefined) ?? io.env['SELFTEST_TENANT_A'];
-  const rawB = (values['tenant-b'] as string | undefined) ?? io.env['SELFTEST_TENANT_B'];
-  const format = (values['format'] as string | undefined) ?? 'table';
-  if (!url || !rawA || !rawB || (format !== 'table' && format !== 'json')) {
-    io.stderr(`${selftestUsage}\n`);
+  if (parsed.kind === 'usage-error') {
+    io.stderr(`${parsed.message}\n${selftestUsage}\n`);
     return 2;
   }
-  const groups = ((values['checks'] as string | undefined) ?? selftestGroups.join(',')).split(',').map((group) => group.trim());
-  const unknownGroups = groups.filter((group) => !(selftestGroups as readonly string[]).includes(group));
-  if (unknownGroups.length > 0) {
-    io.stderr(`unknown check group(s) ${unknownGroups.join(', ')}: choose from ${selftestGroups.join(', ')}\n`);
-    return 2;
-  }
-  const read = (path: string) => readFileSync(path, 'utf8');
-  let options;
-  try {
-    options = {
-      url,
-      tenantA: parseCredential(rawA, read),
-      tenantB: parseCredential(rawB, read),
-      ca: values['ca'] ? read(values['ca'] as string) : undefined,
-      schemaSdl: values['schema'] ? read(values['schema'] as string) : undefined,
-      job: !values['no-job'],
-      flood: !values['no-flood'],
-      groups: groups as SelftestGroup[],
-    };
-    new URL(url);
-  } catch (error) {
-    io.stderr(`${error instanceof CredentialError ? `bad credential: ${error.message}` : error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const report = await runSelftest(options);
+  const report = await runSelftest(parsed.options);
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (values['json']) writeFileSync(values['json'] as string, json);
-  io.stdout(format === 'json' ? json : renderTable(report));
+  if (parsed.jsonFile) writeFileSync(parsed.jsonFile, json);
+  io.stdout(parsed.format === 'json' ? json : renderTable(report));
   return report.status === 'pass' ? 0 : 1;
 }
