@@ -3,3 +3,9 @@ export { subgraphModules, subgraphModule, subgraphNames, serviceData, isSubgraph
 export { readGatewayEnvironment, readSubgraphEnvironment, readMigratorEnvironment, gatewayEnvironment, subgraphEnvironment, subgraphVariableGroupsOf, migratorEnvironment, masterKeyImportEnvironment, readMasterKeyImportEnvironment } from './environment';
 export { inProcessPorts, remotePorts, absentPort, withAbsentPorts, portUrlVariable, type ServicePorts } from './service-ports';
 export { redisOf, runtimeWithRedis, type RedisByService } from './service-redis';
+export { runSelftest, graphqlEndpoint, type SelftestOptions } from './selftest/run-selftest';
+export { runSelftestCommand, parseSelftestArgs, selftestUsage, type ParsedCommand } from './selftest/command';
+export { probesForSchema, type ForeignResources, type Probe } from './selftest/schema-walk';
+export { leakedMarkers } from './selftest/isolation-checks';
+export { parseCredential, type Credential } from './selftest/credentials';
+export type { SelftestReport, CheckResult } from './selftest/report';

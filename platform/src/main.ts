@@ -3,7 +3,8 @@
  * is `gateway`, `worker` or a subgraph name; `tessera migrate`, the one-shot step that runs
  * before them as the migrator; `tessera keys`, the local key service; and `tessera keys
  * import-master-key`, the one-time move of data keys wrapped by the retired master key to the key
- * provider. Configuration comes from the environment (README table).
+ * provider; `tessera selftest`, an isolation self-test of a running deployment (a client only,
+ * platform/src/selftest). Configuration comes from the environment (README table).
  */
 import { createLogger, ConfigError } from '@tessera/config';
 import { startGateway } from '@tessera/gateway';
@@ -19,8 +20,15 @@ import { importLegacyWrappedKeys, openServiceDataSource } from '@tessera/tenancy
 import { readPublicTlsFiles, readTlsFiles } from './tls-environment';
 import { isSubgraphName, portCallersOf, portsCalledBy, serviceData, subgraphModule, subgraphNames } from './subgraph-catalog';
 import { remotePorts, withAbsentPorts } from './service-ports';
+import { runSelftestCommand } from './selftest/command';
 
 async function main(service: string | undefined): Promise<() => Promise<void>> {
+  if (service === 'selftest') {
+    // A client of a running gateway, not a service: it starts nothing and exits with its verdict.
+    const io = { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text), env: process.env };
+    process.exitCode = await runSelftestCommand(process.argv.slice(3), io);
+    return async () => undefined;
+  }
   if (service === 'migrate') {
     // The only command that holds the migrator account; it exits when the schemas are ready.
     const env = readMigratorEnvironment();
@@ -72,7 +80,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     };
   }
   if (!isSubgraphName(service)) {
-    throw new Error(`usage: tessera <migrate|keys [import-master-key]|gateway|worker|${subgraphNames.join('|')}>`);
+    throw new Error(`usage: tessera <migrate|keys [import-master-key]|gateway|worker|selftest|${subgraphNames.join('|')}>`);
   }
   const module = subgraphModule(service);
   const env = readSubgraphEnvironment(module.name);
@@ -113,6 +121,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
 
 main(process.argv[2]).then(
   (stop) => {
+    if (process.argv[2] === 'selftest') return void stop().then(() => process.exit(process.exitCode ?? 0));
     if (process.argv[2] === 'migrate' || (process.argv[2] === 'keys' && process.argv[3] === 'import-master-key')) return void stop().then(() => process.exit(0));
     // The key service registers its own shutdown.
     if (process.argv[2] === 'keys') return;
