@@ -8,7 +8,8 @@
  *      service's certificate (.tessera/pki, or TESSERA_PKI_DIR; scripts/local-pki.sh);
  *   4. starts telemetry, the dev OIDC issuer, the S3 server, the key service (`tessera keys`, a child
  *      process holding the key-encryption keys in .tessera/keys), the platform (six subgraphs +
- *      gateway), and the job workers as child processes (the shared pool, and one per dedicated demo tenant);
+ *      gateway), and the job workers as child processes under the worker supervisor (per ring: the shared
+ *      pool, and each dedicated demo tenant's; restarted when they die, scaled on queue depth and wait);
  *   5. provisions the demo tenants, users and dataset (idempotent), and prints URLs and tokens.
  *
  * Ctrl-C stops everything and exits 0. Exit codes: 1 start-up failure, 2 MariaDB/Redis missing.
@@ -24,7 +25,8 @@ import { importLegacyWrappedKeys, localAccountHosts, migrateDeployment, openServ
 import { VaultTransitKeyProvider } from '@tessera/key-provider';
 import { startKeyServiceProcess } from '@tessera/key-service';
 import { startTelemetry } from '@tessera/telemetry';
-import { startWorkerProcess } from '@tessera/workers';
+import { readSupervisorEnvironment, startWorkerProcess, startWorkerSupervisor } from '@tessera/workers';
+import { sharedPool, type WorkerPool } from '@tessera/job-queue';
 import { renderBanner } from './start/banner';
 import { ensureDemoDataset, ensureDemoModel, provisionDemoTenants, demoDatasetName, demoModelInput, demoModelName } from './start/demo-data';
 import { demoTenants, demoUsers } from './start/demo-users';
@@ -48,6 +50,8 @@ let firstSignalAt = 0;
 
 async function main(): Promise<void> {
   const env = readLauncherEnvironment();
+  // SUPERVISOR_*: parsed now, so limits that cannot hold stop the start before anything runs.
+  const supervisorConfig = readSupervisorEnvironment(process.env);
   say('Starting Tessera …');
   // The local CA before the preflight: the database accounts require TLS, verified with it.
   const pki = ensureLocalPki();
@@ -138,21 +142,34 @@ async function main(): Promise<void> {
   running.push({ name: 'platform', stop: () => platform.stop() });
 
   // Jobs run in separate worker processes, as in production (`tessera worker`; more can run on other
-  // machines against the same Redis and MariaDB). A dedicated-tier tenant's jobs run only on its own.
-  const dedicatedTenants = demoTenants.filter((tenant) => tenant.tier === 'dedicated').map((tenant) => tenant.id);
-  for (const dedicatedTenant of [undefined, ...dedicatedTenants]) {
-    const worker = await startWorkerProcess({
-      database: { ...database, url: env.databaseUrls.workers },
-      databaseTlsCaFile: databaseTls.caFile,
-      redis: await redisAccounts.worker(dedicatedTenant),
-      ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
-      tls: { caFile: pki.caFile, ...pki.files('workers') },
-      concurrency: 2,
-      ...(dedicatedTenant ? { dedicatedTenant } : {}),
-      logLevel: env.logLevel === 'debug' ? 'debug' : 'warn',
-    });
-    running.push({ name: `worker (${worker.pool})`, stop: () => worker.stop() });
-    say(`Job worker for the ${worker.pool} pool running (pid ${worker.pid}).`);
+  // machines against the same Redis and MariaDB). A dedicated-tier tenant's jobs run only on its own
+  // ring's workers. The supervisor keeps each ring between its min and max workers (SUPERVISOR_*),
+  // restarts one that dies and releases what it held, and adds workers while the ring's queue grows.
+  const workerOptions = {
+    database: { ...database, url: env.databaseUrls.workers },
+    databaseTlsCaFile: databaseTls.caFile,
+    ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
+    tls: { caFile: pki.caFile, ...pki.files('workers') },
+    concurrency: 2,
+    logLevel: env.logLevel === 'debug' ? ('debug' as const) : ('warn' as const),
+  };
+  const rings = await Promise.all(
+    demoTenants
+      .filter((tenant) => tenant.tier === 'dedicated')
+      .map((tenant) => tenant.id)
+      .concat([''])
+      .map(async (dedicatedTenant) => {
+        // One Redis account per ring, made once: a dedicated tenant's user is created here, for this run.
+        const redis = await redisAccounts.worker(dedicatedTenant || undefined);
+        // The shared worker runs the home region's jobs (the first of the platform's regions).
+        const pool: WorkerPool = dedicatedTenant ? { kind: 'dedicated', tenantId: dedicatedTenant } : sharedPool('us-east-1');
+        return { pool, redis, spawn: (instanceId: string) => startWorkerProcess({ ...workerOptions, redis, instanceId, ...(dedicatedTenant ? { dedicatedTenant } : {}) }) };
+      }),
+  );
+  const supervisor = await startWorkerSupervisor({ config: supervisorConfig, rings, logger: createLogger(env.logLevel, { app: 'tessera' }) });
+  running.push({ name: 'worker supervisor', stop: () => supervisor.stop() });
+  for (const ring of supervisor.status()) {
+    say(`Job workers for the ${ring.ring} ring: ${ring.workers.length} running (pid ${ring.workers.map((w) => w.pid).join(', ')}), between ${ring.limits.min} and ${ring.limits.max} by queue depth and wait.`);
   }
   const gatewayUrl = `https://localhost:${platform.gateway.port}`;
   const graphqlUrl = `${gatewayUrl}/graphql`;

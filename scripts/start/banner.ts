@@ -43,7 +43,7 @@ export function renderBanner(input: BannerInput): string {
     `                     a browser trusts the gateway once ${input.caFile} is imported as a CA)`,
     `  OIDC issuer       ${input.issuerUrl}   (token endpoint ${input.tokenEndpoint})`,
     `  S3 (s3rver)       ${input.s3Endpoint}   (objects kept in ${input.s3Directory})`,
-    '  Job workers       running as child processes: the shared pool, and one per dedicated tenant (more: `tessera worker`).',
+    '  Job workers       child processes under the worker supervisor, per ring (the shared pool, each dedicated tenant): restarted when they die, scaled by queue depth and wait (SUPERVISOR_*).',
     '',
     'Demo tenants',
     ...demoTenants.map((tenant) => `  ${tenant.id.padEnd(8)} ${tenant.region.padEnd(10)} ${tenant.tier}`),

@@ -80,6 +80,8 @@ export interface TestWorkers {
   start(options?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'dedicatedTenant' | 'region' | 'lockMs' | 'stalledIntervalMs' | 'env'>>): Promise<RunningWorkerProcess>;
   /** Every worker started and not yet stopped. */
   running(): RunningWorkerProcess[];
+  /** The Redis account the workers of a ring connect with (the shared pool's, or a dedicated tenant's): a supervisor reads that ring with it. */
+  redis(dedicatedTenant?: string): Promise<RedisConfig>;
   stopAll(): Promise<void>;
 }
 
@@ -317,6 +319,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       return worker;
     },
     running: () => [...workerProcesses],
+    redis: (dedicatedTenant) => redisUsers.worker(dedicatedTenant),
     stopAll: async () => {
       await Promise.all([...workerProcesses].map((worker) => worker.stop()));
     },

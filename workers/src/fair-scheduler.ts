@@ -20,7 +20,8 @@ export class FairScheduler {
   private readonly ring: TenantRing;
   private readonly leases: TenantLeases;
   private readonly keys: JobQueueKeys;
-  private readonly id = randomUUID();
+  /** The process's instance id: every lock token and lease holder starts with it. */
+  private readonly id: string;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
   private slots: Array<Promise<void>> = [];
@@ -41,6 +42,7 @@ export class FairScheduler {
     this.ring = new TenantRing(redis, prefix);
     this.leases = new TenantLeases(redis, prefix, runtime.config.lockMs);
     this.keys = new JobQueueKeys(prefix);
+    this.id = runtime.config.instanceId;
   }
 
   async start(concurrency: number): Promise<void> {
@@ -98,7 +100,7 @@ export class FairScheduler {
       if (this.region !== undefined && tenant.region !== this.region) continue;
       const holder = `${this.id}:${slot}:${randomUUID()}`;
       if (!(await this.leases.acquire(tenantId, holder, tenant.limits.maxConcurrentJobs))) continue;
-      const token = randomUUID();
+      const token = `${this.id}:${randomUUID()}`;
       let queueJob;
       try {
         queueJob = await this.consumers.next(tenantId, token);

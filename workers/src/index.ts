@@ -5,3 +5,4 @@ export { workerEnvironment, readWorkerEnvironment, type WorkerConfig } from './w
 export { readQueueEntry, QueueEntryRefused, type QueueEntryRefusal } from './queue-entry';
 export { workersData } from './tables';
 export { workerPortOwners } from './worker-runtime';
+export { startWorkerSupervisor, readSupervisorEnvironment, decideWorkers, restartDelayMs, type WorkerSupervisor, type SupervisedRing, type RingStatus, type SupervisorConfig, type RingLimits } from './supervisor';

@@ -103,6 +103,10 @@ export class JobRunner {
       const runner = runnerPrincipal(fetched.tenantId, message);
       const runToken = randomUUID();
       const claim = await this.claim(runner, message, runToken);
+      if (claim.outcome === 'claimed' && queueJob.deferredFailure) {
+        await this.failLost(claim, runner, message, runToken, queueJob, token, logger);
+        return;
+      }
       if (claim.outcome !== 'claimed') {
         recordOutcome(`skipped: ${claim.outcome}`);
         if (claim.outcome === 'cancelled') {
@@ -131,6 +135,21 @@ export class JobRunner {
       clearInterval(heartbeat);
       await this.leases.release(fetched.tenantId, fetched.leaseHolder).catch(() => undefined);
     }
+  }
+
+  /**
+   * BullMQ marks an entry whose worker died while holding it more than maxStalledCount times with a
+   * deferred failure and hands it out once more, so that someone ends it: a job that kills every
+   * worker that runs it (a crash loop) is not run again. The run has just claimed the row; it ends
+   * it FAILED as WORKER_LOST without running anything, so the job does not stay RUNNING.
+   */
+  private async failLost(claim: Extract<JobClaim, { outcome: 'claimed' }>, runner: Principal, message: JobMessage, runToken: string, queueJob: QueueJob<JobMessage>, token: string, logger: WorkerRuntime['logger']): Promise<void> {
+    const principal = jobPrincipal(runner, claim.runAs);
+    const jobError: JobRunError = { code: 'WORKER_LOST', message: `The worker running this job stopped ${queueJob.stalledCounter} times before it finished; it was not run again.` };
+    recordOutcome('FAILED', true, jobError.code);
+    logger.error('job failed: its workers kept dying while running it', { stalled: queueJob.stalledCounter, jobId: message.jobId });
+    await this.jobs.finish(principal, { jobId: message.jobId, runToken, status: 'FAILED', error: jobError, phase: 'failed' });
+    await queueJob.moveToFailed(new UnrecoverableError(jobError.message), token, false).catch(() => undefined);
   }
 
   private async execute(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string): Promise<void> {

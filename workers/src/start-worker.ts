@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@tessera/config';
 import { InferencePools } from '@tessera/inference';
-import { openRedis, poolName, sharedPool, type WorkerPool } from '@tessera/job-queue';
+import { openRedis, poolName, readRingSignals, sharedPool, type RingSignals, type WorkerPool } from '@tessera/job-queue';
 import { FairScheduler } from './fair-scheduler';
 import { JobRunner } from './job-runner';
 import { createProcessors } from './processors';
@@ -34,7 +34,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const processors = createProcessors({ inference, ports: runtime.ports });
   const scheduler = new FairScheduler(runtime, pool, config.region, redis, subscriber, consumers, (leases) => new JobRunner(runtime, redis, leases, processors));
   await scheduler.start(config.concurrency);
-  const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis);
+  const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis, () => readRingSignals(redis, config.redis.keyPrefix, pool));
   logger.info('worker started', { pool: poolName(pool), region: config.region ?? 'the dedicated tenant\'s', concurrency: config.concurrency });
   return {
     pool,
@@ -50,8 +50,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   };
 }
 
-/** `/_health` (process up) and `/_readiness` (MySQL and Redis answer), for container health checks. */
-async function startHealthServer(port: number, host: string, db: { query(sql: string): Promise<unknown> }, redis: { ping(): Promise<string> }): Promise<Server> {
+/**
+ * `/_health` (process up) and `/_readiness` (MySQL and Redis answer), for container health checks;
+ * `/_scaling`: this worker's own ring's signals (counts only, no tenant id), read with its own
+ * Redis user, for an autoscaler (KEDA's metrics-api scaler). Plain HTTP on LISTEN_HOST: reachable
+ * only where the operator exposes it (loopback by default; in Kubernetes, the cluster network).
+ */
+async function startHealthServer(port: number, host: string, db: { query(sql: string): Promise<unknown> }, redis: { ping(): Promise<string> }, signals: () => Promise<RingSignals>): Promise<Server> {
   const server = createServer((req, res) => {
     const reply = (status: number, body: object) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -61,6 +66,13 @@ async function startHealthServer(port: number, host: string, db: { query(sql: st
     if (req.url === '/_readiness') {
       Promise.all([db.query('SELECT 1'), redis.ping()]).then(
         () => reply(200, { status: 'ready', service: 'worker' }),
+        () => reply(503, { status: 'not ready', service: 'worker' }),
+      );
+      return;
+    }
+    if (req.url === '/_scaling') {
+      signals().then(
+        (ring) => reply(200, ring),
         () => reply(503, { status: 'not ready', service: 'worker' }),
       );
       return;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { meteringVariables, toMeteringOptions, type MeteringOptions } from '@tessera/metering';
 import {
@@ -48,7 +49,10 @@ const workerVariables = z.object({
   // this long (plus one stalled-check interval).
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
-  // Health endpoint (/_health, /_readiness); 0 picks a free port, unset means none.
+  // Names this process in its queue locks and tenant leases, so whoever saw it die (its
+  // supervisor) can release what it held at once. Unset: a random id.
+  WORKER_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits or dashes').optional(),
+  // Health endpoint (/_health, /_readiness, /_scaling); 0 picks a free port, unset means none.
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
@@ -80,6 +84,8 @@ export interface WorkerConfig {
   region: string | undefined;
   lockMs: number;
   stalledIntervalMs: number;
+  /** This process's id in its queue locks and leases (WORKER_INSTANCE_ID, or random). */
+  instanceId: string;
   healthPort: number | undefined;
   host: string;
   tenantCacheTtlMs: number;
@@ -113,6 +119,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     region: parsed.WORKER_REGION ?? (parsed.WORKER_DEDICATED_TENANT === undefined ? regions.home : undefined),
     lockMs: parsed.WORKER_LOCK_MS,
     stalledIntervalMs: parsed.WORKER_STALLED_INTERVAL_MS,
+    instanceId: parsed.WORKER_INSTANCE_ID ?? randomUUID(),
     healthPort: parsed.WORKER_HEALTH_PORT,
     host: parsed.LISTEN_HOST,
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,

@@ -20,6 +20,8 @@ export interface WorkerProcessOptions {
   region?: string;
   lockMs?: number;
   stalledIntervalMs?: number;
+  /** WORKER_INSTANCE_ID: its name in queue locks and leases (the supervisor releases them if it dies). */
+  instanceId?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Extra environment (e.g. PRETTY_LOGS). */
   env?: Record<string, string>;
@@ -61,6 +63,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     ...(options.region ? { WORKER_REGION: options.region } : {}),
     ...(options.lockMs ? { WORKER_LOCK_MS: String(options.lockMs) } : {}),
     ...(options.stalledIntervalMs ? { WORKER_STALLED_INTERVAL_MS: String(options.stalledIntervalMs) } : {}),
+    ...(options.instanceId ? { WORKER_INSTANCE_ID: options.instanceId } : {}),
     TRACING_EXPORTER: 'none',
     LOG_LEVEL: options.logLevel ?? 'warn',
     TENANT_CACHE_TTL_MS: '0',

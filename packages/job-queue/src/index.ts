@@ -4,3 +4,5 @@ export { TenantLeases, countLiveLeases } from './tenant-leases';
 export { openRedis } from './redis-connection';
 export { defaultRetryPolicy, type JobMessage, type RetryPolicy } from './job-message';
 export { JobQueueKeys, poolOf, poolName, queueJobId, sharedPool, tenantQueueName, type WorkerPool } from './queue-keys';
+export { readRingSignals, type RingSignals } from './ring-signals';
+export { releaseRunsOfDeadWorker, type ReleasedRuns } from './dead-worker-runs';

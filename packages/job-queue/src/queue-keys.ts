@@ -55,6 +55,14 @@ export class JobQueueKeys {
     return `${this.prefix}:jobs:wake:${poolName(pool)}`;
   }
 
+  /**
+   * A key of a tenant's BullMQ queue (`wait`, `active`, `stalled`, `stalled-check`, or a job id for
+   * its hash; `<id>:lock` for its lock), as BullMQ names them under the same prefix.
+   */
+  tenantQueue(tenantId: string, part: string): string {
+    return `${this.prefix}:${tenantQueueName(tenantId)}:${part}`;
+  }
+
   /** Platform-wide start counter: the order jobs started in, without trusting clocks. */
   startSequence(): string {
     return `${this.prefix}:jobs:start-seq`;
