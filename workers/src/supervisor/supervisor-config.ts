@@ -48,12 +48,14 @@ const supervisorVariables = z.object({
         ctx.addIssue({ code: 'custom', message: 'must be JSON: {"<ring>":{"min":1,"max":4}}' });
         return z.NEVER;
       }
-      const result = z.record(z.string().regex(/^(shared|dedicated)-[A-Za-z0-9-]{1,80}$/, 'ring names are shared-<region> or dedicated-<tenant>'), limitsShape).safeParse(parsed);
+      const result = z.record(z.string(), limitsShape).safeParse(parsed);
       if (!result.success) {
         for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || 'value'}: ${issue.message}` });
         return z.NEVER;
       }
-      return result.data;
+      const badNames = Object.keys(result.data).filter((ring) => !/^(shared|dedicated)-[A-Za-z0-9-]{1,80}$/.test(ring));
+      for (const ring of badNames) ctx.addIssue({ code: 'custom', message: `${ring}: ring names are shared-<region> or dedicated-<tenant>` });
+      return badNames.length > 0 ? z.NEVER : result.data;
     }),
   SUPERVISOR_QUEUED_PER_WORKER: z.coerce.number().int().min(1).max(100_000).default(4),
   SUPERVISOR_MAX_WAIT_MS: ms(10_000, 100),

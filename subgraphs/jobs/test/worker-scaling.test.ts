@@ -1,0 +1,105 @@
+import { createLogger } from '@tessera/config';
+import { readRingSignals, sharedPool, openRedis, type WorkerPool } from '@tessera/job-queue';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { readSupervisorEnvironment, startWorkerSupervisor, type RingStatus, type WorkerSupervisor } from '@tessera/workers';
+import { linearCsv, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
+
+/**
+ * Scaling on real queues: a flood of jobs in one ring starts that ring's workers (never above its
+ * max) and they go back to the ring's min once it is idle; a dedicated tenant's ring scales on its
+ * own, and another tenant's flood neither starts its workers nor reaches its queue.
+ */
+describe('worker supervisor: scaling per ring', () => {
+  let stack: TestStack;
+  let shared: TestTenant;
+  let dedicated: TestTenant;
+  let supervisor: WorkerSupervisor;
+  const versions = new Map<string, string>();
+  const tokens = new Map<string, string>();
+  const samples: RingStatus[][] = [];
+  let sampler: NodeJS.Timeout;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [shared, dedicated] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant({ tier: 'dedicated', limits: { costBurst: 60_000 } })]);
+    for (const tenant of [shared, dedicated]) {
+      tokens.set(tenant.id, await tenant.token('data_scientist'));
+      versions.set(tenant.id, (await uploadDataset(stack, tokens.get(tenant.id)!, 'flood', linearCsv(400))).versionId);
+    }
+    const dedicatedPool: WorkerPool = { kind: 'dedicated', tenantId: dedicated.id };
+    const [sharedRedis, dedicatedRedis] = await Promise.all([stack.workers.redis(), stack.workers.redis(dedicated.id)]);
+    supervisor = await startWorkerSupervisor({
+      config: readSupervisorEnvironment({
+        SUPERVISOR_MIN_WORKERS: '1',
+        SUPERVISOR_MAX_WORKERS: '3',
+        SUPERVISOR_RING_LIMITS: JSON.stringify({ [`dedicated-${dedicated.id}`]: { min: 1, max: 2 } }),
+        SUPERVISOR_QUEUED_PER_WORKER: '2',
+        SUPERVISOR_INTERVAL_MS: '250',
+        SUPERVISOR_IDLE_MS: '1500',
+      }),
+      rings: [
+        { pool: sharedPool('us-east-1'), redis: sharedRedis, spawn: (instanceId) => stack.workers.start({ concurrency: 1, env: { WORKER_INSTANCE_ID: instanceId } }) },
+        { pool: dedicatedPool, redis: dedicatedRedis, spawn: (instanceId) => stack.workers.start({ concurrency: 1, dedicatedTenant: dedicated.id, env: { WORKER_INSTANCE_ID: instanceId } }) },
+      ],
+      logger: createLogger('error'),
+    });
+    sampler = setInterval(() => samples.push(supervisor.status()), 100);
+  });
+  afterAll(async () => {
+    clearInterval(sampler);
+    await supervisor?.stop();
+    await stack?.stop();
+  });
+
+  const ring = (name: string) => supervisor.status().find((r) => r.ring === name)!;
+  const alive = (r: RingStatus) => r.workers.filter((w) => w.state !== 'retiring').length;
+  const most = (name: string, from: number) => Math.max(...samples.slice(from).map((s) => alive(s.find((r) => r.ring === name)!)));
+  const flood = async (tenant: TestTenant, n: number) => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const job = expectNoErrors(
+        await stack.query<{ submitTrainingJob: JobView }>(tokens.get(tenant.id)!, submitTraining, {
+          input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 40, hiddenUnits: [16], batchSize: 8 } },
+        }),
+      ).submitTrainingJob;
+      ids.push(job.id);
+    }
+    return ids;
+  };
+
+  it('a shared tenant\'s flood scales the shared ring up to its max only, then back to min; the dedicated ring is untouched and its tenant\'s job runs meanwhile', async () => {
+    const sharedRing = 'shared-us-east-1';
+    const dedicatedRing = `dedicated-${dedicated.id}`;
+    expect(alive(ring(sharedRing))).toBe(1);
+    expect(alive(ring(dedicatedRing))).toBe(1);
+    const from = samples.length;
+    const floodIds = await flood(shared, 10);
+    const [dedicatedJob] = await flood(dedicated, 1);
+    await waitUntil(async () => alive(ring(sharedRing)) === 3, 'the shared ring to scale up to 3', 30_000);
+    // The dedicated tenant's job is not queued behind the flood: its own worker runs it.
+    expect(await waitForStatus(stack, tokens.get(dedicated.id)!, dedicatedJob!, ['SUCCEEDED', 'FAILED'], 60_000)).toMatchObject({ status: 'SUCCEEDED' });
+    for (const id of floodIds) expect(await waitForStatus(stack, tokens.get(shared.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
+    await waitUntil(async () => alive(ring(sharedRing)) === 1 && ring(sharedRing).workers.length === 1, 'the shared ring back at its min', 30_000);
+    expect(most(sharedRing, from)).toBe(3); // never above max, though 10 queued / 2 per worker asked for 5
+    expect(most(dedicatedRing, from)).toBe(1);
+  });
+
+  it('a dedicated tenant\'s flood scales its own ring only', async () => {
+    const from = samples.length;
+    const ids = await flood(dedicated, 6);
+    await waitUntil(async () => alive(ring(`dedicated-${dedicated.id}`)) === 2, 'the dedicated ring to scale up to 2', 30_000);
+    for (const id of ids) expect(await waitForStatus(stack, tokens.get(dedicated.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(most('shared-us-east-1', from)).toBe(1);
+    expect(most(`dedicated-${dedicated.id}`, from)).toBe(2);
+  });
+
+  it('the dedicated ring\'s account cannot read the shared ring\'s signals or another tenant\'s queue (Redis NOPERM)', async () => {
+    const redis = openRedis(await stack.workers.redis(dedicated.id), 'cross-ring', 'request');
+    try {
+      await expect(readRingSignals(redis, stack.config.redis.keyPrefix, sharedPool('us-east-1'))).rejects.toThrow(/NOPERM/);
+      await expect(redis.llen(`${stack.config.redis.keyPrefix}:jobs-${shared.id}:wait`)).rejects.toThrow(/NOPERM/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
