@@ -153,18 +153,15 @@ async function main(): Promise<void> {
     concurrency: 2,
     logLevel: env.logLevel === 'debug' ? ('debug' as const) : ('warn' as const),
   };
+  const dedicatedTenants: Array<string | undefined> = demoTenants.filter((tenant) => tenant.tier === 'dedicated').map((tenant) => tenant.id);
   const rings = await Promise.all(
-    demoTenants
-      .filter((tenant) => tenant.tier === 'dedicated')
-      .map((tenant) => tenant.id)
-      .concat([''])
-      .map(async (dedicatedTenant) => {
-        // One Redis account per ring, made once: a dedicated tenant's user is created here, for this run.
-        const redis = await redisAccounts.worker(dedicatedTenant || undefined);
-        // The shared worker runs the home region's jobs (the first of the platform's regions).
-        const pool: WorkerPool = dedicatedTenant ? { kind: 'dedicated', tenantId: dedicatedTenant } : sharedPool('us-east-1');
-        return { pool, redis, spawn: (instanceId: string) => startWorkerProcess({ ...workerOptions, redis, instanceId, ...(dedicatedTenant ? { dedicatedTenant } : {}) }) };
-      }),
+    [undefined, ...dedicatedTenants].map(async (dedicatedTenant) => {
+      // One Redis account per ring, made once: a dedicated tenant's user is created here, for this run.
+      const redis = await redisAccounts.worker(dedicatedTenant);
+      // The shared workers run the home region's jobs (the first of the platform's regions).
+      const pool: WorkerPool = dedicatedTenant ? { kind: 'dedicated', tenantId: dedicatedTenant } : sharedPool('us-east-1');
+      return { pool, redis, spawn: (instanceId: string) => startWorkerProcess({ ...workerOptions, redis, instanceId, ...(dedicatedTenant ? { dedicatedTenant } : {}) }) };
+    }),
   );
   const supervisor = await startWorkerSupervisor({ config: supervisorConfig, rings, logger: createLogger(env.logLevel, { app: 'tessera' }) });
   running.push({ name: 'worker supervisor', stop: () => supervisor.stop() });

@@ -103,10 +103,6 @@ export class JobRunner {
       const runner = runnerPrincipal(fetched.tenantId, message);
       const runToken = randomUUID();
       const claim = await this.claim(runner, message, runToken);
-      if (claim.outcome === 'claimed' && queueJob.deferredFailure) {
-        await this.failLost(claim, runner, message, runToken, queueJob, token, logger);
-        return;
-      }
       if (claim.outcome !== 'claimed') {
         recordOutcome(`skipped: ${claim.outcome}`);
         if (claim.outcome === 'cancelled') {
@@ -138,18 +134,23 @@ export class JobRunner {
   }
 
   /**
-   * BullMQ marks an entry whose worker died while holding it more than maxStalledCount times with a
-   * deferred failure and hands it out once more, so that someone ends it: a job that kills every
-   * worker that runs it (a crash loop) is not run again. The run has just claimed the row; it ends
-   * it FAILED as WORKER_LOST without running anything, so the job does not stay RUNNING.
+   * An entry whose worker died while holding it more than maxStalledCount times is failed by
+   * BullMQ itself when it is next fetched (a deferred failure), so that a job that kills every
+   * worker running it (a crash loop) is not run again. Its row is still RUNNING under the dead
+   * run's token: this claims it under a fresh one and ends it FAILED as WORKER_LOST, so the job
+   * does not stay RUNNING forever. The entry is read as untrusted input, as in `run`.
    */
-  private async failLost(claim: Extract<JobClaim, { outcome: 'claimed' }>, runner: Principal, message: JobMessage, runToken: string, queueJob: QueueJob<JobMessage>, token: string, logger: WorkerRuntime['logger']): Promise<void> {
-    const principal = jobPrincipal(runner, claim.runAs);
+  async endLost(tenantId: string, queueJob: QueueJob<JobMessage>): Promise<void> {
+    const entry = readQueueEntry(queueJob.data as unknown, tenantId);
+    if (entry instanceof QueueEntryRefused) return;
+    const logger = this.runtime.logger.child({ tenantId, jobId: entry.jobId, submission: entry.submission });
+    const runner = runnerPrincipal(tenantId, entry);
+    const runToken = randomUUID();
+    const claim = await this.claim(runner, entry, runToken);
+    if (claim.outcome !== 'claimed') return; // cancelled, finished or replaced meanwhile: nothing is RUNNING
     const jobError: JobRunError = { code: 'WORKER_LOST', message: `The worker running this job stopped ${queueJob.stalledCounter} times before it finished; it was not run again.` };
-    recordOutcome('FAILED', true, jobError.code);
-    logger.error('job failed: its workers kept dying while running it', { stalled: queueJob.stalledCounter, jobId: message.jobId });
-    await this.jobs.finish(principal, { jobId: message.jobId, runToken, status: 'FAILED', error: jobError, phase: 'failed' });
-    await queueJob.moveToFailed(new UnrecoverableError(jobError.message), token, false).catch(() => undefined);
+    logger.error('job failed: its workers kept dying while running it', { stalled: queueJob.stalledCounter });
+    await this.jobs.finish(jobPrincipal(runner, claim.runAs), { jobId: entry.jobId, runToken, status: 'FAILED', error: jobError, phase: 'failed' });
   }
 
   private async execute(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string): Promise<void> {

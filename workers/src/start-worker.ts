@@ -29,10 +29,18 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const pool: WorkerPool = config.dedicatedTenant ? { kind: 'dedicated', tenantId: config.dedicatedTenant } : sharedPool(config.region!);
   const redis = openRedis(config.redis, `worker:${poolName(pool)}`, 'blocking');
   const subscriber = openRedis(config.redis, `worker-wake:${poolName(pool)}`, 'blocking');
-  const consumers = new TenantConsumers(redis, { prefix: config.redis.keyPrefix, lockMs: config.lockMs, stalledIntervalMs: config.stalledIntervalMs });
+  let runner: JobRunner | undefined;
+  const consumers = new TenantConsumers(redis, {
+    prefix: config.redis.keyPrefix,
+    lockMs: config.lockMs,
+    stalledIntervalMs: config.stalledIntervalMs,
+    onStalledOut: (tenantId, job) => {
+      void runner?.endLost(tenantId, job).catch((error: unknown) => logger.warn('could not end a job whose workers kept dying', { tenantId, error: error instanceof Error ? error.message : String(error) }));
+    },
+  });
   const inference = new InferencePools({}, logger);
   const processors = createProcessors({ inference, ports: runtime.ports });
-  const scheduler = new FairScheduler(runtime, pool, config.region, redis, subscriber, consumers, (leases) => new JobRunner(runtime, redis, leases, processors));
+  const scheduler = new FairScheduler(runtime, pool, config.region, redis, subscriber, consumers, (leases) => (runner = new JobRunner(runtime, redis, leases, processors)));
   await scheduler.start(config.concurrency);
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis, () => readRingSignals(redis, config.redis.keyPrefix, pool));
   logger.info('worker started', { pool: poolName(pool), region: config.region ?? 'the dedicated tenant\'s', concurrency: config.concurrency });

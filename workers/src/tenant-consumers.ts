@@ -12,6 +12,8 @@ export interface ConsumerOptions {
   prefix: string;
   lockMs: number;
   stalledIntervalMs: number;
+  /** An entry BullMQ failed because its workers kept dying under it (its stalled limit): its row still says RUNNING. */
+  onStalledOut?: (tenantId: string, job: QueueJob<JobMessage>) => void;
 }
 
 /**
@@ -42,6 +44,10 @@ export class TenantConsumers {
         maxStalledCount: 2,
       });
       worker.on('error', () => undefined); // connection errors: ioredis reconnects; the scheduler loop retries
+      // getNextJob fails such an entry itself (UnrecoverableError with the deferred reason) and fetches the next.
+      worker.on('failed', (job, error) => {
+        if (job?.deferredFailure && error.message === job.deferredFailure) this.options.onStalledOut?.(tenantId, job);
+      });
       void worker.startStalledCheckTimer().catch(() => undefined);
       const queue = new Queue<JobMessage>(name, { connection: this.redis, prefix: this.options.prefix });
       queue.on('error', () => undefined);

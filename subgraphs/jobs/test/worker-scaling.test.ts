@@ -44,7 +44,7 @@ describe('worker supervisor: scaling per ring', () => {
       logger: createLogger('error'),
     });
     sampler = setInterval(() => samples.push(supervisor.status()), 100);
-  });
+  }, 180_000);
   afterAll(async () => {
     clearInterval(sampler);
     await supervisor?.stop();
@@ -82,7 +82,7 @@ describe('worker supervisor: scaling per ring', () => {
     await waitUntil(async () => alive(ring(sharedRing)) === 1 && ring(sharedRing).workers.length === 1, 'the shared ring back at its min', 30_000);
     expect(most(sharedRing, from)).toBe(3); // never above max, though 10 queued / 2 per worker asked for 5
     expect(most(dedicatedRing, from)).toBe(1);
-  });
+  }, 180_000);
 
   it('a dedicated tenant\'s flood scales its own ring only', async () => {
     const from = samples.length;
@@ -91,7 +91,7 @@ describe('worker supervisor: scaling per ring', () => {
     for (const id of ids) expect(await waitForStatus(stack, tokens.get(dedicated.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
     expect(most('shared-us-east-1', from)).toBe(1);
     expect(most(`dedicated-${dedicated.id}`, from)).toBe(2);
-  });
+  }, 180_000);
 
   it('the dedicated ring\'s account cannot read the shared ring\'s signals or another tenant\'s queue (Redis NOPERM)', async () => {
     const redis = openRedis(await stack.workers.redis(dedicated.id), 'cross-ring', 'request');
@@ -101,5 +101,5 @@ describe('worker supervisor: scaling per ring', () => {
     } finally {
       redis.disconnect();
     }
-  });
+  }, 180_000);
 });

@@ -43,7 +43,7 @@ describe('worker supervisor: kill -9 mid-job', () => {
       ],
       logger: createLogger(process.env['SUPERVISOR_TEST_LOG'] === '1' ? 'info' : 'error'),
     });
-  });
+  }, 180_000);
   afterAll(async () => {
     await supervisor?.stop();
     await stack?.stop();
@@ -75,14 +75,14 @@ describe('worker supervisor: kill -9 mid-job', () => {
 
     const later = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: trainingVersion } })).submitProfileJob;
     expect(await waitForStatus(stack, scientist, later.id, ['SUCCEEDED', 'FAILED'], 30_000)).toMatchObject({ status: 'SUCCEEDED' });
-  });
+  }, 180_000);
 
   it('a job whose worker dies once more than the stall limit ends FAILED as WORKER_LOST, not RUNNING, and the ring keeps a worker', async () => {
     const job = await submitLongTraining();
     await waitUntil(async () => {
       const view = await jobView(stack, scientist, job.id);
       return view.status === 'RUNNING' && view.lossHistory.length >= 1;
-    }, 'the run to be under way', 30_000);
+    }, 'the run to be under way', 60_000);
     // Two workers already died under this entry (each restart of a worker takes seconds, so the
     // first two deaths are written as BullMQ counts them); the kill below is the third.
     const account = redisAccountFromEnvironment();
@@ -94,12 +94,12 @@ describe('worker supervisor: kill -9 mid-job', () => {
     }
     const deathsBefore = ring().deaths;
     process.kill(runningPid()!, 'SIGKILL');
-    await waitUntil(async () => ring().deaths === deathsBefore + 1, 'the death to be seen', 5_000);
-    const ended = await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'], 40_000);
+    await waitUntil(async () => ring().deaths === deathsBefore + 1, 'the death to be seen', 10_000);
+    const ended = await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'], 90_000);
     expect(ended.status).toBe('FAILED');
     expect(ended.error?.code).toBe('WORKER_LOST');
     expect(ended.lossHistory.length).toBeLessThan(150); // not run to the end by anyone
     const after = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: trainingVersion } })).submitProfileJob;
     expect(await waitForStatus(stack, scientist, after.id, ['SUCCEEDED', 'FAILED'], 30_000)).toMatchObject({ status: 'SUCCEEDED' });
-  });
+  }, 180_000);
 });
