@@ -59,7 +59,7 @@ describe('worker supervisor: scaling per ring', () => {
     for (let i = 0; i < n; i++) {
       const job = expectNoErrors(
         await stack.query<{ submitTrainingJob: JobView }>(tokens.get(tenant.id)!, submitTraining, {
-          input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 40, hiddenUnits: [16], batchSize: 8 } },
+          input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 20, hiddenUnits: [8], batchSize: 16 } },
         }),
       ).submitTrainingJob;
       ids.push(job.id);
@@ -73,20 +73,20 @@ describe('worker supervisor: scaling per ring', () => {
     expect(alive(ring(sharedRing))).toBe(1);
     expect(alive(ring(dedicatedRing))).toBe(1);
     const from = samples.length;
-    const floodIds = await flood(shared, 10);
+    const floodIds = await flood(shared, 7);
     const [dedicatedJob] = await flood(dedicated, 1);
     await waitUntil(async () => alive(ring(sharedRing)) === 3, 'the shared ring to scale up to 3', 30_000);
     // The dedicated tenant's job is not queued behind the flood: its own worker runs it.
     expect(await waitForStatus(stack, tokens.get(dedicated.id)!, dedicatedJob!, ['SUCCEEDED', 'FAILED'], 60_000)).toMatchObject({ status: 'SUCCEEDED' });
     for (const id of floodIds) expect(await waitForStatus(stack, tokens.get(shared.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
     await waitUntil(async () => alive(ring(sharedRing)) === 1 && ring(sharedRing).workers.length === 1, 'the shared ring back at its min', 30_000);
-    expect(most(sharedRing, from)).toBe(3); // never above max, though 10 queued / 2 per worker asked for 5
+    expect(most(sharedRing, from)).toBe(3); // never above max, though 7 queued / 2 per worker asked for 4
     expect(most(dedicatedRing, from)).toBe(1);
   }, 180_000);
 
   it('a dedicated tenant\'s flood scales its own ring only', async () => {
     const from = samples.length;
-    const ids = await flood(dedicated, 6);
+    const ids = await flood(dedicated, 5);
     await waitUntil(async () => alive(ring(`dedicated-${dedicated.id}`)) === 2, 'the dedicated ring to scale up to 2', 30_000);
     for (const id of ids) expect(await waitForStatus(stack, tokens.get(dedicated.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
     expect(most('shared-us-east-1', from)).toBe(1);
