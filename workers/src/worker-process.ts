@@ -30,6 +30,8 @@ export interface WorkerProcessOptions {
 export interface RunningWorkerProcess {
   pid: number;
   pool: string;
+  /** Its health port (`/_health`, `/_readiness`, `/_scaling`), when WORKER_HEALTH_PORT asked for one. */
+  healthPort: number | undefined;
   /** Resolves with the exit code (or signal name) when the process ends. */
   exited: Promise<number | string>;
   /** SIGTERM, waits up to 15 s for a clean stop, then SIGKILL. */
@@ -110,6 +112,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   return {
     pid,
     pool: String(ready['pool']),
+    healthPort: typeof ready['healthPort'] === 'number' ? ready['healthPort'] : undefined,
     exited,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -39,7 +39,7 @@ describe('worker supervisor: scaling per ring', () => {
       }),
       rings: [
         { pool: sharedPool('us-east-1'), redis: sharedRedis, spawn: (instanceId) => stack.workers.start({ concurrency: 1, env: { WORKER_INSTANCE_ID: instanceId } }) },
-        { pool: dedicatedPool, redis: dedicatedRedis, spawn: (instanceId) => stack.workers.start({ concurrency: 1, dedicatedTenant: dedicated.id, env: { WORKER_INSTANCE_ID: instanceId } }) },
+        { pool: dedicatedPool, redis: dedicatedRedis, spawn: (instanceId) => stack.workers.start({ concurrency: 1, dedicatedTenant: dedicated.id, env: { WORKER_INSTANCE_ID: instanceId, WORKER_HEALTH_PORT: '0' } }) },
       ],
       logger: createLogger('error'),
     });
@@ -87,6 +87,12 @@ describe('worker supervisor: scaling per ring', () => {
   it('a dedicated tenant\'s flood scales its own ring only', async () => {
     const from = samples.length;
     const ids = await flood(dedicated, 5);
+    // What KEDA reads: the worker's own ring's counts on its health port, no tenant id beyond the ring's name.
+    const port = stack.workers.running().find((w) => w.pool === `dedicated-${dedicated.id}`)!.healthPort!;
+    const scaling = (await (await fetch(`http://127.0.0.1:${port}/_scaling`)).json()) as Record<string, unknown>;
+    expect(Object.keys(scaling).sort()).toEqual(['delayed', 'oldestWaitMs', 'queued', 'ring', 'running', 'tenants']);
+    expect(scaling).toMatchObject({ ring: `dedicated-${dedicated.id}`, tenants: 1 });
+    expect(Number(scaling['queued']) + Number(scaling['running'])).toBeGreaterThan(0);
     await waitUntil(async () => alive(ring(`dedicated-${dedicated.id}`)) === 2, 'the dedicated ring to scale up to 2', 30_000);
     for (const id of ids) expect(await waitForStatus(stack, tokens.get(dedicated.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
     expect(most('shared-us-east-1', from)).toBe(1);
