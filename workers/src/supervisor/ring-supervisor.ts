@@ -63,6 +63,8 @@ export class RingSupervisor {
   private restartAt = 0;
   private recovered = { entries: 0, leases: 0 };
   private releasing: Promise<void> = Promise.resolve();
+  /** Starts in flight: `stop` waits for them, so no worker is left running after it. */
+  private readonly spawning = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -105,6 +107,7 @@ export class RingSupervisor {
     clearInterval(this.timer);
     clearTimeout(this.wakeTimer);
     await this.running?.catch(() => undefined);
+    await Promise.all([...this.spawning]);
     await Promise.all([...this.members.values()].map((m) => m.process?.stop()));
     await this.releasing;
     await this.redis.quit().catch(() => this.redis.disconnect());
@@ -155,7 +158,13 @@ export class RingSupervisor {
       }
       // A dead worker's runs are released before its replacement looks at the queues.
       await this.releasing;
-      await Promise.all(Array.from({ length: missing }, () => this.spawnOne()));
+      await Promise.all(
+        Array.from({ length: missing }, () => {
+          const spawned = this.spawnOne();
+          this.spawning.add(spawned);
+          return spawned.finally(() => this.spawning.delete(spawned));
+        }),
+      );
     } else if (missing < 0) {
       const newestFirst = alive()
         .filter((m) => m.process)
