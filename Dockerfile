@@ -70,8 +70,12 @@ COPY --from=manifests /app/ ./
 # Production dependencies only: no tsx, no TypeScript, no jest. `--omit=optional` as well: typeorm
 # names ts-node (and through it typescript and @swc/core) as optional peers, which npm otherwise
 # keeps; the only other optional package is msgpackr's native speed-up, which falls back to
-# JavaScript. Root-owned and read-only to the service user, like the code below.
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
+# JavaScript. The development harness's manifests go first, so npm installs none of its packages
+# (the local S3 server, the OpenID provider): npm ci installs what the lockfile holds for the
+# workspaces present (checked with npm 10 and 11). Root-owned and read-only to the service user,
+# like the code below.
+RUN rm -r testing packages/local-infra packages/dev-issuer \
+ && npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /out/ ./
 # Services bind every interface inside the container (loopback by default elsewhere).
 ENV LISTEN_HOST=0.0.0.0
