@@ -1,13 +1,18 @@
 # syntax=docker/dockerfile:1
-# One image for every Tessera service; docker-compose.yml picks the service by command
-# (`npx tsx platform/src/main.ts <gateway|datasets|models|jobs|audit|metrics|tenants|worker>`).
-FROM node:20-bookworm-slim
+# One image for every Tessera service: the services share one dependency tree and one build, so one
+# image (built once, scanned once, cached once per node) serves them all; the service is the
+# command (`gateway`, `worker`, `migrate`, `keys`, or a subgraph name). README "Build and packaging"
+# has the contract (entrypoint, commands, user, writable paths, ports) that compose and Kubernetes use.
+#
+# Three stages: `manifests` (package.json files only, so source edits do not invalidate the npm
+# layers), `build` (every dependency, `npm run build:image`: tsc emits JavaScript into each workspace's
+# dist/), and `runtime` (production dependencies and the compiled JavaScript, nothing else: no
+# TypeScript sources, no tests, no tsx, no compiler). test/docker-compose.test.ts checks these rules.
 
+FROM node:20-bookworm-slim AS manifests
 WORKDIR /app
-
-# Manifests first, so source edits do not invalidate the `npm ci` layer. npm ci needs every
-# workspace's package.json (test/docker-compose.test.ts checks this list against the workspaces).
-# .npmrc skips onnxruntime-node's CUDA download (the CPU binaries ship in the package).
+# npm ci needs every workspace's package.json (test/docker-compose.test.ts checks this list against
+# the workspaces). .npmrc skips onnxruntime-node's CUDA download (the CPU binaries ship in the package).
 COPY package.json package-lock.json .npmrc ./
 COPY packages/audit-client/package.json packages/audit-client/
 COPY packages/auth/package.json packages/auth/
@@ -42,19 +47,47 @@ COPY subgraphs/models/package.json subgraphs/models/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
 COPY gateway/package.json gateway/
 COPY workers/package.json workers/
-# Dev dependencies included: the services run from TypeScript source with tsx.
-RUN npm ci --no-audit --no-fund && npm cache clean --force
 
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY --from=manifests /app/ ./
+RUN npm ci --no-audit --no-fund
 COPY . .
+# The compiled tree of each shipped workspace (dist/src: JavaScript and the schema files beside it),
+# gathered in /out for the runtime stage. Declarations are for the compiler only. The development
+# harness (testing, local-infra, dev-issuer) is not shipped.
+RUN npm run build:image \
+ && for dir in packages/* subgraphs/* gateway key-service workers platform; do \
+      case "$dir" in packages/local-infra|packages/dev-issuer) continue ;; esac; \
+      mkdir -p "/out/$dir/dist" && cp -R "$dir/dist/src" "/out/$dir/dist/src"; \
+    done \
+ && find /out -name '*.d.ts' -delete
 
-# Services bind every interface inside the container (loopback by default elsewhere). tsx is
-# called directly rather than through npx, which does not pass SIGTERM on to the service.
-ENV NODE_ENV=production \
-    LISTEN_HOST=0.0.0.0 \
-    PATH=/app/node_modules/.bin:$PATH
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=manifests /app/ ./
+# Production dependencies only: no tsx, no TypeScript, no jest. `--omit=optional` as well: typeorm
+# names ts-node (and through it typescript and @swc/core) as optional peers, which npm otherwise
+# keeps; the only other optional package is msgpackr's native speed-up, which falls back to
+# JavaScript. The development harness's manifests go first, so npm installs none of its packages
+# (the local S3 server, the OpenID provider): npm ci installs what the lockfile holds for the
+# workspaces present (checked with npm 10 and 11). Root-owned and read-only to the service user,
+# like the code below.
+RUN rm -r testing packages/local-infra packages/dev-issuer \
+ && npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
+COPY --from=build /out/ ./
+# Services bind every interface inside the container (loopback by default elsewhere).
+ENV LISTEN_HOST=0.0.0.0
 # The key service's state directory (the `keys` container mounts its volume here): owned by the
-# user it runs as, so the volume is created writable for it and for no one else.
-RUN mkdir -p /var/lib/tessera/keys && chown node:node /var/lib/tessera/keys && chmod 0700 /var/lib/tessera/keys
-USER node
+# service user, so the volume is created writable for it and for no one else. /tmp is the only
+# other path a service writes (the models service's prediction log): a tmpfs in compose.
+RUN mkdir -p /var/lib/tessera/keys && chown 1000:1000 /var/lib/tessera/keys && chmod 0700 /var/lib/tessera/keys
+# The image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
+USER 1000:1000
 EXPOSE 4000
-CMD ["tsx", "platform/src/main.ts", "gateway"]
+# Plain node on the compiled entry. `tessera-compiled` makes every workspace package resolve to its
+# dist/ JavaScript (package.json "exports"); the inference pools pass the flag on to their children.
+# No npm or npx in front: node itself receives SIGTERM (init: true in compose reaps the children).
+ENTRYPOINT ["node", "--conditions=tessera-compiled", "platform/dist/src/main.js"]
+CMD ["gateway"]

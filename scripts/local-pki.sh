@@ -25,8 +25,9 @@ leaf_days=825
 # Service identities: the name is the CN and a DNS SAN (also the compose host name).
 services=(gateway datasets models jobs audit metrics tenants workers)
 # Store certificates: name, then extra DNS names (the compose host names of the stores). `oidc` is
-# the OpenID provider's (the dev issuer locally, Keycloak in compose); `keys` the key service's.
-stores=("mariadb mysql" "redis" "s3 minio" "oidc keycloak" "keys")
+# the OpenID provider's (the dev issuer locally, Keycloak in compose); `keys` the key service's;
+# `jaeger` the trace collector's (compose: OTLP over TLS).
+stores=("mariadb mysql" "redis" "s3 minio" "oidc keycloak" "keys" "jaeger")
 
 mkdir -p "$dir"
 chmod 700 "$dir"

@@ -32,6 +32,13 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean; volume?: { subpath?: string } }>;
+  entrypoint?: string[];
+  user?: string;
+  read_only?: boolean;
+  tmpfs?: string[];
+  cap_drop?: string[];
+  security_opt?: string[];
+  deploy?: { resources?: { limits?: { cpus?: string; memory?: string } } };
 }
 
 const composeText = read('docker-compose.yml');
@@ -104,7 +111,9 @@ function publishedPorts(service: Service): Array<{ host: number; container: numb
 // *_FILE variables name where a mounted secret is (TLS_KEY_FILE), not the secret itself.
 // The key provider's and key service's settings name a key, they hold none (KEY_PROVIDER_TOKEN does).
 const keySettingNames = /^KEY_(PROVIDER_(URL|KEY_NAME|MOUNT)|SERVICE_(PORT|STATE_DIR|KEYS|ALLOWED_CLIENTS|ADMIN_CLIENTS))$/;
-const isSecretName = (name: string) => /KEY|SECRET|PASSWORD|TOKEN/i.test(name) && !/_FILE$/.test(name) && !keySettingNames.test(name);
+// Jaeger's variable for the path of its mounted TLS key (it has no *_FILE spelling).
+const keyPathNames = new Set(['COLLECTOR_OTLP_HTTP_TLS_KEY']);
+const isSecretName = (name: string) => /KEY|SECRET|PASSWORD|TOKEN/i.test(name) && !/_FILE$/.test(name) && !keySettingNames.test(name) && !keyPathNames.has(name);
 const onlyReference = /^\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}$/;
 
 describe('docker-compose.yml: platform services', () => {
@@ -113,7 +122,7 @@ describe('docker-compose.yml: platform services', () => {
     for (const name of platformServices) {
       const service = services[name];
       expect(service).toBeDefined();
-      expect(service!.command).toEqual(['tsx', 'platform/src/main.ts', name]);
+      expect(service!.command).toEqual([name]);
       expect(service!.init).toBe(true);
       expect(service!.build).toBe('.');
       expect(service!.image).toBe('tessera-platform:local');
@@ -164,7 +173,8 @@ describe('docker-compose.yml: platform services', () => {
       expect(env['LISTEN_HOST']).toBe('0.0.0.0');
       expect(new URL(env['DATABASE_URL']!.replace(/\$\{[^}]+\}/, 'x')).host).toBe('mysql:3306');
       expect(env['TRACING_EXPORTER']).toBe('otlp');
-      expect(env['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('http://jaeger:4318');
+      expect(env['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('https://jaeger:4318');
+      expect(env['OTEL_EXPORTER_OTLP_CERTIFICATE']).toBe('/run/tessera/tls/ca.pem');
       if (name !== 'gateway' && 'S3_ENDPOINT' in subgraphEnvironment(name as SubgraphName).shape) expect(env['S3_ENDPOINT']).toBe('https://minio:9000');
       else expect(env['S3_ENDPOINT']).toBeUndefined();
     }
@@ -390,7 +400,7 @@ describe('docker-compose.yml: the migrate step', () => {
 
   it('runs `tessera migrate` once, from the platform image, with the migrator account and nothing else', () => {
     const migrate = services['migrate']!;
-    expect(migrate.command).toEqual(['tsx', 'platform/src/main.ts', 'migrate']);
+    expect(migrate.command).toEqual(['migrate']);
     expect(migrate.image).toBe('tessera-platform:local');
     expect(migrate.healthcheck).toBeUndefined();
     expect(migrate.depends_on?.['mysql']?.condition).toBe('service_healthy');
@@ -422,7 +432,7 @@ describe('docker-compose.yml: job worker', () => {
   it('runs `tessera worker` from the platform image, with a readiness check on its health port', () => {
     const worker = services['worker'];
     expect(worker).toBeDefined();
-    expect(worker!.command).toEqual(['tsx', 'platform/src/main.ts', 'worker']);
+    expect(worker!.command).toEqual(['worker']);
     expect(worker!.init).toBe(true);
     expect(worker!.build).toBe('.');
     expect(worker!.image).toBe('tessera-platform:local');
@@ -709,7 +719,7 @@ describe('docker-compose.yml: the key provider', () => {
 
   it('runs the key service as its own container with its own volume and `keys` certificate, holding no other secret', () => {
     const keys = services['keys']!;
-    expect(keys.command).toEqual(['tsx', 'platform/src/main.ts', 'keys']);
+    expect(keys.command).toEqual(['keys']);
     const env = serviceEnv('keys');
     expect({ unknown: Object.keys(env).filter((key) => !(key in keyServiceEnvironment.shape)) }).toEqual({ unknown: [] });
     expect(Object.keys(env).filter((key) => /^(DATABASE_|REDIS_|S3_|SERVICE_KEY$|INTERNAL_CONTEXT_|AUDIT_)/.test(key))).toEqual([]);
@@ -805,7 +815,7 @@ describe('deploy/generate-env.ts', () => {
     expect(gateway.gateway.subgraphs).toEqual(subgraphNames.map((name, index) => ({ name, url: `https://${name}:${4001 + index}/graphql` })));
     expect(gateway.tls).toEqual({ files: { caFile: '/run/tessera/tls/ca.pem', certFile: '/run/tessera/tls/cert.pem', keyFile: '/run/tessera/tls/key.pem' }, publicFiles: undefined });
     expect(gateway.database.url).toBe(`mysql://tessera_gateway:${values.MYSQL_GATEWAY_PASSWORD}@mysql:3306`);
-    expect(gateway.telemetry).toMatchObject({ exporter: 'otlp', otlpEndpoint: 'http://jaeger:4318' });
+    expect(gateway.telemetry).toMatchObject({ exporter: 'otlp', otlpEndpoint: 'https://jaeger:4318', otlpCaFile: '/run/tessera/tls/ca.pem' });
 
     // The compose certificates live in the containers; the local CA's gateway certificate stands in for the binding.
     const clientCertificate = ensureLocalPki().identity('gateway').cert;
@@ -961,11 +971,199 @@ describe('Dockerfile', () => {
     expect(read('.npmrc')).toContain('onnxruntime-node-install-cuda=skip');
   });
 
-  it('builds on node:20-bookworm-slim and runs the gateway by default', () => {
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
-    expect(dockerfile).toMatch(/^CMD \["tsx", "platform\/src\/main\.ts", "gateway"\]$/m);
-    // The compose commands call tsx by name: it must be on PATH in the image.
-    expect(dockerfile).toMatch(/PATH=\/app\/node_modules\/\.bin:\$PATH/);
-    expect(dockerfile).toMatch(/^USER node$/m);
+  /** The Dockerfile's stages: name and instruction lines (continuations joined, comments dropped). */
+  const stages = (() => {
+    const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    const out: Array<{ from: string; name: string | undefined; lines: string[] }> = [];
+    for (const line of lines) {
+      const from = /^FROM (\S+)(?: AS (\S+))?$/i.exec(line);
+      if (from) out.push({ from: from[1]!, name: from[2], lines: [] });
+      else out.at(-1)?.lines.push(line);
+    }
+    return out;
+  })();
+  const runtime = stages.at(-1)!;
+  const instruction = (stage: { lines: string[] }, name: string) => stage.lines.filter((line) => line.startsWith(`${name} `));
+  const execForm = (line: string) => JSON.parse(line.slice(line.indexOf(' ') + 1)) as string[];
+
+  it('builds in stages on node:20-bookworm-slim: manifests, build (every dependency, npm run build), runtime', () => {
+    expect(stages.map((stage) => [stage.from, stage.name])).toEqual([
+      ['node:20-bookworm-slim', 'manifests'],
+      ['node:20-bookworm-slim', 'build'],
+      ['node:20-bookworm-slim', 'runtime'],
+    ]);
+    const build = stages[1]!;
+    expect(instruction(build, 'RUN').some((line) => /npm ci(?! [^&]*--omit=dev)/.test(line))).toBe(true);
+    expect(instruction(build, 'RUN').join(' ')).toMatch(/npm run build:image/);
+    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['build:image']).toMatch(/^tsc -b platform && /);
+  });
+
+  it('runtime stage: production dependencies only, the compiled JavaScript, no sources, no tsx', () => {
+    const runs = instruction(runtime, 'RUN');
+    expect(runs.some((line) => /npm ci\b.*--omit=dev/.test(line))).toBe(true);
+    // Optional peers of production packages (typeorm's ts-node, hence typescript) would come back without it.
+    expect(runs.some((line) => /npm ci\b.*--omit=optional/.test(line))).toBe(true);
+    // The development harness's manifests are removed before that install, so none of its packages is.
+    const install = runs.find((line) => /npm ci\b/.test(line))!;
+    expect(install).toMatch(/^RUN rm -r testing packages\/local-infra packages\/dev-issuer +&& npm ci /);
+    expect(runs.filter((line) => /npm (ci|install|i)\b/.test(line) && !/--omit=dev/.test(line))).toEqual([]);
+    // Nothing from the build context: only the manifests and the build stage's compiled tree.
+    expect(instruction(runtime, 'COPY').map((line) => line.replace(/\s+/g, ' '))).toEqual(['COPY --from=manifests /app/ ./', 'COPY --from=build /out/ ./']);
+    expect(instruction(runtime, 'ADD')).toEqual([]);
+    expect(runtime.lines.join('\n')).not.toMatch(/\btsx\b|ts-node|typescript/);
+    expect(instruction(runtime, 'ENV').join(' ')).toMatch(/NODE_ENV=production/);
+    // What /out holds: each shipped workspace's dist/src, without declarations or the dev harness.
+    const gather = instruction(stages[1]!, 'RUN').join(' ');
+    expect(gather).toMatch(/cp -R "\$dir\/dist\/src" "\/out\/\$dir\/dist\/src"/);
+    expect(gather).toMatch(/find \/out -name '\*\.d\.ts' -delete/);
+  });
+
+  it('ships every workspace the platform needs at run time, and not the development harness', () => {
+    const gather = instruction(stages[1]!, 'RUN').join(' ');
+    const loop = /for dir in ([^;]+); do/.exec(gather)![1]!.trim().split(/\s+/);
+    const skipped = /case "\$dir" in ([^)]+)\)/.exec(gather)![1]!.split('|');
+    const shipped = (folder: string) => !skipped.includes(folder) && loop.some((pattern) => (pattern.endsWith('/*') ? folder.startsWith(pattern.slice(0, -1)) && !folder.slice(pattern.length - 1).includes('/') : folder === pattern));
+    const manifests = new Map<string, { folder: string; dependencies: Record<string, string> }>();
+    const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces.flatMap((pattern) =>
+      pattern.endsWith('/*') ? readdirSync(join(root, pattern.slice(0, -2))).map((name) => `${pattern.slice(0, -2)}/${name}`) : [pattern],
+    );
+    for (const folder of workspaces.filter((candidate) => existsSync(join(root, candidate, 'package.json')))) {
+      const manifest = JSON.parse(read(`${folder}/package.json`)) as { name: string; dependencies?: Record<string, string> };
+      manifests.set(manifest.name, { folder, dependencies: manifest.dependencies ?? {} });
+    }
+    // Everything @tessera/platform reaches through `dependencies` (what `tessera <service>` loads).
+    const needed = new Set<string>();
+    const visit = (name: string) => {
+      if (needed.has(name) || !manifests.has(name)) return;
+      needed.add(name);
+      for (const dependency of Object.keys(manifests.get(name)!.dependencies)) visit(dependency);
+    };
+    visit('@tessera/platform');
+    expect(needed.size).toBeGreaterThan(20);
+    for (const name of needed) expect({ name, shipped: shipped(manifests.get(name)!.folder) }).toEqual({ name, shipped: true });
+    for (const harness of ['@tessera/testing', '@tessera/local-infra', '@tessera/dev-issuer']) {
+      expect({ harness, needed: needed.has(harness), shipped: shipped(manifests.get(harness)!.folder) }).toEqual({ harness, needed: false, shipped: false });
+    }
+  });
+
+  it('runs plain node on the compiled entry as a numeric non-root user; the command is the service', () => {
+    const users = instruction(runtime, 'USER');
+    expect(users).toHaveLength(1);
+    const [uid, gid] = users[0]!.slice('USER '.length).split(':');
+    expect(uid).toMatch(/^[1-9]\d*$/);
+    expect(gid ?? '1').toMatch(/^[1-9]\d*$/);
+    const entrypoint = execForm(instruction(runtime, 'ENTRYPOINT')[0]!);
+    expect(entrypoint).toEqual(['node', '--conditions=tessera-compiled', 'platform/dist/src/main.js']);
+    expect(execForm(instruction(runtime, 'CMD')[0]!)).toEqual(['gateway']);
+    // The entry is what tsc emits for platform/src/main.ts (outDir dist, rootDir the package).
+    const platformTsconfig = JSON.parse(read('platform/tsconfig.json')) as { compilerOptions: { outDir: string; rootDir: string } };
+    expect(platformTsconfig.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
+    expect(existsSync(join(root, 'platform/src/main.ts'))).toBe(true);
+    // The condition is the one every workspace's exports map to dist/.
+    const platformExports = (JSON.parse(read('platform/package.json')) as { exports: Record<string, Record<string, string>> }).exports;
+    expect(platformExports['./main']).toEqual({ 'tessera-compiled': './dist/src/main.js', default: './src/main.ts' });
+  });
+
+  it('makes the key service\'s state directory (its volume) the service user\'s, and nothing else writable', () => {
+    const uid = instruction(runtime, 'USER')[0]!.slice('USER '.length);
+    expect(instruction(runtime, 'RUN').join(' ')).toContain(`chown ${uid} /var/lib/tessera/keys`);
+  });
+});
+
+describe('docker-compose.yml: the compiled image, limits and hardening', () => {
+  const platformContainers = [...platformServices, 'worker', 'migrate', 'keys'];
+  const serviceCommands = ['gateway', 'worker', 'migrate', 'keys', ...subgraphNames];
+  const imageUser = /^USER (\S+)$/m.exec(read('Dockerfile'))![1]!;
+  const pkiSubpath = (service: Service) =>
+    (service.volumes ?? []).flatMap((volume) => (typeof volume === 'object' && volume.source === 'pki' ? [volume.volume?.subpath] : []));
+
+  it('runs every platform container from the compiled image: the command is the service name, nothing runs TypeScript', () => {
+    for (const name of platformContainers) {
+      const service = services[name]!;
+      expect({ name, image: service.image, build: service.build, entrypoint: service.entrypoint }).toEqual({ name, image: 'tessera-platform:local', build: '.', entrypoint: undefined });
+      expect({ name, command: service.command }).toEqual({ name, command: [expect.stringMatching(new RegExp(`^(${serviceCommands.join('|')})$`))] });
+    }
+    for (const [name, service] of Object.entries(services)) {
+      const run = [...(service.entrypoint ?? []), ...(service.command ?? []), ...(service.healthcheck?.test ?? [])].join(' ');
+      expect({ name, typescript: /\btsx\b|\bnpx\b|\bnpm\b|\.ts\b/.test(run) }).toEqual({ name, typescript: false });
+    }
+  });
+
+  it('gives every container a CPU and a memory limit', () => {
+    for (const [name, service] of Object.entries(services)) {
+      const limits = service.deploy?.resources?.limits;
+      expect({ name, cpus: Number(limits?.cpus) > 0, memory: /^\d+(\.\d+)?[KMG]$/.test(String(limits?.memory)) }).toEqual({ name, cpus: true, memory: true });
+    }
+  });
+
+  it('runs the platform containers as the image\'s numeric non-root user, read-only, /tmp a tmpfs, without capabilities', () => {
+    expect(imageUser).toMatch(/^[1-9]\d*:[1-9]\d*$/);
+    for (const name of platformContainers) {
+      const service = services[name]!;
+      expect({ name, user: service.user, readOnly: service.read_only, capDrop: service.cap_drop }).toEqual({ name, user: imageUser, readOnly: true, capDrop: ['ALL'] });
+      expect({ name, tmp: (service.tmpfs ?? []).some((mount) => /^\/tmp(:|$)/.test(mount)) }).toEqual({ name, tmp: true });
+      expect({ name, noNewPrivileges: service.security_opt ?? [] }).toEqual({ name, noNewPrivileges: expect.arrayContaining(['no-new-privileges:true']) });
+      // Writable beyond /tmp: the key service's own volume, and nothing else.
+      const writable = (service.volumes ?? []).filter((volume) => (typeof volume === 'string' ? !volume.endsWith(':ro') : volume.read_only !== true));
+      expect({ name, writable }).toEqual({ name, writable: name === 'keys' ? ['keys-data:/var/lib/tessera/keys'] : [] });
+    }
+  });
+
+  // Where a third-party image cannot run otherwise, and why. Listed so that a new container cannot
+  // silently skip the rule; an entry that is no longer needed fails the test below.
+  const mustRunAsRoot: Record<string, string> = {
+    pki: 'hands each folder of the pki volume to the uid of its one reader (chown needs root); one-shot, before everything',
+    minio: 'the image writes its data and configuration as root; its volume starts root-owned',
+  };
+  const needsWritableRoot: Record<string, string> = {
+    pki: 'installs openssl with apk at start',
+    minio: 'writes its configuration under the home directory',
+    keycloak: 'start-dev rebuilds the server into /opt/keycloak and keeps its H2 database there',
+  };
+
+  it('runs the other containers as non-root users on read-only roots too, except the listed ones', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (platformContainers.includes(name)) continue;
+      const uid = service.user?.split(':')[0];
+      const nonRoot = uid !== undefined && /^\d+$/.test(uid) && uid !== '0';
+      expect({ name, nonRoot }).toEqual({ name, nonRoot: !(name in mustRunAsRoot) });
+      expect({ name, readOnly: service.read_only === true }).toEqual({ name, readOnly: !(name in needsWritableRoot) });
+      if (service.read_only) expect({ name, tmpfs: (service.tmpfs ?? []).length > 0 }).toEqual({ name, tmpfs: true });
+    }
+  });
+
+  it('gives each platform container its own database account, Redis user and certificate, shared with no other', () => {
+    const accountOf = (name: string) => {
+      const env = serviceEnv(name);
+      return {
+        database: env['DATABASE_URL'] ? new URL(env['DATABASE_URL'].replace(/\$\{[^}]+\}/g, 'x')).username : undefined,
+        redis: env['REDIS_URL'] ? new URL(env['REDIS_URL'].replace(/\$\{[^}]+\}/g, 'x')).username : undefined,
+        pki: pkiSubpath(services[name]!),
+      };
+    };
+    const expected: Record<string, { database: string | undefined; redis: string | undefined; pki: string[] }> = {
+      gateway: { database: 'tessera_gateway', redis: 'tessera-gateway', pki: ['gateway'] },
+      ...Object.fromEntries(subgraphNames.map((name) => [name, { database: `tessera_${name}`, redis: `tessera-${name}`, pki: [name] }])),
+      worker: { database: 'tessera_workers', redis: 'tessera-worker', pki: ['workers'] },
+      keys: { database: undefined, redis: undefined, pki: ['keys'] },
+      // The migrator's account is DATABASE_ADMIN_URL (checked above); it needs the CA alone.
+      migrate: { database: undefined, redis: undefined, pki: ['ca'] },
+    };
+    expect(Object.fromEntries(platformContainers.map((name) => [name, accountOf(name)]))).toEqual(expected);
+  });
+
+  it('runs every internal hop over TLS: no http:// address in any platform container, Jaeger takes OTLP over TLS', () => {
+    for (const name of platformContainers) {
+      for (const [key, value] of Object.entries(serviceEnv(name))) expect({ name, key, plain: /\bhttp:\/\//.test(value) }).toEqual({ name, key, plain: false });
+    }
+    const jaeger = serviceEnv('jaeger');
+    expect(jaeger).toMatchObject({ COLLECTOR_OTLP_HTTP_TLS_ENABLED: 'true', COLLECTOR_OTLP_HTTP_TLS_CERT: '/run/tessera/tls/cert.pem', COLLECTOR_OTLP_HTTP_TLS_KEY: '/run/tessera/tls/key.pem' });
+    expect(pkiSubpath(services['jaeger']!)).toEqual(['jaeger']);
+    expect(services['jaeger']!.depends_on?.['pki']?.condition).toBe('service_completed_successfully');
+    const pki = services['pki']!.command!.join(' ');
+    expect(pki).toContain('cp /pki/all/jaeger.pem /pki/jaeger/cert.pem');
+    expect(pki).toContain('cp /pki/all/jaeger-key.pem /pki/jaeger/key.pem');
+    expect(pki).toContain(`chown -R ${services['jaeger']!.user} /pki/jaeger`);
+    expect(new X509Certificate(ensureLocalPki().identity('jaeger').cert).subjectAltName).toContain('DNS:jaeger');
   });
 });

@@ -18,7 +18,7 @@ import { countLiveLeases, JobQueueKeys, JobQueues, sharedPool, TenantLeases, Ten
 import { PredictionsPerMinute, ServingGenerations, servingGenerationKey } from '@tessera/models';
 import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute, readOpenSubscriptions, readPredictionsInFlight, readPredictionsInMinute } from '@tessera/quotas';
 import { aclFileTemplate, applyAcls, defaultUserLine, dedicatedWorkerAcl, redisAdminUser, redisConfigAs, redisServices, serviceAcl, type RedisService } from '@tessera/redis-acl';
-import { SharedSubscriptionSlots } from '@tessera/gateway/src/subscriptions/shared-subscription-slots';
+import { SharedSubscriptionSlots } from '@tessera/gateway';
 
 const prefix = 'acltest';
 const acme = 'acme-corp';

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError, redisConnectionOptions, redisVariables, toRedisConfig, type RedisConfig } from '@tessera/config';
 import { devRedisPassword, redisAdminUser, redisConfigAs, redisServices, serviceAcl } from '@tessera/redis-acl';
-import { workerProcessEnvironment } from '@tessera/workers/src/worker-process';
+import { workerProcessEnvironment } from '@tessera/workers';
 
 const run = promisify(execFile);
 const script = join(__dirname, '..', 'scripts', 'local-redis.sh');

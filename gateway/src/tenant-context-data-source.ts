@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { GraphQLError } from 'graphql';
 import { internalContextHeader, requestIdHeader, type Caller } from '@tessera/auth';
 import { injectTraceHeaders } from '@tessera/telemetry';
@@ -46,7 +45,9 @@ export class TenantContextDataSource implements GraphQLDataSource<GatewayContext
     // Apollo adds headers of its own here only for federated tracing (ftv1), which is not enabled.
     for (const [name, value] of options.request.http?.headers ?? []) headers[name.toLowerCase()] = value;
     let response: LeanResponse;
-    if (options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION) {
+    // Only a client's operation carries `incomingRequestContext`: it tells the kinds apart without
+    // Apollo's request-kind enum, which the package keeps in its dist/ internals.
+    if ('incomingRequestContext' in options) {
       // The gateway's single-fetch path already sent exactly this operation for this request and
       // hands Apollo the subgraph's answer instead of a second call (prepared/single-fetch-executor.ts).
       const prefetched = options.context.prefetched;

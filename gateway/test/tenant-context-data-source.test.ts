@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { GraphQLError } from 'graphql';
 import { internalContextHeader, requestIdHeader, type Caller } from '@tessera/auth';
 import { ensureLocalPki } from '@tessera/local-infra';
@@ -59,7 +58,7 @@ describe('TenantContextDataSource (gateway → subgraph over mutual TLS)', () =>
   const source = (target = url, subgraph = 'datasets') => new TenantContextDataSource(subgraph, target, sign, createSubgraphFetcher(agents, subgraph));
   const operation = (request: { query?: string; variables?: Record<string, unknown>; operationName?: string }) =>
     ({
-      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+      kind: 'incoming operation',
       request,
       context,
       incomingRequestContext: {},
@@ -102,10 +101,10 @@ describe('TenantContextDataSource (gateway → subgraph over mutual TLS)', () =>
   it('schema loading and health checks carry the gateway\'s own token, never a user context', async () => {
     answer = { status: 200, type: 'application/json', body: JSON.stringify({ data: { _service: { sdl: 'type Query { a: Int }' } } }) };
     await source().process({
-      kind: GraphQLDataSourceRequestKind.LOADING_SCHEMA,
+      kind: 'loading schema',
       request: { query: '{ _service { sdl } }' },
       context: {},
-    } as GraphQLDataSourceProcessOptions<GatewayContext>);
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
     expect(received[0]!.headers[internalContextHeader]).toBe('gateway-own-token-for-datasets');
     expect(received[0]!.headers[requestIdHeader]).toBeUndefined();
   });

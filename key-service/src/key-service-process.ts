@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeEntryArgs } from '@tessera/config';
 
 export interface KeyServiceProcessOptions {
   stateDirectory: string;
@@ -21,13 +22,15 @@ export interface RunningKeyServiceProcess {
 }
 
 const repoRoot = join(__dirname, '..', '..');
+// main.ts beside this file in the source tree, main.js in the compiled one.
+const serviceEntry = join(__dirname, `main${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
 
 /**
  * Runs `tessera keys` in a child process (npm start and the test harness): the key-encryption keys
  * live in that process only, never in the platform's.
  */
 export async function startKeyServiceProcess(options: KeyServiceProcessOptions): Promise<RunningKeyServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'key-service/src/main.ts')], {
+  const child = spawn(process.execPath, nodeEntryArgs(serviceEntry), {
     cwd: repoRoot,
     env: {
       // Only what node needs to run: the key service is handed none of the platform's settings.

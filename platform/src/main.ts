@@ -60,7 +60,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   }
   if (service === 'gateway') {
     const env = readGatewayEnvironment();
-    const telemetry = startTelemetry({ serviceName: 'tessera-gateway', exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
+    const telemetry = startTelemetry({ serviceName: 'tessera-gateway', exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint, otlpCaFile: env.telemetry.otlpCaFile });
     const logger = createLogger(env.telemetry.logLevel, { service: 'gateway' });
     const gateway = await startGateway({ ...env.gateway, tls: readTlsFiles(env.tls.files), publicTls: readPublicTlsFiles(env.tls.publicFiles) }, { logger, database: env.database, tenantCacheTtlMs: env.tenantCacheTtlMs, tenantLimitDefaults: env.tenantLimitDefaults, corsOrigins: env.corsOrigins, redis: env.redis });
     return async () => {
@@ -71,7 +71,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   if (service === 'worker') {
     // `tessera worker [--dedicated <tenant>]`: runs jobs; no GraphQL API (see workers/).
     const config = readWorkerEnvironment(process.env, process.argv.slice(3));
-    const telemetry = startTelemetry({ serviceName: 'tessera-worker', exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlpEndpoint });
+    const telemetry = startTelemetry({ serviceName: 'tessera-worker', exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlpEndpoint, otlpCaFile: config.tracing.otlpCaFile });
     const logger = createLogger(config.logLevel, { service: 'worker' });
     const worker = await startWorker(config, logger);
     return async () => {
@@ -84,7 +84,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   }
   const module = subgraphModule(service);
   const env = readSubgraphEnvironment(module.name);
-  const telemetry = startTelemetry({ serviceName: `tessera-${module.name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint });
+  const telemetry = startTelemetry({ serviceName: `tessera-${module.name}`, exporter: env.telemetry.exporter, otlpEndpoint: env.telemetry.otlpEndpoint, otlpCaFile: env.telemetry.otlpCaFile });
   const logger = createLogger(env.telemetry.logLevel, { service: module.name });
   const identity = readTlsFiles(env.tls.files);
   // The key provider knows this service by its certificate (mutual TLS), as the other services do.

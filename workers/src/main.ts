@@ -12,7 +12,7 @@ import { readWorkerEnvironment } from './worker-environment';
 
 export async function runWorkerMain(argv: readonly string[]): Promise<void> {
   const config = readWorkerEnvironment(process.env, argv);
-  const telemetry = startTelemetry({ serviceName: 'tessera-worker', exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlpEndpoint });
+  const telemetry = startTelemetry({ serviceName: 'tessera-worker', exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlpEndpoint, otlpCaFile: config.tracing.otlpCaFile });
   const logger = createLogger(config.logLevel, { service: 'worker' });
   const worker = await startWorker(config, logger);
   process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, pool: poolName(worker.pool), healthPort: worker.healthPort ?? null })}\n`);

@@ -92,7 +92,7 @@ export interface WorkerConfig {
   tenantLimitDefaults: TenantLimits;
   logLevel: LogLevel;
   /** Where the worker's spans go (TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT), as for the services. */
-  tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined };
+  tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined; otlpCaFile?: string | undefined };
   /** How often job worker time is written to the tenants' usage meters (METERING_FLUSH_INTERVAL_MS). */
   metering: MeteringOptions;
   /** This worker's service key and the base URLs of the services whose ports it calls. */
@@ -125,7 +125,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     tenantCacheTtlMs: parsed.TENANT_CACHE_TTL_MS,
     tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
     logLevel: telemetry.logLevel,
-    tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint },
+    tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint, otlpCaFile: telemetry.otlpCaFile },
     metering: toMeteringOptions(parsed),
     ports: { serviceKey: parsed.SERVICE_KEY as JWK, jobsUrl: parsed.JOBS_PORT_URL, datasetsUrl: parsed.DATASETS_PORT_URL, modelsUrl: parsed.MODELS_PORT_URL },
     tls: toTlsFiles(parsed),

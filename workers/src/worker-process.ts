@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { DatabaseConfig, RedisConfig } from '@tessera/config';
+import { nodeEntryArgs, type DatabaseConfig, type RedisConfig } from '@tessera/config';
 import type { JWK } from 'jose';
 
 export interface WorkerProcessOptions {
@@ -41,6 +41,8 @@ export interface RunningWorkerProcess {
 }
 
 const repoRoot = join(__dirname, '..', '..');
+// main.ts beside this file in the source tree, main.js in the compiled one.
+const workerEntry = join(__dirname, `main${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
 
 /** The environment a worker process reads (see worker-environment.ts). */
 export function workerProcessEnvironment(options: WorkerProcessOptions): Record<string, string> {
@@ -78,7 +80,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
  * with SIGKILL to prove a job survives its worker; `npm start` runs one beside the platform.
  */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<RunningWorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'workers/src/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, nodeEntryArgs(workerEntry), {
     cwd: repoRoot,
     env: { ...process.env, ...workerProcessEnvironment(options) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,3 +5,4 @@ export { createLogger, type Logger, type LogLevel, type LogFields } from './logg
 export { isTlsRedisUrl, readRedisTlsCa, redisConnectionOptions, type RedisConnectionOptions } from './redis-connection';
 export { readCaFile } from './ca-file';
 export { regionName, regionVariables, regionDatabasesVariable, regionObjectStoreVariables, toRegionsConfig, toRegionObjectStores, toRegionServers, databaseServerOf, normalizeDatabaseServer, type RegionsConfig, type RegionObjectStoreConfig, type RegionObjectStoreEntry } from './regions';
+export { nodeEntryArgs, conditionFlags } from './node-entry';

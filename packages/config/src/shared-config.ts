@@ -139,6 +139,9 @@ export const auditChainVariables = z.object({
 export const telemetryVariables = z.object({
   TRACING_EXPORTER: tracingExporter(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url().optional(),
+  // OpenTelemetry's own name for the CA file an https:// collector's certificate is checked against
+  // (compose: Jaeger with a certificate of the stack's CA). Unset: the system's trusted CAs.
+  OTEL_EXPORTER_OTLP_CERTIFICATE: z.string().min(1).optional(),
   LOG_LEVEL: logLevel(),
   PRETTY_LOGS: booleanFlag(false),
 });
@@ -239,6 +242,8 @@ export interface AuditChainConfig {
 export interface TelemetryConfig {
   exporter: 'otlp' | 'console' | 'none';
   otlpEndpoint: string | undefined;
+  /** CA file for an https:// collector (read when the exporter starts). */
+  otlpCaFile?: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -309,7 +314,7 @@ export function toKeyProviderAuth(env: z.infer<typeof keyProviderVariables>): Ke
 }
 
 export function toTelemetryConfig(env: z.infer<typeof telemetryVariables>): TelemetryConfig {
-  return { exporter: env.TRACING_EXPORTER, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, logLevel: env.LOG_LEVEL };
+  return { exporter: env.TRACING_EXPORTER, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, otlpCaFile: env.OTEL_EXPORTER_OTLP_CERTIFICATE, logLevel: env.LOG_LEVEL };
 }
 
 export function toRedisConfig(env: z.infer<typeof redisVariables>): RedisConfig {

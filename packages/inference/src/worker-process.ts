@@ -6,12 +6,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { nodeEntryArgs } from '@tessera/config';
 import type { TesseraError } from '@tessera/errors';
 import { inferenceErrors } from './inference-errors';
 import { workerSettingsEnv, type ChildMessage, type ParentMessage, type WireOutput, type WireTensor, type WorkerSettings } from './worker/ipc-protocol';
 
-const repoRoot = join(__dirname, '..', '..', '..');
+// The child's entry sits beside this file: worker/inference-worker.main.ts in the source tree,
+// .js in the compiled one (dist/src/worker/), which the image runs with plain node.
 const workerEntry = join(__dirname, 'worker', `inference-worker.main${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+// From source, tsx reads the repository's tsconfig from the working directory.
+const workingDirectory = __filename.endsWith('.ts') ? join(__dirname, '..', '..', '..') : process.cwd();
 
 export interface RunJob {
   modelKey: string;
@@ -76,9 +80,8 @@ export class WorkerProcess {
 
   /** Spawns a child and resolves once onnxruntime is loaded in it. */
   static start(settings: WorkerSettings, startTimeoutMs: number, logFailure?: (detail: string) => void): Promise<WorkerProcess> {
-    const execArgv = workerEntry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...execArgv, workerEntry], {
-      cwd: repoRoot,
+    const child = spawn(process.execPath, nodeEntryArgs(workerEntry), {
+      cwd: workingDirectory,
       env: { ...process.env, [workerSettingsEnv]: JSON.stringify(settings) },
       // stdout is unused; stderr is kept (tail) to explain crashes; IPC with structured clone for typed arrays.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

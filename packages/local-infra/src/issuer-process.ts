@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeEntryArgs } from '@tessera/config';
 
 export interface IssuerProcessOptions {
   audience: string;
@@ -19,13 +20,16 @@ export interface RunningIssuerProcess {
 }
 
 const repoRoot = join(__dirname, '..', '..', '..');
+// Resolved through the package's exports: its TypeScript source here, its compiled main.js when
+// this process runs compiled (with the `tessera-compiled` condition).
+const issuerEntry = require.resolve('@tessera/dev-issuer/main');
 
 /**
  * Runs the dev OpenID provider in a child process. Jest loads code as CommonJS, and
  * oidc-provider is ESM-only, so tests talk to the issuer over HTTPS like any real IdP.
  */
 export async function startIssuerProcess(options: IssuerProcessOptions): Promise<RunningIssuerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'packages/dev-issuer/src/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, nodeEntryArgs(issuerEntry), {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 /** The service identities the local CA issues a leaf for (server and client certificates). */
 export const localServiceIdentities = ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants', 'workers'] as const;
 /** The stores (and the OpenID provider and the key service) the local CA issues a server certificate for. */
-export const localStoreIdentities = ['mariadb', 'redis', 's3', 'oidc', 'keys'] as const;
+export const localStoreIdentities = ['mariadb', 'redis', 's3', 'oidc', 'keys', 'jaeger'] as const;
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 const script = join(repoRoot, 'scripts', 'local-pki.sh');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
@@ -17,6 +18,8 @@ export interface TelemetryOptions {
   exporter: TracingExporterKind;
   /** Base URL of an OTLP/HTTP collector (Jaeger all-in-one listens on :4318). */
   otlpEndpoint?: string | undefined;
+  /** CA certificate file the collector's certificate is checked against (an https:// endpoint of a private CA). */
+  otlpCaFile?: string | undefined;
 }
 
 export interface Telemetry {
@@ -49,7 +52,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (options.exporter === 'console') spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   if (options.exporter === 'otlp') {
     const base = (options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/$/, '');
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` })));
+    // Spans leave the process over TLS like every other hop; a private CA is named, never trusted globally.
+    const httpAgentOptions = options.otlpCaFile ? { ca: readFileSync(options.otlpCaFile, 'utf8') } : undefined;
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces`, ...(httpAgentOptions ? { httpAgentOptions } : {}) })));
   }
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName, [ATTR_SERVICE_VERSION]: '0.1.0' }),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { AuditChainConfig } from '@tessera/config';
 import { auditDetailsColumn, loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { AlertEngine } from './domain/alert-engine';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { AuditPort } from '@tessera/audit/ports';
 import { meteringConfig, StoredBytesSampler } from '@tessera/metering';
 import { anomalyDetectionConfig, type AnomalyDetectionConfig } from '@tessera/monitoring';

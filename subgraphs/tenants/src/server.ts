@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import { loadSchemaFile, requireObjectStoreConfig, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { SchemaManager, TenantProvisioner } from '@tessera/tenancy';
 import { tenantResolvers } from './resolvers/tenant.resolver';

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { AccessReportService } from '../domain/access-report.service';
 import type { AuditRelay } from '../domain/audit-event-relay';

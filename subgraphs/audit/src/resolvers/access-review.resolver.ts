@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { AccessReviewRecord, StaleFindingRecord } from '../data/access-review.repository';
 import type { AccessReviewSchedules } from '../data/access-review-schedule.repository';

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import { assertPermission } from '@tessera/auth';
 import type { EventBus } from '@tessera/events';
 import type { SubgraphContext } from '@tessera/service-kit';

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { AuditChainService, type AuditChainDeps } from '../domain/audit-chain.service';
 import type { CheckpointRecord } from '../domain/audit-checkpoint.service';

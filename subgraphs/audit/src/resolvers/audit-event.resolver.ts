@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { AuditEvent } from '../data/audit-event.entity';
 import type { AuditEventFilterInput } from '../domain/audit-event-filter';

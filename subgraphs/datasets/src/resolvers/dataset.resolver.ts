@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { Dataset, DatasetUpload, DatasetVersion } from '../data/dataset.entity';
 import type { DatasetsConfig } from '../domain/datasets-config';

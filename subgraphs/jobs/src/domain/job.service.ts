@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
 import { recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError } from '@tessera/errors';

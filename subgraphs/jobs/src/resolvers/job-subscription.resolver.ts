@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import { assertPermission } from '@tessera/auth';
 import { isJobEventPayload, mapEventStream, terminalJobStatuses, type EventBus, type JobEventPayload } from '@tessera/events';
 import { parseUuid, type SubgraphContext } from '@tessera/service-kit';

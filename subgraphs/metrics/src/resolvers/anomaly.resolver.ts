@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import type { Anomaly } from '../data/anomaly.repository';
 import type { AnomalyEngine } from '../domain/anomaly-engine';

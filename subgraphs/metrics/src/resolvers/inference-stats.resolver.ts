@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import { errors } from '@tessera/errors';
 import type { ModelsPort } from '@tessera/models/ports';
 import type { SubgraphContext } from '@tessera/service-kit';

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { RequestMetricsService, type OperationMetrics, type RequestMetrics, type RequestMetricsPoint } from '../domain/request-metrics.service';
 

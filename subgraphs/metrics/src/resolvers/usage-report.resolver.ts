@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import { meterEnumValue, type BudgetGuard } from '@tessera/metering';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { UsageBudgetService, type UsageBudgetInput, type UsageBudgetView } from '../domain/usage-budget.service';

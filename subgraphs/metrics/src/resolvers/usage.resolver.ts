@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { AuditPort } from '@tessera/audit/ports';
 import { errors } from '@tessera/errors';
 import type { DatasetsPort } from '@tessera/datasets/ports';

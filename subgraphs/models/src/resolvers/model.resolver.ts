@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { ModelAlias } from '../data/model-alias.entity';
 import type { ModelUpload } from '../data/model-upload.entity';

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import type { ApiKeyRow, MemberRow, ServiceAccountRow } from '../data/access.repository';
 import { roleToEnum } from '../domain/access-input';
