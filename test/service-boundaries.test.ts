@@ -72,8 +72,12 @@ describe('service boundaries', () => {
   });
 
   it.each(['datasets', 'models', 'jobs', 'audit'])('@tessera/%s publishes ./ports, and its port entry exports types and the client, not the implementation', (name) => {
-    const manifest = JSON.parse(readFileSync(join(root, 'subgraphs', name, 'package.json'), 'utf8')) as { exports?: Record<string, string> };
-    expect(manifest.exports).toEqual({ '.': './src/index.ts', './ports': './src/ports/index.ts' });
+    const manifest = JSON.parse(readFileSync(join(root, 'subgraphs', name, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> };
+    // Source for tsx/jest/tsc, compiled JavaScript under the image's `tessera-compiled` condition: the same two entries either way.
+    expect(manifest.exports).toEqual({
+      '.': { 'tessera-compiled': './dist/src/index.js', default: './src/index.ts' },
+      './ports': { 'tessera-compiled': './dist/src/ports/index.js', default: './src/ports/index.ts' },
+    });
     const entry = readFileSync(join(root, 'subgraphs', name, 'src', 'ports', 'index.ts'), 'utf8');
     const reached = importedModules(entry).filter((specifier) => specifier.startsWith('.'));
     expect(reached.filter((specifier) => !/^\.\/[\w-]+-port$|^\.\.\/domain\/job-input$/.test(specifier))).toEqual([]);
