@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { gatewayEnvironment, migratorEnvironment, portCallersOf, portsCalledBy, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
-import { workerEnvironment, workerPortOwners } from '@tessera/workers';
+import { readSupervisorEnvironment, workerEnvironment, workerPortOwners } from '@tessera/workers';
 import { keyServiceEnvironment } from '@tessera/key-service';
-import { JobQueueKeys, sharedPool } from '@tessera/job-queue';
+import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { developmentDedicatedTenant, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
@@ -40,6 +40,93 @@ const byKind = (overlay: Overlay, kind: string) => rendered[overlay].filter((m) 
 const workloads = (overlay: Overlay) => [...byKind(overlay, 'Deployment'), ...byKind(overlay, 'Job')];
 const podLabels = (w: Manifest): Record<string, string> => w.spec.template.metadata.labels;
 const componentOf = (w: Manifest) => podLabels(w)['app.kubernetes.io/component']!;
+
+/** Which pods a label selector (matchLabels, `In` expressions, or a Service's plain map) matches. */
+function matches(selector: any, labels: Record<string, string>): boolean {
+  const byLabel = Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpression = (selector?.matchExpressions ?? []).every((e: any) => (e.operator === 'In' ? e.values.includes(labels[e.key]) : false));
+  return byLabel && byExpression;
+}
+const selects = (serviceSelector: Record<string, string> | undefined, labels: Record<string, string>) =>
+  Object.keys(serviceSelector ?? {}).length > 0 && matches({ matchLabels: serviceSelector }, labels);
+
+/** The ring a worker Deployment serves, from the args its pods run (`worker [--dedicated <tenant>]`). */
+function ringOf(worker: Manifest): string {
+  const args: string[] = worker.spec.template.spec.containers[0].args;
+  const dedicated = args.includes('--dedicated') ? args[args.indexOf('--dedicated') + 1]! : undefined;
+  return poolName(dedicated ? { kind: 'dedicated', tenantId: dedicated } : sharedPool('us-east-1'));
+}
+
+/**
+ * What must hold for KEDA to scale each ring on its own ring's `/_scaling` and nothing else's: every
+ * ScaledObject's metrics-api URL is the ClusterIP Service (same namespace) that selects exactly its
+ * target's pods, on their health port; the triggers read the supervisor's two signals at its
+ * default thresholds; minReplicaCount >= 1 (the pods themselves answer); and only one named
+ * namespace reaches the workers' port 4010. Returns each violation (none: []).
+ */
+function scalingViolations(manifests: Manifest[]): string[] {
+  const problems: string[] = [];
+  const workers = manifests.filter((m) => m.kind === 'Deployment' && podLabels(m)['app.kubernetes.io/component'] === 'worker');
+  const services = manifests.filter((m) => m.kind === 'Service');
+  const supervisor = readSupervisorEnvironment({});
+  const expectedTriggers: Array<{ metricType: string; valueLocation: keyof RingSignals; targetValue: string }> = [
+    { metricType: 'AverageValue', valueLocation: 'queued', targetValue: String(supervisor.queuedPerWorker) },
+    { metricType: 'Value', valueLocation: 'oldestWaitMs', targetValue: String(supervisor.maxWaitMs) },
+  ];
+  for (const s of manifests.filter((m) => m.kind === 'ScaledObject')) {
+    const id = `ScaledObject ${s.metadata.name}`;
+    const target = workers.find((w) => w.metadata.name === s.spec.scaleTargetRef?.name);
+    if (!target) {
+      problems.push(`${id}: targets no worker Deployment`);
+      continue;
+    }
+    if (!(s.spec.minReplicaCount >= 1)) problems.push(`${id}: minReplicaCount ${s.spec.minReplicaCount} (a metrics-api scaler on the pods needs >= 1)`);
+    const triggers: any[] = s.spec.triggers ?? [];
+    const shape = triggers.map((t) => ({ type: t.type, metricType: t.metricType, valueLocation: t.metadata?.valueLocation, targetValue: t.metadata?.targetValue }));
+    if (JSON.stringify(shape) !== JSON.stringify(expectedTriggers.map((t) => ({ type: 'metrics-api', ...t })))) problems.push(`${id}: triggers ${JSON.stringify(shape)}`);
+    const urls = [...new Set(triggers.map((t) => String(t.metadata?.url)))];
+    if (urls.length !== 1) {
+      problems.push(`${id}: triggers ask ${urls.length} URLs`);
+      continue;
+    }
+    const url = new URL(urls[0]!);
+    const host = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(url.hostname);
+    if (url.protocol !== 'http:' || url.pathname !== '/_scaling' || !host) {
+      problems.push(`${id}: ${urls[0]} is not http://<service>.<namespace>.svc.cluster.local:<port>/_scaling`);
+      continue;
+    }
+    const service = services.find((v) => v.metadata.name === host[1] && (v.metadata as { namespace?: string }).namespace === host[2]);
+    if (!service) {
+      problems.push(`${id}: no Service ${host[1]} in namespace ${host[2]}`);
+      continue;
+    }
+    const ring = ringOf(target);
+    const selected = workers.filter((w) => selects(service.spec.selector, podLabels(w)));
+    const selectedNames = selected.map((w) => `${w.metadata.name} (${ringOf(w)})`).sort();
+    if (selectedNames.join() !== `${target.metadata.name} (${ring})`) problems.push(`${id} (ring ${ring}): Service ${service.metadata.name} selects [${selectedNames.join(', ')}]`);
+    if ((service.spec.type ?? 'ClusterIP') !== 'ClusterIP') problems.push(`${id}: Service ${service.metadata.name} is ${service.spec.type}, not ClusterIP`);
+    const servicePort = (service.spec.ports ?? []).find((p: any) => String(p.port) === (url.port || '80'));
+    const health = target.spec.template.spec.containers[0].ports?.find((p: any) => p.name === 'health');
+    if (!servicePort || !health || (servicePort.targetPort !== health.name && servicePort.targetPort !== health.containerPort) || health.containerPort !== 4010) {
+      problems.push(`${id}: ${urls[0]} does not reach the pods' health port 4010 through Service ${service.metadata.name}`);
+    }
+  }
+  // Port 4010 is plain HTTP: whoever a policy admits there must be one named namespace (an empty
+  // namespaceSelector admits them all), the KEDA operator's.
+  for (const policy of manifests.filter((m) => m.kind === 'NetworkPolicy')) {
+    if (!workers.some((w) => matches(policy.spec.podSelector, podLabels(w)))) continue;
+    for (const rule of policy.spec.ingress ?? []) {
+      if (!(rule.ports ?? []).some((p: any) => p.port === 4010 || p.port === 'health')) continue;
+      for (const peer of rule.from ?? []) {
+        const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+        if (typeof namespace !== 'string' || namespace === '' || Object.keys(peer.namespaceSelector).length !== 1 || Object.keys(peer.namespaceSelector.matchLabels).length !== 1) {
+          problems.push(`NetworkPolicy ${policy.metadata.name}: admits ${JSON.stringify(peer)} to the workers' port 4010, not one named namespace`);
+        }
+      }
+    }
+  }
+  return problems;
+}
 
 function validate(objects: unknown[]): Array<{ kind: string; name: string; error: string | null }> {
   const out = execFileSync('node', [join(root, 'deploy', 'kubernetes', 'validate-manifests.mjs')], { input: JSON.stringify(objects), encoding: 'utf8', cwd: root });
@@ -170,7 +257,7 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     }
   });
 
-  it('autoscales the gateway and each subgraph (HPA) and each worker pool on its own ring (KEDA); PDBs select existing pods', () => {
+  it("autoscales the gateway and each subgraph (HPA) and each worker pool on its own ring's /_scaling, through its own Service (KEDA); PDBs select existing pods", () => {
     const deployments = byKind(overlay, 'Deployment');
     const names = new Set(deployments.map((d) => d.metadata.name));
     const hpaTargets = byKind(overlay, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name).sort();
@@ -178,27 +265,13 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     const workers = deployments.filter((d) => componentOf(d) === 'worker');
     const scaled = byKind(overlay, 'ScaledObject');
     expect(scaled.map((s) => s.spec.scaleTargetRef.name).sort()).toEqual(workers.map((w) => w.metadata.name).sort());
-    const keys = new JobQueueKeys('tessera');
-    for (const s of scaled) {
-      const worker = workers.find((w) => w.metadata.name === s.spec.scaleTargetRef.name)!;
-      const args: string[] = worker.spec.template.spec.containers[0].args;
-      const dedicated = args.includes('--dedicated') ? args[args.indexOf('--dedicated') + 1]! : undefined;
-      const ring = keys.ring(dedicated ? { kind: 'dedicated', tenantId: dedicated } : sharedPool('us-east-1'));
-      const trigger = s.spec.triggers[0];
-      expect({ name: s.metadata.name, type: trigger.type, list: trigger.metadata.listName, tls: trigger.metadata.enableTLS, auth: trigger.authenticationRef?.name }).toEqual({ name: s.metadata.name, type: 'redis', list: ring, tls: 'true', auth: 'tessera-redis-ring' });
-    }
+    expect(scalingViolations(rendered[overlay])).toEqual([]);
     for (const target of [...hpaTargets]) expect(names.has(target)).toBe(true);
     const pdbs = byKind(overlay, 'PodDisruptionBudget');
     for (const d of deployments) expect({ d: d.metadata.name, pdb: pdbs.some((p) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)) }).toEqual({ d: d.metadata.name, pdb: true });
     for (const p of pdbs) expect({ pdb: p.metadata.name, selects: deployments.filter((d) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)).length }).toEqual({ pdb: p.metadata.name, selects: 1 });
   });
 
-  /** Which pods of the rendered workloads a NetworkPolicy selector matches. */
-  function matches(selector: any, labels: Record<string, string>): boolean {
-    const byLabel = Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-    const byExpression = (selector?.matchExpressions ?? []).every((e: any) => (e.operator === 'In' ? e.values.includes(labels[e.key]) : false));
-    return byLabel && byExpression;
-  }
   type Edge = string;
   const edge = (from: string, to: string, port: number | string) => `${from} -> ${to}:${port}`;
 
@@ -210,7 +283,9 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       if (peer.ipBlock) return [policy.metadata.annotations?.['tessera.dev/egress-to'] ?? `ipBlock ${peer.ipBlock.cidr}`];
       if (peer.namespaceSelector) {
         const ns = peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
-        return [ns === 'kube-system' ? 'dns' : ns === 'ingress-nginx' ? 'ingress-controller' : `namespace ${JSON.stringify(peer.namespaceSelector)}`];
+        // A namespace an overlay may move (KEDA's) is named by the policy's annotation.
+        const named = policy.metadata.annotations?.['tessera.dev/ingress-from'];
+        return [ns === 'kube-system' ? 'dns' : ns === 'ingress-nginx' ? 'ingress-controller' : named ?? `namespace ${JSON.stringify(peer.namespaceSelector)}`];
       }
       const inNamespace = components.filter((c) => matches(peer.podSelector, labelsOf(c)));
       return inNamespace.length > 0 ? inNamespace : [policy.metadata.annotations?.['tessera.dev/egress-to'] ?? `pods ${JSON.stringify(peer.podSelector)}`];
@@ -234,7 +309,8 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     const schemaHas = (component: string, key: string) => key in schemaOf(component).shape;
     const callers = (owner: SubgraphName) => portCallersOf(owner).map((c) => (c === 'workers' ? 'worker' : c));
     // Expected, from the code: who calls whose port, and which schema reads which store.
-    const ingress: Edge[] = [edge('ingress-controller', 'gateway', 4000)];
+    // KEDA's operator asks each ring's `/_scaling` on the workers' health port.
+    const ingress: Edge[] = [edge('ingress-controller', 'gateway', 4000), edge('keda', 'worker', 4010)];
     const egress: Edge[] = components.map((c) => edge(c, 'dns', 'UDP/53')).concat(components.map((c) => edge(c, 'dns', 'TCP/53')));
     for (const owner of subgraphNames) {
       for (const from of ['gateway', ...callers(owner)]) {
@@ -262,6 +338,48 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     // Guards the derivation: the callers table is the catalog's, workers included.
     expect(portsCalledBy['metrics']).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models', 'audit']));
     expect(workerPortOwners).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models']));
+  });
+});
+
+describe('deploy/kubernetes worker scaling invariants', () => {
+  /** The development overlay (both rings) with one change made to a copy of it. */
+  function tampered(change: (manifests: Manifest[]) => void): Manifest[] {
+    const copy = structuredClone(rendered.development);
+    change(copy);
+    return copy;
+  }
+  const find = (manifests: Manifest[], kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name)!;
+  const dedicated = `tessera-worker-${developmentDedicatedTenant}`;
+  const pointAt = (scaledObject: Manifest, service: string) => {
+    for (const t of scaledObject.spec.triggers) t.metadata.url = `http://${service}.tessera.svc.cluster.local:4010/_scaling`;
+  };
+
+  it('hold for the rendered overlay, which has both rings', () => {
+    expect(byKind('development', 'ScaledObject').map((s) => s.metadata.name).sort()).toEqual(['tessera-worker', dedicated]);
+    expect(scalingViolations(rendered.development)).toEqual([]);
+  });
+
+  it("refuse a dedicated tenant's ScaledObject asking the shared ring's Service, and the reverse", () => {
+    expect(scalingViolations(tampered((m) => pointAt(find(m, 'ScaledObject', dedicated), 'tessera-worker')))).toEqual([
+      expect.stringContaining(`ScaledObject ${dedicated} (ring dedicated-${developmentDedicatedTenant}): Service tessera-worker selects [tessera-worker (shared-us-east-1)]`),
+    ]);
+    expect(scalingViolations(tampered((m) => pointAt(find(m, 'ScaledObject', 'tessera-worker'), dedicated)))).toEqual([
+      expect.stringContaining(`ScaledObject tessera-worker (ring shared-us-east-1): Service ${dedicated} selects [${dedicated} (dedicated-${developmentDedicatedTenant})]`),
+    ]);
+  });
+
+  it("refuse a ring's Service that selects another ring's pods too, or is exposed beyond the cluster", () => {
+    const wide = scalingViolations(tampered((m) => (find(m, 'Service', 'tessera-worker').spec.selector = { 'app.kubernetes.io/component': 'worker' })));
+    expect(wide).toEqual([expect.stringContaining(`Service tessera-worker selects [tessera-worker (shared-us-east-1), ${dedicated} (dedicated-${developmentDedicatedTenant})]`)]);
+    expect(scalingViolations(tampered((m) => (find(m, 'Service', dedicated).spec.type = 'LoadBalancer')))).toEqual([expect.stringContaining('is LoadBalancer, not ClusterIP')]);
+  });
+
+  it('refuse minReplicaCount 0, another signal, and any namespace but one named one on port 4010', () => {
+    expect(scalingViolations(tampered((m) => (find(m, 'ScaledObject', dedicated).spec.minReplicaCount = 0)))).toEqual([expect.stringContaining('minReplicaCount 0')]);
+    expect(scalingViolations(tampered((m) => (find(m, 'ScaledObject', 'tessera-worker').spec.triggers[0].metadata.valueLocation = 'tenants')))).toEqual([expect.stringContaining('ScaledObject tessera-worker: triggers')]);
+    const policy = (m: Manifest[]) => find(m, 'NetworkPolicy', 'tessera-worker-scaling-ingress').spec.ingress[0].from[0];
+    expect(scalingViolations(tampered((m) => (policy(m).namespaceSelector = {})))).toEqual([expect.stringContaining("not one named namespace")]);
+    expect(scalingViolations(tampered((m) => delete policy(m).namespaceSelector))).toEqual([expect.stringContaining("not one named namespace")]);
   });
 });
 

@@ -18,8 +18,6 @@ import { generateEnvironment, type GeneratedVariable } from '../generate-env';
 /** The dedicated tenant the development overlay runs a worker for (worker-dedicated-globex.yaml). */
 export const developmentDedicatedTenant = 'globex';
 const keyPrefix = 'tessera';
-/** The read-only Redis user KEDA's scaler reads the rings with (README "Kubernetes": scaling). */
-export const kedaRedisUser = `${keyPrefix}-keda`;
 /** The certificates each TLS Secret is made from (the local CA's names). */
 export const tlsIdentities = ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants', 'workers', 'keys'] as const;
 
@@ -50,7 +48,6 @@ export function developmentSecretEnvs(values: Values): Record<string, Record<str
     // The dedicated tenant's workers: only their own Redis user differs from the shared pool's.
     'worker-globex': { REDIS_URL: redis(dedicatedWorkerUserName(keyPrefix, developmentDedicatedTenant), randomBytes(24).toString('hex')) },
     migrate: { DATABASE_ADMIN_URL: database('tessera_admin', values.MYSQL_ADMIN_PASSWORD) },
-    'keda-redis': { address: 'redis.tessera.svc.cluster.local:6380', username: kedaRedisUser, password: randomBytes(24).toString('hex') },
   };
 }
 
