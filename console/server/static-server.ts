@@ -64,7 +64,6 @@ export function contentSecurityPolicy(config: ConsoleRuntimeConfig): string {
 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<RunningConsoleServer> {
   const root = normalize(options.root);
-  if (!existsSync(join(root, 'index.html'))) throw new Error(`${root} has no index.html: build the console first`);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const config = options.config();
     const csp = contentSecurityPolicy(config);
@@ -87,6 +86,10 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       return;
     }
     const served = isFile ? file : join(root, 'index.html');
+    if (!isFile && !existsSync(served)) {
+      res.writeHead(503, { ...common, 'content-type': 'text/plain', 'retry-after': '5' }).end('the console is being built');
+      return;
+    }
     const immutable = served.includes(`${sep}assets${sep}`);
     res.writeHead(200, {
       ...common,
@@ -95,7 +98,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(served).pipe(res);
+    else createReadStream(served).on('error', () => res.destroy()).pipe(res);
   };
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   const host = options.host ?? '127.0.0.1';

@@ -1,13 +1,10 @@
-import { useAuth, usePermission } from './auth/AuthContext';
+import { useAuth } from './auth/AuthContext';
 import { Link, match, useRouter } from './router';
-import { DatasetPage } from './pages/datasets/DatasetPage';
-import { DatasetsPage } from './pages/datasets/DatasetsPage';
 import { routes } from './routes';
 
 export function App() {
   const { principal, signOut } = useAuth();
   const { path } = useRouter();
-  const isPlatformAdmin = usePermission('platform');
   const visible = routes.filter((route) => route.visible({ principal }));
   return (
     <>
@@ -23,13 +20,13 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page path={path} isPlatformAdmin={isPlatformAdmin} fallback={visible[0]?.path} />
+        <Page path={path} fallback={visible[0]?.path} />
       </main>
     </>
   );
 }
 
-function Page({ path, isPlatformAdmin, fallback }: { path: string; isPlatformAdmin: boolean; fallback: string | undefined }) {
+function Page({ path, fallback }: { path: string; fallback: string | undefined }) {
   const { principal } = useAuth();
   for (const route of routes) {
     const params = match(route.path, path) ?? (route.detail ? match(route.detail, path) : undefined);
@@ -41,12 +38,9 @@ function Page({ path, isPlatformAdmin, fallback }: { path: string; isPlatformAdm
     const first = routes.find((route) => route.path === fallback);
     return first ? first.render({}) : <NotAllowed />;
   }
-  void isPlatformAdmin;
   return <section><h1>Not found</h1><p>There is no page at {path}.</p></section>;
 }
 
 function NotAllowed() {
   return <section><h1>Not available</h1><p role="alert">Your role does not include this part of the console.</p></section>;
 }
-
-export { DatasetPage, DatasetsPage };

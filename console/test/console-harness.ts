@@ -26,12 +26,19 @@ export interface ConsoleHarness {
   /** A fresh browser session (no cookies, no tokens) signed in as `user`, on `path`. */
   signIn(user: ConsoleUser, path?: string): Promise<Page>;
   screenshot(page: Page, name: string): Promise<void>;
+  /** The most recently opened page, saved as last-<name>.png. */
+  screenshotLast(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startConsoleHarness(options: TestStackOptions = {}): Promise<ConsoleHarness> {
-  await ensureConsoleBuilt();
   mkdirSync(artifactsDirectory, { recursive: true });
+  const timings: string[] = [];
+  const since = Date.now();
+  const mark = (what: string) => timings.push(`${what} ${Date.now() - since} ms`);
+  // The build (when stale) runs beside the stack's start; the server serves files only once asked.
+  const built = ensureConsoleBuilt().then((outcome) => mark(`console ${outcome}`));
+  built.catch(() => undefined); // awaited below; a start that fails first must not leave it unhandled
   let config: ConsoleRuntimeConfig | undefined;
   // The console first: the gateway must allow its origin, and the issuer its redirect URI.
   const { ensureLocalPki } = await import('@tessera/local-infra');
@@ -44,7 +51,9 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
     },
   });
   const stack = await startTestStack({ ...options, corsOrigins: [consoleServer.url] });
+  mark('stack started');
   const contexts: BrowserContext[] = [];
+  const pages: Page[] = [];
   let browser: Browser | undefined;
   try {
     const response = await fetch(`${stack.issuer.issuerUrl}/reg`, {
@@ -62,6 +71,9 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
     const clientId = ((await response.json()) as { client_id: string }).client_id;
     config = { issuerUrl: stack.issuer.issuerUrl, clientId, audience: testAudience, graphqlUrl: stack.graphqlUrl };
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    mark('chromium launched');
+    await built;
+    if (process.env['CONSOLE_E2E_TIMINGS']) process.stderr.write(`${timings.join(', ')}\n`);
   } catch (error) {
     await stack.stop();
     await consoleServer.stop();
@@ -81,6 +93,7 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
       const context = await launched.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } });
       contexts.push(context);
       const page = await context.newPage();
+      pages.push(page);
       await page.goto(`${consoleServer.url}${path}`);
       await page.getByLabel('User name').fill(user.name);
       await page.getByLabel('Password').fill(user.password);
@@ -90,6 +103,10 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
     },
     screenshot: async (page, name) => {
       await page.screenshot({ path: join(artifactsDirectory, `${name}.png`), fullPage: true });
+    },
+    screenshotLast: async (name) => {
+      const page = pages.at(-1);
+      if (page && !page.isClosed()) await page.screenshot({ path: join(artifactsDirectory, `last-${name.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => undefined);
     },
     stop: async () => {
       for (const context of contexts) await context.close().catch(() => undefined);

@@ -15,6 +15,9 @@ let tenantA: TestTenant;
 let tenantB: TestTenant;
 const users: Record<string, ConsoleUser> = {};
 let datasetIdA = '';
+let datasetVersionIdA = '';
+let jobIdA = '';
+let modelIdA = '';
 
 beforeAll(async () => {
   harness = await startConsoleHarness({ workers: 1 });
@@ -30,6 +33,11 @@ beforeAll(async () => {
     users[key] = await harness.createUser({ ...(tenant ? { tenant } : {}), role });
   }));
 }, 120_000);
+
+afterEach(async () => {
+  // The last page of each test, pass or fail, for whoever reads the artifacts.
+  await harness?.screenshotLast(expect.getState().currentTestName ?? 'test');
+});
 
 afterAll(async () => {
   await harness?.stop();
@@ -57,7 +65,56 @@ describe('web console', () => {
     await expect(page.getByLabel('Upload progress').getAttribute('value')).resolves.toBe('100');
     await page.getByRole('table', { name: 'Preview' }).waitFor();
     await expectText(page, 'petal_length');
+    datasetVersionIdA = (await page.locator('p', { hasText: 'Version id' }).locator('code').textContent())!;
     await harness.screenshot(page, 'datasets');
+
+    // Training from the form, with live progress over the subscription and a loss curve.
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByLabel('Dataset version id').fill('not-an-id');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expectText(page, 'A dataset version id (shown on the dataset page).');
+    await page.getByLabel('Dataset version id').fill(datasetVersionIdA);
+    await page.getByLabel('Target column').fill('label');
+    await page.getByLabel('Model name (optional)').fill('iris-model');
+    await page.getByLabel('Epochs').fill('40');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByRole('heading', { name: /train job/ }).waitFor();
+    jobIdA = page.url().split('/jobs/')[1]!;
+    // Status changes arrive without reloading the page: the subscription drives them.
+    await page.getByTestId('job-status').filter({ hasText: 'SUCCEEDED' }).waitFor({ timeout: 60_000 });
+    await page.locator('figure[aria-label="Training loss per epoch"] .recharts-line path').first().waitFor();
+    await harness.screenshot(page, 'jobs');
+
+    // The trained model: signature, lineage, a predict form made from the signature.
+    await page.getByRole('link', { name: /version 1 of the trained model/ }).click();
+    await page.getByRole('heading', { name: 'Model iris-model' }).waitFor();
+    modelIdA = page.url().split('/models/')[1]!;
+    await page.getByRole('link', { name: 'iris v1' }).waitFor();
+    const predictInput = page.getByRole('form', { name: 'Predict' }).getByRole('textbox').first();
+    await predictInput.fill('1, 2');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await expectText(page, /Needs 4 values/);
+    await predictInput.fill('6.3, 3.3, 6.0, 2.5');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.getByRole('status', { name: 'Prediction' }).waitFor();
+    await page.getByRole('button', { name: 'Promote' }).click();
+    await page.getByRole('table', { name: 'Aliases' }).getByRole('cell', { name: 'production', exact: true }).waitFor();
+    await harness.screenshot(page, 'models');
+
+    await page.getByRole('link', { name: 'Metrics' }).click();
+    await page.getByRole('table', { name: 'Quotas' }).waitFor();
+    await page.locator('figure[aria-label="Requests"] .recharts-line').first().waitFor();
+    await harness.screenshot(page, 'metrics');
+  }, 120_000);
+
+  it('an admin reads the audit trail and verifies the chain', async () => {
+    const page = await harness.signIn(users['adminA']!, '/audit');
+    await page.getByRole('table', { name: 'Audit events' }).getByText(/dataset/i).first().waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await page.getByTestId('chain-result').filter({ hasText: 'Chain intact' }).waitFor();
+    await page.getByLabel('Outcome').selectOption('DENIED');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await harness.screenshot(page, 'audit');
   });
 
   it('a viewer sees the datasets but no write action', async () => {
@@ -79,5 +136,27 @@ describe('web console', () => {
     await page.locator('[data-code="NOT_FOUND"]').waitFor();
     expect(await page.content()).not.toContain('iris');
     await harness.screenshot(page, 'tenant-b-not-found');
+    for (const path of [`/models/${modelIdA}`, `/jobs/${jobIdA}`]) {
+      await page.goto(`${harness.console.url}${path}`);
+      await page.locator('[data-code="NOT_FOUND"]').waitFor();
+      expect(await page.content()).not.toContain('iris');
+    }
+    await page.getByRole('link', { name: 'Models' }).click();
+    await expectText(page, 'No models yet.');
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await expectText(page, 'No jobs.');
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('table', { name: 'Audit events' }).waitFor();
+    expect(await page.getByRole('table', { name: 'Audit events' }).textContent()).not.toContain(datasetIdA);
+  });
+
+  it('a platform admin manages tenants and sees no tenant data', async () => {
+    const page = await harness.signIn(users['platform']!);
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await page.getByRole('table', { name: 'Tenants' }).getByText(tenantA.id, { exact: true }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Tenants']);
+    await harness.screenshot(page, 'tenants');
+    await page.goto(`${harness.console.url}/datasets/${datasetIdA}`);
+    await expectText(page, 'Your role does not include this part of the console.');
   });
 });

@@ -13,7 +13,7 @@ export const DatasetQuery = graphql(`
   query ConsoleDataset($id: ID!) {
     dataset(id: $id) {
       id name description createdAt createdBy versionCount
-      versions(first: 50) {
+      versions(first: 20) {
         edges { node { id number rowCount byteSize sha256 createdAt createdBy columns { name type nullable nullCount } } }
       }
     }
