@@ -42,10 +42,13 @@ COPY subgraphs/models/package.json subgraphs/models/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
 COPY gateway/package.json gateway/
 COPY workers/package.json workers/
+COPY console/package.json console/
 # Dev dependencies included: the services run from TypeScript source with tsx.
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 
 COPY . .
+# The web console's static files (console/dist), served by `tsx console/server/main.ts` or any static server.
+RUN cd console && node ../node_modules/vite/bin/vite.js build
 
 # Services bind every interface inside the container (loopback by default elsewhere). tsx is
 # called directly rather than through npx, which does not pass SIGTERM on to the service.

@@ -7,11 +7,15 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 
+/** What the page reads from /config.json (src/config.ts is its other side). */
 export interface ConsoleRuntimeConfig {
   issuerUrl: string;
   clientId: string;
   audience: string;
   graphqlUrl: string;
+  /** The access token's claims the gateway reads (OIDC_TENANT_CLAIM, OIDC_ROLES_CLAIM; dot paths). */
+  tenantClaim?: string;
+  rolesClaim?: string;
 }
 
 export interface ConsoleServerOptions {

@@ -8,6 +8,9 @@ export interface ConsoleConfig {
   audience: string;
   /** The gateway's GraphQL endpoint (HTTPS); subscriptions use the same URL over WSS. */
   graphqlUrl: string;
+  /** Claim paths, as the gateway reads them (e.g. Keycloak's `realm_access.roles`); default tenant, roles. */
+  tenantClaim?: string;
+  rolesClaim?: string;
 }
 
 function isConfig(value: unknown): value is ConsoleConfig {

@@ -47,7 +47,7 @@ async function start(): Promise<void> {
   manager.events.addSilentRenewError(() => void manager.signinRedirect({ state: { path: window.location.pathname } satisfies ReturnState }));
   const client = createApiClient(config.graphqlUrl, () => current.access_token);
   const auth: Auth = {
-    principal: principalOf(user),
+    principal: principalOf(user, config),
     manager,
     signOut: async () => {
       await manager.removeUser();

@@ -50,7 +50,13 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
       return config;
     },
   });
-  const stack = await startTestStack({ ...options, corsOrigins: [consoleServer.url] });
+  const launching = chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  launching.catch(() => undefined); // awaited below
+  const stack = await startTestStack({ ...options, corsOrigins: [consoleServer.url] }).catch(async (error: unknown) => {
+    await consoleServer.stop();
+    await (await launching.catch(() => undefined))?.close();
+    throw error;
+  });
   mark('stack started');
   const contexts: BrowserContext[] = [];
   const pages: Page[] = [];
@@ -70,11 +76,12 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
     if (response.status !== 201) throw new Error(`console client registration: HTTP ${response.status} ${await response.text()}`);
     const clientId = ((await response.json()) as { client_id: string }).client_id;
     config = { issuerUrl: stack.issuer.issuerUrl, clientId, audience: testAudience, graphqlUrl: stack.graphqlUrl };
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launching;
     mark('chromium launched');
     await built;
     if (process.env['CONSOLE_E2E_TIMINGS']) process.stderr.write(`${timings.join(', ')}\n`);
   } catch (error) {
+    await (await launching.catch(() => undefined))?.close();
     await stack.stop();
     await consoleServer.stop();
     throw error;
@@ -109,10 +116,13 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
       if (page && !page.isClosed()) await page.screenshot({ path: join(artifactsDirectory, `last-${name.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => undefined);
     },
     stop: async () => {
+      const stopping = Date.now();
       for (const context of contexts) await context.close().catch(() => undefined);
       await launched.close();
+      const browserClosed = Date.now() - stopping;
       await stack.stop();
       await consoleServer.stop();
+      if (process.env['CONSOLE_E2E_TIMINGS']) process.stderr.write(`browser closed ${browserClosed} ms, all stopped ${Date.now() - stopping} ms\n`);
     },
   };
 }

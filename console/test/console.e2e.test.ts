@@ -112,9 +112,12 @@ describe('web console', () => {
     await page.getByRole('table', { name: 'Audit events' }).getByText(/dataset/i).first().waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Verify the chain' }).click();
     await page.getByTestId('chain-result').filter({ hasText: 'Chain intact' }).waitFor();
+    await harness.screenshot(page, 'audit');
+    // Filters go to the server: no dataset event is a denial.
+    await page.getByLabel('Action').fill('dataset.create');
     await page.getByLabel('Outcome').selectOption('DENIED');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await harness.screenshot(page, 'audit');
+    await page.getByRole('table', { name: 'Audit events' }).getByText('No events.').waitFor();
   });
 
   it('a viewer sees the datasets but no write action', async () => {
@@ -126,6 +129,10 @@ describe('web console', () => {
     await page.goto(`${harness.console.url}/datasets`);
     await page.getByTestId('who').waitFor();
     expect(await page.getByLabel('New dataset name').count()).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Datasets', 'Models', 'Jobs', 'Metrics']);
+    // Signing out ends the issuer's session too: the next visit asks for the password again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Tessera' }).waitFor();
   });
 
   it("tenant B's console shows nothing of A's, even with A's ids", async () => {

@@ -18,11 +18,17 @@ function decodeClaims(accessToken: string): Record<string, unknown> {
   return JSON.parse(json) as Record<string, unknown>;
 }
 
+function claimAt(claims: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), claims);
+}
+
 /** Reads, never trusts: the gateway verifies the token; the console only hides what would be refused. */
-export function principalOf(user: User): Principal {
+export function principalOf(user: User, config: Pick<ConsoleConfig, 'tenantClaim' | 'rolesClaim'>): Principal {
   const claims = decodeClaims(user.access_token);
-  const roles = Array.isArray(claims['roles']) ? claims['roles'].filter((role): role is Role => knownRoles.includes(role as Role)) : [];
-  return { subject: String(claims['sub'] ?? ''), tenant: typeof claims['tenant'] === 'string' ? claims['tenant'] : undefined, roles };
+  const rolesClaim = claimAt(claims, config.rolesClaim ?? 'roles');
+  const tenantClaim = claimAt(claims, config.tenantClaim ?? 'tenant');
+  const roles = Array.isArray(rolesClaim) ? rolesClaim.filter((role): role is Role => knownRoles.includes(role as Role)) : [];
+  return { subject: String(claims['sub'] ?? ''), tenant: typeof tenantClaim === 'string' ? tenantClaim : undefined, roles };
 }
 
 /**
