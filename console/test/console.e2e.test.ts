@@ -48,7 +48,7 @@ async function expectText(page: Page, text: string | RegExp): Promise<void> {
 }
 
 describe('web console', () => {
-  it('a data scientist signs in, creates a dataset and uploads a version with a progress bar', async () => {
+  it('a data scientist uploads a dataset with a progress bar, trains with live progress, predicts and promotes', async () => {
     const page = await harness.signIn(users['scientistA']!);
     await expect(page.getByTestId('who').textContent()).resolves.toContain(`tenant ${tenantA.id}`);
     await page.getByLabel('New dataset name').fill('bad/name');
@@ -100,6 +100,13 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Promote' }).click();
     await page.getByRole('table', { name: 'Aliases' }).getByRole('cell', { name: 'production', exact: true }).waitFor();
     await harness.screenshot(page, 'models');
+    // An ONNX file the gateway's validation refuses: its typed error is shown, no version is added.
+    await page.getByLabel('Upload a new version (ONNX)').setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+    await page.getByRole('button', { name: 'Upload model' }).click();
+    const refusal = page.getByRole('form', { name: 'Upload an ONNX version' }).getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/BAD_USER_INPUT/);
+    expect(await page.getByRole('button', { name: /^Use version/ }).count()).toBe(1);
 
     await page.getByRole('link', { name: 'Metrics' }).click();
     await page.getByRole('table', { name: 'Quotas' }).waitFor();
@@ -163,6 +170,11 @@ describe('web console', () => {
     await page.getByRole('table', { name: 'Tenants' }).getByText(tenantA.id, { exact: true }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Tenants']);
     await harness.screenshot(page, 'tenants');
+    // Suspend (confirmed in a dialog) and resume tenant B.
+    await page.getByRole('button', { name: `Suspend ${tenantB.id}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('button', { name: `Resume ${tenantB.id}` }).click();
+    await page.getByRole('button', { name: `Suspend ${tenantB.id}` }).waitFor();
     await page.goto(`${harness.console.url}/datasets/${datasetIdA}`);
     await expectText(page, 'Your role does not include this part of the console.');
   });
