@@ -126,6 +126,7 @@ beforeAll(async () => {
       ISSUER_PORT: '0',
       ISSUER_AUDIENCE: AUDIENCE,
       ISSUER_CLIENTS_JSON: JSON.stringify(CLIENTS),
+      ISSUER_BROWSER_CLIENTS_JSON: JSON.stringify([{ clientId: 'console', redirectUris: ['https://localhost:5997/callback'] }]),
       ISSUER_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
       ISSUER_TLS_CERT_FILE: pki.files('oidc').certFile,
       ISSUER_TLS_KEY_FILE: pki.files('oidc').keyFile,
@@ -208,6 +209,17 @@ describe('dev issuer (child process)', () => {
     const wrongVerifier = await tokenRequest({ grant_type: 'authorization_code', code: again.code, redirect_uri: redirectUri, client_id: clientId, code_verifier: 'x'.repeat(43) });
     expect(wrongVerifier.status).toBe(400);
     expect(wrongVerifier.body.error).toBe('invalid_grant');
+  });
+
+  it('signs users in to a preconfigured browser client, and only to its redirect URI', async () => {
+    const { code } = await signIn('console', 'https://localhost:5997/callback', 'platform-ops', 'platform-ops-secret');
+    const tokens = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: 'https://localhost:5997/callback', client_id: 'console', code_verifier: codeVerifier });
+    expect(await verify(tokens.body.access_token as string)).toMatchObject({ sub: 'platform-ops', roles: ['platform-operator'] });
+    const elsewhere = new URL('/auth', issuerUrl);
+    elsewhere.search = new URLSearchParams({ client_id: 'console', redirect_uri: 'https://evil.example/callback', response_type: 'code', scope: 'openid', code_challenge: codeChallenge, code_challenge_method: 'S256' }).toString();
+    const refused = await fetch(elsewhere, { redirect: 'manual' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('redirect_uri');
   });
 
   it('refuses a wrong password, and a browser client as a user, on the sign-in page', async () => {
