@@ -162,6 +162,12 @@ describe('web console', () => {
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('table', { name: 'Audit events' }).waitFor();
     expect(await page.getByRole('table', { name: 'Audit events' }).textContent()).not.toContain(datasetIdA);
+    // B's attempts on A's ids raise B's CROSS_TENANT_ATTEMPT alert: it arrives (live or on load), B's admin acknowledges it.
+    const alerts = page.getByRole('table', { name: 'Alerts' });
+    await alerts.getByText('CROSS_TENANT_ATTEMPT').first().waitFor({ timeout: 20_000 });
+    await alerts.getByRole('button', { name: 'Acknowledge' }).first().click();
+    await alerts.getByText(/acknowledged by/).first().waitFor();
+    await harness.screenshot(page, 'alerts');
   });
 
   it('a platform admin manages tenants and sees no tenant data', async () => {

@@ -110,6 +110,7 @@ function Alerts() {
     <>
       <h2>Alerts <span className="badge ok" title="Alerts arrive live over a subscription">live</span></h2>
       <ErrorMessage error={error ?? live.error ?? acknowledged.error} />
+      {acknowledged.data ? <p role="status">Alert acknowledged by {acknowledged.data.acknowledgeAlert.acknowledgedBy}.</p> : null}
       <table aria-label="Alerts">
         <thead><tr><th scope="col">Raised</th><th scope="col">Rule</th><th scope="col">Summary</th><th scope="col">Status</th>{canAdminister ? <th scope="col">Action</th> : null}</tr></thead>
         <tbody>
@@ -117,7 +118,7 @@ function Alerts() {
             <tr key={alert.id}>
               <td>{formatTime(alert.createdAt)}</td><td>{alert.rule}</td><td>{alert.summary} ({alert.observed} ≥ {alert.threshold})</td>
               <td>{alert.status === 'OPEN' ? <span className="badge bad">open</span> : <span className="badge ok">acknowledged by {alert.acknowledgedBy}</span>}</td>
-              {canAdminister ? <td>{alert.status === 'OPEN' ? <button type="button" onClick={() => void acknowledge({ id: alert.id })}>Acknowledge</button> : null}</td> : null}
+              {canAdminister ? <td>{alert.status === 'OPEN' ? <button type="button" onClick={async () => { const result = await acknowledge({ id: alert.id }); if (!result.error) reload({ requestPolicy: 'network-only' }); }}>Acknowledge</button> : null}</td> : null}
             </tr>
           ))}
           {data && data.alerts.length === 0 ? <tr><td colSpan={canAdminister ? 5 : 4}>No alerts.</td></tr> : null}
