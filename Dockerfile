@@ -47,6 +47,7 @@ COPY subgraphs/models/package.json subgraphs/models/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
 COPY gateway/package.json gateway/
 COPY workers/package.json workers/
+COPY console/package.json console/
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -55,13 +56,16 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 # The compiled tree of each shipped workspace (dist/src: JavaScript and the schema files beside it),
 # gathered in /out for the runtime stage. Declarations are for the compiler only. The development
-# harness (testing, local-infra, dev-issuer) is not shipped.
+# harness (testing, local-infra, dev-issuer) is not shipped. The web console ships as its static
+# build only (console/dist: served by any static server, README "Web console"), not as a workspace.
 RUN npm run build:image \
  && for dir in packages/* subgraphs/* gateway key-service workers platform; do \
       case "$dir" in packages/local-infra|packages/dev-issuer) continue ;; esac; \
       mkdir -p "/out/$dir/dist" && cp -R "$dir/dist/src" "/out/$dir/dist/src"; \
     done \
- && find /out -name '*.d.ts' -delete
+ && find /out -name '*.d.ts' -delete \
+ && (cd console && node ../node_modules/vite/bin/vite.js build) \
+ && mkdir -p /out/console && cp -R console/dist /out/console/dist
 
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
@@ -70,11 +74,11 @@ COPY --from=manifests /app/ ./
 # Production dependencies only: no tsx, no TypeScript, no jest. `--omit=optional` as well: typeorm
 # names ts-node (and through it typescript and @swc/core) as optional peers, which npm otherwise
 # keeps; the only other optional package is msgpackr's native speed-up, which falls back to
-# JavaScript. The development harness's manifests go first, so npm installs none of its packages
+# JavaScript. The development harness's manifests and the console's go first, so npm installs none of their packages (React, Vite too)
 # (the local S3 server, the OpenID provider): npm ci installs what the lockfile holds for the
 # workspaces present (checked with npm 10 and 11). Root-owned and read-only to the service user,
 # like the code below.
-RUN rm -r testing packages/local-infra packages/dev-issuer \
+RUN rm -r testing packages/local-infra packages/dev-issuer console \
  && npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /out/ ./
 # Services bind every interface inside the container (loopback by default elsewhere).

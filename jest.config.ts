@@ -32,6 +32,7 @@ const config: Config = {
     project('subgraphs', ['<rootDir>/subgraphs']),
     project('key-service', ['<rootDir>/key-service']),
     project('repo', ['<rootDir>/test']),
+    project('console', ['<rootDir>/console']),
   ],
 };
 

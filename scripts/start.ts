@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole platform on a developer machine, in this one process.
  *
- *   1. reads the environment (DATABASE_URL, REDIS_URL, GATEWAY_PORT, ISSUER_PORT, S3_PORT,
+ *   1. reads the environment (DATABASE_URL, REDIS_URL, GATEWAY_PORT, ISSUER_PORT, S3_PORT, CONSOLE_PORT,
  *      TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL, WEBHOOK_ALLOWED_PRIVATE_RANGES);
  *   2. checks MariaDB and Redis (starting local ones with scripts/local-services.sh when it can);
  *   3. loads or generates the local secrets (.tessera/secrets.json) and the local CA with every
@@ -10,7 +10,8 @@
  *      process holding the key-encryption keys in .tessera/keys), the platform (six subgraphs +
  *      gateway), and the job workers as child processes under the worker supervisor (per ring: the shared
  *      pool, and each dedicated demo tenant's; restarted when they die, scaled on queue depth and wait);
- *   5. provisions the demo tenants, users and dataset (idempotent), and prints URLs and tokens.
+ *   5. builds the web console if its build is stale and serves it (HTTPS, CONSOLE_PORT);
+ *   6. provisions the demo tenants, users and dataset (idempotent), and prints URLs and tokens.
  *
  * Ctrl-C stops everything and exits 0. Exit codes: 1 start-up failure, 2 MariaDB/Redis missing.
  */
@@ -27,6 +28,7 @@ import { startKeyServiceProcess } from '@tessera/key-service';
 import { startTelemetry } from '@tessera/telemetry';
 import { readSupervisorEnvironment, startWorkerProcess, startWorkerSupervisor } from '@tessera/workers';
 import { sharedPool, type WorkerPool } from '@tessera/job-queue';
+import { consoleClientId, distDirectory, ensureConsoleBuilt, startConsoleServer, type ConsoleRuntimeConfig } from '@tessera/console/server';
 import { renderBanner } from './start/banner';
 import { ensureDemoDataset, ensureDemoModel, provisionDemoTenants, demoDatasetName, demoModelInput, demoModelName } from './start/demo-data';
 import { demoTenants, demoUsers } from './start/demo-users';
@@ -69,6 +71,22 @@ async function main(): Promise<void> {
   const telemetry = startTelemetry({ serviceName: 'tessera', exporter: env.tracingExporter, otlpEndpoint: env.otlpEndpoint });
   running.push({ name: 'telemetry', stop: () => telemetry.shutdown() });
 
+  // The web console first: the issuer needs its redirect URI and the gateway its origin (CORS).
+  // Built here when its build is missing or older than its sources; served over HTTPS with the
+  // gateway's certificate of the local CA (it names localhost). Its /config.json is filled in below.
+  await ensureConsoleBuilt(say);
+  let consoleConfig: ConsoleRuntimeConfig | undefined;
+  const consoleServer = await startConsoleServer({
+    root: distDirectory,
+    port: env.consolePort,
+    tls: pki.identity('gateway'),
+    config: () => {
+      if (!consoleConfig) throw new Error('the console is starting');
+      return consoleConfig;
+    },
+  });
+  running.push({ name: 'web console', stop: () => consoleServer.stop() });
+
   // oidc-provider is ESM-only: loaded with a dynamic import.
   const { startIssuer } = await import('@tessera/dev-issuer');
   const issuer = await startIssuer({
@@ -82,6 +100,8 @@ async function main(): Promise<void> {
       roles: [user.role],
     })),
     defaultTokenTtlSeconds: tokenTtlSeconds,
+    // The console signs users in here (authorization code + PKCE; the dev-only sign-in page).
+    browserClients: [{ clientId: consoleClientId, redirectUris: [`${consoleServer.url}/callback`], postLogoutRedirectUris: [`${consoleServer.url}/`] }],
     // HTTPS only, with the local CA's `oidc` leaf: the gateway verifies discovery and JWKS against the CA.
     tls: pki.identity('oidc'),
   });
@@ -131,7 +151,7 @@ async function main(): Promise<void> {
     publicUrl: env.gatewayPort === 0 ? undefined : `https://localhost:${env.gatewayPort}`,
     regions: ['us-east-1', 'eu-west-1'],
     tenantCacheTtlMs: 5_000,
-    corsOrigins: ['https://studio.apollographql.com', 'http://localhost:3000'],
+    corsOrigins: ['https://studio.apollographql.com', 'http://localhost:3000', consoleServer.url],
     maxUploadBytes: 1024 * 1024 * 1024,
     // Audit chain: relayed every second, heads signed every 5 minutes with the generated local key.
     auditChain: { signingKey: secrets.auditSigningKey as { kty: string } | undefined, verifyKeys: [], relayIntervalMs: 1_000, checkpointIntervalMs: 300_000, checkpointRetentionDays: 0 },
@@ -170,6 +190,7 @@ async function main(): Promise<void> {
   }
   const gatewayUrl = `https://localhost:${platform.gateway.port}`;
   const graphqlUrl = `${gatewayUrl}/graphql`;
+  consoleConfig = { issuerUrl: issuer.issuerUrl, clientId: consoleClientId, audience, graphqlUrl };
 
   const tenants = await provisionDemoTenants(platform);
   say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.replaced ? `re-created for this checkout: ${tenant.replaced}` : tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
@@ -185,6 +206,8 @@ async function main(): Promise<void> {
   say(
     renderBanner({
       graphqlUrl,
+      consoleUrl: consoleServer.url,
+      consolePasswords: secrets.clientSecrets,
       issuerUrl: issuer.issuerUrl,
       tokenEndpoint: await tokenEndpointOf(issuer.issuerUrl),
       s3Endpoint: s3.endpoint,
@@ -238,7 +261,7 @@ function describeFailure(error: unknown): string {
     const port = (error as { port?: number }).port;
     return (
       `Port ${port ?? '(unknown)'} is already in use: is another \`npm start\` running?\n` +
-      '  Stop it, or choose other ports with GATEWAY_PORT, ISSUER_PORT and S3_PORT.'
+      '  Stop it, or choose other ports with GATEWAY_PORT, ISSUER_PORT, S3_PORT and CONSOLE_PORT.'
     );
   }
   const message = error instanceof Error ? error.message : String(error);

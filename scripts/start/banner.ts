@@ -2,6 +2,10 @@ import { demoTenants, type DemoUser } from './demo-users';
 
 export interface BannerInput {
   graphqlUrl: string;
+  /** The web console; users sign in at the issuer with a demo user's name and client secret. */
+  consoleUrl?: string;
+  /** Each demo user's console password (its client secret), printed with its token. */
+  consolePasswords?: Record<string, string>;
   issuerUrl: string;
   tokenEndpoint: string;
   s3Endpoint: string;
@@ -37,6 +41,12 @@ export function renderBanner(input: BannerInput): string {
     '',
     `  GraphQL gateway   ${input.graphqlUrl}   (HTTPS/WSS, certificate of the local CA ${input.caFile};`,
     '                     the gateway reaches every subgraph over mutual TLS)',
+    ...(input.consoleUrl
+      ? [
+          `  Web console       ${input.consoleUrl}   (sign in as a demo user below: user name = its name,`,
+          `                     password = the console password printed with it, its client secret in ${input.secretsFile})`,
+        ]
+      : []),
     `  Apollo Sandbox    ${sandbox}`,
     `                    (the gateway's own landing page at ${input.graphqlUrl} also embeds Sandbox;`,
     '                     add the header  Authorization: Bearer <token>  under Connection settings;',
@@ -52,7 +62,8 @@ export function renderBanner(input: BannerInput): string {
   ];
   for (const { user, token } of input.tokens) {
     const who = user.tenant ? `tenant ${user.tenant}, role ${user.role}` : `no tenant, role ${user.role}`;
-    lines.push(`  ${user.clientId.padEnd(width)}  ${who}`, `    ${token}`);
+    const password = input.consolePasswords?.[user.clientId];
+    lines.push(`  ${user.clientId.padEnd(width)}  ${who}${password ? `   (console password: ${password})` : ''}`, `    ${token}`);
   }
   lines.push(
     '',

@@ -18,6 +18,7 @@ const launcherVariables = migratorVariables
     GATEWAY_PORT: port(4000),
     ISSUER_PORT: port(4400),
     S3_PORT: port(4569),
+    CONSOLE_PORT: port(4300),
     // A path: the worker processes read it themselves. Unset: the local CA, whose certificate the local MariaDB serves.
     DATABASE_TLS_CA_FILE: z.string().min(1).optional(),
   })
@@ -48,6 +49,8 @@ export interface LauncherEnvironment {
   gatewayPort: number;
   issuerPort: number;
   s3Port: number;
+  /** The web console's static server (HTTPS). */
+  consolePort: number;
   tracingExporter: 'otlp' | 'console' | 'none';
   otlpEndpoint: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -70,6 +73,7 @@ export function readLauncherEnvironment(env: NodeJS.ProcessEnv = process.env): L
     gatewayPort: parsed.GATEWAY_PORT,
     issuerPort: parsed.ISSUER_PORT,
     s3Port: parsed.S3_PORT,
+    consolePort: parsed.CONSOLE_PORT,
     tracingExporter: parsed.TRACING_EXPORTER,
     otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: parsed.LOG_LEVEL,

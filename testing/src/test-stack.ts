@@ -133,6 +133,8 @@ export interface TestStackOptions {
   invitationTtlHours?: number;
   /** The pace of the rewrap after a key-encryption key rotation (tests slow it down to act while it runs). */
   keyRewrap?: PlatformConfig['keyRewrap'];
+  /** Browser origins the gateway allows besides Apollo Studio (the web console's, in its end-to-end test). */
+  corsOrigins?: string[];
 }
 
 const databaseAdminUrl = process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306';
@@ -213,7 +215,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     gatewayPort: 0,
     regions: options.regions ?? ['us-east-1', 'eu-west-1'],
     tenantCacheTtlMs: options.tenantCacheTtlMs ?? 0,
-    corsOrigins: ['https://studio.apollographql.com'],
+    corsOrigins: ['https://studio.apollographql.com', ...(options.corsOrigins ?? [])],
     maxUploadBytes: 1024 * 1024 * 1024,
     // A fresh audit signing key per stack; the relay sweeps often, periodic checkpoints are off
     // (tests sign on demand and drain with stack.drainAudit, so nothing depends on timing).

@@ -1,4 +1,4 @@
 export { startIssuer } from './issuer.js';
-export type { DevClient, IssuerOptions, JWK, RunningIssuer } from './issuer.js';
+export type { BrowserClient, DevClient, IssuerOptions, JWK, RunningIssuer } from './issuer.js';
 export { fetchClientCredentialsToken, registerClient } from './client.js';
 export type { RegisterClientInput, RegisteredClient } from './client.js';

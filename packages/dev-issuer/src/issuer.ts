@@ -7,6 +7,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import type * as Oidc from 'oidc-provider';
+import { handleSignIn } from './sign-in.js';
 
 export type { JWK } from 'jose';
 
@@ -20,6 +21,13 @@ export interface DevClient {
   roles: string[];
   /** Access-token lifetime for this client; `defaultTokenTtlSeconds` when absent. */
   tokenTtlSeconds?: number;
+}
+
+/** A public browser client: signs users in with the authorization code flow and PKCE. */
+export interface BrowserClient {
+  clientId: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
 }
 
 export interface IssuerOptions {
@@ -36,6 +44,16 @@ export interface IssuerOptions {
   registrationToken?: string;
   /** Default access-token lifetime; 3600 when absent. */
   defaultTokenTtlSeconds?: number;
+  /**
+   * Lifetime of the access tokens browser clients get for a signed-in user (authorization code
+   * and refresh token grants); 600 when absent: short, so the web console renews silently.
+   */
+  browserTokenTtlSeconds?: number;
+  /**
+   * Public browser clients (authorization code + PKCE, refresh tokens), e.g. the web console.
+   * Tests register theirs with dynamic registration instead (`token_endpoint_auth_method: none`).
+   */
+  browserClients?: BrowserClient[];
   /**
    * The server certificate and key (PEM; the local CA's `oidc` leaf): the issuer serves HTTPS only,
    * and its URL is https://. Clients (the gateway's discovery and JWKS fetch) verify it.
@@ -235,6 +253,28 @@ function staticClientMetadata(client: DevClient): AnyObject {
   };
 }
 
+function browserClientMetadata(client: BrowserClient): AnyObject {
+  return {
+    client_id: client.clientId,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [...client.redirectUris],
+    post_logout_redirect_uris: [...(client.postLogoutRedirectUris ?? [])],
+    token_endpoint_auth_method: 'none',
+  };
+}
+
+function isPublicClient(client: Oidc.Client | undefined): boolean {
+  return client?.metadata().token_endpoint_auth_method === 'none';
+}
+
+/** The sign-out confirmation submits itself: the only browser clients here are first-party. */
+function logoutSource(ctx: { body: string }, form: string): void {
+  ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signing out — Tessera dev issuer</title></head>
+<body><h1>Signing out</h1>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+<script>var f=document.getElementById('op.logoutForm');var i=document.createElement('input');i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();</script></body></html>`;
+}
+
 function isLoopbackOrigin(origin: string): boolean {
   const url = URL.parse(origin);
   return !!url && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -246,6 +286,9 @@ interface ProviderSettings {
   issuerUrl: string;
   audience: string;
   clients: DevClient[];
+  browserClients: BrowserClient[];
+  browserTokenTtlSeconds: number;
+  cookieKeys: string[];
   registrationToken: string;
   defaultTokenTtlSeconds: number;
   adapter: (model: string) => Oidc.Adapter;
@@ -284,22 +327,49 @@ function buildProvider(oidc: OidcModule, settings: ProviderSettings, keys: Signi
     }
   };
 
-  const provider = new oidc.Provider(settings.issuerUrl, {
+  const provider: Oidc.Provider = new oidc.Provider(settings.issuerUrl, {
     adapter: settings.adapter,
     jwks: { keys: keys.map((key) => ({ ...key.privateJwk })) },
-    clients: settings.clients.map(staticClientMetadata),
+    clients: [...settings.clients.map(staticClientMetadata), ...settings.browserClients.map(browserClientMetadata)],
     clientDefaults: {
       grant_types: ['client_credentials'],
       response_types: [],
       token_endpoint_auth_method: 'client_secret_post',
       id_token_signed_response_alg: SIGNING_ALG,
     },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
-    // Machine-to-machine only: no browser flows, so discovery advertises just client_credentials.
-    responseTypes: [],
-    scopes: ['openid'],
+    // 'none': public browser clients (PKCE is required of them).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    // Machines use client_credentials; browser clients (the web console) the authorization code
+    // flow with PKCE (required for public clients) and refresh tokens (offline_access).
+    responseTypes: ['code'],
+    scopes: ['openid', 'offline_access'],
+    cookies: { keys: settings.cookieKeys },
+    // oidc-provider keeps offline_access only with prompt=consent; a browser client allowed the
+    // refresh_token grant gets one without it (silent renewal, tokens kept in memory).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    // A user is a client known to the issuer (see sign-in.ts); its claims come from extraTokenClaims.
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    // Every browser client here is first-party: a signed-in user is not asked to consent.
+    loadExistingGrant: async (ctx: Oidc.KoaContextWithOIDC) => {
+      const { client, session, result } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      if (grantId) {
+        const existing = await provider.Grant.find(grantId);
+        if (existing) return existing;
+      }
+      const grant = new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+      grant.addOIDCScope('openid offline_access');
+      grant.addResourceScope(settings.audience, '');
+      await grant.save();
+      session.ensureClientContainer(client.clientId);
+      session.grantIdFor(client.clientId, grant.jti);
+      return grant;
+    },
     features: {
       devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true, logoutSource },
       pushedAuthorizationRequests: { enabled: false },
       clientCredentials: { enabled: true },
       registration: {
@@ -314,7 +384,7 @@ function buildProvider(oidc: OidcModule, settings: ProviderSettings, keys: Signi
         defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string | string[]) => oneOf ?? settings.audience,
         useGrantedResource: async () => true,
         // Any absolute http(s) URL is a resource server here (tests need wrong-audience tokens).
-        getResourceServerInfo: async (_ctx: unknown, resource: string): Promise<Oidc.ResourceServerInfo> => {
+        getResourceServerInfo: async (_ctx: unknown, resource: string, client?: Oidc.Client): Promise<Oidc.ResourceServerInfo> => {
           const url = URL.parse(resource);
           if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
             throw new errors.InvalidTarget('resource indicator must be an absolute http(s) URL');
@@ -323,14 +393,16 @@ function buildProvider(oidc: OidcModule, settings: ProviderSettings, keys: Signi
             scope: '',
             audience: resource,
             accessTokenFormat: 'jwt',
+            ...(isPublicClient(client) ? { accessTokenTTL: settings.browserTokenTtlSeconds } : {}),
             jwt: { sign: { alg: SIGNING_ALG, kid: signingKid } },
           };
         },
       },
     },
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraMetadata },
-    extraTokenClaims: async (ctx, token) => {
-      const client = token.client ?? ctx.oidc.client;
+    extraTokenClaims: async (ctx, token): Promise<Record<string, unknown> | undefined> => {
+      // A signed-in user's token carries the user's claims, never the browser client's.
+      const client = token.accountId ? await provider.Client.find(token.accountId) : (token.client ?? ctx.oidc.client);
       if (!client) return undefined;
       const metadata = client.metadata();
       const roles = Array.isArray(metadata.roles) ? metadata.roles : [];
@@ -356,12 +428,15 @@ export async function startIssuer(options: IssuerOptions): Promise<RunningIssuer
   const defaultTokenTtlSeconds = options.defaultTokenTtlSeconds ?? 3600;
   const registrationToken = options.registrationToken ?? randomBytes(32).toString('base64url');
   const clients = options.clients ?? [];
+  const browserClients = options.browserClients ?? [];
+  const browserTokenTtlSeconds = options.browserTokenTtlSeconds ?? 600;
 
   const audienceUrl = URL.parse(options.audience ?? '');
   if (!audienceUrl || (audienceUrl.protocol !== 'https:' && audienceUrl.protocol !== 'http:')) {
     throw new Error('audience must be an absolute http(s) URL');
   }
   if (!isPositiveInteger(defaultTokenTtlSeconds)) throw new Error('defaultTokenTtlSeconds must be a positive integer');
+  if (!isPositiveInteger(browserTokenTtlSeconds)) throw new Error('browserTokenTtlSeconds must be a positive integer');
   if (!registrationToken) throw new Error('registrationToken must not be empty');
   clients.forEach(validateDevClient);
   if (new Set(clients.map((client) => client.clientId)).size !== clients.length) {
@@ -405,6 +480,10 @@ export async function startIssuer(options: IssuerOptions): Promise<RunningIssuer
     issuerUrl: `https://${urlHost}:${boundPort}`,
     audience: options.audience,
     clients,
+    browserClients,
+    browserTokenTtlSeconds,
+    // Sessions of signed-in users live as long as this process, like everything else here.
+    cookieKeys: [randomBytes(32).toString('base64url')],
     registrationToken,
     defaultTokenTtlSeconds,
     adapter: sharedMemoryAdapter(new ExpiringMap()),
@@ -415,7 +494,17 @@ export async function startIssuer(options: IssuerOptions): Promise<RunningIssuer
   // request is always served by one consistent Provider.
   const install = (nextKeys: SigningKey[]): void => {
     const provider = buildProvider(oidc, settings, nextKeys);
-    handle = provider.callback();
+    const callback = provider.callback();
+    handle = (req, res) => {
+      handleSignIn(provider, req, res)
+        .then((handled) => {
+          if (!handled) callback(req, res);
+        })
+        .catch(() => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end('sign-in failed');
+        });
+    };
     keys = nextKeys;
   };
 

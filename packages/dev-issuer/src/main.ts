@@ -6,6 +6,8 @@
 //   ISSUER_HOST                optional, default 127.0.0.1
 //   ISSUER_CLIENTS_JSON        optional, JSON array of DevClient
 //                              ({ clientId, clientSecret, tenant?, roles, tokenTtlSeconds? })
+//   ISSUER_BROWSER_CLIENTS_JSON optional, JSON array of BrowserClient
+//                              ({ clientId, redirectUris, postLogoutRedirectUris? }: authorization code + PKCE)
 //   ISSUER_REGISTRATION_TOKEN  optional, initial access token for dynamic registration (random when unset)
 //   ISSUER_TLS_CERT_FILE       required, the server certificate (PEM; the local CA's oidc.pem)
 //   ISSUER_TLS_KEY_FILE        required, its key (PEM): the issuer serves HTTPS only
@@ -19,7 +21,7 @@
 // A start-up failure exits 1.
 import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
-import { startIssuer, type DevClient, type RunningIssuer } from './issuer.js';
+import { startIssuer, type BrowserClient, type DevClient, type RunningIssuer } from './issuer.js';
 
 // Keep stdout machine-readable: oidc-provider prints its notices with console.info.
 const toStderr = (...args: unknown[]): void => {
@@ -33,8 +35,8 @@ function emit(message: Record<string, string>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-function readEnv(): { port: number; host?: string; audience: string; clients: DevClient[]; registrationToken?: string; tls: { cert: string; key: string } } {
-  const { ISSUER_PORT, ISSUER_HOST, ISSUER_AUDIENCE, ISSUER_CLIENTS_JSON, ISSUER_REGISTRATION_TOKEN, ISSUER_TLS_CERT_FILE, ISSUER_TLS_KEY_FILE } = process.env;
+function readEnv(): { port: number; host?: string; audience: string; clients: DevClient[]; browserClients: BrowserClient[]; registrationToken?: string; tls: { cert: string; key: string } } {
+  const { ISSUER_PORT, ISSUER_HOST, ISSUER_AUDIENCE, ISSUER_CLIENTS_JSON, ISSUER_BROWSER_CLIENTS_JSON, ISSUER_REGISTRATION_TOKEN, ISSUER_TLS_CERT_FILE, ISSUER_TLS_KEY_FILE } = process.env;
   if (!ISSUER_TLS_CERT_FILE || !ISSUER_TLS_KEY_FILE) throw new Error('ISSUER_TLS_CERT_FILE and ISSUER_TLS_KEY_FILE are required (the issuer serves HTTPS only)');
 
   const port = ISSUER_PORT ? Number(ISSUER_PORT) : 0;
@@ -58,9 +60,23 @@ function readEnv(): { port: number; host?: string; audience: string; clients: De
     ...(ISSUER_HOST ? { host: ISSUER_HOST } : {}),
     audience: ISSUER_AUDIENCE,
     clients,
+    browserClients: parseBrowserClients(ISSUER_BROWSER_CLIENTS_JSON),
     ...(ISSUER_REGISTRATION_TOKEN ? { registrationToken: ISSUER_REGISTRATION_TOKEN } : {}),
     tls: { cert: readFileSync(ISSUER_TLS_CERT_FILE, 'utf8'), key: readFileSync(ISSUER_TLS_KEY_FILE, 'utf8') },
   };
+}
+
+function parseBrowserClients(json: string | undefined): BrowserClient[] {
+  if (!json) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`ISSUER_BROWSER_CLIENTS_JSON is not valid JSON: ${(error as Error).message}`);
+  }
+  const valid = Array.isArray(parsed) && parsed.every((client: Partial<BrowserClient>) => typeof client?.clientId === 'string' && Array.isArray(client.redirectUris) && client.redirectUris.every((uri) => typeof uri === 'string'));
+  if (!valid) throw new Error('ISSUER_BROWSER_CLIENTS_JSON must be a JSON array of { clientId, redirectUris, postLogoutRedirectUris? }');
+  return parsed as BrowserClient[];
 }
 
 async function main(): Promise<void> {

@@ -17,12 +17,16 @@ declare module 'oidc-provider' {
       readonly route?: string;
       readonly client?: Client;
       readonly params?: AnyObject;
+      readonly session?: { accountId?: string; grantIdFor(clientId: string, grantId?: string): string | undefined; ensureClientContainer(clientId: string): void };
+      readonly result?: { consent?: { grantId?: string } };
     };
   }
 
   /** The token instance passed to `ttl.*` and `extraTokenClaims`. */
   export interface Token {
     readonly kind?: string;
+    /** The signed-in user's account (authorization code and refresh token grants). */
+    readonly accountId?: string;
     readonly clientId?: string;
     readonly client?: Client;
   }
@@ -62,8 +66,26 @@ declare module 'oidc-provider' {
     [option: string]: unknown;
   }
 
+  export interface Interaction {
+    readonly uid: string;
+    readonly params: AnyObject;
+    readonly prompt: { name: string };
+  }
+
+  export class Grant {
+    constructor(properties: { accountId?: string; clientId: string });
+    readonly jti: string;
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(): Promise<string>;
+  }
+
   export class Provider {
     constructor(issuer: string, configuration?: Configuration);
+    readonly Client: { find(id: string): Promise<Client | undefined> };
+    readonly Grant: typeof Grant & { find(id: string): Promise<Grant | undefined> };
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
+    interactionFinished(req: IncomingMessage, res: ServerResponse, result: AnyObject, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
     readonly issuer: string;
     proxy: boolean;
     /** Koa's request listener, usable with node:http. */

@@ -64,6 +64,56 @@ function verify(token: string, audience = AUDIENCE): Promise<JWTPayload> {
   );
 }
 
+// One PKCE pair for every sign-in of this file (RFC 7636's example verifier).
+const codeVerifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const codeChallenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+
+async function registerBrowserClient(redirectUri: string): Promise<string> {
+  const response = await fetch(discovery.registration_endpoint, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${REGISTRATION_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { client_id: string }).client_id;
+}
+
+/** What a browser does: authorize, the sign-in form, and back with a code (cookies kept by hand). */
+async function signIn(clientId: string, redirectUri: string, username: string, password: string): Promise<{ code: string; cookies: Map<string, string> }> {
+  const cookies = new Map<string, string>();
+  const step = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [name, ...value] = pair!.split('=');
+      cookies.set(name!, value.join('='));
+    }
+    return response;
+  };
+  const authorize = new URL('/auth', issuerUrl);
+  authorize.search = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid offline_access', code_challenge: codeChallenge, code_challenge_method: 'S256', state: 'xyz', resource: AUDIENCE }).toString();
+  const toLogin = await step(authorize.href);
+  const interaction = new URL(toLogin.headers.get('location')!, issuerUrl).href;
+  const form = await step(interaction);
+  expect(form.status).toBe(200);
+  expect(await form.text()).toContain('<label for="username">');
+  const login = await step(`${interaction}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }).toString() });
+  if (login.status !== 303) throw new Error(`sign-in answered HTTP ${login.status}`);
+  let location = new URL(login.headers.get('location')!, issuerUrl).href;
+  while (!location.startsWith(redirectUri)) {
+    const next = await step(location);
+    location = new URL(next.headers.get('location')!, issuerUrl).href;
+  }
+  const callback = new URL(location);
+  expect(callback.searchParams.get('state')).toBe('xyz');
+  return { code: callback.searchParams.get('code')!, cookies };
+}
+
+async function tokenRequest(form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(discovery.token_endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
@@ -76,6 +126,7 @@ beforeAll(async () => {
       ISSUER_PORT: '0',
       ISSUER_AUDIENCE: AUDIENCE,
       ISSUER_CLIENTS_JSON: JSON.stringify(CLIENTS),
+      ISSUER_BROWSER_CLIENTS_JSON: JSON.stringify([{ clientId: 'console', redirectUris: ['https://localhost:5997/callback'] }]),
       ISSUER_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
       ISSUER_TLS_CERT_FILE: pki.files('oidc').certFile,
       ISSUER_TLS_KEY_FILE: pki.files('oidc').keyFile,
@@ -106,13 +157,13 @@ afterAll(async () => {
 });
 
 describe('dev issuer (child process)', () => {
-  it('publishes a discovery document for a client_credentials issuer', () => {
+  it('publishes a discovery document for client_credentials and browser sign-in', () => {
     expect(discovery.issuer).toBe(issuerUrl);
     expect(issuerUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(discovery.jwks_uri).toBe(`${issuerUrl}/jwks`);
     expect(discovery.token_endpoint).toBe(`${issuerUrl}/token`);
     expect(discovery.registration_endpoint).toBe(`${issuerUrl}/reg`);
-    expect(discovery.grant_types_supported).toEqual(['client_credentials']);
+    expect([...discovery.grant_types_supported].sort()).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
     expect(discovery.token_endpoint_auth_methods_supported).toEqual(
       expect.arrayContaining(['client_secret_post', 'client_secret_basic']),
     );
@@ -134,6 +185,48 @@ describe('dev issuer (child process)', () => {
     const platformClaims = await verify(await fetchClientCredentialsToken(issuerUrl, 'platform-ops', 'platform-ops-secret'));
     expect(platformClaims).toMatchObject({ sub: 'platform-ops', roles: ['platform-operator'] });
     expect(platformClaims).not.toHaveProperty('tenant');
+  });
+
+  it('signs a user in with the authorization code flow and PKCE, and renews with the refresh token', async () => {
+    const redirectUri = 'https://localhost:5999/callback';
+    const clientId = await registerBrowserClient(redirectUri);
+    const { code, cookies } = await signIn(clientId, redirectUri, 'acme-admin', 'acme-admin-secret');
+    const tokens = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: codeVerifier });
+    expect(tokens.status).toBe(200);
+    const claims = await verify(tokens.body.access_token as string);
+    // The user's claims, never the browser client's; short-lived so the console renews.
+    expect(claims).toMatchObject({ iss: issuerUrl, aud: AUDIENCE, sub: 'acme-admin', tenant: 'acme', roles: ['admin', 'analyst'] });
+    expect(claims.exp! - claims.iat!).toBe(600);
+    expect(typeof tokens.body.refresh_token).toBe('string');
+
+    const renewed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token as string, client_id: clientId });
+    expect(renewed.status).toBe(200);
+    expect(await verify(renewed.body.access_token as string)).toMatchObject({ sub: 'acme-admin', tenant: 'acme' });
+    expect(cookies.size).toBeGreaterThan(0);
+
+    // A code is single-use, and PKCE is required: a wrong verifier gets nothing.
+    const again = await signIn(clientId, redirectUri, 'platform-ops', 'platform-ops-secret');
+    const wrongVerifier = await tokenRequest({ grant_type: 'authorization_code', code: again.code, redirect_uri: redirectUri, client_id: clientId, code_verifier: 'x'.repeat(43) });
+    expect(wrongVerifier.status).toBe(400);
+    expect(wrongVerifier.body.error).toBe('invalid_grant');
+  });
+
+  it('signs users in to a preconfigured browser client, and only to its redirect URI', async () => {
+    const { code } = await signIn('console', 'https://localhost:5997/callback', 'platform-ops', 'platform-ops-secret');
+    const tokens = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: 'https://localhost:5997/callback', client_id: 'console', code_verifier: codeVerifier });
+    expect(await verify(tokens.body.access_token as string)).toMatchObject({ sub: 'platform-ops', roles: ['platform-operator'] });
+    const elsewhere = new URL('/auth', issuerUrl);
+    elsewhere.search = new URLSearchParams({ client_id: 'console', redirect_uri: 'https://evil.example/callback', response_type: 'code', scope: 'openid', code_challenge: codeChallenge, code_challenge_method: 'S256' }).toString();
+    const refused = await fetch(elsewhere, { redirect: 'manual' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('redirect_uri');
+  });
+
+  it('refuses a wrong password, and a browser client as a user, on the sign-in page', async () => {
+    const redirectUri = 'https://localhost:5998/callback';
+    const clientId = await registerBrowserClient(redirectUri);
+    await expect(signIn(clientId, redirectUri, 'acme-admin', 'wrong')).rejects.toThrow(/HTTP 401/);
+    await expect(signIn(clientId, redirectUri, clientId, 'anything')).rejects.toThrow(/HTTP 401/);
   });
 
   it('rejects a wrong client secret', async () => {

@@ -1,0 +1,65 @@
+import { graphql } from '../../generated';
+
+export const DatasetsQuery = graphql(`
+  query ConsoleDatasets($first: Int!, $after: String) {
+    datasets(first: $first, after: $after) {
+      edges { cursor node { id name description versionCount createdAt latestVersion { id number rowCount byteSize } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const DatasetQuery = graphql(`
+  query ConsoleDataset($id: ID!) {
+    dataset(id: $id) {
+      id name description createdAt createdBy versionCount
+      versions(first: 20) {
+        edges { node { id number rowCount byteSize sha256 createdAt createdBy columns { name type nullable nullCount } } }
+      }
+    }
+  }
+`);
+
+export const DatasetPreviewQuery = graphql(`
+  query ConsoleDatasetPreview($id: ID!) {
+    datasetVersion(id: $id) { id preview(limit: 20) { columns rows } }
+  }
+`);
+
+export const ProfileJobsQuery = graphql(`
+  query ConsoleProfileJobs {
+    jobs(first: 10, filter: { kind: [PROFILE] }) {
+      edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }
+    }
+  }
+`);
+
+export const CreateDatasetMutation = graphql(`
+  mutation ConsoleCreateDataset($input: CreateDatasetInput!) {
+    createDataset(input: $input) { id name }
+  }
+`);
+
+export const CreateDatasetUploadMutation = graphql(`
+  mutation ConsoleCreateDatasetUpload($input: CreateDatasetUploadInput!) {
+    createDatasetUpload(input: $input) { id uploadUrl maxBytes }
+  }
+`);
+
+export const CompleteDatasetUploadMutation = graphql(`
+  mutation ConsoleCompleteDatasetUpload($uploadId: ID!) {
+    completeDatasetUpload(uploadId: $uploadId) { id number rowCount }
+  }
+`);
+
+export const DeleteDatasetMutation = graphql(`
+  mutation ConsoleDeleteDataset($id: ID!) {
+    deleteDataset(id: $id) { id deletedVersions }
+  }
+`);
+
+export const SubmitProfileMutation = graphql(`
+  mutation ConsoleSubmitProfile($input: SubmitProfileJobInput!) {
+    submitProfileJob(input: $input) { id status }
+  }
+`);

@@ -1,0 +1,62 @@
+// The serving contract any deployment must keep (README, Web console), on the server npm start uses.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readConsoleEnvironment, startConsoleServer, type RunningConsoleServer } from '../server';
+
+const root = mkdtempSync(join(tmpdir(), 'console-dist-'));
+mkdirSync(join(root, 'assets'));
+writeFileSync(join(root, 'index.html'), '<!doctype html><title>console</title>');
+writeFileSync(join(root, 'assets', 'index-abc.js'), 'console.log(1)');
+writeFileSync(join(tmpdir(), 'console-secret.txt'), 'outside');
+const config = { issuerUrl: 'https://issuer.example:8443/realms/tessera', clientId: 'tessera-console', audience: 'https://api.example', graphqlUrl: 'https://api.example/graphql' };
+let server: RunningConsoleServer;
+
+beforeAll(async () => {
+  server = await startConsoleServer({ root, config: () => config });
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('console static server', () => {
+  it('serves /config.json from its settings, never cached', async () => {
+    const response = await fetch(`${server.url}/config.json`);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toEqual(config);
+  });
+
+  it('answers index.html for app routes, and immutable hashed assets', async () => {
+    const page = await fetch(`${server.url}/datasets/0399e112-edba`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(await page.text()).toContain('<title>console</title>');
+    const asset = await fetch(`${server.url}/assets/index-abc.js`);
+    expect(asset.headers.get('content-type')).toContain('text/javascript');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${server.url}/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('confines the page to itself, the issuer and the gateway', async () => {
+    const response = await fetch(`${server.url}/`);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self' https://issuer.example:8443 https://api.example wss://api.example");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('serves nothing outside its directory and only reads', async () => {
+    const escaped = await fetch(`${server.url}/..%2fconsole-secret.txt`);
+    expect(await escaped.text()).not.toContain('outside');
+    expect((await fetch(`${server.url}/config.json`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('reads its deployment settings from the environment, naming what is missing', () => {
+    expect(() => readConsoleEnvironment({})).toThrow(/CONSOLE_ISSUER_URL[\s\S]*CONSOLE_GRAPHQL_URL/);
+    const env = readConsoleEnvironment({ CONSOLE_ISSUER_URL: config.issuerUrl, CONSOLE_CLIENT_ID: 'tessera-web', CONSOLE_AUDIENCE: 'tessera-api', CONSOLE_GRAPHQL_URL: config.graphqlUrl, CONSOLE_ROLES_CLAIM: 'realm_access.roles' });
+    expect(env).toMatchObject({ port: 4300, tls: undefined, config: { clientId: 'tessera-web', rolesClaim: 'realm_access.roles', tenantClaim: 'tenant' } });
+    expect(() => readConsoleEnvironment({ ...process.env, CONSOLE_ISSUER_URL: config.issuerUrl, CONSOLE_CLIENT_ID: 'c', CONSOLE_AUDIENCE: 'a', CONSOLE_GRAPHQL_URL: config.graphqlUrl, CONSOLE_TLS_CERT_FILE: '/x.pem' })).toThrow(/set both/);
+  });
+});
