@@ -22,6 +22,9 @@ const project = (name: string, roots: string[]): Config => ({
 const config: Config = {
   // Read only at the top level (per-project values are ignored); stacks start in beforeAll.
   testTimeout: 60_000,
+  // Two test files at a time on CI's two cores: a file spends much of its time waiting on real
+  // services (MariaDB, Redis, worker processes, timers), so one file alone leaves a core idle.
+  maxWorkers: 2,
   // Test files run one at a time in a worker process that is replaced once it holds more than this
   // after a file: every file starts a whole stack (pools, TLS contexts, clients), and a single
   // long-lived process collects what they leave behind until it runs out of heap.

@@ -1005,7 +1005,7 @@ describe('Dockerfile', () => {
     expect(runs.some((line) => /npm ci\b.*--omit=optional/.test(line))).toBe(true);
     // The development harness's manifests are removed before that install, so none of its packages is.
     const install = runs.find((line) => /npm ci\b/.test(line))!;
-    expect(install).toMatch(/^RUN rm -r testing packages\/local-infra packages\/dev-issuer +&& npm ci /);
+    expect(install).toMatch(/^RUN rm -r testing packages\/local-infra packages\/dev-issuer console +&& npm ci /);
     expect(runs.filter((line) => /npm (ci|install|i)\b/.test(line) && !/--omit=dev/.test(line))).toEqual([]);
     // Nothing from the build context: only the manifests and the build stage's compiled tree.
     expect(instruction(runtime, 'COPY').map((line) => line.replace(/\s+/g, ' '))).toEqual(['COPY --from=manifests /app/ ./', 'COPY --from=build /out/ ./']);

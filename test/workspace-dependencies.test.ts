@@ -110,7 +110,8 @@ describe('workspace dependencies', () => {
   });
 
   it('every workspace package exposes its compiled entry beside its source one', () => {
-    for (const workspace of all) {
+    // The console ships as static files (its Vite build), not as a Node package the services import.
+    for (const workspace of all.filter((candidate) => candidate.folder !== 'console')) {
       const manifest = JSON.parse(readFileSync(join(root, workspace.folder, 'package.json'), 'utf8')) as { exports?: Record<string, { 'tessera-compiled'?: string; default?: string }> };
       expect(Object.keys(manifest.exports ?? {})).toContain('.');
       for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
