@@ -29,7 +29,7 @@ export function App() {
 function Page({ path, fallback }: { path: string; fallback: string | undefined }) {
   const { principal } = useAuth();
   for (const route of routes) {
-    const params = match(route.path, path) ?? (route.detail ? match(route.detail, path) : undefined);
+    const params = match(route.path, path) ?? route.details?.map((pattern) => match(pattern, path)).find((found) => found !== undefined);
     if (!params) continue;
     if (!route.visible({ principal })) return <NotAllowed />;
     return route.render(params);

@@ -12,8 +12,8 @@ import { TenantsPage } from './pages/tenants/TenantsPage';
 
 export interface Route {
   path: string;
-  /** The pattern of the detail page under it, e.g. /datasets/:id. */
-  detail?: string;
+  /** The patterns of the detail pages under it, most specific first, e.g. /datasets/:id. */
+  details?: string[];
   label: string;
   visible(context: { principal: Principal }): boolean;
   render(params: Record<string, string>): ReactNode;
@@ -24,10 +24,10 @@ const platformAdmin = ({ principal }: { principal: Principal }) => principal.rol
 
 /** Each area, and who sees it: the roles the API's shield rules admit (packages/auth). */
 export const routes: Route[] = [
-  { path: '/datasets', detail: '/datasets/:id', label: 'Datasets', visible: tenantRoles('admin', 'data_scientist', 'viewer', 'auditor'), render: (params) => (params['id'] ? <DatasetPage id={params['id']} /> : <DatasetsPage />) },
-  { path: '/models', detail: '/models/:id', label: 'Models', visible: tenantRoles('admin', 'data_scientist', 'viewer', 'auditor'), render: (params) => (params['id'] ? <ModelPage id={params['id']} /> : <ModelsPage />) },
+  { path: '/datasets', details: ['/datasets/:id/versions/:versionId', '/datasets/:id'], label: 'Datasets', visible: tenantRoles('admin', 'data_scientist', 'viewer', 'auditor'), render: (params) => (params['id'] ? <DatasetPage id={params['id']} versionId={params['versionId']} /> : <DatasetsPage />) },
+  { path: '/models', details: ['/models/:id/versions/:versionId', '/models/:id'], label: 'Models', visible: tenantRoles('admin', 'data_scientist', 'viewer', 'auditor'), render: (params) => (params['id'] ? <ModelPage id={params['id']} versionId={params['versionId']} /> : <ModelsPage />) },
   // Jobs and metrics hold data (profiles, results): not for auditors.
-  { path: '/jobs', detail: '/jobs/:id', label: 'Jobs', visible: tenantRoles('admin', 'data_scientist', 'viewer'), render: (params) => (params['id'] ? <JobPage id={params['id']} /> : <JobsPage />) },
+  { path: '/jobs', details: ['/jobs/:id'], label: 'Jobs', visible: tenantRoles('admin', 'data_scientist', 'viewer'), render: (params) => (params['id'] ? <JobPage id={params['id']} /> : <JobsPage />) },
   { path: '/metrics', label: 'Metrics', visible: tenantRoles('admin', 'data_scientist', 'viewer'), render: () => <MetricsPage /> },
   { path: '/audit', label: 'Audit', visible: tenantRoles('admin', 'auditor'), render: () => <AuditPage /> },
   { path: '/tenants', label: 'Tenants', visible: platformAdmin, render: () => <TenantsPage /> },

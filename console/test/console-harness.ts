@@ -23,8 +23,13 @@ export interface ConsoleHarness {
   browser: Browser;
   /** A user of the dev issuer with these claims (a client: id = user name, secret = password). */
   createUser(claims: { tenant?: string; role: string }): Promise<ConsoleUser>;
-  /** A fresh browser session (no cookies, no tokens) signed in as `user`, on `path`. */
-  signIn(user: ConsoleUser, path?: string): Promise<Page>;
+  /** Another public client of the console at the stack's issuer, e.g. with short-lived access tokens. */
+  registerConsoleClient(options: { tokenTtlSeconds?: number }): Promise<string>;
+  /**
+   * A fresh browser session (no cookies, no tokens) signed in as `user`, on `path`; with `clientId`,
+   * the page's /config.json names that console client instead (answered by the browser's router).
+   */
+  signIn(user: ConsoleUser, path?: string, options?: { clientId?: string; watch?: (page: Page) => void }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<void>;
   /** The most recently opened page, saved as last-<name>.png. */
   screenshotLast(name: string): Promise<void>;
@@ -62,19 +67,7 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
   const pages: Page[] = [];
   let browser: Browser | undefined;
   try {
-    const response = await fetch(`${stack.issuer.issuerUrl}/reg`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.issuer.registrationToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        redirect_uris: [`${consoleServer.url}/callback`],
-        post_logout_redirect_uris: [`${consoleServer.url}/`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-      }),
-    });
-    if (response.status !== 201) throw new Error(`console client registration: HTTP ${response.status} ${await response.text()}`);
-    const clientId = ((await response.json()) as { client_id: string }).client_id;
+    const clientId = await registerConsoleClient(stack, consoleServer.url);
     config = { issuerUrl: stack.issuer.issuerUrl, clientId, audience: testAudience, graphqlUrl: stack.graphqlUrl };
     browser = await launching;
     mark('chromium launched');
@@ -95,12 +88,16 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
       const client = await registerClient(stack.issuer.issuerUrl, stack.issuer.registrationToken, { ...(tenant ? { tenant } : {}), roles: [role] });
       return { name: client.clientId, password: client.clientSecret };
     },
-    signIn: async (user, path = '/') => {
+    registerConsoleClient: (clientOptions) => registerConsoleClient(stack, consoleServer.url, clientOptions.tokenTtlSeconds),
+    signIn: async (user, path = '/', signInOptions = {}) => {
       // The stack's certificates come from the local CA, which this Chromium profile does not hold.
       const context = await launched.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } });
       contexts.push(context);
+      const { clientId } = signInOptions;
+      if (clientId) await context.route(`${consoleServer.url}/config.json`, (route) => route.fulfill({ json: { ...config, clientId } }));
       const page = await context.newPage();
       pages.push(page);
+      signInOptions.watch?.(page);
       await page.goto(`${consoleServer.url}${path}`);
       await page.getByLabel('User name').fill(user.name);
       await page.getByLabel('Password').fill(user.password);
@@ -125,4 +122,22 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
       if (process.env['CONSOLE_E2E_TIMINGS']) process.stderr.write(`browser closed ${browserClosed} ms, all stopped ${Date.now() - stopping} ms\n`);
     },
   };
+}
+
+/** Registers a public console client (code + PKCE, refresh tokens) with the console's redirect URIs. */
+async function registerConsoleClient(stack: TestStack, consoleUrl: string, tokenTtlSeconds?: number): Promise<string> {
+  const response = await fetch(`${stack.issuer.issuerUrl}/reg`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.issuer.registrationToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      redirect_uris: [`${consoleUrl}/callback`],
+      post_logout_redirect_uris: [`${consoleUrl}/`],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      ...(tokenTtlSeconds !== undefined ? { token_ttl_seconds: tokenTtlSeconds } : {}),
+    }),
+  });
+  if (response.status !== 201) throw new Error(`console client registration: HTTP ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { client_id: string }).client_id;
 }

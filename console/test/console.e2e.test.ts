@@ -18,6 +18,10 @@ let datasetIdA = '';
 let datasetVersionIdA = '';
 let jobIdA = '';
 let modelIdA = '';
+let modelVersionIdA = '';
+let batchJobIdA = '';
+let scoredDatasetIdA = '';
+let provisionedTenant = '';
 
 beforeAll(async () => {
   harness = await startConsoleHarness({ workers: 1 });
@@ -40,8 +44,14 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  // A tenant provisioned from the console is not one of the stack's own: removed here.
+  if (provisionedTenant) await harness.stack.platform.provisioner.deprovision(provisionedTenant).catch(() => undefined);
   await harness?.stop();
 }, 60_000);
+
+function jwtClaims(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
 
 async function expectText(page: Page, text: string | RegExp): Promise<void> {
   await page.getByText(text).first().waitFor({ timeout: 15_000 });
@@ -66,6 +76,10 @@ describe('web console', () => {
     await page.getByRole('table', { name: 'Preview' }).waitFor();
     await expectText(page, 'petal_length');
     datasetVersionIdA = (await page.locator('p', { hasText: 'Version id' }).locator('code').textContent())!;
+    // A version has its own address.
+    await page.getByRole('link', { name: 'Show version 1' }).click();
+    await page.waitForURL(`**/datasets/${datasetIdA}/versions/${datasetVersionIdA}`);
+    await page.getByRole('table', { name: 'Preview' }).waitFor();
     await harness.screenshot(page, 'datasets');
 
     // Training from the form, with live progress over the subscription and a loss curve.
@@ -106,12 +120,82 @@ describe('web console', () => {
     const refusal = page.getByRole('form', { name: 'Upload an ONNX version' }).getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/BAD_USER_INPUT/);
-    expect(await page.getByRole('button', { name: /^Use version/ }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: /^Use version/ }).count()).toBe(1);
+    await page.getByRole('link', { name: 'Use version 1' }).click();
+    await page.waitForURL(/\/versions\//);
+    modelVersionIdA = page.url().split('/versions/')[1]!;
+    await page.getByRole('table', { name: 'Signature' }).waitFor();
+
+    // Serving settings: validated before sending, saved, and read back from the server after a reload.
+    const serving = page.getByRole('form', { name: 'Serving settings' });
+    const batching = serving.getByLabel('Batching');
+    const wasBatching = await batching.isChecked();
+    await serving.getByLabel('Max batch size').fill('0');
+    await serving.getByRole('button', { name: 'Save serving settings' }).click();
+    await expectText(page, 'Whole numbers: batch size and timeout at least 1, delay at least 0.');
+    await batching.setChecked(!wasBatching);
+    await serving.getByLabel('Max batch size').fill('17');
+    await serving.getByRole('button', { name: 'Save serving settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Serving settings saved.' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Model iris-model' }).waitFor();
+    await expect(serving.getByLabel('Max batch size').inputValue()).resolves.toBe('17');
+    await expect(serving.getByLabel('Batching').isChecked()).resolves.toBe(!wasBatching);
+    await harness.screenshot(page, 'model-serving');
 
     await page.getByRole('link', { name: 'Metrics' }).click();
     await page.getByRole('table', { name: 'Quotas' }).waitFor();
     await page.locator('figure[aria-label="Requests"] .recharts-line').first().waitFor();
     await harness.screenshot(page, 'metrics');
+  }, 120_000);
+
+  it('a data scientist profiles and runs batch inference from the forms, cancels and retries a job', async () => {
+    const page = await harness.signIn(users['scientistA']!, '/jobs');
+    await page.getByRole('tab', { name: 'Profiling' }).click();
+    const profileForm = page.getByRole('form', { name: 'Submit a profiling job' });
+    await profileForm.getByLabel('Dataset version id').fill('42');
+    await profileForm.getByRole('button', { name: 'Start profiling' }).click();
+    await expectText(page, 'A dataset version id (shown on the dataset page).');
+    await profileForm.getByLabel('Dataset version id').fill(datasetVersionIdA);
+    await profileForm.getByRole('button', { name: 'Start profiling' }).click();
+    await page.getByRole('heading', { name: /profile job/ }).waitFor();
+    await page.getByTestId('job-status').filter({ hasText: 'SUCCEEDED' }).waitFor({ timeout: 60_000 });
+
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('tab', { name: 'Batch inference' }).click();
+    const batchForm = page.getByRole('form', { name: 'Submit a batch inference job' });
+    await batchForm.getByLabel('Dataset version id').fill(datasetVersionIdA);
+    await batchForm.getByLabel('Model id').fill('iris-model');
+    await batchForm.getByRole('button', { name: 'Start batch inference' }).click();
+    await expectText(page, 'A model id (shown in the model page address).');
+    await batchForm.getByLabel('Model id').fill(modelIdA);
+    await batchForm.getByLabel('Output dataset name (optional)').fill('iris-scored');
+    await batchForm.getByRole('button', { name: 'Start batch inference' }).click();
+    await page.getByRole('heading', { name: /batch inference job/ }).waitFor();
+    batchJobIdA = page.url().split('/jobs/')[1]!;
+    await page.getByTestId('job-status').filter({ hasText: 'SUCCEEDED' }).waitFor({ timeout: 60_000 });
+    const predictions = page.getByRole('link', { name: 'predictions' });
+    scoredDatasetIdA = (await predictions.getAttribute('href'))!.split('/datasets/')[1]!;
+    await harness.screenshot(page, 'job-batch-inference');
+
+    // A long training run: cancelled, retried (a new attempt), cancelled again so the worker is free.
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByLabel('Dataset version id').fill(datasetVersionIdA);
+    await page.getByLabel('Target column').fill('label');
+    await page.getByLabel('Epochs').fill('2001');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expectText(page, 'A whole number from 1 to 2000.');
+    await page.getByLabel('Epochs').fill('2000');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByRole('heading', { name: /train job/ }).waitFor();
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByTestId('job-status').filter({ hasText: 'CANCELLED' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Retry job' }).click();
+    await page.getByTestId('job-status').filter({ hasText: /QUEUED|RUNNING/ }).waitFor();
+    await expectText(page, /attempt 2/);
+    await harness.screenshot(page, 'job-retried');
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByTestId('job-status').filter({ hasText: 'CANCELLED' }).waitFor({ timeout: 30_000 });
   }, 120_000);
 
   it('an admin reads the audit trail and verifies the chain', async () => {
@@ -125,6 +209,81 @@ describe('web console', () => {
     await page.getByLabel('Outcome').selectOption('DENIED');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByRole('table', { name: 'Audit events' }).getByText('No events.').waitFor();
+
+    // Checkpoint signed and listed; export written, its object and digest shown.
+    await page.getByRole('button', { name: 'Sign a checkpoint now' }).click();
+    await page.getByRole('table', { name: 'Checkpoints' }).locator('tbody code').first().waitFor();
+    await page.getByRole('button', { name: 'Export the last 30 days' }).click();
+    await page.getByRole('status').filter({ hasText: /^Exported \d+ events to/ }).waitFor();
+
+    // The webhook: a bad URL refused before sending, a good one saved and shown after a reload.
+    const webhook = page.getByRole('form', { name: 'Webhook settings' });
+    await webhook.getByLabel('Webhook URL').fill('not a url');
+    await webhook.getByRole('button', { name: 'Save webhook' }).click();
+    await webhook.getByText('An http(s) URL.').waitFor();
+    await webhook.getByLabel('Webhook URL').fill('https://hooks.example.com/tessera');
+    await webhook.getByRole('button', { name: 'Save webhook' }).click();
+    await expectText(page, 'Signing secret (shown once, keep it now):');
+    await harness.screenshot(page, 'audit-export-webhook');
+    await page.reload();
+    await page.getByText('Alerts are POSTed to').locator('code').filter({ hasText: 'https://hooks.example.com/tessera' }).waitFor();
+  });
+
+  it('an admin deletes a dataset after confirming; cancelling keeps it', async () => {
+    const page = await harness.signIn(users['adminA']!, `/datasets/${scoredDatasetIdA}`);
+    await page.getByRole('heading', { name: 'Dataset iris-scored' }).waitFor();
+    await page.getByRole('button', { name: 'Delete dataset' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete iris-scored?' });
+    await dialog.waitFor();
+    await harness.screenshot(page, 'dataset-delete-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('heading', { name: 'Dataset iris-scored' }).waitFor();
+    await page.getByRole('button', { name: 'Delete dataset' }).click();
+    await dialog.getByRole('button', { name: 'Delete for good' }).click();
+    await page.waitForURL(/\/datasets$/);
+    await page.getByRole('link', { name: 'iris', exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: 'iris-scored' }).count()).toBe(0);
+    await page.goto(`${harness.console.url}/datasets/${scoredDatasetIdA}`);
+    await page.locator('[data-code="NOT_FOUND"]').waitFor();
+  });
+
+  it('the console renews an expired access token silently with the refresh token', async () => {
+    const clientId = await harness.registerConsoleClient({ tokenTtlSeconds: 4 });
+    const issued: Array<{ grant: string; token: string }> = [];
+    const tokenEndpoint = (url: string) => url.startsWith(harness.stack.issuer.issuerUrl) && new URL(url).pathname.endsWith('/token');
+    const page = await harness.signIn(users['viewerA']!, '/datasets', {
+      clientId,
+      watch: (watched) => watched.on('response', async (response) => {
+        if (!tokenEndpoint(response.url()) || response.request().method() !== 'POST') return;
+        const grant = new URLSearchParams(response.request().postData() ?? '').get('grant_type') ?? '';
+        const body = (await response.json().catch(() => ({}))) as { access_token?: string };
+        if (body.access_token) issued.push({ grant, token: body.access_token });
+      }),
+    });
+    await page.getByRole('link', { name: 'iris', exact: true }).waitFor();
+    const first = issued.find((entry) => entry.grant === 'authorization_code');
+    expect(first).toBeDefined();
+    const expiresAt = (jwtClaims(first!.token)['exp'] as number) * 1000;
+    // Stay on the page past the first token's expiry; each renewal is a refresh_token grant.
+    while (Date.now() <= expiresAt + 500) {
+      await page.waitForResponse((response) => tokenEndpoint(response.url()) && response.request().method() === 'POST', { timeout: 15_000 });
+    }
+    expect(issued.some((entry) => entry.grant === 'refresh_token')).toBe(true);
+    const answered = page.waitForResponse((response) => response.url().startsWith(harness.stack.graphqlUrl) && response.request().method() !== 'OPTIONS');
+    await page.getByRole('link', { name: 'Models' }).click();
+    const response = await answered;
+    const bearer = (await response.request().headerValue('authorization'))?.replace(/^Bearer /, '') ?? '';
+    // A token issued after the first one, still valid, while the first has expired.
+    expect(bearer).not.toBe(first!.token);
+    expect(jwtClaims(bearer)['iat'] as number).toBeGreaterThan(jwtClaims(first!.token)['iat'] as number);
+    expect((jwtClaims(bearer)['exp'] as number) * 1000).toBeGreaterThan(Date.now());
+    expect(response.status()).toBe(200);
+    expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
+    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Sign in to Tessera' }).count()).toBe(0);
+    await harness.screenshot(page, 'renewed-session');
+    await page.context().close();
   });
 
   it('a viewer sees the datasets but no write action', async () => {
@@ -150,11 +309,15 @@ describe('web console', () => {
     await page.locator('[data-code="NOT_FOUND"]').waitFor();
     expect(await page.content()).not.toContain('iris');
     await harness.screenshot(page, 'tenant-b-not-found');
-    for (const path of [`/models/${modelIdA}`, `/jobs/${jobIdA}`]) {
+    // Every detail address the console has, with A's ids.
+    for (const path of [`/datasets/${datasetIdA}/versions/${datasetVersionIdA}`, `/models/${modelIdA}`, `/models/${modelIdA}/versions/${modelVersionIdA}`, `/jobs/${jobIdA}`, `/jobs/${batchJobIdA}`]) {
       await page.goto(`${harness.console.url}${path}`);
       await page.locator('[data-code="NOT_FOUND"]').waitFor();
       expect(await page.content()).not.toContain('iris');
     }
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).not.toContain('Tenants');
+    await page.goto(`${harness.console.url}/tenants`);
+    await expectText(page, 'Your role does not include this part of the console.');
     await page.getByRole('link', { name: 'Models' }).click();
     await expectText(page, 'No models yet.');
     await page.getByRole('link', { name: 'Jobs' }).click();
@@ -181,6 +344,29 @@ describe('web console', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
     await page.getByRole('button', { name: `Resume ${tenantB.id}` }).click();
     await page.getByRole('button', { name: `Suspend ${tenantB.id}` }).waitFor();
+    // Provision a tenant from the form (its id validated first), then change its limits.
+    const provision = page.getByRole('form', { name: 'Provision a tenant' });
+    await provision.getByLabel('Tenant id').fill('Bad_Id');
+    await provision.getByRole('button', { name: 'Provision tenant' }).click();
+    await provision.getByText('3–32 lowercase letters, digits and single hyphens, starting with a letter.').waitFor();
+    const id = `console-${Date.now().toString(36)}`;
+    provisionedTenant = id;
+    await provision.getByLabel('Tenant id').fill(id);
+    await provision.getByLabel('Display name').fill('Console tenant');
+    await provision.getByRole('button', { name: 'Provision tenant' }).click();
+    await provision.getByRole('status').filter({ hasText: `Tenant ${id} provisioned.` }).waitFor({ timeout: 30_000 });
+    const row = page.getByRole('table', { name: 'Tenants' }).getByRole('row').filter({ hasText: id });
+    await row.getByText('ACTIVE').waitFor();
+    await row.getByRole('button', { name: `Limits of ${id}` }).click();
+    const limits = page.getByRole('form', { name: `Limits of ${id}` });
+    await limits.getByLabel('Max datasets').fill('0');
+    await limits.getByRole('button', { name: 'Save limits' }).click();
+    await limits.getByText('Whole numbers of at least 1.').waitFor();
+    await limits.getByLabel('Max datasets').fill('7');
+    await limits.getByRole('button', { name: 'Save limits' }).click();
+    await row.getByText(/^7 datasets,/).waitFor();
+    await row.getByText(/overridden: .*datasets/i).waitFor();
+    await harness.screenshot(page, 'tenant-provisioned');
     await page.goto(`${harness.console.url}/datasets/${datasetIdA}`);
     await expectText(page, 'Your role does not include this part of the console.');
   });

@@ -327,6 +327,11 @@ function buildProvider(oidc: OidcModule, settings: ProviderSettings, keys: Signi
     }
   };
 
+  const browserTokenTtl = (client: Oidc.Client | undefined): number => {
+    const ttl = client?.metadata().token_ttl_seconds;
+    return isPositiveInteger(ttl) ? ttl : settings.browserTokenTtlSeconds;
+  };
+
   const provider: Oidc.Provider = new oidc.Provider(settings.issuerUrl, {
     adapter: settings.adapter,
     jwks: { keys: keys.map((key) => ({ ...key.privateJwk })) },
@@ -393,7 +398,8 @@ function buildProvider(oidc: OidcModule, settings: ProviderSettings, keys: Signi
             scope: '',
             audience: resource,
             accessTokenFormat: 'jwt',
-            ...(isPublicClient(client) ? { accessTokenTTL: settings.browserTokenTtlSeconds } : {}),
+            // A browser client may ask for shorter-lived tokens (token_ttl_seconds), so renewal can be exercised.
+            ...(isPublicClient(client) ? { accessTokenTTL: browserTokenTtl(client) } : {}),
             jwt: { sign: { alg: SIGNING_ALG, kid: signingKid } },
           };
         },

@@ -2,21 +2,26 @@ import { useState, type FormEvent } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import { useAuth, usePermission } from '../../auth/AuthContext';
 import { putFile, type UploadFailure } from '../../api/upload';
-import { useRouter } from '../../router';
+import { Link, useRouter } from '../../router';
 import { ConfirmDialog, ErrorMessage, Field, Loading, ProgressBar, formatBytes, formatTime } from '../../ui/components';
-import { CompleteDatasetUploadMutation, CreateDatasetUploadMutation, DatasetPreviewQuery, DatasetQuery, DeleteDatasetMutation, ProfileJobsQuery, SubmitProfileMutation } from './operations';
+import { CompleteDatasetUploadMutation, CreateDatasetUploadMutation, DatasetPreviewQuery, DatasetQuery, DatasetVersionQuery, DeleteDatasetMutation, ProfileJobsQuery, SubmitProfileMutation } from './operations';
 
-export function DatasetPage({ id }: { id: string }) {
+/** A dataset, its versions and one version's schema, preview and profile; `versionId` (from the address) picks the version. */
+export function DatasetPage({ id, versionId }: { id: string; versionId?: string | undefined }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: DatasetQuery, variables: { id } });
-  const [selected, setSelected] = useState<string>();
+  // The version is asked of the server on its own: it may be older than the first page of versions,
+  // and an id of another dataset or tenant must read as not found, never fall back to the latest.
+  const [picked] = useQuery({ query: DatasetVersionQuery, variables: { id: versionId ?? '' }, pause: !versionId });
   const canWrite = usePermission('write');
   const canAdminister = usePermission('administer');
   if (error) return <section><h1>Dataset</h1><ErrorMessage error={error} /></section>;
-  if (fetching && !data) return <Loading what="the dataset" />;
+  if (picked.error) return <section><h1>Dataset version</h1><ErrorMessage error={picked.error} /></section>;
+  if ((fetching && !data) || (versionId && !picked.data)) return <Loading what="the dataset" />;
   if (!data) return null;
   const dataset = data.dataset;
+  if (picked.data && picked.data.datasetVersion.dataset.id !== dataset.id) return <section><h1>Dataset version</h1><p role="alert" data-code="NOT_FOUND">This dataset has no such version.</p></section>;
   const versions = dataset.versions.edges.map((edge) => edge.node).sort((a, b) => b.number - a.number);
-  const version = versions.find((candidate) => candidate.id === selected) ?? versions[0];
+  const version = picked.data?.datasetVersion ?? versions[0];
   return (
     <section aria-labelledby="dataset-title">
       <h1 id="dataset-title">Dataset {dataset.name}</h1>
@@ -31,7 +36,7 @@ export function DatasetPage({ id }: { id: string }) {
               <tr key={candidate.id} className={candidate.id === version?.id ? 'selected' : undefined}>
                 <td>{candidate.number}</td><td>{candidate.rowCount}</td><td>{formatBytes(candidate.byteSize)}</td>
                 <td><code>{candidate.sha256.slice(0, 16)}…</code></td><td>{formatTime(candidate.createdAt)} by {candidate.createdBy}</td>
-                <td><button type="button" onClick={() => setSelected(candidate.id)} aria-pressed={candidate.id === version?.id}>Show version {candidate.number}</button></td>
+                <td><Link to={`/datasets/${dataset.id}/versions/${candidate.id}`}>Show version {candidate.number}</Link></td>
               </tr>
             ))}
           </tbody>

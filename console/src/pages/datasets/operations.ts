@@ -20,6 +20,12 @@ export const DatasetQuery = graphql(`
   }
 `);
 
+export const DatasetVersionQuery = graphql(`
+  query ConsoleDatasetVersion($id: ID!) {
+    datasetVersion(id: $id) { id number rowCount byteSize sha256 createdAt createdBy columns { name type nullable nullCount } dataset { id } }
+  }
+`);
+
 export const DatasetPreviewQuery = graphql(`
   query ConsoleDatasetPreview($id: ID!) {
     datasetVersion(id: $id) { id preview(limit: 20) { columns rows } }

@@ -72,7 +72,8 @@ function TrainingForm() {
     if (!fields.targetColumn.trim()) found['targetColumn'] = 'The column to predict.';
     const epochs = positiveNumber(fields.epochs, true);
     const learningRate = positiveNumber(fields.learningRate, false);
-    if (!epochs || epochs > 10_000) found['epochs'] = 'A whole number from 1 to 10000.';
+    // The jobs service's bound (hyperParameters.epochs): refused here rather than after sending.
+    if (!epochs || epochs > 2_000) found['epochs'] = 'A whole number from 1 to 2000.';
     if (!learningRate) found['learningRate'] = 'A positive number.';
     setProblems(found);
     if (Object.keys(found).length > 0) return;

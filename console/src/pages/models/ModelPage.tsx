@@ -12,9 +12,9 @@ type Model = ConsoleModelQuery['model'];
 type Version = Model['versions']['edges'][number]['node'];
 type VersionDetail = ConsoleModelVersionQuery['modelVersion'];
 
-export function ModelPage({ id }: { id: string }) {
+/** A model, its versions and aliases; `versionId` (from the address) picks the version whose signature and predict form show. */
+export function ModelPage({ id, versionId }: { id: string; versionId?: string | undefined }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ModelQuery, variables: { id } });
-  const [selected, setSelected] = useState<string>();
   const canWrite = usePermission('write');
   const canRead = usePermission('read');
   if (error) return <section><h1>Model</h1><ErrorMessage error={error} /></section>;
@@ -23,7 +23,8 @@ export function ModelPage({ id }: { id: string }) {
   const model = data.model;
   const reload = () => refetch({ requestPolicy: 'network-only' });
   const versions = model.versions.edges.map((edge) => edge.node).sort((a, b) => b.number - a.number);
-  const version = versions.find((candidate) => candidate.id === selected) ?? versions[0];
+  // An addressed version is asked of the server by VersionDetails (it may be past the first page).
+  const version = versionId ? { id: versionId } : versions[0];
   return (
     <section aria-labelledby="model-title">
       <h1 id="model-title">Model {model.name}</h1>
@@ -41,7 +42,7 @@ export function ModelPage({ id }: { id: string }) {
                 <td><Lineage version={candidate} /></td>
                 <td>{formatBytes(candidate.byteSize)}</td>
                 <td>{formatTime(candidate.createdAt)}</td>
-                <td><button type="button" onClick={() => setSelected(candidate.id)} aria-pressed={candidate.id === version?.id}>Use version {candidate.number}</button></td>
+                <td><Link to={`/models/${model.id}/versions/${candidate.id}`}>Use version {candidate.number}</Link></td>
               </tr>
             ))}
           </tbody>
@@ -59,6 +60,7 @@ function VersionDetails({ modelId, versionId, canRead }: { modelId: string; vers
   if (error) return <ErrorMessage error={error} />;
   if (!data) return <Loading what="the signature" />;
   const version = data.modelVersion;
+  if (version.model.id !== modelId) return <p role="alert" data-code="NOT_FOUND">This model has no such version.</p>;
   return (
     <>
       <h2>Signature of version {version.number}</h2>

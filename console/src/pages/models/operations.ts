@@ -27,6 +27,7 @@ export const ModelVersionQuery = graphql(`
   query ConsoleModelVersion($id: ID!) {
     modelVersion(id: $id) {
       id number irVersion producer
+      model { id }
       opsets { domain version }
       inputs { name elementType shapeKnown shape { size symbol } }
       outputs { name elementType shapeKnown shape { size symbol } }

@@ -46,18 +46,21 @@ export function TenantsPage() {
 }
 
 function Provision({ onDone }: { onDone(): void }) {
-  const [fields, setFields] = useState({ id: '', displayName: '', region: 'us-east-1', tier: 'SHARED' as TenantTier });
+  const [fields, setFields] = useState({ id: '', displayName: '', region: 'us-east-1', tier: 'SHARED' as TenantTier, adminSubject: '' });
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [{ error, data }, provision] = useMutation(ProvisionTenantMutation);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const found: Record<string, string> = {};
-    if (!/^[a-z][a-z0-9]{1,30}$/.test(fields.id)) found['id'] = 'Lowercase letters and digits, starting with a letter (2–31).';
+    // The platform's own rule (packages/tenancy tenant-id.ts): hyphens allowed, never two in a row or last.
+    if (!/^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,31}$/.test(fields.id)) found['id'] = '3–32 lowercase letters, digits and single hyphens, starting with a letter.';
     if (!fields.displayName.trim()) found['displayName'] = 'A display name is required.';
     if (!fields.region.trim()) found['region'] = 'A region is required.';
     setProblems(found);
     if (Object.keys(found).length > 0) return;
-    const result = await provision({ input: { id: fields.id, displayName: fields.displayName.trim(), region: fields.region.trim(), tier: fields.tier } });
+    // With roles from Tessera's members the API requires a first admin; with roles from token claims it is optional.
+    const initialAdmin = fields.adminSubject.trim() ? { initialAdmin: { subject: fields.adminSubject.trim() } } : {};
+    const result = await provision({ input: { id: fields.id, displayName: fields.displayName.trim(), region: fields.region.trim(), tier: fields.tier, ...initialAdmin } });
     if (!result.error) onDone();
   };
   return (
@@ -68,6 +71,7 @@ function Provision({ onDone }: { onDone(): void }) {
       <Field id="tenant-tier" label="Tier">
         <select id="tenant-tier" value={fields.tier} onChange={(event) => setFields({ ...fields, tier: event.target.value as TenantTier })}><option value="SHARED">Shared</option><option value="DEDICATED">Dedicated</option></select>
       </Field>
+      <Field id="tenant-admin" label="First admin's subject (optional)"><input id="tenant-admin" value={fields.adminSubject} onChange={(event) => setFields({ ...fields, adminSubject: event.target.value })} /></Field>
       <button type="submit">Provision tenant</button>
       {data ? <p role="status">Tenant {data.provisionTenant.tenant.id} {data.provisionTenant.created ? 'provisioned' : 'already existed'}.</p> : null}
       <ErrorMessage error={error} />
