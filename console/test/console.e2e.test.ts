@@ -189,14 +189,21 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByRole('heading', { name: /train job/ }).waitFor();
     await page.getByRole('button', { name: 'Cancel job' }).click();
-    await page.getByTestId('job-status').filter({ hasText: 'CANCELLED' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('job-status').filter({ hasText: 'CANCELLED' }).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Retry job' }).click();
     await page.getByTestId('job-status').filter({ hasText: /QUEUED|RUNNING/ }).waitFor();
     await expectText(page, /attempt 2/);
     await harness.screenshot(page, 'job-retried');
     await page.getByRole('button', { name: 'Cancel job' }).click();
-    await page.getByTestId('job-status').filter({ hasText: 'CANCELLED' }).waitFor({ timeout: 30_000 });
-  }, 120_000);
+    // A running attempt stops at its next progress report; say what the page showed if it never does.
+    await page
+      .getByTestId('job-status')
+      .filter({ hasText: 'CANCELLED' })
+      .waitFor({ timeout: 60_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\npage: ${await page.locator('main').innerText().catch(() => '(unreadable)')}`);
+      });
+  }, 150_000);
 
   it('an admin reads the audit trail and verifies the chain', async () => {
     const page = await harness.signIn(users['adminA']!, '/audit');
