@@ -23,9 +23,13 @@ export function JobPage({ id }: { id: string }) {
   if (fetching && !data) return <Loading what="the job" />;
   if (!data) return null;
   const job = data.job;
-  const status = event?.jobProgress.status ?? job.status;
-  const progress = Math.max(event?.jobProgress.progress ?? 0, job.progress);
-  const phase = event?.jobProgress.phase ?? job.phase;
+  // The job as last read wins: every event triggers a re-read, and an event can be older than that
+  // read (an attempt's last progress event arriving after a cancel or a retry), so it only fills in
+  // progress between reads of the same attempt.
+  const status = job.status;
+  const sameAttempt = event !== undefined && event.jobProgress.status === job.status;
+  const progress = sameAttempt ? Math.max(event.jobProgress.progress, job.progress) : job.progress;
+  const phase = sameAttempt && !job.cancelRequested ? (event.jobProgress.phase ?? job.phase) : job.phase;
   const loss = job.lossHistory.map((value, index) => ({ epoch: index + 1, loss: value }));
   return (
     <section aria-labelledby="job-title">
