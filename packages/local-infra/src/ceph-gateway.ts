@@ -137,7 +137,7 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
     await run('monmaptool', ['--create', '--add', 'a', `v1:127.0.0.1:${monPort}`, '--fsid', fsid, join(dir, 'monmap')]);
     await run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap')]);
     daemon('ceph-mon', ['-i', 'a']);
-    await run('ceph', ['-c', conf, '--connect-timeout', '30', 'osd', 'create']);
+    await monitorCommand(() => run('ceph', ['-c', conf, '--connect-timeout', '30', 'osd', 'create']));
     // Placed by us rather than by the OSD at start-up: its own placement command races its first
     // monitor map and is sometimes refused ('wrong fsid'), leaving the OSD down.
     await run('ceph', ['-c', conf, 'osd', 'crush', 'add', 'osd.0', '1.0', 'host=localhost', 'root=default']);
@@ -183,6 +183,24 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * A monitor that has just started accepts connections a moment before it answers commands: on a
+ * busy machine the first command can be refused with EPERM ("problem getting command descriptions").
+ * Such a refusal ran nothing, so the command is sent again, for up to 30 s.
+ */
+async function monitorCommand<T>(command: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await command();
+    } catch (error) {
+      const refusedBeforeReady = /EPERM|problem getting command descriptions/.test(String(error));
+      if (!refusedBeforeReady || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 /** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
 import * as ort from 'onnxruntime-node';
 import { FamilyKeys } from '@tessera/service-kit';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
   cancelJob,
@@ -191,6 +192,29 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     await stack.drainAudit(limited.id);
     const audit = (await stack.platform.runtime.db.query(`SELECT action, target_id FROM \`${limited.schema}\`.audit_events WHERE action LIKE 'job.%' ORDER BY seq`)) as Array<{ action: string; target_id: string }>;
     expect(audit.map((a) => `${a.action}:${a.target_id === long.id ? 'long' : 'queued'}`)).toEqual(['job.submit:long', 'job.submit:queued', 'job.cancel:queued', 'job.cancel:long', 'job.retry:queued']);
+  });
+
+  it('a cancel racing the worker\'s progress reports ends every attempt CANCELLED, never FAILED (cancel, retry, cancel again, twenty times)', async () => {
+    const racer = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    const token = await racer.token('data_scientist');
+    const { versionId } = await uploadDataset(stack, token, 'race', linearCsv(150));
+    const job = expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(token, submitTraining, {
+        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', hyperParameters: { epochs: 2000, hiddenUnits: [64, 32], batchSize: 8 } },
+      }),
+    ).submitTrainingJob;
+    // Epochs of 150 rows take milliseconds: the worker writes progress while each cancel locks the row.
+    // The cancels land at different points of a run: queued, starting, and between epochs.
+    const endings: string[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (attempt > 0) expectNoErrors(await stack.query(token, retryJob, { id: job.id }));
+      if (attempt % 4 === 0) await waitForStatus(stack, token, job.id, ['RUNNING']);
+      else await sleep((attempt % 4) * 60);
+      expectNoErrors(await stack.query(token, cancelJob, { id: job.id }));
+      const ended = await waitForStatus(stack, token, job.id, ['CANCELLED', 'SUCCEEDED', 'FAILED']);
+      endings.push(ended.error ? `${ended.status} ${ended.error.code}` : ended.status);
+    }
+    expect(endings).toEqual(Array.from({ length: 20 }, () => 'CANCELLED'));
   });
 
   it('a job failing on its data is FAILED with a typed error, without retries; retryJob runs it again as a new attempt', async () => {

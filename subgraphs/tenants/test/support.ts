@@ -22,15 +22,17 @@ export interface TenantView {
 export type ProvisionResult = { provisionTenant: { created: boolean; tenant: TenantView } };
 
 /**
- * A fresh tenant id for this run. It never has the shape of the harness's ids (t + 10 hex), so
- * the "no new schema appeared" checks can tell this file's schemas from other test files' ones.
+ * Test files run in parallel, each in its own worker process, and each provisions and drops
+ * tenants. Every id minted here carries this process's tag, so the "no new schema appeared"
+ * checks look only at this process's tenants and never at a neighbour's.
  */
-export function freshTenantId(prefix: string): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
+const processTag = randomBytes(2).toString('hex');
+const thisProcessTenantSchema = new RegExp(`^tenant_[a-z0-9_]+_${processTag}[0-9a-f]{8}$`);
 
-/** Other test files (other stacks) create and drop tenant schemas in parallel; these names are theirs. */
-const otherStacksTenantSchema = /^tenant_t[0-9a-f]{10}$/;
+/** A fresh tenant id of this process (see `processTag`). */
+export function freshTenantId(prefix: string): string {
+  return `${prefix}-${processTag}${randomBytes(4).toString('hex')}`;
+}
 
 // information_schema as the migrator: the service account sees only schemas it holds grants on.
 export async function allSchemas(stack: TestStack): Promise<string[]> {
@@ -39,13 +41,11 @@ export async function allSchemas(stack: TestStack): Promise<string[]> {
 }
 
 /**
- * This stack's control schema and every tenant schema that is not another test file's, so a
+ * This stack's control schema and the tenant schemas of ids minted by this process, so a
  * before/after comparison is stable while other stacks (and dev servers) come and go.
  */
 export async function ownSchemas(stack: TestStack): Promise<string[]> {
-  return (await allSchemas(stack)).filter(
-    (name) => name === stack.config.database.controlSchema || (name.startsWith('tenant_') && !otherStacksTenantSchema.test(name)),
-  );
+  return (await allSchemas(stack)).filter((name) => name === stack.config.database.controlSchema || thisProcessTenantSchema.test(name));
 }
 
 export async function schemaExists(stack: TestStack, schema: string): Promise<boolean> {

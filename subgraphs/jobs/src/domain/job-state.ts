@@ -16,6 +16,15 @@ interface UpdateResult {
   affectedRows?: number;
 }
 
+/**
+ * Every transition below is keyed by the job's id and also names its status. Left to itself the
+ * optimizer reads such an UPDATE through ix_jobs_status (status, id) and locks that entry before the
+ * row, while a transaction that already holds the row (a cancel or retry locks it FOR UPDATE first)
+ * waits for the same index entry: a worker's progress report and a user's cancel then deadlock.
+ * Through the primary key every writer locks the row first, in the same order.
+ */
+const jobRow = 'jobs FORCE INDEX (PRIMARY)';
+
 const changed = (result: unknown) => ((result as UpdateResult | null)?.affectedRows ?? 0) > 0;
 
 export function findJob(manager: EntityManager, id: string): Promise<Job | null> {
@@ -35,7 +44,7 @@ export type ClaimOutcome =
 export async function claimJob(manager: EntityManager, args: { jobId: string; submission: number; runToken: string; startSeq: number }): Promise<ClaimOutcome> {
   const now = new Date();
   const result = await manager.query(
-    `UPDATE jobs SET status = 'RUNNING', run_token = ?, attempts = attempts + 1, start_seq = ?, started_at = ?, progress = 0,
+    `UPDATE ${jobRow} SET status = 'RUNNING', run_token = ?, attempts = attempts + 1, start_seq = ?, started_at = ?, progress = 0,
             phase = 'starting', error_json = NULL, updated_at = ?
       WHERE id = ? AND submission = ? AND status IN ('QUEUED', 'RUNNING') AND cancel_requested = 0`,
     [args.runToken, args.startSeq, now, now, args.jobId, args.submission],
@@ -45,7 +54,7 @@ export async function claimJob(manager: EntityManager, args: { jobId: string; su
   if (changed(result)) return { outcome: 'claimed', job };
   if (job.submission === args.submission && job.cancelRequested && (job.status === 'QUEUED' || job.status === 'RUNNING')) {
     await manager.query(
-      `UPDATE jobs SET status = 'CANCELLED', phase = 'cancelled', run_token = NULL, finished_at = ?, updated_at = ?
+      `UPDATE ${jobRow} SET status = 'CANCELLED', phase = 'cancelled', run_token = NULL, finished_at = ?, updated_at = ?
         WHERE id = ? AND submission = ? AND status IN ('QUEUED', 'RUNNING')`,
       [now, now, args.jobId, args.submission],
     );
@@ -73,7 +82,7 @@ export async function recordProgress(
   }
   params.push(new Date(), args.jobId, args.runToken);
   const result = await manager.query(
-    `UPDATE jobs SET progress = ?, phase = ?${metricsSql}, updated_at = ? WHERE id = ? AND run_token = ? AND status = 'RUNNING'`,
+    `UPDATE ${jobRow} SET progress = ?, phase = ?${metricsSql}, updated_at = ? WHERE id = ? AND run_token = ? AND status = 'RUNNING'`,
     params,
   );
   if (!changed(result)) return 'lost';
@@ -90,7 +99,7 @@ export async function finishJob(
 ): Promise<boolean> {
   const now = new Date();
   const result = await manager.query(
-    `UPDATE jobs SET status = ?, result_json = ?, result_key_version = ?, error_json = ?, progress = IF(? = 'SUCCEEDED', 100, progress), phase = ?,
+    `UPDATE ${jobRow} SET status = ?, result_json = ?, result_key_version = ?, error_json = ?, progress = IF(? = 'SUCCEEDED', 100, progress), phase = ?,
             run_token = NULL, finished_at = ?, updated_at = ?
       WHERE id = ? AND run_token = ? AND status = 'RUNNING'`,
     [
@@ -112,7 +121,7 @@ export async function finishJob(
 /** RUNNING → QUEUED: a transient failure; the queue runs the job again after a backoff. */
 export async function requeueJob(manager: EntityManager, args: { jobId: string; runToken: string; error: JobError; retryInMs: number }): Promise<boolean> {
   const result = await manager.query(
-    `UPDATE jobs SET status = 'QUEUED', run_token = NULL, error_json = ?, phase = ?, queued_at = ?, updated_at = ?
+    `UPDATE ${jobRow} SET status = 'QUEUED', run_token = NULL, error_json = ?, phase = ?, queued_at = ?, updated_at = ?
       WHERE id = ? AND run_token = ? AND status = 'RUNNING'`,
     [JSON.stringify(args.error), `retrying in ${Math.ceil(args.retryInMs / 1000)} s`, new Date(), new Date(), args.jobId, args.runToken],
   );
@@ -123,11 +132,11 @@ export async function requeueJob(manager: EntityManager, args: { jobId: string; 
 export async function requestCancel(manager: EntityManager, jobId: string): Promise<'cancelled' | 'requested' | 'final'> {
   const now = new Date();
   const queued = await manager.query(
-    `UPDATE jobs SET status = 'CANCELLED', cancel_requested = 1, phase = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'`,
+    `UPDATE ${jobRow} SET status = 'CANCELLED', cancel_requested = 1, phase = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'`,
     [now, now, jobId],
   );
   if (changed(queued)) return 'cancelled';
-  const running = await manager.query(`UPDATE jobs SET cancel_requested = 1, phase = 'cancelling', updated_at = ? WHERE id = ? AND status = 'RUNNING'`, [now, jobId]);
+  const running = await manager.query(`UPDATE ${jobRow} SET cancel_requested = 1, phase = 'cancelling', updated_at = ? WHERE id = ? AND status = 'RUNNING'`, [now, jobId]);
   return changed(running) ? 'requested' : 'final';
 }
 
@@ -138,7 +147,7 @@ export async function requestCancel(manager: EntityManager, jobId: string): Prom
 export async function resubmitJob(manager: EntityManager, jobId: string, runAs: JobRunAs): Promise<boolean> {
   const now = new Date();
   const result = await manager.query(
-    `UPDATE jobs SET status = 'QUEUED', submission = submission + 1, cancel_requested = 0, progress = 0, phase = 'queued',
+    `UPDATE ${jobRow} SET status = 'QUEUED', submission = submission + 1, cancel_requested = 0, progress = 0, phase = 'queued',
             metrics_json = NULL, loss_history_json = NULL, result_json = NULL, result_key_version = NULL, error_json = NULL, run_token = NULL, start_seq = NULL,
             queued_at = ?, started_at = NULL, finished_at = NULL, updated_at = ?, run_as_subject = ?, run_as_roles = ?, run_as_client = ?
       WHERE id = ? AND status IN ('FAILED', 'CANCELLED')`,
