@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { trace } from '@opentelemetry/api';
-import { errors, TesseraError, toClientError } from '@tessera/errors';
+import { TesseraError, toClientError } from '@tessera/errors';
 import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
 import type { GatewayContext } from './gateway-context';
 import { clientAddress, type RequestFacts } from './request-facts';
 import { requestIdOf } from './pipeline/request-id';
+import { readBodyBytes } from './request-body';
 import type { Caller } from './pipeline/request-pipeline';
 
 export interface GraphQLPostHandlerOptions {
@@ -129,50 +130,11 @@ function withDocumentText(body: Record<string, unknown>, admitted: GatewayContex
 async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const isJson = type === 'application/json' || type.endsWith('+json');
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw errors.tooLarge('The request body is too large.');
-  }
-  // Plain 'data'/'end' events: an async iterator over the stream costs a promise per chunk.
-  const { chunks, tooLarge } = await new Promise<{ chunks: Buffer[]; tooLarge: boolean }>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      // Too large: stop keeping it, but keep reading the rest to nowhere so the connection stays
-      // usable and the client gets the 413 instead of a reset (never destroy the socket here).
-      req.off('data', onData);
-      req.resume();
-      cleanup();
-      resolve({ chunks: [], tooLarge: true });
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ chunks, tooLarge: false });
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-  });
-  if (tooLarge) throw errors.tooLarge('The request body is too large.');
+  const bytes = await readBodyBytes(req, limit);
   if (!isJson) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.');
   }
@@ -180,7 +142,7 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   return parsed;
 }
 
-function sendJsonError(res: ServerResponse, error: TesseraError): void {
+export function sendJsonError(res: ServerResponse, error: TesseraError): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -31,6 +31,7 @@ import { guardAuthentication } from './pipeline/guarded-authenticator';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
 import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
 import { createGraphQLPostHandler } from './graphql-post-handler';
+import { createPredictRoute, predictRoutePath } from './predict-route';
 import { operationSlotPlugin } from './operation-slot-plugin';
 import { defaultTenantConcurrency, TenantConcurrency } from './pipeline/tenant-concurrency';
 import { clientAddress, type RequestFacts } from './request-facts';
@@ -243,8 +244,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
   app.use(jsonErrorHandler((message, fields) => logger.error(message, fields)));
 
-  // POST /graphql (the hot path) skips express; everything else (GET landing page, CORS
-  // preflights, uploads, downloads, health) is served by the express app above.
+  // POST /graphql and POST /v1/predict (the hot paths) skip express; everything else (GET landing
+  // page, CORS preflights, uploads, downloads, health) is served by the express app above.
   const graphqlPost = createGraphQLPostHandler(server, {
     maxBodyBytes: 1024 * 1024,
     admit: (facts) => pipeline.admitCaller(facts),
@@ -259,8 +260,29 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
     publicUrl: publicUrlOf,
   });
+  const modelsSubgraph = config.subgraphs.find((subgraph) => subgraph.name === 'models');
+  const predictPost = modelsSubgraph
+    ? createPredictRoute({
+        modelsUrl: modelsSubgraph.url.replace(/\/graphql$/, ''),
+        fetch: createSubgraphFetcher(subgraphAgents, 'models'),
+        maxBodyBytes: 1024 * 1024,
+        admit: (facts) => pipeline.predict(facts),
+        sign,
+        applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
+        publicUrl: publicUrlOf,
+        recordRequest: (observation) => requestMetrics.record(observation),
+      })
+    : undefined;
+  const route = (req: IncomingMessage, reply: ServerResponse): void => {
+    if (req.method === 'POST') {
+      const path = (req.url ?? '').split('?')[0];
+      if (path === '/graphql' || path === '/graphql/') return graphqlPost(req, reply);
+      if (path === predictRoutePath && predictPost) return predictPost(req, reply);
+    }
+    app(req, reply);
+  };
   const http = await listen(
-    (req: IncomingMessage, reply: ServerResponse) => (req.method === 'POST' && isGraphQLPath(req.url) ? graphqlPost(req, reply) : app(req, reply)),
+    route,
     config.port,
     config.host,
     config.publicTls === 'plaintext' ? undefined : { identity: { ...config.tls, ...(config.publicTls ?? {}) } },
@@ -304,11 +326,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await db.destroy();
     },
   };
-}
-
-function isGraphQLPath(url: string | undefined): boolean {
-  const path = (url ?? '').split('?')[0];
-  return path === '/graphql' || path === '/graphql/';
 }
 
 function cors(origins: string[]) {

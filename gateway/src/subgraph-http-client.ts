@@ -14,7 +14,7 @@ import type { SubgraphAgents } from './subgraph-tls';
 export interface LeanFetchInit {
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
 }
 
 export interface LeanResponse {

@@ -37,7 +37,18 @@ export const listSizeArguments: ReadonlySet<string> = new Set(['first', 'last', 
 export const unsizedListSize = 10;
 
 /** The weight of routes outside GraphQL, in the same units (they count against the same budget). */
-export const routeCosts = { upload: 50, download: 20, subscribe: 10 } as const;
+export const routeCosts = { upload: 50, download: 20, subscribe: 10, predict: predictRouteCost() } as const;
+
+/**
+ * POST /v1/predict costs what the `predict` query giving the same answer costs —
+ * `predict { outputs { name elementType shape dataBase64 } modelVersion { id number model { id } } batchSize latencyMs }`,
+ * outputs being an unsized list — so moving predictions off GraphQL saves no budget.
+ */
+function predictRouteCost(): number {
+  const outputs = 1 + unsizedListSize * 4;
+  const modelVersion = 1 + 2 + (1 + 1);
+  return fieldWeight('Query', 'predict') + outputs + modelVersion + 2;
+}
 
 /**
  * What a document refused before it runs (over a limit, malformed, naming no runnable operation)

@@ -68,7 +68,7 @@ export interface Caller {
 
 /**
  * The gateway's one request pipeline. Every entry point — POST and GET /graphql, graphql-ws
- * `connection_init` and `subscribe`, uploads, downloads — runs these steps in this order, each
+ * `connection_init` and `subscribe`, uploads, downloads, the predict route — runs these steps in this order, each
  * written once here: authenticate → tenant → operation limits → the tenant's operation slots
  * (queries and mutations) → rate limit (cost units) → budget → internal context. (Request id and CORS come first, from request-id.ts and cors.ts; request
  * metrics last, from the Apollo plugin and the subscription relay.) A new limit added here holds
@@ -210,6 +210,31 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       await deps.usage.assertWithinBudget(caller, kind);
       deps.usage.meterCost(caller, routeCosts[kind]);
       return caller;
+    },
+
+    /**
+     * POST /v1/predict: a `predict` without GraphQL, admitted as the query would be — an
+     * operation-scoped API key must list `predict`, the call holds one of the tenant's operation
+     * slots (`release` gives it back), and pays the query's cost from the same budget.
+     */
+    async predict(facts: RequestFacts): Promise<{ caller: Caller; release: ReleaseSlot }> {
+      const caller = await authenticate(facts);
+      const startedAt = Date.now();
+      let release: ReleaseSlot | undefined;
+      try {
+        if (caller.allowedOperations && !caller.allowedOperations.includes('predict')) {
+          throw new TesseraError('FORBIDDEN', `This API key may run only: ${caller.allowedOperations.join(', ')}.`, { refusedFields: ['predict'] });
+        }
+        release = await deps.concurrency.acquire(budgetOf(caller), limitsOf(caller).maxConcurrentOperations);
+        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts.predict);
+        await deps.usage.assertWithinBudget(caller, 'predict');
+      } catch (error) {
+        release?.();
+        await refuse(caller, startedAt, error);
+        throw error;
+      }
+      deps.usage.meterCost(caller, routeCosts.predict);
+      return { caller, release };
     },
 
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */

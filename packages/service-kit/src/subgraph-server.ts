@@ -16,7 +16,7 @@ import type { ServiceRuntime } from './service-runtime';
 import { compactJson } from './compact-json';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 import { attachSubscriptionServer } from './subscription-server';
-import { authorizationAuditPlugin } from './authorization-audit';
+import { authorizationAuditPlugin, createAuthorizationFailureRecorder } from './authorization-audit';
 import { tracingMiddleware } from './tracing-middleware';
 import { portRouter, type AnyPublishedPort } from './ports';
 import { peerCertificateThumbprint, type ServerTls } from './tls';
@@ -46,6 +46,8 @@ export interface RouteTools {
   authenticate(req: Request): Promise<SubgraphContext>;
   /** Sends a TesseraError as `{ errors: [...] }` with its HTTP status; anything else is masked. */
   sendError(res: Response, error: unknown): void;
+  /** Records a refused permission in the caller's audit trail, as the GraphQL path does for a FORBIDDEN field. */
+  recordDenial(caller: SubgraphContext['caller'], error: unknown, field: string): Promise<void>;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
@@ -103,6 +105,12 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     else res.destroy();
   };
 
+  const recordDenials = createAuthorizationFailureRecorder(runtime, definition.name, logger);
+  const recordDenial = async (caller: SubgraphContext['caller'], error: unknown, field: string): Promise<void> => {
+    if (!(error instanceof TesseraError) || error.code !== 'FORBIDDEN') return;
+    await recordDenials(caller, [new GraphQLError(error.message, { path: [field], extensions: { code: error.code } })], undefined);
+  };
+
   const app = express();
   app.disable('x-powered-by');
   mountHealthRoutes(app, definition.name, runtime.db);
@@ -111,7 +119,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   if (definition.ports?.length) app.use('/internal/ports', portRouter(definition.ports, runtime.verifyServiceToken, logger));
   if (definition.routes) {
     const router = express.Router();
-    definition.routes(router, { runtime, authenticate, sendError });
+    definition.routes(router, { runtime, authenticate, sendError, recordDenial });
     app.use('/internal', router);
   }
   app.use(

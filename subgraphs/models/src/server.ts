@@ -3,6 +3,7 @@ import { createJobGrantVerifier, type JobGrantKeys } from '@tessera/auth';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
 import { modelFileRoutes } from './http/model-files.route';
+import { predictRoute } from './http/predict.route';
 import { modelResolvers } from './resolvers/model.resolver';
 import { modelRules } from './rules';
 import { createModelsPort, publishedModelsPort } from './ports/models-port.impl';
@@ -25,7 +26,10 @@ export function modelsSubgraph(
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: modelResolvers(config, options.serving),
     rules: modelRules,
-    routes: modelFileRoutes(config),
+    routes: (router, tools) => {
+      modelFileRoutes(config)(router, tools);
+      predictRoute(config, options.serving)(router, tools);
+    },
     // With a runtime it also publishes its ports to other processes; the models-job port accepts
     // only grants verified with the jobs service's public key (jobGrantKeys.verifyKey).
     ports:

@@ -1,0 +1,129 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { trace } from '@opentelemetry/api';
+import { internalContextHeader, requestIdHeader, type InternalContextSigner } from '@tessera/auth';
+import { isTesseraError, toClientError } from '@tessera/errors';
+import type { RequestObservation } from '@tessera/monitoring';
+import { attributes, extractTraceContext, injectTraceHeaders, SpanKind } from '@tessera/telemetry';
+import { sendJsonError } from './graphql-post-handler';
+import { requestIdOf } from './pipeline/request-id';
+import type { Caller } from './pipeline/request-pipeline';
+import type { ReleaseSlot } from './pipeline/tenant-concurrency';
+import { readBodyBytes } from './request-body';
+import { clientAddress, type RequestFacts } from './request-facts';
+import type { LeanFetcher } from './subgraph-http-client';
+import { publicUrlHeader } from './tenant-context-data-source';
+
+export const predictRoutePath = '/v1/predict';
+
+export interface PredictRouteOptions {
+  /** The models subgraph's base URL (https, mutual TLS) and its fetcher. */
+  modelsUrl: string;
+  fetch: LeanFetcher;
+  maxBodyBytes: number;
+  /** The pipeline's predict step: token, tenant, API-key scope, a slot, the query's cost, the budget. */
+  admit(facts: RequestFacts): Promise<{ caller: Caller; release: ReleaseSlot }>;
+  /** Signs the caller's internal context for one call to `subgraph`. */
+  sign: InternalContextSigner;
+  applyCors(origin: string | undefined, setHeader: (name: string, value: string) => void): void;
+  publicUrl(req: IncomingMessage): string;
+  /** The request-metrics step (what Apollo's plugin records for GraphQL requests). */
+  recordRequest(observation: RequestObservation): void;
+}
+
+/** How the route's calls appear in the tenant's request metrics, beside the GraphQL operations. */
+const metricsName = 'POST /v1/predict';
+
+/**
+ * `POST /v1/predict` — a prediction without GraphQL, for serving clients that call one model in a
+ * loop. The body is `PredictInput` as JSON (`modelId` | `modelName`, `version` | `alias`, `inputs`
+ * with `data` lists or `dataBase64`, optional `outputFormat`); the answer is `{ data: { outputs,
+ * modelVersion, batchSize, latencyMs } }` or `{ errors: [{ message, extensions: { code } }] }`
+ * with the error's HTTP status. Same pipeline as any GraphQL request (request id, CORS, token,
+ * tenant, API-key scope, operation slot, cost units, budget, signed internal context); the body is
+ * forwarded unparsed to the models subgraph, which checks it as strictly as GraphQL would. What it
+ * skips is GraphQL itself, on both hops.
+ */
+export function createPredictRoute(options: PredictRouteOptions) {
+  const tracer = trace.getTracer('tessera-gateway');
+  const url = `${options.modelsUrl}/internal/predict`;
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const requestId = requestIdOf(req.headers);
+    res.setHeader('x-request-id', requestId);
+    options.applyCors(req.headers.origin, (name, value) => res.setHeader(name, value));
+    tracer.startActiveSpan(
+      `gateway POST ${predictRoutePath}`,
+      { kind: SpanKind.SERVER, attributes: { [attributes.service]: 'gateway', 'http.request.method': 'POST' } },
+      extractTraceContext(req.headers),
+      (span) => {
+        res.on('finish', () => {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          span.end();
+        });
+        void handle(req, res, requestId).catch((error: unknown) => sendJsonError(res, toClientError(error)));
+      },
+    );
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
+    let admitted: { caller: Caller; release: ReleaseSlot };
+    try {
+      admitted = await options.admit(facts);
+    } catch (error) {
+      req.resume();
+      throw error;
+    }
+    const { caller, release } = admitted;
+    res.once('close', release);
+    const startedAt = Date.now();
+    const startedHr = process.hrtime.bigint();
+    let status = 500;
+    let codes: string[] = [];
+    try {
+      const body = await readBodyBytes(req, options.maxBodyBytes);
+      const headers: Record<string, string> = {
+        'content-type': req.headers['content-type'] ?? '',
+        [internalContextHeader]: await options.sign({ ...caller.principal, requestId }, 'models'),
+        [requestIdHeader]: requestId,
+        [publicUrlHeader]: facts.publicUrl,
+      };
+      injectTraceHeaders(headers);
+      const reply = await options.fetch(url, { method: 'POST', headers, body });
+      const text = await reply.text();
+      status = reply.status;
+      if (!reply.ok) codes = errorCodesOf(text);
+      res.statusCode = reply.status;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      const retryAfter = reply.headers.get('retry-after');
+      if (retryAfter) res.setHeader('retry-after', retryAfter);
+      res.end(text);
+    } catch (error) {
+      const reply = toClientError(error);
+      status = reply.httpStatus;
+      codes = [reply.code];
+      throw isTesseraError(error) ? error : reply;
+    } finally {
+      if (caller.tenant) {
+        options.recordRequest({
+          tenantId: caller.tenant.id,
+          startedAt,
+          operationType: 'query',
+          operationName: metricsName,
+          latencyMs: Number(process.hrtime.bigint() - startedHr) / 1e6,
+          errorCodes: status < 300 ? [] : codes,
+        });
+      }
+    }
+  }
+}
+
+/** `extensions.code` of each error of a subgraph's error answer (for the tenant's metrics). */
+function errorCodesOf(text: string): string[] {
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+    const codes = (body.errors ?? []).map((error) => error.extensions?.code).filter((code): code is string => typeof code === 'string');
+    return codes.length > 0 ? codes : ['INTERNAL_SERVER_ERROR'];
+  } catch {
+    return ['INTERNAL_SERVER_ERROR'];
+  }
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { errors } from '@tessera/errors';
+
+/**
+ * A request body of at most `limit` bytes, or PAYLOAD_TOO_LARGE — refused on its declared length
+ * before reading, or as soon as it passes the limit. Either way the rest is drained rather than the
+ * socket destroyed, so the client gets the 413 and the keep-alive connection stays usable.
+ */
+export async function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw errors.tooLarge('The request body is too large.');
+  }
+  // Plain 'data'/'end' events: an async iterator over the stream costs a promise per chunk.
+  const { chunks, tooLarge } = await new Promise<{ chunks: Buffer[]; tooLarge: boolean }>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.resume();
+      cleanup();
+      resolve({ chunks: [], tooLarge: true });
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ chunks, tooLarge: false });
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
+  if (tooLarge) throw errors.tooLarge('The request body is too large.');
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
