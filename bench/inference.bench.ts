@@ -9,9 +9,11 @@
  *   floor         the same hops with no platform code (hop-floor.ts: a relay process, a mutual-TLS
  *                 server here, an IPC child running the same MLP): the least any implementation of
  *                 this layout can add to raw on this machine in this load, measured each round;
- *   gateway       `predict` through the gateway (OIDC token, tenant, rate limit, signed context,
- *                 query plan, models subgraph, the tenant's pool over IPC) at concurrency 1, 8 and
- *                 32, with dynamic batching off and on (`updateModelServing`).
+ *   graphql       the `predict` query through the gateway (OIDC token, tenant, rate limit, signed
+ *                 context, query plan, models subgraph, the tenant's pool over IPC) at concurrency
+ *                 1, 8 and 32, with dynamic batching off and on (`updateModelServing`);
+ *   route         the same prediction through `POST /v1/predict` (the same pipeline and the same
+ *                 PredictionService, no GraphQL on either hop), same concurrencies and batching.
  *
  * Layout: the gateway in its own process (the production layout; BENCH_GATEWAY=in-process puts it
  * in this process with the subgraphs), the subgraphs in this process, the inference pool's child
@@ -34,7 +36,7 @@
  * its p99. Environment: BENCH_REQUESTS per configuration (600), BENCH_WARMUP (60), BENCH_ROUNDS
  * (2), BENCH_RAW_RUNS (600), BENCH_MAX_BATCH (32), BENCH_MAX_DELAY_MS (2), BENCH_TIER (shared |
  * dedicated), BENCH_ENCODING (base64 | json), BENCH_GATEWAY (own-process | in-process),
- * BENCH_MLP_*. Exits non-zero on any error, never on a target.
+ * BENCH_MLP_*, BENCH_PATHS (graphql,route). Exits non-zero on any error, never on a target.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -61,10 +63,19 @@ const settings = {
   tier: process.env['BENCH_TIER'] === 'dedicated' ? ('dedicated' as const) : ('shared' as const),
   encoding: process.env['BENCH_ENCODING'] === 'json' ? ('json' as const) : ('base64' as const),
   gateway: process.env['BENCH_GATEWAY'] === 'in-process' ? ('in-process' as const) : ('own-process' as const),
+  /** Which ways in to measure: the predict query, the predict route, or both (the default). */
+  paths: pathsFromEnv(process.env['BENCH_PATHS'] ?? 'graphql,route'),
   /** BENCH_PROFILE=<ms>: V8 CPU profiles of the gateway and the subgraphs' process under c=1 load, printed before the phases. */
   profileMs: intFromEnv('BENCH_PROFILE', 0, 0),
 };
 const concurrencies = [1, 8, 32] as const;
+type PredictPath = 'graphql' | 'route';
+
+function pathsFromEnv(value: string): PredictPath[] {
+  const paths = value.split(',').map((path) => path.trim());
+  if (paths.length === 0 || paths.some((path) => path !== 'graphql' && path !== 'route')) throw new Error(`BENCH_PATHS: a comma-separated list of graphql and route, got ${JSON.stringify(value)}`);
+  return [...new Set(paths as PredictPath[])];
+}
 const outputs = 16;
 const targets = { c1OverheadMs: 1, ofRawSameBatches: 0.6, batchingThroughput: 2.5, batchingP99: 1.5 };
 
@@ -264,16 +275,27 @@ async function main(): Promise<number> {
       settings.encoding === 'base64'
         ? { name: 'input', shape: [1, settings.features], dataBase64: Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('base64') }
         : { name: 'input', shape: [1, settings.features], data: Array.from(row) };
-    const target: LoadTarget = {
-      name: 'predict',
-      url: gatewayProcess?.graphqlUrl ?? stack.graphqlUrl,
-      tls: { ca: stack.pki.ca },
-      headers: { authorization: `Bearer ${viewer}` },
-      body: JSON.stringify({
-        query: `query($input: PredictInput!) { predict(input: $input) { outputs { ${settings.encoding === 'base64' ? 'dataBase64' : 'data'} } batchSize } }`,
-        variables: { input: { modelId, version: 1, inputs: [tensor] } },
-      }),
+    const graphqlUrl = gatewayProcess?.graphqlUrl ?? stack.graphqlUrl;
+    const predictTargets: Record<PredictPath, LoadTarget> = {
+      graphql: {
+        name: 'predict',
+        url: graphqlUrl,
+        tls: { ca: stack.pki.ca },
+        headers: { authorization: `Bearer ${viewer}` },
+        body: JSON.stringify({
+          query: `query($input: PredictInput!) { predict(input: $input) { outputs { ${settings.encoding === 'base64' ? 'dataBase64' : 'data'} } batchSize } }`,
+          variables: { input: { modelId, version: 1, inputs: [tensor] } },
+        }),
+      },
+      route: {
+        name: 'predict route',
+        url: graphqlUrl.replace(/\/graphql$/, '/v1/predict'),
+        tls: { ca: stack.pki.ca },
+        headers: { authorization: `Bearer ${viewer}` },
+        body: JSON.stringify({ modelId, version: 1, inputs: [tensor], outputFormat: settings.encoding === 'base64' ? 'base64' : 'numbers' }),
+      },
     };
+    let target = predictTargets[settings.paths[0]!];
     const expect: ResponseExpectation = { kind: 'predict', values: raw.expected };
     const serving = async (batching: boolean) =>
       expectNoErrors(
@@ -358,7 +380,7 @@ async function main(): Promise<number> {
       }
     }
 
-    const key = (batching: boolean, c: number) => `${batching ? 'batching' : 'no batching'} c=${c}`;
+    const key = (path: PredictPath, batching: boolean, c: number) => `${path} ${batching ? 'batching' : 'no batching'} c=${c}`;
     const results = new Map<string, Array<RunResult & { cost: PhaseCost }>>();
     let warmupErrors = 0;
     const perRound = Math.max(1, Math.floor(settings.requests / settings.rounds));
@@ -373,7 +395,8 @@ async function main(): Promise<number> {
       );
       for (const batching of [false, true]) {
         await serving(batching);
-        for (const c of concurrencies) {
+        for (const path of settings.paths) for (const c of concurrencies) {
+          target = predictTargets[path];
           if (settings.warmup > 0) warmupErrors += (await loadGenerator.runExpecting(target, settings.warmup, expect, c)).errors;
           if (loadThreads.length === 0) {
             loadThreads = [...threadIds()].filter((tid) => !before.has(tid));
@@ -381,10 +404,10 @@ async function main(): Promise<number> {
             console.log(`  idle CPU (subtracted below): gateway ${fmt(idle.gateway / 1000, 1)} ms/s, subgraphs' process ${fmt(idle.subgraph / 1000, 1)} ms/s`);
           }
           const result = await measured(c, perRound);
-          results.set(key(batching, c), [...(results.get(key(batching, c)) ?? []), result]);
+          results.set(key(path, batching, c), [...(results.get(key(path, batching, c)) ?? []), result]);
           const s = summarize([result]);
           console.log(
-            `  round ${round + 1} ${key(batching, c).padEnd(16)} ${fmt(s.throughput, 0).padStart(6)} req/s  p50 ${fmt(s.p50).padStart(7)} ms  p99 ${fmt(s.p99).padStart(7)} ms  mean batch ${fmt(s.meanBatch, 1)}  load ${load()}`,
+            `  round ${round + 1} ${key(path, batching, c).padEnd(24)} ${fmt(s.throughput, 0).padStart(6)} req/s  p50 ${fmt(s.p50).padStart(7)} ms  p99 ${fmt(s.p99).padStart(7)} ms  mean batch ${fmt(s.meanBatch, 1)}  load ${load()}`,
           );
         }
       }
@@ -401,14 +424,14 @@ async function main(): Promise<number> {
 
     console.log('');
     console.log(
-      'configuration       requests  errors     req/s    p50 ms    p99 ms  batch  vs raw 1-row  vs raw same batches   CPU µs/req gateway  subgraph  inference  outside session.run',
+      'configuration               requests  errors     req/s    p50 ms    p99 ms  batch  vs raw 1-row  vs raw same batches   CPU µs/req gateway  subgraph  inference  outside session.run',
     );
     const summaries = new Map([...results].map(([name, list]) => [name, summarize(list)]));
     const sameBatches = (s: Summary) => (s.cost ? rawOnSameBatches(s.cost.runsBySize, msBySize) : raw.summary.throughput);
     const outside = (s: Summary) => (s.cost ? (s.cost.gatewayUs + s.cost.subgraphUs + s.cost.childUs - s.cost.sessionRunMs * 1000) / s.requests : Number.NaN);
     const line = (name: string, s: Summary) =>
       console.log(
-        `${name.padEnd(19)} ${String(s.requests).padStart(8)} ${String(s.errors).padStart(7)} ${fmt(s.throughput, 0).padStart(9)} ${fmt(s.p50).padStart(9)} ${fmt(s.p99).padStart(9)} ${fmt(s.meanBatch, 1).padStart(6)} ` +
+        `${name.padEnd(27)} ${String(s.requests).padStart(8)} ${String(s.errors).padStart(7)} ${fmt(s.throughput, 0).padStart(9)} ${fmt(s.p50).padStart(9)} ${fmt(s.p99).padStart(9)} ${fmt(s.meanBatch, 1).padStart(6)} ` +
           `${`${fmt((100 * s.throughput) / raw.summary.throughput, 0)}%`.padStart(13)} ${`${fmt((100 * s.throughput) / sameBatches(s), 0)}%`.padStart(20)} ` +
           (s.cost
             ? `${fmt(s.cost.gatewayUs / s.requests, 0).padStart(19)} ${fmt(s.cost.subgraphUs / s.requests, 0).padStart(9)} ${fmt(s.cost.childUs / s.requests, 0).padStart(10)} ${fmt(outside(s), 0).padStart(20)}`
@@ -417,34 +440,43 @@ async function main(): Promise<number> {
     line('raw onnxruntime', raw.summary);
     for (const [name, s] of summaries) line(name, s);
 
-    const off1 = summaries.get(key(false, 1))!;
-    const on1 = summaries.get(key(true, 1))!;
-    const off32 = summaries.get(key(false, 32))!;
-    const on32 = summaries.get(key(true, 32))!;
-    const overhead = Math.min(off1.p50, on1.p50) - raw.summary.p50;
-    const ofSame = on32.throughput / sameBatches(on32);
-    const vsOff = on32.throughput / off32.throughput;
-    const p99Ratio = on32.p99 / off32.p99;
     const errors = warmupErrors + [...summaries.values()].reduce((n, s) => n + s.errors, 0);
     const verdict = (met: boolean) => (errors > 0 ? 'not evaluated: the run had errors' : met ? 'MET' : 'NOT MET');
-    console.log('');
-    console.log(`load average at the end: ${load()}`);
-    console.log(`c=1: p50 overhead over a raw 1-row run ${fmt(overhead)} ms (batching ${fmt(on1.p50 - raw.summary.p50)}, no batching ${fmt(off1.p50 - raw.summary.p50)}; target ≤ ${targets.c1OverheadMs} ms) — ${verdict(overhead <= targets.c1OverheadMs)}`);
-    console.log(
-      `c=32 batching: ${fmt(100 * ofSame, 0)}% of raw session.run on the same batch sizes (target ≥ ${100 * targets.ofRawSameBatches}%; ${fmt((100 * on32.throughput) / raw.summary.throughput, 0)}% of raw 1-row runs) — ${verdict(ofSame >= targets.ofRawSameBatches)}`,
-    );
-    console.log(
-      `c=32 batching vs no batching: ${fmt(vsOff)}× the throughput (target ≥ ${targets.batchingThroughput}×) at ${fmt(p99Ratio)}× its p99 (target ≤ ${targets.batchingP99}×) — ${verdict(vsOff >= targets.batchingThroughput && p99Ratio <= targets.batchingP99)}`,
-    );
     const floorOverheads = floorRounds.map((f) => f.chainP50 - f.rawP50).sort((a, b) => a - b);
     const floorOverhead = floorOverheads[Math.floor(floorOverheads.length / 2)]!;
     const floorCpu = (pick: (f: FloorRound) => number) => floorRounds.reduce((sum, f) => sum + pick(f), 0) / floorRounds.length;
-    console.log(
-      `c=1 floor of this layout (TLS client → relay process → mutual TLS → server → IPC → session.run, no platform code), median of rounds: ${fmt(floorOverhead)} ms over raw; ` +
-        `Tessera adds ${fmt(overhead - floorOverhead)} ms above it; floor CPU µs/req relay ${fmt(floorCpu((f) => f.cpu.relay), 0)} (gateway ${fmt(off1.cost!.gatewayUs / off1.requests, 0)}), ` +
-        `server+client ${fmt(floorCpu((f) => f.cpu.server), 0)} (subgraph ${fmt(off1.cost!.subgraphUs / off1.requests, 0)}), child ${fmt(floorCpu((f) => f.cpu.child), 0)} (inference ${fmt(off1.cost!.childUs / off1.requests, 0)})`,
-    );
-    console.log(`CPU outside session.run per predict (gateway + subgraph + inference process): c=1 ${fmt(outside(off1), 0)} / ${fmt(outside(on1), 0)} µs, c=32 ${fmt(outside(off32), 0)} / ${fmt(outside(on32), 0)} µs (no batching / batching)`);
+    console.log('');
+    console.log(`load average at the end: ${load()}`);
+    for (const path of settings.paths) {
+      const off1 = summaries.get(key(path, false, 1))!;
+      const on1 = summaries.get(key(path, true, 1))!;
+      const off32 = summaries.get(key(path, false, 32))!;
+      const on32 = summaries.get(key(path, true, 32))!;
+      const overhead = Math.min(off1.p50, on1.p50) - raw.summary.p50;
+      const ofSame = on32.throughput / sameBatches(on32);
+      const vsOff = on32.throughput / off32.throughput;
+      const p99Ratio = on32.p99 / off32.p99;
+      console.log(`${path === 'graphql' ? 'the predict query (POST /graphql)' : 'the predict route (POST /v1/predict)'}:`);
+      console.log(`  c=1: p50 overhead over a raw 1-row run ${fmt(overhead)} ms (batching ${fmt(on1.p50 - raw.summary.p50)}, no batching ${fmt(off1.p50 - raw.summary.p50)}; target ≤ ${targets.c1OverheadMs} ms) — ${verdict(overhead <= targets.c1OverheadMs)}`);
+      console.log(
+        `  c=32 batching: ${fmt(100 * ofSame, 0)}% of raw session.run on the same batch sizes (target ≥ ${100 * targets.ofRawSameBatches}%; ${fmt((100 * on32.throughput) / raw.summary.throughput, 0)}% of raw 1-row runs) — ${verdict(ofSame >= targets.ofRawSameBatches)}`,
+      );
+      console.log(
+        `  c=32 batching vs no batching: ${fmt(vsOff)}× the throughput (target ≥ ${targets.batchingThroughput}×) at ${fmt(p99Ratio)}× its p99 (target ≤ ${targets.batchingP99}×) — ${verdict(vsOff >= targets.batchingThroughput && p99Ratio <= targets.batchingP99)}`,
+      );
+      console.log(
+        `  c=1 floor of this layout (no platform code), median of rounds: ${fmt(floorOverhead)} ms over raw; Tessera adds ${fmt(overhead - floorOverhead)} ms above it; ` +
+          `floor CPU µs/req relay ${fmt(floorCpu((f) => f.cpu.relay), 0)} (gateway ${fmt(off1.cost!.gatewayUs / off1.requests, 0)}), ` +
+          `server+client ${fmt(floorCpu((f) => f.cpu.server), 0)} (subgraph ${fmt(off1.cost!.subgraphUs / off1.requests, 0)}), child ${fmt(floorCpu((f) => f.cpu.child), 0)} (inference ${fmt(off1.cost!.childUs / off1.requests, 0)})`,
+      );
+      console.log(`  CPU outside session.run per predict (gateway + subgraph + inference process): c=1 ${fmt(outside(off1), 0)} / ${fmt(outside(on1), 0)} µs, c=32 ${fmt(outside(off32), 0)} / ${fmt(outside(on32), 0)} µs (no batching / batching)`);
+    }
+    if (settings.paths.length === 2) {
+      const ratio = (pick: (s: Summary) => number, batching: boolean, c: number) => pick(summaries.get(key('route', batching, c))!) / pick(summaries.get(key('graphql', batching, c))!);
+      console.log(
+        `route vs query, same run: CPU outside session.run c=1 ${fmt(ratio(outside, false, 1))}×, c=32 batching ${fmt(ratio(outside, true, 32))}×; p50 c=1 ${fmt(ratio((x) => x.p50, false, 1))}×; throughput c=32 batching ${fmt(ratio((x) => x.throughput, true, 32))}×`,
+      );
+    }
     for (const [name, list] of results) for (const sample of list.flatMap((r) => r.errorSamples).slice(0, 3)) console.error(`  ${name} error: ${sample}`);
     if (errors > 0) {
       console.error(`FAILED: ${errors} request(s) did not return the expected prediction.`);

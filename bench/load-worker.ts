@@ -97,8 +97,10 @@ function post(target: LoadTarget, url: URL, agent: Agent, index: number): Promis
   });
 }
 
+type PredictAnswer = { outputs?: Array<{ data?: number[]; dataBase64?: string }>; batchSize?: number };
 type AnswerBody = {
-  data?: { datasets?: { edges?: Array<{ node?: { id?: unknown; name?: unknown } }> }; predict?: { outputs?: Array<{ data?: number[]; dataBase64?: string }>; batchSize?: number } } | null;
+  /** A GraphQL answer (`datasets`, `predict`), or the predict route's answer (`outputs`, `batchSize` at the top). */
+  data?: ({ datasets?: { edges?: Array<{ node?: { id?: unknown; name?: unknown } }> }; predict?: PredictAnswer } & PredictAnswer) | null;
   errors?: unknown[];
 };
 
@@ -142,13 +144,14 @@ function outputValues(output: { data?: number[]; dataBase64?: string } | undefin
 }
 
 function checkPrediction(body: AnswerBody, text: string, expected: number[]): [string, number] {
-  const data = outputValues(body.data?.predict?.outputs?.[0]);
+  const prediction: PredictAnswer | undefined = body.data?.predict ?? body.data ?? undefined;
+  const data = outputValues(prediction?.outputs?.[0]);
   if (!Array.isArray(data) || data.length !== expected.length) return [`unexpected output: ${text.slice(0, 300)}`, 0];
   for (let i = 0; i < expected.length; i += 1) {
     const want = expected[i]!;
     if (Math.abs(data[i]! - want) > 1e-3 * Math.max(1, Math.abs(want))) return [`output ${i} is ${data[i]}, expected ${want}`, 0];
   }
-  return ['', body.data?.predict?.batchSize ?? 0];
+  return ['', prediction?.batchSize ?? 0];
 }
 
 async function run(message: RunRequest): Promise<RunResult> {

@@ -9,6 +9,7 @@ import type { Credential } from './credentials';
 import { gqlData, type SelftestContext } from './context';
 import { createTenantAResources, predictHints, removeTenantAResources, type TenantAResources } from './fixtures';
 import { loadSchema, probeIsolation, probeJobEvents, probeTransfers } from './isolation-checks';
+import { probePredictRoute } from './predict-route-checks';
 import { probeAuthentication } from './auth-checks';
 import { probeFlood, probeOperationLimits, readLimits } from './limit-checks';
 import { CheckLog, type SelftestReport } from './report';
@@ -96,6 +97,7 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
     if (schema && resources.ids.dataset && resources.ids.model) {
       await guard('isolation', () => probeIsolation(context, schema, resources));
       await guard('isolation.transfers', () => probeTransfers(context, resources));
+      await guard('isolation.predict-route', () => probePredictRoute(context, resources));
       await guard('isolation.subscription.jobEvents-while-a-changes', () => probeJobEvents(context, resources));
     } else if (!schema && wanted.has('isolation')) {
       log.fail('isolation', 'no schema: nothing was probed');

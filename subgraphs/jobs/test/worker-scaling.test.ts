@@ -54,18 +54,18 @@ describe('worker supervisor: scaling per ring', () => {
   const ring = (name: string) => supervisor.status().find((r) => r.ring === name)!;
   const alive = (r: RingStatus) => r.workers.filter((w) => w.state !== 'retiring').length;
   const most = (name: string, from: number) => Math.max(...samples.slice(from).map((s) => alive(s.find((r) => r.ring === name)!)));
-  const flood = async (tenant: TestTenant, n: number) => {
-    const ids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const job = expectNoErrors(
-        await stack.query<{ submitTrainingJob: JobView }>(tokens.get(tenant.id)!, submitTraining, {
-          input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 40, hiddenUnits: [8], batchSize: 16 } },
-        }),
-      ).submitTrainingJob;
-      ids.push(job.id);
-    }
-    return ids;
-  };
+  // Submitted together, and long enough that one worker cannot drain them while others start: the
+  // backlog the scaling rule sees is the flood itself, not a race between submits and a busy worker.
+  const flood = async (tenant: TestTenant, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, async (_, i) =>
+        expectNoErrors(
+          await stack.query<{ submitTrainingJob: JobView }>(tokens.get(tenant.id)!, submitTraining, {
+            input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 150, hiddenUnits: [8], batchSize: 16 } },
+          }),
+        ).submitTrainingJob.id,
+      ),
+    );
 
   it('a shared tenant\'s flood scales the shared ring up to its max only, then back to min; the dedicated ring is untouched and its tenant\'s job runs meanwhile', async () => {
     const sharedRing = 'shared-us-east-1';

@@ -134,6 +134,16 @@ describe('gateway: the predict route', () => {
     expect(usage.quotas.find((quota) => quota.name === 'predictionsPerMinute')?.used).toBe(1);
   });
 
+  it('an auditor reads no predictions: FORBIDDEN, recorded in the tenant\'s audit trail as a denial of predict', async () => {
+    const auditor = await a.token('auditor');
+    expect(refusedWith(await post(auditor, { modelId: aModel, version: 1, inputs: [mlpInput()] }))).toEqual({ status: 403, codes: ['FORBIDDEN'], data: null });
+    await stack.drainAudit(a.id);
+    const denials = await stack.adminQuery<Array<{ target_id: string }>>(
+      `SELECT target_id FROM \`${a.schema}\`.audit_events WHERE action = 'access.denied' AND actor_roles = 'auditor'`,
+    );
+    expect(denials.map((row) => row.target_id)).toEqual(['predict']);
+  });
+
   it('refuses callers without a valid token, on its headers alone', async () => {
     const body = { modelId: aModel, version: 1, inputs: [mlpInput()] };
     expect(refusedWith(await post(undefined, body))).toEqual({ status: 401, codes: ['UNAUTHENTICATED'], data: null });
