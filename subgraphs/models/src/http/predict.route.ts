@@ -29,7 +29,8 @@ export function predictRoute(config: ModelsConfig, serving: ModelServing | undef
         const { input, outputFormat } = parsePredictRequest(await readJsonObject(req, maxBodyBytes));
         const prediction = await new PredictionService(await ctx.scope(), serving, config).predict(input);
         const { modelVersion: version } = prediction;
-        res.status(200).json({
+        // Written directly: express's send() would hash the body for an ETag and check freshness, per call.
+        const text = JSON.stringify({
           data: {
             outputs: prediction.outputs.map((output) => ({
               name: output.name,
@@ -42,6 +43,10 @@ export function predictRoute(config: ModelsConfig, serving: ModelServing | undef
             latencyMs: prediction.latencyMs,
           },
         });
+        res.statusCode = 200;
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.setHeader('content-length', Buffer.byteLength(text));
+        res.end(text);
       } catch (error) {
         if (!req.readableEnded) req.resume();
         if (caller) await tools.recordDenial(caller, error, 'predict');
