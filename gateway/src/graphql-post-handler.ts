@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { trace } from '@opentelemetry/api';
-import { TesseraError, toClientError } from '@tessera/errors';
-import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
+import { TesseraError } from '@tessera/errors';
 import type { GatewayContext } from './gateway-context';
 import { clientAddress, type RequestFacts } from './request-facts';
-import { requestIdOf } from './pipeline/request-id';
+import { plainHttpRoute } from './plain-http-route';
 import { readBodyBytes } from './request-body';
 import type { Caller } from './pipeline/request-pipeline';
 
@@ -30,24 +28,7 @@ export interface GraphQLPostHandlerOptions {
  * anything the gateway does itself (bench/gateway-profile.ts). Every other route stays on express.
  */
 export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, options: GraphQLPostHandlerOptions) {
-  const tracer = trace.getTracer('tessera-gateway');
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const requestId = requestIdOf(req.headers);
-    res.setHeader('x-request-id', requestId);
-    options.applyCors(req.headers.origin, (name, value) => res.setHeader(name, value));
-    tracer.startActiveSpan(
-      'gateway POST /graphql',
-      { kind: SpanKind.SERVER, attributes: { [attributes.service]: 'gateway', 'http.request.method': 'POST' } },
-      extractTraceContext(req.headers),
-      (span) => {
-        res.on('finish', () => {
-          span.setAttribute('http.response.status_code', res.statusCode);
-          span.end();
-        });
-        void handle(req, res, requestId).catch((error: unknown) => sendJsonError(res, toClientError(error)));
-      },
-    );
-  };
+  return plainHttpRoute('gateway POST /graphql', options.applyCors, handle);
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
@@ -140,16 +121,4 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   }
   if (typeof parsed !== 'object' || parsed === null) throw new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.');
   return parsed;
-}
-
-export function sendJsonError(res: ServerResponse, error: TesseraError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const retryAfter = error.extensions['retryAfterSeconds'];
-  if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
-  res.statusCode = error.httpStatus;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(error.toResponseBody()));
 }

@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { trace } from '@opentelemetry/api';
 import { internalContextHeader, requestIdHeader, type InternalContextSigner } from '@tessera/auth';
 import { isTesseraError, toClientError } from '@tessera/errors';
 import type { RequestObservation } from '@tessera/monitoring';
-import { attributes, extractTraceContext, injectTraceHeaders, SpanKind } from '@tessera/telemetry';
-import { sendJsonError } from './graphql-post-handler';
-import { requestIdOf } from './pipeline/request-id';
+import { injectTraceHeaders } from '@tessera/telemetry';
+import { plainHttpRoute, type CorsHeaders } from './plain-http-route';
 import type { Caller } from './pipeline/request-pipeline';
 import type { ReleaseSlot } from './pipeline/tenant-concurrency';
 import { readBodyBytes } from './request-body';
@@ -24,7 +22,7 @@ export interface PredictRouteOptions {
   admit(facts: RequestFacts): Promise<{ caller: Caller; release: ReleaseSlot }>;
   /** Signs the caller's internal context for one call to `subgraph`. */
   sign: InternalContextSigner;
-  applyCors(origin: string | undefined, setHeader: (name: string, value: string) => void): void;
+  applyCors: CorsHeaders;
   publicUrl(req: IncomingMessage): string;
   /** The request-metrics step (what Apollo's plugin records for GraphQL requests). */
   recordRequest(observation: RequestObservation): void;
@@ -44,25 +42,8 @@ const metricsName = 'POST /v1/predict';
  * skips is GraphQL itself, on both hops.
  */
 export function createPredictRoute(options: PredictRouteOptions) {
-  const tracer = trace.getTracer('tessera-gateway');
   const url = `${options.modelsUrl}/internal/predict`;
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const requestId = requestIdOf(req.headers);
-    res.setHeader('x-request-id', requestId);
-    options.applyCors(req.headers.origin, (name, value) => res.setHeader(name, value));
-    tracer.startActiveSpan(
-      `gateway POST ${predictRoutePath}`,
-      { kind: SpanKind.SERVER, attributes: { [attributes.service]: 'gateway', 'http.request.method': 'POST' } },
-      extractTraceContext(req.headers),
-      (span) => {
-        res.on('finish', () => {
-          span.setAttribute('http.response.status_code', res.statusCode);
-          span.end();
-        });
-        void handle(req, res, requestId).catch((error: unknown) => sendJsonError(res, toClientError(error)));
-      },
-    );
-  };
+  return plainHttpRoute(`gateway POST ${predictRoutePath}`, options.applyCors, handle);
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
