@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { readJsonObject, type RouteTools } from '@tessera/service-kit';
+import { readJsonObject, type RouteTools, type SubgraphContext } from '@tessera/service-kit';
 import { PredictionService } from '../domain/prediction.service';
 import { outputNumbers } from '../domain/predict-input';
 import { parsePredictRequest } from '../domain/predict-request';
@@ -22,7 +22,7 @@ const maxBodyBytes = 1024 * 1024;
 export function predictRoute(config: ModelsConfig, serving: ModelServing | undefined) {
   return (router: Router, tools: RouteTools) => {
     router.post('/predict', async (req, res) => {
-      let caller: Awaited<ReturnType<RouteTools['authenticate']>>['caller'] | undefined;
+      let caller: SubgraphContext['caller'] | undefined;
       try {
         const ctx = await tools.authenticate(req);
         caller = ctx.caller;
