@@ -8,12 +8,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { DataSource } from 'typeorm';
 import { createAccessTokenVerifier, createInternalContextSigner } from '@tessera/auth';
 import type { DatabaseConfig, Logger, RedisConfig } from '@tessera/config';
-import { createErrorMasker } from '@tessera/errors';
+import { createErrorMasker, TesseraError } from '@tessera/errors';
 import { compactJson, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
 import { defaultTenantLimits, openServiceDataSource, TenantDirectory, TenantStore, type TenantLimits } from '@tessera/tenancy';
 import type { GatewayConfig } from './gateway-config';
 import type { GatewayContext } from './gateway-context';
-import { jsonErrorHandler, toContextError } from './http-errors';
+import { jsonErrorHandler, sendError, toContextError } from './http-errors';
 import { CostRateLimiter } from './pipeline/cost-rate-limit';
 import { applyCorsHeaders } from './pipeline/cors';
 import { operationFromBody, operationFromSearch } from './pipeline/operation-request';
@@ -242,6 +242,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       },
     }),
   );
+  // The predict route is served on plain node:http for POST (below); any other method gets a typed answer.
+  app.all(predictRoutePath, (_req, reply) => {
+    reply.setHeader('allow', 'POST');
+    sendError(reply, new TesseraError('BAD_REQUEST', `${predictRoutePath} takes POST with a JSON body.`));
+  });
+  // Whatever no route answers: a typed JSON 404, like every other refusal (not express's HTML page).
+  app.use((req, reply) => sendError(reply, new TesseraError('NOT_FOUND', `No route ${req.method} ${req.path}.`, { kind: 'Route' })));
   app.use(jsonErrorHandler((message, fields) => logger.error(message, fields)));
 
   // POST /graphql and POST /v1/predict (the hot paths) skip express; everything else (GET landing

@@ -147,6 +147,17 @@ describe('gateway: the predict route', () => {
     expect(denials.map((row) => row.target_id)).toEqual(['predict']);
   });
 
+  it('other methods and unknown paths get typed JSON answers, never an HTML page', async () => {
+    const get = await fetch(`${stack.gatewayUrl}/v1/predict`, { headers: { authorization: `Bearer ${aViewer}` } });
+    expect({ status: get.status, allow: get.headers.get('allow'), codes: errorCodes((await get.json()) as { errors?: [] }) }).toEqual({ status: 400, allow: 'POST', codes: ['BAD_REQUEST'] });
+    const unknown = await fetch(`${stack.gatewayUrl}/v1/predictions`, { method: 'POST', headers: { authorization: `Bearer ${aViewer}`, 'content-type': 'application/json' }, body: '{}' });
+    expect({ status: unknown.status, type: unknown.headers.get('content-type'), codes: errorCodes((await unknown.json()) as { errors?: [] }) }).toEqual({
+      status: 404,
+      type: 'application/json; charset=utf-8',
+      codes: ['NOT_FOUND'],
+    });
+  });
+
   it('refuses callers without a valid token, on its headers alone', async () => {
     const body = { modelId: aModel, version: 1, inputs: [mlpInput()] };
     expect(refusedWith(await post(undefined, body))).toEqual({ status: 401, codes: ['UNAUTHENTICATED'], data: null });
