@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response, type Router } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -17,7 +18,7 @@ import { compactJson } from './compact-json';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 import { attachSubscriptionServer } from './subscription-server';
 import { authorizationAuditPlugin, createAuthorizationFailureRecorder } from './authorization-audit';
-import { tracingMiddleware } from './tracing-middleware';
+import { tracedPlainRequest, tracingMiddleware } from './tracing-middleware';
 import { portRouter, type AnyPublishedPort } from './ports';
 import { peerCertificateThumbprint, type ServerTls } from './tls';
 
@@ -38,14 +39,27 @@ export interface SubgraphDefinition {
   start?: () => Promise<void> | void;
   /** Ports this service publishes to other services, at /internal/ports/<port>/<method> (see ports/). */
   ports?: ReadonlyArray<AnyPublishedPort>;
+  /**
+   * Hot internal routes served on plain node:http, before express (its router, middleware and
+   * send() cost more CPU per call than a short handler does): the same tools, a server span, and
+   * every other method on the path refused. Only for routes called per request at volume (predict).
+   */
+  plainRoutes?: ReadonlyArray<PlainRoute>;
+}
+
+/** A POST route under /internal served without express (see `SubgraphDefinition.plainRoutes`). */
+export interface PlainRoute {
+  /** The path under /internal, e.g. `/predict`. */
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse, tools: RouteTools): Promise<void>;
 }
 
 export interface RouteTools {
   runtime: ServiceRuntime;
   /** The same check as GraphQL requests: a valid gateway-signed context, or UNAUTHENTICATED. */
-  authenticate(req: Request): Promise<SubgraphContext>;
+  authenticate(req: IncomingMessage): Promise<SubgraphContext>;
   /** Sends a TesseraError as `{ errors: [...] }` with its HTTP status; anything else is masked. */
-  sendError(res: Response, error: unknown): void;
+  sendError(res: ServerResponse, error: unknown): void;
   /** Records a refused permission in the caller's audit trail, as the GraphQL path does for a FORBIDDEN field. */
   recordDenial(caller: SubgraphContext['caller'], error: unknown, field: string): Promise<void>;
 }
@@ -85,7 +99,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   });
   await server.start();
 
-  const authenticate = async (req: Request): Promise<SubgraphContext> => {
+  const authenticate = async (req: IncomingMessage): Promise<SubgraphContext> => {
     const header = req.headers[internalContextHeader];
     const requestId = req.headers[requestIdHeader];
     const caller = await verifyContext(Array.isArray(header) ? header[0] : header, {
@@ -98,11 +112,16 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     return context;
   };
 
-  const sendError = (res: Response, error: unknown) => {
+  const sendError = (res: ServerResponse, error: unknown) => {
     const reply = toClientError(error);
     if (reply !== error) logger.error('internal route failed', { code: reply.code, error: error instanceof Error ? error.stack : String(error) });
-    if (!res.headersSent) res.status(reply.httpStatus).json(reply.toResponseBody());
-    else res.destroy();
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = reply.httpStatus;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(reply.toResponseBody()));
   };
 
   const recordDenials = createAuthorizationFailureRecorder(runtime, definition.name, logger);
@@ -142,7 +161,21 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     }),
   );
 
-  const http = await listen(app, port, host, tls);
+  const tools: RouteTools = { runtime, authenticate, sendError, recordDenial };
+  const plainRoutes = new Map((definition.plainRoutes ?? []).map((route) => [`/internal${route.path}`, route]));
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    const route = plainRoutes.size > 0 ? plainRoutes.get((req.url ?? '').split('?')[0]!) : undefined;
+    if (!route) return void app(req as Request, res as Response);
+    tracedPlainRequest(definition.name, req, res, () => {
+      if (req.method !== 'POST') {
+        req.resume();
+        res.setHeader('allow', 'POST');
+        return sendError(res, new TesseraError('BAD_REQUEST', `${req.url ?? ''} takes POST.`));
+      }
+      route.handle(req, res, tools).catch((error: unknown) => sendError(res, error));
+    });
+  };
+  const http = await listen(serve, port, host, tls);
   try {
     await definition.start?.();
   } catch (error) {

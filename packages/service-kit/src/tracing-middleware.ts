@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { trace } from '@opentelemetry/api';
 import { attributes, extractTraceContext, SpanKind } from '@tessera/telemetry';
@@ -23,4 +24,21 @@ export function tracingMiddleware(serviceName: string) {
       },
     );
   };
+}
+
+/** The same server span for a request served without express (a subgraph's plain routes). */
+export function tracedPlainRequest(serviceName: string, req: IncomingMessage, res: ServerResponse, run: () => void): void {
+  const path = (req.url ?? '').split('?')[0]!;
+  trace.getTracer(`tessera-${serviceName}`).startActiveSpan(
+    `${serviceName} ${req.method ?? ''} ${path}`,
+    { kind: SpanKind.SERVER, attributes: { [attributes.service]: serviceName, 'http.request.method': req.method ?? '' } },
+    extractTraceContext(req.headers),
+    (span) => {
+      res.on('finish', () => {
+        span.setAttribute('http.response.status_code', res.statusCode);
+        span.end();
+      });
+      run();
+    },
+  );
 }

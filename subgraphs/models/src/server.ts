@@ -26,10 +26,8 @@ export function modelsSubgraph(
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: modelResolvers(config, options.serving),
     rules: modelRules,
-    routes: (router, tools) => {
-      modelFileRoutes(config)(router, tools);
-      predictRoute(config, options.serving)(router, tools);
-    },
+    routes: modelFileRoutes(config),
+    plainRoutes: [predictRoute(config, options.serving)],
     // With a runtime it also publishes its ports to other processes; the models-job port accepts
     // only grants verified with the jobs service's public key (jobGrantKeys.verifyKey).
     ports:

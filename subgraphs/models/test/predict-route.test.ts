@@ -198,6 +198,8 @@ describe('gateway: the predict route', () => {
     expect(errorCodes(JSON.parse(unsigned.text) as { errors?: [] })).toEqual(['UNAUTHENTICATED']);
     const forged = await requestSubgraph(url, { ...asGateway, headers: { 'content-type': 'application/json', [internalContextHeader]: aViewer }, body });
     expect(forged.status).toBe(401);
+    const get = await requestSubgraph(url, { ...asGateway, method: 'GET' });
+    expect({ status: get.status, allow: get.headers.get('allow') }).toEqual({ status: 400, allow: 'POST' });
     // Another service's certificate is not let in at all.
     await expect(requestSubgraph(url, { ...asGateway, client: stack.pki.identity('audit'), headers: { 'content-type': 'application/json' }, body })).rejects.toThrow();
   });

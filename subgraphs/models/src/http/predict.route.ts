@@ -1,5 +1,4 @@
-import type { Router } from 'express';
-import { readJsonObject, type RouteTools, type SubgraphContext } from '@tessera/service-kit';
+import { readJsonObject, type PlainRoute, type SubgraphContext } from '@tessera/service-kit';
 import { PredictionService } from '../domain/prediction.service';
 import { outputNumbers } from '../domain/predict-input';
 import { parsePredictRequest } from '../domain/predict-request';
@@ -17,11 +16,13 @@ const maxBodyBytes = 1024 * 1024;
  * `outputs { name elementType shape dataBase64 } modelVersion { id modelId number } batchSize latencyMs`
  * (`outputFormat: "numbers"` gives `data` lists instead). What it saves is the second GraphQL
  * execution: parsing, validation, the permission middleware around every field, and the result
- * tree, which cost more CPU per call than the prediction path itself.
+ * tree, which cost more CPU per call than the prediction path itself. Served without express
+ * (`plainRoutes`): its router and send() cost more per call than this handler.
  */
-export function predictRoute(config: ModelsConfig, serving: ModelServing | undefined) {
-  return (router: Router, tools: RouteTools) => {
-    router.post('/predict', async (req, res) => {
+export function predictRoute(config: ModelsConfig, serving: ModelServing | undefined): PlainRoute {
+  return {
+    path: '/predict',
+    async handle(req, res, tools) {
       let caller: SubgraphContext['caller'] | undefined;
       try {
         const ctx = await tools.authenticate(req);
@@ -29,7 +30,6 @@ export function predictRoute(config: ModelsConfig, serving: ModelServing | undef
         const { input, outputFormat } = parsePredictRequest(await readJsonObject(req, maxBodyBytes));
         const prediction = await new PredictionService(await ctx.scope(), serving, config).predict(input);
         const { modelVersion: version } = prediction;
-        // Written directly: express's send() would hash the body for an ETag and check freshness, per call.
         const text = JSON.stringify({
           data: {
             outputs: prediction.outputs.map((output) => ({
@@ -52,6 +52,6 @@ export function predictRoute(config: ModelsConfig, serving: ModelServing | undef
         if (caller) await tools.recordDenial(caller, error, 'predict');
         tools.sendError(res, error);
       }
-    });
+    },
   };
 }
