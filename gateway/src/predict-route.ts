@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { internalContextHeader, requestIdHeader, type InternalContextSigner } from '@tessera/auth';
 import { isTesseraError, toClientError } from '@tessera/errors';
-import type { RequestObservation } from '@tessera/monitoring';
+import { predictRouteOperation, type RequestObservation } from '@tessera/monitoring';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { plainHttpRoute, type CorsHeaders } from './plain-http-route';
 import type { Caller } from './pipeline/request-pipeline';
@@ -18,8 +18,10 @@ export interface PredictRouteOptions {
   modelsUrl: string;
   fetch: LeanFetcher;
   maxBodyBytes: number;
-  /** The pipeline's predict step: token, tenant, API-key scope, a slot, the query's cost, the budget. */
-  admit(facts: RequestFacts): Promise<{ caller: Caller; release: ReleaseSlot }>;
+  /** The pipeline's first steps, before the body is read (token, tenant, a budget left). */
+  admitCaller(facts: RequestFacts): Promise<Caller>;
+  /** The rest, once the body is read: API-key scope, a slot, the query's cost, the monthly budget. */
+  admitPredict(caller: Caller): Promise<ReleaseSlot>;
   /** Signs the caller's internal context for one call to `subgraph`. */
   sign: InternalContextSigner;
   applyCors: CorsHeaders;
@@ -28,8 +30,6 @@ export interface PredictRouteOptions {
   recordRequest(observation: RequestObservation): void;
 }
 
-/** How the route's calls appear in the tenant's request metrics, beside the GraphQL operations. */
-const metricsName = 'POST /v1/predict';
 
 /**
  * `POST /v1/predict` — a prediction without GraphQL, for serving clients that call one model in a
@@ -47,21 +47,28 @@ export function createPredictRoute(options: PredictRouteOptions) {
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
-    let admitted: { caller: Caller; release: ReleaseSlot };
+    let caller: Caller;
     try {
-      admitted = await options.admit(facts);
+      caller = await options.admitCaller(facts);
     } catch (error) {
+      // Refused on its headers alone: the body is drained unread.
       req.resume();
       throw error;
     }
-    const { caller, release } = admitted;
-    res.once('close', release);
     const startedAt = Date.now();
     const startedHr = process.hrtime.bigint();
     let status = 500;
     let codes: string[] = [];
+    // A refusal of the pipeline's own steps is already in the tenant's metrics (the pipeline records it).
+    let refusedByPipeline = false;
     try {
+      // Read before a slot is taken, as on POST /graphql: a slow body holds no operation slot.
       const body = await readBodyBytes(req, options.maxBodyBytes);
+      const release = await options.admitPredict(caller).catch((error: unknown) => {
+        refusedByPipeline = true;
+        throw error;
+      });
+      res.once('close', release);
       const headers: Record<string, string> = {
         'content-type': req.headers['content-type'] ?? '',
         [internalContextHeader]: await options.sign({ ...caller.principal, requestId }, 'models'),
@@ -84,12 +91,12 @@ export function createPredictRoute(options: PredictRouteOptions) {
       codes = [reply.code];
       throw isTesseraError(error) ? error : reply;
     } finally {
-      if (caller.tenant) {
+      if (caller.tenant && !refusedByPipeline) {
         options.recordRequest({
           tenantId: caller.tenant.id,
           startedAt,
           operationType: 'query',
-          operationName: metricsName,
+          operationName: predictRouteOperation,
           latencyMs: Number(process.hrtime.bigint() - startedHr) / 1e6,
           errorCodes: status < 300 ? [] : codes,
         });

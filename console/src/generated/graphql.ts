@@ -1534,7 +1534,7 @@ export type OperationMetrics = {
   latencyP99Ms?: Maybe<Scalars['Float']['output']>;
   maxLatencyMs?: Maybe<Scalars['Float']['output']>;
   meanLatencyMs?: Maybe<Scalars['Float']['output']>;
-  /** The operation's name, or (anonymous), (invalid) or (other). */
+  /** The operation's name, or (anonymous), (invalid), (other) or (predict route) (POST /v1/predict). */
   operationName: Scalars['String']['output'];
   operationType: OperationType;
   requests: Scalars['Int']['output'];

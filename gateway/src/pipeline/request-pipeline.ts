@@ -213,12 +213,12 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     },
 
     /**
-     * POST /v1/predict: a `predict` without GraphQL, admitted as the query would be — an
-     * operation-scoped API key must list `predict`, the call holds one of the tenant's operation
-     * slots (`release` gives it back), and pays the query's cost from the same budget.
+     * POST /v1/predict of a caller through `admitCaller`, once its body is read: a `predict`
+     * without GraphQL, admitted as the query would be — an operation-scoped API key must list
+     * `predict`, the call holds one of the tenant's operation slots (`release` gives it back), and
+     * pays the query's cost from the same budget.
      */
-    async predict(facts: RequestFacts): Promise<{ caller: Caller; release: ReleaseSlot }> {
-      const caller = await authenticate(facts);
+    async predict(caller: Caller): Promise<ReleaseSlot> {
       const startedAt = Date.now();
       let release: ReleaseSlot | undefined;
       try {
@@ -234,7 +234,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         throw error;
       }
       deps.usage.meterCost(caller, routeCosts.predict);
-      return { caller, release };
+      return release;
     },
 
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */

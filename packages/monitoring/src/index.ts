@@ -3,6 +3,7 @@ export { latencyBucketBoundsMs, latencyBucketColumns, emptyHistogram, latencyBuc
 export {
   RequestMetricsAggregator,
   anonymousOperation,
+  predictRouteOperation,
   otherOperations,
   type OperationType,
   type RequestMetricsRow,

@@ -33,6 +33,8 @@ export interface RequestMetricsRow {
 /** Names that cannot collide with a GraphQL operation name (parentheses are not allowed in names). */
 export const otherOperations = '(other)';
 export const anonymousOperation = '(anonymous)';
+/** The gateway's predict route (POST /v1/predict): a request without a GraphQL operation name. */
+export const predictRouteOperation = '(predict route)';
 const maxNameLength = 64;
 const graphqlName = /^[_A-Za-z][_0-9A-Za-z]*$/;
 const errorCode = /^[A-Z][A-Z0-9_]{0,47}$/;
@@ -122,6 +124,7 @@ export class RequestMetricsAggregator {
 
 function normalizeName(name: string | null): string {
   if (!name) return anonymousOperation;
+  if (name === predictRouteOperation) return name;
   return graphqlName.test(name) ? name.slice(0, maxNameLength) : '(invalid)';
 }
 

@@ -158,6 +158,24 @@ describe('gateway: the predict route', () => {
     });
   });
 
+  it('counts in the tenant\'s request metrics as (predict route), its refusals as errors, and only in that tenant\'s', async () => {
+    const counted = await stack.createTenant();
+    const scientist = await counted.token('data_scientist');
+    const model = await newModel(stack, scientist, 'counted');
+    await uploadVersion(stack, scientist, model, mlpModel());
+    const since = new Date(Date.now() - 60_000).toISOString();
+    for (let i = 0; i < 2; i++) expect((await post(scientist, { modelId: model, version: 1, inputs: [mlpInput()] })).status).toBe(200);
+    expect((await post(scientist, { modelId: model, version: 7, inputs: [mlpInput()] })).status).toBe(404);
+    await stack.platform.gateway.flushRequestMetrics();
+    const metricsQuery = 'query M($from: DateTime!, $to: DateTime!) { requestMetrics(from: $from, to: $to) { operations { operationType operationName requests errors } } }';
+    const window = { from: since, to: new Date(Date.now() + 60_000).toISOString() };
+    type Metrics = { requestMetrics: { operations: Array<{ operationType: string; operationName: string; requests: number; errors: number }> } };
+    const mine = expectNoErrors(await stack.query<Metrics>(scientist, metricsQuery, window)).requestMetrics.operations;
+    expect(mine).toContainEqual({ operationType: 'QUERY', operationName: '(predict route)', requests: 3, errors: 1 });
+    const others = expectNoErrors(await stack.query<Metrics>(await b.token('admin'), metricsQuery, window)).requestMetrics.operations;
+    expect(others.filter((operation) => operation.operationName === '(predict route)')).toEqual([]);
+  });
+
   it('refuses callers without a valid token, on its headers alone', async () => {
     const body = { modelId: aModel, version: 1, inputs: [mlpInput()] };
     expect(refusedWith(await post(undefined, body))).toEqual({ status: 401, codes: ['UNAUTHENTICATED'], data: null });

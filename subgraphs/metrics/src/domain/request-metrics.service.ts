@@ -39,7 +39,7 @@ export interface RequestMetrics {
 
 const operationTypes: Record<string, string> = { QUERY: 'query', MUTATION: 'mutation', SUBSCRIPTION: 'subscription', INVALID: 'invalid' };
 /** Operation names as the gateway stores them: GraphQL names, or one of its placeholders. */
-const storedName = /^(?:[_A-Za-z][_0-9A-Za-z]{0,63}|\(other\)|\(anonymous\)|\(invalid\))$/;
+const storedName = /^(?:[_A-Za-z][_0-9A-Za-z]{0,63}|\(other\)|\(anonymous\)|\(invalid\)|\(predict route\))$/;
 const maxOperations = 100;
 
 function statsOf(sums: { requests: number; errors: number; latencyMsSum: number; latencyMsMax: number; histogram: number[] }): RequestStats {
@@ -113,7 +113,7 @@ function parseFilter(args: { operationType?: unknown; operationName?: unknown })
   }
   if (args.operationName !== undefined && args.operationName !== null) {
     if (typeof args.operationName !== 'string' || !storedName.test(args.operationName)) {
-      throw errors.badInput('operationName must be a GraphQL operation name (at most 64 characters), (anonymous), (invalid) or (other).', { field: 'operationName' });
+      throw errors.badInput('operationName must be a GraphQL operation name (at most 64 characters), (anonymous), (invalid), (other) or (predict route).', { field: 'operationName' });
     }
     filter.operationName = args.operationName;
   }
