@@ -103,6 +103,9 @@ test('the CLI passes every check against the running gateway (HTTPS with --ca, a
   const detail = (name: string) => report.checks.find((check) => check.name === name)?.detail;
   expect(detail('isolation.query.dataset(id=dataset)')).toMatch(/NOT_FOUND.*returns its data/);
   expect(detail('isolation.query.predict(input.alias=alias, input.modelId=model)')).toMatch(/NOT_FOUND.*returns its data/);
+  // The flood was refused for its rate, not answered with some other error first.
+  expect(detail('limits.rate-limit')).toMatch(/^RATE_LIMITED .* × datasets\(first: 100\)/);
+  expect(detail('limits.rate-limit')).not.toMatch(/other errors/);
   const listed = expectNoErrors(await stack.query<{ datasets: { edges: unknown[] }; models: { edges: unknown[] } }>(tokenA, '{ datasets { edges { node { id } } } models { edges { node { id } } } }'));
   expect(listed.datasets.edges).toEqual([]);
   expect(listed.models.edges).toEqual([]);
