@@ -119,6 +119,6 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
   } catch {
     throw new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.');
   }
-  if (typeof parsed !== 'object' || parsed === null) throw new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.');
+  if (typeof parsed !== 'object' || parsed === null) throw new TesseraError('BAD_REQUEST', 'The request body must be a JSON object (one operation: query, variables, operationName, extensions).');
   return parsed;
 }

@@ -91,14 +91,15 @@ describe('gateway error responses', () => {
   });
 
   it.each([
-    ['truncated JSON', 'application/json', '{"query": "{ currentTenant { id } }"'],
-    ['JSON that is not an object', 'application/json', '"{ currentTenant { id } }"'],
-    ['JSON null', 'application/json', 'null'],
-    ['plain text', 'text/plain', '{ currentTenant { id } }'],
-    ['a form', 'application/x-www-form-urlencoded', 'query=%7B%20currentTenant%20%7B%20id%20%7D%20%7D'],
-  ])('a body that is not a JSON request (%s) → BAD_REQUEST (400) with a JSON error body', async (_label, contentType, body) => {
+    ['truncated JSON', 'application/json', '{"query": "{ currentTenant { id } }"', /not valid JSON/],
+    ['JSON that is not an object', 'application/json', '"{ currentTenant { id } }"', /must be a JSON object/],
+    ['JSON null', 'application/json', 'null', /must be a JSON object/],
+    ['plain text', 'text/plain', '{ currentTenant { id } }', /content-type/],
+    ['a form', 'application/x-www-form-urlencoded', 'query=%7B%20currentTenant%20%7B%20id%20%7D%20%7D', /content-type/],
+  ])('a body that is not a JSON request (%s) → BAD_REQUEST (400) with a JSON error body that says why', async (_label, contentType, body, message) => {
     const res = await rawPost(body, contentType);
     expect(res.status).toBe(400);
+    expect(res.json?.errors?.[0]?.message).toMatch(message);
     expect(res.contentType).toMatch(/application\/json/);
     expect(res.json && errorCodes(res.json)).toEqual(['BAD_REQUEST']);
     expect(res.json?.data ?? null).toBeNull();
