@@ -155,12 +155,13 @@ describe('metrics: tenantUsage quotas', () => {
     await waitForStatus(stack, scientist, long.id, ['RUNNING']);
     for (let i = 0; i < 2; i++) expectNoErrors(await stack.query(scientist, submitProfile, { input: { datasetVersionId: versionId } }));
 
-    // Models to predict with: a linear one, and one that spins until its 3 s timeout (to hold a prediction in flight).
+    // Models to predict with: a linear one, and one that spins until its 8 s timeout (to hold a prediction in
+    // flight long enough for the cost units and in-flight reports to catch up on a loaded machine).
     const linearId = await newModel(stack, scientist, 'linear');
     await uploadVersion(stack, scientist, linearId, linearModel());
     const slowId = await newModel(stack, scientist, 'slow');
     await uploadVersion(stack, scientist, slowId, buildSlowModel({ features: 3 }));
-    expectNoErrors(await stack.query(scientist, updateServing, { id: slowId, input: { timeoutMs: 3_000, batching: false } }));
+    expectNoErrors(await stack.query(scientist, updateServing, { id: slowId, input: { timeoutMs: 8_000, batching: false } }));
 
     // Subscriptions through the gateway (graphql-ws): two of the busy tenant, one of the quiet tenant.
     const clients: TestSubscriptionClient[] = [];
