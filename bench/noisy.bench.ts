@@ -241,7 +241,8 @@ async function main(): Promise<number> {
           `${fmt(gatewayCpuPerFloodRequest, 0)} µs over all ${floodRequests} requests of the flood phase (refusals included); ` +
           `cores busy during the flood: gateway ${fmt(cores.gateway)}, subgraphs + load threads ${fmt(cores.subgraphsAndLoad)}, inference processes ${fmt(cores.inference)}; ` +
           `GC in the subgraphs' thread during the quiet phase: ${describeGc(gcAlone)} alone, ${describeGc(gcFlooded)} under the flood; ` +
-          `its event-loop delay: ${describeDelay(delayAlone)} alone, ${describeDelay(delayFlooded)} under the flood`,
+          `its event-loop delay: ${describeDelay(delayAlone)} alone, ${describeDelay(delayFlooded)} under the flood; ` +
+          `its heap now ${fmt(process.memoryUsage().heapUsed / 2 ** 20, 0)} MiB used`,
       );
     }
 
