@@ -1,15 +1,19 @@
-import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Pool } from 'undici';
 import type { SubgraphAgents } from './subgraph-tls';
 
+/** URLs remembered per subgraph fetcher (a fixed handful in practice; the bound keeps a mistake from growing it). */
+const maxTargets = 64;
+
 /**
- * The gateway's HTTP client for subgraph calls: plain node:https (mutual TLS, one keep-alive pool
- * per subgraph, see subgraph-tls.ts).
+ * The gateway's HTTP client for subgraph calls: undici's pool API (mutual TLS, one keep-alive pool
+ * per subgraph, see subgraph-tls.ts), with the answer buffered.
  *
- * Apollo Gateway's default client (make-fetch-happen) and Node's fetch (undici, web streams) each
- * cost 0.4–0.6 ms of CPU per call in our profile (bench/gateway-profile.ts) — more than the rest of
- * the hop. A subgraph answer is one small JSON body, so buffering it and handing Apollo a minimal
- * Response (status, headers.get, text, json) is all that is needed.
+ * Apollo Gateway's default client (make-fetch-happen) and Node's fetch (undici behind web streams)
+ * each cost 0.4–0.6 ms of CPU per call in our profile (bench/gateway-profile.ts), and node:https with
+ * a keep-alive agent about twice what undici's `Pool.request` costs (ClientRequest, agent
+ * bookkeeping, stream events). A subgraph answer is one small JSON body, so buffering it and
+ * handing Apollo a minimal Response (status, headers.get, text, json) is all that is needed.
  */
 export interface LeanFetchInit {
   method?: string;
@@ -29,33 +33,37 @@ export interface LeanResponse {
 
 export type LeanFetcher = (url: string, init?: LeanFetchInit) => Promise<LeanResponse>;
 
+type ResponseHeaders = Record<string, string | string[] | undefined>;
+
 /** A fetcher for one subgraph: only https URLs, over that subgraph's mutual-TLS pool. */
 export function createSubgraphFetcher(agents: SubgraphAgents, subgraph: string): LeanFetcher {
-  const agent: HttpsAgent = agents.agent(subgraph);
-  return (url, init = {}) =>
-    new Promise((resolve, reject) => {
-      if (!url.startsWith('https:')) {
-        reject(new Error(`The ${subgraph} subgraph URL must be https (mutual TLS): ${url}`));
-        return;
-      }
-      const body = init.body ?? '';
-      const headers = { ...init.headers, 'content-length': String(Buffer.byteLength(body)) };
-      const req = httpsRequest(url, { method: init.method ?? 'POST', headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => resolve(leanResponse(url, res.statusCode ?? 0, res.statusMessage ?? '', res.headers, Buffer.concat(chunks).toString('utf8'))));
-      });
-      req.on('error', reject);
-      req.end(body);
+  // A subgraph is called at one or two URLs (its GraphQL endpoint, an internal route): parsed once.
+  const targets = new Map<string, { pool: Pool; path: string }>();
+  return async (url, init = {}) => {
+    let target = targets.get(url);
+    if (!target) {
+      if (!url.startsWith('https:')) throw new Error(`The ${subgraph} subgraph URL must be https (mutual TLS): ${url}`);
+      const parsed = new URL(url);
+      target = { pool: agents.pool(subgraph, parsed.origin), path: parsed.pathname + parsed.search };
+      if (targets.size < maxTargets) targets.set(url, target);
+    }
+    const reply = await target.pool.request({
+      path: target.path,
+      method: (init.method ?? 'POST') as 'POST',
+      headers: init.headers ?? {},
+      body: init.body ?? '',
     });
+    const text = await reply.body.text();
+    return leanResponse(url, reply.statusCode, reply.headers, text);
+  };
 }
 
-function leanResponse(url: string, status: number, statusText: string, headers: IncomingHttpHeaders, text: string): LeanResponse {
+function leanResponse(url: string, status: number, headers: ResponseHeaders, text: string): LeanResponse {
   return {
     ok: status >= 200 && status < 300,
     status,
-    statusText,
+    // HTTP/1.1 reason phrases are optional and undici does not expose them; Node servers send these.
+    statusText: STATUS_CODES[status] ?? '',
     url,
     headers: {
       get: (name) => {

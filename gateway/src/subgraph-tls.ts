@@ -1,5 +1,6 @@
 import { Agent as HttpsAgent } from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
+import { Pool } from 'undici';
 import { mutualTlsClientOptions, type TlsIdentity } from '@tessera/service-kit';
 
 /**
@@ -10,9 +11,14 @@ export function subgraphTlsOptions(identity: TlsIdentity, subgraph: string): Con
   return mutualTlsClientOptions(identity, subgraph);
 }
 
-/** One keep-alive pool per subgraph, each with that subgraph's expected identity. */
+/**
+ * The gateway's connections to its subgraphs, each with that subgraph's expected identity: an
+ * undici pool per subgraph origin for buffered calls (operations, predictions), and a node:https
+ * keep-alive agent per subgraph for the streamed upload and download proxies.
+ */
 export class SubgraphAgents {
   private readonly agents = new Map<string, HttpsAgent>();
+  private readonly pools = new Map<string, Pool>();
 
   constructor(
     readonly identity: TlsIdentity,
@@ -28,8 +34,21 @@ export class SubgraphAgents {
     return agent;
   }
 
+  /** The pool for `origin` (scheme, host and port of one subgraph's URL). */
+  pool(subgraph: string, origin: string): Pool {
+    const key = `${subgraph} ${origin}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool(origin, { connections: this.maxSockets, connect: subgraphTlsOptions(this.identity, subgraph) });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
   close(): void {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+    for (const pool of this.pools.values()) void pool.destroy().catch(() => undefined);
+    this.pools.clear();
   }
 }
