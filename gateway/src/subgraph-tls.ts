@@ -39,7 +39,14 @@ export class SubgraphAgents {
     const key = `${subgraph} ${origin}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, { connections: this.maxSockets, connect: subgraphTlsOptions(this.identity, subgraph) });
+      pool = new Pool(origin, {
+        connections: this.maxSockets,
+        connect: subgraphTlsOptions(this.identity, subgraph),
+        // No client-side deadline, as with node:https: a call may legitimately run for minutes (a
+        // prediction up to its model's serving timeout, a re-encryption), and the subgraph bounds its own work.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
       this.pools.set(key, pool);
     }
     return pool;
