@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { databaseOf, redisOf } from '@tessera/platform';
+import type { Principal } from '@tessera/auth';
 import type { TestStack } from '@tessera/testing';
 import { processCpuMicros, processRssBytes } from './process-stats';
 
@@ -101,6 +102,64 @@ export async function startGatewayProcess(
     graphqlUrl,
     pid: child.pid ?? 0,
     inspectorUrl,
+    cpuMicros: () => (child.pid ? processCpuMicros(child.pid) : undefined),
+    rssBytes: () => (child.pid ? processRssBytes(child.pid) : undefined),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}
+
+/**
+ * bench/gateway-relay.ts in a process of its own, in front of the datasets subgraph of `stack`: the
+ * floor of the own-process gateway path (TLS in, a fresh signed context, mutual TLS out, nothing else).
+ */
+export async function startGatewayRelayProcess(stack: TestStack, principal: Principal): Promise<GatewayProcess> {
+  const gatewayFiles = stack.pki.files('gateway');
+  const child: ChildProcess = spawn(process.execPath, [...gatewayNodeFlags, '--import', 'tsx', path.join(repoRoot, 'bench/gateway-relay.ts')], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env['PATH'],
+      RELAY_CA_FILE: stack.pki.caFile,
+      RELAY_CERT_FILE: gatewayFiles.certFile,
+      RELAY_KEY_FILE: gatewayFiles.keyFile,
+      RELAY_TARGET_URL: `${stack.platform.subgraphs.datasets.url}/graphql`,
+      RELAY_AUDIENCE: 'datasets',
+      RELAY_PRINCIPAL: JSON.stringify(principal),
+      RELAY_PRIVATE_JWK: JSON.stringify(stack.config.internalContextKeys.privateJwk),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    tail = `${tail}\n${line}`.slice(-4000);
+  });
+  const relayUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the relay process did not start: ${tail}`)), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the relay process exited (${code}): ${tail}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const url = (JSON.parse(line) as { relayUrl?: string }).relayUrl;
+        if (url) {
+          clearTimeout(timer);
+          resolve(url);
+        }
+      } catch {
+        // not the announcement
+      }
+    });
+  });
+  return {
+    graphqlUrl: relayUrl,
+    pid: child.pid ?? 0,
+    inspectorUrl: undefined,
     cpuMicros: () => (child.pid ? processCpuMicros(child.pid) : undefined),
     rssBytes: () => (child.pid ? processRssBytes(child.pid) : undefined),
     stop: () =>

@@ -9,6 +9,8 @@
  *             its defaults: prepared operations on);
  *   gateway-own-process-unprepared — another `tessera gateway` with PREPARED_OPERATIONS_MAX=0: every
  *             request parsed, measured and run through Apollo (the gateway before prepared operations);
+ *   relay   — bench/gateway-relay.ts in its own process: TLS in, a fresh signed internal context,
+ *             mutual TLS to the subgraph, nothing else (the floor of any gateway in its own process);
  *   direct  — POST <datasets subgraph>/graphql with an x-tessera-context for the same principal,
  *             minted before the phase starts (the baseline: the subgraph's own work only).
  * Keep-alive HTTP from a worker thread, 127.0.0.1 only; warm-up discarded; the measured requests
@@ -23,7 +25,7 @@
  * Exits non-zero if any response is not the expected page of datasets; never on the target.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { startGatewayProcess } from './gateway-process';
+import { startGatewayProcess, startGatewayRelayProcess } from './gateway-process';
 import { datasetsQuery, fmt, intFromEnv, LoadGenerator, runBench, setUpBench, summarize, type LoadTarget, type RunResult, type Summary } from './support';
 
 /** Targets, as ratios to the direct path in the same run: the own-process gateway's p50 at most 1.25×, its throughput at least 0.85×. */
@@ -47,10 +49,10 @@ function splitIntoRounds(total: number, rounds: number): number[] {
   return Array.from({ length: rounds }, (_, i) => base + (i < total % rounds ? 1 : 0)).filter((n) => n > 0);
 }
 
-type PathName = 'gateway' | 'gateway-own-process' | 'gateway-own-process-unprepared' | 'gateway-own-process-baseline' | 'direct';
-type OwnProcessPath = 'gateway-own-process' | 'gateway-own-process-unprepared' | 'gateway-own-process-baseline';
+type PathName = 'gateway' | 'gateway-own-process' | 'gateway-own-process-unprepared' | 'gateway-own-process-baseline' | 'relay' | 'direct';
+type OwnProcessPath = 'gateway-own-process' | 'gateway-own-process-unprepared' | 'gateway-own-process-baseline' | 'relay';
 const baselineRepo = process.env['BENCH_BASELINE_REPO'] || undefined;
-const ownProcessPaths: readonly OwnProcessPath[] = ['gateway-own-process', 'gateway-own-process-unprepared', ...(baselineRepo ? (['gateway-own-process-baseline'] as const) : [])];
+const ownProcessPaths: readonly OwnProcessPath[] = ['gateway-own-process', 'gateway-own-process-unprepared', ...(baselineRepo ? (['gateway-own-process-baseline'] as const) : []), 'relay'];
 const loadAverage = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 
 async function main(): Promise<number> {
@@ -63,7 +65,13 @@ async function main(): Promise<number> {
     stops.unshift(() => preparedProcess.stop());
     const unpreparedProcess = await startGatewayProcess(bench.stack, { tenantCacheTtlMs: settings.tenantCacheTtlMs, env: { PREPARED_OPERATIONS_MAX: '0' } });
     stops.unshift(() => unpreparedProcess.stop());
-    const processes: Partial<Record<OwnProcessPath, Awaited<ReturnType<typeof startGatewayProcess>>>> = { 'gateway-own-process': preparedProcess, 'gateway-own-process-unprepared': unpreparedProcess };
+    const relayProcess = await startGatewayRelayProcess(bench.stack, bench.principal);
+    stops.unshift(() => relayProcess.stop());
+    const processes: Partial<Record<OwnProcessPath, Awaited<ReturnType<typeof startGatewayProcess>>>> = {
+      'gateway-own-process': preparedProcess,
+      'gateway-own-process-unprepared': unpreparedProcess,
+      relay: relayProcess,
+    };
     if (baselineRepo) {
       const baselineProcess = await startGatewayProcess(bench.stack, { tenantCacheTtlMs: settings.tenantCacheTtlMs, repoRoot: baselineRepo });
       stops.unshift(() => baselineProcess.stop());
@@ -90,9 +98,9 @@ async function main(): Promise<number> {
       }
     }
 
-    const results: Record<PathName, Array<RunResult & { cpuMicros: number }>> = { gateway: [], 'gateway-own-process': [], 'gateway-own-process-unprepared': [], 'gateway-own-process-baseline': [], direct: [] };
+    const results: Record<PathName, Array<RunResult & { cpuMicros: number }>> = { gateway: [], 'gateway-own-process': [], 'gateway-own-process-unprepared': [], 'gateway-own-process-baseline': [], relay: [], direct: [] };
     // Each own-process gateway's CPU over its phases (from /proc; 10 ms ticks, so summed over all rounds).
-    const processCpu: Record<OwnProcessPath, number | undefined> = { 'gateway-own-process': 0, 'gateway-own-process-unprepared': 0, 'gateway-own-process-baseline': 0 };
+    const processCpu: Record<OwnProcessPath, number | undefined> = { 'gateway-own-process': 0, 'gateway-own-process-unprepared': 0, 'gateway-own-process-baseline': 0, relay: 0 };
     console.log('');
     for (const [round, requests] of splitIntoRounds(settings.requests, settings.rounds).entries()) {
       const line: string[] = [];
@@ -117,6 +125,7 @@ async function main(): Promise<number> {
     const own = summarize(results['gateway-own-process']);
     const unprepared = summarize(results['gateway-own-process-unprepared']);
     const d = summarize(results.direct);
+    const relay = summarize(results.relay);
     const ownCpu = (name: OwnProcessPath, s: Summary) => {
       const micros = processCpu[name];
       return micros === undefined ? 'n/a' : fmt(micros / s.requests, 0);
@@ -126,6 +135,7 @@ async function main(): Promise<number> {
       ['gateway (own process, prepared)', own, ownCpu('gateway-own-process', own)],
       ['gateway (own process, unprepared)', unprepared, ownCpu('gateway-own-process-unprepared', unprepared)],
       ...(baselineRepo ? [['gateway (own process, baseline repo)', summarize(results['gateway-own-process-baseline']), ownCpu('gateway-own-process-baseline', summarize(results['gateway-own-process-baseline']))] as [string, Summary, string]] : []),
+      ['relay (floor: TLS, context, mTLS)', relay, ownCpu('relay', relay)],
       ['direct to subgraph', d, '—'],
     ];
     console.log('');
@@ -137,22 +147,31 @@ async function main(): Promise<number> {
       );
     }
     console.log('* CPU of the bench process: subgraphs, load thread and the in-process gateway (user + system; an own-process gateway is not in it).');
-    const errors = warmupErrors + g.errors + own.errors + unprepared.errors + d.errors + results['gateway-own-process-baseline'].reduce((n, r) => n + r.errors, 0);
+    const errors = warmupErrors + g.errors + own.errors + unprepared.errors + relay.errors + d.errors + results['gateway-own-process-baseline'].reduce((n, r) => n + r.errors, 0);
     console.log('');
     for (const [label, s] of [
-      ['same process', g],
-      ['own process, prepared', own],
-      ['own process, unprepared', unprepared],
-      ...(baselineRepo ? [['own process, baseline repo', summarize(results['gateway-own-process-baseline'])] as const] : []),
+      ['gateway in same process', g],
+      ['gateway in own process, prepared', own],
+      ['gateway in own process, unprepared', unprepared],
+      ...(baselineRepo ? [['gateway in own process, baseline repo', summarize(results['gateway-own-process-baseline'])] as const] : []),
+      ['relay (no gateway features)', relay],
     ] as const) {
       console.log(
-        `gateway in ${label}: p50 ${fmt(s.p50 / d.p50, 3)}× direct (+${fmt(s.p50 - d.p50)} ms), throughput ${fmt(s.throughput / d.throughput, 3)}× direct`,
+        `${label}: p50 ${fmt(s.p50 / d.p50, 3)}× direct (+${fmt(s.p50 - d.p50)} ms), throughput ${fmt(s.throughput / d.throughput, 3)}× direct`,
       );
     }
     console.log(
       `CPU added by the in-process gateway: ${fmt(g.cpuPerRequestUs - d.cpuPerRequestUs, 0)} µs per request ` +
         '(CPU time of this process; not inflated by other load on the machine)',
     );
+    const relayCpu = processCpu.relay;
+    const ownCpuTotal = processCpu['gateway-own-process'];
+    if (relayCpu !== undefined && ownCpuTotal !== undefined) {
+      console.log(
+        `own-process gateway above the relay (what its features cost): p50 +${fmt(own.p50 - relay.p50)} ms, ` +
+          `CPU +${fmt(ownCpuTotal / own.requests - relayCpu / relay.requests, 0)} µs per request; the relay alone reaches p50 ${fmt(relay.p50 / d.p50, 3)}× and throughput ${fmt(relay.throughput / d.throughput, 3)}× the direct path`,
+      );
+    }
     console.log(`load average at the end: ${loadAverage()}`);
     const p50Ratio = own.p50 / d.p50;
     const throughputRatio = own.throughput / d.throughput;
@@ -167,7 +186,7 @@ async function main(): Promise<number> {
       for (const sample of list.flatMap((r) => r.errorSamples).slice(0, 5)) console.error(`  ${name} error: ${sample}`);
     }
     if (errors > 0) {
-      console.error(`FAILED: ${errors} request(s) did not return the expected datasets page (warm-up ${warmupErrors}, gateway ${g.errors}, own process ${own.errors}, unprepared ${unprepared.errors}, direct ${d.errors}).`);
+      console.error(`FAILED: ${errors} request(s) did not return the expected datasets page (warm-up ${warmupErrors}, gateway ${g.errors}, own process ${own.errors}, unprepared ${unprepared.errors}, relay ${relay.errors}, direct ${d.errors}).`);
       return 1;
     }
     return 0;

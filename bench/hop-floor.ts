@@ -19,6 +19,8 @@ import { Agent, createServer, request } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import { Pool } from 'undici';
+import { readBody } from './http-body';
 import { processCpuMicros } from './process-stats';
 import { fmt, intFromEnv, percentile, runBench } from './support';
 
@@ -37,15 +39,6 @@ const load = () =>
     .map((n) => n.toFixed(2))
     .join(' ');
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function post(agent: Agent, port: number, body: Buffer | string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, servername: 'localhost', method: 'POST', path: '/', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -59,13 +52,15 @@ function post(agent: Agent, port: number, body: Buffer | string): Promise<Buffer
 /** The gateway's place: one TLS server for clients, one mutual-TLS keep-alive pool to the server. */
 async function relay(): Promise<void> {
   const next = Number(process.argv[3]);
-  const agent = new Agent({ keepAlive: true, ca: pem('ca.pem'), cert: pem('gateway.pem'), key: pem('gateway-key.pem') });
+  // The gateway's client for subgraph calls: an undici pool (gateway/src/subgraph-http-client.ts).
+  const pool = new Pool(`https://127.0.0.1:${next}`, { connect: { ca: pem('ca.pem'), cert: pem('gateway.pem'), key: pem('gateway-key.pem'), servername: 'localhost' } });
   const server = createServer({ cert: pem('gateway.pem'), key: pem('gateway-key.pem') }, (req: IncomingMessage, res: ServerResponse) => {
     readBody(req)
-      .then((body) => post(agent, next, body))
+      .then((body) => pool.request({ path: '/', method: 'POST', headers: { 'content-type': 'application/json' }, body }))
+      .then((reply) => reply.body.arrayBuffer())
       .then((answer) => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(answer);
+        res.end(Buffer.from(answer));
       })
       .catch(() => {
         res.statusCode = 502;
