@@ -36,7 +36,8 @@
  * its p99. Environment: BENCH_REQUESTS per configuration (600), BENCH_WARMUP (60), BENCH_ROUNDS
  * (2), BENCH_RAW_RUNS (600), BENCH_MAX_BATCH (32), BENCH_MAX_DELAY_MS (2), BENCH_TIER (shared |
  * dedicated), BENCH_ENCODING (base64 | json), BENCH_GATEWAY (own-process | in-process),
- * BENCH_MLP_*, BENCH_PATHS (graphql,route). Exits non-zero on any error, never on a target.
+ * BENCH_MLP_*, BENCH_PATHS (graphql,route), BENCH_PROFILE (ms; 0) and BENCH_PROFILE_CONCURRENCY (1).
+ * Exits non-zero on any error, never on a target.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -67,6 +68,8 @@ const settings = {
   paths: pathsFromEnv(process.env['BENCH_PATHS'] ?? 'graphql,route'),
   /** BENCH_PROFILE=<ms>: V8 CPU profiles of the gateway and the subgraphs' process under c=1 load, printed before the phases. */
   profileMs: intFromEnv('BENCH_PROFILE', 0, 0),
+  /** BENCH_PROFILE_CONCURRENCY: the profiled load's concurrency (1); above 1 the model batches, as in the c=32 batching phase. */
+  profileConcurrency: intFromEnv('BENCH_PROFILE_CONCURRENCY', 1, 1),
 };
 const concurrencies = [1, 8, 32] as const;
 type PredictPath = 'graphql' | 'route';
@@ -355,11 +358,12 @@ async function main(): Promise<number> {
     };
 
     if (settings.profileMs > 0) {
-      await serving(false);
-      await loadGenerator.runExpecting(target, settings.warmup, expect, 1);
+      const concurrency = settings.profileConcurrency;
+      await serving(concurrency > 1);
+      await loadGenerator.runExpecting(target, settings.warmup, expect, concurrency);
       let done = false;
       const loadUntilDone = (async () => {
-        while (!done) await loadGenerator.runExpecting(target, 50, expect, 1);
+        while (!done) await loadGenerator.runExpecting(target, 50 * concurrency, expect, concurrency);
       })();
       const [subgraphs, gateway] = await Promise.all([
         profileThisProcess(settings.profileMs),
@@ -370,7 +374,7 @@ async function main(): Promise<number> {
       for (const [name, profile] of [['subgraphs (this process, load thread not sampled)', subgraphs], ['gateway', gateway]] as const) {
         if (!profile) continue;
         const summary = summarizeProfile(profile);
-        console.log(`profile of ${name}: busy ${fmt((100 * summary.busyMs) / summary.wallMs, 1)} % of ${fmt(summary.wallMs / 1000, 1)} s`);
+        console.log(`profile of ${name} at c=${concurrency}${concurrency > 1 ? ' with batching' : ''}: busy ${fmt((100 * summary.busyMs) / summary.wallMs, 1)} % of ${fmt(summary.wallMs / 1000, 1)} s`);
         console.log('  self time by file:');
         for (const text of topLines(summary.files, summary.wallMs, 25)) console.log(`  ${text}`);
         console.log('  self time by function:');
