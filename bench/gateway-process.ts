@@ -98,6 +98,11 @@ export async function startGatewayProcess(
       }
     });
   });
+  return processHandle(child, graphqlUrl, inspectorUrl);
+}
+
+/** /proc readings and a stop (SIGTERM, then SIGKILL after 10 s) for a started bench process. */
+function processHandle(child: ChildProcess, graphqlUrl: string, inspectorUrl: string | undefined): GatewayProcess {
   return {
     graphqlUrl,
     pid: child.pid ?? 0,
@@ -156,18 +161,5 @@ export async function startGatewayRelayProcess(stack: TestStack, principal: Prin
       }
     });
   });
-  return {
-    graphqlUrl: relayUrl,
-    pid: child.pid ?? 0,
-    inspectorUrl: undefined,
-    cpuMicros: () => (child.pid ? processCpuMicros(child.pid) : undefined),
-    rssBytes: () => (child.pid ? processRssBytes(child.pid) : undefined),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
-  };
+  return processHandle(child, relayUrl, undefined);
 }
