@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import type { SubgraphAgents } from './subgraph-tls';
 
 /** URLs remembered per subgraph fetcher (a fixed handful in practice; the bound keeps a mistake from growing it). */
@@ -49,7 +49,7 @@ export function createSubgraphFetcher(agents: SubgraphAgents, subgraph: string):
     }
     const reply = await target.pool.request({
       path: target.path,
-      method: (init.method ?? 'POST') as 'POST',
+      method: (init.method ?? 'POST') as Dispatcher.HttpMethod,
       headers: init.headers ?? {},
       body: init.body ?? '',
     });
