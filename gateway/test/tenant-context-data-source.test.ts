@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { internalContextHeader, requestIdHeader, type Caller } from '@tessera/auth';
+import { isDependencyUnavailable, toClientError } from '@tessera/errors';
 import { ensureLocalPki } from '@tessera/local-infra';
 import { listen, peerIdentity, type RunningHttpServer } from '@tessera/service-kit';
 import type { GatewayContext } from '../src/gateway-context';
@@ -34,7 +35,15 @@ describe('TenantContextDataSource (gateway → subgraph over mutual TLS)', () =>
     });
   };
 
+  // A subgraph that dies in the middle of a call: it reads the request, then drops the connection.
+  let dropper: RunningHttpServer;
+  const dropHandler = (req: import('node:http').IncomingMessage) => {
+    req.resume();
+    req.on('end', () => req.socket.destroy());
+  };
+
   beforeAll(async () => {
+    dropper = await listen(dropHandler as never, 0, '127.0.0.1', { identity: pki.identity('datasets'), allowedClients: ['gateway'] });
     server = await listen(handler as never, 0, '127.0.0.1', { identity: pki.identity('datasets'), allowedClients: ['gateway'] });
     // A server of the same CA whose certificate names another service.
     impostor = await listen(handler as never, 0, '127.0.0.1', { identity: pki.identity('models'), allowedClients: ['gateway'] });
@@ -44,6 +53,7 @@ describe('TenantContextDataSource (gateway → subgraph over mutual TLS)', () =>
     agents.close();
     await server.close();
     await impostor.close();
+    await dropper.close();
   });
   beforeEach(() => {
     received.length = 0;
@@ -131,6 +141,33 @@ describe('TenantContextDataSource (gateway → subgraph over mutual TLS)', () =>
       expect(graphQLError.extensions['code']).toBe(code);
       expect(graphQLError.extensions['response']).toMatchObject({ status, body: { errors: [{ message: 'no' }] } });
     }
+  });
+
+  it('a subgraph that drops the connection mid-call, or cannot be reached, is an outage (SERVICE_UNAVAILABLE), never an internal error', async () => {
+    const dropped: unknown = await source(`${dropper.url}/graphql`).process(operation({ query: '{ a }' })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(dropped).toBeInstanceOf(Error);
+    expect(isDependencyUnavailable(dropped)).toBe(true);
+    expect(toClientError(dropped).code).toBe('SERVICE_UNAVAILABLE');
+    // The same for the predict route's call (the fetcher itself), and for a port nobody listens on.
+    const fetcher = createSubgraphFetcher(agents, 'datasets');
+    const viaFetcher: unknown = await fetcher(`${dropper.url}/internal/predict`, { body: '{}' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(toClientError(viaFetcher).code).toBe('SERVICE_UNAVAILABLE');
+    const closed = await listen(handler as never, 0, '127.0.0.1', { identity: pki.identity('datasets'), allowedClients: ['gateway'] });
+    await closed.close();
+    const refused: unknown = await fetcher(`${closed.url}/graphql`, { body: '{}' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(toClientError(refused).code).toBe('SERVICE_UNAVAILABLE');
+    // The pool is fine afterwards: the healthy subgraph still answers.
+    answer = { status: 200, type: 'application/json', body: '{"data":{"a":1}}' };
+    await expect(source().process(operation({ query: '{ a }' }))).resolves.toEqual({ data: { a: 1 } });
   });
 
   it('a 200 answer that is not a JSON object is an error, not data', async () => {

@@ -36,6 +36,14 @@ const unavailableCodes = new Set([
   'SlowDown',
   // The key provider (Vault transit or the local key service) could not be reached or answered 5xx.
   'KEY_PROVIDER_UNAVAILABLE',
+  // undici (the gateway's subgraph client): the peer closed the connection mid-call, a connect or
+  // read timed out, or the pool was closed under the call (the gateway shutting down).
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
 ]);
 
 /** ioredis gives up on a command after its reconnect attempts with this error. */
