@@ -11,7 +11,11 @@
  * what process isolation and TLS on every hop cost before any platform work, i.e. the least overhead
  * over raw any implementation of this layout can reach on this machine, in this load.
  *
- * Environment: BENCH_REQUESTS (2000), BENCH_ROUNDS (3), BENCH_MLP_* as bench:inference.
+ * It also prints session.run's own p50 inside the chain, so a model slowed down between calls is
+ * told apart from the hops. Environment: BENCH_REQUESTS (2000), BENCH_ROUNDS (3), BENCH_MLP_* as
+ * bench:inference, BENCH_CHILD_WAIT_MS / BENCH_CHILD_WAIT (a wait in the child before each chained
+ * run, see childWait). Under `taskset -c 0` every process shares one core, which removes the
+ * wake-ups of an idle core from the chain.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,7 +36,23 @@ const settings = {
   features: intFromEnv('BENCH_MLP_FEATURES', 256, 1),
   width: intFromEnv('BENCH_MLP_WIDTH', 2560, 1),
   layers: intFromEnv('BENCH_MLP_LAYERS', 3, 1),
+  childWaitMs: Number(process.env['BENCH_CHILD_WAIT_MS'] ?? 0),
+  childWait: process.env['BENCH_CHILD_WAIT'] === 'spin' ? ('spin' as const) : ('sleep' as const),
 };
+
+/**
+ * The diagnostic wait before each chained run (BENCH_CHILD_WAIT_MS, BENCH_CHILD_WAIT=sleep|spin):
+ * with a tiny model it separates what the hops cost from what the rest of the machine loses while
+ * the child is busy for that long — the same wait asleep or spinning shows it is the other
+ * processes' idle time, not the child's work, that makes them slower.
+ */
+async function childWait(since: number): Promise<void> {
+  if (settings.childWait === 'sleep') {
+    await new Promise((resolve) => setTimeout(resolve, settings.childWaitMs));
+    return;
+  }
+  while (performance.now() - since < settings.childWaitMs);
+}
 const role = process.argv[2];
 const load = () =>
   loadavg()
@@ -89,8 +109,10 @@ async function infer(): Promise<void> {
         process.send?.({ id: message.id, latencies });
         return;
       }
+      const t0 = performance.now();
+      if (settings.childWaitMs > 0) await childWait(t0);
       const out = await session.run({ input: new ort.Tensor('float32', message.data!, [1, settings.features]) });
-      process.send?.({ id: message.id, data: out['output']!.data });
+      process.send?.({ id: message.id, data: out['output']!.data, runMs: performance.now() - t0 });
     })();
   });
   process.send?.({ ready: true });
@@ -130,6 +152,8 @@ export interface FloorRound {
   rawP50: number;
   chainP50: number;
   chainP99: number;
+  /** session.run's own p50 inside the chain (measured in the child around each run). */
+  chainRunP50: number;
   /** CPU µs per request: the relay process, this process (server and client), the inference child. */
   cpu: { relay: number; server: number; child: number };
 }
@@ -137,6 +161,8 @@ export interface FloorRound {
 export interface HopFloor {
   /** `requests` raw runs in the child, then `requests` chain requests at concurrency 1. */
   measure(requests: number): Promise<FloorRound>;
+  /** `requests` chain requests, not measured: brings the processes' JIT to its steady state. */
+  warm(requests: number): Promise<void>;
   stop(): void;
 }
 
@@ -146,7 +172,11 @@ export async function startHopFloor(): Promise<HopFloor> {
   await once<{ ready?: boolean }>(inference, (m) => m.ready === true);
   let nextId = 1;
   const waiting = new Map<number, (data: Float32Array) => void>();
-  inference.on('message', (m: { id?: number; data?: Float32Array }) => {
+  // session.run's own time inside the chain: when it exceeds the raw loop's, the model slowed down
+  // between calls (caches, idle cores), which no change to the hops can remove.
+  const chainRuns: number[] = [];
+  inference.on('message', (m: { id?: number; data?: Float32Array; runMs?: number }) => {
+    if (m.runMs !== undefined) chainRuns.push(m.runMs);
     if (m.id !== undefined && m.data) waiting.get(m.id)?.(m.data);
   });
   // The server: mutual TLS, one body in, base64 decode, IPC round trip, base64 out.
@@ -173,6 +203,9 @@ export async function startHopFloor(): Promise<HopFloor> {
   const body = JSON.stringify({ query: 'query($input: PredictInput!) { predict(input: $input) { outputs { dataBase64 } } }', dataBase64: Buffer.from(row.buffer).toString('base64') });
 
   return {
+    async warm(requests) {
+      for (let i = 0; i < requests; i += 1) await post(client, relayPort, body);
+    },
     async measure(requests) {
       const id = nextId++;
       inference.send({ id, raw: requests });
@@ -180,6 +213,7 @@ export async function startHopFloor(): Promise<HopFloor> {
       const rawP50 = percentile(Float64Array.from(raw.latencies!).sort(), 50);
       for (let i = 0; i < 50; i += 1) await post(client, relayPort, body);
       const latencies = new Float64Array(requests);
+      chainRuns.length = 0;
       const cpu0 = { self: process.cpuUsage(), relay: processCpuMicros(relayProcess.pid!) ?? 0, child: processCpuMicros(inference.pid!) ?? 0 };
       for (let i = 0; i < requests; i += 1) {
         const t0 = performance.now();
@@ -192,6 +226,7 @@ export async function startHopFloor(): Promise<HopFloor> {
         rawP50,
         chainP50: percentile(latencies, 50),
         chainP99: percentile(latencies, 99),
+        chainRunP50: percentile(Float64Array.from(chainRuns).sort(), 50),
         cpu: {
           relay: ((processCpuMicros(relayProcess.pid!) ?? 0) - cpu0.relay) / requests,
           server: (self.user + self.system) / requests,
@@ -217,7 +252,7 @@ async function main(): Promise<number> {
       const r = await floor.measure(settings.requests);
       overheads.push(r.chainP50 - r.rawP50);
       console.log(
-        `  round ${round}: raw session.run p50 ${fmt(r.rawP50)} ms; chain p50 ${fmt(r.chainP50)} ms, p99 ${fmt(r.chainP99)} ms; floor overhead ${fmt(r.chainP50 - r.rawP50)} ms; ` +
+        `  round ${round}: raw session.run p50 ${fmt(r.rawP50)} ms (inside the chain ${fmt(r.chainRunP50)} ms); chain p50 ${fmt(r.chainP50)} ms, p99 ${fmt(r.chainP99)} ms; floor overhead ${fmt(r.chainP50 - r.rawP50)} ms (hops: chain − run inside it ${fmt(r.chainP50 - r.chainRunP50)} ms); ` +
           `CPU µs/request: relay ${fmt(r.cpu.relay, 0)}, server+client ${fmt(r.cpu.server, 0)}, child ${fmt(r.cpu.child, 0)}; load ${load()}`,
       );
     }
