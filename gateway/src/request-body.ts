@@ -1,12 +1,32 @@
-import type { IncomingMessage } from 'node:http';
-import { errors } from '@tessera/errors';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { errors, TesseraError } from '@tessera/errors';
+
+/**
+ * Bodies are taken as sent: a Content-Encoding other than `identity` (gzip, br, …) is refused
+ * with BAD_REQUEST rather than ignored, so a compressed body is never read as JSON or stored as a
+ * file, and a plain body that claims a coding is not accepted either.
+ */
+export function assertIdentityEncoding(headers: IncomingHttpHeaders): void {
+  const declared = headers['content-encoding'];
+  if (declared === undefined) return;
+  const codings = declared.split(',').map((coding) => coding.trim().toLowerCase());
+  if (codings.every((coding) => coding === 'identity')) return;
+  throw new TesseraError('BAD_REQUEST', `Content-Encoding ${JSON.stringify(declared)} is not supported: send the body uncompressed.`, { header: 'Content-Encoding' });
+}
 
 /**
  * A request body of at most `limit` bytes, or PAYLOAD_TOO_LARGE — refused on its declared length
  * before reading, or as soon as it passes the limit. Either way the rest is drained rather than the
- * socket destroyed, so the client gets the 413 and the keep-alive connection stays usable.
+ * socket destroyed, so the client gets the 413 and the keep-alive connection stays usable. A body
+ * in a content coding is refused the same way (assertIdentityEncoding).
  */
 export async function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    assertIdentityEncoding(req.headers);
+  } catch (error) {
+    req.resume();
+    throw error;
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();

@@ -4,6 +4,7 @@ import { internalContextHeader } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
+import { assertIdentityEncoding } from './request-body';
 import type { SubgraphAgents } from './subgraph-tls';
 
 const uploadId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -33,6 +34,7 @@ export function uploadProxy(options: UploadProxyOptions) {
       if (!uploadId.test(id)) throw errors.badInput('The upload id is not valid.', { field: 'uploadId' });
       const declared = Number(req.headers['content-length']);
       if (!Number.isFinite(declared)) throw errors.badInput('Send Content-Length with the upload.', { field: 'Content-Length' });
+      assertIdentityEncoding(req.headers);
       if (declared > options.maxUploadBytes) throw errors.tooLarge(`Uploads are limited to ${options.maxUploadBytes} bytes.`);
       const token = await options.authorize(req, service);
       const headers: Record<string, string> = {

@@ -1,3 +1,4 @@
+import { deflateSync, gzipSync } from 'node:zlib';
 import { quoteIdentifier } from '@tessera/tenancy';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { createDatasetMutation } from './support';
@@ -48,6 +49,25 @@ describe('POST /graphql over HTTP', () => {
     } as RequestInit & { duplex: 'half' });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors.map((e) => e.extensions.code)).toEqual(['PAYLOAD_TOO_LARGE']);
+  });
+
+  it('refuses a body in a content coding, or one claiming a coding, with BAD_REQUEST naming the header; identity is no coding', async () => {
+    const operation = JSON.stringify({ query: '{ currentTenant { id } }' });
+    const send = (encoding: string, body: string | Buffer) =>
+      fetch(stack.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: `Bearer ${token}` }, body });
+    for (const [encoding, body] of [['gzip', gzipSync(operation)], ['deflate', deflateSync(operation)], ['br', operation], ['GZIP', operation]] as const) {
+      const response = await send(encoding, body);
+      const answer = (await response.json()) as { data?: unknown; errors?: Array<{ extensions: { code: string; header?: string } }> };
+      expect({ encoding, status: response.status, data: answer.data, errors: answer.errors?.map((e) => [e.extensions.code, e.extensions.header]) }).toEqual({
+        encoding,
+        status: 400,
+        data: undefined,
+        errors: [['BAD_REQUEST', 'Content-Encoding']],
+      });
+    }
+    const plain = await send('identity', operation);
+    expect(plain.status).toBe(200);
+    expect(((await plain.json()) as { data?: { currentTenant?: { id: string } } }).data?.currentTenant?.id).toBeDefined();
   });
 
   it('negotiates the content type as Apollo Server does, and answers compact JSON', async () => {

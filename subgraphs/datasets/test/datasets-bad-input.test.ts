@@ -1,4 +1,5 @@
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
+import { gzipSync } from 'node:zlib';
 import { completeUpload, createDataset, createUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
 
 /** Every bad input gets a typed error and leaves the tenant's rows and objects exactly as before. */
@@ -64,6 +65,22 @@ describe('datasets: bad input changes nothing', () => {
     const after = await tenantState(stack, tenant);
     expect(after.objects).toEqual(before.objects);
     expect(after.rows['dataset_versions']).toBe(before.rows['dataset_versions']);
+  });
+
+  it('a body in a content coding (or claiming one) is refused at the gateway, stores nothing and leaves the upload usable', async () => {
+    const csv = Buffer.from('a,b\n1,2\n');
+    const upload = await reserveUpload(stack, token, datasetId, csv.length);
+    const before = await tenantState(stack, tenant);
+    for (const [encoding, body] of [['gzip', gzipSync(csv)], ['br', csv], ['gzip, identity', gzipSync(csv)]] as const) {
+      const response = await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/csv', 'content-encoding': encoding, authorization: `Bearer ${token}` }, body });
+      const answer = (await response.json()) as { errors?: Array<{ extensions: { code: string; header?: string } }> };
+      expect({ encoding, status: response.status, errors: answer.errors?.map((e) => [e.extensions.code, e.extensions.header]) }).toEqual({ encoding, status: 400, errors: [['BAD_REQUEST', 'Content-Encoding']] });
+    }
+    expect(await tenantState(stack, tenant)).toEqual(before);
+    // Refused before the subgraph saw it: the same upload still takes its bytes, and identity is no coding.
+    const accepted = await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/csv', 'content-encoding': 'identity', authorization: `Bearer ${token}` }, body: csv });
+    expect(accepted.status).toBe(200);
+    expectNoErrors(await stack.query(token, completeUpload, { id: upload.id }));
   });
 
   it('a replayed upload URL is a CONFLICT and adds nothing', async () => {

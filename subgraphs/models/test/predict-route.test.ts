@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import Redis from 'ioredis';
 import { redisConnectionOptions } from '@tessera/config';
 import { LiveQuotaKeys, minuteOf } from '@tessera/quotas';
@@ -54,7 +55,7 @@ describe('gateway: the predict route', () => {
     const response = await fetch(`${stack.gatewayUrl}/v1/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
+      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
     });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: JSON.parse(text) as RouteAnswer['body'] };
@@ -110,6 +111,8 @@ describe('gateway: the predict route', () => {
       ['a JSON array', '[1, 2]', {}, 400, 'BAD_REQUEST'],
       ['a JSON string', '"predict"', {}, 400, 'BAD_REQUEST'],
       ['not declared as JSON', JSON.stringify(good), { 'content-type': 'text/plain' }, 400, 'BAD_REQUEST'],
+      ['a compressed body', gzipSync(JSON.stringify(good)), { 'content-encoding': 'gzip' }, 400, 'BAD_REQUEST'],
+      ['a plain body that claims a coding', JSON.stringify(good), { 'content-encoding': 'br' }, 400, 'BAD_REQUEST'],
       ['an unknown field', { ...good, tenantId: a.id }, {}, 400, 'BAD_USER_INPUT'],
       ['both id and name', { ...good, modelName: 'strict' }, {}, 400, 'BAD_USER_INPUT'],
       ['neither version nor alias', { modelId: model, inputs: [mlpInput()] }, {}, 400, 'BAD_USER_INPUT'],
