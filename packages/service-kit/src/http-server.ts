@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -21,6 +22,7 @@ export async function listen(app: Express | ((req: never, res: never) => void), 
   // An https.Server is an http.Server that also speaks TLS: the same type for everything downstream.
   const server: Server = tls ? (createTlsServer(tlsServerOptions(tls), handler) as unknown as Server) : createServer(handler);
   if (tls?.allowedClients) refuseClientsOutside(server, tls.allowedClients);
+  answerUnparsableRequests(server);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -58,5 +60,29 @@ function refuseClientsOutside(server: Server, allowedClients: readonly string[])
   server.on('secureConnection', (socket: TLSSocket) => {
     const identity = peerIdentity(socket);
     if (!identity || !allowed.has(identity)) socket.destroy();
+  });
+}
+
+/**
+ * A request Node's HTTP parser refuses before any handler sees it (a malformed request line,
+ * headers over the size limit, a request that does not arrive in time) gets the same typed JSON
+ * body as every other refusal — `BAD_REQUEST`, with the status Node would send (400, 431, 408) —
+ * instead of Node's empty reply; the connection is closed, as Node does.
+ */
+function answerUnparsableRequests(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (error.code === 'ECONNRESET' || !socket.writable || answering) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large.']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'The request did not arrive in time.']
+          : [400, 'The HTTP request is malformed.'];
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 }
