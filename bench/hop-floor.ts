@@ -14,8 +14,9 @@
  * It also prints session.run's own p50 inside the chain, so a model slowed down between calls is
  * told apart from the hops. Environment: BENCH_REQUESTS (2000), BENCH_ROUNDS (3), BENCH_MLP_* as
  * bench:inference, BENCH_CHILD_WAIT_MS / BENCH_CHILD_WAIT (a wait in the child before each chained
- * run, see childWait). Under `taskset -c 0` every process shares one core, which removes the
- * wake-ups of an idle core from the chain.
+ * run, see childWait), BENCH_FLOOR_WITHOUT (relay, child or both: the chain without the gateway's
+ * process or with session.run in the server's own process, to price the layouts not taken). Under
+ * `taskset -c 0` every process shares one core, which removes the wake-ups of an idle core.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,6 +38,9 @@ const settings = {
   width: intFromEnv('BENCH_MLP_WIDTH', 2560, 1),
   layers: intFromEnv('BENCH_MLP_LAYERS', 3, 1),
   childWaitMs: Number(process.env['BENCH_CHILD_WAIT_MS'] ?? 0),
+  // Hops left out, to price the layouts not taken: `relay` (the client calls the server, as if no
+  // gateway process stood between), `child` (session.run in the server's own process).
+  without: new Set((process.env['BENCH_FLOOR_WITHOUT'] ?? '').split(',').map((hop) => hop.trim()).filter(Boolean)),
   childWait: process.env['BENCH_CHILD_WAIT'] === 'spin' ? ('spin' as const) : ('sleep' as const),
 };
 
@@ -90,32 +94,89 @@ async function relay(): Promise<void> {
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
 }
 
-/** The inference process's place: the MLP, one run per message, tensors as typed arrays. */
-async function infer(): Promise<void> {
+/** The MLP with the pools' session options, and the two ways the floor runs it. */
+async function openModel() {
   const ort = await import('onnxruntime-node');
   const { buildMlp } = await import('@tessera/onnx');
   const session = await ort.InferenceSession.create(buildMlp({ layers: mlpLayers() }), { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  return {
+    /** raw session.run, back to back: the reference. */
+    async raw(runs: number): Promise<Float64Array> {
+      const feeds = { input: new ort.Tensor('float32', new Float32Array(settings.features).fill(0.1), [1, settings.features]) };
+      const latencies = new Float64Array(runs);
+      for (let i = 0; i < runs; i += 1) {
+        const t0 = performance.now();
+        await session.run(feeds);
+        latencies[i] = performance.now() - t0;
+      }
+      return latencies;
+    },
+    /** One chained run (after the diagnostic wait, if any), with its own duration. */
+    async run(data: Float32Array): Promise<{ data: Float32Array; runMs: number }> {
+      const t0 = performance.now();
+      if (settings.childWaitMs > 0) await childWait(t0);
+      const out = await session.run({ input: new ort.Tensor('float32', data, [1, settings.features]) });
+      return { data: out['output']!.data as Float32Array, runMs: performance.now() - t0 };
+    },
+    release: () => session.release(),
+  };
+}
+
+/** The inference process's place: the MLP, one run per message, tensors as typed arrays. */
+async function infer(): Promise<void> {
+  const model = await openModel();
   process.on('message', (message: { id: number; data?: Float32Array; raw?: number }) => {
     void (async () => {
       if (message.raw) {
-        // raw session.run, back to back, inside this process: the reference.
-        const feeds = { input: new ort.Tensor('float32', new Float32Array(settings.features).fill(0.1), [1, settings.features]) };
-        const latencies = new Float64Array(message.raw);
-        for (let i = 0; i < message.raw; i += 1) {
-          const t0 = performance.now();
-          await session.run(feeds);
-          latencies[i] = performance.now() - t0;
-        }
-        process.send?.({ id: message.id, latencies });
+        process.send?.({ id: message.id, latencies: await model.raw(message.raw) });
         return;
       }
-      const t0 = performance.now();
-      if (settings.childWaitMs > 0) await childWait(t0);
-      const out = await session.run({ input: new ort.Tensor('float32', message.data!, [1, settings.features]) });
-      process.send?.({ id: message.id, data: out['output']!.data, runMs: performance.now() - t0 });
+      const { data, runMs } = await model.run(message.data!);
+      process.send?.({ id: message.id, data, runMs });
     })();
   });
   process.send?.({ ready: true });
+}
+
+/** Where the floor's server runs the model: an IPC child (the layout), or its own process. */
+interface FloorInference {
+  raw(runs: number): Promise<Float64Array>;
+  run(data: Float32Array): Promise<{ data: Float32Array; runMs: number }>;
+  /** CPU µs the child used so far (0 in-process: its runs are the server's CPU). */
+  cpuMicros(): number;
+  stop(): void;
+}
+
+async function childInference(): Promise<FloorInference> {
+  const child = startChild(['infer'], true);
+  await once<{ ready?: boolean }>(child, (m) => m.ready === true);
+  let nextId = 1;
+  const waiting = new Map<number, (reply: { data?: Float32Array; runMs?: number; latencies?: Float64Array }) => void>();
+  child.on('message', (m: { id?: number; data?: Float32Array; runMs?: number; latencies?: Float64Array }) => {
+    if (m.id === undefined) return;
+    waiting.get(m.id)?.(m);
+    waiting.delete(m.id);
+  });
+  const ask = (message: { raw?: number; data?: Float32Array }) =>
+    new Promise<{ data?: Float32Array; runMs?: number; latencies?: Float64Array }>((resolve) => {
+      const id = nextId++;
+      waiting.set(id, resolve);
+      child.send({ id, ...message });
+    });
+  return {
+    raw: async (runs) => (await ask({ raw: runs })).latencies!,
+    run: async (data) => {
+      const reply = await ask({ data });
+      return { data: reply.data!, runMs: reply.runMs! };
+    },
+    cpuMicros: () => processCpuMicros(child.pid!) ?? 0,
+    stop: () => void child.kill(),
+  };
+}
+
+async function inProcessInference(): Promise<FloorInference> {
+  const model = await openModel();
+  return { raw: model.raw, run: model.run, cpuMicros: () => 0, stop: () => void model.release() };
 }
 
 function mlpLayers() {
@@ -166,58 +227,49 @@ export interface HopFloor {
   stop(): void;
 }
 
-/** Starts the floor's processes (relay, inference child) and its server in this process. */
+/**
+ * Starts the floor's processes (relay, inference child) and its server in this process; with
+ * BENCH_FLOOR_WITHOUT, the chain leaves out the relay, the child or both.
+ */
 export async function startHopFloor(): Promise<HopFloor> {
-  const inference = startChild(['infer'], true);
-  await once<{ ready?: boolean }>(inference, (m) => m.ready === true);
-  let nextId = 1;
-  const waiting = new Map<number, (data: Float32Array) => void>();
+  const inference = settings.without.has('child') ? await inProcessInference() : await childInference();
   // session.run's own time inside the chain: when it exceeds the raw loop's, the model slowed down
   // between calls (caches, idle cores), which no change to the hops can remove.
   const chainRuns: number[] = [];
-  inference.on('message', (m: { id?: number; data?: Float32Array; runMs?: number }) => {
-    if (m.runMs !== undefined) chainRuns.push(m.runMs);
-    if (m.id !== undefined && m.data) waiting.get(m.id)?.(m.data);
-  });
-  // The server: mutual TLS, one body in, base64 decode, IPC round trip, base64 out.
+  // The server: mutual TLS, one body in, base64 decode, a run (over IPC, or here), base64 out.
   const server = createServer({ cert: pem('models.pem'), key: pem('models-key.pem'), ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-    void readBody(req).then((body) => {
+    void readBody(req).then(async (body) => {
       const parsed = JSON.parse(body.toString()) as { dataBase64: string };
       const bytes = Buffer.from(parsed.dataBase64, 'base64');
-      const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      const id = nextId++;
-      waiting.set(id, (out) => {
-        waiting.delete(id);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ data: { predict: { outputs: [{ dataBase64: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64') }] } } }));
-      });
-      inference.send({ id, data });
+      const { data: out, runMs } = await inference.run(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+      chainRuns.push(runMs);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { predict: { outputs: [{ dataBase64: Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('base64') }] } } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const serverPort = (server.address() as { port: number }).port;
-  const relayProcess = startChild(['relay', String(serverPort)], false);
-  const relayPort = (await once<{ port?: number }>(relayProcess, (m) => typeof m.port === 'number')).port!;
-  const client = new Agent({ keepAlive: true, ca: pem('ca.pem'), maxSockets: 1 });
+  const relayProcess = settings.without.has('relay') ? undefined : startChild(['relay', String(serverPort)], false);
+  const entryPort = relayProcess ? (await once<{ port?: number }>(relayProcess, (m) => typeof m.port === 'number')).port! : serverPort;
+  // Without the relay the client calls the server itself, with the gateway's client certificate.
+  const client = new Agent({ keepAlive: true, ca: pem('ca.pem'), maxSockets: 1, ...(relayProcess ? {} : { cert: pem('gateway.pem'), key: pem('gateway-key.pem') }) });
+  const relayCpu = () => (relayProcess ? (processCpuMicros(relayProcess.pid!) ?? 0) : 0);
   const row = Float32Array.from({ length: settings.features }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
   const body = JSON.stringify({ query: 'query($input: PredictInput!) { predict(input: $input) { outputs { dataBase64 } } }', dataBase64: Buffer.from(row.buffer).toString('base64') });
 
   return {
     async warm(requests) {
-      for (let i = 0; i < requests; i += 1) await post(client, relayPort, body);
+      for (let i = 0; i < requests; i += 1) await post(client, entryPort, body);
     },
     async measure(requests) {
-      const id = nextId++;
-      inference.send({ id, raw: requests });
-      const raw = await once<{ id?: number; latencies?: Float64Array }>(inference, (m) => m.id === id && m.latencies !== undefined);
-      const rawP50 = percentile(Float64Array.from(raw.latencies!).sort(), 50);
-      for (let i = 0; i < 50; i += 1) await post(client, relayPort, body);
+      const rawP50 = percentile(Float64Array.from(await inference.raw(requests)).sort(), 50);
+      for (let i = 0; i < 50; i += 1) await post(client, entryPort, body);
       const latencies = new Float64Array(requests);
       chainRuns.length = 0;
-      const cpu0 = { self: process.cpuUsage(), relay: processCpuMicros(relayProcess.pid!) ?? 0, child: processCpuMicros(inference.pid!) ?? 0 };
+      const cpu0 = { self: process.cpuUsage(), relay: relayCpu(), child: inference.cpuMicros() };
       for (let i = 0; i < requests; i += 1) {
         const t0 = performance.now();
-        await post(client, relayPort, body);
+        await post(client, entryPort, body);
         latencies[i] = performance.now() - t0;
       }
       const self = process.cpuUsage(cpu0.self);
@@ -228,15 +280,15 @@ export async function startHopFloor(): Promise<HopFloor> {
         chainP99: percentile(latencies, 99),
         chainRunP50: percentile(Float64Array.from(chainRuns).sort(), 50),
         cpu: {
-          relay: ((processCpuMicros(relayProcess.pid!) ?? 0) - cpu0.relay) / requests,
+          relay: (relayCpu() - cpu0.relay) / requests,
           server: (self.user + self.system) / requests,
-          child: ((processCpuMicros(inference.pid!) ?? 0) - cpu0.child) / requests,
+          child: (inference.cpuMicros() - cpu0.child) / requests,
         },
       };
     },
     stop() {
-      relayProcess.kill();
-      inference.kill();
+      relayProcess?.kill();
+      inference.stop();
       client.destroy();
       server.close();
     },
@@ -245,7 +297,8 @@ export async function startHopFloor(): Promise<HopFloor> {
 
 async function main(): Promise<number> {
   const floor = await startHopFloor();
-  console.log(`Node ${process.version}, load average ${load()}; ${settings.rounds} rounds of ${settings.requests} requests at concurrency 1`);
+  const left = settings.without.size > 0 ? `; without: ${[...settings.without].join(', ')}` : '';
+  console.log(`Node ${process.version}, load average ${load()}; ${settings.rounds} rounds of ${settings.requests} requests at concurrency 1${left}`);
   const overheads: number[] = [];
   try {
     for (let round = 1; round <= settings.rounds; round += 1) {
