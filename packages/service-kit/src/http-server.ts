@@ -71,6 +71,7 @@ function refuseClientsOutside(server: Server, allowedClients: readonly string[])
  */
 function answerUnparsableRequests(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // A response already under way cannot take another: Node's own handler checks the same field.
     const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
     if (error.code === 'ECONNRESET' || !socket.writable || answering) {
       socket.destroy();
