@@ -231,8 +231,8 @@ export interface HopFloor {
  * Starts the floor's processes (relay, inference child) and its server in this process; with
  * BENCH_FLOOR_WITHOUT, the chain leaves out the relay, the child or both.
  */
-export async function startHopFloor(): Promise<HopFloor> {
-  const inference = settings.without.has('child') ? await inProcessInference() : await childInference();
+export async function startHopFloor(without: ReadonlySet<string> = settings.without): Promise<HopFloor> {
+  const inference = without.has('child') ? await inProcessInference() : await childInference();
   // session.run's own time inside the chain: when it exceeds the raw loop's, the model slowed down
   // between calls (caches, idle cores), which no change to the hops can remove.
   const chainRuns: number[] = [];
@@ -249,7 +249,7 @@ export async function startHopFloor(): Promise<HopFloor> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const serverPort = (server.address() as { port: number }).port;
-  const relayProcess = settings.without.has('relay') ? undefined : startChild(['relay', String(serverPort)], false);
+  const relayProcess = without.has('relay') ? undefined : startChild(['relay', String(serverPort)], false);
   const entryPort = relayProcess ? (await once<{ port?: number }>(relayProcess, (m) => typeof m.port === 'number')).port! : serverPort;
   // Without the relay the client calls the server itself, with the gateway's client certificate.
   const client = new Agent({ keepAlive: true, ca: pem('ca.pem'), maxSockets: 1, ...(relayProcess ? {} : { cert: pem('gateway.pem'), key: pem('gateway-key.pem') }) });

@@ -391,7 +391,8 @@ async function main(): Promise<number> {
     let warmupErrors = 0;
     const perRound = Math.max(1, Math.floor(settings.requests / settings.rounds));
     // The layout's floor, between the rounds' phases: the same hops with no platform code (hop-floor.ts).
-    const floor = await startHopFloor();
+    // With the gateway in this process, the floor has no relay process either: like for like.
+    const floor = await startHopFloor(settings.gateway === 'in-process' ? new Set(['relay']) : undefined);
     const floorRounds: FloorRound[] = [];
     // Once, before any round: V8 keeps optimising the request path for a few thousand calls, so
     // a first round right after a short warm-up measures the JIT's start, not serving. The floor's
