@@ -34,7 +34,7 @@
  * Targets: c=1 p50 overhead over a raw 1-row run ≤ 1 ms; c=32 with batching ≥ 60 % of raw
  * `session.run` throughput on the same batch sizes, ≥ 2.5× the no-batching throughput at ≤ 1.5×
  * its p99. Environment: BENCH_REQUESTS per configuration (600), BENCH_WARMUP (60 before each
- * phase), BENCH_WARMUP_START (1000 per path and for the floor, once before the first round), BENCH_ROUNDS
+ * phase), BENCH_WARMUP_START (1000 per path and serving mode, and for the floor, once before the first round), BENCH_ROUNDS
  * (2), BENCH_RAW_RUNS (600), BENCH_MAX_BATCH (32), BENCH_MAX_DELAY_MS (2), BENCH_TIER (shared |
  * dedicated), BENCH_ENCODING (base64 | json), BENCH_GATEWAY (own-process | in-process),
  * BENCH_MLP_*, BENCH_PATHS (graphql,route), BENCH_PROFILE (ms; 0) and BENCH_PROFILE_CONCURRENCY (1).
@@ -268,7 +268,7 @@ async function main(): Promise<number> {
         `MLP ${settings.features} → ${settings.layers}×${settings.width} relu → ${outputs} (${(onnx.length / 1e6).toFixed(1)} MB, ${(macs / 1e6).toFixed(1)} M multiply-adds per row); ` +
         `tenant tier ${settings.tier} (pool: ${inference.inferenceProcesses} process(es), ${threads} intra-op thread(s)); ` +
         `batching maxBatchSize ${settings.maxBatchSize}, maxDelayMs ${settings.maxDelayMs}; tensors as ${settings.encoding}; gateway ${settings.gateway}; ` +
-        `${settings.requests} requests per configuration in ${settings.rounds} round(s) after ${settings.warmupStart} warm-up per path at the start and ${settings.warmup} before each phase`,
+        `${settings.requests} requests per configuration in ${settings.rounds} round(s) after ${settings.warmupStart} warm-up per path and serving mode at the start and ${settings.warmup} before each phase`,
     );
 
     const session = await InferenceSession.create(onnx, { intraOpNumThreads: threads, interOpNumThreads: 1 });
@@ -397,9 +397,12 @@ async function main(): Promise<number> {
     // Once, before any round: V8 keeps optimising the request path for a few thousand calls, so
     // a first round right after a short warm-up measures the JIT's start, not serving. The floor's
     // processes get the same number of calls, so both sides of "above the floor" are warmed alike.
+    // Both serving modes: the pool's path without batching is other code than with it.
     if (settings.warmupStart > 0) {
-      await serving(true);
-      for (const path of settings.paths) warmupErrors += (await loadGenerator.runExpecting(predictTargets[path], settings.warmupStart, expect, 4)).errors;
+      for (const batching of [false, true]) {
+        await serving(batching);
+        for (const path of settings.paths) warmupErrors += (await loadGenerator.runExpecting(predictTargets[path], settings.warmupStart, expect, 4)).errors;
+      }
       await floor.warm(settings.warmupStart);
     }
     for (let round = 0; round < settings.rounds; round += 1) {
