@@ -22,9 +22,10 @@ import { createRequestPipeline } from './pipeline/request-pipeline';
 import { defaultRateLimitHold, RateLimitHold } from './pipeline/rate-limit-hold';
 import { createAuthFailureLog } from './auth-failure-log';
 import { createAccessRecheck, createRequestAuthenticator, type AccessControl } from './request-auth';
-import { AccessDirectory } from '@tessera/tenants/ports';
+import { AccessDirectory, accessServiceName } from '@tessera/tenants/ports';
 import { AccessCache } from './access/access-cache';
 import { AccessChangeSubscriber } from './access/access-change-subscriber';
+import { forgettingChangedAccess } from './access/access-changed-answers';
 import { ApiKeyUsageRecorder } from './access/api-key-usage';
 import { ClientAddressGuard, defaultAuthFailuresPerMinutePerAddress } from './pipeline/client-address-guard';
 import { guardAuthentication } from './pipeline/guarded-authenticator';
@@ -120,7 +121,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // Introspection at start goes through buildService too: the same mutual-TLS client and signed context.
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
     buildService: ({ name, url }) => {
-      const dataSource = new TenantContextDataSource(name, url ?? '', sign, createSubgraphFetcher(subgraphAgents, name));
+      const fetcher = createSubgraphFetcher(subgraphAgents, name);
+      const dataSource = new TenantContextDataSource(name, url ?? '', sign, name === accessServiceName ? forgettingChangedAccess(fetcher, accessCache) : fetcher);
       dataSources.set(name, dataSource);
       return dataSource;
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { resubscribeAfterReconnect } from '@tessera/config';
 import { JobQueueKeys, TenantLeases, TenantRing, type WorkerPool } from '@tessera/job-queue';
 import type { FetchedJob, JobRunner } from './job-runner';
 import type { TenantConsumers } from './tenant-consumers';
@@ -46,7 +47,12 @@ export class FairScheduler {
   }
 
   async start(concurrency: number): Promise<void> {
-    await this.subscriber.subscribe(this.keys.wakeChannel(this.pool));
+    const wake = this.keys.wakeChannel(this.pool);
+    // Wake-ups only shorten an idle slot's wait: without them the slots still look every idlePollMs.
+    resubscribeAfterReconnect(this.subscriber, () => [wake], (error) =>
+      this.runtime.logger.warn('job wake-ups are not heard (Redis refused the subscription); idle slots look at the ring every second', { error: error instanceof Error ? error.message : String(error) }),
+    );
+    await this.subscriber.subscribe(wake);
     this.subscriber.on('message', () => this.wakeAll());
     const runner = this.runner(this.leases);
     this.slots = Array.from({ length: concurrency }, (_, slot) => this.slotLoop(slot, runner));

@@ -28,7 +28,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const runtime = await createWorkerRuntime(config, logger);
   const pool: WorkerPool = config.dedicatedTenant ? { kind: 'dedicated', tenantId: config.dedicatedTenant } : sharedPool(config.region!);
   const redis = openRedis(config.redis, `worker:${poolName(pool)}`, 'blocking');
-  const subscriber = openRedis(config.redis, `worker-wake:${poolName(pool)}`, 'blocking');
+  const subscriber = openRedis(config.redis, `worker-wake:${poolName(pool)}`, 'subscriber');
   let runner: JobRunner | undefined;
   const consumers = new TenantConsumers(redis, {
     prefix: config.redis.keyPrefix,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, resubscribeAfterReconnect, subscriberConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
 import { accessChangesChannel, parseAccessChange } from '@tessera/tenants/ports';
 import type { AccessCache } from './access-cache';
 
@@ -16,13 +16,16 @@ export class AccessChangeSubscriber {
     private readonly redis: RedisConfig,
     private readonly logger: Logger,
   ) {
-    this.client = new Redis(redis.url, { ...redisConnectionOptions(redis), connectionName: `${redis.keyPrefix}:gateway-access`, lazyConnect: true });
+    this.client = new Redis(redis.url, { ...redisConnectionOptions(redis), ...subscriberConnectionOptions, connectionName: `${redis.keyPrefix}:gateway-access`, lazyConnect: true });
     this.client.on('error', () => undefined); // reconnects by itself
     this.client.on('message', (channel: string, message: string) => {
       const change = parseAccessChange(message);
       if (change) this.cache.forgetTenant(change.tenantId);
     });
     this.client.on('ready', () => this.cache.forgetAll());
+    resubscribeAfterReconnect(this.client, () => [accessChangesChannel(this.redis.keyPrefix)], (error) =>
+      this.logger.warn('access changes are no longer announced to this gateway (Redis refused the subscription); memberships and keys follow the tenants service\'s answers here and the cache lifetime', { error: error instanceof Error ? error.message : String(error) }),
+    );
   }
 
   /** Subscribes before the gateway serves; without Redis the cache lifetime alone bounds staleness. */

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { redisConnectionOptions, type RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, resubscribeAfterReconnect, subscriberConnectionOptions, type RedisConfig } from '@tessera/config';
 import { BoundedEventQueue, type OverflowPolicy } from './bounded-event-queue';
 import { tenantChannel, type EventTopic } from './event-channel';
 
@@ -37,8 +37,10 @@ interface ChannelState {
  * Redis pub/sub per tenant. One connection publishes; one connection per bus (one bus per
  * process) carries every subscription of the process, multiplexed by channel: a thousand
  * subscribers cost one socket. Both connect on first use, so a process that never publishes
- * or subscribes opens nothing. ioredis reconnects and re-subscribes after a Redis restart
- * (events published while Redis was down are lost: pub/sub is not a queue; job state lives in MySQL).
+ * or subscribes opens nothing. ioredis reconnects after a Redis restart and the bus subscribes to
+ * its channels again (resubscribeAfterReconnect; a refusal fails those subscribers instead of ending
+ * the process). Events published while Redis was down are lost: pub/sub is not a queue; job state
+ * lives in MySQL.
  */
 export function createEventBus(redis: RedisConfig): EventBus {
   let publisher: Redis | undefined;
@@ -61,7 +63,10 @@ export function createEventBus(redis: RedisConfig): EventBus {
     // established can reach Redis before ioredis's INFO, which Redis then refuses ("Connection in
     // subscriber mode") and ioredis fails the SUBSCRIBE with it (redis/ioredis#2037). The check
     // only waits for a Redis still loading its dataset, which pub/sub does not read.
-    const connection = connect('events-subscriber', { enableReadyCheck: false });
+    const connection = connect('events-subscriber', { enableReadyCheck: false, ...subscriberConnectionOptions });
+    resubscribeAfterReconnect(connection, () => [...channels.keys()], (error, refused) => {
+      for (const channel of refused) for (const queue of channels.get(channel)?.queues ?? []) queue.fail(error);
+    });
     connection.on('message', (channel: string, message: string) => {
       const state = channels.get(channel);
       if (!state) return;

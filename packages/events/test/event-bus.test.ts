@@ -1,5 +1,5 @@
 import { redisConnectionOptions } from '@tessera/config';
-import { redisAccountFromEnvironment } from '@tessera/redis-acl';
+import { redisAccountFromEnvironment, redisConfigAs } from '@tessera/redis-acl';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createEventBus, type EventBus, type EventSubscription } from '../src';
@@ -134,5 +134,56 @@ describe('event bus (real Redis)', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  /** The admin's view of the bus's subscriber connection (its client id), once it is connected. */
+  async function subscriberClientId(prefix: string): Promise<string | undefined> {
+    const admin = new Redis(redisUrl, redisConnectionOptions(account));
+    try {
+      const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+      return /id=(\d+) .*name=(\S+)/.exec(list.split('\n').find((line) => line.includes(`name=${prefix}:events-subscriber `)) ?? '')?.[1];
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  it('after its connection is dropped, the bus subscribes its channels again and events arrive', async () => {
+    const subscription = bus.subscribe<{ n: number }>('acme', 'jobs');
+    await subscription.ready;
+    const before = await subscriberClientId(keyPrefix);
+    expect(before).toBeDefined();
+    const admin = new Redis(redisUrl, redisConnectionOptions(account));
+    try {
+      await admin.call('CLIENT', 'KILL', 'ID', before!);
+    } finally {
+      admin.disconnect();
+    }
+    // Subscribed again on a new connection: the channel is back, and an event published now arrives.
+    for (let i = 0; i < 100 && (await subscriberChannels(keyPrefix)).length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await subscriberChannels(keyPrefix)).toEqual([`${keyPrefix}:tenant:acme:jobs`]);
+    expect(await subscriberClientId(keyPrefix)).not.toBe(before);
+    await publisherBus.publish('acme', 'jobs', { n: 7 });
+    expect(await take(subscription, 1)).toEqual([{ n: 7 }]);
+    subscription.return?.();
+  });
+
+  it('a subscription Redis refuses after a reconnect fails its subscribers with the refusal, and the process goes on', async () => {
+    // A user of its own, whose channels the admin takes away: Redis then drops its subscriber connection.
+    const user = `ttest-events-${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(16).toString('hex');
+    const admin = new Redis(redisUrl, redisConnectionOptions(account));
+    let restricted: EventBus | undefined;
+    try {
+      await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, `~${keyPrefix}:*`, `&${keyPrefix}:*`, '+@all');
+      restricted = createEventBus(redisConfigAs({ url: redisUrl, keyPrefix, ...tls }, user, password));
+      const subscription = restricted.subscribe<{ n: number }>('acme', 'jobs');
+      await subscription.ready;
+      await admin.call('ACL', 'SETUSER', user, 'resetchannels');
+      await expect(subscription.next()).rejects.toThrow(/NOPERM/);
+    } finally {
+      await restricted?.close();
+      await admin.call('ACL', 'DELUSER', user).catch(() => undefined);
+      admin.disconnect();
+    }
   });
 });

@@ -14,6 +14,8 @@ export interface SubgraphContext {
   user(): Principal;
   /** The caller's tenant scope, created on first use (suspended/unknown tenant → FORBIDDEN). */
   scope(): Promise<TenantScope>;
+  /** Headers this request's HTTP answer carries to the gateway (what it changed; set by resolvers). */
+  readonly responseHeaders: Map<string, string>;
 }
 
 export function createSubgraphContext(caller: Caller, logger: Logger, scopes: TenantScopeFactory, publicUrl?: string): SubgraphContext {
@@ -29,5 +31,6 @@ export function createSubgraphContext(caller: Caller, logger: Logger, scopes: Te
     logger: logger.child({ requestId: caller.requestId }),
     user,
     scope: () => (scope ??= scopes.forPrincipal(user())),
+    responseHeaders: new Map(),
   };
 }

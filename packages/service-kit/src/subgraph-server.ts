@@ -18,6 +18,7 @@ import { compactJson } from './compact-json';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 import { attachSubscriptionServer } from './subscription-server';
 import { authorizationAuditPlugin, createAuthorizationFailureRecorder } from './authorization-audit';
+import { responseHeadersPlugin } from './response-headers-plugin';
 import { tracedPlainRequest, tracingMiddleware } from './tracing-middleware';
 import { portRouter, type AnyPublishedPort } from './ports';
 import { peerCertificateThumbprint, type ServerTls } from './tls';
@@ -90,7 +91,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
     schema,
     formatError: createErrorMasker({ log: (message, fields) => logger.error(message, fields) }),
     // Traces go through OpenTelemetry, not Apollo's inline (ftv1) traces.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), authorizationAuditPlugin(runtime, definition.name, logger)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), authorizationAuditPlugin(runtime, definition.name, logger), responseHeadersPlugin],
     includeStacktraceInErrorResponses: false,
     // Compact JSON (Apollo pretty-prints by default): the reader is the gateway, not a person.
     stringifyResult: compactJson,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
+import { redisConnectionOptions, resubscribeAfterReconnect, subscriberConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
 import { parseTenantErased, tenantErasedChannel } from '@tessera/tenants/ports';
 
 /** What this replica holds of a tenant in memory, and how to tell a tenant that no longer exists. */
@@ -29,7 +29,7 @@ export class TenantErasureListener {
     private readonly redis: RedisConfig,
     private readonly logger: Logger,
   ) {
-    this.client = new Redis(redis.url, { ...redisConnectionOptions(redis), connectionName: `${redis.keyPrefix}:models-erasure`, lazyConnect: true });
+    this.client = new Redis(redis.url, { ...redisConnectionOptions(redis), ...subscriberConnectionOptions, connectionName: `${redis.keyPrefix}:models-erasure`, lazyConnect: true });
     this.client.on('error', () => undefined); // reconnects by itself
     this.client.on('message', (_channel: string, message: string) => {
       const erased = parseTenantErased(message);
@@ -39,6 +39,9 @@ export class TenantErasureListener {
       if (this.connectedOnce) this.track(this.reconcile());
       this.connectedOnce = true;
     });
+    resubscribeAfterReconnect(this.client, () => [tenantErasedChannel(this.redis.keyPrefix)], (error) =>
+      this.logger.warn('erasures are no longer announced to this models replica (Redis refused the subscription); it reconciles at its next reconnection', { error: error instanceof Error ? error.message : String(error) }),
+    );
   }
 
   async start(): Promise<void> {

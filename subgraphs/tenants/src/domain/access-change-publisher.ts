@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
-import { accessChangesChannel } from '../ports/access-changes';
+import { accessChangedHeader, accessChangesChannel, parseAccessChangedHeader } from '../ports/access-changes';
 
 export interface AccessChangePublisher {
   /** Tells every gateway replica to forget what it cached of the tenant's members and keys. */
@@ -28,5 +28,23 @@ export function createAccessChangePublisher(redis: RedisConfig, logger: Logger):
     async close() {
       await client.quit().catch(() => client.disconnect());
     },
+  };
+}
+
+/**
+ * The publisher for one request: each change is also added to the request's answer
+ * (accessChangedHeader), before it is announced, so the gateway that carried the request forgets
+ * the tenant's cached access whatever the order in which Redis delivers the announcement.
+ */
+export function namedInAnswer(publisher: AccessChangePublisher, responseHeaders: Map<string, string>): AccessChangePublisher {
+  return {
+    async tenantChanged(tenantId) {
+      const named = new Set(parseAccessChangedHeader(responseHeaders.get(accessChangedHeader)));
+      named.add(tenantId);
+      responseHeaders.set(accessChangedHeader, [...named].join(','));
+      await publisher.tenantChanged(tenantId);
+    },
+    // The shared publisher is closed with the service, never by one request.
+    close: async () => undefined,
   };
 }

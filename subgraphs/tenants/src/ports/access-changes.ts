@@ -1,3 +1,5 @@
+import { isTenantId } from '@tessera/tenancy';
+
 /**
  * The Redis channel on which the tenants service announces that a tenant's memberships or keys
  * changed; every gateway replica drops what it cached for that tenant. One channel for all tenants:
@@ -19,4 +21,25 @@ export function parseAccessChange(message: string): AccessChange | undefined {
     // not ours: ignored
   }
   return undefined;
+}
+
+/** The tenants service in Tessera's service catalogue: the only one whose answers may carry accessChangedHeader. */
+export const accessServiceName = 'tenants';
+
+/**
+ * The tenants service's answer to a request that changed memberships or keys names the tenants
+ * here (comma-separated). The gateway that carried the request forgets them before it passes the
+ * answer on, so the change holds on the caller's next request through that gateway even when the
+ * Redis announcement reaches it later (Redis may answer the publisher before it writes to the
+ * subscribers, and a loaded host can run the gateway in between).
+ */
+export const accessChangedHeader = 'x-tessera-access-changed';
+
+/** The tenant ids of an accessChangedHeader value; anything that is not a tenant id is dropped. */
+export function parseAccessChangedHeader(value: string | null | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(isTenantId);
 }

@@ -4,14 +4,17 @@ import type { ApiKeyRow, MemberRow, ServiceAccountRow } from '../data/access.rep
 import { roleToEnum } from '../domain/access-input';
 import { invitationExpired, isPendingInvitation, MembersService, type AccessAdminDeps, type InviteMemberInput } from '../domain/members.service';
 import { ServiceAccountsService, type CreateApiKeyInput } from '../domain/service-accounts.service';
+import { namedInAnswer } from '../domain/access-change-publisher';
 import { serviceAccountSubject } from '../ports/access-directory';
 
 type TenantArg = { tenantId?: string | null };
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
 export function accessResolvers(deps: AccessAdminDeps): GraphQLResolverMap<SubgraphContext> {
-  const members = (ctx: SubgraphContext) => new MembersService(ctx.user(), deps);
-  const accounts = (ctx: SubgraphContext) => new ServiceAccountsService(ctx.user(), deps);
+  // Every change is also named in this request's answer, for the gateway that carried it.
+  const forRequest = (ctx: SubgraphContext): AccessAdminDeps => ({ ...deps, changes: namedInAnswer(deps.changes, ctx.responseHeaders) });
+  const members = (ctx: SubgraphContext) => new MembersService(ctx.user(), forRequest(ctx));
+  const accounts = (ctx: SubgraphContext) => new ServiceAccountsService(ctx.user(), forRequest(ctx));
   return {
     Query: {
       members: (_: unknown, args: TenantArg, ctx: SubgraphContext) => members(ctx).list(args.tenantId),
