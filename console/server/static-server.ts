@@ -76,7 +76,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       res.writeHead(405, { ...common, allow: 'GET, HEAD' }).end();
       return;
     }
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://console').pathname);
+    const path = decodedPath(req.url);
+    if (path === undefined) {
+      res.writeHead(400, { ...common, 'content-type': 'text/plain' }).end('bad request path');
+      return;
+    }
     if (path === '/config.json') {
       res.writeHead(200, { ...common, 'content-type': 'application/json', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : JSON.stringify(config));
       return;
@@ -124,4 +128,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The decoded path of a request target, or undefined when it is none (`//`, a broken %-escape):
+ * both throw, and a throw in a request handler would end the process.
+ */
+function decodedPath(target: string | undefined): string | undefined {
+  try {
+    return decodeURIComponent(new URL(target ?? '/', 'http://console').pathname);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,6 @@
 // The serving contract any deployment must keep (README, Web console), on the server npm start uses.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConsoleEnvironment, startConsoleServer, type RunningConsoleServer } from '../server';
@@ -51,6 +52,21 @@ describe('console static server', () => {
     const escaped = await fetch(`${server.url}/..%2fconsole-secret.txt`);
     expect(await escaped.text()).not.toContain('outside');
     expect((await fetch(`${server.url}/config.json`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers 400 to a request target that is no path, and goes on serving', async () => {
+    const statusOf = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(server.url).port), new URL(server.url).hostname);
+        let reply = '';
+        socket.on('data', (chunk: Buffer) => (reply += chunk.toString()));
+        socket.on('end', () => resolve(reply.split('\r\n')[0]!));
+        socket.on('error', reject);
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      });
+    expect(await statusOf('//')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await statusOf('/%E0%A4%A')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await fetch(`${server.url}/config.json`)).status).toBe(200);
   });
 
   it('reads its deployment settings from the environment, naming what is missing', () => {

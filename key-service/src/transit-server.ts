@@ -62,7 +62,9 @@ export async function startTransitServer(options: TransitServerOptions): Promise
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const client = clientOf(req.socket as TLSSocket) ?? '(none)';
-    const path = new URL(req.url ?? '/', 'https://keys').pathname;
+    const path = pathOf(req.url);
+    // A request target that is no path (`//`, `//host:99999`): refused here, where it cannot throw.
+    if (path === undefined) return send(res, 400, { errors: ['the request path is not valid'] });
     let operation: Operation | 'health' | 'auth' | undefined;
     try {
       if (req.method === 'GET' && path === '/v1/sys/health') {
@@ -187,4 +189,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   }
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
+}
+
+/** The path of a request target, or undefined when it does not parse as one. */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'https://keys').pathname;
+  } catch {
+    return undefined;
+  }
 }

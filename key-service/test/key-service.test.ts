@@ -235,6 +235,22 @@ describe('state', () => {
     expect((await providerAs('tenants').unwrap(wrapped, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
   });
 
+  it('answers 400 to a request target that is no path, and stays up', async () => {
+    const identity = pki.identity('tenants');
+    const statusOf = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        request({ host: new URL(service.url).hostname, port: Number(new URL(service.url).port), path, servername: 'localhost', ca: pki.ca, cert: identity.cert, key: identity.key }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await statusOf('//')).toBe(400);
+    expect(await statusOf('//host:99999/v1/sys/health')).toBe(400);
+    expect(await statusOf('/v1/sys/health')).toBe(200);
+  });
+
   it('answers the health path for container checks', async () => {
     const identity = pki.identity('tenants');
     const status = await new Promise<number>((resolve, reject) => {
