@@ -5,6 +5,7 @@ import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type Test
 import { AuditCheckpointService, checkpointObjectKey } from '../src/domain/audit-checkpoint.service';
 import { AuditChainService } from '../src/domain/audit-chain.service';
 import { AuditRelay } from '../src/domain/audit-relay.service';
+import type { Logger } from '@tessera/config';
 import { CheckpointSigner } from '../src/domain/checkpoint-signer';
 import { checkpoint, checkpointMutation, checkpointsQuery, eventsTable, tenantWithEvents, verify, verifyQuery, type Checkpoint } from './chain-support';
 
@@ -213,6 +214,40 @@ describe('audit hash chain: verification and tamper detection', () => {
     const platformRows = (await stack.adminQuery(`SELECT COUNT(*) AS n FROM \`${stack.config.database.controlSchema}\`.security_events`)) as Array<{ n: number }>;
     const platformCheckpoints = (await stack.adminQuery(`SELECT COUNT(*) AS n FROM \`${stack.config.database.controlSchema}\`.security_checkpoints`)) as Array<{ n: number }>;
     expect(Number(platformCheckpoints[0]!.n) > 0).toBe(Number(platformRows[0]!.n) > 0);
+  });
+
+  it("a tenant whose chain keeps failing is logged once (then every few minutes), not every pass; its recovery is logged and its events are chained", async () => {
+    const { tenant, admin } = await tenantWithEvents(stack, 1);
+    const runtime = stack.platform.runtime;
+    const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
+    const at = (level: string) => (message: string, fields: Record<string, unknown> = {}) => void lines.push({ level, message, fields });
+    const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+    const relay = new AuditRelay({ db: runtime.db, keyring: runtime.keyring, tenants: runtime.tenants, controlSchema: stack.config.database.controlSchema, checkpoints: undefined, logger, relayIntervalMs: 20, fullSweepIntervalMs: 20, checkpointIntervalMs: 0 });
+    const about = (message: string) => lines.filter((line) => line.message === message && line.fields['tenantId'] === tenant.id);
+    // A real failure: the chain's table is gone while events wait in the outbox.
+    await stack.adminQuery(`RENAME TABLE ${eventsTable(tenant)} TO \`${tenant.schema}\`.audit_events_away`);
+    try {
+      expectNoErrors(await stack.query(admin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: 'while-the-chain-fails' } }));
+      relay.start();
+      const deadline = Date.now() + 20_000;
+      while (about('audit relay failed for a tenant').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Many more passes over the same failing tenant.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(about('audit relay failed for a tenant')).toHaveLength(1);
+      expect(about('audit relay failed for a tenant')[0]!.fields['error']).toMatch(/audit_events/);
+    } finally {
+      await stack.adminQuery(`RENAME TABLE \`${tenant.schema}\`.audit_events_away TO ${eventsTable(tenant)}`);
+    }
+    try {
+      const deadline = Date.now() + 20_000;
+      while (about('audit relay failed for a tenant: recovered').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await relay.stop();
+    }
+    const [recovered] = about('audit relay failed for a tenant: recovered');
+    expect(recovered).toMatchObject({ level: 'info' });
+    expect(Number(recovered!.fields['failures'])).toBeGreaterThan(10);
+    expect(await verify(stack, admin)).toMatchObject({ valid: true, headSequence: 2 });
   });
 
   it('the platform security log is chained the same way: a platform admin verifies it, tampering is found, tenant admins are refused', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@tessera/auth';
-import type { Logger } from '@tessera/config';
+import { RecurringFailureLog, type Logger } from '@tessera/config';
 import type { EventBus } from '@tessera/events';
 import { probeTenantRows, type TenantScope, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 import type { Alert } from '../data/alert.repository';
@@ -50,8 +50,12 @@ export class AlertEngine {
   private interval: NodeJS.Timeout | undefined;
   private sweep: Promise<void> | undefined;
   private stopped = false;
+  /** A tenant whose pass keeps failing is logged again every few minutes, not every sweep. */
+  private readonly passFailures: RecurringFailureLog;
 
-  constructor(private readonly deps: AlertEngineDeps) {}
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.passFailures = new RecurringFailureLog(deps.logger, 'alerting pass failed', { repeatEveryMs: 5 * 60_000 });
+  }
 
   start(): void {
     this.interval = setInterval(() => {
@@ -161,8 +165,9 @@ export class AlertEngine {
       }
       try {
         await this.runFor(scope, true);
+        this.passFailures.succeeded(tenantId, { tenantId });
       } catch (error) {
-        if (!this.stopped) this.deps.logger.warn('alerting pass failed', { tenantId, error: error instanceof Error ? error.message : String(error) });
+        if (!this.stopped) this.passFailures.failed(tenantId, error, { tenantId });
       }
     }
   }
@@ -176,6 +181,7 @@ export class AlertEngine {
     let active: string[];
     try {
       active = (await this.deps.tenants.listStatuses()).filter((tenant) => tenant.status === 'ACTIVE').map((tenant) => tenant.id);
+      this.passFailures.forgetAllBut(active);
     } catch (error) {
       if (!this.stopped) this.deps.logger.warn('alerting sweep could not list tenants', { error: String(error) });
       return tenants;

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { outboxHasEvents, relayChain, securityChain } from '@tessera/audit-client';
 import { tenantChainOf, type DetailsKeyring } from './audit-details';
-import type { Logger } from '@tessera/config';
+import { RecurringFailureLog, type Logger } from '@tessera/config';
 import { probeTenantRows, tenantDatabase, type TenantStore } from '@tessera/tenancy';
 import { checkpointWorkQuestions } from '../data/checkpoint-work.probe';
 import type { AuditCheckpointService } from './audit-checkpoint.service';
@@ -29,6 +29,8 @@ export interface AuditRelayDeps {
 
 /** A tenant that had events in its outbox is looked at every pass for this long. */
 const warmForMs = 60_000;
+/** A tenant's chain that keeps failing is logged again this often, not every pass. */
+const repeatFailureLogEveryMs = 5 * 60_000;
 
 /**
  * The audit service's background work: move tenants' outboxes (and the platform security log's)
@@ -48,9 +50,13 @@ export class AuditRelay {
   /** Set by stop(): loops end, a sweep in progress ends after its current chain. */
   private stopped = false;
   private readonly schedule: RelaySchedule;
+  private readonly relayFailures: RecurringFailureLog;
+  private readonly checkpointFailures: RecurringFailureLog;
 
   constructor(private readonly deps: AuditRelayDeps) {
     this.schedule = new RelaySchedule({ fullSweepIntervalMs: deps.fullSweepIntervalMs, warmForMs });
+    this.relayFailures = new RecurringFailureLog(deps.logger, 'audit relay failed for a tenant', { repeatEveryMs: repeatFailureLogEveryMs });
+    this.checkpointFailures = new RecurringFailureLog(deps.logger, 'audit checkpoint failed for a tenant', { repeatEveryMs: repeatFailureLogEveryMs });
   }
 
   start(): void {
@@ -104,7 +110,9 @@ export class AuditRelay {
 
   /** Every tenant whose outbox may be relayed (provisioning ones are not ready yet). */
   private async eligibleTenants(): Promise<string[]> {
-    return (await this.deps.tenants.listStatuses()).filter((tenant) => tenant.status !== 'PROVISIONING').map((tenant) => tenant.id);
+    const eligible = (await this.deps.tenants.listStatuses()).filter((tenant) => tenant.status !== 'PROVISIONING').map((tenant) => tenant.id);
+    this.relayFailures.forgetAllBut(eligible);
+    return eligible;
   }
 
   /**
@@ -121,8 +129,9 @@ export class AuditRelay {
       try {
         const chained = await relayChain(await tenantDatabase(this.deps.db, tenantId), tenantChainOf(this.deps.keyring, tenantId));
         this.deps.activity?.chained(tenantId, chained);
+        this.relayFailures.succeeded(tenantId, { tenantId });
       } catch (error) {
-        this.deps.logger.warn('audit relay failed for a tenant', { tenantId, error: error instanceof Error ? error.message : String(error) });
+        this.relayFailures.failed(tenantId, error, { tenantId });
       }
     }
   }
@@ -139,6 +148,7 @@ export class AuditRelay {
     const checkpoints = this.deps.checkpoints;
     if (!checkpoints) return;
     const tenants = (await this.deps.tenants.list()).filter((tenant) => tenant.status !== 'PROVISIONING');
+    this.checkpointFailures.forgetAllBut(tenants.map((tenant) => tenant.id));
     const probe = await probeTenantRows(
       this.deps.db,
       tenants.map((tenant) => tenant.id),
@@ -148,8 +158,9 @@ export class AuditRelay {
       if (this.stopped) return;
       // A tenant that could not be asked is tried anyway: its failure is logged below.
       if (!probe.found.has(tenant.id) && !probe.failed.has(tenant.id)) continue;
-      await checkpoints.checkpointTenant(tenant).catch((error: unknown) =>
-        this.deps.logger.warn('audit checkpoint failed for a tenant', { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) }),
+      await checkpoints.checkpointTenant(tenant).then(
+        () => this.checkpointFailures.succeeded(tenant.id, { tenantId: tenant.id }),
+        (error: unknown) => this.checkpointFailures.failed(tenant.id, error, { tenantId: tenant.id }),
       );
     }
     await checkpoints.checkpointPlatform(this.deps.controlSchema);

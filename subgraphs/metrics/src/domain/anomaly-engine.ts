@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Logger } from '@tessera/config';
+import { RecurringFailureLog, type Logger } from '@tessera/config';
 import type { AnomalyDetectionConfig } from '@tessera/monitoring';
 import { probeTenantRows, type TenantScope, type TenantScopeFactory, type TenantStore } from '@tessera/tenancy';
 import { startedSeriesQuestion, type Anomaly } from '../data/anomaly.repository';
@@ -38,8 +38,11 @@ export class AnomalyEngine {
   private nextFullPassAt = 0;
   /** How often every active tenant is visited (see the class comment); never more often than the passes. */
   private readonly fullPassIntervalMs: number;
+  /** A tenant whose pass keeps failing is logged again every few minutes, not every pass. */
+  private readonly passFailures: RecurringFailureLog;
 
   constructor(private readonly deps: AnomalyEngineDeps) {
+    this.passFailures = new RecurringFailureLog(deps.logger, 'anomaly detection pass failed', { repeatEveryMs: 5 * 60_000, level: 'error' });
     const { intervalMs, warmupBuckets, maxCatchUpBuckets, bucketSeconds } = deps.config;
     // The shortest series bucket (inference buckets are a minute, request ones may be shorter).
     this.fullPassIntervalMs = Math.max(intervalMs, Math.min(warmupBuckets, maxCatchUpBuckets) * Math.min(bucketSeconds, 60) * 1000);
@@ -92,8 +95,9 @@ export class AnomalyEngine {
       if (this.stopped) return;
       try {
         await this.runFor(await this.deps.scopes.forPrincipal(detectorPrincipal(tenantId)));
+        this.passFailures.succeeded(tenantId, { tenantId });
       } catch (error) {
-        if (!this.stopped) this.deps.logger.error('anomaly detection pass failed', { tenantId, error: error instanceof Error ? error.message : String(error) });
+        if (!this.stopped) this.passFailures.failed(tenantId, error, { tenantId });
       }
     }
   }
@@ -101,6 +105,7 @@ export class AnomalyEngine {
   /** Every active tenant on a full pass; otherwise those with a started series (asked many per statement). */
   private async tenantsToVisit(now: number): Promise<string[]> {
     const active = (await this.deps.tenants.listStatuses()).filter((tenant) => tenant.status === 'ACTIVE').map((tenant) => tenant.id);
+    this.passFailures.forgetAllBut(active);
     if (now >= this.nextFullPassAt) {
       this.nextFullPassAt = now + this.fullPassIntervalMs;
       return active;
