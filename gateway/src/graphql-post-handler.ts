@@ -5,6 +5,7 @@ import type { GatewayContext } from './gateway-context';
 import { clientAddress, type RequestFacts } from './request-facts';
 import { plainHttpRoute } from './plain-http-route';
 import { readBodyBytes } from './request-body';
+import { releaseWithResponse } from './release-with-response';
 import type { Caller } from './pipeline/request-pipeline';
 
 export interface GraphQLPostHandlerOptions {
@@ -56,7 +57,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
       } else {
         const { admitted } = outcome;
         // However the request ends, the tenant's operation slot is given back with the response.
-        res.once('close', admitted.releaseSlot);
+        releaseWithResponse(res, admitted.releaseSlot);
         if (options.singleFetch && (await options.singleFetch(admitted, res, req.headers.accept))) return;
         apolloBody = withDocumentText(body as Record<string, unknown>, admitted);
         context = () => Promise.resolve(admitted);
@@ -64,7 +65,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
     } else {
       context = async () => {
         const admitted = await options.context(caller, facts, body);
-        res.once('close', admitted.releaseSlot);
+        releaseWithResponse(res, admitted.releaseSlot);
         return admitted;
       };
     }

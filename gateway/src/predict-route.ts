@@ -7,6 +7,7 @@ import { plainHttpRoute, type CorsHeaders } from './plain-http-route';
 import type { Caller } from './pipeline/request-pipeline';
 import type { ReleaseSlot } from './pipeline/tenant-concurrency';
 import { readBodyBytes } from './request-body';
+import { releaseWithResponse } from './release-with-response';
 import { clientAddress, type RequestFacts } from './request-facts';
 import type { LeanFetcher } from './subgraph-http-client';
 import { publicUrlHeader } from './tenant-context-data-source';
@@ -68,7 +69,11 @@ export function createPredictRoute(options: PredictRouteOptions) {
         refusedByPipeline = true;
         throw error;
       });
-      res.once('close', release);
+      if (!releaseWithResponse(res, release)) {
+        // The client left while the call waited for a slot: nothing is run for nobody.
+        refusedByPipeline = true;
+        return;
+      }
       const headers: Record<string, string> = {
         'content-type': req.headers['content-type'] ?? '',
         [internalContextHeader]: await options.sign({ ...caller.principal, requestId }, 'models'),

@@ -52,6 +52,7 @@ import { PersistedDocuments } from './prepared/persisted-documents';
 import { PreparedOperations } from './prepared/prepared-operations';
 import { createSingleFetchExecutor } from './prepared/single-fetch-executor';
 import { singleFetchRouteOf } from './prepared/single-fetch';
+import { releaseWithResponse } from './release-with-response';
 
 export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
@@ -236,7 +237,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         try {
           const facts = expressFacts(req);
           const context = await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(new URL(req.originalUrl, 'https://gateway').searchParams));
-          res.once('close', context.releaseSlot);
+          releaseWithResponse(res, context.releaseSlot);
           return context;
         } catch (error) {
           throw toContextError(error);

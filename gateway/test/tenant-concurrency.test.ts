@@ -126,6 +126,47 @@ describe('per-tenant operation slots (maxConcurrentOperations)', () => {
     expect(stack.platform.gateway.operationsInFlight(tenant.id)).toEqual({ running: 0, waiting: 0 });
   });
 
+  it('a client that gives up while its call waits for a slot leaves no slot taken (POST /graphql, GET /graphql, POST /v1/predict), and the abandoned predict is never run', async () => {
+    const tenant = await stack.createTenant({ limits: { maxConcurrentOperations: 1 } });
+    const token = await tenant.token('admin');
+    const watch = watchDatasetsSubgraph();
+    const predicts = { seen: 0 };
+    const onModelsRequest = (req: IncomingMessage) => {
+      if (req.url?.startsWith('/internal/predict')) predicts.seen += 1;
+    };
+    stack.platform.subgraphs.models.server.on('request', onModelsRequest);
+    const unlock = await lockDatasets(tenant);
+    let holder: Promise<GraphQLResponse<unknown>> | undefined;
+    try {
+      holder = stack.query(token, datasetsPage);
+      await until(() => watch.seen.open === 1, 'the slot holder at the subgraph');
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const abandoned = [
+        { method: 'POST', url: stack.graphqlUrl, body: JSON.stringify({ query: datasetsPage }) },
+        { method: 'GET', url: `${stack.graphqlUrl}?query=${encodeURIComponent(datasetsPage)}`, body: undefined },
+        { method: 'POST', url: `${stack.gatewayUrl}/v1/predict`, body: JSON.stringify({ modelName: 'nothing-here', alias: 'production', inputs: [] }) },
+      ];
+      for (const [index, request] of abandoned.entries()) {
+        const controller = new AbortController();
+        const sent = fetch(request.url, { method: request.method, headers: request.method === 'GET' ? { ...headers, 'apollo-require-preflight': 'true' } : headers, body: request.body, signal: controller.signal }).catch((error: unknown) => error);
+        // The calls abandoned before it still wait in the queue: each is only dropped when it gets the slot.
+        await until(() => stack.platform.gateway.operationsInFlight(tenant.id).waiting === index + 1, `the ${request.method} ${request.url} call waiting for the slot`);
+        controller.abort();
+        await sent;
+      }
+    } finally {
+      await unlock();
+    }
+    expect(errorCodes(await holder!)).toEqual([]);
+    // Each abandoned call got the slot in turn and gave it back at once.
+    await until(() => stack.platform.gateway.operationsInFlight(tenant.id).running === 0, 'every slot given back');
+    expect(stack.platform.gateway.operationsInFlight(tenant.id)).toEqual({ running: 0, waiting: 0 });
+    expect(errorCodes(await stack.query(token, datasetsPage))).toEqual([]);
+    stack.platform.subgraphs.models.server.off('request', onModelsRequest);
+    watch.stop();
+    expect(predicts.seen).toBe(0);
+  });
+
   it('slots are given back on every path: refused and failing operations leave none taken', async () => {
     const tenant = await stack.createTenant({ limits: { maxConcurrentOperations: 1 } });
     const token = await tenant.token('viewer');
