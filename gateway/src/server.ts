@@ -204,6 +204,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   app.disable('x-powered-by');
   app.set('etag', false); // GraphQL POST answers are never revalidated; hashing each body is wasted CPU
   app.set('trust proxy', 'loopback');
+  // '/GRAPHQL' or '/graphql/x' is no alias of '/graphql': every path the pipeline does not measure is a 404.
+  app.set('case sensitive routing', true);
   mountHealthRoutes(app, 'gateway', db);
   app.use((req, reply, next) => {
     reply.setHeader('x-request-id', requestIdOf(req.headers));
@@ -228,11 +230,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       authorize: authorizeDownload,
     }),
   );
-  app.use(
+  // GET /graphql only, on exactly that path: POST is served on plain node:http below. Apollo runs
+  // the operation of the URL here, which is the one the pipeline measured; a body on any other
+  // method or path would be an operation nothing measured.
+  app.get(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    // Apollo's middleware insists on a parsed body; a GET's operation is in its URL, so nothing is read.
+    (req, _reply, next) => {
+      req.body = {};
+      next();
+    },
     expressMiddleware(server, {
-      // GET /graphql (POST is served below): the same pipeline, with the operation from the URL.
       context: async ({ req, res }) => {
         try {
           const facts = expressFacts(req);
@@ -245,10 +253,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       },
     }),
   );
+  app.all('/graphql', (_req, reply) => {
+    reply.setHeader('allow', 'GET, POST');
+    sendError(reply, new TesseraError('METHOD_NOT_ALLOWED', '/graphql takes GET (queries in the URL) and POST (a JSON body).'));
+  });
   // The predict route is served on plain node:http for POST (below); any other method gets a typed answer.
   app.all(predictRoutePath, (_req, reply) => {
     reply.setHeader('allow', 'POST');
-    sendError(reply, new TesseraError('BAD_REQUEST', `${predictRoutePath} takes POST with a JSON body.`));
+    sendError(reply, new TesseraError('METHOD_NOT_ALLOWED', `${predictRoutePath} takes POST with a JSON body.`));
   });
   // Whatever no route answers: a typed JSON 404, like every other refusal (not express's HTML page).
   app.use((req, reply) => sendError(reply, new TesseraError('NOT_FOUND', `No route ${req.method} ${req.path}.`, { kind: 'Route' })));

@@ -70,6 +70,35 @@ describe('POST /graphql over HTTP', () => {
     expect(((await plain.json()) as { data?: { currentTenant?: { id: string } } }).data?.currentTenant?.id).toBeDefined();
   });
 
+  it('runs operations on /graphql alone: another spelling of the path is a 404 and another method a 405, so nothing unmeasured runs', async () => {
+    // Over the root-field limit (20): refused on /graphql, and it must not run anywhere else.
+    const costly = { query: `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: currentTenant { id }`).join(' ')} }` };
+    const refused = await post(costly);
+    expect({ status: refused.status, code: ((await refused.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code }).toEqual({ status: 400, code: 'QUERY_TOO_COMPLEX' });
+    const cheapInUrl = `?query=${encodeURIComponent('{ __typename }')}`;
+    for (const path of ['/graphql/x', '/GRAPHQL', '/Graphql', '/graphql/graphql', '/graphqlx']) {
+      for (const search of ['', cheapInUrl]) {
+        const other = await fetch(`${stack.gatewayUrl}${path}${search}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(costly) });
+        const body = (await other.json()) as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
+        expect({ path, search, status: other.status, code: body.errors[0]!.extensions.code, data: body.data }).toEqual({ path, search, status: 404, code: 'NOT_FOUND', data: undefined });
+      }
+      const get = await fetch(`${stack.gatewayUrl}${path}${cheapInUrl}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+      expect({ path, status: get.status }).toEqual({ path, status: 404 });
+    }
+    for (const method of ['PUT', 'PATCH', 'DELETE']) {
+      const other = await fetch(`${stack.graphqlUrl}${cheapInUrl}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(costly) });
+      const body = (await other.json()) as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
+      expect({ method, status: other.status, allow: other.headers.get('allow'), code: body.errors[0]!.extensions.code, data: body.data }).toEqual({ method, status: 405, allow: 'GET, POST', code: 'METHOD_NOT_ALLOWED', data: undefined });
+    }
+    // The two spellings that are /graphql still work, by GET and by POST.
+    for (const path of ['/graphql', '/graphql/']) {
+      const get = await fetch(`${stack.gatewayUrl}${path}${cheapInUrl}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+      expect({ path, status: get.status, body: await get.json() }).toEqual({ path, status: 200, body: { data: { __typename: 'Query' } } });
+      const posted = await fetch(`${stack.gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect({ path, status: posted.status, body: await posted.json() }).toEqual({ path, status: 200, body: { data: { __typename: 'Query' } } });
+    }
+  });
+
   it('negotiates the content type as Apollo Server does, and answers compact JSON', async () => {
     const typeFor = async (accept: string | undefined) => {
       const response = await post({ query: '{ currentTenant { id } }' }, accept === undefined ? {} : { accept });

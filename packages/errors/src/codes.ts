@@ -17,6 +17,7 @@ export const errorCodes = {
   GRAPHQL_PARSE_FAILED: { httpStatus: 400, description: 'The operation is not valid GraphQL syntax.' },
   GRAPHQL_VALIDATION_FAILED: { httpStatus: 400, description: 'The operation does not match the schema (unknown field, wrong argument).' },
   BAD_REQUEST: { httpStatus: 400, description: 'The HTTP request itself is malformed.' },
+  METHOD_NOT_ALLOWED: { httpStatus: 405, description: 'The path exists but not for this HTTP method; the `Allow` header lists the methods it takes.' },
   PERSISTED_QUERY_NOT_FOUND: { httpStatus: 200, description: 'Automatic persisted query hash not known yet; resend with the query text.' },
   PERSISTED_QUERY_NOT_SUPPORTED: { httpStatus: 200, description: 'Persisted queries are disabled.' },
   DOCUMENT_NOT_TRUSTED: { httpStatus: 400, description: 'The gateway runs only trusted documents (PERSISTED_DOCUMENTS=trusted) and this one is not in its manifest.' },

@@ -152,7 +152,7 @@ describe('gateway: the predict route', () => {
 
   it('other methods and unknown paths get typed JSON answers, never an HTML page', async () => {
     const get = await fetch(`${stack.gatewayUrl}/v1/predict`, { headers: { authorization: `Bearer ${aViewer}` } });
-    expect({ status: get.status, allow: get.headers.get('allow'), codes: errorCodes((await get.json()) as { errors?: [] }) }).toEqual({ status: 400, allow: 'POST', codes: ['BAD_REQUEST'] });
+    expect({ status: get.status, allow: get.headers.get('allow'), codes: errorCodes((await get.json()) as { errors?: [] }) }).toEqual({ status: 405, allow: 'POST', codes: ['METHOD_NOT_ALLOWED'] });
     const unknown = await fetch(`${stack.gatewayUrl}/v1/predictions`, { method: 'POST', headers: { authorization: `Bearer ${aViewer}`, 'content-type': 'application/json' }, body: '{}' });
     expect({ status: unknown.status, type: unknown.headers.get('content-type'), codes: errorCodes((await unknown.json()) as { errors?: [] }) }).toEqual({
       status: 404,
