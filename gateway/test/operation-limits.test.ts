@@ -63,6 +63,9 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     ['60 directives', () => directives(60), 'maxOperationDirectives'],
     ['a page of 10 000 datasets', () => '{ datasets(first: 10000) { edges { node { id name } } } }', 'maxOperationCost'],
     ['200 predictions in one request', () => aliases(200, 'predict(input: { modelName: "m", version: 1, inputs: [] }) { batchSize }'), 'maxOperationAliases'],
+    // Depth counts fields; Apollo's planner recurses through fragment levels too (1 600 overflowed its stack: a 500).
+    ['1 600 inline fragments nested in one another around one field', () => `{ currentTenant { ${'... { '.repeat(1_600)}id${' }'.repeat(1_600)} } }`, 'maxSelectionNesting'],
+    ['a chain of 100 fragments, each spreading the next once', () => fragmentChain(100, 1), 'maxSelectionNesting'],
   ];
 
   it.each(adversarial)('%s → QUERY_TOO_COMPLEX (400) naming the limit, its value and the measured value, no subgraph called', async (_label, document, limit) => {
@@ -122,6 +125,29 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     const firstNoisy = events.findIndex((event) => event.startsWith('noisy:'));
     const lastNoisy = events.map((event) => event.startsWith('noisy:')).lastIndexOf(true);
     expect(events.slice(firstNoisy, lastNoisy).filter((event) => event === 'quiet:ok').length).toBeGreaterThan(0);
+  });
+
+  it('fragments may nest a few levels per field level: 40 nested inline fragments and a chain of 40 spreads are answered', async () => {
+    const nested = await stack.query<{ currentTenant: { id: string } }>(noisyToken, `{ currentTenant { ${'... { '.repeat(40)}id${' }'.repeat(40)} } }`);
+    expect({ codes: errorCodes(nested), id: nested.data?.currentTenant.id }).toEqual({ codes: [], id: noisy.id });
+    expect(errorCodes(await stack.query(noisyToken, fragmentChain(40, 1)))).toEqual([]);
+  });
+
+  it('a variable named __proto__ sizes lists like any other variable, and first: null costs the size the subgraph applies (the schema default)', async () => {
+    const sized = (name: string) => `query($${name}: Int) { datasets(first: $${name}) { edges { node { versions(first: $${name}) { edges { node { id } } } } } } }`;
+    const measuredCost = async (query: string, variables?: Record<string, unknown>) => {
+      const response = await stack.query(noisyToken, query, variables);
+      expectRefused(response, 400, 'QUERY_TOO_COMPLEX');
+      expect(refusal(response)?.['limit']).toBe('maxOperationCost');
+      return refusal(response)?.['measured'];
+    };
+    const plain = await measuredCost(sized('n'), { n: 100 });
+    // A JSON object with an own "__proto__" key, as a client sends it.
+    expect(await measuredCost(sized('__proto__'), JSON.parse('{"__proto__": 100}') as Record<string, unknown>)).toBe(plain);
+    const page = (first: string) => `{ datasets${first} { edges { node { versions(first: 300) { edges { node { id } } } } } } }`;
+    const omitted = await measuredCost(page(''));
+    expect(await measuredCost(page('(first: null)'))).toBe(omitted);
+    expect(await measuredCost('query($n: Int) ' + page('(first: $n)'))).toBe(omitted);
   });
 
   it('the standard introspection query (Apollo Sandbox, codegen) is answered within the default limits', async () => {

@@ -28,6 +28,12 @@ import { fieldWeight, listSizeArguments, unsizedListSize } from './operation-cos
 export interface OperationMeasures {
   /** Field nesting, introspection fields included. */
   depth: number;
+  /**
+   * Nesting of selection sets with every inline fragment and fragment spread counted as a level
+   * too: depth does not see `... { ... { ... { id } } }`, but Apollo's query planner recurses
+   * through each of those levels (a few thousand overflow its stack).
+   */
+  nesting: number;
   /** Aliased fields, once per place each is reached (a fragment spread three times counts three times). */
   aliases: number;
   /** Fields at the root of the operation. */
@@ -49,13 +55,14 @@ export interface AnalyzedOperation {
 /** Measures of a selection set, before its place in the operation (depth below it, not above). */
 interface Summary {
   depth: number;
+  nesting: number;
   aliases: number;
   fields: number;
   directives: number;
   cost: number;
 }
 
-const empty: Summary = { depth: 0, aliases: 0, fields: 0, directives: 0, cost: 0 };
+const empty: Summary = { depth: 0, nesting: 0, aliases: 0, fields: 0, directives: 0, cost: 0 };
 
 /**
  * Measures an operation in time linear in the document's length, whatever its fragments do:
@@ -125,6 +132,7 @@ export function measureOperation(
 
   const summarise = (selectionSet: SelectionSetNode, parentType: GraphQLNamedType | undefined, sizedByParent: boolean): Summary => {
     let depth = 0;
+    let nesting = 0;
     let aliases = 0;
     let fields = 0;
     let directives = 0;
@@ -135,6 +143,7 @@ export function measureOperation(
         const definition = fieldOf(parentType, selection.name.value);
         const child = selection.selectionSet ? summarise(selection.selectionSet, definition ? getNamedType(definition.type) : undefined, hasSizeArgument(definition)) : empty;
         depth = Math.max(depth, 1 + child.depth);
+        nesting = Math.max(nesting, 1 + child.nesting);
         aliases += (selection.alias ? 1 : 0) + child.aliases;
         fields += 1;
         directives += child.directives;
@@ -146,12 +155,13 @@ export function measureOperation(
           ? summarise(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? undefined : parentType, sizedByParent)
           : spread(selection.name.value, sizedByParent);
       depth = Math.max(depth, nested.depth);
+      nesting = Math.max(nesting, 1 + nested.nesting);
       aliases += nested.aliases;
       fields += nested.fields;
       directives += nested.directives;
       cost += nested.cost;
     }
-    return { depth, aliases, fields, directives, cost };
+    return { depth, nesting, aliases, fields, directives, cost };
   };
 
   // A fragment's measures depend only on its type condition and on whether the list fields at its
@@ -173,12 +183,13 @@ export function measureOperation(
     root = summarise(operation.selectionSet, rootTypeOf(schema, operation), false);
   } catch (error) {
     // Only reachable with a token limit raised far beyond the default: nesting deeper than the stack.
-    if (error instanceof RangeError) throw tooComplex('maxOperationDepth', 0, Number.POSITIVE_INFINITY);
+    if (error instanceof RangeError) throw tooComplex('maxSelectionNesting', 0, Number.POSITIVE_INFINITY);
     throw error;
   }
   return {
     measures: {
       depth: root.depth,
+      nesting: root.nesting,
       aliases: root.aliases,
       rootFields: rootFieldCount(operation.selectionSet, fragments, new Set()),
       directives: root.directives + (operation.directives?.length ?? 0),
@@ -209,6 +220,12 @@ function countTokens(query: string, maxTokens: number): number {
   return count;
 }
 
+/**
+ * The bound on `nesting`: a multiple of the tenant's depth limit, so fragments can wrap every field
+ * level a few times over, and a tenant allowed deeper operations is allowed deeper fragments too.
+ */
+export const selectionNestingPerDepth = 4;
+
 export function tooComplex(limit: string, limitValue: number, measured: number): TesseraError {
   // Token counting stops one past the limit: the document has at least that many.
   const shown = limit === 'maxOperationTokens' ? `more than ${limitValue}` : String(measured);
@@ -218,6 +235,7 @@ export function tooComplex(limit: string, limitValue: number, measured: number):
 const measureNames: Record<string, string> = {
   maxOperationTokens: 'token count',
   maxOperationDepth: 'depth',
+  maxSelectionNesting: 'nesting of selections (fields, inline fragments and fragment spreads each a level)',
   maxOperationAliases: 'alias count',
   maxOperationRootFields: 'root field count',
   maxOperationDirectives: 'directive count',
@@ -332,7 +350,8 @@ function listSize(
     const given = field.arguments?.find((a) => a.name.value === argument.name);
     if (given?.value.kind === Kind.VARIABLE) sizing.readVariable = true;
     const value = given ? valueFromASTUntyped(given.value, variables) : argument.defaultValue;
-    if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, value);
+    // `first: null`, or a variable left out, gets the resolver's default: the schema's, as the subgraph applies it.
+    for (const size of [value, argument.defaultValue]) if (typeof size === 'number' && Number.isFinite(size)) return Math.max(0, size);
     return unsizedListSize;
   }
   if (!returnsList(definition.type) || parentType?.name.startsWith('__') || sizedByParent) return 1;
@@ -341,7 +360,8 @@ function listSize(
 
 /** Variables as given, falling back to the operation's defaults (what graphql-js would coerce). */
 function variableValues(operation: OperationDefinitionNode, given: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
+  // No prototype: a variable named `__proto__` is a variable like any other, not the object's prototype.
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
     if (given && Object.prototype.hasOwnProperty.call(given, name)) values[name] = given[name];

@@ -1,6 +1,6 @@
 import { specifiedRules, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
 import type { TenantLimits } from '@tessera/tenancy';
-import { measureOperation, parseOperation, tooComplex, type AnalyzedOperation, type OperationMeasures, type ParsedOperation } from '../pipeline/operation-analysis';
+import { measureOperation, parseOperation, selectionNestingPerDepth, tooComplex, type AnalyzedOperation, type OperationMeasures, type ParsedOperation } from '../pipeline/operation-analysis';
 import { BoundedLru } from './bounded-lru';
 import type { ResolvedOperation } from './persisted-documents';
 import type { SingleFetchRoute } from './single-fetch';
@@ -95,6 +95,8 @@ export class PreparedOperations {
     for (const [limit, measure] of bounds) {
       if (measures[measure] > limits[limit]) throw tooComplex(limit, limits[limit], measures[measure]);
     }
+    const maxNesting = selectionNestingPerDepth * limits.maxOperationDepth;
+    if (measures.nesting > maxNesting) throw tooComplex('maxSelectionNesting', maxNesting, measures.nesting);
     return { prepared, analyzed: { document: prepared.parsed.document, operation: prepared.parsed.operation, measures } };
   }
 
