@@ -102,6 +102,20 @@ describe('service accounts and API keys', () => {
     expect(errorCodes(await stack.query(secret, '{ auditEvents(first: 1) { edges { node { id } } } }'))).toEqual([]);
   });
 
+  it('a platform admin can neither create a service account nor mint an API key in a tenant (it sees no tenant data), but can list, revoke and delete them', async () => {
+    const platformAdmin = await stack.platformAdminToken();
+    const before = await accessRows(stack, acme.id);
+    expectOnlyError(await stack.query(platformAdmin, createServiceAccount, { input: { name: 'pa-bot', role: 'ADMIN', tenantId: acme.id } }), 'FORBIDDEN');
+    expectOnlyError(await stack.query(platformAdmin, createApiKey, { input: { serviceAccountId: bot.id, tenantId: acme.id } }), 'FORBIDDEN');
+    expectOnlyError(await stack.query(platformAdmin, createApiKey, { input: { serviceAccountId: bot.id, role: 'VIEWER', tenantId: acme.id } }), 'FORBIDDEN');
+    expect(await accessRows(stack, acme.id)).toEqual(before);
+    // The emergency stop stays: a key the tenant made is listed (no secret) and revoked by the platform admin.
+    const { apiKey } = await newKey({ role: 'VIEWER' });
+    const listed = expectNoErrors(await stack.query<{ serviceAccounts: ServiceAccountView[] }>(platformAdmin, listServiceAccounts, { tenantId: acme.id })).serviceAccounts;
+    expect(listed.flatMap((account) => account.apiKeys.map((key) => key.id))).toContain(apiKey.id);
+    expect(expectNoErrors(await stack.query<{ revokeApiKey: ApiKeyView }>(platformAdmin, revokeApiKey, { id: apiKey.id, tenantId: acme.id })).revokeApiKey).toMatchObject({ id: apiKey.id, status: 'REVOKED' });
+  });
+
   it('a revoked key is refused on the next request; revoking again changes nothing', async () => {
     const { secret, apiKey } = await newKey({});
     expect(errorCodes(await stack.query(secret, datasets))).toEqual([]);

@@ -46,6 +46,19 @@ export async function managedTenant(principal: Principal, requested: string | nu
 }
 
 /**
+ * Credentials that act inside a tenant without an identity provider — a service account's API key,
+ * whose secret goes to whoever creates it — are minted by the tenant's own admins only. A platform
+ * admin sees no tenant data, so it may list, revoke and delete them (an emergency stop) but not
+ * create them: a key it created would hand it the tenant's data. (It may still invite members and
+ * name a tenant's first admin: those act through an identity that signs in, audited in both logs.)
+ */
+export function assertMintedByTenantAdmin(principal: Principal): void {
+  if (!principal.tenantId) {
+    throw errors.forbidden('A platform admin sees no tenant data, so it cannot create service accounts or API keys in a tenant (a key would act on its data); a tenant admin creates them. Platform admins may list, revoke and delete them.');
+  }
+}
+
+/**
  * A change to who may act in a tenant goes into the tenant's audit chain in the transaction that
  * makes it; a platform admin's change also into the platform security log.
  */

@@ -4,7 +4,7 @@ import { errors } from '@tessera/errors';
 import { isDuplicateKey, parseUuid } from '@tessera/service-kit';
 import { accessRepository as repo, type ApiKeyRow, type ServiceAccountRow } from '../data/access.repository';
 import { generateApiKey } from '../ports/api-key-format';
-import { managedTenant, notFoundInTenant, recordAccessEvent, roleIncludes } from './access-admin';
+import { assertMintedByTenantAdmin, managedTenant, notFoundInTenant, recordAccessEvent, roleIncludes } from './access-admin';
 import { parseAccountName, parseApiKeyId, parseExpiry, parseOperations, roleFromEnum } from './access-input';
 import type { AccessAdminDeps } from './members.service';
 
@@ -42,6 +42,7 @@ export class ServiceAccountsService {
 
   async create(input: { name: unknown; role: unknown; tenantId?: string | null }): Promise<ServiceAccountView> {
     const tenantId = await managedTenant(this.principal, input.tenantId, this.deps.tenants);
+    assertMintedByTenantAdmin(this.principal);
     const row: ServiceAccountRow = { id: randomUUID(), tenantId, name: parseAccountName(input.name), role: roleFromEnum(input.role), createdBy: this.principal.subject, createdAt: new Date() };
     try {
       await this.deps.db.transaction(async (manager) => {
@@ -74,6 +75,7 @@ export class ServiceAccountsService {
 
   async createKey(input: CreateApiKeyInput): Promise<{ apiKey: ApiKeyRow; secret: string }> {
     const tenantId = await managedTenant(this.principal, input.tenantId, this.deps.tenants);
+    assertMintedByTenantAdmin(this.principal);
     const serviceAccountId = parseUuid(input.serviceAccountId, 'serviceAccountId');
     const requestedRole = input.role === undefined || input.role === null ? undefined : roleFromEnum(input.role);
     const operations = parseOperations(input.operations);
