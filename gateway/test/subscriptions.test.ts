@@ -265,6 +265,35 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     await a.connected; // the socket survived every refusal
   });
 
+  it('a refused subscribe is typed and ends only itself (conditional root fields, bad variables); a document with several operations runs the named one', async () => {
+    const a = connect(bearer(await acme.token('viewer')));
+    const live = new CollectedSubscription<JobEventsData>(a.client, { query: jobEventsSubscription });
+    await untilLive(live, acme);
+    const outcome = async (payload: { query: string; variables?: Record<string, unknown>; operationName?: string }) => {
+      const sub = new CollectedSubscription(a.client, payload);
+      const ended = await Promise.race([sub.ended, sub.until((results) => results.length > 0).then(() => ({ kind: 'next' as const, results: sub.results }))]);
+      sub.stop();
+      if (ended.kind === 'error') return (ended.error as Array<{ extensions?: { code?: string } }>).map((e) => e.extensions?.code);
+      if (ended.kind === 'next') return ended.results.flatMap((result) => (result.errors ?? []).map((e) => e.extensions?.['code']));
+      return ['<completed>'];
+    };
+    // Each was INTERNAL_SERVER_ERROR (or closed the upstream socket, ending `live` too).
+    expect(await outcome({ query: 'subscription($s: Boolean!) { jobEvents @include(if: $s) { jobId } }', variables: { s: true } })).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await outcome({ query: 'subscription { jobEvents @skip(if: true) { jobId } }' })).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await outcome({ query: 'subscription { ...F } fragment F on Subscription @include(if: false) { jobEvents { jobId } }' })).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await outcome({ query: jobProgressSubscription })).toEqual(['BAD_USER_INPUT']);
+    expect(await outcome({ query: jobProgressSubscription, variables: { jobId: { a: 1 } } })).toEqual(['BAD_USER_INPUT']);
+    // Another operation in the document, with fields the jobs service does not have, is not relayed: B runs.
+    const several = new CollectedSubscription<JobEventsData>(connect(bearer(await acme.token('viewer'))).client, {
+      query: 'subscription B { jobEvents { ...J } } query Q { currentTenant { id } } subscription C { alerts { id } } fragment J on JobEvent { jobId status }',
+      operationName: 'B',
+    });
+    await untilLive(several, acme);
+    // The first subscription lived through all of it.
+    await untilLive(live, acme);
+    await a.connected;
+  });
+
   it('the subscriptions of one client socket share one socket to the subgraph; another client gets its own', async () => {
     let upgrades = 0;
     const countUpgrade = () => (upgrades += 1);

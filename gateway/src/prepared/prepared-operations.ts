@@ -1,4 +1,4 @@
-import { specifiedRules, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { TenantLimits } from '@tessera/tenancy';
 import { measureOperation, parseOperation, selectionNestingPerDepth, tooComplex, type AnalyzedOperation, type OperationMeasures, type ParsedOperation } from '../pipeline/operation-analysis';
 import { BoundedLru } from './bounded-lru';
@@ -33,8 +33,22 @@ export class PreparedOperation {
 
   /** graphql-js validation against the API schema, once. */
   validate(): readonly GraphQLError[] {
-    this.validationErrors ??= validate(this.schema, this.parsed.document, specifiedRules);
+    this.validationErrors ??= validateReporting(this.schema, this.parsed.document);
     return this.validationErrors;
+  }
+}
+
+/**
+ * graphql-js validation, with the errors some rules throw instead of report (the single-field rule
+ * of a subscription collects its fields without variables, and throws on `@include(if: $x)` at the
+ * root) turned into reported ones: the caller answers GRAPHQL_VALIDATION_FAILED, not a masked 500.
+ */
+function validateReporting(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  try {
+    return validate(schema, document, specifiedRules);
+  } catch (error) {
+    if (error instanceof GraphQLError) return [error];
+    throw error;
   }
 }
 

@@ -1,19 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import {
-  getOperationAST,
   GraphQLError,
-  Kind,
   OperationTypeNode,
-  parse,
-  print,
-  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -32,6 +24,7 @@ import type { SubscriptionRouting } from './subscription-routing';
 import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamConnections } from './upstream-connections';
+import { assertVariablesCoerce, relayedDocumentText, rootFieldOf } from './relayed-operation';
 
 export interface SubscriptionGatewayOptions {
   logger: Logger;
@@ -294,6 +287,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const field = rootFieldOf(operation, document);
     const subgraph = field ? routing.owners.get(field) : undefined;
     if (!field || !subgraph) throw new TesseraError('GRAPHQL_VALIDATION_FAILED', `No service serves the subscription field ${JSON.stringify(field)}.`);
+    assertVariablesCoerce(routing.apiSchema, operation, payload.variables);
     session.metrics.identify(id, operation.name?.value ?? null);
 
     const tenantId = session.connection.tenant.id;
@@ -310,7 +304,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     };
     // Fallback for a socket that closes before graphql-ws hands the relay its iterator.
     session.operations.set(id, { end: release });
-    // What was validated here is what the subgraph runs: the parsed document, re-printed.
+    // What was validated here is what the subgraph runs: the parsed operation (and its fragments), re-printed.
     // A persisted document's id stays here: the subgraph gets the text.
     const { documentId: _documentId, extensions, ...request } = payload as SubscribePayload & { documentId?: unknown };
     const { persistedQuery: _persistedQuery, ...otherExtensions } = extensions ?? {};
@@ -319,7 +313,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       session,
       subgraph,
       field,
-      payload: { ...request, ...(extensions ? { extensions: otherExtensions } : {}), query: print(document) },
+      payload: { ...request, ...(extensions ? { extensions: otherExtensions } : {}), query: relayedDocumentText(document, operation) },
       release: relayEnded,
     };
     return { schema: routing.apiSchema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue: relay };
@@ -331,22 +325,6 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       await slots.close();
     },
   };
-}
-
-/** The one root field of a subscription (graphql validation allows exactly one), through fragments. */
-function rootFieldOf(operation: OperationDefinitionNode, document: DocumentNode): string | undefined {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const find = (selectionSet: SelectionSetNode): string | undefined => {
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) return selection.name.value;
-      const nested = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value)?.selectionSet;
-      const found = nested ? find(nested) : undefined;
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return find(operation.selectionSet);
 }
 
 /**

@@ -117,7 +117,14 @@ export function attachSubscriptionServer(
           { kind: SpanKind.SERVER, parent: traceParents.get(ctx) ?? otelContext.active(), attributes: { 'tessera.service': serviceName } },
           async (span) => {
             if (ctx.caller.kind === 'user') setTenantAttributes(span, ctx.caller);
-            return graphqlSubscribe(args);
+            try {
+              return await graphqlSubscribe(args);
+            } catch (error) {
+              // graphql-js throws on some operations it cannot run (a root field that selects nothing);
+              // thrown here it would close the socket with 4500, and every other subscription on it.
+              logger.warn('subscription could not start', { error: error instanceof Error ? error.message : String(error) });
+              return { errors: [new GraphQLError('The subscription could not be started: it selects no event stream.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] };
+            }
           },
         );
       },
