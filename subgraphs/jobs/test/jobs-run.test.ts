@@ -80,6 +80,18 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(await queueCounts(stack, tenant.id)).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
   });
 
+  it('PROFILE: finite values near the ends of the double range still get a mean and a standard deviation (no NaN stored as null)', async () => {
+    const { versionId } = await uploadDataset(stack, scientist, 'profiled-extremes', 'wide,large\n1e308,1e200\n-1e308,3e200\n');
+    const submitted = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    const columns = Object.fromEntries(done.result!.profile!.columns.map((c) => [c['name'], c as { type: string; min: number; max: number; mean: number | null; stddev: number | null }]));
+    expect(columns['wide']).toMatchObject({ type: 'FLOAT', min: -1e308, max: 1e308, mean: 0 });
+    expect(columns['wide']!.stddev! / (Math.SQRT2 * 1e308)).toBeCloseTo(1, 10);
+    expect(columns['large']!.mean! / 2e200).toBeCloseTo(1, 10);
+    expect(columns['large']!.stddev! / (Math.SQRT2 * 1e200)).toBeCloseTo(1, 10);
+  });
+
   it('TRAIN: linear regression on a synthetic CSV recovers the coefficients, registers a model version with lineage that predicts sensibly', async () => {
     const { versionId } = await uploadDataset(stack, scientist, 'linear', linearCsv(1000));
     const submitted = expectNoErrors(
