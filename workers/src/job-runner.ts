@@ -7,7 +7,7 @@ import { parseRoles, type Principal } from '@tessera/auth';
 import { isTesseraError } from '@tessera/errors';
 import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-queue';
 import type { JobClaim, JobFinalStatus, JobRunAsPrincipal, JobRunError, JobsPort } from '@tessera/jobs/ports';
-import { HyperParameterError, TrainingCancelled, TrainingDataError } from '@tessera/training';
+import { HyperParameterError, TrainingCancelled, TrainingDataError, TrainingDiverged } from '@tessera/training';
 import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
 import { JobCancelled, JobContext, JobLost } from './job-context';
 import type { ProcessorTable } from './processors/job-processor';
@@ -282,6 +282,7 @@ function jobPrincipal(runner: Principal, runAs: JobRunAsPrincipal): Principal {
 function toJobError(error: unknown): JobRunError {
   if (isTesseraError(error)) return { code: error.code, message: error.message };
   if (error instanceof TrainingDataError || error instanceof HyperParameterError) return { code: 'BAD_USER_INPUT', message: error.message };
+  if (error instanceof TrainingDiverged) return { code: 'TRAINING_DIVERGED', message: error.message };
   if (isTransientFailure(error)) return { code: 'SERVICE_UNAVAILABLE', message: `A dependency stayed unreachable after every retry (${describe(error)}).` };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'The job failed unexpectedly; the operator logs have the details under this job id.' };
 }

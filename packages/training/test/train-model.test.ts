@@ -1,6 +1,6 @@
 /** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
 import * as ort from 'onnxruntime-node';
-import { exportOnnx, loadTrainingData, predictRow, resolveHyperParameters, trainModel, HyperParameterError, TrainingCancelled, TrainingDataError } from '../src';
+import { exportOnnx, loadTrainingData, predictRow, resolveHyperParameters, trainModel, HyperParameterError, TrainingCancelled, TrainingDataError, TrainingDiverged } from '../src';
 import { seededRandom } from '../src/random';
 
 function syntheticRows(count: number, f: (x1: number, x2: number, noise: number) => number, seed = 7): Array<Record<string, string>> {
@@ -66,6 +66,33 @@ describe('training', () => {
       trainModel('LINEAR_REGRESSION', data, resolveHyperParameters('LINEAR_REGRESSION', { epochs: 100 }), { onEpoch: () => void epochs++, shouldStop: () => epochs >= 3 }),
     ).rejects.toThrow(TrainingCancelled);
     expect(epochs).toBe(3);
+  });
+
+  describe('a learning rate too high for the data (10, within bounds, on 15 iris rows)', () => {
+    const iris = [[5.1, 3.5, 1.4, 0.2], [4.9, 3.0, 1.4, 0.2], [4.7, 3.2, 1.3, 0.2], [4.6, 3.1, 1.5, 0.2], [5.0, 3.6, 1.4, 0.2], [7.0, 3.2, 4.7, 1.4], [6.4, 3.2, 4.5, 1.5], [6.9, 3.1, 4.9, 1.5],
+      [5.5, 2.3, 4.0, 1.3], [6.5, 2.8, 4.6, 1.5], [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9], [7.1, 3.0, 5.9, 2.1], [6.3, 2.9, 5.6, 1.8], [6.5, 3.0, 5.8, 2.2]];
+    const irisData = () => loadTrainingData(iterate(iris.map(([a, b, c, y]) => ({ a: String(a), b: String(b), c: String(c), y: String(y) }))), { featureColumns: ['a', 'b', 'c'], targetColumn: 'y', maxRows: 100 });
+
+    it.each([
+      ['LINEAR_REGRESSION', 200],
+      ['MLP', 200],
+    ] as const)('%s over %i epochs stops with TrainingDiverged at the first non-finite loss, which is never reported', async (modelType, epochs) => {
+      const losses: number[] = [];
+      const training = trainModel(modelType, await irisData(), resolveHyperParameters(modelType, { epochs, learningRate: 10 }), { onEpoch: (r) => void losses.push(r.loss) });
+      await expect(training).rejects.toThrow(TrainingDiverged);
+      await expect(training).rejects.toThrow(/Lower hyperParameters.learningRate \(it was 10\)/);
+      expect(losses.length).toBeGreaterThan(0);
+      expect(losses.length).toBeLessThan(epochs);
+      expect(losses.every((loss) => Number.isFinite(loss))).toBe(true);
+    });
+
+    it('weights still finite as float64 but beyond float32 (what the ONNX graph holds) are refused too', async () => {
+      const losses: number[] = [];
+      const training = trainModel('LINEAR_REGRESSION', await irisData(), resolveHyperParameters('LINEAR_REGRESSION', { epochs: 100, learningRate: 10 }), { onEpoch: (r) => void losses.push(r.loss) });
+      await expect(training).rejects.toMatchObject({ name: 'TrainingDiverged', epoch: null });
+      expect(losses).toHaveLength(100);
+      expect(losses.every((loss) => Number.isFinite(loss))).toBe(true);
+    });
   });
 
   it.each([

@@ -80,6 +80,18 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(await queueCounts(stack, tenant.id)).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
   });
 
+  it('PROFILE: finite values near the ends of the double range still get a mean and a standard deviation (no NaN stored as null)', async () => {
+    const { versionId } = await uploadDataset(stack, scientist, 'profiled-extremes', 'wide,large\n1e308,1e200\n-1e308,3e200\n');
+    const submitted = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    const columns = Object.fromEntries(done.result!.profile!.columns.map((c) => [c['name'], c as { type: string; min: number; max: number; mean: number | null; stddev: number | null }]));
+    expect(columns['wide']).toMatchObject({ type: 'FLOAT', min: -1e308, max: 1e308, mean: 0 });
+    expect(columns['wide']!.stddev! / (Math.SQRT2 * 1e308)).toBeCloseTo(1, 10);
+    expect(columns['large']!.mean! / 2e200).toBeCloseTo(1, 10);
+    expect(columns['large']!.stddev! / (Math.SQRT2 * 1e200)).toBeCloseTo(1, 10);
+  });
+
   it('TRAIN: linear regression on a synthetic CSV recovers the coefficients, registers a model version with lineage that predicts sensibly', async () => {
     const { versionId } = await uploadDataset(stack, scientist, 'linear', linearCsv(1000));
     const submitted = expectNoErrors(
@@ -228,6 +240,61 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     const again = expectNoErrors(await stack.query<{ retryJob: JobView }>(scientist, retryJob, { id: submitted.id })).retryJob;
     expect(again).toMatchObject({ status: 'QUEUED', error: null });
     expect(await waitForStatus(stack, scientist, submitted.id, ['FAILED', 'SUCCEEDED'])).toMatchObject({ status: 'FAILED', attempts: 2, error: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('a training run that diverges (documented-valid learning rate 10 on 15 iris rows) ends FAILED TRAINING_DIVERGED, registers no model version and stores no NaN', async () => {
+    const iris = ['sepal_length,sepal_width,petal_length,petal_width', '5.1,3.5,1.4,0.2', '4.9,3.0,1.4,0.2', '4.7,3.2,1.3,0.2', '4.6,3.1,1.5,0.2', '5.0,3.6,1.4,0.2',
+      '7.0,3.2,4.7,1.4', '6.4,3.2,4.5,1.5', '6.9,3.1,4.9,1.5', '5.5,2.3,4.0,1.3', '6.5,2.8,4.6,1.5', '6.3,3.3,6.0,2.5', '5.8,2.7,5.1,1.9', '7.1,3.0,5.9,2.1', '6.3,2.9,5.6,1.8', '6.5,3.0,5.8,2.2'];
+    const { versionId } = await uploadDataset(stack, scientist, 'iris-diverging', `${iris.join('\n')}\n`);
+    for (const modelType of ['LINEAR_REGRESSION', 'MLP']) {
+      const modelName = `diverged-${modelType.toLowerCase()}`;
+      const submitted = expectNoErrors(
+        await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
+          input: { datasetVersionId: versionId, targetColumn: 'petal_width', modelType, modelName, hyperParameters: { epochs: 200, learningRate: 10 } },
+        }),
+      ).submitTrainingJob;
+      const ended = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+      expect({ modelType, status: ended.status, attempts: ended.attempts, code: ended.error?.code, result: ended.result }).toEqual({ modelType, status: 'FAILED', attempts: 1, code: 'TRAINING_DIVERGED', result: null });
+      expect(ended.error!.message).toMatch(/diverged/);
+      expect(ended.error!.message).toMatch(/learningRate \(it was 10\)/);
+      // What was stored is the part of the run that had a loss: finite numbers only, never a null.
+      expect(ended.lossHistory.every((loss) => Number.isFinite(loss))).toBe(true);
+      const [row] = await stack.adminQuery<Array<{ loss_history_json: unknown; metrics_json: unknown }>>(`SELECT loss_history_json, metrics_json FROM \`${tenant.schema}\`.jobs WHERE id = ?`, [submitted.id]);
+      // The driver may hand JSON columns over parsed or as text: compared as text either way.
+      const stored = [row!.loss_history_json, row!.metrics_json].map((value) => (typeof value === 'string' ? value : JSON.stringify(value)));
+      expect(stored[0]).toMatch(/^\[[^\]]+\]$/); // the epochs before it diverged
+      expect(stored.join(' ')).not.toMatch(/null/);
+      const models = await stack.adminQuery<unknown[]>(`SELECT id FROM \`${tenant.schema}\`.models WHERE name = ?`, [modelName]);
+      const versions = await stack.adminQuery<unknown[]>(`SELECT id FROM \`${tenant.schema}\`.model_versions WHERE job_id = ?`, [submitted.id]);
+      expect({ modelType, models: models.length, versions: versions.length }).toEqual({ modelType, models: 0, versions: 0 });
+    }
+  });
+
+  it('a row an older version left with nulls where the loss was NaN is read without them: job and the jobs page still answer', async () => {
+    const reader = await tenant.token('viewer');
+    const { versionId } = await uploadDataset(stack, scientist, 'old-nan-row', linearCsv(20));
+    const submitted = expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, { input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LINEAR_REGRESSION', hyperParameters: { epochs: 3 } } }),
+    ).submitTrainingJob;
+    await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    // As JSON.stringify stored a run whose loss became NaN at its third epoch.
+    await stack.adminQuery(`UPDATE \`${tenant.schema}\`.jobs SET loss_history_json = ?, metrics_json = ? WHERE id = ?`, ['[2.5,1.25,null,null]', '{"epoch":4,"loss":null}', submitted.id]);
+
+    const one = await stack.query<{ job: { id: string; lossHistory: number[]; metrics: Array<{ name: string; value: number }> | null } }>(
+      reader,
+      'query($id: ID!) { job(id: $id) { id lossHistory metrics { name value } } }',
+      { id: submitted.id },
+    );
+    expect(one.errors).toBeUndefined();
+    expect(one.data?.job).toEqual({ id: submitted.id, lossHistory: [2.5, 1.25], metrics: [{ name: 'epoch', value: 4 }] });
+
+    const page = await stack.query<{ jobs: { edges: Array<{ node: { id: string; lossHistory: number[]; metrics: Array<{ name: string; value: number }> | null } }> } }>(
+      reader,
+      'query { jobs(first: 100) { edges { node { id lossHistory metrics { name value } } } } }',
+    );
+    expect(page.errors).toBeUndefined();
+    expect(page.data?.jobs.edges.length).toBeGreaterThan(1);
+    expect(page.data?.jobs.edges.find((edge) => edge.node.id === submitted.id)?.node).toEqual({ id: submitted.id, lossHistory: [2.5, 1.25], metrics: [{ name: 'epoch', value: 4 }] });
   });
 
   async function waitForEpoch(token: string, id: string): Promise<number> {

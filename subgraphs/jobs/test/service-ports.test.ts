@@ -140,4 +140,22 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
       expect(view.job.status).toBe('QUEUED');
     });
   });
+
+  describe('numbers a run reports', () => {
+    it('jobs: progress with a loss or metric that is not a finite number is refused (BAD_USER_INPUT), and nothing of it is stored', async () => {
+      const jobs = jobsPortClient({ baseUrl: urlOf('jobs'), sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('jobs') });
+      const scientistA = await a.token('data_scientist');
+      const jobId = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientistA, submitProfile, { input: { datasetVersionId: datasetVersionA } })).submitProfileJob.id;
+      const claimed = await jobs.claim({ ...actorOf(a), roles: [] }, { jobId, submission: 1, runToken: 'tok-nan', startSeq: 1 });
+      expect(claimed.outcome).toBe('claimed');
+      const run = { jobId, runToken: 'tok-nan', progress: 10, phase: 'epoch 2/3' };
+      expect(await jobs.progress(actorOf(a), { ...run, metrics: { epoch: 1, loss: 0.5 }, lossHistory: [0.5] })).toBe('ok');
+      // NaN and Infinity travel as null on the JSON wire: refused either way.
+      await expect(jobs.progress(actorOf(a), { ...run, metrics: { epoch: 2, loss: Number.NaN } })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+      await expect(jobs.progress(actorOf(a), { ...run, lossHistory: [0.5, Number.POSITIVE_INFINITY] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+      const rows = await stack.adminQuery<Array<{ metrics_json: unknown; loss_history_json: unknown }>>(`SELECT metrics_json, loss_history_json FROM \`${a.schema}\`.jobs WHERE id = ?`, [jobId]);
+      const json = (value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value);
+      expect({ metrics: json(rows[0]!.metrics_json), lossHistory: json(rows[0]!.loss_history_json) }).toEqual({ metrics: { epoch: 1, loss: 0.5 }, lossHistory: [0.5] });
+    });
+  });
 });

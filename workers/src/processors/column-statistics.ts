@@ -45,7 +45,13 @@ export class ColumnAccumulator {
   private min = Infinity;
   private max = -Infinity;
   private mean = 0;
-  private m2 = 0;
+  /**
+   * Welford's sum of squared deviations, in units of `scale`² (`scale`: a power of two at least
+   * as large as every |value| so far). Kept in raw units it overflows for values beyond ~1e154,
+   * each of them a finite FLOAT, and the statistics became NaN, stored as null.
+   */
+  private m2Scaled = 0;
+  private scale = 1;
   private counts: Map<string, number> | undefined = new Map();
   private readonly sketch = new Set<number>();
   private sketchMax = 0;
@@ -71,9 +77,7 @@ export class ColumnAccumulator {
       const value = lower === 'true' ? 1 : lower === 'false' ? 0 : Number(raw);
       if (value < this.min) this.min = value;
       if (value > this.max) this.max = value;
-      const delta = value - this.mean;
-      this.mean += delta / this.count;
-      this.m2 += delta * (value - this.mean);
+      this.addNumber(value);
       return;
     }
     this.addToSketch(raw);
@@ -84,6 +88,36 @@ export class ColumnAccumulator {
         this.counts = undefined;
       }
     }
+  }
+
+  /**
+   * Welford's update, written so no intermediate leaves the double range: the new mean as a
+   * weighted sum (it lies between min and max, so it is finite), deviations divided by `scale`.
+   */
+  private addNumber(value: number): void {
+    const magnitude = Math.abs(value);
+    if (magnitude > this.scale) {
+      // 2^1023 at most: 2^1024 is already Infinity, and |value| < 2^1024 always.
+      const grown = 2 ** Math.min(1023, Math.ceil(Math.log2(magnitude)));
+      const ratio = this.scale / grown;
+      this.m2Scaled *= ratio * ratio;
+      this.scale = grown;
+    }
+    const before = value / this.scale - this.mean / this.scale;
+    this.mean = this.mean - this.mean / this.count + value / this.count;
+    this.m2Scaled += before * (value / this.scale - this.mean / this.scale);
+  }
+
+  /**
+   * The sample standard deviation, or null when it does not fit a double (values spread over
+   * nearly the whole range: e.g. ±1.7e308 → ~2.4e308). Said as null here, on purpose: a non-finite
+   * number would be stored as null anyway (JSON), and could not be told apart from a bug.
+   */
+  private stddev(): number | null {
+    if (this.count === 0) return null;
+    if (this.count === 1) return 0;
+    const stddev = this.scale * Math.sqrt(this.m2Scaled / (this.count - 1));
+    return Number.isFinite(stddev) ? stddev : null;
   }
 
   private addToSketch(value: string): void {
@@ -110,7 +144,7 @@ export class ColumnAccumulator {
         min: any ? this.min : null,
         max: any ? this.max : null,
         mean: any ? this.mean : null,
-        stddev: this.count > 1 ? Math.sqrt(this.m2 / (this.count - 1)) : any ? 0 : null,
+        stddev: this.stddev(),
         distinctEstimate: null,
         distinctExact: null,
         topValues: null,

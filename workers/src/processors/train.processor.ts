@@ -11,7 +11,9 @@ import type { WorkerPorts } from '../worker-runtime';
  * loss after every epoch; cancellation checked between epochs), exports ONNX and registers it as a
  * new model version with lineage, through the models service's job port (under the run's grant).
  * The registration's idempotency key is the job id: a run that repeats after a crash gets the
- * version the first run made, never a second one.
+ * version the first run made, never a second one. A run that diverges (a loss or a weight that is
+ * not a finite number) stops in trainModel with TrainingDiverged: the job fails TRAINING_DIVERGED,
+ * nothing non-finite is reported and no version is registered.
  */
 export function trainProcessor(ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>): JobProcessor {
   return (ctx) => train(ports, ctx);

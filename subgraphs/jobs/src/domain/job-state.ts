@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { JobEntity, type Job, type JobError, type JobMetrics } from '../data/job.entity';
+import { assertStorableLossHistory, assertStorableMetrics } from './job-metrics';
 import type { JobRunAs } from './job-principal';
 
 /**
@@ -72,6 +73,9 @@ export async function recordProgress(
 ): Promise<ProgressOutcome> {
   let metricsSql = '';
   const params: unknown[] = [Math.max(0, Math.min(100, Math.round(args.progress))), args.phase];
+  // Refused rather than stored: JSON would keep a NaN or Infinity as null (see job-metrics.ts).
+  if (args.metrics) assertStorableMetrics(args.metrics);
+  if (args.lossHistory) assertStorableLossHistory(args.lossHistory);
   if (args.metrics !== undefined) {
     metricsSql += ', metrics_json = ?';
     params.push(args.metrics === null ? null : JSON.stringify(args.metrics));

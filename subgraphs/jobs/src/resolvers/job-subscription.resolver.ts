@@ -3,6 +3,7 @@ import { assertPermission } from '@tessera/auth';
 import { isJobEventPayload, mapEventStream, terminalJobStatuses, type EventBus, type JobEventPayload } from '@tessera/events';
 import { parseUuid, type SubgraphContext } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
+import { readableMetrics } from '../domain/job-metrics';
 import { jobNotFound } from '../domain/job-not-found';
 
 /** The shape a Subscription field's event takes: graphql's default resolver reads `payload[fieldName]`. */
@@ -37,7 +38,8 @@ async function currentState(scope: TenantScope, jobId: string): Promise<JobEvent
     status: row.status,
     progress: Number(row.progress),
     phase: row.phase,
-    metrics: typeof metrics === 'object' && metrics !== null && !Array.isArray(metrics) ? metrics : null,
+    // Without the metrics an older version stored as null for a NaN: else the snapshot is refused and the job reads as NOT_FOUND.
+    metrics: typeof metrics === 'object' && metrics !== null && !Array.isArray(metrics) ? readableMetrics(metrics as Record<string, unknown>) : null,
     error: isErrorShape(error) ? { code: error.code, message: error.message } : null,
     occurredAt: new Date(row.updated_at).toISOString(),
   };

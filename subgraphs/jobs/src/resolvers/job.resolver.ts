@@ -3,6 +3,7 @@ import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { Job } from '../data/job.entity';
 import { openJobResult } from '../data/job-result-seal';
 import type { SubmitBatchInferenceArgs, SubmitProfileArgs, SubmitTrainingArgs } from '../domain/job-input-resolver';
+import { readableLossHistory, readableMetrics } from '../domain/job-metrics';
 import type { JobsDeps } from '../domain/jobs-deps';
 import { JobService, type JobFilter } from '../domain/job.service';
 
@@ -24,8 +25,12 @@ export function jobResolvers(deps: JobsDeps): GraphQLResolverMap<SubgraphContext
     },
     Job: {
       __resolveReference: async (ref: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).get(ref.id),
-      metrics: (job: Job) => (job.metrics ? Object.entries(job.metrics).map(([name, value]) => ({ name, value })) : null),
-      lossHistory: (job: Job) => job.lossHistory ?? [],
+      // Rows older versions wrote may hold nulls where a NaN was: see readableMetrics / readableLossHistory.
+      metrics: (job: Job) => {
+        const metrics = readableMetrics(job.metrics);
+        return metrics ? Object.entries(metrics).map(([name, value]) => ({ name, value })) : null;
+      },
+      lossHistory: (job: Job) => readableLossHistory(job.lossHistory),
       // Opened per field: a result that does not open fails this field only (CONFLICT), not the page.
       result: async (job: Job, _: unknown, ctx: SubgraphContext) => openJobResult(await ctx.scope(), job.id, job.result),
       createdAt: (job: Job) => job.createdAt.toISOString(),
