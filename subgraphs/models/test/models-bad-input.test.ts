@@ -129,6 +129,7 @@ describe('models: bad input changes nothing', () => {
     ['data that does not fill the shape', { inputs: [{ name: 'input', shape: [2, 3], data: [1, 2, 3, 4, 5] }] }, /holds 6 values but data has 5/],
     ['a zero or negative dimension', { inputs: [{ name: 'input', shape: [0, 3], data: [] }] }, /positive integer/],
     ['too many rows', { inputs: [rowsInput(Array.from({ length: 1025 }, () => [1, 2, 3]))] }, /1025 rows is over the limit of 1024/],
+    ['a value too large for float32 (1e39 would become Infinity)', { inputs: [{ name: 'input', shape: [1, 3], data: [1, 1e39, 3] }] }, /index 1 \(1e\+39\) is out of float32 range/],
     ['both modelId and modelName', { modelName: 'target' }, /exactly one of modelId and modelName/],
     ['both version and alias', { alias: 'production' }, /exactly one of version and alias/],
     ['neither version nor alias', { version: null }, /exactly one of version and alias/],
