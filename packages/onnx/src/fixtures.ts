@@ -70,6 +70,22 @@ export function buildBrokenGraphModel(kind: BrokenGraphKind): Uint8Array {
   return buildModel({ graph: graphs[kind] });
 }
 
+/**
+ * Wired and typed, but a weight holds 1 value for its shape [2]: only onnxruntime, when it builds the
+ * session, notices (and its message names its own source file and C++ function).
+ */
+export function buildShortInitializerModel(): Uint8Array {
+  return buildModel({
+    graph: {
+      name: 'short_initializer',
+      node: [node('Add', ['input', 'bias'], ['output'])],
+      initializer: [{ name: 'bias', dims: [2], data_type: DataType.FLOAT, float_data: [1] }],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
 /** A node whose op_type onnxruntime has never heard of, in the default domain. */
 export function buildUnsupportedOperatorModel(opType = 'NotARealOp'): Uint8Array {
   return buildModel({
