@@ -1,8 +1,10 @@
 import { TesseraError, errors, isTesseraError } from '@tessera/errors';
+import { sanitizeRuntimeMessage } from './runtime-message';
 
 /**
  * Every error the inference pools produce, in one place so messages and details stay consistent.
- * Runtime messages from onnxruntime are kept (trimmed): they describe the caller's own model.
+ * Runtime messages from onnxruntime are kept (trimmed, without onnxruntime's source locations): they
+ * describe the caller's own model.
  */
 export type InferenceFailureReason = 'RUNTIME_ERROR' | 'LOAD_FAILED' | 'CRASHED' | 'MEMORY_LIMIT';
 
@@ -24,14 +26,19 @@ export const inferenceErrors = {
         : `The call waited more than ${timeoutMs} ms for a free inference process.`,
       { modelKey, timeoutMs, phase },
     ),
+  /**
+   * A model the runtime cannot load fails the same way on every call: MODEL_NOT_LOADABLE (a 4xx, the
+   * version itself is at fault), not an INFERENCE_FAILED server error. Runtime text loses its source
+   * locations (runtime-message.ts).
+   */
   failed: (modelKey: string, reason: Exclude<InferenceFailureReason, 'MEMORY_LIMIT'>, detail: string) => {
-    const what =
-      reason === 'CRASHED'
-        ? 'The inference process crashed while running the model'
-        : reason === 'LOAD_FAILED'
-          ? 'The model could not be loaded by the runtime'
-          : 'The runtime failed while running the model';
-    return new TesseraError('INFERENCE_FAILED', trim(detail ? `${what}: ${detail}` : `${what}.`), { modelKey, reason });
+    const said = sanitizeRuntimeMessage(detail);
+    if (reason === 'LOAD_FAILED') {
+      const what = 'The runtime cannot load this model version; upload a corrected version';
+      return new TesseraError('MODEL_NOT_LOADABLE', trim(said ? `${what}: ${said}` : `${what}.`), { modelKey, reason });
+    }
+    const what = reason === 'CRASHED' ? 'The inference process crashed while running the model' : 'The runtime failed while running the model';
+    return new TesseraError('INFERENCE_FAILED', trim(said ? `${what}: ${said}` : `${what}.`), { modelKey, reason });
   },
   /**
    * QUOTA_EXCEEDED, not SERVICE_UNAVAILABLE: every pool belongs to one tenant, so a full queue means

@@ -1,5 +1,5 @@
 import { errors } from '@tessera/errors';
-import { buildLinearRegression, buildLogisticRegression, buildMlp } from '@tessera/onnx';
+import { buildLinearRegression, buildLogisticRegression, buildMlp, onnxFixtures } from '@tessera/onnx';
 import { InferencePools, type InferenceRecord, type PredictResult } from '../src';
 import { countingLoader, predictError, rowsInput } from './helpers';
 
@@ -187,10 +187,21 @@ describe('InferencePools.predict', () => {
     expect(ok.outputs['output']!.data[0]).toBeCloseTo(linearByHand([1, 2, 3]), 5);
   });
 
-  it('bytes that are not a model fail with INFERENCE_FAILED (LOAD_FAILED)', async () => {
+  it('bytes the runtime cannot load fail with MODEL_NOT_LOADABLE (LOAD_FAILED, 422), not a server error', async () => {
     const error = await predictError(pools, { tenantId: 'tenant-a', tier: 'shared', modelKey: 'junk:1', load: async () => new TextEncoder().encode('not onnx'), inputs: rowsInput([[1, 2, 3]]) });
-    expect(error.code).toBe('INFERENCE_FAILED');
+    expect(error.code).toBe('MODEL_NOT_LOADABLE');
     expect(error.extensions['reason']).toBe('LOAD_FAILED');
+    expect(error.httpStatus).toBe(422);
+  });
+
+  it("a load failure says what the runtime found without onnxruntime's source paths, line numbers or C++ signatures", async () => {
+    const error = await predictError(pools, { tenantId: 'tenant-a', tier: 'shared', modelKey: 'short:1', load: async () => onnxFixtures.buildShortInitializerModel(), inputs: rowsInput([[1, 2]]) });
+    expect(error.code).toBe('MODEL_NOT_LOADABLE');
+    expect(error.message).toMatch(/Initializer 'bias': data field count \(1\) does not match expected count from shape \(2\)/);
+    expect(error.message).not.toMatch(/onnxruntime_src|\.(cc|h):\d+|onnxruntime::|std::|ONNXRuntimeError/);
+    // The pool keeps serving.
+    const ok = await pools.predict({ tenantId: 'tenant-a', tier: 'shared', modelKey: 'lin:1', load: async () => linear, inputs: rowsInput([[1, 2, 3]]) });
+    expect(ok.outputs['output']!.data[0]).toBeCloseTo(linearByHand([1, 2, 3]), 5);
   });
 
   it('load() failures: a typed error passes through, anything else (or a hung read) is SERVICE_UNAVAILABLE', async () => {

@@ -31,6 +31,61 @@ export function buildModelWithIrVersion(irVersion: number): Uint8Array {
   return relu([{ domain: '', version: 13 }], irVersion);
 }
 
+/** The Relu model with fixed input and output dimensions of the caller's choice (0, -3, 2^62: sizes no call can match). */
+export function buildModelWithFixedDims(dims: number[]): Uint8Array {
+  return buildModel({
+    graph: {
+      name: 'fixed_dims',
+      node: [node('Relu', ['input'], ['output'])],
+      input: [valueInfo('input', DataType.FLOAT, dims)],
+      output: [valueInfo('output', DataType.FLOAT, dims)],
+    },
+  });
+}
+
+/** Well-formed protobuf, supported operators, but a graph onnxruntime cannot build (or, for the MatMul, cannot type). */
+export type BrokenGraphKind = 'undefined-node-input' | 'unproduced-output' | 'cycle' | 'duplicate-input' | 'incompatible-matmul';
+
+export function buildBrokenGraphModel(kind: BrokenGraphKind): Uint8Array {
+  const input = valueInfo('input', DataType.FLOAT, ['batch', 2]);
+  const output = valueInfo('output', DataType.FLOAT, ['batch', 2]);
+  const graphs: Record<BrokenGraphKind, Graph> = {
+    'undefined-node-input': { name: kind, node: [node('Relu', ['nope'], ['output'])], input: [input], output: [output] },
+    'unproduced-output': { name: kind, node: [node('Relu', ['input'], ['hidden'])], input: [input], output: [output] },
+    cycle: {
+      name: kind,
+      node: [node('Add', ['input', 'b'], ['output']), node('Relu', ['output'], ['b'])],
+      input: [input],
+      output: [output],
+    },
+    'duplicate-input': { name: kind, node: [node('Add', ['input', 'input'], ['output'])], input: [input, input], output: [output] },
+    'incompatible-matmul': {
+      name: kind,
+      node: [node('MatMul', ['input', 'weights'], ['output'])],
+      initializer: [floatTensor('weights', [3, 1], [1, 2, 3])],
+      input: [input],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 1])],
+    },
+  };
+  return buildModel({ graph: graphs[kind] });
+}
+
+/**
+ * Wired and typed, but a weight holds 1 value for its shape [2]: only onnxruntime, when it builds the
+ * session, notices (and its message names its own source file and C++ function).
+ */
+export function buildShortInitializerModel(): Uint8Array {
+  return buildModel({
+    graph: {
+      name: 'short_initializer',
+      node: [node('Add', ['input', 'bias'], ['output'])],
+      initializer: [{ name: 'bias', dims: [2], data_type: DataType.FLOAT, float_data: [1] }],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
 /** A node whose op_type onnxruntime has never heard of, in the default domain. */
 export function buildUnsupportedOperatorModel(opType = 'NotARealOp'): Uint8Array {
   return buildModel({

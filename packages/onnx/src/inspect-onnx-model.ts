@@ -1,4 +1,5 @@
 import { checkModelGraphs } from './model-graph-checks';
+import { checkGraphWiring } from './model-graph-wiring';
 import { checkModelWireFormat } from './model-wire-check';
 import { decodeModel, type Model } from './onnx-schema';
 import { OnnxValidationError } from './onnx-validation-error';
@@ -26,7 +27,8 @@ export interface OnnxModelInfo {
 /**
  * Validates an uploaded ONNX file and reads its signature, without running it. Throws
  * OnnxValidationError (with a reason) for anything onnxruntime-node 1.30 could not load from a
- * single file. Checks run cheapest-first: size, wire format, decode, versions, graph walk.
+ * single file. Checks run cheapest-first: size, wire format, decode, versions, graph walk, wiring,
+ * signatures.
  */
 export function inspectOnnxModel(bytes: Uint8Array): OnnxModelInfo {
   if (bytes.length === 0) throw new OnnxValidationError('EMPTY', 'the ONNX file is empty (0 bytes)');
@@ -49,6 +51,7 @@ export function inspectOnnxModel(bytes: Uint8Array): OnnxModelInfo {
   const graph = model.graph;
   if (!graph || (graph.node ?? []).length === 0) throw new OnnxValidationError('NO_GRAPH', 'the ONNX model has no graph nodes');
   const operators = checkModelGraphs(model, new Set(opsets.map((o) => o.domain)));
+  checkGraphWiring(graph);
 
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = (graph.input ?? []).filter((info) => !initializers.has(info.name)).map(inputSignature);

@@ -11,7 +11,9 @@ export type OnnxValidationReason =
   | 'UNSUPPORTED_OPSET' // opset version outside what onnxruntime 1.30 implements, or a node without its opset import
   | 'UNSUPPORTED_OPERATOR' // operator (or domain) not on the onnxruntime CPU allow-list
   | 'UNSUPPORTED_TYPE' // a graph input onnxruntime-node cannot feed (sequence, map, ...), or an undefined element type
-  | 'EXTERNAL_DATA'; // a tensor whose bytes live outside the file
+  | 'EXTERNAL_DATA' // a tensor whose bytes live outside the file
+  | 'INVALID_GRAPH' // a node input or graph output nothing defines, a name defined twice, a cycle
+  | 'INVALID_DIMENSION'; // a fixed input/output dimension no tensor can have (negative, 0 for an input, over 2^31-1)
 
 export class OnnxValidationError extends Error {
   override readonly name = 'OnnxValidationError';

@@ -82,12 +82,30 @@ function valueSignature(info: ValueInfo, role: 'input' | 'output'): TensorSignat
     throw new OnnxValidationError('UNSUPPORTED_TYPE', `graph ${role} "${name}" has no usable tensor element type`);
   }
   if (!tensor.shape) return { name, elementType, shape: [], shapeKnown: false };
-  const shape = (tensor.shape.dim ?? []).map((dim): number | string | null => {
-    if (dim.dim_value !== undefined && dim.dim_value !== null) return dim.dim_value;
+  const shape = (tensor.shape.dim ?? []).map((dim, axis): number | string | null => {
+    if (dim.dim_value !== undefined && dim.dim_value !== null) return fixedDimension(dim.dim_value, role, name, axis);
     if (dim.dim_param) return dim.dim_param;
     return null;
   });
   return { name, elementType, shape, shapeKnown: true };
+}
+
+/**
+ * Sizes are GraphQL `Int`s in the version's signature and positive integers in a predict call, so a
+ * fixed size outside 1..2^31-1 on an input could never be fed (and over 2^31-1 could not even be
+ * shown). An output may declare 0 (an empty result is a real tensor), never a negative size.
+ */
+export const MAX_FIXED_DIMENSION = 2 ** 31 - 1;
+
+function fixedDimension(size: number, role: 'input' | 'output', name: string, axis: number): number {
+  const smallest = role === 'input' ? 1 : 0;
+  if (!Number.isSafeInteger(size) || size < smallest || size > MAX_FIXED_DIMENSION) {
+    throw new OnnxValidationError(
+      'INVALID_DIMENSION',
+      `graph ${role} "${name}" declares dimension ${axis} as ${size}; a fixed size must be ${smallest}..${MAX_FIXED_DIMENSION}`,
+    );
+  }
+  return size;
 }
 
 function nonTensorKind(type: TypeDescription | undefined): TensorSignature['elementType'] | undefined {

@@ -281,6 +281,67 @@ describe('inspectOnnxModel: rejections', () => {
     expectRejected(withInput([{ name: 'input' }]), 'UNSUPPORTED_TYPE', /no usable tensor element type/);
   });
 
+  it('INVALID_GRAPH: a node input nothing defines, an output no node produces, a cycle, a name defined twice', async () => {
+    const cases: Array<[onnxFixtures.BrokenGraphKind, RegExp]> = [
+      ['undefined-node-input', /reads "nope", which is not a graph input, initializer or output of a node/],
+      ['unproduced-output', /graph output "output" is not produced by any node/],
+      ['cycle', /has a cycle/],
+      ['duplicate-input', /declares input "input" twice/],
+    ];
+    for (const [kind, message] of cases) {
+      expectRejected(onnxFixtures.buildBrokenGraphModel(kind), 'INVALID_GRAPH', message);
+      await expectRuntimeRefuses(onnxFixtures.buildBrokenGraphModel(kind));
+    }
+    const graph = (nodes: ReturnType<typeof node>[], extra: { initializer?: ReturnType<typeof floatTensor>[] } = {}) =>
+      buildModel({ graph: { name: 'wiring', node: nodes, ...extra, input: [relu], output: [reluOut] } });
+    const twoWriters = graph([node('Relu', ['input'], ['output']), node('Neg', ['input'], ['output'])]);
+    expectRejected(twoWriters, 'INVALID_GRAPH', /"output" is written by two nodes/);
+    await expectRuntimeRefuses(twoWriters);
+    const overwritesWeight = graph([node('Relu', ['input'], ['w']), node('Add', ['w', 'input'], ['output'])], { initializer: [floatTensor('w', [1], [1])] });
+    expectRejected(overwritesWeight, 'INVALID_GRAPH', /writes "w", which is already a graph input or initializer/);
+    await expectRuntimeRefuses(overwritesWeight);
+  });
+
+  it('INVALID_GRAPH is not stricter than onnxruntime on what it accepts: nodes out of order, a graph input or weight passed through as an output', async () => {
+    const models = [
+      buildModel({ graph: { name: 'unsorted', node: [node('Relu', ['a'], ['output']), node('Neg', ['input'], ['a'])], input: [relu], output: [reluOut] } }),
+      buildModel({
+        graph: {
+          name: 'passthrough',
+          node: [node('Relu', ['input'], ['output'])],
+          initializer: [floatTensor('w', [1], [1])],
+          input: [relu],
+          output: [reluOut, valueInfo('input', DataType.FLOAT, ['batch', 2]), valueInfo('w', DataType.FLOAT, [1])],
+        },
+      }),
+    ];
+    for (const model of models) {
+      expect(() => inspectOnnxModel(model)).not.toThrow();
+      await (await createSession(model)).release();
+    }
+  });
+
+  it('a graph that is well wired but mistyped (a MatMul of incompatible shapes) passes these checks; only onnxruntime sees it', async () => {
+    const model = onnxFixtures.buildBrokenGraphModel('incompatible-matmul');
+    expect(() => inspectOnnxModel(model)).not.toThrow();
+    await expect(createSession(model)).rejects.toThrow(/Incompatible dimensions/);
+  });
+
+  it('INVALID_DIMENSION: a fixed input size outside 1..2^31-1 (0, negative, 2^31, 2^62), an output size below 0', () => {
+    for (const size of [0, -3, 2 ** 31, 4611686018427387904]) {
+      expectRejected(onnxFixtures.buildModelWithFixedDims([size, 2]), 'INVALID_DIMENSION', /input "input" declares dimension 0 as .*1\.\.2147483647/);
+    }
+    const negativeOutput = buildModel({
+      graph: { name: 'neg_out', node: [node('Relu', ['input'], ['output'])], input: [relu], output: [valueInfo('output', DataType.FLOAT, [-1, 2])] },
+    });
+    expectRejected(negativeOutput, 'INVALID_DIMENSION', /output "output" declares dimension 0 as -1/);
+    expect(inspectOnnxModel(onnxFixtures.buildModelWithFixedDims([2 ** 31 - 1, 2])).inputs[0]!.shape).toEqual([2 ** 31 - 1, 2]);
+    const emptyOutput = buildModel({
+      graph: { name: 'empty_out', node: [node('Relu', ['input'], ['output'])], input: [relu], output: [valueInfo('output', DataType.FLOAT, [0, 2])] },
+    });
+    expect(inspectOnnxModel(emptyOutput).outputs[0]!.shape).toEqual([0, 2]);
+  });
+
   it('is a typed error carrying its reason', () => {
     const error = rejectionOf(new Uint8Array(0));
     expect(error).toBeInstanceOf(Error);

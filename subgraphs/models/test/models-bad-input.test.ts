@@ -52,6 +52,13 @@ describe('models: bad input changes nothing', () => {
     ['an opset newer than onnxruntime knows', onnxFixtures.buildModelWithOpset(999), /UNSUPPORTED_OPSET/],
     ['weights in an external file outside the upload', onnxFixtures.buildExternalDataModel('../../etc/passwd'), /EXTERNAL_DATA/],
     ['weights in an external file next to it', onnxFixtures.buildNestedExternalDataModel('weights.bin'), /EXTERNAL_DATA/],
+    ['a node reading a tensor nothing defines', onnxFixtures.buildBrokenGraphModel('undefined-node-input'), /INVALID_GRAPH/],
+    ['a graph output no node produces', onnxFixtures.buildBrokenGraphModel('unproduced-output'), /INVALID_GRAPH/],
+    ['a graph with a cycle', onnxFixtures.buildBrokenGraphModel('cycle'), /INVALID_GRAPH/],
+    ['a graph declaring the same input twice', onnxFixtures.buildBrokenGraphModel('duplicate-input'), /INVALID_GRAPH/],
+    ['a fixed input dimension of 0 (no call could match it)', onnxFixtures.buildModelWithFixedDims([0, 2]), /INVALID_DIMENSION/],
+    ['a negative fixed dimension', onnxFixtures.buildModelWithFixedDims([-3, 2]), /INVALID_DIMENSION/],
+    ['a fixed dimension over 2^31-1 (not a GraphQL Int)', onnxFixtures.buildModelWithFixedDims([4611686018427387904, 2]), /INVALID_DIMENSION/],
   ];
 
   it.each(badFiles)('refuses %s at upload time with BAD_USER_INPUT naming the problem; no version, no object', async (_label, body, reason) => {
@@ -122,6 +129,7 @@ describe('models: bad input changes nothing', () => {
     ['data that does not fill the shape', { inputs: [{ name: 'input', shape: [2, 3], data: [1, 2, 3, 4, 5] }] }, /holds 6 values but data has 5/],
     ['a zero or negative dimension', { inputs: [{ name: 'input', shape: [0, 3], data: [] }] }, /positive integer/],
     ['too many rows', { inputs: [rowsInput(Array.from({ length: 1025 }, () => [1, 2, 3]))] }, /1025 rows is over the limit of 1024/],
+    ['a value too large for float32 (1e39 would become Infinity)', { inputs: [{ name: 'input', shape: [1, 3], data: [1, 1e39, 3] }] }, /index 1 \(1e\+39\) is out of float32 range/],
     ['both modelId and modelName', { modelName: 'target' }, /exactly one of modelId and modelName/],
     ['both version and alias', { alias: 'production' }, /exactly one of version and alias/],
     ['neither version nor alias', { version: null }, /exactly one of version and alias/],

@@ -1,4 +1,4 @@
-import { buildFailingModel, buildSlowModel } from '@tessera/onnx';
+import { buildFailingModel, buildSlowModel, onnxFixtures } from '@tessera/onnx';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
   auditTrail,
@@ -157,6 +157,25 @@ describe('models: predict', () => {
     const failingId = await newModel(stack, scientist, 'failing');
     await uploadVersion(stack, scientist, failingId, buildFailingModel({ features: 3 }));
     expect(errorCodes(await predict(stack, viewer, { modelId: failingId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }))).toEqual(['INFERENCE_FAILED']);
+    expectNoErrors(await predict(stack, viewer, { modelId: linearId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }));
+  });
+
+  it('a version the runtime cannot load is MODEL_NOT_LOADABLE with what the runtime found and none of its source paths; the pool keeps serving', async () => {
+    const cases: Array<[string, Uint8Array, RegExp]> = [
+      ['mismatched', onnxFixtures.buildBrokenGraphModel('incompatible-matmul'), /Incompatible dimensions for matrix multiplication/],
+      ['short-weights', onnxFixtures.buildShortInitializerModel(), /Initializer 'bias': data field count \(1\) does not match expected count from shape \(2\)/],
+    ];
+    for (const [name, onnx, said] of cases) {
+      const modelId = await newModel(stack, scientist, name);
+      await uploadVersion(stack, scientist, modelId, onnx);
+      for (let call = 0; call < 2; call += 1) {
+        const res = await predict(stack, viewer, { modelId, version: 1, inputs: [rowsInput([[1, 2]])] });
+        expect(errorCodes(res)).toEqual(['MODEL_NOT_LOADABLE']);
+        expect(res.errors?.[0]?.extensions?.['reason']).toBe('LOAD_FAILED');
+        expect(res.errors?.[0]?.message).toMatch(said);
+        expect(res.errors?.[0]?.message).not.toMatch(/onnxruntime_src|\.(cc|h):\d+|onnxruntime::|std::/);
+      }
+    }
     expectNoErrors(await predict(stack, viewer, { modelId: linearId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }));
   });
 

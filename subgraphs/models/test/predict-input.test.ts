@@ -36,6 +36,10 @@ describe('predict input validation (pure)', () => {
     expect(badInput(() => prepareInputs([flag], [{ name: 'flag', shape: [1], data: [2] }], limits))).toMatch(/"flag": value at index 0 \(2\) is not a bool/);
     expect(badInput(() => prepareInputs([features], [{ name: 'x', shape: [1, 2], data: [1, Number.NaN] }], limits))).toMatch(/index 1 is not a finite number/);
     expect(badInput(() => prepareInputs([features], [{ name: 'x', shape: [1, 2], data: [Number.POSITIVE_INFINITY, 1] }], limits))).toMatch(/index 0 is not a finite number/);
+    // Finite as a JSON number, not as a float32: it would reach the model as Infinity.
+    expect(badInput(() => prepareInputs([features], [{ name: 'x', shape: [1, 2], data: [1, -1e39] }], limits))).toMatch(/"x": value at index 1 \(-1e\+39\) is out of float32 range/);
+    expect(prepareInputs([features], [{ name: 'x', shape: [1, 2], data: [3.4e38, 1e-46] }], limits).tensors['x']!.data).toEqual(Float32Array.from([3.4e38, 0]));
+    expect(prepareInputs([{ ...features, elementType: 'float64' }], [{ name: 'x', shape: [1, 2], data: [1e39, 1] }], limits).tensors['x']!.data).toEqual(Float64Array.from([1e39, 1]));
     expect(badInput(() => prepareInputs([features], [{ name: 'x', shape: [9, 2], data: Array(18).fill(0) }], limits))).toMatch(/9 rows is over the limit of 8/);
     expect(badInput(() => prepareInputs([features, ids], [{ name: 'x', shape: [2, 2], data: [1, 2, 3, 4] }, { name: 'ids', shape: [3], data: [1, 2, 3] }], limits))).toMatch(
       /"ids": wrong shape: dimension 0 \('batch'\) is 3 here but 2 in input "x"/,

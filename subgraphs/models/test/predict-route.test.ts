@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { redisConnectionOptions } from '@tessera/config';
 import { LiveQuotaKeys, minuteOf } from '@tessera/quotas';
 import { internalContextHeader } from '@tessera/auth';
+import { onnxFixtures } from '@tessera/onnx';
 import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { mlpByHand, mlpModel, newModel, predict, setAlias, uploadVersion, type PredictOutput } from './model-flow';
 
@@ -138,6 +139,15 @@ describe('gateway: the predict route', () => {
     expect((await post(scientist, good)).status).toBe(200);
     const usage = expectNoErrors(await stack.query<{ tenantUsage: { quotas: Array<{ name: string; used: number }> } }>(scientist, '{ tenantUsage { quotas { name used } } }')).tenantUsage;
     expect(usage.quotas.find((quota) => quota.name === 'predictionsPerMinute')?.used).toBe(1);
+  });
+
+  it('a version the runtime cannot load is MODEL_NOT_LOADABLE, HTTP 422 (not a 500), without onnxruntime\'s source paths', async () => {
+    const model = await newModel(stack, aScientist, 'route-unloadable');
+    await uploadVersion(stack, aScientist, model, onnxFixtures.buildShortInitializerModel());
+    const answer = await post(aViewer, { modelId: model, version: 1, inputs: [{ name: 'input', shape: [1, 2], data: [1, 2] }] });
+    expect(refusedWith(answer)).toEqual({ status: 422, codes: ['MODEL_NOT_LOADABLE'], data: null });
+    expect(answer.body.errors?.[0]?.message).toMatch(/Initializer 'bias': data field count/);
+    expect(answer.body.errors?.[0]?.message).not.toMatch(/onnxruntime_src|\.(cc|h):\d+|onnxruntime::|std::/);
   });
 
   it('an auditor reads no predictions: FORBIDDEN, recorded in the tenant\'s audit trail as a denial of predict', async () => {

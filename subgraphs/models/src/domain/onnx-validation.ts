@@ -4,7 +4,8 @@ import type { StoredModelInfo, StoredTensorSignature } from '../data/tensor-sign
 
 /**
  * Reads an ONNX file's facts, or refuses it with BAD_USER_INPUT naming the problem (`reason`
- * says which check failed: EMPTY, NOT_ONNX, TRUNCATED, UNSUPPORTED_OPERATOR, EXTERNAL_DATA, …).
+ * says which check failed: EMPTY, NOT_ONNX, TRUNCATED, UNSUPPORTED_OPERATOR, EXTERNAL_DATA, INVALID_GRAPH,
+ * INVALID_DIMENSION, …).
  * Runs before anything is stored, so a refused file leaves no version and no object.
  */
 function storedSignature(tensor: TensorSignature): StoredTensorSignature {

@@ -139,8 +139,14 @@ function toTypedArray(name: string, data: number[], type: TensorElementType): Te
     if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(input.name, `value at index ${i} is not a finite number (NaN and Infinity are not allowed).`);
   }
   switch (type) {
-    case 'float32':
-      return Float32Array.from(data);
+    case 'float32': {
+      // Finite as a double is not enough: beyond ±3.4e38 the conversion rounds to ±Infinity.
+      const floats = Float32Array.from(data);
+      floats.forEach((value, i) => {
+        if (!Number.isFinite(value)) throw fail(input.name, `value at index ${i} (${data[i]}) is out of float32 range (at most ±3.4028235e38).`);
+      });
+      return floats;
+    }
     case 'float64':
       return Float64Array.from(data);
     case 'int32':
