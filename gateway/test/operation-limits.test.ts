@@ -257,7 +257,8 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
         expect(errorCodes(await stack.query(await quiet.token(role), setLimits, { id: target.id, limits: { costPerMinute: 10_000_000 } }))).toEqual(['FORBIDDEN']);
       }
       const admin = await stack.platformAdminToken();
-      for (const bad of [{ maxOperationDepth: 0 }, { maxOperationCost: -5 }, { maxOperationCost: 1.5 }, { costPerMinute: 1e300 }]) {
+      // keyRotationDays over ten years (2 147 483 647 was accepted, and made the next rotation's date unreadable).
+      for (const bad of [{ maxOperationDepth: 0 }, { maxOperationCost: -5 }, { maxOperationCost: 1.5 }, { costPerMinute: 1e300 }, { keyRotationDays: 2_147_483_647 }, { keyRotationDays: 3_661 }]) {
         const response = await stack.query(admin, setLimits, { id: target.id, limits: bad });
         expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
       }

@@ -3,6 +3,9 @@ import { errors } from '@tessera/errors';
 
 const positiveInteger = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
+/** The longest data-key lifetime a tenant may be given (ten years). */
+export const maxKeyRotationDays = 3_660;
+
 /**
  * Every per-tenant limit the platform enforces, in one schema. The platform's defaults come from
  * configuration (TENANT_LIMIT_DEFAULTS); a tenant's record stores only the limits set for it
@@ -65,8 +68,12 @@ export const tenantLimitsSchema = z
     maxModels: positiveInteger,
     /** Model versions over all models (quota `modelVersions`). */
     maxModelVersions: positiveInteger,
-    /** Age in days after which the tenants service rotates the tenant's data key by itself. */
-    keyRotationDays: positiveInteger,
+    /**
+     * Age in days after which the tenants service rotates the tenant's data key by itself. At most
+     * ten years: a key never rotated is no policy, and a date beyond JavaScript's range (2^31 days)
+     * made the next rotation's time unreadable.
+     */
+    keyRotationDays: positiveInteger.max(maxKeyRotationDays),
   })
   .strict();
 
@@ -130,7 +137,11 @@ export function parseLimitOverrides(input: Record<string, unknown>, fieldPrefix 
       reset.push(name as TenantLimitName);
       continue;
     }
-    if (!positiveInteger.safeParse(value).success) throw errors.badInput(`${fieldPrefix}.${name} must be a positive integer.`, { field: `${fieldPrefix}.${name}` });
+    const limit = tenantLimitsSchema.shape[name as TenantLimitName];
+    if (!limit.safeParse(value).success) {
+      const most = limit.maxValue !== null && limit.maxValue < Number.MAX_SAFE_INTEGER ? ` of at most ${limit.maxValue}` : '';
+      throw errors.badInput(`${fieldPrefix}.${name} must be a positive integer${most}.`, { field: `${fieldPrefix}.${name}` });
+    }
     set[name as TenantLimitName] = value as number;
   }
   return { set, reset };
@@ -150,7 +161,7 @@ export function storedLimitOverrides(raw: unknown): TenantLimitOverrides {
   const overrides: TenantLimitOverrides = {};
   for (const name of tenantLimitNames) {
     const candidate = (value as Record<string, unknown>)[name];
-    if (positiveInteger.safeParse(candidate).success) overrides[name] = candidate as number;
+    if (tenantLimitsSchema.shape[name].safeParse(candidate).success) overrides[name] = candidate as number;
   }
   return overrides;
 }
