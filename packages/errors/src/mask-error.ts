@@ -18,11 +18,18 @@ export function createErrorMasker(options: MaskErrorOptions) {
   return (formatted: GraphQLFormattedError, original: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.['code'];
     if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      // serviceName: Apollo Gateway's note of which subgraph answered, an internal name clients need not know.
+      const { stacktrace: _stack, exception: _exception, serviceName: _serviceName, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions: { ...extensions, code } };
     }
     const cause = original instanceof Error && 'originalError' in original ? (original as { originalError?: unknown }).originalError : original;
-    const fields = { reported: formatted.message, path: formatted.path, error: cause instanceof Error ? cause.stack ?? cause.message : String(cause) };
+    const fields = {
+      reported: formatted.message,
+      path: formatted.path,
+      ...(typeof formatted.extensions?.['serviceName'] === 'string' ? { subgraph: formatted.extensions['serviceName'] } : {}),
+      ...(code !== undefined ? { reportedCode: code } : {}),
+      error: describeCause(cause),
+    };
     const path = formatted.path ? { path: formatted.path } : {};
     if (isDependencyUnavailable(original)) {
       options.log('dependency unavailable', fields);
@@ -31,4 +38,21 @@ export function createErrorMasker(options: MaskErrorOptions) {
     options.log('masked unexpected error', fields);
     return { message: 'Unexpected error.', ...path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/**
+ * The original error for the operator's log: an Error's stack, or — for what a subgraph reported,
+ * which arrives as a plain object — its JSON (bounded), never "[object Object]".
+ */
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.stack ?? cause.message;
+  if (typeof cause === 'object' && cause !== null) {
+    try {
+      const text = JSON.stringify(cause);
+      return text.length > 4_000 ? `${text.slice(0, 4_000)}…` : text;
+    } catch {
+      return Object.prototype.toString.call(cause);
+    }
+  }
+  return String(cause);
 }

@@ -26,7 +26,17 @@ describe('error registry', () => {
     const leaked = mask({ message: "ER_NO_SUCH_TABLE: Table 'tenant_x.secret' doesn't exist", extensions: { code: 'ER_NO_SUCH_TABLE', stacktrace: ['...'] } }, new Error('db'));
     expect(leaked).toEqual({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(logged).toHaveLength(1);
-    const kept = mask({ message: 'Dataset "x" was not found.', extensions: { code: 'NOT_FOUND', stacktrace: ['...'] } }, undefined);
+    const kept = mask({ message: 'Dataset "x" was not found.', extensions: { code: 'NOT_FOUND', stacktrace: ['...'], serviceName: 'datasets' } }, undefined);
     expect(kept).toEqual({ message: 'Dataset "x" was not found.', extensions: { code: 'NOT_FOUND' } });
+  });
+
+  it("logs what a subgraph reported as the object it is (not '[object Object]'), with the subgraph's name, which the client does not get", () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const mask = createErrorMasker({ log: (_message, fields) => logged.push(fields) });
+    const relayed = { message: 'Cannot return null for non-nullable field Job.lossHistory.', path: ['job', 'lossHistory'], extensions: { serviceName: 'jobs' } };
+    const answer = mask({ message: relayed.message, path: ['job'], extensions: { serviceName: 'jobs' } }, relayed);
+    expect(answer).toEqual({ message: 'Unexpected error.', path: ['job'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(logged[0]).toMatchObject({ subgraph: 'jobs', error: JSON.stringify(relayed) });
+    expect(String(logged[0]!['error'])).not.toContain('[object Object]');
   });
 });
