@@ -18,7 +18,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateServiceKeyPair } from '@tessera/auth';
-import { ConfigError, createLogger } from '@tessera/config';
+import { ConfigError, createLogger, exitOnUnhandledErrors } from '@tessera/config';
 import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
 import { ensureLocalPki, startS3Server, trustCaInThisProcess } from '@tessera/local-infra';
 import { serviceData, startPlatform } from '@tessera/platform';
@@ -295,6 +295,7 @@ function onSignal(signal: NodeJS.Signals): void {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+exitOnUnhandledErrors({ service: 'start' });
 main().catch(async (error: unknown) => {
   if (stopping) return; // interrupted while starting: the signal handler stops what started
   stopping = true;

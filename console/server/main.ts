@@ -2,6 +2,7 @@
 // uses), configured from the environment (server/environment.ts). Any static server can do this
 // job instead; the contract it must keep is in the README ("Web console").
 import { readFileSync } from 'node:fs';
+import { exitOnUnhandledErrors } from '@tessera/config';
 import { distDirectory } from './build';
 import { readConsoleEnvironment } from './environment';
 import { startConsoleServer } from './static-server';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
+exitOnUnhandledErrors({ service: 'console' });
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -309,6 +309,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     config.port,
     config.host,
     config.publicTls === 'plaintext' ? undefined : { identity: { ...config.tls, ...(config.publicTls ?? {}) } },
+    logger,
   );
   const subscriptions = attachSubscriptionGateway(http.server, {
     logger,

@@ -3,7 +3,7 @@
  * own so no Tessera service ever holds a key-encryption key. Prints one JSON line per event on
  * stdout; the first is `{"event":"listening","url":…}`. Configuration: README "Key service".
  */
-import { ConfigError } from '@tessera/config';
+import { ConfigError, exitOnUnhandledErrors } from '@tessera/config';
 import { readKeyServiceEnvironment } from './key-service-environment';
 import { startKeyService } from './key-service';
 
@@ -21,6 +21,7 @@ export async function runKeyService(env: NodeJS.ProcessEnv = process.env): Promi
 }
 
 if (require.main === module) {
+  exitOnUnhandledErrors({ service: 'keys' });
   runKeyService().catch((error: unknown) => {
     process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);

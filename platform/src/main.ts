@@ -6,7 +6,7 @@
  * provider; `tessera selftest`, an isolation self-test of a running deployment (a client only,
  * platform/src/selftest). Configuration comes from the environment (README table).
  */
-import { createLogger, ConfigError } from '@tessera/config';
+import { createLogger, ConfigError, exitOnUnhandledErrors } from '@tessera/config';
 import { startGateway } from '@tessera/gateway';
 import { modelServingOptionsFromEnvironment } from '@tessera/models';
 import { createServiceRuntime, startSubgraph } from '@tessera/service-kit';
@@ -119,6 +119,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   };
 }
 
+exitOnUnhandledErrors({ service: process.argv[2] ?? 'tessera' });
 main(process.argv[2]).then(
   (stop) => {
     if (process.argv[2] === 'selftest') return void stop().then(() => process.exit(process.exitCode ?? 0));

@@ -4,7 +4,7 @@
  * and TLS_*; no object-store key and no master key). Prints one JSON line `{"ready":true,...}` on stdout once it takes jobs
  * (the test harness and `npm start` wait for it); SIGTERM/SIGINT stop it cleanly.
  */
-import { ConfigError, createLogger } from '@tessera/config';
+import { ConfigError, createLogger, exitOnUnhandledErrors } from '@tessera/config';
 import { poolName } from '@tessera/job-queue';
 import { startTelemetry } from '@tessera/telemetry';
 import { startWorker } from './start-worker';
@@ -34,6 +34,7 @@ export async function runWorkerMain(argv: readonly string[]): Promise<void> {
 }
 
 if (require.main === module) {
+  exitOnUnhandledErrors({ service: 'worker' });
   runWorkerMain(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);

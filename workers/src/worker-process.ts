@@ -90,7 +90,14 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     stderr = (stderr + chunk.toString()).slice(-8000);
     if (process.env['WORKER_STDERR'] === 'inherit') process.stderr.write(chunk);
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+    // A child that could not be started (EAGAIN, ENOMEM) never exits: its error ends the wait instead of the supervisor.
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      stderr += `\nworker process error: ${error.code ?? ''} ${error.message}`;
+      resolve(error.code ?? 'error');
+    });
+  });
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s: ${stderr}`)), 60_000);
     const lines = createInterface({ input: child.stdout! });

@@ -107,6 +107,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
+  // ws re-emits the HTTP server's errors here; graphql-ws listens only once, and a second would end the process.
+  wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
 
   const refuse = (socket: WebSocket, error: unknown) => {
     const refusal = toConnectionRefused(error);

@@ -2,6 +2,7 @@ export { parseEnvironment, ConfigError } from './parse-environment';
 export * from './variables';
 export * from './shared-config';
 export { createLogger, type Logger, type LogLevel, type LogFields } from './logger';
+export { exitOnUnhandledErrors } from './fatal-errors';
 export { RecurringFailureLog, type RecurringFailureLogOptions } from './recurring-failure-log';
 export { isTlsRedisUrl, readRedisTlsCa, redisConnectionOptions, type RedisConnectionOptions } from './redis-connection';
 export { resubscribeAfterReconnect, subscriberConnectionOptions, type SubscribingClient } from './redis-subscription';

@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Express } from 'express';
+import { createLogger, type Logger } from '@tessera/config';
 import { peerIdentity, type ServerTls } from './tls';
 
 export interface RunningHttpServer {
@@ -17,7 +18,7 @@ export interface RunningHttpServer {
  * Listens on `port` (0 = any free port) and returns the base URL; `close` also drops idle keep-alive
  * sockets. With `tls`, HTTPS (and mutual TLS when `tls.allowedClients` is set); without, plain HTTP.
  */
-export async function listen(app: Express | ((req: never, res: never) => void), port: number, host = '127.0.0.1', tls?: ServerTls): Promise<RunningHttpServer> {
+export async function listen(app: Express | ((req: never, res: never) => void), port: number, host = '127.0.0.1', tls?: ServerTls, logger: Logger = createLogger('error')): Promise<RunningHttpServer> {
   const handler = app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
   // An https.Server is an http.Server that also speaks TLS: the same type for everything downstream.
   const server: Server = tls ? (createTlsServer(tlsServerOptions(tls), handler) as unknown as Server) : createServer(handler);
@@ -26,8 +27,13 @@ export async function listen(app: Express | ((req: never, res: never) => void), 
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // Errors of a listening server (accept failing with EMFILE) are logged: an 'error' with no listener would end the process.
+  server.on('error', (error: NodeJS.ErrnoException) => logger.error('http server error', { error: error.message, errorCode: error.code }));
   const address = server.address() as AddressInfo;
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,

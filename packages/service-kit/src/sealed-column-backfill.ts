@@ -13,6 +13,8 @@ export interface SealedColumnBackfillDeps {
   batchSize?: number;
   /** Wait after start before the first pass (default 2 s: the service answers first). */
   delayMs?: number;
+  /** Wait before the pass is tried again when the tenants could not be listed (default 60 s). */
+  retryDelayMs?: number;
 }
 
 /**
@@ -22,7 +24,8 @@ export interface SealedColumnBackfillDeps {
  * every value is sealed with a compare-and-set on the legacy marker, so replicas doing the same
  * pass at once, or a writer sealing the row meanwhile, never lose a value. Resumable by
  * construction: what is left is what is still marked 0. A tenant that fails (suspended, its key
- * provider down) is skipped and logged; the next start takes it again.
+ * provider down) is skipped and logged; the next start takes it again. A pass that cannot list the
+ * tenants (the control plane unreachable at start) is logged and tried again after `retryDelayMs`.
  */
 export class SealedColumnBackfill {
   private running: Promise<number> | undefined;
@@ -33,8 +36,7 @@ export class SealedColumnBackfill {
 
   start(): void {
     if (this.timer || this.stopped) return;
-    this.timer = setTimeout(() => void this.run(), this.deps.delayMs ?? 2000);
-    this.timer.unref();
+    this.schedule(this.deps.delayMs ?? 2000);
   }
 
   async stop(): Promise<void> {
@@ -65,9 +67,25 @@ export class SealedColumnBackfill {
     return sealed;
   }
 
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.run().catch((error: unknown) => this.deps.logger.error('sealed column backfill pass failed', { error: error instanceof Error ? error.message : String(error) }));
+    }, delayMs);
+    this.timer.unref();
+  }
+
   private async pass(): Promise<number> {
+    let tenants: Awaited<ReturnType<SealedColumnBackfillDeps['tenants']['listStatuses']>>;
+    try {
+      tenants = await this.deps.tenants.listStatuses();
+    } catch (error) {
+      const retryInMs = this.deps.retryDelayMs ?? 60_000;
+      this.deps.logger.warn('sealed column backfill could not list tenants; will retry', { retryInMs, error: error instanceof Error ? error.message : String(error) });
+      if (!this.stopped) this.schedule(retryInMs);
+      return 0;
+    }
     let sealed = 0;
-    for (const tenant of await this.deps.tenants.listStatuses()) {
+    for (const tenant of tenants) {
       if (this.stopped) break;
       if (tenant.status !== 'ACTIVE') continue;
       try {

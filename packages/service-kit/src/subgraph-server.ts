@@ -176,7 +176,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
       route.handle(req, res, tools).catch((error: unknown) => sendError(res, error));
     });
   };
-  const http = await listen(serve, port, host, tls);
+  const http = await listen(serve, port, host, tls, logger);
   try {
     await definition.start?.();
   } catch (error) {

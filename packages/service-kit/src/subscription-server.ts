@@ -64,6 +64,8 @@ export function attachSubscriptionServer(
 ): SubscriptionServer {
   // The same body limit as HTTP GraphQL requests (ws would accept 100 MiB messages by default).
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
+  // ws re-emits the HTTP server's errors here; graphql-ws listens only once, and a second would end the process.
+  wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const traceParents = new WeakMap<SubgraphContext, TraceContext>();
   // A subscribe refused by a shield rule is an authorization failure like any other: audited.

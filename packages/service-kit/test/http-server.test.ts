@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { LogFields, Logger } from '@tessera/config';
 import { listen, type RunningHttpServer } from '../src/http-server';
 
 /** What a raw client reads back for bytes it sends on a fresh connection (until the server closes it). */
@@ -43,5 +44,27 @@ describe('listen: requests the HTTP parser refuses', () => {
     const reply = await exchange(running.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
     expect(reply.endsWith('handled')).toBe(true);
+  });
+});
+
+describe('listen: errors of a server that is listening', () => {
+  it('each server-level error after start (as accept failing with EMFILE) is logged, not thrown; the server still answers', async () => {
+    const logged: Array<{ message: string; fields: LogFields | undefined }> = [];
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (message, fields) => void logged.push({ message, fields }), child: () => logger };
+    const running = await listen((_req: never, res: { end(body: string): void }) => res.end('handled'), 0, '127.0.0.1', undefined, logger);
+    try {
+      const emfile = () => Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' });
+      // What net.Server emits when accept fails; with no listener left, the second one would end the process.
+      running.server.emit('error', emfile());
+      running.server.emit('error', emfile());
+      expect(logged).toEqual([
+        { message: 'http server error', fields: { error: 'accept EMFILE', errorCode: 'EMFILE' } },
+        { message: 'http server error', fields: { error: 'accept EMFILE', errorCode: 'EMFILE' } },
+      ]);
+      const reply = await exchange(running.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(reply.endsWith('handled')).toBe(true);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -2,6 +2,15 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
+import { DataSource } from 'typeorm';
+import type { LogFields, Logger } from '@tessera/config';
+import { attachRegionDatabases } from '../../../packages/tenancy/src/tenant-databases';
+import { AlertEngine } from '../src/domain/alert-engine';
+import { defaultAlertingConfig } from '../src/domain/alerting-config';
+import { createAuditRelay } from '../src/domain/audit-event-relay';
+import { ChainActivity } from '../src/domain/chain-activity';
+import { createWebhookAddressPolicy } from '../src/domain/webhook-address-policy';
+import { createWebhookTransport } from '../src/domain/webhook-transport';
 import { verifyWebhookSignature } from '../src/domain/webhook-signature';
 import { chainOf, datasetWithVersion, eventually, newDataset, startWebhookReceiver, type ReceivedWebhook } from './audit-events-helpers';
 
@@ -273,5 +282,34 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expect(errorCodes(await stack.query(admin, 'mutation { acknowledgeAlert(id: "nope") { id } }'))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await stack.query(admin, 'mutation { acknowledgeAlert(id: "00000000-0000-4000-8000-000000000000") { id } }'))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await stack.query(admin, '{ alerts(first: 1000) { id } }'))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('a sweep whose control-plane query fails (tenants placed by region, the home pool closed) is logged; the engine keeps running', async () => {
+    const runtime = stack.platform.runtimes.audit;
+    // A home pool that is not open, routing one region to the real server: placing the tenants asks the closed one.
+    const home = new DataSource(runtime.db.options);
+    attachRegionDatabases(home, stack.config.database.controlSchema, new Map([['eu-west-1', runtime.db]]));
+    const warnings: Array<{ message: string; fields: LogFields | undefined }> = [];
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (message, fields) => void warnings.push({ message, fields }), error: (message, fields) => void warnings.push({ message, fields }), child: () => logger };
+    const engine = new AlertEngine({
+      db: home,
+      scopes: runtime.scopes,
+      tenants: runtime.tenants,
+      activity: new ChainActivity(),
+      bus: runtime.events,
+      logger,
+      config: { ...defaultAlertingConfig, evaluationIntervalMs: 20, fullSweepIntervalMs: 50 },
+      relay: createAuditRelay(runtime.db, runtime.keyring),
+      transport: createWebhookTransport(createWebhookAddressPolicy()),
+    });
+    engine.start();
+    try {
+      // Several full sweeps fail in a row: each is logged, none escapes.
+      const failed = () => warnings.filter((warning) => warning.message === 'alerting sweep failed').length;
+      await eventually('three failed sweeps', async () => (failed() >= 3 ? failed() : undefined), 10_000);
+      expect(warnings[0]).toEqual({ message: 'alerting sweep failed', fields: { error: expect.stringMatching(/not established|not initialized/i) } });
+    } finally {
+      await engine.stop();
+    }
   });
 });

@@ -6,9 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import type { LogFields, Logger } from '@tessera/config';
 import type { PoolStats } from '@tessera/inference';
 import { redisOf } from '@tessera/platform';
-import { quoteIdentifier } from '@tessera/tenancy';
+import { quoteIdentifier, TenantStore } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { createErasureRunner, createProvisioner } from '@tessera/tenants';
 import { TenantErasureListener } from '../src/serving/tenant-erasure-listener';
@@ -163,5 +165,38 @@ describe('erasing a tenant: its inference pools and cached sessions', () => {
       await listener.close();
     }
     expect(tenantsOf(pools.stats())).toEqual([b.id]);
+  }, 60_000);
+
+  it('a lookup that fails while it reconciles (control plane unreachable) is logged for that tenant; the others are still reconciled; nothing escapes', async () => {
+    const pools = stack.platform.modelServing.pools;
+    const models = stack.platform.runtimes.models;
+    const [ghost, unreachable] = ['ghost-tenant-2', 'tenant-behind-a-closed-pool'];
+    for (const tenantId of [unreachable, ghost]) {
+      await pools.predict({ tenantId, tier: 'shared', modelKey: `${tenantId}:linear`, load: async () => linearModel(), inputs: { input: { type: 'float32', data: [1, 2, 3], dims: [1, 3] } }, batching: false });
+    }
+    // The control plane as a closed connection pool, for one tenant's lookup.
+    const closed = new TenantStore(new DataSource(models.db.options), stack.config.database.controlSchema);
+    const logged: Array<{ level: string; message: string; fields: LogFields | undefined }> = [];
+    const at = (level: string) => (message: string, fields?: LogFields) => void logged.push({ level, message, fields });
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: at('warn'), error: at('error'), child: () => logger };
+    const listener = new TenantErasureListener(
+      {
+        tenantIds: () => pools.tenantIds(),
+        forgetTenant: (tenantId) => pools.forgetTenant(tenantId),
+        exists: async (tenantId) => (await (tenantId === unreachable ? closed : models.tenants).find(tenantId)) !== undefined,
+      },
+      models.config.redis,
+      logger,
+    );
+    try {
+      await listener.reconcile();
+    } finally {
+      await listener.close();
+    }
+    expect(tenantsOf(pools.stats())).toEqual([b.id, unreachable].sort());
+    expect(logged.filter((line) => line.level !== 'info')).toEqual([
+      { level: 'warn', message: 'could not check whether a tenant still exists; its pools stay until the next reconciliation', fields: expect.objectContaining({ tenantId: unreachable }) },
+    ]);
+    await pools.forgetTenant(unreachable);
   }, 60_000);
 });

@@ -1,18 +1,20 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Principal } from '@tessera/auth';
 import { buildLinearRegression } from '@tessera/onnx';
 import type { PredictRequest } from '@tessera/inference';
+import type { LogFields, Logger } from '@tessera/config';
 import { databaseOf, redisOf } from '@tessera/platform';
 import { startTelemetry } from '@tessera/telemetry';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { createModelServing, defaultModelsConfig, InferenceStatsRecorder, type ModelServing } from '../src';
 import { PredictionService, type PredictInput } from '../src/domain/prediction.service';
 import { outputNumbers } from '../src/domain/predict-input';
+import { PredictionLog } from '../src/serving/prediction-log';
 import { auditTrail, deleteModel, deleteVersion, newModel, predict, removeAlias, setAlias, uploadVersion } from './model-flow';
 
 const row = [1, 2, 3];
@@ -260,4 +262,58 @@ describe('models: serving fast path', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  it('a long orphaned log (150k lines of a tenant, 130k of a tenant that cannot be written) replays completely in slices, damaged lines skipped, without stalling the process', async () => {
+    const scientist = await acme.token('data_scientist');
+    const modelId = await newModel(stack, scientist, 'long-log');
+    const version = await uploadVersion(stack, scientist, modelId, pick(0));
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-prediction-log-test-'));
+    const principal: Principal = { kind: 'user', subject: 'long-log-caller', tenantId: acme.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    const gone = randomUUID();
+    const [lines, goneLines] = [150_000, 130_000];
+    const start = Date.now() - 5 * 60_000;
+    // The log a process left when it died: written by the models service's own writer.
+    const dead = new PredictionLog(directory);
+    for (let i = 0; i < lines; i++) {
+      const at = start + Math.floor(i / 30_000) * 60_000;
+      dead.append({ at, tenantId: acme.id, modelId, versionId: version.id, rows: 1, batchSize: 1, latencyMs: 3, ok: i % 100 !== 0, subject: principal.subject, principal: i === 0 ? principal : undefined });
+    }
+    for (let i = 0; i < goneLines; i++) dead.append({ at: Date.now(), tenantId: gone, modelId: 'm', versionId: 'v', rows: 1, batchSize: 1, latencyMs: 3, ok: true, subject: 'someone', principal: undefined });
+    dead.close(false);
+    // Damaged lines in a segment of that log: valid JSON that is no call, a line cut short at the end.
+    const lastSegment = readdirSync(directory).sort((a, b) => Number(/-(\d+)\.log$/.exec(a)![1]) - Number(/-(\d+)\.log$/.exec(b)![1])).at(-1)!;
+    const valid = JSON.stringify([lines + goneLines + 1, start, acme.id, modelId, version.id, 1, 1, 3, 1, principal.subject, null]);
+    appendFileSync(join(directory, lastSegment), ['null', '42', '"text"', '[1,2]', '{"seq":1}', valid, '[280002,17'].join('\n'));
+
+    const logged: Array<{ level: string; message: string; fields: LogFields | undefined }> = [];
+    const at = (level: string) => (message: string, fields?: LogFields) => void logged.push({ level, message, fields });
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: at('warn'), error: at('error'), child: () => logger };
+    // How long the event loop was held at most while the log is replayed.
+    let longestStall = 0;
+    let tick = Date.now();
+    const probe = setInterval(() => {
+      longestStall = Math.max(longestStall, Date.now() - tick);
+      tick = Date.now();
+    }, 5);
+    const successor = new InferenceStatsRecorder(stack.platform.runtimes.models.scopes, logger, { flushIntervalMs: 3_600_000, maxRetryAgeMs: 600_000, logDirectory: directory, recoverIntervalMs: 3_600_000 });
+    try {
+      await successor.recover();
+      clearInterval(probe);
+      const [sums] = (await stack.platform.runtime.db.query(`SELECT SUM(calls) AS calls, SUM(errors) AS errors FROM \`${acme.schema}\`.inference_stats WHERE model_id = ?`, [modelId])) as Array<Record<string, string | number | null>>;
+      expect({ calls: Number(sums!['calls']), errors: Number(sums!['errors']) }).toEqual({ calls: lines + 1, errors: lines / 100 });
+      const events = (await auditTrail(stack, acme)).filter((event) => event.action === 'model.predict' && event.targetId === version.id);
+      expect(events.reduce((sum, event) => sum + Number(event.details['calls']), 0)).toBe(lines + 1);
+      expect(logged).toEqual([
+        { level: 'warn', message: 'prediction log lines damaged; skipped', fields: { logId: dead.logId, damaged: 6 } },
+        { level: 'warn', message: 'prediction log replay failed for a tenant', fields: expect.objectContaining({ tenantId: gone, logId: dead.logId }) },
+      ]);
+      // The tenant that could not be written is recent: its lines are kept for the next replay.
+      expect(readdirSync(directory).filter((name) => name.includes(dead.logId)).length).toBeGreaterThan(0);
+      expect(longestStall).toBeLessThan(1_000);
+    } finally {
+      clearInterval(probe);
+      await successor.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

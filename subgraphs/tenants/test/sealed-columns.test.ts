@@ -5,8 +5,10 @@
  * refused with a typed error; rotation + re-encryption re-seal them, and retirement waits for it;
  * values stored in clear before sealing still read and are sealed by the backfill.
  */
+import { DataSource } from 'typeorm';
+import type { LogFields, Logger } from '@tessera/config';
 import { auditDetailsColumn, SealedColumnBackfill } from '@tessera/service-kit';
-import { quoteIdentifier } from '@tessera/tenancy';
+import { quoteIdentifier, TenantStore } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { jobResultColumn } from '../../jobs/src/data/job-result-seal';
 import { datasetSealedColumns } from '../../datasets/src/data/dataset-profile-seal';
@@ -305,5 +307,33 @@ describe('values stored in clear before sealing', () => {
     expect(await readsOfA()).toEqual({ topValues: [topValue], columns: [columnName, 'n'], hosts: [webhookHost], chainValid: true });
     // A second pass has nothing left to do.
     expect(await new SealedColumnBackfill({ scopes: owners[0]!.runtime.scopes, tenants: owners[0]!.runtime.tenants, logger: owners[0]!.runtime.logger, specs: [jobResultColumn] }).runForTenant(tenantA.id)).toBe(0);
+  });
+
+  it('a pass that cannot list the tenants (the control plane unreachable at start) is logged and tried again; the process lives on', async () => {
+    const jobs = stack.platform.runtimes.jobs;
+    await stack.adminQuery(`UPDATE ${schemaOf(tenantA)}.jobs SET result_json = ?, result_key_version = 0 WHERE id = ?`, [JSON.stringify({ profile: { rowCount: 1, columns: [] } }), jobsA[1]]);
+    const versionOfJob = async () => (await rawJobResults(tenantA)).find((row) => row.id === jobsA[1])?.version;
+    expect(await versionOfJob()).toBe(0);
+    // The jobs service's own tenant listing, over a connection pool that is not open yet (as MariaDB unreachable at start).
+    const controlPlane = new DataSource(jobs.db.options);
+    const warnings: Array<{ message: string; fields: LogFields | undefined }> = [];
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (message, fields) => void warnings.push({ message, fields }), error: (message, fields) => void warnings.push({ message, fields }), child: () => logger };
+    const backfill = new SealedColumnBackfill({ scopes: jobs.scopes, tenants: new TenantStore(controlPlane, stack.config.database.controlSchema), logger, specs: [jobResultColumn], delayMs: 10, retryDelayMs: 200 });
+    backfill.start();
+    try {
+      const until = Date.now() + 10_000;
+      while (warnings.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(warnings[0]).toMatchObject({ message: 'sealed column backfill could not list tenants; will retry', fields: { retryInMs: 200 } });
+      expect(await versionOfJob()).toBe(0);
+      // The control plane is back: the next try seals the value.
+      await controlPlane.initialize();
+      const sealedBy = Date.now() + 15_000;
+      while ((await versionOfJob()) === 0 && Date.now() < sealedBy) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await versionOfJob()).toBe(2);
+      expect(warnings.every((warning) => warning.message === 'sealed column backfill could not list tenants; will retry')).toBe(true);
+    } finally {
+      await backfill.stop();
+      if (controlPlane.isInitialized) await controlPlane.destroy();
+    }
   });
 });

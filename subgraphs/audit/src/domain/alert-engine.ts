@@ -59,7 +59,11 @@ export class AlertEngine {
 
   start(): void {
     this.interval = setInterval(() => {
-      this.sweep ??= this.sweepAll().finally(() => (this.sweep = undefined));
+      this.sweep ??= this.sweepAll()
+        .catch((error: unknown) => {
+          if (!this.stopped) this.deps.logger.warn('alerting sweep failed', { error: error instanceof Error ? error.message : String(error) });
+        })
+        .finally(() => (this.sweep = undefined));
     }, this.deps.config.evaluationIntervalMs);
     this.interval.unref();
   }
@@ -186,7 +190,15 @@ export class AlertEngine {
       if (!this.stopped) this.deps.logger.warn('alerting sweep could not list tenants', { error: String(error) });
       return tenants;
     }
-    const probe = await probeTenantRows(this.deps.db, active, alertWorkQuestions(new Date(now)));
+    let probe: Awaited<ReturnType<typeof probeTenantRows>>;
+    try {
+      probe = await probeTenantRows(this.deps.db, active, alertWorkQuestions(new Date(now)));
+    } catch (error) {
+      // The control plane could not place the tenants (REGION_DATABASES): the known work still runs, the full sweep is tried at the next pass.
+      if (!this.stopped) this.deps.logger.warn('alerting sweep failed', { error: error instanceof Error ? error.message : String(error) });
+      this.nextFullSweepAt = 0;
+      return tenants;
+    }
     for (const tenantId of probe.found) tenants.add(tenantId);
     // A tenant that could not be asked gets its pass anyway: its failure is logged there.
     for (const tenantId of probe.failed.keys()) tenants.add(tenantId);

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import type { TenantScopeFactory } from '@tessera/tenancy';
@@ -69,8 +70,10 @@ export class InferenceStatsRecorder {
     this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
     this.timer.unref();
     if (this.log) {
-      void this.recover();
-      this.recoverTimer = setInterval(() => void this.recover(), options.recoverIntervalMs ?? 60_000);
+      // Replay failures are logged per tenant inside; this catches what nothing else could.
+      const recoverLogged = () => void this.recover().catch((error: unknown) => this.logger.error('prediction log replay failed', { error: error instanceof Error ? error.message : String(error) }));
+      recoverLogged();
+      this.recoverTimer = setInterval(recoverLogged, options.recoverIntervalMs ?? 60_000);
       this.recoverTimer.unref();
     }
   }
@@ -154,7 +157,7 @@ export class InferenceStatsRecorder {
     const scope = await this.scopes.forPrincipal(principal);
     // Lines of this log now in the stats / audited: the highest of what this transaction writes
     // (the mark only ever moves forward; lower lines are all in earlier flushes or in this one).
-    const mark = { statsSeq: Math.max(0, ...deltas.map((d) => d.maxSeq)), auditSeq: Math.max(0, ...tallies.map((t) => t.maxSeq)) };
+    const mark = { statsSeq: highest(deltas, (d) => d.maxSeq), auditSeq: highest(tallies, (t) => t.maxSeq) };
     const cleanUp = (this.marksCleaned.get(tenantId) ?? 0) < Date.now() - 3_600_000;
     await scope.transaction(async (manager) => {
       await writeAggregate(manager, this.log?.logId, deltas, tallies, mark);
@@ -174,15 +177,20 @@ export class InferenceStatsRecorder {
   private async recoverNow(): Promise<void> {
     if (!this.log) return;
     for (const orphan of orphanedLogs(this.log.directory, this.log.logId, this.options.staleLogAfterMs ?? 120_000)) {
-      const calls = readLog(orphan.files);
+      const { calls, damaged } = await readLog(orphan.files);
+      if (damaged > 0) this.logger.warn('prediction log lines damaged; skipped', { logId: orphan.logId, damaged });
       const byTenant = new Map<string, LoggedCall[]>();
-      for (const call of calls) byTenant.set(call.tenantId, [...(byTenant.get(call.tenantId) ?? []), call]);
+      for (const call of calls) {
+        const tenantCalls = byTenant.get(call.tenantId);
+        if (tenantCalls) tenantCalls.push(call);
+        else byTenant.set(call.tenantId, [call]);
+      }
       let complete = true;
       for (const [tenantId, tenantCalls] of byTenant) {
         try {
           await this.replayTenant(orphan.logId, tenantId, tenantCalls);
         } catch (error) {
-          const newest = Math.max(...tenantCalls.map((call) => call.at));
+          const newest = highest(tenantCalls, (call) => call.at);
           // A tenant that cannot be written (suspended, deleted) for longer than the retry age is given up, like live data.
           if (newest >= Date.now() - this.options.maxRetryAgeMs) complete = false;
           this.logger.warn('prediction log replay failed for a tenant', { tenantId, logId: orphan.logId, error: error instanceof Error ? error.message : String(error) });
@@ -203,12 +211,16 @@ export class InferenceStatsRecorder {
       const mark = await readMark(manager, logId);
       const deltas = new Map<string, StatsDelta>();
       const tallies = new Map<string, AuditTally>();
-      for (const call of calls) {
+      let last = 0;
+      for (let index = 0; index < calls.length; index++) {
+        const call = calls[index]!;
         const aggregated = { ...call, principal: principalOf(call.subject) };
         if (call.seq > mark.statsSeq) addCall(deltas, undefined, aggregated);
         if (call.seq > mark.auditSeq) addToTally(tallies, `${tenantId}|${call.versionId}|${minuteOf(call.at).getTime()}`, minuteOf(call.at), aggregated);
+        last = Math.max(last, call.seq);
+        // A long log is aggregated in slices: requests keep being answered meanwhile.
+        if ((index + 1) % replaySlice === 0) await nextTurn();
       }
-      const last = Math.max(...calls.map((call) => call.seq));
       await writeAggregate(manager, logId, [...deltas.values()], [...tallies.values()], { statsSeq: last, auditSeq: last });
     });
   }
@@ -239,3 +251,12 @@ export class InferenceStatsRecorder {
   }
 }
 
+/** Calls aggregated between two yields to the event loop while a log is replayed. */
+const replaySlice = 5_000;
+
+/** The highest value of `of` over `items` (0 for none), without spreading them as arguments (a log can hold more than the stack takes). */
+function highest<T>(items: readonly T[], of: (item: T) => number): number {
+  let max = 0;
+  for (const item of items) max = Math.max(max, of(item));
+  return max;
+}

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Principal } from '@tessera/auth';
 
 /** One answered (or failed) predict call as logged; `principal` only on the first line of its audit tally in this log. */
@@ -154,9 +155,23 @@ export function orphanedLogs(directory: string, ownLogId: string, staleAfterMs: 
     .map(([logId, log]) => ({ logId, files: log.files.sort((a, b) => segmentOf(a) - segmentOf(b)) }));
 }
 
-/** Every complete line of a log's files (a line cut short by the crash was never acknowledged: skipped). */
-export function readLog(files: string[]): LoggedCall[] {
+/** A log as read back: its calls in order, and how many lines were damaged (skipped). */
+export interface ReadLog {
+  calls: LoggedCall[];
+  damaged: number;
+}
+
+/** Lines parsed between two yields to the event loop (a log can hold hundreds of thousands). */
+const linesPerTurn = 5_000;
+
+/**
+ * Every complete line of a log's files. A line cut short by the crash was never acknowledged, and
+ * a line that is not a call (damaged on disk, written by something else) cannot be counted: both
+ * are skipped and counted as damaged. Yields to the event loop every few thousand lines.
+ */
+export async function readLog(files: string[]): Promise<ReadLog> {
   const calls: LoggedCall[] = [];
+  let damaged = 0;
   for (const file of files) {
     let text: string;
     try {
@@ -164,19 +179,49 @@ export function readLog(files: string[]): LoggedCall[] {
     } catch {
       continue;
     }
+    let sinceTurn = 0;
     for (const raw of text.split('\n')) {
       if (raw === '') continue;
-      let line: Line;
-      try {
-        line = JSON.parse(raw) as Line;
-      } catch {
-        continue;
+      const call = parseLine(raw);
+      if (call) calls.push(call);
+      else damaged += 1;
+      if (++sinceTurn >= linesPerTurn) {
+        sinceTurn = 0;
+        await nextTurn();
       }
-      const [seq, at, tenantId, modelId, versionId, rows, batchSize, latencyMs, ok, subject, principal] = line;
-      calls.push({ seq, at, tenantId, modelId, versionId, rows, batchSize, latencyMs, ok: ok === 1, subject, principal: principal ?? undefined });
     }
+    await nextTurn();
   }
-  return calls;
+  return { calls, damaged };
+}
+
+function parseLine(raw: string): LoggedCall | undefined {
+  let line: unknown;
+  try {
+    line = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(line) || line.length !== 11) return undefined;
+  const [seq, at, tenantId, modelId, versionId, rows, batchSize, latencyMs, ok, subject, principal] = line as unknown[];
+  const numbers = [seq, at, rows, batchSize, latencyMs];
+  const strings = [tenantId, modelId, versionId, subject];
+  if (!numbers.every((value) => typeof value === 'number' && Number.isFinite(value))) return undefined;
+  if (!strings.every((value) => typeof value === 'string' && value !== '')) return undefined;
+  if ((ok !== 0 && ok !== 1) || (principal !== null && (typeof principal !== 'object' || Array.isArray(principal)))) return undefined;
+  return {
+    seq: seq as number,
+    at: at as number,
+    tenantId: tenantId as string,
+    modelId: modelId as string,
+    versionId: versionId as string,
+    rows: rows as number,
+    batchSize: batchSize as number,
+    latencyMs: latencyMs as number,
+    ok: ok === 1,
+    subject: subject as string,
+    principal: (principal as Principal | null) ?? undefined,
+  };
 }
 
 export function removeFile(path: string): void {

@@ -53,10 +53,21 @@ export class TenantErasureListener {
     }
   }
 
-  /** Drops every pool of a tenant that is gone from the control plane. */
+  /**
+   * Drops every pool of a tenant that is gone from the control plane. A tenant whose lookup fails
+   * (the control plane unreachable) is logged and kept until the next reconciliation; the others
+   * are still checked.
+   */
   async reconcile(): Promise<void> {
     for (const tenantId of this.targets.tenantIds()) {
-      if (!(await this.targets.exists(tenantId))) await this.forget(tenantId, 'reconciled');
+      let exists: boolean;
+      try {
+        exists = await this.targets.exists(tenantId);
+      } catch (error) {
+        this.logger.warn('could not check whether a tenant still exists; its pools stay until the next reconciliation', { tenantId, error: error instanceof Error ? error.message : String(error) });
+        continue;
+      }
+      if (!exists) await this.forget(tenantId, 'reconciled');
     }
   }
 
@@ -76,6 +87,9 @@ export class TenantErasureListener {
 
   private track(work: Promise<unknown>): void {
     this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    // The work logs its own failures; this only keeps a rejection from ending the process.
+    void work
+      .catch((error: unknown) => this.logger.error('erasure listener task failed', { error: error instanceof Error ? error.message : String(error) }))
+      .finally(() => this.pending.delete(work));
   }
 }
