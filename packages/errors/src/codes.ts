@@ -24,6 +24,7 @@ export const errorCodes = {
   INFERENCE_TIMEOUT: { httpStatus: 504, description: 'The model did not answer within its time limit (running or queued); the run was stopped. Other tenants are unaffected.' },
   INFERENCE_FAILED: { httpStatus: 500, description: 'The model failed while loading or running (the runtime threw, or its inference process crashed); `extensions.reason` says which.' },
   KEY_VERSION_IN_USE: { httpStatus: 409, description: 'A key-encryption key version cannot be retired or destroyed while wrapped data keys still depend on it, nor a tenant data-key version while data is still encrypted under it; `extensions.dependents` says how many. Let the rewrap (keyEncryptionKeyStatus) or the re-encryption (keyOperation) finish and try again.' },
+  DATA_CORRUPTED: { httpStatus: 500, description: 'Stored content (a dataset version, a model file) failed its integrity check: it was altered or cut short in the object store. Nothing unverified was returned; retrying does not help until the object is restored.' },
   WORKER_LOST: { httpStatus: 500, description: 'A job\'s worker process died (killed or crashed) while running it 3 times; it was not run again. `retryJob` starts it anew.' },
   SERVICE_UNAVAILABLE: { httpStatus: 503, description: 'A dependency (database, storage, queue, another service) is not reachable right now; retry later.' },
   INTERNAL_SERVER_ERROR: { httpStatus: 500, description: 'Unexpected error. Details are in the operator\'s logs under the request id.' },
