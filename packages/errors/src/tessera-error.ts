@@ -46,6 +46,7 @@ export const errors = {
   tooComplex: (message: string) => new TesseraError('QUERY_TOO_COMPLEX', message),
   unavailable: (message: string) => new TesseraError('SERVICE_UNAVAILABLE', message),
   keyVersionInUse: (message: string, details: ErrorDetails = {}) => new TesseraError('KEY_VERSION_IN_USE', message, details),
+  dataCorrupted: (message: string) => new TesseraError('DATA_CORRUPTED', message),
   internal: () => new TesseraError('INTERNAL_SERVER_ERROR', 'Unexpected error.'),
 };
 

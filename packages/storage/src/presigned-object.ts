@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
 import { createDecryptStream, encryptBuffer, encryptedSize } from '@tessera/crypto';
 import { errors } from '@tessera/errors';
+import { decryptedStream } from './decrypted-stream';
 
 /**
  * One object, handed by the service that owns it to a process that holds no object-store key and
@@ -32,13 +33,14 @@ export interface PresignedFetchOptions {
   extraCa?: string | Buffer | undefined;
 }
 
-/** The decrypted object as a stream; it errors (OBJECT_TAMPERED) as soon as a chunk fails authentication. */
+/**
+ * The decrypted object as a stream; it errors (DATA_CORRUPTED) as soon as a chunk fails
+ * authentication. Destroying it closes the response.
+ */
 export async function readPresignedObject(access: ObjectReadAccess, options: PresignedFetchOptions = {}): Promise<Readable> {
   const response = await send('GET', access.url, undefined, options);
   if ((response.statusCode ?? 0) !== 200) throw await failure(response, 'read');
-  const decrypt = createDecryptStream({ objectKey: Buffer.from(access.objectKey, 'base64'), associatedData: access.associatedData });
-  response.on('error', (error) => decrypt.destroy(error));
-  return response.pipe(decrypt);
+  return decryptedStream(response, createDecryptStream({ objectKey: Buffer.from(access.objectKey, 'base64'), associatedData: access.associatedData }));
 }
 
 export async function readPresignedObjectBuffer(access: ObjectReadAccess, options: PresignedFetchOptions = {}): Promise<Buffer> {

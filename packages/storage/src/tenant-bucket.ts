@@ -2,6 +2,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDecryptStream, createEncryptStream, createObjectSeal, encryptBuffer, encryptedSize, HEADER_SIZE, objectKeyOf, readKeyVersion } from '@tessera/crypto';
 import { errors, isTesseraError } from '@tessera/errors';
+import { decryptedStream } from './decrypted-stream';
 import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
 import { removeKeys } from './remove-keys';
@@ -87,15 +88,16 @@ export class TenantBucket {
     }
   }
 
-  /** A plaintext stream; it errors (OBJECT_TAMPERED) as soon as a chunk fails authentication. */
+  /**
+   * A plaintext stream; it errors (DATA_CORRUPTED) as soon as a chunk fails authentication, and
+   * with the store's or the key lookup's error when those fail. Destroying it closes the response.
+   */
   async getDecrypted(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<Readable> {
     const raw = await this.client.getObject(this.bucketName, key).catch((error: unknown) => {
       if (isNoSuchKey(error)) throw errors.notFound('Object', key);
       throw error;
     });
-    const decrypt = createDecryptStream({ resolveKey, associatedData: this.associatedData(key) });
-    raw.on('error', (error) => decrypt.destroy(error));
-    return raw.pipe(decrypt);
+    return decryptedStream(raw, createDecryptStream({ resolveKey, associatedData: this.associatedData(key) }));
   }
 
   async getDecryptedBuffer(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import { decryptBuffer } from '@tessera/crypto';
+import { decryptBuffer, HEADER_SIZE, CHUNK_SIZE } from '@tessera/crypto';
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
 import { completeUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
 import { datasetKeys } from '../src/data/dataset-keys';
@@ -163,6 +163,49 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     expect(put.body.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
     expect(errorCodes(await stack.query(viewer, completeUpload, { id: upload.id }))).toEqual(['FORBIDDEN']);
     expect(await tenantState(stack, acme)).toEqual(before);
+  });
+
+  it('a stored object altered, cut short or without its key: preview fails with a typed error and the service keeps answering', async () => {
+    const tenant = await stack.createTenant();
+    const token = await tenant.token('admin');
+    // ~100 KB, two sealed chunks: the damage is in the second, after rows of the first have been parsed.
+    const rows = Array.from({ length: 100 }, (_, i) => `${i},${'v'.repeat(1000)}`);
+    const csv = Buffer.from(`id,text\n${rows.join('\n')}\n`);
+    const previewOf = (id: string) => stack.query<{ datasetVersion: { preview: { rows: string[][] } } }>(token, `query($id: ID!) { datasetVersion(id: $id) { preview(limit: 100) { rows } } }`, { id });
+    const upload = async (name: string) => {
+      const datasetId = await newDataset(stack, token, name);
+      const version = await uploadVersion(stack, token, datasetId, csv);
+      const [row] = (await stack.platform.runtime.db.query(`SELECT object_key FROM \`${tenant.schema}\`.dataset_versions WHERE id = ?`, [version.id])) as Array<{ object_key: string }>;
+      return { datasetId, versionId: version.id, objectKey: row!.object_key };
+    };
+    const store = stack.platform.runtime.objectStore;
+    const good = await upload('intact');
+    const altered = await upload('altered');
+    const cut = await upload('cut-short');
+    const keyless = await upload('keyless');
+
+    const stored = await readObject(tenant.bucket, altered.objectKey);
+    expect(stored.length).toBeGreaterThan(HEADER_SIZE + CHUNK_SIZE);
+    const flipped = Buffer.from(stored);
+    flipped[HEADER_SIZE + CHUNK_SIZE + 100]! ^= 0x01;
+    await store.putObject(tenant.bucket, altered.objectKey, flipped, flipped.length);
+    const truncated = (await readObject(tenant.bucket, cut.objectKey)).subarray(0, stored.length - 100);
+    await store.putObject(tenant.bucket, cut.objectKey, truncated, truncated.length);
+    // The key lookup fails: the dataset's key row is gone.
+    await stack.platform.runtime.db.query(`DELETE FROM \`${tenant.schema}\`.dataset_keys WHERE dataset_id = ?`, [keyless.datasetId]);
+
+    for (const damaged of [altered, cut]) {
+      const response = await previewOf(damaged.versionId);
+      expect(errorCodes(response)).toEqual(['DATA_CORRUPTED']);
+      expect(JSON.stringify(response)).not.toMatch(/stack|CryptoError|vvvv/);
+    }
+    const keyFailure = await previewOf(keyless.versionId);
+    expect(errorCodes(keyFailure)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(JSON.stringify(keyFailure)).not.toMatch(/dataset_keys|shredded|vvvv/);
+    // The service is still up, and the intact version reads whole.
+    const res = expectNoErrors(await previewOf(good.versionId));
+    expect(res.datasetVersion.preview.rows).toHaveLength(100);
+    expect(res.datasetVersion.preview.rows[99]).toEqual(['99', 'v'.repeat(1000)]);
   });
 
   async function uploadIdsOf(datasetId: string): Promise<string[]> {

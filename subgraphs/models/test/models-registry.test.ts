@@ -1,6 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decryptBuffer } from '@tessera/crypto';
 import { ModelRegistry } from '@tessera/models';
+import { objectStoreTransport } from '@tessera/storage';
 import { modelKeys } from '../src/data/model-keys';
 import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
@@ -220,6 +225,39 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     expect(missing.status).toBe(404);
     const downloads = (await auditTrail(stack, acme)).filter((e) => e.action === 'model.download' && e.targetId === v1.id);
     expect(downloads.map((e) => e.actorSubject).sort()).toHaveLength(2);
+  });
+
+  it('a download the client abandons closes the object-store response behind it', async () => {
+    const modelId = await newModel(stack, scientist, 'abandoned');
+    const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
+    // The version's object replaced by 8 MiB under the model's key: far more than the sockets on the way buffer.
+    const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: acme.id, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const [row] = (await stack.platform.runtime.db.query(`SELECT object_key FROM \`${acme.schema}\`.model_versions WHERE id = ?`, [v1.id])) as Array<{ object_key: string }>;
+    const big = randomBytes(8 * 1024 * 1024);
+    await scope.bucket.putEncryptedBuffer(row!.object_key, big, await modelKeys(scope).forWriting(modelId));
+    await stack.platform.runtime.db.query(`UPDATE \`${acme.schema}\`.model_versions SET byte_size = ? WHERE id = ?`, [big.length, v1.id]);
+    // Every object-store client of this process goes through this one keep-alive agent.
+    const storeAgent = objectStoreTransport(stack.config.objectStore).transportAgent as Agent;
+    const busy = () => Object.values(storeAgent.sockets).reduce((count, list) => count + (list?.length ?? 0), 0);
+    const settle = async () => {
+      for (let i = 0; i < 150 && busy() > 0; i++) await sleep(20);
+      return busy();
+    };
+    expect(await settle()).toBe(0);
+
+    const request = httpsRequest(`${stack.gatewayUrl}/downloads/models/${v1.id}`, { headers: { authorization: `Bearer ${scientist}` }, ca: stack.pki.ca });
+    request.end();
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
+    expect(response.statusCode).toBe(200);
+    const [first] = (await once(response, 'data')) as [Buffer];
+    expect(first.equals(big.subarray(0, first.length))).toBe(true);
+    expect(busy()).toBeGreaterThan(0);
+    request.destroy();
+
+    expect(await settle()).toBe(0);
+    // Whole downloads still work.
+    const whole = await fetch(`${stack.gatewayUrl}/downloads/models/${v1.id}`, { headers: { authorization: `Bearer ${scientist}` } });
+    expect(Buffer.from(await whole.arrayBuffer()).equals(big)).toBe(true);
   });
 
   it('serving configuration: defaults, update (audited), validation', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import { parse } from 'csv-parse';
 import { assertPermission } from '@tessera/auth';
@@ -133,10 +134,16 @@ export class DatasetService {
       throw errors.badInput(`limit must be between 1 and ${this.config.maxPreviewRows}.`, { field: 'limit' });
     }
     const content = await this.scope.bucket.getDecrypted(version.objectKey, datasetKeys(this.scope).resolver(version.datasetId));
-    const parser = content.pipe(parse({ bom: true, to_line: limit + 1, relax_column_count: false }));
+    const parser = parse({ bom: true, to_line: limit + 1, relax_column_count: false });
+    // A read or decrypt error destroys the parser with it (the loop throws); the parser stops
+    // after `limit` rows, and the rest of the object is not read.
+    pipeline(content, parser, () => undefined);
     const records: string[][] = [];
-    for await (const record of parser) records.push(record as string[]);
-    content.destroy();
+    try {
+      for await (const record of parser) records.push(record as string[]);
+    } finally {
+      content.destroy();
+    }
     await this.scope.db((manager) =>
       recordAuditEvent(manager, this.scope.principal, {
         action: 'dataset.read',

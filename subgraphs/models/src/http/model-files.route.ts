@@ -36,7 +36,11 @@ export function modelFileRoutes(config: ModelsConfig) {
         res.setHeader('content-length', String(download.byteSize));
         res.setHeader('content-disposition', `attachment; filename="${download.filename}"`);
         res.setHeader('x-content-sha256', download.sha256);
+        // Not `pipeline`, which destroys the response on any error: one before the first byte (a
+        // failed key lookup) still gets a typed JSON answer from sendError.
         download.content.on('error', (error) => tools.sendError(res, error));
+        // A client that goes away destroys the object stream (and its object-store response).
+        res.once('close', () => download.content.destroy());
         download.content.pipe(res);
       } catch (error) {
         tools.sendError(res, error);
