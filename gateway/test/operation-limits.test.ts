@@ -66,6 +66,8 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     // Depth counts fields; Apollo's planner recurses through fragment levels too (1 600 overflowed its stack: a 500).
     ['1 600 inline fragments nested in one another around one field', () => `{ currentTenant { ${'... { '.repeat(1_600)}id${' }'.repeat(1_600)} } }`, 'maxSelectionNesting'],
     ['a chain of 100 fragments, each spreading the next once', () => fragmentChain(100, 1), 'maxSelectionNesting'],
+    // Validation compares every two copies and what is under them: ~300 ms of CPU per request, cheap in cost units.
+    ['one field with a selection repeated 300 times at one place', () => `{ currentTenant { ${'limits { costBurst } '.repeat(300)}} }`, 'maxFieldMergePairs'],
   ];
 
   it.each(adversarial)('%s → QUERY_TOO_COMPLEX (400) naming the limit, its value and the measured value, no subgraph called', async (_label, document, limit) => {
@@ -131,6 +133,11 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     const nested = await stack.query<{ currentTenant: { id: string } }>(noisyToken, `{ currentTenant { ${'... { '.repeat(40)}id${' }'.repeat(40)} } }`);
     expect({ codes: errorCodes(nested), id: nested.data?.currentTenant.id }).toEqual({ codes: [], id: noisy.id });
     expect(errorCodes(await stack.query(noisyToken, fragmentChain(40, 1)))).toEqual([]);
+  });
+
+  it('a field repeated a few times at one place (fragments selecting the same thing) is answered', async () => {
+    const repeated = await stack.query<{ currentTenant: { limits: { costBurst: number } } }>(noisyToken, `{ currentTenant { ${'limits { costBurst } '.repeat(10)}} }`);
+    expect({ codes: errorCodes(repeated), burst: repeated.data?.currentTenant.limits.costBurst }).toEqual({ codes: [], burst: 60_000 });
   });
 
   it('a variable named __proto__ sizes lists like any other variable, and first: null costs the size the subgraph applies (the schema default)', async () => {

@@ -236,6 +236,7 @@ const measureNames: Record<string, string> = {
   maxOperationTokens: 'token count',
   maxOperationDepth: 'depth',
   maxSelectionNesting: 'nesting of selections (fields, inline fragments and fragment spreads each a level)',
+  maxFieldMergePairs: 'count of same-named selection pairs at one place (repeated fields with selections, which validation compares pairwise)',
   maxOperationAliases: 'alias count',
   maxOperationRootFields: 'root field count',
   maxOperationDirectives: 'directive count',

@@ -1,6 +1,7 @@
 import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { TenantLimits } from '@tessera/tenancy';
 import { measureOperation, parseOperation, selectionNestingPerDepth, tooComplex, type AnalyzedOperation, type OperationMeasures, type ParsedOperation } from '../pipeline/operation-analysis';
+import { fieldMergePairs } from '../pipeline/field-merge-work';
 import { BoundedLru } from './bounded-lru';
 import type { ResolvedOperation } from './persisted-documents';
 import type { SingleFetchRoute } from './single-fetch';
@@ -13,6 +14,7 @@ import type { SingleFetchRoute } from './single-fetch';
  */
 export class PreparedOperation {
   private validationErrors: readonly GraphQLError[] | undefined;
+  private fieldMergeWork: { pairs: number; exceeded: boolean } | undefined;
   /** undefined: not planned yet; null: planned, and the plan is not a single fetch the gateway may pass through. */
   route: SingleFetchRoute | null | undefined;
   /** Whether the cache holds it: only then is its plan worth looking at (a request of its own would look at it for nothing). */
@@ -29,6 +31,12 @@ export class PreparedOperation {
   /** The operation's measures for these variables: the stored ones, or one linear pass over the parsed document. */
   measures(variables: Readonly<Record<string, unknown>> | undefined): OperationMeasures {
     return this.fixedMeasures ?? measureOperation(this.parsed, this.schema, variables).measures;
+  }
+
+  /** Pairs of same-named selections validation would compare, counted once (see field-merge-work.ts). */
+  fieldMerge(): { pairs: number; exceeded: boolean } {
+    this.fieldMergeWork ??= fieldMergePairs(this.parsed.operation, this.parsed.fragments, { maxPairs: maxFieldMergePairs, maxVisits: maxFieldMergeVisits });
+    return this.fieldMergeWork;
   }
 
   /** graphql-js validation against the API schema, once. */
@@ -51,6 +59,13 @@ function validateReporting(schema: GraphQLSchema, document: DocumentNode): reado
     throw error;
   }
 }
+
+/**
+ * Pairs of repeated selections at one place validation may compare: 1 000 is ~45 copies of one
+ * field with a selection, a few ms of validation; a client never needs a copy (it adds nothing).
+ */
+export const maxFieldMergePairs = 1_000;
+const maxFieldMergeVisits = 200_000;
 
 /** Which measure each operation limit bounds. */
 const bounds: ReadonlyArray<[keyof TenantLimits, keyof OperationMeasures]> = [
@@ -111,6 +126,9 @@ export class PreparedOperations {
     }
     const maxNesting = selectionNestingPerDepth * limits.maxOperationDepth;
     if (measures.nesting > maxNesting) throw tooComplex('maxSelectionNesting', maxNesting, measures.nesting);
+    // After the cost bound, which bounds how far this walk can expand fragments.
+    const merge = prepared.fieldMerge();
+    if (merge.exceeded) throw tooComplex('maxFieldMergePairs', maxFieldMergePairs, merge.pairs);
     return { prepared, analyzed: { document: prepared.parsed.document, operation: prepared.parsed.operation, measures } };
   }
 
