@@ -129,7 +129,8 @@ export class AuditRelay {
       try {
         const chained = await relayChain(await tenantDatabase(this.deps.db, tenantId), tenantChainOf(this.deps.keyring, tenantId));
         this.deps.activity?.chained(tenantId, chained);
-        this.relayFailures.succeeded(tenantId, { tenantId });
+        // 0 is also "another replica holds the chain's lock": only events chained here prove a recovery.
+        if (chained > 0) this.relayFailures.succeeded(tenantId, { tenantId });
       } catch (error) {
         this.relayFailures.failed(tenantId, error, { tenantId });
       }
