@@ -53,7 +53,8 @@ export async function foreignTenantReason(platform: Launcher, tenantId: string):
     return undefined;
   } catch (error) {
     if (isTesseraError(error) && error.extensions['code'] === 'NOT_FOUND') return 'its bucket holds no marker of this installation';
-    if (isCryptoError(error)) return 'its bucket holds objects written under other data keys';
+    // A marker that does not authenticate under this installation's key: read as DATA_CORRUPTED (or, for a header the key cannot open, a CryptoError).
+    if (isCryptoError(error) || (isTesseraError(error) && error.extensions['code'] === 'DATA_CORRUPTED')) return 'its bucket holds objects written under other data keys';
     throw error;
   }
 }

@@ -17,6 +17,8 @@ export interface MaskErrorOptions {
 export function createErrorMasker(options: MaskErrorOptions) {
   return (formatted: GraphQLFormattedError, original: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.['code'];
+    // Content that fails its integrity check is tampering or corruption: the operator hears of it too.
+    if (code === 'DATA_CORRUPTED') options.log('stored content failed its integrity check', { reported: formatted.message, path: formatted.path, error: describeCause(original) });
     if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       // serviceName: Apollo Gateway's note of which subgraph answered, an internal name clients need not know.
       const { stacktrace: _stack, exception: _exception, serviceName: _serviceName, ...extensions } = formatted.extensions ?? {};

@@ -30,6 +30,14 @@ describe('error registry', () => {
     expect(kept).toEqual({ message: 'Dataset "x" was not found.', extensions: { code: 'NOT_FOUND' } });
   });
 
+  it('passes DATA_CORRUPTED through to the client and tells the operator too', () => {
+    const logged: Array<{ message: string; fields: Record<string, unknown> }> = [];
+    const mask = createErrorMasker({ log: (message, fields) => logged.push({ message, fields }) });
+    const answer = mask({ message: 'The stored content failed its integrity check.', path: ['dataset'], extensions: { code: 'DATA_CORRUPTED' } }, new Error('chunk 2 failed authentication'));
+    expect(answer).toEqual({ message: 'The stored content failed its integrity check.', path: ['dataset'], extensions: { code: 'DATA_CORRUPTED' } });
+    expect(logged).toEqual([{ message: 'stored content failed its integrity check', fields: expect.objectContaining({ path: ['dataset'], error: expect.stringContaining('chunk 2 failed authentication') }) }]);
+  });
+
   it("logs what a subgraph reported as the object it is (not '[object Object]'), with the subgraph's name, which the client does not get", () => {
     const logged: Array<Record<string, unknown>> = [];
     const mask = createErrorMasker({ log: (_message, fields) => logged.push(fields) });
