@@ -76,8 +76,11 @@ export function resolveHyperParameters(modelType: ModelType, given: Partial<Hype
     hiddenUnits: pick('hiddenUnits'),
     activation: pick('activation'),
   };
-  if (modelType !== 'MLP' && (input.hiddenUnits !== undefined && input.hiddenUnits !== null)) {
-    throw new HyperParameterError(field('hiddenUnits'), 'hiddenUnits applies to MLP models only.');
+  // Layer settings of a model that has no hidden layers would be silently ignored: refused instead.
+  for (const name of ['hiddenUnits', 'activation'] as const) {
+    if (modelType !== 'MLP' && input[name] !== undefined && input[name] !== null) {
+      throw new HyperParameterError(field(name), `${name} applies to MLP models only.`);
+    }
   }
   if (!Array.isArray(resolved.hiddenUnits)) throw new HyperParameterError(field('hiddenUnits'), 'hiddenUnits must be a list of layer sizes.');
   checkNumber(field('hiddenUnits'), resolved.hiddenUnits.length, hyperParameterBounds.hiddenLayers);

@@ -112,6 +112,16 @@ describe('training', () => {
     }
   });
 
+  it.each([
+    [{ hiddenUnits: [8] }, 'hyperParameters.hiddenUnits'],
+    [{ activation: 'tanh' as const }, 'hyperParameters.activation'],
+  ])('refuses the MLP-only %j for a linear model, naming %s (it would be ignored)', (given, field) => {
+    for (const modelType of ['LINEAR_REGRESSION', 'LOGISTIC_REGRESSION'] as const) {
+      expect(() => resolveHyperParameters(modelType, given)).toThrow(expect.objectContaining({ field }));
+    }
+    expect(() => resolveHyperParameters('MLP', given)).not.toThrow();
+  });
+
   it('skips rows with empty cells and fails on a dataset with no usable row', async () => {
     const data = await loadTrainingData(iterate([{ a: '1', y: '2' }, { a: '', y: '3' }, { a: '2', y: '' }, { a: '3', y: '4' }]), { featureColumns: ['a'], targetColumn: 'y', maxRows: 10 });
     expect(data.rows).toBe(2);

@@ -220,6 +220,10 @@ describe('models: predict', () => {
   it('inferenceStats refuses bad ranges and unknown models', async () => {
     const q = `query($id: ID!, $from: DateTime, $to: DateTime) { inferenceStats(modelId: $id, from: $from, to: $to) { calls } }`;
     expect(errorCodes(await stack.query(viewer, q, { id: linearId, from: 'yesterday' }))).toEqual(['BAD_USER_INPUT']);
+    // As strict as every other DateTime argument: no time zone, date only, trailing text, year 275760.
+    for (const from of ['2026-12-06T07:00:00', '2026-12-06', '2026-12-06T07:00:00Z\u0000garbage', '+275760-01-01T00:00:00Z']) {
+      expect({ from, codes: errorCodes(await stack.query(viewer, q, { id: linearId, from })) }).toEqual({ from, codes: ['BAD_USER_INPUT'] });
+    }
     expect(errorCodes(await stack.query(viewer, q, { id: linearId, from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await stack.query(viewer, q, { id: linearId, from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await stack.query(viewer, q, { id: '00000000-0000-4000-8000-000000000000' }))).toEqual(['NOT_FOUND']);

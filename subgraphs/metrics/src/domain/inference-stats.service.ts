@@ -3,6 +3,7 @@ import { notFoundAcrossTenants } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { parseUuid } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
+import { parseDateTime } from './metric-range';
 import type { InferenceMinuteStats, ModelsPort } from '@tessera/models/ports';
 import { isTesseraError } from '@tessera/errors';
 
@@ -41,11 +42,10 @@ export interface InferenceStats {
 const maxRangeMs = 31 * 24 * 3600 * 1000;
 const defaultRangeMs = 3600 * 1000;
 
+/** An optional DateTime argument, parsed as strictly as every other one (metric-range.ts). */
 function parseTime(value: string | null | undefined, field: string): Date | undefined {
   if (value === null || value === undefined) return undefined;
-  const date = new Date(value);
-  if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw errors.badInput(`${field} must be an ISO-8601 date-time.`, { field });
-  return date;
+  return parseDateTime(value, field);
 }
 
 /**
