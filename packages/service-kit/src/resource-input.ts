@@ -18,8 +18,9 @@ export function parseResourceName(value: string, field = 'name'): string {
 export function parseDescription(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const description = value.trim();
-  if (description.length > 1000 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(description)) {
-    throw errors.badInput('description must be at most 1000 characters without control characters.', { field: 'description' });
+  // A lone surrogate is no character: MySQL would store U+FFFD, and the answer would not be what was saved.
+  if (description.length > 1000 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(description) || /\p{Surrogate}/u.test(description)) {
+    throw errors.badInput('description must be at most 1000 characters of text without control characters.', { field: 'description' });
   }
   return description || null;
 }

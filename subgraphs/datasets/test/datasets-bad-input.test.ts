@@ -112,6 +112,19 @@ describe('datasets: bad input changes nothing', () => {
     expect(await tenantState(stack, tenant)).toEqual(before);
   });
 
+  it('a description longer than 1000 characters, with a control character or a lone surrogate is BAD_USER_INPUT and creates nothing; emoji and right-to-left text are kept as sent', async () => {
+    const before = await tenantState(stack, tenant);
+    for (const description of ['d'.repeat(1_001), 'nul\u0000inside', 'bell\u0007', 'lone \udc00 low', 'lone \ud83d high']) {
+      const response = await stack.query(token, createDataset, { input: { name: "described-refused", description } });
+      expect({ description: description.slice(0, 20), codes: errorCodes(response), field: response.errors?.[0]?.extensions?.['field'] }).toEqual({ description: description.slice(0, 20), codes: ['BAD_USER_INPUT'], field: 'description' });
+    }
+    expect(await tenantState(stack, tenant)).toEqual(before);
+    const kept = 'Ventes 😀 \u05e9\u05dc\u05d5\u05dd';
+    const created = expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, createDataset, { input: { name: 'described-ok', description: kept } })).createDataset;
+    const read = expectNoErrors(await stack.query<{ dataset: { description: string } }>(token, 'query($id: ID!) { dataset(id: $id) { description } }', { id: created.id }));
+    expect(read.dataset.description).toBe(kept);
+  });
+
   const hostileStrings = [
     "x'; DROP TABLE datasets; --",
     '" OR 1=1 --',
