@@ -129,6 +129,22 @@ describe('invitations, first admins and auditors (ROLE_SOURCE=members)', () => {
     });
   });
 
+  it('an address has one spelling: an invitation to an internationalised domain binds the sign-in that spells it in punycode, and the other spelling is a duplicate; quoted or broken local parts are refused', async () => {
+    const invite = (email: string) => stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email, role: 'VIEWER' } });
+    const invited = expectNoErrors(await invite('Rv@例え.JP')).inviteMember;
+    expect(invited).toMatchObject({ email: 'rv@xn--r8jz45g.jp', status: 'INVITED' });
+    expect(errorCodes(await invite('rv@xn--r8jz45g.jp'))).toEqual(['CONFLICT']);
+    const before = await membersOf(stack, acme.id);
+    for (const bad of ['rv"@example.com', 'a b@example.com', '.rv@example.com', 'rv.@example.com', 'r..v@example.com', 'rv(x)@example.com', 'rv@example', 'rv@exa mple.com', '@example.com', 'rv@']) {
+      expect({ bad, codes: errorCodes(await invite(bad)) }).toEqual({ bad, codes: ['BAD_USER_INPUT'] });
+    }
+    expect(await membersOf(stack, acme.id)).toEqual(before);
+    // The identity provider spells the verified address in ASCII: it is the invited member.
+    const signedIn = await userToken(stack, acme.id, { email: 'rv@xn--r8jz45g.jp', emailVerified: true });
+    expect(errorCodes(await stack.query(signedIn.token, '{ datasets { edges { node { id } } } }'))).toEqual([]);
+    expect((await membersOf(stack, acme.id)).find((member) => member.id === invited.id)).toMatchObject({ subject: signedIn.subject, status: 'ACTIVE' });
+  });
+
   describe('invitations expire', () => {
     it('an invitation carries the default expiry, or one asked for within bounds', async () => {
       const before = Date.now();

@@ -1,5 +1,6 @@
 import { tenantRoles, type TenantRole } from '@tessera/auth';
 import { errors } from '@tessera/errors';
+import { canonicalEmail } from '../ports/email-address';
 
 /** GraphQL's MemberRole enum (ADMIN, DATA_SCIENTIST, VIEWER, AUDITOR) ↔ the stored role. */
 export function roleFromEnum(value: unknown, field = 'role'): TenantRole {
@@ -12,17 +13,17 @@ export const roleToEnum = (role: TenantRole): string => role.toUpperCase();
 
 // Printable, no whitespace at the ends: what an IdP puts in `sub`.
 const subjectPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
-// Deliberately plain: one @, no spaces, a dot in the domain. The IdP verifies the address itself.
-const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 
 export function parseSubject(value: unknown): string {
   if (typeof value !== 'string' || !subjectPattern.test(value)) throw errors.badInput('subject must be 1–255 printable ASCII characters without spaces at either end.', { field: 'subject' });
   return value;
 }
 
+/** An invitation's address, in its one spelling (canonicalEmail). The IdP verifies the address itself. */
 export function parseEmail(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 320 || !emailPattern.test(value)) throw errors.badInput('email is not a valid e-mail address.', { field: 'email' });
-  return value.toLowerCase();
+  const address = typeof value === 'string' ? canonicalEmail(value) : undefined;
+  if (!address) throw errors.badInput('email is not a valid e-mail address.', { field: 'email' });
+  return address;
 }
 
 const accountNamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;

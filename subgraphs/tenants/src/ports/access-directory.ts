@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { tenantRoles, type TenantRole } from '@tessera/auth';
 import { isDuplicateKey } from '@tessera/service-kit';
+import { canonicalEmail } from './email-address';
 
 /** How an API key's requests appear in audit events and the access review. */
 export function serviceAccountSubject(serviceAccountId: string): string {
@@ -99,11 +100,12 @@ export class AccessDirectory {
    */
   async membership(tenantId: string, subject: string, verifiedEmail: string | undefined, now = new Date()): Promise<Membership> {
     const known = await this.boundRole(tenantId, subject);
-    if (known.found || !verifiedEmail) return known.role ? { role: known.role } : { role: undefined, invitationExpired: false };
+    const email = verifiedEmail === undefined ? undefined : canonicalEmail(verifiedEmail);
+    if (known.found || !email) return known.role ? { role: known.role } : { role: undefined, invitationExpired: false };
     const [invitation] = (await this.db.query(
       `SELECT m.id, m.role, m.expires_at FROM ${this.table('tenant_members')} m LEFT JOIN ${this.table('member_bindings')} b ON b.member_id = m.id
         WHERE m.tenant_id = ? AND m.email = ? AND m.subject IS NULL AND b.member_id IS NULL`,
-      [tenantId, verifiedEmail.toLowerCase()],
+      [tenantId, email],
     )) as Array<{ id: string; role: string; expires_at: Date | string | null }>;
     if (!invitation) return { role: undefined, invitationExpired: false };
     if (invitation.expires_at !== null && new Date(invitation.expires_at).getTime() <= now.getTime()) return { role: undefined, invitationExpired: true };
