@@ -11,6 +11,7 @@ import {
   Source,
   TokenKind,
   valueFromASTUntyped,
+  visit,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -112,6 +113,7 @@ export function parseOperation(request: { query: string; operationName: string |
     fragments.set(definition.name.value, definition);
   }
   assertNoFragmentCycles(fragments, operation);
+  assertFiniteFloatLiterals(document);
   return { document, operation, fragments, tokens };
 }
 
@@ -296,6 +298,19 @@ function assertNoFragmentCycles(fragments: ReadonlyMap<string, FragmentDefinitio
   };
   for (const name of spreadsOf(operation.selectionSet, [])) if (!state.has(name)) visit(name);
   for (const name of fragments.keys()) if (!state.has(name)) visit(name);
+}
+
+/**
+ * graphql-js parses a Float literal such as `1e999` to Infinity and its validation lets it through;
+ * Apollo's query planner then throws on it, which was an HTTP 500. A number no Float can hold is
+ * the client's mistake: refused here like any other invalid value.
+ */
+function assertFiniteFloatLiterals(document: DocumentNode): void {
+  visit(document, {
+    FloatValue(node) {
+      if (!Number.isFinite(Number(node.value))) throw validationError(`The number ${node.value.slice(0, 40)} is outside what a Float can hold.`);
+    },
+  });
 }
 
 function rootFieldCount(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen: Set<string>): number {
