@@ -151,6 +151,16 @@ describe('rotation on demand', () => {
   });
 });
 
+describe('rotations at the same time', () => {
+  it('five rotations of one tenant at once each succeed, one after another: consecutive versions, exactly one ACTIVE (they deadlocked: INTERNAL_SERVER_ERROR)', async () => {
+    const tenant = await stack.createTenant();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => stack.query<{ rotateTenantKey: DataKeys }>(platformAdmin, rotate, { tenantId: tenant.id })));
+    expect(answers.map(errorCodes)).toEqual(Array.from({ length: 5 }, () => []));
+    expect(answers.map((answer) => answer.data!.rotateTenantKey.currentVersion).sort()).toEqual([2, 3, 4, 5, 6]);
+    expect(await keyVersions(tenant)).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version, status: version === 6 ? 'ACTIVE' : 'RETIRED' })));
+  });
+});
+
 describe('scheduled rotation', () => {
   function replica(): ScheduledKeyRotation {
     const runtime = stack.platform.runtimes.tenants;

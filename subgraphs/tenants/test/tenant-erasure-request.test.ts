@@ -110,3 +110,19 @@ describe('request, grace period, cancel', () => {
     expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { resumeTenant(id: $id) { id } }`, { id: b.id }));
   });
 });
+
+describe('requests at the same time', () => {
+  it('twelve requests for one tenant at once leave exactly one open request; the rest are CONFLICT naming it, and cancelling it resumes the tenant with nothing left scheduled', async () => {
+    const tenant = await stack.createTenant();
+    const answers = await Promise.all(Array.from({ length: 12 }, () => stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })));
+    const granted = answers.filter((answer) => errorCodes(answer).length === 0).map((answer) => answer.data!.requestTenantErasure);
+    expect(granted).toHaveLength(1);
+    const refusals = answers.filter((answer) => errorCodes(answer).length > 0);
+    expect(refusals.map(errorCodes)).toEqual(Array.from({ length: 11 }, () => ['CONFLICT']));
+    for (const refusal of refusals) expect(refusal.errors?.[0]?.extensions).toMatchObject({ reason: 'ERASURE_PENDING', requestId: granted[0]!.id });
+    expect(await erasureRows(tenant.id)).toEqual([{ status: 'PENDING' }]);
+    expectNoErrors(await stack.query(platformAdmin, cancelMutation, { id: granted[0]!.id }));
+    expect(await erasureRows(tenant.id)).toEqual([{ status: 'CANCELLED' }]);
+    expect(await status(tenant.id)).toBe('ACTIVE');
+  });
+});

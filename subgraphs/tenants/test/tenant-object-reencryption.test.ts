@@ -324,3 +324,15 @@ describe('re-encryption after a rotation', () => {
     expect(chain.map((row) => row.action)).toEqual(expected);
   });
 });
+
+describe('re-encryption requested several times at once', () => {
+  it('four requests at once start one run and all return it (each started its own run over the same objects)', async () => {
+    const tenant = await stack.createTenant();
+    expectNoErrors(await stack.query(platformAdmin, rotate, { tenantId: tenant.id }));
+    const answers = await Promise.all(Array.from({ length: 4 }, () => stack.query<{ reencryptTenantObjects: Operation }>(platformAdmin, reencrypt, { tenantId: tenant.id })));
+    expect(answers.map(errorCodes)).toEqual(Array.from({ length: 4 }, () => []));
+    expect(new Set(answers.map((answer) => answer.data!.reencryptTenantObjects.id)).size).toBe(1);
+    const runs = await stack.adminQuery<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(stack.config.database.controlSchema)}.key_operations WHERE tenant_id = ? AND kind = 'REENCRYPT'`, [tenant.id]);
+    expect(Number(runs[0]!.n)).toBe(1);
+  });
+});

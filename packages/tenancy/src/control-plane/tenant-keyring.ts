@@ -1,6 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { generateDataKey } from '@tessera/crypto';
 import { wrappedKeyVersion, type KeyProvider } from '@tessera/key-provider';
+import { createHash } from 'node:crypto';
+import { withAdvisoryLock } from '../advisory-lock';
 import { quoteIdentifier } from '../tenant-id';
 
 interface KeyRow {
@@ -75,6 +77,7 @@ export class LegacyWrappedKeyError extends Error {
  */
 export class TenantKeyring {
   private readonly table: string;
+  private readonly controlSchema: string;
   private readonly cache = new Map<string, { key: Buffer; until: number }>();
   /** Set by the service runtime: records key events in the tenant's log and the platform security log. */
   onKeyEvent: ((tenantId: string, event: KeyEvent) => Promise<void>) | undefined;
@@ -87,6 +90,7 @@ export class TenantKeyring {
     private readonly cacheTtlMs = 60_000,
   ) {
     this.table = `${quoteIdentifier(controlSchema)}.tenant_keys`;
+    this.controlSchema = controlSchema;
   }
 
   /** Creates version 1 if the tenant has no key yet; returns the current version. */
@@ -117,13 +121,18 @@ export class TenantKeyring {
 
   /** A new data key becomes current; older versions stay to decrypt what they wrote. */
   async rotate(tenantId: string, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}): Promise<number> {
-    const { version, kekVersion } = await this.db.transaction(async (manager) => {
-      const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null }>;
-      const next = Number(rows[0]?.v ?? 0) + 1;
-      await manager.query(`UPDATE ${this.table} SET status = 'RETIRED' WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId]);
-      const kek = await this.insertKey(tenantId, next, manager);
-      return { version: next, kekVersion: kek };
-    });
+    // One rotation of a tenant at a time, whoever asks (an admin, the schedule, another replica):
+    // two transactions taking the same gap lock with FOR UPDATE and inserting into it deadlock.
+    const lock = `tessera_data_key:${createHash('sha256').update(`${this.controlSchema}\u0000${tenantId}`).digest('hex').slice(0, 40)}`;
+    const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, () =>
+      this.db.transaction(async (manager) => {
+        const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null }>;
+        const next = Number(rows[0]?.v ?? 0) + 1;
+        await manager.query(`UPDATE ${this.table} SET status = 'RETIRED' WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId]);
+        const kek = await this.insertKey(tenantId, next, manager);
+        return { version: next, kekVersion: kek };
+      }),
+    );
     await this.onKeyEvent?.(tenantId, { action: 'key.rotate', version, kekVersion, ...cause });
     return version;
   }

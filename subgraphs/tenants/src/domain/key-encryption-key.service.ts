@@ -68,9 +68,12 @@ export class KeyEncryptionKeyService {
   /** Starts (or resumes) moving every data key to the latest version: after a failed run, or a restart. */
   async rewrap(): Promise<KeyEncryptionKeyReport> {
     assertPlatformAdmin(this.principal);
-    const run = await this.rewrapper().start(this.principal.subject);
-    await this.record('kek.rewrap', run.targetVersion, { run: run.id });
-    return this.report(await this.provider().status());
+    // Under the same lock as a rotation: two starts at once each found no running run and each began one.
+    return this.exclusive(async () => {
+      const run = await this.rewrapper().start(this.principal.subject);
+      await this.record('kek.rewrap', run.targetVersion, { run: run.id });
+      return this.report(await this.provider().status());
+    });
   }
 
   /** `version` and every older one stop unwrapping (min_decryption_version = version + 1). */
