@@ -18,6 +18,7 @@ import {
   waitForStatus,
   type JobView,
 } from './job-support';
+import { mlpByHand, mlpModel, newModel, uploadVersion } from '../../models/test/model-flow';
 
 /**
  * The three job kinds end to end: submitted through the gateway, run by a real worker process
@@ -158,6 +159,33 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(view.columns.find((c) => c.name === 'prediction')?.type).toBe('FLOAT');
     const lineage = (await stack.platform.runtime.db.query(`SELECT source_job_id FROM \`${tenant.schema}\`.dataset_versions WHERE id = ?`, [scored.result!.datasetVersionId])) as Array<{ source_job_id: string }>;
     expect(lineage[0]?.source_job_id).toBe(batch.id);
+  });
+
+  it('BATCH_INFERENCE with a model giving several values per row writes one column each; a feature no float32 holds gets no prediction and is counted as skipped', async () => {
+    const modelId = await newModel(stack, scientist, 'two-scores');
+    const modelVersionId = (await uploadVersion(stack, scientist, modelId, mlpModel())).id;
+    const rows = ['x1,x2,x3', '1,2,3', '1e39,1,1', '-1,0.5,2', '3.4e38,-3.4e38,1', ',1,1'];
+    const { versionId } = await uploadDataset(stack, scientist, 'two-scores-input', `${rows.join('\n')}\n`);
+    // An alias beside a version would be stored as if it had chosen it.
+    const both = await stack.query(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId, alias: 'production' } });
+    expect(both.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'alias' });
+    const clash = await uploadDataset(stack, scientist, 'has-prediction-1', 'x1,x2,x3,prediction_1\n1,2,3,0\n');
+    expect((await stack.query(scientist, submitBatch, { input: { datasetVersionId: clash.versionId, modelVersionId, featureColumns: ['x1', 'x2', 'x3'] } })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'predictionColumn' });
+    const batch = expectNoErrors(await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId } })).submitBatchInferenceJob;
+    const scored = await waitForStatus(stack, scientist, batch.id, ['SUCCEEDED', 'FAILED']);
+    expect(scored.error).toBeNull();
+    // 1e39 is beyond float32; 3.4e38 is within it (its answer is finite here or it is skipped as not finite).
+    const view = expectNoErrors(
+      await stack.query<{ datasetVersion: { preview: { columns: string[]; rows: string[][] } } }>(scientist, `query($id: ID!) { datasetVersion(id: $id) { preview(limit: 10) { columns rows } } }`, { id: scored.result!.datasetVersionId }),
+    ).datasetVersion;
+    expect(view.preview.columns).toEqual(['x1', 'x2', 'x3', 'prediction_0', 'prediction_1']);
+    const [first, overflow, third, huge, empty] = view.preview.rows;
+    expect(mlpByHand([1, 2, 3]).map((value, i) => Math.abs(Number(first![3 + i]) - value) < 1e-4)).toEqual([true, true]);
+    expect(mlpByHand([-1, 0.5, 2]).map((value, i) => Math.abs(Number(third![3 + i]) - value) < 1e-4)).toEqual([true, true]);
+    expect(overflow!.slice(3)).toEqual(['', '']);
+    expect(empty!.slice(3)).toEqual(['', '']);
+    const hugePredicted = huge![3] !== '';
+    expect(scored.result).toMatchObject({ predictedRows: hugePredicted ? 3 : 2, skippedRows: hugePredicted ? 2 : 3 });
   });
 
   it('cancel: a queued job is removed at once, a running one stops between epochs; retry runs a new attempt; the concurrency limit holds', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
-import type { BatchInferenceJobInput } from '@tessera/jobs/ports';
+import { predictionColumnNames, type BatchInferenceJobInput } from '@tessera/jobs/ports';
 import { readPresignedObjectBuffer, storedSizeOf, writePresignedObject } from '@tessera/storage';
 import { profileCsv } from '@tessera/tabular';
 import type { JobContext } from '../job-context';
@@ -42,16 +42,21 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     await ctx.progress({ progress: 1, phase: 'predicting' }, true);
 
     const columns = version.columns.map((c) => c.name);
-    const parts: string[] = [csvLine([...columns, input.predictionColumn])];
+    // The header is written once the output's width is known (the first chunk's answer): one
+    // column per value a row gets (predictionColumnNames).
+    const parts: string[] = [''];
+    let width: number | undefined;
     const features = input.featureColumns;
     let pending: Array<Record<string, string>> = [];
     let done = 0;
     let predicted = 0;
     const flush = async () => {
-      const usable = pending.filter((row) => features.every((name) => row[name] !== undefined && row[name] !== ''));
+      // A row is predicted only when every feature is a number a float32 holds: an empty cell, or
+      // 1e39 (Infinity once converted), gets no prediction and is not counted as predicted.
+      const usable = pending.filter((row) => features.every((name) => featureValue(row[name]) !== undefined));
       const values = new Float32Array(usable.length * features.length);
-      usable.forEach((row, r) => features.forEach((name, j) => (values[r * features.length + j] = toNumber(row[name]!))));
-      const predictions = new Map<Record<string, string>, string>();
+      usable.forEach((row, r) => features.forEach((name, j) => (values[r * features.length + j] = featureValue(row[name])!)));
+      const predictions = new Map<Record<string, string>, string[]>();
       if (usable.length > 0) {
         const answer = await pools.predict({
           tenantId: tenant.id,
@@ -65,11 +70,19 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
         });
         const tensor = outputName ? answer.outputs[outputName] : Object.values(answer.outputs)[0];
         if (!tensor) throw errors.badInput('The model produced no output.', { field: 'modelVersionId' });
-        const width = tensor.dims.length > 1 ? tensor.dims.slice(1).reduce((a, b) => a * b, 1) : 1;
-        usable.forEach((row, r) => predictions.set(row, formatPrediction(tensor.data[r * width]!)));
-        predicted += usable.length;
+        const answered = tensor.dims.length > 1 ? tensor.dims.slice(1).reduce((a, b) => a * b, 1) : 1;
+        if (width === undefined) width = answered;
+        else if (answered !== width) throw errors.badInput(`The model answered ${answered} values per row after ${width}; batch inference needs the same number for every row.`, { field: 'modelVersionId' });
+        usable.forEach((row, r) => {
+          const rowValues = Array.from({ length: answered }, (_, k) => Number(tensor.data[r * answered + k]));
+          // A value no number can show (NaN, an overflow) is no prediction.
+          if (!rowValues.every((value) => Number.isFinite(value))) return;
+          predictions.set(row, rowValues.map(formatPrediction));
+          predicted += 1;
+        });
       }
-      for (const row of pending) parts.push(csvLine([...columns.map((c) => row[c] ?? ''), predictions.get(row) ?? '']));
+      const blank = Array.from({ length: width ?? 1 }, () => '');
+      for (const row of pending) parts.push(csvLine([...columns.map((c) => row[c] ?? ''), ...(predictions.get(row) ?? blank)]));
       done += pending.length;
       pending = [];
       await ctx.progress({ progress: 1 + (94 * done) / version.rowCount, phase: 'predicting', metrics: { rows: done, predicted } });
@@ -80,6 +93,10 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     }
     if (pending.length > 0) await flush();
     ctx.checkpoint();
+    const added = predictionColumnNames(input.predictionColumn, width ?? 1);
+    const clash = added.find((name) => columns.includes(name));
+    if (clash) throw errors.badInput(`The dataset already has a column ${JSON.stringify(clash)}; choose another predictionColumn.`, { field: 'predictionColumn' });
+    parts[0] = csvLine([...columns, ...added]);
 
     await ctx.progress({ progress: 96, phase: 'storing predictions', metrics: { rows: done, predicted } }, true);
     const body = Buffer.from(parts.join(''), 'utf8');
@@ -93,7 +110,7 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
       key = upload.objectKey;
       const outputKey = upload.objectKey;
       const stored = await writePresignedObject(upload.upload, body, ctx.objectFetch);
-      const result: Record<string, unknown> = { datasetId: output.datasetId, predictedRows: predicted };
+      const result: Record<string, unknown> = { datasetId: output.datasetId, predictedRows: predicted, skippedRows: done - predicted };
       return {
         result,
         // The datasets service keeps the version a crashed run already registered and removes this copy.
@@ -122,7 +139,12 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
   };
 }
 
-function toNumber(raw: string): number {
+const maxFloat32 = 3.4028234663852886e38;
+
+/** A cell as the model's float32 input, or undefined when it holds none (empty, not a number, beyond float32). */
+function featureValue(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
   const lower = raw.toLowerCase();
-  return lower === 'true' ? 1 : lower === 'false' ? 0 : Number(raw);
+  const value = lower === 'true' ? 1 : lower === 'false' ? 0 : Number(raw);
+  return Number.isFinite(value) && Math.abs(value) <= maxFloat32 ? value : undefined;
 }

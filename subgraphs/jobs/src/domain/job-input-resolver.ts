@@ -15,6 +15,7 @@ import {
   parseModelType,
   parseNewColumnName,
   parseResourceName,
+  predictionColumnNames,
   type BatchInferenceJobInput,
   type HyperParametersArgs,
   type ProfileJobInput,
@@ -107,8 +108,14 @@ export class JobInputResolver {
       throw errors.badInput(`The model takes ${width} features; featureColumns has ${featureColumns.length}.`, { field: 'featureColumns' });
     }
     const predictionColumn = parseNewColumnName(args.predictionColumn ?? 'prediction', 'predictionColumn');
-    if (version.columns.some((c) => c.name === predictionColumn)) {
-      throw errors.badInput(`The dataset already has a column ${JSON.stringify(predictionColumn)}; choose another predictionColumn.`, { field: 'predictionColumn' });
+    // A model with several values per row (class scores) gets one column each: <name>_0, <name>_1, …
+    const perRow = (model.outputs[0]?.shape ?? []).slice(1);
+    const fixed = perRow.filter((dim): dim is number => typeof dim === 'number');
+    const outputWidth = perRow.length > 0 && fixed.length === perRow.length ? fixed.reduce((a, b) => a * b, 1) : undefined;
+    for (const name of predictionColumnNames(predictionColumn, outputWidth ?? 1)) {
+      if (version.columns.some((c) => c.name === name)) {
+        throw errors.badInput(`The dataset already has a column ${JSON.stringify(name)}; choose another predictionColumn.`, { field: 'predictionColumn' });
+      }
     }
     const outputDatasetName =
       args.outputDatasetName === null || args.outputDatasetName === undefined ? derivedName(version.datasetName, 'predictions') : parseResourceName(args.outputDatasetName, 'outputDatasetName');
@@ -144,6 +151,8 @@ export class JobInputResolver {
     const byAlias = args.modelId !== null && args.modelId !== undefined;
     if (byVersion === byAlias) throw errors.badInput('Give either modelVersionId, or modelId with alias.', { field: 'modelVersionId' });
     if (byVersion) {
+      // An alias beside a version would be stored with the job as if it had chosen the version.
+      if (args.alias !== null && args.alias !== undefined) throw errors.badInput('alias goes with modelId; with modelVersionId the version is already chosen.', { field: 'alias' });
       const id = parseUuid(args.modelVersionId!, 'modelVersionId');
       return this.lookup('ModelVersion', id, () => this.catalog.models.findVersionForJob(this.scope.principal, { modelVersionId: id }));
     }

@@ -23,6 +23,14 @@ export interface BatchInferenceJobInput {
   predictionColumn: string;
 }
 
+/**
+ * The columns a batch inference adds: `predictionColumn` for a model with one value per row, else
+ * `<predictionColumn>_0` … `_<width-1>`, one per value (a classifier's scores), in output order.
+ */
+export function predictionColumnNames(predictionColumn: string, width: number): string[] {
+  return width === 1 ? [predictionColumn] : Array.from({ length: width }, (_, index) => `${predictionColumn}_${index}`);
+}
+
 export interface ProfileJobInput {
   kind: 'PROFILE';
   datasetVersionId: string;
