@@ -68,10 +68,22 @@ export function contentSecurityPolicy(config: ConsoleRuntimeConfig): string {
 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<RunningConsoleServer> {
   const root = normalize(options.root);
+  // Over TLS the browser is told to keep to HTTPS; a plain-HTTP run (tests) cannot say so.
+  const transport = options.tls ? { 'strict-transport-security': 'max-age=31536000' } : {};
+  const base = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY', 'cross-origin-opener-policy': 'same-origin', ...transport };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const config = options.config();
-    const csp = contentSecurityPolicy(config);
-    const common = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'content-security-policy': csp, 'x-frame-options': 'DENY' };
+    let config: ConsoleRuntimeConfig;
+    let csp: string;
+    try {
+      config = options.config();
+      csp = contentSecurityPolicy(config);
+    } catch {
+      // The launcher learns the issuer's and the gateway's addresses while it starts them: until
+      // then there is no page to serve. A throw here would end the process (npm start's included).
+      res.writeHead(503, { ...base, 'content-type': 'text/plain', 'retry-after': '2' }).end('the console is starting');
+      return;
+    }
+    const common = { ...base, 'content-security-policy': csp };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...common, allow: 'GET, HEAD' }).end();
       return;

@@ -6,6 +6,7 @@ import { App } from './App';
 import { createApiClient } from './api/client';
 import { AuthProvider, type Auth } from './auth/AuthContext';
 import { createUserManager, principalOf, type ReturnState } from './auth/session';
+import { safeReturnPath, signInRefusal } from './auth/sign-in-return';
 import { loadConfig } from './config';
 import { Router } from './router';
 import './styles.css';
@@ -25,13 +26,16 @@ async function start(): Promise<void> {
   const manager = createUserManager(config);
   let user: User | null = null;
   if (window.location.pathname === '/callback') {
-    if (new URLSearchParams(window.location.search).has('error')) {
-      fatal(`Sign-in was refused: ${new URLSearchParams(window.location.search).get('error_description') ?? 'no reason given'}.`);
+    const refused = new URLSearchParams(window.location.search).get('error');
+    if (refused !== null) {
+      // The callback consumes the pending sign-in's state (and checks it) even when the issuer refused.
+      await manager.signinRedirectCallback().catch(() => undefined);
+      await manager.clearStaleState().catch(() => undefined);
+      fatal(signInRefusal(refused));
       return;
     }
     user = await manager.signinRedirectCallback();
-    const back = (user.state as ReturnState | undefined)?.path ?? '/';
-    window.history.replaceState(null, '', back);
+    window.history.replaceState(null, '', safeReturnPath((user.state as ReturnState | undefined)?.path));
   } else {
     user = await manager.getUser();
   }

@@ -308,6 +308,25 @@ describe('web console', () => {
     await page.getByRole('heading', { name: 'Sign in to Tessera' }).waitFor();
   });
 
+  it('keeps the sign-in state in the tab, shows a fixed sentence for a refused sign-in, and returns only to its own paths', async () => {
+    const context = await harness.browser.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${harness.console.url}/datasets`);
+      await page.getByLabel('User name').waitFor();
+      await page.goto(`${harness.console.url}/callback?error=access_denied&error_description=${encodeURIComponent('Your account is locked: call evil.example')}`);
+      await page.getByRole('alert').waitFor();
+      expect(await page.getByRole('alert').textContent()).toBe('Sign-in was refused or cancelled.');
+      // The PKCE verifier and return path never reach localStorage (shared by every tab, kept across restarts).
+      expect(await page.evaluate(() => Object.keys(window.localStorage).filter((key) => key.startsWith('oidc.')))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    // A link whose path names another origin (//host/…) signs in and lands on the console's start page.
+    const page = await harness.signIn(users['viewerA']!, '//evil.example/datasets');
+    expect(new URL(page.url()).origin + new URL(page.url()).pathname).toBe(`${harness.console.url}/`);
+  });
+
   it("tenant B's console shows nothing of A's, even with A's ids", async () => {
     const page = await harness.signIn(users['adminB']!, '/datasets');
     await expectText(page, 'No datasets.');

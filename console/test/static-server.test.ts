@@ -69,6 +69,32 @@ describe('console static server', () => {
     expect((await fetch(`${server.url}/config.json`)).status).toBe(200);
   });
 
+  it('answers 503 with Retry-After while its settings are not known yet (the launcher still starting), then serves', async () => {
+    let ready = false;
+    const starting = await startConsoleServer({
+      root,
+      config: () => {
+        if (!ready) throw new Error('the console is starting');
+        return config;
+      },
+    });
+    try {
+      const early = await fetch(`${starting.url}/`);
+      expect({ status: early.status, retryAfter: early.headers.get('retry-after'), frame: early.headers.get('x-frame-options') }).toEqual({ status: 503, retryAfter: '2', frame: 'DENY' });
+      expect((await fetch(`${starting.url}/config.json`)).status).toBe(503);
+      ready = true;
+      expect((await fetch(`${starting.url}/`)).status).toBe(200);
+    } finally {
+      await starting.stop();
+    }
+  });
+
+  it('isolates its window from others (COOP) and, over TLS only, asks the browser to keep to HTTPS (HSTS)', async () => {
+    const response = await fetch(`${server.url}/`);
+    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(response.headers.get('strict-transport-security')).toBeNull();
+  });
+
   it('reads its deployment settings from the environment, naming what is missing', () => {
     expect(() => readConsoleEnvironment({})).toThrow(/CONSOLE_ISSUER_URL[\s\S]*CONSOLE_GRAPHQL_URL/);
     const env = readConsoleEnvironment({ CONSOLE_ISSUER_URL: config.issuerUrl, CONSOLE_CLIENT_ID: 'tessera-web', CONSOLE_AUDIENCE: 'tessera-api', CONSOLE_GRAPHQL_URL: config.graphqlUrl, CONSOLE_ROLES_CLAIM: 'realm_access.roles' });

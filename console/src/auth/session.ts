@@ -46,6 +46,8 @@ export function createUserManager(config: ConsoleConfig): UserManager {
     scope: 'openid offline_access',
     resource: config.audience,
     userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
+    // The library's default is localStorage: shared by every tab and kept across restarts.
+    stateStore: new WebStorageStateStore({ store: window.sessionStorage }),
     // Renewal with the refresh token, a minute before expiry.
     automaticSilentRenew: true,
     accessTokenExpiringNotificationTimeInSeconds: 60,

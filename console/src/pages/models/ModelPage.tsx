@@ -143,6 +143,14 @@ function Aliases({ model, versions, canWrite, onChange }: { model: Model; versio
   );
 }
 
+/**
+ * A value the record holds itself: input names come from the uploaded model, and `constructor` or
+ * `toString` would otherwise read Object.prototype's functions.
+ */
+function own(record: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 function PredictForm({ modelId, version }: { modelId: string; version: VersionDetail }) {
   const client = useClient();
   const [texts, setTexts] = useState<Record<string, string>>({});
@@ -152,14 +160,14 @@ function PredictForm({ modelId, version }: { modelId: string; version: VersionDe
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setFailure(undefined);
-    const found: Record<string, string> = {};
+    const found = new Map<string, string>();
     const inputs = version.inputs.map((signature: Signature) => {
-      const parsed = parseTensor(signature, texts[signature.name] ?? '');
-      if ('problem' in parsed) found[signature.name] = parsed.problem;
+      const parsed = parseTensor(signature, own(texts, signature.name) ?? '');
+      if ('problem' in parsed) found.set(signature.name, parsed.problem);
       return { name: signature.name, shape: signature.shape.map((dim) => (dim.size && dim.size > 0 ? dim.size : 1)), data: 'values' in parsed ? parsed.values : [] };
     });
-    setProblems(found);
-    if (Object.keys(found).length > 0) return;
+    setProblems(Object.fromEntries(found));
+    if (found.size > 0) return;
     const answer = await client.query(PredictQuery, { input: { modelId, version: version.number, inputs } }, { requestPolicy: 'network-only' }).toPromise();
     if (answer.error || !answer.data) {
       setResult(undefined);
@@ -173,8 +181,8 @@ function PredictForm({ modelId, version }: { modelId: string; version: VersionDe
       <h2>Predict with version {version.number}</h2>
       <form className="inline-form" onSubmit={submit} noValidate aria-label="Predict">
         {version.inputs.map((signature) => (
-          <Field key={signature.name} id={`predict-${signature.name}`} label={`${signature.name} (${signature.elementType} ${describeShape(signature)})`} error={problems[signature.name]}>
-            <input id={`predict-${signature.name}`} value={texts[signature.name] ?? ''} placeholder="comma-separated numbers" size={40} aria-invalid={!!problems[signature.name]} onChange={(event) => setTexts({ ...texts, [signature.name]: event.target.value })} />
+          <Field key={signature.name} id={`predict-${signature.name}`} label={`${signature.name} (${signature.elementType} ${describeShape(signature)})`} error={own(problems, signature.name)}>
+            <input id={`predict-${signature.name}`} value={own(texts, signature.name) ?? ''} placeholder="comma-separated numbers" size={40} aria-invalid={!!own(problems, signature.name)} onChange={(event) => setTexts({ ...texts, [signature.name]: event.target.value })} />
           </Field>
         ))}
         <button type="submit">Predict</button>
