@@ -1,4 +1,4 @@
-import { allow, deny, rule, shield, type IRule, type IRules } from 'graphql-shield';
+import { allow, and, deny, rule, shield, type IRule, type IRules } from 'graphql-shield';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { errors } from '@tessera/errors';
 import type { Caller, Principal } from './principal';
@@ -49,6 +49,16 @@ export const can: Record<Permission, IRule> = {
   write: hasTenantRole(...permissionRoles.write),
   administer: hasTenantRole(...permissionRoles.administer),
 };
+
+/**
+ * A tenant admin signed in as a person, not an API key: for the settings that watch over the
+ * tenant (alert rules and webhook, the access-review schedule, usage budgets). A leaked key must
+ * not be able to silence the alerts about its own use, or lift the spending cap.
+ */
+export const administersInPerson: ShieldRule = and(
+  can.administer,
+  rule('notApiKey', { cache: 'contextual' })((_parent, _args, ctx: AuthorizedContext) => !userOf(ctx)?.apiKeyId || errors.forbidden('API keys cannot change alerting, access-review or budget settings; sign in as a tenant admin.')),
+);
 
 /**
  * Deny by default: a field with no rule is refused (FORBIDDEN), never silently allowed.

@@ -1,10 +1,11 @@
-import { allow, can, isPlatformAdmin, type RuleTree } from '@tessera/auth';
+import { administersInPerson, allow, can, isPlatformAdmin, type RuleTree } from '@tessera/auth';
 
 /**
  * The audit trail and its alerting belong to the tenant: its admins read and change them, its
  * auditors only read them (and export them: an export is a copy of what they may read, written
  * into the tenant's own bucket). Signing a checkpoint, acknowledging an alert, running a review or
- * changing a rule, a webhook or the review schedule are changes: admins only.
+ * changing a rule, a webhook or the review schedule are changes: admins only, and the settings that
+ * watch over the tenant (rules, webhook, review schedule) not by an API key.
  */
 export const auditRules: RuleTree = {
   Query: {
@@ -25,12 +26,12 @@ export const auditRules: RuleTree = {
   Mutation: {
     exportAuditEvents: can.audit,
     acknowledgeAlert: can.administer,
-    setAlertWebhook: can.administer,
-    removeAlertWebhook: can.administer,
-    setAlertRule: can.administer,
+    setAlertWebhook: administersInPerson,
+    removeAlertWebhook: administersInPerson,
+    setAlertRule: administersInPerson,
     createAuditCheckpoint: can.administer,
     runAccessReview: can.administer,
-    setAccessReviewSchedule: can.administer,
+    setAccessReviewSchedule: administersInPerson,
   },
   Subscription: { alerts: can.audit },
   AuditEvent: allow,

@@ -1,10 +1,10 @@
-import { allow, can, type RuleTree } from '@tessera/auth';
+import { administersInPerson, allow, can, type RuleTree } from '@tessera/auth';
 
 // Usage and budgets are what the tenant is billed for: an administrator's view and decision.
 
 export const metricsRules: RuleTree = {
   Query: { tenantUsage: can.read, inferenceStats: can.read, requestMetrics: can.read, trainingMetrics: can.read, anomalies: can.read, usageReport: can.administer, usageBudgets: can.administer },
-  Mutation: { setUsageBudget: can.administer, removeUsageBudget: can.administer },
+  Mutation: { setUsageBudget: administersInPerson, removeUsageBudget: administersInPerson },
   TenantUsage: allow,
   QuotaUsage: allow,
   InferenceStats: allow,

@@ -116,6 +116,28 @@ describe('service accounts and API keys', () => {
     expect(expectNoErrors(await stack.query<{ revokeApiKey: ApiKeyView }>(platformAdmin, revokeApiKey, { id: apiKey.id, tenantId: acme.id })).revokeApiKey).toMatchObject({ id: apiKey.id, status: 'REVOKED' });
   });
 
+  it('an ADMIN API key cannot change what watches over the tenant: alert rules, the webhook, the review schedule, usage budgets (a signed-in admin can)', async () => {
+    const admins = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(acmeAdmin, createServiceAccount, { input: { name: 'watch-bot', role: 'ADMIN' } })).createServiceAccount;
+    const { secret } = expectNoErrors(await stack.query<Created>(acmeAdmin, createApiKey, { input: { serviceAccountId: admins.id } })).createApiKey;
+    const changes: Array<[string, Record<string, unknown>]> = [
+      ['mutation($input: AlertRuleInput!) { setAlertRule(input: $input) { kind enabled } }', { input: { kind: 'CROSS_TENANT_ATTEMPT', threshold: 1, enabled: false } }],
+      ['mutation($url: String!) { setAlertWebhook(url: $url) { secret } }', { url: 'https://hooks.example.com/tessera' }],
+      ['mutation { removeAlertWebhook }', {}],
+      ['mutation($days: Int) { setAccessReviewSchedule(intervalDays: $days) { intervalDays } }', { days: 7 }],
+      ['mutation($input: UsageBudgetInput!) { setUsageBudget(input: $input) { meter } }', { input: { meter: 'COST_UNITS', monthlyLimit: 1 } }],
+      ['mutation { removeUsageBudget(meter: COST_UNITS) }', {}],
+    ];
+    for (const [mutation, variables] of changes) {
+      const refused = await stack.query(secret, mutation, variables);
+      expect({ mutation, codes: errorCodes(refused) }).toEqual({ mutation, codes: ['FORBIDDEN'] });
+    }
+    const rules = expectNoErrors(await stack.query<{ alertRules: Array<{ kind: string; enabled: boolean }> }>(acmeAdmin, '{ alertRules { kind enabled } }')).alertRules;
+    expect(rules.find((rule) => rule.kind === 'CROSS_TENANT_ATTEMPT')?.enabled).toBe(true);
+    // The key still reads the trail, and a signed-in admin changes the rule.
+    expect(errorCodes(await stack.query(secret, '{ alertRules { kind } }'))).toEqual([]);
+    expect(errorCodes(await stack.query(acmeAdmin, changes[0]![0], { input: { kind: 'CROSS_TENANT_ATTEMPT', threshold: 1, enabled: true } }))).toEqual([]);
+  });
+
   it('a revoked key is refused on the next request; revoking again changes nothing', async () => {
     const { secret, apiKey } = await newKey({});
     expect(errorCodes(await stack.query(secret, datasets))).toEqual([]);
