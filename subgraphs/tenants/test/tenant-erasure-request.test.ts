@@ -82,6 +82,10 @@ describe('request, grace period, cancel', () => {
     const adminB = await tokenOf(b, 'admin');
     expect(errorCodes(await stack.query(adminB, cancelMutation, { id: erasure.id }))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await stack.query(adminB, erasureQuery, { id: erasure.id }))).toEqual(['NOT_FOUND']);
+    // A malformed id is bad input, a well-formed unknown one NOT_FOUND, as for every other id.
+    expect(errorCodes(await stack.query(platformAdmin, erasureQuery, { id: 'zzz' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(platformAdmin, cancelMutation, { id: 'zzz' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(platformAdmin, erasureQuery, { id: '00000000-0000-4000-8000-000000000000' }))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await stack.query(await tokenOf(b, 'viewer'), cancelMutation, { id: erasure.id }))).toEqual(['FORBIDDEN']);
     expect(expectNoErrors(await stack.query<{ tenantErasure: Erasure }>(platformAdmin, erasureQuery, { id: erasure.id })).tenantErasure.status).toBe('PENDING');
 

@@ -4,6 +4,7 @@ import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
+import { parseUuid } from '@tessera/service-kit';
 import { managedTenant } from './access-admin';
 import { tenantIdHash } from './erasure-receipt';
 
@@ -128,7 +129,8 @@ export class TenantErasureService {
     if (this.principal.apiKeyId) throw errors.forbidden('API keys cannot request or cancel an erasure.');
     const isPlatformAdmin = !this.principal.tenantId && this.principal.roles.includes('platform_admin');
     if (!isPlatformAdmin && !this.principal.roles.includes('admin')) throw errors.forbidden('This operation needs one of the roles: admin.');
-    const erasure = await this.find(requestId);
+    // A malformed id is bad input, as for every other id argument (the NOT_FOUND is for well-formed ones).
+    const erasure = await this.find(parseUuid(requestId, 'id'));
     if (!erasure || (!isPlatformAdmin && erasure.tenantId !== this.principal.tenantId)) throw errors.notFound('TenantErasure', requestId);
     return erasure;
   }
