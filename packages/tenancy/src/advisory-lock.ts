@@ -1,5 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { errors } from '@tessera/errors';
+
+/**
+ * The name of an advisory lock on one thing (a tenant's key, a tenant's erasure request…) of one
+ * control plane: `purpose` and a digest of the parts, so it stays within MySQL's 64 characters
+ * whatever the schema and ids are.
+ */
+export function advisoryLockName(purpose: string, ...parts: string[]): string {
+  return `tessera_${purpose}:${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40)}`;
+}
 
 /**
  * Runs `fn` under a MySQL advisory lock (GET_LOCK) held on one connection of `db`, so replicas

@@ -1,8 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { generateDataKey } from '@tessera/crypto';
 import { wrappedKeyVersion, type KeyProvider } from '@tessera/key-provider';
-import { createHash } from 'node:crypto';
-import { withAdvisoryLock } from '../advisory-lock';
+import { advisoryLockName, withAdvisoryLock } from '../advisory-lock';
 import { quoteIdentifier } from '../tenant-id';
 
 interface KeyRow {
@@ -123,7 +122,7 @@ export class TenantKeyring {
   async rotate(tenantId: string, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}): Promise<number> {
     // One rotation of a tenant at a time, whoever asks (an admin, the schedule, another replica):
     // two transactions taking the same gap lock with FOR UPDATE and inserting into it deadlock.
-    const lock = `tessera_data_key:${createHash('sha256').update(`${this.controlSchema}\u0000${tenantId}`).digest('hex').slice(0, 40)}`;
+    const lock = advisoryLockName('data_key', this.controlSchema, tenantId);
     const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, () =>
       this.db.transaction(async (manager) => {
         const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null }>;

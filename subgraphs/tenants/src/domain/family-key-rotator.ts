@@ -1,11 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { isTesseraError } from '@tessera/errors';
 import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
-import { quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
+import { advisoryLockName, quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
 import { ownerActor, toOperation, type KeyOperation, type KeyOperationKind, type OperationRow } from './object-reencryptor';
 import { KeyOperationDrives } from './key-operation-drives';
 
@@ -74,7 +74,7 @@ export class FamilyKeyRotator {
   async rotate(tenantId: string, family: KeyFamilyKind, familyId: string, principal: Principal): Promise<{ operation: KeyOperation; coalesced: boolean }> {
     const kind = kindOf[family];
     // Lock names are at most 64 characters: a digest of the family's full name.
-    const lock = `tessera_family_key:${createHash('sha256').update(`${this.deps.controlSchema}\u0000${tenantId}\u0000${familyId}`).digest('hex').slice(0, 40)}`;
+    const lock = advisoryLockName('family_key', this.deps.controlSchema, tenantId, familyId);
     return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: 'Another rotation of this key is being started; try again.' }, async () => {
       const running = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND kind = ? AND target_id = ? AND status = 'RUNNING' ORDER BY started_at DESC LIMIT 1`, [
         tenantId,

@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { isFamilyHeaderVersion, type ObjectReencryptionInput, type ObjectReencryptionProgress } from '@tessera/service-kit';
-import { quoteIdentifier, withAdvisoryLock, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
+import { advisoryLockName, quoteIdentifier, withAdvisoryLock, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
 import { KeyOperationDrives } from './key-operation-drives';
 
 export type KeyOperationStatus = 'RUNNING' | 'DONE' | 'FAILED';
@@ -94,7 +94,7 @@ export class ObjectReencryptor {
   async start(tenantId: string, requestedBy: string): Promise<KeyOperation> {
     // The look for a running one and the insert under the tenant's lock: parallel starts each found
     // none and began their own run over the same objects.
-    const lock = `tessera_reencrypt:${createHash('sha256').update(`${this.deps.controlSchema}\u0000${tenantId}`).digest('hex').slice(0, 40)}`;
+    const lock = advisoryLockName('reencrypt', this.deps.controlSchema, tenantId);
     return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `A re-encryption of tenant ${tenantId} is being started; try again.` }, () => this.startUnlocked(tenantId, requestedBy));
   }
 

@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
+import { advisoryLockName, isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
 import { parseUuid } from '@tessera/service-kit';
 import { managedTenant } from './access-admin';
 import { tenantIdHash } from './erasure-receipt';
@@ -69,7 +69,7 @@ export class TenantErasureService {
     if (confirm !== tenantId) throw errors.badInput('confirm must repeat the tenant id: erasure destroys every byte of the tenant.', { field: 'confirm' });
     // One request per tenant: the check for an open one and the insert run under the tenant's lock
     // (without it, parallel requests each found none and each inserted one: a cancel left the others).
-    const lock = `tessera_erasure_req:${createHash('sha256').update(`${this.deps.controlSchema}\u0000${tenantId}`).digest('hex').slice(0, 40)}`;
+    const lock = advisoryLockName('erasure_req', this.deps.controlSchema, tenantId);
     return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.` }, () => this.insertRequest(tenantId));
   }
 
