@@ -336,3 +336,19 @@ describe('re-encryption requested several times at once', () => {
     expect(Number(runs[0]!.n)).toBe(1);
   });
 });
+
+describe('a suspended tenant', () => {
+  it('has its key rotated, but re-encryption and retirement are refused up front (CONFLICT, TENANT_SUSPENDED), no run started; resumed, both work', async () => {
+    const tenant = await stack.createTenant();
+    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { suspendTenant(id: $id) { id } }', { id: tenant.id }));
+    expect(errorCodes(await stack.query(platformAdmin, rotate, { tenantId: tenant.id }))).toEqual([]);
+    for (const [mutation, variables] of [[reencrypt, { tenantId: tenant.id }], [retire, { tenantId: tenant.id, version: 1 }]] as const) {
+      const refused = await stack.query(platformAdmin, mutation, variables);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'TENANT_SUSPENDED' });
+    }
+    const runs = await stack.adminQuery<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(stack.config.database.controlSchema)}.key_operations WHERE tenant_id = ?`, [tenant.id]);
+    expect(Number(runs[0]!.n)).toBe(0);
+    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { resumeTenant(id: $id) { id } }', { id: tenant.id }));
+    expect(errorCodes(await stack.query(platformAdmin, reencrypt, { tenantId: tenant.id }))).toEqual([]);
+  });
+});

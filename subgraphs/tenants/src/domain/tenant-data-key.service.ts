@@ -47,7 +47,20 @@ export class TenantDataKeyService {
   /** Starts (or returns the running) re-encryption of every object of the tenant under its current key. */
   async reencrypt(requested: string | null | undefined): Promise<KeyOperation> {
     const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    await this.assertNotSuspended(tenantId);
     return this.reencryptor().start(tenantId, this.principal.subject);
+  }
+
+  /**
+   * A suspended tenant's objects are not rewritten (a pending erasure suspends it: nothing more is
+   * written into data about to go), so re-encrypting and retiring a version, which needs the
+   * objects re-encrypted, are refused up front instead of starting a run that fails. Its key can
+   * still be rotated: that writes no object.
+   */
+  private async assertNotSuspended(tenantId: string): Promise<void> {
+    if ((await this.deps.tenants.find(tenantId))?.status === 'SUSPENDED') {
+      throw errors.conflict(`Tenant ${tenantId} is suspended: its objects are not re-encrypted and no key version is retired until it is resumed; its data key can still be rotated.`, { reason: 'TENANT_SUSPENDED' });
+    }
   }
 
   /** A re-encryption run; another tenant's run is the NOT_FOUND of one that does not exist. */
@@ -68,6 +81,7 @@ export class TenantDataKeyService {
    */
   async retire(requested: string | null | undefined, version: number): Promise<TenantDataKeysReport> {
     const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    await this.assertNotSuspended(tenantId);
     const versions = await this.deps.keyring.versions(tenantId);
     const entry = versions.find((candidate) => candidate.version === version);
     if (!Number.isInteger(version) || !entry) throw errors.badInput('version must be an existing data-key version of the tenant.', { field: 'version' });
