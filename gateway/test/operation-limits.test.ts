@@ -192,6 +192,8 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
       ['a documentId that is not sha256:<hex>', JSON.stringify({ documentId: 'md5:abc' }), 'BAD_REQUEST'],
       ['an unterminated string', JSON.stringify({ query: '{ currentTenant(id: "x) { id } }' }), 'GRAPHQL_PARSE_FAILED'],
       // graphql-js reads it as Infinity and validates it; Apollo's planner threw on it (HTTP 500).
+      // JSON.parse reads 1e999 as Infinity: the planner threw on it too.
+      ['a variable holding a number no double holds (1e999 in the JSON)', '{"query":"query($x: [Float!]!) { currentTenant { id } }","variables":{"x":[1, 1e999]}}', 'BAD_USER_INPUT'],
       ['a Float literal no double holds (1e999)', JSON.stringify({ query: '{ predict(input: { modelName: "m", version: 1, inputs: [{ name: "x", data: [1e999], shape: [1] }] }) { batchSize } }' }), 'GRAPHQL_VALIDATION_FAILED'],
     ])('%s', async (_label, body, code) => {
       const answer = await post(body);
