@@ -95,7 +95,10 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
  * The body Apollo runs: a request that named its document by id (APQ's `persistedQuery` extension,
  * `documentId`) gets the document's text instead; Apollo itself never sees persisted queries.
  */
-function withDocumentText(body: Record<string, unknown>, admitted: GatewayContext): unknown {
+function withDocumentText(given: Record<string, unknown>, admitted: GatewayContext): unknown {
+  // "" names no operation (the pipeline reads it so); Apollo would look for an operation named "" (a 500).
+  const { operationName, ...unnamed } = given;
+  const body = operationName === '' ? unnamed : given;
   const extensions = body['extensions'];
   const named = body['documentId'] !== undefined || (typeof extensions === 'object' && extensions !== null && 'persistedQuery' in extensions);
   if (!named || !admitted.operationRequest) return body;

@@ -238,13 +238,19 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // Apollo's middleware insists on a parsed body; a GET's operation is in its URL, so nothing is read.
     (req, _reply, next) => {
       req.body = {};
+      // "operationName=" names no operation (the pipeline reads it so); Apollo would look for one named "" (a 500).
+      const search = searchOf(req.url);
+      if (search.get('operationName') === '') {
+        search.delete('operationName');
+        req.url = `${req.url.slice(0, req.url.indexOf('?'))}?${search.toString()}`;
+      }
       next();
     },
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         try {
           const facts = expressFacts(req);
-          const context = await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(new URL(req.originalUrl, 'https://gateway').searchParams));
+          const context = await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(searchOf(req.originalUrl)));
           releaseWithResponse(res, context.releaseSlot);
           return context;
         } catch (error) {
@@ -350,6 +356,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await db.destroy();
     },
   };
+}
+
+/**
+ * The query string of a request target, read without `new URL`: an absolute-form target with a host
+ * no URL can hold (`GET http://x:99999/graphql?…`) reaches the route, and `new URL` would throw (a 500).
+ */
+function searchOf(target: string): URLSearchParams {
+  const question = target.indexOf('?');
+  return new URLSearchParams(question >= 0 ? target.slice(question + 1) : '');
 }
 
 function cors(origins: string[]) {

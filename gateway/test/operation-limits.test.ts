@@ -66,6 +66,8 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     // Depth counts fields; Apollo's planner recurses through fragment levels too (1 600 overflowed its stack: a 500).
     ['1 600 inline fragments nested in one another around one field', () => `{ currentTenant { ${'... { '.repeat(1_600)}id${' }'.repeat(1_600)} } }`, 'maxSelectionNesting'],
     ['a chain of 100 fragments, each spreading the next once', () => fragmentChain(100, 1), 'maxSelectionNesting'],
+    // A custom scalar (DateTime) takes any literal; the planner walked a nested list in 2^depth.
+    ['a list nested 20 levels in a DateTime argument', () => `{ accessReport(from: ${'['.repeat(20)}1${']'.repeat(20)}, to: "2026-01-01T00:00:00Z") { __typename } }`, 'maxValueNesting'],
     // Validation compares every two copies and what is under them: ~300 ms of CPU per request, cheap in cost units.
     ['one field with a selection repeated 300 times at one place', () => `{ currentTenant { ${'limits { costBurst } '.repeat(300)}} }`, 'maxFieldMergePairs'],
   ];
@@ -127,6 +129,36 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     const firstNoisy = events.findIndex((event) => event.startsWith('noisy:'));
     const lastNoisy = events.map((event) => event.startsWith('noisy:')).lastIndexOf(true);
     expect(events.slice(firstNoisy, lastNoisy).filter((event) => event === 'quiet:ok').length).toBeGreaterThan(0);
+  });
+
+  it("a document's other operations are bounded too (validated, their fragments built by the planner), though only the named one runs and is charged", async () => {
+    const run = async (query: string, operationName: string) => {
+      const response = await fetch(stack.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${noisyToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName }) });
+      return { status: response.status, body: (await response.json()) as GraphQLResponse<{ currentTenant?: { id: string } }> };
+    };
+    const cheap = 'query A { currentTenant { id } }';
+    for (const [other, limit] of [
+      [`query B { currentTenant { ${'limits { costBurst } '.repeat(300)}} }`, 'maxFieldMergePairs'],
+      [`query B { currentTenant { ${'... { '.repeat(1_600)}id${' }'.repeat(1_600)} } }`, 'maxSelectionNesting'],
+      [`query B { currentTenant { ...F } } fragment F on Tenant { ${'... { '.repeat(1_600)}id${' }'.repeat(1_600)} }`, 'maxSelectionNesting'],
+      ['query B { datasets(first: 10000) { edges { node { id name } } } }', 'maxOperationCost'],
+    ] as const) {
+      const answer = await run(`${cheap} ${other}`, 'A');
+      expect({ limit, status: answer.status, code: refusal(answer.body)?.['code'], refusedFor: refusal(answer.body)?.['limit'] }).toEqual({ limit, status: 400, code: 'QUERY_TOO_COMPLEX', refusedFor: limit });
+    }
+    // A second operation within the bounds is fine: the named one runs.
+    const both = await run(`${cheap} query B { currentTenant { limits { costBurst } } }`, 'A');
+    expect({ status: both.status, id: both.body.data?.currentTenant?.id }).toEqual({ status: 200, id: noisy.id });
+  });
+
+  it('an empty operationName names no operation, by POST and GET, as for the prepared path (Apollo looked for an operation named "" and answered 500)', async () => {
+    const query = `query Unique${Date.now()} { currentTenant { id } }`;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const posted = await fetch(stack.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${noisyToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName: '' }) });
+      expect({ attempt, status: posted.status, body: await posted.json() }).toEqual({ attempt, status: 200, body: { data: { currentTenant: { id: noisy.id } } } });
+    }
+    const got = await fetch(`${stack.graphqlUrl}?query=${encodeURIComponent(`query Get${Date.now()} { currentTenant { id } }`)}&operationName=`, { headers: { authorization: `Bearer ${noisyToken}`, 'apollo-require-preflight': 'true' } });
+    expect({ status: got.status, body: await got.json() }).toEqual({ status: 200, body: { data: { currentTenant: { id: noisy.id } } } });
   });
 
   it('fragments may nest a few levels per field level: 40 nested inline fragments and a chain of 40 spreads are answered', async () => {
@@ -194,6 +226,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
       // graphql-js reads it as Infinity and validates it; Apollo's planner threw on it (HTTP 500).
       // JSON.parse reads 1e999 as Infinity: the planner threw on it too.
       ['a variable holding a number no double holds (1e999 in the JSON)', '{"query":"query($x: [Float!]!) { currentTenant { id } }","variables":{"x":[1, 1e999]}}', 'BAD_USER_INPUT'],
+      ['an Int literal no double holds, where a Float is expected', JSON.stringify({ query: `{ predict(input: { modelName: "m", version: 1, inputs: [{ name: "x", data: [${'9'.repeat(400)}], shape: [1] }] }) { batchSize } }` }), 'GRAPHQL_VALIDATION_FAILED'],
       ['a Float literal no double holds (1e999)', JSON.stringify({ query: '{ predict(input: { modelName: "m", version: 1, inputs: [{ name: "x", data: [1e999], shape: [1] }] }) { batchSize } }' }), 'GRAPHQL_VALIDATION_FAILED'],
     ])('%s', async (_label, body, code) => {
       const answer = await post(body);

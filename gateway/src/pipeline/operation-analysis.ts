@@ -45,6 +45,8 @@ export interface OperationMeasures {
   tokens: number;
   /** Σ field weight + list size × cost of what is selected below it. */
   cost: number;
+  /** The cost of the costliest other operation of the document: never run or charged, but bounded like `cost` (Apollo builds its fragments). */
+  otherOperationsCost: number;
 }
 
 export interface AnalyzedOperation {
@@ -113,7 +115,7 @@ export function parseOperation(request: { query: string; operationName: string |
     fragments.set(definition.name.value, definition);
   }
   assertNoFragmentCycles(fragments, operation);
-  assertFiniteFloatLiterals(document);
+  assertValueLiterals(document);
   return { document, operation, fragments, tokens };
 }
 
@@ -181,8 +183,19 @@ export function measureOperation(
   };
 
   let root: Summary;
+  // The other operations of the document are never run, but graphql-js validates them and Apollo's
+  // planner builds their fragments: their nesting counts too (a second operation was a way around it).
+  let nesting = 0;
+  let otherOperationsCost = 0;
   try {
     root = summarise(operation.selectionSet, rootTypeOf(schema, operation), false);
+    nesting = root.nesting;
+    for (const other of parsed.document.definitions) {
+      if (other.kind !== Kind.OPERATION_DEFINITION || other === operation) continue;
+      const summary = summarise(other.selectionSet, rootTypeOf(schema, other), false);
+      nesting = Math.max(nesting, summary.nesting);
+      otherOperationsCost = Math.max(otherOperationsCost, summary.cost);
+    }
   } catch (error) {
     // Only reachable with a token limit raised far beyond the default: nesting deeper than the stack.
     if (error instanceof RangeError) throw tooComplex('maxSelectionNesting', 0, Number.POSITIVE_INFINITY);
@@ -191,12 +204,13 @@ export function measureOperation(
   return {
     measures: {
       depth: root.depth,
-      nesting: root.nesting,
+      nesting,
       aliases: root.aliases,
       rootFields: rootFieldCount(operation.selectionSet, fragments, new Set()),
       directives: root.directives + (operation.directives?.length ?? 0),
       tokens,
       cost: root.cost,
+      otherOperationsCost,
     },
     dependsOnVariables: sizing.readVariable,
   };
@@ -238,6 +252,7 @@ const measureNames: Record<string, string> = {
   maxOperationTokens: 'token count',
   maxOperationDepth: 'depth',
   maxSelectionNesting: 'nesting of selections (fields, inline fragments and fragment spreads each a level)',
+  maxValueNesting: 'nesting of lists and objects in one literal value',
   maxFieldMergePairs: 'count of same-named selection pairs at one place (repeated fields with selections, which validation compares pairwise)',
   maxOperationAliases: 'alias count',
   maxOperationRootFields: 'root field count',
@@ -300,17 +315,32 @@ function assertNoFragmentCycles(fragments: ReadonlyMap<string, FragmentDefinitio
   for (const name of fragments.keys()) if (!state.has(name)) visit(name);
 }
 
+/** Lists and input objects nested in one literal value, at most (a real input nests a few levels). */
+export const maxValueNesting = 12;
+
 /**
- * graphql-js parses a Float literal such as `1e999` to Infinity and its validation lets it through;
- * Apollo's query planner then throws on it, which was an HTTP 500. A number no Float can hold is
- * the client's mistake: refused here like any other invalid value.
+ * Literal values the query planner cannot take, refused before it sees them:
+ * - a number no double holds (`1e999`, or a 400-digit integer where a Float is expected): graphql-js
+ *   parses it to Infinity and lets it through, and the planner threw on it (HTTP 500);
+ * - lists or objects nested deeper than `maxValueNesting`: a custom scalar (`DateTime`) accepts any
+ *   literal in validation, and the planner walks a nested list in time 2^depth (30 levels, ~60
+ *   tokens, took minutes and froze the gateway for every tenant).
  */
-function assertFiniteFloatLiterals(document: DocumentNode): void {
-  visit(document, {
-    FloatValue(node) {
-      if (!Number.isFinite(Number(node.value))) throw validationError(`The number ${node.value.slice(0, 40)} is outside what a Float can hold.`);
+function assertValueLiterals(document: DocumentNode): void {
+  let depth = 0;
+  const nest = {
+    enter() {
+      depth += 1;
+      if (depth > maxValueNesting) throw tooComplex('maxValueNesting', maxValueNesting, depth);
     },
-  });
+    leave() {
+      depth -= 1;
+    },
+  };
+  const finite = (node: { value: string }) => {
+    if (!Number.isFinite(Number(node.value))) throw validationError(`The number ${node.value.slice(0, 40)}… is outside what a Float can hold.`);
+  };
+  visit(document, { FloatValue: finite, IntValue: finite, ListValue: nest, ObjectValue: nest });
 }
 
 function rootFieldCount(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen: Set<string>): number {

@@ -1,4 +1,4 @@
-import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { TenantLimits } from '@tessera/tenancy';
 import { measureOperation, parseOperation, selectionNestingPerDepth, tooComplex, type AnalyzedOperation, type OperationMeasures, type ParsedOperation } from '../pipeline/operation-analysis';
 import { fieldMergePairs } from '../pipeline/field-merge-work';
@@ -35,7 +35,17 @@ export class PreparedOperation {
 
   /** Pairs of same-named selections validation would compare, counted once (see field-merge-work.ts). */
   fieldMerge(): { pairs: number; exceeded: boolean } {
-    this.fieldMergeWork ??= fieldMergePairs(this.parsed.operation, this.parsed.fragments, { maxPairs: maxFieldMergePairs, maxVisits: maxFieldMergeVisits });
+    // Every operation of the document: graphql-js validates them all, not only the one that runs.
+    this.fieldMergeWork ??= (() => {
+      let pairs = 0;
+      for (const definition of this.parsed.document.definitions) {
+        if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+        const work = fieldMergePairs(definition, this.parsed.fragments, { maxPairs: maxFieldMergePairs - pairs, maxVisits: maxFieldMergeVisits });
+        pairs += work.pairs;
+        if (work.exceeded) return { pairs, exceeded: true };
+      }
+      return { pairs, exceeded: false };
+    })();
     return this.fieldMergeWork;
   }
 
@@ -124,6 +134,7 @@ export class PreparedOperations {
     for (const [limit, measure] of bounds) {
       if (measures[measure] > limits[limit]) throw tooComplex(limit, limits[limit], measures[measure]);
     }
+    if (measures.otherOperationsCost > limits.maxOperationCost) throw tooComplex('maxOperationCost', limits.maxOperationCost, measures.otherOperationsCost);
     const maxNesting = selectionNestingPerDepth * limits.maxOperationDepth;
     if (measures.nesting > maxNesting) throw tooComplex('maxSelectionNesting', maxNesting, measures.nesting);
     // After the cost bound, which bounds how far this walk can expand fragments.

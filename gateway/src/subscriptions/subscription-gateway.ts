@@ -318,7 +318,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       payload: { ...request, ...(extensions ? { extensions: otherExtensions } : {}), query: relayedDocumentText(document, operation) },
       release: relayEnded,
     };
-    return { schema: routing.apiSchema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue: relay };
+    return { schema: routing.apiSchema, document, operationName: payload.operationName || null, variableValues: payload.variables ?? null, contextValue: relay };
   }
 
   return {
