@@ -329,6 +329,17 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
       expect(errorCodes(await stack.query(await quiet.token('viewer'), aliases(20)))).toEqual([]);
     });
 
+    it("a long document pays for its length: one unit per KiB past the first (a 900 KB string argument is one token, but every byte is lexed and planned)", async () => {
+      const tenant = await stack.createTenant({ limits: { costPerMinute: 300, costBurst: 300 } });
+      const token = await tenant.token('viewer');
+      // 200 KiB of one string: ~200 units on top of the field's few.
+      const long = `{ modelByName(name: "${'x'.repeat(200 * 1024)}") { id } }`;
+      expect(errorCodes(await stack.query(token, long))).not.toContain('RATE_LIMITED');
+      expectRefused(await stack.query(token, long), 429, 'RATE_LIMITED');
+      // The same question in a short document still fits in what is left.
+      expect(errorCodes(await stack.query(token, '{ currentTenant { id } }'))).toEqual([]);
+    });
+
     it('a tenant that spent its minute is refused before its operation is parsed (a flood of refusals stays cheap)', async () => {
       const tenant = await stack.createTenant({ limits: { costPerMinute: 4 } });
       const token = await tenant.token('viewer');

@@ -43,6 +43,8 @@ export interface OperationMeasures {
   directives: number;
   /** Lexical tokens of the whole document. */
   tokens: number;
+  /** The document's length in KiB (rounded up): one long string is one token, but every byte is lexed, parsed and planned. */
+  kib: number;
   /** Σ field weight + list size × cost of what is selected below it. */
   cost: number;
   /** The cost of the costliest other operation of the document: never run or charged, but bounded like `cost` (Apollo builds its fragments). */
@@ -93,6 +95,7 @@ export interface ParsedOperation {
   fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   /** Lexical tokens of the whole document (exact: counting stops only past the limit, which throws). */
   tokens: number;
+  kib: number;
 }
 
 /**
@@ -116,7 +119,7 @@ export function parseOperation(request: { query: string; operationName: string |
   }
   assertNoFragmentCycles(fragments, operation);
   assertValueLiterals(document);
-  return { document, operation, fragments, tokens };
+  return { document, operation, fragments, tokens, kib: Math.ceil(request.query.length / 1024) };
 }
 
 /**
@@ -129,7 +132,7 @@ export function measureOperation(
   schema: GraphQLSchema,
   givenVariables: Readonly<Record<string, unknown>> | undefined,
 ): { measures: OperationMeasures; dependsOnVariables: boolean } {
-  const { operation, fragments, tokens } = parsed;
+  const { operation, fragments, tokens, kib } = parsed;
   const variables = variableValues(operation, givenVariables);
   const memo = new Map<string, Summary>();
   const sizing = { readVariable: false };
@@ -209,6 +212,7 @@ export function measureOperation(
       rootFields: rootFieldCount(operation.selectionSet, fragments, new Set()),
       directives: root.directives + (operation.directives?.length ?? 0),
       tokens,
+      kib,
       cost: root.cost,
       otherOperationsCost,
     },

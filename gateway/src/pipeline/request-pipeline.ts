@@ -11,7 +11,7 @@ import type { RequestAuthenticator } from '../request-auth';
 import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
-import { refusedDocumentCost, routeCosts } from './operation-cost-weights';
+import { documentSizeCost, refusedDocumentCost, routeCosts } from './operation-cost-weights';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
 import type { IncomingOperation } from './operation-request';
@@ -122,7 +122,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 
   /** Step 4: the operation's cost out of the tenant's budget. */
   function charge(caller: Caller, analyzed: AnalyzedOperation, extraCost = 0): void {
-    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + extraCost);
+    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(analyzed.measures.kib) + extraCost);
   }
 
   /** A refusal after authentication: counted in the tenant's metrics (Apollo's plugin never sees it), a rate-limit refusal held back. */
