@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { trace } from '@opentelemetry/api';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Principal } from '@tessera/auth';
 import { isTesseraError, TesseraError } from '@tessera/errors';
-import type { RequestObservation } from '@tessera/monitoring';
+import { predictRouteOperation, type OperationType, type RequestObservation } from '@tessera/monitoring';
 import { setTenantAttributes } from '@tessera/telemetry';
 import type { TenantLimits, TenantRecord } from '@tessera/tenancy';
 import type { GatewayContext } from '../gateway-context';
@@ -16,7 +16,7 @@ import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
 import type { IncomingOperation } from './operation-request';
 import type { PersistedDocuments, ResolvedOperation } from '../prepared/persisted-documents';
-import type { PreparedOperation, PreparedOperations } from '../prepared/prepared-operations';
+import { operationOfRefusal, type PreparedOperation, type PreparedOperations } from '../prepared/prepared-operations';
 import { workOfOperation, type UsageBudgetStep } from './usage-budget-step';
 import { assertOperationAllowed } from '../access/operation-scope';
 import { errors } from '@tessera/errors';
@@ -126,17 +126,21 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
   }
 
   /** A refusal after authentication: counted in the tenant's metrics (Apollo's plugin never sees it), a rate-limit refusal held back. */
-  async function refuse(caller: Caller, startedAt: number, error: unknown): Promise<void> {
-    if (caller.tenant) recordRefusal(caller.tenant.id, startedAt, error);
+  async function refuse(caller: Caller, startedAt: number, error: unknown, operation?: RefusedOperation): Promise<void> {
+    if (caller.tenant) recordRefusal(caller.tenant.id, startedAt, error, operation ?? refusedOperationOf(error));
     await deps.rateLimitHold.hold(error, budgetOf(caller));
   }
 
-  function recordRefusal(tenantId: string, startedAt: number, error: unknown): void {
+  /**
+   * Counted under the operation's own type and name when it was parsed (a limit, the rate limit, a
+   * budget refused it); as INVALID, unnamed, when it never parsed or was refused before its body was read.
+   */
+  function recordRefusal(tenantId: string, startedAt: number, error: unknown, operation: RefusedOperation | undefined): void {
     deps.recordRefusal({
       tenantId,
       startedAt,
-      operationType: 'invalid',
-      operationName: null,
+      operationType: operation?.type ?? 'invalid',
+      operationName: operation?.name ?? null,
       latencyMs: Date.now() - startedAt,
       errorCodes: [isTesseraError(error) ? error.code : 'INTERNAL_SERVER_ERROR'],
     });
@@ -165,7 +169,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
      */
     async graphql(caller: Caller, facts: RequestFacts, request: IncomingOperation): Promise<GatewayContext> {
       const startedAt = Date.now();
-      let analyzed: AdmittedOperation;
+      let analyzed: AdmittedOperation | undefined;
       let release: ReleaseSlot | undefined;
       try {
         analyzed = analyze(caller, request);
@@ -179,7 +183,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         await deps.usage.assertWithinBudget(caller, workOfOperation(analyzed));
       } catch (error) {
         release?.();
-        await refuse(caller, startedAt, error);
+        await refuse(caller, startedAt, error, analyzed ? refusedOperation(analyzed.operation) : undefined);
         throw error;
       }
       deps.usage.meterCost(caller, analyzed.measures.cost);
@@ -230,7 +234,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         await deps.usage.assertWithinBudget(caller, 'predict');
       } catch (error) {
         release?.();
-        await refuse(caller, startedAt, error);
+        await refuse(caller, startedAt, error, { type: 'query', name: predictRouteOperation });
         throw error;
       }
       deps.usage.meterCost(caller, routeCosts.predict);
@@ -252,3 +256,18 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 }
 
 export type RequestPipeline = ReturnType<typeof createRequestPipeline>;
+
+/** What a refusal is counted under in the tenant's request metrics. */
+interface RefusedOperation {
+  type: OperationType;
+  name: string | null;
+}
+
+function refusedOperation(operation: OperationDefinitionNode): RefusedOperation {
+  return { type: operation.operation, name: operation.name?.value ?? null };
+}
+
+function refusedOperationOf(error: unknown): RefusedOperation | undefined {
+  const operation = operationOfRefusal(error);
+  return operation ? refusedOperation(operation) : undefined;
+}

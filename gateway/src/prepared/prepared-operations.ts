@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { TenantLimits } from '@tessera/tenancy';
 import { measureOperation, parseOperation, selectionNestingPerDepth, tooComplex, type AnalyzedOperation, type OperationMeasures, type ParsedOperation } from '../pipeline/operation-analysis';
 import { fieldMergePairs } from '../pipeline/field-merge-work';
@@ -77,6 +77,13 @@ function validateReporting(schema: GraphQLSchema, document: DocumentNode): reado
 export const maxFieldMergePairs = 1_000;
 const maxFieldMergeVisits = 200_000;
 
+const refusedOperations = new WeakMap<Error, OperationDefinitionNode>();
+
+/** The operation a limit refused, when the document was parsed before the refusal. */
+export function operationOfRefusal(error: unknown): OperationDefinitionNode | undefined {
+  return error instanceof Error ? refusedOperations.get(error) : undefined;
+}
+
 /** Which measure each operation limit bounds. */
 const bounds: ReadonlyArray<[keyof TenantLimits, keyof OperationMeasures]> = [
   ['maxOperationTokens', 'tokens'],
@@ -131,6 +138,17 @@ export class PreparedOperations {
       prepared = new PreparedOperation(request.hash, parsed, schema, measured.dependsOnVariables ? undefined : measures);
       prepared.kept = this.cache.set(key, prepared, request.query.length * 32 + 1024);
     }
+    try {
+      this.assertWithin(prepared, measures, limits);
+    } catch (error) {
+      // Parsed, then refused: the tenant's metrics count it under its own type and name.
+      if (error instanceof Error) refusedOperations.set(error, prepared.parsed.operation);
+      throw error;
+    }
+    return { prepared, analyzed: { document: prepared.parsed.document, operation: prepared.parsed.operation, measures } };
+  }
+
+  private assertWithin(prepared: PreparedOperation, measures: OperationMeasures, limits: TenantLimits): void {
     for (const [limit, measure] of bounds) {
       if (measures[measure] > limits[limit]) throw tooComplex(limit, limits[limit], measures[measure]);
     }
@@ -140,7 +158,6 @@ export class PreparedOperations {
     // After the cost bound, which bounds how far this walk can expand fragments.
     const merge = prepared.fieldMerge();
     if (merge.exceeded) throw tooComplex('maxFieldMergePairs', maxFieldMergePairs, merge.pairs);
-    return { prepared, analyzed: { document: prepared.parsed.document, operation: prepared.parsed.operation, measures } };
   }
 
   get size(): number {

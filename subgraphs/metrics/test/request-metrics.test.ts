@@ -153,6 +153,22 @@ describe('request metrics', () => {
     expect(errorCodes(await stack.query(undefined, seriesQuery, range))).toEqual(['UNAUTHENTICATED']);
   });
 
+  // Last: its flush also writes what the other tests' own queries left in memory.
+  it('an operation refused by a limit after it was parsed is counted under its own type and name; one that never parsed as INVALID', async () => {
+    const tenant = await stack.createTenant({ limits: { costBurst: 60_000, maxOperationDepth: 5 } });
+    const viewer = await tenant.token('viewer');
+    const started = new Date();
+    for (let i = 0; i < 2; i++) expect(errorCodes(await stack.query(viewer, 'query TooDeep { datasets { edges { node { versions { edges { node { id } } } } } } }'))).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(errorCodes(await stack.query(viewer, 'query Broken { currentTenant {'))).toEqual(['GRAPHQL_PARSE_FAILED']);
+    await stack.platform.gateway.flushRequestMetrics();
+    const window = { from: new Date(started.getTime() - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    const { requestMetrics } = expectNoErrors(await stack.query<Series>(await tenant.token('admin'), seriesQuery, window));
+    const ops = Object.fromEntries(requestMetrics.operations.map((o) => [`${o.operationType} ${o.operationName}`, { requests: o.requests, errors: o.errors }]));
+    expect(ops['QUERY TooDeep']).toEqual({ requests: 2, errors: 2 });
+    expect(ops['INVALID (anonymous)']).toEqual({ requests: 1, errors: 1 });
+  });
+
+
   describe('training metrics', () => {
     const day = Date.UTC(2026, 2, 1);
     beforeAll(async () => {
