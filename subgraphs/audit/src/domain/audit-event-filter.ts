@@ -1,4 +1,5 @@
 import { errors } from '@tessera/errors';
+import { isCalendarDay } from '@tessera/service-kit';
 
 /** What a client may filter the audit trail by; every value is bound as a parameter, never spliced. */
 export interface AuditEventFilterInput {
@@ -53,7 +54,9 @@ export function parseTime(value: string | null | undefined, field: string): Date
   // JavaScript reads 5–6 digit years only in the expanded form (+YYYYYY).
   const text = value.trim().replace(/^(\d{5,6})-/, (_m, year: string) => `+${year.padStart(6, '0')}-`);
   const time = new Date(text);
-  if (Number.isNaN(time.getTime())) throw errors.badInput(`${field} is not a valid date-time.`, { field });
+  const [year, month, day] = value.trim().split(/[T ]/)[0]!.split('-').map(Number) as [number, number, number];
+  // new Date rolls 2026-02-30 into March: a day the calendar does not have is refused.
+  if (Number.isNaN(time.getTime()) || !isCalendarDay(year, month, day)) throw errors.badInput(`${field} is not a valid date-time.`, { field });
   return new Date(Math.min(Math.max(time.getTime(), earliest.getTime()), latest.getTime()));
 }
 

@@ -1,4 +1,5 @@
 import { errors } from '@tessera/errors';
+import { parseDateTimeInput } from '@tessera/service-kit';
 
 export type Granularity = 'MINUTE' | 'HOUR';
 
@@ -7,15 +8,9 @@ export const granularityMs: Record<Granularity, number> = { MINUTE: 60_000, HOUR
 /** Longest range per granularity: about 1 500 points at most in one answer. */
 export const maxRangeMs: Record<Granularity, number> = { MINUTE: 24 * 3_600_000, HOUR: 62 * 24 * 3_600_000 };
 
-const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** A DateTime argument: ISO-8601 with a time zone, or BAD_USER_INPUT naming the field. */
+/** A DateTime argument: ISO-8601 with a time zone, on a day that exists, or BAD_USER_INPUT naming the field. */
 export function parseDateTime(value: unknown, field: string): Date {
-  const date = typeof value === 'string' && isoDateTime.test(value) ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) {
-    throw errors.badInput(`${field} must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z.`, { field });
-  }
-  return date;
+  return parseDateTimeInput(value, field);
 }
 
 /** `from` ≤ `to`, both valid, and the range no longer than `maxMs`. */

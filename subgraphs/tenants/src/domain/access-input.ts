@@ -1,5 +1,6 @@
 import { tenantRoles, type TenantRole } from '@tessera/auth';
 import { errors } from '@tessera/errors';
+import { parseDateTimeInput } from '@tessera/service-kit';
 import { canonicalEmail } from '../ports/email-address';
 
 /** GraphQL's MemberRole enum (ADMIN, DATA_SCIENTIST, VIEWER, AUDITOR) ↔ the stored role. */
@@ -46,13 +47,11 @@ export function parseOperations(value: unknown): string[] | null {
 
 export const defaultKeyLifetimeDays = 90;
 export const maxKeyLifetimeDays = 366;
-const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** A key always expires: by default in 90 days, at most in 366, never in the past. */
 export function parseExpiry(value: unknown, now: Date): Date {
   if (value === undefined || value === null) return new Date(now.getTime() + defaultKeyLifetimeDays * 86_400_000);
-  const date = typeof value === 'string' && isoDateTime.test(value) ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw errors.badInput('expiresAt must be an ISO-8601 date-time with a time zone.', { field: 'expiresAt' });
+  const date = parseDateTimeInput(value, 'expiresAt');
   if (date.getTime() <= now.getTime()) throw errors.badInput('expiresAt must be in the future.', { field: 'expiresAt' });
   if (date.getTime() > now.getTime() + maxKeyLifetimeDays * 86_400_000) throw errors.badInput(`expiresAt may be at most ${maxKeyLifetimeDays} days ahead.`, { field: 'expiresAt' });
   return date;

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
+import { parseDateTimeInput } from '@tessera/service-kit';
 import { isMeterName, meterFromEnum, meterNames, usageTables, type MeterName } from '@tessera/metering';
 import { tenantSchemaName, tenantsByDatabase, type TenantRecord, type TenantStore } from '@tessera/tenancy';
 import { assertPlatformAdmin } from './tenant-admin.service';
@@ -16,14 +17,8 @@ export interface TenantUsageTotals {
 const maxRangeMs = 366 * 86_400_000;
 /** Tenant schemas per UNION query: few round trips, statements of bounded size. */
 const tenantsPerQuery = 50;
-const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
 function parseDateTime(value: unknown, field: string): Date {
-  const date = typeof value === 'string' && isoDateTime.test(value) ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) {
-    throw errors.badInput(`${field} must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z.`, { field });
-  }
-  return date;
+  return parseDateTimeInput(value, field);
 }
 
 function parseOrder(value: unknown): UsageOrder {
