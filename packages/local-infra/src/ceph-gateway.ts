@@ -140,7 +140,9 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
     await monitorCommand(() => run('ceph', ['-c', conf, '--connect-timeout', '30', 'osd', 'create']));
     // Placed by us rather than by the OSD at start-up: its own placement command races its first
     // monitor map and is sometimes refused ('wrong fsid'), leaving the OSD down.
-    await run('ceph', ['-c', conf, 'osd', 'crush', 'add', 'osd.0', '1.0', 'host=localhost', 'root=default']);
+    // The monitor can still refuse a command right after the first one succeeded (EPERM, 'problem
+    // getting command descriptions'): retried like the first.
+    await monitorCommand(() => run('ceph', ['-c', conf, 'osd', 'crush', 'add', 'osd.0', '1.0', 'host=localhost', 'root=default']));
     await run('ceph-osd', ['-c', conf, '-i', '0', '--mkfs']);
     daemon('ceph-osd', ['-i', '0']);
     const clockEnv = options.controllableClock
