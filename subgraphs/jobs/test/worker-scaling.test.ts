@@ -56,12 +56,14 @@ describe('worker supervisor: scaling per ring', () => {
   const most = (name: string, from: number) => Math.max(...samples.slice(from).map((s) => alive(s.find((r) => r.ring === name)!)));
   // Submitted together, and long enough that one worker cannot drain them while others start: the
   // backlog the scaling rule sees is the flood itself, not a race between submits and a busy worker.
+  // (At 150 epochs the flood took ~10 s on one worker, less than a worker's start on a loaded
+  // machine: the ring went back to idle before the new workers came up, and the test failed.)
   const flood = async (tenant: TestTenant, n: number) =>
     Promise.all(
       Array.from({ length: n }, async (_, i) =>
         expectNoErrors(
           await stack.query<{ submitTrainingJob: JobView }>(tokens.get(tenant.id)!, submitTraining, {
-            input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 150, hiddenUnits: [8], batchSize: 16 } },
+            input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 600, hiddenUnits: [8], batchSize: 16 } },
           }),
         ).submitTrainingJob.id,
       ),
