@@ -2,7 +2,7 @@
  * One tenant's inference pool: its own child processes (never shared with another tenant), its
  * own queue and batcher. A timeout or crash here kills and replaces only this pool's process.
  */
-import type { TesseraError } from '@tessera/errors';
+import { TesseraError, type ErrorDetails } from '@tessera/errors';
 import type { Context } from '@opentelemetry/api';
 import { BatchQueue, type CallResult, type PendingCall } from './batch-queue';
 import { inferenceErrors } from './inference-errors';
@@ -73,6 +73,15 @@ export interface PoolStats {
 /** Consecutive failed process starts after which waiting calls are failed instead of retried. */
 const maxStartAttempts = 3;
 
+/**
+ * How long a model version the runtime refused to load is answered from memory. A model key names
+ * immutable bytes (version id and digest), so the refusal repeats; remembering it spares the
+ * subgraph's event loop a copy of the whole file to the process, and the process a parse, on every
+ * call. Bounded in time (an allocation failure under memory pressure is not permanent) and in size.
+ */
+const unloadableMemoryMs = 60_000;
+const maxUnloadableRemembered = 64;
+
 let soloSequence = 0;
 
 export class TenantPool {
@@ -80,6 +89,8 @@ export class TenantPool {
   private workers: WorkerProcess[] = [];
   private readonly startups = new Set<Promise<unknown>>();
   private readonly unbatchable = new Set<string>();
+  /** Model keys the runtime refused to load, with the refusal and until when it is repeated. */
+  private readonly unloadable = new Map<string, { message: string; details: ErrorDetails; until: number }>();
   private startFailures = 0;
   private readyTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   /** A scheduling pass is due at the end of this tick (calls submitted in one tick are seen together). */
@@ -145,6 +156,8 @@ export class TenantPool {
 
   submit(call: PoolCall): Promise<CallResult> {
     if (this.closed) return Promise.reject(inferenceErrors.closed());
+    const refused = this.knownUnloadable(call.modelKey);
+    if (refused) return Promise.reject(refused);
     try {
       this.assertQueueRoom();
     } catch (error) {
@@ -259,6 +272,12 @@ export class TenantPool {
       if (idle.length === 0) break;
       const batch = this.queue.takeReady(now, this.workers.some((worker) => worker.busy));
       if (!batch) break;
+      // Queued before the same model failed to load in another run: answered without a process.
+      const refused = this.knownUnloadable(batch[0]!.modelKey);
+      if (refused) {
+        for (const call of batch) this.fail(call, refused);
+        continue;
+      }
       // Prefer a process that already holds the session: no reload, no bytes on the wire.
       const worker = idle.find((candidate) => candidate.hasSession(batch[0]!.modelKey)) ?? idle[0]!;
       this.runBatch(worker, batch);
@@ -435,11 +454,29 @@ export class TenantPool {
             this.runAloneFromNowOn(calls);
             return;
           }
+          if (error.code === 'MODEL_NOT_LOADABLE') this.rememberUnloadable(first.modelKey, error);
           traced(undefined, undefined, error.code);
           for (const call of calls) call.reject(error);
         },
       )
       .finally(() => this.schedule());
+  }
+
+  private rememberUnloadable(modelKey: string, error: TesseraError): void {
+    this.unloadable.delete(modelKey);
+    this.unloadable.set(modelKey, { message: error.message, details: { ...(error.extensions as ErrorDetails) }, until: performance.now() + unloadableMemoryMs });
+    if (this.unloadable.size > maxUnloadableRemembered) this.unloadable.delete(this.unloadable.keys().next().value!);
+  }
+
+  /** A fresh copy of the remembered refusal (each caller's error is its own object), or undefined. */
+  private knownUnloadable(modelKey: string): TesseraError | undefined {
+    const known = this.unloadable.get(modelKey);
+    if (!known) return undefined;
+    if (known.until <= performance.now()) {
+      this.unloadable.delete(modelKey);
+      return undefined;
+    }
+    return new TesseraError('MODEL_NOT_LOADABLE', known.message, { ...known.details });
   }
 
   /** Never merges this model again in this pool, and puts the calls back first in line, one run each. */

@@ -194,6 +194,36 @@ describe('InferencePools.predict', () => {
     expect(error.httpStatus).toBe(422);
   });
 
+  it('a version the runtime refused is answered from memory for the next calls: no storage read, no bytes to the process, only in that tenant\'s pool', async () => {
+    // No parent-side byte cache: every attempt to load would read storage again.
+    const uncached = new InferencePools({ shared: { processes: 1 }, modelBytesCacheBytes: 0 });
+    try {
+      const junk = countingLoader(new TextEncoder().encode('not onnx'));
+      const call = (tenantId: string) => ({ tenantId, tier: 'shared' as const, modelKey: 'junk:2', load: junk.load, inputs: rowsInput([[1, 2, 3]]) });
+      const first = await predictError(uncached, call('tenant-r'));
+      expect(first.code).toBe('MODEL_NOT_LOADABLE');
+      expect(junk.calls()).toBe(1);
+      const loadsBefore = uncached.poolFor('tenant-r', 'shared').stats().workers.map((worker) => worker.sessionLoads);
+      const repeated = await Promise.all([1, 2, 3].map(() => predictError(uncached, call('tenant-r'))));
+      for (const error of repeated) {
+        expect(error.code).toBe('MODEL_NOT_LOADABLE');
+        expect(error.message).toBe(first.message);
+        expect(error.extensions['reason']).toBe('LOAD_FAILED');
+        expect(error).not.toBe(first);
+      }
+      expect(junk.calls()).toBe(1);
+      expect(uncached.poolFor('tenant-r', 'shared').stats().workers.map((worker) => worker.sessionLoads)).toEqual(loadsBefore);
+      // Another tenant's pool knows nothing of it: its own call reads its own bytes.
+      expect((await predictError(uncached, call('tenant-s'))).code).toBe('MODEL_NOT_LOADABLE');
+      expect(junk.calls()).toBe(2);
+      // The refusing tenant's pool still serves its other versions.
+      const ok = await uncached.predict({ tenantId: 'tenant-r', tier: 'shared', modelKey: 'lin:1', load: async () => linear, inputs: rowsInput([[1, 2, 3]]) });
+      expect(ok.outputs['output']!.data[0]).toBeCloseTo(linearByHand([1, 2, 3]), 5);
+    } finally {
+      await uncached.close();
+    }
+  });
+
   it("a load failure says what the runtime found without onnxruntime's source paths, line numbers or C++ signatures", async () => {
     const error = await predictError(pools, { tenantId: 'tenant-a', tier: 'shared', modelKey: 'short:1', load: async () => onnxFixtures.buildShortInitializerModel(), inputs: rowsInput([[1, 2]]) });
     expect(error.code).toBe('MODEL_NOT_LOADABLE');
