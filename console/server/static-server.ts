@@ -47,8 +47,9 @@ const contentTypes: Record<string, string> = {
 };
 
 /**
- * The page may talk only to itself, the issuer and the gateway (HTTPS and WSS); no inline script,
- * no framing. Tokens live in the page's memory, so script injection is what matters most here.
+ * The page may talk only to itself, the issuer and the gateway (HTTPS and WSS); no inline script or
+ * style (React sets styles through the CSSOM, which the policy allows), no framing. Tokens live in the
+ * page's memory, so script injection is what matters most here.
  */
 export function contentSecurityPolicy(config: ConsoleRuntimeConfig): string {
   const issuer = new URL(config.issuerUrl).origin;
@@ -57,7 +58,7 @@ export function contentSecurityPolicy(config: ConsoleRuntimeConfig): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
     `connect-src 'self' ${issuer} ${gateway.origin} ${websocket}`,
     "img-src 'self' data:",
     "frame-ancestors 'none'",

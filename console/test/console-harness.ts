@@ -33,6 +33,8 @@ export interface ConsoleHarness {
   screenshot(page: Page, name: string): Promise<void>;
   /** The most recently opened page, saved as last-<name>.png. */
   screenshotLast(name: string): Promise<void>;
+  /** Every Content Security Policy violation any console page reported so far, and how many pages were watched. */
+  cspReport(): { violations: string[]; pagesWatched: number };
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,24 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
     throw error;
   }
   const launched = browser;
+  const cspViolations: string[] = [];
+  let pagesWatched = 0;
+  // Every page reports what its policy blocked (the browser fires securitypolicyviolation; the
+  // script below turns it into a console line the harness collects, with the page's address).
+  const watchCsp = async (context: BrowserContext) => {
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        console.error(`csp-violation ${event.effectiveDirective} blocked ${event.blockedURI || '(inline)'} in ${event.sourceFile || document.location.href}`);
+      });
+    });
+    context.on('page', (page) => {
+      pagesWatched += 1;
+      page.on('console', (message) => {
+        const text = message.text();
+        if (text.startsWith('csp-violation') || text.includes('Content Security Policy')) cspViolations.push(`${page.url()}: ${text}`);
+      });
+    });
+  };
   return {
     stack,
     console: consoleServer,
@@ -93,6 +113,7 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
       // The stack's certificates come from the local CA, which this Chromium profile does not hold.
       const context = await launched.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } });
       contexts.push(context);
+      await watchCsp(context);
       const { clientId } = signInOptions;
       if (clientId) await context.route(`${consoleServer.url}/config.json`, (route) => route.fulfill({ json: { ...config, clientId } }));
       const page = await context.newPage();
@@ -112,6 +133,7 @@ export async function startConsoleHarness(options: TestStackOptions = {}): Promi
       const page = pages.at(-1);
       if (page && !page.isClosed()) await page.screenshot({ path: join(artifactsDirectory, `last-${name.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => undefined);
     },
+    cspReport: () => ({ violations: [...cspViolations], pagesWatched }),
     stop: async () => {
       const stopping = Date.now();
       for (const context of contexts) await context.close().catch(() => undefined);

@@ -43,6 +43,8 @@ describe('console static server', () => {
     const response = await fetch(`${server.url}/`);
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toContain('unsafe-');
     expect(csp).toContain("connect-src 'self' https://issuer.example:8443 https://api.example wss://api.example");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
