@@ -268,10 +268,20 @@ function isPublicClient(client: Oidc.Client | undefined): boolean {
   return client?.metadata().token_endpoint_auth_method === 'none';
 }
 
-/** The sign-out confirmation submits itself: the only browser clients here are first-party. */
-function logoutSource(ctx: { body: string }, form: string): void {
-  ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signing out — Tessera dev issuer</title></head>
-<body><h1>Signing out</h1>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+/**
+ * Sign-out asks for a click unless the request carries an ID token the issuer signed (the console
+ * sends its own): only then is the request the signed-in application's, and the form submits itself.
+ * Without one, any page could end the user's session by linking here.
+ */
+function logoutSource(ctx: { body: string; oidc: { entities: { IdTokenHint?: unknown } } }, form: string): void {
+  const head = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signing out — Tessera dev issuer</title></head>';
+  const button = '<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>';
+  if (!ctx.oidc.entities.IdTokenHint) {
+    ctx.body = `${head}\n<body><h1>Sign out of the Tessera dev issuer?</h1>${form}${button}</body></html>`;
+    return;
+  }
+  ctx.body = `${head}
+<body><h1>Signing out</h1>${form}${button}
 <script>var f=document.getElementById('op.logoutForm');var i=document.createElement('input');i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();</script></body></html>`;
 }
 

@@ -26,6 +26,7 @@ interface Discovery {
   jwks_uri: string;
   token_endpoint: string;
   registration_endpoint: string;
+  end_session_endpoint?: string;
   grant_types_supported: string[];
   token_endpoint_auth_methods_supported: string[];
 }
@@ -209,6 +210,34 @@ describe('dev issuer (child process)', () => {
     const wrongVerifier = await tokenRequest({ grant_type: 'authorization_code', code: again.code, redirect_uri: redirectUri, client_id: clientId, code_verifier: 'x'.repeat(43) });
     expect(wrongVerifier.status).toBe(400);
     expect(wrongVerifier.body.error).toBe('invalid_grant');
+  });
+
+  it('signs out at once only for a request with an ID token it signed; any other sign-out asks for a click', async () => {
+    const redirectUri = 'https://localhost:5996/callback';
+    const clientId = await registerBrowserClient(redirectUri);
+    const { code, cookies } = await signIn(clientId, redirectUri, 'acme-admin', 'acme-admin-secret');
+    const tokens = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: codeVerifier });
+    const idToken = tokens.body.id_token as string;
+    expect(typeof idToken).toBe('string');
+    const endSession = async (params: Record<string, string>) => {
+      const url = new URL(discovery.end_session_endpoint!);
+      url.search = new URLSearchParams(params).toString();
+      const response = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+      return { status: response.status, body: await response.text() };
+    };
+    // A link from anywhere (no hint): a question and a button, nothing that submits by itself.
+    const bare = await endSession({});
+    expect(bare.status).toBe(200);
+    expect(bare.body).toContain('Sign out of the Tessera dev issuer?');
+    expect(bare.body).toContain('id="op.logoutForm"');
+    expect(bare.body).not.toContain('<script');
+    expect((await endSession({ client_id: clientId })).body).not.toContain('<script');
+    // A forged or foreign hint is refused by the issuer before any page.
+    expect((await endSession({ id_token_hint: `${idToken.slice(0, -4)}AAAA` })).status).toBe(400);
+    // The application's own sign-out (its ID token as the hint) completes without a click.
+    const own = await endSession({ id_token_hint: idToken });
+    expect(own.status).toBe(200);
+    expect(own.body).toContain('f.submit()');
   });
 
   it('signs users in to a preconfigured browser client, and only to its redirect URI', async () => {
