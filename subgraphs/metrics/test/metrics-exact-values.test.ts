@@ -283,6 +283,31 @@ describe('metrics: exact values', () => {
       const response = await ask(b, { id: modelX, from: iso(T + 30_000), to: iso(T + 60_000) });
       expect(errorCodes(response)).toEqual(['NOT_FOUND']);
     });
+
+    it('answers a range of exactly 31 days whose `from` is not on a whole minute (that minute counts whole)', async () => {
+      const to = T + 90_000;
+      const { inferenceStats } = expectNoErrors(await ask(a, { id: modelX, from: iso(to - 31 * day), to: iso(to) }));
+      // T−1, T and T+1 start within [floor(from), to]; T+2 starts after `to`.
+      expect([inferenceStats['calls'], inferenceStats.minutes.length]).toEqual([55, 3]);
+      const over = await ask(a, { id: modelX, from: iso(to - 31 * day - 1), to: iso(to) });
+      expect([errorCodes(over), over.errors?.[0]?.extensions?.['field']]).toEqual([['BAD_USER_INPUT'], 'from']);
+    });
+
+    it('answers at most 3 000 minute rows (a minute per version called in it): a range holding more is refused, nothing read beyond', async () => {
+      const end = T - day;
+      for (const v of [randomUUID(), randomUUID()]) {
+        await stack.adminQuery(
+          `INSERT INTO \`${a.schema}\`.inference_stats (model_version_id, model_id, minute, calls, row_count, errors, batch_size_sum, batch_size_max, latency_ms_sum, latency_ms_max)
+           SELECT ?, ?, TIMESTAMPADD(MINUTE, -seq, ?), 1, 1, 0, 1, 1, 1, 1 FROM \`${a.schema}\`.seq_0_to_1500`,
+          [v, modelY, new Date(end)],
+        );
+      }
+      // Two versions × 1 501 minutes = 3 002 rows; without the first minute, 3 000.
+      const full = await ask(a, { id: modelY, from: iso(end - 1500 * 60_000), to: iso(end) });
+      expect([errorCodes(full), full.errors?.[0]?.extensions?.['field']]).toEqual([['BAD_USER_INPUT'], 'from']);
+      const { inferenceStats } = expectNoErrors(await ask(a, { id: modelY, from: iso(end - 1499 * 60_000), to: iso(end) }));
+      expect([inferenceStats['calls'], inferenceStats.minutes.length]).toEqual([3000, 3000]);
+    });
   });
 
 });
