@@ -1643,6 +1643,9 @@ export type Query = {
   /**
    * Inference numbers of one model (all its versions) per minute, between `from` (default: an hour
    * before `to`) and `to` (default: now), at most 31 days. NOT_FOUND if your tenant has no such model.
+   * The minutes from the one holding `from` to the one holding `to` count whole. At most 3 000
+   * minutes (one per version and minute it was called) per answer: a range holding more is
+   * BAD_USER_INPUT (field `from`); ask for a shorter one.
    * Written by the serving process every few seconds, so the current minute lags slightly.
    */
   inferenceStats: InferenceStats;

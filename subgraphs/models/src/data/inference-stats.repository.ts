@@ -14,15 +14,15 @@ const isoOfEpochSeconds = (value: unknown) => new Date(Number(value) * 1000).toI
 /** A model version's numbers in one minute, as the models port answers them (the version number is added there). */
 export type ModelMinuteRow = Omit<InferenceMinuteStats, 'versionNumber'>;
 
-/** One model's minutes starting in [from, to], each version's numbers on its own. */
-export async function readModelMinutes(manager: EntityManager, modelId: string, from: Date, to: Date): Promise<ModelMinuteRow[]> {
+/** One model's minutes starting in [from, to], each version's numbers on its own: the first `limit` rows by minute. */
+export async function readModelMinutes(manager: EntityManager, modelId: string, from: Date, to: Date, limit: number): Promise<ModelMinuteRow[]> {
   const rows = (await manager.query(
     `SELECT ${epochSeconds('minute')} AS s, model_version_id, calls, row_count, errors, batch_size_sum, batch_size_max,
             latency_ms_sum, latency_ms_max, latency_le_5ms, latency_le_25ms, latency_le_100ms, latency_le_500ms
        FROM inference_stats
       WHERE model_id = ? AND minute >= ? AND minute <= ?
-      ORDER BY minute`,
-    [modelId, from, to],
+      ORDER BY minute LIMIT ?`,
+    [modelId, from, to, limit],
   )) as Array<Record<string, unknown>>;
   return rows.map((row) => ({
     minute: isoOfEpochSeconds(row['s']),

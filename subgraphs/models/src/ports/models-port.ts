@@ -69,8 +69,9 @@ export interface ModelsPort {
   findAliasForJob(actor: Principal, input: { modelId: string; alias: string }): Promise<ModelVersionForJob>;
   /**
    * An ACTIVE model's serving numbers per minute and version for the minutes starting in
-   * [from, to] (ISO-8601, at most 31 days), ordered by minute then version number (deleted
-   * versions first); NOT_FOUND (kind Model) for a model the actor's tenant does not have.
+   * [from, to] (ISO-8601, at most 31 days and a minute), ordered by minute then version number
+   * (deleted versions first); NOT_FOUND (kind Model) for a model the actor's tenant does not have;
+   * BAD_USER_INPUT (field `from`) when the range holds more than `maxInferenceMinuteRows` rows.
    */
   inferenceMinutes(actor: Principal, input: { modelId: string; from: string; to: string }): Promise<InferenceMinuteStats[]>;
   /** The tenant's predictions per minute in [from, to), minutes without calls left out (at most 92 days). */
@@ -94,6 +95,9 @@ export interface ModelsPort {
   /** Destroys an older key version of one model; KEY_VERSION_IN_USE while any of its objects is under it. */
   destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
 }
+
+/** The most rows (a version's minute each) one inferenceMinutes answer carries: a day of two versions. */
+export const maxInferenceMinuteRows = 3000;
 
 export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts', 'reencryptObjects', 'familyKeyStatus', 'rotateFamilyKey', 'reencryptFamilyObjects', 'destroyFamilyKeyVersion'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
