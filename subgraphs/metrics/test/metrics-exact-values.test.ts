@@ -308,6 +308,32 @@ describe('metrics: exact values', () => {
       const { inferenceStats } = expectNoErrors(await ask(a, { id: modelY, from: iso(end - 1499 * 60_000), to: iso(end) }));
       expect([inferenceStats['calls'], inferenceStats.minutes.length]).toEqual([3000, 3000]);
     });
+
+    it('per HOUR: each version\'s minutes of an hour added up in one entry, the hour holding `from` whole; what is too long per minute fits', async () => {
+      const other = randomUUID();
+      await seed(modelX, other, T + 30 * 60_000, { calls: 3, rows: 3, errors: 0, batchSum: 6, batchMax: 2, latencySum: 9, latencyMax: 4 });
+      const hourly = `query($id: ID!, $from: DateTime, $to: DateTime) { inferenceStats(modelId: $id, from: $from, to: $to, granularity: HOUR) {
+        granularity calls rows errors meanLatencyMs maxLatencyMs meanBatchSize maxBatchSize minutes { minute calls rows errors meanBatchSize maxBatchSize meanLatencyMs maxLatencyMs } } }`;
+      const response = await stack.query<{ inferenceStats: Record<string, unknown> & { minutes: Array<Record<string, unknown>> } }>(await a.token('viewer'), hourly, { id: modelX, from: iso(T - 30 * 60_000), to: iso(T + 45 * 60_000) });
+      const { inferenceStats } = expectNoErrors(response);
+      // 11:00 (from 11:30 counts whole): the minute 11:59. 12:00: minutes 12:00, 12:01, 12:02 of one
+      // version (105 calls, 112 rows, 1 error, batch sum 112, latency sum 150) and 12:30 of another.
+      const byCalls = [...inferenceStats.minutes].sort((x, y) => Number(x['calls']) - Number(y['calls']));
+      expect(byCalls).toEqual([
+        { minute: iso(T), calls: 3, rows: 3, errors: 0, meanBatchSize: 2, maxBatchSize: 2, meanLatencyMs: 3, maxLatencyMs: 4 },
+        { minute: iso(T - 3600_000), calls: 50, rows: 50, errors: 50, meanBatchSize: 1, maxBatchSize: 1, meanLatencyMs: 1, maxLatencyMs: 1 },
+        { minute: iso(T), calls: 105, rows: 112, errors: 1, meanBatchSize: 112 / 105, maxBatchSize: 5, meanLatencyMs: 150 / 105, maxLatencyMs: 30 },
+      ]);
+      expect(inferenceStats.minutes.map((entry) => entry['minute'])).toEqual([iso(T - 3600_000), iso(T), iso(T)]);
+      const { minutes: _minutes, ...totals } = inferenceStats;
+      expect(totals).toEqual({ granularity: 'HOUR', calls: 158, rows: 165, errors: 51, meanLatencyMs: 209 / 158, maxLatencyMs: 30, meanBatchSize: 168 / 158, maxBatchSize: 5 });
+      // The 3 002 minute rows refused above are 2 versions × 26 hours per hour.
+      const end = T - day;
+      const long = expectNoErrors(await stack.query<{ inferenceStats: { calls: number; minutes: unknown[] } }>(await a.token('viewer'), hourly, { id: modelY, from: iso(end - 1500 * 60_000), to: iso(end) }));
+      expect([long.inferenceStats.calls, long.inferenceStats.minutes.length]).toEqual([3002, 52]);
+      // Tenant B: the same handle per hour is NOT_FOUND too.
+      expect(errorCodes(await stack.query(await b.token('viewer'), hourly, { id: modelX, from: iso(T - 30 * 60_000), to: iso(T + 45 * 60_000) }))).toEqual(['NOT_FOUND']);
+    });
   });
 
 });

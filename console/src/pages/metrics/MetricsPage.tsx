@@ -44,7 +44,7 @@ export function MetricsPage() {
           <TimeChart title="Latency (ms)" data={points} xKey="at" series={[{ key: 'p50', label: 'p50', color: '#047857' }, { key: 'p95', label: 'p95', color: '#7c3aed' }]} marks={anomaliesOf(['LATENCY_P95'], 'p95')} />
           <h2>Training</h2>
           <p>{data.trainingMetrics.jobs} jobs: {data.trainingMetrics.succeeded} succeeded, {data.trainingMetrics.failed} failed, {data.trainingMetrics.cancelled} cancelled, {data.trainingMetrics.active} active. Mean duration {data.trainingMetrics.meanDurationMs ? `${(data.trainingMetrics.meanDurationMs / 1000).toFixed(1)} s` : '—'}.</p>
-          <InferenceStats range={range} />
+          <InferenceStats range={range} granularity={granularity} />
           <h2>Usage against quotas</h2>
           <p>{data.tenantUsage.datasets} datasets ({data.tenantUsage.datasetVersions} versions), {data.tenantUsage.models} models, {data.tenantUsage.jobs} jobs, {formatBytes(data.tenantUsage.storedBytes)} stored.</p>
           <table aria-label="Quotas">
@@ -65,12 +65,13 @@ export function MetricsPage() {
   );
 }
 
-function InferenceStats({ range }: { range: { from: string; to: string } }) {
+// The same granularity as the charts above: a day of a busy model per minute is more than one answer carries.
+function InferenceStats({ range, granularity }: { range: { from: string; to: string }; granularity: MetricGranularity }) {
   const [{ data: models }] = useQuery({ query: MetricsModelsQuery });
   const [modelId, setModelId] = useState('');
   const chosen = modelId || models?.models.edges[0]?.node.id || '';
-  const [{ data, error }] = useQuery({ query: InferenceStatsQuery, variables: { modelId: chosen, ...range }, pause: !chosen });
-  const minutes = (data?.inferenceStats.minutes ?? []).map((minute) => ({ at: label(minute.minute, 'MINUTE'), calls: minute.calls, latency: minute.meanLatencyMs }));
+  const [{ data, error }] = useQuery({ query: InferenceStatsQuery, variables: { modelId: chosen, ...range, granularity }, pause: !chosen });
+  const minutes = (data?.inferenceStats.minutes ?? []).map((minute) => ({ at: label(minute.minute, granularity), calls: minute.calls, latency: minute.meanLatencyMs }));
   return (
     <>
       <h2>Inference</h2>
@@ -86,7 +87,7 @@ function InferenceStats({ range }: { range: { from: string; to: string } }) {
       {data ? (
         <>
           <p>{data.inferenceStats.calls} calls ({data.inferenceStats.rows} rows), {data.inferenceStats.errors} errors, mean latency {data.inferenceStats.meanLatencyMs.toFixed(1)} ms (max {data.inferenceStats.maxLatencyMs.toFixed(1)}), mean batch {data.inferenceStats.meanBatchSize.toFixed(1)}.</p>
-          <TimeChart title="Predictions per minute" data={minutes} xKey="at" series={[{ key: 'calls', label: 'calls', color: '#1d4ed8' }, { key: 'latency', label: 'mean latency (ms)', color: '#7c3aed' }]} />
+          <TimeChart title={granularity === 'HOUR' ? 'Predictions per hour' : 'Predictions per minute'} data={minutes} xKey="at" series={[{ key: 'calls', label: 'calls', color: '#1d4ed8' }, { key: 'latency', label: 'mean latency (ms)', color: '#7c3aed' }]} />
         </>
       ) : null}
     </>

@@ -19,8 +19,8 @@ export const MetricsModelsQuery = graphql(`
 `);
 
 export const InferenceStatsQuery = graphql(`
-  query ConsoleInferenceStats($modelId: ID!, $from: DateTime!, $to: DateTime!) {
-    inferenceStats(modelId: $modelId, from: $from, to: $to) {
+  query ConsoleInferenceStats($modelId: ID!, $from: DateTime!, $to: DateTime!, $granularity: MetricGranularity!) {
+    inferenceStats(modelId: $modelId, from: $from, to: $to, granularity: $granularity) {
       calls errors rows meanLatencyMs maxLatencyMs meanBatchSize
       minutes { minute calls errors meanLatencyMs versionNumber }
     }

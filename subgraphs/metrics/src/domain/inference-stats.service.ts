@@ -4,7 +4,7 @@ import { errors } from '@tessera/errors';
 import { parseUuid } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
 import { parseDateTime } from './metric-range';
-import type { InferenceMinuteStats, ModelsPort } from '@tessera/models/ports';
+import type { InferenceGranularity, InferenceMinuteStats, ModelsPort } from '@tessera/models/ports';
 import { isTesseraError } from '@tessera/errors';
 
 export interface InferenceMinute {
@@ -36,6 +36,7 @@ export interface InferenceStats {
   maxLatencyMs: number;
   meanBatchSize: number;
   maxBatchSize: number;
+  granularity: InferenceGranularity;
   minutes: InferenceMinute[];
 }
 
@@ -58,18 +59,21 @@ export class InferenceStatsService {
     private readonly models: Pick<ModelsPort, 'inferenceMinutes'>,
   ) {}
 
-  async forModel(args: { modelId: string; from?: string | null; to?: string | null }): Promise<InferenceStats> {
+  async forModel(args: { modelId: string; from?: string | null; to?: string | null; granularity?: InferenceGranularity | null }): Promise<InferenceStats> {
     assertPermission(this.scope.principal, 'read');
     const modelId = parseUuid(args.modelId, 'modelId');
     const to = parseTime(args.to, 'to') ?? new Date();
     const from = parseTime(args.from, 'from') ?? new Date(to.getTime() - defaultRangeMs);
     if (from.getTime() > to.getTime()) throw errors.badInput('from must not be after to.', { field: 'from' });
     if (to.getTime() - from.getTime() > maxRangeMs) throw errors.badInput('The range may cover at most 31 days.', { field: 'from' });
+    const granularity = args.granularity ?? 'MINUTE';
+    const bucketMs = granularity === 'HOUR' ? 3_600_000 : 60_000;
 
     let stored: InferenceMinuteStats[];
     try {
-      // The minute `from` falls in counts whole.
-      stored = await this.models.inferenceMinutes(this.scope.principal, { modelId, from: new Date(Math.floor(from.getTime() / 60_000) * 60_000).toISOString(), to: to.toISOString() });
+      // The minute (hour) `from` falls in counts whole.
+      const bucketStart = new Date(Math.floor(from.getTime() / bucketMs) * bucketMs).toISOString();
+      stored = await this.models.inferenceMinutes(this.scope.principal, { modelId, from: bucketStart, to: to.toISOString(), granularity });
     } catch (error) {
       if (isTesseraError(error) && error.code === 'NOT_FOUND') throw await notFoundAcrossTenants(this.scope, 'Model', modelId);
       throw error;
@@ -102,6 +106,7 @@ export class InferenceStatsService {
       maxLatencyMs: minutes.reduce((n, m) => Math.max(n, m.maxLatencyMs), 0),
       meanBatchSize: calls === 0 ? 0 : minutes.reduce((n, m) => n + m.meanBatchSize * m.calls, 0) / calls,
       maxBatchSize: minutes.reduce((n, m) => Math.max(n, m.maxBatchSize), 0),
+      granularity,
       minutes,
     };
   }

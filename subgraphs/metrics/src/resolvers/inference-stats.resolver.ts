@@ -7,7 +7,7 @@ import { InferenceStatsService, type InferenceMinute, type InferenceStats } from
 /** `models` is absent only in a definition built to read its schema. */
 export const inferenceStatsResolvers = (models: ModelsPort | undefined): GraphQLResolverMap<SubgraphContext> => ({
   Query: {
-    inferenceStats: async (_: unknown, args: { modelId: string; from?: string | null; to?: string | null }, ctx: SubgraphContext) => {
+    inferenceStats: async (_: unknown, args: { modelId: string; from?: string | null; to?: string | null; granularity?: 'MINUTE' | 'HOUR' | null }, ctx: SubgraphContext) => {
       if (!models) throw errors.unavailable('This metrics process has no models port, so it cannot read inference stats.');
       return new InferenceStatsService(await ctx.scope(), models).forModel(args);
     },

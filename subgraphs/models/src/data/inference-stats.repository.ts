@@ -14,16 +14,27 @@ const isoOfEpochSeconds = (value: unknown) => new Date(Number(value) * 1000).toI
 /** A model version's numbers in one minute, as the models port answers them (the version number is added there). */
 export type ModelMinuteRow = Omit<InferenceMinuteStats, 'versionNumber'>;
 
-/** One model's minutes starting in [from, to], each version's numbers on its own: the first `limit` rows by minute. */
-export async function readModelMinutes(manager: EntityManager, modelId: string, from: Date, to: Date, limit: number): Promise<ModelMinuteRow[]> {
-  const rows = (await manager.query(
-    `SELECT ${epochSeconds('minute')} AS s, model_version_id, calls, row_count, errors, batch_size_sum, batch_size_max,
-            latency_ms_sum, latency_ms_max, latency_le_5ms, latency_le_25ms, latency_le_100ms, latency_le_500ms
+/**
+ * One model's minutes starting in [from, to], each version's numbers on its own: the first `limit`
+ * rows by minute. Per hour, a version's minutes of each hour are added up in the database (sums,
+ * maxima and the cumulative latency buckets all add up), so an hour is one row whatever its calls.
+ */
+export async function readModelMinutes(manager: EntityManager, modelId: string, from: Date, to: Date, limit: number, granularity: 'MINUTE' | 'HOUR' = 'MINUTE'): Promise<ModelMinuteRow[]> {
+  const columns = 'calls, row_count, errors, batch_size_sum, batch_size_max, latency_ms_sum, latency_ms_max, latency_le_5ms, latency_le_25ms, latency_le_100ms, latency_le_500ms';
+  const hourly = `SELECT ${epochSeconds('minute')} DIV 3600 * 3600 AS s, model_version_id,
+            SUM(calls) AS calls, SUM(row_count) AS row_count, SUM(errors) AS errors, SUM(batch_size_sum) AS batch_size_sum,
+            MAX(batch_size_max) AS batch_size_max, SUM(latency_ms_sum) AS latency_ms_sum, MAX(latency_ms_max) AS latency_ms_max,
+            SUM(latency_le_5ms) AS latency_le_5ms, SUM(latency_le_25ms) AS latency_le_25ms,
+            SUM(latency_le_100ms) AS latency_le_100ms, SUM(latency_le_500ms) AS latency_le_500ms
        FROM inference_stats
       WHERE model_id = ? AND minute >= ? AND minute <= ?
-      ORDER BY minute LIMIT ?`,
-    [modelId, from, to, limit],
-  )) as Array<Record<string, unknown>>;
+      GROUP BY s, model_version_id
+      ORDER BY s LIMIT ?`;
+  const perMinute = `SELECT ${epochSeconds('minute')} AS s, model_version_id, ${columns}
+       FROM inference_stats
+      WHERE model_id = ? AND minute >= ? AND minute <= ?
+      ORDER BY minute LIMIT ?`;
+  const rows = (await manager.query(granularity === 'HOUR' ? hourly : perMinute, [modelId, from, to, limit])) as Array<Record<string, unknown>>;
   return rows.map((row) => ({
     minute: isoOfEpochSeconds(row['s']),
     modelVersionId: String(row['model_version_id']),

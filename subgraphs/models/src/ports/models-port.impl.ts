@@ -35,20 +35,23 @@ export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
     async inferenceMinutes(actor, input) {
       assertPermission(actor, 'read');
       const modelId = parseUuid(input.modelId, 'modelId');
-      // The metrics service asks from the start of the minute its `from` falls in, so 31 days
-      // from a `from` inside a minute reach up to a minute further back.
-      const { from, to } = parsePortTimeRange(input, 31 * day + 60_000);
+      const granularity = input.granularity ?? 'MINUTE';
+      if (granularity !== 'MINUTE' && granularity !== 'HOUR') throw errors.badInput('granularity must be MINUTE or HOUR.', { field: 'granularity' });
+      // The metrics service asks from the start of the minute (hour) its `from` falls in, so 31
+      // days from a `from` inside one reach up to a minute (an hour) further back.
+      const { from, to } = parsePortTimeRange(input, 31 * day + (granularity === 'HOUR' ? 3600_000 : 60_000));
       const scope = await scopes.forPrincipal(actor);
       return scope.db(async (manager) => {
         const models = (await manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId])) as unknown[];
         if (models.length === 0) throw errors.notFound('Model', modelId);
-        const rows = await readModelMinutes(manager, modelId, from, to, maxInferenceMinuteRows + 1);
+        const rows = await readModelMinutes(manager, modelId, from, to, maxInferenceMinuteRows + 1, granularity);
         // Every row becomes an object here, in the metrics service and at the gateway: a month of
         // one version called every minute (44 640 rows) took 24 s to answer on the test platform
         // and held another tenant's request for 20 s of it. A range holding more rows than one
         // answer may carry is refused rather than cut short, so every answer's totals are whole.
         if (rows.length > maxInferenceMinuteRows) {
-          throw errors.badInput(`This range holds more than ${maxInferenceMinuteRows} minutes of this model's numbers (one per version and minute it was called); ask for a shorter range.`, { field: 'from' });
+          const unit = granularity === 'HOUR' ? 'hour' : 'minute';
+          throw errors.badInput(`This range holds more than ${maxInferenceMinuteRows} ${unit}s of this model's numbers (one per version and ${unit} it was called); ask for a shorter range${granularity === 'HOUR' ? '' : ' or per HOUR'}.`, { field: 'from' });
         }
         const versions = (await manager.query('SELECT id, number FROM model_versions WHERE model_id = ?', [modelId])) as Array<{ id: string; number: number | string }>;
         const numbers = new Map(versions.map((v) => [String(v.id), Number(v.number)]));

@@ -35,7 +35,7 @@ export interface TrainedModelVersion {
 
 /** One model version's serving numbers in one minute: sums and maxima, as the serving process adds them up. */
 export interface InferenceMinuteStats {
-  /** ISO-8601, the minute's start (UTC). */
+  /** ISO-8601, the minute's start (UTC); per HOUR, the hour's start. */
   minute: string;
   modelVersionId: string;
   /** Null when the version has been deleted since (its numbers are kept). */
@@ -73,7 +73,7 @@ export interface ModelsPort {
    * (deleted versions first); NOT_FOUND (kind Model) for a model the actor's tenant does not have;
    * BAD_USER_INPUT (field `from`) when the range holds more than `maxInferenceMinuteRows` rows.
    */
-  inferenceMinutes(actor: Principal, input: { modelId: string; from: string; to: string }): Promise<InferenceMinuteStats[]>;
+  inferenceMinutes(actor: Principal, input: { modelId: string; from: string; to: string; granularity?: InferenceGranularity }): Promise<InferenceMinuteStats[]>;
   /** The tenant's predictions per minute in [from, to), minutes without calls left out (at most 92 days). */
   predictionSeries(actor: Principal, input: { from: string; to: string }): Promise<PredictionMinute[]>;
   /** The tenant's first minute with serving numbers (ISO-8601), or null: where its inference series starts. */
@@ -95,6 +95,9 @@ export interface ModelsPort {
   /** Destroys an older key version of one model; KEY_VERSION_IN_USE while any of its objects is under it. */
   destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
 }
+
+/** What one inferenceMinutes row covers: a version's minute (the default), or its minutes of one hour added up. */
+export type InferenceGranularity = 'MINUTE' | 'HOUR';
 
 /** The most rows (a version's minute each) one inferenceMinutes answer carries: a day of two versions. */
 export const maxInferenceMinuteRows = 3000;
