@@ -22,6 +22,7 @@ import type { RequestPipeline } from '../pipeline/request-pipeline';
 import { authenticateConnection, type AuthenticatedConnection, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
 import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
+import { TenantSocketLimiter } from './subscription-limits';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamConnections } from './upstream-connections';
 import { assertVariablesCoerce, relayedDocumentText, rootFieldOf } from './relayed-operation';
@@ -70,6 +71,8 @@ interface Session {
   metrics: SubscriptionMetrics;
   /** Set when the socket closed: a slot acquired after that is given back at once. */
   ended: boolean;
+  /** Gives back this socket's place among its tenant's sockets on this replica. */
+  releaseSocket: () => void;
 }
 
 type SocketExtra = Record<PropertyKey, unknown> & { socket: WebSocket; request: IncomingMessage; session?: Session };
@@ -85,6 +88,14 @@ interface RelayPlan {
   payload: SubscribePayload;
   release: () => void;
 }
+
+/**
+ * What may wait in this process for a client to read before its socket is dropped. Relayed events
+ * wait for the socket (a slow reader ends in SLOW_CONSUMER), but replies to the client's own
+ * messages do not: a pong echoes its ping's payload (up to a message's size), so a client that
+ * sends and never reads would have the gateway buffer all it sends, before connection_init too.
+ */
+export const maxUnsentBytes = 4 * maxSubscriptionMessageBytes;
 
 /** setTimeout's limit; a token living longer is re-checked when this fires. */
 const maxTimerMs = 2_147_483_647;
@@ -104,11 +115,27 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   const slots: SubscriptionSlots = options.redis
     ? new SharedSubscriptionSlots({ redis: options.redis, logger })
     : localSubscriptionSlots();
+  const sockets = new TenantSocketLimiter();
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
   // ws re-emits the HTTP server's errors here; graphql-ws listens only once, and a second would end the process.
   wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
+  // Registered before graphql-ws's listeners, so each message is checked before it is answered.
+  wss.on('connection', (socket: WebSocket) => {
+    // graphql-ws reports each write that fails because the socket is gone as an internal error
+    // (console.error and a stack, per message still waiting): a client that leaves with many replies
+    // unread would have the gateway write that many. A write to a socket no longer open is dropped.
+    const send = socket.send.bind(socket) as (data: string, callback: (error?: Error) => void) => void;
+    socket.send = ((data: string, callback: (error?: Error) => void) =>
+      send(data, (error) => callback(error && socket.readyState !== socket.OPEN ? undefined : error))) as WebSocket['send'];
+    socket.on('message', () => {
+      if (socket.bufferedAmount <= maxUnsentBytes) return;
+      logger.warn('subscription socket dropped: the client reads nothing of what it asks for', { bufferedBytes: socket.bufferedAmount });
+      // Not close(): its frame would wait behind what the client does not read.
+      socket.terminate();
+    });
+  });
 
   const refuse = (socket: WebSocket, error: unknown) => {
     const refusal = toConnectionRefused(error);
@@ -118,6 +145,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
 
   const endSession = async (session: Session) => {
     session.ended = true;
+    session.releaseSocket();
     clearTimeout(session.expiry);
     clearInterval(session.recheck);
     for (const operation of session.operations.values()) operation.end();
@@ -174,6 +202,19 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
         const socket = ctx.extra.socket;
         try {
           const connection = await authenticateConnection(options.pipeline, ctx.connectionParams, ctx.extra.request);
+          // Closed while its token was checked: onClose has run already and would never end a session made now
+          // (its re-check timer and socket count would outlive it).
+          if (socket.readyState !== socket.OPEN) return false;
+          const tenant = connection.tenant;
+          const releaseSocket = sockets.acquire(tenant.id, tenant.limits.maxOpenSubscriptions);
+          if (!releaseSocket) {
+            logger.info('subscription socket refused: too many sockets', { tenantId: tenant.id, limit: tenant.limits.maxOpenSubscriptions });
+            socket.close(
+              subscriptionCloseCodes.tooManySockets,
+              `Too many connections: your tenant has ${tenant.limits.maxOpenSubscriptions} open sockets here (maxOpenSubscriptions)`,
+            );
+            return false;
+          }
           const publicUrl = options.publicUrl ?? `http://${ctx.extra.request.headers.host ?? 'localhost'}`;
           const session: Session = {
             connection,
@@ -184,6 +225,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
             connectionParams: ctx.connectionParams,
             metrics: new SubscriptionMetrics(connection.tenant.id, options.recordRequest),
             ended: false,
+            releaseSocket,
           };
           ctx.extra.session = session;
           scheduleExpiry(socket, session);

@@ -10,6 +10,31 @@ export function subscriptionQuotaExceeded(limit: number, used: number) {
 }
 
 /**
+ * Authenticated client sockets per tenant on this gateway replica. A graphql-ws client carries all
+ * its subscriptions on one socket, so a tenant never needs more sockets than its
+ * maxOpenSubscriptions; without a bound, sockets that subscribe to nothing (free, held until the
+ * token expires) could take every file descriptor of the replica from every other tenant.
+ */
+export class TenantSocketLimiter {
+  private readonly open = new Map<string, number>();
+
+  /** Counts one more socket of the tenant, or returns undefined at `limit`; the returned release is idempotent. */
+  acquire(tenantId: string, limit: number): (() => void) | undefined {
+    const current = this.open.get(tenantId) ?? 0;
+    if (current >= limit) return undefined;
+    this.open.set(tenantId, current + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.open.set(tenantId, left);
+      else this.open.delete(tenantId);
+    };
+  }
+}
+
+/**
  * Concurrent subscriptions per tenant on this gateway replica, so one tenant cannot hold every
  * socket and Redis subscription. In memory; SharedSubscriptionSlots makes the limit hold across
  * replicas and falls back to this one when Redis is unreachable.

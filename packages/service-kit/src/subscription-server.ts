@@ -26,6 +26,8 @@ export const subscriptionCloseCodes = {
   unavailable: 4503,
   /** Too many failed authentications from the client's address; the reason says when to retry (graphql-ws already uses 4429 for a second connection_init). */
   rateLimited: 4430,
+  /** The tenant already holds as many authenticated sockets on this gateway replica as it may (its maxOpenSubscriptions). */
+  tooManySockets: 4431,
 } as const;
 
 /** How the gateway hands its signed context to a subgraph: the HTTP header names, as `connection_init` payload keys. */

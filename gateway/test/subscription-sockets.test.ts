@@ -1,0 +1,144 @@
+import WebSocket from 'ws';
+import { defaultTenantLimits } from '@tessera/tenancy';
+import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { startGateway, type RunningGateway } from '../src/server';
+import { maxUnsentBytes } from '../src/subscriptions/subscription-gateway';
+import { CollectedSubscription, connectSubscriptions, sleep, type TestSubscriptionClient } from './subscriptions-support';
+
+jest.setTimeout(120_000);
+
+/** A raw graphql-ws socket (no client library), to send what a well-behaved client never would. */
+function rawSocket(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+describe('client sockets of the subscription gateway (a second gateway over the stack\'s subgraphs, maxOpenSubscriptions 2)', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let globex: TestTenant;
+  let gateway: RunningGateway;
+  const clients: TestSubscriptionClient[] = [];
+
+  const connect = (token: string) => {
+    const connection = connectSubscriptions(gateway.graphqlUrl, { authorization: `Bearer ${token}` });
+    clients.push(connection);
+    return connection;
+  };
+  /** Resolves with 'connected' or the close code, whichever comes first. */
+  const outcome = (connection: TestSubscriptionClient) =>
+    Promise.race([connection.connected.then(() => 'connected' as const), connection.closed.then((close) => close)]);
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [acme, globex] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    gateway = await startGateway(
+      {
+        port: 0,
+        publicUrl: undefined,
+        oidc: stack.config.oidc,
+        internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
+        tls: stack.config.tls('gateway'),
+        subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
+        uploadTargets: [],
+        limits: { maxUploadBytes: 1024 },
+      },
+      {
+        logger: stack.config.logger,
+        database: stack.config.database,
+        // Each connection_init reads the tenant from the database: the check takes a few milliseconds.
+        tenantCacheTtlMs: 0,
+        tenantLimitDefaults: { ...defaultTenantLimits, maxOpenSubscriptions: 2 },
+        corsOrigins: [],
+      },
+    );
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await stack?.stop();
+  });
+
+  it('a tenant holds at most maxOpenSubscriptions authenticated sockets on a replica (4431 past it), even subscribing to nothing; another tenant is unaffected; a closed socket frees its place', async () => {
+    const token = await acme.token('viewer');
+    const first = connect(token);
+    const second = connect(token);
+    expect(await outcome(first)).toBe('connected');
+    expect(await outcome(second)).toBe('connected');
+    const third = connect(token);
+    expect(await outcome(third)).toEqual({ code: 4431, reason: 'Too many connections: your tenant has 2 open sockets here (maxOpenSubscriptions)' });
+
+    const other = connect(await globex.token('viewer'));
+    expect(await outcome(other)).toBe('connected');
+    // The other tenant's socket serves subscriptions as before.
+    const stream = new CollectedSubscription(other.client, { query: 'subscription { jobProgress(jobId: "00000000-0000-4000-8000-000000000000") { jobId } }' });
+    await stream.until((results) => results.length > 0);
+    expect(stream.results[0]?.errors?.map((e) => e.extensions?.['code'])).toEqual(['NOT_FOUND']);
+
+    await first.dispose();
+    await first.closed;
+    let again: 'connected' | { code: number } = { code: 0 };
+    for (let attempt = 0; attempt < 20 && again !== 'connected'; attempt++) {
+      const retry = connect(token);
+      again = await outcome(retry);
+      if (again !== 'connected') await sleep(50);
+    }
+    expect(again).toBe('connected');
+  });
+
+  it('sockets that close while their connection_init is being checked leave nothing behind: the tenant still opens its sockets afterwards', async () => {
+    const token = await acme.token('viewer');
+    for (let round = 0; round < 10; round++) {
+      const sockets = await Promise.all(Array.from({ length: 4 }, () => rawSocket(gateway.graphqlUrl)));
+      for (const socket of sockets) {
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+        socket.terminate();
+      }
+    }
+    // Whatever the gateway was still checking has finished by now.
+    await sleep(1_000);
+    const first = connect(token);
+    const second = connect(token);
+    expect(await outcome(first)).toBe('connected');
+    expect(await outcome(second)).toBe('connected');
+  });
+
+  it('a client that keeps sending and never reads is dropped once the replies waiting for it pass maxUnsentBytes, instead of the gateway buffering all it sends; the replies it left unread are not logged as errors', async () => {
+    const logged = jest.spyOn(console, 'error');
+    const socket = await rawSocket(gateway.graphqlUrl);
+    let pongs = 0;
+    socket.on('message', (data) => {
+      if (String(data).startsWith('{"type":"pong"')) pongs++;
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await acme.token('viewer')}` } }));
+    await sleep(500);
+    // Reads nothing from here on; each ping asks for its 64 KB payload back.
+    socket.pause();
+    const payload = { padding: 'x'.repeat(64 * 1024) };
+    const pings = 1_600; // more than the kernel's socket buffers (up to ~36 MB here) and maxUnsentBytes together
+    expect(pings * 64 * 1024).toBeGreaterThan(48 * 1024 * 1024 + maxUnsentBytes);
+    for (let i = 0; i < pings; i++) socket.send(JSON.stringify({ type: 'ping', payload }));
+    while (socket.bufferedAmount > 0) await sleep(50);
+    await sleep(1_000);
+    socket.resume();
+    let settled = false;
+    const ended = await Promise.race([
+      closed,
+      (async () => {
+        while (pongs < pings && !settled) await sleep(50);
+        return 'every pong arrived' as const;
+      })(),
+    ]);
+    settled = true;
+    expect(ended).toBe(1006);
+    expect(pongs).toBeLessThan(pings);
+    expect(logged.mock.calls.filter((call) => String(call[0]).startsWith('Internal error'))).toEqual([]);
+    logged.mockRestore();
+  });
+});
