@@ -141,4 +141,39 @@ describe('client sockets of the subscription gateway (a second gateway over the 
     expect(logged.mock.calls.filter((call) => String(call[0]).startsWith('Internal error'))).toEqual([]);
     logged.mockRestore();
   });
+
+  it('a client that ignores the close frame cannot go on subscribing on the closing socket: nothing it sends then is charged to its tenant', async () => {
+    const jobEvents = 'subscription { jobEvents { jobId status } }';
+    // A budget for one such subscription (10 units for subscribing, a few for the fields), barely refilled.
+    const tenant = await stack.createTenant({ limits: { costBurst: 20, costPerMinute: 20 } });
+    const token = await tenant.token('viewer');
+    const socket = await rawSocket(gateway.graphqlUrl);
+    try {
+      const acked = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+      await acked;
+      // This client never answers a close frame and keeps its side open, as a misbehaving one can
+      // (ws answers from close(); its receiver records the frame it got).
+      (socket as unknown as { close: () => void }).close = () => undefined;
+      const received = socket as unknown as { _closeFrameReceived: boolean };
+      await stack.platform.provisioner.setSuspended(tenant.id, true);
+      while (!received._closeFrameReceived) await sleep(50);
+      await stack.platform.provisioner.setSuspended(tenant.id, false);
+      // Still open on the client's side: it subscribes on the socket the gateway is closing.
+      for (const id of ['late-1', 'late-2']) socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: jobEvents } }));
+      await sleep(1_000);
+      // A well-behaved client of the same tenant still has its budget for one subscription.
+      const connection = connect(token);
+      await connection.connected;
+      // A refusal ends a subscription with an error message; a subscription that got its budget stays live.
+      const codesOf = (ended: { kind: string; error?: unknown }) => (ended.kind === 'error' ? (ended.error as Array<{ extensions?: { code?: string } }>).map((error) => error.extensions?.code) : []);
+      const stream = new CollectedSubscription(connection.client, { query: jobEvents });
+      expect(await Promise.race([stream.ended.then(codesOf), sleep(1_500).then(() => 'live')])).toBe('live');
+      // The budget is real: a second one is over it.
+      const second = new CollectedSubscription(connection.client, { query: jobEvents });
+      expect(codesOf(await second.ended)).toEqual(['RATE_LIMITED']);
+    } finally {
+      socket.terminate();
+    }
+  });
 });

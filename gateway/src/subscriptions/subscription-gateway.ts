@@ -240,6 +240,10 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       onSubscribe: async (ctx, id, payload) => {
         const session = ctx.extra.session;
         if (!session) return [new GraphQLError('The connection is not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // The gateway is closing this socket (expiry, withdrawn access, suspension): ws still delivers
+        // what a client that ignores the close frame sends for up to 30 s, and none of it may be
+        // charged, counted or relayed under the access being withdrawn.
+        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return [new GraphQLError('The connection is closing.', { extensions: { code: 'UNAUTHENTICATED' } })];
         session.metrics.begin(id);
         try {
           return await plan(session, id, payload);
