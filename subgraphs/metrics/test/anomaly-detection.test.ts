@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { createEventBus, type EventBus, type EventSubscription } from '@tessera/events';
 import { anomalyDetectionConfig } from '@tessera/monitoring';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { detectorPrincipal } from '../src/domain/anomaly-detector';
 import { AnomalyEngine } from '../src/domain/anomaly-engine';
 
 interface AnomalyView {
@@ -486,6 +487,50 @@ describe('anomaly detection', () => {
     } finally {
       await engine.stop();
       await alertsOfD.return?.();
+    }
+  });
+
+  /**
+   * Each `anomalies` field (an operation may alias it twenty times) asks for a pass of its tenant.
+   * A pass that is still waiting to start judges everything settled by the time it starts, so later
+   * askers join it instead of queueing one pass each behind the tenant's others — which the
+   * background sweep, visiting tenants one after another, would otherwise wait out.
+   */
+  it("joins a tenant's waiting pass instead of queueing another: twenty concurrent askers cost at most two passes", async () => {
+    const f = await stack.createTenant();
+    const runtime = stack.platform.runtime;
+    const audit = stack.platform.ports.audit;
+    let passes = 0;
+    const engine = new AnomalyEngine({
+      db: runtime.db,
+      scopes: runtime.scopes,
+      tenants: runtime.tenants,
+      logger: runtime.logger,
+      config: anomalyDetectionConfig({ bucketSeconds: 1, intervalMs: 0, settleMs: 0, warmupBuckets: 4, minRequests: 1 }),
+      // F has no data reads: every pass asks the audit port where that series starts, once.
+      ports: {
+        models: stack.platform.ports.models,
+        audit: {
+          dataReadSeries: (actor, input) => audit.dataReadSeries(actor, input),
+          dataReadSeriesStart: (actor, input) => {
+            passes += 1;
+            return audit.dataReadSeriesStart(actor, input);
+          },
+        },
+      },
+    });
+    try {
+      const scope = await runtime.scopes.forPrincipal(detectorPrincipal(f.id));
+      const results = await Promise.all(Array.from({ length: 20 }, () => engine.runFor(scope)));
+      expect(results.every((created) => Array.isArray(created))).toBe(true);
+      expect(passes).toBeGreaterThanOrEqual(1);
+      expect(passes).toBeLessThanOrEqual(2);
+      // Once they have settled, the next asker gets a pass of its own.
+      const before = passes;
+      await engine.runFor(scope);
+      expect(passes).toBe(before + 1);
+    } finally {
+      await engine.stop();
     }
   });
 
