@@ -284,6 +284,48 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expect(errorCodes(await stack.query(admin, '{ alerts(first: 1000) { id } }'))).toEqual(['BAD_USER_INPUT']);
   });
 
+  /**
+   * Each `alerts` field (an operation may alias it twenty times) asks for an evaluation of its
+   * tenant. One still waiting to start covers everything a later one would, so later askers join it
+   * instead of queueing behind the tenant's others, which the sweep would wait out tenant by tenant.
+   * A background evaluation skips a chain another relay holds, so it never stands in for a reader's.
+   */
+  it("joins a tenant's waiting evaluation instead of queueing another; a reader never joins a background one", async () => {
+    const runtime = stack.platform.runtimes.audit;
+    const { tenant } = await alertingTenant([]);
+    const relay = createAuditRelay(runtime.db, runtime.keyring);
+    const relayed: boolean[] = [];
+    const engine = new AlertEngine({
+      db: runtime.db,
+      scopes: runtime.scopes,
+      tenants: runtime.tenants,
+      activity: new ChainActivity(),
+      bus: runtime.events,
+      logger: runtime.logger,
+      config: defaultAlertingConfig,
+      // Every evaluation drains the outbox first, once: counting drains counts evaluations.
+      relay: (scope, options) => {
+        relayed.push(options?.background ?? false);
+        return relay(scope, options);
+      },
+      transport: createWebhookTransport(createWebhookAddressPolicy()),
+    });
+    try {
+      const scope = await runtime.scopes.forPrincipal({ kind: 'user', subject: 'rv-reader', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 'join-test', sourceIp: undefined });
+      await Promise.all(Array.from({ length: 20 }, () => engine.runFor(scope)));
+      expect(relayed.length).toBeGreaterThanOrEqual(1);
+      expect(relayed.length).toBeLessThanOrEqual(2);
+      relayed.length = 0;
+      // One running, then a background one waiting: a reader queues its own behind it; a later background caller joins the reader's.
+      const running = engine.runFor(scope);
+      while (relayed.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([running, engine.runFor(scope, true), engine.runFor(scope), engine.runFor(scope, true)]);
+      expect(relayed).toEqual([false, true, false]);
+    } finally {
+      await engine.stop();
+    }
+  });
+
   it('a sweep whose control-plane query fails (tenants placed by region, the home pool closed) is logged; the engine keeps running', async () => {
     const runtime = stack.platform.runtimes.audit;
     // A home pool that is not open, routing one region to the real server: placing the tenants asks the closed one.
