@@ -131,6 +131,28 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expect((await chainOf(stack, owner)).some((event) => event.action === 'cross_tenant_attempt')).toBe(false);
   });
 
+  it('a retry goes to the webhook as configured now: after a new URL, pending deliveries reach the new receiver signed with its secret, not the old one', async () => {
+    const owner = await stack.createTenant();
+    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'not-yours');
+    // The old receiver never accepts: the delivery stays pending, retried with backoff.
+    const { tenant, admin, receiver: old } = await alertingTenant([], 1_000);
+    expect(errorCodes(await stack.query(await tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
+    const alert = await waitForAlert(admin, 'CROSS_TENANT_ATTEMPT');
+    await eventually('a failed first attempt', async () => (old.received.length >= 1 ? true : undefined));
+
+    const replacement = await startWebhookReceiver();
+    receivers.push(replacement);
+    const { secret } = expectNoErrors(await stack.query<{ setAlertWebhook: { secret: string } }>(admin, setWebhook, { url: replacement.url })).setAlertWebhook;
+    const delivery = await eventually('the retry at the new receiver', async () => replacement.received[0], 30_000);
+    expectAuthentic(delivery, secret, tenant.id, alert.id);
+    expect(new Set(old.received.map((r) => r.headers['x-tessera-delivery']))).toEqual(new Set([delivery.headers['x-tessera-delivery']]));
+    await eventually('the delivery to be recorded', async () => ((await alertsOf(admin)).find((a) => a.id === alert.id)?.deliveries[0]?.status === 'DELIVERED' ? true : undefined));
+    // Delivered: the old receiver hears nothing more.
+    const oldAttempts = old.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(old.received).toHaveLength(oldAttempts);
+  });
+
   it('DATA_READ_BURST: many reads of dataset content within a minute', async () => {
     const { tenant, admin, receiver, secret } = await alertingTenant([{ kind: 'DATA_READ_BURST', threshold: 3 }]);
     const scientist = await tenant.token('data_scientist');
