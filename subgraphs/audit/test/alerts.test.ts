@@ -131,6 +131,28 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expect((await chainOf(stack, owner)).some((event) => event.action === 'cross_tenant_attempt')).toBe(false);
   });
 
+  it('a retry goes to the webhook as configured now: after a new URL, pending deliveries reach the new receiver signed with its secret, not the old one', async () => {
+    const owner = await stack.createTenant();
+    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'not-yours');
+    // The old receiver never accepts: the delivery stays pending, retried with backoff.
+    const { tenant, admin, receiver: old } = await alertingTenant([], 1_000);
+    expect(errorCodes(await stack.query(await tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
+    const alert = await waitForAlert(admin, 'CROSS_TENANT_ATTEMPT');
+    await eventually('a failed first attempt', async () => (old.received.length >= 1 ? true : undefined));
+
+    const replacement = await startWebhookReceiver();
+    receivers.push(replacement);
+    const { secret } = expectNoErrors(await stack.query<{ setAlertWebhook: { secret: string } }>(admin, setWebhook, { url: replacement.url })).setAlertWebhook;
+    const delivery = await eventually('the retry at the new receiver', async () => replacement.received[0], 30_000);
+    expectAuthentic(delivery, secret, tenant.id, alert.id);
+    expect(new Set(old.received.map((r) => r.headers['x-tessera-delivery']))).toEqual(new Set([delivery.headers['x-tessera-delivery']]));
+    await eventually('the delivery to be recorded', async () => ((await alertsOf(admin)).find((a) => a.id === alert.id)?.deliveries[0]?.status === 'DELIVERED' ? true : undefined));
+    // Delivered: the old receiver hears nothing more.
+    const oldAttempts = old.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(old.received).toHaveLength(oldAttempts);
+  });
+
   it('DATA_READ_BURST: many reads of dataset content within a minute', async () => {
     const { tenant, admin, receiver, secret } = await alertingTenant([{ kind: 'DATA_READ_BURST', threshold: 3 }]);
     const scientist = await tenant.token('data_scientist');
@@ -282,6 +304,48 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expect(errorCodes(await stack.query(admin, 'mutation { acknowledgeAlert(id: "nope") { id } }'))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await stack.query(admin, 'mutation { acknowledgeAlert(id: "00000000-0000-4000-8000-000000000000") { id } }'))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await stack.query(admin, '{ alerts(first: 1000) { id } }'))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  /**
+   * Each `alerts` field (an operation may alias it twenty times) asks for an evaluation of its
+   * tenant. One still waiting to start covers everything a later one would, so later askers join it
+   * instead of queueing behind the tenant's others, which the sweep would wait out tenant by tenant.
+   * A background evaluation skips a chain another relay holds, so it never stands in for a reader's.
+   */
+  it("joins a tenant's waiting evaluation instead of queueing another; a reader never joins a background one", async () => {
+    const runtime = stack.platform.runtimes.audit;
+    const { tenant } = await alertingTenant([]);
+    const relay = createAuditRelay(runtime.db, runtime.keyring);
+    const relayed: boolean[] = [];
+    const engine = new AlertEngine({
+      db: runtime.db,
+      scopes: runtime.scopes,
+      tenants: runtime.tenants,
+      activity: new ChainActivity(),
+      bus: runtime.events,
+      logger: runtime.logger,
+      config: defaultAlertingConfig,
+      // Every evaluation drains the outbox first, once: counting drains counts evaluations.
+      relay: (scope, options) => {
+        relayed.push(options?.background ?? false);
+        return relay(scope, options);
+      },
+      transport: createWebhookTransport(createWebhookAddressPolicy()),
+    });
+    try {
+      const scope = await runtime.scopes.forPrincipal({ kind: 'user', subject: 'rv-reader', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 'join-test', sourceIp: undefined });
+      await Promise.all(Array.from({ length: 20 }, () => engine.runFor(scope)));
+      expect(relayed.length).toBeGreaterThanOrEqual(1);
+      expect(relayed.length).toBeLessThanOrEqual(2);
+      relayed.length = 0;
+      // One running, then a background one waiting: a reader queues its own behind it; a later background caller joins the reader's.
+      const running = engine.runFor(scope);
+      while (relayed.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([running, engine.runFor(scope, true), engine.runFor(scope), engine.runFor(scope, true)]);
+      expect(relayed).toEqual([false, true, false]);
+    } finally {
+      await engine.stop();
+    }
   });
 
   it('a sweep whose control-plane query fails (tenants placed by region, the home pool closed) is logged; the engine keeps running', async () => {

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { createEventBus, type EventBus, type EventSubscription } from '@tessera/events';
 import { anomalyDetectionConfig } from '@tessera/monitoring';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { detectorPrincipal } from '../src/domain/anomaly-detector';
 import { AnomalyEngine } from '../src/domain/anomaly-engine';
 
 interface AnomalyView {
@@ -389,6 +390,59 @@ describe('anomaly detection', () => {
     }
   });
 
+  /**
+   * Exact numbers through the whole path (request_metrics → per-minute rate → model → stored anomaly
+   * → query and audit event), for a series computed by hand. Warm-up (4 buckets of 1 s): 10, 12, 8, 10
+   * requests, i.e. 600, 720, 480, 600 per minute: mean 600, population variance 7 200. Then 20
+   * requests, 10 of them failed:
+   * - REQUEST_RATE 1 200/min: spread √7 200 ≈ 84.85 (above the floors 5 and 10% of 600), score 600/√7 200 ≈ 7.07;
+   * - ERROR_RATE 0.5 after four clean buckets: no variance, so the spread is the floor 0.05, score 10.
+   * All requests took under 5 ms, so LATENCY_P95 stays far below its 100 ms minimum.
+   */
+  it('stores and answers the hand-computed numbers of a seeded series', async () => {
+    const e = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    const db = stack.platform.runtime.db;
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    const buckets: Array<[number, number, number]> = [
+      [second - 9_000, 10, 0],
+      [second - 8_000, 12, 0],
+      [second - 7_000, 8, 0],
+      [second - 6_000, 10, 0],
+      [second - 5_000, 20, 10],
+    ];
+    for (const [at, requests, failed] of buckets) {
+      await db.query(
+        `INSERT INTO \`${e.schema}\`.request_metrics (bucket_start, op_type, op_name, requests, errors, latency_ms_sum, latency_ms_max, lat_0_5) VALUES (?, 'QUERY', 'Seeded', ?, ?, ?, 3, ?)`,
+        [new Date(at), requests, failed, requests * 2, requests],
+      );
+    }
+    const anomalies = expectNoErrors(
+      await stack.query<{ anomalies: Array<AnomalyView & { deviation: number }> }>(
+        await e.token('viewer'),
+        anomaliesQuery.replace('expected score', 'expected deviation score'),
+        { from: new Date(second - 60_000).toISOString(), to: new Date(second).toISOString() },
+      ),
+    ).anomalies;
+    const spike = new Date(second - 5_000).toISOString();
+    expect(anomalies.map((x) => [x.metric, x.windowStart]).sort()).toEqual([
+      ['ERROR_RATE', spike],
+      ['REQUEST_RATE', spike],
+    ]);
+    const rate = anomalies.find((x) => x.metric === 'REQUEST_RATE')!;
+    expect(rate).toMatchObject({ observed: 1200, threshold: 4, windowEnd: new Date(second - 4_000).toISOString() });
+    expect(rate.expected).toBeCloseTo(600, 9);
+    expect(rate.deviation).toBeCloseTo(Math.sqrt(7200), 9);
+    expect(rate.score).toBeCloseTo(600 / Math.sqrt(7200), 9);
+    expect(rate.summary).toBe(`REQUEST_RATE: 1200 requests/min between ${spike} and ${rate.windowEnd}, expected 600 ± 84.9 (score 7.1, threshold 4).`);
+    const errorRate = anomalies.find((x) => x.metric === 'ERROR_RATE')!;
+    expect(errorRate).toMatchObject({ observed: 0.5, expected: 0, deviation: 0.05, threshold: 4 });
+    expect(errorRate.score).toBeCloseTo(10, 9);
+    // The audit events carry the same numbers (six significant digits).
+    const details = (await anomalyEventsOf(e)).map(detailsOf);
+    expect(details.find((d) => d.metric === 'REQUEST_RATE')).toMatchObject({ observed: 1200, expected: 600, score: 7.07107, threshold: 4, windowStart: spike });
+    expect(details.find((d) => d.metric === 'ERROR_RATE')).toMatchObject({ observed: 0.5, expected: 0, score: 10, threshold: 4, windowStart: spike });
+  });
+
   it("the background pass judges every active tenant without anyone asking; audit alerting's own sweep raises the alert", async () => {
     const d = await stack.createTenant({ limits: { costBurst: 60_000 } });
     const db = stack.platform.runtime.db;
@@ -433,6 +487,50 @@ describe('anomaly detection', () => {
     } finally {
       await engine.stop();
       await alertsOfD.return?.();
+    }
+  });
+
+  /**
+   * Each `anomalies` field (an operation may alias it twenty times) asks for a pass of its tenant.
+   * A pass that is still waiting to start judges everything settled by the time it starts, so later
+   * askers join it instead of queueing one pass each behind the tenant's others — which the
+   * background sweep, visiting tenants one after another, would otherwise wait out.
+   */
+  it("joins a tenant's waiting pass instead of queueing another: twenty concurrent askers cost at most two passes", async () => {
+    const f = await stack.createTenant();
+    const runtime = stack.platform.runtime;
+    const audit = stack.platform.ports.audit;
+    let passes = 0;
+    const engine = new AnomalyEngine({
+      db: runtime.db,
+      scopes: runtime.scopes,
+      tenants: runtime.tenants,
+      logger: runtime.logger,
+      config: anomalyDetectionConfig({ bucketSeconds: 1, intervalMs: 0, settleMs: 0, warmupBuckets: 4, minRequests: 1 }),
+      // F has no data reads: every pass asks the audit port where that series starts, once.
+      ports: {
+        models: stack.platform.ports.models,
+        audit: {
+          dataReadSeries: (actor, input) => audit.dataReadSeries(actor, input),
+          dataReadSeriesStart: (actor, input) => {
+            passes += 1;
+            return audit.dataReadSeriesStart(actor, input);
+          },
+        },
+      },
+    });
+    try {
+      const scope = await runtime.scopes.forPrincipal(detectorPrincipal(f.id));
+      const results = await Promise.all(Array.from({ length: 20 }, () => engine.runFor(scope)));
+      expect(results.every((created) => Array.isArray(created))).toBe(true);
+      expect(passes).toBeGreaterThanOrEqual(1);
+      expect(passes).toBeLessThanOrEqual(2);
+      // Once they have settled, the next asker gets a pass of its own.
+      const before = passes;
+      await engine.runFor(scope);
+      expect(passes).toBe(before + 1);
+    } finally {
+      await engine.stop();
     }
   });
 

@@ -62,6 +62,34 @@ describe('anomaly model (EWMA mean/variance, one-sided z-score)', () => {
     expect(state.variance).toBeCloseTo(4, 10); // population variance of the eight values
   });
 
+  it('gives the numbers of a hand-computed series: expected, spread, score, and the damped update after a flag', () => {
+    // Warm-up of four: 10, 12, 8, 10 → mean 10, population variance (0 + 4 + 4 + 0) / 4 = 2.
+    const p: SeriesModelParameters = { ...parameters, warmup: 4, minDeviation: 0.5, relativeDeviation: 0.1, minObserved: 1 };
+    let state = initialModelState;
+    for (const x of [10, 12, 8, 10]) state = judge(state, x, p).next;
+    expect(state).toEqual({ mean: 10, variance: 2, observations: 4 });
+    // 11: spread √2 (above both floors: 0.5 and 10% of 10), score 1/√2, learned with alpha 0.05.
+    const calm = judge(state, 11, p);
+    expect(calm).toMatchObject({ anomalous: false, warmingUp: false, expected: 10 });
+    expect(calm.deviation).toBeCloseTo(Math.SQRT2, 12);
+    expect(calm.score).toBeCloseTo(1 / Math.SQRT2, 12);
+    expect(calm.next.mean).toBeCloseTo(10.05, 12); // 10 + 0.05 × 1
+    expect(calm.next.variance).toBeCloseTo(0.95 * (2 + 1 * 0.05), 12); // (1 − w)(v + d · w · d) = 1.9475
+    // 20 after the same baseline: score 10/√2 ≈ 7.07 ≥ 4, flagged, learned at 0.05 × 0.1 = 0.005.
+    const spike = judge(state, 20, p);
+    expect(spike).toMatchObject({ anomalous: true, warmingUp: false, expected: 10 });
+    expect(spike.deviation).toBeCloseTo(Math.SQRT2, 12);
+    expect(spike.score).toBeCloseTo(10 / Math.SQRT2, 12);
+    expect(spike.next.mean).toBeCloseTo(10.05, 12); // 10 + 0.005 × 10
+    expect(spike.next.variance).toBeCloseTo(0.995 * (2 + 10 * 0.05), 12); // 2.4875
+    expect(spike.next.observations).toBe(5);
+    // The floors: a flat series has no variance, so the spread is max(0.5, 10% of the mean).
+    let flat = initialModelState;
+    for (const x of [10, 10, 10, 10]) flat = judge(flat, x, p).next;
+    expect(judge(flat, 14, p)).toMatchObject({ deviation: 1, score: 4, anomalous: true }); // 10% of 10, exactly at the threshold
+    expect(judge({ ...flat, mean: 2 }, 4, p)).toMatchObject({ deviation: 0.5, score: 4, anomalous: true }); // the absolute floor
+  });
+
   it('does not alarm on tiny absolute values or on a perfectly flat series wiggling', () => {
     // an idle tenant: ~0 requests per minute, then 20 (below minObserved 30)
     expect(run([...Array(50).fill(0), 20]).filter((v) => v.anomalous)).toEqual([]);

@@ -30,10 +30,17 @@ export async function countDataReadsPerSlot(manager: EntityManager, from: Date, 
   return rows.map((row) => ({ start: new Date(Number(row.slot) * bucketSeconds * 1000).toISOString(), reads: Number(row.read_count) }));
 }
 
-/** When the first recorded data read happened (ISO-8601), or null. */
+/**
+ * When the first recorded data read happened (ISO-8601), or null. The detector asks every pass
+ * until the tenant's first read, so a trail of millions of events without one must stay cheap: the
+ * chain is asked for each action's first time (`GROUP BY action` over `ix_audit_events_action`, a
+ * loose index scan: a few index lookups per distinct action), and only those actions are matched
+ * against the read suffixes, which no index can serve. Matching every event instead read the
+ * whole index each time. The outbox holds only what the relay has not moved yet.
+ */
 export async function firstDataReadAt(manager: EntityManager): Promise<string | null> {
   const rows = (await manager.query(
-    `SELECT ${epochSeconds(`LEAST(COALESCE((SELECT MIN(occurred_at) FROM audit_events WHERE ${dataReadActions}), '9999-12-31'),
+    `SELECT ${epochSeconds(`LEAST(COALESCE((SELECT MIN(first_at) FROM (SELECT action, MIN(occurred_at) AS first_at FROM audit_events GROUP BY action) per_action WHERE ${dataReadActions}), '9999-12-31'),
                                    COALESCE((SELECT MIN(occurred_at) FROM audit_outbox WHERE ${dataReadActions}), '9999-12-31'))`)} AS s`,
   )) as Array<{ s: number | string | null }>;
   const first = rows[0]?.s === null || rows[0]?.s === undefined ? null : new Date(Number(rows[0].s) * 1000);

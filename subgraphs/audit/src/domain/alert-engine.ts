@@ -42,6 +42,8 @@ export interface AlertEngineDeps {
  */
 export class AlertEngine {
   private readonly evaluating = new Map<string, Promise<Alert[]>>();
+  /** Tenant → its evaluation queued behind the running one and not started yet (joined by later callers). */
+  private readonly waitingEvaluations = new Map<string, { background: boolean; alerts: Promise<Alert[]> }>();
   private readonly dispatching = new Map<string, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   /** Tenant → when its next pending delivery is due (ms since the epoch), as this process's last dispatch saw it. */
@@ -78,9 +80,29 @@ export class AlertEngine {
 
   /** Evaluates the tenant's new events now (publishing what fires), then sends due webhooks in the background. */
   async runFor(scope: TenantScope, background = false): Promise<Alert[]> {
-    const alerts = await this.serialized(this.evaluating, scope.tenant.id, () => this.evaluate(scope, background));
+    const alerts = await this.evaluateSoon(scope, background);
     void this.dispatch(scope);
     return alerts;
+  }
+
+  /**
+   * The tenant's next evaluation. A caller that finds one still waiting to start joins it: it will
+   * cover every event chained by the time it starts, all a second one would. So however many fields
+   * or requests ask at once, a tenant has at most one evaluation running and one waiting, and the
+   * sweep never waits out a queue one tenant built. A background evaluation skips a chain another
+   * relay holds, so a reader's never joins one (the reverse is fine).
+   */
+  private evaluateSoon(scope: TenantScope, background: boolean): Promise<Alert[]> {
+    const tenantId = scope.tenant.id;
+    const waiting = this.waitingEvaluations.get(tenantId);
+    if (waiting && (background || !waiting.background)) return waiting.alerts;
+    const entry = { background, alerts: Promise.resolve<Alert[]>([]) };
+    entry.alerts = this.serialized(this.evaluating, tenantId, () => {
+      if (this.waitingEvaluations.get(tenantId) === entry) this.waitingEvaluations.delete(tenantId);
+      return this.evaluate(scope, background);
+    });
+    this.waitingEvaluations.set(tenantId, entry);
+    return entry.alerts;
   }
 
   /**

@@ -86,10 +86,12 @@ async function attempt(scope: TenantScope, deps: WebhookDispatchDeps, delivery: 
 async function send(scope: TenantScope, deps: WebhookDispatchDeps, delivery: WebhookDelivery): Promise<WebhookAttempt> {
   const webhook = await scope.db((manager) => findWebhook(manager));
   if (!webhook) return { outcome: 'WEBHOOK_REMOVED', detail: 'the tenant removed its webhook' };
-  // The secret of the webhook as configured now: a rotated secret signs the retries too.
+  // The webhook as configured now, address and secret: after a change the pending retries go to the
+  // new receiver, signed with the secret it holds, instead of carrying the alert to the address the
+  // admin replaced, signed with a secret that receiver never saw (so neither would accept it).
   const secret = await openWebhookSecret(scope, webhook.secretCiphertext);
   return deps.transport.post({
-    url: delivery.url,
+    url: webhook.url,
     timeoutMs: deps.config.webhookTimeoutMs,
     headers: {
       'content-type': 'application/json',

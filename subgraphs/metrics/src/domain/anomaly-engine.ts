@@ -32,6 +32,8 @@ export interface AnomalyEngineDeps {
  */
 export class AnomalyEngine {
   private readonly running = new Map<string, Promise<Anomaly[]>>();
+  /** Tenant → its pass queued behind the running one and not started yet (joined by later callers). */
+  private readonly waiting = new Map<string, Promise<Anomaly[]>>();
   private interval: NodeJS.Timeout | undefined;
   private sweep: Promise<void> | undefined;
   private stopped = false;
@@ -62,11 +64,25 @@ export class AnomalyEngine {
     await Promise.allSettled([this.sweep, ...this.running.values()]);
   }
 
-  /** Judges the tenant's settled buckets now; returns the anomalies this pass created. */
+  /**
+   * Judges the tenant's settled buckets now; returns the anomalies this pass created. A caller that
+   * finds a pass of the tenant still waiting to start joins it: that pass judges everything settled
+   * by the time it starts, which is all a second one would judge. So however many fields or
+   * requests ask at once, a tenant has at most one pass running and one waiting, and the sweep
+   * never waits out a queue one tenant built.
+   */
   runFor(scope: TenantScope): Promise<Anomaly[]> {
     const tenantId = scope.tenant.id;
+    const waiting = this.waiting.get(tenantId);
+    if (waiting) return waiting;
     const previous = this.running.get(tenantId) ?? Promise.resolve([]);
-    const next = previous.catch(() => []).then(() => detectTenantAnomalies(scope, this.deps.config, this.deps.ports));
+    const next: Promise<Anomaly[]> = previous
+      .catch(() => [])
+      .then(() => {
+        if (this.waiting.get(tenantId) === next) this.waiting.delete(tenantId);
+        return detectTenantAnomalies(scope, this.deps.config, this.deps.ports);
+      });
+    this.waiting.set(tenantId, next);
     this.running.set(tenantId, next);
     void next
       .finally(() => {
