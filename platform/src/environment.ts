@@ -26,6 +26,7 @@ import {
   toTelemetryConfig,
   toAuditChainConfig,
   url,
+  milliseconds,
   ConfigError,
 } from '@tessera/config';
 import { alertingVariables, toAlertingConfig } from '@tessera/audit';
@@ -51,8 +52,8 @@ const oidcVariables = z.object({
   OIDC_ALGORITHMS: commaList()
     .default(['ES256', 'RS256'])
     .refine((algs) => algs.length > 0 && algs.every((alg) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(alg)), 'only asymmetric JWS algorithms (RS*, PS*, ES*, EdDSA)'),
-  OIDC_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
-  OIDC_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).default(600_000),
+  OIDC_JWKS_COOLDOWN_MS: milliseconds(30_000),
+  OIDC_JWKS_CACHE_MAX_AGE_MS: milliseconds(600_000, 1000),
   OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   // PEM file of the CA that signed the issuer's certificate (a private CA, e.g. Keycloak's); only with
   // an https:// OIDC_ISSUER_URL. Unset with https://: the public roots. Read once at start-up.
@@ -65,7 +66,7 @@ const listenHost = () => z.string().min(1).default('127.0.0.1');
 const platformVariables = z.object({
   DATA_REGIONS: commaList().default(['us-east-1', 'eu-west-1']),
   ...regionVariables.shape,
-  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  TENANT_CACHE_TTL_MS: milliseconds(5_000),
   // JSON object of tenant limits (names as in the README's limits table) replacing the built-in defaults.
   TENANT_LIMIT_DEFAULTS: tenantLimitDefaultsVariable,
 });
@@ -86,7 +87,7 @@ const gatewayVariables = z.object({
   /** How long a membership or API key is reused without a query (changes announced on Redis drop it at once). */
   ACCESS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   /** How often the API keys' last use is written. */
-  API_KEY_USAGE_FLUSH_MS: z.coerce.number().int().min(100).default(10_000),
+  API_KEY_USAGE_FLUSH_MS: milliseconds(10_000, 100),
   /** `automatic`: any document, and clients may register documents by SHA-256 (APQ); `trusted`: only TRUSTED_DOCUMENTS_FILE's documents run. */
   PERSISTED_DOCUMENTS: z.enum(['automatic', 'trusted']).default('automatic'),
   /** A trusted-documents manifest (Apollo's persisted query manifest, or { "<sha256>": "<document>" }). */

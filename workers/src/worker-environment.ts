@@ -18,7 +18,7 @@ import {
   type RedisConfig,
 } from '@tessera/config';
 import { isTenantId, tenantLimitDefaultsVariable, type TenantLimits } from '@tessera/tenancy';
-import { jsonWebKey, url } from '@tessera/config';
+import { jsonWebKey, milliseconds, url } from '@tessera/config';
 import { tlsVariables, toTlsFiles, type TlsFiles } from '@tessera/service-kit';
 import type { JWK } from 'jose';
 
@@ -55,7 +55,7 @@ const workerVariables = z.object({
   // Health endpoint (/_health, /_readiness, /_scaling); 0 picks a free port, unset means none.
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
-  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  TENANT_CACHE_TTL_MS: milliseconds(5_000),
   TENANT_LIMIT_DEFAULTS: tenantLimitDefaultsVariable,
   // Data residency: the region whose tenants' jobs this worker runs (it reads that region's ring
   // only, and skips a tenant of any other region). Default: HOME_REGION for the shared pool, the

@@ -12,7 +12,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { InternalContextSigner, Principal } from '@tessera/auth';
 import type { RequestObservation } from '@tessera/monitoring';
-import type { Logger, RedisConfig } from '@tessera/config';
+import { maxTimerMs, type Logger, type RedisConfig } from '@tessera/config';
 import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors';
 import { maxSubscriptionMessageBytes, subscriptionCloseCodes, type TlsIdentity } from '@tessera/service-kit';
 import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttributes, SpanKind } from '@tessera/telemetry';
@@ -96,9 +96,6 @@ interface RelayPlan {
  * sends and never reads would have the gateway buffer all it sends, before connection_init too.
  */
 export const maxUnsentBytes = 4 * maxSubscriptionMessageBytes;
-
-/** setTimeout's limit; a token living longer is re-checked when this fires. */
-const maxTimerMs = 2_147_483_647;
 
 /**
  * graphql-ws (graphql-transport-ws) on the gateway's own `/graphql`, next to Apollo's HTTP

@@ -3,7 +3,7 @@ import { ConfigError } from './parse-environment';
 import { readCaFile } from './ca-file';
 import { isTlsRedisUrl } from './redis-connection';
 import { regionDatabasesVariable, toRegionServers, type RegionObjectStoreConfig } from './regions';
-import { booleanFlag, jsonWebKey, logLevel, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
+import { booleanFlag, jsonWebKey, logLevel, milliseconds, pemFile, publicJsonWebKeys, tracingExporter, url } from './variables';
 
 /**
  * Configuration concerns shared by several services. Each service composes the ones it needs in
@@ -132,7 +132,7 @@ export const auditChainVariables = z.object({
   AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
   // How often the relay looks at every tenant's outbox, not only those that had events lately.
   AUDIT_RELAY_FULL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(defaultRelayFullSweepIntervalMs),
-  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  AUDIT_CHECKPOINT_INTERVAL_MS: milliseconds(3_600_000),
   AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
 });
 

@@ -6,6 +6,12 @@ export const port = (fallback: number) => z.coerce.number().int().min(0).max(655
 
 export const url = () => z.string().url();
 
+/** The longest delay a Node timer honours; a longer one fires after 1 ms, which for an interval means a loop. */
+export const maxTimerMs = 2_147_483_647;
+
+/** A duration in milliseconds that a timer or an interval will use: whole, at least `min`, at most a timer's range. */
+export const milliseconds = (fallback: number, min = 0) => z.coerce.number().int().min(min).max(maxTimerMs).default(fallback);
+
 export const commaList = () =>
   z
     .string()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { milliseconds } from '@tessera/config';
 
 /** How a process meters usage and checks budgets (parsed once, at start). */
 export const meteringConfigSchema = z.object({
@@ -23,9 +24,9 @@ export function meteringConfig(options: MeteringOptions = {}): MeteringConfig {
 
 /** Environment variables (README table), shared by every process that meters. */
 export const meteringVariables = z.object({
-  METERING_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
-  METERING_BUDGET_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
-  METERING_STORAGE_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  METERING_FLUSH_INTERVAL_MS: milliseconds(5_000),
+  METERING_BUDGET_CACHE_MS: milliseconds(5_000),
+  METERING_STORAGE_SAMPLE_INTERVAL_MS: milliseconds(60_000),
 });
 
 export function toMeteringOptions(parsed: z.infer<typeof meteringVariables>): MeteringOptions {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { milliseconds } from '@tessera/config';
 
 /**
  * Buckets must tile minutes and hours exactly, so a MINUTE or HOUR point is always a whole number
@@ -65,10 +66,10 @@ export function anomalyDetectionConfig(options: Partial<AnomalyDetectionConfig> 
 /** Environment variables (README table), shared by the gateway and the metrics service. */
 export const monitoringVariables = z.object({
   METRICS_BUCKET_SECONDS: bucketSeconds.default(60),
-  METRICS_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  METRICS_FLUSH_INTERVAL_MS: milliseconds(10_000),
   METRICS_MAX_OPERATION_NAMES: z.coerce.number().int().min(1).max(1000).default(50),
-  ANOMALY_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
-  ANOMALY_SETTLE_MS: z.coerce.number().int().min(0).default(30_000),
+  ANOMALY_INTERVAL_MS: milliseconds(60_000),
+  ANOMALY_SETTLE_MS: milliseconds(30_000),
   ANOMALY_WARMUP_BUCKETS: z.coerce.number().int().min(1).default(15),
   ANOMALY_THRESHOLD: z.coerce.number().gt(0).default(4),
 });

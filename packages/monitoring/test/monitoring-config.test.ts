@@ -18,4 +18,14 @@ describe('monitoring configuration', () => {
     expect(options.anomalies).toMatchObject({ bucketSeconds: 30, threshold: 5 });
     expect(() => monitoringVariables.parse({ METRICS_BUCKET_SECONDS: 'soon' })).toThrow();
   });
+
+  it('refuses an interval or delay longer than a Node timer can wait (it would fire every millisecond instead)', () => {
+    for (const name of ['METRICS_FLUSH_INTERVAL_MS', 'ANOMALY_INTERVAL_MS', 'ANOMALY_SETTLE_MS']) {
+      expect(() => monitoringVariables.parse({ [name]: '2147483648' })).toThrow(/2147483647/);
+      expect(() => monitoringVariables.parse({ [name]: '1e12' })).toThrow();
+      expect(() => monitoringVariables.parse({ [name]: '-1' })).toThrow();
+      expect(monitoringVariables.parse({ [name]: '2147483647' })[name as 'ANOMALY_INTERVAL_MS']).toBe(2_147_483_647);
+    }
+    expect(monitoringVariables.parse({}).ANOMALY_INTERVAL_MS).toBe(60_000);
+  });
 });
