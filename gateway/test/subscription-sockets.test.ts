@@ -3,6 +3,7 @@ import { defaultTenantLimits } from '@tessera/tenancy';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { startGateway, type RunningGateway } from '../src/server';
 import { maxUnsentBytes } from '../src/subscriptions/subscription-gateway';
+import { maxUnauthenticatedSocketsPerAddress } from '../src/subscriptions/subscription-limits';
 import { CollectedSubscription, connectSubscriptions, sleep, type TestSubscriptionClient } from './subscriptions-support';
 
 jest.setTimeout(120_000);
@@ -174,6 +175,34 @@ describe('client sockets of the subscription gateway (a second gateway over the 
       expect(codesOf(await second.ended)).toEqual(['RATE_LIMITED']);
     } finally {
       socket.terminate();
+    }
+  });
+
+  it('one address holds at most maxUnauthenticatedSocketsPerAddress sockets before connection_init is accepted (1013 past it); closing or authenticating one frees its place', async () => {
+    const closeOf = (socket: WebSocket) => new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const waiting = await Promise.all(Array.from({ length: maxUnauthenticatedSocketsPerAddress }, () => rawSocket(gateway.graphqlUrl)));
+    try {
+      const extra = await rawSocket(gateway.graphqlUrl);
+      expect(await closeOf(extra)).toBe(1013);
+      // One of them leaves: its place is free for the next.
+      const leaving = waiting.shift()!;
+      const left = closeOf(leaving);
+      leaving.terminate();
+      await left;
+      await sleep(100);
+      const next = await rawSocket(gateway.graphqlUrl);
+      waiting.push(next);
+      expect(await Promise.race([closeOf(await rawSocket(gateway.graphqlUrl)), sleep(1_000).then(() => 'open')])).toBe(1013);
+      // One of them authenticates: it is no longer waiting, and its place is free too (it stays open).
+      const acked = new Promise<void>((resolve) => next.on('message', (data) => String(data).includes('connection_ack') && resolve()));
+      next.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await acme.token('viewer')}` } }));
+      await acked;
+      const another = await rawSocket(gateway.graphqlUrl);
+      waiting.push(another);
+      expect(await Promise.race([closeOf(another), sleep(500).then(() => 'open')])).toBe('open');
+      expect(next.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      for (const socket of waiting) socket.terminate();
     }
   });
 });

@@ -19,10 +19,12 @@ import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttribute
 import type { SubgraphEndpoint } from '../gateway-config';
 import { operationFromBody, type IncomingOperation } from '../pipeline/operation-request';
 import type { RequestPipeline } from '../pipeline/request-pipeline';
+import { clientAddressKey } from '../pipeline/client-address-key';
+import { clientAddress } from '../request-facts';
 import { authenticateConnection, type AuthenticatedConnection, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
 import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
-import { TenantSocketLimiter } from './subscription-limits';
+import { maxUnauthenticatedSocketsPerAddress, SocketCounter } from './subscription-limits';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamConnections } from './upstream-connections';
 import { assertVariablesCoerce, relayedDocumentText, rootFieldOf } from './relayed-operation';
@@ -112,14 +114,25 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   const slots: SubscriptionSlots = options.redis
     ? new SharedSubscriptionSlots({ redis: options.redis, logger })
     : localSubscriptionSlots();
-  const sockets = new TenantSocketLimiter();
+  const sockets = new SocketCounter();
+  const unauthenticated = new SocketCounter();
+  /** Gives back a socket's place among its address's unauthenticated sockets (at connection_init accepted, or close). */
+  const authenticating = new WeakMap<WebSocket, () => void>();
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
   // ws re-emits the HTTP server's errors here; graphql-ws listens only once, and a second would end the process.
   wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
   // Registered before graphql-ws's listeners, so each message is checked before it is answered.
-  wss.on('connection', (socket: WebSocket) => {
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const releaseUnauthenticated = unauthenticated.acquire(clientAddressKey(clientAddress(request)), maxUnauthenticatedSocketsPerAddress);
+    if (!releaseUnauthenticated) {
+      // 1013 (try again later): graphql-ws clients retry it, as they should once the others authenticated.
+      socket.close(1013, `Too many connections from your address are waiting for connection_init (at most ${maxUnauthenticatedSocketsPerAddress}); retry shortly`);
+      return;
+    }
+    authenticating.set(socket, releaseUnauthenticated);
+    socket.once('close', releaseUnauthenticated);
     // graphql-ws reports each write that fails because the socket is gone as an internal error
     // (console.error and a stack, per message still waiting): a client that leaves with many replies
     // unread would have the gateway write that many. A write to a socket no longer open is dropped.
@@ -202,6 +215,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
           // Closed while its token was checked: onClose has run already and would never end a session made now
           // (its re-check timer and socket count would outlive it).
           if (socket.readyState !== socket.OPEN) return false;
+          authenticating.get(socket)?.();
           const tenant = connection.tenant;
           const releaseSocket = sockets.acquire(tenant.id, tenant.limits.maxOpenSubscriptions);
           if (!releaseSocket) {

@@ -10,29 +10,39 @@ export function subscriptionQuotaExceeded(limit: number, used: number) {
 }
 
 /**
- * Authenticated client sockets per tenant on this gateway replica. A graphql-ws client carries all
+ * Open client sockets per key on this gateway replica, in memory: the point is each process's own
+ * sockets and memory. Keyed by tenant for authenticated sockets — a graphql-ws client carries all
  * its subscriptions on one socket, so a tenant never needs more sockets than its
- * maxOpenSubscriptions; without a bound, sockets that subscribe to nothing (free, held until the
- * token expires) could take every file descriptor of the replica from every other tenant.
+ * maxOpenSubscriptions, and without a bound sockets that subscribe to nothing (free, held until the
+ * token expires) could take every file descriptor of the replica from every other tenant — and by
+ * client address for sockets that have not authenticated yet (see maxUnauthenticatedSocketsPerAddress).
  */
-export class TenantSocketLimiter {
+export class SocketCounter {
   private readonly open = new Map<string, number>();
 
-  /** Counts one more socket of the tenant, or returns undefined at `limit`; the returned release is idempotent. */
-  acquire(tenantId: string, limit: number): (() => void) | undefined {
-    const current = this.open.get(tenantId) ?? 0;
+  /** Counts one more socket under `key`, or returns undefined at `limit`; the returned release is idempotent. */
+  acquire(key: string, limit: number): (() => void) | undefined {
+    const current = this.open.get(key) ?? 0;
     if (current >= limit) return undefined;
-    this.open.set(tenantId, current + 1);
+    this.open.set(key, current + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.open.get(tenantId) ?? 1) - 1;
-      if (left > 0) this.open.set(tenantId, left);
-      else this.open.delete(tenantId);
+      const left = (this.open.get(key) ?? 1) - 1;
+      if (left > 0) this.open.set(key, left);
+      else this.open.delete(key);
     };
   }
 }
+
+/**
+ * Sockets one client address may hold open before their connection_init is accepted. Each lives at
+ * most 3 s (graphql-ws's init timeout) and a well-behaved client authenticates within milliseconds,
+ * but an unauthenticated client opening them in a loop would otherwise hold as many sockets (and
+ * up to maxUnsentBytes of replies each) as it can open in 3 s.
+ */
+export const maxUnauthenticatedSocketsPerAddress = 16;
 
 /**
  * Concurrent subscriptions per tenant on this gateway replica, so one tenant cannot hold every
