@@ -41,6 +41,8 @@ export interface GatewayConfig {
     maxUploadBytes: number;
     /** Failed authentications per minute one client address may cause before it is refused unverified (default 120; see pipeline/client-address-guard.ts). */
     authFailuresPerMinutePerAddress?: number;
+    /** WebSockets one client address may hold while their connection_init is not accepted yet (default 16; see subscriptions/subscription-limits.ts). */
+    pendingSocketsPerAddress?: number;
     /** How long a tenant's RATE_LIMITED answer is held before it is sent (default 250 ms; 0: at once). See pipeline/rate-limit-hold.ts. */
     rateLimitedHoldMs?: number;
   };

@@ -329,6 +329,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // Live sockets follow suspensions at the pace of the tenant cache (at least once a second).
     tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)), checkAccess: createAccessRecheck(accessControl) },
     recordRequest: (observation) => requestMetrics.record(observation),
+    pendingSocketsPerAddress: config.limits.pendingSocketsPerAddress,
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });
   return {

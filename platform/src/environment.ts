@@ -79,6 +79,7 @@ const gatewayVariables = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   /** Failed authentications per minute one client address may cause; past it, its requests are refused before token verification. */
   AUTH_FAILURES_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(120),
+  WS_PENDING_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(16),
   /** How long a tenant's RATE_LIMITED answer is held before it is sent, so clients ignoring retry-after cannot spin. */
   RATE_LIMITED_HOLD_MS: z.coerce.number().int().min(0).max(10_000).default(250),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
@@ -222,7 +223,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       ],
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },

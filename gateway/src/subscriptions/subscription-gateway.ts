@@ -54,6 +54,8 @@ export interface SubscriptionGatewayOptions {
   };
   /** Counts each subscription operation in the tenant's request metrics (see subscription-metrics.ts). */
   recordRequest?: (observation: RequestObservation) => void;
+  /** Sockets one client address may hold before their connection_init is accepted (default maxUnauthenticatedSocketsPerAddress). */
+  pendingSocketsPerAddress?: number | undefined;
 }
 
 export interface SubscriptionGateway {
@@ -116,6 +118,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     : localSubscriptionSlots();
   const sockets = new SocketCounter();
   const unauthenticated = new SocketCounter();
+  const pendingSocketsPerAddress = options.pendingSocketsPerAddress ?? maxUnauthenticatedSocketsPerAddress;
   /** Gives back a socket's place among its address's unauthenticated sockets (at connection_init accepted, or close). */
   const authenticating = new WeakMap<WebSocket, () => void>();
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
@@ -125,10 +128,10 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
   // Registered before graphql-ws's listeners, so each message is checked before it is answered.
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const releaseUnauthenticated = unauthenticated.acquire(clientAddressKey(clientAddress(request)), maxUnauthenticatedSocketsPerAddress);
+    const releaseUnauthenticated = unauthenticated.acquire(clientAddressKey(clientAddress(request)), pendingSocketsPerAddress);
     if (!releaseUnauthenticated) {
       // 1013 (try again later): graphql-ws clients retry it, as they should once the others authenticated.
-      socket.close(1013, `Too many connections from your address are waiting for connection_init (at most ${maxUnauthenticatedSocketsPerAddress}); retry shortly`);
+      socket.close(1013, `Too many connections from your address are waiting for connection_init (at most ${pendingSocketsPerAddress}); retry shortly`);
       return;
     }
     authenticating.set(socket, releaseUnauthenticated);
