@@ -1,9 +1,12 @@
 import type { EntityManager } from 'typeorm';
 
 /**
- * How many events the tenant's audit trail holds, counted over both tables: the hash chain
- * (`audit_events`) and the outbox the relay has not moved yet (`audit_outbox`). Each read is one
- * statement, one snapshot: an event the relay moves meanwhile is counted once.
+ * How many events the tenant's audit trail holds, over both tables: the hash chain
+ * (`audit_events`) and the outbox the relay has not moved yet (`audit_outbox`). One statement, one
+ * snapshot: an event the relay moves meanwhile is counted once. The chain is append-only and
+ * numbered 1, 2, 3… without gaps (the relay assigns `seq` under the chain lock), so its last `seq`
+ * is its size, read from the primary key's end; counting its rows instead read a whole index of a
+ * trail of millions on every tenantUsage. The outbox holds only what the relay has not moved yet.
  */
 
 /** Seconds since the epoch of a DATETIME, independent of the session's time zone. */
@@ -13,7 +16,7 @@ const epochSeconds = (column: string) => `TIMESTAMPDIFF(SECOND, '1970-01-01 00:0
 const dataReadActions = `(action LIKE '%.read' OR action LIKE '%.download' OR action LIKE '%.export')`;
 
 export async function countEvents(manager: EntityManager): Promise<number> {
-  const rows = (await manager.query('SELECT (SELECT COUNT(*) FROM audit_events) + (SELECT COUNT(*) FROM audit_outbox) AS n')) as Array<{ n: number | string }>;
+  const rows = (await manager.query('SELECT COALESCE((SELECT MAX(seq) FROM audit_events), 0) + (SELECT COUNT(*) FROM audit_outbox) AS n')) as Array<{ n: number | string }>;
   return Number(rows[0]?.n ?? 0);
 }
 
