@@ -1,10 +1,9 @@
 import WebSocket from 'ws';
-import { defaultTenantLimits } from '@tessera/tenancy';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { startGateway, type RunningGateway } from '../src/server';
+import type { RunningGateway } from '../src/server';
 import { maxUnsentBytes } from '../src/subscriptions/subscription-gateway';
 import { maxUnauthenticatedSocketsPerAddress } from '../src/subscriptions/subscription-limits';
-import { CollectedSubscription, connectSubscriptions, sleep, type TestSubscriptionClient } from './subscriptions-support';
+import { CollectedSubscription, connectSubscriptions, sleep, startExtraGateway, type TestSubscriptionClient } from './subscriptions-support';
 
 jest.setTimeout(120_000);
 
@@ -36,26 +35,8 @@ describe('client sockets of the subscription gateway (a second gateway over the 
   beforeAll(async () => {
     stack = await startTestStack();
     [acme, globex] = await Promise.all([stack.createTenant(), stack.createTenant()]);
-    gateway = await startGateway(
-      {
-        port: 0,
-        publicUrl: undefined,
-        oidc: stack.config.oidc,
-        internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
-        tls: stack.config.tls('gateway'),
-        subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
-        uploadTargets: [],
-        limits: { maxUploadBytes: 1024 },
-      },
-      {
-        logger: stack.config.logger,
-        database: stack.config.database,
-        // Each connection_init reads the tenant from the database: the check takes a few milliseconds.
-        tenantCacheTtlMs: 0,
-        tenantLimitDefaults: { ...defaultTenantLimits, maxOpenSubscriptions: 2 },
-        corsOrigins: [],
-      },
-    );
+    // Each connection_init reads the tenant from the database: the check takes a few milliseconds.
+    gateway = await startExtraGateway(stack, { maxOpenSubscriptions: 2 });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.dispose()));

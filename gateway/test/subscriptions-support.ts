@@ -1,6 +1,9 @@
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult } from 'graphql';
 import WebSocket, { type ClientOptions } from 'ws';
+import { defaultTenantLimits, type TenantLimits } from '@tessera/tenancy';
+import type { TestStack } from '@tessera/testing';
+import { startGateway, type RunningGateway } from '../src/server';
 
 export interface CloseInfo {
   code: number;
@@ -102,4 +105,32 @@ function webSocketWith(options: ClientOptions): unknown {
       super(address, protocols, options);
     }
   };
+}
+
+/**
+ * Another gateway over the stack's subgraphs, with its own platform defaults for tenant limits
+ * (tenants without overrides get these) and, given Redis, counts shared with other replicas. It reads
+ * tenants uncached, so each connection_init sees the tenant as it is now.
+ */
+export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits>, redis?: TestStack['config']['redis']): Promise<RunningGateway> {
+  return startGateway(
+    {
+      port: 0,
+      publicUrl: undefined,
+      oidc: stack.config.oidc,
+      internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
+      tls: stack.config.tls('gateway'),
+      subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
+      uploadTargets: [],
+      limits: { maxUploadBytes: 1024 },
+    },
+    {
+      logger: stack.config.logger,
+      database: stack.config.database,
+      tenantCacheTtlMs: 0,
+      tenantLimitDefaults: { ...defaultTenantLimits, ...limits },
+      corsOrigins: [],
+      redis,
+    },
+  );
 }

@@ -5,11 +5,11 @@ import { Redis } from 'ioredis';
 import { generateKeyPair, SignJWT } from 'jose';
 import { startTelemetry } from '@tessera/telemetry';
 import { createEventBus, type EventBus, type JobEventPayload } from '@tessera/events';
-import { defaultTenantLimits, quoteIdentifier } from '@tessera/tenancy';
+import { quoteIdentifier } from '@tessera/tenancy';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { startGateway, type RunningGateway } from '../src/server';
+import type { RunningGateway } from '../src/server';
 import { resignWithForeignKey } from './support';
-import { CollectedSubscription, connectSubscriptions, sleep, type TestSubscriptionClient } from './subscriptions-support';
+import { CollectedSubscription, connectSubscriptions, sleep, startExtraGateway, type TestSubscriptionClient } from './subscriptions-support';
 
 jest.setTimeout(60_000);
 
@@ -374,28 +374,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     let strict: RunningGateway;
 
     /** Another gateway over the stack's subgraphs, with its own limits (and, given Redis, shared counts). */
-    const extraGateway = (limits: { maxOperationDepth: number; maxOpenSubscriptions: number }, redis?: typeof stack.config.redis) =>
-      startGateway(
-        {
-          port: 0,
-          publicUrl: undefined,
-          oidc: stack.config.oidc,
-          internalContextPrivateKey: stack.config.internalContextKeys.privateJwk,
-          tls: stack.config.tls('gateway'),
-          subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
-          uploadTargets: [],
-          limits: { maxUploadBytes: 1024 },
-        },
-        {
-          logger: stack.config.logger,
-          database: stack.config.database,
-          tenantCacheTtlMs: 0,
-          // Platform defaults of this gateway: tenants without overrides get this operation depth.
-          tenantLimitDefaults: { ...defaultTenantLimits, ...limits },
-          corsOrigins: [],
-          redis,
-        },
-      );
+    const extraGateway = (limits: { maxOperationDepth: number; maxOpenSubscriptions: number }, redis?: typeof stack.config.redis) => startExtraGateway(stack, limits, redis);
 
     beforeAll(async () => {
       strict = await extraGateway({ maxOperationDepth: 2, maxOpenSubscriptions: 2 });

@@ -24,7 +24,7 @@ import { clientAddress } from '../request-facts';
 import { authenticateConnection, type AuthenticatedConnection, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
 import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
-import { maxUnauthenticatedSocketsPerAddress, SocketCounter } from './subscription-limits';
+import { maxUnauthenticatedSocketsPerAddress, BoundedCounter } from './subscription-limits';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamConnections } from './upstream-connections';
 import { assertVariablesCoerce, relayedDocumentText, rootFieldOf } from './relayed-operation';
@@ -116,8 +116,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   const slots: SubscriptionSlots = options.redis
     ? new SharedSubscriptionSlots({ redis: options.redis, logger })
     : localSubscriptionSlots();
-  const sockets = new SocketCounter();
-  const unauthenticated = new SocketCounter();
+  const sockets = new BoundedCounter();
+  const unauthenticated = new BoundedCounter();
   const pendingSocketsPerAddress = options.pendingSocketsPerAddress ?? maxUnauthenticatedSocketsPerAddress;
   /** Gives back a socket's place among its address's unauthenticated sockets (at connection_init accepted, or close). */
   const authenticating = new WeakMap<WebSocket, () => void>();

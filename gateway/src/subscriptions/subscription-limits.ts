@@ -10,17 +10,23 @@ export function subscriptionQuotaExceeded(limit: number, used: number) {
 }
 
 /**
- * Open client sockets per key on this gateway replica, in memory: the point is each process's own
- * sockets and memory. Keyed by tenant for authenticated sockets — a graphql-ws client carries all
- * its subscriptions on one socket, so a tenant never needs more sockets than its
+ * Counts per key, each bounded by the caller's limit, in this gateway replica's memory: the point is
+ * each process's own sockets and memory. It counts authenticated sockets per tenant — a graphql-ws
+ * client carries all its subscriptions on one socket, so a tenant never needs more sockets than its
  * maxOpenSubscriptions, and without a bound sockets that subscribe to nothing (free, held until the
- * token expires) could take every file descriptor of the replica from every other tenant — and by
- * client address for sockets that have not authenticated yet (see maxUnauthenticatedSocketsPerAddress).
+ * token expires) could take every file descriptor of the replica from every other tenant —, sockets
+ * not authenticated yet per client address (see maxUnauthenticatedSocketsPerAddress), and
+ * subscriptions per tenant (TenantSubscriptionLimiter).
  */
-export class SocketCounter {
+export class BoundedCounter {
   private readonly open = new Map<string, number>();
 
-  /** Counts one more socket under `key`, or returns undefined at `limit`; the returned release is idempotent. */
+  /** How many are counted under `key`. */
+  count(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
+
+  /** Counts one more under `key`, or returns undefined at `limit`; the returned release is idempotent. */
   acquire(key: string, limit: number): (() => void) | undefined {
     const current = this.open.get(key) ?? 0;
     if (current >= limit) return undefined;
@@ -50,20 +56,12 @@ export const maxUnauthenticatedSocketsPerAddress = 16;
  * replicas and falls back to this one when Redis is unreachable.
  */
 export class TenantSubscriptionLimiter {
-  private readonly active = new Map<string, number>();
+  private readonly active = new BoundedCounter();
 
   /** Takes one of the tenant's `limit` slots or throws QUOTA_EXCEEDED; the returned release is idempotent. */
   acquire(tenantId: string, limit: number): () => void {
-    const current = this.active.get(tenantId) ?? 0;
-    if (current >= limit) throw subscriptionQuotaExceeded(limit, current);
-    this.active.set(tenantId, current + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.active.get(tenantId) ?? 1) - 1;
-      if (left > 0) this.active.set(tenantId, left);
-      else this.active.delete(tenantId);
-    };
+    const release = this.active.acquire(tenantId, limit);
+    if (!release) throw subscriptionQuotaExceeded(limit, this.active.count(tenantId));
+    return release;
   }
 }
