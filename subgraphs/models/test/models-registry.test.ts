@@ -205,6 +205,25 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     expect(await auditActions(modelId)).toEqual(expect.arrayContaining(['model.create', 'model.alias.set', 'model.alias.remove', 'model.delete']));
   });
 
+  it('deleteModelVersion racing setModelAlias on the same version: one wins, the other is CONFLICT or NOT_FOUND (never a 500)', async () => {
+    const modelId = await newModel(stack, scientist, 'contended');
+    for (let round = 0; round < 10; round += 1) {
+      const version = await uploadVersion(stack, scientist, modelId, linearModel());
+      const [aliased, deleted] = await Promise.all([
+        stack.query(scientist, setAlias, { input: { modelId, alias: 'production', version: version.number } }),
+        stack.query(admin, deleteVersion, { id: version.id }),
+      ]);
+      const outcome = `${errorCodes(aliased).join(',') || 'ok'}/${errorCodes(deleted).join(',') || 'ok'}`;
+      // Either the alias came first (the delete sees it), or the delete did (the alias finds no version).
+      expect(['ok/CONFLICT', 'NOT_FOUND/ok']).toContain(outcome);
+      const state = expectNoErrors(
+        await stack.query<{ model: { aliases: Array<{ version: { id: string } }> } }>(scientist, `query($id: ID!) { model(id: $id) { aliases { version { id } } } }`, { id: modelId }),
+      );
+      if (outcome === 'ok/CONFLICT') expect(state.model.aliases.map((a) => a.version.id)).toEqual([version.id]);
+      if (state.model.aliases.length > 0) expectNoErrors(await stack.query(scientist, removeAlias, { modelId, alias: 'production' }));
+    }
+  });
+
   it('downloads a version through the gateway: exact bytes for data_scientist/admin, FORBIDDEN for viewers, audited', async () => {
     const modelId = await newModel(stack, scientist, 'downloadable');
     const onnx = mlpModel();
