@@ -59,6 +59,13 @@ export const inferencePoolsOptionsSchema = z.object({
    * at concurrency 1 a 2 ms window costs 2 ms on every call. Raise it per model for bigger batches.
    */
   batching: z.union([batchingOptionsSchema, z.literal(false)]).default({ maxBatchSize: 64, maxDelayMs: 0 }),
+  /**
+   * Output values (all outputs together) one call may get back. A model's answer is not bounded by
+   * its input (a 200-byte file can broadcast one value into 8 million), and every answer crosses
+   * into this process, whose event loop all tenants share: a run over the limit (calls of a merged
+   * run × the limit) is refused in the inference process, before anything is sent.
+   */
+  maxOutputValues: z.number().int().min(1).default(262_144),
   /** How long a new process may take to load the runtime and say it is ready. */
   startTimeoutMs: z.number().int().min(1).default(30_000),
 });
@@ -92,7 +99,7 @@ const envNumber = (value: string | undefined): number | undefined => (value === 
  * INFERENCE_SHARED_PROCESSES, INFERENCE_DEDICATED_PROCESSES, INFERENCE_SESSION_CACHE_MB,
  * INFERENCE_TIMEOUT_MS, INFERENCE_MAX_QUEUED, INFERENCE_MAX_BATCH (0 disables batching), INFERENCE_MAX_DELAY_MS,
  * INFERENCE_MAX_SHARED_POOLS, INFERENCE_MAX_PROCESSES_PER_POOL, INFERENCE_MAX_THREADS_PER_PROCESS,
- * INFERENCE_PROCESS_MEMORY_MB, INFERENCE_MEMORY_CHECK_MS.
+ * INFERENCE_PROCESS_MEMORY_MB, INFERENCE_MEMORY_CHECK_MS, INFERENCE_MAX_OUTPUT_VALUES.
  */
 export function inferenceOptionsFromEnvironment(env: NodeJS.ProcessEnv): InferencePoolsOptions {
   const mb = envNumber(env['INFERENCE_SESSION_CACHE_MB']);
@@ -109,6 +116,7 @@ export function inferenceOptionsFromEnvironment(env: NodeJS.ProcessEnv): Inferen
     maxThreadsPerProcess: envNumber(env['INFERENCE_MAX_THREADS_PER_PROCESS']),
     processMemoryMb: envNumber(env['INFERENCE_PROCESS_MEMORY_MB']),
     memoryCheckIntervalMs: envNumber(env['INFERENCE_MEMORY_CHECK_MS']),
+    maxOutputValues: envNumber(env['INFERENCE_MAX_OUTPUT_VALUES']),
     batching:
       maxBatch === 0 ? false : maxBatch === undefined && maxDelay === undefined ? undefined : { maxBatchSize: maxBatch ?? 64, maxDelayMs: maxDelay ?? 0 },
   };

@@ -41,6 +41,18 @@ export const inferenceErrors = {
     return new TesseraError('INFERENCE_FAILED', trim(said ? `${what}: ${said}` : `${what}.`), { modelKey, reason });
   },
   /**
+   * The run's answer has more values than a call may get back (`maxOutputValues`): the model and
+   * its input are at fault, nothing is wrong with the process (it stays). A 4xx like a request
+   * over its size limit.
+   */
+  outputTooLarge: (modelKey: string, limit: number, produced: number) =>
+    new TesseraError('PAYLOAD_TOO_LARGE', `The model's answer has ${produced} values, over the limit of ${limit} output values per call; send fewer rows.`, {
+      modelKey,
+      reason: 'OUTPUT_TOO_LARGE',
+      maxOutputValues: limit,
+      outputValues: produced,
+    }),
+  /**
    * QUOTA_EXCEEDED, not SERVICE_UNAVAILABLE: every pool belongs to one tenant, so a full queue means
    * that tenant is sending more concurrent calls than its pool serves — a per-tenant concurrency quota
    * (429, slow down), not an outage of the platform.

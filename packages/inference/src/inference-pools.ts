@@ -225,6 +225,7 @@ export class InferencePools {
         startTimeoutMs: this.options.startTimeoutMs,
         sessionCacheBytes: this.options.sessionCacheBytes,
         memoryCheckIntervalMs: this.options.memoryCheckIntervalMs,
+        maxOutputValues: this.options.maxOutputValues,
         onUnexpectedExit: (poolId, pid, description) => this.logger?.warn('inference process ended (crash, time or memory limit)', { poolId, pid, description }),
         onMemoryKill: (poolId, pid, rssBytes, limitBytes) =>
           this.logger?.warn('inference process over its memory limit; killed', { poolId, pid, rssMb: Math.round(rssBytes / mib), limitMb: Math.round(limitBytes / mib) }),

@@ -28,6 +28,8 @@ export interface TenantPoolSettings {
   startTimeoutMs: number;
   sessionCacheBytes: number;
   memoryCheckIntervalMs: number;
+  /** Output values one call may get back; a merged run may return this many per call in it. */
+  maxOutputValues: number;
   /** Told when a process ends that the pool did not retire (crash, timeout kill): for the operator's logs. */
   onUnexpectedExit?: (poolId: string, pid: number, description: string) => void;
   /** Told when a process is killed for going over its memory cap: for the operator's logs. */
@@ -422,7 +424,13 @@ export class TenantPool {
       }
     };
     worker
-      .run({ modelKey: first.modelKey, inputs: mergeInputs(calls.map((call) => call.inputs)), timeoutMs: first.timeoutMs, modelBytes: first.modelBytes })
+      .run({
+        modelKey: first.modelKey,
+        inputs: mergeInputs(calls.map((call) => call.inputs)),
+        timeoutMs: first.timeoutMs,
+        maxOutputValues: this.settings.maxOutputValues * calls.length,
+        modelBytes: first.modelBytes,
+      })
       .then(
         (result) => {
           const base = { batchSize: calls.length, pid: result.pid, sessionLoaded: result.sessionLoaded };
@@ -437,21 +445,33 @@ export class TenantPool {
           // The model mixes rows (an output is not batched along dim 0): run these calls alone.
           if (!split) return this.runAloneFromNowOn(calls);
           traced(result.pid, result.runMs);
-          calls.forEach((call, index) =>
+          calls.forEach((call, index) => {
+            // The run was held to the calls' limits together; each call is held to its own, as if alone.
+            const values = Object.values(split[index]!).reduce((sum, output) => sum + output.data.length, 0);
+            if (values > this.settings.maxOutputValues) {
+              call.reject(inferenceErrors.outputTooLarge(call.modelKey, this.settings.maxOutputValues, values));
+              return;
+            }
             call.resolve({
               ...base,
               outputs: split[index]!,
               batchRows,
               computeMs: shareOfRun(result.runMs, call.rows, batchRows, calls.length),
               computeCpuMs: shareOfRun(result.runCpuMs, call.rows, batchRows, calls.length),
-            }),
-          );
+            });
+          });
         },
         (error: TesseraError) => {
           // A merged run the runtime rejects (e.g. a model with a fixed batch dimension of 1) must not
           // fail callers whose own call would have worked: rerun them alone, so each gets its own answer.
           if (calls.length > 1 && error.code === 'INFERENCE_FAILED' && error.extensions['reason'] === 'RUNTIME_ERROR') {
             this.runAloneFromNowOn(calls);
+            return;
+          }
+          // Over the output limit together: each call is held to its own share, alone (the model
+          // itself still batches).
+          if (calls.length > 1 && error.extensions['reason'] === 'OUTPUT_TOO_LARGE') {
+            this.runAlone(calls);
             return;
           }
           if (error.code === 'MODEL_NOT_LOADABLE') this.rememberUnloadable(first.modelKey, error);
@@ -481,11 +501,16 @@ export class TenantPool {
 
   /** Never merges this model again in this pool, and puts the calls back first in line, one run each. */
   private runAloneFromNowOn(calls: PendingCall[]): void {
+    if (!this.closed) this.unbatchable.add(calls[0]!.modelKey);
+    this.runAlone(calls);
+  }
+
+  /** Puts the calls back first in line, one run each. */
+  private runAlone(calls: PendingCall[]): void {
     if (this.closed) {
       for (const call of calls) call.reject(inferenceErrors.closed());
       return;
     }
-    this.unbatchable.add(calls[0]!.modelKey);
     for (const call of [...calls].reverse()) {
       this.enqueue({ ...call, rows: 0, maxBatchSize: 1, readyAt: 0, batchKey: `solo\u0000${++soloSequence}` }, true);
     }

@@ -21,6 +21,8 @@ export interface RunJob {
   modelKey: string;
   inputs: Record<string, WireTensor>;
   timeoutMs: number;
+  /** Output values the run may send back (all outputs together). */
+  maxOutputValues: number;
   /** The model file, for a child that does not hold the session. */
   modelBytes: () => Promise<Uint8Array>;
 }
@@ -174,7 +176,7 @@ export class WorkerProcess {
         this.killWith(inferenceErrors.timeout(job.modelKey, job.timeoutMs, 'RUNNING'));
       }, job.timeoutMs);
       this.inFlight = { id, job, resolve, reject, timer };
-      this.send({ kind: 'run', id, modelKey: job.modelKey, inputs: job.inputs, ...(modelBytes ? { modelBytes } : {}) });
+      this.send({ kind: 'run', id, modelKey: job.modelKey, inputs: job.inputs, maxOutputValues: job.maxOutputValues, ...(modelBytes ? { modelBytes } : {}) });
     });
   }
 
@@ -230,7 +232,11 @@ export class WorkerProcess {
         return;
       case 'failed':
         this.applyEvictions(message.evicted);
-        this.finish(inferenceErrors.failed(current.job.modelKey, message.reason, message.message));
+        this.finish(
+          message.reason === 'OUTPUT_TOO_LARGE'
+            ? inferenceErrors.outputTooLarge(current.job.modelKey, current.job.maxOutputValues, message.outputValues ?? 0)
+            : inferenceErrors.failed(current.job.modelKey, message.reason, message.message),
+        );
         return;
     }
   }

@@ -3,7 +3,7 @@
  * shapes the builders do not cover. Each is a real serialized ModelProto, so tests exercise the
  * same decoding path as an upload.
  */
-import { attribute, boolTensor, buildModel, floatTensor, node, valueInfo } from './model-builder';
+import { attribute, boolTensor, buildModel, floatTensor, int64Tensor, node, valueInfo } from './model-builder';
 import { DataLocation, DataType, type Graph, type OperatorSetId, type Tensor } from './onnx-schema';
 
 export { buildSlowModel } from './builders/slow-model';
@@ -82,6 +82,22 @@ export function buildShortInitializerModel(): Uint8Array {
       initializer: [{ name: 'bias', dims: [2], data_type: DataType.FLOAT, float_data: [1] }],
       input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
       output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
+/**
+ * A tiny file whose answer is large: input `[batch, 1]` float32 broadcast to `[batch, valuesPerRow]`
+ * (Expand), so `valuesPerRow` output values per row from a one-value row. Batchable along dim 0.
+ */
+export function buildFanOutModel(valuesPerRow: number): Uint8Array {
+  return buildModel({
+    graph: {
+      name: 'fan_out',
+      node: [node('Expand', ['input', 'shape'], ['output'])],
+      initializer: [int64Tensor('shape', [2], [1, valuesPerRow])],
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 1])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', valuesPerRow])],
     },
   });
 }

@@ -160,6 +160,20 @@ describe('models: predict', () => {
     expectNoErrors(await predict(stack, viewer, { modelId: linearId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }));
   });
 
+  it('an answer over 262 144 values (a tiny model broadcasting its input) is PAYLOAD_TOO_LARGE before it leaves the inference process; one within it is served', async () => {
+    const fanOutId = await newModel(stack, scientist, 'fan-out');
+    await uploadVersion(stack, scientist, fanOutId, onnxFixtures.buildFanOutModel(1_024));
+    const call = (rows: number) => stack.query<{ predict: { outputs: Array<{ shape: number[] }> } }>(viewer, `query($input: PredictInput!) { predict(input: $input) { outputs { shape } } }`, {
+      input: { modelId: fanOutId, version: 1, inputs: [{ name: 'input', shape: [rows, 1], data: Array<number>(rows).fill(1) }] },
+    });
+    expect(expectNoErrors(await call(256)).predict.outputs[0]!.shape).toEqual([256, 1_024]);
+    const refused = await call(257);
+    expect(errorCodes(refused)).toEqual(['PAYLOAD_TOO_LARGE']);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ reason: 'OUTPUT_TOO_LARGE', maxOutputValues: 262_144, outputValues: 263_168 });
+    // The caller's own later calls, and other models, are served as before.
+    expect(expectNoErrors(await call(1)).predict.outputs[0]!.shape).toEqual([1, 1_024]);
+  });
+
   it('a version the runtime cannot load is MODEL_NOT_LOADABLE with what the runtime found and none of its source paths; the pool keeps serving', async () => {
     const cases: Array<[string, Uint8Array, RegExp]> = [
       ['mismatched', onnxFixtures.buildBrokenGraphModel('incompatible-matmul'), /Incompatible dimensions for matrix multiplication/],

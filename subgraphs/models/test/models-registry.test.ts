@@ -3,10 +3,15 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Role } from '@tessera/auth';
 import { decryptBuffer } from '@tessera/crypto';
 import { ModelRegistry } from '@tessera/models';
 import { objectStoreTransport } from '@tessera/storage';
+import { Readable } from 'node:stream';
 import { modelKeys } from '../src/data/model-keys';
+import { defaultModelsConfig } from '../src/domain/models-config';
+import { ModelService } from '../src/domain/model.service';
+import { ModelUploadService } from '../src/domain/model-upload.service';
 import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
   auditTrail,
@@ -203,6 +208,62 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     expect(gone.rows['models']).toBe(before.rows['models']! - 1);
     expect(errorCodes(await stack.query(viewer, `query($id: ID!) { model(id: $id) { id } }`, { id: modelId }))).toEqual(['NOT_FOUND']);
     expect(await auditActions(modelId)).toEqual(expect.arrayContaining(['model.create', 'model.alias.set', 'model.alias.remove', 'model.delete']));
+  });
+
+  it('deleteModelVersion racing setModelAlias on the same version: one wins, the other is CONFLICT or NOT_FOUND (never a 500)', async () => {
+    const modelId = await newModel(stack, scientist, 'contended');
+    for (let round = 0; round < 10; round += 1) {
+      const version = await uploadVersion(stack, scientist, modelId, linearModel());
+      const [aliased, deleted] = await Promise.all([
+        stack.query(scientist, setAlias, { input: { modelId, alias: 'production', version: version.number } }),
+        stack.query(admin, deleteVersion, { id: version.id }),
+      ]);
+      const outcome = `${errorCodes(aliased).join(',') || 'ok'}/${errorCodes(deleted).join(',') || 'ok'}`;
+      // Either the alias came first (the delete sees it), or the delete did (the alias finds no version).
+      expect(['ok/CONFLICT', 'NOT_FOUND/ok']).toContain(outcome);
+      const state = expectNoErrors(
+        await stack.query<{ model: { aliases: Array<{ version: { id: string } }> } }>(scientist, `query($id: ID!) { model(id: $id) { aliases { version { id } } } }`, { id: modelId }),
+      );
+      if (outcome === 'ok/CONFLICT') expect(state.model.aliases.map((a) => a.version.id)).toEqual([version.id]);
+      if (state.model.aliases.length > 0) expectNoErrors(await stack.query(scientist, removeAlias, { modelId, alias: 'production' }));
+    }
+  });
+
+  it('an upload whose bytes are stored while its model is being deleted leaves no object behind', async () => {
+    const modelId = await newModel(stack, scientist, 'deleted-mid-upload');
+    const onnx = linearModel();
+    const upload = await reserveUpload(stack, scientist, modelId, onnx.length);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: acme.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.models.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.models.scopes.forPrincipal(principal(['admin']));
+    // The worst moment: the upload's object is written after the delete listed the model's objects,
+    // and the upload records it before the delete removes the model's rows.
+    let listed!: () => void;
+    const afterListing = new Promise<void>((resolve) => (listed = resolve));
+    let received!: Promise<unknown>;
+    const uploader = Object.create(uploaderScope) as typeof uploaderScope;
+    const uploaderBucket = Object.create(uploaderScope.bucket) as typeof uploaderScope.bucket;
+    uploaderBucket.putEncryptedBuffer = async (...args) => {
+      await afterListing;
+      return uploaderScope.bucket.putEncryptedBuffer(...args);
+    };
+    Object.defineProperty(uploader, 'bucket', { value: uploaderBucket });
+    const deleter = Object.create(adminScope) as typeof adminScope;
+    const deleterBucket = Object.create(adminScope.bucket) as typeof adminScope.bucket;
+    deleterBucket.removePrefix = async (prefix) => {
+      const removed = await adminScope.bucket.removePrefix(prefix);
+      listed();
+      await received.catch(() => undefined);
+      return removed;
+    };
+    Object.defineProperty(deleter, 'bucket', { value: deleterBucket });
+
+    received = new ModelUploadService(uploader, defaultModelsConfig).receive(upload.id, Readable.from([Buffer.from(onnx)]), onnx.length);
+    const deleted = await new ModelService(deleter).delete(modelId);
+    await received.catch(() => undefined);
+    expect(deleted.id).toBe(modelId);
+    expect((await modelState(stack, acme)).objects.filter((key) => key.startsWith(`models/${modelId}/`))).toEqual([]);
+    await expect(received).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('downloads a version through the gateway: exact bytes for data_scientist/admin, FORBIDDEN for viewers, audited', async () => {

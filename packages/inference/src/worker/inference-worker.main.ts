@@ -79,6 +79,12 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
     const results = await session.run(feeds);
     const runMs = performance.now() - runStarted;
     const cpu = process.cpuUsage(cpuStarted);
+    // Checked before anything is copied or sent: the answer crosses into the parent's event loop.
+    const outputValues = Object.values(results).reduce((sum, tensor) => sum + (tensor as ort.Tensor).size, 0);
+    if (outputValues > message.maxOutputValues) {
+      send({ kind: 'failed', id: message.id, reason: 'OUTPUT_TOO_LARGE', message: '', outputValues, evicted: takeEvicted() });
+      return;
+    }
     const outputs: Record<string, WireOutput> = {};
     for (const [name, tensor] of Object.entries(results)) outputs[name] = toWireOutput(tensor as ort.Tensor);
     send({ kind: 'result', id: message.id, outputs, sessionLoaded, runMs, runCpuMs: (cpu.user + cpu.system) / 1000, evicted: takeEvicted() });

@@ -33,13 +33,15 @@ export type ParentMessage =
       /** Present when the parent believes the child does not hold the session. */
       modelBytes?: Uint8Array;
       inputs: Record<string, WireTensor>;
+      /** Output values the run may send back (all outputs together); over it the run fails OUTPUT_TOO_LARGE. */
+      maxOutputValues: number;
     }
   | { kind: 'model'; id: number; modelKey: string; modelBytes: Uint8Array }
   /** The bytes the child asked for could not be obtained; forget the waiting run. */
   | { kind: 'abort'; id: number }
   | { kind: 'shutdown' };
 
-export type RunFailureReason = 'RUNTIME_ERROR' | 'LOAD_FAILED';
+export type RunFailureReason = 'RUNTIME_ERROR' | 'LOAD_FAILED' | 'OUTPUT_TOO_LARGE';
 
 /** Child → parent. */
 export type ChildMessage =
@@ -57,6 +59,14 @@ export type ChildMessage =
       /** Sessions the child's LRU dropped while serving this run, so the parent's mirror stays right. */
       evicted: string[];
     }
-  | { kind: 'failed'; id: number; reason: RunFailureReason; message: string; evicted: string[] };
+  | {
+      kind: 'failed';
+      id: number;
+      reason: RunFailureReason;
+      message: string;
+      evicted: string[];
+      /** OUTPUT_TOO_LARGE: the values the run produced. */
+      outputValues?: number;
+    };
 
 export const workerSettingsEnv = 'TESSERA_INFERENCE_WORKER_SETTINGS';

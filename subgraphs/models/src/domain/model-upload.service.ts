@@ -104,7 +104,13 @@ export class ModelUploadService {
       // A rotation of the model's key may have destroyed the version this write began under.
       await keys.assertStillHeld(upload.modelId, stored.keyVersion);
       await this.scope.transaction(async (manager) => {
-        // The model may have been deleted (with this row) while the bytes were arriving.
+        // The model may have been deleted (with this row) while the bytes were arriving, or be in
+        // the middle of it. A delete marks the model DELETING before it lists the model's objects,
+        // and this read comes after the object was stored: if it still sees the model ACTIVE, the
+        // mark (so the listing) comes later and finds the object; if not, the object is removed
+        // below. A plain read: no lock to order against complete() or the delete.
+        const model = await manager.getRepository(ModelEntity).findOne({ select: { id: true, status: true }, where: { id: upload.modelId } });
+        if (!model || model.status !== 'ACTIVE') throw await modelNotFound(this.scope, 'Model', upload.modelId);
         const current = await manager.getRepository(ModelUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();
         if (!current) throw errors.notFound('ModelUpload', upload.id);
         await manager

@@ -243,8 +243,15 @@ export class ModelService {
   async deleteVersion(id: string): Promise<{ id: string; modelId: string; number: number }> {
     assertPermission(this.scope.principal, 'administer');
     const versionId = parseId(id, 'id');
+    // Its model's row is locked before the version's, the order setAlias, removeAlias and new
+    // versions take them in: the other order deadlocked against a setAlias on the same version.
+    // The model id is read outside the transaction (it never changes), so the alias check below
+    // reads after the locks are held and sees an alias set just before.
+    const owner = await this.scope.db((manager) => manager.getRepository(ModelVersionEntity).findOne({ select: { id: true, modelId: true }, where: { id: versionId } }));
+    if (!owner) throw await modelNotFound(this.scope, 'ModelVersion', versionId);
     const version = await this.scope.transaction(async (manager) => {
-      const found = await activeVersionQuery(manager).setLock('pessimistic_write').where('v.id = :id', { id: versionId }).getOne();
+      const model = await manager.getRepository(ModelEntity).createQueryBuilder('m').setLock('pessimistic_write').where('m.id = :id', { id: owner.modelId }).getOne();
+      const found = model?.status === 'ACTIVE' ? await manager.getRepository(ModelVersionEntity).createQueryBuilder('v').setLock('pessimistic_write').where('v.id = :id', { id: versionId }).getOne() : null;
       if (!found) throw await modelNotFound(this.scope, 'ModelVersion', versionId);
       const aliases = await manager.getRepository(ModelAliasEntity).findBy({ versionId });
       if (aliases.length > 0) {

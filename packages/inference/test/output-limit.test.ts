@@ -1,0 +1,50 @@
+import { onnxFixtures } from '@tessera/onnx';
+import { inferenceOptionsFromEnvironment, InferencePools, parseInferencePoolsOptions } from '../src';
+import { predictError } from './helpers';
+
+/** 500 output values per input row. */
+const fanOut = onnxFixtures.buildFanOutModel(500);
+const rows = (count: number) => ({ input: { type: 'float32' as const, data: Array.from({ length: count }, (_, i) => i), dims: [count, 1] } });
+
+describe('InferencePools: output values per call', () => {
+  const pools = new InferencePools({ shared: { processes: 1 }, maxOutputValues: 1_000, batching: { maxBatchSize: 64, maxDelayMs: 50 } });
+  afterAll(() => pools.close());
+  const call = (count: number, batching?: false) => ({ tenantId: 't-out', tier: 'shared' as const, modelKey: 'fan:1', load: async () => fanOut, inputs: rows(count), ...(batching === false ? { batching } : {}) });
+
+  it('has a default, and INFERENCE_MAX_OUTPUT_VALUES sets it', () => {
+    expect(parseInferencePoolsOptions({}).maxOutputValues).toBe(262_144);
+    expect(inferenceOptionsFromEnvironment({ INFERENCE_MAX_OUTPUT_VALUES: '5000' }).maxOutputValues).toBe(5_000);
+  });
+
+  it('an answer at the limit is returned; one over it is PAYLOAD_TOO_LARGE (OUTPUT_TOO_LARGE), and the process stays', async () => {
+    const fits = await pools.predict(call(2));
+    expect(fits.outputs['output']!.dims).toEqual([2, 500]);
+    expect(fits.outputs['output']!.data[999]).toBe(1);
+
+    const error = await predictError(pools, call(3));
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(error.extensions).toMatchObject({ reason: 'OUTPUT_TOO_LARGE', maxOutputValues: 1_000, outputValues: 1_500 });
+
+    const after = await pools.predict(call(1));
+    expect(after.pid).toBe(fits.pid);
+    expect(after.outputs['output']!.data).toHaveLength(500);
+  });
+
+  it('in a merged run each call is held to its own limit: the call over it fails, its neighbours are answered', async () => {
+    // Calls submitted in one tick form one run: 5 rows, 2 500 values, within 3 × 1 000.
+    const [small, big, other] = await Promise.allSettled([pools.predict(call(1)), pools.predict(call(3)), pools.predict(call(1))]);
+    expect(small).toMatchObject({ status: 'fulfilled', value: { batchSize: 3 } });
+    expect(other).toMatchObject({ status: 'fulfilled', value: { batchSize: 3 } });
+    expect(big).toMatchObject({ status: 'rejected', reason: { code: 'PAYLOAD_TOO_LARGE', extensions: { reason: 'OUTPUT_TOO_LARGE', outputValues: 1_500 } } });
+  });
+
+  it('a merged run over the limits of all its calls together is rerun call by call', async () => {
+    // 7 rows, 3 500 values: over 2 × 1 000 for the run, so each call runs alone.
+    const [big, fits] = await Promise.allSettled([pools.predict(call(5)), pools.predict(call(2))]);
+    expect(big).toMatchObject({ status: 'rejected', reason: { code: 'PAYLOAD_TOO_LARGE', extensions: { outputValues: 2_500 } } });
+    expect(fits).toMatchObject({ status: 'fulfilled', value: { batchSize: 1 } });
+    // The model still merges afterwards.
+    const merged = await Promise.all([pools.predict(call(1)), pools.predict(call(1))]);
+    expect(merged.map((result) => result.batchSize)).toEqual([2, 2]);
+  });
+});
