@@ -1,6 +1,7 @@
 /** @jest-environment ./packages/onnx/test/onnxruntime-environment.ts */
 import * as ort from 'onnxruntime-node';
 import { FamilyKeys } from '@tessera/service-kit';
+import { onnxFixtures } from '@tessera/onnx';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
@@ -186,6 +187,26 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(empty!.slice(3)).toEqual(['', '']);
     const hugePredicted = huge![3] !== '';
     expect(scored.result).toMatchObject({ predictedRows: hugePredicted ? 3 : 2, skippedRows: hugePredicted ? 2 : 3 });
+  });
+
+  it('BATCH_INFERENCE with a model answering 200 values per row runs as many rows at a time as fit the output cap per call, and every row gets its answer', async () => {
+    const modelId = await newModel(stack, scientist, 'fan-out-200');
+    const modelVersionId = (await uploadVersion(stack, scientist, modelId, onnxFixtures.buildFanOutModel(200))).id;
+    // 3 000 rows × 200 values: a first run of 2 048 rows would answer 409 600 values, over the
+    // pools' 262 144 per call. The job learns the width from one row, then runs 1 310 rows at a time.
+    const rows = ['x', ...Array.from({ length: 3000 }, (_, i) => String(i))];
+    const { versionId } = await uploadDataset(stack, scientist, 'fan-out-input', `${rows.join('\n')}\n`);
+    const batch = expectNoErrors(await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId } })).submitBatchInferenceJob;
+    const scored = await waitForStatus(stack, scientist, batch.id, ['SUCCEEDED', 'FAILED']);
+    expect(scored.error).toBeNull();
+    expect(scored.result).toMatchObject({ predictedRows: 3000, skippedRows: 0 });
+    const view = expectNoErrors(
+      await stack.query<{ datasetVersion: { rowCount: number; preview: { columns: string[]; rows: string[][] } } }>(scientist, `query($id: ID!) { datasetVersion(id: $id) { rowCount preview(limit: 3) { columns rows } } }`, { id: scored.result!.datasetVersionId }),
+    ).datasetVersion;
+    expect(view.rowCount).toBe(3000);
+    expect(view.preview.columns).toEqual(['x', ...Array.from({ length: 200 }, (_, k) => `prediction_${k}`)]);
+    // Expand copies each row's value into its 200 answers.
+    view.preview.rows.forEach((row, i) => expect(row).toEqual([String(i), ...Array.from({ length: 200 }, () => String(i))]));
   });
 
   it('cancel: a queued job is removed at once, a running one stops between epochs; retry runs a new attempt; the concurrency limit holds', async () => {

@@ -9,7 +9,7 @@ import type { JobContext } from '../job-context';
 import { csvLine, formatPrediction } from './csv-writer';
 import { datasetRows, openDatasetVersion } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
-import { inferenceChunkRows } from './limits';
+import { inferenceRowsPerRun } from './limits';
 import type { WorkerPorts } from '../worker-runtime';
 
 /** How long one chunk may run in the model before its inference process is stopped. */
@@ -89,7 +89,7 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     };
     for await (const row of datasetRows(ctx, opened)) {
       pending.push(row);
-      if (pending.length >= inferenceChunkRows) await flush();
+      if (pending.length >= inferenceRowsPerRun(width, pools.options.maxOutputValues)) await flush();
     }
     if (pending.length > 0) await flush();
     ctx.checkpoint();
