@@ -85,7 +85,7 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
   return {
     name: 'audit',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(auditEventResolvers({ relay }), accessReportResolvers({ relay, access }),
+    resolvers: mergeResolvers(auditEventResolvers({ relay, db: runtime.db, controlSchema: runtime.config.database.controlSchema }), accessReportResolvers({ relay, access }),
       accessReviewResolvers({ writer: reviewWriter, schedules: reviewSchedules, config: config.accessReview }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
     rules: auditRules,
     // The audit port (counts for the metrics service, erasure's signatures for the tenants service) to other processes.

@@ -83,6 +83,22 @@ describe('audit hash chain: verification and tamper detection', () => {
     expect(await verify(stack, middle.admin)).toMatchObject({ valid: false, firstBadSequence: 3, reason: 'HASH_MISMATCH', headSequence: 5 });
   });
 
+  it('detects a forged row below the first sequence number (0 or negative), which the trail and exports would show', async () => {
+    const { tenant, admin } = await tenantWithEvents(stack, 3);
+    const insert = `(seq, id, occurred_at, actor_subject, actor_roles, action, target_type, outcome, details_json, prev_hash, hash) VALUES (?, ?, ?, 'intruder', 'admin', 'dataset.delete', 'Dataset', 'SUCCESS', '{}', ?, ?)`;
+    await stack.adminQuery(`INSERT INTO ${eventsTable(tenant)} ${insert}`, [0, '00000000-0000-4000-8000-000000000003', new Date(), randomBytes(32).toString('hex'), randomBytes(32).toString('hex')]);
+    const listed = expectNoErrors(await stack.query<{ auditEvents: { edges: Array<{ node: { actorSubject: string } }> } }>(admin, `{ auditEvents(first: 10) { edges { node { actorSubject } } } }`));
+    expect(listed.auditEvents.edges.map((edge) => edge.node.actorSubject)).toContain('intruder');
+    expect(await verify(stack, admin)).toMatchObject({ valid: false, firstBadSequence: 0, reason: 'HASH_MISMATCH', headSequence: 3 });
+    // A range that starts later does not cover the chain's start.
+    expect(await verify(stack, admin, { from: 2 })).toMatchObject({ valid: true, checkedEvents: 2 });
+
+    const far = await tenantWithEvents(stack, 2);
+    await stack.adminQuery(`INSERT INTO ${eventsTable(far.tenant)} ${insert}`, ['-9000000000000', '00000000-0000-4000-8000-000000000004', new Date(), randomBytes(32).toString('hex'), randomBytes(32).toString('hex')]);
+    // Reported at the lowest sequence number GraphQL's Int can carry, not as an error.
+    expect(await verify(stack, far.admin)).toMatchObject({ valid: false, firstBadSequence: -2147483648, reason: 'HASH_MISMATCH', headSequence: 2 });
+  });
+
   it('detects a forged row inserted with every later hash recomputed, through the signed checkpoints', async () => {
     // The attacker knows the algorithm and rewrites the chain consistently from the forgery on:
     // every hash recomputes, and only the signed heads (which need the platform key) disagree.

@@ -3,6 +3,7 @@ import { decryptBuffer } from '@tessera/crypto';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { allAuditEvents, auditEventsQuery, datasetWithVersion, newDataset, type AuditEventsResult } from './audit-events-helpers';
 import { checkpoint } from './chain-support';
+import { auditExportLockName } from '../src/domain/audit-export.service';
 
 const previewQuery = `query($id: ID!) { datasetVersion(id: $id) { id preview(limit: 5) { rows } } }`;
 const exportMutation = `mutation($from: DateTime!, $to: DateTime!) {
@@ -196,6 +197,31 @@ describe('audit events: querying, export and the access report', () => {
     const events = await allAuditEvents(stack, admin, { action: 'audit.export' });
     expect(events.map((e) => e.targetId)).toEqual([result.objectKey]);
     expect(errorCodes(await stack.query(admin, exportMutation, { from: to, to: started }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('runs one export of a tenant at a time: another while one runs is CONFLICT and writes nothing; other tenants are not held', async () => {
+    const busy = await stack.createTenant();
+    const busyAdmin = await busy.token('admin');
+    await newDataset(stack, busyAdmin, 'export-lock');
+    const period = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
+    // What a running export of this tenant holds, taken here on a connection of the test's own.
+    const holder = stack.platform.runtime.db.createQueryRunner();
+    await holder.connect();
+    try {
+      const lock = auditExportLockName(stack.migrator.controlSchema, busy.id);
+      expect(await holder.query('SELECT GET_LOCK(?, 0) AS acquired', [lock])).toEqual([{ acquired: 1 }]);
+      expect(errorCodes(await stack.query(busyAdmin, exportMutation, period))).toEqual(['CONFLICT']);
+      const objects: string[] = [];
+      for await (const item of stack.platform.runtime.objectStore.listObjectsV2(busy.bucket, 'audit-exports/', true)) if (item.name) objects.push(item.name);
+      expect(objects).toEqual([]);
+      expect(await allAuditEvents(stack, busyAdmin, { action: 'audit.export' })).toEqual([]);
+      // Another tenant's export is not held by it.
+      expect(expectNoErrors(await stack.query<{ exportAuditEvents: { eventCount: number } }>(admin, exportMutation, period)).exportAuditEvents.eventCount).toBeGreaterThan(0);
+      await holder.query('SELECT RELEASE_LOCK(?)', [lock]);
+    } finally {
+      await holder.release();
+    }
+    expect(expectNoErrors(await stack.query<{ exportAuditEvents: { eventCount: number } }>(busyAdmin, exportMutation, period)).exportAuditEvents.eventCount).toBeGreaterThan(0);
   });
 
   it('puts the latest signed checkpoint covering the slice into the export proof', async () => {

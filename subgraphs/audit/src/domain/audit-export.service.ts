@@ -4,7 +4,8 @@ import { recordAuditEvent } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
 import { storedSizeOf } from '@tessera/storage';
-import type { TenantScope } from '@tessera/tenancy';
+import type { DataSource } from 'typeorm';
+import { advisoryLockName, withAdvisoryLock, type TenantScope } from '@tessera/tenancy';
 import { countAuditEventsInPeriod, findAuditEventsInPeriod, findCheckpointCovering, type ChainRow } from '../data/audit-export.repository';
 import { parsePeriod } from './audit-event-filter';
 import type { AuditRelay } from './audit-event-relay';
@@ -12,6 +13,11 @@ import { scopeAuditDetails } from './audit-details';
 
 /** One export is built in memory and written as one encrypted object; longer periods are exported in slices. */
 export const maxExportEvents = 200_000;
+
+/** The lock one export of a tenant's trail holds while it runs (across replicas). */
+export function auditExportLockName(controlSchema: string, tenantId: string): string {
+  return advisoryLockName('audit_export', controlSchema, tenantId);
+}
 
 export interface AuditExportResult {
   objectKey: string;
@@ -37,12 +43,28 @@ export class AuditExportService {
   constructor(
     private readonly scope: TenantScope,
     private readonly relay: AuditRelay,
+    private readonly locks: { db: DataSource; controlSchema: string },
   ) {}
 
+  /**
+   * One export per tenant at a time: a large one holds hundreds of MB and seconds of CPU in the
+   * audit process every tenant shares, so a tenant running several at once (one per operation
+   * slot, per gateway replica) would stall the others' audit reads and relays, or exhaust memory.
+   * A second one while the first runs is a CONFLICT (retry when it is done).
+   */
   async export(fromValue: string, toValue: string): Promise<AuditExportResult> {
     assertPermission(this.scope.principal, 'audit');
     const { from, to } = parsePeriod(fromValue, toValue);
     if (!from || !to) throw errors.badInput('from and to are required.', { field: from ? 'to' : 'from' });
+    return withAdvisoryLock(
+      this.locks.db,
+      auditExportLockName(this.locks.controlSchema, this.scope.tenant.id),
+      { waitSeconds: 0, busyMessage: 'An export of this audit trail is already running; retry when it is done.' },
+      () => this.write(from, to),
+    );
+  }
+
+  private async write(from: Date, to: Date): Promise<AuditExportResult> {
     await this.relay(this.scope);
     const count = await this.scope.db((manager) => countAuditEventsInPeriod(manager, from, to));
     if (count > maxExportEvents) {

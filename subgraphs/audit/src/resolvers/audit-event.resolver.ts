@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { AuditEvent } from '../data/audit-event.entity';
@@ -6,14 +7,14 @@ import type { AuditRelay } from '../domain/audit-event-relay';
 import { AuditEventService } from '../domain/audit-event.service';
 import { AuditExportService } from '../domain/audit-export.service';
 
-export function auditEventResolvers(deps: { relay: AuditRelay }): GraphQLResolverMap<SubgraphContext> {
+export function auditEventResolvers(deps: { relay: AuditRelay; db: DataSource; controlSchema: string }): GraphQLResolverMap<SubgraphContext> {
   return {
     Query: {
       auditEvents: async (_: unknown, args: PageArgs & { filter?: AuditEventFilterInput | null }, ctx: SubgraphContext) =>
         new AuditEventService(await ctx.scope(), deps.relay).list(args.filter, args),
     },
     Mutation: {
-      exportAuditEvents: async (_: unknown, args: { from: string; to: string }, ctx: SubgraphContext) => new AuditExportService(await ctx.scope(), deps.relay).export(args.from, args.to),
+      exportAuditEvents: async (_: unknown, args: { from: string; to: string }, ctx: SubgraphContext) => new AuditExportService(await ctx.scope(), deps.relay, { db: deps.db, controlSchema: deps.controlSchema }).export(args.from, args.to),
     },
     AuditEvent: {
       sequence: (event: AuditEvent) => event.seq,
