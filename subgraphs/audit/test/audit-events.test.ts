@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { decryptBuffer } from '@tessera/crypto';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { allAuditEvents, auditEventsQuery, datasetWithVersion, newDataset, type AuditEventsResult } from './audit-events-helpers';
 import { checkpoint } from './chain-support';
-import { auditExportLockName } from '../src/domain/audit-export.service';
+import { auditExportLockName, exportPageEvents } from '../src/domain/audit-export.service';
 
 const previewQuery = `query($id: ID!) { datasetVersion(id: $id) { id preview(limit: 5) { rows } } }`;
 const exportMutation = `mutation($from: DateTime!, $to: DateTime!) {
@@ -222,6 +222,34 @@ describe('audit events: querying, export and the access report', () => {
       await holder.release();
     }
     expect(expectNoErrors(await stack.query<{ exportAuditEvents: { eventCount: number } }>(busyAdmin, exportMutation, period)).exportAuditEvents.eventCount).toBeGreaterThan(0);
+  });
+
+  it('exports a trail longer than a page, a page at a time: every event once, in chain order, linked, with the digest of what was stored', async () => {
+    const long = await stack.createTenant();
+    const longAdmin = await long.token('admin');
+    // Events as a change writes them (into the outbox); the export's relay chains them first.
+    const events = 2 * exportPageEvents + 500;
+    await stack.adminQuery(
+      `INSERT INTO \`${long.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, action, target_type, target_id, outcome, details_json)
+       WITH d(x) AS (SELECT 0 UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9),
+            n(i) AS (SELECT a.x + 10 * b.x + 100 * c.x + 1000 * e.x FROM d a, d b, d c, d e WHERE a.x + 10 * b.x + 100 * c.x + 1000 * e.x < ${events})
+       SELECT UUID(), NOW(3), 'seeded', 'admin', 'dataset.create', 'Dataset', CONCAT('ds-', i), 'SUCCESS', JSON_OBJECT('i', i) FROM n`,
+    );
+    const period = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
+    const result = expectNoErrors(
+      await stack.query<{ exportAuditEvents: { objectKey: string; eventCount: number; firstSequence: number; lastSequence: number; lastHash: string; sha256: string } }>(longAdmin, exportMutation, period),
+    ).exportAuditEvents;
+    expect(result.eventCount).toBeGreaterThanOrEqual(events);
+    expect(result.lastSequence - result.firstSequence + 1).toBe(result.eventCount);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await stack.platform.runtime.objectStore.getObject(long.bucket, result.objectKey)) chunks.push(chunk as Buffer);
+    const ndjson = await decryptBuffer(Buffer.concat(chunks), { resolveKey: (version) => stack.platform.runtime.keyring.keyFor(long.id, version), associatedData: `${long.id}/${result.objectKey}` });
+    expect(createHash('sha256').update(ndjson).digest('hex')).toBe(result.sha256);
+    const lines = ndjson.toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; hash: string; prev_hash: string; target_id: string | null });
+    expect(lines.map((line) => line.seq)).toEqual(Array.from({ length: result.eventCount }, (_, i) => result.firstSequence + i));
+    for (let i = 1; i < lines.length; i++) expect(lines[i]!.prev_hash).toBe(lines[i - 1]!.hash);
+    expect(lines.at(-1)!.hash).toBe(result.lastHash);
+    expect(new Set(lines.filter((line) => line.target_id?.startsWith('ds-')).map((line) => line.target_id)).size).toBe(events);
   });
 
   it('puts the latest signed checkpoint covering the slice into the export proof', async () => {

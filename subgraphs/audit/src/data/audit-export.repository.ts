@@ -3,17 +3,19 @@ import { attachChainDetails, type ChainDetailsStore } from '@tessera/audit-clien
 
 export type ChainRow = Record<string, unknown>;
 
-export async function countAuditEventsInPeriod(manager: EntityManager, from: Date, to: Date): Promise<number> {
-  const [row] = (await manager.query('SELECT COUNT(*) AS n FROM audit_events WHERE occurred_at >= ? AND occurred_at <= ?', [from, to])) as Array<{ n: number | string }>;
-  return Number(row?.n ?? 0);
+/** The period's events, and the chain's head when counted: an export covers the events up to it. */
+export async function countAuditEventsInPeriod(manager: EntityManager, from: Date, to: Date): Promise<{ count: number; headSeq: number }> {
+  const [row] = (await manager.query('SELECT (SELECT COUNT(*) FROM audit_events WHERE occurred_at >= ? AND occurred_at <= ?) AS n, (SELECT COALESCE(MAX(seq), 0) FROM audit_events) AS head', [from, to])) as Array<{ n: number | string; head: number | string }>;
+  return { count: Number(row?.n ?? 0), headSeq: Number(row?.head ?? 0) };
 }
 
 /**
- * Every column of each event (hash-chain columns included), in chain order; binary hashes as hex;
- * details opened (an export holds the plaintext the chain hashed, so it verifies without keys).
+ * Every column of each event (hash-chain columns included), in chain order, a page at a time (the
+ * events of the period after `afterSeq`, up to `maxSeq`); binary hashes as hex; details opened (an
+ * export holds the plaintext the chain hashed, so it verifies without keys).
  */
-export async function findAuditEventsInPeriod(manager: EntityManager, details: ChainDetailsStore, from: Date, to: Date, limit: number): Promise<ChainRow[]> {
-  const rows = (await manager.query('SELECT * FROM audit_events WHERE occurred_at >= ? AND occurred_at <= ? ORDER BY seq ASC LIMIT ?', [from, to, limit])) as ChainRow[];
+export async function findAuditEventsInPeriod(manager: EntityManager, details: ChainDetailsStore, range: { from: Date; to: Date; afterSeq: number; maxSeq: number }, limit: number): Promise<ChainRow[]> {
+  const rows = (await manager.query('SELECT * FROM audit_events WHERE occurred_at >= ? AND occurred_at <= ? AND seq > ? AND seq <= ? ORDER BY seq ASC LIMIT ?', [range.from, range.to, range.afterSeq, range.maxSeq, limit])) as ChainRow[];
   await attachChainDetails((sql, values) => manager.query(sql, values), details, rows);
   return rows.map((row) => {
     const out: ChainRow = {};
