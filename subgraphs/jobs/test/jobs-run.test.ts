@@ -93,6 +93,24 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(columns['large']!.stddev! / (Math.SQRT2 * 1e200)).toBeCloseTo(1, 10);
   });
 
+  it('PROFILE: a constant column, values far from zero, one value, no value: exact hand-computed statistics', async () => {
+    // c: 123.456 six times. k: 1e9 + {4, 7, 13, 16}, two empty (mean 1e9 + 10; squared deviations
+    // 36 + 9 + 9 + 36 = 90, sample variance 90 / 3 = 30). one: a single 5. none: every cell empty.
+    const csv = ['c,k,one,none', '123.456,1000000004,5,', '123.456,1000000007,,', '123.456,,,', '123.456,1000000013,,', '123.456,,,', '123.456,1000000016,,'].join('\n') + '\n';
+    const { versionId } = await uploadDataset(stack, scientist, 'profiled-exact', csv);
+    const submitted = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    expect(done.result!.profile!.rowCount).toBe(6);
+    const columns = Object.fromEntries(done.result!.profile!.columns.map((c) => [c['name'], c]));
+    // The mean of equal values is that value and their spread is exactly 0 (not an ulp off, not 1e-15).
+    expect(columns['c']).toMatchObject({ type: 'FLOAT', count: 6, nullCount: 0, min: 123.456, max: 123.456, mean: 123.456, stddev: 0 });
+    expect(columns['k']).toMatchObject({ type: 'INTEGER', count: 4, nullCount: 2, min: 1000000004, max: 1000000016, mean: 1000000010 });
+    expect(columns['k']!['stddev']).toBeCloseTo(Math.sqrt(30), 12);
+    expect(columns['one']).toMatchObject({ type: 'INTEGER', count: 1, nullCount: 5, min: 5, max: 5, mean: 5, stddev: 0 });
+    expect(columns['none']).toMatchObject({ type: 'STRING', count: 0, nullCount: 6, min: null, mean: null, stddev: null, distinctEstimate: 0, distinctExact: true, topValues: [] });
+  });
+
   it('TRAIN: linear regression on a synthetic CSV recovers the coefficients, registers a model version with lineage that predicts sensibly', async () => {
     const { versionId } = await uploadDataset(stack, scientist, 'linear', linearCsv(1000));
     const submitted = expectNoErrors(

@@ -91,8 +91,11 @@ export class ColumnAccumulator {
   }
 
   /**
-   * Welford's update, written so no intermediate leaves the double range: the new mean as a
-   * weighted sum (it lies between min and max, so it is finite), deviations divided by `scale`.
+   * Welford's update (mean += delta / n), with the deviations divided by `scale` so no intermediate
+   * leaves the double range: |delta / scale| ≤ 2, so the step delta / n · scale is at most scale for
+   * n ≥ 2 (the first value is the mean). Dividing by a power of two is exact, so the step is the
+   * plain difference: a repeated value adds exactly 0 and the mean stays that value. The mean is
+   * kept within [min, max], which rounding of the steps could otherwise leave by an ulp.
    */
   private addNumber(value: number): void {
     const magnitude = Math.abs(value);
@@ -103,8 +106,12 @@ export class ColumnAccumulator {
       this.m2Scaled *= ratio * ratio;
       this.scale = grown;
     }
+    if (this.count === 1) {
+      this.mean = value;
+      return;
+    }
     const before = value / this.scale - this.mean / this.scale;
-    this.mean = this.mean - this.mean / this.count + value / this.count;
+    this.mean = Math.min(this.max, Math.max(this.min, this.mean + (before / this.count) * this.scale));
     this.m2Scaled += before * (value / this.scale - this.mean / this.scale);
   }
 
