@@ -2476,6 +2476,9 @@ export type UserActivity = {
 export type ValueCount = {
   __typename?: 'ValueCount';
   count: Scalars['Int']['output'];
+  /** The value is longer than 128 characters (counted whole, shown cut). */
+  truncated: Scalars['Boolean']['output'];
+  /** The value, or its first 128 characters when `truncated`. */
   value: Scalars['String']['output'];
 };
 

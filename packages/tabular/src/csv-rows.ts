@@ -3,6 +3,8 @@ import { resolveCsvLimits, type CsvLimits } from './limits';
 
 export interface ParseCsvRowsOptions {
   limits?: Partial<CsvLimits>;
+  /** Called once with the validated header (trimmed names, in file order) before the first row. */
+  onHeader?(columns: readonly string[]): void;
 }
 
 /**
@@ -22,6 +24,7 @@ export async function* parseCsvRows(
   const validator = new CsvStreamValidator(resolveCsvLimits(options.limits), {
     onHeader: (names) => {
       columns = names;
+      options.onHeader?.(names);
     },
     onRow: (fields) => {
       // Null prototype: a column named "__proto__" or "constructor" is just a key.

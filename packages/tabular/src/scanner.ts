@@ -66,11 +66,15 @@ export class CsvScanner {
       const c = text.charCodeAt(i);
       let content = false; // c is part of the field's value
       let recordEnded = false;
+      let fieldEnded = false;
       switch (this.state) {
         case FIELD_START:
           this.fieldLine = this.line;
           if (c === QUOTE) this.state = QUOTED;
-          else if (c === COMMA) this.endField(i);
+          else if (c === COMMA) {
+            this.endField(i);
+            fieldEnded = true;
+          }
           else if (c === CR || c === LF) recordEnded = this.endRecord(i);
           else {
             this.state = UNQUOTED;
@@ -78,7 +82,10 @@ export class CsvScanner {
           }
           break;
         case UNQUOTED:
-          if (c === COMMA) this.endField(i);
+          if (c === COMMA) {
+            this.endField(i);
+            fieldEnded = true;
+          }
           else if (c === CR || c === LF) recordEnded = this.endRecord(i);
           else content = true;
           break;
@@ -87,13 +94,21 @@ export class CsvScanner {
           else content = true;
           break;
         default: // QUOTE_IN_QUOTED
-          if (c === COMMA) this.endField(i);
+          if (c === COMMA) {
+            this.endField(i);
+            fieldEnded = true;
+          }
           else if (c === CR || c === LF) recordEnded = this.endRecord(i);
           else {
             // `""` is an escaped quote; anything else (`"ab"c`) is malformed, which csv-parse reports.
             this.state = c === QUOTE ? QUOTED : UNQUOTED;
             content = true;
           }
+      }
+      if (fieldEnded && !this.inHeader && this.fieldIndex >= this.limits.maxColumns) {
+        // A data row over the column limit (so over the header's count too) is refused here: csv-parse
+        // would collect all of its fields, however many, before it compared the count.
+        return { index: i, error: this.tooManyFields() };
       }
       if (recordEnded && this.tooManyColumnsAt >= 0) {
         return { index: this.tooManyColumnsAt, error: this.tooManyColumns(true) };
@@ -160,6 +175,16 @@ export class CsvScanner {
       `The header has ${exact ? '' : 'at least '}${count} columns, more than the limit of ${maxColumns}. ` +
         `Split the dataset or drop columns so it has at most ${maxColumns}.`,
       { line: this.fieldLine, columns: count, limit: maxColumns },
+    );
+  }
+
+  private tooManyFields(): TesseraError {
+    const { maxColumns } = this.limits;
+    const expected = this.headerFields;
+    return errors.badInput(
+      `Line ${this.line} has more than ${maxColumns} fields, but the header has ${expected} column${expected === 1 ? '' : 's'}. ` +
+        'Every row needs exactly one value per column: leave a value empty if it is missing, and quote values that contain commas.',
+      { line: this.line, expected, limit: maxColumns },
     );
   }
 

@@ -148,6 +148,19 @@ describe('CsvProfiler: rejections', () => {
       expect(error.message).toMatch(/^Line 5 has 3 fields, but the header has 2 columns/);
     });
 
+    it('rejects a row with more fields than the column limit as soon as it goes over, before the row is collected', async () => {
+      // Up to the limit the row reaches the parser and gets the exact count; past it, the row is refused
+      // at the comma that goes over (a line of 50 million commas was collected as 50 million fields).
+      const exact = await rejected('a,b\n1,2\n3,4,5,6\n', { maxColumns: 4 });
+      expect(exact.extensions).toMatchObject({ line: 3, expected: 2, actual: 4 });
+      const over = await rejected('a,b\n1,2\n"x\ny",4,5,6,7,8\n', { maxColumns: 4 });
+      expect(code(over)).toBe('BAD_USER_INPUT');
+      expect(over.message).toMatch(/^Line 4 has more than 4 fields, but the header has 2 columns/);
+      expect(over.extensions).toMatchObject({ line: 4, expected: 2, limit: 4 });
+      const commas = await rejection(profile(`a\n1\n${','.repeat(5_000_000)}\n`));
+      expect(commas.message).toMatch(/^Line 3 has more than 1000 fields, but the header has 1 column/);
+    });
+
     it('counts lines physically (blank lines, leading blank lines and quoted line breaks included)', async () => {
       const error = await rejected('\n\na,b\n\n1,"two\nlines"\n\n3\n');
       expect(error.extensions).toMatchObject({ line: 8, expected: 2, actual: 1 });

@@ -68,6 +68,35 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     ]);
   });
 
+  it('preview reads a version exactly as the upload parsed it: blank lines, mixed line breaks, multi-line values, spaced header names', async () => {
+    const datasetId = await newDataset(stack, scientist, 'preview-as-parsed');
+    const previewOf = async (versionId: string, limit: number) =>
+      expectNoErrors(
+        await stack.query<{ datasetVersion: { rowCount: number; columns: Array<{ name: string }>; preview: { columns: string[]; rows: string[][] } } }>(
+          viewer,
+          `query($id: ID!, $limit: Int) { datasetVersion(id: $id) { rowCount columns { name } preview(limit: $limit) { columns rows } } }`,
+          { id: versionId, limit },
+        ),
+      ).datasetVersion;
+    // Each file was accepted by the upload with these rows; the preview shows the same rows and names.
+    const cases: Array<{ csv: string; limit: number; columns: string[]; rows: string[][] }> = [
+      // Blank lines before the header and between rows are skipped, as the upload skips them.
+      { csv: '\n\na,b\n\n1,2\n\n\n3,4\n\n', limit: 10, columns: ['a', 'b'], rows: [['1', '2'], ['3', '4']] },
+      // CRLF, then LF, then a lone CR: each ends a record.
+      { csv: 'a,b\r\n1,2\n3,4\r5,6', limit: 10, columns: ['a', 'b'], rows: [['1', '2'], ['3', '4'], ['5', '6']] },
+      // A value spanning three lines is one row: limit counts rows, not lines.
+      { csv: 'a,b\n"x\ny\nz",1\n2,"say ""hi"", ok"\n4,5\n', limit: 2, columns: ['a', 'b'], rows: [['x\ny\nz', '1'], ['2', 'say "hi", ok']] },
+      // Header names are trimmed (the version's column names); values are kept as written.
+      { csv: '\uFEFF a , b \n 1 ,2\n', limit: 10, columns: ['a', 'b'], rows: [[' 1 ', '2']] },
+    ];
+    for (const { csv, limit, columns, rows } of cases) {
+      const version = await uploadVersion(stack, scientist, datasetId, Buffer.from(csv));
+      const read = await previewOf(version.id, limit);
+      expect(read.columns.map((c) => c.name)).toEqual(columns);
+      expect(read.preview).toEqual({ columns, rows });
+    }
+  });
+
   it('after a data-key rotation new objects use the new key and old versions still decrypt', async () => {
     const tenant = await stack.createTenant();
     const token = await tenant.token('admin');

@@ -10,7 +10,7 @@ export const jobFields = `id kind status progress phase attempts cancelRequested
   input { datasetVersionId targetColumn featureColumns modelType modelName modelId modelVersionId alias outputDatasetName predictionColumn columns
           hyperParameters { epochs learningRate batchSize l2 hiddenUnits activation seed } }
   result { modelId modelVersionId modelVersionNumber weights bias finalLoss trainingRows skippedRows datasetId datasetVersionId predictedRows
-           profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate distinctExact topValues { value count } } } }`;
+           profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate distinctExact topValues { value count truncated } } } }`;
 
 export interface JobView {
   id: string;

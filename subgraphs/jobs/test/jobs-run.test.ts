@@ -94,6 +94,57 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(columns['large']!.stddev! / (Math.SQRT2 * 1e200)).toBeCloseTo(1, 10);
   });
 
+  it('PROFILE: a constant column, values far from zero, one value, no value: exact hand-computed statistics', async () => {
+    // c: 123.456 six times. k: 1e9 + {4, 7, 13, 16}, two empty (mean 1e9 + 10; squared deviations
+    // 36 + 9 + 9 + 36 = 90, sample variance 90 / 3 = 30). one: a single 5. none: every cell empty.
+    const csv = ['c,k,one,none', '123.456,1000000004,5,', '123.456,1000000007,,', '123.456,,,', '123.456,1000000013,,', '123.456,,,', '123.456,1000000016,,'].join('\n') + '\n';
+    const { versionId } = await uploadDataset(stack, scientist, 'profiled-exact', csv);
+    const submitted = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    expect(done.result!.profile!.rowCount).toBe(6);
+    const columns = Object.fromEntries(done.result!.profile!.columns.map((c) => [c['name'], c]));
+    // The mean of equal values is that value and their spread is exactly 0 (not an ulp off, not 1e-15).
+    expect(columns['c']).toMatchObject({ type: 'FLOAT', count: 6, nullCount: 0, min: 123.456, max: 123.456, mean: 123.456, stddev: 0 });
+    expect(columns['k']).toMatchObject({ type: 'INTEGER', count: 4, nullCount: 2, min: 1000000004, max: 1000000016, mean: 1000000010 });
+    expect(columns['k']!['stddev']).toBeCloseTo(Math.sqrt(30), 12);
+    expect(columns['one']).toMatchObject({ type: 'INTEGER', count: 1, nullCount: 5, min: 5, max: 5, mean: 5, stddev: 0 });
+    expect(columns['none']).toMatchObject({ type: 'STRING', count: 0, nullCount: 6, min: null, mean: null, stddev: null, distinctEstimate: 0, distinctExact: true, topValues: [] });
+  });
+
+  it('PROFILE: a top value is reported by its first 128 characters and counted whole; values of 1 MiB make a small result', async () => {
+    const long = 'é' + 'x'.repeat(200); // 201 characters
+    const astral = 'y'.repeat(127) + '😀' + 'z'; // 129 characters (130 UTF-16 units): cut after the emoji
+    const twinA = 'a'.repeat(128) + '1'; // same first 128 characters as twinB, another value
+    const twinB = 'a'.repeat(128) + '2';
+    const exact = 'b'.repeat(128); // exactly 128: whole
+    const csv = ['s', long, long, long, 'red', 'red', astral, twinA, twinB, exact].join('\n') + '\n';
+    const { versionId } = await uploadDataset(stack, scientist, 'profiled-long-values', csv);
+    const submitted = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED']);
+    expect(done.error).toBeNull();
+    const column = done.result!.profile!.columns[0]!;
+    expect(column).toMatchObject({ name: 's', type: 'STRING', count: 9, nullCount: 0, distinctEstimate: 6, distinctExact: true });
+    expect(column['topValues']).toEqual([
+      { value: 'é' + 'x'.repeat(127), count: 3, truncated: true },
+      { value: 'red', count: 2, truncated: false },
+      { value: 'a'.repeat(128), count: 1, truncated: true },
+      { value: 'a'.repeat(128), count: 1, truncated: true },
+      { value: exact, count: 1, truncated: false },
+      { value: 'y'.repeat(127) + '😀', count: 1, truncated: true },
+    ]);
+
+    // 18 columns of one 1 MiB value each: the whole values made an 18 MiB result, which the jobs
+    // service's port refused (the job FAILED); cut, the result is a few kilobytes.
+    const wide = Array.from({ length: 18 }, (_, i) => `c${i}`);
+    const big = `${wide.join(',')}\n${wide.map((name) => name + 'v'.repeat(1024 * 1024 - 8)).join(',')}\n`;
+    const bigVersion = await uploadDataset(stack, scientist, 'profiled-huge-values', big);
+    const bigJob = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: bigVersion.versionId } })).submitProfileJob;
+    const bigDone = await waitForStatus(stack, scientist, bigJob.id, ['SUCCEEDED', 'FAILED']);
+    expect(bigDone).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(bigDone.result!.profile!.columns.map((c) => c['topValues'])).toEqual(wide.map((name) => [{ value: name + 'v'.repeat(128 - name.length), count: 1, truncated: true }]));
+  });
+
   it('TRAIN: linear regression on a synthetic CSV recovers the coefficients, registers a model version with lineage that predicts sensibly', async () => {
     const { versionId } = await uploadDataset(stack, scientist, 'linear', linearCsv(1000));
     const submitted = expectNoErrors(

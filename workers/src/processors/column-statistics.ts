@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Statistics of one column, as the PROFILE job reports them. */
 export interface ColumnStatistics {
   name: string;
@@ -10,12 +12,25 @@ export interface ColumnStatistics {
   stddev: number | null;
   distinctEstimate: number | null;
   distinctExact: boolean | null;
-  topValues: Array<{ value: string; count: number }> | null;
+  topValues: TopValue[] | null;
+}
+
+/** A frequent value: `value` is its first `topValueLength` characters when `truncated`. */
+export interface TopValue {
+  value: string;
+  count: number;
+  truncated: boolean;
 }
 
 const exactDistinctLimit = 10_000;
 const sketchSize = 1024;
 const topValueCount = 10;
+/**
+ * Characters (code points) of a top value that are reported and kept. A value may be up to 1 MiB,
+ * so full values made a profile as large as the file (10 per column, up to 1 000 columns): over
+ * the port's 16 MiB body limit the job failed, and below it every read of the job decrypted it.
+ */
+export const topValueLength = 128;
 
 /** 32-bit FNV-1a, then a murmur finalizer: a cheap, well-spread hash for the distinct sketch. */
 function hash32(value: string): number {
@@ -55,7 +70,9 @@ export class ColumnAccumulator {
   private counts: Map<string, number> | undefined = new Map();
   private readonly sketch = new Set<number>();
   private sketchMax = 0;
-  private frozenTop: Array<{ value: string; count: number }> | undefined;
+  /** Values longer than topValueLength, keyed by a digest of the whole value followed by its prefix. */
+  private longCounts = new Map<string, number>();
+  private frozenTop: TopValue[] | undefined;
 
   constructor(
     readonly name: string,
@@ -82,17 +99,35 @@ export class ColumnAccumulator {
     }
     this.addToSketch(raw);
     if (this.counts) {
-      this.counts.set(raw, (this.counts.get(raw) ?? 0) + 1);
-      if (this.counts.size > exactDistinctLimit) {
-        this.frozenTop = topOf(this.counts);
+      // A long value is counted under a digest of the whole and its prefix, so it is told apart from
+      // every other value while the column holds ~topValueLength characters for it, not the value.
+      const prefix = prefixOf(raw, topValueLength);
+      const counts = prefix === undefined ? this.counts : this.longCounts;
+      const key = prefix === undefined ? raw : longValueKey(prefix, raw);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (this.counts.size + this.longCounts.size > exactDistinctLimit) {
+        this.frozenTop = this.top();
         this.counts = undefined;
+        this.longCounts.clear();
       }
     }
   }
 
+  private top(): TopValue[] {
+    const values: TopValue[] = [];
+    for (const [value, count] of this.counts ?? []) values.push({ value, count, truncated: false });
+    for (const [key, count] of this.longCounts) values.push({ value: key.slice(digestLength), count, truncated: true });
+    return values
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : Number(a.truncated) - Number(b.truncated)))
+      .slice(0, topValueCount);
+  }
+
   /**
-   * Welford's update, written so no intermediate leaves the double range: the new mean as a
-   * weighted sum (it lies between min and max, so it is finite), deviations divided by `scale`.
+   * Welford's update (mean += delta / n), with the deviations divided by `scale` so no intermediate
+   * leaves the double range: |delta / scale| ≤ 2, so the step delta / n · scale is at most scale for
+   * n ≥ 2 (the first value is the mean). Dividing by a power of two is exact, so the step is the
+   * plain difference: a repeated value adds exactly 0 and the mean stays that value. The mean is
+   * kept within [min, max], which rounding of the steps could otherwise leave by an ulp.
    */
   private addNumber(value: number): void {
     const magnitude = Math.abs(value);
@@ -103,8 +138,12 @@ export class ColumnAccumulator {
       this.m2Scaled *= ratio * ratio;
       this.scale = grown;
     }
+    if (this.count === 1) {
+      this.mean = value;
+      return;
+    }
     const before = value / this.scale - this.mean / this.scale;
-    this.mean = this.mean - this.mean / this.count + value / this.count;
+    this.mean = Math.min(this.max, Math.max(this.min, this.mean + (before / this.count) * this.scale));
     this.m2Scaled += before * (value / this.scale - this.mean / this.scale);
   }
 
@@ -151,7 +190,7 @@ export class ColumnAccumulator {
       };
     }
     const exact = this.counts !== undefined;
-    const distinct = exact ? this.counts!.size : Math.round(((sketchSize - 1) * 4294967296) / (this.sketchMax + 1));
+    const distinct = exact ? this.counts!.size + this.longCounts.size : Math.round(((sketchSize - 1) * 4294967296) / (this.sketchMax + 1));
     return {
       ...base,
       min: null,
@@ -160,14 +199,24 @@ export class ColumnAccumulator {
       stddev: null,
       distinctEstimate: distinct,
       distinctExact: exact,
-      topValues: exact ? topOf(this.counts!) : (this.frozenTop ?? []),
+      topValues: exact ? this.top() : (this.frozenTop ?? []),
     };
   }
 }
 
-function topOf(counts: Map<string, number>): Array<{ value: string; count: number }> {
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, topValueCount)
-    .map(([value, count]) => ({ value, count }));
+const digestLength = 44; // base64 of a sha256
+
+function longValueKey(prefix: string, value: string): string {
+  return createHash('sha256').update(value).digest('base64') + prefix;
+}
+
+/** The first `max` code points of `value`, or undefined when it has no more than that. */
+function prefixOf(value: string, max: number): string | undefined {
+  if (value.length <= max) return undefined;
+  let i = 0;
+  for (let points = 0; points < max && i < value.length; points++) {
+    const c = value.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < value.length ? 2 : 1;
+  }
+  return i >= value.length ? undefined : value.slice(0, i);
 }

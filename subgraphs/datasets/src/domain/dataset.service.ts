@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream';
 import type { EntityManager } from 'typeorm';
-import { parse } from 'csv-parse';
 import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
+import { parseCsvRows } from '@tessera/tabular';
 import { isDuplicateKey, pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
@@ -134,13 +133,17 @@ export class DatasetService {
       throw errors.badInput(`limit must be between 1 and ${this.config.maxPreviewRows}.`, { field: 'limit' });
     }
     const content = await this.scope.bucket.getDecrypted(version.objectKey, datasetKeys(this.scope).resolver(version.datasetId));
-    const parser = parse({ bom: true, to_line: limit + 1, relax_column_count: false });
-    // A read or decrypt error destroys the parser with it (the loop throws); the parser stops
-    // after `limit` rows, and the rest of the object is not read.
-    pipeline(content, parser, () => undefined);
-    const records: string[][] = [];
+    // The upload's own parser and rules (blank lines skipped, CRLF/LF/CR, trimmed header names), so a
+    // version reads back as the rows it was accepted with. Leaving the loop stops reading the object;
+    // a read or decrypt error throws from it.
+    let columns: readonly string[] = [];
+    const rows: string[][] = [];
+    const limits = { ...this.config.csv, maxBytes: Math.max(1, version.byteSize) };
     try {
-      for await (const record of parser) records.push(record as string[]);
+      for await (const row of parseCsvRows(content, { limits, onHeader: (names) => (columns = names) })) {
+        rows.push(columns.map((name) => row[name]!));
+        if (rows.length >= limit) break;
+      }
     } finally {
       content.destroy();
     }
@@ -149,10 +152,10 @@ export class DatasetService {
         action: 'dataset.read',
         targetType: 'DatasetVersion',
         targetId: version.id,
-        details: { rows: Math.max(0, records.length - 1) },
+        details: { rows: rows.length },
       }),
     );
-    return { columns: records[0] ?? [], rows: records.slice(1) };
+    return { columns: [...columns], rows };
   }
 }
 

@@ -38,6 +38,10 @@ export function jobResolvers(deps: JobsDeps): GraphQLResolverMap<SubgraphContext
       startedAt: (job: Job) => iso(job.startedAt),
       finishedAt: (job: Job) => iso(job.finishedAt),
     },
+    // Results written before top values were cut hold no flag: their values are whole.
+    ValueCount: {
+      truncated: (entry: { truncated?: boolean }) => entry.truncated === true,
+    },
     HyperParameters: {
       activation: (hp: { activation: string }) => hp.activation.toUpperCase(),
     },
