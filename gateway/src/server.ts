@@ -54,6 +54,10 @@ import { PreparedOperations } from './prepared/prepared-operations';
 import { createSingleFetchExecutor } from './prepared/single-fetch-executor';
 import { singleFetchRouteOf } from './prepared/single-fetch';
 import { releaseWithResponse } from './release-with-response';
+import { closeOnUnreadBody } from './unread-body';
+
+/** The largest request body the gateway reads (POST /graphql, POST /v1/predict); uploads stream. */
+const maxBodyBytes = 1024 * 1024;
 
 export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
@@ -294,7 +298,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   // POST /graphql and POST /v1/predict (the hot paths) skip express; everything else (GET landing
   // page, CORS preflights, uploads, downloads, health) is served by the express app above.
   const graphqlPost = createGraphQLPostHandler(server, {
-    maxBodyBytes: 1024 * 1024,
+    maxBodyBytes,
     admit: (facts) => pipeline.admitCaller(facts),
     context: async (caller, facts, body) => {
       try {
@@ -312,7 +316,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     ? createPredictRoute({
         modelsUrl: modelsSubgraph.url.replace(/\/graphql$/, ''),
         fetch: createSubgraphFetcher(subgraphAgents, 'models'),
-        maxBodyBytes: 1024 * 1024,
+        maxBodyBytes,
         admitCaller: (facts) => pipeline.admitCaller(facts),
         admitPredict: (caller) => pipeline.predict(caller),
         sign,
@@ -322,6 +326,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       })
     : undefined;
   const route = (req: IncomingMessage, reply: ServerResponse): void => {
+    closeOnUnreadBody(req, reply, maxBodyBytes);
     if (req.method === 'POST') {
       const path = (req.url ?? '').split('?')[0];
       if (path === '/graphql' || path === '/graphql/') return graphqlPost(req, reply);

@@ -6,6 +6,7 @@ import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
 import { releaseWithResponse } from './release-with-response';
 import { assertIdentityEncoding } from './request-body';
+import { drainUnreadBody } from './unread-body';
 import type { SubgraphAgents } from './subgraph-tls';
 
 const uploadId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -40,8 +41,8 @@ export function uploadProxy(options: UploadProxyOptions) {
       assertIdentityEncoding(req.headers);
       if (declared > options.maxUploadBytes) throw errors.tooLarge(`Uploads are limited to ${options.maxUploadBytes} bytes.`);
       const { token, release } = await options.authorize(req, service);
-      // The slot is the tenant's until its answer is out; a client already gone has nothing left to send.
-      if (!releaseWithResponse(res, release)) return;
+      // The slot is the tenant's until its answer is out and its body is in; a client already gone has nothing left to send.
+      if (!releaseWithResponse(res, () => afterBody(req, release))) return;
       const headers: Record<string, string> = {
         'content-type': req.headers['content-type'] ?? 'application/octet-stream',
         'content-length': String(declared),
@@ -52,10 +53,12 @@ export function uploadProxy(options: UploadProxyOptions) {
         const upstream = httpsRequest(`${base}/internal/uploads/${id}`, { method: 'PUT', headers, agent: options.agents.agent(service) }, (reply) => {
           res.status(reply.statusCode ?? 502);
           res.setHeader('content-type', reply.headers['content-type'] ?? 'application/json');
+          if (!req.complete) drainUnreadBody(req);
           reply.pipe(res);
           reply.on('end', () => {
             // Answered before the whole body came (a refused id): the rest is not wanted, and the
             // pooled connection to the subgraph must not wait for a client that may never send it.
+            // The rest is drained here, on the caller's slot and within the idle timeout.
             if (!req.complete) {
               req.unpipe(upstream);
               upstream.destroy();
@@ -68,12 +71,13 @@ export function uploadProxy(options: UploadProxyOptions) {
         // Each stream holds a connection of the pool all tenants share: a body that stops arriving
         // gives it up after idleTimeoutMs (the subgraph sees the upload cut short and discards it).
         const idle = setTimeout(() => {
-          if (!res.headersSent) res.setHeader('connection', 'close');
+          // Answered already (early), and the rest of the body stopped coming: nothing more to say.
+          if (res.headersSent) return void req.socket.destroy();
+          res.setHeader('connection', 'close');
           upstream.destroy(stalled(options.idleTimeoutMs));
         }, options.idleTimeoutMs);
         req.on('data', () => idle.refresh());
-        req.once('end', () => clearTimeout(idle));
-        res.once('close', () => clearTimeout(idle));
+        afterBody(req, () => clearTimeout(idle));
         upstream.on('error', reject);
         req.on('aborted', () => upstream.destroy());
         req.pipe(upstream);
@@ -87,4 +91,14 @@ export function uploadProxy(options: UploadProxyOptions) {
 
 function stalled(idleTimeoutMs: number): TesseraError {
   return new TesseraError('BAD_REQUEST', `The upload stalled: no bytes arrived for ${idleTimeoutMs / 1000} s.`, { idleTimeoutMs });
+}
+
+/**
+ * Calls `done` once the request's body is in or its connection is gone (the socket's close: a
+ * request whose answer is out is no longer closed with its connection).
+ */
+function afterBody(req: Request, done: () => void): void {
+  if (req.complete || req.socket.destroyed) return done();
+  req.once('end', done);
+  req.socket.once('close', done);
 }

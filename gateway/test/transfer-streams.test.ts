@@ -110,22 +110,35 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     expect({ status: again.status, code: again.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
   }, 60_000);
 
-  it('an upload the subgraph refuses before its body arrived holds nothing once answered, however slowly its client sends the rest', async () => {
+  it('an upload the subgraph refuses before its body arrived keeps its slot while the rest comes, and gives it back when the rest stops coming', async () => {
     const token = await noisy.token('admin');
-    // Unknown ids, one byte sent: each is answered NOT_FOUND; the clients never send the rest.
-    const refused: Array<{ socket: TLSSocket; answer: RawAnswer }> = [];
-    for (let round = 0; round < 140 / 7; round++) {
-      const batch = await Promise.all(Array.from({ length: 7 }, () => stalledUpload(stack, `/uploads/datasets/${randomUUID()}`, token, 1_000, 'a')));
-      sockets.push(...batch.map((s) => s.socket));
-      expect(await waitFor(() => batch.every((s) => s.answer.status !== undefined), 5_000)).toBe(true);
-      refused.push(...batch);
-    }
+    // Unknown ids, one byte sent: each is answered NOT_FOUND at once; the clients never send the rest.
+    const refused = await Promise.all(Array.from({ length: 8 }, () => stalledUpload(stack, `/uploads/datasets/${randomUUID()}`, token, 1_000, 'a')));
+    sockets.push(...refused.map((s) => s.socket));
+    expect(await waitFor(() => refused.every((s) => s.answer.status !== undefined), 5_000)).toBe(true);
     expect(new Set(refused.map((s) => s.answer.status))).toEqual(new Set([404]));
-    expect(stack.platform.gateway.transfersInFlight(noisy.id)).toBe(0);
-    // The connections to the datasets subgraph are free: another tenant's upload is answered at once.
+    expect(stack.platform.gateway.transfersInFlight(noisy.id)).toBe(8);
+    // The connections to the datasets subgraph are free meanwhile: another tenant's upload is answered at once.
     const other = await put(stack, `/uploads/datasets/${randomUUID()}`, await quiet.token('admin'), 'a,b\n1,2\n');
     expect({ status: other.status, code: other.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
     expect(other.ms).toBeLessThan(idleTimeoutMs);
+    // After the idle timeout the connections are closed and the slots back.
+    expect(await waitFor(() => refused.every((s) => s.answer.closed) && stack.platform.gateway.transfersInFlight(noisy.id) === 0, idleTimeoutMs * 4)).toBe(true);
+  }, 60_000);
+
+  it('an upload answered early whose client sends the rest is drained: the answer arrives and the connection stays usable', async () => {
+    const token = await noisy.token('admin');
+    const declared = 4 * 1024 * 1024;
+    const { socket, answer } = await stalledUpload(stack, `/uploads/datasets/${randomUUID()}`, token, declared, 'a');
+    sockets.push(socket);
+    expect(await waitFor(() => answer.status !== undefined, 5_000)).toBe(true);
+    expect(answer.status).toBe(404);
+    socket.write(Buffer.alloc(declared - 1, 'a'));
+    expect(await waitFor(() => stack.platform.gateway.transfersInFlight(noisy.id) === 0, 5_000)).toBe(true);
+    const query = JSON.stringify({ query: '{ __typename }' });
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n${query}`);
+    expect(await waitFor(() => answer.body.includes('"__typename":"Query"'), 5_000)).toBe(true);
+    expect(answer.closed).toBe(false);
   }, 60_000);
 
   it('an upload whose body stops arriving is answered BAD_REQUEST, and leaves no object, no reservation and no slot', async () => {
@@ -210,4 +223,66 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     expect(createHash('sha256').update(Buffer.from(await whole.arrayBuffer())).digest('hex')).toBe(createHash('sha256').update(onnx).digest('hex'));
     expect(await waitFor(() => stack.platform.gateway.transfersInFlight(quiet.id) === 0, 2_000)).toBe(true);
   }, 120_000);
+  describe('a body still coming when its answer is out is not read on past 1 MiB', () => {
+    /** Sends `head`, then pushes zeros as fast as the connection takes them; resolves when the gateway closes it. */
+    async function push(head: string, limitBytes: number, chunked: boolean): Promise<{ answer: string; sent: number }> {
+      const url = new URL(stack.gatewayUrl);
+      const socket = await new Promise<TLSSocket>((resolve, reject) => {
+        const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
+        opened.once('error', reject);
+      });
+      sockets.push(socket);
+      const zeros = Buffer.alloc(64 * 1024);
+      const chunk = chunked ? Buffer.concat([Buffer.from('10000\r\n'), zeros, Buffer.from('\r\n')]) : zeros;
+      let sent = 0;
+      let answer = '';
+      socket.on('data', (data: Buffer) => (answer += data.toString('utf8')));
+      return new Promise((resolve) => {
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve({ answer, sent }));
+        socket.write(head);
+        const pump = (): void => {
+          while (sent < limitBytes && !socket.destroyed) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) return void socket.once('drain', pump);
+          }
+        };
+        pump();
+      });
+    }
+
+    it.each([
+      ['an upload without a token', (bytes: number) => `PUT /uploads/datasets/${randomUUID()} HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\nContent-Length: ${bytes}\r\n\r\n`, 401],
+      ['an upload declared over the upload limit', (bytes: number) => `PUT /uploads/datasets/${randomUUID()} HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${bytes * 8}\r\n\r\n`, 413],
+      ['a POST /graphql without a token', (bytes: number) => `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${bytes}\r\n\r\n`, 401],
+      ['a chunked POST /graphql without a token', () => `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, 401],
+    ])('%s is answered, typed, and its connection closed instead of drained', async (_name, head, status) => {
+      const total = 512 * 1024 * 1024;
+      const { answer, sent } = await push(head(total), total, head(total).includes('chunked'));
+      expect(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1])).toBe(status);
+      expect(answer).toMatch(/"code":"(UNAUTHENTICATED|PAYLOAD_TOO_LARGE)"/);
+      // The client could send no more than what the sockets' buffers took before the gateway stopped reading.
+      expect(sent).toBeLessThan(64 * 1024 * 1024);
+    }, 60_000);
+
+    it('a refused body declared at most 1 MiB is drained: the keep-alive connection answers the next request', async () => {
+      const url = new URL(stack.gatewayUrl);
+      const socket = await new Promise<TLSSocket>((resolve, reject) => {
+        const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
+        opened.once('error', reject);
+      });
+      sockets.push(socket);
+      let answer = '';
+      socket.on('data', (data: Buffer) => (answer += data.toString('utf8')));
+      const body = JSON.stringify({ query: `{ __typename }${' '.repeat(512 * 1024)}` });
+      socket.write(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      expect(await waitFor(() => answer.includes('UNAUTHENTICATED'), 5_000)).toBe(true);
+      socket.write(body);
+      const token = await quiet.token('viewer');
+      const query = JSON.stringify({ query: '{ __typename }' });
+      socket.write(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n${query}`);
+      expect(await waitFor(() => answer.includes('"__typename":"Query"'), 5_000)).toBe(true);
+      expect(socket.destroyed).toBe(false);
+    });
+  });
 });
