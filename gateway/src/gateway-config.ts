@@ -45,6 +45,10 @@ export interface GatewayConfig {
     pendingSocketsPerAddress?: number;
     /** How long a tenant's RATE_LIMITED answer is held before it is sent (default 250 ms; 0: at once). See pipeline/rate-limit-hold.ts. */
     rateLimitedHoldMs?: number;
+    /** Uploads and downloads one tenant may have in progress at once on this replica (default 8; see pipeline/transfer-slots.ts). */
+    transfersPerTenant?: number;
+    /** How long an upload's body or a download's reader may move no bytes before the stream is cut (default 30 000). */
+    transferIdleTimeoutMs?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;

@@ -37,7 +37,8 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
     try {
       caller = await options.admit(facts);
     } catch (error) {
-      // Refused on its headers alone: the body is drained unread, the connection stays usable.
+      // Refused on its headers alone: the body is drained unread, the connection stays usable (up to
+      // 1 MiB declared; a larger or chunked body closes the connection instead, unread-body.ts).
       req.resume();
       throw error;
     }

@@ -28,6 +28,8 @@ export function jsonErrorHandler(log: (message: string, fields: Record<string, u
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: number; type?: string } | null)?.status;
     if (status === 413) return sendError(res, errors.tooLarge('The request body is too large.'));
+    // The router's 400 for a path parameter (an upload or download id) that does not percent-decode.
+    if (status === 400 && error instanceof URIError) return sendError(res, new TesseraError('BAD_REQUEST', 'The request path is not valid percent-encoding.'));
     if (status === 400) return sendError(res, new TesseraError('BAD_REQUEST', 'The request body is not valid JSON.'));
     log('unhandled gateway error', { error: error instanceof Error ? error.stack : String(error) });
     return sendError(res, error);

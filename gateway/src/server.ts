@@ -35,6 +35,7 @@ import { createGraphQLPostHandler } from './graphql-post-handler';
 import { createPredictRoute, predictRoutePath } from './predict-route';
 import { operationSlotPlugin } from './operation-slot-plugin';
 import { defaultTenantConcurrency, TenantConcurrency } from './pipeline/tenant-concurrency';
+import { defaultTransferIdleTimeoutMs, defaultTransfersPerTenant, TransferSlots } from './pipeline/transfer-slots';
 import { clientAddress, type RequestFacts } from './request-facts';
 import type { GraphQLSchema } from 'graphql';
 import { createSubgraphFetcher } from './subgraph-http-client';
@@ -53,6 +54,10 @@ import { PreparedOperations } from './prepared/prepared-operations';
 import { createSingleFetchExecutor } from './prepared/single-fetch-executor';
 import { singleFetchRouteOf } from './prepared/single-fetch';
 import { releaseWithResponse } from './release-with-response';
+import { closeOnUnreadBody } from './unread-body';
+
+/** The largest request body the gateway reads (POST /graphql, POST /v1/predict); uploads stream. */
+const maxBodyBytes = 1024 * 1024;
 
 export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
@@ -64,6 +69,8 @@ export interface RunningGateway extends RunningHttpServer {
   syncRateLimits(): Promise<void>;
   /** A tenant's operations running and waiting for a slot on this replica (maxConcurrentOperations). */
   operationsInFlight(tenantId: string): { running: number; waiting: number };
+  /** A tenant's uploads and downloads in progress on this replica (at most TRANSFERS_PER_TENANT). */
+  transfersInFlight(tenantId: string): number;
   /** Writes the aggregated authentication-failure summaries now, open windows included (tests; shutdown does it too). */
   flushAuthFailures(): Promise<void>;
   /** Writes the API keys' last use recorded so far (tests; the loop and shutdown do it too). */
@@ -143,6 +150,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     subscriptionRouting = subscriptionRoutingOf(update.apiSchema, update.coreSupergraphSdl);
   });
   const operationSlots = new TenantConcurrency(defaultTenantConcurrency);
+  const transfers = new TransferSlots(config.limits.transfersPerTenant ?? defaultTransfersPerTenant);
   const preparedOperations = new PreparedOperations({ maxOperations: config.preparedOperations?.maxOperations });
   const singleFetch = createSingleFetchExecutor({ subgraphs: dataSources, schema: () => apiSchema, recordRequest: (observation) => requestMetrics.record(observation) });
   const documents = new PersistedDocuments({ mode: config.persistedDocuments?.mode ?? 'automatic', trusted: config.persistedDocuments?.trusted });
@@ -154,6 +162,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     schema: () => apiSchema,
     recordRefusal: (observation) => requestMetrics.record(observation),
     concurrency: operationSlots,
+    transfers,
     rateLimitHold: new RateLimitHold({ ...defaultRateLimitHold, ...(config.limits.rateLimitedHoldMs === undefined ? {} : { holdMs: config.limits.rateLimitedHoldMs }) }),
     usage: metering.step,
     documents,
@@ -194,10 +203,22 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const factsOf = (req: IncomingMessage, requestId: string): RequestFacts => ({ headers: req.headers, ip: clientAddress(req), requestId, publicUrl: publicUrlOf(req) });
   const expressFacts = (req: Request): RequestFacts => factsOf(req, String(req.res!.getHeader('x-request-id')));
   // Uploads and downloads are rare and long: a context of their own, with the request id inside.
-  const authorizeRoute = (kind: 'upload' | 'download') => async (req: Request, subgraph: string) => sign((await pipeline.route(expressFacts(req), kind)).principal, subgraph);
+  const authorizeUpload = async (req: Request, subgraph: string) => {
+    const { caller, release } = await pipeline.route(expressFacts(req), 'upload');
+    return { token: await signOrRelease(caller.principal, subgraph, release), release };
+  };
   const authorizeDownload = async (req: Request, subgraph: string) => {
-    const caller = await pipeline.route(expressFacts(req), 'download');
-    return { token: await sign(caller.principal, subgraph), countBytes: (bytes: number) => metering.countDownloadBytes(caller.tenant?.id, bytes) };
+    const { caller, release } = await pipeline.route(expressFacts(req), 'download');
+    return { token: await signOrRelease(caller.principal, subgraph, release), countBytes: (bytes: number) => metering.countDownloadBytes(caller.tenant?.id, bytes), release };
+  };
+  // A context that cannot be signed ends the transfer before it began: the slot goes back.
+  const signOrRelease = async (principal: Parameters<typeof sign>[0], subgraph: string, release: () => void) => {
+    try {
+      return await sign(principal, subgraph);
+    } catch (error) {
+      release();
+      throw error;
+    }
   };
 
   const app = express();
@@ -218,8 +239,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     uploadProxy({
       targets: new Map(config.subgraphs.filter((s) => config.uploadTargets.includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       maxUploadBytes: config.limits.maxUploadBytes,
+      idleTimeoutMs: config.limits.transferIdleTimeoutMs ?? defaultTransferIdleTimeoutMs,
       agents: subgraphAgents,
-      authorize: authorizeRoute('upload'),
+      authorize: authorizeUpload,
     }),
   );
   app.get(
@@ -227,6 +249,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     downloadProxy({
       targets: new Map(config.subgraphs.filter((s) => (config.downloadTargets ?? []).includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       agents: subgraphAgents,
+      idleTimeoutMs: config.limits.transferIdleTimeoutMs ?? defaultTransferIdleTimeoutMs,
       authorize: authorizeDownload,
     }),
   );
@@ -275,7 +298,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   // POST /graphql and POST /v1/predict (the hot paths) skip express; everything else (GET landing
   // page, CORS preflights, uploads, downloads, health) is served by the express app above.
   const graphqlPost = createGraphQLPostHandler(server, {
-    maxBodyBytes: 1024 * 1024,
+    maxBodyBytes,
     admit: (facts) => pipeline.admitCaller(facts),
     context: async (caller, facts, body) => {
       try {
@@ -293,7 +316,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     ? createPredictRoute({
         modelsUrl: modelsSubgraph.url.replace(/\/graphql$/, ''),
         fetch: createSubgraphFetcher(subgraphAgents, 'models'),
-        maxBodyBytes: 1024 * 1024,
+        maxBodyBytes,
         admitCaller: (facts) => pipeline.admitCaller(facts),
         admitPredict: (caller) => pipeline.predict(caller),
         sign,
@@ -303,6 +326,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       })
     : undefined;
   const route = (req: IncomingMessage, reply: ServerResponse): void => {
+    closeOnUnreadBody(req, reply, maxBodyBytes);
     if (req.method === 'POST') {
       const path = (req.url ?? '').split('?')[0];
       if (path === '/graphql' || path === '/graphql/') return graphqlPost(req, reply);
@@ -339,6 +363,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     flushUsage: () => metering.recorder.flush(),
     syncRateLimits: async () => rateLimitSync?.syncNow(),
     operationsInFlight: (tenantId) => operationSlots.inFlight(tenantId),
+    transfersInFlight: (tenantId) => transfers.inFlight(tenantId),
     flushAuthFailures: () => authFailureLog.flush(),
     flushApiKeyUsage: () => keyUsage.flush(),
     supergraphSdl: () => supergraphSdl,

@@ -1,10 +1,12 @@
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
 import { internalContextHeader } from '@tessera/auth';
-import { errors } from '@tessera/errors';
+import { errors, TesseraError } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
+import { releaseWithResponse } from './release-with-response';
 import { assertIdentityEncoding } from './request-body';
+import { drainUnreadBody } from './unread-body';
 import type { SubgraphAgents } from './subgraph-tls';
 
 const uploadId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,8 +17,10 @@ export interface UploadProxyOptions {
   /** The mutual-TLS pools to the subgraphs. */
   agents: SubgraphAgents;
   maxUploadBytes: number;
-  /** Authenticates the caller and signs its context for `subgraph`. */
-  authorize(req: Request, subgraph: string): Promise<string>;
+  /** How long the body may send nothing before the upload is given up (and its connection to the subgraph freed). */
+  idleTimeoutMs: number;
+  /** Authenticates the caller, takes one of its tenant's transfer slots and signs its context for `subgraph`. */
+  authorize(req: Request, subgraph: string): Promise<{ token: string; release: () => void }>;
 }
 
 /**
@@ -36,7 +40,9 @@ export function uploadProxy(options: UploadProxyOptions) {
       if (!Number.isFinite(declared)) throw errors.badInput('Send Content-Length with the upload.', { field: 'Content-Length' });
       assertIdentityEncoding(req.headers);
       if (declared > options.maxUploadBytes) throw errors.tooLarge(`Uploads are limited to ${options.maxUploadBytes} bytes.`);
-      const token = await options.authorize(req, service);
+      const { token, release } = await options.authorize(req, service);
+      // The slot is the tenant's until its answer is out and its body is in; a client already gone has nothing left to send.
+      if (!releaseWithResponse(res, () => afterBody(req, release))) return;
       const headers: Record<string, string> = {
         'content-type': req.headers['content-type'] ?? 'application/octet-stream',
         'content-length': String(declared),
@@ -47,10 +53,31 @@ export function uploadProxy(options: UploadProxyOptions) {
         const upstream = httpsRequest(`${base}/internal/uploads/${id}`, { method: 'PUT', headers, agent: options.agents.agent(service) }, (reply) => {
           res.status(reply.statusCode ?? 502);
           res.setHeader('content-type', reply.headers['content-type'] ?? 'application/json');
+          if (!req.complete) drainUnreadBody(req);
           reply.pipe(res);
-          reply.on('end', resolve);
+          reply.on('end', () => {
+            // Answered before the whole body came (a refused id): the rest is not wanted, and the
+            // pooled connection to the subgraph must not wait for a client that may never send it.
+            // The rest is drained here, on the caller's slot and within the idle timeout.
+            if (!req.complete) {
+              req.unpipe(upstream);
+              upstream.destroy();
+              req.resume();
+            }
+            resolve();
+          });
           reply.on('error', reject);
         });
+        // Each stream holds a connection of the pool all tenants share: a body that stops arriving
+        // gives it up after idleTimeoutMs (the subgraph sees the upload cut short and discards it).
+        const idle = setTimeout(() => {
+          // Answered already (early), and the rest of the body stopped coming: nothing more to say.
+          if (res.headersSent) return void req.socket.destroy();
+          res.setHeader('connection', 'close');
+          upstream.destroy(stalled(options.idleTimeoutMs));
+        }, options.idleTimeoutMs);
+        req.on('data', () => idle.refresh());
+        afterBody(req, () => clearTimeout(idle));
         upstream.on('error', reject);
         req.on('aborted', () => upstream.destroy());
         req.pipe(upstream);
@@ -60,4 +87,18 @@ export function uploadProxy(options: UploadProxyOptions) {
       sendError(res, error);
     }
   };
+}
+
+function stalled(idleTimeoutMs: number): TesseraError {
+  return new TesseraError('BAD_REQUEST', `The upload stalled: no bytes arrived for ${idleTimeoutMs / 1000} s.`, { idleTimeoutMs });
+}
+
+/**
+ * Calls `done` once the request's body is in or its connection is gone (the socket's close: a
+ * request whose answer is out is no longer closed with its connection).
+ */
+function afterBody(req: Request, done: () => void): void {
+  if (req.complete || req.socket.destroyed) return done();
+  req.once('end', done);
+  req.socket.once('close', done);
 }

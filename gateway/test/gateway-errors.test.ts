@@ -121,6 +121,19 @@ describe('gateway error responses', () => {
     expect(res.json?.data).toEqual({ currentTenant: { id: acme.id } });
   });
 
+  it('a path whose percent-encoding does not decode (upload and download ids) → BAD_REQUEST (400) about the path, not a body', async () => {
+    for (const [method, path] of [
+      ['PUT', '/uploads/datasets/%E0%A4%A'],
+      ['GET', '/downloads/models/%zz'],
+    ] as const) {
+      const response = await fetch(`${stack.gatewayUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` }, ...(method === 'PUT' ? { body: 'a,b\n' } : {}) });
+      const json = (await response.json()) as Pick<GraphQLResponse, 'errors'>;
+      expect({ status: response.status, codes: errorCodes(json) }).toEqual({ status: 400, codes: ['BAD_REQUEST'] });
+      expect(json.errors?.[0]?.message).toMatch(/path/);
+      expect(json.errors?.[0]?.message).not.toMatch(/JSON/);
+    }
+  });
+
   it('a subscription sent over HTTP → BAD_REQUEST (400) naming the WebSocket endpoint', async () => {
     const response = await stack.query(token, 'subscription { jobEvents { jobId } }');
     expectRefused(response, 400, 'BAD_REQUEST');

@@ -50,6 +50,8 @@ export interface PlatformConfig {
   maxUploadBytes: number;
   /** Failed authentications per minute one client address may cause at the gateway (default 120). */
   authFailuresPerMinutePerAddress?: number;
+  /** Uploads and downloads per tenant at once, and how long one may move no bytes, at the gateway (defaults when omitted). */
+  transfers?: { perTenant?: number; idleTimeoutMs?: number };
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
   /** Batch size and pace of the tenants service's rewrap after a key-encryption key rotation (defaults when omitted). */
@@ -189,7 +191,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress },
+        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress, transfersPerTenant: config.transfers?.perTenant, transferIdleTimeoutMs: config.transfers?.idleTimeoutMs },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
         ...(config.access ? { access: config.access } : {}),

@@ -105,6 +105,8 @@ export interface TestStackOptions {
   inference?: PlatformConfig['inference'];
   /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
   authFailuresPerMinutePerAddress?: number;
+  /** The gateway's uploads and downloads per tenant at once and their idle timeout (defaults when omitted; tests shorten the timeout). */
+  transfers?: PlatformConfig['transfers'];
   /** Usage meters' flush interval, budget cache and stored-bytes sampling (metering tests shorten them). */
   metering?: PlatformConfig['metering'];
   /**
@@ -233,6 +235,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
+    ...(options.transfers ? { transfers: options.transfers } : {}),
     portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk, tenants: tenantsKeys.publicJwk },
     jobsServiceKeys,
     ...(options.access ? { access: options.access } : {}),

@@ -14,6 +14,7 @@ import type { AnalyzedOperation } from './operation-analysis';
 import { documentSizeCost, refusedDocumentCost, routeCosts } from './operation-cost-weights';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
+import type { TransferSlots } from './transfer-slots';
 import type { IncomingOperation } from './operation-request';
 import type { PersistedDocuments, ResolvedOperation } from '../prepared/persisted-documents';
 import { operationOfRefusal, type PreparedOperation, type PreparedOperations } from '../prepared/prepared-operations';
@@ -43,6 +44,8 @@ export interface RequestPipelineDeps {
   rateLimitHold: RateLimitHold;
   /** Each tenant's slots for running operations (maxConcurrentOperations) and its queue for the rest. */
   concurrency: TenantConcurrency;
+  /** Each tenant's uploads and downloads in progress (transfer-slots.ts). */
+  transfers: TransferSlots;
   /** Where a request's document text comes from: the request, the trusted manifest, the tenant's registered documents. */
   documents: PersistedDocuments;
   /** Operations parsed, measured and validated once per document (keyed by its SHA-256) for the current schema. */
@@ -200,20 +203,31 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       };
     },
 
-    /** An upload or download: authenticated and charged like an operation of the route's weight. */
-    async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<Caller> {
+    /**
+     * An upload or download: authenticated, given one of the tenant's transfer slots (`release`
+     * gives it back when the stream is over) and charged like an operation of the route's weight.
+     */
+    async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<{ caller: Caller; release: ReleaseSlot }> {
       const caller = await authenticate(facts);
       // An upload or download names no operation to check against the key's list: such keys stay on /graphql.
       if (caller.allowedOperations) throw errors.forbidden('An API key limited to some operations cannot upload or download files.');
+      let release: ReleaseSlot | undefined;
       try {
+        release = deps.transfers.acquire(budgetOf(caller));
         deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts[kind]);
       } catch (error) {
+        release?.();
         await deps.rateLimitHold.hold(error, budgetOf(caller));
         throw error;
       }
-      await deps.usage.assertWithinBudget(caller, kind);
+      try {
+        await deps.usage.assertWithinBudget(caller, kind);
+      } catch (error) {
+        release();
+        throw error;
+      }
       deps.usage.meterCost(caller, routeCosts[kind]);
-      return caller;
+      return { caller, release };
     },
 
     /**
