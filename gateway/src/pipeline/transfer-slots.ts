@@ -1,4 +1,5 @@
 import { TesseraError } from '@tessera/errors';
+import { BoundedCounter } from './bounded-counter';
 import type { ReleaseSlot } from './tenant-concurrency';
 
 /**
@@ -9,33 +10,25 @@ import type { ReleaseSlot } from './tenant-concurrency';
  * other tenant's uploads and downloads waiting for a connection.
  */
 export class TransferSlots {
-  private readonly open = new Map<string, number>();
+  private readonly open = new BoundedCounter();
 
   constructor(private readonly perTenant: number) {}
 
   acquire(key: string): ReleaseSlot {
-    const open = this.open.get(key) ?? 0;
-    if (open >= this.perTenant) {
-      throw new TesseraError('RATE_LIMITED', `Your tenant already has ${open} uploads and downloads in progress on this gateway (at most ${this.perTenant} at once); retry when one has finished.`, {
+    const release = this.open.acquire(key, this.perTenant);
+    if (!release) {
+      throw new TesseraError('RATE_LIMITED', `Your tenant already has ${this.open.count(key)} uploads and downloads in progress on this gateway (at most ${this.perTenant} at once); retry when one has finished.`, {
         retryAfterSeconds: 1,
         limit: 'concurrentTransfers',
         limitValue: this.perTenant,
       });
     }
-    this.open.set(key, open + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(key) ?? 1) - 1;
-      if (left > 0) this.open.set(key, left);
-      else this.open.delete(key);
-    };
+    return release;
   }
 
   /** A tenant's uploads and downloads in progress on this replica (tests). */
   inFlight(key: string): number {
-    return this.open.get(key) ?? 0;
+    return this.open.count(key);
   }
 }
 

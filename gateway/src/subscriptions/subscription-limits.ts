@@ -1,4 +1,5 @@
 import { errors } from '@tessera/errors';
+import { BoundedCounter } from '../pipeline/bounded-counter';
 
 /** QUOTA_EXCEEDED for open subscriptions, with the quota's name, limit and what is open. */
 export function subscriptionQuotaExceeded(limit: number, used: number) {
@@ -7,39 +8,6 @@ export function subscriptionQuotaExceeded(limit: number, used: number) {
     limit,
     used,
   });
-}
-
-/**
- * Counts per key, each bounded by the caller's limit, in this gateway replica's memory: the point is
- * each process's own sockets and memory. It counts authenticated sockets per tenant — a graphql-ws
- * client carries all its subscriptions on one socket, so a tenant never needs more sockets than its
- * maxOpenSubscriptions, and without a bound sockets that subscribe to nothing (free, held until the
- * token expires) could take every file descriptor of the replica from every other tenant —, sockets
- * not authenticated yet per client address (see maxUnauthenticatedSocketsPerAddress), and
- * subscriptions per tenant (TenantSubscriptionLimiter).
- */
-export class BoundedCounter {
-  private readonly open = new Map<string, number>();
-
-  /** How many are counted under `key`. */
-  count(key: string): number {
-    return this.open.get(key) ?? 0;
-  }
-
-  /** Counts one more under `key`, or returns undefined at `limit`; the returned release is idempotent. */
-  acquire(key: string, limit: number): (() => void) | undefined {
-    const current = this.open.get(key) ?? 0;
-    if (current >= limit) return undefined;
-    this.open.set(key, current + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(key) ?? 1) - 1;
-      if (left > 0) this.open.set(key, left);
-      else this.open.delete(key);
-    };
-  }
 }
 
 /**
