@@ -143,6 +143,8 @@ describe('web console', () => {
     await expect(serving.getByLabel('Batching').isChecked()).resolves.toBe(!wasBatching);
     await harness.screenshot(page, 'model-serving');
 
+    // The gateway writes request metrics every few seconds: written now, the page has this test's requests to draw.
+    await harness.stack.platform.gateway.flushRequestMetrics();
     await page.getByRole('link', { name: 'Metrics' }).click();
     await page.getByRole('table', { name: 'Quotas' }).waitFor();
     await page.locator('figure[aria-label="Requests"] .recharts-line').first().waitFor();
