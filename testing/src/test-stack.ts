@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { drainAuditOutbox } from '@tessera/audit-client';
+import { drainAuditOutbox, settleDeferredRecords } from '@tessera/audit-client';
 import { generateInternalKeyPair, generateServiceKeyPair, type Role } from '@tessera/auth';
 import { createLogger, type DatabaseConfig, type LogLevel, type MigratorConfig, type RedisConfig } from '@tessera/config';
 import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer/client';
@@ -63,6 +63,7 @@ export interface TestStack {
   /** `adminQuery` on another database server (`host:port`, e.g. a region's from `regionDatabases`). */
   adminQueryOn<T = unknown>(server: string, sql: string, params?: unknown[]): Promise<T>;
   /** Moves the tenant's audit outbox into its hash chain now (`audit_events`), instead of waiting for the relay. */
+  /** Writes what is pending (records written just after an answer, then the tenant's outbox) into its chain. */
   drainAudit(tenantId: string): Promise<number>;
   /** Job worker child processes against this stack (`options.workers` of them start with it). */
   workers: TestWorkers;
@@ -366,7 +367,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     adminQuery: async <T>(sql: string, params?: unknown[]) => (await (await adminSource()).query(sql, params)) as T,
     adminQueryOn: async <T>(server: string, sql: string, params?: unknown[]) => (await (await adminSourceOn(server)).query(sql, params)) as T,
     // Sealed like the audit service seals them: a tenant chain is never relayed with clear details.
-    drainAudit: (tenantId) => drainAuditOutbox(platform.runtime.db, tenantId, sealedAuditDetails(keyringColumnKeys(platform.runtime.keyring, tenantId))),
+    drainAudit: async (tenantId) => {
+      await settleDeferredRecords(); // records written just after an answer (cross-tenant attempts) first
+      return drainAuditOutbox(platform.runtime.db, tenantId, sealedAuditDetails(keyringColumnKeys(platform.runtime.keyring, tenantId)));
+    },
     workers,
     workerServiceKey: workerKeys.privateJwk,
     metricsServiceKey: metricsKeys.privateJwk,

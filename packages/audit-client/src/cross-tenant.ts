@@ -4,6 +4,7 @@ import { errors, type TesseraError } from '@tessera/errors';
 import { quoteIdentifier, tenantDatabase, tenantSchemaName, type TenantScope } from '@tessera/tenancy';
 import { recordAuditEvent, type AuditEventInput } from './audit-event';
 import { controlSchemaOf, findResourceOwner } from './resource-owner';
+import { recordAfterAnswer } from './deferred-record';
 import { recordSecurityEvent } from './security-event';
 
 export const crossTenantAction = 'cross_tenant_attempt';
@@ -12,13 +13,12 @@ export const crossTenantAction = 'cross_tenant_attempt';
  * Builds the NOT_FOUND for an id the caller's tenant does not hold. When the id belongs to another
  * tenant, the attempt is recorded in the caller's own audit log (its admins see their user probing,
  * not whose id it was) and in the platform security log (with both tenants), in one transaction.
- * The caller gets the very same NOT_FOUND either way: the lookup runs for every miss, and a failure
- * to record is swallowed rather than turned into an error that would tell the two cases apart.
+ * The caller gets the very same NOT_FOUND either way, after the same work: the owner lookup and the
+ * record run after the answer (recordAfterAnswer), and a failure to record is only a warning.
  */
 export async function notFoundAcrossTenants(scope: TenantScope, targetType: string, id: string): Promise<TesseraError> {
-  const notFound = errors.notFound(targetType, id);
-  try {
-    await scope.transaction(async (manager) => {
+  await recordAfterAnswer(() =>
+    scope.transaction(async (manager) => {
       const owner = await findResourceOwner(manager, targetType, id);
       if (!owner || owner === scope.tenant.id) return;
       await recordAuditEvent(manager, scope.principal, { action: crossTenantAction, targetType, targetId: id, outcome: 'DENIED' });
@@ -30,11 +30,9 @@ export async function notFoundAcrossTenants(scope: TenantScope, targetType: stri
         outcome: 'DENIED',
         details: { ownerTenant: owner },
       });
-    });
-  } catch (error) {
-    process.emitWarning(`could not record a cross-tenant attempt: ${error instanceof Error ? error.message : String(error)}`, 'TesseraAuditWarning');
-  }
-  return notFound;
+    }),
+  );
+  return errors.notFound(targetType, id);
 }
 
 /**

@@ -6,6 +6,7 @@ export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, pa
 export { relayChain, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
 export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';
 export { notFoundAcrossTenants, recordInTenantLog, crossTenantAction } from './cross-tenant';
+export { pendingDeferredRecords, recordAfterAnswer, settleDeferredRecords } from './deferred-record';
 export {
   ErasureReceiptSigner,
   erasureReceiptType,

@@ -1,6 +1,7 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import type { JWK } from 'jose';
 import { createServiceTokenVerifier, type ServiceTokenVerifier } from '@tessera/auth';
+import { settleDeferredRecords } from '@tessera/audit-client';
 import type { DatabaseConfig, KeyProviderConfig, Logger, ObjectStoreConfig, RedisConfig, RegionsConfig } from '@tessera/config';
 import { VaultTransitKeyProvider, type KeyProvider } from '@tessera/key-provider';
 import { createEventBus, type EventBus } from '@tessera/events';
@@ -128,6 +129,7 @@ export async function createServiceRuntime(config: ServiceRuntimeConfig, logger:
     close: async () => {
       await events.close();
       await usage.close(); // what was metered last is written before the pool closes
+      await settleDeferredRecords(); // and the audit records of answers already sent
       if (db.isInitialized) await db.destroy();
       keyProvider?.close();
     },

@@ -105,7 +105,8 @@ describe('audit hash chain: verification and tamper detection', () => {
     const { tenant, admin } = await tenantWithEvents(stack, 3);
     expect((await checkpoint(stack, admin)).sequence).toBe(3);
     for (let i = 0; i < 3; i += 1) expectNoErrors(await stack.query(admin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: `later-${i}` } }));
-    expect((await checkpoint(stack, admin)).sequence).toBe(6);
+    // 4 records the first checkpoint being made, 5–7 the datasets.
+    expect((await checkpoint(stack, admin)).sequence).toBe(7);
     const table = eventsTable(tenant);
     const rows = await rowsOf(tenant);
     const forged: Record<string, unknown> = { ...rows[3]!, id: '00000000-0000-4000-8000-000000000002', actor_subject: 'intruder', action: 'dataset.delete' };
@@ -132,6 +133,8 @@ describe('audit hash chain: verification and tamper detection', () => {
   it('detects the tail truncated after a checkpoint — even when the checkpoint rows are deleted too (the bucket copy remains)', async () => {
     const { tenant, admin } = await tenantWithEvents(stack, 6);
     expect((await checkpoint(stack, admin)).sequence).toBe(6);
+    // The record of that checkpoint waits in the outbox: it cannot be chained onto the cut tail
+    // (the deleted rows' details remain), and verification reports the cut instead of failing.
     await stack.adminQuery(`DELETE FROM ${eventsTable(tenant)} WHERE seq >= 5`);
     expect(await verify(stack, admin)).toMatchObject({ valid: false, firstBadSequence: 5, reason: 'TRUNCATED', checkedEvents: 4, headSequence: 4 });
     await stack.adminQuery(`DELETE FROM \`${tenant.schema}\`.audit_checkpoints`);
@@ -181,12 +184,33 @@ describe('audit hash chain: verification and tamper detection', () => {
     it('never overwrites a checkpoint object: a different object already at the next key makes the checkpoint a CONFLICT', async () => {
       expectNoErrors(await stack.query(admin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: 'third' } }));
       await stack.drainAudit(tenant.id);
+      // 3 records the first checkpoint being made, 4 the dataset: the next checkpoint signs 4.
       const squatted = Buffer.from('not a checkpoint');
-      await stack.platform.runtime.objectStore.putObject(tenant.bucket, checkpointObjectKey(3), squatted, squatted.length);
+      await stack.platform.runtime.objectStore.putObject(tenant.bucket, checkpointObjectKey(4), squatted, squatted.length);
       const res = await stack.query(admin, checkpointMutation);
       expect(errorCodes(res)).toEqual(['CONFLICT']);
       const rows = (await stack.adminQuery(`SELECT seq FROM \`${tenant.schema}\`.audit_checkpoints ORDER BY seq`)) as Array<{ seq: number }>;
       expect(rows.map((r) => Number(r.seq))).toEqual([2]);
+    });
+
+    it("records a new checkpoint in the tenant's trail as the admin's action, and that record alone does not make the next call sign again", async () => {
+      const other = await stack.createTenant();
+      const otherAdmin = await other.token('admin');
+      expectNoErrors(await stack.query(otherAdmin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: 'one' } }));
+      const made = await checkpoint(stack, otherAdmin);
+      expect(await checkpoint(stack, otherAdmin)).toEqual(made);
+      await stack.drainAudit(other.id);
+      const rows = (await stack.adminQuery(`SELECT seq, action, target_type, target_id, actor_subject FROM ${eventsTable(other)} ORDER BY seq`)) as Array<Record<string, unknown>>;
+      expect(rows.map((row) => [Number(row['seq']), row['action']])).toEqual([
+        [1, 'dataset.create'],
+        [2, 'audit.checkpoint.create'],
+      ]);
+      expect(rows[1]).toMatchObject({ target_type: 'AuditCheckpoint', target_id: String(made.sequence) });
+      expect(rows[1]!['actor_subject']).toBe(rows[0]!['actor_subject']);
+      // Anything else that happens is signed by the next call, the record included.
+      expectNoErrors(await stack.query(otherAdmin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: 'two' } }));
+      expect((await checkpoint(stack, otherAdmin)).sequence).toBe(3);
+      expect(await verify(stack, otherAdmin)).toMatchObject({ valid: true, headSequence: 4 });
     });
 
     it('an empty chain has no checkpoint (null), and verifies as valid with head 0', async () => {

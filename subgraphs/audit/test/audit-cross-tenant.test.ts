@@ -1,4 +1,7 @@
-import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { createConnection } from 'mysql2/promise';
+import { pendingDeferredRecords, settleDeferredRecords } from '@tessera/audit-client';
+import { databaseTlsOptions, quoteIdentifier } from '@tessera/tenancy';
+import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { allAuditEvents, auditEventsQuery, chainOf, datasetWithVersion, eventually, securityEvents, type AuditEventsResult } from './audit-events-helpers';
 
 const createUpload = `mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id } }`;
@@ -105,5 +108,28 @@ describe('audit: cross-tenant attempts and tenant isolation of audit trails and 
     expect(res.exportAuditEvents.eventCount).toBe(bEvents.filter((e) => e.action !== 'audit.export').length);
     expect(await stack.platform.runtime.objectStore.listObjectsV2(a.bucket, 'audit-exports/', true).toArray()).toEqual([]);
     expect((await stack.platform.runtime.objectStore.listObjectsV2(b.bucket, 'audit-exports/', true).toArray()).length).toBe(2);
+  });
+
+  it("answers B's probe of A's id before its record is written: how long the answer takes says nothing about who holds the id", async () => {
+    const before = (await allAuditEvents(stack, bAdmin, { action: 'cross_tenant_attempt', targetId: aVersion })).length;
+    // B's audit outbox held by another session: the record of the attempt cannot be written meanwhile.
+    const holder = await createConnection({ uri: stack.migrator.adminUrl, ...databaseTlsOptions(stack.migrator.tlsCa) });
+    let answer: GraphQLResponse<unknown> | 'not answered';
+    let waiting: number;
+    try {
+      await holder.query(`LOCK TABLES ${quoteIdentifier(b.schema)}.audit_outbox WRITE`);
+      const pending = stack.query(bAdmin, 'query($id: ID!) { datasetVersion(id: $id) { id } }', { id: aVersion });
+      answer = await Promise.race([pending, new Promise<'not answered'>((resolve) => setTimeout(() => resolve('not answered'), 10_000))]);
+      waiting = pendingDeferredRecords();
+    } finally {
+      await holder.query('UNLOCK TABLES');
+      await holder.end();
+    }
+    expect(answer === 'not answered' ? answer : errorCodes(answer)).toEqual(['NOT_FOUND']);
+    expect(waiting).toBeGreaterThan(0);
+    // Once the outbox is free the record is written: nothing is lost by answering first.
+    await settleDeferredRecords();
+    expect(pendingDeferredRecords()).toBe(0);
+    expect((await allAuditEvents(stack, bAdmin, { action: 'cross_tenant_attempt', targetId: aVersion })).length).toBe(before + 1);
   });
 });

@@ -1,7 +1,7 @@
 import { keyringColumnKeys, sealedAuditDetails } from '@tessera/service-kit';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { drainAuditOutbox, drainSecurityOutbox } from '@tessera/audit-client';
+import { drainAuditOutbox, drainSecurityOutbox, settleDeferredRecords } from '@tessera/audit-client';
 import { expectNoErrors, type TestStack, type TestTenant } from '@tessera/testing';
 
 export const auditEventsQuery = `query($filter: AuditEventFilter, $first: Int, $after: String) {
@@ -30,6 +30,7 @@ export type AuditEventsResult = { auditEvents: { edges: Array<{ cursor: string; 
 
 /** Every event of the tenant matching `filter`, following cursors through all pages. */
 export async function allAuditEvents(stack: TestStack, token: string, filter: Record<string, unknown> = {}): Promise<AuditEventNode[]> {
+  await settleDeferredRecords(); // the records written just after an answer (cross-tenant attempts)
   const events: AuditEventNode[] = [];
   let after: string | null = null;
   for (;;) {
@@ -44,12 +45,14 @@ export async function allAuditEvents(stack: TestStack, token: string, filter: Re
 export async function securityEvents(stack: TestStack): Promise<Array<Record<string, unknown> & { tenant_id: string | null; action: string; target_id: string | null; details_json: unknown }>> {
   const db = stack.platform.runtime.db;
   const control = stack.config.database.controlSchema;
+  await settleDeferredRecords();
   await drainSecurityOutbox(db, control);
   return (await db.query(`SELECT * FROM \`${control}\`.security_events ORDER BY seq`)) as Array<Record<string, unknown> & { tenant_id: string | null; action: string; target_id: string | null; details_json: unknown }>;
 }
 
 /** Every event of a tenant's own chain, read directly (for asserting what a tenant's log does NOT hold). */
 export async function chainOf(stack: TestStack, tenant: TestTenant): Promise<Array<{ action: string; target_id: string | null; actor_subject: string }>> {
+  await settleDeferredRecords();
   await drainAuditOutbox(stack.platform.runtime.db, tenant.id, sealedAuditDetails(keyringColumnKeys(stack.platform.runtime.keyring, tenant.id)));
   return (await stack.platform.runtime.db.query(`SELECT action, target_id, actor_subject FROM \`${tenant.schema}\`.audit_events ORDER BY seq`)) as Array<{
     action: string;

@@ -1,3 +1,4 @@
+import { settleDeferredRecords } from '@tessera/audit-client';
 import { buildLinearRegression, buildLogisticRegression, buildMlp } from '@tessera/onnx';
 import type { TestStack, TestTenant } from '@tessera/testing';
 import { expectNoErrors, tenantState, withAuditDetails } from '@tessera/testing';
@@ -143,6 +144,7 @@ export interface AuditRow {
  * double one.
  */
 export async function auditTrail(stack: TestStack, tenant: TestTenant): Promise<AuditRow[]> {
+  await settleDeferredRecords(); // the records written just after an answer (cross-tenant attempts)
   const rows = (await stack.platform.runtime.db.query(
     `SELECT seq, action, target_id, actor_subject, details_json, occurred_at FROM \`${tenant.schema}\`.audit_events
      UNION ALL

@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
-import { drainAuditOutbox } from '@tessera/audit-client';
+import { drainAuditOutbox, recordAuditEvent } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { tenantDatabase, type TenantScope } from '@tessera/tenancy';
 import { verifyChain, type ChainVerification, type CheckpointClaim } from './audit-chain-verifier';
-import type { AuditCheckpointService, CheckpointRecord } from './audit-checkpoint.service';
+import { checkpointCreatedAction, type AuditCheckpointService, type CheckpointRecord } from './audit-checkpoint.service';
 import type { CheckpointSigner, CheckpointVerificationKey } from './checkpoint-signer';
 import { auditDetailsOf, tenantChainOf, type DetailsKeyring } from './audit-details';
 
@@ -48,7 +48,12 @@ export class AuditChainService {
     assertPermission(this.scope.principal, 'audit');
     const { from, to } = sequenceRange(args);
     const tenantId = this.scope.tenant.id;
-    await drainAuditOutbox(this.deps.db, tenantId, auditDetailsOf(this.deps.keyring, tenantId));
+    // A chain someone tampered with may refuse new events (rows deleted from its tail leave their
+    // sealed details behind, and the next events would take those sequence numbers): the events
+    // stay in the outbox, and what is chained is verified anyway, which is what reports the damage.
+    await drainAuditOutbox(this.deps.db, tenantId, auditDetailsOf(this.deps.keyring, tenantId)).catch((error: unknown) => {
+      process.emitWarning(`could not chain the pending audit events of ${tenantId} before verifying: ${error instanceof Error ? error.message : String(error)}`, 'TesseraAuditWarning');
+    });
     // Both copies of every checkpoint: the database rows and the write-once objects in the bucket.
     const claims: CheckpointClaim[] = (await this.deps.checkpoints.listTenant(tenantId)).map((c) => ({ seq: c.seq, jws: c.jws, headHash: c.headHash }));
     // Only the objects whose sequence number is in range are fetched (the key names it).
@@ -60,10 +65,27 @@ export class AuditChainService {
     return verifyChain({ db: await tenantDatabase(this.deps.db, tenantId), chain: tenantChainOf(this.deps.keyring, tenantId), signer: this.deps.signer, checkpoints: claims, from, to });
   }
 
-  /** Signs the current head now (returns the existing checkpoint if nothing happened since; null for an empty chain). */
+  /**
+   * Signs the current head now (returns the existing checkpoint if nothing happened since; null for
+   * an empty chain). A new checkpoint is an admin's action like any other, so it is recorded; the
+   * record comes after the head it signed, and the next call does not sign it again for that alone.
+   */
   async checkpoint(): Promise<CheckpointRecord | null> {
     assertPermission(this.scope.principal, 'administer');
-    return (await this.deps.checkpoints.checkpointTenant(this.scope.tenant)) ?? null;
+    const outcome = await this.deps.checkpoints.checkpointTenant(this.scope.tenant);
+    if (!outcome) return null;
+    const { checkpoint, created } = outcome;
+    if (created) {
+      await this.scope.transaction((manager) =>
+        recordAuditEvent(manager, this.scope.principal, {
+          action: checkpointCreatedAction,
+          targetType: 'AuditCheckpoint',
+          targetId: String(checkpoint.seq),
+          details: { sequence: checkpoint.seq, headHash: checkpoint.headHash, keyId: checkpoint.keyId },
+        }),
+      );
+    }
+    return checkpoint;
   }
 
   async list(): Promise<CheckpointRecord[]> {

@@ -57,6 +57,9 @@ function toRecord(row: CheckpointRow): CheckpointRecord {
  * and, for tenants, as a write-once object in the tenant's bucket — a copy outside the database,
  * so deleting the tail of the chain together with its checkpoint rows is still detected.
  */
+/** The audit action recording that a tenant admin had the chain's head signed. */
+export const checkpointCreatedAction = 'audit.checkpoint.create';
+
 export class AuditCheckpointService {
   constructor(private readonly deps: CheckpointServiceDeps) {}
 
@@ -66,8 +69,9 @@ export class AuditCheckpointService {
    * The object counts in the tenant's storage quota like any other: reserved before it is
    * written, committed with the row. A tenant over quota gets QUOTA_EXCEEDED and no checkpoint
    * (no row, no object) until it frees space; the chain itself keeps growing meanwhile.
+   * `created` tells a new checkpoint from the one that already stood for the head.
    */
-  async checkpointTenant(tenant: Pick<TenantRecord, 'id' | 'limits'>): Promise<CheckpointRecord | undefined> {
+  async checkpointTenant(tenant: Pick<TenantRecord, 'id' | 'limits'>): Promise<{ checkpoint: CheckpointRecord; created: boolean } | undefined> {
     const tenantId = tenant.id;
     await drainAuditOutbox(this.deps.db, tenantId, auditDetailsOf(this.deps.keyring, tenantId));
     const schema = quoteIdentifier(tenantSchemaName(tenantId));
@@ -77,7 +81,14 @@ export class AuditCheckpointService {
       const head = await this.head(db, `${schema}.audit_events`);
       if (!head) return undefined;
       const existing = (await db.query(`SELECT * FROM ${schema}.audit_checkpoints WHERE seq = ?`, [head.seq])) as CheckpointRow[];
-      if (existing[0]) return toRecord(existing[0]);
+      if (existing[0]) return { checkpoint: toRecord(existing[0]), created: false };
+      // When the only event after the last checkpoint is the record of that checkpoint being made
+      // (an admin's createAuditCheckpoint), it still stands: nothing else happened since.
+      const recorded = (await db.query(
+        `SELECT c.* FROM ${schema}.audit_checkpoints c JOIN ${schema}.audit_events e ON e.seq = c.seq + 1 WHERE e.seq = ? AND e.action = ?`,
+        [head.seq, checkpointCreatedAction],
+      )) as CheckpointRow[];
+      if (recorded[0]) return { checkpoint: toRecord(recorded[0]), created: false };
       const bucket = tenantBucketName(this.deps.bucketPrefix, tenantId);
       const objectKey = checkpointObjectKey(head.seq);
       const payload = { chain: `tenant:${tenantId}`, tenantId, seq: head.seq, headHash: head.hash, time: new Date().toISOString() };
@@ -114,7 +125,7 @@ export class AuditCheckpointService {
         await storage.release().catch(() => undefined);
         throw error;
       }
-      return { seq: head.seq, headHash: head.hash, signedAt, keyId: this.deps.signer.keyId, jws, objectKey };
+      return { checkpoint: { seq: head.seq, headHash: head.hash, signedAt, keyId: this.deps.signer.keyId, jws, objectKey }, created: true };
     });
   }
 

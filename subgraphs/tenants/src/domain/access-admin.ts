@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { recordSecurityEvent, recordTenantAuditEvent, type AuditEventInput } from '@tessera/audit-client';
+import { recordAfterAnswer, recordSecurityEvent, recordTenantAuditEvent, type AuditEventInput } from '@tessera/audit-client';
 import type { Principal, TenantRole } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { isTenantId, type TenantStore } from '@tessera/tenancy';
@@ -71,7 +71,7 @@ export async function recordAccessEvent(manager: EntityManager, actor: Principal
  * The NOT_FOUND for an id the managed tenant does not hold. When another tenant holds it, the
  * attempt is recorded (the caller's tenant log without the owner, the security log with it), in
  * a transaction of its own: the caller's own is rolled back with the error. The answer is the
- * same either way.
+ * same either way, and takes as long: the record is written after it (recordAfterAnswer).
  */
 export async function notFoundInTenant(
   db: { transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> },
@@ -81,16 +81,13 @@ export async function notFoundInTenant(
   targetType: string,
   id: string,
 ): Promise<Error> {
-  if (owner && owner !== tenantId) {
-    try {
-      await db.transaction(async (manager) => {
-        const event = { action: 'cross_tenant_attempt', targetType, targetId: id, outcome: 'DENIED' as const };
-        await recordTenantAuditEvent(manager, tenantId, actor, event);
-        await recordSecurityEvent(manager, actor, { ...event, tenantId, details: { ownerTenant: owner } });
-      });
-    } catch (error) {
-      process.emitWarning(`could not record a cross-tenant attempt: ${error instanceof Error ? error.message : String(error)}`, 'TesseraAuditWarning');
-    }
-  }
+  await recordAfterAnswer(async () => {
+    if (!owner || owner === tenantId) return;
+    await db.transaction(async (manager) => {
+      const event = { action: 'cross_tenant_attempt', targetType, targetId: id, outcome: 'DENIED' as const };
+      await recordTenantAuditEvent(manager, tenantId, actor, event);
+      await recordSecurityEvent(manager, actor, { ...event, tenantId, details: { ownerTenant: owner } });
+    });
+  });
   return errors.notFound(targetType, id);
 }
