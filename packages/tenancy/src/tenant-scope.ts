@@ -73,6 +73,15 @@ export class TenantScope {
     return this.deps.keyring.currentKey(this.tenant.id);
   }
 
+  /**
+   * After storing something under the data key `currentDataKey` gave: CONFLICT if that version was
+   * destroyed meanwhile (a rotation, re-encryption and retirement while a long write ran). The
+   * caller then removes what it stored and answers the error.
+   */
+  assertDataKeyHeld(version: number): Promise<void> {
+    return this.deps.keyring.assertStillHeld(this.tenant.id, version);
+  }
+
   /** For decrypting objects written under older key versions. */
   readonly resolveDataKey = (version: number): Promise<Buffer> => this.deps.keyring.keyFor(this.tenant.id, version);
 

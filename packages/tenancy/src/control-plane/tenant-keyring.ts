@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { generateDataKey } from '@tessera/crypto';
+import { errors } from '@tessera/errors';
 import { wrappedKeyVersion, type KeyProvider } from '@tessera/key-provider';
 import { advisoryLockName, withAdvisoryLock } from '../advisory-lock';
 import { quoteIdentifier } from '../tenant-id';
@@ -57,6 +58,9 @@ export interface DestroyedKey {
   /** False when the key was already gone (a resumed erasure). */
   existed: boolean;
 }
+
+/** MySQL's ER_LOCK_WAIT_TIMEOUT. */
+const lockWaitTimeout = 1205;
 
 /** A raw data key is 32 bytes; an inner wrap is a `vault:v<N>:` string, always longer. */
 const rawDataKeyLength = 32;
@@ -221,14 +225,45 @@ export class TenantKeyring {
   /**
    * Destroys one older version's wrapped key (after every object it encrypted was re-encrypted):
    * what it encrypted can no longer be decrypted by anyone, copies included. The caller checks the
-   * dependents first; the current version is never destroyed. Returns false if it did not exist.
+   * dependents first, and passes the count to repeat under the row's lock; the current version is
+   * never destroyed. Answers `destroyed: false` when there is no such retired version.
    */
-  async destroyVersion(tenantId: string, version: number, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}): Promise<boolean> {
-    const result = (await this.db.query(`DELETE FROM ${this.table} WHERE tenant_id = ? AND version = ? AND status = 'RETIRED'`, [tenantId, version])) as { affectedRows?: number };
+  async destroyVersion(tenantId: string, version: number, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}, dependents?: () => Promise<number>): Promise<{ destroyed: boolean } | { dependents: number }> {
+    // The row is held exclusively while `dependents` looks (see assertStillHeld): a write keyed
+    // under this version either is seen by that look or finds the version gone and is not kept.
+    const outcome = await this.db.transaction(async (manager): Promise<{ destroyed: boolean } | { dependents: number }> => {
+      const rows = (await manager.query(`SELECT version FROM ${this.table} WHERE tenant_id = ? AND version = ? AND status = 'RETIRED' FOR UPDATE`, [tenantId, version])) as unknown[];
+      if (rows.length === 0) return { destroyed: false };
+      const count = dependents ? await dependents() : 0;
+      if (count > 0) return { dependents: count };
+      await manager.query(`DELETE FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version]);
+      return { destroyed: true };
+    });
     this.cache.delete(`${tenantId}#${version}`);
-    if (!result.affectedRows) return false;
-    await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version, kekVersion: undefined, ...cause });
-    return true;
+    if ('destroyed' in outcome && outcome.destroyed) await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version, kekVersion: undefined, ...cause });
+    return outcome;
+  }
+
+  /**
+   * Throws CONFLICT (`reason: DATA_KEY_DESTROYED`) unless data-key version `version` still exists,
+   * read under a shared lock. A writer that took the current key and stored something under it
+   * calls this afterwards: a destruction, which holds the row exclusively while it counts what
+   * depends on the version, either saw what was stored or finished before, and then the write
+   * must not count as done (nothing would ever open it).
+   */
+  async assertStillHeld(tenantId: string, version: number): Promise<void> {
+    let rows: unknown[];
+    try {
+      rows = (await this.db.transaction((manager) => manager.query(`SELECT 1 AS held FROM ${this.table} WHERE tenant_id = ? AND version = ? LOCK IN SHARE MODE`, [tenantId, version]))) as unknown[];
+    } catch (error) {
+      // A destruction looking at the tenant's objects for longer than the lock wait: not known to be kept.
+      if ((error as { errno?: number } | null)?.errno === lockWaitTimeout) throw errors.conflict(`Data-key version ${version} of tenant ${tenantId} is being destroyed: do it again.`, { reason: 'DATA_KEY_DESTROYED' });
+      throw error;
+    }
+    if (rows.length === 0) {
+      this.cache.delete(`${tenantId}#${version}`);
+      throw errors.conflict(`Data-key version ${version} of tenant ${tenantId} was destroyed while this was written under it: do it again.`, { reason: 'DATA_KEY_DESTROYED' });
+    }
   }
 
   /** Drops this process's cached keys of a tenant (erasure: a re-provisioned id must never reuse them). */

@@ -170,7 +170,9 @@ export class AccessReviewWriter {
       createdAt: now,
     };
     try {
-      const stored = await scope.bucket.putEncryptedBuffer(objectKey, body, await scope.currentDataKey());
+      const key = await scope.currentDataKey();
+      const stored = await scope.bucket.putEncryptedBuffer(objectKey, body, key);
+      await scope.assertDataKeyHeld(key.keyVersion);
       review.storedBytes = stored.storedSize;
       await scope.transaction(async (manager) => {
         await insertReview(manager, review);

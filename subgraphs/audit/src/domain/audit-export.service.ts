@@ -111,6 +111,8 @@ export class AuditExportService {
       const stored = await this.scope.bucket.putEncrypted(objectKey, Readable.from(this.ndjson(range, second)), scanned.bytes, key);
       if (second.digest('hex') !== sha256) throw errors.conflict('The audit trail changed while it was exported; retry.');
       const storedProof = await this.scope.bucket.putEncryptedBuffer(proofObjectKey, proofBody, key);
+      // A long export may outlive its key: rotated, re-encrypted and destroyed while it streamed.
+      await this.scope.assertDataKeyHeld(key.keyVersion);
       await this.scope.transaction(async (manager) => {
         await storage.commitWithin(manager, stored.storedSize + storedProof.storedSize);
         await recordAuditEvent(manager, this.scope.principal, {

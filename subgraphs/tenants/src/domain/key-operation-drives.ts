@@ -16,6 +16,8 @@ export interface KeyOperationDrivesDeps {
  */
 export class KeyOperationDrives {
   private readonly driving = new Map<string, Promise<void>>();
+  /** Per tenant, the last drive queued in this process: its next one starts when it ends. */
+  private readonly tenantTurns = new Map<string, Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -31,14 +33,34 @@ export class KeyOperationDrives {
     return this.stopped;
   }
 
-  /** Drives the run unless this process already does (or is stopping). */
+  /**
+   * Drives the run unless this process already does (or is stopping). A tenant's runs of these
+   * kinds go one after another: each batch reads objects whole in the owner's process and takes a
+   * port connection, so a tenant rotating all its datasets' keys at once must neither hold that
+   * many batches in memory nor take every connection from other tenants' runs.
+   */
   kick(id: string): void {
     if (this.driving.has(id) || this.stopped) return;
     const lock = `tessera_key_op:${this.deps.controlSchema}:${id}`;
-    const drive = withAdvisoryLock(this.deps.db, lock, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id))
+    const drive = this.inTenantTurn(id, () => withAdvisoryLock(this.deps.db, lock, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id)))
       .catch((error: unknown) => this.deps.logger.warn(`${this.label} stopped`, { id, error: String(error) }))
       .finally(() => this.driving.delete(id));
     this.driving.set(id, drive);
+  }
+
+  private async inTenantTurn(id: string, run: () => Promise<void>): Promise<void> {
+    const rows = (await this.deps.db.query(`SELECT tenant_id FROM ${quoteIdentifier(this.deps.controlSchema)}.key_operations WHERE id = ?`, [id])) as Array<{ tenant_id: string }>;
+    const tenantId = rows[0]?.tenant_id;
+    if (tenantId === undefined) return;
+    const previous = this.tenantTurns.get(tenantId) ?? Promise.resolve();
+    const mine = previous.then(() => (this.stopped ? undefined : run()));
+    const turn = mine.catch(() => undefined);
+    this.tenantTurns.set(tenantId, turn);
+    try {
+      await mine;
+    } finally {
+      if (this.tenantTurns.get(tenantId) === turn) this.tenantTurns.delete(tenantId);
+    }
   }
 
   /** Picks up runs of these kinds left RUNNING by a stopped or crashed process (called when the service starts). */

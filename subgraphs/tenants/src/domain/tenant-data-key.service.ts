@@ -86,11 +86,15 @@ export class TenantDataKeyService {
     const entry = versions.find((candidate) => candidate.version === version);
     if (!Number.isInteger(version) || !entry) throw errors.badInput('version must be an existing data-key version of the tenant.', { field: 'version' });
     if (entry.status === 'ACTIVE') throw errors.badInput('The current data-key version encrypts new objects: rotate first, re-encrypt, then retire the older one.', { field: 'version' });
-    const dependents = await this.reencryptor().dependents(tenantId, version);
-    if (dependents > 0) {
+    const reencryptor = this.reencryptor();
+    // Counted while the version's row is locked: a writer still holding this version either is
+    // counted or finds it gone (TenantKeyring.assertStillHeld) and keeps nothing under it.
+    const outcome = await this.deps.keyring.destroyVersion(tenantId, version, { actor: this.principal.subject, reason: 'requested' }, () => reencryptor.dependents(tenantId, version));
+    if ('dependents' in outcome) {
+      const { dependents } = outcome;
       throw errors.keyVersionInUse(`Data-key version ${version} still encrypts ${dependents} object(s): run reencryptTenantObjects and wait for it to finish.`, { version, dependents });
     }
-    await this.deps.keyring.destroyVersion(tenantId, version, { actor: this.principal.subject, reason: 'requested' });
+    if (!outcome.destroyed) throw errors.badInput('version must be an existing data-key version of the tenant.', { field: 'version' });
     return this.report(tenantId);
   }
 
