@@ -72,7 +72,9 @@ export function createRequestAuthenticator(verify: AccessTokenVerifier, director
   }
 
   async function tenantRoles(claims: VerifiedAccessToken & { tenantId: string }): Promise<Principal['roles']> {
-    if (!access || access.roleSource === 'claims') return claims.roles;
+    // platform_admin belongs to tenant-less tokens only: a token naming a tenant that also claimed it
+    // would be a tenant member who manages tenants — changing its own limits, suspending others.
+    if (!access || access.roleSource === 'claims') return claims.roles.filter((role) => role !== 'platform_admin');
     const membership = await access.cache.membership(claims.tenantId, claims.subject, claims.verifiedEmail);
     if (membership.invitationExpired) throw errors.forbidden('Your invitation to this tenant has expired: ask one of its admins to send it again.', { reason: 'INVITATION_EXPIRED' });
     if (!membership.role) throw errors.forbidden('You are not a member of this tenant: ask one of its admins to invite you.', { reason: 'NOT_A_MEMBER' });

@@ -144,6 +144,18 @@ describe('gateway authentication and tenant resolution', () => {
       expectRefused(await stack.query(token, currentTenantQuery), 403, 'FORBIDDEN');
     });
 
+    it('a token naming a tenant is never a platform operator, whatever roles it claims: it cannot change its own limits or see other tenants', async () => {
+      const token = await stack.issueToken({ tenant: acme.id, roles: ['admin', 'platform_admin'] });
+      const setLimits = 'mutation L($id: ID!) { setTenantLimits(id: $id, limits: { costPerMinute: 10000000 }) { id } }';
+      expectRefused(await stack.query(token, setLimits, { id: acme.id }), 200, 'FORBIDDEN');
+      expectRefused(await stack.query(token, '{ tenants { id } }'), 200, 'FORBIDDEN');
+      expectRefused(await stack.query(token, 'mutation S($id: ID!) { suspendTenant(id: $id) { id } }', { id: acme.id }), 200, 'FORBIDDEN');
+      // Still the tenant's admin in its own tenant.
+      expect(expectNoErrors(await stack.query<{ currentTenant: { id: string } }>(token, '{ currentTenant { id } }')).currentTenant.id).toBe(acme.id);
+      const overridden = expectNoErrors(await stack.query<{ currentTenant: { overriddenLimits: string[]; status: string } }>(await acme.token('viewer'), '{ currentTenant { status overriddenLimits } }'));
+      expect(overridden.currentTenant).toEqual({ status: 'ACTIVE', overriddenLimits: [] });
+    });
+
     it('refuses the users of a suspended tenant, and lets them back in on resume', async () => {
       const tenant = await stack.createTenant();
       const viewer = await tenant.token('viewer');

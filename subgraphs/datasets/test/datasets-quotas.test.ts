@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Role } from '@tessera/auth';
 import { storedSizeOf } from '@tessera/storage';
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { completeUpload, createDataset, createUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
+import { defaultDatasetsConfig } from '../src/server';
+import { DatasetService } from '../src/domain/dataset.service';
+import { DatasetUploadService } from '../src/domain/dataset-upload.service';
 
 const csv = Buffer.from('x,y\n1,2\n3,4\n');
 const stored = storedSizeOf(csv.length);
@@ -110,6 +116,45 @@ describe('datasets: quotas', () => {
       expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
       expect((await tenantState(stack, tenant)).objects).toEqual([]);
     });
+  });
+
+  it('an upload whose bytes are stored while its dataset is being deleted leaves no object that no quota counts', async () => {
+    const tenant = await stack.createTenant();
+    const scientist = await tenant.token('data_scientist');
+    const datasetId = await newDataset(stack, scientist, 'deleted-mid-upload');
+    const upload = await reserveUpload(stack, scientist, datasetId, csv.length);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
+    // The worst moment: the upload's object is written after the delete listed the dataset's
+    // objects, and the upload records it before the delete removes the dataset's rows.
+    let listed!: () => void;
+    const afterListing = new Promise<void>((resolve) => (listed = resolve));
+    let received!: Promise<unknown>;
+    const uploader = Object.create(uploaderScope) as typeof uploaderScope;
+    const uploaderBucket = Object.create(uploaderScope.bucket) as typeof uploaderScope.bucket;
+    uploaderBucket.putEncrypted = async (...args) => {
+      await afterListing;
+      return uploaderScope.bucket.putEncrypted(...args);
+    };
+    Object.defineProperty(uploader, 'bucket', { value: uploaderBucket });
+    const deleter = Object.create(adminScope) as typeof adminScope;
+    const deleterBucket = Object.create(adminScope.bucket) as typeof adminScope.bucket;
+    deleterBucket.removePrefix = async (prefix) => {
+      const removed = await adminScope.bucket.removePrefix(prefix);
+      listed();
+      await received.catch(() => undefined);
+      return removed;
+    };
+    Object.defineProperty(deleter, 'bucket', { value: deleterBucket });
+
+    received = new DatasetUploadService(uploader, defaultDatasetsConfig).receive(upload.id, Readable.from([csv]), csv.length);
+    const deleted = await new DatasetService(deleter, defaultDatasetsConfig).delete(datasetId);
+    await received.catch(() => undefined);
+    expect(deleted.id).toBe(datasetId);
+    expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
+    await expect(received).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('concurrent upload reservations never jointly pass the storage quota', async () => {

@@ -205,6 +205,46 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     expect(JSON.parse(await response.text())).toMatchObject({ errors: [{ extensions: { code: 'FORBIDDEN' }, message: expect.stringContaining('actor-refused') }] });
   });
 
+  it("an output written while its dataset is being deleted is discarded with the job's reservation: no object outlives the dataset", async () => {
+    const { jobs, datasetJobs } = await ports();
+    const scientistA = await a.token('data_scientist');
+    const jobId = expectNoErrors(
+      await stack.query<{ submitBatchInferenceJob: JobView }>(scientistA, submitBatch, {
+        input: { datasetVersionId: inputA, modelVersionId: modelVersionA, featureColumns: ['a', 'b', 'c'], outputDatasetName: 'scored-then-deleted' },
+      }),
+    ).submitBatchInferenceJob.id;
+    const outputRunToken = randomUUID();
+    const claimed = await jobs.claim(runner(a), { jobId, submission: 1, runToken: outputRunToken, startSeq: 1, leaseMs: 30_000 });
+    if (claimed.outcome !== 'claimed') throw new Error(`not claimed: ${claimed.outcome}`);
+    const storageOf = async () => {
+      const rows = (await stack.platform.runtime.db.query(`SELECT used FROM \`${a.schema}\`.quota_usage WHERE quota = 'storageBytes'`)) as Array<{ used: string | number }>;
+      const reserved = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM \`${a.schema}\`.quota_reservations`)) as Array<{ n: string | number }>;
+      return { used: Number(rows[0]!.used), reservations: Number(reserved[0]!.n) };
+    };
+    const before = await storageOf();
+
+    const body = Buffer.from('a,b,c,prediction\n1,2,3,4.5\n', 'utf8');
+    const output = await datasetJobs.reserveJobOutput(claimed.grant, { storedBytes: 1024 });
+    const upload = await datasetJobs.openJobOutputUpload(claimed.grant, { datasetId: output.datasetId, attempt: 1 });
+    // The output dataset is deleted while the job is still writing: its objects are listed and
+    // removed before this object lands, and its rows are gone when the job registers it.
+    expectNoErrors(await stack.query(await a.token('admin'), 'mutation($id: ID!) { deleteDataset(id: $id) { id } }', { id: output.datasetId }));
+    const stored = await writePresignedObject(upload.upload, body, objectFetch());
+    const profile = await profileCsv(Readable.from([body]), { maxRows: 10, maxBytes: body.length + 1 });
+    const content = { objectKey: upload.objectKey, byteSize: body.length, storedSize: stored.storedSize, sha256: createHash('sha256').update(body).digest('hex'), keyVersion: stored.keyVersion, profile };
+    await expect(datasetJobs.registerJobOutput(claimed.grant, { datasetId: output.datasetId, reservationId: output.reservationId, content })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+
+    // What the worker does when registering fails: discard its object and its reservation.
+    await datasetJobs.discardJobOutput(claimed.grant, { reservationId: output.reservationId, objectKey: upload.objectKey });
+    const objects: string[] = [];
+    for await (const item of stack.platform.runtime.objectStore.listObjectsV2(a.bucket, `datasets/${output.datasetId}/`, true)) if (item.name) objects.push(item.name);
+    expect(objects).toEqual([]);
+    expect(await storageOf()).toEqual(before);
+    // Still only the job's own objects: a key outside its prefix under the deleted dataset is refused.
+    await expect(datasetJobs.discardJobOutput(claimed.grant, { reservationId: output.reservationId, objectKey: `datasets/${output.datasetId}/someone-else.csv` })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await jobs.finish(runner(a), { jobId, runToken: outputRunToken, status: 'FAILED', result: {} }).catch(() => undefined);
+  });
+
   it('renews the grant only for the run that owns the job; after the job finishes there is no new grant', async () => {
     const { jobs, datasetJobs } = await ports();
     const renewed = await jobs.renewGrant(runner(a), { jobId: jobA, runToken, leaseMs: 30_000 });

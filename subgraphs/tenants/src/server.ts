@@ -74,7 +74,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(
       tenantResolvers(
-        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, regions: config.regions, keyring: runtime.keyring, members },
+        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, controlSchema: runtime.config.database.controlSchema, regions: config.regions, keyring: runtime.keyring, members },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? defaultErasureGraceHours },
         reencryptor,

@@ -115,6 +115,24 @@ describe('request, grace period, cancel', () => {
   });
 });
 
+describe('resuming a tenant pending erasure', () => {
+  it('resumeTenant is CONFLICT (ERASURE_PENDING) while an erasure is open, and changes nothing; once cancelled the tenant is active again', async () => {
+    const tenant = await stack.createTenant();
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })).requestTenantErasure;
+    const resume = await stack.query(platformAdmin, `mutation($id: ID!) { resumeTenant(id: $id) { id status } }`, { id: tenant.id });
+    expect(errorCodes(resume)).toEqual(['CONFLICT']);
+    expect(resume.errors?.[0]?.extensions).toMatchObject({ reason: 'ERASURE_PENDING', requestId: erasure.id });
+    // Still suspended: its users stay refused until the erasure is cancelled or done.
+    expect(await status(tenant.id)).toBe('SUSPENDED');
+    expect(errorCodes(await stack.query(await tokenOf(tenant, 'admin'), currentTenant)).length).toBeGreaterThan(0);
+    expect(await securityActions(tenant.id)).not.toContain('tenant.resume');
+    // Suspending it again is harmless.
+    expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { suspendTenant(id: $id) { id } }`, { id: tenant.id }));
+    expectNoErrors(await stack.query(platformAdmin, cancelMutation, { id: erasure.id }));
+    expect(await status(tenant.id)).toBe('ACTIVE');
+  });
+});
+
 describe('requests at the same time', () => {
   it('twelve requests for one tenant at once leave exactly one open request; the rest are CONFLICT naming it, and cancelling it resumes the tenant with nothing left scheduled', async () => {
     const tenant = await stack.createTenant();

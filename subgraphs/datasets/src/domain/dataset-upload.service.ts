@@ -110,7 +110,13 @@ export class DatasetUploadService {
       const result = await this.storeValidated(upload, body);
       const sealedProfile = await sealUploadProfile(this.scope, upload.id, result.profile);
       await this.scope.transaction(async (manager) => {
-        // The dataset may have been deleted (with this row) while the bytes were arriving.
+        // The dataset may have been deleted (with this row) while the bytes were arriving, or be in
+        // the middle of it. A delete marks the dataset DELETING before it lists the dataset's
+        // objects, and this read comes after the object was stored: if it still sees the dataset
+        // ACTIVE, the mark (so the listing) comes later and finds the object; if not, the object is
+        // removed below. A plain read: no lock to order against complete() or the delete.
+        const dataset = await manager.getRepository(DatasetEntity).findOne({ select: { id: true, status: true }, where: { id: upload.datasetId } });
+        if (!dataset || dataset.status !== 'ACTIVE') throw errors.notFound('Dataset', upload.datasetId);
         const current = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();
         if (!current) throw errors.notFound('DatasetUpload', upload.id);
         await manager.getRepository(DatasetUploadEntity).update(

@@ -33,6 +33,18 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
     if (rows.length === 0) throw jobGrantRefused('not-granted', `The job's grant does not cover dataset ${JSON.stringify(datasetId)}.`);
   };
 
+  /**
+   * Where a job's leftovers may be removed: its output dataset, also while or after it is deleted.
+   * A delete lists the dataset's objects once, so an output written after that (the job was still
+   * writing) is known to nobody but the job; the key is under the job's own prefix, which only this
+   * job writes. Another dataset that still exists is refused as elsewhere.
+   */
+  const assertDiscardableOutput = async (grant: JobGrant, scope: TenantScope, datasetId: string) => {
+    const name = grantedOutputName(grant, 'outputDataset');
+    const rows = (await scope.db((manager) => manager.query('SELECT name FROM datasets WHERE id = ?', [datasetId]))) as Array<{ name: string }>;
+    if (rows[0] && rows[0].name !== name) throw jobGrantRefused('not-granted', `The job's grant does not cover dataset ${JSON.stringify(datasetId)}.`);
+  };
+
   /** The objects this job writes: `datasets/<output>/job-<job>-a<attempt>.csv`. */
   const jobPrefix = (grant: JobGrant, datasetId: string) => `datasets/${datasetId}/job-${grant.jobId}-`;
   const registeredKeyOf = async (scope: TenantScope, jobId: string) =>
@@ -109,7 +121,7 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
         const key = String(input.objectKey);
         const datasetId = /^datasets\/([0-9a-f-]{36})\//.exec(key)?.[1];
         if (!datasetId || !key.startsWith(jobPrefix(grant, datasetId))) throw jobGrantRefused('not-granted', "The job's grant does not cover that object.");
-        await assertOutputDataset(grant, scope, datasetId);
+        await assertDiscardableOutput(grant, scope, datasetId);
         // Never the object of a registered version, whoever asks.
         const versions = (await scope.db((manager) => manager.query('SELECT id FROM dataset_versions WHERE object_key = ?', [key]))) as unknown[];
         if (versions.length === 0) await scope.bucket.remove(key);

@@ -4,6 +4,7 @@ import type { Principal } from '@tessera/auth';
 import { recordLifecycleEvent } from './tenant-lifecycle-audit';
 import { accessRepository, type MemberRow } from '../data/access.repository';
 import { insertMember, parseNewMember, type NewMember } from './members.service';
+import { resumeUnlessErasurePending } from './tenant-erasure.service';
 import { assertTenantId, tenantLimitNames, type TenantDirectory, type TenantKeyring, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
 
 export interface TenantAdminDeps {
@@ -12,6 +13,8 @@ export interface TenantAdminDeps {
   provisioner: TenantProvisioner;
   /** For the lifecycle audit events (platform security log and the tenant's own log). */
   db: DataSource;
+  /** The control plane's schema (its tenant_erasures: a tenant pending erasure is not resumed). */
+  controlSchema: string;
   /** Regions a tenant may be placed in (DATA_REGIONS). */
   regions: readonly string[];
   /** Records the new tenant's first data key (`key.create`) in both logs, as its other key events. */
@@ -102,7 +105,8 @@ export class TenantAdminService {
 
   async setSuspended(id: string, suspended: boolean): Promise<TenantRecord> {
     assertPlatformAdmin(this.principal);
-    const tenant = await this.deps.provisioner.setSuspended(id, suspended);
+    const change = () => this.deps.provisioner.setSuspended(id, suspended);
+    const tenant = suspended ? await change() : await resumeUnlessErasurePending(this.deps, id, change);
     await recordLifecycleEvent(this.deps.db, this.principal, tenant.id, suspended ? 'tenant.suspend' : 'tenant.resume');
     return tenant;
   }

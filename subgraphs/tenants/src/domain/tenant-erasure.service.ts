@@ -48,6 +48,40 @@ interface ErasureRow {
   receipt: string | null;
 }
 
+/** The tenant's erasure request still to be carried out (PENDING or RUNNING), if any. */
+async function openErasureOf(deps: { db: DataSource; controlSchema: string }, tenantId: string): Promise<TenantErasure | undefined> {
+  const table = `${quoteIdentifier(deps.controlSchema)}.tenant_erasures`;
+  const rows = (await deps.db.query(`SELECT * FROM ${table} WHERE tenant_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1`, [tenantId])) as ErasureRow[];
+  return rows[0] ? toErasure(rows[0]) : undefined;
+}
+
+/** The lock a request is recorded under (one open request per tenant). */
+function withErasureRequestLock<T>(deps: { db: DataSource; controlSchema: string }, tenantId: string, fn: () => Promise<T>): Promise<T> {
+  const lock = advisoryLockName('erasure_req', deps.controlSchema, tenantId);
+  return withAdvisoryLock(deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.` }, fn);
+}
+
+/**
+ * Runs `resume` unless an erasure of the tenant is open: a tenant pending erasure stays suspended
+ * until the request is cancelled (which resumes it) or carried out, so its members never go back
+ * to writing into data that is about to be destroyed. CONFLICT with reason ERASURE_PENDING and the
+ * request's id otherwise. Under the lock requests are recorded with, so a resume and a request
+ * never both win.
+ */
+export function resumeUnlessErasurePending<T>(deps: { db: DataSource; controlSchema: string }, tenantId: string, resume: () => Promise<T>): Promise<T> {
+  if (!isTenantId(tenantId)) return resume(); // the resume itself refuses the id as bad input
+  return withErasureRequestLock(deps, tenantId, async () => {
+    const open = await openErasureOf(deps, tenantId);
+    if (open) {
+      throw errors.conflict(`Tenant ${tenantId} has an erasure ${open.status.toLowerCase()}: it stays suspended until the erasure is cancelled (cancelTenantErasure resumes it).`, {
+        reason: 'ERASURE_PENDING',
+        requestId: open.id,
+      });
+    }
+    return resume();
+  });
+}
+
 /**
  * Asking for a tenant's erasure, and cancelling it during the grace period. A tenant admin asks for
  * its own tenant (naming another: NOT_FOUND), a platform admin names the tenant; both repeat the
@@ -69,14 +103,13 @@ export class TenantErasureService {
     if (confirm !== tenantId) throw errors.badInput('confirm must repeat the tenant id: erasure destroys every byte of the tenant.', { field: 'confirm' });
     // One request per tenant: the check for an open one and the insert run under the tenant's lock
     // (without it, parallel requests each found none and each inserted one: a cancel left the others).
-    const lock = advisoryLockName('erasure_req', this.deps.controlSchema, tenantId);
-    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.` }, () => this.insertRequest(tenantId));
+    return withErasureRequestLock(this.deps, tenantId, () => this.insertRequest(tenantId));
   }
 
   private async insertRequest(tenantId: string): Promise<TenantErasure> {
     const tenant = await this.deps.store.find(tenantId);
     if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', tenantId);
-    const open = await this.openRequest(tenantId);
+    const open = await openErasureOf(this.deps, tenantId);
     if (open) throw errors.conflict(`An erasure of tenant ${tenantId} is already requested.`, { reason: 'ERASURE_PENDING', requestId: open.id });
     const now = new Date();
     const scheduledFor = new Date(now.getTime() + this.deps.graceHours * 3_600_000);
@@ -142,11 +175,6 @@ export class TenantErasureService {
     // The driver hands JSON columns back parsed or as text depending on the server.
     const progress = (typeof raw === 'string' ? JSON.parse(raw) : raw ?? {}) as { suspendedBefore?: unknown };
     return progress.suspendedBefore === true;
-  }
-
-  private async openRequest(tenantId: string): Promise<TenantErasure | undefined> {
-    const rows = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1`, [tenantId])) as ErasureRow[];
-    return rows[0] ? toErasure(rows[0]) : undefined;
   }
 
   private async find(requestId: string): Promise<TenantErasure | undefined> {
