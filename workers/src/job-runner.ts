@@ -159,7 +159,8 @@ export class JobRunner {
       const processor = this.processors[job.kind];
       const outcome = await this.metered(ctx.tenant.id, () => processor(ctx));
       try {
-        ctx.checkpoint();
+        // Asked, not just the flags the last report left: a cancel since then must not end SUCCEEDED.
+        await ctx.confirm();
       } catch (error) {
         // Cancelled or lost after the output was stored: undo it (object, quota reservation) now.
         await outcome.abandon?.().catch(() => undefined);
