@@ -109,6 +109,16 @@ export class JobContext {
     if (this.cancelled) throw new JobCancelled();
   }
 
+  /**
+   * Asks the jobs service once more, now, whether the run may go on (its last progress unchanged):
+   * a cancel that arrived after the processor's last report stops the run here, before its output
+   * is registered or its result stored.
+   */
+  async confirm(): Promise<void> {
+    this.checkpoint();
+    await this.progress({ progress: Math.max(0, this.lastPercent), phase: this.lastPhase ?? 'finishing' }, true);
+  }
+
   async progress(update: ProgressUpdate, force = false): Promise<void> {
     const percent = Math.max(0, Math.min(99, Math.floor(update.progress)));
     const due = force || percent !== this.lastPercent || update.phase !== this.lastPhase || Date.now() - this.lastPersistedAt >= minIntervalMs;

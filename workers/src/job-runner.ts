@@ -123,10 +123,19 @@ export class JobRunner {
       context = new JobContext(claim.job, tenant, principal, runToken, claim, this.jobs, logger, this.runtime.objectFetch);
       await this.execute(context, queueJob, token);
     } catch (error) {
+      if (isTransientFailure(error)) {
+        // Nothing ran (the jobs service or the directory was unreachable): this uses none of the
+        // job's attempts, which are for runs. Ending the entry instead would leave its row QUEUED
+        // (or RUNNING) with nothing left to run it once the outage is over.
+        const retryInMs = beforeStartRetryMs(queueJob);
+        recordOutcome('not started: retrying');
+        logger.warn('job could not be started; the entry waits for another try', { error: describe(error), retryInMs });
+        await queueJob.moveToDelayed(Date.now() + retryInMs, token).catch(() => undefined);
+        return;
+      }
       recordOutcome('failed before it started', true);
       logger.error('job run failed before it started', { error: describe(error) });
-      const reason = isTransientFailure(error) ? toError(error) : new UnrecoverableError(describe(error));
-      await queueJob.moveToFailed(reason, token, false).catch(() => undefined);
+      await queueJob.moveToFailed(new UnrecoverableError(describe(error)), token, false).catch(() => undefined);
     } finally {
       clearInterval(heartbeat);
       await this.leases.release(fetched.tenantId, fetched.leaseHolder).catch(() => undefined);
@@ -159,7 +168,8 @@ export class JobRunner {
       const processor = this.processors[job.kind];
       const outcome = await this.metered(ctx.tenant.id, () => processor(ctx));
       try {
-        ctx.checkpoint();
+        // Asked, not just the flags the last report left: a cancel since then must not end SUCCEEDED.
+        await ctx.confirm();
       } catch (error) {
         // Cancelled or lost after the output was stored: undo it (object, quota reservation) now.
         await outcome.abandon?.().catch(() => undefined);
@@ -242,6 +252,15 @@ export class JobRunner {
       await sleep(300);
     }
   }
+}
+
+/** Longest wait between tries to start an entry while a service it needs is unreachable. */
+const maxBeforeStartRetryMs = 30_000;
+
+/** The queue's backoff, doubled with each fetch of the entry, up to maxBeforeStartRetryMs. */
+function beforeStartRetryMs(queueJob: QueueJob<JobMessage>): number {
+  const base = queueJob.opts.backoff && typeof queueJob.opts.backoff === 'object' ? (queueJob.opts.backoff.delay ?? 1000) : 1000;
+  return Math.min(maxBeforeStartRetryMs, base * 2 ** Math.min(10, Math.max(0, (queueJob.attemptsStarted ?? 1) - 1)));
 }
 
 /** Span attribute names of a job run. */

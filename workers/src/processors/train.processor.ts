@@ -41,21 +41,17 @@ async function train(ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>, ctx:
   });
   ctx.checkpoint();
   await ctx.progress({ progress: 96, phase: 'registering model', metrics: { epoch: hp.epochs, loss: lossHistory.at(-1) ?? 0 }, lossHistory }, true);
-  // The model's name and the job id (the idempotency key) come from the grant, not from this call.
-  const registered = await ports.modelJobs.registerTrainedVersion(ctx.grant, {
-    onnxBase64: Buffer.from(exportOnnx(model)).toString('base64'),
-    datasetVersionId: version.id,
-  });
+  const onnxBase64 = Buffer.from(exportOnnx(model)).toString('base64');
   const linear = model.kind === 'MLP' ? {} : { weights: model.weights, bias: model.bias };
+  const result: Record<string, unknown> = { finalLoss: lossHistory.at(-1) ?? null, trainingRows: data.rows, skippedRows: data.skippedRows, ...linear };
   return {
-    result: {
-      modelId: registered.modelId,
-      modelVersionId: registered.modelVersionId,
-      modelVersionNumber: registered.modelVersionNumber,
-      finalLoss: lossHistory.at(-1) ?? null,
-      trainingRows: data.rows,
-      skippedRows: data.skippedRows,
-      ...linear,
+    result,
+    // Registered by the runner once it has confirmed the job is still wanted: a job cancelled by
+    // then leaves no model version behind.
+    commit: async () => {
+      // The model's name and the job id (the idempotency key) come from the grant, not from this call.
+      const registered = await ports.modelJobs.registerTrainedVersion(ctx.grant, { onnxBase64, datasetVersionId: version.id });
+      Object.assign(result, { modelId: registered.modelId, modelVersionId: registered.modelVersionId, modelVersionNumber: registered.modelVersionNumber });
     },
   };
 }
