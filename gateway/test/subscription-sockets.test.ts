@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { expectNoErrors, postGraphQL, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import type { RunningGateway } from '../src/server';
 import { maxUnsentBytes } from '../src/subscriptions/subscription-gateway';
 import { maxUnauthenticatedSocketsPerAddress } from '../src/subscriptions/subscription-limits';
@@ -156,6 +156,35 @@ describe('client sockets of the subscription gateway (a second gateway over the 
       expect(codesOf(await second.ended)).toEqual(['RATE_LIMITED']);
     } finally {
       socket.terminate();
+    }
+  });
+
+  it('a subscribe sent on an open socket after its API key was revoked is refused at once (FORBIDDEN) and the socket closes (4403), not only at the next periodic re-check', async () => {
+    const jobEvents = 'subscription { jobEvents { jobId status } }';
+    // Its sockets are re-checked once a minute: what happens sooner is the subscribe's own check.
+    const slow = await startExtraGateway(stack, {}, undefined, 60_000);
+    try {
+      const admin = await acme.token('admin');
+      const account = expectNoErrors(await postGraphQL<{ createServiceAccount: { id: string } }>(slow.graphqlUrl, admin, 'mutation { createServiceAccount(input: { name: "ws-bot", role: VIEWER }) { id } }')).createServiceAccount;
+      const { secret, apiKey } = expectNoErrors(
+        await postGraphQL<{ createApiKey: { secret: string; apiKey: { id: string } } }>(slow.graphqlUrl, admin, 'mutation Key($id: ID!) { createApiKey(input: { serviceAccountId: $id }) { secret apiKey { id } } }', { id: account.id }),
+      ).createApiKey;
+      const socket = connectSubscriptions(slow.graphqlUrl, { authorization: `Bearer ${secret}` });
+      clients.push(socket);
+      await socket.connected;
+      const codesOf = (ended: { kind: string; error?: unknown }) => (ended.kind === 'error' && Array.isArray(ended.error) ? (ended.error as Array<{ extensions?: { code?: string } }>).map((error) => error.extensions?.code) : [ended.kind]);
+      const before = new CollectedSubscription(socket.client, { query: jobEvents });
+      expect(await Promise.race([before.ended.then(codesOf), sleep(500).then(() => 'live')])).toBe('live');
+
+      // Revoked through this gateway: its access cache has dropped the key when the answer arrives.
+      expectNoErrors(await postGraphQL(slow.graphqlUrl, admin, 'mutation Revoke($id: ID!) { revokeApiKey(id: $id) { id } }', { id: apiKey.id }));
+      const started = Date.now();
+      const after = new CollectedSubscription(socket.client, { query: jobEvents });
+      expect(codesOf(await after.ended)).toEqual(['FORBIDDEN']);
+      expect(await socket.closed).toEqual({ code: 4403, reason: 'Forbidden: access withdrawn' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await slow.close();
     }
   });
 

@@ -110,9 +110,10 @@ function webSocketWith(options: ClientOptions): unknown {
 /**
  * Another gateway over the stack's subgraphs, with its own platform defaults for tenant limits
  * (tenants without overrides get these) and, given Redis, counts shared with other replicas. It reads
- * tenants uncached, so each connection_init sees the tenant as it is now.
+ * tenants uncached (unless `tenantCacheTtlMs`, which also spaces its open sockets' re-checks), so
+ * each connection_init sees the tenant as it is now.
  */
-export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits>, redis?: TestStack['config']['redis']): Promise<RunningGateway> {
+export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits>, redis?: TestStack['config']['redis'], tenantCacheTtlMs = 0): Promise<RunningGateway> {
   return startGateway(
     {
       port: 0,
@@ -127,7 +128,7 @@ export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits
     {
       logger: stack.config.logger,
       database: stack.config.database,
-      tenantCacheTtlMs: 0,
+      tenantCacheTtlMs,
       tenantLimitDefaults: { ...defaultTenantLimits, ...limits },
       corsOrigins: [],
       redis,

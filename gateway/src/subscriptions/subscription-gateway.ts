@@ -196,18 +196,29 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
         },
       );
       // A removed member, a changed role, a revoked or expired key: the socket closes too.
-      recheck.checkAccess?.(session.connection.principal).then(
-        () => undefined,
-        (error: unknown) => {
-          if (isTesseraError(error) && (error.code === 'FORBIDDEN' || error.code === 'UNAUTHENTICATED')) {
-            logger.info('subscription socket closed: access withdrawn', { tenantId });
-            clearInterval(session.recheck);
-            socket.close(subscriptionCloseCodes.forbidden, 'Forbidden: access withdrawn');
-          }
-        },
-      );
+      assertAccessHeld(socket, session).catch(() => undefined);
     }, recheck.intervalMs);
     session.recheck.unref();
+  };
+
+  /**
+   * The socket's caller still holds its access (membership, role, key), read from the access cache
+   * the tenants service's announcements keep current; if not, the socket closes (4403) and this
+   * throws. Run on the periodic re-check and before each new operation, so a `subscribe` sent after
+   * a revocation is refused like the next HTTP request, not admitted until the next re-check.
+   */
+  const assertAccessHeld = async (socket: WebSocket, session: Session): Promise<void> => {
+    try {
+      await options.tenantRecheck?.checkAccess?.(session.connection.principal);
+    } catch (error) {
+      if (isTesseraError(error) && (error.code === 'FORBIDDEN' || error.code === 'UNAUTHENTICATED')) {
+        logger.info('subscription socket closed: access withdrawn', { tenantId: session.connection.tenant.id });
+        clearInterval(session.recheck);
+        // After the refused operation's error message went out (graphql-ws sends nothing on a closing socket).
+        setImmediate(() => socket.close(subscriptionCloseCodes.forbidden, 'Forbidden: access withdrawn'));
+      }
+      throw error;
+    }
   };
 
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
@@ -261,6 +272,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
         if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return [new GraphQLError('The connection is closing.', { extensions: { code: 'UNAUTHENTICATED' } })];
         session.metrics.begin(id);
         try {
+          await assertAccessHeld(ctx.extra.socket, session);
           return await plan(session, id, payload);
         } catch (error) {
           const refusal = toGraphQLError(error);

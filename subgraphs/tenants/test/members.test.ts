@@ -142,6 +142,33 @@ describe('members (ROLE_SOURCE=members)', () => {
     expectOnlyError(await stack.query(dana.token, datasets), 'FORBIDDEN');
   });
 
+  it('a membership matches its subject and e-mail address exactly: another subject or address that differs in case, accents or compatibility characters is no member', async () => {
+    // A subject differing from the member's only in letter case is another identity at the IdP.
+    const lookalike = await userToken(stack, acme.id, { roles: ['admin'] });
+    const swapped = [...lookalike.subject].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
+    expect(swapped).not.toBe(lookalike.subject);
+    const bySubject = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: swapped, role: 'ADMIN' } })).inviteMember;
+    expectOnlyError(await stack.query(lookalike.token, datasets), 'FORBIDDEN');
+
+    // Verified addresses that are other mailboxes: an accent, a Kelvin sign (U+212A lowercases to "k").
+    const jose = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email: 'jose.rv@example.com', role: 'ADMIN' } })).inviteMember;
+    const kim = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email: 'kim.rv@example.com', role: 'ADMIN' } })).inviteMember;
+    const before = await accessRows(stack, acme.id);
+    for (const email of ['josé.rv@example.com', '\u212Aim.rv@example.com']) {
+      const other = await userToken(stack, acme.id, { email, emailVerified: true });
+      expectOnlyError(await stack.query(other.token, datasets), 'FORBIDDEN');
+    }
+    expect(await accessRows(stack, acme.id)).toEqual(before);
+    // An invitation cannot be written in such a spelling either.
+    expectOnlyError(await stack.query(admin.token, inviteMember, { input: { email: '\u212Aim.other@example.com', role: 'VIEWER' } }), 'BAD_USER_INPUT');
+
+    // The invited addresses themselves still bind.
+    const realJose = await userToken(stack, acme.id, { email: 'Jose.RV@example.com', emailVerified: true });
+    expect(errorCodes(await stack.query(realJose.token, datasets))).toEqual([]);
+    expect((await membersOf(stack, acme.id)).find((m) => m.id === jose.id)).toMatchObject({ subject: realJose.subject, status: 'ACTIVE' });
+    for (const id of [bySubject.id, jose.id, kim.id]) expectNoErrors(await stack.query(admin.token, removeMember, { id }));
+  });
+
   it('only admins manage members: a data scientist or viewer member is FORBIDDEN and nothing changes', async () => {
     const scientist = await userToken(stack, acme.id);
     const member = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: scientist.subject, role: 'DATA_SCIENTIST' } })).inviteMember;

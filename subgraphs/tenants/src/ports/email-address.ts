@@ -7,13 +7,15 @@ const localPartPattern = /^(?!\.)(?!.*\.\.)[^\s@"(),:;<>[\]\\\x00-\x1f\x7f]{1,64
 /**
  * One spelling per address, so an invitation and a token's `email` claim compare equal however
  * either was written: lowercase, and the domain in its ASCII (punycode) form — `rv@例え.jp` and
- * `rv@xn--r8jz45g.jp` are one address. undefined: not an address (a domain that is no host name).
+ * `rv@xn--r8jz45g.jp` are one address. undefined: not an address (a domain that is no host name,
+ * or a local part not in its NFKC form: lowercasing would turn the Kelvin sign of `\u212Aim` into
+ * the `k` of `kim`, another mailbox, and a decomposed `é` would be a second spelling of one).
  */
 export function canonicalEmail(address: string): string | undefined {
   const at = address.lastIndexOf('@');
   if (at <= 0 || at === address.length - 1 || address.length > 320) return undefined;
   const local = address.slice(0, at);
-  if (!localPartPattern.test(local)) return undefined;
+  if (!localPartPattern.test(local) || local.normalize('NFKC') !== local) return undefined;
   const domain = domainToASCII(address.slice(at + 1).toLowerCase());
   if (!domain || !domain.includes('.') || domain.startsWith('.') || domain.endsWith('.')) return undefined;
   return `${local.toLowerCase()}@${domain}`;
