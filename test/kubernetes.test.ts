@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { gatewayEnvironment, migratorEnvironment, portCallersOf, portsCalledBy, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
 import { readSupervisorEnvironment, workerEnvironment, workerPortOwners } from '@tessera/workers';
 import { keyServiceEnvironment } from '@tessera/key-service';
+import { TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { developmentDedicatedTenant, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
 
@@ -338,6 +339,20 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     // Guards the derivation: the callers table is the catalog's, workers included.
     expect(portsCalledBy['metrics']).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models', 'audit']));
     expect(workerPortOwners).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models']));
+  });
+});
+
+describe('deploy/kubernetes production gateway behind its ingress', () => {
+  it("keys per-address limits by the client the ingress names, and only the ingress controller's pods may name one", () => {
+    const config = byKind('production', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-gateway'))!;
+    const proxies = new TrustedProxies(gatewayEnvironment.shape.TRUSTED_PROXIES.parse(config.data?.['TRUSTED_PROXIES']));
+    expect(proxies.clientOf('10.42.0.15', '198.51.100.7, 203.0.113.7')).toBe('203.0.113.7');
+    expect(proxies.clientOf('203.0.113.99', '198.51.100.7')).toBe('203.0.113.99');
+    // Trusting the pod network is safe only because nothing else in it reaches the gateway.
+    const policy = byKind('production', 'NetworkPolicy').find((m) => m.metadata.name === 'tessera-gateway-ingress')!;
+    expect(policy.spec.ingress.flatMap((rule: any) => rule.from)).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } },
+    ]);
   });
 });
 

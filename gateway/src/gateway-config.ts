@@ -32,6 +32,8 @@ export interface GatewayConfig {
    * 'plaintext' serves plain HTTP, only for a gateway behind a TLS-terminating ingress.
    */
   publicTls?: { cert: string; key: string } | 'plaintext' | undefined;
+  /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES; default loopback): see pipeline/trusted-proxies.ts. */
+  trustedProxies?: readonly string[] | undefined;
   subgraphs: SubgraphEndpoint[];
   /** Subgraphs that accept streamed uploads at /internal/uploads/:id, by the name in /uploads/:name/:id. */
   uploadTargets: string[];
@@ -43,6 +45,8 @@ export interface GatewayConfig {
     authFailuresPerMinutePerAddress?: number;
     /** WebSockets one client address may hold while their connection_init is not accepted yet (default 16; see subscriptions/subscription-limits.ts). */
     pendingSocketsPerAddress?: number;
+    /** Connections one client address may hold open at once, trusted proxies excepted (default 256; 0: no cap). See pipeline/connection-limit.ts. */
+    connectionsPerAddress?: number;
     /** How long a tenant's RATE_LIMITED answer is held before it is sent (default 250 ms; 0: at once). See pipeline/rate-limit-hold.ts. */
     rateLimitedHoldMs?: number;
     /** Uploads and downloads one tenant may have in progress at once on this replica (default 8; see pipeline/transfer-slots.ts). */

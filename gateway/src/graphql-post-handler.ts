@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { TesseraError } from '@tessera/errors';
 import type { GatewayContext } from './gateway-context';
-import { clientAddress, type RequestFacts } from './request-facts';
+import type { RequestFacts } from './request-facts';
 import { plainHttpRoute } from './plain-http-route';
 import { readBodyBytes } from './request-body';
 import { releaseWithResponse } from './release-with-response';
@@ -18,7 +18,8 @@ export interface GraphQLPostHandlerOptions {
   singleFetch?(context: GatewayContext, res: ServerResponse, accept: string | undefined): Promise<boolean>;
   /** CORS headers for an allowed origin (the same function express uses for other routes). */
   applyCors(origin: string | undefined, setHeader: (name: string, value: string) => void): void;
-  publicUrl(req: IncomingMessage): string;
+  /** What the pipeline needs to know of the request: its client (through trusted proxies), public URL, id. */
+  factsOf(req: IncomingMessage, requestId: string): RequestFacts;
 }
 
 /**
@@ -32,7 +33,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
   return plainHttpRoute('gateway POST /graphql', options.applyCors, handle);
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
+    const facts = options.factsOf(req, requestId);
     let caller: Caller;
     try {
       caller = await options.admit(facts);

@@ -3,5 +3,6 @@ export type { GatewayConfig, GatewayAccessConfig, SubgraphEndpoint } from './gat
 export type { RoleSource } from './request-auth';
 export { gatewayData } from './tables';
 export { readTrustedDocuments, type PersistedDocumentsMode } from './prepared/persisted-documents';
+export { parseTrustedProxies, TrustedProxies } from './pipeline/trusted-proxies';
 // The cross-replica subscription counter, for the Redis ACL test that proves the gateway's user can run it.
 export { SharedSubscriptionSlots } from './subscriptions/shared-subscription-slots';

@@ -8,7 +8,7 @@ import type { Caller } from './pipeline/request-pipeline';
 import type { ReleaseSlot } from './pipeline/tenant-concurrency';
 import { readBodyBytes } from './request-body';
 import { releaseWithResponse } from './release-with-response';
-import { clientAddress, type RequestFacts } from './request-facts';
+import type { RequestFacts } from './request-facts';
 import type { LeanFetcher } from './subgraph-http-client';
 import { publicUrlHeader } from './tenant-context-data-source';
 
@@ -26,7 +26,8 @@ export interface PredictRouteOptions {
   /** Signs the caller's internal context for one call to `subgraph`. */
   sign: InternalContextSigner;
   applyCors: CorsHeaders;
-  publicUrl(req: IncomingMessage): string;
+  /** What the pipeline needs to know of the request: its client (through trusted proxies), public URL, id. */
+  factsOf(req: IncomingMessage, requestId: string): RequestFacts;
   /** The request-metrics step (what Apollo's plugin records for GraphQL requests). */
   recordRequest(observation: RequestObservation): void;
 }
@@ -47,7 +48,7 @@ export function createPredictRoute(options: PredictRouteOptions) {
   return plainHttpRoute(`gateway POST ${predictRoutePath}`, options.applyCors, handle);
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const facts: RequestFacts = { headers: req.headers, ip: clientAddress(req), requestId, publicUrl: options.publicUrl(req) };
+    const facts = options.factsOf(req, requestId);
     let caller: Caller;
     try {
       caller = await options.admitCaller(facts);

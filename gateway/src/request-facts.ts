@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { TrustedProxies } from './pipeline/trusted-proxies';
 
 /** What the gateway's checks need to know about a request, whichever HTTP layer received it. */
 export interface RequestFacts {
@@ -10,20 +11,9 @@ export interface RequestFacts {
   publicUrl: string;
 }
 
-const loopback = (address: string): boolean => /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
+/** The address a request's client is keyed by (see TrustedProxies.clientOf). */
+export type ClientAddressOf = (req: IncomingMessage) => string | undefined;
 
-/**
- * The client address as express computes it with `trust proxy = 'loopback'`: a proxy on this
- * machine may say who its client was (X-Forwarded-For), nobody else may.
- */
-export function clientAddress(req: IncomingMessage): string | undefined {
-  let address = req.socket.remoteAddress;
-  if (!address) return undefined;
-  const header = req.headers['x-forwarded-for'];
-  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
-  while (loopback(address) && forwarded.length > 0) address = forwarded.pop()!;
-  return address;
+export function clientAddressOf(trusted: TrustedProxies): ClientAddressOf {
+  return (req) => trusted.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 }

@@ -36,7 +36,9 @@ import { createPredictRoute, predictRoutePath } from './predict-route';
 import { operationSlotPlugin } from './operation-slot-plugin';
 import { defaultTenantConcurrency, TenantConcurrency } from './pipeline/tenant-concurrency';
 import { defaultTransferIdleTimeoutMs, defaultTransfersPerTenant, TransferSlots } from './pipeline/transfer-slots';
-import { clientAddress, type RequestFacts } from './request-facts';
+import { clientAddressOf, type RequestFacts } from './request-facts';
+import { defaultTrustedProxies, TrustedProxies } from './pipeline/trusted-proxies';
+import { defaultConnectionsPerAddress, limitConnectionsPerAddress } from './pipeline/connection-limit';
 import type { GraphQLSchema } from 'graphql';
 import { createSubgraphFetcher } from './subgraph-http-client';
 import { SubgraphAgents } from './subgraph-tls';
@@ -77,6 +79,8 @@ export interface RunningGateway extends RunningHttpServer {
   flushApiKeyUsage(): Promise<void>;
   /** Prepared operations held, and how single-fetch operations were answered so far (tests, benches). */
   preparedStats(): { prepared: number; singleFetchAnswered: number; singleFetchHandedToApollo: number };
+  /** Connections counted against a client address's cap right now (0 for trusted proxies, which are not capped). */
+  connectionsFrom(address: string): number;
   /** The supergraph the gateway composed from its subgraphs (benches serve it with another gateway). */
   supergraphSdl(): string | undefined;
 }
@@ -190,13 +194,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   await server.start();
   requestMetrics.start();
 
-  // Served over TLS unless configured as plaintext behind an ingress (then a local proxy may say https).
+  // Served over TLS unless configured as plaintext behind an ingress (then a trusted proxy may say https).
   const ownScheme = config.publicTls === 'plaintext' ? 'http' : 'https';
+  const trustedProxies = new TrustedProxies(config.trustedProxies ?? defaultTrustedProxies);
+  const clientAddress = clientAddressOf(trustedProxies);
   const publicUrlOf = (req: IncomingMessage) => {
     if (config.publicUrl) return config.publicUrl;
     const forwardedProto = req.headers['x-forwarded-proto'];
-    const viaLocalProxy = clientAddress(req) !== req.socket.remoteAddress;
-    const scheme = viaLocalProxy && typeof forwardedProto === 'string' ? forwardedProto.split(',')[0]!.trim() : ownScheme;
+    const viaTrustedProxy = clientAddress(req) !== req.socket.remoteAddress;
+    const scheme = viaTrustedProxy && typeof forwardedProto === 'string' ? forwardedProto.split(',')[0]!.trim() : ownScheme;
     return `${scheme}://${req.headers.host ?? `127.0.0.1:${config.port}`}`;
   };
 
@@ -224,7 +230,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // GraphQL POST answers are never revalidated; hashing each body is wasted CPU
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', (address: string) => trustedProxies.trusts(address));
   // '/GRAPHQL' or '/graphql/x' is no alias of '/graphql': every path the pipeline does not measure is a 404.
   app.set('case sensitive routing', true);
   mountHealthRoutes(app, 'gateway', db);
@@ -309,7 +315,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     },
     singleFetch: singleFetch.answer,
     applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
-    publicUrl: publicUrlOf,
+    factsOf,
   });
   const modelsSubgraph = config.subgraphs.find((subgraph) => subgraph.name === 'models');
   const predictPost = modelsSubgraph
@@ -321,7 +327,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         admitPredict: (caller) => pipeline.predict(caller),
         sign,
         applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
-        publicUrl: publicUrlOf,
+        factsOf,
         recordRequest: (observation) => requestMetrics.record(observation),
       })
     : undefined;
@@ -341,6 +347,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     config.publicTls === 'plaintext' ? undefined : { identity: { ...config.tls, ...(config.publicTls ?? {}) } },
     logger,
   );
+  let refusedConnections = 0;
+  let refusalLoggedAtMs = Number.NEGATIVE_INFINITY;
+  const connections = limitConnectionsPerAddress(http.server, {
+    perAddress: config.limits.connectionsPerAddress ?? defaultConnectionsPerAddress,
+    trusted: trustedProxies,
+    // One line a minute at most, with what was refused since: a flood of connections writes no flood of logs.
+    onRefused: (address) => {
+      refusedConnections += 1;
+      if (Date.now() - refusalLoggedAtMs < 60_000) return;
+      refusalLoggedAtMs = Date.now();
+      logger.warn('connections refused: too many open from one client address', { address, refused: refusedConnections, perAddress: config.limits.connectionsPerAddress ?? defaultConnectionsPerAddress });
+      refusedConnections = 0;
+    },
+  });
   const subscriptions = attachSubscriptionGateway(http.server, {
     logger,
     pipeline,
@@ -354,6 +374,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)), checkAccess: createAccessRecheck(accessControl) },
     recordRequest: (observation) => requestMetrics.record(observation),
     pendingSocketsPerAddress: config.limits.pendingSocketsPerAddress,
+    clientAddress,
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });
   return {
@@ -367,6 +388,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     flushAuthFailures: () => authFailureLog.flush(),
     flushApiKeyUsage: () => keyUsage.flush(),
     supergraphSdl: () => supergraphSdl,
+    connectionsFrom: (address) => connections.open(address),
     preparedStats: () => ({ prepared: preparedOperations.size, singleFetchAnswered: singleFetch.stats.answered, singleFetchHandedToApollo: singleFetch.stats.handedToApollo }),
     close: async () => {
       await subscriptions.close();

@@ -4,6 +4,7 @@ import WebSocket, { type ClientOptions } from 'ws';
 import { defaultTenantLimits, type TenantLimits } from '@tessera/tenancy';
 import type { TestStack } from '@tessera/testing';
 import { startGateway, type RunningGateway } from '../src/server';
+import type { GatewayConfig } from '../src/gateway-config';
 
 export interface CloseInfo {
   code: number;
@@ -113,7 +114,13 @@ function webSocketWith(options: ClientOptions): unknown {
  * tenants uncached (unless `tenantCacheTtlMs`, which also spaces its open sockets' re-checks), so
  * each connection_init sees the tenant as it is now.
  */
-export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits>, redis?: TestStack['config']['redis'], tenantCacheTtlMs = 0): Promise<RunningGateway> {
+export function startExtraGateway(
+  stack: TestStack,
+  limits: Partial<TenantLimits>,
+  redis?: TestStack['config']['redis'],
+  tenantCacheTtlMs = 0,
+  edge: Pick<GatewayConfig, 'trustedProxies'> & { limits?: Partial<GatewayConfig['limits']> } = {},
+): Promise<RunningGateway> {
   return startGateway(
     {
       port: 0,
@@ -123,7 +130,8 @@ export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits
       tls: stack.config.tls('gateway'),
       subgraphs: Object.values(stack.platform.subgraphs).map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
       uploadTargets: [],
-      limits: { maxUploadBytes: 1024 },
+      trustedProxies: edge.trustedProxies,
+      limits: { maxUploadBytes: 1024, ...edge.limits },
     },
     {
       logger: stack.config.logger,

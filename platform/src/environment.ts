@@ -33,7 +33,7 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
-import { readTrustedDocuments } from '@tessera/gateway';
+import { parseTrustedProxies, readTrustedDocuments } from '@tessera/gateway';
 import { erasureVariables, toErasureConfig } from '@tessera/tenants';
 import { portUrlVariable } from './service-ports';
 import { portsCalledBy, subgraphModule, type SubgraphName } from './subgraph-catalog';
@@ -80,6 +80,20 @@ const gatewayVariables = z.object({
   /** Failed authentications per minute one client address may cause; past it, its requests are refused before token verification. */
   AUTH_FAILURES_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(120),
   WS_PENDING_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(16),
+  /** Connections one client address may hold open at once (0: no cap); trusted proxies are not capped. */
+  CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(256),
+  /** Proxies whose X-Forwarded-For names the client: loopback, private, addresses and address/prefix entries. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('loopback')
+    .transform((value, ctx) => {
+      try {
+        return parseTrustedProxies(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
   /** How long a tenant's RATE_LIMITED answer is held before it is sent, so clients ignoring retry-after cannot spin. */
   RATE_LIMITED_HOLD_MS: z.coerce.number().int().min(0).max(10_000).default(250),
   /** Uploads and downloads one tenant may have in progress at once on a gateway replica. */
@@ -225,9 +239,10 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
         { name: 'metrics', url: parsed.METRICS_URL },
         { name: 'tenants', url: parsed.TENANTS_URL },
       ],
+      trustedProxies: parsed.TRUSTED_PROXIES,
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },

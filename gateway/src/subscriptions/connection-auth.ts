@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { requestIdOf } from '../pipeline/request-id';
 import type { RequestPipeline } from '../pipeline/request-pipeline';
-import { clientAddress } from '../request-facts';
+import type { ClientAddressOf } from '../request-facts';
 import { decodeJwt } from 'jose';
 import type { Principal } from '@tessera/auth';
 import { errors, isTesseraError } from '@tessera/errors';
@@ -47,6 +47,7 @@ export async function authenticateConnection(
   pipeline: Pick<RequestPipeline, 'connect'>,
   params: Readonly<Record<string, unknown>> | undefined,
   request: IncomingMessage,
+  clientAddress: ClientAddressOf,
 ): Promise<AuthenticatedConnection> {
   const token = tokenFromConnectionParams(params);
   const headers: IncomingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};

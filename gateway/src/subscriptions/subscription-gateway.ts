@@ -20,7 +20,7 @@ import type { SubgraphEndpoint } from '../gateway-config';
 import { operationFromBody, type IncomingOperation } from '../pipeline/operation-request';
 import type { RequestPipeline } from '../pipeline/request-pipeline';
 import { clientAddressKey } from '../pipeline/client-address-key';
-import { clientAddress } from '../request-facts';
+import type { ClientAddressOf } from '../request-facts';
 import { authenticateConnection, type AuthenticatedConnection, toConnectionRefused } from './connection-auth';
 import type { SubscriptionRouting } from './subscription-routing';
 import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
@@ -57,6 +57,8 @@ export interface SubscriptionGatewayOptions {
   recordRequest?: (observation: RequestObservation) => void;
   /** Sockets one client address may hold before their connection_init is accepted (default maxUnauthenticatedSocketsPerAddress). */
   pendingSocketsPerAddress?: number | undefined;
+  /** The client a socket's upgrade request comes from, through the trusted proxies (request-facts.ts). */
+  clientAddress: ClientAddressOf;
 }
 
 export interface SubscriptionGateway {
@@ -129,7 +131,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
   // Registered before graphql-ws's listeners, so each message is checked before it is answered.
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const releaseUnauthenticated = unauthenticated.acquire(clientAddressKey(clientAddress(request)), pendingSocketsPerAddress);
+    const releaseUnauthenticated = unauthenticated.acquire(clientAddressKey(options.clientAddress(request)), pendingSocketsPerAddress);
     if (!releaseUnauthenticated) {
       // 1013 (try again later): graphql-ws clients retry it, as they should once the others authenticated.
       socket.close(1013, `Too many connections from your address are waiting for connection_init (at most ${pendingSocketsPerAddress}); retry shortly`);
@@ -226,7 +228,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         try {
-          const connection = await authenticateConnection(options.pipeline, ctx.connectionParams, ctx.extra.request);
+          const connection = await authenticateConnection(options.pipeline, ctx.connectionParams, ctx.extra.request, options.clientAddress);
           // Closed while its token was checked: onClose has run already and would never end a session made now
           // (its re-check timer and socket count would outlive it).
           if (socket.readyState !== socket.OPEN) return false;
