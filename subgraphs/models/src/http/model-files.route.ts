@@ -1,15 +1,15 @@
 import type { Router } from 'express';
+import { isTesseraError, type TesseraError } from '@tessera/errors';
 import type { RouteTools } from '@tessera/service-kit';
 import { ModelDownloadService } from '../domain/model-download.service';
 import { ModelUploadService, type ModelUploadCapacity } from '../domain/model-upload.service';
 import type { ModelsConfig } from '../domain/models-config';
-import { isTesseraError } from '@tessera/errors';
 
 /**
  * A refusal to be retried (no upload memory free) comes before a byte was read: the body is not
  * drained (the client sends it again later, whole), the connection is closed after the answer.
  */
-function isRetryableRefusal(error: unknown): boolean {
+function isRetryableRefusal(error: unknown): error is TesseraError {
   return isTesseraError(error) && (error.code === 'RATE_LIMITED' || error.code === 'SERVICE_UNAVAILABLE');
 }
 
@@ -33,7 +33,7 @@ export function modelFileRoutes(config: ModelsConfig, uploadCapacity: ModelUploa
       } catch (error) {
         if (isRetryableRefusal(error) && !req.complete) {
           res.setHeader('connection', 'close');
-          const retryAfter = isTesseraError(error) ? error.extensions['retryAfterSeconds'] : undefined;
+          const retryAfter = error.extensions['retryAfterSeconds'];
           if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
         } else {
           req.resume();
