@@ -50,10 +50,18 @@ export function uploadProxy(options: UploadProxyOptions) {
         ...injectTraceHeaders({}),
       };
       await new Promise<void>((resolve, reject) => {
+        let answered = false;
         const upstream = httpsRequest(`${base}/internal/uploads/${id}`, { method: 'PUT', headers, agent: options.agents.agent(service) }, (reply) => {
+          answered = true;
           res.status(reply.statusCode ?? 502);
           res.setHeader('content-type', reply.headers['content-type'] ?? 'application/json');
-          if (!req.complete) drainUnreadBody(req);
+          const retryAfter = reply.headers['retry-after'];
+          if (typeof retryAfter === 'string') res.setHeader('retry-after', retryAfter);
+          // A refusal to retry later (429, 503: the subgraph holds no memory for it now) comes before
+          // any byte was read, and the client will send the whole body again: the rest is not
+          // drained, the connection is closed once the answer is out (closeOnUnreadBody).
+          const retryLater = reply.statusCode === 429 || reply.statusCode === 503;
+          if (!req.complete && !retryLater) drainUnreadBody(req);
           reply.pipe(res);
           reply.on('end', () => {
             // Answered before the whole body came (a refused id): the rest is not wanted, and the
@@ -62,7 +70,7 @@ export function uploadProxy(options: UploadProxyOptions) {
             if (!req.complete) {
               req.unpipe(upstream);
               upstream.destroy();
-              req.resume();
+              if (!retryLater) req.resume();
             }
             resolve();
           });
@@ -78,7 +86,10 @@ export function uploadProxy(options: UploadProxyOptions) {
         }, options.idleTimeoutMs);
         req.on('data', () => idle.refresh());
         afterBody(req, () => clearTimeout(idle));
-        upstream.on('error', reject);
+        // Once the answer has begun, it decides (the subgraph may close its side of a refused body).
+        upstream.on('error', (error) => {
+          if (!answered) reject(error);
+        });
         req.on('aborted', () => upstream.destroy());
         req.pipe(upstream);
       });

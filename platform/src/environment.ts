@@ -174,6 +174,11 @@ const subgraphVariableGroups = {
     ROLE_SOURCE: z.enum(['claims', 'members']).default('claims'),
     INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
   }),
+  // What the models service holds for uploads it is receiving: their bytes (one tenant at most half) and the validation threads.
+  modelUploads: z.object({
+    MODEL_UPLOAD_MEMORY_BYTES: z.coerce.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
+    MODEL_VALIDATION_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  }),
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -256,6 +261,10 @@ function toMembersOptions(parsed: { ROLE_SOURCE: 'claims' | 'members'; INVITATIO
   return { roleSource: parsed.ROLE_SOURCE, invitationTtlHours: parsed.INVITATION_TTL_HOURS };
 }
 
+function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL_VALIDATION_THREADS: number }) {
+  return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, validationThreads: parsed.MODEL_VALIDATION_THREADS };
+}
+
 export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessEnv = process.env) {
   // One parse of the whole schema reports every bad or missing variable at once; the typed
   // reads below then cannot fail.
@@ -278,6 +287,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     monitoring: has('monitoring') ? toMonitoringOptions(subgraphVariableGroups.monitoring.parse(env)) : undefined,
     erasure: has('erasure') ? toErasureConfig(subgraphVariableGroups.erasure.parse(env)) : undefined,
     members: has('members') ? toMembersOptions(subgraphVariableGroups.members.parse(env)) : undefined,
+    modelUploads: has('modelUploads') ? toModelUploadOptions(subgraphVariableGroups.modelUploads.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

@@ -103,6 +103,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.monitoring ? { monitoring: env.monitoring } : {}),
     ...(env.erasure ? { erasure: env.erasure } : {}),
     ...(env.members ? { members: env.members } : {}),
+    ...(env.modelUploads ? { modelUploads: env.modelUploads } : {}),
     inference: modelServingOptionsFromEnvironment(process.env),
   };
   const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {

@@ -3,7 +3,7 @@ import { generateServiceKeyPair, type AccessTokenVerifierOptions, type JobGrantK
 import type { AlertingConfig } from '@tessera/audit';
 import type { AuditChainConfig, DatabaseConfig, KeyProviderConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type GatewayAccessConfig, type RunningGateway } from '@tessera/gateway';
-import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
+import { createModelServing, type ModelServing, type ModelServingOptions, type ModelsModuleOptions } from '@tessera/models';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServerTls, type ServiceRuntime, type TlsIdentities } from '@tessera/service-kit';
 import { createProvisioner, type ErasureConfig, type RewrapperOptions } from '@tessera/tenants';
 import type { MonitoringOptions } from '@tessera/monitoring';
@@ -54,6 +54,8 @@ export interface PlatformConfig {
   transfers?: { perTenant?: number; idleTimeoutMs?: number };
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
+  /** The models subgraph's upload memory budget and validation threads (MODEL_UPLOAD_MEMORY_BYTES, MODEL_VALIDATION_THREADS; defaults when omitted). */
+  modelUploads?: ModelsModuleOptions['modelUploads'];
   /** Batch size and pace of the tenants service's rewrap after a key-encryption key rotation (defaults when omitted). */
   keyRewrap?: RewrapperOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -171,6 +173,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
       ...(config.keyRewrap ? { keyRewrap: config.keyRewrap } : {}),
       ...(config.erasure ? { erasure: config.erasure } : {}),
+      ...(config.modelUploads ? { modelUploads: config.modelUploads } : {}),
       // The tenants service reads ROLE_SOURCE like the gateway (a new tenant's first admin is required with members).
       members: { roleSource: config.access?.roleSource ?? 'claims', invitationTtlHours: config.invitationTtlHours ?? 168 },
     };

@@ -104,6 +104,8 @@ export interface TestStackOptions {
   auditRelayFullSweepIntervalMs?: number;
   /** Inference pools and prediction quotas of the models service (e.g. a pinned quota clock). */
   inference?: PlatformConfig['inference'];
+  /** The models service's upload memory budget and validation threads (defaults when omitted; upload tests make the budget small). */
+  modelUploads?: PlatformConfig['modelUploads'];
   /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
   authFailuresPerMinutePerAddress?: number;
   /** The gateway's uploads and downloads per tenant at once and their idle timeout (defaults when omitted; tests shorten the timeout). */
@@ -232,6 +234,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
+    ...(options.modelUploads ? { modelUploads: options.modelUploads } : {}),
     ...(options.keyRewrap ? { keyRewrap: options.keyRewrap } : {}),
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),

@@ -102,6 +102,23 @@ export function buildFanOutModel(valuesPerRow: number): Uint8Array {
   });
 }
 
+/**
+ * A valid chain of `nodes` Relu nodes (`[batch, 2]` in and out): a few MiB that take seconds to
+ * decode and check, since validation costs grow with a file's nodes more than with its bytes.
+ */
+export function buildDeepChainModel(nodes: number): Uint8Array {
+  if (!Number.isInteger(nodes) || nodes < 1) throw new RangeError('a chain needs at least one node');
+  const chain = Array.from({ length: nodes }, (_, i) => node('Relu', [i === 0 ? 'input' : `h${i - 1}`], [i === nodes - 1 ? 'output' : `h${i}`], { name: `relu${i}` }));
+  return buildModel({
+    graph: {
+      name: 'deep_chain',
+      node: chain,
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
 /** A node whose op_type onnxruntime has never heard of, in the default domain. */
 export function buildUnsupportedOperatorModel(opType = 'NotARealOp'): Uint8Array {
   return buildModel({

@@ -9,9 +9,10 @@ import type { SubgraphDefinition } from './subgraph-server';
  * each group's variables (platform/src/environment.ts, which may import services; this library may
  * not): `storage` the object store and the key provider, `keys` the key provider alone (a service
  * that seals columns but keeps no objects), `auditChain` the checkpoint signing key, `alerting` the
- * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period.
+ * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period,
+ * `modelUploads` the memory and validation threads of model uploads.
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

@@ -1,6 +1,7 @@
 import type { EntitySchema } from 'typeorm';
 import type { JobGrantKeys } from '@tessera/auth';
 import type { ServiceRuntime, SubgraphModule } from '@tessera/service-kit';
+import { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
 import { modelEntities, modelsSubgraph } from './server';
 import { createModelServing, type ModelServing, type ModelServingOptions } from './serving/model-serving';
 import { modelsData } from './tables';
@@ -14,6 +15,8 @@ export interface ModelsModuleOptions {
   inference?: ModelServingOptions;
   /** `verifyKey`: the jobs service's public key, which job grants are checked against. */
   jobGrantKeys?: JobGrantKeys;
+  /** Upload memory budget and validation threads (MODEL_UPLOAD_MEMORY_BYTES, MODEL_VALIDATION_THREADS); defaults otherwise. */
+  modelUploads?: Partial<ModelsConfig['uploads']>;
 }
 
 /**
@@ -55,12 +58,21 @@ export const modelsModule = {
   entities: modelEntities as EntitySchema[],
   data: modelsData,
   // Stores and reads the tenant's encrypted model files.
-  environment: ['storage'],
+  environment: ['storage', 'modelUploads'],
   ports: { publishes: { methods: modelsPortMethods, client: modelsPortClient, local: (runtime) => createModelsPort(runtime.scopes) }, calls: [] },
   build: (runtime, options) => {
-    if (options.modelServing) return modelsSubgraph({ serving: options.modelServing, runtime, jobGrantKeys: options.jobGrantKeys });
+    const config: ModelsConfig = { ...defaultModelsConfig, uploads: { ...defaultModelsConfig.uploads, ...options.modelUploads } };
+    if (options.modelServing) return modelsSubgraph({ serving: options.modelServing, config, runtime, jobGrantKeys: options.jobGrantKeys });
     // Only the models service runs inference: one set of tenant pools per process that serves it.
     const own = ownServing(runtime, options.inference);
-    return { ...modelsSubgraph({ serving: own.serving, runtime, jobGrantKeys: options.jobGrantKeys }), start: own.start, close: own.serving.close };
+    const definition = modelsSubgraph({ serving: own.serving, config, runtime, jobGrantKeys: options.jobGrantKeys });
+    return {
+      ...definition,
+      start: own.start,
+      close: async () => {
+        await definition.close?.();
+        await own.serving.close();
+      },
+    };
   },
 } satisfies SubgraphModule<ModelsModuleOptions, 'models', ModelsPort>;

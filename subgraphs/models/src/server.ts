@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { createJobGrantVerifier, type JobGrantKeys } from '@tessera/auth';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
+import type { ModelUploadCapacity } from './domain/model-upload.service';
+import { OnnxValidator } from './domain/onnx-validator';
+import { UploadMemoryBudget } from './domain/upload-memory-budget';
 import { modelFileRoutes } from './http/model-files.route';
 import { predictRoute } from './http/predict.route';
 import { modelResolvers } from './resolvers/model.resolver';
@@ -12,21 +15,37 @@ import type { ModelServing } from './serving/model-serving';
 
 export { modelEntities } from './data';
 
+/** The process's upload memory and validation threads (threads start at the first large file). */
+export function createModelUploadCapacity(uploads: ModelsConfig['uploads']): ModelUploadCapacity {
+  return {
+    budget: new UploadMemoryBudget(uploads.memoryBytes),
+    validator: new OnnxValidator({ threads: uploads.validationThreads, inlineBelowBytes: uploads.inlineValidationBelowBytes }),
+  };
+}
+
 /**
  * The models subgraph. `serving` is the process's one ModelServing (inference pools + stats);
  * without it (a schema-only build, e.g. the RBAC coverage test) predict answers SERVICE_UNAVAILABLE.
  */
 export function modelsSubgraph(
-  options: { serving?: ModelServing | undefined; config?: ModelsConfig; runtime?: Pick<ServiceRuntime, 'scopes'>; jobGrantKeys?: JobGrantKeys | undefined } = {},
+  options: {
+    serving?: ModelServing | undefined;
+    config?: ModelsConfig;
+    /** The process's upload memory budget and validation threads (made from `config.uploads` when absent). */
+    uploadCapacity?: ModelUploadCapacity;
+    runtime?: Pick<ServiceRuntime, 'scopes'>;
+    jobGrantKeys?: JobGrantKeys | undefined;
+  } = {},
 ): SubgraphDefinition {
   const config = options.config ?? defaultModelsConfig;
+  const uploadCapacity = options.uploadCapacity ?? createModelUploadCapacity(config.uploads);
   const catalog = options.runtime ? createModelsPort(options.runtime.scopes) : undefined;
   return {
     name: 'models',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: modelResolvers(config, options.serving),
+    resolvers: modelResolvers(config, options.serving, uploadCapacity),
     rules: modelRules,
-    routes: modelFileRoutes(config),
+    routes: modelFileRoutes(config, uploadCapacity),
     plainRoutes: [predictRoute(config, options.serving)],
     // With a runtime it also publishes its ports to other processes; the models-job port accepts
     // only grants verified with the jobs service's public key (jobGrantKeys.verifyKey).
@@ -34,5 +53,6 @@ export function modelsSubgraph(
       options.runtime && catalog
         ? [publishedModelsPort(catalog), publishedModelJobPort(createModelJobPort({ scopes: options.runtime.scopes, verifyGrant: createJobGrantVerifier(options.jobGrantKeys?.verifyKey), catalog }))]
         : [],
+    close: () => uploadCapacity.validator.close(),
   };
 }

@@ -12,6 +12,7 @@ import { modelKeys } from '../src/data/model-keys';
 import { defaultModelsConfig } from '../src/domain/models-config';
 import { ModelService } from '../src/domain/model.service';
 import { ModelUploadService } from '../src/domain/model-upload.service';
+import { createModelUploadCapacity } from '../src/server';
 import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import {
   auditTrail,
@@ -258,7 +259,7 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     };
     Object.defineProperty(deleter, 'bucket', { value: deleterBucket });
 
-    received = new ModelUploadService(uploader, defaultModelsConfig).receive(upload.id, Readable.from([Buffer.from(onnx)]), onnx.length);
+    received = new ModelUploadService(uploader, defaultModelsConfig, createModelUploadCapacity(defaultModelsConfig.uploads)).receive(upload.id, Readable.from([Buffer.from(onnx)]), onnx.length);
     const deleted = await new ModelService(deleter).delete(modelId);
     await received.catch(() => undefined);
     expect(deleted.id).toBe(modelId);

@@ -13,10 +13,11 @@ import { ModelEntity } from '../data/model.entity';
 import type { StoredModelInfo } from '../data/tensor-signature';
 import { parseFilename, parseId, parseIdempotencyKey } from './model-input';
 import { modelNotFound } from './model-not-found';
-import { insertNextVersion, sha256Hex } from './model-registry.service';
+import { insertNextVersion } from './model-registry.service';
 import type { ModelsConfig } from './models-config';
 import { readExactly } from './read-exactly';
-import { validateOnnx } from './onnx-validation';
+import type { OnnxValidator } from './onnx-validator';
+import type { UploadMemoryBudget } from './upload-memory-budget';
 import { modelKeys } from '../data/model-keys';
 
 /** A pending upload's storage reservation outlives the upload URL by this much, so a PUT begun just before expiry can finish. */
@@ -38,14 +39,24 @@ export interface ReceivedModelUpload {
  *    never reaches storage; once stored, its bytes count as used storage;
  * 3. `complete` turns the stored object into the model's next immutable version (a model version in the quota).
  * The whole file is held in memory between 2's validation and storage: ONNX is one protobuf
- * message whose graph can only be checked once all of it is there (bounded by maxUploadBytes).
+ * message whose graph can only be checked once all of it is there (bounded by maxUploadBytes). In
+ * the process that serves every tenant's predictions, that memory comes from `capacity.budget`,
+ * reserved for the declared size before the first byte is read; a large file is validated on a
+ * thread of `capacity.validator`, not on the event loop.
  */
+/** What the models process holds once for every upload it receives. */
+export interface ModelUploadCapacity {
+  budget: UploadMemoryBudget;
+  validator: OnnxValidator;
+}
+
 export class ModelUploadService {
   private readonly quotas: TenantQuotas;
 
   constructor(
     private readonly scope: TenantScope,
     private readonly config: ModelsConfig,
+    private readonly capacity: ModelUploadCapacity,
   ) {
     this.quotas = new TenantQuotas(scope);
   }
@@ -55,6 +66,8 @@ export class ModelUploadService {
     const modelId = parseId(input.modelId, 'modelId');
     const filename = parseFilename(input.filename);
     const declaredSize = parseDeclaredUploadBytes(input.byteSize, this.scope.tenant.limits.maxUploadBytes);
+    // A file larger than one tenant's share of the upload memory could never be received.
+    this.capacity.budget.assertHoldable(declaredSize);
     const id = randomUUID();
     const now = new Date();
     const upload: ModelUpload = {
@@ -93,14 +106,13 @@ export class ModelUploadService {
 
   async receive(uploadId: string, body: Readable, contentLength: number | undefined): Promise<ReceivedModelUpload> {
     assertPermission(this.scope.principal, 'write');
-    const upload = await this.claim(uploadId);
+    const { upload, release } = await this.claim(uploadId);
     try {
       assertDeclaredLength(upload, contentLength);
-      const bytes = await readExactly(body, upload.declaredSize);
-      const info = validateOnnx(bytes);
-      const sha256 = sha256Hex(bytes);
+      const { bytes, info, sha256 } = await this.capacity.validator.validate(await readExactly(body, upload.declaredSize));
       const keys = modelKeys(this.scope);
       const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await keys.forWriting(upload.modelId));
+      release(); // the bytes are in storage and no longer held here
       // A rotation of the model's key may have destroyed the version this write began under.
       await keys.assertStillHeld(upload.modelId, stored.keyVersion);
       await this.scope.transaction(async (manager) => {
@@ -120,11 +132,14 @@ export class ModelUploadService {
       });
       return { uploadId: upload.id, byteSize: upload.declaredSize, sha256, info };
     } catch (error) {
+      release(); // the bytes are dropped: another upload may take their memory while this failure is recorded
       body.resume(); // drain what the client still sends, so it reads our error instead of a reset
       await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
       await markStagedUploadFailed(this.scope, ModelUploadEntity, upload.id, error);
       await this.quotas.reservation(upload.id, 'storageBytes').release().catch(() => undefined);
       throw error;
+    } finally {
+      release();
     }
   }
 
@@ -160,14 +175,27 @@ export class ModelUploadService {
     }
   }
 
-  /** PENDING → RECEIVING exactly once; a replay, an expired or another tenant's upload gets nothing. */
-  private claim(uploadId: string): Promise<ModelUpload> {
-    return claimStagedUpload(this.scope, ModelUploadEntity, parseId(uploadId, 'uploadId'), {
-      notFound: (id) => modelNotFound(this.scope, 'ModelUpload', id),
-      checkParent: async (manager, upload) => {
-        const model = await manager.getRepository(ModelEntity).findOneBy({ id: upload.modelId, status: 'ACTIVE' });
-        if (!model) throw await modelNotFound(this.scope, 'Model', upload.modelId);
-      },
-    });
+  /**
+   * PENDING → RECEIVING exactly once; a replay, an expired or another tenant's upload gets nothing.
+   * The upload's memory is reserved last, under the row lock: a refusal (RATE_LIMITED,
+   * SERVICE_UNAVAILABLE) rolls the claim back, so the upload stays PENDING and can be sent again.
+   */
+  private async claim(uploadId: string): Promise<{ upload: ModelUpload; release: () => void }> {
+    let release: (() => void) | undefined;
+    try {
+      const upload = await claimStagedUpload(this.scope, ModelUploadEntity, parseId(uploadId, 'uploadId'), {
+        notFound: (id) => modelNotFound(this.scope, 'ModelUpload', id),
+        checkParent: async (manager, upload) => {
+          const model = await manager.getRepository(ModelEntity).findOneBy({ id: upload.modelId, status: 'ACTIVE' });
+          if (!model) throw await modelNotFound(this.scope, 'Model', upload.modelId);
+          release?.(); // a transaction run again reserves again
+          release = this.capacity.budget.reserve(this.scope.tenant.id, upload.declaredSize);
+        },
+      });
+      return { upload, release: release! };
+    } catch (error) {
+      release?.();
+      throw error;
+    }
   }
 }

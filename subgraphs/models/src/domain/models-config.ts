@@ -1,6 +1,17 @@
 export interface ModelsConfig {
   /** How long a reserved upload URL stays usable. */
   uploadTtlSeconds: number;
+  uploads: {
+    /**
+     * Bytes of model uploads this process holds in memory at once (MODEL_UPLOAD_MEMORY_BYTES); one
+     * tenant at most half of it. An upload reserves its declared size before its body is read.
+     */
+    memoryBytes: number;
+    /** Threads that validate uploaded ONNX files at once, off the event loop (MODEL_VALIDATION_THREADS). */
+    validationThreads: number;
+    /** Files smaller than this are validated on the event loop: a thread's round trip costs as much as they do. */
+    inlineValidationBelowBytes: number;
+  };
   predict: {
     /** Rows (first dimension of each input) one predict call may send. */
     maxRows: number;
@@ -11,5 +22,6 @@ export interface ModelsConfig {
 
 export const defaultModelsConfig: ModelsConfig = {
   uploadTtlSeconds: 15 * 60,
+  uploads: { memoryBytes: 512 * 1024 * 1024, validationThreads: 1, inlineValidationBelowBytes: 32 * 1024 },
   predict: { maxRows: 1024, maxValues: 100_000 },
 };

@@ -6,7 +6,8 @@ import { errors } from '@tessera/errors';
  * as they arrive (memory never grows past the declared size); fewer fail at the end.
  */
 export async function readExactly(body: Readable, expected: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(expected);
+  // Memory of its own (never a slice of Node's shared pool), so it can be transferred to a validation thread.
+  const buffer = Buffer.allocUnsafeSlow(expected);
   let seen = 0;
   try {
     for await (const chunk of body.iterator({ destroyOnReturn: false })) {

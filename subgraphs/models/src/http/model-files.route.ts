@@ -1,8 +1,17 @@
 import type { Router } from 'express';
+import { isTesseraError, type TesseraError } from '@tessera/errors';
 import type { RouteTools } from '@tessera/service-kit';
 import { ModelDownloadService } from '../domain/model-download.service';
-import { ModelUploadService } from '../domain/model-upload.service';
+import { ModelUploadService, type ModelUploadCapacity } from '../domain/model-upload.service';
 import type { ModelsConfig } from '../domain/models-config';
+
+/**
+ * A refusal to be retried (no upload memory free) comes before a byte was read: the body is not
+ * drained (the client sends it again later, whole), the connection is closed after the answer.
+ */
+function isRetryableRefusal(error: unknown): error is TesseraError {
+  return isTesseraError(error) && (error.code === 'RATE_LIMITED' || error.code === 'SERVICE_UNAVAILABLE');
+}
 
 /**
  * The models subgraph's internal HTTP routes, reached only through the gateway (which verifies
@@ -11,18 +20,24 @@ import type { ModelsConfig } from '../domain/models-config';
  * - GET /internal/downloads/:versionId — a version's ONNX file, decrypted, streamed.
  * Ids are looked up in the caller's own tenant schema only.
  */
-export function modelFileRoutes(config: ModelsConfig) {
+export function modelFileRoutes(config: ModelsConfig, uploadCapacity: ModelUploadCapacity) {
   return (router: Router, tools: RouteTools) => {
     router.put('/uploads/:uploadId', async (req, res) => {
       try {
         const ctx = await tools.authenticate(req);
-        const service = new ModelUploadService(await ctx.scope(), config);
+        const service = new ModelUploadService(await ctx.scope(), config, uploadCapacity);
         const header = req.headers['content-length'];
         const contentLength = header === undefined ? undefined : Number(header);
         const result = await service.receive(String(req.params['uploadId']), req, Number.isFinite(contentLength) ? contentLength : undefined);
         res.status(200).json({ data: { uploadId: result.uploadId, byteSize: result.byteSize, sha256: result.sha256, inputs: result.info.inputs, outputs: result.info.outputs } });
       } catch (error) {
-        req.resume();
+        if (isRetryableRefusal(error) && !req.complete) {
+          res.setHeader('connection', 'close');
+          const retryAfter = error.extensions['retryAfterSeconds'];
+          if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
+        } else {
+          req.resume();
+        }
         tools.sendError(res, error);
       }
     });

@@ -6,7 +6,7 @@ import type { ModelVersion } from '../data/model-version.entity';
 import { servingConfigOf, type Model } from '../data/model.entity';
 import type { StoredTensorSignature } from '../data/tensor-signature';
 import { ModelService, type ServingConfigInput } from '../domain/model.service';
-import { ModelUploadService } from '../domain/model-upload.service';
+import { ModelUploadService, type ModelUploadCapacity } from '../domain/model-upload.service';
 import type { ModelsConfig } from '../domain/models-config';
 import { PredictionService, type PredictInput } from '../domain/prediction.service';
 import { outputNumbers, type PredictionOutput } from '../domain/predict-input';
@@ -14,11 +14,11 @@ import { encodeBase64Tensor } from '../domain/tensor-base64';
 import type { ModelServing } from '../serving/model-serving';
 
 /** Resolvers stay thin: they pick the provider for the caller's tenant and pass arguments on. */
-export function modelResolvers(config: ModelsConfig, serving: ModelServing | undefined): GraphQLResolverMap<SubgraphContext> {
+export function modelResolvers(config: ModelsConfig, serving: ModelServing | undefined, uploadCapacity: ModelUploadCapacity): GraphQLResolverMap<SubgraphContext> {
   // Changes predict must see are announced through the serving generation (when this process serves).
   const servingChanged = serving ? (tenantId: string) => serving.generations.changed(tenantId) : undefined;
   const models = async (ctx: SubgraphContext) => new ModelService(await ctx.scope(), servingChanged);
-  const uploads = async (ctx: SubgraphContext) => new ModelUploadService(await ctx.scope(), config);
+  const uploads = async (ctx: SubgraphContext) => new ModelUploadService(await ctx.scope(), config, uploadCapacity);
   const predictions = async (ctx: SubgraphContext) => new PredictionService(await ctx.scope(), serving, config);
 
   const signature = (tensor: StoredTensorSignature) => ({

@@ -1,0 +1,48 @@
+import { ConfigError } from '@tessera/config';
+import { ensureLocalPki } from '@tessera/local-infra';
+import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
+
+/**
+ * The models service's upload settings, parsed once at start-up: MODEL_UPLOAD_MEMORY_BYTES (the
+ * bytes of uploads it holds at once; at least 1 MiB, default 512 MiB) and MODEL_VALIDATION_THREADS
+ * (1–64, default 1).
+ */
+describe('model upload configuration of the models service', () => {
+  const pki = ensureLocalPki();
+  const models = {
+    TLS_CA_FILE: pki.caFile,
+    TLS_CERT_FILE: pki.files('models').certFile,
+    TLS_KEY_FILE: pki.files('models').keyFile,
+    INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }),
+    S3_ENDPOINT: 'https://s3.us-east-1.example:9000',
+    S3_ACCESS_KEY: 'tessera-service',
+    S3_SECRET_KEY: 'a-long-secret',
+    KEY_PROVIDER_URL: 'https://keys.example:8200',
+    DATABASE_URL: 'mysql://tessera_models:pw@db.example:3306',
+  };
+  const problems = (env: Record<string, string>) => {
+    try {
+      readSubgraphEnvironment('models', env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems.join('\n');
+      throw error;
+    }
+    return '';
+  };
+
+  it('defaults to 512 MiB and one thread; reads both when set', () => {
+    expect(readSubgraphEnvironment('models', models).modelUploads).toEqual({ memoryBytes: 512 * 1024 * 1024, validationThreads: 1 });
+    expect(readSubgraphEnvironment('models', { ...models, MODEL_UPLOAD_MEMORY_BYTES: '2097152', MODEL_VALIDATION_THREADS: '2' }).modelUploads).toEqual({ memoryBytes: 2097152, validationThreads: 2 });
+  });
+
+  it('refuses a bad value, naming the variable', () => {
+    for (const value of ['0', '1048575', '1.5', '512MiB', '-1']) expect(problems({ ...models, MODEL_UPLOAD_MEMORY_BYTES: value })).toMatch(/MODEL_UPLOAD_MEMORY_BYTES/);
+    for (const value of ['0', '65', '1.5', 'all']) expect(problems({ ...models, MODEL_VALIDATION_THREADS: value })).toMatch(/MODEL_VALIDATION_THREADS/);
+  });
+
+  it('only the models service reads them', () => {
+    expect(Object.keys(subgraphEnvironment('models').shape)).toEqual(expect.arrayContaining(['MODEL_UPLOAD_MEMORY_BYTES', 'MODEL_VALIDATION_THREADS']));
+    expect(Object.keys(subgraphEnvironment('datasets').shape)).not.toContain('MODEL_UPLOAD_MEMORY_BYTES');
+    expect(readSubgraphEnvironment('datasets', { ...models, TLS_CERT_FILE: pki.files('datasets').certFile, TLS_KEY_FILE: pki.files('datasets').keyFile }).modelUploads).toBeUndefined();
+  });
+});
