@@ -97,8 +97,18 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     } catch {
       throw errors.unavailable('The identity provider cannot be reached to verify the token.');
     }
+    // The key set refetches itself (a new kid, its cache aged out): if the issuer fails to answer
+    // then, the token is not at fault. Said so (SERVICE_UNAVAILABLE, like a failed discovery), a
+    // valid token is neither called malformed nor charged to its client's failed-authentication budget.
+    const keyOf: JWTVerifyGetKey = async (header, input) => {
+      try {
+        return await jwks(header, input);
+      } catch (error) {
+        throw isKeySetFetchFailure(error) ? new IssuerUnreachable() : error;
+      }
+    };
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+      const { payload, protectedHeader } = await jwtVerify(token, keyOf, {
         issuer: options.issuerUrl,
         audience: options.audience,
         algorithms: options.algorithms,
@@ -120,6 +130,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         expiresAt: payload.exp ?? 0,
       };
     } catch (error) {
+      if (error instanceof IssuerUnreachable) throw errors.unavailable('The identity provider cannot be reached to verify the token.');
       throw errors.unauthenticated(describeJoseError(error));
     }
   }
@@ -158,6 +169,14 @@ async function discover(issuerUrl: string, agent: Agent | undefined): Promise<Di
     throw new Error('discovery document does not match the configured issuer');
   }
   return { issuer: doc.issuer, jwks_uri: doc.jwks_uri };
+}
+
+class IssuerUnreachable extends Error {}
+
+/** The JWKS download failed (no answer in time, not 200, not a key set), as opposed to a token naming no key of it. */
+function isKeySetFetchFailure(error: unknown): boolean {
+  if (!(error instanceof joseErrors.JOSEError)) return true; // a network error of the download
+  return error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || error.code === 'ERR_JOSE_GENERIC';
 }
 
 /** A signed token of the right issuer and audience that is not an access token, or a claim that cannot be read. */

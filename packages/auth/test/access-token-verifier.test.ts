@@ -73,6 +73,35 @@ describe('access-token verifier', () => {
     }
   });
 
+  it('says the issuer is unavailable, not that a valid token is invalid, when the key set cannot be refetched', async () => {
+    // A second issuer whose JWKS answers, then fails, then is gone; its keys are trusted for 300 ms only.
+    let jwksAnswer: 'keys' | 'error' = 'keys';
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' };
+    const flaky = createServer((req, res) => {
+      if (req.url === '/.well-known/openid-configuration') res.writeHead(200).end(JSON.stringify({ issuer: flakyUrl, jwks_uri: `${flakyUrl}/jwks` }));
+      else if (jwksAnswer === 'keys') res.writeHead(200).end(JSON.stringify({ keys: [publicJwk] }));
+      else res.writeHead(500).end('internal error');
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    const verifyFlaky = createAccessTokenVerifier({ issuerUrl: flakyUrl, audience, algorithms: ['ES256'], tenantClaim: 'tenant', rolesClaim: 'roles', jwksCooldownMs: 0, jwksCacheMaxAgeMs: 300, clockToleranceSeconds: 5, verifiedTokenCacheMs: 0 });
+    const valid = () => new SignJWT({ tenant: 'acme', roles: ['viewer'] }).setProtectedHeader({ alg: 'ES256', kid: 'k2' }).setIssuer(flakyUrl).setAudience(audience).setSubject('user-2').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    const unavailable = { code: 'SERVICE_UNAVAILABLE', message: 'The identity provider cannot be reached to verify the token.' };
+    try {
+      await expect(verifyFlaky(await valid())).resolves.toMatchObject({ subject: 'user-2' });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      jwksAnswer = 'error';
+      await expect(verifyFlaky(await valid())).rejects.toMatchObject(unavailable);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+    await expect(verifyFlaky(await valid())).rejects.toMatchObject(unavailable);
+    // A token naming a key the (reachable) issuer does not publish is still the token's fault.
+    await expect(verify(await sign({ tenant: 'acme' }, {}, 'not-published'))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
   it('fetches the JWKS at most once per cooldown, however many unknown kids arrive', async () => {
     await verify(await sign({ tenant: 'acme', roles: ['viewer'] }));
     const before = jwksFetches;
