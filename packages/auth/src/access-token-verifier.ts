@@ -97,25 +97,40 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     } catch {
       throw errors.unavailable('The identity provider cannot be reached to verify the token.');
     }
+    // The key set refetches itself (a new kid, its cache aged out): if the issuer fails to answer
+    // then, the token is not at fault. Said so (SERVICE_UNAVAILABLE, like a failed discovery), a
+    // valid token is neither called malformed nor charged to its client's failed-authentication budget.
+    const keyOf: JWTVerifyGetKey = async (header, input) => {
+      try {
+        return await jwks(header, input);
+      } catch (error) {
+        throw isKeySetFetchFailure(error) ? new IssuerUnreachable() : error;
+      }
+    };
     try {
-      const { payload } = await jwtVerify(token, jwks, {
+      const { payload, protectedHeader } = await jwtVerify(token, keyOf, {
         issuer: options.issuerUrl,
         audience: options.audience,
         algorithms: options.algorithms,
         clockTolerance: options.clockToleranceSeconds,
         requiredClaims: ['sub', 'exp', 'iat'],
       });
+      assertAccessTokenType(protectedHeader, payload);
       const tenant = readClaim(payload, options.tenantClaim);
+      // A tenant claim that is there but names no tenant (empty, a list, a number) is refused: read
+      // as "no tenant", it would make the token a tenant-less platform operator's if it held that role.
+      if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) throw new InvalidTokenClaim(options.tenantClaim);
       const clientId = payload['client_id'] ?? payload['azp'];
       return {
         subject: String(payload.sub),
-        tenantId: typeof tenant === 'string' && tenant.length > 0 ? tenant : undefined,
+        tenantId: typeof tenant === 'string' ? tenant : undefined,
         roles: parseRoles(readClaim(payload, options.rolesClaim)),
         clientId: typeof clientId === 'string' ? clientId : undefined,
         verifiedEmail: typeof payload['email'] === 'string' && payload['email_verified'] === true ? payload['email'] : undefined,
         expiresAt: payload.exp ?? 0,
       };
     } catch (error) {
+      if (error instanceof IssuerUnreachable) throw errors.unavailable('The identity provider cannot be reached to verify the token.');
       throw errors.unauthenticated(describeJoseError(error));
     }
   }
@@ -156,7 +171,40 @@ async function discover(issuerUrl: string, agent: Agent | undefined): Promise<Di
   return { issuer: doc.issuer, jwks_uri: doc.jwks_uri };
 }
 
+class IssuerUnreachable extends Error {}
+
+/** The JWKS download failed (no answer in time, not 200, not a key set), as opposed to a token naming no key of it. */
+function isKeySetFetchFailure(error: unknown): boolean {
+  if (!(error instanceof joseErrors.JOSEError)) return true; // a network error of the download
+  return error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || error.code === 'ERR_JOSE_GENERIC';
+}
+
+/** A signed token of the right issuer and audience that is not an access token, or a claim that cannot be read. */
+class InvalidTokenClaim extends Error {
+  constructor(readonly claim: string) {
+    super(claim);
+  }
+}
+
+/** Header `typ` of JWT access tokens (RFC 9068), and the generic one some issuers (Keycloak) write on every token. */
+const accessTokenHeaderTypes = new Set(['at+jwt', 'application/at+jwt', 'jwt']);
+
+/**
+ * The issuer signs its ID tokens (and Keycloak its logout tokens) with the same keys as its access
+ * tokens, with the same `iss`, and an ID token issued to a client whose id is the API's audience
+ * carries that audience too: without this check such a token would be taken for an access token.
+ * Keycloak marks each token in a `typ` claim (`Bearer` for access tokens, `ID`, `Refresh`,
+ * `Logout`…); RFC 9068 marks access tokens in the header (`at+jwt`). `at_hash`/`c_hash` appear only
+ * in ID tokens (OIDC Core §3.1.3.6, §3.3.2.11).
+ */
+function assertAccessTokenType(header: { typ?: string | undefined }, payload: Record<string, unknown>): void {
+  if (header.typ !== undefined && !accessTokenHeaderTypes.has(header.typ.toLowerCase())) throw new InvalidTokenClaim('typ');
+  if (payload['typ'] !== undefined && payload['typ'] !== 'Bearer') throw new InvalidTokenClaim('typ');
+  if (payload['at_hash'] !== undefined || payload['c_hash'] !== undefined) throw new InvalidTokenClaim('typ');
+}
+
 function describeJoseError(error: unknown): string {
+  if (error instanceof InvalidTokenClaim) return error.claim === 'typ' ? 'The token is not an access token.' : `The access token is invalid (${error.claim}).`;
   if (error instanceof joseErrors.JWTExpired) return 'The access token has expired.';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'The access token is not meant for this API (audience).';
