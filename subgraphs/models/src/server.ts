@@ -17,9 +17,14 @@ export { modelEntities } from './data';
 
 /** The process's upload memory and validation threads (threads start at the first large file). */
 export function createModelUploadCapacity(uploads: ModelsConfig['uploads']): ModelUploadCapacity {
+  const budget = new UploadMemoryBudget(uploads.memoryBytes);
+  // A file's bytes live outside a thread's heap (transferred); what it decodes into (number lists of
+  // float_data, the graph's objects) lives in it. Twice the largest file one tenant may hold leaves
+  // room for any honest model, and bounds what a crafted one can make the process allocate.
+  const maxHeapMb = Math.max(256, Math.ceil((2 * budget.perTenantBytes) / (1024 * 1024)));
   return {
-    budget: new UploadMemoryBudget(uploads.memoryBytes),
-    validator: new OnnxValidator({ threads: uploads.validationThreads, inlineBelowBytes: uploads.inlineValidationBelowBytes }),
+    budget,
+    validator: new OnnxValidator({ threads: uploads.validationThreads, inlineBelowBytes: uploads.inlineValidationBelowBytes, maxHeapMb }),
   };
 }
 

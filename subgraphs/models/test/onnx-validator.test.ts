@@ -45,3 +45,15 @@ describe('OnnxValidator', () => {
     expect(validator.threadCount).toBeLessThanOrEqual(2);
   });
 });
+
+describe('OnnxValidator with a heap cap', () => {
+  const capped = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024, maxHeapMb: 64 });
+  afterAll(() => capped.close());
+
+  it('refuses a file whose decoding needs more than a thread may hold, typed, and the next file gets a new thread', async () => {
+    const huge = owned(onnxFixtures.buildDeepChainModel(600_000));
+    await expect(capped.validate(huge)).rejects.toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE', reason: 'MODEL_TOO_COMPLEX', maxHeapMb: 64 } });
+    const result = await capped.validate(owned(mlp));
+    expect(result.info).toEqual(validateOnnx(mlp));
+  });
+});

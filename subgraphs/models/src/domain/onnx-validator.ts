@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { TesseraError, type ErrorCode, type ErrorDetails } from '@tessera/errors';
+import { errors, TesseraError, type ErrorCode, type ErrorDetails } from '@tessera/errors';
 import type { StoredModelInfo } from '../data/tensor-signature';
 import { validateOnnx } from './onnx-validation';
 
@@ -28,6 +28,8 @@ export interface OnnxValidatorOptions {
   threads: number;
   /** Files smaller than this are validated on the calling thread (a thread's round trip would cost more than it saves). */
   inlineBelowBytes: number;
+  /** Each thread's heap cap (V8's old generation, MiB): a file whose decoding needs more is refused, the thread replaced. */
+  maxHeapMb?: number;
 }
 
 // From source (tsx: `npm start`, the tests) the thread loads the .ts entry through tsx; compiled, the .js one with plain node.
@@ -100,9 +102,10 @@ export class OnnxValidator {
   }
 
   private startThread(): Thread {
+    const resourceLimits = this.options.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: this.options.maxHeapMb };
     const worker = fromSource
-      ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(workerEntry)});`, { eval: true })
-      : new Worker(workerEntry);
+      ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(workerEntry)});`, { eval: true, resourceLimits })
+      : new Worker(workerEntry, { resourceLimits });
     // An idle thread does not keep the process alive; one at work is waited for by its caller's request.
     worker.unref();
     const thread: Thread = { worker, current: undefined };
@@ -117,7 +120,14 @@ export class OnnxValidator {
       if (!this.threads.delete(thread)) return;
       const pending = thread.current;
       thread.current = undefined;
-      pending?.reject(error);
+      // Out of its heap: the file decodes into more than a thread may hold. The file's fault, typed;
+      // the thread is gone and the next file starts a new one.
+      const outOfMemory = (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      pending?.reject(
+        outOfMemory
+          ? errors.tooLarge(`This model's structure needs more than ${this.options.maxHeapMb ?? 0} MiB to be checked.`, { reason: 'MODEL_TOO_COMPLEX', maxHeapMb: this.options.maxHeapMb ?? 0 })
+          : error,
+      );
       if (!this.closed) this.dispatch();
     };
     worker.on('error', lost);
