@@ -113,6 +113,22 @@ describe('request, grace period, cancel', () => {
     expect(await status(b.id)).toBe('SUSPENDED');
     expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { resumeTenant(id: $id) { id } }`, { id: b.id }));
   });
+
+  it('resumeTenant is CONFLICT while the erasure is pending or running (the tenant stays suspended); once cancelled, the tenant is active again', async () => {
+    const resume = `mutation($id: ID!) { resumeTenant(id: $id) { id status } }`;
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: a.id, confirm: a.id })).requestTenantErasure;
+    const refused = await stack.query(platformAdmin, resume, { id: a.id });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ERASURE_PENDING', requestId: erasure.id });
+    expect(await status(a.id)).toBe('SUSPENDED');
+    // Started by the runner (RUNNING): still refused.
+    await stack.adminQuery(`UPDATE ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_erasures SET status = 'RUNNING' WHERE id = ?`, [erasure.id]);
+    expect(errorCodes(await stack.query(platformAdmin, resume, { id: a.id }))).toEqual(['CONFLICT']);
+    expect(await status(a.id)).toBe('SUSPENDED');
+    await stack.adminQuery(`UPDATE ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_erasures SET status = 'PENDING' WHERE id = ?`, [erasure.id]);
+    expectNoErrors(await stack.query(platformAdmin, cancelMutation, { id: erasure.id }));
+    expect(await status(a.id)).toBe('ACTIVE');
+    expect(expectNoErrors(await stack.query<{ resumeTenant: { status: string } }>(platformAdmin, resume, { id: a.id })).resumeTenant.status).toBe('ACTIVE');
+  });
 });
 
 describe('requests at the same time', () => {

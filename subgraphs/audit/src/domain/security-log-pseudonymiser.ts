@@ -128,6 +128,17 @@ export class SecurityLogPseudonymiser {
       [tenantId, like, like, like, like],
     )) as Array<{ seq: number | string; tenant_id: string | null; actor_subject: string; actor_roles: string }>;
     const word = new RegExp(`(?<![a-z0-9])${escapeRegExp(tenantId)}(?![a-z0-9]|-[a-z0-9])`, 'g');
+    // Another tenant whose id ends in "-<id>" (`acme-corp` when `corp` is erased): its id, and names
+    // built on it (`tessera-acme-corp`), stay as they are; the platform's own names for the erased
+    // tenant (`tessera-tenant-corp`, `tenant_corp`) do not.
+    const longerIds = ((await runner.query(`SELECT id FROM ${this.table('tenants')} WHERE id LIKE ?`, [`%-${tenantId}`])) as Array<{ id: string }>)
+      .map((row) => row.id)
+      .filter((id) => id !== tenantId);
+    const partOfAnother = (text: string, offset: number): boolean =>
+      longerIds.some((id) => {
+        const start = offset - (id.length - tenantId.length);
+        return start >= 0 && text.slice(start, offset + tenantId.length) === id && !/[a-z0-9]/.test(text.charAt(start - 1));
+      });
     // The tenant's own actors: whoever acted in its entries, platform admins and the platform's system actors aside.
     const actors = new Set(
       candidates
@@ -140,7 +151,7 @@ export class SecurityLogPseudonymiser {
 
     const replaceText = (value: string): string => {
       if (actors.has(value)) return logPseudonym(secret, 'subject', value);
-      return value.replace(word, logPseudonym(secret, 'tenant', tenantId));
+      return value.replace(word, (match: string, offset: number, text: string) => (partOfAnother(text, offset) ? match : logPseudonym(secret, 'tenant', tenantId)));
     };
     const replaceDeep = (value: unknown): unknown => {
       if (typeof value === 'string') return replaceText(value);

@@ -192,7 +192,9 @@ export class TenantErasureRunner {
     const signed = await this.deps.audit.signErasureReceipt(erasureActor(tenantId, id), { payload });
     const pseudonym = signed.tenantPseudonym;
     await this.deps.db.transaction(async (manager) => {
-      await manager.query(`UPDATE ${this.table} SET status = 'ERASED', tenant_id = NULL, tenant_pseudonym = ?, erased_at = ?, receipt = ?, updated_at = ? WHERE id = ?`, [pseudonym, erasedAt, signed.receipt, erasedAt, id]);
+      // The requester's subject goes with the tenant id: a tenant admin's is personal data the
+      // security log keeps only as a pseudonym (that entry, not this row, records who asked).
+      await manager.query(`UPDATE ${this.table} SET status = 'ERASED', tenant_id = NULL, requested_by = '', tenant_pseudonym = ?, erased_at = ?, receipt = ?, updated_at = ? WHERE id = ?`, [pseudonym, erasedAt, signed.receipt, erasedAt, id]);
       await recordSecurityEvent(manager, runner, {
         tenantId: null,
         action: 'tenant.erasure.complete',

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { advisoryLockName, isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
+import { advisoryLockName, assertTenantId, isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
 import { parseUuid } from '@tessera/service-kit';
 import { managedTenant } from './access-admin';
 import { tenantIdHash } from './erasure-receipt';
@@ -98,6 +98,22 @@ export class TenantErasureService {
     await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.request', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId: id, scheduledFor: scheduledFor.toISOString() } });
     if (tenant.status !== 'SUSPENDED') await this.deps.provisioner.setSuspended(tenantId, true);
     return this.require(id);
+  }
+
+  /**
+   * resumeTenant: refused while an erasure of the tenant is pending or running, under the lock a
+   * request takes, so a resume and a request never interleave. Otherwise a platform admin could
+   * reopen a tenant whose erasure is still scheduled, and its members would work in it (uploads,
+   * jobs) until, or while, the runner destroys it. Cancelling the erasure is what resumes it.
+   */
+  async resumeUnlessErasing<T>(tenantId: string, resume: () => Promise<T>): Promise<T> {
+    assertTenantId(tenantId);
+    const lock = advisoryLockName('erasure_req', this.deps.controlSchema, tenantId);
+    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.` }, async () => {
+      const open = await this.openRequest(tenantId);
+      if (open) throw errors.conflict(`Tenant ${tenantId} has an erasure ${open.status.toLowerCase()}: cancel it (cancelTenantErasure) to resume the tenant.`, { reason: 'ERASURE_PENDING', requestId: open.id });
+      return resume();
+    });
   }
 
   /** During the grace period only; the tenant is resumed (unless it had been suspended before the request). */

@@ -1,0 +1,158 @@
+/**
+ * What an erasure must not leave behind outside the schema, bucket and control-plane rows that
+ * tenant-erasure.test.ts scans: the tenant's id inside the job rings (a Redis list of tenant ids
+ * and its membership set, shared by every tenant of a pool, and a dedicated tenant's own ring),
+ * its admin's subject on the request row, and, in the services that cached them, the erased
+ * tenant's data keys, which a tenant provisioned again under the same id must never be written with.
+ * And what it must not take with it: another tenant's id in the security log that merely ends in
+ * the erased one's.
+ */
+import { randomBytes } from 'node:crypto';
+import { drainSecurityOutbox } from '@tessera/audit-client';
+import { decryptBuffer } from '@tessera/crypto';
+import { openRedis } from '@tessera/job-queue';
+import { quoteIdentifier, TenantKeyring } from '@tessera/tenancy';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { createErasureRunner, createProvisioner } from '../src/server';
+
+let stack: TestStack;
+const control = () => quoteIdentifier(stack.config.database.controlSchema);
+
+beforeAll(async () => {
+  stack = await startTestStack();
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** A dataset with one version, uploaded through the gateway as a browser does it. */
+async function datasetVersion(token: string, csv: string): Promise<{ datasetId: string; versionId: string }> {
+  const datasetId = expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, `mutation { createDataset(input: { name: "kept-or-not" }) { id } }`)).createDataset.id;
+  const upload = expectNoErrors(
+    await stack.query<{ createDatasetUpload: { id: string; uploadUrl: string } }>(token, `mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id uploadUrl } }`, {
+      input: { datasetId, filename: 'data.csv', byteSize: Buffer.byteLength(csv) },
+    }),
+  ).createDatasetUpload;
+  const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` }, body: csv });
+  expect(put.status).toBe(200);
+  const version = expectNoErrors(await stack.query<{ completeDatasetUpload: { id: string } }>(token, `mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { id } }`, { id: upload.id })).completeDatasetUpload;
+  return { datasetId, versionId: version.id };
+}
+
+/** Requested by the tenant's own admin, the grace period moved into the past, the runner run. */
+async function erase(tenant: TestTenant, adminToken: string): Promise<string> {
+  const requested = expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(adminToken, `mutation($confirm: String!) { requestTenantErasure(confirm: $confirm) { id } }`, { confirm: tenant.id })).requestTenantErasure;
+  await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), requested.id]);
+  const runtime = stack.platform.runtimes.tenants;
+  const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+  try {
+    expect(await built.runner.runDue()).toEqual([requested.id]);
+  } finally {
+    await built.announcer.close();
+  }
+  return requested.id;
+}
+
+/** Every job ring and membership set of this stack, with its members. */
+async function rings(): Promise<Record<string, string[]>> {
+  const client = openRedis(stack.config.redis, 'erasure-rings', 'request');
+  try {
+    const found: Record<string, string[]> = {};
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${stack.config.redis.keyPrefix}:jobs:ring*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) found[key] = (await client.type(key)) === 'list' ? await client.lrange(key, 0, -1) : await client.smembers(key);
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    await client.quit().catch(() => client.disconnect());
+  }
+}
+
+describe('after an erasure', () => {
+  it("no job ring holds the tenant's id (shared pool, and a dedicated tenant's own ring), another tenant's entries stay; the request row keeps no admin subject", async () => {
+    // No worker runs: each tenant's profile job stays queued, so each tenant sits in its pool's ring.
+    const shared = await stack.createTenant();
+    const dedicated = await stack.createTenant({ tier: 'dedicated' });
+    const kept = await stack.createTenant();
+    const admins = new Map<string, string>();
+    for (const tenant of [shared, dedicated, kept]) {
+      const token = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
+      admins.set(tenant.id, token);
+      const { versionId } = await datasetVersion(token, 'x,y\n1,2\n3,4\n');
+      expectNoErrors(await stack.query(token, `mutation($id: ID!) { submitProfileJob(input: { datasetVersionId: $id }) { id } }`, { id: versionId }));
+    }
+    const members = (all: Record<string, string[]>) => Object.entries(all).filter(([, ids]) => ids.length > 0);
+    const before = await rings();
+    for (const tenant of [shared, dedicated, kept]) expect(members(before).some(([, ids]) => ids.includes(tenant.id))).toBe(true);
+
+    const requestIds = [await erase(shared, admins.get(shared.id)!), await erase(dedicated, admins.get(dedicated.id)!)];
+
+    const after = await rings();
+    for (const tenant of [shared, dedicated]) {
+      expect(members(after).filter(([key, ids]) => ids.includes(tenant.id) || key.includes(tenant.id))).toEqual([]);
+    }
+    // The other tenant of the shared pool is still in its ring and its membership set.
+    expect(members(after).filter(([, ids]) => ids.includes(kept.id)).map(([key]) => key).sort()).toEqual(members(before).filter(([, ids]) => ids.includes(kept.id)).map(([key]) => key).sort());
+
+    // The request rows: no tenant id, no subject of the admins who asked.
+    const rows = await stack.adminQuery<Array<Record<string, unknown>>>(`SELECT tenant_id, requested_by, status FROM ${control()}.tenant_erasures WHERE id IN (?, ?)`, requestIds);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row).toMatchObject({ tenant_id: null, requested_by: '', status: 'ERASED' });
+    }
+  }, 180_000);
+
+  it("the security log's entries about another tenant whose id ends in '-<erased id>' keep that id; the erased tenant's own entries do not", async () => {
+    const erased = `c${randomBytes(4).toString('hex')}`;
+    const other = `acme-${erased}`;
+    const admin = await stack.platformAdminToken();
+    const provision = `mutation($input: ProvisionTenantInput!) { provisionTenant(input: $input) { tenant { id } } }`;
+    for (const id of [erased, other]) expectNoErrors(await stack.query(admin, provision, { input: { id, displayName: `Tenant ${id}`, region: 'us-east-1' } }));
+    // Entries naming the other tenant: its provisioning, a suspension and a resume, by the platform admin.
+    for (const mutation of ['suspendTenant', 'resumeTenant']) expectNoErrors(await stack.query(admin, `mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: other }));
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const entriesOf = (tenantId: string) =>
+      stack.adminQuery<Array<{ seq: number; action: string; target_id: string | null; details_json: unknown }>>(`SELECT seq, action, target_id, details_json FROM ${control()}.security_events WHERE tenant_id = ? ORDER BY seq`, [tenantId]);
+    const before = await entriesOf(other);
+    expect(before.filter((entry) => entry.target_id === other).length).toBeGreaterThanOrEqual(3);
+
+    const erasedAdmin = await stack.issueToken({ tenant: erased, roles: ['admin'] });
+    await erase({ id: erased, bucket: `tessera-${erased}`, schema: `tenant_${erased}`, token: async () => erasedAdmin }, erasedAdmin);
+
+    expect(await entriesOf(other)).toEqual(before);
+    expect(await entriesOf(erased)).toEqual([]);
+    await stack.platform.provisioner.deprovision(other);
+  }, 180_000);
+
+  it("a tenant provisioned again under the erased id at once is written with its own new data key, not the erased tenant's one a service still had cached", async () => {
+    const tenant = await stack.createTenant();
+    const firstAdmin = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
+    // The datasets service now holds the tenant's data key in its cache.
+    await datasetVersion(firstAdmin, 'a,b\n1,2\n');
+    await erase(tenant, firstAdmin);
+
+    await stack.platform.provisioner.provision({ id: tenant.id, displayName: 'Provisioned again', region: 'us-east-1', tier: 'shared' });
+    const admin = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
+    const { datasetId } = await datasetVersion(admin, 'p,q\n7,8\n');
+
+    // Read back with nothing cached: the new tenant's key rows, through a keyring of its own.
+    const keyring = new TenantKeyring(stack.platform.runtime.db, stack.config.database.controlSchema, stack.platform.runtime.keyProvider);
+    const [datasetKey] = await stack.adminQuery<Array<{ wrapped_key: string }>>(`SELECT wrapped_key FROM \`${tenant.schema}\`.dataset_keys WHERE dataset_id = ?`, [datasetId]);
+    const store = stack.platform.runtime.objectStore;
+    const objectKey = await (async () => {
+      for await (const item of store.listObjectsV2(tenant.bucket, `datasets/${datasetId}/`, true)) if (item.name) return item.name;
+      throw new Error('no object of the dataset');
+    })();
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.getObject(tenant.bucket, objectKey)) chunks.push(chunk as Buffer);
+    const tenantKey = (version: number) => keyring.keyFor(tenant.id, version);
+    const plain = await decryptBuffer(Buffer.concat(chunks), {
+      associatedData: `${tenant.id}/${objectKey}`,
+      resolveKey: async (version) =>
+        version !== 0 ? tenantKey(version) : decryptBuffer(Buffer.from(datasetKey!.wrapped_key, 'base64'), { resolveKey: tenantKey, associatedData: `${tenant.id}/dataset_keys/${datasetId}` }),
+    });
+    expect(plain.toString('utf8')).toContain('7,8');
+  }, 180_000);
+});
