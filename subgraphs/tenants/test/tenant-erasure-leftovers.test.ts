@@ -42,15 +42,20 @@ async function datasetVersion(token: string, csv: string): Promise<{ datasetId: 
 /** Requested by the tenant's own admin, the grace period moved into the past, the runner run. */
 async function erase(tenant: TestTenant, adminToken: string): Promise<string> {
   const requested = expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(adminToken, `mutation($confirm: String!) { requestTenantErasure(confirm: $confirm) { id } }`, { confirm: tenant.id })).requestTenantErasure;
-  await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), requested.id]);
+  await runErasure(requested.id);
+  return requested.id;
+}
+
+/** The grace period moved into the past, the runner run. */
+async function runErasure(requestId: string): Promise<void> {
+  await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), requestId]);
   const runtime = stack.platform.runtimes.tenants;
   const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit }, createProvisioner(runtime, { regions: stack.config.regions }))!;
   try {
-    expect(await built.runner.runDue()).toEqual([requested.id]);
+    expect(await built.runner.runDue()).toEqual([requestId]);
   } finally {
     await built.announcer.close();
   }
-  return requested.id;
 }
 
 /** Every job ring and membership set of this stack, with its members. */
@@ -124,6 +129,33 @@ describe('after an erasure', () => {
     expect(await entriesOf(other)).toEqual(before);
     expect(await entriesOf(erased)).toEqual([]);
     await stack.platform.provisioner.deprovision(other);
+  }, 180_000);
+
+  it("the security log keeps no subject or e-mail address of the tenant's members that a platform admin named in its entries, though they never acted themselves", async () => {
+    const id = `m${randomBytes(4).toString('hex')}`;
+    const tag = randomBytes(4).toString('hex');
+    const [firstAdminEmail, invitedSubject, invitedEmail] = [`first-admin-${tag}@example.com`, `invited-subject-${tag}`, `invited-${tag}@example.com`];
+    const admin = await stack.platformAdminToken();
+    expectNoErrors(await stack.query(admin, `mutation($input: ProvisionTenantInput!) { provisionTenant(input: $input) { tenant { id } } }`, { input: { id, displayName: `Tenant ${id}`, region: 'us-east-1', initialAdmin: { email: firstAdminEmail } } }));
+    const invite = `mutation($input: InviteMemberInput!) { inviteMember(input: $input) { id } }`;
+    expectNoErrors(await stack.query(admin, invite, { input: { tenantId: id, subject: invitedSubject, role: 'VIEWER' } }));
+    expectNoErrors(await stack.query(admin, invite, { input: { tenantId: id, email: invitedEmail, role: 'VIEWER' } }));
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const people = [firstAdminEmail, invitedSubject, invitedEmail];
+    const mentions = async () => {
+      const rows = await stack.adminQuery<Array<Record<string, unknown>>>(`SELECT * FROM ${control()}.security_events`);
+      return people.filter((person) => rows.some((row) => JSON.stringify(row).includes(person)));
+    };
+    expect(await mentions()).toEqual(people);
+
+    // Asked by the platform admin: none of those people ever acted in the tenant's entries.
+    const requested = expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(admin, `mutation($id: ID!, $confirm: String!) { requestTenantErasure(tenantId: $id, confirm: $confirm) { id } }`, { id, confirm: id })).requestTenantErasure;
+    await runErasure(requested.id);
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    expect(await mentions()).toEqual([]);
+    // The platform admin who named them keeps its name.
+    const [adminSubject] = await stack.adminQuery<Array<{ actor_subject: string }>>(`SELECT actor_subject FROM ${control()}.security_events WHERE action = 'tenant.provision' AND target_id LIKE 'p:%' ORDER BY seq DESC LIMIT 1`);
+    expect(adminSubject!.actor_subject).not.toMatch(/^p:/);
   }, 180_000);
 
   it("a tenant provisioned again under the erased id at once is written with its own new data key, not the erased tenant's one a service still had cached", async () => {
