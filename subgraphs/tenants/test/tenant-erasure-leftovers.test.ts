@@ -158,6 +158,24 @@ describe('after an erasure', () => {
     expect(adminSubject!.actor_subject).not.toMatch(/^p:/);
   }, 180_000);
 
+  it("an API key of the erased tenant is refused in a tenant provisioned again under its id at once (the gateway had the key cached)", async () => {
+    const tenant = await stack.createTenant();
+    const admin = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
+    await datasetVersion(admin, 'a,b\n1,2\n');
+    const account = expectNoErrors(await stack.query<{ createServiceAccount: { id: string } }>(admin, `mutation { createServiceAccount(input: { name: "bot", role: VIEWER }) { id } }`)).createServiceAccount;
+    const key = expectNoErrors(await stack.query<{ createApiKey: { secret: string } }>(admin, `mutation($id: ID!) { createApiKey(input: { serviceAccountId: $id }) { secret } }`, { id: account.id })).createApiKey.secret;
+    const datasets = `{ datasets { edges { node { name } } } }`;
+    expect(expectNoErrors(await stack.query<{ datasets: { edges: unknown[] } }>(key, datasets)).datasets.edges).toHaveLength(1);
+    await erase(tenant, admin);
+
+    await stack.platform.provisioner.provision({ id: tenant.id, displayName: 'Provisioned again', region: 'us-east-1', tier: 'shared' });
+    const newAdmin = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
+    await datasetVersion(newAdmin, 'p,q\n7,8\n');
+    const answer = await stack.query<{ datasets: { edges: unknown[] } }>(key, datasets);
+    expect(answer.data?.datasets ?? null).toBeNull();
+    expect(answer.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+  }, 180_000);
+
   it("a tenant provisioned again under the erased id at once is written with its own new data key, not the erased tenant's one a service still had cached", async () => {
     const tenant = await stack.createTenant();
     const firstAdmin = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });

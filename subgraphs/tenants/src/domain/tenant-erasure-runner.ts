@@ -26,6 +26,8 @@ export interface ErasureRunnerDeps {
   eraseRedis: (tenantId: string) => Promise<number>;
   /** Tells every models replica to drop the tenant's inference pools, cached sessions, model files and keys. */
   announceErased: (tenantId: string) => Promise<unknown>;
+  /** Tells every gateway replica to drop the tenant's cached members and API keys. */
+  announceAccessChanged: (tenantId: string) => Promise<unknown>;
 }
 
 /** What each finished step recorded, kept in `tenant_erasures.progress` so a resumed run goes on from there. */
@@ -41,6 +43,8 @@ interface Progress {
   securityLog?: { pseudonymisedEvents: number; rewriteId: string | null; headSequence: number };
   controlPlaneRows?: Record<string, number>;
   removed?: boolean;
+  /** The gateways were told to forget the tenant's members and keys (after its rows went). */
+  accessForgotten?: boolean;
 }
 
 const runner: Principal = { kind: 'user', subject: 'system:tenant-erasure', tenantId: undefined, roles: [], clientId: undefined, requestId: 'tenant-erasure', sourceIp: undefined };
@@ -143,6 +147,15 @@ export class TenantErasureRunner {
       }
       await this.deps.provisioner.deprovision(tenantId);
       progress.removed = true;
+      await save();
+    }
+
+    if (!progress.accessForgotten) {
+      // The gateways keep a member's role or an API key for their cache lifetime (30 s): without
+      // this, a key of the erased tenant still let its holder into a tenant provisioned again under
+      // the same id within that time. Its rows are gone, so what a gateway reads from now on is "none".
+      await this.deps.announceAccessChanged(tenantId);
+      progress.accessForgotten = true;
       await save();
     }
 
