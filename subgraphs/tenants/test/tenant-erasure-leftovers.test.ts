@@ -176,6 +176,33 @@ describe('after an erasure', () => {
     expect(answer.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
   }, 180_000);
 
+  it("an erasure that keeps failing (its tenant's region is not served here) does not hold up another tenant's erasure due after it", async () => {
+    const stuck = await stack.createTenant();
+    const next = await stack.createTenant();
+    const admin = await stack.platformAdminToken();
+    const request = `mutation($id: ID!, $confirm: String!) { requestTenantErasure(tenantId: $id, confirm: $confirm) { id } }`;
+    const ids: string[] = [];
+    for (const tenant of [stuck, next]) ids.push(expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(admin, request, { id: tenant.id, confirm: tenant.id })).requestTenantErasure.id);
+    // The first is due first; its tenant's record names a region whose store this service does not hold.
+    await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 2000), ids[0]]);
+    await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), ids[1]]);
+    await stack.adminQuery(`UPDATE ${control()}.tenants SET region = 'ap-south-1' WHERE id = ?`, [stuck.id]);
+    const runtime = stack.platform.runtimes.tenants;
+    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    try {
+      expect(await built.runner.runDue()).toEqual([ids[1]]);
+      expect(await built.runner.runDue()).toEqual([]);
+      const rows = await stack.adminQuery<Array<{ id: string; status: string }>>(`SELECT id, status FROM ${control()}.tenant_erasures WHERE id IN (?, ?)`, ids);
+      expect(Object.fromEntries(rows.map((row) => [row.id, row.status]))).toEqual({ [ids[0]!]: 'RUNNING', [ids[1]!]: 'ERASED' });
+      expect(await stack.platform.runtime.tenants.find(next.id)).toBeUndefined();
+      // Its region served again: the stuck one finishes on a later pass.
+      await stack.adminQuery(`UPDATE ${control()}.tenants SET region = 'us-east-1' WHERE id = ?`, [stuck.id]);
+      expect(await built.runner.runDue()).toEqual([ids[0]]);
+    } finally {
+      await built.announcer.close();
+    }
+  }, 180_000);
+
   it("a tenant provisioned again under the erased id at once is written with its own new data key, not the erased tenant's one a service still had cached", async () => {
     const tenant = await stack.createTenant();
     const firstAdmin = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
