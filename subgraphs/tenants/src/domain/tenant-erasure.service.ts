@@ -116,6 +116,21 @@ export class TenantErasureService {
     });
   }
 
+  /**
+   * provisionTenant: refused for an id whose erasure is running. From the step that removes the
+   * tenant's rows to the receipt, the id is free in the control plane, but the runner still has to
+   * sweep Redis and pseudonymise the security log by that id, and the audit service signs the
+   * receipt only while no tenant has it: a tenant provisioned in between would lose its keys and
+   * entries, and the erasure would never finish.
+   */
+  async provisionUnlessErasing<T>(tenantId: unknown, provision: () => Promise<T>): Promise<T> {
+    if (typeof tenantId === 'string' && isTenantId(tenantId)) {
+      const rows = (await this.deps.db.query(`SELECT id FROM ${this.table} WHERE tenant_id = ? AND status = 'RUNNING' LIMIT 1`, [tenantId])) as Array<{ id: string }>;
+      if (rows[0]) throw errors.conflict(`Tenant ${tenantId} is being erased: provision it again once the erasure is done.`, { reason: 'ERASURE_RUNNING', requestId: rows[0].id });
+    }
+    return provision();
+  }
+
   /** During the grace period only; the tenant is resumed (unless it had been suspended before the request). */
   async cancel(requestId: string): Promise<TenantErasure> {
     const erasure = await this.visible(requestId);
