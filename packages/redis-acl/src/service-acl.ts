@@ -97,9 +97,10 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   // The datasets service uses no Redis today: a user that can only connect, so nothing of theirs can.
   datasets: () => ({ keys: [], channels: [], commands: [...connection] }),
   // Announces membership and API-key changes to the gateways, and erasures to the models replicas; no keys.
-  // Erasure removes every key of the erased tenant, whoever wrote it: SCAN to find them, DEL/ZREM
-  // to remove them, write-only (%W) on the platform's keys, so it can never read one.
-  tenants: (p) => ({ keys: [`%W~${p}:*`], channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`], commands: [...connection, ...publish, '+scan', '+del', '+zrem'] }),
+  // Erasure removes every key of the erased tenant, whoever wrote it: SCAN to find them, DEL to
+  // remove them, LREM/SREM to take its id out of the job rings (a list and its membership set),
+  // write-only (%W) on the platform's keys, so it can never read one.
+  tenants: (p) => ({ keys: [`%W~${p}:*`], channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`], commands: [...connection, ...publish, '+scan', '+del', '+lrem', '+srem'] }),
   // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
   // queue, every tenant's leases and every tenant's job channel; only the shared pools' rings and
   // wake channels (one per region, `shared-<region>`). A tenant's tier can change at run time, so

@@ -153,6 +153,7 @@ export function createErasureRunner(runtime: ServiceRuntime, config: Pick<Tenant
     logger,
     eraseRedis: (tenantId) => eraseTenantRedisKeys(runtime.config.redis, tenantId),
     announceErased: (tenantId) => announcer.tenantErased(tenantId),
+    announceAccessChanged: (tenantId) => announcer.accessChanged(tenantId),
   });
   return { runner, announcer };
 }

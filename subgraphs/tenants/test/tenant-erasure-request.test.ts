@@ -113,6 +113,41 @@ describe('request, grace period, cancel', () => {
     expect(await status(b.id)).toBe('SUSPENDED');
     expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { resumeTenant(id: $id) { id } }`, { id: b.id }));
   });
+
+  it('provisionTenant of an id whose erasure is running is CONFLICT, also once its rows are gone (the runner still works by that id): no tenant is created', async () => {
+    const tenant = await stack.createTenant();
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })).requestTenantErasure;
+    const provision = `mutation($input: ProvisionTenantInput!) { provisionTenant(input: $input) { tenant { id status } } }`;
+    const input = { id: tenant.id, displayName: 'Again', region: 'us-east-1' };
+    // Pending: the tenant exists, provisioning the same id is idempotent (it stays suspended).
+    expect(expectNoErrors(await stack.query<{ provisionTenant: { tenant: { status: string } } }>(platformAdmin, provision, { input })).provisionTenant.tenant.status).toBe('SUSPENDED');
+    // Running, past the step that removed its rows (as the runner leaves it before the security log and the receipt).
+    await stack.adminQuery(`UPDATE ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_erasures SET status = 'RUNNING' WHERE id = ?`, [erasure.id]);
+    await stack.platform.provisioner.deprovision(tenant.id);
+    const refused = await stack.query(platformAdmin, provision, { input });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ERASURE_RUNNING', requestId: erasure.id });
+    expect(await status(tenant.id)).toBeUndefined();
+    expect(await stack.adminQuery<unknown[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [tenant.schema])).toEqual([]);
+    // Bad input stays bad input.
+    expect(errorCodes(await stack.query(platformAdmin, provision, { input: { ...input, id: 'Not An Id' } }))).toEqual(['BAD_USER_INPUT']);
+    await stack.adminQuery(`DELETE FROM ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_erasures WHERE id = ?`, [erasure.id]);
+  });
+
+  it('resumeTenant is CONFLICT while the erasure is pending or running (the tenant stays suspended); once cancelled, the tenant is active again', async () => {
+    const resume = `mutation($id: ID!) { resumeTenant(id: $id) { id status } }`;
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: a.id, confirm: a.id })).requestTenantErasure;
+    const refused = await stack.query(platformAdmin, resume, { id: a.id });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ERASURE_PENDING', requestId: erasure.id });
+    expect(await status(a.id)).toBe('SUSPENDED');
+    // Started by the runner (RUNNING): still refused.
+    await stack.adminQuery(`UPDATE ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_erasures SET status = 'RUNNING' WHERE id = ?`, [erasure.id]);
+    expect(errorCodes(await stack.query(platformAdmin, resume, { id: a.id }))).toEqual(['CONFLICT']);
+    expect(await status(a.id)).toBe('SUSPENDED');
+    await stack.adminQuery(`UPDATE ${quoteIdentifier(stack.config.database.controlSchema)}.tenant_erasures SET status = 'PENDING' WHERE id = ?`, [erasure.id]);
+    expectNoErrors(await stack.query(platformAdmin, cancelMutation, { id: erasure.id }));
+    expect(await status(a.id)).toBe('ACTIVE');
+    expect(expectNoErrors(await stack.query<{ resumeTenant: { status: string } }>(platformAdmin, resume, { id: a.id })).resumeTenant.status).toBe('ACTIVE');
+  });
 });
 
 describe('resuming a tenant pending erasure', () => {

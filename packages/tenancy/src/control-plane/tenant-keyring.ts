@@ -81,7 +81,8 @@ export class LegacyWrappedKeyError extends Error {
 export class TenantKeyring {
   private readonly table: string;
   private readonly controlSchema: string;
-  private readonly cache = new Map<string, { key: Buffer; until: number }>();
+  /** Unwrapped keys by `tenant#version`, with the wrapped form they were opened from. */
+  private readonly cache = new Map<string, { key: Buffer; wrapped: string; until: number }>();
   /** Set by the service runtime: records key events in the tenant's log and the platform security log. */
   onKeyEvent: ((tenantId: string, event: KeyEvent) => Promise<void>) | undefined;
 
@@ -143,25 +144,33 @@ export class TenantKeyring {
   /**
    * The version new objects are written with is read from the control plane on every write (one
    * primary-key lookup; only the unwrapped keys are cached), so a rotation takes effect at once
-   * in every replica, not after the cache TTL.
+   * in every replica, not after the cache TTL. The cached key is used only if it was opened from
+   * the wrapped key that row holds now: a tenant erased and provisioned again under the same id
+   * has a new version 1, and a process that cached the erased tenant's must not write with it.
    */
   async currentKey(tenantId: string): Promise<CurrentDataKey> {
-    const rows = (await this.db.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId])) as Array<{ v: number | null }>;
-    if (!rows[0]?.v) throw new Error(`tenant ${tenantId} has no active data key`);
-    const version = Number(rows[0].v);
-    return { dataKey: await this.keyFor(tenantId, version), keyVersion: version };
+    const rows = (await this.db.query(`SELECT version, wrapped_key, status FROM ${this.table} WHERE tenant_id = ? AND status = 'ACTIVE' ORDER BY version DESC LIMIT 1`, [tenantId])) as KeyRow[];
+    const row = rows[0];
+    if (!row) throw new Error(`tenant ${tenantId} has no active data key`);
+    const version = Number(row.version);
+    const hit = this.cache.get(`${tenantId}#${version}`);
+    if (hit && hit.until > Date.now() && hit.wrapped === row.wrapped_key) return { dataKey: hit.key, keyVersion: version };
+    return { dataKey: await this.open(tenantId, version, row.wrapped_key), keyVersion: version };
   }
 
   async keyFor(tenantId: string, version: number): Promise<Buffer> {
-    const cacheKey = `${tenantId}#${version}`;
-    const hit = this.cache.get(cacheKey);
+    const hit = this.cache.get(`${tenantId}#${version}`);
     if (hit && hit.until > Date.now()) return hit.key;
     const rows = (await this.db.query(`SELECT version, wrapped_key, status FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version])) as KeyRow[];
     const row = rows[0];
     if (!row) throw new Error(`tenant ${tenantId} has no data key version ${version}`);
-    if (wrappedKeyVersion(row.wrapped_key) === undefined) throw new LegacyWrappedKeyError(tenantId, version);
-    const key = await this.openWrapped(tenantId, version, row.wrapped_key);
-    this.cache.set(cacheKey, { key, until: Date.now() + this.cacheTtlMs });
+    return this.open(tenantId, version, row.wrapped_key);
+  }
+
+  private async open(tenantId: string, version: number, wrapped: string): Promise<Buffer> {
+    if (wrappedKeyVersion(wrapped) === undefined) throw new LegacyWrappedKeyError(tenantId, version);
+    const key = await this.openWrapped(tenantId, version, wrapped);
+    this.cache.set(`${tenantId}#${version}`, { key, wrapped, until: Date.now() + this.cacheTtlMs });
     return key;
   }
 

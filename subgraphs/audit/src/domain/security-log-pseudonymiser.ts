@@ -36,7 +36,7 @@ export interface PseudonymiserDeps {
 const pageSize = 2000;
 
 /** `p:` + 120 bits of HMAC: fits every identifying column (tenant_id is 32 wide) and is never a tenant id. */
-export function logPseudonym(secret: string, kind: 'tenant' | 'subject' | 'client' | 'ip', value: string): string {
+export function logPseudonym(secret: string, kind: 'tenant' | 'subject' | 'client' | 'ip' | 'email', value: string): string {
   return `p:${createHmac('sha256', secret).update(`${kind}:${value}`).digest('hex').slice(0, 30)}`;
 }
 
@@ -45,6 +45,10 @@ export function rowsDigestOf(rows: ReadonlyArray<{ seq: number; oldHash: string;
   for (const row of rows) digest.update(`${row.seq} ${row.oldHash} ${row.newHash}\n`);
   return digest.digest('hex');
 }
+
+/** Where the tenant's entries name a member (member.invite, member.remove, tenant.provision's first admin, …). */
+const memberSubjectKeys = ['subject', 'initialAdminSubject'];
+const memberEmailKeys = ['email', 'initialAdminEmail'];
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -123,24 +127,44 @@ export class SecurityLogPseudonymiser {
     const { secret } = this.deps;
     const like = `%${tenantId}%`;
     const candidates = (await runner.query(
-      `SELECT seq, tenant_id, actor_subject, actor_roles FROM ${this.events}
+      `SELECT seq, tenant_id, actor_subject, actor_roles, details_json FROM ${this.events}
         WHERE tenant_id = ? OR target_id LIKE ? OR actor_subject LIKE ? OR actor_client LIKE ? OR details_json LIKE ? ORDER BY seq`,
       [tenantId, like, like, like, like],
-    )) as Array<{ seq: number | string; tenant_id: string | null; actor_subject: string; actor_roles: string }>;
+    )) as Array<{ seq: number | string; tenant_id: string | null; actor_subject: string; actor_roles: string; details_json: unknown }>;
     const word = new RegExp(`(?<![a-z0-9])${escapeRegExp(tenantId)}(?![a-z0-9]|-[a-z0-9])`, 'g');
+    // Another tenant whose id ends in "-<id>" (`acme-corp` when `corp` is erased): its id, and names
+    // built on it (`tessera-acme-corp`), stay as they are; the platform's own names for the erased
+    // tenant (`tessera-tenant-corp`, `tenant_corp`) do not.
+    const longerIds = ((await runner.query(`SELECT id FROM ${this.table('tenants')} WHERE id LIKE ?`, [`%-${tenantId}`])) as Array<{ id: string }>)
+      .map((row) => row.id)
+      .filter((id) => id !== tenantId);
+    const partOfAnother = (text: string, offset: number): boolean =>
+      longerIds.some((id) => {
+        const start = offset - (id.length - tenantId.length);
+        return start >= 0 && text.slice(start, offset + tenantId.length) === id && !/[a-z0-9]/.test(text.charAt(start - 1));
+      });
     // The tenant's own actors: whoever acted in its entries, platform admins and the platform's system actors aside.
-    const actors = new Set(
-      candidates
-        .filter((c) => c.tenant_id === tenantId && !c.actor_roles.split(',').includes('platform_admin') && !c.actor_subject.startsWith('system:'))
-        .map((c) => c.actor_subject),
-    );
+    const platformActor = (c: (typeof candidates)[number]) => c.actor_roles.split(',').includes('platform_admin') || c.actor_subject.startsWith('system:');
+    const actors = new Set(candidates.filter((c) => c.tenant_id === tenantId && !platformActor(c)).map((c) => c.actor_subject));
+    // And its members that its entries name, though they never acted there (a platform admin invited
+    // or removed them, or made one the first admin): their subjects and e-mail addresses are the
+    // tenant's people too. A platform admin or system actor named that way keeps its name.
+    const platformSubjects = new Set(candidates.filter(platformActor).map((c) => c.actor_subject));
+    const emails = new Set<string>();
+    for (const c of candidates.filter((candidate) => candidate.tenant_id === tenantId)) {
+      const parsed = parseDetails(c.details_json);
+      const details = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+      for (const key of memberSubjectKeys) if (typeof details[key] === 'string' && details[key] && !platformSubjects.has(details[key])) actors.add(details[key]);
+      for (const key of memberEmailKeys) if (typeof details[key] === 'string' && details[key]) emails.add(details[key]);
+    }
     const head = await this.headSequence(runner);
     const first = candidates.map((c) => Number(c.seq))[0];
     if (first === undefined) return { pseudonymisedEvents: 0, rewriteId: null, headSequence: head, tenantPseudonym: pseudonym };
 
     const replaceText = (value: string): string => {
       if (actors.has(value)) return logPseudonym(secret, 'subject', value);
-      return value.replace(word, logPseudonym(secret, 'tenant', tenantId));
+      if (emails.has(value)) return logPseudonym(secret, 'email', value);
+      return value.replace(word, (match: string, offset: number, text: string) => (partOfAnother(text, offset) ? match : logPseudonym(secret, 'tenant', tenantId)));
     };
     const replaceDeep = (value: unknown): unknown => {
       if (typeof value === 'string') return replaceText(value);

@@ -1,10 +1,13 @@
 import { Redis } from 'ioredis';
 import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
+import { accessChangesChannel } from '../ports/access-changes';
 import { tenantErasedChannel } from '../ports/tenant-erasures';
 
 export interface ErasureAnnouncer {
   /** Tells every models replica to drop what it holds of the tenant; how many subscribers heard it. */
   tenantErased(tenantId: string): Promise<number>;
+  /** Tells every gateway replica to drop the tenant's cached members and API keys (as an access change does). */
+  accessChanged(tenantId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export function createErasureAnnouncer(redis: RedisConfig, logger: Logger): Eras
   };
   return {
     tenantErased: (tenantId) => connect().publish(tenantErasedChannel(redis.keyPrefix), JSON.stringify({ tenantId })),
+    accessChanged: (tenantId) => connect().publish(accessChangesChannel(redis.keyPrefix), JSON.stringify({ tenantId })),
     async close() {
       await client?.quit().catch(() => client?.disconnect());
     },

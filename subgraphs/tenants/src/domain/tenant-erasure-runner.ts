@@ -26,6 +26,8 @@ export interface ErasureRunnerDeps {
   eraseRedis: (tenantId: string) => Promise<number>;
   /** Tells every models replica to drop the tenant's inference pools, cached sessions, model files and keys. */
   announceErased: (tenantId: string) => Promise<unknown>;
+  /** Tells every gateway replica to drop the tenant's cached members and API keys. */
+  announceAccessChanged: (tenantId: string) => Promise<unknown>;
 }
 
 /** What each finished step recorded, kept in `tenant_erasures.progress` so a resumed run goes on from there. */
@@ -41,6 +43,8 @@ interface Progress {
   securityLog?: { pseudonymisedEvents: number; rewriteId: string | null; headSequence: number };
   controlPlaneRows?: Record<string, number>;
   removed?: boolean;
+  /** The gateways were told to forget the tenant's members and keys (after its rows went). */
+  accessForgotten?: boolean;
 }
 
 const runner: Principal = { kind: 'user', subject: 'system:tenant-erasure', tenantId: undefined, roles: [], clientId: undefined, requestId: 'tenant-erasure', sourceIp: undefined };
@@ -91,7 +95,13 @@ export class TenantErasureRunner {
       for (const { id } of due) {
         // From PENDING only: a cancel that got there first wins.
         await this.deps.db.query(`UPDATE ${this.table} SET status = 'RUNNING', updated_at = ? WHERE id = ? AND status = 'PENDING'`, [new Date(), id]);
-        if (await this.erase(id)) done.push(id);
+        // One erasure that keeps failing (a bucket under Object Lock, a region not served here) is
+        // retried on the next pass; it must not hold up the others, due after it, until then.
+        try {
+          if (await this.erase(id)) done.push(id);
+        } catch (error) {
+          this.deps.logger.warn('tenant erasure step failed; retried on the next pass', { requestId: id, error: error instanceof Error ? error.message : String(error) });
+        }
       }
       return done;
     });
@@ -146,6 +156,15 @@ export class TenantErasureRunner {
       await save();
     }
 
+    if (!progress.accessForgotten) {
+      // The gateways keep a member's role or an API key for their cache lifetime (30 s): without
+      // this, a key of the erased tenant still let its holder into a tenant provisioned again under
+      // the same id within that time. Its rows are gone, so what a gateway reads from now on is "none".
+      await this.deps.announceAccessChanged(tenantId);
+      progress.accessForgotten = true;
+      await save();
+    }
+
     if (!progress.redisSwept) {
       // A gateway replica adds a tenant's last admitted requests to its shared rate-limit counter at
       // its next exchange (every 250 ms), so a counter can come back after the first sweep. With the
@@ -192,7 +211,9 @@ export class TenantErasureRunner {
     const signed = await this.deps.audit.signErasureReceipt(erasureActor(tenantId, id), { payload });
     const pseudonym = signed.tenantPseudonym;
     await this.deps.db.transaction(async (manager) => {
-      await manager.query(`UPDATE ${this.table} SET status = 'ERASED', tenant_id = NULL, tenant_pseudonym = ?, erased_at = ?, receipt = ?, updated_at = ? WHERE id = ?`, [pseudonym, erasedAt, signed.receipt, erasedAt, id]);
+      // The requester's subject goes with the tenant id: a tenant admin's is personal data the
+      // security log keeps only as a pseudonym (that entry, not this row, records who asked).
+      await manager.query(`UPDATE ${this.table} SET status = 'ERASED', tenant_id = NULL, requested_by = '', tenant_pseudonym = ?, erased_at = ?, receipt = ?, updated_at = ? WHERE id = ?`, [pseudonym, erasedAt, signed.receipt, erasedAt, id]);
       await recordSecurityEvent(manager, runner, {
         tenantId: null,
         action: 'tenant.erasure.complete',

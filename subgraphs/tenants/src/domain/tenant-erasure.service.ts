@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { advisoryLockName, isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
+import { advisoryLockName, assertTenantId, isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
 import { parseUuid } from '@tessera/service-kit';
 import { managedTenant } from './access-admin';
 import { tenantIdHash } from './erasure-receipt';
@@ -131,6 +131,37 @@ export class TenantErasureService {
     await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.request', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId: id, scheduledFor: scheduledFor.toISOString() } });
     if (tenant.status !== 'SUSPENDED') await this.deps.provisioner.setSuspended(tenantId, true);
     return this.require(id);
+  }
+
+  /**
+   * resumeTenant: refused while an erasure of the tenant is pending or running, under the lock a
+   * request takes, so a resume and a request never interleave. Otherwise a platform admin could
+   * reopen a tenant whose erasure is still scheduled, and its members would work in it (uploads,
+   * jobs) until, or while, the runner destroys it. Cancelling the erasure is what resumes it.
+   */
+  async resumeUnlessErasing<T>(tenantId: string, resume: () => Promise<T>): Promise<T> {
+    assertTenantId(tenantId);
+    const lock = advisoryLockName('erasure_req', this.deps.controlSchema, tenantId);
+    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.` }, async () => {
+      const open = await this.openRequest(tenantId);
+      if (open) throw errors.conflict(`Tenant ${tenantId} has an erasure ${open.status.toLowerCase()}: cancel it (cancelTenantErasure) to resume the tenant.`, { reason: 'ERASURE_PENDING', requestId: open.id });
+      return resume();
+    });
+  }
+
+  /**
+   * provisionTenant: refused for an id whose erasure is running. From the step that removes the
+   * tenant's rows to the receipt, the id is free in the control plane, but the runner still has to
+   * sweep Redis and pseudonymise the security log by that id, and the audit service signs the
+   * receipt only while no tenant has it: a tenant provisioned in between would lose its keys and
+   * entries, and the erasure would never finish.
+   */
+  async provisionUnlessErasing<T>(tenantId: unknown, provision: () => Promise<T>): Promise<T> {
+    if (typeof tenantId === 'string' && isTenantId(tenantId)) {
+      const rows = (await this.deps.db.query(`SELECT id FROM ${this.table} WHERE tenant_id = ? AND status = 'RUNNING' LIMIT 1`, [tenantId])) as Array<{ id: string }>;
+      if (rows[0]) throw errors.conflict(`Tenant ${tenantId} is being erased: provision it again once the erasure is done.`, { reason: 'ERASURE_RUNNING', requestId: rows[0].id });
+    }
+    return provision();
   }
 
   /** During the grace period only; the tenant is resumed (unless it had been suspended before the request). */

@@ -4,8 +4,10 @@ import { openRedis } from '@tessera/job-queue';
 /**
  * Every Redis key of one tenant under the platform's prefix: the keys with the tenant id as a
  * whole `:`-separated segment (rate-limit and quota counters, job leases, channels' state), its
- * BullMQ queue (`<prefix>:jobs-<tenant>:…`), and its entries in the job rings (sorted sets of
- * tenant ids). A segment match, never a substring: tenant `acme` must not take `acme2`'s keys.
+ * BullMQ queue (`<prefix>:jobs-<tenant>:…`), its dedicated pool's ring (`…:ring:dedicated-<tenant>`
+ * and its membership set), and its entries in the other pools' rings (a list of tenant ids and
+ * the set that keeps it unique). A segment match, never a substring: tenant `acme` must not take
+ * `acme2`'s keys.
  */
 export async function eraseTenantRedisKeys(redis: RedisConfig, tenantId: string): Promise<number> {
   const client = openRedis(redis, 'tenant-erasure', 'request');
@@ -13,15 +15,20 @@ export async function eraseTenantRedisKeys(redis: RedisConfig, tenantId: string)
   try {
     let removed = 0;
     let cursor = '0';
-    const rings: string[] = [];
+    const rings: Array<{ key: string; kind: 'list' | 'set' }> = [];
     do {
       const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
       cursor = next;
       const ours = keys.filter((key) => belongsTo(key, prefix, tenantId));
-      for (const key of keys) if (key.startsWith(`${prefix}:jobs:ring`) && !ours.includes(key)) rings.push(key);
+      for (const key of keys) {
+        if (ours.includes(key)) continue;
+        if (key.startsWith(`${prefix}:jobs:ring:`)) rings.push({ key, kind: 'list' });
+        else if (key.startsWith(`${prefix}:jobs:ring-members:`)) rings.push({ key, kind: 'set' });
+      }
       if (ours.length > 0) removed += await client.del(...ours);
     } while (cursor !== '0');
-    for (const ring of rings) removed += await client.zrem(ring, tenantId).catch(() => 0);
+    // A ring is a list of tenant ids with a set beside it (TenantRing): LREM and SREM, not ZREM.
+    for (const ring of rings) removed += ring.kind === 'list' ? await client.lrem(ring.key, 0, tenantId) : await client.srem(ring.key, tenantId);
     return removed;
   } finally {
     await client.quit().catch(() => client.disconnect());
@@ -31,5 +38,7 @@ export async function eraseTenantRedisKeys(redis: RedisConfig, tenantId: string)
 function belongsTo(key: string, prefix: string, tenantId: string): boolean {
   const rest = key.slice(prefix.length + 1);
   if (rest.startsWith(`jobs-${tenantId}:`)) return true;
+  // Its dedicated pool's ring and membership set: named after the pool, `dedicated-<tenant>`.
+  if (rest === `jobs:ring:dedicated-${tenantId}` || rest === `jobs:ring-members:dedicated-${tenantId}`) return true;
   return rest.split(':').includes(tenantId);
 }

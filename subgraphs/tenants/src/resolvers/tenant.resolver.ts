@@ -35,9 +35,9 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       modelKey: (_: unknown, args: FamilyArgs, ctx: SubgraphContext) => familyKeys(ctx).status('model', args.id, args.tenantId),
     },
     Mutation: {
-      provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => service(ctx).provision(args.input),
+      provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => erasures(ctx).provisionUnlessErasing(args.input.id, () => service(ctx).provision(args.input)),
       suspendTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, true),
-      resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, false),
+      resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => erasures(ctx).resumeUnlessErasing(args.id, () => service(ctx).setSuspended(args.id, false)),
       setTenantLimits: (_: unknown, args: { id: string; limits: Record<string, unknown> }, ctx: SubgraphContext) => service(ctx).setLimits(args.id, args.limits),
       migrateTenantRegion: (_: unknown, args: { id: string; toRegion: string; confirm: string }, ctx: SubgraphContext) => service(ctx).migrateRegion(args.id, args.toRegion, args.confirm),
       rotateKeyEncryptionKey: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rotate(),
