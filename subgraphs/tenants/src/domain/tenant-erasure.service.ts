@@ -134,22 +134,6 @@ export class TenantErasureService {
   }
 
   /**
-   * resumeTenant: refused while an erasure of the tenant is pending or running, under the lock a
-   * request takes, so a resume and a request never interleave. Otherwise a platform admin could
-   * reopen a tenant whose erasure is still scheduled, and its members would work in it (uploads,
-   * jobs) until, or while, the runner destroys it. Cancelling the erasure is what resumes it.
-   */
-  async resumeUnlessErasing<T>(tenantId: string, resume: () => Promise<T>): Promise<T> {
-    assertTenantId(tenantId);
-    const lock = advisoryLockName('erasure_req', this.deps.controlSchema, tenantId);
-    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.` }, async () => {
-      const open = await this.openRequest(tenantId);
-      if (open) throw errors.conflict(`Tenant ${tenantId} has an erasure ${open.status.toLowerCase()}: cancel it (cancelTenantErasure) to resume the tenant.`, { reason: 'ERASURE_PENDING', requestId: open.id });
-      return resume();
-    });
-  }
-
-  /**
    * provisionTenant: refused for an id whose erasure is running. From the step that removes the
    * tenant's rows to the receipt, the id is free in the control plane, but the runner still has to
    * sweep Redis and pseudonymise the security log by that id, and the audit service signs the

@@ -37,7 +37,7 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
     Mutation: {
       provisionTenant: (_: unknown, args: ProvisionArgs, ctx: SubgraphContext) => erasures(ctx).provisionUnlessErasing(args.input.id, () => service(ctx).provision(args.input)),
       suspendTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, true),
-      resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => erasures(ctx).resumeUnlessErasing(args.id, () => service(ctx).setSuspended(args.id, false)),
+      resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, false),
       setTenantLimits: (_: unknown, args: { id: string; limits: Record<string, unknown> }, ctx: SubgraphContext) => service(ctx).setLimits(args.id, args.limits),
       migrateTenantRegion: (_: unknown, args: { id: string; toRegion: string; confirm: string }, ctx: SubgraphContext) => service(ctx).migrateRegion(args.id, args.toRegion, args.confirm),
       rotateKeyEncryptionKey: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rotate(),
