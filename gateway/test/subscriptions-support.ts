@@ -1,6 +1,7 @@
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult } from 'graphql';
 import WebSocket, { type ClientOptions } from 'ws';
+import type { Logger } from '@tessera/config';
 import { defaultTenantLimits, type TenantLimits } from '@tessera/tenancy';
 import type { TestStack } from '@tessera/testing';
 import { startGateway, type RunningGateway } from '../src/server';
@@ -113,7 +114,7 @@ function webSocketWith(options: ClientOptions): unknown {
  * tenants uncached (unless `tenantCacheTtlMs`, which also spaces its open sockets' re-checks), so
  * each connection_init sees the tenant as it is now.
  */
-export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits>, redis?: TestStack['config']['redis'], tenantCacheTtlMs = 0): Promise<RunningGateway> {
+export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits>, redis?: TestStack['config']['redis'], tenantCacheTtlMs = 0, logger: Logger = stack.config.logger): Promise<RunningGateway> {
   return startGateway(
     {
       port: 0,
@@ -126,7 +127,7 @@ export function startExtraGateway(stack: TestStack, limits: Partial<TenantLimits
       limits: { maxUploadBytes: 1024 },
     },
     {
-      logger: stack.config.logger,
+      logger,
       database: stack.config.database,
       tenantCacheTtlMs,
       tenantLimitDefaults: { ...defaultTenantLimits, ...limits },
