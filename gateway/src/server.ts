@@ -129,6 +129,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const recordAuthFailure = authFailureLog.record;
 
   const dataSources = new Map<string, TenantContextDataSource>();
+  disableApolloDataCollection();
   const gateway = new ApolloGateway({
     // Introspection at start goes through buildService too: the same mutual-TLS client and signed context.
     supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
@@ -424,4 +425,15 @@ function cors(origins: string[]) {
     }
     next();
   };
+}
+
+/**
+ * @apollo/gateway collects data of its own unless APOLLO_TELEMETRY_DISABLED is set: at construction
+ * it probes the Alibaba, AWS, Azure and GCP instance-metadata endpoints (169.254.169.254,
+ * metadata.google.internal …), and it sends the host's OS, CPU count and frequency, memory and
+ * uptime to usage-reporting.api.apollographql.com every hour and at shutdown. Nothing the operator
+ * configured asks for either, so it is off unless the operator sets the variable themselves.
+ */
+function disableApolloDataCollection(): void {
+  process.env['APOLLO_TELEMETRY_DISABLED'] ??= 'true';
 }

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import type { LogFields, Logger } from '@tessera/config';
 import { expectNoErrors, postGraphQL, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import type { RunningGateway } from '../src/server';
 import { maxUnsentBytes } from '../src/subscriptions/subscription-gateway';
@@ -213,6 +214,42 @@ describe('client sockets of the subscription gateway (a second gateway over the 
       expect(next.readyState).toBe(WebSocket.OPEN);
     } finally {
       for (const socket of waiting) socket.terminate();
+    }
+  });
+
+  it('refusals a client can repeat at will write a bounded log: none per refused token (the security log counts those), one a minute per tenant at its socket limit', async () => {
+    const lines: Array<{ message: string; fields: LogFields }> = [];
+    const at = (message: string, fields: LogFields = {}) => void lines.push({ message, fields });
+    const capturing: Logger = { debug: at, info: at, warn: at, error: at, child: () => capturing };
+    const watched = await startExtraGateway(stack, { maxOpenSubscriptions: 2 }, undefined, 0, { logger: capturing });
+    const closeOf = (socket: WebSocket) => new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    try {
+      // Without a valid token, 40 sockets (in rounds under the per-address limit of waiting sockets).
+      const refusedCodes: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        const sockets = await Promise.all(Array.from({ length: 8 }, () => rawSocket(watched.graphqlUrl)));
+        const closed = sockets.map(closeOf);
+        for (const socket of sockets) socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not-a-token' } }));
+        refusedCodes.push(...(await Promise.all(closed)));
+      }
+      expect(refusedCodes.every((code) => code === 4401 || code === 4430)).toBe(true);
+
+      // A tenant at its limit of 2 sockets, trying 20 more.
+      const token = await acme.token('viewer');
+      const kept = [connectSubscriptions(watched.graphqlUrl, { authorization: `Bearer ${token}` }), connectSubscriptions(watched.graphqlUrl, { authorization: `Bearer ${token}` })];
+      clients.push(...kept);
+      for (const connection of kept) expect(await outcome(connection)).toBe('connected');
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const extra = connectSubscriptions(watched.graphqlUrl, { authorization: `Bearer ${token}` });
+        clients.push(extra);
+        expect(await outcome(extra)).toMatchObject({ code: 4431 });
+      }
+
+      const refusals = lines.filter((line) => line.message.startsWith('subscription socket refused'));
+      expect(refusals).toEqual([{ message: 'subscription socket refused: too many sockets', fields: { tenantId: acme.id, limit: 2, notLoggedSinceLast: 0 } }]);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await watched.close();
     }
   });
 });

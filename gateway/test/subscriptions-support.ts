@@ -1,6 +1,7 @@
 import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult } from 'graphql';
 import WebSocket, { type ClientOptions } from 'ws';
+import type { Logger } from '@tessera/config';
 import { defaultTenantLimits, type TenantLimits } from '@tessera/tenancy';
 import type { TestStack } from '@tessera/testing';
 import { startGateway, type RunningGateway } from '../src/server';
@@ -119,7 +120,7 @@ export function startExtraGateway(
   limits: Partial<TenantLimits>,
   redis?: TestStack['config']['redis'],
   tenantCacheTtlMs = 0,
-  edge: Pick<GatewayConfig, 'trustedProxies'> & { limits?: Partial<GatewayConfig['limits']> } = {},
+  edge: Pick<GatewayConfig, 'trustedProxies'> & { limits?: Partial<GatewayConfig['limits']>; logger?: Logger } = {},
 ): Promise<RunningGateway> {
   return startGateway(
     {
@@ -134,7 +135,7 @@ export function startExtraGateway(
       limits: { maxUploadBytes: 1024, ...edge.limits },
     },
     {
-      logger: stack.config.logger,
+      logger: edge.logger ?? stack.config.logger,
       database: stack.config.database,
       tenantCacheTtlMs,
       tenantLimitDefaults: { ...defaultTenantLimits, ...limits },

@@ -220,7 +220,7 @@ export class JobRunner {
       const retryInMs = (queueJob.opts.backoff && typeof queueJob.opts.backoff === 'object' ? (queueJob.opts.backoff.delay ?? 1000) : 1000) * 2 ** queueJob.attemptsMade;
       recordOutcome('retrying');
       logger.warn('transient failure; the job will be retried', { error: describe(error), retryInMs });
-      const jobError: JobRunError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describe(error)}); retrying.` };
+      const jobError: JobRunError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describeForTenant(error)}); retrying.` };
       await this.jobs.requeue(principal, { jobId: job.id, runToken, error: jobError, retryInMs }).catch(() => false);
       await queueJob.moveToFailed(toError(error), token, false).catch(() => undefined);
       return;
@@ -302,7 +302,7 @@ function toJobError(error: unknown): JobRunError {
   if (isTesseraError(error)) return { code: error.code, message: error.message };
   if (error instanceof TrainingDataError || error instanceof HyperParameterError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof TrainingDiverged) return { code: 'TRAINING_DIVERGED', message: error.message };
-  if (isTransientFailure(error)) return { code: 'SERVICE_UNAVAILABLE', message: `A dependency stayed unreachable after every retry (${describe(error)}).` };
+  if (isTransientFailure(error)) return { code: 'SERVICE_UNAVAILABLE', message: `A dependency stayed unreachable after every retry (${describeForTenant(error)}).` };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'The job failed unexpectedly; the operator logs have the details under this job id.' };
 }
 
@@ -310,6 +310,17 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** For the operator's log: the message, and what the socket or driver said under it (addresses included). */
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+}
+
+/**
+ * For the job's error, which the tenant reads: a platform error's own message (it names the
+ * service, never its address); a raw socket or driver error (MySQL, Redis) says only that a
+ * connection failed, since its text names internal hosts and ports.
+ */
+function describeForTenant(error: unknown): string {
+  return isTesseraError(error) ? error.message : 'a connection to a platform service failed';
 }

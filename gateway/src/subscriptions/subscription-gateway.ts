@@ -25,7 +25,7 @@ import { authenticateConnection, type AuthenticatedConnection, toConnectionRefus
 import type { SubscriptionRouting } from './subscription-routing';
 import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots } from './shared-subscription-slots';
 import { BoundedCounter } from '../pipeline/bounded-counter';
-import { maxUnauthenticatedSocketsPerAddress } from './subscription-limits';
+import { maxUnauthenticatedSocketsPerAddress, RefusalLogThrottle } from './subscription-limits';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamConnections } from './upstream-connections';
 import { assertVariablesCoerce, relayedDocumentText, rootFieldOf } from './relayed-operation';
@@ -155,9 +155,15 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
 
   const refuse = (socket: WebSocket, error: unknown) => {
     const refusal = toConnectionRefused(error);
-    logger.info('subscription socket refused', { closeCode: refusal.closeCode, reason: refusal.reason });
+    // A refused token (4401, 4403) is in the security log already, counted per address and minute
+    // by the pipeline as for HTTP, and 4430 is the address guard's refusal, silent over HTTP too. A
+    // line per socket here would let anyone without a token write this log as fast as they open
+    // sockets (150 lines a second from one client).
+    if (refusal.closeCode === subscriptionCloseCodes.unavailable) logger.info('subscription socket refused', { closeCode: refusal.closeCode, reason: refusal.reason });
     socket.close(refusal.closeCode, refusal.reason);
   };
+  // A tenant at its socket limit can be refused in a loop: one line a minute says so.
+  const socketLimitLog = new RefusalLogThrottle(60_000);
 
   const endSession = async (session: Session) => {
     session.ended = true;
@@ -236,7 +242,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
           const tenant = connection.tenant;
           const releaseSocket = sockets.acquire(tenant.id, tenant.limits.maxOpenSubscriptions);
           if (!releaseSocket) {
-            logger.info('subscription socket refused: too many sockets', { tenantId: tenant.id, limit: tenant.limits.maxOpenSubscriptions });
+            const heldBack = socketLimitLog.take(tenant.id);
+            if (heldBack !== undefined) logger.info('subscription socket refused: too many sockets', { tenantId: tenant.id, limit: tenant.limits.maxOpenSubscriptions, notLoggedSinceLast: heldBack });
             socket.close(
               subscriptionCloseCodes.tooManySockets,
               `Too many connections: your tenant has ${tenant.limits.maxOpenSubscriptions} open sockets here (maxOpenSubscriptions)`,

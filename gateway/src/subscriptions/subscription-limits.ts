@@ -33,3 +33,33 @@ export class TenantSubscriptionLimiter {
     return release;
   }
 }
+
+/**
+ * At most one log line per key (a tenant) per `everyMs` for a refusal the key can cause at will,
+ * carrying how many refusals it held back since the last line. Keys are tenants that passed
+ * authentication, so the map stays as small as the tenant directory; keys quiet for `everyMs` are
+ * dropped once it holds many.
+ */
+export class RefusalLogThrottle {
+  private readonly last = new Map<string, { at: number; held: number }>();
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** `undefined`: hold this refusal back; a number: log it, with that many held back before it. */
+  take(key: string): number | undefined {
+    const now = this.now();
+    const entry = this.last.get(key);
+    if (entry && now - entry.at < this.everyMs) {
+      entry.held += 1;
+      return undefined;
+    }
+    if (!entry && this.last.size >= 10_000) {
+      for (const [other, seen] of this.last) if (now - seen.at >= this.everyMs) this.last.delete(other);
+    }
+    this.last.set(key, { at: now, held: 0 });
+    return entry?.held ?? 0;
+  }
+}

@@ -19,6 +19,12 @@ export function createErrorMasker(options: MaskErrorOptions) {
     const code = formatted.extensions?.['code'];
     // Content that fails its integrity check is tampering or corruption: the operator hears of it too.
     if (code === 'DATA_CORRUPTED') options.log('stored content failed its integrity check', { reported: formatted.message, path: formatted.path, error: describeCause(original) });
+    // An unreachable dependency reported on purpose keeps the socket's words (addresses, ports) in
+    // its cause: the operator reads them here, the client reads only the message.
+    if (code === 'SERVICE_UNAVAILABLE') {
+      const cause = causeOf(original);
+      if (cause !== undefined) options.log('dependency unavailable', { reported: formatted.message, path: formatted.path, error: describeCause(cause) });
+    }
     if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       // serviceName: Apollo Gateway's note of which subgraph answered, an internal name clients need not know.
       const { stacktrace: _stack, exception: _exception, serviceName: _serviceName, ...extensions } = formatted.extensions ?? {};
@@ -40,6 +46,16 @@ export function createErrorMasker(options: MaskErrorOptions) {
     options.log('masked unexpected error', fields);
     return { message: 'Unexpected error.', ...path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** The `cause` of the error a resolver threw, through graphql-js's wrapping (originalError). */
+function causeOf(error: unknown): unknown {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    if (current.cause !== undefined) return current.cause;
+    current = (current as { originalError?: unknown }).originalError;
+  }
+  return undefined;
 }
 
 /**

@@ -44,11 +44,20 @@ export const errors = {
   rateLimited: (retryAfterSeconds: number) =>
     new TesseraError('RATE_LIMITED', 'Too many requests for this tenant; slow down.', { retryAfterSeconds }),
   tooComplex: (message: string) => new TesseraError('QUERY_TOO_COMPLEX', message),
-  unavailable: (message: string) => new TesseraError('SERVICE_UNAVAILABLE', message),
+  /**
+   * `cause`: what the socket or driver reported (addresses, ports, host names). It stays on the
+   * error for the operator's log (createErrorMasker logs it) and never reaches the message a client reads.
+   */
+  unavailable: (message: string, cause?: unknown) => withCause(new TesseraError('SERVICE_UNAVAILABLE', message), cause),
   keyVersionInUse: (message: string, details: ErrorDetails = {}) => new TesseraError('KEY_VERSION_IN_USE', message, details),
   dataCorrupted: (message: string) => new TesseraError('DATA_CORRUPTED', message),
   internal: () => new TesseraError('INTERNAL_SERVER_ERROR', 'Unexpected error.'),
 };
+
+function withCause<E extends Error>(error: E, cause: unknown): E {
+  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, enumerable: false, writable: true, configurable: true });
+  return error;
+}
 
 /** What a client is told when a dependency is down (the log holds which and why). */
 export const dependencyUnavailableMessage = 'A service this request depends on is not reachable right now; retry later.';

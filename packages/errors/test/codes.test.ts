@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, locatedError } from 'graphql';
 import { createErrorMasker, errorCodes, errors, TesseraError } from '../src';
 
 describe('error registry', () => {
@@ -36,6 +36,21 @@ describe('error registry', () => {
     const answer = mask({ message: 'The stored content failed its integrity check.', path: ['dataset'], extensions: { code: 'DATA_CORRUPTED' } }, new Error('chunk 2 failed authentication'));
     expect(answer).toEqual({ message: 'The stored content failed its integrity check.', path: ['dataset'], extensions: { code: 'DATA_CORRUPTED' } });
     expect(logged).toEqual([{ message: 'stored content failed its integrity check', fields: expect.objectContaining({ path: ['dataset'], error: expect.stringContaining('chunk 2 failed authentication') }) }]);
+  });
+
+  it('passes SERVICE_UNAVAILABLE through without its cause, and logs the cause (the address a socket could not reach)', () => {
+    const logged: Array<{ message: string; fields: Record<string, unknown> }> = [];
+    const mask = createErrorMasker({ log: (message, fields) => logged.push({ message, fields }) });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.3.17:4002'), { code: 'ECONNREFUSED' });
+    // As a resolver's throw reaches formatError: wrapped by graphql-js with the path.
+    const located = locatedError(errors.unavailable('The datasets service is not reachable.', refused), undefined, ['submitProfileJob']);
+    const answer = mask(located.toJSON(), located);
+    expect(answer).toEqual({ message: 'The datasets service is not reachable.', path: ['submitProfileJob'], extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(logged).toEqual([{ message: 'dependency unavailable', fields: expect.objectContaining({ path: ['submitProfileJob'], error: expect.stringContaining('connect ECONNREFUSED 10.0.3.17:4002') }) }]);
+    // Without a cause there is nothing more for the operator than the client got: no line.
+    logged.length = 0;
+    mask({ message: 'Retry shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } }, errors.unavailable('Retry shortly.'));
+    expect(logged).toEqual([]);
   });
 
   it("logs what a subgraph reported as the object it is (not '[object Object]'), with the subgraph's name, which the client does not get", () => {

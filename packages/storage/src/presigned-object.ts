@@ -73,7 +73,8 @@ function send(method: 'GET' | 'PUT', url: string, body: Buffer | undefined, opti
       resolve,
     );
     req.setTimeout(60_000, () => req.destroy(new Error('object store request timed out')));
-    req.on('error', (error) => reject(errors.unavailable(`The object store is not reachable (${error.message}).`)));
+    // The socket's words name the store's address: kept in the cause, out of the job's error a tenant reads.
+    req.on('error', (error) => reject(errors.unavailable('The object store is not reachable.', error)));
     req.end(body);
   });
 }

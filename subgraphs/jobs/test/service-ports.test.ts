@@ -2,6 +2,7 @@ import { bodyDigest, createServiceTokenSigner, generateServiceKeyPair, serviceTo
 import { datasetsPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient } from '@tessera/jobs/ports';
 import { modelsPortClient } from '@tessera/models/ports';
+import { createServer } from 'node:net';
 import { mutualTlsPortFetch } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset } from './job-support';
@@ -138,6 +139,29 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
       expect(await jobs.renewGrant(actorOf(b), { jobId: jobA, runToken: 'tok-b' })).toEqual({ outcome: 'lost' });
       const view = expectNoErrors(await stack.query<{ job: { status: string } }>(await a.token('viewer'), `query($id: ID!) { job(id: $id) { status } }`, { id: jobA }));
       expect(view.job.status).toBe('QUEUED');
+    });
+  });
+
+  describe('an owner that cannot be reached', () => {
+    /** A port on this host where nothing listens (taken, then given back): connections are refused. */
+    async function closedPort(): Promise<number> {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as { port: number };
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+
+    it('is SERVICE_UNAVAILABLE naming the service, never its address, which stays in the cause (the error masker logs it)', async () => {
+      const port = await closedPort();
+      const datasets = datasetsPortClient({ baseUrl: `https://127.0.0.1:${port}`, sign: await createServiceTokenSigner('workers', stack.workerServiceKey), fetch: portFetch('datasets') });
+      const failure = await datasets.findVersionForJob(actorOf(a), { datasetVersionId: datasetVersionA }).then(
+        () => undefined,
+        (error: unknown) => error as Error & { code?: string; cause?: unknown },
+      );
+      // This message is what a job's error, a key operation's lastError or a GraphQL answer carries.
+      expect({ code: failure?.code, message: failure?.message }).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'The datasets service is not reachable.' });
+      expect(failure?.cause).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringContaining(`127.0.0.1:${port}`) });
     });
   });
 

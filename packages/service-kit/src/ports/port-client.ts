@@ -51,7 +51,9 @@ async function send(options: PortClientOptions, method: string, body: string, re
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
   } catch (error) {
-    throw errors.unavailable(`The ${options.port} service is not reachable (${error instanceof Error ? error.message : String(error)}).`);
+    // The socket's words name the owner's address: they stay in the cause, for the operator's log.
+    // This message reaches clients (a GraphQL answer, a job's error, a key operation's lastError).
+    throw errors.unavailable(`The ${options.port} service is not reachable.`, error);
   }
   const text = await response.text();
   let parsed: { result?: unknown; errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }> };
