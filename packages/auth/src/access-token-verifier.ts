@@ -17,6 +17,12 @@ export interface AccessTokenVerifierOptions {
   jwksCooldownMs: number;
   /** How long fetched keys are trusted before a refresh. */
   jwksCacheMaxAgeMs: number;
+  /**
+   * After a failed discovery, how long requests are answered SERVICE_UNAVAILABLE before it is tried
+   * again (default 2 000 ms): while the issuer is down, any string in an Authorization header would
+   * otherwise make the gateway call it once more.
+   */
+  discoveryRetryMs?: number;
   clockToleranceSeconds: number;
   /**
    * How long a successfully verified token is remembered (never past its `exp`); 0 turns the cache
@@ -72,7 +78,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         }),
       )
       .catch((error: unknown) => {
-        keys = undefined; // the next request retries discovery instead of failing forever
+        // Retried after a pause rather than never (it would fail forever) or at once (a request to the
+        // issuer per request while it is down); the pause's requests share this failure.
+        setTimeout(() => (keys = undefined), options.discoveryRetryMs ?? 2_000).unref();
         throw error;
       });
     return keys;

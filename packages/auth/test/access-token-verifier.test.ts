@@ -109,4 +109,24 @@ describe('access-token verifier', () => {
     for (const token of unknown) await expect(verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(jwksFetches - before).toBeLessThanOrEqual(1);
   });
+
+  it('asks a failing issuer for its discovery document once per pause, however many requests arrive, then again', async () => {
+    let discoveries = 0;
+    const down = createServer((_req, res) => {
+      discoveries += 1;
+      res.writeHead(503).end('down');
+    });
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const downUrl = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    const verifyDown = createAccessTokenVerifier({ issuerUrl: downUrl, audience, algorithms: ['ES256'], tenantClaim: 'tenant', rolesClaim: 'roles', jwksCooldownMs: 0, jwksCacheMaxAgeMs: 300, clockToleranceSeconds: 5, verifiedTokenCacheMs: 0, discoveryRetryMs: 500 });
+    try {
+      for (let i = 0; i < 30; i += 1) await expect(verifyDown(`garbage-${i}`)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect(discoveries).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await expect(verifyDown('garbage-again')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect(discoveries).toBe(2);
+    } finally {
+      await new Promise<void>((resolve) => down.close(() => resolve()));
+    }
+  });
 });
