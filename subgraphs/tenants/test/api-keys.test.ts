@@ -1,3 +1,5 @@
+import { createConnection } from 'mysql2/promise';
+import { databaseTlsOptions } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
 import { accessRows, auditActions, openSubscription, createApiKey, createServiceAccount, deleteServiceAccount, listServiceAccounts, revokeApiKey, type ApiKeyView, type ServiceAccountView } from './access-support';
@@ -243,5 +245,24 @@ describe('service accounts and API keys', () => {
     } finally {
       socket.dispose();
     }
+  });
+
+  it('a key asked for while its service account is being deleted is NOT_FOUND, never an internal error', async () => {
+    const doomed = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(acmeAdmin, createServiceAccount, { input: { name: 'doomed-bot', role: 'VIEWER' } })).createServiceAccount;
+    const control = stack.config.database.controlSchema;
+    // Another session is deleting the account: it holds the row while the key is asked for.
+    const deleting = await createConnection({ uri: stack.migrator.adminUrl, ...databaseTlsOptions(stack.migrator.tlsCa) });
+    try {
+      await deleting.query('START TRANSACTION');
+      await deleting.query(`SELECT id FROM \`${control}\`.service_accounts WHERE id = ? FOR UPDATE`, [doomed.id]);
+      const asked = stack.query(acmeAdmin, createApiKey, { input: { serviceAccountId: doomed.id } });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await deleting.query(`DELETE FROM \`${control}\`.service_accounts WHERE id = ?`, [doomed.id]);
+      await deleting.query('COMMIT');
+      expectOnlyError(await asked, 'NOT_FOUND');
+    } finally {
+      await deleting.end();
+    }
+    expect(await stack.adminQuery(`SELECT id FROM \`${control}\`.api_keys WHERE service_account_id = ?`, [doomed.id])).toEqual([]);
   });
 });

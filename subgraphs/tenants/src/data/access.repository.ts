@@ -133,8 +133,10 @@ export const accessRepository = {
     return rows.map(toServiceAccount);
   },
 
-  async findServiceAccount(manager: EntityManager, tenantId: string, id: string): Promise<ServiceAccountRow | undefined> {
-    const rows = (await manager.query('SELECT id, tenant_id, name, role, created_by, created_at FROM service_accounts WHERE tenant_id = ? AND id = ?', [tenantId, id])) as Row[];
+  /** `lock`: held until the transaction ends (`share` to add a key under it, `update` to delete it), so the two never interleave. */
+  async findServiceAccount(manager: EntityManager, tenantId: string, id: string, lock?: 'share' | 'update'): Promise<ServiceAccountRow | undefined> {
+    const locking = lock === 'share' ? ' LOCK IN SHARE MODE' : lock === 'update' ? ' FOR UPDATE' : '';
+    const rows = (await manager.query(`SELECT id, tenant_id, name, role, created_by, created_at FROM service_accounts WHERE tenant_id = ? AND id = ?${locking}`, [tenantId, id])) as Row[];
     return rows[0] ? toServiceAccount(rows[0]) : undefined;
   },
 

@@ -60,7 +60,7 @@ export class ServiceAccountsService {
     const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
     const id = parseUuid(idArg, 'id');
     const outcome = await this.deps.db.transaction(async (manager) => {
-      const account = await repo.findServiceAccount(manager, tenantId, id);
+      const account = await repo.findServiceAccount(manager, tenantId, id, 'update');
       if (!account) return { missing: await repo.ownerOf(manager, 'service_accounts', id) };
       const apiKeys = await repo.listApiKeys(manager, tenantId, [id]);
       // Its keys go with it (foreign key cascade): each key's end is in the chain too.
@@ -83,7 +83,8 @@ export class ServiceAccountsService {
     const expiresAt = parseExpiry(input.expiresAt, now);
     const key = generateApiKey();
     const outcome = await this.deps.db.transaction(async (manager) => {
-      const account = await repo.findServiceAccount(manager, tenantId, serviceAccountId);
+      // Locked: a key added to an account being deleted would fail its foreign key (an internal error).
+      const account = await repo.findServiceAccount(manager, tenantId, serviceAccountId, 'share');
       if (!account) return { missing: await repo.ownerOf(manager, 'service_accounts', serviceAccountId) };
       const role = requestedRole ?? account.role;
       if (!roleIncludes(account.role, role)) throw errors.badInput(`A key cannot hold more than its service account's role (${account.role}).`, { field: 'role' });
