@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import { generateServiceKeyPair, type AccessTokenVerifierOptions, type JobGrantKeys } from '@tessera/auth';
 import type { AlertingConfig } from '@tessera/audit';
+import type { DatasetsModuleOptions } from '@tessera/datasets';
 import type { AuditChainConfig, DatabaseConfig, KeyProviderConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type GatewayAccessConfig, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions } from '@tessera/models';
@@ -54,6 +55,8 @@ export interface PlatformConfig {
   transfers?: { perTenant?: number; idleTimeoutMs?: number };
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
+  /** The datasets subgraph's CSV parsing threads (from the CSV_PARSE_* variables when omitted). */
+  csvParsing?: DatasetsModuleOptions['csvParsing'];
   /** Batch size and pace of the tenants service's rewrap after a key-encryption key rotation (defaults when omitted). */
   keyRewrap?: RewrapperOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -166,6 +169,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       regions: config.regions,
       modelServing,
       jobGrantKeys,
+      ...(config.csvParsing ? { csvParsing: config.csvParsing } : {}),
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),

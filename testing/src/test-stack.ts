@@ -103,6 +103,8 @@ export interface TestStackOptions {
   auditRelayFullSweepIntervalMs?: number;
   /** Inference pools and prediction quotas of the models service (e.g. a pinned quota clock). */
   inference?: PlatformConfig['inference'];
+  /** The datasets service's CSV parsing threads (pool size, per-tenant cap, queue wait, thread heap). */
+  csvParsing?: PlatformConfig['csvParsing'];
   /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
   authFailuresPerMinutePerAddress?: number;
   /** The gateway's uploads and downloads per tenant at once and their idle timeout (defaults when omitted; tests shorten the timeout). */
@@ -231,6 +233,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
+    ...(options.csvParsing ? { csvParsing: options.csvParsing } : {}),
     ...(options.keyRewrap ? { keyRewrap: options.keyRewrap } : {}),
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
