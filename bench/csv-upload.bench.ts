@@ -11,7 +11,7 @@
  * thread — the subgraphs' event loop —, its other threads — CSV parsing threads, load thread, I/O —,
  * the gateway process, the uploading client) as cores busy, and the load average.
  *
- * BENCH_ROUNDS (2), BENCH_CSV_ROWS (10 000 000 rows of 19 bytes, ~181 MiB), BENCH_QUIET_SECONDS
+ * BENCH_ROUNDS (2), BENCH_CSV_ROWS (3 400 000 rows of 19 bytes, 61.6 MiB), BENCH_QUIET_SECONDS
  * (10, the solo phase), and BENCH_CSV_REPO: another checkout whose stack and gateway to measure
  * (e.g. `BENCH_CSV_REPO=/work/main` for the version that parsed on the event loop) — the harness
  * (load thread, uploader, statistics) stays this one.
@@ -27,7 +27,9 @@ import { fmt, intFromEnv, LoadGenerator, percentile, runBench, type LoadTarget, 
 
 const settings = {
   rounds: intFromEnv('BENCH_ROUNDS', 2, 1),
-  rows: intFromEnv('BENCH_CSV_ROWS', 10_000_000, 1),
+  // 61.6 MiB: the local object store (s3rver) cannot take an object over 64 MiB (the minio client
+  // lists multipart uploads first, which s3rver does not implement); MinIO and S3 can.
+  rows: intFromEnv('BENCH_CSV_ROWS', 3_400_000, 1),
   quietSeconds: intFromEnv('BENCH_QUIET_SECONDS', 10, 1),
   repo: path.resolve(process.env['BENCH_CSV_REPO'] ?? path.join(__dirname, '..')),
 };
@@ -116,7 +118,7 @@ const sorted = (results: RunResult[]) => Float64Array.from(results.flatMap((r) =
 const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 
 async function main(): Promise<number> {
-  process.env['TEST_LOG_LEVEL'] = 'silent';
+  process.env['TEST_LOG_LEVEL'] ??= 'silent';
   console.log(`Stack of ${settings.repo}; starting it (issuer, S3 server, MariaDB, subgraphs) and a gateway process…`);
   const stack = await testing.startTestStack({ tenantCacheTtlMs: 5000 });
   const gateway = await startGatewayProcess(stack, { tenantCacheTtlMs: 5000, repoRoot: settings.repo });

@@ -51,6 +51,7 @@ export function csvParsePoolOptionsFromEnvironment(env: NodeJS.ProcessEnv): CsvP
 interface Waiter {
   tenant: string;
   grant(lane: Lane): void;
+  refuse(error: Error): void;
   timer: NodeJS.Timeout;
 }
 
@@ -106,7 +107,10 @@ export class CsvParsePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const waiter of this.queue.splice(0)) clearTimeout(waiter.timer);
+    for (const waiter of this.queue.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.refuse(errors.unavailable('The service is shutting down.'));
+    }
     await Promise.all(this.lanes.map((lane) => lane.terminate()));
   }
 
@@ -126,6 +130,7 @@ export class CsvParsePool {
           clearTimeout(waiter.timer);
           resolve(lane);
         },
+        refuse: reject,
         timer: setTimeout(() => {
           const index = this.queue.indexOf(waiter);
           if (index >= 0) this.queue.splice(index, 1);
