@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import { generateServiceKeyPair, type AccessTokenVerifierOptions, type JobGrantKeys } from '@tessera/auth';
 import type { AlertingConfig } from '@tessera/audit';
+import type { DatasetsModuleOptions } from '@tessera/datasets';
 import type { AuditChainConfig, DatabaseConfig, KeyProviderConfig, Logger, ObjectStoreConfig, RedisConfig } from '@tessera/config';
 import { startGateway, type GatewayAccessConfig, type RunningGateway } from '@tessera/gateway';
 import { createModelServing, type ModelServing, type ModelServingOptions, type ModelsModuleOptions } from '@tessera/models';
@@ -56,6 +57,8 @@ export interface PlatformConfig {
   inference?: ModelServingOptions;
   /** The models subgraph's upload memory budget and validation threads (MODEL_UPLOAD_MEMORY_BYTES, MODEL_VALIDATION_THREADS; defaults when omitted). */
   modelUploads?: ModelsModuleOptions['modelUploads'];
+  /** The datasets subgraph's CSV parsing threads (from the CSV_PARSE_* variables when omitted). */
+  csvParsing?: DatasetsModuleOptions['csvParsing'];
   /** Batch size and pace of the tenants service's rewrap after a key-encryption key rotation (defaults when omitted). */
   keyRewrap?: RewrapperOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -168,6 +171,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       regions: config.regions,
       modelServing,
       jobGrantKeys,
+      ...(config.csvParsing ? { csvParsing: config.csvParsing } : {}),
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),

@@ -106,6 +106,8 @@ export interface TestStackOptions {
   inference?: PlatformConfig['inference'];
   /** The models service's upload memory budget and validation threads (defaults when omitted; upload tests make the budget small). */
   modelUploads?: PlatformConfig['modelUploads'];
+  /** The datasets service's CSV parsing threads (pool size, per-tenant cap, queue wait, thread heap). */
+  csvParsing?: PlatformConfig['csvParsing'];
   /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
   authFailuresPerMinutePerAddress?: number;
   /** The gateway's uploads and downloads per tenant at once and their idle timeout (defaults when omitted; tests shorten the timeout). */
@@ -235,6 +237,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
     ...(options.modelUploads ? { modelUploads: options.modelUploads } : {}),
+    ...(options.csvParsing ? { csvParsing: options.csvParsing } : {}),
     ...(options.keyRewrap ? { keyRewrap: options.keyRewrap } : {}),
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),

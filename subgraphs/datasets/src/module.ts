@@ -1,6 +1,7 @@
 import type { EntitySchema } from 'typeorm';
 import type { JobGrantKeys } from '@tessera/auth';
 import type { SubgraphModule } from '@tessera/service-kit';
+import { csvParsePoolOptionsFromEnvironment, type CsvParsePoolOptions } from '@tessera/tabular';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from './server';
 import { datasetsData } from './tables';
 import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from './ports';
@@ -9,6 +10,8 @@ import { createDatasetsPort } from './ports/datasets-port.impl';
 export interface DatasetsModuleOptions {
   /** `verifyKey`: the jobs service's public key, which job grants are checked against. */
   jobGrantKeys?: JobGrantKeys;
+  /** The CSV parsing threads (uploads and previews); from the CSV_PARSE_* variables when omitted. */
+  csvParsing?: CsvParsePoolOptions;
 }
 
 export const datasetsModule = {
@@ -18,5 +21,5 @@ export const datasetsModule = {
   // Stores and reads the tenant's encrypted objects.
   environment: ['storage'],
   ports: { publishes: { methods: datasetsPortMethods, client: datasetsPortClient, local: (runtime) => createDatasetsPort(runtime.scopes) }, calls: [] },
-  build: (runtime, options) => datasetsSubgraph(defaultDatasetsConfig, runtime, options.jobGrantKeys),
+  build: (runtime, options) => datasetsSubgraph(defaultDatasetsConfig, runtime, options.jobGrantKeys, options.csvParsing ?? csvParsePoolOptionsFromEnvironment(process.env)),
 } satisfies SubgraphModule<DatasetsModuleOptions, 'datasets', DatasetsPort>;

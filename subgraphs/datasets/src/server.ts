@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createJobGrantVerifier, type JobGrantKeys } from '@tessera/auth';
+import { CsvParsePool, type CsvParsePoolOptions } from '@tessera/tabular';
 import { loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { datasetSealedColumns } from './data/dataset-profile-seal';
 import type { DatasetsConfig } from './domain/datasets-config';
@@ -16,7 +17,18 @@ export { datasetEntities } from './data/dataset.entity';
  * none): the datasets port, and the datasets-job port, which accepts only grants verified with
  * `jobGrantKeys.verifyKey` (the jobs service's public key).
  */
-export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceRuntime, 'scopes'> & Partial<Pick<ServiceRuntime, 'tenants' | 'logger'>>, jobGrantKeys: JobGrantKeys = {}): SubgraphDefinition {
+export function datasetsSubgraph(
+  config: DatasetsConfig,
+  runtime?: Pick<ServiceRuntime, 'scopes'> & Partial<Pick<ServiceRuntime, 'tenants' | 'logger'>>,
+  jobGrantKeys: JobGrantKeys = {},
+  csvParsing: CsvParsePoolOptions = {},
+): SubgraphDefinition {
+  // Threads start on first use: a schema-only build starts none.
+  const parsing = new CsvParsePool({
+    ...csvParsing,
+    onThreadLost: (info) => runtime?.logger?.error('CSV parsing thread died; its parse failed, the next one starts a new thread', info),
+  });
+  const services = { ...config, parsing };
   const catalog = runtime ? createDatasetsPort(runtime.scopes) : undefined;
   // Profiles stored before sealing are sealed once the service runs (the migrator holds no key).
   const backfill =
@@ -24,15 +36,18 @@ export function datasetsSubgraph(config: DatasetsConfig, runtime?: Pick<ServiceR
   return {
     name: 'datasets',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: datasetResolvers(config),
+    resolvers: datasetResolvers(services),
     rules: datasetRules,
-    routes: uploadRoutes(config),
+    routes: uploadRoutes(services),
     ports:
       runtime && catalog
         ? [publishedDatasetsPort(catalog), publishedDatasetJobPort(createDatasetJobPort({ scopes: runtime.scopes, verifyGrant: createJobGrantVerifier(jobGrantKeys.verifyKey), catalog }))]
         : [],
     start: () => backfill?.start(),
-    close: async () => backfill?.stop(),
+    close: async () => {
+      await backfill?.stop();
+      await parsing.close();
+    },
   };
 }
 

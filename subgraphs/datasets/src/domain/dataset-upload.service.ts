@@ -6,13 +6,13 @@ import { errors, isTesseraError, TesseraError } from '@tessera/errors';
 import { assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
 import { TenantQuotas } from '@tessera/quotas';
 import { objectKey, storedSizeOf } from '@tessera/storage';
-import { createCsvProfiler, type CsvProfile } from '@tessera/tabular';
+import type { CsvParseThread, CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
 import { openUploadProfile, sealUploadProfile, sealVersionColumns } from '../data/dataset-profile-seal';
 import { DatasetEntity, DatasetUploadEntity, DatasetVersionEntity, type DatasetUpload, type DatasetVersion } from '../data/dataset.entity';
 import { parseContentType, parseFilename, parseId } from './dataset-input';
-import type { DatasetsConfig } from './datasets-config';
+import type { DatasetsServiceConfig } from './datasets-config';
 import { fanOut } from './fan-out';
 
 /** A pending upload's storage reservation outlives the upload URL by this much, so a PUT begun just before expiry can finish. */
@@ -43,7 +43,7 @@ export class DatasetUploadService {
 
   constructor(
     private readonly scope: TenantScope,
-    private readonly config: DatasetsConfig,
+    private readonly config: DatasetsServiceConfig,
   ) {
     this.quotas = new TenantQuotas(scope);
   }
@@ -104,10 +104,20 @@ export class DatasetUploadService {
 
   async receive(uploadId: string, body: Readable, contentLength: number | undefined): Promise<ReceivedUpload> {
     assertPermission(this.scope.principal, 'write');
-    const upload = await this.claim(uploadId);
+    parseId(uploadId, 'uploadId');
+    // A CSV checking thread before the claim: an upload refused one (RATE_LIMITED) stays PENDING,
+    // so the client sends the same URL again.
+    const thread = await this.config.parsing.acquire(this.scope.tenant.id);
+    let upload: DatasetUpload;
+    try {
+      upload = await this.claim(uploadId);
+    } catch (error) {
+      thread.release();
+      throw error;
+    }
     try {
       assertDeclaredLength(upload, contentLength);
-      const result = await this.storeValidated(upload, body);
+      const result = await this.storeValidated(upload, body, thread);
       const sealedProfile = await sealUploadProfile(this.scope, upload.id, result.profile);
       await this.scope.transaction(async (manager) => {
         // The dataset may have been deleted (with this row) while the bytes were arriving, or be in
@@ -127,6 +137,7 @@ export class DatasetUploadService {
       });
       return { uploadId: upload.id, byteSize: upload.declaredSize, sha256: result.sha256, rowCount: result.profile.rowCount, columns: result.profile.columns };
     } catch (error) {
+      thread.release();
       body.resume(); // drain what the client still sends, so it reads our error instead of a reset
       await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
       await markStagedUploadFailed(this.scope, DatasetUploadEntity, upload.id, error);
@@ -196,10 +207,12 @@ export class DatasetUploadService {
     });
   }
 
-  private async storeValidated(upload: DatasetUpload, body: Readable) {
+  private async storeValidated(upload: DatasetUpload, body: Readable, thread: CsvParseThread) {
     // Under the dataset's own key: deleting the dataset shreds it.
     const key = await datasetKeys(this.scope).forWriting(upload.datasetId);
-    const profiler = createCsvProfiler({ ...this.config.csv, maxBytes: upload.declaredSize });
+    // Parsed and validated on a pool thread, never on this event loop, which serves every tenant.
+    const stream = thread.profiler({ ...this.config.csv, maxBytes: upload.declaredSize });
+    const profiler = { stream, result: () => stream.result() };
     const hash = createHash('sha256');
     // The hashing stream is both a fan-out sink and the storage upload's source, so when the CSV
     // check fails, destroying it also aborts the upload.

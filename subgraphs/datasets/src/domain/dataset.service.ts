@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
-import { parseCsvRows } from '@tessera/tabular';
 import { isDuplicateKey, pageOf, type Connection, type PageArgs } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
 import { DatasetEntity, DatasetVersionEntity, type Dataset, type DatasetVersion } from '../data/dataset.entity';
 import { parseDescription, parseId, parseName } from './dataset-input';
-import type { DatasetsConfig } from './datasets-config';
+import type { DatasetsServiceConfig } from './datasets-config';
 
 export interface DatasetPreview {
   columns: string[];
@@ -26,7 +26,7 @@ export interface DatasetPreview {
 export class DatasetService {
   constructor(
     private readonly scope: TenantScope,
-    private readonly config: DatasetsConfig,
+    private readonly config: DatasetsServiceConfig,
   ) {}
 
   async list(args: PageArgs): Promise<Connection<Dataset>> {
@@ -132,18 +132,23 @@ export class DatasetService {
     if (!Number.isInteger(limit) || limit < 1 || limit > this.config.maxPreviewRows) {
       throw errors.badInput(`limit must be between 1 and ${this.config.maxPreviewRows}.`, { field: 'limit' });
     }
-    const content = await this.scope.bucket.getDecrypted(version.objectKey, datasetKeys(this.scope).resolver(version.datasetId));
-    // The upload's own parser and rules (blank lines skipped, CRLF/LF/CR, trimmed header names), so a
-    // version reads back as the rows it was accepted with. Leaving the loop stops reading the object;
-    // a read or decrypt error throws from it.
-    let columns: readonly string[] = [];
-    const rows: string[][] = [];
-    const limits = { ...this.config.csv, maxBytes: Math.max(1, version.byteSize) };
+    // A parse thread first, so a refusal (RATE_LIMITED) opens nothing.
+    const thread = await this.config.parsing.acquire(this.scope.tenant.id);
+    let content: Readable;
     try {
-      for await (const row of parseCsvRows(content, { limits, onHeader: (names) => (columns = names) })) {
-        rows.push(columns.map((name) => row[name]!));
-        if (rows.length >= limit) break;
-      }
+      content = await this.scope.bucket.getDecrypted(version.objectKey, datasetKeys(this.scope).resolver(version.datasetId));
+    } catch (error) {
+      thread.release();
+      throw error;
+    }
+    // The upload's own parser and rules (blank lines skipped, CRLF/LF/CR, trimmed header names), so a
+    // version reads back as the rows it was accepted with, parsed on a pool thread (a version's first
+    // rows can be most of its bytes). Reading stops once they are in; a read or decrypt error throws.
+    const limits = { ...this.config.csv, maxBytes: Math.max(1, version.byteSize) };
+    let columns: string[];
+    let rows: string[][];
+    try {
+      ({ columns, rows } = await thread.firstRows(content, limits, limit));
     } finally {
       content.destroy();
     }
@@ -155,7 +160,7 @@ export class DatasetService {
         details: { rows: rows.length },
       }),
     );
-    return { columns: [...columns], rows };
+    return { columns, rows };
   }
 }
 

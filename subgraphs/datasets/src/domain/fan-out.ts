@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 
 /**
- * Feeds every chunk of `source` to each sink, going only as fast as the slowest one. The first
+ * Feeds every chunk of `source` to each sink, going only as fast as the slowest one, and ends the
+ * sinks one after the other (in the order given). The first
  * failure (source or any sink) destroys all the sinks with that error, so a rejected CSV also
  * aborts the encrypted upload running beside it. The source itself is left intact (not
  * destroyed): it is the client's request, and the typed error still has to be written back on
@@ -19,7 +20,13 @@ export async function fanOut(source: Readable, sinks: Writable[]): Promise<void>
         const waits = sinks.filter((sink) => !sink.write(chunk)).map((sink) => once(sink, 'drain'));
         if (waits.length) await Promise.race([Promise.all(waits), ...failures]);
       }
-      for (const sink of sinks) sink.end();
+      // In order, each once the one before has finished: the first sink (the CSV check, whose
+      // verdict may arrive after the bytes went on) judges the whole file before the next (the
+      // storage upload) is told it is complete, so a rejected file is never stored whole.
+      for (const sink of sinks) {
+        sink.end();
+        await Promise.race([once(sink, 'finish'), ...failures]);
+      }
     })();
     copying.catch(() => undefined);
     await Promise.race([copying, ...failures]);

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { RouteTools } from '@tessera/service-kit';
-import type { DatasetsConfig } from '../domain/datasets-config';
+import type { DatasetsServiceConfig } from '../domain/datasets-config';
 import { DatasetUploadService } from '../domain/dataset-upload.service';
 
 /**
@@ -8,7 +8,7 @@ import { DatasetUploadService } from '../domain/dataset-upload.service';
  * Authenticated exactly like GraphQL (gateway-signed context); the upload id is looked up in the
  * caller's own tenant schema only.
  */
-export function uploadRoutes(config: DatasetsConfig) {
+export function uploadRoutes(config: DatasetsServiceConfig) {
   return (router: Router, tools: RouteTools) => {
     router.put('/uploads/:uploadId', async (req, res) => {
       try {

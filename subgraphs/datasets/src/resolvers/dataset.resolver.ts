@@ -1,13 +1,13 @@
 import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { Dataset, DatasetUpload, DatasetVersion } from '../data/dataset.entity';
-import type { DatasetsConfig } from '../domain/datasets-config';
+import type { DatasetsServiceConfig } from '../domain/datasets-config';
 import { DatasetService } from '../domain/dataset.service';
 import { openVersionColumns } from '../data/dataset-profile-seal';
 import { DatasetUploadService } from '../domain/dataset-upload.service';
 
 /** Resolvers stay thin: they pick the provider for the caller's tenant and pass arguments on. */
-export function datasetResolvers(config: DatasetsConfig): GraphQLResolverMap<SubgraphContext> {
+export function datasetResolvers(config: DatasetsServiceConfig): GraphQLResolverMap<SubgraphContext> {
   const datasets = async (ctx: SubgraphContext) => new DatasetService(await ctx.scope(), config);
   const uploads = async (ctx: SubgraphContext) => new DatasetUploadService(await ctx.scope(), config);
 

@@ -1,0 +1,438 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { errors, isErrorCode, TesseraError, type ErrorDetails } from '@tessera/errors';
+import type { CsvProfile } from './csv-profiler';
+import { resolveCsvLimits, type CsvLimits } from './limits';
+import type { FromWorker, ToWorker, WireError } from './worker/csv-parse-protocol';
+
+// The thread's entry sits beside this file: worker/csv-parse-worker.main.ts in the source tree,
+// .js in the compiled one, which the image runs with plain node.
+const fromSource = __filename.endsWith('.ts');
+const workerEntry = join(__dirname, 'worker', `csv-parse-worker.main${fromSource ? '.ts' : '.js'}`);
+
+export interface CsvParsePoolOptions {
+  /** Worker threads parsing CSV, shared by every tenant (default: the CPUs less one, at least 3, at most 8; started on first use). */
+  workers?: number;
+  /** Threads one tenant may hold at once (default: all but one, at least 1). */
+  perTenant?: number;
+  /** How long a parse may wait for a thread before it is refused RATE_LIMITED (default 10 s). */
+  queueTimeoutMs?: number;
+  /** Parses waiting for a thread, per tenant (default 8); one more is refused at once. */
+  maxQueuedPerTenant?: number;
+  /** Old-generation heap of each thread in MiB (default: Node's); a thread over it dies, failing only its parse. */
+  workerHeapMb?: number;
+  /** Told when a thread dies (`reason`: csvParseWorkerOutOfMemory or csvParseWorkerExited), e.g. to log it. */
+  onThreadLost?: (info: { reason: string; threadId: number; parsing: boolean }) => void;
+}
+
+/** The CSV_PARSE_* variables (see the README's Configuration section); unset ones keep the defaults. */
+export function csvParsePoolOptionsFromEnvironment(env: NodeJS.ProcessEnv): CsvParsePoolOptions {
+  const read = (name: string, min: number): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+    return value;
+  };
+  const options: CsvParsePoolOptions = {};
+  const set = (key: 'workers' | 'perTenant' | 'queueTimeoutMs' | 'maxQueuedPerTenant' | 'workerHeapMb', value: number | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('workers', read('CSV_PARSE_WORKERS', 1));
+  set('perTenant', read('CSV_PARSE_WORKERS_PER_TENANT', 1));
+  set('queueTimeoutMs', read('CSV_PARSE_QUEUE_TIMEOUT_MS', 0));
+  set('maxQueuedPerTenant', read('CSV_PARSE_QUEUE_PER_TENANT', 0));
+  set('workerHeapMb', read('CSV_PARSE_WORKER_HEAP_MB', 16));
+  return options;
+}
+
+interface Waiter {
+  tenant: string;
+  grant(lane: Lane): void;
+  refuse(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+let nextSession = 1;
+
+/**
+ * Parses and validates CSV off the service's event loop: a bounded set of worker threads shared by
+ * all tenants, each running one parse at a time, the same CsvProfiler / CsvStreamValidator rules as
+ * in process (same errors, same limits). A tenant holds at most `perTenant` threads, so one tenant's
+ * big uploads never take them all; a parse that finds none free waits in a first-come-first-served
+ * queue (a tenant at its cap does not hold up the others behind it) for at most `queueTimeoutMs`,
+ * then is refused RATE_LIMITED (`limit: "csvParseWorkers"`, retryable). Chunks are copied once into
+ * a buffer that is transferred, not cloned, and the next chunk goes only when the thread has parsed
+ * the previous one, so memory per parse stays one chunk plus the stream's buffer. A thread that
+ * dies fails only the parse it was running (INTERNAL_SERVER_ERROR) and is replaced on next use.
+ */
+export class CsvParsePool {
+  readonly workers: number;
+  readonly perTenant: number;
+  private readonly queueTimeoutMs: number;
+  private readonly maxQueuedPerTenant: number;
+  private readonly lanes: Lane[];
+  private readonly held = new Map<string, number>();
+  private readonly queue: Waiter[] = [];
+  private closed = false;
+
+  constructor(options: CsvParsePoolOptions = {}) {
+    this.workers = Math.max(1, options.workers ?? Math.max(3, Math.min(8, availableParallelism() - 1)));
+    this.perTenant = Math.max(1, Math.min(this.workers, options.perTenant ?? this.workers - 1));
+    this.queueTimeoutMs = options.queueTimeoutMs ?? 10_000;
+    this.maxQueuedPerTenant = options.maxQueuedPerTenant ?? 8;
+    this.lanes = Array.from({ length: this.workers }, () => new Lane(options.workerHeapMb, options.onThreadLost));
+  }
+
+  /**
+   * A thread for one parse of `tenant`'s: resolves once one is free for it; RATE_LIMITED when the
+   * tenant's threads and the queue stay full. Release it (`release()`, or through the parse it runs).
+   */
+  async acquire(tenant: string): Promise<CsvParseThread> {
+    const lane = await this.take(tenant);
+    return new CsvParseThread(lane, () => this.release(tenant, lane));
+  }
+
+  /** Threads held by a tenant's parses right now (tests, metrics). */
+  inUse(tenant: string): number {
+    return this.held.get(tenant) ?? 0;
+  }
+
+  /** Thread ids of the live worker threads (tests). */
+  threadIds(): number[] {
+    return this.lanes.flatMap((lane) => (lane.threadId === undefined ? [] : [lane.threadId]));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.queue.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.refuse(errors.unavailable('The service is shutting down.'));
+    }
+    await Promise.all(this.lanes.map((lane) => lane.terminate()));
+  }
+
+  private take(tenant: string): Promise<Lane> {
+    if (this.closed) return Promise.reject(errors.unavailable('The service is shutting down.'));
+    const free = this.freeLaneFor(tenant);
+    if (free) {
+      this.hold(tenant, free);
+      return Promise.resolve(free);
+    }
+    const queued = this.queue.filter((waiter) => waiter.tenant === tenant).length;
+    if (queued >= this.maxQueuedPerTenant || this.queueTimeoutMs === 0) return Promise.reject(this.refusal(tenant));
+    return new Promise<Lane>((resolve, reject) => {
+      const waiter: Waiter = {
+        tenant,
+        grant: (lane) => {
+          clearTimeout(waiter.timer);
+          resolve(lane);
+        },
+        refuse: reject,
+        timer: setTimeout(() => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(this.refusal(tenant));
+        }, this.queueTimeoutMs),
+      };
+      this.queue.push(waiter);
+    });
+  }
+
+  private freeLaneFor(tenant: string): Lane | undefined {
+    if ((this.held.get(tenant) ?? 0) >= this.perTenant) return undefined;
+    return this.lanes.find((lane) => !lane.busy);
+  }
+
+  private hold(tenant: string, lane: Lane): void {
+    lane.busy = true;
+    this.held.set(tenant, (this.held.get(tenant) ?? 0) + 1);
+  }
+
+  private release(tenant: string, lane: Lane): void {
+    lane.busy = false;
+    const count = (this.held.get(tenant) ?? 1) - 1;
+    if (count > 0) this.held.set(tenant, count);
+    else this.held.delete(tenant);
+    // The first waiter whose tenant has room gets the thread.
+    for (let i = 0; i < this.queue.length; i++) {
+      const waiter = this.queue[i]!;
+      const free = this.freeLaneFor(waiter.tenant);
+      if (!free) continue;
+      this.queue.splice(i, 1);
+      this.hold(waiter.tenant, free);
+      waiter.grant(free);
+      return;
+    }
+  }
+
+  private refusal(tenant: string): TesseraError {
+    const held = this.inUse(tenant);
+    const message =
+      held >= this.perTenant
+        ? `Your tenant already has ${held} CSV files being checked on this service (at most ${this.perTenant} at once); retry when one has finished.`
+        : 'Every CSV checking thread of this service is busy; retry in a moment.';
+    return new TesseraError('RATE_LIMITED', message, { retryAfterSeconds: 1, limit: 'csvParseWorkers', limitValue: this.perTenant });
+  }
+}
+
+/** One held pool thread: runs one parse (a profile or the first rows), then is released. */
+export class CsvParseThread {
+  private released = false;
+
+  constructor(
+    private readonly lane: Lane,
+    private readonly releaseLane: () => void,
+  ) {}
+
+  /** A Writable that validates and profiles a CSV exactly as CsvProfiler does; the thread is released when it ends or is destroyed. */
+  profiler(limits: Partial<CsvLimits>): PooledCsvProfiler {
+    return new PooledCsvProfiler(this.lane.open({ mode: 'profile', limits: resolveCsvLimits(limits) }), () => this.release());
+  }
+
+  /**
+   * The header and the first `maxRows` data rows of `source`, validated chunk by chunk exactly as
+   * parseCsvRows does (a bad chunk fails even past `maxRows`); reading stops once they are in.
+   */
+  async firstRows(source: AsyncIterable<Uint8Array | string>, limits: Partial<CsvLimits>, maxRows: number): Promise<{ columns: string[]; rows: string[][] }> {
+    const session = this.lane.open({ mode: 'rows', limits: resolveCsvLimits(limits), maxRows });
+    let columns: string[] = [];
+    const rows: string[][] = [];
+    const take = (answer: Answer) => {
+      if (answer.columns) columns = answer.columns;
+      for (const row of answer.rows ?? []) if (rows.length < maxRows) rows.push(row);
+    };
+    try {
+      for await (const chunk of source) {
+        take(await session.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
+        if (rows.length >= maxRows) return { columns, rows };
+      }
+      take(await session.end());
+      return { columns, rows };
+    } finally {
+      session.close();
+      this.release();
+    }
+  }
+
+  /** Gives the thread back (idempotent). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.releaseLane();
+  }
+}
+
+/** One worker thread, started on first use and again after it died; one session at a time. */
+export class Lane {
+  busy = false;
+  private worker: Worker | undefined;
+  private session: Session | undefined;
+
+  constructor(
+    private readonly heapMb: number | undefined,
+    private readonly onLost: CsvParsePoolOptions['onThreadLost'],
+  ) {}
+
+  get threadId(): number | undefined {
+    return this.worker?.threadId;
+  }
+
+  open(open: { mode: 'profile'; limits: CsvLimits } | { mode: 'rows'; limits: CsvLimits; maxRows: number }): Session {
+    const worker = this.start();
+    const session = new Session(nextSession++, worker, () => {
+      if (this.session === session) this.session = undefined;
+    });
+    this.session = session;
+    worker.postMessage({ type: 'open', session: session.id, ...open } satisfies ToWorker);
+    return session;
+  }
+
+  async terminate(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const options = { ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}) };
+    // A thread does not inherit tsx's loader: from source, it registers it before loading the entry.
+    const worker = fromSource
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(workerEntry)});`, { eval: true, ...options })
+      : new Worker(workerEntry, options);
+    worker.unref(); // an idle pool never keeps the process alive
+    worker.on('message', (message: FromWorker) => this.session?.receive(message));
+    let reason = 'csvParseWorkerExited';
+    // An uncaught error or running out of its heap; the exit that follows fails the parse.
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') reason = 'csvParseWorkerOutOfMemory';
+    });
+    const threadId = worker.threadId;
+    worker.once('exit', () => {
+      if (this.worker !== worker) return; // terminated by close()
+      this.worker = undefined;
+      const parsing = this.session !== undefined;
+      this.session?.lost(reason);
+      this.onLost?.({ reason, threadId, parsing });
+    });
+    this.worker = worker;
+    return worker;
+  }
+}
+
+type Answer = { columns?: string[]; rows?: string[][]; profile?: CsvProfile };
+
+/** One parse on one thread: chunks answered in order, a failure fails every chunk still unanswered. */
+export class Session {
+  private readonly waiting: Array<{ resolve(answer: Answer): void; reject(error: Error): void }> = [];
+  private failure: Error | undefined;
+  private finished = false;
+  /** Told once, when the parse fails (the file, or the thread dying). */
+  onFailure: ((error: Error) => void) | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly worker: Worker,
+    private readonly detach: () => void,
+  ) {}
+
+  write(chunk: Uint8Array): Promise<Answer> {
+    // A copy in a buffer of its own: the caller's chunk may share its memory (a Buffer pool slice,
+    // or the same chunk going to the encrypting upload), and a transferred buffer is gone here.
+    const bytes = new Uint8Array(chunk);
+    return this.ask({ type: 'chunk', session: this.id, bytes }, [bytes.buffer]);
+  }
+
+  end(): Promise<Answer> {
+    return this.ask({ type: 'end', session: this.id });
+  }
+
+  /** Stops the parse (if still running) and lets the thread go. */
+  close(): void {
+    if (!this.finished && !this.failure) this.worker.postMessage({ type: 'abort', session: this.id } satisfies ToWorker);
+    this.finished = true;
+    this.detach();
+  }
+
+  receive(message: FromWorker): void {
+    if (message.session !== this.id) return;
+    if (message.type === 'failed') return this.fail(fromWire(message.error));
+    if (message.type === 'done') this.finished = true;
+    this.waiting.shift()?.resolve(message);
+  }
+
+  lost(reason: string): void {
+    if (this.finished) return;
+    this.fail(
+      new TesseraError('INTERNAL_SERVER_ERROR', 'The CSV check stopped unexpectedly; nothing was stored. Try again; if it keeps failing, contact the operator with the request id.', {
+        reason,
+      }),
+    );
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const waiting of this.waiting.splice(0)) waiting.reject(error);
+    this.onFailure?.(error);
+  }
+
+  private ask(message: ToWorker, transfer: ArrayBuffer[] = []): Promise<Answer> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<Answer>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(message, transfer);
+    });
+  }
+}
+
+function fromWire(error: WireError): Error {
+  if (error.code && isErrorCode(error.code)) {
+    const { code: _code, ...details } = error.extensions ?? {};
+    return new TesseraError(error.code, error.message, details as ErrorDetails);
+  }
+  return new Error(error.message);
+}
+
+/** Chunks a PooledCsvProfiler has on its thread at once: one being parsed, one already there to go on with. */
+const chunksInFlight = 2;
+
+/**
+ * CsvProfiler's contract (a Writable whose `result()` gives the profile or the error that stopped
+ * it), with the parsing on a pool thread. What arrives while the thread is busy is sent on as one
+ * chunk (`_writev`), and a write is acknowledged once at most `chunksInFlight` chunks are unparsed,
+ * so a slow thread slows the source and memory stays bounded. A failure destroys the stream at once.
+ */
+export class PooledCsvProfiler extends Writable {
+  private readonly outcome: Promise<CsvProfile>;
+  private settle!: { resolve(profile: CsvProfile): void; reject(error: Error): void };
+  private readonly inFlight: Array<Promise<unknown>> = [];
+  private done = false;
+  private released = false;
+
+  constructor(
+    private readonly session: Session,
+    private readonly releaseThread: () => void,
+  ) {
+    super({ highWaterMark: 64 * 1024, decodeStrings: true });
+    this.outcome = new Promise<CsvProfile>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.outcome.catch(() => {}); // a caller that only listens to 'error' must not get an unhandled rejection
+    session.onFailure = (error) => this.destroy(error);
+  }
+
+  result(): Promise<CsvProfile> {
+    return this.outcome;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.send(chunk, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.send(Buffer.concat(chunks.map((entry) => entry.chunk)), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    Promise.all(this.inFlight.splice(0))
+      .then(() => this.session.end())
+      .then(
+        (answer) => {
+          this.done = true;
+          this.settle.resolve(answer.profile!);
+          this.free();
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.free();
+    if (error) this.settle.reject(error);
+    else if (!this.done) this.settle.reject(errors.badInput('The upload stopped before the whole CSV file was received.'));
+    callback(error);
+  }
+
+  private send(bytes: Buffer, callback: (error?: Error | null) => void): void {
+    const answer = this.session.write(bytes);
+    answer.catch(() => undefined); // reported through onFailure, the next write or _final
+    this.inFlight.push(answer);
+    if (this.inFlight.length < chunksInFlight) return callback();
+    this.inFlight.shift()!.then(
+      () => callback(),
+      (error: Error) => callback(error),
+    );
+  }
+
+  private free(): void {
+    if (this.released) return;
+    this.released = true;
+    this.session.close();
+    this.releaseThread();
+  }
+}
