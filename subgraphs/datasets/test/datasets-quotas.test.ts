@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Role } from '@tessera/auth';
 import { storedSizeOf } from '@tessera/storage';
+import { CsvParsePool } from '@tessera/tabular';
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { completeUpload, createDataset, createUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
 import { defaultDatasetsConfig } from '../src/server';
@@ -148,9 +149,15 @@ describe('datasets: quotas', () => {
     };
     Object.defineProperty(deleter, 'bucket', { value: deleterBucket });
 
-    received = new DatasetUploadService(uploader, defaultDatasetsConfig).receive(upload.id, Readable.from([csv]), csv.length);
-    const deleted = await new DatasetService(deleter, defaultDatasetsConfig).delete(datasetId);
-    await received.catch(() => undefined);
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }) };
+    let deleted: { id: string };
+    try {
+      received = new DatasetUploadService(uploader, services).receive(upload.id, Readable.from([csv]), csv.length);
+      deleted = await new DatasetService(deleter, services).delete(datasetId);
+      await received.catch(() => undefined);
+    } finally {
+      await services.parsing.close();
+    }
     expect(deleted.id).toBe(datasetId);
     expect((await tenantState(stack, tenant)).objects).toEqual([]);
     expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
