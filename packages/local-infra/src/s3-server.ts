@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account';
@@ -34,6 +35,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   // s3rver serves HTTPS itself when given a key and certificate; there is no plaintext listener.
   const server = new S3rver({ port: options.port ?? 0, address: '127.0.0.1', directory, silent: true, resetOnClose: false, key: options.tls.key, cert: options.tls.cert });
   const { port } = await server.run();
+  answerMultipartListings(server.httpServer!);
   return {
     endpoint: `https://127.0.0.1:${port}`,
     close: async () => {
@@ -42,4 +44,29 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
       if (temporary) rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The minio client stores an object over its part size (64 MiB) as a multipart upload, and first
+ * asks the bucket for an unfinished upload of the same key to resume (ListMultipartUploads), which
+ * s3rver does not implement (NotImplemented: every such upload failed). s3rver does the multipart
+ * upload itself; the listing is answered here as S3 answers a bucket with none in progress. A
+ * local test store only: it lists nothing, so it needs no signature check.
+ */
+function answerMultipartListings(http: Server): void {
+  const s3 = http.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  http.removeAllListeners('request');
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const [path = '', query = ''] = (req.url ?? '').split('?');
+    const bucket = /^\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(path)?.[1];
+    if (req.method === 'GET' && bucket && query.split('&').some((part) => part === 'uploads' || part.startsWith('uploads='))) {
+      const body =
+        '<?xml version="1.0" encoding="UTF-8"?>' +
+        `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${bucket}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>` +
+        '<NextKeyMarker></NextKeyMarker><NextUploadIdMarker></NextUploadIdMarker><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>';
+      res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) }).end(body);
+      return;
+    }
+    for (const listener of s3) listener.call(http, req, res);
+  });
 }
