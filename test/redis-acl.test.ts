@@ -352,6 +352,34 @@ describe('Redis ACL: workers', () => {
   });
 });
 
+describe('Redis ACL: the queue users and server-wide state', () => {
+  it('jobs and every worker cannot change the function library, count every key, or run dangerous commands', async () => {
+    const library = "#!lua name=acltestlib\nredis.register_function('acltest_noop', function() return 1 end)";
+    await admin.call('FUNCTION', 'LOAD', 'REPLACE', library);
+    try {
+      for (const config of [as('jobs'), as('worker'), asDedicated(acme)]) {
+        const redis = connect(config);
+        // Each still does its own queue work with the same connection.
+        expect(await redis.incr(`${prefix}:${tenantQueueName(acme)}:acl-probe`)).toBeGreaterThan(0);
+        await expect(redis.call('FUNCTION', 'FLUSH')).rejects.toThrow(noPermission);
+        await expect(redis.call('FUNCTION', 'DELETE', 'acltestlib')).rejects.toThrow(noPermission);
+        await expect(redis.call('FUNCTION', 'LOAD', "#!lua name=forged\nredis.register_function('forged', function() return 1 end)")).rejects.toThrow(noPermission);
+        await expect(redis.call('FUNCTION', 'RESTORE', 'x')).rejects.toThrow(noPermission);
+        await expect(redis.dbsize()).rejects.toThrow(noPermission);
+        await expect(redis.flushall()).rejects.toThrow(noPermission);
+        await expect(redis.keys('*')).rejects.toThrow(noPermission);
+        await expect(redis.call('SCAN', '0')).rejects.toThrow(noPermission);
+        await expect(redis.config('GET', 'requirepass')).rejects.toThrow(noPermission);
+      }
+      const libraries = (await admin.call('FUNCTION', 'LIST')) as unknown[][];
+      expect(libraries.map((entry) => entry[1])).toEqual(['acltestlib']);
+    } finally {
+      await admin.call('FUNCTION', 'FLUSH');
+      await admin.del(`${prefix}:${tenantQueueName(acme)}:acl-probe`);
+    }
+  });
+});
+
 describe('Redis ACL: the ACL file', () => {
   it('a Redis started with it keeps queued jobs across a restart (the AOF replays as the default user)', async () => {
     const aclDir = mkdtempSync(join(tmpdir(), 'tessera-redis-aof-'));

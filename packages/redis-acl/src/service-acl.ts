@@ -30,9 +30,11 @@ const readOnlyScripts = ['+eval_ro', '+evalsha_ro'];
  * scripts use (lists, sorted sets, hashes, streams for its events, blocking pops for its marker,
  * TIME for the leases).
  * Key patterns still confine them. Removed: everything @dangerous or @admin (FLUSHALL, KEYS, SORT,
- * MIGRATE, CONFIG, ...) and the commands that list or pick keys outside the patterns.
+ * MIGRATE, CONFIG, ...), the commands that list or pick keys outside the patterns, and the
+ * server-wide commands @write and @read hold that name no key: FUNCTION LOAD/DELETE/FLUSH/RESTORE
+ * (the server's one function library; Tessera runs none) and DBSIZE (every tenant's key count).
  */
-const queueCommands = ['+@read', '+@write', '+@transaction', '+@blocking', '-@dangerous', '-@admin', '-scan', '-randomkey', ...scripts, '+script|load', '+script|exists', '+info', '+time'];
+const queueCommands = ['+@read', '+@write', '+@transaction', '+@blocking', '-@dangerous', '-@admin', '-scan', '-randomkey', '-function', '-dbsize', ...scripts, '+script|load', '+script|exists', '+info', '+time'];
 
 const publish = ['+publish'];
 const subscribe = ['+subscribe', '+unsubscribe'];
