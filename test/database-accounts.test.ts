@@ -205,6 +205,39 @@ describe('what the declarations give, spelled out', () => {
     // Wrapped data keys: never for the gateway (it decrypts nothing).
     expect(await attempt('gateway', `SELECT 1 FROM \`${migrator.controlSchema}\`.tenant_keys LIMIT 0`)).toBe('denied');
   });
+
+  it('a worker writes no quota ledger, resource index or security log: its outputs are registered by their owners through the ports', async () => {
+    const a = schemaOf(tenantA);
+    const control = migrator.controlSchema;
+    const refused: Array<[Privilege, string, string]> = [
+      ['INSERT', a, 'quota_usage'],
+      ['UPDATE', a, 'quota_usage'],
+      ['SELECT', a, 'quota_reservations'],
+      ['INSERT', a, 'quota_reservations'],
+      ['DELETE', a, 'quota_reservations'],
+      ['INSERT', a, 'usage_samples'],
+      ['UPDATE', a, 'usage_samples'],
+      ['SELECT', control, 'resource_owners'],
+      ['INSERT', control, 'resource_owners'],
+      ['UPDATE', control, 'resource_owners'],
+      ['INSERT', control, 'security_outbox'],
+    ];
+    for (const [privilege, schema, table] of refused) {
+      expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: denied`);
+    }
+    // What a worker process does use: the tenant directory, its usage meters and budgets, and the
+    // audit outbox (a crossed soft budget is an audit event).
+    const used: Array<[Privilege, string, string]> = [
+      ['SELECT', control, 'tenants'],
+      ['UPDATE', a, 'usage_meters'],
+      ['SELECT', a, 'usage_budgets'],
+      ['INSERT', a, 'usage_budget_alerts'],
+      ['INSERT', a, 'audit_outbox'],
+    ];
+    for (const [privilege, schema, table] of used) {
+      expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: allowed`);
+    }
+  });
 });
 
 describe('provisioning as the tenants account', () => {
