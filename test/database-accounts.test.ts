@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { serviceData } from '@tessera/platform';
 import {
+  controlLedgerTable,
   dropControlPlane,
   isMigrationHistoryTable,
   localAccountHosts,
@@ -124,8 +125,8 @@ afterAll(async () => {
 
 describe('ownership declarations', () => {
   it('every table the migrations create has exactly one owner, and every owned table exists', async () => {
-    // Each service's migration history and the grant list are the migrator's alone.
-    const migratorOnly = (table: string) => isMigrationHistoryTable(table) || table === 'service_table_grants';
+    // Each service's migration history, the grant list and the provisioning routines' ledger are the migrator's alone.
+    const migratorOnly = (table: string) => isMigrationHistoryTable(table) || table === 'service_table_grants' || table === controlLedgerTable;
     for (const [plane, schema] of [['tenant', templateSchemaName(migrator.controlSchema)], ['control', migrator.controlSchema]] as const) {
       const tables = (await tablesOf(schema)).filter((table) => !migratorOnly(table)).sort();
       expect([...ownersOf(serviceData, plane).keys()].sort()).toEqual(tables);
@@ -299,6 +300,43 @@ describe('provisioning as the tenants account', () => {
       await admin.query(`DROP DATABASE \`${stranger}\``);
     }
   });
+
+  it('a tenant row named after a schema it did not create does not let the tenants account drop, fill or re-grant that schema', async () => {
+    const control = `\`${migrator.controlSchema}\``;
+    const squatted = `squat-${suffix}`;
+    const foreign = schemaOf(squatted);
+    // Another deployment's (or application's) tenant schema on the same server, with a row in it.
+    await admin.query(`CREATE DATABASE \`${foreign}\``);
+    await admin.query(`CREATE TABLE \`${foreign}\`.datasets (id INT PRIMARY KEY)`);
+    await admin.query(`INSERT INTO \`${foreign}\`.datasets (id) VALUES (1)`);
+    try {
+      // The tenants account owns the tenants table, so it can register a tenant of that name.
+      await registerTenant(squatted);
+      for (const routine of ['drop_tenant_schema', 'provision_tenant_schema', 'grant_tenant_tables']) {
+        await expect(tenantsDb.query(`CALL ${control}.${routine}(?)`, [foreign])).rejects.toThrow(/not made by this deployment/);
+      }
+      expect(await tablesOf(foreign)).toEqual(['datasets']);
+      expect(await admin.query(`SELECT id FROM \`${foreign}\`.datasets`)).toEqual([{ id: 1 }]);
+      expect(await attempt('datasets', statement('SELECT', foreign, 'datasets'))).toBe('denied');
+    } finally {
+      await tenantsDb.query(`DELETE FROM ${control}.tenants WHERE id = ?`, [squatted]);
+      await admin.query(`DROP DATABASE IF EXISTS \`${foreign}\``);
+    }
+  });
+
+  it('an upgrade from routines that kept no ledger enters the schemas of the existing tenants in it, and no other schema', async () => {
+    const ledger = `\`${migrator.controlSchema}\`.${controlLedgerTable}`;
+    const stranger = `tenant_stranger_${suffix}`;
+    await admin.query(`DROP TABLE ${ledger}`);
+    await admin.query(`CREATE DATABASE \`${stranger}\``);
+    try {
+      await migrateDeployment(migrator, serviceData);
+      const rows = (await admin.query(`SELECT schema_name AS name FROM ${ledger} ORDER BY schema_name`)) as Array<{ name: string }>;
+      expect(rows.map((row) => row.name)).toEqual([schemaOf(tenantA), schemaOf(tenantB), c].sort());
+    } finally {
+      await admin.query(`DROP DATABASE \`${stranger}\``);
+    }
+  }, 120_000);
 
   it('other services cannot call the provisioning procedures', async () => {
     const control = `\`${migrator.controlSchema}\``;
