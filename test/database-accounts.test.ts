@@ -203,8 +203,9 @@ describe('what the declarations give, spelled out', () => {
     expect(await attempt('datasets', `SELECT 1 FROM \`${a}\`.audit_outbox LIMIT 0`)).toBe('denied');
     // The metrics service reads serving numbers and audit counts through the models and audit ports.
     for (const table of ['inference_stats', 'audit_events', 'audit_outbox']) expect(`metrics SELECT ${table}: ${await attempt('metrics', statement('SELECT', a, table))}`).toBe(`metrics SELECT ${table}: denied`);
-    // Wrapped data keys: never for the gateway (it decrypts nothing).
+    // Wrapped data keys: never for the gateway or the metrics service (they decrypt nothing, and the key provider refuses them).
     expect(await attempt('gateway', `SELECT 1 FROM \`${migrator.controlSchema}\`.tenant_keys LIMIT 0`)).toBe('denied');
+    expect(await attempt('metrics', `SELECT 1 FROM \`${migrator.controlSchema}\`.tenant_keys LIMIT 0`)).toBe('denied');
   });
 
   it('a worker writes no quota ledger, resource index or security log: its outputs are registered by their owners through the ports', async () => {
