@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { serviceData } from '@tessera/platform';
 import {
+  controlLedgerTable,
   dropControlPlane,
   isMigrationHistoryTable,
   localAccountHosts,
@@ -124,8 +125,8 @@ afterAll(async () => {
 
 describe('ownership declarations', () => {
   it('every table the migrations create has exactly one owner, and every owned table exists', async () => {
-    // Each service's migration history and the grant list are the migrator's alone.
-    const migratorOnly = (table: string) => isMigrationHistoryTable(table) || table === 'service_table_grants';
+    // Each service's migration history, the grant list and the provisioning routines' ledger are the migrator's alone.
+    const migratorOnly = (table: string) => isMigrationHistoryTable(table) || table === 'service_table_grants' || table === controlLedgerTable;
     for (const [plane, schema] of [['tenant', templateSchemaName(migrator.controlSchema)], ['control', migrator.controlSchema]] as const) {
       const tables = (await tablesOf(schema)).filter((table) => !migratorOnly(table)).sort();
       expect([...ownersOf(serviceData, plane).keys()].sort()).toEqual(tables);
@@ -202,8 +203,42 @@ describe('what the declarations give, spelled out', () => {
     expect(await attempt('datasets', `SELECT 1 FROM \`${a}\`.audit_outbox LIMIT 0`)).toBe('denied');
     // The metrics service reads serving numbers and audit counts through the models and audit ports.
     for (const table of ['inference_stats', 'audit_events', 'audit_outbox']) expect(`metrics SELECT ${table}: ${await attempt('metrics', statement('SELECT', a, table))}`).toBe(`metrics SELECT ${table}: denied`);
-    // Wrapped data keys: never for the gateway (it decrypts nothing).
+    // Wrapped data keys: never for the gateway or the metrics service (they decrypt nothing, and the key provider refuses them).
     expect(await attempt('gateway', `SELECT 1 FROM \`${migrator.controlSchema}\`.tenant_keys LIMIT 0`)).toBe('denied');
+    expect(await attempt('metrics', `SELECT 1 FROM \`${migrator.controlSchema}\`.tenant_keys LIMIT 0`)).toBe('denied');
+  });
+
+  it('a worker writes no quota ledger, resource index or security log: its outputs are registered by their owners through the ports', async () => {
+    const a = schemaOf(tenantA);
+    const control = migrator.controlSchema;
+    const refused: Array<[Privilege, string, string]> = [
+      ['INSERT', a, 'quota_usage'],
+      ['UPDATE', a, 'quota_usage'],
+      ['SELECT', a, 'quota_reservations'],
+      ['INSERT', a, 'quota_reservations'],
+      ['DELETE', a, 'quota_reservations'],
+      ['INSERT', a, 'usage_samples'],
+      ['UPDATE', a, 'usage_samples'],
+      ['SELECT', control, 'resource_owners'],
+      ['INSERT', control, 'resource_owners'],
+      ['UPDATE', control, 'resource_owners'],
+      ['INSERT', control, 'security_outbox'],
+    ];
+    for (const [privilege, schema, table] of refused) {
+      expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: denied`);
+    }
+    // What a worker process does use: the tenant directory, its usage meters and budgets, and the
+    // audit outbox (a crossed soft budget is an audit event).
+    const used: Array<[Privilege, string, string]> = [
+      ['SELECT', control, 'tenants'],
+      ['UPDATE', a, 'usage_meters'],
+      ['SELECT', a, 'usage_budgets'],
+      ['INSERT', a, 'usage_budget_alerts'],
+      ['INSERT', a, 'audit_outbox'],
+    ];
+    for (const [privilege, schema, table] of used) {
+      expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: allowed`);
+    }
   });
 });
 
@@ -266,6 +301,43 @@ describe('provisioning as the tenants account', () => {
       await admin.query(`DROP DATABASE \`${stranger}\``);
     }
   });
+
+  it('a tenant row named after a schema it did not create does not let the tenants account drop, fill or re-grant that schema', async () => {
+    const control = `\`${migrator.controlSchema}\``;
+    const squatted = `squat-${suffix}`;
+    const foreign = schemaOf(squatted);
+    // Another deployment's (or application's) tenant schema on the same server, with a row in it.
+    await admin.query(`CREATE DATABASE \`${foreign}\``);
+    await admin.query(`CREATE TABLE \`${foreign}\`.datasets (id INT PRIMARY KEY)`);
+    await admin.query(`INSERT INTO \`${foreign}\`.datasets (id) VALUES (1)`);
+    try {
+      // The tenants account owns the tenants table, so it can register a tenant of that name.
+      await registerTenant(squatted);
+      for (const routine of ['drop_tenant_schema', 'provision_tenant_schema', 'grant_tenant_tables']) {
+        await expect(tenantsDb.query(`CALL ${control}.${routine}(?)`, [foreign])).rejects.toThrow(/not made by this deployment/);
+      }
+      expect(await tablesOf(foreign)).toEqual(['datasets']);
+      expect(await admin.query(`SELECT id FROM \`${foreign}\`.datasets`)).toEqual([{ id: 1 }]);
+      expect(await attempt('datasets', statement('SELECT', foreign, 'datasets'))).toBe('denied');
+    } finally {
+      await tenantsDb.query(`DELETE FROM ${control}.tenants WHERE id = ?`, [squatted]);
+      await admin.query(`DROP DATABASE IF EXISTS \`${foreign}\``);
+    }
+  });
+
+  it('an upgrade from routines that kept no ledger enters the schemas of the existing tenants in it, and no other schema', async () => {
+    const ledger = `\`${migrator.controlSchema}\`.${controlLedgerTable}`;
+    const stranger = `tenant_stranger_${suffix}`;
+    await admin.query(`DROP TABLE ${ledger}`);
+    await admin.query(`CREATE DATABASE \`${stranger}\``);
+    try {
+      await migrateDeployment(migrator, serviceData);
+      const rows = (await admin.query(`SELECT schema_name AS name FROM ${ledger} ORDER BY schema_name`)) as Array<{ name: string }>;
+      expect(rows.map((row) => row.name)).toEqual([schemaOf(tenantA), schemaOf(tenantB), c].sort());
+    } finally {
+      await admin.query(`DROP DATABASE \`${stranger}\``);
+    }
+  }, 120_000);
 
   it('other services cannot call the provisioning procedures', async () => {
     const control = `\`${migrator.controlSchema}\``;

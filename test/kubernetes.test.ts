@@ -141,6 +141,22 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     expect(results.filter((r) => r.error !== null)).toEqual([]);
   });
 
+  // The schema check passes unknown fields, which `kubectl apply` (strict field validation) refuses:
+  // a label one level too high in a pod template is such a field, and the pod would lack the label.
+  it('gives every pod template only metadata (labels, annotations) and spec', () => {
+    const stray = workloads(overlay).flatMap((w) => [
+      ...Object.keys(w.spec.template).filter((key) => !['metadata', 'spec'].includes(key)),
+      ...Object.keys(w.spec.template.metadata ?? {}).filter((key) => !['labels', 'annotations'].includes(key)),
+    ].map((key) => `${w.kind} ${w.metadata.name}: spec.template.${key}`));
+    expect(stray).toEqual([]);
+  });
+
+  it("labels the pods of every Deployment labelled as a key-provider client (the production overlay's Vault patch selects them)", () => {
+    const clients = byKind(overlay, 'Deployment').filter((w) => w.metadata.labels?.['tessera.dev/key-provider'] === 'true');
+    expect(clients.map(componentOf).sort()).toEqual(['audit', 'datasets', 'jobs', 'models', 'tenants']);
+    for (const w of clients) expect(podLabels(w)['tessera.dev/key-provider']).toBe('true');
+  });
+
   it('runs the one image with `tessera <service>`: gateway, every subgraph, the shared worker pool, the migrate Job', () => {
     const images = new Set(workloads(overlay).flatMap((w) => w.spec.template.spec.containers.map((c: any) => c.image)));
     expect(images.size).toBe(1);

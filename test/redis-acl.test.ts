@@ -287,7 +287,7 @@ describe('Redis ACL: subgraphs', () => {
 });
 
 describe('Redis ACL: workers', () => {
-  it('a shared-pool worker takes a job from a tenant queue, holds a lease, publishes progress', async () => {
+  it('a shared-pool worker takes a job from a tenant queue and holds a lease; job events are the jobs service\'s to publish', async () => {
     const producer = new JobQueues(as('jobs'));
     const redis = connect({ ...as('worker') });
     redis.options.maxRetriesPerRequest = null;
@@ -305,7 +305,10 @@ describe('Redis ACL: workers', () => {
       await job!.moveToCompleted('done', 'token-1', false);
       expect(await queue.getJobCounts('completed')).toEqual({ completed: expect.any(Number) });
       await leases.release(globex, 'slot-1');
-      expect(await bus.publish(globex, 'jobs', { id: 'job-2' })).toBe(0);
+      // The jobs service publishes what a worker reports through its port: a worker can neither
+      // forge an event for a tenant's subscribers nor listen to every tenant's.
+      await expect(bus.publish(globex, 'jobs', { id: 'job-2' })).rejects.toThrow(noPermission);
+      await expect(connect(as('worker')).subscribe(`${prefix}:tenant:${globex}:jobs`)).rejects.toThrow(noPermission);
       await expect(redis.get(new LiveQuotaKeys(prefix).costPerMinute(globex, 1))).rejects.toThrow(noPermission);
       await expect(redis.lpush(new JobQueueKeys(prefix).ring({ kind: 'dedicated', tenantId: acme }), 'x')).rejects.toThrow(noPermission);
       await expect(redis.publish(`${prefix}:tenant:${globex}:alerts`, '{}')).rejects.toThrow(noPermission);
@@ -330,7 +333,7 @@ describe('Redis ACL: workers', () => {
       expect(await new TenantLeases(redis, prefix, 5_000).acquire(acme, 'slot-1', 1)).toBe(true);
       const job = await worker.getNextJob('token-2', { block: false });
       expect(job?.data).toMatchObject({ jobId: 'job-3' });
-      expect(await bus.publish(acme, 'jobs', { id: 'job-3' })).toBe(0);
+      await expect(bus.publish(acme, 'jobs', { id: 'job-3' })).rejects.toThrow(noPermission);
 
       await expect(bus.publish(globex, 'jobs', { id: 'forged' })).rejects.toThrow(noPermission);
       await expect(redis.publish(`${prefix}:tenant:${globex}:jobs`, '{}')).rejects.toThrow(noPermission);
@@ -348,6 +351,34 @@ describe('Redis ACL: workers', () => {
       await bus.close();
       await worker.close(true);
       await producer.close();
+    }
+  });
+});
+
+describe('Redis ACL: the queue users and server-wide state', () => {
+  it('jobs and every worker cannot change the function library, count every key, or run dangerous commands', async () => {
+    const library = "#!lua name=acltestlib\nredis.register_function('acltest_noop', function() return 1 end)";
+    await admin.call('FUNCTION', 'LOAD', 'REPLACE', library);
+    try {
+      for (const config of [as('jobs'), as('worker'), asDedicated(acme)]) {
+        const redis = connect(config);
+        // Each still does its own queue work with the same connection.
+        expect(await redis.incr(`${prefix}:${tenantQueueName(acme)}:acl-probe`)).toBeGreaterThan(0);
+        await expect(redis.call('FUNCTION', 'FLUSH')).rejects.toThrow(noPermission);
+        await expect(redis.call('FUNCTION', 'DELETE', 'acltestlib')).rejects.toThrow(noPermission);
+        await expect(redis.call('FUNCTION', 'LOAD', "#!lua name=forged\nredis.register_function('forged', function() return 1 end)")).rejects.toThrow(noPermission);
+        await expect(redis.call('FUNCTION', 'RESTORE', 'x')).rejects.toThrow(noPermission);
+        await expect(redis.dbsize()).rejects.toThrow(noPermission);
+        await expect(redis.flushall()).rejects.toThrow(noPermission);
+        await expect(redis.keys('*')).rejects.toThrow(noPermission);
+        await expect(redis.call('SCAN', '0')).rejects.toThrow(noPermission);
+        await expect(redis.config('GET', 'requirepass')).rejects.toThrow(noPermission);
+      }
+      const libraries = (await admin.call('FUNCTION', 'LIST')) as unknown[][];
+      expect(libraries.map((entry) => entry[1])).toEqual(['acltestlib']);
+    } finally {
+      await admin.call('FUNCTION', 'FLUSH');
+      await admin.del(`${prefix}:${tenantQueueName(acme)}:acl-probe`);
     }
   });
 });

@@ -17,6 +17,22 @@ const workerEntry = join(__dirname, 'worker', `inference-worker.main${__filename
 // From source, tsx reads the repository's tsconfig from the working directory.
 const workingDirectory = __filename.endsWith('.ts') ? join(__dirname, '..', '..', '..') : process.cwd();
 
+/**
+ * The only variables of the service's environment a child gets. A child runs tenant-supplied ONNX
+ * files, while the models service's environment holds its database and Redis passwords and its
+ * object-store key (which on MinIO reaches every tenant's bucket): none of that is the child's
+ * business, so a flaw in onnxruntime reached through one tenant's model finds no credential in the
+ * child's memory. The child needs only node's own settings and its WorkerSettings.
+ */
+const inheritedVariables = ['PATH', 'NODE_OPTIONS', 'NODE_ENV', 'TZ', 'LANG', 'LC_ALL', 'TMPDIR'];
+
+function inferenceChildEnvironment(parent: NodeJS.ProcessEnv, settings: WorkerSettings): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of inheritedVariables) if (parent[name] !== undefined) env[name] = parent[name];
+  env[workerSettingsEnv] = JSON.stringify(settings);
+  return env;
+}
+
 export interface RunJob {
   modelKey: string;
   inputs: Record<string, WireTensor>;
@@ -84,7 +100,7 @@ export class WorkerProcess {
   static start(settings: WorkerSettings, startTimeoutMs: number, logFailure?: (detail: string) => void): Promise<WorkerProcess> {
     const child = spawn(process.execPath, nodeEntryArgs(workerEntry), {
       cwd: workingDirectory,
-      env: { ...process.env, [workerSettingsEnv]: JSON.stringify(settings) },
+      env: inferenceChildEnvironment(process.env, settings),
       // stdout is unused; stderr is kept (tail) to explain crashes; IPC with structured clone for typed arrays.
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { buildFailingModel, buildLinearRegression, buildSlowModel } from '@tessera/onnx';
 import { InferencePools } from '../src';
 import { inferenceChildren, isAlive, predictError, rowsInput, waitFor } from './helpers';
@@ -154,5 +155,38 @@ describe('tenant isolation of inference pools', () => {
     for (const stats of pools.stats().filter((pool) => pool.id !== dedicatedPool.id)) {
       for (const worker of stats.workers) expect(dedicatedPids.has(worker.pid)).toBe(false);
     }
+  });
+});
+
+describe("the inference children's environment", () => {
+  // What a service's container holds (docker-compose.yml, deploy/kubernetes): credentials a child
+  // running a tenant's ONNX file must never see.
+  const secrets = {
+    DATABASE_URL: 'mysql://tessera_models:db-secret@mysql:3306',
+    REDIS_URL: 'rediss://tessera-models:redis-secret@redis:6380',
+    S3_ACCESS_KEY: 'tessera-service',
+    S3_SECRET_KEY: 's3-secret',
+    PORT_CALLER_KEYS: 'port-caller-secret',
+    INTERNAL_CONTEXT_PUBLIC_KEY: 'internal-context-key',
+  };
+  const saved = Object.fromEntries(Object.keys(secrets).map((name) => [name, process.env[name]]));
+  const pools = new InferencePools({ shared: { processes: 1 } });
+  beforeAll(() => Object.assign(process.env, secrets));
+  afterAll(async () => {
+    await pools.close();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it("holds none of the service's credentials, and the child still serves", async () => {
+    const result = await tenant(pools, 'tenant-env').predict('linear');
+    expect(result.outputs['output']!.data[0]).toBeCloseTo(10, 5);
+    const environ = readFileSync(`/proc/${result.pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    const names = environ.map((entry) => entry.slice(0, entry.indexOf('=')));
+    for (const name of Object.keys(secrets)) expect(names).not.toContain(name);
+    for (const value of Object.values(secrets)) expect(environ.some((entry) => entry.includes(value))).toBe(false);
+    expect(names).toContain('TESSERA_INFERENCE_WORKER_SETTINGS');
   });
 });

@@ -30,9 +30,11 @@ const readOnlyScripts = ['+eval_ro', '+evalsha_ro'];
  * scripts use (lists, sorted sets, hashes, streams for its events, blocking pops for its marker,
  * TIME for the leases).
  * Key patterns still confine them. Removed: everything @dangerous or @admin (FLUSHALL, KEYS, SORT,
- * MIGRATE, CONFIG, ...) and the commands that list or pick keys outside the patterns.
+ * MIGRATE, CONFIG, ...), the commands that list or pick keys outside the patterns, and the
+ * server-wide commands @write and @read hold that name no key: FUNCTION LOAD/DELETE/FLUSH/RESTORE
+ * (the server's one function library; Tessera runs none) and DBSIZE (every tenant's key count).
  */
-const queueCommands = ['+@read', '+@write', '+@transaction', '+@blocking', '-@dangerous', '-@admin', '-scan', '-randomkey', ...scripts, '+script|load', '+script|exists', '+info', '+time'];
+const queueCommands = ['+@read', '+@write', '+@transaction', '+@blocking', '-@dangerous', '-@admin', '-scan', '-randomkey', '-function', '-dbsize', ...scripts, '+script|load', '+script|exists', '+info', '+time'];
 
 const publish = ['+publish'];
 const subscribe = ['+subscribe', '+unsubscribe'];
@@ -102,13 +104,15 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   // write-only (%W) on the platform's keys, so it can never read one.
   tenants: (p) => ({ keys: [`%W~${p}:*`], channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`], commands: [...connection, ...publish, '+scan', '+del', '+lrem', '+srem'] }),
   // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
-  // queue, every tenant's leases and every tenant's job channel; only the shared pools' rings and
-  // wake channels (one per region, `shared-<region>`). A tenant's tier can change at run time, so
-  // the ACL cannot leave the dedicated tenants' queues out: the worker's own pool check does
-  // (dedicated workers below are confined); a worker's region is its own check too.
+  // queue and every tenant's leases; only the shared pools' rings and wake channels (one per
+  // region, `shared-<region>`). A tenant's tier can change at run time, so the ACL cannot leave
+  // the dedicated tenants' queues out: the worker's own pool check does (dedicated workers below
+  // are confined); a worker's region is its own check too. No tenant's job channel: the jobs
+  // service publishes each change a worker reports through its port, so a worker can neither
+  // forge a job event for a tenant's subscribers nor listen to every tenant's.
   worker: (p) => ({
     keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('shared-*')}`, `~${names(p).ringMembers('shared-*')}`, `~${names(p).leases('*')}`, `~${names(p).startSequence}`],
-    channels: [`&${names(p).wakeChannel('shared-*')}`, `&${names(p).tenantChannel('*', 'jobs')}`],
+    channels: [`&${names(p).wakeChannel('shared-*')}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   }),
 };
@@ -117,7 +121,7 @@ export function serviceAcl(keyPrefix: string, service: RedisService): RedisAcl {
   return { user: redisUserName(keyPrefix, service), ...acls[service](keyPrefix) };
 }
 
-/** A worker of one dedicated-tier tenant: that tenant's queue, leases, ring, wake-ups and job events only. */
+/** A worker of one dedicated-tier tenant: that tenant's queue, leases, ring and wake-ups only (job events: the jobs service's). */
 export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAcl {
   assertGlobSafe('tenant id', tenantId);
   const n = names(keyPrefix);
@@ -125,7 +129,7 @@ export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAc
   return {
     user: dedicatedWorkerUserName(keyPrefix, tenantId),
     keys: [`~${n.tenantQueue(tenantId)}`, `~${n.ring(pool)}`, `~${n.ringMembers(pool)}`, `~${n.leases(tenantId)}`, `~${n.startSequence}`],
-    channels: [`&${n.wakeChannel(pool)}`, `&${n.tenantChannel(tenantId, 'jobs')}`],
+    channels: [`&${n.wakeChannel(pool)}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   };
 }

@@ -10,7 +10,7 @@ export { importLegacyWrappedKeys, type LegacyImportReport } from './control-plan
 export { SchemaManager } from './provisioning/schema-manager';
 export { migrateDeployment, dropControlPlane, type MigrationReport } from './provisioning/migrate-deployment';
 export { accountGrants, serviceAccountUser, type AccountGrant } from './provisioning/service-grants';
-export { templateSchemaName, tenantSchemaNamePattern } from './provisioning/tenant-schema-procedures';
+export { controlLedgerTable, templateSchemaName, tenantSchemaNamePattern } from './provisioning/tenant-schema-procedures';
 export * from './ownership/table-ownership';
 export { TenantProvisioner, type ProvisionTenantInput, type ProvisionerDeps } from './provisioning/tenant-provisioner';
 export { TenantScope, TenantScopeFactory, type TenantScopeDeps } from './tenant-scope';

@@ -34,7 +34,8 @@ export const auditData: ServiceData = {
       table: 'security_outbox',
       plane: 'control',
       access: 'read-write',
-      publishedTo: [{ to: 'every service', privileges: ['INSERT'], why: 'every service records platform security events here' }],
+      // Not the workers: they answer no request and record no security event.
+      publishedTo: [{ to: ['gateway', 'datasets', 'models', 'jobs', 'metrics', 'tenants'], privileges: ['INSERT'], why: 'every request-serving service records platform security events here' }],
     },
     { table: 'security_events', plane: 'control', access: 'append-only' },
     { table: 'security_checkpoints', plane: 'control', access: 'append-only' },
@@ -48,7 +49,8 @@ export const auditData: ServiceData = {
       access: 'read-write',
       publishedTo: [
         // INSERT … ON DUPLICATE KEY UPDATE: registering an id twice is a no-op, which needs UPDATE.
-        { to: ['datasets', 'models', 'jobs', 'workers'], privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'register the owner tenant of each resource id they create' },
+        // Not the workers: what a job creates is registered by its owner through the job ports.
+        { to: ['datasets', 'models', 'jobs'], privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'register the owner tenant of each resource id they create' },
         { to: ['metrics'], privileges: ['SELECT'], why: 'tell a cross-tenant attempt from a missing id' },
       ],
     },

@@ -1,8 +1,12 @@
 import type { ServiceData, ServiceName } from '@tessera/tenancy';
 import { metricsMigrations } from './migrations';
 
-/** Services that change what a tenant stores, through the quota ledger (reserve → write → commit/release). */
-const quotaWriters: ServiceName[] = ['datasets', 'models', 'audit', 'workers'];
+/**
+ * Services that change what a tenant stores, through the quota ledger (reserve → write → commit/release).
+ * Not the workers: a job's output is reserved and registered by its owner (datasets, models) through
+ * the job ports, so a worker never writes a tenant's ledger.
+ */
+const quotaWriters: ServiceName[] = ['datasets', 'models', 'audit'];
 
 /**
  * The metrics service's tables: request metrics, anomalies, and the tenant's usage ledger (usage

@@ -23,7 +23,8 @@ export const tenantsData: ServiceData = {
       plane: 'control',
       access: 'read-write',
       // Not the workers: they hold no master key, and get the key of one object at a time from its owner.
-      publishedTo: [{ to: ['datasets', 'models', 'jobs', 'audit', 'metrics'], privileges: ['SELECT'], why: "wrapped data keys, to encrypt and decrypt a tenant's data" }],
+      // Not the metrics service: it encrypts and decrypts nothing, and the key provider refuses it.
+      publishedTo: [{ to: ['datasets', 'models', 'jobs', 'audit'], privileges: ['SELECT'], why: "wrapped data keys, to encrypt and decrypt a tenant's data" }],
     },
     {
       table: 'tenant_members',

@@ -7,7 +7,7 @@ import { adoptSingleSequenceHistory } from '../migrations/single-sequence';
 import { serviceNames, type Plane, type ServiceData } from '../ownership/table-ownership';
 import { quoteIdentifier, tenantSchemaName } from '../tenant-id';
 import { grantControlPlane, revokeAllServiceAccess, serviceAccountUser, writeTenantGrantList } from './service-grants';
-import { functionNames, procedureNames, procedureStatements, templateSchemaName } from './tenant-schema-procedures';
+import { functionNames, ledgerTableOf, procedureNames, procedureStatements, templateSchemaName } from './tenant-schema-procedures';
 
 export interface MigrationReport {
   /** Existing tenant schemas brought to the latest migration and re-granted (every server). */
@@ -42,7 +42,15 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
     await migratePlane(server, config, control, 'control', ordered);
     await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(template)} ${charset}`);
     await migratePlane(server, config, template, 'tenant', ordered);
+    const ledgerExisted = await tableExists(server, control, ledgerTableOf('control-plane'));
     for (const statement of procedureStatements(control)) await server.query(statement);
+    // Upgrading a deployment whose routines kept no ledger: the schemas of its tenants are its own.
+    if (!ledgerExisted) {
+      await server.query(
+        `INSERT IGNORE INTO ${quoteIdentifier(control)}.${ledgerTableOf('control-plane')} (schema_name, created_at)
+         SELECT s.SCHEMA_NAME, NOW() FROM information_schema.SCHEMATA s JOIN ${quoteIdentifier(control)}.tenants t ON CONCAT('tenant_', REPLACE(t.id, '-', '_')) = s.SCHEMA_NAME`,
+      );
+    }
     await writeTenantGrantList(server, control, services, config.accountHosts);
     await grantControlPlane(server, control, services, config.accountHosts);
     await grantProvisioning(server, control, config.accountHosts);
@@ -61,7 +69,7 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
         );
       }
     }
-    const tenantSchemas = await migrateTenantSchemas(server, config, control, homeTenants, ordered);
+    const tenantSchemas = await migrateTenantSchemas(server, config, control, homeTenants, ordered, 'control-plane');
     const report: MigrationReport = { tenantSchemas, regionServers: {} };
     for (const [address, regions] of separate) {
       const onServer = tenants.filter((tenant) => regions.includes(tenant.region));
@@ -89,12 +97,31 @@ async function schemaExists(server: DataSource, schema: string): Promise<boolean
   return ((await server.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[]).length > 0;
 }
 
-/** Brings each existing schema of `tenants` on `server` to the latest migration and re-grants it; returns how many. */
-async function migrateTenantSchemas(server: DataSource, config: MigratorConfig, control: string, tenants: ReadonlyArray<{ id: string }>, ordered: readonly ServiceData[]): Promise<number> {
+async function tableExists(server: DataSource, schema: string, table: string): Promise<boolean> {
+  return ((await server.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [schema, table])) as unknown[]).length > 0;
+}
+
+/**
+ * Brings each existing schema of `tenants` on `server` to the latest migration and re-grants it; returns how many.
+ * A schema of a tenant's name that the provisioning routines did not make (not in their ledger) is
+ * someone else's: the migrator runs no DDL on it and stops instead.
+ */
+async function migrateTenantSchemas(
+  server: DataSource,
+  config: MigratorConfig,
+  control: string,
+  tenants: ReadonlyArray<{ id: string }>,
+  ordered: readonly ServiceData[],
+  kind: 'control-plane' | 'region',
+): Promise<number> {
   let migrated = 0;
   for (const { id } of tenants) {
     const schema = tenantSchemaName(id);
     if (!(await schemaExists(server, schema))) continue;
+    const inLedger = (await server.query(`SELECT 1 FROM ${quoteIdentifier(control)}.${ledgerTableOf(kind)} WHERE schema_name = ?`, [schema])) as unknown[];
+    if (inLedger.length === 0) {
+      throw new Error(`tenant ${id}: the schema ${schema} was not made by this deployment's provisioning (not in ${control}.${ledgerTableOf(kind)}); nothing of it was migrated`);
+    }
     await migratePlane(server, config, schema, 'tenant', ordered);
     await server.query(`CALL ${quoteIdentifier(control)}.grant_tenant_tables(?)`, [schema]);
     migrated += 1;
@@ -138,7 +165,7 @@ async function prepareRegionServer(
     for (const { service } of services) {
       for (const host of config.accountHosts) await server.query(`GRANT SELECT ON ${anchor}.${servedRegionsTable} TO '${serviceAccountUser(service)}'@'${host}'`);
     }
-    return await migrateTenantSchemas(server, config, control, tenants, ordered);
+    return await migrateTenantSchemas(server, config, control, tenants, ordered, 'region');
   } finally {
     await server.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
     await server.destroy();

@@ -23,8 +23,13 @@ import { quoteIdentifier } from '../tenant-id';
  * Each takes only a name matching `tenant_…` (the names tenantSchemaName builds), so the tenants
  * account can touch no control-plane or foreign schema through them; creating and dropping also
  * need a row for that tenant in this control plane (the provisioner writes it first and deletes it
- * last), so another deployment's tenants on the same server are out of reach too. The procedures' bodies are the
- * only SQL that runs with the migrator's rights on its behalf.
+ * last). A row alone is not enough: the tenants account owns the tenants table and could register
+ * one named after any schema, so the routines also keep a ledger of the schemas they created
+ * (`provisioned_tenant_schemas`, which no service account can read or write; `tessera migrate`
+ * enters the schemas of existing tenants when it first creates it). Creating refuses a schema of
+ * that name that exists but is not in the ledger; dropping and re-granting refuse one not in it. So
+ * another deployment's (or application's) `tenant_…` schemas on the same server are out of reach.
+ * The procedures' bodies are the only SQL that runs with the migrator's rights on its behalf.
  *
  * A region server (REGION_DATABASES) has no control plane, so no `tenants` row to check: its
  * routines (in its anchor schema, named like the control schema) keep a ledger of the schemas they
@@ -45,6 +50,13 @@ export const functionNames = ['tenant_schema_exists'] as const;
 
 /** On a region server: the schemas its routines created (their `ours` check). */
 export const regionLedgerTable = 'region_tenant_schemas';
+/** Next to the control plane: the schemas its routines created. */
+export const controlLedgerTable = 'provisioned_tenant_schemas';
+
+/** The ledger of the schemas the routines created, on that kind of server. */
+export function ledgerTableOf(server: 'control-plane' | 'region'): string {
+  return server === 'region' ? regionLedgerTable : controlLedgerTable;
+}
 
 /**
  * DDL of the grants table and the routines, for the control schema `control` (statements, in
@@ -54,26 +66,25 @@ export function procedureStatements(control: string, server: 'control-plane' | '
   const c = quoteIdentifier(control);
   const template = templateSchemaName(control);
   const check = `IF target IS NULL OR target NOT REGEXP '${tenantSchemaNamePattern}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'not a tenant schema name'; END IF;`;
-  const ledger = `${c}.${regionLedgerTable}`;
+  const ledger = `${c}.${ledgerTableOf(server)}`;
   const exists = `EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = target)`;
-  // Creating and dropping are for this control plane's own tenants (a row exists while a tenant is
-  // provisioned, and until its schema is gone): not another deployment's on the same server.
-  // On a region server: the schemas these routines made, or none of that name yet.
+  // The schemas these routines made, or none of that name yet: not another deployment's on the same server.
+  const made = `IF ${exists} AND NOT EXISTS (SELECT 1 FROM ${ledger} WHERE schema_name = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'that schema was not made by this deployment'; END IF;`;
+  // Creating and dropping are also for this control plane's own tenants (a row exists while a tenant
+  // is provisioned, and until its schema is gone). A region server has no tenants table.
   const ours =
     server === 'control-plane'
-      ? `IF NOT EXISTS (SELECT 1 FROM ${c}.tenants WHERE CONCAT('tenant_', REPLACE(id, '-', '_')) = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no tenant of this control plane has that schema'; END IF;`
-      : `IF ${exists} AND NOT EXISTS (SELECT 1 FROM ${ledger} WHERE schema_name = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'that schema was not made by this deployment'; END IF;`;
-  const recordCreated = server === 'region' ? `INSERT IGNORE INTO ${ledger} (schema_name, created_at) VALUES (target, NOW());` : '';
-  const recordDropped = server === 'region' ? `DELETE FROM ${ledger} WHERE schema_name = target;` : '';
-  const ledgerTable =
-    server === 'region'
-      ? [
-          `CREATE TABLE IF NOT EXISTS ${ledger} (
-             schema_name VARCHAR(64) NOT NULL PRIMARY KEY,
-             created_at DATETIME NOT NULL
-           ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
-        ]
-      : [];
+      ? `IF NOT EXISTS (SELECT 1 FROM ${c}.tenants WHERE CONCAT('tenant_', REPLACE(id, '-', '_')) = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no tenant of this control plane has that schema'; END IF;
+         ${made}`
+      : made;
+  const recordCreated = `INSERT IGNORE INTO ${ledger} (schema_name, created_at) VALUES (target, NOW());`;
+  const recordDropped = `DELETE FROM ${ledger} WHERE schema_name = target;`;
+  const ledgerTable = [
+    `CREATE TABLE IF NOT EXISTS ${ledger} (
+       schema_name VARCHAR(64) NOT NULL PRIMARY KEY,
+       created_at DATETIME NOT NULL
+     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  ];
   return [
     ...ledgerTable,
     `CREATE TABLE IF NOT EXISTS ${c}.${grantsTable} (
@@ -107,6 +118,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
           ORDER BY t.TABLE_NAME;
        DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
        ${check}
+       ${made}
        OPEN grants;
        each_grant: LOOP
          FETCH grants INTO a_user, a_host, t_name, g, r;
