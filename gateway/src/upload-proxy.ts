@@ -110,6 +110,13 @@ function stalled(idleTimeoutMs: number): TesseraError {
  */
 function afterBody(req: Request, done: () => void): void {
   if (req.complete || req.socket.destroyed) return done();
-  req.once('end', done);
-  req.socket.once('close', done);
+  // Whichever comes first takes the other listener away: a keep-alive connection carries many
+  // uploads, and a close listener left per upload would pile up on its socket.
+  const finish = () => {
+    req.off('end', finish);
+    req.socket.off('close', finish);
+    done();
+  };
+  req.once('end', finish);
+  req.socket.once('close', finish);
 }

@@ -223,6 +223,40 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     expect(createHash('sha256').update(Buffer.from(await whole.arrayBuffer())).digest('hex')).toBe(createHash('sha256').update(onnx).digest('hex'));
     expect(await waitFor(() => stack.platform.gateway.transfersInFlight(quiet.id) === 0, 2_000)).toBe(true);
   }, 120_000);
+  it('uploads one after another on a keep-alive connection leave no listeners behind on its socket', async () => {
+    const token = await quiet.token('admin');
+    const datasetId = expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, createDataset, { input: { name: 'keep-alive' } })).createDataset.id;
+    const serverSockets: Array<import('node:net').Socket> = [];
+    const onConnection = (socket: import('node:net').Socket) => serverSockets.push(socket);
+    stack.platform.gateway.server.on('secureConnection', onConnection);
+    const url = new URL(stack.gatewayUrl);
+    const client = await new Promise<TLSSocket>((resolve, reject) => {
+      const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
+      opened.once('error', reject);
+    });
+    let raw = '';
+    client.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+    const body = 'a,b\n1,2\n';
+    try {
+      for (let i = 0; i < 12; i += 1) {
+        const upload = expectNoErrors(await stack.query<{ createDatasetUpload: { id: string } }>(token, createUpload, { input: { datasetId, filename: 'data.csv', byteSize: body.length } })).createDatasetUpload.id;
+        const answered = raw.split('HTTP/1.1 ').length;
+        // The headers first, the body a moment later: the route starts while the body is still coming.
+        client.write(`PUT /uploads/datasets/${upload} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: ${body.length}\r\n\r\n`);
+        await sleep(30);
+        client.write(body);
+        // Each answer is chunked: it is whole at its last chunk.
+        expect(await waitFor(() => raw.split('HTTP/1.1 ').length > answered && raw.endsWith('\r\n0\r\n\r\n'), 10_000)).toBe(true);
+      }
+      expect(raw.match(/HTTP\/1\.1 200/g)?.length).toBe(12);
+      const socket = serverSockets.find((candidate) => !candidate.destroyed)!;
+      expect(socket.listenerCount('close')).toBeLessThan(6);
+    } finally {
+      stack.platform.gateway.server.off('secureConnection', onConnection);
+      client.destroy();
+    }
+  });
+
   describe('a body still coming when its answer is out is not read on past 1 MiB', () => {
     /** Sends `head`, then pushes zeros as fast as the connection takes them; resolves when the gateway closes it. */
     async function push(head: string, limitBytes: number, chunked: boolean): Promise<{ answer: string; sent: number }> {
