@@ -372,6 +372,21 @@ describe('deploy/kubernetes production gateway behind its ingress', () => {
   });
 });
 
+describe('deploy/kubernetes production egress of the pods that run tenant models', () => {
+  it('lets the models and worker pods reach private addresses only: no way out to the internet', () => {
+    const privateCidr = /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/;
+    const pods = workloads('production').filter((w) => ['models', 'worker'].includes(componentOf(w)));
+    expect(pods.length).toBeGreaterThanOrEqual(2);
+    for (const pod of pods) {
+      const blocks = byKind('production', 'NetworkPolicy')
+        .filter((policy) => (policy.spec.policyTypes ?? []).includes('Egress') && matches(policy.spec.podSelector, podLabels(pod)))
+        .flatMap((policy) => (policy.spec.egress ?? []).flatMap((rule: any) => (rule.to ?? []).filter((peer: any) => peer.ipBlock).map((peer: any) => `${policy.metadata.name} ${peer.ipBlock.cidr}`)));
+      expect(blocks.length).toBeGreaterThan(0);
+      expect({ pod: componentOf(pod), public: blocks.filter((block) => !privateCidr.test(block.split(' ')[1]!)) }).toEqual({ pod: componentOf(pod), public: [] });
+    }
+  });
+});
+
 describe('deploy/kubernetes worker scaling invariants', () => {
   /** The development overlay (both rings) with one change made to a copy of it. */
   function tampered(change: (manifests: Manifest[]) => void): Manifest[] {
