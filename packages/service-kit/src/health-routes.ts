@@ -1,17 +1,37 @@
 import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
 
-/** `/_health` (the process is up) and `/_readiness` (its database answers), the same for every service. */
-export function mountHealthRoutes(app: Express, service: string, db: DataSource): void {
+/** How long one readiness answer is reused: probes come every few seconds, anyone may ask. */
+export const readinessReuseMs = 1_000;
+
+/**
+ * Liveness and readiness, unauthenticated as probes need them. Readiness asks the database, so
+ * it is asked at most once per `readinessReuseMs` however many requests arrive: the route is open
+ * to anyone who reaches the port, and each answer used to take a connection of the service's pool.
+ */
+export function mountHealthRoutes(app: Express, service: string, db: Pick<DataSource, 'query'>): void {
+  const readiness = sharedReadiness(db);
   app.get('/_health', (_req, res) => {
     res.json({ status: 'ok', service });
   });
   app.get('/_readiness', async (_req, res) => {
-    try {
-      await db.query('SELECT 1');
-      res.json({ status: 'ready', service });
-    } catch {
-      res.status(503).json({ status: 'not ready', service });
-    }
+    if (await readiness()) res.json({ status: 'ready', service });
+    else res.status(503).json({ status: 'not ready', service });
   });
+}
+
+function sharedReadiness(db: Pick<DataSource, 'query'>): () => Promise<boolean> {
+  let last: { ready: Promise<boolean>; atMs: number } | undefined;
+  return () => {
+    if (!last || Date.now() - last.atMs >= readinessReuseMs) {
+      last = {
+        ready: db.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+        atMs: Date.now(),
+      };
+    }
+    return last.ready;
+  };
 }
