@@ -18,5 +18,7 @@ export function canonicalEmail(address: string): string | undefined {
   if (!localPartPattern.test(local) || local.normalize('NFKC') !== local) return undefined;
   const domain = domainToASCII(address.slice(at + 1).toLowerCase());
   if (!domain || !domain.includes('.') || domain.startsWith('.') || domain.endsWith('.')) return undefined;
+  // A host name DNS can hold: at most 253 characters, labels of 1 to 63 (RFC 1035), in ASCII form.
+  if (domain.length > 253 || domain.split('.').some((label) => label.length === 0 || label.length > 63)) return undefined;
   return `${local.toLowerCase()}@${domain}`;
 }
