@@ -46,6 +46,11 @@ export interface RunningCephGateway {
   /** A key for test setup and inspection (owns no tenant bucket; used for IAM calls). */
   admin: StoreKey;
   roleArn: string;
+  /**
+   * Runs `radosgw-admin` (or `rados`) against this cluster and answers its stdout: what the gateway
+   * holds, seen past every S3 policy (a bucket's index, incomplete uploads, RADOS objects).
+   */
+  adminCommand(command: 'radosgw-admin' | 'rados', ...args: string[]): Promise<string>;
   /** Moves the gateway's clock (only with `controllableClock`); it stays within SigV4's 15-minute skew by design of the caller. */
   setClockOffsetSeconds(seconds: number): void;
   close(): Promise<void>;
@@ -176,6 +181,7 @@ export async function startCephGateway(options: CephGatewayOptions): Promise<Run
       service,
       admin: adminKey,
       roleArn,
+      adminCommand: async (command, ...args) => (await run(command, ['-c', conf, ...args])).stdout,
       setClockOffsetSeconds(seconds: number) {
         if (!options.controllableClock) throw new Error('started without controllableClock');
         writeFileSync(clockFile, `${seconds >= 0 ? '+' : ''}${seconds}\n`);

@@ -63,12 +63,28 @@ export async function bucketInventory(client: ObjectStoreClient, bucketName: str
   };
 }
 
+/** Multipart uploads begun in the bucket and neither completed nor aborted, every key (recursive). */
+export async function listIncompleteUploads(client: ObjectStoreClient, bucketName: string): Promise<Array<{ key: string; uploadId: string }>> {
+  const found: Array<{ key: string; uploadId: string }> = [];
+  for await (const upload of client.listIncompleteUploads(bucketName, '', true)) {
+    const entry = upload as { key?: string; uploadId?: string };
+    if (entry.key && entry.uploadId) found.push({ key: entry.key, uploadId: entry.uploadId });
+  }
+  return found;
+}
+
 /**
- * Removes every object — in a versioned bucket every version and delete marker, each by its
- * version id, so nothing survives as a noncurrent version — then the bucket. Idempotent.
+ * Aborts every incomplete multipart upload, then removes every object — in a versioned bucket every
+ * version and delete marker, each by its version id, so nothing survives as a noncurrent version —
+ * then the bucket. Idempotent.
  */
 export async function destroyBucket(client: ObjectStoreClient, bucketName: string): Promise<void> {
   if (!(await client.bucketExists(bucketName))) return;
+  // The parts of an upload that was interrupted (objects over the client's 64 MiB part size go up in
+  // parts) are tenant bytes that no object or version listing shows. Stores differ on a bucket that
+  // still has uploads in progress: some refuse to delete it, others drop the bucket and leave the
+  // parts for their own clean-up. Each is aborted by its upload id, under this bucket's session.
+  for (const upload of await listIncompleteUploads(client, bucketName)) await client.abortMultipartUpload(bucketName, upload.key, upload.uploadId);
   const versions = await listObjectVersions(client, bucketName);
   // Each version by its id (objects from before versioning was turned on carry the id "null"): a
   // plain delete in a versioned bucket would only add a marker over them.

@@ -7,6 +7,7 @@ import {
   createObjectStoreClient,
   ensureBucket,
   destroyBucket,
+  listIncompleteUploads,
   objectStoreConnection,
   objectStoreTransport,
   StsTenantCredentials,
@@ -135,6 +136,18 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
     expect(await codeOf(stores.forBucketLifecycle('acme').makeBucket('tessera-initech', 'us-east-1'))).toBe('AccessDenied');
     expect(await codeOf(destroyBucket(stores.forBucketLifecycle('acme'), 'tessera-globex'))).toBe('AccessDenied');
     expect(await scopeB.bucket.listKeys()).toEqual(['datasets/b1/data']);
+  });
+
+  it("lifecycle credentials list and abort their own bucket's incomplete uploads, not another's", async () => {
+    const ownB = stores.forBucketLifecycle('globex');
+    const uploadId = await ownB.initiateNewMultipartUpload('tessera-globex', 'datasets/b2/data', {});
+    await ownB.uploadPart({ bucketName: 'tessera-globex', objectName: 'datasets/b2/data', uploadID: uploadId, partNumber: 1, headers: {} }, Buffer.from('globex part'));
+    const lifecycleA = stores.forBucketLifecycle('acme');
+    expect(await codeOf(listIncompleteUploads(lifecycleA, 'tessera-globex'))).toBe('AccessDenied');
+    expect(await codeOf(lifecycleA.abortMultipartUpload('tessera-globex', 'datasets/b2/data', uploadId))).toBe('AccessDenied');
+    expect(await listIncompleteUploads(ownB, 'tessera-globex')).toEqual([{ key: 'datasets/b2/data', uploadId }]);
+    await ownB.abortMultipartUpload('tessera-globex', 'datasets/b2/data', uploadId);
+    expect(await listIncompleteUploads(ownB, 'tessera-globex')).toEqual([]);
   });
 
   it("the service's base credentials reach no tenant data", async () => {
