@@ -94,8 +94,9 @@ describe('per-tenant rate limit at the gateway', () => {
   });
 
   it('a burst is capped at costBurst and refilled at costPerMinute: a tenant idle for a minute cannot spend the minute at once', async () => {
-    // 600 units a minute refill 10 a second; the bucket holds at most 10 (5 requests of 2 units).
-    const tenant = await stack.createTenant({ limits: { costPerMinute: 600, costBurst: 10 } });
+    // 120 units a minute refill 2 a second (one request of 2 units); the bucket holds at most 10 (5
+    // requests). Slow enough a refill that five requests on a loaded machine still find it empty.
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 120, costBurst: 10 } });
     const token = await tenant.token('viewer');
     for (let i = 1; i <= 5; i++) expect({ request: i, codes: errorCodes(await stack.query(token, currentTenantQuery)) }).toEqual({ request: i, codes: [] });
     const refused = await stack.query(token, currentTenantQuery);

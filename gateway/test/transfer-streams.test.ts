@@ -6,7 +6,8 @@ import { expectNoErrors, startTestStack, tenantState, type TestStack, type TestT
 import { quoteIdentifier } from '@tessera/tenancy';
 import { sleep } from './support';
 
-const idleTimeoutMs = 1_500;
+// Long enough that a loaded machine's event-loop stalls do not cut the uploads that trickle a byte every fifth of it.
+const idleTimeoutMs = 3_000;
 const createDataset = 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }';
 const createUpload = 'mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id } }';
 
