@@ -7,6 +7,7 @@ import { startGateway, type GatewayAccessConfig, type RunningGateway } from '@te
 import { createModelServing, type ModelServing, type ModelServingOptions, type ModelsModuleOptions } from '@tessera/models';
 import { createServiceRuntime, startSubgraph, type RunningSubgraph, type ServerTls, type ServiceRuntime, type TlsIdentities } from '@tessera/service-kit';
 import { createProvisioner, type ErasureConfig, type RewrapperOptions } from '@tessera/tenants';
+import type { JobRunReconcilerOptions } from '@tessera/jobs';
 import type { MonitoringOptions } from '@tessera/monitoring';
 import type { MeteringOptions } from '@tessera/metering';
 import type { ServiceName, TenantLimits, TenantProvisioner } from '@tessera/tenancy';
@@ -83,6 +84,8 @@ export interface PlatformConfig {
   access?: GatewayAccessConfig;
   /** The tenants service's erasure settings (ERASURE_GRACE_HOURS); defaults when omitted. */
   erasure?: ErasureConfig;
+  /** How often the jobs service checks unfinished rows against their queue entries, and after how long unchanged (defaults when omitted). */
+  jobReconciler?: JobRunReconcilerOptions;
   /** INVITATION_TTL_HOURS of the tenants service (default 168). */
   invitationTtlHours?: number;
 }
@@ -177,6 +180,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
       ...(config.keyRewrap ? { keyRewrap: config.keyRewrap } : {}),
       ...(config.erasure ? { erasure: config.erasure } : {}),
+      ...(config.jobReconciler ? { jobReconciler: config.jobReconciler } : {}),
       ...(config.modelUploads ? { modelUploads: config.modelUploads } : {}),
       // The tenants service reads ROLE_SOURCE like the gateway (a new tenant's first admin is required with members).
       members: { roleSource: config.access?.roleSource ?? 'claims', invitationTtlHours: config.invitationTtlHours ?? 168 },

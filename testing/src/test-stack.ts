@@ -140,6 +140,8 @@ export interface TestStackOptions {
   invitationTtlHours?: number;
   /** The pace of the rewrap after a key-encryption key rotation (tests slow it down to act while it runs). */
   keyRewrap?: PlatformConfig['keyRewrap'];
+  /** The jobs service's reconciliation of unfinished rows with their queue entries (off unless given). */
+  jobReconciler?: PlatformConfig['jobReconciler'];
   /** Browser origins the gateway allows besides Apollo Studio (the web console's, in its end-to-end test). */
   corsOrigins?: string[];
 }
@@ -239,6 +241,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.modelUploads ? { modelUploads: options.modelUploads } : {}),
     ...(options.csvParsing ? { csvParsing: options.csvParsing } : {}),
     ...(options.keyRewrap ? { keyRewrap: options.keyRewrap } : {}),
+    // Off unless a test asks for it: tests seed unfinished job rows with no queue entry behind them.
+    jobReconciler: options.jobReconciler ?? { intervalMs: 0, graceMs: 0 },
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),

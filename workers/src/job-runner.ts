@@ -123,10 +123,12 @@ export class JobRunner {
       context = new JobContext(claim.job, tenant, principal, runToken, claim, this.jobs, logger, this.runtime.objectFetch);
       await this.execute(context, queueJob, token);
     } catch (error) {
-      if (isTransientFailure(error)) {
-        // Nothing ran (the jobs service or the directory was unreachable): this uses none of the
-        // job's attempts, which are for runs. Ending the entry instead would leave its row QUEUED
-        // (or RUNNING) with nothing left to run it once the outage is over.
+      if (isTransientFailure(error) || isTenantRefusal(error)) {
+        // Nothing ran (the jobs service or the directory was unreachable, or the tenant was
+        // suspended between the pick and the start): this uses none of the job's attempts, which
+        // are for runs. Ending the entry instead would leave its row QUEUED (or RUNNING) with
+        // nothing left to run it once the outage is over or the tenant is resumed (the scheduler
+        // takes no job of a suspended tenant meanwhile).
         const retryInMs = beforeStartRetryMs(queueJob);
         recordOutcome('not started: retrying');
         logger.warn('job could not be started; the entry waits for another try', { error: describe(error), retryInMs });
@@ -159,7 +161,7 @@ export class JobRunner {
     if (claim.outcome !== 'claimed') return; // cancelled, finished or replaced meanwhile: nothing is RUNNING
     const jobError: JobRunError = { code: 'WORKER_LOST', message: `The worker running this job stopped ${queueJob.stalledCounter} times before it finished; it was not run again.` };
     logger.error('job failed: its workers kept dying while running it', { stalled: queueJob.stalledCounter });
-    await this.jobs.finish(jobPrincipal(runner, claim.runAs), { jobId: entry.jobId, runToken, status: 'FAILED', error: jobError, phase: 'failed' });
+    await this.recordFinish(jobPrincipal(runner, claim.runAs), logger, { jobId: entry.jobId, runToken, status: 'FAILED', error: jobError, phase: 'failed' });
   }
 
   private async execute(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string): Promise<void> {
@@ -184,7 +186,7 @@ export class JobRunner {
         await outcome.abandon?.().catch(() => undefined);
         throw error;
       }
-      const finished = await this.jobs.finish(principal, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
+      const finished = await this.recordFinish(principal, ctx.logger, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
       if (!finished) throw new JobLost();
       await this.finishQueued(ctx, queueJob, token, 'SUCCEEDED', outcome.result);
     } catch (error) {
@@ -211,7 +213,7 @@ export class JobRunner {
       return;
     }
     if (error instanceof JobCancelled || error instanceof TrainingCancelled) {
-      const done = await this.jobs.finish(principal, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' });
+      const done = await this.recordFinish(principal, logger, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' });
       if (done) await this.finishQueued(ctx, queueJob, token, 'CANCELLED', null);
       return;
     }
@@ -228,8 +230,32 @@ export class JobRunner {
     const jobError = toJobError(error);
     recordOutcome('FAILED', true, jobError.code);
     if (jobError.code === 'INTERNAL_SERVER_ERROR') logger.error('job failed', { error: error instanceof Error ? error.stack : String(error) });
-    await this.jobs.finish(principal, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' }).catch(() => false);
+    await this.recordFinish(principal, logger, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' }).catch((finishError: unknown) => {
+      // The entry ends below; with no run behind it, the jobs service ends the row (RUN_LOST).
+      logger.error('job outcome could not be recorded; the jobs service will end the job', { error: describe(finishError), outcome: jobError.code });
+      return false;
+    });
     await queueJob.moveToFailed(new UnrecoverableError(jobError.message), token, false).catch(() => undefined);
+  }
+
+  /**
+   * Records a run's outcome through the jobs port. While the jobs service is unreachable it is
+   * asked again (1 s, doubling, at most every 10 s) for up to WORKER_OUTCOME_RETRY_MS, the run
+   * keeping its queue lock and tenant lease meanwhile (the heartbeat runs until the run returns),
+   * so a short outage does not cost the run; then the last failure is thrown.
+   */
+  private async recordFinish(principal: Principal, logger: JobContext['logger'], input: Parameters<JobsPort['finish']>[1]): Promise<boolean> {
+    const deadline = Date.now() + this.runtime.config.outcomeRetryMs;
+    for (let waitMs = 1000; ; waitMs = Math.min(10_000, waitMs * 2)) {
+      try {
+        return await this.jobs.finish(principal, input);
+      } catch (error) {
+        const left = deadline - Date.now();
+        if (!isTransientFailure(error) || left <= 0) throw error;
+        logger.warn('job outcome not recorded yet; trying again', { error: describe(error), status: input.status, retryInMs: Math.min(waitMs, left) });
+        await sleep(Math.min(waitMs, left));
+      }
+    }
   }
 
   private async finishQueued(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, status: JobFinalStatus, result: Record<string, unknown> | null): Promise<void> {
@@ -296,6 +322,11 @@ function runnerPrincipal(tenantId: string, message: JobMessage): Principal {
 /** The principal the jobs service says the run acts as (from the row), in the queue's tenant. */
 function jobPrincipal(runner: Principal, runAs: JobRunAsPrincipal): Principal {
   return { ...runner, subject: runAs.subject, roles: parseRoles(runAs.roles), clientId: runAs.clientId ?? undefined };
+}
+
+/** The tenant is not active (suspended since the scheduler picked it): its jobs wait, nothing runs. */
+function isTenantRefusal(error: unknown): boolean {
+  return isTesseraError(error) && error.code === 'FORBIDDEN';
 }
 
 function toJobError(error: unknown): JobRunError {

@@ -49,6 +49,9 @@ const workerVariables = z.object({
   // this long (plus one stalled-check interval).
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  // How long a run keeps trying to record its outcome while the jobs service is unreachable (it
+  // keeps its lock meanwhile); after that its entry ends and the jobs service ends the row RUN_LOST.
+  WORKER_OUTCOME_RETRY_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
   // Names this process in its queue locks and tenant leases, so whoever saw it die (its
   // supervisor) can release what it held at once. Unset: a random id.
   WORKER_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits or dashes').optional(),
@@ -84,6 +87,8 @@ export interface WorkerConfig {
   region: string | undefined;
   lockMs: number;
   stalledIntervalMs: number;
+  /** How long recording a run's outcome is retried while the jobs service is unreachable (WORKER_OUTCOME_RETRY_MS). */
+  outcomeRetryMs: number;
   /** This process's id in its queue locks and leases (WORKER_INSTANCE_ID, or random). */
   instanceId: string;
   healthPort: number | undefined;
@@ -119,6 +124,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     region: parsed.WORKER_REGION ?? (parsed.WORKER_DEDICATED_TENANT === undefined ? regions.home : undefined),
     lockMs: parsed.WORKER_LOCK_MS,
     stalledIntervalMs: parsed.WORKER_STALLED_INTERVAL_MS,
+    outcomeRetryMs: parsed.WORKER_OUTCOME_RETRY_MS,
     instanceId: parsed.WORKER_INSTANCE_ID ?? randomUUID(),
     healthPort: parsed.WORKER_HEALTH_PORT,
     host: parsed.LISTEN_HOST,

@@ -29,6 +29,7 @@ export const errorCodes = {
   TRAINING_DIVERGED: { httpStatus: 400, description: 'A training job\'s loss or weights stopped being finite numbers (the learning rate is too high for the data); no model version was registered. Lower `hyperParameters.learningRate` and submit again.' },
   DATA_CORRUPTED: { httpStatus: 500, description: 'Stored content (a dataset version, a model file) failed its integrity check: it was altered or cut short in the object store. Nothing unverified was returned; retrying does not help until the object is restored.' },
   WORKER_LOST: { httpStatus: 500, description: 'A job\'s worker process died (killed or crashed) while running it 3 times; it was not run again. `retryJob` starts it anew.' },
+  RUN_LOST: { httpStatus: 500, description: 'A job\'s run ended without its outcome being recorded (its worker could not reach the jobs service for longer than it retries, or the tenant was suspended while it ran) and no worker holds it any more: the jobs service ended it FAILED. Outputs it registered under the job id stay. `retryJob` starts it anew.' },
   SERVICE_UNAVAILABLE: { httpStatus: 503, description: 'A dependency (database, storage, queue, another service) is not reachable right now; retry later.' },
   INTERNAL_SERVER_ERROR: { httpStatus: 500, description: 'Unexpected error. Details are in the operator\'s logs under the request id.' },
 } as const satisfies Record<string, { httpStatus: number; description: string }>;

@@ -4,3 +4,4 @@ export type { JobCatalog } from './domain/job-input-resolver';
 export { createJobsPort } from './ports/jobs-port.impl';
 export { jobsModule, type JobsModuleOptions } from './module';
 export { jobsData } from './tables';
+export { defaultJobRunReconcilerOptions, JobRunReconciler, type JobRunReconcilerOptions } from './domain/job-run-reconciler';

@@ -7,12 +7,15 @@ import { jobEntities, jobsSubgraph } from './server';
 import { jobsData } from './tables';
 import { jobsPortClient, jobsPortMethods, type JobsPort } from './ports';
 import { createJobsPort } from './ports/jobs-port.impl';
+import type { JobRunReconcilerOptions } from './domain/job-run-reconciler';
 
 export interface JobsModuleOptions {
   /** The owners' ports job inputs are resolved through (in-process or HTTP clients). */
   ports: { datasets: DatasetsPort; models: ModelsPort };
   /** The jobs service signs the grant of each claimed job with `signingKey` (its SERVICE_KEY). */
   jobGrantKeys?: JobGrantKeys;
+  /** How often, and after how long unchanged, unfinished rows are checked against their queue entries (defaults when omitted). */
+  jobReconciler?: JobRunReconcilerOptions;
 }
 
 export const jobsModule = {
@@ -27,5 +30,5 @@ export const jobsModule = {
     publishes: { methods: jobsPortMethods, client: jobsPortClient, local: (runtime, options) => createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: options.jobGrantKeys?.signingKey }) },
     calls: ['datasets', 'models'],
   },
-  build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys),
+  build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys, options.jobReconciler),
 } satisfies SubgraphModule<JobsModuleOptions, 'jobs', JobsPort>;

@@ -4,6 +4,7 @@ import type { JobGrantKeys } from '@tessera/auth';
 import { loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { jobResultColumn } from './data/job-result-seal';
 import type { JobCatalog } from './domain/job-input-resolver';
+import { defaultJobRunReconcilerOptions, JobRunReconciler, type JobRunReconcilerOptions } from './domain/job-run-reconciler';
 import { createJobsPort, publishedJobsPort } from './ports/jobs-port.impl';
 import { jobSubscriptionResolvers } from './resolvers/job-subscription.resolver';
 import { jobResolvers } from './resolvers/job.resolver';
@@ -14,17 +15,22 @@ export { jobEntities } from './data/job.entity';
 /**
  * The jobs subgraph. `catalog` is how submits reach datasets and models: their ports, in-process
  * or over HTTP, as the composition root decides. With a runtime that has tenant scopes it also
- * publishes the jobs port (workers, metrics).
+ * publishes the jobs port (workers, metrics), and ends the rows no run holds any more (JobRunReconciler).
  */
 export function jobsSubgraph(
-  runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes' | 'tenants'>>,
+  runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes' | 'tenants' | 'db'>>,
   catalog: JobCatalog,
   jobGrantKeys: JobGrantKeys = {},
+  reconcilerOptions: JobRunReconcilerOptions = defaultJobRunReconcilerOptions,
 ): SubgraphDefinition {
   // One producer connection for every tenant queue of this process, opened on the first submit.
   const queues = new JobQueues(runtime.config.redis);
   // Results stored before sealing are sealed once the service runs (the migrator holds no key).
   const backfill = runtime.scopes && runtime.tenants ? new SealedColumnBackfill({ scopes: runtime.scopes, tenants: runtime.tenants, logger: runtime.logger, specs: [jobResultColumn] }) : undefined;
+  const reconciler =
+    runtime.scopes && runtime.tenants && runtime.db
+      ? new JobRunReconciler({ db: runtime.db, scopes: runtime.scopes, tenants: runtime.tenants, queues, events: runtime.events, logger: runtime.logger, options: reconcilerOptions })
+      : undefined;
   const resolvers = { ...jobResolvers({ queues, events: runtime.events, logger: runtime.logger, budgets: runtime.budgets, catalog }), ...jobSubscriptionResolvers(runtime.events) };
   return {
     name: 'jobs',
@@ -32,9 +38,13 @@ export function jobsSubgraph(
     resolvers,
     rules: jobRules,
     ports: runtime.scopes ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey }))] : [],
-    start: () => backfill?.start(),
+    start: () => {
+      backfill?.start();
+      reconciler?.start();
+    },
     close: async () => {
       await backfill?.stop();
+      await reconciler?.stop();
       await queues.close();
     },
   };

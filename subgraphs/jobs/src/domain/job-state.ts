@@ -159,3 +159,9 @@ export async function resubmitJob(manager: EntityManager, jobId: string, runAs: 
   );
   return changed(result);
 }
+
+/** Why a RUNNING row that no run holds any more was ended (see JobRunReconciler). */
+export const runLostError: JobError = {
+  code: 'RUN_LOST',
+  message: 'The run of this job ended without its outcome being recorded (its worker could not reach the jobs service, or the tenant was suspended while it ran), and nothing runs it any more. Outputs it registered under this job id stay; retryJob starts it anew.',
+};
