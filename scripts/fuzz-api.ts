@@ -110,7 +110,14 @@ async function send(
 ): Promise<{ status: number; text: string; body: unknown; ms: number } | undefined> {
   if (typeof init.body === 'string' && init.body.length < 200_000) {
     try {
-      if (touchesOtherTenant(JSON.parse(init.body))) {
+      const parsed = JSON.parse(init.body) as { query?: string; variables?: { input?: { id?: unknown } } };
+      // A valid tenant id among the edge values ("not-a-uuid") would provision a real tenant: only rv6- ones are.
+      const provisioning = typeof parsed.query === 'string' && parsed.query.includes('provisionTenant') ? parsed.variables?.input?.id : undefined;
+      if (typeof provisioning === 'string' && /^[a-z][a-z0-9-]{2,31}$/.test(provisioning) && !provisioning.startsWith('rv6-')) {
+        skipped.push(name);
+        return undefined;
+      }
+      if (touchesOtherTenant(parsed)) {
         skipped.push(name);
         return undefined;
       }
