@@ -203,6 +203,14 @@ describe('provisionTenant', () => {
     expect(rows.map((r) => (typeof r.limit_overrides === 'string' ? JSON.parse(r.limit_overrides) : r.limit_overrides))).toEqual([limits]);
   });
 
+  it('provisions a SHARED tenant when tier is an explicit null, as when it is left out', async () => {
+    const id = freshTenantId('nulltier');
+    const res = expectNoErrors(await provision({ id, displayName: 'Null Tier', region: 'us-east-1', tier: null })).provisionTenant;
+    expect(res.created).toBe(true);
+    expect(res.tenant.tier).toBe('SHARED');
+    expect((await controlRows(stack, id)).map((r) => r.tier)).toEqual(['shared']);
+  });
+
   describe('storage that exists without a control-plane row is not adopted', () => {
     it('refuses (CONFLICT) when a schema tenant_<id> already exists, and leaves that schema untouched', async () => {
       const id = freshTenantId('squat');

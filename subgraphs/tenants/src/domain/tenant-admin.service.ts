@@ -27,7 +27,8 @@ export interface ProvisionTenantArgs {
   id: string;
   displayName: string;
   region: string;
-  tier: 'SHARED' | 'DEDICATED';
+  /** Null as well as absent: GraphQL applies the schema's default (SHARED) only to an absent field, not to an explicit null. */
+  tier?: 'SHARED' | 'DEDICATED' | null;
   limits?: Record<string, number | null> | null;
   initialAdmin?: { subject?: string | null; email?: string | null; expiresInHours?: number | null } | null;
 }
@@ -87,7 +88,7 @@ export class TenantAdminService {
         id: input.id,
         displayName: input.displayName,
         region: input.region,
-        tier: input.tier.toLowerCase() as TenantTier,
+        tier: (input.tier ?? 'SHARED').toLowerCase() as TenantTier,
         limits: withoutNulls(input.limits ?? {}),
       },
       admin ? { beforeActive } : {},
