@@ -111,9 +111,9 @@ async function send(
   if (typeof init.body === 'string' && init.body.length < 200_000) {
     try {
       const parsed = JSON.parse(init.body) as { query?: string; variables?: { input?: { id?: unknown } } };
-      // A valid tenant id among the edge values ("not-a-uuid") would provision a real tenant: only rv6- ones are.
+      // A valid tenant id among the edge values ("not-a-uuid") would provision a real tenant: only fuzz- ones are.
       const provisioning = typeof parsed.query === 'string' && parsed.query.includes('provisionTenant') ? parsed.variables?.input?.id : undefined;
-      if (typeof provisioning === 'string' && /^[a-z][a-z0-9-]{2,31}$/.test(provisioning) && !provisioning.startsWith('rv6-')) {
+      if (typeof provisioning === 'string' && /^[a-z][a-z0-9-]{2,31}$/.test(provisioning) && !provisioning.startsWith('fuzz-')) {
         skipped.push(name);
         return undefined;
       }
@@ -193,7 +193,7 @@ async function seed(bearer: string): Promise<Ids> {
   let serviceAccount = data.serviceAccounts?.[0]?.id as string | undefined;
   let apiKey = data.serviceAccounts?.[0]?.apiKeys?.[0]?.id as string | undefined;
   if (!serviceAccount) {
-    const created = await gql(bearer, `mutation { createServiceAccount(input: { name: "rv6-seed", role: VIEWER }) { id } }`);
+    const created = await gql(bearer, `mutation { createServiceAccount(input: { name: "fuzz-seed", role: VIEWER }) { id } }`);
     serviceAccount = created.data?.createServiceAccount?.id;
     const key = await gql(bearer, `mutation($a: ID!) { createApiKey(input: { serviceAccountId: $a }) { apiKey { id } } }`, { a: serviceAccount });
     apiKey = key.data?.createApiKey?.apiKey?.id;
@@ -347,14 +347,14 @@ function baseline(field: string, name: string, type: GraphQLInputType, ids: Ids,
         if (n.endsWith('id')) return idFor(field, name, ids);
         if (n === 'region' || n === 'toregion') return 'us-east-1';
         if (n === 'url') return 'https://example.invalid/hook';
-        if (n === 'email') return 'rv6-fuzz@example.invalid';
-        if (n === 'subject') return `rv6-fuzz-${randomUUID().slice(0, 8)}`;
-        if (n === 'alias') return 'rv6-alias';
+        if (n === 'email') return 'fuzz-fuzz@example.invalid';
+        if (n === 'subject') return `fuzz-fuzz-${randomUUID().slice(0, 8)}`;
+        if (n === 'alias') return 'fuzz-alias';
         if (n === 'name' && field === 'modelByName') return 'iris-classifier';
         if (n === 'modelname') return 'iris-classifier';
         if (n === 'receipt') return 'x';
         if (n === 'period') return '2026-11';
-        return `rv6-fz-${randomUUID().slice(0, 8)}`;
+        return `fuzz-fz-${randomUUID().slice(0, 8)}`;
       case 'Int':
         if (n === 'first') return 5;
         if (n === 'bytesize') return 10;
@@ -378,7 +378,7 @@ function special(field: string, name: string, value: Record<string, unknown>, id
   if (field === 'predict' && name === 'input') {
     return { modelId: ids.model, alias: 'production', inputs: [{ name: 'features', shape: [1, 4], data: [6.3, 3.3, 6.0, 2.5] }] };
   }
-  if (field === 'provisionTenant' && name === 'input') return { ...value, id: 'rv6-fz-prov', region: 'us-east-1', initialAdmin: { subject: 'rv6-fz-prov-admin' } };
+  if (field === 'provisionTenant' && name === 'input') return { ...value, id: 'fuzz-fz-prov', region: 'us-east-1', initialAdmin: { subject: 'fuzz-fz-prov-admin' } };
   if (field === 'inviteMember' && name === 'input') return { ...value, email: undefined, expiresInHours: undefined };
   if (field === 'submitBatchInferenceJob' && name === 'input') return { ...value, modelId: undefined, alias: undefined, featureColumns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] };
   if (field === 'submitTrainingJob' && name === 'input') return { ...value, targetColumn: 'species', featureColumns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] };
@@ -729,7 +729,7 @@ async function sweepRoutes(ids: Ids, foreignIds: Ids): Promise<void> {
 
   // Uploads and downloads
   const datasetUpload = await gql(token, `mutation($i: CreateDatasetUploadInput!) { createDatasetUpload(input: $i) { id uploadUrl method } }`, {
-    i: { datasetId: ids.dataset, filename: 'rv6.csv', byteSize: 20, contentType: 'text/csv' },
+    i: { datasetId: ids.dataset, filename: 'fuzz.csv', byteSize: 20, contentType: 'text/csv' },
   });
   const upload = datasetUpload.data?.createDatasetUpload as { id: string; uploadUrl: string; method: string } | undefined;
   const uploadPaths = [
@@ -891,8 +891,8 @@ async function main(): Promise<void> {
     (x): x is string => typeof x === 'string',
   );
   console.log('seeded', ids, 'foreign', foreignIds);
-  allowedTenants = new Set([ids.tenant, foreignIds.tenant, 'rv6-fz-prov']);
-  if (![...allowedTenants].every((t) => t.startsWith('rv6-'))) throw new Error('the sweep runs only in rv6- tenants');
+  allowedTenants = new Set([ids.tenant, foreignIds.tenant, 'fuzz-fz-prov']);
+  if (![...allowedTenants].every((t) => t.startsWith('fuzz-'))) throw new Error('the sweep runs only in fuzz- tenants');
 
   if (!argv.includes('--routes-only')) await sweepFields(schema, token, 'tenant-admin', ids, foreign, (f) => !f.startsWith('__'));
   if (platformToken && !argv.includes('--routes-only')) {
