@@ -295,6 +295,28 @@ describe('web console', () => {
     await page.context().close();
   });
 
+  it('live alerts go on past the access token their socket was opened with', async () => {
+    const clientId = await harness.registerConsoleClient({ tokenTtlSeconds: 4 });
+    const sockets: Array<{ subscribed: boolean; acknowledged: boolean }> = [];
+    const page = await harness.signIn(users['adminA']!, '/audit', {
+      clientId,
+      watch: (watched) => watched.on('websocket', (socket) => {
+        const seen = { subscribed: false, acknowledged: false };
+        sockets.push(seen);
+        socket.on('framesent', (frame) => { if (String(frame.payload).includes('"subscribe"')) seen.subscribed = true; });
+        socket.on('framereceived', (frame) => { if (String(frame.payload).includes('"connection_ack"')) seen.acknowledged = true; });
+      }),
+    });
+    await page.getByRole('table', { name: 'Alerts' }).waitFor();
+    // The gateway closes the first socket (4401) when its 4-second token expires; the console
+    // subscribes again on a new socket with the renewed token, and shows no error.
+    const deadline = Date.now() + 20_000;
+    while (!sockets.slice(1).some((seen) => seen.acknowledged && seen.subscribed) && Date.now() < deadline) await page.waitForTimeout(250);
+    expect(sockets.slice(1).some((seen) => seen.acknowledged && seen.subscribed)).toBe(true);
+    expect(await page.locator('[role="alert"][data-code="NETWORK"]').count()).toBe(0);
+    await page.context().close();
+  });
+
   it('a viewer sees the datasets but no write action', async () => {
     const page = await harness.signIn(users['viewerA']!, '/datasets');
     await page.getByRole('link', { name: 'iris' }).click();
