@@ -233,7 +233,18 @@ describe('web console', () => {
     await webhook.getByLabel('Webhook URL').fill('https://hooks.example.com/tessera');
     await webhook.getByRole('button', { name: 'Save webhook' }).click();
     await expectText(page, 'Signing secret (shown once, keep it now):');
+    // The secret of a removed webhook is not kept on the page; a new one can be dismissed.
+    const firstSecret = (await page.getByRole('status').filter({ hasText: 'Signing secret' }).locator('code').textContent())!;
+    await webhook.getByRole('button', { name: 'Remove webhook' }).click();
+    await expectText(page, 'No webhook configured.');
+    expect(await page.content()).not.toContain(firstSecret);
+    await webhook.getByRole('button', { name: 'Save webhook' }).click();
+    await expectText(page, 'Signing secret (shown once, keep it now):');
     await harness.screenshot(page, 'audit-export-webhook');
+    const secret = (await page.getByRole('status').filter({ hasText: 'Signing secret' }).locator('code').textContent())!;
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByText('Alerts are POSTed to').waitFor();
+    expect(await page.content()).not.toContain(secret);
     await page.reload();
     await page.getByText('Alerts are POSTed to').locator('code').filter({ hasText: 'https://hooks.example.com/tessera' }).waitFor();
   });
