@@ -162,6 +162,9 @@ describe('web console', () => {
     await profileForm.getByRole('button', { name: 'Start profiling' }).click();
     await page.getByRole('heading', { name: /profile job/ }).waitFor();
     await page.getByTestId('job-status').filter({ hasText: 'SUCCEEDED' }).waitFor({ timeout: 60_000 });
+    // The version's page shows that profile (its own profiling jobs are asked for, newest first).
+    await page.goto(`${harness.console.url}/datasets/${datasetIdA}/versions/${datasetVersionIdA}`);
+    await page.getByRole('table', { name: 'Profile' }).getByText('petal_length').waitFor();
 
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.getByRole('tab', { name: 'Batch inference' }).click();

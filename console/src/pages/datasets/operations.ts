@@ -34,7 +34,7 @@ export const DatasetPreviewQuery = graphql(`
 
 export const ProfileJobsQuery = graphql(`
   query ConsoleProfileJobs($datasetVersionId: ID!) {
-    jobs(first: 100, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {
+    jobs(first: 20, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {
       edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }
     }
   }
