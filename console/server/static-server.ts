@@ -5,7 +5,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, relative, sep } from 'node:path';
 
 /** What the page reads from /config.json (src/config.ts is its other side). */
 export interface ConsoleRuntimeConfig {
@@ -111,7 +111,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       res.writeHead(503, { ...common, 'content-type': 'text/plain', 'retry-after': '5' }).end('the console is being built');
       return;
     }
-    const immutable = served.includes(`${sep}assets${sep}`);
+    // Judged inside the root: a deployment's own path may hold a folder named assets too.
+    const immutable = relative(root, served).startsWith(`assets${sep}`);
     res.writeHead(200, {
       ...common,
       'content-type': contentTypes[extname(served)] ?? 'application/octet-stream',

@@ -162,6 +162,9 @@ describe('web console', () => {
     await profileForm.getByRole('button', { name: 'Start profiling' }).click();
     await page.getByRole('heading', { name: /profile job/ }).waitFor();
     await page.getByTestId('job-status').filter({ hasText: 'SUCCEEDED' }).waitFor({ timeout: 60_000 });
+    // The version's page shows that profile (its own profiling jobs are asked for, newest first).
+    await page.goto(`${harness.console.url}/datasets/${datasetIdA}/versions/${datasetVersionIdA}`);
+    await page.getByRole('table', { name: 'Profile' }).getByText('petal_length').waitFor();
 
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.getByRole('tab', { name: 'Batch inference' }).click();
@@ -233,7 +236,18 @@ describe('web console', () => {
     await webhook.getByLabel('Webhook URL').fill('https://hooks.example.com/tessera');
     await webhook.getByRole('button', { name: 'Save webhook' }).click();
     await expectText(page, 'Signing secret (shown once, keep it now):');
+    // The secret of a removed webhook is not kept on the page; a new one can be dismissed.
+    const firstSecret = (await page.getByRole('status').filter({ hasText: 'Signing secret' }).locator('code').textContent())!;
+    await webhook.getByRole('button', { name: 'Remove webhook' }).click();
+    await expectText(page, 'No webhook configured.');
+    expect(await page.content()).not.toContain(firstSecret);
+    await webhook.getByRole('button', { name: 'Save webhook' }).click();
+    await expectText(page, 'Signing secret (shown once, keep it now):');
     await harness.screenshot(page, 'audit-export-webhook');
+    const secret = (await page.getByRole('status').filter({ hasText: 'Signing secret' }).locator('code').textContent())!;
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByText('Alerts are POSTed to').waitFor();
+    expect(await page.content()).not.toContain(secret);
     await page.reload();
     await page.getByText('Alerts are POSTed to').locator('code').filter({ hasText: 'https://hooks.example.com/tessera' }).waitFor();
   });
@@ -292,6 +306,28 @@ describe('web console', () => {
     await page.getByRole('heading', { name: 'Models' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Sign in to Tessera' }).count()).toBe(0);
     await harness.screenshot(page, 'renewed-session');
+    await page.context().close();
+  });
+
+  it('live alerts go on past the access token their socket was opened with', async () => {
+    const clientId = await harness.registerConsoleClient({ tokenTtlSeconds: 4 });
+    const sockets: Array<{ subscribed: boolean; acknowledged: boolean }> = [];
+    const page = await harness.signIn(users['adminA']!, '/audit', {
+      clientId,
+      watch: (watched) => watched.on('websocket', (socket) => {
+        const seen = { subscribed: false, acknowledged: false };
+        sockets.push(seen);
+        socket.on('framesent', (frame) => { if (String(frame.payload).includes('"subscribe"')) seen.subscribed = true; });
+        socket.on('framereceived', (frame) => { if (String(frame.payload).includes('"connection_ack"')) seen.acknowledged = true; });
+      }),
+    });
+    await page.getByRole('table', { name: 'Alerts' }).waitFor();
+    // The gateway closes the first socket (4401) when its 4-second token expires; the console
+    // subscribes again on a new socket with the renewed token, and shows no error.
+    const deadline = Date.now() + 20_000;
+    while (!sockets.slice(1).some((seen) => seen.acknowledged && seen.subscribed) && Date.now() < deadline) await page.waitForTimeout(250);
+    expect(sockets.slice(1).some((seen) => seen.acknowledged && seen.subscribed)).toBe(true);
+    expect(await page.locator('[role="alert"][data-code="NETWORK"]').count()).toBe(0);
     await page.context().close();
   });
 

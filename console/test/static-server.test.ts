@@ -39,6 +39,24 @@ describe('console static server', () => {
     expect((await fetch(`${server.url}/assets/missing.js`)).status).toBe(404);
   });
 
+  it('keeps index.html revalidated when the built files sit under a folder named assets', async () => {
+    const nested = join(mkdtempSync(join(tmpdir(), 'console-deploy-')), 'assets', 'dist');
+    mkdirSync(join(nested, 'assets'), { recursive: true });
+    writeFileSync(join(nested, 'index.html'), '<!doctype html><title>nested</title>');
+    writeFileSync(join(nested, 'assets', 'index-def.js'), 'console.log(2)');
+    const deployed = await startConsoleServer({ root: nested, config: () => config });
+    try {
+      for (const path of ['/', '/index.html', '/datasets']) {
+        const page = await fetch(`${deployed.url}${path}`);
+        expect(await page.text()).toContain('<title>nested</title>');
+        expect(page.headers.get('cache-control')).toBe('no-cache');
+      }
+      expect((await fetch(`${deployed.url}/assets/index-def.js`)).headers.get('cache-control')).toContain('immutable');
+    } finally {
+      await deployed.stop();
+    }
+  });
+
   it('confines the page to itself, the issuer and the gateway', async () => {
     const response = await fetch(`${server.url}/`);
     const csp = response.headers.get('content-security-policy') ?? '';

@@ -113,6 +113,13 @@ describe('jobs: submit validation, quotas, roles and tenant isolation', () => {
       expect(page.jobs.pageInfo.hasNextPage).toBe(true);
       const none = expectNoErrors(await stack.query<{ jobs: { edges: unknown[] } }>(scientistA, '{ jobs(filter: { status: [RUNNING, SUCCEEDED] }) { edges { cursor } } }'));
       expect(none.jobs.edges).toEqual([]);
+      // By input dataset version (the console finds a version's profile so).
+      const ofVersion = (id: string) => stack.query<{ jobs: { edges: Array<{ node: { id: string } }> } }>(scientistA, 'query ($id: ID!) { jobs(filter: { kind: [PROFILE], datasetVersionId: $id }) { edges { node { id } } } }', { id });
+      expect(expectNoErrors(await ofVersion(versionA)).jobs.edges.map((e) => e.node.id)).toEqual([submitted[1]!.id, submitted[2]!.id]);
+      expect(expectNoErrors(await ofVersion(emptyVersionA)).jobs.edges).toEqual([]);
+      const malformed = await ofVersion("1' OR '1'='1");
+      expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+      expect(malformed.errors?.[0]?.extensions?.['field']).toBe('filter.datasetVersionId');
     });
 
     it('the queue length limit: one more unfinished job is QUOTA_EXCEEDED, and nothing is written or queued', async () => {

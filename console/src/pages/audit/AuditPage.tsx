@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useSubscription } from 'urql';
+import { useClient, useMutation, useQuery, useSubscription, type CombinedError } from 'urql';
 import { usePermission } from '../../auth/AuthContext';
 import { ErrorMessage, Field, Loading, Pager, formatTime, useCursorStack } from '../../ui/components';
 import { AcknowledgeMutation, AlertsQuery, AlertsSubscription, AuditEventsQuery, CheckpointsQuery, CreateCheckpointMutation, ExportMutation, RemoveWebhookMutation, SetWebhookMutation, VerifyChainQuery, WebhookQuery } from './operations';
@@ -130,7 +130,11 @@ function Alerts() {
 
 function Webhook() {
   const [{ data, error }, reload] = useQuery({ query: WebhookQuery });
-  const [set, setWebhook] = useMutation(SetWebhookMutation);
+  const client = useClient();
+  // The signing secret is held here only, not in a mutation's result: it leaves the page (DOM and
+  // memory) when its user dismisses it or removes the webhook it signs for.
+  const [secret, setSecret] = useState<string>();
+  const [setError, setSetError] = useState<CombinedError>();
   const [removed, removeWebhook] = useMutation(RemoveWebhookMutation);
   const [url, setUrl] = useState('');
   const [problem, setProblem] = useState<string>();
@@ -140,20 +144,22 @@ function Webhook() {
     const parsed = URL.canParse(url) ? new URL(url) : undefined;
     if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return setProblem('An http(s) URL.');
     setProblem(undefined);
-    const result = await setWebhook({ url });
+    const result = await client.mutation(SetWebhookMutation, { url }).toPromise();
+    setSetError(result.error);
+    setSecret(result.data?.setAlertWebhook.secret);
     if (!result.error) reload({ requestPolicy: 'network-only' });
   };
   return (
     <>
       <h2>Alert webhook</h2>
-      <ErrorMessage error={error ?? set.error ?? removed.error} />
+      <ErrorMessage error={error ?? setError ?? removed.error} />
       <p>{data?.alertWebhook ? <>Alerts are POSTed to <code>{data.alertWebhook.url}</code> (since {formatTime(data.alertWebhook.createdAt)}).</> : 'No webhook configured.'}</p>
-      {set.data ? <p role="status">Signing secret (shown once, keep it now): <code>{set.data.setAlertWebhook.secret}</code></p> : null}
+      {secret ? <p role="status">Signing secret (shown once, keep it now): <code>{secret}</code> <button type="button" onClick={() => setSecret(undefined)}>I have saved it</button></p> : null}
       {canAdminister ? (
         <form className="inline-form" onSubmit={submit} noValidate aria-label="Webhook settings">
           <Field id="webhook-url" label="Webhook URL" error={problem}><input id="webhook-url" type="url" size={40} value={url} onChange={(event) => setUrl(event.target.value)} /></Field>
           <button type="submit">Save webhook</button>
-          {data?.alertWebhook ? <button type="button" onClick={async () => { await removeWebhook({}); reload({ requestPolicy: 'network-only' }); }}>Remove webhook</button> : null}
+          {data?.alertWebhook ? <button type="button" onClick={async () => { const result = await removeWebhook({}); if (!result.error) setSecret(undefined); reload({ requestPolicy: 'network-only' }); }}>Remove webhook</button> : null}
         </form>
       ) : null}
     </>

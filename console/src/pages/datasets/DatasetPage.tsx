@@ -82,10 +82,11 @@ function Preview({ versionId }: { versionId: string }) {
 
 function Profile({ versionId, canWrite }: { versionId: string; canWrite: boolean }) {
   const canRead = usePermission('read');
-  const [{ data, error }, refetch] = useQuery({ query: ProfileJobsQuery, pause: !canRead });
+  const [{ data, error }, refetch] = useQuery({ query: ProfileJobsQuery, variables: { datasetVersionId: versionId }, pause: !canRead });
   const [submitted, submit] = useMutation(SubmitProfileMutation);
   if (!canRead) return null;
-  const jobs = (data?.jobs.edges ?? []).map((edge) => edge.node).filter((job) => job.input.datasetVersionId === versionId);
+  // This version's profiling jobs, newest first (the API lists oldest first).
+  const jobs = (data?.jobs.edges ?? []).map((edge) => edge.node).filter((job) => job.input.datasetVersionId === versionId).reverse();
   const latest = jobs.find((job) => job.result?.profile) ?? jobs[0];
   const profile = latest?.result?.profile;
   return (

@@ -33,8 +33,8 @@ export const DatasetPreviewQuery = graphql(`
 `);
 
 export const ProfileJobsQuery = graphql(`
-  query ConsoleProfileJobs {
-    jobs(first: 10, filter: { kind: [PROFILE] }) {
+  query ConsoleProfileJobs($datasetVersionId: ID!) {
+    jobs(first: 20, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {
       edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }
     }
   }

@@ -20,6 +20,7 @@ import type { JobsDeps } from './jobs-deps';
 export interface JobFilter {
   status?: JobStatus[] | null;
   kind?: JobKind[] | null;
+  datasetVersionId?: string | null;
 }
 
 /**
@@ -38,10 +39,12 @@ export class JobService {
     const kinds = filter?.kind ?? null;
     if (statuses?.some((s) => !jobStatuses.includes(s))) throw errors.badInput('filter.status holds an unknown status.', { field: 'filter.status' });
     if (kinds?.some((k) => !jobKinds.includes(k))) throw errors.badInput('filter.kind holds an unknown kind.', { field: 'filter.kind' });
+    const datasetVersionId = filter?.datasetVersionId ? parseUuid(filter.datasetVersionId, 'filter.datasetVersionId') : null;
     return this.scope.db((manager) => {
       const query = manager.getRepository(JobEntity).createQueryBuilder('j').where('1 = 1');
       if (statuses?.length) query.andWhere('j.status IN (:...statuses)', { statuses });
       if (kinds?.length) query.andWhere('j.kind IN (:...kinds)', { kinds });
+      if (datasetVersionId) query.andWhere("JSON_VALUE(j.input_json, '$.datasetVersionId') = :datasetVersionId", { datasetVersionId });
       return pageOf(query, 'j', args);
     });
   }
