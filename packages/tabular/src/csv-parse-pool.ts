@@ -275,7 +275,7 @@ export class Lane {
       if (this.worker !== worker) return; // terminated by close()
       this.worker = undefined;
       const parsing = this.session !== undefined;
-      this.session?.lost(reason);
+      this.session?.lost(reason, this.heapMb);
       this.onLost?.({ reason, threadId, parsing });
     });
     this.worker = worker;
@@ -324,12 +324,19 @@ export class Session {
     this.waiting.shift()?.resolve(message);
   }
 
-  lost(reason: string): void {
+  lost(reason: string, heapMb?: number): void {
     if (this.finished) return;
+    // Out of its heap: the file holds values longer than a check may keep in memory at once (the
+    // file's fault, typed, like any limit); any other end of the thread is ours.
     this.fail(
-      new TesseraError('INTERNAL_SERVER_ERROR', 'The CSV check stopped unexpectedly; nothing was stored. Try again; if it keeps failing, contact the operator with the request id.', {
-        reason,
-      }),
+      reason === 'csvParseWorkerOutOfMemory'
+        ? errors.tooLarge(`This file's rows need more than the ${heapMb ?? 0} MiB a CSV check may use: shorten its values or split its rows. Nothing was stored.`, {
+            reason: 'CSV_TOO_COMPLEX',
+            maxHeapMb: heapMb ?? 0,
+          })
+        : new TesseraError('INTERNAL_SERVER_ERROR', 'The CSV check stopped unexpectedly; nothing was stored. Try again; if it keeps failing, contact the operator with the request id.', {
+            reason,
+          }),
     );
   }
 

@@ -136,7 +136,7 @@ describe('CsvParsePool', () => {
     const header = Buffer.from(`${Array.from({ length: 200 }, (_, i) => `c${i}`).join(',')}\n`);
     const chunks = [header, ...Array.from({ length: 200 }, (_, i) => Buffer.concat([value, Buffer.from(i < 199 ? ',' : '\n')]))];
     const crashed = await outcome(pooledProfile(pool, 'a', chunks, { maxBytes: 400 * 1024 * 1024 }));
-    expect(crashed).toMatchObject({ extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'csvParseWorkerOutOfMemory' } });
+    expect(crashed).toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE', reason: 'CSV_TOO_COMPLEX' } });
     expect(lost).toEqual([{ reason: 'csvParseWorkerOutOfMemory', parsing: true }]);
     expect(pool.inUse('a')).toBe(0);
 
