@@ -71,12 +71,26 @@ export async function jobView(stack: TestStack, token: string, id: string): Prom
   return expectNoErrors(await stack.query<{ job: JobView }>(token, getJob, { id })).job;
 }
 
-/** Polls the job until its status is one of `statuses` (a wait, not an assertion on speed). */
+const jobStatus = `query($id: ID!) { job(id: $id) { status phase } }`;
+
+/**
+ * Polls the job until its status is one of `statuses` (a wait, not an assertion on speed), then
+ * reads its whole view once. The poll asks for the status only: the whole view costs hundreds of
+ * units (the profile's lists), and several waits in a row at that price spent the tenant's rate
+ * limit. A RATE_LIMITED answer is waited out as its retryAfterSeconds says, as a client would.
+ */
 export async function waitForStatus(stack: TestStack, token: string, id: string, statuses: string[], timeoutMs = 90_000): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = await jobView(stack, token, id);
-    if (statuses.includes(job.status)) return job;
+    const response = await stack.query<{ job: { status: string; phase: string | null } }>(token, jobStatus, { id });
+    const limited = response.errors?.find((e) => e.extensions?.['code'] === 'RATE_LIMITED');
+    if (limited) {
+      if (Date.now() > deadline) throw new Error(`job ${id}: still RATE_LIMITED after ${timeoutMs} ms`);
+      await sleep(1000 * Number(limited.extensions?.['retryAfterSeconds'] ?? 1));
+      continue;
+    }
+    const job = expectNoErrors(response).job;
+    if (statuses.includes(job.status)) return jobView(stack, token, id);
     if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} (${job.phase}) after ${timeoutMs} ms; wanted ${statuses.join('|')}`);
     await sleep(150);
   }
