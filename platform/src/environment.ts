@@ -179,6 +179,19 @@ const subgraphVariableGroups = {
     MODEL_UPLOAD_MEMORY_BYTES: z.coerce.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
     MODEL_VALIDATION_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   }),
+  // How often the jobs service looks for unfinished rows no run holds any more (0: never), and how
+  // long a row must have been unchanged first: longer than a worker takes to move its queue entry
+  // after writing the row (a row whose entry a worker holds is never touched, however old).
+  jobReconciler: z.object({
+    JOB_RECONCILE_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .refine((ms) => ms === 0 || ms >= 1_000, { message: '0 (never) or at least 1000' })
+      .default(60_000),
+    JOB_RECONCILE_GRACE_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(120_000),
+  }),
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -261,6 +274,10 @@ function toMembersOptions(parsed: { ROLE_SOURCE: 'claims' | 'members'; INVITATIO
   return { roleSource: parsed.ROLE_SOURCE, invitationTtlHours: parsed.INVITATION_TTL_HOURS };
 }
 
+function toJobReconcilerOptions(parsed: { JOB_RECONCILE_INTERVAL_MS: number; JOB_RECONCILE_GRACE_MS: number }) {
+  return { intervalMs: parsed.JOB_RECONCILE_INTERVAL_MS, graceMs: parsed.JOB_RECONCILE_GRACE_MS };
+}
+
 function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL_VALIDATION_THREADS: number }) {
   return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, validationThreads: parsed.MODEL_VALIDATION_THREADS };
 }
@@ -288,6 +305,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     erasure: has('erasure') ? toErasureConfig(subgraphVariableGroups.erasure.parse(env)) : undefined,
     members: has('members') ? toMembersOptions(subgraphVariableGroups.members.parse(env)) : undefined,
     modelUploads: has('modelUploads') ? toModelUploadOptions(subgraphVariableGroups.modelUploads.parse(env)) : undefined,
+    jobReconciler: has('jobReconciler') ? toJobReconcilerOptions(subgraphVariableGroups.jobReconciler.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

@@ -10,9 +10,10 @@ import type { SubgraphDefinition } from './subgraph-server';
  * not): `storage` the object store and the key provider, `keys` the key provider alone (a service
  * that seals columns but keeps no objects), `auditChain` the checkpoint signing key, `alerting` the
  * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period,
- * `modelUploads` the memory and validation threads of model uploads.
+ * `modelUploads` the memory and validation threads of model uploads, `jobReconciler` how often the jobs
+ * service looks for unfinished jobs no run holds any more.
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

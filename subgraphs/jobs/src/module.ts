@@ -24,7 +24,7 @@ export const jobsModule = {
   data: jobsData,
   // No objects (job inputs and outputs are reached through the owners' ports), but it seals job
   // results with the tenant's data key, so it reaches the key provider.
-  environment: ['keys'],
+  environment: ['keys', 'jobReconciler'],
   // It signs each claimed job's grant with its own key.
   ports: {
     publishes: { methods: jobsPortMethods, client: jobsPortClient, local: (runtime, options) => createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: options.jobGrantKeys?.signingKey }) },

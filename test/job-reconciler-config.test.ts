@@ -1,0 +1,46 @@
+import { ConfigError } from '@tessera/config';
+import { ensureLocalPki } from '@tessera/local-infra';
+import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
+
+/**
+ * The jobs service's reconciler settings, parsed once at start-up: JOB_RECONCILE_INTERVAL_MS (how
+ * often unfinished rows are checked against their queue entries; 0 never, else 1 s–1 h, default
+ * 1 min) and JOB_RECONCILE_GRACE_MS (how long a row must be unchanged first; 10 s–24 h, default 2 min).
+ */
+describe('job reconciler configuration of the jobs service', () => {
+  const pki = ensureLocalPki();
+  const jobs = {
+    TLS_CA_FILE: pki.caFile,
+    TLS_CERT_FILE: pki.files('jobs').certFile,
+    TLS_KEY_FILE: pki.files('jobs').keyFile,
+    INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }),
+    KEY_PROVIDER_URL: 'https://keys.example:8200',
+    DATABASE_URL: 'mysql://tessera_jobs:pw@db.example:3306',
+  };
+  const problems = (env: Record<string, string>) => {
+    try {
+      readSubgraphEnvironment('jobs', env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems.join('\n');
+      throw error;
+    }
+    return '';
+  };
+
+  it('defaults to every minute after two unchanged minutes; reads both when set, 0 turning it off', () => {
+    expect(readSubgraphEnvironment('jobs', jobs).jobReconciler).toEqual({ intervalMs: 60_000, graceMs: 120_000 });
+    expect(readSubgraphEnvironment('jobs', { ...jobs, JOB_RECONCILE_INTERVAL_MS: '5000', JOB_RECONCILE_GRACE_MS: '600000' }).jobReconciler).toEqual({ intervalMs: 5_000, graceMs: 600_000 });
+    expect(readSubgraphEnvironment('jobs', { ...jobs, JOB_RECONCILE_INTERVAL_MS: '0' }).jobReconciler).toEqual({ intervalMs: 0, graceMs: 120_000 });
+  });
+
+  it('refuses a bad value, naming the variable', () => {
+    for (const value of ['-1', '1.5', '500', '3600001', '1m']) expect(problems({ ...jobs, JOB_RECONCILE_INTERVAL_MS: value })).toMatch(/JOB_RECONCILE_INTERVAL_MS/);
+    for (const value of ['0', '9999', '86400001', '2m']) expect(problems({ ...jobs, JOB_RECONCILE_GRACE_MS: value })).toMatch(/JOB_RECONCILE_GRACE_MS/);
+    expect(problems(jobs)).toBe('');
+  });
+
+  it('only the jobs service reads them', () => {
+    expect(Object.keys(subgraphEnvironment('jobs').shape)).toEqual(expect.arrayContaining(['JOB_RECONCILE_INTERVAL_MS', 'JOB_RECONCILE_GRACE_MS']));
+    for (const other of ['datasets', 'models', 'audit', 'metrics', 'tenants'] as const) expect(Object.keys(subgraphEnvironment(other).shape)).not.toContain('JOB_RECONCILE_INTERVAL_MS');
+  });
+});
