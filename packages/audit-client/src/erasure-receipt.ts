@@ -23,7 +23,8 @@ export interface ErasureReceiptPayload {
   erasedAt: string;
   destroyed: {
     schema: { name: string; dropped: boolean };
-    buckets: Array<{ bucket: string; region: string; objects: number; objectVersions: number; bytes: number }>;
+    /** `incompleteUploads`: interrupted multipart uploads aborted with the bucket (absent on receipts from before they were counted). */
+    buckets: Array<{ bucket: string; region: string; objects: number; objectVersions: number; bytes: number; incompleteUploads?: number; incompleteUploadBytes?: number }>;
     keys: Array<{ keyId: string; destroyedAt: string; dataKeyVersions: number[] }>;
     redisKeys: number;
     controlPlaneRows: Record<string, number>;

@@ -53,22 +53,38 @@ export async function listObjectVersions(client: ObjectStoreClient, bucketName: 
   return found;
 }
 
-/** What a bucket holds: current objects and their bytes, and every stored version (delete markers included). */
-export async function bucketInventory(client: ObjectStoreClient, bucketName: string): Promise<{ objects: number; objectVersions: number; bytes: number }> {
+export interface BucketInventory {
+  /** Current objects (not delete markers). */
+  objects: number;
+  /** Every stored version, delete markers included. */
+  objectVersions: number;
+  /** Bytes of every stored version. */
+  bytes: number;
+  /** Multipart uploads begun and neither completed nor aborted: their parts are bytes no object listing shows. */
+  incompleteUploads: number;
+  /** Bytes of those uploads' parts sent so far. */
+  incompleteUploadBytes: number;
+}
+
+/** What a bucket holds: current objects, every stored version (delete markers included), and interrupted uploads. */
+export async function bucketInventory(client: ObjectStoreClient, bucketName: string): Promise<BucketInventory> {
   const versions = await listObjectVersions(client, bucketName);
+  const uploads = (await client.bucketExists(bucketName)) ? await listIncompleteUploads(client, bucketName) : [];
   return {
     objects: versions.filter((v) => v.isLatest && !v.isDeleteMarker).length,
     objectVersions: versions.length,
     bytes: versions.reduce((sum, v) => sum + v.size, 0),
+    incompleteUploads: uploads.length,
+    incompleteUploadBytes: uploads.reduce((sum, u) => sum + u.size, 0),
   };
 }
 
-/** Multipart uploads begun in the bucket and neither completed nor aborted, every key (recursive). */
-export async function listIncompleteUploads(client: ObjectStoreClient, bucketName: string): Promise<Array<{ key: string; uploadId: string }>> {
-  const found: Array<{ key: string; uploadId: string }> = [];
+/** Multipart uploads begun in the bucket and neither completed nor aborted, every key (recursive), with the bytes of the parts sent. */
+export async function listIncompleteUploads(client: ObjectStoreClient, bucketName: string): Promise<Array<{ key: string; uploadId: string; size: number }>> {
+  const found: Array<{ key: string; uploadId: string; size: number }> = [];
   for await (const upload of client.listIncompleteUploads(bucketName, '', true)) {
-    const entry = upload as { key?: string; uploadId?: string };
-    if (entry.key && entry.uploadId) found.push({ key: entry.key, uploadId: entry.uploadId });
+    const entry = upload as { key?: string; uploadId?: string; size?: number };
+    if (entry.key && entry.uploadId) found.push({ key: entry.key, uploadId: entry.uploadId, size: entry.size ?? 0 });
   }
   return found;
 }

@@ -13,7 +13,9 @@ import { cephGatewayAvailable, ensureLocalPki, startCephGateway, type RunningCep
 import { assumeRole, listIncompleteUploads, objectStoreConnection, objectStoreTransport, type ObjectStoreClient } from '@tessera/storage';
 import { quoteIdentifier } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import type { JWK } from 'jose';
 import { Client } from 'minio';
+import { verifyErasureReceiptJws, type ErasureReceiptPayload } from '../src/domain/erasure-receipt';
 import { createErasureRunner, createProvisioner } from '../src/server';
 
 if (!cephGatewayAvailable()) {
@@ -75,7 +77,7 @@ describe('erasing a tenant with an interrupted multipart upload (Ceph RGW)', () 
     const uploadA = await interruptedUpload(clientA, a.bucket);
     const uploadB = await interruptedUpload(clientB, b.bucket);
     await clientA.putObject(a.bucket, 'notes/current.txt', Buffer.from('a current object'));
-    expect(await listIncompleteUploads(clientA, a.bucket)).toEqual([{ key, uploadId: uploadA }]);
+    expect(await listIncompleteUploads(clientA, a.bucket)).toEqual([{ key, uploadId: uploadA, size: part.length }]);
     expect(await storedPartsOf(uploadA)).not.toEqual([]);
 
     // The store refuses to delete A's bucket for now.
@@ -105,6 +107,15 @@ describe('erasing a tenant with an interrupted multipart upload (Ceph RGW)', () 
       await built.announcer.close();
     }
     expect(await clientA.bucketExists(a.bucket)).toBe(false);
+
+    // The signed receipt counts the aborted upload and its bytes next to the objects.
+    const [row] = await stack.adminQuery<Array<{ receipt: string }>>(`SELECT receipt FROM ${control}.tenant_erasures WHERE id = ?`, [erasure.id]);
+    const published = expectNoErrors(await stack.query<{ auditSigningKeys: Array<{ publicJwk: string }> }>(await b.token('admin'), `{ auditSigningKeys { publicJwk } }`)).auditSigningKeys;
+    const verified = await verifyErasureReceiptJws(row!.receipt, published.map((jwk) => JSON.parse(jwk.publicJwk) as JWK));
+    expect(verified.valid).toBe(true);
+    expect((verified as { payload: ErasureReceiptPayload }).payload.destroyed.buckets).toEqual([
+      expect.objectContaining({ bucket: a.bucket, objects: 1, incompleteUploads: 1, incompleteUploadBytes: part.length }),
+    ]);
 
     // The aborted parts wait for RGW's garbage collector (2 h by default); run now, none of A's is left in RADOS.
     await rgw.adminCommand('radosgw-admin', 'gc', 'process', '--include-all');

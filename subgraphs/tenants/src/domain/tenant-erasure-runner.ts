@@ -34,7 +34,7 @@ export interface ErasureRunnerDeps {
 interface Progress {
   suspendedBefore?: boolean;
   region?: string;
-  inventory?: { bucket: string; objects: number; objectVersions?: number; bytes: number };
+  inventory?: { bucket: string; objects: number; objectVersions?: number; bytes: number; incompleteUploads?: number; incompleteUploadBytes?: number };
   keys?: { keyId: string; destroyedAt: string; dataKeyVersions: number[] };
   announced?: boolean;
   redisKeys?: number;
@@ -119,7 +119,7 @@ export class TenantErasureRunner {
     if (!progress.inventory) {
       const tenant = await this.deps.store.find(tenantId);
       progress.region = tenant?.region ?? progress.region;
-      progress.inventory = { bucket, objects: 0, objectVersions: 0, bytes: 0 };
+      progress.inventory = { bucket, objects: 0, objectVersions: 0, bytes: 0, incompleteUploads: 0, incompleteUploadBytes: 0 };
       if (progress.region) {
         const client = this.deps.objectStores.forBucketLifecycle({ id: tenantId, region: progress.region });
         // Every version and delete marker of a versioned bucket, not only what is current.
@@ -194,7 +194,7 @@ export class TenantErasureRunner {
       erasedAt: erasedAt.toISOString(),
       destroyed: {
         schema: { name: tenantSchemaName(tenantId), dropped: true },
-        buckets: [{ bucket, region: progress.region ?? 'unknown', objects: inventory.objects, objectVersions: inventory.objectVersions ?? inventory.objects, bytes: inventory.bytes }],
+        buckets: [{ bucket, region: progress.region ?? 'unknown', objects: inventory.objects, objectVersions: inventory.objectVersions ?? inventory.objects, bytes: inventory.bytes, incompleteUploads: inventory.incompleteUploads ?? 0, incompleteUploadBytes: inventory.incompleteUploadBytes ?? 0 }],
         keys: [progress.keys],
         redisKeys: progress.redisKeys ?? 0,
         controlPlaneRows: progress.controlPlaneRows ?? {},
