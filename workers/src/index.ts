@@ -6,3 +6,4 @@ export { readQueueEntry, QueueEntryRefused, type QueueEntryRefusal } from './que
 export { workersData } from './tables';
 export { workerPortOwners } from './worker-runtime';
 export { startWorkerSupervisor, readSupervisorEnvironment, decideWorkers, restartDelayMs, type WorkerSupervisor, type SupervisedRing, type RingStatus, type SupervisorConfig, type RingLimits } from './supervisor';
+export { ColumnAccumulator, DistinctBudget, defaultDistinctBudgetBytes, type ColumnStatistics } from './processors/column-statistics';

@@ -23,6 +23,32 @@ export interface TopValue {
 }
 
 const exactDistinctLimit = 10_000;
+/** What one counted value costs the heap beyond its characters: the map entry, the string header, the number. */
+const entryOverheadBytes = 96;
+
+/**
+ * The memory one profile may spend on exact distinct counts, shared by all its columns. Ten thousand
+ * values per column alone is no bound on a wide file: 1 000 columns of short distinct values are
+ * ten million map entries, more than a worker's heap, and a worker that dies takes the other jobs it
+ * runs with it. A column that cannot get its next value from the budget goes over to the estimate
+ * (as past 10 000 values) and gives back what it held, so narrow files stay exact.
+ */
+export class DistinctBudget {
+  constructor(private remainingBytes: number) {}
+
+  take(bytes: number): boolean {
+    if (bytes > this.remainingBytes) return false;
+    this.remainingBytes -= bytes;
+    return true;
+  }
+
+  giveBack(bytes: number): void {
+    this.remainingBytes += bytes;
+  }
+}
+
+/** The default budget of one profile's exact counts (estimated heap bytes). */
+export const defaultDistinctBudgetBytes = 64 * 1024 * 1024;
 const sketchSize = 1024;
 const topValueCount = 10;
 /**
@@ -73,10 +99,13 @@ export class ColumnAccumulator {
   /** Values longer than topValueLength, keyed by a digest of the whole value followed by its prefix. */
   private longCounts = new Map<string, number>();
   private frozenTop: TopValue[] | undefined;
+  /** Bytes this column holds of the profile's budget. */
+  private heldBytes = 0;
 
   constructor(
     readonly name: string,
     readonly type: string,
+    private readonly budget: DistinctBudget = new DistinctBudget(Number.POSITIVE_INFINITY),
   ) {}
 
   private get numeric(): boolean {
@@ -104,13 +133,29 @@ export class ColumnAccumulator {
       const prefix = prefixOf(raw, topValueLength);
       const counts = prefix === undefined ? this.counts : this.longCounts;
       const key = prefix === undefined ? raw : longValueKey(prefix, raw);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      if (this.counts.size + this.longCounts.size > exactDistinctLimit) {
-        this.frozenTop = this.top();
-        this.counts = undefined;
-        this.longCounts.clear();
+      const seen = counts.get(key);
+      if (seen !== undefined) {
+        counts.set(key, seen + 1);
+        return;
       }
+      // UTF-16: two bytes a character at most.
+      const cost = entryOverheadBytes + 2 * key.length;
+      if (this.counts.size + this.longCounts.size >= exactDistinctLimit || !this.budget.take(cost)) {
+        this.freeze();
+        return;
+      }
+      this.heldBytes += cost;
+      counts.set(key, 1);
     }
+  }
+
+  /** From here on the distinct count is estimated and the top values are those counted so far. */
+  private freeze(): void {
+    this.frozenTop = this.top();
+    this.counts = undefined;
+    this.longCounts.clear();
+    this.budget.giveBack(this.heldBytes);
+    this.heldBytes = 0;
   }
 
   private top(): TopValue[] {

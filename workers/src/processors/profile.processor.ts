@@ -1,7 +1,7 @@
 import type { ProfileJobInput } from '@tessera/jobs/ports';
 import type { WorkerPorts } from '../worker-runtime';
 import type { JobContext } from '../job-context';
-import { ColumnAccumulator } from './column-statistics';
+import { ColumnAccumulator, DistinctBudget, defaultDistinctBudgetBytes } from './column-statistics';
 import { datasetRows, openDatasetVersion } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
 
@@ -15,7 +15,9 @@ async function profile(ports: Pick<WorkerPorts, 'datasetJobs'>, ctx: JobContext)
   const opened = await openDatasetVersion(ports.datasetJobs, ctx, input.datasetVersionId);
   const { version } = opened;
   const wanted = input.columns ? new Set(input.columns) : undefined;
-  const accumulators = version.columns.filter((c) => !wanted || wanted.has(c.name)).map((c) => new ColumnAccumulator(c.name, c.type));
+  // One budget for the exact distinct counts of every column, so a wide file cannot outgrow the worker's heap.
+  const budget = new DistinctBudget(defaultDistinctBudgetBytes);
+  const accumulators = version.columns.filter((c) => !wanted || wanted.has(c.name)).map((c) => new ColumnAccumulator(c.name, c.type, budget));
   await ctx.progress({ progress: 0, phase: 'reading' }, true);
   let rows = 0;
   for await (const row of datasetRows(ctx, opened)) {
