@@ -15,7 +15,7 @@ import type { GatewayConfig } from './gateway-config';
 import type { GatewayContext } from './gateway-context';
 import { jsonErrorHandler, sendError, toContextError } from './http-errors';
 import { CostRateLimiter } from './pipeline/cost-rate-limit';
-import { applyCorsHeaders } from './pipeline/cors';
+import { applyCorsHeaders, corsHeaderList } from './pipeline/cors';
 import { operationFromBody, operationFromSearch } from './pipeline/operation-request';
 import { requestIdOf } from './pipeline/request-id';
 import { createRequestPipeline } from './pipeline/request-pipeline';
@@ -234,12 +234,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   app.set('trust proxy', (address: string) => trustedProxies.trusts(address));
   // '/GRAPHQL' or '/graphql/x' is no alias of '/graphql': every path the pipeline does not measure is a 404.
   app.set('case sensitive routing', true);
-  mountHealthRoutes(app, 'gateway', db);
   app.use((req, reply, next) => {
     reply.setHeader('x-request-id', requestIdOf(req.headers));
     next();
   });
   app.use(cors(deps.corsOrigins));
+  // After CORS: a page on a listed origin (a status view) reads readiness too, its 503 included.
+  mountHealthRoutes(app, 'gateway', db);
   app.use(tracingMiddleware('gateway'));
   app.put(
     '/uploads/:service/:id',
@@ -347,6 +348,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     config.host,
     config.publicTls === 'plaintext' ? undefined : { identity: { ...config.tls, ...(config.publicTls ?? {}) } },
     logger,
+    // A request Node's parser refuses (400, 408, 431) is answered outside express: a browser on a
+    // listed origin reads it only with the CORS headers, where its Origin can be read.
+    { refusalHeaders: (origin) => corsHeaderList(deps.corsOrigins, origin) },
   );
   let refusedConnections = 0;
   let refusalLoggedAtMs = Number.NEGATIVE_INFINITY;

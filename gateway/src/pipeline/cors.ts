@@ -8,3 +8,10 @@ export function applyCorsHeaders(origins: readonly string[], origin: string | un
   setHeader('access-control-expose-headers', 'x-request-id, retry-after');
   setHeader('access-control-max-age', '600');
 }
+
+/** The same headers as a list, for an answer written without a ServerResponse (a refusal of Node's HTTP parser). */
+export function corsHeaderList(origins: readonly string[], origin: string | undefined): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  applyCorsHeaders(origins, origin, (name, value) => headers.push([name, value]));
+  return headers;
+}

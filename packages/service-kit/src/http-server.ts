@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Express } from 'express';
 import { createLogger, type Logger } from '@tessera/config';
+import { originOfRefusedRequest, type ParserErrorFacts } from './refused-request-origin';
 import { peerIdentity, type ServerTls } from './tls';
 
 export interface RunningHttpServer {
@@ -14,16 +15,31 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
+/** Headers a refusal of the HTTP parser carries besides its own, given the request's `Origin` where it could be read. */
+export type RefusalHeaders = (origin: string | undefined) => ReadonlyArray<readonly [string, string]>;
+
+export interface ListenOptions {
+  /** What every other answer to that origin carries (the gateway's CORS headers); none when omitted. */
+  refusalHeaders?: RefusalHeaders | undefined;
+}
+
 /**
  * Listens on `port` (0 = any free port) and returns the base URL; `close` also drops idle keep-alive
  * sockets. With `tls`, HTTPS (and mutual TLS when `tls.allowedClients` is set); without, plain HTTP.
  */
-export async function listen(app: Express | ((req: never, res: never) => void), port: number, host = '127.0.0.1', tls?: ServerTls, logger: Logger = createLogger('error')): Promise<RunningHttpServer> {
+export async function listen(
+  app: Express | ((req: never, res: never) => void),
+  port: number,
+  host = '127.0.0.1',
+  tls?: ServerTls,
+  logger: Logger = createLogger('error'),
+  options: ListenOptions = {},
+): Promise<RunningHttpServer> {
   const handler = app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
   // An https.Server is an http.Server that also speaks TLS: the same type for everything downstream.
   const server: Server = tls ? (createTlsServer(tlsServerOptions(tls), handler) as unknown as Server) : createServer(handler);
   if (tls?.allowedClients) refuseClientsOutside(server, tls.allowedClients);
-  answerUnparsableRequests(server);
+  answerUnparsableRequests(server, options.refusalHeaders);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -73,10 +89,16 @@ function refuseClientsOutside(server: Server, allowedClients: readonly string[])
  * A request Node's HTTP parser refuses before any handler sees it (a malformed request line,
  * headers over the size limit, a request that does not arrive in time) gets the same typed JSON
  * body as every other refusal — `BAD_REQUEST`, with the status Node would send (400, 431, 408) —
- * instead of Node's empty reply; the connection is closed, as Node does.
+ * instead of Node's empty reply; the connection is closed, as Node does. With `refusalHeaders`, it
+ * also carries the headers they give for the request's `Origin`, where that can be read
+ * (refused-request-origin.ts): a browser reads a refusal only if it carries the CORS headers.
  */
-function answerUnparsableRequests(server: Server): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+export function answerUnparsableRequests(server: Server, refusalHeaders?: RefusalHeaders): void {
+  // The last request whose head each connection delivered: if its body is what failed, its parsed
+  // headers are at hand (a refused head never reaches 'request'; a completed one is not the failing one).
+  const heads = new WeakMap<Duplex, IncomingMessage>();
+  if (refusalHeaders) server.on('request', (req: IncomingMessage) => heads.set(req.socket, req));
+  server.on('clientError', (error: NodeJS.ErrnoException & ParserErrorFacts, socket: Duplex) => {
     // A response already under way cannot take another: Node's own handler checks the same field.
     const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
     if (error.code === 'ECONNRESET' || !socket.writable || answering) {
@@ -90,6 +112,15 @@ function answerUnparsableRequests(server: Server): void {
           ? [408, 'The request did not arrive in time.']
           : [400, 'The HTTP request is malformed.'];
     const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const extra = refusalHeaders ? headerLines(refusalHeaders(originOfRefusedRequest(error, heads.get(socket)))) : '';
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${extra}\r\n${body}`);
   });
+}
+
+/** Header lines written by hand (no ServerResponse checks them): a name or value that could break a line is left out. */
+function headerLines(headers: ReadonlyArray<readonly [string, string]>): string {
+  return headers
+    .filter(([name, value]) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && /^[\x20-\x7e]*$/.test(value))
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
 }
