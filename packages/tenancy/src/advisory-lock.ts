@@ -31,3 +31,24 @@ export async function withAdvisoryLock<T>(db: DataSource, name: string, options:
     await runner.release();
   }
 }
+
+/**
+ * Runs `fn` under the advisory lock if nobody holds it now, without waiting: a caller that finds
+ * it taken gets `{ ran: false }` at once and holds no connection meanwhile (waiting in GET_LOCK
+ * would keep one pool connection per waiter for as long as it waits).
+ */
+export async function withAdvisoryLockIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  const runner = db.createQueryRunner();
+  await runner.connect();
+  try {
+    const [row] = (await runner.query('SELECT GET_LOCK(?, 0) AS acquired', [name])) as Array<{ acquired: number | null }>;
+    if (row?.acquired !== 1) return { ran: false };
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      await runner.query('SELECT RELEASE_LOCK(?)', [name]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

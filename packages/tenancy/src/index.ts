@@ -26,6 +26,6 @@ export {
 export { migrateServiceSchema, migrationNames } from './migrations/run-service-migrations';
 export { singleSequenceHistoryTable, singleSequenceMigrations } from './migrations/single-sequence';
 export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from './tenant-access';
-export { advisoryLockName, withAdvisoryLock } from './advisory-lock';
+export { advisoryLockName, withAdvisoryLock, withAdvisoryLockIfFree } from './advisory-lock';
 export { probeTenantRows, type TenantRowQuestion, type TenantRowProbeResult } from './tenant-row-probe';
 export { localServiceDatabaseUrls, localAccountHosts } from './ownership/local-accounts';

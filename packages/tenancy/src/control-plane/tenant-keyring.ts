@@ -158,12 +158,21 @@ export class TenantKeyring {
     return { dataKey: await this.open(tenantId, version, row.wrapped_key), keyVersion: version };
   }
 
+  /**
+   * Any version's key, for reading. The row is read on every call (one primary-key lookup, as for
+   * writes) and a cached key is used only if it was opened from the wrapped key the row holds
+   * now: once a retirement has deleted a version's row, no process opens anything with it any
+   * more, whatever it still holds in its cache (which only saves the key provider's unwrap).
+   */
   async keyFor(tenantId: string, version: number): Promise<Buffer> {
-    const hit = this.cache.get(`${tenantId}#${version}`);
-    if (hit && hit.until > Date.now()) return hit.key;
     const rows = (await this.db.query(`SELECT version, wrapped_key, status FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version])) as KeyRow[];
     const row = rows[0];
-    if (!row) throw new Error(`tenant ${tenantId} has no data key version ${version}`);
+    if (!row) {
+      this.cache.delete(`${tenantId}#${version}`);
+      throw new Error(`tenant ${tenantId} has no data key version ${version}`);
+    }
+    const hit = this.cache.get(`${tenantId}#${version}`);
+    if (hit && hit.until > Date.now() && hit.wrapped === row.wrapped_key) return hit.key;
     return this.open(tenantId, version, row.wrapped_key);
   }
 

@@ -3,9 +3,9 @@ import type { DataSource } from 'typeorm';
 import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
-import { isTesseraError } from '@tessera/errors';
+import { errors, isTesseraError } from '@tessera/errors';
 import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
-import { advisoryLockName, quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
+import { advisoryLockName, quoteIdentifier, withAdvisoryLockIfFree } from '@tessera/tenancy';
 import { ownerActor, toOperation, type KeyOperation, type KeyOperationKind, type OperationRow } from './object-reencryptor';
 import { KeyOperationDrives } from './key-operation-drives';
 
@@ -32,9 +32,17 @@ export interface FamilyKeyRotatorOptions {
   batchSize: number;
   /** Pause between batches. */
   pauseMs: number;
+  /** How long a rotation that finds another replica starting one looks for that run to join before answering CONFLICT. */
+  joinWaitMs?: number | undefined;
 }
 
 export const defaultFamilyKeyRotatorOptions: FamilyKeyRotatorOptions = { batchSize: 20, pauseMs: 0 };
+
+/** A replica records its run a few milliseconds after it claims the start. */
+const defaultJoinWaitMs = 500;
+
+/** Between looks for the run another replica is recording. */
+const joinPollMs = 50;
 
 const kindOf: Record<KeyFamilyKind, KeyOperationKind> = { dataset: 'ROTATE_DATASET_KEY', model: 'ROTATE_MODEL_KEY' };
 const familyOf: Partial<Record<KeyOperationKind, KeyFamilyKind>> = { ROTATE_DATASET_KEY: 'dataset', ROTATE_MODEL_KEY: 'model' };
@@ -52,6 +60,8 @@ const targetTypeOf: Record<KeyFamilyKind, string> = { dataset: 'Dataset', model:
 export class FamilyKeyRotator {
   private readonly table: string;
   private readonly drives: KeyOperationDrives;
+  /** Starts under way in this process, by tenant, family and id: callers asking at once share one. */
+  private readonly starting = new Map<string, Promise<{ operation: KeyOperation; key: FamilyKeyReport }>>();
 
   constructor(
     private readonly deps: FamilyKeyRotatorDeps,
@@ -69,33 +79,80 @@ export class FamilyKeyRotator {
   /**
    * Rotates the family's key and starts the run, or joins the run of a rotation of the same
    * family still going (no second version: the objects are on their way to a fresh one already).
-   * Serialised per family across replicas by an advisory lock.
+   *
+   * Nobody queues on a lock: callers in this process asking at once share one start (one of them
+   * is answered `coalesced: false`, the others `coalesced: true` with the same run). Across
+   * replicas, the start is claimed with an advisory lock taken without waiting; a replica that
+   * finds it taken looks for the run the other one records (a few milliseconds later) for up to
+   * `joinWaitMs`, holding no connection, and joins it; if none shows up by then it answers
+   * CONFLICT `KEY_ROTATION_STARTING` with `retryAfterSeconds`. The lock is held only while the
+   * owner adds the version and the run is recorded, never during the re-encryption.
    */
-  async rotate(tenantId: string, family: KeyFamilyKind, familyId: string, principal: Principal): Promise<{ operation: KeyOperation; coalesced: boolean }> {
+  async rotate(tenantId: string, family: KeyFamilyKind, familyId: string, principal: Principal): Promise<{ operation: KeyOperation; coalesced: boolean; key: FamilyKeyReport }> {
+    const name = `${tenantId}\u0000${family}\u0000${familyId}`;
+    const pending = this.starting.get(name);
+    if (pending) return { ...(await pending), coalesced: true };
+    let started = false;
+    // The key's state is read once for every caller sharing the start (each read scans the dataset's objects).
+    const start = this.start(tenantId, family, familyId, principal).then(async (outcome) => {
+      started = !outcome.coalesced;
+      return { operation: outcome.operation, key: await this.status(tenantId, family, familyId, principal.subject) };
+    });
+    this.starting.set(name, start);
+    try {
+      return { ...(await start), coalesced: !started };
+    } finally {
+      if (this.starting.get(name) === start) this.starting.delete(name);
+    }
+  }
+
+  private async start(tenantId: string, family: KeyFamilyKind, familyId: string, principal: Principal): Promise<{ operation: KeyOperation; coalesced: boolean }> {
     const kind = kindOf[family];
     // Lock names are at most 64 characters: a digest of the family's full name.
     const lock = advisoryLockName('family_key', this.deps.controlSchema, tenantId, familyId);
-    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: 'Another rotation of this key is being started; try again.' }, async () => {
-      const running = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND kind = ? AND target_id = ? AND status = 'RUNNING' ORDER BY started_at DESC LIMIT 1`, [
-        tenantId,
-        kind,
-        familyId,
-      ])) as OperationRow[];
-      if (running[0]) {
-        this.drives.kick(running[0].id);
-        return { operation: toOperation(running[0]), coalesced: true };
+    const deadline = Date.now() + (this.options.joinWaitMs ?? defaultJoinWaitMs);
+    for (;;) {
+      const claimed = await withAdvisoryLockIfFree(this.deps.db, lock, async () => {
+        const running = await this.runningOf(tenantId, kind, familyId);
+        if (running) return { operation: running, coalesced: true };
+        const { version } = await this.deps.owners[family].rotateFamilyKey(actingFor(tenantId, principal.subject), { familyId });
+        const id = randomUUID();
+        const now = new Date();
+        await this.deps.db.query(
+          `INSERT INTO ${this.table} (id, tenant_id, kind, target_id, target_version, status, reencrypted, requested_by, started_at, updated_at) VALUES (?, ?, ?, ?, ?, 'RUNNING', 0, ?, ?, ?)`,
+          [id, tenantId, kind, familyId, version, principal.subject, now, now],
+        );
+        return { operation: (await this.find(id))!, coalesced: false };
+      });
+      if (claimed.ran) {
+        const { operation, coalesced } = claimed.value;
+        if (!coalesced) await this.record(tenantId, principal, { action: 'key.rotate', targetType: targetTypeOf[family], targetId: familyId, details: { version: operation.targetVersion, reason: 'requested', operation: operation.id } });
+        this.drives.kick(operation.id);
+        return claimed.value;
       }
-      const { version } = await this.deps.owners[family].rotateFamilyKey(actingFor(tenantId, principal.subject), { familyId });
-      const id = randomUUID();
-      const now = new Date();
-      await this.deps.db.query(
-        `INSERT INTO ${this.table} (id, tenant_id, kind, target_id, target_version, status, reencrypted, requested_by, started_at, updated_at) VALUES (?, ?, ?, ?, ?, 'RUNNING', 0, ?, ?, ?)`,
-        [id, tenantId, kind, familyId, version, principal.subject, now, now],
-      );
-      await this.record(tenantId, principal, { action: 'key.rotate', targetType: targetTypeOf[family], targetId: familyId, details: { version, reason: 'requested', operation: id } });
-      this.drives.kick(id);
-      return { operation: (await this.find(id))!, coalesced: false };
-    });
+      // Another replica is starting a rotation of this family: join its run once it is recorded.
+      const running = await this.runningOf(tenantId, kind, familyId);
+      if (running) {
+        this.drives.kick(running.id);
+        return { operation: running, coalesced: true };
+      }
+      if (Date.now() >= deadline) {
+        throw errors.conflict(`Another rotation of this ${targetTypeOf[family].toLowerCase()}'s key is being started right now; ask again in a second to join its run.`, {
+          reason: 'KEY_ROTATION_STARTING',
+          retryAfterSeconds: 1,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, joinPollMs));
+    }
+  }
+
+  private async runningOf(tenantId: string, kind: KeyOperationKind, familyId: string): Promise<KeyOperation | undefined> {
+    const rows = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE tenant_id = ? AND kind = ? AND target_id = ? AND status = 'RUNNING' ORDER BY started_at DESC LIMIT 1`, [
+      tenantId,
+      kind,
+      familyId,
+    ])) as OperationRow[];
+    return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
   /** Destroys an older key version of the family on request (KEY_VERSION_IN_USE while objects are under it; the owner decides). */

@@ -41,8 +41,8 @@ export class FamilyKeyService {
 
   async rotate(family: KeyFamilyKind, id: string, requested: string | null | undefined): Promise<{ key: FamilyKeyView; operation: KeyOperation; coalesced: boolean }> {
     const { tenantId, familyId } = await this.enter(id, requested);
-    const { operation, coalesced } = await this.rotator().rotate(tenantId, family, familyId, this.principal);
-    return { key: view(family, await this.rotator().status(tenantId, family, familyId, this.principal.subject)), operation, coalesced };
+    const { operation, coalesced, key } = await this.rotator().rotate(tenantId, family, familyId, this.principal);
+    return { key: view(family, key), operation, coalesced };
   }
 
   async retire(family: KeyFamilyKind, id: string, version: number, requested: string | null | undefined): Promise<FamilyKeyView> {
