@@ -49,10 +49,31 @@ export const anomalyDetectionConfigSchema = z.object({
 });
 export type AnomalyDetectionConfig = z.infer<typeof anomalyDetectionConfigSchema>;
 
+/**
+ * How the metrics service bounds its range reads (requestMetrics, usageReport): a long range at fine
+ * resolution holds a pooled connection for as long as the database aggregates it, so one tenant
+ * repeating them could hold every connection of the pool that all tenants share.
+ */
+export const metricsReadsConfigSchema = z.object({
+  /** Range reads of one tenant holding a connection at once, per metrics process. */
+  perTenant: z.coerce.number().int().min(1).max(100).default(2),
+  /** Range reads of all tenants holding a connection at once (default: half the pool, at least 1). */
+  inFlight: z.coerce.number().int().min(1).max(500).optional(),
+  /** How long a read waits for its tenant's turn before RATE_LIMITED. */
+  queueWaitMs: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** Reads of one tenant that may wait; one more is refused at once. */
+  maxQueuedPerTenant: z.coerce.number().int().min(0).max(1_000).default(8),
+  /** The database time one read may take (every statement of it together), then it is stopped. */
+  maxReadSeconds: z.coerce.number().gt(0).max(3_600).default(10),
+});
+export type MetricsReadsConfig = z.infer<typeof metricsReadsConfigSchema>;
+
 /** What a deployment (or a test) may override; everything else takes the defaults above. */
 export interface MonitoringOptions {
   requestMetrics?: Partial<RequestMetricsConfig>;
   anomalies?: Partial<AnomalyDetectionConfig>;
+  /** The metrics service's bounds on range reads. */
+  reads?: Partial<MetricsReadsConfig>;
 }
 
 export function requestMetricsConfig(options: Partial<RequestMetricsConfig> = {}): RequestMetricsConfig {
@@ -61,6 +82,10 @@ export function requestMetricsConfig(options: Partial<RequestMetricsConfig> = {}
 
 export function anomalyDetectionConfig(options: Partial<AnomalyDetectionConfig> = {}): AnomalyDetectionConfig {
   return anomalyDetectionConfigSchema.parse(options);
+}
+
+export function metricsReadsConfig(options: Partial<MetricsReadsConfig> = {}): MetricsReadsConfig {
+  return metricsReadsConfigSchema.parse(options);
 }
 
 /** Environment variables (README table), shared by the gateway and the metrics service. */
@@ -72,6 +97,11 @@ export const monitoringVariables = z.object({
   ANOMALY_SETTLE_MS: milliseconds(30_000),
   ANOMALY_WARMUP_BUCKETS: z.coerce.number().int().min(1).default(15),
   ANOMALY_THRESHOLD: z.coerce.number().gt(0).default(4),
+  METRICS_READS_PER_TENANT: metricsReadsConfigSchema.shape.perTenant,
+  METRICS_READS_IN_FLIGHT: metricsReadsConfigSchema.shape.inFlight,
+  METRICS_READ_QUEUE_MS: metricsReadsConfigSchema.shape.queueWaitMs,
+  METRICS_READ_QUEUE_PER_TENANT: metricsReadsConfigSchema.shape.maxQueuedPerTenant,
+  METRICS_READ_MAX_SECONDS: metricsReadsConfigSchema.shape.maxReadSeconds,
 });
 
 export function toMonitoringOptions(parsed: z.infer<typeof monitoringVariables>): MonitoringOptions {
@@ -83,6 +113,13 @@ export function toMonitoringOptions(parsed: z.infer<typeof monitoringVariables>)
       settleMs: parsed.ANOMALY_SETTLE_MS,
       warmupBuckets: parsed.ANOMALY_WARMUP_BUCKETS,
       threshold: parsed.ANOMALY_THRESHOLD,
+    },
+    reads: {
+      perTenant: parsed.METRICS_READS_PER_TENANT,
+      ...(parsed.METRICS_READS_IN_FLIGHT !== undefined ? { inFlight: parsed.METRICS_READS_IN_FLIGHT } : {}),
+      queueWaitMs: parsed.METRICS_READ_QUEUE_MS,
+      maxQueuedPerTenant: parsed.METRICS_READ_QUEUE_PER_TENANT,
+      maxReadSeconds: parsed.METRICS_READ_MAX_SECONDS,
     },
   };
 }

@@ -9,7 +9,7 @@ import { metricsEntities, metricsSubgraph } from './server';
 import { metricsData } from './tables';
 
 export interface MetricsModuleOptions {
-  /** Anomaly detection settings (defaults when omitted). */
+  /** Anomaly detection and range-read settings (defaults when omitted). */
   monitoring?: MonitoringOptions;
   /** The owners' ports usage, training, inference and audit numbers are read through. */
   ports: { jobs: JobsPort; datasets: DatasetsPort; models: ModelsPort; audit: AuditPort };
@@ -22,5 +22,5 @@ export const metricsModule = {
   // Anomaly detection; no objects, no keys.
   environment: ['monitoring'],
   ports: { calls: ['jobs', 'datasets', 'models', 'audit'] },
-  build: (runtime, options) => metricsSubgraph(runtime, options.monitoring?.anomalies, { jobs: options.ports.jobs, datasets: options.ports.datasets, models: options.ports.models, audit: options.ports.audit }),
+  build: (runtime, options) => metricsSubgraph(runtime, options.monitoring, { jobs: options.ports.jobs, datasets: options.ports.datasets, models: options.ports.models, audit: options.ports.audit }),
 } satisfies SubgraphModule<MetricsModuleOptions, 'metrics'>;

@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { AuditPort } from '@tessera/audit/ports';
 import { meteringConfig, StoredBytesSampler } from '@tessera/metering';
-import { anomalyDetectionConfig, type AnomalyDetectionConfig } from '@tessera/monitoring';
+import { anomalyDetectionConfig, metricsReadsConfig, type MonitoringOptions } from '@tessera/monitoring';
 import { LiveQuotaReader } from '@tessera/quotas';
 import type { DatasetsPort } from '@tessera/datasets/ports';
 import type { JobsPort } from '@tessera/jobs/ports';
 import type { ModelsPort } from '@tessera/models/ports';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { AnomalyEngine } from './domain/anomaly-engine';
+import { RangeReads } from './domain/range-reads';
 import { anomalyResolvers } from './resolvers/anomaly.resolver';
 import { inferenceStatsResolvers } from './resolvers/inference-stats.resolver';
 import { requestMetricsResolvers } from './resolvers/request-metrics.resolver';
@@ -39,7 +40,7 @@ export interface MetricsPorts {
  * runtime and ports it also runs anomaly detection beside its requests (a periodic pass over the tenants whose series run);
  * without them (a definition built only to read its schema and rules) `anomalies` reads what is stored.
  */
-export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<AnomalyDetectionConfig>, ports?: MetricsPorts): SubgraphDefinition {
+export function metricsSubgraph(runtime?: ServiceRuntime, monitoring?: MonitoringOptions, ports?: MetricsPorts): SubgraphDefinition {
   const engine =
     runtime && ports
       ? new AnomalyEngine({
@@ -47,7 +48,7 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
           scopes: runtime.scopes,
           tenants: runtime.tenants,
           logger: runtime.logger.child({ service: 'metrics' }),
-          config: anomalyDetectionConfig(anomalies),
+          config: anomalyDetectionConfig(monitoring?.anomalies),
           ports: { models: ports.models, audit: ports.audit },
         })
       : undefined;
@@ -60,12 +61,16 @@ export function metricsSubgraph(runtime?: ServiceRuntime, anomalies?: Partial<An
         intervalMs: meteringConfig(runtime.config.metering).storageSampleIntervalMs,
       })
     : undefined;
+  // Range reads share the pool with everything else this process does: all tenants together take at
+  // most half of it by default, so tenantUsage, budgets, port calls and tenant lookups always find a connection.
+  const readLimits = metricsReadsConfig(monitoring?.reads);
+  const reads = new RangeReads({ ...readLimits, inFlight: readLimits.inFlight ?? Math.max(1, Math.floor((runtime?.config.database.poolSize ?? 2) / 2)) });
   // tenantUsage's live quotas: read from the Redis counters the gateways, models replicas and workers enforce them with.
   const liveQuotas = runtime ? new LiveQuotaReader({ redis: runtime.config.redis }) : undefined;
   return {
     name: 'metrics',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(usageResolvers(liveQuotas, ports), inferenceStatsResolvers(ports?.models), requestMetricsResolvers, trainingMetricsResolvers(ports?.jobs), anomalyResolvers(engine), usageReportResolvers(runtime?.budgets)),
+    resolvers: mergeResolvers(usageResolvers(liveQuotas, ports), inferenceStatsResolvers(ports?.models), requestMetricsResolvers(reads), trainingMetricsResolvers(ports?.jobs), anomalyResolvers(engine), usageReportResolvers(runtime?.budgets, reads)),
     rules: metricsRules,
     start: () => {
       engine?.start();

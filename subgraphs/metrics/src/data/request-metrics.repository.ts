@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import { latencyBucketColumns } from '@tessera/monitoring';
+import type { SqlReader } from './time-capped-reader';
 
 /** Sums of `request_metrics` over one slot (a minute, an hour, a detector bucket). */
 export interface RequestSlot {
@@ -43,7 +43,7 @@ function histogramOf(row: Record<string, unknown>): number[] {
 }
 
 /** `request_metrics` of [from, to) summed per slot of `slotSeconds`, on the caller's tenant schema. */
-export async function readRequestSlots(manager: EntityManager, from: Date, to: Date, slotSeconds: number, filter: RequestFilter = {}): Promise<RequestSlot[]> {
+export async function readRequestSlots(manager: SqlReader, from: Date, to: Date, slotSeconds: number, filter: RequestFilter = {}): Promise<RequestSlot[]> {
   const extra = where(filter);
   const rows = (await manager.query(
     `SELECT FLOOR(${epochSeconds('bucket_start')} / ?) AS slot, ${sums}
@@ -62,7 +62,7 @@ export async function readRequestSlots(manager: EntityManager, from: Date, to: D
 }
 
 /** Error codes of [from, to) per slot: slot start → code → failed requests. */
-export async function readErrorSlots(manager: EntityManager, from: Date, to: Date, slotSeconds: number, filter: RequestFilter = {}): Promise<Map<number, Map<string, number>>> {
+export async function readErrorSlots(manager: SqlReader, from: Date, to: Date, slotSeconds: number, filter: RequestFilter = {}): Promise<Map<number, Map<string, number>>> {
   const extra = where(filter);
   const rows = (await manager.query(
     `SELECT FLOOR(${epochSeconds('bucket_start')} / ?) AS slot, code, SUM(requests) AS requests
@@ -86,7 +86,7 @@ export interface OperationSums extends Omit<RequestSlot, 'start'> {
 }
 
 /** The busiest operations of [from, to), at most `limit`. */
-export async function readOperations(manager: EntityManager, from: Date, to: Date, filter: RequestFilter, limit: number): Promise<OperationSums[]> {
+export async function readOperations(manager: SqlReader, from: Date, to: Date, filter: RequestFilter, limit: number): Promise<OperationSums[]> {
   const extra = where(filter);
   const rows = (await manager.query(
     `SELECT op_type, op_name, ${sums}

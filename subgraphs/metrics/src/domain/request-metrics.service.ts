@@ -4,6 +4,7 @@ import { estimateQuantile } from '@tessera/monitoring';
 import type { TenantScope } from '@tessera/tenancy';
 import { readErrorSlots, readOperations, readRequestSlots, type RequestFilter } from '../data/request-metrics.repository';
 import { granularityMs, maxRangeMs, parseGranularity, parseRange, type Granularity } from './metric-range';
+import type { RangeReads } from './range-reads';
 
 export interface RequestStats {
   requests: number;
@@ -62,7 +63,11 @@ function sortedCodes(codes: Map<string, number> | undefined): Array<{ code: stri
 
 /** The caller's tenant's request metrics, as the gateway recorded them, per minute or hour. */
 export class RequestMetricsService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    /** Turns and time budget of range reads (shared by the process's requests). */
+    private readonly reads: RangeReads,
+  ) {}
 
   async series(args: { from: unknown; to: unknown; granularity?: unknown; operationType?: unknown; operationName?: unknown }): Promise<RequestMetrics> {
     assertPermission(this.scope.principal, 'read');
@@ -73,7 +78,7 @@ export class RequestMetricsService {
     const first = Math.floor(from.getTime() / step) * step;
     const end = Math.floor(to.getTime() / step) * step + step;
 
-    const { slots, codes, operations } = await this.scope.db(async (manager) => ({
+    const { slots, codes, operations } = await this.reads.read(this.scope, async (manager) => ({
       slots: await readRequestSlots(manager, new Date(first), new Date(end), step / 1000, filter),
       codes: await readErrorSlots(manager, new Date(first), new Date(end), step / 1000, filter),
       operations: await readOperations(manager, new Date(first), new Date(end), filter, maxOperations),

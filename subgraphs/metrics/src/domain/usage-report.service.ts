@@ -3,6 +3,7 @@ import { errors } from '@tessera/errors';
 import { isMeterName, meterNames, type MeterName } from '@tessera/metering';
 import type { TenantScope } from '@tessera/tenancy';
 import { parseRange } from './metric-range';
+import type { RangeReads } from './range-reads';
 
 export type UsageGranularity = 'HOUR' | 'DAY' | 'MONTH';
 
@@ -66,14 +67,17 @@ export function periodOf(at: Date, granularity: UsageGranularity): { start: Date
  * by the database; empty periods are filled with zeros here.
  */
 export class UsageReportService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly reads: RangeReads,
+  ) {}
 
   async report(args: { from: unknown; to: unknown; granularity?: unknown }): Promise<UsageReport> {
     assertPermission(this.scope.principal, 'administer');
     const granularity = parseUsageGranularity(args.granularity);
     const { from, to } = parseRange(args, maxRange[granularity].ms, maxRange[granularity].label);
     const first = periodOf(from, granularity).start;
-    const rows = (await this.scope.db((manager) =>
+    const rows = (await this.reads.read(this.scope, (manager) =>
       manager.query(
         `SELECT DATE_FORMAT(hour, ?) AS period, meter, SUM(amount) AS amount
            FROM usage_meters WHERE hour >= ? AND hour <= ? GROUP BY period, meter`,

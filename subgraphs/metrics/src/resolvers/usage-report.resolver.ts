@@ -4,13 +4,14 @@ import type { SubgraphContext } from '@tessera/service-kit';
 import { UsageBudgetService, type UsageBudgetInput, type UsageBudgetView } from '../domain/usage-budget.service';
 import type { UsagePoint, UsageReport } from '../domain/usage-report.service';
 import { UsageReportService } from '../domain/usage-report.service';
+import type { RangeReads } from '../domain/range-reads';
 
-export function usageReportResolvers(guard: BudgetGuard | undefined): GraphQLResolverMap<SubgraphContext> {
+export function usageReportResolvers(guard: BudgetGuard | undefined, reads: RangeReads): GraphQLResolverMap<SubgraphContext> {
   const budgets = async (ctx: SubgraphContext) => new UsageBudgetService(await ctx.scope(), guard);
   return {
     Query: {
       usageReport: async (_: unknown, args: Record<string, unknown>, ctx: SubgraphContext) =>
-        new UsageReportService(await ctx.scope()).report(args as { from: unknown; to: unknown; granularity?: unknown }),
+        new UsageReportService(await ctx.scope(), reads).report(args as { from: unknown; to: unknown; granularity?: unknown }),
       usageBudgets: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await budgets(ctx)).list(),
     },
     Mutation: {
