@@ -1,6 +1,7 @@
 import { useAuth } from './auth/AuthContext';
 import { Link, match, useRouter } from './router';
-import { routes } from './routes';
+import { routes, type Route } from './routes';
+import { ViewErrorBoundary } from './ui/ViewErrorBoundary';
 
 export function App() {
   const { principal, signOut } = useAuth();
@@ -20,7 +21,10 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page path={path} fallback={visible[0]?.path} />
+        {/* A view that fails to render replaces only itself; leaving its address clears the error. */}
+        <ViewErrorBoundary resetKey={path} {...backFor(path, visible[0])}>
+          <Page path={path} fallback={visible[0]?.path} />
+        </ViewErrorBoundary>
       </main>
     </>
   );
@@ -39,6 +43,13 @@ function Page({ path, fallback }: { path: string; fallback: string | undefined }
     return first ? first.render({}) : <NotAllowed />;
   }
   return <section><h1>Not found</h1><p>There is no page at {path}.</p></section>;
+}
+
+/** Where a failed detail view leads back to: its area's list. A failed list has "Try again" and the menu. */
+function backFor(path: string, first: Route | undefined): { back?: { to: string; label: string } } {
+  const area = routes.find((route) => match(route.path, path) || route.details?.some((pattern) => match(pattern, path))) ?? first;
+  if (!area || match(area.path, path)) return {};
+  return { back: { to: area.path, label: `Back to ${area.label}` } };
 }
 
 function NotAllowed() {

@@ -5,6 +5,7 @@ import type { User } from 'oidc-client-ts';
 import { App } from './App';
 import { createApiClient } from './api/client';
 import { AuthProvider, type Auth } from './auth/AuthContext';
+import { EffectivePrincipal } from './auth/EffectivePrincipal';
 import { createUserManager, principalOf, type ReturnState } from './auth/session';
 import { safeReturnPath, signInRefusal } from './auth/sign-in-return';
 import { loadConfig } from './config';
@@ -63,7 +64,9 @@ async function start(): Promise<void> {
       <AuthProvider auth={auth}>
         <UrqlProvider value={client}>
           <Router>
-            <App />
+            <EffectivePrincipal>
+              <App />
+            </EffectivePrincipal>
           </Router>
         </UrqlProvider>
       </AuthProvider>

@@ -1,6 +1,7 @@
 import { createClient as createWsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import { websocketUrl } from '../config';
+import { fetchRecordingRequestId } from './request-ids';
 
 /**
  * urql over HTTPS for queries and mutations, and graphql-ws (graphql-transport-ws) for
@@ -23,6 +24,7 @@ export function createApiClient(graphqlUrl: string, accessToken: () => string | 
     url: graphqlUrl,
     // Every view shows what the server says now: another tab or a job may have changed it.
     requestPolicy: 'cache-and-network',
+    fetch: fetchRecordingRequestId,
     fetchOptions: () => ({ headers: { authorization: `Bearer ${accessToken() ?? ''}` } }),
     exchanges: [
       fetchExchange,

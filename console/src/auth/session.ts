@@ -3,7 +3,7 @@ import type { ConsoleConfig } from '../config';
 
 export type Role = 'admin' | 'data_scientist' | 'viewer' | 'auditor' | 'platform_admin';
 
-/** Who is signed in, as the gateway will see it (the access token's claims). */
+/** Who is signed in: first as the access token's claims say, then as the API answers `me` (EffectivePrincipal). */
 export interface Principal {
   subject: string;
   tenant: string | undefined;
@@ -22,7 +22,11 @@ function claimAt(claims: Record<string, unknown>, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), claims);
 }
 
-/** Reads, never trusts: the gateway verifies the token; the console only hides what would be refused. */
+/**
+ * Reads, never trusts: the gateway verifies the token. Only the subject is shown from here (while
+ * `me` is asked, or when it is refused); what the console shows or hides follows `me`'s roles,
+ * which are the token's only with ROLE_SOURCE=claims.
+ */
 export function principalOf(user: User, config: Pick<ConsoleConfig, 'tenantClaim' | 'rolesClaim'>): Principal {
   const claims = decodeClaims(user.access_token);
   const rolesClaim = claimAt(claims, config.rolesClaim ?? 'roles');

@@ -14,6 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query ConsoleMe {\n    me { subject tenantId roles }\n  }\n": typeof types.ConsoleMeDocument,
     "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConsoleAuditEventsDocument,
     "\n  query ConsoleVerifyAuditChain {\n    verifyAuditChain { valid checkedEvents headSequence firstBadSequence reason checkpointsChecked }\n  }\n": typeof types.ConsoleVerifyAuditChainDocument,
     "\n  query ConsoleAuditCheckpoints {\n    auditCheckpoints { sequence headHash keyId signedAt objectKey }\n  }\n": typeof types.ConsoleAuditCheckpointsDocument,
@@ -29,7 +30,7 @@ type Documents = {
     "\n  query ConsoleDataset($id: ID!) {\n    dataset(id: $id) {\n      id name description createdAt createdBy versionCount\n      versions(first: 20) {\n        edges { node { id number rowCount byteSize sha256 createdAt createdBy columns { name type nullable nullCount } } }\n      }\n    }\n  }\n": typeof types.ConsoleDatasetDocument,
     "\n  query ConsoleDatasetVersion($id: ID!) {\n    datasetVersion(id: $id) { id number rowCount byteSize sha256 createdAt createdBy columns { name type nullable nullCount } dataset { id } }\n  }\n": typeof types.ConsoleDatasetVersionDocument,
     "\n  query ConsoleDatasetPreview($id: ID!) {\n    datasetVersion(id: $id) { id preview(limit: 20) { columns rows } }\n  }\n": typeof types.ConsoleDatasetPreviewDocument,
-    "\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    jobs(first: 20, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n": typeof types.ConsoleProfileJobsDocument,
+    "\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    latest: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status } }\n    }\n    profiled: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], status: [SUCCEEDED], datasetVersionId: $datasetVersionId }) {\n      edges { node { id createdAt result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n": typeof types.ConsoleProfileJobsDocument,
     "\n  mutation ConsoleCreateDataset($input: CreateDatasetInput!) {\n    createDataset(input: $input) { id name }\n  }\n": typeof types.ConsoleCreateDatasetDocument,
     "\n  mutation ConsoleCreateDatasetUpload($input: CreateDatasetUploadInput!) {\n    createDatasetUpload(input: $input) { id uploadUrl maxBytes }\n  }\n": typeof types.ConsoleCreateDatasetUploadDocument,
     "\n  mutation ConsoleCompleteDatasetUpload($uploadId: ID!) {\n    completeDatasetUpload(uploadId: $uploadId) { id number rowCount }\n  }\n": typeof types.ConsoleCompleteDatasetUploadDocument,
@@ -64,6 +65,7 @@ type Documents = {
     "\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n": typeof types.ConsoleSetTenantLimitsDocument,
 };
 const documents: Documents = {
+    "\n  query ConsoleMe {\n    me { subject tenantId roles }\n  }\n": types.ConsoleMeDocument,
     "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConsoleAuditEventsDocument,
     "\n  query ConsoleVerifyAuditChain {\n    verifyAuditChain { valid checkedEvents headSequence firstBadSequence reason checkpointsChecked }\n  }\n": types.ConsoleVerifyAuditChainDocument,
     "\n  query ConsoleAuditCheckpoints {\n    auditCheckpoints { sequence headHash keyId signedAt objectKey }\n  }\n": types.ConsoleAuditCheckpointsDocument,
@@ -79,7 +81,7 @@ const documents: Documents = {
     "\n  query ConsoleDataset($id: ID!) {\n    dataset(id: $id) {\n      id name description createdAt createdBy versionCount\n      versions(first: 20) {\n        edges { node { id number rowCount byteSize sha256 createdAt createdBy columns { name type nullable nullCount } } }\n      }\n    }\n  }\n": types.ConsoleDatasetDocument,
     "\n  query ConsoleDatasetVersion($id: ID!) {\n    datasetVersion(id: $id) { id number rowCount byteSize sha256 createdAt createdBy columns { name type nullable nullCount } dataset { id } }\n  }\n": types.ConsoleDatasetVersionDocument,
     "\n  query ConsoleDatasetPreview($id: ID!) {\n    datasetVersion(id: $id) { id preview(limit: 20) { columns rows } }\n  }\n": types.ConsoleDatasetPreviewDocument,
-    "\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    jobs(first: 20, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n": types.ConsoleProfileJobsDocument,
+    "\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    latest: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status } }\n    }\n    profiled: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], status: [SUCCEEDED], datasetVersionId: $datasetVersionId }) {\n      edges { node { id createdAt result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n": types.ConsoleProfileJobsDocument,
     "\n  mutation ConsoleCreateDataset($input: CreateDatasetInput!) {\n    createDataset(input: $input) { id name }\n  }\n": types.ConsoleCreateDatasetDocument,
     "\n  mutation ConsoleCreateDatasetUpload($input: CreateDatasetUploadInput!) {\n    createDatasetUpload(input: $input) { id uploadUrl maxBytes }\n  }\n": types.ConsoleCreateDatasetUploadDocument,
     "\n  mutation ConsoleCompleteDatasetUpload($uploadId: ID!) {\n    completeDatasetUpload(uploadId: $uploadId) { id number rowCount }\n  }\n": types.ConsoleCompleteDatasetUploadDocument,
@@ -128,6 +130,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleMe {\n    me { subject tenantId roles }\n  }\n"): (typeof documents)["\n  query ConsoleMe {\n    me { subject tenantId roles }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -191,7 +197,7 @@ export function graphql(source: "\n  query ConsoleDatasetPreview($id: ID!) {\n  
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    jobs(first: 20, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    jobs(first: 20, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n"];
+export function graphql(source: "\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    latest: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status } }\n    }\n    profiled: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], status: [SUCCEEDED], datasetVersionId: $datasetVersionId }) {\n      edges { node { id createdAt result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleProfileJobs($datasetVersionId: ID!) {\n    latest: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {\n      edges { node { id status } }\n    }\n    profiled: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], status: [SUCCEEDED], datasetVersionId: $datasetVersionId }) {\n      edges { node { id createdAt result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

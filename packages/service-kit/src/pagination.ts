@@ -56,20 +56,27 @@ export function toConnection<T>(rows: T[], limit: number, positionOf: (row: T) =
   return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
 }
 
+/** Which end a page starts from: oldest first (every list's default) or newest first. */
+export type PageOrder = 'ASC' | 'DESC';
+
 /**
  * Applies a cursor page to a TypeORM query over an alias with `createdAt` and `id` columns,
- * oldest first, and returns the connection. Keyset pagination: cost does not grow with the page.
+ * oldest first unless `order` is DESC, and returns the connection. Keyset pagination: cost does
+ * not grow with the page. A cursor holds only a position, so it pages on in whichever order it is
+ * passed with.
  */
 export async function pageOf<T extends { createdAt: Date; id: string }>(
   query: import('typeorm').SelectQueryBuilder<T>,
   alias: string,
   args: PageArgs,
+  order: PageOrder = 'ASC',
 ): Promise<Connection<T>> {
   const limit = pageSize(args);
   const after = decodeCursor(args.after);
   if (after) {
-    query.andWhere(`(${alias}.createdAt > :pageAt OR (${alias}.createdAt = :pageAt AND ${alias}.id > :pageId))`, { pageAt: after.createdAt, pageId: after.id });
+    const beyond = order === 'ASC' ? '>' : '<';
+    query.andWhere(`(${alias}.createdAt ${beyond} :pageAt OR (${alias}.createdAt = :pageAt AND ${alias}.id ${beyond} :pageId))`, { pageAt: after.createdAt, pageId: after.id });
   }
-  const rows = await query.orderBy(`${alias}.createdAt`, 'ASC').addOrderBy(`${alias}.id`, 'ASC').take(limit + 1).getMany();
+  const rows = await query.orderBy(`${alias}.createdAt`, order).addOrderBy(`${alias}.id`, order).take(limit + 1).getMany();
   return toConnection(rows, limit, (row) => row);
 }

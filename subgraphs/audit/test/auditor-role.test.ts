@@ -31,6 +31,8 @@ const auditorQueries = new Set([
   'modelByName',
   'modelVersion',
   'currentTenant',
+  // Who the caller is and its roles: any signed-in caller's own.
+  'me',
   'members',
   'serviceAccounts',
 ]);

@@ -117,6 +117,17 @@ describe('jobs: submit validation, quotas, roles and tenant isolation', () => {
       const ofVersion = (id: string) => stack.query<{ jobs: { edges: Array<{ node: { id: string } }> } }>(scientistA, 'query ($id: ID!) { jobs(filter: { kind: [PROFILE], datasetVersionId: $id }) { edges { node { id } } } }', { id });
       expect(expectNoErrors(await ofVersion(versionA)).jobs.edges.map((e) => e.node.id)).toEqual([submitted[1]!.id, submitted[2]!.id]);
       expect(expectNoErrors(await ofVersion(emptyVersionA)).jobs.edges).toEqual([]);
+      // Newest first, a bounded page: the console asks for a version's newest successful profile so,
+      // however many jobs the version has; the cursor pages on in the same order.
+      type Page = { jobs: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+      const newest = (after?: string) => stack.query<Page>(scientistA, 'query ($id: ID!, $after: String) { jobs(first: 1, after: $after, order: NEWEST_FIRST, filter: { kind: [PROFILE], datasetVersionId: $id }) { edges { node { id } } pageInfo { hasNextPage endCursor } } }', { id: versionA, ...(after ? { after } : {}) });
+      const first = expectNoErrors(await newest()).jobs;
+      expect(first.edges.map((e) => e.node.id)).toEqual([submitted[2]!.id]);
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      const second = expectNoErrors(await newest(first.pageInfo.endCursor!)).jobs;
+      expect(second.edges.map((e) => e.node.id)).toEqual([submitted[1]!.id]);
+      expect(second.pageInfo.hasNextPage).toBe(false);
+      expect(errorCodes(await stack.query(scientistA, '{ jobs(order: SIDEWAYS) { edges { cursor } } }'))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
       const malformed = await ofVersion("1' OR '1'='1");
       expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
       expect(malformed.errors?.[0]?.extensions?.['field']).toBe('filter.datasetVersionId');

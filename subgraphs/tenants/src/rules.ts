@@ -8,6 +8,8 @@ const readsAccess = or(can.audit, isPlatformAdmin);
 
 export const tenantRules: RuleTree = {
   Query: {
+    // Anyone signed in may ask who they are; the answer names only their own tenant.
+    me: or(isTenantMember, isPlatformAdmin),
     currentTenant: isTenantMember,
     tenants: isPlatformAdmin,
     tenant: isPlatformAdmin,
@@ -54,6 +56,7 @@ export const tenantRules: RuleTree = {
   TenantLimits: allow,
   TenantUsageTotals: allow,
   ProvisionTenantPayload: allow,
+  CurrentPrincipal: allow,
   Member: allow,
   ServiceAccount: allow,
   ApiKey: allow,

@@ -225,6 +225,29 @@ describe('members (ROLE_SOURCE=members)', () => {
     expect(attempts.map((e) => [e.actor_subject, e.target_id, e.outcome])).toContainEqual([globexAdmin.subject, victim.id, 'DENIED']);
   });
 
+  it("me answers the caller's effective roles in the token's tenant: the membership's, never the token's claim nor another tenant's membership", async () => {
+    const me = 'query Me { me { subject tenantId roles } }';
+    type MeView = { me: { subject: string; tenantId: string | null; roles: string[] } };
+    // acme's first admin: its token claims viewer, its membership says admin.
+    expect(expectNoErrors(await stack.query<MeView>(admin.token, me)).me).toEqual({ subject: admin.subject, tenantId: acme.id, roles: ['ADMIN'] });
+    // One subject, a member of both tenants with different roles: its acme token gets acme's role only.
+    const both = await userToken(stack, acme.id, { roles: ['admin'] });
+    expectNoErrors(await stack.query(admin.token, inviteMember, { input: { subject: both.subject, role: 'DATA_SCIENTIST' } }));
+    expectNoErrors(await stack.query(globexAdmin.token, inviteMember, { input: { subject: both.subject, role: 'ADMIN' } }));
+    expect(expectNoErrors(await stack.query<MeView>(both.token, me)).me).toEqual({ subject: both.subject, tenantId: acme.id, roles: ['DATA_SCIENTIST'] });
+    // A member of globex only, signed in for acme: globex's admin role lends it nothing in acme.
+    const elsewhere = await userToken(stack, acme.id, { roles: ['admin'] });
+    expectNoErrors(await stack.query(globexAdmin.token, inviteMember, { input: { subject: elsewhere.subject, role: 'ADMIN' } }));
+    expectOnlyError(await stack.query(elsewhere.token, me), 'FORBIDDEN');
+    // A platform admin holds no tenant; without a token there is no one to describe.
+    expect(expectNoErrors(await stack.query<MeView>(platformAdmin, me)).me).toMatchObject({ tenantId: null, roles: ['PLATFORM_ADMIN'] });
+    expectOnlyError(await stack.query(undefined, me), 'UNAUTHENTICATED');
+    // A role change holds on the next request here too (the console re-reads it on every page).
+    const bothMember = (await membersOf(stack, acme.id)).find((m) => m.subject === both.subject)!;
+    expectNoErrors(await stack.query(admin.token, changeMemberRole, { id: bothMember.id, role: 'VIEWER' }));
+    expect(expectNoErrors(await stack.query<MeView>(both.token, me)).me.roles).toEqual(['VIEWER']);
+  });
+
   it('accessReport lists every member and service account with its role, including those who never used their access', async () => {
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const idle = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: `idle-${acme.id}`, role: 'VIEWER' } })).inviteMember;

@@ -85,16 +85,17 @@ function Profile({ versionId, canWrite }: { versionId: string; canWrite: boolean
   const [{ data, error }, refetch] = useQuery({ query: ProfileJobsQuery, variables: { datasetVersionId: versionId }, pause: !canRead });
   const [submitted, submit] = useMutation(SubmitProfileMutation);
   if (!canRead) return null;
-  // This version's profiling jobs, newest first (the API lists oldest first).
-  const jobs = (data?.jobs.edges ?? []).map((edge) => edge.node).filter((job) => job.input.datasetVersionId === versionId).reverse();
-  const latest = jobs.find((job) => job.result?.profile) ?? jobs[0];
-  const profile = latest?.result?.profile;
+  const latest = data?.latest.edges[0]?.node;
+  const profiled = data?.profiled.edges[0]?.node;
+  const profile = profiled?.result?.profile;
+  // A newer profiling job than the one shown: still running, or it failed.
+  const pending = latest && latest.id !== profiled?.id ? latest : undefined;
   return (
     <>
       <h2>Profile</h2>
       <ErrorMessage error={error ?? submitted.error} />
       {canWrite ? <button type="button" disabled={submitted.fetching} onClick={async () => { await submit({ input: { datasetVersionId: versionId } }); refetch({ requestPolicy: 'network-only' }); }}>Profile this version</button> : null}
-      {latest && !profile ? <p>Profiling job {latest.status.toLowerCase()}… <button type="button" onClick={() => refetch({ requestPolicy: 'network-only' })}>Refresh</button></p> : null}
+      {pending ? <p>Profiling job {pending.status.toLowerCase()}… <button type="button" onClick={() => refetch({ requestPolicy: 'network-only' })}>Refresh</button></p> : null}
       {profile ? (
         <table aria-label="Profile">
           <thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Count</th><th scope="col">Nulls</th><th scope="col">Min</th><th scope="col">Max</th><th scope="col">Mean</th><th scope="col">Std dev</th><th scope="col">Distinct (est.)</th></tr></thead>

@@ -32,10 +32,15 @@ export const DatasetPreviewQuery = graphql(`
   }
 `);
 
+// Two bounded look-ups, newest first, however many jobs the version has: its newest successful
+// profile, and its newest profiling job (to say one is still running, or failed).
 export const ProfileJobsQuery = graphql(`
   query ConsoleProfileJobs($datasetVersionId: ID!) {
-    jobs(first: 20, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {
-      edges { node { id status createdAt input { datasetVersionId } result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }
+    latest: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], datasetVersionId: $datasetVersionId }) {
+      edges { node { id status } }
+    }
+    profiled: jobs(first: 1, order: NEWEST_FIRST, filter: { kind: [PROFILE], status: [SUCCEEDED], datasetVersionId: $datasetVersionId }) {
+      edges { node { id createdAt result { profile { rowCount columns { name type count nullCount min max mean stddev distinctEstimate } } } } }
     }
   }
 `);

@@ -17,6 +17,8 @@ import { runAsOf } from './job-principal';
 import { findJob, requestCancel, resubmitJob } from './job-state';
 import type { JobsDeps } from './jobs-deps';
 
+export type JobOrder = 'OLDEST_FIRST' | 'NEWEST_FIRST';
+
 export interface JobFilter {
   status?: JobStatus[] | null;
   kind?: JobKind[] | null;
@@ -33,7 +35,7 @@ export class JobService {
     private readonly deps: JobsDeps,
   ) {}
 
-  async list(filter: JobFilter | null | undefined, args: PageArgs): Promise<Connection<Job>> {
+  async list(filter: JobFilter | null | undefined, args: PageArgs & { order?: JobOrder | null }): Promise<Connection<Job>> {
     assertPermission(this.scope.principal, 'read');
     const statuses = filter?.status ?? null;
     const kinds = filter?.kind ?? null;
@@ -45,7 +47,7 @@ export class JobService {
       if (statuses?.length) query.andWhere('j.status IN (:...statuses)', { statuses });
       if (kinds?.length) query.andWhere('j.kind IN (:...kinds)', { kinds });
       if (datasetVersionId) query.andWhere("JSON_VALUE(j.input_json, '$.datasetVersionId') = :datasetVersionId", { datasetVersionId });
-      return pageOf(query, 'j', args);
+      return pageOf(query, 'j', args, args.order === 'NEWEST_FIRST' ? 'DESC' : 'ASC');
     });
   }
 

@@ -5,7 +5,7 @@ import { openJobResult } from '../data/job-result-seal';
 import type { SubmitBatchInferenceArgs, SubmitProfileArgs, SubmitTrainingArgs } from '../domain/job-input-resolver';
 import { readableLossHistory, readableMetrics } from '../domain/job-metrics';
 import type { JobsDeps } from '../domain/jobs-deps';
-import { JobService, type JobFilter } from '../domain/job.service';
+import { JobService, type JobFilter, type JobOrder } from '../domain/job.service';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
@@ -13,7 +13,7 @@ export function jobResolvers(deps: JobsDeps): GraphQLResolverMap<SubgraphContext
   const jobs = async (ctx: SubgraphContext) => new JobService(await ctx.scope(), deps);
   return {
     Query: {
-      jobs: async (_: unknown, args: PageArgs & { filter?: JobFilter | null }, ctx: SubgraphContext) => (await jobs(ctx)).list(args.filter, args),
+      jobs: async (_: unknown, args: PageArgs & { filter?: JobFilter | null; order?: JobOrder | null }, ctx: SubgraphContext) => (await jobs(ctx)).list(args.filter, args),
       job: async (_: unknown, args: { id: string }, ctx: SubgraphContext) => (await jobs(ctx)).get(args.id),
     },
     Mutation: {

@@ -2,6 +2,7 @@ import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import type { ApiKeyRow, MemberRow, ServiceAccountRow } from '../data/access.repository';
 import { roleToEnum } from '../domain/access-input';
+import { currentPrincipal } from '../domain/current-principal';
 import { invitationExpired, isPendingInvitation, MembersService, type AccessAdminDeps, type InviteMemberInput } from '../domain/members.service';
 import { ServiceAccountsService, type CreateApiKeyInput } from '../domain/service-accounts.service';
 import { namedInAnswer } from '../domain/access-change-publisher';
@@ -17,6 +18,7 @@ export function accessResolvers(deps: AccessAdminDeps): GraphQLResolverMap<Subgr
   const accounts = (ctx: SubgraphContext) => new ServiceAccountsService(ctx.user(), forRequest(ctx));
   return {
     Query: {
+      me: (_: unknown, _args: unknown, ctx: SubgraphContext) => currentPrincipal(ctx.user()),
       members: (_: unknown, args: TenantArg, ctx: SubgraphContext) => members(ctx).list(args.tenantId),
       serviceAccounts: (_: unknown, args: TenantArg, ctx: SubgraphContext) => accounts(ctx).list(args.tenantId),
     },
