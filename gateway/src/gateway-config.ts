@@ -53,6 +53,8 @@ export interface GatewayConfig {
     transfersPerTenant?: number;
     /** How long an upload's body or a download's reader may move no bytes before the stream is cut (default 30 000). */
     transferIdleTimeoutMs?: number;
+    /** How long any other request's body may take to arrive, from the request's start (default 60 000; see body-deadline.ts). */
+    requestBodyTimeoutMs?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;

@@ -57,6 +57,7 @@ import { createSingleFetchExecutor } from './prepared/single-fetch-executor';
 import { singleFetchRouteOf } from './prepared/single-fetch';
 import { releaseWithResponse } from './release-with-response';
 import { closeOnUnreadBody } from './unread-body';
+import { defaultRequestBodyTimeoutMs, watchBodyDeadline } from './body-deadline';
 
 /** The largest request body the gateway reads (POST /graphql, POST /v1/predict); uploads stream. */
 const maxBodyBytes = 1024 * 1024;
@@ -333,8 +334,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         recordRequest: (observation) => requestMetrics.record(observation),
       })
     : undefined;
+  const bodyTimeoutMs = config.limits.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs;
   const route = (req: IncomingMessage, reply: ServerResponse): void => {
     closeOnUnreadBody(req, reply, maxBodyBytes);
+    watchBodyDeadline(req, reply, bodyTimeoutMs, (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader));
     if (req.method === 'POST') {
       const path = (req.url ?? '').split('?')[0];
       if (path === '/graphql' || path === '/graphql/') return graphqlPost(req, reply);
@@ -350,7 +353,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     logger,
     // A request Node's parser refuses (400, 408, 431) is answered outside express: a browser on a
     // listed origin reads it only with the CORS headers, where its Origin can be read.
-    { refusalHeaders: (origin) => corsHeaderList(deps.corsOrigins, origin) },
+    // Node's whole-request timeout is off: it cut long uploads; bodies have their own deadlines
+    // (watchBodyDeadline, and the upload stream's idle timeout).
+    { refusalHeaders: (origin) => corsHeaderList(deps.corsOrigins, origin), requestTimeoutMs: 0 },
   );
   let refusedConnections = 0;
   let refusalLoggedAtMs = Number.NEGATIVE_INFINITY;

@@ -18,8 +18,8 @@ export function drainUnreadBody(req: IncomingMessage): void {
  * one, or one of unknown length (chunked), is not read on: the connection is closed once the answer
  * is out (our side ended, reading stopped, so the client reads the answer rather than a reset;
  * destroyed a second later if the client does not close its side). Draining would decrypt whatever
- * the client keeps sending, at wire speed, until Node's 5-minute request timeout — for any client,
- * without a token, on a process every tenant's requests wait for.
+ * the client keeps sending, at wire speed, until the body's deadline (body-deadline.ts) — for any
+ * client, without a token, on a process every tenant's requests wait for.
  */
 export function closeOnUnreadBody(req: IncomingMessage, res: ServerResponse, drainableBytes: number): void {
   res.once('finish', () => {

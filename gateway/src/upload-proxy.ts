@@ -7,6 +7,7 @@ import { sendError } from './http-errors';
 import { releaseWithResponse } from './release-with-response';
 import { assertIdentityEncoding } from './request-body';
 import { drainUnreadBody } from './unread-body';
+import { bodyTimedByStream } from './body-deadline';
 import type { SubgraphAgents } from './subgraph-tls';
 
 const uploadId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -85,6 +86,7 @@ export function uploadProxy(options: UploadProxyOptions) {
           upstream.destroy(stalled(options.idleTimeoutMs));
         }, options.idleTimeoutMs);
         req.on('data', () => idle.refresh());
+        bodyTimedByStream(req);
         afterBody(req, () => clearTimeout(idle));
         // Once the answer has begun, it decides (the subgraph may close its side of a refused body).
         upstream.on('error', (error) => {

@@ -100,6 +100,7 @@ const gatewayVariables = z.object({
   TRANSFERS_PER_TENANT: z.coerce.number().int().min(1).default(8),
   /** How long an upload's body or a download's reader may move no bytes before the gateway cuts the stream. */
   TRANSFER_IDLE_TIMEOUT_MS: milliseconds(30_000, 1_000),
+  REQUEST_BODY_TIMEOUT_MS: milliseconds(60_000, 1_000),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   /** Where tenant roles come from: the token's roles claim, or Tessera's members (README: Members, service accounts and API keys). */
   ROLE_SOURCE: z.enum(['claims', 'members']).default('claims'),
@@ -260,7 +261,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       trustedProxies: parsed.TRUSTED_PROXIES,
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },

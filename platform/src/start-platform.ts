@@ -54,6 +54,8 @@ export interface PlatformConfig {
   authFailuresPerMinutePerAddress?: number;
   /** Uploads and downloads per tenant at once, and how long one may move no bytes, at the gateway (defaults when omitted). */
   transfers?: { perTenant?: number; idleTimeoutMs?: number };
+  /** How long a request body other than an upload's may take to arrive (REQUEST_BODY_TIMEOUT_MS; default 60 s). */
+  requestBodyTimeoutMs?: number;
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
   /** The models subgraph's upload memory budget and validation threads (MODEL_UPLOAD_MEMORY_BYTES, MODEL_VALIDATION_THREADS; defaults when omitted). */
@@ -202,7 +204,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress, transfersPerTenant: config.transfers?.perTenant, transferIdleTimeoutMs: config.transfers?.idleTimeoutMs },
+        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress, transfersPerTenant: config.transfers?.perTenant, transferIdleTimeoutMs: config.transfers?.idleTimeoutMs, requestBodyTimeoutMs: config.requestBodyTimeoutMs },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
         ...(config.access ? { access: config.access } : {}),

@@ -112,6 +112,7 @@ export interface TestStackOptions {
   authFailuresPerMinutePerAddress?: number;
   /** The gateway's uploads and downloads per tenant at once and their idle timeout (defaults when omitted; tests shorten the timeout). */
   transfers?: PlatformConfig['transfers'];
+  requestBodyTimeoutMs?: PlatformConfig['requestBodyTimeoutMs'];
   /** Usage meters' flush interval, budget cache and stored-bytes sampling (metering tests shorten them). */
   metering?: PlatformConfig['metering'];
   /**
@@ -247,6 +248,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
     ...(options.transfers ? { transfers: options.transfers } : {}),
+    ...(options.requestBodyTimeoutMs !== undefined ? { requestBodyTimeoutMs: options.requestBodyTimeoutMs } : {}),
     portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk, tenants: tenantsKeys.publicJwk },
     jobsServiceKeys,
     ...(options.access ? { access: options.access } : {}),

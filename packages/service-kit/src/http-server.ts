@@ -21,6 +21,11 @@ export type RefusalHeaders = (origin: string | undefined) => ReadonlyArray<reado
 export interface ListenOptions {
   /** What every other answer to that origin carries (the gateway's CORS headers); none when omitted. */
   refusalHeaders?: RefusalHeaders | undefined;
+  /**
+   * Node's limit on receiving a whole request, headers and body (`server.requestTimeout`; 5 minutes
+   * when omitted; 0: none — the caller then bounds bodies itself). Headers keep `headersTimeout`.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 /**
@@ -41,6 +46,7 @@ export async function listen(
   if (tls?.allowedClients) refuseClientsOutside(server, tls.allowedClients);
   answerUnparsableRequests(server, options.refusalHeaders);
   server.keepAliveTimeout = 65_000;
+  if (options.requestTimeoutMs !== undefined) server.requestTimeout = options.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
