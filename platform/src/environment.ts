@@ -179,6 +179,12 @@ const subgraphVariableGroups = {
     MODEL_UPLOAD_MEMORY_BYTES: z.coerce.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
     MODEL_VALIDATION_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   }),
+  // Where the datasets service keeps upload bodies until they have all arrived, and how many bytes of them (unset: the spool's defaults).
+  csvUploads: z.object({
+    CSV_UPLOAD_SPOOL_DIR: z.string().min(1).optional(),
+    CSV_UPLOAD_SPOOL_BYTES: z.coerce.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
+    CSV_UPLOAD_SPOOL_PER_TENANT_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  }),
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -261,6 +267,14 @@ function toMembersOptions(parsed: { ROLE_SOURCE: 'claims' | 'members'; INVITATIO
   return { roleSource: parsed.ROLE_SOURCE, invitationTtlHours: parsed.INVITATION_TTL_HOURS };
 }
 
+function toUploadSpoolOptions(parsed: { CSV_UPLOAD_SPOOL_DIR?: string | undefined; CSV_UPLOAD_SPOOL_BYTES?: number | undefined; CSV_UPLOAD_SPOOL_PER_TENANT_BYTES?: number | undefined }) {
+  return {
+    ...(parsed.CSV_UPLOAD_SPOOL_DIR ? { dir: parsed.CSV_UPLOAD_SPOOL_DIR } : {}),
+    ...(parsed.CSV_UPLOAD_SPOOL_BYTES !== undefined ? { totalBytes: parsed.CSV_UPLOAD_SPOOL_BYTES } : {}),
+    ...(parsed.CSV_UPLOAD_SPOOL_PER_TENANT_BYTES !== undefined ? { perTenantBytes: parsed.CSV_UPLOAD_SPOOL_PER_TENANT_BYTES } : {}),
+  };
+}
+
 function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL_VALIDATION_THREADS: number }) {
   return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, validationThreads: parsed.MODEL_VALIDATION_THREADS };
 }
@@ -288,6 +302,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     erasure: has('erasure') ? toErasureConfig(subgraphVariableGroups.erasure.parse(env)) : undefined,
     members: has('members') ? toMembersOptions(subgraphVariableGroups.members.parse(env)) : undefined,
     modelUploads: has('modelUploads') ? toModelUploadOptions(subgraphVariableGroups.modelUploads.parse(env)) : undefined,
+    uploadSpool: has('csvUploads') ? toUploadSpoolOptions(subgraphVariableGroups.csvUploads.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

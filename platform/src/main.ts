@@ -104,6 +104,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.erasure ? { erasure: env.erasure } : {}),
     ...(env.members ? { members: env.members } : {}),
     ...(env.modelUploads ? { modelUploads: env.modelUploads } : {}),
+    ...(env.uploadSpool ? { uploadSpool: env.uploadSpool } : {}),
     inference: modelServingOptionsFromEnvironment(process.env),
   };
   const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {

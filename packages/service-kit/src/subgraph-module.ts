@@ -12,7 +12,7 @@ import type { SubgraphDefinition } from './subgraph-server';
  * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period,
  * `modelUploads` the memory and validation threads of model uploads.
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'csvUploads';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition
