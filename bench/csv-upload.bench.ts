@@ -12,7 +12,7 @@
  * the gateway process, the uploading client) as cores busy, and the load average.
  *
  * Then, if BENCH_TRICKLE_UPLOADS (4) > 0, the trickle phase: two more tenants open that many uploads
- * between them, each sending its header and then one byte every 10 s (within the gateway's 30 s idle
+ * between them, each sending its header and a row, then a line break every 10 s (within the gateway's 30 s idle
  * timeout), and the quiet tenant sends BENCH_TRICKLE_PROBES (2) small uploads one after the other:
  * printed, each one's HTTP status and time, the cores busy and the load average meanwhile. An upload
  * that holds a parsing thread while its body arrives leaves none for the quiet tenant (it waits the
@@ -156,7 +156,7 @@ async function tricklePhase(stack: Testing.TestStack, gateway: { cpuMicros(): nu
   const quietToken = await stack.issueToken({ tenant: quietId, roles: ['data_scientist'], tokenTtlSeconds: 3600 });
   const quietDataset = await newDataset(quietToken, 'probes');
   const head = Buffer.from('a,b\n1,2\n');
-  const filler = 100; // bytes sent one at a time, one every 10 s at most
+  const filler = 100; // line breaks (blank lines, skipped), sent one at a time, one every 10 s at most
   const trickles = await Promise.all(
     Array.from({ length: settings.trickles }, async (_, i) => {
       const owner = i % 2;
@@ -165,7 +165,7 @@ async function tricklePhase(stack: Testing.TestStack, gateway: { cpuMicros(): nu
       return put;
     }),
   );
-  const keepAlive = setInterval(() => trickles.forEach((t) => t.send(Buffer.from(' '))), 10_000);
+  const keepAlive = setInterval(() => trickles.forEach((t) => t.send(Buffer.from('\n'))), 10_000);
   keepAlive.unref();
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the trickled bodies are in the service
   const probe = Buffer.from('x,y\n3,4\n');
@@ -184,10 +184,10 @@ async function tricklePhase(stack: Testing.TestStack, gateway: { cpuMicros(): nu
   const gatewayCores = ((gateway.cpuMicros() ?? Number.NaN) - before.gateway) / 1e6 / seconds;
   const loadDuring = load();
   clearInterval(keepAlive);
-  // Each trickled body was sent a space at a time: the rest of its filler, then its end.
+  // Each trickled body was sent a line break at a time: the rest of its filler, then its end.
   const sentBytes = Math.floor((performance.now() - before.at) / 10_000);
   for (const t of trickles) {
-    t.send(Buffer.alloc(Math.max(0, filler - sentBytes), 0x20));
+    t.send(Buffer.alloc(Math.max(0, filler - sentBytes), 0x0a));
     t.end();
   }
   const finished = await Promise.all(trickles.map((t) => t.response));

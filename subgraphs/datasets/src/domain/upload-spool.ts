@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream, mkdirSync, mkdtempSync } from 'nod
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { errors, TesseraError } from '@tessera/errors';
 
 export interface UploadSpoolOptions {
@@ -157,9 +157,8 @@ export class SpooledBody {
   read(): Readable {
     const decipher = createDecipheriv('aes-256-gcm', this.key, this.nonce);
     decipher.setAuthTag(this.tag);
-    const file = createReadStream(this.path, { highWaterMark: 64 * 1024 });
-    file.on('error', (error) => decipher.destroy(error));
-    return file.pipe(decipher);
+    // pipeline: the file is closed whichever way the reading ends (a reader that stops early too).
+    return pipeline(createReadStream(this.path, { highWaterMark: 64 * 1024 }), decipher, () => undefined);
   }
 
   /** Removes the file and gives its bytes back to the spool (idempotent). */
