@@ -11,6 +11,13 @@
  * thread — the subgraphs' event loop —, its other threads — CSV parsing threads, load thread, I/O —,
  * the gateway process, the uploading client) as cores busy, and the load average.
  *
+ * Then, if BENCH_TRICKLE_UPLOADS (4) > 0, the trickle phase: two more tenants open that many uploads
+ * between them, each sending its header and a row, then a line break every 10 s (within the gateway's 30 s idle
+ * timeout), and the quiet tenant sends BENCH_TRICKLE_PROBES (2) small uploads one after the other:
+ * printed, each one's HTTP status and time, the cores busy and the load average meanwhile. An upload
+ * that holds a parsing thread while its body arrives leaves none for the quiet tenant (it waits the
+ * queue's 10 s and is refused RATE_LIMITED).
+ *
  * BENCH_ROUNDS (2), BENCH_CSV_ROWS (3 400 000 rows of 19 bytes, 61.6 MiB), BENCH_QUIET_SECONDS
  * (10, the solo phase), and BENCH_CSV_REPO: another checkout whose stack and gateway to measure
  * (e.g. `BENCH_CSV_REPO=/work/main` for the version that parsed on the event loop) — the harness
@@ -18,6 +25,8 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { ClientRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -31,6 +40,10 @@ const settings = {
   // lists multipart uploads first, which s3rver does not implement); MinIO and S3 can.
   rows: intFromEnv('BENCH_CSV_ROWS', 3_400_000, 1),
   quietSeconds: intFromEnv('BENCH_QUIET_SECONDS', 10, 1),
+  // Uploads that send their first bytes and then (almost) nothing, split between two tenants; the
+  // default is more than the default pool of parsing threads (at least 3) on a machine of up to 4 CPUs.
+  trickles: intFromEnv('BENCH_TRICKLE_UPLOADS', 4, 0),
+  trickleProbes: intFromEnv('BENCH_TRICKLE_PROBES', 2, 1),
   repo: path.resolve(process.env['BENCH_CSV_REPO'] ?? path.join(__dirname, '..')),
 };
 
@@ -114,6 +127,79 @@ function mainThreadCpuMicros(): number {
   }
 }
 
+/** A PUT whose body this process sends piece by piece. */
+function streamingPut(url: string, token: string, ca: string | Buffer, declared: number) {
+  let req!: ClientRequest;
+  const response = new Promise<number>((resolve) => {
+    req = httpsRequest(url, { method: 'PUT', ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': String(declared) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+  });
+  return { send: (chunk: Buffer) => void req.write(chunk), end: () => void req.end(), response };
+}
+
+/**
+ * Uploads trickling in from two tenants, and the quiet tenant's small uploads meanwhile: how long
+ * each takes and how it is answered. Returns false when a probe or a trickled upload fails.
+ */
+async function tricklePhase(stack: Testing.TestStack, gateway: { cpuMicros(): number | undefined }, quietId: string): Promise<boolean> {
+  const createDataset = 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }';
+  const createUpload = 'mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { uploadUrl } }';
+  const reserve = async (token: string, datasetId: string, byteSize: number) =>
+    testing.expectNoErrors(await stack.query<{ createDatasetUpload: { uploadUrl: string } }>(token, createUpload, { input: { datasetId, filename: 'part.csv', byteSize } })).createDatasetUpload.uploadUrl;
+  const newDataset = async (token: string, name: string) => testing.expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, createDataset, { input: { name } })).createDataset.id;
+  const slowTenants = await Promise.all([stack.createTenant(), stack.createTenant()]);
+  const slowTokens = await Promise.all(slowTenants.map((t) => stack.issueToken({ tenant: t.id, roles: ['data_scientist'], tokenTtlSeconds: 3600 })));
+  const slowDatasets = await Promise.all(slowTokens.map((token, i) => newDataset(token, `trickle-${i}`)));
+  const quietToken = await stack.issueToken({ tenant: quietId, roles: ['data_scientist'], tokenTtlSeconds: 3600 });
+  const quietDataset = await newDataset(quietToken, 'probes');
+  const head = Buffer.from('a,b\n1,2\n');
+  const filler = 100; // line breaks (blank lines, skipped), sent one at a time, one every 10 s at most
+  const trickles = await Promise.all(
+    Array.from({ length: settings.trickles }, async (_, i) => {
+      const owner = i % 2;
+      const put = streamingPut(await reserve(slowTokens[owner]!, slowDatasets[owner]!, head.length + filler), slowTokens[owner]!, stack.pki.ca, head.length + filler);
+      put.send(head);
+      return put;
+    }),
+  );
+  const keepAlive = setInterval(() => trickles.forEach((t) => t.send(Buffer.from('\n'))), 10_000);
+  keepAlive.unref();
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the trickled bodies are in the service
+  const probe = Buffer.from('x,y\n3,4\n');
+  const before = { at: performance.now(), cpu: process.cpuUsage(), main: mainThreadCpuMicros(), gateway: gateway.cpuMicros() ?? Number.NaN };
+  const probes: Array<{ status: number; ms: number }> = [];
+  for (let i = 0; i < settings.trickleProbes; i++) {
+    const started = performance.now();
+    const put = streamingPut(await reserve(quietToken, quietDataset, probe.length), quietToken, stack.pki.ca, probe.length);
+    put.send(probe);
+    put.end();
+    probes.push({ status: await put.response, ms: performance.now() - started });
+  }
+  const seconds = (performance.now() - before.at) / 1000;
+  const used = process.cpuUsage(before.cpu);
+  const mainCores = (mainThreadCpuMicros() - before.main) / 1e6 / seconds;
+  const gatewayCores = ((gateway.cpuMicros() ?? Number.NaN) - before.gateway) / 1e6 / seconds;
+  const loadDuring = load();
+  clearInterval(keepAlive);
+  // Each trickled body was sent a line break at a time: the rest of its filler, then its end.
+  const sentBytes = Math.floor((performance.now() - before.at) / 10_000);
+  for (const t of trickles) {
+    t.send(Buffer.alloc(Math.max(0, filler - sentBytes), 0x0a));
+    t.end();
+  }
+  const finished = await Promise.all(trickles.map((t) => t.response));
+  console.log(
+    `trickle phase: ${settings.trickles} uploads trickling in from 2 tenants; the quiet tenant's small uploads: ` +
+      probes.map((p) => `HTTP ${p.status} in ${fmt(p.ms / 1000, 2)} s`).join(', ') +
+      `; cores busy meanwhile: subgraphs' main thread ${fmt(mainCores)}, this process's other threads ${fmt((used.user + used.system) / 1e6 / seconds - mainCores)}, gateway ${fmt(gatewayCores)}; ` +
+      `load average ${loadDuring}; the trickled uploads then answered ${finished.map(String).join(' ')}`,
+  );
+  return probes.every((p) => p.status === 200);
+}
+
 const sorted = (results: RunResult[]) => Float64Array.from(results.flatMap((r) => Array.from(r.latenciesMs))).sort();
 const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 
@@ -191,6 +277,7 @@ async function main(): Promise<number> {
       );
     }
     delay.disable();
+    if (settings.trickles > 0 && !(await tricklePhase(stack, gateway, quiet.id))) failed = true;
     return failed ? 1 : 0;
   } finally {
     await quietLoad.close();

@@ -193,6 +193,12 @@ const subgraphVariableGroups = {
       .default(60_000),
     JOB_RECONCILE_GRACE_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(120_000),
   }),
+  // Where the datasets service keeps upload bodies until they have all arrived, and how many bytes of them (unset: the spool's defaults).
+  csvUploads: z.object({
+    CSV_UPLOAD_SPOOL_DIR: z.string().min(1).optional(),
+    CSV_UPLOAD_SPOOL_BYTES: z.coerce.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
+    CSV_UPLOAD_SPOOL_PER_TENANT_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  }),
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -279,6 +285,14 @@ function toJobReconcilerOptions(parsed: { JOB_RECONCILE_INTERVAL_MS: number; JOB
   return { intervalMs: parsed.JOB_RECONCILE_INTERVAL_MS, graceMs: parsed.JOB_RECONCILE_GRACE_MS };
 }
 
+function toUploadSpoolOptions(parsed: { CSV_UPLOAD_SPOOL_DIR?: string | undefined; CSV_UPLOAD_SPOOL_BYTES?: number | undefined; CSV_UPLOAD_SPOOL_PER_TENANT_BYTES?: number | undefined }) {
+  return {
+    ...(parsed.CSV_UPLOAD_SPOOL_DIR ? { dir: parsed.CSV_UPLOAD_SPOOL_DIR } : {}),
+    ...(parsed.CSV_UPLOAD_SPOOL_BYTES !== undefined ? { totalBytes: parsed.CSV_UPLOAD_SPOOL_BYTES } : {}),
+    ...(parsed.CSV_UPLOAD_SPOOL_PER_TENANT_BYTES !== undefined ? { perTenantBytes: parsed.CSV_UPLOAD_SPOOL_PER_TENANT_BYTES } : {}),
+  };
+}
+
 function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL_VALIDATION_THREADS: number }) {
   return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, validationThreads: parsed.MODEL_VALIDATION_THREADS };
 }
@@ -307,6 +321,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     members: has('members') ? toMembersOptions(subgraphVariableGroups.members.parse(env)) : undefined,
     modelUploads: has('modelUploads') ? toModelUploadOptions(subgraphVariableGroups.modelUploads.parse(env)) : undefined,
     jobReconciler: has('jobReconciler') ? toJobReconcilerOptions(subgraphVariableGroups.jobReconciler.parse(env)) : undefined,
+    uploadSpool: has('csvUploads') ? toUploadSpoolOptions(subgraphVariableGroups.csvUploads.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

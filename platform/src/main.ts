@@ -105,6 +105,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.members ? { members: env.members } : {}),
     ...(env.modelUploads ? { modelUploads: env.modelUploads } : {}),
     ...(env.jobReconciler ? { jobReconciler: env.jobReconciler } : {}),
+    ...(env.uploadSpool ? { uploadSpool: env.uploadSpool } : {}),
     inference: modelServingOptionsFromEnvironment(process.env),
   };
   const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {

@@ -62,6 +62,8 @@ export interface PlatformConfig {
   modelUploads?: ModelsModuleOptions['modelUploads'];
   /** The datasets subgraph's CSV parsing threads (from the CSV_PARSE_* variables when omitted). */
   csvParsing?: DatasetsModuleOptions['csvParsing'];
+  /** The datasets subgraph's upload spool (CSV_UPLOAD_SPOOL_*; defaults when omitted). */
+  uploadSpool?: DatasetsModuleOptions['uploadSpool'];
   /** Batch size and pace of the tenants service's rewrap after a key-encryption key rotation (defaults when omitted). */
   keyRewrap?: RewrapperOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -177,6 +179,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       modelServing,
       jobGrantKeys,
       ...(config.csvParsing ? { csvParsing: config.csvParsing } : {}),
+      ...(config.uploadSpool ? { uploadSpool: config.uploadSpool } : {}),
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),

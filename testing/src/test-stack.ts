@@ -108,6 +108,8 @@ export interface TestStackOptions {
   modelUploads?: PlatformConfig['modelUploads'];
   /** The datasets service's CSV parsing threads (pool size, per-tenant cap, queue wait, thread heap). */
   csvParsing?: PlatformConfig['csvParsing'];
+  /** The datasets service's upload spool (directory, total and per-tenant bytes). */
+  uploadSpool?: PlatformConfig['uploadSpool'];
   /** The gateway's per-address budget of failed authentications per minute (the platform default when omitted). */
   authFailuresPerMinutePerAddress?: number;
   /** The gateway's uploads and downloads per tenant at once and their idle timeout (defaults when omitted; tests shorten the timeout). */
@@ -241,6 +243,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.inference ? { inference: options.inference } : {}),
     ...(options.modelUploads ? { modelUploads: options.modelUploads } : {}),
     ...(options.csvParsing ? { csvParsing: options.csvParsing } : {}),
+    ...(options.uploadSpool ? { uploadSpool: options.uploadSpool } : {}),
     ...(options.keyRewrap ? { keyRewrap: options.keyRewrap } : {}),
     // Off unless a test asks for it: tests seed unfinished job rows with no queue entry behind them.
     jobReconciler: options.jobReconciler ?? { intervalMs: 0, graceMs: 0 },

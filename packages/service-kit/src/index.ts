@@ -13,7 +13,7 @@ export { mountHealthRoutes } from './health-routes';
 export { attachSubscriptionServer, maxSubscriptionMessageBytes, subscriptionCloseCodes, type SubgraphConnectionParams, type SubscriptionServer } from './subscription-server';
 export { parseResourceName, parseDescription, parseFilename } from './resource-input';
 export { parseDateTimeInput, isCalendarDay } from './date-time-input';
-export { assertDeclaredLength, claimStagedUpload, markStagedUploadFailed, parseDeclaredUploadBytes, type StagedUploadRow } from './staged-upload';
+export { assertClaimable, assertDeclaredLength, claimStagedUpload, markStagedUploadFailed, parseDeclaredUploadBytes, type StagedUploadRow } from './staged-upload';
 export { compactJson } from './compact-json';
 export { isDuplicateKey } from './duplicate-key';
 export * from './ports';

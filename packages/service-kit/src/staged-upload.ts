@@ -24,18 +24,25 @@ export function claimStagedUpload<T extends StagedUploadRow>(
   entity: EntitySchema<T>,
   id: string,
   handlers: { notFound(id: string): Promise<Error>; checkParent(manager: EntityManager, upload: T): Promise<void> },
+  /** When the request that claims it began (default now): a body that took a while to arrive was sent before expiry. */
+  asOf = Date.now(),
 ): Promise<T> {
   return scope.transaction(async (manager) => {
     const repository = manager.getRepository(entity);
     const upload = await repository.createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
     if (!upload) throw await handlers.notFound(id);
-    if (upload.status !== 'PENDING') throw errors.conflict('This upload URL has already been used; create a new upload.', { uploadId: id });
-    if (upload.expiresAt.getTime() <= Date.now()) throw errors.conflict('This upload has expired; create a new upload.', { uploadId: id });
+    assertClaimable(upload, asOf);
     await handlers.checkParent(manager, upload);
     // (The generic T cannot prove `id`/`status` are columns to TypeORM's types; every upload entity has them.)
     await repository.update({ id } as never, { status: 'RECEIVING', updatedAt: new Date() } as never);
     return { ...upload, status: 'RECEIVING' };
   });
+}
+
+/** The checks of a claim, for a look before it (without a lock): only a PENDING upload not expired at `asOf` can be claimed. */
+export function assertClaimable(upload: StagedUploadRow, asOf = Date.now()): void {
+  if (upload.status !== 'PENDING') throw errors.conflict('This upload URL has already been used; create a new upload.', { uploadId: upload.id });
+  if (upload.expiresAt.getTime() <= asOf) throw errors.conflict('This upload has expired; create a new upload.', { uploadId: upload.id });
 }
 
 /** The byte size a client declares when it reserves an upload: a positive integer within the tenant's upload limit. */

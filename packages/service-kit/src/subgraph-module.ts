@@ -11,9 +11,10 @@ import type { SubgraphDefinition } from './subgraph-server';
  * that seals columns but keeps no objects), `auditChain` the checkpoint signing key, `alerting` the
  * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period,
  * `modelUploads` the memory and validation threads of model uploads, `jobReconciler` how often the jobs
- * service looks for unfinished jobs no run holds any more.
+ * service looks for unfinished jobs no run holds any more, `csvUploads` where and how much of upload
+ * bodies the datasets service holds until they are complete.
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'csvUploads';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

@@ -4,6 +4,7 @@ import type { SubgraphModule } from '@tessera/service-kit';
 import { csvParsePoolOptionsFromEnvironment, type CsvParsePoolOptions } from '@tessera/tabular';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from './server';
 import { datasetsData } from './tables';
+import type { UploadSpoolOptions } from './domain/upload-spool';
 import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from './ports';
 import { createDatasetsPort } from './ports/datasets-port.impl';
 
@@ -12,6 +13,8 @@ export interface DatasetsModuleOptions {
   jobGrantKeys?: JobGrantKeys;
   /** The CSV parsing threads (uploads and previews); from the CSV_PARSE_* variables when omitted. */
   csvParsing?: CsvParsePoolOptions;
+  /** Where upload bodies wait until they have all arrived (the CSV_UPLOAD_SPOOL_* variables, read with the service's environment); defaults when omitted. */
+  uploadSpool?: UploadSpoolOptions;
 }
 
 export const datasetsModule = {
@@ -19,7 +22,14 @@ export const datasetsModule = {
   entities: datasetEntities as EntitySchema[],
   data: datasetsData,
   // Stores and reads the tenant's encrypted objects.
-  environment: ['storage'],
+  environment: ['storage', 'csvUploads'],
   ports: { publishes: { methods: datasetsPortMethods, client: datasetsPortClient, local: (runtime) => createDatasetsPort(runtime.scopes) }, calls: [] },
-  build: (runtime, options) => datasetsSubgraph(defaultDatasetsConfig, runtime, options.jobGrantKeys, options.csvParsing ?? csvParsePoolOptionsFromEnvironment(process.env)),
+  build: (runtime, options) =>
+    datasetsSubgraph(
+      defaultDatasetsConfig,
+      runtime,
+      options.jobGrantKeys,
+      options.csvParsing ?? csvParsePoolOptionsFromEnvironment(process.env),
+      options.uploadSpool ?? {},
+    ),
 } satisfies SubgraphModule<DatasetsModuleOptions, 'datasets', DatasetsPort>;

@@ -4,6 +4,7 @@ import { CsvParsePool, type CsvParsePoolOptions } from '@tessera/tabular';
 import { loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { datasetSealedColumns } from './data/dataset-profile-seal';
 import type { DatasetsConfig } from './domain/datasets-config';
+import { UploadSpool, type UploadSpoolOptions } from './domain/upload-spool';
 import { uploadRoutes } from './http/upload.route';
 import { datasetResolvers } from './resolvers/dataset.resolver';
 import { datasetRules } from './rules';
@@ -22,13 +23,15 @@ export function datasetsSubgraph(
   runtime?: Pick<ServiceRuntime, 'scopes'> & Partial<Pick<ServiceRuntime, 'tenants' | 'logger'>>,
   jobGrantKeys: JobGrantKeys = {},
   csvParsing: CsvParsePoolOptions = {},
+  uploadSpooling: UploadSpoolOptions = {},
 ): SubgraphDefinition {
   // Threads start on first use: a schema-only build starts none.
   const parsing = new CsvParsePool({
     ...csvParsing,
     onThreadLost: (info) => runtime?.logger?.error('CSV parsing thread died; its parse failed, the next one starts a new thread', info),
   });
-  const services = { ...config, parsing };
+  const uploadSpool = new UploadSpool(uploadSpooling);
+  const services = { ...config, parsing, uploadSpool };
   const catalog = runtime ? createDatasetsPort(runtime.scopes) : undefined;
   // Profiles stored before sealing are sealed once the service runs (the migrator holds no key).
   const backfill =
@@ -47,6 +50,7 @@ export function datasetsSubgraph(
     close: async () => {
       await backfill?.stop();
       await parsing.close();
+      await uploadSpool.close();
     },
   };
 }

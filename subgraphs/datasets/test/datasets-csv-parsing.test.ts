@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { profileCsv } from '@tessera/tabular';
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
@@ -60,19 +63,31 @@ describe('datasets: CSV parsing off the event loop', () => {
   let stack: TestStack;
   let a: TestTenant;
   let b: TestTenant;
+  let c: TestTenant;
   let tokenA: string;
   let tokenB: string;
+  let tokenC: string;
+  const spoolDir = mkdtempSync(join(tmpdir(), 'tessera-csv-spool-test-'));
+  const spoolFiles = () => readdirSync(spoolDir).map((name) => readFileSync(join(spoolDir, name)));
+  const spoolBytes = () => spoolFiles().reduce((sum, file) => sum + file.length, 0);
 
   beforeAll(async () => {
     // Two threads, one per tenant; a short queue wait keeps the refusal test quick; a small heap per
     // thread lets a file with one enormous row run a thread out of memory.
-    stack = await startTestStack({ csvParsing: { workers: 2, perTenant: 1, queueTimeoutMs: 1_500, workerHeapMb: 64 } });
+    stack = await startTestStack({ csvParsing: { workers: 2, perTenant: 1, queueTimeoutMs: 1_500, workerHeapMb: 64 }, uploadSpool: { dir: spoolDir } });
     // B asks without pause during A's upload: its rate limit must not be what answers it.
-    [a, b] = await Promise.all([stack.createTenant({ limits: { maxUploadBytes: 400 * 1024 * 1024 } }), stack.createTenant({ limits: { costPerMinute: 10_000_000, costBurst: 1_000_000 } })]);
-    [tokenA, tokenB] = await Promise.all([a.token('data_scientist'), b.token('data_scientist')]);
+    [a, b, c] = await Promise.all([
+      stack.createTenant({ limits: { maxUploadBytes: 400 * 1024 * 1024 } }),
+      stack.createTenant({ limits: { costPerMinute: 10_000_000, costBurst: 1_000_000 } }),
+      stack.createTenant(),
+    ]);
+    [tokenA, tokenB, tokenC] = await Promise.all([a.token('data_scientist'), b.token('data_scientist'), c.token('data_scientist')]);
     await newDataset(stack, tokenB, 'b-first');
   });
-  afterAll(() => stack?.stop());
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
 
   it("a large upload of tenant A does not hold up tenant B's queries", async () => {
     const datasetId = await newDataset(stack, tokenA, 'large');
@@ -128,42 +143,52 @@ describe('datasets: CSV parsing off the event loop', () => {
     }
   });
 
-  it("a tenant gets at most its share of the threads: one more upload waits in the queue, then is refused RATE_LIMITED and stays usable; the other tenant's goes through", async () => {
-    const datasetA = await newDataset(stack, tokenA, 'capped');
+  it("uploads trickling in hold no thread: with one from each of two tenants in progress, the same tenants' next uploads and a third tenant's upload and preview go through", async () => {
+    const datasetA = await newDataset(stack, tokenA, 'trickle-a');
+    const datasetC = await newDataset(stack, tokenC, 'trickle-c');
     const datasetB = await newDataset(stack, tokenB, 'beside');
+    const versionB = await uploadVersion(stack, tokenB, datasetB, Buffer.from('p,q\n5,6\n'));
     const head = Buffer.from('x,y\n1,2\n');
     const tail = Buffer.from('3,4\n');
-    const small = Buffer.from('p,q\n5,6\n');
+    const small = Buffer.from('s,t\n7,8\n');
 
-    // A's first upload holds A's one thread while its body trickles in.
-    const first = await reserveUpload(stack, tokenA, datasetA, head.length + tail.length);
-    const slow = streamingPut(first.uploadUrl, tokenA, head.length + tail.length);
-    slow.send(head);
-    await waitFor(async () => (await uploadStatus(stack, a, first.id)) === 'RECEIVING');
+    // A and C each send the start of an upload and then nothing (well within the gateway's idle
+    // timeout): two threads, one per tenant, would be all of the pool if a body held one.
+    const slow = await Promise.all(
+      [
+        { token: tokenA, tenant: a, dataset: datasetA },
+        { token: tokenC, tenant: c, dataset: datasetC },
+      ].map(async ({ token, tenant, dataset }) => {
+        const upload = await reserveUpload(stack, token, dataset, head.length + tail.length);
+        const put = streamingPut(upload.uploadUrl, token, head.length + tail.length);
+        put.send(head);
+        // Its first bytes are in the service: claimed (a body holding a thread) or on the spool.
+        await waitFor(async () => (await uploadStatus(stack, tenant, upload.id)) === 'RECEIVING' || spoolBytes() >= head.length * 2);
+        return { upload, put, tenant };
+      }),
+    );
 
-    // Its second waits for the queue's 1.5 s and is refused, retryable, without being claimed.
-    const second = await reserveUpload(stack, tokenA, datasetA, small.length);
-    const before = await tenantState(stack, a);
-    const started = Date.now();
-    const refused = await putBytes(second.uploadUrl, tokenA, small);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
-    expect(refused.status).toBe(429);
-    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1, limit: 'csvParseWorkers', limitValue: 1 });
-    expect(await uploadStatus(stack, a, second.id)).toBe('PENDING');
-    expect(await tenantState(stack, a)).toEqual(before);
+    // B's upload and preview are parsed meanwhile, and so are A's and C's next uploads (their
+    // per-tenant share is one thread, held by nothing while their first bodies wait).
+    const otherB = await uploadVersion(stack, tokenB, datasetB, small);
+    const secondA = await uploadVersion(stack, tokenA, datasetA, small);
+    const secondC = await uploadVersion(stack, tokenC, datasetC, small);
+    expect([otherB.rowCount, secondA.rowCount, secondC.rowCount]).toEqual([1, 1, 1]);
+    const preview = expectNoErrors(
+      await stack.query<{ datasetVersion: { preview: { rows: string[][] } } }>(tokenB, 'query($id: ID!) { datasetVersion(id: $id) { preview(limit: 5) { rows } } }', { id: versionB.id }),
+    );
+    expect(preview.datasetVersion.preview.rows).toEqual([['5', '6']]);
 
-    // B is not behind A: the other thread is free for it.
-    expect((await uploadVersion(stack, tokenB, datasetB, small)).rowCount).toBe(1);
-
-    // Sent while A's first still holds the thread, A's second waits and goes through once it ends.
-    const queued = putBytes(second.uploadUrl, tokenA, small);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    slow.send(tail);
-    slow.end();
-    expect((await slow.response).status).toBe(200);
-    const retried = await queued;
-    expect(retried.status).toBe(200);
-    expect(expectNoErrors(await stack.query<{ completeDatasetUpload: { rowCount: number } }>(tokenA, completeUpload, { id: second.id })).completeDatasetUpload.rowCount).toBe(1);
+    // What waits on the spool is encrypted; the trickled uploads are not claimed yet (a refusal now
+    // would leave them usable), and finish.
+    expect(spoolFiles().some((file) => file.includes(head))).toBe(false);
+    for (const { upload, tenant } of slow) expect(await uploadStatus(stack, tenant, upload.id)).toBe('PENDING');
+    for (const { put } of slow) {
+      put.send(tail);
+      put.end();
+    }
+    for (const { put } of slow) expect((await put.response).body.data).toMatchObject({ rowCount: 2 });
+    expect(spoolFiles()).toEqual([]);
   });
 
   it('a thread that dies (out of its heap on one enormous row) fails only that upload, typed, with nothing left; the pool goes on with new threads', async () => {

@@ -8,6 +8,7 @@ import { completeUpload, createDataset, createUpload, newDataset, putBytes, rese
 import { defaultDatasetsConfig } from '../src/server';
 import { DatasetService } from '../src/domain/dataset.service';
 import { DatasetUploadService } from '../src/domain/dataset-upload.service';
+import { UploadSpool } from '../src/domain/upload-spool';
 
 const csv = Buffer.from('x,y\n1,2\n3,4\n');
 const stored = storedSizeOf(csv.length);
@@ -149,7 +150,7 @@ describe('datasets: quotas', () => {
     };
     Object.defineProperty(deleter, 'bucket', { value: deleterBucket });
 
-    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }) };
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool() };
     let deleted: { id: string };
     try {
       received = new DatasetUploadService(uploader, services).receive(upload.id, Readable.from([csv]), csv.length);
@@ -157,6 +158,7 @@ describe('datasets: quotas', () => {
       await received.catch(() => undefined);
     } finally {
       await services.parsing.close();
+      await services.uploadSpool.close();
     }
     expect(deleted.id).toBe(datasetId);
     expect((await tenantState(stack, tenant)).objects).toEqual([]);

@@ -3,7 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { assertPermission } from '@tessera/auth';
 import { notFoundAcrossTenants, recordAuditEvent, recordResourceOwner } from '@tessera/audit-client';
 import { errors, isTesseraError, TesseraError } from '@tessera/errors';
-import { assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
+import { assertClaimable, assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
 import { TenantQuotas } from '@tessera/quotas';
 import { objectKey, storedSizeOf } from '@tessera/storage';
 import type { CsvParseThread, CsvProfile } from '@tessera/tabular';
@@ -14,6 +14,7 @@ import { DatasetEntity, DatasetUploadEntity, DatasetVersionEntity, type DatasetU
 import { parseContentType, parseFilename, parseId } from './dataset-input';
 import type { DatasetsServiceConfig } from './datasets-config';
 import { fanOut } from './fan-out';
+import type { SpooledBody } from './upload-spool';
 
 /** A pending upload's storage reservation outlives the upload URL by this much, so a PUT begun just before expiry can finish. */
 const receiveGraceSeconds = 15 * 60;
@@ -30,8 +31,9 @@ export interface ReceivedUpload {
  * Staged uploads (the Shopify `stagedUploadsCreate` pattern, with the bytes flowing through us):
  * 1. `create` reserves an upload for an exact size, within the tenant's limits, and reserves its
  *    encrypted size in the storage quota (keyed by the upload id);
- * 2. `receive` streams the bytes once: validated as CSV and encrypted with the tenant's data key
- *    in the same pass, so nothing unencrypted or invalid ever reaches the bucket;
+ * 2. `receive` takes the bytes onto the upload spool (encrypted under a key of their own) until
+ *    they have all arrived, then reads them once: validated as CSV and encrypted with the tenant's
+ *    data key in the same pass, so nothing unencrypted or invalid ever reaches the bucket;
  *    Once stored, the object's bytes count as used storage (it is in the bucket, completed or not);
  * 3. `complete` makes the stored object an immutable new version of the dataset (a dataset version
  *    in the quota).
@@ -54,6 +56,8 @@ export class DatasetUploadService {
     const filename = parseFilename(input.filename);
     const contentType = parseContentType(input.contentType);
     const declaredSize = parseDeclaredUploadBytes(input.byteSize, this.scope.tenant.limits.maxUploadBytes);
+    // A body larger than a tenant's share of the upload spool could never be received.
+    this.config.uploadSpool.assertHoldable(declaredSize);
     const id = randomUUID();
     const now = new Date();
     const upload: DatasetUpload = {
@@ -104,20 +108,42 @@ export class DatasetUploadService {
 
   async receive(uploadId: string, body: Readable, contentLength: number | undefined): Promise<ReceivedUpload> {
     assertPermission(this.scope.principal, 'write');
-    parseId(uploadId, 'uploadId');
-    // A CSV checking thread before the claim: an upload refused one (RATE_LIMITED) stays PENDING,
-    // so the client sends the same URL again.
-    const thread = await this.config.parsing.acquire(this.scope.tenant.id);
+    const id = parseId(uploadId, 'uploadId');
+    const startedAt = Date.now();
+    // A look before the body is read: a replayed, expired or unknown upload is answered at once.
+    const pending = await this.get(id);
+    assertClaimable(pending, startedAt);
+    // The whole body first, onto the spool (a bounded share per tenant, encrypted), so the CSV
+    // checking thread is taken only when it can work through the file without waiting on the
+    // client: a slow client holds spool bytes, never a thread. A refusal (spool full, no thread in
+    // time) comes before the claim, so the upload stays PENDING and the client sends it again.
+    let spooled: SpooledBody;
+    try {
+      spooled = await this.config.uploadSpool.receive(this.scope.tenant.id, body, pending.declaredSize + 1);
+    } catch (error) {
+      if (!isTesseraError(error)) await this.failInterrupted(id, error, startedAt);
+      throw asUploadError(error);
+    }
+    let thread: CsvParseThread;
     let upload: DatasetUpload;
     try {
-      upload = await this.claim(uploadId);
+      thread = await this.config.parsing.acquire(this.scope.tenant.id);
     } catch (error) {
-      thread.release();
+      await spooled.discard();
       throw error;
     }
     try {
+      upload = await this.claim(id, startedAt);
+    } catch (error) {
+      thread.release();
+      await spooled.discard();
+      throw error;
+    }
+    let content: Readable | undefined;
+    try {
       assertDeclaredLength(upload, contentLength);
-      const result = await this.storeValidated(upload, body, thread);
+      content = spooled.read();
+      const result = await this.storeValidated(upload, content, thread);
       const sealedProfile = await sealUploadProfile(this.scope, upload.id, result.profile);
       await this.scope.transaction(async (manager) => {
         // The dataset may have been deleted (with this row) while the bytes were arriving, or be in
@@ -143,7 +169,22 @@ export class DatasetUploadService {
       await markStagedUploadFailed(this.scope, DatasetUploadEntity, upload.id, error);
       await this.quotas.reservation(upload.id, 'storageBytes').release().catch(() => undefined);
       throw error;
+    } finally {
+      content?.destroy();
+      await spooled.discard();
     }
+  }
+
+  /**
+   * A body that broke off (the client went away, or the gateway cut it idle) ends its upload as it
+   * did when the body was read after the claim: FAILED, its storage reservation released. An upload
+   * that can no longer be claimed is left as it is.
+   */
+  private async failInterrupted(id: string, error: unknown, asOf: number): Promise<void> {
+    const claimed = await this.claim(id, asOf).catch(() => undefined);
+    if (!claimed) return;
+    await markStagedUploadFailed(this.scope, DatasetUploadEntity, id, asUploadError(error));
+    await this.quotas.reservation(id, 'storageBytes').release().catch(() => undefined);
   }
 
   async complete(uploadId: string): Promise<DatasetVersion> {
@@ -197,14 +238,20 @@ export class DatasetUploadService {
   }
 
   /** PENDING → RECEIVING exactly once; a replay, an expired or another tenant's upload gets nothing. */
-  private claim(uploadId: string): Promise<DatasetUpload> {
-    return claimStagedUpload(this.scope, DatasetUploadEntity, parseId(uploadId, 'uploadId'), {
-      notFound: (id) => notFoundAcrossTenants(this.scope, 'DatasetUpload', id),
-      checkParent: async (manager, upload) => {
-        const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: upload.datasetId, status: 'ACTIVE' });
-        if (!dataset) throw errors.notFound('Dataset', upload.datasetId);
+  private claim(uploadId: string, asOf: number): Promise<DatasetUpload> {
+    return claimStagedUpload(
+      this.scope,
+      DatasetUploadEntity,
+      parseId(uploadId, 'uploadId'),
+      {
+        notFound: (id) => notFoundAcrossTenants(this.scope, 'DatasetUpload', id),
+        checkParent: async (manager, upload) => {
+          const dataset = await manager.getRepository(DatasetEntity).findOneBy({ id: upload.datasetId, status: 'ACTIVE' });
+          if (!dataset) throw errors.notFound('Dataset', upload.datasetId);
+        },
       },
-    });
+      asOf,
+    );
   }
 
   private async storeValidated(upload: DatasetUpload, body: Readable, thread: CsvParseThread) {

@@ -1,4 +1,5 @@
 import type { CsvLimits, CsvParsePool } from '@tessera/tabular';
+import type { UploadSpool } from './upload-spool';
 
 export interface DatasetsConfig {
   /** CSV validation limits; a tenant's own maxUploadBytes caps `maxBytes` further. */
@@ -7,7 +8,8 @@ export interface DatasetsConfig {
   maxPreviewRows: number;
 }
 
-/** What the services get: the settings, and the process's CSV parsing threads (shared by every tenant). */
+/** What the services get: the settings, the process's CSV parsing threads and its upload spool (shared by every tenant). */
 export interface DatasetsServiceConfig extends DatasetsConfig {
   parsing: CsvParsePool;
+  uploadSpool: UploadSpool;
 }

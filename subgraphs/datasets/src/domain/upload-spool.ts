@@ -1,0 +1,172 @@
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { errors, TesseraError } from '@tessera/errors';
+
+export interface UploadSpoolOptions {
+  /** Directory the spooled bodies are written to (default: a new private directory under the OS temp dir). */
+  dir?: string;
+  /** Bytes of upload bodies all tenants together may have on the spool at once (default 4 GiB). */
+  totalBytes?: number;
+  /** Of those, what one tenant's uploads may hold at once (default a quarter of the total). */
+  perTenantBytes?: number;
+}
+
+/** How long a refused upload is told to wait before it sends its body again. */
+const retryAfterSeconds = 5;
+
+/**
+ * Where an upload's body waits until it has all arrived, so that the CSV check (a pool thread)
+ * starts only once there is work for it all the way through: a client sending slowly holds bytes
+ * here, in proportion to what it sent, never a thread. Bodies are encrypted on the way in
+ * (AES-256-GCM under a key and nonce made for the one body and kept only in memory), so what
+ * touches the disk is unreadable without this process, and a file left by a crash is unreadable for
+ * good. The bytes a body holds are counted as they arrive, against a total and a per-tenant share;
+ * past either the body is refused (RATE_LIMITED past the tenant's share, SERVICE_UNAVAILABLE past
+ * the total), before the upload is claimed, so the client sends it again.
+ */
+export class UploadSpool {
+  readonly totalBytes: number;
+  readonly perTenantBytes: number;
+  private readonly configuredDir: string | undefined;
+  private dir: string | undefined;
+  private total = 0;
+  private readonly byTenant = new Map<string, number>();
+
+  constructor(options: UploadSpoolOptions = {}) {
+    this.totalBytes = options.totalBytes ?? 4 * 1024 ** 3;
+    this.perTenantBytes = Math.min(this.totalBytes, options.perTenantBytes ?? Math.floor(this.totalBytes / 4));
+    if (this.perTenantBytes < 1) throw new RangeError('the upload spool needs room for at least one byte per tenant');
+    this.configuredDir = options.dir;
+  }
+
+  /** Removes the directory the spool made for itself (a configured one stays; its files are gone with their uploads). */
+  async close(): Promise<void> {
+    if (this.dir && !this.configuredDir) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Made on first use, so a schema-only build of the service touches no disk. */
+  private directory(): string {
+    if (this.dir) return this.dir;
+    if (this.configuredDir) mkdirSync(this.configuredDir, { recursive: true, mode: 0o700 });
+    this.dir = this.configuredDir ?? mkdtempSync(join(tmpdir(), 'tessera-csv-spool-'));
+    return this.dir;
+  }
+
+  /** Refuses a size no tenant could ever spool (for createDatasetUpload, before anything is written). */
+  assertHoldable(bytes: number): void {
+    if (bytes > this.perTenantBytes) {
+      throw errors.tooLarge(`byteSize ${bytes} is over the ${this.perTenantBytes} bytes one tenant's uploads may hold in this service at once.`, {
+        field: 'byteSize',
+        maxBytes: this.perTenantBytes,
+      });
+    }
+  }
+
+  /** Bytes spooled, by everyone or by one tenant. */
+  held(tenantId?: string): number {
+    return tenantId === undefined ? this.total : (this.byTenant.get(tenantId) ?? 0);
+  }
+
+  /**
+   * Writes `body` to the spool until it ends or `maxBytes` are in (the rest is left unread: the
+   * check that follows refuses a body longer than declared from the bytes it has). Rejects with the
+   * body's own error when it breaks off, or with a refusal when the spool is full; nothing is left
+   * behind either way.
+   */
+  async receive(tenantId: string, body: Readable, maxBytes: number): Promise<SpooledBody> {
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    const path = join(this.directory(), randomUUID());
+    const file = createWriteStream(path, { mode: 0o600 });
+    const fileFailed = once(file, 'error').then(([error]) => Promise.reject(error as Error));
+    fileFailed.catch(() => undefined);
+    let held = 0;
+    const release = () => {
+      this.give(tenantId, held);
+      held = 0;
+    };
+    try {
+      for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+        const bytes = (chunk as Buffer).subarray(0, maxBytes - held);
+        this.take(tenantId, bytes.length);
+        held += bytes.length;
+        if (!file.write(cipher.update(bytes))) await Promise.race([once(file, 'drain'), fileFailed]);
+        if (held >= maxBytes) break;
+      }
+      cipher.final();
+      file.end();
+      await Promise.race([once(file, 'finish'), fileFailed]);
+    } catch (error) {
+      file.destroy();
+      release();
+      await rm(path, { force: true });
+      throw error;
+    }
+    return new SpooledBody(path, held, key, nonce, cipher.getAuthTag(), release);
+  }
+
+  private take(tenantId: string, bytes: number): void {
+    const tenantHeld = this.byTenant.get(tenantId) ?? 0;
+    if (tenantHeld + bytes > this.perTenantBytes) {
+      throw new TesseraError(
+        'RATE_LIMITED',
+        `Your tenant's uploads in progress already hold ${tenantHeld} bytes of this service's upload spool (at most ${this.perTenantBytes} at once); send this upload again when one has finished.`,
+        { retryAfterSeconds, limit: 'csvUploadSpoolPerTenant', limitValue: this.perTenantBytes },
+      );
+    }
+    if (this.total + bytes > this.totalBytes) {
+      throw new TesseraError('SERVICE_UNAVAILABLE', 'The datasets service is receiving as many uploads as it can hold right now; send this upload again shortly.', {
+        retryAfterSeconds,
+        limit: 'csvUploadSpool',
+      });
+    }
+    this.total += bytes;
+    this.byTenant.set(tenantId, tenantHeld + bytes);
+  }
+
+  private give(tenantId: string, bytes: number): void {
+    if (bytes === 0) return;
+    this.total -= bytes;
+    const left = (this.byTenant.get(tenantId) ?? 0) - bytes;
+    if (left > 0) this.byTenant.set(tenantId, left);
+    else this.byTenant.delete(tenantId);
+  }
+}
+
+/** One body on the spool, whole: read it back (decrypted, authenticated at its end), then discard it. */
+export class SpooledBody {
+  private discarded = false;
+
+  constructor(
+    private readonly path: string,
+    /** Bytes of the body (at most the `maxBytes` it was received with). */
+    readonly size: number,
+    private readonly key: Buffer,
+    private readonly nonce: Buffer,
+    private readonly tag: Buffer,
+    private readonly release: () => void,
+  ) {}
+
+  /** The body's bytes, as they were received; the stream fails if the file was altered. */
+  read(): Readable {
+    const decipher = createDecipheriv('aes-256-gcm', this.key, this.nonce);
+    decipher.setAuthTag(this.tag);
+    // pipeline: the file is closed whichever way the reading ends (a reader that stops early too).
+    return pipeline(createReadStream(this.path, { highWaterMark: 64 * 1024 }), decipher, () => undefined);
+  }
+
+  /** Removes the file and gives its bytes back to the spool (idempotent). */
+  async discard(): Promise<void> {
+    if (this.discarded) return;
+    this.discarded = true;
+    this.key.fill(0);
+    this.release();
+    await rm(this.path, { force: true });
+  }
+}
