@@ -124,6 +124,8 @@ describe('gateway: request bodies have a deadline, uploads only an idle timeout'
     // Node's own limit on a whole request, which would cut such an upload at 5 minutes, is off (headers keep theirs).
     expect(stack.platform.gateway.server.requestTimeout).toBe(0);
     expect(stack.platform.gateway.server.headersTimeout).toBeGreaterThan(0);
+    // Nor does the datasets service, which the gateway streams the upload to, cut it.
+    expect(stack.platform.subgraphs.datasets.server.requestTimeout).toBe(0);
     // A GET without a body on a connection kept open past the deadline is answered, never cut.
     const get = await rawRequest(stack, `GET /_health HTTP/1.1\r\nHost: localhost`);
     sockets.push(get.socket);

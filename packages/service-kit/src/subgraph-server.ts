@@ -176,7 +176,10 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
       route.handle(req, res, tools).catch((error: unknown) => sendError(res, error));
     });
   };
-  const http = await listen(serve, port, host, tls, logger);
+  // No limit on receiving a whole request (Node's is 5 minutes): an upload the gateway streams here
+  // takes as long as its client sends, and the gateway's idle timeout is what cuts a stalled one
+  // (it then cuts this stream too). Headers keep Node's headersTimeout.
+  const http = await listen(serve, port, host, tls, logger, { requestTimeoutMs: 0 });
   try {
     await definition.start?.();
   } catch (error) {
