@@ -62,10 +62,11 @@ async function portCallSigner(config: WorkerConfig, identity: TlsIdentity): Prom
 }
 
 export async function createWorkerRuntime(config: WorkerConfig, logger: Logger): Promise<WorkerRuntime> {
-  const db = await openServiceDataSource(config.database, []);
-  const directory = new TenantDirectory(new TenantStore(db, config.database.controlSchema, config.tenantLimitDefaults), config.tenantCacheTtlMs);
+  // The identity first: a dedicated worker with the wrong certificate stops before it connects anywhere.
   const identity = readTlsFiles(config.tls);
   const sign = await portCallSigner(config, identity);
+  const db = await openServiceDataSource(config.database, []);
+  const directory = new TenantDirectory(new TenantStore(db, config.database.controlSchema, config.tenantLimitDefaults), config.tenantCacheTtlMs);
   const ports: WorkerPorts = {
     jobs: jobsPortClient({ baseUrl: config.ports.jobsUrl, sign, fetch: mutualTlsPortFetch(identity, 'jobs') }),
     datasetJobs: datasetJobPortClient({ baseUrl: config.ports.datasetsUrl, sign, fetch: mutualTlsPortFetch(identity, 'datasets') }),

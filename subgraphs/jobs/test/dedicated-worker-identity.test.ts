@@ -5,6 +5,7 @@ import { createServiceTokenSigner, type Principal } from '@tessera/auth';
 import { datasetJobPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobClaim } from '@tessera/jobs/ports';
 import { dedicatedWorkerIdentity, mutualTlsPortFetch } from '@tessera/service-kit';
+import { readWorkerEnvironment } from '@tessera/workers';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset, waitForStatus, type JobView } from './job-support';
 
@@ -125,6 +126,19 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
     const reversed = jobsPortClient({ baseUrl: urlOf('jobs'), sign: dedicatedSign, fetch: mutualTlsPortFetch(stack.pki.identity('workers'), 'jobs') });
     await expect(reversed.claim(runner(globex), { jobId: jobOf.get(globex.id)!, submission: 1, runToken: randomUUID(), startSeq: 1 })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await statusOf(globex)).toBe('QUEUED');
+  });
+
+  it("a dedicated worker refuses to start with the shared pool's certificate or its SERVICE_KEY; the shared pool needs its key", async () => {
+    const workersFiles = stack.pki.files('workers');
+    await expect(stack.workers.start({ dedicatedTenant: globex.id, env: { TLS_CERT_FILE: workersFiles.certFile, TLS_KEY_FILE: workersFiles.keyFile } })).rejects.toThrow(
+      new RegExp(`TLS_CERT_FILE: a worker of dedicated tenant ${globex.id} presents its own certificate, CN ${dedicatedWorkerIdentity(globex.id)} \\(this one names workers\\)`),
+    );
+    const env = { TLS_CA_FILE: stack.pki.caFile, TLS_CERT_FILE: workersFiles.certFile, TLS_KEY_FILE: workersFiles.keyFile, JOBS_PORT_URL: 'https://jobs:4003', DATASETS_PORT_URL: 'https://datasets:4001', MODELS_PORT_URL: 'https://models:4002', DATABASE_URL: 'mysql://tessera_workers:pw@db.example:3306' };
+    const serviceKey = JSON.stringify(stack.workerServiceKey);
+    expect(() => readWorkerEnvironment({ ...env, SERVICE_KEY: serviceKey, WORKER_DEDICATED_TENANT: globex.id })).toThrow(/SERVICE_KEY: a dedicated worker holds none/);
+    expect(() => readWorkerEnvironment(env)).toThrow(/SERVICE_KEY: required for the shared pool/);
+    expect(readWorkerEnvironment({ ...env, SERVICE_KEY: serviceKey }).ports.serviceKey).toBeDefined();
+    expect(readWorkerEnvironment({ ...env, WORKER_DEDICATED_TENANT: globex.id }).ports.serviceKey).toBeUndefined();
   });
 
   it("runs the dedicated tenant's job end to end on its own worker, and the shared pool still runs a shared tenant's", async () => {
