@@ -3,6 +3,9 @@
 # service identity (server and client), one server leaf per store (MariaDB, Redis, S3), for the OpenID provider and the key service.
 #
 #   bash scripts/local-pki.sh            # into $TESSERA_PKI_DIR, default <repo>/.tessera/pki
+#   bash scripts/local-pki.sh DIR workers-dedicated-globex
+#                                        # and a client leaf of that identity (a dedicated tenant's
+#                                        # workers: CN and DNS SAN name their ring; client auth only)
 #
 # Plain shell and the openssl CLI on purpose: scripts/local-services.sh runs before `npm ci` in
 # CI, and the stores need their certificates then; `npm start` and the test harness call this same
@@ -19,6 +22,13 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-${TESSERA_PKI_DIR:-$repo_root/.tessera/pki}}"
+shift || true
+# Client-only identities asked for on the command line: a dedicated tenant's workers only.
+clients=()
+for name in "$@"; do
+  [[ "$name" =~ ^workers-dedicated-[a-z][a-z0-9-]{2,31}$ ]] || { echo "not a dedicated worker identity: $name" >&2; exit 2; }
+  clients+=("$name")
+done
 ca_days=3650
 leaf_days=825
 
@@ -89,4 +99,7 @@ for entry in "${stores[@]}"; do
   # shellcheck disable=SC2086
   set -- $entry
   issue "$1" "serverAuth" "$@"
+done
+for name in "${clients[@]}"; do
+  issue "$name" "clientAuth" "$name"
 done

@@ -28,6 +28,7 @@ import { startKeyServiceProcess } from '@tessera/key-service';
 import { startTelemetry } from '@tessera/telemetry';
 import { readSupervisorEnvironment, startWorkerProcess, startWorkerSupervisor } from '@tessera/workers';
 import { sharedPool, type WorkerPool } from '@tessera/job-queue';
+import { dedicatedWorkerIdentity } from '@tessera/service-kit';
 import { consoleClientId, distDirectory, ensureConsoleBuilt, startConsoleServer, type ConsoleRuntimeConfig } from '@tessera/console/server';
 import { renderBanner } from './start/banner';
 import { ensureDemoDataset, ensureDemoModel, provisionDemoTenants, demoDatasetName, demoModelInput, demoModelName } from './start/demo-data';
@@ -180,7 +181,10 @@ async function main(): Promise<void> {
       const redis = await redisAccounts.worker(dedicatedTenant);
       // The shared workers run the home region's jobs (the first of the platform's regions).
       const pool: WorkerPool = dedicatedTenant ? { kind: 'dedicated', tenantId: dedicatedTenant } : sharedPool('us-east-1');
-      return { pool, redis, spawn: (instanceId: string) => startWorkerProcess({ ...workerOptions, redis, instanceId, ...(dedicatedTenant ? { dedicatedTenant } : {}) }) };
+      // A dedicated ring's workers call the ports with a certificate of their own (workers-dedicated-<tenant>,
+      // kept in the local CA's directory) and no service key: the owners serve them that tenant's jobs only.
+      const own = dedicatedTenant ? { ports: { ...workerOptions.ports, serviceKey: undefined }, tls: { caFile: pki.caFile, ...pki.clientIdentity(dedicatedWorkerIdentity(dedicatedTenant)) }, dedicatedTenant } : {};
+      return { pool, redis, spawn: (instanceId: string) => startWorkerProcess({ ...workerOptions, redis, instanceId, ...own }) };
     }),
   );
   const supervisor = await startWorkerSupervisor({ config: supervisorConfig, rings, logger: createLogger(env.logLevel, { app: 'tessera' }) });

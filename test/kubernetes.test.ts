@@ -4,6 +4,7 @@
  * manifest and a deployment that does not start or lets a service reach what it must not.
  */
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { readSupervisorEnvironment, workerEnvironment, workerPortOwners } from '
 import { keyServiceEnvironment } from '@tessera/key-service';
 import { TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
-import { developmentDedicatedTenant, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
+import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
@@ -268,7 +269,8 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     for (const w of workloads(overlay)) {
       const component = componentOf(w);
       const identity = component === 'worker' ? 'workers' : component;
-      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name] : [])]);
+      // A dedicated tenant's workers (tessera-worker-<tenant>) have their own Secret and certificate besides.
+      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name, `${w.metadata.name}-tls`] : [])]);
       const secrets = [...new Set(refs.filter((r) => r.kind === 'Secret' && r.from === w.metadata.name).map((r) => stem(r.name)))];
       expect({ workload: w.metadata.name, foreign: secrets.filter((s) => !own.has(s)) }).toEqual({ workload: w.metadata.name, foreign: [] });
     }
@@ -462,5 +464,24 @@ describe('deploy/kubernetes await-migration.sh', () => {
       output = String((error as { stdout?: string }).stdout);
     }
     expect(output).toContain('waiting for tessera migrate to grant tessera_datasets on tessera_never_migrated');
+  });
+});
+
+describe('deploy/kubernetes development overlay: credentials of a dedicated tenant\'s workers', () => {
+  it("gives a dedicated tenant's workers their own certificate (CN workers-dedicated-<tenant>) and no SERVICE_KEY; the shared pool keeps its own", () => {
+    const worker = (name: string) => workloads('development').find((w) => w.metadata.name === name)!;
+    const credentials = (w: Manifest) => {
+      const container = w.spec.template.spec.containers[0];
+      const secretKeys = (container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name);
+      const certificate = w.spec.template.spec.volumes.find((v: any) => v.name === 'tls').secret.secretName.replace(/-[a-z0-9]{10}$/, '');
+      return { secretKeys: secretKeys.sort(), certificate };
+    };
+    const dedicated = `tessera-worker-${developmentDedicatedTenant}`;
+    expect(credentials(worker(dedicated))).toEqual({ secretKeys: ['DATABASE_URL', 'REDIS_URL'], certificate: `${dedicated}-tls` });
+    expect(credentials(worker('tessera-worker'))).toEqual({ secretKeys: ['DATABASE_URL', 'REDIS_URL', 'SERVICE_KEY'], certificate: 'tessera-workers-tls' });
+    const tls = byKind('development', 'Secret').find((secret) => secret.metadata.name.replace(/-[a-z0-9]{10}$/, '') === `${dedicated}-tls`)!;
+    const cert = new X509Certificate(Buffer.from(tls.data!['cert.pem']!, 'base64'));
+    expect(cert.subject).toContain(`CN=${developmentDedicatedWorkerIdentity}`);
+    expect(cert.checkIssued(new X509Certificate(Buffer.from(tls.data!['ca.pem']!, 'base64')))).toBe(true);
   });
 });

@@ -127,7 +127,8 @@ describe('region configuration', () => {
     expect(readWorkerEnvironment({ ...worker, DATA_REGIONS: 'eu-west-1,us-east-1' }).region).toBe('eu-west-1');
     expect(readWorkerEnvironment({ ...worker, HOME_REGION: 'eu-west-1' }).region).toBe('eu-west-1');
     expect(readWorkerEnvironment({ ...worker, WORKER_REGION: 'eu-west-1' }).region).toBe('eu-west-1');
-    expect(readWorkerEnvironment({ ...worker, WORKER_DEDICATED_TENANT: 'globex' }).region).toBeUndefined();
+    const { SERVICE_KEY: _sharedKey, ...dedicated } = worker; // a dedicated worker holds none
+    expect(readWorkerEnvironment({ ...dedicated, WORKER_DEDICATED_TENANT: 'globex' }).region).toBeUndefined();
     expect(() => readWorkerEnvironment({ ...worker, WORKER_REGION: 'ap-south-1' })).toThrow(/WORKER_REGION: ap-south-1 is not one of DATA_REGIONS/);
   });
 });

@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureLocalPki } from '@tessera/local-infra';
 import { dedicatedWorkerUserName, redisUserName } from '@tessera/redis-acl';
+import { dedicatedWorkerIdentity } from '@tessera/service-kit';
 import { generateEnvironment, type GeneratedVariable } from '../generate-env';
 
 /** The dedicated tenant the development overlay runs a worker for (worker-dedicated-globex.yaml). */
@@ -20,6 +21,8 @@ export const developmentDedicatedTenant = 'globex';
 const keyPrefix = 'tessera';
 /** The certificates each TLS Secret is made from (the local CA's names). */
 export const tlsIdentities = ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants', 'workers', 'keys'] as const;
+/** The dedicated tenant's workers' own client certificate (Secret tessera-worker-<tenant>-tls), issued by the local CA on first use. */
+export const developmentDedicatedWorkerIdentity = dedicatedWorkerIdentity(developmentDedicatedTenant);
 
 type Values = Record<GeneratedVariable, string>;
 
@@ -45,7 +48,8 @@ export function developmentSecretEnvs(values: Values): Record<string, Record<str
     metrics: { ...subgraph('metrics'), SERVICE_KEY: values.METRICS_SERVICE_KEY },
     tenants: { ...subgraph('tenants'), ...s3, SERVICE_KEY: values.TENANTS_SERVICE_KEY },
     worker: { DATABASE_URL: database('tessera_workers', values.MYSQL_WORKERS_PASSWORD), REDIS_URL: redis(redisUserName(keyPrefix, 'worker'), values.REDIS_WORKER_PASSWORD), SERVICE_KEY: values.WORKERS_SERVICE_KEY },
-    // The dedicated tenant's workers: only their own Redis user differs from the shared pool's.
+    // The dedicated tenant's workers: their own Redis user (their certificate is tessera-worker-globex-tls,
+    // and they hold no SERVICE_KEY: they sign port calls with that certificate's key).
     'worker-globex': { REDIS_URL: redis(dedicatedWorkerUserName(keyPrefix, developmentDedicatedTenant), randomBytes(24).toString('hex')) },
     migrate: { DATABASE_ADMIN_URL: database('tessera_admin', values.MYSQL_ADMIN_PASSWORD) },
   };
@@ -72,6 +76,9 @@ export async function writeDevelopmentSecrets(directory: string, pkiDirectory?: 
     copyFileSync(files.certFile, join(directory, 'tls', `${name}.pem`));
     copyFileSync(files.keyFile, join(directory, 'tls', `${name}-key.pem`));
   }
+  const dedicated = pki.clientIdentity(developmentDedicatedWorkerIdentity);
+  copyFileSync(dedicated.certFile, join(directory, 'tls', `${developmentDedicatedWorkerIdentity}.pem`));
+  copyFileSync(dedicated.keyFile, join(directory, 'tls', `${developmentDedicatedWorkerIdentity}-key.pem`));
 }
 
 if (require.main === module) {

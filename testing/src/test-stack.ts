@@ -9,7 +9,7 @@ import { fetchClientCredentialsToken, registerClient } from '@tessera/dev-issuer
 import { ensureLocalPki, trustCaInThisProcess, startIssuerProcess, startS3Server, type LocalPki, type RunningIssuerProcess, type RunningS3Server } from '@tessera/local-infra';
 import { defaultAlertingConfig } from '@tessera/audit';
 import { serviceData, startPlatform, subgraphModules, type PlatformConfig, type RunningPlatform } from '@tessera/platform';
-import { createServiceRuntime, keyringColumnKeys, sealedAuditDetails, type ServiceRuntime } from '@tessera/service-kit';
+import { createServiceRuntime, dedicatedWorkerIdentity, keyringColumnKeys, sealedAuditDetails, type ServiceRuntime } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
@@ -81,6 +81,12 @@ export interface TestWorkers {
   start(options?: Partial<Pick<WorkerProcessOptions, 'concurrency' | 'dedicatedTenant' | 'region' | 'lockMs' | 'stalledIntervalMs' | 'env'>>): Promise<RunningWorkerProcess>;
   /** Every worker started and not yet stopped. */
   running(): RunningWorkerProcess[];
+  /**
+   * The credentials the workers of a ring call the ports with: the shared pool's service key and
+   * `workers` certificate, or a dedicated tenant's own certificate (`workers-dedicated-<tenant>`,
+   * issued on first use, removed at stop) and no service key.
+   */
+  identity(dedicatedTenant?: string): { serviceKey: JWK | undefined; files: { certFile: string; keyFile: string } };
   /** The Redis account the workers of a ring connect with (the shared pool's, or a dedicated tenant's): a supervisor reads that ring with it. */
   redis(dedicatedTenant?: string): Promise<RedisConfig>;
   stopAll(): Promise<void>;
@@ -317,15 +323,27 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
 
   const workerProcesses = new Set<RunningWorkerProcess>();
+  // A dedicated tenant's workers get a certificate of their own (issued on first start, removed at stop) and no service key.
+  const dedicatedIdentities = new Set<string>();
+  const workerIdentity = (dedicatedTenant: string | undefined) => {
+    if (!dedicatedTenant) return { serviceKey: workerKeys.privateJwk, files: pki.files('workers') };
+    const name = dedicatedWorkerIdentity(dedicatedTenant);
+    dedicatedIdentities.add(name);
+    return { serviceKey: undefined, files: pki.clientIdentity(name) };
+  };
+  const removeDedicatedIdentities = () => {
+    for (const name of dedicatedIdentities) pki.removeClientIdentity(name);
+  };
   const workers: TestWorkers = {
     start: async (workerOptions = {}) => {
+      const identity = workerIdentity(workerOptions.dedicatedTenant);
       const worker = await startWorkerProcess({
         database: { ...config.database, url: accounts.workers },
         databaseTlsCaFile: pki.caFile,
         // No object store and no master key: a worker reaches objects only through the owners' job ports.
         redis: await redisUsers.worker(workerOptions.dedicatedTenant),
-        ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
-        tls: { caFile: pki.caFile, ...pki.files('workers') },
+        ports: { serviceKey: identity.serviceKey, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
+        tls: { caFile: pki.caFile, ...identity.files },
         // Short locks: a killed worker's job is recovered within seconds in tests.
         lockMs: 4_000,
         stalledIntervalMs: 2_000,
@@ -340,6 +358,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       return worker;
     },
     running: () => [...workerProcesses],
+    identity: workerIdentity,
     redis: (dedicatedTenant) => redisUsers.worker(dedicatedTenant),
     stopAll: async () => {
       await Promise.all([...workerProcesses].map((worker) => worker.stop()));
@@ -349,6 +368,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     for (let i = 0; i < (options.workers ?? 0); i++) await workers.start();
   } catch (error) {
     await workers.stopAll();
+    removeDedicatedIdentities();
     await platform.stop();
     await Promise.all([issuer.stop(), s3.close(), keyService.stop(), redisUsers.close()]);
     rmSync(keyStateDirectory, { recursive: true, force: true });
@@ -392,6 +412,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     tenantsServiceKey: tenantsKeys.privateJwk,
     stop: async () => {
       await workers.stopAll();
+      removeDedicatedIdentities();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
       await platform.stop();
       await dropRedisKeys(config.redis).catch(() => undefined);

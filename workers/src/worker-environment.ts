@@ -24,10 +24,12 @@ import type { JWK } from 'jose';
 
 /**
  * The owning services a worker reaches through their ports (jobs, datasets, models), and its own
- * key: the only way a worker touches job rows, dataset versions or model versions.
+ * key: the only way a worker touches job rows, dataset versions or model versions. The shared
+ * pool signs its calls with SERVICE_KEY; a dedicated tenant's worker has none and signs with its
+ * own certificate's key (`workers-dedicated-<tenant>`), so it holds nothing of the shared pool's.
  */
 const workerPortVariables = z.object({
-  SERVICE_KEY: jsonWebKey(),
+  SERVICE_KEY: jsonWebKey().optional(),
   JOBS_PORT_URL: url(),
   DATASETS_PORT_URL: url(),
   MODELS_PORT_URL: url(),
@@ -100,8 +102,8 @@ export interface WorkerConfig {
   tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined; otlpCaFile?: string | undefined };
   /** How often job worker time is written to the tenants' usage meters (METERING_FLUSH_INTERVAL_MS). */
   metering: MeteringOptions;
-  /** This worker's service key and the base URLs of the services whose ports it calls. */
-  ports: { serviceKey: JWK; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
+  /** This worker's service key (the shared pool's; none for a dedicated worker) and the base URLs of the services whose ports it calls. */
+  ports: { serviceKey: JWK | undefined; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
   /** This worker's TLS identity (files, read at start). */
   tls: TlsFiles;
 }
@@ -115,6 +117,11 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
   const regions = toRegionsConfig({ DATA_REGIONS: parsed.DATA_REGIONS, HOME_REGION: parsed.HOME_REGION, DATABASE_URL: parsed.DATABASE_URL, REGION_DATABASES: parsed.REGION_DATABASES });
   if (parsed.WORKER_REGION !== undefined && !regions.served.includes(parsed.WORKER_REGION)) {
     throw new ConfigError([`WORKER_REGION: ${parsed.WORKER_REGION} is not one of DATA_REGIONS (${regions.served.join(', ')})`]);
+  }
+  if (parsed.WORKER_DEDICATED_TENANT === undefined && parsed.SERVICE_KEY === undefined) throw new ConfigError(['SERVICE_KEY: required for the shared pool\'s workers']);
+  if (parsed.WORKER_DEDICATED_TENANT !== undefined && parsed.SERVICE_KEY !== undefined) {
+    // The shared pool's key would let this worker pass for the shared pool wherever it also got a `workers` certificate.
+    throw new ConfigError(['SERVICE_KEY: a dedicated worker holds none; it signs its port calls with its own certificate\'s key (workers-dedicated-<tenant>)']);
   }
   return {
     database: toDatabaseConfig(parsed),
@@ -133,7 +140,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     logLevel: telemetry.logLevel,
     tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint, otlpCaFile: telemetry.otlpCaFile },
     metering: toMeteringOptions(parsed),
-    ports: { serviceKey: parsed.SERVICE_KEY as JWK, jobsUrl: parsed.JOBS_PORT_URL, datasetsUrl: parsed.DATASETS_PORT_URL, modelsUrl: parsed.MODELS_PORT_URL },
+    ports: { serviceKey: parsed.SERVICE_KEY as JWK | undefined, jobsUrl: parsed.JOBS_PORT_URL, datasetsUrl: parsed.DATASETS_PORT_URL, modelsUrl: parsed.MODELS_PORT_URL },
     tls: toTlsFiles(parsed),
   };
 }

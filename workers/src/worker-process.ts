@@ -9,9 +9,9 @@ export interface WorkerProcessOptions {
   /** The file of `database.tlsCa`: the child reads its CA from DATABASE_TLS_CA_FILE like any service. */
   databaseTlsCaFile?: string;
   redis: RedisConfig;
-  /** The worker's own service key and the base URLs of the jobs, datasets and models services (their ports). */
-  ports: { serviceKey: JWK; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
-  /** The worker's TLS identity files (the `workers` certificate). */
+  /** The shared pool's service key (none for a dedicated worker: it signs with its certificate's key) and the base URLs of the jobs, datasets and models services (their ports). */
+  ports: { serviceKey: JWK | undefined; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
+  /** The worker's TLS identity files (the `workers` certificate; a dedicated worker's `workers-dedicated-<tenant>`). */
   tls: { caFile: string; certFile: string; keyFile: string };
   concurrency?: number;
   /** Serve only this dedicated-tier tenant. */
@@ -55,7 +55,7 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
     REDIS_URL: options.redis.url,
     REDIS_KEY_PREFIX: options.redis.keyPrefix,
     ...(options.redis.tlsCaFile ? { REDIS_TLS_CA_FILE: options.redis.tlsCaFile } : {}),
-    SERVICE_KEY: JSON.stringify(options.ports.serviceKey),
+    ...(options.ports.serviceKey ? { SERVICE_KEY: JSON.stringify(options.ports.serviceKey) } : {}),
     JOBS_PORT_URL: options.ports.jobsUrl,
     DATASETS_PORT_URL: options.ports.datasetsUrl,
     MODELS_PORT_URL: options.ports.modelsUrl,
@@ -80,9 +80,12 @@ export function workerProcessEnvironment(options: WorkerProcessOptions): Record<
  * with SIGKILL to prove a job survives its worker; `npm start` runs one beside the platform.
  */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<RunningWorkerProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...workerProcessEnvironment(options) };
+  // A dedicated worker holds no service key, not even one its parent's environment happens to have.
+  if (!options.ports.serviceKey) delete env['SERVICE_KEY'];
   const child: ChildProcess = spawn(process.execPath, nodeEntryArgs(workerEntry), {
     cwd: repoRoot,
-    env: { ...process.env, ...workerProcessEnvironment(options) },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

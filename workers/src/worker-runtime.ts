@@ -1,10 +1,12 @@
+import { createPrivateKey } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createServiceTokenSigner } from '@tessera/auth';
-import type { Logger } from '@tessera/config';
+import type { JWK } from 'jose';
+import { createServiceTokenSigner, type ServiceTokenSigner } from '@tessera/auth';
+import { ConfigError, type Logger } from '@tessera/config';
 import { datasetJobPortClient, type DatasetJobPort } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobsPort } from '@tessera/jobs/ports';
 import { meteringConfig, UsageRecorder } from '@tessera/metering';
-import { mutualTlsPortFetch, readTlsFiles, type GrantPortMethods } from '@tessera/service-kit';
+import { certificateIdentity, dedicatedWorkerIdentity, mutualTlsPortFetch, readTlsFiles, type GrantPortMethods, type TlsIdentity } from '@tessera/service-kit';
 import { modelJobPortClient, type ModelJobPort } from '@tessera/models/ports';
 import type { PresignedFetchOptions } from '@tessera/storage';
 import { openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/tenancy';
@@ -43,11 +45,28 @@ export interface WorkerRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * How this worker signs its port calls. The shared pool: as `workers`, with SERVICE_KEY. A dedicated
+ * tenant's worker: as the identity its certificate names, which must be its ring's
+ * (`workers-dedicated-<tenant>`), with that certificate's own key; the owners verify the token
+ * against the certificate of the connection and serve only that tenant's jobs.
+ */
+async function portCallSigner(config: WorkerConfig, identity: TlsIdentity): Promise<ServiceTokenSigner> {
+  const named = certificateIdentity(identity.cert);
+  if (config.dedicatedTenant === undefined) return createServiceTokenSigner('workers', config.ports.serviceKey!);
+  const expected = dedicatedWorkerIdentity(config.dedicatedTenant);
+  if (named !== expected) throw new ConfigError([`TLS_CERT_FILE: a worker of dedicated tenant ${config.dedicatedTenant} presents its own certificate, CN ${expected} (this one names ${named ?? 'nothing'})`]);
+  const key = createPrivateKey(identity.key);
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new ConfigError([`TLS_KEY_FILE: a dedicated worker's certificate key is ECDSA P-256 (it signs ES256 port tokens)`]);
+  return createServiceTokenSigner(expected, key.export({ format: 'jwk' }) as JWK);
+}
+
 export async function createWorkerRuntime(config: WorkerConfig, logger: Logger): Promise<WorkerRuntime> {
+  // The identity first: a dedicated worker with the wrong certificate stops before it connects anywhere.
+  const identity = readTlsFiles(config.tls);
+  const sign = await portCallSigner(config, identity);
   const db = await openServiceDataSource(config.database, []);
   const directory = new TenantDirectory(new TenantStore(db, config.database.controlSchema, config.tenantLimitDefaults), config.tenantCacheTtlMs);
-  const sign = await createServiceTokenSigner('workers', config.ports.serviceKey);
-  const identity = readTlsFiles(config.tls);
   const ports: WorkerPorts = {
     jobs: jobsPortClient({ baseUrl: config.ports.jobsUrl, sign, fetch: mutualTlsPortFetch(identity, 'jobs') }),
     datasetJobs: datasetJobPortClient({ baseUrl: config.ports.datasetsUrl, sign, fetch: mutualTlsPortFetch(identity, 'datasets') }),

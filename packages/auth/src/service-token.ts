@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
 import { errors } from '@tessera/errors';
 import { generateInternalKeyPair } from './internal-context';
@@ -74,6 +74,24 @@ export async function createServiceTokenVerifier(callers: Readonly<Record<string
 }
 
 export type ServiceTokenVerifier = Awaited<ReturnType<typeof createServiceTokenVerifier>>;
+
+/**
+ * Callee side for a caller whose key is its client certificate's (a dedicated tenant's workers):
+ * the token must be signed with the private key of the certificate the connection was made with,
+ * issued by the identity that certificate names. No PORT_CALLER_KEYS entry is needed, so a
+ * dedicated tenant made at run time gets workers without reconfiguring the owners, and such a
+ * worker holds no SERVICE_KEY that any other caller shares. Throws UNAUTHENTICATED.
+ */
+export async function verifyCertificateBoundServiceToken(token: string | undefined, certificateKey: KeyObject, expected: ServiceTokenClaims & { issuer: string }): Promise<void> {
+  const refused = errors.unauthenticated('This endpoint answers only Tessera services that prove who they are.');
+  if (!token) throw refused;
+  try {
+    const { payload } = await jwtVerify(token, certificateKey, { issuer: expected.issuer, subject: expected.issuer, audience: `tessera-port:${expected.port}`, algorithms: [algorithm], maxTokenAge: `${lifetimeSeconds + 5}s` });
+    if (payload['bh'] !== bodyDigest(expected.body)) throw refused;
+  } catch {
+    throw refused;
+  }
+}
 
 /** A fresh ES256 pair for one service: the private JWK is its SERVICE_KEY, the public one goes into its callees' PORT_CALLER_KEYS. */
 export async function generateServiceKeyPair(): Promise<{ privateJwk: JWK; publicJwk: JWK }> {

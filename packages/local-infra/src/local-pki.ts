@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The service identities the local CA issues a leaf for (server and client certificates). */
@@ -24,6 +24,13 @@ export interface LocalPki {
   identity(name: string): { ca: string; cert: string; key: string };
   /** The files of an identity, for whatever reads paths (stores, curl, env variables). */
   files(name: string): { certFile: string; keyFile: string };
+  /**
+   * A client-only leaf of the same CA for a dedicated tenant's workers (`workers-dedicated-<tenant>`),
+   * issued on first use; its files.
+   */
+  clientIdentity(name: string): { certFile: string; keyFile: string };
+  /** Removes such a leaf (a test's throwaway tenant). */
+  removeClientIdentity(name: string): void;
 }
 
 /**
@@ -44,6 +51,17 @@ export function ensureLocalPki(directory = defaultPkiDirectory()): LocalPki {
     caFile,
     ca,
     files,
+    clientIdentity: (name) => {
+      const paths = files(name);
+      if (!existsSync(paths.certFile) || !existsSync(paths.keyFile)) execFileSync('bash', [script, directory, name], { stdio: ['ignore', 'ignore', 'pipe'] });
+      return paths;
+    },
+    removeClientIdentity: (name) => {
+      const paths = files(name);
+      rmSync(paths.certFile, { force: true });
+      rmSync(paths.keyFile, { force: true });
+      cache.delete(name);
+    },
     identity: (name) => {
       let identity = cache.get(name);
       if (!identity) {

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { recordAuditEvent, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
+import type { PortRefusalRecorder } from './ports';
 import type { ServiceRuntime } from './service-runtime';
 import type { SubgraphContext } from './subgraph-context';
 
@@ -56,4 +58,27 @@ async function record(runtime: ServiceRuntime, caller: Principal, fields: string
     return;
   }
   await runtime.db.transaction((manager) => recordSecurityEvent(manager, caller, { ...event, tenantId: caller.tenantId ?? null }));
+}
+
+export const portCallDeniedAction = 'port.call.denied';
+
+/**
+ * Records a port call refused because a caller confined to one tenant (a dedicated tenant's
+ * workers) named another tenant's job, in the platform security log: the call never entered a
+ * tenant, and the log of the tenant it named must not be written on a caller's say-so.
+ */
+export function createPortRefusalRecorder(runtime: ServiceRuntime, serviceName: string): PortRefusalRecorder {
+  return async (refusal) => {
+    const actor: Principal = { kind: 'user', subject: refusal.caller.identity, tenantId: refusal.caller.tenantId, roles: [], clientId: undefined, requestId: `port-${randomUUID()}`, sourceIp: undefined };
+    await runtime.db.transaction((manager) =>
+      recordSecurityEvent(manager, actor, {
+        tenantId: refusal.caller.tenantId ?? null,
+        action: portCallDeniedAction,
+        targetType: 'PortMethod',
+        targetId: `${refusal.port}.${refusal.method}`,
+        outcome: 'DENIED',
+        details: { service: serviceName, caller: refusal.caller.identity, requestedTenant: refusal.requestedTenantId, reason: 'tenant-not-served' },
+      }),
+    );
+  };
 }

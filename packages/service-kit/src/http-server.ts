@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Express } from 'express';
 import { createLogger, type Logger } from '@tessera/config';
+import { serviceOfIdentity } from './ports/dedicated-worker-identity';
 import { originOfRefusedRequest, type ParserErrorFacts } from './refused-request-origin';
 import { peerIdentity, type ServerTls } from './tls';
 
@@ -82,12 +83,16 @@ function tlsServerOptions(tls: ServerTls) {
   };
 }
 
-/** A verified certificate of the CA is not enough: its identity must be one this service answers. */
+/**
+ * A verified certificate of the CA is not enough: its identity must be one this service answers.
+ * A dedicated tenant's workers (`workers-dedicated-<tenant>`) are admitted where the workers are;
+ * the port endpoint then confines them to their tenant.
+ */
 function refuseClientsOutside(server: Server, allowedClients: readonly string[]): void {
   const allowed = new Set(allowedClients);
   server.on('secureConnection', (socket: TLSSocket) => {
     const identity = peerIdentity(socket);
-    if (!identity || !allowed.has(identity)) socket.destroy();
+    if (!identity || !(allowed.has(identity) || allowed.has(serviceOfIdentity(identity)))) socket.destroy();
   });
 }
 

@@ -17,7 +17,7 @@ import type { ServiceRuntime } from './service-runtime';
 import { compactJson } from './compact-json';
 import { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 import { attachSubscriptionServer } from './subscription-server';
-import { authorizationAuditPlugin, createAuthorizationFailureRecorder } from './authorization-audit';
+import { authorizationAuditPlugin, createAuthorizationFailureRecorder, createPortRefusalRecorder } from './authorization-audit';
 import { responseHeadersPlugin } from './response-headers-plugin';
 import { tracedPlainRequest, tracingMiddleware } from './tracing-middleware';
 import { portRouter, type AnyPublishedPort } from './ports';
@@ -138,7 +138,7 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   mountHealthRoutes(app, definition.name, runtime.db);
   app.use(tracingMiddleware(definition.name));
   // Service-to-service calls: authenticated as a service (not through the gateway's context).
-  if (definition.ports?.length) app.use('/internal/ports', portRouter(definition.ports, runtime.verifyServiceToken, logger));
+  if (definition.ports?.length) app.use('/internal/ports', portRouter(definition.ports, runtime.verifyServiceToken, logger, createPortRefusalRecorder(runtime, definition.name)));
   if (definition.routes) {
     const router = express.Router();
     definition.routes(router, { runtime, authenticate, sendError, recordDenial });

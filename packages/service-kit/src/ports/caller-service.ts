@@ -1,22 +1,42 @@
+import { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { Request } from 'express';
-import { serviceTokenHeader, type ServiceTokenVerifier } from '@tessera/auth';
+import { serviceTokenHeader, verifyCertificateBoundServiceToken, type ServiceTokenVerifier } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { peerIdentity } from '../tls';
+import { dedicatedWorkerTenantOf } from './dedicated-worker-identity';
+
+/** Who is calling a port: the identity its certificate names, the service it calls as, and the one tenant it may act for (a dedicated tenant's workers). */
+export interface PortCaller {
+  identity: string;
+  service: string;
+  /** Set for a dedicated tenant's workers: every call must concern this tenant's jobs. */
+  tenantId: string | undefined;
+}
 
 /**
  * The one place a port endpoint learns which service is calling. Two proofs must agree: the
  * verified client certificate of the mutual-TLS connection (its subject CN is the service
  * identity) and the signed service token (bound to the port and the exact body, so a captured
  * call cannot be replayed with another input). A token of one service presented over another
- * service's connection is refused. Throws UNAUTHENTICATED when the caller proves less.
+ * service's connection is refused. A dedicated tenant's worker signs with its certificate's own
+ * key (no shared SERVICE_KEY), so its token verifies only over a connection made with that
+ * certificate. Throws UNAUTHENTICATED when the caller proves less.
  */
-export async function callerServiceOf(req: Request, port: string, rawBody: string, verify: ServiceTokenVerifier | undefined): Promise<string> {
+export async function callerServiceOf(req: Request, port: string, rawBody: string, verify: ServiceTokenVerifier | undefined): Promise<PortCaller> {
   // A process given no caller keys publishes its ports to nobody.
   if (!verify) throw errors.unauthenticated('This service accepts no port calls: no caller keys are configured.');
   const connection = peerIdentity(req.socket);
   if (!connection) throw errors.unauthenticated('A port call comes over mutual TLS with a service certificate.');
   const header = req.headers[serviceTokenHeader];
-  const service = await verify(Array.isArray(header) ? header[0] : header, { port, body: rawBody });
+  const token = Array.isArray(header) ? header[0] : header;
+  const ringTenant = dedicatedWorkerTenantOf(connection);
+  if (ringTenant) {
+    const raw = (req.socket as TLSSocket).getPeerCertificate().raw;
+    await verifyCertificateBoundServiceToken(token, new X509Certificate(raw).publicKey, { port, body: rawBody, issuer: connection });
+    return { identity: connection, service: 'workers', tenantId: ringTenant };
+  }
+  const service = await verify(token, { port, body: rawBody });
   if (service !== connection) throw errors.unauthenticated('The service token and the client certificate name different services.');
-  return service;
+  return { identity: connection, service, tenantId: undefined };
 }

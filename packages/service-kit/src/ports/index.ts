@@ -1,6 +1,7 @@
 export { createPortClient, createGrantPortClient, type PortClientOptions } from './port-client';
-export { portRouter } from './port-endpoint';
-export { callerServiceOf } from './caller-service';
+export { portRouter, type PortRefusalRecorder, type PortTenantRefusal } from './port-endpoint';
+export { callerServiceOf, type PortCaller } from './caller-service';
+export { dedicatedWorkerIdentity, dedicatedWorkerTenantOf, serviceOfIdentity } from './dedicated-worker-identity';
 export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody, type GrantPortMethods, type PublishedGrantPort, type AnyPublishedPort, type GrantPortCallBody } from './port-definition';
 export { portVariables, type PortVariables } from './port-environment';
 export { parsePortTimeRange } from './port-input';

@@ -1,13 +1,26 @@
 import express, { type Router } from 'express';
+import { decodeJwt } from 'jose';
 import { parseRoles, type Principal, type ServiceTokenVerifier } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { errors, toClientError } from '@tessera/errors';
 import { isTenantId } from '@tessera/tenancy';
-import { callerServiceOf } from './caller-service';
+import { callerServiceOf, type PortCaller } from './caller-service';
 import type { AnyPublishedPort, WireActor } from './port-definition';
 
 /** Port inputs are ids and small records; a trained model (base64 ONNX) is the largest. */
 const maxBodyBytes = 16 * 1024 * 1024;
+
+/** A call of a caller confined to one tenant (a dedicated tenant's worker) that named another tenant's job. */
+export interface PortTenantRefusal {
+  caller: PortCaller;
+  port: string;
+  method: string;
+  /** The tenant the call named (the actor's, or the grant's), null when the grant named none. */
+  requestedTenantId: string | null;
+}
+
+/** Where such refusals are recorded (the platform security log); a failure to record is logged, never answered. */
+export type PortRefusalRecorder = (refusal: PortTenantRefusal) => Promise<void>;
 
 /**
  * `POST /internal/ports/<port>/<method>` for each published port. Order matters: the calling
@@ -15,7 +28,7 @@ const maxBodyBytes = 16 * 1024 * 1024;
  * then the body's actor becomes a Principal of exactly one tenant, which the owner scopes by.
  * A grant port takes no actor at all: its body carries the job grant, which the owner verifies.
  */
-export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: ServiceTokenVerifier | undefined, logger: Logger): Router {
+export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: ServiceTokenVerifier | undefined, logger: Logger, recordRefusal?: PortRefusalRecorder): Router {
   const router = express.Router();
   const byName = new Map(ports.map((port) => [port.name, port]));
   router.post('/:port/:method', express.text({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
@@ -28,11 +41,24 @@ export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: Servi
       const allowed = port ? ((port.callers as Record<string, readonly string[] | undefined>)[method] ?? []) : [];
       const run = port ? (port.implementation as Record<string, ((authority: unknown, input: unknown) => Promise<unknown>) | undefined>)[method] : undefined;
       if (!port || !run || !Object.prototype.hasOwnProperty.call(port.callers, method)) throw errors.notFound('PortMethod', `${portName}.${method}`);
-      if (!allowed.includes(caller)) {
-        logger.warn('port call refused: caller not allowed', { port: portName, method, caller });
-        throw errors.forbidden(`The ${caller} service may not call ${portName}.${method}.`);
+      if (!allowed.includes(caller.service)) {
+        logger.warn('port call refused: caller not allowed', { port: portName, method, caller: caller.identity });
+        throw errors.forbidden(`The ${caller.service} service may not call ${portName}.${method}.`);
       }
       const body = 'authority' in port ? parseGrantBody(rawBody) : parseBody(rawBody);
+      if (caller.tenantId !== undefined) {
+        // A caller confined to one tenant: the tenant the call names must be that one, before the
+        // owner reads anything. A grant is checked on its claims here and verified by the owner, so
+        // a grant that passes both is one the jobs service signed for this tenant.
+        const requested = 'grant' in body ? grantTenantOf(body.grant) : (body.actor.tenantId ?? null);
+        if (requested !== caller.tenantId) {
+          logger.warn('port call refused: another tenant than the caller serves', { port: portName, method, caller: caller.identity, tenant: requested });
+          await recordRefusal?.({ caller, port: portName, method, requestedTenantId: requested }).catch((error: unknown) =>
+            logger.error('could not record a refused port call', { error: error instanceof Error ? error.message : String(error) }),
+          );
+          throw errors.forbidden(`The ${caller.identity} workers act only for tenant ${caller.tenantId}'s jobs. (tenant-not-served)`);
+        }
+      }
       const result = await run.call(port.implementation, 'grant' in body ? body.grant : body.actor, body.input);
       res.status(200).json({ result: result === undefined ? null : result });
     } catch (error) {
@@ -69,6 +95,17 @@ function parseGrantBody(raw: string): { grant: unknown; input: unknown } {
   if (!isRecord(body)) throw errors.badInput('A port call body is a JSON object.');
   if ('actor' in body) throw errors.forbidden('A job acts only as its grant says: this port takes no actor. (actor-refused)');
   return { grant: body['grant'], input: body['input'] ?? null };
+}
+
+/** The tenant a grant names, read without verifying it (the owner verifies it next); null when unreadable. */
+function grantTenantOf(grant: unknown): string | null {
+  if (typeof grant !== 'string') return null;
+  try {
+    const tenant = decodeJwt(grant)['tid'];
+    return typeof tenant === 'string' ? tenant : null;
+  } catch {
+    return null;
+  }
 }
 
 function toPrincipal(actor: Partial<WireActor>): Principal {
