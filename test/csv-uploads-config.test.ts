@@ -1,6 +1,5 @@
-import { ConfigError } from '@tessera/config';
-import { ensureLocalPki } from '@tessera/local-infra';
 import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
+import { minimalSubgraphEnvironment, subgraphEnvironmentProblems } from './subgraph-environment';
 
 /**
  * The datasets service's upload spool settings, parsed once at start-up: CSV_UPLOAD_SPOOL_DIR,
@@ -8,27 +7,8 @@ import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform'
  * own defaults apply.
  */
 describe('upload spool configuration of the datasets service', () => {
-  const pki = ensureLocalPki();
-  const datasets = {
-    TLS_CA_FILE: pki.caFile,
-    TLS_CERT_FILE: pki.files('datasets').certFile,
-    TLS_KEY_FILE: pki.files('datasets').keyFile,
-    INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }),
-    S3_ENDPOINT: 'https://s3.us-east-1.example:9000',
-    S3_ACCESS_KEY: 'tessera-service',
-    S3_SECRET_KEY: 'a-long-secret',
-    KEY_PROVIDER_URL: 'https://keys.example:8200',
-    DATABASE_URL: 'mysql://tessera_datasets:pw@db.example:3306',
-  };
-  const problems = (env: Record<string, string>) => {
-    try {
-      readSubgraphEnvironment('datasets', env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems.join('\n');
-      throw error;
-    }
-    return '';
-  };
+  const datasets = minimalSubgraphEnvironment('datasets');
+  const problems = (env: Record<string, string>) => subgraphEnvironmentProblems('datasets', env);
 
   it('leaves the defaults to the spool when unset; reads each when set', () => {
     expect(readSubgraphEnvironment('datasets', datasets).uploadSpool).toEqual({});

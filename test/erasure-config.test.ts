@@ -1,35 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError } from '@tessera/config';
-import { ensureLocalPki } from '@tessera/local-infra';
 import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
+import { minimalSubgraphEnvironment, subgraphEnvironmentProblems } from './subgraph-environment';
 
 /**
  * ERASURE_GRACE_HOURS: a variable of the tenants service (the service that carries out erasures),
  * parsed once at start-up; a bad value stops the service with a message naming the variable.
  */
 describe('erasure configuration (tenants service)', () => {
-  const pki = ensureLocalPki();
-  const tenants = {
-    TLS_CA_FILE: pki.caFile,
-    TLS_CERT_FILE: pki.files('tenants').certFile,
-    TLS_KEY_FILE: pki.files('tenants').keyFile,
-    INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }),
-    S3_ENDPOINT: 'https://s3.us-east-1.example:9000',
-    S3_ACCESS_KEY: 'tessera-service',
-    S3_SECRET_KEY: 'a-long-secret',
-    KEY_PROVIDER_URL: 'https://keys.example:8200',
-    DATABASE_URL: 'mysql://tessera_tenants:pw@db.example:3306',
-  };
-  const problems = (env: Record<string, string>) => {
-    try {
-      readSubgraphEnvironment('tenants', env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    return [];
-  };
+  const tenants = minimalSubgraphEnvironment('tenants');
+  const problems = (env: Record<string, string>) => subgraphEnvironmentProblems('tenants', env).split('\n').filter(Boolean);
 
   it('defaults to 72 hours and takes a whole number of hours', () => {
     expect(readSubgraphEnvironment('tenants', tenants).erasure).toEqual({ graceHours: 72 });

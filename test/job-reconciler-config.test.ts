@@ -1,6 +1,5 @@
-import { ConfigError } from '@tessera/config';
-import { ensureLocalPki } from '@tessera/local-infra';
 import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
+import { minimalSubgraphEnvironment, subgraphEnvironmentProblems } from './subgraph-environment';
 
 /**
  * The jobs service's reconciler settings, parsed once at start-up: JOB_RECONCILE_INTERVAL_MS (how
@@ -8,24 +7,8 @@ import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform'
  * 1 min) and JOB_RECONCILE_GRACE_MS (how long a row must be unchanged first; 10 s–24 h, default 2 min).
  */
 describe('job reconciler configuration of the jobs service', () => {
-  const pki = ensureLocalPki();
-  const jobs = {
-    TLS_CA_FILE: pki.caFile,
-    TLS_CERT_FILE: pki.files('jobs').certFile,
-    TLS_KEY_FILE: pki.files('jobs').keyFile,
-    INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }),
-    KEY_PROVIDER_URL: 'https://keys.example:8200',
-    DATABASE_URL: 'mysql://tessera_jobs:pw@db.example:3306',
-  };
-  const problems = (env: Record<string, string>) => {
-    try {
-      readSubgraphEnvironment('jobs', env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems.join('\n');
-      throw error;
-    }
-    return '';
-  };
+  const jobs = minimalSubgraphEnvironment('jobs');
+  const problems = (env: Record<string, string>) => subgraphEnvironmentProblems('jobs', env);
 
   it('defaults to every minute after two unchanged minutes; reads both when set, 0 turning it off', () => {
     expect(readSubgraphEnvironment('jobs', jobs).jobReconciler).toEqual({ intervalMs: 60_000, graceMs: 120_000 });

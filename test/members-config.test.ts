@@ -1,33 +1,13 @@
-import { ConfigError } from '@tessera/config';
-import { ensureLocalPki } from '@tessera/local-infra';
 import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
+import { minimalSubgraphEnvironment, subgraphEnvironmentProblems } from './subgraph-environment';
 
 /**
  * The tenants service's members settings, parsed once at start-up: ROLE_SOURCE (as the gateway's:
  * with `members` a new tenant needs its first admin) and INVITATION_TTL_HOURS (1–720, default 168).
  */
 describe('members configuration of the tenants service', () => {
-  const pki = ensureLocalPki();
-  const tenants = {
-    TLS_CA_FILE: pki.caFile,
-    TLS_CERT_FILE: pki.files('tenants').certFile,
-    TLS_KEY_FILE: pki.files('tenants').keyFile,
-    INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }),
-    S3_ENDPOINT: 'https://s3.us-east-1.example:9000',
-    S3_ACCESS_KEY: 'tessera-service',
-    S3_SECRET_KEY: 'a-long-secret',
-    KEY_PROVIDER_URL: 'https://keys.example:8200',
-    DATABASE_URL: 'mysql://tessera_tenants:pw@db.example:3306',
-  };
-  const problems = (env: Record<string, string>) => {
-    try {
-      readSubgraphEnvironment('tenants', env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems.join('\n');
-      throw error;
-    }
-    return '';
-  };
+  const tenants = minimalSubgraphEnvironment('tenants');
+  const problems = (env: Record<string, string>) => subgraphEnvironmentProblems('tenants', env);
 
   it('defaults to claims and a week; reads both when set', () => {
     expect(readSubgraphEnvironment('tenants', tenants).members).toEqual({ roleSource: 'claims', invitationTtlHours: 168 });
@@ -42,6 +22,6 @@ describe('members configuration of the tenants service', () => {
   it('only the tenants service reads them', () => {
     expect(Object.keys(subgraphEnvironment('tenants').shape)).toEqual(expect.arrayContaining(['ROLE_SOURCE', 'INVITATION_TTL_HOURS']));
     expect(Object.keys(subgraphEnvironment('datasets').shape)).not.toContain('INVITATION_TTL_HOURS');
-    expect(readSubgraphEnvironment('datasets', { ...tenants, TLS_CERT_FILE: pki.files('datasets').certFile, TLS_KEY_FILE: pki.files('datasets').keyFile }).members).toBeUndefined();
+    expect(readSubgraphEnvironment('datasets', minimalSubgraphEnvironment('datasets')).members).toBeUndefined();
   });
 });

@@ -1,6 +1,5 @@
-import { ConfigError } from '@tessera/config';
-import { ensureLocalPki } from '@tessera/local-infra';
 import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
+import { minimalSubgraphEnvironment, subgraphEnvironmentProblems } from './subgraph-environment';
 
 /**
  * The models service's upload settings, parsed once at start-up: MODEL_UPLOAD_MEMORY_BYTES (the
@@ -8,27 +7,8 @@ import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform'
  * (1–64, default 1).
  */
 describe('model upload configuration of the models service', () => {
-  const pki = ensureLocalPki();
-  const models = {
-    TLS_CA_FILE: pki.caFile,
-    TLS_CERT_FILE: pki.files('models').certFile,
-    TLS_KEY_FILE: pki.files('models').keyFile,
-    INTERNAL_CONTEXT_PUBLIC_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }),
-    S3_ENDPOINT: 'https://s3.us-east-1.example:9000',
-    S3_ACCESS_KEY: 'tessera-service',
-    S3_SECRET_KEY: 'a-long-secret',
-    KEY_PROVIDER_URL: 'https://keys.example:8200',
-    DATABASE_URL: 'mysql://tessera_models:pw@db.example:3306',
-  };
-  const problems = (env: Record<string, string>) => {
-    try {
-      readSubgraphEnvironment('models', env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems.join('\n');
-      throw error;
-    }
-    return '';
-  };
+  const models = minimalSubgraphEnvironment('models');
+  const problems = (env: Record<string, string>) => subgraphEnvironmentProblems('models', env);
 
   it('defaults to 512 MiB and one thread; reads both when set', () => {
     expect(readSubgraphEnvironment('models', models).modelUploads).toEqual({ memoryBytes: 512 * 1024 * 1024, validationThreads: 1 });
@@ -43,6 +23,6 @@ describe('model upload configuration of the models service', () => {
   it('only the models service reads them', () => {
     expect(Object.keys(subgraphEnvironment('models').shape)).toEqual(expect.arrayContaining(['MODEL_UPLOAD_MEMORY_BYTES', 'MODEL_VALIDATION_THREADS']));
     expect(Object.keys(subgraphEnvironment('datasets').shape)).not.toContain('MODEL_UPLOAD_MEMORY_BYTES');
-    expect(readSubgraphEnvironment('datasets', { ...models, TLS_CERT_FILE: pki.files('datasets').certFile, TLS_KEY_FILE: pki.files('datasets').keyFile }).modelUploads).toBeUndefined();
+    expect(readSubgraphEnvironment('datasets', minimalSubgraphEnvironment('datasets')).modelUploads).toBeUndefined();
   });
 });

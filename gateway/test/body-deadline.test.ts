@@ -1,6 +1,6 @@
-import { connect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { sleep } from './support';
+import { rawGatewayRequest, sleep, waitFor } from './support';
 
 /**
  * Node's whole-request timeout (5 minutes for headers and body together) is off at the gateway:
@@ -12,42 +12,6 @@ import { sleep } from './support';
  */
 const bodyTimeoutMs = 2_000;
 const idleTimeoutMs = 3_000;
-
-interface RawExchange {
-  socket: TLSSocket;
-  status(): number | undefined;
-  body(): string;
-  closed(): boolean;
-}
-
-async function rawRequest(stack: TestStack, head: string, bodyPrefix = ''): Promise<RawExchange> {
-  const url = new URL(stack.gatewayUrl);
-  const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
-    opened.once('error', reject);
-  });
-  socket.on('error', () => undefined);
-  let raw = '';
-  let closed = false;
-  socket.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-  socket.on('close', () => (closed = true));
-  socket.write(`${head}\r\n\r\n${bodyPrefix}`);
-  return {
-    socket,
-    status: () => Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1]) || undefined,
-    body: () => raw.slice(raw.indexOf('\r\n\r\n') + 4),
-    closed: () => closed,
-  };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-  return true;
-}
 
 describe('gateway: request bodies have a deadline, uploads only an idle timeout', () => {
   let stack: TestStack;
@@ -69,35 +33,35 @@ describe('gateway: request bodies have a deadline, uploads only an idle timeout'
 
   it('a POST /graphql body that keeps trickling past the deadline is answered 408 BODY_TIMEOUT and its connection closed; nothing runs', async () => {
     const query = JSON.stringify({ query: 'mutation { createDataset(input: { name: "never" }) { id } }' });
-    const exchange = await rawRequest(stack, `POST /graphql HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${query.length}`, query.slice(0, 5));
+    const exchange = await rawGatewayRequest(stack, `POST /graphql HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${query.length}`, query.slice(0, 5));
     sockets.push(exchange.socket);
     // A byte every 250 ms: never idle, but not all there by the deadline.
     let sent = 5;
     const trickle = setInterval(() => {
-      if (sent < query.length - 1 && !exchange.closed()) exchange.socket.write(query[sent++]!);
+      if (sent < query.length - 1 && !exchange.answer.closed) exchange.socket.write(query[sent++]!);
     }, 250);
     try {
-      expect(await waitFor(() => exchange.status() !== undefined && exchange.closed(), bodyTimeoutMs * 5)).toBe(true);
+      expect(await waitFor(() => exchange.answer.status !== undefined && exchange.answer.closed, bodyTimeoutMs * 5)).toBe(true);
     } finally {
       clearInterval(trickle);
     }
-    expect(exchange.status()).toBe(408);
-    expect(JSON.parse(exchange.body())).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: 'BODY_TIMEOUT', timeoutMs: bodyTimeoutMs } }] });
+    expect(exchange.answer.status).toBe(408);
+    expect(JSON.parse(exchange.answer.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: 'BODY_TIMEOUT', timeoutMs: bodyTimeoutMs } }] });
     const listed = expectNoErrors(await stack.query<{ datasets: { edges: unknown[] } }>(token, '{ datasets { edges { node { id } } } }'));
     expect(listed.datasets.edges).toEqual([]);
   }, 60_000);
 
   it('the same on the predict route, and a refused body still draining after its answer loses its connection at the deadline', async () => {
-    const predict = await rawRequest(stack, `POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100`, '{');
+    const predict = await rawGatewayRequest(stack, `POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100`, '{');
     // Refused on its headers (no token): answered 401 at once, then the small body is drained — until the deadline.
-    const refused = await rawRequest(stack, `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100`, '{');
+    const refused = await rawGatewayRequest(stack, `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100`, '{');
     sockets.push(predict.socket, refused.socket);
-    expect(await waitFor(() => refused.status() !== undefined, 5_000)).toBe(true);
-    expect(refused.status()).toBe(401);
-    expect(refused.closed()).toBe(false);
-    expect(await waitFor(() => predict.closed() && refused.closed(), bodyTimeoutMs * 5)).toBe(true);
-    expect(predict.status()).toBe(408);
-    expect(JSON.parse(predict.body())).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: 'BODY_TIMEOUT' } }] });
+    expect(await waitFor(() => refused.answer.status !== undefined, 5_000)).toBe(true);
+    expect(refused.answer.status).toBe(401);
+    expect(refused.answer.closed).toBe(false);
+    expect(await waitFor(() => predict.answer.closed && refused.answer.closed, bodyTimeoutMs * 5)).toBe(true);
+    expect(predict.answer.status).toBe(408);
+    expect(JSON.parse(predict.answer.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: 'BODY_TIMEOUT' } }] });
   }, 60_000);
 
   it('an upload that takes several times the body deadline, never idle, completes; a complete request on the same connection is not cut', async () => {
@@ -106,7 +70,7 @@ describe('gateway: request bodies have a deadline, uploads only an idle timeout'
     const upload = expectNoErrors(
       await stack.query<{ createDatasetUpload: { id: string } }>(token, 'mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id } }', { input: { datasetId, filename: 'data.csv', byteSize: csv.length } }),
     ).createDatasetUpload.id;
-    const exchange = await rawRequest(stack, `PUT /uploads/datasets/${upload} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: ${csv.length}`);
+    const exchange = await rawGatewayRequest(stack, `PUT /uploads/datasets/${upload} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: ${csv.length}`);
     sockets.push(exchange.socket);
     // About 3 × the body deadline, a chunk every 300 ms (well inside the idle timeout).
     const chunks = 20;
@@ -116,9 +80,9 @@ describe('gateway: request bodies have a deadline, uploads only an idle timeout'
       exchange.socket.write(csv.slice(i * size, (i + 1) * size));
       await sleep(300);
     }
-    expect(await waitFor(() => exchange.status() !== undefined, 10_000)).toBe(true);
+    expect(await waitFor(() => exchange.answer.status !== undefined, 10_000)).toBe(true);
     expect(Date.now() - started).toBeGreaterThan(bodyTimeoutMs * 2);
-    expect({ status: exchange.status(), closed: exchange.closed() }).toEqual({ status: 200, closed: false });
+    expect({ status: exchange.answer.status, closed: exchange.answer.closed }).toEqual({ status: 200, closed: false });
     const version = expectNoErrors(await stack.query<{ completeDatasetUpload: { rowCount: number } }>(token, 'mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { rowCount } }', { id: upload }));
     expect(version.completeDatasetUpload.rowCount).toBe(40);
     // Node's own limit on a whole request, which would cut such an upload at 5 minutes, is off (headers keep theirs).
@@ -127,10 +91,10 @@ describe('gateway: request bodies have a deadline, uploads only an idle timeout'
     // Nor does the datasets service, which the gateway streams the upload to, cut it.
     expect(stack.platform.subgraphs.datasets.server.requestTimeout).toBe(0);
     // A GET without a body on a connection kept open past the deadline is answered, never cut.
-    const get = await rawRequest(stack, `GET /_health HTTP/1.1\r\nHost: localhost`);
+    const get = await rawGatewayRequest(stack, `GET /_health HTTP/1.1\r\nHost: localhost`);
     sockets.push(get.socket);
     await sleep(bodyTimeoutMs * 1.5);
-    expect(get.status()).toBe(200);
-    expect(get.closed()).toBe(false);
+    expect(get.answer.status).toBe(200);
+    expect(get.answer.closed).toBe(false);
   }, 90_000);
 });

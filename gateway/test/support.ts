@@ -1,3 +1,4 @@
+import { connect, type TLSSocket } from 'node:tls';
 import { decodeProtectedHeader, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import type { GraphQLResponse, TestStack, TestTenant } from '@tessera/testing';
 import { errorCodes } from '@tessera/testing';
@@ -55,3 +56,44 @@ export async function hmacCopy(token: string, secret: Uint8Array): Promise<strin
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What came back on a raw connection so far: the status line's code, the body after the head, whether the gateway closed it. */
+export interface RawAnswer {
+  status: number | undefined;
+  body: string;
+  closed: boolean;
+}
+
+/**
+ * A request written by hand on its own TLS connection to the gateway: `head` (request line and
+ * headers, without the blank line) and `bodyPrefix`, then nothing more until the caller writes on
+ * `socket` — a client that trickles or stalls. `answer` follows what the gateway sends.
+ */
+export async function rawGatewayRequest(stack: TestStack, head: string, bodyPrefix = ''): Promise<{ socket: TLSSocket; answer: RawAnswer }> {
+  const url = new URL(stack.gatewayUrl);
+  const answer: RawAnswer = { status: undefined, body: '', closed: false };
+  const socket = await new Promise<TLSSocket>((resolve, reject) => {
+    const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
+    opened.once('error', reject);
+  });
+  socket.on('error', () => undefined);
+  let raw = '';
+  socket.on('data', (chunk: Buffer) => {
+    raw += chunk.toString('utf8');
+    answer.status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1]) || undefined;
+    answer.body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  });
+  socket.on('close', () => (answer.closed = true));
+  socket.write(`${head}\r\n\r\n${bodyPrefix}`);
+  return { socket, answer };
+}
+
+/** Polls `condition` every 25 ms; false if it still does not hold after `timeoutMs` (the caller asserts). */
+export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}

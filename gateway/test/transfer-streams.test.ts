@@ -4,49 +4,19 @@ import { createHash } from 'node:crypto';
 import { buildLinearRegression } from '@tessera/onnx';
 import { expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
 import { quoteIdentifier } from '@tessera/tenancy';
-import { sleep } from './support';
+import { rawGatewayRequest, sleep, waitFor, type RawAnswer } from './support';
 
 // Long enough that a loaded machine's event-loop stalls do not cut the uploads that trickle a byte every fifth of it.
 const idleTimeoutMs = 3_000;
 const createDataset = 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }';
 const createUpload = 'mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id } }';
 
-interface RawAnswer {
-  status: number | undefined;
-  body: string;
-  closed: boolean;
-}
-
 /**
  * A PUT to the gateway's upload route whose headers (and `prefix` of the body) are sent and then
  * nothing more: the client that stalls. `answer` is what came back so far.
  */
-async function stalledUpload(stack: TestStack, path: string, token: string, declaredBytes: number, prefix = ''): Promise<{ socket: TLSSocket; answer: RawAnswer }> {
-  const url = new URL(stack.gatewayUrl);
-  const answer: RawAnswer = { status: undefined, body: '', closed: false };
-  const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
-    opened.once('error', reject);
-  });
-  socket.on('error', () => undefined);
-  let raw = '';
-  socket.on('data', (chunk: Buffer) => {
-    raw += chunk.toString('utf8');
-    answer.status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1]) || undefined;
-    answer.body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
-  });
-  socket.on('close', () => (answer.closed = true));
-  socket.write(`PUT ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: ${declaredBytes}\r\n\r\n${prefix}`);
-  return { socket, answer };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-  return true;
+function stalledUpload(stack: TestStack, path: string, token: string, declaredBytes: number, prefix = ''): Promise<{ socket: TLSSocket; answer: RawAnswer }> {
+  return rawGatewayRequest(stack, `PUT ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/csv\r\nContent-Length: ${declaredBytes}`, prefix);
 }
 
 async function put(stack: TestStack, path: string, token: string, body: string): Promise<{ status: number; code: unknown; limit: unknown; ms: number }> {
