@@ -16,6 +16,7 @@ import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { defaultKeyClients, keyServiceEnvironment, readKeyServiceEnvironment } from '@tessera/key-service';
 import { masterKeyImportEnvironment } from '@tessera/platform';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
+import { composeBytes, modelsMemoryFloorBytes, workerMemoryFloorBytes } from './memory-bounds';
 import { aclFileTemplate, redisAdminUser, redisPasswordVariable, redisServices, redisUrlUser, serviceAcl, type RedisService } from '@tessera/redis-acl';
 
 const root = join(__dirname, '..');
@@ -1139,6 +1140,17 @@ describe('docker-compose.yml: the compiled image, limits and hardening', () => {
     for (const [name, service] of Object.entries(services)) {
       const limits = service.deploy?.resources?.limits;
       expect({ name, cpus: Number(limits?.cpus) > 0, memory: /^\d+(\.\d+)?[KMG]$/.test(String(limits?.memory)) }).toEqual({ name, cpus: true, memory: true });
+    }
+  });
+
+  it('lets the models and worker containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
+    const floors: Array<[string, number]> = [
+      ['models', modelsMemoryFloorBytes(serviceEnv('models'))],
+      ['worker', workerMemoryFloorBytes(serviceEnv('worker'))],
+    ];
+    for (const [name, floor] of floors) {
+      const limit = composeBytes(String(services[name]!.deploy?.resources?.limits?.memory));
+      expect({ name, limit: limit >= floor, floorMiB: floor / 2 ** 20 }).toEqual({ name, limit: true, floorMiB: floor / 2 ** 20 });
     }
   });
 
