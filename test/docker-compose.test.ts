@@ -16,6 +16,7 @@ import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { defaultKeyClients, keyServiceEnvironment, readKeyServiceEnvironment } from '@tessera/key-service';
 import { masterKeyImportEnvironment } from '@tessera/platform';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
+import { composeBytes, modelsMemoryFloorBytes, workerMemoryFloorBytes } from './memory-bounds';
 import { aclFileTemplate, redisAdminUser, redisPasswordVariable, redisServices, redisUrlUser, serviceAcl, type RedisService } from '@tessera/redis-acl';
 
 const root = join(__dirname, '..');
@@ -261,6 +262,15 @@ describe('docker-compose.yml: wiring', () => {
       expect(services[name]!.depends_on!['mysql']?.condition).toBe('service_healthy');
       expect(services[name]!.depends_on!['minio']?.condition).toBe('service_healthy');
     }
+    // Each container waits for every store its environment names: a service started before Redis
+    // answers fails its first connection and restarts (or serves without its queues and counters).
+    const storeOf: Array<[variable: string, store: string]> = [['DATABASE_URL', 'mysql'], ['REDIS_URL', 'redis'], ['KEY_PROVIDER_URL', 'keys'], ['S3_ENDPOINT', 'minio']];
+    for (const name of [...platformServices, 'worker']) {
+      const env = serviceEnv(name);
+      for (const [variable, store] of storeOf) {
+        if (variable in env) expect({ name, store, condition: services[name]!.depends_on?.[store]?.condition }).toEqual({ name, store, condition: 'service_healthy' });
+      }
+    }
   });
 
   it('has no dependency cycle', () => {
@@ -392,6 +402,43 @@ describe('docker-compose.yml: TLS to MySQL', () => {
     expect(readWorkerEnvironment(resolvedEnv('worker', values)).database.tlsCa).toBe(ca);
     expect(readGatewayEnvironment(resolvedEnv('gateway', values)).database.tlsCa).toBe(ca);
     for (const name of subgraphNames) expect({ name, ca: readSubgraphEnvironment(name, resolvedEnv(name, values)).runtime.database.tlsCa }).toEqual({ name, ca });
+  });
+});
+
+describe('docker-compose.yml: the datasets upload spool', () => {
+  /** What a container's path is backed by: a tmpfs (memory, sized), a writable volume, or the read-only root. */
+  function backing(service: Service, path: string): { kind: 'tmpfs'; bytes: number } | { kind: 'volume'; name: string } | { kind: 'root' } {
+    const under = (mount: string) => path === mount || path.startsWith(`${mount.replace(/\/$/, '')}/`);
+    for (const volume of service.volumes ?? []) {
+      const [source, target, mode] = typeof volume === 'string' ? volume.split(':') : [volume.source, volume.target, volume.read_only ? 'ro' : 'rw'];
+      if (target && under(target) && mode !== 'ro') return { kind: 'volume', name: source! };
+    }
+    for (const tmpfs of service.tmpfs ?? []) {
+      const [target, options = ''] = tmpfs.split(':');
+      const size = /(?:^|,)size=(\d+)([kmg]?)/i.exec(options);
+      const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(size?.[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
+      if (under(target!)) return { kind: 'tmpfs', bytes: size ? Number(size[1]) * unit : Number.POSITIVE_INFINITY };
+    }
+    return { kind: 'root' };
+  }
+
+  it("keeps upload bodies on a volume of the datasets container's own, bounded by the spool's own limit, never in the /tmp tmpfs", async () => {
+    const spool = readSubgraphEnvironment('datasets', resolvedEnv('datasets', await generateEnvironment())).uploadSpool!;
+    // Unset, the spool makes its directory under the OS temp dir: in the container, the /tmp tmpfs
+    // (memory, and far smaller than the spool's 4 GiB default), where an upload fails when it fills.
+    const dir = spool.dir ?? '/tmp/tessera-csv-spool-x'; // the image sets no TMPDIR
+    const datasets = services['datasets']!;
+    expect({ dir, backing: backing(datasets, dir) }).toEqual({ dir, backing: { kind: 'volume', name: 'csv-spool' } });
+    expect(Object.keys((compose as unknown as { volumes: Record<string, unknown> }).volumes)).toContain('csv-spool');
+    // The spool's own bound, so it refuses uploads (SERVICE_UNAVAILABLE, retry) before the disk does.
+    expect(spool.totalBytes).toBeGreaterThanOrEqual(1024 ** 3);
+    // No other container writes there.
+    for (const [name, service] of Object.entries(services)) {
+      if (name !== 'datasets') expect({ name, mounts: (service.volumes ?? []).filter((v) => (typeof v === 'string' ? v.startsWith('csv-spool:') : v.source === 'csv-spool')) }).toEqual({ name, mounts: [] });
+    }
+    // A new named volume takes the image directory's owner: the service user's, or it could not write.
+    const uid = /^USER (\S+)$/m.exec(read('Dockerfile'))![1]!;
+    expect(read('Dockerfile').replace(/\\\n/g, ' ')).toMatch(new RegExp(`chown ${uid} [^&\\n]*${dir.replace(/\//g, '\\/')}`));
   });
 });
 
@@ -1096,6 +1143,17 @@ describe('docker-compose.yml: the compiled image, limits and hardening', () => {
     }
   });
 
+  it('lets the models and worker containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
+    const floors: Array<[string, number]> = [
+      ['models', modelsMemoryFloorBytes(serviceEnv('models'))],
+      ['worker', workerMemoryFloorBytes(serviceEnv('worker'))],
+    ];
+    for (const [name, floor] of floors) {
+      const limit = composeBytes(String(services[name]!.deploy?.resources?.limits?.memory));
+      expect({ name, limit: limit >= floor, floorMiB: floor / 2 ** 20 }).toEqual({ name, limit: true, floorMiB: floor / 2 ** 20 });
+    }
+  });
+
   it('runs the platform containers as the image\'s numeric non-root user, read-only, /tmp a tmpfs, without capabilities', () => {
     expect(imageUser).toMatch(/^[1-9]\d*:[1-9]\d*$/);
     for (const name of platformContainers) {
@@ -1103,9 +1161,10 @@ describe('docker-compose.yml: the compiled image, limits and hardening', () => {
       expect({ name, user: service.user, readOnly: service.read_only, capDrop: service.cap_drop }).toEqual({ name, user: imageUser, readOnly: true, capDrop: ['ALL'] });
       expect({ name, tmp: (service.tmpfs ?? []).some((mount) => /^\/tmp(:|$)/.test(mount)) }).toEqual({ name, tmp: true });
       expect({ name, noNewPrivileges: service.security_opt ?? [] }).toEqual({ name, noNewPrivileges: expect.arrayContaining(['no-new-privileges:true']) });
-      // Writable beyond /tmp: the key service's own volume, and nothing else.
+      // Writable beyond /tmp: the key service's own volume, the datasets service's upload spool, and nothing else.
       const writable = (service.volumes ?? []).filter((volume) => (typeof volume === 'string' ? !volume.endsWith(':ro') : volume.read_only !== true));
-      expect({ name, writable }).toEqual({ name, writable: name === 'keys' ? ['keys-data:/var/lib/tessera/keys'] : [] });
+      const own: Record<string, string[]> = { keys: ['keys-data:/var/lib/tessera/keys'], datasets: ['csv-spool:/var/spool/tessera-csv'] };
+      expect({ name, writable }).toEqual({ name, writable: own[name] ?? [] });
     }
   });
 

@@ -16,6 +16,7 @@ import { keyServiceEnvironment } from '@tessera/key-service';
 import { TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
+import { modelsMemoryFloorBytes, quantityBytes, workerMemoryFloorBytes } from './memory-bounds';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
@@ -179,7 +180,8 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       const writable = new Set((pod.volumes ?? []).filter((v: any) => v.emptyDir || v.persistentVolumeClaim).map((v: any) => v.name));
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         const id = `${w.metadata.name}/${c.name}`;
-        expect({ id, requests: Object.keys(c.resources?.requests ?? {}).sort(), limits: Object.keys(c.resources?.limits ?? {}).sort() }).toEqual({ id, requests: ['cpu', 'memory'], limits: ['cpu', 'memory'] });
+        // ephemeral-storage: requested where the pod has disk volumes (next test), never capped (their sizeLimits are).
+        expect({ id, requests: Object.keys(c.resources?.requests ?? {}).filter((k) => k !== 'ephemeral-storage').sort(), limits: Object.keys(c.resources?.limits ?? {}).sort() }).toEqual({ id, requests: ['cpu', 'memory'], limits: ['cpu', 'memory'] });
         expect({ id, sc: c.securityContext }).toEqual({ id, sc: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } });
         // A read-only root: whatever the process writes goes to a volume mounted for it.
         for (const mount of c.volumeMounts ?? []) if (!mount.readOnly) expect({ id, mount: mount.name, writable: writable.has(mount.name) }).toEqual({ id, mount: mount.name, writable: true });
@@ -188,6 +190,49 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
         const c = pod.containers[0];
         expect({ id: w.metadata.name, liveness: Boolean(c.livenessProbe), readiness: Boolean(c.readinessProbe) }).toEqual({ id: w.metadata.name, liveness: true, readiness: true });
       }
+    }
+  });
+
+  /** The literal values a container's environment gets (its env values and its ConfigMaps'). */
+  function containerEnvValues(c: any): Record<string, string> {
+    const configMaps = byKind(overlay, 'ConfigMap');
+    const fromMaps = (c.envFrom ?? []).flatMap((source: any) => Object.entries(configMaps.find((m) => m.metadata.name === source.configMapRef?.name)?.data ?? {}));
+    return Object.fromEntries([...fromMaps, ...(c.env ?? []).filter((e: any) => typeof e.value === 'string').map((e: any) => [e.name, e.value])]);
+  }
+
+  it("requests the node disk its volumes may fill (an unrequested user is evicted first), and holds the CSV upload spool on a volume of the spool's size", () => {
+    for (const w of workloads(overlay)) {
+      const pod = w.spec.template.spec;
+      const disks = (pod.volumes ?? []).filter((v: any) => v.emptyDir && v.emptyDir.medium !== 'Memory');
+      for (const v of disks) expect({ workload: w.metadata.name, volume: v.name, sizeLimit: v.emptyDir.sizeLimit !== undefined }).toEqual({ workload: w.metadata.name, volume: v.name, sizeLimit: true });
+      const needed = disks.reduce((sum: number, v: any) => sum + quantityBytes(v.emptyDir.sizeLimit), 0);
+      const requested = [...(pod.initContainers ?? []), ...pod.containers].reduce((sum: number, c: any) => sum + quantityBytes(c.resources?.requests?.['ephemeral-storage'] ?? 0), 0);
+      expect({ workload: w.metadata.name, requested: requested >= needed }).toEqual({ workload: w.metadata.name, requested: true });
+    }
+    const datasets = workloads(overlay).find((w) => componentOf(w) === 'datasets')!;
+    const container = datasets.spec.template.spec.containers[0];
+    const env = containerEnvValues(container);
+    const shape = subgraphEnvironment('datasets').shape as Record<string, z.ZodType>;
+    const spool = { dir: shape['CSV_UPLOAD_SPOOL_DIR']!.parse(env['CSV_UPLOAD_SPOOL_DIR']) as string | undefined, totalBytes: shape['CSV_UPLOAD_SPOOL_BYTES']!.parse(env['CSV_UPLOAD_SPOOL_BYTES']) as number | undefined };
+    // The spool's own default when unset (upload-spool.ts): 4 GiB.
+    spool.totalBytes ??= 4 * 1024 ** 3;
+    // Unset, the spool would sit in a directory under /tmp, the 512 MiB volume of everything else.
+    expect(spool.dir).toBeDefined();
+    const mount = container.volumeMounts.find((m: any) => m.mountPath === spool.dir);
+    const volume = datasets.spec.template.spec.volumes.find((v: any) => v.name === mount?.name);
+    expect({ dir: spool.dir, volume: volume?.name, writable: mount?.readOnly !== true }).toEqual({ dir: spool.dir, volume: 'csv-spool', writable: true });
+    // The spool refuses uploads past its bytes; the volume holds them, with room for files being removed.
+    expect(quantityBytes(volume.emptyDir.sizeLimit)).toBeGreaterThan(spool.totalBytes!);
+  });
+
+  it('lets the models and worker containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
+    const floors: Record<string, (env: Record<string, string>) => number> = { models: modelsMemoryFloorBytes, worker: workerMemoryFloorBytes };
+    const checked = workloads(overlay).filter((w) => componentOf(w) in floors);
+    expect(checked.length).toBeGreaterThanOrEqual(2);
+    for (const w of checked) {
+      const c = w.spec.template.spec.containers[0];
+      const floor = floors[componentOf(w)]!(containerEnvValues(c));
+      expect({ workload: w.metadata.name, limit: quantityBytes(c.resources.limits.memory) >= floor, floorMiB: floor / 2 ** 20 }).toEqual({ workload: w.metadata.name, limit: true, floorMiB: floor / 2 ** 20 });
     }
   });
 
