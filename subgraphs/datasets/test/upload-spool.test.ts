@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -83,5 +83,21 @@ describe('datasets: upload spool', () => {
     body.destroy(new Error('aborted'));
     await expect(receiving).rejects.toThrow('aborted');
     expect([spool.held(), readdirSync(dir)]).toEqual([0, []]);
+  });
+  it("removes what a killed process left in a configured directory on first use, not a file written within the hour", async () => {
+    const stale = join(dir, 'left-by-a-killed-process');
+    const recent = join(dir, 'written-a-minute-ago');
+    writeFileSync(stale, 'ciphertext nobody can open');
+    writeFileSync(recent, 'still being received');
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    utimesSync(stale, hoursAgo(2), hoursAgo(2));
+    utimesSync(recent, hoursAgo(1 / 60), hoursAgo(1 / 60));
+    const spool = new UploadSpool({ dir });
+    const spooled = await spool.receive('t1', Readable.from([Buffer.from('a,b\n1,2\n')]), 100);
+    expect(await spool.leftovers).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(['written-a-minute-ago']));
+    expect(readdirSync(dir)).not.toContain('left-by-a-killed-process');
+    await spooled.discard();
+    expect(readdirSync(dir)).toEqual(['written-a-minute-ago']);
   });
 });

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
@@ -14,6 +14,36 @@ export interface UploadSpoolOptions {
   totalBytes?: number;
   /** Of those, what one tenant's uploads may hold at once (default a quarter of the total). */
   perTenantBytes?: number;
+}
+
+/**
+ * A spool file not written to for this long is no upload's: a body still arriving is written at
+ * least every transfer idle timeout (or cut), and a whole one is checked and removed within minutes.
+ */
+const staleSpoolFileMs = 60 * 60 * 1000;
+
+/**
+ * Files a process killed mid-upload left in a configured directory (the volume outlives the
+ * container): unreadable for good — their keys were in that process's memory — and counted by no
+ * spool, so they would fill the volume crash after crash. Removed in the background; errors ignored.
+ */
+async function removeStaleSpoolFiles(dir: string, olderThanMs: number): Promise<number> {
+  let removed = 0;
+  try {
+    const cutoff = Date.now() - olderThanMs;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(dir, entry.name);
+      const stats = await stat(path).catch(() => undefined);
+      if (stats && stats.mtimeMs < cutoff) {
+        await rm(path, { force: true });
+        removed += 1;
+      }
+    }
+  } catch {
+    // An unreadable directory fails the first write instead, with its own error.
+  }
+  return removed;
 }
 
 /** How long a refused upload is told to wait before it sends its body again. */
@@ -52,10 +82,16 @@ export class UploadSpool {
   /** Made on first use, so a schema-only build of the service touches no disk. */
   private directory(): string {
     if (this.dir) return this.dir;
-    if (this.configuredDir) mkdirSync(this.configuredDir, { recursive: true, mode: 0o700 });
+    if (this.configuredDir) {
+      mkdirSync(this.configuredDir, { recursive: true, mode: 0o700 });
+      this.leftovers = removeStaleSpoolFiles(this.configuredDir, staleSpoolFileMs);
+    }
     this.dir = this.configuredDir ?? mkdtempSync(join(tmpdir(), 'tessera-csv-spool-'));
     return this.dir;
   }
+
+  /** The removal of a killed process's files, started on first use (tests wait for it). */
+  leftovers: Promise<number> = Promise.resolve(0);
 
   /** Refuses a size no tenant could ever spool (for createDatasetUpload, before anything is written). */
   assertHoldable(bytes: number): void {
