@@ -65,5 +65,13 @@ SQL
       sql --force -e "REVOKE ALL PRIVILEGES ON \`${pattern}\`.* FROM '${DB_USER}'@'${host}'" 2>/dev/null || true
     done
   done
+  # The only way the migrator creates or drops an account: root's two routines for the accounts of
+  # dedicated tenants' workers (deploy/mysql/account-routines.sql), EXECUTE on them and no CREATE USER.
+  sql < "$(dirname "$0")/../deploy/mysql/account-routines.sql"
+  for host in 127.0.0.1 localhost; do
+    for routine in create_dedicated_worker_account drop_dedicated_worker_account; do
+      sql -e "GRANT EXECUTE ON PROCEDURE accounts_tessera.${routine} TO '${ADMIN_USER}'@'${host}'"
+    done
+  done
   sql -e 'FLUSH PRIVILEGES'
 fi

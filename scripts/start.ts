@@ -17,12 +17,13 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { generateServiceKeyPair } from '@tessera/auth';
 import { ConfigError, createLogger, exitOnUnhandledErrors } from '@tessera/config';
 import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
 import { ensureLocalPki, startS3Server, trustCaInThisProcess } from '@tessera/local-infra';
 import { serviceData, startPlatform } from '@tessera/platform';
-import { importLegacyWrappedKeys, localAccountHosts, migrateDeployment, openServiceDataSource } from '@tessera/tenancy';
+import { dedicatedWorkerDatabaseUrl, importLegacyWrappedKeys, localAccountHosts, migrateDeployment, openDedicatedWorkerAccount, openServiceDataSource, withMigrator } from '@tessera/tenancy';
 import { VaultTransitKeyProvider } from '@tessera/key-provider';
 import { startKeyServiceProcess } from '@tessera/key-service';
 import { startTelemetry } from '@tessera/telemetry';
@@ -162,6 +163,10 @@ async function main(): Promise<void> {
   });
   running.push({ name: 'platform', stop: () => platform.stop() });
 
+  // The demo tenants before their workers: a dedicated tenant's workers' database account is made for an existing tenant.
+  const tenants = await provisionDemoTenants(platform);
+  say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.replaced ? `re-created for this checkout: ${tenant.replaced}` : tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
+
   // Jobs run in separate worker processes, as in production (`tessera worker`; more can run on other
   // machines against the same Redis and MariaDB). A dedicated-tier tenant's jobs run only on its own
   // ring's workers. The supervisor keeps each ring between its min and max workers (SUPERVISOR_*),
@@ -174,6 +179,11 @@ async function main(): Promise<void> {
     concurrency: 2,
     logLevel: env.logLevel === 'debug' ? ('debug' as const) : ('warn' as const),
   };
+  const dedicatedDatabaseUrl = async (tenantId: string): Promise<string> => {
+    const password = randomBytes(24).toString('hex');
+    await withMigrator({ adminUrl: env.databaseAdminUrl, tlsCa: databaseTls.ca }, (admin) => openDedicatedWorkerAccount(admin, controlSchema, tenantId, localAccountHosts, password));
+    return dedicatedWorkerDatabaseUrl(env.databaseUrls.workers, tenantId, password);
+  };
   const dedicatedTenants: Array<string | undefined> = demoTenants.filter((tenant) => tenant.tier === 'dedicated').map((tenant) => tenant.id);
   const rings = await Promise.all(
     [undefined, ...dedicatedTenants].map(async (dedicatedTenant) => {
@@ -183,7 +193,16 @@ async function main(): Promise<void> {
       const pool: WorkerPool = dedicatedTenant ? { kind: 'dedicated', tenantId: dedicatedTenant } : sharedPool('us-east-1');
       // A dedicated ring's workers call the ports with a certificate of their own (workers-dedicated-<tenant>,
       // kept in the local CA's directory) and no service key: the owners serve them that tenant's jobs only.
-      const own = dedicatedTenant ? { ports: { ...workerOptions.ports, serviceKey: undefined }, tls: { caFile: pki.caFile, ...pki.clientIdentity(dedicatedWorkerIdentity(dedicatedTenant)) }, dedicatedTenant } : {};
+      // And a database account of their own (tessera_workers_<tenant>: that tenant's rows only), made
+      // (or re-passworded) for this run by the migrator, like the Redis user.
+      const own = dedicatedTenant
+        ? {
+            ports: { ...workerOptions.ports, serviceKey: undefined },
+            tls: { caFile: pki.caFile, ...pki.clientIdentity(dedicatedWorkerIdentity(dedicatedTenant)) },
+            database: { ...workerOptions.database, url: await dedicatedDatabaseUrl(dedicatedTenant) },
+            dedicatedTenant,
+          }
+        : {};
       return { pool, redis, spawn: (instanceId: string) => startWorkerProcess({ ...workerOptions, redis, instanceId, ...own }) };
     }),
   );
@@ -196,8 +215,6 @@ async function main(): Promise<void> {
   const graphqlUrl = `${gatewayUrl}/graphql`;
   consoleConfig = { issuerUrl: issuer.issuerUrl, clientId: consoleClientId, audience, graphqlUrl };
 
-  const tenants = await provisionDemoTenants(platform);
-  say(`Demo tenants: ${tenants.map((tenant) => `${tenant.id} (${tenant.replaced ? `re-created for this checkout: ${tenant.replaced}` : tenant.created ? 'created' : 'already there'})`).join(', ')}.`);
 
   const token = (clientId: string) => fetchClientCredentialsToken(issuer.issuerUrl, clientId, secrets.clientSecrets[clientId]!);
   const tokens = await Promise.all(demoUsers.map(async (user) => ({ user, token: await token(user.clientId) })));

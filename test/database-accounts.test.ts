@@ -3,6 +3,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { serviceData } from '@tessera/platform';
 import {
   controlLedgerTable,
+  dedicatedWorkerAccountsTable,
   dropControlPlane,
   isMigrationHistoryTable,
   localAccountHosts,
@@ -126,7 +127,7 @@ afterAll(async () => {
 describe('ownership declarations', () => {
   it('every table the migrations create has exactly one owner, and every owned table exists', async () => {
     // Each service's migration history, the grant list and the provisioning routines' ledger are the migrator's alone.
-    const migratorOnly = (table: string) => isMigrationHistoryTable(table) || table === 'service_table_grants' || table === controlLedgerTable;
+    const migratorOnly = (table: string) => isMigrationHistoryTable(table) || table === 'service_table_grants' || table === controlLedgerTable || table === dedicatedWorkerAccountsTable;
     for (const [plane, schema] of [['tenant', templateSchemaName(migrator.controlSchema)], ['control', migrator.controlSchema]] as const) {
       const tables = (await tablesOf(schema)).filter((table) => !migratorOnly(table)).sort();
       expect([...ownersOf(serviceData, plane).keys()].sort()).toEqual(tables);

@@ -15,6 +15,7 @@ import { readSupervisorEnvironment, workerEnvironment, workerPortOwners } from '
 import { keyServiceEnvironment } from '@tessera/key-service';
 import { TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
+import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
 import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
 import { modelsMemoryFloorBytes, quantityBytes, workerMemoryFloorBytes } from './memory-bounds';
 
@@ -513,17 +514,35 @@ describe('deploy/kubernetes await-migration.sh', () => {
 });
 
 describe('deploy/kubernetes development overlay: credentials of a dedicated tenant\'s workers', () => {
-  it("gives a dedicated tenant's workers their own certificate (CN workers-dedicated-<tenant>) and no SERVICE_KEY; the shared pool keeps its own", () => {
+  it("gives a dedicated tenant's workers their own certificate (CN workers-dedicated-<tenant>), their own database account and Redis user, and no SERVICE_KEY; the shared pool keeps its own", () => {
     const worker = (name: string) => workloads('development').find((w) => w.metadata.name === name)!;
+    const unsuffixed = (name: string) => name.replace(/-[a-z0-9]{10}$/, '');
+    /** Each secret variable as `NAME from <secret>`, of the worker container and of the init containers (await-migration connects too). */
+    const fromSecrets = (container: any) =>
+      (container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => `${e.name} from ${unsuffixed(e.valueFrom.secretKeyRef.name)}`).sort();
     const credentials = (w: Manifest) => {
-      const container = w.spec.template.spec.containers[0];
-      const secretKeys = (container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name);
-      const certificate = w.spec.template.spec.volumes.find((v: any) => v.name === 'tls').secret.secretName.replace(/-[a-z0-9]{10}$/, '');
-      return { secretKeys: secretKeys.sort(), certificate };
+      const spec = w.spec.template.spec;
+      const certificate = unsuffixed(spec.volumes.find((v: any) => v.name === 'tls').secret.secretName);
+      return { secretKeys: fromSecrets(spec.containers[0]), init: (spec.initContainers ?? []).flatMap(fromSecrets), certificate };
     };
     const dedicated = `tessera-worker-${developmentDedicatedTenant}`;
-    expect(credentials(worker(dedicated))).toEqual({ secretKeys: ['DATABASE_URL', 'REDIS_URL'], certificate: `${dedicated}-tls` });
-    expect(credentials(worker('tessera-worker'))).toEqual({ secretKeys: ['DATABASE_URL', 'REDIS_URL', 'SERVICE_KEY'], certificate: 'tessera-workers-tls' });
+    expect(credentials(worker(dedicated))).toEqual({
+      secretKeys: [`DATABASE_URL from ${dedicated}`, `REDIS_URL from ${dedicated}`],
+      init: [`DATABASE_URL from ${dedicated}`],
+      certificate: `${dedicated}-tls`,
+    });
+    expect(credentials(worker('tessera-worker'))).toEqual({
+      secretKeys: ['DATABASE_URL from tessera-worker', 'REDIS_URL from tessera-worker', 'SERVICE_KEY from tessera-worker'],
+      init: ['DATABASE_URL from tessera-worker'],
+      certificate: 'tessera-workers-tls',
+    });
+    // Its database account is its tenant's own (tessera_workers_<tenant>), not the shared pool's tessera_workers.
+    const databaseUser = (secret: string) => {
+      const found = byKind('development', 'Secret').find((s) => unsuffixed(s.metadata.name) === secret)!;
+      return new URL(Buffer.from(found.data!['DATABASE_URL']!, 'base64').toString('utf8')).username;
+    };
+    expect(databaseUser(dedicated)).toBe(dedicatedWorkerAccountUser(developmentDedicatedTenant));
+    expect(databaseUser('tessera-worker')).toBe('tessera_workers');
     const tls = byKind('development', 'Secret').find((secret) => secret.metadata.name.replace(/-[a-z0-9]{10}$/, '') === `${dedicated}-tls`)!;
     const cert = new X509Certificate(Buffer.from(tls.data!['cert.pem']!, 'base64'));
     expect(cert.subject).toContain(`CN=${developmentDedicatedWorkerIdentity}`);

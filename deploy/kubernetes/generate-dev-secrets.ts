@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ensureLocalPki } from '@tessera/local-infra';
 import { dedicatedWorkerUserName, redisUserName } from '@tessera/redis-acl';
 import { dedicatedWorkerIdentity } from '@tessera/service-kit';
+import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
 import { generateEnvironment, type GeneratedVariable } from '../generate-env';
 
 /** The dedicated tenant the development overlay runs a worker for (worker-dedicated-globex.yaml). */
@@ -48,9 +49,15 @@ export function developmentSecretEnvs(values: Values): Record<string, Record<str
     metrics: { ...subgraph('metrics'), SERVICE_KEY: values.METRICS_SERVICE_KEY },
     tenants: { ...subgraph('tenants'), ...s3, SERVICE_KEY: values.TENANTS_SERVICE_KEY },
     worker: { DATABASE_URL: database('tessera_workers', values.MYSQL_WORKERS_PASSWORD), REDIS_URL: redis(redisUserName(keyPrefix, 'worker'), values.REDIS_WORKER_PASSWORD), SERVICE_KEY: values.WORKERS_SERVICE_KEY },
-    // The dedicated tenant's workers: their own Redis user (their certificate is tessera-worker-globex-tls,
-    // and they hold no SERVICE_KEY: they sign port calls with that certificate's key).
-    'worker-globex': { REDIS_URL: redis(dedicatedWorkerUserName(keyPrefix, developmentDedicatedTenant), randomBytes(24).toString('hex')) },
+    // The dedicated tenant's workers: their own database account (tessera_workers_globex, confined to
+    // globex: create it with `DEDICATED_WORKER_DATABASE_PASSWORD=<this URL's password> npx tsx
+    // scripts/dedicated-worker-database.ts open globex` once globex exists) and their own Redis user
+    // (their certificate is tessera-worker-globex-tls, and they hold no SERVICE_KEY: they sign port
+    // calls with that certificate's key).
+    'worker-globex': {
+      DATABASE_URL: database(dedicatedWorkerAccountUser(developmentDedicatedTenant), randomBytes(24).toString('hex')),
+      REDIS_URL: redis(dedicatedWorkerUserName(keyPrefix, developmentDedicatedTenant), randomBytes(24).toString('hex')),
+    },
     migrate: { DATABASE_ADMIN_URL: database('tessera_admin', values.MYSQL_ADMIN_PASSWORD) },
   };
 }

@@ -13,7 +13,7 @@ import { createServiceRuntime, dedicatedWorkerIdentity, keyringColumnKeys, seale
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
-import { databaseUrlOnServer, dropControlPlane, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
+import { closeDedicatedWorkerAccount, databaseUrlOnServer, dedicatedWorkerDatabaseUrl, dropControlPlane, openDedicatedWorkerAccount, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { startKeyServiceProcess, type RunningKeyServiceProcess } from '@tessera/key-service';
@@ -89,6 +89,8 @@ export interface TestWorkers {
   identity(dedicatedTenant?: string): { serviceKey: JWK | undefined; files: { certFile: string; keyFile: string } };
   /** The Redis account the workers of a ring connect with (the shared pool's, or a dedicated tenant's): a supervisor reads that ring with it. */
   redis(dedicatedTenant?: string): Promise<RedisConfig>;
+  /** The database URL the workers of a ring connect with: the shared `tessera_workers`, or a dedicated tenant's own account (made on first use). */
+  databaseUrl(dedicatedTenant?: string): Promise<string>;
   stopAll(): Promise<void>;
 }
 
@@ -334,11 +336,31 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const removeDedicatedIdentities = () => {
     for (const name of dedicatedIdentities) pki.removeClientIdentity(name);
   };
+  // And a database account of their own (tessera_workers_<tenant>, confined to that tenant), made on
+  // first start with a random password and dropped at stop.
+  const dedicatedAccounts = new Map<string, Promise<string>>();
+  const workerDatabaseUrl = (dedicatedTenant: string | undefined): Promise<string> => {
+    if (!dedicatedTenant) return Promise.resolve(accounts.workers);
+    let url = dedicatedAccounts.get(dedicatedTenant);
+    if (!url) {
+      const password = randomBytes(24).toString('hex');
+      url = adminSource().then(async (admin) => {
+        await openDedicatedWorkerAccount(admin, config.database.controlSchema, dedicatedTenant, migrator.accountHosts, password);
+        return dedicatedWorkerDatabaseUrl(accounts.workers, dedicatedTenant, password);
+      });
+      dedicatedAccounts.set(dedicatedTenant, url);
+    }
+    return url;
+  };
+  const closeDedicatedAccounts = async () => {
+    for (const tenantId of dedicatedAccounts.keys()) await closeDedicatedWorkerAccount(await adminSource(), config.database.controlSchema, tenantId, migrator.accountHosts).catch(() => undefined);
+    dedicatedAccounts.clear();
+  };
   const workers: TestWorkers = {
     start: async (workerOptions = {}) => {
       const identity = workerIdentity(workerOptions.dedicatedTenant);
       const worker = await startWorkerProcess({
-        database: { ...config.database, url: accounts.workers },
+        database: { ...config.database, url: await workerDatabaseUrl(workerOptions.dedicatedTenant) },
         databaseTlsCaFile: pki.caFile,
         // No object store and no master key: a worker reaches objects only through the owners' job ports.
         redis: await redisUsers.worker(workerOptions.dedicatedTenant),
@@ -360,6 +382,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     running: () => [...workerProcesses],
     identity: workerIdentity,
     redis: (dedicatedTenant) => redisUsers.worker(dedicatedTenant),
+    databaseUrl: workerDatabaseUrl,
     stopAll: async () => {
       await Promise.all([...workerProcesses].map((worker) => worker.stop()));
     },
@@ -413,6 +436,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     stop: async () => {
       await workers.stopAll();
       removeDedicatedIdentities();
+      await closeDedicatedAccounts();
       for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
       await platform.stop();
       await dropRedisKeys(config.redis).catch(() => undefined);

@@ -9,7 +9,7 @@ import { meteringConfig, UsageRecorder } from '@tessera/metering';
 import { certificateIdentity, dedicatedWorkerIdentity, mutualTlsPortFetch, readTlsFiles, type GrantPortMethods, type TlsIdentity } from '@tessera/service-kit';
 import { modelJobPortClient, type ModelJobPort } from '@tessera/models/ports';
 import type { PresignedFetchOptions } from '@tessera/storage';
-import { openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/tenancy';
+import { dedicatedWorkerAccountUser, dedicatedWorkerDirectoryView, openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/tenancy';
 import type { WorkerConfig } from './worker-environment';
 
 /**
@@ -61,12 +61,34 @@ async function portCallSigner(config: WorkerConfig, identity: TlsIdentity): Prom
   return createServiceTokenSigner(expected, key.export({ format: 'jwk' }) as JWK);
 }
 
+/**
+ * A dedicated tenant's worker connects as its tenant's own account (`tessera_workers_<tenant>`), never
+ * as the shared pool's `tessera_workers`, whose grants span every tenant: checked against the
+ * account the server authenticated, so a deployment that kept the shared DATABASE_URL stops here.
+ */
+async function checkDatabaseAccount(config: WorkerConfig, db: DataSource): Promise<void> {
+  if (config.dedicatedTenant === undefined) return;
+  const expected = dedicatedWorkerAccountUser(config.dedicatedTenant);
+  const [row] = (await db.query("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AS account")) as Array<{ account: string }>;
+  if (row?.account !== expected) {
+    throw new ConfigError([`DATABASE_URL: a worker of dedicated tenant ${config.dedicatedTenant} connects as its own account ${expected} (this one is ${row?.account ?? 'unknown'}; README, Dedicated-tier workers)`]);
+  }
+}
+
 export async function createWorkerRuntime(config: WorkerConfig, logger: Logger): Promise<WorkerRuntime> {
   // The identity first: a dedicated worker with the wrong certificate stops before it connects anywhere.
   const identity = readTlsFiles(config.tls);
   const sign = await portCallSigner(config, identity);
   const db = await openServiceDataSource(config.database, []);
-  const directory = new TenantDirectory(new TenantStore(db, config.database.controlSchema, config.tenantLimitDefaults), config.tenantCacheTtlMs);
+  try {
+    await checkDatabaseAccount(config, db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  // A dedicated worker's account reads the directory through the view of its own tenant's row.
+  const directorySource = config.dedicatedTenant === undefined ? 'tenants' : dedicatedWorkerDirectoryView;
+  const directory = new TenantDirectory(new TenantStore(db, config.database.controlSchema, config.tenantLimitDefaults, directorySource), config.tenantCacheTtlMs);
   const ports: WorkerPorts = {
     jobs: jobsPortClient({ baseUrl: config.ports.jobsUrl, sign, fetch: mutualTlsPortFetch(identity, 'jobs') }),
     datasetJobs: datasetJobPortClient({ baseUrl: config.ports.datasetsUrl, sign, fetch: mutualTlsPortFetch(identity, 'datasets') }),

@@ -10,6 +10,16 @@ export { importLegacyWrappedKeys, type LegacyImportReport } from './control-plan
 export { SchemaManager } from './provisioning/schema-manager';
 export { migrateDeployment, dropControlPlane, type MigrationReport } from './provisioning/migrate-deployment';
 export { accountGrants, serviceAccountUser, type AccountGrant } from './provisioning/service-grants';
+export {
+  accountRoutinesSchema,
+  closeDedicatedWorkerAccount,
+  dedicatedWorkerAccountsTable,
+  dedicatedWorkerAccountUser,
+  dedicatedWorkerDatabaseUrl,
+  dedicatedWorkerDirectoryView,
+  openDedicatedWorkerAccount,
+  withMigrator,
+} from './provisioning/dedicated-worker-accounts';
 export { controlLedgerTable, templateSchemaName, tenantSchemaNamePattern } from './provisioning/tenant-schema-procedures';
 export * from './ownership/table-ownership';
 export { TenantProvisioner, type ProvisionTenantInput, type ProvisionerDeps } from './provisioning/tenant-provisioner';

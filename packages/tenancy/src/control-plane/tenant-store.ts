@@ -37,13 +37,18 @@ function toRecord(row: TenantRow, defaults: TenantLimits): TenantRecord {
 export class TenantStore {
   private readonly table: string;
 
-  /** `limitDefaults`: the platform's defaults (TENANT_LIMIT_DEFAULTS), under every tenant's overrides. */
+  /**
+   * `limitDefaults`: the platform's defaults (TENANT_LIMIT_DEFAULTS), under every tenant's overrides.
+   * `source`: the table or view rows are read from; a dedicated tenant's workers read theirs through
+   * `dedicated_worker_tenants`, the view that shows their account its own tenant's row only.
+   */
   constructor(
     private readonly db: DataSource,
     controlSchema: string,
     readonly limitDefaults: TenantLimits = defaultTenantLimits,
+    source = 'tenants',
   ) {
-    this.table = `${quoteIdentifier(controlSchema)}.tenants`;
+    this.table = `${quoteIdentifier(controlSchema)}.${quoteIdentifier(source)}`;
   }
 
   async find(tenantId: string, manager: EntityManager = this.db.manager): Promise<TenantRecord | undefined> {

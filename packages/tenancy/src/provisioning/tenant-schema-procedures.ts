@@ -1,4 +1,5 @@
 import { quoteIdentifier } from '../tenant-id';
+import { dedicatedWorkerAccountsTable, dedicatedWorkerStatements } from './dedicated-worker-accounts';
 
 /**
  * Stored procedures, created by the migrator in the control schema with SQL SECURITY DEFINER, that
@@ -79,6 +80,69 @@ export function procedureStatements(control: string, server: 'control-plane' | '
       : made;
   const recordCreated = `INSERT IGNORE INTO ${ledger} (schema_name, created_at) VALUES (target, NOW());`;
   const recordDropped = `DELETE FROM ${ledger} WHERE schema_name = target;`;
+  // A dedicated tenant's workers' own account (dedicated-worker-accounts.ts) is granted and revoked
+  // with the schema of its tenant: the workers' list rows, on that one schema. Control plane only:
+  // a region server has no tenants table for the directory view, nor the ledger of those accounts.
+  const dedicatedAccounts = `${c}.${dedicatedWorkerAccountsTable}`;
+  const ofTarget = `CONCAT('tenant_', REPLACE(d.tenant_id, '-', '_')) = target`;
+  const grantDedicated =
+    server === 'control-plane'
+      ? `BEGIN
+         DECLARE d_done INT DEFAULT 0;
+         DECLARE d_user, d_host, d_table, d_grant, d_revoke VARCHAR(255);
+         DECLARE dedicated CURSOR FOR
+           SELECT d.account_user, d.account_host, t.TABLE_NAME, COALESCE(w.grant_privileges, ''), COALESCE(w.revoke_privileges, 'ALL PRIVILEGES')
+             FROM information_schema.TABLES t
+             JOIN ${dedicatedAccounts} d ON ${ofTarget}
+             LEFT JOIN (SELECT DISTINCT table_name, grant_privileges, revoke_privileges FROM ${c}.${grantsTable} WHERE account_user = 'tessera_workers') w ON w.table_name = t.TABLE_NAME
+            WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE'
+            ORDER BY t.TABLE_NAME;
+         DECLARE CONTINUE HANDLER FOR NOT FOUND SET d_done = 1;
+         OPEN dedicated;
+         each_dedicated: LOOP
+           FETCH dedicated INTO d_user, d_host, d_table, d_grant, d_revoke;
+           IF d_done THEN LEAVE each_dedicated; END IF;
+           IF d_grant <> '' THEN
+             SET @tessera_sql = CONCAT('GRANT ', d_grant, ' ON \`', target, '\`.\`', d_table, '\` TO ''', d_user, '''@''', d_host, '''');
+             PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+           END IF;
+           IF d_revoke <> '' THEN
+             BEGIN
+               DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
+               SET @tessera_sql = CONCAT('REVOKE ', d_revoke, ' ON \`', target, '\`.\`', d_table, '\` FROM ''', d_user, '''@''', d_host, '''');
+               PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+             END;
+           END IF;
+         END LOOP;
+         CLOSE dedicated;
+       END;`
+      : '';
+  const revokeDedicated =
+    server === 'control-plane'
+      ? `BEGIN
+         DECLARE d_done INT DEFAULT 0;
+         DECLARE d_user, d_host, d_table VARCHAR(255);
+         DECLARE dedicated CURSOR FOR
+           SELECT d.account_user, d.account_host, t.TABLE_NAME
+             FROM information_schema.TABLES t
+             JOIN ${dedicatedAccounts} d ON ${ofTarget}
+            WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE';
+         DECLARE CONTINUE HANDLER FOR NOT FOUND SET d_done = 1;
+         OPEN dedicated;
+         each_dedicated: LOOP
+           FETCH dedicated INTO d_user, d_host, d_table;
+           IF d_done THEN LEAVE each_dedicated; END IF;
+           BEGIN
+             DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
+             SET @tessera_sql = CONCAT('REVOKE ALL PRIVILEGES ON \`', target, '\`.\`', d_table, '\` FROM ''', d_user, '''@''', d_host, '''');
+             PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+           END;
+         END LOOP;
+         CLOSE dedicated;
+       END;
+       -- The tenant is going: its workers' account no longer reads its directory row either.
+       DELETE d FROM ${dedicatedAccounts} d WHERE ${ofTarget};`
+      : '';
   const ledgerTable = [
     `CREATE TABLE IF NOT EXISTS ${ledger} (
        schema_name VARCHAR(64) NOT NULL PRIMARY KEY,
@@ -87,6 +151,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
   ];
   return [
     ...ledgerTable,
+    ...(server === 'control-plane' ? dedicatedWorkerStatements(control) : []),
     `CREATE TABLE IF NOT EXISTS ${c}.${grantsTable} (
        account_user VARCHAR(80) NOT NULL,
        account_host VARCHAR(255) NOT NULL,
@@ -141,6 +206,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          END IF;
        END LOOP;
        CLOSE grants;
+       ${grantDedicated}
      END`,
     `DROP PROCEDURE IF EXISTS ${c}.provision_tenant_schema`,
     `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.provision_tenant_schema(IN target VARCHAR(64))
@@ -227,6 +293,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          END;
        END LOOP;
        CLOSE grants;
+       ${revokeDedicated}
        SET @tessera_sql = CONCAT('DROP DATABASE IF EXISTS \`', target, '\`');
        PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
        ${recordDropped}

@@ -1,0 +1,129 @@
+import type { DataSource } from 'typeorm';
+import { serviceData } from '@tessera/platform';
+import { dedicatedWorkerAccountUser, migrateDeployment, openServiceDataSource, tenantSchemaName } from '@tessera/tenancy';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { submitProfile, uploadDataset, waitForStatus } from './job-support';
+
+/** What MariaDB answers a statement an account holds no right for. */
+const refused = new Set(['ER_TABLEACCESS_DENIED_ERROR', 'ER_COLUMNACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
+
+async function attempt(db: DataSource, sql: string, params: unknown[] = []): Promise<'allowed' | 'refused'> {
+  try {
+    await db.query(sql, params);
+    return 'allowed';
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== undefined && refused.has(code)) return 'refused';
+    throw error;
+  }
+}
+
+/**
+ * A dedicated-tier tenant's workers connect to MariaDB as their tenant's own account
+ * (`tessera_workers_<tenant>`), not the shared pool's `tessera_workers`: the server itself refuses
+ * that account every other tenant's directory row, meters, budgets, budget alerts and audit outbox.
+ * Real grants, real errors; the shared pool's account is unchanged.
+ */
+describe("dedicated workers: a database account confined to their tenant", () => {
+  let stack: TestStack;
+  let shared: TestTenant;
+  let globex: TestTenant;
+  let initech: TestTenant;
+  let globexDb: DataSource;
+  let sharedWorkersDb: DataSource;
+  let control: string;
+
+  const as = async (url: string) => openServiceDataSource({ ...stack.config.database, url, poolSize: 1 }, []);
+  /** The statements a worker's rights are about, on `tenant`'s schema; none changes a row when allowed (no row is selected to insert; IGNORE: strict mode would otherwise want the other columns). */
+  const statements = (tenant: TestTenant) => {
+    const schema = `\`${tenantSchemaName(tenant.id)}\``;
+    return {
+      readMeters: `SELECT meter, amount FROM ${schema}.usage_meters`,
+      addToMeter: `INSERT IGNORE INTO ${schema}.usage_meters (hour, meter, amount) SELECT NOW(), 'jobWorkerMs', 0 FROM DUAL WHERE FALSE`,
+      resetMeters: `UPDATE ${schema}.usage_meters SET amount = 0 WHERE FALSE`,
+      readBudgets: `SELECT meter, monthly_limit FROM ${schema}.usage_budgets`,
+      raiseBudgetAlert: `INSERT IGNORE INTO ${schema}.usage_budget_alerts (meter) SELECT 'jobWorkerMs' FROM DUAL WHERE FALSE`,
+      writeAuditOutbox: `INSERT IGNORE INTO ${schema}.audit_outbox (outbox_id) SELECT NULL FROM DUAL WHERE FALSE`,
+    };
+  };
+  const answers = async (db: DataSource, tenant: TestTenant) =>
+    Object.fromEntries(await Promise.all(Object.entries(statements(tenant)).map(async ([name, sql]) => [name, await attempt(db, sql)] as const)));
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    control = `\`${stack.config.database.controlSchema}\``;
+    shared = await stack.createTenant();
+    globex = await stack.createTenant({ tier: 'dedicated' });
+    initech = await stack.createTenant({ tier: 'dedicated' });
+    globexDb = await as(await stack.workers.databaseUrl(globex.id));
+    sharedWorkersDb = await as(await stack.workers.databaseUrl());
+  }, 120_000);
+  afterAll(async () => {
+    await globexDb?.destroy();
+    await sharedWorkersDb?.destroy();
+    await stack?.stop();
+  });
+
+  it("runs the tenant's job end to end as its own account, and writes its worker time to its meters", async () => {
+    const [row] = (await globexDb.query("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AS account")) as Array<{ account: string }>;
+    expect(row?.account).toBe(dedicatedWorkerAccountUser(globex.id));
+    const scientist = await globex.token('data_scientist');
+    const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
+    const job = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const worker = await stack.workers.start({ dedicatedTenant: globex.id });
+    expect((await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
+    await worker.stop(); // its last meters are written before its pool closes
+    const meters = (await stack.adminQuery<Array<{ amount: string }>>(`SELECT amount FROM \`${globex.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`)).map((row) => Number(row.amount));
+    expect(meters.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("refuses to start a dedicated tenant's worker with the shared pool's account", async () => {
+    const sharedUrl = await stack.workers.databaseUrl();
+    await expect(stack.workers.start({ dedicatedTenant: globex.id, env: { DATABASE_URL: sharedUrl } })).rejects.toThrow(
+      new RegExp(`DATABASE_URL: a worker of dedicated tenant ${globex.id} connects as its own account ${dedicatedWorkerAccountUser(globex.id)}`),
+    );
+  }, 60_000);
+
+  it("shows the account its own tenant's directory row only, and refuses it the tenants table", async () => {
+    expect(await globexDb.query(`SELECT id, tier, status FROM ${control}.dedicated_worker_tenants`)).toEqual([{ id: globex.id, tier: 'dedicated', status: 'ACTIVE' }]);
+    expect(await globexDb.query(`SELECT id FROM ${control}.dedicated_worker_tenants WHERE id IN (?, ?)`, [shared.id, initech.id])).toEqual([]);
+    expect(await attempt(globexDb, `SELECT id, status, region FROM ${control}.tenants WHERE id = ?`, [shared.id])).toBe('refused');
+    expect(await attempt(globexDb, `SELECT id FROM ${control}.dedicated_worker_accounts`)).toBe('refused');
+    // The shared pool's account keeps the directory, and has no use for the view.
+    expect(await attempt(sharedWorkersDb, `SELECT id FROM ${control}.tenants WHERE id = ?`, [shared.id])).toBe('allowed');
+    expect(await attempt(sharedWorkersDb, `SELECT id FROM ${control}.dedicated_worker_tenants`)).toBe('refused');
+  });
+
+  it("gives the account the workers' rights on its tenant's schema, and none on another tenant's (shared or dedicated)", async () => {
+    const own = { readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' };
+    const none = { readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' };
+    expect(await answers(globexDb, globex)).toEqual(own);
+    expect(await answers(globexDb, shared)).toEqual(none);
+    expect(await answers(globexDb, initech)).toEqual(none);
+    // Nothing beyond the workers' list in its own schema either (the jobs table is the jobs service's).
+    expect(await attempt(globexDb, `SELECT id FROM \`${globex.schema}\`.jobs`)).toBe('refused');
+    expect(await attempt(globexDb, `SELECT id FROM \`${globex.schema}\`.audit_outbox`)).toBe('refused');
+    // The shared pool: every tenant, as before.
+    for (const tenant of [shared, globex, initech]) expect(await answers(sharedWorkersDb, tenant)).toEqual(own);
+  });
+
+  it('keeps those rights through tessera migrate', async () => {
+    await migrateDeployment(stack.migrator, serviceData);
+    expect(await answers(globexDb, globex)).toMatchObject({ addToMeter: 'allowed', writeAuditOutbox: 'allowed' });
+    expect(await answers(globexDb, initech)).toMatchObject({ addToMeter: 'refused', writeAuditOutbox: 'refused' });
+  }, 120_000);
+
+  it("takes them away when the tenant is erased: a later tenant of the same id is not the old account's", async () => {
+    const gone = await stack.createTenant({ tier: 'dedicated' });
+    const goneDb = await as(await stack.workers.databaseUrl(gone.id));
+    try {
+      expect(await answers(goneDb, gone)).toMatchObject({ readMeters: 'allowed' });
+      await stack.platform.provisioner.deprovision(gone.id);
+      await stack.platform.provisioner.provision({ id: gone.id, displayName: 'Reused id', region: 'us-east-1', tier: 'shared' });
+      expect(await answers(goneDb, gone)).toEqual({ readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' });
+      expect(await goneDb.query(`SELECT id FROM ${control}.dedicated_worker_tenants`)).toEqual([]);
+    } finally {
+      await goneDb.destroy();
+    }
+  }, 120_000);
+});
