@@ -18,10 +18,21 @@ export function isStreamedUpload(req: IncomingMessage): boolean {
  * `timeoutMs` of the request's start. Its callers send those bodies whole from memory; one still
  * arriving then is a caller holding the connection (and the body buffered so far) open, whichever
  * certificate it came with. Answered 408 `BAD_REQUEST` (`reason: BODY_TIMEOUT`) and the connection
- * closed; one whose answer is out already loses its connection.
+ * closed; one whose answer is out already loses its connection. A streamed upload's rest gets the
+ * deadline from its answer.
  */
 export function watchInternalBodyDeadline(req: IncomingMessage, res: ServerResponse, timeoutMs: number): void {
   if (req.complete) return;
+  if (!isStreamedUpload(req)) return startDeadline(req, res, timeoutMs);
+  // No deadline while its route reads it. One answered before it all came (refused: no gateway
+  // context, an unknown id) is a body nobody reads, and the gateway stops sending such a rest at
+  // once: one still coming a deadline after its answer is a caller holding the connection open.
+  res.once('finish', () => {
+    if (!req.complete && !req.socket.destroyed) startDeadline(req, res, timeoutMs);
+  });
+}
+
+function startDeadline(req: IncomingMessage, res: ServerResponse, timeoutMs: number): void {
   const timer = setTimeout(() => {
     done();
     expire(req, res, timeoutMs);

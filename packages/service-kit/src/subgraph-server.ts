@@ -21,7 +21,7 @@ import { authorizationAuditPlugin, createAuthorizationFailureRecorder, createPor
 import { responseHeadersPlugin } from './response-headers-plugin';
 import { tracedPlainRequest, tracingMiddleware } from './tracing-middleware';
 import { portRouter, type AnyPublishedPort } from './ports';
-import { defaultInternalBodyTimeoutMs, isStreamedUpload, watchInternalBodyDeadline } from './internal-body-deadline';
+import { defaultInternalBodyTimeoutMs, watchInternalBodyDeadline } from './internal-body-deadline';
 import { peerCertificateThumbprint, type ServerTls } from './tls';
 
 export interface SubgraphDefinition {
@@ -179,7 +179,7 @@ export async function startSubgraph(
   const plainRoutes = new Map((definition.plainRoutes ?? []).map((route) => [`/internal${route.path}`, route]));
   const bodyTimeoutMs = options.requestBodyTimeoutMs ?? defaultInternalBodyTimeoutMs;
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!isStreamedUpload(req)) watchInternalBodyDeadline(req, res, bodyTimeoutMs);
+    watchInternalBodyDeadline(req, res, bodyTimeoutMs);
     const route = plainRoutes.size > 0 ? plainRoutes.get((req.url ?? '').split('?')[0]!) : undefined;
     if (!route) return void app(req as Request, res as Response);
     tracedPlainRequest(definition.name, req, res, () => {
