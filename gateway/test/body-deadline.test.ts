@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { rawGatewayRequest, sleep, waitFor } from './support';
+import { rawGatewayRequest, rawSubgraphRequest, sleep, waitFor } from './support';
 
 /**
  * Node's whole-request timeout (5 minutes for headers and body together) is off at the gateway:
@@ -62,6 +63,28 @@ describe('gateway: request bodies have a deadline, uploads only an idle timeout'
     expect(await waitFor(() => predict.answer.closed && refused.answer.closed, bodyTimeoutMs * 5)).toBe(true);
     expect(predict.answer.status).toBe(408);
     expect(JSON.parse(predict.answer.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: 'BODY_TIMEOUT' } }] });
+  }, 60_000);
+
+  it("a subgraph gives a port call's or an operation's body the same deadline, whoever it admits sends it", async () => {
+    // A caller each subgraph admits, holding its connection open with a body it never finishes (a byte every 250 ms).
+    const port = await rawSubgraphRequest(stack, 'jobs', 'workers', `POST /internal/ports/jobs/finish HTTP/1.1\r\nHost: jobs\r\nContent-Type: application/json\r\nContent-Length: 100000`, '{');
+    const operation = await rawSubgraphRequest(stack, 'datasets', 'gateway', `POST /graphql HTTP/1.1\r\nHost: datasets\r\nContent-Type: application/json\r\nContent-Length: 100000`, '{');
+    // An upload route has no deadline while it reads, but this one is refused at once (no gateway context): its rest gets the deadline from the answer.
+    const upload = await rawSubgraphRequest(stack, 'datasets', 'workers', `PUT /internal/uploads/${randomUUID()} HTTP/1.1\r\nHost: datasets\r\nContent-Type: text/csv\r\nContent-Length: 100000`, 'x,y\n');
+    sockets.push(port.socket, operation.socket, upload.socket);
+    const trickle = setInterval(() => {
+      for (const exchange of [port, operation, upload]) if (!exchange.answer.closed) exchange.socket.write(' ');
+    }, 250);
+    try {
+      expect(await waitFor(() => port.answer.closed && operation.answer.closed && upload.answer.closed, bodyTimeoutMs * 5)).toBe(true);
+    } finally {
+      clearInterval(trickle);
+    }
+    for (const exchange of [port, operation]) {
+      expect(exchange.answer.status).toBe(408);
+      expect(JSON.parse(exchange.answer.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: 'BODY_TIMEOUT', timeoutMs: bodyTimeoutMs } }] });
+    }
+    expect(upload.answer.status).toBe(401);
   }, 60_000);
 
   it('an upload that takes several times the body deadline, never idle, completes; a complete request on the same connection is not cut', async () => {

@@ -1,8 +1,11 @@
-import { connect, type TLSSocket } from 'node:tls';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { decodeProtectedHeader, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import type { GraphQLResponse, TestStack, TestTenant } from '@tessera/testing';
 import { errorCodes } from '@tessera/testing';
 import { quoteIdentifier } from '@tessera/tenancy';
+import { mutualTlsClientOptions } from '@tessera/service-kit';
+
+type SubgraphName = keyof TestStack['platform']['subgraphs'];
 
 /** A write that must never land when the caller is refused. */
 export const createDatasetMutation = 'mutation Create($input: CreateDatasetInput!) { createDataset(input: $input) { id name } }';
@@ -71,9 +74,19 @@ export interface RawAnswer {
  */
 export async function rawGatewayRequest(stack: TestStack, head: string, bodyPrefix = ''): Promise<{ socket: TLSSocket; answer: RawAnswer }> {
   const url = new URL(stack.gatewayUrl);
+  return rawRequest({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, head, bodyPrefix);
+}
+
+/** The same on a mutual-TLS connection straight to one subgraph, made with the certificate of `identity` (a service the subgraph admits). */
+export async function rawSubgraphRequest(stack: TestStack, subgraph: SubgraphName, identity: string, head: string, bodyPrefix = ''): Promise<{ socket: TLSSocket; answer: RawAnswer }> {
+  const url = new URL(stack.platform.subgraphs[subgraph].url);
+  return rawRequest({ ...mutualTlsClientOptions(stack.pki.identity(identity), subgraph), host: url.hostname, port: Number(url.port) }, head, bodyPrefix);
+}
+
+async function rawRequest(options: ConnectionOptions, head: string, bodyPrefix: string): Promise<{ socket: TLSSocket; answer: RawAnswer }> {
   const answer: RawAnswer = { status: undefined, body: '', closed: false };
   const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
+    const opened = connect(options, () => resolve(opened));
     opened.once('error', reject);
   });
   socket.on('error', () => undefined);

@@ -126,6 +126,8 @@ const subgraphVariables = z.object({
   PORT: port(4001),
   LISTEN_HOST: listenHost(),
   INTERNAL_CONTEXT_PUBLIC_KEY: jsonWebKey(),
+  /** How long a body other than a streamed upload's may take to arrive (port calls, operations, predictions). */
+  REQUEST_BODY_TIMEOUT_MS: milliseconds(60_000, 1_000),
 });
 
 export const gatewayEnvironment = databaseVariables
@@ -310,6 +312,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
   return {
     port: parsed.PORT,
     host: parsed.LISTEN_HOST,
+    requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS,
     /** Read when the subgraph starts (main.ts). */
     tls: { files: toTlsFiles(parsed), allowedClients: parsed.TLS_ALLOWED_CLIENTS },
     telemetry: toTelemetryConfig(parsed),

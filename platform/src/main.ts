@@ -108,12 +108,19 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.uploadSpool ? { uploadSpool: env.uploadSpool } : {}),
     inference: modelServingOptionsFromEnvironment(process.env),
   };
-  const subgraph = await startSubgraph(module.build(runtime, options), runtime, env.port, env.host, {
-    identity,
-    // Itself too (the container's healthcheck reaches /_readiness with the service's own
-    // certificate), and the services that call its ports.
-    allowedClients: [...new Set([...env.tls.allowedClients, module.name, ...portCallersOf(module.name)])],
-  });
+  const subgraph = await startSubgraph(
+    module.build(runtime, options),
+    runtime,
+    env.port,
+    env.host,
+    {
+      identity,
+      // Itself too (the container's healthcheck reaches /_readiness with the service's own
+      // certificate), and the services that call its ports.
+      allowedClients: [...new Set([...env.tls.allowedClients, module.name, ...portCallersOf(module.name)])],
+    },
+    { requestBodyTimeoutMs: env.requestBodyTimeoutMs },
+  );
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {
     await subgraph.close();

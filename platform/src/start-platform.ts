@@ -193,7 +193,9 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     const ports = inProcessPorts(runtimes, settings);
     const options: CatalogOptions = { ...settings, ports };
     for (const name of subgraphNames) {
-      started.push(await startSubgraph(subgraphModule(name).build(runtimes[name], options), runtimes[name], 0, undefined, subgraphTls(config.tls, name)));
+      started.push(
+        await startSubgraph(subgraphModule(name).build(runtimes[name], options), runtimes[name], 0, undefined, subgraphTls(config.tls, name), { requestBodyTimeoutMs: config.requestBodyTimeoutMs }),
+      );
     }
     const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
     const gateway = await startGateway(

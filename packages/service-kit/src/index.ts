@@ -3,7 +3,7 @@ export { createServiceRuntime, requireObjectStoreConfig, type ServiceRuntime, ty
 export { listen, type ListenOptions, type RefusalHeaders, type RunningHttpServer } from './http-server';
 export { certificateIdentity, mutualTlsClientOptions, peerCertificateThumbprint, peerIdentity, type ServerTls, type TlsIdentities, type TlsIdentity } from './tls';
 export { tracingMiddleware } from './tracing-middleware';
-export { startSubgraph, buildProtectedSchema, type SubgraphDefinition, type RouteTools, type PlainRoute, type RunningSubgraph } from './subgraph-server';
+export { startSubgraph, buildProtectedSchema, type SubgraphDefinition, type RouteTools, type PlainRoute, type RunningSubgraph, type SubgraphServerOptions } from './subgraph-server';
 export { readJsonObject } from './json-body';
 export type { GraphQLResolverMap } from './resolver-map';
 export * from './pagination';

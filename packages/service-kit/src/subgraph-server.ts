@@ -21,6 +21,7 @@ import { authorizationAuditPlugin, createAuthorizationFailureRecorder, createPor
 import { responseHeadersPlugin } from './response-headers-plugin';
 import { tracedPlainRequest, tracingMiddleware } from './tracing-middleware';
 import { portRouter, type AnyPublishedPort } from './ports';
+import { defaultInternalBodyTimeoutMs, watchInternalBodyDeadline } from './internal-body-deadline';
 import { peerCertificateThumbprint, type ServerTls } from './tls';
 
 export interface SubgraphDefinition {
@@ -83,7 +84,19 @@ export function buildProtectedSchema(definition: Pick<SubgraphDefinition, 'typeD
  * client certificate of the connection it arrived on.
  */
 /** `host` is the interface to bind (default 127.0.0.1; 0.0.0.0 in a container). */
-export async function startSubgraph(definition: SubgraphDefinition, runtime: ServiceRuntime, port: number, host: string | undefined, tls: ServerTls): Promise<RunningSubgraph> {
+export interface SubgraphServerOptions {
+  /** How long a body other than a streamed upload's may take to arrive, from the request's start (default 60 000). */
+  requestBodyTimeoutMs?: number | undefined;
+}
+
+export async function startSubgraph(
+  definition: SubgraphDefinition,
+  runtime: ServiceRuntime,
+  port: number,
+  host: string | undefined,
+  tls: ServerTls,
+  options: SubgraphServerOptions = {},
+): Promise<RunningSubgraph> {
   const schema = buildProtectedSchema(definition);
   const verifyContext: InternalContextVerifier = await createInternalContextVerifier(runtime.config.internalContextPublicKey, { audience: definition.name });
   const logger = runtime.logger.child({ service: definition.name });
@@ -164,7 +177,9 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
 
   const tools: RouteTools = { runtime, authenticate, sendError, recordDenial };
   const plainRoutes = new Map((definition.plainRoutes ?? []).map((route) => [`/internal${route.path}`, route]));
+  const bodyTimeoutMs = options.requestBodyTimeoutMs ?? defaultInternalBodyTimeoutMs;
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    watchInternalBodyDeadline(req, res, bodyTimeoutMs);
     const route = plainRoutes.size > 0 ? plainRoutes.get((req.url ?? '').split('?')[0]!) : undefined;
     if (!route) return void app(req as Request, res as Response);
     tracedPlainRequest(definition.name, req, res, () => {
@@ -178,7 +193,8 @@ export async function startSubgraph(definition: SubgraphDefinition, runtime: Ser
   };
   // No limit on receiving a whole request (Node's is 5 minutes): an upload the gateway streams here
   // takes as long as its client sends, and the gateway's idle timeout is what cuts a stalled one
-  // (it then cuts this stream too). Headers keep Node's headersTimeout.
+  // (it then cuts this stream too). Every other body has its own deadline (watchInternalBodyDeadline).
+  // Headers keep Node's headersTimeout.
   const http = await listen(serve, port, host, tls, logger, { requestTimeoutMs: 0 });
   try {
     await definition.start?.();

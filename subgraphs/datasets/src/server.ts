@@ -30,7 +30,10 @@ export function datasetsSubgraph(
     ...csvParsing,
     onThreadLost: (info) => runtime?.logger?.error('CSV parsing thread died; its parse failed, the next one starts a new thread', info),
   });
-  const uploadSpool = new UploadSpool(uploadSpooling);
+  const uploadSpool = new UploadSpool({
+    ...uploadSpooling,
+    onDiskFailure: (cause) => runtime?.logger?.error('CSV upload spool could not write a body; the upload was refused and stays PENDING', { error: cause instanceof Error ? cause.message : String(cause) }),
+  });
   const services = { ...config, parsing, uploadSpool };
   const catalog = runtime ? createDatasetsPort(runtime.scopes) : undefined;
   // Profiles stored before sealing are sealed once the service runs (the migrator holds no key).

@@ -73,6 +73,28 @@ describe('datasets: upload spool', () => {
     expect([spool.held(), readdirSync(dir)]).toEqual([0, []]);
   });
 
+  it("a disk that fails under a body is SERVICE_UNAVAILABLE (not the body's fault, nor the file system's raw error), holds nothing, and a directory that went away is made again", async () => {
+    const failures: unknown[] = [];
+    const spool = new UploadSpool({ dir, onDiskFailure: (cause) => failures.push(cause) });
+    await (await spool.receive('a', Readable.from([Buffer.from('a,b\n')]), 100)).discard();
+    // Something else now sits where the directory was: nothing can be written.
+    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(dir, '');
+    await expect(spool.receive('a', Readable.from([Buffer.from('a,b\n1,2\n')]), 100)).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      extensions: { retryAfterSeconds: 5 },
+    });
+    expect(spool.held()).toBe(0);
+    expect(failures).toHaveLength(1);
+    // A temp-dir cleaner removed it: the next body is spooled in a directory made again.
+    rmSync(dir, { force: true });
+    const again = await spool.receive('a', Readable.from([Buffer.from('a,b\n1,2\n')]), 100);
+    expect(again.size).toBe(8);
+    expect(await readAll(again.read())).toEqual(Buffer.from('a,b\n1,2\n'));
+    await again.discard();
+    expect([spool.held(), readdirSync(dir)]).toEqual([0, []]);
+  });
+
   it('a body that breaks off rejects with its own error and leaves nothing', async () => {
     const spool = new UploadSpool({ dir });
     const body = new PassThrough();

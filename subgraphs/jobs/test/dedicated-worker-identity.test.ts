@@ -117,6 +117,18 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
     expect(events.filter((event) => event.target_id === 'datasets-job.openVersionContent').map((event) => [event.tenant_id, event.requestedTenant])).toEqual([[globex.id, shared.id]]);
   });
 
+  it('records a forged grant whose tenant claim is no tenant id without that text: refused all the same', async () => {
+    const { datasetJobs } = await portsOf(globex.id);
+    // Unsigned: the endpoint reads the claim before the owner verifies anything, so it is the caller's own text.
+    const claims = Buffer.from(JSON.stringify({ tid: `${globex.id}-${'x'.repeat(100_000)}` })).toString('base64url');
+    const forged = `${Buffer.from(JSON.stringify({ alg: 'ES256' })).toString('base64url')}.${claims}.c2ln`;
+    await expect(datasetJobs.openVersionContent(forged as never, { datasetVersionId: randomUUID() })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const events = await deniedEvents(dedicatedWorkerIdentity(globex.id));
+    const refused = events.filter((event) => event.target_id === 'datasets-job.openVersionContent').map((event) => [event.tenant_id, event.requestedTenant]);
+    expect(refused).toHaveLength(2);
+    expect(refused).toEqual(expect.arrayContaining([[globex.id, shared.id], [globex.id, null]]));
+  });
+
   it("refuses the shared pool's service key over a dedicated worker's certificate, and a dedicated worker's token over the shared certificate", async () => {
     const dedicated = await portsOf(globex.id);
     const sharedSign = await createServiceTokenSigner('workers', stack.workerServiceKey);

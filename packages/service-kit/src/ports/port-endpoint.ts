@@ -97,12 +97,16 @@ function parseGrantBody(raw: string): { grant: unknown; input: unknown } {
   return { grant: body['grant'], input: body['input'] ?? null };
 }
 
-/** The tenant a grant names, read without verifying it (the owner verifies it next); null when unreadable. */
+/**
+ * The tenant a grant names, read without verifying it (the owner verifies it next); null when
+ * unreadable or not a tenant id. Unverified, it is the caller's own text: only a well-formed id may
+ * go on into the security log and the process log (a claim of megabytes would otherwise be kept).
+ */
 function grantTenantOf(grant: unknown): string | null {
   if (typeof grant !== 'string') return null;
   try {
     const tenant = decodeJwt(grant)['tid'];
-    return typeof tenant === 'string' ? tenant : null;
+    return typeof tenant === 'string' && isTenantId(tenant) ? tenant : null;
   } catch {
     return null;
   }

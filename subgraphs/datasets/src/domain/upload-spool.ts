@@ -14,6 +14,8 @@ export interface UploadSpoolOptions {
   totalBytes?: number;
   /** Of those, what one tenant's uploads may hold at once (default a quarter of the total). */
   perTenantBytes?: number;
+  /** Told the cause when the spool's disk fails under a body (the client is told only to retry). */
+  onDiskFailure?: (cause: unknown) => void;
 }
 
 /**
@@ -63,6 +65,7 @@ export class UploadSpool {
   readonly totalBytes: number;
   readonly perTenantBytes: number;
   private readonly configuredDir: string | undefined;
+  private readonly onDiskFailure: ((cause: unknown) => void) | undefined;
   private dir: string | undefined;
   private total = 0;
   private readonly byTenant = new Map<string, number>();
@@ -72,6 +75,7 @@ export class UploadSpool {
     this.perTenantBytes = Math.min(this.totalBytes, options.perTenantBytes ?? Math.floor(this.totalBytes / 4));
     if (this.perTenantBytes < 1) throw new RangeError('the upload spool needs room for at least one byte per tenant');
     this.configuredDir = options.dir;
+    this.onDiskFailure = options.onDiskFailure;
   }
 
   /** Removes the directory the spool made for itself (a configured one stays; its files are gone with their uploads). */
@@ -79,9 +83,16 @@ export class UploadSpool {
     if (this.dir && !this.configuredDir) await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** Made on first use, so a schema-only build of the service touches no disk. */
+  /**
+   * Made on first use, so a schema-only build of the service touches no disk; made again if it has
+   * gone since (a temp-dir cleaner removes an old directory under /tmp), so the spool does not stay
+   * broken until the service restarts.
+   */
   private directory(): string {
-    if (this.dir) return this.dir;
+    if (this.dir) {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      return this.dir;
+    }
     if (this.configuredDir) {
       mkdirSync(this.configuredDir, { recursive: true, mode: 0o700 });
       this.leftovers = removeStaleSpoolFiles(this.configuredDir, staleSpoolFileMs);
@@ -111,14 +122,20 @@ export class UploadSpool {
   /**
    * Writes `body` to the spool until it ends or `maxBytes` are in (the rest is left unread: the
    * check that follows refuses a body longer than declared from the bytes it has). Rejects with the
-   * body's own error when it breaks off, or with a refusal when the spool is full; nothing is left
-   * behind either way.
+   * body's own error when it breaks off, with a refusal when the spool is full, or with
+   * SERVICE_UNAVAILABLE when the spool's disk fails (full, directory gone): that is no fault of the
+   * body, so it must not end the upload the way a body that broke off does. Nothing is left behind.
    */
   async receive(tenantId: string, body: Readable, maxBytes: number): Promise<SpooledBody> {
     const key = randomBytes(32);
     const nonce = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    const path = join(this.directory(), randomUUID());
+    let path: string;
+    try {
+      path = join(this.directory(), randomUUID());
+    } catch (error) {
+      throw this.diskFailed(error);
+    }
     const file = createWriteStream(path, { mode: 0o600 });
     const fileFailed = once(file, 'error').then(([error]) => Promise.reject(error as Error));
     fileFailed.catch(() => undefined);
@@ -139,12 +156,23 @@ export class UploadSpool {
       file.end();
       await Promise.race([once(file, 'finish'), fileFailed]);
     } catch (error) {
+      // The file's own failure wins: a body error seen after it is only its consequence.
+      const failed = file.errored;
       file.destroy();
       release();
       await rm(path, { force: true });
-      throw error;
+      throw failed ? this.diskFailed(failed) : error;
     }
     return new SpooledBody(path, held, key, nonce, cipher.getAuthTag(), release);
+  }
+
+  /** The spool's disk failed under a body: the client retries later, the operator's log gets the cause. */
+  private diskFailed(cause: unknown): TesseraError {
+    this.onDiskFailure?.(cause);
+    const error = new TesseraError('SERVICE_UNAVAILABLE', 'The datasets service cannot hold upload bodies right now; send this upload again shortly.', { retryAfterSeconds });
+    // Kept for the log, never in the answer: it names paths of this host.
+    Object.defineProperty(error, 'cause', { value: cause, enumerable: false, writable: true, configurable: true });
+    return error;
   }
 
   private take(tenantId: string, bytes: number): void {
