@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TesseraError } from '@tessera/errors';
+import { watchBodyDeadline as watchDeadline } from '@tessera/service-kit';
 import { requestIdOf } from './pipeline/request-id';
 
 /** A minute for a body of at most the gateway's 1 MiB: a client sending under ~17 KB/s is cut. */
@@ -21,50 +21,16 @@ export type CorsHeaders = (origin: string | undefined, setHeader: (name: string,
 /**
  * The gateway turns off Node's whole-request timeout (5 minutes by default, headers and body
  * together): it cut every upload that took longer — 100 MiB below ~340 KB/s — with a bare 408.
- * Every other request gets this deadline on its body instead, counted from its arrival: one still
- * being read then (a POST /graphql or predict body trickling in) is answered 408 `BAD_REQUEST`
- * (`reason: BODY_TIMEOUT`) and its connection closed; one whose answer is out but whose body is
- * still being drained loses its connection. Headers stay under Node's own `headersTimeout`.
+ * Every other request gets the deadline of `watchBodyDeadline` (service-kit) on its body, counted
+ * from its arrival, its refusal carrying the request id and the CORS headers every answer carries.
+ * Headers stay under Node's own `headersTimeout`.
  */
 export function watchBodyDeadline(req: IncomingMessage, res: ServerResponse, timeoutMs: number, applyCors: CorsHeaders): void {
-  if (req.complete) return;
-  const timer = setTimeout(() => {
-    done();
-    expire(req, res, timeoutMs, applyCors);
-  }, timeoutMs);
-  timer.unref();
-  // Per request, never on the socket: a keep-alive connection carries many requests.
-  const done = () => {
-    clearTimeout(timer);
-    req.off('end', done);
-    res.off('close', closed);
-  };
-  const closed = () => {
-    // Answered: the deadline still holds for a body drained after the answer.
-    if (req.complete || req.socket.destroyed) done();
-  };
-  req.once('end', done);
-  res.on('close', closed);
-}
-
-function expire(req: IncomingMessage, res: ServerResponse, timeoutMs: number, applyCors: CorsHeaders): void {
-  if (req.complete || ownClock.has(req) || req.socket.destroyed) return;
-  const socket = req.socket;
-  if (res.headersSent) {
-    socket.destroy();
-    return;
-  }
-  const error = new TesseraError('BAD_REQUEST', `The request body did not arrive within ${timeoutMs / 1000} s.`, { reason: 'BODY_TIMEOUT', timeoutMs });
-  if (!res.hasHeader('x-request-id')) res.setHeader('x-request-id', requestIdOf(req.headers));
-  applyCors(req.headers.origin, (name, value) => res.setHeader(name, value));
-  res.statusCode = 408;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('connection', 'close');
-  res.once('finish', () => {
-    // Our side ended and reading stopped, so the client reads the answer rather than a reset; gone a second later regardless.
-    socket.pause();
-    socket.end();
-    setTimeout(() => socket.destroy(), 1_000).unref();
+  watchDeadline(req, res, timeoutMs, {
+    exempt: (late) => ownClock.has(late),
+    decorate: (late, answer) => {
+      if (!answer.hasHeader('x-request-id')) answer.setHeader('x-request-id', requestIdOf(late.headers));
+      applyCors(late.headers.origin, (name, value) => answer.setHeader(name, value));
+    },
   });
-  res.end(JSON.stringify(error.toResponseBody()));
 }
