@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { parseDetails, type ChainRow } from './chain-canonical';
 
 /**
@@ -16,8 +17,8 @@ import { parseDetails, type ChainRow } from './chain-canonical';
 export interface ChainDetailsStore {
   /** Schema-qualified side table. */
   table: string;
-  /** Seals each event's canonical details text for its sequence number. */
-  seal(events: ReadonlyArray<{ seq: number; details: string }>): Promise<Array<{ seq: number; stored: string; keyVersion: number }>>;
+  /** Seals each event's canonical details text for its sequence number, for `within`'s transaction to store. */
+  seal(events: ReadonlyArray<{ seq: number; details: string }>, within: EntityManager): Promise<Array<{ seq: number; stored: string; keyVersion: number }>>;
   /** Opens one stored value (an envelope, or legacy clear JSON text); throws if it does not open. */
   open(seq: number, stored: string): Promise<unknown>;
 }

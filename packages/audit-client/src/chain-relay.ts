@@ -118,7 +118,7 @@ async function relayBatch(runner: QueryRunner, chain: ChainLocation, batchSize: 
     );
     if (chain.details && toSeal.length > 0) {
       // Same transaction as the chain rows: an event is never chained without its details.
-      const sealed = await chain.details.seal(toSeal);
+      const sealed = await chain.details.seal(toSeal, runner.manager);
       await runner.query(`INSERT INTO ${chain.details.table} (seq, details, key_version) VALUES ${sealed.map(() => '(?, ?, ?)').join(', ')}`, sealed.flatMap((row) => [row.seq, row.stored, row.keyVersion]));
     }
     await runner.query(`DELETE FROM ${chain.outboxTable} WHERE outbox_id IN (?)`, [pending.map((event) => event['outbox_id'])]);

@@ -142,16 +142,18 @@ export class FamilyKeys {
       const version = Number(row.version);
       const key = await this.unwrap(row.id, version);
       if (!key) continue;
-      const wrapped = await encryptBuffer(key, { dataKey: current.dataKey, keyVersion: current.keyVersion, associatedData: this.context(row.id, version) });
-      await this.scope.db((manager) =>
-        manager.query(`UPDATE ${this.keys.table} SET wrapped_key = ?, tenant_key_version = ? WHERE ${this.keys.idColumn} = ? AND version = ? AND tenant_key_version = ?`, [
+      // Wrapped in the transaction that stores it (the tenant's data-key floor: see TenantScope.sealingKey).
+      await this.scope.transaction(async (manager) => {
+        const tenantKey = await this.scope.sealingKey(manager);
+        const wrapped = await encryptBuffer(key, { dataKey: tenantKey.dataKey, keyVersion: tenantKey.keyVersion, associatedData: this.context(row.id, version) });
+        await manager.query(`UPDATE ${this.keys.table} SET wrapped_key = ?, tenant_key_version = ? WHERE ${this.keys.idColumn} = ? AND version = ? AND tenant_key_version = ?`, [
           wrapped.toString('base64'),
-          current.keyVersion,
+          tenantKey.keyVersion,
           row.id,
           version,
           row.tenant_key_version,
-        ]),
-      );
+        ]);
+      });
     }
     return rows.length;
   }
@@ -173,17 +175,18 @@ export class FamilyKeys {
   private async insertVersion(familyId: string, version: number, options: { ignoreDuplicate: boolean }): Promise<void> {
     const key = generateDataKey();
     try {
-      const tenantKey = await this.scope.currentDataKey();
-      const wrapped = await encryptBuffer(key, { dataKey: tenantKey.dataKey, keyVersion: tenantKey.keyVersion, associatedData: this.context(familyId, version) });
-      await this.scope.db((manager) =>
-        manager.query(`INSERT ${options.ignoreDuplicate ? 'IGNORE ' : ''}INTO ${this.keys.table} (${this.keys.idColumn}, version, wrapped_key, tenant_key_version, created_at) VALUES (?, ?, ?, ?, ?)`, [
+      // Wrapped in the transaction that stores it (the tenant's data-key floor: see TenantScope.sealingKey).
+      await this.scope.transaction(async (manager) => {
+        const tenantKey = await this.scope.sealingKey(manager);
+        const wrapped = await encryptBuffer(key, { dataKey: tenantKey.dataKey, keyVersion: tenantKey.keyVersion, associatedData: this.context(familyId, version) });
+        await manager.query(`INSERT ${options.ignoreDuplicate ? 'IGNORE ' : ''}INTO ${this.keys.table} (${this.keys.idColumn}, version, wrapped_key, tenant_key_version, created_at) VALUES (?, ?, ?, ?, ?)`, [
           familyId,
           version,
           wrapped.toString('base64'),
           tenantKey.keyVersion,
           new Date(),
-        ]),
-      );
+        ]);
+      });
     } finally {
       key.fill(0);
     }

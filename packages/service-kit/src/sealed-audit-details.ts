@@ -1,5 +1,5 @@
 import { tenantAuditDetailsTable, type ChainDetailsStore } from '@tessera/audit-client';
-import type { TenantKeyring } from '@tessera/tenancy';
+import { sealingKeyWithin, type TenantKeyring } from '@tessera/tenancy';
 import { ColumnSealer, sealWithKey, type ColumnKeys } from './sealed-columns';
 import type { SealedColumnSpec } from './sealed-column-store';
 
@@ -10,17 +10,21 @@ const cellOf = (seq: number) => ({ table: auditDetailsColumn.table, column: audi
 
 /** A tenant's keys straight from the keyring (the audit relay works per tenant id, without a request scope). */
 export function keyringColumnKeys(keyring: Pick<TenantKeyring, 'currentKey' | 'keyFor'>, tenantId: string): ColumnKeys {
-  return { tenantId, currentKey: () => keyring.currentKey(tenantId), keyFor: (version) => keyring.keyFor(tenantId, version) };
+  return { tenantId, sealingKey: (within) => sealingKeyWithin(within, keyring, tenantId), keyFor: (version) => keyring.keyFor(tenantId, version) };
 }
 
-/** Seals a tenant chain's event details with the tenant's current data key, one key lookup per relay batch. */
+/**
+ * Seals a tenant chain's event details with the tenant's current data key, one key lookup per relay
+ * batch, taken inside the batch's transaction (which holds the tenant's data-key floor until the
+ * details are committed).
+ */
 export function sealedAuditDetails(keys: ColumnKeys): ChainDetailsStore {
   const sealer = new ColumnSealer(keys);
   return {
     table: tenantAuditDetailsTable(keys.tenantId),
-    async seal(events) {
+    async seal(events, within) {
       if (events.length === 0) return [];
-      const key = await keys.currentKey();
+      const key = await keys.sealingKey(within);
       return events.map((event) => ({ seq: event.seq, stored: sealWithKey(event.details, key, keys.tenantId, cellOf(event.seq)), keyVersion: key.keyVersion }));
     },
     open: (seq, stored) => sealer.openJson<unknown>(stored, cellOf(seq)),

@@ -73,15 +73,17 @@ async function resealRows(scope: TenantScope, sealer: ColumnSealer, spec: Sealed
   for (const row of rows) {
     const cell = { table: spec.table, column: spec.column, rowId: String(row.id) };
     const value = await sealer.openJson<unknown>(row.value, cell);
-    const { sealed, keyVersion } = await sealer.sealJson(value, cell);
-    await scope.db((manager) =>
-      manager.query(`UPDATE ${spec.table} SET ${spec.column} = ?, ${spec.versionColumn} = ? WHERE ${spec.idColumn} = ? AND ${spec.versionColumn} = ?`, [
+    // Sealed in the transaction that stores it: a run still writing when the current version is
+    // rotated away and retired is counted by that retirement, or re-takes the key (data-key floor).
+    await scope.transaction(async (manager) => {
+      const { sealed, keyVersion } = await sealer.sealJson(value, cell, manager);
+      await manager.query(`UPDATE ${spec.table} SET ${spec.column} = ?, ${spec.versionColumn} = ? WHERE ${spec.idColumn} = ? AND ${spec.versionColumn} = ?`, [
         storedSealed(spec, sealed),
         keyVersion,
         row.id,
         Number(row.version),
-      ]),
-    );
+      ]);
+    });
     moved++;
   }
   return moved;

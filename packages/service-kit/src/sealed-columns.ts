@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { errors, isDependencyUnavailable, TesseraError } from '@tessera/errors';
 import type { TenantScope } from '@tessera/tenancy';
 
@@ -41,7 +42,12 @@ export interface SealingKey {
 /** The tenant keys a sealer needs: the current version for new seals, any version for reads. */
 export interface ColumnKeys {
   tenantId: string;
-  currentKey(): Promise<SealingKey>;
+  /**
+   * The current version, for a value that `within`'s transaction stores: the tenant's data-key
+   * floor is held until that transaction ends, so a retirement of this version counts the value or
+   * comes after it is re-taken (TenantScope.sealingKey).
+   */
+  sealingKey(within: EntityManager): Promise<SealingKey>;
   keyFor(version: number): Promise<Buffer>;
 }
 
@@ -124,14 +130,14 @@ function associatedData(tenantId: string, cell: SealedCell, keyVersion: number):
 
 /** The keys of the tenant a scope acts for. */
 export function scopeColumnKeys(scope: TenantScope): ColumnKeys {
-  return { tenantId: scope.tenant.id, currentKey: () => scope.currentDataKey(), keyFor: (version) => scope.resolveDataKey(version) };
+  return { tenantId: scope.tenant.id, sealingKey: (within) => scope.sealingKey(within), keyFor: (version) => scope.resolveDataKey(version) };
 }
 
 /**
  * One tenant's sealer for JSON values: what the owners (jobs, datasets, audit) call on write and
  * read. `sealJson` returns the text to store and its key version (owners keep the version in a
  * column of its own, indexed, so the re-encryption and the retirement check count without
- * reading every value).
+ * reading every value); it is called inside the transaction that stores the value (`within`).
  */
 export class ColumnSealer {
   constructor(readonly keys: ColumnKeys) {}
@@ -140,8 +146,8 @@ export class ColumnSealer {
     return new ColumnSealer(scopeColumnKeys(scope));
   }
 
-  async sealJson(value: unknown, cell: SealedCell): Promise<{ sealed: SealedText; keyVersion: number }> {
-    const key = await this.keys.currentKey();
+  async sealJson(value: unknown, cell: SealedCell, within: EntityManager): Promise<{ sealed: SealedText; keyVersion: number }> {
+    const key = await this.keys.sealingKey(within);
     return { sealed: sealWithKey(JSON.stringify(value), key, this.keys.tenantId, cell), keyVersion: key.keyVersion };
   }
 

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { isTesseraError } from '@tessera/errors';
 import { ColumnSealer, isSealedText, openWithKeys, sealedJsonColumnValue, sealedKeyVersion, sealWithKey, type ColumnKeys, type SealedText } from '../src/sealed-columns';
 
-/** A tenant's keyring in memory: versions 1..n, the last one current. */
+/** A tenant's keyring in memory: versions 1..n, the last one current (no database, so no data-key floor to hold). */
 function keysOf(tenantId: string, versions: Map<number, Buffer>): ColumnKeys {
   return {
     tenantId,
-    currentKey: async () => {
+    sealingKey: async () => {
       const version = Math.max(...versions.keys());
       return { dataKey: versions.get(version)!, keyVersion: version };
     },
@@ -19,6 +20,8 @@ function keysOf(tenantId: string, versions: Map<number, Buffer>): ColumnKeys {
 }
 
 const cell = { table: 'jobs', column: 'result_json', rowId: '5b3c3f4e-0000-4000-8000-000000000001' };
+/** The in-memory keys never look at the transaction (the floor is tested against the database in subgraphs/tenants). */
+const within = {} as EntityManager;
 
 async function expectRejected(promise: Promise<unknown>): Promise<void> {
   const error = await promise.then(
@@ -36,7 +39,7 @@ describe('sealed columns', () => {
   it('round-trips a JSON value under the current version, with no plaintext in the envelope', async () => {
     const sealer = new ColumnSealer(keysOf('acme', new Map([[1, v1]])));
     const value = { topValues: [{ value: 'secret-top-value', count: 3 }], mean: 4.5 };
-    const { sealed, keyVersion } = await sealer.sealJson(value, cell);
+    const { sealed, keyVersion } = await sealer.sealJson(value, cell, within);
     expect(keyVersion).toBe(1);
     expect(sealed).toMatch(/^tsc1\.1\.[A-Za-z0-9_-]+$/);
     expect(sealed).not.toContain('secret');
@@ -59,9 +62,9 @@ describe('sealed columns', () => {
   it('seals with the newest version after a rotation and still opens the older one', async () => {
     const versions = new Map([[1, v1]]);
     const sealer = new ColumnSealer(keysOf('acme', versions));
-    const old = (await sealer.sealJson({ w: [1, 2] }, cell)).sealed;
+    const old = (await sealer.sealJson({ w: [1, 2] }, cell, within)).sealed;
     versions.set(2, v2);
-    const fresh = await sealer.sealJson({ w: [3] }, cell);
+    const fresh = await sealer.sealJson({ w: [3] }, cell, within);
     expect(fresh.keyVersion).toBe(2);
     expect(sealedKeyVersion(fresh.sealed)).toBe(2);
     expect(await sealer.openJson(old, cell)).toEqual({ w: [1, 2] });

@@ -24,6 +24,7 @@ export { controlLedgerTable, templateSchemaName, tenantSchemaNamePattern } from 
 export * from './ownership/table-ownership';
 export { TenantProvisioner, type ProvisionTenantInput, type ProvisionerDeps } from './provisioning/tenant-provisioner';
 export { TenantScope, TenantScopeFactory, type TenantScopeDeps } from './tenant-scope';
+export { dataKeyFloorTable, sealingKeyWithin, raiseDataKeyFloor, dataKeyFloor } from './data-key-floor';
 export {
   migrationHistoryTable,
   isMigrationHistoryTable,

@@ -3,6 +3,7 @@ import type { Principal } from '@tessera/auth';
 import { regionUnavailable, TenantBucket, type RegionalObjectStores } from '@tessera/storage';
 import type { TenantDirectory } from './control-plane/tenant-directory';
 import type { CurrentDataKey, TenantKeyring } from './control-plane/tenant-keyring';
+import { sealingKeyWithin } from './data-key-floor';
 import { regionDatabase } from './tenant-databases';
 import { quoteIdentifier, tenantBucketName, tenantSchemaName } from './tenant-id';
 import type { TenantRecord } from './tenant-record';
@@ -71,6 +72,15 @@ export class TenantScope {
 
   currentDataKey(): Promise<CurrentDataKey> {
     return this.deps.keyring.currentKey(this.tenant.id);
+  }
+
+  /**
+   * The current data key for a small value sealed and stored by `manager`'s transaction (in this
+   * tenant's schema): holds the tenant's data-key floor until that transaction ends, so a
+   * retirement either counts what it stores or is counted after it (see data-key-floor.ts).
+   */
+  sealingKey(manager: EntityManager): Promise<CurrentDataKey> {
+    return sealingKeyWithin(manager, this.deps.keyring, this.tenant.id);
   }
 
   /**

@@ -7,7 +7,8 @@ import { tenantsMigrations } from './migrations';
  * accounts, API keys). Every service reads the directory (who the tenant is, its status and
  * limits); the services that encrypt or decrypt a tenant's data read its wrapped keys (unwrapping
  * needs the key provider, which the database never sees). The gateway reads the memberships and
- * keys to authorize requests; the audit service reads them for the access review.
+ * keys to authorize requests; the audit service reads them for the access review. In each tenant
+ * schema it owns one row, the data-key floor, that orders sealed writes against a retirement.
  */
 export const tenantsData: ServiceData = {
   service: 'tenants',
@@ -66,6 +67,14 @@ export const tenantsData: ServiceData = {
     { table: 'kek_rewraps', plane: 'control', access: 'read-write' },
     { table: 'tenant_erasures', plane: 'control', access: 'read-write' },
     { table: 'key_operations', plane: 'control', access: 'read-write' },
+    {
+      // One row: the lowest data-key version a new seal may use. The tenants service raises it when it
+      // retires a version; the services that seal read it under a shared lock in the sealing transaction.
+      table: 'data_key_floor',
+      plane: 'tenant',
+      access: 'read-write',
+      publishedTo: [{ to: ['datasets', 'models', 'jobs', 'audit'], privileges: ['SELECT'], why: 'held (shared lock) by each transaction that stores a value sealed with the tenant data key' }],
+    },
   ],
   borrows: [],
   migrations: tenantsMigrations,

@@ -75,9 +75,9 @@ export class AlertService {
     assertPermission(this.scope.principal, 'administer');
     const url = await this.validateUrl(rawUrl);
     const secret = generateWebhookSecret();
-    const sealed = await sealWebhookSecret(this.scope, secret);
     const createdAt = new Date();
     await this.scope.transaction(async (manager) => {
+      const sealed = await sealWebhookSecret(this.scope, manager, secret);
       await saveWebhook(manager, { url, secretCiphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, createdBy: this.scope.principal.subject, createdAt });
       await recordAuditEvent(manager, this.scope.principal, { action: 'alert.webhook.set', targetType: 'AlertWebhook', targetId: null, details: { host: new URL(url).host } });
     });

@@ -22,8 +22,11 @@ export async function reencryptAuditData(scopes: TenantScopeFactory, actor: Prin
   if (webhook && Number(webhook.key_version) < input.belowVersion) {
     const current = input.batchSize > 0 ? await scope.currentDataKey() : undefined;
     if (current && current.keyVersion >= input.belowVersion) {
-      const sealed = await sealWebhookSecret(scope, await openWebhookSecret(scope, webhook.secret_ciphertext));
-      await scope.db((manager) => manager.query('UPDATE alert_webhooks SET secret_ciphertext = ?, key_version = ? WHERE id = 1 AND key_version = ?', [sealed.ciphertext, sealed.keyVersion, webhook.key_version]));
+      const secret = await openWebhookSecret(scope, webhook.secret_ciphertext);
+      await scope.transaction(async (manager) => {
+        const sealed = await sealWebhookSecret(scope, manager, secret);
+        await manager.query('UPDATE alert_webhooks SET secret_ciphertext = ?, key_version = ? WHERE id = 1 AND key_version = ?', [sealed.ciphertext, sealed.keyVersion, webhook.key_version]);
+      });
       reencrypted++;
     } else {
       remaining++;

@@ -144,7 +144,6 @@ export class DatasetUploadService {
       assertDeclaredLength(upload, contentLength);
       content = spooled.read();
       const result = await this.storeValidated(upload, content, thread);
-      const sealedProfile = await sealUploadProfile(this.scope, upload.id, result.profile);
       await this.scope.transaction(async (manager) => {
         // The dataset may have been deleted (with this row) while the bytes were arriving, or be in
         // the middle of it. A delete marks the dataset DELETING before it lists the dataset's
@@ -155,6 +154,7 @@ export class DatasetUploadService {
         if (!dataset || dataset.status !== 'ACTIVE') throw errors.notFound('Dataset', upload.datasetId);
         const current = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id: upload.id }).getOne();
         if (!current) throw errors.notFound('DatasetUpload', upload.id);
+        const sealedProfile = await sealUploadProfile(this.scope, manager, upload.id, result.profile);
         await manager.getRepository(DatasetUploadEntity).update(
           { id: upload.id },
           { status: 'UPLOADED', sha256: result.sha256, storedSize: result.storedSize, keyVersion: result.keyVersion, ...sealedProfile, updatedAt: new Date() },
@@ -214,7 +214,7 @@ export class DatasetUploadService {
           sha256: upload.sha256,
           keyVersion: upload.keyVersion,
           rowCount: profile.rowCount,
-          ...(await sealVersionColumns(this.scope, versionId, profile.columns)),
+          ...(await sealVersionColumns(this.scope, manager, versionId, profile.columns)),
           createdBy: this.scope.principal.subject,
           createdAt: new Date(),
         };

@@ -82,7 +82,7 @@ export async function insertDatasetVersion(manager: EntityManager, scope: Tenant
     sha256: content.sha256,
     keyVersion: content.keyVersion,
     rowCount: content.profile.rowCount,
-    ...(await sealVersionColumns(scope, versionId, content.profile.columns)),
+    ...(await sealVersionColumns(scope, manager, versionId, content.profile.columns)),
     createdBy: scope.principal.subject,
     createdAt: new Date(),
   };

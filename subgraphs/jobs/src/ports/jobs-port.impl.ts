@@ -88,11 +88,13 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       const scope = await scopeOf(actor);
       const jobId = parseUuid(input.jobId, 'jobId');
       if (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(input.status)) throw errors.badInput('status must be a final status.', { field: 'status' });
-      // Sealed before the row is touched: a key provider outage fails the call (the worker retries), never stores a clear result.
-      const sealedResult = await sealJobResult(scope, jobId, input.result ?? null);
-      const done = await scope.db((manager) =>
-        finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error: runError(input.error), phase: input.phase ?? null }),
-      );
+      // Sealed in the transaction that stores it, before the row is touched: a key provider outage
+      // fails the call (the worker retries), never stores a clear result; a retirement of the key
+      // version it took either counts this result or waits for it (the tenant's data-key floor).
+      const done = await scope.transaction(async (manager) => {
+        const sealedResult = await sealJobResult(scope, manager, jobId, input.result ?? null);
+        return finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error: runError(input.error), phase: input.phase ?? null });
+      });
       if (done) await publishRow(scope, jobId);
       return done;
     },

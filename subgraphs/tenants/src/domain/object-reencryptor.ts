@@ -4,7 +4,7 @@ import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { isFamilyHeaderVersion, type ObjectReencryptionInput, type ObjectReencryptionProgress } from '@tessera/service-kit';
-import { advisoryLockName, quoteIdentifier, withAdvisoryLock, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
+import { advisoryLockName, quoteIdentifier, raiseDataKeyFloor, withAdvisoryLock, type TenantKeyring, type TenantScopeFactory } from '@tessera/tenancy';
 import { KeyOperationDrives } from './key-operation-drives';
 
 export type KeyOperationStatus = 'RUNNING' | 'DONE' | 'FAILED';
@@ -122,6 +122,17 @@ export class ObjectReencryptor {
   async find(id: string): Promise<KeyOperation | undefined> {
     const rows = (await this.deps.db.query(`SELECT * FROM ${this.table} WHERE id = ?`, [id])) as OperationRow[];
     return rows[0] ? toOperation(rows[0]) : undefined;
+  }
+
+  /**
+   * Before `version` is counted for its retirement: no new value may be sealed under it or older,
+   * and every write that took it has committed (the tenant's data-key floor, in its schema; see
+   * @tessera/tenancy data-key-floor.ts). Only for a version that is no longer current: the floor
+   * never passes the current version, so writers always have a key to take.
+   */
+  async closeSealedWrites(tenantId: string, version: number): Promise<void> {
+    const scope = await this.deps.scopes.forPrincipal(ownerActor(tenantId, 'retire'));
+    await scope.db((manager) => raiseDataKeyFloor(manager, tenantId, version));
   }
 
   /**

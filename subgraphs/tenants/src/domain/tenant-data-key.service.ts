@@ -87,8 +87,14 @@ export class TenantDataKeyService {
     if (!Number.isInteger(version) || !entry) throw errors.badInput('version must be an existing data-key version of the tenant.', { field: 'version' });
     if (entry.status === 'ACTIVE') throw errors.badInput('The current data-key version encrypts new objects: rotate first, re-encrypt, then retire the older one.', { field: 'version' });
     const reencryptor = this.reencryptor();
-    // Counted while the version's row is locked: a writer still holding this version either is
-    // counted or finds it gone (TenantKeyring.assertStillHeld) and keeps nothing under it.
+    // Small sealed writes first (job results, profiles, audit details, wrapped family keys, the
+    // webhook secret): the floor in the tenant's schema is raised past this version, which waits
+    // for every such write that took it to commit and turns later ones to the current key. Before
+    // the row lock below, so no writer ever waits on the control plane while holding the floor.
+    await reencryptor.closeSealedWrites(tenantId, version);
+    // Counted while the version's row is locked: a long writer still holding this version (an
+    // export, an upload) either is counted or finds it gone (TenantKeyring.assertStillHeld) and
+    // keeps nothing under it.
     const outcome = await this.deps.keyring.destroyVersion(tenantId, version, { actor: this.principal.subject, reason: 'requested' }, () => reencryptor.dependents(tenantId, version));
     if ('dependents' in outcome) {
       const { dependents } = outcome;
