@@ -44,4 +44,24 @@ describe('local object store: objects over the multipart threshold', () => {
     // Listing unfinished uploads of the bucket answers none (nothing is left in progress).
     expect(await client.listIncompleteUploads(bucketName, '', true).toArray()).toEqual([]);
   });
+  it('replaces an object as S3 does: a read during a write gets the old bytes or the new ones, whole', async () => {
+    const older = randomBytes(2 * 1024 * 1024);
+    const newer = randomBytes(512 * 1024);
+    await client.putObject(bucketName, 'datasets/replaced.bin', older, older.length);
+    const read = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await client.getObject(bucketName, 'datasets/replaced.bin')) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    // Writes of the two versions in turn while reads run beside them.
+    const writes = (async () => {
+      for (let i = 0; i < 10; i += 1) {
+        const body = i % 2 === 0 ? newer : older;
+        await client.putObject(bucketName, 'datasets/replaced.bin', body, body.length);
+      }
+    })();
+    const reads = await Promise.all(Array.from({ length: 20 }, () => read()));
+    await writes;
+    for (const bytes of reads) expect(bytes.equals(older) || bytes.equals(newer)).toBe(true);
+  });
 });

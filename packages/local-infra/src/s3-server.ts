@@ -34,6 +34,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   new AWSAccount(100000000001, 'tessera-local').createKeyPair(options.accessKey, options.secretKey);
   // s3rver serves HTTPS itself when given a key and certificate; there is no plaintext listener.
   const server = new S3rver({ port: options.port ?? 0, address: '127.0.0.1', directory, silent: true, resetOnClose: false, key: options.tls.key, cert: options.tls.cert });
+  serializeObjectAccess((server as unknown as { store: ObjectStoreInternals }).store);
   const { port } = await server.run();
   answerMultipartListings(server.httpServer!);
   return {
@@ -69,4 +70,73 @@ function answerMultipartListings(http: Server): void {
     }
     for (const listener of s3) listener.call(http, req, res);
   });
+}
+
+/** The parts of s3rver's filesystem store that read or replace an object's bytes. */
+interface ObjectStoreInternals {
+  getObject(bucket: string, key: string, options?: unknown): Promise<{ content?: NodeJS.ReadableStream | null } | null>;
+  putObject(object: { bucket: string; key: string }): Promise<unknown>;
+  copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, ...rest: unknown[]): Promise<unknown>;
+  deleteObject(bucket: string, key: string): Promise<unknown>;
+}
+
+/**
+ * S3 replaces an object atomically: a read gets the old bytes or the new ones. s3rver rewrites the
+ * file in place and its length afterwards, so a read during a write (a re-encryption run replacing
+ * objects while a key status reads their headers) got fewer bytes than its Content-Length and a
+ * reset connection, which the platform rightly reports as SERVICE_UNAVAILABLE. Here each object's
+ * reads and writes take turns: a read holds its turn until its body has been sent.
+ */
+function serializeObjectAccess(store: ObjectStoreInternals): void {
+  const tails = new Map<string, Promise<void>>();
+  const turn = async (bucket: string, key: string): Promise<() => void> => {
+    const name = `${bucket}/${key}`;
+    const before = tails.get(name) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = before.then(() => mine);
+    tails.set(name, tail);
+    await before;
+    return () => {
+      release();
+      if (tails.get(name) === tail) tails.delete(name);
+    };
+  };
+  const getObject = store.getObject.bind(store);
+  const putObject = store.putObject.bind(store);
+  const copyObject = store.copyObject.bind(store);
+  const deleteObject = store.deleteObject.bind(store);
+  store.getObject = async (bucket, key, options) => {
+    const done = await turn(bucket, key);
+    try {
+      const object = await getObject(bucket, key, options);
+      const content = object?.content;
+      if (!content) done();
+      else content.once('close', done);
+      return object;
+    } catch (error) {
+      done();
+      throw error;
+    }
+  };
+  const exclusive =
+    <A extends unknown[]>(bucketAt: number, keyAt: number, write: (...args: A) => Promise<unknown>) =>
+    async (...args: A) => {
+      const done = await turn(String(args[bucketAt]), String(args[keyAt]));
+      try {
+        return await write(...args);
+      } finally {
+        done();
+      }
+    };
+  store.putObject = async (object) => {
+    const done = await turn(object.bucket, object.key);
+    try {
+      return await putObject(object);
+    } finally {
+      done();
+    }
+  };
+  store.copyObject = exclusive(2, 3, copyObject);
+  store.deleteObject = exclusive(0, 1, deleteObject);
 }

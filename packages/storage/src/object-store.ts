@@ -20,6 +20,9 @@ export function objectStoreConnection(endpoint: string): Pick<ClientOptions, 'en
 
 const agentsByCaFile = new Map<string, Agent>();
 
+/** The longest a pooled socket to the store stays open unused, for stores that announce no keep-alive timeout. */
+const idleSocketTimeoutMs = 30_000;
+
 /**
  * The CA text of OBJECT_STORE_TLS_CA_FILE (read once per process), for the store's https:// clients
  * that are not minio's (STS AssumeRole). Undefined: the public roots.
@@ -37,7 +40,12 @@ export function objectStoreTransport(config: { endpoint: string; tlsCaFile?: str
   if (config.tlsCaFile === undefined || !config.endpoint.startsWith('https://')) return {};
   let agent = agentsByCaFile.get(config.tlsCaFile);
   if (!agent) {
-    agent = new Agent({ keepAlive: true, ca: objectStoreTlsCa(config) });
+    // An idle pooled socket is closed on our side before the store closes it (Node's agent takes the
+    // store's `Keep-Alive: timeout=N` less a second; 30 s where the store announces nothing): a
+    // request sent on a socket the store is closing at that moment failed with ECONNRESET, and
+    // reached the caller as SERVICE_UNAVAILABLE (a local store closes idle sockets after 5 s).
+    // Only idle sockets are timed: a request in progress is not.
+    agent = new Agent({ keepAlive: true, timeout: idleSocketTimeoutMs, ca: objectStoreTlsCa(config) });
     agentsByCaFile.set(config.tlsCaFile, agent);
   }
   return { transportAgent: agent };
