@@ -34,6 +34,7 @@ import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions
 import { createGraphQLPostHandler } from './graphql-post-handler';
 import { createPredictRoute, predictRoutePath } from './predict-route';
 import { operationSlotPlugin } from './operation-slot-plugin';
+import { persistedDocumentPlugin } from './persisted-document-plugin';
 import { defaultTenantConcurrency, TenantConcurrency } from './pipeline/tenant-concurrency';
 import { defaultTransferIdleTimeoutMs, defaultTransfersPerTenant, TransferSlots } from './pipeline/transfer-slots';
 import { clientAddressOf, type RequestFacts } from './request-facts';
@@ -191,6 +192,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       requestMetricsPlugin(requestMetrics),
       jsonContentTypePlugin(),
       operationSlotPlugin(),
+      persistedDocumentPlugin(),
     ],
   });
   await server.start();

@@ -41,6 +41,14 @@ describe('prepared operations and persisted documents at the gateway', () => {
     return { ...(JSON.parse(text) as GraphQLResponse<Record<string, unknown>>), status: response.status, text };
   }
 
+  /** GET /graphql with the operation in the URL (a custom header passes Apollo's CSRF check). */
+  async function get(token: string | undefined, params: Record<string, string>): Promise<GraphQLResponse<Record<string, unknown>> & { status: number }> {
+    const response = await fetch(`${stack.graphqlUrl}?${new URLSearchParams(params).toString()}`, {
+      headers: { 'apollo-require-preflight': 'true', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    return { ...((await response.json()) as GraphQLResponse<Record<string, unknown>>), status: response.status };
+  }
+
   /** Counts the requests the datasets subgraph receives while `run` runs. */
   async function datasetsCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: number }> {
     let calls = 0;
@@ -66,6 +74,27 @@ describe('prepared operations and persisted documents at the gateway', () => {
     // A hash that is not the text's: refused, nothing registered under it.
     const lie = await post(acmeToken, { query: '{ currentTenant { id } }', extensions: { persistedQuery } });
     expectRefused(lie, 400, 'BAD_REQUEST');
+  });
+
+  it('APQ and documentId over GET: the hash in the URL runs the document as on POST, for its own tenant only', async () => {
+    const query = '{ datasets(first: 2) { edges { node { name } } } }';
+    const extensions = JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(query) } });
+    const missing = await get(acmeToken, { extensions });
+    expect([missing.status, errorCodes(missing)]).toEqual([200, ['PERSISTED_QUERY_NOT_FOUND']]);
+    const registered = await get(acmeToken, { query, extensions });
+    expect([registered.status, errorCodes(registered), registered.data]).toEqual([200, [], { datasets: { edges: [{ node: { name: 'prepared-one' } }] } }]);
+    const byHash = await get(acmeToken, { extensions });
+    expect([byHash.status, errorCodes(byHash), byHash.data]).toEqual([200, [], registered.data]);
+    const byId = await get(acmeToken, { documentId: `sha256:${sha256(query)}` });
+    expect([byId.status, errorCodes(byId), byId.data]).toEqual([200, [], registered.data]);
+    // Registered over GET for acme only.
+    const other = await get(globexToken, { extensions });
+    expect([other.status, errorCodes(other), other.data ?? null]).toEqual([200, ['PERSISTED_QUERY_NOT_FOUND'], null]);
+    // A persisted mutation is still no GET operation.
+    const mutation = 'mutation { removeAlertWebhook }';
+    expect(errorCodes(await post(acmeToken, { query: mutation, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(mutation) } } }))).toEqual([]);
+    const refused = await get(acmeToken, { extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: sha256(mutation) } }) });
+    expect(refused.status).toBe(405);
   });
 
   it('an unknown hash costs one cost unit, not the refusal fee: an APQ client on a small budget is not paced by its first requests', async () => {
