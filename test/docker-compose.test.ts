@@ -686,6 +686,33 @@ describe('docker-compose.yml: TLS to MinIO and Keycloak', () => {
     expect(() => readGatewayEnvironment({ ...env, OIDC_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/OIDC_TLS_CA_FILE/);
   });
 
+  it('reads the upload pace once at start-up, and refuses a bad value naming the setting', async () => {
+    const env = resolvedEnv('gateway', await generateEnvironment());
+    expect(readGatewayEnvironment(env).gateway.limits.uploadPace).toEqual({ minBytesPerSecond: 16_384, graceMs: 60_000, maxDurationMs: 0 });
+    expect(readGatewayEnvironment({ ...env, UPLOAD_MIN_BYTES_PER_SECOND: '65536', UPLOAD_RATE_GRACE_MS: '30000', UPLOAD_MAX_DURATION_MS: '7200000' }).gateway.limits.uploadPace).toEqual({
+      minBytesPerSecond: 65_536,
+      graceMs: 30_000,
+      maxDurationMs: 7_200_000,
+    });
+    const bad: Array<[string, string]> = [
+      ['UPLOAD_MIN_BYTES_PER_SECOND', '0'],
+      ['UPLOAD_MIN_BYTES_PER_SECOND', '1023'],
+      ['UPLOAD_MIN_BYTES_PER_SECOND', '16k'],
+      ['UPLOAD_MIN_BYTES_PER_SECOND', String(200 * 1024 * 1024)],
+      ['UPLOAD_RATE_GRACE_MS', '999'],
+      ['UPLOAD_RATE_GRACE_MS', '3600001'],
+      ['UPLOAD_RATE_GRACE_MS', '1.5'],
+      ['UPLOAD_MAX_DURATION_MS', '-1'],
+      ['UPLOAD_MAX_DURATION_MS', '59999'],
+      ['UPLOAD_MAX_DURATION_MS', String(8 * 86_400_000)],
+    ];
+    for (const [name, value] of bad) expect(() => readGatewayEnvironment({ ...env, [name]: value })).toThrow(new RegExp(name));
+    // The subgraphs read the gateway's idle timeout for their own, looser, cut of a stalled upload.
+    const models = resolvedEnv('models', await generateEnvironment());
+    expect(readSubgraphEnvironment('models', models).uploadStallMs).toBe(60_000);
+    expect(readSubgraphEnvironment('models', { ...models, TRANSFER_IDLE_TIMEOUT_MS: '10000' }).uploadStallMs).toBe(20_000);
+  });
+
   it('runs trusted documents only with a manifest whose ids are the SHA-256 of their documents', async () => {
     const env = resolvedEnv('gateway', await generateEnvironment());
     expect(readGatewayEnvironment(env).gateway.persistedDocuments).toEqual({ mode: 'automatic', trusted: undefined });

@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { gatewayEnvironment, migratorEnvironment, portCallersOf, portsCalledBy, subgraphEnvironment, subgraphNames, type SubgraphName } from '@tessera/platform';
 import { readSupervisorEnvironment, workerEnvironment, workerPortOwners } from '@tessera/workers';
 import { keyServiceEnvironment } from '@tessera/key-service';
-import { TrustedProxies } from '@tessera/gateway';
+import { subscriptionKeepAliveMs, TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
 import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
@@ -417,6 +417,47 @@ describe('deploy/kubernetes production gateway behind its ingress', () => {
     expect(policy.spec.ingress.flatMap((rule: any) => rule.from)).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } },
     ]);
+  });
+});
+
+describe('deploy/kubernetes production ingress annotations against the gateway it fronts', () => {
+  const ingress = () => byKind('production', 'Ingress').find((m) => m.metadata.name === 'tessera-gateway')!;
+  const annotation = (name: string) => ingress().metadata.annotations?.[`nginx.ingress.kubernetes.io/${name}`];
+  /** A gateway setting as the production pods get it: their ConfigMap's value, or the schema's default. */
+  function gatewaySetting<K extends 'MAX_UPLOAD_BYTES' | 'TRANSFER_IDLE_TIMEOUT_MS' | 'REQUEST_BODY_TIMEOUT_MS'>(name: K): number {
+    const config = byKind('production', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-gateway'))!;
+    return gatewayEnvironment.shape[name].parse(config.data?.[name]);
+  }
+  /** nginx's size syntax (client_max_body_size): bytes, k, m or g. */
+  function nginxBytes(value: string): number {
+    const match = /^(\d+)([kmg]?)$/i.exec(value);
+    if (!match) throw new Error(`not an nginx size: ${value}`);
+    return Number(match[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[match[2]!.toLowerCase()]!;
+  }
+
+  it('streams request bodies to the gateway instead of buffering them (its transfer slots, idle timeout and upload pace see the client)', () => {
+    expect(annotation('proxy-request-buffering')).toBe('off');
+  });
+
+  it('lets every body the gateway accepts through, and leaves the refusal of one just over MAX_UPLOAD_BYTES to the gateway', () => {
+    const ingressBytes = nginxBytes(annotation('proxy-body-size')!);
+    const maxUploadBytes = gatewaySetting('MAX_UPLOAD_BYTES');
+    expect(ingressBytes).toBeGreaterThan(maxUploadBytes);
+    expect(ingressBytes - maxUploadBytes).toBeLessThanOrEqual(16 * 1024 * 1024);
+  });
+
+  it('waits on a slow client longer than the gateway does, so the gateway cuts it with its typed answer', () => {
+    const sendTimeoutMs = Number(annotation('proxy-send-timeout')) * 1000;
+    expect(sendTimeoutMs).toBeGreaterThan(gatewaySetting('TRANSFER_IDLE_TIMEOUT_MS'));
+    expect(sendTimeoutMs).toBeGreaterThan(gatewaySetting('REQUEST_BODY_TIMEOUT_MS'));
+    // client-body-timeout is the controller's ConfigMap's (60 s unless changed there): between two reads of the client's body.
+    expect(gatewaySetting('TRANSFER_IDLE_TIMEOUT_MS')).toBeLessThan(60_000);
+  });
+
+  it("keeps idle subscriptions open (the gateway's WebSocket pings come well within the read timeout) and waits minutes for an upload's answer", () => {
+    const readTimeoutMs = Number(annotation('proxy-read-timeout')) * 1000;
+    expect(readTimeoutMs).toBeGreaterThanOrEqual(2 * subscriptionKeepAliveMs);
+    expect(readTimeoutMs).toBeGreaterThanOrEqual(300_000);
   });
 });
 

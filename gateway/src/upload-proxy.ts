@@ -1,7 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
 import { internalContextHeader } from '@tessera/auth';
-import { errors, TesseraError } from '@tessera/errors';
+import { errors, type TesseraError } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
 import { releaseWithResponse } from './release-with-response';
@@ -9,6 +9,7 @@ import { assertIdentityEncoding } from './request-body';
 import { drainUnreadBody } from './unread-body';
 import { bodyTimedByStream } from './body-deadline';
 import type { SubgraphAgents } from './subgraph-tls';
+import { isUploadCut, uploadStalled, watchUploadPace, type UploadPace } from './upload-pace';
 
 const uploadId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -20,6 +21,8 @@ export interface UploadProxyOptions {
   maxUploadBytes: number;
   /** How long the body may send nothing before the upload is given up (and its connection to the subgraph freed). */
   idleTimeoutMs: number;
+  /** How fast the body must arrive on average, and for how long at most (see upload-pace.ts). */
+  pace: UploadPace;
   /** Authenticates the caller, takes one of its tenant's transfer slots and signs its context for `subgraph`. */
   authorize(req: Request, subgraph: string): Promise<{ token: string; release: () => void }>;
 }
@@ -77,17 +80,28 @@ export function uploadProxy(options: UploadProxyOptions) {
           });
           reply.on('error', reject);
         });
-        // Each stream holds a connection of the pool all tenants share: a body that stops arriving
-        // gives it up after idleTimeoutMs (the subgraph sees the upload cut short and discards it).
-        const idle = setTimeout(() => {
-          // Answered already (early), and the rest of the body stopped coming: nothing more to say.
-          if (res.headersSent) return void req.socket.destroy();
-          res.setHeader('connection', 'close');
-          upstream.destroy(stalled(options.idleTimeoutMs));
-        }, options.idleTimeoutMs);
-        req.on('data', () => idle.refresh());
+        // Each stream holds a connection of the pool all tenants share, and at the subgraph memory
+        // or spool bytes all tenants share: a body that stops arriving gives them up after
+        // idleTimeoutMs, one that arrives too slowly once it falls behind the pace (the subgraph
+        // sees the upload cut short and discards it, releasing what it held).
+        const giveUp = (error: TesseraError) => {
+          clearTimeout(idle);
+          pace.stop();
+          // Answered already (early), and the rest of the body is too slow: nothing more to say.
+          if (answered || res.headersSent) return void req.socket.destroy();
+          upstream.destroy(error);
+        };
+        const idle = setTimeout(() => giveUp(uploadStalled(options.idleTimeoutMs)), options.idleTimeoutMs);
+        const pace = watchUploadPace(options.pace, giveUp);
+        req.on('data', (chunk: Buffer) => {
+          idle.refresh();
+          pace.received(chunk.length);
+        });
         bodyTimedByStream(req);
-        afterBody(req, () => clearTimeout(idle));
+        afterBody(req, () => {
+          clearTimeout(idle);
+          pace.stop();
+        });
         // Once the answer has begun, it decides (the subgraph may close its side of a refused body).
         upstream.on('error', (error) => {
           if (!answered) reject(error);
@@ -96,14 +110,29 @@ export function uploadProxy(options: UploadProxyOptions) {
         req.pipe(upstream);
       });
     } catch (error) {
+      if (isUploadCut(error)) return answerCut(req, res, error);
       req.resume();
       sendError(res, error);
     }
   };
 }
 
-function stalled(idleTimeoutMs: number): TesseraError {
-  return new TesseraError('BAD_REQUEST', `The upload stalled: no bytes arrived for ${idleTimeoutMs / 1000} s.`, { idleTimeoutMs });
+/**
+ * 408 with the typed refusal, then the connection closed: the client may still be sending, and
+ * the rest of a body given up for its pace is not read (draining it would keep the slot as long).
+ */
+function answerCut(req: Request, res: Response, error: TesseraError): void {
+  const socket = req.socket;
+  if (res.headersSent) return void socket.destroy();
+  res.status(408);
+  res.setHeader('connection', 'close');
+  res.once('finish', () => {
+    // Our side ended and reading stopped, so the caller reads the answer rather than a reset; gone a second later regardless.
+    socket.pause();
+    socket.end();
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  });
+  res.json(error.toResponseBody());
 }
 
 /**

@@ -112,7 +112,7 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     expect(answer.closed).toBe(false);
   }, 60_000);
 
-  it('an upload whose body stops arriving is answered BAD_REQUEST, and leaves no object, no reservation and no slot', async () => {
+  it('an upload whose body stops arriving is answered 408 BAD_REQUEST (UPLOAD_STALLED), and leaves no object, no reservation and no slot', async () => {
     const token = await quiet.token('admin');
     const dataset = expectNoErrors(await stack.query<{ createDataset: { id: string } }>(token, createDataset, { input: { name: 'stalls' } }));
     const csv = 'a,b\n1,2\n3,4\n5,6\n';
@@ -128,8 +128,8 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     sockets.push(socket);
     expect(await waitFor(() => answer.closed, idleTimeoutMs * 4)).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(idleTimeoutMs - 100);
-    expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', idleTimeoutMs } }] });
+    expect(answer.status).toBe(408);
+    expect(JSON.parse(answer.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: 'UPLOAD_STALLED', idleTimeoutMs } }] });
 
     // The subgraph saw the upload cut short: failed, its bytes gone, its storage reservation released.
     const schema = quoteIdentifier(quiet.schema);

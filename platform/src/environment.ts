@@ -100,6 +100,18 @@ const gatewayVariables = z.object({
   TRANSFERS_PER_TENANT: z.coerce.number().int().min(1).default(8),
   /** How long an upload's body or a download's reader may move no bytes before the gateway cuts the stream. */
   TRANSFER_IDLE_TIMEOUT_MS: milliseconds(30_000, 1_000),
+  /** Bytes per second an upload's body must average beyond UPLOAD_RATE_GRACE_MS (gateway/src/upload-pace.ts). */
+  UPLOAD_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(1_024).max(100 * 1024 * 1024).default(16 * 1024),
+  /** Time every upload's body gets before its rate counts. */
+  UPLOAD_RATE_GRACE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** Longest an upload's body may take whatever its rate; 0: no ceiling but the rate's. */
+  UPLOAD_MAX_DURATION_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .refine((ms) => ms === 0 || ms >= 60_000, { message: '0 (no ceiling) or at least 60000' })
+    .default(0),
   REQUEST_BODY_TIMEOUT_MS: milliseconds(60_000, 1_000),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   /** Where tenant roles come from: the token's roles claim, or Tessera's members (README: Members, service accounts and API keys). */
@@ -128,6 +140,8 @@ const subgraphVariables = z.object({
   INTERNAL_CONTEXT_PUBLIC_KEY: jsonWebKey(),
   /** How long a body other than a streamed upload's may take to arrive (port calls, operations, predictions). */
   REQUEST_BODY_TIMEOUT_MS: milliseconds(60_000, 1_000),
+  /** The gateway's; a streamed upload that moves no bytes for twice this loses its connection here (a gateway that vanished without closing it). */
+  TRANSFER_IDLE_TIMEOUT_MS: milliseconds(30_000, 1_000),
 });
 
 export const gatewayEnvironment = databaseVariables
@@ -269,7 +283,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       trustedProxies: parsed.TRUSTED_PROXIES,
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS, uploadPace: { minBytesPerSecond: parsed.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.UPLOAD_RATE_GRACE_MS, maxDurationMs: parsed.UPLOAD_MAX_DURATION_MS } },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },
@@ -299,6 +313,11 @@ function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL
   return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, validationThreads: parsed.MODEL_VALIDATION_THREADS };
 }
 
+/** A subgraph cuts a streamed upload idle for twice the gateway's idle timeout: the gateway, alive, always cuts first. */
+export function uploadStallMsFor(transferIdleTimeoutMs: number): number {
+  return 2 * transferIdleTimeoutMs;
+}
+
 export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessEnv = process.env) {
   // One parse of the whole schema reports every bad or missing variable at once; the typed
   // reads below then cannot fail.
@@ -313,6 +332,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     port: parsed.PORT,
     host: parsed.LISTEN_HOST,
     requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS,
+    uploadStallMs: uploadStallMsFor(parsed.TRANSFER_IDLE_TIMEOUT_MS),
     /** Read when the subgraph starts (main.ts). */
     tls: { files: toTlsFiles(parsed), allowedClients: parsed.TLS_ALLOWED_CLIENTS },
     telemetry: toTelemetryConfig(parsed),

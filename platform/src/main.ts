@@ -119,7 +119,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
       // certificate), and the services that call its ports.
       allowedClients: [...new Set([...env.tls.allowedClients, module.name, ...portCallersOf(module.name)])],
     },
-    { requestBodyTimeoutMs: env.requestBodyTimeoutMs },
+    { requestBodyTimeoutMs: env.requestBodyTimeoutMs, uploadStallMs: env.uploadStallMs },
   );
   logger.info('subgraph listening', { url: `${subgraph.url}/graphql` });
   return async () => {

@@ -105,6 +105,13 @@ interface RelayPlan {
 export const maxUnsentBytes = 4 * maxSubscriptionMessageBytes;
 
 /**
+ * graphql-ws pings every socket this often (a WebSocket ping frame) and closes one whose pong has
+ * not come by the next ping. It is also what keeps an idle subscription open through a proxy that
+ * closes a connection silent for longer than its read timeout (ingress-nginx: 60 s by default).
+ */
+export const subscriptionKeepAliveMs = 12_000;
+
+/**
  * graphql-ws (graphql-transport-ws) on the gateway's own `/graphql`, next to Apollo's HTTP
  * handler, because @apollo/gateway does not execute subscriptions. Like Apollo Router's
  * WebSocket passthrough: authenticate the token at `connection_init` (the HTTP checks), validate
@@ -351,6 +358,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       isProd: true,
     },
     wss,
+    subscriptionKeepAliveMs,
   );
 
   /** Validates and routes one operation; throws typed errors the client receives as an `error` message. */

@@ -87,6 +87,8 @@ export function buildProtectedSchema(definition: Pick<SubgraphDefinition, 'typeD
 export interface SubgraphServerOptions {
   /** How long a body other than a streamed upload's may take to arrive, from the request's start (default 60 000). */
   requestBodyTimeoutMs?: number | undefined;
+  /** How long a streamed upload's body may move no bytes before its connection is cut (default 60 000: twice the gateway's idle timeout). */
+  uploadStallMs?: number | undefined;
 }
 
 export async function startSubgraph(
@@ -179,7 +181,7 @@ export async function startSubgraph(
   const plainRoutes = new Map((definition.plainRoutes ?? []).map((route) => [`/internal${route.path}`, route]));
   const bodyTimeoutMs = options.requestBodyTimeoutMs ?? defaultInternalBodyTimeoutMs;
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
-    watchInternalBodyDeadline(req, res, bodyTimeoutMs);
+    watchInternalBodyDeadline(req, res, bodyTimeoutMs, options.uploadStallMs);
     const route = plainRoutes.size > 0 ? plainRoutes.get((req.url ?? '').split('?')[0]!) : undefined;
     if (!route) return void app(req as Request, res as Response);
     tracedPlainRequest(definition.name, req, res, () => {
