@@ -363,8 +363,9 @@ export class TenantPool {
     const refusal = this.settings.memory.noRoom(this, bytes);
     if (!refusal) return;
     this.awaitingRoom = false;
-    // Calls already have processes to wait for (they queue as usual); with none, nothing would run them.
-    if (this.workers.length > 0 || this.startups.size > 0) return;
+    // Calls already have processes to wait for (they queue as usual), or a process of this pool being
+    // replaced still holds the room and gives it back when it has exited; with neither, nothing would run them.
+    if (this.workers.length > 0 || this.startups.size > 0 || this.reservations.size > 0) return;
     for (const call of this.queue.drain()) this.fail(call, refusal);
   }
 
@@ -414,7 +415,12 @@ export class TenantPool {
     const reserved = this.reservations.get(worker);
     this.reservations.delete(worker);
     if (reserved !== undefined) this.settings.memory.release(this, reserved);
-    if (this.closed || this.retiring.has(worker)) return;
+    if (this.closed) return;
+    if (this.retiring.has(worker)) {
+      // A replaced process (outdated threads or cap): calls waiting for its room may start one now.
+      if (this.queue.count > 0) this.schedule();
+      return;
+    }
     this.settings.onUnexpectedExit?.(this.id, worker.pid, worker.describeExit());
     // A crash, a timeout or a memory kill: bring the pool back to strength right away, so the next
     // call does not pay the process start (as far as the budget allows; waiting calls start one anyway).
