@@ -24,10 +24,10 @@ describe('inference and CSV parsing settings', () => {
     return '';
   };
 
-  it('unset, the documented defaults apply (memory budget 4096 MiB, 2048 MiB per process, 32 shared pools, 5000 ms)', () => {
+  it('unset, the documented defaults apply (memory budget 4096 MiB, 1024 MiB per process, 32 shared pools, 5000 ms)', () => {
     const inference = readSubgraphEnvironment('models', models).inference!;
     expect(inference).toEqual({ pools: {} });
-    expect(parseInferencePoolsOptions(inference.pools)).toMatchObject({ memoryBudgetMb: 4096, processMemoryMb: 2048, maxLiveSharedPools: 32, defaultTimeoutMs: 5_000, batching: { maxBatchSize: 64, maxDelayMs: 0 } });
+    expect(parseInferencePoolsOptions(inference.pools)).toMatchObject({ memoryBudgetMb: 4096, processMemoryMb: 1024, maxLiveSharedPools: 32, defaultTimeoutMs: 5_000, batching: { maxBatchSize: 64, maxDelayMs: 0 } });
     expect(readWorkerEnvironment(worker).inference).toEqual({});
     expect(readSubgraphEnvironment('datasets', datasets).csvParsing).toEqual({});
   });

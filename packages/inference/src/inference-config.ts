@@ -52,7 +52,7 @@ export const inferencePoolsOptionsSchema = z.object({
    * Resident memory cap of one inference process, MiB, for calls without tenant limits (0: none of
    * its own, so half the memory budget, the most any process is given).
    */
-  processMemoryMb: z.number().int().min(0).default(2048),
+  processMemoryMb: z.number().int().min(0).default(1024),
   /**
    * MiB all inference processes of this service process may hold together: each reserves its cap
    * when it starts (inference-memory-budget.ts); one tenant at most half. The default holds two

@@ -11,7 +11,7 @@ describe('inference options', () => {
     expect(options.dedicated.processes).toBe(2);
     expect(options.batching).toEqual({ maxBatchSize: 64, maxDelayMs: 0 });
     expect(options.defaultTimeoutMs).toBe(5_000);
-    expect(options).toMatchObject({ maxProcessesPerPool: 16, maxThreadsPerProcess: availableParallelism(), processMemoryMb: 2048, memoryBudgetMb: 4096, memoryCheckIntervalMs: 200, maxLiveSharedPools: 32 });
+    expect(options).toMatchObject({ maxProcessesPerPool: 16, maxThreadsPerProcess: availableParallelism(), processMemoryMb: 1024, memoryBudgetMb: 4096, memoryCheckIntervalMs: 200, maxLiveSharedPools: 32 });
     expect(parseInferencePoolsOptions({ dedicated: { processes: 4 } }).dedicated).toEqual({ processes: 4, idleStopMs: 900_000, intraOpNumThreads: 0 });
   });
 
