@@ -16,7 +16,7 @@ import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { defaultKeyClients, keyServiceEnvironment, readKeyServiceEnvironment } from '@tessera/key-service';
 import { masterKeyImportEnvironment } from '@tessera/platform';
 import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
-import { composeBytes, modelsMemoryFloorBytes, workerMemoryFloorBytes } from './memory-bounds';
+import { composeBytes, datasetsMemoryFloorBytes, modelsMemoryFloorBytes, workerMemoryFloorBytes } from './memory-bounds';
 import { aclFileTemplate, redisAdminUser, redisPasswordVariable, redisServices, redisUrlUser, serviceAcl, type RedisService } from '@tessera/redis-acl';
 
 const root = join(__dirname, '..');
@@ -1170,10 +1170,11 @@ describe('docker-compose.yml: the compiled image, limits and hardening', () => {
     }
   });
 
-  it('lets the models and worker containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
+  it('lets the models, worker and datasets containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
     const floors: Array<[string, number]> = [
       ['models', modelsMemoryFloorBytes(serviceEnv('models'))],
       ['worker', workerMemoryFloorBytes(serviceEnv('worker'))],
+      ['datasets', datasetsMemoryFloorBytes(serviceEnv('datasets'))],
     ];
     for (const [name, floor] of floors) {
       const limit = composeBytes(String(services[name]!.deploy?.resources?.limits?.memory));

@@ -17,7 +17,7 @@ import { subscriptionKeepAliveMs, TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
 import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
-import { modelsMemoryFloorBytes, quantityBytes, workerMemoryFloorBytes } from './memory-bounds';
+import { datasetsMemoryFloorBytes, modelsMemoryFloorBytes, quantityBytes, workerMemoryFloorBytes } from './memory-bounds';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
@@ -226,10 +226,10 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     expect(quantityBytes(volume.emptyDir.sizeLimit)).toBeGreaterThan(spool.totalBytes!);
   });
 
-  it('lets the models and worker containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
-    const floors: Record<string, (env: Record<string, string>) => number> = { models: modelsMemoryFloorBytes, worker: workerMemoryFloorBytes };
+  it('lets the models, worker and datasets containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
+    const floors: Record<string, (env: Record<string, string>) => number> = { models: modelsMemoryFloorBytes, worker: workerMemoryFloorBytes, datasets: datasetsMemoryFloorBytes };
     const checked = workloads(overlay).filter((w) => componentOf(w) in floors);
-    expect(checked.length).toBeGreaterThanOrEqual(2);
+    expect(checked.length).toBeGreaterThanOrEqual(3);
     for (const w of checked) {
       const c = w.spec.template.spec.containers[0];
       const floor = floors[componentOf(w)]!(containerEnvValues(c));

@@ -6,7 +6,7 @@
  */
 import { parseInferencePoolsOptions } from '@tessera/inference';
 import { subgraphEnvironment } from '@tessera/platform';
-import { defaultTenantLimits } from '@tessera/tenancy';
+import { defaultCsvParseWorkerHeapMb } from '@tessera/tabular';
 import { defaultDistinctBudgetBytes, workerEnvironment } from '@tessera/workers';
 
 const mib = 1024 * 1024;
@@ -14,29 +14,52 @@ const mib = 1024 * 1024;
 /** The Node process itself beyond what the code bounds (code, GraphQL schema, pools, buffers): an allowance, not a bound. */
 export const processBaselineBytes = 256 * mib;
 
+/** A worker thread beyond its old-generation heap (young generation, stack, code): an allowance, not a bound. */
+export const threadOverheadBytes = 64 * mib;
+
+type Shape = Record<string, { parse(value: unknown): unknown }>;
+
 /**
- * One inference process's resident-memory cap: the pools kill a process there (the call fails with
- * a typed error). Tenants' limits carry their own cap (inferenceProcessMemoryMb); the larger applies.
+ * The memory all live inference processes of one service process may hold: each reserves its
+ * resident-memory cap from INFERENCE_MEMORY_BUDGET_MB before it starts (and is killed at that cap),
+ * whatever the tenants, pools and processes (inference-memory-budget.ts).
  */
-export const inferenceProcessCapBytes = Math.max(parseInferencePoolsOptions().processMemoryMb, defaultTenantLimits.inferenceProcessMemoryMb) * mib;
+export function inferenceBudgetBytes(shape: Shape, env: Record<string, string>): number {
+  const set = shape['INFERENCE_MEMORY_BUDGET_MB']!.parse(env['INFERENCE_MEMORY_BUDGET_MB']) as number | undefined;
+  return parseInferencePoolsOptions({ memoryBudgetMb: set }).memoryBudgetMb * mib;
+}
 
 /**
  * The models service: MODEL_UPLOAD_MEMORY_BYTES of upload bytes, each validation thread's heap
- * (server.ts: twice one tenant's half of the budget, at least 256 MiB), and one inference process at
- * its cap. More live inference processes are not bounded in total by the code (README).
+ * (server.ts: twice one tenant's half of the budget, at least 256 MiB), and the inference memory budget.
  */
 export function modelsMemoryFloorBytes(env: Record<string, string>): number {
-  const shape = subgraphEnvironment('models').shape as Record<string, { parse(value: unknown): unknown }>;
+  const shape = subgraphEnvironment('models').shape as Shape;
   const uploads = shape['MODEL_UPLOAD_MEMORY_BYTES']!.parse(env['MODEL_UPLOAD_MEMORY_BYTES']) as number;
   const threads = shape['MODEL_VALIDATION_THREADS']!.parse(env['MODEL_VALIDATION_THREADS']) as number;
   const validatorHeapBytes = Math.max(256, Math.ceil((2 * Math.floor(uploads / 2)) / mib)) * mib;
-  return uploads + threads * validatorHeapBytes + inferenceProcessCapBytes + processBaselineBytes;
+  return uploads + threads * validatorHeapBytes + inferenceBudgetBytes(shape, env) + processBaselineBytes;
 }
 
-/** A worker: each of WORKER_CONCURRENCY jobs may run one inference process at its cap, or hold a profile's distinct-count budget. */
+/**
+ * A worker: its inference processes together (the budget: a finished job's pool keeps its process
+ * for a while, so the bound is the budget, not the job slots), and each of WORKER_CONCURRENCY jobs
+ * may hold a profile's distinct-count budget.
+ */
 export function workerMemoryFloorBytes(env: Record<string, string>): number {
   const concurrency = workerEnvironment.shape.WORKER_CONCURRENCY.parse(env['WORKER_CONCURRENCY']);
-  return concurrency * Math.max(inferenceProcessCapBytes, defaultDistinctBudgetBytes) + processBaselineBytes;
+  return inferenceBudgetBytes(workerEnvironment.shape as unknown as Shape, env) + concurrency * defaultDistinctBudgetBytes + processBaselineBytes;
+}
+
+/**
+ * The datasets service: its CSV parsing threads, each with a bounded heap (CSV_PARSE_WORKER_HEAP_MB,
+ * default defaultCsvParseWorkerHeapMb). Unset, CSV_PARSE_WORKERS follows the node's CPUs, at most 8.
+ */
+export function datasetsMemoryFloorBytes(env: Record<string, string>): number {
+  const shape = subgraphEnvironment('datasets').shape as Shape;
+  const threads = (shape['CSV_PARSE_WORKERS']!.parse(env['CSV_PARSE_WORKERS']) as number | undefined) ?? 8;
+  const heapMb = (shape['CSV_PARSE_WORKER_HEAP_MB']!.parse(env['CSV_PARSE_WORKER_HEAP_MB']) as number | undefined) ?? defaultCsvParseWorkerHeapMb;
+  return threads * (heapMb * mib + threadOverheadBytes) + processBaselineBytes;
 }
 
 /** A Kubernetes quantity (plain, Ki, Mi, Gi, Ti; k, M, G, T decimal) in bytes. */

@@ -35,6 +35,7 @@ import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
 import { parseTrustedProxies, readTrustedDocuments } from '@tessera/gateway';
 import { erasureVariables, toErasureConfig } from '@tessera/tenants';
+import { inferenceVariables, toInferencePoolsOptions } from '@tessera/inference';
 import { portUrlVariable } from './service-ports';
 import { portsCalledBy, subgraphModule, type SubgraphName } from './subgraph-catalog';
 import { portVariables, type EnvironmentGroup } from '@tessera/service-kit';
@@ -215,6 +216,16 @@ const subgraphVariableGroups = {
     CSV_UPLOAD_SPOOL_BYTES: z.coerce.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
     CSV_UPLOAD_SPOOL_PER_TENANT_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   }),
+  // The inference pools of the models service (the worker reads the same variables), and where its prediction log lives.
+  inference: inferenceVariables.extend({ INFERENCE_STATS_LOG_DIR: z.string().min(1).optional() }),
+  // The datasets service's CSV parsing threads (unset: the pool's defaults; the heap has one, so threads × heap is a bound).
+  csvParsing: z.object({
+    CSV_PARSE_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+    CSV_PARSE_WORKERS_PER_TENANT: z.coerce.number().int().min(1).max(64).optional(),
+    CSV_PARSE_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+    CSV_PARSE_QUEUE_PER_TENANT: z.coerce.number().int().min(0).max(10_000).optional(),
+    CSV_PARSE_WORKER_HEAP_MB: z.coerce.number().int().min(16).max(65_536).optional(),
+  }),
 } satisfies Record<EnvironmentGroup, z.ZodObject>;
 type SubgraphVariableGroup = EnvironmentGroup;
 
@@ -309,6 +320,20 @@ function toUploadSpoolOptions(parsed: { CSV_UPLOAD_SPOOL_DIR?: string | undefine
   };
 }
 
+function toInferenceOptions(parsed: z.infer<typeof subgraphVariableGroups.inference>) {
+  return { pools: toInferencePoolsOptions(parsed), ...(parsed.INFERENCE_STATS_LOG_DIR ? { stats: { logDirectory: parsed.INFERENCE_STATS_LOG_DIR } } : {}) };
+}
+
+function toCsvParsingOptions(parsed: z.infer<typeof subgraphVariableGroups.csvParsing>) {
+  return {
+    ...(parsed.CSV_PARSE_WORKERS !== undefined ? { workers: parsed.CSV_PARSE_WORKERS } : {}),
+    ...(parsed.CSV_PARSE_WORKERS_PER_TENANT !== undefined ? { perTenant: parsed.CSV_PARSE_WORKERS_PER_TENANT } : {}),
+    ...(parsed.CSV_PARSE_QUEUE_TIMEOUT_MS !== undefined ? { queueTimeoutMs: parsed.CSV_PARSE_QUEUE_TIMEOUT_MS } : {}),
+    ...(parsed.CSV_PARSE_QUEUE_PER_TENANT !== undefined ? { maxQueuedPerTenant: parsed.CSV_PARSE_QUEUE_PER_TENANT } : {}),
+    ...(parsed.CSV_PARSE_WORKER_HEAP_MB !== undefined ? { workerHeapMb: parsed.CSV_PARSE_WORKER_HEAP_MB } : {}),
+  };
+}
+
 function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL_VALIDATION_THREADS: number }) {
   return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, validationThreads: parsed.MODEL_VALIDATION_THREADS };
 }
@@ -345,6 +370,8 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     modelUploads: has('modelUploads') ? toModelUploadOptions(subgraphVariableGroups.modelUploads.parse(env)) : undefined,
     jobReconciler: has('jobReconciler') ? toJobReconcilerOptions(subgraphVariableGroups.jobReconciler.parse(env)) : undefined,
     uploadSpool: has('csvUploads') ? toUploadSpoolOptions(subgraphVariableGroups.csvUploads.parse(env)) : undefined,
+    inference: has('inference') ? toInferenceOptions(subgraphVariableGroups.inference.parse(env)) : undefined,
+    csvParsing: has('csvParsing') ? toCsvParsingOptions(subgraphVariableGroups.csvParsing.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

@@ -8,7 +8,6 @@
  */
 import { createLogger, ConfigError, exitOnUnhandledErrors } from '@tessera/config';
 import { startGateway } from '@tessera/gateway';
-import { modelServingOptionsFromEnvironment } from '@tessera/models';
 import { createServiceRuntime, startSubgraph } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
 import { migrateDeployment } from '@tessera/tenancy';
@@ -106,7 +105,8 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.modelUploads ? { modelUploads: env.modelUploads } : {}),
     ...(env.jobReconciler ? { jobReconciler: env.jobReconciler } : {}),
     ...(env.uploadSpool ? { uploadSpool: env.uploadSpool } : {}),
-    inference: modelServingOptionsFromEnvironment(process.env),
+    ...(env.inference ? { inference: env.inference } : {}),
+    ...(env.csvParsing ? { csvParsing: env.csvParsing } : {}),
   };
   const subgraph = await startSubgraph(
     module.build(runtime, options),

@@ -38,7 +38,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       void runner?.endLost(tenantId, job).catch((error: unknown) => logger.warn('could not end a job whose workers kept dying', { tenantId, error: error instanceof Error ? error.message : String(error) }));
     },
   });
-  const inference = new InferencePools({}, logger);
+  const inference = new InferencePools(config.inference, logger);
   const processors = createProcessors({ inference, ports: runtime.ports });
   const scheduler = new FairScheduler(runtime, pool, config.region, redis, subscriber, consumers, (leases) => (runner = new JobRunner(runtime, redis, leases, processors)));
   await scheduler.start(config.concurrency);

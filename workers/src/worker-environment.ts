@@ -17,6 +17,7 @@ import {
   type LogLevel,
   type RedisConfig,
 } from '@tessera/config';
+import { inferenceVariables, toInferencePoolsOptions, type InferencePoolsOptionsInput } from '@tessera/inference';
 import { isTenantId, tenantLimitDefaultsVariable, type TenantLimits } from '@tessera/tenancy';
 import { jsonWebKey, milliseconds, url } from '@tessera/config';
 import { tlsVariables, toTlsFiles, type TlsFiles } from '@tessera/service-kit';
@@ -76,6 +77,8 @@ export const workerEnvironment = databaseVariables
   .extend(workerVariables.shape)
   .extend(meteringVariables.shape)
   .extend(workerPortVariables.shape)
+  // Batch inference runs in the worker's own inference pools, tuned and bounded as the models service's.
+  .extend(inferenceVariables.shape)
   // Its `workers` service certificate: port calls are mutual TLS, and the owners read the caller from it.
   .extend(tlsVariables.shape);
 
@@ -106,6 +109,8 @@ export interface WorkerConfig {
   ports: { serviceKey: JWK | undefined; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
   /** This worker's TLS identity (files, read at start). */
   tls: TlsFiles;
+  /** Its inference pools (the INFERENCE_* variables; unset ones keep the pools' defaults). */
+  inference: InferencePoolsOptionsInput;
 }
 
 /** `--dedicated <tenant>` on the command line wins over WORKER_DEDICATED_TENANT. */
@@ -142,5 +147,6 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     metering: toMeteringOptions(parsed),
     ports: { serviceKey: parsed.SERVICE_KEY as JWK | undefined, jobsUrl: parsed.JOBS_PORT_URL, datasetsUrl: parsed.DATASETS_PORT_URL, modelsUrl: parsed.MODELS_PORT_URL },
     tls: toTlsFiles(parsed),
+    inference: toInferencePoolsOptions(parsed),
   };
 }

@@ -3,7 +3,9 @@ export type { PoolStats, WorkerStats } from './tenant-pool';
 export {
   inferencePoolsOptionsSchema,
   parseInferencePoolsOptions,
-  inferenceOptionsFromEnvironment,
+  inferenceVariables,
+  toInferencePoolsOptions,
+  type InferenceVariables,
   type InferencePoolsOptions,
   type InferencePoolsOptionsInput,
 } from './inference-config';

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { errors } from '@tessera/errors';
 
 /**
- * Every knob of the inference pools, parsed once with defaults. Callers pass a partial object
- * (or build one from the environment with `inferenceOptionsFromEnvironment`).
+ * Every knob of the inference pools, parsed once with defaults. Callers pass a partial object (a
+ * service builds one from its parsed environment with `toInferencePoolsOptions`).
  */
 const tierOptions = (defaults: { processes: number; idleStopMs: number; intraOpNumThreads: number }) =>
   z
@@ -48,8 +48,17 @@ export const inferencePoolsOptionsSchema = z.object({
   maxProcessesPerPool: z.number().int().min(1).max(64).default(16),
   // More intra-op threads than cores only adds contention, so the default bound is the core count.
   maxThreadsPerProcess: z.number().int().min(1).max(256).default(() => availableParallelism()),
-  /** Resident memory cap of one inference process, MiB, for calls without tenant limits (0 = none). */
-  processMemoryMb: z.number().int().min(0).default(2048),
+  /**
+   * Resident memory cap of one inference process, MiB, for calls without tenant limits (0: none of
+   * its own, so half the memory budget, the most any process is given).
+   */
+  processMemoryMb: z.number().int().min(0).default(1024),
+  /**
+   * MiB all inference processes of this service process may hold together: each reserves its cap
+   * when it starts (inference-memory-budget.ts); one tenant at most half. The default holds two
+   * processes at the default cap, so one tenant's busy process never locks another tenant out.
+   */
+  memoryBudgetMb: z.number().int().min(64).max(1_048_576).default(4096),
   /** How often each live process's resident memory is read (/proc/<pid>/status) against its cap. */
   memoryCheckIntervalMs: z.number().int().min(10).max(60_000).default(200),
   /**
@@ -92,33 +101,54 @@ export function parseBatchingOverride(value: unknown): z.infer<typeof batchingOp
   return parsed.data;
 }
 
-const envNumber = (value: string | undefined): number | undefined => (value === undefined || value === '' ? undefined : Number(value));
+/** A whole number between `min` and `max`; unset keeps the pools' default. */
+const setting = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional();
 
 /**
- * The environment variables an operator sets (all optional):
- * INFERENCE_SHARED_PROCESSES, INFERENCE_DEDICATED_PROCESSES, INFERENCE_SESSION_CACHE_MB,
- * INFERENCE_TIMEOUT_MS, INFERENCE_MAX_QUEUED, INFERENCE_MAX_BATCH (0 disables batching), INFERENCE_MAX_DELAY_MS,
- * INFERENCE_MAX_SHARED_POOLS, INFERENCE_MAX_PROCESSES_PER_POOL, INFERENCE_MAX_THREADS_PER_PROCESS,
- * INFERENCE_PROCESS_MEMORY_MB, INFERENCE_MEMORY_CHECK_MS, INFERENCE_MAX_OUTPUT_VALUES.
+ * The environment variables an operator sets (all optional; README: Configuration), as a schema the
+ * services that run inference pools (models, worker) extend theirs with: parsed once with the rest
+ * of the service's settings, so a bad value stops the service at start-up naming the variable. The
+ * bounds are within the pools' own (`inferencePoolsOptionsSchema`), so what passes here the pools accept.
  */
-export function inferenceOptionsFromEnvironment(env: NodeJS.ProcessEnv): InferencePoolsOptions {
-  const mb = envNumber(env['INFERENCE_SESSION_CACHE_MB']);
-  const maxBatch = envNumber(env['INFERENCE_MAX_BATCH']);
-  const maxDelay = envNumber(env['INFERENCE_MAX_DELAY_MS']);
-  const input: Record<string, unknown> = {
-    shared: { processes: envNumber(env['INFERENCE_SHARED_PROCESSES']) },
-    dedicated: { processes: envNumber(env['INFERENCE_DEDICATED_PROCESSES']) },
-    sessionCacheBytes: mb === undefined ? undefined : Math.round(mb * 1024 * 1024),
-    defaultTimeoutMs: envNumber(env['INFERENCE_TIMEOUT_MS']),
-    maxQueuedPerPool: envNumber(env['INFERENCE_MAX_QUEUED']),
-    maxLiveSharedPools: envNumber(env['INFERENCE_MAX_SHARED_POOLS']),
-    maxProcessesPerPool: envNumber(env['INFERENCE_MAX_PROCESSES_PER_POOL']),
-    maxThreadsPerProcess: envNumber(env['INFERENCE_MAX_THREADS_PER_PROCESS']),
-    processMemoryMb: envNumber(env['INFERENCE_PROCESS_MEMORY_MB']),
-    memoryCheckIntervalMs: envNumber(env['INFERENCE_MEMORY_CHECK_MS']),
-    maxOutputValues: envNumber(env['INFERENCE_MAX_OUTPUT_VALUES']),
-    batching:
-      maxBatch === 0 ? false : maxBatch === undefined && maxDelay === undefined ? undefined : { maxBatchSize: maxBatch ?? 64, maxDelayMs: maxDelay ?? 0 },
+export const inferenceVariables = z.object({
+  INFERENCE_SHARED_PROCESSES: setting(1, 64),
+  INFERENCE_DEDICATED_PROCESSES: setting(1, 64),
+  INFERENCE_SESSION_CACHE_MB: setting(0, 1_048_576),
+  INFERENCE_TIMEOUT_MS: setting(1, 10 * 60_000),
+  INFERENCE_MAX_QUEUED: setting(1, 1_000_000),
+  /** 0 turns dynamic batching off. */
+  INFERENCE_MAX_BATCH: setting(0, 65_536),
+  INFERENCE_MAX_DELAY_MS: setting(0, 1_000),
+  INFERENCE_MAX_SHARED_POOLS: setting(1, 10_000),
+  INFERENCE_MAX_PROCESSES_PER_POOL: setting(1, 64),
+  INFERENCE_MAX_THREADS_PER_PROCESS: setting(1, 256),
+  INFERENCE_PROCESS_MEMORY_MB: setting(0, 1_048_576),
+  INFERENCE_MEMORY_BUDGET_MB: setting(64, 1_048_576),
+  INFERENCE_MEMORY_CHECK_MS: setting(10, 60_000),
+  INFERENCE_MAX_OUTPUT_VALUES: setting(1, 100_000_000),
+});
+
+export type InferenceVariables = z.infer<typeof inferenceVariables>;
+
+/** The pools' options from the parsed variables: what is unset keeps its default. */
+export function toInferencePoolsOptions(parsed: InferenceVariables): InferencePoolsOptionsInput {
+  const maxBatch = parsed.INFERENCE_MAX_BATCH;
+  const maxDelay = parsed.INFERENCE_MAX_DELAY_MS;
+  const input: InferencePoolsOptionsInput = {
+    shared: parsed.INFERENCE_SHARED_PROCESSES === undefined ? undefined : { processes: parsed.INFERENCE_SHARED_PROCESSES },
+    dedicated: parsed.INFERENCE_DEDICATED_PROCESSES === undefined ? undefined : { processes: parsed.INFERENCE_DEDICATED_PROCESSES },
+    sessionCacheBytes: parsed.INFERENCE_SESSION_CACHE_MB === undefined ? undefined : parsed.INFERENCE_SESSION_CACHE_MB * 1024 * 1024,
+    defaultTimeoutMs: parsed.INFERENCE_TIMEOUT_MS,
+    maxQueuedPerPool: parsed.INFERENCE_MAX_QUEUED,
+    maxLiveSharedPools: parsed.INFERENCE_MAX_SHARED_POOLS,
+    maxProcessesPerPool: parsed.INFERENCE_MAX_PROCESSES_PER_POOL,
+    maxThreadsPerProcess: parsed.INFERENCE_MAX_THREADS_PER_PROCESS,
+    processMemoryMb: parsed.INFERENCE_PROCESS_MEMORY_MB,
+    memoryBudgetMb: parsed.INFERENCE_MEMORY_BUDGET_MB,
+    memoryCheckIntervalMs: parsed.INFERENCE_MEMORY_CHECK_MS,
+    maxOutputValues: parsed.INFERENCE_MAX_OUTPUT_VALUES,
+    batching: maxBatch === 0 ? false : maxBatch === undefined && maxDelay === undefined ? undefined : { maxBatchSize: maxBatch ?? 64, maxDelayMs: maxDelay ?? 0 },
   };
-  return parseInferencePoolsOptions(JSON.parse(JSON.stringify(input)) as InferencePoolsOptionsInput);
+  // Unset keys are left out, so the schema's defaults fill them.
+  return JSON.parse(JSON.stringify(input)) as InferencePoolsOptionsInput;
 }

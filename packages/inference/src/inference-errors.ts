@@ -80,6 +80,23 @@ export const inferenceErrors = {
       `The inference process used ${mib(rssBytes)} MiB, over this tenant's limit of ${mib(limitBytes)} MiB per process; it was stopped.`,
       { modelKey, reason: 'MEMORY_LIMIT' satisfies InferenceFailureReason, limitMb: mib(limitBytes), usedMb: mibUp(rssBytes) },
     ),
+  /**
+   * No memory left in the service's inference budget for this pool's process, and no idle pool to
+   * stop for it: every process is busy. A platform condition, retryable, like a full upload memory.
+   */
+  memoryBudgetFull: (budgetMb: number) =>
+    new TesseraError('SERVICE_UNAVAILABLE', `This service's inference processes are all busy and hold its inference memory (${budgetMb} MiB); retry shortly.`, {
+      retryAfterSeconds: 1,
+      limit: 'inferenceMemoryBudget',
+      limitValue: budgetMb,
+    }),
+  /** The tenant's own busy processes hold its share of the budget (half): the tenant is asked to slow down. */
+  tenantMemoryFull: (shareMb: number) =>
+    new TesseraError('RATE_LIMITED', `Your tenant's busy inference processes hold ${shareMb} MiB, its share of this service's inference memory; retry when some of its predictions are answered.`, {
+      retryAfterSeconds: 1,
+      limit: 'inferenceMemoryPerTenant',
+      limitValue: shareMb,
+    }),
   capacity: (limit: number) =>
     errors.unavailable(`The host runs the maximum of ${limit} busy shared inference pools; retry shortly.`),
   closed: () => errors.unavailable('Inference is shutting down.'),

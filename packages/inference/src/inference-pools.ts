@@ -9,11 +9,12 @@ import { parseBatchingOverride, parseInferencePoolsOptions, type InferencePoolsO
 import { inferenceErrors } from './inference-errors';
 import { traceParentOfCaller } from './inference-tracing';
 import type { InferenceRecord, InferenceRecordListener, OutputDataFormat, PredictRequest, PredictResult, TenantInferenceLimits, TenantTier } from './inference-types';
+import { InferenceMemoryBudget } from './inference-memory-budget';
 import { ModelBytesCache } from './model-bytes-cache';
 import { TenantInFlight, type InFlightElsewhere } from './tenant-in-flight';
 import { parseTenantInferenceLimits } from './tenant-inference-limits';
 import { batchSignature, toNumberOutputs, toWireInputs, validateInputs } from './tensor-codec';
-import { TenantPool, type PoolResources, type PoolStats } from './tenant-pool';
+import { TenantPool, type PoolResources, type PoolStats, type ProcessMemoryReservations } from './tenant-pool';
 
 const mib = 1024 * 1024;
 
@@ -33,6 +34,7 @@ export class InferencePools {
   private readonly listeners = new Set<InferenceRecordListener>();
   private readonly inFlight = new TenantInFlight();
   private readonly modelBytes: ModelBytesCache;
+  private readonly memory: InferenceMemoryBudget;
   private closing: Promise<void> | undefined;
   // Last resort against orphans if the owner exits without close(): children also exit on IPC disconnect.
   private readonly killOnExit = () => {
@@ -42,6 +44,7 @@ export class InferencePools {
   constructor(options: InferencePoolsOptionsInput = {}, private readonly logger?: Logger) {
     this.options = parseInferencePoolsOptions(options);
     this.modelBytes = new ModelBytesCache(this.options.modelBytesCacheBytes, this.options.modelBytesCacheTtlMs, this.options.loadTimeoutMs);
+    this.memory = new InferenceMemoryBudget(this.options.memoryBudgetMb * mib);
     process.once('exit', this.killOnExit);
   }
 
@@ -121,6 +124,11 @@ export class InferencePools {
       });
       throw error;
     }
+  }
+
+  /** The inference memory budget: what live processes hold, in all and for one tenant (tests, metrics). */
+  memoryReserved(tenantId?: string): number {
+    return tenantId === undefined ? this.memory.reservedBytes : this.memory.heldBy(tenantId);
   }
 
   /** The tenants this process holds a pool for (live or idle). */
@@ -204,14 +212,15 @@ export class InferencePools {
         processes: tierOptions.processes,
         intraOpNumThreads: tierOptions.intraOpNumThreads,
         maxQueued: this.options.maxQueuedPerPool,
-        processMemoryBytes: this.options.processMemoryMb * mib,
+        processMemoryBytes: this.memory.perProcessCapBytes(this.options.processMemoryMb * mib),
       };
     }
     return {
       processes: Math.min(limits.processes, this.options.maxProcessesPerPool),
       intraOpNumThreads: Math.min(limits.intraOpNumThreads, this.options.maxThreadsPerProcess),
       maxQueued: limits.maxQueued,
-      processMemoryBytes: limits.processMemoryMb * mib,
+      // Like processes and threads, a tenant's grant is bounded by the host: here by its share of the budget.
+      processMemoryBytes: this.memory.perProcessCapBytes(limits.processMemoryMb * mib),
     };
   }
 
@@ -230,6 +239,7 @@ export class InferencePools {
         onMemoryKill: (poolId, pid, rssBytes, limitBytes) =>
           this.logger?.warn('inference process over its memory limit; killed', { poolId, pid, rssMb: Math.round(rssBytes / mib), limitMb: Math.round(limitBytes / mib) }),
         onStartFailure: (poolId, detail) => this.logger?.error('inference process could not start', { poolId, detail }),
+        memory: this.reservations,
       });
       this.pools.set(id, pool);
     }
@@ -247,6 +257,44 @@ export class InferencePools {
     const victim = live.filter((candidate) => candidate.isIdle).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
     if (!victim) throw inferenceErrors.capacity(this.options.maxLiveSharedPools);
     return victim.retire();
+  }
+
+  /** The pools' side of the memory budget: reservations per tenant, and room made by stopping idle pools. */
+  private readonly reservations: ProcessMemoryReservations = {
+    tryReserve: (pool, bytes) => this.memory.tryReserve(pool.tenantId, bytes),
+    release: (pool, bytes) => this.memory.release(pool.tenantId, bytes),
+    noRoom: (pool, bytes) => this.makeMemoryRoom(pool, bytes),
+  };
+
+  /**
+   * A pool needs `bytes` the budget does not have. Idle pools' processes are stopped, least recently
+   * used first, until it would fit — only the tenant's own when its share is what is full — and the
+   * pool retries once they have exited (their memory is free then, not before). A busy pool is never
+   * stopped: with nothing idle to stop, the refusal is typed and retryable.
+   */
+  private makeMemoryRoom(pool: TenantPool, bytes: number): TesseraError | undefined {
+    const shortage = this.memory.shortage(pool.tenantId, bytes);
+    if (!shortage) {
+      queueMicrotask(() => pool.retryStarts());
+      return undefined;
+    }
+    let missing =
+      shortage === 'tenant' ? this.memory.heldBy(pool.tenantId) + bytes - this.memory.perTenantBytes : this.memory.reservedBytes + bytes - this.memory.totalBytes;
+    const victims: TenantPool[] = [];
+    const idle = [...this.pools.values()]
+      .filter((candidate) => candidate !== pool && candidate.isIdle && candidate.reservedBytes > 0 && (shortage === 'total' || candidate.tenantId === pool.tenantId))
+      .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+    for (const candidate of idle) {
+      if (missing <= 0) break;
+      victims.push(candidate);
+      missing -= candidate.reservedBytes;
+    }
+    if (missing > 0) {
+      return shortage === 'tenant' ? inferenceErrors.tenantMemoryFull(Math.floor(this.memory.perTenantBytes / mib)) : inferenceErrors.memoryBudgetFull(this.options.memoryBudgetMb);
+    }
+    this.logger?.info('stopping idle inference pools to make room in the memory budget', { poolId: pool.id, stopped: victims.map((victim) => victim.id) });
+    void Promise.allSettled(victims.map((victim) => victim.retire())).then(() => pool.retryStarts());
+    return undefined;
   }
 
   private record(fields: Omit<InferenceRecord, 'at'>): void {

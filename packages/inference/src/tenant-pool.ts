@@ -18,8 +18,24 @@ export interface PoolResources {
   processes: number;
   intraOpNumThreads: number;
   maxQueued: number;
-  /** Resident memory cap per process; 0 = none. */
+  /** Resident memory cap per process, reserved from the service's inference memory budget for each process. */
   processMemoryBytes: number;
+}
+
+/**
+ * The pool's side of the service's inference memory budget (inference-memory-budget.ts): a process
+ * starts only once its cap is reserved, and gives it back when it has exited.
+ */
+export interface ProcessMemoryReservations {
+  /** Reserves one process's cap for this pool's tenant; false (nothing reserved) when there is no room. */
+  tryReserve(pool: TenantPool, bytes: number): boolean;
+  release(pool: TenantPool, bytes: number): void;
+  /**
+   * No room for a process the pool needs. Either the owner frees some (stops idle pools) and calls
+   * `pool.retryStarts()` once they are gone (returns undefined), or it returns the refusal for the
+   * pool's waiting calls (when the pool has no process to run them).
+   */
+  noRoom(pool: TenantPool, bytes: number): TesseraError | undefined;
 }
 
 export interface TenantPoolSettings {
@@ -36,6 +52,7 @@ export interface TenantPoolSettings {
   onMemoryKill?: (poolId: string, pid: number, rssBytes: number, limitBytes: number) => void;
   /** Told when a process could not start (with its stderr): for the operator's logs. */
   onStartFailure?: (poolId: string, detail: string) => void;
+  memory: ProcessMemoryReservations;
 }
 
 export interface PoolCall {
@@ -104,6 +121,10 @@ export class TenantPool {
   private resources: PoolResources;
   /** Set while idle-stopping so those exits do not trigger replacements. */
   private readonly retiring = new WeakSet<WorkerProcess>();
+  /** Bytes of the memory budget each live process holds (its cap when it started); released at its exit. */
+  private readonly reservations = new Map<WorkerProcess, number>();
+  /** The owner is freeing budget for this pool (see ProcessMemoryReservations.noRoom). */
+  private awaitingRoom = false;
   lastUsedAt = Date.now();
 
   constructor(
@@ -118,6 +139,13 @@ export class TenantPool {
   /** Has processes (running or starting). */
   get isLive(): boolean {
     return this.workers.length > 0 || this.startups.size > 0;
+  }
+
+  /** Bytes of the memory budget its live processes hold. */
+  get reservedBytes(): number {
+    let sum = 0;
+    for (const bytes of this.reservations.values()) sum += bytes;
+    return sum;
   }
 
   /** Nothing queued, nothing running. */
@@ -289,9 +317,13 @@ export class TenantPool {
     this.armIdleTimer();
   }
 
-  /** Started with the thread count now in force (threads cannot change inside a running process). */
+  /**
+   * Started with the thread count now in force (threads cannot change inside a running process) and
+   * holding a reservation of the memory cap now in force (a process under a raised cap is replaced
+   * by one that reserved it, so no process can grow past what it reserved).
+   */
   private isCurrent(worker: WorkerProcess): boolean {
-    return worker.settings.intraOpNumThreads === this.resources.intraOpNumThreads;
+    return worker.settings.intraOpNumThreads === this.resources.intraOpNumThreads && this.reservations.get(worker) === this.resources.processMemoryBytes;
   }
 
   /**
@@ -312,22 +344,50 @@ export class TenantPool {
   }
 
   private startWorkersIfNeeded(): void {
-    if (this.queue.count === 0 || this.workers.some((worker) => worker.isIdle)) return;
+    if (this.closed || this.awaitingRoom || this.queue.count === 0 || this.workers.some((worker) => worker.isIdle)) return;
     // One new process per waiting call not already covered by a process that is starting. A busy
     // process with an outdated thread count is about to stop, so it does not count against the budget.
     const current = this.workers.filter((worker) => this.isCurrent(worker)).length;
     const missing = Math.min(this.resources.processes - current - this.startups.size, this.queue.count - this.startups.size);
-    for (let i = 0; i < missing; i++) this.startWorker();
+    for (let i = 0; i < missing; i++) {
+      if (this.startWorker()) continue;
+      this.onNoRoom();
+      return;
+    }
   }
 
-  private startWorker(): void {
+  /** Another process needed and no budget for it: wait for the owner to free some, or refuse what cannot run. */
+  private onNoRoom(): void {
+    const bytes = this.resources.processMemoryBytes;
+    this.awaitingRoom = true;
+    const refusal = this.settings.memory.noRoom(this, bytes);
+    if (!refusal) return;
+    this.awaitingRoom = false;
+    // Calls already have processes to wait for (they queue as usual), or a process of this pool being
+    // replaced still holds the room and gives it back when it has exited; with neither, nothing would run them.
+    if (this.workers.length > 0 || this.startups.size > 0 || this.reservations.size > 0) return;
+    for (const call of this.queue.drain()) this.fail(call, refusal);
+  }
+
+  /** The owner freed budget (or gave up freeing it): start what the waiting calls need. */
+  retryStarts(): void {
+    this.awaitingRoom = false;
+    this.schedule();
+  }
+
+  /** Starts one process once its memory cap is reserved; false when the budget has no room for it. */
+  private startWorker(): boolean {
+    const reservedBytes = this.resources.processMemoryBytes;
+    if (!this.settings.memory.tryReserve(this, reservedBytes)) return false;
+    const release = () => this.settings.memory.release(this, reservedBytes);
     const settings = { sessionCacheBytes: this.settings.sessionCacheBytes, intraOpNumThreads: this.resources.intraOpNumThreads };
     const startup = WorkerProcess.start(settings, this.settings.startTimeoutMs, (detail) => this.settings.onStartFailure?.(this.id, detail)).then(
       (worker) => {
         this.startups.delete(startup);
-        if (this.closed) return worker.stop();
+        if (this.closed) return worker.stop().finally(release);
         this.startFailures = 0;
         this.workers.push(worker);
+        this.reservations.set(worker, reservedBytes);
         worker.onExitOnce(() => this.onWorkerExit(worker));
         this.armMemoryTimer();
         this.schedule();
@@ -335,6 +395,7 @@ export class TenantPool {
       },
       (error: TesseraError) => {
         this.startups.delete(startup);
+        release();
         this.startFailures += 1;
         if (this.startFailures >= maxStartAttempts && this.workers.length === 0) {
           // The runtime cannot start at all: answer the waiting calls instead of retrying forever.
@@ -345,14 +406,24 @@ export class TenantPool {
       },
     );
     this.startups.add(startup);
+    return true;
   }
 
   private onWorkerExit(worker: WorkerProcess): void {
     this.workers = this.workers.filter((candidate) => candidate !== worker);
-    if (this.closed || this.retiring.has(worker)) return;
+    // Its memory is the system's again once it has exited, not before.
+    const reserved = this.reservations.get(worker);
+    this.reservations.delete(worker);
+    if (reserved !== undefined) this.settings.memory.release(this, reserved);
+    if (this.closed) return;
+    if (this.retiring.has(worker)) {
+      // A replaced process (outdated threads or cap): calls waiting for its room may start one now.
+      if (this.queue.count > 0) this.schedule();
+      return;
+    }
     this.settings.onUnexpectedExit?.(this.id, worker.pid, worker.describeExit());
     // A crash, a timeout or a memory kill: bring the pool back to strength right away, so the next
-    // call does not pay the process start.
+    // call does not pay the process start (as far as the budget allows; waiting calls start one anyway).
     if (this.workers.length + this.startups.size < this.resources.processes) this.startWorker();
     this.schedule();
   }
@@ -386,7 +457,8 @@ export class TenantPool {
           const rss = await residentMemoryBytes(worker.pid);
           if (rss === undefined || !worker.isAlive) return;
           worker.lastRssBytes = rss;
-          const limit = this.resources.processMemoryBytes;
+          // Never past what the process reserved, even while a raised cap waits for it to be replaced.
+          const limit = Math.min(this.resources.processMemoryBytes, this.reservations.get(worker) ?? this.resources.processMemoryBytes);
           if (limit > 0 && rss > limit) {
             this.settings.onMemoryKill?.(this.id, worker.pid, rss, limit);
             worker.killForMemory(limit, rss);

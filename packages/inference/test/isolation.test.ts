@@ -20,7 +20,8 @@ function tenant(pools: InferencePools, tenantId: string, tier: 'shared' | 'dedic
 }
 
 describe('tenant isolation of inference pools', () => {
-  const pools = new InferencePools({ shared: { processes: 1 }, dedicated: { processes: 2 } });
+  // Room in the memory budget for every process these tests start (the budget has its own tests: memory-budget.test.ts).
+  const pools = new InferencePools({ shared: { processes: 1 }, dedicated: { processes: 2 }, memoryBudgetMb: 65_536 });
   const seenPids = new Set<number>();
   pools.onRecord(() => pools.stats().forEach((pool) => pool.workers.forEach((worker) => seenPids.add(worker.pid))));
   afterAll(async () => {

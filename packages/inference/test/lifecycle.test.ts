@@ -115,7 +115,7 @@ describe('session LRU, idle stop and shutdown', () => {
   });
 
   it('close() stops every process (running, idle and still starting) and later calls get SERVICE_UNAVAILABLE', async () => {
-    const pools = new InferencePools({ dedicated: { processes: 3 } });
+    const pools = new InferencePools({ dedicated: { processes: 3 }, memoryBudgetMb: 65_536 });
     try {
       const served = await Promise.all(
         ['tenant-1', 'tenant-2'].map((tenantId) => request(pools, tenantId, 'small', async () => small)),

@@ -1,5 +1,5 @@
 import { onnxFixtures } from '@tessera/onnx';
-import { inferenceOptionsFromEnvironment, InferencePools, parseInferencePoolsOptions } from '../src';
+import { inferenceVariables, InferencePools, parseInferencePoolsOptions, toInferencePoolsOptions } from '../src';
 import { predictError } from './helpers';
 
 /** 500 output values per input row. */
@@ -13,7 +13,7 @@ describe('InferencePools: output values per call', () => {
 
   it('has a default, and INFERENCE_MAX_OUTPUT_VALUES sets it', () => {
     expect(parseInferencePoolsOptions({}).maxOutputValues).toBe(262_144);
-    expect(inferenceOptionsFromEnvironment({ INFERENCE_MAX_OUTPUT_VALUES: '5000' }).maxOutputValues).toBe(5_000);
+    expect(parseInferencePoolsOptions(toInferencePoolsOptions(inferenceVariables.parse({ INFERENCE_MAX_OUTPUT_VALUES: '5000' }))).maxOutputValues).toBe(5_000);
   });
 
   it('an answer at the limit is returned; one over it is PAYLOAD_TOO_LARGE (OUTPUT_TOO_LARGE), and the process stays', async () => {

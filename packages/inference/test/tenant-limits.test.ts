@@ -53,7 +53,8 @@ const settle = (promise: Promise<unknown>) => promise.then(
 
 describe('per-tenant inference limits', () => {
   // Thread bound above this box's core count, so the thread test does not depend on the machine.
-  const pools = new InferencePools({ memoryCheckIntervalMs: 50, maxThreadsPerProcess: 8 });
+  // Room in the memory budget for every process these tests start (the budget has its own tests: memory-budget.test.ts).
+  const pools = new InferencePools({ memoryCheckIntervalMs: 50, maxThreadsPerProcess: 8, memoryBudgetMb: 65_536 });
   afterAll(async () => {
     await pools.close();
     expect(inferenceChildren()).toEqual([]);

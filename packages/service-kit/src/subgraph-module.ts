@@ -12,9 +12,10 @@ import type { SubgraphDefinition } from './subgraph-server';
  * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period,
  * `modelUploads` the memory and validation threads of model uploads, `jobReconciler` how often the jobs
  * service looks for unfinished jobs no run holds any more, `csvUploads` where and how much of upload
- * bodies the datasets service holds until they are complete.
+ * bodies the datasets service holds until they are complete, `inference` the inference pools
+ * (INFERENCE_*), `csvParsing` the CSV parsing threads (CSV_PARSE_*).
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'csvUploads';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'csvUploads' | 'inference' | 'csvParsing';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

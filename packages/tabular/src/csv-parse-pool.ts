@@ -21,32 +21,19 @@ export interface CsvParsePoolOptions {
   queueTimeoutMs?: number;
   /** Parses waiting for a thread, per tenant (default 8); one more is refused at once. */
   maxQueuedPerTenant?: number;
-  /** Old-generation heap of each thread in MiB (default: Node's); a thread over it dies, failing only its parse. */
+  /** Old-generation heap of each thread in MiB (default `defaultCsvParseWorkerHeapMb`); a thread over it dies, failing only its parse. */
   workerHeapMb?: number;
   /** Told when a thread dies (`reason`: csvParseWorkerOutOfMemory or csvParseWorkerExited), e.g. to log it. */
   onThreadLost?: (info: { reason: string; threadId: number; parsing: boolean }) => void;
 }
 
-/** The CSV_PARSE_* variables (see the README's Configuration section); unset ones keep the defaults. */
-export function csvParsePoolOptionsFromEnvironment(env: NodeJS.ProcessEnv): CsvParsePoolOptions {
-  const read = (name: string, min: number): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
-    return value;
-  };
-  const options: CsvParsePoolOptions = {};
-  const set = (key: 'workers' | 'perTenant' | 'queueTimeoutMs' | 'maxQueuedPerTenant' | 'workerHeapMb', value: number | undefined) => {
-    if (value !== undefined) options[key] = value;
-  };
-  set('workers', read('CSV_PARSE_WORKERS', 1));
-  set('perTenant', read('CSV_PARSE_WORKERS_PER_TENANT', 1));
-  set('queueTimeoutMs', read('CSV_PARSE_QUEUE_TIMEOUT_MS', 0));
-  set('maxQueuedPerTenant', read('CSV_PARSE_QUEUE_PER_TENANT', 0));
-  set('workerHeapMb', read('CSV_PARSE_WORKER_HEAP_MB', 16));
-  return options;
-}
+/**
+ * Old-generation heap of each thread when none is given, MiB: every thread's heap is bounded, so
+ * the threads of a process together are (threads × heap, which a container limit can cover). Far
+ * above what a parse holds (a row at a time, at most 1 000 fields of at most 1 MiB each as text,
+ * and the profile's counters); a file whose rows need more is CSV_TOO_COMPLEX.
+ */
+export const defaultCsvParseWorkerHeapMb = 128;
 
 interface Waiter {
   tenant: string;
@@ -83,7 +70,7 @@ export class CsvParsePool {
     this.perTenant = Math.max(1, Math.min(this.workers, options.perTenant ?? this.workers - 1));
     this.queueTimeoutMs = options.queueTimeoutMs ?? 10_000;
     this.maxQueuedPerTenant = options.maxQueuedPerTenant ?? 8;
-    this.lanes = Array.from({ length: this.workers }, () => new Lane(options.workerHeapMb, options.onThreadLost));
+    this.lanes = Array.from({ length: this.workers }, () => new Lane(options.workerHeapMb ?? defaultCsvParseWorkerHeapMb, options.onThreadLost));
   }
 
   /**
@@ -103,6 +90,11 @@ export class CsvParsePool {
   /** Thread ids of the live worker threads (tests). */
   threadIds(): number[] {
     return this.lanes.flatMap((lane) => (lane.threadId === undefined ? [] : [lane.threadId]));
+  }
+
+  /** The heap limits Node gave each live thread, MiB (tests). */
+  threadHeapLimitsMb(): number[] {
+    return this.lanes.flatMap((lane) => (lane.heapLimitMb === undefined ? [] : [lane.heapLimitMb]));
   }
 
   async close(): Promise<void> {
@@ -232,12 +224,17 @@ export class Lane {
   private session: Session | undefined;
 
   constructor(
-    private readonly heapMb: number | undefined,
+    private readonly heapMb: number,
     private readonly onLost: CsvParsePoolOptions['onThreadLost'],
   ) {}
 
   get threadId(): number | undefined {
     return this.worker?.threadId;
+  }
+
+  /** The old-generation limit the live thread runs under, as Node reports it. */
+  get heapLimitMb(): number | undefined {
+    return this.worker?.resourceLimits?.maxOldGenerationSizeMb;
   }
 
   open(open: { mode: 'profile'; limits: CsvLimits } | { mode: 'rows'; limits: CsvLimits; maxRows: number }): Session {
@@ -258,7 +255,7 @@ export class Lane {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const options = { ...(this.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } } : {}) };
+    const options = { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } };
     // A thread does not inherit tsx's loader: from source, it registers it before loading the entry.
     const worker = fromSource
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(workerEntry)});`, { eval: true, ...options })

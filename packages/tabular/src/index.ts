@@ -2,4 +2,4 @@ export { CsvProfiler, createCsvProfiler, profileCsv, type ColumnProfile, type Cs
 export { parseCsvRows, type ParseCsvRowsOptions } from './csv-rows';
 export { inferValueType, mergeColumnTypes, type ColumnType } from './infer';
 export { defaultCsvLimits, resolveCsvLimits, MAX_COLUMN_NAME_LENGTH, type CsvLimits } from './limits';
-export { CsvParsePool, CsvParseThread, PooledCsvProfiler, csvParsePoolOptionsFromEnvironment, type CsvParsePoolOptions } from './csv-parse-pool';
+export { CsvParsePool, CsvParseThread, PooledCsvProfiler, defaultCsvParseWorkerHeapMb, type CsvParsePoolOptions } from './csv-parse-pool';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TesseraError } from '@tessera/errors';
-import { CsvParsePool, parseCsvRows, type CsvLimits, type CsvParsePoolOptions } from '../src';
+import { CsvParsePool, defaultCsvParseWorkerHeapMb, parseCsvRows, type CsvLimits, type CsvParsePoolOptions } from '../src';
 import { chunked, profile } from './helpers';
 
 /** What an outcome looks like to a client: the profile, or the error's message and extensions. */
@@ -63,6 +63,18 @@ describe('CsvParsePool', () => {
       expect(await outcome(pooledProfile(pool, 't', chunked(file, size), limits))).toEqual(expected);
     }
     expect(pool.inUse('t')).toBe(0);
+  });
+
+  it('bounds every thread\'s heap: 128 MiB unless told otherwise, so threads × heap bounds the pool', async () => {
+    expect(defaultCsvParseWorkerHeapMb).toBe(128);
+    const pool = newPool({ workers: 2, perTenant: 2 });
+    // Both threads started (each by a parse of its own), then asked what Node gave them.
+    const [first, second] = await Promise.all([pool.acquire('heap'), pool.acquire('heap')]);
+    await Promise.all([first!, second!].map((thread) => pipeline(Readable.from([Buffer.from('a,b\n1,2\n')]), thread.profiler({}))));
+    expect(pool.threadHeapLimitsMb()).toEqual([128, 128]);
+    const told = newPool({ workers: 1, workerHeapMb: 48 });
+    await pooledProfile(told, 'heap', [Buffer.from('a\n1\n')]);
+    expect(told.threadHeapLimitsMb()).toEqual([48]);
   });
 
   it.each(files)("reads the first rows of %s exactly as the in-process preview did", async (_label, file, limits) => {

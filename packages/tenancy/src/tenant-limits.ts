@@ -104,7 +104,7 @@ export const defaultTenantLimits: TenantLimits = {
   maxQueuedPredictions: 256,
   inferenceProcesses: 1,
   inferenceThreads: 1,
-  inferenceProcessMemoryMb: 2048,
+  inferenceProcessMemoryMb: 1024,
   maxDatasets: 1_000,
   maxDatasetVersions: 10_000,
   maxModels: 1_000,

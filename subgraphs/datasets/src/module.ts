@@ -1,7 +1,7 @@
 import type { EntitySchema } from 'typeorm';
 import type { JobGrantKeys } from '@tessera/auth';
 import type { SubgraphModule } from '@tessera/service-kit';
-import { csvParsePoolOptionsFromEnvironment, type CsvParsePoolOptions } from '@tessera/tabular';
+import type { CsvParsePoolOptions } from '@tessera/tabular';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from './server';
 import { datasetsData } from './tables';
 import type { UploadSpoolOptions } from './domain/upload-spool';
@@ -11,7 +11,7 @@ import { createDatasetsPort } from './ports/datasets-port.impl';
 export interface DatasetsModuleOptions {
   /** `verifyKey`: the jobs service's public key, which job grants are checked against. */
   jobGrantKeys?: JobGrantKeys;
-  /** The CSV parsing threads (uploads and previews); from the CSV_PARSE_* variables when omitted. */
+  /** The CSV parsing threads (uploads and previews: the CSV_PARSE_* variables, read with the service's environment); defaults when omitted. */
   csvParsing?: CsvParsePoolOptions;
   /** Where upload bodies wait until they have all arrived (the CSV_UPLOAD_SPOOL_* variables, read with the service's environment); defaults when omitted. */
   uploadSpool?: UploadSpoolOptions;
@@ -22,14 +22,14 @@ export const datasetsModule = {
   entities: datasetEntities as EntitySchema[],
   data: datasetsData,
   // Stores and reads the tenant's encrypted objects.
-  environment: ['storage', 'csvUploads'],
+  environment: ['storage', 'csvUploads', 'csvParsing'],
   ports: { publishes: { methods: datasetsPortMethods, client: datasetsPortClient, local: (runtime) => createDatasetsPort(runtime.scopes) }, calls: [] },
   build: (runtime, options) =>
     datasetsSubgraph(
       defaultDatasetsConfig,
       runtime,
       options.jobGrantKeys,
-      options.csvParsing ?? csvParsePoolOptionsFromEnvironment(process.env),
+      options.csvParsing ?? {},
       options.uploadSpool ?? {},
     ),
 } satisfies SubgraphModule<DatasetsModuleOptions, 'datasets', DatasetsPort>;

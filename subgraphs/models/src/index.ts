@@ -1,7 +1,7 @@
 export { modelsSubgraph, modelEntities } from './server';
 export { defaultModelsConfig, type ModelsConfig } from './domain/models-config';
 export { ModelRegistry, type RegisterVersionInput, type RegisteredVersion, type ModelLineage } from './domain/model-registry.service';
-export { createModelServing, modelServingOptionsFromEnvironment, type ModelServing, type ModelServingOptions } from './serving/model-serving';
+export { createModelServing, type ModelServing, type ModelServingOptions } from './serving/model-serving';
 export { PredictionsPerMinute, type PredictionsPerMinuteOptions, type Admission } from './serving/predictions-per-minute';
 export { ServingGenerations, servingGenerationKey, type ServingGenerationsOptions } from './serving/serving-generations';
 export { ModelResolutionCache, type ModelResolutionCacheOptions } from './serving/model-resolution-cache';

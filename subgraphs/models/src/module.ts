@@ -11,7 +11,7 @@ import { createModelsPort } from './ports/models-port.impl';
 export interface ModelsModuleOptions {
   /** A ModelServing made by the caller (who then closes it); otherwise the module makes its own. */
   modelServing?: ModelServing;
-  /** Inference pools and stats when the module makes its own ModelServing. */
+  /** Inference pools and stats when the module makes its own ModelServing (the INFERENCE_* variables, read with the service's environment); defaults when omitted. */
   inference?: ModelServingOptions;
   /** `verifyKey`: the jobs service's public key, which job grants are checked against. */
   jobGrantKeys?: JobGrantKeys;
@@ -58,7 +58,7 @@ export const modelsModule = {
   entities: modelEntities as EntitySchema[],
   data: modelsData,
   // Stores and reads the tenant's encrypted model files.
-  environment: ['storage', 'modelUploads'],
+  environment: ['storage', 'modelUploads', 'inference'],
   ports: { publishes: { methods: modelsPortMethods, client: modelsPortClient, local: (runtime) => createModelsPort(runtime.scopes) }, calls: [] },
   build: (runtime, options) => {
     const config: ModelsConfig = { ...defaultModelsConfig, uploads: { ...defaultModelsConfig.uploads, ...options.modelUploads } };

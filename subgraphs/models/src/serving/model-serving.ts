@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger, RedisConfig } from '@tessera/config';
-import { inferenceOptionsFromEnvironment, InferencePools, type InferencePoolsOptionsInput } from '@tessera/inference';
+import { InferencePools, type InferencePoolsOptionsInput } from '@tessera/inference';
 import type { BudgetGuard, UsageRecorder } from '@tessera/metering';
 import type { TenantKeyring, TenantScopeFactory, TenantStore } from '@tessera/tenancy';
 import type { ServingTarget } from '../domain/serving-target';
@@ -116,10 +116,4 @@ export function createModelServing(
       await generations.close();
     },
   };
-}
-
-/** For `tessera models`: the INFERENCE_* variables (see the inference package's README table). */
-export function modelServingOptionsFromEnvironment(env: NodeJS.ProcessEnv): ModelServingOptions {
-  const logDirectory = env['INFERENCE_STATS_LOG_DIR'];
-  return { pools: inferenceOptionsFromEnvironment(env), ...(logDirectory ? { stats: { logDirectory } } : {}) };
 }
