@@ -23,7 +23,7 @@ import { ConfigError, createLogger, exitOnUnhandledErrors } from '@tessera/confi
 import { fetchClientCredentialsToken } from '@tessera/dev-issuer/client';
 import { ensureLocalPki, startS3Server, trustCaInThisProcess } from '@tessera/local-infra';
 import { serviceData, startPlatform } from '@tessera/platform';
-import { dedicatedWorkerDatabaseUrl, importLegacyWrappedKeys, localAccountHosts, migrateDeployment, openDedicatedWorkerAccount, openServiceDataSource, withMigrator } from '@tessera/tenancy';
+import { dedicatedWorkerDatabaseUrl, importLegacyWrappedKeys, localAccountHosts, migrateDeployment, openDedicatedWorkerAccount, openServiceDataSource } from '@tessera/tenancy';
 import { VaultTransitKeyProvider } from '@tessera/key-provider';
 import { startKeyServiceProcess } from '@tessera/key-service';
 import { startTelemetry } from '@tessera/telemetry';
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   };
   const dedicatedDatabaseUrl = async (tenantId: string): Promise<string> => {
     const password = randomBytes(24).toString('hex');
-    await withMigrator({ adminUrl: env.databaseAdminUrl, tlsCa: databaseTls.ca }, (admin) => openDedicatedWorkerAccount(admin, controlSchema, tenantId, localAccountHosts, password));
+    await openDedicatedWorkerAccount({ adminUrl: env.databaseAdminUrl, tlsCa: databaseTls.ca, controlSchema, accountHosts: localAccountHosts, regionServers: undefined }, tenantId, password);
     return dedicatedWorkerDatabaseUrl(env.databaseUrls.workers, tenantId, password);
   };
   const dedicatedTenants: Array<string | undefined> = demoTenants.filter((tenant) => tenant.tier === 'dedicated').map((tenant) => tenant.id);

@@ -240,7 +240,7 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     expect({ home: homeSchemas.includes(euTenant.schema), eu: euSchemas.includes(euTenant.schema) }).toEqual({ home: false, eu: true });
     expect({ home: homeSchemas.includes(usTenant.schema), eu: euSchemas.includes(usTenant.schema) }).toEqual({ home: true, eu: false });
     // The control plane stays home: the EU server's schema of that name only anchors it (routines, grant list, regions).
-    expect((await onEu<Array<Record<string, string>>>(`SHOW TABLES FROM ${quoteIdentifier(control)}`)).map((row) => Object.values(row)[0]).sort()).toEqual(['region_tenant_schemas', 'served_regions', 'service_table_grants']);
+    expect((await onEu<Array<Record<string, string>>>(`SHOW TABLES FROM ${quoteIdentifier(control)}`)).map((row) => Object.values(row)[0]).sort()).toEqual(['dedicated_worker_accounts', 'region_tenant_schemas', 'served_regions', 'service_table_grants']);
     expect(await onEu<unknown[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [control, 'tenants'])).toEqual([]);
 
     // Every row the EU tenant's life wrote is on the EU server; the home server has no table of its schema.

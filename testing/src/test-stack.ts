@@ -344,16 +344,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     let url = dedicatedAccounts.get(dedicatedTenant);
     if (!url) {
       const password = randomBytes(24).toString('hex');
-      url = adminSource().then(async (admin) => {
-        await openDedicatedWorkerAccount(admin, config.database.controlSchema, dedicatedTenant, migrator.accountHosts, password);
-        return dedicatedWorkerDatabaseUrl(accounts.workers, dedicatedTenant, password);
-      });
+      // On the home server and, for a tenant of a region with its own server, on that one too.
+      url = openDedicatedWorkerAccount(migrator, dedicatedTenant, password).then(() => dedicatedWorkerDatabaseUrl(accounts.workers, dedicatedTenant, password));
       dedicatedAccounts.set(dedicatedTenant, url);
     }
     return url;
   };
   const closeDedicatedAccounts = async () => {
-    for (const tenantId of dedicatedAccounts.keys()) await closeDedicatedWorkerAccount(await adminSource(), config.database.controlSchema, tenantId, migrator.accountHosts).catch(() => undefined);
+    for (const tenantId of dedicatedAccounts.keys()) await closeDedicatedWorkerAccount(migrator, tenantId).catch(() => undefined);
     dedicatedAccounts.clear();
   };
   const workers: TestWorkers = {

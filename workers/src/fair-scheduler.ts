@@ -101,6 +101,10 @@ export class FairScheduler {
         continue;
       }
       if (tenant.status !== 'ACTIVE') continue; // suspended: its jobs wait
+      // A dedicated worker's tenant moved back to the shared tier: the owners refuse this worker's
+      // calls for it now, so it takes none of its entries (they wait in the tenant's queue for the
+      // shared pool) rather than claim, be refused and put each one back.
+      if (this.pool.kind === 'dedicated' && tenant.tier !== 'dedicated') continue;
       // Data residency: a tenant of another region (an entry forged into this ring, or a tenant
       // moved since it was queued) is never run here; its region's workers read its own ring.
       if (this.region !== undefined && tenant.region !== this.region) continue;

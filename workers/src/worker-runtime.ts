@@ -9,7 +9,7 @@ import { meteringConfig, UsageRecorder } from '@tessera/metering';
 import { certificateIdentity, dedicatedWorkerIdentity, mutualTlsPortFetch, readTlsFiles, type GrantPortMethods, type TlsIdentity } from '@tessera/service-kit';
 import { modelJobPortClient, type ModelJobPort } from '@tessera/models/ports';
 import type { PresignedFetchOptions } from '@tessera/storage';
-import { dedicatedWorkerAccountUser, dedicatedWorkerDirectoryView, openServiceDataSource, TenantDirectory, TenantStore } from '@tessera/tenancy';
+import { dedicatedWorkerAccountUser, dedicatedWorkerDirectoryView, openServiceDataSource, quoteIdentifier, TenantDirectory, TenantStore } from '@tessera/tenancy';
 import type { WorkerConfig } from './worker-environment';
 
 /**
@@ -75,19 +75,33 @@ async function checkDatabaseAccount(config: WorkerConfig, db: DataSource): Promi
   }
 }
 
+/** The region of a dedicated worker's tenant, as its directory view shows it (none once the tenant is gone). */
+async function ownTenantRegions(home: DataSource, config: WorkerConfig): Promise<string[]> {
+  const rows = (await home.query(`SELECT region FROM ${quoteIdentifier(config.database.controlSchema)}.${dedicatedWorkerDirectoryView} WHERE id = ?`, [config.dedicatedTenant])) as Array<{ region: string }>;
+  return rows.map((row) => row.region);
+}
+
 export async function createWorkerRuntime(config: WorkerConfig, logger: Logger): Promise<WorkerRuntime> {
   // The identity first: a dedicated worker with the wrong certificate stops before it connects anywhere.
   const identity = readTlsFiles(config.tls);
   const sign = await portCallSigner(config, identity);
-  const db = await openServiceDataSource(config.database, []);
-  try {
-    await checkDatabaseAccount(config, db);
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  // A dedicated worker's account reads the directory through the view of its own tenant's row.
+  // A dedicated worker's account reads the directory through the view of its own tenant's row, and
+  // exists on the home server and on its tenant's region's server only: it opens that one region
+  // server (REGION_DATABASES), and routes by the region the view shows.
   const directorySource = config.dedicatedTenant === undefined ? 'tenants' : dedicatedWorkerDirectoryView;
+  const db = await openServiceDataSource(
+    config.database,
+    [],
+    config.dedicatedTenant === undefined
+      ? {}
+      : {
+          regions: async (home) => {
+            await checkDatabaseAccount(config, home);
+            return ownTenantRegions(home, config);
+          },
+          directorySource,
+        },
+  );
   const directory = new TenantDirectory(new TenantStore(db, config.database.controlSchema, config.tenantLimitDefaults, directorySource), config.tenantCacheTtlMs);
   const ports: WorkerPorts = {
     jobs: jobsPortClient({ baseUrl: config.ports.jobsUrl, sign, fetch: mutualTlsPortFetch(identity, 'jobs') }),

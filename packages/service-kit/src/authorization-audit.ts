@@ -64,8 +64,9 @@ export const portCallDeniedAction = 'port.call.denied';
 
 /**
  * Records a port call refused because a caller confined to one tenant (a dedicated tenant's
- * workers) named another tenant's job, in the platform security log: the call never entered a
- * tenant, and the log of the tenant it named must not be written on a caller's say-so.
+ * workers) named another tenant's job, or its tenant is gone, not active or no longer dedicated
+ * (`reason`), in the platform security log: the call never entered a tenant, and the log of the
+ * tenant it named must not be written on a caller's say-so.
  */
 export function createPortRefusalRecorder(runtime: ServiceRuntime, serviceName: string): PortRefusalRecorder {
   return async (refusal) => {
@@ -77,7 +78,7 @@ export function createPortRefusalRecorder(runtime: ServiceRuntime, serviceName: 
         targetType: 'PortMethod',
         targetId: `${refusal.port}.${refusal.method}`,
         outcome: 'DENIED',
-        details: { service: serviceName, caller: refusal.caller.identity, requestedTenant: refusal.requestedTenantId, reason: 'tenant-not-served' },
+        details: { service: serviceName, caller: refusal.caller.identity, requestedTenant: refusal.requestedTenantId, reason: refusal.reason },
       }),
     );
   };

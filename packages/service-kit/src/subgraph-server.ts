@@ -153,7 +153,7 @@ export async function startSubgraph(
   mountHealthRoutes(app, definition.name, runtime.db);
   app.use(tracingMiddleware(definition.name));
   // Service-to-service calls: authenticated as a service (not through the gateway's context).
-  if (definition.ports?.length) app.use('/internal/ports', portRouter(definition.ports, runtime.verifyServiceToken, logger, createPortRefusalRecorder(runtime, definition.name)));
+  if (definition.ports?.length) app.use('/internal/ports', portRouter(definition.ports, runtime.verifyServiceToken, logger, { tenants: runtime.directory, recordRefusal: createPortRefusalRecorder(runtime, definition.name) }));
   if (definition.routes) {
     const router = express.Router();
     definition.routes(router, { runtime, authenticate, sendError, recordDenial });

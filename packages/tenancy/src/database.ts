@@ -76,11 +76,21 @@ function baseOptions(url: string, tlsCa: string | undefined) {
 }
 
 /**
+ * For an account that exists on fewer servers than the services' (a dedicated tenant's workers: the
+ * home server and its tenant's region's): which regions' servers to open, decided on the opened home
+ * pool, and where the routes read tenants' regions (a table or view of the control schema).
+ */
+export interface ServiceDataSourceOptions {
+  regions?: ((home: DataSource) => Promise<readonly string[]>) | undefined;
+  directorySource?: string | undefined;
+}
+
+/**
  * The service's single connection pool. Its default schema is the control plane; tenant
  * data is reached only through a TenantScope, which switches a checked-out connection to the
  * tenant's schema and back. One pool for all tenants: 1 000 tenants never means 1 000 pools.
  */
-export async function openServiceDataSource(config: DatabaseConfig, entities: MixedList<EntitySchema>): Promise<DataSource> {
+export async function openServiceDataSource(config: DatabaseConfig, entities: MixedList<EntitySchema>, only: ServiceDataSourceOptions = {}): Promise<DataSource> {
   const options: DataSourceOptions = {
     ...baseOptions(config.url, config.tlsCa),
     database: config.controlSchema,
@@ -88,15 +98,15 @@ export async function openServiceDataSource(config: DatabaseConfig, entities: Mi
     poolSize: config.poolSize,
   };
   const home = await new ServiceDataSource(options).initialize();
-  const servers = regionsByServer(config.regionServers, config.url);
-  if (servers.size === 0) return home;
   const byRegion = new Map<string, DataSource>();
   try {
-    for (const [server, regions] of servers) {
+    const wanted = only.regions ? new Set(await only.regions(home)) : undefined;
+    const regionServers = wanted ? Object.fromEntries(Object.entries(config.regionServers ?? {}).filter(([region]) => wanted.has(region))) : config.regionServers;
+    for (const [server, regions] of regionsByServer(regionServers, config.url)) {
       const pool = await openRegionPool(config, entities, server, regions);
       for (const region of regions) byRegion.set(region, pool);
       // Registered one by one, so a later server that fails closes the ones opened before it.
-      attachRegionDatabases(home, config.controlSchema, byRegion);
+      attachRegionDatabases(home, config.controlSchema, byRegion, only.directorySource);
     }
   } catch (error) {
     await home.destroy();

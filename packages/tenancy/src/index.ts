@@ -1,7 +1,7 @@
 export * from './tenant-id';
 export * from './tenant-record';
 export * from './tenant-limits';
-export { parseDatabaseUrl, openServiceDataSource, openMigrationDataSource, databaseTlsOptions, databaseUrlOnServer, regionsByServer, servedRegionsTable } from './database';
+export { parseDatabaseUrl, openServiceDataSource, type ServiceDataSourceOptions, openMigrationDataSource, databaseTlsOptions, databaseUrlOnServer, regionsByServer, servedRegionsTable } from './database';
 export { regionDatabase, tenantDatabase, tenantsByDatabase, controlPlaneDatabase, controlPlaneQueryable, tenantQueryable, tenantQueryTarget, regionServerPools } from './tenant-databases';
 export { TenantStore } from './control-plane/tenant-store';
 export { TenantDirectory } from './control-plane/tenant-directory';
@@ -19,6 +19,8 @@ export {
   dedicatedWorkerDirectoryView,
   openDedicatedWorkerAccount,
   withMigrator,
+  type DedicatedAccountMigrator,
+  type DedicatedWorkerAccount,
 } from './provisioning/dedicated-worker-accounts';
 export { controlLedgerTable, templateSchemaName, tenantSchemaNamePattern } from './provisioning/tenant-schema-procedures';
 export * from './ownership/table-ownership';

@@ -18,6 +18,8 @@ interface Routes {
   servers: readonly DataSource[];
   /** Tenant → region, briefly: the region only changes by the offline runbook, which restarts services. */
   regions: Map<string, { region: string | undefined; until: number }>;
+  /** Where a tenant's region is read: `tenants`, or a dedicated worker account's directory view. */
+  directorySource: string;
 }
 
 const routesOfHome = new WeakMap<DataSource, Routes>();
@@ -26,10 +28,10 @@ const homeOfRegional = new WeakMap<DataSource, DataSource>();
 const regionCacheMs = 30_000;
 
 /** Registers `byRegion`'s pools as the region servers of `home` (openServiceDataSource does this). */
-export function attachRegionDatabases(home: DataSource, controlSchema: string, byRegion: ReadonlyMap<string, DataSource>): void {
+export function attachRegionDatabases(home: DataSource, controlSchema: string, byRegion: ReadonlyMap<string, DataSource>, directorySource = 'tenants'): void {
   const servers = [...new Set(byRegion.values())];
   for (const pool of servers) homeOfRegional.set(pool, home);
-  routesOfHome.set(home, { controlSchema, byRegion, servers, regions: new Map() });
+  routesOfHome.set(home, { controlSchema, byRegion, servers, regions: new Map(), directorySource });
 }
 
 /** The pools of the region servers `home` routes to (none without REGION_DATABASES). */
@@ -104,7 +106,7 @@ export async function tenantQueryable(manager: EntityManager, tenantId: string):
 async function regionOf(home: DataSource, routes: Routes, tenantId: string): Promise<string | undefined> {
   const hit = routes.regions.get(tenantId);
   if (hit && hit.until > Date.now()) return hit.region;
-  const rows = (await home.query(`SELECT region FROM ${quoteIdentifier(routes.controlSchema)}.tenants WHERE id = ?`, [tenantId])) as Array<{ region: string }>;
+  const rows = (await home.query(`SELECT region FROM ${quoteIdentifier(routes.controlSchema)}.${quoteIdentifier(routes.directorySource)} WHERE id = ?`, [tenantId])) as Array<{ region: string }>;
   const region = rows[0]?.region;
   // An unknown tenant is not remembered: it may be provisioned a moment later.
   if (region !== undefined) routes.regions.set(tenantId, { region, until: Date.now() + regionCacheMs });

@@ -1,8 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { serviceData } from '@tessera/platform';
-import { dedicatedWorkerAccountUser, migrateDeployment, openServiceDataSource, tenantSchemaName } from '@tessera/tenancy';
+import { databaseUrlOnServer, dedicatedWorkerAccountUser, migrateDeployment, openServiceDataSource, tenantSchemaName } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset, waitForStatus } from './job-support';
+
+/** The local second MariaDB (scripts/local-region-mariadb.sh), a region's own server. */
+const euServer = `127.0.0.1:${process.env['TESSERA_REGION_DB_PORT'] ?? '3307'}`;
 
 /** What MariaDB answers a statement an account holds no right for. */
 const refused = new Set(['ER_TABLEACCESS_DENIED_ERROR', 'ER_COLUMNACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
@@ -17,6 +20,21 @@ async function attempt(db: DataSource, sql: string, params: unknown[] = []): Pro
     throw error;
   }
 }
+
+/** The statements a worker's rights are about, on `tenant`'s schema; none changes a row when allowed (no row is selected to insert; IGNORE: strict mode would otherwise want the other columns). */
+const statements = (tenant: TestTenant) => {
+  const schema = `\`${tenantSchemaName(tenant.id)}\``;
+  return {
+    readMeters: `SELECT meter, amount FROM ${schema}.usage_meters`,
+    addToMeter: `INSERT IGNORE INTO ${schema}.usage_meters (hour, meter, amount) SELECT NOW(), 'jobWorkerMs', 0 FROM DUAL WHERE FALSE`,
+    resetMeters: `UPDATE ${schema}.usage_meters SET amount = 0 WHERE FALSE`,
+    readBudgets: `SELECT meter, monthly_limit FROM ${schema}.usage_budgets`,
+    raiseBudgetAlert: `INSERT IGNORE INTO ${schema}.usage_budget_alerts (meter) SELECT 'jobWorkerMs' FROM DUAL WHERE FALSE`,
+    writeAuditOutbox: `INSERT IGNORE INTO ${schema}.audit_outbox (outbox_id) SELECT NULL FROM DUAL WHERE FALSE`,
+  };
+};
+const answers = async (db: DataSource, tenant: TestTenant) =>
+  Object.fromEntries(await Promise.all(Object.entries(statements(tenant)).map(async ([name, sql]) => [name, await attempt(db, sql)] as const)));
 
 /**
  * A dedicated-tier tenant's workers connect to MariaDB as their tenant's own account
@@ -34,21 +52,6 @@ describe("dedicated workers: a database account confined to their tenant", () =>
   let control: string;
 
   const as = async (url: string) => openServiceDataSource({ ...stack.config.database, url, poolSize: 1 }, []);
-  /** The statements a worker's rights are about, on `tenant`'s schema; none changes a row when allowed (no row is selected to insert; IGNORE: strict mode would otherwise want the other columns). */
-  const statements = (tenant: TestTenant) => {
-    const schema = `\`${tenantSchemaName(tenant.id)}\``;
-    return {
-      readMeters: `SELECT meter, amount FROM ${schema}.usage_meters`,
-      addToMeter: `INSERT IGNORE INTO ${schema}.usage_meters (hour, meter, amount) SELECT NOW(), 'jobWorkerMs', 0 FROM DUAL WHERE FALSE`,
-      resetMeters: `UPDATE ${schema}.usage_meters SET amount = 0 WHERE FALSE`,
-      readBudgets: `SELECT meter, monthly_limit FROM ${schema}.usage_budgets`,
-      raiseBudgetAlert: `INSERT IGNORE INTO ${schema}.usage_budget_alerts (meter) SELECT 'jobWorkerMs' FROM DUAL WHERE FALSE`,
-      writeAuditOutbox: `INSERT IGNORE INTO ${schema}.audit_outbox (outbox_id) SELECT NULL FROM DUAL WHERE FALSE`,
-    };
-  };
-  const answers = async (db: DataSource, tenant: TestTenant) =>
-    Object.fromEntries(await Promise.all(Object.entries(statements(tenant)).map(async ([name, sql]) => [name, await attempt(db, sql)] as const)));
-
   beforeAll(async () => {
     stack = await startTestStack();
     control = `\`${stack.config.database.controlSchema}\``;
@@ -113,17 +116,90 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     expect(await answers(globexDb, initech)).toMatchObject({ addToMeter: 'refused', writeAuditOutbox: 'refused' });
   }, 120_000);
 
-  it("takes them away when the tenant is erased: a later tenant of the same id is not the old account's", async () => {
+  it("takes them away and drops the account when the tenant is erased: a later tenant of the same id is not the old account's", async () => {
     const gone = await stack.createTenant({ tier: 'dedicated' });
-    const goneDb = await as(await stack.workers.databaseUrl(gone.id));
+    const goneUrl = await stack.workers.databaseUrl(gone.id);
+    const goneDb = await as(goneUrl);
     try {
       expect(await answers(goneDb, gone)).toMatchObject({ readMeters: 'allowed' });
       await stack.platform.provisioner.deprovision(gone.id);
       await stack.platform.provisioner.provision({ id: gone.id, displayName: 'Reused id', region: 'us-east-1', tier: 'shared' });
+      // A session opened before the erasure keeps no right; a new one is not let in at all.
       expect(await answers(goneDb, gone)).toEqual({ readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' });
-      expect(await goneDb.query(`SELECT id FROM ${control}.dedicated_worker_tenants`)).toEqual([]);
+      expect(await attempt(goneDb, `SELECT id FROM ${control}.dedicated_worker_tenants`)).toBe('refused');
+      await expect(as(goneUrl)).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
+      expect(await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${control}.dedicated_worker_accounts WHERE tenant_id = ?`, [gone.id])).toEqual([]);
     } finally {
       await goneDb.destroy();
     }
+  }, 120_000);
+});
+
+/**
+ * A dedicated tenant of a region with a database server of its own (REGION_DATABASES): its schema is
+ * on that server, so its workers' account is made there too (and its directory view stays on the
+ * home server). Against the real second MariaDB.
+ */
+describe("dedicated workers of a region with its own database server: the account where the tenant's schema lives", () => {
+  let stack: TestStack;
+  let euDedicated: TestTenant;
+  let euShared: TestTenant;
+  let usShared: TestTenant;
+  let control: string;
+  const opened: DataSource[] = [];
+
+  /** A pool as `url`'s account on `server` (undefined: the home server), on the control schema's name (a region server's anchor). */
+  const as = async (url: string, server?: string) => {
+    const db = await openServiceDataSource({ ...stack.config.database, url: server ? databaseUrlOnServer(url, server) : url, regionServers: undefined, poolSize: 1 }, []);
+    opened.push(db);
+    return db;
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ regionDatabases: { 'eu-west-1': euServer } });
+    control = `\`${stack.config.database.controlSchema}\``;
+    euDedicated = await stack.createTenant({ tier: 'dedicated', region: 'eu-west-1' });
+    euShared = await stack.createTenant({ region: 'eu-west-1' });
+    usShared = await stack.createTenant();
+  }, 120_000);
+  afterAll(async () => {
+    for (const db of opened) if (db.isInitialized) await db.destroy();
+    await stack?.stop();
+  });
+
+  it("gives the account its tenant's rights on the region's server, and none on another tenant's schema there", async () => {
+    const url = await stack.workers.databaseUrl(euDedicated.id);
+    const euDb = await as(url, euServer);
+    const [row] = (await euDb.query("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AS account")) as Array<{ account: string }>;
+    expect(row?.account).toBe(dedicatedWorkerAccountUser(euDedicated.id));
+    expect(await answers(euDb, euDedicated)).toEqual({ readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' });
+    expect(await answers(euDb, euShared)).toEqual({ readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' });
+    expect(await attempt(euDb, `SELECT id FROM \`${euDedicated.schema}\`.jobs`)).toBe('refused');
+    expect(await attempt(euDb, `SELECT tenant_id FROM ${control}.dedicated_worker_accounts`)).toBe('refused');
+    // Its directory row stays on the home server, through its view; nothing of the US tenant's.
+    const homeDb = await as(url);
+    expect(await homeDb.query(`SELECT id, region FROM ${control}.dedicated_worker_tenants`)).toEqual([{ id: euDedicated.id, region: 'eu-west-1' }]);
+    expect(await answers(homeDb, usShared)).toMatchObject({ readMeters: 'refused', addToMeter: 'refused' });
+  });
+
+  it("runs the tenant's job on its own worker, which writes its worker time to the meters on the region's server", async () => {
+    const scientist = await euDedicated.token('data_scientist');
+    const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
+    const job = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const worker = await stack.workers.start({ dedicatedTenant: euDedicated.id });
+    expect((await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
+    await worker.stop(); // its last meters are written before its pool closes
+    const meters = await stack.adminQueryOn<Array<{ amount: string }>>(euServer, `SELECT amount FROM \`${euDedicated.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`);
+    expect(meters.map((row) => Number(row.amount)).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('drops the account on both servers when the tenant is erased', async () => {
+    const url = await stack.workers.databaseUrl(euDedicated.id);
+    await stack.platform.provisioner.deprovision(euDedicated.id);
+    for (const server of [euServer, undefined]) {
+      await expect(as(url, server)).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
+    }
+    expect(await stack.adminQueryOn<unknown[]>(euServer, `SELECT 1 FROM ${control}.dedicated_worker_accounts WHERE tenant_id = ?`, [euDedicated.id])).toEqual([]);
+    expect(await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${control}.dedicated_worker_accounts WHERE tenant_id = ?`, [euDedicated.id])).toEqual([]);
   }, 120_000);
 });

@@ -47,7 +47,7 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
   }
 
   /** The platform security log's refused port calls of one caller. */
-  async function deniedEvents(caller: string): Promise<Array<{ tenant_id: string; target_id: string; requestedTenant: unknown }>> {
+  async function deniedEvents(caller: string): Promise<Array<{ tenant_id: string; target_id: string; requestedTenant: unknown; reason: unknown }>> {
     // Written to the outbox, then relayed into the chained log: wherever each one is now.
     const schema = stack.config.database.controlSchema;
     const rows = await stack.adminQuery<Array<{ tenant_id: string; target_id: string; details_json: unknown }>>(
@@ -57,7 +57,7 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
     );
     return rows.map((row) => {
       const details = (typeof row.details_json === 'string' ? JSON.parse(row.details_json) : row.details_json) as Record<string, unknown>;
-      return { tenant_id: row.tenant_id, target_id: row.target_id, requestedTenant: details['requestedTenant'] };
+      return { tenant_id: row.tenant_id, target_id: row.target_id, requestedTenant: details['requestedTenant'], reason: details['reason'] };
     });
   }
 
@@ -152,6 +152,71 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
     expect(readWorkerEnvironment({ ...env, SERVICE_KEY: serviceKey }).ports.serviceKey).toBeDefined();
     expect(readWorkerEnvironment({ ...env, WORKER_DEDICATED_TENANT: globex.id }).ports.serviceKey).toBeUndefined();
   });
+
+  /** A dedicated tenant with one queued profile job (no worker of its own runs). */
+  async function dedicatedTenantWithJob(): Promise<{ tenant: TestTenant; jobId: string }> {
+    const tenant = await stack.createTenant({ tier: 'dedicated' });
+    const scientist = await tenant.token('data_scientist');
+    const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
+    const jobId = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob.id;
+    jobOf.set(tenant.id, jobId);
+    return { tenant, jobId };
+  }
+
+  const claimInput = (jobId: string) => ({ jobId, submission: 1, runToken: randomUUID(), startSeq: 1, leaseMs: 30_000 });
+  /** A finish under a run token nobody holds: answered false and writes nothing when the caller may act for the tenant. */
+  const strayFinish = (jobId: string) => ({ jobId, runToken: randomUUID(), status: 'FAILED' as const, error: { code: 'X', message: 'x' } });
+
+  it("refuses a tenant's old dedicated certificate once the tenant is moved back to the shared tier; the shared pool serves it", async () => {
+    const { tenant: demoted, jobId } = await dedicatedTenantWithJob();
+    const before = await portsOf(demoted.id);
+    // Control: while dedicated, its own certificate may act for it.
+    await expect(before.jobs.finish(runner(demoted), strayFinish(jobId))).resolves.toBe(false);
+    await stack.adminQuery(`UPDATE ${stack.config.database.controlSchema}.tenants SET tier = 'shared' WHERE id = ?`, [demoted.id]);
+    const old = await portsOf(demoted.id);
+    await expect(old.jobs.claim(runner(demoted), claimInput(jobId))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(old.jobs.finish(runner(demoted), strayFinish(jobId))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await statusOf(demoted)).toBe('QUEUED');
+    // The shared pool now serves it: it claims the job, and the grant opens the dataset for the shared pool only.
+    const sharedPorts = await portsOf();
+    const claim = await sharedPorts.jobs.claim(runner(demoted), claimInput(jobId));
+    if (claim.outcome !== 'claimed') throw new Error(`not claimed: ${claim.outcome}`);
+    const datasetVersionId = claim.job.input['datasetVersionId'] as string;
+    await expect(old.datasetJobs.openVersionContent(claim.grant, { datasetVersionId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(sharedPorts.datasetJobs.openVersionContent(claim.grant, { datasetVersionId })).resolves.toMatchObject({ version: expect.anything() });
+    const events = await deniedEvents(dedicatedWorkerIdentity(demoted.id));
+    expect(events.map((event) => [event.tenant_id, event.target_id, event.requestedTenant, event.reason].join(' ')).sort()).toEqual(
+      [
+        [demoted.id, 'datasets-job.openVersionContent', demoted.id, 'tenant-not-dedicated'],
+        [demoted.id, 'jobs.finish', demoted.id, 'tenant-not-dedicated'],
+        [demoted.id, 'jobs.claim', demoted.id, 'tenant-not-dedicated'],
+      ]
+        .map((row) => row.join(' '))
+        .sort(),
+    );
+  }, 60_000);
+
+  it("refuses a suspended tenant's dedicated certificate, and records why", async () => {
+    const { tenant: suspended, jobId } = await dedicatedTenantWithJob();
+    const platformAdmin = await stack.platformAdminToken();
+    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { suspendTenant(id: $id) { id } }', { id: suspended.id }));
+    const { jobs } = await portsOf(suspended.id);
+    await expect(jobs.claim(runner(suspended), claimInput(jobId))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const events = await deniedEvents(dedicatedWorkerIdentity(suspended.id));
+    expect(events.map((event) => [event.tenant_id, event.target_id, event.requestedTenant, event.reason])).toEqual([[suspended.id, 'jobs.claim', suspended.id, 'tenant-inactive']]);
+    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { resumeTenant(id: $id) { id } }', { id: suspended.id }));
+    // Resumed (and still dedicated): its certificate acts for it again.
+    await expect(jobs.finish(runner(suspended), strayFinish(jobId))).resolves.toBe(false);
+  }, 60_000);
+
+  it("refuses an erased tenant's dedicated certificate, and records why", async () => {
+    const { tenant: erased, jobId } = await dedicatedTenantWithJob();
+    const { jobs } = await portsOf(erased.id);
+    await stack.platform.provisioner.deprovision(erased.id);
+    await expect(jobs.claim(runner(erased), claimInput(jobId))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const events = await deniedEvents(dedicatedWorkerIdentity(erased.id));
+    expect(events.map((event) => [event.tenant_id, event.target_id, event.requestedTenant, event.reason])).toEqual([[erased.id, 'jobs.claim', erased.id, 'tenant-unknown']]);
+  }, 60_000);
 
   it("runs the dedicated tenant's job end to end on its own worker, and the shared pool still runs a shared tenant's", async () => {
     await stack.workers.start({ dedicatedTenant: globex.id });

@@ -1,5 +1,6 @@
 export { createPortClient, createGrantPortClient, type PortClientOptions } from './port-client';
-export { portRouter, type PortRefusalRecorder, type PortTenantRefusal } from './port-endpoint';
+export { portRouter, type PortConfinement, type PortRefusalRecorder, type PortTenantRefusal } from './port-endpoint';
+export { dedicatedWorkerRefusal, type DedicatedWorkerRefusal } from './dedicated-worker-admission';
 export { callerServiceOf, type PortCaller } from './caller-service';
 export { dedicatedWorkerIdentity, dedicatedWorkerTenantOf, serviceOfIdentity } from './dedicated-worker-identity';
 export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody, type GrantPortMethods, type PublishedGrantPort, type AnyPublishedPort, type GrantPortCallBody } from './port-definition';

@@ -3,24 +3,46 @@ import { decodeJwt } from 'jose';
 import { parseRoles, type Principal, type ServiceTokenVerifier } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { errors, toClientError } from '@tessera/errors';
-import { isTenantId } from '@tessera/tenancy';
+import { isTenantId, type TenantRecord } from '@tessera/tenancy';
 import { callerServiceOf, type PortCaller } from './caller-service';
+import { dedicatedWorkerRefusal, type DedicatedWorkerRefusal } from './dedicated-worker-admission';
 import type { AnyPublishedPort, WireActor } from './port-definition';
 
 /** Port inputs are ids and small records; a trained model (base64 ONNX) is the largest. */
 const maxBodyBytes = 16 * 1024 * 1024;
 
-/** A call of a caller confined to one tenant (a dedicated tenant's worker) that named another tenant's job. */
+/**
+ * A refused call of a caller confined to one tenant (a dedicated tenant's worker): it named another
+ * tenant's job, or its own tenant is gone, not active, or no longer on the dedicated tier.
+ */
 export interface PortTenantRefusal {
   caller: PortCaller;
   port: string;
   method: string;
   /** The tenant the call named (the actor's, or the grant's), null when the grant named none. */
   requestedTenantId: string | null;
+  reason: DedicatedWorkerRefusal;
 }
 
 /** Where such refusals are recorded (the platform security log); a failure to record is logged, never answered. */
 export type PortRefusalRecorder = (refusal: PortTenantRefusal) => Promise<void>;
+
+/**
+ * What a port endpoint checks a confined caller against: the owner's tenant directory (its cached
+ * records, TENANT_CACHE_TTL_MS, the same the owner's scopes read, so the check adds no database
+ * round trip while a record is cached), and where refusals are recorded.
+ */
+export interface PortConfinement {
+  tenants: { find(tenantId: string): Promise<TenantRecord | undefined> };
+  recordRefusal?: PortRefusalRecorder | undefined;
+}
+
+const refusalMessages: Record<DedicatedWorkerRefusal, (caller: PortCaller) => string> = {
+  'tenant-not-served': (caller) => `The ${caller.identity} workers act only for tenant ${caller.tenantId}'s jobs.`,
+  'tenant-unknown': (caller) => `The ${caller.identity} workers' tenant is not known.`,
+  'tenant-inactive': (caller) => `The ${caller.identity} workers' tenant is not active.`,
+  'tenant-not-dedicated': (caller) => `Tenant ${caller.tenantId} is not on the dedicated tier: the shared pool runs its jobs, not the ${caller.identity} workers.`,
+};
 
 /**
  * `POST /internal/ports/<port>/<method>` for each published port. Order matters: the calling
@@ -28,7 +50,7 @@ export type PortRefusalRecorder = (refusal: PortTenantRefusal) => Promise<void>;
  * then the body's actor becomes a Principal of exactly one tenant, which the owner scopes by.
  * A grant port takes no actor at all: its body carries the job grant, which the owner verifies.
  */
-export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: ServiceTokenVerifier | undefined, logger: Logger, recordRefusal?: PortRefusalRecorder): Router {
+export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: ServiceTokenVerifier | undefined, logger: Logger, confinement: PortConfinement): Router {
   const router = express.Router();
   const byName = new Map(ports.map((port) => [port.name, port]));
   router.post('/:port/:method', express.text({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
@@ -49,14 +71,16 @@ export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: Servi
       if (caller.tenantId !== undefined) {
         // A caller confined to one tenant: the tenant the call names must be that one, before the
         // owner reads anything. A grant is checked on its claims here and verified by the owner, so
-        // a grant that passes both is one the jobs service signed for this tenant.
+        // a grant that passes both is one the jobs service signed for this tenant. Then that tenant
+        // must still be one its dedicated workers serve (it exists, is active, is dedicated).
         const requested = 'grant' in body ? grantTenantOf(body.grant) : (body.actor.tenantId ?? null);
-        if (requested !== caller.tenantId) {
-          logger.warn('port call refused: another tenant than the caller serves', { port: portName, method, caller: caller.identity, tenant: requested });
-          await recordRefusal?.({ caller, port: portName, method, requestedTenantId: requested }).catch((error: unknown) =>
+        const reason = requested !== caller.tenantId ? 'tenant-not-served' : dedicatedWorkerRefusal(await confinement.tenants.find(caller.tenantId));
+        if (reason !== undefined) {
+          logger.warn('port call refused: the caller does not serve that tenant now', { port: portName, method, caller: caller.identity, tenant: requested, reason });
+          await confinement.recordRefusal?.({ caller, port: portName, method, requestedTenantId: requested, reason }).catch((error: unknown) =>
             logger.error('could not record a refused port call', { error: error instanceof Error ? error.message : String(error) }),
           );
-          throw errors.forbidden(`The ${caller.identity} workers act only for tenant ${caller.tenantId}'s jobs. (tenant-not-served)`);
+          throw errors.forbidden(`${refusalMessages[reason](caller)} (${reason})`);
         }
       }
       const result = await run.call(port.implementation, 'grant' in body ? body.grant : body.actor, body.input);

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { MigratorConfig } from '@tessera/config';
-import { openMigrationDataSource } from '../database';
+import { databaseUrlOnServer, openMigrationDataSource, regionsByServer, servedRegionsTable } from '../database';
 import { assertTenantId, quoteIdentifier, tenantSchemaName } from '../tenant-id';
 
 /**
@@ -17,12 +17,17 @@ import { assertTenantId, quoteIdentifier, tenantSchemaName } from '../tenant-id'
  *   shows the connected account the directory rows of the tenants it is registered for and nothing
  *   else (MySQL grants cannot narrow `tenants` to a row). No right on `tenants` itself.
  *
- * The ledger `dedicated_worker_accounts` (control plane; no service account has a right on it) says
- * which account belongs to which tenant. Accounts are created with a password by root's routine
- * `accounts_tessera.create_dedicated_worker_account` (deploy/mysql/account-routines.sql): the
- * migrator holds EXECUTE on it, not CREATE USER. A tenant's account is confined to that tenant
- * whatever its tier, so a tier change needs nothing here; erasure (drop_tenant_schema) revokes its
- * rights and forgets it, and `closeDedicatedWorkerAccount` drops it.
+ * A tenant of a region with a database server of its own (REGION_DATABASES) has its schema there:
+ * the account is made on both servers with the same password (every process reaches a region's
+ * server as the account it has for the home one), the directory view on the home server, the schema
+ * rights (and SELECT on the anchor's `served_regions`, which a pool checks when it opens) on the
+ * region's. Each server keeps its own ledger `dedicated_worker_accounts` (no service account has a
+ * right on it) saying which account belongs to which tenant there. Accounts are created with a
+ * password by root's routine `accounts_tessera.create_dedicated_worker_account`
+ * (deploy/mysql/account-routines.sql): the migrator holds EXECUTE on it, not CREATE USER. A tenant's
+ * account is confined to that tenant whatever its tier (the ports refuse its workers once the tenant
+ * is not dedicated); erasure (`drop_tenant_schema`, on the tenant's server and on the home one)
+ * revokes its rights, forgets it and drops it, and `closeDedicatedWorkerAccount` drops it anywhere.
  */
 export const dedicatedWorkerAccountsTable = 'dedicated_worker_accounts';
 export const dedicatedWorkerDirectoryView = 'dedicated_worker_tenants';
@@ -34,54 +39,99 @@ export function dedicatedWorkerAccountUser(tenantId: string): string {
   return `tessera_workers_${tenantId.replace(/-/g, '_')}`;
 }
 
-/** The ledger and the directory view, in the control schema (after the tenants table exists). */
-export function dedicatedWorkerStatements(control: string): string[] {
-  const c = quoteIdentifier(control);
-  return [
-    `CREATE TABLE IF NOT EXISTS ${c}.${dedicatedWorkerAccountsTable} (
+/** The ledger of the accounts on one server (the control schema, or a region server's anchor). */
+export function dedicatedWorkerLedgerStatement(control: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(control)}.${dedicatedWorkerAccountsTable} (
        tenant_id VARCHAR(64) NOT NULL,
        account_user VARCHAR(80) NOT NULL,
        account_host VARCHAR(255) NOT NULL,
        PRIMARY KEY (tenant_id, account_user, account_host),
        UNIQUE KEY dedicated_worker_account (account_user, account_host)
-     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
-    // USER() is the connected client's account name (CURRENT_USER() would be the definer's). Re-created
-    // on every migrate, so `t.*` follows the tenants table's columns.
-    `CREATE OR REPLACE DEFINER = CURRENT_USER SQL SECURITY DEFINER VIEW ${c}.${dedicatedWorkerDirectoryView} AS
+     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+}
+
+/** The directory view, in the control schema (after the tenants table and the ledger exist). */
+export function dedicatedWorkerViewStatement(control: string): string {
+  const c = quoteIdentifier(control);
+  // USER() is the connected client's account name (CURRENT_USER() would be the definer's). Re-created
+  // on every migrate, so `t.*` follows the tenants table's columns.
+  return `CREATE OR REPLACE DEFINER = CURRENT_USER SQL SECURITY DEFINER VIEW ${c}.${dedicatedWorkerDirectoryView} AS
        SELECT t.* FROM ${c}.tenants t
-        WHERE t.id IN (SELECT a.tenant_id FROM ${c}.${dedicatedWorkerAccountsTable} a WHERE a.account_user = SUBSTRING_INDEX(USER(), '@', 1))`,
-  ];
+        WHERE t.id IN (SELECT a.tenant_id FROM ${c}.${dedicatedWorkerAccountsTable} a WHERE a.account_user = SUBSTRING_INDEX(USER(), '@', 1))`;
 }
 
 const account = (user: string, host: string) => `'${user}'@'${host}'`;
 
+/** What making or dropping an account needs: the migrator, its account hosts, and the region servers. */
+export type DedicatedAccountMigrator = Pick<MigratorConfig, 'adminUrl' | 'tlsCa' | 'controlSchema' | 'accountHosts' | 'regionServers'>;
+
+/** Where an account was made: its user name, and the region server (`host:port`) of its tenant's schema when that is not the home server. */
+export interface DedicatedWorkerAccount {
+  user: string;
+  regionServer: string | undefined;
+}
+
 /**
- * Creates (or re-passwords) `tenantId`'s workers' account at each host, as the migrator, and gives it
- * its tenant's rights: the directory view, and its tenant schema's worker tables when that schema
- * exists (provisioning gives them later otherwise). Returns the account's user name.
+ * Creates (or re-passwords) `tenantId`'s workers' account at each host, as the migrator, on the home
+ * server (the directory view) and, for a tenant of a region with a server of its own, on that server
+ * (its schema's rights); then gives it its tenant's schema rights where that schema exists
+ * (provisioning gives them later otherwise).
  */
-export async function openDedicatedWorkerAccount(admin: DataSource, controlSchema: string, tenantId: string, hosts: readonly string[], password: string): Promise<string> {
+export async function openDedicatedWorkerAccount(migrator: DedicatedAccountMigrator, tenantId: string, password: string): Promise<DedicatedWorkerAccount> {
   const user = dedicatedWorkerAccountUser(tenantId);
-  const c = quoteIdentifier(controlSchema);
-  const known = (await admin.query(`SELECT 1 FROM ${c}.tenants WHERE id = ?`, [tenantId])) as unknown[];
-  if (known.length === 0) throw new Error(`no tenant ${tenantId} in ${controlSchema}: its workers' account is made after the tenant`);
-  for (const host of hosts) {
+  const c = quoteIdentifier(migrator.controlSchema);
+  const regionServer = await withMigrator(migrator, async (admin) => {
+    const rows = (await admin.query(`SELECT region FROM ${c}.tenants WHERE id = ?`, [tenantId])) as Array<{ region: string }>;
+    if (!rows[0]) throw new Error(`no tenant ${tenantId} in ${migrator.controlSchema}: its workers' account is made after the tenant`);
+    await registerAccount(admin, migrator, tenantId, user, password);
+    for (const host of migrator.accountHosts) await admin.query(`GRANT SELECT ON ${c}.${dedicatedWorkerDirectoryView} TO ${account(user, host)}`);
+    const server = regionServerOf(migrator, rows[0].region);
+    if (server === undefined) await grantSchema(admin, c, tenantId);
+    return server;
+  });
+  if (regionServer !== undefined) {
+    await withMigrator({ ...migrator, adminUrl: databaseUrlOnServer(migrator.adminUrl, regionServer) }, async (admin) => {
+      await registerAccount(admin, migrator, tenantId, user, password);
+      // A pool checks at open that the server was prepared for its region: the account may read that list.
+      for (const host of migrator.accountHosts) await admin.query(`GRANT SELECT ON ${c}.${servedRegionsTable} TO ${account(user, host)}`);
+      await grantSchema(admin, c, tenantId);
+    });
+  }
+  return { user, regionServer };
+}
+
+/** Forgets and drops `tenantId`'s workers' account at each host on every server (also after the tenant was erased, when its region is no longer known). */
+export async function closeDedicatedWorkerAccount(migrator: DedicatedAccountMigrator, tenantId: string): Promise<void> {
+  const user = dedicatedWorkerAccountUser(tenantId);
+  const servers = [undefined, ...regionsByServer(migrator.regionServers, migrator.adminUrl).keys()];
+  for (const server of servers) {
+    const config = server === undefined ? migrator : { ...migrator, adminUrl: databaseUrlOnServer(migrator.adminUrl, server) };
+    await withMigrator(config, async (admin) => {
+      await admin.query(`DELETE FROM ${quoteIdentifier(migrator.controlSchema)}.${dedicatedWorkerAccountsTable} WHERE tenant_id = ?`, [tenantId]);
+      // Dropping the account takes its grants with it (MariaDB removes them with the user).
+      for (const host of migrator.accountHosts) await admin.query(`CALL ${quoteIdentifier(accountRoutinesSchema)}.drop_dedicated_worker_account(?, ?)`, [user, host]);
+    });
+  }
+}
+
+/** The server (`host:port`) of `region`'s tenant schemas when it is not the home server. */
+function regionServerOf(migrator: DedicatedAccountMigrator, region: string): string | undefined {
+  for (const [server, regions] of regionsByServer(migrator.regionServers, migrator.adminUrl)) if (regions.includes(region)) return server;
+  return undefined;
+}
+
+async function registerAccount(admin: DataSource, migrator: DedicatedAccountMigrator, tenantId: string, user: string, password: string): Promise<void> {
+  const c = quoteIdentifier(migrator.controlSchema);
+  for (const host of migrator.accountHosts) {
     await admin.query(`CALL ${quoteIdentifier(accountRoutinesSchema)}.create_dedicated_worker_account(?, ?, ?)`, [user, host, password]);
     await admin.query(`INSERT IGNORE INTO ${c}.${dedicatedWorkerAccountsTable} (tenant_id, account_user, account_host) VALUES (?, ?, ?)`, [tenantId, user, host]);
-    await admin.query(`GRANT SELECT ON ${c}.${dedicatedWorkerDirectoryView} TO ${account(user, host)}`);
   }
+}
+
+async function grantSchema(admin: DataSource, c: string, tenantId: string): Promise<void> {
   const schema = tenantSchemaName(tenantId);
   const exists = (await admin.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[];
   if (exists.length > 0) await admin.query(`CALL ${c}.grant_tenant_tables(?)`, [schema]);
-  return user;
-}
-
-/** Forgets and drops `tenantId`'s workers' account at each host (also after the tenant was erased). */
-export async function closeDedicatedWorkerAccount(admin: DataSource, controlSchema: string, tenantId: string, hosts: readonly string[]): Promise<void> {
-  const user = dedicatedWorkerAccountUser(tenantId);
-  await admin.query(`DELETE FROM ${quoteIdentifier(controlSchema)}.${dedicatedWorkerAccountsTable} WHERE tenant_id = ?`, [tenantId]);
-  // Dropping the account takes its grants with it (MariaDB removes them with the user).
-  for (const host of hosts) await admin.query(`CALL ${quoteIdentifier(accountRoutinesSchema)}.drop_dedicated_worker_account(?, ?)`, [user, host]);
 }
 
 /** `url` (a worker's DATABASE_URL: server, options) with `tenantId`'s workers' account and `password` as its credentials. */

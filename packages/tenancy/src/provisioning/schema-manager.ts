@@ -32,9 +32,16 @@ export class SchemaManager {
     await this.on(region).query(`CALL ${this.control}.provision_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
   }
 
-  /** `region` undefined: the home server (a tenant whose row is gone has no region to look up). */
+  /**
+   * `region` undefined: the home server (a tenant whose row is gone has no region to look up). A
+   * tenant whose schema is on its region's server is also dropped on the home server, where there is
+   * no schema of it but its dedicated workers' account (the directory view's) is in that server's
+   * ledger: the routine forgets and drops it there too, so a later tenant of the same id is not its.
+   */
   async dropTenantSchema(tenantId: string, region?: string): Promise<void> {
-    await this.on(region).query(`CALL ${this.control}.drop_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
+    const server = this.on(region);
+    await server.query(`CALL ${this.control}.drop_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
+    if (server !== this.db) await this.db.query(`CALL ${this.control}.drop_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
   }
 
   private on(region: string | undefined): DataSource {

@@ -1,5 +1,5 @@
 import { quoteIdentifier } from '../tenant-id';
-import { dedicatedWorkerAccountsTable, dedicatedWorkerStatements } from './dedicated-worker-accounts';
+import { accountRoutinesSchema, dedicatedWorkerAccountsTable, dedicatedWorkerLedgerStatement, dedicatedWorkerViewStatement } from './dedicated-worker-accounts';
 
 /**
  * Stored procedures, created by the migrator in the control schema with SQL SECURITY DEFINER, that
@@ -81,13 +81,12 @@ export function procedureStatements(control: string, server: 'control-plane' | '
   const recordCreated = `INSERT IGNORE INTO ${ledger} (schema_name, created_at) VALUES (target, NOW());`;
   const recordDropped = `DELETE FROM ${ledger} WHERE schema_name = target;`;
   // A dedicated tenant's workers' own account (dedicated-worker-accounts.ts) is granted and revoked
-  // with the schema of its tenant: the workers' list rows, on that one schema. Control plane only:
-  // a region server has no tenants table for the directory view, nor the ledger of those accounts.
+  // with the schema of its tenant: the workers' list rows, on that one schema. Every server keeps
+  // its own ledger of those accounts (the account exists where its tenant's schema lives, and on the
+  // control plane's server for the directory view); dropping the schema drops the accounts too.
   const dedicatedAccounts = `${c}.${dedicatedWorkerAccountsTable}`;
   const ofTarget = `CONCAT('tenant_', REPLACE(d.tenant_id, '-', '_')) = target`;
-  const grantDedicated =
-    server === 'control-plane'
-      ? `BEGIN
+  const grantDedicated = `BEGIN
          DECLARE d_done INT DEFAULT 0;
          DECLARE d_user, d_host, d_table, d_grant, d_revoke VARCHAR(255);
          DECLARE dedicated CURSOR FOR
@@ -115,11 +114,8 @@ export function procedureStatements(control: string, server: 'control-plane' | '
            END IF;
          END LOOP;
          CLOSE dedicated;
-       END;`
-      : '';
-  const revokeDedicated =
-    server === 'control-plane'
-      ? `BEGIN
+       END;`;
+  const revokeDedicated = `BEGIN
          DECLARE d_done INT DEFAULT 0;
          DECLARE d_user, d_host, d_table VARCHAR(255);
          DECLARE dedicated CURSOR FOR
@@ -140,9 +136,22 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          END LOOP;
          CLOSE dedicated;
        END;
-       -- The tenant is going: its workers' account no longer reads its directory row either.
-       DELETE d FROM ${dedicatedAccounts} d WHERE ${ofTarget};`
-      : '';
+       -- The tenant is going: its workers' account goes too (root's routine; the definer holds
+       -- EXECUTE on it), so it no longer reads its directory row nor logs in here.
+       BEGIN
+         DECLARE a_done INT DEFAULT 0;
+         DECLARE d_user, d_host VARCHAR(255);
+         DECLARE accounts CURSOR FOR SELECT d.account_user, d.account_host FROM ${dedicatedAccounts} d WHERE ${ofTarget};
+         DECLARE CONTINUE HANDLER FOR NOT FOUND SET a_done = 1;
+         OPEN accounts;
+         each_account: LOOP
+           FETCH accounts INTO d_user, d_host;
+           IF a_done THEN LEAVE each_account; END IF;
+           CALL ${quoteIdentifier(accountRoutinesSchema)}.drop_dedicated_worker_account(d_user, d_host);
+         END LOOP;
+         CLOSE accounts;
+       END;
+       DELETE d FROM ${dedicatedAccounts} d WHERE ${ofTarget};`;
   const ledgerTable = [
     `CREATE TABLE IF NOT EXISTS ${ledger} (
        schema_name VARCHAR(64) NOT NULL PRIMARY KEY,
@@ -151,7 +160,9 @@ export function procedureStatements(control: string, server: 'control-plane' | '
   ];
   return [
     ...ledgerTable,
-    ...(server === 'control-plane' ? dedicatedWorkerStatements(control) : []),
+    dedicatedWorkerLedgerStatement(control),
+    // The directory view reads the tenants table: the control plane's server only.
+    ...(server === 'control-plane' ? [dedicatedWorkerViewStatement(control)] : []),
     `CREATE TABLE IF NOT EXISTS ${c}.${grantsTable} (
        account_user VARCHAR(80) NOT NULL,
        account_host VARCHAR(255) NOT NULL,
