@@ -7,6 +7,7 @@ import { defaultAlertingConfig, type AlertingConfig } from './domain/alerting-co
 import { createAuditChainRuntime } from './domain/audit-chain-runtime';
 import { createAuditRelay } from './domain/audit-event-relay';
 import { ChainActivity } from './domain/chain-activity';
+import { heavyReadTurns } from './domain/heavy-read-turns';
 import { auditChainResolvers } from './resolvers/audit-chain.resolver';
 import { accessReportResolvers } from './resolvers/access-report.resolver';
 import { alertResolvers } from './resolvers/alert.resolver';
@@ -58,6 +59,8 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
     relay: createAuditRelay(runtime.db, runtime.keyring),
     transport,
   });
+  // Verifications and access reports: a few at a time per tenant, so none can fill the pool or the event loop.
+  const heavyReads = heavyReadTurns(config.heavyReads ?? defaultAlertingConfig.heavyReads, runtime.config.database.poolSize);
   const validateUrl = (value: string) => validateWebhookUrl(value, webhookPolicy, resolveWithSystem);
   const access = new AccessDirectory(runtime.db, runtime.config.database.controlSchema);
   // Access reviews: written on schedule (and on demand) into each tenant's bucket; stale privileged access raises alerts through the engine.
@@ -85,8 +88,8 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
   return {
     name: 'audit',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(auditEventResolvers({ relay, db: runtime.db, controlSchema: runtime.config.database.controlSchema }), accessReportResolvers({ relay, access }),
-      accessReviewResolvers({ writer: reviewWriter, schedules: reviewSchedules, config: config.accessReview }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps)),
+    resolvers: mergeResolvers(auditEventResolvers({ relay, db: runtime.db, controlSchema: runtime.config.database.controlSchema }), accessReportResolvers({ relay, access, heavyReads }),
+      accessReviewResolvers({ writer: reviewWriter, schedules: reviewSchedules, config: config.accessReview }), alertResolvers({ engine, bus: runtime.events, validateWebhookUrl: validateUrl }), auditChainResolvers(chain.deps, heavyReads)),
     rules: auditRules,
     // The audit port (counts for the metrics service, erasure's signatures for the tenants service) to other processes.
     ports: [publishedAuditPort(createAuditPort(runtime.scopes, createErasureAuthority({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants }, chainConfig)))],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accessReviewVariables, defaultAccessReviewConfig, toAccessReviewConfig, type AccessReviewConfig } from './access-review-config';
+import { defaultHeavyReadsConfig, type HeavyReadsConfig } from './heavy-read-turns';
 import { parseCidrRange } from './webhook-address-policy';
 
 export interface AlertingConfig {
@@ -25,6 +26,8 @@ export interface AlertingConfig {
   webhookAllowedPrivateRanges: readonly string[];
   /** The scheduled access review and its stale-access alerts (ACCESS_REVIEW_INTERVAL, STALE_ACCESS_DAYS). */
   accessReview: AccessReviewConfig;
+  /** Turns for chain verifications and access reports (per tenant and in all, per process). */
+  heavyReads: HeavyReadsConfig;
 }
 
 export const defaultAlertingConfig: AlertingConfig = {
@@ -35,6 +38,7 @@ export const defaultAlertingConfig: AlertingConfig = {
   webhookTimeoutMs: 10_000,
   webhookAllowedPrivateRanges: [],
   accessReview: defaultAccessReviewConfig,
+  heavyReads: defaultHeavyReadsConfig,
 };
 
 /** Environment variables of the audit service's alerting (README table). */

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@tessera/service-kit';
+import type { GraphQLResolverMap, TenantTurns } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { AccessReportService } from '../domain/access-report.service';
 import type { AuditRelay } from '../domain/audit-event-relay';
@@ -7,10 +7,13 @@ import type { AccessDirectory } from '@tessera/tenants/ports';
 const iso = (field: string) => (parent: Record<string, unknown>) => (parent[field] as Date).toISOString();
 const isoOrNull = (field: string) => (parent: Record<string, unknown>) => (parent[field] as Date | null)?.toISOString() ?? null;
 
-export function accessReportResolvers(deps: { relay: AuditRelay; access: AccessDirectory }): GraphQLResolverMap<SubgraphContext> {
+export function accessReportResolvers(deps: { relay: AuditRelay; access: AccessDirectory; heavyReads: TenantTurns }): GraphQLResolverMap<SubgraphContext> {
   return {
     Query: {
-      accessReport: async (_: unknown, args: { from: string; to: string }, ctx: SubgraphContext) => new AccessReportService(await ctx.scope(), deps.relay, deps.access).build(args.from, args.to),
+      accessReport: async (_: unknown, args: { from: string; to: string }, ctx: SubgraphContext) => {
+        const scope = await ctx.scope();
+        return deps.heavyReads.run(scope.tenant.id, () => new AccessReportService(scope, deps.relay, deps.access).build(args.from, args.to));
+      },
     },
     AccessReport: { from: iso('from'), to: iso('to'), generatedAt: iso('generatedAt') },
     RoleHolder: { lastSeenAt: iso('lastSeenAt') },

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@tessera/service-kit';
+import type { GraphQLResolverMap, TenantTurns } from '@tessera/service-kit';
 import type { SubgraphContext } from '@tessera/service-kit';
 import { AuditChainService, type AuditChainDeps } from '../domain/audit-chain.service';
 import type { CheckpointRecord } from '../domain/audit-checkpoint.service';
@@ -8,15 +8,23 @@ import { verifyErasureReceiptJws } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 
 /** Tamper evidence: verifyAuditChain, auditCheckpoints, auditSigningKeys, createAuditCheckpoint (tenant admins). */
-export function auditChainResolvers(deps: () => Promise<AuditChainDeps>): GraphQLResolverMap<SubgraphContext> {
+export function auditChainResolvers(deps: () => Promise<AuditChainDeps>, heavyReads: TenantTurns): GraphQLResolverMap<SubgraphContext> {
   const service = async (ctx: SubgraphContext) => new AuditChainService(await ctx.scope(), await deps());
   return {
     Query: {
-      verifyAuditChain: async (_: unknown, args: { from?: number | null; to?: number | null }, ctx: SubgraphContext) => (await service(ctx)).verify(args),
+      verifyAuditChain: async (_: unknown, args: { from?: number | null; to?: number | null }, ctx: SubgraphContext) => {
+        const scope = await ctx.scope();
+        const chainService = new AuditChainService(scope, await deps());
+        return heavyReads.run(scope.tenant.id, () => chainService.verify(args));
+      },
       auditCheckpoints: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).list(),
       auditSigningKeys: async (_: unknown, _args: unknown, ctx: SubgraphContext) => (await service(ctx)).signingKeys(),
-      verifySecurityLog: async (_: unknown, args: { from?: number | null; to?: number | null }, ctx: SubgraphContext) =>
-        new SecurityLogService(ctx.user(), await deps()).verify(args),
+      // A platform operator has no tenant: each takes turns under its own subject.
+      verifySecurityLog: async (_: unknown, args: { from?: number | null; to?: number | null }, ctx: SubgraphContext) => {
+        const user = ctx.user();
+        const logService = new SecurityLogService(user, await deps());
+        return heavyReads.run(`platform:${user.subject}`, () => logService.verify(args));
+      },
       // Here, not in the tenants service: the audit service holds the keys receipts are signed with.
       verifyErasureReceipt: async (_: unknown, args: { receipt: string }, ctx: SubgraphContext) => {
         const user = ctx.user();

@@ -1,6 +1,6 @@
 import type { TenantScope } from '@tessera/tenancy';
 import { timeCappedReader, type SqlReader } from '../data/time-capped-reader';
-import { RangeReadGate } from './range-read-gate';
+import { TenantTurns } from '@tessera/service-kit';
 
 export interface RangeReadsOptions {
   perTenant: number;
@@ -12,14 +12,23 @@ export interface RangeReadsOptions {
 
 /**
  * How the metrics service's range reads reach a tenant's schema: in one of the tenant's turns
- * (RangeReadGate), on one pooled connection, each statement under the read's time budget.
+ * (TenantTurns), on one pooled connection, each statement under the read's time budget.
  */
 export class RangeReads {
-  private readonly gate: RangeReadGate;
+  private readonly gate: TenantTurns;
 
   constructor(private readonly options: RangeReadsOptions) {
     // A refused read is told to come back after about the time a running one may still take.
-    this.gate = new RangeReadGate({ ...options, retryAfterSeconds: Math.max(1, Math.ceil(options.maxReadSeconds)) });
+    this.gate = new TenantTurns({
+      ...options,
+      retryAfterSeconds: Math.max(1, Math.ceil(options.maxReadSeconds)),
+      refusal: {
+        perTenantLimit: 'metricsReadsPerTenant',
+        inFlightLimit: 'metricsReadsInFlight',
+        perTenantMessage: (limitValue) => `Your tenant already has ${limitValue} metrics range reads running on this replica; retry in a moment, or ask for a shorter range.`,
+        inFlightMessage: 'The metrics service is running as many range reads as it allows at once; retry in a moment.',
+      },
+    });
   }
 
   read<T>(scope: TenantScope, fn: (db: SqlReader) => Promise<T>): Promise<T> {

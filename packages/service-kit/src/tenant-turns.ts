@@ -3,7 +3,15 @@ import { TesseraError } from '@tessera/errors';
 /** Gives a turn back; calling it again does nothing. */
 export type ReleaseTurn = () => void;
 
-export interface RangeReadGateOptions {
+/** How a refusal names the bound that kept a read waiting (`extensions.limit`) and says what to do. */
+export interface TenantTurnsRefusal {
+  perTenantLimit: string;
+  inFlightLimit: string;
+  perTenantMessage: (limitValue: number) => string;
+  inFlightMessage: string;
+}
+
+export interface TenantTurnsOptions {
   /** Reads of one tenant holding a connection at once. */
   perTenant: number;
   /** Reads of all tenants holding a connection at once: kept below the pool size, so other work always finds one. */
@@ -14,6 +22,7 @@ export interface RangeReadGateOptions {
   maxQueuedPerTenant: number;
   /** Told to the client as retryAfterSeconds: about how long a running read may still take. */
   retryAfterSeconds: number;
+  refusal: TenantTurnsRefusal;
 }
 
 interface Waiter {
@@ -23,21 +32,22 @@ interface Waiter {
 }
 
 /**
- * Turns for the metrics service's range reads. A long range at fine resolution holds a pooled
- * connection while the database aggregates it; without a bound, one tenant repeating such reads
- * (or asking for many in one operation: their fields resolve in parallel) holds every connection
- * of the pool all tenants share, and another tenant's cheapest read waits behind all of them.
+ * Turns for a service's heavy reads (the metrics service's range reads, the audit service's chain
+ * verifications and access reports). Such a read holds a pooled connection, or the process's CPU,
+ * for as long as its range takes; without a bound, one tenant repeating such reads (or asking for
+ * many in one operation: their fields resolve in parallel) holds every connection of the pool all
+ * tenants share, and another tenant's cheapest read waits behind all of them.
  * Here a tenant holds at most `perTenant` turns and all tenants together `inFlight`; a read without
  * one waits in one first-come-first-served queue (a tenant at its own bound does not hold up the
  * others behind it) for at most `queueWaitMs`, then is refused RATE_LIMITED, as is a read beyond
  * `maxQueuedPerTenant` waiting ones. Per process: each replica has its own pool to protect.
  */
-export class RangeReadGate {
+export class TenantTurns {
   private readonly held = new Map<string, number>();
   private readonly queue: Waiter[] = [];
   private running = 0;
 
-  constructor(private readonly options: RangeReadGateOptions) {}
+  constructor(private readonly options: TenantTurnsOptions) {}
 
   /** Runs `read` in one of the tenant's turns. */
   async run<T>(tenant: string, read: () => Promise<T>): Promise<T> {
@@ -107,10 +117,9 @@ export class RangeReadGate {
   /** Names the bound that kept the read waiting: its tenant's own, else the one of all tenants. */
   private busy(tenant: string): TesseraError {
     const own = (this.held.get(tenant) ?? 0) >= this.options.perTenant;
-    const [limit, limitValue] = own ? ['metricsReadsPerTenant', this.options.perTenant] : ['metricsReadsInFlight', this.options.inFlight];
-    const message = own
-      ? `Your tenant already has ${limitValue} metrics range reads running on this replica; retry in a moment, or ask for a shorter range.`
-      : 'The metrics service is running as many range reads as it allows at once; retry in a moment.';
+    const { refusal } = this.options;
+    const [limit, limitValue] = own ? [refusal.perTenantLimit, this.options.perTenant] : [refusal.inFlightLimit, this.options.inFlight];
+    const message = own ? refusal.perTenantMessage(limitValue) : refusal.inFlightMessage;
     return new TesseraError('RATE_LIMITED', message, { retryAfterSeconds: this.options.retryAfterSeconds, limit, limitValue });
   }
 }
