@@ -686,28 +686,36 @@ describe('docker-compose.yml: TLS to MinIO and Keycloak', () => {
     expect(() => readGatewayEnvironment({ ...env, OIDC_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/OIDC_TLS_CA_FILE/);
   });
 
-  it('reads the upload pace once at start-up, and refuses a bad value naming the setting', async () => {
+  it.each([
+    ['upload', 'UPLOAD', 'uploadPace'],
+    ['download', 'DOWNLOAD', 'downloadPace'],
+  ] as const)('reads the %s pace once at start-up, and refuses a bad value naming the setting', async (_name, prefix, field) => {
     const env = resolvedEnv('gateway', await generateEnvironment());
-    expect(readGatewayEnvironment(env).gateway.limits.uploadPace).toEqual({ minBytesPerSecond: 16_384, graceMs: 60_000, maxDurationMs: 0 });
-    expect(readGatewayEnvironment({ ...env, UPLOAD_MIN_BYTES_PER_SECOND: '65536', UPLOAD_RATE_GRACE_MS: '30000', UPLOAD_MAX_DURATION_MS: '7200000' }).gateway.limits.uploadPace).toEqual({
+    expect(readGatewayEnvironment(env).gateway.limits[field]).toEqual({ minBytesPerSecond: 16_384, graceMs: 60_000, maxDurationMs: 0 });
+    expect(readGatewayEnvironment({ ...env, [`${prefix}_MIN_BYTES_PER_SECOND`]: '65536', [`${prefix}_RATE_GRACE_MS`]: '30000', [`${prefix}_MAX_DURATION_MS`]: '7200000' }).gateway.limits[field]).toEqual({
       minBytesPerSecond: 65_536,
       graceMs: 30_000,
       maxDurationMs: 7_200_000,
     });
+    // Each direction its own: setting one leaves the other at its defaults.
+    const other = field === 'uploadPace' ? 'downloadPace' : 'uploadPace';
+    expect(readGatewayEnvironment({ ...env, [`${prefix}_MIN_BYTES_PER_SECOND`]: '65536' }).gateway.limits[other]).toEqual({ minBytesPerSecond: 16_384, graceMs: 60_000, maxDurationMs: 0 });
     const bad: Array<[string, string]> = [
-      ['UPLOAD_MIN_BYTES_PER_SECOND', '0'],
-      ['UPLOAD_MIN_BYTES_PER_SECOND', '1023'],
-      ['UPLOAD_MIN_BYTES_PER_SECOND', '16k'],
-      ['UPLOAD_MIN_BYTES_PER_SECOND', String(200 * 1024 * 1024)],
-      ['UPLOAD_RATE_GRACE_MS', '999'],
-      ['UPLOAD_RATE_GRACE_MS', '3600001'],
-      ['UPLOAD_RATE_GRACE_MS', '1.5'],
-      ['UPLOAD_MAX_DURATION_MS', '-1'],
-      ['UPLOAD_MAX_DURATION_MS', '59999'],
-      ['UPLOAD_MAX_DURATION_MS', String(8 * 86_400_000)],
+      [`${prefix}_MIN_BYTES_PER_SECOND`, '0'],
+      [`${prefix}_MIN_BYTES_PER_SECOND`, '1023'],
+      [`${prefix}_MIN_BYTES_PER_SECOND`, '16k'],
+      [`${prefix}_MIN_BYTES_PER_SECOND`, String(200 * 1024 * 1024)],
+      [`${prefix}_RATE_GRACE_MS`, '999'],
+      [`${prefix}_RATE_GRACE_MS`, '3600001'],
+      [`${prefix}_RATE_GRACE_MS`, '1.5'],
+      [`${prefix}_MAX_DURATION_MS`, '-1'],
+      [`${prefix}_MAX_DURATION_MS`, '59999'],
+      [`${prefix}_MAX_DURATION_MS`, String(8 * 86_400_000)],
     ];
     for (const [name, value] of bad) expect(() => readGatewayEnvironment({ ...env, [name]: value })).toThrow(new RegExp(name));
-    // The subgraphs read the gateway's idle timeout for their own, looser, cut of a stalled upload.
+  });
+
+  it("the subgraphs read the gateway's idle timeout for their own, looser, cut of a stalled upload", async () => {
     const models = resolvedEnv('models', await generateEnvironment());
     expect(readSubgraphEnvironment('models', models).uploadStallMs).toBe(60_000);
     expect(readSubgraphEnvironment('models', { ...models, TRANSFER_IDLE_TIMEOUT_MS: '10000' }).uploadStallMs).toBe(20_000);

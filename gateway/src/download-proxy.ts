@@ -6,6 +6,7 @@ import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
 import { releaseWithResponse } from './release-with-response';
 import type { SubgraphAgents } from './subgraph-tls';
+import { watchTransferPace, type PaceWatch, type TransferPace } from './transfer-pace';
 
 const fileId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -25,6 +26,8 @@ export interface DownloadProxyOptions {
   agents: SubgraphAgents;
   /** How long a client may take nothing of the file before the download is cut (and its connection to the subgraph freed). */
   idleTimeoutMs: number;
+  /** How fast the client must take the file on average, and for how long at most (see transfer-pace.ts). */
+  pace: TransferPace;
   /** Authenticates the caller, takes one of its tenant's transfer slots and signs its context for `subgraph`. */
   authorize(req: Request, subgraph: string): Promise<AuthorizedDownload>;
 }
@@ -47,6 +50,11 @@ export function downloadProxy(options: DownloadProxyOptions) {
       if (!releaseWithResponse(res, release)) return;
       await new Promise<void>((resolve, reject) => {
         let idle: NodeJS.Timeout | undefined;
+        let pace: PaceWatch | undefined;
+        const stopWatching = () => {
+          clearTimeout(idle);
+          pace?.stop();
+        };
         const upstream = httpsRequest(`${base}/internal/downloads/${id}`, { method: 'GET', headers: { [internalContextHeader]: token, ...injectTraceHeaders({}) }, agent: options.agents.agent(service) }, (reply) => {
           res.status(reply.statusCode ?? 502);
           for (const header of ['content-type', 'content-length', 'content-disposition', 'x-content-sha256']) {
@@ -54,15 +62,30 @@ export function downloadProxy(options: DownloadProxyOptions) {
             if (typeof value === 'string') res.setHeader(header, value);
           }
           // From here the pace is the client's, and the stream holds a connection of the pool all
-          // tenants share: a client that takes nothing for idleTimeoutMs loses the download.
-          idle = setTimeout(() => {
+          // tenants share (and at the subgraph an object-store connection and a decrypting
+          // stream): a client that takes nothing for idleTimeoutMs, or takes the file slower than
+          // the pace, loses the download. The answer has begun, so no status can be sent any more:
+          // the connection is destroyed, and the client sees a body short of its Content-Length;
+          // the subgraph sees its request gone and releases what it held.
+          const cut = () => {
+            stopWatching();
             upstream.destroy();
             res.destroy();
-          }, options.idleTimeoutMs);
+          };
+          idle = setTimeout(cut, options.idleTimeoutMs);
           const timer = idle;
-          reply.on('data', () => timer.refresh());
+          // What the client has taken: the bytes handed to its response less those still queued
+          // there. `pipe` reads the subgraph only as the response accepts, so a client that stops
+          // reading shows here once the kernel's buffers towards it are full (a few MiB at most,
+          // credited once: beyond the kernel nothing tells what the client has read).
+          let handed = 0;
+          pace = watchTransferPace(options.pace, () => Math.max(0, handed - res.writableLength), cut);
+          reply.on('data', (chunk: Buffer) => {
+            handed += chunk.length;
+            timer.refresh();
+          });
           res.on('drain', () => timer.refresh());
-          res.once('finish', () => clearTimeout(timer));
+          res.once('finish', stopWatching);
           // Counted as they pass, so a download cut short is metered for what was actually sent.
           if ((reply.statusCode ?? 502) < 300) reply.on('data', (chunk: Buffer) => countBytes(chunk.length));
           reply.pipe(res);
@@ -71,7 +94,7 @@ export function downloadProxy(options: DownloadProxyOptions) {
         });
         upstream.on('error', reject);
         res.on('close', () => {
-          clearTimeout(idle);
+          stopWatching();
           upstream.destroy();
         });
         upstream.end();

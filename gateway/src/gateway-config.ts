@@ -5,7 +5,7 @@ import type { RequestMetricsConfig } from '@tessera/monitoring';
 import type { TlsIdentity } from '@tessera/service-kit';
 import type { PersistedDocumentsMode } from './prepared/persisted-documents';
 import type { RoleSource } from './request-auth';
-import type { UploadPace } from './upload-pace';
+import type { TransferPace } from './transfer-pace';
 
 export interface SubgraphEndpoint {
   name: string;
@@ -54,8 +54,10 @@ export interface GatewayConfig {
     transfersPerTenant?: number;
     /** How long an upload's body or a download's reader may move no bytes before the stream is cut (default 30 000). */
     transferIdleTimeoutMs?: number;
-    /** How fast an upload's body must arrive on average after a grace period, and an optional ceiling on its time (defaults in upload-pace.ts). */
-    uploadPace?: Partial<UploadPace> | undefined;
+    /** How fast an upload's body must arrive on average after a grace period, and an optional ceiling on its time (defaults in transfer-pace.ts). */
+    uploadPace?: Partial<TransferPace> | undefined;
+    /** The same for how fast a download's client must take the file (defaults in transfer-pace.ts). */
+    downloadPace?: Partial<TransferPace> | undefined;
     /** How long any other request's body may take to arrive, from the request's start (default 60 000; see body-deadline.ts). */
     requestBodyTimeoutMs?: number;
   };

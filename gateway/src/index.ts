@@ -4,7 +4,7 @@ export type { RoleSource } from './request-auth';
 export { gatewayData } from './tables';
 export { readTrustedDocuments, type PersistedDocumentsMode } from './prepared/persisted-documents';
 export { parseTrustedProxies, TrustedProxies } from './pipeline/trusted-proxies';
-export { defaultUploadPace, type UploadPace } from './upload-pace';
+export { defaultTransferPace, type TransferPace } from './transfer-pace';
 export { defaultTransferIdleTimeoutMs } from './pipeline/transfer-slots';
 export { subscriptionKeepAliveMs } from './subscriptions/subscription-gateway';
 // The cross-replica subscription counter, for the Redis ACL test that proves the gateway's user can run it.

@@ -47,7 +47,7 @@ import { SharedRateLimitSync } from './shared-rate-limit';
 import { TenantContextDataSource } from './tenant-context-data-source';
 import { downloadProxy } from './download-proxy';
 import { uploadProxy } from './upload-proxy';
-import { uploadPaceOf } from './upload-pace';
+import { transferPaceOf } from './transfer-pace';
 import { jsonContentTypePlugin } from './json-content-type-plugin';
 import { requestMetricsPlugin } from './request-metrics';
 import { RequestMetricsRecorder, requestMetricsConfig, type FlushResult } from '@tessera/monitoring';
@@ -252,7 +252,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       targets: new Map(config.subgraphs.filter((s) => config.uploadTargets.includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       maxUploadBytes: config.limits.maxUploadBytes,
       idleTimeoutMs: config.limits.transferIdleTimeoutMs ?? defaultTransferIdleTimeoutMs,
-      pace: uploadPaceOf(config.limits.uploadPace),
+      pace: transferPaceOf(config.limits.uploadPace),
       agents: subgraphAgents,
       authorize: authorizeUpload,
     }),
@@ -263,6 +263,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       targets: new Map(config.subgraphs.filter((s) => (config.downloadTargets ?? []).includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       agents: subgraphAgents,
       idleTimeoutMs: config.limits.transferIdleTimeoutMs ?? defaultTransferIdleTimeoutMs,
+      pace: transferPaceOf(config.limits.downloadPace),
       authorize: authorizeDownload,
     }),
   );

@@ -9,7 +9,8 @@ import { assertIdentityEncoding } from './request-body';
 import { drainUnreadBody } from './unread-body';
 import { bodyTimedByStream } from './body-deadline';
 import type { SubgraphAgents } from './subgraph-tls';
-import { isUploadCut, uploadStalled, watchUploadPace, type UploadPace } from './upload-pace';
+import { watchTransferPace, type TransferPace } from './transfer-pace';
+import { isUploadCut, uploadBehind, uploadStalled } from './upload-cut';
 
 const uploadId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -21,8 +22,8 @@ export interface UploadProxyOptions {
   maxUploadBytes: number;
   /** How long the body may send nothing before the upload is given up (and its connection to the subgraph freed). */
   idleTimeoutMs: number;
-  /** How fast the body must arrive on average, and for how long at most (see upload-pace.ts). */
-  pace: UploadPace;
+  /** How fast the body must arrive on average, and for how long at most (see transfer-pace.ts). */
+  pace: TransferPace;
   /** Authenticates the caller, takes one of its tenant's transfer slots and signs its context for `subgraph`. */
   authorize(req: Request, subgraph: string): Promise<{ token: string; release: () => void }>;
 }
@@ -92,10 +93,11 @@ export function uploadProxy(options: UploadProxyOptions) {
           upstream.destroy(error);
         };
         const idle = setTimeout(() => giveUp(uploadStalled(options.idleTimeoutMs)), options.idleTimeoutMs);
-        const pace = watchUploadPace(options.pace, giveUp);
+        let received = 0;
+        const pace = watchTransferPace(options.pace, () => received, (behind) => giveUp(uploadBehind(options.pace, behind)));
         req.on('data', (chunk: Buffer) => {
           idle.refresh();
-          pace.received(chunk.length);
+          received += chunk.length;
         });
         bodyTimedByStream(req);
         afterBody(req, () => {

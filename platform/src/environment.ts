@@ -64,6 +64,18 @@ const oidcVariables = z.object({
 /** The interface a service binds: loopback unless told otherwise (a container sets 0.0.0.0). */
 const listenHost = () => z.string().min(1).default('127.0.0.1');
 
+/** A transfer's pace (gateway/src/transfer-pace.ts), with the same bounds and defaults for uploads and downloads. */
+const paceMinBytesPerSecond = () => z.coerce.number().int().min(1_024).max(100 * 1024 * 1024).default(16 * 1024);
+const paceGraceMs = () => z.coerce.number().int().min(1_000).max(3_600_000).default(60_000);
+const paceMaxDurationMs = () =>
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .refine((ms) => ms === 0 || ms >= 60_000, { message: '0 (no ceiling) or at least 60000' })
+    .default(0);
+
 const platformVariables = z.object({
   DATA_REGIONS: commaList().default(['us-east-1', 'eu-west-1']),
   ...regionVariables.shape,
@@ -101,18 +113,18 @@ const gatewayVariables = z.object({
   TRANSFERS_PER_TENANT: z.coerce.number().int().min(1).default(8),
   /** How long an upload's body or a download's reader may move no bytes before the gateway cuts the stream. */
   TRANSFER_IDLE_TIMEOUT_MS: milliseconds(30_000, 1_000),
-  /** Bytes per second an upload's body must average beyond UPLOAD_RATE_GRACE_MS (gateway/src/upload-pace.ts). */
-  UPLOAD_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(1_024).max(100 * 1024 * 1024).default(16 * 1024),
+  /** Bytes per second an upload's body must average beyond UPLOAD_RATE_GRACE_MS (gateway/src/transfer-pace.ts). */
+  UPLOAD_MIN_BYTES_PER_SECOND: paceMinBytesPerSecond(),
   /** Time every upload's body gets before its rate counts. */
-  UPLOAD_RATE_GRACE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  UPLOAD_RATE_GRACE_MS: paceGraceMs(),
   /** Longest an upload's body may take whatever its rate; 0: no ceiling but the rate's. */
-  UPLOAD_MAX_DURATION_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 86_400_000)
-    .refine((ms) => ms === 0 || ms >= 60_000, { message: '0 (no ceiling) or at least 60000' })
-    .default(0),
+  UPLOAD_MAX_DURATION_MS: paceMaxDurationMs(),
+  /** Bytes per second a download's client must take on average beyond DOWNLOAD_RATE_GRACE_MS. */
+  DOWNLOAD_MIN_BYTES_PER_SECOND: paceMinBytesPerSecond(),
+  /** Time every download gets before its rate counts. */
+  DOWNLOAD_RATE_GRACE_MS: paceGraceMs(),
+  /** Longest a download may take whatever its rate; 0: no ceiling but the rate's. */
+  DOWNLOAD_MAX_DURATION_MS: paceMaxDurationMs(),
   REQUEST_BODY_TIMEOUT_MS: milliseconds(60_000, 1_000),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   /** Where tenant roles come from: the token's roles claim, or Tessera's members (README: Members, service accounts and API keys). */
@@ -294,7 +306,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       trustedProxies: parsed.TRUSTED_PROXIES,
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS, uploadPace: { minBytesPerSecond: parsed.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.UPLOAD_RATE_GRACE_MS, maxDurationMs: parsed.UPLOAD_MAX_DURATION_MS } },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS, uploadPace: { minBytesPerSecond: parsed.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.UPLOAD_RATE_GRACE_MS, maxDurationMs: parsed.UPLOAD_MAX_DURATION_MS }, downloadPace: { minBytesPerSecond: parsed.DOWNLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.DOWNLOAD_RATE_GRACE_MS, maxDurationMs: parsed.DOWNLOAD_MAX_DURATION_MS } },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },
