@@ -3,7 +3,7 @@ import type { GraphQLResolverMap } from '@tessera/service-kit';
 import { loadSchemaFile, requireObjectStoreConfig, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
 import { SchemaManager, TenantProvisioner } from '@tessera/tenancy';
 import { tenantResolvers } from './resolvers/tenant.resolver';
-import { accessResolvers } from './resolvers/access.resolver';
+import { accessListTurns, accessResolvers } from './resolvers/access.resolver';
 import { createAccessChangePublisher } from './domain/access-change-publisher';
 import { tenantRules } from './rules';
 import type { ErasureAuthorityPort } from '@tessera/audit-client';
@@ -80,7 +80,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
         reencryptor,
         familyKeyRotator,
       ),
-      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes, invitationTtlHours: members.invitationTtlHours }),
+      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes, invitationTtlHours: members.invitationTtlHours }, accessListTurns(runtime.config.database.poolSize)),
     ),
     rules: tenantRules,
     // A rewrap interrupted by a restart goes on from where it stopped.
