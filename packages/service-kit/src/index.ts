@@ -51,3 +51,4 @@ export {
 export { resealColumn, resealColumns, sealLegacyColumn, storedSealed, legacyClearVersion, type SealedColumnSpec } from './sealed-column-store';
 export { SealedColumnBackfill, type SealedColumnBackfillDeps } from './sealed-column-backfill';
 export { auditDetailsColumn, keyringColumnKeys, sealedAuditDetails } from './sealed-audit-details';
+export { createTenantChangeListener, type TenantChangeListenerDeps } from './tenant-change-listener';

@@ -83,6 +83,25 @@ export function resumeUnlessErasurePending<T>(deps: { db: DataSource; controlSch
 }
 
 /**
+ * Runs a change of a tenant's settings unless an erasure of it is pending or running (CONFLICT,
+ * reason ERASURE_PENDING, with the request's id): a tenant on its way out is not reconfigured,
+ * and a cancelled erasure gives it back as it was.
+ */
+export function changeUnlessErasurePending<T>(deps: { db: DataSource; controlSchema: string }, tenantId: string, what: string, change: () => Promise<T>): Promise<T> {
+  if (!isTenantId(tenantId)) return change(); // the change itself refuses the id as bad input
+  return withErasureRequestLock(deps, tenantId, async () => {
+    const open = await openErasureOf(deps, tenantId);
+    if (open) {
+      throw errors.conflict(`Tenant ${tenantId} has an erasure ${open.status.toLowerCase()}: its ${what} is not changed (cancelTenantErasure first).`, {
+        reason: 'ERASURE_PENDING',
+        requestId: open.id,
+      });
+    }
+    return change();
+  });
+}
+
+/**
  * Asking for a tenant's erasure, and cancelling it during the grace period. A tenant admin asks for
  * its own tenant (naming another: NOT_FOUND), a platform admin names the tenant; both repeat the
  * tenant id as `confirm`. The tenant is suspended at once: nothing more is written into data that
