@@ -5,7 +5,8 @@ import type { JWK } from 'jose';
 import { createServiceTokenSigner, type Principal } from '@tessera/auth';
 import { datasetJobPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient } from '@tessera/jobs/ports';
-import { openRedis, TenantRing, type WorkerPool } from '@tessera/job-queue';
+import { JobQueues, openRedis, TenantRing, type WorkerPool } from '@tessera/job-queue';
+import { JobRunReconciler } from '@tessera/jobs';
 import { dedicatedWorkerIdentity, mutualTlsPortFetch } from '@tessera/service-kit';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { jobView, queueCounts, recordJobEvents, submitProfile, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
@@ -217,6 +218,28 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
       await events.close();
     }
   }, 240_000);
+
+  it("the jobs service's reconciliation moves the queue of a tenant whose tier changed without the move being made (a process died in between)", async () => {
+    const tenant = await stack.createTenant();
+    const { region } = await tenantRecord(tenant.id);
+    const jobId = await submitJob(tenant);
+    expect(await ringOf({ kind: 'shared', region })).toContain(tenant.id);
+    // The column changed and nothing was announced: what a tenants process that died right after its commit leaves.
+    await stack.adminQuery(`UPDATE ${stack.config.database.controlSchema}.tenants SET tier = 'dedicated' WHERE id = ?`, [tenant.id]);
+    const runtime = stack.platform.runtimes.jobs;
+    const queues = new JobQueues(stack.config.redis);
+    try {
+      const reconciler = new JobRunReconciler({ db: runtime.db, scopes: runtime.scopes, tenants: runtime.tenants, queues, events: runtime.events, logger: runtime.logger, options: { intervalMs: 0, graceMs: 3_600_000 } });
+      const outcome = await reconciler.runOnce();
+      expect(outcome.placed).toContain(tenant.id);
+      expect(outcome.requeued).not.toContain(jobId);
+    } finally {
+      await queues.close();
+    }
+    expect(await ringOf({ kind: 'dedicated', tenantId: tenant.id })).toContain(tenant.id);
+    expect(await ringOf({ kind: 'shared', region })).not.toContain(tenant.id);
+    expect(await viewOf(tenant, jobId)).toMatchObject({ status: 'QUEUED', attempts: 0 });
+  }, 60_000);
 
   it('a suspension bites at once at the gateway and the owners as well (announced the same way)', async () => {
     const tenant = await stack.createTenant();
