@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import { createServiceTokenSigner, type Principal } from '@tessera/auth';
 import { datasetJobPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient } from '@tessera/jobs/ports';
+import { modelJobPortClient } from '@tessera/models/ports';
 import { JobQueues, openRedis, TenantRing, type WorkerPool } from '@tessera/job-queue';
 import { JobRunReconciler } from '@tessera/jobs';
 import { dedicatedWorkerIdentity, mutualTlsPortFetch } from '@tessera/service-kit';
@@ -34,7 +35,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
   let stack: TestStack;
   let platformAdmin: string;
 
-  const urlOf = (owner: 'jobs' | 'datasets') => stack.platform.subgraphs[owner].url;
+  const urlOf = (owner: 'jobs' | 'datasets' | 'models') => stack.platform.subgraphs[owner].url;
   const runner = (tenant: TestTenant): Principal => ({ kind: 'user', subject: 'system:job-runner', tenantId: tenant.id, roles: [], clientId: undefined, requestId: `tier-${randomUUID()}`, sourceIp: undefined });
   const claimInput = (jobId: string) => ({ jobId, submission: 1, runToken: randomUUID(), startSeq: 1, leaseMs: 30_000 });
   /** A finish under a run token nobody holds: false, and nothing written, when the caller may act for the tenant. */
@@ -50,6 +51,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
     return {
       jobs: jobsPortClient({ baseUrl: urlOf('jobs'), sign, fetch: mutualTlsPortFetch(identity, 'jobs') }),
       datasetJobs: datasetJobPortClient({ baseUrl: urlOf('datasets'), sign, fetch: mutualTlsPortFetch(identity, 'datasets') }),
+      modelJobs: modelJobPortClient({ baseUrl: urlOf('models'), sign, fetch: mutualTlsPortFetch(identity, 'models') }),
     };
   }
 
@@ -143,6 +145,8 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
     await expect(shared.jobs.claim(runner(promoted), claimInput(queued))).rejects.toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'tenant-dedicated' } });
     await expect(shared.jobs.progress(runner(promoted), { jobId: held, runToken: heldClaim.runToken, progress: 10, phase: 'reading' })).rejects.toMatchObject({ code: 'FORBIDDEN', extensions: { reason: 'tenant-dedicated' } });
     await refusedSoon(() => shared.datasetJobs.openVersionContent(claim.grant, { datasetVersionId }), 'tenant-dedicated');
+    // The models port too, before it reads anything (this job's grant names no model: the tier decides first).
+    await refusedSoon(() => shared.modelJobs.openVersionContent(claim.grant, { modelVersionId: randomUUID() }), 'tenant-dedicated');
     // The other shared tenant is served as before.
     await expect(shared.jobs.finish(runner(bystander), strayFinish(bystanderJob))).resolves.toBe(false);
     // The queued jobs wait in the tenant's own ring now, not in the shared one.
@@ -158,6 +162,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
         [null, 'jobs.claim', 'tenant-dedicated'],
         [null, 'jobs.progress', 'tenant-dedicated'],
         [null, 'datasets-job.openVersionContent', 'tenant-dedicated'],
+        [null, 'models-job.openVersionContent', 'tenant-dedicated'],
       ]),
     );
 
