@@ -78,7 +78,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
       tenantResolvers(
         { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, controlSchema: runtime.config.database.controlSchema, regions: config.regions, keyring: runtime.keyring, members, announce: (tenantId) => tenantChanges.tenantChanged(tenantId) },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
-        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? defaultErasureGraceHours },
+        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? defaultErasureGraceHours, announce: (tenantId) => tenantChanges.tenantChanged(tenantId) },
         reencryptor,
         familyKeyRotator,
       ),

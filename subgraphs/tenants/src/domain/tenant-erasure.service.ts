@@ -33,6 +33,8 @@ export interface TenantErasureDeps {
   provisioner: TenantProvisioner;
   /** ERASURE_GRACE_HOURS: how long a request can still be cancelled (0 in tests). */
   graceHours: number;
+  /** Tells every service process that the tenant's record changed (the suspension bites at once). */
+  announce: (tenantId: string) => Promise<void>;
 }
 
 interface ErasureRow {
@@ -148,7 +150,10 @@ export class TenantErasureService {
       });
     });
     await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.request', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId: id, scheduledFor: scheduledFor.toISOString() } });
-    if (tenant.status !== 'SUSPENDED') await this.deps.provisioner.setSuspended(tenantId, true);
+    if (tenant.status !== 'SUSPENDED') {
+      await this.deps.provisioner.setSuspended(tenantId, true);
+      await this.deps.announce(tenantId);
+    }
     return this.require(id);
   }
 
@@ -182,7 +187,10 @@ export class TenantErasureService {
     });
     if (!changed) throw errors.conflict(`Erasure ${requestId} has started: it can no longer be cancelled.`, { reason: 'ERASURE_NOT_PENDING' });
     const wasSuspended = await this.wasSuspendedBefore(requestId);
-    if (!wasSuspended) await this.deps.provisioner.setSuspended(tenantId, false);
+    if (!wasSuspended) {
+      await this.deps.provisioner.setSuspended(tenantId, false);
+      await this.deps.announce(tenantId);
+    }
     await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.cancel', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId } });
     return this.require(requestId);
   }
