@@ -568,10 +568,12 @@ describe('docker-compose.yml: Redis users', () => {
     expect(read('deploy/redis/users.acl.template')).toMatch(/^user default off /m);
   });
 
-  it('checks Redis health as a user that can do nothing but connect', () => {
+  it('checks Redis health as a user that holds no key and can publish nothing (it only hears tenant changes)', () => {
     const check = services['redis']!.healthcheck!.test.join(' ');
     expect(check).toContain('--user tessera-datasets');
-    expect(serviceAcl('tessera', 'datasets')).toMatchObject({ keys: [], channels: [] });
+    const acl = serviceAcl('tessera', 'datasets');
+    expect(acl).toMatchObject({ keys: [], channels: ['&tessera:tenants:changed'] });
+    expect(acl.commands).not.toContain('+publish');
   });
 
   it('generates every Redis password', () => {

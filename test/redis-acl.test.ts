@@ -253,7 +253,7 @@ describe('Redis ACL: subgraphs', () => {
     }
   });
 
-  it('audit publishes alerts only; tenants announces access changes and erasures only; datasets can only connect', async () => {
+  it('audit publishes alerts only; tenants announces access changes, erasures and tenant changes; datasets can only connect and hear tenant changes', async () => {
     const bus = createEventBus(as('audit'));
     try {
       expect(await bus.publish(acme, 'alerts', { id: 'a1' })).toBe(0);
@@ -271,7 +271,20 @@ describe('Redis ACL: subgraphs', () => {
     // Allowed: the answer is the number of listeners (the gateway's subscription above may still be one).
     expect(typeof (await connect(as('tenants')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme })))).toBe('number');
     await expect(connect(as('datasets')).publish(`${prefix}:access:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
-    await expect(connect(as('tenants')).subscribe(`${prefix}:access:changed`)).rejects.toThrow(noPermission);
+    await expect(connect(as('datasets')).subscribe(`${prefix}:access:changed`)).rejects.toThrow(noPermission);
+    // A tenant's changed record: announced by tenants, heard by every service (their tenant caches);
+    // datasets may listen and not announce. (Redis cannot tell the two apart per channel, so a service
+    // that publishes anything could announce one: a listener then only reads the record again.)
+    expect(typeof (await connect(as('tenants')).publish(`${prefix}:tenants:changed`, JSON.stringify({ tenantId: 'nobody' })))).toBe('number');
+    await expect(connect(as('datasets')).publish(`${prefix}:tenants:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
+    for (const service of ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants'] as const) {
+      await expect(connect(as(service)).subscribe(`${prefix}:tenants:changed`)).resolves.toBe(1);
+    }
+    // The shared pool's workers hear none (their scheduler's cache follows within TENANT_CACHE_TTL_MS; the ports decide).
+    await expect(connect(as('worker')).subscribe(`${prefix}:tenants:changed`)).rejects.toThrow(noPermission);
+    for (const service of ['gateway', 'datasets', 'models', 'metrics'] as const) {
+      await expect(connect(as(service)).publish(`${prefix}:tenants:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
+    }
     // Erasures are announced by tenants alone.
     expect(typeof (await connect(as('tenants')).publish(`${prefix}:tenants:erased`, JSON.stringify({ tenantId: 'nobody' })))).toBe('number');
     await expect(connect(as('datasets')).publish(`${prefix}:tenants:erased`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);

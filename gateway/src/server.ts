@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createAccessTokenVerifier, createInternalContextSigner } from '@tessera/auth';
 import type { DatabaseConfig, Logger, RedisConfig } from '@tessera/config';
 import { createErrorMasker, TesseraError } from '@tessera/errors';
-import { compactJson, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
+import { compactJson, createTenantChangeListener, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
 import { defaultTenantLimits, openServiceDataSource, TenantDirectory, TenantStore, type TenantLimits } from '@tessera/tenancy';
 import type { GatewayConfig } from './gateway-config';
 import type { GatewayContext } from './gateway-context';
@@ -116,6 +116,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const accessCache = new AccessCache(accessDirectory, { ttlMs: config.access?.cacheTtlMs ?? 30_000 });
   const accessChanges = deps.redis ? new AccessChangeSubscriber(accessCache, deps.redis, logger) : undefined;
   await accessChanges?.start();
+  // Suspensions (and any other change of a tenant's record) bite here as soon as they are announced.
+  const tenantChanges = deps.redis ? createTenantChangeListener({ redis: deps.redis, directory, logger }) : undefined;
+  await tenantChanges?.start();
   const keyUsage = new ApiKeyUsageRecorder(accessDirectory, logger, config.access?.usageFlushIntervalMs ?? 10_000);
   keyUsage.start();
   const accessControl: AccessControl = { roleSource: config.access?.roleSource ?? 'claims', cache: accessCache, usage: keyUsage };
@@ -415,6 +418,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await metering.close(); // and the usage metered last
       await keyUsage.close(); // and the keys' last use
       await accessChanges?.close();
+      await tenantChanges?.close();
       subgraphAgents.close();
       await db.destroy();
     },

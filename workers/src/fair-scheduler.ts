@@ -105,6 +105,9 @@ export class FairScheduler {
       // calls for it now, so it takes none of its entries (they wait in the tenant's queue for the
       // shared pool) rather than claim, be refused and put each one back.
       if (this.pool.kind === 'dedicated' && tenant.tier !== 'dedicated') continue;
+      // And the reverse: a tenant moved to the dedicated tier is run by its own workers only (the
+      // owners refuse the shared pool's calls for it); the jobs service moves it out of this ring.
+      if (this.pool.kind === 'shared' && tenant.tier === 'dedicated') continue;
       // Data residency: a tenant of another region (an entry forged into this ring, or a tenant
       // moved since it was queued) is never run here; its region's workers read its own ring.
       if (this.region !== undefined && tenant.region !== this.region) continue;

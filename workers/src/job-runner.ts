@@ -217,6 +217,18 @@ export class JobRunner {
       if (done) await this.finishQueued(ctx, queueJob, token, 'CANCELLED', null);
       return;
     }
+    if (isTierRefusal(error)) {
+      // The tenant moved to another tier while this run held its job: the owners refuse this pool
+      // for it from then on, so the run can neither go on nor record an outcome. Its entry goes back
+      // to the tenant's queue as it is (no attempt of its retry policy used, the row still RUNNING
+      // under this run's token); the new pool's claim takes the row over, as after a lost worker,
+      // and runs the job from the start. What this run left (a reservation, an unregistered
+      // object) is what a crashed run leaves, and the next run's output steps clear or reuse it.
+      recordOutcome('handed over: tier changed');
+      logger.warn("the tenant moved to another tier: this run stops and the job goes back to the queue for the tenant's new pool", { error: describe(error) });
+      await queueJob.moveToDelayed(Date.now(), token).catch(() => undefined);
+      return;
+    }
     const attemptsLeft = queueJob.attemptsMade + 1 < (queueJob.opts.attempts ?? 1);
     if (isTransientFailure(error) && attemptsLeft) {
       const retryInMs = (queueJob.opts.backoff && typeof queueJob.opts.backoff === 'object' ? (queueJob.opts.backoff.delay ?? 1000) : 1000) * 2 ** queueJob.attemptsMade;
@@ -322,6 +334,16 @@ function runnerPrincipal(tenantId: string, message: JobMessage): Principal {
 /** The principal the jobs service says the run acts as (from the row), in the queue's tenant. */
 function jobPrincipal(runner: Principal, runAs: JobRunAsPrincipal): Principal {
   return { ...runner, subject: runAs.subject, roles: parseRoles(runAs.roles), clientId: runAs.clientId ?? undefined };
+}
+
+/**
+ * The owner refused this pool for the tenant because of its tier (`tenant-dedicated` for the shared
+ * pool, `tenant-not-dedicated` for a dedicated tenant's workers): another pool serves it now.
+ */
+function isTierRefusal(error: unknown): boolean {
+  if (!isTesseraError(error) || error.code !== 'FORBIDDEN') return false;
+  const reason = error.extensions['reason'];
+  return reason === 'tenant-dedicated' || reason === 'tenant-not-dedicated';
 }
 
 /** The tenant is not active (suspended since the scheduler picked it): its jobs wait, nothing runs. */

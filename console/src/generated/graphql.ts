@@ -1253,6 +1253,15 @@ export type Mutation = {
   /** Sets or resets (null) the tenant's own limits; audited in the platform security log and the tenant's log. */
   setTenantLimits: Tenant;
   /**
+   * Moves the tenant to another tier: which workers run its jobs (SHARED: its region's shared pool;
+   * DEDICATED: its own). It bites at once: every service drops its cached record of the tenant, its
+   * queued jobs move to the new pool, and the pool it left is refused for it from then on (a job that
+   * pool is running is stopped at its next call and run again by the new pool). The same tier again
+   * changes nothing. CONFLICT (reason ERASURE_PENDING, requestId) while an erasure of the tenant is
+   * pending or running. Audited in the platform security log and the tenant's log.
+   */
+  setTenantTier: Tenant;
+  /**
    * Sets the monthly budget of one meter (tenant admins only; audited). Reaching `softPercent` of
    * the limit raises an alert (rule USAGE_BUDGET: stored, webhooked, on the `alerts` subscription)
    * once per budget and month; reaching the limit refuses new work of that meter with
@@ -1516,6 +1525,12 @@ export type MutationSetModelAliasArgs = {
 export type MutationSetTenantLimitsArgs = {
   id: Scalars['ID']['input'];
   limits: TenantLimitsInput;
+};
+
+
+export type MutationSetTenantTierArgs = {
+  id: Scalars['ID']['input'];
+  tier: TenantTier;
 };
 
 

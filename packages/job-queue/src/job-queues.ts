@@ -66,6 +66,29 @@ export class JobQueues {
     await this.wake(pool);
   }
 
+  /**
+   * Puts the tenant in the ring of the pool its current tier and region name, when its queue has
+   * anything unfinished (waiting, delayed, or held by a worker that may give it back), wakes that
+   * pool, and takes it out of the other tier's ring. Run when a tenant's tier changed (its queued
+   * jobs then wait for the new pool without a new submit) and by the reconciliation (a change whose
+   * process died before this ran). In that order: a tenant with work is never in neither ring. The
+   * pool it left skips it meanwhile anyway (each worker checks the tenant's tier), and the owners'
+   * ports refuse that pool for it.
+   */
+  async place(tenant: { id: string; tier: 'shared' | 'dedicated'; region: string }): Promise<{ pool: WorkerPool; queued: boolean }> {
+    const pool = poolOf(tenant);
+    const left = poolOf({ ...tenant, tier: tenant.tier === 'dedicated' ? 'shared' : 'dedicated' });
+    const ring = new TenantRing(this.redis(), this.config.keyPrefix);
+    const counts = await this.queueFor(tenant.id).getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'paused', 'waiting-children');
+    const queued = Object.values(counts).reduce((sum, n) => sum + n, 0) > 0;
+    if (queued) {
+      await ring.add(pool, tenant.id);
+      await this.wake(pool);
+    }
+    await ring.remove(left, tenant.id);
+    return { pool, queued };
+  }
+
   /** Removes a queued submission; false when it is not in the queue any more or a worker holds it. */
   async remove(tenantId: string, jobId: string, submission: number): Promise<boolean> {
     const removed = await this.queueFor(tenantId).remove(queueJobId(jobId, submission));

@@ -59,50 +59,62 @@ const names = (p: string) => ({
   accessChanges: `${p}:access:changed`,
   /** tenantErasedChannel (@tessera/tenants/ports): an erased tenant, for the models replicas' pools and caches. */
   tenantErased: `${p}:tenants:erased`,
+  /** tenantChangedChannel (@tessera/tenancy): a tenant's changed record (tier, status, limits), for every service's tenant cache. */
+  tenantChanged: `${p}:tenants:changed`,
 });
 
 const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   // Shared rate limits (cost units per minute) and subscription slots; no queue. It listens for
-  // access changes (to drop cached memberships and keys) and publishes nothing.
+  // access changes (to drop cached memberships and keys) and changed tenant records (a suspension
+  // bites at once), and publishes nothing.
   gateway: (p) => ({
     keys: [`~${names(p).costPerMinute}`, `~${names(p).openSubscriptions}`],
-    channels: [`&${names(p).accessChanges}`],
+    channels: [`&${names(p).accessChanges}`, `&${names(p).tenantChanged}`],
     commands: [...connection, '+get', '+incrby', '+pexpire', '+zadd', '+zrem', '+zcard', '+zremrangebyscore', ...scripts, ...subscribe],
   }),
   // Predictions per minute (counter), in flight (a hash of replica reports) and the tenants'
   // serving generations (read with every prediction, moved by serving changes; SET starts a lost
-  // one). It listens for erasures (to drop the tenant's pools and caches) and publishes nothing.
+  // one). It listens for erasures (to drop the tenant's pools and caches) and for changed tenant
+  // records (as every service does: its cached records), and publishes nothing.
   models: (p) => ({
     keys: [`~${names(p).predictionsPerMinute}`, `~${names(p).predictionsInFlight}`, `~${names(p).servingGeneration}`],
-    channels: [`&${names(p).tenantErased}`],
+    channels: [`&${names(p).tenantErased}`, `&${names(p).tenantChanged}`],
     commands: [...connection, '+get', '+set', '+incr', '+pexpire', '+time', '+hset', '+hdel', '+hgetall', ...scripts, ...subscribe],
   }),
   // The producer side of every tenant's queue (BullMQ), the pools' rings and wake-ups, and job
-  // progress events (published on changes it makes, subscribed for `jobUpdated`).
+  // progress events (published on changes it makes, subscribed for `jobUpdated`); changed tenant
+  // records (its cache, and a tenant whose tier changed is moved to its new pool's ring).
   jobs: (p) => ({
     keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('*')}`, `~${names(p).ringMembers('*')}`],
-    channels: [`&${names(p).wakeChannel('*')}`, `&${names(p).tenantChannel('*', 'jobs')}`],
+    channels: [`&${names(p).wakeChannel('*')}`, `&${names(p).tenantChannel('*', 'jobs')}`, `&${names(p).tenantChanged}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   }),
-  // Alerts: published when a rule fires, subscribed for `alertFired`. No keys.
+  // Alerts: published when a rule fires, subscribed for `alertFired`; changed tenant records. No keys.
   audit: (p) => ({
     keys: [],
-    channels: [`&${names(p).tenantChannel('*', 'alerts')}`],
+    channels: [`&${names(p).tenantChannel('*', 'alerts')}`, `&${names(p).tenantChanged}`],
     commands: [...connection, ...publish, ...subscribe],
   }),
   // tenantUsage reads the live counters every writer above keeps: read only, scripts as EVAL_RO.
+  // It listens for changed tenant records (its cache) and publishes nothing.
   metrics: (p) => ({
     keys: [names(p).costPerMinute, names(p).openSubscriptions, names(p).predictionsPerMinute, names(p).predictionsInFlight, names(p).leases('*')].map((pattern) => `%R~${pattern}`),
-    channels: [],
-    commands: [...connection, '+get', '+zcount', '+time', '+hgetall', ...readOnlyScripts],
+    channels: [`&${names(p).tenantChanged}`],
+    commands: [...connection, '+get', '+zcount', '+time', '+hgetall', ...readOnlyScripts, ...subscribe],
   }),
-  // The datasets service uses no Redis today: a user that can only connect, so nothing of theirs can.
-  datasets: () => ({ keys: [], channels: [], commands: [...connection] }),
-  // Announces membership and API-key changes to the gateways, and erasures to the models replicas; no keys.
+  // The datasets service keeps nothing in Redis: it only listens for changed tenant records (its
+  // cache, which its ports check a caller's tenant against). No keys, nothing to publish.
+  datasets: (p) => ({ keys: [], channels: [`&${names(p).tenantChanged}`], commands: [...connection, ...subscribe] }),
+  // Announces membership and API-key changes to the gateways, erasures to the models replicas, and
+  // changed tenant records to every service (and hears them, for its own replicas' caches).
   // Erasure removes every key of the erased tenant, whoever wrote it: SCAN to find them, DEL to
   // remove them, LREM/SREM to take its id out of the job rings (a list and its membership set),
   // write-only (%W) on the platform's keys, so it can never read one.
-  tenants: (p) => ({ keys: [`%W~${p}:*`], channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`], commands: [...connection, ...publish, '+scan', '+del', '+lrem', '+srem'] }),
+  tenants: (p) => ({
+    keys: [`%W~${p}:*`],
+    channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`, `&${names(p).tenantChanged}`],
+    commands: [...connection, ...publish, ...subscribe, '+scan', '+del', '+lrem', '+srem'],
+  }),
   // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
   // queue and every tenant's leases; only the shared pools' rings and wake channels (one per
   // region, `shared-<region>`). A tenant's tier can change at run time, so the ACL cannot leave

@@ -52,3 +52,4 @@ export { resealColumn, resealColumns, sealLegacyColumn, storedSealed, legacyClea
 export { SealedColumnBackfill, type SealedColumnBackfillDeps } from './sealed-column-backfill';
 export { auditDetailsColumn, keyringColumnKeys, sealedAuditDetails } from './sealed-audit-details';
 export { TenantTurns, type TenantTurnsOptions, type TenantTurnsRefusal, type ReleaseTurn } from './tenant-turns';
+export { createTenantChangeListener, type TenantChangeListenerDeps } from './tenant-change-listener';

@@ -23,6 +23,7 @@ import { tracedPlainRequest, tracingMiddleware } from './tracing-middleware';
 import { portRouter, type AnyPublishedPort } from './ports';
 import { defaultInternalBodyTimeoutMs, watchInternalBodyDeadline } from './internal-body-deadline';
 import { peerCertificateThumbprint, type ServerTls } from './tls';
+import { createTenantChangeListener } from './tenant-change-listener';
 
 export interface SubgraphDefinition {
   name: string;
@@ -39,6 +40,11 @@ export interface SubgraphDefinition {
    * no side effects (tests build one just to read its rules); starting it does.
    */
   start?: () => Promise<void> | void;
+  /**
+   * Runs when the tenants service announces that a tenant's record changed (tier, status, limits),
+   * after the process's cached record of it is dropped (see tenant-change-listener.ts).
+   */
+  onTenantChanged?: (tenantId: string) => Promise<void>;
   /** Ports this service publishes to other services, at /internal/ports/<port>/<method> (see ports/). */
   ports?: ReadonlyArray<AnyPublishedPort>;
   /**
@@ -198,9 +204,13 @@ export async function startSubgraph(
   // (it then cuts this stream too). Every other body has its own deadline (watchInternalBodyDeadline).
   // Headers keep Node's headersTimeout.
   const http = await listen(serve, port, host, tls, logger, { requestTimeoutMs: 0 });
+  // Every process that caches tenant records hears of their changes (ports check the tier, scopes the status).
+  const tenantChanges = createTenantChangeListener({ redis: runtime.config.redis, directory: runtime.directory, logger, onChanged: definition.onTenantChanged });
   try {
+    await tenantChanges.start();
     await definition.start?.();
   } catch (error) {
+    await tenantChanges.close();
     await http.close();
     await server.stop();
     throw error;
@@ -218,6 +228,7 @@ export async function startSubgraph(
         await subscriptions?.close();
         await http.close();
         await server.stop();
+        await tenantChanges.close();
         await definition.close?.();
       })()),
   };

@@ -9,6 +9,7 @@ import { createJobsPort, publishedJobsPort } from './ports/jobs-port.impl';
 import { jobSubscriptionResolvers } from './resolvers/job-subscription.resolver';
 import { jobResolvers } from './resolvers/job.resolver';
 import { jobRules } from './rules';
+import { placeTenantQueue } from './domain/tenant-queue-placement';
 
 export { jobEntities } from './data/job.entity';
 
@@ -38,6 +39,8 @@ export function jobsSubgraph(
     resolvers,
     rules: jobRules,
     ports: runtime.scopes ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey }))] : [],
+    // A tenant moved to another tier: its queued jobs go to the new pool's ring at once.
+    ...(runtime.tenants ? { onTenantChanged: (tenantId: string) => placeTenantQueue({ tenants: runtime.tenants!, queues, logger: runtime.logger }, tenantId) } : {}),
     start: () => {
       backfill?.start();
       reconciler?.start();

@@ -28,6 +28,7 @@ export const tenantRules: RuleTree = {
     suspendTenant: isPlatformAdmin,
     resumeTenant: isPlatformAdmin,
     setTenantLimits: isPlatformAdmin,
+    setTenantTier: isPlatformAdmin,
     migrateTenantRegion: isPlatformAdmin,
     inviteMember: managesAccess,
     changeMemberRole: managesAccess,

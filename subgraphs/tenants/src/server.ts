@@ -5,6 +5,7 @@ import { SchemaManager, TenantProvisioner } from '@tessera/tenancy';
 import { tenantResolvers } from './resolvers/tenant.resolver';
 import { accessListTurns, accessResolvers } from './resolvers/access.resolver';
 import { createAccessChangePublisher } from './domain/access-change-publisher';
+import { createTenantChangeAnnouncer } from './domain/tenant-change-announcer';
 import { tenantRules } from './rules';
 import type { ErasureAuthorityPort } from '@tessera/audit-client';
 import { DataKeyRewrapper, defaultRewrapperOptions, type RewrapperOptions } from './domain/data-key-rewrapper';
@@ -56,6 +57,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   const members = config.members ?? defaultMembersOptions;
   // Building has no side effects: the Redis connection opens on the first change announced.
   const changes = createAccessChangePublisher(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
+  const tenantChanges = createTenantChangeAnnouncer(runtime.config.redis, runtime.logger.child({ service: 'tenants' }));
   const rewrapper = createRewrapper(runtime, config);
   const erasure = createErasureRunner(runtime, config, provisioner);
   const scheduledRotation = runtime.keyProvider
@@ -74,9 +76,9 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers: mergeResolvers(
       tenantResolvers(
-        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, controlSchema: runtime.config.database.controlSchema, regions: config.regions, keyring: runtime.keyring, members },
+        { store: runtime.tenants, directory: runtime.directory, provisioner, db: runtime.db, controlSchema: runtime.config.database.controlSchema, regions: config.regions, keyring: runtime.keyring, members, announce: (tenantId) => tenantChanges.tenantChanged(tenantId) },
         { db: runtime.db, controlSchema: runtime.config.database.controlSchema, provider: runtime.keyProvider, rewrapper },
-        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? defaultErasureGraceHours },
+        { db: runtime.db, controlSchema: runtime.config.database.controlSchema, store: runtime.tenants, provisioner, graceHours: config.erasureGraceHours ?? defaultErasureGraceHours, announce: (tenantId) => tenantChanges.tenantChanged(tenantId) },
         reencryptor,
         familyKeyRotator,
       ),
@@ -100,6 +102,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
       await erasure?.runner.stop();
       await erasure?.announcer.close();
       await changes.close();
+      await tenantChanges.close();
     },
   };
 }

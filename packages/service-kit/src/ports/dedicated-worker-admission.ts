@@ -19,3 +19,19 @@ export function dedicatedWorkerRefusal(tenant: Pick<TenantRecord, 'status' | 'ti
   if (tenant.tier !== 'dedicated') return 'tenant-not-dedicated';
   return undefined;
 }
+
+/**
+ * Why the shared pool (the `workers` identity, SERVICE_KEY-signed) may not act for a tenant:
+ * `tenant-dedicated`, the tenant is on the dedicated tier, so its data is processed by its own
+ * workers only — the symmetric rule to `tenant-not-dedicated`. A tenant moved to the dedicated tier
+ * while the shared pool runs one of its jobs stops that run at its next call (see job-runner.ts).
+ */
+export type SharedPoolRefusal = 'tenant-dedicated';
+
+/** Undefined unless the tenant's current record puts it on the dedicated tier (an unknown or inactive tenant is the owner's scope's to refuse). */
+export function sharedPoolRefusal(tenant: Pick<TenantRecord, 'tier'> | undefined): SharedPoolRefusal | undefined {
+  return tenant?.tier === 'dedicated' ? 'tenant-dedicated' : undefined;
+}
+
+/** Every reason a port endpoint refuses a worker's call for the tenant it names. */
+export type WorkerTenantRefusal = DedicatedWorkerRefusal | SharedPoolRefusal;

@@ -5,15 +5,16 @@ import type { Logger } from '@tessera/config';
 import { errors, toClientError } from '@tessera/errors';
 import { isTenantId, type TenantRecord } from '@tessera/tenancy';
 import { callerServiceOf, type PortCaller } from './caller-service';
-import { dedicatedWorkerRefusal, type DedicatedWorkerRefusal } from './dedicated-worker-admission';
+import { dedicatedWorkerRefusal, sharedPoolRefusal, type WorkerTenantRefusal } from './dedicated-worker-admission';
 import type { AnyPublishedPort, WireActor } from './port-definition';
 
 /** Port inputs are ids and small records; a trained model (base64 ONNX) is the largest. */
 const maxBodyBytes = 16 * 1024 * 1024;
 
 /**
- * A refused call of a caller confined to one tenant (a dedicated tenant's worker): it named another
- * tenant's job, or its own tenant is gone, not active, or no longer on the dedicated tier.
+ * A worker's call refused for the tenant it named: a dedicated tenant's worker named another
+ * tenant's job, or its own tenant is gone, not active, or no longer on the dedicated tier; or the
+ * shared pool named a tenant on the dedicated tier.
  */
 export interface PortTenantRefusal {
   caller: PortCaller;
@@ -21,7 +22,7 @@ export interface PortTenantRefusal {
   method: string;
   /** The tenant the call named (the actor's, or the grant's), null when the grant named none. */
   requestedTenantId: string | null;
-  reason: DedicatedWorkerRefusal;
+  reason: WorkerTenantRefusal;
 }
 
 /** Where such refusals are recorded (the platform security log); a failure to record is logged, never answered. */
@@ -37,11 +38,12 @@ export interface PortConfinement {
   recordRefusal?: PortRefusalRecorder | undefined;
 }
 
-const refusalMessages: Record<DedicatedWorkerRefusal, (caller: PortCaller) => string> = {
+const refusalMessages: Record<WorkerTenantRefusal, (caller: PortCaller, requested: string | null) => string> = {
   'tenant-not-served': (caller) => `The ${caller.identity} workers act only for tenant ${caller.tenantId}'s jobs.`,
   'tenant-unknown': (caller) => `The ${caller.identity} workers' tenant is not known.`,
   'tenant-inactive': (caller) => `The ${caller.identity} workers' tenant is not active.`,
   'tenant-not-dedicated': (caller) => `Tenant ${caller.tenantId} is not on the dedicated tier: the shared pool runs its jobs, not the ${caller.identity} workers.`,
+  'tenant-dedicated': (_caller, requested) => `Tenant ${requested} is on the dedicated tier: only its own workers run its jobs, not the shared pool.`,
 };
 
 /**
@@ -68,20 +70,13 @@ export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: Servi
         throw errors.forbidden(`The ${caller.service} service may not call ${portName}.${method}.`);
       }
       const body = 'authority' in port ? parseGrantBody(rawBody) : parseBody(rawBody);
-      if (caller.tenantId !== undefined) {
-        // A caller confined to one tenant: the tenant the call names must be that one, before the
-        // owner reads anything. A grant is checked on its claims here and verified by the owner, so
-        // a grant that passes both is one the jobs service signed for this tenant. Then that tenant
-        // must still be one its dedicated workers serve (it exists, is active, is dedicated).
-        const requested = 'grant' in body ? grantTenantOf(body.grant) : (body.actor.tenantId ?? null);
-        const reason = requested !== caller.tenantId ? 'tenant-not-served' : dedicatedWorkerRefusal(await confinement.tenants.find(caller.tenantId));
-        if (reason !== undefined) {
-          logger.warn('port call refused: the caller does not serve that tenant now', { port: portName, method, caller: caller.identity, tenant: requested, reason });
-          await confinement.recordRefusal?.({ caller, port: portName, method, requestedTenantId: requested, reason }).catch((error: unknown) =>
-            logger.error('could not record a refused port call', { error: error instanceof Error ? error.message : String(error) }),
-          );
-          throw errors.forbidden(`${refusalMessages[reason](caller)} (${reason})`);
-        }
+      const refusal = await workerTenantRefusal(caller, body, confinement);
+      if (refusal) {
+        logger.warn('port call refused: the caller does not serve that tenant now', { port: portName, method, caller: caller.identity, tenant: refusal.requested, reason: refusal.reason });
+        await confinement.recordRefusal?.({ caller, port: portName, method, requestedTenantId: refusal.requested, reason: refusal.reason }).catch((error: unknown) =>
+          logger.error('could not record a refused port call', { error: error instanceof Error ? error.message : String(error) }),
+        );
+        throw errors.forbidden(`${refusalMessages[refusal.reason](caller, refusal.requested)} (${refusal.reason})`, { reason: refusal.reason });
       }
       const result = await run.call(port.implementation, 'grant' in body ? body.grant : body.actor, body.input);
       res.status(200).json({ result: result === undefined ? null : result });
@@ -92,6 +87,32 @@ export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: Servi
     }
   });
   return router;
+}
+
+/**
+ * Which tenant's jobs a worker may act for, checked before the owner reads anything. A caller
+ * confined to one tenant (a dedicated tenant's worker): the tenant the call names must be that one
+ * — a grant is checked on its claims here and verified by the owner, so a grant that passes both is
+ * one the jobs service signed for this tenant — and that tenant must still be one its dedicated
+ * workers serve (it exists, is active, is dedicated). The shared pool: the tenant it names must not
+ * be on the dedicated tier, whose data only the tenant's own workers process. Both read the tenant's
+ * current record from the owner's directory, whose entry a tier change drops at once (announced).
+ */
+async function workerTenantRefusal(
+  caller: PortCaller,
+  body: { grant: unknown } | { actor: Principal },
+  confinement: PortConfinement,
+): Promise<{ reason: WorkerTenantRefusal; requested: string | null } | undefined> {
+  if (caller.service !== 'workers') return undefined;
+  const requested = 'grant' in body ? grantTenantOf(body.grant) : (body.actor.tenantId ?? null);
+  if (caller.tenantId !== undefined) {
+    const reason = requested !== caller.tenantId ? 'tenant-not-served' : dedicatedWorkerRefusal(await confinement.tenants.find(caller.tenantId));
+    return reason === undefined ? undefined : { reason, requested };
+  }
+  // A grant whose claim names no tenant is the owner's to refuse when it verifies it.
+  if (requested === null) return undefined;
+  const reason = sharedPoolRefusal(await confinement.tenants.find(requested));
+  return reason === undefined ? undefined : { reason, requested };
 }
 
 function parseBody(raw: string): { actor: Principal; input: unknown } {

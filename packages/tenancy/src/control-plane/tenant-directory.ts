@@ -61,4 +61,9 @@ export class TenantDirectory {
   invalidate(tenantId: string): void {
     this.cache.delete(tenantId);
   }
+
+  /** Forgets every tenant: after announcements of changes may have been missed (see tenant-changes.ts). */
+  clear(): void {
+    this.cache.clear();
+  }
 }

@@ -31,8 +31,8 @@ function toRecord(row: TenantRow, defaults: TenantLimits): TenantRecord {
 
 /**
  * Control-plane tenant rows. Every query takes the tenant id as a bound parameter; there is no
- * "all rows" accessor except `list`, which only the platform-admin path calls, and `listStatuses`,
- * which background sweeps call (ids and statuses only).
+ * "all rows" accessor except `list`, which only the platform-admin path calls, and `listStatuses`
+ * and `listPlacements`, which background sweeps call (ids, statuses, tiers and regions only).
  */
 export class TenantStore {
   private readonly table: string;
@@ -67,6 +67,12 @@ export class TenantStore {
     return rows.map((row) => ({ id: row.id, status: row.status as TenantStatus }));
   }
 
+  /** Every tenant's id, status, tier and region: where its jobs run (background sweeps of the job queues). */
+  async listPlacements(): Promise<Array<{ id: string; status: TenantStatus; tier: TenantTier; region: string }>> {
+    const rows = (await this.db.query(`SELECT id, status, tier, region FROM ${this.table} ORDER BY id`)) as Array<{ id: string; status: string; tier: string; region: string }>;
+    return rows.map((row) => ({ id: row.id, status: row.status as TenantStatus, tier: row.tier as TenantTier, region: row.region }));
+  }
+
   async insert(
     manager: EntityManager,
     tenant: { id: string; displayName: string; region: string; tier: TenantTier; status: TenantStatus; limitOverrides: TenantLimitOverrides },
@@ -87,6 +93,10 @@ export class TenantStore {
   async findForUpdate(tenantId: string, manager: EntityManager): Promise<TenantRecord | undefined> {
     const rows = (await manager.query(`SELECT * FROM ${this.table} WHERE id = ? FOR UPDATE`, [tenantId])) as TenantRow[];
     return rows[0] ? toRecord(rows[0], this.limitDefaults) : undefined;
+  }
+
+  async setTier(tenantId: string, tier: TenantTier, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.query(`UPDATE ${this.table} SET tier = ?, updated_at = ? WHERE id = ?`, [tier, new Date(), tenantId]);
   }
 
   async setStatus(tenantId: string, status: TenantStatus, manager: EntityManager = this.db.manager): Promise<void> {

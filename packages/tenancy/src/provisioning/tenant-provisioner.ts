@@ -127,6 +127,26 @@ export class TenantProvisioner {
     return { before, after };
   }
 
+  /**
+   * Moves the tenant to another tier (which worker pool runs its jobs). Under the row lock, so two
+   * concurrent changes are ordered; `before` is the record the change was made from (the same tier
+   * as `after` when nothing changed, and then nothing is written).
+   */
+  async setTier(tenantId: string, tier: TenantTier): Promise<{ before: TenantRecord; after: TenantRecord }> {
+    assertTenantId(tenantId);
+    if (!tenantTiers.includes(tier)) throw errors.badInput(`tier must be one of: ${tenantTiers.join(', ')}.`, { field: 'tier' });
+    const before = await this.deps.db.transaction(async (manager) => {
+      const tenant = await this.deps.store.findForUpdate(tenantId, manager);
+      if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', tenantId);
+      if (tenant.tier !== tier) await this.deps.store.setTier(tenantId, tier, manager);
+      return tenant;
+    });
+    this.deps.directory.invalidate(tenantId);
+    const after = await this.deps.store.find(tenantId);
+    if (!after) throw errors.notFound('Tenant', tenantId);
+    return { before, after };
+  }
+
   /** Erases a tenant completely: schema, bucket (every object), keys, control-plane row. */
   async deprovision(tenantId: string): Promise<void> {
     assertTenantId(tenantId);

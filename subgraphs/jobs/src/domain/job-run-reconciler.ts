@@ -26,7 +26,7 @@ export const defaultJobRunReconcilerOptions: JobRunReconcilerOptions = { interva
 export interface JobRunReconcilerDeps {
   db: DataSource;
   scopes: TenantScopeFactory;
-  tenants: Pick<TenantStore, 'listStatuses'>;
+  tenants: Pick<TenantStore, 'listPlacements'>;
   queues: JobQueues;
   events: EventBus;
   logger: Logger;
@@ -44,6 +44,8 @@ export interface ReconcileOutcome {
   failed: string[];
   /** QUEUED rows whose entry was gone, queued again. */
   requeued: string[];
+  /** Tenants whose queue was routed again to the pool of their current tier (a tier change whose announcement was not acted on). */
+  placed: string[];
 }
 
 /**
@@ -58,6 +60,7 @@ export interface ReconcileOutcome {
  * - completed, failed or gone: nothing will run it. A RUNNING row ends FAILED `RUN_LOST` (its
  *   run's token is named, so a run that still holds it is never overtaken); a QUEUED row has not
  *   run and is queued again.
+ * Before that, each tenant's queue is routed to the ring of its current tier's pool (JobQueues.place).
  * Each change is made under the row's lock with the entry's state asked again, audited
  * (`job.reconcile`, as `system:job-reconciler`) and published on the tenant's 'jobs' topic like
  * any other. Replicas take each tenant in turn under an advisory lock; the guarded writes alone
@@ -84,9 +87,19 @@ export class JobRunReconciler {
 
   /** One pass over every active tenant. */
   async runOnce(): Promise<ReconcileOutcome> {
-    const outcome: ReconcileOutcome = { failed: [], requeued: [] };
-    for (const tenant of await this.deps.tenants.listStatuses()) {
+    const outcome: ReconcileOutcome = { failed: [], requeued: [], placed: [] };
+    for (const tenant of await this.deps.tenants.listPlacements()) {
       if (this.stopped) break;
+      if (tenant.status === 'PROVISIONING') continue;
+      // Each pass also routes every tenant's queue to the pool of its current tier: a tier change
+      // is announced once, and a jobs process that missed it (or died acting on it) would leave the
+      // tenant's queued jobs in the ring of a pool that no longer serves it.
+      try {
+        const placed = await this.deps.queues.place(tenant);
+        if (placed.queued) outcome.placed.push(tenant.id);
+      } catch (error) {
+        if (!this.stopped) this.deps.logger.debug("job reconciliation could not route a tenant's queue", { tenantId: tenant.id, error: error instanceof Error ? error.message : String(error) });
+      }
       // A suspended tenant's rows are looked at once it is active again (its scope is refused meanwhile).
       if (tenant.status !== 'ACTIVE') continue;
       try {
@@ -110,7 +123,7 @@ export class JobRunReconciler {
     const rows = (await scope.db((manager) =>
       manager.query(`SELECT id FROM jobs WHERE status IN ('QUEUED', 'RUNNING') AND updated_at < ? ORDER BY updated_at LIMIT ${rowsPerPass}`, [cutoff]),
     )) as Array<{ id: string }>;
-    const outcome: ReconcileOutcome = { failed: [], requeued: [] };
+    const outcome: ReconcileOutcome = { failed: [], requeued: [], placed: [] };
     for (const { id } of rows) {
       if (this.stopped) break;
       const changed = await this.reconcile(scope, id, cutoff);

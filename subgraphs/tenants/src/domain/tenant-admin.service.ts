@@ -4,8 +4,8 @@ import type { Principal } from '@tessera/auth';
 import { recordLifecycleEvent } from './tenant-lifecycle-audit';
 import { accessRepository, type MemberRow } from '../data/access.repository';
 import { insertMember, parseNewMember, type NewMember } from './members.service';
-import { resumeUnlessErasurePending } from './tenant-erasure.service';
-import { assertTenantId, tenantLimitNames, type TenantDirectory, type TenantKeyring, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
+import { changeUnlessErasurePending, resumeUnlessErasurePending } from './tenant-erasure.service';
+import { assertTenantId, tenantLimitNames, tenantTiers, type TenantDirectory, type TenantKeyring, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
 
 export interface TenantAdminDeps {
   store: TenantStore;
@@ -21,6 +21,8 @@ export interface TenantAdminDeps {
   keyring: TenantKeyring;
   /** ROLE_SOURCE (with `members`, a new tenant needs its first admin) and INVITATION_TTL_HOURS. */
   members: { roleSource: 'claims' | 'members'; invitationTtlHours: number };
+  /** Tells every service process that the tenant's record changed (their cached copies go at once). */
+  announce: (tenantId: string) => Promise<void>;
 }
 
 export interface ProvisionTenantArgs {
@@ -95,6 +97,8 @@ export class TenantAdminService {
     );
     const initialAdmin = result.created && adminId ? ((await accessRepository.findMember(this.deps.db.manager, result.tenant.id, adminId)) ?? null) : null;
     if (result.created) {
+      // An id looked up before it existed is cached as unknown: the new tenant is usable at once.
+      await this.deps.announce(result.tenant.id);
       const adminDetails = initialAdmin ? { initialAdminMember: initialAdmin.id, ...(initialAdmin.subject ? { initialAdminSubject: initialAdmin.subject } : { initialAdminEmail: initialAdmin.email }) } : {};
       await recordLifecycleEvent(this.deps.db, this.principal, result.tenant.id, 'tenant.provision', { region: result.tenant.region, tier: result.tenant.tier, ...adminDetails });
       // Recorded here, with the provisioning, not by the keyring: a provisioning rolled back half-way created nothing to record.
@@ -108,6 +112,7 @@ export class TenantAdminService {
     assertPlatformAdmin(this.principal);
     const change = () => this.deps.provisioner.setSuspended(id, suspended);
     const tenant = suspended ? await change() : await resumeUnlessErasurePending(this.deps, id, change);
+    await this.deps.announce(tenant.id);
     await recordLifecycleEvent(this.deps.db, this.principal, tenant.id, suspended ? 'tenant.suspend' : 'tenant.resume');
     return tenant;
   }
@@ -138,6 +143,7 @@ export class TenantAdminService {
   async setLimits(id: string, changes: Record<string, unknown>): Promise<TenantRecord> {
     assertPlatformAdmin(this.principal);
     const { before, after } = await this.deps.provisioner.setLimits(id, changes);
+    await this.deps.announce(id);
     const details: Record<string, string | number | boolean | null> = {};
     for (const name of tenantLimitNames) {
       if (!(name in changes)) continue;
@@ -146,6 +152,26 @@ export class TenantAdminService {
       details[`${name}.overridden`] = name in after.limitOverrides;
     }
     await recordLifecycleEvent(this.deps.db, this.principal, id, 'tenant.limits', details);
+    return after;
+  }
+
+  /**
+   * Moves the tenant to the other tier: which workers run its jobs (the shared pool of its region,
+   * or its own). Announced before it answers, so every service's cached record goes at once: the
+   * ports refuse the pool that no longer serves the tenant from then on, and the jobs service moves
+   * the tenant's queued jobs to its new pool's ring. Refused (CONFLICT, ERASURE_PENDING) while an
+   * erasure of the tenant is pending or running; a suspended tenant may be moved (its jobs wait
+   * until it is resumed, then run on the new pool). The same tier again changes and records nothing.
+   */
+  async setTier(id: string, tier: string): Promise<TenantRecord> {
+    assertPlatformAdmin(this.principal);
+    assertTenantId(id);
+    const wanted = tier.toLowerCase() as TenantTier;
+    if (!tenantTiers.includes(wanted)) throw errors.badInput(`tier must be one of: ${tenantTiers.map((t) => t.toUpperCase()).join(', ')}.`, { field: 'tier' });
+    const { before, after } = await changeUnlessErasurePending(this.deps, id, 'tier', () => this.deps.provisioner.setTier(id, wanted));
+    if (before.tier === after.tier) return after;
+    await this.deps.announce(id);
+    await recordLifecycleEvent(this.deps.db, this.principal, id, 'tenant.tier', { tier: after.tier, 'tier.before': before.tier });
     return after;
   }
 }

@@ -33,6 +33,8 @@ export interface TenantErasureDeps {
   provisioner: TenantProvisioner;
   /** ERASURE_GRACE_HOURS: how long a request can still be cancelled (0 in tests). */
   graceHours: number;
+  /** Tells every service process that the tenant's record changed (the suspension bites at once). */
+  announce: (tenantId: string) => Promise<void>;
 }
 
 interface ErasureRow {
@@ -83,6 +85,25 @@ export function resumeUnlessErasurePending<T>(deps: { db: DataSource; controlSch
 }
 
 /**
+ * Runs a change of a tenant's settings unless an erasure of it is pending or running (CONFLICT,
+ * reason ERASURE_PENDING, with the request's id): a tenant on its way out is not reconfigured,
+ * and a cancelled erasure gives it back as it was.
+ */
+export function changeUnlessErasurePending<T>(deps: { db: DataSource; controlSchema: string }, tenantId: string, what: string, change: () => Promise<T>): Promise<T> {
+  if (!isTenantId(tenantId)) return change(); // the change itself refuses the id as bad input
+  return withErasureRequestLock(deps, tenantId, async () => {
+    const open = await openErasureOf(deps, tenantId);
+    if (open) {
+      throw errors.conflict(`Tenant ${tenantId} has an erasure ${open.status.toLowerCase()}: its ${what} is not changed (cancelTenantErasure first).`, {
+        reason: 'ERASURE_PENDING',
+        requestId: open.id,
+      });
+    }
+    return change();
+  });
+}
+
+/**
  * Asking for a tenant's erasure, and cancelling it during the grace period. A tenant admin asks for
  * its own tenant (naming another: NOT_FOUND), a platform admin names the tenant; both repeat the
  * tenant id as `confirm`. The tenant is suspended at once: nothing more is written into data that
@@ -129,7 +150,10 @@ export class TenantErasureService {
       });
     });
     await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.request', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId: id, scheduledFor: scheduledFor.toISOString() } });
-    if (tenant.status !== 'SUSPENDED') await this.deps.provisioner.setSuspended(tenantId, true);
+    if (tenant.status !== 'SUSPENDED') {
+      await this.deps.provisioner.setSuspended(tenantId, true);
+      await this.deps.announce(tenantId);
+    }
     return this.require(id);
   }
 
@@ -163,7 +187,10 @@ export class TenantErasureService {
     });
     if (!changed) throw errors.conflict(`Erasure ${requestId} has started: it can no longer be cancelled.`, { reason: 'ERASURE_NOT_PENDING' });
     const wasSuspended = await this.wasSuspendedBefore(requestId);
-    if (!wasSuspended) await this.deps.provisioner.setSuspended(tenantId, false);
+    if (!wasSuspended) {
+      await this.deps.provisioner.setSuspended(tenantId, false);
+      await this.deps.announce(tenantId);
+    }
     await recordInTenantLog(this.deps.db, tenantId, this.principal, { action: 'tenant.erasure.cancel', targetType: 'Tenant', targetId: tenantId, outcome: 'SUCCESS', details: { requestId } });
     return this.require(requestId);
   }

@@ -11,7 +11,7 @@ export async function recordLifecycleEvent(
   db: DataSource,
   actor: Principal,
   tenantId: string,
-  action: 'tenant.provision' | 'tenant.suspend' | 'tenant.resume' | 'tenant.limits' | 'tenant.region.migrate',
+  action: 'tenant.provision' | 'tenant.suspend' | 'tenant.resume' | 'tenant.limits' | 'tenant.tier' | 'tenant.region.migrate',
   details: Record<string, string | number | boolean | null> = {},
   outcome: 'SUCCESS' | 'DENIED' = 'SUCCESS',
 ): Promise<void> {

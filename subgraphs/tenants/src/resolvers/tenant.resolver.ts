@@ -39,6 +39,7 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
       suspendTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, true),
       resumeTenant: (_: unknown, args: { id: string }, ctx: SubgraphContext) => service(ctx).setSuspended(args.id, false),
       setTenantLimits: (_: unknown, args: { id: string; limits: Record<string, unknown> }, ctx: SubgraphContext) => service(ctx).setLimits(args.id, args.limits),
+      setTenantTier: (_: unknown, args: { id: string; tier: string }, ctx: SubgraphContext) => service(ctx).setTier(args.id, args.tier),
       migrateTenantRegion: (_: unknown, args: { id: string; toRegion: string; confirm: string }, ctx: SubgraphContext) => service(ctx).migrateRegion(args.id, args.toRegion, args.confirm),
       rotateKeyEncryptionKey: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rotate(),
       rewrapDataKeys: (_: unknown, _args: unknown, ctx: SubgraphContext) => keys(ctx).rewrap(),

@@ -1,0 +1,49 @@
+import type { Logger, RedisConfig } from '@tessera/config';
+import { createChannelListener, type ChannelListener } from '@tessera/events';
+import { parseTenantChanged, tenantChangedChannel, type TenantDirectory } from '@tessera/tenancy';
+
+export interface TenantChangeListenerDeps {
+  redis: RedisConfig;
+  directory: Pick<TenantDirectory, 'invalidate' | 'clear'>;
+  logger: Logger;
+  /** What else the service does when a tenant's record changed (after its cached entry is dropped), e.g. the jobs service's queue routing. */
+  onChanged?: ((tenantId: string) => Promise<void>) | undefined;
+}
+
+/**
+ * Drops a tenant's cached record (TenantDirectory) as soon as the tenants service announces a
+ * change of it, so a tier change, suspension or limit change bites in this process at once, not
+ * after TENANT_CACHE_TTL_MS. After an interruption of the subscription every cached record goes
+ * (announcements may have been missed). Without Redis the cache lifetime still bounds the delay.
+ */
+export function createTenantChangeListener(deps: TenantChangeListenerDeps): ChannelListener {
+  const pending = new Set<Promise<void>>();
+  const run = (tenantId: string) => {
+    if (!deps.onChanged) return;
+    const work = deps.onChanged(tenantId).catch((error: unknown) =>
+      deps.logger.warn('could not act on a changed tenant; the periodic reconciliation does', { tenantId, error: error instanceof Error ? error.message : String(error) }),
+    );
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+  const listener = createChannelListener(deps.redis, {
+    name: 'tenant-changes',
+    channel: tenantChangedChannel(deps.redis.keyPrefix),
+    onMessage: (message) => {
+      const changed = parseTenantChanged(message);
+      if (!changed) return;
+      deps.directory.invalidate(changed.tenantId);
+      run(changed.tenantId);
+    },
+    onResubscribed: () => deps.directory.clear(),
+    onRefused: (error) =>
+      deps.logger.warn('tenant changes are not announced to this process (Redis); cached tenant records follow within TENANT_CACHE_TTL_MS', { error: error instanceof Error ? error.message : String(error) }),
+  });
+  return {
+    start: () => listener.start(),
+    async close() {
+      await listener.close();
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
