@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { jobListQuery } from '../src/data/job-list-query';
 import { cancelJob, getJob, jobRows, queueCounts, retryJob, submitBatch, submitProfile, submitTraining, uploadDataset, type JobView } from './job-support';
 
 /**
@@ -85,6 +86,39 @@ describe('jobs: submit validation, quotas, roles and tenant isolation', () => {
     expect(await jobRows(stack, a)).toEqual([]);
   });
 
+  it("the dataset-version filter reads one index range of a long history (the list's own statement, planned by MariaDB), not every job of the tenant", async () => {
+    // A history of 3 600 profiles of 600 other versions, and 3 of the one asked for, written directly
+    // (the queue limit and the rate would take minutes); statistics refreshed as after any bulk load.
+    const tenant = await stack.createTenant();
+    const asked = randomUUID();
+    await stack.platform.runtime.db.query(
+      `INSERT INTO \`${tenant.schema}\`.jobs (id, kind, status, input_json, created_by, created_at, updated_at)
+       WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
+       SELECT UUID(), 'PROFILE', 'SUCCEEDED', JSON_OBJECT('datasetVersionId', IF(x.i * 60 + y.i <= 63, ?, CONCAT(LPAD(x.i * 10 + y.i MOD 10, 8, '0'), '-0000-4000-8000-000000000000'))), 'test', NOW(3), NOW(3)
+         FROM n x CROSS JOIN n y`,
+      [asked],
+    );
+    await stack.platform.runtime.db.query(`ANALYZE TABLE \`${tenant.schema}\`.jobs`);
+    // The jobs service's own database account, in the tenant's schema as its scope uses it.
+    const runner = stack.platform.runtimes.jobs.db.createQueryRunner();
+    try {
+      await runner.query(`USE \`${tenant.schema}\``);
+      for (const kinds of [null, ['PROFILE' as const]]) {
+        for (const order of ['ASC', 'DESC'] as const) {
+          const query = jobListQuery(runner.manager, { statuses: null, kinds, datasetVersionId: asked }).orderBy('j.createdAt', order).addOrderBy('j.id', order).take(2);
+          const [sql, parameters] = query.getQueryAndParameters();
+          const plan = (await runner.query(`EXPLAIN ${sql}`, parameters)) as Array<{ key: string | null; rows: number | string }>;
+          expect(plan.map((row) => row.key)).toEqual(['ix_jobs_dataset_version']);
+          expect(Number(plan[0]!.rows)).toBeLessThan(100);
+        }
+      }
+    } finally {
+      await runner.release();
+    }
+    const page = expectNoErrors(await stack.query<{ jobs: { edges: unknown[] } }>(await tenant.token('viewer'), 'query ($id: ID!) { jobs(first: 100, filter: { datasetVersionId: $id }) { edges { cursor } } }', { id: asked }));
+    expect(page.jobs.edges).toHaveLength(3);
+  });
+
   describe('with jobs queued (no worker runs in this file)', () => {
     const submitted: JobView[] = [];
 
@@ -132,6 +166,7 @@ describe('jobs: submit validation, quotas, roles and tenant isolation', () => {
       expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
       expect(malformed.errors?.[0]?.extensions?.['field']).toBe('filter.datasetVersionId');
     });
+
 
     it('the queue length limit: one more unfinished job is QUOTA_EXCEEDED, and nothing is written or queued', async () => {
       const before = await jobRows(stack, a);

@@ -8,6 +8,7 @@ import { countUnfinishedJobs } from '@tessera/quotas';
 import { pageOf, parseUuid, type Connection, type PageArgs } from '@tessera/service-kit';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import type { TenantScope } from '@tessera/tenancy';
+import { jobListQuery } from '../data/job-list-query';
 import { JobEntity, jobKinds, jobStatuses, type Job, type JobKind, type JobStatus } from '../data/job.entity';
 import { toJobEvent } from './job-event';
 import type { JobInput } from './job-input';
@@ -42,13 +43,7 @@ export class JobService {
     if (statuses?.some((s) => !jobStatuses.includes(s))) throw errors.badInput('filter.status holds an unknown status.', { field: 'filter.status' });
     if (kinds?.some((k) => !jobKinds.includes(k))) throw errors.badInput('filter.kind holds an unknown kind.', { field: 'filter.kind' });
     const datasetVersionId = filter?.datasetVersionId ? parseUuid(filter.datasetVersionId, 'filter.datasetVersionId') : null;
-    return this.scope.db((manager) => {
-      const query = manager.getRepository(JobEntity).createQueryBuilder('j').where('1 = 1');
-      if (statuses?.length) query.andWhere('j.status IN (:...statuses)', { statuses });
-      if (kinds?.length) query.andWhere('j.kind IN (:...kinds)', { kinds });
-      if (datasetVersionId) query.andWhere("JSON_VALUE(j.input_json, '$.datasetVersionId') = :datasetVersionId", { datasetVersionId });
-      return pageOf(query, 'j', args, args.order === 'NEWEST_FIRST' ? 'DESC' : 'ASC');
-    });
+    return this.scope.db((manager) => pageOf(jobListQuery(manager, { statuses, kinds, datasetVersionId }), 'j', args, args.order === 'NEWEST_FIRST' ? 'DESC' : 'ASC'));
   }
 
   async get(id: string): Promise<Job> {
