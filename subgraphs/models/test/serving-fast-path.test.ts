@@ -263,6 +263,34 @@ describe('models: serving fast path', () => {
     }
   });
 
+  it('pending stats and audit tallies given up after the retry age are logged as an error naming the tenant and what was lost, never dropped silently', async () => {
+    const gone = randomUUID();
+    const principal: Principal = { kind: 'user', subject: 'given-up-caller', tenantId: gone, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    const logged: Array<{ level: string; message: string; fields: LogFields | undefined }> = [];
+    const at = (level: string) => (message: string, fields?: LogFields) => void logged.push({ level, message, fields });
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: at('warn'), error: at('error'), child: () => logger };
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-prediction-log-test-'));
+    // A log a dead process left, with two calls of that tenant an hour old.
+    const dead = new PredictionLog(directory);
+    for (let i = 0; i < 2; i++) dead.append({ at: Date.now() - 3_600_000, tenantId: gone, modelId: 'm', versionId: 'v', rows: 1, batchSize: 1, latencyMs: 3, ok: true, subject: principal.subject, principal: undefined });
+    dead.close(false);
+    // Retry age 0: the first failed flush is already past it, so what could not be written is given up at once.
+    const recorder = new InferenceStatsRecorder(stack.platform.runtimes.models.scopes, logger, { flushIntervalMs: 3_600_000, maxRetryAgeMs: 0, logDirectory: directory, recoverIntervalMs: 3_600_000 });
+    try {
+      await recorder.recover();
+      for (const ok of [true, true, false]) recorder.record({ principal, tenantId: gone, modelId: 'm', versionId: 'v', rows: 2, batchSize: 1, latencyMs: 3, ok });
+      await recorder.flush({ closeAll: true });
+      expect(logged.filter((line) => line.level === 'error')).toEqual([
+        { level: 'error', message: 'prediction log lines given up: the tenant could not be written within the retry age', fields: expect.objectContaining({ tenantId: gone, lines: 2, logId: dead.logId }) },
+        { level: 'error', message: 'inference stats and predict audit given up: the tenant could not be written within the retry age', fields: expect.objectContaining({ tenantId: gone, calls: 3, auditedCalls: 3 }) },
+      ]);
+      expect(readdirSync(directory).filter((name) => name.includes(dead.logId))).toEqual([]);
+    } finally {
+      await recorder.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('a long orphaned log (150k lines of a tenant, 130k of a tenant that cannot be written) replays completely in slices, damaged lines skipped, without stalling the process', async () => {
     const scientist = await acme.token('data_scientist');
     const modelId = await newModel(stack, scientist, 'long-log');

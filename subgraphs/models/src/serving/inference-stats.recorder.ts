@@ -146,7 +146,9 @@ export class InferenceStatsRecorder {
         await this.writeTenant(tenantId, tenantDeltas, tenantTallies);
       } catch (error) {
         this.logger.warn('inference stats flush failed; will retry', { tenantId, error: error instanceof Error ? error.message : String(error) });
-        this.restore(tenantDeltas, tenantTallies);
+        const lost = this.restore(tenantDeltas, tenantTallies);
+        // Audit events of answered calls are gone for good (their log lines are released below): an operator must hear of it.
+        if (lost.calls > 0 || lost.auditedCalls > 0) this.logger.error('inference stats and predict audit given up: the tenant could not be written within the retry age', { tenantId, ...lost, maxRetryAgeMs: this.options.maxRetryAgeMs });
       }
     }
     this.log?.release(this.lowestPendingSeq());
@@ -186,6 +188,7 @@ export class InferenceStatsRecorder {
         else byTenant.set(call.tenantId, [call]);
       }
       let complete = true;
+      const givenUp: Array<{ tenantId: string; lines: number }> = [];
       for (const [tenantId, tenantCalls] of byTenant) {
         try {
           await this.replayTenant(orphan.logId, tenantId, tenantCalls);
@@ -193,10 +196,14 @@ export class InferenceStatsRecorder {
           const newest = highest(tenantCalls, (call) => call.at);
           // A tenant that cannot be written (suspended, deleted) for longer than the retry age is given up, like live data.
           if (newest >= Date.now() - this.options.maxRetryAgeMs) complete = false;
+          else givenUp.push({ tenantId, lines: tenantCalls.length });
           this.logger.warn('prediction log replay failed for a tenant', { tenantId, logId: orphan.logId, error: error instanceof Error ? error.message : String(error) });
         }
       }
-      if (complete) for (const file of orphan.files) removeFile(file);
+      if (!complete) continue;
+      for (const file of orphan.files) removeFile(file);
+      // Lines past the marks of these tenants were never counted nor audited, and their files are gone now.
+      for (const lost of givenUp) this.logger.error('prediction log lines given up: the tenant could not be written within the retry age', { ...lost, logId: orphan.logId, maxRetryAgeMs: this.options.maxRetryAgeMs });
     }
   }
 
@@ -232,22 +239,31 @@ export class InferenceStatsRecorder {
     return { kind: 'user', subject: 'inference-stats', tenantId: delta.tenantId, roles: ['viewer'], clientId: undefined, requestId: 'inference-stats', sourceIp: undefined };
   }
 
-  private restore(deltas: StatsDelta[], tallies: AuditTally[]): void {
+  /** Puts back what a failed flush took; what is past the retry age is given up, and returned (calls in the stats, calls in audit tallies). */
+  private restore(deltas: StatsDelta[], tallies: AuditTally[]): { calls: number; auditedCalls: number } {
     const oldest = Date.now() - this.options.maxRetryAgeMs;
+    const lost = { calls: 0, auditedCalls: 0 };
     for (const d of deltas) {
-      if (d.minute.getTime() < oldest) continue;
+      if (d.minute.getTime() < oldest) {
+        lost.calls += d.calls;
+        continue;
+      }
       const key = `${d.tenantId}|${d.versionId}|${d.minute.getTime()}|retry`;
       const existing = this.deltas.get(key);
       if (!existing) this.deltas.set(key, d);
       else mergeDelta(existing, d);
     }
     for (const t of tallies) {
-      if (t.minute.getTime() < oldest) continue;
+      if (t.minute.getTime() < oldest) {
+        lost.auditedCalls += t.calls;
+        continue;
+      }
       const key = `${t.tenantId}|${t.versionId}|${t.minute.getTime()}|${t.principal.subject}`;
       const existing = this.tallies.get(key);
       if (!existing) this.tallies.set(key, t);
       else mergeTally(existing, t);
     }
+    return lost;
   }
 }
 
