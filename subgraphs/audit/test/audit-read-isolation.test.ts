@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { expectNoErrors, lockTenantTable, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { openServiceDataSource, quoteIdentifier } from '@tessera/tenancy';
 
 /** Four operations (a tenant's default operation slots) of 20 aliased heavy reads each: 80 at once, within the default cost limits. */
@@ -33,19 +33,6 @@ describe('audit reads: one tenant cannot take the audit service', () => {
     await stack?.stop();
   });
 
-  /** Locks the tenant's audit_checkpoints (one connection of the migrator account) until the returned function is called. */
-  async function lockCheckpoints(tenant: TestTenant): Promise<() => Promise<void>> {
-    const source = await openServiceDataSource({ url: stack.migrator.adminUrl, controlSchema: stack.migrator.controlSchema, poolSize: 1, tlsCa: stack.migrator.tlsCa }, []);
-    await source.query(`LOCK TABLES ${quoteIdentifier(tenant.schema)}.audit_checkpoints WRITE`);
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      await source.query('UNLOCK TABLES');
-      await source.destroy();
-    };
-  }
-
   /** Verifications of the tenant holding a connection of the audit account: reading its checkpoints (waiting for the lock). */
   async function readsHeld(tenant: TestTenant): Promise<number> {
     const rows = (await watcher.query(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?`, [`SELECT * FROM ${quoteIdentifier(tenant.schema)}.audit_checkpoints ORDER BY seq%`])) as Array<{ n: number | string }>;
@@ -67,7 +54,7 @@ describe('audit reads: one tenant cannot take the audit service', () => {
     expectNoErrors(await stack.query(adminB, `mutation { createDataset(input: { name: "b-trail" }) { id } }`));
     await Promise.all([stack.drainAudit(a.id), stack.drainAudit(b.id)]);
 
-    const unlock = await lockCheckpoints(a);
+    const unlock = await lockTenantTable(stack, a, 'audit_checkpoints');
     let flood: GraphQLResponse[] = [];
     try {
       const fired = Promise.all(Array.from({ length: operations }, () => stack.query(adminA, floodQuery)));

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, lockTenantTable, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { openServiceDataSource, quoteIdentifier } from '@tessera/tenancy';
 
 const hour = 3_600_000;
@@ -52,19 +52,6 @@ describe('metrics reads: one tenant cannot take the pool', () => {
     await stack?.stop();
   });
 
-  /** Locks A's request_metrics (one connection of the migrator account) until the returned function is called. */
-  async function lockRequestMetrics(tenant: TestTenant): Promise<() => Promise<void>> {
-    const source = await openServiceDataSource({ url: stack.migrator.adminUrl, controlSchema: stack.migrator.controlSchema, poolSize: 1, tlsCa: stack.migrator.tlsCa }, []);
-    await source.query(`LOCK TABLES ${quoteIdentifier(tenant.schema)}.request_metrics WRITE`);
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      await source.query('UNLOCK TABLES');
-      await source.destroy();
-    };
-  }
-
   /** Statements of the metrics account on the tenant's request_metrics right now (running or waiting for the lock). */
   async function readsHeld(tenant: TestTenant): Promise<number> {
     const rows = (await watcher.query(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE '%FROM request_metrics%'`, [tenant.schema])) as Array<{ n: number | string }>;
@@ -80,7 +67,7 @@ describe('metrics reads: one tenant cannot take the pool', () => {
   }
 
   it("answers B's cheap read while A's heaviest reads are in flight, and refuses A's extra ones RATE_LIMITED", async () => {
-    const unlock = await lockRequestMetrics(a);
+    const unlock = await lockTenantTable(stack, a, 'request_metrics');
     let heavy: Array<GraphQLResponse<Totals>> = [];
     try {
       const tokenA = await a.token('viewer');
@@ -112,7 +99,7 @@ describe('metrics reads: one tenant cannot take the pool', () => {
   });
 
   it('stops a read that runs past maxReadSeconds with QUERY_TOO_COMPLEX naming the limit, not an internal error', async () => {
-    const unlock = await lockRequestMetrics(a);
+    const unlock = await lockTenantTable(stack, a, 'request_metrics');
     try {
       const response = await stack.query(await a.token('viewer'), cheapQuery, { from: new Date(now - hour).toISOString(), to: new Date(now).toISOString() });
       expect(errorCodes(response)).toEqual(['QUERY_TOO_COMPLEX']);
