@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { createEventBus, type EventBus, type JobEventPayload } from '@tessera/events';
+import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import type { RunningGateway } from '../src/server';
+import { maxUnsentBytes } from '../src/subscriptions/subscription-gateway';
+import { CollectedSubscription, connectSubscriptions, sleep, startExtraGateway, type TestSubscriptionClient } from './subscriptions-support';
+
+jest.setTimeout(300_000);
+
+const jobEventsSubscription = 'subscription { jobEvents { jobId status progress phase } }';
+type JobEventsData = { jobEvents: { jobId: string; status: string; progress: number; phase: string | null } };
+
+/** Events this size fill the loopback socket buffers in a few thousand events rather than a few hundred thousand. */
+const phaseBytes = 32 * 1024;
+/** The events per tenant per round; tenant A's event of each round must arrive before the next round. */
+const eventsPerRound = 32;
+/** The gateway's buffer per relayed subscription (README: "more than 256 events behind"), and the subgraph's. */
+const relayBufferEvents = 256;
+
+/** The largest a TCP socket's kernel buffer may grow to here (the third value of tcp_rmem / tcp_wmem). */
+function kernelBufferMax(name: 'tcp_rmem' | 'tcp_wmem'): number {
+  return Number(readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[2]);
+}
+
+function jobEvent(jobId: string, progress: number, phase: string): JobEventPayload {
+  return { jobId, kind: 'TRAIN', status: 'RUNNING', progress, phase, metrics: null, error: null, occurredAt: new Date().toISOString() };
+}
+
+/** A raw graphql-ws socket over TLS whose reading the test pauses (a client library would keep reading). */
+function rawSocket(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** B's subscriptions, all on its one stalled socket: each holds its own place in the gateway. */
+const stalledIds = ['stalled-1', 'stalled-2', 'stalled-3'];
+
+type ServerMessage = { type: string; id?: string; payload?: unknown };
+
+describe('a subscriber that stops reading (a second gateway over the stack\'s subgraphs)', () => {
+  let stack: TestStack;
+  let acme: TestTenant;
+  let globex: TestTenant;
+  let gateway: RunningGateway;
+  let bus: EventBus; // publishes exactly as the worker does
+  let redis: Redis;
+  const clients: TestSubscriptionClient[] = [];
+
+  const channelOf = (tenant: TestTenant) => `${stack.config.redis.keyPrefix}:tenant:${tenant.id}:jobs`;
+  const subscribersOf = async (tenant: TestTenant) => Number(((await redis.pubsub('NUMSUB', channelOf(tenant))) as [string, number])[1]);
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [acme, globex] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    gateway = await startExtraGateway(stack, {});
+    bus = createEventBus(stack.config.redis);
+    redis = new Redis(stack.config.redis.url);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  });
+  afterAll(async () => {
+    await bus?.close();
+    redis?.disconnect();
+    await gateway?.close();
+    await stack?.stop();
+  });
+
+  it('ends its subscriptions with SLOW_CONSUMER within a bounded number of events, never holds more than maxUnsentBytes for its socket, and another tenant keeps receiving every event meanwhile', async () => {
+    // What the gateway holds unsent for each of its client sockets, read right after each write it
+    // makes (the amount only grows on a write). Installed before the sockets connect: the gateway
+    // binds each socket's send when it accepts it.
+    const gatewayPort = new URL(gateway.graphqlUrl).port;
+    const unsentAfterWrites = new Map<WebSocket, number>();
+    const originalSend = WebSocket.prototype.send;
+    const sendSpy = jest.spyOn(WebSocket.prototype, 'send').mockImplementation(function (this: WebSocket, ...args: Parameters<WebSocket['send']>) {
+      originalSend.apply(this, args);
+      // `_socket` is ws's underlying TLS socket: the gateway's side of a client socket listens on its port.
+      const tcp = (this as unknown as { _socket?: { localPort?: number } })._socket;
+      if (String(tcp?.localPort) === gatewayPort) unsentAfterWrites.set(this, Math.max(unsentAfterWrites.get(this) ?? 0, this.bufferedAmount));
+    });
+    try {
+      // Tenant A: an ordinary client that reads everything.
+      const a = connectSubscriptions(gateway.graphqlUrl, { authorization: `Bearer ${await acme.token('viewer')}` });
+      clients.push(a);
+      await a.connected;
+      const aEvents = new CollectedSubscription<JobEventsData>(a.client, { query: jobEventsSubscription });
+
+      // Tenant B: subscribes, then reads nothing more once the subgraph listens on its channel.
+      const b = await rawSocket(gateway.graphqlUrl);
+      const bMessages: ServerMessage[] = [];
+      b.on('message', (data) => bMessages.push(JSON.parse(String(data)) as ServerMessage));
+      const bClosed = new Promise<number>((resolve) => b.once('close', (code) => resolve(code)));
+      b.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await globex.token('viewer')}` } }));
+      while (!bMessages.some((m) => m.type === 'connection_ack')) await sleep(20);
+      for (const id of stalledIds) b.send(JSON.stringify({ type: 'subscribe', id, payload: { query: jobEventsSubscription } }));
+      // Live once each of B's subscriptions has received a marker; from then on none misses an event.
+      const marker = randomUUID();
+      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data: JobEventsData }).data.jobEvents.jobId === marker);
+      while (!stalledIds.every(sawMarker)) {
+        await bus.publish(globex.id, 'jobs', jobEvent(marker, -1, 'marker'));
+        await sleep(100);
+      }
+      while ((await subscribersOf(acme)) === 0) await sleep(20);
+      b.pause();
+
+      // Events for both tenants, round by round. A must receive each round's event before the next
+      // round is published: if B's stalled socket held up the gateway, A's would never come.
+      const bJob = randomUUID();
+      const aJob = randomUUID();
+      const phase = 'p'.repeat(phaseBytes);
+      let publishedToB = 0;
+      let publishedToA = 0;
+      // B's queues (the subgraph's and the gateway's) and both kernel socket buffers, with a round to spare.
+      const bound =
+        Math.ceil((kernelBufferMax('tcp_rmem') + kernelBufferMax('tcp_wmem') + maxUnsentBytes) / phaseBytes) + 2 * relayBufferEvents + 2 * eventsPerRound;
+      while ((await subscribersOf(globex)) > 0) {
+        if (publishedToB > bound) break;
+        for (let i = 0; i < eventsPerRound; i++) await bus.publish(globex.id, 'jobs', jobEvent(bJob, publishedToB++, phase));
+        await bus.publish(acme.id, 'jobs', jobEvent(aJob, publishedToA++, 'a'));
+        const expected = publishedToA;
+        await aEvents.until((results) => results.length >= expected);
+      }
+      // B's subscriptions were ended (the subgraph no longer listens for any) within the bound.
+      expect(publishedToB).toBeLessThanOrEqual(bound);
+      expect(await subscribersOf(globex)).toBe(0);
+      // A got every one of its events, in order, and is still subscribed.
+      expect(aEvents.results.map((r) => r.data?.jobEvents.progress)).toEqual([...Array(publishedToA).keys()]);
+      expect(await subscribersOf(acme)).toBe(1);
+
+      // The gateway never held more than maxUnsentBytes for any client socket, though B's was backed up.
+      const unsent = [...unsentAfterWrites.values()];
+      expect(unsent.length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...unsent)).toBeGreaterThan(phaseBytes);
+      expect(Math.max(...unsent)).toBeLessThanOrEqual(maxUnsentBytes);
+      // Each relayed write waits for the previous one to leave: one unsent event per subscription.
+      expect(Math.max(...unsent)).toBeLessThanOrEqual(stalledIds.length * (phaseBytes + 1024));
+
+      // B reads again: on each subscription the events before it fell behind, in order with none
+      // skipped, then the error; its socket is still open.
+      b.resume();
+      const endingOf = (id: string) => bMessages.find((m) => m.id === id && (m.type === 'error' || m.type === 'complete'));
+      while (!stalledIds.every(endingOf)) await sleep(50);
+      for (const id of stalledIds) {
+        const nexts = bMessages
+          .filter((m) => m.id === id && m.type === 'next')
+          .map((m) => (m.payload as { data: JobEventsData }).data.jobEvents)
+          .filter((event) => event.jobId === bJob)
+          .map((event) => event.progress);
+        expect(nexts).toEqual([...Array(nexts.length).keys()]);
+        expect(nexts.length).toBeLessThan(publishedToB);
+        expect(endingOf(id)).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER' } }] });
+      }
+      // Only the subscriptions ended: the socket stays open for new ones.
+      expect(b.readyState).toBe(WebSocket.OPEN);
+      b.close();
+      await bClosed;
+    } finally {
+      sendSpy.mockRestore();
+    }
+  });
+});
