@@ -18,11 +18,29 @@ export interface TenantChangeListenerDeps {
  */
 export function createTenantChangeListener(deps: TenantChangeListenerDeps): ChannelListener {
   const pending = new Set<Promise<void>>();
+  // One run per tenant at a time: two quick changes' runs side by side could finish in the wrong
+  // order (the older one's routing last). A change announced during a run asks for one more run
+  // after it, which re-reads the tenant, so the last run always acts on the latest record, and a
+  // burst of announcements for one tenant costs at most two runs.
+  const running = new Map<string, { again: boolean }>();
   const run = (tenantId: string) => {
-    if (!deps.onChanged) return;
-    const work = deps.onChanged(tenantId).catch((error: unknown) =>
-      deps.logger.warn('could not act on a changed tenant; the periodic reconciliation does', { tenantId, error: error instanceof Error ? error.message : String(error) }),
-    );
+    const onChanged = deps.onChanged;
+    if (!onChanged) return;
+    const current = running.get(tenantId);
+    if (current) {
+      current.again = true;
+      return;
+    }
+    const state = { again: false };
+    running.set(tenantId, state);
+    const work = (async () => {
+      do {
+        state.again = false;
+        await onChanged(tenantId).catch((error: unknown) =>
+          deps.logger.warn('could not act on a changed tenant; the periodic reconciliation does', { tenantId, error: error instanceof Error ? error.message : String(error) }),
+        );
+      } while (state.again);
+    })().finally(() => running.delete(tenantId));
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
