@@ -4,3 +4,4 @@ export { tenantState, type TenantState } from './tenant-state';
 export { trustCaInThisProcess } from '@tessera/local-infra';
 export { postToSubgraph, requestSubgraph, type ClientCertificate, type RawResponse } from './subgraph-client';
 export { withAuditDetails } from './audit-details';
+export { TcpSwitch } from './tcp-switch';
