@@ -24,20 +24,22 @@ describe('inference and CSV parsing settings', () => {
     return '';
   };
 
-  it('unset, the documented defaults apply (memory budget 4096 MiB, 1024 MiB per process, 32 shared pools, 5000 ms)', () => {
+  it('unset, the documented defaults apply (memory budget 4096 MiB, 1024 MiB per process, 32 shared pools, 5000 ms; prediction log backlog 1024 MiB, a quarter per tenant)', () => {
     const inference = readSubgraphEnvironment('models', models).inference!;
-    expect(inference).toEqual({ pools: {} });
+    expect(inference).toEqual({ pools: {}, stats: { maxBacklogBytes: 1024 * 1024 ** 2, maxBacklogBytesPerTenant: 256 * 1024 ** 2 } });
     expect(parseInferencePoolsOptions(inference.pools)).toMatchObject({ memoryBudgetMb: 4096, processMemoryMb: 1024, maxLiveSharedPools: 32, defaultTimeoutMs: 5_000, batching: { maxBatchSize: 64, maxDelayMs: 0 } });
     expect(readWorkerEnvironment(worker).inference).toEqual({});
     expect(readSubgraphEnvironment('datasets', datasets).csvParsing).toEqual({});
   });
 
   it('reads each when set, for the service that uses it', () => {
-    const set = { INFERENCE_MEMORY_BUDGET_MB: '8192', INFERENCE_TIMEOUT_MS: '2500', INFERENCE_MAX_BATCH: '0', INFERENCE_STATS_LOG_DIR: '/var/lib/tessera/prediction-log' };
+    const set = { INFERENCE_MEMORY_BUDGET_MB: '8192', INFERENCE_TIMEOUT_MS: '2500', INFERENCE_MAX_BATCH: '0', INFERENCE_STATS_LOG_DIR: '/var/lib/tessera/prediction-log', INFERENCE_STATS_LOG_MAX_MB: '64', INFERENCE_STATS_LOG_PER_TENANT_MB: '8' };
     expect(readSubgraphEnvironment('models', { ...models, ...set }).inference).toEqual({
       pools: { memoryBudgetMb: 8192, defaultTimeoutMs: 2_500, batching: false },
-      stats: { logDirectory: '/var/lib/tessera/prediction-log' },
+      stats: { logDirectory: '/var/lib/tessera/prediction-log', maxBacklogBytes: 64 * 1024 ** 2, maxBacklogBytesPerTenant: 8 * 1024 ** 2 },
     });
+    // A tenant's share is never more than the whole bound.
+    expect(readSubgraphEnvironment('models', { ...models, INFERENCE_STATS_LOG_MAX_MB: '4', INFERENCE_STATS_LOG_PER_TENANT_MB: '16' }).inference!.stats).toEqual({ maxBacklogBytes: 4 * 1024 ** 2, maxBacklogBytesPerTenant: 4 * 1024 ** 2 });
     expect(readWorkerEnvironment({ ...worker, INFERENCE_MEMORY_BUDGET_MB: '4096', INFERENCE_SHARED_PROCESSES: '2' }).inference).toEqual({ memoryBudgetMb: 4096, shared: { processes: 2 } });
     expect(
       readSubgraphEnvironment('datasets', { ...datasets, CSV_PARSE_WORKERS: '3', CSV_PARSE_WORKERS_PER_TENANT: '2', CSV_PARSE_QUEUE_TIMEOUT_MS: '0', CSV_PARSE_QUEUE_PER_TENANT: '4', CSV_PARSE_WORKER_HEAP_MB: '64' }).csvParsing,
@@ -63,6 +65,15 @@ describe('inference and CSV parsing settings', () => {
       expect({ name, value, models: subgraphEnvironmentProblems('models', { ...models, [name]: value }) }).toEqual({ name, value, models: expect.stringMatching(new RegExp(`^${name}:`, 'm')) });
       expect({ name, value, worker: workerProblems({ ...worker, [name]: value }) }).toEqual({ name, value, worker: expect.stringMatching(new RegExp(`^${name}:`, 'm')) });
     }
+    const badLog: Array<[string, string]> = [
+      ['INFERENCE_STATS_LOG_MAX_MB', '0'],
+      ['INFERENCE_STATS_LOG_MAX_MB', '1.5'],
+      ['INFERENCE_STATS_LOG_PER_TENANT_MB', 'much'],
+      ['INFERENCE_STATS_LOG_PER_TENANT_MB', '0'],
+    ];
+    for (const [name, value] of badLog) {
+      expect({ name, value, models: subgraphEnvironmentProblems('models', { ...models, [name]: value }) }).toEqual({ name, value, models: expect.stringMatching(new RegExp(`^${name}:`, 'm')) });
+    }
     const badCsv: Array<[string, string]> = [
       ['CSV_PARSE_WORKERS', '-1'],
       ['CSV_PARSE_WORKERS', '0'],
@@ -78,7 +89,7 @@ describe('inference and CSV parsing settings', () => {
   });
 
   it('only the services that run the pools read them', () => {
-    expect(Object.keys(subgraphEnvironment('models').shape)).toEqual(expect.arrayContaining(['INFERENCE_MEMORY_BUDGET_MB', 'INFERENCE_TIMEOUT_MS', 'INFERENCE_STATS_LOG_DIR']));
+    expect(Object.keys(subgraphEnvironment('models').shape)).toEqual(expect.arrayContaining(['INFERENCE_MEMORY_BUDGET_MB', 'INFERENCE_TIMEOUT_MS', 'INFERENCE_STATS_LOG_DIR', 'INFERENCE_STATS_LOG_MAX_MB', 'INFERENCE_STATS_LOG_PER_TENANT_MB']));
     expect(Object.keys(subgraphEnvironment('datasets').shape)).toEqual(expect.arrayContaining(['CSV_PARSE_WORKERS', 'CSV_PARSE_WORKER_HEAP_MB']));
     for (const name of ['datasets', 'jobs', 'audit', 'metrics', 'tenants'] as const) expect({ name, keys: Object.keys(subgraphEnvironment(name).shape).filter((key) => key.startsWith('INFERENCE_')) }).toEqual({ name, keys: [] });
     for (const name of ['models', 'jobs', 'audit', 'metrics', 'tenants'] as const) expect({ name, keys: Object.keys(subgraphEnvironment(name).shape).filter((key) => key.startsWith('CSV_PARSE_')) }).toEqual({ name, keys: [] });

@@ -229,7 +229,12 @@ const subgraphVariableGroups = {
     CSV_UPLOAD_SPOOL_PER_TENANT_BYTES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   }),
   // The inference pools of the models service (the worker reads the same variables), and where its prediction log lives.
-  inference: inferenceVariables.extend({ INFERENCE_STATS_LOG_DIR: z.string().min(1).optional() }),
+  // The log's bound: bytes of calls not yet in MySQL past which predicts are refused (per process; per tenant at most the share).
+  inference: inferenceVariables.extend({
+    INFERENCE_STATS_LOG_DIR: z.string().min(1).optional(),
+    INFERENCE_STATS_LOG_MAX_MB: z.coerce.number().int().min(1).max(1_048_576).default(1_024),
+    INFERENCE_STATS_LOG_PER_TENANT_MB: z.coerce.number().int().min(1).max(1_048_576).optional(),
+  }),
   // The datasets service's CSV parsing threads (unset: the pool's defaults; the heap has one, so threads × heap is a bound).
   csvParsing: z.object({
     CSV_PARSE_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
@@ -333,7 +338,16 @@ function toUploadSpoolOptions(parsed: { CSV_UPLOAD_SPOOL_DIR?: string | undefine
 }
 
 function toInferenceOptions(parsed: z.infer<typeof subgraphVariableGroups.inference>) {
-  return { pools: toInferencePoolsOptions(parsed), ...(parsed.INFERENCE_STATS_LOG_DIR ? { stats: { logDirectory: parsed.INFERENCE_STATS_LOG_DIR } } : {}) };
+  const maxBacklogBytes = parsed.INFERENCE_STATS_LOG_MAX_MB * 1024 ** 2;
+  return {
+    pools: toInferencePoolsOptions(parsed),
+    stats: {
+      ...(parsed.INFERENCE_STATS_LOG_DIR ? { logDirectory: parsed.INFERENCE_STATS_LOG_DIR } : {}),
+      maxBacklogBytes,
+      // A quarter of the bound unless set; never more than the bound.
+      maxBacklogBytesPerTenant: Math.min(maxBacklogBytes, parsed.INFERENCE_STATS_LOG_PER_TENANT_MB !== undefined ? parsed.INFERENCE_STATS_LOG_PER_TENANT_MB * 1024 ** 2 : Math.floor(maxBacklogBytes / 4)),
+    },
+  };
 }
 
 function toCsvParsingOptions(parsed: z.infer<typeof subgraphVariableGroups.csvParsing>) {

@@ -5,3 +5,4 @@ export { trustCaInThisProcess } from '@tessera/local-infra';
 export { postToSubgraph, requestSubgraph, type ClientCertificate, type RawResponse } from './subgraph-client';
 export { withAuditDetails } from './audit-details';
 export { lockTenantTable } from './table-lock';
+export { TcpSwitch } from './tcp-switch';

@@ -9,9 +9,10 @@ import { buildLinearRegression } from '@tessera/onnx';
 import type { PredictRequest } from '@tessera/inference';
 import type { LogFields, Logger } from '@tessera/config';
 import { databaseOf, redisOf } from '@tessera/platform';
+import { createServiceRuntime, type ServiceRuntime } from '@tessera/service-kit';
 import { startTelemetry } from '@tessera/telemetry';
-import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { createModelServing, defaultModelsConfig, InferenceStatsRecorder, type ModelServing } from '../src';
+import { errorCodes, expectNoErrors, startTestStack, TcpSwitch, type TestStack, type TestTenant } from '@tessera/testing';
+import { createModelServing, defaultModelsConfig, InferenceStatsRecorder, modelEntities, type ModelServing } from '../src';
 import { PredictionService, type PredictInput } from '../src/domain/prediction.service';
 import { outputNumbers } from '../src/domain/predict-input';
 import { PredictionLog } from '../src/serving/prediction-log';
@@ -281,10 +282,13 @@ describe('models: serving fast path', () => {
       for (const ok of [true, true, false]) recorder.record({ principal, tenantId: gone, modelId: 'm', versionId: 'v', rows: 2, batchSize: 1, latencyMs: 3, ok });
       await recorder.flush({ closeAll: true });
       expect(logged.filter((line) => line.level === 'error')).toEqual([
-        { level: 'error', message: 'prediction log lines given up: the tenant could not be written within the retry age', fields: expect.objectContaining({ tenantId: gone, lines: 2, logId: dead.logId }) },
-        { level: 'error', message: 'inference stats and predict audit given up: the tenant could not be written within the retry age', fields: expect.objectContaining({ tenantId: gone, calls: 3, auditedCalls: 3 }) },
+        { level: 'error', message: 'prediction log lines given up: the tenant refused the write for longer than the retry age', fields: expect.objectContaining({ tenantId: gone, lines: 2, logId: dead.logId }) },
+        { level: 'error', message: 'inference stats and predict audit given up: the tenant refused the write for longer than the retry age', fields: expect.objectContaining({ tenantId: gone, calls: 3, auditedCalls: 3 }) },
       ]);
       expect(readdirSync(directory).filter((name) => name.includes(dead.logId))).toEqual([]);
+      // A tenant that refuses the write (unknown here, as after its erasure) is retried no more: nothing of it is held.
+      expect(recorder.backlog.held(gone)).toBe(0);
+      expect(logged.filter((line) => line.level === 'warn').map((line) => line.fields?.['tenantRefused'])).toEqual([true, true]);
     } finally {
       await recorder.close();
       rmSync(directory, { recursive: true, force: true });
@@ -344,4 +348,153 @@ describe('models: serving fast path', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   }, 120_000);
+
+  /** The models runtime again, its pool reaching MariaDB through a relay (a database outage is `relay.off()`), with no tenant cache. */
+  async function throughRelay(): Promise<{ relay: TcpSwitch; runtime: ServiceRuntime }> {
+    const models = stack.platform.runtimes.models;
+    const url = new URL(models.config.database.url);
+    const relay = new TcpSwitch(url.hostname, Number(url.port || 3306));
+    await relay.on();
+    url.port = String(relay.port);
+    const runtime = await createServiceRuntime({ ...models.config, database: { ...models.config.database, url: url.toString() }, tenantCacheTtlMs: 0 }, stack.config.logger, modelEntities);
+    return { relay, runtime };
+  }
+  const recordingLogger = () => {
+    const logged: Array<{ level: string; message: string; fields: LogFields | undefined }> = [];
+    const at = (level: string) => (message: string, fields?: LogFields) => void logged.push({ level, message, fields });
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: at('warn'), error: at('error'), child: () => logger };
+    return { logged, logger };
+  };
+  const statsOf = async (tenant: TestTenant, modelId: string) => {
+    const [sums] = (await stack.platform.runtime.db.query(`SELECT SUM(calls) AS calls, SUM(errors) AS errors FROM \`${tenant.schema}\`.inference_stats WHERE model_id = ?`, [modelId])) as Array<Record<string, string | number | null>>;
+    return { calls: Number(sums!['calls'] ?? 0), errors: Number(sums!['errors'] ?? 0) };
+  };
+  const auditedCalls = async (tenant: TestTenant, versionId: string) =>
+    (await auditTrail(stack, tenant)).filter((event) => event.action === 'model.predict' && event.targetId === versionId).reduce((sum, event) => sum + Number(event.details['calls']), 0);
+
+  it('a database outage longer than the retry age loses no stats nor audit: live tallies and a dead process\'s log are kept and written once it is over', async () => {
+    const scientist = await acme.token('data_scientist');
+    const modelId = await newModel(stack, scientist, 'outage');
+    const version = await uploadVersion(stack, scientist, modelId, pick(0));
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-prediction-log-test-'));
+    const principal: Principal = { kind: 'user', subject: 'outage-caller', tenantId: acme.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    const { relay, runtime } = await throughRelay();
+    const { logged, logger } = recordingLogger();
+    // Retry age 0: every failed write is already past it, as after an outage of any length.
+    const recorder = new InferenceStatsRecorder(runtime.scopes, logger, { flushIntervalMs: 3_600_000, maxRetryAgeMs: 0, logDirectory: directory, recoverIntervalMs: 3_600_000 });
+    const orphaned = 7;
+    try {
+      // The replay at start has nothing to do; then the database is cut off.
+      await recorder.recover();
+      await relay.off();
+      // A log a dead process left, with calls of acme an hour old (far past the retry age).
+      const dead = new PredictionLog(directory);
+      for (let i = 0; i < orphaned; i++) dead.append({ at: Date.now() - 3_600_000, tenantId: acme.id, modelId, versionId: version.id, rows: 1, batchSize: 1, latencyMs: 3, ok: true, subject: principal.subject, principal: i === 0 ? principal : undefined });
+      dead.close(false);
+      const live = [1, 2, 3, 4, 5].map((i) => i % 5 !== 0);
+      for (const ok of live) recorder.record({ principal, tenantId: acme.id, modelId, versionId: version.id, rows: 2, batchSize: 1, latencyMs: 3, ok });
+      // Several flushes and replays fail during the outage (closeAll: every tally is due).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await recorder.flush({ closeAll: true });
+        await recorder.recover();
+      }
+      expect(logged.filter((line) => line.level === 'error')).toEqual([]);
+      // Both the live flushes and the replays failed, each time as an unreachable database, not as a tenant refusing.
+      const warnings = logged.filter((line) => line.level === 'warn');
+      expect(new Set(warnings.map((line) => line.message))).toEqual(new Set(['inference stats flush failed; will retry', 'prediction log replay failed for a tenant']));
+      expect(warnings.map((line) => line.fields?.['tenantRefused'])).toEqual(warnings.map(() => false));
+      expect(recorder.backlog.held(acme.id)).toBeGreaterThan(0);
+      expect(readdirSync(directory).filter((name) => name.includes(dead.logId)).length).toBeGreaterThan(0);
+
+      // The database is back: everything is written, exactly once.
+      await relay.on();
+      await recorder.flush({ closeAll: true });
+      await recorder.recover();
+      expect(await statsOf(acme, modelId)).toEqual({ calls: live.length + orphaned, errors: 1 });
+      expect(await auditedCalls(acme, version.id)).toBe(live.length + orphaned);
+      expect(recorder.backlog.held()).toBe(0);
+      expect(readdirSync(directory).filter((name) => name.includes(dead.logId))).toEqual([]);
+      expect(logged.filter((line) => line.level === 'error')).toEqual([]);
+    } finally {
+      await recorder.close();
+      await runtime.close();
+      await relay.off();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('while the database does not take the log, predicts past the backlog bound are refused before they run (typed, retryable), other tenants within their share are served, and all is admitted again once it is written', async () => {
+    const [scientist, otherScientist] = await Promise.all([acme.token('data_scientist'), globex.token('data_scientist')]);
+    const acmeModel = await newModel(stack, scientist, 'backlogged');
+    const acmeVersion = await uploadVersion(stack, scientist, acmeModel, pick(0));
+    const globexModel = await newModel(stack, otherScientist, 'backlogged');
+    const globexVersion = await uploadVersion(stack, otherScientist, globexModel, pick(2));
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-prediction-log-test-'));
+    const { relay, runtime } = await throughRelay();
+    // A replica whose stats and audit go through the relay; it resolves models with the stack's own pool.
+    const [perTenant, bound] = [1_000, 1_600];
+    const replicaC = createModelServing({ ...stack.platform.runtimes.models, scopes: runtime.scopes }, { stats: { logDirectory: directory, flushIntervalMs: 3_600_000, recoverIntervalMs: 3_600_000, maxBacklogBytes: bound, maxBacklogBytesPerTenant: perTenant } });
+    const runsOnC: string[] = [];
+    const predictOnPools = replicaC.pools.predict.bind(replicaC.pools) as (request: PredictRequest) => ReturnType<ModelServing['pools']['predict']>;
+    replicaC.pools.predict = ((request: PredictRequest) => {
+      runsOnC.push(request.tenantId);
+      return predictOnPools(request);
+    }) as ModelServing['pools']['predict'];
+    const predictOnC = async (tenant: TestTenant, modelId: string): Promise<{ answered: number } | { code: string | undefined; limit: unknown }> => {
+      const principal: Principal = { kind: 'user', subject: 'replica-c-viewer', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+      const scope = await stack.platform.runtimes.models.scopes.forPrincipal(principal);
+      try {
+        const prediction = await new PredictionService(scope, replicaC, defaultModelsConfig).predict(byVersion(modelId, 1));
+        return { answered: outputNumbers(prediction.outputs[0]!.values)[0]! };
+      } catch (error) {
+        const refusal = error as { code?: string; extensions?: Record<string, unknown> };
+        return { code: refusal.code, limit: refusal.extensions?.['limit'] };
+      }
+    };
+    /** Predicts until one is refused (at most 50): how many were answered, and the refusal. */
+    const untilRefused = async (tenant: TestTenant, modelId: string) => {
+      let answered = 0;
+      for (let i = 0; i < 50; i++) {
+        const outcome = await predictOnC(tenant, modelId);
+        if (!('answered' in outcome)) return { answered, refusal: outcome };
+        answered += 1;
+      }
+      return { answered, refusal: undefined };
+    };
+    try {
+      await replicaC.stats.recover();
+      await relay.off();
+      // acme fills its share of the log while nothing can be written.
+      const acmeRun = await untilRefused(acme, acmeModel);
+      expect(acmeRun.answered).toBeGreaterThan(1);
+      expect(acmeRun.refusal).toEqual({ code: 'RATE_LIMITED', limit: 'inferenceStatsLogPerTenant' });
+      await replicaC.stats.flush({ closeAll: true });
+      expect(await predictOnC(acme, acmeModel)).toEqual({ code: 'RATE_LIMITED', limit: 'inferenceStatsLogPerTenant' });
+      // globex is within its share: served, until the process's whole bound is reached.
+      const globexRun = await untilRefused(globex, globexModel);
+      expect(globexRun.answered).toBeGreaterThan(0);
+      expect(globexRun.refusal).toEqual({ code: 'SERVICE_UNAVAILABLE', limit: 'inferenceStatsLog' });
+      expect(replicaC.stats.backlog.held(globex.id)).toBeLessThan(perTenant);
+      // Refused calls never ran.
+      expect(runsOnC).toEqual([...Array<string>(acmeRun.answered).fill(acme.id), ...Array<string>(globexRun.answered).fill(globex.id)]);
+
+      // The database is back: the backlog is written and predicts are admitted again.
+      await relay.on();
+      await replicaC.stats.flush({ closeAll: true });
+      expect(replicaC.stats.backlog.held()).toBe(0);
+      expect(await predictOnC(acme, acmeModel)).toEqual({ answered: 1 });
+      expect(await predictOnC(globex, globexModel)).toEqual({ answered: 3 });
+      await replicaC.stats.flush({ closeAll: true });
+      // Every answered call is counted and audited, no refused one.
+      expect(await statsOf(acme, acmeModel)).toEqual({ calls: acmeRun.answered + 1, errors: 0 });
+      expect(await statsOf(globex, globexModel)).toEqual({ calls: globexRun.answered + 1, errors: 0 });
+      expect(await auditedCalls(acme, acmeVersion.id)).toBe(acmeRun.answered + 1);
+      expect(await auditedCalls(globex, globexVersion.id)).toBe(globexRun.answered + 1);
+    } finally {
+      await replicaC.close();
+      await runtime.close();
+      await relay.off();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });

@@ -79,6 +79,9 @@ export class PredictionService {
     serving.pools.assertAdmissible(tenant.id, tenant.tier, limits);
     // A tenant past its monthly inference budget gets no new predictions (other reads still work).
     await serving.budgets.assertWithin(tenant.id, ['inferenceMs']);
+    // No call is answered unless its stats and audit can wait durably in the prediction log: while
+    // the database does not take them, the log's backlog is bounded here, before anything runs.
+    serving.stats.assertRoom(tenant.id);
     const { target, prepared } = await this.admit(handle, input.inputs ?? [], tenant.limits.predictionsPerMinute);
     const { version } = target;
     const started = performance.now();

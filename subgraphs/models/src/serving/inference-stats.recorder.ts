@@ -3,7 +3,9 @@ import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { addCall, addToTally, mergeDelta, mergeTally, minuteOf, readMark, writeAggregate, type AuditTally, type StatsDelta } from './prediction-aggregate';
+import { PredictionBacklog } from './prediction-backlog';
 import { orphanedLogs, PredictionLog, readLog, removeFile, type LoggedCall } from './prediction-log';
+import { isTenantRefusal } from './tenant-write-refusal';
 
 /** One predict call that reached an inference pool, as the models subgraph saw it. */
 export interface InferenceCall {
@@ -22,8 +24,16 @@ export interface InferenceCall {
 export interface InferenceStatsOptions {
   /** How often pending stats are upserted (and finished minutes audited). */
   flushIntervalMs: number;
-  /** Pending data older than this is dropped when its tenant cannot be written (suspended, deleted). */
+  /**
+   * Pending data older than this is given up when its TENANT refuses the write (suspended, erased,
+   * schema gone: see isTenantRefusal). A database that cannot be reached or is busy is retried,
+   * with backoff, however long it lasts: the log's bound (`maxBacklogBytes`) holds the disk then.
+   */
   maxRetryAgeMs: number;
+  /** Bytes of log lines not yet in MySQL this process may hold before predicts are refused (default 1 GiB). */
+  maxBacklogBytes?: number;
+  /** Of which one tenant's may take at most this many (default a quarter of `maxBacklogBytes`). */
+  maxBacklogBytesPerTenant?: number;
   /**
    * The prediction log's directory (see prediction-log.ts), or false for none: then a killed
    * process loses what it had not flushed (only for processes whose stats do not matter).
@@ -49,6 +59,10 @@ export interface InferenceStatsOptions {
  * A process killed between flushes loses nothing it answered: `recover()` (at start, then every
  * `recoverIntervalMs`) replays the logs of dead processes, skipping lines their marks say are
  * written, so each call is counted and audited exactly once.
+ * A database outage loses nothing either: what could not be written is kept and retried (a
+ * tenant's attempts back off up to a minute apart) until it is; only a tenant that refuses the
+ * write itself is given up, after `maxRetryAgeMs`. Meanwhile the bytes of unwritten log lines are
+ * counted (`backlog`), and predicts are refused before they run once they reach the bound.
  */
 export class InferenceStatsRecorder {
   private deltas = new Map<string, StatsDelta>();
@@ -60,6 +74,10 @@ export class InferenceStatsRecorder {
   private readonly log: PredictionLog | undefined;
   /** Tenants whose old marks were cleaned up lately (once an hour each). */
   private readonly marksCleaned = new Map<string, number>();
+  /** Tenants whose last writes failed: how many times in a row, and when the next try is due. */
+  private readonly failing = new Map<string, { failures: number; retryAt: number }>();
+  /** Bytes of this process's log whose calls are not in MySQL yet (predict admission checks it). */
+  readonly backlog: PredictionBacklog;
 
   constructor(
     private readonly scopes: TenantScopeFactory,
@@ -67,6 +85,8 @@ export class InferenceStatsRecorder {
     private readonly options: InferenceStatsOptions,
   ) {
     this.log = options.logDirectory === false ? undefined : new PredictionLog(options.logDirectory);
+    const maxBytes = options.maxBacklogBytes ?? 1024 * 1024 ** 2;
+    this.backlog = new PredictionBacklog({ maxBytes, maxBytesPerTenant: Math.min(maxBytes, options.maxBacklogBytesPerTenant ?? Math.floor(maxBytes / 4)) });
     this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
     this.timer.unref();
     if (this.log) {
@@ -82,8 +102,9 @@ export class InferenceStatsRecorder {
     const at = Date.now();
     const minute = minuteOf(at).getTime();
     // The principal goes into the log once per audit tally (the first call of it), not on every line.
-    const tallyKnown = this.tallies.has(`${call.tenantId}|${call.versionId}|${minute}|${call.principal.subject}`);
-    const seq =
+    const tallyKey = `${call.tenantId}|${call.versionId}|${minute}|${call.principal.subject}`;
+    const tallyKnown = this.tallies.has(tallyKey);
+    const { seq, bytes } =
       this.log?.append({
         at,
         tenantId: call.tenantId,
@@ -95,8 +116,18 @@ export class InferenceStatsRecorder {
         ok: call.ok,
         subject: call.principal.subject,
         principal: tallyKnown ? undefined : call.principal,
-      }) ?? 0;
+      }) ?? { seq: 0, bytes: 0 };
     addCall(this.deltas, this.tallies, { ...call, seq, at });
+    // The line's bytes ride on its audit tally: written in the same transaction as (or after) its
+    // stats, the tally is the last part of the line to reach MySQL.
+    const tally = this.tallies.get(tallyKey)!;
+    tally.bytes = (tally.bytes ?? 0) + bytes;
+    this.backlog.add(call.tenantId, bytes);
+  }
+
+  /** Refuses a predict before it runs while the log's unwritten backlog is at its bound (see PredictionBacklog). */
+  assertRoom(tenantId: string): void {
+    if (this.log) this.backlog.assertRoom(tenantId);
   }
 
   /** Writes pending stats; audits finished minutes, or every minute with `closeAll` (shutdown, tests). */
@@ -142,13 +173,24 @@ export class InferenceStatsRecorder {
     for (const tenantId of tenants) {
       const tenantDeltas = deltas.filter((d) => d.tenantId === tenantId);
       const tenantTallies = closing.filter((t) => t.tenantId === tenantId);
+      const failing = this.failing.get(tenantId);
+      if (!closeAll && failing && failing.retryAt > Date.now()) {
+        // Backing off: kept as they are for a later flush.
+        this.restore(tenantDeltas, tenantTallies, false);
+        continue;
+      }
       try {
         await this.writeTenant(tenantId, tenantDeltas, tenantTallies);
+        this.failing.delete(tenantId);
+        for (const tally of tenantTallies) this.backlog.release(tenantId, tally.bytes ?? 0);
       } catch (error) {
-        this.logger.warn('inference stats flush failed; will retry', { tenantId, error: error instanceof Error ? error.message : String(error) });
-        const lost = this.restore(tenantDeltas, tenantTallies);
+        const refused = isTenantRefusal(error);
+        const failures = (failing?.failures ?? 0) + 1;
+        this.failing.set(tenantId, { failures, retryAt: Date.now() + Math.min(60_000, this.options.flushIntervalMs * 2 ** Math.min(failures - 1, 16)) });
+        this.logger.warn('inference stats flush failed; will retry', { tenantId, failures, tenantRefused: refused, error: error instanceof Error ? error.message : String(error) });
+        const lost = this.restore(tenantDeltas, tenantTallies, refused);
         // Audit events of answered calls are gone for good (their log lines are released below): an operator must hear of it.
-        if (lost.calls > 0 || lost.auditedCalls > 0) this.logger.error('inference stats and predict audit given up: the tenant could not be written within the retry age', { tenantId, ...lost, maxRetryAgeMs: this.options.maxRetryAgeMs });
+        if (lost.calls > 0 || lost.auditedCalls > 0) this.logger.error('inference stats and predict audit given up: the tenant refused the write for longer than the retry age', { tenantId, ...lost, maxRetryAgeMs: this.options.maxRetryAgeMs });
       }
     }
     this.log?.release(this.lowestPendingSeq());
@@ -194,16 +236,18 @@ export class InferenceStatsRecorder {
           await this.replayTenant(orphan.logId, tenantId, tenantCalls);
         } catch (error) {
           const newest = highest(tenantCalls, (call) => call.at);
-          // A tenant that cannot be written (suspended, deleted) for longer than the retry age is given up, like live data.
-          if (newest >= Date.now() - this.options.maxRetryAgeMs) complete = false;
-          else givenUp.push({ tenantId, lines: tenantCalls.length });
-          this.logger.warn('prediction log replay failed for a tenant', { tenantId, logId: orphan.logId, error: error instanceof Error ? error.message : String(error) });
+          // Only a tenant that refuses the write itself (suspended, erased) for longer than the retry
+          // age is given up, like live data; an unreachable database keeps the log for the next pass.
+          const refused = isTenantRefusal(error);
+          if (refused && newest < Date.now() - this.options.maxRetryAgeMs) givenUp.push({ tenantId, lines: tenantCalls.length });
+          else complete = false;
+          this.logger.warn('prediction log replay failed for a tenant', { tenantId, logId: orphan.logId, tenantRefused: refused, error: error instanceof Error ? error.message : String(error) });
         }
       }
       if (!complete) continue;
       for (const file of orphan.files) removeFile(file);
       // Lines past the marks of these tenants were never counted nor audited, and their files are gone now.
-      for (const lost of givenUp) this.logger.error('prediction log lines given up: the tenant could not be written within the retry age', { ...lost, logId: orphan.logId, maxRetryAgeMs: this.options.maxRetryAgeMs });
+      for (const lost of givenUp) this.logger.error('prediction log lines given up: the tenant refused the write for longer than the retry age', { ...lost, logId: orphan.logId, maxRetryAgeMs: this.options.maxRetryAgeMs });
     }
   }
 
@@ -239,9 +283,13 @@ export class InferenceStatsRecorder {
     return { kind: 'user', subject: 'inference-stats', tenantId: delta.tenantId, roles: ['viewer'], clientId: undefined, requestId: 'inference-stats', sourceIp: undefined };
   }
 
-  /** Puts back what a failed flush took; what is past the retry age is given up, and returned (calls in the stats, calls in audit tallies). */
-  private restore(deltas: StatsDelta[], tallies: AuditTally[]): { calls: number; auditedCalls: number } {
-    const oldest = Date.now() - this.options.maxRetryAgeMs;
+  /**
+   * Puts back what a flush took and did not write. When the tenant refused the write, what is past
+   * the retry age is given up, and returned (calls in the stats, calls in audit tallies); else
+   * everything is kept, whatever its age.
+   */
+  private restore(deltas: StatsDelta[], tallies: AuditTally[], tenantRefused: boolean): { calls: number; auditedCalls: number } {
+    const oldest = tenantRefused ? Date.now() - this.options.maxRetryAgeMs : -Infinity;
     const lost = { calls: 0, auditedCalls: 0 };
     for (const d of deltas) {
       if (d.minute.getTime() < oldest) {
@@ -256,6 +304,7 @@ export class InferenceStatsRecorder {
     for (const t of tallies) {
       if (t.minute.getTime() < oldest) {
         lost.auditedCalls += t.calls;
+        this.backlog.release(t.tenantId, t.bytes ?? 0);
         continue;
       }
       const key = `${t.tenantId}|${t.versionId}|${t.minute.getTime()}|${t.principal.subject}`;

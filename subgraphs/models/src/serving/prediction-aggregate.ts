@@ -39,6 +39,8 @@ export interface AuditTally {
   errors: number;
   minSeq: number;
   maxSeq: number;
+  /** Bytes of the live log's lines this tally holds (its audit is written last of them: see InferenceStatsRecorder). */
+  bytes?: number;
 }
 
 export const minuteOf = (at: number) => new Date(Math.floor(at / 60_000) * 60_000);
@@ -120,6 +122,7 @@ export function mergeDelta(into: StatsDelta, from: StatsDelta): void {
 }
 
 export function mergeTally(into: AuditTally, from: AuditTally): void {
+  if (from.bytes) into.bytes = (into.bytes ?? 0) + from.bytes;
   into.calls += from.calls;
   into.rows += from.rows;
   into.errors += from.errors;

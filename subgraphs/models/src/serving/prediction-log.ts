@@ -55,14 +55,15 @@ export class PredictionLog {
     this.fd = this.openSegment();
   }
 
-  /** Appends one call and returns its sequence number (1, 2, … in this log). */
-  append(call: Omit<LoggedCall, 'seq'>): number {
+  /** Appends one call; returns its sequence number (1, 2, … in this log) and the bytes its line takes. */
+  append(call: Omit<LoggedCall, 'seq'>): { seq: number; bytes: number } {
     const seq = ++this.seq;
     const line: Line = [seq, call.at, call.tenantId, call.modelId, call.versionId, call.rows, call.batchSize, call.latencyMs, call.ok ? 1 : 0, call.subject, call.principal ?? null];
-    writeSync(this.fd, `${JSON.stringify(line)}\n`);
+    const text = `${JSON.stringify(line)}\n`;
+    writeSync(this.fd, text);
     this.segments[this.segments.length - 1]!.maxSeq = seq;
     if (++this.linesInSegment >= segmentLines) this.rotate();
-    return seq;
+    return { seq, bytes: Buffer.byteLength(text) };
   }
 
   /** The last sequence number written. */
