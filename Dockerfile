@@ -83,13 +83,13 @@ RUN rm -r testing packages/local-infra packages/dev-issuer console \
 COPY --from=build /out/ ./
 # Services bind every interface inside the container (loopback by default elsewhere).
 ENV LISTEN_HOST=0.0.0.0
-# The key service's state directory and the datasets service's CSV upload spool
-# (CSV_UPLOAD_SPOOL_DIR): the `keys` and `datasets` containers mount their volumes here. Owned by
-# the service user, so each volume is created writable for it and for no one else. /tmp is the only
-# other path a service writes (the models service's prediction log): a tmpfs in compose.
-RUN mkdir -p /var/lib/tessera/keys /var/spool/tessera-csv \
- && chown 1000:1000 /var/lib/tessera/keys /var/spool/tessera-csv \
- && chmod 0700 /var/lib/tessera/keys /var/spool/tessera-csv
+# The key service's state directory, the datasets service's CSV upload spool (CSV_UPLOAD_SPOOL_DIR)
+# and the models service's prediction log (INFERENCE_STATS_LOG_DIR): the `keys`, `datasets` and
+# `models` containers mount their volumes here. Owned by the service user, so each volume is created
+# writable for it and for no one else. /tmp is the only other path a service writes: a tmpfs in compose.
+RUN mkdir -p /var/lib/tessera/keys /var/spool/tessera-csv /var/lib/tessera/prediction-log \
+ && chown 1000:1000 /var/lib/tessera/keys /var/spool/tessera-csv /var/lib/tessera/prediction-log \
+ && chmod 0700 /var/lib/tessera/keys /var/spool/tessera-csv /var/lib/tessera/prediction-log
 # The image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
 USER 1000:1000
 EXPOSE 4000

@@ -442,6 +442,25 @@ describe('docker-compose.yml: the datasets upload spool', () => {
   });
 });
 
+describe('docker-compose.yml: the models prediction log', () => {
+  it("keeps the outbox of answered predictions on a volume of the models container's own (it must outlive the container), bounded by the log's own limit", async () => {
+    const stats = readSubgraphEnvironment('models', resolvedEnv('models', await generateEnvironment())).inference!.stats;
+    // Unset, the log sits under the OS temp dir: the /tmp tmpfs, memory of 128 MB that a new container does not have.
+    expect(stats.logDirectory).toBe('/var/lib/tessera/prediction-log');
+    const models = services['models']!;
+    expect(models.volumes).toContain('prediction-log:/var/lib/tessera/prediction-log');
+    expect(Object.keys((compose as unknown as { volumes: Record<string, unknown> }).volumes)).toContain('prediction-log');
+    // The log refuses predictions past its bound (SERVICE_UNAVAILABLE) before the disk fills.
+    expect(stats.maxBacklogBytes).toBe(1024 ** 3);
+    for (const [name, service] of Object.entries(services)) {
+      if (name !== 'models') expect({ name, mounts: (service.volumes ?? []).filter((v) => (typeof v === 'string' ? v.startsWith('prediction-log:') : v.source === 'prediction-log')) }).toEqual({ name, mounts: [] });
+    }
+    // A new named volume takes the image directory's owner: the service user's, or it could not write.
+    const uid = /^USER (\S+)$/m.exec(read('Dockerfile'))![1]!;
+    expect(read('Dockerfile').replace(/\\\n/g, ' ')).toMatch(new RegExp(`chown ${uid} [^&\\n]*${stats.logDirectory!.replace(/\//g, '\\/')}`));
+  });
+});
+
 describe('docker-compose.yml: the migrate step', () => {
   const longRunning = [...platformServices, 'worker'];
 
@@ -1199,9 +1218,9 @@ describe('docker-compose.yml: the compiled image, limits and hardening', () => {
       expect({ name, user: service.user, readOnly: service.read_only, capDrop: service.cap_drop }).toEqual({ name, user: imageUser, readOnly: true, capDrop: ['ALL'] });
       expect({ name, tmp: (service.tmpfs ?? []).some((mount) => /^\/tmp(:|$)/.test(mount)) }).toEqual({ name, tmp: true });
       expect({ name, noNewPrivileges: service.security_opt ?? [] }).toEqual({ name, noNewPrivileges: expect.arrayContaining(['no-new-privileges:true']) });
-      // Writable beyond /tmp: the key service's own volume, the datasets service's upload spool, and nothing else.
+      // Writable beyond /tmp: the key service's own volume, the datasets service's upload spool, the models service's prediction log, and nothing else.
       const writable = (service.volumes ?? []).filter((volume) => (typeof volume === 'string' ? !volume.endsWith(':ro') : volume.read_only !== true));
-      const own: Record<string, string[]> = { keys: ['keys-data:/var/lib/tessera/keys'], datasets: ['csv-spool:/var/spool/tessera-csv'] };
+      const own: Record<string, string[]> = { keys: ['keys-data:/var/lib/tessera/keys'], datasets: ['csv-spool:/var/spool/tessera-csv'], models: ['prediction-log:/var/lib/tessera/prediction-log'] };
       expect({ name, writable }).toEqual({ name, writable: own[name] ?? [] });
     }
   });

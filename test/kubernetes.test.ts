@@ -226,6 +226,22 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     expect(quantityBytes(volume.emptyDir.sizeLimit)).toBeGreaterThan(spool.totalBytes!);
   });
 
+  it('holds the models prediction log (the outbox of answered predictions) on a volume larger than its bound, not in /tmp', () => {
+    const models = workloads(overlay).find((w) => componentOf(w) === 'models')!;
+    const container = models.spec.template.spec.containers[0];
+    const env = containerEnvValues(container);
+    const shape = subgraphEnvironment('models').shape as Record<string, z.ZodType>;
+    const dir = shape['INFERENCE_STATS_LOG_DIR']!.parse(env['INFERENCE_STATS_LOG_DIR']) as string | undefined;
+    const maxMb = shape['INFERENCE_STATS_LOG_MAX_MB']!.parse(env['INFERENCE_STATS_LOG_MAX_MB']) as number;
+    // Unset, the log would sit under /tmp, the 512 MiB volume of everything else, under a 1 GiB default bound.
+    expect(dir).toBeDefined();
+    const mount = container.volumeMounts.find((m: any) => m.mountPath === dir);
+    const volume = models.spec.template.spec.volumes.find((v: any) => v.name === mount?.name);
+    expect({ dir, volume: volume?.name, writable: mount?.readOnly !== true }).toEqual({ dir, volume: 'prediction-log', writable: true });
+    // The log refuses predictions past its bound; the volume holds it, with room for segments being removed.
+    expect(quantityBytes(volume.emptyDir.sizeLimit)).toBeGreaterThan(maxMb * 1024 ** 2);
+  });
+
   it('lets the models, worker and datasets containers use more memory than the bounds the code enforces, so those refuse work before the kernel kills the container', () => {
     const floors: Record<string, (env: Record<string, string>) => number> = { models: modelsMemoryFloorBytes, worker: workerMemoryFloorBytes, datasets: datasetsMemoryFloorBytes };
     const checked = workloads(overlay).filter((w) => componentOf(w) in floors);
