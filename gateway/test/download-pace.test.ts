@@ -96,7 +96,9 @@ describe('download pace at the gateway: a minimum average rate of what the clien
   beforeAll(async () => {
     stack = await startTestStack({ transfers: { perTenant: 1, idleTimeoutMs, downloadPace } });
     [a, b] = await Promise.all([stack.createTenant(), stack.createTenant()]);
-    for (const tenant of [a, b]) versions.set(tenant.id, await storeModel(tenant));
+    // Both tenants' models at once (each its own tenant's upload memory and validation).
+    const stored = await Promise.all([a, b].map((tenant) => storeModel(tenant)));
+    [a, b].forEach((tenant, i) => versions.set(tenant.id, stored[i]!));
   }, 180_000);
 
   afterEach(() => {
