@@ -11,7 +11,7 @@ const accountsOfA = 20_000;
  * keys a tenant admin creates: 40 000 rows are minutes of its rate), and the fields of one
  * operation resolve in parallel on the tenants service, which serves every tenant. Tenant A has
  * 20 000 service accounts with a key each and fires 80 lists at once; tenant B's list must still be
- * answered promptly, and A's lists are answered or refused RATE_LIMITED, never an internal error.
+ * answered within a few of A's lists (not all 80 of them), and A's lists are answered or refused RATE_LIMITED, never an internal error.
  */
 describe('access lists: one tenant cannot take the tenants service', () => {
   let stack: TestStack;
@@ -56,7 +56,6 @@ describe('access lists: one tenant cannot take the tenants service', () => {
     const answers: Array<GraphQLResponse<Record<string, Array<{ apiKeys: unknown[] }>>>> = await flood;
 
     expect(latencies.length).toBeGreaterThan(0);
-    expect(Math.max(...latencies)).toBeLessThan(5_000);
     // A refused field nulls its whole operation (the lists are non-null): what A gets is whole lists or RATE_LIMITED.
     for (const answer of answers) {
       expect(new Set(errorCodes(answer))).toEqual(new Set(answer.errors ? ['RATE_LIMITED'] : []));
@@ -72,5 +71,14 @@ describe('access lists: one tenant cannot take the tenants service', () => {
     const alone = expectNoErrors(lone);
     expect(alone.serviceAccounts).toHaveLength(accountsOfA);
     expect(alone.serviceAccounts.every((account) => account.apiKeys.length === 1)).toBe(true);
+
+    // How long B waited, measured in A's own lists on this machine now (not in seconds, which a
+    // loaded machine stretches): one of A's lists alone, then B's longest wait during the flood. With
+    // A's lists taking turns, B waits at most for the one or two of A's running on the shared event
+    // loop; without them, for all 80 at once.
+    const single = Date.now();
+    expectNoErrors(await stack.query<{ serviceAccounts: unknown[] }>(adminA, '{ serviceAccounts { id apiKeys { id } } }'));
+    const oneListOfA = Date.now() - single;
+    expect(Math.max(...latencies)).toBeLessThan(10 * oneListOfA);
   }, 300_000);
 });
