@@ -24,7 +24,7 @@ describe('access lists: one tenant cannot take the tenants service', () => {
     const control = `\`${stack.config.database.controlSchema}\``;
     await stack.adminQuery(
       `INSERT INTO ${control}.service_accounts (id, tenant_id, name, role, created_by, created_at)
-       SELECT UUID(), ?, CONCAT('rv8-bot-', seq), 'viewer', 'test', NOW(3) FROM ${control}.seq_1_to_${accountsOfA}`,
+       SELECT UUID(), ?, CONCAT('bot-', seq), 'viewer', 'test', NOW(3) FROM ${control}.seq_1_to_${accountsOfA}`,
       [a.id],
     );
     await stack.adminQuery(
@@ -38,7 +38,7 @@ describe('access lists: one tenant cannot take the tenants service', () => {
 
   it("B's list is answered while A's 80 lists of 20 000 accounts are in flight; each of A's is answered whole or refused RATE_LIMITED", async () => {
     const [adminA, adminB] = await Promise.all([a.token('admin'), b.token('admin')]);
-    expectNoErrors(await stack.query<{ serviceAccounts: unknown[] }>(adminB, `mutation { createServiceAccount(input: { name: "rv8-b", role: VIEWER }) { id } }`));
+    expectNoErrors(await stack.query<{ serviceAccounts: unknown[] }>(adminB, `mutation { createServiceAccount(input: { name: "b-account", role: VIEWER }) { id } }`));
 
     let flooding = true;
     const flood = Promise.all(Array.from({ length: operations }, () => stack.query<Record<string, Array<{ apiKeys: unknown[] }>>>(adminA, floodQuery))).finally(() => {
@@ -51,7 +51,7 @@ describe('access lists: one tenant cannot take the tenants service', () => {
       const started = Date.now();
       const answer = expectNoErrors(await stack.query<{ serviceAccounts: Array<{ name: string }> }>(adminB, '{ serviceAccounts { name apiKeys { id } } }'));
       latencies.push(Date.now() - started);
-      expect(answer.serviceAccounts.map((s) => s.name)).toEqual(['rv8-b']);
+      expect(answer.serviceAccounts.map((s) => s.name)).toEqual(['b-account']);
     }
     const answers: Array<GraphQLResponse<Record<string, Array<{ apiKeys: unknown[] }>>>> = await flood;
 
