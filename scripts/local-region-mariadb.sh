@@ -42,7 +42,9 @@ if ! port_open "$PORT"; then
   say "starting MariaDB on 127.0.0.1:$PORT (data $DATA_DIR, socket $SOCKET, log $LOG)"
   # --no-defaults: nothing of /etc/mysql (the first server's socket, pid file and data directory).
   # The pid file tells start-stop-daemon this server from the first one (same executable).
-  start-stop-daemon --start --oknodo --background --pidfile "$PID_FILE" --exec /usr/sbin/mariadbd -- \
+  # shellcheck source=scripts/mariadb-sync-mode.sh
+  source "$ROOT/scripts/mariadb-sync-mode.sh"
+  "${MARIADB_LAUNCH[@]}" start-stop-daemon --start --oknodo --background --pidfile "$PID_FILE" --exec /usr/sbin/mariadbd -- \
     --no-defaults --user=root --datadir="$DATA_DIR" --port="$PORT" --bind-address=127.0.0.1 \
     --socket="$SOCKET" --pid-file="$PID_FILE" --log-error="$LOG" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \

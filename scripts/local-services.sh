@@ -25,11 +25,13 @@ PKI_DIR="${TESSERA_PKI_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.tessera/pki}"
 # mariadbd runs as root here, so it can read the 0600 key in place. A server running as `mysql`
 # (a distribution's service unit) needs a copy of mariadb-key.pem that `mysql` can read.
 MARIADB_TLS=(--ssl-ca="$PKI_DIR/ca.pem" --ssl-cert="$PKI_DIR/mariadb.pem" --ssl-key="$PKI_DIR/mariadb-key.pem")
+# shellcheck source=scripts/mariadb-sync-mode.sh
+source "$(dirname "$0")/mariadb-sync-mode.sh"
 start_mariadb() {
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
   # Its own pid file: the region server (scripts/local-region-mariadb.sh) runs the same executable,
   # and matching by executable alone would take it for this server and start nothing.
-  start-stop-daemon --start --oknodo --background --pidfile /run/mysqld/mysqld.pid --exec /usr/sbin/mariadbd -- --user=root --pid-file=/run/mysqld/mysqld.pid --log-error="$MARIADB_LOG" "${MARIADB_TLS[@]}"
+  "${MARIADB_LAUNCH[@]}" start-stop-daemon --start --oknodo --background --pidfile /run/mysqld/mysqld.pid --exec /usr/sbin/mariadbd -- --user=root --pid-file=/run/mysqld/mysqld.pid --log-error="$MARIADB_LOG" "${MARIADB_TLS[@]}"
   # Crash recovery after an unclean stop can take a while: up to 2 minutes.
   wait_port 3306 MariaDB 240
 }
