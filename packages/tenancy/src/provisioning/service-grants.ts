@@ -96,8 +96,11 @@ export async function writeTenantGrantList(admin: DataSource, controlSchema: str
 
 /** Revokes every service account's rights on `schema`'s tables (before a control plane is dropped). */
 export async function revokeAllServiceAccess(admin: DataSource, schema: string, services: readonly ServiceName[], hosts: readonly string[]): Promise<void> {
+  // One REVOKE per table and account (the migrator cannot read mysql.tables_priv to tell which are
+  // held): a table's are sent together over the pool's connections, so a schema of 60 tables costs
+  // 60 round trips of waiting rather than 60 × accounts.
   for (const table of await tablesOf(admin, schema)) {
     const target = `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
-    for (const service of services) for (const host of hosts) await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(serviceAccountUser(service), host)}`);
+    await Promise.all(services.flatMap((service) => hosts.map((host) => revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(serviceAccountUser(service), host)}`))));
   }
 }
