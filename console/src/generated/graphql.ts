@@ -2253,6 +2253,8 @@ export type TenantLimits = {
   inferenceThreads: Scalars['Int']['output'];
   /** Age in days after which the tenant's data key is rotated by itself (new objects use the new key). */
   keyRotationDays: Scalars['Int']['output'];
+  /** Unrevoked API keys of one service account (expired ones count until revoked). */
+  maxApiKeysPerServiceAccount: Scalars['Int']['output'];
   /** Jobs running at the same time. */
   maxConcurrentJobs: Scalars['Int']['output'];
   /** Queries and mutations running at once per gateway replica; more wait in the tenant's own queue (RATE_LIMITED when it is full). */
@@ -2261,6 +2263,8 @@ export type TenantLimits = {
   maxDatasetVersions: Scalars['Int']['output'];
   /** Datasets the tenant keeps. */
   maxDatasets: Scalars['Int']['output'];
+  /** Members, counting e-mail invitations pending or expired. */
+  maxMembers: Scalars['Int']['output'];
   /** Model versions over all models. */
   maxModelVersions: Scalars['Int']['output'];
   /** Models the tenant keeps. */
@@ -2285,6 +2289,8 @@ export type TenantLimits = {
   maxQueuedJobs: Scalars['Int']['output'];
   /** Predictions waiting for a free inference process of the tenant's pool. */
   maxQueuedPredictions: Scalars['Int']['output'];
+  /** Service accounts. */
+  maxServiceAccounts: Scalars['Int']['output'];
   /** Everything the tenant keeps in its bucket, bytes. */
   maxStorageBytes: Scalars['Float']['output'];
   /** Largest single upload (dataset CSV, model file), bytes. */
@@ -2310,6 +2316,8 @@ export type TenantLimitsInput = {
   inferenceThreads?: InputMaybe<Scalars['Int']['input']>;
   /** Age in days after which the tenant's data key is rotated by itself (new objects use the new key). */
   keyRotationDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Unrevoked API keys of one service account (expired ones count until revoked). */
+  maxApiKeysPerServiceAccount?: InputMaybe<Scalars['Int']['input']>;
   /** Jobs running at the same time. */
   maxConcurrentJobs?: InputMaybe<Scalars['Int']['input']>;
   /** Queries and mutations running at once per gateway replica; more wait in the tenant's own queue (RATE_LIMITED when it is full). */
@@ -2318,6 +2326,8 @@ export type TenantLimitsInput = {
   maxDatasetVersions?: InputMaybe<Scalars['Int']['input']>;
   /** Datasets the tenant keeps. */
   maxDatasets?: InputMaybe<Scalars['Int']['input']>;
+  /** Members, counting e-mail invitations pending or expired. */
+  maxMembers?: InputMaybe<Scalars['Int']['input']>;
   /** Model versions over all models. */
   maxModelVersions?: InputMaybe<Scalars['Int']['input']>;
   /** Models the tenant keeps. */
@@ -2342,6 +2352,8 @@ export type TenantLimitsInput = {
   maxQueuedJobs?: InputMaybe<Scalars['Int']['input']>;
   /** Predictions waiting for a free inference process of the tenant's pool. */
   maxQueuedPredictions?: InputMaybe<Scalars['Int']['input']>;
+  /** Service accounts. */
+  maxServiceAccounts?: InputMaybe<Scalars['Int']['input']>;
   /** Everything the tenant keeps in its bucket, bytes. */
   maxStorageBytes?: InputMaybe<Scalars['Float']['input']>;
   /** Largest single upload (dataset CSV, model file), bytes. */

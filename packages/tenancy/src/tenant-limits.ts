@@ -69,6 +69,15 @@ export const tenantLimitsSchema = z
     /** Model versions over all models (quota `modelVersions`). */
     maxModelVersions: positiveInteger,
     /**
+     * Members of the tenant, counting e-mail invitations pending or expired (quota `members`): their
+     * rows live in the control plane every tenant shares, and each one is work on every listing.
+     */
+    maxMembers: positiveInteger,
+    /** Service accounts of the tenant (quota `serviceAccounts`). */
+    maxServiceAccounts: positiveInteger,
+    /** Unrevoked API keys of one service account, expired ones included until revoked (quota `apiKeys`). */
+    maxApiKeysPerServiceAccount: positiveInteger,
+    /**
      * Age in days after which the tenants service rotates the tenant's data key by itself. At most
      * ten years: a key never rotated is no policy, and a date beyond JavaScript's range (2^31 days)
      * made the next rotation's time unreadable.
@@ -109,6 +118,9 @@ export const defaultTenantLimits: TenantLimits = {
   maxDatasetVersions: 10_000,
   maxModels: 1_000,
   maxModelVersions: 10_000,
+  maxMembers: 1_000,
+  maxServiceAccounts: 100,
+  maxApiKeysPerServiceAccount: 10,
   keyRotationDays: 90,
 };
 

@@ -122,6 +122,20 @@ export const accessRepository = {
     await manager.query('DELETE FROM tenant_members WHERE tenant_id = ? AND id = ?', [tenantId, id]);
   },
 
+  /** Members and invitations (pending, expired or bound): every row the tenant keeps (`maxMembers`). */
+  async countMembers(manager: EntityManager, tenantId: string): Promise<number> {
+    return count(await manager.query('SELECT COUNT(*) AS n FROM tenant_members WHERE tenant_id = ?', [tenantId]));
+  },
+
+  async countServiceAccounts(manager: EntityManager, tenantId: string): Promise<number> {
+    return count(await manager.query('SELECT COUNT(*) AS n FROM service_accounts WHERE tenant_id = ?', [tenantId]));
+  },
+
+  /** Keys of one account not revoked (an expired key still counts until revoked: `maxApiKeysPerServiceAccount`). */
+  async countUnrevokedApiKeys(manager: EntityManager, tenantId: string, serviceAccountId: string): Promise<number> {
+    return count(await manager.query('SELECT COUNT(*) AS n FROM api_keys WHERE tenant_id = ? AND service_account_id = ? AND revoked_at IS NULL', [tenantId, serviceAccountId]));
+  },
+
   /** The tenant that holds `id` in `table`, if any: tells another tenant's id from one that never existed. */
   async ownerOf(manager: EntityManager, table: 'tenant_members' | 'service_accounts' | 'api_keys', id: string): Promise<string | undefined> {
     const rows = (await manager.query(`SELECT tenant_id FROM ${table} WHERE id = ?`, [id])) as Array<{ tenant_id: string }>;
@@ -179,6 +193,10 @@ export const accessRepository = {
     await manager.query('UPDATE api_keys SET revoked_at = ?, revoked_by = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL', [at, by, tenantId, id]);
   },
 };
+
+function count(rows: unknown): number {
+  return Number((rows as Array<{ n: string | number }>)[0]?.n ?? 0);
+}
 
 function toServiceAccount(row: Row): ServiceAccountRow {
   return { id: String(row['id']), tenantId: String(row['tenant_id']), name: String(row['name']), role: role(row['role']), createdBy: String(row['created_by']), createdAt: date(row['created_at']) };

@@ -7,6 +7,7 @@ import { isDuplicateKey, parseUuid } from '@tessera/service-kit';
 import type { TenantStore } from '@tessera/tenancy';
 import { accessRepository as repo, type MemberRow } from '../data/access.repository';
 import type { AccessChangePublisher } from './access-change-publisher';
+import { reserveAccessRoom } from './access-caps';
 import { managedTenant, notFoundInTenant, recordAccessEvent } from './access-admin';
 import { invitationExpiry, parseEmail, parseSubject, roleFromEnum } from './access-input';
 
@@ -118,7 +119,10 @@ export class MembersService {
     const role = roleFromEnum(input.role);
     let id: string;
     try {
-      id = await this.deps.db.transaction((manager) => insertMember(manager, this.principal, tenantId, member, role, now));
+      id = await this.deps.db.transaction(async (manager) => {
+        await reserveAccessRoom(manager, this.deps.tenants, tenantId, 'members');
+        return insertMember(manager, this.principal, tenantId, member, role, now);
+      });
     } catch (error) {
       if (isDuplicateKey(error)) throw errors.conflict(`This ${member.subject ? 'subject' : 'e-mail address'} is already a member of the tenant.`, { field: member.subject ? 'subject' : 'email' });
       throw error;

@@ -4,6 +4,7 @@ import { errors } from '@tessera/errors';
 import { isDuplicateKey, parseUuid } from '@tessera/service-kit';
 import { accessRepository as repo, type ApiKeyRow, type ServiceAccountRow } from '../data/access.repository';
 import { generateApiKey } from '../ports/api-key-format';
+import { reserveAccessRoom } from './access-caps';
 import { assertMintedByTenantAdmin, managedTenant, notFoundInTenant, recordAccessEvent, roleIncludes } from './access-admin';
 import { parseAccountName, parseApiKeyId, parseExpiry, parseOperations, roleFromEnum } from './access-input';
 import type { AccessAdminDeps } from './members.service';
@@ -54,6 +55,7 @@ export class ServiceAccountsService {
     const row: ServiceAccountRow = { id: randomUUID(), tenantId, name: parseAccountName(input.name), role: roleFromEnum(input.role), createdBy: this.principal.subject, createdAt: new Date() };
     try {
       await this.deps.db.transaction(async (manager) => {
+        await reserveAccessRoom(manager, this.deps.tenants, tenantId, 'serviceAccounts');
         await repo.insertServiceAccount(manager, row);
         await recordAccessEvent(manager, this.principal, tenantId, { action: 'service_account.create', targetType: 'ServiceAccount', targetId: row.id, details: { name: row.name, role: row.role } });
       });
@@ -91,6 +93,8 @@ export class ServiceAccountsService {
     const expiresAt = parseExpiry(input.expiresAt, now);
     const key = generateApiKey();
     const outcome = await this.deps.db.transaction(async (manager) => {
+      // Counts only the keys of this tenant's account of that id: none for another tenant's, which is NOT_FOUND below.
+      await reserveAccessRoom(manager, this.deps.tenants, tenantId, 'apiKeys', serviceAccountId);
       // Locked: a key added to an account being deleted would fail its foreign key (an internal error).
       const account = await repo.findServiceAccount(manager, tenantId, serviceAccountId, 'share');
       if (!account) return { missing: await repo.ownerOf(manager, 'service_accounts', serviceAccountId) };
