@@ -278,12 +278,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // Apollo's middleware insists on a parsed body; a GET's operation is in its URL, so nothing is read.
     (req, _reply, next) => {
       req.body = {};
+      // Apollo is handed the very parameters the pipeline reads (searchOf(req.originalUrl)), encoded
+      // again: it reads the search with url.parse, which ends it at a '#'. A fragment is never part
+      // of a request target, but a raw one may hold it, and `?query=P#%0Aquery X {…}&operationName=X`
+      // was then measured, charged and held to an API key's fields as X, while Apollo ran P.
+      const search = searchOf(req.originalUrl);
       // "operationName=" names no operation (the pipeline reads it so); Apollo would look for one named "" (a 500).
-      const search = searchOf(req.url);
-      if (search.get('operationName') === '') {
-        search.delete('operationName');
-        req.url = `${req.url.slice(0, req.url.indexOf('?'))}?${search.toString()}`;
-      }
+      if (search.get('operationName') === '') search.delete('operationName');
+      req.url = `${req.path}?${search.toString()}`;
       next();
     },
     expressMiddleware(server, {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createConnection } from 'mysql2/promise';
 import { databaseTlsOptions, quoteIdentifier } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
@@ -236,6 +237,33 @@ describe('prepared operations and persisted documents at the gateway', () => {
       expectNoErrors(await post(acmeToken, { query: datasetsPage }));
       expectRefused(await post(key, { query: datasetsPage }), 403, 'FORBIDDEN');
       expect(errorCodes(await post(key, { query: '{ currentTenant { id } }' }))).toEqual([]);
+    });
+
+    it('GET: a # in the request target cannot make Apollo run another operation than the one the pipeline admitted (API key fields, cost)', async () => {
+      const account = expectNoErrors(
+        await stack.query<{ createServiceAccount: { id: string } }>(acmeToken, 'mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id } }', { input: { name: 'fragment-bot', role: 'VIEWER' } }),
+      ).createServiceAccount;
+      const key = expectNoErrors(
+        await stack.query<{ createApiKey: { secret: string } }>(acmeToken, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { serviceAccountId: account.id, operations: ['currentTenant'] } }),
+      ).createApiKey.secret;
+      // fetch drops a URL's fragment, so the target is sent as it is on a socket of its own. Before
+      // the '#' the pipeline and Apollo read the same; after it only the pipeline read on, and took
+      // operationName=X (allowed, one unit) while Apollo ran P, the only operation it saw.
+      const target = `/graphql?query=${encodeURIComponent(`query P ${datasetsPage}`)}#${encodeURIComponent('\nquery X { currentTenant { id } }')}&operationName=X`;
+      const raw = async (token: string) =>
+        new Promise<{ status: number; body: GraphQLResponse<Record<string, unknown>> }>((resolve, reject) => {
+          const request = httpsRequest(`${stack.gatewayUrl}/`, { path: target, ca: stack.pki.ca, headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } }, (reply) => {
+            let text = '';
+            reply.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+            reply.on('end', () => resolve({ status: reply.statusCode ?? 0, body: JSON.parse(text) as GraphQLResponse<Record<string, unknown>> }));
+          });
+          request.on('error', reject);
+          request.end();
+        });
+      for (const token of [key, acmeToken]) {
+        const answer = await raw(token);
+        expect({ status: answer.status, codes: errorCodes(answer.body), data: answer.body.data }).toEqual({ status: 200, codes: [], data: { currentTenant: { id: acme.id } } });
+      }
     });
 
     it('request metrics count the fast path like any other request', async () => {

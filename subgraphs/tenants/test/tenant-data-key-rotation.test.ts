@@ -7,6 +7,7 @@
 import { drainSecurityOutbox } from '@tessera/audit-client';
 import { quoteIdentifier } from '@tessera/tenancy';
 import { ScheduledKeyRotation } from '../src/domain/scheduled-key-rotation';
+import { maxRequestedKeyVersions } from '../src/domain/tenant-data-key.service';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 
 const fields = 'tenantId currentVersion rotationDays nextRotationAt versions { version status kekVersion createdAt }';
@@ -201,6 +202,39 @@ describe('scheduled rotation', () => {
     const newest = await uploadDatasetVersion(scientistA, 'after-scheduled', 'x,y\n5,6\n');
     expect(await storedKeyVersion(tenantA, newest)).toBe(3);
     expect(await preview(scientistA, newest)).toEqual([['5', '6']]);
+  });
+});
+
+describe('the versions a rotation on request may leave', () => {
+  it('a tenant holding maxRequestedKeyVersions versions is refused one more (QUOTA_EXCEEDED), nothing changed, until it retires some', async () => {
+    const tenant = await stack.createTenant();
+    const admin = await tenant.token('admin');
+    const table = `${quoteIdentifier(stack.config.database.controlSchema)}.tenant_keys`;
+    // The versions an admin's loop of rotations would have made, one short of the bound (copies of v1's row: never opened here).
+    const [first] = await stack.adminQuery<Array<{ wrapped_key: string; kek_version: number | null }>>(`SELECT wrapped_key, kek_version FROM ${table} WHERE tenant_id = ? AND version = 1`, [tenant.id]);
+    const made = Array.from({ length: maxRequestedKeyVersions - 2 }, (_, i) => i + 2);
+    await stack.adminQuery(
+      `INSERT INTO ${table} (tenant_id, version, wrapped_key, kek_version, status, created_at) VALUES ${made.map(() => "(?, ?, ?, ?, 'RETIRED', NOW(3))").join(', ')}`,
+      made.flatMap((version) => [tenant.id, version, first!.wrapped_key, first!.kek_version]),
+    );
+    const last = expectNoErrors(await stack.query<{ rotateTenantKey: DataKeys }>(admin, rotate, {})).rotateTenantKey;
+    expect(last.currentVersion).toBe(maxRequestedKeyVersions);
+
+    const refused = await stack.query(admin, rotate, {});
+    expect(errorCodes(refused)).toEqual(['QUOTA_EXCEEDED']);
+    expect(refused.errors![0]!.extensions).toMatchObject({ quota: 'dataKeyVersions', limit: maxRequestedKeyVersions, used: maxRequestedKeyVersions });
+    expect(errorCodes(await stack.query(platformAdmin, rotate, { tenantId: tenant.id }))).toEqual(['QUOTA_EXCEEDED']);
+    const held = await keyVersions(tenant);
+    expect({ count: held.length, active: held.filter((key) => key.status === 'ACTIVE') }).toEqual({ count: maxRequestedKeyVersions, active: [{ version: maxRequestedKeyVersions, status: 'ACTIVE' }] });
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const recorded = await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${quoteIdentifier(stack.config.database.controlSchema)}.security_events WHERE action = 'key.rotate' AND tenant_id = ? AND target_id = ?`, [tenant.id, `v${maxRequestedKeyVersions + 1}`]);
+    expect(recorded).toEqual([]);
+    // Another tenant rotates meanwhile: the bound is each tenant's own.
+    expect(errorCodes(await stack.query(adminB, rotate, {}))).toEqual([]);
+
+    // Versions retired (here: their rows gone) make room again.
+    await stack.adminQuery(`DELETE FROM ${table} WHERE tenant_id = ? AND version BETWEEN 2 AND ?`, [tenant.id, maxRequestedKeyVersions - 1]);
+    expect(expectNoErrors(await stack.query<{ rotateTenantKey: DataKeys }>(admin, rotate, {})).rotateTenantKey.currentVersion).toBe(maxRequestedKeyVersions + 1);
   });
 });
 

@@ -123,14 +123,25 @@ export class TenantKeyring {
     });
   }
 
-  /** A new data key becomes current; older versions stay to decrypt what they wrote. */
-  async rotate(tenantId: string, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}): Promise<number> {
+  /**
+   * A new data key becomes current; older versions stay to decrypt what they wrote. With
+   * `maxVersions`, a tenant already holding that many versions is refused (QUOTA_EXCEEDED) and
+   * nothing changes: counted under the rotation's lock, so parallel requests cannot pass it.
+   */
+  async rotate(tenantId: string, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}, maxVersions?: number): Promise<number> {
     // One rotation of a tenant at a time, whoever asks (an admin, the schedule, another replica):
     // two transactions taking the same gap lock with FOR UPDATE and inserting into it deadlock.
     const lock = advisoryLockName('data_key', this.controlSchema, tenantId);
     const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, () =>
       this.db.transaction(async (manager) => {
-        const rows = (await manager.query(`SELECT MAX(version) AS v FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null }>;
+        const rows = (await manager.query(`SELECT MAX(version) AS v, COUNT(*) AS n FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null; n: number | string }>;
+        const held = Number(rows[0]?.n ?? 0);
+        if (maxVersions !== undefined && held >= maxVersions) {
+          throw errors.quotaExceeded(
+            `Tenant ${tenantId} holds ${held} data-key versions, the most it may hold; re-encrypt its objects (reencryptTenantObjects) and retire older versions (retireTenantKeyVersion) before rotating again.`,
+            { quota: 'dataKeyVersions', limit: maxVersions, used: held },
+          );
+        }
         const next = Number(rows[0]?.v ?? 0) + 1;
         await manager.query(`UPDATE ${this.table} SET status = 'RETIRED' WHERE tenant_id = ? AND status = 'ACTIVE'`, [tenantId]);
         const kek = await this.insertKey(tenantId, next, manager);

@@ -11,6 +11,15 @@ export interface TenantDataKeyDeps {
   reencryptor?: ObjectReencryptor | undefined;
 }
 
+/**
+ * Versions a tenant may hold when it asks for a rotation. Each is a row in the shared control plane,
+ * a wrap at the key provider and, at a key-encryption-key rotation, one more rewrap for the whole
+ * platform; rotations on request cost a mutation's cost units, so an admin's loop made about 25
+ * versions a second without end. A weekly rotation takes 19 years to reach it; the schedule
+ * (keyRotationDays) is not held to it, so a tenant at the bound still rotates on time.
+ */
+export const maxRequestedKeyVersions = 1_000;
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What `tenantDataKeys` and `rotateTenantKey` answer: the tenant's data-key versions and its rotation schedule. */
@@ -40,7 +49,7 @@ export class TenantDataKeyService {
 
   async rotate(requested: string | null | undefined): Promise<TenantDataKeysReport> {
     const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
-    await this.deps.keyring.rotate(tenantId, { actor: this.principal.subject, reason: 'requested' });
+    await this.deps.keyring.rotate(tenantId, { actor: this.principal.subject, reason: 'requested' }, maxRequestedKeyVersions);
     return this.report(tenantId);
   }
 
