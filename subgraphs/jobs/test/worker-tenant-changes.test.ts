@@ -64,12 +64,12 @@ describe('workers: a changed tenant record bites in the scheduler at once', () =
       await setStatus(suspended, 'suspendTenant');
       await leases.release(suspended.id, 'test-holder');
       // Queued behind the suspended tenant: once it has run, the worker has visited the suspended
-      // tenant with its lease free, after the suspension.
+      // tenant with its lease free, after the suspension (announced before suspendTenant answered).
       await runOne(bystander);
       // (A suspended tenant's own tokens read nothing: the row is read as the service reads it.)
       expect((await jobRows(stack, suspended)).find((row) => row['id'] === jobId)).toMatchObject({ status: 'QUEUED', attempts: 0, start_seq: null });
-      // Not even fetched: a worker on the cached ACTIVE record takes the entry, leases the tenant
-      // and asks the jobs service to claim it (refused), and the entry waits, delayed.
+      // Not even fetched. A worker still on its cached ACTIVE record would lease the tenant, fetch
+      // the entry and ask the jobs service to claim it (refused there), leaving the entry delayed.
       const entries = await queues.queueFor(suspended.id).getJobs(['waiting', 'prioritized', 'delayed', 'active']);
       expect(entries.map((entry) => ({ state: entry.finishedOn ? 'finished' : 'open', attemptsStarted: entry.attemptsStarted, attemptsMade: entry.attemptsMade }))).toEqual([
         { state: 'open', attemptsStarted: 0, attemptsMade: 0 },
