@@ -280,8 +280,7 @@ describe('Redis ACL: subgraphs', () => {
     for (const service of ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants'] as const) {
       await expect(connect(as(service)).subscribe(`${prefix}:tenants:changed`)).resolves.toBe(1);
     }
-    // The shared pool's workers hear none (their scheduler's cache follows within TENANT_CACHE_TTL_MS; the ports decide).
-    await expect(connect(as('worker')).subscribe(`${prefix}:tenants:changed`)).rejects.toThrow(noPermission);
+    // The workers hear them too (their schedulers' caches): see 'Redis ACL: workers'.
     for (const service of ['gateway', 'datasets', 'models', 'metrics'] as const) {
       await expect(connect(as(service)).publish(`${prefix}:tenants:changed`, JSON.stringify({ tenantId: acme }))).rejects.toThrow(noPermission);
     }
@@ -300,6 +299,25 @@ describe('Redis ACL: subgraphs', () => {
 });
 
 describe('Redis ACL: workers', () => {
+  it('every worker (shared pool and dedicated) can subscribe to the changed-tenant announcements, and to no other platform channel', async () => {
+    for (const config of [as('worker'), asDedicated(acme)]) {
+      const listener = connect(config);
+      // What the scheduler's listener does: one exact channel, which then carries the tenants service's announcement.
+      await expect(listener.subscribe(`${prefix}:tenants:changed`)).resolves.toBe(1);
+      const heard = new Promise<string>((resolve) => listener.once('message', (_channel: string, message: string) => resolve(message)));
+      expect(await connect(as('tenants')).publish(`${prefix}:tenants:changed`, JSON.stringify({ tenantId: globex }))).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(await heard)).toEqual({ tenantId: globex });
+      // Nothing beside it: no other announcement channel, no name that merely starts like it, not
+      // another deployment's, not every channel (a literal `*`, or a pattern subscription).
+      // (A fresh connection for each: a refused subscription is not left to shape the next one.)
+      for (const channel of [`${prefix}:tenants:erased`, `${prefix}:access:changed`, `${prefix}:tenants:changed:${globex}`, `${prefix}:tenants:changedx`, `${prefix}:tenants:*`, `other:tenants:changed`, '*']) {
+        await expect(connect(config).subscribe(channel)).rejects.toThrow(noPermission);
+      }
+      await expect(connect(config).psubscribe('*')).rejects.toThrow(noPermission);
+      await expect(connect(config).psubscribe(`${prefix}:tenants:changed`)).rejects.toThrow(noPermission);
+    }
+  });
+
   it('a shared-pool worker takes a job from a tenant queue and holds a lease; job events are the jobs service\'s to publish', async () => {
     const producer = new JobQueues(as('jobs'));
     const redis = connect({ ...as('worker') });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@tessera/config';
 import { InferencePools } from '@tessera/inference';
 import { openRedis, poolName, readRingSignals, sharedPool, type RingSignals, type WorkerPool } from '@tessera/job-queue';
+import { createTenantChangeListener } from '@tessera/service-kit';
 import { FairScheduler } from './fair-scheduler';
 import { JobRunner } from './job-runner';
 import { createProcessors } from './processors';
@@ -41,6 +42,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const inference = new InferencePools(config.inference, logger);
   const processors = createProcessors({ inference, ports: runtime.ports });
   const scheduler = new FairScheduler(runtime, pool, config.region, redis, subscriber, consumers, (leases) => (runner = new JobRunner(runtime, redis, leases, processors)));
+  // The scheduler decides from the cached tenant record whether a tenant's jobs may start (status,
+  // tier, region) and on how many slots (limits): the tenants service's announcements drop it as
+  // they do in every service, so a suspension or a tier or limit change bites at the next pick, not
+  // after TENANT_CACHE_TTL_MS. The record is all the state that hangs on them: the next pick reads
+  // it again. Subscribed before the first pick, so no change made after the worker is ready is missed.
+  const tenantChanges = createTenantChangeListener({ redis: config.redis, directory: runtime.directory, logger });
+  await tenantChanges.start();
   await scheduler.start(config.concurrency);
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis, () => readRingSignals(redis, config.redis.keyPrefix, pool));
   logger.info('worker started', { pool: poolName(pool), region: config.region ?? 'the dedicated tenant\'s', concurrency: config.concurrency });
@@ -49,6 +57,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     healthPort: health ? (health.address() as AddressInfo).port : undefined,
     stop: async (graceMs = 10_000) => {
       await scheduler.stop(graceMs);
+      await tenantChanges.close();
       await consumers.close();
       await inference.close().catch(() => undefined);
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));

@@ -121,10 +121,12 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   // the dedicated tenants' queues out: the worker's own pool check does (dedicated workers below
   // are confined); a worker's region is its own check too. No tenant's job channel: the jobs
   // service publishes each change a worker reports through its port, so a worker can neither
-  // forge a job event for a tenant's subscribers nor listen to every tenant's.
+  // forge a job event for a tenant's subscribers nor listen to every tenant's. It listens for
+  // changed tenant records (that one channel, no pattern): its scheduler decides from its cached
+  // record whether a tenant's jobs may start, and on how many slots.
   worker: (p) => ({
     keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('shared-*')}`, `~${names(p).ringMembers('shared-*')}`, `~${names(p).leases('*')}`, `~${names(p).startSequence}`],
-    channels: [`&${names(p).wakeChannel('shared-*')}`],
+    channels: [`&${names(p).wakeChannel('shared-*')}`, `&${names(p).tenantChanged}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   }),
 };
@@ -133,7 +135,12 @@ export function serviceAcl(keyPrefix: string, service: RedisService): RedisAcl {
   return { user: redisUserName(keyPrefix, service), ...acls[service](keyPrefix) };
 }
 
-/** A worker of one dedicated-tier tenant: that tenant's queue, leases, ring and wake-ups only (job events: the jobs service's). */
+/**
+ * A worker of one dedicated-tier tenant: that tenant's queue, leases, ring and wake-ups only (job
+ * events: the jobs service's), and the changed-tenant announcements its scheduler's cache needs.
+ * That channel is one for every tenant (an announcement carries a tenant id and nothing else), so
+ * this worker also sees the ids of other tenants whose records change; it acts on its own only.
+ */
 export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAcl {
   assertGlobSafe('tenant id', tenantId);
   const n = names(keyPrefix);
@@ -141,7 +148,7 @@ export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAc
   return {
     user: dedicatedWorkerUserName(keyPrefix, tenantId),
     keys: [`~${n.tenantQueue(tenantId)}`, `~${n.ring(pool)}`, `~${n.ringMembers(pool)}`, `~${n.leases(tenantId)}`, `~${n.startSequence}`],
-    channels: [`&${n.wakeChannel(pool)}`],
+    channels: [`&${n.wakeChannel(pool)}`, `&${n.tenantChanged}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   };
 }

@@ -1,4 +1,4 @@
-import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { TenantDirectory, TenantStore } from '../src';
 
 // Starts the real stack (MariaDB with the control plane): slow on a busy machine.
@@ -40,5 +40,41 @@ describe('TenantDirectory cache', () => {
     // acme was pushed out by the flood; it is read again, not answered as unknown.
     expect((await directory.requireActive(acme.id)).id).toBe(acme.id);
     await expect(directory.requireActive('rv-flood-0')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a record read before an invalidation and answered after it is not remembered: the next find reads the change', async () => {
+    const real = store();
+    // The real store, with a gate between its read and the answer: the read is made, then the
+    // tenant is suspended and its entry dropped (as the change announcement does), then it answers.
+    let read!: () => void;
+    const made = new Promise<void>((resolve) => (read = resolve));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let gated = true;
+    const slow = Object.create(real) as TenantStore;
+    slow.find = async (tenantId: string) => {
+      const record = await real.find(tenantId);
+      if (gated) {
+        gated = false;
+        read();
+        await gate;
+      }
+      return record;
+    };
+    const directory = new TenantDirectory(slow, 600_000);
+    const platformAdmin = await stack.platformAdminToken();
+    const first = directory.find(acme.id);
+    await made;
+    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { suspendTenant(id: $id) { id } }', { id: acme.id }));
+    try {
+      directory.invalidate(acme.id);
+      open();
+      // The read in flight answers what it read...
+      expect(await first).toMatchObject({ id: acme.id, status: 'ACTIVE' });
+      // ...but is not kept for the cache's ten minutes: the next find reads the suspension.
+      await expect(directory.requireActive(acme.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    } finally {
+      expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { resumeTenant(id: $id) { id } }', { id: acme.id }));
+    }
   });
 });

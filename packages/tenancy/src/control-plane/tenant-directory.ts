@@ -18,6 +18,8 @@ export const defaultTenantDirectoryEntries = 10_000;
 export class TenantDirectory {
   /** In insertion order, which is expiry order: every entry lives `ttlMs` and is re-inserted when refreshed. */
   private readonly cache = new Map<string, { record: TenantRecord | undefined; until: number }>();
+  /** Moves with every invalidate and clear: a read that saw it move while in flight may predate the change. */
+  private drops = 0;
 
   constructor(
     private readonly store: TenantStore,
@@ -29,8 +31,13 @@ export class TenantDirectory {
     if (!isTenantId(tenantId)) return undefined;
     const hit = this.cache.get(tenantId);
     if (hit && hit.until > Date.now()) return hit.record;
+    const dropsBefore = this.drops;
     const record = await this.store.find(tenantId);
-    if (this.ttlMs > 0) this.remember(tenantId, record);
+    // A change announced while the read was in flight may have been made after the row was read:
+    // kept, the old record would outlive the announcement by the whole TTL. It is answered (it was
+    // current a moment ago) and not remembered; the next find reads again. Any tenant's drop counts:
+    // announcements are rare, and a read not remembered costs one more read.
+    if (this.ttlMs > 0 && this.drops === dropsBefore) this.remember(tenantId, record);
     return record;
   }
 
@@ -59,11 +66,13 @@ export class TenantDirectory {
   }
 
   invalidate(tenantId: string): void {
+    this.drops += 1;
     this.cache.delete(tenantId);
   }
 
   /** Forgets every tenant: after announcements of changes may have been missed (see tenant-changes.ts). */
   clear(): void {
+    this.drops += 1;
     this.cache.clear();
   }
 }
