@@ -299,22 +299,28 @@ describe('Redis ACL: subgraphs', () => {
 });
 
 describe('Redis ACL: workers', () => {
-  it('every worker (shared pool and dedicated) can subscribe to the changed-tenant announcements, and to no other platform channel', async () => {
-    for (const config of [as('worker'), asDedicated(acme)]) {
+  it('every worker can subscribe to the changed-tenant announcements it needs (a dedicated one: its tenant\'s own channel), and to no other platform channel', async () => {
+    const cases = [
+      // The shared pool serves every shared tenant: the shared channel.
+      { config: as('worker'), channel: `${prefix}:tenants:changed`, tenant: globex, refused: [`${prefix}:tenants:changed:${globex}`] },
+      // A dedicated tenant's worker: its tenant's channel, never the shared one (other tenants' ids) nor another tenant's.
+      { config: asDedicated(acme), channel: `${prefix}:tenants:changed:${acme}`, tenant: acme, refused: [`${prefix}:tenants:changed`, `${prefix}:tenants:changed:${globex}`, `${prefix}:tenants:changed:*`] },
+    ];
+    for (const { config, channel, tenant, refused } of cases) {
       const listener = connect(config);
       // What the scheduler's listener does: one exact channel, which then carries the tenants service's announcement.
-      await expect(listener.subscribe(`${prefix}:tenants:changed`)).resolves.toBe(1);
+      await expect(listener.subscribe(channel)).resolves.toBe(1);
       const heard = new Promise<string>((resolve) => listener.once('message', (_channel: string, message: string) => resolve(message)));
-      expect(await connect(as('tenants')).publish(`${prefix}:tenants:changed`, JSON.stringify({ tenantId: globex }))).toBeGreaterThanOrEqual(1);
-      expect(JSON.parse(await heard)).toEqual({ tenantId: globex });
+      expect(await connect(as('tenants')).publish(channel, JSON.stringify({ tenantId: tenant }))).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(await heard)).toEqual({ tenantId: tenant });
       // Nothing beside it: no other announcement channel, no name that merely starts like it, not
       // another deployment's, not every channel (a literal `*`, or a pattern subscription).
       // (A fresh connection for each: a refused subscription is not left to shape the next one.)
-      for (const channel of [`${prefix}:tenants:erased`, `${prefix}:access:changed`, `${prefix}:tenants:changed:${globex}`, `${prefix}:tenants:changedx`, `${prefix}:tenants:*`, `other:tenants:changed`, '*']) {
-        await expect(connect(config).subscribe(channel)).rejects.toThrow(noPermission);
+      for (const other of [...refused, `${prefix}:tenants:erased`, `${prefix}:access:changed`, `${prefix}:tenants:changedx`, `${prefix}:tenants:*`, `other:tenants:changed`, '*']) {
+        await expect(connect(config).subscribe(other)).rejects.toThrow(noPermission);
       }
       await expect(connect(config).psubscribe('*')).rejects.toThrow(noPermission);
-      await expect(connect(config).psubscribe(`${prefix}:tenants:changed`)).rejects.toThrow(noPermission);
+      await expect(connect(config).psubscribe(channel)).rejects.toThrow(noPermission);
     }
   });
 

@@ -6,3 +6,4 @@ export { postToSubgraph, requestSubgraph, type ClientCertificate, type RawRespon
 export { withAuditDetails } from './audit-details';
 export { lockTenantTable } from './table-lock';
 export { TcpSwitch } from './tcp-switch';
+export { createTestRedisUsers, type TestRedisUsers } from './test-redis-users';

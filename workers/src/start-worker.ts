@@ -47,7 +47,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   // they do in every service, so a suspension or a tier or limit change bites at the next pick, not
   // after TENANT_CACHE_TTL_MS. The record is all the state that hangs on them: the next pick reads
   // it again. Subscribed before the first pick, so no change made after the worker is ready is missed.
-  const tenantChanges = createTenantChangeListener({ redis: config.redis, directory: runtime.directory, logger });
+  // A dedicated worker hears its own tenant's channel only (its Redis user has no other).
+  const tenantChanges = createTenantChangeListener({ redis: config.redis, directory: runtime.directory, logger, onlyTenant: config.dedicatedTenant });
   await tenantChanges.start();
   await scheduler.start(config.concurrency);
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, config.host, runtime.db, redis, () => readRingSignals(redis, config.redis.keyPrefix, pool));

@@ -61,6 +61,8 @@ const names = (p: string) => ({
   tenantErased: `${p}:tenants:erased`,
   /** tenantChangedChannel (@tessera/tenancy): a tenant's changed record (tier, status, limits), for every service's tenant cache. */
   tenantChanged: `${p}:tenants:changed`,
+  /** oneTenantChangedChannel (@tessera/tenancy): the same announcement on the tenant's own channel. */
+  oneTenantChanged: (tenant: string) => `${p}:tenants:changed:${tenant}`,
 });
 
 const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
@@ -112,7 +114,7 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   // write-only (%W) on the platform's keys, so it can never read one.
   tenants: (p) => ({
     keys: [`%W~${p}:*`],
-    channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`, `&${names(p).tenantChanged}`],
+    channels: [`&${names(p).accessChanges}`, `&${names(p).tenantErased}`, `&${names(p).tenantChanged}`, `&${names(p).oneTenantChanged('*')}`],
     commands: [...connection, ...publish, ...subscribe, '+scan', '+del', '+lrem', '+srem'],
   }),
   // The shared pool's workers run jobs of every shared-tier tenant, so they reach every tenant
@@ -137,9 +139,8 @@ export function serviceAcl(keyPrefix: string, service: RedisService): RedisAcl {
 
 /**
  * A worker of one dedicated-tier tenant: that tenant's queue, leases, ring and wake-ups only (job
- * events: the jobs service's), and the changed-tenant announcements its scheduler's cache needs.
- * That channel is one for every tenant (an announcement carries a tenant id and nothing else), so
- * this worker also sees the ids of other tenants whose records change; it acts on its own only.
+ * events: the jobs service's), and the changed-tenant announcements of that tenant alone, on the
+ * tenant's own channel (the shared one would tell it which other tenants exist and change).
  */
 export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAcl {
   assertGlobSafe('tenant id', tenantId);
@@ -148,7 +149,7 @@ export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAc
   return {
     user: dedicatedWorkerUserName(keyPrefix, tenantId),
     keys: [`~${n.tenantQueue(tenantId)}`, `~${n.ring(pool)}`, `~${n.ringMembers(pool)}`, `~${n.leases(tenantId)}`, `~${n.startSequence}`],
-    channels: [`&${n.wakeChannel(pool)}`, `&${n.tenantChanged}`],
+    channels: [`&${n.wakeChannel(pool)}`, `&${n.oneTenantChanged(tenantId)}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger, RedisConfig } from '@tessera/config';
 import { createChannelListener, type ChannelListener } from '@tessera/events';
-import { parseTenantChanged, tenantChangedChannel, type TenantDirectory } from '@tessera/tenancy';
+import { oneTenantChangedChannel, parseTenantChanged, tenantChangedChannel, type TenantDirectory } from '@tessera/tenancy';
 
 export interface TenantChangeListenerDeps {
   redis: RedisConfig;
@@ -8,6 +8,8 @@ export interface TenantChangeListenerDeps {
   logger: Logger;
   /** What else the service does when a tenant's record changed (after its cached entry is dropped), e.g. the jobs service's queue routing. */
   onChanged?: ((tenantId: string) => Promise<void>) | undefined;
+  /** A process that serves this one tenant (a dedicated worker) listens on that tenant's own channel. */
+  onlyTenant?: string | undefined;
 }
 
 /**
@@ -46,10 +48,10 @@ export function createTenantChangeListener(deps: TenantChangeListenerDeps): Chan
   };
   const listener = createChannelListener(deps.redis, {
     name: 'tenant-changes',
-    channel: tenantChangedChannel(deps.redis.keyPrefix),
+    channel: deps.onlyTenant === undefined ? tenantChangedChannel(deps.redis.keyPrefix) : oneTenantChangedChannel(deps.redis.keyPrefix, deps.onlyTenant),
     onMessage: (message) => {
       const changed = parseTenantChanged(message);
-      if (!changed) return;
+      if (!changed || (deps.onlyTenant !== undefined && changed.tenantId !== deps.onlyTenant)) return;
       deps.directory.invalidate(changed.tenantId);
       run(changed.tenantId);
     },

@@ -5,7 +5,7 @@ export { parseDatabaseUrl, openServiceDataSource, type ServiceDataSourceOptions,
 export { regionDatabase, tenantDatabase, tenantsByDatabase, controlPlaneDatabase, controlPlaneQueryable, tenantQueryable, tenantQueryTarget, regionServerPools } from './tenant-databases';
 export { TenantStore } from './control-plane/tenant-store';
 export { TenantDirectory } from './control-plane/tenant-directory';
-export { tenantChangedChannel, parseTenantChanged, type TenantChanged } from './control-plane/tenant-changes';
+export { tenantChangedChannel, oneTenantChangedChannel, parseTenantChanged, type TenantChanged } from './control-plane/tenant-changes';
 export { TenantKeyring, LegacyWrappedKeyError, dataKeyContext, tenantKeyName, type DestroyedKey, type CurrentDataKey, type KeyEvent } from './control-plane/tenant-keyring';
 export { importLegacyWrappedKeys, type LegacyImportReport } from './control-plane/legacy-key-import';
 export { SchemaManager } from './provisioning/schema-manager';

@@ -12,6 +12,15 @@ export function tenantChangedChannel(keyPrefix: string): string {
   return `${keyPrefix}:tenants:changed`;
 }
 
+/**
+ * The same announcement on a channel of the tenant's own, for a listener that serves one tenant
+ * only (a dedicated-tier tenant's workers): its Redis user is given this channel, not the shared
+ * one, so it never learns which other tenants exist or change.
+ */
+export function oneTenantChangedChannel(keyPrefix: string, tenantId: string): string {
+  return `${tenantChangedChannel(keyPrefix)}:${tenantId}`;
+}
+
 export interface TenantChanged {
   tenantId: string;
 }

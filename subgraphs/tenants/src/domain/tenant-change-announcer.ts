@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { redisConnectionOptions, type Logger, type RedisConfig } from '@tessera/config';
-import { tenantChangedChannel } from '@tessera/tenancy';
+import { oneTenantChangedChannel, tenantChangedChannel } from '@tessera/tenancy';
 
 export interface TenantChangeAnnouncer {
   /** Tells every service process to drop its cached record of the tenant (after the change committed). */
@@ -26,7 +26,12 @@ export function createTenantChangeAnnouncer(redis: RedisConfig, logger: Logger):
   return {
     async tenantChanged(tenantId) {
       try {
-        await connect().publish(tenantChangedChannel(redis.keyPrefix), JSON.stringify({ tenantId }));
+        const message = JSON.stringify({ tenantId });
+        // Every service hears the shared channel; a dedicated tenant's workers only their tenant's.
+        await connect().pipeline().publish(tenantChangedChannel(redis.keyPrefix), message).publish(oneTenantChangedChannel(redis.keyPrefix, tenantId), message).exec().then((results) => {
+          const failed = results?.find(([error]) => error);
+          if (failed) throw failed[0];
+        });
       } catch (error) {
         logger.warn('could not announce a tenant change; services follow within their tenant cache lifetime', { tenantId, error: error instanceof Error ? error.message : String(error) });
       }
