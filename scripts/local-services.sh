@@ -75,6 +75,12 @@ if command -v mariadb >/dev/null && [ "$(id -u)" = 0 ]; then
   fi
 fi
 
+# The setting only shapes a server this script starts: say so when the running one keeps fsync.
+if [ "${TESSERA_MARIADB_NOSYNC:-0}" = 1 ] && [ -r /run/mysqld/mysqld.pid ] \
+  && ! grep -q libeatmydata "/proc/$(cat /run/mysqld/mysqld.pid)/maps" 2>/dev/null; then
+  say "note: MariaDB on 3306 was already running with fsync; TESSERA_MARIADB_NOSYNC=1 applies to a server this script starts"
+fi
+
 # Redis with authentication: the default user off, one ACL user per service (scripts/local-redis.sh).
 bash "$(dirname "$0")/local-redis.sh"
 
