@@ -103,7 +103,7 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
       for (const id of stalledIds) b.send(JSON.stringify({ type: 'subscribe', id, payload: { query: jobEventsSubscription } }));
       // Live once each of B's subscriptions has received a marker; from then on none misses an event.
       const marker = randomUUID();
-      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data?: JobEventsData }).data?.jobEvents.jobId === marker);
+      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data: JobEventsData }).data.jobEvents.jobId === marker);
       while (!stalledIds.every(sawMarker)) {
         await bus.publish(globex.id, 'jobs', jobEvent(marker, -1, 'marker'));
         await sleep(100);
@@ -222,7 +222,7 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
       while (!bMessages.some((m) => m.type === 'connection_ack')) await sleep(20);
       for (const id of stalledIds) b.send(JSON.stringify({ type: 'subscribe', id, payload: { query: jobEventsSubscription } }));
       const marker = randomUUID();
-      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data: JobEventsData }).data.jobEvents.jobId === marker);
+      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data?: JobEventsData }).data?.jobEvents.jobId === marker);
       while (!stalledIds.every(sawMarker)) {
         await bus.publish(globex.id, 'jobs', jobEvent(marker, -1, 'marker'));
         await sleep(100);
