@@ -736,6 +736,13 @@ describe('docker-compose.yml: TLS to MinIO and Keycloak', () => {
     for (const [name, value] of bad) expect(() => readGatewayEnvironment({ ...env, [name]: value })).toThrow(new RegExp(name));
   });
 
+  it('reads the bytes one subscription socket may hold once at start-up (1 MiB unless set), and refuses a bad value naming the setting', async () => {
+    const env = resolvedEnv('gateway', await generateEnvironment());
+    expect(readGatewayEnvironment(env).gateway.limits.socketBufferBytes).toBe(1024 * 1024);
+    expect(readGatewayEnvironment({ ...env, WS_SOCKET_BUFFER_BYTES: '262144' }).gateway.limits.socketBufferBytes).toBe(262_144);
+    for (const value of ['0', '1023', '1.5', '1m', String(1024 ** 3 + 1)]) expect(() => readGatewayEnvironment({ ...env, WS_SOCKET_BUFFER_BYTES: value })).toThrow(/WS_SOCKET_BUFFER_BYTES/);
+  });
+
   it("the subgraphs read the gateway's idle timeout for their own, looser, cut of a stalled upload", async () => {
     const models = resolvedEnv('models', await generateEnvironment());
     expect(readSubgraphEnvironment('models', models).uploadStallMs).toBe(60_000);

@@ -46,6 +46,8 @@ export interface GatewayConfig {
     authFailuresPerMinutePerAddress?: number;
     /** WebSockets one client address may hold while their connection_init is not accepted yet (default 16; see subscriptions/subscription-limits.ts). */
     pendingSocketsPerAddress?: number;
+    /** Bytes of relayed events one subscription socket may hold unread, over all its subscriptions (default 1 MiB; see subscriptions/socket-event-bytes.ts). */
+    socketBufferBytes?: number;
     /** Connections one client address may hold open at once, trusted proxies excepted (default 256; 0: no cap). See pipeline/connection-limit.ts. */
     connectionsPerAddress?: number;
     /** How long a tenant's RATE_LIMITED answer is held before it is sent (default 250 ms; 0: at once). See pipeline/rate-limit-hold.ts. */

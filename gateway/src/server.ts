@@ -394,6 +394,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     tenantRecheck: { intervalMs: Math.max(1_000, deps.tenantCacheTtlMs), check: async (tenantId) => void (await directory.requireActive(tenantId)), checkAccess: createAccessRecheck(accessControl) },
     recordRequest: (observation) => requestMetrics.record(observation),
     pendingSocketsPerAddress: config.limits.pendingSocketsPerAddress,
+    socketBufferBytes: config.limits.socketBufferBytes,
     clientAddress,
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });

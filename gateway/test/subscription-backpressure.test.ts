@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { createEventBus, type EventBus, type JobEventPayload } from '@tessera/events';
+import { BoundedEventQueue, createEventBus, type EventBus, type JobEventPayload } from '@tessera/events';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import type { RunningGateway } from '../src/server';
 import { maxUnsentBytes } from '../src/subscriptions/subscription-gateway';
@@ -58,7 +58,8 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
   beforeAll(async () => {
     stack = await startTestStack();
     [acme, globex] = await Promise.all([stack.createTenant(), stack.createTenant()]);
-    gateway = await startExtraGateway(stack, {});
+    // Its byte bound per socket above what the count bound lets B's three subscriptions hold: this gateway's sockets end by count.
+    gateway = await startExtraGateway(stack, {}, undefined, 0, { limits: { socketBufferBytes: 64 * 1024 ** 2 } });
     bus = createEventBus(stack.config.redis);
     redis = new Redis(stack.config.redis.url);
   });
@@ -155,7 +156,7 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
           .map((event) => event.progress);
         expect(nexts).toEqual([...Array(nexts.length).keys()]);
         expect(nexts.length).toBeLessThan(publishedToB);
-        expect(endingOf(id)).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER' } }] });
+        expect(endingOf(id)).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER', bufferSize: relayBufferEvents } }] });
       }
       // Only the subscriptions ended: the socket stays open for new ones.
       expect(b.readyState).toBe(WebSocket.OPEN);
@@ -163,6 +164,116 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
       await bClosed;
     } finally {
       sendSpy.mockRestore();
+    }
+  });
+
+  it('a stalled socket holds at most its byte bound of relayed events over all its subscriptions (SLOW_CONSUMER before any count bound), while another tenant keeps receiving every event', async () => {
+    // A gateway whose sockets may hold 256 KiB each: eight of these events, far below 3 × 256 of them.
+    const socketBufferBytes = 256 * 1024;
+    const bounded = await startExtraGateway(stack, {}, undefined, 0, { limits: { socketBufferBytes } });
+    const gatewayPort = new URL(bounded.graphqlUrl).port;
+    const bJob = randomUUID();
+    const aJob = randomUUID();
+    // What the gateway holds for B, read from its own structures after each event it queues or
+    // writes: B's events waiting in the relay queues, and what B's socket has not taken yet.
+    const queues = new Set<BoundedEventQueue<unknown>>();
+    const serverSockets = new Set<WebSocket>();
+    const queuedForB = () => {
+      let bytes = 0;
+      for (const queue of queues) {
+        for (const item of (queue as unknown as { items: unknown[] }).items) {
+          // The gateway's relay queues hold results as the client gets them (`data.jobEvents`); a subgraph's, bus payloads.
+          const text = JSON.stringify(item);
+          if (text.includes(bJob) && text.includes('"jobEvents"')) bytes += Buffer.byteLength(text);
+        }
+      }
+      return bytes;
+    };
+    let heldForB = 0;
+    const sample = () => {
+      const unsent = [...serverSockets].reduce((max, socket) => Math.max(max, socket.bufferedAmount), 0);
+      heldForB = Math.max(heldForB, queuedForB() + unsent);
+    };
+    const originalPush = BoundedEventQueue.prototype.push;
+    const pushSpy = jest.spyOn(BoundedEventQueue.prototype, 'push').mockImplementation(function (this: BoundedEventQueue<unknown>, item: unknown) {
+      queues.add(this);
+      originalPush.call(this, item);
+      sample();
+    });
+    const originalSend = WebSocket.prototype.send;
+    const sendSpy = jest.spyOn(WebSocket.prototype, 'send').mockImplementation(function (this: WebSocket, ...args: Parameters<WebSocket['send']>) {
+      originalSend.apply(this, args);
+      const tcp = (this as unknown as { _socket?: { localPort?: number } })._socket;
+      if (String(tcp?.localPort) === gatewayPort && String(args[0]).includes(bJob)) {
+        serverSockets.add(this);
+        sample();
+      }
+    });
+    try {
+      const a = connectSubscriptions(bounded.graphqlUrl, { authorization: `Bearer ${await acme.token('viewer')}` });
+      clients.push(a);
+      await a.connected;
+      const aEvents = new CollectedSubscription<JobEventsData>(a.client, { query: jobEventsSubscription });
+
+      const b = await rawSocket(bounded.graphqlUrl);
+      const bMessages: ServerMessage[] = [];
+      b.on('message', (data) => bMessages.push(JSON.parse(String(data)) as ServerMessage));
+      b.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await globex.token('viewer')}` } }));
+      while (!bMessages.some((m) => m.type === 'connection_ack')) await sleep(20);
+      for (const id of stalledIds) b.send(JSON.stringify({ type: 'subscribe', id, payload: { query: jobEventsSubscription } }));
+      const marker = randomUUID();
+      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data?: JobEventsData }).data?.jobEvents.jobId === marker);
+      while (!stalledIds.every(sawMarker)) {
+        await bus.publish(globex.id, 'jobs', jobEvent(marker, -1, 'marker'));
+        await sleep(100);
+      }
+      while ((await subscribersOf(acme)) === 0) await sleep(20);
+      b.pause();
+
+      const phase = 'p'.repeat(phaseBytes);
+      let publishedToB = 0;
+      let publishedToA = 0;
+      // The kernel's socket buffers, then the byte bound, with a round to spare: far fewer than the count bounds would let through.
+      const bound = Math.ceil((kernelBufferMax('tcp_rmem') + kernelBufferMax('tcp_wmem') + socketBufferBytes) / phaseBytes) + 2 * eventsPerRound;
+      while ((await subscribersOf(globex)) > 0) {
+        if (publishedToB > bound) break;
+        for (let i = 0; i < eventsPerRound; i++) await bus.publish(globex.id, 'jobs', jobEvent(bJob, publishedToB++, phase));
+        await bus.publish(acme.id, 'jobs', jobEvent(aJob, publishedToA++, 'a'));
+        const expected = publishedToA;
+        await aEvents.until((results) => results.length >= expected);
+      }
+      expect(publishedToB).toBeLessThanOrEqual(bound);
+      expect(await subscribersOf(globex)).toBe(0);
+      // A got every one of its events, in order, and is still subscribed.
+      expect(aEvents.results.map((r) => r.data?.jobEvents.progress)).toEqual([...Array(publishedToA).keys()]);
+      expect(await subscribersOf(acme)).toBe(1);
+
+      // The gateway held B's events (queued, and unsent on its socket) up to the bound and no more:
+      // the bound's bytes are the events as JSON; each of the three unsent ones also carries its
+      // graphql-ws envelope and frame header.
+      expect(heldForB).toBeGreaterThan(socketBufferBytes / 2);
+      expect(heldForB).toBeLessThanOrEqual(socketBufferBytes + stalledIds.length * 256);
+
+      // B reads again: each subscription's events in order, none skipped, then SLOW_CONSUMER naming the byte bound.
+      b.resume();
+      const endingOf = (id: string) => bMessages.find((m) => m.id === id && (m.type === 'error' || m.type === 'complete'));
+      while (!stalledIds.every(endingOf)) await sleep(50);
+      for (const id of stalledIds) {
+        const nexts = bMessages
+          .filter((m) => m.id === id && m.type === 'next')
+          .map((m) => (m.payload as { data: JobEventsData }).data.jobEvents)
+          .filter((event) => event.jobId === bJob)
+          .map((event) => event.progress);
+        expect(nexts).toEqual([...Array(nexts.length).keys()]);
+        expect(endingOf(id)).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER', bufferBytes: socketBufferBytes } }] });
+      }
+      expect(b.readyState).toBe(WebSocket.OPEN);
+      b.close();
+    } finally {
+      pushSpy.mockRestore();
+      sendSpy.mockRestore();
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await bounded.close();
     }
   });
 });

@@ -27,6 +27,7 @@ import { localSubscriptionSlots, SharedSubscriptionSlots, type SubscriptionSlots
 import { BoundedCounter } from '../pipeline/bounded-counter';
 import { maxUnauthenticatedSocketsPerAddress, RefusalLogThrottle } from './subscription-limits';
 import { codesOf, SubscriptionMetrics } from './subscription-metrics';
+import { defaultSocketBufferBytes } from './socket-event-bytes';
 import { UpstreamConnections } from './upstream-connections';
 import { assertVariablesCoerce, relayedDocumentText, rootFieldOf } from './relayed-operation';
 
@@ -57,6 +58,12 @@ export interface SubscriptionGatewayOptions {
   recordRequest?: (observation: RequestObservation) => void;
   /** Sockets one client address may hold before their connection_init is accepted (default maxUnauthenticatedSocketsPerAddress). */
   pendingSocketsPerAddress?: number | undefined;
+  /**
+   * Bytes of relayed events one client socket may hold unread in the gateway, over all its
+   * subscriptions (default defaultSocketBufferBytes); past it the subscription whose event does not
+   * fit ends with SLOW_CONSUMER, as one more than its count behind does.
+   */
+  socketBufferBytes?: number | undefined;
   /** The client a socket's upgrade request comes from, through the trusted proxies (request-facts.ts). */
   clientAddress: ClientAddressOf;
 }
@@ -260,7 +267,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
           const publicUrl = options.publicUrl ?? `http://${ctx.extra.request.headers.host ?? 'localhost'}`;
           const session: Session = {
             connection,
-            upstream: new UpstreamConnections(endpoints, connection.principal, options.sign, publicUrl, options.tls),
+            upstream: new UpstreamConnections(endpoints, connection.principal, options.sign, publicUrl, options.tls, options.socketBufferBytes ?? defaultSocketBufferBytes),
             expiry: undefined,
             recheck: undefined,
             operations: new Map(),

@@ -4,9 +4,10 @@ import { createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import WebSocket, { type ClientOptions } from 'ws';
 import { internalContextHeader, type InternalContextSigner, type Principal } from '@tessera/auth';
 import { errors, isErrorCode } from '@tessera/errors';
-import { BoundedEventQueue } from '@tessera/events';
+import { BoundedEventQueue, slowConsumerBytesError } from '@tessera/events';
 import type { SubgraphConnectionParams, TlsIdentity } from '@tessera/service-kit';
 import { subgraphTlsOptions } from '../subgraph-tls';
+import { releasedOnNext, SocketEventBytes, type WeighedEvent } from './socket-event-bytes';
 
 export type RelayedResult = FormattedExecutionResult<Record<string, unknown>, unknown>;
 
@@ -18,10 +19,14 @@ const relayBufferSize = 256;
  * subscription routed there and shared by the following ones, each over mutual TLS (the gateway's
  * client certificate, the subgraph's name checked) with a freshly minted internal context for this
  * client's principal and that subgraph (the same signer as HTTP). Closed with the client.
+ * The events relayed to the client socket and not yet taken by it are bounded in bytes too
+ * (`maxBufferedBytes`, over all its subscriptions), as well as per subscription in events.
  */
 export class UpstreamConnections {
   private readonly clients = new Map<string, Client>();
   private closed = false;
+  /** Bytes of relayed events this client socket holds in the gateway. */
+  readonly buffered: SocketEventBytes;
 
   constructor(
     private readonly endpoints: ReadonlyMap<string, string>,
@@ -29,27 +34,43 @@ export class UpstreamConnections {
     private readonly sign: InternalContextSigner,
     private readonly publicUrl: string,
     private readonly tls: TlsIdentity,
-  ) {}
+    maxBufferedBytes: number,
+  ) {
+    this.buffered = new SocketEventBytes(maxBufferedBytes);
+  }
 
   /** Starts `payload` on `subgraph`; the iterator's `return()` sends `complete` upstream. */
   relay(subgraph: string, payload: SubscribePayload, onEnd: () => void): AsyncIterableIterator<RelayedResult> {
     if (this.closed) throw errors.unavailable('The connection is closing.');
     const client = this.clientFor(subgraph);
     let dispose: (() => void) | undefined;
-    const results = new BoundedEventQueue<RelayedResult>({
+    const buffered = this.buffered;
+    const results = new BoundedEventQueue<WeighedEvent<RelayedResult>>({
       capacity: relayBufferSize,
       overflow: 'error',
       onEnd: () => {
         dispose?.();
         onEnd();
       },
+      onDiscard: (events) => {
+        for (const event of events) buffered.release(event.bytes);
+      },
     });
     dispose = client.subscribe(payload, {
-      next: (result) => results.push(result),
+      next: (result) => {
+        if (results.isEnded) return;
+        // As the client will get it (graphql-ws writes the result as JSON in its `next` message).
+        const bytes = Buffer.byteLength(JSON.stringify(result));
+        // Over the socket's bound this subscription ends as over its count: what it holds is given back.
+        if (!buffered.take(bytes)) return results.abandon(slowConsumerBytesError(buffered.maxBytes));
+        results.push({ value: result, bytes });
+        // Pushed onto a full queue: it ended (SLOW_CONSUMER) without taking this event.
+        if (results.isEnded) buffered.release(bytes);
+      },
       error: (error) => results.fail(relayError(subgraph, error)),
       complete: () => results.end(),
     });
-    return results;
+    return releasedOnNext(results, buffered);
   }
 
   async close(): Promise<void> {

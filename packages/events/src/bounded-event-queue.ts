@@ -10,11 +10,13 @@ import { TesseraError } from '@tessera/errors';
  */
 export type OverflowPolicy = 'error' | 'drop-oldest';
 
-export interface BoundedQueueOptions {
+export interface BoundedQueueOptions<T = unknown> {
   capacity: number;
   overflow: OverflowPolicy;
   /** Called once when the queue ends (return(), overflow error, close): releases the Redis channel. */
   onEnd: () => void;
+  /** Called with buffered events that will never be delivered (overflow, return(), abandon()): lets an owner that weighs them give their room back. */
+  onDiscard?: (items: T[]) => void;
 }
 
 export function slowConsumerError(capacity: number): TesseraError {
@@ -22,6 +24,15 @@ export function slowConsumerError(capacity: number): TesseraError {
     'SERVICE_UNAVAILABLE',
     `The subscriber fell more than ${capacity} events behind and the subscription was closed; subscribe again.`,
     { reason: 'SLOW_CONSUMER', bufferSize: capacity },
+  );
+}
+
+/** The same end when what a subscriber's socket holds passes a bound in bytes rather than in events. */
+export function slowConsumerBytesError(maxBytes: number): TesseraError {
+  return new TesseraError(
+    'SERVICE_UNAVAILABLE',
+    `The subscriber left more than ${maxBytes} bytes of events unread on its connection and the subscription was closed; subscribe again.`,
+    { reason: 'SLOW_CONSUMER', bufferBytes: maxBytes },
   );
 }
 
@@ -36,7 +47,7 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   private ended = false;
   dropped = 0;
 
-  constructor(private readonly options: BoundedQueueOptions) {}
+  constructor(private readonly options: BoundedQueueOptions<T>) {}
 
   get isEnded(): boolean {
     return this.ended;
@@ -52,12 +63,11 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
     }
     if (this.items.length >= this.options.capacity) {
       if (this.options.overflow === 'drop-oldest') {
-        this.items.shift();
+        const oldest = this.items.shift() as T;
+        this.options.onDiscard?.([oldest]);
         this.dropped += 1;
       } else {
-        // Buffered events are discarded too: the consumer is told at once, not after draining.
-        this.items.length = 0;
-        this.fail(slowConsumerError(this.options.capacity));
+        this.abandon(slowConsumerError(this.options.capacity));
         return;
       }
     }
@@ -75,6 +85,16 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
       this.failure = undefined;
       waiting.reject(error);
     }
+  }
+
+  /**
+   * Ends the stream with `error` at once: buffered events are discarded, so the consumer is told
+   * now rather than after draining (overflow, or a bound its owner keeps, such as bytes).
+   */
+  abandon(error: unknown): void {
+    if (this.ended) return;
+    this.discardBuffered();
+    this.fail(error);
   }
 
   /** Ends the stream normally: buffered events are still delivered, then done. */
@@ -102,7 +122,7 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   return(): Promise<IteratorResult<T>> {
-    this.items.length = 0;
+    this.discardBuffered();
     this.failure = undefined;
     this.end();
     return Promise.resolve({ value: undefined, done: true });
@@ -115,6 +135,11 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
 
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
+  }
+
+  private discardBuffered(): void {
+    const discarded = this.items.splice(0);
+    if (discarded.length > 0) this.options.onDiscard?.(discarded);
   }
 
   private finish(): void {

@@ -1,4 +1,4 @@
-import { BoundedEventQueue } from '../src/bounded-event-queue';
+import { BoundedEventQueue, slowConsumerBytesError } from '../src/bounded-event-queue';
 
 function queue(capacity: number, overflow: 'error' | 'drop-oldest') {
   const ends: number[] = [];
@@ -47,5 +47,24 @@ describe('BoundedEventQueue', () => {
     q.push(1);
     expect(await q.next()).toEqual({ value: undefined, done: true });
     expect(ends).toHaveLength(1);
+  });
+
+  it('hands every event it will never deliver to onDiscard (overflow, drop-oldest, abandon, return), and abandon() ends at once with its error', async () => {
+    const discarded: number[][] = [];
+    const make = (overflow: 'error' | 'drop-oldest') => new BoundedEventQueue<number>({ capacity: 2, overflow, onEnd: () => undefined, onDiscard: (items) => void discarded.push(items) });
+    const overflowing = make('error');
+    for (const i of [1, 2, 3]) overflowing.push(i);
+    const dropping = make('drop-oldest');
+    for (const i of [4, 5, 6]) dropping.push(i);
+    const abandoned = make('error');
+    for (const i of [7, 8]) abandoned.push(i);
+    abandoned.abandon(slowConsumerBytesError(1024));
+    const returned = make('error');
+    returned.push(9);
+    await returned.return();
+    expect(discarded).toEqual([[1, 2], [4], [7, 8], [9]]);
+    // Not after the buffered events: at once, with the byte bound named.
+    await expect(abandoned.next()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: { reason: 'SLOW_CONSUMER', bufferBytes: 1024 } });
+    expect(await abandoned.next()).toEqual({ value: undefined, done: true });
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -492,6 +492,96 @@ describe('models: serving fast path', () => {
       expect(await auditedCalls(globex, globexVersion.id)).toBe(globexRun.answered + 1);
     } finally {
       await replicaC.close();
+      await runtime.close();
+      await relay.off();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('logs left by dead processes during an outage count in the backlog bound (in all and per tenant): the log directory stays under the bound, and all is admitted again once they are written', async () => {
+    const [scientist, otherScientist] = await Promise.all([acme.token('data_scientist'), globex.token('data_scientist')]);
+    const acmeModel = await newModel(stack, scientist, 'leftover');
+    const acmeVersion = await uploadVersion(stack, scientist, acmeModel, pick(0));
+    const globexModel = await newModel(stack, otherScientist, 'leftover');
+    await uploadVersion(stack, otherScientist, globexModel, pick(2));
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-prediction-log-test-'));
+    const { relay, runtime } = await throughRelay();
+    const [perTenant, bound] = [1_000, 2_000];
+    const principal: Principal = { kind: 'user', subject: 'crashed-caller', tenantId: acme.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    // The models service's log directory for this deployment (a subdirectory per key prefix).
+    const logDirectory = join(directory, stack.platform.runtimes.models.config.redis.keyPrefix);
+    const directoryBytes = () => readdirSync(logDirectory).reduce((sum, name) => sum + statSync(join(logDirectory, name)).size, 0);
+    let replicaC: ModelServing | undefined;
+    try {
+      await relay.off();
+      // What processes that crashed during the outage left: acme's calls, past acme's share, in two logs.
+      const deadLogs = [new PredictionLog(logDirectory), new PredictionLog(logDirectory)];
+      for (const [index, dead] of deadLogs.entries()) {
+        for (let i = 0; i < 4; i++) dead.append({ at: Date.now(), tenantId: acme.id, modelId: acmeModel, versionId: acmeVersion.id, rows: 1, batchSize: 1, latencyMs: 3, ok: true, subject: principal.subject, principal: i === 0 ? principal : undefined });
+        dead.close(false);
+        expect(readdirSync(logDirectory).filter((name) => name.includes(deadLogs[index]!.logId)).length).toBe(1);
+      }
+      const leftover = directoryBytes();
+      expect(leftover).toBeGreaterThan(perTenant);
+      expect(leftover).toBeLessThan(bound);
+
+      // The next process on that directory, while the database is still out: its replay at start fails.
+      replicaC = createModelServing({ ...stack.platform.runtimes.models, scopes: runtime.scopes }, { stats: { logDirectory: directory, flushIntervalMs: 3_600_000, recoverIntervalMs: 3_600_000, maxBacklogBytes: bound, maxBacklogBytesPerTenant: perTenant } });
+      const runsOnC: string[] = [];
+      const predictOnPools = replicaC.pools.predict.bind(replicaC.pools) as (request: PredictRequest) => ReturnType<ModelServing['pools']['predict']>;
+      replicaC.pools.predict = ((request: PredictRequest) => {
+        runsOnC.push(request.tenantId);
+        return predictOnPools(request);
+      }) as ModelServing['pools']['predict'];
+      const serving = replicaC;
+      const predictOnC = async (tenant: TestTenant, modelId: string): Promise<{ answered: number } | { code: string | undefined; limit: unknown }> => {
+        const caller: Principal = { kind: 'user', subject: 'replica-c-viewer', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+        const scope = await stack.platform.runtimes.models.scopes.forPrincipal(caller);
+        try {
+          const prediction = await new PredictionService(scope, serving, defaultModelsConfig).predict(byVersion(modelId, 1));
+          return { answered: outputNumbers(prediction.outputs[0]!.values)[0]! };
+        } catch (error) {
+          const refusal = error as { code?: string; extensions?: Record<string, unknown> };
+          return { code: refusal.code, limit: refusal.extensions?.['limit'] };
+        }
+      };
+      await replicaC.stats.recover();
+      // Everything in the directory that is not written counts: the dead processes' logs in all, acme's lines in them for acme.
+      expect(replicaC.stats.backlog.held()).toBe(leftover);
+      expect(replicaC.stats.backlog.held(acme.id)).toBe(leftover);
+      expect(replicaC.stats.backlog.held(globex.id)).toBe(0);
+      // acme's share is taken by its calls in the dead processes' logs: refused before anything runs.
+      expect(await predictOnC(acme, acmeModel)).toEqual({ code: 'RATE_LIMITED', limit: 'inferenceStatsLogPerTenant' });
+      // globex is served only within what the leftover leaves of the bound.
+      let answered = 0;
+      let refusal: unknown;
+      for (let i = 0; i < 50 && refusal === undefined; i++) {
+        const outcome = await predictOnC(globex, globexModel);
+        if ('answered' in outcome) answered += 1;
+        else refusal = outcome;
+      }
+      expect(refusal).toEqual({ code: 'SERVICE_UNAVAILABLE', limit: 'inferenceStatsLog' });
+      expect(answered).toBeGreaterThan(0);
+      expect(runsOnC).toEqual(Array<string>(answered).fill(globex.id));
+      // The directory holds at most the bound and the one line admitted just under it.
+      const lineBytes = 400;
+      expect(directoryBytes()).toBeLessThan(bound + lineBytes);
+      expect(replicaC.stats.backlog.held()).toBe(directoryBytes());
+
+      // The database is back: the dead logs are replayed and removed, the live lines written; all are admitted again.
+      await relay.on();
+      await replicaC.stats.recover();
+      await replicaC.stats.flush({ closeAll: true });
+      expect(deadLogs.flatMap((dead) => readdirSync(logDirectory).filter((name) => name.includes(dead.logId)))).toEqual([]);
+      expect(replicaC.stats.backlog.held()).toBe(0);
+      expect(replicaC.stats.backlog.held(acme.id)).toBe(0);
+      expect(await predictOnC(acme, acmeModel)).toEqual({ answered: 1 });
+      await replicaC.stats.flush({ closeAll: true });
+      expect(await statsOf(acme, acmeModel)).toEqual({ calls: 2 * 4 + 1, errors: 0 });
+      expect(await auditedCalls(acme, acmeVersion.id)).toBe(2 * 4 + 1);
+      expect(await statsOf(globex, globexModel)).toEqual({ calls: answered, errors: 0 });
+    } finally {
+      await replicaC?.close();
       await runtime.close();
       await relay.off();
       rmSync(directory, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import type { Logger } from '@tessera/config';
 import type { TenantScopeFactory } from '@tessera/tenancy';
 import { addCall, addToTally, mergeDelta, mergeTally, minuteOf, readMark, writeAggregate, type AuditTally, type StatsDelta } from './prediction-aggregate';
 import { PredictionBacklog } from './prediction-backlog';
-import { orphanedLogs, PredictionLog, readLog, removeFile, type LoggedCall } from './prediction-log';
+import { orphanedLogs, otherLogsBytes, PredictionLog, readLog, removeFile, type LoggedCall } from './prediction-log';
 import { isTenantRefusal } from './tenant-write-refusal';
 
 /** One predict call that reached an inference pool, as the models subgraph saw it. */
@@ -30,7 +30,10 @@ export interface InferenceStatsOptions {
    * with backoff, however long it lasts: the log's bound (`maxBacklogBytes`) holds the disk then.
    */
   maxRetryAgeMs: number;
-  /** Bytes of log lines not yet in MySQL this process may hold before predicts are refused (default 1 GiB). */
+  /**
+   * Bytes of the log directory not yet in MySQL (this process's log and those other processes
+   * left there) before predicts are refused (default 1 GiB).
+   */
   maxBacklogBytes?: number;
   /** Of which one tenant's may take at most this many (default a quarter of `maxBacklogBytes`). */
   maxBacklogBytesPerTenant?: number;
@@ -62,7 +65,8 @@ export interface InferenceStatsOptions {
  * A database outage loses nothing either: what could not be written is kept and retried (a
  * tenant's attempts back off up to a minute apart) until it is; only a tenant that refuses the
  * write itself is given up, after `maxRetryAgeMs`. Meanwhile the bytes of unwritten log lines are
- * counted (`backlog`), and predicts are refused before they run once they reach the bound.
+ * counted (`backlog`: this process's and the logs dead processes left in the directory), and
+ * predicts are refused before they run once they reach the bound.
  */
 export class InferenceStatsRecorder {
   private deltas = new Map<string, StatsDelta>();
@@ -76,8 +80,10 @@ export class InferenceStatsRecorder {
   private readonly marksCleaned = new Map<string, number>();
   /** Tenants whose last writes failed: how many times in a row, and when the next try is due. */
   private readonly failing = new Map<string, { failures: number; retryAt: number }>();
-  /** Bytes of this process's log whose calls are not in MySQL yet (predict admission checks it). */
+  /** Bytes of the log directory whose calls are not in MySQL yet (predict admission checks it). */
   readonly backlog: PredictionBacklog;
+  /** Per dead process's log still on disk: the bytes of each tenant's lines in it that a replay could not write. */
+  private readonly leftoverByLog = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly scopes: TenantScopeFactory,
@@ -86,7 +92,13 @@ export class InferenceStatsRecorder {
   ) {
     this.log = options.logDirectory === false ? undefined : new PredictionLog(options.logDirectory);
     const maxBytes = options.maxBacklogBytes ?? 1024 * 1024 ** 2;
-    this.backlog = new PredictionBacklog({ maxBytes, maxBytesPerTenant: Math.min(maxBytes, options.maxBacklogBytesPerTenant ?? Math.floor(maxBytes / 4)) });
+    this.backlog = new PredictionBacklog({
+      maxBytes,
+      maxBytesPerTenant: Math.min(maxBytes, options.maxBacklogBytesPerTenant ?? Math.floor(maxBytes / 4)),
+      ownLogBytes: () => this.log?.bytes ?? 0,
+    });
+    // Before the first predict: the logs left here count from the start, read or not (the replay at start is asynchronous).
+    this.measureLeftover();
     this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
     this.timer.unref();
     if (this.log) {
@@ -194,6 +206,21 @@ export class InferenceStatsRecorder {
       }
     }
     this.log?.release(this.lowestPendingSeq());
+    this.measureLeftover();
+  }
+
+  /**
+   * Gives the backlog what the other logs in the directory hold: their bytes on disk (whoever
+   * wrote them, whether a replay read them yet or not), and per tenant the lines that replays read
+   * and could not write. Between replays this also follows another live process's log growing.
+   */
+  private measureLeftover(): void {
+    if (!this.log) return;
+    const byTenant = new Map<string, number>();
+    for (const tenants of this.leftoverByLog.values()) {
+      for (const [tenantId, bytes] of tenants) byTenant.set(tenantId, (byTenant.get(tenantId) ?? 0) + bytes);
+    }
+    this.backlog.setLeftover({ bytes: otherLogsBytes(this.log.directory, this.log.logId), byTenant });
   }
 
   private async writeTenant(tenantId: string, deltas: StatsDelta[], tallies: AuditTally[]): Promise<void> {
@@ -220,8 +247,12 @@ export class InferenceStatsRecorder {
 
   private async recoverNow(): Promise<void> {
     if (!this.log) return;
-    for (const orphan of orphanedLogs(this.log.directory, this.log.logId, this.options.staleLogAfterMs ?? 120_000)) {
-      const { calls, damaged } = await readLog(orphan.files);
+    const orphans = orphanedLogs(this.log.directory, this.log.logId, this.options.staleLogAfterMs ?? 120_000);
+    // A log no longer there was replayed and removed (by another process): none of its lines is owed here.
+    for (const logId of this.leftoverByLog.keys()) if (!orphans.some((orphan) => orphan.logId === logId)) this.leftoverByLog.delete(logId);
+    this.measureLeftover();
+    for (const orphan of orphans) {
+      const { calls, damaged, bytesByTenant } = await readLog(orphan.files);
       if (damaged > 0) this.logger.warn('prediction log lines damaged; skipped', { logId: orphan.logId, damaged });
       const byTenant = new Map<string, LoggedCall[]>();
       for (const call of calls) {
@@ -231,21 +262,32 @@ export class InferenceStatsRecorder {
       }
       let complete = true;
       const givenUp: Array<{ tenantId: string; lines: number }> = [];
+      // What each tenant still owes in this log: a tenant whose lines are written (or given up) owes nothing more.
+      const owed = new Map(bytesByTenant);
       for (const [tenantId, tenantCalls] of byTenant) {
         try {
           await this.replayTenant(orphan.logId, tenantId, tenantCalls);
+          owed.delete(tenantId);
         } catch (error) {
           const newest = highest(tenantCalls, (call) => call.at);
           // Only a tenant that refuses the write itself (suspended, erased) for longer than the retry
           // age is given up, like live data; an unreachable database keeps the log for the next pass.
           const refused = isTenantRefusal(error);
-          if (refused && newest < Date.now() - this.options.maxRetryAgeMs) givenUp.push({ tenantId, lines: tenantCalls.length });
-          else complete = false;
+          if (refused && newest < Date.now() - this.options.maxRetryAgeMs) {
+            givenUp.push({ tenantId, lines: tenantCalls.length });
+            owed.delete(tenantId);
+          } else complete = false;
           this.logger.warn('prediction log replay failed for a tenant', { tenantId, logId: orphan.logId, tenantRefused: refused, error: error instanceof Error ? error.message : String(error) });
         }
       }
-      if (!complete) continue;
+      if (!complete) {
+        this.leftoverByLog.set(orphan.logId, owed);
+        this.measureLeftover();
+        continue;
+      }
       for (const file of orphan.files) removeFile(file);
+      this.leftoverByLog.delete(orphan.logId);
+      this.measureLeftover();
       // Lines past the marks of these tenants were never counted nor audited, and their files are gone now.
       for (const lost of givenUp) this.logger.error('prediction log lines given up: the tenant refused the write for longer than the retry age', { ...lost, logId: orphan.logId, maxRetryAgeMs: this.options.maxRetryAgeMs });
     }

@@ -37,10 +37,15 @@ interface Segment {
   path: string;
   /** Highest sequence number written to it (0: none yet). */
   maxSeq: number;
+  /** Bytes appended to it. */
+  bytes: number;
 }
 
 /** Lines per segment before a new one is started (about 200 bytes a line). */
 const segmentLines = 20_000;
+
+/** `<pid>-<logId>-<segment>.log` */
+const logFileName = /^(\d+)-([0-9a-f-]{36})-(\d+)\.log$/;
 
 export class PredictionLog {
   readonly logId = randomUUID();
@@ -61,9 +66,22 @@ export class PredictionLog {
     const line: Line = [seq, call.at, call.tenantId, call.modelId, call.versionId, call.rows, call.batchSize, call.latencyMs, call.ok ? 1 : 0, call.subject, call.principal ?? null];
     const text = `${JSON.stringify(line)}\n`;
     writeSync(this.fd, text);
-    this.segments[this.segments.length - 1]!.maxSeq = seq;
+    const bytes = Buffer.byteLength(text);
+    const live = this.segments[this.segments.length - 1]!;
+    live.maxSeq = seq;
+    live.bytes += bytes;
     if (++this.linesInSegment >= segmentLines) this.rotate();
-    return { seq, bytes: Buffer.byteLength(text) };
+    return { seq, bytes };
+  }
+
+  /**
+   * Bytes this log's files take: its unwritten lines, and the written ones that share a segment
+   * with a line not written yet (a segment goes only once all of it is in MySQL).
+   */
+  get bytes(): number {
+    let bytes = 0;
+    for (const segment of this.segments) bytes += segment.bytes;
+    return bytes;
   }
 
   /** The last sequence number written. */
@@ -104,7 +122,7 @@ export class PredictionLog {
 
   private openSegment(): number {
     const path = join(this.directory, `${process.pid}-${this.logId}-${++this.segmentNumber}.log`);
-    this.segments.push({ path, maxSeq: 0 });
+    this.segments.push({ path, maxSeq: 0, bytes: 0 });
     this.linesInSegment = 0;
     return openSync(path, 'a', 0o600);
   }
@@ -136,7 +154,7 @@ export function orphanedLogs(directory: string, ownLogId: string, staleAfterMs: 
   }
   const byLog = new Map<string, { pid: number; files: string[]; newest: number }>();
   for (const name of names) {
-    const match = /^(\d+)-([0-9a-f-]{36})-(\d+)\.log$/.exec(name);
+    const match = logFileName.exec(name);
     if (!match || match[2] === ownLogId) continue;
     const path = join(directory, name);
     let mtime = 0;
@@ -156,10 +174,36 @@ export function orphanedLogs(directory: string, ownLogId: string, staleAfterMs: 
     .map(([logId, log]) => ({ logId, files: log.files.sort((a, b) => segmentOf(a) - segmentOf(b)) }));
 }
 
-/** A log as read back: its calls in order, and how many lines were damaged (skipped). */
+/**
+ * Bytes of the prediction log files in `directory` other than those of `ownLogId`: logs of dead
+ * processes not replayed yet, and those of any other process writing there. Read from the files
+ * themselves (a directory listing and a stat each), so a log no process has read yet counts too.
+ */
+export function otherLogsBytes(directory: string, ownLogId: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return 0;
+  }
+  let bytes = 0;
+  for (const name of names) {
+    const match = logFileName.exec(name);
+    if (!match || match[2] === ownLogId) continue;
+    try {
+      bytes += statSync(join(directory, name)).size;
+    } catch {
+      // removed meanwhile (replayed by another process)
+    }
+  }
+  return bytes;
+}
+
+/** A log as read back: its calls in order, how many lines were damaged (skipped), and each tenant's bytes of lines. */
 export interface ReadLog {
   calls: LoggedCall[];
   damaged: number;
+  bytesByTenant: Map<string, number>;
 }
 
 /** Lines parsed between two yields to the event loop (a log can hold hundreds of thousands). */
@@ -172,6 +216,7 @@ const linesPerTurn = 5_000;
  */
 export async function readLog(files: string[]): Promise<ReadLog> {
   const calls: LoggedCall[] = [];
+  const bytesByTenant = new Map<string, number>();
   let damaged = 0;
   for (const file of files) {
     let text: string;
@@ -184,8 +229,10 @@ export async function readLog(files: string[]): Promise<ReadLog> {
     for (const raw of text.split('\n')) {
       if (raw === '') continue;
       const call = parseLine(raw);
-      if (call) calls.push(call);
-      else damaged += 1;
+      if (call) {
+        calls.push(call);
+        bytesByTenant.set(call.tenantId, (bytesByTenant.get(call.tenantId) ?? 0) + Buffer.byteLength(raw) + 1);
+      } else damaged += 1;
       if (++sinceTurn >= linesPerTurn) {
         sinceTurn = 0;
         await nextTurn();
@@ -193,7 +240,7 @@ export async function readLog(files: string[]): Promise<ReadLog> {
     }
     await nextTurn();
   }
-  return { calls, damaged };
+  return { calls, damaged, bytesByTenant };
 }
 
 function parseLine(raw: string): LoggedCall | undefined {
