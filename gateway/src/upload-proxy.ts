@@ -63,9 +63,10 @@ export function uploadProxy(options: UploadProxyOptions) {
           const retryAfter = reply.headers['retry-after'];
           if (typeof retryAfter === 'string') res.setHeader('retry-after', retryAfter);
           // A refusal to retry later (429, 503: the subgraph holds no memory for it now) comes before
-          // any byte was read, and the client will send the whole body again: the rest is not
+          // any byte was read, and an upload the subgraph cut for taking too long (408: its hold on
+          // the upload memory is up) is one the client will send again too: the rest is not
           // drained, the connection is closed once the answer is out (closeOnUnreadBody).
-          const retryLater = reply.statusCode === 429 || reply.statusCode === 503;
+          const retryLater = reply.statusCode === 429 || reply.statusCode === 503 || reply.statusCode === 408;
           if (!req.complete && !retryLater) drainUnreadBody(req);
           reply.pipe(res);
           reply.on('end', () => {

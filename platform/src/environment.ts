@@ -209,6 +209,8 @@ const subgraphVariableGroups = {
   // What the models service holds for uploads it is receiving: their bytes (one tenant at most half) and the validation threads.
   modelUploads: z.object({
     MODEL_UPLOAD_MEMORY_BYTES: z.coerce.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).default(512 * 1024 * 1024),
+    // Longest an upload may hold its share of that memory before its whole body is in: 1 s to 24 h.
+    MODEL_UPLOAD_MEMORY_HOLD_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
     MODEL_VALIDATION_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   }),
   // How often the jobs service looks for unfinished rows no run holds any more (0: never), and how
@@ -362,8 +364,8 @@ function toCsvParsingOptions(parsed: z.infer<typeof subgraphVariableGroups.csvPa
   };
 }
 
-function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL_VALIDATION_THREADS: number }) {
-  return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, validationThreads: parsed.MODEL_VALIDATION_THREADS };
+function toModelUploadOptions(parsed: { MODEL_UPLOAD_MEMORY_BYTES: number; MODEL_UPLOAD_MEMORY_HOLD_MS: number; MODEL_VALIDATION_THREADS: number }) {
+  return { memoryBytes: parsed.MODEL_UPLOAD_MEMORY_BYTES, memoryHoldMs: parsed.MODEL_UPLOAD_MEMORY_HOLD_MS, validationThreads: parsed.MODEL_VALIDATION_THREADS };
 }
 
 /** A subgraph cuts a streamed upload idle for twice the gateway's idle timeout: the gateway, alive, always cuts first. */

@@ -16,6 +16,7 @@ import { modelNotFound } from './model-not-found';
 import { insertNextVersion } from './model-registry.service';
 import type { ModelsConfig } from './models-config';
 import { readExactly } from './read-exactly';
+import { holdUploadMemory, isUploadHoldCut } from './upload-hold';
 import type { OnnxValidator } from './onnx-validator';
 import type { UploadMemoryBudget } from './upload-memory-budget';
 import { modelKeys } from '../data/model-keys';
@@ -41,8 +42,9 @@ export interface ReceivedModelUpload {
  * The whole file is held in memory between 2's validation and storage: ONNX is one protobuf
  * message whose graph can only be checked once all of it is there (bounded by maxUploadBytes). In
  * the process that serves every tenant's predictions, that memory comes from `capacity.budget`,
- * reserved for the declared size before the first byte is read; a large file is validated on a
- * thread of `capacity.validator`, not on the event loop.
+ * reserved for the declared size before the first byte is read and held for at most
+ * `uploads.memoryHoldMs` until the body is in (a body still arriving then is cut, the upload left
+ * PENDING); a large file is validated on a thread of `capacity.validator`, not on the event loop.
  */
 /** What the models process holds once for every upload it receives. */
 export interface ModelUploadCapacity {
@@ -107,9 +109,12 @@ export class ModelUploadService {
   async receive(uploadId: string, body: Readable, contentLength: number | undefined): Promise<ReceivedModelUpload> {
     assertPermission(this.scope.principal, 'write');
     const { upload, release } = await this.claim(uploadId);
+    const hold = holdUploadMemory(this.config.uploads.memoryHoldMs);
     try {
       assertDeclaredLength(upload, contentLength);
-      const { bytes, info, sha256 } = await this.capacity.validator.validate(await readExactly(body, upload.declaredSize));
+      const received = await readExactly(body, upload.declaredSize, hold);
+      hold.stop();
+      const { bytes, info, sha256 } = await this.capacity.validator.validate(received);
       const keys = modelKeys(this.scope);
       const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await keys.forWriting(upload.modelId));
       release(); // the bytes are in storage and no longer held here
@@ -133,12 +138,20 @@ export class ModelUploadService {
       return { uploadId: upload.id, byteSize: upload.declaredSize, sha256, info };
     } catch (error) {
       release(); // the bytes are dropped: another upload may take their memory while this failure is recorded
+      if (isUploadHoldCut(error)) {
+        // Nothing was stored and the client may well send it again on a faster link: the upload
+        // goes back to PENDING (its storage reservation kept), and the rest of its body is not
+        // read (the route closes the connection).
+        await this.unclaim(upload.id);
+        throw error;
+      }
       body.resume(); // drain what the client still sends, so it reads our error instead of a reset
       await this.scope.bucket.remove(upload.objectKey).catch(() => undefined);
       await markStagedUploadFailed(this.scope, ModelUploadEntity, upload.id, error);
       await this.quotas.reservation(upload.id, 'storageBytes').release().catch(() => undefined);
       throw error;
     } finally {
+      hold.stop();
       release();
     }
   }
@@ -173,6 +186,11 @@ export class ModelUploadService {
       }
       throw error;
     }
+  }
+
+  /** RECEIVING → PENDING, for an upload given up before anything of it was stored (a model deleted meanwhile took the row along). */
+  private async unclaim(id: string): Promise<void> {
+    await this.scope.db((manager) => manager.getRepository(ModelUploadEntity).update({ id, status: 'RECEIVING' }, { status: 'PENDING', updatedAt: new Date() }));
   }
 
   /**
