@@ -1,6 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
-import { internalContextHeader } from '@tessera/auth';
+import { internalContextHeader, uploadBodyRefusedHeader } from '@tessera/auth';
 import { errors, type TesseraError } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
@@ -66,7 +66,14 @@ export function uploadProxy(options: UploadProxyOptions) {
           // any byte was read, and the client will send the whole body again: the rest is not
           // drained, the connection is closed once the answer is out (closeOnUnreadBody).
           const retryLater = reply.statusCode === 429 || reply.statusCode === 503;
-          if (!req.complete && !retryLater) drainUnreadBody(req);
+          // So is a body the subgraph refused from its first bytes (not CSV, say) and reads no
+          // further: draining it would hold the tenant's transfer slot for the whole file.
+          const bodyRefused = reply.headers[uploadBodyRefusedHeader] === '1';
+          const leaveUnread = retryLater || bodyRefused;
+          if (!req.complete && !leaveUnread) drainUnreadBody(req);
+          // Said in the answer, so the client does not send its next request on a connection that
+          // is about to be closed under it.
+          if (!req.complete && bodyRefused) res.setHeader('connection', 'close');
           reply.pipe(res);
           reply.on('end', () => {
             // Answered before the whole body came (a refused id): the rest is not wanted, and the
@@ -75,7 +82,7 @@ export function uploadProxy(options: UploadProxyOptions) {
             if (!req.complete) {
               req.unpipe(upstream);
               upstream.destroy();
-              if (!retryLater) req.resume();
+              if (!leaveUnread) req.resume();
             }
             resolve();
           });

@@ -1,7 +1,8 @@
 import type { Router } from 'express';
+import { uploadBodyRefusedHeader } from '@tessera/auth';
 import type { RouteTools } from '@tessera/service-kit';
 import type { DatasetsServiceConfig } from '../domain/datasets-config';
-import { DatasetUploadService } from '../domain/dataset-upload.service';
+import { DatasetUploadService, UploadRefusedEarly } from '../domain/dataset-upload.service';
 
 /**
  * PUT /internal/uploads/:uploadId — the bytes of a staged upload, as the gateway forwards them.
@@ -19,6 +20,12 @@ export function uploadRoutes(config: DatasetsServiceConfig) {
         const result = await service.receive(String(req.params['uploadId']), req, Number.isFinite(contentLength) ? contentLength : undefined);
         res.status(200).json({ data: result });
       } catch (error) {
+        if (error instanceof UploadRefusedEarly) {
+          // The rest of the body is not read, and the gateway stops reading it too (it drops this
+          // connection once the answer is out, so its unread bytes are never taken for a request).
+          res.setHeader(uploadBodyRefusedHeader, '1');
+          return tools.sendError(res, error.answer);
+        }
         tools.sendError(res, error);
       }
     });
