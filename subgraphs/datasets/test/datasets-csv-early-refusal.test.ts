@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
 const declared = 600 * MiB;
 /**
  * What a refused upload's client may have got to send: the part checked (a little over 1 MiB) and
- * what the buffers of two loopback connections held when reading stopped (4–9 MiB seen here; Linux
+ * what the buffers of two loopback connections held when reading stopped (3–10 MiB seen here; Linux
  * may grow a socket's receive buffer up to tcp_rmem's maximum, 32 MiB by default). Without the early
  * check it is all 600 MiB.
  */
@@ -69,7 +69,8 @@ const kinds: Array<{ kind: string; head: Buffer; filler: Buffer }> = [
  * A CSV upload whose first part already shows it is not valid CSV is refused while it streams, with
  * the error the check of the whole file gives: the client gets to send only a small prefix of
  * hundreds of megabytes, the spool holds nothing after, the upload ends FAILED with nothing stored
- * or counted, and the tenant's transfer slot (one here) is free for its next upload at once.
+ * or counted, and the tenant's transfer slot (one here) is free for its next upload as soon as the
+ * answer is out (each next upload in the loop needs it).
  */
 describe('datasets: a bad CSV upload is refused while it streams', () => {
   let stack: TestStack;

@@ -21,9 +21,11 @@ export function uploadRoutes(config: DatasetsServiceConfig) {
         res.status(200).json({ data: result });
       } catch (error) {
         if (error instanceof UploadRefusedEarly) {
-          // The rest of the body is not read, and the gateway stops reading it too (it drops this
-          // connection once the answer is out, so its unread bytes are never taken for a request).
+          // The gateway stops sending the rest once it has the answer (and stops reading it from a
+          // caller sending a large body). What it sent before is read and dropped after the answer,
+          // so this pooled connection is left at a request boundary for the next one.
           res.setHeader(uploadBodyRefusedHeader, '1');
+          res.once('finish', () => req.resume());
           return tools.sendError(res, error.answer);
         }
         tools.sendError(res, error);
