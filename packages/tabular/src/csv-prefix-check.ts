@@ -5,9 +5,17 @@ import { resolveCsvLimits, type CsvLimits } from './limits';
 const headAndFirstRows = 256 * 1024;
 
 /**
- * How much of a file CsvPrefixCheck looks at by default: enough for a header at its limits, the
+ * What CsvPrefixCheck looks at of a file whose lines are of a usual length: this much, to the end of
+ * the line it ends in. Its caller runs it on an event loop every tenant shares, where the validator
+ * costs about as much per byte as the full check (some MB/s), so a valid file pays for this much only.
+ */
+export const prefixCheckUsualBytes = 16 * 1024;
+
+/**
+ * The most of a file CsvPrefixCheck looks at by default: enough for a header at its limits, the
  * first rows, and a value one byte over `maxFieldBytes` (a binary file or a line with no break in it
- * is refused there), and no more — the rest is checked by the full pass, off the event loop.
+ * is refused there), and no more — the rest is checked by the full pass, off the event loop. Only a
+ * file still inside one line after `prefixCheckUsualBytes` is looked at that far.
  */
 export function defaultPrefixCheckBytes(limits: Partial<CsvLimits> = {}): number {
   return resolveCsvLimits(limits).maxFieldBytes + headAndFirstRows;
@@ -20,8 +28,8 @@ export function defaultPrefixCheckBytes(limits: Partial<CsvLimits> = {}): number
  * (the validator gives the same error however the file is cut into chunks), so it is the error the
  * full check of the whole file gives: not UTF-8, a bad header, a row with the wrong number of fields,
  * malformed quoting, a value over its limit. What only the end of the file decides (no data rows, a
- * quote never closed, the row count) is left to the full check. Past `prefixBytes` it stops and
- * holds nothing more.
+ * quote never closed, the row count) is left to the full check. It stops at the first line break
+ * after `usualBytes`, or at `prefixBytes`, and holds nothing more.
  *
  * Call `check` with each chunk in order, waiting for the previous one; then `dispose`.
  */
@@ -34,6 +42,7 @@ export class CsvPrefixCheck {
   constructor(
     limits: Partial<CsvLimits>,
     readonly prefixBytes: number = defaultPrefixCheckBytes(limits),
+    readonly usualBytes: number = prefixCheckUsualBytes,
   ) {
     this.validator = prefixBytes > 0 ? new CsvStreamValidator(resolveCsvLimits(limits), { onRow: () => undefined }) : undefined;
   }
@@ -51,7 +60,17 @@ export class CsvPrefixCheck {
   check(chunk: Uint8Array): Promise<void> | undefined {
     const validator = this.validator;
     if (!validator) return undefined;
-    const part = chunk.subarray(0, this.prefixBytes - this.checked);
+    let part = chunk.subarray(0, this.prefixBytes - this.checked);
+    let enough = false;
+    if (this.checked + part.byteLength > this.usualBytes) {
+      // Which break ends a line (one inside a quoted value does not) matters not: stopping early
+      // only leaves more to the full check.
+      const lineEnd = lineBreakAt(part, Math.max(0, this.usualBytes - this.checked));
+      if (lineEnd >= 0) {
+        part = part.subarray(0, lineEnd + 1);
+        enough = true;
+      }
+    }
     this.checked += part.byteLength;
     return new Promise<void>((resolve, reject) => {
       validator.write(part, (error) => {
@@ -60,7 +79,7 @@ export class CsvPrefixCheck {
           this.dispose();
           return reject(error);
         }
-        if (this.checked >= this.prefixBytes) this.dispose();
+        if (enough || this.checked >= this.prefixBytes) this.dispose();
         resolve();
       });
     });
@@ -70,4 +89,10 @@ export class CsvPrefixCheck {
     this.validator?.destroy();
     this.validator = undefined;
   }
+}
+
+/** Index of the first LF or CR in `bytes` at or after `from`, or -1. */
+function lineBreakAt(bytes: Uint8Array, from: number): number {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] === 0x0a || bytes[i] === 0x0d) return i;
+  return -1;
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { CsvPrefixCheck, defaultPrefixCheckBytes, profileCsv, type CsvLimits } from '../src';
+import { CsvPrefixCheck, defaultPrefixCheckBytes, prefixCheckUsualBytes, profileCsv, type CsvLimits } from '../src';
 import { chunked, rejection } from './helpers';
 
 /** What the prefix check says of `file` fed in chunks of `size` bytes (0: whole): the error, or undefined. */
@@ -70,5 +70,22 @@ describe('CsvPrefixCheck', () => {
 
   it('by default covers a value one byte over its limit and a header at its limits', () => {
     expect(defaultPrefixCheckBytes({ maxFieldBytes: 1024 * 1024 })).toBeGreaterThan(1024 * 1024 + 1000 * (128 + 1));
+  });
+
+  it('looks at a file of usual lines only to the end of the line its first 16 KiB end in; at one still inside a line, on to its limit', async () => {
+    const usual = { maxBytes: 10 * 1024 * 1024 };
+    const rows = Buffer.from(`a,b\n${'12345,67890\n'.repeat(10_000)}`);
+    const bad = Buffer.concat([rows, Buffer.from('1\n2,3\n')]);
+    expect(await fullCheck(bad, usual)).toBeDefined();
+    const check = new CsvPrefixCheck(usual);
+    await check.check(rows.subarray(0, prefixCheckUsualBytes - 1));
+    expect(check.finished).toBe(false);
+    await check.check(rows.subarray(prefixCheckUsualBytes - 1));
+    expect(check.finished).toBe(true);
+    expect(await prefixVerdict(bad, usual, 4096)).toBeUndefined();
+    // A line of 1 MiB + 1 byte from the start (no break in it): refused where the value passes its limit.
+    const line = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.alloc(1024 * 1024 + 1, 'x'), Buffer.from('\n')]);
+    const error = await prefixVerdict(line, usual, 64 * 1024);
+    expect(error?.message).toBe((await fullCheck(line, usual)).message);
   });
 });

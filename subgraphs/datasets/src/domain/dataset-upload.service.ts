@@ -124,8 +124,8 @@ export class DatasetUploadService {
     // checking thread is taken only when it can work through the file without waiting on the
     // client: a slow client holds spool bytes, never a thread. A refusal (spool full, no thread in
     // time) comes before the claim, so the upload stays PENDING and the client sends it again.
-    // The body's first part is checked as it arrives (on this event loop: a bounded prefix, in the
-    // chunks the connection delivers), so a file that is certainly not valid CSV is refused without
+    // The body's first part is checked as it arrives (on this event loop: about 16 KiB of a file of
+    // usual lines, see CsvPrefixCheck), so a file that is certainly not valid CSV is refused without
     // the rest of it — its transfer slot, spool bytes and bandwidth.
     const early = new CsvPrefixCheck({ ...this.config.csv, maxBytes: pending.declaredSize });
     let spooled: SpooledBody;
