@@ -47,7 +47,7 @@ export class CsvPrefixCheck {
     this.validator = prefixBytes > 0 ? new CsvStreamValidator(resolveCsvLimits(limits), { onRow: () => undefined }) : undefined;
   }
 
-  /** True once the first `prefixBytes` passed (later chunks are not looked at). */
+  /** True once it has stopped looking (its part passed, or it refused); later chunks are not looked at. */
   get finished(): boolean {
     return this.validator === undefined;
   }
@@ -55,7 +55,7 @@ export class CsvPrefixCheck {
   /**
    * Resolves once the part of `chunk` within the prefix has passed; rejects with the typed error
    * (BAD_USER_INPUT or PAYLOAD_TOO_LARGE) the full check gives the file. Returns undefined, without
-   * a promise to wait for, once the prefix is behind.
+   * a promise to wait for, once its part is behind.
    */
   check(chunk: Uint8Array): Promise<void> | undefined {
     const validator = this.validator;
