@@ -254,6 +254,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     uploadProxy({
       targets: new Map(config.subgraphs.filter((s) => config.uploadTargets.includes(s.name)).map((s) => [s.name, s.url.replace(/\/graphql$/, '')])),
       maxUploadBytes: config.limits.maxUploadBytes,
+      drainableBytes: maxBodyBytes,
       idleTimeoutMs: config.limits.transferIdleTimeoutMs ?? defaultTransferIdleTimeoutMs,
       pace: transferPaceOf(config.limits.uploadPace),
       agents: subgraphAgents,

@@ -1,6 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
-import { internalContextHeader } from '@tessera/auth';
+import { internalContextHeader, uploadBodyRefusedHeader } from '@tessera/auth';
 import { errors, type TesseraError } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
@@ -20,6 +20,12 @@ export interface UploadProxyOptions {
   /** The mutual-TLS pools to the subgraphs. */
   agents: SubgraphAgents;
   maxUploadBytes: number;
+  /**
+   * A body the subgraph refused from its first bytes is drained when declared at most this long
+   * (the keep-alive connection stays usable) and otherwise left unread, its connection closed once
+   * the answer is out — closeOnUnreadBody's bound.
+   */
+  drainableBytes: number;
   /** How long the body may send nothing before the upload is given up (and its connection to the subgraph freed). */
   idleTimeoutMs: number;
   /** How fast the body must arrive on average, and for how long at most (see transfer-pace.ts). */
@@ -46,8 +52,11 @@ export function uploadProxy(options: UploadProxyOptions) {
       assertIdentityEncoding(req.headers);
       if (declared > options.maxUploadBytes) throw errors.tooLarge(`Uploads are limited to ${options.maxUploadBytes} bytes.`);
       const { token, release } = await options.authorize(req, service);
-      // The slot is the tenant's until its answer is out and its body is in; a client already gone has nothing left to send.
-      if (!releaseWithResponse(res, () => afterBody(req, release))) return;
+      // The slot is the tenant's until its answer is out and its body is in; a client already gone
+      // has nothing left to send, and the rest of a body left unread (refused by the subgraph from
+      // its first bytes) is never read: its connection closes once the answer is out.
+      let bodyLeftUnread = false;
+      if (!releaseWithResponse(res, () => (bodyLeftUnread ? release() : afterBody(req, release)))) return;
       const headers: Record<string, string> = {
         'content-type': req.headers['content-type'] ?? 'application/octet-stream',
         'content-length': String(declared),
@@ -67,7 +76,12 @@ export function uploadProxy(options: UploadProxyOptions) {
           // the upload memory is up) is one the client will send again too: the rest is not
           // drained, the connection is closed once the answer is out (closeOnUnreadBody).
           const retryLater = reply.statusCode === 429 || reply.statusCode === 503 || reply.statusCode === 408;
-          if (!req.complete && !retryLater) drainUnreadBody(req);
+          // So is a large body the subgraph refused from its first bytes (not CSV, say) and reads
+          // no further: draining it would hold the tenant's transfer slot for the whole file.
+          const bodyRefused = reply.headers[uploadBodyRefusedHeader] === '1' && declared > options.drainableBytes;
+          const leaveUnread = retryLater || bodyRefused;
+          if (!req.complete && !leaveUnread) drainUnreadBody(req);
+          if (!req.complete && bodyRefused) bodyLeftUnread = true;
           reply.pipe(res);
           reply.on('end', () => {
             // Answered before the whole body came (a refused id): the rest is not wanted, and the
@@ -76,7 +90,7 @@ export function uploadProxy(options: UploadProxyOptions) {
             if (!req.complete) {
               req.unpipe(upstream);
               upstream.destroy();
-              if (!retryLater) req.resume();
+              if (!leaveUnread) req.resume();
             }
             resolve();
           });

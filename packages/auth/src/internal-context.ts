@@ -11,6 +11,14 @@ export const internalContextHeader = 'x-tessera-context';
 /** The header that carries the request id next to the context. */
 export const requestIdHeader = 'x-request-id';
 
+/**
+ * Set (to "1") by a subgraph on the answer to an upload it refused from the body's first bytes and
+ * does not want the rest of: the gateway then stops reading a large body from the caller and closes
+ * its connection once the answer is out, instead of draining the rest (which can be a gigabyte) on
+ * the tenant's transfer slot. Never passed on to the caller.
+ */
+export const uploadBodyRefusedHeader = 'x-tessera-upload-body-refused';
+
 const issuer = 'tessera-gateway';
 const algorithm = 'ES256';
 

@@ -106,6 +106,28 @@ describe('datasets: upload spool', () => {
     await expect(receiving).rejects.toThrow('aborted');
     expect([spool.held(), readdirSync(dir)]).toEqual([0, []]);
   });
+  it('an inspection that rejects a chunk stops the reading there, with its error, and leaves nothing', async () => {
+    const spool = new UploadSpool({ dir });
+    const body = new PassThrough();
+    const seen: string[] = [];
+    const refusal = new Error('not CSV');
+    const receiving = spool.receive('a', body, 1_000, (chunk) => {
+      seen.push(chunk.toString());
+      return seen.length === 2 ? Promise.reject(refusal) : Promise.resolve();
+    });
+    body.write(Buffer.from('a,b\n'));
+    await settle();
+    expect(spool.held('a')).toBe(4);
+    body.write(Buffer.from('\u0000\u0000'));
+    await expect(receiving).rejects.toBe(refusal);
+    expect([spool.held(), readdirSync(dir)]).toEqual([0, []]);
+    // What comes after is not read.
+    body.write(Buffer.from('1,2\n'));
+    await settle();
+    expect(seen).toEqual(['a,b\n', '\u0000\u0000']);
+    expect(body.readableLength).toBe(4);
+  });
+
   it("removes what a killed process left in a configured directory on first use, not a file written within the hour", async () => {
     const stale = join(dir, 'left-by-a-killed-process');
     const recent = join(dir, 'written-a-minute-ago');

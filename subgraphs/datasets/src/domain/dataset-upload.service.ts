@@ -6,7 +6,7 @@ import { errors, isTesseraError, TesseraError } from '@tessera/errors';
 import { assertClaimable, assertDeclaredLength, claimStagedUpload, isDuplicateKey, markStagedUploadFailed, parseDeclaredUploadBytes } from '@tessera/service-kit';
 import { TenantQuotas } from '@tessera/quotas';
 import { objectKey, storedSizeOf } from '@tessera/storage';
-import type { CsvParseThread, CsvProfile } from '@tessera/tabular';
+import { CsvPrefixCheck, type CsvParseThread, type CsvProfile } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
 import { openUploadProfile, sealUploadProfile, sealVersionColumns } from '../data/dataset-profile-seal';
@@ -18,6 +18,13 @@ import type { SpooledBody } from './upload-spool';
 
 /** A pending upload's storage reservation outlives the upload URL by this much, so a PUT begun just before expiry can finish. */
 const receiveGraceSeconds = 15 * 60;
+
+/** An upload refused from the first part of its body: the rest was not read and is not wanted. */
+export class UploadRefusedEarly extends Error {
+  constructor(readonly answer: unknown) {
+    super('upload refused from the first part of its body');
+  }
+}
 
 export interface ReceivedUpload {
   uploadId: string;
@@ -117,12 +124,19 @@ export class DatasetUploadService {
     // checking thread is taken only when it can work through the file without waiting on the
     // client: a slow client holds spool bytes, never a thread. A refusal (spool full, no thread in
     // time) comes before the claim, so the upload stays PENDING and the client sends it again.
+    // The body's first part is checked as it arrives (on this event loop: about 16 KiB of a file of
+    // usual lines, see CsvPrefixCheck), so a file that is certainly not valid CSV is refused without
+    // the rest of it — its transfer slot, spool bytes and bandwidth.
+    const early = new CsvPrefixCheck({ ...this.config.csv, maxBytes: pending.declaredSize });
     let spooled: SpooledBody;
     try {
-      spooled = await this.config.uploadSpool.receive(this.scope.tenant.id, body, pending.declaredSize + 1);
+      spooled = await this.config.uploadSpool.receive(this.scope.tenant.id, body, pending.declaredSize + 1, (chunk) => early.check(chunk));
     } catch (error) {
+      if (error === early.refusal) throw new UploadRefusedEarly(await this.refuseEarly(id, error, contentLength, startedAt));
       if (!isTesseraError(error)) await this.failInterrupted(id, error, startedAt);
       throw asUploadError(error);
+    } finally {
+      early.dispose();
     }
     let thread: CsvParseThread;
     let upload: DatasetUpload;
@@ -185,6 +199,31 @@ export class DatasetUploadService {
     if (!claimed) return;
     await markStagedUploadFailed(this.scope, DatasetUploadEntity, id, asUploadError(error));
     await this.quotas.reservation(id, 'storageBytes').release().catch(() => undefined);
+  }
+
+  /**
+   * The body's first part shows the file is not valid CSV: the upload ends as the check of the whole
+   * body would have ended it — claimed, FAILED with the same error (or with a Content-Length that
+   * does not match, which that path would have named first), its storage reservation released —
+   * without the rest of the body, a parsing thread or anything stored. An upload that can no longer
+   * be claimed gets the claim's answer, as it would have. Returns the error to answer with.
+   */
+  private async refuseEarly(id: string, refusal: unknown, contentLength: number | undefined, asOf: number): Promise<unknown> {
+    let upload: DatasetUpload;
+    try {
+      upload = await this.claim(id, asOf);
+    } catch (error) {
+      return error;
+    }
+    let answer: unknown = refusal;
+    try {
+      assertDeclaredLength(upload, contentLength);
+    } catch (mismatch) {
+      answer = mismatch;
+    }
+    await markStagedUploadFailed(this.scope, DatasetUploadEntity, id, answer);
+    await this.quotas.reservation(id, 'storageBytes').release().catch(() => undefined);
+    return answer;
   }
 
   async complete(uploadId: string): Promise<DatasetVersion> {

@@ -124,9 +124,11 @@ export class UploadSpool {
    * check that follows refuses a body longer than declared from the bytes it has). Rejects with the
    * body's own error when it breaks off, with a refusal when the spool is full, or with
    * SERVICE_UNAVAILABLE when the spool's disk fails (full, directory gone): that is no fault of the
-   * body, so it must not end the upload the way a body that broke off does. Nothing is left behind.
+   * body, so it must not end the upload the way a body that broke off does. `inspect` sees each
+   * chunk before it is written; its rejection stops the reading there (the rest of the body is left
+   * unread) and is the rejection of `receive`. Nothing is left behind.
    */
-  async receive(tenantId: string, body: Readable, maxBytes: number): Promise<SpooledBody> {
+  async receive(tenantId: string, body: Readable, maxBytes: number, inspect?: (chunk: Buffer) => Promise<void> | undefined): Promise<SpooledBody> {
     const key = randomBytes(32);
     const nonce = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
@@ -147,6 +149,9 @@ export class UploadSpool {
     try {
       for await (const chunk of body.iterator({ destroyOnReturn: false })) {
         const bytes = (chunk as Buffer).subarray(0, maxBytes - held);
+        // Awaited only while it has work: past the part it looks at, no tick is added per chunk.
+        const inspected = inspect?.(bytes);
+        if (inspected) await inspected;
         this.take(tenantId, bytes.length);
         held += bytes.length;
         if (!file.write(cipher.update(bytes))) await Promise.race([once(file, 'drain'), fileFailed]);

@@ -1,7 +1,8 @@
 import type { Router } from 'express';
+import { uploadBodyRefusedHeader } from '@tessera/auth';
 import type { RouteTools } from '@tessera/service-kit';
 import type { DatasetsServiceConfig } from '../domain/datasets-config';
-import { DatasetUploadService } from '../domain/dataset-upload.service';
+import { DatasetUploadService, UploadRefusedEarly } from '../domain/dataset-upload.service';
 
 /**
  * PUT /internal/uploads/:uploadId — the bytes of a staged upload, as the gateway forwards them.
@@ -19,6 +20,14 @@ export function uploadRoutes(config: DatasetsServiceConfig) {
         const result = await service.receive(String(req.params['uploadId']), req, Number.isFinite(contentLength) ? contentLength : undefined);
         res.status(200).json({ data: result });
       } catch (error) {
+        if (error instanceof UploadRefusedEarly) {
+          // The gateway stops sending the rest once it has the answer (and stops reading it from a
+          // caller sending a large body). What it sent before is read and dropped after the answer,
+          // so this pooled connection is left at a request boundary for the next one.
+          res.setHeader(uploadBodyRefusedHeader, '1');
+          res.once('finish', () => req.resume());
+          return tools.sendError(res, error.answer);
+        }
         tools.sendError(res, error);
       }
     });
