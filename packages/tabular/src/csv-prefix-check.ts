@@ -1,9 +1,6 @@
 import { CsvStreamValidator } from './csv-stream';
 import { resolveCsvLimits, type CsvLimits } from './limits';
 
-/** Bytes after the longest value the first part covers: a full header (1 000 names of 128 characters) and the first rows. */
-const headAndFirstRows = 256 * 1024;
-
 /**
  * What CsvPrefixCheck looks at of a file whose lines are of a usual length: this much, to the end of
  * the line it ends in. Its caller runs it on an event loop every tenant shares, where the validator
@@ -12,14 +9,14 @@ const headAndFirstRows = 256 * 1024;
 export const prefixCheckUsualBytes = 16 * 1024;
 
 /**
- * The most of a file CsvPrefixCheck looks at by default: enough for a header at its limits, the
- * first rows, and a value one byte over `maxFieldBytes` (a binary file or a line with no break in it
- * is refused there), and no more — the rest is checked by the full pass, off the event loop. Only a
- * file still inside one line after `prefixCheckUsualBytes` is looked at that far.
+ * The most of a file CsvPrefixCheck looks at: a file still inside one line after
+ * `prefixCheckUsualBytes` (a long header, a binary file, a line with no break) is followed this far
+ * and no further. It is parsed on an event loop every tenant shares, at some MB/s, and a tenant can
+ * send such files as fast as it can create uploads: 64 KiB costs that loop a few milliseconds each,
+ * where following a line to a value one byte over its 1 MiB limit cost about 100 ms. A longer line
+ * is left to the full check, on its thread, like everything past this part.
  */
-export function defaultPrefixCheckBytes(limits: Partial<CsvLimits> = {}): number {
-  return resolveCsvLimits(limits).maxFieldBytes + headAndFirstRows;
-}
+export const prefixCheckMaxBytes = 64 * 1024;
 
 /**
  * The first part of a CSV file, checked while it arrives with the same streaming validator the full
@@ -41,7 +38,7 @@ export class CsvPrefixCheck {
 
   constructor(
     limits: Partial<CsvLimits>,
-    readonly prefixBytes: number = defaultPrefixCheckBytes(limits),
+    readonly prefixBytes: number = prefixCheckMaxBytes,
     readonly usualBytes: number = prefixCheckUsualBytes,
   ) {
     this.validator = prefixBytes > 0 ? new CsvStreamValidator(resolveCsvLimits(limits), { onRow: () => undefined }) : undefined;

@@ -3,4 +3,4 @@ export { parseCsvRows, type ParseCsvRowsOptions } from './csv-rows';
 export { inferValueType, mergeColumnTypes, type ColumnType } from './infer';
 export { defaultCsvLimits, resolveCsvLimits, MAX_COLUMN_NAME_LENGTH, type CsvLimits } from './limits';
 export { CsvParsePool, CsvParseThread, PooledCsvProfiler, defaultCsvParseWorkerHeapMb, type CsvParsePoolOptions } from './csv-parse-pool';
-export { CsvPrefixCheck, defaultPrefixCheckBytes, prefixCheckUsualBytes } from './csv-prefix-check';
+export { CsvPrefixCheck, prefixCheckMaxBytes, prefixCheckUsualBytes } from './csv-prefix-check';

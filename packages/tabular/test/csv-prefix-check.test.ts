@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { CsvPrefixCheck, defaultPrefixCheckBytes, prefixCheckUsualBytes, profileCsv, type CsvLimits } from '../src';
+import { CsvPrefixCheck, prefixCheckMaxBytes, prefixCheckUsualBytes, profileCsv, type CsvLimits } from '../src';
 import { chunked, rejection } from './helpers';
 
 /** What the prefix check says of `file` fed in chunks of `size` bytes (0: whole): the error, or undefined. */
@@ -68,11 +68,7 @@ describe('CsvPrefixCheck', () => {
     expect(check.check(Buffer.from('\u0000\u0000'))).toBeUndefined();
   });
 
-  it('by default covers a value one byte over its limit and a header at its limits', () => {
-    expect(defaultPrefixCheckBytes({ maxFieldBytes: 1024 * 1024 })).toBeGreaterThan(1024 * 1024 + 1000 * (128 + 1));
-  });
-
-  it('looks at a file of usual lines only to the end of the line its first 16 KiB end in; at one still inside a line, on to its limit', async () => {
+  it('looks at a file of usual lines only to the end of the line its first 16 KiB end in; at one still inside a line, on to 64 KiB and no further', async () => {
     const usual = { maxBytes: 10 * 1024 * 1024 };
     const rows = Buffer.from(`a,b\n${'12345,67890\n'.repeat(10_000)}`);
     const bad = Buffer.concat([rows, Buffer.from('1\n2,3\n')]);
@@ -83,9 +79,23 @@ describe('CsvPrefixCheck', () => {
     await check.check(rows.subarray(prefixCheckUsualBytes - 1));
     expect(check.finished).toBe(true);
     expect(await prefixVerdict(bad, usual, 4096)).toBeUndefined();
-    // A line of 1 MiB + 1 byte from the start (no break in it): refused where the value passes its limit.
+    // A value over a limit the first 64 KiB reach: refused where it passes it.
+    const small = { ...usual, maxFieldBytes: 32 * 1024 };
+    const over = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.alloc(32 * 1024 + 1, 'x'), Buffer.from('\n')]);
+    expect((await prefixVerdict(over, small, 8 * 1024))?.message).toBe((await fullCheck(over, small)).message);
+    // A line of 1 MiB + 1 byte (no break in it): over its limit, but past what the event loop is
+    // given to parse, so left to the full check, which refuses it.
     const line = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.alloc(1024 * 1024 + 1, 'x'), Buffer.from('\n')]);
-    const error = await prefixVerdict(line, usual, 64 * 1024);
-    expect(error?.message).toBe((await fullCheck(line, usual)).message);
+    expect(await prefixVerdict(line, usual, 8 * 1024)).toBeUndefined();
+    expect(await fullCheck(line, usual)).toBeDefined();
+    // It stops looking once 64 KiB are behind it, inside the line.
+    const followed = new CsvPrefixCheck(usual);
+    let fed = 0;
+    while (!followed.finished && fed < line.length) {
+      await followed.check(line.subarray(fed, fed + 8 * 1024));
+      fed += 8 * 1024;
+    }
+    expect(prefixCheckMaxBytes).toBe(64 * 1024);
+    expect(fed).toBe(prefixCheckMaxBytes);
   });
 });
