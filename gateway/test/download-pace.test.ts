@@ -8,12 +8,14 @@ import { sleep, waitFor } from './support';
 
 const MiB = 1024 * 1024;
 // Small values, so a slow reader is cut within seconds: every download gets 2 s, then its client
-// must have taken 512 KiB a second beyond them. The idle timeout is long next to that: the gateway
-// sees a client's progress only when the kernel frees room in its send buffer (here some 1.5 MiB
-// at a time, of several MiB buffered), so a client reading under that per idle timeout would be
-// cut as idle, not for its pace.
-const idleTimeoutMs = 10_000;
-const downloadPace = { minBytesPerSecond: 512 * 1024, graceMs: 2_000 };
+// must have taken 1 MiB a second beyond them. The idle timeout is long next to the slow reader's
+// steps: the gateway sees a client's progress only when the kernel frees room in its send buffer
+// (here some 1.5 MiB at a time, of several MiB buffered, credited as taken), so a client reading
+// under that per idle timeout would be cut as idle, not for its pace. The rate is high so that
+// those buffered MiB, which the slow reader is credited with, are made up for in seconds, not in
+// half a minute.
+const idleTimeoutMs = 5_000;
+const downloadPace = { minBytesPerSecond: 1 * MiB, graceMs: 2_000 };
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -140,12 +142,13 @@ describe('download pace at the gateway: a minimum average rate of what the clien
     readers.push(slow);
     await slow.readFor(1);
     expect({ status: slow.status, contentLength: slow.contentLength }).toEqual({ status: 200, contentLength: onnx.length });
-    // 512 KiB every 2 s: progress the gateway sees within every idle timeout, under half the rate.
+    // 256 KiB every 0.5 s: progress the gateway sees within every idle timeout (some 1.5 MiB freed
+    // every 3 s), at most half the rate.
     let dripping = true;
     const drip = (async () => {
       while (dripping && !slow.closed) {
-        await slow.readFor(512 * 1024, 5_000);
-        await sleep(2_000);
+        await slow.readFor(256 * 1024, 5_000);
+        await sleep(500);
       }
     })();
     try {
@@ -154,7 +157,7 @@ describe('download pace at the gateway: a minimum average rate of what the clien
       expect(await download(a)).toEqual({ status: 429, limit: 'concurrentTransfers', digest: undefined });
       expect(await download(b)).toEqual({ status: 200, limit: undefined, digest: sha256(onnx) });
 
-      // The slow one is cut (on a pace never checked, it would read on for a minute and a half): its slot comes back.
+      // The slow one is cut (on a pace never checked, it would read on to the end, some 45 s): its slot comes back.
       expect(await waitFor(() => stack.platform.gateway.transfersInFlight(a.id) === 0, 45_000)).toBe(true);
     } finally {
       dripping = false;
@@ -174,9 +177,11 @@ describe('download pace at the gateway: a minimum average rate of what the clien
     const started = Date.now();
     const reader = await Reader.open(stack, `/downloads/models/${versions.get(b.id)}`, await b.token('admin'));
     readers.push(reader);
-    // On a schedule of 2 MiB/s, four times the minimum: longer than the idle timeout in all.
+    // On a schedule of 4 MiB/s, four times the minimum: longer than the idle timeout in all (the
+    // 22.9 MiB take at least 5.7 s).
     while (!reader.closed && (reader.contentLength === undefined || reader.bodyBytes < reader.contentLength)) {
-      const due = ((Date.now() - started) / 1000) * 2 * MiB;
+      // Never more than the file: a read for bytes past its end would wait out its timeout.
+      const due = Math.min(((Date.now() - started) / 1000) * 4 * MiB, reader.contentLength ?? Infinity);
       if (reader.bodyBytes < due) await reader.readFor(due - reader.bodyBytes);
       else await sleep(100);
     }

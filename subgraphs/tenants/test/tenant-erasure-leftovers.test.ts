@@ -78,16 +78,17 @@ async function rings(): Promise<Record<string, string[]>> {
 describe('after an erasure', () => {
   it("no job ring holds the tenant's id (shared pool, and a dedicated tenant's own ring), another tenant's entries stay; the request row keeps no admin subject", async () => {
     // No worker runs: each tenant's profile job stays queued, so each tenant sits in its pool's ring.
-    const shared = await stack.createTenant();
-    const dedicated = await stack.createTenant({ tier: 'dedicated' });
-    const kept = await stack.createTenant();
+    // The three tenants are independent: set up at once.
+    const [shared, dedicated, kept] = await Promise.all([stack.createTenant(), stack.createTenant({ tier: 'dedicated' }), stack.createTenant()]);
     const admins = new Map<string, string>();
-    for (const tenant of [shared, dedicated, kept]) {
-      const token = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
-      admins.set(tenant.id, token);
-      const { versionId } = await datasetVersion(token, 'x,y\n1,2\n3,4\n');
-      expectNoErrors(await stack.query(token, `mutation($id: ID!) { submitProfileJob(input: { datasetVersionId: $id }) { id } }`, { id: versionId }));
-    }
+    await Promise.all(
+      [shared, dedicated, kept].map(async (tenant) => {
+        const token = await stack.issueToken({ tenant: tenant.id, roles: ['admin'] });
+        admins.set(tenant.id, token);
+        const { versionId } = await datasetVersion(token, 'x,y\n1,2\n3,4\n');
+        expectNoErrors(await stack.query(token, `mutation($id: ID!) { submitProfileJob(input: { datasetVersionId: $id }) { id } }`, { id: versionId }));
+      }),
+    );
     const members = (all: Record<string, string[]>) => Object.entries(all).filter(([, ids]) => ids.length > 0);
     const before = await rings();
     for (const tenant of [shared, dedicated, kept]) expect(members(before).some(([, ids]) => ids.includes(tenant.id))).toBe(true);
@@ -114,7 +115,7 @@ describe('after an erasure', () => {
     const other = `acme-${erased}`;
     const admin = await stack.platformAdminToken();
     const provision = `mutation($input: ProvisionTenantInput!) { provisionTenant(input: $input) { tenant { id } } }`;
-    for (const id of [erased, other]) expectNoErrors(await stack.query(admin, provision, { input: { id, displayName: `Tenant ${id}`, region: 'us-east-1' } }));
+    await Promise.all([erased, other].map(async (id) => expectNoErrors(await stack.query(admin, provision, { input: { id, displayName: `Tenant ${id}`, region: 'us-east-1' } }))));
     // Entries naming the other tenant: its provisioning, a suspension and a resume, by the platform admin.
     for (const mutation of ['suspendTenant', 'resumeTenant']) expectNoErrors(await stack.query(admin, `mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: other }));
     await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
@@ -177,12 +178,12 @@ describe('after an erasure', () => {
   }, 180_000);
 
   it("an erasure that keeps failing (its tenant's region is not served here) does not hold up another tenant's erasure due after it", async () => {
-    const stuck = await stack.createTenant();
-    const next = await stack.createTenant();
-    const admin = await stack.platformAdminToken();
+    const [stuck, next, admin] = await Promise.all([stack.createTenant(), stack.createTenant(), stack.platformAdminToken()]);
     const request = `mutation($id: ID!, $confirm: String!) { requestTenantErasure(tenantId: $id, confirm: $confirm) { id } }`;
-    const ids: string[] = [];
-    for (const tenant of [stuck, next]) ids.push(expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(admin, request, { id: tenant.id, confirm: tenant.id })).requestTenantErasure.id);
+    // Which is due first is set below, whatever order the requests were made in.
+    const ids = await Promise.all(
+      [stuck, next].map(async (tenant) => expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(admin, request, { id: tenant.id, confirm: tenant.id })).requestTenantErasure.id),
+    );
     // The first is due first; its tenant's record names a region whose store this service does not hold.
     await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 2000), ids[0]]);
     await stack.adminQuery(`UPDATE ${control()}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), ids[1]]);
