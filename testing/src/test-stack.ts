@@ -435,7 +435,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await workers.stopAll();
       removeDedicatedIdentities();
       await closeDedicatedAccounts();
-      for (const id of tenants) await platform.provisioner.deprovision(id).catch(() => undefined);
+      // A few at a time: one after another they were most of a stop. Not all at once: each erasure
+      // holds a pool connection for its tenant's lock and needs another for its work (pool of 8).
+      const erasing = [...tenants];
+      const eraseNext = async (): Promise<void> => {
+        for (let id = erasing.shift(); id !== undefined; id = erasing.shift()) await platform.provisioner.deprovision(id).catch(() => undefined);
+      };
+      await Promise.all([eraseNext(), eraseNext(), eraseNext()]);
       await platform.stop();
       await dropRedisKeys(config.redis).catch(() => undefined);
       await redisUsers.close();

@@ -55,11 +55,8 @@ describe("dedicated workers: a database account confined to their tenant", () =>
   beforeAll(async () => {
     stack = await startTestStack();
     control = `\`${stack.config.database.controlSchema}\``;
-    shared = await stack.createTenant();
-    globex = await stack.createTenant({ tier: 'dedicated' });
-    initech = await stack.createTenant({ tier: 'dedicated' });
-    globexDb = await as(await stack.workers.databaseUrl(globex.id));
-    sharedWorkersDb = await as(await stack.workers.databaseUrl());
+    [shared, globex, initech] = await Promise.all([stack.createTenant(), stack.createTenant({ tier: 'dedicated' }), stack.createTenant({ tier: 'dedicated' })]);
+    [globexDb, sharedWorkersDb] = await Promise.all([stack.workers.databaseUrl(globex.id).then(as), stack.workers.databaseUrl().then(as)]);
   }, 120_000);
   afterAll(async () => {
     await globexDb?.destroy();
@@ -158,9 +155,7 @@ describe("dedicated workers of a region with its own database server: the accoun
   beforeAll(async () => {
     stack = await startTestStack({ regionDatabases: { 'eu-west-1': euServer } });
     control = `\`${stack.config.database.controlSchema}\``;
-    euDedicated = await stack.createTenant({ tier: 'dedicated', region: 'eu-west-1' });
-    euShared = await stack.createTenant({ region: 'eu-west-1' });
-    usShared = await stack.createTenant();
+    [euDedicated, euShared, usShared] = await Promise.all([stack.createTenant({ tier: 'dedicated', region: 'eu-west-1' }), stack.createTenant({ region: 'eu-west-1' }), stack.createTenant()]);
   }, 120_000);
   afterAll(async () => {
     for (const db of opened) if (db.isInitialized) await db.destroy();

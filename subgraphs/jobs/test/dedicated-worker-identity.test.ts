@@ -63,15 +63,15 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
 
   beforeAll(async () => {
     stack = await startTestStack();
-    shared = await stack.createTenant();
-    globex = await stack.createTenant({ tier: 'dedicated' });
-    initech = await stack.createTenant({ tier: 'dedicated' });
+    [shared, globex, initech] = await Promise.all([stack.createTenant(), stack.createTenant({ tier: 'dedicated' }), stack.createTenant({ tier: 'dedicated' })]);
     // No worker runs yet: each tenant's profile job stays QUEUED until a test claims or runs it.
-    for (const tenant of [shared, globex, initech]) {
-      const scientist = await tenant.token('data_scientist');
-      const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
-      jobOf.set(tenant.id, expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob.id);
-    }
+    await Promise.all(
+      [shared, globex, initech].map(async (tenant) => {
+        const scientist = await tenant.token('data_scientist');
+        const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
+        jobOf.set(tenant.id, expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob.id);
+      }),
+    );
   }, 120_000);
   afterAll(() => stack?.stop());
 

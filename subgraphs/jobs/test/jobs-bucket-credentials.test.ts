@@ -27,11 +27,10 @@ describe('jobs: a worker reads tenant objects with per-tenant credentials (STS, 
     const pki = ensureLocalPki();
     rgw = await startCephGateway({ bucketPrefix: 'tessera', tls: { caFile: pki.caFile, ...pki.files('s3') } });
     stack = await startTestStack({
-      workers: 1,
       objectStore: { endpoint: rgw.endpoint, ...rgw.service, credentials: { mode: 'sts', stsEndpoint: rgw.endpoint, roleArn: rgw.roleArn, sessionSeconds: 900 } },
     });
-    tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
-    other = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    // Provisioned while the worker starts.
+    [tenant, other] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant({ limits: { costBurst: 60_000 } }), stack.workers.start()]);
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
@@ -50,7 +49,10 @@ describe('jobs: a worker reads tenant objects with per-tenant credentials (STS, 
 
   it("a presigned URL opens only its own object: re-pointed at another tenant's object it fails its signature, and the tenant's session cannot sign one for another bucket", async () => {
     const datasets = stack.platform.runtimes.datasets;
-    const [mine, theirs] = [await uploadDataset(stack, await tenant.token('data_scientist'), 'mine', 'k,v\n1,2\n'), await uploadDataset(stack, await other.token('data_scientist'), 'theirs', 'k,v\n3,4\n')];
+    const [mine, theirs] = await Promise.all([
+      tenant.token('data_scientist').then((token) => uploadDataset(stack, token, 'mine', 'k,v\n1,2\n')),
+      other.token('data_scientist').then((token) => uploadDataset(stack, token, 'theirs', 'k,v\n3,4\n')),
+    ]);
     const keyOf = async (t: TestTenant, versionId: string) =>
       ((await stack.platform.runtime.db.query(`SELECT object_key FROM \`${t.schema}\`.dataset_versions WHERE id = ?`, [versionId])) as Array<{ object_key: string }>)[0]!.object_key;
     const [mineKey, theirsKey] = [await keyOf(tenant, mine.versionId), await keyOf(other, theirs.versionId)];

@@ -38,10 +38,13 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
       }),
     ).submitTrainingJob;
     await waitUntil(async () => (await jobView(stack, scientist, submitted.id)).lossHistory.length >= 2, 'training to be under way');
+    // The other worker starts meanwhile: the job is held by the first one until it dies, and only a
+    // stalled entry (after the kill) is the other's to take.
+    const second = stack.workers.start({ concurrency: 1 });
     await first.kill();
     expect((await jobView(stack, scientist, submitted.id)).status).toBe('RUNNING'); // nobody told the row: the worker just vanished
 
-    await stack.workers.start({ concurrency: 1 });
+    await second;
     const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED'], 120_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
     expect(done.lossHistory).toHaveLength(150); // the recovered run trained from the start

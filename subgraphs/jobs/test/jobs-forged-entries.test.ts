@@ -27,12 +27,11 @@ describe('jobs: queue entries carry ids only; forged entries cannot make a worke
   beforeAll(async () => {
     stack = await startTestStack();
     // Polls on purpose: a minute's burst, so the gateway's burst limit does not pace this test.
-    a = await stack.createTenant({ limits: { costBurst: 60_000 } });
-    b = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    [a, b] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant({ limits: { costBurst: 60_000 } })]);
     [scientistA, adminA, scientistB] = await Promise.all([a.token('data_scientist'), a.token('admin'), b.token('data_scientist')]);
-    smallA = (await uploadDataset(stack, scientistA, 'small', 'a,b\n1,2\n3,4\n')).versionId;
-    smallB = (await uploadDataset(stack, scientistB, 'small', 'a,b\n1,2\n3,4\n')).versionId;
-    linearA = (await uploadDataset(stack, scientistA, 'linear', linearCsv(60))).versionId;
+    [smallA, smallB, linearA] = (
+      await Promise.all([uploadDataset(stack, scientistA, 'small', 'a,b\n1,2\n3,4\n'), uploadDataset(stack, scientistB, 'small', 'a,b\n1,2\n3,4\n'), uploadDataset(stack, scientistA, 'linear', linearCsv(60))])
+    ).map((upload) => upload.versionId) as [string, string, string];
     forger = openRedis(stack.config.redis, 'forger', 'request');
     producer = new JobQueues(stack.config.redis);
   });

@@ -13,6 +13,7 @@ import { TcpSwitch } from './tcp-switch';
  * a row whose entry a worker still holds, however long it takes.
  */
 describe('jobs: outcomes the worker could not record', () => {
+  const graceMs = 1_500;
   let stack: TestStack;
   let tenant: TestTenant;
   let scientist: string;
@@ -21,8 +22,9 @@ describe('jobs: outcomes the worker could not record', () => {
   let modelsRelay: TcpSwitch;
 
   beforeAll(async () => {
-    // Rows unchanged for 3 s are checked against their entries every half second.
-    stack = await startTestStack({ jobReconciler: { intervalMs: 500, graceMs: 3_000 } });
+    // Rows unchanged for 1.5 s are checked against their entries every half second (the waits
+    // below that must outlast the grace time are twice it or more).
+    stack = await startTestStack({ jobReconciler: { intervalMs: 500, graceMs: graceMs } });
     // One unfinished job at most: a row left RUNNING would refuse every later submit.
     tenant = await stack.createTenant({ limits: { costBurst: 60_000, maxQueuedJobs: 1 } });
     scientist = await tenant.token('data_scientist');
@@ -65,8 +67,7 @@ describe('jobs: outcomes the worker could not record', () => {
     ).submitTrainingJob;
 
   it('the jobs service unreachable when the worker records SUCCEEDED, for less than the retry time: the same run records it (one attempt, one model version)', async () => {
-    const { versionId } = await uploadDataset(stack, scientist, 'outcome-ok', linearCsv(60));
-    await startWorker(30_000);
+    const [{ versionId }] = await Promise.all([uploadDataset(stack, scientist, 'outcome-ok', linearCsv(60)), startWorker(30_000)]);
     // The model is registered (models port) after the run's last check with the jobs service and
     // before it records the outcome: the jobs service goes away exactly there.
     const { held } = modelsRelay.hold();
@@ -74,7 +75,8 @@ describe('jobs: outcomes the worker could not record', () => {
     await held;
     await jobsRelay.off();
     modelsRelay.release();
-    await sleep(4_000);
+    // Past the reconciler's grace time, twice over: the row is still the worker's, retrying.
+    await sleep(2 * graceMs);
     expect((await jobRows(stack, tenant)).find((r) => r['id'] === job.id)).toMatchObject({ status: 'RUNNING' });
     await jobsRelay.on();
     const done = await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 60_000);
@@ -84,8 +86,7 @@ describe('jobs: outcomes the worker could not record', () => {
   }, 120_000);
 
   it('the jobs service unreachable for longer than the worker retries the outcome: the row ends FAILED RUN_LOST, audited and published, and frees the tenant\'s queue limit', async () => {
-    const { datasetId, versionId } = await uploadDataset(stack, scientist, 'outcome-lost', linearCsv(60));
-    await startWorker(1_000);
+    const [{ datasetId, versionId }] = await Promise.all([uploadDataset(stack, scientist, 'outcome-lost', linearCsv(60)), startWorker(1_000)]);
     const recorder = await recordJobEvents(stack, tenant.id);
     // The run opens its data through the datasets port right after its claim. Held there, the jobs
     // service goes away and the dataset is deleted: the run fails (NOT_FOUND), and that outcome
@@ -125,22 +126,19 @@ describe('jobs: outcomes the worker could not record', () => {
   }, 120_000);
 
   it('a healthy run whose row has not changed for longer than the grace time is left alone: its entry is held', async () => {
-    const { versionId } = await uploadDataset(stack, scientist, 'slow-open', linearCsv(60));
-    await startWorker(30_000);
+    const [{ versionId }] = await Promise.all([uploadDataset(stack, scientist, 'slow-open', linearCsv(60)), startWorker(30_000)]);
     // The run waits on the datasets port, well past the grace time, with its lock renewed.
     const { held } = datasetsRelay.hold();
     const job = await submitLinear(versionId);
     await held;
-    await sleep(6_000);
+    await sleep(3 * graceMs);
     expect(await jobView(stack, scientist, job.id)).toMatchObject({ status: 'RUNNING', error: null });
     datasetsRelay.release();
     expect(await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 60_000)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null });
   }, 120_000);
 
   it('a tenant suspended between the pick and the claim: the entry waits (the row stays QUEUED with its entry) and the job runs once the tenant is resumed', async () => {
-    const { versionId } = await uploadDataset(stack, scientist, 'suspended', 'a,b\n1,2\n3,4\n');
-    const platformAdmin = await stack.platformAdminToken();
-    await startWorker(30_000);
+    const [{ versionId }, platformAdmin] = await Promise.all([uploadDataset(stack, scientist, 'suspended', 'a,b\n1,2\n3,4\n'), stack.platformAdminToken(), startWorker(30_000)]);
     const { held } = jobsRelay.hold();
     const job = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
     await held;
@@ -168,8 +166,8 @@ describe('jobs: outcomes the worker could not record', () => {
     // Two more replicas of the jobs service's reconciler, besides its own, all looking at once.
     const runtime = stack.platform.runtimes.jobs;
     const replicaQueues = [new JobQueues(stack.config.redis), new JobQueues(stack.config.redis)];
-    const replicas = replicaQueues.map((queues) => new JobRunReconciler({ db: runtime.db, scopes: runtime.scopes, tenants: runtime.tenants, queues, events: runtime.events, logger: runtime.logger, options: { intervalMs: 0, graceMs: 3_000 } }));
-    await sleep(3_200);
+    const replicas = replicaQueues.map((queues) => new JobRunReconciler({ db: runtime.db, scopes: runtime.scopes, tenants: runtime.tenants, queues, events: runtime.events, logger: runtime.logger, options: { intervalMs: 0, graceMs } }));
+    await sleep(graceMs + 200);
     try {
       await Promise.all(replicas.map((replica) => replica.runOnce()));
     } finally {

@@ -31,10 +31,10 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
   let scientist: string;
 
   beforeAll(async () => {
-    stack = await startTestStack({ workers: 1, workerOptions: { concurrency: 2 } });
+    stack = await startTestStack();
     // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
-    // gateway/test/rate-limit.test.ts) does not pace this test.
-    tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    // gateway/test/rate-limit.test.ts) does not pace this test. Provisioned while the worker starts.
+    [tenant] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.workers.start({ concurrency: 2 })]);
     scientist = await tenant.token('data_scientist');
   });
   afterAll(() => stack?.stop());

@@ -121,8 +121,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
   afterAll(() => stack?.stop());
 
   it("promote: the shared pool is refused for the tenant at once (claim, progress, finish, grant), the queued jobs move to the tenant's own ring and its own worker runs them, the one the shared pool held included", async () => {
-    const promoted = await stack.createTenant();
-    const bystander = await stack.createTenant();
+    const [promoted, bystander] = await Promise.all([stack.createTenant(), stack.createTenant()]);
     const { region } = await tenantRecord(promoted.id);
     const held = await submitJob(promoted);
     const queued = await submitJob(promoted);
@@ -178,8 +177,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
   }, 180_000);
 
   it("demote: the shared pool runs the tenant's queued job without a new submit; another dedicated tenant's job stays with its own pool", async () => {
-    const demoted = await stack.createTenant({ tier: 'dedicated' });
-    const other = await stack.createTenant({ tier: 'dedicated' });
+    const [demoted, other] = await Promise.all([stack.createTenant({ tier: 'dedicated' }), stack.createTenant({ tier: 'dedicated' })]);
     const demotedJob = await submitJob(demoted);
     const otherJob = await submitJob(other);
     const shared = await portsOf();
@@ -262,8 +260,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
   }, 60_000);
 
   it('only a platform admin changes a tier: tenant roles are FORBIDDEN and nothing changes', async () => {
-    const tenant = await stack.createTenant();
-    const other = await stack.createTenant();
+    const [tenant, other] = await Promise.all([stack.createTenant(), stack.createTenant()]);
     for (const role of ['admin', 'data_scientist', 'viewer', 'auditor'] as const) {
       const own = await stack.query(await tenant.token(role), setTier, { id: tenant.id, tier: 'DEDICATED' });
       expect(errorCodes(own)).toEqual(['FORBIDDEN']);

@@ -22,10 +22,12 @@ describe('worker supervisor: scaling per ring', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     [shared, dedicated] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant({ tier: 'dedicated', limits: { costBurst: 60_000 } })]);
-    for (const tenant of [shared, dedicated]) {
-      tokens.set(tenant.id, await tenant.token('data_scientist'));
-      versions.set(tenant.id, (await uploadDataset(stack, tokens.get(tenant.id)!, 'flood', linearCsv(400))).versionId);
-    }
+    await Promise.all(
+      [shared, dedicated].map(async (tenant) => {
+        tokens.set(tenant.id, await tenant.token('data_scientist'));
+        versions.set(tenant.id, (await uploadDataset(stack, tokens.get(tenant.id)!, 'flood', linearCsv(400))).versionId);
+      }),
+    );
     const dedicatedPool: WorkerPool = { kind: 'dedicated', tenantId: dedicated.id };
     const [sharedRedis, dedicatedRedis] = await Promise.all([stack.workers.redis(), stack.workers.redis(dedicated.id)]);
     supervisor = await startWorkerSupervisor({
