@@ -2,6 +2,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
 import { internalContextHeader, uploadBodyRefusedHeader } from '@tessera/auth';
 import { errors, type TesseraError } from '@tessera/errors';
+import { answerAndClose } from '@tessera/service-kit';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
 import { releaseWithResponse } from './release-with-response';
@@ -127,29 +128,11 @@ export function uploadProxy(options: UploadProxyOptions) {
         req.pipe(upstream);
       });
     } catch (error) {
-      if (isUploadCut(error)) return answerCut(req, res, error);
+      if (isUploadCut(error)) return answerAndClose(req, res, 408, error);
       req.resume();
       sendError(res, error);
     }
   };
-}
-
-/**
- * 408 with the typed refusal, then the connection closed: the client may still be sending, and
- * the rest of a body given up for its pace is not read (draining it would keep the slot as long).
- */
-function answerCut(req: Request, res: Response, error: TesseraError): void {
-  const socket = req.socket;
-  if (res.headersSent) return void socket.destroy();
-  res.status(408);
-  res.setHeader('connection', 'close');
-  res.once('finish', () => {
-    // Our side ended and reading stopped, so the caller reads the answer rather than a reset; gone a second later regardless.
-    socket.pause();
-    socket.end();
-    setTimeout(() => socket.destroy(), 1_000).unref();
-  });
-  res.json(error.toResponseBody());
 }
 
 /**

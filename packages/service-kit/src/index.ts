@@ -53,3 +53,4 @@ export { SealedColumnBackfill, type SealedColumnBackfillDeps } from './sealed-co
 export { auditDetailsColumn, keyringColumnKeys, sealedAuditDetails } from './sealed-audit-details';
 export { TenantTurns, type TenantTurnsOptions, type TenantTurnsRefusal, type ReleaseTurn } from './tenant-turns';
 export { createTenantChangeListener, type TenantChangeListenerDeps } from './tenant-change-listener';
+export { answerAndClose } from './answer-and-close';

@@ -1,6 +1,6 @@
-import type { Request, Response, Router } from 'express';
+import type { Router } from 'express';
 import { isTesseraError, type TesseraError } from '@tessera/errors';
-import type { RouteTools } from '@tessera/service-kit';
+import { answerAndClose, type RouteTools } from '@tessera/service-kit';
 import { ModelDownloadService } from '../domain/model-download.service';
 import { ModelUploadService, type ModelUploadCapacity } from '../domain/model-upload.service';
 import type { ModelsConfig } from '../domain/models-config';
@@ -12,25 +12,6 @@ import { isUploadHoldCut } from '../domain/upload-hold';
  */
 function isRetryableRefusal(error: unknown): error is TesseraError {
   return isTesseraError(error) && (error.code === 'RATE_LIMITED' || error.code === 'SERVICE_UNAVAILABLE');
-}
-
-/**
- * An upload whose hold time on the upload memory is up: 408, as the gateway answers an upload it
- * cuts for its pace, and the connection closed without reading the rest (draining a trickle would
- * hold the connection as long as the client likes; the client sends the body again, whole).
- */
-function answerHoldCut(req: Request, res: Response, error: TesseraError): void {
-  const socket = req.socket;
-  if (res.headersSent) return void socket.destroy();
-  res.status(408);
-  res.setHeader('connection', 'close');
-  res.once('finish', () => {
-    // Our side ended and reading stopped, so the gateway reads the answer rather than a reset; gone a second later regardless.
-    socket.pause();
-    socket.end();
-    setTimeout(() => socket.destroy(), 1_000).unref();
-  });
-  res.json(error.toResponseBody());
 }
 
 /**
@@ -51,7 +32,7 @@ export function modelFileRoutes(config: ModelsConfig, uploadCapacity: ModelUploa
         const result = await service.receive(String(req.params['uploadId']), req, Number.isFinite(contentLength) ? contentLength : undefined);
         res.status(200).json({ data: { uploadId: result.uploadId, byteSize: result.byteSize, sha256: result.sha256, inputs: result.info.inputs, outputs: result.info.outputs } });
       } catch (error) {
-        if (isUploadHoldCut(error)) return answerHoldCut(req, res, error);
+        if (isUploadHoldCut(error)) return answerAndClose(req, res, 408, error);
         if (isRetryableRefusal(error) && !req.complete) {
           res.setHeader('connection', 'close');
           const retryAfter = error.extensions['retryAfterSeconds'];
