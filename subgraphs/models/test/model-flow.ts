@@ -160,3 +160,18 @@ export async function auditTrail(stack: TestStack, tenant: TestTenant): Promise<
     details: typeof row.details_json === 'string' ? (JSON.parse(row.details_json) as Record<string, unknown>) : row.details_json,
   }));
 }
+
+/** A staged upload's status, read straight from the tenant's schema. */
+export async function uploadStatus(stack: TestStack, tenant: TestTenant, uploadId: string): Promise<string | undefined> {
+  const rows = await stack.adminQuery<Array<{ status: string }>>(`SELECT status FROM \`${tenant.schema}\`.model_uploads WHERE id = ?`, [uploadId]);
+  return rows[0]?.status;
+}
+
+/** Waits (up to 5 s) for a staged upload to reach `status`. */
+export async function waitForUploadStatus(stack: TestStack, tenant: TestTenant, uploadId: string, status: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if ((await uploadStatus(stack, tenant, uploadId)) === status) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`upload ${uploadId} never became ${status} (is ${await uploadStatus(stack, tenant, uploadId)})`);
+}

@@ -4,7 +4,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildMlp } from '@tessera/onnx';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { completeUpload, newModel, reserveUpload, type PutResult } from './model-flow';
+import { completeUpload, newModel, reserveUpload, uploadStatus, waitForUploadStatus, type PutResult } from './model-flow';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -86,18 +86,6 @@ async function answerWithin(sending: Sending, ms: number): Promise<PutResult | u
   return Promise.race([sending.answer, sleep(ms, undefined, { ref: false })]);
 }
 
-async function uploadStatus(stack: TestStack, tenant: TestTenant, uploadId: string): Promise<string | undefined> {
-  const rows = await stack.adminQuery<Array<{ status: string }>>(`SELECT status FROM \`${tenant.schema}\`.model_uploads WHERE id = ?`, [uploadId]);
-  return rows[0]?.status;
-}
-
-async function waitForStatus(stack: TestStack, tenant: TestTenant, uploadId: string, status: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if ((await uploadStatus(stack, tenant, uploadId)) === status) return;
-    await sleep(25);
-  }
-  throw new Error(`upload ${uploadId} never became ${status} (is ${await uploadStatus(stack, tenant, uploadId)})`);
-}
 
 /**
  * An upload reserves its declared size of the models service's upload memory before its body is
@@ -137,8 +125,8 @@ describe('models: an upload holds the upload memory for a bounded time', () => {
     const trickleA = send(uploadA.uploadUrl, tokenA, fileA, stack.pki.ca, 8 * KiB, 1_000);
     const trickleB = send(uploadB.uploadUrl, tokenB, fileB, stack.pki.ca, 8 * KiB, 1_000);
     sendings.push(trickleA, trickleB);
-    await waitForStatus(stack, a, uploadA.id, 'RECEIVING');
-    await waitForStatus(stack, b, uploadB.id, 'RECEIVING');
+    await waitForUploadStatus(stack, a, uploadA.id, 'RECEIVING');
+    await waitForUploadStatus(stack, b, uploadB.id, 'RECEIVING');
 
     // While they hold the memory, the third tenant's upload is refused before its body is read.
     const refusal = send(uploadC.uploadUrl, tokenC, fileC, stack.pki.ca, fileC.length, 0);

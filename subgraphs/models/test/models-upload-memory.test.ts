@@ -5,7 +5,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildMlp } from '@tessera/onnx';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { completeUpload, createUpload, linearModel, newModel, predict, putBytes, reserveUpload, rowsInput, uploadVersion, type PutResult } from './model-flow';
+import { completeUpload, createUpload, linearModel, newModel, predict, putBytes, reserveUpload, rowsInput, uploadStatus, uploadVersion, waitForUploadStatus, type PutResult } from './model-flow';
 
 const MiB = 1024 * 1024;
 /** The models service's upload memory in this file: 6 MiB, so one tenant may hold 3 MiB. */
@@ -40,7 +40,7 @@ async function holdUpload(stack: TestStack, tenant: TestTenant, uploadUrl: strin
   });
   answer.catch(() => undefined);
   request.write(Buffer.from(body.subarray(0, body.length >> 1)));
-  await waitForStatus(stack, tenant, uploadId, 'RECEIVING');
+  await waitForUploadStatus(stack, tenant, uploadId, 'RECEIVING');
   return {
     finish: () => {
       request.end(Buffer.from(body.subarray(body.length >> 1)));
@@ -71,18 +71,6 @@ async function refusedHalfway(stack: TestStack, uploadUrl: string, token: string
   return { ...answer, closedSoon };
 }
 
-async function uploadStatus(stack: TestStack, tenant: TestTenant, uploadId: string): Promise<string | undefined> {
-  const rows = await stack.adminQuery<Array<{ status: string }>>(`SELECT status FROM \`${tenant.schema}\`.model_uploads WHERE id = ?`, [uploadId]);
-  return rows[0]?.status;
-}
-
-async function waitForStatus(stack: TestStack, tenant: TestTenant, uploadId: string, status: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if ((await uploadStatus(stack, tenant, uploadId)) === status) return;
-    await sleep(25);
-  }
-  throw new Error(`upload ${uploadId} never became ${status} (is ${await uploadStatus(stack, tenant, uploadId)})`);
-}
 
 /** PUTs and returns the answer with its retry-after header. */
 async function put(url: string, token: string, body: Uint8Array) {
@@ -180,7 +168,7 @@ describe('models: upload memory', () => {
     const cut = await reserveUpload(stack, tokenA, modelId, share);
     const held = await holdUpload(stack, a, cut.uploadUrl, cut.id, tokenA, notOnnx);
     held.abort();
-    await waitForStatus(stack, a, cut.id, 'FAILED');
+    await waitForUploadStatus(stack, a, cut.id, 'FAILED');
 
     // Each of these needs the tenant's whole share: any byte still held would make it RATE_LIMITED.
     for (let round = 0; round < 2; round++) {
