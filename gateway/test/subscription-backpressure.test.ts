@@ -55,6 +55,70 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
   const channelOf = (tenant: TestTenant) => `${stack.config.redis.keyPrefix}:tenant:${tenant.id}:jobs`;
   const subscribersOf = async (tenant: TestTenant) => Number(((await redis.pubsub('NUMSUB', channelOf(tenant))) as [string, number])[1]);
 
+  /**
+   * Tenant B's raw socket with the stalled subscriptions, live (each has received a marker, so none
+   * misses an event from then on), then no longer read once A's subscription listens too.
+   */
+  async function stalledReader(graphqlUrl: string): Promise<{ b: WebSocket; bMessages: ServerMessage[] }> {
+    const b = await rawSocket(graphqlUrl);
+    const bMessages: ServerMessage[] = [];
+    b.on('message', (data) => bMessages.push(JSON.parse(String(data)) as ServerMessage));
+    b.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await globex.token('viewer')}` } }));
+    while (!bMessages.some((m) => m.type === 'connection_ack')) await sleep(20);
+    for (const id of stalledIds) b.send(JSON.stringify({ type: 'subscribe', id, payload: { query: jobEventsSubscription } }));
+    const marker = randomUUID();
+    const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data?: JobEventsData }).data?.jobEvents.jobId === marker);
+    while (!stalledIds.every(sawMarker)) {
+      await bus.publish(globex.id, 'jobs', jobEvent(marker, -1, 'marker'));
+      await sleep(100);
+    }
+    while ((await subscribersOf(acme)) === 0) await sleep(20);
+    b.pause();
+    return { b, bMessages };
+  }
+
+  /**
+   * Events for both tenants, round by round, until B's subscriptions are ended (the subgraph no
+   * longer listens for any) or `bound` of B's went out. A must receive each round's event before
+   * the next round is published: if B's stalled socket held up the gateway, A's would never come.
+   * Returns how many of B's were published.
+   */
+  async function floodUntilEnded(bJob: string, aEvents: CollectedSubscription<JobEventsData>, bound: number): Promise<number> {
+    const aJob = randomUUID();
+    const phase = 'p'.repeat(phaseBytes);
+    let publishedToB = 0;
+    let publishedToA = 0;
+    while ((await subscribersOf(globex)) > 0) {
+      if (publishedToB > bound) break;
+      for (let i = 0; i < eventsPerRound; i++) await bus.publish(globex.id, 'jobs', jobEvent(bJob, publishedToB++, phase));
+      await bus.publish(acme.id, 'jobs', jobEvent(aJob, publishedToA++, 'a'));
+      const expected = publishedToA;
+      await aEvents.until((results) => results.length >= expected);
+    }
+    expect(publishedToB).toBeLessThanOrEqual(bound);
+    expect(await subscribersOf(globex)).toBe(0);
+    // A got every one of its events, in order, and is still subscribed.
+    expect(aEvents.results.map((r) => r.data?.jobEvents.progress)).toEqual([...Array(publishedToA).keys()]);
+    expect(await subscribersOf(acme)).toBe(1);
+    return publishedToB;
+  }
+
+  /** B reads again until each stalled subscription has ended: per subscription, B's events it got (in order, none skipped) and its ending. */
+  async function readOnToEndings(b: WebSocket, bMessages: ServerMessage[], bJob: string) {
+    b.resume();
+    const endingOf = (id: string) => bMessages.find((m) => m.id === id && (m.type === 'error' || m.type === 'complete'));
+    while (!stalledIds.every(endingOf)) await sleep(50);
+    return stalledIds.map((id) => {
+      const progress = bMessages
+        .filter((m) => m.id === id && m.type === 'next')
+        .map((m) => (m.payload as { data: JobEventsData }).data.jobEvents)
+        .filter((event) => event.jobId === bJob)
+        .map((event) => event.progress);
+      expect(progress).toEqual([...Array(progress.length).keys()]);
+      return { id, progress, ending: endingOf(id) };
+    });
+  }
+
   beforeAll(async () => {
     stack = await startTestStack();
     [acme, globex] = await Promise.all([stack.createTenant(), stack.createTenant()]);
@@ -94,46 +158,14 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
       const aEvents = new CollectedSubscription<JobEventsData>(a.client, { query: jobEventsSubscription });
 
       // Tenant B: subscribes, then reads nothing more once the subgraph listens on its channel.
-      const b = await rawSocket(gateway.graphqlUrl);
-      const bMessages: ServerMessage[] = [];
-      b.on('message', (data) => bMessages.push(JSON.parse(String(data)) as ServerMessage));
+      const { b, bMessages } = await stalledReader(gateway.graphqlUrl);
       const bClosed = new Promise<number>((resolve) => b.once('close', (code) => resolve(code)));
-      b.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await globex.token('viewer')}` } }));
-      while (!bMessages.some((m) => m.type === 'connection_ack')) await sleep(20);
-      for (const id of stalledIds) b.send(JSON.stringify({ type: 'subscribe', id, payload: { query: jobEventsSubscription } }));
-      // Live once each of B's subscriptions has received a marker; from then on none misses an event.
-      const marker = randomUUID();
-      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data: JobEventsData }).data.jobEvents.jobId === marker);
-      while (!stalledIds.every(sawMarker)) {
-        await bus.publish(globex.id, 'jobs', jobEvent(marker, -1, 'marker'));
-        await sleep(100);
-      }
-      while ((await subscribersOf(acme)) === 0) await sleep(20);
-      b.pause();
 
-      // Events for both tenants, round by round. A must receive each round's event before the next
-      // round is published: if B's stalled socket held up the gateway, A's would never come.
-      const bJob = randomUUID();
-      const aJob = randomUUID();
-      const phase = 'p'.repeat(phaseBytes);
-      let publishedToB = 0;
-      let publishedToA = 0;
       // B's queues (the subgraph's and the gateway's) and both kernel socket buffers, with a round to spare.
+      const bJob = randomUUID();
       const bound =
         Math.ceil((kernelBufferMax('tcp_rmem') + kernelBufferMax('tcp_wmem') + maxUnsentBytes) / phaseBytes) + 2 * relayBufferEvents + 2 * eventsPerRound;
-      while ((await subscribersOf(globex)) > 0) {
-        if (publishedToB > bound) break;
-        for (let i = 0; i < eventsPerRound; i++) await bus.publish(globex.id, 'jobs', jobEvent(bJob, publishedToB++, phase));
-        await bus.publish(acme.id, 'jobs', jobEvent(aJob, publishedToA++, 'a'));
-        const expected = publishedToA;
-        await aEvents.until((results) => results.length >= expected);
-      }
-      // B's subscriptions were ended (the subgraph no longer listens for any) within the bound.
-      expect(publishedToB).toBeLessThanOrEqual(bound);
-      expect(await subscribersOf(globex)).toBe(0);
-      // A got every one of its events, in order, and is still subscribed.
-      expect(aEvents.results.map((r) => r.data?.jobEvents.progress)).toEqual([...Array(publishedToA).keys()]);
-      expect(await subscribersOf(acme)).toBe(1);
+      const publishedToB = await floodUntilEnded(bJob, aEvents, bound);
 
       // The gateway never held more than maxUnsentBytes for any client socket, though B's was backed up.
       const unsent = [...unsentAfterWrites.values()];
@@ -145,18 +177,9 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
 
       // B reads again: on each subscription the events before it fell behind, in order with none
       // skipped, then the error; its socket is still open.
-      b.resume();
-      const endingOf = (id: string) => bMessages.find((m) => m.id === id && (m.type === 'error' || m.type === 'complete'));
-      while (!stalledIds.every(endingOf)) await sleep(50);
-      for (const id of stalledIds) {
-        const nexts = bMessages
-          .filter((m) => m.id === id && m.type === 'next')
-          .map((m) => (m.payload as { data: JobEventsData }).data.jobEvents)
-          .filter((event) => event.jobId === bJob)
-          .map((event) => event.progress);
-        expect(nexts).toEqual([...Array(nexts.length).keys()]);
-        expect(nexts.length).toBeLessThan(publishedToB);
-        expect(endingOf(id)).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER', bufferSize: relayBufferEvents } }] });
+      for (const { id, progress, ending } of await readOnToEndings(b, bMessages, bJob)) {
+        expect(progress.length).toBeLessThan(publishedToB);
+        expect(ending).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER', bufferSize: relayBufferEvents } }] });
       }
       // Only the subscriptions ended: the socket stays open for new ones.
       expect(b.readyState).toBe(WebSocket.OPEN);
@@ -173,7 +196,6 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
     const bounded = await startExtraGateway(stack, {}, undefined, 0, { limits: { socketBufferBytes } });
     const gatewayPort = new URL(bounded.graphqlUrl).port;
     const bJob = randomUUID();
-    const aJob = randomUUID();
     // What the gateway holds for B, read from its own structures after each event it queues or
     // writes: B's events waiting in the relay queues, and what B's socket has not taken yet.
     const queues = new Set<BoundedEventQueue<unknown>>();
@@ -215,38 +237,11 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
       await a.connected;
       const aEvents = new CollectedSubscription<JobEventsData>(a.client, { query: jobEventsSubscription });
 
-      const b = await rawSocket(bounded.graphqlUrl);
-      const bMessages: ServerMessage[] = [];
-      b.on('message', (data) => bMessages.push(JSON.parse(String(data)) as ServerMessage));
-      b.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await globex.token('viewer')}` } }));
-      while (!bMessages.some((m) => m.type === 'connection_ack')) await sleep(20);
-      for (const id of stalledIds) b.send(JSON.stringify({ type: 'subscribe', id, payload: { query: jobEventsSubscription } }));
-      const marker = randomUUID();
-      const sawMarker = (id: string) => bMessages.some((m) => m.id === id && m.type === 'next' && (m.payload as { data?: JobEventsData }).data?.jobEvents.jobId === marker);
-      while (!stalledIds.every(sawMarker)) {
-        await bus.publish(globex.id, 'jobs', jobEvent(marker, -1, 'marker'));
-        await sleep(100);
-      }
-      while ((await subscribersOf(acme)) === 0) await sleep(20);
-      b.pause();
+      const { b, bMessages } = await stalledReader(bounded.graphqlUrl);
 
-      const phase = 'p'.repeat(phaseBytes);
-      let publishedToB = 0;
-      let publishedToA = 0;
       // The kernel's socket buffers, then the byte bound, with a round to spare: far fewer than the count bounds would let through.
       const bound = Math.ceil((kernelBufferMax('tcp_rmem') + kernelBufferMax('tcp_wmem') + socketBufferBytes) / phaseBytes) + 2 * eventsPerRound;
-      while ((await subscribersOf(globex)) > 0) {
-        if (publishedToB > bound) break;
-        for (let i = 0; i < eventsPerRound; i++) await bus.publish(globex.id, 'jobs', jobEvent(bJob, publishedToB++, phase));
-        await bus.publish(acme.id, 'jobs', jobEvent(aJob, publishedToA++, 'a'));
-        const expected = publishedToA;
-        await aEvents.until((results) => results.length >= expected);
-      }
-      expect(publishedToB).toBeLessThanOrEqual(bound);
-      expect(await subscribersOf(globex)).toBe(0);
-      // A got every one of its events, in order, and is still subscribed.
-      expect(aEvents.results.map((r) => r.data?.jobEvents.progress)).toEqual([...Array(publishedToA).keys()]);
-      expect(await subscribersOf(acme)).toBe(1);
+      await floodUntilEnded(bJob, aEvents, bound);
 
       // The gateway held B's events (queued, and unsent on its socket) up to the bound and no more:
       // the bound's bytes are the events as JSON; each of the three unsent ones also carries its
@@ -255,17 +250,8 @@ describe('a subscriber that stops reading (a second gateway over the stack\'s su
       expect(heldForB).toBeLessThanOrEqual(socketBufferBytes + stalledIds.length * 256);
 
       // B reads again: each subscription's events in order, none skipped, then SLOW_CONSUMER naming the byte bound.
-      b.resume();
-      const endingOf = (id: string) => bMessages.find((m) => m.id === id && (m.type === 'error' || m.type === 'complete'));
-      while (!stalledIds.every(endingOf)) await sleep(50);
-      for (const id of stalledIds) {
-        const nexts = bMessages
-          .filter((m) => m.id === id && m.type === 'next')
-          .map((m) => (m.payload as { data: JobEventsData }).data.jobEvents)
-          .filter((event) => event.jobId === bJob)
-          .map((event) => event.progress);
-        expect(nexts).toEqual([...Array(nexts.length).keys()]);
-        expect(endingOf(id)).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER', bufferBytes: socketBufferBytes } }] });
+      for (const { id, ending } of await readOnToEndings(b, bMessages, bJob)) {
+        expect(ending).toMatchObject({ type: 'error', id, payload: [{ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SLOW_CONSUMER', bufferBytes: socketBufferBytes } }] });
       }
       expect(b.readyState).toBe(WebSocket.OPEN);
       b.close();
