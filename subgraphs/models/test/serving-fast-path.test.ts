@@ -23,6 +23,33 @@ const row = [1, 2, 3];
 const pick = (index: number) => buildLinearRegression({ weights: [0, 1, 2].map((i) => (i === index ? 1 : 0)), bias: 0 });
 const updateServing = `mutation($id: ID!, $input: ModelServingInput!) { updateModelServing(modelId: $id, input: $input) { id } }`;
 
+
+/**
+ * Predicts as a tenant's viewer on `serving` (a replica of the models service made by the test),
+ * through the same PredictionService the route and the query use; `runsOnC` lists the tenants
+ * whose calls reached its pools (a refused call never runs).
+ */
+function predictingThrough(stack: TestStack, serving: ModelServing, inputOf: (modelId: string) => PredictInput) {
+  const runsOnC: string[] = [];
+  const predictOnPools = serving.pools.predict.bind(serving.pools) as (request: PredictRequest) => ReturnType<ModelServing['pools']['predict']>;
+  serving.pools.predict = ((request: PredictRequest) => {
+    runsOnC.push(request.tenantId);
+    return predictOnPools(request);
+  }) as ModelServing['pools']['predict'];
+  const predictOnC = async (tenant: TestTenant, modelId: string): Promise<{ answered: number } | { code: string | undefined; limit: unknown }> => {
+    const caller: Principal = { kind: 'user', subject: 'replica-c-viewer', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+    const scope = await stack.platform.runtimes.models.scopes.forPrincipal(caller);
+    try {
+      const prediction = await new PredictionService(scope, serving, defaultModelsConfig).predict(inputOf(modelId));
+      return { answered: outputNumbers(prediction.outputs[0]!.values)[0]! };
+    } catch (error) {
+      const refusal = error as { code?: string; extensions?: Record<string, unknown> };
+      return { code: refusal.code, limit: refusal.extensions?.['limit'] };
+    }
+  };
+  return { runsOnC, predictOnC };
+}
+
 describe('models: serving fast path', () => {
   let stack: TestStack;
   let acme: TestTenant;
@@ -434,23 +461,7 @@ describe('models: serving fast path', () => {
     // A replica whose stats and audit go through the relay; it resolves models with the stack's own pool.
     const [perTenant, bound] = [1_000, 1_600];
     const replicaC = createModelServing({ ...stack.platform.runtimes.models, scopes: runtime.scopes }, { stats: { logDirectory: directory, flushIntervalMs: 3_600_000, recoverIntervalMs: 3_600_000, maxBacklogBytes: bound, maxBacklogBytesPerTenant: perTenant } });
-    const runsOnC: string[] = [];
-    const predictOnPools = replicaC.pools.predict.bind(replicaC.pools) as (request: PredictRequest) => ReturnType<ModelServing['pools']['predict']>;
-    replicaC.pools.predict = ((request: PredictRequest) => {
-      runsOnC.push(request.tenantId);
-      return predictOnPools(request);
-    }) as ModelServing['pools']['predict'];
-    const predictOnC = async (tenant: TestTenant, modelId: string): Promise<{ answered: number } | { code: string | undefined; limit: unknown }> => {
-      const principal: Principal = { kind: 'user', subject: 'replica-c-viewer', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
-      const scope = await stack.platform.runtimes.models.scopes.forPrincipal(principal);
-      try {
-        const prediction = await new PredictionService(scope, replicaC, defaultModelsConfig).predict(byVersion(modelId, 1));
-        return { answered: outputNumbers(prediction.outputs[0]!.values)[0]! };
-      } catch (error) {
-        const refusal = error as { code?: string; extensions?: Record<string, unknown> };
-        return { code: refusal.code, limit: refusal.extensions?.['limit'] };
-      }
-    };
+    const { runsOnC, predictOnC } = predictingThrough(stack, replicaC, (modelId) => byVersion(modelId, 1));
     /** Predicts until one is refused (at most 50): how many were answered, and the refusal. */
     const untilRefused = async (tenant: TestTenant, modelId: string) => {
       let answered = 0;
@@ -527,24 +538,7 @@ describe('models: serving fast path', () => {
 
       // The next process on that directory, while the database is still out: its replay at start fails.
       replicaC = createModelServing({ ...stack.platform.runtimes.models, scopes: runtime.scopes }, { stats: { logDirectory: directory, flushIntervalMs: 3_600_000, recoverIntervalMs: 3_600_000, maxBacklogBytes: bound, maxBacklogBytesPerTenant: perTenant } });
-      const runsOnC: string[] = [];
-      const predictOnPools = replicaC.pools.predict.bind(replicaC.pools) as (request: PredictRequest) => ReturnType<ModelServing['pools']['predict']>;
-      replicaC.pools.predict = ((request: PredictRequest) => {
-        runsOnC.push(request.tenantId);
-        return predictOnPools(request);
-      }) as ModelServing['pools']['predict'];
-      const serving = replicaC;
-      const predictOnC = async (tenant: TestTenant, modelId: string): Promise<{ answered: number } | { code: string | undefined; limit: unknown }> => {
-        const caller: Principal = { kind: 'user', subject: 'replica-c-viewer', tenantId: tenant.id, roles: ['viewer'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
-        const scope = await stack.platform.runtimes.models.scopes.forPrincipal(caller);
-        try {
-          const prediction = await new PredictionService(scope, serving, defaultModelsConfig).predict(byVersion(modelId, 1));
-          return { answered: outputNumbers(prediction.outputs[0]!.values)[0]! };
-        } catch (error) {
-          const refusal = error as { code?: string; extensions?: Record<string, unknown> };
-          return { code: refusal.code, limit: refusal.extensions?.['limit'] };
-        }
-      };
+      const { runsOnC, predictOnC } = predictingThrough(stack, replicaC, (modelId) => byVersion(modelId, 1));
       await replicaC.stats.recover();
       // Everything in the directory that is not written counts: the dead processes' logs in all, acme's lines in them for acme.
       expect(replicaC.stats.backlog.held()).toBe(leftover);
