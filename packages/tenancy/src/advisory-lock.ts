@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { errors } from '@tessera/errors';
 
 /**
@@ -15,15 +15,21 @@ export function advisoryLockName(purpose: string, ...parts: string[]): string {
  * Runs `fn` under a MySQL advisory lock (GET_LOCK) held on one connection of `db`, so replicas
  * never interleave the same piece of work. Waits up to `waitSeconds`; a lock still held by
  * someone else then is a CONFLICT with `busyMessage` (the caller may retry).
+ *
+ * `fn` is given that connection's manager: SQL run through it needs no second connection. Every
+ * query `fn` runs through `db` instead waits for another connection of the same pool while this
+ * one stays held, so as many callers at once as the pool has connections would each hold one and
+ * wait forever for a second (and every other request of the service with them). A caller that
+ * runs such queries must bound how many of its calls run at once below the pool's size.
  */
-export async function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: () => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {
     const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [name, options.waitSeconds])) as Array<{ acquired: number | null }>;
     if (row?.acquired !== 1) throw errors.conflict(options.busyMessage);
     try {
-      return await fn();
+      return await fn(runner.manager);
     } finally {
       await runner.query('SELECT RELEASE_LOCK(?)', [name]);
     }

@@ -131,9 +131,12 @@ export class TenantKeyring {
   async rotate(tenantId: string, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}, maxVersions?: number): Promise<number> {
     // One rotation of a tenant at a time, whoever asks (an admin, the schedule, another replica):
     // two transactions taking the same gap lock with FOR UPDATE and inserting into it deadlock.
+    // The transaction runs on the lock's own connection: taking a second one of the pool while
+    // holding the lock's would let as many rotations at once as the pool has connections (of
+    // different tenants, each asked by its own admin) hold them all and wait forever for another.
     const lock = advisoryLockName('data_key', this.controlSchema, tenantId);
-    const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, () =>
-      this.db.transaction(async (manager) => {
+    const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, (locked) =>
+      locked.transaction(async (manager) => {
         const rows = (await manager.query(`SELECT MAX(version) AS v, COUNT(*) AS n FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null; n: number | string }>;
         const held = Number(rows[0]?.n ?? 0);
         if (maxVersions !== undefined && held >= maxVersions) {
