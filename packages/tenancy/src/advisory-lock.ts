@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { errors } from '@tessera/errors';
+import { inLockHolderTurn } from './lock-holder-turns';
 
 /**
  * The name of an advisory lock on one thing (a tenant's key, a tenant's erasure request…) of one
@@ -16,13 +17,16 @@ export function advisoryLockName(purpose: string, ...parts: string[]): string {
  * never interleave the same piece of work. Waits up to `waitSeconds`; a lock still held by
  * someone else then is a CONFLICT with `busyMessage` (the caller may retry).
  *
- * `fn` is given that connection's manager: SQL run through it needs no second connection. Every
- * query `fn` runs through `db` instead waits for another connection of the same pool while this
- * one stays held, so as many callers at once as the pool has connections would each hold one and
- * wait forever for a second (and every other request of the service with them). A caller that
- * runs such queries must bound how many of its calls run at once below the pool's size.
+ * `fn` is given that connection's manager: SQL run through it needs no second connection. Queries
+ * `fn` runs through `db` instead take another connection of the same pool while this one stays
+ * held; the lock is therefore taken only in one of the process's turns for `db`
+ * (lock-holder-turns.ts), so the holders never hold every connection between them.
  */
-export async function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+export function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return inLockHolderTurn(db, () => heldOnOneConnection(db, name, options, fn));
+}
+
+async function heldOnOneConnection<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {
@@ -41,9 +45,13 @@ export async function withAdvisoryLock<T>(db: DataSource, name: string, options:
 /**
  * Runs `fn` under the advisory lock if nobody holds it now, without waiting: a caller that finds
  * it taken gets `{ ran: false }` at once and holds no connection meanwhile (waiting in GET_LOCK
- * would keep one pool connection per waiter for as long as it waits).
+ * would keep one pool connection per waiter for as long as it waits). In a turn, as above.
  */
-export async function withAdvisoryLockIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+export function withAdvisoryLockIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  return inLockHolderTurn(db, () => heldIfFree(db, name, fn));
+}
+
+async function heldIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {

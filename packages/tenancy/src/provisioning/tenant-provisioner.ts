@@ -9,7 +9,6 @@ import { tenantTiers, type TenantRecord, type TenantTier } from '../tenant-recor
 import { parseLimitOverrides, type TenantLimitOverrides } from '../tenant-limits';
 import { withAdvisoryLock } from '../advisory-lock';
 import type { SchemaManager } from './schema-manager';
-import { OneAtATime } from './one-at-a-time';
 
 export interface ProvisionTenantInput {
   id: string;
@@ -45,15 +44,6 @@ export interface ProvisionerDeps {
  * same id finishes (or cleans up) the job.
  */
 export class TenantProvisioner {
-  /**
-   * Provisionings and erasures of this process, one at a time. Each holds one pool connection for
-   * its advisory lock and needs another for every step under it (the control-plane rows, the
-   * schema routine, the data key, the `beforeActive` hook): as many at once as the pool has
-   * connections would each hold one and wait forever for a second, freezing every request of the
-   * service with them. Taken before the lock's connection, so a waiting caller holds none.
-   */
-  private readonly turns = new OneAtATime();
-
   constructor(private readonly deps: ProvisionerDeps) {}
 
   /**
@@ -63,7 +53,7 @@ export class TenantProvisioner {
    */
   async provision(input: ProvisionTenantInput, hooks: { beforeActive?: (tenantId: string) => Promise<void> } = {}): Promise<{ tenant: TenantRecord; created: boolean }> {
     const request = this.validate(input);
-    return this.inTurnWithTenantLock(request.id, async () => {
+    return this.withTenantLock(request.id, async () => {
       const existing = await this.deps.store.find(request.id);
       if (existing && existing.status !== 'PROVISIONING') {
         // A tenant's region never changes by provisioning again: moving its bytes is a migration.
@@ -160,7 +150,7 @@ export class TenantProvisioner {
   /** Erases a tenant completely: schema, bucket (every object), keys, control-plane row. */
   async deprovision(tenantId: string): Promise<void> {
     assertTenantId(tenantId);
-    await this.inTurnWithTenantLock(tenantId, () => this.removeEverything(tenantId));
+    await this.withTenantLock(tenantId, () => this.removeEverything(tenantId));
     this.deps.directory.invalidate(tenantId);
   }
 
@@ -203,14 +193,7 @@ export class TenantProvisioner {
     return { id: input.id, displayName, region: input.region, tier: input.tier, limitOverrides };
   }
 
-  /**
-   * This process's turn first (see `turns`), then a MySQL advisory lock, so two replicas
-   * provisioning the same id never interleave.
-   */
-  private inTurnWithTenantLock<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
-    return this.turns.run(() => this.withTenantLock(tenantId, fn));
-  }
-
+  /** A MySQL advisory lock, so two replicas provisioning the same id never interleave. */
   private withTenantLock<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
     return withAdvisoryLock(this.deps.db, `tessera:tenant:${tenantId}`, { waitSeconds: 30, busyMessage: `Tenant ${tenantId} is being changed by another request; retry.` }, fn);
   }
