@@ -4,8 +4,13 @@ import type { DataSource } from 'typeorm';
 /** mysql2's pool size when the data source names none. */
 const defaultPoolSize = 10;
 
-/** The pools whose turn the running code already holds (a lock taken under another lock). */
-const holding = new AsyncLocalStorage<ReadonlySet<DataSource>>();
+/** The turns the running code already holds, each until its holder's work has ended. */
+interface HeldTurn {
+  db: DataSource;
+  ended: boolean;
+}
+
+const holding = new AsyncLocalStorage<readonly HeldTurn[]>();
 
 class Turns {
   private free: number;
@@ -52,17 +57,28 @@ export function lockHoldersAtOnce(db: DataSource): number {
  * waiting for a second turn while holding the first could deadlock the turns themselves.
  */
 export async function inLockHolderTurn<T>(db: DataSource, fn: () => Promise<T>): Promise<T> {
-  const held = holding.getStore();
-  if (held?.has(db)) return fn();
+  const held = (holding.getStore() ?? []).filter((turn) => !turn.ended);
+  if (held.some((turn) => turn.db === db)) return fn();
   let turns = turnsOf.get(db);
   if (!turns) {
     turns = new Turns(lockHoldersAtOnce(db));
     turnsOf.set(db, turns);
   }
   const release = await turns.take();
+  const mine: HeldTurn = { db, ended: false };
   try {
-    return await holding.run(new Set([...(held ?? []), db]), fn);
+    return await holding.run([...held, mine], fn);
   } finally {
+    // Work started under the lock and left running (not awaited) takes its own turn from now on.
+    mine.ended = true;
     release();
   }
+}
+
+/**
+ * Starts `fn` as work of its own, not under the lock the caller may hold: its locks take their
+ * own turns, as they outlive the caller's. For work a lock holder starts and does not await.
+ */
+export function apartFromLockHolder<T>(fn: () => T): T {
+  return holding.exit(fn);
 }

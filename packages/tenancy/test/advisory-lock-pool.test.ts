@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startTestStack, type TestStack } from '@tessera/testing';
-import { lockHoldersAtOnce, withAdvisoryLock, withAdvisoryLockIfFree } from '../src';
+import { apartFromLockHolder, lockHoldersAtOnce, withAdvisoryLock, withAdvisoryLockIfFree } from '../src';
 
 /**
  * Advisory locks are held on connections of the pool the work under them also queries. However
@@ -77,6 +77,46 @@ describe('advisory locks and the pool', () => {
     );
     hung = hung || outcome === 'hung';
     expect(outcome).toEqual(Array.from({ length: callers }, (_, index) => ({ ran: true, value: index })));
+  });
+
+  it('work a holder starts and leaves running takes a turn of its own', async () => {
+    let holding = 0;
+    let most = 0;
+    const counted = async <T>(fn: () => Promise<T>): Promise<T> => {
+      holding += 1;
+      most = Math.max(most, holding);
+      try {
+        return await fn();
+      } finally {
+        holding -= 1;
+      }
+    };
+    const started: Array<Promise<number>> = [];
+    const outcome = await orHung(
+      Promise.all(
+        Array.from({ length: callers }, (_, index) =>
+          withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, lock, () =>
+            counted(async () => {
+              started.push(
+                apartFromLockHolder(() =>
+                  withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, lock, () =>
+                    counted(async () => {
+                      const [row] = (await db().query('SELECT ? AS n', [index])) as Array<{ n: number }>;
+                      return Number(row?.n);
+                    }),
+                  ),
+                ),
+              );
+              await db().query('SELECT 1');
+            }),
+          ),
+        ).map((holder) => holder.then(() => undefined)),
+      ).then(() => Promise.all(started)),
+      30_000,
+    );
+    hung = hung || outcome === 'hung';
+    expect(outcome === 'hung' ? outcome : [...outcome].sort((a, b) => a - b)).toEqual(Array.from({ length: callers }, (_, index) => index));
+    expect(most).toBeLessThanOrEqual(lockHoldersAtOnce(db()));
   });
 
   it('the lock’s own connection answers the work under it', async () => {
