@@ -51,7 +51,8 @@ export function lockHoldersAtOnce(db: DataSource): number {
 }
 
 /**
- * Runs `fn`, which takes an advisory lock on a connection of `db`, in one of the turns of `db`
+ * Runs `fn`, which takes an advisory lock on a connection of `db` (or holds one for a transaction
+ * while the work under it takes others of the same pool), in one of the turns of `db`
  * (`lockHoldersAtOnce`). The turn is taken before the connection, so a caller waiting for one
  * holds nothing. A lock taken under another lock of the same pool runs in its holder's turn:
  * waiting for a second turn while holding the first could deadlock the turns themselves.

@@ -15,6 +15,7 @@ const concurrent = 9;
 const rotations = 24;
 
 const rotateMutation = `mutation { rotateTenantKey { currentVersion } }`;
+const retireMutation = `mutation($version: Int!) { retireTenantKeyVersion(version: $version) { versions { version } } }`;
 
 /** A hang must fail the test, not the whole run: the outcome, or `hung` once `ms` have passed. */
 function orHung<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
@@ -81,4 +82,15 @@ describe('tenant operations, more at once than the pool has connections', () => 
     if (outcome === 'hung') return;
     expect(outcome.map((result) => expectNoErrors(result).rotateTenantKey.currentVersion)).toEqual(tenants.map(() => 2));
   }, 60_000);
+
+  it("retires as many tenants' old data keys at once, each asked by its own admin", async () => {
+    const tenants = await Promise.all(Array.from({ length: rotations }, () => stack.createTenant()));
+    const tokens = await Promise.all(tenants.map((tenant) => tenant.token('admin')));
+    for (const token of tokens) expectNoErrors(await stack.query(token, rotateMutation, {}));
+    const outcome = await orHung(Promise.all(tokens.map((token) => stack.query<{ retireTenantKeyVersion: { versions: Array<{ version: number }> } }>(token, retireMutation, { version: 1 }))), 45_000);
+    hung = hung || outcome === 'hung';
+    expect(outcome).not.toBe('hung');
+    if (outcome === 'hung') return;
+    expect(outcome.map((result) => expectNoErrors(result).retireTenantKeyVersion.versions.map((key) => key.version))).toEqual(tenants.map(() => [2]));
+  }, 90_000);
 });
