@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { errors } from '@tessera/errors';
+import { inLockHolderTurn } from './lock-holder-turns';
 
 /**
  * The name of an advisory lock on one thing (a tenant's key, a tenant's erasure request…) of one
@@ -15,15 +16,24 @@ export function advisoryLockName(purpose: string, ...parts: string[]): string {
  * Runs `fn` under a MySQL advisory lock (GET_LOCK) held on one connection of `db`, so replicas
  * never interleave the same piece of work. Waits up to `waitSeconds`; a lock still held by
  * someone else then is a CONFLICT with `busyMessage` (the caller may retry).
+ *
+ * `fn` is given that connection's manager: SQL run through it needs no second connection. Queries
+ * `fn` runs through `db` instead take another connection of the same pool while this one stays
+ * held; the lock is therefore taken only in one of the process's turns for `db`
+ * (lock-holder-turns.ts), so the holders never hold every connection between them.
  */
-export async function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: () => Promise<T>): Promise<T> {
+export function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return inLockHolderTurn(db, () => heldOnOneConnection(db, name, options, fn));
+}
+
+async function heldOnOneConnection<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {
     const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [name, options.waitSeconds])) as Array<{ acquired: number | null }>;
     if (row?.acquired !== 1) throw errors.conflict(options.busyMessage);
     try {
-      return await fn();
+      return await fn(runner.manager);
     } finally {
       await runner.query('SELECT RELEASE_LOCK(?)', [name]);
     }
@@ -35,9 +45,13 @@ export async function withAdvisoryLock<T>(db: DataSource, name: string, options:
 /**
  * Runs `fn` under the advisory lock if nobody holds it now, without waiting: a caller that finds
  * it taken gets `{ ran: false }` at once and holds no connection meanwhile (waiting in GET_LOCK
- * would keep one pool connection per waiter for as long as it waits).
+ * would keep one pool connection per waiter for as long as it waits). In a turn, as above.
  */
-export async function withAdvisoryLockIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+export function withAdvisoryLockIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  return inLockHolderTurn(db, () => heldIfFree(db, name, fn));
+}
+
+async function heldIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {

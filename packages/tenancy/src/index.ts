@@ -41,5 +41,6 @@ export { migrateServiceSchema, migrationNames } from './migrations/run-service-m
 export { singleSequenceHistoryTable, singleSequenceMigrations } from './migrations/single-sequence';
 export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from './tenant-access';
 export { advisoryLockName, withAdvisoryLock, withAdvisoryLockIfFree } from './advisory-lock';
+export { apartFromLockHolder, lockHoldersAtOnce } from './lock-holder-turns';
 export { probeTenantRows, type TenantRowQuestion, type TenantRowProbeResult } from './tenant-row-probe';
 export { localServiceDatabaseUrls, localAccountHosts } from './ownership/local-accounts';

@@ -3,6 +3,7 @@ import { generateDataKey } from '@tessera/crypto';
 import { errors } from '@tessera/errors';
 import { wrappedKeyVersion, type KeyProvider } from '@tessera/key-provider';
 import { advisoryLockName, withAdvisoryLock } from '../advisory-lock';
+import { inLockHolderTurn } from '../lock-holder-turns';
 import { quoteIdentifier } from '../tenant-id';
 
 interface KeyRow {
@@ -131,9 +132,12 @@ export class TenantKeyring {
   async rotate(tenantId: string, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}, maxVersions?: number): Promise<number> {
     // One rotation of a tenant at a time, whoever asks (an admin, the schedule, another replica):
     // two transactions taking the same gap lock with FOR UPDATE and inserting into it deadlock.
+    // The transaction runs on the lock's own connection: taking a second one of the pool while
+    // holding the lock's would let as many rotations at once as the pool has connections (of
+    // different tenants, each asked by its own admin) hold them all and wait forever for another.
     const lock = advisoryLockName('data_key', this.controlSchema, tenantId);
-    const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, () =>
-      this.db.transaction(async (manager) => {
+    const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, (locked) =>
+      locked.transaction(async (manager) => {
         const rows = (await manager.query(`SELECT MAX(version) AS v, COUNT(*) AS n FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null; n: number | string }>;
         const held = Number(rows[0]?.n ?? 0);
         if (maxVersions !== undefined && held >= maxVersions) {
@@ -260,14 +264,17 @@ export class TenantKeyring {
   async destroyVersion(tenantId: string, version: number, cause: Pick<KeyEvent, 'actor' | 'reason'> = {}, dependents?: () => Promise<number>): Promise<{ destroyed: boolean } | { dependents: number }> {
     // The row is held exclusively while `dependents` looks (see assertStillHeld): a write keyed
     // under this version either is seen by that look or finds the version gone and is not kept.
-    const outcome = await this.db.transaction(async (manager): Promise<{ destroyed: boolean } | { dependents: number }> => {
+    // `dependents` takes connections of this pool (the tenant's scope) while the transaction holds
+    // one, so the transaction takes one of the pool's lock-holder turns: as many destructions at
+    // once as the pool has connections would otherwise each hold one and wait forever for another.
+    const outcome = await inLockHolderTurn(this.db, () => this.db.transaction(async (manager): Promise<{ destroyed: boolean } | { dependents: number }> => {
       const rows = (await manager.query(`SELECT version FROM ${this.table} WHERE tenant_id = ? AND version = ? AND status = 'RETIRED' FOR UPDATE`, [tenantId, version])) as unknown[];
       if (rows.length === 0) return { destroyed: false };
       const count = dependents ? await dependents() : 0;
       if (count > 0) return { dependents: count };
       await manager.query(`DELETE FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version]);
       return { destroyed: true };
-    });
+    }));
     this.cache.delete(`${tenantId}#${version}`);
     if ('destroyed' in outcome && outcome.destroyed) await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version, kekVersion: undefined, ...cause });
     return outcome;

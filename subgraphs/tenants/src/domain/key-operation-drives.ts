@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@tessera/config';
-import { quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
+import { apartFromLockHolder, quoteIdentifier, withAdvisoryLock } from '@tessera/tenancy';
 import type { KeyOperationKind } from './object-reencryptor';
 
 export interface KeyOperationDrivesDeps {
@@ -42,7 +42,9 @@ export class KeyOperationDrives {
   kick(id: string): void {
     if (this.driving.has(id) || this.stopped) return;
     const lock = `tessera_key_op:${this.deps.controlSchema}:${id}`;
-    const drive = this.inTenantTurn(id, () => withAdvisoryLock(this.deps.db, lock, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id)))
+    // Kicked by a start that runs under its own lock and returns before the run ends: the drive's
+    // lock takes a turn of its own (see withAdvisoryLock), not the start's.
+    const drive = apartFromLockHolder(() => this.inTenantTurn(id, () => withAdvisoryLock(this.deps.db, lock, { waitSeconds: 0, busyMessage: 'driven elsewhere' }, () => this.drive(id))))
       .catch((error: unknown) => this.deps.logger.warn(`${this.label} stopped`, { id, error: String(error) }))
       .finally(() => this.driving.delete(id));
     this.driving.set(id, drive);

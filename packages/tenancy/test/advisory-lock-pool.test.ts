@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { startTestStack, type TestStack } from '@tessera/testing';
+import { apartFromLockHolder, lockHoldersAtOnce, withAdvisoryLock, withAdvisoryLockIfFree } from '../src';
+
+/**
+ * Advisory locks are held on connections of the pool the work under them also queries. However
+ * many callers take locks at once, every one finishes: the holders never take every connection
+ * between them, also with a lock taken under another one.
+ */
+const callers = 12;
+
+/** A hang must fail the test, not the whole run: the outcome, or `hung` once `ms` have passed. */
+function orHung<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), ms);
+  });
+  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
+}
+
+describe('advisory locks and the pool', () => {
+  let stack: TestStack;
+  let hung = false;
+  const db = () => stack.platform.runtime.db;
+  const lock = { waitSeconds: 5, busyMessage: 'busy' };
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    // A stack whose pool is deadlocked never stops; leaving it lets jest report the failure.
+    if (stack && !hung) await stack.stop();
+  });
+
+  it('at most a few holders at once, fewer than half the pool (the test stack has 8 connections)', () => {
+    expect(lockHoldersAtOnce(db())).toBe(3);
+  });
+
+  it('more holders at once than the pool has connections, each querying the pool under its lock, all finish', async () => {
+    let holding = 0;
+    let most = 0;
+    const outcome = await orHung(
+      Promise.all(
+        Array.from({ length: callers }, (_, index) =>
+          withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, lock, async () => {
+            holding += 1;
+            most = Math.max(most, holding);
+            try {
+              const [row] = (await db().query('SELECT ? AS n', [index])) as Array<{ n: number }>;
+              return Number(row?.n);
+            } finally {
+              holding -= 1;
+            }
+          }),
+        ),
+      ),
+      30_000,
+    );
+    hung = outcome === 'hung';
+    expect(outcome).toEqual(Array.from({ length: callers }, (_, index) => index));
+    expect(most).toBeLessThanOrEqual(lockHoldersAtOnce(db()));
+  });
+
+  it('a lock taken under another one, by as many callers at once, runs in its holder’s turn and finishes', async () => {
+    const outcome = await orHung(
+      Promise.all(
+        Array.from({ length: callers }, (_, index) =>
+          withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, lock, () =>
+            withAdvisoryLockIfFree(db(), `tessera_test:${randomUUID()}`, async () => {
+              const [row] = (await db().query('SELECT ? AS n', [index])) as Array<{ n: number }>;
+              return Number(row?.n);
+            }),
+          ),
+        ),
+      ),
+      30_000,
+    );
+    hung = hung || outcome === 'hung';
+    expect(outcome).toEqual(Array.from({ length: callers }, (_, index) => ({ ran: true, value: index })));
+  });
+
+  it('work a holder starts and leaves running takes a turn of its own', async () => {
+    let holding = 0;
+    let most = 0;
+    const counted = async <T>(fn: () => Promise<T>): Promise<T> => {
+      holding += 1;
+      most = Math.max(most, holding);
+      try {
+        return await fn();
+      } finally {
+        holding -= 1;
+      }
+    };
+    const started: Array<Promise<number>> = [];
+    const outcome = await orHung(
+      Promise.all(
+        Array.from({ length: callers }, (_, index) =>
+          withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, lock, () =>
+            counted(async () => {
+              started.push(
+                apartFromLockHolder(() =>
+                  withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, lock, () =>
+                    counted(async () => {
+                      const [row] = (await db().query('SELECT ? AS n', [index])) as Array<{ n: number }>;
+                      return Number(row?.n);
+                    }),
+                  ),
+                ),
+              );
+              await db().query('SELECT 1');
+            }),
+          ),
+        ).map((holder) => holder.then(() => undefined)),
+      ).then(() => Promise.all(started)),
+      30_000,
+    );
+    hung = hung || outcome === 'hung';
+    expect(outcome === 'hung' ? outcome : [...outcome].sort((a, b) => a - b)).toEqual(Array.from({ length: callers }, (_, index) => index));
+    expect(most).toBeLessThanOrEqual(lockHoldersAtOnce(db()));
+  });
+
+  it('the lock’s own connection answers the work under it', async () => {
+    const name = `tessera_test:${randomUUID()}`;
+    const holder = await withAdvisoryLock(db(), name, lock, async (manager) => {
+      const [row] = (await manager.query('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', [name])) as Array<{ mine: number }>;
+      return Number(row?.mine);
+    });
+    expect(holder).toBe(1);
+  });
+});
