@@ -22,11 +22,18 @@ export function advisoryLockName(purpose: string, ...parts: string[]): string {
  * held; the lock is therefore taken only in one of the process's turns for `db`
  * (lock-holder-turns.ts), so the holders never hold every connection between them.
  */
-export function withAdvisoryLock<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return inLockHolderTurn(db, () => heldOnOneConnection(db, name, options, fn));
+export interface AdvisoryLockOptions {
+  waitSeconds: number;
+  busyMessage: string;
+  /** The tenant the lock is about, if one: its work holds at most its share of the turns. */
+  tenantId?: string | undefined;
 }
 
-async function heldOnOneConnection<T>(db: DataSource, name: string, options: { waitSeconds: number; busyMessage: string }, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+export function withAdvisoryLock<T>(db: DataSource, name: string, options: AdvisoryLockOptions, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return inLockHolderTurn(db, () => heldOnOneConnection(db, name, options, fn), options.tenantId);
+}
+
+async function heldOnOneConnection<T>(db: DataSource, name: string, options: AdvisoryLockOptions, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {
@@ -47,8 +54,8 @@ async function heldOnOneConnection<T>(db: DataSource, name: string, options: { w
  * it taken gets `{ ran: false }` at once and holds no connection meanwhile (waiting in GET_LOCK
  * would keep one pool connection per waiter for as long as it waits). In a turn, as above.
  */
-export function withAdvisoryLockIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
-  return inLockHolderTurn(db, () => heldIfFree(db, name, fn));
+export function withAdvisoryLockIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>, tenantId?: string): Promise<{ ran: true; value: T } | { ran: false }> {
+  return inLockHolderTurn(db, () => heldIfFree(db, name, fn), tenantId);
 }
 
 async function heldIfFree<T>(db: DataSource, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {

@@ -40,7 +40,7 @@ export {
 export { migrateServiceSchema, migrationNames } from './migrations/run-service-migrations';
 export { singleSequenceHistoryTable, singleSequenceMigrations } from './migrations/single-sequence';
 export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from './tenant-access';
-export { advisoryLockName, withAdvisoryLock, withAdvisoryLockIfFree } from './advisory-lock';
-export { apartFromLockHolder, lockHoldersAtOnce } from './lock-holder-turns';
+export { advisoryLockName, withAdvisoryLock, withAdvisoryLockIfFree, type AdvisoryLockOptions } from './advisory-lock';
+export { apartFromLockHolder, lockHoldersAtOnce, lockHoldersPerTenant } from './lock-holder-turns';
 export { probeTenantRows, type TenantRowQuestion, type TenantRowProbeResult } from './tenant-row-probe';
 export { localServiceDatabaseUrls, localAccountHosts } from './ownership/local-accounts';

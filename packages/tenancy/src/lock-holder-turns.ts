@@ -12,26 +12,64 @@ interface HeldTurn {
 
 const holding = new AsyncLocalStorage<readonly HeldTurn[]>();
 
+/**
+ * The turns of one pool: `size` at once, and at most `perTenant` of them for one tenant's work, so
+ * one tenant's locks (an admin's exports, say, each long, or a burst of them waiting in GET_LOCK
+ * on the same lock) can never take every turn and keep other tenants' locks waiting behind them.
+ * Waiters go in arrival order, skipping those whose tenant is at its share.
+ */
 class Turns {
   private free: number;
-  private readonly waiting: Array<() => void> = [];
+  private readonly held = new Map<string, number>();
+  private readonly waiting: Array<{ tenantId: string | undefined; go: () => void }> = [];
 
-  constructor(size: number) {
+  constructor(
+    size: number,
+    private readonly perTenant: number,
+  ) {
     this.free = size;
   }
 
-  async take(): Promise<() => void> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async take(tenantId: string | undefined): Promise<() => void> {
+    // In line, then whoever fits goes: an arrival passes waiters held back only by their tenant's share.
+    await new Promise<void>((go) => {
+      this.waiting.push({ tenantId, go });
+      this.dispatch();
+    });
     let given = false;
     return () => {
       if (given) return;
       given = true;
-      const next = this.waiting.shift();
-      // Handed on as it is: the slot goes to the next waiter, first come first served.
-      if (next) next();
-      else this.free += 1;
+      this.free += 1;
+      if (tenantId !== undefined) {
+        const left = (this.held.get(tenantId) ?? 1) - 1;
+        if (left > 0) this.held.set(tenantId, left);
+        else this.held.delete(tenantId);
+      }
+      this.dispatch();
     };
+  }
+
+  private fits(tenantId: string | undefined): boolean {
+    return this.free > 0 && (tenantId === undefined || (this.held.get(tenantId) ?? 0) < this.perTenant);
+  }
+
+  private grant(tenantId: string | undefined): void {
+    this.free -= 1;
+    if (tenantId !== undefined) this.held.set(tenantId, (this.held.get(tenantId) ?? 0) + 1);
+  }
+
+  private dispatch(): void {
+    for (let index = 0; index < this.waiting.length && this.free > 0; ) {
+      const next = this.waiting[index]!;
+      if (!this.fits(next.tenantId)) {
+        index += 1;
+        continue;
+      }
+      this.waiting.splice(index, 1);
+      this.grant(next.tenantId);
+      next.go();
+    }
   }
 }
 
@@ -50,22 +88,28 @@ export function lockHoldersAtOnce(db: DataSource): number {
   return Math.max(1, Math.floor((size - 1) / 2));
 }
 
+/** How many of those one tenant's work may hold at once: half, at least one. */
+export function lockHoldersPerTenant(db: DataSource): number {
+  return Math.max(1, Math.floor(lockHoldersAtOnce(db) / 2));
+}
+
 /**
  * Runs `fn`, which takes an advisory lock on a connection of `db` (or holds one for a transaction
  * while the work under it takes others of the same pool), in one of the turns of `db`
- * (`lockHoldersAtOnce`). The turn is taken before the connection, so a caller waiting for one
- * holds nothing. A lock taken under another lock of the same pool runs in its holder's turn:
+ * (`lockHoldersAtOnce`), of which one tenant's work (`tenantId`: the tenant the lock is about) holds
+ * at most `lockHoldersPerTenant`. The turn is taken before the connection, so a caller waiting for
+ * one holds nothing. A lock taken under another lock of the same pool runs in its holder's turn:
  * waiting for a second turn while holding the first could deadlock the turns themselves.
  */
-export async function inLockHolderTurn<T>(db: DataSource, fn: () => Promise<T>): Promise<T> {
+export async function inLockHolderTurn<T>(db: DataSource, fn: () => Promise<T>, tenantId?: string): Promise<T> {
   const held = (holding.getStore() ?? []).filter((turn) => !turn.ended);
   if (held.some((turn) => turn.db === db)) return fn();
   let turns = turnsOf.get(db);
   if (!turns) {
-    turns = new Turns(lockHoldersAtOnce(db));
+    turns = new Turns(lockHoldersAtOnce(db), lockHoldersPerTenant(db));
     turnsOf.set(db, turns);
   }
-  const release = await turns.take();
+  const release = await turns.take(tenantId);
   const mine: HeldTurn = { db, ended: false };
   try {
     return await holding.run([...held, mine], fn);

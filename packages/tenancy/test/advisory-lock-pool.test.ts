@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startTestStack, type TestStack } from '@tessera/testing';
-import { apartFromLockHolder, lockHoldersAtOnce, withAdvisoryLock, withAdvisoryLockIfFree } from '../src';
+import { apartFromLockHolder, lockHoldersAtOnce, lockHoldersPerTenant, withAdvisoryLock, withAdvisoryLockIfFree } from '../src';
 
 /**
  * Advisory locks are held on connections of the pool the work under them also queries. However
@@ -34,6 +34,40 @@ describe('advisory locks and the pool', () => {
 
   it('at most a few holders at once, fewer than half the pool (the test stack has 8 connections)', () => {
     expect(lockHoldersAtOnce(db())).toBe(3);
+    expect(lockHoldersPerTenant(db())).toBe(1);
+  });
+
+  it("one tenant's locks hold at most its share of the turns: another tenant's lock runs while they are all still held", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holdingForA = 0;
+    let mostForA = 0;
+    // Tenant A: more long holders than there are turns (an admin's exports, say), each on a lock of its own.
+    const aHolders = Array.from({ length: 5 }, () =>
+      withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, { ...lock, tenantId: 'tenant-a' }, async () => {
+        holdingForA += 1;
+        mostForA = Math.max(mostForA, holdingForA);
+        await gate;
+        holdingForA -= 1;
+      }),
+    );
+    try {
+      while (holdingForA === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Tenant B's lock, and one about no tenant, run while every one of A's is still held up.
+      const others = await orHung(
+        Promise.all([
+          withAdvisoryLock(db(), `tessera_test:${randomUUID()}`, { ...lock, tenantId: 'tenant-b' }, async () => 'b'),
+          withAdvisoryLockIfFree(db(), `tessera_test:${randomUUID()}`, async () => 'system'),
+        ]),
+        10_000,
+      );
+      expect(others).toEqual(['b', { ran: true, value: 'system' }]);
+      expect(mostForA).toBe(lockHoldersPerTenant(db()));
+    } finally {
+      release();
+    }
+    await Promise.all(aHolders);
+    expect(mostForA).toBe(lockHoldersPerTenant(db()));
   });
 
   it('more holders at once than the pool has connections, each querying the pool under its lock, all finish', async () => {

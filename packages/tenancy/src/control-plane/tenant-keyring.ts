@@ -136,7 +136,7 @@ export class TenantKeyring {
     // holding the lock's would let as many rotations at once as the pool has connections (of
     // different tenants, each asked by its own admin) hold them all and wait forever for another.
     const lock = advisoryLockName('data_key', this.controlSchema, tenantId);
-    const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again." }, (locked) =>
+    const { version, kekVersion } = await withAdvisoryLock(this.db, lock, { waitSeconds: 10, busyMessage: "Another rotation of this tenant's data key is taking long; try again.", tenantId }, (locked) =>
       locked.transaction(async (manager) => {
         const rows = (await manager.query(`SELECT MAX(version) AS v, COUNT(*) AS n FROM ${this.table} WHERE tenant_id = ? FOR UPDATE`, [tenantId])) as Array<{ v: number | null; n: number | string }>;
         const held = Number(rows[0]?.n ?? 0);

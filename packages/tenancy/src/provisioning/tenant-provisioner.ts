@@ -195,6 +195,6 @@ export class TenantProvisioner {
 
   /** A MySQL advisory lock, so two replicas provisioning the same id never interleave. */
   private withTenantLock<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
-    return withAdvisoryLock(this.deps.db, `tessera:tenant:${tenantId}`, { waitSeconds: 30, busyMessage: `Tenant ${tenantId} is being changed by another request; retry.` }, fn);
+    return withAdvisoryLock(this.deps.db, `tessera:tenant:${tenantId}`, { waitSeconds: 30, busyMessage: `Tenant ${tenantId} is being changed by another request; retry.`, tenantId }, fn);
   }
 }

@@ -281,7 +281,7 @@ export class AccessReviewWriter {
   /** One review writer per tenant at a time, across replicas and manual runs. */
   private withTenantLock<T>(scope: TenantScope, fn: () => Promise<T>): Promise<T> {
     const name = `tessera:review:${createHash('sha256').update(scope.tenant.id).digest('hex').slice(0, 40)}`;
-    return withAdvisoryLock(this.deps.db, name, { waitSeconds: 30, busyMessage: 'An access review of this tenant is being written; retry.' }, fn);
+    return withAdvisoryLock(this.deps.db, name, { waitSeconds: 30, busyMessage: 'An access review of this tenant is being written; retry.', tenantId: scope.tenant.id }, fn);
   }
 }
 

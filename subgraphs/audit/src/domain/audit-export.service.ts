@@ -67,7 +67,7 @@ export class AuditExportService {
     return withAdvisoryLock(
       this.locks.db,
       auditExportLockName(this.locks.controlSchema, this.scope.tenant.id),
-      { waitSeconds: 0, busyMessage: 'An export of this audit trail is already running; retry when it is done.' },
+      { waitSeconds: 0, busyMessage: 'An export of this audit trail is already running; retry when it is done.', tenantId: this.scope.tenant.id },
       () => this.write(from, to),
     );
   }

@@ -103,7 +103,7 @@ export class JobRunReconciler {
       // A suspended tenant's rows are looked at once it is active again (its scope is refused meanwhile).
       if (tenant.status !== 'ACTIVE') continue;
       try {
-        const done = await withAdvisoryLock(this.deps.db, advisoryLockName('job_reconcile', tenant.id), { waitSeconds: 0, busyMessage: 'another replica is reconciling this tenant' }, () =>
+        const done = await withAdvisoryLock(this.deps.db, advisoryLockName('job_reconcile', tenant.id), { waitSeconds: 0, busyMessage: 'another replica is reconciling this tenant', tenantId: tenant.id }, () =>
           this.runForTenant(tenant.id),
         );
         outcome.failed.push(...done.failed);

@@ -123,7 +123,7 @@ export class FamilyKeyRotator {
           [id, tenantId, kind, familyId, version, principal.subject, now, now],
         );
         return { operation: (await this.find(id))!, coalesced: false };
-      });
+      }, tenantId);
       if (claimed.ran) {
         const { operation, coalesced } = claimed.value;
         if (!coalesced) await this.record(tenantId, principal, { action: 'key.rotate', targetType: targetTypeOf[family], targetId: familyId, details: { version: operation.targetVersion, reason: 'requested', operation: operation.id } });

@@ -95,7 +95,7 @@ export class ObjectReencryptor {
     // The look for a running one and the insert under the tenant's lock: parallel starts each found
     // none and began their own run over the same objects.
     const lock = advisoryLockName('reencrypt', this.deps.controlSchema, tenantId);
-    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `A re-encryption of tenant ${tenantId} is being started; try again.` }, () => this.startUnlocked(tenantId, requestedBy));
+    return withAdvisoryLock(this.deps.db, lock, { waitSeconds: 10, busyMessage: `A re-encryption of tenant ${tenantId} is being started; try again.`, tenantId }, () => this.startUnlocked(tenantId, requestedBy));
   }
 
   private async startUnlocked(tenantId: string, requestedBy: string): Promise<KeyOperation> {

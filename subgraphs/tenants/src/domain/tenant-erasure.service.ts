@@ -60,7 +60,7 @@ async function openErasureOf(deps: { db: DataSource; controlSchema: string }, te
 /** The lock a request is recorded under (one open request per tenant). */
 function withErasureRequestLock<T>(deps: { db: DataSource; controlSchema: string }, tenantId: string, fn: () => Promise<T>): Promise<T> {
   const lock = advisoryLockName('erasure_req', deps.controlSchema, tenantId);
-  return withAdvisoryLock(deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.` }, fn);
+  return withAdvisoryLock(deps.db, lock, { waitSeconds: 10, busyMessage: `An erasure request for tenant ${tenantId} is being recorded; try again.`, tenantId }, fn);
 }
 
 /**
