@@ -32,7 +32,7 @@ export function jobsSubgraph(
     runtime.scopes && runtime.tenants && runtime.db
       ? new JobRunReconciler({ db: runtime.db, scopes: runtime.scopes, tenants: runtime.tenants, queues, events: runtime.events, logger: runtime.logger, options: reconcilerOptions })
       : undefined;
-  const resolvers = { ...jobResolvers({ queues, events: runtime.events, logger: runtime.logger, budgets: runtime.budgets, catalog }), ...jobSubscriptionResolvers(runtime.events) };
+  const resolvers = { ...jobResolvers({ queues, events: runtime.events, logger: runtime.logger, budgets: runtime.budgets, catalog, tenants: runtime.tenants }), ...jobSubscriptionResolvers(runtime.events) };
   return {
     name: 'jobs',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),

@@ -244,6 +244,20 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
     expect(await viewOf(tenant, jobId)).toMatchObject({ status: 'QUEUED', attempts: 0 });
   }, 60_000);
 
+  it("a submit made on a tier read before a change follows the change: the tenant ends in its new pool's ring, not the old one", async () => {
+    const tenant = await stack.createTenant();
+    const { region } = await tenantRecord(tenant.id);
+    await submitJob(tenant);
+    expect(await ringOf({ kind: 'shared', region })).toContain(tenant.id);
+    // The column changed and the jobs service still holds the old record (a long cache, nothing
+    // announced): its next submit routes by the old tier, as one racing the announced move would.
+    await stack.adminQuery(`UPDATE ${stack.config.database.controlSchema}.tenants SET tier = 'dedicated' WHERE id = ?`, [tenant.id]);
+    const jobId = await submitJob(tenant);
+    expect(await ringOf({ kind: 'dedicated', tenantId: tenant.id })).toContain(tenant.id);
+    expect(await ringOf({ kind: 'shared', region })).not.toContain(tenant.id);
+    expect(await viewOf(tenant, jobId)).toMatchObject({ status: 'QUEUED', attempts: 0 });
+  }, 60_000);
+
   it('a suspension bites at once at the gateway and the owners as well (announced the same way)', async () => {
     const tenant = await stack.createTenant();
     const viewer = await tenant.token('viewer');

@@ -112,6 +112,7 @@ export class JobService {
         return next;
       }),
     );
+    await this.followTierChange();
     await this.publish(job);
     return job;
   }
@@ -165,6 +166,7 @@ export class JobService {
         await this.deps.queues.enqueue(this.scope.tenant, this.message(job));
       }),
     );
+    await this.followTierChange();
     await this.publish(job);
     return job;
   }
@@ -191,6 +193,19 @@ export class JobService {
     const job = await manager.getRepository(JobEntity).createQueryBuilder('j').setLock('pessimistic_write').where('j.id = :id', { id: jobId }).getOne();
     if (!job) throw await jobNotFound(this.scope, 'Job', jobId);
     return job;
+  }
+
+  /**
+   * The entry went to the ring of the pool the scope's tenant record names. A tier (or region)
+   * committed since — whose announced move may have run before this add — is followed here, from
+   * the control plane itself, so the tenant is not left in a ring whose workers skip it until the
+   * next reconciliation. A change committed after this read is announced, and moved, after it.
+   */
+  private async followTierChange(): Promise<void> {
+    const routed = this.scope.tenant;
+    const current = await this.deps.tenants?.find(routed.id);
+    if (!current || current.status === 'PROVISIONING' || (current.tier === routed.tier && current.region === routed.region)) return;
+    await this.deps.queues.place(current);
   }
 
   private message(job: Job): JobMessage {
