@@ -128,6 +128,18 @@ describe('datasets: upload spool', () => {
     expect(body.readableLength).toBe(4);
   });
 
+  it('a first chunk refused at once leaves no file either: the file, opened meanwhile, is removed once it is closed', async () => {
+    // The spool file is opened asynchronously; a refusal before the open completes used to remove
+    // the path first, and the open then made the file, left for good. Many times over, to meet it.
+    const spool = new UploadSpool({ dir });
+    const refusal = new Error('not CSV');
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, () => spool.receive('a', Readable.from([Buffer.from('\u0000')]), 1_000, () => Promise.reject(refusal)).catch((error: unknown) => error)),
+    );
+    expect(outcomes.every((outcome) => outcome === refusal)).toBe(true);
+    expect([spool.held(), readdirSync(dir)]).toEqual([0, []]);
+  });
+
   it("removes what a killed process left in a configured directory on first use, not a file written within the hour", async () => {
     const stale = join(dir, 'left-by-a-killed-process');
     const recent = join(dir, 'written-a-minute-ago');

@@ -165,6 +165,9 @@ export class UploadSpool {
       const failed = file.errored;
       file.destroy();
       release();
+      // The file is opened asynchronously: removed before its open completed, the open would then
+      // make it again, left for good. Its close comes after the open, whichever came first.
+      if (!file.closed) await once(file, 'close').catch(() => undefined);
       await rm(path, { force: true });
       throw failed ? this.diskFailed(failed) : error;
     }
