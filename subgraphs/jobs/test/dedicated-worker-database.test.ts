@@ -10,6 +10,13 @@ const euServer = `127.0.0.1:${process.env['TESSERA_REGION_DB_PORT'] ?? '3307'}`;
 /** What MariaDB answers a statement an account holds no right for. */
 const refused = new Set(['ER_TABLEACCESS_DENIED_ERROR', 'ER_COLUMNACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
 
+/**
+ * A login of an account that no longer exists: MariaDB answers it as a failed authentication, as
+ * 1045 or, depending on the authentication exchange it feigns for an unknown user, 1698; both are
+ * "Access denied" for that user, never a connection or TLS failure.
+ */
+const accountGone = { code: expect.stringMatching(/^ER_ACCESS_DENIED_(NO_PASSWORD_)?ERROR$/) as unknown as string };
+
 async function attempt(db: DataSource, sql: string, params: unknown[] = []): Promise<'allowed' | 'refused'> {
   try {
     await db.query(sql, params);
@@ -124,7 +131,7 @@ describe("dedicated workers: a database account confined to their tenant", () =>
       // A session opened before the erasure keeps no right; a new one is not let in at all.
       expect(await answers(goneDb, gone)).toEqual({ readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' });
       expect(await attempt(goneDb, `SELECT id FROM ${control}.dedicated_worker_tenants`)).toBe('refused');
-      await expect(as(goneUrl)).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
+      await expect(as(goneUrl)).rejects.toMatchObject(accountGone);
       expect(await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${control}.dedicated_worker_accounts WHERE tenant_id = ?`, [gone.id])).toEqual([]);
     } finally {
       await goneDb.destroy();
@@ -192,7 +199,7 @@ describe("dedicated workers of a region with its own database server: the accoun
     const url = await stack.workers.databaseUrl(euDedicated.id);
     await stack.platform.provisioner.deprovision(euDedicated.id);
     for (const server of [euServer, undefined]) {
-      await expect(as(url, server)).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
+      await expect(as(url, server)).rejects.toMatchObject(accountGone);
     }
     expect(await stack.adminQueryOn<unknown[]>(euServer, `SELECT 1 FROM ${control}.dedicated_worker_accounts WHERE tenant_id = ?`, [euDedicated.id])).toEqual([]);
     expect(await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${control}.dedicated_worker_accounts WHERE tenant_id = ?`, [euDedicated.id])).toEqual([]);
