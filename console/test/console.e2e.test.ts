@@ -1,6 +1,10 @@
 // The web console in a real browser against the real stack: one stack, two tenants, each role.
-import type { Page } from 'playwright-core';
-import type { TestTenant } from '@tessera/testing';
+import { readFileSync } from 'node:fs';
+import { buildSchema, print, type GraphQLInputObjectType } from 'graphql';
+import type { Locator, Page } from 'playwright-core';
+import { errorCodes, expectNoErrors, type TestTenant } from '@tessera/testing';
+import { schemaFile } from '../server/codegen';
+import { ConsoleTenantAccessUsageDocument } from '../src/generated/graphql';
 import { startConsoleHarness, type ConsoleHarness, type ConsoleUser } from './console-harness';
 
 const irisCsv = ['sepal_length,sepal_width,petal_length,petal_width,label']
@@ -48,6 +52,33 @@ afterAll(async () => {
   if (provisionedTenant) await harness.stack.platform.provisioner.deprovision(provisionedTenant).catch(() => undefined);
   await harness?.stop();
 }, 60_000);
+
+/** The fields of setTenantLimits' input in the API schema the console is built against. */
+function tenantLimitsInputFields(): string[] {
+  return Object.keys((buildSchema(readFileSync(schemaFile, 'utf8')).getType('TenantLimitsInput') as GraphQLInputObjectType).getFields());
+}
+
+/** A tenant's limits as the API answers the platform admin (sorted override names). */
+async function readLimits(id: string): Promise<{ overriddenLimits: string[]; limits: Record<string, number> }> {
+  const response = await harness.stack.query<{ tenant: { overriddenLimits: string[]; limits: Record<string, number> } }>(
+    await harness.stack.platformAdminToken(),
+    'query($id: ID!) { tenant(id: $id) { overriddenLimits limits { maxDatasets maxMembers maxServiceAccounts maxApiKeysPerServiceAccount keyRotationDays } } }',
+    { id },
+  );
+  const { tenant } = expectNoErrors(response);
+  return { overriddenLimits: [...tenant.overriddenLimits].sort(), limits: tenant.limits };
+}
+
+/** Waits until a field holds `expected` (it follows the server's answer, which arrives after the click). */
+async function waitForValue(input: Locator, expected: string): Promise<void> {
+  const until = Date.now() + 15_000;
+  let value = await input.inputValue();
+  while (value !== expected && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await input.inputValue();
+  }
+  expect(value).toBe(expected);
+}
 
 function jwtClaims(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -408,7 +439,7 @@ describe('web console', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
     await page.getByRole('button', { name: `Resume ${tenantB.id}` }).click();
     await page.getByRole('button', { name: `Suspend ${tenantB.id}` }).waitFor();
-    // Provision a tenant from the form (its id validated first), then change its limits.
+    // Provision a tenant from the form (its id validated first), with a first admin, then change its limits.
     const provision = page.getByRole('form', { name: 'Provision a tenant' });
     await provision.getByLabel('Tenant id').fill('Bad_Id');
     await provision.getByRole('button', { name: 'Provision tenant' }).click();
@@ -417,22 +448,75 @@ describe('web console', () => {
     provisionedTenant = id;
     await provision.getByLabel('Tenant id').fill(id);
     await provision.getByLabel('Display name').fill('Console tenant');
+    await provision.getByLabel("First admin's subject (optional)").fill(`${id}-owner`);
     await provision.getByRole('button', { name: 'Provision tenant' }).click();
     await provision.getByRole('status').filter({ hasText: `Tenant ${id} provisioned.` }).waitFor({ timeout: 30_000 });
-    const row = page.getByRole('table', { name: 'Tenants' }).getByRole('row').filter({ hasText: id });
+    const row = page.getByRole('table', { name: 'Tenants' }).getByRole('row').filter({ has: page.getByRole('button', { name: `Limits of ${id}` }) });
     await row.getByText('ACTIVE').waitFor();
     await row.getByRole('button', { name: `Limits of ${id}` }).click();
     const limits = page.getByRole('form', { name: `Limits of ${id}` });
-    await limits.getByLabel('Max datasets').fill('0');
+    const limitInput = (label: string) => limits.getByLabel(label, { exact: true });
+    const note = (name: string) => limits.getByTestId(`${name}-note`);
+    const errorOf = (name: string) => page.locator(`[id="${id}-limit-${name}-error"]`);
+    // One field per limit setTenantLimits accepts (the schema's TenantLimitsInput), the access caps
+    // among them with what the tenant holds: its first admin, no service account yet.
+    await limitInput('Max members').waitFor();
+    await expect(limits.getByRole('textbox').count()).resolves.toBe(tenantLimitsInputFields().length);
+    await note('maxMembers').filter({ hasText: 'platform default; in use: 1' }).waitFor();
+    await note('maxServiceAccounts').filter({ hasText: 'in use: 0' }).waitFor();
+    await note('maxApiKeysPerServiceAccount').filter({ hasText: 'in use: 0 (fullest account)' }).waitFor();
+    await expect(limitInput('Max members').inputValue()).resolves.toBe('1000');
+    // Refused before sending, beside the field.
+    await limitInput('Max datasets').fill('0');
+    await limitInput('Max members').fill('two');
     await limits.getByRole('button', { name: 'Save limits' }).click();
-    await limits.getByText('Whole numbers of at least 1.').waitFor();
-    await limits.getByLabel('Max datasets').fill('7');
+    await errorOf('maxDatasets').filter({ hasText: 'A whole number of at least 1' }).waitFor();
+    await errorOf('maxMembers').filter({ hasText: 'A whole number of at least 1' }).waitFor();
+    // Refused by the API (its bound, not the form's): its code and message beside the field it names, nothing changed.
+    await limitInput('Max datasets').fill('7');
+    await limitInput('Max members').fill('1');
+    await limitInput('Key rotation (days)').fill('5000');
     await limits.getByRole('button', { name: 'Save limits' }).click();
-    await row.getByText(/^7 datasets,/).waitFor();
-    await row.getByText(/overridden: .*datasets/i).waitFor();
+    await errorOf('keyRotationDays').filter({ hasText: 'limits.keyRotationDays must be a positive integer of at most 3660.' }).waitFor();
+    await expect(errorOf('keyRotationDays').textContent()).resolves.toContain('(BAD_USER_INPUT)');
+    await expect(errorOf('maxMembers').count()).resolves.toBe(0);
+    await harness.screenshot(page, 'tenant-limits-refused');
+    const unchanged = await readLimits(id);
+    expect(unchanged).toMatchObject({ overriddenLimits: [], limits: { maxDatasets: 1000, maxMembers: 1000, keyRotationDays: 90 } });
+    // Saved: only the limits changed become the tenant's own.
+    await limitInput('Key rotation (days)').fill('90');
+    await limitInput('Max service accounts').fill('5');
+    await limitInput('Max API keys per service account').fill('2');
+    await limits.getByRole('button', { name: 'Save limits' }).click();
+    await limits.getByRole('status').filter({ hasText: 'Saved maxDatasets, maxMembers, maxServiceAccounts, maxApiKeysPerServiceAccount.' }).waitFor();
+    await row.getByText(/^7 datasets,.* 1 members/).waitFor();
+    await row.getByText(/overridden: .*maxMembers/).waitFor();
+    await expect(readLimits(id)).resolves.toEqual({
+      overriddenLimits: ['maxApiKeysPerServiceAccount', 'maxDatasets', 'maxMembers', 'maxServiceAccounts'],
+      limits: expect.objectContaining({ maxDatasets: 7, maxMembers: 1, maxServiceAccounts: 5, maxApiKeysPerServiceAccount: 2, keyRotationDays: 90 }),
+    });
+    // Read back after a reload; an emptied field returns its limit to the platform default.
+    await page.reload();
+    await page.getByRole('button', { name: `Limits of ${id}` }).click();
+    await expect(limitInput('Max members').inputValue()).resolves.toBe('1');
+    await expect(limitInput('Max API keys per service account').inputValue()).resolves.toBe('2');
+    await note('maxMembers').filter({ hasText: 'this tenant’s own; in use: 1' }).waitFor();
+    await limitInput('Max service accounts').fill('');
+    await limits.getByRole('button', { name: 'Save limits' }).click();
+    await limits.getByRole('status').filter({ hasText: 'Saved maxServiceAccounts.' }).waitFor();
+    // The field shows the default once the table has read the tenant again.
+    await note('maxServiceAccounts').filter({ hasText: 'platform default' }).waitFor();
+    await waitForValue(limitInput('Max service accounts'), '100');
+    await expect(readLimits(id)).resolves.toMatchObject({ overriddenLimits: ['maxApiKeysPerServiceAccount', 'maxDatasets', 'maxMembers'], limits: { maxServiceAccounts: 100 } });
     await harness.screenshot(page, 'tenant-provisioned');
     await page.goto(`${harness.console.url}/datasets/${datasetIdA}`);
     await expectText(page, 'Your role does not include this part of the console.');
+    // The editor's usage query names the tenant: tenant B's admin asking it for this tenant gets
+    // NOT_FOUND and not one of its members, as for an id that never existed.
+    const asB = await harness.stack.query(await harness.stack.issueToken({ tenant: tenantB.id, roles: ['admin'] }), print(ConsoleTenantAccessUsageDocument), { tenantId: id });
+    expect([...new Set(errorCodes(asB))]).toEqual(['NOT_FOUND']);
+    expect(JSON.stringify(asB)).not.toContain(`${id}-owner`);
+    expect(asB.data?.['members'] ?? null).toBeNull();
   });
 
   // Last, so it covers every page the tests above opened: the console needs no inline style or

@@ -40,6 +40,12 @@ export function codeOf(error: CombinedError | undefined): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** The input field the API names for its refusal (`extensions.field`, e.g. `limits.maxMembers`), if any. */
+export function fieldOf(error: CombinedError | undefined): string | undefined {
+  const field = error?.graphQLErrors[0]?.extensions?.['field'];
+  return typeof field === 'string' ? field : undefined;
+}
+
 /** One error as shown: a fixed, understandable sentence per code, then the server's own words. */
 export function describeError(error: CombinedError | Error): ErrorView {
   if ('graphQLErrors' in error && error.graphQLErrors.length > 0) {

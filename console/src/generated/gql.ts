@@ -58,11 +58,13 @@ type Documents = {
     "\n  mutation ConsoleRemoveModelAlias($modelId: ID!, $alias: String!) {\n    removeModelAlias(modelId: $modelId, alias: $alias) { alias versionNumber }\n  }\n": typeof types.ConsoleRemoveModelAliasDocument,
     "\n  mutation ConsoleUpdateModelServing($modelId: ID!, $input: ModelServingInput!) {\n    updateModelServing(modelId: $modelId, input: $input) { id serving { batching maxBatchSize maxDelayMs timeoutMs } }\n  }\n": typeof types.ConsoleUpdateModelServingDocument,
     "\n  query ConsolePredict($input: PredictInput!) {\n    predict(input: $input) { batchSize latencyMs modelVersion { number } outputs { name elementType shape data } }\n  }\n": typeof types.ConsolePredictDocument,
-    "\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n": typeof types.ConsoleTenantsDocument,
+    "\n  fragment ConsoleTenantLimits on TenantLimits {\n    maxUploadBytes maxStorageBytes costPerMinute costBurst maxConcurrentOperations maxConcurrentJobs maxQueuedJobs\n    maxOperationDepth maxOperationAliases maxOperationRootFields maxOperationDirectives maxOperationTokens maxOperationCost\n    maxOpenSubscriptions predictionsPerMinute maxPredictionsInFlight maxQueuedPredictions inferenceProcesses inferenceThreads\n    inferenceProcessMemoryMb maxDatasets maxDatasetVersions maxModels maxModelVersions maxMembers maxServiceAccounts\n    maxApiKeysPerServiceAccount keyRotationDays\n  }\n": typeof types.ConsoleTenantLimitsFragmentDoc,
+    "\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n": typeof types.ConsoleTenantsDocument,
     "\n  mutation ConsoleProvisionTenant($input: ProvisionTenantInput!) {\n    provisionTenant(input: $input) { created tenant { id status } }\n  }\n": typeof types.ConsoleProvisionTenantDocument,
     "\n  mutation ConsoleSuspendTenant($id: ID!) {\n    suspendTenant(id: $id) { id status }\n  }\n": typeof types.ConsoleSuspendTenantDocument,
     "\n  mutation ConsoleResumeTenant($id: ID!) {\n    resumeTenant(id: $id) { id status }\n  }\n": typeof types.ConsoleResumeTenantDocument,
-    "\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n": typeof types.ConsoleSetTenantLimitsDocument,
+    "\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n": typeof types.ConsoleSetTenantLimitsDocument,
+    "\n  query ConsoleTenantAccessUsage($tenantId: ID!) {\n    members(tenantId: $tenantId) { id }\n    serviceAccounts(tenantId: $tenantId) { id apiKeys { id status } }\n  }\n": typeof types.ConsoleTenantAccessUsageDocument,
 };
 const documents: Documents = {
     "\n  query ConsoleMe {\n    me { subject tenantId roles }\n  }\n": types.ConsoleMeDocument,
@@ -109,11 +111,13 @@ const documents: Documents = {
     "\n  mutation ConsoleRemoveModelAlias($modelId: ID!, $alias: String!) {\n    removeModelAlias(modelId: $modelId, alias: $alias) { alias versionNumber }\n  }\n": types.ConsoleRemoveModelAliasDocument,
     "\n  mutation ConsoleUpdateModelServing($modelId: ID!, $input: ModelServingInput!) {\n    updateModelServing(modelId: $modelId, input: $input) { id serving { batching maxBatchSize maxDelayMs timeoutMs } }\n  }\n": types.ConsoleUpdateModelServingDocument,
     "\n  query ConsolePredict($input: PredictInput!) {\n    predict(input: $input) { batchSize latencyMs modelVersion { number } outputs { name elementType shape data } }\n  }\n": types.ConsolePredictDocument,
-    "\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n": types.ConsoleTenantsDocument,
+    "\n  fragment ConsoleTenantLimits on TenantLimits {\n    maxUploadBytes maxStorageBytes costPerMinute costBurst maxConcurrentOperations maxConcurrentJobs maxQueuedJobs\n    maxOperationDepth maxOperationAliases maxOperationRootFields maxOperationDirectives maxOperationTokens maxOperationCost\n    maxOpenSubscriptions predictionsPerMinute maxPredictionsInFlight maxQueuedPredictions inferenceProcesses inferenceThreads\n    inferenceProcessMemoryMb maxDatasets maxDatasetVersions maxModels maxModelVersions maxMembers maxServiceAccounts\n    maxApiKeysPerServiceAccount keyRotationDays\n  }\n": types.ConsoleTenantLimitsFragmentDoc,
+    "\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n": types.ConsoleTenantsDocument,
     "\n  mutation ConsoleProvisionTenant($input: ProvisionTenantInput!) {\n    provisionTenant(input: $input) { created tenant { id status } }\n  }\n": types.ConsoleProvisionTenantDocument,
     "\n  mutation ConsoleSuspendTenant($id: ID!) {\n    suspendTenant(id: $id) { id status }\n  }\n": types.ConsoleSuspendTenantDocument,
     "\n  mutation ConsoleResumeTenant($id: ID!) {\n    resumeTenant(id: $id) { id status }\n  }\n": types.ConsoleResumeTenantDocument,
-    "\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n": types.ConsoleSetTenantLimitsDocument,
+    "\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n": types.ConsoleSetTenantLimitsDocument,
+    "\n  query ConsoleTenantAccessUsage($tenantId: ID!) {\n    members(tenantId: $tenantId) { id }\n    serviceAccounts(tenantId: $tenantId) { id apiKeys { id status } }\n  }\n": types.ConsoleTenantAccessUsageDocument,
 };
 
 /**
@@ -309,7 +313,11 @@ export function graphql(source: "\n  query ConsolePredict($input: PredictInput!)
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n"): (typeof documents)["\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n"];
+export function graphql(source: "\n  fragment ConsoleTenantLimits on TenantLimits {\n    maxUploadBytes maxStorageBytes costPerMinute costBurst maxConcurrentOperations maxConcurrentJobs maxQueuedJobs\n    maxOperationDepth maxOperationAliases maxOperationRootFields maxOperationDirectives maxOperationTokens maxOperationCost\n    maxOpenSubscriptions predictionsPerMinute maxPredictionsInFlight maxQueuedPredictions inferenceProcesses inferenceThreads\n    inferenceProcessMemoryMb maxDatasets maxDatasetVersions maxModels maxModelVersions maxMembers maxServiceAccounts\n    maxApiKeysPerServiceAccount keyRotationDays\n  }\n"): (typeof documents)["\n  fragment ConsoleTenantLimits on TenantLimits {\n    maxUploadBytes maxStorageBytes costPerMinute costBurst maxConcurrentOperations maxConcurrentJobs maxQueuedJobs\n    maxOperationDepth maxOperationAliases maxOperationRootFields maxOperationDirectives maxOperationTokens maxOperationCost\n    maxOpenSubscriptions predictionsPerMinute maxPredictionsInFlight maxQueuedPredictions inferenceProcesses inferenceThreads\n    inferenceProcessMemoryMb maxDatasets maxDatasetVersions maxModels maxModelVersions maxMembers maxServiceAccounts\n    maxApiKeysPerServiceAccount keyRotationDays\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n"): (typeof documents)["\n  query ConsoleTenants {\n    tenants { id displayName region tier status createdAt overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -325,7 +333,11 @@ export function graphql(source: "\n  mutation ConsoleResumeTenant($id: ID!) {\n 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n"): (typeof documents)["\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { maxDatasets maxModels maxStorageBytes maxConcurrentJobs maxQueuedJobs predictionsPerMinute costPerMinute } }\n  }\n"];
+export function graphql(source: "\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n"): (typeof documents)["\n  mutation ConsoleSetTenantLimits($id: ID!, $limits: TenantLimitsInput!) {\n    setTenantLimits(id: $id, limits: $limits) { id overriddenLimits limits { ...ConsoleTenantLimits } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleTenantAccessUsage($tenantId: ID!) {\n    members(tenantId: $tenantId) { id }\n    serviceAccounts(tenantId: $tenantId) { id apiKeys { id status } }\n  }\n"): (typeof documents)["\n  query ConsoleTenantAccessUsage($tenantId: ID!) {\n    members(tenantId: $tenantId) { id }\n    serviceAccounts(tenantId: $tenantId) { id apiKeys { id status } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

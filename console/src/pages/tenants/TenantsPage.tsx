@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { Fragment, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ConfirmDialog, ErrorMessage, Field, Loading, formatBytes, formatTime } from '../../ui/components';
-import { ProvisionTenantMutation, ResumeTenantMutation, SetLimitsMutation, SuspendTenantMutation, TenantsQuery } from './operations';
+import { LimitsEditor } from './LimitsEditor';
+import { ProvisionTenantMutation, ResumeTenantMutation, SuspendTenantMutation, TenantsQuery } from './operations';
 import type { TenantTier } from '../../generated/graphql';
 
 /** Platform administration: tenants only, never a tenant's data. */
@@ -22,19 +23,22 @@ export function TenantsPage() {
         <thead><tr><th scope="col">Tenant</th><th scope="col">Region</th><th scope="col">Tier</th><th scope="col">Status</th><th scope="col">Limits</th><th scope="col">Actions</th></tr></thead>
         <tbody>
           {(data?.tenants ?? []).map((tenant) => (
-            <tr key={tenant.id}>
-              <td><strong>{tenant.id}</strong> <div className="muted">{tenant.displayName}, since {formatTime(tenant.createdAt)}</div></td>
-              <td>{tenant.region}</td><td>{tenant.tier}</td>
-              <td><span className={`badge ${tenant.status === 'ACTIVE' ? 'ok' : 'bad'}`}>{tenant.status}</span></td>
-              <td>{tenant.limits.maxDatasets} datasets, {tenant.limits.maxModels} models, {formatBytes(tenant.limits.maxStorageBytes)}, {tenant.limits.maxConcurrentJobs} concurrent jobs{tenant.overriddenLimits.length ? <div className="muted">overridden: {tenant.overriddenLimits.join(', ')}</div> : null}</td>
-              <td>
-                {tenant.status === 'SUSPENDED'
-                  ? <button type="button" onClick={async () => { await resume({ id: tenant.id }); refresh(); }}>Resume {tenant.id}</button>
-                  : <button type="button" className="danger" onClick={() => setConfirm(tenant.id)}>Suspend {tenant.id}</button>}
-                <button type="button" onClick={() => setEditing(editing === tenant.id ? undefined : tenant.id)} aria-expanded={editing === tenant.id}>Limits of {tenant.id}</button>
-                {editing === tenant.id ? <Limits id={tenant.id} current={tenant.limits} onDone={refresh} /> : null}
-              </td>
-            </tr>
+            <Fragment key={tenant.id}>
+              <tr>
+                <td><strong>{tenant.id}</strong> <div className="muted">{tenant.displayName}, since {formatTime(tenant.createdAt)}</div></td>
+                <td>{tenant.region}</td><td>{tenant.tier}</td>
+                <td><span className={`badge ${tenant.status === 'ACTIVE' ? 'ok' : 'bad'}`}>{tenant.status}</span></td>
+                <td>{tenant.limits.maxDatasets} datasets, {tenant.limits.maxModels} models, {formatBytes(tenant.limits.maxStorageBytes)}, {tenant.limits.maxConcurrentJobs} concurrent jobs, {tenant.limits.maxMembers} members{tenant.overriddenLimits.length ? <div className="muted">overridden: {tenant.overriddenLimits.join(', ')}</div> : null}</td>
+                <td>
+                  {tenant.status === 'SUSPENDED'
+                    ? <button type="button" onClick={async () => { await resume({ id: tenant.id }); refresh(); }}>Resume {tenant.id}</button>
+                    : <button type="button" className="danger" onClick={() => setConfirm(tenant.id)}>Suspend {tenant.id}</button>}
+                  <button type="button" onClick={() => setEditing(editing === tenant.id ? undefined : tenant.id)} aria-expanded={editing === tenant.id}>Limits of {tenant.id}</button>
+                </td>
+              </tr>
+              {/* Every limit is editable, so the editor takes a row of its own below the tenant's. */}
+              {editing === tenant.id ? <tr><td colSpan={6}><LimitsEditor tenant={tenant} onDone={refresh} /></td></tr> : null}
+            </Fragment>
           ))}
         </tbody>
       </table>
@@ -74,29 +78,6 @@ function Provision({ onDone }: { onDone(): void }) {
       <Field id="tenant-admin" label="First admin's subject (optional)"><input id="tenant-admin" value={fields.adminSubject} onChange={(event) => setFields({ ...fields, adminSubject: event.target.value })} /></Field>
       <button type="submit">Provision tenant</button>
       {data ? <p role="status">Tenant {data.provisionTenant.tenant.id} {data.provisionTenant.created ? 'provisioned' : 'already existed'}.</p> : null}
-      <ErrorMessage error={error} />
-    </form>
-  );
-}
-
-function Limits({ id, current, onDone }: { id: string; current: { maxDatasets: number; maxModels: number; maxConcurrentJobs: number }; onDone(): void }) {
-  const [fields, setFields] = useState({ maxDatasets: String(current.maxDatasets), maxModels: String(current.maxModels), maxConcurrentJobs: String(current.maxConcurrentJobs) });
-  const [problem, setProblem] = useState<string>();
-  const [{ error }, setLimits] = useMutation(SetLimitsMutation);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const values = Object.values(fields).map(Number);
-    if (values.some((value) => !Number.isInteger(value) || value < 1)) return setProblem('Whole numbers of at least 1.');
-    setProblem(undefined);
-    const result = await setLimits({ id, limits: { maxDatasets: values[0]!, maxModels: values[1]!, maxConcurrentJobs: values[2]! } });
-    if (!result.error) onDone();
-  };
-  return (
-    <form className="inline-form" onSubmit={submit} noValidate aria-label={`Limits of ${id}`}>
-      <Field id={`${id}-datasets`} label="Max datasets" error={problem}><input id={`${id}-datasets`} inputMode="numeric" size={6} value={fields.maxDatasets} onChange={(event) => setFields({ ...fields, maxDatasets: event.target.value })} /></Field>
-      <Field id={`${id}-models`} label="Max models"><input id={`${id}-models`} inputMode="numeric" size={6} value={fields.maxModels} onChange={(event) => setFields({ ...fields, maxModels: event.target.value })} /></Field>
-      <Field id={`${id}-jobs`} label="Max concurrent jobs"><input id={`${id}-jobs`} inputMode="numeric" size={6} value={fields.maxConcurrentJobs} onChange={(event) => setFields({ ...fields, maxConcurrentJobs: event.target.value })} /></Field>
-      <button type="submit">Save limits</button>
       <ErrorMessage error={error} />
     </form>
   );
