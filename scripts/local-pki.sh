@@ -3,9 +3,13 @@
 # service identity (server and client), one server leaf per store (MariaDB, Redis, S3), for the OpenID provider and the key service.
 #
 #   bash scripts/local-pki.sh            # into $TESSERA_PKI_DIR, default <repo>/.tessera/pki
-#   bash scripts/local-pki.sh DIR workers-dedicated-globex
-#                                        # and a client leaf of that identity (a dedicated tenant's
-#                                        # workers: CN and DNS SAN name their ring; client auth only)
+#   bash scripts/local-pki.sh DIR workers.eu-west-1 workers-dedicated-globex.us-east-1
+#                                        # and client leaves of workers: <identity>.<region> is a
+#                                        # leaf with CN and DNS SAN <identity> (`workers`, the shared
+#                                        # pool, or `workers-dedicated-<tenant>`, a dedicated tenant's
+#                                        # ring) and the URI SAN urn:tessera:region:<region> (the
+#                                        # region whose jobs it runs, checked by the port owners);
+#                                        # client auth only
 #
 # Plain shell and the openssl CLI on purpose: scripts/local-services.sh runs before `npm ci` in
 # CI, and the stores need their certificates then; `npm start` and the test harness call this same
@@ -23,10 +27,10 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-${TESSERA_PKI_DIR:-$repo_root/.tessera/pki}}"
 shift || true
-# Client-only identities asked for on the command line: a dedicated tenant's workers only.
+# Client-only identities asked for on the command line: workers of one region, <identity>.<region>.
 clients=()
 for name in "$@"; do
-  [[ "$name" =~ ^workers-dedicated-[a-z][a-z0-9-]{2,31}$ ]] || { echo "not a dedicated worker identity: $name" >&2; exit 2; }
+  [[ "$name" =~ ^workers(-dedicated-[a-z][a-z0-9-]{2,31})?\.[a-z0-9]+(-[a-z0-9]+){0,5}$ ]] || { echo "not a worker identity of a region (workers.<region> or workers-dedicated-<tenant>.<region>): $name" >&2; exit 2; }
   clients+=("$name")
 done
 ca_days=3650
@@ -67,16 +71,22 @@ if [ ! -s "$dir/ca.pem" ] || [ ! -s "$dir/ca-key.pem" ]; then
   publish "$work/ca.pem" "$dir/ca.pem"
 fi
 
-issue() { # name usage dns-names...
-  local name="$1" usage="$2"
+issue() { # name usage [cn] dns-names... (the CN is the name unless given as cn=<identity>; a uri=<uri> argument adds a URI SAN)
+  local name="$1" usage="$2" cn="$1"
   shift 2
   [ -s "$dir/$name.pem" ] && [ -s "$dir/$name-key.pem" ] && return 0
   local sans="DNS:localhost,IP:127.0.0.1,IP:::1"
-  for dns in "$@"; do sans="DNS:$dns,$sans"; done
+  for dns in "$@"; do
+    case "$dns" in
+      cn=*) cn="${dns#cn=}" ;;
+      uri=*) sans="URI:${dns#uri=},$sans" ;;
+      *) sans="DNS:$dns,$sans" ;;
+    esac
+  done
   openssl ecparam -name prime256v1 -genkey -noout -out "$work/$name-key.pem" 2>/dev/null
   # PKCS#8: what every consumer (Node, MariaDB, Redis, MinIO) reads.
   openssl pkcs8 -topk8 -nocrypt -in "$work/$name-key.pem" -out "$work/$name-key.p8.pem"
-  openssl req -new -key "$work/$name-key.p8.pem" -subj "/O=Tessera local/CN=$name" -out "$work/$name.csr"
+  openssl req -new -key "$work/$name-key.p8.pem" -subj "/O=Tessera local/CN=$cn" -out "$work/$name.csr"
   cat >"$work/$name.ext" <<EOF
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
@@ -101,5 +111,6 @@ for entry in "${stores[@]}"; do
   issue "$1" "serverAuth" "$@"
 done
 for name in "${clients[@]}"; do
-  issue "$name" "clientAuth" "$name"
+  identity="${name%.*}"
+  issue "$name" "clientAuth" "cn=$identity" "$identity" "uri=urn:tessera:region:${name##*.}"
 done

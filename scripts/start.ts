@@ -171,11 +171,13 @@ async function main(): Promise<void> {
   // machines against the same Redis and MariaDB). A dedicated-tier tenant's jobs run only on its own
   // ring's workers. The supervisor keeps each ring between its min and max workers (SUPERVISOR_*),
   // restarts one that dies and releases what it held, and adds workers while the ring's queue grows.
+  const filesOf = ({ certFile, keyFile }: { certFile: string; keyFile: string }) => ({ certFile, keyFile });
   const workerOptions = {
     database: { ...database, url: env.databaseUrls.workers },
     databaseTlsCaFile: databaseTls.caFile,
     ports: { serviceKey: workerKeys.privateJwk, jobsUrl: platform.subgraphs.jobs.url, datasetsUrl: platform.subgraphs.datasets.url, modelsUrl: platform.subgraphs.models.url },
-    tls: { caFile: pki.caFile, ...pki.files('workers') },
+    // The home region's certificate (the shared ring below): the port owners serve a worker only the tenants of the region it names.
+    tls: { caFile: pki.caFile, ...filesOf(pki.clientIdentity('workers', 'us-east-1')) },
     concurrency: 2,
     logLevel: env.logLevel === 'debug' ? ('debug' as const) : ('warn' as const),
   };
@@ -198,7 +200,7 @@ async function main(): Promise<void> {
       const own = dedicatedTenant
         ? {
             ports: { ...workerOptions.ports, serviceKey: undefined },
-            tls: { caFile: pki.caFile, ...pki.clientIdentity(dedicatedWorkerIdentity(dedicatedTenant)) },
+            tls: { caFile: pki.caFile, ...filesOf(pki.clientIdentity(dedicatedWorkerIdentity(dedicatedTenant), demoTenants.find((tenant) => tenant.id === dedicatedTenant)!.region)) },
             database: { ...workerOptions.database, url: await dedicatedDatabaseUrl(dedicatedTenant) },
             dedicatedTenant,
           }

@@ -223,6 +223,16 @@ describe('docker-compose.yml: TLS', () => {
     for (const name of platformServices) expect({ name, condition: services[name]!.depends_on?.['pki']?.condition }).toEqual({ name, condition: 'service_completed_successfully' });
   });
 
+  it("gives the worker its region's certificate (workers.<region>, issued by the pki step) and that region as WORKER_REGION", async () => {
+    const pki = services['pki']!.command!.join(' ');
+    const region = serviceEnv('worker')['WORKER_REGION'];
+    expect(region).toBe('us-east-1');
+    expect(pki).toContain(`bash /local-pki.sh /pki/all workers.${region}`);
+    for (const copy of [`cp /pki/all/workers.${region}.pem /pki/workers/cert.pem`, `cp /pki/all/workers.${region}-key.pem /pki/workers/key.pem`, 'chmod 0400 /pki/workers/key.pem']) expect(pki).toContain(copy);
+    // The worker's configuration parses with it (WORKER_REGION is one of DATA_REGIONS).
+    expect(readWorkerEnvironment(resolvedEnv('worker', await generateEnvironment())).region).toBe(region);
+  });
+
   it('mounts into each platform service only its own identity (read-only), where its TLS_* variables point', () => {
     for (const name of platformServices) {
       expect({ name, mount: tlsMount(name) }).toEqual({ name, mount: { type: 'volume', source: 'pki', target: '/run/tessera/tls', read_only: true, volume: { subpath: name } } });

@@ -16,7 +16,8 @@ import { keyServiceEnvironment } from '@tessera/key-service';
 import { subscriptionKeepAliveMs, TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
-import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
+import { certificateRegion } from '@tessera/service-kit';
+import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, developmentWorkerRegion, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
 import { datasetsMemoryFloorBytes, modelsMemoryFloorBytes, quantityBytes, workerMemoryFloorBytes } from './memory-bounds';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
@@ -604,5 +605,18 @@ describe('deploy/kubernetes development overlay: credentials of a dedicated tena
     const cert = new X509Certificate(Buffer.from(tls.data!['cert.pem']!, 'base64'));
     expect(cert.subject).toContain(`CN=${developmentDedicatedWorkerIdentity}`);
     expect(cert.checkIssued(new X509Certificate(Buffer.from(tls.data!['ca.pem']!, 'base64')))).toBe(true);
+  });
+
+  it("gives each worker a certificate naming the region whose jobs it runs (the ports serve it that region's tenants only)", () => {
+    const secretCert = (secret: string) => {
+      const found = byKind('development', 'Secret').find((s) => s.metadata.name.replace(/-[a-z0-9]{10}$/, '') === secret)!;
+      return new X509Certificate(Buffer.from(found.data!['cert.pem']!, 'base64'));
+    };
+    const shared = secretCert('tessera-workers-tls');
+    expect(shared.subject).toContain('CN=workers');
+    // The shared pool's Deployment runs the home region's ring, and its certificate names that region.
+    expect(podLabels(workloads('development').find((w) => w.metadata.name === 'tessera-worker')!)['tessera.dev/worker-pool']).toBe(`shared-${developmentWorkerRegion}`);
+    expect(certificateRegion(shared.toString())).toBe(developmentWorkerRegion);
+    expect(certificateRegion(secretCert(`tessera-worker-${developmentDedicatedTenant}-tls`).toString())).toBe(developmentWorkerRegion);
   });
 });

@@ -21,9 +21,17 @@ import { generateEnvironment, type GeneratedVariable } from '../generate-env';
 export const developmentDedicatedTenant = 'globex';
 const keyPrefix = 'tessera';
 /** The certificates each TLS Secret is made from (the local CA's names). */
-export const tlsIdentities = ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants', 'workers', 'keys'] as const;
+export const tlsIdentities = ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants', 'keys'] as const;
+/**
+ * The region of the overlay's workers (the base's only region, HOME_REGION): the shared pool's
+ * certificate (Secret tessera-workers-tls) and globex's name it, and the port owners serve a worker
+ * only the tenants of the region its certificate names.
+ */
+export const developmentWorkerRegion = 'us-east-1';
 /** The dedicated tenant's workers' own client certificate (Secret tessera-worker-<tenant>-tls), issued by the local CA on first use. */
 export const developmentDedicatedWorkerIdentity = dedicatedWorkerIdentity(developmentDedicatedTenant);
+/** The workers' client certificates of that region (`<identity>.<region>` in the local CA's directory and in secrets/tls/). */
+export const developmentWorkerCertificates = ['workers', developmentDedicatedWorkerIdentity] as const;
 
 type Values = Record<GeneratedVariable, string>;
 
@@ -83,9 +91,11 @@ export async function writeDevelopmentSecrets(directory: string, pkiDirectory?: 
     copyFileSync(files.certFile, join(directory, 'tls', `${name}.pem`));
     copyFileSync(files.keyFile, join(directory, 'tls', `${name}-key.pem`));
   }
-  const dedicated = pki.clientIdentity(developmentDedicatedWorkerIdentity);
-  copyFileSync(dedicated.certFile, join(directory, 'tls', `${developmentDedicatedWorkerIdentity}.pem`));
-  copyFileSync(dedicated.keyFile, join(directory, 'tls', `${developmentDedicatedWorkerIdentity}-key.pem`));
+  for (const name of developmentWorkerCertificates) {
+    const worker = pki.clientIdentity(name, developmentWorkerRegion);
+    copyFileSync(worker.certFile, join(directory, 'tls', `${worker.leaf}.pem`));
+    copyFileSync(worker.keyFile, join(directory, 'tls', `${worker.leaf}-key.pem`));
+  }
 }
 
 if (require.main === module) {

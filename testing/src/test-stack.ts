@@ -13,7 +13,7 @@ import { createServiceRuntime, dedicatedWorkerIdentity, keyringColumnKeys, seale
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
-import { closeDedicatedWorkerAccount, databaseUrlOnServer, dedicatedWorkerDatabaseUrl, dropControlPlane, openDedicatedWorkerAccount, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
+import { closeDedicatedWorkerAccount, databaseUrlOnServer, dedicatedWorkerDatabaseUrl, dropControlPlane, openDedicatedWorkerAccount, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, quoteIdentifier, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { startKeyServiceProcess, type RunningKeyServiceProcess } from '@tessera/key-service';
@@ -83,10 +83,11 @@ export interface TestWorkers {
   running(): RunningWorkerProcess[];
   /**
    * The credentials the workers of a ring call the ports with: the shared pool's service key and
-   * `workers` certificate, or a dedicated tenant's own certificate (`workers-dedicated-<tenant>`,
-   * issued on first use, removed at stop) and no service key.
+   * `workers` certificate of `region` (default: the home region), or a dedicated tenant's own
+   * certificate (`workers-dedicated-<tenant>` of `region`, default its tenant's region; issued on
+   * first use, removed at stop) and no service key. `leaf` names the certificate for `pki.identity`.
    */
-  identity(dedicatedTenant?: string): { serviceKey: JWK | undefined; files: { certFile: string; keyFile: string } };
+  identity(dedicatedTenant?: string, region?: string): Promise<{ serviceKey: JWK | undefined; files: { certFile: string; keyFile: string }; leaf: string }>;
   /** The Redis account the workers of a ring connect with (the shared pool's, or a dedicated tenant's): a supervisor reads that ring with it. */
   redis(dedicatedTenant?: string): Promise<RedisConfig>;
   /** The database URL the workers of a ring connect with: the shared `tessera_workers`, or a dedicated tenant's own account (made on first use). */
@@ -326,15 +327,25 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   const workerProcesses = new Set<RunningWorkerProcess>();
   // A dedicated tenant's workers get a certificate of their own (issued on first start, removed at stop) and no service key.
-  const dedicatedIdentities = new Set<string>();
-  const workerIdentity = (dedicatedTenant: string | undefined) => {
-    if (!dedicatedTenant) return { serviceKey: workerKeys.privateJwk, files: pki.files('workers') };
+  // Every worker certificate names the region whose jobs it runs (the port owners check it).
+  const dedicatedIdentities = new Map<string, { name: string; region: string }>();
+  const workerIdentity: TestWorkers['identity'] = async (dedicatedTenant, region) => {
+    if (!dedicatedTenant) {
+      const { leaf, ...files } = pki.clientIdentity('workers', region ?? config.regions[0]!);
+      return { serviceKey: workerKeys.privateJwk, files, leaf };
+    }
     const name = dedicatedWorkerIdentity(dedicatedTenant);
-    dedicatedIdentities.add(name);
-    return { serviceKey: undefined, files: pki.clientIdentity(name) };
+    const tenantRegion = region ?? (await tenantRegionOf(dedicatedTenant));
+    dedicatedIdentities.set(`${name}.${tenantRegion}`, { name, region: tenantRegion });
+    const { leaf, ...files } = pki.clientIdentity(name, tenantRegion);
+    return { serviceKey: undefined, files, leaf };
+  };
+  const tenantRegionOf = async (tenantId: string): Promise<string> => {
+    const [row] = (await (await adminSource()).query(`SELECT region FROM ${quoteIdentifier(config.database.controlSchema)}.tenants WHERE id = ?`, [tenantId])) as Array<{ region: string }>;
+    return row?.region ?? config.regions[0]!;
   };
   const removeDedicatedIdentities = () => {
-    for (const name of dedicatedIdentities) pki.removeClientIdentity(name);
+    for (const { name, region } of dedicatedIdentities.values()) pki.removeClientIdentity(name, region);
   };
   // And a database account of their own (tessera_workers_<tenant>, confined to that tenant), made on
   // first start with a random password and dropped at stop.
@@ -356,7 +367,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
   const workers: TestWorkers = {
     start: async (workerOptions = {}) => {
-      const identity = workerIdentity(workerOptions.dedicatedTenant);
+      const identity = await workerIdentity(workerOptions.dedicatedTenant, workerOptions.region);
       const worker = await startWorkerProcess({
         database: { ...config.database, url: await workerDatabaseUrl(workerOptions.dedicatedTenant) },
         databaseTlsCaFile: pki.caFile,

@@ -6,7 +6,7 @@ import { ConfigError, type Logger } from '@tessera/config';
 import { datasetJobPortClient, type DatasetJobPort } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobsPort } from '@tessera/jobs/ports';
 import { meteringConfig, UsageRecorder } from '@tessera/metering';
-import { certificateIdentity, dedicatedWorkerIdentity, mutualTlsPortFetch, readTlsFiles, type GrantPortMethods, type TlsIdentity } from '@tessera/service-kit';
+import { certificateIdentity, certificateRegion, dedicatedWorkerIdentity, mutualTlsPortFetch, readTlsFiles, type GrantPortMethods, type TlsIdentity } from '@tessera/service-kit';
 import { modelJobPortClient, type ModelJobPort } from '@tessera/models/ports';
 import type { PresignedFetchOptions } from '@tessera/storage';
 import { dedicatedWorkerAccountUser, dedicatedWorkerDirectoryView, openServiceDataSource, quoteIdentifier, TenantDirectory, TenantStore } from '@tessera/tenancy';
@@ -62,6 +62,22 @@ async function portCallSigner(config: WorkerConfig, identity: TlsIdentity): Prom
 }
 
 /**
+ * The region this worker runs jobs of is the one its certificate names: the port owners serve a
+ * worker only the tenants of its certificate's region, so a worker started for another region
+ * would claim nothing and read nothing. It stops here instead, naming both. A dedicated worker
+ * without WORKER_REGION takes its certificate's region (its tenant's, when issued).
+ */
+function checkCertificateRegion(config: WorkerConfig, identity: TlsIdentity): void {
+  const named = certificateRegion(identity.cert);
+  if (named === undefined) {
+    throw new ConfigError([`TLS_CERT_FILE: a worker's certificate names its region (a URI SAN urn:tessera:region:<region>); this one names none (README, Data residency)`]);
+  }
+  if (config.region !== undefined && config.region !== named) {
+    throw new ConfigError([`WORKER_REGION: ${config.region} is not the region this worker's certificate names (${named}); start it with its region's certificate (TLS_CERT_FILE)`]);
+  }
+}
+
+/**
  * A dedicated tenant's worker connects as its tenant's own account (`tessera_workers_<tenant>`), never
  * as the shared pool's `tessera_workers`, whose grants span every tenant: checked against the
  * account the server authenticated, so a deployment that kept the shared DATABASE_URL stops here.
@@ -85,6 +101,7 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
   // The identity first: a dedicated worker with the wrong certificate stops before it connects anywhere.
   const identity = readTlsFiles(config.tls);
   const sign = await portCallSigner(config, identity);
+  checkCertificateRegion(config, identity);
   // A dedicated worker's account reads the directory through the view of its own tenant's row, and
   // exists on the home server and on its tenant's region's server only: it opens that one region
   // server (REGION_DATABASES), and routes by the region the view shows.

@@ -25,12 +25,13 @@ export interface LocalPki {
   /** The files of an identity, for whatever reads paths (stores, curl, env variables). */
   files(name: string): { certFile: string; keyFile: string };
   /**
-   * A client-only leaf of the same CA for a dedicated tenant's workers (`workers-dedicated-<tenant>`),
-   * issued on first use; its files.
+   * A client-only leaf of the same CA for workers of one region: CN `name` (`workers`, the shared
+   * pool, or `workers-dedicated-<tenant>`) and the region's URI SAN, issued on first use; its files
+   * and its leaf name (`<name>.<region>`, for `identity`).
    */
-  clientIdentity(name: string): { certFile: string; keyFile: string };
+  clientIdentity(name: string, region: string): { certFile: string; keyFile: string; leaf: string };
   /** Removes such a leaf (a test's throwaway tenant). */
-  removeClientIdentity(name: string): void;
+  removeClientIdentity(name: string, region: string): void;
 }
 
 /**
@@ -51,16 +52,18 @@ export function ensureLocalPki(directory = defaultPkiDirectory()): LocalPki {
     caFile,
     ca,
     files,
-    clientIdentity: (name) => {
-      const paths = files(name);
-      if (!existsSync(paths.certFile) || !existsSync(paths.keyFile)) execFileSync('bash', [script, directory, name], { stdio: ['ignore', 'ignore', 'pipe'] });
-      return paths;
+    clientIdentity: (name, region) => {
+      const leaf = `${name}.${region}`;
+      const paths = files(leaf);
+      if (!existsSync(paths.certFile) || !existsSync(paths.keyFile)) execFileSync('bash', [script, directory, leaf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      return { ...paths, leaf };
     },
-    removeClientIdentity: (name) => {
-      const paths = files(name);
+    removeClientIdentity: (name, region) => {
+      const leaf = `${name}.${region}`;
+      const paths = files(leaf);
       rmSync(paths.certFile, { force: true });
       rmSync(paths.keyFile, { force: true });
-      cache.delete(name);
+      cache.delete(leaf);
     },
     identity: (name) => {
       let identity = cache.get(name);

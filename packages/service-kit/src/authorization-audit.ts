@@ -78,7 +78,7 @@ export function createPortRefusalRecorder(runtime: ServiceRuntime, serviceName: 
         targetType: 'PortMethod',
         targetId: `${refusal.port}.${refusal.method}`,
         outcome: 'DENIED',
-        details: { service: serviceName, caller: refusal.caller.identity, requestedTenant: refusal.requestedTenantId, reason: refusal.reason },
+        details: { service: serviceName, caller: refusal.caller.identity, callerRegion: refusal.caller.region ?? null, requestedTenant: refusal.requestedTenantId, reason: refusal.reason },
       }),
     );
   };

@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import { createServiceTokenSigner, type Principal } from '@tessera/auth';
 import { datasetJobPortClient } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobClaim } from '@tessera/jobs/ports';
-import { dedicatedWorkerIdentity, mutualTlsPortFetch } from '@tessera/service-kit';
+import { certificateRegion, dedicatedWorkerIdentity, mutualTlsPortFetch } from '@tessera/service-kit';
 import { readWorkerEnvironment } from '@tessera/workers';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset, waitForStatus, type JobView } from './job-support';
@@ -29,7 +29,7 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
 
   /** The ports as the workers of a ring call them: the credentials the test stack gives that ring's worker processes. */
   async function portsOf(dedicatedTenant?: string) {
-    const { serviceKey, files } = stack.workers.identity(dedicatedTenant);
+    const { serviceKey, files } = await stack.workers.identity(dedicatedTenant);
     const identity = { ca: stack.pki.ca, cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8') };
     const sign = serviceKey
       ? await createServiceTokenSigner('workers', serviceKey)
@@ -76,11 +76,13 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
   afterAll(() => stack?.stop());
 
   it("gives a dedicated tenant's workers a certificate naming their ring and no service key", async () => {
-    const { serviceKey, files } = stack.workers.identity(globex.id);
+    const { serviceKey, files } = await stack.workers.identity(globex.id);
     expect(serviceKey).toBeUndefined();
     const { identity } = await portsOf(globex.id);
-    expect(identity.cert).not.toBe(stack.pki.identity('workers').cert);
+    expect(identity.cert).not.toBe(stack.pki.identity((await stack.workers.identity()).leaf).cert);
     expect(files.certFile).toContain(`workers-dedicated-${globex.id}`);
+    // And it names its tenant's region, which the ports compare with the tenant's current one.
+    expect(certificateRegion(identity.cert)).toBe('us-east-1');
   });
 
   it("refuses a dedicated worker's claim of a shared tenant's or another dedicated tenant's job (FORBIDDEN), records it, and leaves the job QUEUED", async () => {
@@ -135,13 +137,13 @@ describe("dedicated workers: an identity of their own, confined to their tenant'
     const mixed = jobsPortClient({ baseUrl: urlOf('jobs'), sign: sharedSign, fetch: mutualTlsPortFetch(dedicated.identity, 'jobs') });
     await expect(mixed.claim(runner(globex), { jobId: jobOf.get(globex.id)!, submission: 1, runToken: randomUUID(), startSeq: 1 })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     const dedicatedSign = await createServiceTokenSigner(dedicatedWorkerIdentity(globex.id), createPrivateKey(dedicated.identity.key).export({ format: 'jwk' }) as JWK);
-    const reversed = jobsPortClient({ baseUrl: urlOf('jobs'), sign: dedicatedSign, fetch: mutualTlsPortFetch(stack.pki.identity('workers'), 'jobs') });
+    const reversed = jobsPortClient({ baseUrl: urlOf('jobs'), sign: dedicatedSign, fetch: mutualTlsPortFetch(stack.pki.identity((await stack.workers.identity()).leaf), 'jobs') });
     await expect(reversed.claim(runner(globex), { jobId: jobOf.get(globex.id)!, submission: 1, runToken: randomUUID(), startSeq: 1 })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await statusOf(globex)).toBe('QUEUED');
   });
 
   it("a dedicated worker refuses to start with the shared pool's certificate or its SERVICE_KEY; the shared pool needs its key", async () => {
-    const workersFiles = stack.pki.files('workers');
+    const { files: workersFiles } = await stack.workers.identity();
     await expect(stack.workers.start({ dedicatedTenant: globex.id, env: { TLS_CERT_FILE: workersFiles.certFile, TLS_KEY_FILE: workersFiles.keyFile } })).rejects.toThrow(
       new RegExp(`TLS_CERT_FILE: a worker of dedicated tenant ${globex.id} presents its own certificate, CN ${dedicatedWorkerIdentity(globex.id)} \\(this one names workers\\)`),
     );

@@ -36,7 +36,8 @@ describe('job grants: a worker reads and writes only what its job names, in its 
 
   const ports = async () => {
     const sign = await createServiceTokenSigner('workers', stack.workerServiceKey);
-    const fetchOf = (owner: 'jobs' | 'datasets' | 'models') => mutualTlsPortFetch(stack.pki.identity('workers'), owner);
+    const workers = stack.pki.identity((await stack.workers.identity()).leaf);
+    const fetchOf = (owner: 'jobs' | 'datasets' | 'models') => mutualTlsPortFetch(workers, owner);
     const url = (owner: 'jobs' | 'datasets' | 'models') => stack.platform.subgraphs[owner].url;
     return {
       jobs: jobsPortClient({ baseUrl: url('jobs'), sign, fetch: fetchOf('jobs') }),
@@ -196,7 +197,7 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     await expect(datasets.findVersionForJob({ ...runner(a), subject: claim.runAs.subject, roles: ['admin'] }, { datasetVersionId: inputA })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const body = JSON.stringify({ actor: { tenantId: a.id, subject: claim.runAs.subject, roles: ['admin'], requestId: 'r' }, grant: claim.grant, input: { datasetVersionId: inputA } });
     const token = await (await createServiceTokenSigner('workers', stack.workerServiceKey))({ port: 'datasets-job', body });
-    const response = await mutualTlsPortFetch(stack.pki.identity('workers'), 'datasets')(`${stack.platform.subgraphs.datasets.url}/internal/ports/datasets-job/openVersionContent`, {
+    const response = await mutualTlsPortFetch(stack.pki.identity((await stack.workers.identity()).leaf), 'datasets')(`${stack.platform.subgraphs.datasets.url}/internal/ports/datasets-job/openVersionContent`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [serviceTokenHeader]: token },
       body,

@@ -31,8 +31,10 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
   });
   const urlOf = (service: 'jobs' | 'datasets' | 'models') => stack.platform.subgraphs[service].url;
 
+  /** The shared pool's certificate of the tenants' region (us-east-1): what a worker of that region presents. */
+  let workersLeaf: string;
   /** Port calls go over mutual TLS with a service certificate of the local CA: the workers' unless told otherwise. */
-  const portFetch = (owner: 'jobs' | 'datasets' | 'models', as = 'workers') => mutualTlsPortFetch(stack.pki.identity(as), owner);
+  const portFetch = (owner: 'jobs' | 'datasets' | 'models', as = 'workers') => mutualTlsPortFetch(stack.pki.identity(as === 'workers' ? workersLeaf : as), owner);
 
   /** A raw POST, to see exactly what the endpoint answers. */
   async function post(service: 'jobs' | 'datasets' | 'models', method: string, body: string, token?: string, as = 'workers'): Promise<{ status: number; code: unknown }> {
@@ -47,6 +49,7 @@ describe('service ports: authenticated callers, per-method allow-lists, one tena
 
   beforeAll(async () => {
     stack = await startTestStack();
+    workersLeaf = (await stack.workers.identity()).leaf;
     a = await stack.createTenant();
     b = await stack.createTenant();
     const scientistA = await a.token('data_scientist');

@@ -43,7 +43,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
 
   /** The ports as the workers of a ring call them (the shared pool's, or a dedicated tenant's). */
   async function portsOf(dedicatedTenant?: string) {
-    const { serviceKey, files } = stack.workers.identity(dedicatedTenant);
+    const { serviceKey, files } = await stack.workers.identity(dedicatedTenant);
     const identity = { ca: stack.pki.ca, cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8') };
     const sign = serviceKey
       ? await createServiceTokenSigner('workers', serviceKey)

@@ -5,6 +5,7 @@ import { serviceTokenHeader, verifyCertificateBoundServiceToken, type ServiceTok
 import { errors } from '@tessera/errors';
 import { peerIdentity } from '../tls';
 import { dedicatedWorkerTenantOf } from './dedicated-worker-identity';
+import { regionOfSubjectAltName } from './worker-region';
 
 /** Who is calling a port: the identity its certificate names, the service it calls as, and the one tenant it may act for (a dedicated tenant's workers). */
 export interface PortCaller {
@@ -12,6 +13,11 @@ export interface PortCaller {
   service: string;
   /** Set for a dedicated tenant's workers: every call must concern this tenant's jobs. */
   tenantId: string | undefined;
+  /**
+   * The workers' region, as their certificate names it (undefined: another service, or a worker
+   * certificate that names no region, which acts for no tenant).
+   */
+  region: string | undefined;
 }
 
 /**
@@ -33,10 +39,13 @@ export async function callerServiceOf(req: Request, port: string, rawBody: strin
   const ringTenant = dedicatedWorkerTenantOf(connection);
   if (ringTenant) {
     const raw = (req.socket as TLSSocket).getPeerCertificate().raw;
-    await verifyCertificateBoundServiceToken(token, new X509Certificate(raw).publicKey, { port, body: rawBody, issuer: connection });
-    return { identity: connection, service: 'workers', tenantId: ringTenant };
+    const certificate = new X509Certificate(raw);
+    await verifyCertificateBoundServiceToken(token, certificate.publicKey, { port, body: rawBody, issuer: connection });
+    return { identity: connection, service: 'workers', tenantId: ringTenant, region: regionOfSubjectAltName(certificate.subjectAltName) };
   }
   const service = await verify(token, { port, body: rawBody });
   if (service !== connection) throw errors.unauthenticated('The service token and the client certificate name different services.');
-  return { identity: connection, service, tenantId: undefined };
+  // The shared pool signs with one SERVICE_KEY in every region: its region is the certificate's.
+  const region = service === 'workers' ? regionOfSubjectAltName((req.socket as TLSSocket).getPeerCertificate().subjectaltname) : undefined;
+  return { identity: connection, service, tenantId: undefined, region };
 }

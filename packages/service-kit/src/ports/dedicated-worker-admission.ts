@@ -33,5 +33,21 @@ export function sharedPoolRefusal(tenant: Pick<TenantRecord, 'tier'> | undefined
   return tenant?.tier === 'dedicated' ? 'tenant-dedicated' : undefined;
 }
 
+/**
+ * Why a worker (shared pool or dedicated) may not act for a tenant in its region's stead:
+ * `tenant-other-region`, the tenant's current region is not the one the worker's certificate names
+ * (or the certificate names none). A tenant's jobs run only on workers of its region; the rings and
+ * each worker's own check keep honest workers there, this keeps a worker of another region — its
+ * certificate and SERVICE_KEY stolen, or a pod left running after the tenant moved — from claiming
+ * or reading the tenant's jobs.
+ */
+export type WorkerRegionRefusal = 'tenant-other-region';
+
+/** Undefined when the worker's region is the tenant's current one (an unknown tenant is the owner's scope's to refuse). */
+export function workerRegionRefusal(tenant: Pick<TenantRecord, 'region'> | undefined, workerRegion: string | undefined): WorkerRegionRefusal | undefined {
+  if (!tenant) return undefined;
+  return workerRegion !== undefined && tenant.region === workerRegion ? undefined : 'tenant-other-region';
+}
+
 /** Every reason a port endpoint refuses a worker's call for the tenant it names. */
-export type WorkerTenantRefusal = DedicatedWorkerRefusal | SharedPoolRefusal;
+export type WorkerTenantRefusal = DedicatedWorkerRefusal | SharedPoolRefusal | WorkerRegionRefusal;

@@ -1,6 +1,7 @@
 export { createPortClient, createGrantPortClient, type PortClientOptions } from './port-client';
 export { portRouter, type PortConfinement, type PortRefusalRecorder, type PortTenantRefusal } from './port-endpoint';
-export { dedicatedWorkerRefusal, sharedPoolRefusal, type DedicatedWorkerRefusal, type SharedPoolRefusal, type WorkerTenantRefusal } from './dedicated-worker-admission';
+export { dedicatedWorkerRefusal, sharedPoolRefusal, workerRegionRefusal, type DedicatedWorkerRefusal, type SharedPoolRefusal, type WorkerRegionRefusal, type WorkerTenantRefusal } from './dedicated-worker-admission';
+export { certificateRegion, regionOfSubjectAltName, workerRegionUri } from './worker-region';
 export { callerServiceOf, type PortCaller } from './caller-service';
 export { dedicatedWorkerIdentity, dedicatedWorkerTenantOf, serviceOfIdentity } from './dedicated-worker-identity';
 export { toWireActor, type PortMethods, type PublishedPort, type ServiceName, type WireActor, type PortCallBody, type GrantPortMethods, type PublishedGrantPort, type AnyPublishedPort, type GrantPortCallBody } from './port-definition';

@@ -5,7 +5,7 @@ import type { Logger } from '@tessera/config';
 import { errors, toClientError } from '@tessera/errors';
 import { isTenantId, type TenantRecord } from '@tessera/tenancy';
 import { callerServiceOf, type PortCaller } from './caller-service';
-import { dedicatedWorkerRefusal, sharedPoolRefusal, type WorkerTenantRefusal } from './dedicated-worker-admission';
+import { dedicatedWorkerRefusal, sharedPoolRefusal, workerRegionRefusal, type WorkerTenantRefusal } from './dedicated-worker-admission';
 import type { AnyPublishedPort, WireActor } from './port-definition';
 
 /** Port inputs are ids and small records; a trained model (base64 ONNX) is the largest. */
@@ -14,7 +14,8 @@ const maxBodyBytes = 16 * 1024 * 1024;
 /**
  * A worker's call refused for the tenant it named: a dedicated tenant's worker named another
  * tenant's job, or its own tenant is gone, not active, or no longer on the dedicated tier; or the
- * shared pool named a tenant on the dedicated tier.
+ * shared pool named a tenant on the dedicated tier; or the tenant's region is not the one the
+ * worker's certificate names.
  */
 export interface PortTenantRefusal {
   caller: PortCaller;
@@ -44,6 +45,10 @@ const refusalMessages: Record<WorkerTenantRefusal, (caller: PortCaller, requeste
   'tenant-inactive': (caller) => `The ${caller.identity} workers' tenant is not active.`,
   'tenant-not-dedicated': (caller) => `Tenant ${caller.tenantId} is not on the dedicated tier: the shared pool runs its jobs, not the ${caller.identity} workers.`,
   'tenant-dedicated': (_caller, requested) => `Tenant ${requested} is on the dedicated tier: only its own workers run its jobs, not the shared pool.`,
+  'tenant-other-region': (caller, requested) =>
+    caller.region === undefined
+      ? `The ${caller.identity} workers' certificate names no region: they act for no tenant.`
+      : `Tenant ${requested}'s jobs run only on workers of its region, not on the ${caller.identity} workers of ${caller.region}.`,
 };
 
 /**
@@ -95,8 +100,10 @@ export function portRouter(ports: ReadonlyArray<AnyPublishedPort>, verify: Servi
  * — a grant is checked on its claims here and verified by the owner, so a grant that passes both is
  * one the jobs service signed for this tenant — and that tenant must still be one its dedicated
  * workers serve (it exists, is active, is dedicated). The shared pool: the tenant it names must not
- * be on the dedicated tier, whose data only the tenant's own workers process. Both read the tenant's
- * current record from the owner's directory, whose entry a tier change drops at once (announced).
+ * be on the dedicated tier, whose data only the tenant's own workers process. Either way the
+ * tenant's current region must be the one the worker's certificate names (data residency). All
+ * read the tenant's current record from the owner's directory, whose entry a change drops at once
+ * (announced).
  */
 async function workerTenantRefusal(
   caller: PortCaller,
@@ -106,12 +113,15 @@ async function workerTenantRefusal(
   if (caller.service !== 'workers') return undefined;
   const requested = 'grant' in body ? grantTenantOf(body.grant) : (body.actor.tenantId ?? null);
   if (caller.tenantId !== undefined) {
-    const reason = requested !== caller.tenantId ? 'tenant-not-served' : dedicatedWorkerRefusal(await confinement.tenants.find(caller.tenantId));
+    if (requested !== caller.tenantId) return { reason: 'tenant-not-served', requested };
+    const tenant = await confinement.tenants.find(caller.tenantId);
+    const reason = dedicatedWorkerRefusal(tenant) ?? workerRegionRefusal(tenant, caller.region);
     return reason === undefined ? undefined : { reason, requested };
   }
   // A grant whose claim names no tenant is the owner's to refuse when it verifies it.
   if (requested === null) return undefined;
-  const reason = sharedPoolRefusal(await confinement.tenants.find(requested));
+  const tenant = await confinement.tenants.find(requested);
+  const reason = sharedPoolRefusal(tenant) ?? workerRegionRefusal(tenant, caller.region);
   return reason === undefined ? undefined : { reason, requested };
 }
 
