@@ -14,7 +14,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createLogger, type RedisConfig } from '@tessera/config';
 import { createEventBus } from '@tessera/events';
-import { countLiveLeases, JobQueueKeys, JobQueues, sharedPool, TenantLeases, TenantRing, tenantQueueName } from '@tessera/job-queue';
+import { countLiveLeases, JobQueueKeys, JobQueues, PoolSlots, sharedPool, TenantLeases, TenantRing, tenantQueueName } from '@tessera/job-queue';
 import { PredictionsPerMinute, ServingGenerations, servingGenerationKey } from '@tessera/models';
 import { LiveQuotaKeys, minuteOf, readCostUnitsInMinute, readOpenSubscriptions, readPredictionsInFlight, readPredictionsInMinute } from '@tessera/quotas';
 import { aclFileTemplate, applyAcls, defaultUserLine, dedicatedWorkerAcl, redisAdminUser, redisConfigAs, redisServices, serviceAcl, type RedisService } from '@tessera/redis-acl';
@@ -334,8 +334,12 @@ describe('Redis ACL: workers', () => {
     try {
       await producer.enqueue({ id: globex, tier: 'shared', region: 'us-east-1' }, { tenantId: globex, jobId: 'job-2', submission: 1 });
       expect(await new TenantRing(redis, prefix).next(sharedPool('us-east-1'))).toBe(globex);
-      const leases = new TenantLeases(redis, prefix, 5_000);
+      // Its pool's headroom: its slots announced, the lease taken as one of the pool's busy slots.
+      const pool = sharedPool('us-east-1');
+      await new PoolSlots(redis, prefix, pool, 5_000).announce('w-acl', 2);
+      const leases = new TenantLeases(redis, prefix, 5_000, { pool, headroomSlots: 1 });
       expect(await leases.acquire(globex, 'slot-1', 2)).toBe(true);
+      expect(await new PoolSlots(redis, prefix, pool, 5_000).read()).toEqual({ slots: 2, busy: 1 });
       expect(await redis.incr(new JobQueueKeys(prefix).startSequence())).toBeGreaterThan(0);
       const job = await worker.getNextJob('token-1', { block: false });
       expect(job?.id).toBeDefined();
@@ -378,6 +382,9 @@ describe('Redis ACL: workers', () => {
       await expect(redis.get(`${prefix}:${tenantQueueName(globex)}:meta`)).rejects.toThrow(noPermission);
       await expect(new TenantLeases(redis, prefix, 5_000).acquire(globex, 'slot-1', 1)).rejects.toThrow(noPermission);
       await expect(new TenantRing(redis, prefix).next(sharedPool('us-east-1'))).rejects.toThrow(noPermission);
+      // Nor the shared pool's slots: it can neither read how busy the shared pool is nor change it.
+      await expect(new PoolSlots(redis, prefix, sharedPool('us-east-1'), 5_000).announce('forged', 100)).rejects.toThrow(noPermission);
+      await expect(new PoolSlots(redis, prefix, sharedPool('us-east-1'), 5_000).read()).rejects.toThrow(noPermission);
       const foreign = new Worker(tenantQueueName(globex), null, { connection: redis, prefix, autorun: false });
       try {
         await expect(foreign.getNextJob('token-3', { block: false })).rejects.toThrow(noPermission);

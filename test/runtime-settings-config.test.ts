@@ -88,6 +88,15 @@ describe('inference and CSV parsing settings', () => {
     }
   });
 
+  it('WORKER_POOL_HEADROOM_SLOTS: 1 unset, 0 keeps no headroom, anything but a whole number 0-1024 stops the worker naming it', () => {
+    expect(readWorkerEnvironment(worker).poolHeadroomSlots).toBe(1);
+    expect(readWorkerEnvironment({ ...worker, WORKER_POOL_HEADROOM_SLOTS: '0' }).poolHeadroomSlots).toBe(0);
+    expect(readWorkerEnvironment({ ...worker, WORKER_POOL_HEADROOM_SLOTS: '3' }).poolHeadroomSlots).toBe(3);
+    for (const value of ['-1', '1.5', 'some', '1025']) {
+      expect({ value, worker: workerProblems({ ...worker, WORKER_POOL_HEADROOM_SLOTS: value }) }).toEqual({ value, worker: expect.stringMatching(/^WORKER_POOL_HEADROOM_SLOTS:/m) });
+    }
+  });
+
   it('only the services that run the pools read them', () => {
     expect(Object.keys(subgraphEnvironment('models').shape)).toEqual(expect.arrayContaining(['INFERENCE_MEMORY_BUDGET_MB', 'INFERENCE_TIMEOUT_MS', 'INFERENCE_STATS_LOG_DIR', 'INFERENCE_STATS_LOG_MAX_MB', 'INFERENCE_STATS_LOG_PER_TENANT_MB']));
     expect(Object.keys(subgraphEnvironment('datasets').shape)).toEqual(expect.arrayContaining(['CSV_PARSE_WORKERS', 'CSV_PARSE_WORKER_HEAP_MB']));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { resubscribeAfterReconnect } from '@tessera/config';
-import { JobQueueKeys, TenantLeases, TenantRing, type WorkerPool } from '@tessera/job-queue';
+import { JobQueueKeys, keepsHeadroom, PoolSlots, TenantLeases, TenantRing, type WorkerPool } from '@tessera/job-queue';
 import type { FetchedJob, JobRunner } from './job-runner';
 import type { TenantConsumers } from './tenant-consumers';
 import type { WorkerRuntime } from './worker-runtime';
@@ -16,11 +16,24 @@ const idlePollMs = 1_000;
  * and a tenant with one job alternate, and the single job starts after at most one job of each
  * other busy tenant. A dedicated-tier tenant has its own ring that only its own workers read, and
  * each region's shared pool its own ring, read only by that region's workers.
+ *
+ * In a shared pool, turns alone are not enough: nothing pre-empts a running job, so a few busy
+ * tenants with long jobs could hold every slot of the pool and a newcomer's single job would wait
+ * for one of them to end. Each worker announces its slots, and a tenant that already runs a job
+ * in the pool may not take a slot that would leave fewer than WORKER_POOL_HEADROOM_SLOTS of the
+ * pool's slots free (TenantLeases, checked and taken in one script): busy tenants still use every
+ * slot above the headroom, and a tenant with nothing running takes one of the kept slots at once.
  */
 export class FairScheduler {
   private readonly ring: TenantRing;
-  private readonly leases: TenantLeases;
+  private leases: TenantLeases;
   private readonly keys: JobQueueKeys;
+  /** This worker's slots as the shared pool counts them (undefined in a dedicated pool: no headroom). */
+  private poolSlots: PoolSlots | undefined;
+  private concurrency = 0;
+  /** Slots running a job now: what a stopping worker still holds of the pool. */
+  private activeRuns = 0;
+  private announcer: NodeJS.Timeout | undefined;
   /** The process's instance id: every lock token and lease holder starts with it. */
   private readonly id: string;
   private stopping = false;
@@ -41,7 +54,10 @@ export class FairScheduler {
   ) {
     const prefix = runtime.config.redis.keyPrefix;
     this.ring = new TenantRing(redis, prefix);
-    this.leases = new TenantLeases(redis, prefix, runtime.config.lockMs);
+    const lockMs = runtime.config.lockMs;
+    // Announcements and busy slots expire as leases do: a worker that dies stops counting a lock later.
+    this.poolSlots = keepsHeadroom(pool) ? new PoolSlots(redis, prefix, pool, lockMs) : undefined;
+    this.leases = new TenantLeases(redis, prefix, lockMs, keepsHeadroom(pool) ? { pool, headroomSlots: runtime.config.poolHeadroomSlots } : undefined);
     this.keys = new JobQueueKeys(prefix);
     this.id = runtime.config.instanceId;
   }
@@ -54,6 +70,22 @@ export class FairScheduler {
     );
     await this.subscriber.subscribe(wake);
     this.subscriber.on('message', () => this.wakeAll());
+    this.concurrency = concurrency;
+    if (this.poolSlots) {
+      try {
+        await this.announce();
+      } catch (error) {
+        if (!(error instanceof Error && error.message.includes('NOPERM'))) throw error;
+        // A Redis user made from an ACL that predates the pool's slot keys: the worker runs, as it
+        // did before them, without headroom, until the ACL is applied again.
+        this.runtime.logger.warn('Redis refused the pool\'s slot keys (NOPERM: the worker user\'s ACL predates them; apply it again): this worker keeps no headroom', { error: error.message });
+        this.poolSlots = undefined;
+        this.leases = new TenantLeases(this.redis, this.runtime.config.redis.keyPrefix, this.runtime.config.lockMs);
+      }
+    }
+    if (this.poolSlots) {
+      this.announcer = setInterval(() => void this.announce().catch((error: unknown) => this.runtime.logger.warn('could not announce this worker\'s slots', { error: error instanceof Error ? error.message : String(error) })), Math.max(250, Math.floor(this.runtime.config.lockMs / 3)));
+    }
     const runner = this.runner(this.leases);
     this.slots = Array.from({ length: concurrency }, (_, slot) => this.slotLoop(slot, runner));
     this.janitor = setInterval(() => void this.consumers.closeIdle(60_000, this.running).catch(() => undefined), 30_000);
@@ -64,7 +96,16 @@ export class FairScheduler {
     this.stopping = true;
     clearInterval(this.janitor);
     this.wakeAll();
+    // From now on only its running jobs hold slots of this worker: the pool counts those, not idle ones.
+    await this.announce().catch(() => undefined);
     await Promise.race([Promise.all(this.slots), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    clearInterval(this.announcer);
+    await this.poolSlots?.withdraw(this.id).catch(() => undefined);
+  }
+
+  /** This worker's slots, as the pool's headroom counts them: all while it takes jobs, its running ones while it stops. */
+  private async announce(): Promise<void> {
+    await this.poolSlots?.announce(this.id, this.stopping ? this.activeRuns : this.concurrency);
   }
 
   private async slotLoop(slot: number, runner: JobRunner): Promise<void> {
@@ -76,10 +117,13 @@ export class FairScheduler {
           continue;
         }
         this.running.add(fetched.tenantId);
+        this.activeRuns++;
         try {
           await runner.run(fetched);
         } finally {
           this.running.delete(fetched.tenantId);
+          this.activeRuns--;
+          if (this.stopping) await this.announce().catch(() => undefined);
         }
       } catch (error) {
         // Redis or MySQL away: keep the slot alive and try again shortly.
@@ -112,7 +156,9 @@ export class FairScheduler {
       // moved since it was queued) is never run here; its region's workers read its own ring.
       if (this.region !== undefined && tenant.region !== this.region) continue;
       const holder = `${this.id}:${slot}:${randomUUID()}`;
-      if (!(await this.leases.acquire(tenantId, holder, tenant.limits.maxConcurrentJobs))) continue;
+      // Refused for the tenant's own limit, or for the pool's headroom (the tenant runs a job already
+      // and the slots left are kept for tenants running none): the next tenant's turn.
+      if ((await this.leases.take(tenantId, holder, tenant.limits.maxConcurrentJobs)) !== 'granted') continue;
       const token = `${this.id}:${randomUUID()}`;
       let queueJob;
       try {

@@ -46,6 +46,9 @@ const workerPortVariables = z.object({
 const workerVariables = z.object({
   // Jobs run at once by this process (slots); each takes the next tenant in round-robin order.
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  // Shared pool: free slots of the whole pool (every worker's, as announced) that a tenant already
+  // running a job there may not take, so another tenant's first job starts at once. 0: none.
+  WORKER_POOL_HEADROOM_SLOTS: z.coerce.number().int().min(0).max(1024).default(1),
   // Empty: the shared pool. A tenant id: this process serves that dedicated-tier tenant only.
   WORKER_DEDICATED_TENANT: z.string().refine(isTenantId, 'must be a tenant id').optional(),
   // How long a job's lock lives without renewal: a killed worker's job is run again after about
@@ -86,6 +89,8 @@ export interface WorkerConfig {
   database: DatabaseConfig;
   redis: RedisConfig;
   concurrency: number;
+  /** Free slots of the shared pool a tenant already running there must leave (WORKER_POOL_HEADROOM_SLOTS; 0: none). */
+  poolHeadroomSlots: number;
   /** Set: serve only this dedicated-tier tenant. */
   dedicatedTenant: string | undefined;
   /** The region whose jobs this worker runs; undefined only for a dedicated worker (its tenant's region). */
@@ -132,6 +137,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     database: toDatabaseConfig(parsed),
     redis: toRedisConfig(parsed),
     concurrency: parsed.WORKER_CONCURRENCY,
+    poolHeadroomSlots: parsed.WORKER_POOL_HEADROOM_SLOTS,
     dedicatedTenant: parsed.WORKER_DEDICATED_TENANT,
     region: parsed.WORKER_REGION ?? (parsed.WORKER_DEDICATED_TENANT === undefined ? regions.home : undefined),
     lockMs: parsed.WORKER_LOCK_MS,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { keepsHeadroom } from './pool-slots';
 import { JobQueueKeys, type WorkerPool } from './queue-keys';
 
 // Releases one entry a dead worker held: its lock goes (only if it is still that worker's), the
@@ -24,7 +25,8 @@ export interface ReleasedRuns {
  * concurrency leases taken until they expire (WORKER_LOCK_MS), and BullMQ's stalled check needs
  * one more interval after that. Whoever saw it die (the supervisor that ran it) calls this with the
  * worker's instance id: its locks (whose tokens start with the id) and leases (whose holders do)
- * in the pool's ring are released now, and the pool's workers are woken to take the entries again.
+ * in the pool's ring are released now, with its announced slots and busy slots in a shared pool,
+ * and the pool's workers are woken to take the entries again.
  */
 export async function releaseRunsOfDeadWorker(redis: Redis, prefix: string, pool: WorkerPool, instanceId: string): Promise<ReleasedRuns> {
   const keys = new JobQueueKeys(prefix);
@@ -40,6 +42,17 @@ export async function releaseRunsOfDeadWorker(redis: Redis, prefix: string, pool
     }
     const holders = (await redis.zrange(keys.leases(tenant), 0, -1)).filter(mine);
     if (holders.length > 0) released.leases += await redis.zrem(keys.leases(tenant), ...holders);
+  }
+  if (keepsHeadroom(pool)) {
+    // Its slots leave the pool's size and its jobs the pool's busy slots (they mirror the leases above).
+    try {
+      await redis.hdel(keys.poolSlots(pool), instanceId);
+      const busy = (await redis.zrange(keys.poolBusy(pool), 0, -1)).filter(mine);
+      if (busy.length > 0) await redis.zrem(keys.poolBusy(pool), ...busy);
+    } catch (error) {
+      // A worker user whose ACL predates these keys: its workers keep no headroom, nothing to release.
+      if (!(error instanceof Error && error.message.includes('NOPERM'))) throw error;
+    }
   }
   if (released.entries + released.leases > 0) await redis.publish(keys.wakeChannel(pool), '1');
   return released;

@@ -50,6 +50,22 @@ export class JobQueueKeys {
     return `${this.prefix}:jobs:leases:${tenantId}`;
   }
 
+  /**
+   * The slots each live worker of a pool announced (a hash: instance id → `<slots>:<expiresAtMs>`),
+   * refreshed while the worker runs, so a pool's size is known without asking the workers.
+   */
+  poolSlots(pool: WorkerPool): string {
+    return `${this.prefix}:jobs:pool-slots:${poolName(pool)}`;
+  }
+
+  /**
+   * The pool's slots in use: every tenant lease taken in the pool, by the same holder and expiry,
+   * so `poolSlots` minus this is the pool's free slots. Holders only: no tenant id.
+   */
+  poolBusy(pool: WorkerPool): string {
+    return `${this.prefix}:jobs:pool-busy:${poolName(pool)}`;
+  }
+
   /** Pub/sub channel that wakes idle workers of a pool when a job is enqueued. */
   wakeChannel(pool: WorkerPool): string {
     return `${this.prefix}:jobs:wake:${poolName(pool)}`;

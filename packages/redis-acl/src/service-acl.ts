@@ -50,6 +50,9 @@ const names = (p: string) => ({
   leases: (tenant: string) => `${p}:jobs:leases:${tenant}`,
   ring: (pool: string) => `${p}:jobs:ring:${pool}`,
   ringMembers: (pool: string) => `${p}:jobs:ring-members:${pool}`,
+  /** A pool's announced worker slots and its busy slots (the shared pools' headroom; holders only, no tenant id). */
+  poolSlots: (pool: string) => `${p}:jobs:pool-slots:${pool}`,
+  poolBusy: (pool: string) => `${p}:jobs:pool-busy:${pool}`,
   startSequence: `${p}:jobs:start-seq`,
   wakeChannel: (pool: string) => `${p}:jobs:wake:${pool}`,
   /** BullMQ keys of one tenant queue: `<prefix>:jobs-<tenant>:<suffix>`. */
@@ -125,9 +128,18 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
   // service publishes each change a worker reports through its port, so a worker can neither
   // forge a job event for a tenant's subscribers nor listen to every tenant's. It listens for
   // changed tenant records (that one channel, no pattern): its scheduler decides from its cached
-  // record whether a tenant's jobs may start, and on how many slots.
+  // record whether a tenant's jobs may start, and on how many slots. The shared pools' slot
+  // announcements and busy slots: the headroom a busy tenant must leave for others.
   worker: (p) => ({
-    keys: [`~${names(p).tenantQueue('*')}`, `~${names(p).ring('shared-*')}`, `~${names(p).ringMembers('shared-*')}`, `~${names(p).leases('*')}`, `~${names(p).startSequence}`],
+    keys: [
+      `~${names(p).tenantQueue('*')}`,
+      `~${names(p).ring('shared-*')}`,
+      `~${names(p).ringMembers('shared-*')}`,
+      `~${names(p).leases('*')}`,
+      `~${names(p).poolSlots('shared-*')}`,
+      `~${names(p).poolBusy('shared-*')}`,
+      `~${names(p).startSequence}`,
+    ],
     channels: [`&${names(p).wakeChannel('shared-*')}`, `&${names(p).tenantChanged}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   }),
