@@ -120,7 +120,7 @@ export class TenantErasureService {
   }
 
   async request(requested: string | null | undefined, confirm: string): Promise<TenantErasure> {
-    const tenantId = await managedTenant(this.principal, requested, this.deps.store);
+    const tenantId = await managedTenant(this.principal, requested, { tenants: this.deps.store, db: this.deps.db });
     if (confirm !== tenantId) throw errors.badInput('confirm must repeat the tenant id: erasure destroys every byte of the tenant.', { field: 'confirm' });
     // One request per tenant: the check for an open one and the insert run under the tenant's lock
     // (without it, parallel requests each found none and each inserted one: a cancel left the others).
