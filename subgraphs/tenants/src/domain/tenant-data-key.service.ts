@@ -1,7 +1,7 @@
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { type TenantKeyring, type TenantStore } from '@tessera/tenancy';
-import { managedTenant, type ManagedTenantDeps } from './access-admin';
+import { managedTenant, notFoundInTenant, type ManagedTenantDeps } from './access-admin';
 import type { KeyOperation, ObjectReencryptor } from './object-reencryptor';
 
 export interface TenantDataKeyDeps extends ManagedTenantDeps {
@@ -79,7 +79,9 @@ export class TenantDataKeyService {
     if (!own && !this.principal.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the admin role in the tenant.');
     if (!uuidPattern.test(id)) throw errors.badInput('id is not a key operation id.', { field: 'id' });
     const operation = await this.reencryptor().find(id.toLowerCase());
-    if (!operation || (own !== undefined && operation.tenantId !== own)) throw errors.notFound('KeyOperation', id);
+    if (!operation) throw errors.notFound('KeyOperation', id);
+    // Another tenant's run: the same NOT_FOUND, the attempt recorded after it like any other id's.
+    if (own !== undefined && operation.tenantId !== own) throw await notFoundInTenant(this.deps.db, this.principal, own, operation.tenantId, 'KeyOperation', id);
     return operation;
   }
 
