@@ -286,6 +286,9 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expect(await alertsOf(a.admin)).toEqual([]);
     // A cannot reach B's alert, nor through it B's deliveries.
     expect(errorCodes(await stack.query(a.admin, 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id deliveries { id lastOutcome } } }', { id: bAlert.id }))).toEqual(['NOT_FOUND']);
+    // ...and the attempt is A's cross_tenant_attempt, as for any other id of another tenant; B's alert stays open.
+    expect((await chainOf(stack, a.tenant)).filter((event) => event.action === 'cross_tenant_attempt').map((event) => event.target_id)).toContain(bAlert.id);
+    expect((await alertsOf(b.admin)).find((alert) => alert.id === bAlert.id)?.status).toBe('OPEN');
   });
 
   it('refuses bad alerting input with typed errors', async () => {

@@ -1,4 +1,5 @@
 import { createConnection } from 'mysql2/promise';
+import { drainSecurityOutbox, settleDeferredRecords } from '@tessera/audit-client';
 import { databaseTlsOptions } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
@@ -215,6 +216,41 @@ describe('service accounts and API keys', () => {
     expect(errorCodes(await stack.query(secret, datasets))).toEqual([]);
     const attempts = (await auditActions(stack, globex.schema, globex.id)).filter((e) => e.action === 'cross_tenant_attempt').map((e) => e.target_id);
     expect(attempts).toEqual(expect.arrayContaining([bot.id, apiKey.id]));
+  });
+
+  it("tenant B's admin naming tenant A in tenantId gets the NOT_FOUND of a tenant that does not exist, and the attempt is recorded as cross_tenant_attempt (an unknown tenant's is not)", async () => {
+    const nobody = `n${Date.now().toString(36)}`;
+    await settleDeferredRecords();
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const attemptsOn = async (target: string) => (await auditActions(stack, globex.schema, globex.id)).filter((e) => e.action === 'cross_tenant_attempt' && e.target_id === target).length;
+    const loggedOn = async (target: string) =>
+      (
+        await stack.adminQuery<unknown[]>(
+          `SELECT 1 FROM \`${stack.config.database.controlSchema}\`.security_events WHERE action = 'cross_tenant_attempt' AND tenant_id = ? AND target_type = 'Tenant' AND target_id = ? AND JSON_VALUE(details_json, '$.ownerTenant') = ?`,
+          [globex.id, target, target],
+        )
+      ).length;
+    const before = { tenantLog: await attemptsOn(acme.id), securityLog: await loggedOn(acme.id) };
+    const named = [
+      [listServiceAccounts, {}],
+      [createServiceAccount, { input: { name: 'intruder-2', role: 'VIEWER' } }],
+      ['query($tenantId: ID) { tenantDataKeys(tenantId: $tenantId) { currentVersion } }', {}],
+      ['mutation($tenantId: ID) { rotateTenantKey(tenantId: $tenantId) { currentVersion } }', {}],
+      ['mutation($tenantId: ID, $c: String!) { requestTenantErasure(tenantId: $tenantId, confirm: $c) { id } }', { c: acme.id }],
+    ] as const;
+    for (const [query, variables] of named) {
+      for (const tenantId of [acme.id, nobody]) {
+        const answer = await stack.query(globexAdmin, query, { ...variables, ...(query === createServiceAccount ? { input: { ...(variables as { input: object }).input, tenantId } } : { tenantId }) });
+        expect({ query, tenantId, codes: errorCodes(answer) }).toEqual({ query, tenantId, codes: ['NOT_FOUND'] });
+      }
+    }
+    await settleDeferredRecords();
+    expect(await attemptsOn(acme.id)).toBe(before.tenantLog + named.length);
+    expect(await attemptsOn(nobody)).toBe(0);
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    expect(await loggedOn(acme.id)).toBe(before.securityLog + named.length);
+    // Nothing happened to acme.
+    expect(errorCodes(await stack.query(acmeAdmin, '{ currentTenant { id status } }'))).toEqual([]);
   });
 
   it("an API key of tenant A reaches none of tenant B's data", async () => {

@@ -5,7 +5,7 @@
  * refused while in use); who may do it, and that another tenant can neither rotate nor observe.
  */
 import { randomBytes } from 'node:crypto';
-import { drainSecurityOutbox } from '@tessera/audit-client';
+import { drainSecurityOutbox, settleDeferredRecords } from '@tessera/audit-client';
 import { decryptBuffer } from '@tessera/crypto';
 import { buildLinearRegression } from '@tessera/onnx';
 import { familyHeaderVersion, FamilyKeys, type FamilyKeyTable } from '@tessera/service-kit';
@@ -252,8 +252,12 @@ describe('rotating a dataset key', () => {
     datasetVersionsA.push(await uploadDatasetVersion(scientistA, datasetA, csv(6, 4)));
     expect((await headersOf(tenantA, 'datasets', datasetA)).filter((version) => version === familyHeaderVersion(2)).length).toBeGreaterThanOrEqual(1);
 
-    // B cannot watch A's run.
+    // B cannot watch A's run, and its attempt is recorded like any other id of another tenant's.
     expect(errorCodes(await stack.query(adminB, operationQuery, { id: first.operation.id }))).toEqual(['NOT_FOUND']);
+    await settleDeferredRecords();
+    await stack.drainAudit(tenantB.id);
+    const attempts = await stack.adminQuery<Array<{ target_type: string }>>(`SELECT target_type FROM \`${tenantB.schema}\`.audit_events WHERE action = 'cross_tenant_attempt' AND target_id = ?`, [first.operation.id]);
+    expect(attempts).toEqual([{ target_type: 'KeyOperation' }]);
     await waitFor(first.operation.id, adminA, (operation) => operation.reencrypted >= 1);
     await slow.stop();
     const stopped = expectNoErrors(await stack.query<{ keyOperation: Operation }>(adminA, operationQuery, { id: first.operation.id })).keyOperation;

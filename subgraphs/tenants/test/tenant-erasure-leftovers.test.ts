@@ -8,7 +8,8 @@
  * the erased one's.
  */
 import { randomBytes } from 'node:crypto';
-import { drainSecurityOutbox } from '@tessera/audit-client';
+import { drainSecurityOutbox, recordSecurityEvent } from '@tessera/audit-client';
+import type { Principal } from '@tessera/auth';
 import { decryptBuffer } from '@tessera/crypto';
 import { openRedis } from '@tessera/job-queue';
 import { quoteIdentifier, TenantKeyring } from '@tessera/tenancy';
@@ -129,6 +130,35 @@ describe('after an erasure', () => {
 
     expect(await entriesOf(other)).toEqual(before);
     expect(await entriesOf(erased)).toEqual([]);
+    await stack.platform.provisioner.deprovision(other);
+  }, 180_000);
+
+  it("the security log's platform admins and another tenant's people keep their names when the erased id is a word in them (a platform admin 'platform-<id>', a member 'bob@<id>.com' of another tenant)", async () => {
+    // Tenant ids are words a platform admin picks (`admin`, `acme`), so they turn up inside other
+    // names: the demo's platform admin is `platform-admin`, another company's staff write from `@acme.com`.
+    const erased = `w${randomBytes(4).toString('hex')}`;
+    const other = `o${randomBytes(4).toString('hex')}`;
+    const admin = await stack.platformAdminToken();
+    const provision = `mutation($input: ProvisionTenantInput!) { provisionTenant(input: $input) { tenant { id } } }`;
+    await Promise.all([erased, other].map(async (id) => expectNoErrors(await stack.query(admin, provision, { input: { id, displayName: `Tenant ${id}`, region: 'us-east-1' } }))));
+    const operator: Principal = { kind: 'user', subject: `platform-${erased}`, tenantId: undefined, roles: ['platform_admin'], clientId: `console-${erased}`, requestId: 'r-operator', sourceIp: '203.0.113.7' };
+    const member: Principal = { kind: 'user', subject: `bob@${erased}.com`, tenantId: other, roles: ['admin'], clientId: 'console', requestId: 'r-member', sourceIp: '203.0.113.8' };
+    await stack.platform.runtime.db.transaction(async (manager) => {
+      await recordSecurityEvent(manager, operator, { tenantId: other, action: 'tenant.suspend', targetType: 'Tenant', targetId: other, outcome: 'SUCCESS' });
+      await recordSecurityEvent(manager, member, { tenantId: other, action: 'key.rotate', targetType: 'Tenant', targetId: other, outcome: 'SUCCESS' });
+    });
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const named = () =>
+      stack.adminQuery<Array<{ actor_subject: string; actor_client: string | null; source_ip: string | null; tenant_id: string | null }>>(
+        `SELECT actor_subject, actor_client, source_ip, tenant_id FROM ${control()}.security_events WHERE request_id IN ('r-operator', 'r-member') ORDER BY seq`,
+      );
+    const before = await named();
+    expect(before.map((row) => row.actor_subject)).toEqual([operator.subject, member.subject]);
+
+    const erasedAdmin = await stack.issueToken({ tenant: erased, roles: ['admin'] });
+    await erase({ id: erased, bucket: `tessera-${erased}`, schema: `tenant_${erased}`, token: async () => erasedAdmin }, erasedAdmin);
+
+    expect(await named()).toEqual(before);
     await stack.platform.provisioner.deprovision(other);
   }, 180_000);
 

@@ -3,7 +3,7 @@
  * for its own tenant, a platform admin naming it), the confirmation, the suspension at once, the
  * cancellation during the grace period (everything intact), and the audit trail.
  */
-import { drainSecurityOutbox } from '@tessera/audit-client';
+import { drainSecurityOutbox, settleDeferredRecords } from '@tessera/audit-client';
 import { quoteIdentifier } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 
@@ -82,6 +82,11 @@ describe('request, grace period, cancel', () => {
     const adminB = await tokenOf(b, 'admin');
     expect(errorCodes(await stack.query(adminB, cancelMutation, { id: erasure.id }))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await stack.query(adminB, erasureQuery, { id: erasure.id }))).toEqual(['NOT_FOUND']);
+    // Both attempts are B's cross_tenant_attempt, as for any other id of another tenant.
+    await settleDeferredRecords();
+    await stack.drainAudit(b.id);
+    const attempts = await stack.adminQuery<Array<{ target_type: string }>>(`SELECT target_type FROM \`${b.schema}\`.audit_events WHERE action = 'cross_tenant_attempt' AND target_id = ?`, [erasure.id]);
+    expect(attempts).toEqual([{ target_type: 'TenantErasure' }, { target_type: 'TenantErasure' }]);
     // A malformed id is bad input, a well-formed unknown one NOT_FOUND, as for every other id.
     expect(errorCodes(await stack.query(platformAdmin, erasureQuery, { id: 'zzz' }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await stack.query(platformAdmin, cancelMutation, { id: 'zzz' }))).toEqual(['BAD_USER_INPUT']);

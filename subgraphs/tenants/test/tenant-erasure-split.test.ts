@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { auditPortClient } from '@tessera/audit/ports';
-import { tenantIdHash, verifyErasureReceiptJws, type ErasureReceiptPayload, type UnsignedErasureReceipt } from '@tessera/audit-client';
+import { drainSecurityOutbox, tenantIdHash, verifyErasureReceiptJws, type ErasureReceiptPayload, type UnsignedErasureReceipt } from '@tessera/audit-client';
 import { createServiceTokenSigner, serviceTokenHeader, type Principal } from '@tessera/auth';
 import { portsCalledBy, remotePorts, subgraphEnvironment, withAbsentPorts, type ServicePorts } from '@tessera/platform';
 import { mutualTlsPortFetch } from '@tessera/service-kit';
@@ -93,6 +93,21 @@ describe('erasure with the tenants service split from the audit service', () => 
   it('refuses a receipt for a tenant that still exists, and a payload naming another tenant than the call acts for', async () => {
     await expect(remote.audit.signErasureReceipt(erasureActor(b.id), { payload: unsignedFor(b.id) })).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(remote.audit.signErasureReceipt(erasureActor(b.id), { payload: unsignedFor(a.id) })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it("refuses to pseudonymise the security log of a tenant that still exists: B's entries keep their names and no rewrite is recorded", async () => {
+    const entries = () => stack.adminQuery<Array<{ seq: number | string; tenant_id: string | null; actor_subject: string; hash: string }>>(`SELECT seq, tenant_id, actor_subject, hash FROM ${control()}.security_events WHERE tenant_id = ? ORDER BY seq`, [b.id]);
+    // An entry that names B and its actor: a platform admin's suspension and resume (both logs).
+    const platformAdmin = await stack.platformAdminToken();
+    for (const change of ['suspendTenant', 'resumeTenant']) expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { ${change}(id: $id) { id } }`, { id: b.id }));
+    await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
+    const before = await entries();
+    expect(before.length).toBeGreaterThan(0);
+    const requestId = randomUUID();
+    await expect(remote.audit.pseudonymiseSecurityLog(erasureActor(b.id), { requestId })).rejects.toMatchObject({ code: 'CONFLICT', extensions: { reason: 'TENANT_NOT_ERASED' } });
+    expect(await entries()).toEqual(before);
+    const rewrites = await stack.adminQuery<unknown[]>(`SELECT 1 FROM ${control()}.security_log_rewrites WHERE erasure_request_id = ?`, [requestId]);
+    expect(rewrites).toEqual([]);
   });
 
   it('no other service may use the erasure methods: a datasets certificate is refused at the handshake, the metrics service is FORBIDDEN', async () => {

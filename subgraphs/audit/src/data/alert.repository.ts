@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { attachChainDetails, type ChainDetailsStore } from '@tessera/audit-client';
+import { attachChainDetails, recordResourceOwner, type ChainDetailsStore } from '@tessera/audit-client';
 import type { AlertRuleKind, EvaluatedEvent } from '../domain/alert-rules';
 
 export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED';
@@ -71,14 +71,23 @@ export async function acknowledge(manager: EntityManager, id: string, by: string
   await manager.query("UPDATE alerts SET status = 'ACKNOWLEDGED', acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND status = 'OPEN'", [at, by, id]);
 }
 
-/** Inserts unless an alert with the same dedup key exists (a re-evaluation of the same events); true when inserted. */
-export async function insertAlert(manager: EntityManager, alert: Alert, dedupKey: string): Promise<boolean> {
+/** What an alert id is indexed as in `resource_owners`, and the NOT_FOUND's kind. */
+export const alertTargetType = 'Alert';
+
+/**
+ * Inserts unless an alert with the same dedup key exists (a re-evaluation of the same events); true
+ * when inserted. Its id is indexed as the tenant's (`resource_owners`), so another tenant's
+ * `acknowledgeAlert` with it is recorded as a cross-tenant attempt like any other id.
+ */
+export async function insertAlert(manager: EntityManager, tenantId: string, alert: Alert, dedupKey: string): Promise<boolean> {
   const result = (await manager.query(
     `INSERT IGNORE INTO alerts (id, rule_kind, status, threshold, observed, window_start, window_end, first_seq, last_seq, summary, dedup_key, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [alert.id, alert.rule, alert.status, alert.threshold, alert.observed, alert.windowStart, alert.windowEnd, alert.firstSeq, alert.lastSeq, alert.summary, dedupKey, alert.createdAt],
   )) as { affectedRows?: number };
-  return (result.affectedRows ?? 0) > 0;
+  if ((result.affectedRows ?? 0) === 0) return false;
+  await recordResourceOwner(manager, tenantId, alertTargetType, alert.id);
+  return true;
 }
 
 export async function lastFiringOf(manager: EntityManager, kind: AlertRuleKind): Promise<Date | null> {

@@ -178,7 +178,7 @@ export class AccessReviewWriter {
         await insertReview(manager, review);
         await recordResourceOwner(manager, scope.tenant.id, accessReviewTargetType, id);
         for (const { finding, alert } of raised) {
-          await insertAlert(manager, alert, staleAlertDedupKey(id, finding.key));
+          await insertAlert(manager, scope.tenant.id, alert, staleAlertDedupKey(id, finding.key));
           if (decided.webhook) {
             const deliveryId = randomUUID();
             await insertDelivery(manager, {

@@ -36,7 +36,7 @@ export async function evaluateTenantAlerts(scope: TenantScope, relay: AuditRelay
       for (const rule of rules) {
         for (const firing of evaluateRule(rule, history, fresh, await lastFiringOf(manager, rule.kind))) {
           const alert = toAlert(firing);
-          if (!(await insertAlert(manager, alert, `${firing.kind}:${firing.lastSeq}`))) continue;
+          if (!(await insertAlert(manager, scope.tenant.id, alert, `${firing.kind}:${firing.lastSeq}`))) continue;
           alerts.push(alert);
           if (webhook) {
             const deliveryId = randomUUID();

@@ -1,9 +1,9 @@
 import { assertPermission } from '@tessera/auth';
-import { recordAuditEvent } from '@tessera/audit-client';
+import { notFoundAcrossTenants, recordAuditEvent } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { parseUuid } from '@tessera/service-kit';
 import type { TenantScope } from '@tessera/tenancy';
-import { acknowledge, findAlert, listAlerts, listRuleOverrides, upsertRuleOverride, type Alert, type AlertStatus } from '../data/alert.repository';
+import { acknowledge, alertTargetType, findAlert, listAlerts, listRuleOverrides, upsertRuleOverride, type Alert, type AlertStatus } from '../data/alert.repository';
 import { deleteWebhook, deliveriesOf, findWebhook, saveWebhook, type WebhookDelivery } from '../data/webhook.repository';
 import type { AlertEngine } from './alert-engine';
 import { effectiveRules, parseRuleInput, type AlertRule } from './alert-rules';
@@ -34,15 +34,18 @@ export class AlertService {
   async acknowledge(id: string): Promise<Alert> {
     assertPermission(this.scope.principal, 'administer');
     const alertId = parseUuid(id, 'id');
-    return this.scope.transaction(async (manager) => {
+    const acknowledged = await this.scope.transaction(async (manager) => {
       const alert = await findAlert(manager, alertId, true);
-      if (!alert) throw errors.notFound('Alert', alertId);
+      if (!alert) return undefined;
       if (alert.status === 'OPEN') {
         await acknowledge(manager, alertId, this.scope.principal.subject, new Date());
-        await recordAuditEvent(manager, this.scope.principal, { action: 'alert.acknowledge', targetType: 'Alert', targetId: alertId, details: { rule: alert.rule } });
+        await recordAuditEvent(manager, this.scope.principal, { action: 'alert.acknowledge', targetType: alertTargetType, targetId: alertId, details: { rule: alert.rule } });
       }
       return (await findAlert(manager, alertId))!;
     });
+    // Another tenant's alert: the NOT_FOUND of one that never existed, the attempt recorded after it.
+    if (!acknowledged) throw await notFoundAcrossTenants(this.scope, alertTargetType, alertId);
+    return acknowledged;
   }
 
   async deliveries(alertId: string): Promise<WebhookDelivery[]> {

@@ -39,12 +39,21 @@ export function createErasureAuthority(deps: ErasureAuthorityDeps, chainConfig: 
     : undefined;
   // Built lazily, and a failure stays a typed answer: a process without the key answers every call SERVICE_UNAVAILABLE.
   keyed?.catch(() => undefined);
+  /** CONFLICT (TENANT_NOT_ERASED) while the tenant is in the control plane: both erasure methods act only for a tenant already gone. */
+  const refuseLiveTenant = async (tenantId: string, what: string) => {
+    if (await deps.tenants.find(tenantId)) throw errors.conflict(`Tenant ${tenantId} still exists: ${what}.`, { reason: 'TENANT_NOT_ERASED' });
+  };
   const withKey = () => keyed ?? Promise.reject(errors.unavailable('This audit service has no AUDIT_SIGNING_KEY: it cannot sign erasure receipts.'));
 
   return {
     async pseudonymiseSecurityLog(actor, input) {
       const tenantId = erasedTenant(actor);
       if (typeof input?.requestId !== 'string' || !requestIdPattern.test(input.requestId)) throw errors.badInput('requestId must be the erasure request id.', { field: 'requestId' });
+      // As for the receipt: the runner asks only after the tenant's rows are gone, so a tenant that
+      // still exists is no erasure's. Without this, the tenants service's credentials alone rewrote
+      // a live tenant's security-log entries into pseudonyms under a signed rewrite record, which
+      // verifySecurityLog then accepts: who acted in that tenant would be unreadable for good.
+      await refuseLiveTenant(tenantId, 'its security log is pseudonymised once it is erased');
       const { pseudonymiser } = await withKey();
       return pseudonymiser.pseudonymise(tenantId, input.requestId);
     },
@@ -56,7 +65,7 @@ export function createErasureAuthority(deps: ErasureAuthorityDeps, chainConfig: 
         throw errors.badInput('payload must be an erasure receipt (type tessera.erasure-receipt, version 1, requestId).', { field: 'payload' });
       }
       if (payload.tenantIdHash !== tenantIdHash(tenantId)) throw errors.badInput('The receipt names another tenant than the call acts for.', { field: 'payload.tenantIdHash' });
-      if (await deps.tenants.find(tenantId)) throw errors.conflict(`Tenant ${tenantId} still exists: a receipt is signed once it is erased.`, { reason: 'TENANT_NOT_ERASED' });
+      await refuseLiveTenant(tenantId, 'a receipt is signed once it is erased');
       const { secret, receipts } = await withKey();
       const tenantPseudonymValue = tenantPseudonym(secret, tenantId);
       const receipt = await receipts.sign({ ...payload, tenantPseudonym: tenantPseudonymValue });

@@ -172,13 +172,26 @@ export class SecurityLogPseudonymiser {
       if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, replaceDeep(inner)]));
       return value;
     };
+    // The one person a name is: the tenant's own people by exact match, nothing else changed.
+    const replacePerson = (value: string): string => (actors.has(value) ? logPseudonym(secret, 'subject', value) : emails.has(value) ? logPseudonym(secret, 'email', value) : value);
+    // Whose name the actor of an entry keeps: a platform admin or system actor, and whoever acts in
+    // another tenant's entry (unless one of the erased tenant's people, above). The erased id as a
+    // word inside such a name is part of that name, not the tenant: `platform-admin` when `admin` is
+    // erased, `bob@acme.com` acting in another tenant's entry when `acme` is. Rewritten, they became
+    // another person's pseudonymised name that points at the erased tenant.
+    const keepsActorName = (row: ChainRow): boolean => {
+      const roles = String(row['actor_roles'] ?? '').split(',');
+      const owner = row['tenant_id'];
+      return roles.includes('platform_admin') || String(row['actor_subject']).startsWith('system:') || (owner != null && owner !== tenantId);
+    };
     const rewriteRow = (row: ChainRow): ChainRow => {
       const ownActor = actors.has(String(row['actor_subject']));
+      const actorText = keepsActorName(row) ? replacePerson : replaceText;
       return {
         ...row,
         tenant_id: row['tenant_id'] === tenantId ? logPseudonym(secret, 'tenant', tenantId) : row['tenant_id'],
-        actor_subject: replaceText(String(row['actor_subject'])),
-        actor_client: row['actor_client'] == null ? null : ownActor ? logPseudonym(secret, 'client', String(row['actor_client'])) : replaceText(String(row['actor_client'])),
+        actor_subject: actorText(String(row['actor_subject'])),
+        actor_client: row['actor_client'] == null ? null : ownActor ? logPseudonym(secret, 'client', String(row['actor_client'])) : actorText(String(row['actor_client'])),
         target_id: row['target_id'] == null ? null : replaceText(String(row['target_id'])),
         source_ip: row['source_ip'] == null ? null : ownActor ? logPseudonym(secret, 'ip', String(row['source_ip'])) : row['source_ip'],
         details_json: canonicalJson(replaceDeep(parseDetails(row['details_json']))),

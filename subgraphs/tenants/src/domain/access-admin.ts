@@ -20,13 +20,20 @@ export function roleIncludes(holder: TenantRole, role: TenantRole): boolean {
   return includedRoles[holder].includes(role);
 }
 
+/** What `managedTenant` reads: the tenant directory, and the database a refused attempt is recorded in. */
+export interface ManagedTenantDeps {
+  tenants: TenantStore;
+  db: { transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> };
+}
+
 /**
  * Which tenant's members and keys the caller may manage. A tenant admin manages its own tenant
  * (naming another tenant gets the NOT_FOUND of a tenant that does not exist); a platform admin
  * names the tenant. API keys manage nothing here: a leaked key must not be able to mint more keys
  * or members that outlive its revocation. `read`: listing, which the tenant's auditors may too.
  */
-export async function managedTenant(principal: Principal, requested: string | null | undefined, tenants: TenantStore, access: 'manage' | 'read' = 'manage'): Promise<string> {
+export async function managedTenant(principal: Principal, requested: string | null | undefined, deps: ManagedTenantDeps, access: 'manage' | 'read' = 'manage'): Promise<string> {
+  const { tenants } = deps;
   if (principal.apiKeyId) throw errors.forbidden('API keys cannot manage members, service accounts or keys; sign in as a tenant admin.');
   if (principal.tenantId) {
     // Reading who holds access is part of an audit; changing it is not.
@@ -34,7 +41,7 @@ export async function managedTenant(principal: Principal, requested: string | nu
     if (!principal.roles.some((role) => allowed.includes(role))) throw errors.forbidden(`This operation needs one of the roles: ${allowed.join(', ')}.`);
     if (requested !== undefined && requested !== null && requested !== principal.tenantId) {
       if (!isTenantId(requested)) throw errors.badInput('tenantId is not a valid tenant id.', { field: 'tenantId' });
-      throw errors.notFound('Tenant', requested);
+      throw await namedTenantNotFound(deps, principal, principal.tenantId, requested);
     }
     return principal.tenantId;
   }
@@ -43,6 +50,30 @@ export async function managedTenant(principal: Principal, requested: string | nu
   if (!isTenantId(requested)) throw errors.badInput('tenantId is not a valid tenant id.', { field: 'tenantId' });
   if (!(await tenants.find(requested))) throw errors.notFound('Tenant', requested);
   return requested;
+}
+
+/**
+ * The NOT_FOUND a tenant user gets for naming another tenant in `tenantId` (an argument only a
+ * platform admin needs): the same as for a tenant that does not exist. When the named tenant
+ * exists, the attempt is recorded like one by another tenant's id (`cross_tenant_attempt`, target
+ * `Tenant`): the directory is read and the record written just after the answer, so the answer's
+ * time does not tell an existing tenant from an unknown one.
+ */
+async function namedTenantNotFound(deps: ManagedTenantDeps, actor: Principal, tenantId: string, requested: string): Promise<Error> {
+  await recordAfterAnswer(async () => {
+    if (!(await deps.tenants.find(requested))) return;
+    await recordCrossTenantAttempt(deps.db, actor, tenantId, requested, 'Tenant', requested);
+  });
+  return errors.notFound('Tenant', requested);
+}
+
+/** `cross_tenant_attempt` in the caller's tenant log (without the owner) and the security log (with it), in a transaction of its own. */
+async function recordCrossTenantAttempt(db: ManagedTenantDeps['db'], actor: Principal, tenantId: string, owner: string, targetType: string, id: string): Promise<void> {
+  await db.transaction(async (manager) => {
+    const event = { action: 'cross_tenant_attempt', targetType, targetId: id, outcome: 'DENIED' as const };
+    await recordTenantAuditEvent(manager, tenantId, actor, event);
+    await recordSecurityEvent(manager, actor, { ...event, tenantId, details: { ownerTenant: owner } });
+  });
 }
 
 /**
@@ -83,11 +114,7 @@ export async function notFoundInTenant(
 ): Promise<Error> {
   await recordAfterAnswer(async () => {
     if (!owner || owner === tenantId) return;
-    await db.transaction(async (manager) => {
-      const event = { action: 'cross_tenant_attempt', targetType, targetId: id, outcome: 'DENIED' as const };
-      await recordTenantAuditEvent(manager, tenantId, actor, event);
-      await recordSecurityEvent(manager, actor, { ...event, tenantId, details: { ownerTenant: owner } });
-    });
+    await recordCrossTenantAttempt(db, actor, tenantId, owner, targetType, id);
   });
   return errors.notFound(targetType, id);
 }

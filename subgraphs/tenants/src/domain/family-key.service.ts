@@ -2,11 +2,11 @@ import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { parseUuid, type FamilyKeyReport } from '@tessera/service-kit';
 import type { TenantStore } from '@tessera/tenancy';
-import { managedTenant } from './access-admin';
+import { managedTenant, type ManagedTenantDeps } from './access-admin';
 import type { FamilyKeyRotator, KeyFamilyKind } from './family-key-rotator';
 import type { KeyOperation } from './object-reencryptor';
 
-export interface FamilyKeyDeps {
+export interface FamilyKeyDeps extends ManagedTenantDeps {
   tenants: TenantStore;
   /** Undefined when this process has no key provider or no owner ports (then SERVICE_UNAVAILABLE). */
   rotator?: FamilyKeyRotator | undefined;
@@ -52,7 +52,7 @@ export class FamilyKeyService {
 
   private async enter(id: string, requested: string | null | undefined): Promise<{ tenantId: string; familyId: string }> {
     // Roles and the tenant first, so a malformed id tells a lesser role nothing either.
-    const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, requested, this.deps);
     return { tenantId, familyId: parseUuid(typeof id === 'string' ? id.toLowerCase() : id, 'id') };
   }
 

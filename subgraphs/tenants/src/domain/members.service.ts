@@ -108,12 +108,12 @@ export class MembersService {
   ) {}
 
   async list(tenantIdArg?: string | null): Promise<MemberRow[]> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants, 'read');
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps, 'read');
     return repo.listMembers(this.deps.db.manager, tenantId);
   }
 
   async invite(input: InviteMemberInput): Promise<MemberRow> {
-    const tenantId = await managedTenant(this.principal, input.tenantId, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, input.tenantId, this.deps);
     const now = new Date();
     const member = parseNewMember(input, this.deps.invitationTtlHours, now);
     const role = roleFromEnum(input.role);
@@ -133,7 +133,7 @@ export class MembersService {
 
   /** A new expiry for an invitation not yet accepted (pending or expired), from now. */
   async resendInvitation(idArg: string, expiresInHours: unknown, tenantIdArg?: string | null): Promise<MemberRow> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseUuid(idArg, 'id');
     const now = new Date();
     const expiresAt = invitationExpiry(expiresInHours, this.deps.invitationTtlHours, now);
@@ -157,7 +157,7 @@ export class MembersService {
 
   /** Withdraws an invitation not yet accepted; a member who signed in is removed with removeMember instead. */
   async revokeInvitation(idArg: string, tenantIdArg?: string | null): Promise<MemberRow> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseUuid(idArg, 'id');
     const result = await this.deps.db.transaction(async (manager) => {
       const member = await repo.findMember(manager, tenantId, id, true);
@@ -179,7 +179,7 @@ export class MembersService {
   }
 
   async changeRole(idArg: string, roleArg: unknown, tenantIdArg?: string | null): Promise<MemberRow> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseUuid(idArg, 'id');
     const role = roleFromEnum(roleArg);
     const changed = await this.deps.db.transaction(async (manager) => {
@@ -199,7 +199,7 @@ export class MembersService {
   }
 
   async remove(idArg: string, tenantIdArg?: string | null): Promise<MemberRow> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseUuid(idArg, 'id');
     const removed = await this.deps.db.transaction(async (manager) => {
       const admins = await repo.lockAdmins(manager, tenantId);

@@ -34,7 +34,7 @@ export class ServiceAccountsService {
   ) {}
 
   async list(tenantIdArg?: string | null): Promise<ServiceAccountView[]> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants, 'read');
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps, 'read');
     const manager = this.deps.db.manager;
     const accounts = await repo.listServiceAccounts(manager, tenantId);
     const keys = await repo.listApiKeys(manager, tenantId);
@@ -50,7 +50,7 @@ export class ServiceAccountsService {
   }
 
   async create(input: { name: unknown; role: unknown; tenantId?: string | null }): Promise<ServiceAccountView> {
-    const tenantId = await managedTenant(this.principal, input.tenantId, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, input.tenantId, this.deps);
     assertMintedByTenantAdmin(this.principal);
     const row: ServiceAccountRow = { id: randomUUID(), tenantId, name: parseAccountName(input.name), role: roleFromEnum(input.role), createdBy: this.principal.subject, createdAt: new Date() };
     try {
@@ -67,7 +67,7 @@ export class ServiceAccountsService {
   }
 
   async delete(idArg: string, tenantIdArg?: string | null): Promise<ServiceAccountView> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseUuid(idArg, 'id');
     const outcome = await this.deps.db.transaction(async (manager) => {
       const account = await repo.findServiceAccount(manager, tenantId, id, 'update');
@@ -84,7 +84,7 @@ export class ServiceAccountsService {
   }
 
   async createKey(input: CreateApiKeyInput): Promise<{ apiKey: ApiKeyRow; secret: string }> {
-    const tenantId = await managedTenant(this.principal, input.tenantId, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, input.tenantId, this.deps);
     assertMintedByTenantAdmin(this.principal);
     const serviceAccountId = parseUuid(input.serviceAccountId, 'serviceAccountId');
     const requestedRole = input.role === undefined || input.role === null ? undefined : roleFromEnum(input.role);
@@ -115,7 +115,7 @@ export class ServiceAccountsService {
   }
 
   async revokeKey(idArg: string, tenantIdArg?: string | null): Promise<ApiKeyRow> {
-    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseApiKeyId(idArg);
     const outcome = await this.deps.db.transaction(async (manager) => {
       const key = await repo.findApiKey(manager, tenantId, id);

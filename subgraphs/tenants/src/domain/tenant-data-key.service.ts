@@ -1,10 +1,10 @@
 import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { type TenantKeyring, type TenantStore } from '@tessera/tenancy';
-import { managedTenant } from './access-admin';
+import { managedTenant, notFoundInTenant, type ManagedTenantDeps } from './access-admin';
 import type { KeyOperation, ObjectReencryptor } from './object-reencryptor';
 
-export interface TenantDataKeyDeps {
+export interface TenantDataKeyDeps extends ManagedTenantDeps {
   tenants: TenantStore;
   keyring: TenantKeyring;
   /** Undefined when this process has no key provider (then SERVICE_UNAVAILABLE). */
@@ -44,18 +44,18 @@ export class TenantDataKeyService {
   ) {}
 
   async status(requested: string | null | undefined): Promise<TenantDataKeysReport> {
-    return this.report(await managedTenant(this.principal, requested, this.deps.tenants));
+    return this.report(await managedTenant(this.principal, requested, this.deps));
   }
 
   async rotate(requested: string | null | undefined): Promise<TenantDataKeysReport> {
-    const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, requested, this.deps);
     await this.deps.keyring.rotate(tenantId, { actor: this.principal.subject, reason: 'requested' }, maxRequestedKeyVersions);
     return this.report(tenantId);
   }
 
   /** Starts (or returns the running) re-encryption of every object of the tenant under its current key. */
   async reencrypt(requested: string | null | undefined): Promise<KeyOperation> {
-    const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, requested, this.deps);
     await this.assertNotSuspended(tenantId);
     return this.reencryptor().start(tenantId, this.principal.subject);
   }
@@ -75,11 +75,13 @@ export class TenantDataKeyService {
   /** A re-encryption run; another tenant's run is the NOT_FOUND of one that does not exist. */
   async operation(id: string): Promise<KeyOperation> {
     // A tenant admin sees its own tenant's runs; a platform admin any. Roles are checked before the lookup.
-    const own = this.principal.tenantId ? await managedTenant(this.principal, null, this.deps.tenants) : undefined;
+    const own = this.principal.tenantId ? await managedTenant(this.principal, null, this.deps) : undefined;
     if (!own && !this.principal.roles.includes('platform_admin')) throw errors.forbidden('This operation needs the admin role in the tenant.');
     if (!uuidPattern.test(id)) throw errors.badInput('id is not a key operation id.', { field: 'id' });
     const operation = await this.reencryptor().find(id.toLowerCase());
-    if (!operation || (own !== undefined && operation.tenantId !== own)) throw errors.notFound('KeyOperation', id);
+    if (!operation) throw errors.notFound('KeyOperation', id);
+    // Another tenant's run: the same NOT_FOUND, the attempt recorded after it like any other id's.
+    if (own !== undefined && operation.tenantId !== own) throw await notFoundInTenant(this.deps.db, this.principal, own, operation.tenantId, 'KeyOperation', id);
     return operation;
   }
 
@@ -89,7 +91,7 @@ export class TenantDataKeyService {
    * first); the current version is BAD_USER_INPUT.
    */
   async retire(requested: string | null | undefined, version: number): Promise<TenantDataKeysReport> {
-    const tenantId = await managedTenant(this.principal, requested, this.deps.tenants);
+    const tenantId = await managedTenant(this.principal, requested, this.deps);
     await this.assertNotSuspended(tenantId);
     const versions = await this.deps.keyring.versions(tenantId);
     const entry = versions.find((candidate) => candidate.version === version);

@@ -5,7 +5,7 @@ import type { Principal } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { advisoryLockName, assertTenantId, isTenantId, quoteIdentifier, withAdvisoryLock, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
 import { parseUuid } from '@tessera/service-kit';
-import { managedTenant } from './access-admin';
+import { managedTenant, notFoundInTenant } from './access-admin';
 import { tenantIdHash } from './erasure-receipt';
 
 export type ErasureStatus = 'PENDING' | 'CANCELLED' | 'RUNNING' | 'ERASED';
@@ -120,7 +120,7 @@ export class TenantErasureService {
   }
 
   async request(requested: string | null | undefined, confirm: string): Promise<TenantErasure> {
-    const tenantId = await managedTenant(this.principal, requested, this.deps.store);
+    const tenantId = await managedTenant(this.principal, requested, { tenants: this.deps.store, db: this.deps.db });
     if (confirm !== tenantId) throw errors.badInput('confirm must repeat the tenant id: erasure destroys every byte of the tenant.', { field: 'confirm' });
     // One request per tenant: the check for an open one and the insert run under the tenant's lock
     // (without it, parallel requests each found none and each inserted one: a cancel left the others).
@@ -206,7 +206,11 @@ export class TenantErasureService {
     if (!isPlatformAdmin && !this.principal.roles.includes('admin')) throw errors.forbidden('This operation needs one of the roles: admin.');
     // A malformed id is bad input, as for every other id argument (the NOT_FOUND is for well-formed ones).
     const erasure = await this.find(parseUuid(requestId, 'id'));
-    if (!erasure || (!isPlatformAdmin && erasure.tenantId !== this.principal.tenantId)) throw errors.notFound('TenantErasure', requestId);
+    if (!erasure) throw errors.notFound('TenantErasure', requestId);
+    if (!isPlatformAdmin && erasure.tenantId !== this.principal.tenantId) {
+      // Another tenant's request: the same NOT_FOUND, the attempt recorded after it like any other id's.
+      throw await notFoundInTenant(this.deps.db, this.principal, this.principal.tenantId!, erasure.tenantId ?? undefined, 'TenantErasure', requestId);
+    }
     return erasure;
   }
 

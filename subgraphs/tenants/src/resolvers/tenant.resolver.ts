@@ -18,8 +18,8 @@ export function tenantResolvers(deps: TenantAdminDeps, keyDeps: KeyEncryptionKey
   const erasures = (ctx: SubgraphContext) => new TenantErasureService(ctx.user(), erasureDeps);
   const service = (ctx: SubgraphContext) => new TenantAdminService(ctx.user(), deps);
   const keys = (ctx: SubgraphContext) => new KeyEncryptionKeyService(ctx.user(), keyDeps);
-  const dataKeys = (ctx: SubgraphContext) => new TenantDataKeyService(ctx.user(), { tenants: deps.store, keyring: deps.keyring, reencryptor });
-  const familyKeys = (ctx: SubgraphContext) => new FamilyKeyService(ctx.user(), { tenants: deps.store, rotator });
+  const dataKeys = (ctx: SubgraphContext) => new TenantDataKeyService(ctx.user(), { tenants: deps.store, db: deps.db, keyring: deps.keyring, reencryptor });
+  const familyKeys = (ctx: SubgraphContext) => new FamilyKeyService(ctx.user(), { tenants: deps.store, db: deps.db, rotator });
   return {
     Query: {
       currentTenant: (_: unknown, _args: unknown, ctx: SubgraphContext) => service(ctx).current(),
