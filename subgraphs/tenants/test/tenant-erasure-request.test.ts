@@ -166,10 +166,27 @@ describe('resuming a tenant pending erasure', () => {
     expect(await status(tenant.id)).toBe('SUSPENDED');
     expect(errorCodes(await stack.query(await tokenOf(tenant, 'admin'), currentTenant)).length).toBeGreaterThan(0);
     expect(await securityActions(tenant.id)).not.toContain('tenant.resume');
-    // Suspending it again is harmless.
-    expectNoErrors(await stack.query(platformAdmin, `mutation($id: ID!) { suspendTenant(id: $id) { id } }`, { id: tenant.id }));
     expectNoErrors(await stack.query(platformAdmin, cancelMutation, { id: erasure.id }));
     expect(await status(tenant.id)).toBe('ACTIVE');
+  });
+
+  it("a platform admin's suspension while the erasure is pending outlasts the request: cancelling it leaves the tenant suspended, and only resumeTenant brings it back", async () => {
+    const tenant = await stack.createTenant();
+    const tenantAdmin = await tokenOf(tenant, 'admin');
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(tenantAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })).requestTenantErasure;
+    expect(await status(tenant.id)).toBe('SUSPENDED');
+    // Suspended for abuse while the request waits: the answer is the suspended tenant, as always.
+    const suspended = await stack.query<{ suspendTenant: { status: string } }>(platformAdmin, `mutation($id: ID!) { suspendTenant(id: $id) { id status } }`, { id: tenant.id });
+    expect(expectNoErrors(suspended).suspendTenant.status).toBe('SUSPENDED');
+    expect(await securityActions(tenant.id)).toContain('tenant.suspend');
+    // The cancel is the platform admin's here (the tenant's own admin is refused while suspended), and it still does not resume.
+    expectNoErrors(await stack.query(platformAdmin, cancelMutation, { id: erasure.id }));
+    expect(await erasureRows(tenant.id)).toEqual([{ status: 'CANCELLED' }]);
+    expect(await status(tenant.id)).toBe('SUSPENDED');
+    expect(errorCodes(await stack.query(tenantAdmin, currentTenant)).length).toBeGreaterThan(0);
+    // Only a deliberate resume gives it back.
+    expect(expectNoErrors(await stack.query<{ resumeTenant: { status: string } }>(platformAdmin, `mutation($id: ID!) { resumeTenant(id: $id) { id status } }`, { id: tenant.id })).resumeTenant.status).toBe('ACTIVE');
+    expectNoErrors(await stack.query(tenantAdmin, currentTenant));
   });
 });
 

@@ -4,7 +4,7 @@ import type { Principal } from '@tessera/auth';
 import { recordLifecycleEvent } from './tenant-lifecycle-audit';
 import { accessRepository, type MemberRow } from '../data/access.repository';
 import { insertMember, parseNewMember, type NewMember } from './members.service';
-import { changeUnlessErasurePending, resumeUnlessErasurePending } from './tenant-erasure.service';
+import { changeUnlessErasurePending, resumeUnlessErasurePending, suspendNotingErasure } from './tenant-erasure.service';
 import { assertTenantId, tenantLimitNames, tenantTiers, type TenantDirectory, type TenantKeyring, type TenantProvisioner, type TenantRecord, type TenantStore, type TenantTier } from '@tessera/tenancy';
 
 export interface TenantAdminDeps {
@@ -111,7 +111,7 @@ export class TenantAdminService {
   async setSuspended(id: string, suspended: boolean): Promise<TenantRecord> {
     assertPlatformAdmin(this.principal);
     const change = () => this.deps.provisioner.setSuspended(id, suspended);
-    const tenant = suspended ? await change() : await resumeUnlessErasurePending(this.deps, id, change);
+    const tenant = suspended ? await suspendNotingErasure(this.deps, id, change) : await resumeUnlessErasurePending(this.deps, id, change);
     await this.deps.announce(tenant.id);
     await recordLifecycleEvent(this.deps.db, this.principal, tenant.id, suspended ? 'tenant.suspend' : 'tenant.resume');
     return tenant;

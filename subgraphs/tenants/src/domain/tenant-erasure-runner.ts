@@ -32,7 +32,9 @@ export interface ErasureRunnerDeps {
 
 /** What each finished step recorded, kept in `tenant_erasures.progress` so a resumed run goes on from there. */
 interface Progress {
+  /** A platform admin's suspension before the request, or while it was pending: a cancel keeps it. */
   suspendedBefore?: boolean;
+  suspendedDuring?: boolean;
   region?: string;
   inventory?: { bucket: string; objects: number; objectVersions?: number; bytes: number; incompleteUploads?: number; incompleteUploadBytes?: number };
   keys?: { keyId: string; destroyedAt: string; dataKeyVersions: number[] };

@@ -85,6 +85,34 @@ export function resumeUnlessErasurePending<T>(deps: { db: DataSource; controlSch
 }
 
 /**
+ * Runs a platform admin's suspension and, when an erasure of the tenant is pending, notes it on the
+ * request (`progress.suspendedDuring`): the erasure already holds the tenant suspended, so the
+ * suspension changes nothing now, but cancelling the erasure must then leave the tenant suspended
+ * rather than resume it (a suspension for abuse would otherwise be undone by the tenant's own admin
+ * cancelling). Under the lock requests and cancellations are recorded with.
+ */
+export function suspendNotingErasure<T>(deps: { db: DataSource; controlSchema: string }, tenantId: string, suspend: () => Promise<T>): Promise<T> {
+  if (!isTenantId(tenantId)) return suspend(); // the suspension itself refuses the id as bad input
+  return withErasureRequestLock(deps, tenantId, async () => {
+    const done = await suspend();
+    const table = `${quoteIdentifier(deps.controlSchema)}.tenant_erasures`;
+    const rows = (await deps.db.query(`SELECT id, progress FROM ${table} WHERE tenant_id = ? AND status = 'PENDING' LIMIT 1`, [tenantId])) as Array<{ id: string; progress: unknown }>;
+    const pending = rows[0];
+    if (pending) {
+      const progress = { ...parseProgress(pending.progress), suspendedDuring: true };
+      await deps.db.query(`UPDATE ${table} SET progress = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'`, [JSON.stringify(progress), new Date(), pending.id]);
+    }
+    return done;
+  });
+}
+
+/** The driver hands JSON columns back parsed or as text depending on the server. */
+function parseProgress(raw: unknown): Record<string, unknown> {
+  const value: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/**
  * Runs a change of a tenant's settings unless an erasure of it is pending or running (CONFLICT,
  * reason ERASURE_PENDING, with the request's id): a tenant on its way out is not reconfigured,
  * and a cancelled erasure gives it back as it was.
@@ -172,7 +200,7 @@ export class TenantErasureService {
     return provision();
   }
 
-  /** During the grace period only; the tenant is resumed (unless it had been suspended before the request). */
+  /** During the grace period only; the tenant is resumed (unless a platform admin suspended it before the request or while it was pending). */
   async cancel(requestId: string): Promise<TenantErasure> {
     const erasure = await this.visible(requestId);
     if (erasure.status !== 'PENDING') throw errors.conflict(`Erasure ${requestId} is ${erasure.status.toLowerCase()}: only a pending one can be cancelled.`, { reason: 'ERASURE_NOT_PENDING' });
@@ -215,12 +243,11 @@ export class TenantErasureService {
   }
 
   private async wasSuspendedBefore(requestId: string): Promise<boolean> {
-    // Recorded with the request: cancelling must not resume a tenant a platform admin had suspended.
+    // Recorded with the request, or by a suspension while it was pending: cancelling must not
+    // resume a tenant a platform admin suspended.
     const rows = (await this.deps.db.query(`SELECT progress FROM ${this.table} WHERE id = ?`, [requestId])) as Array<{ progress: unknown }>;
-    const raw = rows[0]?.progress;
-    // The driver hands JSON columns back parsed or as text depending on the server.
-    const progress = (typeof raw === 'string' ? JSON.parse(raw) : raw ?? {}) as { suspendedBefore?: unknown };
-    return progress.suspendedBefore === true;
+    const progress = parseProgress(rows[0]?.progress);
+    return progress.suspendedBefore === true || progress.suspendedDuring === true;
   }
 
   private async find(requestId: string): Promise<TenantErasure | undefined> {
