@@ -11,6 +11,7 @@ import { TenantBucket } from '@tessera/storage';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { quoteIdentifier } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { FamilyKeyRotator, type FamilyKeyOwner } from '../src/domain/family-key-rotator';
 
 const linearOnnx = Buffer.from(buildLinearRegression({ weights: [0.5, -1.25, 2], bias: 0.75 }));
 const csv = (n: number, seed: number) => Buffer.from(['x,y', ...Array.from({ length: n }, (_, i) => `${i},${i * seed}`)].join('\n') + '\n');
@@ -176,4 +177,43 @@ it('an object removed before the run reads it is no longer there to move: the ru
   const progress = await operations.reencrypt(adminPrincipal(), { familyId: modelId, targetVersion: version, batchSize: 10 });
   expect(progress).toEqual({ reencrypted: 1, remaining: 0 });
   expect(await keysUnder('models', modelId)).toEqual(before.filter((key) => key !== deleted));
+}, 60_000);
+
+it('a run that fails is audited key.reencrypt.failed with outcome FAILED, not SUCCESS', async () => {
+  const datasetId = await createDataset();
+  await uploadDatasetVersion(datasetId, csv(5, 1));
+  const runtime = stack.platform.runtimes.tenants;
+  // The owner's re-encryption fails (as a provider outage or an object failing its check would).
+  const failing: FamilyKeyOwner = {
+    ...stack.platform.ports.datasets,
+    reencryptFamilyObjects: async () => {
+      throw new Error('the object store refused the write');
+    },
+  };
+  const rotator = new FamilyKeyRotator(
+    { db: runtime.db, controlSchema: stack.config.database.controlSchema, owners: { dataset: failing, model: stack.platform.ports.models }, logger: runtime.logger },
+    { batchSize: 10, pauseMs: 0 },
+  );
+  const { operation } = await rotator.rotate(tenant.id, 'dataset', datasetId, adminPrincipal());
+  await rotator.idle();
+  expect((await rotator.find(operation.id))?.status).toBe('FAILED');
+  const deadline = Date.now() + 20_000;
+  let events: Array<{ action: string; outcome: string; targetId: string }> = [];
+  for (;;) {
+    events = expectNoErrors(
+      await stack.query<{ auditEvents: { edges: Array<{ node: { action: string; outcome: string; targetId: string } }> } }>(
+        admin,
+        `query($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 100) { edges { node { action outcome targetId } } } }`,
+        { filter: { action: 'key.reencrypt.failed', targetId: operation.id } },
+      ),
+    ).auditEvents.edges.map((edge) => edge.node);
+    if (events.length > 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(events).toEqual([{ action: 'key.reencrypt.failed', outcome: 'FAILED', targetId: operation.id }]);
+  // The failure is found by its outcome, as an auditor looks for failures.
+  const failed = expectNoErrors(
+    await stack.query<{ auditEvents: { edges: Array<{ node: { action: string } }> } }>(admin, `query { auditEvents(filter: { outcome: FAILED }, first: 100) { edges { node { action } } } }`),
+  ).auditEvents.edges.map((edge) => edge.node.action);
+  expect(failed).toContain('key.reencrypt.failed');
 }, 60_000);
