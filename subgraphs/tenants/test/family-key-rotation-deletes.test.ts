@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { buildLinearRegression } from '@tessera/onnx';
-import { datasetKeyFamily, FamilyKeyOperations, modelKeyFamily, type KeyFamily } from '@tessera/service-kit';
+import { datasetKeyFamily, FamilyKeyOperations, modelKeyFamily, reencryptTableObjects, type KeyFamily } from '@tessera/service-kit';
 import { TenantBucket } from '@tessera/storage';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { quoteIdentifier } from '@tessera/tenancy';
@@ -70,8 +70,8 @@ async function keysUnder(service: 'datasets' | 'models', familyId: string): Prom
  * runs `hooks` once each: `beforeGet` before the first read of an object, `beforePut` before the
  * first write (the run's read of that object is done by then).
  */
-function racing(service: 'datasets' | 'models', family: KeyFamily, hooks: { beforeGet?: (key: string) => Promise<void>; beforePut?: (key: string) => Promise<void> }): FamilyKeyOperations {
-  const scopes = {
+function racingScopes(service: 'datasets' | 'models', hooks: { beforeGet?: (key: string) => Promise<void>; beforePut?: (key: string) => Promise<void> }): TenantScopeFactory {
+  return {
     forPrincipal: async (actor: Parameters<TenantScopeFactory['forPrincipal']>[0]) => {
       const scope = await stack.platform.runtimes[service].scopes.forPrincipal(actor);
       const real = (scope.bucket as unknown as { client: object }).client;
@@ -95,7 +95,10 @@ function racing(service: 'datasets' | 'models', family: KeyFamily, hooks: { befo
       return Object.create(scope, { bucket: { value: bucket } }) as TenantScope;
     },
   } as unknown as TenantScopeFactory;
-  return new FamilyKeyOperations(scopes, family);
+}
+
+function racing(service: 'datasets' | 'models', family: KeyFamily, hooks: { beforeGet?: (key: string) => Promise<void>; beforePut?: (key: string) => Promise<void> }): FamilyKeyOperations {
+  return new FamilyKeyOperations(racingScopes(service, hooks), family);
 }
 
 async function versionIdOf(key: string): Promise<string> {
@@ -216,4 +219,29 @@ it('a run that fails is audited key.reencrypt.failed with outcome FAILED, not SU
     await stack.query<{ auditEvents: { edges: Array<{ node: { action: string } }> } }>(admin, `query { auditEvents(filter: { outcome: FAILED }, first: 100) { edges { node { action } } } }`),
   ).auditEvents.edges.map((edge) => edge.node.action);
   expect(failed).toContain('key.reencrypt.failed');
+}, 60_000);
+
+it('the tenant-wide re-encryption of a file still under the tenant key: a model deleted meanwhile leaves no file of it', async () => {
+  // A version written before per-family keys: its file directly under the tenant data key, which
+  // deleting the model does not shred — a file written back after the delete would still open.
+  const modelId = await createModel();
+  await uploadModelVersion(modelId);
+  const [row] = await stack.adminQuery<Array<{ id: string; object_key: string }>>(`SELECT id, object_key FROM ${quoteIdentifier(tenant.schema)}.model_versions WHERE model_id = ?`, [modelId]);
+  const scope = await scopeOf('models');
+  const old = await scope.currentDataKey();
+  await scope.bucket.putEncryptedBuffer(row!.object_key, linearOnnx, old);
+  await stack.adminQuery(`UPDATE ${quoteIdentifier(tenant.schema)}.model_versions SET key_version = ? WHERE id = ?`, [old.keyVersion, row!.id]);
+  expectNoErrors(await stack.query(admin, `mutation { rotateTenantKey { currentVersion } }`));
+  // The delete's steps, as deleteModel takes them, with the run's write landing in the middle: the
+  // model marked DELETING and its files removed (after the run read the file), then — once the
+  // run has written it back — the rows deleted.
+  const scopes = racingScopes('models', {
+    beforePut: async () => {
+      await stack.adminQuery(`UPDATE ${quoteIdentifier(tenant.schema)}.models SET status = 'DELETING' WHERE id = ?`, [modelId]);
+      await scope.bucket.removePrefix(`models/${modelId}/`);
+    },
+  });
+  await reencryptTableObjects(scopes, adminPrincipal(), 'model_versions', { belowVersion: old.keyVersion + 1, batchSize: 10 });
+  await stack.adminQuery(`DELETE FROM ${quoteIdentifier(tenant.schema)}.models WHERE id = ?`, [modelId]);
+  expect(await keysUnder('models', modelId)).toEqual([]);
 }, 60_000);
