@@ -271,6 +271,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       authorize: authorizeDownload,
     }),
   );
+  // The transfer paths exist for one method each: another is a 405 with Allow (a POST to an
+  // uploadUrl is a common client mistake), not a 404 that reads as a wrong URL.
+  app.all('/uploads/:service/:id', (_req, reply) => {
+    reply.setHeader('allow', 'PUT');
+    sendError(reply, new TesseraError('METHOD_NOT_ALLOWED', 'An upload URL takes PUT with the file as the body.'));
+  });
+  app.all('/downloads/:service/:id', (_req, reply) => {
+    reply.setHeader('allow', 'GET, HEAD');
+    sendError(reply, new TesseraError('METHOD_NOT_ALLOWED', 'A download URL takes GET (or HEAD).'));
+  });
   // GET /graphql only, on exactly that path: POST is served on plain node:http below. Apollo runs
   // the operation of the URL here, which is the one the pipeline measured; a body on any other
   // method or path would be an operation nothing measured.

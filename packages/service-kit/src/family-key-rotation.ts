@@ -1,6 +1,6 @@
 import type { Principal } from '@tessera/auth';
 import { assertPermission } from '@tessera/auth';
-import { errors } from '@tessera/errors';
+import { errors, isTesseraError } from '@tessera/errors';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { FamilyKeys, familyHeaderVersion, familyVersionOf, isFamilyHeaderVersion, type FamilyKeyTable } from './family-keys';
 import { parseUuid } from './ids';
@@ -15,12 +15,18 @@ export interface KeyFamily {
   prefix: 'datasets' | 'models';
   /** The owner's rows naming an object (`object_key`) and its header version (`key_version`). */
   objectTables: readonly string[];
+  /**
+   * Which of those rows keep an object: every version row, and an upload row until it is
+   * COMPLETED (a completed upload's object is its version's). An object whose keeping rows went
+   * while the run rewrote it was deleted meanwhile.
+   */
+  keepers: { versions: string; uploads: string };
   /** The public name of the family, as NOT_FOUND names it. */
   targetType: 'Dataset' | 'Model';
 }
 
-export const datasetKeyFamily: KeyFamily = { keys: { table: 'dataset_keys', idColumn: 'dataset_id' }, parent: 'datasets', prefix: 'datasets', objectTables: ['dataset_versions', 'dataset_uploads'], targetType: 'Dataset' };
-export const modelKeyFamily: KeyFamily = { keys: { table: 'model_keys', idColumn: 'model_id' }, parent: 'models', prefix: 'models', objectTables: ['model_versions', 'model_uploads'], targetType: 'Model' };
+export const datasetKeyFamily: KeyFamily = { keys: { table: 'dataset_keys', idColumn: 'dataset_id' }, parent: 'datasets', prefix: 'datasets', objectTables: ['dataset_versions', 'dataset_uploads'], keepers: { versions: 'dataset_versions', uploads: 'dataset_uploads' }, targetType: 'Dataset' };
+export const modelKeyFamily: KeyFamily = { keys: { table: 'model_keys', idColumn: 'model_id' }, parent: 'models', prefix: 'models', objectTables: ['model_versions', 'model_uploads'], keepers: { versions: 'model_versions', uploads: 'model_uploads' }, targetType: 'Model' };
 
 export interface FamilyKeyInput {
   familyId: string;
@@ -91,6 +97,14 @@ export class FamilyKeyOperations {
    * replaces atomically), then the rows naming the object follow. Readers follow the object
    * header, so a reader is never without a key. Objects under a version already destroyed are
    * left (nothing opens them). Answers what is left.
+   *
+   * Deletes go on meanwhile, and the PUT must not bring back what one removed between the read and
+   * the write. A delete ends the rows that keep an object (a version's row, a dataset or model
+   * marked DELETING) before it removes the object, and the check below comes after the PUT: if it
+   * still sees them, the delete's removal comes later and takes the rewritten object; if not, the
+   * object is removed here. A family being deleted ends the call NOT_FOUND, as a family already
+   * gone does. An object removed before it was read is no longer there to move: it is skipped, not
+   * a failure of the run (which then named the object's key in the bucket).
    */
   async reencrypt(actor: Principal, input: FamilyReencryptionInput): Promise<{ reencrypted: number; remaining: number }> {
     const { scope, familyId, keys } = await this.enter(actor, input.familyId);
@@ -106,19 +120,39 @@ export class FamilyKeyOperations {
       if (isFamilyHeaderVersion(header) && !versions.has(familyVersionOf(header))) continue;
       pending.push(key);
     }
-    const batch = pending.slice(0, input.batchSize);
-    if (batch.length === 0) return { reencrypted: 0, remaining: pending.length };
+    if (input.batchSize === 0 || pending.length === 0) return { reencrypted: 0, remaining: pending.length };
     const current = await keys.forWriting(familyId);
     const resolve = keys.resolver(familyId);
-    for (const key of batch) {
-      const stored = await scope.bucket.reencrypt(key, resolve, current);
+    let reencrypted = 0;
+    let done = 0;
+    for (const key of pending) {
+      if (reencrypted === input.batchSize) break;
+      done++;
+      const kept = await this.isKept(scope, key);
+      let stored: Awaited<ReturnType<typeof scope.bucket.reencrypt>>;
+      try {
+        stored = await scope.bucket.reencrypt(key, resolve, current);
+      } catch (error) {
+        if (!isObjectNotFound(error)) throw error;
+        await this.assertActive(scope, familyId);
+        continue; // removed since it was listed: nothing left to move
+      }
+      if (!(await this.isActive(scope, familyId))) {
+        await scope.bucket.remove(key).catch(() => undefined);
+        throw errors.notFound(this.family.targetType, familyId);
+      }
+      if (kept && !(await this.isKept(scope, key))) {
+        await scope.bucket.remove(key).catch(() => undefined);
+        continue;
+      }
       await scope.db(async (manager) => {
         for (const table of this.family.objectTables) {
           await manager.query(`UPDATE ${table} SET key_version = ? WHERE object_key = ? AND key_version IS NOT NULL`, [stored.keyVersion, key]);
         }
       });
+      reencrypted++;
     }
-    return { reencrypted: batch.length, remaining: pending.length - batch.length };
+    return { reencrypted, remaining: pending.length - done };
   }
 
   /**
@@ -150,9 +184,26 @@ export class FamilyKeyOperations {
     assertPermission(actor, 'administer');
     const familyId = parseUuid(given, 'id');
     const scope = await this.scopes.forPrincipal(actor);
-    const rows = (await scope.db((manager) => manager.query(`SELECT id FROM ${this.family.parent} WHERE id = ? AND status = 'ACTIVE'`, [familyId]))) as unknown[];
-    if (rows.length === 0) throw errors.notFound(this.family.targetType, familyId);
+    await this.assertActive(scope, familyId);
     return { scope, familyId, keys: new FamilyKeys(scope, this.family.keys) };
+  }
+
+  private async isActive(scope: TenantScope, familyId: string): Promise<boolean> {
+    const rows = (await scope.db((manager) => manager.query(`SELECT id FROM ${this.family.parent} WHERE id = ? AND status = 'ACTIVE'`, [familyId]))) as unknown[];
+    return rows.length > 0;
+  }
+
+  private async assertActive(scope: TenantScope, familyId: string): Promise<void> {
+    if (!(await this.isActive(scope, familyId))) throw errors.notFound(this.family.targetType, familyId);
+  }
+
+  /** Whether a row still keeps the object (see `KeyFamily.keepers`). */
+  private async isKept(scope: TenantScope, key: string): Promise<boolean> {
+    const { versions, uploads } = this.family.keepers;
+    const rows = (await scope.db((manager) =>
+      manager.query(`SELECT 1 AS kept FROM ${versions} WHERE object_key = ? UNION ALL SELECT 1 AS kept FROM ${uploads} WHERE object_key = ? AND status <> 'COMPLETED' LIMIT 1`, [key, key]),
+    )) as unknown[];
+    return rows.length > 0;
   }
 
   /** Every encrypted object of the family in the bucket, by key, with its header key version (staged uploads and job outputs included). */
@@ -164,4 +215,9 @@ export class FamilyKeyOperations {
     }
     return objects;
   }
+}
+
+/** The store's NOT_FOUND for the object itself (`TenantBucket.getDecrypted`), not for a key or a row. */
+function isObjectNotFound(error: unknown): boolean {
+  return isTesseraError(error) && error.code === 'NOT_FOUND' && (error.extensions as { kind?: unknown }).kind === 'Object';
 }

@@ -56,11 +56,15 @@ export async function reencryptTableObjects(scopes: TenantScopeFactory, actor: P
     for (const row of rows) {
       const stored = await scope.bucket.reencrypt(row.object_key, scope.resolveDataKey, current);
       const updated = (await scope.db((manager) => manager.query(`UPDATE ${table} SET key_version = ?, stored_size = ? WHERE id = ? AND key_version = ?`, [stored.keyVersion, stored.storedSize, row.id, row.key_version]))) as { affectedRows?: number };
-      if (!updated.affectedRows) {
-        // Deleted while it was being re-encrypted: the PUT must not bring its object back.
-        const still = (await scope.db((manager) => manager.query(`SELECT 1 AS present FROM ${table} WHERE id = ?`, [row.id]))) as unknown[];
-        if (still.length === 0) await scope.bucket.remove(row.object_key).catch(() => undefined);
-      }
+      // Deleted while it was being re-encrypted: the PUT must not bring its object back. A parent
+      // delete marks it DELETING, removes its objects, then deletes the rows, so the row may still
+      // be there (the UPDATE above found it) while the objects are already gone: a parent no longer
+      // ACTIVE after the PUT means its removal may have come first, and the object goes here. If it
+      // is still ACTIVE, the mark (so the removal) comes later and takes the rewritten object.
+      const kept = (await scope.db((manager) =>
+        manager.query(`SELECT 1 AS present FROM ${table} v JOIN ${parent} p ON p.id = v.${parentId} AND p.status = 'ACTIVE' WHERE v.id = ?`, [row.id]),
+      )) as unknown[];
+      if (kept.length === 0) await scope.bucket.remove(row.object_key).catch(() => undefined);
       reencrypted++;
     }
   }

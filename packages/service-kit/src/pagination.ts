@@ -41,7 +41,10 @@ export function decodeCursor(cursor: string | null | undefined): Position | unde
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
       const createdAt = new Date(value[0]);
-      if (!Number.isNaN(createdAt.getTime()) && /^[0-9a-f-]{36}$/.test(value[1])) return { createdAt, id: value[1] };
+      // Only a time a DATETIME column holds (years 1000–9999): MySQL was sent any other as it came,
+      // and one past 9999 listed the first page again instead of being refused.
+      const year = createdAt.getUTCFullYear();
+      if (!Number.isNaN(createdAt.getTime()) && year >= 1000 && year <= 9999 && /^[0-9a-f-]{36}$/.test(value[1])) return { createdAt, id: value[1] };
     }
   } catch {
     // fall through

@@ -84,6 +84,11 @@ export class DatasetService {
     });
     const deletedObjects = await this.scope.bucket.removePrefix(`datasets/${datasetId}/`);
     await this.scope.transaction(async (manager) => {
+      // Deletes sent at once all find the row DELETING and go on; the first to get here deletes it.
+      // The others are NOT_FOUND, as a delete sent afterwards is: no second event, no second answer
+      // claiming the versions.
+      const [still] = (await manager.query('SELECT id FROM datasets WHERE id = ? FOR UPDATE', [datasetId])) as unknown[];
+      if (!still) throw errors.notFound('Dataset', datasetId);
       await giveBackDatasetQuota(manager, new TenantQuotas(this.scope), datasetId);
       await manager.getRepository(DatasetEntity).delete({ id: datasetId });
       await recordAuditEvent(manager, this.scope.principal, {

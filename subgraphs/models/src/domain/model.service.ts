@@ -103,6 +103,11 @@ export class ModelService {
     await this.announce();
     const deletedObjects = await this.scope.bucket.removePrefix(`models/${modelId}/`);
     await this.scope.transaction(async (manager) => {
+      // Deletes sent at once all find the row DELETING and go on; the first to get here deletes it.
+      // The others are NOT_FOUND, as a delete sent afterwards is: no second event, no second answer
+      // claiming the versions.
+      const [still] = (await manager.query('SELECT id FROM models WHERE id = ? FOR UPDATE', [modelId])) as unknown[];
+      if (!still) throw errors.notFound('Model', modelId);
       await giveBackModelQuota(manager, new TenantQuotas(this.scope), modelId);
       await manager.getRepository(ModelEntity).delete({ id: modelId });
       await recordAuditEvent(manager, this.scope.principal, {

@@ -187,7 +187,11 @@ export class PredictionService {
   private async loadBytes(version: ModelVersion): Promise<Uint8Array> {
     const bytes = await this.scope.bucket.getDecryptedBuffer(version.objectKey, modelKeys(this.scope).resolver(version.modelId));
     // Decryption already authenticates every chunk; the checksum also proves it is *this* version's file.
-    if (sha256Hex(bytes) !== version.sha256) throw new Error(`model object ${version.objectKey} does not match the version's sha256`);
+    // Typed: an untyped error here was read as storage trouble (SERVICE_UNAVAILABLE, "retry later"),
+    // which retrying never mends. The message names no object key.
+    if (sha256Hex(bytes) !== version.sha256) {
+      throw errors.dataCorrupted(`The file of model version ${version.number} does not match the sha256 it was registered with: it was altered in the object store. Nothing was run; upload the version again.`);
+    }
     return bytes;
   }
 }

@@ -189,6 +189,11 @@ export const accessRepository = {
     );
   },
 
+  /** Locks the key's row (if it is there) until the transaction ends; the first statement of one that changes the key. */
+  async lockApiKey(manager: EntityManager, tenantId: string, id: string): Promise<void> {
+    await manager.query('SELECT id FROM api_keys WHERE tenant_id = ? AND id = ? FOR UPDATE', [tenantId, id]);
+  },
+
   async revokeApiKey(manager: EntityManager, tenantId: string, id: string, by: string, at: Date): Promise<void> {
     await manager.query('UPDATE api_keys SET revoked_at = ?, revoked_by = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL', [at, by, tenantId, id]);
   },

@@ -253,6 +253,7 @@ export class FamilyKeyRotator {
     await this.deps.db.query(`UPDATE ${this.table} SET status = 'FAILED', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`, [message, now, now, operation.id]);
     const family = familyOf[operation.kind] ?? 'dataset';
     await this.record(operation.tenantId, ownerActor(operation.tenantId, operation.id), {
+      outcome: 'FAILED',
       action: 'key.reencrypt.failed',
       targetType: 'KeyOperation',
       targetId: operation.id,
@@ -264,9 +265,9 @@ export class FamilyKeyRotator {
     if (this.options.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
   }
 
-  /** One key event in the tenant's chain and the platform security log. */
-  private async record(tenantId: string, actor: Principal, event: { action: string; targetType: string; targetId: string; details: Record<string, string | number> }): Promise<void> {
-    const audit = { ...event, outcome: 'SUCCESS' as const };
+  /** One key event in the tenant's chain and the platform security log; a failed run's with outcome FAILED. */
+  private async record(tenantId: string, actor: Principal, event: { action: string; targetType: string; targetId: string; details: Record<string, string | number>; outcome?: 'SUCCESS' | 'FAILED' }): Promise<void> {
+    const audit = { ...event, outcome: event.outcome ?? ('SUCCESS' as const) };
     try {
       await this.deps.db.transaction((manager) => recordSecurityEvent(manager, actor, { ...audit, tenantId }));
       await recordInTenantLog(this.deps.db, tenantId, actor, audit);

@@ -184,14 +184,14 @@ export class ObjectReencryptor {
       } catch (error) {
         const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
         await this.deps.db.query(`UPDATE ${this.table} SET status = 'FAILED', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`, [message, new Date(), new Date(), id]);
-        await this.record(operation, 'key.reencrypt.failed', { error: message });
+        await this.record(operation, 'key.reencrypt.failed', { error: message }, 'FAILED');
         return;
       }
       if (reencrypted === 0 && remaining > 0) {
         // The owners have objects left but moved none: stop instead of spinning (the current key is older than the target, say).
         const message = `no progress: ${remaining} object(s) left under an older key version`;
         await this.deps.db.query(`UPDATE ${this.table} SET status = 'FAILED', remaining = ?, last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`, [remaining, message, new Date(), new Date(), id]);
-        await this.record(operation, 'key.reencrypt.failed', { error: message });
+        await this.record(operation, 'key.reencrypt.failed', { error: message }, 'FAILED');
         return;
       }
       const now = new Date();
@@ -212,9 +212,10 @@ export class ObjectReencryptor {
     }
   }
 
-  private async record(operation: KeyOperation, action: string, details: Record<string, string | number>): Promise<void> {
+  /** A run that failed is recorded with outcome FAILED: an auditor looking for failures filters on it. */
+  private async record(operation: KeyOperation, action: string, details: Record<string, string | number>, outcome: 'SUCCESS' | 'FAILED' = 'SUCCESS'): Promise<void> {
     const actor = ownerActor(operation.tenantId, operation.id);
-    const event = { action, targetType: 'KeyOperation', targetId: operation.id, outcome: 'SUCCESS' as const, details: { targetVersion: operation.targetVersion, ...details } };
+    const event = { action, targetType: 'KeyOperation', targetId: operation.id, outcome, details: { targetVersion: operation.targetVersion, ...details } };
     try {
       await this.deps.db.transaction((manager) => recordSecurityEvent(manager, actor, { ...event, tenantId: operation.tenantId }));
       await recordInTenantLog(this.deps.db, operation.tenantId, actor, event);

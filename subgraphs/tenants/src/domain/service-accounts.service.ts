@@ -118,6 +118,10 @@ export class ServiceAccountsService {
     const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseApiKeyId(idArg);
     const outcome = await this.deps.db.transaction(async (manager) => {
+      // The key's row is locked before it is read: revocations sent at once then take turns, and
+      // each after the first reads the key revoked (answering that revocation, recording nothing).
+      // Read first, they all saw it active and each wrote its own event and time.
+      await repo.lockApiKey(manager, tenantId, id);
       const key = await repo.findApiKey(manager, tenantId, id);
       if (!key) return { missing: await repo.ownerOf(manager, 'api_keys', id) };
       if (key.revokedAt) return { key, already: true };
