@@ -70,3 +70,20 @@ const refusedDocumentFee = 100;
 export function documentSizeCost(kib: number): number {
   return Math.max(0, kib - 1);
 }
+
+/**
+ * What the values in an admitted request's variables add to its cost: one unit per 32 values past
+ * the first 1 024 (each list element, input-object field and scalar counts one; see
+ * variable-values.ts). The document's text is paid for by its length, yet a variable is one token
+ * however much it holds: 200 000 floats in a 1 MiB body cost 50 units as a `predict`, and the
+ * gateway parses, walks and coerces every one of them through graphql-js (and the subgraph again),
+ * about 2 µs each — four at a time held the event loop most of every second. At 32 a unit, a
+ * tenant's rate (1 000 units a second) buys some 32 000 values a second. `dataBase64` carries a
+ * tensor as one string (one value).
+ */
+export function variableValuesCost(values: number): number {
+  return Math.max(0, Math.ceil((values - freeVariableValues) / variableValuesPerCostUnit));
+}
+
+const freeVariableValues = 1024;
+const variableValuesPerCostUnit = 32;

@@ -1,0 +1,72 @@
+import { errorCodes, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+
+// Each file starts the real stack (issuer process, S3, MariaDB, six subgraphs, gateway): slow on a busy machine.
+jest.setTimeout(180_000);
+
+const jobsByStatus = 'query Jobs($s: [JobStatus!]) { jobs(first: 1, filter: { status: $s }) { edges { node { id } } } }';
+const predictData = 'query Predict($d: [Float!]) { predict(input: { modelName: "no-such-model", alias: "production", inputs: [{ name: "features", shape: [1, 4], data: $d }] }) { batchSize } }';
+
+async function post(stack: TestStack, token: string, body: unknown): Promise<{ status: number; ms: number; body: GraphQLResponse<unknown> }> {
+  const startedAt = performance.now();
+  const response = await fetch(stack.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, ms: performance.now() - startedAt, body: JSON.parse(text) as GraphQLResponse<unknown> };
+}
+
+describe('variables: what a request carries in them is bounded and paid for, like its document', () => {
+  let stack: TestStack;
+  let quiet: TestTenant;
+  let noisy: TestTenant;
+  let noisyToken: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [quiet, noisy] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    noisyToken = await noisy.token('data_scientist');
+  });
+  afterAll(() => stack?.stop());
+
+  it('a list variable of 20 000 invalid values is refused after a bounded number of errors (graphql-js made one error each, twice: seconds of the gateway event loop per request)', async () => {
+    const quietToken = await quiet.token('viewer');
+    const invalid = { query: jobsByStatus, variables: { s: Array.from({ length: 20_000 }, () => 'NOT_A_STATUS') } };
+    const answers = await Promise.all([post(stack, noisyToken, invalid), post(stack, noisyToken, invalid)]);
+    for (const answer of answers) {
+      expect({ status: answer.status, codes: [...new Set(errorCodes(answer.body))] }).toEqual({ status: 400, codes: ['BAD_USER_INPUT'] });
+      expect(answer.body.errors!.length).toBeLessThanOrEqual(51);
+      expect(answer.body.errors![0]!.message).toContain('Variable "$s" got invalid value "NOT_A_STATUS"');
+    }
+    // Each took milliseconds, not seconds: nothing was made per invalid element past the bound.
+    expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThan(3_000);
+    const quietAnswer = await post(stack, quietToken, { query: '{ currentTenant { id } }' });
+    expect({ status: quietAnswer.status, data: quietAnswer.body.data }).toEqual({ status: 200, data: { currentTenant: { id: quiet.id } } });
+  });
+
+  it('a few invalid values are each named, as before', async () => {
+    const answer = await post(stack, noisyToken, { query: jobsByStatus, variables: { s: ['QUEUED', 'NOPE', 'RUNNING', 'ALSO_NOT'] } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors!.map((error) => [error.extensions?.['code'], error.message])).toEqual([
+      ['BAD_USER_INPUT', expect.stringContaining('Variable "$s" got invalid value "NOPE" at "s[1]"')],
+      ['BAD_USER_INPUT', expect.stringContaining('Variable "$s" got invalid value "ALSO_NOT" at "s[3]"')],
+    ]);
+    expect(errorCodes(await post(stack, noisyToken, { query: jobsByStatus, variables: { s: ['QUEUED', 'RUNNING'] } }).then((a) => a.body))).toEqual([]);
+  });
+
+  it("a variable's values are paid for in cost units: 200 000 floats cost thousands of units, not the 50 of one predict (four such requests were seconds of the gateway's CPU each second)", async () => {
+    // A tenant with a burst of 10 000 refilled at 7 000 a minute: one predict of 200 000 floats
+    // costs more than 6 000 units, so the next one soon after is over the burst (before: 50 each).
+    const payer = await stack.createTenant({ limits: { costBurst: 10_000, costPerMinute: 7_000 } });
+    const token = await payer.token('data_scientist');
+    const big = { query: predictData, variables: { d: Array.from({ length: 200_000 }, (_, i) => (i % 10) + 0.5) } };
+    const codes: string[][] = [];
+    for (let i = 0; i < 3; i += 1) codes.push(errorCodes((await post(stack, token, big)).body));
+    // The model does not exist: the first reaches the models service (NOT_FOUND), the next are over the burst.
+    expect(codes[0]).toEqual(['NOT_FOUND']);
+    expect(codes.slice(1).flat()).toContain('RATE_LIMITED');
+    // A predict with a handful of values still costs what it did (no charge for the first values).
+    const small = await stack.createTenant({ limits: { costBurst: 200 } });
+    const smallToken = await small.token('data_scientist');
+    for (let i = 0; i < 3; i += 1) {
+      expect(errorCodes((await post(stack, smallToken, { query: predictData, variables: { d: [1, 2, 3, 4] } })).body)).toEqual(['NOT_FOUND']);
+    }
+  });
+});
