@@ -338,7 +338,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         fetch: createSubgraphFetcher(subgraphAgents, 'models'),
         maxBodyBytes,
         admitCaller: (facts) => pipeline.admitCaller(facts),
-        admitPredict: (caller) => pipeline.predict(caller),
+        admitPredict: (caller, bodyBytes) => pipeline.predict(caller, bodyBytes),
         sign,
         applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
         factsOf,

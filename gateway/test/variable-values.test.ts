@@ -69,4 +69,25 @@ describe('variables: what a request carries in them is bounded and paid for, lik
       expect(errorCodes((await post(stack, smallToken, { query: predictData, variables: { d: [1, 2, 3, 4] } })).body)).toEqual(['NOT_FOUND']);
     }
   });
+
+  it("the predict route's body is paid for by its length (one unit per KiB past the first): 200 000 floats were 98 units, and the models service parses and checks every one", async () => {
+    const payer = await stack.createTenant({ limits: { costBurst: 2_000, costPerMinute: 1_100 } });
+    const token = await payer.token('data_scientist');
+    const routeUrl = stack.graphqlUrl.replace(/\/graphql$/, '/v1/predict');
+    const predict = async (data: number[]) => {
+      const response = await fetch(routeUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ modelName: 'no-such-model', alias: 'production', inputs: [{ name: 'features', shape: [1, 4], data }] }) });
+      return errorCodes((await response.json()) as GraphQLResponse<unknown>);
+    };
+    const big = Array.from({ length: 200_000 }, (_, i) => (i % 10) + 0.5);
+    const codes = [await predict(big), await predict(big), await predict(big)];
+    expect(codes[0]).toEqual(['NOT_FOUND']);
+    expect(codes.slice(1).flat()).toContain('RATE_LIMITED');
+    // A small body costs the route's 98 units, as before: a fresh tenant's burst of 300 holds three.
+    const small = await stack.createTenant({ limits: { costBurst: 300 } });
+    const smallToken = await small.token('data_scientist');
+    for (let i = 0; i < 3; i += 1) {
+      const response = await fetch(routeUrl, { method: 'POST', headers: { authorization: `Bearer ${smallToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ modelName: 'no-such-model', alias: 'production', inputs: [{ name: 'features', shape: [1, 4], data: [1, 2, 3, 4] }] }) });
+      expect(errorCodes((await response.json()) as GraphQLResponse<unknown>)).toEqual(['NOT_FOUND']);
+    }
+  });
 });

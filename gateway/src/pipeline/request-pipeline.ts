@@ -240,9 +240,11 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
      * POST /v1/predict of a caller through `admitCaller`, once its body is read: a `predict`
      * without GraphQL, admitted as the query would be — an operation-scoped API key must list
      * `predict`, the call holds one of the tenant's operation slots (`release` gives it back), and
-     * pays the query's cost from the same budget.
+     * pays the query's cost from the same budget, plus its body's length as a document's
+     * (`documentSizeCost`): the gateway forwards it unparsed, but the models service parses and
+     * checks every value of it.
      */
-    async predict(caller: Caller): Promise<ReleaseSlot> {
+    async predict(caller: Caller, bodyBytes: number): Promise<ReleaseSlot> {
       const startedAt = Date.now();
       let release: ReleaseSlot | undefined;
       try {
@@ -250,7 +252,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
           throw new TesseraError('FORBIDDEN', `This API key may run only: ${caller.allowedOperations.join(', ')}.`, { refusedFields: ['predict'] });
         }
         release = await deps.concurrency.acquire(budgetOf(caller), limitsOf(caller).maxConcurrentOperations);
-        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts.predict);
+        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts.predict + documentSizeCost(Math.ceil(bodyBytes / 1024)));
         await deps.usage.assertWithinBudget(caller, 'predict');
       } catch (error) {
         release?.();
