@@ -41,6 +41,20 @@ describe('variables: what a request carries in them is bounded and paid for, lik
     expect({ status: quietAnswer.status, data: quietAnswer.body.data }).toEqual({ status: 200, data: { currentTenant: { id: quiet.id } } });
   });
 
+  it('an input object of 30 000 unknown fields is refused before coercion (graphql-js printed the whole object into the message of each unknown field: quadratic)', async () => {
+    const quietToken = await quiet.token('viewer');
+    const wide = { query: 'query P($i: PredictInput!) { predict(input: $i) { batchSize } }', variables: { i: Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`k${i}`, i])) } };
+    const answer = await post(stack, noisyToken, wide);
+    expect({ status: answer.status, codes: errorCodes(answer.body), limit: answer.body.errors?.[0]?.extensions?.['limit'] }).toEqual({ status: 400, codes: ['BAD_USER_INPUT'], limit: 'inputObjectFields' });
+    expect(answer.ms).toBeLessThan(2_000);
+    // An input object with a few unknown fields is still answered by Apollo, naming them.
+    const few = await post(stack, noisyToken, { query: wide.query, variables: { i: { modelName: 'm', alias: 'a', inputs: [], colour: 'red' } } });
+    expect({ status: few.status, codes: errorCodes(few.body) }).toEqual({ status: 400, codes: ['BAD_USER_INPUT'] });
+    expect(few.body.errors![0]!.message).toContain('Field "colour" is not defined by type "PredictInput"');
+    const quietAnswer = await post(stack, quietToken, { query: '{ currentTenant { id } }' });
+    expect(quietAnswer.status).toBe(200);
+  });
+
   it('a few invalid values are each named, as before', async () => {
     const answer = await post(stack, noisyToken, { query: jobsByStatus, variables: { s: ['QUEUED', 'NOPE', 'RUNNING', 'ALSO_NOT'] } });
     expect(answer.status).toBe(400);
