@@ -55,6 +55,23 @@ describe('variables: what a request carries in them is bounded and paid for, lik
     expect(quietAnswer.status).toBe(200);
   });
 
+  it('a variable nested deeper than maxValueNesting is QUERY_TOO_COMPLEX, as a literal is (a DateTime variable took any value and the gateway failed forwarding 20 000 nested lists: INTERNAL_SERVER_ERROR)', async () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+    const query = 'query R($f: DateTime!, $t: DateTime!) { accessReport(from: $f, to: $t) { __typename } }';
+    for (const depth of [20, 20_000]) {
+      const response = await fetch(stack.graphqlUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await noisy.token('admin')}`, 'content-type': 'application/json' },
+        body: `{"query":${JSON.stringify(query)},"variables":{"f":${nested(depth)},"t":"2026-01-01T00:00:00Z"}}`,
+      });
+      const body = (await response.json()) as GraphQLResponse<unknown>;
+      expect({ depth, status: response.status, codes: errorCodes(body), limit: body.errors?.[0]?.extensions?.['limit'] }).toEqual({ depth, status: 400, codes: ['QUERY_TOO_COMPLEX'], limit: 'maxValueNesting' });
+    }
+    // A value within the bound that is no date-time is the subgraph's BAD_USER_INPUT, as before.
+    const shallow = await post(stack, await noisy.token('admin'), { query, variables: { f: [[1]], t: '2026-01-01T00:00:00Z' } });
+    expect(errorCodes(shallow.body)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('a few invalid values are each named, as before', async () => {
     const answer = await post(stack, noisyToken, { query: jobsByStatus, variables: { s: ['QUEUED', 'NOPE', 'RUNNING', 'ALSO_NOT'] } });
     expect(answer.status).toBe(400);

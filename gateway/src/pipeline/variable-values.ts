@@ -1,5 +1,6 @@
 import { getVariableValues, isInputObjectType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { TesseraError } from '@tessera/errors';
+import { maxValueNesting, tooComplex } from './operation-analysis';
 
 /**
  * Invalid variable values reported before a request is refused as a whole. graphql-js makes one
@@ -20,7 +21,7 @@ export const maxVariableErrors = 50;
 export function assertVariablesBounded(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | undefined): void {
   const definitions = operation.variableDefinitions;
   if (!definitions || definitions.length === 0) return;
-  assertObjectsFit(schema, definitions.map((definition) => variables?.[definition.variable.name.value]));
+  assertValuesFit(schema, definitions.map((definition) => variables?.[definition.variable.name.value]));
   const { errors } = getVariableValues(schema, definitions, variables ?? {}, { maxErrors: maxVariableErrors });
   if (!errors || errors.length <= maxVariableErrors) return;
   throw new TesseraError(
@@ -31,31 +32,34 @@ export function assertVariablesBounded(schema: GraphQLSchema, operation: Operati
 }
 
 /**
- * Every object in the declared variables' values has at most as many fields as the schema's widest
- * input type, or the request is refused here, before coercion. graphql-js reports each unknown
- * field of an input object with the whole object printed in its message, so an object of 30 000
- * unknown fields made 50 messages of 400 KB each even with the error bound (4 s of the event loop),
- * and 30 000 of them without it (for good). Such an object has unknown fields whatever its type.
+ * The declared variables' values within the bounds their literals are held to, or the request is
+ * refused here, before coercion:
+ * - lists and objects nested at most `maxValueNesting` deep (`QUERY_TOO_COMPLEX`, as for a literal).
+ *   A custom scalar (`DateTime`) takes any value at the gateway and is forwarded as given: 20 000
+ *   nested lists in one failed the gateway's call to the subgraph (INTERNAL_SERVER_ERROR);
+ * - every object with at most as many fields as the schema's widest input type (`BAD_USER_INPUT`,
+ *   `limit: "inputObjectFields"`). graphql-js reports each unknown field of an input object with
+ *   the whole object printed in its message, so an object of 30 000 unknown fields made 50
+ *   messages of 400 KB each even with the error bound (4 s of the event loop), and 30 000 of them
+ *   without it (for good). Such an object has unknown fields whatever its type.
  */
-function assertObjectsFit(schema: GraphQLSchema, values: unknown[]): void {
+function assertValuesFit(schema: GraphQLSchema, values: unknown[]): void {
   const widest = widestInputType(schema);
-  const pending = [...values];
+  const pending: Array<[unknown, number]> = values.map((value) => [value, 0]);
   while (pending.length > 0) {
-    const next = pending.pop();
+    const [next, outer] = pending.pop()!;
     if (typeof next !== 'object' || next === null) continue;
-    if (Array.isArray(next)) {
-      for (const inner of next) pending.push(inner);
-      continue;
-    }
-    const fields = Object.values(next);
-    if (fields.length > widest) {
-      throw new TesseraError('BAD_USER_INPUT', `An object in the variables has ${fields.length} fields; no input type has more than ${widest}.`, {
+    const depth = outer + 1;
+    if (depth > maxValueNesting) throw tooComplex('maxValueNesting', maxValueNesting, depth);
+    const inner = Array.isArray(next) ? (next as unknown[]) : Object.values(next);
+    if (!Array.isArray(next) && inner.length > widest) {
+      throw new TesseraError('BAD_USER_INPUT', `An object in the variables has ${inner.length} fields; no input type has more than ${widest}.`, {
         limit: 'inputObjectFields',
         limitValue: widest,
-        measured: fields.length,
+        measured: inner.length,
       });
     }
-    for (const inner of fields) pending.push(inner);
+    for (const value of inner) pending.push([value, depth]);
   }
 }
 
