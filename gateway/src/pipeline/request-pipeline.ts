@@ -266,6 +266,17 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */
     connect: authenticate,
 
+    /**
+     * A message on an authenticated WebSocket, before graphql-ws parses it: its size past the first
+     * KiB, one unit per KiB, from the tenant's cost units (RATE_LIMITED when they are spent). A ping
+     * may carry any payload up to a message's size and costs nothing else, so without this a
+     * tenant's sockets could have the gateway parse megabytes a second for free.
+     */
+    message(caller: Caller, bytes: number): void {
+      const cost = documentSizeCost(Math.ceil(bytes / 1024));
+      if (cost > 0) deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), cost);
+    },
+
     /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */
     async subscribe(caller: Caller, request: IncomingOperation): Promise<AdmittedOperation> {
       const analyzed = analyze(caller, request);
