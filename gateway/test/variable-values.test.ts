@@ -101,6 +101,18 @@ describe('variables: what a request carries in them is bounded and paid for, lik
     }
   });
 
+  it('values anywhere in the body are paid for, not only in variables: 200 000 of them under an unknown key or in extensions (the gateway parses them all; 400 000 nested lists took another tenant from 20 ms to 870 ms at 1 unit each)', async () => {
+    for (const key of ['junk', 'extensions']) {
+      const payer = await stack.createTenant({ limits: { costBurst: 10_000, costPerMinute: 7_000 } });
+      const token = await payer.token('viewer');
+      const body = { query: '{ currentTenant { id } }', [key]: { x: Array.from({ length: 200_000 }, (_, i) => i % 10) } };
+      const codes: string[][] = [];
+      for (let i = 0; i < 3; i += 1) codes.push(errorCodes((await post(stack, token, body)).body));
+      expect({ key, first: codes[0] }).toEqual({ key, first: [] });
+      expect(codes.slice(1).flat()).toContain('RATE_LIMITED');
+    }
+  });
+
   it("the predict route's body is paid for by its length (one unit per KiB past the first): 200 000 floats were 98 units, and the models service parses and checks every one", async () => {
     const payer = await stack.createTenant({ limits: { costBurst: 2_000, costPerMinute: 1_100 } });
     const token = await payer.token('data_scientist');

@@ -72,9 +72,11 @@ export function documentSizeCost(kib: number): number {
 }
 
 /**
- * What the values in an admitted request's variables add to its cost: one unit per 32 values past
- * the first 1 024 (each list element, input-object field and scalar counts one; see
- * variable-values.ts). The document's text is paid for by its length, yet a variable is one token
+ * What the values in a request's JSON (its variables above all, but also its extensions and any key
+ * the gateway ignores: all are parsed) add to its cost: one unit per 32 values past the first 1 024
+ * (each list element, object field and scalar counts one; see variable-values.ts). 400 000 nested
+ * lists under an ignored key cost one unit and most of a second of the gateway's event loop to
+ * parse. The document's text is paid for by its length, yet a variable is one token
  * however much it holds: 200 000 floats in a 1 MiB body cost 50 units as a `predict`, and the
  * gateway parses, walks and coerces every one of them through graphql-js (and the subgraph again),
  * about 2 µs each — four at a time held the event loop most of every second. At 32 a unit, a

@@ -12,7 +12,7 @@ import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
 import { documentSizeCost, refusedDocumentCost, routeCosts, variableValuesCost } from './operation-cost-weights';
-import { assertVariablesBounded, countVariableValues } from './variable-values';
+import { assertVariablesBounded } from './variable-values';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
 import type { TransferSlots } from './transfer-slots';
@@ -57,8 +57,8 @@ export interface RequestPipelineDeps {
 export interface AdmittedOperation extends AnalyzedOperation {
   prepared: PreparedOperation;
   request: ResolvedOperation;
-  /** How many values its variables hold (variable-values.ts): paid for like the document's length. */
-  variableValues: number;
+  /** How many values the request's JSON holds (variables, extensions, anything else): paid for like the document's length. */
+  values: number;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -107,7 +107,6 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     const limits = limitsOf(caller);
     const budget = budgetOf(caller);
     deps.rateLimiter.assertNotEmpty(budget, limits);
-    const variableValues = countVariableValues(incoming.variables);
     try {
       const { operation: request, register } = deps.documents.resolve(budget, incoming);
       const schema = deps.schema();
@@ -117,13 +116,13 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       // Within its limits: its variables, coerced once here with a bound on the errors made.
       assertVariablesBounded(schema, analyzed.operation, request.variables);
       register?.();
-      return { ...analyzed, prepared, request, variableValues };
+      return { ...analyzed, prepared, request, values: incoming.values };
     } catch (error) {
       // A refused document still cost the gateway a scan of its text and variables: it is paid from
       // the same budget (a fee and its size), so a tenant cannot resend over-limit documents in a
       // loop. An unknown persisted-document hash cost a lookup, and is a normal step of APQ: one unit.
       if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') {
-        deps.rateLimiter.charge(budget, limits, error.code === 'PERSISTED_QUERY_NOT_FOUND' ? 1 : refusedDocumentCost(incoming.query ?? '') + variableValuesCost(variableValues));
+        deps.rateLimiter.charge(budget, limits, error.code === 'PERSISTED_QUERY_NOT_FOUND' ? 1 : refusedDocumentCost(incoming.query ?? '') + variableValuesCost(incoming.values));
       }
       throw error;
     }
@@ -131,7 +130,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 
   /** Step 4: the operation's cost out of the tenant's budget. */
   function charge(caller: Caller, analyzed: AdmittedOperation, extraCost = 0): void {
-    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(analyzed.measures.kib) + variableValuesCost(analyzed.variableValues) + extraCost);
+    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(analyzed.measures.kib) + variableValuesCost(analyzed.values) + extraCost);
   }
 
   /** A refusal after authentication: counted in the tenant's metrics (Apollo's plugin never sees it), a rate-limit refusal held back. */

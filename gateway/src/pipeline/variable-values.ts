@@ -79,14 +79,12 @@ function widestInputType(schema: GraphQLSchema): number {
 }
 
 /**
- * How many values a request's variables hold: each list element, object field and scalar counts
- * one (a variable's own name does not). An explicit stack: a deeply nested variable must not
- * overflow the call stack.
+ * How many values a parsed JSON value holds: each list element, object field and scalar counts one
+ * (the value itself too). An explicit stack: a deeply nested value must not overflow the call stack.
  */
-export function countVariableValues(variables: Readonly<Record<string, unknown>> | undefined): number {
-  if (!variables) return 0;
+export function countJsonValues(value: unknown): number {
   let count = 0;
-  const pending: unknown[] = Object.values(variables);
+  const pending: unknown[] = [value];
   while (pending.length > 0) {
     const next = pending.pop();
     count += 1;
