@@ -113,6 +113,20 @@ describe('variables: what a request carries in them is bounded and paid for, lik
     }
   });
 
+  it('a body refused before it names an operation (not JSON, a batch array, a non-string query) is paid for as a refused document: it was parsed whole, deep junk included, for nothing', async () => {
+    for (const body of ['{"query": "{ currentTenant { id } }", "junk": [[[[1]]]] ', '[{"query": "{ currentTenant { id } }"}]', '{"query": 5, "junk": [[[[1]]]]}']) {
+      const payer = await stack.createTenant({ limits: { costBurst: 300 } });
+      const token = await payer.token('viewer');
+      const codes: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const response = await fetch(stack.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+        codes.push(...errorCodes((await response.json()) as GraphQLResponse<unknown>));
+      }
+      // A fee of 100 units each: the burst of 300 holds three (four with what refills meanwhile).
+      expect({ body, first: codes[0], limited: codes.includes('RATE_LIMITED') }).toEqual({ body, first: 'BAD_REQUEST', limited: true });
+    }
+  });
+
   it("the predict route's body is paid for by its length (one unit per KiB past the first): 200 000 floats were 98 units, and the models service parses and checks every one", async () => {
     const payer = await stack.createTenant({ limits: { costBurst: 2_000, costPerMinute: 1_100 } });
     const token = await payer.token('data_scientist');

@@ -62,6 +62,11 @@ export function refusedDocumentCost(query: string): number {
 
 const refusedDocumentFee = 100;
 
+/** A request body refused before it names an operation (not JSON, a batch, a non-string query): the same fee and its length, parsed for nothing. */
+export function refusedBodyCost(bytes: number): number {
+  return refusedDocumentFee + Math.ceil(bytes / 1024);
+}
+
 /**
  * What an admitted document's length adds to its cost: one unit per KiB past the first. A string
  * argument of 900 KB is one token and a few cost units, yet the gateway lexes, parses, validates

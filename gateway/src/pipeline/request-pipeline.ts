@@ -11,7 +11,7 @@ import type { RequestAuthenticator } from '../request-auth';
 import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
-import { documentSizeCost, refusedDocumentCost, routeCosts, variableValuesCost } from './operation-cost-weights';
+import { documentSizeCost, refusedBodyCost, refusedDocumentCost, routeCosts, variableValuesCost } from './operation-cost-weights';
 import { assertVariablesBounded } from './variable-values';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
@@ -260,6 +260,16 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       }
       deps.usage.meterCost(caller, routeCosts.predict);
       return release;
+    },
+
+    /**
+     * An admitted caller's HTTP body refused before it named an operation (not JSON, a batch array,
+     * a non-string query, …): the gateway parsed all of it, so it pays as a refused document of its
+     * length (charged even into debt), counted in the tenant's metrics, a rate-limit refusal held back.
+     */
+    async refuseBody(caller: Caller, bytes: number, error: unknown): Promise<void> {
+      deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), refusedBodyCost(bytes));
+      await refuse(caller, Date.now(), error);
     },
 
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */
