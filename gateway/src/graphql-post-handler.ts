@@ -12,8 +12,10 @@ export interface GraphQLPostHandlerOptions {
   maxBodyBytes: number;
   /** The pipeline's first steps, before the body is read (authentication, a budget left): see pipeline/request-pipeline.ts. */
   admit(facts: RequestFacts): Promise<Caller>;
-  /** The pipeline's remaining steps for the admitted caller and the parsed body. */
-  context(caller: Caller, facts: RequestFacts, body: unknown): Promise<GatewayContext>;
+  /** The pipeline's remaining steps for the admitted caller and the parsed body (`bytes` long). */
+  context(caller: Caller, facts: RequestFacts, body: unknown, bytes: number): Promise<GatewayContext>;
+  /** A body that is not JSON: paid for as a refused document of its length (the pipeline's refuseBody). */
+  refuseBody(caller: Caller, bytes: number, error: unknown): Promise<void>;
   /** Answers a prepared single-fetch operation without Apollo when it can (prepared/single-fetch-executor.ts); false: Apollo runs it. */
   singleFetch?(context: GatewayContext, res: ServerResponse, accept: string | undefined): Promise<boolean>;
   /** CORS headers for an allowed origin (the same function express uses for other routes). */
@@ -43,14 +45,21 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
       req.resume();
       throw error;
     }
-    const body = await readJsonBody(req, options.maxBodyBytes);
+    const bytes = await readBodyBytes(req, options.maxBodyBytes);
+    let body: unknown;
+    try {
+      body = parseJsonBody(req, bytes);
+    } catch (error) {
+      await options.refuseBody(caller, bytes.length, error);
+      throw error;
+    }
     let apolloBody = body;
     let context: () => Promise<GatewayContext>;
     if (typeof body === 'object' && body !== null) {
       // A JSON body passes Apollo's CSRF check and reaches its context step: run the pipeline
       // first, so a prepared operation can be answered here and a persisted one handed to Apollo
       // with its text. A refusal is thrown from Apollo's context step, exactly as before.
-      const outcome = await options.context(caller, facts, body).then(
+      const outcome = await options.context(caller, facts, body, bytes.length).then(
         (admitted) => ({ admitted }),
         (error: unknown) => ({ error }),
       );
@@ -66,7 +75,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
       }
     } else {
       context = async () => {
-        const admitted = await options.context(caller, facts, body);
+        const admitted = await options.context(caller, facts, body, bytes.length);
         releaseWithResponse(res, admitted.releaseSlot);
         return admitted;
       };
@@ -110,14 +119,13 @@ function withDocumentText(given: Record<string, unknown>, admitted: GatewayConte
 }
 
 /**
- * The body as express.json({ strict: true, limit }) would give it: parsed only for a JSON
- * content type (anything else is left to Apollo, which refuses it), an object or array or a
- * BAD_REQUEST, at most `limit` bytes or PAYLOAD_TOO_LARGE.
+ * The body (read within the limit, or PAYLOAD_TOO_LARGE) as express.json({ strict: true }) would
+ * give it: parsed only for a JSON content type (anything else is left to Apollo, which refuses it),
+ * an object or array or a BAD_REQUEST.
  */
-async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+function parseJsonBody(req: IncomingMessage, bytes: Buffer): unknown {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const isJson = type === 'application/json' || type.endsWith('+json');
-  const bytes = await readBodyBytes(req, limit);
   if (!isJson) return undefined;
   let parsed: unknown;
   try {

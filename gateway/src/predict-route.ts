@@ -21,8 +21,8 @@ export interface PredictRouteOptions {
   maxBodyBytes: number;
   /** The pipeline's first steps, before the body is read (token, tenant, a budget left). */
   admitCaller(facts: RequestFacts): Promise<Caller>;
-  /** The rest, once the body is read: API-key scope, a slot, the query's cost, the monthly budget. */
-  admitPredict(caller: Caller): Promise<ReleaseSlot>;
+  /** The rest, once the body is read: API-key scope, a slot, the query's cost and the body's length, the monthly budget. */
+  admitPredict(caller: Caller, bodyBytes: number): Promise<ReleaseSlot>;
   /** Signs the caller's internal context for one call to `subgraph`. */
   sign: InternalContextSigner;
   applyCors: CorsHeaders;
@@ -66,7 +66,7 @@ export function createPredictRoute(options: PredictRouteOptions) {
     try {
       // Read before a slot is taken, as on POST /graphql: a slow body holds no operation slot.
       const body = await readBodyBytes(req, options.maxBodyBytes);
-      const release = await options.admitPredict(caller).catch((error: unknown) => {
+      const release = await options.admitPredict(caller, body.length).catch((error: unknown) => {
         refusedByPipeline = true;
         throw error;
       });

@@ -16,7 +16,7 @@ import type { GatewayContext } from './gateway-context';
 import { jsonErrorHandler, sendError, toContextError } from './http-errors';
 import { CostRateLimiter } from './pipeline/cost-rate-limit';
 import { applyCorsHeaders, corsHeaderList } from './pipeline/cors';
-import { operationFromBody, operationFromSearch } from './pipeline/operation-request';
+import { operationFromBody, operationFromSearch, type IncomingOperation } from './pipeline/operation-request';
 import { requestIdOf } from './pipeline/request-id';
 import { createRequestPipeline } from './pipeline/request-pipeline';
 import { defaultRateLimitHold, RateLimitHold } from './pipeline/rate-limit-hold';
@@ -330,13 +330,22 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const graphqlPost = createGraphQLPostHandler(server, {
     maxBodyBytes,
     admit: (facts) => pipeline.admitCaller(facts),
-    context: async (caller, facts, body) => {
+    context: async (caller, facts, body, bytes) => {
       try {
-        return await pipeline.graphql(caller, facts, operationFromBody(body));
+        let incoming: IncomingOperation;
+        try {
+          incoming = operationFromBody(body);
+        } catch (error) {
+          // Parsed whole for nothing (a batch, a non-string query, …): paid as a refused document.
+          await pipeline.refuseBody(caller, bytes, error);
+          throw error;
+        }
+        return await pipeline.graphql(caller, facts, incoming);
       } catch (error) {
         throw toContextError(error);
       }
     },
+    refuseBody: (caller, bytes, error) => pipeline.refuseBody(caller, bytes, error),
     singleFetch: singleFetch.answer,
     applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
     factsOf,
@@ -348,7 +357,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         fetch: createSubgraphFetcher(subgraphAgents, 'models'),
         maxBodyBytes,
         admitCaller: (facts) => pipeline.admitCaller(facts),
-        admitPredict: (caller) => pipeline.predict(caller),
+        admitPredict: (caller, bodyBytes) => pipeline.predict(caller, bodyBytes),
         sign,
         applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
         factsOf,

@@ -62,6 +62,11 @@ export function refusedDocumentCost(query: string): number {
 
 const refusedDocumentFee = 100;
 
+/** A request body refused before it names an operation (not JSON, a batch, a non-string query): the same fee and its length, parsed for nothing. */
+export function refusedBodyCost(bytes: number): number {
+  return refusedDocumentFee + Math.ceil(bytes / 1024);
+}
+
 /**
  * What an admitted document's length adds to its cost: one unit per KiB past the first. A string
  * argument of 900 KB is one token and a few cost units, yet the gateway lexes, parses, validates
@@ -70,3 +75,22 @@ const refusedDocumentFee = 100;
 export function documentSizeCost(kib: number): number {
   return Math.max(0, kib - 1);
 }
+
+/**
+ * What the values in a request's JSON (its variables above all, but also its extensions and any key
+ * the gateway ignores: all are parsed) add to its cost: one unit per 32 values past the first 1 024
+ * (each list element, object field and scalar counts one; see variable-values.ts). 400 000 nested
+ * lists under an ignored key cost one unit and most of a second of the gateway's event loop to
+ * parse. The document's text is paid for by its length, yet a variable is one token
+ * however much it holds: 200 000 floats in a 1 MiB body cost 50 units as a `predict`, and the
+ * gateway parses, walks and coerces every one of them through graphql-js (and the subgraph again),
+ * about 2 µs each — four at a time held the event loop most of every second. At 32 a unit, a
+ * tenant's rate (1 000 units a second) buys some 32 000 values a second. `dataBase64` carries a
+ * tensor as one string (one value).
+ */
+export function variableValuesCost(values: number): number {
+  return Math.max(0, Math.ceil((values - freeVariableValues) / variableValuesPerCostUnit));
+}
+
+const freeVariableValues = 1024;
+const variableValuesPerCostUnit = 32;

@@ -1,4 +1,5 @@
 import { TesseraError } from '@tessera/errors';
+import { countJsonValues } from './variable-values';
 
 /** A GraphQL operation with its document text, whichever transport carried it. */
 export interface OperationRequest {
@@ -18,6 +19,11 @@ export interface IncomingOperation {
   documentHash: string | undefined;
   operationName: string | undefined;
   variables: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * How many values the request's JSON holds, wherever they are (variables, extensions, keys the
+   * gateway ignores): all were parsed, and they are paid for by count (`variableValuesCost`).
+   */
+  values: number;
 }
 
 const badRequest = (message: string) => new TesseraError('BAD_REQUEST', message);
@@ -33,7 +39,7 @@ export function operationFromBody(body: unknown): IncomingOperation {
   if (Array.isArray(body)) throw badRequest('Batched operations are not accepted: send one operation per request.');
   if (typeof body !== 'object' || body === null) throw badRequest('Send a JSON object: { "query": "…", "variables": { … }, "operationName": "…" } with Content-Type: application/json.');
   const fields = body as Record<string, unknown>;
-  return operationOf(fields['query'], fields['documentId'], fields['operationName'], fields['variables'], fields['extensions']);
+  return { ...operationOf(fields['query'], fields['documentId'], fields['operationName'], fields['variables'], fields['extensions']), values: countJsonValues(body) };
 }
 
 export function operationFromSearch(search: URLSearchParams): IncomingOperation {
@@ -46,10 +52,12 @@ export function operationFromSearch(search: URLSearchParams): IncomingOperation 
       throw badRequest(`The ${name} parameter is not valid JSON.`);
     }
   };
-  return operationOf(search.get('query') ?? undefined, search.get('documentId') ?? undefined, search.get('operationName') ?? undefined, json('variables'), json('extensions'));
+  const variables = json('variables');
+  const extensions = json('extensions');
+  return { ...operationOf(search.get('query') ?? undefined, search.get('documentId') ?? undefined, search.get('operationName') ?? undefined, variables, extensions), values: countJsonValues([variables, extensions]) };
 }
 
-function operationOf(query: unknown, documentId: unknown, operationName: unknown, variables: unknown, extensions: unknown): IncomingOperation {
+function operationOf(query: unknown, documentId: unknown, operationName: unknown, variables: unknown, extensions: unknown): Omit<IncomingOperation, 'values'> {
   if (query !== undefined && query !== null && typeof query !== 'string') throw badRequest('"query" must be a string.');
   const text = typeof query === 'string' && query !== '' ? query : undefined;
   const documentHash = documentHashOf(documentId, extensions);

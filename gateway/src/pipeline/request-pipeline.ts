@@ -11,7 +11,8 @@ import type { RequestAuthenticator } from '../request-auth';
 import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
-import { documentSizeCost, refusedDocumentCost, routeCosts } from './operation-cost-weights';
+import { documentSizeCost, refusedBodyCost, refusedDocumentCost, routeCosts, variableValuesCost } from './operation-cost-weights';
+import { assertVariablesBounded } from './variable-values';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
 import type { TransferSlots } from './transfer-slots';
@@ -56,6 +57,8 @@ export interface RequestPipelineDeps {
 export interface AdmittedOperation extends AnalyzedOperation {
   prepared: PreparedOperation;
   request: ResolvedOperation;
+  /** How many values the request's JSON holds (variables, extensions, anything else): paid for like the document's length. */
+  values: number;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -110,22 +113,24 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       if (!schema) throw new TesseraError('SERVICE_UNAVAILABLE', 'The gateway has not loaded the schema yet; retry shortly.');
       const { prepared, analyzed } = deps.prepared.admit(request, schema, limits);
       assertOperationAllowed(caller.allowedOperations, analyzed.document, analyzed.operation);
+      // Within its limits: its variables, coerced once here with a bound on the errors made.
+      assertVariablesBounded(schema, analyzed.operation, request.variables);
       register?.();
-      return { ...analyzed, prepared, request };
+      return { ...analyzed, prepared, request, values: incoming.values };
     } catch (error) {
-      // A refused document still cost the gateway a scan of its text: it is paid from the same
-      // budget (a fee and its size), so a tenant cannot resend over-limit documents in a loop. An
-      // unknown persisted-document hash cost a lookup, and is a normal step of APQ: one unit.
+      // A refused document still cost the gateway a scan of its text and variables: it is paid from
+      // the same budget (a fee and its size), so a tenant cannot resend over-limit documents in a
+      // loop. An unknown persisted-document hash cost a lookup, and is a normal step of APQ: one unit.
       if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') {
-        deps.rateLimiter.charge(budget, limits, error.code === 'PERSISTED_QUERY_NOT_FOUND' ? 1 : refusedDocumentCost(incoming.query ?? ''));
+        deps.rateLimiter.charge(budget, limits, error.code === 'PERSISTED_QUERY_NOT_FOUND' ? 1 : refusedDocumentCost(incoming.query ?? '') + variableValuesCost(incoming.values));
       }
       throw error;
     }
   }
 
   /** Step 4: the operation's cost out of the tenant's budget. */
-  function charge(caller: Caller, analyzed: AnalyzedOperation, extraCost = 0): void {
-    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(analyzed.measures.kib) + extraCost);
+  function charge(caller: Caller, analyzed: AdmittedOperation, extraCost = 0): void {
+    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(analyzed.measures.kib) + variableValuesCost(analyzed.values) + extraCost);
   }
 
   /** A refusal after authentication: counted in the tenant's metrics (Apollo's plugin never sees it), a rate-limit refusal held back. */
@@ -234,9 +239,11 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
      * POST /v1/predict of a caller through `admitCaller`, once its body is read: a `predict`
      * without GraphQL, admitted as the query would be — an operation-scoped API key must list
      * `predict`, the call holds one of the tenant's operation slots (`release` gives it back), and
-     * pays the query's cost from the same budget.
+     * pays the query's cost from the same budget, plus its body's length as a document's
+     * (`documentSizeCost`): the gateway forwards it unparsed, but the models service parses and
+     * checks every value of it.
      */
-    async predict(caller: Caller): Promise<ReleaseSlot> {
+    async predict(caller: Caller, bodyBytes: number): Promise<ReleaseSlot> {
       const startedAt = Date.now();
       let release: ReleaseSlot | undefined;
       try {
@@ -244,7 +251,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
           throw new TesseraError('FORBIDDEN', `This API key may run only: ${caller.allowedOperations.join(', ')}.`, { refusedFields: ['predict'] });
         }
         release = await deps.concurrency.acquire(budgetOf(caller), limitsOf(caller).maxConcurrentOperations);
-        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts.predict);
+        deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), routeCosts.predict + documentSizeCost(Math.ceil(bodyBytes / 1024)));
         await deps.usage.assertWithinBudget(caller, 'predict');
       } catch (error) {
         release?.();
@@ -255,8 +262,29 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       return release;
     },
 
+    /**
+     * An admitted caller's HTTP body refused before it named an operation (not JSON, a batch array,
+     * a non-string query, …): the gateway parsed all of it, so it pays as a refused document of its
+     * length (charged even into debt), counted in the tenant's metrics, a rate-limit refusal held back.
+     */
+    async refuseBody(caller: Caller, bytes: number, error: unknown): Promise<void> {
+      deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), refusedBodyCost(bytes));
+      await refuse(caller, Date.now(), error);
+    },
+
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */
     connect: authenticate,
+
+    /**
+     * A message on an authenticated WebSocket, before graphql-ws parses it: its size past the first
+     * KiB, one unit per KiB, from the tenant's cost units (RATE_LIMITED when they are spent). A ping
+     * may carry any payload up to a message's size and costs nothing else, so without this a
+     * tenant's sockets could have the gateway parse megabytes a second for free.
+     */
+    message(caller: Caller, bytes: number): void {
+      const cost = documentSizeCost(Math.ceil(bytes / 1024));
+      if (cost > 0) deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), cost);
+    },
 
     /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */
     async subscribe(caller: Caller, request: IncomingOperation): Promise<AdmittedOperation> {

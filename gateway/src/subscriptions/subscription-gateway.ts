@@ -34,7 +34,7 @@ import { assertVariablesCoerce, relayedDocumentText, rootFieldOf } from './relay
 export interface SubscriptionGatewayOptions {
   logger: Logger;
   /** The gateway's request pipeline: `connect` at connection_init, `subscribe` for each operation (limits, cost). */
-  pipeline: Pick<RequestPipeline, 'connect' | 'subscribe'>;
+  pipeline: Pick<RequestPipeline, 'connect' | 'subscribe' | 'message'>;
   sign: InternalContextSigner;
   subgraphs: SubgraphEndpoint[];
   /** The gateway's identity for the mutual-TLS sockets to the subgraphs. */
@@ -119,6 +119,15 @@ export const maxUnsentBytes = 4 * maxSubscriptionMessageBytes;
 export const subscriptionKeepAliveMs = 12_000;
 
 /**
+ * What a socket may send before its connection_init is accepted (a token and a few pings fit many
+ * times over). graphql-ws parses every message, pings included, whose payload may be anything up to
+ * a message's size: sockets without a token sending 1 MiB pings took another tenant's answers from
+ * 9 ms to 730 ms, and a tenant's authenticated ones to over 4 s (those pay each message's size
+ * from the tenant's cost units instead: `RequestPipeline.message`).
+ */
+export const maxBytesBeforeConnectionAccepted = 64 * 1024;
+
+/**
  * graphql-ws (graphql-transport-ws) on the gateway's own `/graphql`, next to Apollo's HTTP
  * handler, because @apollo/gateway does not execute subscriptions. Like Apollo Router's
  * WebSocket passthrough: authenticate the token at `connection_init` (the HTTP checks), validate
@@ -138,6 +147,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   const pendingSocketsPerAddress = options.pendingSocketsPerAddress ?? maxUnauthenticatedSocketsPerAddress;
   /** Gives back a socket's place among its address's unauthenticated sockets (at connection_init accepted, or close). */
   const authenticating = new WeakMap<WebSocket, () => void>();
+  /** Each authenticated socket's session: what its messages are charged to. */
+  const sessionsBySocket = new WeakMap<WebSocket, Session>();
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
@@ -159,6 +170,17 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const send = socket.send.bind(socket) as (data: string, callback: (error?: Error) => void) => void;
     socket.send = ((data: string, callback: (error?: Error) => void) =>
       send(data, (error) => callback(error && socket.readyState !== socket.OPEN ? undefined : error))) as WebSocket['send'];
+    // Each message is admitted before any listener sees it (graphql-ws parses it): see admitMessage.
+    let bytesBeforeAccepted = 0;
+    const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'message') {
+        const bytes = messageBytes(args[0]);
+        if (!sessionsBySocket.has(socket)) bytesBeforeAccepted += bytes;
+        if (!admitMessage(socket, bytes, bytesBeforeAccepted)) return false;
+      }
+      return emit(event, ...args);
+    }) as WebSocket['emit'];
     socket.on('message', () => {
       if (socket.bufferedAmount <= maxUnsentBytes) return;
       logger.warn('subscription socket dropped: the client reads nothing of what it asks for', { bufferedBytes: socket.bufferedAmount });
@@ -166,6 +188,30 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       socket.terminate();
     });
   });
+
+  /**
+   * Whether graphql-ws gets a message: a socket being closed gets none; one without an accepted
+   * connection_init at most `maxBytesBeforeConnectionAccepted` in all (1009 past it); an
+   * authenticated one pays each message's size from its tenant's cost units (4430 when spent).
+   */
+  const admitMessage = (socket: WebSocket, bytes: number, bytesBeforeAccepted: number): boolean => {
+    if (socket.readyState !== socket.OPEN) return false;
+    const session = sessionsBySocket.get(socket);
+    if (!session) {
+      if (bytesBeforeAccepted <= maxBytesBeforeConnectionAccepted) return true;
+      closeAndStopReading(socket, 1009, `At most ${maxBytesBeforeConnectionAccepted} bytes may be sent before connection_init is accepted`);
+      return false;
+    }
+    try {
+      options.pipeline.message({ principal: session.connection.principal, tenant: session.connection.tenant, requestId: 'ws-message' }, bytes);
+      return true;
+    } catch (error) {
+      const retryAfter = isTesseraError(error) ? error.extensions['retryAfterSeconds'] : undefined;
+      const code = isTesseraError(error) ? error.code : 'RATE_LIMITED';
+      closeAndStopReading(socket, subscriptionCloseCodes.rateLimited, `${code}: your tenant's cost units are spent (a message pays its size)${typeof retryAfter === 'number' ? `; retry in ${retryAfter} s` : ''}`);
+      return false;
+    }
+  };
 
   const refuse = (socket: WebSocket, error: unknown) => {
     const refusal = toConnectionRefused(error);
@@ -277,6 +323,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
             releaseSocket,
           };
           ctx.extra.session = session;
+          sessionsBySocket.set(socket, session);
           scheduleExpiry(socket, session);
           scheduleTenantRecheck(socket, session);
           return true;
@@ -451,3 +498,24 @@ function toGraphQLError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
   return new TesseraError('INTERNAL_SERVER_ERROR', 'Unexpected error.');
 }
+
+/** The size of a ws 'message' event's data (a Buffer, an ArrayBuffer or fragments). */
+function messageBytes(data: unknown): number {
+  if (Buffer.isBuffer(data)) return data.length;
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  if (Array.isArray(data)) return data.reduce((sum: number, part: unknown) => sum + messageBytes(part), 0);
+  return typeof data === 'string' ? Buffer.byteLength(data) : 0;
+}
+
+/**
+ * Closes a socket refused for what it sends and reads nothing more from it: ws would otherwise read
+ * (decrypt, unmask) whatever a client ignoring the close frame sends for up to 30 s, waiting for its
+ * close frame. The connection is dropped a second later, once the close frame had time to leave.
+ */
+function closeAndStopReading(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  socket.pause();
+  setTimeout(() => socket.terminate(), closeFrameGraceMs).unref();
+}
+
+const closeFrameGraceMs = 1_000;

@@ -24,7 +24,7 @@ export const subscriptionCloseCodes = {
   forbidden: 4403,
   /** A dependency (identity provider, database) could not be reached while authenticating. */
   unavailable: 4503,
-  /** Too many failed authentications from the client's address; the reason says when to retry (graphql-ws already uses 4429 for a second connection_init). */
+  /** Too many failed authentications from the client's address, or (authenticated) the tenant's cost units spent by what its socket sent; the reason says when to retry (graphql-ws already uses 4429 for a second connection_init). */
   rateLimited: 4430,
   /** The tenant already holds as many authenticated sockets on this gateway replica as it may (its maxOpenSubscriptions). */
   tooManySockets: 4431,

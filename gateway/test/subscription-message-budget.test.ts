@@ -1,0 +1,70 @@
+import WebSocket from 'ws';
+import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+
+jest.setTimeout(180_000);
+
+/**
+ * A raw graphql-ws socket that sends `ping` messages carrying `payload` as fast as it can, without
+ * reading behind (at most two unsent), and counts the pongs: what a well-behaved client never sends.
+ */
+function pingFlood(url: string, payload: string, init?: Record<string, unknown>) {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const message = JSON.stringify({ type: 'ping', payload: { d: payload } });
+  let pongs = 0;
+  let sent = 0;
+  socket.on('message', (data) => {
+    if ((JSON.parse(String(data)) as { type: string }).type === 'pong') pongs += 1;
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  socket.on('open', () => {
+    if (init) socket.send(JSON.stringify({ type: 'connection_init', payload: init }));
+    const pump = () => {
+      if (socket.readyState !== socket.OPEN || sent >= 200) return;
+      if (socket.bufferedAmount < 2 * message.length) {
+        socket.send(message);
+        sent += 1;
+      }
+      setTimeout(pump, 1);
+    };
+    // Once connection_init is answered (or at once without one).
+    setTimeout(pump, init ? 300 : 0);
+  });
+  return { socket, closed, counts: () => ({ pongs, sent }) };
+}
+
+describe('what a WebSocket client sends is bounded before graphql-ws parses it', () => {
+  let stack: TestStack;
+  let quiet: TestTenant;
+  let noisy: TestTenant;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [quiet, noisy] = await Promise.all([stack.createTenant(), stack.createTenant({ limits: { costBurst: 5_000 } })]);
+  });
+  afterAll(() => stack?.stop());
+
+  it('a socket without an accepted connection_init may send 64 KiB: pings of 100 KiB are refused at the first (1009), none answered; a ping of a few bytes is answered', async () => {
+    const flood = pingFlood(stack.graphqlUrl, 'x'.repeat(100 * 1024));
+    const close = await Promise.race([flood.closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 5_000))]);
+    flood.socket.terminate();
+    expect(close).toEqual({ code: 1009, reason: expect.stringContaining('connection_init') });
+    expect(flood.counts().pongs).toBe(0);
+
+    const small = pingFlood(stack.graphqlUrl, 'hello');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    small.socket.terminate();
+    expect(small.counts().pongs).toBeGreaterThan(0);
+  });
+
+  it("an authenticated socket's messages pay their size from the tenant's cost units (one per KiB past the first): 1 MiB pings end in 4430 once the burst is spent, and another tenant is answered meanwhile", async () => {
+    const flood = pingFlood(stack.graphqlUrl, 'x'.repeat(1000 * 1024), { authorization: `Bearer ${await noisy.token('viewer')}` });
+    const close = await Promise.race([flood.closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 20_000))]);
+    flood.socket.terminate();
+    // A burst of 5 000 units holds about five such messages (plus what refills meanwhile).
+    expect(close).toEqual({ code: 4430, reason: expect.stringContaining('RATE_LIMITED') });
+    expect(flood.counts().pongs).toBeLessThan(10);
+    const answer = await stack.query<{ currentTenant: { id: string } }>(await quiet.token('viewer'), '{ currentTenant { id } }');
+    expect(answer.data?.currentTenant.id).toBe(quiet.id);
+  });
+});
