@@ -9,8 +9,8 @@ import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-q
 import type { JobClaim, JobFinalStatus, JobRunAsPrincipal, JobRunError, JobsPort } from '@tessera/jobs/ports';
 import { HyperParameterError, TrainingCancelled, TrainingDataError, TrainingDiverged } from '@tessera/training';
 import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
-import { JobCancelled, JobContext, JobLost } from './job-context';
-import type { ProcessorTable } from './processors/job-processor';
+import { JobCancelled, JobContext, JobLost, JobTimeLimitExceeded } from './job-context';
+import type { ProcessorOutcome, ProcessorTable } from './processors/job-processor';
 import { QueueEntryRefused, readQueueEntry } from './queue-entry';
 import { isTransientFailure } from './transient-errors';
 import type { WorkerRuntime } from './worker-runtime';
@@ -168,7 +168,7 @@ export class JobRunner {
     const { job, principal, runToken } = ctx;
     try {
       const processor = this.processors[job.kind];
-      const outcome = await this.metered(ctx.tenant.id, () => processor(ctx));
+      const outcome = await this.metered(ctx.tenant.id, () => withinRunLimit(ctx, processor(ctx)));
       try {
         // Asked, not just the flags the last report left: a cancel since then must not end SUCCEEDED.
         await ctx.confirm();
@@ -292,6 +292,42 @@ export class JobRunner {
   }
 }
 
+/**
+ * How long past its bound a run may take to reach a checkpoint before the runner stops waiting for
+ * it. The processors reach one at least every chunk (whose model call is itself cut at one minute),
+ * batch of training or thousand rows read; a dataset read that trickles (the object store's timeout
+ * is per idle minute, not per read) or a call that hangs would not, and it must not hold the
+ * tenant's slot past its bound.
+ */
+const runLimitGraceMs = 30_000;
+
+/**
+ * The processor's outcome, or JobTimeLimitExceeded once the run is `runLimitGraceMs` past its bound
+ * without having stopped at a checkpoint. The run is then ended without it: whatever it still does
+ * meets a checkpoint that throws, or ports that refuse a finished run; an outcome it hands back
+ * later is abandoned (its reservation and object removed), never registered.
+ */
+async function withinRunLimit(ctx: JobContext, running: Promise<ProcessorOutcome>): Promise<ProcessorOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new JobTimeLimitExceeded(ctx.runLimitSeconds)), Math.max(0, ctx.deadline + runLimitGraceMs - Date.now()));
+  });
+  try {
+    return await Promise.race([running, overrun]);
+  } catch (error) {
+    if (error instanceof JobTimeLimitExceeded) {
+      ctx.logger.warn('run passed its time bound without reaching a checkpoint; ending it without waiting', { limitSeconds: ctx.runLimitSeconds });
+      void running.then(
+        (outcome) => outcome.abandon?.(),
+        () => undefined,
+      ).catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Longest wait between tries to start an entry while a service it needs is unreachable. */
 const maxBeforeStartRetryMs = 30_000;
 
@@ -355,6 +391,7 @@ function toJobError(error: unknown): JobRunError {
   if (isTesseraError(error)) return { code: error.code, message: error.message };
   if (error instanceof TrainingDataError || error instanceof HyperParameterError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof TrainingDiverged) return { code: 'TRAINING_DIVERGED', message: error.message };
+  if (error instanceof JobTimeLimitExceeded) return { code: 'JOB_TIME_LIMIT', message: error.message };
   if (isTransientFailure(error)) return { code: 'SERVICE_UNAVAILABLE', message: `A dependency stayed unreachable after every retry (${describeForTenant(error)}).` };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'The job failed unexpectedly; the operator logs have the details under this job id.' };
 }
