@@ -10,8 +10,9 @@ import type { JobClaim, JobFinalStatus, JobRunAsPrincipal, JobRunError, JobsPort
 import { HyperParameterError, TrainingCancelled, TrainingDataError, TrainingDiverged } from '@tessera/training';
 import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
 import { JobCancelled, JobContext, JobLost, JobTimeLimitExceeded } from './job-context';
-import type { ProcessorOutcome, ProcessorTable } from './processors/job-processor';
+import type { ProcessorTable } from './processors/job-processor';
 import { QueueEntryRefused, readQueueEntry } from './queue-entry';
+import { withinRunLimit } from './run-limit';
 import { isTransientFailure } from './transient-errors';
 import type { WorkerRuntime } from './worker-runtime';
 
@@ -168,7 +169,7 @@ export class JobRunner {
     const { job, principal, runToken } = ctx;
     try {
       const processor = this.processors[job.kind];
-      const outcome = await this.metered(ctx.tenant.id, () => withinRunLimit(ctx, processor(ctx)));
+      const outcome = await this.metered(ctx.tenant.id, () => withinRunLimit(ctx, processor(ctx), ctx.logger));
       try {
         // Asked, not just the flags the last report left: a cancel since then must not end SUCCEEDED.
         await ctx.confirm();
@@ -289,42 +290,6 @@ export class JobRunner {
       if (outcome.outcome !== 'missing' || attempt >= 10) return outcome;
       await sleep(300);
     }
-  }
-}
-
-/**
- * How long past its bound a run may take to reach a checkpoint before the runner stops waiting for
- * it. The processors reach one at least every chunk (whose model call is itself cut at one minute),
- * batch of training or thousand rows read; a dataset read that trickles (the object store's timeout
- * is per idle minute, not per read) or a call that hangs would not, and it must not hold the
- * tenant's slot past its bound.
- */
-const runLimitGraceMs = 30_000;
-
-/**
- * The processor's outcome, or JobTimeLimitExceeded once the run is `runLimitGraceMs` past its bound
- * without having stopped at a checkpoint. The run is then ended without it: whatever it still does
- * meets a checkpoint that throws, or ports that refuse a finished run; an outcome it hands back
- * later is abandoned (its reservation and object removed), never registered.
- */
-async function withinRunLimit(ctx: JobContext, running: Promise<ProcessorOutcome>): Promise<ProcessorOutcome> {
-  let timer: NodeJS.Timeout | undefined;
-  const overrun = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new JobTimeLimitExceeded(ctx.runLimitSeconds)), Math.max(0, ctx.deadline + runLimitGraceMs - Date.now()));
-  });
-  try {
-    return await Promise.race([running, overrun]);
-  } catch (error) {
-    if (error instanceof JobTimeLimitExceeded) {
-      ctx.logger.warn('run passed its time bound without reaching a checkpoint; ending it without waiting', { limitSeconds: ctx.runLimitSeconds });
-      void running.then(
-        (outcome) => outcome.abandon?.(),
-        () => undefined,
-      ).catch(() => undefined);
-    }
-    throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
