@@ -23,6 +23,17 @@ export class JobLost extends Error {
   }
 }
 
+/**
+ * Thrown at a checkpoint once the run has taken longer than its tenant's maxJobRunSeconds (as read
+ * when the run started): the job ends FAILED with JOB_TIME_LIMIT and is not retried.
+ */
+export class JobTimeLimitExceeded extends Error {
+  constructor(readonly limitSeconds: number) {
+    super(`The job ran longer than its tenant's limit of ${limitSeconds} s (maxJobRunSeconds) and was stopped; no output was registered.`);
+    this.name = 'JobTimeLimitExceeded';
+  }
+}
+
 export interface ProgressUpdate {
   progress: number;
   phase: string;
@@ -45,8 +56,8 @@ interface HeldGrant {
  * the grant the jobs service issued for this run (the only authority the datasets and models
  * ports accept from a worker), progress reporting (through the jobs port, which persists it and
  * publishes it on the tenant's 'jobs' topic), and checkpoints.
- * The checkpoint is where cancellation and loss of ownership take effect: between epochs,
- * between chunks, never in the middle of a write.
+ * The checkpoint is where cancellation, loss of ownership and the tenant's run-time bound take
+ * effect: between epochs and batches, between chunks and rows read, never in the middle of a write.
  */
 export class JobContext {
   private cancelled = false;
@@ -55,6 +66,10 @@ export class JobContext {
   private lastPercent = -1;
   private lastPhase: string | null = null;
   private held: HeldGrant;
+  /** The bound of this run, read from the tenant's limits when it started (a later change applies to later runs). */
+  readonly runLimitSeconds: number;
+  /** When the run passes its bound (epoch milliseconds), measured from the run's start on this worker. */
+  readonly deadline: number;
 
   constructor(
     readonly job: ClaimedJob,
@@ -69,6 +84,8 @@ export class JobContext {
     readonly objectFetch: PresignedFetchOptions,
   ) {
     this.held = { token: grant.grant, issuedAt: Date.now(), expiresAt: Date.parse(grant.grantExpiresAt) };
+    this.runLimitSeconds = tenant.limits.maxJobRunSeconds;
+    this.deadline = Date.now() + this.runLimitSeconds * 1000;
   }
 
   /** The current grant of this run, for each call to the datasets-job and models-job ports. */
@@ -103,10 +120,20 @@ export class JobContext {
     this.held = { token: renewal.grant, issuedAt: Date.now(), expiresAt: Date.parse(renewal.grantExpiresAt) };
   }
 
-  /** Throws JobCancelled / JobLost when the run must stop here. */
+  get pastDeadline(): boolean {
+    return Date.now() >= this.deadline;
+  }
+
+  /** True when the next checkpoint would throw: polled where throwing is the caller's to do (training). */
+  get mustStop(): boolean {
+    return this.lost || this.cancelled || this.pastDeadline;
+  }
+
+  /** Throws JobLost / JobCancelled / JobTimeLimitExceeded when the run must stop here. */
   checkpoint(): void {
     if (this.lost) throw new JobLost();
     if (this.cancelled) throw new JobCancelled();
+    if (this.pastDeadline) throw new JobTimeLimitExceeded(this.runLimitSeconds);
   }
 
   /**
@@ -120,6 +147,9 @@ export class JobContext {
   }
 
   async progress(update: ProgressUpdate, force = false): Promise<void> {
+    // Every report offered is a checkpoint, also one too soon after the last to be sent: the run's
+    // bound is this worker's clock, not the jobs service's answer.
+    this.checkpoint();
     const percent = Math.max(0, Math.min(99, Math.floor(update.progress)));
     const due = force || percent !== this.lastPercent || update.phase !== this.lastPhase || Date.now() - this.lastPersistedAt >= minIntervalMs;
     if (!due) return;

@@ -9,9 +9,10 @@ import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-q
 import type { JobClaim, JobFinalStatus, JobRunAsPrincipal, JobRunError, JobsPort } from '@tessera/jobs/ports';
 import { HyperParameterError, TrainingCancelled, TrainingDataError, TrainingDiverged } from '@tessera/training';
 import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
-import { JobCancelled, JobContext, JobLost } from './job-context';
+import { JobCancelled, JobContext, JobLost, JobTimeLimitExceeded } from './job-context';
 import type { ProcessorTable } from './processors/job-processor';
 import { QueueEntryRefused, readQueueEntry } from './queue-entry';
+import { withinRunLimit } from './run-limit';
 import { isTransientFailure } from './transient-errors';
 import type { WorkerRuntime } from './worker-runtime';
 
@@ -168,7 +169,7 @@ export class JobRunner {
     const { job, principal, runToken } = ctx;
     try {
       const processor = this.processors[job.kind];
-      const outcome = await this.metered(ctx.tenant.id, () => processor(ctx));
+      const outcome = await this.metered(ctx.tenant.id, () => withinRunLimit(ctx, processor(ctx), ctx.logger));
       try {
         // Asked, not just the flags the last report left: a cancel since then must not end SUCCEEDED.
         await ctx.confirm();
@@ -355,6 +356,7 @@ function toJobError(error: unknown): JobRunError {
   if (isTesseraError(error)) return { code: error.code, message: error.message };
   if (error instanceof TrainingDataError || error instanceof HyperParameterError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof TrainingDiverged) return { code: 'TRAINING_DIVERGED', message: error.message };
+  if (error instanceof JobTimeLimitExceeded) return { code: 'JOB_TIME_LIMIT', message: error.message };
   if (isTransientFailure(error)) return { code: 'SERVICE_UNAVAILABLE', message: `A dependency stayed unreachable after every retry (${describeForTenant(error)}).` };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'The job failed unexpectedly; the operator logs have the details under this job id.' };
 }

@@ -6,6 +6,9 @@ const positiveInteger = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 /** The longest data-key lifetime a tenant may be given (ten years). */
 export const maxKeyRotationDays = 3_660;
 
+/** The longest run a tenant's job may be given (seven days). */
+export const maxJobRunSecondsBound = 7 * 24 * 3600;
+
 /**
  * Every per-tenant limit the platform enforces, in one schema. The platform's defaults come from
  * configuration (TENANT_LIMIT_DEFAULTS); a tenant's record stores only the limits set for it
@@ -34,6 +37,12 @@ export const tenantLimitsSchema = z
     maxConcurrentJobs: positiveInteger,
     /** Unfinished (queued + running) jobs; one more submit is QUOTA_EXCEEDED. */
     maxQueuedJobs: positiveInteger,
+    /**
+     * Seconds one run of a job may take, measured by its worker from the run's start: past it the
+     * run stops at its next checkpoint and the job fails JOB_TIME_LIMIT. At most seven days: a run
+     * holds one of the pool's slots for as long as it takes, and no bound is no bound at all.
+     */
+    maxJobRunSeconds: positiveInteger.max(maxJobRunSecondsBound),
     /** Nesting of one operation, counting every field level (introspection included). */
     maxOperationDepth: positiveInteger,
     /** Aliased fields in one operation, counted once per place a fragment is spread. */
@@ -101,6 +110,7 @@ export const defaultTenantLimits: TenantLimits = {
   maxConcurrentOperations: 4,
   maxConcurrentJobs: 4,
   maxQueuedJobs: 1000,
+  maxJobRunSeconds: 3600,
   maxOperationDepth: 15,
   maxOperationAliases: 30,
   maxOperationRootFields: 20,

@@ -45,7 +45,7 @@ export async function trainLinear(kind: 'LINEAR_REGRESSION' | 'LOGISTIC_REGRESSI
       const size = end - start;
       for (let j = 0; j < f; j++) w[j] = w[j]! - hp.learningRate * (gradW[j]! / size + hp.l2 * w[j]!);
       b -= hp.learningRate * (gradB / size);
-      await yieldNow();
+      if ((await yieldNow()) && hooks.shouldStop?.()) throw new TrainingCancelled();
     }
     let loss = 0;
     for (let r = 0; r < n; r++) {

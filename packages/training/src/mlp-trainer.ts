@@ -112,7 +112,7 @@ export async function trainMlp(data: TrainingData, hp: HyperParameters, hooks: T
         for (let k = 0; k < layer.w.length; k++) layer.w[k] = layer.w[k]! - hp.learningRate * (layer.gw[k]! / size + hp.l2 * layer.w[k]!);
         for (let o = 0; o < layer.outputs; o++) layer.b[o] = layer.b[o]! - hp.learningRate * (layer.gb[o]! / size);
       }
-      await yieldNow();
+      if ((await yieldNow()) && hooks.shouldStop?.()) throw new TrainingCancelled();
     }
     let loss = 0;
     for (let r = 0; r < n; r++) {

@@ -25,7 +25,7 @@ export interface EpochReport {
 export interface TrainingHooks {
   /** Called after every epoch; the worker persists progress and checks for cancellation here. */
   onEpoch?(report: EpochReport): Promise<void> | void;
-  /** Polled between epochs: true stops training with TrainingCancelled. */
+  /** Polled before every epoch and whenever training hands the event loop back (every few tens of ms): true stops training with TrainingCancelled. */
   shouldStop?(): boolean;
 }
 

@@ -1,5 +1,5 @@
 import type { TrainJobInput } from '@tessera/jobs/ports';
-import { exportOnnx, loadTrainingData, trainModel } from '@tessera/training';
+import { exportOnnx, loadTrainingData, trainModel, TrainingCancelled } from '@tessera/training';
 import { maxTrainingRows } from './limits';
 import type { JobContext } from '../job-context';
 import { datasetRows, openDatasetVersion } from './dataset-rows';
@@ -13,7 +13,9 @@ import type { WorkerPorts } from '../worker-runtime';
  * The registration's idempotency key is the job id: a run that repeats after a crash gets the
  * version the first run made, never a second one. A run that diverges (a loss or a weight that is
  * not a finite number) stops in trainModel with TrainingDiverged: the job fails TRAINING_DIVERGED,
- * nothing non-finite is reported and no version is registered.
+ * nothing non-finite is reported and no version is registered. Training polls the run's checkpoint
+ * between batches too (whenever it hands the event loop back), so a cancel, a lost run or the
+ * tenant's run-time bound stops it within one batch rather than one epoch.
  */
 export function trainProcessor(ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>): JobProcessor {
   return (ctx) => train(ports, ctx);
@@ -38,6 +40,11 @@ async function train(ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>, ctx:
       // Training takes 5–95 %; loading and registering share the rest.
       await ctx.progress({ progress: 5 + (90 * epoch) / epochs, phase: `epoch ${epoch}/${epochs}`, metrics: { epoch, loss }, lossHistory });
     },
+    shouldStop: () => ctx.mustStop,
+  }).catch((error: unknown) => {
+    // Stopped by the poll above: the checkpoint throws why (cancelled, lost, over the bound).
+    if (error instanceof TrainingCancelled) ctx.checkpoint();
+    throw error;
   });
   ctx.checkpoint();
   await ctx.progress({ progress: 96, phase: 'registering model', metrics: { epoch: hp.epochs, loss: lossHistory.at(-1) ?? 0 }, lossHistory }, true);

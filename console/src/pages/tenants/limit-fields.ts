@@ -32,6 +32,7 @@ export const tenantLimitFields = [
   { name: 'maxUploadBytes', label: 'Max upload (bytes)', group: 'Data and storage', scalar: 'Float', unit: 'bytes' },
   { name: 'maxConcurrentJobs', label: 'Max concurrent jobs', group: 'Jobs', scalar: 'Int' },
   { name: 'maxQueuedJobs', label: 'Max queued jobs', group: 'Jobs', scalar: 'Int' },
+  { name: 'maxJobRunSeconds', label: 'Max job run time (seconds)', group: 'Jobs', scalar: 'Float' },
   { name: 'predictionsPerMinute', label: 'Predictions per minute', group: 'Predictions and inference', scalar: 'Int' },
   { name: 'maxPredictionsInFlight', label: 'Max predictions in flight', group: 'Predictions and inference', scalar: 'Int' },
   { name: 'maxQueuedPredictions', label: 'Max queued predictions', group: 'Predictions and inference', scalar: 'Int' },

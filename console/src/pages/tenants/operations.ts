@@ -7,7 +7,7 @@ import { graphql } from '../../generated';
 export const TenantLimitsFragment = graphql(`
   fragment ConsoleTenantLimits on TenantLimits {
     maxUploadBytes maxStorageBytes costPerMinute costBurst maxConcurrentOperations maxConcurrentJobs maxQueuedJobs
-    maxOperationDepth maxOperationAliases maxOperationRootFields maxOperationDirectives maxOperationTokens maxOperationCost
+    maxJobRunSeconds maxOperationDepth maxOperationAliases maxOperationRootFields maxOperationDirectives maxOperationTokens maxOperationCost
     maxOpenSubscriptions predictionsPerMinute maxPredictionsInFlight maxQueuedPredictions inferenceProcesses inferenceThreads
     inferenceProcessMemoryMb maxDatasets maxDatasetVersions maxModels maxModelVersions maxMembers maxServiceAccounts
     maxApiKeysPerServiceAccount keyRotationDays

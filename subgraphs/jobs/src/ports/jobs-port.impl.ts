@@ -1,3 +1,4 @@
+import { recordAuditEvent } from '@tessera/audit-client';
 import { countUnfinishedJobs } from '@tessera/quotas';
 import { assertPermission, createJobGrantSigner, type JobGrantSigner, type Principal } from '@tessera/auth';
 import type { JWK } from 'jose';
@@ -91,9 +92,22 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       // Sealed in the transaction that stores it, before the row is touched: a key provider outage
       // fails the call (the worker retries), never stores a clear result; a retirement of the key
       // version it took either counts this result or waits for it (the tenant's data-key floor).
+      const error = runError(input.error);
       const done = await scope.transaction(async (manager) => {
         const sealedResult = await sealJobResult(scope, manager, jobId, input.result ?? null);
-        return finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error: runError(input.error), phase: input.phase ?? null });
+        const finished = await finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error, phase: input.phase ?? null });
+        // A run the platform stopped (its tenant's run-time bound) is an action taken on the
+        // tenant's job, recorded like the reconciler's; a job's own failures are its outcome only.
+        if (finished && input.status === 'FAILED' && error?.code === 'JOB_TIME_LIMIT') {
+          const job = await findJob(manager, jobId);
+          await recordAuditEvent(manager, scope.principal, {
+            action: 'job.failed',
+            targetType: 'Job',
+            targetId: jobId,
+            details: { kind: job?.kind ?? null, from: 'RUNNING', to: 'FAILED', submission: job?.submission ?? null, errorCode: error.code },
+          });
+        }
+        return finished;
       });
       if (done) await publishRow(scope, jobId);
       return done;
