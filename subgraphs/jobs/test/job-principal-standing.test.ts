@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
+import { createServiceTokenSigner, type Principal } from '@tessera/auth';
+import { jobsPortClient } from '@tessera/jobs/ports';
+import { mutualTlsPortFetch } from '@tessera/service-kit';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { jobView, linearCsv, queueCounts, recordJobEvents, retryJob, submitTraining, uploadDataset, waitForStatus, type JobView } from './job-support';
 
@@ -179,6 +183,34 @@ describe('jobs stop acting for a principal whose access is gone', () => {
     await waitForEntryEnded(a.id);
     expect((await jobView(stack, adminA.token, job.id)).status).toBe('FAILED');
   }, 240_000);
+
+  it("the claim, as a worker makes it: an expired key's job is revoked; a legacy row without a recorded principal runs as before", async () => {
+    await stack.workers.stopAll();
+    const sign = await createServiceTokenSigner('workers', stack.workerServiceKey);
+    const workers = stack.pki.identity((await stack.workers.identity()).leaf);
+    const jobs = jobsPortClient({ baseUrl: stack.platform.subgraphs.jobs.url, sign, fetch: mutualTlsPortFetch(workers, 'jobs') });
+    const runner: Principal = { kind: 'user', subject: 'system:job-runner', tenantId: a.id, roles: [], clientId: undefined, requestId: 'standing-test', sourceIp: undefined };
+    const claim = (jobId: string) => jobs.claim(runner, { jobId, submission: 1, runToken: randomUUID(), startSeq: 1, leaseMs: 30_000 });
+
+    const expiring = await apiKey(adminA);
+    const byExpiredKey = await train(expiring.secret, inputA, 'by-expired-key');
+    await stack.adminQuery(`UPDATE \`${stack.config.database.controlSchema}\`.api_keys SET expires_at = ? WHERE id = ?`, [new Date(Date.now() - 1000), expiring.keyId]);
+    expect(await claim(byExpiredKey.id)).toEqual({ outcome: 'revoked' });
+    const ended = await jobView(stack, adminA.token, byExpiredKey.id);
+    expect(ended).toMatchObject({ status: 'FAILED', error: { code: 'PRINCIPAL_REVOKED' } });
+    expect(ended.error!.message).toMatch(/expired/);
+    // Ended once: a second claim of the same submission is stale, and changes nothing.
+    expect(await claim(byExpiredKey.id)).toEqual({ outcome: 'stale' });
+
+    // A row from before the principal was recorded: it runs as its creator with the least role, even
+    // though that creator (here a removed member) could not submit now.
+    const leaving = await member(a, 'DATA_SCIENTIST');
+    const legacy = await train(leaving.token, inputA, 'legacy');
+    expectNoErrors(await stack.query(adminA.token, removeMember, { id: leaving.memberId }));
+    await stack.adminQuery(`UPDATE \`${a.schema}\`.jobs SET run_as_subject = NULL, run_as_roles = NULL, run_as_client = NULL WHERE id = ?`, [legacy.id]);
+    const claimed = await claim(legacy.id);
+    expect(claimed).toMatchObject({ outcome: 'claimed', runAs: { subject: leaving.subject, roles: ['data_scientist'] } });
+  }, 120_000);
 
   /** The queue holds nothing of the tenant's waiting, running or delayed (the run's entry failed for good). */
   async function waitForEntryEnded(tenantId: string): Promise<void> {
