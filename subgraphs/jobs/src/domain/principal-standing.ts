@@ -1,4 +1,5 @@
 import { permissionRoles, type TenantRole } from '@tessera/auth';
+import type { ErrorCode } from '@tessera/errors';
 import { serviceAccountSubject, type ApiKeyStanding } from '@tessera/tenants/ports';
 import type { Job } from '../data/job.entity';
 
@@ -14,7 +15,7 @@ export interface AccessStandingDirectory {
 export type PrincipalStanding = { current: true } | { current: false; reason: string };
 
 /** The error a job ends with when the principal it acts for lost its access. */
-export const principalRevokedCode = 'PRINCIPAL_REVOKED';
+export const principalRevokedCode: ErrorCode = 'PRINCIPAL_REVOKED';
 
 const current: PrincipalStanding = { current: true };
 
