@@ -24,6 +24,17 @@ export class JobLost extends Error {
 }
 
 /**
+ * Thrown at a checkpoint once the jobs service ended the job because the principal it acts for
+ * lost its access (FAILED PRINCIPAL_REVOKED): the run stops, registers nothing, and is not retried.
+ */
+export class JobPrincipalRevoked extends Error {
+  constructor() {
+    super('the principal this job acts for no longer holds access');
+    this.name = 'JobPrincipalRevoked';
+  }
+}
+
+/**
  * Thrown at a checkpoint once the run has taken longer than its tenant's maxJobRunSeconds (as read
  * when the run started): the job ends FAILED with JOB_TIME_LIMIT and is not retried.
  */
@@ -62,6 +73,7 @@ interface HeldGrant {
 export class JobContext {
   private cancelled = false;
   private lost = false;
+  private revoked = false;
   private lastPersistedAt = 0;
   private lastPercent = -1;
   private lastPhase: string | null = null;
@@ -105,14 +117,24 @@ export class JobContext {
     return this.lost;
   }
 
+  /** The jobs service ended the job: its principal lost its access. */
+  get isRevoked(): boolean {
+    return this.revoked;
+  }
+
   /**
    * Asks the jobs service for a fresh grant once half of the current one's life has passed (the
-   * heartbeat calls this with the lock renewal). `lost`: the job is no longer this run's.
+   * heartbeat calls this with the lock renewal). `lost`: the job is no longer this run's;
+   * `revoked`: the jobs service ended it (its principal lost its access).
    */
   async renewGrantIfDue(leaseMs: number): Promise<void> {
     const { issuedAt, expiresAt } = this.held;
-    if (this.lost || Date.now() < issuedAt + (expiresAt - issuedAt) / 2) return;
+    if (this.lost || this.revoked || Date.now() < issuedAt + (expiresAt - issuedAt) / 2) return;
     const renewal = await this.jobs.renewGrant(this.principal, { jobId: this.job.id, runToken: this.runToken, leaseMs });
+    if (renewal.outcome === 'revoked') {
+      this.revoked = true;
+      return;
+    }
     if (renewal.outcome === 'lost') {
       this.lost = true;
       return;
@@ -126,11 +148,12 @@ export class JobContext {
 
   /** True when the next checkpoint would throw: polled where throwing is the caller's to do (training). */
   get mustStop(): boolean {
-    return this.lost || this.cancelled || this.pastDeadline;
+    return this.revoked || this.lost || this.cancelled || this.pastDeadline;
   }
 
-  /** Throws JobLost / JobCancelled / JobTimeLimitExceeded when the run must stop here. */
+  /** Throws JobPrincipalRevoked / JobLost / JobCancelled / JobTimeLimitExceeded when the run must stop here. */
   checkpoint(): void {
+    if (this.revoked) throw new JobPrincipalRevoked();
     if (this.lost) throw new JobLost();
     if (this.cancelled) throw new JobCancelled();
     if (this.pastDeadline) throw new JobTimeLimitExceeded(this.runLimitSeconds);

@@ -9,7 +9,7 @@ import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-q
 import type { JobClaim, JobFinalStatus, JobRunAsPrincipal, JobRunError, JobsPort } from '@tessera/jobs/ports';
 import { HyperParameterError, TrainingCancelled, TrainingDataError, TrainingDiverged } from '@tessera/training';
 import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
-import { JobCancelled, JobContext, JobLost, JobTimeLimitExceeded } from './job-context';
+import { JobCancelled, JobContext, JobLost, JobPrincipalRevoked, JobTimeLimitExceeded } from './job-context';
 import type { ProcessorTable } from './processors/job-processor';
 import { QueueEntryRefused, readQueueEntry } from './queue-entry';
 import { withinRunLimit } from './run-limit';
@@ -108,6 +108,9 @@ export class JobRunner {
         recordOutcome(`skipped: ${claim.outcome}`);
         if (claim.outcome === 'cancelled') {
           logger.info('queue entry skipped: the job was cancelled', { outcome: claim.outcome });
+        } else if (claim.outcome === 'revoked') {
+          // The jobs service ended the row FAILED PRINCIPAL_REVOKED: the entry ends, never retried.
+          logger.warn('job not run: the principal it acts for no longer holds access', { outcome: claim.outcome });
         } else {
           // No such job in this tenant's schema, or not its current submission: nothing ran, nothing changed.
           logger.warn('queue entry dropped; nothing ran', { outcome: claim.outcome });
@@ -207,6 +210,14 @@ export class JobRunner {
 
   private async handleFailure(ctx: JobContext, queueJob: QueueJob<JobMessage>, token: string, error: unknown): Promise<void> {
     const { job, principal, runToken, logger } = ctx;
+    if (error instanceof JobPrincipalRevoked || ctx.isRevoked) {
+      // The jobs service already ended the row FAILED PRINCIPAL_REVOKED (audited, published): the
+      // run writes nothing more, and the entry fails for good — no retry acts for that principal.
+      recordOutcome('FAILED', true, 'PRINCIPAL_REVOKED');
+      logger.warn('run stopped: the principal the job acts for no longer holds access');
+      await queueJob.moveToFailed(new UnrecoverableError('the principal this job acts for no longer holds access'), token, false).catch(() => undefined);
+      return;
+    }
     if (error instanceof JobLost || ctx.isLost) {
       // Another run owns the job now; leave the row and the queue entry to it.
       recordOutcome('lost');

@@ -8,6 +8,8 @@ import { jobsData } from './tables';
 import { jobsPortClient, jobsPortMethods, type JobsPort } from './ports';
 import { createJobsPort } from './ports/jobs-port.impl';
 import type { JobRunReconcilerOptions } from './domain/job-run-reconciler';
+import { jobsAccessStanding } from './domain/jobs-access';
+import type { RoleSource } from './domain/principal-standing';
 
 export interface JobsModuleOptions {
   /** The owners' ports job inputs are resolved through (in-process or HTTP clients). */
@@ -16,6 +18,8 @@ export interface JobsModuleOptions {
   jobGrantKeys?: JobGrantKeys;
   /** How often, and after how long unchanged, unfinished rows are checked against their queue entries (defaults when omitted). */
   jobReconciler?: JobRunReconcilerOptions;
+  /** ROLE_SOURCE (default claims): whether a member's job is checked against Tessera's membership. */
+  members?: { roleSource: RoleSource };
 }
 
 export const jobsModule = {
@@ -23,12 +27,13 @@ export const jobsModule = {
   entities: jobEntities as EntitySchema[],
   data: jobsData,
   // No objects (job inputs and outputs are reached through the owners' ports), but it seals job
-  // results with the tenant's data key, so it reaches the key provider.
-  environment: ['keys', 'jobReconciler'],
+  // results with the tenant's data key, so it reaches the key provider. ROLE_SOURCE (`members`):
+  // a member's job runs only while the membership allows it, as the gateway decides requests.
+  environment: ['keys', 'jobReconciler', 'members'],
   // It signs each claimed job's grant with its own key.
   ports: {
-    publishes: { methods: jobsPortMethods, client: jobsPortClient, local: (runtime, options) => createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: options.jobGrantKeys?.signingKey }) },
+    publishes: { methods: jobsPortMethods, client: jobsPortClient, local: (runtime, options) => createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: options.jobGrantKeys?.signingKey, access: jobsAccessStanding(runtime, options.members?.roleSource) }) },
     calls: ['datasets', 'models'],
   },
-  build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys, options.jobReconciler),
+  build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys, options.jobReconciler, options.members?.roleSource),
 } satisfies SubgraphModule<JobsModuleOptions, 'jobs', JobsPort>;

@@ -10,6 +10,8 @@ import { jobSubscriptionResolvers } from './resolvers/job-subscription.resolver'
 import { jobResolvers } from './resolvers/job.resolver';
 import { jobRules } from './rules';
 import { placeTenantQueue } from './domain/tenant-queue-placement';
+import { jobsAccessStanding } from './domain/jobs-access';
+import type { RoleSource } from './domain/principal-standing';
 
 export { jobEntities } from './data/job.entity';
 
@@ -23,6 +25,7 @@ export function jobsSubgraph(
   catalog: JobCatalog,
   jobGrantKeys: JobGrantKeys = {},
   reconcilerOptions: JobRunReconcilerOptions = defaultJobRunReconcilerOptions,
+  roleSource: RoleSource = 'claims',
 ): SubgraphDefinition {
   // One producer connection for every tenant queue of this process, opened on the first submit.
   const queues = new JobQueues(runtime.config.redis);
@@ -38,7 +41,10 @@ export function jobsSubgraph(
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
     resolvers,
     rules: jobRules,
-    ports: runtime.scopes ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey }))] : [],
+    ports:
+      runtime.scopes && runtime.db
+        ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey, access: jobsAccessStanding({ db: runtime.db, config: runtime.config }, roleSource) }))]
+        : [],
     // A tenant moved to another tier: its queued jobs go to the new pool's ring at once.
     ...(runtime.tenants ? { onTenantChanged: (tenantId: string) => placeTenantQueue({ tenants: runtime.tenants!, queues, logger: runtime.logger }, tenantId) } : {}),
     start: () => {

@@ -7,7 +7,8 @@ import { tenantsMigrations } from './migrations';
  * accounts, API keys). Every service reads the directory (who the tenant is, its status and
  * limits); the services that encrypt or decrypt a tenant's data read its wrapped keys (unwrapping
  * needs the key provider, which the database never sees). The gateway reads the memberships and
- * keys to authorize requests; the audit service reads them for the access review. In each tenant
+ * keys to authorize requests; the audit service reads them for the access review; the jobs service
+ * reads them to stop a job whose principal no longer holds access. In each tenant
  * schema it owns one row, the data-key floor, that orders sealed writes against a retirement.
  */
 export const tenantsData: ServiceData = {
@@ -31,7 +32,10 @@ export const tenantsData: ServiceData = {
       table: 'tenant_members',
       plane: 'control',
       access: 'read-write',
-      publishedTo: [{ to: ['gateway', 'audit'], privileges: ['SELECT'], why: "a caller's role in its tenant (ROLE_SOURCE=members); the access review" }],
+      publishedTo: [
+        { to: ['gateway', 'audit'], privileges: ['SELECT'], why: "a caller's role in its tenant (ROLE_SOURCE=members); the access review" },
+        { to: ['jobs'], privileges: ['SELECT'], why: 'a job stops acting for a member who left or whose role no longer allows it' },
+      ],
     },
     {
       table: 'member_bindings',
@@ -40,19 +44,26 @@ export const tenantsData: ServiceData = {
       publishedTo: [
         { to: ['gateway'], privileges: ['SELECT', 'INSERT'], why: 'binds an e-mail invitation to the subject of its first verified sign-in' },
         { to: ['audit'], privileges: ['SELECT'], why: 'the access review: which subject a member signs in as' },
+        { to: ['jobs'], privileges: ['SELECT'], why: 'which member a job acts for (a subject bound by an e-mail invitation)' },
       ],
     },
     {
       table: 'service_accounts',
       plane: 'control',
       access: 'read-write',
-      publishedTo: [{ to: ['gateway', 'audit'], privileges: ['SELECT'], why: 'API keys act as their service account; the access review' }],
+      publishedTo: [
+        { to: ['gateway', 'audit'], privileges: ['SELECT'], why: 'API keys act as their service account; the access review' },
+        { to: ['jobs'], privileges: ['SELECT'], why: "a job queued by an API key stops once the key's service account is deleted" },
+      ],
     },
     {
       table: 'api_keys',
       plane: 'control',
       access: 'read-write',
-      publishedTo: [{ to: ['gateway', 'audit'], privileges: ['SELECT'], why: 'API keys presented as bearer credentials (hash, scope, expiry, revocation); the access review' }],
+      publishedTo: [
+        { to: ['gateway', 'audit'], privileges: ['SELECT'], why: 'API keys presented as bearer credentials (hash, scope, expiry, revocation); the access review' },
+        { to: ['jobs'], privileges: ['SELECT'], why: 'a job queued by an API key stops once the key is revoked, expired or deleted' },
+      ],
     },
     {
       table: 'api_key_usage',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { recordAuditEvent } from '@tessera/audit-client';
 import { countUnfinishedJobs } from '@tessera/quotas';
 import { assertPermission, createJobGrantSigner, type JobGrantSigner, type Principal } from '@tessera/auth';
@@ -13,6 +14,7 @@ import { toJobEvent } from '../domain/job-event';
 import { principalOfJob } from '../domain/job-principal';
 import { issueJobGrant } from '../domain/job-grant';
 import { claimJob, findJob, finishJob, recordProgress, requeueJob } from '../domain/job-state';
+import { principalRevokedCode, principalStanding, type AccessStandingDirectory, type RoleSource } from '../domain/principal-standing';
 import { jobsPortCallers, type JobsPort, type JobRunError } from './jobs-port';
 
 export interface JobsPortDeps {
@@ -20,6 +22,11 @@ export interface JobsPortDeps {
   events: EventBus;
   /** This service's own key (SERVICE_KEY): signs the grants handed to workers with claimed jobs. */
   jobGrantSigningKey: JWK | undefined;
+  /**
+   * The tenants service's access tables (read on this service's pool) and ROLE_SOURCE: a job runs,
+   * and its grant is renewed, only while the principal it acts for still holds access.
+   */
+  access: { directory: AccessStandingDirectory; roleSource: RoleSource };
 }
 
 /**
@@ -40,20 +47,56 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
     return (await signer)(grant, lifetimeSeconds);
   };
 
+  /**
+   * Ends the run's job FAILED PRINCIPAL_REVOKED when the principal it acts for no longer holds
+   * access (read now, not cached: a revocation holds at the next claim or renewal), with an audit
+   * entry and a job event. `moved`: the principal lost its access, but the row was no longer this
+   * run's to end (taken over or finished meanwhile).
+   */
+  const endIfRevoked = async (scope: TenantScope, job: Job, runToken: string): Promise<'current' | 'ended' | 'moved'> => {
+    const standing = await principalStanding(deps.access.directory, deps.access.roleSource, job, scope.tenant.id);
+    if (standing.current) return 'current';
+    const error = { code: principalRevokedCode, message: `The job was stopped: ${standing.reason}. An admin or data scientist may retry it, and it then runs as them.` };
+    const ended = await scope.transaction(async (manager) => {
+      const done = await finishJob(manager, { jobId: job.id, runToken, status: 'FAILED', sealedResult: { stored: null, keyVersion: null }, error, phase: 'failed' });
+      if (done) {
+        await recordAuditEvent(manager, principalCheck(scope.tenant.id), {
+          action: 'job.principal_revoked',
+          targetType: 'Job',
+          targetId: job.id,
+          details: { kind: job.kind, submission: job.submission, runAsSubject: job.runAsSubject, runAsClient: job.runAsClient, reason: standing.reason, errorCode: principalRevokedCode },
+        });
+      }
+      return done;
+    });
+    if (!ended) return 'moved';
+    await publishRow(scope, job.id);
+    return 'ended';
+  };
+
   return {
     async claim(actor, input) {
       const scope = await scopeOf(actor);
       const jobId = parseUuid(input.jobId, 'jobId');
-      const claim = await scope.db((manager) => claimJob(manager, { jobId, submission: int(input.submission, 'submission'), runToken: token(input.runToken), startSeq: int(input.startSeq, 'startSeq') }));
+      const runToken = token(input.runToken);
+      const claim = await scope.db((manager) => claimJob(manager, { jobId, submission: int(input.submission, 'submission'), runToken, startSeq: int(input.startSeq, 'startSeq') }));
       if (claim.outcome === 'missing' || claim.outcome === 'stale') return { outcome: claim.outcome };
+      if (claim.outcome === 'cancelled') {
+        await publish(scope, claim.job);
+        return { outcome: 'cancelled' };
+      }
+      // Checked once the row is this run's, so the end is written under the run's token: nothing
+      // else can move the job meanwhile, and a job whose principal lost its access never starts.
+      const standing = await endIfRevoked(scope, claim.job, runToken);
+      if (standing === 'ended') return { outcome: 'revoked' };
+      if (standing === 'moved') return { outcome: 'stale' };
       await publish(scope, claim.job);
-      if (claim.outcome === 'cancelled') return { outcome: 'cancelled' };
       const runAs = principalOfJob(claim.job, scope.tenant.id);
       return {
         outcome: 'claimed',
         job: { id: claim.job.id, kind: claim.job.kind, input: claim.job.input as never, attempts: claim.job.attempts },
         runAs: { subject: runAs.subject, roles: runAs.roles, clientId: runAs.clientId ?? null },
-        ...(await issueJobGrant(signGrant, claim.job, scope.tenant.id, claim.job.runToken ?? token(input.runToken), leaseOf(input.leaseMs))),
+        ...(await issueJobGrant(signGrant, claim.job, scope.tenant.id, claim.job.runToken ?? runToken, leaseOf(input.leaseMs))),
       };
     },
 
@@ -65,6 +108,9 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       // Only the run that owns a RUNNING job gets a new grant: a finished, taken-over or stopped
       // run's grant runs out with its lease.
       if (!job || job.status !== 'RUNNING' || job.runToken !== runToken) return { outcome: 'lost' };
+      // A running job stops within one renewal of its principal losing access.
+      const standing = await endIfRevoked(scope, job, runToken);
+      if (standing !== 'current') return { outcome: standing === 'ended' ? 'revoked' : 'lost' };
       return { outcome: 'renewed', ...(await issueJobGrant(signGrant, job, scope.tenant.id, runToken, leaseOf(input.leaseMs))) };
     },
 
@@ -154,6 +200,11 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
 /** The jobs port as this service publishes it to other processes. */
 export function publishedJobsPort(port: JobsPort): PublishedPort<JobsPort> {
   return { name: 'jobs', implementation: port as PortMethods<JobsPort>, callers: jobsPortCallers };
+}
+
+/** The jobs service ending a job whose principal lost its access: the platform, with no role. */
+function principalCheck(tenantId: string): Principal {
+  return { kind: 'user', subject: 'system:job-principal-check', tenantId, roles: [], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
 }
 
 function int(value: unknown, field: string): number {

@@ -43,7 +43,13 @@ export type JobClaim =
   /** Cancelled before it started. */
   | { outcome: 'cancelled' }
   /** An older submission's entry, or a job already finished. */
-  | { outcome: 'stale' };
+  | { outcome: 'stale' }
+  /**
+   * The principal the job acts for lost its access (API key revoked, expired or deleted, service
+   * account deleted, member removed or downgraded): the jobs service ended it FAILED
+   * PRINCIPAL_REVOKED; nothing is to run and the entry is not to be retried.
+   */
+  | { outcome: 'revoked' };
 
 export interface TrainingJobStats {
   /** Training jobs created in the range, by status. */
@@ -52,8 +58,12 @@ export interface TrainingJobStats {
   succeeded: { count: number; meanMs: number | null; quantilesMs: Array<number | null> };
 }
 
-/** A fresh grant for a run that still owns its job, or `lost`: the job finished, was taken over or cancelled and stopped. */
-export type JobGrantRenewal = { outcome: 'renewed'; grant: JobGrantToken; grantExpiresAt: string } | { outcome: 'lost' };
+/**
+ * A fresh grant for a run that still owns its job, or `lost`: the job finished, was taken over or
+ * cancelled and stopped; or `revoked`: its principal lost its access, and the jobs service ended it
+ * FAILED PRINCIPAL_REVOKED (the run stops, registers nothing, and its entry is not retried).
+ */
+export type JobGrantRenewal = { outcome: 'renewed'; grant: JobGrantToken; grantExpiresAt: string } | { outcome: 'lost' } | { outcome: 'revoked' };
 
 export interface JobsPort {
   /** `leaseMs`: the worker's lock duration; the grant lives about two of them. */

@@ -38,6 +38,14 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
+/** What decides whether an API key still holds access: no secret, no scope. */
+export interface ApiKeyStanding {
+  serviceAccountId: string;
+  role: TenantRole | undefined;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
 export interface ApiKeyUse {
   keyId: string;
   usedAt: Date;
@@ -77,7 +85,8 @@ export interface ApiKeyAccessRow {
 /**
  * The tenants service's read port over its access tables, for the services it publishes them to:
  * the gateway (a caller's role, API keys, and the two writes it is given — e-mail bindings and key
- * usage) and the audit service (the access review). It runs on the caller's own pool and database
+ * usage), the audit service (the access review) and the jobs service (whether the principal a job
+ * acts for still holds access). It runs on the caller's own pool and database
  * account; every statement names the control-plane table in full and filters by tenant.
  */
 export class AccessDirectory {
@@ -135,6 +144,34 @@ export class AccessDirectory {
       [tenantId, subject, tenantId, subject],
     )) as Array<{ role: string }>;
     return { found: rows.length > 0, role: rows.length > 0 ? parseTenantRole(rows[0]!.role) : undefined };
+  }
+
+  /**
+   * A member's current role in the tenant, read only (no invitation is bound): what the jobs
+   * service checks before a queued or running job goes on acting for that member.
+   */
+  async memberRole(tenantId: string, subject: string): Promise<TenantRole | undefined> {
+    return (await this.boundRole(tenantId, subject)).role;
+  }
+
+  /**
+   * An API key of this tenant as it stands now, without its secret's hash: undefined when the key,
+   * or the service account it belongs to, no longer exists (or is another tenant's).
+   */
+  async apiKeyStanding(tenantId: string, id: string): Promise<ApiKeyStanding | undefined> {
+    const [row] = (await this.db.query(
+      `SELECT k.service_account_id, k.role, k.expires_at, k.revoked_at
+         FROM ${this.table('api_keys')} k JOIN ${this.table('service_accounts')} s ON s.id = k.service_account_id AND s.tenant_id = k.tenant_id
+        WHERE k.id = ? AND k.tenant_id = ?`,
+      [id, tenantId],
+    )) as Array<{ service_account_id: string; role: string; expires_at: Date | string; revoked_at: Date | string | null }>;
+    if (!row) return undefined;
+    return {
+      serviceAccountId: String(row.service_account_id),
+      role: parseTenantRole(row.role),
+      expiresAt: new Date(row.expires_at),
+      revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+    };
   }
 
   async apiKey(id: string): Promise<ApiKeyRecord | undefined> {
