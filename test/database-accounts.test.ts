@@ -106,7 +106,7 @@ beforeAll(async () => {
   const schemas = new SchemaManager(tenantsDb, migrator);
   for (const tenant of [tenantA, tenantB]) {
     await registerTenant(tenant);
-    await schemas.createTenantSchema(tenant, 'us-east-1');
+    await schemas.createTenantSchema(tenant, 'us-east-1', 'shared');
   }
   for (const service of serviceNames) connections.set(service, await createConnection({ uri: urls[service], ...databaseTlsOptions(tlsCa) }));
   for (const schema of [schemaOf(tenantA), schemaOf(tenantB), migrator.controlSchema, templateSchemaName(migrator.controlSchema)]) {
@@ -251,7 +251,7 @@ describe('provisioning as the tenants account', () => {
     const schemas = new SchemaManager(tenantsDb, migrator);
     expect(await schemas.schemaExists(c)).toBe(false);
     await registerTenant(tenantC);
-    await schemas.createTenantSchema(tenantC, 'us-east-1');
+    await schemas.createTenantSchema(tenantC, 'us-east-1', 'shared');
     expect(await schemas.schemaExists(c)).toBe(true);
     const template = templateSchemaName(migrator.controlSchema);
     expect(await tablesOf(c)).toEqual(await tablesOf(template));
@@ -283,7 +283,7 @@ describe('provisioning as the tenants account', () => {
     const control = `\`${migrator.controlSchema}\``;
     for (const target of [migrator.controlSchema, 'mysql', `${c}\`; DROP DATABASE \`x`, 'tenant_']) {
       await expect(tenantsDb.query(`CALL ${control}.drop_tenant_schema(?)`, [target])).rejects.toThrow(/not a tenant schema name/);
-      await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?)`, [target])).rejects.toThrow(/not a tenant schema name/);
+      await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?, NULL)`, [target])).rejects.toThrow(/not a tenant schema name/);
     }
     expect(await tablesOf(migrator.controlSchema)).toContain('tenants');
   });
@@ -291,7 +291,7 @@ describe('provisioning as the tenants account', () => {
   it('the procedures create and drop only schemas of this control plane’s tenants', async () => {
     const control = `\`${migrator.controlSchema}\``;
     const stranger = `tenant_stranger_${suffix}`;
-    await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?)`, [stranger])).rejects.toThrow(/no tenant of this control plane/);
+    await expect(tenantsDb.query(`CALL ${control}.provision_tenant_schema(?, NULL)`, [stranger])).rejects.toThrow(/no tenant of this control plane/);
     expect(await new SchemaManager(tenantsDb, migrator).schemaExists(stranger)).toBe(false);
     // Another deployment's tenant on the same server (here: made by the migrator) cannot be dropped.
     await admin.query(`CREATE DATABASE \`${stranger}\``);
@@ -315,7 +315,8 @@ describe('provisioning as the tenants account', () => {
       // The tenants account owns the tenants table, so it can register a tenant of that name.
       await registerTenant(squatted);
       for (const routine of ['drop_tenant_schema', 'provision_tenant_schema', 'grant_tenant_tables']) {
-        await expect(tenantsDb.query(`CALL ${control}.${routine}(?)`, [foreign])).rejects.toThrow(/not made by this deployment/);
+        const args = routine === 'drop_tenant_schema' ? '?' : '?, NULL';
+        await expect(tenantsDb.query(`CALL ${control}.${routine}(${args})`, [foreign])).rejects.toThrow(/not made by this deployment/);
       }
       expect(await tablesOf(foreign)).toEqual(['datasets']);
       expect(await admin.query(`SELECT id FROM \`${foreign}\`.datasets`)).toEqual([{ id: 1 }]);
@@ -344,7 +345,7 @@ describe('provisioning as the tenants account', () => {
     const control = `\`${migrator.controlSchema}\``;
     for (const service of serviceNames.filter((s) => s !== 'tenants')) {
       expect(await attempt(service, `CALL ${control}.drop_tenant_schema('${c}')`)).toBe('denied');
-      expect(await attempt(service, `CALL ${control}.provision_tenant_schema('tenant_probe_${suffix}')`)).toBe('denied');
+      expect(await attempt(service, `CALL ${control}.provision_tenant_schema('tenant_probe_${suffix}', NULL)`)).toBe('denied');
     }
     expect(await tablesOf(c)).toContain('datasets');
   });

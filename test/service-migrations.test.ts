@@ -215,7 +215,7 @@ describe('a deployment migrated by the single sequence of earlier releases', () 
       `INSERT INTO ${quoteIdentifier(legacy.controlSchema)}.tenants (id, display_name, region, tier, status, limit_overrides, created_at, updated_at) VALUES (?, 'New', 'us-east-1', 'shared', 'PROVISIONING', '{}', NOW(3), NOW(3))`,
       [provisionedId],
     );
-    await admin.query(`CALL ${quoteIdentifier(legacy.controlSchema)}.provision_tenant_schema(?)`, [tenantSchemaName(provisionedId)]);
+    await admin.query(`CALL ${quoteIdentifier(legacy.controlSchema)}.provision_tenant_schema(?, NULL)`, [tenantSchemaName(provisionedId)]);
     const template = templateSchemaName(legacy.controlSchema);
     expect(await definitions(tenantSchemaName(provisionedId))).toEqual(await definitions(template));
     expect(await histories(tenantSchemaName(provisionedId))).toEqual(await histories(template));

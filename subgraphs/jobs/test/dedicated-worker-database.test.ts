@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { serviceData } from '@tessera/platform';
-import { databaseUrlOnServer, dedicatedWorkerAccountUser, migrateDeployment, openServiceDataSource, tenantSchemaName } from '@tessera/tenancy';
+import { databaseUrlOnServer, dedicatedWorkerAccountUser, localServiceDatabaseUrls, migrateDeployment, openServiceDataSource, tenantSchemaName } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { submitProfile, uploadDataset, waitForStatus } from './job-support';
 
@@ -42,6 +42,20 @@ const statements = (tenant: TestTenant) => {
 };
 const answers = async (db: DataSource, tenant: TestTenant) =>
   Object.fromEntries(await Promise.all(Object.entries(statements(tenant)).map(async ([name, sql]) => [name, await attempt(db, sql)] as const)));
+
+const setTier = `mutation($id: ID!, $tier: TenantTier!) { setTenantTier(id: $id, tier: $tier) { id tier } }`;
+
+/**
+ * Every right `db` (logged in as the shared pool's account) holds in `schema`, on a table or on the
+ * whole schema, as the server lists them to the account itself.
+ */
+async function ownRights(db: DataSource, schema: string): Promise<unknown[]> {
+  return db.query(
+    `SELECT TABLE_NAME AS t, PRIVILEGE_TYPE AS p FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ?
+     UNION ALL SELECT '*', PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = ?`,
+    [schema, schema],
+  );
+}
 
 /**
  * A dedicated-tier tenant's workers connect to MariaDB as their tenant's own account
@@ -110,8 +124,54 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     // Nothing beyond the workers' list in its own schema either (the jobs table is the jobs service's).
     expect(await attempt(globexDb, `SELECT id FROM \`${globex.schema}\`.jobs`)).toBe('refused');
     expect(await attempt(globexDb, `SELECT id FROM \`${globex.schema}\`.audit_outbox`)).toBe('refused');
-    // The shared pool: every tenant, as before.
-    for (const tenant of [shared, globex, initech]) expect(await answers(sharedWorkersDb, tenant)).toEqual(own);
+    // The shared pool: its shared tenants only.
+    expect(await answers(sharedWorkersDb, shared)).toEqual(own);
+  });
+
+  it("gives the shared pool's account no right on any table of a dedicated tenant's schema", async () => {
+    const none = { readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' };
+    for (const tenant of [globex, initech]) {
+      expect(await answers(sharedWorkersDb, tenant)).toEqual(none);
+      expect(await ownRights(sharedWorkersDb, tenant.schema)).toEqual([]);
+    }
+    expect(await ownRights(sharedWorkersDb, shared.schema)).not.toEqual([]);
+  });
+
+  it("follows the tier: moved to shared, the shared pool's account may work in the tenant's schema again; moved back, it may not; through tessera migrate too", async () => {
+    const platformAdmin = await stack.platformAdminToken();
+    const moved = await stack.createTenant({ tier: 'dedicated' });
+    const own = { readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' };
+    const none = { readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' };
+    expect(await answers(sharedWorkersDb, moved)).toEqual(none);
+    expectNoErrors(await stack.query(platformAdmin, setTier, { id: moved.id, tier: 'SHARED' }));
+    expect(await answers(sharedWorkersDb, moved)).toEqual(own);
+    // The shared pool runs its job (and writes its worker time to its meters).
+    const scientist = await moved.token('data_scientist');
+    const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
+    const job = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    const worker = await stack.workers.start();
+    expect((await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
+    await worker.stop();
+    const meters = (await stack.adminQuery<Array<{ amount: string }>>(`SELECT amount FROM \`${moved.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`)).map((row) => Number(row.amount));
+    expect(meters.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+
+    expectNoErrors(await stack.query(platformAdmin, setTier, { id: moved.id, tier: 'DEDICATED' }));
+    expect(await answers(sharedWorkersDb, moved)).toEqual(none);
+    expect(await ownRights(sharedWorkersDb, moved.schema)).toEqual([]);
+    await migrateDeployment(stack.migrator, serviceData);
+    expect(await answers(sharedWorkersDb, moved)).toEqual(none);
+    expect(await ownRights(sharedWorkersDb, moved.schema)).toEqual([]);
+    expect(await answers(sharedWorkersDb, shared)).toEqual(own);
+  }, 120_000);
+
+  it("refuses the routines a tier other than the tenant's, and the tenants account cannot hand the shared pool a dedicated tenant's tables that way", async () => {
+    const tenantsDb = await as(localServiceDatabaseUrls().tenants);
+    try {
+      await expect(tenantsDb.query(`CALL ${control}.grant_tenant_tables(?, 'shared')`, [globex.schema])).rejects.toThrow(/not the tenant's tier/);
+      expect(await ownRights(sharedWorkersDb, globex.schema)).toEqual([]);
+    } finally {
+      await tenantsDb.destroy();
+    }
   });
 
   it('keeps those rights through tessera migrate', async () => {
@@ -193,6 +253,32 @@ describe("dedicated workers of a region with its own database server: the accoun
     await worker.stop(); // its last meters are written before its pool closes
     const meters = await stack.adminQueryOn<Array<{ amount: string }>>(euServer, `SELECT amount FROM \`${euDedicated.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`);
     expect(meters.map((row) => Number(row.amount)).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("gives the shared pool's account no right on the dedicated tenant's schema on the region's server, until the tenant moves to the shared tier", async () => {
+    const sharedDb = await as(await stack.workers.databaseUrl(), euServer);
+    const own = { readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' };
+    const none = { readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' };
+    const moved = await stack.createTenant({ tier: 'dedicated', region: 'eu-west-1' });
+    expect(await answers(sharedDb, moved)).toEqual(none);
+    expect(await ownRights(sharedDb, moved.schema)).toEqual([]);
+    expect(await answers(sharedDb, euShared)).toEqual(own);
+    expect(await ownRights(sharedDb, euShared.schema)).not.toEqual([]);
+    const platformAdmin = await stack.platformAdminToken();
+    expectNoErrors(await stack.query(platformAdmin, setTier, { id: moved.id, tier: 'SHARED' }));
+    expect(await answers(sharedDb, moved)).toEqual(own);
+    expectNoErrors(await stack.query(platformAdmin, setTier, { id: moved.id, tier: 'DEDICATED' }));
+    expect(await answers(sharedDb, moved)).toEqual(none);
+    // tessera migrate re-grants the region's schemas with each tenant's tier from the control plane.
+    await migrateDeployment(stack.migrator, serviceData);
+    expect(await answers(sharedDb, moved)).toEqual(none);
+    expect(await ownRights(sharedDb, moved.schema)).toEqual([]);
+    expect(await answers(sharedDb, euShared)).toEqual(own);
+    // The region's routines have no tenants table: they want the tier, and the tenants account names none but the two.
+    const tenantsDb = await as(localServiceDatabaseUrls().tenants, euServer);
+    await expect(tenantsDb.query(`CALL ${control}.grant_tenant_tables(?, NULL)`, [moved.schema])).rejects.toThrow(/needs the tenant's tier/);
+    await expect(tenantsDb.query(`CALL ${control}.grant_tenant_tables(?, 'gold')`, [moved.schema])).rejects.toThrow(/needs the tenant's tier/);
+    expect(await ownRights(sharedDb, moved.schema)).toEqual([]);
   }, 120_000);
 
   it('drops the account on both servers when the tenant is erased', async () => {

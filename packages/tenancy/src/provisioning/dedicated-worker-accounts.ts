@@ -6,8 +6,9 @@ import { assertTenantId, quoteIdentifier, tenantSchemaName } from '../tenant-id'
 /**
  * A dedicated-tier tenant's workers connect to the database as an account of their own,
  * `tessera_workers_<tenant>` (hyphens as underscores; at most 48 characters, within MariaDB's 80),
- * instead of the shared pool's `tessera_workers`, whose table grants span every tenant schema and
- * the whole tenant directory. What such an account holds:
+ * instead of the shared pool's `tessera_workers`, whose table grants span every shared-tier tenant's
+ * schema (none of a dedicated tenant's: `grant_tenant_tables`) and the whole tenant directory. What
+ * such an account holds:
  *
  * - in its tenant's schema, exactly the workers' tenant-plane rights (`service_table_grants` rows of
  *   `tessera_workers`: usage_meters SIU, usage_budgets S, usage_budget_alerts I, audit_outbox I),
@@ -81,23 +82,23 @@ export async function openDedicatedWorkerAccount(migrator: DedicatedAccountMigra
   const user = dedicatedWorkerAccountUser(tenantId);
   const c = quoteIdentifier(migrator.controlSchema);
   const regionServer = await withMigrator(migrator, async (admin) => {
-    const rows = (await admin.query(`SELECT region FROM ${c}.tenants WHERE id = ?`, [tenantId])) as Array<{ region: string }>;
+    const rows = (await admin.query(`SELECT region, tier FROM ${c}.tenants WHERE id = ?`, [tenantId])) as Array<{ region: string; tier: string }>;
     if (!rows[0]) throw new Error(`no tenant ${tenantId} in ${migrator.controlSchema}: its workers' account is made after the tenant`);
     await registerAccount(admin, migrator, tenantId, user, password);
     for (const host of migrator.accountHosts) await admin.query(`GRANT SELECT ON ${c}.${dedicatedWorkerDirectoryView} TO ${account(user, host)}`);
     const server = regionServerOf(migrator, rows[0].region);
-    if (server === undefined) await grantSchema(admin, c, tenantId);
-    return server;
+    if (server === undefined) await grantSchema(admin, c, tenantId, null);
+    return { server, tier: rows[0].tier };
   });
-  if (regionServer !== undefined) {
-    await withMigrator({ ...migrator, adminUrl: databaseUrlOnServer(migrator.adminUrl, regionServer) }, async (admin) => {
+  if (regionServer.server !== undefined) {
+    await withMigrator({ ...migrator, adminUrl: databaseUrlOnServer(migrator.adminUrl, regionServer.server) }, async (admin) => {
       await registerAccount(admin, migrator, tenantId, user, password);
       // A pool checks at open that the server was prepared for its region: the account may read that list.
       for (const host of migrator.accountHosts) await admin.query(`GRANT SELECT ON ${c}.${servedRegionsTable} TO ${account(user, host)}`);
-      await grantSchema(admin, c, tenantId);
+      await grantSchema(admin, c, tenantId, regionServer.tier);
     });
   }
-  return { user, regionServer };
+  return { user, regionServer: regionServer.server };
 }
 
 /** Forgets and drops `tenantId`'s workers' account at each host on every server (also after the tenant was erased, when its region is no longer known). */
@@ -128,10 +129,11 @@ async function registerAccount(admin: DataSource, migrator: DedicatedAccountMigr
   }
 }
 
-async function grantSchema(admin: DataSource, c: string, tenantId: string): Promise<void> {
+/** `tier`: null on the home server (its routine reads the tenants table), the tenant's on a region server (which has none). */
+async function grantSchema(admin: DataSource, c: string, tenantId: string, tier: string | null): Promise<void> {
   const schema = tenantSchemaName(tenantId);
   const exists = (await admin.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])) as unknown[];
-  if (exists.length > 0) await admin.query(`CALL ${c}.grant_tenant_tables(?)`, [schema]);
+  if (exists.length > 0) await admin.query(`CALL ${c}.grant_tenant_tables(?, ?)`, [schema, tier]);
 }
 
 /** `url` (a worker's DATABASE_URL: server, options) with `tenantId`'s workers' account and `password` as its credentials. */

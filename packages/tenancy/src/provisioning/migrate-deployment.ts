@@ -69,11 +69,17 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
         );
       }
     }
-    const tenantSchemas = await migrateTenantSchemas(server, config, control, homeTenants, ordered, 'control-plane');
+    // The control plane's routines read each tenant's tier themselves; a region server's are told it,
+    // read from the control plane right before each schema's grants (a tier changed meanwhile is seen).
+    const tenantSchemas = await migrateTenantSchemas(server, config, control, homeTenants, ordered, 'control-plane', async () => null);
+    const tierOf = async (id: string): Promise<string | null> => {
+      const [row] = (await server.query(`SELECT tier FROM ${quoteIdentifier(control)}.tenants WHERE id = ?`, [id])) as Array<{ tier: string }>;
+      return row?.tier ?? null;
+    };
     const report: MigrationReport = { tenantSchemas, regionServers: {} };
     for (const [address, regions] of separate) {
       const onServer = tenants.filter((tenant) => regions.includes(tenant.region));
-      const migrated = await prepareRegionServer({ ...config, adminUrl: databaseUrlOnServer(config.adminUrl, address) }, services, ordered, regions, onServer);
+      const migrated = await prepareRegionServer({ ...config, adminUrl: databaseUrlOnServer(config.adminUrl, address) }, services, ordered, regions, onServer, tierOf);
       report.regionServers[address] = migrated;
       report.tenantSchemas += migrated;
     }
@@ -102,7 +108,8 @@ async function tableExists(server: DataSource, schema: string, table: string): P
 }
 
 /**
- * Brings each existing schema of `tenants` on `server` to the latest migration and re-grants it; returns how many.
+ * Brings each existing schema of `tenants` on `server` to the latest migration and re-grants it
+ * (`tierOf`: the tenant's tier to pass the routine, null where it reads the tenants table); returns how many.
  * A schema of a tenant's name that the provisioning routines did not make (not in their ledger) is
  * someone else's: the migrator runs no DDL on it and stops instead.
  */
@@ -113,6 +120,7 @@ async function migrateTenantSchemas(
   tenants: ReadonlyArray<{ id: string }>,
   ordered: readonly ServiceData[],
   kind: 'control-plane' | 'region',
+  tierOf: (tenantId: string) => Promise<string | null>,
 ): Promise<number> {
   let migrated = 0;
   for (const { id } of tenants) {
@@ -123,7 +131,7 @@ async function migrateTenantSchemas(
       throw new Error(`tenant ${id}: the schema ${schema} was not made by this deployment's provisioning (not in ${control}.${ledgerTableOf(kind)}); nothing of it was migrated`);
     }
     await migratePlane(server, config, schema, 'tenant', ordered);
-    await server.query(`CALL ${quoteIdentifier(control)}.grant_tenant_tables(?)`, [schema]);
+    await server.query(`CALL ${quoteIdentifier(control)}.grant_tenant_tables(?, ?)`, [schema, await tierOf(id)]);
     migrated += 1;
   }
   return migrated;
@@ -144,6 +152,7 @@ async function prepareRegionServer(
   ordered: readonly ServiceData[],
   regions: readonly string[],
   tenants: ReadonlyArray<{ id: string }>,
+  tierOf: (tenantId: string) => Promise<string | null>,
 ): Promise<number> {
   const server = await openMigrationDataSource(config, undefined, []).catch((error: unknown) => {
     throw new Error(`REGION_DATABASES: cannot reach the database server of ${regions.join(', ')} as the migrator: ${error instanceof Error ? error.message : String(error)}`);
@@ -165,7 +174,7 @@ async function prepareRegionServer(
     for (const { service } of services) {
       for (const host of config.accountHosts) await server.query(`GRANT SELECT ON ${anchor}.${servedRegionsTable} TO '${serviceAccountUser(service)}'@'${host}'`);
     }
-    return await migrateTenantSchemas(server, config, control, tenants, ordered, 'region');
+    return await migrateTenantSchemas(server, config, control, tenants, ordered, 'region', tierOf);
   } finally {
     await server.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => undefined);
     await server.destroy();

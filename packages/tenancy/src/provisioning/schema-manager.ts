@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '@tessera/config';
 import { regionDatabase } from '../tenant-databases';
 import { quoteIdentifier, tenantSchemaName } from '../tenant-id';
+import type { TenantTier } from '../tenant-record';
 
 /**
  * Creates and drops tenant schemas as the tenants service's own account, through the stored
@@ -28,8 +29,18 @@ export class SchemaManager {
     return Number(row?.found) === 1;
   }
 
-  async createTenantSchema(tenantId: string, region: string): Promise<void> {
-    await this.on(region).query(`CALL ${this.control}.provision_tenant_schema(?)`, [tenantSchemaName(tenantId)]);
+  /**
+   * `tier`: the tenant's, as written in the control plane (the routines check it there, and a
+   * region server, which has no tenants table, takes it from here): the shared pool's account gets
+   * its table rights on a shared-tier tenant's schema only.
+   */
+  async createTenantSchema(tenantId: string, region: string, tier: TenantTier): Promise<void> {
+    await this.on(region).query(`CALL ${this.control}.provision_tenant_schema(?, ?)`, [tenantSchemaName(tenantId), tier]);
+  }
+
+  /** Gives every account its rights on the tenant's schema again, the shared pool's following `tier` (after a tier change). */
+  async grantTenantTables(tenantId: string, region: string, tier: TenantTier): Promise<void> {
+    await this.on(region).query(`CALL ${this.control}.grant_tenant_tables(?, ?)`, [tenantSchemaName(tenantId), tier]);
   }
 
   /**

@@ -79,7 +79,7 @@ export class TenantProvisioner {
         await this.deps.store.insert(this.deps.db.manager, { ...request, status: 'PROVISIONING' });
       }
       try {
-        await this.deps.schemas.createTenantSchema(request.id, request.region);
+        await this.deps.schemas.createTenantSchema(request.id, request.region, request.tier);
         await ensureBucket(this.bucketClient(request), tenantBucketName(this.deps.bucketPrefix, request.id), request.region);
         await this.deps.keyring.ensureTenantKey(request.id);
         await this.deps.keyring.ensureKey(request.id);
@@ -128,23 +128,43 @@ export class TenantProvisioner {
   }
 
   /**
-   * Moves the tenant to another tier (which worker pool runs its jobs). Under the row lock, so two
-   * concurrent changes are ordered; `before` is the record the change was made from (the same tier
-   * as `after` when nothing changed, and then nothing is written).
+   * Moves the tenant to another tier (which worker pool runs its jobs). Under the tenant's lock and
+   * the row lock, so two concurrent changes are ordered; `before` is the record the change was made
+   * from (the same tier as `after` when nothing changed, and then nothing is written).
+   *
+   * The shared pool's database account holds rights on a shared-tier tenant's tables only
+   * (grant_tenant_tables): once the tier is written, the tenant's schema is re-granted on its
+   * region's server before the change is answered (and before the services are told, so the shared
+   * pool is routed a tenant's jobs only once it may write its meters). If that fails the tier is put
+   * back and the schema re-granted for it, so the tier and the shared pool's rights never disagree
+   * after the call; the same tier again re-grants too, so repeating the call repairs a schema whose
+   * grants a failure left behind.
    */
   async setTier(tenantId: string, tier: TenantTier): Promise<{ before: TenantRecord; after: TenantRecord }> {
     assertTenantId(tenantId);
     if (!tenantTiers.includes(tier)) throw errors.badInput(`tier must be one of: ${tenantTiers.join(', ')}.`, { field: 'tier' });
-    const before = await this.deps.db.transaction(async (manager) => {
-      const tenant = await this.deps.store.findForUpdate(tenantId, manager);
-      if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', tenantId);
-      if (tenant.tier !== tier) await this.deps.store.setTier(tenantId, tier, manager);
-      return tenant;
+    return this.withTenantLock(tenantId, async () => {
+      const before = await this.deps.db.transaction(async (manager) => {
+        const tenant = await this.deps.store.findForUpdate(tenantId, manager);
+        if (!tenant || tenant.status === 'PROVISIONING') throw errors.notFound('Tenant', tenantId);
+        if (tenant.tier !== tier) await this.deps.store.setTier(tenantId, tier, manager);
+        return tenant;
+      });
+      try {
+        await this.deps.schemas.grantTenantTables(tenantId, before.region, tier);
+      } catch (error) {
+        if (before.tier !== tier) {
+          await this.deps.store.setTier(tenantId, before.tier);
+          this.deps.directory.invalidate(tenantId);
+          await this.deps.schemas.grantTenantTables(tenantId, before.region, before.tier);
+        }
+        throw error;
+      }
+      this.deps.directory.invalidate(tenantId);
+      const after = await this.deps.store.find(tenantId);
+      if (!after) throw errors.notFound('Tenant', tenantId);
+      return { before, after };
     });
-    this.deps.directory.invalidate(tenantId);
-    const after = await this.deps.store.find(tenantId);
-    if (!after) throw errors.notFound('Tenant', tenantId);
-    return { before, after };
   }
 
   /** Erases a tenant completely: schema, bucket (every object), keys, control-plane row. */

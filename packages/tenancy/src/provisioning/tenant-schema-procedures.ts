@@ -1,4 +1,5 @@
 import { quoteIdentifier } from '../tenant-id';
+import { serviceAccountUser } from './service-grants';
 import { accountRoutinesSchema, dedicatedWorkerAccountsTable, dedicatedWorkerLedgerStatement, dedicatedWorkerViewStatement } from './dedicated-worker-accounts';
 
 /**
@@ -6,16 +7,18 @@ import { accountRoutinesSchema, dedicatedWorkerAccountsTable, dedicatedWorkerLed
  * let the tenants service provision and deprovision a tenant schema without holding DDL, GRANT
  * OPTION, or any right on a tenant's rows:
  *
- * - `provision_tenant_schema(name)` creates `name` as a copy of the tenant template schema (kept at
+ * - `provision_tenant_schema(name, tier)` creates `name` as a copy of the tenant template schema (kept at
  *   each service's latest tenant migration by the migrate step): every table it holds (`CREATE
  *   TABLE … LIKE`), so a table a service's new migration adds is copied without a change here, their
  *   foreign keys, the template's seed rows (e.g. the job submit guard, zeroed quota counters) and
  *   each service's migration history table (rows included, so the new schema is recorded as being at
  *   the template's migrations); then gives every service account its table rights (below). Re-running it on
  *   a half-created schema creates only what is missing.
- * - `grant_tenant_tables(name)` gives each service account exactly the rights listed for it in
+ * - `grant_tenant_tables(name, tier)` gives each service account exactly the rights listed for it in
  *   `service_table_grants` (written by the migrate step from the services' ownership declarations)
- *   on each table of `name`, and takes away every other right, so the rights follow the declarations.
+ *   on each table of `name`, and takes away every other right, so the rights follow the declarations;
+ *   the shared worker pool's account only while the tenant is on the shared tier (the tier: the
+ *   tenants row next to the control plane, the `tier` argument on a region server).
  * - `drop_tenant_schema(name)` revokes every service account's rights on the schema (MySQL keeps
  *   table grants past a DROP and would hand them to a later schema of the same name), then drops it.
  * - `tenant_schema_exists(name)`: information_schema shows an account only the schemas it has a
@@ -78,6 +81,19 @@ export function procedureStatements(control: string, server: 'control-plane' | '
       ? `IF NOT EXISTS (SELECT 1 FROM ${c}.tenants WHERE CONCAT('tenant_', REPLACE(id, '-', '_')) = target) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no tenant of this control plane has that schema'; END IF;
          ${made}`
       : made;
+  // The shared pool's account holds its rights on a shared-tier tenant's tables only: a dedicated
+  // tenant's rows are its own workers' (README, Trust boundaries), so a leaked shared password
+  // reaches none of them. The control plane reads the tier from the tenants table (a caller's tier,
+  // if given, must be that one, so no caller believes it granted what it did not); a region server
+  // has no tenants table and takes the tier from its caller (the tenants service, which can change
+  // the tier in the control plane anyway, or the migrator reading it there).
+  const tierOfTarget =
+    server === 'control-plane'
+      ? `SET known_tier = (SELECT t.tier FROM ${c}.tenants t WHERE CONCAT('tenant_', REPLACE(t.id, '-', '_')) = target LIMIT 1);
+         IF target_tier IS NOT NULL AND (known_tier IS NULL OR target_tier <> known_tier) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'that is not the tenant''s tier in this control plane'; END IF;`
+      : `IF target_tier IS NULL OR target_tier NOT IN ('shared', 'dedicated') THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a region server needs the tenant''s tier (shared or dedicated)'; END IF;
+         SET known_tier = target_tier;`;
+  const sharedWorkersAccount = serviceAccountUser('workers');
   const recordCreated = `INSERT IGNORE INTO ${ledger} (schema_name, created_at) VALUES (target, NOW());`;
   const recordDropped = `DELETE FROM ${ledger} WHERE schema_name = target;`;
   // A dedicated tenant's workers' own account (dedicated-worker-accounts.ts) is granted and revoked
@@ -93,7 +109,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
            SELECT d.account_user, d.account_host, t.TABLE_NAME, COALESCE(w.grant_privileges, ''), COALESCE(w.revoke_privileges, 'ALL PRIVILEGES')
              FROM information_schema.TABLES t
              JOIN ${dedicatedAccounts} d ON ${ofTarget}
-             LEFT JOIN (SELECT DISTINCT table_name, grant_privileges, revoke_privileges FROM ${c}.${grantsTable} WHERE account_user = 'tessera_workers') w ON w.table_name = t.TABLE_NAME
+             LEFT JOIN (SELECT DISTINCT table_name, grant_privileges, revoke_privileges FROM ${c}.${grantsTable} WHERE account_user = '${sharedWorkersAccount}') w ON w.table_name = t.TABLE_NAME
             WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE'
             ORDER BY t.TABLE_NAME;
          DECLARE CONTINUE HANDLER FOR NOT FOUND SET d_done = 1;
@@ -180,10 +196,11 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        RETURN EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = target);
      END`,
     `DROP PROCEDURE IF EXISTS ${c}.grant_tenant_tables`,
-    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.grant_tenant_tables(IN target VARCHAR(64))
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.grant_tenant_tables(IN target VARCHAR(64), IN target_tier VARCHAR(16))
      SQL SECURITY DEFINER MODIFIES SQL DATA
      BEGIN
        DECLARE done INT DEFAULT 0;
+       DECLARE known_tier VARCHAR(16) DEFAULT NULL;
        DECLARE a_user, a_host, t_name, g, r VARCHAR(255);
        DECLARE grants CURSOR FOR
          SELECT s.account_user, s.account_host, t.TABLE_NAME, COALESCE(s.grant_privileges, ''), COALESCE(s.revoke_privileges, 'ALL PRIVILEGES')
@@ -195,6 +212,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
        ${check}
        ${made}
+       ${tierOfTarget}
        OPEN grants;
        each_grant: LOOP
          FETCH grants INTO a_user, a_host, t_name, g, r;
@@ -202,6 +220,11 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          IF a_user IS NULL THEN
            -- A table no account has a right on: nothing to give.
            ITERATE each_grant;
+         END IF;
+         IF a_user = '${sharedWorkersAccount}' AND NOT (known_tier <=> 'shared') THEN
+           -- Not a shared-tier tenant (or none known): the shared pool keeps no right on its tables.
+           SET g = '';
+           SET r = 'ALL PRIVILEGES';
          END IF;
          IF g <> '' THEN
            SET @tessera_sql = CONCAT('GRANT ', g, ' ON \`', target, '\`.\`', t_name, '\` TO ''', a_user, '''@''', a_host, '''');
@@ -220,12 +243,13 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        ${grantDedicated}
      END`,
     `DROP PROCEDURE IF EXISTS ${c}.provision_tenant_schema`,
-    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.provision_tenant_schema(IN target VARCHAR(64))
+    `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.provision_tenant_schema(IN target VARCHAR(64), IN target_tier VARCHAR(16))
      SQL SECURITY DEFINER MODIFIES SQL DATA
      BEGIN
        DECLARE done INT DEFAULT 0;
        DECLARE t_name VARCHAR(64);
        DECLARE fk_sql TEXT;
+       DECLARE known_tier VARCHAR(16) DEFAULT NULL;
        DECLARE tables CURSOR FOR
          SELECT TABLE_NAME FROM information_schema.TABLES
           WHERE TABLE_SCHEMA = '${template}' AND TABLE_TYPE = 'BASE TABLE'
@@ -234,6 +258,8 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
        ${check}
        ${ours}
+       -- The tier is checked before anything is made (the grants at the end need it).
+       ${tierOfTarget}
        IF NOT EXISTS (SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${template}') THEN
          SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the tenant template schema is missing: run tessera migrate';
        END IF;
@@ -277,7 +303,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          CLOSE fks;
        END;
        DROP TEMPORARY TABLE IF EXISTS tessera_created;
-       CALL ${c}.grant_tenant_tables(target);
+       CALL ${c}.grant_tenant_tables(target, target_tier);
      END`,
     `DROP PROCEDURE IF EXISTS ${c}.drop_tenant_schema`,
     `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.drop_tenant_schema(IN target VARCHAR(64))
