@@ -217,6 +217,32 @@ describe('client sockets of the subscription gateway (a second gateway over the 
     }
   });
 
+  it('sockets that never send connection_init and ignore the close frame are dropped a second after their 4408, not after ws\'s 30 s close wait: their address gets its places back', async () => {
+    const closeOf = (socket: WebSocket) => new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const waiting = await Promise.all(Array.from({ length: maxUnauthenticatedSocketsPerAddress }, () => rawSocket(gateway.graphqlUrl)));
+    try {
+      const gone = waiting.map((socket) => {
+        // These clients never answer a close frame and keep their side open (ws answers from close()).
+        (socket as unknown as { close: () => void }).close = () => undefined;
+        return closeOf(socket);
+      });
+      // Every place of the address is taken now.
+      expect(await closeOf(await rawSocket(gateway.graphqlUrl))).toBe(1013);
+      // graphql-ws closes each at its 3 s init timeout; the gateway drops the connection a second later.
+      // Before, ws waited 30 s for the close frames that never come, and the address stayed refused.
+      const closedBy = await Promise.race([Promise.all(gone).then(() => 'server'), sleep(15_000).then(() => 'still open')]);
+      expect(closedBy).toBe('server');
+      for (const socket of waiting) expect((socket as unknown as { _closeFrameReceived: boolean })._closeFrameReceived).toBe(true);
+      await sleep(100);
+      // The address's places are free again.
+      const next = await rawSocket(gateway.graphqlUrl);
+      waiting.push(next);
+      expect(await Promise.race([closeOf(next), sleep(500).then(() => 'open')])).toBe('open');
+    } finally {
+      for (const socket of waiting) socket.terminate();
+    }
+  });
+
   it('refusals a client can repeat at will write a bounded log: none per refused token (the security log counts those), one a minute per tenant at its socket limit', async () => {
     const lines: Array<{ message: string; fields: LogFields }> = [];
     const at = (message: string, fields: LogFields = {}) => void lines.push({ message, fields });

@@ -156,6 +156,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
   // Registered before graphql-ws's listeners, so each message is checked before it is answered.
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    dropUnansweredCloseBeforeAccepted(socket, (closing) => !sessionsBySocket.has(closing));
     const releaseUnauthenticated = unauthenticated.acquire(clientAddressKey(options.clientAddress(request)), pendingSocketsPerAddress);
     if (!releaseUnauthenticated) {
       // 1013 (try again later): graphql-ws clients retry it, as they should once the others authenticated.
@@ -519,3 +520,19 @@ function closeAndStopReading(socket: WebSocket, code: number, reason: string): v
 }
 
 const closeFrameGraceMs = 1_000;
+
+/**
+ * The gateway's own close of a socket whose connection_init was never accepted (graphql-ws's 4408
+ * when it comes too late, 4401, 1013, 1009) waits for the client's close frame, and ws waits up to
+ * 30 s for it: a client ignoring the close kept its socket, and its place among its address's
+ * waiting sockets, ten times as long as the 3 s the init timeout promises. Such a socket gets a
+ * second for its client to answer, then the connection is dropped. An authenticated socket's close
+ * is left as ws does it: its own tenant's place is what it holds.
+ */
+function dropUnansweredCloseBeforeAccepted(socket: WebSocket, unaccepted: (socket: WebSocket) => boolean): void {
+  const close = socket.close.bind(socket);
+  socket.close = ((code?: number, reason?: string | Buffer) => {
+    close(code, reason);
+    if (unaccepted(socket)) setTimeout(() => socket.terminate(), closeFrameGraceMs).unref();
+  }) as WebSocket['close'];
+}
