@@ -8,4 +8,4 @@ export { isTlsRedisUrl, readRedisTlsCa, redisConnectionOptions, type RedisConnec
 export { resubscribeAfterReconnect, subscriberConnectionOptions, type SubscribingClient } from './redis-subscription';
 export { readCaFile } from './ca-file';
 export { regionName, regionVariables, regionDatabasesVariable, regionObjectStoreVariables, toRegionsConfig, toRegionObjectStores, toRegionServers, databaseServerOf, normalizeDatabaseServer, type RegionsConfig, type RegionObjectStoreConfig, type RegionObjectStoreEntry } from './regions';
-export { nodeEntryArgs, conditionFlags } from './node-entry';
+export { nodeEntryArgs, conditionFlags, compiledEntry } from './node-entry';

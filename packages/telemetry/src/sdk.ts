@@ -3,7 +3,6 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
-  InMemorySpanExporter,
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -12,11 +11,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Telemetry, TelemetryOptions } from './telemetry';
 
-/** Starts the OpenTelemetry SDK with the exporter `options` name (any but 'none'). */
+/** Starts the OpenTelemetry SDK with the exporter `options` names ('otlp' or 'console'). */
 export function startSdk(options: TelemetryOptions, onShutdown: () => void): Telemetry {
-  const memoryExporter = options.exporter === 'memory' ? new InMemorySpanExporter() : undefined;
   const spanProcessors: SpanProcessor[] = [];
-  if (memoryExporter) spanProcessors.push(new SimpleSpanProcessor(memoryExporter));
   if (options.exporter === 'console') spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   if (options.exporter === 'otlp') {
     const base = (options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/$/, '');
@@ -33,7 +30,7 @@ export function startSdk(options: TelemetryOptions, onShutdown: () => void): Tel
   });
   sdk.start();
   return {
-    memoryExporter,
+    memoryExporter: undefined,
     shutdown: async () => {
       onShutdown();
       await sdk.shutdown();
