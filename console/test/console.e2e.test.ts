@@ -14,6 +14,27 @@ const irisCsv = ['sepal_length,sepal_width,petal_length,petal_width,label']
   }))
   .join('\n');
 
+/** `rows` rows of four numeric features and a 0/1 label. */
+function wideCsv(rows: number): string {
+  const lines = ['a,b,c,d,label'];
+  for (let i = 0; i < rows; i++) lines.push(`${i % 97},${(i * 7) % 13},${(i % 31) / 10},${(i * 3) % 11},${i % 2}`);
+  return lines.join('\n');
+}
+
+/** A dataset version made through the API (what the console's upload does, without the browser). */
+async function uploadThroughApi(token: string, name: string, body: string): Promise<string> {
+  const { createDataset } = expectNoErrors(await harness.stack.query<{ createDataset: { id: string } }>(token, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name } }));
+  const { createDatasetUpload } = expectNoErrors(
+    await harness.stack.query<{ createDatasetUpload: { id: string; uploadUrl: string } }>(token, 'mutation($input: CreateDatasetUploadInput!) { createDatasetUpload(input: $input) { id uploadUrl } }', {
+      input: { datasetId: createDataset.id, filename: `${name}.csv`, byteSize: Buffer.byteLength(body) },
+    }),
+  );
+  const put = await fetch(createDatasetUpload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` }, body });
+  if (put.status !== 200) throw new Error(`upload failed: ${put.status} ${await put.text()}`);
+  const { completeDatasetUpload } = expectNoErrors(await harness.stack.query<{ completeDatasetUpload: { id: string } }>(token, 'mutation($id: ID!) { completeDatasetUpload(uploadId: $id) { id } }', { id: createDatasetUpload.id }));
+  return completeDatasetUpload.id;
+}
+
 let harness: ConsoleHarness;
 let tenantA: TestTenant;
 let tenantB: TestTenant;
@@ -215,9 +236,13 @@ describe('web console', () => {
     await harness.screenshot(page, 'job-batch-inference');
 
     // A long training run: cancelled, retried (a new attempt), cancelled again so the worker is free.
+    // Long because of its data: 2 000 MLP epochs over 20 000 rows train for about a minute, where
+    // the iris rows above take well under a second, too little to cancel reliably.
+    const longVersionId = await uploadThroughApi(await tenantA.token('data_scientist'), 'long-run', wideCsv(20_000));
     await page.getByRole('link', { name: 'Jobs' }).click();
-    await page.getByLabel('Dataset version id').fill(datasetVersionIdA);
+    await page.getByLabel('Dataset version id').fill(longVersionId);
     await page.getByLabel('Target column').fill('label');
+    await page.getByLabel('Model type').selectOption('MLP');
     await page.getByLabel('Epochs').fill('2001');
     await page.getByRole('button', { name: 'Start training' }).click();
     await expectText(page, 'A whole number from 1 to 2000.');

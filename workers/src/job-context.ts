@@ -52,8 +52,14 @@ export interface ProgressUpdate {
   lossHistory?: number[];
 }
 
-/** Progress is persisted and published at most this often (plus every whole-percent step). */
+/**
+ * Progress is persisted and published (a signed port call, a row update, a publish to the job's
+ * subscribers) every this often, and sooner for a new whole percent, but never twice within
+ * `minGapMs`: a report offered every epoch, for a job of thousands of short epochs, would otherwise
+ * cost the jobs service, the database and Redis one write each.
+ */
 const minIntervalMs = 500;
+const minGapMs = 100;
 
 /** The grant a run holds, and when it was issued (renewed once half its life has passed). */
 interface HeldGrant {
@@ -174,9 +180,9 @@ export class JobContext {
     // bound is this worker's clock, not the jobs service's answer.
     this.checkpoint();
     const percent = Math.max(0, Math.min(99, Math.floor(update.progress)));
-    const due = force || percent !== this.lastPercent || update.phase !== this.lastPhase || Date.now() - this.lastPersistedAt >= minIntervalMs;
+    const sinceLast = Date.now() - this.lastPersistedAt;
+    const due = force || sinceLast >= minIntervalMs || (sinceLast >= minGapMs && percent !== this.lastPercent);
     if (!due) return;
-    if (!force && Date.now() - this.lastPersistedAt < 50 && update.phase === this.lastPhase) return; // a burst of tiny steps
     this.lastPersistedAt = Date.now();
     this.lastPercent = percent;
     this.lastPhase = update.phase;

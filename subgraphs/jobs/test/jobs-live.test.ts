@@ -104,7 +104,7 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
     // Enough epochs that the run lasts well beyond the subscription's set-up.
     const submitted = expectNoErrors(
       await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
-        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LINEAR_REGRESSION', modelName: 'live-linear-model', hyperParameters: { epochs: 300 } },
+        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LINEAR_REGRESSION', modelName: 'live-linear-model', hyperParameters: { epochs: 2000 } },
       }),
     ).submitTrainingJob;
     expect(submitted).toMatchObject({ kind: 'TRAIN', status: 'QUEUED', progress: 0 });
@@ -144,6 +144,12 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
     expect(losses.length).toBeGreaterThanOrEqual(2);
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
     expect(everything.at(-1)).toMatchObject({ status: 'SUCCEEDED', progress: 100, error: null });
+    // Paced, not one report per epoch: at most one per whole percent (a new one no sooner than
+    // 100 ms after the last) plus one per 500 ms of the run, where 2 000 epochs once made 2 000
+    // writes and publishes.
+    const { startedAt, finishedAt } = expectNoErrors(await stack.query<{ job: { startedAt: string; finishedAt: string } }>(scientist, 'query($id: ID!) { job(id: $id) { startedAt finishedAt } }', { id: jobId })).job;
+    const runSeconds = (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000;
+    expect(running.length).toBeLessThanOrEqual(Math.min(100 + 2 * runSeconds, 10 * runSeconds) + 3);
 
     // The final job view: a registered model version whose weights recover y = 3·x1 − 2·x2 + 0.5·x3 + 4.
     const done = expectNoErrors(await stack.query<{ job: JobView }>(scientist, `query($id: ID!) { job(id: $id) { status progress result { modelId modelVersionId modelVersionNumber weights bias } } }`, { id: jobId })).job;

@@ -1,5 +1,5 @@
 import type { TrainJobInput } from '@tessera/jobs/ports';
-import { exportOnnx, loadTrainingData, trainModel, TrainingCancelled } from '@tessera/training';
+import { exportOnnx, loadTrainingData, trainModel, TrainingCancelled, TrainingDiverged } from '@tessera/training';
 import { maxTrainingRows } from './limits';
 import type { JobContext } from '../job-context';
 import { datasetRows, openDatasetVersion } from './dataset-rows';
@@ -8,7 +8,8 @@ import type { WorkerPorts } from '../worker-runtime';
 
 /**
  * TRAIN: loads the numeric columns of the decrypted CSV, trains by gradient descent (progress and
- * loss after every epoch; cancellation checked between epochs), exports ONNX and registers it as a
+ * the loss per epoch offered after every epoch, reported at the job context's pace; cancellation
+ * checked between epochs), exports ONNX and registers it as a
  * new model version with lineage, through the models service's job port (under the run's grant).
  * The registration's idempotency key is the job id: a run that repeats after a crash gets the
  * version the first run made, never a second one. A run that diverges (a loss or a weight that is
@@ -41,9 +42,15 @@ async function train(ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>, ctx:
       await ctx.progress({ progress: 5 + (90 * epoch) / epochs, phase: `epoch ${epoch}/${epochs}`, metrics: { epoch, loss }, lossHistory });
     },
     shouldStop: () => ctx.mustStop,
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     // Stopped by the poll above: the checkpoint throws why (cancelled, lost, over the bound).
     if (error instanceof TrainingCancelled) ctx.checkpoint();
+    // The losses up to the one that was not finite stay on the failed job, whatever the last
+    // report's pace left out: they are what tells the user why it diverged.
+    if (error instanceof TrainingDiverged && lossHistory.length > 0) {
+      const epoch = lossHistory.length;
+      await ctx.progress({ progress: 5 + (90 * epoch) / hp.epochs, phase: `epoch ${epoch}/${hp.epochs}`, metrics: { epoch, loss: lossHistory.at(-1)! }, lossHistory }, true).catch(() => undefined); // the divergence stays the outcome
+    }
     throw error;
   });
   ctx.checkpoint();
