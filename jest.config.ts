@@ -17,6 +17,8 @@ const project = (name: string, roots: string[]): Config => ({
   roots,
   testMatch: ['**/test/**/*.test.ts'],
   transform: swc,
+  // Jest's runtime with V8's code cache kept between test files (testing/jest/code-cache-runtime.cjs says why).
+  runtime: '<rootDir>/testing/jest/code-cache-runtime.cjs',
 });
 
 const config: Config = {
