@@ -190,6 +190,15 @@ describe.each(serviceNames)('the %s account', (service) => {
 });
 
 describe('what the declarations give, spelled out', () => {
+  it('no service holds a right on the tenant template: it is the migrator\'s copy source, never granted (so dropping a control plane revokes nothing there)', async () => {
+    const template = templateSchemaName(migrator.controlSchema);
+    const tables = await tablesOf(template);
+    expect(tables.length).toBeGreaterThan(0);
+    for (const service of serviceNames) {
+      for (const table of tables) expect(`${service} ${table}: ${await attempt(service, statement('SELECT', template, table))}`).toBe(`${service} ${table}: denied`);
+    }
+  });
+
   it('no service reads another service’s tenant tables', async () => {
     const a = schemaOf(tenantA);
     expect(await attempt('datasets', `SELECT 1 FROM \`${a}\`.jobs LIMIT 0`)).toBe('denied');
