@@ -8,7 +8,7 @@
 // compile: a missing, unreadable or rejected cache costs only the compile it would have saved.
 'use strict';
 const { createHash } = require('node:crypto');
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { compileFunction } = require('node:vm');
@@ -17,6 +17,17 @@ const Runtime = require('jest-runtime').default;
 // V8's cache is only valid for the V8 that made it: one directory per Node version and architecture.
 const cacheDirectory = join(tmpdir(), `tessera-jest-v8-cache-${process.getuid ? process.getuid() : 0}`, `${process.version}-${process.arch}`);
 let directoryReady = false;
+// Entries are never updated in place (a changed source gets a new one), so the directory only
+// grows: past this many entries (about five times one full set) it is emptied and refilled.
+const maxEntries = 20_000;
+
+function pruneIfOverfull() {
+  try {
+    if (readdirSync(cacheDirectory).length > maxEntries) rmSync(cacheDirectory, { recursive: true, force: true });
+  } catch {
+    // no directory yet
+  }
+}
 
 function cacheFile(scriptSource, parameters) {
   return join(cacheDirectory, createHash('sha256').update(parameters.join(',')).update('\0').update(scriptSource).digest('hex'));
@@ -74,9 +85,15 @@ function compileWithCache(executor, jestCompile, scriptSource, filename) {
  * Jest compiles CommonJS modules in its runtime's module executor; this runtime puts the cache in
  * front of that one method. An executor without it (another Jest) is left as it is: no cache.
  */
+let pruned = false;
+
 class CodeCacheRuntime extends Runtime {
   constructor(...args) {
     super(...args);
+    if (!pruned) {
+      pruned = true;
+      pruneIfOverfull();
+    }
     const executor = this.executor;
     if (executor && typeof executor.compile === 'function' && executor.environment && executor.resolution && Array.isArray(executor.injectedModuleParameters)) {
       const jestCompile = executor.compile.bind(executor);
