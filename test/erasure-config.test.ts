@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readSubgraphEnvironment, subgraphEnvironment } from '@tessera/platform';
 import { minimalSubgraphEnvironment, subgraphEnvironmentProblems } from './subgraph-environment';
+import { nodeEntryArgs } from '@tessera/config';
 
 /**
  * ERASURE_GRACE_HOURS: a variable of the tenants service (the service that carries out erasures),
@@ -31,7 +32,7 @@ describe('erasure configuration (tenants service)', () => {
 
   it('`tessera tenants` with a bad value stops at start-up with that message', () => {
     const repoRoot = join(__dirname, '..');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'platform/src/main.ts'), 'tenants'], {
+    const run = spawnSync(process.execPath, [...nodeEntryArgs(join(repoRoot, 'platform/src/main.ts')), 'tenants'], {
       cwd: repoRoot,
       env: { PATH: process.env['PATH'] ?? '', ...tenants, ERASURE_GRACE_HOURS: 'soon' },
       encoding: 'utf8',

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSelftestCommand, type SelftestReport } from '@tessera/platform';
 import { expectNoErrors, startTestStack, type TestStack } from '@tessera/testing';
+import { nodeEntryArgs } from '@tessera/config';
 
 let stack: TestStack;
 let tokenA: string;
@@ -44,7 +45,7 @@ const failures = (report: SelftestReport) => report.checks.filter((check) => che
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const root = join(__dirname, '..');
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['platform/src/main.ts', 'selftest', ...args], { cwd: root, env: { ...process.env, SELFTEST_TENANT_A: '', SELFTEST_TENANT_B: '' } });
+    const child = spawn(process.execPath, [...nodeEntryArgs(join(root, 'platform/src/main.ts')), 'selftest', ...args], { cwd: root, env: { ...process.env, SELFTEST_TENANT_A: '', SELFTEST_TENANT_B: '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createLogger } from '@tessera/config';
+import { createLogger, nodeEntryArgs } from '@tessera/config';
 import { wrapDataKey } from '@tessera/crypto';
 import { importLegacyWrappedKeys, LegacyWrappedKeyError, localServiceDatabaseUrls, quoteIdentifier } from '@tessera/tenancy';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
@@ -146,7 +146,7 @@ describe('data keys wrapped by the retired master key', () => {
     };
     const root = join(__dirname, '..', '..', '..');
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'platform/src/main.ts'), 'keys', 'import-master-key'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...nodeEntryArgs(join(root, 'platform/src/main.ts')), 'keys', 'import-master-key'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
