@@ -34,9 +34,11 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
     const first = await stack.workers.start({ concurrency: 1 });
     const submitted = expectNoErrors(
       await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
-        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', modelName: 'crash-model', hyperParameters: { epochs: 150, hiddenUnits: [32], batchSize: 16 } },
+        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', modelName: 'crash-model', hyperParameters: { epochs: 600, hiddenUnits: [32], batchSize: 16 } },
       }),
     ).submitTrainingJob;
+    // 600 epochs of 1 500 rows: seconds of training, so the run seen under way is still running when killed
+    // (progress is reported at most every 100 ms, so the first losses show a few epochs in).
     await waitUntil(async () => (await jobView(stack, scientist, submitted.id)).lossHistory.length >= 2, 'training to be under way');
     // The other worker starts meanwhile: the job is held by the first one until it dies, and only a
     // stalled entry (after the kill) is the other's to take.
@@ -47,7 +49,7 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
     await second;
     const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED'], 120_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
-    expect(done.lossHistory).toHaveLength(150); // the recovered run trained from the start
+    expect(done.lossHistory).toHaveLength(600); // the recovered run trained from the start
 
     const versions = (await stack.platform.runtime.db.query(`SELECT id, object_key FROM \`${tenant.schema}\`.model_versions WHERE job_id = ?`, [submitted.id])) as Array<{ id: string; object_key: string }>;
     expect(versions).toHaveLength(1);
