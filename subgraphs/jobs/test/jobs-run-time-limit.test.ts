@@ -44,8 +44,9 @@ describe('jobs: a run is bounded by its tenant\'s maxJobRunSeconds', () => {
   const statusOf = async (tenant: TestTenant, id: string) => String((await jobRows(stack, tenant)).find((row) => row['id'] === id)?.['status']);
 
   it('stops the limited tenant\'s long training (FAILED JOB_TIME_LIMIT, no model version, slot free) while the other tenant\'s runs on and succeeds', async () => {
-    // The other tenant's training first: tens of seconds of epochs, running when the limited one starts.
-    const otherJob = await train(other, 'steady', 60);
+    // The other tenant's training first, running when the limited one starts and still when that one
+    // has failed: 120 epochs of 3 000 rows (about 125 ms of CPU each here, half that on a fast machine).
+    const otherJob = await train(other, 'steady', 120);
     await waitForStatus(stack, tokens.get(other.id)!, otherJob, ['RUNNING']);
     const recorder = await recordJobEvents(stack, limited.id);
     // Minutes of epochs: it could only end by its bound.
@@ -75,7 +76,7 @@ describe('jobs: a run is bounded by its tenant\'s maxJobRunSeconds', () => {
     // The other tenant's training ends as it would have: SUCCEEDED, with its model version.
     const done = await waitForStatus(stack, tokens.get(other.id)!, otherJob, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 300_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null });
-    expect(done.lossHistory).toHaveLength(60);
+    expect(done.lossHistory).toHaveLength(120);
     expect((await modelVersions(other)).map((v) => v.job_id)).toEqual([otherJob]);
     // The limited job is still FAILED, run once.
     expect(await jobView(stack, tokens.get(limited.id)!, limitedJob)).toMatchObject({ status: 'FAILED', attempts: 1 });
