@@ -211,7 +211,9 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     client.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
     const body = 'a,b\n1,2\n';
     try {
-      for (let i = 0; i < 12; i += 1) {
+      // The socket holds 3 'close' listeners of its own: one left behind per upload would make 9
+      // after six uploads, past the bound below, as surely as 15 after twelve.
+      for (let i = 0; i < 6; i += 1) {
         const upload = expectNoErrors(await stack.query<{ createDatasetUpload: { id: string } }>(token, createUpload, { input: { datasetId, filename: 'data.csv', byteSize: body.length } })).createDatasetUpload.id;
         const answered = raw.split('HTTP/1.1 ').length;
         // The headers first, the body a moment later: the route starts while the body is still coming.
@@ -221,7 +223,7 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
         // Each answer is chunked: it is whole at its last chunk.
         expect(await waitFor(() => raw.split('HTTP/1.1 ').length > answered && raw.endsWith('\r\n0\r\n\r\n'), 10_000)).toBe(true);
       }
-      expect(raw.match(/HTTP\/1\.1 200/g)?.length).toBe(12);
+      expect(raw.match(/HTTP\/1\.1 200/g)?.length).toBe(6);
       const socket = serverSockets.find((candidate) => !candidate.destroyed)!;
       expect(socket.listenerCount('close')).toBeLessThan(6);
     } finally {
