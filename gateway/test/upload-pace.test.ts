@@ -165,9 +165,11 @@ describe('upload pace at the gateway: a minimum average rate after a grace perio
     const csv = `a,b\n${'1,2\n'.repeat(900)}`;
     const held = await datasetUpload(a, csv.length);
     const heldB = await datasetUpload(b, csv.length);
-    // 3 KB at once, then a byte at a time: the spool holds them, and a third tenant's body does not fit beside them.
-    const dripA = await drip(stack, held.uploadUrl, held.token, csv.length, csv.slice(0, 3_000));
-    const dripB = await drip(stack, heldB.uploadUrl, heldB.token, csv.length, csv.slice(0, 3_000));
+    // 2.5 KB at once, then a byte at a time: the spool holds them, and a third tenant's body does not
+    // fit beside them (5 000 + 3 604 bytes of 8 KiB). The drips are cut once the grace period and
+    // what they sent at 512 B/s have passed: some 7 s, where 3 KB each took 8.
+    const dripA = await drip(stack, held.uploadUrl, held.token, csv.length, csv.slice(0, 2_500));
+    const dripB = await drip(stack, heldB.uploadUrl, heldB.token, csv.length, csv.slice(0, 2_500));
     drips.push(dripA, dripB);
     const third = await datasetUpload(c, csv.length);
     await sleep(300);
