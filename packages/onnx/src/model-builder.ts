@@ -104,6 +104,12 @@ function assertElementCount(name: string, dims: number[], count: number): void {
   }
 }
 
+// Bound once: a global read per value costs many times the check itself in a vm context (as the
+// platform runs in-process under Jest), and a model's weights are millions of values.
+const isFiniteNumber = Number.isFinite;
+
 function assertFinite(name: string, values: readonly number[]): void {
-  if (values.some((v) => !Number.isFinite(v))) throw new RangeError(`tensor ${name}: values must be finite numbers`);
+  for (let index = 0; index < values.length; index++) {
+    if (!isFiniteNumber(values[index])) throw new RangeError(`tensor ${name}: values must be finite numbers`);
+  }
 }
