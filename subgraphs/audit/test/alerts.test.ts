@@ -1,6 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { Redis } from 'ioredis';
 import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
 import { DataSource } from 'typeorm';
 import type { LogFields, Logger } from '@tessera/config';
@@ -19,6 +20,12 @@ const alertsQuery = `query($status: AlertStatus) { alerts(status: $status) { ${a
 const setWebhook = `mutation($url: String!) { setAlertWebhook(url: $url) { url secret createdAt } }`;
 const setRule = `mutation($input: AlertRuleInput!) { setAlertRule(input: $input) { kind threshold enabled isDefault windowSeconds } }`;
 
+/**
+ * The first retry's delay (each later one doubles it). Shorter than the platform's 1 s so the tests
+ * that wait out retries wait a quarter as long; every retry test counts attempts, not time.
+ */
+const webhookBackoffBaseMs = 250;
+
 interface AlertNode {
   id: string;
   rule: string;
@@ -33,18 +40,33 @@ interface AlertNode {
 
 describe('alerting: thresholds crossed by real requests fire alerts, signed webhooks and live events', () => {
   let stack: TestStack;
+  let redis: Redis;
   const receivers: Array<{ close(): Promise<void> }> = [];
 
   beforeAll(async () => {
     // The receivers are local (127.0.0.1), which the webhook address policy refuses unless the
     // operator allows it: this stack allows exactly that one address (webhook-ssrf.test.ts runs the default).
-    stack = await startTestStack({ alerting: { webhookAllowedPrivateRanges: ['127.0.0.1/32'] } });
+    stack = await startTestStack({ alerting: { webhookAllowedPrivateRanges: ['127.0.0.1/32'], webhookBackoffBaseMs } });
+    redis = new Redis(stack.config.redis.url);
   });
 
   afterAll(async () => {
     for (const receiver of receivers) await receiver.close();
+    redis?.disconnect();
     await stack?.stop();
   });
+
+  /**
+   * Another tenant's dataset, which the probing tenants ask for (their CROSS_TENANT_ATTEMPT fires).
+   * One owner for every probe: the owner is what is probed, never the tenant under test, so
+   * sharing it changes no test's tenant (and the owner must stay untold however often it is probed).
+   */
+  let probed: Promise<{ owner: TestTenant; datasetId: string }> | undefined;
+  const probedDataset = () =>
+    (probed ??= (async () => {
+      const owner = await stack.createTenant();
+      return { owner, datasetId: await newDataset(stack, await owner.token('admin'), 'not-yours') };
+    })());
 
   /** A tenant with a webhook pointing at a fresh local receiver, and rule overrides. */
   async function alertingTenant(rules: Array<{ kind: string; threshold: number }>, failFirst = 0, answer?: Parameters<typeof startWebhookReceiver>[1]) {
@@ -108,8 +130,7 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
   });
 
   it('retries a failing receiver with backoff: fails twice, then succeeds on the 3rd attempt', async () => {
-    const owner = await stack.createTenant();
-    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'not-yours');
+    const { owner, datasetId: ownerDataset } = await probedDataset();
     const { tenant, admin, receiver, secret } = await alertingTenant([], 2);
     const probe = await tenant.token('viewer');
     expect(errorCodes(await stack.query(probe, 'query($id: ID!) { dataset(id: $id) { id name } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
@@ -132,8 +153,7 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
   });
 
   it('a retry goes to the webhook as configured now: after a new URL, pending deliveries reach the new receiver signed with its secret, not the old one', async () => {
-    const owner = await stack.createTenant();
-    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'not-yours');
+    const { datasetId: ownerDataset } = await probedDataset();
     // The old receiver never accepts: the delivery stays pending, retried with backoff.
     const { tenant, admin, receiver: old } = await alertingTenant([], 1_000);
     expect(errorCodes(await stack.query(await tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
@@ -147,9 +167,9 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expectAuthentic(delivery, secret, tenant.id, alert.id);
     expect(new Set(old.received.map((r) => r.headers['x-tessera-delivery']))).toEqual(new Set([delivery.headers['x-tessera-delivery']]));
     await eventually('the delivery to be recorded', async () => ((await alertsOf(admin)).find((a) => a.id === alert.id)?.deliveries[0]?.status === 'DELIVERED' ? true : undefined));
-    // Delivered: the old receiver hears nothing more.
+    // Delivered: the old receiver hears nothing more (not within a retry after a 2nd or 3rd attempt, 2 and 4 × the base).
     const oldAttempts = old.received.length;
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await new Promise((resolve) => setTimeout(resolve, 6 * webhookBackoffBaseMs));
     expect(old.received).toHaveLength(oldAttempts);
   });
 
@@ -180,8 +200,7 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
   });
 
   it('delivers alerts live on the alerts subscription, to the tenant admin only', async () => {
-    const owner = await stack.createTenant();
-    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'watched');
+    const { datasetId: ownerDataset } = await probedDataset();
     const tenant: TestTenant = await stack.createTenant();
     const admin = await tenant.token('admin');
     const received: Array<{ data?: { alerts?: { rule: string; observed: number } }; errors?: unknown }> = [];
@@ -200,8 +219,9 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
         { query: 'subscription { alerts { id rule observed status } }' },
         { next: (result) => received.push(result as (typeof received)[number]), error: (error) => received.push({ errors: error }), complete: () => undefined },
       );
-      // Give the subscription time to reach the audit subgraph's Redis SUBSCRIBE before the event.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The subscription must have reached the audit subgraph's Redis SUBSCRIBE before the event (a read of Redis' bookkeeping).
+      const channel = `${stack.config.redis.keyPrefix}:tenant:${tenant.id}:alerts`;
+      await eventually('the audit subgraph subscribed', async () => (Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]) > 0 ? true : undefined));
       expect(errorCodes(await stack.query(await tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
       await waitForAlert(admin, 'CROSS_TENANT_ATTEMPT');
       const event = await eventually('the live alert', async () => received.find((r) => r.data?.alerts));
@@ -218,8 +238,7 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
 
   /** A viewer of `tenant` asks for another tenant's dataset: the tenant's CROSS_TENANT_ATTEMPT rule (threshold 1) fires. */
   async function probeAnotherTenant(tenant: TestTenant): Promise<void> {
-    const owner = await stack.createTenant();
-    const ownerDataset = await newDataset(stack, await owner.token('admin'), 'probed');
+    const { datasetId: ownerDataset } = await probedDataset();
     expect(errorCodes(await stack.query(await tenant.token('viewer'), 'query($id: ID!) { dataset(id: $id) { id } }', { id: ownerDataset }))).toEqual(['NOT_FOUND']);
   }
 

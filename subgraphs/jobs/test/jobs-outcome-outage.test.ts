@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { JobQueues, queueJobId } from '@tessera/job-queue';
 import { JobRunReconciler } from '@tessera/jobs';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import type { RunningWorkerProcess } from '@tessera/workers';
 import { jobRows, jobView, linearCsv, queueCounts, recordJobEvents, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
 import { TcpSwitch } from './tcp-switch';
 
@@ -47,7 +48,6 @@ describe('jobs: outcomes the worker could not record', () => {
     datasetsRelay.release();
     modelsRelay.release();
     await jobsRelay.on();
-    await stack.workers.stopAll();
   });
 
   const startWorker = (outcomeRetryMs: number) =>
@@ -61,13 +61,27 @@ describe('jobs: outcomes the worker could not record', () => {
       },
     });
 
+  /**
+   * The worker that retries an outcome for 30 s, kept from one test to the next that runs with it
+   * (starting a worker process is most of a test's CPU here); the tests that need another worker,
+   * or none, stop it first. Those that share it run one after another, each with its job ended.
+   */
+  const steadyWorker = async () => {
+    const running = stack.workers.running();
+    if (running.length === 1 && running[0] === steady) return steady;
+    await stack.workers.stopAll();
+    steady = await startWorker(30_000);
+    return steady;
+  };
+  let steady: RunningWorkerProcess | undefined;
+
   const submitLinear = async (versionId: string) =>
     expectNoErrors(
       await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, { input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LINEAR_REGRESSION', hyperParameters: { epochs: 5 } } }),
     ).submitTrainingJob;
 
   it('the jobs service unreachable when the worker records SUCCEEDED, for less than the retry time: the same run records it (one attempt, one model version)', async () => {
-    const [{ versionId }] = await Promise.all([uploadDataset(stack, scientist, 'outcome-ok', linearCsv(60)), startWorker(30_000)]);
+    const [{ versionId }] = await Promise.all([uploadDataset(stack, scientist, 'outcome-ok', linearCsv(60)), steadyWorker()]);
     // The model is registered (models port) after the run's last check with the jobs service and
     // before it records the outcome: the jobs service goes away exactly there.
     const { held } = modelsRelay.hold();
@@ -85,7 +99,35 @@ describe('jobs: outcomes the worker could not record', () => {
     expect(versions).toEqual([{ id: done.result!.modelVersionId }]);
   }, 120_000);
 
+  it('a healthy run whose row has not changed for longer than the grace time is left alone: its entry is held', async () => {
+    const [{ versionId }] = await Promise.all([uploadDataset(stack, scientist, 'slow-open', linearCsv(60)), steadyWorker()]);
+    // The run waits on the datasets port, well past the grace time, with its lock renewed.
+    const { held } = datasetsRelay.hold();
+    const job = await submitLinear(versionId);
+    await held;
+    await sleep(3 * graceMs);
+    expect(await jobView(stack, scientist, job.id)).toMatchObject({ status: 'RUNNING', error: null });
+    datasetsRelay.release();
+    expect(await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 60_000)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null });
+  }, 120_000);
+
+  it('a tenant suspended between the pick and the claim: the entry waits (the row stays QUEUED with its entry) and the job runs once the tenant is resumed', async () => {
+    const [{ versionId }, platformAdmin] = await Promise.all([uploadDataset(stack, scientist, 'suspended', 'a,b\n1,2\n3,4\n'), stack.platformAdminToken(), steadyWorker()]);
+    const { held } = jobsRelay.hold();
+    const job = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
+    await held;
+    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { suspendTenant(id: $id) { id } }', { id: tenant.id }));
+    jobsRelay.release();
+    await sleep(2_000);
+    expect((await jobRows(stack, tenant)).find((r) => r['id'] === job.id)).toMatchObject({ status: 'QUEUED', attempts: 0 });
+    // Its entry was not ended: it waits (delayed) for the tenant to be active again.
+    expect(['delayed', 'waiting', 'active']).toContain(await entryState(job.id, 1));
+    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { resumeTenant(id: $id) { id } }', { id: tenant.id }));
+    expect(await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 90_000)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+  }, 150_000);
+
   it('the jobs service unreachable for longer than the worker retries the outcome: the row ends FAILED RUN_LOST, audited and published, and frees the tenant\'s queue limit', async () => {
+    await stack.workers.stopAll(); // its job is this worker's alone
     const [{ datasetId, versionId }] = await Promise.all([uploadDataset(stack, scientist, 'outcome-lost', linearCsv(60)), startWorker(1_000)]);
     const recorder = await recordJobEvents(stack, tenant.id);
     // The run opens its data through the datasets port right after its claim. Held there, the jobs
@@ -125,34 +167,8 @@ describe('jobs: outcomes the worker could not record', () => {
     expect(Number(reconciled[0]!.n)).toBe(1);
   }, 120_000);
 
-  it('a healthy run whose row has not changed for longer than the grace time is left alone: its entry is held', async () => {
-    const [{ versionId }] = await Promise.all([uploadDataset(stack, scientist, 'slow-open', linearCsv(60)), startWorker(30_000)]);
-    // The run waits on the datasets port, well past the grace time, with its lock renewed.
-    const { held } = datasetsRelay.hold();
-    const job = await submitLinear(versionId);
-    await held;
-    await sleep(3 * graceMs);
-    expect(await jobView(stack, scientist, job.id)).toMatchObject({ status: 'RUNNING', error: null });
-    datasetsRelay.release();
-    expect(await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 60_000)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null });
-  }, 120_000);
-
-  it('a tenant suspended between the pick and the claim: the entry waits (the row stays QUEUED with its entry) and the job runs once the tenant is resumed', async () => {
-    const [{ versionId }, platformAdmin] = await Promise.all([uploadDataset(stack, scientist, 'suspended', 'a,b\n1,2\n3,4\n'), stack.platformAdminToken(), startWorker(30_000)]);
-    const { held } = jobsRelay.hold();
-    const job = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
-    await held;
-    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { suspendTenant(id: $id) { id } }', { id: tenant.id }));
-    jobsRelay.release();
-    await sleep(2_000);
-    expect((await jobRows(stack, tenant)).find((r) => r['id'] === job.id)).toMatchObject({ status: 'QUEUED', attempts: 0 });
-    // Its entry was not ended: it waits (delayed) for the tenant to be active again.
-    expect(['delayed', 'waiting', 'active']).toContain(await entryState(job.id, 1));
-    expectNoErrors(await stack.query(platformAdmin, 'mutation($id: ID!) { resumeTenant(id: $id) { id } }', { id: tenant.id }));
-    expect(await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 90_000)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
-  }, 150_000);
-
   it('a QUEUED row whose entry is gone is queued again, once, however many replicas look at it; then it runs', async () => {
+    await stack.workers.stopAll(); // no worker may take the job before its entry is removed
     const { versionId } = await uploadDataset(stack, scientist, 'entry-lost', 'a,b\n1,2\n');
     const job = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
     // What a Redis that lost its data (no appendonly) leaves: the row, and no entry.

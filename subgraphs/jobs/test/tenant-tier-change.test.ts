@@ -197,13 +197,21 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
 
   it("a job the shared pool is running when its tenant is promoted stops at its next call, goes back to the queue without failing, and runs once more on the tenant's own worker", async () => {
     const tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    // Long enough to be caught running: the shared run is seen reading, the tier changed and its next
+    // report (at most half a second later) refused well within it (about a second of the run here,
+    // which lasts three or four); a run that ended first would be SUCCEEDED with one attempt and fail the test.
+    const rows = 1500;
     await stack.workers.start({ concurrency: 1 });
     const events = await recordJobEvents(stack, tenant.id);
     try {
-      const jobId = await submitJob(tenant, wideCsv(3000, 200));
+      const jobId = await submitJob(tenant, wideCsv(rows, 200));
       const viewer = await tenant.token('viewer');
-      for (let view = await jobView(stack, viewer, jobId); view.phase !== 'reading'; view = await jobView(stack, viewer, jobId)) {
-        if (!['QUEUED', 'RUNNING'].includes(view.status)) throw new Error(`the job ended ${view.status} before it was seen reading`);
+      // The run's reports as published (each after its row is written), read here instead of asking the API every 10 ms.
+      for (;;) {
+        const seen = events.events.filter((event) => event.jobId === jobId);
+        if (seen.some((event) => event.phase === 'reading')) break;
+        const ended = seen.find((event) => !['QUEUED', 'RUNNING'].includes(event.status));
+        if (ended) throw new Error(`the job ended ${ended.status} before it was seen reading`);
         await sleep(10);
       }
       expectNoErrors(await stack.query(platformAdmin, setTier, { id: tenant.id, tier: 'DEDICATED' }));
@@ -213,7 +221,7 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
       await stack.workers.start({ dedicatedTenant: tenant.id, concurrency: 1 });
       const done = await waitForStatus(stack, viewer, jobId, ['SUCCEEDED', 'FAILED']);
       expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
-      expect(done.result?.profile?.rowCount).toBe(3000);
+      expect(done.result?.profile?.rowCount).toBe(rows);
       // One outcome only: never FAILED on the way, one finished queue entry, none failed.
       expect(events.events.filter((event) => event.status === 'FAILED')).toEqual([]);
       expect(await queueCounts(stack, tenant.id)).toMatchObject({ completed: 1, failed: 0, waiting: 0, delayed: 0, active: 0 });
