@@ -2,7 +2,8 @@
 //
 // Jest evaluates every module anew for each test file (a registry per file), and compiles each
 // one with vm.compileFunction: with some 3 000 modules behind a test stack (Apollo, TypeORM, the
-// services), compiling was about a second of CPU in every integration file. V8 can reuse the
+// services), compiling was about a second of CPU in every integration file (a third of that with
+// the cache; about 0.3 s net of hashing and reading the entries). V8 can reuse the
 // compiled form of an unchanged source in any context; this runtime keeps it on disk, keyed by
 // the source's hash, and hands it back the next time. Anything unexpected falls back to Jest's own
 // compile: a missing, unreadable or rejected cache costs only the compile it would have saved.
