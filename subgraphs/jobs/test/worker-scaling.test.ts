@@ -2,7 +2,7 @@ import { createLogger } from '@tessera/config';
 import { readRingSignals, sharedPool, openRedis, type WorkerPool } from '@tessera/job-queue';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { readSupervisorEnvironment, startWorkerSupervisor, type RingStatus, type WorkerSupervisor } from '@tessera/workers';
-import { linearCsv, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
+import { cancelJob, linearCsv, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
 
 /**
  * Scaling on real queues: a flood of jobs in one ring starts that ring's workers (never above its
@@ -15,6 +15,7 @@ describe('worker supervisor: scaling per ring', () => {
   let dedicated: TestTenant;
   let supervisor: WorkerSupervisor;
   const versions = new Map<string, string>();
+  const longVersions = new Map<string, string>();
   const tokens = new Map<string, string>();
   const samples: RingStatus[][] = [];
   let sampler: NodeJS.Timeout;
@@ -26,6 +27,7 @@ describe('worker supervisor: scaling per ring', () => {
       [shared, dedicated].map(async (tenant) => {
         tokens.set(tenant.id, await tenant.token('data_scientist'));
         versions.set(tenant.id, (await uploadDataset(stack, tokens.get(tenant.id)!, 'flood', linearCsv(400))).versionId);
+        longVersions.set(tenant.id, (await uploadDataset(stack, tokens.get(tenant.id)!, 'hold', linearCsv(20_000))).versionId);
       }),
     );
     const dedicatedPool: WorkerPool = { kind: 'dedicated', tenantId: dedicated.id };
@@ -56,19 +58,28 @@ describe('worker supervisor: scaling per ring', () => {
   const ring = (name: string) => supervisor.status().find((r) => r.ring === name)!;
   const alive = (r: RingStatus) => r.workers.filter((w) => w.state !== 'retiring').length;
   const most = (name: string, from: number) => Math.max(...samples.slice(from).map((s) => alive(s.find((r) => r.ring === name)!)));
-  // Submitted together: the backlog the scaling rule sees is the flood itself. One worker may well
-  // drain it before the others are up (a worker can take 10–25 s to start on a loaded machine), so
-  // the scale-up is read from the supervisor's status sampled every 100 ms, not from one look.
-  const flood = async (tenant: TestTenant, n: number) =>
-    Promise.all(
-      Array.from({ length: n }, async (_, i) =>
-        expectNoErrors(
-          await stack.query<{ submitTrainingJob: JobView }>(tokens.get(tenant.id)!, submitTraining, {
-            input: { datasetVersionId: versions.get(tenant.id)!, targetColumn: 'y', modelType: 'MLP', modelName: `m${i}`, hyperParameters: { epochs: 600, hiddenUnits: [8], batchSize: 16 } },
-          }),
-        ).submitTrainingJob.id,
-      ),
-    );
+  // A training job takes well under a second of work, so one worker can drain a flood as fast as
+  // it is submitted and the queue the scaling rule reads never fills. The ring's first worker is
+  // therefore held by a long job (2 000 epochs over 20 000 rows) while the flood is
+  // submitted, and that job is cancelled once the scale-up has been seen. The scale-up is read from
+  // the supervisor's status sampled every 100 ms, since a worker can take 10–25 s to start on a
+  // loaded machine and the backlog may be gone by then.
+  const submit = async (tenant: TestTenant, modelName: string, datasetVersionId: string, epochs: number) =>
+    expectNoErrors(
+      await stack.query<{ submitTrainingJob: JobView }>(tokens.get(tenant.id)!, submitTraining, {
+        input: { datasetVersionId, targetColumn: 'y', modelType: 'MLP', modelName, hyperParameters: { epochs, hiddenUnits: [8], batchSize: 16 } },
+      }),
+    ).submitTrainingJob.id;
+  const flood = async (tenant: TestTenant, n: number) => Promise.all(Array.from({ length: n }, async (_, i) => submit(tenant, `m${i}`, versions.get(tenant.id)!, 600)));
+  const hold = async (tenant: TestTenant) => {
+    const id = await submit(tenant, 'hold', longVersions.get(tenant.id)!, 2_000);
+    await waitForStatus(stack, tokens.get(tenant.id)!, id, ['RUNNING'], 60_000);
+    return id;
+  };
+  const release = async (tenant: TestTenant, id: string) => {
+    expectNoErrors(await stack.query<{ cancelJob: JobView }>(tokens.get(tenant.id)!, cancelJob, { id }));
+    expect(await waitForStatus(stack, tokens.get(tenant.id)!, id, ['CANCELLED', 'SUCCEEDED', 'FAILED'], 60_000)).toMatchObject({ status: 'CANCELLED' });
+  };
 
   it('a shared tenant\'s flood scales the shared ring up to its max only, then back to min; the dedicated ring is untouched and its tenant\'s job runs meanwhile', async () => {
     const sharedRing = 'shared-us-east-1';
@@ -76,9 +87,11 @@ describe('worker supervisor: scaling per ring', () => {
     expect(alive(ring(sharedRing))).toBe(1);
     expect(alive(ring(dedicatedRing))).toBe(1);
     const from = samples.length;
+    const held = await hold(shared);
     const floodIds = await flood(shared, 7);
     const [dedicatedJob] = await flood(dedicated, 1);
     await waitUntil(async () => most(sharedRing, from) === 3, 'the shared ring to scale up to 3', 75_000);
+    await release(shared, held);
     // The dedicated tenant's job is not queued behind the flood: its own worker runs it.
     expect(await waitForStatus(stack, tokens.get(dedicated.id)!, dedicatedJob!, ['SUCCEEDED', 'FAILED'], 60_000)).toMatchObject({ status: 'SUCCEEDED' });
     for (const id of floodIds) expect(await waitForStatus(stack, tokens.get(shared.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
@@ -89,6 +102,7 @@ describe('worker supervisor: scaling per ring', () => {
 
   it('a dedicated tenant\'s flood scales its own ring only', async () => {
     const from = samples.length;
+    const held = await hold(dedicated);
     const ids = await flood(dedicated, 5);
     // What KEDA reads: the worker's own ring's counts on its health port, no tenant id beyond the ring's name.
     const port = stack.workers.running().find((w) => w.pool === `dedicated-${dedicated.id}`)!.healthPort!;
@@ -97,6 +111,7 @@ describe('worker supervisor: scaling per ring', () => {
     expect(scaling).toMatchObject({ ring: `dedicated-${dedicated.id}`, tenants: 1 });
     expect(Number(scaling['queued']) + Number(scaling['running'])).toBeGreaterThan(0);
     await waitUntil(async () => most(`dedicated-${dedicated.id}`, from) === 2, 'the dedicated ring to scale up to 2', 30_000);
+    await release(dedicated, held);
     for (const id of ids) expect(await waitForStatus(stack, tokens.get(dedicated.id)!, id, ['SUCCEEDED', 'FAILED'], 90_000)).toMatchObject({ status: 'SUCCEEDED' });
     expect(most('shared-us-east-1', from)).toBe(1);
     expect(most(`dedicated-${dedicated.id}`, from)).toBe(2);
