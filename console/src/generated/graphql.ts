@@ -2494,7 +2494,7 @@ export type UsageBudget = {
 
 export type UsageBudgetInput = {
   meter: UsageMeter;
-  /** In the meter's unit; greater than 0. */
+  /** In the meter's unit; from 0.000001 to 1e15. */
   monthlyLimit: Scalars['Float']['input'];
   /** 1 to 100 (default 80). */
   softPercent?: InputMaybe<Scalars['Int']['input']>;

@@ -261,6 +261,9 @@ describe('metering and budgets', () => {
       [usageReportQuery, { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', granularity: 'WEEK' }, 'BAD_USER_INPUT'],
       [setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: -1 } }, 'BAD_USER_INPUT'],
       [setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 0 } }, 'BAD_USER_INPUT'],
+      [setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 5e-324 } }, 'BAD_USER_INPUT'],
+      [setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 9e-7 } }, 'BAD_USER_INPUT'],
+      [setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 1e15 + 1 } }, 'BAD_USER_INPUT'],
       [setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 10, softPercent: 0 } }, 'BAD_USER_INPUT'],
       [setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 10, softPercent: 101 } }, 'BAD_USER_INPUT'],
       [setBudget, { input: { meter: 'DISK', monthlyLimit: 10 } }, 'BAD_USER_INPUT'],
@@ -391,7 +394,7 @@ describe('metering and budgets', () => {
       const adminA = await a.token('admin');
       const scientistA = await a.token('data_scientist');
       await flushAll();
-      const tiny = { monthlyLimit: 1e-9, softPercent: 100 };
+      const tiny = { monthlyLimit: 1e-6, softPercent: 100 };
       for (const meter of ['INFERENCE_MS', 'JOB_WORKER_MS', 'STORED_BYTE_HOURS', 'DOWNLOAD_BYTES']) expectNoErrors(await stack.query(adminA, setBudget, { input: { meter, ...tiny } }));
       const count = async (table: string) => Number(((await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM \`${a.schema}\`.${table}`)) as Array<{ n: number | string }>)[0]!.n);
       const before = { jobs: await count('jobs'), uploads: await count('model_uploads') };

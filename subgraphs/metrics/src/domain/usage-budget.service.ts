@@ -18,12 +18,18 @@ export interface UsageBudgetView extends BudgetStatus {
 
 /** Largest limit accepted: far above any month of any meter, and exactly representable. */
 const maxMonthlyLimit = 1e15;
+/**
+ * Smallest limit accepted: a millionth of the meter's unit. Anything smaller is no budget anyone
+ * means, and a subnormal limit's soft threshold (limit × percent / 100) rounds to 0, which would
+ * report the threshold reached with nothing used.
+ */
+const minMonthlyLimit = 1e-6;
 
 function parseBudgetInput(input: UsageBudgetInput): { meter: MeterName; monthlyLimit: number; softPercent: number } {
   const meter = meterFromEnum(input.meter, 'input.meter');
   const monthlyLimit = input.monthlyLimit;
-  if (typeof monthlyLimit !== 'number' || !Number.isFinite(monthlyLimit) || monthlyLimit <= 0 || monthlyLimit > maxMonthlyLimit) {
-    throw errors.badInput(`input.monthlyLimit must be a number greater than 0 and at most ${maxMonthlyLimit}.`, { field: 'input.monthlyLimit' });
+  if (typeof monthlyLimit !== 'number' || !Number.isFinite(monthlyLimit) || monthlyLimit < minMonthlyLimit || monthlyLimit > maxMonthlyLimit) {
+    throw errors.badInput(`input.monthlyLimit must be a number from ${minMonthlyLimit} to ${maxMonthlyLimit}.`, { field: 'input.monthlyLimit' });
   }
   const softPercent = input.softPercent ?? 80;
   if (typeof softPercent !== 'number' || !Number.isInteger(softPercent) || softPercent < 1 || softPercent > 100) {
