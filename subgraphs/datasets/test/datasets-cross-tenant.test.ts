@@ -1,4 +1,4 @@
-import { errorCodes, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
 import { completeUpload, createUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
 
 /**
@@ -13,6 +13,7 @@ describe('datasets: tenant isolation', () => {
   let aDataset: string;
   let aVersion: string;
   let aPendingUpload: { id: string; uploadUrl: string };
+  let aCompletedUpload: { id: string; uploadUrl: string };
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -21,6 +22,9 @@ describe('datasets: tenant isolation', () => {
     aDataset = await newDataset(stack, aAdmin, 'shared-name');
     aVersion = (await uploadVersion(stack, aAdmin, aDataset, Buffer.from('secret,value\nalpha,1\n'))).id;
     aPendingUpload = await reserveUpload(stack, aAdmin, aDataset, 8);
+    aCompletedUpload = await reserveUpload(stack, aAdmin, aDataset, 8);
+    expect((await putBytes(aCompletedUpload.uploadUrl, aAdmin, Buffer.from('a,b\n1,2\n'))).status).toBe(200);
+    expectNoErrors(await stack.query(aAdmin, completeUpload, { id: aCompletedUpload.id }));
     // B may use the same dataset name: names are per tenant.
     await newDataset(stack, await b.token('admin'), 'shared-name');
   });
@@ -41,6 +45,10 @@ describe('datasets: tenant isolation', () => {
     if (role !== 'viewer') {
       expect(errorCodes(await stack.query(token, createUpload, { input: { datasetId: aDataset, filename: 'x.csv', byteSize: 8 } }))).toEqual(['NOT_FOUND']);
       expect(errorCodes(await stack.query(token, completeUpload, { id: aPendingUpload.id }))).toEqual(['NOT_FOUND']);
+      // A's completed upload: never the CONFLICT (and version id) A itself gets on a replay.
+      const replay = await stack.query(token, completeUpload, { id: aCompletedUpload.id });
+      expect(errorCodes(replay)).toEqual(['NOT_FOUND']);
+      expect(JSON.stringify(replay)).not.toMatch(/versionId|ALREADY_COMPLETED/);
       const put = await putBytes(aPendingUpload.uploadUrl, token, Buffer.from('a,b\n1,2\n'));
       expect(put.status).toBe(404);
       expect(put.body.errors?.[0]?.extensions.code).toBe('NOT_FOUND');

@@ -53,6 +53,14 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     const v1 = await uploadVersion(stack, admin, datasetId, Buffer.from('a,b\n1,2\n'));
     const v2 = await uploadVersion(stack, admin, datasetId, Buffer.from('a,b,c\n1,2,x\n3,4,y\n'));
     expect([v1.number, v2.number]).toEqual([1, 2]);
+    // Completing an upload again (a client whose first answer was lost) is a CONFLICT that names the
+    // version the first completion made, and adds nothing.
+    const lastUpload = ((await stack.platform.runtime.db.query(`SELECT id FROM \`${acme.schema}\`.dataset_uploads WHERE version_id = ?`, [v2.id])) as Array<{ id: string }>)[0]!.id;
+    const before = await tenantState(stack, acme);
+    const replay = await stack.query(admin, completeUpload, { id: lastUpload });
+    expect(errorCodes(replay)).toEqual(['CONFLICT']);
+    expect(replay.errors?.[0]?.extensions).toMatchObject({ reason: 'ALREADY_COMPLETED', versionId: v2.id, uploadId: lastUpload });
+    expect(await tenantState(stack, acme)).toEqual(before);
     const res = expectNoErrors(
       await stack.query<{ dataset: { versionCount: number; latestVersion: { number: number }; versions: { edges: Array<{ node: { number: number; rowCount: number; preview: { columns: string[]; rows: string[][] } } }> } } }>(
         viewer,

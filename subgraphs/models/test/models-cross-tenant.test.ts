@@ -37,6 +37,7 @@ describe('models: tenant isolation', () => {
   let aModel: string;
   let aVersion: string;
   let aPendingUpload: { id: string; uploadUrl: string };
+  let aCompletedUpload: { id: string; uploadUrl: string };
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -46,6 +47,10 @@ describe('models: tenant isolation', () => {
     aVersion = (await uploadVersion(stack, aScientist, aModel, mlpModel())).id;
     expectNoErrors(await stack.query(aScientist, setAlias, { input: { modelId: aModel, alias: 'production', version: 1 } }));
     aPendingUpload = await reserveUpload(stack, aScientist, aModel, linearModel().length);
+    // On a model of its own, so aModel keeps exactly one version file.
+    aCompletedUpload = await reserveUpload(stack, aScientist, await newModel(stack, aScientist, 'replayed-model'), linearModel().length);
+    expect((await putBytes(aCompletedUpload.uploadUrl, aScientist, linearModel())).status).toBe(200);
+    expectNoErrors(await stack.query(aScientist, completeUpload, { id: aCompletedUpload.id }));
   });
   afterAll(() => stack?.stop());
 
@@ -76,6 +81,8 @@ describe('models: tenant isolation', () => {
         [aModel, (id) => stack.query(token, removeAlias, { modelId: id, alias: 'production' })],
         [aModel, (id) => stack.query(token, `mutation($id: ID!) { updateModelServing(modelId: $id, input: { batching: false }) { id } }`, { id })],
         [aPendingUpload.id, (id) => stack.query(token, completeUpload, { id })],
+        // A's completed upload: never the CONFLICT (and version id) A itself would get on a replay.
+        [aCompletedUpload.id, (id) => stack.query(token, completeUpload, { id })],
       );
     }
     if (role === 'admin') {

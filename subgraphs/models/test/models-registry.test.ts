@@ -376,7 +376,13 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     const modelId = await newModel(stack, scientist, 'keyed');
     const first = await reserveUpload(stack, scientist, modelId, linearModel().length);
     expect((await putBytes(first.uploadUrl, scientist, linearModel())).status).toBe(200);
-    expectNoErrors(await stack.query(scientist, completeUpload, { id: first.id, key: 'release-1' }));
+    const made = expectNoErrors(await stack.query<{ completeModelUpload: { id: string } }>(scientist, completeUpload, { id: first.id, key: 'release-1' })).completeModelUpload;
+    // The same completion again (a client whose first answer was lost): CONFLICT naming the version it made, nothing added.
+    const replayBefore = await modelState(stack, acme);
+    const replay = await stack.query(scientist, completeUpload, { id: first.id, key: 'release-1' });
+    expect(errorCodes(replay)).toEqual(['CONFLICT']);
+    expect(replay.errors?.[0]?.extensions).toMatchObject({ reason: 'ALREADY_COMPLETED', versionId: made.id, uploadId: first.id });
+    expect(await modelState(stack, acme)).toEqual(replayBefore);
     const second = await reserveUpload(stack, scientist, modelId, linearModel().length);
     expect((await putBytes(second.uploadUrl, scientist, linearModel())).status).toBe(200);
     const before = await modelState(stack, acme);

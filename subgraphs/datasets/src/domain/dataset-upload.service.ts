@@ -233,7 +233,8 @@ export class DatasetUploadService {
       return await this.scope.transaction(async (manager) => {
         const upload = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
         if (!upload) throw await notFoundAcrossTenants(this.scope, 'DatasetUpload', id);
-        if (upload.status === 'COMPLETED') throw errors.conflict('This upload was already completed.', { uploadId: id });
+        // A client retrying after a lost answer learns which version its first call made.
+        if (upload.status === 'COMPLETED') throw errors.conflict(`This upload was already completed: it made version ${upload.versionId}.`, { uploadId: id, reason: 'ALREADY_COMPLETED', versionId: upload.versionId });
         if (upload.status === 'FAILED') throw errors.conflict(`This upload failed (${upload.failureCode ?? 'unknown'}); create a new one.`, { uploadId: id });
         if (upload.status !== 'UPLOADED' || !upload.profile || !upload.sha256 || upload.storedSize === null || upload.keyVersion === null) {
           throw errors.badInput('The content of this upload has not been received yet.', { uploadId: id });
