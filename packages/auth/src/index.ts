@@ -7,3 +7,4 @@ export * from './shield-rules';
 export * from './assert-permission';
 export * from './service-token';
 export * from './job-grant';
+export { apiRootFields } from './api-root-fields';

@@ -191,11 +191,16 @@ describe('service accounts and API keys', () => {
       [createApiKey, { input: { serviceAccountId: bot.id, operations: [] } }],
       [createApiKey, { input: { serviceAccountId: bot.id, operations: ['datasets; DROP'] } }],
       [createApiKey, { input: { serviceAccountId: bot.id, operations: ['__schema'] } }],
+      [createApiKey, { input: { serviceAccountId: bot.id, operations: ['datasets', 'predcit'] } }],
+      [createApiKey, { input: { serviceAccountId: bot.id, operations: ['_entities'] } }],
       [revokeApiKey, { id: 'zzz' }],
       [deleteServiceAccount, { id: "1' OR '1'='1" }],
     ];
     for (const [query, variables] of cases) expect({ variables, codes: errorCodes(await stack.query(acmeAdmin, query, variables)) }).toEqual({ variables, codes: ['BAD_USER_INPUT'] });
     expectOnlyError(await stack.query(acmeAdmin, createServiceAccount, { input: { name: 'ci-bot', role: 'VIEWER' } }), 'CONFLICT');
+    // A misspelt operation is named back, so the admin can fix it.
+    const misspelt = await stack.query(acmeAdmin, createApiKey, { input: { serviceAccountId: bot.id, operations: ['predcit', 'datasets', 'jbos'] } });
+    expect(misspelt.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'operations', unknown: ['jbos', 'predcit'] });
     expect(await accessRows(stack, acme.id)).toEqual(before);
   });
 

@@ -1,4 +1,4 @@
-import { tenantRoles, type TenantRole } from '@tessera/auth';
+import { apiRootFields, tenantRoles, type TenantRole } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { parseDateTimeInput } from '@tessera/service-kit';
 import { canonicalEmail } from '../ports/email-address';
@@ -42,6 +42,9 @@ export function parseOperations(value: unknown): string[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) || value.length === 0 || value.length > maxKeyOperations) throw errors.badInput(`operations must list 1–${maxKeyOperations} field names, or be left out for every operation the role allows.`, { field: 'operations' });
   for (const name of value) if (typeof name !== 'string' || !fieldNamePattern.test(name) || name.startsWith('__')) throw errors.badInput('operations must be GraphQL root field names, e.g. datasets or predict.', { field: 'operations' });
+  // A misspelt name would make a key that silently cannot run what its owner meant it for.
+  const unknown = [...new Set(value as string[])].filter((name) => !apiRootFields.has(name)).sort();
+  if (unknown.length > 0) throw errors.badInput(`operations lists fields the API does not have: ${unknown.join(', ')}.`, { field: 'operations', unknown });
   return [...new Set(value as string[])].sort();
 }
 
