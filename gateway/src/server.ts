@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request } from 'express';
-import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -60,6 +60,7 @@ import { singleFetchRouteOf } from './prepared/single-fetch';
 import { releaseWithResponse } from './release-with-response';
 import { closeOnUnreadBody } from './unread-body';
 import { defaultRequestBodyTimeoutMs, watchBodyDeadline } from './body-deadline';
+import { loadSupergraph } from './supergraph';
 
 /** The largest request body the gateway reads (POST /graphql, POST /v1/predict); uploads stream. */
 const maxBodyBytes = 1024 * 1024;
@@ -137,8 +138,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const dataSources = new Map<string, TenantContextDataSource>();
   disableApolloDataCollection();
   const gateway = new ApolloGateway({
-    // Introspection at start goes through buildService too: the same mutual-TLS client and signed context.
-    supergraphSdl: new IntrospectAndCompose({ subgraphs: config.subgraphs }),
+    // Composed when the code is built, each subgraph at its configured address (see supergraph.ts).
+    supergraphSdl: loadSupergraph(config.subgraphs),
     buildService: ({ name, url }) => {
       const fetcher = createSubgraphFetcher(subgraphAgents, name);
       const dataSource = new TenantContextDataSource(name, url ?? '', sign, name === accessServiceName ? forgettingChangedAccess(fetcher, accessCache) : fetcher);
