@@ -58,17 +58,22 @@ async function tablesOf(admin: DataSource, schema: string): Promise<string[]> {
 export async function grantControlPlane(admin: DataSource, controlSchema: string, services: readonly ServiceData[], hosts: readonly string[]): Promise<void> {
   const grants = accountGrants(services, hosts, 'control');
   const accounts = services.flatMap(({ service }) => hosts.map((host) => ({ user: serviceAccountUser(service), host })));
+  // Every migrate runs this (about 600 statements): a table's accounts are sent together over the
+  // pool's connections, each account's GRANT still before its REVOKE, so the wait is a few round
+  // trips per table rather than one per statement.
   for (const table of await tablesOf(admin, controlSchema)) {
     const target = `${quoteIdentifier(controlSchema)}.${quoteIdentifier(table)}`;
-    for (const { user, host } of accounts) {
-      const grant = grants.find((g) => g.user === user && g.host === host && g.table === table);
-      if (grant) {
-        await admin.query(`GRANT ${grant.grant.join(', ')} ON ${target} TO ${account(user, host)}`);
-        if (grant.revoke.length > 0) await revokeIfHeld(admin, `REVOKE ${grant.revoke.join(', ')} ON ${target} FROM ${account(user, host)}`);
-      } else {
-        await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(user, host)}`);
-      }
-    }
+    await Promise.all(
+      accounts.map(async ({ user, host }) => {
+        const grant = grants.find((g) => g.user === user && g.host === host && g.table === table);
+        if (grant) {
+          await admin.query(`GRANT ${grant.grant.join(', ')} ON ${target} TO ${account(user, host)}`);
+          if (grant.revoke.length > 0) await revokeIfHeld(admin, `REVOKE ${grant.revoke.join(', ')} ON ${target} FROM ${account(user, host)}`);
+        } else {
+          await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(user, host)}`);
+        }
+      }),
+    );
   }
 }
 
