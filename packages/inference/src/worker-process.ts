@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { nodeEntryArgs } from '@tessera/config';
 import type { TesseraError } from '@tessera/errors';
 import { inferenceErrors } from './inference-errors';
+import { withRunCompute } from './run-compute';
 import { workerSettingsEnv, type ChildMessage, type ParentMessage, type WireOutput, type WireTensor, type WorkerSettings } from './worker/ipc-protocol';
 
 // The child's entry sits beside this file: worker/inference-worker.main.ts in the source tree,
@@ -61,6 +62,8 @@ interface InFlight {
   resolve: (result: RunSuccess) => void;
   reject: (error: TesseraError) => void;
   timer: NodeJS.Timeout;
+  /** When the run was handed to the process: a run killed or crashed cost it the time since. */
+  sentAt: number;
 }
 
 let nextRunId = 1;
@@ -191,7 +194,7 @@ export class WorkerProcess {
         // The caller hears about it once the process is gone (see onExit).
         this.killWith(inferenceErrors.timeout(job.modelKey, job.timeoutMs, 'RUNNING'));
       }, job.timeoutMs);
-      this.inFlight = { id, job, resolve, reject, timer };
+      this.inFlight = { id, job, resolve, reject, timer, sentAt: performance.now() };
       this.send({ kind: 'run', id, modelKey: job.modelKey, inputs: job.inputs, maxOutputValues: job.maxOutputValues, ...(modelBytes ? { modelBytes } : {}) });
     });
   }
@@ -249,9 +252,13 @@ export class WorkerProcess {
       case 'failed':
         this.applyEvictions(message.evicted);
         this.finish(
-          message.reason === 'OUTPUT_TOO_LARGE'
-            ? inferenceErrors.outputTooLarge(current.job.modelKey, current.job.maxOutputValues, message.outputValues ?? 0)
-            : inferenceErrors.failed(current.job.modelKey, message.reason, message.message),
+          withRunCompute(
+            message.reason === 'OUTPUT_TOO_LARGE'
+              ? inferenceErrors.outputTooLarge(current.job.modelKey, current.job.maxOutputValues, message.outputValues ?? 0)
+              : inferenceErrors.failed(current.job.modelKey, message.reason, message.message),
+            // The run happened (to its end, or until the runtime threw): it is metered like a served one.
+            message.runMs === undefined ? undefined : { runMs: message.runMs, runCpuMs: message.runCpuMs ?? 0 },
+          ),
         );
         return;
     }
@@ -278,7 +285,9 @@ export class WorkerProcess {
     if (current) {
       this.inFlight = undefined;
       clearTimeout(current.timer);
-      current.reject(this.killReason ?? inferenceErrors.failed(current.job.modelKey, 'CRASHED', this.exitDescription(code, signal)));
+      // Killed (time or memory limit) or crashed mid-run: the process was the run's from hand-over to exit.
+      const error = this.killReason ?? inferenceErrors.failed(current.job.modelKey, 'CRASHED', this.exitDescription(code, signal));
+      current.reject(withRunCompute(error, { runMs: performance.now() - current.sentAt, runCpuMs: 0 }));
     }
     for (const listener of this.exitListeners.splice(0)) listener();
   }

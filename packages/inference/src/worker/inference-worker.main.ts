@@ -69,6 +69,8 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
     sessions.set(message.modelKey, session, message.modelBytes.byteLength);
     sessionLoaded = true;
   }
+  // Set once session.run is entered: a run that fails from then on is metered like a served one.
+  let ran: { runMs: number; runCpuMs: number } | undefined;
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, input] of Object.entries(message.inputs)) {
@@ -76,20 +78,27 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
     }
     const runStarted = performance.now();
     const cpuStarted = process.cpuUsage();
-    const results = await session.run(feeds);
-    const runMs = performance.now() - runStarted;
-    const cpu = process.cpuUsage(cpuStarted);
+    const measure = () => {
+      const cpu = process.cpuUsage(cpuStarted);
+      return { runMs: performance.now() - runStarted, runCpuMs: (cpu.user + cpu.system) / 1000 };
+    };
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await session.run(feeds);
+    } finally {
+      ran = measure();
+    }
     // Checked before anything is copied or sent: the answer crosses into the parent's event loop.
     const outputValues = Object.values(results).reduce((sum, tensor) => sum + (tensor as ort.Tensor).size, 0);
     if (outputValues > message.maxOutputValues) {
-      send({ kind: 'failed', id: message.id, reason: 'OUTPUT_TOO_LARGE', message: '', outputValues, evicted: takeEvicted() });
+      send({ kind: 'failed', id: message.id, reason: 'OUTPUT_TOO_LARGE', message: '', outputValues, evicted: takeEvicted(), ...ran });
       return;
     }
     const outputs: Record<string, WireOutput> = {};
     for (const [name, tensor] of Object.entries(results)) outputs[name] = toWireOutput(tensor as ort.Tensor);
-    send({ kind: 'result', id: message.id, outputs, sessionLoaded, runMs, runCpuMs: (cpu.user + cpu.system) / 1000, evicted: takeEvicted() });
+    send({ kind: 'result', id: message.id, outputs, sessionLoaded, ...ran, evicted: takeEvicted() });
   } catch (error) {
-    send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: errorMessage(error), evicted: takeEvicted() });
+    send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: errorMessage(error), evicted: takeEvicted(), ...(ran ?? {}) });
   }
 }
 

@@ -67,6 +67,9 @@ export type ChildMessage =
       evicted: string[];
       /** OUTPUT_TOO_LARGE: the values the run produced. */
       outputValues?: number;
+      /** When `session.run` was entered (RUNTIME_ERROR in the run, OUTPUT_TOO_LARGE): its milliseconds, metered like a served run's. */
+      runMs?: number;
+      runCpuMs?: number;
     };
 
 export const workerSettingsEnv = 'TESSERA_INFERENCE_WORKER_SETTINGS';
