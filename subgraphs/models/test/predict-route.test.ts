@@ -286,4 +286,79 @@ describe('gateway: the predict route', () => {
     // The other tenant's budget is its own: A still predicts.
     expect((await post(aViewer, { modelId: aModel, version: 1, inputs: [mlpInput()] })).status).toBe(200);
   });
+
+  it('pays for its answer too, one unit per KiB past the first, on the route and on POST and GET /graphql: a small input that answers 200 000 values is not the price of one row', async () => {
+    // A model broadcasting each input row into 1 024 values: 200 rows in, 204 800 values out (~400 KiB as
+    // numbers). Before, such a call cost what a one-row prediction costs (98 units), and four at a time
+    // took another tenant's predictions from ~15 ms to 0.5–0.9 s: the models service serialised and the
+    // gateway parsed and sent answers nobody paid for.
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 60_000, costBurst: 20_000 } });
+    const scientist = await tenant.token('data_scientist');
+    const model = await newModel(stack, scientist, 'fan-out');
+    await uploadVersion(stack, scientist, model, onnxFixtures.buildFanOutModel(1_024));
+    const redis = new Redis(stack.config.redis.url, { ...redisConnectionOptions(stack.config.redis), lazyConnect: true });
+    const usedCost = async () => {
+      await stack.platform.gateway.syncRateLimits();
+      return Number((await redis.get(new LiveQuotaKeys(stack.config.redis.keyPrefix).costPerMinute(tenant.id, minuteOf(Date.now())))) ?? 0);
+    };
+    /** The units one call took, the answer's share included (charged once the answer is sent: polled, not timed). */
+    const costOf = async (call: () => Promise<number>): Promise<{ units: number; answerBytes: number }> => {
+      const before = await usedCost();
+      const answerBytes = await call();
+      let units = 0;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        units = (await usedCost()) - before;
+        if (units >= Math.ceil(answerBytes / 1024) - 1 + 50) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { units, answerBytes };
+    };
+    const fanInput = (count: number) => ({ modelId: model, version: 1, inputs: [{ name: 'input', shape: [count, 1], data: Array<number>(count).fill(1) }] });
+    const query = 'query($input: PredictInput!) { predict(input: $input) { outputs { shape data } } }';
+    const viaRoute = (count: number) => async () => {
+      const response = await fetch(`${stack.gatewayUrl}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${scientist}` },
+        body: JSON.stringify({ ...fanInput(count), outputFormat: 'numbers' }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      return Buffer.byteLength(text);
+    };
+    const viaPost = (count: number) => async () => {
+      const response = await fetch(`${stack.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${scientist}` },
+        body: JSON.stringify({ query, variables: { input: fanInput(count) } }),
+      });
+      const text = await response.text();
+      expect(JSON.parse(text)).not.toHaveProperty('errors');
+      return Buffer.byteLength(text);
+    };
+    const viaGet = (count: number) => async () => {
+      const search = new URLSearchParams({ query, variables: JSON.stringify({ input: fanInput(count) }) });
+      const response = await fetch(`${stack.gatewayUrl}/graphql?${search.toString()}`, { headers: { authorization: `Bearer ${scientist}`, 'apollo-require-preflight': 'true' } });
+      const text = await response.text();
+      expect(JSON.parse(text)).not.toHaveProperty('errors');
+      return Buffer.byteLength(text);
+    };
+    await minuteWithAtLeast(20);
+    try {
+      for (const [path, call] of [
+        ['route', viaRoute],
+        ['POST /graphql', viaPost],
+        ['GET /graphql', viaGet],
+      ] as const) {
+        const small = await costOf(call(1));
+        const large = await costOf(call(200));
+        expect({ path, largeAnswer: large.answerBytes > 400 * 1024 }).toEqual({ path, largeAnswer: true });
+        // The large call pays its answer's KiB (past the first) on top of what the small one paid
+        // (within a unit or two: their requests' own sizes differ by a few hundred bytes).
+        const answerUnits = Math.ceil(large.answerBytes / 1024) - Math.max(1, Math.ceil(small.answerBytes / 1024));
+        expect({ path, paid: Math.abs(large.units - small.units - answerUnits) <= 2 }).toEqual({ path, paid: true });
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
