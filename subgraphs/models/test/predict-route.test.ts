@@ -6,7 +6,7 @@ import { LiveQuotaKeys, minuteOf } from '@tessera/quotas';
 import { internalContextHeader } from '@tessera/auth';
 import { onnxFixtures } from '@tessera/onnx';
 import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { mlpByHand, mlpModel, newModel, predict, setAlias, uploadVersion, type PredictOutput } from './model-flow';
+import { auditTrail, mlpByHand, mlpModel, newModel, predict, setAlias, uploadVersion, type PredictOutput } from './model-flow';
 
 interface RouteAnswer {
   status: number;
@@ -201,6 +201,8 @@ describe('gateway: the predict route', () => {
 
   it.each(['admin', 'data_scientist', 'viewer'] as const)('tenant B (%s) gets NOT_FOUND for every handle on A, exactly as for nothing', async (role) => {
     const tokenB = await b.token(role);
+    const probesOfA = async (tenant: TestTenant) => (await auditTrail(stack, tenant)).filter((event) => event.action === 'cross_tenant_attempt' && event.targetId === aModel).length;
+    const probesBefore = await probesOfA(b);
     const handles: Array<[Record<string, unknown>, Record<string, unknown>]> = [
       [{ modelId: aModel, version: 1 }, { modelId: randomUUID(), version: 1 }],
       [{ modelId: aModel, alias: 'production' }, { modelId: randomUUID(), alias: 'production' }],
@@ -218,6 +220,10 @@ describe('gateway: the predict route', () => {
     // Nothing ran: B's predictions of the minute are still none.
     const usage = expectNoErrors(await stack.query<{ tenantUsage: { quotas: Array<{ name: string; used: number }> } }>(tokenB, '{ tenantUsage { quotas { name used } } }')).tenantUsage;
     expect(usage.quotas.find((quota) => quota.name === 'predictionsPerMinute')?.used).toBe(0);
+    // Probing A's model id through predict is recorded in B's log as a cross-tenant attempt (what the
+    // CROSS_TENANT_ATTEMPT alert counts), once per call by id, as `model(id)` records it; A's log shows nothing.
+    expect(await probesOfA(b)).toBe(probesBefore + 2);
+    expect(await probesOfA(a)).toBe(0);
   });
 
   it('straight to the models subgraph, without the gateway-signed context, the route answers nobody', async () => {

@@ -5,7 +5,7 @@ import { ModelAliasEntity } from '../data/model-alias.entity';
 import type { ModelVersion } from '../data/model-version.entity';
 import type { ModelServing } from '../serving/model-serving';
 import { parseAlias, parseId, parseModelName, parseVersionNumber } from './model-input';
-import { modelNotFound } from './model-not-found';
+import { modelHandleNotFound, modelNotFound } from './model-not-found';
 import { activeVersionQuery } from './model.service';
 import type { ModelsConfig } from './models-config';
 import { prepareInputs, presentOutputs, type PredictionOutput, type PredictTensorInput, type PreparedInputs } from './predict-input';
@@ -173,7 +173,9 @@ export class PredictionService {
     const version = entities[0];
     const row = raw[0] as Record<string, unknown> | undefined;
     if (!version || !row) {
-      throw await modelNotFound(this.scope, handle.byNumber ? 'ModelVersion' : 'ModelAlias', `${handle.model}${handle.byNumber ? `@${handle.version}` : `:${handle.version}`}`);
+      const kind = handle.byNumber ? 'ModelVersion' : 'ModelAlias';
+      const text = `${handle.model}${handle.byNumber ? `@${handle.version}` : `:${handle.version}`}`;
+      throw handle.byId ? await modelHandleNotFound(this.scope, kind, handle.model, text) : await modelNotFound(this.scope, kind, text);
     }
     const batchingOn = Boolean(Number(row['m_serving_batching']));
     const maxBatchSize = Number(row['m_serving_max_batch_size']);
