@@ -1,4 +1,4 @@
-import { buildFailingModel, buildSlowModel, onnxFixtures } from '@tessera/onnx';
+import { buildFailingModel, buildLinearRegression, buildSlowModel, onnxFixtures } from '@tessera/onnx';
 import { InferencePools, type InferenceRecord } from '../src';
 import { predictError, rowsInput } from './helpers';
 
@@ -12,6 +12,7 @@ import { predictError, rowsInput } from './helpers';
 const slow = buildSlowModel({ features: 2 });
 const failing = buildFailingModel({ features: 2 });
 const fanOut = onnxFixtures.buildFanOutModel(500);
+const linear = buildLinearRegression({ weights: [1, 1], bias: 0 });
 
 describe('InferencePools: the compute of failed runs is recorded', () => {
   const pools = new InferencePools({ shared: { processes: 1 }, maxOutputValues: 1_000, batching: { maxBatchSize: 16, maxDelayMs: 50 } });
@@ -20,10 +21,13 @@ describe('InferencePools: the compute of failed runs is recorded', () => {
   afterAll(() => pools.close());
 
   const recordsOf = (modelKey: string) => records.filter((record) => record.modelKey === modelKey);
+  /** A process is up and idle (a killed one is replaced first), so the next calls run at once instead of timing out in the queue. */
+  const processReady = () => pools.predict({ tenantId: 't-fail', tier: 'shared', modelKey: 'linear:1', load: async () => linear, inputs: rowsInput([[1, 2]]) });
 
   it('a run stopped at its time limit records the time it ran (the time limit)', async () => {
+    await processReady();
     const error = await predictError(pools, { tenantId: 't-fail', tier: 'shared', modelKey: 'slow:1', load: async () => slow, inputs: rowsInput([[1, 2]]), timeoutMs: 400, batching: false });
-    expect(error.code).toBe('INFERENCE_TIMEOUT');
+    expect(error.extensions).toMatchObject({ code: 'INFERENCE_TIMEOUT', phase: 'RUNNING' });
     const [record] = recordsOf('slow:1');
     expect(record).toMatchObject({ ok: false, errorCode: 'INFERENCE_TIMEOUT' });
     // The process ran the model from when it got the call until it was killed: at least the limit.
@@ -33,8 +37,12 @@ describe('InferencePools: the compute of failed runs is recorded', () => {
 
   it('a merged run stopped at its time limit is shared among its calls by rows, adding up to the run', async () => {
     const call = (rows: number[][]) => predictError(pools, { tenantId: 't-fail', tier: 'shared', modelKey: 'slow:2', load: async () => slow, inputs: rowsInput(rows), timeoutMs: 400 });
+    await processReady();
     const errors = await Promise.all([call([[1, 2]]), call([[1, 2], [3, 4], [5, 6]])]);
-    expect(errors.map((error) => error.code)).toEqual(['INFERENCE_TIMEOUT', 'INFERENCE_TIMEOUT']);
+    expect(errors.map((error) => [error.code, error.extensions['phase']])).toEqual([
+      ['INFERENCE_TIMEOUT', 'RUNNING'],
+      ['INFERENCE_TIMEOUT', 'RUNNING'],
+    ]);
     const merged = recordsOf('slow:2');
     expect(merged).toHaveLength(2);
     const [one, three] = merged.sort((a, b) => a.computeMs - b.computeMs);
@@ -43,6 +51,7 @@ describe('InferencePools: the compute of failed runs is recorded', () => {
   });
 
   it('a run the runtime fails, and an answer over the output limit, record their run time', async () => {
+    await processReady();
     const runtime = await predictError(pools, { tenantId: 't-fail', tier: 'shared', modelKey: 'failing:1', load: async () => failing, inputs: rowsInput([[1, 2]]), batching: false });
     expect(runtime.code).toBe('INFERENCE_FAILED');
     const tooLarge = await predictError(pools, { tenantId: 't-fail', tier: 'shared', modelKey: 'fan:1', load: async () => fanOut, inputs: rowsInput([[1], [2], [3]]), batching: false });
