@@ -29,6 +29,16 @@ const sessionOptions: ort.InferenceSession.SessionOptions = {
 
 /** Runs waiting for model bytes the parent did not send (its mirror of our LRU was stale). */
 const waitingForModel = new Map<number, Extract<ParentMessage, { kind: 'run' }>>();
+/** Model files arriving in parts, by the id of the run (or model) message that follows them. */
+const arriving = new Map<number, Uint8Array>();
+
+/** The file a run or model message refers to: inline, or assembled from the parts sent before it. */
+function modelBytesOf(message: { id: number; modelBytes?: Uint8Array; modelInParts?: boolean }): Uint8Array | undefined {
+  if (!message.modelInParts) return message.modelBytes;
+  const bytes = arriving.get(message.id);
+  arriving.delete(message.id);
+  return bytes;
+}
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message);
@@ -112,17 +122,27 @@ process.on('message', (raw) => {
   const message = raw as ParentMessage;
   chain = chain.then(async () => {
     switch (message.kind) {
-      case 'run':
-        await run(message);
+      case 'model-part': {
+        let target = arriving.get(message.id);
+        if (!target) arriving.set(message.id, (target = new Uint8Array(message.total)));
+        target.set(message.bytes, message.offset);
         return;
+      }
+      case 'run': {
+        const modelBytes = modelBytesOf(message);
+        await run({ ...message, modelInParts: false, ...(modelBytes ? { modelBytes } : {}) });
+        return;
+      }
       case 'model': {
         const waiting = waitingForModel.get(message.id);
         waitingForModel.delete(message.id);
-        if (waiting) await run({ ...waiting, modelBytes: message.modelBytes });
+        const modelBytes = modelBytesOf(message);
+        if (waiting && modelBytes) await run({ ...waiting, modelBytes });
         return;
       }
       case 'abort':
         waitingForModel.delete(message.id);
+        arriving.delete(message.id);
         return;
       case 'shutdown':
         process.exit(0);
