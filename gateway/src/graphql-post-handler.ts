@@ -5,6 +5,7 @@ import type { GatewayContext } from './gateway-context';
 import type { RequestFacts } from './request-facts';
 import { plainHttpRoute } from './plain-http-route';
 import { readBodyBytes } from './request-body';
+import { onAnswerBytes } from './answer-bytes';
 import { releaseWithResponse } from './release-with-response';
 import type { Caller } from './pipeline/request-pipeline';
 
@@ -16,6 +17,8 @@ export interface GraphQLPostHandlerOptions {
   context(caller: Caller, facts: RequestFacts, body: unknown, bytes: number): Promise<GatewayContext>;
   /** A body that is not JSON: paid for as a refused document of its length (the pipeline's refuseBody). */
   refuseBody(caller: Caller, bytes: number, error: unknown): Promise<void>;
+  /** An admitted operation's answer was sent, `bytes` long: what it adds to the caller's cost (the pipeline's answered). */
+  answered?(caller: Caller, bytes: number): void;
   /** Answers a prepared single-fetch operation without Apollo when it can (prepared/single-fetch-executor.ts); false: Apollo runs it. */
   singleFetch?(context: GatewayContext, res: ServerResponse, accept: string | undefined): Promise<boolean>;
   /** CORS headers for an allowed origin (the same function express uses for other routes). */
@@ -69,6 +72,8 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
         const { admitted } = outcome;
         // However the request ends, the tenant's operation slot is given back with the response.
         releaseWithResponse(res, admitted.releaseSlot);
+        // Its answer, however it is made (single fetch or Apollo), is paid by its size once sent.
+        if (options.answered) onAnswerBytes(res, (sent) => options.answered!(caller, sent));
         if (options.singleFetch && (await options.singleFetch(admitted, res, req.headers.accept))) return;
         apolloBody = withDocumentText(body as Record<string, unknown>, admitted);
         context = () => Promise.resolve(admitted);

@@ -7,6 +7,7 @@ import { plainHttpRoute, type CorsHeaders } from './plain-http-route';
 import type { Caller } from './pipeline/request-pipeline';
 import type { ReleaseSlot } from './pipeline/tenant-concurrency';
 import { readBodyBytes } from './request-body';
+import { onAnswerBytes } from './answer-bytes';
 import { releaseWithResponse } from './release-with-response';
 import type { RequestFacts } from './request-facts';
 import type { LeanFetcher } from './subgraph-http-client';
@@ -23,6 +24,8 @@ export interface PredictRouteOptions {
   admitCaller(facts: RequestFacts): Promise<Caller>;
   /** The rest, once the body is read: API-key scope, a slot, the query's cost and the body's length, the monthly budget. */
   admitPredict(caller: Caller, bodyBytes: number): Promise<ReleaseSlot>;
+  /** The answer was sent, `bytes` long: what it adds to the caller's cost (the pipeline's answered). */
+  answered?(caller: Caller, bytes: number): void;
   /** Signs the caller's internal context for one call to `subgraph`. */
   sign: InternalContextSigner;
   applyCors: CorsHeaders;
@@ -75,6 +78,8 @@ export function createPredictRoute(options: PredictRouteOptions) {
         refusedByPipeline = true;
         return;
       }
+      // Admitted: its answer (up to 262 144 output values) is paid by its size once sent.
+      if (options.answered) onAnswerBytes(res, (sent) => options.answered!(caller, sent));
       const headers: Record<string, string> = {
         'content-type': req.headers['content-type'] ?? '',
         [internalContextHeader]: await options.sign({ ...caller.principal, requestId }, 'models'),

@@ -57,6 +57,7 @@ import { PersistedDocuments } from './prepared/persisted-documents';
 import { PreparedOperations } from './prepared/prepared-operations';
 import { createSingleFetchExecutor } from './prepared/single-fetch-executor';
 import { singleFetchRouteOf } from './prepared/single-fetch';
+import { onAnswerBytes } from './answer-bytes';
 import { releaseWithResponse } from './release-with-response';
 import { closeOnUnreadBody } from './unread-body';
 import { defaultRequestBodyTimeoutMs, watchBodyDeadline } from './body-deadline';
@@ -304,8 +305,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       context: async ({ req, res }) => {
         try {
           const facts = expressFacts(req);
-          const context = await pipeline.graphql(await pipeline.admitCaller(facts), facts, operationFromSearch(searchOf(req.originalUrl)));
+          const caller = await pipeline.admitCaller(facts);
+          const context = await pipeline.graphql(caller, facts, operationFromSearch(searchOf(req.originalUrl)));
           releaseWithResponse(res, context.releaseSlot);
+          // Its answer is paid by its size once sent, as on POST.
+          onAnswerBytes(res, (sent) => pipeline.answered(caller, sent));
           return context;
         } catch (error) {
           throw toContextError(error);
@@ -347,6 +351,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       }
     },
     refuseBody: (caller, bytes, error) => pipeline.refuseBody(caller, bytes, error),
+    answered: (caller, bytes) => pipeline.answered(caller, bytes),
     singleFetch: singleFetch.answer,
     applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
     factsOf,
@@ -359,6 +364,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         maxBodyBytes,
         admitCaller: (facts) => pipeline.admitCaller(facts),
         admitPredict: (caller, bodyBytes) => pipeline.predict(caller, bodyBytes),
+        answered: (caller, bytes) => pipeline.answered(caller, bytes),
         sign,
         applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
         factsOf,

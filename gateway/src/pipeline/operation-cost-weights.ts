@@ -77,6 +77,17 @@ export function documentSizeCost(kib: number): number {
 }
 
 /**
+ * What an admitted request's answer adds, once it is sent: one unit per KiB past the first, as
+ * for a document. Its size is not known in advance — a `predict` of one value per row answers up
+ * to 262 144 values, ~0.5–5 MB as numbers, which the subgraph serialises and the gateway parses
+ * and sends, all on event loops every tenant shares. Unpaid, such a call cost 98 units like a
+ * one-row prediction, and four at a time took another tenant's predictions from ~15 ms to 0.5–0.9 s.
+ */
+export function answerSizeCost(bytes: number): number {
+  return documentSizeCost(Math.ceil(bytes / 1024));
+}
+
+/**
  * What the values in a request's JSON (its variables above all, but also its extensions and any key
  * the gateway ignores: all are parsed) add to its cost: one unit per 32 values past the first 1 024
  * (each list element, object field and scalar counts one; see variable-values.ts). 400 000 nested

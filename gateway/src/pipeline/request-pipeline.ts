@@ -11,7 +11,7 @@ import type { RequestAuthenticator } from '../request-auth';
 import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
-import { documentSizeCost, refusedBodyCost, refusedDocumentCost, routeCosts, variableValuesCost } from './operation-cost-weights';
+import { answerSizeCost, documentSizeCost, refusedBodyCost, refusedDocumentCost, routeCosts, variableValuesCost } from './operation-cost-weights';
 import { assertVariablesBounded } from './variable-values';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
@@ -270,6 +270,16 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     async refuseBody(caller: Caller, bytes: number, error: unknown): Promise<void> {
       deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), refusedBodyCost(bytes));
       await refuse(caller, Date.now(), error);
+    },
+
+    /**
+     * An admitted query, mutation or predict-route call has sent its answer of `bytes`: its size past
+     * the first KiB is taken from the tenant's cost units (`answerSizeCost`), even into debt (the
+     * work is done): the next request of a tenant whose answers spent its budget is refused.
+     */
+    answered(caller: Caller, bytes: number): void {
+      const units = answerSizeCost(bytes);
+      if (units > 0) deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), units);
     },
 
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */

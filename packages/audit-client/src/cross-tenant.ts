@@ -17,6 +17,16 @@ export const crossTenantAction = 'cross_tenant_attempt';
  * record run after the answer (recordAfterAnswer), and a failure to record is only a warning.
  */
 export async function notFoundAcrossTenants(scope: TenantScope, targetType: string, id: string): Promise<TesseraError> {
+  await recordCrossTenantAttempt(scope, targetType, id);
+  return errors.notFound(targetType, id);
+}
+
+/**
+ * The record of notFoundAcrossTenants alone, for a lookup whose NOT_FOUND names a compound handle
+ * (e.g. `predict` by model id and version: "ModelVersion <id>@1") while the id it probed is `id`
+ * of `targetType`: recorded when that id belongs to another tenant, after the answer.
+ */
+export async function recordCrossTenantAttempt(scope: TenantScope, targetType: string, id: string): Promise<void> {
   await recordAfterAnswer(() =>
     scope.transaction(async (manager) => {
       const owner = await findResourceOwner(manager, targetType, id);
@@ -32,7 +42,6 @@ export async function notFoundAcrossTenants(scope: TenantScope, targetType: stri
       });
     }),
   );
-  return errors.notFound(targetType, id);
 }
 
 /**

@@ -5,7 +5,7 @@ export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventC
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
 export { relayChain, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
 export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';
-export { notFoundAcrossTenants, recordInTenantLog, crossTenantAction } from './cross-tenant';
+export { notFoundAcrossTenants, recordCrossTenantAttempt, recordInTenantLog, crossTenantAction } from './cross-tenant';
 export { pendingDeferredRecords, recordAfterAnswer, settleDeferredRecords } from './deferred-record';
 export {
   ErasureReceiptSigner,

@@ -10,6 +10,7 @@ import { inferenceErrors } from './inference-errors';
 import { traceParentOfCaller } from './inference-tracing';
 import type { InferenceRecord, InferenceRecordListener, OutputDataFormat, PredictRequest, PredictResult, TenantInferenceLimits, TenantTier } from './inference-types';
 import { InferenceMemoryBudget } from './inference-memory-budget';
+import { runComputeOf } from './run-compute';
 import { ModelBytesCache } from './model-bytes-cache';
 import { TenantInFlight, type InFlightElsewhere } from './tenant-in-flight';
 import { parseTenantInferenceLimits } from './tenant-inference-limits';
@@ -111,14 +112,16 @@ export class InferencePools {
     } catch (caught) {
       const error: TesseraError = isTesseraError(caught) ? caught : errors.internal();
       if (!isTesseraError(caught)) this.logger?.error('inference failed unexpectedly', { poolId, error: String(caught) });
+      // A run that failed in a process still used it (a time limit, a crash, an answer over the limit): metered like a served one.
+      const compute = runComputeOf(caught);
       this.record({
         tenantId: String(request?.tenantId),
         modelKey: String(request?.modelKey),
         poolId,
         batchSize: 0,
         latencyMs: performance.now() - started,
-        computeMs: 0,
-        computeCpuMs: 0,
+        computeMs: compute?.runMs ?? 0,
+        computeCpuMs: compute?.runCpuMs ?? 0,
         ok: false,
         errorCode: error.code,
       });

@@ -106,9 +106,13 @@ export interface InferenceRecord {
   poolId: string;
   batchSize: number;
   latencyMs: number;
-  /** This call's share of `session.run` milliseconds (0 when the call failed before or in the run). */
+  /**
+   * This call's share of `session.run` milliseconds. A call that failed in a process has its share of
+   * what the run used: to the end or the runtime's error, or from hand-over until the process was
+   * killed (time or memory limit) or crashed. 0 only when it never reached a process.
+   */
   computeMs: number;
-  /** Its share of the CPU milliseconds the inference process used during that run (0 when it failed). */
+  /** Its share of the CPU milliseconds the inference process used during that run (0 when it never ran, or the process was killed). */
   computeCpuMs: number;
   ok: boolean;
   errorCode?: string;

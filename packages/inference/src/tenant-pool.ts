@@ -7,6 +7,7 @@ import type { Context } from '@opentelemetry/api';
 import { BatchQueue, type CallResult, type PendingCall } from './batch-queue';
 import { inferenceErrors } from './inference-errors';
 import { recordCallSpans } from './inference-tracing';
+import { runComputeOf, shareOfFailure, withRunCompute } from './run-compute';
 import type { TenantTier } from './inference-types';
 import { residentMemoryBytes } from './process-memory';
 import { mergeInputs, splitOutputs, toTypedOutputs } from './tensor-codec';
@@ -521,7 +522,9 @@ export class TenantPool {
             // The run was held to the calls' limits together; each call is held to its own, as if alone.
             const values = Object.values(split[index]!).reduce((sum, output) => sum + output.data.length, 0);
             if (values > this.settings.maxOutputValues) {
-              call.reject(inferenceErrors.outputTooLarge(call.modelKey, this.settings.maxOutputValues, values));
+              // Refused, but its rows were run: its share is metered like its neighbours'.
+              const share = { runMs: shareOfRun(result.runMs, call.rows, batchRows, calls.length), runCpuMs: shareOfRun(result.runCpuMs, call.rows, batchRows, calls.length) };
+              call.reject(withRunCompute(inferenceErrors.outputTooLarge(call.modelKey, this.settings.maxOutputValues, values), share));
               return;
             }
             call.resolve({
@@ -548,7 +551,19 @@ export class TenantPool {
           }
           if (error.code === 'MODEL_NOT_LOADABLE') this.rememberUnloadable(first.modelKey, error);
           traced(undefined, undefined, error.code);
-          for (const call of calls) call.reject(error);
+          // What the failed run cost is shared among its calls by rows, like a served run's.
+          const compute = runComputeOf(error);
+          for (const call of calls) {
+            if (calls.length === 1 || !compute) call.reject(error);
+            else {
+              call.reject(
+                shareOfFailure(error, {
+                  runMs: shareOfRun(compute.runMs, call.rows, batchRows, calls.length),
+                  runCpuMs: shareOfRun(compute.runCpuMs, call.rows, batchRows, calls.length),
+                }),
+              );
+            }
+          }
         },
       )
       .finally(() => this.schedule());

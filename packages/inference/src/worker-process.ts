@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { nodeEntryArgs } from '@tessera/config';
 import type { TesseraError } from '@tessera/errors';
 import { inferenceErrors } from './inference-errors';
-import { workerSettingsEnv, type ChildMessage, type ParentMessage, type WireOutput, type WireTensor, type WorkerSettings } from './worker/ipc-protocol';
+import { withRunCompute } from './run-compute';
+import { modelPartBytes, workerSettingsEnv, type ChildMessage, type ParentMessage, type WireOutput, type WireTensor, type WorkerSettings } from './worker/ipc-protocol';
 
 // The child's entry sits beside this file: worker/inference-worker.main.ts in the source tree,
 // .js in the compiled one (dist/src/worker/), which the image runs with plain node.
@@ -61,6 +62,8 @@ interface InFlight {
   resolve: (result: RunSuccess) => void;
   reject: (error: TesseraError) => void;
   timer: NodeJS.Timeout;
+  /** When the run was handed to the process: a run killed or crashed cost it the time since. */
+  sentAt: number;
 }
 
 let nextRunId = 1;
@@ -185,15 +188,50 @@ export class WorkerProcess {
     }
     if (this.state !== 'busy') throw this.killReason ?? inferenceErrors.failed(job.modelKey, 'CRASHED', this.exitDescription());
     const id = nextRunId++;
-    return new Promise<RunSuccess>((resolve, reject) => {
+    const answered = new Promise<RunSuccess>((resolve, reject) => {
       const timer = setTimeout(() => {
         // A blocking session.run cannot be interrupted from outside; the process has to go.
         // The caller hears about it once the process is gone (see onExit).
         this.killWith(inferenceErrors.timeout(job.modelKey, job.timeoutMs, 'RUNNING'));
       }, job.timeoutMs);
-      this.inFlight = { id, job, resolve, reject, timer };
-      this.send({ kind: 'run', id, modelKey: job.modelKey, inputs: job.inputs, maxOutputValues: job.maxOutputValues, ...(modelBytes ? { modelBytes } : {}) });
+      this.inFlight = { id, job, resolve, reject, timer, sentAt: performance.now() };
     });
+    void this.sendModel(id, modelBytes).then((inParts) =>
+      this.send({
+        kind: 'run',
+        id,
+        modelKey: job.modelKey,
+        inputs: job.inputs,
+        maxOutputValues: job.maxOutputValues,
+        ...(modelBytes && !inParts ? { modelBytes } : {}),
+        ...(inParts ? { modelInParts: true } : {}),
+      }),
+    );
+    return answered;
+  }
+
+  /**
+   * A model file larger than one part goes ahead of its message in `model-part` messages, one at a
+   * time (each waits until the previous one is written): structured clone serialises a message
+   * whole on this event loop, which every tenant's predictions share, so one message of a 100 MiB
+   * file held it for ~0.5 s. Resolves true when it sent parts (the message then says so), false
+   * when the file is small enough to go inline (or there is none).
+   */
+  private async sendModel(id: number, bytes: Uint8Array | undefined): Promise<boolean> {
+    if (!bytes || bytes.byteLength <= modelPartBytes) return false;
+    for (let offset = 0; offset < bytes.byteLength; offset += modelPartBytes) {
+      if (this.state === 'dead') return true;
+      // A copy: a view would be cloned with its whole underlying buffer.
+      const part = bytes.slice(offset, Math.min(offset + modelPartBytes, bytes.byteLength));
+      await new Promise<void>((resolve) => {
+        try {
+          this.child.send({ kind: 'model-part', id, offset, total: bytes.byteLength, bytes: part } satisfies ParentMessage, () => resolve());
+        } catch {
+          resolve(); // the channel closed under us; the exit handler fails the in-flight call
+        }
+      });
+    }
+    return true;
   }
 
   /**
@@ -233,7 +271,10 @@ export class WorkerProcess {
         // Our mirror was stale (should not happen; kept for safety): fetch and send the bytes.
         this.loaded.delete(message.modelKey);
         current.job.modelBytes().then(
-          (modelBytes) => this.send({ kind: 'model', id: message.id, modelKey: message.modelKey, modelBytes }),
+          async (modelBytes) => {
+            const inParts = await this.sendModel(message.id, modelBytes);
+            this.send({ kind: 'model', id: message.id, modelKey: message.modelKey, ...(inParts ? { modelInParts: true } : { modelBytes }) });
+          },
           (error: unknown) => {
             this.send({ kind: 'abort', id: message.id });
             this.finish(inferenceErrors.loadBytes(error));
@@ -249,9 +290,13 @@ export class WorkerProcess {
       case 'failed':
         this.applyEvictions(message.evicted);
         this.finish(
-          message.reason === 'OUTPUT_TOO_LARGE'
-            ? inferenceErrors.outputTooLarge(current.job.modelKey, current.job.maxOutputValues, message.outputValues ?? 0)
-            : inferenceErrors.failed(current.job.modelKey, message.reason, message.message),
+          withRunCompute(
+            message.reason === 'OUTPUT_TOO_LARGE'
+              ? inferenceErrors.outputTooLarge(current.job.modelKey, current.job.maxOutputValues, message.outputValues ?? 0)
+              : inferenceErrors.failed(current.job.modelKey, message.reason, message.message),
+            // The run happened (to its end, or until the runtime threw): it is metered like a served one.
+            message.runMs === undefined ? undefined : { runMs: message.runMs, runCpuMs: message.runCpuMs ?? 0 },
+          ),
         );
         return;
     }
@@ -278,7 +323,9 @@ export class WorkerProcess {
     if (current) {
       this.inFlight = undefined;
       clearTimeout(current.timer);
-      current.reject(this.killReason ?? inferenceErrors.failed(current.job.modelKey, 'CRASHED', this.exitDescription(code, signal)));
+      // Killed (time or memory limit) or crashed mid-run: the process was the run's from hand-over to exit.
+      const error = this.killReason ?? inferenceErrors.failed(current.job.modelKey, 'CRASHED', this.exitDescription(code, signal));
+      current.reject(withRunCompute(error, { runMs: performance.now() - current.sentAt, runCpuMs: 0 }));
     }
     for (const listener of this.exitListeners.splice(0)) listener();
   }

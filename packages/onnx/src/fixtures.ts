@@ -253,3 +253,21 @@ function externalTensor(name: string, dims: number[], location: string): Tensor 
     ],
   };
 }
+
+/**
+ * A valid model whose file is `floats` × 4 bytes of float32 weights (zeros, as raw data: built in
+ * no time at any size): `out = sum(x + w)` over `[1, 1]` → `[1, 1]`, i.e. `floats × x`.
+ * What a test needs to move a large file to an inference process.
+ */
+export function buildLargeWeightsModel(floats: number): Uint8Array {
+  if (!Number.isSafeInteger(floats) || floats < 1) throw new RangeError('floats must be a positive integer');
+  return buildModel({
+    graph: {
+      name: 'large_weights',
+      node: [node('Add', ['x', 'w'], ['sum'], { name: 'add' }), node('ReduceSum', ['sum'], ['out'], { name: 'reduce' })],
+      initializer: [{ name: 'w', dims: [1, floats], data_type: DataType.FLOAT, raw_data: new Uint8Array(floats * 4) }],
+      input: [valueInfo('x', DataType.FLOAT, [1, 1])],
+      output: [valueInfo('out', DataType.FLOAT, [1, 1])],
+    },
+  });
+}

@@ -6,7 +6,7 @@ import { LiveQuotaKeys, minuteOf } from '@tessera/quotas';
 import { internalContextHeader } from '@tessera/auth';
 import { onnxFixtures } from '@tessera/onnx';
 import { errorCodes, expectNoErrors, requestSubgraph, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { mlpByHand, mlpModel, newModel, predict, setAlias, uploadVersion, type PredictOutput } from './model-flow';
+import { auditTrail, mlpByHand, mlpModel, newModel, predict, setAlias, uploadVersion, type PredictOutput } from './model-flow';
 
 interface RouteAnswer {
   status: number;
@@ -201,6 +201,8 @@ describe('gateway: the predict route', () => {
 
   it.each(['admin', 'data_scientist', 'viewer'] as const)('tenant B (%s) gets NOT_FOUND for every handle on A, exactly as for nothing', async (role) => {
     const tokenB = await b.token(role);
+    const probesOfA = async (tenant: TestTenant) => (await auditTrail(stack, tenant)).filter((event) => event.action === 'cross_tenant_attempt' && event.targetId === aModel).length;
+    const probesBefore = await probesOfA(b);
     const handles: Array<[Record<string, unknown>, Record<string, unknown>]> = [
       [{ modelId: aModel, version: 1 }, { modelId: randomUUID(), version: 1 }],
       [{ modelId: aModel, alias: 'production' }, { modelId: randomUUID(), alias: 'production' }],
@@ -218,6 +220,10 @@ describe('gateway: the predict route', () => {
     // Nothing ran: B's predictions of the minute are still none.
     const usage = expectNoErrors(await stack.query<{ tenantUsage: { quotas: Array<{ name: string; used: number }> } }>(tokenB, '{ tenantUsage { quotas { name used } } }')).tenantUsage;
     expect(usage.quotas.find((quota) => quota.name === 'predictionsPerMinute')?.used).toBe(0);
+    // Probing A's model id through predict is recorded in B's log as a cross-tenant attempt (what the
+    // CROSS_TENANT_ATTEMPT alert counts), once per call by id, as `model(id)` records it; A's log shows nothing.
+    expect(await probesOfA(b)).toBe(probesBefore + 2);
+    expect(await probesOfA(a)).toBe(0);
   });
 
   it('straight to the models subgraph, without the gateway-signed context, the route answers nobody', async () => {
@@ -285,5 +291,80 @@ describe('gateway: the predict route', () => {
     expect(Number(answer!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // The other tenant's budget is its own: A still predicts.
     expect((await post(aViewer, { modelId: aModel, version: 1, inputs: [mlpInput()] })).status).toBe(200);
+  });
+
+  it('pays for its answer too, one unit per KiB past the first, on the route and on POST and GET /graphql: a small input that answers 200 000 values is not the price of one row', async () => {
+    // A model broadcasting each input row into 1 024 values: 200 rows in, 204 800 values out (~400 KiB as
+    // numbers). Before, such a call cost what a one-row prediction costs (98 units), and four at a time
+    // took another tenant's predictions from ~15 ms to 0.5–0.9 s: the models service serialised and the
+    // gateway parsed and sent answers nobody paid for.
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 60_000, costBurst: 20_000 } });
+    const scientist = await tenant.token('data_scientist');
+    const model = await newModel(stack, scientist, 'fan-out');
+    await uploadVersion(stack, scientist, model, onnxFixtures.buildFanOutModel(1_024));
+    const redis = new Redis(stack.config.redis.url, { ...redisConnectionOptions(stack.config.redis), lazyConnect: true });
+    const usedCost = async () => {
+      await stack.platform.gateway.syncRateLimits();
+      return Number((await redis.get(new LiveQuotaKeys(stack.config.redis.keyPrefix).costPerMinute(tenant.id, minuteOf(Date.now())))) ?? 0);
+    };
+    /** The units one call took, the answer's share included (charged once the answer is sent: polled, not timed). */
+    const costOf = async (call: () => Promise<number>): Promise<{ units: number; answerBytes: number }> => {
+      const before = await usedCost();
+      const answerBytes = await call();
+      let units = 0;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        units = (await usedCost()) - before;
+        if (units >= Math.ceil(answerBytes / 1024) - 1 + 50) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { units, answerBytes };
+    };
+    const fanInput = (count: number) => ({ modelId: model, version: 1, inputs: [{ name: 'input', shape: [count, 1], data: Array<number>(count).fill(1) }] });
+    const query = 'query($input: PredictInput!) { predict(input: $input) { outputs { shape data } } }';
+    const viaRoute = (count: number) => async () => {
+      const response = await fetch(`${stack.gatewayUrl}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${scientist}` },
+        body: JSON.stringify({ ...fanInput(count), outputFormat: 'numbers' }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      return Buffer.byteLength(text);
+    };
+    const viaPost = (count: number) => async () => {
+      const response = await fetch(`${stack.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${scientist}` },
+        body: JSON.stringify({ query, variables: { input: fanInput(count) } }),
+      });
+      const text = await response.text();
+      expect(JSON.parse(text)).not.toHaveProperty('errors');
+      return Buffer.byteLength(text);
+    };
+    const viaGet = (count: number) => async () => {
+      const search = new URLSearchParams({ query, variables: JSON.stringify({ input: fanInput(count) }) });
+      const response = await fetch(`${stack.gatewayUrl}/graphql?${search.toString()}`, { headers: { authorization: `Bearer ${scientist}`, 'apollo-require-preflight': 'true' } });
+      const text = await response.text();
+      expect(JSON.parse(text)).not.toHaveProperty('errors');
+      return Buffer.byteLength(text);
+    };
+    await minuteWithAtLeast(20);
+    try {
+      for (const [path, call] of [
+        ['route', viaRoute],
+        ['POST /graphql', viaPost],
+        ['GET /graphql', viaGet],
+      ] as const) {
+        const small = await costOf(call(1));
+        const large = await costOf(call(200));
+        expect({ path, largeAnswer: large.answerBytes > 400 * 1024 }).toEqual({ path, largeAnswer: true });
+        // The large call pays its answer's KiB (past the first) on top of what the small one paid
+        // (within a unit or two: their requests' own sizes differ by a few hundred bytes).
+        const answerUnits = Math.ceil(large.answerBytes / 1024) - Math.max(1, Math.ceil(small.answerBytes / 1024));
+        expect({ path, paid: Math.abs(large.units - small.units - answerUnits) <= 2 }).toEqual({ path, paid: true });
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 });

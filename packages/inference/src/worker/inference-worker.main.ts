@@ -29,6 +29,16 @@ const sessionOptions: ort.InferenceSession.SessionOptions = {
 
 /** Runs waiting for model bytes the parent did not send (its mirror of our LRU was stale). */
 const waitingForModel = new Map<number, Extract<ParentMessage, { kind: 'run' }>>();
+/** Model files arriving in parts, by the id of the run (or model) message that follows them. */
+const arriving = new Map<number, Uint8Array>();
+
+/** The file a run or model message refers to: inline, or assembled from the parts sent before it. */
+function modelBytesOf(message: { id: number; modelBytes?: Uint8Array; modelInParts?: boolean }): Uint8Array | undefined {
+  if (!message.modelInParts) return message.modelBytes;
+  const bytes = arriving.get(message.id);
+  arriving.delete(message.id);
+  return bytes;
+}
 
 function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message);
@@ -69,6 +79,8 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
     sessions.set(message.modelKey, session, message.modelBytes.byteLength);
     sessionLoaded = true;
   }
+  // Set once session.run is entered: a run that fails from then on is metered like a served one.
+  let ran: { runMs: number; runCpuMs: number } | undefined;
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, input] of Object.entries(message.inputs)) {
@@ -76,20 +88,27 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
     }
     const runStarted = performance.now();
     const cpuStarted = process.cpuUsage();
-    const results = await session.run(feeds);
-    const runMs = performance.now() - runStarted;
-    const cpu = process.cpuUsage(cpuStarted);
+    const measure = () => {
+      const cpu = process.cpuUsage(cpuStarted);
+      return { runMs: performance.now() - runStarted, runCpuMs: (cpu.user + cpu.system) / 1000 };
+    };
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await session.run(feeds);
+    } finally {
+      ran = measure();
+    }
     // Checked before anything is copied or sent: the answer crosses into the parent's event loop.
     const outputValues = Object.values(results).reduce((sum, tensor) => sum + (tensor as ort.Tensor).size, 0);
     if (outputValues > message.maxOutputValues) {
-      send({ kind: 'failed', id: message.id, reason: 'OUTPUT_TOO_LARGE', message: '', outputValues, evicted: takeEvicted() });
+      send({ kind: 'failed', id: message.id, reason: 'OUTPUT_TOO_LARGE', message: '', outputValues, evicted: takeEvicted(), ...ran });
       return;
     }
     const outputs: Record<string, WireOutput> = {};
     for (const [name, tensor] of Object.entries(results)) outputs[name] = toWireOutput(tensor as ort.Tensor);
-    send({ kind: 'result', id: message.id, outputs, sessionLoaded, runMs, runCpuMs: (cpu.user + cpu.system) / 1000, evicted: takeEvicted() });
+    send({ kind: 'result', id: message.id, outputs, sessionLoaded, ...ran, evicted: takeEvicted() });
   } catch (error) {
-    send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: errorMessage(error), evicted: takeEvicted() });
+    send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: errorMessage(error), evicted: takeEvicted(), ...(ran ?? {}) });
   }
 }
 
@@ -103,17 +122,27 @@ process.on('message', (raw) => {
   const message = raw as ParentMessage;
   chain = chain.then(async () => {
     switch (message.kind) {
-      case 'run':
-        await run(message);
+      case 'model-part': {
+        let target = arriving.get(message.id);
+        if (!target) arriving.set(message.id, (target = new Uint8Array(message.total)));
+        target.set(message.bytes, message.offset);
         return;
+      }
+      case 'run': {
+        const modelBytes = modelBytesOf(message);
+        await run({ ...message, modelInParts: false, ...(modelBytes ? { modelBytes } : {}) });
+        return;
+      }
       case 'model': {
         const waiting = waitingForModel.get(message.id);
         waitingForModel.delete(message.id);
-        if (waiting) await run({ ...waiting, modelBytes: message.modelBytes });
+        const modelBytes = modelBytesOf(message);
+        if (waiting && modelBytes) await run({ ...waiting, modelBytes });
         return;
       }
       case 'abort':
         waitingForModel.delete(message.id);
+        arriving.delete(message.id);
         return;
       case 'shutdown':
         process.exit(0);

@@ -1,4 +1,4 @@
-import { notFoundAcrossTenants } from '@tessera/audit-client';
+import { notFoundAcrossTenants, recordCrossTenantAttempt } from '@tessera/audit-client';
 import { errors, type TesseraError } from '@tessera/errors';
 import type { TenantScope } from '@tessera/tenancy';
 
@@ -14,5 +14,17 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export async function modelNotFound(scope: TenantScope, targetType: ModelTargetType, handle: string): Promise<TesseraError> {
   if (uuid.test(handle)) return notFoundAcrossTenants(scope, targetType, handle);
+  return errors.notFound(targetType, handle);
+}
+
+/**
+ * NOT_FOUND for a handle made of a model id and a version or alias (`predict` by `modelId`): the
+ * same answer as for a model that never existed ("ModelVersion <id>@1"), and the model id is
+ * recorded as a cross-tenant attempt when another tenant owns it, as `model(id)` records it.
+ * Without it, probing another tenant's model ids through predict (the query or POST /v1/predict)
+ * left no trace and never raised the CROSS_TENANT_ATTEMPT alert.
+ */
+export async function modelHandleNotFound(scope: TenantScope, targetType: ModelTargetType, modelId: string, handle: string): Promise<TesseraError> {
+  if (uuid.test(modelId)) await recordCrossTenantAttempt(scope, 'Model', modelId);
   return errors.notFound(targetType, handle);
 }
