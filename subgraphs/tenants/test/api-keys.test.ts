@@ -94,6 +94,31 @@ describe('service accounts and API keys', () => {
     expectOnlyError(await stack.query(secret, createDataset, { input: { name: 'not-on-the-list' } }), 'FORBIDDEN');
   });
 
+  it("a scoped key's refusals at the gateway are in its tenant's trail as access.denied, by the key (a leaked key probing beyond its list leaves a trace)", async () => {
+    const { secret, apiKey } = await newKey({ operations: ['datasets'] });
+    const before = (await auditActions(stack, acme.schema, acme.id)).length;
+    const globexBefore = (await auditActions(stack, globex.schema, globex.id)).length;
+    expectOnlyError(await stack.query(secret, '{ members { id } }'), 'FORBIDDEN');
+    expectOnlyError(await stack.query(secret, 'query Probe { ...F } fragment F on Query { auditEvents(first: 1) { edges { node { id } } } }'), 'FORBIDDEN');
+    expectOnlyError(await stack.query(secret, createDataset, { input: { name: 'not-on-the-list' } }), 'FORBIDDEN');
+    const predict = await fetch(`${stack.gatewayUrl}/v1/predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ modelName: 'none', alias: 'production', inputs: [{ name: 'x', shape: [1], data: [1] }] }),
+    });
+    expect(predict.status).toBe(403);
+    await settleDeferredRecords();
+    const events = (await auditActions(stack, acme.schema, acme.id)).slice(before).filter((e) => e.action === 'access.denied');
+    expect(events.map((e) => [e.actor_subject, e.actor_client, e.target_id, e.outcome])).toEqual([
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'members', 'DENIED'],
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'auditEvents', 'DENIED'],
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'createDataset', 'DENIED'],
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'predict', 'DENIED'],
+    ]);
+    // Nothing of it in another tenant's trail.
+    expect((await auditActions(stack, globex.schema, globex.id)).length).toBe(globexBefore);
+  });
+
   it('API keys cannot manage service accounts, keys or members, whatever their role', async () => {
     const admins = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(acmeAdmin, createServiceAccount, { input: { name: 'admin-bot', role: 'ADMIN' } })).createServiceAccount;
     const { secret } = expectNoErrors(await stack.query<Created>(acmeAdmin, createApiKey, { input: { serviceAccountId: admins.id } })).createApiKey;
