@@ -243,7 +243,7 @@ describe('service accounts and API keys', () => {
     expect(attempts).toEqual(expect.arrayContaining([bot.id, apiKey.id]));
   });
 
-  it("tenant B's admin naming tenant A in tenantId gets the NOT_FOUND of a tenant that does not exist, and the attempt is recorded as cross_tenant_attempt (an unknown tenant's is not)", async () => {
+  it("tenant B's admin naming tenant A in tenantId gets the NOT_FOUND of a tenant that does not exist, and the attempt is recorded as cross_tenant_attempt in B's trail alike for an unknown tenant (B's own trail does not tell which tenants exist)", async () => {
     const nobody = `n${Date.now().toString(36)}`;
     await settleDeferredRecords();
     await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
@@ -271,9 +271,21 @@ describe('service accounts and API keys', () => {
     }
     await settleDeferredRecords();
     expect(await attemptsOn(acme.id)).toBe(before.tenantLog + named.length);
-    expect(await attemptsOn(nobody)).toBe(0);
+    // An unknown tenant's name is recorded in B's trail exactly like an existing one's: before, only
+    // an existing tenant's was, so B's admin (or auditor) read which tenant ids exist off its own
+    // trail (and its CROSS_TENANT_ATTEMPT alerts), whatever the identical answers and their timing hid.
+    expect(await attemptsOn(nobody)).toBe(named.length);
+    const shapeOf = async (target: string) =>
+      (await stack.adminQuery<Array<Record<string, unknown>>>(`SELECT actor_subject, actor_client, target_type, outcome FROM \`${globex.schema}\`.audit_events WHERE action = 'cross_tenant_attempt' AND target_id = ? ORDER BY seq`, [target])).map((row) => JSON.stringify(row));
+    expect(await shapeOf(nobody)).toEqual((await shapeOf(acme.id)).slice(-named.length));
     await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
     expect(await loggedOn(acme.id)).toBe(before.securityLog + named.length);
+    // The platform's log still tells the two apart (it is not the tenant's to read).
+    const unknownLogged = await stack.adminQuery<Array<{ owner: string | null }>>(
+      `SELECT JSON_VALUE(details_json, '$.ownerTenant') AS owner FROM \`${stack.config.database.controlSchema}\`.security_events WHERE action = 'cross_tenant_attempt' AND tenant_id = ? AND target_type = 'Tenant' AND target_id = ?`,
+      [globex.id, nobody],
+    );
+    expect(unknownLogged.map((row) => row.owner)).toEqual(named.map(() => null));
     // Nothing happened to acme.
     expect(errorCodes(await stack.query(acmeAdmin, '{ currentTenant { id status } }'))).toEqual([]);
   });
