@@ -227,6 +227,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       // An upload or download names no operation to check against the key's list: such keys stay on /graphql.
       if (caller.allowedOperations) {
         const refused = errors.forbidden('An API key limited to some operations cannot upload or download files.', { refusedFields: [kind] });
+        // Paid like a refused document (each refusal is written to the tenant's trail).
+        deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), refusedBodyCost(0));
         await recordScopeRefusal(caller, refused, null);
         throw refused;
       }
@@ -262,6 +264,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       let release: ReleaseSlot | undefined;
       try {
         if (caller.allowedOperations && !caller.allowedOperations.includes('predict')) {
+          // Paid like a refused document of the body's length (each refusal is written to the tenant's trail).
+          deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), refusedBodyCost(bodyBytes));
           throw new TesseraError('FORBIDDEN', `This API key may run only: ${caller.allowedOperations.join(', ')}.`, { refusedFields: ['predict'] });
         }
         release = await deps.concurrency.acquire(budgetOf(caller), limitsOf(caller).maxConcurrentOperations);
