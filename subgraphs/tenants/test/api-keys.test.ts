@@ -309,6 +309,9 @@ describe('service accounts and API keys', () => {
     } finally {
       refused.dispose();
     }
+    // The refused subscribe is in the trail too, by the key.
+    const denied = (await auditActions(stack, acme.schema, acme.id)).filter((e) => e.action === 'access.denied' && e.actor_client === `api-key:${scoped.apiKey.id}`);
+    expect(denied.map((e) => [e.target_id, e.outcome])).toEqual([['jobEvents', 'DENIED']]);
     const { secret, apiKey } = await newKey({});
     const socket = openSubscription(stack, secret, 'subscription { jobEvents { jobId } }');
     try {
