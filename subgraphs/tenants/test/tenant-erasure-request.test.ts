@@ -205,6 +205,22 @@ describe('requests at the same time', () => {
     expect(await status(tenant.id)).toBe('ACTIVE');
   });
 
+  it("a platform admin's suspension sent at the same moment as the cancel outlasts it, whichever runs first (the suspension answered SUSPENDED; the cancel used to resume the tenant after it)", async () => {
+    const suspendMutation = `mutation($id: ID!) { suspendTenant(id: $id) { id status } }`;
+    for (let round = 0; round < 4; round++) {
+      const tenant = await stack.createTenant();
+      const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })).requestTenantErasure;
+      const [cancelled, suspended] = await Promise.all([
+        stack.query<{ cancelTenantErasure: Erasure }>(platformAdmin, cancelMutation, { id: erasure.id }),
+        stack.query<{ suspendTenant: { status: string } }>(platformAdmin, suspendMutation, { id: tenant.id }),
+      ]);
+      expect(expectNoErrors(cancelled).cancelTenantErasure.status).toBe('CANCELLED');
+      expect(expectNoErrors(suspended).suspendTenant.status).toBe('SUSPENDED');
+      expect({ round, status: await status(tenant.id) }).toEqual({ round, status: 'SUSPENDED' });
+      expect(await erasureRows(tenant.id)).toEqual([{ status: 'CANCELLED' }]);
+    }
+  });
+
   it('six cancels of one request at once: one cancels it (one event each log), the others are CONFLICT saying it is cancelled, never that it started', async () => {
     const tenant = await stack.createTenant();
     const requested = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })).requestTenantErasure;

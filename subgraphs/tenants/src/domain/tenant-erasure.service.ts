@@ -209,10 +209,22 @@ export class TenantErasureService {
     return provision();
   }
 
-  /** During the grace period only; the tenant is resumed (unless a platform admin suspended it before the request or while it was pending). */
+  /**
+   * During the grace period only; the tenant is resumed (unless a platform admin suspended it before
+   * the request or while it was pending). Under the lock requests, suspensions and resumes of the
+   * tenant take: a suspension sent at the same moment either comes first and is noted on the
+   * request (the cancel then leaves the tenant suspended) or comes after the resume and suspends it
+   * again. Before, the cancel took no lock: the suspension found the request already cancelled and
+   * noted nothing, answered SUSPENDED, and the cancel resumed the tenant right after.
+   */
   async cancel(requestId: string): Promise<TenantErasure> {
     const erasure = await this.visible(requestId);
     if (erasure.status !== 'PENDING') throw notPending(erasure);
+    return withErasureRequestLock(this.deps, erasure.tenantId!, () => this.cancelPending(erasure));
+  }
+
+  private async cancelPending(erasure: TenantErasure): Promise<TenantErasure> {
+    const requestId = erasure.id;
     const tenantId = erasure.tenantId!;
     const now = new Date();
     const changed = await this.deps.db.transaction(async (manager) => {
