@@ -21,6 +21,7 @@ import { requestIdOf } from './pipeline/request-id';
 import { createRequestPipeline } from './pipeline/request-pipeline';
 import { defaultRateLimitHold, RateLimitHold } from './pipeline/rate-limit-hold';
 import { createAuthFailureLog } from './auth-failure-log';
+import { createScopeRefusalLog } from './access/scope-refusal-log';
 import { createAccessRecheck, createRequestAuthenticator, type AccessControl } from './request-auth';
 import { AccessDirectory, accessServiceName } from '@tessera/tenants/ports';
 import { AccessCache } from './access/access-cache';
@@ -135,6 +136,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const subgraphAgents = new SubgraphAgents(config.tls);
   const authFailureLog = createAuthFailureLog(db, directory, config.oidc.tenantClaim, logger);
   const recordAuthFailure = authFailureLog.record;
+  const recordScopeRefusal = createScopeRefusalLog(db, logger);
 
   const dataSources = new Map<string, TenantContextDataSource>();
   disableApolloDataCollection();
@@ -170,6 +172,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const pipeline = createRequestPipeline({
     authenticate,
     recordAuthFailure,
+    recordScopeRefusal,
     rateLimiter,
     platformLimits: deps.tenantLimitDefaults ?? defaultTenantLimits,
     schema: () => apiSchema,

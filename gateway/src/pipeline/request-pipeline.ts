@@ -21,6 +21,7 @@ import type { PersistedDocuments, ResolvedOperation } from '../prepared/persiste
 import { operationOfRefusal, type PreparedOperation, type PreparedOperations } from '../prepared/prepared-operations';
 import { workOfOperation, type UsageBudgetStep } from './usage-budget-step';
 import { assertOperationAllowed } from '../access/operation-scope';
+import { scopeRefusalFields, type ScopeRefusalRecorder } from '../access/scope-refusal-log';
 import { errors } from '@tessera/errors';
 
 /** Records a refused authentication (audit trail, security log). */
@@ -29,6 +30,8 @@ export type AuthFailureRecorder = (headers: IncomingHttpHeaders, sourceIp: strin
 export interface RequestPipelineDeps {
   authenticate: RequestAuthenticator;
   recordAuthFailure: AuthFailureRecorder;
+  /** Records an operation-scoped API key's refusal in its tenant's trail (access/scope-refusal-log.ts). */
+  recordScopeRefusal: ScopeRefusalRecorder;
   rateLimiter: CostRateLimiter;
   /** Limits for callers without a tenant (platform_admin): the platform defaults. */
   platformLimits: TenantLimits;
@@ -133,6 +136,12 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(analyzed.measures.kib) + variableValuesCost(analyzed.values) + extraCost);
   }
 
+  /** An operation-scoped API key refused beyond its list: in its tenant's trail, by the key. */
+  async function recordScopeRefusal(caller: Caller, error: unknown, operation: string | null | undefined): Promise<void> {
+    const fields = caller.allowedOperations && caller.tenant ? scopeRefusalFields(error) : undefined;
+    if (fields && caller.tenant) await deps.recordScopeRefusal(caller.principal, caller.tenant.id, { fields, operation: operation ?? null });
+  }
+
   /** A refusal after authentication: counted in the tenant's metrics (Apollo's plugin never sees it), a rate-limit refusal held back. */
   async function refuse(caller: Caller, startedAt: number, error: unknown, operation?: RefusedOperation): Promise<void> {
     if (caller.tenant) recordRefusal(caller.tenant.id, startedAt, error, operation ?? refusedOperationOf(error));
@@ -191,6 +200,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         await deps.usage.assertWithinBudget(caller, workOfOperation(analyzed));
       } catch (error) {
         release?.();
+        await recordScopeRefusal(caller, error, request.operationName);
         await refuse(caller, startedAt, error, analyzed ? refusedOperation(analyzed.operation) : undefined);
         throw error;
       }
@@ -215,7 +225,13 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     async route(facts: RequestFacts, kind: keyof typeof routeCosts): Promise<{ caller: Caller; release: ReleaseSlot }> {
       const caller = await authenticate(facts);
       // An upload or download names no operation to check against the key's list: such keys stay on /graphql.
-      if (caller.allowedOperations) throw errors.forbidden('An API key limited to some operations cannot upload or download files.');
+      if (caller.allowedOperations) {
+        const refused = errors.forbidden('An API key limited to some operations cannot upload or download files.', { refusedFields: [kind] });
+        // Paid like a refused document (each refusal is written to the tenant's trail).
+        deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), refusedBodyCost(0));
+        await recordScopeRefusal(caller, refused, null);
+        throw refused;
+      }
       let release: ReleaseSlot | undefined;
       try {
         release = deps.transfers.acquire(budgetOf(caller));
@@ -248,6 +264,8 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       let release: ReleaseSlot | undefined;
       try {
         if (caller.allowedOperations && !caller.allowedOperations.includes('predict')) {
+          // Paid like a refused document of the body's length (each refusal is written to the tenant's trail).
+          deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), refusedBodyCost(bodyBytes));
           throw new TesseraError('FORBIDDEN', `This API key may run only: ${caller.allowedOperations.join(', ')}.`, { refusedFields: ['predict'] });
         }
         release = await deps.concurrency.acquire(budgetOf(caller), limitsOf(caller).maxConcurrentOperations);
@@ -255,6 +273,7 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         await deps.usage.assertWithinBudget(caller, 'predict');
       } catch (error) {
         release?.();
+        await recordScopeRefusal(caller, error, predictRouteOperation);
         await refuse(caller, startedAt, error, { type: 'query', name: predictRouteOperation });
         throw error;
       }
@@ -298,7 +317,13 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 
     /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */
     async subscribe(caller: Caller, request: IncomingOperation): Promise<AdmittedOperation> {
-      const analyzed = analyze(caller, request);
+      let analyzed: AdmittedOperation;
+      try {
+        analyzed = analyze(caller, request);
+      } catch (error) {
+        await recordScopeRefusal(caller, error, request.operationName);
+        throw error;
+      }
       charge(caller, analyzed, routeCosts.subscribe);
       await deps.usage.assertWithinBudget(caller, 'subscribe');
       deps.usage.meterCost(caller, analyzed.measures.cost + routeCosts.subscribe);

@@ -25,10 +25,28 @@ const budgetsOfWork: Record<GatewayWork, readonly MeterName[]> = {
 };
 
 /**
- * Mutations that stay open past a budget: raising or removing the budget is how a tenant admin
- * gets out of a refusal, so it must never be refused by that refusal.
+ * Mutations that stay open past a budget (an operation made of these alone; one beside any other
+ * field is new work and refused whole):
+ * - raising or removing the budget: how a tenant admin gets out of a refusal, so it must never be
+ *   refused by that refusal;
+ * - withdrawing access and answering an incident: revoking an API key, deleting a service account,
+ *   removing or re-roling a member, withdrawing an invitation, rotating the data key, asking for
+ *   the tenant's erasure. A budget is a showback bound on spending; before, a leaked key that had
+ *   spent the month's cost units (or any tenant past its budget) could not be revoked until an admin
+ *   first raised the budget, and the emergency stop answered QUOTA_EXCEEDED. None of these starts
+ *   work the budget meters (they are still charged cost units and rate-limited like any operation).
  */
-const budgetMutations: ReadonlySet<string> = new Set(['setUsageBudget', 'removeUsageBudget']);
+const budgetMutations: ReadonlySet<string> = new Set([
+  'setUsageBudget',
+  'removeUsageBudget',
+  'revokeApiKey',
+  'deleteServiceAccount',
+  'removeMember',
+  'changeMemberRole',
+  'revokeInvitation',
+  'rotateTenantKey',
+  'requestTenantErasure',
+]);
 
 /** The budget and metering step of the pipeline: refuse work past a budget, meter what was admitted. */
 export interface UsageBudgetStep {

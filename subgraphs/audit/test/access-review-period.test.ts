@@ -39,6 +39,9 @@ describe('review periods', () => {
     }
     // Off the 7-day grid: the message names the period that holds the date.
     expect(() => parsePeriodLabel('2026-05-02_P7D', now)).toThrow(/_P7D/);
+    // A real day before 2000 is refused for being before 2000, not as a day that does not exist.
+    for (const early of ['1970-01-01_P1D', '1999-12-31_P1D']) expect(() => parsePeriodLabel(early, now)).toThrow('period must start in 2000 or later.');
+    expect(() => parsePeriodLabel('2026-02-30_P1D', now)).toThrow('period starts on a date that does not exist.');
   });
 
   it('ACCESS_REVIEW_INTERVAL and STALE_ACCESS_DAYS are read once, naming bad values', () => {

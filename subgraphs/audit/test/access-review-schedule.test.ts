@@ -148,4 +148,28 @@ describe('per-tenant access-review interval', () => {
       { intervalDays: null, previousIntervalDays: 7, interval: 'monthly' },
     ]);
   });
+
+  it('first settings sent at once (no row yet) all answer, none an internal error: the row holds one of them and each change in it is audited once', async () => {
+    // Several tenants, so the race (two transactions finding no row, both inserting) is met on every run.
+    const tenants = await Promise.all(Array.from({ length: 4 }, () => stack.createTenant()));
+    const asked = [7, 14, 30, 7];
+    for (const tenant of tenants) {
+      const admin = await tenant.token('admin');
+      const answers = await Promise.all(asked.map((days) => stack.query<{ setAccessReviewSchedule: Schedule }>(admin, setSchedule, { days })));
+      expect(answers.map(errorCodes)).toEqual(asked.map(() => []));
+    }
+    for (const tenant of tenants) await expectConsistent(tenant);
+  });
+
+  async function expectConsistent(tenant: TestTenant): Promise<void> {
+    const asked = [7, 14, 30];
+    const [row] = await stack.adminQuery<Array<{ interval_days: number }>>(`SELECT interval_days FROM \`${stack.config.database.controlSchema}\`.access_review_schedules WHERE tenant_id = ?`, [tenant.id]);
+    expect(asked).toContain(Number(row!.interval_days));
+    // Every answer is a value the row held; the events chain each change from the one before, ending at the row's.
+    const events = await scheduleEvents(tenant);
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events[0]!['previousIntervalDays']).toBeNull();
+    for (let i = 1; i < events.length; i++) expect(events[i]!['previousIntervalDays']).toBe(events[i - 1]!['intervalDays']);
+    expect(events.at(-1)!['intervalDays']).toBe(Number(row!.interval_days));
+  }
 });

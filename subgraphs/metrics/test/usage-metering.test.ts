@@ -390,6 +390,32 @@ describe('metering and budgets', () => {
       expectNoErrors(await stack.query(scientistD, 'mutation { createModel(input: { name: "after-raise" }) { id } }'));
     });
 
+    it('past the cost-unit limit, access can still be withdrawn (a leaked key revoked, an account deleted, a member removed or demoted), and the key rotated or the erasure asked for; nothing else rides along', async () => {
+      const tenant = await stack.createTenant();
+      const admin = await tenant.token('admin');
+      const account = expectNoErrors(await stack.query<{ createServiceAccount: { id: string } }>(admin, 'mutation { createServiceAccount(input: { name: "leaky", role: ADMIN }) { id } }')).createServiceAccount;
+      const other = expectNoErrors(await stack.query<{ createServiceAccount: { id: string } }>(admin, 'mutation { createServiceAccount(input: { name: "other", role: VIEWER }) { id } }')).createServiceAccount;
+      const key = expectNoErrors(await stack.query<{ createApiKey: { apiKey: { id: string } } }>(admin, 'mutation($id: ID!) { createApiKey(input: { serviceAccountId: $id }) { apiKey { id } } }', { id: account.id })).createApiKey.apiKey;
+      expectNoErrors(await stack.query(admin, 'mutation { inviteMember(input: { subject: "the-keeper", role: ADMIN }) { id } }'));
+      const invited = expectNoErrors(await stack.query<{ inviteMember: { id: string } }>(admin, 'mutation { inviteMember(input: { subject: "someone-else", role: ADMIN }) { id } }')).inviteMember;
+      const pending = expectNoErrors(await stack.query<{ inviteMember: { id: string } }>(admin, 'mutation { inviteMember(input: { email: "later@example.com", role: VIEWER }) { id } }')).inviteMember;
+      await flushAll();
+      expectNoErrors(await stack.query(admin, setBudget, { input: { meter: 'COST_UNITS', monthlyLimit: 1, softPercent: 100 } }));
+      await flushAll();
+      expect((await budgetsOf(tenant))[0]).toMatchObject({ limitReached: true });
+      // New work is refused, also beside a withdrawal in the same document.
+      expect(errorCodes(await stack.query(admin, 'mutation { createServiceAccount(input: { name: "more", role: VIEWER }) { id } }'))).toEqual(['QUOTA_EXCEEDED']);
+      expect(errorCodes(await stack.query(admin, 'mutation($id: ID!) { revokeApiKey(id: $id) { id } createServiceAccount(input: { name: "more", role: VIEWER }) { id } }', { id: key.id }))).toEqual(['QUOTA_EXCEEDED']);
+      // Withdrawing access is not new work: a leaked key must not stay live because it spent the budget.
+      expect(expectNoErrors(await stack.query<{ revokeApiKey: { status: string } }>(admin, 'mutation($id: ID!) { revokeApiKey(id: $id) { status } }', { id: key.id })).revokeApiKey.status).toBe('REVOKED');
+      expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { deleteServiceAccount(id: $id) { id } }', { id: other.id }));
+      expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { changeMemberRole(id: $id, role: VIEWER) { id } }', { id: invited.id }));
+      expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { removeMember(id: $id) { id } }', { id: invited.id }));
+      expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { revokeInvitation(id: $id) { id } }', { id: pending.id }));
+      expectNoErrors(await stack.query(admin, 'mutation { rotateTenantKey { currentVersion } }'));
+      expect(expectNoErrors(await stack.query<{ requestTenantErasure: { status: string } }>(admin, 'mutation($c: String!) { requestTenantErasure(confirm: $c) { status } }', { c: tenant.id })).requestTenantErasure.status).toBe('PENDING');
+    });
+
     it('refuses predictions, job submissions, storage reservations and downloads past their own budgets, and nothing is written', async () => {
       const adminA = await a.token('admin');
       const scientistA = await a.token('data_scientist');

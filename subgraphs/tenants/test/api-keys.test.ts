@@ -94,6 +94,31 @@ describe('service accounts and API keys', () => {
     expectOnlyError(await stack.query(secret, createDataset, { input: { name: 'not-on-the-list' } }), 'FORBIDDEN');
   });
 
+  it("a scoped key's refusals at the gateway are in its tenant's trail as access.denied, by the key (a leaked key probing beyond its list leaves a trace)", async () => {
+    const { secret, apiKey } = await newKey({ operations: ['datasets'] });
+    const before = (await auditActions(stack, acme.schema, acme.id)).length;
+    const globexBefore = (await auditActions(stack, globex.schema, globex.id)).length;
+    expectOnlyError(await stack.query(secret, '{ members { id } }'), 'FORBIDDEN');
+    expectOnlyError(await stack.query(secret, 'query Probe { ...F } fragment F on Query { auditEvents(first: 1) { edges { node { id } } } }'), 'FORBIDDEN');
+    expectOnlyError(await stack.query(secret, createDataset, { input: { name: 'not-on-the-list' } }), 'FORBIDDEN');
+    const predict = await fetch(`${stack.gatewayUrl}/v1/predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ modelName: 'none', alias: 'production', inputs: [{ name: 'x', shape: [1], data: [1] }] }),
+    });
+    expect(predict.status).toBe(403);
+    await settleDeferredRecords();
+    const events = (await auditActions(stack, acme.schema, acme.id)).slice(before).filter((e) => e.action === 'access.denied');
+    expect(events.map((e) => [e.actor_subject, e.actor_client, e.target_id, e.outcome])).toEqual([
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'members', 'DENIED'],
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'auditEvents', 'DENIED'],
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'createDataset', 'DENIED'],
+      [`service-account:${bot.id}`, `api-key:${apiKey.id}`, 'predict', 'DENIED'],
+    ]);
+    // Nothing of it in another tenant's trail.
+    expect((await auditActions(stack, globex.schema, globex.id)).length).toBe(globexBefore);
+  });
+
   it('API keys cannot manage service accounts, keys or members, whatever their role', async () => {
     const admins = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(acmeAdmin, createServiceAccount, { input: { name: 'admin-bot', role: 'ADMIN' } })).createServiceAccount;
     const { secret } = expectNoErrors(await stack.query<Created>(acmeAdmin, createApiKey, { input: { serviceAccountId: admins.id } })).createApiKey;
@@ -223,7 +248,7 @@ describe('service accounts and API keys', () => {
     expect(attempts).toEqual(expect.arrayContaining([bot.id, apiKey.id]));
   });
 
-  it("tenant B's admin naming tenant A in tenantId gets the NOT_FOUND of a tenant that does not exist, and the attempt is recorded as cross_tenant_attempt (an unknown tenant's is not)", async () => {
+  it("tenant B's admin naming tenant A in tenantId gets the NOT_FOUND of a tenant that does not exist, and the attempt is recorded as cross_tenant_attempt in B's trail alike for an unknown tenant (B's own trail does not tell which tenants exist)", async () => {
     const nobody = `n${Date.now().toString(36)}`;
     await settleDeferredRecords();
     await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
@@ -251,9 +276,21 @@ describe('service accounts and API keys', () => {
     }
     await settleDeferredRecords();
     expect(await attemptsOn(acme.id)).toBe(before.tenantLog + named.length);
-    expect(await attemptsOn(nobody)).toBe(0);
+    // An unknown tenant's name is recorded in B's trail exactly like an existing one's: before, only
+    // an existing tenant's was, so B's admin (or auditor) read which tenant ids exist off its own
+    // trail (and its CROSS_TENANT_ATTEMPT alerts), whatever the identical answers and their timing hid.
+    expect(await attemptsOn(nobody)).toBe(named.length);
+    const shapeOf = async (target: string) =>
+      (await stack.adminQuery<Array<Record<string, unknown>>>(`SELECT actor_subject, actor_client, target_type, outcome FROM \`${globex.schema}\`.audit_events WHERE action = 'cross_tenant_attempt' AND target_id = ? ORDER BY seq`, [target])).map((row) => JSON.stringify(row));
+    expect(await shapeOf(nobody)).toEqual((await shapeOf(acme.id)).slice(-named.length));
     await drainSecurityOutbox(stack.platform.runtime.db, stack.config.database.controlSchema);
     expect(await loggedOn(acme.id)).toBe(before.securityLog + named.length);
+    // The platform's log still tells the two apart (it is not the tenant's to read).
+    const unknownLogged = await stack.adminQuery<Array<{ owner: string | null }>>(
+      `SELECT JSON_VALUE(details_json, '$.ownerTenant') AS owner FROM \`${stack.config.database.controlSchema}\`.security_events WHERE action = 'cross_tenant_attempt' AND tenant_id = ? AND target_type = 'Tenant' AND target_id = ?`,
+      [globex.id, nobody],
+    );
+    expect(unknownLogged.map((row) => row.owner)).toEqual(named.map(() => null));
     // Nothing happened to acme.
     expect(errorCodes(await stack.query(acmeAdmin, '{ currentTenant { id status } }'))).toEqual([]);
   });
@@ -277,6 +314,9 @@ describe('service accounts and API keys', () => {
     } finally {
       refused.dispose();
     }
+    // The refused subscribe is in the trail too, by the key.
+    const denied = (await auditActions(stack, acme.schema, acme.id)).filter((e) => e.action === 'access.denied' && e.actor_client === `api-key:${scoped.apiKey.id}`);
+    expect(denied.map((e) => [e.target_id, e.outcome])).toEqual([['jobEvents', 'DENIED']]);
     const { secret, apiKey } = await newKey({});
     const socket = openSubscription(stack, secret, 'subscription { jobEvents { jobId } }');
     try {

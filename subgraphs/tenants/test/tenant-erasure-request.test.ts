@@ -204,4 +204,41 @@ describe('requests at the same time', () => {
     expect(await erasureRows(tenant.id)).toEqual([{ status: 'CANCELLED' }]);
     expect(await status(tenant.id)).toBe('ACTIVE');
   });
+
+  it("a platform admin's suspension sent at the same moment as the cancel outlasts it, whichever runs first (the suspension answered SUSPENDED; the cancel used to resume the tenant after it)", async () => {
+    const suspendMutation = `mutation($id: ID!) { suspendTenant(id: $id) { id status } }`;
+    for (let round = 0; round < 4; round++) {
+      const tenant = await stack.createTenant();
+      const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })).requestTenantErasure;
+      const [cancelled, suspended] = await Promise.all([
+        stack.query<{ cancelTenantErasure: Erasure }>(platformAdmin, cancelMutation, { id: erasure.id }),
+        stack.query<{ suspendTenant: { status: string } }>(platformAdmin, suspendMutation, { id: tenant.id }),
+      ]);
+      expect(expectNoErrors(cancelled).cancelTenantErasure.status).toBe('CANCELLED');
+      expect(expectNoErrors(suspended).suspendTenant.status).toBe('SUSPENDED');
+      expect({ round, status: await status(tenant.id) }).toEqual({ round, status: 'SUSPENDED' });
+      expect(await erasureRows(tenant.id)).toEqual([{ status: 'CANCELLED' }]);
+    }
+  });
+
+  it('six cancels of one request at once: one cancels it (one event each log), the others are CONFLICT saying it is cancelled, never that it started', async () => {
+    const tenant = await stack.createTenant();
+    const requested = expectNoErrors(await stack.query<{ requestTenantErasure: Erasure }>(platformAdmin, requestMutation, { tenantId: tenant.id, confirm: tenant.id })).requestTenantErasure;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => stack.query<{ cancelTenantErasure: Erasure }>(platformAdmin, cancelMutation, { id: requested.id })));
+    const cancelled = answers.filter((answer) => errorCodes(answer).length === 0);
+    expect(cancelled).toHaveLength(1);
+    const refusals = answers.filter((answer) => errorCodes(answer).length > 0);
+    expect(refusals.map(errorCodes)).toEqual(Array.from({ length: 5 }, () => ['CONFLICT']));
+    for (const refusal of refusals) {
+      expect(refusal.errors?.[0]?.extensions).toMatchObject({ reason: 'ERASURE_NOT_PENDING', status: 'CANCELLED' });
+      expect(refusal.errors?.[0]?.message).toBe(`Erasure ${requested.id} is cancelled: only a pending one can be cancelled.`);
+    }
+    // A cancel sent afterwards answers the same.
+    const later = await stack.query(platformAdmin, cancelMutation, { id: requested.id });
+    expect(later.errors?.[0]?.message).toBe(refusals[0]!.errors?.[0]?.message);
+    expect(later.errors?.[0]?.extensions).toMatchObject({ reason: 'ERASURE_NOT_PENDING', status: 'CANCELLED' });
+    expect(await erasureRows(tenant.id)).toEqual([{ status: 'CANCELLED' }]);
+    expect(await status(tenant.id)).toBe('ACTIVE');
+    expect((await securityActions(tenant.id)).filter((action) => action === 'tenant.erasure.cancel')).toHaveLength(1);
+  });
 });

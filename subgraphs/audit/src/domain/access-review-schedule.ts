@@ -40,6 +40,29 @@ export interface AccessReviewScheduleView extends EffectiveSchedule {
   lastEndedPeriod: ReviewPeriod;
 }
 
+/** MySQL's ER_LOCK_DEADLOCK. */
+const deadlock = 1213;
+const attemptsOnDeadlock = 5;
+
+/**
+ * Runs a setting's transaction again when InnoDB chose it as a deadlock's victim (it was rolled
+ * back whole: no row, no audit event). A tenant's first settings sent at once both find no row to
+ * lock (`SELECT … FOR UPDATE` of a missing row takes a gap lock, which does not exclude another),
+ * then both insert: one of them deadlocks. Run again, it finds the other's row and takes its turn.
+ * Before, that one answered INTERNAL_SERVER_ERROR. Still a deadlock after five runs: CONFLICT.
+ */
+async function onceWithoutDeadlock<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const errno = (error as { errno?: number; driverError?: { errno?: number } } | null)?.errno ?? (error as { driverError?: { errno?: number } } | null)?.driverError?.errno;
+      if (errno !== deadlock) throw error;
+      if (attempt >= attemptsOnDeadlock) throw errors.conflict('Other changes of the access-review schedule were being made at the same moment: nothing was changed; set it again.', { reason: 'SCHEDULE_BUSY' });
+    }
+  }
+}
+
 /**
  * A tenant's access-review interval. Its admins set it (audited as `access_review.schedule` in
  * the tenant's chain, in the transaction that changes it); its auditors and admins read it. The
@@ -62,7 +85,7 @@ export class AccessReviewScheduleService {
     assertPermission(this.scope.principal, 'administer');
     const intervalDays = parseIntervalDays(intervalDaysArg);
     const now = this.clock();
-    const saved = await this.scope.transaction(async (manager) => {
+    const saved = await onceWithoutDeadlock(() => this.scope.transaction(async (manager) => {
       const current = await this.schedules.lock(manager, this.scope.tenant.id);
       if ((current?.intervalDays ?? null) === intervalDays) return current;
       const row: AccessReviewScheduleRow = { tenantId: this.scope.tenant.id, intervalDays, effectiveFrom: now, updatedBy: this.scope.principal.subject, updatedAt: now };
@@ -74,7 +97,7 @@ export class AccessReviewScheduleService {
         details: { intervalDays, previousIntervalDays: current?.intervalDays ?? null, interval: intervalLabel(intervalDays === null ? this.config.interval : { kind: 'days', days: intervalDays }) },
       });
       return row;
-    });
+    }));
     return this.view(saved);
   }
 

@@ -102,7 +102,8 @@ export function parsePeriodLabel(label: string, now: Date): ReviewPeriod {
     const length = Number(days[4]);
     if (length < 1 || length > maxIntervalDays) throw bad(`length must be 1 to ${maxIntervalDays} days.`);
     const start = Date.UTC(Number(days[1]), Number(days[2]) - 1, Number(days[3]));
-    if (new Date(start).toISOString().slice(0, 10) !== label.slice(0, 10) || Number(days[1]) < minYear) throw bad('starts on a date that does not exist.');
+    if (new Date(start).toISOString().slice(0, 10) !== label.slice(0, 10)) throw bad('starts on a date that does not exist.');
+    if (Number(days[1]) < minYear) throw bad(`must start in ${minYear} or later.`);
     const index = start / (length * dayMs);
     if (!Number.isInteger(index)) {
       const aligned = daysPeriod(Math.floor(index), length);

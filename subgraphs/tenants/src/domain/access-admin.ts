@@ -54,21 +54,25 @@ export async function managedTenant(principal: Principal, requested: string | nu
 
 /**
  * The NOT_FOUND a tenant user gets for naming another tenant in `tenantId` (an argument only a
- * platform admin needs): the same as for a tenant that does not exist. When the named tenant
- * exists, the attempt is recorded like one by another tenant's id (`cross_tenant_attempt`, target
- * `Tenant`): the directory is read and the record written just after the answer, so the answer's
- * time does not tell an existing tenant from an unknown one.
+ * platform admin needs): the same as for a tenant that does not exist. The attempt is recorded
+ * like one by another tenant's id (`cross_tenant_attempt`, target `Tenant`) whether or not the named
+ * tenant exists: the caller's own trail, which its admins and auditors read, must not tell them
+ * either (before, only an existing tenant's was recorded, so B's admin learnt which tenant ids
+ * exist from its own trail and its CROSS_TENANT_ATTEMPT alerts, whatever the identical answers and
+ * their timing hid). The platform security log, which no tenant reads, names the owner when there
+ * is one (`ownerTenant`, null for an unknown id). The directory is read and the record written just
+ * after the answer, so the answer's time does not tell an existing tenant from an unknown one.
  */
 async function namedTenantNotFound(deps: ManagedTenantDeps, actor: Principal, tenantId: string, requested: string): Promise<Error> {
   await recordAfterAnswer(async () => {
-    if (!(await deps.tenants.find(requested))) return;
-    await recordCrossTenantAttempt(deps.db, actor, tenantId, requested, 'Tenant', requested);
+    const owner = (await deps.tenants.find(requested)) ? requested : null;
+    await recordCrossTenantAttempt(deps.db, actor, tenantId, owner, 'Tenant', requested);
   });
   return errors.notFound('Tenant', requested);
 }
 
-/** `cross_tenant_attempt` in the caller's tenant log (without the owner) and the security log (with it), in a transaction of its own. */
-async function recordCrossTenantAttempt(db: ManagedTenantDeps['db'], actor: Principal, tenantId: string, owner: string, targetType: string, id: string): Promise<void> {
+/** `cross_tenant_attempt` in the caller's tenant log (without the owner) and the security log (with it, null when none), in a transaction of its own. */
+async function recordCrossTenantAttempt(db: ManagedTenantDeps['db'], actor: Principal, tenantId: string, owner: string | null, targetType: string, id: string): Promise<void> {
   await db.transaction(async (manager) => {
     const event = { action: 'cross_tenant_attempt', targetType, targetId: id, outcome: 'DENIED' as const };
     await recordTenantAuditEvent(manager, tenantId, actor, event);

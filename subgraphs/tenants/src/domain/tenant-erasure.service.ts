@@ -106,6 +106,15 @@ export function suspendNotingErasure<T>(deps: { db: DataSource; controlSchema: s
   });
 }
 
+/**
+ * cancelTenantErasure of a request that is no longer pending: CONFLICT naming its status as it is
+ * now. A cancel that lost to another cancel sent at the same time said "has started" before.
+ */
+function notPending(erasure: Pick<TenantErasure, 'id' | 'status'>): Error {
+  const what = erasure.status === 'RUNNING' ? 'has started: it can no longer be cancelled' : `is ${erasure.status.toLowerCase()}: only a pending one can be cancelled`;
+  return errors.conflict(`Erasure ${erasure.id} ${what}.`, { reason: 'ERASURE_NOT_PENDING', status: erasure.status });
+}
+
 /** The driver hands JSON columns back parsed or as text depending on the server. */
 function parseProgress(raw: unknown): Record<string, unknown> {
   const value: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
@@ -200,10 +209,22 @@ export class TenantErasureService {
     return provision();
   }
 
-  /** During the grace period only; the tenant is resumed (unless a platform admin suspended it before the request or while it was pending). */
+  /**
+   * During the grace period only; the tenant is resumed (unless a platform admin suspended it before
+   * the request or while it was pending). Under the lock requests, suspensions and resumes of the
+   * tenant take: a suspension sent at the same moment either comes first and is noted on the
+   * request (the cancel then leaves the tenant suspended) or comes after the resume and suspends it
+   * again. Before, the cancel took no lock: the suspension found the request already cancelled and
+   * noted nothing, answered SUSPENDED, and the cancel resumed the tenant right after.
+   */
   async cancel(requestId: string): Promise<TenantErasure> {
     const erasure = await this.visible(requestId);
-    if (erasure.status !== 'PENDING') throw errors.conflict(`Erasure ${requestId} is ${erasure.status.toLowerCase()}: only a pending one can be cancelled.`, { reason: 'ERASURE_NOT_PENDING' });
+    if (erasure.status !== 'PENDING') throw notPending(erasure);
+    return withErasureRequestLock(this.deps, erasure.tenantId!, () => this.cancelPending(erasure));
+  }
+
+  private async cancelPending(erasure: TenantErasure): Promise<TenantErasure> {
+    const requestId = erasure.id;
     const tenantId = erasure.tenantId!;
     const now = new Date();
     const changed = await this.deps.db.transaction(async (manager) => {
@@ -213,7 +234,8 @@ export class TenantErasureService {
       await recordSecurityEvent(manager, this.principal, { action: 'tenant.erasure.cancel', targetType: 'Tenant', targetId: tenantId, tenantId, outcome: 'SUCCESS', details: { requestId } });
       return true;
     });
-    if (!changed) throw errors.conflict(`Erasure ${requestId} has started: it can no longer be cancelled.`, { reason: 'ERASURE_NOT_PENDING' });
+    // Taken meanwhile by the runner, or cancelled by a cancel sent at the same time: say which.
+    if (!changed) throw notPending((await this.find(requestId)) ?? { ...erasure, status: 'RUNNING' });
     const wasSuspended = await this.wasSuspendedBefore(requestId);
     if (!wasSuspended) {
       await this.deps.provisioner.setSuspended(tenantId, false);
