@@ -1,7 +1,7 @@
 import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
 import { deprovisionAll, expectOnlyError, footprint, freshTenantId, nothing } from './support';
-import { auditActions, changeMemberRole, inviteMember, listMembers, memberFields, membersOf, userToken, type MemberView } from './access-support';
+import { auditActions, changeMemberRole, inviteMember, listMembers, memberFields, membersOf, removeMember, userToken, type MemberView } from './access-support';
 
 const provision = `mutation Provision($input: ProvisionTenantInput!) {
   provisionTenant(input: $input) { created tenant { id status } initialAdmin { ${memberFields} expiresAt } }
@@ -214,13 +214,26 @@ describe('invitations, first admins and auditors (ROLE_SOURCE=members)', () => {
       expectOnlyError(await stack.query(admin.token, revoke, { id: pending.id }), 'NOT_FOUND');
     });
 
-    it('an expired admin invitation does not keep the last admin: demoting it is still LAST_ADMIN', async () => {
+    it('an admin e-mail invitation nobody accepted, pending or expired, does not keep the last admin: demoting or removing it is still LAST_ADMIN', async () => {
+      // A pending invitation can be revoked with no last-admin rule and expires on its own: had it
+      // counted, the last admin who can sign in could step down and leave the tenant with none.
       const standIn = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email: 'stand-in@example.com', role: 'ADMIN' } })).inviteMember;
-      await expire(standIn.id);
       const me = (await membersOf(stack, acme.id)).find((m) => m.subject === admin.subject)!;
-      const refused = await stack.query(admin.token, changeMemberRole, { id: me.id, role: 'VIEWER' });
-      expect(reasonOf(refused)).toBe('LAST_ADMIN');
-      expectNoErrors(await stack.query(admin.token, revoke, { id: standIn.id }));
+      const before = await membersOf(stack, acme.id);
+      expect(reasonOf(await stack.query(admin.token, changeMemberRole, { id: me.id, role: 'VIEWER' }))).toBe('LAST_ADMIN');
+      expect(reasonOf(await stack.query(admin.token, removeMember, { id: me.id }))).toBe('LAST_ADMIN');
+      await expire(standIn.id);
+      expect(reasonOf(await stack.query(admin.token, changeMemberRole, { id: me.id, role: 'VIEWER' }))).toBe('LAST_ADMIN');
+      expect((await membersOf(stack, acme.id)).map((m) => [m.id, m.role])).toEqual(before.map((m) => [m.id, m.role]));
+      // Re-sent and accepted (the invitee signs in, the invitation binds): now it counts, and the
+      // first admin may step down; then everything is put back.
+      expectNoErrors(await stack.query(admin.token, resend, { id: standIn.id, hours: 1 }));
+      const signedIn = await userToken(stack, acme.id, { email: 'stand-in@example.com', emailVerified: true });
+      expectNoErrors(await stack.query(signedIn.token, datasets));
+      expectNoErrors(await stack.query(admin.token, changeMemberRole, { id: me.id, role: 'VIEWER' }));
+      expectNoErrors(await stack.query(signedIn.token, changeMemberRole, { id: me.id, role: 'ADMIN' }));
+      expectNoErrors(await stack.query(admin.token, removeMember, { id: standIn.id }));
+      expect((await membersOf(stack, acme.id)).map((m) => [m.id, m.role])).toEqual(before.filter((m) => m.id !== standIn.id).map((m) => [m.id, m.role]));
     });
 
     it('only admins re-send or revoke, and tenant B’s admin gets NOT_FOUND for A’s invitations (recorded)', async () => {

@@ -96,18 +96,21 @@ export const accessRepository = {
   },
 
   /**
-   * The tenant's admin rows that count (members, and invitations not yet expired), locked until the transaction ends: two admins demoting or removing
-   * each other at once are serialised here, so the second sees the first's change.
+   * The tenant's admins who can act — a member with a subject, or an invitation already bound to
+   * one — with every admin row locked until the transaction ends: two admins demoting or removing
+   * each other at once are serialised here, so the second sees the first's change. An e-mail
+   * invitation nobody has accepted yet does not count, pending or expired: it grants nothing, it
+   * can be revoked without any last-admin rule, and it expires on its own, so counting it let a
+   * tenant lose its last admin who could sign in.
    */
-  async lockAdmins(manager: EntityManager, tenantId: string, now = new Date()): Promise<string[]> {
-    // An expired invitation makes nobody an admin, so it does not keep a tenant from losing its last one.
+  async lockAdmins(manager: EntityManager, tenantId: string): Promise<string[]> {
     const rows = (await manager.query(
-      `SELECT m.id FROM tenant_members m LEFT JOIN member_bindings b ON b.member_id = m.id
-        WHERE m.tenant_id = ? AND m.role = 'admin' AND (m.subject IS NOT NULL OR b.member_id IS NOT NULL OR m.expires_at IS NULL OR m.expires_at > ?)
+      `SELECT m.id, (m.subject IS NOT NULL OR b.member_id IS NOT NULL) AS acting FROM tenant_members m LEFT JOIN member_bindings b ON b.member_id = m.id
+        WHERE m.tenant_id = ? AND m.role = 'admin'
         ORDER BY m.id FOR UPDATE`,
-      [tenantId, now],
-    )) as Array<{ id: string }>;
-    return rows.map((row) => row.id);
+      [tenantId],
+    )) as Array<{ id: string; acting: number | string | boolean }>;
+    return rows.filter((row) => Number(row.acting) === 1).map((row) => row.id);
   },
 
   async setMemberRole(manager: EntityManager, tenantId: string, id: string, newRole: TenantRole, at: Date): Promise<void> {
