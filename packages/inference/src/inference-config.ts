@@ -77,6 +77,15 @@ export const inferencePoolsOptionsSchema = z.object({
   maxOutputValues: z.number().int().min(1).default(262_144),
   /** How long a new process may take to load the runtime and say it is ready. */
   startTimeoutMs: z.number().int().min(1).default(30_000),
+  /**
+   * A pool whose processes end unexpectedly (time limit, memory limit, crash) twice or more in a row,
+   * with no run served in between, starts the next one only after this delay, doubled at each
+   * further death up to `restartBackoffMaxMs`. A process start costs 0.3–0.5 s of a core that no
+   * meter charges, so a tenant whose every call kills its process (a 10 ms time limit on a slow
+   * model) would otherwise take the host's CPU with restarts. Only that pool waits.
+   */
+  restartBackoffMs: z.number().int().min(0).max(60_000).default(250),
+  restartBackoffMaxMs: z.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type InferencePoolsOptions = z.infer<typeof inferencePoolsOptionsSchema>;

@@ -235,6 +235,7 @@ export class InferencePools {
         resources: this.resourcesFor(tier, undefined),
         idleStopMs: this.options[tier].idleStopMs,
         startTimeoutMs: this.options.startTimeoutMs,
+        restartBackoff: { baseMs: this.options.restartBackoffMs, maxMs: this.options.restartBackoffMaxMs },
         sessionCacheBytes: this.options.sessionCacheBytes,
         memoryCheckIntervalMs: this.options.memoryCheckIntervalMs,
         maxOutputValues: this.options.maxOutputValues,

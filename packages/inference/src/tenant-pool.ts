@@ -43,6 +43,8 @@ export interface TenantPoolSettings {
   resources: PoolResources;
   idleStopMs: number;
   startTimeoutMs: number;
+  /** Delay before a process replaces one that was the second (or later) unexpected death in a row; see inference-config. */
+  restartBackoff: { baseMs: number; maxMs: number };
   sessionCacheBytes: number;
   memoryCheckIntervalMs: number;
   /** Output values one call may get back; a merged run may return this many per call in it. */
@@ -112,6 +114,11 @@ export class TenantPool {
   /** Model keys the runtime refused to load, with the refusal and until when it is repeated. */
   private readonly unloadable = new Map<string, { message: string; details: ErrorDetails; until: number }>();
   private startFailures = 0;
+  /** Processes that ended unexpectedly since the pool last served a run. */
+  private deathsInRow = 0;
+  /** No process starts before this (performance.now()); 0: at once. */
+  private restartNotBefore = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
   private readyTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   /** A scheduling pass is due at the end of this tick (calls submitted in one tick are seen together). */
   private schedulePending = false;
@@ -257,6 +264,7 @@ export class TenantPool {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.readyTimer?.timer);
+    clearTimeout(this.restartTimer);
     clearTimeout(this.idleTimer);
     this.readyTimer = undefined;
     for (const call of this.queue.drain()) this.fail(call, inferenceErrors.closed());
@@ -346,6 +354,7 @@ export class TenantPool {
 
   private startWorkersIfNeeded(): void {
     if (this.closed || this.awaitingRoom || this.queue.count === 0 || this.workers.some((worker) => worker.isIdle)) return;
+    if (this.restartDeferred()) return;
     // One new process per waiting call not already covered by a process that is starting. A busy
     // process with an outdated thread count is about to stop, so it does not count against the budget.
     const current = this.workers.filter((worker) => this.isCurrent(worker)).length;
@@ -423,10 +432,36 @@ export class TenantPool {
       return;
     }
     this.settings.onUnexpectedExit?.(this.id, worker.pid, worker.describeExit());
+    this.deathsInRow += 1;
+    if (this.deathsInRow >= 2) {
+      const { baseMs, maxMs } = this.settings.restartBackoff;
+      this.restartNotBefore = performance.now() + Math.min(maxMs, baseMs * 2 ** Math.min(this.deathsInRow - 2, 30));
+    }
     // A crash, a timeout or a memory kill: bring the pool back to strength right away, so the next
-    // call does not pay the process start (as far as the budget allows; waiting calls start one anyway).
-    if (this.workers.length + this.startups.size < this.resources.processes) this.startWorker();
+    // call does not pay the process start (as far as the budget allows; waiting calls start one anyway),
+    // unless its processes keep dying: then only after the backoff.
+    if (this.workers.length + this.startups.size < this.resources.processes && !this.restartDeferred()) this.startWorker();
     this.schedule();
+  }
+
+  /** True while a restart backoff runs; a pass is scheduled for its end. */
+  private restartDeferred(): boolean {
+    const wait = this.restartNotBefore - performance.now();
+    if (wait <= 0) return false;
+    if (!this.restartTimer) {
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        this.schedule();
+      }, Math.ceil(wait));
+      this.restartTimer.unref();
+    }
+    return true;
+  }
+
+  /** A run was served: the pool's processes are not dying one after another. */
+  private servedRun(): void {
+    this.deathsInRow = 0;
+    this.restartNotBefore = 0;
   }
 
   /** While the pool has processes and a memory cap, their resident memory is checked every interval. */
@@ -506,6 +541,7 @@ export class TenantPool {
       })
       .then(
         (result) => {
+          this.servedRun();
           const base = { batchSize: calls.length, pid: result.pid, sessionLoaded: result.sessionLoaded };
           if (calls.length === 1) {
             const outputs = toTypedOutputs(result.outputs);
