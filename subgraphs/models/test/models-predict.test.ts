@@ -157,6 +157,14 @@ describe('models: predict', () => {
     const failingId = await newModel(stack, scientist, 'failing');
     await uploadVersion(stack, scientist, failingId, buildFailingModel({ features: 3 }));
     expect(errorCodes(await predict(stack, viewer, { modelId: failingId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }))).toEqual(['INFERENCE_FAILED']);
+    // The predict route answers it with its own status, never a 500: the model failed, not the service.
+    const route = await fetch(`${stack.gatewayUrl}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${viewer}` },
+      body: JSON.stringify({ modelId: failingId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }),
+    });
+    expect(route.status).toBe(422);
+    expect(((await route.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('INFERENCE_FAILED');
     expectNoErrors(await predict(stack, viewer, { modelId: linearId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }));
   });
 
