@@ -100,6 +100,12 @@ describe('predict input validation (pure)', () => {
     expect(badInput(() => x({ dataBase64: b64(Float32Array.from([1, Number.NaN])) }))).toMatch(/"x": value at index 1 is not a finite number/);
     expect(badInput(() => x({ dataBase64: b64(Float32Array.from([Number.NEGATIVE_INFINITY, 1])) }))).toMatch(/value at index 0 is not a finite number/);
     expect(badInput(() => prepareInputs([flag], [{ name: 'flag', shape: [2], dataBase64: b64(Uint8Array.from([1, 2])) }], limits))).toMatch(/"flag": value at index 1 \(2\) is not a bool/);
+    // One tensor, one spelling: the bits past the last byte must be zero (AQB= decodes like AQA=).
+    expect(b64(Uint8Array.from([1, 0]))).toBe('AQA=');
+    expect(prepareInputs([flag], [{ name: 'flag', shape: [2], dataBase64: 'AQA=' }], limits)).toBeDefined();
+    for (const text of ['AQB=', 'AQD=']) {
+      expect(badInput(() => prepareInputs([flag], [{ name: 'flag', shape: [2], dataBase64: text }], limits))).toMatch(/"flag": dataBase64 is not standard padded base64/);
+    }
     // The row and value limits hold whatever the encoding.
     expect(badInput(() => prepareInputs([features], [{ name: 'x', shape: [9, 2], dataBase64: b64(new Float32Array(18)) }], limits))).toMatch(/9 rows is over the limit of 8/);
     // A wrong element type claim is refused before the bytes are read.

@@ -113,7 +113,7 @@ function checkShape(input: PredictTensorInput, tensor: StoredTensorSignature, sy
 function fromBase64(name: string, text: string, shape: number[], type: TensorElementType, count: number): TensorInput['data'] {
   const decoded = decodeBase64Tensor(text, type, count);
   if (!ArrayBuffer.isView(decoded)) {
-    if (decoded.kind === 'encoding') throw fail(name, 'dataBase64 is not standard padded base64 (A-Z a-z 0-9 + /, = padding, no spaces).');
+    if (decoded.kind === 'encoding') throw fail(name, 'dataBase64 is not standard padded base64 (A-Z a-z 0-9 + /, = padding, no spaces, the bits past the last byte zero).');
     throw fail(
       name,
       `shape [${shape.join(', ')}] of ${type} needs ${decoded.expectedBytes} bytes (${count} × ${elementBytes[type]}) but dataBase64 holds ${decoded.givenBytes}.`,

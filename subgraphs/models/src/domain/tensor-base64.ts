@@ -8,8 +8,11 @@ import type { TensorElementType, TypedTensorData } from '@tessera/inference';
  */
 export const elementBytes: Record<TensorElementType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1 };
 
-/** Standard alphabet, padded, no whitespace: the only spelling accepted, so one tensor has one encoding. */
-const strictBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Standard alphabet, padded, no whitespace, and the bits past the last byte zero (`AA==`, never
+ * `AB==`, which decodes the same): the only spelling accepted, so one tensor has one encoding.
+ */
+const strictBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
 
 export type Base64Problem = { kind: 'length'; expectedBytes: number; givenBytes: number } | { kind: 'encoding' };
 
