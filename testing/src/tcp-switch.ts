@@ -9,8 +9,11 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export class TcpSwitch {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Each relayed client connection and its connection to the service. */
+  private readonly upstreams = new Map<Socket, Socket>();
   private holding: Array<() => void> | undefined;
   private onHeld: (() => void) | undefined;
+  private answering: Array<() => void> | undefined;
   port = 0;
 
   constructor(
@@ -44,11 +47,37 @@ export class TcpSwitch {
     return { held: new Promise<void>((resolve) => (this.onHeld = resolve)) };
   }
 
-  /** The waiting connections go through, and new ones too. */
+  /**
+   * Holds the answer to the next call on each open connection (a keep-alive connection, past its
+   * TLS handshake): the call reaches the service, which acts on it, but its answer waits until
+   * `release`. Resolves `held` when the first such call has gone through. New connections are
+   * relayed as usual.
+   */
+  holdAnswers(): { held: Promise<void> } {
+    const answering: Array<() => void> = [];
+    this.answering = answering;
+    let first: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (first = resolve));
+    for (const [client, upstream] of this.upstreams) {
+      // Added after the pipe's own listener: the call's bytes are on their way before the answer is held.
+      const onCall = () => {
+        upstream.unpipe(client);
+        upstream.pause();
+        answering.push(() => upstream.pipe(client));
+        first?.();
+      };
+      client.once('data', onCall);
+      answering.push(() => client.off('data', onCall));
+    }
+    return { held };
+  }
+
+  /** The waiting connections go through, and new ones too; held answers are delivered. */
   release(): void {
-    const waiting = this.holding ?? [];
+    const waiting = [...(this.holding ?? []), ...(this.answering ?? [])];
     this.holding = undefined;
     this.onHeld = undefined;
+    this.answering = undefined;
     for (const go of waiting) go();
   }
 
@@ -56,7 +85,11 @@ export class TcpSwitch {
     if (client.destroyed) return;
     const upstream = connect(this.targetPort, this.targetHost);
     this.sockets.add(upstream);
-    upstream.on('close', () => this.sockets.delete(upstream));
+    this.upstreams.set(client, upstream);
+    upstream.on('close', () => {
+      this.sockets.delete(upstream);
+      this.upstreams.delete(client);
+    });
     upstream.on('error', () => undefined);
     client.pipe(upstream).pipe(client);
   }

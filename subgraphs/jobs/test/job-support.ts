@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventBus, type EventBus } from '@tessera/events';
 import type { JobEventPayload } from '@tessera/events';
 import { JobQueues, type QueueCounts } from '@tessera/job-queue';
-import { expectNoErrors, type TestStack, type TestTenant } from '@tessera/testing';
+import { expectNoErrors, TcpSwitch, type TestStack, type TestTenant } from '@tessera/testing';
 
 export const jobFields = `id kind status progress phase attempts cancelRequested createdBy createdAt updatedAt startedAt finishedAt lossHistory
   metrics { name value }
@@ -94,6 +94,20 @@ export async function waitForStatus(stack: TestStack, token: string, id: string,
     if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} (${job.phase}) after ${timeoutMs} ms; wanted ${statuses.join('|')}`);
     await sleep(150);
   }
+}
+
+/**
+ * A relay in front of one of the stack's service ports (`jobs`, `datasets` or `models`), and the
+ * worker environment that sends that port's calls through it. A TRAIN run registers its model
+ * through the models port after its last epoch, so while that relay holds, the run cannot end
+ * SUCCEEDED, however fast the machine trains: a test that must see a run still RUNNING (to kill
+ * its worker, or to apply something to it) holds there instead of counting on the run's length.
+ */
+export async function portRelay(stack: TestStack, service: 'jobs' | 'datasets' | 'models'): Promise<{ relay: TcpSwitch; env: Record<string, string> }> {
+  const target = new URL(stack.platform.subgraphs[service].url);
+  const relay = new TcpSwitch(target.hostname, Number(target.port));
+  await relay.on();
+  return { relay, env: { [`${service.toUpperCase()}_PORT_URL`]: `${target.protocol}//${target.hostname}:${relay.port}` } };
 }
 
 /** Polls until `check` holds (for conditions on rows, not on the GraphQL view). */

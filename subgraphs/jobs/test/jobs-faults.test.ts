@@ -2,7 +2,7 @@ import { FamilyKeys } from '@tessera/service-kit';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { ModelRegistry } from '@tessera/models';
 import { buildLinearRegression } from '@tessera/onnx';
-import { jobRows, jobView, linearCsv, queueCounts, recordJobEvents, submitBatch, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
+import { jobRows, jobView, linearCsv, portRelay, queueCounts, recordJobEvents, submitBatch, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
 import { ensureRunning, restartRedis } from './redis-restart';
 import { TcpSwitch } from './tcp-switch';
 
@@ -31,31 +31,40 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
 
   it('kill -9 of the worker mid-training: another worker recovers the job and finishes it, with exactly one model version and one stored object', async () => {
     const { versionId } = await uploadDataset(stack, scientist, 'crash', linearCsv(1500));
-    const first = await stack.workers.start({ concurrency: 1 });
-    const submitted = expectNoErrors(
-      await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
-        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', modelName: 'crash-model', hyperParameters: { epochs: 600, hiddenUnits: [32], batchSize: 16 } },
-      }),
-    ).submitTrainingJob;
-    // 600 epochs of 1 500 rows: seconds of training, so the run seen under way is still running when killed
-    // (progress is reported at most every 100 ms, so the first losses show a few epochs in).
-    await waitUntil(async () => (await jobView(stack, scientist, submitted.id)).lossHistory.length >= 2, 'training to be under way');
-    // The other worker starts meanwhile: the job is held by the first one until it dies, and only a
-    // stalled entry (after the kill) is the other's to take.
-    const second = stack.workers.start({ concurrency: 1 });
-    await first.kill();
-    expect((await jobView(stack, scientist, submitted.id)).status).toBe('RUNNING'); // nobody told the row: the worker just vanished
+    // The first worker reaches the models service through a relay that holds: its run cannot
+    // register a model, so it cannot end before the kill below, however fast it trains (here the
+    // kill lands mid-training; on a faster machine at the latest while it waits to register, with
+    // nothing stored yet). The second worker reaches the models service directly.
+    const models = await portRelay(stack, 'models');
+    try {
+      const first = await stack.workers.start({ concurrency: 1, env: models.env });
+      models.relay.hold();
+      const submitted = expectNoErrors(
+        await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
+          input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', modelName: 'crash-model', hyperParameters: { epochs: 600, hiddenUnits: [32], batchSize: 16 } },
+        }),
+      ).submitTrainingJob;
+      // Progress is reported at most every 100 ms, so the first losses show a few epochs in.
+      await waitUntil(async () => (await jobView(stack, scientist, submitted.id)).lossHistory.length >= 2, 'training to be under way');
+      // The other worker starts meanwhile: the job is held by the first one until it dies, and only a
+      // stalled entry (after the kill) is the other's to take.
+      const second = stack.workers.start({ concurrency: 1 });
+      await first.kill();
+      expect((await jobView(stack, scientist, submitted.id)).status).toBe('RUNNING'); // nobody told the row: the worker just vanished
 
-    await second;
-    const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED'], 120_000);
-    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
-    expect(done.lossHistory).toHaveLength(600); // the recovered run trained from the start
+      await second;
+      const done = await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED'], 120_000);
+      expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 2, error: null });
+      expect(done.lossHistory).toHaveLength(600); // the recovered run trained from the start
 
-    const versions = (await stack.platform.runtime.db.query(`SELECT id, object_key FROM \`${tenant.schema}\`.model_versions WHERE job_id = ?`, [submitted.id])) as Array<{ id: string; object_key: string }>;
-    expect(versions).toHaveLength(1);
-    expect(versions[0]!.id).toBe(done.result!.modelVersionId);
-    const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 't', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 't', sourceIp: undefined });
-    expect(await scope.bucket.listKeys('models/')).toEqual([versions[0]!.object_key]);
+      const versions = (await stack.platform.runtime.db.query(`SELECT id, object_key FROM \`${tenant.schema}\`.model_versions WHERE job_id = ?`, [submitted.id])) as Array<{ id: string; object_key: string }>;
+      expect(versions).toHaveLength(1);
+      expect(versions[0]!.id).toBe(done.result!.modelVersionId);
+      const scope = await stack.platform.runtime.scopes.forPrincipal({ kind: 'user', subject: 't', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: 't', sourceIp: undefined });
+      expect(await scope.bucket.listKeys('models/')).toEqual([versions[0]!.object_key]);
+    } finally {
+      await models.relay.off();
+    }
     await stack.workers.stopAll();
   });
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { expectNoErrors, startTestStack, type TcpSwitch, type TestStack, type TestTenant } from '@tessera/testing';
 import { CollectedSubscription, connectSubscriptions, type TestSubscriptionClient } from '../../../gateway/test/subscriptions-support';
-import { jobRows, linearCsv, submitProfile, submitTraining, uploadDataset, type JobView } from './job-support';
+import { jobRows, linearCsv, portRelay, submitProfile, submitTraining, uploadDataset, type JobView } from './job-support';
 
 /**
  * Live job progress end to end: a real graphql-ws client talks to the gateway only, a real worker
@@ -53,6 +54,8 @@ function expectMonotonic(events: LiveEvent[]): void {
 describe('jobs: live progress through the gateway (graphql-ws), real worker', () => {
   let stack: TestStack;
   let redis: Redis;
+  // The worker's ports, each through a relay the tests hold to keep a run where they need it.
+  const relays: Record<'jobs' | 'datasets' | 'models', TcpSwitch> = {} as never;
   const clients: TestSubscriptionClient[] = [];
 
   const connect = async (token: string): Promise<TestSubscriptionClient> => {
@@ -79,15 +82,25 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
   }
 
   beforeAll(async () => {
-    stack = await startTestStack({ workers: 1, workerOptions: { concurrency: 2 } });
+    stack = await startTestStack();
     redis = new Redis(stack.config.redis.url);
+    const env: Record<string, string> = {};
+    for (const service of ['jobs', 'datasets', 'models'] as const) {
+      const port = await portRelay(stack, service);
+      relays[service] = port.relay;
+      Object.assign(env, port.env);
+    }
+    await stack.workers.start({ concurrency: 2, env });
   });
   afterEach(async () => {
+    for (const relay of Object.values(relays)) relay.release();
     await Promise.all(clients.splice(0).map((c) => c.dispose()));
   });
   afterAll(async () => {
     await Promise.all(clients.splice(0).map((c) => c.dispose()));
     redis?.disconnect();
+    await stack?.workers.stopAll();
+    for (const relay of Object.values(relays)) await relay.off();
     await stack?.stop();
   });
 
@@ -101,7 +114,14 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
     const all = new CollectedSubscription<JobEventsData>(socket.client, { query: jobEventsSubscription });
     await untilListening(tenant);
 
-    // Enough epochs that the run lasts well beyond the subscription's set-up.
+    // 2 000 epochs of 2 000 rows train in a fraction of a second, within the subscription's set-up on
+    // a fast machine, and within one pace of progress (a new percent no sooner than 100 ms after the
+    // last report). So the run is held where the test needs it: it opens its data through the
+    // datasets port (held), then its first report ('loading data') goes to the jobs port, held in
+    // turn until jobProgress below is up and at least 150 ms have passed since that report was
+    // made. Its first epoch's report is then due whatever the machine, and the 'registering model'
+    // report after the last epoch comes too: two losses, both seen by both subscriptions.
+    const datasetsHeld = relays.datasets.hold().held;
     const submitted = expectNoErrors(
       await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
         input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LINEAR_REGRESSION', modelName: 'live-linear-model', hyperParameters: { epochs: 2000 } },
@@ -110,6 +130,12 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
     expect(submitted).toMatchObject({ kind: 'TRAIN', status: 'QUEUED', progress: 0 });
     const jobId = submitted.id;
     const progress = new CollectedSubscription<JobProgressData>(socket.client, { query: jobProgressSubscription, variables: { jobId } });
+    await datasetsHeld;
+    const reportHeld = relays.jobs.hold().held;
+    relays.datasets.release();
+    await reportHeld;
+    await Promise.all([progress.until((results) => results.length > 0), sleep(150)]);
+    relays.jobs.release();
 
     // jobProgress completes by itself after the terminal event.
     expect(await progress.ended).toEqual({ kind: 'complete' });
@@ -196,6 +222,9 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
     const streamB = new CollectedSubscription<JobEventsData>(socketB.client, { query: jobEventsSubscription });
     await Promise.all([untilListening(a), untilListening(b)]);
 
+    // 150 epochs of 1 500 rows train in well under a second: each run is held before it registers its
+    // model (the models port) until both are seen RUNNING, so that they overlap on any machine.
+    relays.models.hold();
     const train = { targetColumn: 'y', modelType: 'LINEAR_REGRESSION', hyperParameters: { epochs: 150 } };
     const [jobA, jobB] = await Promise.all([
       stack.query<{ submitTrainingJob: JobView }>(tokenA, submitTraining, { input: { datasetVersionId: dataA.versionId, ...train } }),
@@ -209,7 +238,8 @@ describe('jobs: live progress through the gateway (graphql-ws), real worker', ()
 
     // While A's training runs, B asks to follow it by id: NOT_FOUND, exactly like an id that never existed.
     const seesRunning = (id: string) => (results: typeof streamA.results) => results.some((r) => r.data?.jobEvents.jobId === id && r.data.jobEvents.status === 'RUNNING');
-    await streamA.until(seesRunning(jobA!));
+    await Promise.all([streamA.until(seesRunning(jobA!)), streamB.until(seesRunning(jobB!))]);
+    relays.models.release();
     const foreign = new CollectedSubscription<JobProgressData>(socketB.client, { query: jobProgressSubscription, variables: { jobId: jobA } });
     const neverExisted = randomUUID();
     const missing = new CollectedSubscription<JobProgressData>(socketB.client, { query: jobProgressSubscription, variables: { jobId: neverExisted } });

@@ -10,7 +10,7 @@ import { JobQueues, openRedis, TenantRing, type WorkerPool } from '@tessera/job-
 import { JobRunReconciler } from '@tessera/jobs';
 import { dedicatedWorkerIdentity, mutualTlsPortFetch } from '@tessera/service-kit';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { jobView, queueCounts, recordJobEvents, submitProfile, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
+import { jobView, portRelay, queueCounts, recordJobEvents, submitProfile, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
 
 /** How long the services cache a tenant's record here: far longer than any test, so only the announcement can make a change bite. */
 const longCacheMs = 600_000;
@@ -197,25 +197,29 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
 
   it("a job the shared pool is running when its tenant is promoted stops at its next call, goes back to the queue without failing, and runs once more on the tenant's own worker", async () => {
     const tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
-    // Long enough to be caught running: the shared run is seen reading, the tier changed and its next
-    // report (at most half a second later) refused well within it (about a second of the run here,
-    // which lasts three or four); a run that ended first would be SUCCEEDED with one attempt and fail the test.
-    const rows = 1500;
-    await stack.workers.start({ concurrency: 1 });
+    // Caught running whatever the machine's speed: the shared worker reaches the datasets and jobs
+    // ports through relays. Its run opens its data (held there: nothing of it is on its way to the
+    // jobs port), then makes its first report ('reading'), held in turn; the tier changes meanwhile,
+    // and the report goes on once the jobs service refuses the shared pool for the tenant. (A run
+    // caught reading a long file instead could end first on a fast machine, SUCCEEDED with one attempt.)
+    const rows = 300;
+    const [datasets, jobs] = await Promise.all([portRelay(stack, 'datasets'), portRelay(stack, 'jobs')]);
+    await stack.workers.start({ concurrency: 1, env: { ...datasets.env, ...jobs.env } });
     const events = await recordJobEvents(stack, tenant.id);
     try {
+      const opening = datasets.relay.hold().held;
       const jobId = await submitJob(tenant, wideCsv(rows, 200));
       const viewer = await tenant.token('viewer');
-      // The run's reports as published (each after its row is written), read here instead of asking the API every 10 ms.
-      for (;;) {
-        const seen = events.events.filter((event) => event.jobId === jobId);
-        if (seen.some((event) => event.phase === 'reading')) break;
-        const ended = seen.find((event) => !['QUEUED', 'RUNNING'].includes(event.status));
-        if (ended) throw new Error(`the job ended ${ended.status} before it was seen reading`);
-        await sleep(10);
-      }
+      await opening;
+      const reporting = jobs.relay.hold().held;
+      datasets.relay.release();
+      await reporting;
+      expect(await jobView(stack, viewer, jobId)).toMatchObject({ status: 'RUNNING', attempts: 1 });
       expectNoErrors(await stack.query(platformAdmin, setTier, { id: tenant.id, tier: 'DEDICATED' }));
-      // The shared worker's run is refused at its next report and hands the entry back: nothing fails.
+      const shared = await portsOf();
+      await refusedSoon(() => shared.jobs.finish(runner(tenant), strayFinish(jobId)), 'tenant-dedicated');
+      jobs.relay.release();
+      // The shared worker's run is refused at that report and hands the entry back: nothing fails.
       await waitUntil(async () => (await queueCounts(stack, tenant.id)).active === 0, 'the shared run to let go of the entry', 60_000);
       expect(await jobView(stack, viewer, jobId)).toMatchObject({ status: 'RUNNING', attempts: 1 });
       await stack.workers.start({ dedicatedTenant: tenant.id, concurrency: 1 });
@@ -227,6 +231,8 @@ describe('setTenantTier: a tier change moves the queue and the refusals at once'
       expect(await queueCounts(stack, tenant.id)).toMatchObject({ completed: 1, failed: 0, waiting: 0, delayed: 0, active: 0 });
     } finally {
       await events.close();
+      await stack.workers.stopAll();
+      await Promise.all([datasets.relay.off(), jobs.relay.off()]);
     }
   }, 240_000);
 

@@ -1,9 +1,9 @@
 import { createLogger } from '@tessera/config';
 import { openRedis, sharedPool } from '@tessera/job-queue';
 import { redisAccountFromEnvironment } from '@tessera/redis-acl';
-import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { expectNoErrors, startTestStack, type TcpSwitch, type TestStack, type TestTenant } from '@tessera/testing';
 import { readSupervisorEnvironment, startWorkerSupervisor, type WorkerSupervisor } from '@tessera/workers';
-import { jobView, linearCsv, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
+import { jobView, linearCsv, portRelay, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
 
 /**
  * The worker supervisor against the real stack: worker processes that die with SIGKILL mid-job are
@@ -16,6 +16,7 @@ describe('worker supervisor: kill -9 mid-job', () => {
   let scientist: string;
   let supervisor: WorkerSupervisor;
   let trainingVersion: string;
+  let models: TcpSwitch;
   // How long the last worker process took to start (seconds on a loaded machine: tsx compiles it).
   let lastStartMs = 0;
   const startTook = () => lastStartMs;
@@ -26,6 +27,9 @@ describe('worker supervisor: kill -9 mid-job', () => {
     scientist = await tenant.token('data_scientist');
     trainingVersion = (await uploadDataset(stack, scientist, 'crash', linearCsv(1500))).versionId;
     const redis = await stack.workers.redis();
+    // Every worker reaches the models service through a relay, held while a run must not end.
+    const modelsPort = await portRelay(stack, 'models');
+    models = modelsPort.relay;
     supervisor = await startWorkerSupervisor({
       config: readSupervisorEnvironment({ SUPERVISOR_MIN_WORKERS: '1', SUPERVISOR_MAX_WORKERS: '1', SUPERVISOR_INTERVAL_MS: '300', SUPERVISOR_RESTART_BACKOFF_MS: '200', SUPERVISOR_RESTART_BACKOFF_MAX_MS: '800' }),
       // Locks of 30 s: without the supervisor's release the killed run's job would wait that long.
@@ -35,7 +39,7 @@ describe('worker supervisor: kill -9 mid-job', () => {
           redis,
           spawn: async (instanceId) => {
             const started = Date.now();
-            const worker = await stack.workers.start({ concurrency: 1, lockMs: 30_000, stalledIntervalMs: 1_000, env: { WORKER_INSTANCE_ID: instanceId } });
+            const worker = await stack.workers.start({ concurrency: 1, lockMs: 30_000, stalledIntervalMs: 1_000, env: { ...modelsPort.env, WORKER_INSTANCE_ID: instanceId } });
             lastStartMs = Date.now() - started;
             return worker;
           },
@@ -46,25 +50,31 @@ describe('worker supervisor: kill -9 mid-job', () => {
   }, 180_000);
   afterAll(async () => {
     await supervisor?.stop();
+    await models?.off();
     await stack?.stop();
   });
 
   const ring = () => supervisor.status()[0]!;
   const runningPid = () => ring().workers.find((w) => w.state === 'running')?.pid;
-  // 600 epochs of 1 500 rows: seconds of training, so a run seen under way is still running when its worker is killed.
-  const submitLongTraining = async () =>
+  const train = async (datasetVersionId: string, hyperParameters: Record<string, unknown>) =>
     expectNoErrors(
       await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
-        input: { datasetVersionId: trainingVersion, targetColumn: 'y', modelType: 'MLP', modelName: 'crash-model', hyperParameters: { epochs: 600, hiddenUnits: [32], batchSize: 16 } },
+        input: { datasetVersionId, targetColumn: 'y', modelType: 'MLP', modelName: 'crash-model', hyperParameters },
       }),
     ).submitTrainingJob;
 
   it('a killed worker is replaced, its TRAIN job runs again at once and succeeds, and later jobs run', async () => {
-    const job = await submitLongTraining();
+    // 600 epochs of 1 500 rows: seconds of training here, well under one on a fast machine, and run
+    // to the end by the replacement. The run seen under way must not end before its worker is
+    // killed: the models relay holds from the submit, and a run cannot end SUCCEEDED before it has
+    // registered its model. Released once that worker is dead, for the replacement's run.
+    models.hold();
+    const job = await train(trainingVersion, { epochs: 600, hiddenUnits: [32], batchSize: 16 });
     await waitUntil(async () => (await jobView(stack, scientist, job.id)).lossHistory.length >= 2, 'training to be under way', 30_000);
     const victim = runningPid()!;
     process.kill(victim, 'SIGKILL');
     const killedAt = Date.now();
+    models.release();
     await waitUntil(async () => runningPid() !== undefined && runningPid() !== victim, 'a replacement worker', 40_000);
     expect(ring()).toMatchObject({ deaths: 1, recovered: { entries: 1, leases: 1 } });
     // Claimed again by the replacement well before the dead run's 30 s lock would have expired.
@@ -79,7 +89,10 @@ describe('worker supervisor: kill -9 mid-job', () => {
   }, 180_000);
 
   it('a job whose worker dies once more than the stall limit ends FAILED as WORKER_LOST, not RUNNING, and the ring keeps a worker', async () => {
-    const job = await submitLongTraining();
+    // Minutes of epochs (2 000 over 3 000 rows, [64, 32]) on any machine: the run seen under way is
+    // still training when its worker is killed, and nobody runs it again.
+    const { versionId: longVersion } = await uploadDataset(stack, scientist, 'long', linearCsv(3000));
+    const job = await train(longVersion, { epochs: 2000, hiddenUnits: [64, 32], batchSize: 8 });
     await waitUntil(async () => {
       const view = await jobView(stack, scientist, job.id);
       return view.status === 'RUNNING' && view.lossHistory.length >= 1;
@@ -99,7 +112,7 @@ describe('worker supervisor: kill -9 mid-job', () => {
     const ended = await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'], 90_000);
     expect(ended.status).toBe('FAILED');
     expect(ended.error?.code).toBe('WORKER_LOST');
-    expect(ended.lossHistory.length).toBeLessThan(600); // not run to the end by anyone
+    expect(ended.lossHistory.length).toBeLessThan(2000); // not run to the end by anyone
     const after = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: trainingVersion } })).submitProfileJob;
     expect(await waitForStatus(stack, scientist, after.id, ['SUCCEEDED', 'FAILED'], 30_000)).toMatchObject({ status: 'SUCCEEDED' });
   }, 180_000);
