@@ -340,7 +340,9 @@ describe('Redis ACL: workers', () => {
       const leases = new TenantLeases(redis, prefix, 5_000, { pool, headroomSlots: 1 });
       expect(await leases.acquire(globex, 'slot-1', 2)).toBe(true);
       expect(await new PoolSlots(redis, prefix, pool, 5_000).read()).toEqual({ slots: 2, busy: 1 });
-      expect(await redis.incr(new JobQueueKeys(prefix).startSequence())).toBeGreaterThan(0);
+      expect(await redis.incr(new JobQueueKeys(prefix).startSequence(pool))).toBeGreaterThan(0);
+      // A dedicated tenant's start counter is its workers' own.
+      await expect(redis.incr(`${prefix}:jobs:start-seq:dedicated-${acme}`)).rejects.toThrow(noPermission);
       const job = await worker.getNextJob('token-1', { block: false });
       expect(job?.id).toBeDefined();
       await job!.moveToCompleted('done', 'token-1', false);
@@ -385,6 +387,15 @@ describe('Redis ACL: workers', () => {
       // Nor the shared pool's slots: it can neither read how busy the shared pool is nor change it.
       await expect(new PoolSlots(redis, prefix, sharedPool('us-east-1'), 5_000).announce('forged', 100)).rejects.toThrow(noPermission);
       await expect(new PoolSlots(redis, prefix, sharedPool('us-east-1'), 5_000).read()).rejects.toThrow(noPermission);
+      // Its own start counter. The shared pools' counts every other tenant's job starts: it can
+      // neither read it (how many jobs the others start), nor move it, nor break it (a value INCR
+      // refuses would stop every shared worker's claims, i.e. every other tenant's jobs), and
+      // another dedicated tenant's is refused alike.
+      expect(await redis.incr(new JobQueueKeys(prefix).startSequence(dedicated))).toBe(1);
+      await expect(redis.incr(`${prefix}:jobs:start-seq`)).rejects.toThrow(noPermission);
+      await expect(redis.set(`${prefix}:jobs:start-seq`, 'not-a-number')).rejects.toThrow(noPermission);
+      await expect(redis.get(`${prefix}:jobs:start-seq`)).rejects.toThrow(noPermission);
+      await expect(redis.incr(`${prefix}:jobs:start-seq:dedicated-${globex}`)).rejects.toThrow(noPermission);
       const foreign = new Worker(tenantQueueName(globex), null, { connection: redis, prefix, autorun: false });
       try {
         await expect(foreign.getNextJob('token-3', { block: false })).rejects.toThrow(noPermission);

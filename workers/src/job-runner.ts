@@ -5,7 +5,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import { parseRoles, type Principal } from '@tessera/auth';
 import { isTesseraError } from '@tessera/errors';
-import { JobQueueKeys, type JobMessage, type TenantLeases } from '@tessera/job-queue';
+import { JobQueueKeys, type JobMessage, type TenantLeases, type WorkerPool } from '@tessera/job-queue';
 import type { JobClaim, JobFinalStatus, JobRunAsPrincipal, JobRunError, JobsPort } from '@tessera/jobs/ports';
 import { HyperParameterError, TrainingCancelled, TrainingDataError, TrainingDiverged } from '@tessera/training';
 import { attributes, extractTraceContext, setTenantAttributes, SpanKind, tenantAttributes, withSpan } from '@tessera/telemetry';
@@ -44,6 +44,8 @@ export class JobRunner {
     private readonly redis: Redis,
     private readonly leases: TenantLeases,
     private readonly processors: ProcessorTable,
+    /** The pool this worker serves: its start counter (a dedicated tenant's workers count on their own). */
+    private readonly pool: WorkerPool,
   ) {
     this.keys = new JobQueueKeys(runtime.config.redis.keyPrefix);
     this.jobs = runtime.ports.jobs;
@@ -296,7 +298,7 @@ export class JobRunner {
    */
   private async claim(runner: Principal, message: JobMessage, runToken: string): Promise<JobClaim> {
     for (let attempt = 0; ; attempt++) {
-      const startSeq = await this.redis.incr(this.keys.startSequence());
+      const startSeq = await this.redis.incr(this.keys.startSequence(this.pool));
       const outcome = await this.jobs.claim(runner, { jobId: message.jobId, submission: message.submission, runToken, startSeq, leaseMs: this.runtime.config.lockMs });
       if (outcome.outcome !== 'missing' || attempt >= 10) return outcome;
       await sleep(300);

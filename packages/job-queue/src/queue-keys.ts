@@ -79,8 +79,13 @@ export class JobQueueKeys {
     return `${this.prefix}:${tenantQueueName(tenantId)}:${part}`;
   }
 
-  /** Platform-wide start counter: the order jobs started in, without trusting clocks. */
-  startSequence(): string {
-    return `${this.prefix}:jobs:start-seq`;
+  /**
+   * A pool's start counter: the order its jobs started in, without trusting clocks. The shared
+   * pools count on one key (its name predates dedicated pools); a dedicated tenant's workers on
+   * their own, so their Redis user reaches no counter of other tenants' starts (reading it would
+   * tell how many jobs they start, writing a value INCR refuses would stop every shared claim).
+   */
+  startSequence(pool: WorkerPool): string {
+    return pool.kind === 'shared' ? `${this.prefix}:jobs:start-seq` : `${this.prefix}:jobs:start-seq:${poolName(pool)}`;
   }
 }

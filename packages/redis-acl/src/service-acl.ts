@@ -53,7 +53,9 @@ const names = (p: string) => ({
   /** A pool's announced worker slots and its busy slots (the shared pools' headroom; holders only, no tenant id). */
   poolSlots: (pool: string) => `${p}:jobs:pool-slots:${pool}`,
   poolBusy: (pool: string) => `${p}:jobs:pool-busy:${pool}`,
-  startSequence: `${p}:jobs:start-seq`,
+  /** JobQueueKeys.startSequence: the shared pools' start counter, and a dedicated pool's own. */
+  sharedStartSequence: `${p}:jobs:start-seq`,
+  dedicatedStartSequence: (pool: string) => `${p}:jobs:start-seq:${pool}`,
   wakeChannel: (pool: string) => `${p}:jobs:wake:${pool}`,
   /** BullMQ keys of one tenant queue: `<prefix>:jobs-<tenant>:<suffix>`. */
   tenantQueue: (tenant: string) => `${p}:jobs-${tenant}:*`,
@@ -138,7 +140,7 @@ const acls: Record<RedisService, (p: string) => Omit<RedisAcl, 'user'>> = {
       `~${names(p).leases('*')}`,
       `~${names(p).poolSlots('shared-*')}`,
       `~${names(p).poolBusy('shared-*')}`,
-      `~${names(p).startSequence}`,
+      `~${names(p).sharedStartSequence}`,
     ],
     channels: [`&${names(p).wakeChannel('shared-*')}`, `&${names(p).tenantChanged}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
@@ -160,7 +162,7 @@ export function dedicatedWorkerAcl(keyPrefix: string, tenantId: string): RedisAc
   const pool = `dedicated-${tenantId}`;
   return {
     user: dedicatedWorkerUserName(keyPrefix, tenantId),
-    keys: [`~${n.tenantQueue(tenantId)}`, `~${n.ring(pool)}`, `~${n.ringMembers(pool)}`, `~${n.leases(tenantId)}`, `~${n.startSequence}`],
+    keys: [`~${n.tenantQueue(tenantId)}`, `~${n.ring(pool)}`, `~${n.ringMembers(pool)}`, `~${n.leases(tenantId)}`, `~${n.dedicatedStartSequence(pool)}`],
     channels: [`&${n.wakeChannel(pool)}`, `&${n.oneTenantChanged(tenantId)}`],
     commands: [...connection, ...queueCommands, ...publish, ...subscribe],
   };
