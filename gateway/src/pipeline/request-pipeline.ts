@@ -293,12 +293,13 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 
     /**
      * An admitted query, mutation or predict-route call has sent its answer of `bytes`: its size past
-     * the first KiB is taken from the tenant's cost units (`answerSizeCost`), even into debt (the
-     * work is done): the next request of a tenant whose answers spent its budget is refused.
+     * the first KiB is taken from the tenant's cost units (`answerSizeCost`), in full, however deep
+     * into debt (the work is done): the next request of a tenant whose answers spent its budget is
+     * refused until they are paid back.
      */
     answered(caller: Caller, bytes: number): void {
       const units = answerSizeCost(bytes);
-      if (units > 0) deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), units);
+      if (units > 0) deps.rateLimiter.chargeInFull(budgetOf(caller), limitsOf(caller), units);
     },
 
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */
