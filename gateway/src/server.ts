@@ -348,7 +348,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       try {
         let incoming: IncomingOperation;
         try {
-          incoming = operationFromBody(body);
+          incoming = operationFromBody(body, bytes);
         } catch (error) {
           // Parsed whole for nothing (a batch, a non-string query, …): paid as a refused document.
           await pipeline.refuseBody(caller, bytes, error);

@@ -145,6 +145,23 @@ describe('per-tenant rate limit at the gateway', () => {
     expect(next.errors?.[0]?.extensions?.['retryAfterSeconds']).toBeGreaterThan(answerKiB - 30);
   });
 
+  it("a request pays for its whole body's length, not only its document's: a 300 KB string variable is one value but 300 units", async () => {
+    // At most 200 units at once: a small query with a 300 KB variable costs more than the bucket can ever hold.
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 600, costBurst: 200 } });
+    const token = await tenant.token('viewer');
+    const cursor = 'a'.repeat(300 * 1024);
+    const used = await stack.query(token, 'query($c: String) { datasets(first: 1, after: $c) { edges { node { id } } } }', { c: cursor });
+    expectRefused(used, 400, 'QUERY_TOO_COMPLEX');
+    expect(used.errors?.[0]?.extensions).toMatchObject({ limit: 'costBurst', limitValue: 200 });
+    expect(used.errors?.[0]?.extensions?.['measured']).toBeGreaterThanOrEqual(299);
+    // A variable the document never uses (refused by validation) is paid the same way.
+    const unused = await stack.query(token, 'query($c: String) { currentTenant { id } }', { c: cursor });
+    expectRefused(unused, 400, 'QUERY_TOO_COMPLEX');
+    // The same query with a short cursor is answered (a typed error for the cursor, not a refusal).
+    const short = await stack.query(token, 'query($c: String) { datasets(first: 1, after: $c) { edges { node { id } } } }', { c: 'a'.repeat(100) });
+    expect(errorCodes(short)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('holds across replicas: what another gateway replica admitted comes out of this one\'s budget', async () => {
     const tenant = await stack.createTenant({ limits: { costPerMinute: 10 } });
     const token = await tenant.token('viewer');
