@@ -60,6 +60,8 @@ export interface GatewayConfig {
     uploadPace?: Partial<TransferPace> | undefined;
     /** The same for how fast a download's client must take the file (defaults in transfer-pace.ts). */
     downloadPace?: Partial<TransferPace> | undefined;
+    /** How fast a client must take a GraphQL or predict-route answer once it is written (defaults in answer-bytes.ts). */
+    answerPace?: Partial<TransferPace> | undefined;
     /** How long any other request's body may take to arrive, from the request's start (default 60 000; see body-deadline.ts). */
     requestBodyTimeoutMs?: number;
   };

@@ -6,6 +6,7 @@ import type { RequestFacts } from './request-facts';
 import { plainHttpRoute } from './plain-http-route';
 import { readBodyBytes } from './request-body';
 import { onAnswerBytes } from './answer-bytes';
+import type { TransferPace } from './transfer-pace';
 import { releaseWithResponse } from './release-with-response';
 import type { Caller } from './pipeline/request-pipeline';
 
@@ -19,6 +20,8 @@ export interface GraphQLPostHandlerOptions {
   refuseBody(caller: Caller, bytes: number, error: unknown): Promise<void>;
   /** An admitted operation's answer was sent, `bytes` long: what it adds to the caller's cost (the pipeline's answered). */
   answered?(caller: Caller, bytes: number): void;
+  /** How fast a client must take an answer (answer-bytes.ts); behind it, the connection is destroyed. */
+  answerPace?: TransferPace | undefined;
   /** Answers a prepared single-fetch operation without Apollo when it can (prepared/single-fetch-executor.ts); false: Apollo runs it. */
   singleFetch?(context: GatewayContext, res: ServerResponse, accept: string | undefined): Promise<boolean>;
   /** CORS headers for an allowed origin (the same function express uses for other routes). */
@@ -73,7 +76,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
         // However the request ends, the tenant's operation slot is given back with the response.
         releaseWithResponse(res, admitted.releaseSlot);
         // Its answer, however it is made (single fetch or Apollo), is paid by its size once sent.
-        if (options.answered) onAnswerBytes(res, (sent) => options.answered!(caller, sent));
+        if (options.answered) onAnswerBytes(res, (sent) => options.answered!(caller, sent), { pace: options.answerPace });
         if (options.singleFetch && (await options.singleFetch(admitted, res, req.headers.accept))) return;
         apolloBody = withDocumentText(body as Record<string, unknown>, admitted);
         context = () => Promise.resolve(admitted);

@@ -8,6 +8,7 @@ import type { Caller } from './pipeline/request-pipeline';
 import type { ReleaseSlot } from './pipeline/tenant-concurrency';
 import { readBodyBytes } from './request-body';
 import { onAnswerBytes } from './answer-bytes';
+import type { TransferPace } from './transfer-pace';
 import { releaseWithResponse } from './release-with-response';
 import type { RequestFacts } from './request-facts';
 import type { LeanFetcher } from './subgraph-http-client';
@@ -26,6 +27,8 @@ export interface PredictRouteOptions {
   admitPredict(caller: Caller, bodyBytes: number): Promise<ReleaseSlot>;
   /** The answer was sent, `bytes` long: what it adds to the caller's cost (the pipeline's answered). */
   answered?(caller: Caller, bytes: number): void;
+  /** How fast a client must take an answer (answer-bytes.ts); behind it, the connection is destroyed. */
+  answerPace?: TransferPace | undefined;
   /** Signs the caller's internal context for one call to `subgraph`. */
   sign: InternalContextSigner;
   applyCors: CorsHeaders;
@@ -79,7 +82,7 @@ export function createPredictRoute(options: PredictRouteOptions) {
         return;
       }
       // Admitted: its answer (up to 262 144 output values) is paid by its size once sent.
-      if (options.answered) onAnswerBytes(res, (sent) => options.answered!(caller, sent));
+      if (options.answered) onAnswerBytes(res, (sent) => options.answered!(caller, sent), { pace: options.answerPace });
       const headers: Record<string, string> = {
         'content-type': req.headers['content-type'] ?? '',
         [internalContextHeader]: await options.sign({ ...caller.principal, requestId }, 'models'),

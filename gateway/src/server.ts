@@ -58,7 +58,7 @@ import { PersistedDocuments } from './prepared/persisted-documents';
 import { PreparedOperations } from './prepared/prepared-operations';
 import { createSingleFetchExecutor } from './prepared/single-fetch-executor';
 import { singleFetchRouteOf } from './prepared/single-fetch';
-import { onAnswerBytes } from './answer-bytes';
+import { defaultAnswerPace, onAnswerBytes } from './answer-bytes';
 import { releaseWithResponse } from './release-with-response';
 import { closeOnUnreadBody } from './unread-body';
 import { defaultRequestBodyTimeoutMs, watchBodyDeadline } from './body-deadline';
@@ -167,6 +167,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const operationSlots = new TenantConcurrency(defaultTenantConcurrency);
   const transfers = new TransferSlots(config.limits.transfersPerTenant ?? defaultTransfersPerTenant);
   const preparedOperations = new PreparedOperations({ maxOperations: config.preparedOperations?.maxOperations });
+  // How fast a client must take an answer once written: an unread one waits in this process's memory.
+  const answerPace = {
+    minBytesPerSecond: config.limits.answerPace?.minBytesPerSecond ?? defaultAnswerPace.minBytesPerSecond,
+    graceMs: config.limits.answerPace?.graceMs ?? defaultAnswerPace.graceMs,
+    maxDurationMs: config.limits.answerPace?.maxDurationMs ?? defaultAnswerPace.maxDurationMs,
+  };
   const singleFetch = createSingleFetchExecutor({ subgraphs: dataSources, schema: () => apiSchema, recordRequest: (observation) => requestMetrics.record(observation) });
   const documents = new PersistedDocuments({ mode: config.persistedDocuments?.mode ?? 'automatic', trusted: config.persistedDocuments?.trusted });
   const pipeline = createRequestPipeline({
@@ -312,7 +318,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
           const context = await pipeline.graphql(caller, facts, operationFromSearch(searchOf(req.originalUrl)));
           releaseWithResponse(res, context.releaseSlot);
           // Its answer is paid by its size once sent, as on POST.
-          onAnswerBytes(res, (sent) => pipeline.answered(caller, sent));
+          onAnswerBytes(res, (sent) => pipeline.answered(caller, sent), { pace: answerPace });
           return context;
         } catch (error) {
           throw toContextError(error);
@@ -342,7 +348,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       try {
         let incoming: IncomingOperation;
         try {
-          incoming = operationFromBody(body);
+          incoming = operationFromBody(body, bytes);
         } catch (error) {
           // Parsed whole for nothing (a batch, a non-string query, …): paid as a refused document.
           await pipeline.refuseBody(caller, bytes, error);
@@ -355,6 +361,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     },
     refuseBody: (caller, bytes, error) => pipeline.refuseBody(caller, bytes, error),
     answered: (caller, bytes) => pipeline.answered(caller, bytes),
+    answerPace,
     singleFetch: singleFetch.answer,
     applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
     factsOf,
@@ -368,6 +375,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         admitCaller: (facts) => pipeline.admitCaller(facts),
         admitPredict: (caller, bodyBytes) => pipeline.predict(caller, bodyBytes),
         answered: (caller, bytes) => pipeline.answered(caller, bytes),
+        answerPace,
         sign,
         applyCors: (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader),
         factsOf,

@@ -46,6 +46,21 @@ describe('cost bucket arithmetic (pinned clock)', () => {
     expect(refusedCode(() => limiter.assertNotEmpty('e', rate, t0 + 5_002))).toBeUndefined();
   });
 
+  it("an answer's size is charged in full, past one bucket of debt: the work was done, so a huge answer is not half forgiven", () => {
+    const limiter = new CostRateLimiter();
+    const t0 = 7_000_000;
+    limiter.take('a', rate, 98, t0); // a predict admitted at 98 units: 4 902 left
+    limiter.chargeInFull('a', rate, 78_000, t0); // its 78 MiB answer: 73 098 in debt, not 5 000
+    expect(refusedCode(() => limiter.assertNotEmpty('a', rate, t0 + 73_000))).toBe('RATE_LIMITED');
+    expect(refusedCode(() => limiter.assertNotEmpty('a', rate, t0 + 73_100))).toBeUndefined();
+    try {
+      limiter.take('a', rate, 1, t0 + 1_000);
+      throw new Error('accepted');
+    } catch (error) {
+      expect((error as { extensions?: { retryAfterSeconds?: number } }).extensions?.retryAfterSeconds).toBe(73);
+    }
+  });
+
   it('a burst larger than a minute is capped at the minute, and the limit named in QUERY_TOO_COMPLEX is the one that binds', () => {
     const limiter = new CostRateLimiter();
     expect(refusedCode(() => limiter.take('a', { costPerMinute: 100, costBurst: 5_000 }, 101, 0))).toBe('QUERY_TOO_COMPLEX');
@@ -111,6 +126,40 @@ describe('per-tenant rate limit at the gateway', () => {
     const tooBig = await stack.query(token, `{ ${Array.from({ length: 6 }, (_, i) => `t${i}: currentTenant { id }`).join(' ')} }`);
     expectRefused(tooBig, 400, 'QUERY_TOO_COMPLEX');
     expect(tooBig.errors?.[0]?.extensions).toMatchObject({ limit: 'costBurst', limitValue: 10 });
+  });
+
+  it("a large answer is paid in full from the tenant's bucket, even past one bucket of debt: the next request waits for all of it", async () => {
+    // 60 units a minute (one a second), at most 20 at once. The document costs a few units; its answer
+    // (the schema's types with their descriptions) is some 100 KiB, a unit per KiB past the first.
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 60, costBurst: 20 } });
+    const token = await tenant.token('viewer');
+    const answered = await stack.query<{ __schema: unknown }>(token, '{ __schema { types { name description fields { name description } } } }');
+    expect(errorCodes(answered)).toEqual([]);
+    const answerKiB = Math.ceil(Buffer.byteLength(JSON.stringify({ data: answered.data })) / 1024);
+    expect(answerKiB).toBeGreaterThan(60);
+    // The answer is charged when its response closes.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const next = await stack.query(token, currentTenantQuery);
+    expectRefused(next, 429, 'RATE_LIMITED');
+    // Capped at one bucket of debt the wait was at most 41 s (20 left + 20 of debt + 1), whatever the answer's size.
+    expect(next.errors?.[0]?.extensions?.['retryAfterSeconds']).toBeGreaterThan(answerKiB - 30);
+  });
+
+  it("a request pays for its whole body's length, not only its document's: a 300 KB string variable is one value but 300 units", async () => {
+    // At most 200 units at once: a small query with a 300 KB variable costs more than the bucket can ever hold.
+    const tenant = await stack.createTenant({ limits: { costPerMinute: 600, costBurst: 200 } });
+    const token = await tenant.token('viewer');
+    const cursor = 'a'.repeat(300 * 1024);
+    const used = await stack.query(token, 'query($c: String) { datasets(first: 1, after: $c) { edges { node { id } } } }', { c: cursor });
+    expectRefused(used, 400, 'QUERY_TOO_COMPLEX');
+    expect(used.errors?.[0]?.extensions).toMatchObject({ limit: 'costBurst', limitValue: 200 });
+    expect(used.errors?.[0]?.extensions?.['measured']).toBeGreaterThanOrEqual(299);
+    // A variable the document never uses (refused by validation) is paid the same way.
+    const unused = await stack.query(token, 'query($c: String) { currentTenant { id } }', { c: cursor });
+    expectRefused(unused, 400, 'QUERY_TOO_COMPLEX');
+    // The same query with a short cursor is answered (a typed error for the cursor, not a refusal).
+    const short = await stack.query(token, 'query($c: String) { datasets(first: 1, after: $c) { edges { node { id } } } }', { c: 'a'.repeat(100) });
+    expect(errorCodes(short)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('holds across replicas: what another gateway replica admitted comes out of this one\'s budget', async () => {

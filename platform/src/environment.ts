@@ -127,6 +127,10 @@ const gatewayVariables = z.object({
   DOWNLOAD_RATE_GRACE_MS: paceGraceMs(),
   /** Longest a download may take whatever its rate; 0: no ceiling but the rate's. */
   DOWNLOAD_MAX_DURATION_MS: paceMaxDurationMs(),
+  /** Bytes per second a client must take a GraphQL or predict-route answer at, on average beyond ANSWER_RATE_GRACE_MS (gateway/src/answer-bytes.ts). */
+  ANSWER_MIN_BYTES_PER_SECOND: paceMinBytesPerSecond(),
+  /** Time every answer's client gets before its rate counts. */
+  ANSWER_RATE_GRACE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   REQUEST_BODY_TIMEOUT_MS: milliseconds(60_000, 1_000),
   INTERNAL_CONTEXT_PRIVATE_KEY: jsonWebKey(),
   /** Where tenant roles come from: the token's roles claim, or Tessera's members (README: Members, service accounts and API keys). */
@@ -315,7 +319,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       trustedProxies: parsed.TRUSTED_PROXIES,
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, socketBufferBytes: parsed.WS_SOCKET_BUFFER_BYTES, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS, uploadPace: { minBytesPerSecond: parsed.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.UPLOAD_RATE_GRACE_MS, maxDurationMs: parsed.UPLOAD_MAX_DURATION_MS }, downloadPace: { minBytesPerSecond: parsed.DOWNLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.DOWNLOAD_RATE_GRACE_MS, maxDurationMs: parsed.DOWNLOAD_MAX_DURATION_MS } },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, socketBufferBytes: parsed.WS_SOCKET_BUFFER_BYTES, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS, uploadPace: { minBytesPerSecond: parsed.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.UPLOAD_RATE_GRACE_MS, maxDurationMs: parsed.UPLOAD_MAX_DURATION_MS }, downloadPace: { minBytesPerSecond: parsed.DOWNLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.DOWNLOAD_RATE_GRACE_MS, maxDurationMs: parsed.DOWNLOAD_MAX_DURATION_MS }, answerPace: { minBytesPerSecond: parsed.ANSWER_MIN_BYTES_PER_SECOND, graceMs: parsed.ANSWER_RATE_GRACE_MS } },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },

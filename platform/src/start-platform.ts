@@ -54,7 +54,7 @@ export interface PlatformConfig {
   /** Failed authentications per minute one client address may cause at the gateway (default 120). */
   authFailuresPerMinutePerAddress?: number;
   /** Uploads and downloads per tenant at once, and how long one may move no bytes, at the gateway (defaults when omitted). */
-  transfers?: { perTenant?: number; idleTimeoutMs?: number; uploadPace?: Partial<TransferPace>; downloadPace?: Partial<TransferPace> };
+  transfers?: { perTenant?: number; idleTimeoutMs?: number; uploadPace?: Partial<TransferPace>; downloadPace?: Partial<TransferPace>; answerPace?: Partial<TransferPace> };
   /** How long a request body other than an upload's may take to arrive (REQUEST_BODY_TIMEOUT_MS; default 60 s). */
   requestBodyTimeoutMs?: number;
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
@@ -210,7 +210,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress, transfersPerTenant: config.transfers?.perTenant, transferIdleTimeoutMs: config.transfers?.idleTimeoutMs, uploadPace: config.transfers?.uploadPace, downloadPace: config.transfers?.downloadPace, requestBodyTimeoutMs: config.requestBodyTimeoutMs },
+        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress, transfersPerTenant: config.transfers?.perTenant, transferIdleTimeoutMs: config.transfers?.idleTimeoutMs, uploadPace: config.transfers?.uploadPace, downloadPace: config.transfers?.downloadPace, answerPace: config.transfers?.answerPace, requestBodyTimeoutMs: config.requestBodyTimeoutMs },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
         ...(config.access ? { access: config.access } : {}),

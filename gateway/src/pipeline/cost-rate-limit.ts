@@ -66,6 +66,22 @@ export class CostRateLimiter {
   }
 
   /**
+   * Takes `units` for work already done and sent, however deep into debt: an answer's size (see
+   * `answerSizeCost`). `charge` stops one bucket deep, which suits refusals (their fees are small,
+   * and a flood of them should not lock a tenant out for long), but an answer's units are the work
+   * the gateway and a subgraph did for it — with the floor, one request answering 78 MiB paid at most
+   * two buckets (40 000 units at the defaults), and the rest of its size was forgiven. The tenant
+   * waits until it is paid back: at the default rate, a minute per 60 MiB.
+   */
+  chargeInFull(key: string, rate: CostRate, units: number, now = Date.now()): void {
+    const { capacity, perMs } = shape(rate);
+    const bucket = this.refilled(key, capacity, perMs, now);
+    const taken = Math.max(0, units);
+    bucket.tokens -= taken;
+    bucket.unsynced += taken;
+  }
+
+  /**
    * Keys seen within `sinceMs`, each with the whole units this replica let through since the last
    * call. Whole units because the shared counter is an integer (Redis INCRBY refuses fractions):
    * `charge` can take a fraction of a unit from a nearly empty bucket, and that fraction waits here

@@ -54,10 +54,11 @@ function predictRouteCost(): number {
  * What a document refused before it runs (over a limit, malformed, naming no runnable operation)
  * costs: a flat fee plus one unit per KiB scanned. The gateway's work to refuse it is small, but a
  * client that resends it in a loop would turn that small work into a core's worth; the fee empties
- * its bucket after a few dozen, and from then on it is refused on its headers alone.
+ * its bucket after a few dozen, and from then on it is refused on its headers alone. Scanned is
+ * the document or, when longer, the whole request (`bytes`: its variables were parsed too).
  */
-export function refusedDocumentCost(query: string): number {
-  return refusedDocumentFee + Math.ceil(query.length / 1024);
+export function refusedDocumentCost(query: string, bytes = 0): number {
+  return refusedDocumentFee + Math.ceil(Math.max(query.length, bytes) / 1024);
 }
 
 const refusedDocumentFee = 100;

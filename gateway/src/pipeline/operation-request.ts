@@ -24,6 +24,12 @@ export interface IncomingOperation {
    * gateway ignores): all were parsed, and they are paid for by count (`variableValuesCost`).
    */
   values: number;
+  /**
+   * How long the request was as sent (its JSON body, or its URL's search; 0 where the transport
+   * paid for its bytes already, as a WebSocket message does): all of it was read and parsed, and a
+   * string value is one value however long, so its size is paid for besides the document's.
+   */
+  bytes: number;
 }
 
 const badRequest = (message: string) => new TesseraError('BAD_REQUEST', message);
@@ -35,11 +41,11 @@ const sha256Hex = /^[0-9a-f]{64}$/;
  * `variables` an object or absent. Anything else is BAD_REQUEST here, so nothing downstream sees a
  * malformed request.
  */
-export function operationFromBody(body: unknown): IncomingOperation {
+export function operationFromBody(body: unknown, bytes = 0): IncomingOperation {
   if (Array.isArray(body)) throw badRequest('Batched operations are not accepted: send one operation per request.');
   if (typeof body !== 'object' || body === null) throw badRequest('Send a JSON object: { "query": "…", "variables": { … }, "operationName": "…" } with Content-Type: application/json.');
   const fields = body as Record<string, unknown>;
-  return { ...operationOf(fields['query'], fields['documentId'], fields['operationName'], fields['variables'], fields['extensions']), values: countJsonValues(body) };
+  return { ...operationOf(fields['query'], fields['documentId'], fields['operationName'], fields['variables'], fields['extensions']), values: countJsonValues(body), bytes };
 }
 
 export function operationFromSearch(search: URLSearchParams): IncomingOperation {
@@ -54,10 +60,10 @@ export function operationFromSearch(search: URLSearchParams): IncomingOperation 
   };
   const variables = json('variables');
   const extensions = json('extensions');
-  return { ...operationOf(search.get('query') ?? undefined, search.get('documentId') ?? undefined, search.get('operationName') ?? undefined, variables, extensions), values: countJsonValues([variables, extensions]) };
+  return { ...operationOf(search.get('query') ?? undefined, search.get('documentId') ?? undefined, search.get('operationName') ?? undefined, variables, extensions), values: countJsonValues([variables, extensions]), bytes: search.toString().length };
 }
 
-function operationOf(query: unknown, documentId: unknown, operationName: unknown, variables: unknown, extensions: unknown): Omit<IncomingOperation, 'values'> {
+function operationOf(query: unknown, documentId: unknown, operationName: unknown, variables: unknown, extensions: unknown): Omit<IncomingOperation, 'values' | 'bytes'> {
   if (query !== undefined && query !== null && typeof query !== 'string') throw badRequest('"query" must be a string.');
   const text = typeof query === 'string' && query !== '' ? query : undefined;
   const documentHash = documentHashOf(documentId, extensions);

@@ -62,6 +62,8 @@ export interface AdmittedOperation extends AnalyzedOperation {
   request: ResolvedOperation;
   /** How many values the request's JSON holds (variables, extensions, anything else): paid for like the document's length. */
   values: number;
+  /** How long the request was as sent (its body or URL search): paid for like the document's length, whichever is longer. */
+  bytes: number;
 }
 
 /** Who is calling, once the token and the tenant were checked. */
@@ -119,13 +121,13 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
       // Within its limits: its variables, coerced once here with a bound on the errors made.
       assertVariablesBounded(schema, analyzed.operation, request.variables);
       register?.();
-      return { ...analyzed, prepared, request, values: incoming.values };
+      return { ...analyzed, prepared, request, values: incoming.values, bytes: incoming.bytes };
     } catch (error) {
       // A refused document still cost the gateway a scan of its text and variables: it is paid from
       // the same budget (a fee and its size), so a tenant cannot resend over-limit documents in a
       // loop. An unknown persisted-document hash cost a lookup, and is a normal step of APQ: one unit.
       if (isTesseraError(error) && error.code !== 'SERVICE_UNAVAILABLE') {
-        deps.rateLimiter.charge(budget, limits, error.code === 'PERSISTED_QUERY_NOT_FOUND' ? 1 : refusedDocumentCost(incoming.query ?? '') + variableValuesCost(incoming.values));
+        deps.rateLimiter.charge(budget, limits, error.code === 'PERSISTED_QUERY_NOT_FOUND' ? 1 : refusedDocumentCost(incoming.query ?? '', incoming.bytes) + variableValuesCost(incoming.values));
       }
       throw error;
     }
@@ -133,7 +135,9 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 
   /** Step 4: the operation's cost out of the tenant's budget. */
   function charge(caller: Caller, analyzed: AdmittedOperation, extraCost = 0): void {
-    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(analyzed.measures.kib) + variableValuesCost(analyzed.values) + extraCost);
+    // Its size: the document's (a persisted one is named by a short hash) or the request's, whichever is longer.
+    const kib = Math.max(analyzed.measures.kib, Math.ceil(analyzed.bytes / 1024));
+    deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), analyzed.measures.cost + documentSizeCost(kib) + variableValuesCost(analyzed.values) + extraCost);
   }
 
   /** An operation-scoped API key refused beyond its list: in its tenant's trail, by the key. */
@@ -293,12 +297,13 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
 
     /**
      * An admitted query, mutation or predict-route call has sent its answer of `bytes`: its size past
-     * the first KiB is taken from the tenant's cost units (`answerSizeCost`), even into debt (the
-     * work is done): the next request of a tenant whose answers spent its budget is refused.
+     * the first KiB is taken from the tenant's cost units (`answerSizeCost`), in full, however deep
+     * into debt (the work is done): the next request of a tenant whose answers spent its budget is
+     * refused until they are paid back.
      */
     answered(caller: Caller, bytes: number): void {
       const units = answerSizeCost(bytes);
-      if (units > 0) deps.rateLimiter.charge(budgetOf(caller), limitsOf(caller), units);
+      if (units > 0) deps.rateLimiter.chargeInFull(budgetOf(caller), limitsOf(caller), units);
     },
 
     /** graphql-ws `connection_init`: the token and its tenant (operations are admitted one by one). */

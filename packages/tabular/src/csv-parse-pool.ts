@@ -187,19 +187,38 @@ export class CsvParseThread {
   /**
    * The header and the first `maxRows` data rows of `source`, validated chunk by chunk exactly as
    * parseCsvRows does (a bad chunk fails even past `maxRows`); reading stops once they are in.
+   * `maxBytes` bounds the rows' values (UTF-8 bytes, all rows together): the row that would pass it
+   * and every row after it are left out and reading stops there — a value may be 1 MiB and a row a
+   * thousand of them, so `maxRows` alone let one answer hold most of a 100 MiB file.
    */
-  async firstRows(source: AsyncIterable<Uint8Array | string>, limits: Partial<CsvLimits>, maxRows: number): Promise<{ columns: string[]; rows: string[][] }> {
+  async firstRows(
+    source: AsyncIterable<Uint8Array | string>,
+    limits: Partial<CsvLimits>,
+    maxRows: number,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): Promise<{ columns: string[]; rows: string[][] }> {
     const session = this.lane.open({ mode: 'rows', limits: resolveCsvLimits(limits), maxRows });
     let columns: string[] = [];
     const rows: string[][] = [];
+    let bytes = 0;
+    let full = false;
     const take = (answer: Answer) => {
       if (answer.columns) columns = answer.columns;
-      for (const row of answer.rows ?? []) if (rows.length < maxRows) rows.push(row);
+      for (const row of answer.rows ?? []) {
+        if (full || rows.length >= maxRows) break;
+        const size = row.reduce((sum, value) => sum + Buffer.byteLength(value, 'utf8'), 0);
+        if (bytes + size > maxBytes) {
+          full = true;
+          break;
+        }
+        bytes += size;
+        rows.push(row);
+      }
     };
     try {
       for await (const chunk of source) {
         take(await session.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
-        if (rows.length >= maxRows) return { columns, rows };
+        if (full || rows.length >= maxRows) return { columns, rows };
       }
       take(await session.end());
       return { columns, rows };

@@ -62,4 +62,5 @@ export const defaultDatasetsConfig: DatasetsConfig = {
   csv: { maxColumns: 1000, maxFieldBytes: 1024 * 1024, maxRows: 10_000_000 },
   uploadTtlSeconds: 15 * 60,
   maxPreviewRows: 100,
+  maxPreviewBytes: 1024 * 1024,
 };

@@ -105,6 +105,34 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     }
   });
 
+  it('a preview holds at most 1 MiB of values: rows past it are left out, however large the rows', async () => {
+    const datasetId = await newDataset(stack, scientist, 'preview-bytes');
+    const previewOf = async (versionId: string, limit: number) =>
+      expectNoErrors(
+        await stack.query<{ datasetVersion: { rowCount: number; preview: { columns: string[]; rows: string[][] } } }>(
+          viewer,
+          `query($id: ID!, $limit: Int) { datasetVersion(id: $id) { rowCount preview(limit: $limit) { columns rows } } }`,
+          { id: versionId, limit },
+        ),
+      ).datasetVersion;
+    const big = 'x'.repeat(400 * 1024);
+    // Six rows of 400 KiB: two fit in 1 MiB, the third would pass it.
+    const rowsOf400k = await uploadVersion(stack, scientist, datasetId, Buffer.from(`v,n\n${Array.from({ length: 6 }, (_, i) => `${big},${i}\n`).join('')}`));
+    const read = await previewOf(rowsOf400k.id, 100);
+    expect(read.rowCount).toBe(6);
+    expect(read.preview.columns).toEqual(['v', 'n']);
+    const shape = (rows: string[][]) => rows.map((row) => row.map((value) => (value === big ? 'big' : value)));
+    expect(shape(read.preview.rows)).toEqual([['big', '0'], ['big', '1']]);
+    // One row of three 400 KiB values (1.2 MiB) already passes it: no row, not the whole row.
+    const wide = await uploadVersion(stack, scientist, datasetId, Buffer.from(`a,b,c\n${big},${big},${big}\n1,2,3\n`));
+    const wideRead = await previewOf(wide.id, 10);
+    expect(wideRead.preview.columns).toEqual(['a', 'b', 'c']);
+    expect(shape(wideRead.preview.rows)).toEqual([]);
+    // Small rows are unaffected: the limit counts rows as before.
+    const small = await uploadVersion(stack, scientist, datasetId, Buffer.from('a\n1\n2\n3\n'));
+    expect((await previewOf(small.id, 2)).preview.rows).toEqual([['1'], ['2']]);
+  });
+
   it('after a data-key rotation new objects use the new key and old versions still decrypt', async () => {
     const tenant = await stack.createTenant();
     const token = await tenant.token('admin');

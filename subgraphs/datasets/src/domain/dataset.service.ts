@@ -153,7 +153,7 @@ export class DatasetService {
     let columns: string[];
     let rows: string[][];
     try {
-      ({ columns, rows } = await thread.firstRows(content, limits, limit));
+      ({ columns, rows } = await thread.firstRows(content, limits, limit, this.config.maxPreviewBytes));
     } finally {
       content.destroy();
     }

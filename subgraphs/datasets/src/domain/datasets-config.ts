@@ -6,6 +6,12 @@ export interface DatasetsConfig {
   csv: Omit<CsvLimits, 'maxBytes'>;
   uploadTtlSeconds: number;
   maxPreviewRows: number;
+  /**
+   * A preview's rows hold at most this many bytes of values (UTF-8, all rows together); the rows
+   * past it are left out. A value may be 1 MiB and a row 1 000 of them, so `maxPreviewRows` alone
+   * let one preview answer most of a 100 MiB version, in the process every tenant shares.
+   */
+  maxPreviewBytes: number;
 }
 
 /** What the services get: the settings, the process's CSV parsing threads and its upload spool (shared by every tenant). */
