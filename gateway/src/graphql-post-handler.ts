@@ -47,7 +47,7 @@ export function createGraphQLPostHandler(server: ApolloServer<GatewayContext>, o
       caller = await options.admit(facts);
     } catch (error) {
       // Refused on its headers alone: the body is drained unread, the connection stays usable (up to
-      // 1 MiB declared; a larger or chunked body closes the connection instead, unread-body.ts).
+      // 64 KiB declared; a larger or chunked body closes the connection instead, unread-body.ts).
       req.resume();
       throw error;
     }

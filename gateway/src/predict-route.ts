@@ -59,7 +59,7 @@ export function createPredictRoute(options: PredictRouteOptions) {
     try {
       caller = await options.admitCaller(facts);
     } catch (error) {
-      // Refused on its headers alone: the body is drained unread (up to 1 MiB declared, unread-body.ts).
+      // Refused on its headers alone: the body is drained unread (up to 64 KiB declared, unread-body.ts).
       req.resume();
       throw error;
     }

@@ -18,7 +18,8 @@ export function assertIdentityEncoding(headers: IncomingHttpHeaders): void {
  * A request body of at most `limit` bytes, or PAYLOAD_TOO_LARGE — refused on its declared length
  * before reading, or as soon as it passes the limit. Either way the rest is drained rather than the
  * socket destroyed, so the client gets the 413 and the keep-alive connection stays usable — when
- * the body was declared at most 1 MiB; past that the connection is closed once the 413 is out
+ * the body was declared at most the route's drain bound (64 KiB for /graphql and the predict route,
+ * see server.ts); past that the connection is closed once the 413 is out
  * (unread-body.ts). A body in a content coding is refused the same way (assertIdentityEncoding).
  */
 export async function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {

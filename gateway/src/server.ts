@@ -66,6 +66,14 @@ import { loadSupergraph } from './supergraph';
 
 /** The largest request body the gateway reads (POST /graphql, POST /v1/predict); uploads stream. */
 const maxBodyBytes = 1024 * 1024;
+/**
+ * The longest body of a request refused on its headers (no token, a spent budget, a held rate
+ * limit) that is still read and discarded to keep its keep-alive connection; past it the connection
+ * closes once the answer is out. Drained up to 1 MiB, refused bodies were read for free: a tenant
+ * whose budget was spent kept 200 connections sending 1 MiB bodies (190 MB/s decrypted and thrown
+ * away) and another tenant's p99 went from 11 to 490 ms.
+ */
+const refusedBodyDrainBytes = 64 * 1024;
 
 export interface RunningGateway extends RunningHttpServer {
   graphqlUrl: string;
@@ -384,7 +392,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     : undefined;
   const bodyTimeoutMs = config.limits.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs;
   const route = (req: IncomingMessage, reply: ServerResponse): void => {
-    closeOnUnreadBody(req, reply, maxBodyBytes);
+    closeOnUnreadBody(req, reply, refusedBodyDrainBytes);
     watchBodyDeadline(req, reply, bodyTimeoutMs, (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader));
     if (req.method === 'POST') {
       const path = (req.url ?? '').split('?')[0];

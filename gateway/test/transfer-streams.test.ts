@@ -232,7 +232,7 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     }
   });
 
-  describe('a body still coming when its answer is out is not read on past 1 MiB', () => {
+  describe('a body still coming when its answer is out is not read on past 64 KiB (an upload: 1 MiB)', () => {
     /** Sends `head`, then pushes zeros as fast as the connection takes them; resolves when the gateway closes it. */
     async function push(head: string, limitBytes: number, chunked: boolean): Promise<{ answer: string; sent: number }> {
       const url = new URL(stack.gatewayUrl);
@@ -274,7 +274,17 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
       expect(sent).toBeLessThan(64 * 1024 * 1024);
     }, 60_000);
 
-    it('a refused body declared at most 1 MiB is drained: the keep-alive connection answers the next request', async () => {
+    it('a refused POST /graphql body declared over 64 KiB (here 512 KiB) is not read on: the answer is out, then the connection closes', async () => {
+      const total = 512 * 1024;
+      const head = `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${total}\r\n\r\n`;
+      // Drained, the connection would stay open waiting for the next request and this would never settle.
+      const closed = await Promise.race([push(head, total, false), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000))]);
+      expect(closed).toBeDefined();
+      expect(Number(/^HTTP\/1\.1 (\d{3})/.exec(closed!.answer)?.[1])).toBe(401);
+      expect(closed!.answer).toMatch(/"code":"UNAUTHENTICATED"/);
+    }, 60_000);
+
+    it('a refused body declared at most 64 KiB is drained: the keep-alive connection answers the next request', async () => {
       const url = new URL(stack.gatewayUrl);
       const socket = await new Promise<TLSSocket>((resolve, reject) => {
         const opened = connect({ host: url.hostname, port: Number(url.port), ca: stack.pki.ca, servername: 'localhost' }, () => resolve(opened));
@@ -283,7 +293,7 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
       sockets.push(socket);
       let answer = '';
       socket.on('data', (data: Buffer) => (answer += data.toString('utf8')));
-      const body = JSON.stringify({ query: `{ __typename }${' '.repeat(512 * 1024)}` });
+      const body = JSON.stringify({ query: `{ __typename }${' '.repeat(60 * 1024)}` });
       socket.write(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
       expect(await waitFor(() => answer.includes('UNAUTHENTICATED'), 5_000)).toBe(true);
       socket.write(body);
