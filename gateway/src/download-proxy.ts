@@ -35,7 +35,8 @@ export interface DownloadProxyOptions {
 /**
  * GET /downloads/:service/:id — the mirror of the upload proxy: authenticates the caller like any
  * GraphQL request, then streams the owning subgraph's `/internal/downloads/:id` answer (decrypted
- * file bytes, or a typed error) back unchanged, without buffering.
+ * file bytes, or a typed error) back unchanged, without buffering. A HEAD is sent on as a HEAD (the
+ * file's headers only: nothing read, metered or audited as a download).
  */
 export function downloadProxy(options: DownloadProxyOptions) {
   return async (req: Request, res: Response) => {
@@ -55,7 +56,9 @@ export function downloadProxy(options: DownloadProxyOptions) {
           clearTimeout(idle);
           pace?.stop();
         };
-        const upstream = httpsRequest(`${base}/internal/downloads/${id}`, { method: 'GET', headers: { [internalContextHeader]: token, ...injectTraceHeaders({}) }, agent: options.agents.agent(service) }, (reply) => {
+        // A HEAD stays a HEAD: the subgraph answers the file's headers without reading the file.
+        const method = req.method === 'HEAD' ? 'HEAD' : 'GET';
+        const upstream = httpsRequest(`${base}/internal/downloads/${id}`, { method, headers: { [internalContextHeader]: token, ...injectTraceHeaders({}) }, agent: options.agents.agent(service) }, (reply) => {
           res.status(reply.statusCode ?? 502);
           for (const header of ['content-type', 'content-length', 'content-disposition', 'x-content-sha256']) {
             const value = reply.headers[header];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Role } from '@tessera/auth';
 import { storedSizeOf } from '@tessera/storage';
+import { FamilyKeys } from '@tessera/service-kit';
 import { CsvParsePool } from '@tessera/tabular';
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { completeUpload, createDataset, createUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
@@ -164,6 +165,73 @@ describe('datasets: quotas', () => {
     expect((await tenantState(stack, tenant)).objects).toEqual([]);
     expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
     await expect(received).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('an upload whose dataset is deleted outright while its bytes are stored is NOT_FOUND, not a key rotation to write again', async () => {
+    const tenant = await stack.createTenant();
+    const scientist = await tenant.token('data_scientist');
+    const datasetId = await newDataset(stack, scientist, 'deleted-while-stored');
+    const upload = await reserveUpload(stack, scientist, datasetId, csv.length);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool() };
+    // The whole delete (objects, rows, the dataset's keys) runs just after the object is stored:
+    // the upload then finds the key it wrote under gone. Its dataset is what went, and retrying is
+    // useless, so the answer is the dataset's NOT_FOUND (as when the delete comes a moment later),
+    // not CONFLICT FAMILY_KEY_ROTATED "write it again".
+    let deleted: Promise<unknown> | undefined;
+    const uploader = Object.create(uploaderScope) as typeof uploaderScope;
+    const uploaderBucket = Object.create(uploaderScope.bucket) as typeof uploaderScope.bucket;
+    uploaderBucket.putEncrypted = async (...args) => {
+      const result = await uploaderScope.bucket.putEncrypted(...args);
+      deleted = new DatasetService(adminScope, services).delete(datasetId);
+      await deleted;
+      return result;
+    };
+    Object.defineProperty(uploader, 'bucket', { value: uploaderBucket });
+    let received: Promise<unknown>;
+    try {
+      received = new DatasetUploadService(uploader, services).receive(upload.id, Readable.from([csv]), csv.length);
+      await received.catch(() => undefined);
+    } finally {
+      await services.parsing.close();
+      await services.uploadSpool.close();
+    }
+    await expect(deleted).resolves.toMatchObject({ id: datasetId });
+    await expect(received).rejects.toMatchObject({ code: 'NOT_FOUND', extensions: { kind: 'Dataset' } });
+    expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
+  });
+
+  it('an upload whose dataset is deleted outright between its claim and its first write is NOT_FOUND, not a 500', async () => {
+    const tenant = await stack.createTenant();
+    const scientist = await tenant.token('data_scientist');
+    const datasetId = await newDataset(stack, scientist, 'deleted-before-key');
+    const upload = await reserveUpload(stack, scientist, datasetId, csv.length);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool() };
+    // The delete runs whole just before the upload asks for the dataset's key (its first object:
+    // the key is made now, and the dataset row it would belong to is gone).
+    const forWriting = FamilyKeys.prototype.forWriting;
+    const spy = jest.spyOn(FamilyKeys.prototype, 'forWriting').mockImplementationOnce(async function (this: FamilyKeys, familyId: string) {
+      await new DatasetService(adminScope, services).delete(datasetId);
+      return forWriting.call(this, familyId);
+    });
+    let received: Promise<unknown>;
+    try {
+      received = new DatasetUploadService(uploaderScope, services).receive(upload.id, Readable.from([csv]), csv.length);
+      await received.catch(() => undefined);
+    } finally {
+      spy.mockRestore();
+      await services.parsing.close();
+      await services.uploadSpool.close();
+    }
+    await expect(received).rejects.toMatchObject({ code: 'NOT_FOUND', extensions: { kind: 'Dataset' } });
+    expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
   });
 
   it('concurrent upload reservations never jointly pass the storage quota', async () => {

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Role } from '@tessera/auth';
 import { decryptBuffer } from '@tessera/crypto';
 import { ModelRegistry } from '@tessera/models';
+import { FamilyKeys } from '@tessera/service-kit';
 import { objectStoreTransport } from '@tessera/storage';
 import { Readable } from 'node:stream';
 import { modelKeys } from '../src/data/model-keys';
@@ -228,6 +229,44 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
       if (outcome === 'ok/CONFLICT') expect(state.model.aliases.map((a) => a.version.id)).toEqual([version.id]);
       if (state.model.aliases.length > 0) expectNoErrors(await stack.query(scientist, removeAlias, { modelId, alias: 'production' }));
     }
+  });
+
+  it('an upload whose model is deleted outright while its bytes are stored, or before its first write, is NOT_FOUND', async () => {
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: acme.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.models.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.models.scopes.forPrincipal(principal(['admin']));
+    const onnx = linearModel();
+    // (1) The whole delete (objects, rows, the model's keys) just after the object is stored: the
+    // key it was written under is gone because the model is, so NOT_FOUND (Model), not CONFLICT
+    // FAMILY_KEY_ROTATED "write it again".
+    const stored = await newModel(stack, scientist, 'deleted-while-stored');
+    const first = await reserveUpload(stack, scientist, stored, onnx.length);
+    const uploader = Object.create(uploaderScope) as typeof uploaderScope;
+    const uploaderBucket = Object.create(uploaderScope.bucket) as typeof uploaderScope.bucket;
+    uploaderBucket.putEncryptedBuffer = async (...args) => {
+      const result = await uploaderScope.bucket.putEncryptedBuffer(...args);
+      await new ModelService(adminScope).delete(stored);
+      return result;
+    };
+    Object.defineProperty(uploader, 'bucket', { value: uploaderBucket });
+    const afterStore = new ModelUploadService(uploader, defaultModelsConfig, createModelUploadCapacity(defaultModelsConfig.uploads)).receive(first.id, Readable.from([Buffer.from(onnx)]), onnx.length);
+    await expect(afterStore).rejects.toMatchObject({ code: 'NOT_FOUND', extensions: { kind: 'Model' } });
+    // (2) The delete just before the upload asks for the model's key: no key may be made for a
+    // model that is gone (before: a plain Error, a 500).
+    const keyless = await newModel(stack, scientist, 'deleted-before-key');
+    const second = await reserveUpload(stack, scientist, keyless, onnx.length);
+    const forWriting = FamilyKeys.prototype.forWriting;
+    const spy = jest.spyOn(FamilyKeys.prototype, 'forWriting').mockImplementationOnce(async function (this: FamilyKeys, familyId: string) {
+      await new ModelService(adminScope).delete(keyless);
+      return forWriting.call(this, familyId);
+    });
+    try {
+      const beforeKey = new ModelUploadService(uploaderScope, defaultModelsConfig, createModelUploadCapacity(defaultModelsConfig.uploads)).receive(second.id, Readable.from([Buffer.from(onnx)]), onnx.length);
+      await expect(beforeKey).rejects.toMatchObject({ code: 'NOT_FOUND', extensions: { kind: 'Model' } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await modelState(stack, acme)).objects.filter((key) => key.startsWith(`models/${stored}/`) || key.startsWith(`models/${keyless}/`))).toEqual([]);
   });
 
   it('an upload whose bytes are stored while its model is being deleted leaves no object behind', async () => {

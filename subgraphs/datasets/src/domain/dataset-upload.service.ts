@@ -294,9 +294,24 @@ export class DatasetUploadService {
     );
   }
 
+  /**
+   * The dataset's key steps of an upload, answered as the dataset's NOT_FOUND when they failed
+   * because the dataset is gone or going (its delete removes every version of its key).
+   */
+  private async unlessDatasetGone<T>(datasetId: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      const dataset = await this.scope.db((manager) => manager.getRepository(DatasetEntity).findOne({ select: { id: true, status: true }, where: { id: datasetId } }));
+      if (dataset?.status === 'ACTIVE') throw error;
+      throw errors.notFound('Dataset', datasetId);
+    }
+  }
+
   private async storeValidated(upload: DatasetUpload, body: Readable, thread: CsvParseThread) {
-    // Under the dataset's own key: deleting the dataset shreds it.
-    const key = await datasetKeys(this.scope).forWriting(upload.datasetId);
+    // Under the dataset's own key: deleting the dataset shreds it. (A dataset deleted since the
+    // claim has no key rows, and a first one cannot be made for it: NOT_FOUND, not the foreign key's 500.)
+    const key = await this.unlessDatasetGone(upload.datasetId, datasetKeys(this.scope).forWriting(upload.datasetId));
     // Parsed and validated on a pool thread, never on this event loop, which serves every tenant.
     const stream = thread.profiler({ ...this.config.csv, maxBytes: upload.declaredSize });
     const profiler = { stream, result: () => stream.result() };
@@ -314,8 +329,10 @@ export class DatasetUploadService {
     try {
       await fanOut(body, [profiler.stream, hashing]);
       const [profile, stored] = await Promise.all([profiler.result(), storing]);
-      // A rotation of the dataset's key may have destroyed the version this upload began under.
-      await datasetKeys(this.scope).assertStillHeld(upload.datasetId, stored.keyVersion);
+      // A rotation of the dataset's key may have destroyed the version this upload began under —
+      // or the dataset's delete every version of it: then the dataset is what went (NOT_FOUND, as
+      // when the delete comes a moment later), not a key to write again under.
+      await this.unlessDatasetGone(upload.datasetId, datasetKeys(this.scope).assertStillHeld(upload.datasetId, stored.keyVersion));
       return { profile, sha256: hash.digest('hex'), storedSize: stored.storedSize, keyVersion: stored.keyVersion };
     } catch (error) {
       if (!hashing.destroyed) hashing.destroy(error instanceof Error ? error : undefined);

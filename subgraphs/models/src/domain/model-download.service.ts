@@ -8,10 +8,14 @@ import { modelNotFound } from './model-not-found';
 import { activeVersionQuery } from './model.service';
 import { modelKeys } from '../data/model-keys';
 
-export interface ModelDownload {
+/** What a download's headers say: a HEAD answers these alone. */
+export interface ModelDownloadHead {
   filename: string;
   byteSize: number;
   sha256: string;
+}
+
+export interface ModelDownload extends ModelDownloadHead {
   content: Readable;
 }
 
@@ -39,7 +43,26 @@ export class ModelDownloadService {
       return { version, model };
     });
     const content = await this.scope.bucket.getDecrypted(found.version.objectKey, modelKeys(this.scope).resolver(found.version.modelId));
-    const safeName = found.model.name.replace(/[^A-Za-z0-9._-]+/g, '_');
-    return { filename: `${safeName}-v${found.version.number}.onnx`, byteSize: found.version.byteSize, sha256: found.version.sha256, content };
+    return { ...headOf(found.model.name, found.version), content };
   }
+
+  /**
+   * The headers of a download (HEAD), under the same permission: the version's row only — no
+   * object read, nothing decrypted, no `model.download` recorded, as no byte of the file leaves.
+   */
+  async head(id: string): Promise<ModelDownloadHead> {
+    assertPermission(this.scope.principal, 'write');
+    const versionId = parseId(id, 'versionId');
+    return this.scope.db(async (manager) => {
+      const version = await activeVersionQuery(manager).where('v.id = :id', { id: versionId }).getOne();
+      if (!version) throw await modelNotFound(this.scope, 'ModelVersion', versionId);
+      const model = await manager.getRepository(ModelEntity).findOneByOrFail({ id: version.modelId });
+      return headOf(model.name, version);
+    });
+  }
+}
+
+function headOf(modelName: string, version: { number: number; byteSize: number; sha256: string }): ModelDownloadHead {
+  const safeName = modelName.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return { filename: `${safeName}-v${version.number}.onnx`, byteSize: version.byteSize, sha256: version.sha256 };
 }

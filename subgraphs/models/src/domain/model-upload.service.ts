@@ -116,10 +116,14 @@ export class ModelUploadService {
       hold.stop();
       const { bytes, info, sha256 } = await this.capacity.validator.validate(received);
       const keys = modelKeys(this.scope);
-      const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await keys.forWriting(upload.modelId));
+      // A model deleted since the claim has no key rows, and a first one cannot be made for it:
+      // NOT_FOUND, not the plain error of a key that vanished as it was created.
+      const stored = await this.scope.bucket.putEncryptedBuffer(upload.objectKey, bytes, await this.unlessModelGone(upload.modelId, keys.forWriting(upload.modelId)));
       release(); // the bytes are in storage and no longer held here
-      // A rotation of the model's key may have destroyed the version this write began under.
-      await keys.assertStillHeld(upload.modelId, stored.keyVersion);
+      // A rotation of the model's key may have destroyed the version this write began under — or
+      // the model's delete every version of it: then the model is what went (NOT_FOUND, as when
+      // the delete comes a moment later), not a key to write again under.
+      await this.unlessModelGone(upload.modelId, keys.assertStillHeld(upload.modelId, stored.keyVersion));
       await this.scope.transaction(async (manager) => {
         // The model may have been deleted (with this row) while the bytes were arriving, or be in
         // the middle of it. A delete marks the model DELETING before it lists the model's objects,
@@ -153,6 +157,20 @@ export class ModelUploadService {
     } finally {
       hold.stop();
       release();
+    }
+  }
+
+  /**
+   * The model's key steps of an upload, answered as the model's NOT_FOUND when they failed
+   * because the model is gone or going (its delete removes every version of its key).
+   */
+  private async unlessModelGone<T>(modelId: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      const model = await this.scope.db((manager) => manager.getRepository(ModelEntity).findOne({ select: { id: true, status: true }, where: { id: modelId } }));
+      if (model?.status === 'ACTIVE') throw error;
+      throw errors.notFound('Model', modelId);
     }
   }
 

@@ -44,6 +44,23 @@ export function modelFileRoutes(config: ModelsConfig, uploadCapacity: ModelUploa
       }
     });
 
+    // Registered before the GET, which Express would otherwise run for a HEAD too: the file's
+    // headers alone, without reading, decrypting or auditing the file (no byte of it leaves).
+    router.head('/downloads/:versionId', async (req, res) => {
+      try {
+        const ctx = await tools.authenticate(req);
+        const head = await new ModelDownloadService(await ctx.scope()).head(String(req.params['versionId']));
+        res.status(200);
+        res.setHeader('content-type', 'application/octet-stream');
+        res.setHeader('content-length', String(head.byteSize));
+        res.setHeader('content-disposition', `attachment; filename="${head.filename}"`);
+        res.setHeader('x-content-sha256', head.sha256);
+        res.end();
+      } catch (error) {
+        tools.sendError(res, error);
+      }
+    });
+
     router.get('/downloads/:versionId', async (req, res) => {
       try {
         const ctx = await tools.authenticate(req);
