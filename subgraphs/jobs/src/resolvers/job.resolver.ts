@@ -6,6 +6,7 @@ import type { SubmitBatchInferenceArgs, SubmitProfileArgs, SubmitTrainingArgs } 
 import { readableLossHistory, readableMetrics } from '../domain/job-metrics';
 import type { JobsDeps } from '../domain/jobs-deps';
 import { JobService, type JobFilter, type JobOrder } from '../domain/job.service';
+import { profileUnlessDataDeleted } from '../domain/profile-of-deleted-data';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
@@ -32,7 +33,10 @@ export function jobResolvers(deps: JobsDeps): GraphQLResolverMap<SubgraphContext
       },
       lossHistory: (job: Job) => readableLossHistory(job.lossHistory),
       // Opened per field: a result that does not open fails this field only (CONFLICT), not the page.
-      result: async (job: Job, _: unknown, ctx: SubgraphContext) => openJobResult(await ctx.scope(), job.id, job.result),
+      result: async (job: Job, _: unknown, ctx: SubgraphContext) => {
+        const scope = await ctx.scope();
+        return profileUnlessDataDeleted(scope, deps.catalog, job, await openJobResult(scope, job.id, job.result));
+      },
       createdAt: (job: Job) => job.createdAt.toISOString(),
       updatedAt: (job: Job) => job.updatedAt.toISOString(),
       startedAt: (job: Job) => iso(job.startedAt),
