@@ -145,6 +145,11 @@ describe('jobs: submit validation, quotas, roles and tenant isolation', () => {
       const page = expectNoErrors(await stack.query<{ jobs: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(scientistA, '{ jobs(first: 2, filter: { status: [QUEUED] }) { edges { node { id } } pageInfo { hasNextPage endCursor } } }'));
       expect(page.jobs.edges).toHaveLength(2);
       expect(page.jobs.pageInfo.hasNextPage).toBe(true);
+      // A value repeated in a filter list is the same filter (each value is queried once).
+      const repeated = expectNoErrors(await stack.query<{ jobs: { edges: Array<{ node: { id: string } }> } }>(scientistA, 'query ($s: [JobStatus!]) { jobs(first: 100, filter: { status: $s, kind: [PROFILE, PROFILE] }) { edges { node { id } } } }', { s: Array<string>(500).fill('QUEUED') }));
+      const once = expectNoErrors(await stack.query<{ jobs: { edges: Array<{ node: { id: string } }> } }>(scientistA, '{ jobs(first: 100, filter: { status: [QUEUED], kind: [PROFILE] }) { edges { node { id } } } }'));
+      expect(repeated.jobs.edges.map((edge) => edge.node.id)).toEqual(once.jobs.edges.map((edge) => edge.node.id));
+      expect(once.jobs.edges.length).toBeGreaterThan(0);
       const none = expectNoErrors(await stack.query<{ jobs: { edges: unknown[] } }>(scientistA, '{ jobs(filter: { status: [RUNNING, SUCCEEDED] }) { edges { cursor } } }'));
       expect(none.jobs.edges).toEqual([]);
       // By input dataset version (the console finds a version's profile so).
