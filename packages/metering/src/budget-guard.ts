@@ -72,6 +72,8 @@ function assertBudgets(budgets: readonly BudgetStatus[], meters: readonly MeterN
   }
 }
 
+/** Three decimals, or six significant digits for what is smaller (a limit of 0.000001 is not "0"). */
 function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
+  const rounded = Math.round(value * 1000) / 1000;
+  return rounded === 0 && value !== 0 ? Number(value.toPrecision(6)) : rounded;
 }

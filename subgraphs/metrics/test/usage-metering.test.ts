@@ -428,6 +428,8 @@ describe('metering and budgets', () => {
       const predicted = await predictWith(a);
       expect(errorCodes(predicted)).toEqual(['QUOTA_EXCEEDED']);
       expect(quotaOf(predicted)).toBe('budget.inferenceMs');
+      // The message names the limit as set, not rounded to 0.
+      expect(predicted.errors?.[0]?.message).toMatch(/ of 0\.000001\)/);
 
       const submitted = await stack.query(scientistA, 'mutation($input: SubmitProfileJobInput!) { submitProfileJob(input: $input) { id } }', { input: { datasetVersionId } });
       expect(errorCodes(submitted)).toEqual(['QUOTA_EXCEEDED']);
