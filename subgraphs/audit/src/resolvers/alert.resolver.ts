@@ -51,7 +51,16 @@ export function alertResolvers(deps: { engine: AlertEngine; bus: EventBus; valid
         subscribe: async (_: unknown, _args: unknown, ctx: SubgraphContext) => {
           const scope = await ctx.scope();
           assertPermission(scope.principal, 'audit');
-          return deps.bus.subscribe<AlertPayload>(scope.tenant.id, 'alerts');
+          // Answered once Redis has the subscription, as jobEvents is: an alert raised right after
+          // the subscriber's acknowledgement reaches it instead of being published to nobody.
+          const source = deps.bus.subscribe<AlertPayload>(scope.tenant.id, 'alerts');
+          try {
+            await source.ready;
+          } catch (error) {
+            await source.return?.();
+            throw error;
+          }
+          return source;
         },
         resolve: (payload: AlertPayload) => fromPayload(payload),
       },
