@@ -37,6 +37,13 @@ export function chainLockName(chain: ChainLocation): string {
   return `tessera:chain:${createHash('sha256').update(chain.eventsTable).digest('hex').slice(0, 40)}`;
 }
 
+/** One relay attempt: whether this relay held the chain's lock, and how many events it chained. */
+export interface RelayOutcome {
+  /** False only when another relay held the lock (and `waitForLockSeconds` was 0): nothing was looked at. */
+  locked: boolean;
+  chained: number;
+}
+
 /**
  * Moves a chain's outbox into the chain. Under the chain's lock (GET_LOCK: one relay at a time
  * per chain, across processes), each batch is one transaction: read the head, read the oldest
@@ -45,6 +52,14 @@ export function chainLockName(chain: ChainLocation): string {
  * in the chain, never both, never neither. Returns how many events were chained.
  */
 export async function relayChain(db: DataSource, chain: ChainLocation, options: RelayOptions = {}): Promise<number> {
+  return (await relayChainOutcome(db, chain, options)).chained;
+}
+
+/**
+ * relayChain, telling a pass that found nothing to chain (the chain's tables answered: it works)
+ * from one that skipped the chain because another relay held its lock (it proves nothing).
+ */
+export async function relayChainOutcome(db: DataSource, chain: ChainLocation, options: RelayOptions = {}): Promise<RelayOutcome> {
   const batchSize = options.batchSize ?? 500;
   const wait = options.waitForLockSeconds ?? 0;
   const runner = db.createQueryRunner();
@@ -54,14 +69,14 @@ export async function relayChain(db: DataSource, chain: ChainLocation, options: 
     const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [lock, wait])) as Array<{ acquired: number | null }>;
     if (row?.acquired !== 1) {
       if (wait > 0) throw new ChainBusyError(chain.chainId);
-      return 0;
+      return { locked: false, chained: 0 };
     }
     try {
       let moved = 0;
       for (;;) {
         const count = await relayBatch(runner, chain, batchSize);
         moved += count;
-        if (count < batchSize) return moved;
+        if (count < batchSize) return { locked: true, chained: moved };
       }
     } finally {
       await runner.query('SELECT RELEASE_LOCK(?)', [lock]);

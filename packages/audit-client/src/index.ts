@@ -3,7 +3,7 @@ export { tenantAuditChain, tenantAuditDetailsTable, drainAuditOutbox } from './a
 export { attachChainDetails, hasDetails, type ChainDetailsStore } from './chain-details';
 export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
-export { relayChain, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions } from './chain-relay';
+export { relayChain, relayChainOutcome, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions, type RelayOutcome } from './chain-relay';
 export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';
 export { notFoundAcrossTenants, recordCrossTenantAttempt, recordInTenantLog, crossTenantAction } from './cross-tenant';
 export { pendingDeferredRecords, recordAfterAnswer, settleDeferredRecords } from './deferred-record';

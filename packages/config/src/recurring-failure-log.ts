@@ -77,6 +77,11 @@ export class RecurringFailureLog {
     for (const key of this.failing.keys()) if (!kept.has(key)) this.failing.delete(key);
   }
 
+  /** Whether the key's last outcome was a failure (a task may look at such keys again even when idle). */
+  isFailing(key: string): boolean {
+    return this.failing.has(key);
+  }
+
   /** The keys failing now (for tests and health reports). */
   failingKeys(): string[] {
     return [...this.failing.keys()];

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { outboxHasEvents, relayChain, securityChain } from '@tessera/audit-client';
+import { outboxHasEvents, relayChain, relayChainOutcome, securityChain } from '@tessera/audit-client';
 import { tenantChainOf, type DetailsKeyring } from './audit-details';
 import { RecurringFailureLog, type Logger } from '@tessera/config';
 import { probeTenantRows, tenantDatabase, type TenantStore } from '@tessera/tenancy';
@@ -116,21 +116,25 @@ export class AuditRelay {
   }
 
   /**
-   * Relays those of `tenantIds` whose outbox holds events. A chain that fails (e.g. a tenant
+   * Relays those of `tenantIds` whose outbox holds events (or whose chain failed last time). A chain that fails (e.g. a tenant
    * being erased) does not stop the others; a tenant whose outbox could not even be looked at is
    * relayed anyway, so its failure is logged as before instead of hidden.
    */
   private async relayTenants(tenantIds: readonly string[], now: number): Promise<void> {
     if (tenantIds.length === 0) return;
     const probe = await probeTenantRows(this.deps.db, tenantIds, [{ from: (schema) => `${schema}.audit_outbox` }]);
-    for (const tenantId of tenantIds.filter((id) => probe.found.has(id) || probe.failed.has(id))) {
+    // A failing tenant is tried even with an empty outbox: another replica (or a drain) may have
+    // chained its waiting events, and only a pass here can say this relay's failure is over.
+    const due = tenantIds.filter((id) => probe.found.has(id) || probe.failed.has(id) || this.relayFailures.isFailing(id));
+    for (const tenantId of due) {
       if (this.stopped) return;
       if (probe.found.has(tenantId)) this.schedule.markActive(tenantId, now);
       try {
-        const chained = await relayChain(await tenantDatabase(this.deps.db, tenantId), tenantChainOf(this.deps.keyring, tenantId));
-        this.deps.activity?.chained(tenantId, chained);
-        // 0 is also "another replica holds the chain's lock": only events chained here prove a recovery.
-        if (chained > 0) this.relayFailures.succeeded(tenantId, { tenantId });
+        const outcome = await relayChainOutcome(await tenantDatabase(this.deps.db, tenantId), tenantChainOf(this.deps.keyring, tenantId));
+        this.deps.activity?.chained(tenantId, outcome.chained);
+        // A pass that held the lock read the chain's head and outbox: the chain works again, even when
+        // another replica (or a drain) chained the waiting events first. A skipped chain proves nothing.
+        if (outcome.locked) this.relayFailures.succeeded(tenantId, { tenantId });
       } catch (error) {
         this.relayFailures.failed(tenantId, error, { tenantId });
       }
