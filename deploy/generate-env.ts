@@ -41,6 +41,7 @@ export const generatedVariables = [
   'JOBS_SERVICE_KEY',
   'METRICS_SERVICE_KEY',
   'TENANTS_SERVICE_KEY',
+  'DATASETS_SERVICE_KEY',
   'DATASETS_PORT_CALLER_KEYS',
   'MODELS_PORT_CALLER_KEYS',
   'JOBS_PORT_CALLER_KEYS',
@@ -65,7 +66,7 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
   const internal = await generateInternalKeyPair();
   // Service identities for port calls: each caller holds its private key, each owner the public
   // keys of exactly the services its ports answer.
-  const [workers, jobs, metrics, tenants] = await Promise.all([generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair()]);
+  const [workers, jobs, metrics, tenants, datasets] = await Promise.all([generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair(), generateServiceKeyPair()]);
   return {
     // ES256 pair: the gateway signs the internal context with the private key, subgraphs verify with the public one.
     INTERNAL_CONTEXT_PRIVATE_KEY: JSON.stringify(internal.privateJwk),
@@ -100,9 +101,11 @@ export async function generateEnvironment(): Promise<Record<GeneratedVariable, s
     METRICS_SERVICE_KEY: JSON.stringify(metrics.privateJwk),
     // The tenants service drives a tenant's re-encryption through the datasets, models and audit ports.
     TENANTS_SERVICE_KEY: JSON.stringify(tenants.privateJwk),
+    // The datasets service asks the jobs port to clear the profile results of the versions it deleted.
+    DATASETS_SERVICE_KEY: JSON.stringify(datasets.privateJwk),
     DATASETS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
     MODELS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, jobs: jobs.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
-    JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
+    JOBS_PORT_CALLER_KEYS: JSON.stringify({ workers: workers.publicJwk, metrics: metrics.publicJwk, tenants: tenants.publicJwk, datasets: datasets.publicJwk }),
     AUDIT_PORT_CALLER_KEYS: JSON.stringify({ metrics: metrics.publicJwk, tenants: tenants.publicJwk }),
     // One Redis ACL user per service (packages/redis-acl) and the operator's admin; hex: they sit in REDIS_URL.
     REDIS_ADMIN_PASSWORD: hex(24),

@@ -26,10 +26,15 @@ describe('service ports from the environment', () => {
     expect(Object.keys(ports).sort()).toEqual(['audit', 'datasets', 'jobs', 'models']);
     expect(typeof ports.jobs?.jobCount).toBe('function');
     expect(typeof ports.audit?.eventCount).toBe('function');
-    expect(await remotePorts('datasets', {}, portsCalledBy.datasets, identity)).toEqual({});
-    expect(portsCalledBy).toEqual({ datasets: [], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models', 'audit'], tenants: ['datasets', 'models', 'jobs', 'audit'] });
+    expect(await remotePorts('models', {}, portsCalledBy.models, identity)).toEqual({});
+    // The datasets service calls the jobs port (the clearing of a deleted dataset's profile results): without its key or URL it does not start.
+    await expect(remotePorts('datasets', {}, portsCalledBy.datasets, identity)).rejects.toThrow(/SERVICE_KEY/);
+    await expect(remotePorts('datasets', { SERVICE_KEY: privateJwk as never }, portsCalledBy.datasets, identity)).rejects.toThrow(/JOBS_PORT_URL/);
+    expect(Object.keys(await remotePorts('datasets', { SERVICE_KEY: privateJwk as never, JOBS_PORT_URL: 'https://jobs:4003' }, portsCalledBy.datasets, identity))).toEqual(['jobs']);
+    expect(portsCalledBy).toEqual({ datasets: ['jobs'], models: [], jobs: ['datasets', 'models'], audit: [], metrics: ['jobs', 'datasets', 'models', 'audit'], tenants: ['datasets', 'models', 'jobs', 'audit'] });
     // Each owner's listener admits exactly the services that call its ports.
     expect(portCallersOf('audit').sort()).toEqual(['metrics', 'tenants']);
+    expect(portCallersOf('jobs').sort()).toEqual(['datasets', 'metrics', 'tenants', 'workers']);
     expect(portCallersOf('models').sort()).toEqual(['jobs', 'metrics', 'tenants', 'workers']);
   });
 

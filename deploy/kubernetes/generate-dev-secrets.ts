@@ -50,7 +50,7 @@ export function developmentSecretEnvs(values: Values): Record<string, Record<str
   const s3 = { S3_ACCESS_KEY: values.S3_ACCESS_KEY, S3_SECRET_KEY: values.S3_SECRET_KEY };
   return {
     gateway: { ...service('gateway'), INTERNAL_CONTEXT_PRIVATE_KEY: values.INTERNAL_CONTEXT_PRIVATE_KEY },
-    datasets: { ...subgraph('datasets'), ...s3, PORT_CALLER_KEYS: values.DATASETS_PORT_CALLER_KEYS },
+    datasets: { ...subgraph('datasets'), ...s3, SERVICE_KEY: values.DATASETS_SERVICE_KEY, PORT_CALLER_KEYS: values.DATASETS_PORT_CALLER_KEYS },
     models: { ...subgraph('models'), ...s3, PORT_CALLER_KEYS: values.MODELS_PORT_CALLER_KEYS },
     jobs: { ...subgraph('jobs'), SERVICE_KEY: values.JOBS_SERVICE_KEY, PORT_CALLER_KEYS: values.JOBS_PORT_CALLER_KEYS },
     audit: { ...subgraph('audit'), ...s3, PORT_CALLER_KEYS: values.AUDIT_PORT_CALLER_KEYS, AUDIT_SIGNING_KEY: values.AUDIT_SIGNING_KEY },

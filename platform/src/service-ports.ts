@@ -18,11 +18,14 @@ export type PortCallerVariables = { SERVICE_KEY?: unknown } & Partial<Record<str
 /**
  * Every service in this process: callers use the owners' implementations directly, each on the
  * owner's runtime (the owner's database account), still entering data through the actor's
- * TenantScope exactly as over HTTP.
+ * TenantScope exactly as over HTTP. An owner's implementation that calls another owner's port
+ * (jobs: the datasets port) gets these same in-process ports.
  */
 export function inProcessPorts(owners: Record<PortOwnerName, ServiceRuntime>, options: Omit<CatalogOptions, 'ports'>): ServicePorts {
   const ports: Partial<Record<PortOwnerName, unknown>> = {};
-  for (const owner of portOwnerNames) ports[owner] = publishedPort(owner).local(owners[owner], options as CatalogOptions);
+  // An owner that calls another port reads it from `ports` at the call, once every port is here.
+  const withPorts = { ...options, ports } as unknown as CatalogOptions;
+  for (const owner of portOwnerNames) ports[owner] = publishedPort(owner).local(owners[owner], withPorts);
   return ports as ServicePorts;
 }
 

@@ -73,6 +73,8 @@ export interface TestStack {
   metricsServiceKey: JWK;
   /** The tenants service's key, as a tenants process split from the others (erasure, re-encryption) would sign its port calls. */
   tenantsServiceKey: JWK;
+  /** The datasets service's key, as a datasets process split from the jobs service would sign its port calls (the clearing of a deleted dataset's profiles). */
+  datasetsServiceKey: JWK;
   stop(): Promise<void>;
 }
 
@@ -181,7 +183,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
   const keyStateDirectory = mkdtempSync(join(tmpdir(), 'tessera-test-keys-'));
-  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys, tenantsKeys] = await Promise.all([
+  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys, tenantsKeys, datasetsKeys] = await Promise.all([
     // The issuer and the object store speak HTTPS only, with the local CA's `oidc` and `s3` leaves.
     startIssuerProcess({ audience: testAudience, tls: pki.files('oidc') }),
     startS3Server({ ...s3Credentials, tls: pki.identity('s3') }),
@@ -195,6 +197,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     // The jobs service's key: it signs job grants (tests sign expired ones with it).
     generateServiceKeyPair(),
     // A tenants process's, for tests that run it split from the audit service (erasure receipts).
+    generateServiceKeyPair(),
+    // A datasets process's, for tests that run it split from the jobs service.
     generateServiceKeyPair(),
   ]);
   // Each service connects as its own account (scripts/local-services.sh creates them).
@@ -261,7 +265,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
     ...(options.transfers ? { transfers: options.transfers } : {}),
     ...(options.requestBodyTimeoutMs !== undefined ? { requestBodyTimeoutMs: options.requestBodyTimeoutMs } : {}),
-    portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk, tenants: tenantsKeys.publicJwk },
+    portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk, tenants: tenantsKeys.publicJwk, datasets: datasetsKeys.publicJwk },
     jobsServiceKeys,
     ...(options.access ? { access: options.access } : {}),
     ...(options.invitationTtlHours ? { invitationTtlHours: options.invitationTtlHours } : {}),
@@ -442,6 +446,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     workerServiceKey: workerKeys.privateJwk,
     metricsServiceKey: metricsKeys.privateJwk,
     tenantsServiceKey: tenantsKeys.privateJwk,
+    datasetsServiceKey: datasetsKeys.privateJwk,
     stop: async () => {
       await workers.stopAll();
       removeDedicatedIdentities();

@@ -5,6 +5,7 @@ import type { CsvParsePoolOptions } from '@tessera/tabular';
 import { datasetEntities, datasetsSubgraph, defaultDatasetsConfig } from './server';
 import { datasetsData } from './tables';
 import type { UploadSpoolOptions } from './domain/upload-spool';
+import type { ProfileResultsPort } from './domain/profile-results';
 import { datasetsPortClient, datasetsPortMethods, type DatasetsPort } from './ports';
 import { createDatasetsPort } from './ports/datasets-port.impl';
 
@@ -15,6 +16,8 @@ export interface DatasetsModuleOptions {
   csvParsing?: CsvParsePoolOptions;
   /** Where upload bodies wait until they have all arrived (the CSV_UPLOAD_SPOOL_* variables, read with the service's environment); defaults when omitted. */
   uploadSpool?: UploadSpoolOptions;
+  /** The jobs port, of which it calls only `clearProfileResults` (after a delete). */
+  ports: { jobs: ProfileResultsPort };
 }
 
 export const datasetsModule = {
@@ -23,7 +26,8 @@ export const datasetsModule = {
   data: datasetsData,
   // Stores and reads the tenant's encrypted objects.
   environment: ['storage', 'csvUploads', 'csvParsing'],
-  ports: { publishes: { methods: datasetsPortMethods, client: datasetsPortClient, local: (runtime) => createDatasetsPort(runtime.scopes) }, calls: [] },
+  // It calls the jobs port once a dataset is deleted: its versions' profile results are cleared there.
+  ports: { publishes: { methods: datasetsPortMethods, client: datasetsPortClient, local: (runtime) => createDatasetsPort(runtime.scopes) }, calls: ['jobs'] },
   build: (runtime, options) =>
     datasetsSubgraph(
       defaultDatasetsConfig,
@@ -31,5 +35,6 @@ export const datasetsModule = {
       options.jobGrantKeys,
       options.csvParsing ?? {},
       options.uploadSpool ?? {},
+      { clearProfileResults: (actor, input) => options.ports.jobs.clearProfileResults(actor, input) },
     ),
 } satisfies SubgraphModule<DatasetsModuleOptions, 'datasets', DatasetsPort>;

@@ -4,6 +4,7 @@ import { CsvParsePool, type CsvParsePoolOptions } from '@tessera/tabular';
 import { loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { datasetSealedColumns } from './data/dataset-profile-seal';
 import type { DatasetsConfig } from './domain/datasets-config';
+import { profileResultsClearing, type ProfileResultsPort } from './domain/profile-results';
 import { UploadSpool, type UploadSpoolOptions } from './domain/upload-spool';
 import { uploadRoutes } from './http/upload.route';
 import { datasetResolvers } from './resolvers/dataset.resolver';
@@ -16,7 +17,8 @@ export { datasetEntities } from './data/dataset.entity';
 /**
  * With a runtime it also publishes its ports to other processes (a schema-only build publishes
  * none): the datasets port, and the datasets-job port, which accepts only grants verified with
- * `jobGrantKeys.verifyKey` (the jobs service's public key).
+ * `jobGrantKeys.verifyKey` (the jobs service's public key). `jobs`: the one jobs-port method it
+ * calls, to clear the profile results of the versions a delete removed.
  */
 export function datasetsSubgraph(
   config: DatasetsConfig,
@@ -24,6 +26,7 @@ export function datasetsSubgraph(
   jobGrantKeys: JobGrantKeys = {},
   csvParsing: CsvParsePoolOptions = {},
   uploadSpooling: UploadSpoolOptions = {},
+  jobs?: ProfileResultsPort,
 ): SubgraphDefinition {
   // Threads start on first use: a schema-only build starts none.
   const parsing = new CsvParsePool({
@@ -34,7 +37,7 @@ export function datasetsSubgraph(
     ...uploadSpooling,
     onDiskFailure: (cause) => runtime?.logger?.error('CSV upload spool could not write a body; the upload was refused and stays PENDING', { error: cause instanceof Error ? cause.message : String(cause) }),
   });
-  const services = { ...config, parsing, uploadSpool };
+  const services = { ...config, parsing, uploadSpool, profileResults: profileResultsClearing(jobs, runtime?.logger) };
   const catalog = runtime ? createDatasetsPort(runtime.scopes) : undefined;
   // Profiles stored before sealing are sealed once the service runs (the migrator holds no key).
   const backfill =

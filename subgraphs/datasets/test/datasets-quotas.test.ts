@@ -10,6 +10,7 @@ import { defaultDatasetsConfig } from '../src/server';
 import { DatasetService } from '../src/domain/dataset.service';
 import { DatasetUploadService } from '../src/domain/dataset-upload.service';
 import { UploadSpool } from '../src/domain/upload-spool';
+import { profileResultsClearing } from '../src/domain/profile-results';
 
 const csv = Buffer.from('x,y\n1,2\n3,4\n');
 const stored = storedSizeOf(csv.length);
@@ -151,7 +152,7 @@ describe('datasets: quotas', () => {
     };
     Object.defineProperty(deleter, 'bucket', { value: deleterBucket });
 
-    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool() };
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool(), profileResults: profileResultsClearing(stack.platform.ports.jobs, undefined) };
     let deleted: { id: string };
     try {
       received = new DatasetUploadService(uploader, services).receive(upload.id, Readable.from([csv]), csv.length);
@@ -175,7 +176,7 @@ describe('datasets: quotas', () => {
     const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
     const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
     const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
-    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool() };
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool(), profileResults: profileResultsClearing(stack.platform.ports.jobs, undefined) };
     // The whole delete (objects, rows, the dataset's keys) runs just after the object is stored:
     // the upload then finds the key it wrote under gone. Its dataset is what went, and retrying is
     // useless, so the answer is the dataset's NOT_FOUND (as when the delete comes a moment later),
@@ -212,7 +213,7 @@ describe('datasets: quotas', () => {
     const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
     const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
     const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
-    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool() };
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool(), profileResults: profileResultsClearing(stack.platform.ports.jobs, undefined) };
     // The delete runs whole just before the upload asks for the dataset's key (its first object:
     // the key is made now, and the dataset row it would belong to is gone).
     const forWriting = FamilyKeys.prototype.forWriting;

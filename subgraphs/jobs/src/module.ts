@@ -32,7 +32,19 @@ export const jobsModule = {
   environment: ['keys', 'jobReconciler', 'members'],
   // It signs each claimed job's grant with its own key.
   ports: {
-    publishes: { methods: jobsPortMethods, client: jobsPortClient, local: (runtime, options) => createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: options.jobGrantKeys?.signingKey, access: jobsAccessStanding(runtime, options.members?.roleSource) }) },
+    publishes: {
+      methods: jobsPortMethods,
+      client: jobsPortClient,
+      local: (runtime, options) =>
+        createJobsPort({
+          scopes: runtime.scopes,
+          events: runtime.events,
+          jobGrantSigningKey: options.jobGrantKeys?.signingKey,
+          access: jobsAccessStanding(runtime, options.members?.roleSource),
+          // Read at the call: in one process the ports are handed out together, the datasets port possibly after this one.
+          datasets: { findVersionForJob: (actor, input) => options.ports.datasets.findVersionForJob(actor, input) },
+        }),
+    },
     calls: ['datasets', 'models'],
   },
   build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys, options.jobReconciler, options.members?.roleSource),

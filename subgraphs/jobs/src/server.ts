@@ -18,7 +18,7 @@ export { jobEntities } from './data/job.entity';
 /**
  * The jobs subgraph. `catalog` is how submits reach datasets and models: their ports, in-process
  * or over HTTP, as the composition root decides. With a runtime that has tenant scopes it also
- * publishes the jobs port (workers, metrics), and ends the rows no run holds any more (JobRunReconciler).
+ * publishes the jobs port (workers, metrics, tenants, datasets), and ends the rows no run holds any more (JobRunReconciler).
  */
 export function jobsSubgraph(
   runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes' | 'tenants' | 'db'>>,
@@ -43,7 +43,7 @@ export function jobsSubgraph(
     rules: jobRules,
     ports:
       runtime.scopes && runtime.db
-        ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey, access: jobsAccessStanding({ db: runtime.db, config: runtime.config }, roleSource) }))]
+        ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey, access: jobsAccessStanding({ db: runtime.db, config: runtime.config }, roleSource), datasets: catalog.datasets }))]
         : [],
     // A tenant moved to another tier: its queued jobs go to the new pool's ring at once.
     ...(runtime.tenants ? { onTenantChanged: (tenantId: string) => placeTenantQueue({ tenants: runtime.tenants!, queues, logger: runtime.logger }, tenantId) } : {}),

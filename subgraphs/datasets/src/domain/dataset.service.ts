@@ -71,7 +71,9 @@ export class DatasetService {
   /**
    * Hides the dataset first (DELETING), then removes its objects, then its rows. If object
    * removal fails half-way, the dataset stays hidden and calling delete again finishes the job.
-   * The quotas get back what the rows counted in the transaction that deletes them.
+   * The quotas get back what the rows counted in the transaction that deletes them. Once the rows
+   * are gone, the jobs service clears the profile results of the deleted versions (they hold
+   * values of the data); that call cannot fail the delete (see profileResultsClearing).
    */
   async delete(id: string): Promise<{ id: string; deletedVersions: number; deletedObjects: number }> {
     assertPermission(this.scope.principal, 'administer');
@@ -83,12 +85,14 @@ export class DatasetService {
       return manager.getRepository(DatasetVersionEntity).countBy({ datasetId });
     });
     const deletedObjects = await this.scope.bucket.removePrefix(`datasets/${datasetId}/`);
-    await this.scope.transaction(async (manager) => {
+    const versionIds = await this.scope.transaction(async (manager) => {
       // Deletes sent at once all find the row DELETING and go on; the first to get here deletes it.
       // The others are NOT_FOUND, as a delete sent afterwards is: no second event, no second answer
       // claiming the versions.
       const [still] = (await manager.query('SELECT id FROM datasets WHERE id = ? FOR UPDATE', [datasetId])) as unknown[];
       if (!still) throw errors.notFound('Dataset', datasetId);
+      // Read under the dataset's lock, just before the rows go: every version this delete removes.
+      const versions = (await manager.query('SELECT id FROM dataset_versions WHERE dataset_id = ?', [datasetId])) as Array<{ id: string }>;
       await giveBackDatasetQuota(manager, new TenantQuotas(this.scope), datasetId);
       await manager.getRepository(DatasetEntity).delete({ id: datasetId });
       await recordAuditEvent(manager, this.scope.principal, {
@@ -97,7 +101,10 @@ export class DatasetService {
         targetId: datasetId,
         details: { versions: versionCount, objects: deletedObjects },
       });
+      return versions.map((version) => version.id);
     });
+    // After the commit: the jobs service checks with this service that each version is gone.
+    await this.config.profileResults.afterDelete(this.scope, datasetId, versionIds);
     return { id: datasetId, deletedVersions: versionCount, deletedObjects };
   }
 

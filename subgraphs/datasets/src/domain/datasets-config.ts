@@ -1,4 +1,5 @@
 import type { CsvLimits, CsvParsePool } from '@tessera/tabular';
+import type { ProfileResultsClearing } from './profile-results';
 import type { UploadSpool } from './upload-spool';
 
 export interface DatasetsConfig {
@@ -14,8 +15,12 @@ export interface DatasetsConfig {
   maxPreviewBytes: number;
 }
 
-/** What the services get: the settings, the process's CSV parsing threads and its upload spool (shared by every tenant). */
+/**
+ * What the services get: the settings, the process's CSV parsing threads and its upload spool
+ * (shared by every tenant), and the clearing of deleted versions' profile results (the jobs port).
+ */
 export interface DatasetsServiceConfig extends DatasetsConfig {
   parsing: CsvParsePool;
   uploadSpool: UploadSpool;
+  profileResults: ProfileResultsClearing;
 }

@@ -14,8 +14,9 @@ import { toJobEvent } from '../domain/job-event';
 import { principalOfJob } from '../domain/job-principal';
 import { issueJobGrant } from '../domain/job-grant';
 import { claimJob, findJob, finishJob, recordProgress, requeueJob } from '../domain/job-state';
+import { clearProfilesOfDeletedVersions, type DatasetVersionLookup } from '../domain/profile-of-deleted-data';
 import { principalRevokedCode, principalStanding, type AccessStandingDirectory, type RoleSource } from '../domain/principal-standing';
-import { jobsPortCallers, type JobsPort, type JobRunError } from './jobs-port';
+import { jobsPortCallers, maxProfileClearVersionIds, type JobsPort, type JobRunError } from './jobs-port';
 
 export interface JobsPortDeps {
   scopes: TenantScopeFactory;
@@ -27,6 +28,8 @@ export interface JobsPortDeps {
    * and its grant is renewed, only while the principal it acts for still holds access.
    */
   access: { directory: AccessStandingDirectory; roleSource: RoleSource };
+  /** The datasets port (as this service calls it): a profile is cleared only for a version it no longer finds. */
+  datasets: DatasetVersionLookup;
 }
 
 /**
@@ -189,6 +192,13 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       assertReencryptionInput(input);
       return resealColumn(await scopeOf(actor), jobResultColumn, input);
     },
+    /** The datasets service after a delete: the profiles of the deleted versions, in the actor's tenant only. */
+    async clearProfileResults(actor, input) {
+      // A delete needs `administer`; so does clearing what it leaves behind.
+      assertPermission(actor, 'administer');
+      const ids = versionIds(input?.datasetVersionIds);
+      return { cleared: await clearProfilesOfDeletedVersions(await scopeOf(actor), deps.datasets, ids) };
+    },
     async unfinishedJobCount(actor) {
       const scope = await scopeOf(actor);
       // The same count the submit check holds the tenant to.
@@ -205,6 +215,13 @@ export function publishedJobsPort(port: JobsPort): PublishedPort<JobsPort> {
 /** The jobs service ending a job whose principal lost its access: the platform, with no role. */
 function principalCheck(tenantId: string): Principal {
   return { kind: 'user', subject: 'system:job-principal-check', tenantId, roles: [], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
+}
+
+function versionIds(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > maxProfileClearVersionIds) {
+    throw errors.badInput(`datasetVersionIds must be a list of at most ${maxProfileClearVersionIds} ids.`, { field: 'datasetVersionIds' });
+  }
+  return [...new Set(value.map((id: unknown) => parseUuid(id as string, 'datasetVersionIds')))];
 }
 
 function int(value: unknown, field: string): number {

@@ -86,11 +86,29 @@ export interface JobsPort {
   unfinishedJobCount(actor: Principal, input: Record<string, never>): Promise<number>;
   /** Re-seals the tenant's job results sealed under a data-key version below `belowVersion` (0 batch: only count). */
   reencryptObjects(actor: Principal, input: ObjectReencryptionInput): Promise<ObjectReencryptionProgress>;
+  /**
+   * Called by the datasets service once it has deleted dataset versions: clears the stored results
+   * of the actor's tenant's profile jobs over them (a profile holds values of its version). Only a
+   * version the datasets port no longer finds is cleared, so the call can take away nothing that
+   * the read of the result would not; at most `maxProfileClearVersionIds` ids per call.
+   */
+  clearProfileResults(actor: Principal, input: { datasetVersionIds: string[] }): Promise<ProfileResultsCleared>;
 }
 
-export const jobsPortMethods = ['claim', 'renewGrant', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount', 'unfinishedJobCount', 'reencryptObjects'] as const satisfies ReadonlyArray<keyof JobsPort>;
+export interface ProfileResultsCleared {
+  /** Job rows whose result was cleared by this call. */
+  cleared: number;
+}
 
-/** Only the workers run jobs; only the metrics service reads their numbers; only the tenants service re-seals results. */
+/** The most version ids one `clearProfileResults` call takes (a caller sends more in several calls). */
+export const maxProfileClearVersionIds = 500;
+
+export const jobsPortMethods = ['claim', 'renewGrant', 'progress', 'finish', 'requeue', 'trainingJobStats', 'jobCount', 'unfinishedJobCount', 'reencryptObjects', 'clearProfileResults'] as const satisfies ReadonlyArray<keyof JobsPort>;
+
+/**
+ * Only the workers run jobs; only the metrics service reads their numbers; only the tenants service
+ * re-seals results; the datasets service may only clear the profiles of versions it deleted.
+ */
 export const jobsPortCallers = {
   claim: ['workers'],
   renewGrant: ['workers'],
@@ -101,6 +119,7 @@ export const jobsPortCallers = {
   jobCount: ['metrics'],
   unfinishedJobCount: ['metrics'],
   reencryptObjects: ['tenants'],
+  clearProfileResults: ['datasets'],
 } as const satisfies Record<keyof JobsPort, readonly string[]>;
 
 export type JobsPortMethods = PortMethods<JobsPort>;
