@@ -37,7 +37,8 @@ export function datasetsSubgraph(
     ...uploadSpooling,
     onDiskFailure: (cause) => runtime?.logger?.error('CSV upload spool could not write a body; the upload was refused and stays PENDING', { error: cause instanceof Error ? cause.message : String(cause) }),
   });
-  const services = { ...config, parsing, uploadSpool, profileResults: profileResultsClearing(jobs, runtime?.logger) };
+  const profileResults = profileResultsClearing(jobs, runtime?.logger);
+  const services = { ...config, parsing, uploadSpool, profileResults };
   const catalog = runtime ? createDatasetsPort(runtime.scopes) : undefined;
   // Profiles stored before sealing are sealed once the service runs (the migrator holds no key).
   const backfill =
@@ -54,6 +55,7 @@ export function datasetsSubgraph(
         : [],
     start: () => backfill?.start(),
     close: async () => {
+      profileResults.close();
       await backfill?.stop();
       await parsing.close();
       await uploadSpool.close();

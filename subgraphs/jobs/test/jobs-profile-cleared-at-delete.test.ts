@@ -8,9 +8,9 @@ import { CsvParsePool } from '@tessera/tabular';
 import { errorCodes, expectNoErrors, startTestStack, TcpSwitch, type TestStack, type TestTenant } from '@tessera/testing';
 import { defaultDatasetsConfig } from '../../datasets/src/server';
 import { DatasetService } from '../../datasets/src/domain/dataset.service';
-import { profileResultsClearing } from '../../datasets/src/domain/profile-results';
+import { profileResultsClearing, type ProfileClearingRetry } from '../../datasets/src/domain/profile-results';
 import { UploadSpool } from '../../datasets/src/domain/upload-spool';
-import { submitProfile, uploadDataset, waitForStatus, type JobView } from './job-support';
+import { submitProfile, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
 
 /**
  * A profile keeps values of its dataset version (top values, minimum, maximum). Deleting the dataset
@@ -112,9 +112,13 @@ describe('profile results are cleared at the delete of their dataset', () => {
       child: () => logger,
     };
     const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool() };
-    /** What `tessera datasets` runs for a delete, on the datasets service's own runtime, calling the jobs port through `relay`. */
-    const deleteAsSplitService = async (tenant: TestTenant, datasetId: string) =>
-      new DatasetService(await stack.platform.runtimes.datasets.scopes.forPrincipal(actor(tenant)), { ...services, profileResults: profileResultsClearing(remote.jobs, logger) }).delete(datasetId);
+    /**
+     * What `tessera datasets` runs for a delete, on the datasets service's own runtime, calling the
+     * jobs port through `relay`; without retries unless given, so what the row holds after it is the
+     * delete's doing alone.
+     */
+    const deleteAsSplitService = async (tenant: TestTenant, datasetId: string, retry: ProfileClearingRetry = { delaysMs: [], maxPending: 0 }) =>
+      new DatasetService(await stack.platform.runtimes.datasets.scopes.forPrincipal(actor(tenant)), { ...services, profileResults: profileResultsClearing(remote.jobs, logger, retry) }).delete(datasetId);
 
     beforeAll(async () => {
       const target = new URL(stack.platform.subgraphs.jobs.url);
@@ -161,6 +165,23 @@ describe('profile results are cleared at the delete of their dataset', () => {
       expect(read).toMatchObject({ id: job, status: 'SUCCEEDED', result: null });
       expect(JSON.stringify(read)).not.toContain('111-22-3333');
       expect(await stored(a, job)).toEqual(cleared);
+    });
+
+    it('a call that failed is retried in the background: once the jobs service is back, the row is cleared with no read', async () => {
+      const { datasetId, versionId } = await uploadDataset(stack, scientistA, 'retry-gone', 'k,v\nretry-secret,1\n');
+      const job = await profiled(a, scientistA, versionId);
+      logged.length = 0;
+      await relay.off();
+      try {
+        // Many short retries: the first attempts fail while the relay is off, a later one gets through.
+        expect(await deleteAsSplitService(a, datasetId, { delaysMs: Array.from({ length: 40 }, () => 250), maxPending: 10 })).toMatchObject({ id: datasetId });
+      } finally {
+        await relay.on();
+      }
+      await waitUntil(async () => (await stored(a, job)).result_json === null, 'the retried clearing');
+      expect(await stored(a, job)).toEqual(cleared);
+      expect(logged.filter((entry) => entry.level === 'warn')[0]).toMatchObject({ fields: expect.objectContaining({ tenantId: a.id, datasetId, attempts: 1, code: 'SERVICE_UNAVAILABLE' }) });
+      expect(logged.filter((entry) => entry.level === 'error')).toEqual([]);
     });
 
     it("A's own call for its deleted version clears it; B's never does", async () => {
