@@ -14,7 +14,7 @@ import { toJobEvent } from '../domain/job-event';
 import { principalOfJob } from '../domain/job-principal';
 import { issueJobGrant } from '../domain/job-grant';
 import { claimJob, findJob, finishJob, recordProgress, requeueJob } from '../domain/job-state';
-import { clearProfilesOfDeletedVersions, type DatasetVersionLookup } from '../domain/profile-of-deleted-data';
+import { clearProfilesOfDeletedVersions, profileResultToStore, type DatasetVersionLookup } from '../domain/profile-of-deleted-data';
 import { principalRevokedCode, principalStanding, type AccessStandingDirectory, type RoleSource } from '../domain/principal-standing';
 import { jobsPortCallers, maxProfileClearVersionIds, type JobsPort, type JobRunError } from './jobs-port';
 
@@ -142,8 +142,10 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       // fails the call (the worker retries), never stores a clear result; a retirement of the key
       // version it took either counts this result or waits for it (the tenant's data-key floor).
       const error = runError(input.error);
+      // Asked before the transaction (no row lock held across a call to another service).
+      const result = await profileResultToStore(scope, deps.datasets, jobId, input.result ?? null);
       const done = await scope.transaction(async (manager) => {
-        const sealedResult = await sealJobResult(scope, manager, jobId, input.result ?? null);
+        const sealedResult = await sealJobResult(scope, manager, jobId, result);
         const finished = await finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error, phase: input.phase ?? null });
         // A run the platform stopped (its tenant's run-time bound) is an action taken on the
         // tenant's job, recorded like the reconciler's; a job's own failures are its outcome only.
