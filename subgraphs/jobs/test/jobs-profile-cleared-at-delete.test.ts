@@ -184,6 +184,21 @@ describe('profile results are cleared at the delete of their dataset', () => {
       expect(logged.filter((entry) => entry.level === 'error')).toEqual([]);
     });
 
+    it('a jobs service that does not answer holds the delete only for its wait; the clearing goes on after the answer', async () => {
+      const { datasetId, versionId } = await uploadDataset(stack, scientistA, 'held-gone', 'k,v\nheld-secret,1\n');
+      const job = await profiled(a, scientistA, versionId);
+      const { held } = relay.hold();
+      try {
+        expect(await deleteAsSplitService(a, datasetId, { waitMs: 100, delaysMs: [], maxPending: 0 })).toMatchObject({ id: datasetId });
+        // Answered while the call was still held on its way to the jobs service.
+        await held;
+        expect((await stored(a, job)).result_json).not.toBeNull();
+      } finally {
+        relay.release();
+      }
+      await waitUntil(async () => (await stored(a, job)).result_json === null, 'the clearing let through');
+    });
+
     it("A's own call for its deleted version clears it; B's never does", async () => {
       const { datasetId, versionId } = await uploadDataset(stack, scientistA, 'late-gone', 'k,v\nlate-secret,1\n');
       const job = await profiled(a, scientistA, versionId);

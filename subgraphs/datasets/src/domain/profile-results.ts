@@ -19,16 +19,19 @@ export interface ProfileResultsClearing {
 }
 
 /**
- * Retries of a call that failed, in this process only: `delaysMs` between attempts, and at most
- * `maxPending` deletes waiting at once (a long outage of the jobs service must not grow memory
- * without bound; the ones beyond are left to the read-time check).
+ * `waitMs`: how long the delete's answer waits for the first attempt (a jobs service that hangs
+ * instead of refusing would otherwise hold it for the port client's 30 s timeout; the attempt goes
+ * on after the answer). Retries of a call that failed, in this process only: `delaysMs` between
+ * attempts, and at most `maxPending` deletes waiting at once (a long outage of the jobs service must
+ * not grow memory without bound; the ones beyond are left to the read-time check).
  */
 export interface ProfileClearingRetry {
+  waitMs?: number;
   delaysMs: readonly number[];
   maxPending: number;
 }
 
-export const defaultProfileClearingRetry: ProfileClearingRetry = { delaysMs: [2_000, 15_000, 60_000], maxPending: 1_000 };
+export const defaultProfileClearingRetry: ProfileClearingRetry = { waitMs: 5_000, delaysMs: [2_000, 15_000, 60_000], maxPending: 1_000 };
 
 /** The jobs port takes at most this many ids per call (its `maxProfileClearVersionIds`). */
 const versionIdsPerCall = 500;
@@ -80,7 +83,14 @@ export function profileResultsClearing(port: ProfileResultsPort | undefined, log
   return {
     async afterDelete(scope, datasetId, versionIds) {
       if (!port || versionIds.length === 0) return;
-      await attempt(scope.principal, { tenantId: scope.tenant.id, datasetId, versions: versionIds.length }, [...versionIds], 1);
+      const first = attempt(scope.principal, { tenantId: scope.tenant.id, datasetId, versions: versionIds.length }, [...versionIds], 1);
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, retry.waitMs ?? defaultProfileClearingRetry.waitMs);
+        timer.unref();
+      });
+      await Promise.race([first, waited]);
+      clearTimeout(timer);
     },
     close() {
       closed = true;
