@@ -55,6 +55,14 @@ function matches(selector: any, labels: Record<string, string>): boolean {
 const selects = (serviceSelector: Record<string, string> | undefined, labels: Record<string, string>) =>
   Object.keys(serviceSelector ?? {}).length > 0 && matches({ matchLabels: serviceSelector }, labels);
 
+/** An image reference with a digest, or a tag other than `latest` (the tag is after the last `/`). */
+function imagePinned(image: string): boolean {
+  if (image.includes('@sha256:')) return true;
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : '';
+  return tag !== '' && tag !== 'latest';
+}
+
 /** The ring a worker Deployment serves, from the args its pods run (`worker [--dedicated <tenant>]`). */
 function ringOf(worker: Manifest): string {
   const args: string[] = worker.spec.template.spec.containers[0].args;
@@ -171,6 +179,16 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     expect(args['tessera-migrate']).toEqual(['migrate']);
     expect(Boolean(args['tessera-keys'])).toBe(overlay === 'development');
     if (overlay === 'development') expect(args[`tessera-worker-${developmentDedicatedTenant}`]).toEqual(['worker', '--dedicated', developmentDedicatedTenant]);
+  });
+
+  // A base's `images:` reaches only the base's own objects: a workload an overlay adds (a dedicated
+  // tenant's workers) keeps whatever its file says, and an untagged `mariadb` is `mariadb:latest`.
+  it('pins every container image, init containers and overlay-added workloads included, to a tag other than latest', () => {
+    const unpinned = workloads(overlay).flatMap((w) => {
+      const pod = w.spec.template.spec;
+      return [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => ({ id: `${w.metadata.name}/${c.name}`, image: String(c.image) }));
+    }).filter(({ image }) => !imagePinned(image));
+    expect(unpinned).toEqual([]);
   });
 
   it('gives every container requests and limits and the hardened security context; every Deployment container probes', () => {
