@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -636,5 +636,55 @@ describe('deploy/kubernetes development overlay: credentials of a dedicated tena
     expect(podLabels(workloads('development').find((w) => w.metadata.name === 'tessera-worker')!)['tessera.dev/worker-pool']).toBe(`shared-${developmentWorkerRegion}`);
     expect(certificateRegion(shared.toString())).toBe(developmentWorkerRegion);
     expect(certificateRegion(secretCert(`tessera-worker-${developmentDedicatedTenant}-tls`).toString())).toBe(developmentWorkerRegion);
+  });
+});
+
+describe('deploy/kubernetes base/selftest (the self-test Job)', () => {
+  const render = (dir: string) => parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map((doc) => doc.toJSON() as Manifest);
+  const selftest = () => render(join(workDir, 'base', 'selftest'));
+  const jobOf = (manifests: Manifest[]) => manifests.find((m) => m.kind === 'Job' && m.metadata.name === 'tessera-selftest')!;
+
+  it('is valid against the Kubernetes schemas, runs the image entrypoint (`tessera selftest`) from a pinned image', () => {
+    const manifests = selftest();
+    expect(validate(manifests).filter((r) => r.error !== null)).toEqual([]);
+    const container = jobOf(manifests).spec.template.spec.containers[0];
+    // The runtime image holds the compiled main only: no tsx, no TypeScript sources (Dockerfile).
+    expect(container.command).toBeUndefined();
+    expect(container.args[0]).toBe('selftest');
+    expect({ image: container.image, pinned: imagePinned(container.image) }).toEqual({ image: container.image, pinned: true });
+  });
+
+  it('runs with the hardened security context, requests and limits, and a bounded /tmp like every other pod', () => {
+    const pod = jobOf(selftest()).spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    for (const c of pod.containers) {
+      expect({ requests: Object.keys(c.resources?.requests ?? {}).filter((k) => k !== 'ephemeral-storage').sort(), limits: Object.keys(c.resources?.limits ?? {}).sort() }).toEqual({ requests: ['cpu', 'memory'], limits: ['cpu', 'memory'] });
+      expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    }
+    const disks = pod.volumes.filter((v: any) => v.emptyDir);
+    for (const v of disks) expect({ volume: v.name, sizeLimit: v.emptyDir.sizeLimit !== undefined }).toEqual({ volume: v.name, sizeLimit: true });
+    const requested = pod.containers.reduce((sum: number, c: any) => sum + quantityBytes(c.resources?.requests?.['ephemeral-storage'] ?? 0), 0);
+    expect(requested).toBeGreaterThanOrEqual(disks.reduce((sum: number, v: any) => sum + quantityBytes(v.emptyDir.sizeLimit), 0));
+  });
+
+  it("listed in an overlay (README: the overlays' namespace, default deny), may still resolve and reach the public URL on 443 and 80, never the metadata endpoint", () => {
+    const dir = mkdtempSync(join(workDir, 'with-selftest-'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../overlays/production\n  - ../base/selftest\n');
+    const manifests = render(dir);
+    const labels = jobOf(manifests).spec.template.metadata.labels;
+    const egress = manifests
+      .filter((m) => m.kind === 'NetworkPolicy' && (m.spec.policyTypes ?? []).includes('Egress') && matches(m.spec.podSelector, labels))
+      .flatMap((m) => m.spec.egress ?? []);
+    const allows = (port: number, protocol = 'TCP') => egress.filter((rule: any) => (rule.ports ?? []).some((p: any) => p.port === port && (p.protocol ?? 'TCP') === protocol));
+    expect(allows(53, 'UDP').length).toBeGreaterThan(0);
+    for (const port of [443, 80]) {
+      const peers = allows(port).flatMap((rule: any) => rule.to ?? []);
+      expect({ port, any: peers.some((peer: any) => peer.ipBlock?.cidr === '0.0.0.0/0') }).toEqual({ port, any: true });
+      for (const peer of peers) expect({ port, peer, metadataExcluded: (peer.ipBlock?.except ?? []).includes('169.254.0.0/16') }).toEqual({ port, peer, metadataExcluded: true });
+    }
+    // Nothing admits connections to it.
+    const ingress = manifests.filter((m) => m.kind === 'NetworkPolicy' && matches(m.spec.podSelector, labels)).flatMap((m) => m.spec.ingress ?? []);
+    expect(ingress).toEqual([]);
   });
 });
