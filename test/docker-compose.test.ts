@@ -306,6 +306,19 @@ describe('docker-compose.yml: wiring', () => {
     expect(published).toContainEqual({ name: 'gateway', host: 4000, container: Number(serviceEnv('gateway')['GATEWAY_PORT']) });
   });
 
+  // `host:container` binds every interface of the host: Jaeger's UI (plain HTTP, no sign-in, every
+  // tenant's traces and span attributes) and its OTLP intake (anyone may add spans), MinIO's root
+  // console and Keycloak's admin console would answer the whole network. Only the gateway is the API.
+  it('publishes the gateway on every interface and every other port on the loopback address only', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((entry) => ({ name, entry: String(entry) })));
+    expect(published.length).toBeGreaterThan(1);
+    for (const { name, entry } of published) {
+      const parts = entry.split('/')[0]!.split(':');
+      const address = parts.length === 3 ? parts[0] : undefined;
+      expect({ name, entry, address }).toEqual({ name, entry, address: name === 'gateway' ? undefined : '127.0.0.1' });
+    }
+  });
+
   it('escapes $ in healthcheck commands, so compose leaves them for the container shell', () => {
     const commands = Object.values(services).flatMap((service) => service.healthcheck?.test ?? []);
     expect(commands.some((part) => part.includes('$$'))).toBe(true);
