@@ -181,6 +181,19 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     if (overlay === 'development') expect(args[`tessera-worker-${developmentDedicatedTenant}`]).toEqual(['worker', '--dedicated', developmentDedicatedTenant]);
   });
 
+  // A ServiceAccount is the pod's identity wherever one is bound to it (Vault's Kubernetes login,
+  // cloud workload identity, mesh and network identities): a dedicated tenant's workers under the
+  // shared pool's, or the migrator under the namespace's `default`, would be indistinguishable there.
+  it('runs every workload under a ServiceAccount of its own, declared, that mounts no token', () => {
+    const accounts = new Map(byKind(overlay, 'ServiceAccount').map((a) => [a.metadata.name, a]));
+    const names = workloads(overlay).map((w) => ({ workload: w.metadata.name, account: w.spec.template.spec.serviceAccountName as string | undefined }));
+    for (const { workload, account } of names) {
+      expect({ workload, account, declared: account !== undefined && accounts.has(account), automount: account === undefined ? undefined : (accounts.get(account) as any)?.automountServiceAccountToken }).toEqual({ workload, account, declared: true, automount: false });
+    }
+    const shared = names.filter(({ account }, i) => names.findIndex((n) => n.account === account) !== i);
+    expect(shared).toEqual([]);
+  });
+
   // A base's `images:` reaches only the base's own objects: a workload an overlay adds (a dedicated
   // tenant's workers) keeps whatever its file says, and an untagged `mariadb` is `mariadb:latest`.
   it('pins every container image, init containers and overlay-added workloads included, to a tag other than latest', () => {
