@@ -454,6 +454,39 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
   });
 });
 
+describe('deploy/kubernetes development overlay: the stores as pods of the namespace', () => {
+  // The namespace's default deny selects every pod in it, the stores' too: each edge the Tessera
+  // pods may take to a store pod must be admitted at that pod as well, or nothing reaches it.
+  it('admits at each store pod exactly the components whose egress policy names it, on its port', () => {
+    const manifests = rendered.development;
+    const components = [...new Set(workloads('development').map(componentOf))];
+    const labelsOf = (component: string) => podLabels(workloads('development').find((w) => componentOf(w) === component)!);
+    const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
+    const checked: string[] = [];
+    for (const policy of policies.filter((p) => p.metadata.annotations?.['tessera.dev/egress-to'])) {
+      for (const rule of policy.spec.egress ?? []) {
+        for (const peer of rule.to ?? []) {
+          const target = peer.podSelector?.matchLabels as Record<string, string> | undefined;
+          // Peers that are Tessera pods (the key service) have their own ingress policy, checked by the graph test.
+          if (!target || peer.namespaceSelector || components.some((c) => matches(peer.podSelector, labelsOf(c)))) continue;
+          const store = policy.metadata.annotations!['tessera.dev/egress-to']!;
+          for (const port of rule.ports) {
+            const callers = components.filter((c) => matches(policy.spec.podSelector, labelsOf(c))).sort();
+            const admitted = policies
+              .filter((p) => (p.spec.policyTypes ?? []).includes('Ingress') && matches(p.spec.podSelector, target))
+              .flatMap((p) => (p.spec.ingress ?? []).filter((r: any) => (r.ports ?? []).some((q: any) => q.port === port.port)))
+              .flatMap((r: any) => r.from ?? [])
+              .flatMap((from: any) => (from.namespaceSelector || from.ipBlock ? [`not a pod of the namespace: ${JSON.stringify(from)}`] : components.filter((c) => matches(from.podSelector, labelsOf(c)))));
+            expect({ store, port: port.port, admitted: [...new Set(admitted)].sort() }).toEqual({ store, port: port.port, admitted: callers });
+            checked.push(store);
+          }
+        }
+      }
+    }
+    expect([...new Set(checked)].sort()).toEqual(['mysql', 'object-store', 'oidc', 'redis']);
+  });
+});
+
 describe('deploy/kubernetes production gateway behind its ingress', () => {
   it("keys per-address limits by the client the ingress names, and only the ingress controller's pods may name one", () => {
     const config = byKind('production', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-gateway'))!;
