@@ -441,6 +441,14 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       ['oidc', 'oidc', external ? 443 : 8443, (c) => schemaHas(c, 'OIDC_ISSUER_URL')],
     ];
     for (const [, peer, p, uses] of stores) for (const c of components.filter(uses)) egress.push(edge(c, peer, `TCP/${p}`));
+    // Sessions are minted by the STS endpoint (OBJECT_STORE_STS_ENDPOINT, default the S3 endpoint):
+    // where it is another host (AWS: sts.<region>.amazonaws.com, its own interface endpoint, not the
+    // S3 one's addresses), the services that mint sessions need an edge to it — and only they.
+    const objectStore = byKind(overlay, 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-object-store'))!.data!;
+    const sts = new URL(objectStore['OBJECT_STORE_STS_ENDPOINT'] ?? objectStore['S3_ENDPOINT']!);
+    if (objectStore['OBJECT_STORE_CREDENTIALS'] === 'sts' && sts.host !== new URL(objectStore['S3_ENDPOINT']!).host) {
+      for (const c of components.filter((c) => schemaHas(c, 'OBJECT_STORE_STS_ENDPOINT'))) egress.push(edge(c, 'sts', `TCP/${sts.port || 443}`));
+    }
     if (!external) for (const c of components.filter((c) => c !== 'keys' && schemaHas(c, 'KEY_PROVIDER_URL'))) ingress.push(edge(c, 'keys', 8200));
     // Tenant-configured alert webhooks: the audit service alone.
     egress.push(edge('audit', 'webhooks', 'TCP/443'));
