@@ -548,6 +548,23 @@ describe('deploy/kubernetes production ingress annotations against the gateway i
     expect(readTimeoutMs).toBeGreaterThanOrEqual(2 * subscriptionKeepAliveMs);
     expect(readTimeoutMs).toBeGreaterThanOrEqual(300_000);
   });
+
+  // backend-protocol HTTPS alone encrypts the hop but nginx checks no certificate (proxy_ssl_verify
+  // is off by default): anything answering for the gateway's pod addresses would receive every
+  // client's bearer token and API key.
+  it("verifies the gateway's certificate, by the gateway's identity, against the platform CA from a declared Secret", () => {
+    expect(annotation('backend-protocol')).toBe('HTTPS');
+    expect(annotation('proxy-ssl-verify')).toBe('on');
+    // CN and DNS SAN of a service certificate are the identity (scripts/local-pki.sh; README Transport security).
+    expect(annotation('proxy-ssl-name')).toBe('gateway');
+    expect(annotation('proxy-ssl-server-name')).toBe('on');
+    const [namespace, name] = String(annotation('proxy-ssl-secret')).split('/');
+    expect(namespace).toBe((ingress().metadata as { namespace?: string }).namespace);
+    const source = byKind('production', 'ExternalSecret').find((e) => e.spec.target.name === name);
+    // ingress-nginx reads the trust anchors of a proxy-ssl-secret from its ca.crt key; the platform CA only, no private key.
+    expect(source?.spec.data.map((d: any) => d.secretKey)).toEqual(['ca.crt']);
+    expect(source?.spec.data[0].remoteRef).toEqual({ key: 'tessera/ca', property: 'ca.pem' });
+  });
 });
 
 describe('deploy/kubernetes production egress of the pods that run tenant models', () => {
