@@ -385,6 +385,17 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     for (const p of pdbs) expect({ pdb: p.metadata.name, selects: deployments.filter((d) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)).length }).toEqual({ pdb: p.metadata.name, selects: 1 });
   });
 
+  // `kubectl apply` sets every field the manifest names: a Deployment an autoscaler owns that still
+  // names `replicas` is put back to that count on every apply (each upgrade, each config change),
+  // removing the pods the HPA or KEDA added for the load of the moment, so every tenant's requests
+  // and jobs queue on the floor's capacity until the autoscaler catches up.
+  it('leaves the replica count of every autoscaled Deployment to its HPA or ScaledObject', () => {
+    const autoscaled = new Set([...byKind(overlay, 'HorizontalPodAutoscaler'), ...byKind(overlay, 'ScaledObject')].map((a) => a.spec.scaleTargetRef.name as string));
+    expect(autoscaled.size).toBeGreaterThanOrEqual(8);
+    const named = byKind(overlay, 'Deployment').filter((d) => autoscaled.has(d.metadata.name)).map((d) => ({ deployment: d.metadata.name, replicas: d.spec.replicas }));
+    expect(named.filter((d) => d.replicas !== undefined)).toEqual([]);
+  });
+
   type Edge = string;
   const edge = (from: string, to: string, port: number | string) => `${from} -> ${to}:${port}`;
 
