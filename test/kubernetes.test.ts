@@ -17,6 +17,7 @@ import { subscriptionKeepAliveMs, TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
 import { certificateRegion } from '@tessera/service-kit';
+import { objectStoreTransport } from '@tessera/storage';
 import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, developmentWorkerRegion, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
 import { datasetsMemoryFloorBytes, modelsMemoryFloorBytes, quantityBytes, workerMemoryFloorBytes } from './memory-bounds';
 
@@ -575,6 +576,27 @@ describe('deploy/kubernetes production ingress annotations against the gateway i
     // ingress-nginx reads the trust anchors of a proxy-ssl-secret from its ca.crt key; the platform CA only, no private key.
     expect(source?.spec.data.map((d: any) => d.secretKey)).toEqual(['ca.crt']);
     expect(source?.spec.data[0].remoteRef).toEqual({ key: 'tessera/ca', property: 'ca.pem' });
+  });
+});
+
+describe('deploy/kubernetes production object store certificates', () => {
+  // OBJECT_STORE_TLS_CA_FILE is the one CA the services' S3 and STS clients trust (it replaces the
+  // public roots, objectStoreTransport): set to the platform CA while S3 and STS are AWS's, whose
+  // certificates chain to Amazon's public roots, every upload, download, prediction load and
+  // session would fail its certificate check.
+  it("verifies AWS S3 and STS against the public roots: no private CA file names the trust for an amazonaws.com endpoint", () => {
+    const config = byKind('production', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-object-store'))!.data!;
+    const endpoints = [config['S3_ENDPOINT'], config['OBJECT_STORE_STS_ENDPOINT']].filter((e): e is string => e !== undefined);
+    expect(endpoints.some((e) => new URL(e).hostname.endsWith('.amazonaws.com'))).toBe(true);
+    expect(config['OBJECT_STORE_TLS_CA_FILE']).toBeUndefined();
+    // What a CA file would do: the agent trusts it alone.
+    const agent = objectStoreTransport({ endpoint: 'https://s3.us-east-1.amazonaws.com', tlsCaFile: join(process.env['TESSERA_PKI_DIR'] ?? join(root, '.tessera', 'pki'), 'ca.pem') }).transportAgent as unknown as { options: { ca?: unknown } };
+    expect(typeof agent.options.ca).toBe('string');
+  });
+
+  it('keeps the platform CA for the development store (MinIO with a certificate of the local CA)', () => {
+    const config = byKind('development', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-object-store'))!.data!;
+    expect(config['OBJECT_STORE_TLS_CA_FILE']).toBe('/run/tessera/tls/ca.pem');
   });
 });
 
