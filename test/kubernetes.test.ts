@@ -365,7 +365,7 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       const component = componentOf(w);
       const identity = component === 'worker' ? 'workers' : component;
       // A dedicated tenant's workers (tessera-worker-<tenant>) have their own Secret and certificate besides.
-      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name, `${w.metadata.name}-tls`] : [])]);
+      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', 'tessera-stores-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name, `${w.metadata.name}-tls`] : [])]);
       const secrets = [...new Set(refs.filter((r) => r.kind === 'Secret' && r.from === w.metadata.name).map((r) => stem(r.name)))];
       expect({ workload: w.metadata.name, foreign: secrets.filter((s) => !own.has(s)) }).toEqual({ workload: w.metadata.name, foreign: [] });
     }
@@ -597,6 +597,42 @@ describe('deploy/kubernetes production object store certificates', () => {
   it('keeps the platform CA for the development store (MinIO with a certificate of the local CA)', () => {
     const config = byKind('development', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-object-store'))!.data!;
     expect(config['OBJECT_STORE_TLS_CA_FILE']).toBe('/run/tessera/tls/ca.pem');
+  });
+});
+
+describe('deploy/kubernetes production: the managed stores\' certificates', () => {
+  // TLS_CA_FILE is the trust anchor of the subgraphs' mutual TLS (whose client certificates a
+  // listener accepts). Managed MySQL and Redis present their provider's certificates (RDS's CA,
+  // Amazon's public roots for ElastiCache): verified against that same file, an operator could only
+  // make them work by adding the provider's CA to the services' mTLS trust anchor.
+  it('verifies MySQL and Redis against a CA bundle of their own (tessera-stores-ca), never the file the mTLS listeners trust', () => {
+    const configMaps = byKind('production', 'ConfigMap');
+    const envOf = (c: any): Record<string, string> => Object.fromEntries([
+      ...(c.envFrom ?? []).flatMap((source: any) => Object.entries(configMaps.find((m) => m.metadata.name === source.configMapRef?.name)?.data ?? {})),
+      ...(c.env ?? []).filter((e: any) => typeof e.value === 'string').map((e: any) => [e.name, e.value]),
+      ...(c.env ?? []).filter((e: any) => e.valueFrom?.configMapKeyRef).map((e: any) => [e.name, configMaps.find((m) => m.metadata.name === e.valueFrom.configMapKeyRef.name)!.data![e.valueFrom.configMapKeyRef.key]]),
+    ]);
+    const checked: string[] = [];
+    for (const w of workloads('production')) {
+      const pod = w.spec.template.spec;
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const env = envOf(c);
+        for (const variable of ['DATABASE_TLS_CA_FILE', 'REDIS_TLS_CA_FILE']) {
+          const file = env[variable];
+          if (file === undefined) continue;
+          const id = `${w.metadata.name}/${c.name} ${variable}`;
+          expect({ id, sameAsMtls: file === env['TLS_CA_FILE'] || file === '/run/tessera/tls/ca.pem' }).toEqual({ id, sameAsMtls: false });
+          const mount = (c.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath}/`));
+          const volume = pod.volumes.find((v: any) => v.name === mount?.name);
+          expect({ id, secret: volume?.secret?.secretName, readOnly: mount?.readOnly }).toEqual({ id, secret: 'tessera-stores-ca', readOnly: true });
+          checked.push(id);
+        }
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(2 * 8 + 8 + 1);
+    const source = byKind('production', 'ExternalSecret').find((e) => e.spec.target.name === 'tessera-stores-ca');
+    // The providers' CA certificates only: no private key.
+    expect(source?.spec.data.map((d: any) => d.secretKey)).toEqual(['ca.pem']);
   });
 });
 
