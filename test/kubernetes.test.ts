@@ -64,6 +64,20 @@ function imagePinned(image: string): boolean {
   return tag !== '' && tag !== 'latest';
 }
 
+/**
+ * Whether the pod's user can read the files of each Secret volume: the kubelet writes them owned by
+ * root with `defaultMode` (0644 unset), and with a pod `fsGroup` hands them to that group with its
+ * read bit added. A non-root user without either reads nothing of a 0400 or 0440 Secret.
+ */
+function unreadableSecretVolumes(pod: any): string[] {
+  const root = pod.securityContext?.runAsUser === 0;
+  const fsGroup = pod.securityContext?.fsGroup !== undefined;
+  return (pod.volumes ?? [])
+    .filter((v: any) => v.secret)
+    .filter((v: any) => !root && !fsGroup && ((v.secret.defaultMode ?? 0o644) & 0o004) === 0)
+    .map((v: any) => `${v.name} (${v.secret.secretName}, mode ${(v.secret.defaultMode ?? 0o644).toString(8)}, no fsGroup)`);
+}
+
 /** The ring a worker Deployment serves, from the args its pods run (`worker [--dedicated <tenant>]`). */
 function ringOf(worker: Manifest): string {
   const args: string[] = worker.spec.template.spec.containers[0].args;
@@ -211,6 +225,7 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       expect({ name: w.metadata.name, pod: pod.securityContext }).toMatchObject({ name: w.metadata.name, pod: { runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } } });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
       expect(pod.automountServiceAccountToken).toBe(false);
+      expect({ workload: w.metadata.name, unreadable: unreadableSecretVolumes(pod) }).toEqual({ workload: w.metadata.name, unreadable: [] });
       const writable = new Set((pod.volumes ?? []).filter((v: any) => v.emptyDir || v.persistentVolumeClaim).map((v: any) => v.name));
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         const id = `${w.metadata.name}/${c.name}`;
@@ -796,6 +811,8 @@ describe('deploy/kubernetes base/selftest (the self-test Job)', () => {
 
   it('runs with the hardened security context, requests and limits, and a bounded /tmp like every other pod', () => {
     const pod = jobOf(selftest()).spec.template.spec;
+    // Its credentials are a Secret volume: uid 1000 must be able to read them.
+    expect(unreadableSecretVolumes(pod)).toEqual([]);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.automountServiceAccountToken).toBe(false);
     for (const c of pod.containers) {
