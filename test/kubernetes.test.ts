@@ -301,6 +301,22 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     }
   });
 
+  // The scheduler places pods by their requests. A container whose code may legitimately grow to its
+  // floor (one tenant's inference processes, CSV threads) while requesting a fraction of it is
+  // over-committed: on a node packed by requests, that growth is node memory pressure, and the
+  // kubelet evicts the pods furthest over their requests — this one, with every tenant's work in it —
+  // or the kernel kills whatever it picks on the node.
+  it('requests at least the memory the code lets the models, worker and datasets containers use', () => {
+    const floors: Record<string, (env: Record<string, string>) => number> = { models: modelsMemoryFloorBytes, worker: workerMemoryFloorBytes, datasets: datasetsMemoryFloorBytes };
+    const checked = workloads(overlay).filter((w) => componentOf(w) in floors);
+    expect(checked.length).toBeGreaterThanOrEqual(3);
+    for (const w of checked) {
+      const c = w.spec.template.spec.containers[0];
+      const floor = floors[componentOf(w)]!(containerEnvValues(c));
+      expect({ workload: w.metadata.name, request: quantityBytes(c.resources.requests.memory) >= floor, floorMiB: floor / 2 ** 20 }).toEqual({ workload: w.metadata.name, request: true, floorMiB: floor / 2 ** 20 });
+    }
+  });
+
   it('probes the health routes the services serve', () => {
     const probeText = (p: any) => JSON.stringify(p);
     for (const w of byKind(overlay, 'Deployment')) {
