@@ -861,3 +861,55 @@ describe('deploy/kubernetes base/selftest (the self-test Job)', () => {
     expect(ingress).toEqual([]);
   });
 });
+
+/**
+ * What Pod Security Admission's `restricted` profile refuses in a pod spec (the checks of the
+ * Kubernetes "Pod Security Standards" page): host namespaces and ports, privileged containers,
+ * volume types beyond the listed ones, privilege escalation, root, a seccomp profile other than
+ * RuntimeDefault/Localhost, capabilities not dropped (ALL) or added beyond NET_BIND_SERVICE.
+ */
+function restrictedViolations(name: string, pod: any): string[] {
+  const found: string[] = [];
+  const allowedVolumes = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) found.push(`${name}: host namespace`);
+  for (const v of pod.volumes ?? []) for (const type of Object.keys(v).filter((k) => k !== 'name')) if (!allowedVolumes.has(type)) found.push(`${name}: volume ${v.name} is ${type}`);
+  const podSc = pod.securityContext ?? {};
+  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+    const sc = c.securityContext ?? {};
+    const id = `${name}/${c.name}`;
+    if (sc.privileged) found.push(`${id}: privileged`);
+    if ((c.ports ?? []).some((p: any) => p.hostPort)) found.push(`${id}: hostPort`);
+    if (sc.allowPrivilegeEscalation !== false) found.push(`${id}: allowPrivilegeEscalation not false`);
+    if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) found.push(`${id}: runAsNonRoot not true`);
+    if ((sc.runAsUser ?? podSc.runAsUser) === 0) found.push(`${id}: runAsUser 0`);
+    const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') found.push(`${id}: seccomp ${seccomp}`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) found.push(`${id}: capabilities not dropped`);
+    for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') found.push(`${id}: adds ${cap}`);
+  }
+  return found;
+}
+
+describe('deploy/kubernetes production namespace: Pod Security Admission', () => {
+  it("declares the overlay's namespace enforcing the restricted profile, and every pod it renders (the self-test Job beside it too) meets that profile", () => {
+    const namespaces = byKind('production', 'Namespace');
+    const namespaceOfWorkloads = new Set(workloads('production').map((w: any) => w.metadata.namespace));
+    expect([...namespaceOfWorkloads]).toEqual(['tessera']);
+    expect(namespaces.map((n) => ({ name: n.metadata.name, enforce: n.metadata.labels?.['pod-security.kubernetes.io/enforce'] }))).toEqual([{ name: 'tessera', enforce: 'restricted' }]);
+    const dir = mkdtempSync(join(workDir, 'psa-'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../overlays/production\n  - ../base/selftest\n');
+    const manifests = parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map((doc) => doc.toJSON() as Manifest);
+    const pods = manifests.filter((m) => ['Deployment', 'Job', 'StatefulSet', 'DaemonSet'].includes(m.kind)).map((m) => ({ name: `${m.kind}/${m.metadata.name}`, pod: m.spec.template.spec }));
+    expect(pods.length).toBeGreaterThan(8);
+    expect(pods.flatMap(({ name, pod }) => restrictedViolations(name, pod))).toEqual([]);
+  });
+
+  it('the check refuses what the profile refuses', () => {
+    const good = { securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] };
+    expect(restrictedViolations('good', good)).toEqual([]);
+    expect(restrictedViolations('p', { ...good, hostNetwork: true })).toEqual(['p: host namespace']);
+    expect(restrictedViolations('p', { ...good, volumes: [{ name: 'h', hostPath: { path: '/' } }] })).toEqual(['p: volume h is hostPath']);
+    expect(restrictedViolations('p', { ...good, containers: [{ name: 'c', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } } }] })).toEqual(['p/c: adds SYS_ADMIN']);
+    expect(restrictedViolations('p', { ...good, securityContext: { runAsNonRoot: true, runAsUser: 1000 } })).toEqual(['p/c: seccomp undefined']);
+  });
+});
