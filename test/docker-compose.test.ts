@@ -3,7 +3,7 @@
  * engine here, so this is what stands between a typo and a stack that does not start.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -15,7 +15,7 @@ import { assertTenantId, serviceNames } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { defaultKeyClients, keyServiceEnvironment, readKeyServiceEnvironment } from '@tessera/key-service';
 import { masterKeyImportEnvironment } from '@tessera/platform';
-import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
+import { formatEnvFile, generateEnvironment, generatedVariables, writeEnvFile } from '../deploy/generate-env';
 import { composeBytes, datasetsMemoryFloorBytes, modelsMemoryFloorBytes, workerMemoryFloorBytes } from './memory-bounds';
 import { aclFileTemplate, redisAdminUser, redisPasswordVariable, redisServices, redisUrlUser, serviceAcl, type RedisService } from '@tessera/redis-acl';
 
@@ -878,6 +878,24 @@ describe('docker-compose.yml: the key provider', () => {
 });
 
 describe('deploy/generate-env.ts', () => {
+  it('redirected into a file (`> .env`, created 0644 under the usual umask), makes it readable by its owner only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-env-'));
+    try {
+      const path = join(dir, '.env');
+      writeFileSync(path, '', { mode: 0o644 });
+      const fd = openSync(path, 'w');
+      try {
+        writeEnvFile('A=\'1\'\n', fd);
+      } finally {
+        closeSync(fd);
+      }
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(readFileSync(path, 'utf8')).toBe("A='1'\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes a .env compose reads back value for value (single-quoted, literal)', async () => {
     const values = await generateEnvironment();
     expect(Object.keys(values)).toEqual([...generatedVariables]);
