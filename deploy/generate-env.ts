@@ -13,6 +13,7 @@
  * generated here contains either (formatEnvFile checks).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { fchmodSync, fstatSync, writeSync } from 'node:fs';
 import { generateInternalKeyPair, generateServiceKeyPair } from '@tessera/auth';
 
 /** Every variable this script writes, in the order it writes them. */
@@ -134,9 +135,23 @@ export function formatEnvFile(values: Record<string, string>): string {
   ].join('\n');
 }
 
+/**
+ * Writes the file to standard output. Redirected into a file (`> .env`), that file is made readable
+ * by its owner only first: the shell creates it under the umask (usually 0644), and it holds every
+ * secret of the deployment.
+ */
+export function writeEnvFile(text: string, fd = 1): void {
+  if (fstatSync(fd).isFile()) {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, text);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
 if (require.main === module) {
   generateEnvironment().then(
-    (values) => process.stdout.write(formatEnvFile(values)),
+    (values) => writeEnvFile(formatEnvFile(values)),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
       process.exit(1);

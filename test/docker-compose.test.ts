@@ -3,7 +3,7 @@
  * engine here, so this is what stands between a typo and a stack that does not start.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -15,7 +15,7 @@ import { assertTenantId, serviceNames } from '@tessera/tenancy';
 import { readWorkerEnvironment, workerEnvironment } from '@tessera/workers';
 import { defaultKeyClients, keyServiceEnvironment, readKeyServiceEnvironment } from '@tessera/key-service';
 import { masterKeyImportEnvironment } from '@tessera/platform';
-import { formatEnvFile, generateEnvironment, generatedVariables } from '../deploy/generate-env';
+import { formatEnvFile, generateEnvironment, generatedVariables, writeEnvFile } from '../deploy/generate-env';
 import { composeBytes, datasetsMemoryFloorBytes, modelsMemoryFloorBytes, workerMemoryFloorBytes } from './memory-bounds';
 import { aclFileTemplate, redisAdminUser, redisPasswordVariable, redisServices, redisUrlUser, serviceAcl, type RedisService } from '@tessera/redis-acl';
 
@@ -306,6 +306,19 @@ describe('docker-compose.yml: wiring', () => {
     expect(hostPorts.every((port) => Number.isInteger(port) && port > 0)).toBe(true);
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
     expect(published).toContainEqual({ name: 'gateway', host: 4000, container: Number(serviceEnv('gateway')['GATEWAY_PORT']) });
+  });
+
+  // `host:container` binds every interface of the host: Jaeger's UI (plain HTTP, no sign-in, every
+  // tenant's traces and span attributes) and its OTLP intake (anyone may add spans), MinIO's root
+  // console and Keycloak's admin console would answer the whole network. Only the gateway is the API.
+  it('publishes the gateway on every interface and every other port on the loopback address only', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((entry) => ({ name, entry: String(entry) })));
+    expect(published.length).toBeGreaterThan(1);
+    for (const { name, entry } of published) {
+      const parts = entry.split('/')[0]!.split(':');
+      const address = parts.length === 3 ? parts[0] : undefined;
+      expect({ name, entry, address }).toEqual({ name, entry, address: name === 'gateway' ? undefined : '127.0.0.1' });
+    }
   });
 
   it('escapes $ in healthcheck commands, so compose leaves them for the container shell', () => {
@@ -867,6 +880,24 @@ describe('docker-compose.yml: the key provider', () => {
 });
 
 describe('deploy/generate-env.ts', () => {
+  it('redirected into a file (`> .env`, created 0644 under the usual umask), makes it readable by its owner only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-env-'));
+    try {
+      const path = join(dir, '.env');
+      writeFileSync(path, '', { mode: 0o644 });
+      const fd = openSync(path, 'w');
+      try {
+        writeEnvFile('A=\'1\'\n', fd);
+      } finally {
+        closeSync(fd);
+      }
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(readFileSync(path, 'utf8')).toBe("A='1'\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes a .env compose reads back value for value (single-quoted, literal)', async () => {
     const values = await generateEnvironment();
     expect(Object.keys(values)).toEqual([...generatedVariables]);

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -17,6 +17,7 @@ import { subscriptionKeepAliveMs, TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
 import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
 import { certificateRegion } from '@tessera/service-kit';
+import { objectStoreTransport } from '@tessera/storage';
 import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, developmentWorkerRegion, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
 import { datasetsMemoryFloorBytes, modelsMemoryFloorBytes, quantityBytes, workerMemoryFloorBytes } from './memory-bounds';
 
@@ -54,6 +55,28 @@ function matches(selector: any, labels: Record<string, string>): boolean {
 }
 const selects = (serviceSelector: Record<string, string> | undefined, labels: Record<string, string>) =>
   Object.keys(serviceSelector ?? {}).length > 0 && matches({ matchLabels: serviceSelector }, labels);
+
+/** An image reference with a digest, or a tag other than `latest` (the tag is after the last `/`). */
+function imagePinned(image: string): boolean {
+  if (image.includes('@sha256:')) return true;
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : '';
+  return tag !== '' && tag !== 'latest';
+}
+
+/**
+ * Whether the pod's user can read the files of each Secret volume: the kubelet writes them owned by
+ * root with `defaultMode` (0644 unset), and with a pod `fsGroup` hands them to that group with its
+ * read bit added. A non-root user without either reads nothing of a 0400 or 0440 Secret.
+ */
+function unreadableSecretVolumes(pod: any): string[] {
+  const root = pod.securityContext?.runAsUser === 0;
+  const fsGroup = pod.securityContext?.fsGroup !== undefined;
+  return (pod.volumes ?? [])
+    .filter((v: any) => v.secret)
+    .filter((v: any) => !root && !fsGroup && ((v.secret.defaultMode ?? 0o644) & 0o004) === 0)
+    .map((v: any) => `${v.name} (${v.secret.secretName}, mode ${(v.secret.defaultMode ?? 0o644).toString(8)}, no fsGroup)`);
+}
 
 /** The ring a worker Deployment serves, from the args its pods run (`worker [--dedicated <tenant>]`). */
 function ringOf(worker: Manifest): string {
@@ -173,12 +196,36 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     if (overlay === 'development') expect(args[`tessera-worker-${developmentDedicatedTenant}`]).toEqual(['worker', '--dedicated', developmentDedicatedTenant]);
   });
 
+  // A ServiceAccount is the pod's identity wherever one is bound to it (Vault's Kubernetes login,
+  // cloud workload identity, mesh and network identities): a dedicated tenant's workers under the
+  // shared pool's, or the migrator under the namespace's `default`, would be indistinguishable there.
+  it('runs every workload under a ServiceAccount of its own, declared, that mounts no token', () => {
+    const accounts = new Map(byKind(overlay, 'ServiceAccount').map((a) => [a.metadata.name, a]));
+    const names = workloads(overlay).map((w) => ({ workload: w.metadata.name, account: w.spec.template.spec.serviceAccountName as string | undefined }));
+    for (const { workload, account } of names) {
+      expect({ workload, account, declared: account !== undefined && accounts.has(account), automount: account === undefined ? undefined : (accounts.get(account) as any)?.automountServiceAccountToken }).toEqual({ workload, account, declared: true, automount: false });
+    }
+    const shared = names.filter(({ account }, i) => names.findIndex((n) => n.account === account) !== i);
+    expect(shared).toEqual([]);
+  });
+
+  // A base's `images:` reaches only the base's own objects: a workload an overlay adds (a dedicated
+  // tenant's workers) keeps whatever its file says, and an untagged `mariadb` is `mariadb:latest`.
+  it('pins every container image, init containers and overlay-added workloads included, to a tag other than latest', () => {
+    const unpinned = workloads(overlay).flatMap((w) => {
+      const pod = w.spec.template.spec;
+      return [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => ({ id: `${w.metadata.name}/${c.name}`, image: String(c.image) }));
+    }).filter(({ image }) => !imagePinned(image));
+    expect(unpinned).toEqual([]);
+  });
+
   it('gives every container requests and limits and the hardened security context; every Deployment container probes', () => {
     for (const w of workloads(overlay)) {
       const pod = w.spec.template.spec;
       expect({ name: w.metadata.name, pod: pod.securityContext }).toMatchObject({ name: w.metadata.name, pod: { runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } } });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
       expect(pod.automountServiceAccountToken).toBe(false);
+      expect({ workload: w.metadata.name, unreadable: unreadableSecretVolumes(pod) }).toEqual({ workload: w.metadata.name, unreadable: [] });
       const writable = new Set((pod.volumes ?? []).filter((v: any) => v.emptyDir || v.persistentVolumeClaim).map((v: any) => v.name));
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         const id = `${w.metadata.name}/${c.name}`;
@@ -251,6 +298,22 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       const c = w.spec.template.spec.containers[0];
       const floor = floors[componentOf(w)]!(containerEnvValues(c));
       expect({ workload: w.metadata.name, limit: quantityBytes(c.resources.limits.memory) >= floor, floorMiB: floor / 2 ** 20 }).toEqual({ workload: w.metadata.name, limit: true, floorMiB: floor / 2 ** 20 });
+    }
+  });
+
+  // The scheduler places pods by their requests. A container whose code may legitimately grow to its
+  // floor (one tenant's inference processes, CSV threads) while requesting a fraction of it is
+  // over-committed: on a node packed by requests, that growth is node memory pressure, and the
+  // kubelet evicts the pods furthest over their requests — this one, with every tenant's work in it —
+  // or the kernel kills whatever it picks on the node.
+  it('requests at least the memory the code lets the models, worker and datasets containers use', () => {
+    const floors: Record<string, (env: Record<string, string>) => number> = { models: modelsMemoryFloorBytes, worker: workerMemoryFloorBytes, datasets: datasetsMemoryFloorBytes };
+    const checked = workloads(overlay).filter((w) => componentOf(w) in floors);
+    expect(checked.length).toBeGreaterThanOrEqual(3);
+    for (const w of checked) {
+      const c = w.spec.template.spec.containers[0];
+      const floor = floors[componentOf(w)]!(containerEnvValues(c));
+      expect({ workload: w.metadata.name, request: quantityBytes(c.resources.requests.memory) >= floor, floorMiB: floor / 2 ** 20 }).toEqual({ workload: w.metadata.name, request: true, floorMiB: floor / 2 ** 20 });
     }
   });
 
@@ -333,7 +396,7 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       const component = componentOf(w);
       const identity = component === 'worker' ? 'workers' : component;
       // A dedicated tenant's workers (tessera-worker-<tenant>) have their own Secret and certificate besides.
-      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name, `${w.metadata.name}-tls`] : [])]);
+      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', 'tessera-stores-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name, `${w.metadata.name}-tls`] : [])]);
       const secrets = [...new Set(refs.filter((r) => r.kind === 'Secret' && r.from === w.metadata.name).map((r) => stem(r.name)))];
       expect({ workload: w.metadata.name, foreign: secrets.filter((s) => !own.has(s)) }).toEqual({ workload: w.metadata.name, foreign: [] });
     }
@@ -352,6 +415,17 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     const pdbs = byKind(overlay, 'PodDisruptionBudget');
     for (const d of deployments) expect({ d: d.metadata.name, pdb: pdbs.some((p) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)) }).toEqual({ d: d.metadata.name, pdb: true });
     for (const p of pdbs) expect({ pdb: p.metadata.name, selects: deployments.filter((d) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)).length }).toEqual({ pdb: p.metadata.name, selects: 1 });
+  });
+
+  // `kubectl apply` sets every field the manifest names: a Deployment an autoscaler owns that still
+  // names `replicas` is put back to that count on every apply (each upgrade, each config change),
+  // removing the pods the HPA or KEDA added for the load of the moment, so every tenant's requests
+  // and jobs queue on the floor's capacity until the autoscaler catches up.
+  it('leaves the replica count of every autoscaled Deployment to its HPA or ScaledObject', () => {
+    const autoscaled = new Set([...byKind(overlay, 'HorizontalPodAutoscaler'), ...byKind(overlay, 'ScaledObject')].map((a) => a.spec.scaleTargetRef.name as string));
+    expect(autoscaled.size).toBeGreaterThanOrEqual(8);
+    const named = byKind(overlay, 'Deployment').filter((d) => autoscaled.has(d.metadata.name)).map((d) => ({ deployment: d.metadata.name, replicas: d.spec.replicas }));
+    expect(named.filter((d) => d.replicas !== undefined)).toEqual([]);
   });
 
   type Edge = string;
@@ -410,6 +484,14 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       ['oidc', 'oidc', external ? 443 : 8443, (c) => schemaHas(c, 'OIDC_ISSUER_URL')],
     ];
     for (const [, peer, p, uses] of stores) for (const c of components.filter(uses)) egress.push(edge(c, peer, `TCP/${p}`));
+    // Sessions are minted by the STS endpoint (OBJECT_STORE_STS_ENDPOINT, default the S3 endpoint):
+    // where it is another host (AWS: sts.<region>.amazonaws.com, its own interface endpoint, not the
+    // S3 one's addresses), the services that mint sessions need an edge to it — and only they.
+    const objectStore = byKind(overlay, 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-object-store'))!.data!;
+    const sts = new URL(objectStore['OBJECT_STORE_STS_ENDPOINT'] ?? objectStore['S3_ENDPOINT']!);
+    if (objectStore['OBJECT_STORE_CREDENTIALS'] === 'sts' && sts.host !== new URL(objectStore['S3_ENDPOINT']!).host) {
+      for (const c of components.filter((c) => schemaHas(c, 'OBJECT_STORE_STS_ENDPOINT'))) egress.push(edge(c, 'sts', `TCP/${sts.port || 443}`));
+    }
     if (!external) for (const c of components.filter((c) => c !== 'keys' && schemaHas(c, 'KEY_PROVIDER_URL'))) ingress.push(edge(c, 'keys', 8200));
     // Tenant-configured alert webhooks: the audit service alone.
     egress.push(edge('audit', 'webhooks', 'TCP/443'));
@@ -420,6 +502,39 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     // Guards the derivation: the callers table is the catalog's, workers included.
     expect(portsCalledBy['metrics']).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models', 'audit']));
     expect(workerPortOwners).toEqual(expect.arrayContaining(['jobs', 'datasets', 'models']));
+  });
+});
+
+describe('deploy/kubernetes development overlay: the stores as pods of the namespace', () => {
+  // The namespace's default deny selects every pod in it, the stores' too: each edge the Tessera
+  // pods may take to a store pod must be admitted at that pod as well, or nothing reaches it.
+  it('admits at each store pod exactly the components whose egress policy names it, on its port', () => {
+    const manifests = rendered.development;
+    const components = [...new Set(workloads('development').map(componentOf))];
+    const labelsOf = (component: string) => podLabels(workloads('development').find((w) => componentOf(w) === component)!);
+    const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
+    const checked: string[] = [];
+    for (const policy of policies.filter((p) => p.metadata.annotations?.['tessera.dev/egress-to'])) {
+      for (const rule of policy.spec.egress ?? []) {
+        for (const peer of rule.to ?? []) {
+          const target = peer.podSelector?.matchLabels as Record<string, string> | undefined;
+          // Peers that are Tessera pods (the key service) have their own ingress policy, checked by the graph test.
+          if (!target || peer.namespaceSelector || components.some((c) => matches(peer.podSelector, labelsOf(c)))) continue;
+          const store = policy.metadata.annotations!['tessera.dev/egress-to']!;
+          for (const port of rule.ports) {
+            const callers = components.filter((c) => matches(policy.spec.podSelector, labelsOf(c))).sort();
+            const admitted = policies
+              .filter((p) => (p.spec.policyTypes ?? []).includes('Ingress') && matches(p.spec.podSelector, target))
+              .flatMap((p) => (p.spec.ingress ?? []).filter((r: any) => (r.ports ?? []).some((q: any) => q.port === port.port)))
+              .flatMap((r: any) => r.from ?? [])
+              .flatMap((from: any) => (from.namespaceSelector || from.ipBlock ? [`not a pod of the namespace: ${JSON.stringify(from)}`] : components.filter((c) => matches(from.podSelector, labelsOf(c)))));
+            expect({ store, port: port.port, admitted: [...new Set(admitted)].sort() }).toEqual({ store, port: port.port, admitted: callers });
+            checked.push(store);
+          }
+        }
+      }
+    }
+    expect([...new Set(checked)].sort()).toEqual(['mysql', 'object-store', 'oidc', 'redis']);
   });
 });
 
@@ -475,6 +590,80 @@ describe('deploy/kubernetes production ingress annotations against the gateway i
     const readTimeoutMs = Number(annotation('proxy-read-timeout')) * 1000;
     expect(readTimeoutMs).toBeGreaterThanOrEqual(2 * subscriptionKeepAliveMs);
     expect(readTimeoutMs).toBeGreaterThanOrEqual(300_000);
+  });
+
+  // backend-protocol HTTPS alone encrypts the hop but nginx checks no certificate (proxy_ssl_verify
+  // is off by default): anything answering for the gateway's pod addresses would receive every
+  // client's bearer token and API key.
+  it("verifies the gateway's certificate, by the gateway's identity, against the platform CA from a declared Secret", () => {
+    expect(annotation('backend-protocol')).toBe('HTTPS');
+    expect(annotation('proxy-ssl-verify')).toBe('on');
+    // CN and DNS SAN of a service certificate are the identity (scripts/local-pki.sh; README Transport security).
+    expect(annotation('proxy-ssl-name')).toBe('gateway');
+    expect(annotation('proxy-ssl-server-name')).toBe('on');
+    const [namespace, name] = String(annotation('proxy-ssl-secret')).split('/');
+    expect(namespace).toBe((ingress().metadata as { namespace?: string }).namespace);
+    const source = byKind('production', 'ExternalSecret').find((e) => e.spec.target.name === name);
+    // ingress-nginx reads the trust anchors of a proxy-ssl-secret from its ca.crt key; the platform CA only, no private key.
+    expect(source?.spec.data.map((d: any) => d.secretKey)).toEqual(['ca.crt']);
+    expect(source?.spec.data[0].remoteRef).toEqual({ key: 'tessera/ca', property: 'ca.pem' });
+  });
+});
+
+describe('deploy/kubernetes production object store certificates', () => {
+  // OBJECT_STORE_TLS_CA_FILE is the one CA the services' S3 and STS clients trust (it replaces the
+  // public roots, objectStoreTransport): set to the platform CA while S3 and STS are AWS's, whose
+  // certificates chain to Amazon's public roots, every upload, download, prediction load and
+  // session would fail its certificate check.
+  it("verifies AWS S3 and STS against the public roots: no private CA file names the trust for an amazonaws.com endpoint", () => {
+    const config = byKind('production', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-object-store'))!.data!;
+    const endpoints = [config['S3_ENDPOINT'], config['OBJECT_STORE_STS_ENDPOINT']].filter((e): e is string => e !== undefined);
+    expect(endpoints.some((e) => new URL(e).hostname.endsWith('.amazonaws.com'))).toBe(true);
+    expect(config['OBJECT_STORE_TLS_CA_FILE']).toBeUndefined();
+    // What a CA file would do: the agent trusts it alone.
+    const agent = objectStoreTransport({ endpoint: 'https://s3.us-east-1.amazonaws.com', tlsCaFile: join(process.env['TESSERA_PKI_DIR'] ?? join(root, '.tessera', 'pki'), 'ca.pem') }).transportAgent as unknown as { options: { ca?: unknown } };
+    expect(typeof agent.options.ca).toBe('string');
+  });
+
+  it('keeps the platform CA for the development store (MinIO with a certificate of the local CA)', () => {
+    const config = byKind('development', 'ConfigMap').find((m) => m.metadata.name.startsWith('tessera-object-store'))!.data!;
+    expect(config['OBJECT_STORE_TLS_CA_FILE']).toBe('/run/tessera/tls/ca.pem');
+  });
+});
+
+describe('deploy/kubernetes production: the managed stores\' certificates', () => {
+  // TLS_CA_FILE is the trust anchor of the subgraphs' mutual TLS (whose client certificates a
+  // listener accepts). Managed MySQL and Redis present their provider's certificates (RDS's CA,
+  // Amazon's public roots for ElastiCache): verified against that same file, an operator could only
+  // make them work by adding the provider's CA to the services' mTLS trust anchor.
+  it('verifies MySQL and Redis against a CA bundle of their own (tessera-stores-ca), never the file the mTLS listeners trust', () => {
+    const configMaps = byKind('production', 'ConfigMap');
+    const envOf = (c: any): Record<string, string> => Object.fromEntries([
+      ...(c.envFrom ?? []).flatMap((source: any) => Object.entries(configMaps.find((m) => m.metadata.name === source.configMapRef?.name)?.data ?? {})),
+      ...(c.env ?? []).filter((e: any) => typeof e.value === 'string').map((e: any) => [e.name, e.value]),
+      ...(c.env ?? []).filter((e: any) => e.valueFrom?.configMapKeyRef).map((e: any) => [e.name, configMaps.find((m) => m.metadata.name === e.valueFrom.configMapKeyRef.name)!.data![e.valueFrom.configMapKeyRef.key]]),
+    ]);
+    const checked: string[] = [];
+    for (const w of workloads('production')) {
+      const pod = w.spec.template.spec;
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const env = envOf(c);
+        for (const variable of ['DATABASE_TLS_CA_FILE', 'REDIS_TLS_CA_FILE']) {
+          const file = env[variable];
+          if (file === undefined) continue;
+          const id = `${w.metadata.name}/${c.name} ${variable}`;
+          expect({ id, sameAsMtls: file === env['TLS_CA_FILE'] || file === '/run/tessera/tls/ca.pem' }).toEqual({ id, sameAsMtls: false });
+          const mount = (c.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath}/`));
+          const volume = pod.volumes.find((v: any) => v.name === mount?.name);
+          expect({ id, secret: volume?.secret?.secretName, readOnly: mount?.readOnly }).toEqual({ id, secret: 'tessera-stores-ca', readOnly: true });
+          checked.push(id);
+        }
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(2 * 8 + 8 + 1);
+    const source = byKind('production', 'ExternalSecret').find((e) => e.spec.target.name === 'tessera-stores-ca');
+    // The providers' CA certificates only: no private key.
+    expect(source?.spec.data.map((d: any) => d.secretKey)).toEqual(['ca.pem']);
   });
 });
 
@@ -618,5 +807,109 @@ describe('deploy/kubernetes development overlay: credentials of a dedicated tena
     expect(podLabels(workloads('development').find((w) => w.metadata.name === 'tessera-worker')!)['tessera.dev/worker-pool']).toBe(`shared-${developmentWorkerRegion}`);
     expect(certificateRegion(shared.toString())).toBe(developmentWorkerRegion);
     expect(certificateRegion(secretCert(`tessera-worker-${developmentDedicatedTenant}-tls`).toString())).toBe(developmentWorkerRegion);
+  });
+});
+
+describe('deploy/kubernetes base/selftest (the self-test Job)', () => {
+  const render = (dir: string) => parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map((doc) => doc.toJSON() as Manifest);
+  const selftest = () => render(join(workDir, 'base', 'selftest'));
+  const jobOf = (manifests: Manifest[]) => manifests.find((m) => m.kind === 'Job' && m.metadata.name === 'tessera-selftest')!;
+
+  it('is valid against the Kubernetes schemas, runs the image entrypoint (`tessera selftest`) from a pinned image', () => {
+    const manifests = selftest();
+    expect(validate(manifests).filter((r) => r.error !== null)).toEqual([]);
+    const container = jobOf(manifests).spec.template.spec.containers[0];
+    // The runtime image holds the compiled main only: no tsx, no TypeScript sources (Dockerfile).
+    expect(container.command).toBeUndefined();
+    expect(container.args[0]).toBe('selftest');
+    expect({ image: container.image, pinned: imagePinned(container.image) }).toEqual({ image: container.image, pinned: true });
+  });
+
+  it('runs with the hardened security context, requests and limits, and a bounded /tmp like every other pod', () => {
+    const pod = jobOf(selftest()).spec.template.spec;
+    // Its credentials are a Secret volume: uid 1000 must be able to read them.
+    expect(unreadableSecretVolumes(pod)).toEqual([]);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    for (const c of pod.containers) {
+      expect({ requests: Object.keys(c.resources?.requests ?? {}).filter((k) => k !== 'ephemeral-storage').sort(), limits: Object.keys(c.resources?.limits ?? {}).sort() }).toEqual({ requests: ['cpu', 'memory'], limits: ['cpu', 'memory'] });
+      expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    }
+    const disks = pod.volumes.filter((v: any) => v.emptyDir);
+    for (const v of disks) expect({ volume: v.name, sizeLimit: v.emptyDir.sizeLimit !== undefined }).toEqual({ volume: v.name, sizeLimit: true });
+    const requested = pod.containers.reduce((sum: number, c: any) => sum + quantityBytes(c.resources?.requests?.['ephemeral-storage'] ?? 0), 0);
+    expect(requested).toBeGreaterThanOrEqual(disks.reduce((sum: number, v: any) => sum + quantityBytes(v.emptyDir.sizeLimit), 0));
+  });
+
+  it("listed in an overlay (README: the overlays' namespace, default deny), may still resolve and reach the public URL on 443 and 80, never the metadata endpoint", () => {
+    const dir = mkdtempSync(join(workDir, 'with-selftest-'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../overlays/production\n  - ../base/selftest\n');
+    const manifests = render(dir);
+    const labels = jobOf(manifests).spec.template.metadata.labels;
+    const egress = manifests
+      .filter((m) => m.kind === 'NetworkPolicy' && (m.spec.policyTypes ?? []).includes('Egress') && matches(m.spec.podSelector, labels))
+      .flatMap((m) => m.spec.egress ?? []);
+    const allows = (port: number, protocol = 'TCP') => egress.filter((rule: any) => (rule.ports ?? []).some((p: any) => p.port === port && (p.protocol ?? 'TCP') === protocol));
+    expect(allows(53, 'UDP').length).toBeGreaterThan(0);
+    for (const port of [443, 80]) {
+      const peers = allows(port).flatMap((rule: any) => rule.to ?? []);
+      expect({ port, any: peers.some((peer: any) => peer.ipBlock?.cidr === '0.0.0.0/0') }).toEqual({ port, any: true });
+      for (const peer of peers) expect({ port, peer, metadataExcluded: (peer.ipBlock?.except ?? []).includes('169.254.0.0/16') }).toEqual({ port, peer, metadataExcluded: true });
+    }
+    // Nothing admits connections to it.
+    const ingress = manifests.filter((m) => m.kind === 'NetworkPolicy' && matches(m.spec.podSelector, labels)).flatMap((m) => m.spec.ingress ?? []);
+    expect(ingress).toEqual([]);
+  });
+});
+
+/**
+ * What Pod Security Admission's `restricted` profile refuses in a pod spec (the checks of the
+ * Kubernetes "Pod Security Standards" page): host namespaces and ports, privileged containers,
+ * volume types beyond the listed ones, privilege escalation, root, a seccomp profile other than
+ * RuntimeDefault/Localhost, capabilities not dropped (ALL) or added beyond NET_BIND_SERVICE.
+ */
+function restrictedViolations(name: string, pod: any): string[] {
+  const found: string[] = [];
+  const allowedVolumes = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) found.push(`${name}: host namespace`);
+  for (const v of pod.volumes ?? []) for (const type of Object.keys(v).filter((k) => k !== 'name')) if (!allowedVolumes.has(type)) found.push(`${name}: volume ${v.name} is ${type}`);
+  const podSc = pod.securityContext ?? {};
+  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+    const sc = c.securityContext ?? {};
+    const id = `${name}/${c.name}`;
+    if (sc.privileged) found.push(`${id}: privileged`);
+    if ((c.ports ?? []).some((p: any) => p.hostPort)) found.push(`${id}: hostPort`);
+    if (sc.allowPrivilegeEscalation !== false) found.push(`${id}: allowPrivilegeEscalation not false`);
+    if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) found.push(`${id}: runAsNonRoot not true`);
+    if ((sc.runAsUser ?? podSc.runAsUser) === 0) found.push(`${id}: runAsUser 0`);
+    const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') found.push(`${id}: seccomp ${seccomp}`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) found.push(`${id}: capabilities not dropped`);
+    for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') found.push(`${id}: adds ${cap}`);
+  }
+  return found;
+}
+
+describe('deploy/kubernetes production namespace: Pod Security Admission', () => {
+  it("declares the overlay's namespace enforcing the restricted profile, and every pod it renders (the self-test Job beside it too) meets that profile", () => {
+    const namespaces = byKind('production', 'Namespace');
+    const namespaceOfWorkloads = new Set(workloads('production').map((w: any) => w.metadata.namespace));
+    expect([...namespaceOfWorkloads]).toEqual(['tessera']);
+    expect(namespaces.map((n) => ({ name: n.metadata.name, enforce: n.metadata.labels?.['pod-security.kubernetes.io/enforce'] }))).toEqual([{ name: 'tessera', enforce: 'restricted' }]);
+    const dir = mkdtempSync(join(workDir, 'psa-'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../overlays/production\n  - ../base/selftest\n');
+    const manifests = parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map((doc) => doc.toJSON() as Manifest);
+    const pods = manifests.filter((m) => ['Deployment', 'Job', 'StatefulSet', 'DaemonSet'].includes(m.kind)).map((m) => ({ name: `${m.kind}/${m.metadata.name}`, pod: m.spec.template.spec }));
+    expect(pods.length).toBeGreaterThan(8);
+    expect(pods.flatMap(({ name, pod }) => restrictedViolations(name, pod))).toEqual([]);
+  });
+
+  it('the check refuses what the profile refuses', () => {
+    const good = { securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] };
+    expect(restrictedViolations('good', good)).toEqual([]);
+    expect(restrictedViolations('p', { ...good, hostNetwork: true })).toEqual(['p: host namespace']);
+    expect(restrictedViolations('p', { ...good, volumes: [{ name: 'h', hostPath: { path: '/' } }] })).toEqual(['p: volume h is hostPath']);
+    expect(restrictedViolations('p', { ...good, containers: [{ name: 'c', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } } }] })).toEqual(['p/c: adds SYS_ADMIN']);
+    expect(restrictedViolations('p', { ...good, securityContext: { runAsNonRoot: true, runAsUser: 1000 } })).toEqual(['p/c: seccomp undefined']);
   });
 });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema } from 'graphql';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { leakedMarkers, parseCredential, parseSelftestArgs, probesForSchema, type ForeignResources } from '@tessera/platform';
 
 const schema = buildSchema(`
@@ -113,17 +113,22 @@ describe('credentials and the command line', () => {
   });
 
   test('the Kubernetes Job runs `tessera selftest` with arguments the command accepts', () => {
-    const job = parse(readFileSync(join(__dirname, '../deploy/kubernetes/base/selftest/job.yaml'), 'utf8')) as {
+    const job = parseAllDocuments(readFileSync(join(__dirname, '../deploy/kubernetes/base/selftest/job.yaml'), 'utf8')).map((doc) => doc.toJSON()).find((doc) => doc.kind === 'Job') as {
       kind: string;
-      spec: { backoffLimit: number; template: { spec: { restartPolicy: string; containers: Array<{ command: string[]; args: string[]; volumeMounts: Array<{ mountPath: string }> }> } } };
+      spec: { backoffLimit: number; template: { spec: { restartPolicy: string; containers: Array<{ command?: string[]; args: string[]; volumeMounts: Array<{ mountPath: string }> }> } } };
     };
     expect(job.kind).toBe('Job');
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
     const container = job.spec.template.spec.containers[0]!;
-    expect(container.command).toEqual(['tsx', 'platform/src/main.ts', 'selftest']);
+    // The image's entrypoint is the compiled main (`tessera <command>`); it ships no tsx and no
+    // TypeScript sources, so a `command` overriding the entrypoint would never start.
+    const dockerfile = readFileSync(join(__dirname, '../Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "--conditions=tessera-compiled", "platform/dist/src/main.js"]');
+    expect(container.command).toBeUndefined();
+    expect(container.args[0]).toBe('selftest');
     const mounted = (path: string) => container.volumeMounts.some((mount) => path.startsWith(`${mount.mountPath}/`));
-    const parsed = parseSelftestArgs(container.args, {}, (path) => {
+    const parsed = parseSelftestArgs(container.args.slice(1), {}, (path) => {
       expect(mounted(path)).toBe(true);
       return path.endsWith('ca.pem') ? 'PEM' : jwt;
     });
