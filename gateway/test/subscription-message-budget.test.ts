@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { maxBytesBeforeConnectionAccepted, maxMessagesBeforeConnectionAccepted } from '../src/subscriptions/subscription-gateway';
 
 jest.setTimeout(180_000);
 
@@ -55,6 +56,26 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
     await new Promise((resolve) => setTimeout(resolve, 500));
     small.socket.terminate();
     expect(small.counts().pongs).toBeGreaterThan(0);
+  });
+
+  it('a socket without an accepted connection_init may send 16 messages: a flood of small pings is closed (1008) at the 17th, not answered ping by ping until the 3 s init timeout', async () => {
+    // 64 KiB holds 4 000 such pings: four clients without a token, each reconnecting, had the
+    // gateway parse and answer 40 000 a second and took another tenant's median answer from 6 ms to 120 ms.
+    const socket = new WebSocket(stack.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.on('error', () => undefined);
+    let pongs = 0;
+    socket.on('message', (data) => {
+      if (String(data).includes('"pong"')) pongs += 1;
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+    const ping = JSON.stringify({ type: 'ping' });
+    for (let i = 0; i < 1_000; i++) socket.send(ping);
+    expect(1_000 * ping.length).toBeLessThan(maxBytesBeforeConnectionAccepted);
+    const close = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 2_000))]);
+    socket.terminate();
+    expect(close).toEqual({ code: 1008, reason: expect.stringContaining('connection_init') });
+    expect(pongs).toBeLessThanOrEqual(maxMessagesBeforeConnectionAccepted);
   });
 
   it("an authenticated socket's messages pay their size from the tenant's cost units (one per KiB past the first): 1 MiB pings end in 4430 once the burst is spent, and another tenant is answered meanwhile", async () => {

@@ -128,6 +128,14 @@ export const subscriptionKeepAliveMs = 12_000;
 export const maxBytesBeforeConnectionAccepted = 64 * 1024;
 
 /**
+ * Messages a socket may send before its connection_init is accepted: a client sends that one
+ * message and waits for its ack. The bytes alone left the count free: 64 KiB holds 4 000 small
+ * pings, each parsed and answered, and four clients without a token, reconnecting for more, took
+ * another tenant's median answer from 6 ms to 120 ms (a TLS handshake bought 4 000 messages' work).
+ */
+export const maxMessagesBeforeConnectionAccepted = 16;
+
+/**
  * graphql-ws (graphql-transport-ws) on the gateway's own `/graphql`, next to Apollo's HTTP
  * handler, because @apollo/gateway does not execute subscriptions. Like Apollo Router's
  * WebSocket passthrough: authenticate the token at `connection_init` (the HTTP checks), validate
@@ -172,13 +180,16 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     socket.send = ((data: string, callback: (error?: Error) => void) =>
       send(data, (error) => callback(error && socket.readyState !== socket.OPEN ? undefined : error))) as WebSocket['send'];
     // Each message is admitted before any listener sees it (graphql-ws parses it): see admitMessage.
-    let bytesBeforeAccepted = 0;
+    const beforeAccepted = { bytes: 0, messages: 0 };
     const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
       if (event === 'message') {
         const bytes = messageBytes(args[0]);
-        if (!sessionsBySocket.has(socket)) bytesBeforeAccepted += bytes;
-        if (!admitMessage(socket, bytes, bytesBeforeAccepted)) return false;
+        if (!sessionsBySocket.has(socket)) {
+          beforeAccepted.bytes += bytes;
+          beforeAccepted.messages += 1;
+        }
+        if (!admitMessage(socket, bytes, beforeAccepted)) return false;
       }
       return emit(event, ...args);
     }) as WebSocket['emit'];
@@ -192,16 +203,24 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
 
   /**
    * Whether graphql-ws gets a message: a socket being closed gets none; one without an accepted
-   * connection_init at most `maxBytesBeforeConnectionAccepted` in all (1009 past it); an
+   * connection_init at most `maxBytesBeforeConnectionAccepted` in all (1009 past it) in at most
+   * `maxMessagesBeforeConnectionAccepted` messages (1008 past it); an
    * authenticated one pays each message's size from its tenant's cost units (4430 when spent).
    */
-  const admitMessage = (socket: WebSocket, bytes: number, bytesBeforeAccepted: number): boolean => {
+  const admitMessage = (socket: WebSocket, bytes: number, beforeAccepted: { bytes: number; messages: number }): boolean => {
     if (socket.readyState !== socket.OPEN) return false;
     const session = sessionsBySocket.get(socket);
     if (!session) {
-      if (bytesBeforeAccepted <= maxBytesBeforeConnectionAccepted) return true;
-      closeAndStopReading(socket, 1009, `At most ${maxBytesBeforeConnectionAccepted} bytes may be sent before connection_init is accepted`);
-      return false;
+      if (beforeAccepted.bytes > maxBytesBeforeConnectionAccepted) {
+        closeAndStopReading(socket, 1009, `At most ${maxBytesBeforeConnectionAccepted} bytes may be sent before connection_init is accepted`);
+        return false;
+      }
+      if (beforeAccepted.messages > maxMessagesBeforeConnectionAccepted) {
+        // 1008: policy violation (1009 says a message was too big).
+        closeAndStopReading(socket, 1008, `At most ${maxMessagesBeforeConnectionAccepted} messages may be sent before connection_init is accepted`);
+        return false;
+      }
+      return true;
     }
     try {
       options.pipeline.message({ principal: session.connection.principal, tenant: session.connection.tenant, requestId: 'ws-message' }, bytes);
