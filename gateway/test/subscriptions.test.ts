@@ -294,6 +294,17 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     await a.connected;
   });
 
+  it('an empty operationName names no operation, as over HTTP: the document\'s one subscription runs (it was INTERNAL_SERVER_ERROR: the subgraph got the "" and found no operation of that name)', async () => {
+    const a = connect(bearer(await acme.token('viewer')));
+    const unnamed = new CollectedSubscription<JobEventsData>(a.client, { query: jobEventsSubscription, operationName: '' });
+    const refused = unnamed.ended.then((ended) => (ended.kind === 'error' ? (ended.error as Array<{ extensions?: { code?: string } }>).map((e) => e.extensions?.code) : ['<completed>']));
+    expect(await Promise.race([refused, untilLive(unnamed, acme).then(() => 'live')])).toBe('live');
+    // A named one with "" beside another operation is still the pipeline's OPERATION_RESOLUTION_FAILURE, typed.
+    const several = new CollectedSubscription(a.client, { query: `${jobEventsSubscription} query Q { currentTenant { id } }`, operationName: '' });
+    const ended = await several.ended;
+    expect(ended.kind === 'error' ? (ended.error as Array<{ extensions?: { code?: string } }>).map((e) => e.extensions?.code) : ended).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+  });
+
   it('the subscriptions of one client socket share one socket to the subgraph; another client gets its own', async () => {
     let upgrades = 0;
     const countUpgrade = () => (upgrades += 1);

@@ -472,14 +472,22 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     session.operations.set(id, { end: release });
     // What was validated here is what the subgraph runs: the parsed operation (and its fragments), re-printed.
     // A persisted document's id stays here: the subgraph gets the text.
-    const { documentId: _documentId, extensions, ...request } = payload as SubscribePayload & { documentId?: unknown };
+    // The operation is named as the relayed document names it: the client's name, when it gave one,
+    // is the operation's; an empty one (no name, as the pipeline reads it, and as over HTTP) reached
+    // the subgraph as "", which names no operation there (INTERNAL_SERVER_ERROR).
+    const { documentId: _documentId, extensions, operationName: _operationName, ...request } = payload as SubscribePayload & { documentId?: unknown };
     const { persistedQuery: _persistedQuery, ...otherExtensions } = extensions ?? {};
     const relay: RelayPlan = {
       id,
       session,
       subgraph,
       field,
-      payload: { ...request, ...(extensions ? { extensions: otherExtensions } : {}), query: relayedDocumentText(document, operation) },
+      payload: {
+        ...request,
+        ...(operation.name ? { operationName: operation.name.value } : {}),
+        ...(extensions ? { extensions: otherExtensions } : {}),
+        query: relayedDocumentText(document, operation),
+      },
       release: relayEnded,
     };
     return { schema: routing.apiSchema, document, operationName: payload.operationName || null, variableValues: payload.variables ?? null, contextValue: relay };
