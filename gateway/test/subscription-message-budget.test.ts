@@ -78,6 +78,34 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
     expect(pongs).toBeLessThanOrEqual(maxMessagesBeforeConnectionAccepted);
   });
 
+  it('WebSocket ping and pong frames count as messages: 1 000 unsolicited pongs without connection_init are closed (1008), and on an authenticated socket they pay a unit each (4430 once the burst is spent)', async () => {
+    // Control frames reached no check: two sockets sending empty pong frames as fast as TLS
+    // carried them took another tenant's median answer from 9 ms to 240 ms.
+    const open = async (init?: Record<string, unknown>) => {
+      const socket = new WebSocket(stack.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.on('error', () => undefined);
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+      if (init) {
+        const acked = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: init }));
+        await acked;
+      }
+      return { socket, closed };
+    };
+    const outcome = async ({ socket, closed }: { socket: WebSocket; closed: Promise<{ code: number; reason: string }> }, frame: 'ping' | 'pong') => {
+      for (let i = 0; i < 1_000 && socket.readyState === socket.OPEN; i++) socket[frame]();
+      const close = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 3_000))]);
+      socket.terminate();
+      return close;
+    };
+    expect(await outcome(await open(), 'pong')).toEqual({ code: 1008, reason: expect.stringContaining('connection_init') });
+    expect(await outcome(await open(), 'ping')).toEqual({ code: 1008, reason: expect.stringContaining('connection_init') });
+    const tenant = await stack.createTenant({ limits: { costBurst: 200, costPerMinute: 60 } });
+    expect(await outcome(await open({ authorization: `Bearer ${await tenant.token('viewer')}` }), 'pong')).toEqual({ code: 4430, reason: expect.stringContaining('RATE_LIMITED') });
+    // (Pings a client sends faster than it reads their pongs are ws's to cut: maxPendingAutoPongs, 1006.)
+  });
+
   it("an authenticated socket's messages pay their size from the tenant's cost units (one per KiB past the first): 1 MiB pings end in 4430 once the burst is spent, and another tenant is answered meanwhile", async () => {
     const flood = pingFlood(stack.graphqlUrl, 'x'.repeat(1000 * 1024), { authorization: `Bearer ${await noisy.token('viewer')}` });
     const close = await Promise.race([flood.closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 20_000))]);

@@ -128,8 +128,8 @@ export const subscriptionKeepAliveMs = 12_000;
 export const maxBytesBeforeConnectionAccepted = 64 * 1024;
 
 /**
- * Messages a socket may send before its connection_init is accepted: a client sends that one
- * message and waits for its ack. The bytes alone left the count free: 64 KiB holds 4 000 small
+ * Messages (ping and pong frames included) a socket may send before its connection_init is
+ * accepted: a client sends that one message and waits for its ack. The bytes alone left the count free: 64 KiB holds 4 000 small
  * pings, each parsed and answered, and four clients without a token, reconnecting for more, took
  * another tenant's median answer from 6 ms to 120 ms (a TLS handshake bought 4 000 messages' work).
  */
@@ -183,7 +183,10 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const beforeAccepted = { bytes: 0, messages: 0 };
     const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'message') {
+      // Ping and pong frames too: ws reads and answers them as it does messages, and a client may
+      // send them unasked, empty, as fast as its connection carries them (ws has answered a ping
+      // by the time this sees it; what is admitted here is the next frame).
+      if (event === 'message' || event === 'ping' || event === 'pong') {
         const bytes = messageBytes(args[0]);
         if (!sessionsBySocket.has(socket)) {
           beforeAccepted.bytes += bytes;
