@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { maxBytesBeforeConnectionAccepted, maxMessagesBeforeConnectionAccepted } from '../src/subscriptions/subscription-gateway';
+import { maxBytesBeforeConnectionAccepted, maxMessagesBeforeConnectionAccepted, subscriptionKeepAliveMs } from '../src/subscriptions/subscription-gateway';
 
 jest.setTimeout(180_000);
 
@@ -104,6 +104,32 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
     const tenant = await stack.createTenant({ limits: { costBurst: 200, costPerMinute: 60 } });
     expect(await outcome(await open({ authorization: `Bearer ${await tenant.token('viewer')}` }), 'pong')).toEqual({ code: 4430, reason: expect.stringContaining('RATE_LIMITED') });
     // (Pings a client sends faster than it reads their pongs are ws's to cut: maxPendingAutoPongs, 1006.)
+  });
+
+  it("the pong answering the gateway's own keepalive ping is free: a tenant whose cost units are spent (by HTTP) keeps its idle subscription socket", async () => {
+    const tenant = await stack.createTenant({ limits: { costBurst: 40, costPerMinute: 1 } });
+    const token = await tenant.token('viewer');
+    const socket = new WebSocket(stack.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.on('error', () => undefined);
+    let pings = 0;
+    socket.on('ping', () => (pings += 1));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    const acked = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
+    await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+    await acked;
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { jobEvents { jobId } }' } }));
+    // The rest of the burst goes to HTTP queries, until they are refused.
+    let refused = false;
+    for (let i = 0; i < 50 && !refused; i++) {
+      const answer = await stack.query(token, '{ currentTenant { id } }');
+      refused = (answer.errors ?? []).some((error) => error.extensions?.['code'] === 'RATE_LIMITED');
+    }
+    expect(refused).toBe(true);
+    // One keepalive ping (every subscriptionKeepAliveMs), answered by ws with a pong frame.
+    const outcome = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), subscriptionKeepAliveMs + 3_000))]);
+    socket.terminate();
+    expect({ outcome, pinged: pings > 0 }).toEqual({ outcome: 'open', pinged: true });
   });
 
   it("an authenticated socket's messages pay their size from the tenant's cost units (one per KiB past the first): 1 MiB pings end in 4430 once the burst is spent, and another tenant is answered meanwhile", async () => {

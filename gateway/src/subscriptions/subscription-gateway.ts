@@ -179,10 +179,22 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const send = socket.send.bind(socket) as (data: string, callback: (error?: Error) => void) => void;
     socket.send = ((data: string, callback: (error?: Error) => void) =>
       send(data, (error) => callback(error && socket.readyState !== socket.OPEN ? undefined : error))) as WebSocket['send'];
+    // The pong answering the gateway's own keepalive ping (graphql-ws pings every socket) is owed, not
+    // sent: it is free, so a tenant whose cost units are spent keeps its idle sockets.
+    let pongsOwed = 0;
+    const ping = socket.ping.bind(socket);
+    socket.ping = ((...args: Parameters<WebSocket['ping']>) => {
+      pongsOwed = 1;
+      return ping(...args);
+    }) as WebSocket['ping'];
     // Each message is admitted before any listener sees it (graphql-ws parses it): see admitMessage.
     const beforeAccepted = { bytes: 0, messages: 0 };
     const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'pong' && pongsOwed > 0) {
+        pongsOwed -= 1;
+        return emit(event, ...args);
+      }
       // Ping and pong frames too: ws reads and answers them as it does messages, and a client may
       // send them unasked, empty, as fast as its connection carries them (ws has answered a ping
       // by the time this sees it; what is admitted here is the next frame).
