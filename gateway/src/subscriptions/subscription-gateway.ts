@@ -129,9 +129,10 @@ export const maxBytesBeforeConnectionAccepted = 64 * 1024;
 
 /**
  * Messages (ping and pong frames included) a socket may send before its connection_init is
- * accepted: a client sends that one message and waits for its ack. The bytes alone left the count free: 64 KiB holds 4 000 small
- * pings, each parsed and answered, and four clients without a token, reconnecting for more, took
- * another tenant's median answer from 6 ms to 120 ms (a TLS handshake bought 4 000 messages' work).
+ * accepted: a client sends that one message and waits for its ack. The bytes alone left the count
+ * free: 64 KiB holds 4 000 small pings, each parsed and answered, and four clients without a token,
+ * reconnecting for more, took another tenant's median answer from 6 ms to 120 ms (a TLS handshake
+ * bought 4 000 messages' work).
  */
 export const maxMessagesBeforeConnectionAccepted = 16;
 
@@ -179,8 +180,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const send = socket.send.bind(socket) as (data: string, callback: (error?: Error) => void) => void;
     socket.send = ((data: string, callback: (error?: Error) => void) =>
       send(data, (error) => callback(error && socket.readyState !== socket.OPEN ? undefined : error))) as WebSocket['send'];
-    // The pong answering the gateway's own keepalive ping (graphql-ws pings every socket) is owed, not
-    // sent: it is free, so a tenant whose cost units are spent keeps its idle sockets.
+    // The pong a client owes for the gateway's own keepalive ping (graphql-ws pings every socket) is
+    // free, so a tenant whose cost units are spent keeps its idle sockets; any other pong is paid for.
     let pongsOwed = 0;
     const ping = socket.ping.bind(socket);
     socket.ping = ((...args: Parameters<WebSocket['ping']>) => {
@@ -219,8 +220,8 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   /**
    * Whether graphql-ws gets a message: a socket being closed gets none; one without an accepted
    * connection_init at most `maxBytesBeforeConnectionAccepted` in all (1009 past it) in at most
-   * `maxMessagesBeforeConnectionAccepted` messages (1008 past it); an
-   * authenticated one pays each message's size from its tenant's cost units (4430 when spent).
+   * `maxMessagesBeforeConnectionAccepted` messages (1008 past it); an authenticated one pays each
+   * message (a unit, or its size past the first KiB) from its tenant's cost units (4430 when spent).
    */
   const admitMessage = (socket: WebSocket, bytes: number, beforeAccepted: { bytes: number; messages: number }): boolean => {
     if (socket.readyState !== socket.OPEN) return false;
