@@ -7,15 +7,16 @@ import type { ServerResponse } from 'node:http';
  * landing page embeds Apollo Sandbox, which runs operations with the headers a user saved in it:
  * framed by another site, a user's click could be taken for its Run button). `frame-ancestors` is
  * the only directive of the header policy: the landing page keeps its own policy (a meta element),
- * and the browser applies both. Over TLS, browsers are told to keep to HTTPS.
+ * and the browser applies both. No Strict-Transport-Security: it binds a host name on every port,
+ * and a console served over plain HTTP on the same host (compose: http://localhost:3000) would
+ * then be unreachable in that browser; browsers call the API from pages, not by navigating to it.
  */
-export function securityHeaders(tls: boolean): ReadonlyArray<[string, string]> {
+export function securityHeaders(): ReadonlyArray<[string, string]> {
   return [
     ['x-content-type-options', 'nosniff'],
     ['referrer-policy', 'no-referrer'],
     ['x-frame-options', 'DENY'],
     ['content-security-policy', "frame-ancestors 'none'"],
-    ...(tls ? ([['strict-transport-security', 'max-age=31536000']] as Array<[string, string]>) : []),
   ];
 }
 

@@ -392,8 +392,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       })
     : undefined;
   const bodyTimeoutMs = config.limits.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs;
-  // Served over TLS unless plaintext behind an ingress (which then sets HSTS itself, for its own scheme).
-  const answerHeaders = securityHeaders(config.publicTls !== 'plaintext');
+  const answerHeaders = securityHeaders();
   const route = (req: IncomingMessage, reply: ServerResponse): void => {
     // First, so every answer carries them: Apollo's, the single-fetch path's, express's, every refusal.
     applySecurityHeaders(reply, answerHeaders);
