@@ -33,6 +33,7 @@ import { guardAuthentication } from './pipeline/guarded-authenticator';
 import { attachSubscriptionGateway } from './subscriptions/subscription-gateway';
 import { subscriptionRoutingOf, type SubscriptionRouting } from './subscriptions/subscription-routing';
 import { createGraphQLPostHandler } from './graphql-post-handler';
+import { applySecurityHeaders, securityHeaders } from './security-headers';
 import { createPredictRoute, predictRoutePath } from './predict-route';
 import { operationSlotPlugin } from './operation-slot-plugin';
 import { persistedDocumentPlugin } from './persisted-document-plugin';
@@ -391,7 +392,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       })
     : undefined;
   const bodyTimeoutMs = config.limits.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs;
+  const answerHeaders = securityHeaders();
   const route = (req: IncomingMessage, reply: ServerResponse): void => {
+    // First, so every answer carries them: Apollo's, the single-fetch path's, express's, every refusal.
+    applySecurityHeaders(reply, answerHeaders);
     closeOnUnreadBody(req, reply, refusedBodyDrainBytes);
     watchBodyDeadline(req, reply, bodyTimeoutMs, (origin, setHeader) => applyCorsHeaders(deps.corsOrigins, origin, setHeader));
     if (req.method === 'POST') {
@@ -411,7 +415,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // listed origin reads it only with the CORS headers, where its Origin can be read.
     // Node's whole-request timeout is off: it cut long uploads; bodies have their own deadlines
     // (watchBodyDeadline, and the upload stream's idle timeout).
-    { refusalHeaders: (origin) => corsHeaderList(deps.corsOrigins, origin), requestTimeoutMs: 0 },
+    { refusalHeaders: (origin) => [...answerHeaders, ...corsHeaderList(deps.corsOrigins, origin)], requestTimeoutMs: 0 },
   );
   let refusedConnections = 0;
   let refusalLoggedAtMs = Number.NEGATIVE_INFINITY;

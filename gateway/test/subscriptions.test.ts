@@ -294,6 +294,17 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     await a.connected;
   });
 
+  it('an empty operationName names no operation, as over HTTP: the document\'s one subscription runs (it was INTERNAL_SERVER_ERROR: the subgraph got the "" and found no operation of that name)', async () => {
+    const a = connect(bearer(await acme.token('viewer')));
+    const unnamed = new CollectedSubscription<JobEventsData>(a.client, { query: jobEventsSubscription, operationName: '' });
+    const refused = unnamed.ended.then((ended) => (ended.kind === 'error' ? (ended.error as Array<{ extensions?: { code?: string } }>).map((e) => e.extensions?.code) : ['<completed>']));
+    expect(await Promise.race([refused, untilLive(unnamed, acme).then(() => 'live')])).toBe('live');
+    // A named one with "" beside another operation is still the pipeline's OPERATION_RESOLUTION_FAILURE, typed.
+    const several = new CollectedSubscription(a.client, { query: `${jobEventsSubscription} query Q { currentTenant { id } }`, operationName: '' });
+    const ended = await several.ended;
+    expect(ended.kind === 'error' ? (ended.error as Array<{ extensions?: { code?: string } }>).map((e) => e.extensions?.code) : ended).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+  });
+
   it('the subscriptions of one client socket share one socket to the subgraph; another client gets its own', async () => {
     let upgrades = 0;
     const countUpgrade = () => (upgrades += 1);
@@ -309,6 +320,25 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
       const second = connect(bearer(token));
       await untilLive(new CollectedSubscription<JobEventsData>(second.client, { query: jobEventsSubscription }), acme);
       expect(upgrades).toBe(2);
+    } finally {
+      stack.platform.subgraphs.jobs.server.off('upgrade', countUpgrade);
+    }
+  });
+
+  it('subscriptions started one after another on a client socket reuse its subgraph socket: a subscribe/complete loop does not open a subgraph socket (a mutual-TLS handshake, a signed context) per subscription', async () => {
+    // Each one was a new socket: eight clients subscribing to a missing job in a loop (some 14 cost
+    // units each, a quarter of their tenant's rate) took another tenant's median answer from 7 ms to 85 ms.
+    let upgrades = 0;
+    const countUpgrade = () => (upgrades += 1);
+    stack.platform.subgraphs.jobs.server.on('upgrade', countUpgrade);
+    try {
+      const connection = connect(bearer(await acme.token('viewer')));
+      for (let i = 0; i < 5; i++) {
+        const missing = new CollectedSubscription(connection.client, { query: jobProgressSubscription, variables: { jobId: '00000000-0000-4000-8000-000000000000' } });
+        expect(await missing.ended).toEqual({ kind: 'complete' });
+        expect(missing.results.flatMap((result) => (result.errors ?? []).map((e) => e.extensions?.['code']))).toEqual(['NOT_FOUND']);
+      }
+      expect(upgrades).toBe(1);
     } finally {
       stack.platform.subgraphs.jobs.server.off('upgrade', countUpgrade);
     }

@@ -78,6 +78,16 @@ export function documentSizeCost(kib: number): number {
 }
 
 /**
+ * What one message on an authenticated WebSocket costs, before graphql-ws parses it: at least one
+ * unit (each is parsed and dispatched on the event loop every tenant shares, like an HTTP request,
+ * which pays at least one too), or its length as for a document (one unit per KiB past the first)
+ * when that is more.
+ */
+export function socketMessageCost(bytes: number): number {
+  return Math.max(1, documentSizeCost(Math.ceil(bytes / 1024)));
+}
+
+/**
  * What an admitted request's answer adds, once it is sent: one unit per KiB past the first, as
  * for a document. Its size is not known in advance — a `predict` of one value per row answers up
  * to 262 144 values, ~0.5–5 MB as numbers, which the subgraph serialises and the gateway parses

@@ -11,7 +11,7 @@ import type { RequestAuthenticator } from '../request-auth';
 import type { RequestFacts } from '../request-facts';
 import type { CostRateLimiter } from './cost-rate-limit';
 import type { AnalyzedOperation } from './operation-analysis';
-import { answerSizeCost, documentSizeCost, refusedBodyCost, refusedDocumentCost, routeCosts, variableValuesCost } from './operation-cost-weights';
+import { answerSizeCost, documentSizeCost, refusedBodyCost, refusedDocumentCost, routeCosts, socketMessageCost, variableValuesCost } from './operation-cost-weights';
 import { assertVariablesBounded } from './variable-values';
 import type { RateLimitHold } from './rate-limit-hold';
 import type { ReleaseSlot, TenantConcurrency } from './tenant-concurrency';
@@ -310,14 +310,16 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
     connect: authenticate,
 
     /**
-     * A message on an authenticated WebSocket, before graphql-ws parses it: its size past the first
-     * KiB, one unit per KiB, from the tenant's cost units (RATE_LIMITED when they are spent). A ping
-     * may carry any payload up to a message's size and costs nothing else, so without this a
-     * tenant's sockets could have the gateway parse megabytes a second for free.
+     * A message on an authenticated WebSocket, before graphql-ws parses it: one unit, or its size
+     * past the first KiB (one unit per KiB) when that is more, from the tenant's cost units
+     * (RATE_LIMITED when they are spent). A ping may carry any payload up to a message's size and
+     * costs nothing else, so without the size a tenant's sockets could have the gateway parse
+     * megabytes a second for free; and without the unit, small messages (a `pong` or a `complete`
+     * of no operation gets no reply at all) were free in any number: two sockets sending them
+     * took another tenant's median answer from 3 ms to 280 ms. An HTTP request pays at least a unit too.
      */
     message(caller: Caller, bytes: number): void {
-      const cost = documentSizeCost(Math.ceil(bytes / 1024));
-      if (cost > 0) deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), cost);
+      deps.rateLimiter.take(budgetOf(caller), limitsOf(caller), socketMessageCost(bytes));
     },
 
     /** graphql-ws `subscribe`: the operation's shape and its cost, plus the weight of holding a stream open. */

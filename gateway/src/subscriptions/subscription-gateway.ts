@@ -128,6 +128,15 @@ export const subscriptionKeepAliveMs = 12_000;
 export const maxBytesBeforeConnectionAccepted = 64 * 1024;
 
 /**
+ * Messages (ping and pong frames included) a socket may send before its connection_init is
+ * accepted: a client sends that one message and waits for its ack. The bytes alone left the count
+ * free: 64 KiB holds 4 000 small pings, each parsed and answered, and four clients without a token,
+ * reconnecting for more, took another tenant's median answer from 6 ms to 120 ms (a TLS handshake
+ * bought 4 000 messages' work).
+ */
+export const maxMessagesBeforeConnectionAccepted = 16;
+
+/**
  * graphql-ws (graphql-transport-ws) on the gateway's own `/graphql`, next to Apollo's HTTP
  * handler, because @apollo/gateway does not execute subscriptions. Like Apollo Router's
  * WebSocket passthrough: authenticate the token at `connection_init` (the HTTP checks), validate
@@ -171,14 +180,32 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     const send = socket.send.bind(socket) as (data: string, callback: (error?: Error) => void) => void;
     socket.send = ((data: string, callback: (error?: Error) => void) =>
       send(data, (error) => callback(error && socket.readyState !== socket.OPEN ? undefined : error))) as WebSocket['send'];
+    // The pong a client owes for the gateway's own keepalive ping (graphql-ws pings every socket) is
+    // free, so a tenant whose cost units are spent keeps its idle sockets; any other pong is paid for.
+    let pongsOwed = 0;
+    const ping = socket.ping.bind(socket);
+    socket.ping = ((...args: Parameters<WebSocket['ping']>) => {
+      pongsOwed = 1;
+      return ping(...args);
+    }) as WebSocket['ping'];
     // Each message is admitted before any listener sees it (graphql-ws parses it): see admitMessage.
-    let bytesBeforeAccepted = 0;
+    const beforeAccepted = { bytes: 0, messages: 0 };
     const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'message') {
+      if (event === 'pong' && pongsOwed > 0) {
+        pongsOwed -= 1;
+        return emit(event, ...args);
+      }
+      // Ping and pong frames too: ws reads and answers them as it does messages, and a client may
+      // send them unasked, empty, as fast as its connection carries them (ws has answered a ping
+      // by the time this sees it; what is admitted here is the next frame).
+      if (event === 'message' || event === 'ping' || event === 'pong') {
         const bytes = messageBytes(args[0]);
-        if (!sessionsBySocket.has(socket)) bytesBeforeAccepted += bytes;
-        if (!admitMessage(socket, bytes, bytesBeforeAccepted)) return false;
+        if (!sessionsBySocket.has(socket)) {
+          beforeAccepted.bytes += bytes;
+          beforeAccepted.messages += 1;
+        }
+        if (!admitMessage(socket, bytes, beforeAccepted)) return false;
       }
       return emit(event, ...args);
     }) as WebSocket['emit'];
@@ -192,16 +219,24 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
 
   /**
    * Whether graphql-ws gets a message: a socket being closed gets none; one without an accepted
-   * connection_init at most `maxBytesBeforeConnectionAccepted` in all (1009 past it); an
-   * authenticated one pays each message's size from its tenant's cost units (4430 when spent).
+   * connection_init at most `maxBytesBeforeConnectionAccepted` in all (1009 past it) in at most
+   * `maxMessagesBeforeConnectionAccepted` messages (1008 past it); an authenticated one pays each
+   * message (a unit, or its size past the first KiB) from its tenant's cost units (4430 when spent).
    */
-  const admitMessage = (socket: WebSocket, bytes: number, bytesBeforeAccepted: number): boolean => {
+  const admitMessage = (socket: WebSocket, bytes: number, beforeAccepted: { bytes: number; messages: number }): boolean => {
     if (socket.readyState !== socket.OPEN) return false;
     const session = sessionsBySocket.get(socket);
     if (!session) {
-      if (bytesBeforeAccepted <= maxBytesBeforeConnectionAccepted) return true;
-      closeAndStopReading(socket, 1009, `At most ${maxBytesBeforeConnectionAccepted} bytes may be sent before connection_init is accepted`);
-      return false;
+      if (beforeAccepted.bytes > maxBytesBeforeConnectionAccepted) {
+        closeAndStopReading(socket, 1009, `At most ${maxBytesBeforeConnectionAccepted} bytes may be sent before connection_init is accepted`);
+        return false;
+      }
+      if (beforeAccepted.messages > maxMessagesBeforeConnectionAccepted) {
+        // 1008: policy violation (1009 says a message was too big).
+        closeAndStopReading(socket, 1008, `At most ${maxMessagesBeforeConnectionAccepted} messages may be sent before connection_init is accepted`);
+        return false;
+      }
+      return true;
     }
     try {
       options.pipeline.message({ principal: session.connection.principal, tenant: session.connection.tenant, requestId: 'ws-message' }, bytes);
@@ -453,14 +488,22 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
     session.operations.set(id, { end: release });
     // What was validated here is what the subgraph runs: the parsed operation (and its fragments), re-printed.
     // A persisted document's id stays here: the subgraph gets the text.
-    const { documentId: _documentId, extensions, ...request } = payload as SubscribePayload & { documentId?: unknown };
+    // The operation is named as the relayed document names it: the client's name, when it gave one,
+    // is the operation's; an empty one (no name, as the pipeline reads it, and as over HTTP) reached
+    // the subgraph as "", which names no operation there (INTERNAL_SERVER_ERROR).
+    const { documentId: _documentId, extensions, operationName: _operationName, ...request } = payload as SubscribePayload & { documentId?: unknown };
     const { persistedQuery: _persistedQuery, ...otherExtensions } = extensions ?? {};
     const relay: RelayPlan = {
       id,
       session,
       subgraph,
       field,
-      payload: { ...request, ...(extensions ? { extensions: otherExtensions } : {}), query: relayedDocumentText(document, operation) },
+      payload: {
+        ...request,
+        ...(operation.name ? { operationName: operation.name.value } : {}),
+        ...(extensions ? { extensions: otherExtensions } : {}),
+        query: relayedDocumentText(document, operation),
+      },
       release: relayEnded,
     };
     return { schema: routing.apiSchema, document, operationName: payload.operationName || null, variableValues: payload.variables ?? null, contextValue: relay };
