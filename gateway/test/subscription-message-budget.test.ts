@@ -107,7 +107,7 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
   });
 
   it("the pong answering the gateway's own keepalive ping is free: a tenant whose cost units are spent (by HTTP) keeps its idle subscription socket", async () => {
-    const tenant = await stack.createTenant({ limits: { costBurst: 40, costPerMinute: 1 } });
+    const tenant = await stack.createTenant({ limits: { costBurst: 40, costPerMinute: 10 } });
     const token = await tenant.token('viewer');
     const socket = new WebSocket(stack.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
     socket.on('error', () => undefined);
@@ -119,6 +119,10 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
     await acked;
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { jobEvents { jobId } }' } }));
+    // Messages are taken in order: once this ping's pong is back, the subscribe was paid for.
+    const ponged = new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('"pong"') && resolve()));
+    socket.send(JSON.stringify({ type: 'ping' }));
+    await ponged;
     // The rest of the burst goes to HTTP queries, until they are refused.
     let refused = false;
     for (let i = 0; i < 50 && !refused; i++) {
@@ -130,6 +134,38 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
     const outcome = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), subscriptionKeepAliveMs + 3_000))]);
     socket.terminate();
     expect({ outcome, pinged: pings > 0 }).toEqual({ outcome: 'open', pinged: true });
+  });
+
+  it('connection_init pays a unit like an HTTP request: a tenant whose cost units are spent is closed 4430 at connection_init, never acknowledged', async () => {
+    const tenant = await stack.createTenant({ limits: { costBurst: 40, costPerMinute: 10 } });
+    const token = await tenant.token('viewer');
+    let refused = false;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const answer = await stack.query(token, '{ currentTenant { id } }');
+      refused = (answer.errors ?? []).some((error) => error.extensions?.['code'] === 'RATE_LIMITED');
+    }
+    expect(refused).toBe(true);
+    const socket = new WebSocket(stack.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.on('error', () => undefined);
+    let acked = false;
+    socket.on('message', (data) => (acked ||= String(data).includes('connection_ack')));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+    const close = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 5_000))]);
+    socket.terminate();
+    expect({ close, acked }).toEqual({ close: { code: 4430, reason: expect.stringContaining('RATE_LIMITED') }, acked: false });
+    // Another tenant connects as before.
+    const other = new WebSocket(stack.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    other.on('error', () => undefined);
+    const otherAcked = new Promise<boolean>((resolve) => {
+      other.on('message', (data) => String(data).includes('connection_ack') && resolve(true));
+      setTimeout(() => resolve(false), 5_000);
+    });
+    await new Promise<void>((resolve) => other.once('open', () => resolve()));
+    other.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await quiet.token('viewer')}` } }));
+    expect(await otherAcked).toBe(true);
+    other.terminate();
   });
 
   it("an authenticated socket's messages pay their size from the tenant's cost units (one per KiB past the first): 1 MiB pings end in 4430 once the burst is spent, and another tenant is answered meanwhile", async () => {

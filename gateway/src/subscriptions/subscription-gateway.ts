@@ -336,6 +336,17 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
           if (socket.readyState !== socket.OPEN) return false;
           authenticating.get(socket)?.();
           const tenant = connection.tenant;
+          // The connection itself pays a unit, as an HTTP request does: a tenant whose units are spent
+          // is refused here, not handed a socket whose every message will be refused (reconnecting in
+          // a loop was otherwise the one thing a spent tenant could still do for free).
+          try {
+            options.pipeline.message({ principal: connection.principal, tenant, requestId: 'ws-connect' }, 0);
+          } catch (error) {
+            const retryAfter = isTesseraError(error) ? error.extensions['retryAfterSeconds'] : undefined;
+            const code = isTesseraError(error) ? error.code : 'RATE_LIMITED';
+            socket.close(subscriptionCloseCodes.rateLimited, `${code}: your tenant's cost units are spent${typeof retryAfter === 'number' ? `; retry in ${retryAfter} s` : ''}`);
+            return false;
+          }
           const releaseSocket = sockets.acquire(tenant.id, tenant.limits.maxOpenSubscriptions);
           if (!releaseSocket) {
             const heldBack = socketLimitLog.take(tenant.id);
