@@ -247,6 +247,31 @@ export class TenantKeyring {
     return true;
   }
 
+  /**
+   * The versions whose data key is not wrapped under the tenant's own provider key: rows of a
+   * tenant provisioned before per-tenant keys and not adopted yet (one layer, the platform KEK
+   * alone), and rows still wrapped by the retired master key. Destroying the tenant key does not
+   * shred these: a copy of such a row opens for as long as the KEK version that wrapped it lives.
+   * Read from the rows themselves (a tenant whose key was already destroyed by an erasure has
+   * two-layer rows and answers none, so nobody re-creates its key).
+   */
+  async singleLayerVersions(tenantId: string): Promise<number[]> {
+    const provider = this.requireProvider();
+    const rows = (await this.db.query(`SELECT version, wrapped_key FROM ${this.table} WHERE tenant_id = ? ORDER BY version`, [tenantId])) as KeyRow[];
+    const single: number[] = [];
+    for (const row of rows) {
+      const version = Number(row.version);
+      if (wrappedKeyVersion(row.wrapped_key) === undefined) {
+        single.push(version);
+        continue;
+      }
+      const opened = await provider.unwrap(row.wrapped_key, dataKeyContext(tenantId, version));
+      if (opened.length === rawDataKeyLength) single.push(version);
+      opened.fill(0);
+    }
+    return single;
+  }
+
   /** Erasure: deletes the tenant's provider key for good. Idempotent. */
   async destroyTenantKey(tenantId: string): Promise<DestroyedKey> {
     const keyId = tenantKeyName(tenantId);
