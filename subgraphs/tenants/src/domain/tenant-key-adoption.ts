@@ -1,4 +1,5 @@
 import type { Logger } from '@tessera/config';
+import { isKeyProviderError } from '@tessera/key-provider';
 import { LegacyWrappedKeyError, type TenantKeyring, type TenantStore } from '@tessera/tenancy';
 
 export interface TenantKeyAdoptionDeps {
@@ -16,7 +17,9 @@ export interface AdoptionPass {
   adopted: string[];
   /** Tenants with rows the retired master key still wraps (`tessera keys import-master-key` first). */
   legacy: string[];
-  /** Tenants the pass could not finish (retried). */
+  /** Tenants with rows the key provider does not open (another deployment's, or damaged): logged, not retried. */
+  unreadable: string[];
+  /** Tenants the pass could not finish, the provider being unreachable (retried). */
   failed: string[];
 }
 
@@ -77,7 +80,7 @@ export class TenantKeyAdoption {
   }
 
   private async adoptAll(): Promise<AdoptionPass> {
-    const pass: AdoptionPass = { adopted: [], legacy: [], failed: [] };
+    const pass: AdoptionPass = { adopted: [], legacy: [], unreadable: [], failed: [] };
     for (const { id } of await this.deps.tenants.listStatuses()) {
       if (this.stopped) break;
       try {
@@ -89,6 +92,13 @@ export class TenantKeyAdoption {
         if (error instanceof LegacyWrappedKeyError) {
           pass.legacy.push(id);
           this.deps.logger.warn('tenant data keys still wrapped by the retired master key: run `tessera keys import-master-key`', { tenantId: id });
+          continue;
+        }
+        // A refusal (not an outage) does not change by retrying: e.g. a development database shared by
+        // checkouts holds tenants wrapped by another checkout's key service.
+        if (isKeyProviderError(error) && error.code !== 'KEY_PROVIDER_UNAVAILABLE') {
+          pass.unreadable.push(id);
+          this.deps.logger.warn('tenant data keys the key provider does not open were not adopted', { tenantId: id, code: error.code });
           continue;
         }
         pass.failed.push(id);
