@@ -4,8 +4,8 @@ import { openRedis } from '@tessera/job-queue';
 /**
  * Every Redis key of one tenant under the platform's prefix: the keys with the tenant id as a
  * whole `:`-separated segment (rate-limit and quota counters, job leases, channels' state), its
- * BullMQ queue (`<prefix>:jobs-<tenant>:…`), its dedicated pool's ring (`…:ring:dedicated-<tenant>`
- * and its membership set), and its entries in the other pools' rings (a list of tenant ids and
+ * BullMQ queue (`<prefix>:jobs-<tenant>:…`), its dedicated pool's keys (`…:dedicated-<tenant>`: the
+ * ring, its membership set and the pool's start counter), and its entries in the other pools' rings (a list of tenant ids and
  * the set that keeps it unique). A segment match, never a substring: tenant `acme` must not take
  * `acme2`'s keys.
  */
@@ -38,7 +38,9 @@ export async function eraseTenantRedisKeys(redis: RedisConfig, tenantId: string)
 function belongsTo(key: string, prefix: string, tenantId: string): boolean {
   const rest = key.slice(prefix.length + 1);
   if (rest.startsWith(`jobs-${tenantId}:`)) return true;
-  // Its dedicated pool's ring and membership set: named after the pool, `dedicated-<tenant>`.
-  if (rest === `jobs:ring:dedicated-${tenantId}` || rest === `jobs:ring-members:dedicated-${tenantId}`) return true;
-  return rest.split(':').includes(tenantId);
+  // Its dedicated pool's keys are named after the pool, `dedicated-<tenant>`: the ring and its
+  // membership set, and the start counter its workers INCR (`jobs:start-seq:dedicated-<tenant>`,
+  // before left behind), as a whole segment like the id itself.
+  const segments = rest.split(':');
+  return segments.includes(tenantId) || segments.includes(`dedicated-${tenantId}`);
 }
