@@ -24,6 +24,7 @@ export { reencryptTableObjects, reencryptPrefixObjects, assertReencryptionInput,
 export { FamilyKeys, familyKeyVersion, familyKeyVersionBase, familyHeaderVersion, familyVersionOf, isFamilyHeaderVersion, type FamilyKeyTable, type FamilyKeyVersionRow } from './family-keys';
 export {
   FamilyKeyOperations,
+  familyKeyScanTurns,
   datasetKeyFamily,
   modelKeyFamily,
   type KeyFamily,

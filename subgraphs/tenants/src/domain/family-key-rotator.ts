@@ -9,6 +9,9 @@ import { advisoryLockName, quoteIdentifier, withAdvisoryLockIfFree } from '@tess
 import { ownerActor, toOperation, type KeyOperation, type KeyOperationKind, type OperationRow } from './object-reencryptor';
 import { KeyOperationDrives } from './key-operation-drives';
 
+/** How long a run waits before asking again when the owner's scan turns of its tenant are taken. */
+const scanTurnRetryMs = 250;
+
 /** Which owner's family: a dataset (datasets service) or a model (models service). */
 export type KeyFamilyKind = 'dataset' | 'model';
 
@@ -159,7 +162,16 @@ export class FamilyKeyRotator {
   async retire(tenantId: string, family: KeyFamilyKind, familyId: string, version: number, principal: Principal): Promise<FamilyKeyReport> {
     await this.deps.owners[family].destroyFamilyKeyVersion(actingFor(tenantId, principal.subject), { familyId, version });
     await this.record(tenantId, principal, { action: 'key.destroy', targetType: targetTypeOf[family], targetId: familyId, details: { version, reason: 'requested' } });
-    return this.status(tenantId, family, familyId, principal.subject);
+    // The version is gone: the answer must not say RATE_LIMITED (asking again would be refused,
+    // the version being unknown) because the tenant's scan turns are busy: it waits for one.
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.status(tenantId, family, familyId, principal.subject);
+      } catch (error) {
+        if (!(isTesseraError(error) && error.code === 'RATE_LIMITED') || tries >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, scanTurnRetryMs));
+      }
+    }
   }
 
   async find(id: string): Promise<KeyOperation | undefined> {
@@ -222,6 +234,12 @@ export class FamilyKeyRotator {
         }
         // Something was written under an older version between the count and the destruction: the next batch moves it.
       } catch (error) {
+        // The owner's scan turns of the tenant (FamilyKeyOperations) were taken by its admins' key
+        // statuses and retirements: the run waits for one rather than failing for it.
+        if (isTesseraError(error) && error.code === 'RATE_LIMITED') {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(this.options.pauseMs, scanTurnRetryMs)));
+          continue;
+        }
         await this.fail(operation, (error instanceof Error ? error.message : String(error)).slice(0, 500));
         return;
       }
