@@ -292,6 +292,9 @@ export class TenantKeyring {
     // `dependents` takes connections of this pool (the tenant's scope) while the transaction holds
     // one, so the transaction takes one of the pool's lock-holder turns: as many destructions at
     // once as the pool has connections would otherwise each hold one and wait forever for another.
+    // One of its tenant's share of them: the count scans the tenant's whole bucket, and before,
+    // a tenant's admin retiring a few versions at once held every turn of the tenants service
+    // while they counted, and other tenants' rotations and runs waited (data-key-retirement-turns.test.ts).
     const outcome = await inLockHolderTurn(this.db, () => this.db.transaction(async (manager): Promise<{ destroyed: boolean } | { dependents: number }> => {
       const rows = (await manager.query(`SELECT version FROM ${this.table} WHERE tenant_id = ? AND version = ? AND status = 'RETIRED' FOR UPDATE`, [tenantId, version])) as unknown[];
       if (rows.length === 0) return { destroyed: false };
@@ -299,7 +302,7 @@ export class TenantKeyring {
       if (count > 0) return { dependents: count };
       await manager.query(`DELETE FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version]);
       return { destroyed: true };
-    }));
+    }), tenantId);
     this.cache.delete(`${tenantId}#${version}`);
     if ('destroyed' in outcome && outcome.destroyed) await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version, kekVersion: undefined, ...cause });
     return outcome;
