@@ -48,6 +48,23 @@ export interface FamilyReencryptionInput {
   targetVersion: number;
   /** Objects to move in this call (0: only count). */
   batchSize: number;
+  /**
+   * Go on after this object key (the previous call's `next`); absent: from the family's first.
+   * Each call then reads the headers of about one batch of objects, not of every object: before,
+   * every batch read them all, so a run over N objects made about N² / batchSize reads.
+   */
+  after?: string | null | undefined;
+}
+
+/** What a batch did, and where the next one goes on (`next`: the last object key it looked at). */
+export interface FamilyReencryptionProgress {
+  reencrypted: number;
+  /**
+   * Objects still to look at: those of this batch not moved, and every object after `next` (an
+   * upper bound until the scan reaches the end; 0 when nothing after `after` is left under an older version).
+   */
+  remaining: number;
+  next?: string | undefined;
 }
 
 export interface FamilyKeyVersionInput {
@@ -113,21 +130,33 @@ export class FamilyKeyOperations {
    * gone does. An object removed before it was read is no longer there to move: it is skipped, not
    * a failure of the run (which then named the object's key in the bucket).
    */
-  async reencrypt(actor: Principal, input: FamilyReencryptionInput): Promise<{ reencrypted: number; remaining: number }> {
+  async reencrypt(actor: Principal, input: FamilyReencryptionInput): Promise<FamilyReencryptionProgress> {
     const { scope, familyId, keys } = await this.enter(actor, input.familyId);
     if (!Number.isInteger(input.targetVersion) || input.targetVersion < 1) throw errors.badInput('targetVersion must be a positive integer.', { field: 'targetVersion' });
     if (!Number.isInteger(input.batchSize) || input.batchSize < 0 || input.batchSize > maxReencryptionBatch) throw errors.badInput(`batchSize must be between 0 and ${maxReencryptionBatch}.`, { field: 'batchSize' });
+    const after = input.after ?? undefined;
+    if (after !== undefined && (typeof after !== 'string' || !after.startsWith(`${this.family.prefix}/${familyId}/`))) throw errors.badInput('after must be an object key of the family.', { field: 'after' });
     const versions = new Set((await keys.versions(familyId)).map((entry) => entry.version));
     const latest = Math.max(0, ...versions);
     if (latest < input.targetVersion) throw errors.conflict(`The ${this.family.targetType.toLowerCase()}'s key is at v${latest}, older than v${input.targetVersion}.`);
     const target = familyHeaderVersion(latest);
+    // Listing is one request per thousand keys; the headers are one read each: read only until the
+    // batch is full (every header when only counting).
+    const listed = (await scope.bucket.listKeys(`${this.family.prefix}/${familyId}/`)).filter((key) => after === undefined || key > after);
     const pending: string[] = [];
-    for (const [key, header] of await this.objectsByHeader(scope, familyId)) {
-      if (header === target) continue;
+    let examined = 0;
+    let next: string | undefined;
+    for (const key of listed) {
+      if (input.batchSize > 0 && pending.length >= input.batchSize) break;
+      examined++;
+      next = key;
+      const header = await scope.bucket.headerKeyVersion(key);
+      if (header === undefined || header === target) continue;
       if (isFamilyHeaderVersion(header) && !versions.has(familyVersionOf(header))) continue;
       pending.push(key);
     }
-    if (input.batchSize === 0 || pending.length === 0) return { reencrypted: 0, remaining: pending.length };
+    const unexamined = listed.length - examined;
+    if (input.batchSize === 0 || pending.length === 0) return { reencrypted: 0, remaining: pending.length + unexamined, next: next ?? after };
     const current = await keys.forWriting(familyId);
     const resolve = keys.resolver(familyId);
     let reencrypted = 0;
@@ -159,7 +188,7 @@ export class FamilyKeyOperations {
       });
       reencrypted++;
     }
-    return { reencrypted, remaining: pending.length - done };
+    return { reencrypted, remaining: pending.length - done + unexamined, next: next ?? after };
   }
 
   /**

@@ -31,6 +31,7 @@ export {
   type FamilyKeyInput,
   type FamilyKeyReport,
   type FamilyReencryptionInput,
+  type FamilyReencryptionProgress,
   type FamilyKeyVersionInput,
 } from './family-key-rotation';
 export {

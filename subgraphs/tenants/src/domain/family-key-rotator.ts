@@ -4,7 +4,7 @@ import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { errors, isTesseraError } from '@tessera/errors';
-import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
+import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, FamilyReencryptionProgress, ObjectReencryptionProgress } from '@tessera/service-kit';
 import { advisoryLockName, quoteIdentifier, withAdvisoryLockIfFree } from '@tessera/tenancy';
 import { ownerActor, toOperation, type KeyOperation, type KeyOperationKind, type OperationRow } from './object-reencryptor';
 import { KeyOperationDrives } from './key-operation-drives';
@@ -19,7 +19,7 @@ export type KeyFamilyKind = 'dataset' | 'model';
 export interface FamilyKeyOwner {
   familyKeyStatus(actor: Principal, input: FamilyKeyInput): Promise<FamilyKeyReport>;
   rotateFamilyKey(actor: Principal, input: FamilyKeyInput): Promise<{ familyId: string; version: number }>;
-  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<ObjectReencryptionProgress>;
+  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<FamilyReencryptionProgress>;
   destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
 }
 
@@ -195,6 +195,9 @@ export class FamilyKeyRotator {
   }
 
   private async drive(id: string): Promise<void> {
+    // Where the owner's scan of the family goes on (its `next`): each batch reads about one batch of
+    // headers. Back to the start when the destruction finds something written meanwhile.
+    let after: string | undefined;
     for (;;) {
       if (this.drives.stopping) return;
       const operation = await this.find(id);
@@ -204,8 +207,10 @@ export class FamilyKeyRotator {
       const actor = ownerActor(operation.tenantId, id);
       const familyId = operation.targetId;
       try {
-        const progress = await owner.reencryptFamilyObjects(actor, { familyId, targetVersion: operation.targetVersion, batchSize: this.options.batchSize });
-        if (progress.remaining > 0 && progress.reencrypted === 0) {
+        const progress = await owner.reencryptFamilyObjects(actor, { familyId, targetVersion: operation.targetVersion, batchSize: this.options.batchSize, after });
+        const advanced = progress.next !== undefined && progress.next !== after;
+        after = progress.next ?? after;
+        if (progress.remaining > 0 && progress.reencrypted === 0 && !advanced) {
           await this.fail(operation, `no progress: ${progress.remaining} object(s) left under an older key`);
           return;
         }
@@ -233,6 +238,7 @@ export class FamilyKeyRotator {
           return;
         }
         // Something was written under an older version between the count and the destruction: the next batch moves it.
+        after = undefined;
       } catch (error) {
         // The owner's scan turns of the tenant (FamilyKeyOperations) were taken by its admins' key
         // statuses and retirements: the run waits for one rather than failing for it.
