@@ -256,13 +256,42 @@ describe('key names that are members of every JavaScript object', () => {
     await call('tenants', 'POST', '/v1/transit/keys/__proto__/config', { deletion_allowed: true });
     const admin = providerAs('tenants');
     await admin.createKey('tessera-tenant-proto1');
-    // Not configured deletable: refused as before (Vault semantics), and the KEK too.
+    // Not configured deletable: refused as before (Vault semantics); the KEK is never deletable (403).
     expect((await call('tenants', 'DELETE', '/v1/transit/keys/tessera-tenant-proto1')).status).toBe(400);
-    expect((await call('tenants', 'DELETE', '/v1/transit/keys/tessera')).status).toBe(400);
+    expect((await call('tenants', 'DELETE', '/v1/transit/keys/tessera')).status).toBe(403);
     expect(await admin.keyExists('tessera-tenant-proto1')).toBe(true);
     expect(JSON.parse((await call('datasets', 'GET', '/v1/transit/keys/tessera')).text).data.deletion_allowed).toBe(false);
     expect((await call('tenants', 'POST', '/v1/transit/keys/__proto__', {})).status).toBe(400);
     expect(await admin.deleteKey('tessera-tenant-proto1')).toBe(true);
+  });
+});
+
+describe('the platform key-encryption keys (KEY_SERVICE_KEYS)', () => {
+  // The documented Vault policy lets the tenants service delete only `tessera-tenant-*` keys; the
+  // client refuses to delete the platform KEK, but the key service itself accepted it from any
+  // admin certificate: whoever held the tenants service's certificate could configure the KEK
+  // deletable and delete it, and with it every tenant's data keys.
+  function raw(method: string, path: string, body?: unknown): Promise<number> {
+    const identity = pki.identity('tenants');
+    return new Promise((resolve, reject) => {
+      const req = request(`${service.url}${path}`, { method, ca: pki.ca, cert: identity.cert, key: identity.key, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+
+  it.each(['tessera', 'other'])('%s cannot be made deletable nor deleted, even by the tenants certificate (403); it keeps working', async (name) => {
+    const provider = providerAs('tenants', { keyName: name });
+    const dataKey = randomBytes(32);
+    const wrapped = await provider.wrap(dataKey, 'tenant:acme:dek:v1');
+    expect(await raw('POST', `/v1/transit/keys/${name}/config`, { deletion_allowed: true })).toBe(403);
+    expect(await raw('DELETE', `/v1/transit/keys/${name}`)).toBe(403);
+    expect((await provider.unwrap(wrapped, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+    // Its other settings are still the tenants service's to change (retirement of KEK versions).
+    expect(await raw('POST', `/v1/transit/keys/${name}/config`, { deletion_allowed: false })).toBe(200);
   });
 });
 
