@@ -64,4 +64,27 @@ describe("the erasure's Redis step", () => {
     expect(await keysNaming(erased)).toEqual(otherBefore);
     expect(await keysNaming(other)).toEqual(otherBefore);
   });
+
+  it("leaves the keys of a tenant whose id is 'dedicated-<erased id>' (a valid id of its own)", async () => {
+    const erased = `e${randomBytes(4).toString('hex')}`;
+    const lookalike = `dedicated-${erased}`;
+    const keys = new JobQueueKeys(stack.config.redis.keyPrefix);
+    const client = openRedis(stack.config.redis, 'eraser-setup', 'request');
+    try {
+      // The look-alike tenant's own keys, with its id as a segment.
+      await client.zadd(keys.leases(lookalike), Date.now() + 60_000, 'holder');
+      await client.set(`${stack.config.redis.keyPrefix}:ratelimit:tenant:${lookalike}:1`, '5');
+      // The erased tenant's dedicated pool counter.
+      await client.incr(keys.startSequence({ kind: 'dedicated', tenantId: erased }));
+    } finally {
+      await client.quit().catch(() => client.disconnect());
+    }
+    const lookalikeKeys = (await keysNaming(lookalike)).filter((key) => !key.includes(`start-seq`));
+    expect(lookalikeKeys).toHaveLength(2);
+
+    await eraseTenantRedisKeys(stack.config.redis, erased);
+
+    expect(await keysNaming(lookalike)).toEqual(lookalikeKeys);
+    expect(await keysNaming(`start-seq:dedicated-${erased}`)).toEqual([]);
+  });
 });

@@ -35,12 +35,16 @@ export async function eraseTenantRedisKeys(redis: RedisConfig, tenantId: string)
   }
 }
 
+/** The keys a worker pool has (JobQueueKeys: ring, ringMembers, startSequence, poolSlots, poolBusy). */
+const dedicatedPoolKinds = ['ring', 'ring-members', 'start-seq', 'pool-slots', 'pool-busy'] as const;
+
 function belongsTo(key: string, prefix: string, tenantId: string): boolean {
   const rest = key.slice(prefix.length + 1);
   if (rest.startsWith(`jobs-${tenantId}:`)) return true;
-  // Its dedicated pool's keys are named after the pool, `dedicated-<tenant>`: the ring and its
+  // Its dedicated pool's keys, named after the pool (`dedicated-<tenant>`): the ring and its
   // membership set, and the start counter its workers INCR (`jobs:start-seq:dedicated-<tenant>`,
-  // before left behind), as a whole segment like the id itself.
-  const segments = rest.split(':');
-  return segments.includes(tenantId) || segments.includes(`dedicated-${tenantId}`);
+  // before left behind). Only these kinds: `dedicated-<tenant>` is also a valid tenant id of its
+  // own, whose keys (`jobs:leases:dedicated-<tenant>`, its counters) are not this tenant's.
+  if (dedicatedPoolKinds.some((kind) => rest === `jobs:${kind}:dedicated-${tenantId}`)) return true;
+  return rest.split(':').includes(tenantId);
 }
