@@ -87,4 +87,45 @@ describe("the erasure's Redis step", () => {
     expect(await keysNaming(lookalike)).toEqual(lookalikeKeys);
     expect(await keysNaming(`start-seq:dedicated-${erased}`)).toEqual([]);
   });
+
+  // Tenant ids are words a platform admin picks; some are also words of the key names. Before, a key
+  // belonged to the erased tenant when its id was any `:`-segment: erasing a tenant `meta` removed
+  // every tenant's BullMQ queue metadata (`jobs-<t>:meta`), `wait` every tenant's waiting jobs,
+  // `jobs` every lease, ring and start counter, `tenant` every rate-limit and subscription counter.
+  it.each(['meta', 'wait', 'events', 'jobs', 'tenant', 'leases', 'ring'])("erasing a tenant named '%s' removes its own keys only, none of another tenant's", async (erased) => {
+    const other = `o${randomBytes(4).toString('hex')}`;
+    const p = stack.config.redis.keyPrefix;
+    const keys = new JobQueueKeys(p);
+    const client = openRedis(stack.config.redis, 'eraser-setup', 'request');
+    const shapes = (tenant: string) => [
+      `${p}:ratelimit:tenant:${tenant}:29000000`,
+      `${p}:subscriptions:tenant:${tenant}`,
+      `${p}:predictions-per-minute:${tenant}:29000000`,
+      `${p}:predictions-in-flight:${tenant}`,
+      `${p}:serving-generation:${tenant}`,
+      keys.leases(tenant),
+      keys.startSequence({ kind: 'dedicated', tenantId: tenant }),
+      `${p}:jobs-${tenant}:meta`,
+      `${p}:jobs-${tenant}:wait`,
+      `${p}:jobs-${tenant}:events`,
+    ];
+    try {
+      for (const key of [...shapes(erased), ...shapes(other)]) await client.set(key, '1');
+      // Shared keys naming no tenant.
+      await client.set(`${p}:jobs:start-seq`, '7');
+      await client.rpush(keys.ring({ kind: 'shared', region: 'us-east-1' }), other);
+      await client.sadd(keys.ringMembers({ kind: 'shared', region: 'us-east-1' }), other);
+
+      await eraseTenantRedisKeys(stack.config.redis, erased);
+
+      for (const key of shapes(erased)) expect({ key, exists: await client.exists(key) }).toEqual({ key, exists: 0 });
+      for (const key of shapes(other)) expect({ key, exists: await client.exists(key) }).toEqual({ key, exists: 1 });
+      expect(await client.get(`${p}:jobs:start-seq`)).toBe('7');
+      expect(await client.lrange(keys.ring({ kind: 'shared', region: 'us-east-1' }), 0, -1)).toContain(other);
+      expect(await client.smembers(keys.ringMembers({ kind: 'shared', region: 'us-east-1' }))).toContain(other);
+    } finally {
+      for (const key of shapes(other)) await client.del(key);
+      await client.quit().catch(() => client.disconnect());
+    }
+  });
 });
