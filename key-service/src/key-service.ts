@@ -23,7 +23,7 @@ export async function startKeyService(config: Omit<KeyServiceConfig, 'logLevel'>
     for (const name of config.keys) if (engine.createKey(name, { derived: true })) log?.({ event: 'key_created', key: name });
     const tls = { ca: readFileSync(config.tls.caFile, 'utf8'), cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8') };
     const auth = config.authFile ? readAuthConfig(config.authFile) : undefined;
-    const server = await startTransitServer({ engine, tls, allowedClients: config.allowedClients, adminClients: config.adminClients, port: config.port, host: config.host, ...(auth ? { auth } : {}), ...(log ? { log } : {}) });
+    const server = await startTransitServer({ engine, tls, allowedClients: config.allowedClients, adminClients: config.adminClients, protectedKeys: config.keys, port: config.port, host: config.host, ...(auth ? { auth } : {}), ...(log ? { log } : {}) });
     return {
       ...server,
       stateDirectory: config.stateDirectory,

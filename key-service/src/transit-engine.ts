@@ -43,7 +43,9 @@ export class TransitEngine {
   createKey(name: string, options: { derived?: unknown; type?: unknown } = {}): boolean {
     if (options.type !== undefined && options.type !== 'aes256-gcm96') throw new TransitError(400, 'the local key service supports only aes256-gcm96 keys');
     if (options.derived !== undefined && options.derived !== true && options.derived !== 'true') throw new TransitError(400, 'the local key service keeps derived keys only (derived=true)');
-    if (this.state.keys[name]) return false;
+    // `__proto__`, `constructor`, …: a key of that name would be (or replace) a member of every object.
+    if (name in Object.prototype) throw new TransitError(400, 'the key name is reserved');
+    if (this.ownKey(name)) return false;
     this.state.keys[name] = { type: 'aes256-gcm96', derived: true, latestVersion: 1, minDecryptionVersion: 1, minAvailableVersion: 0, versions: { '1': newVersion() } };
     this.file.save(this.state);
     return true;
@@ -113,7 +115,7 @@ export class TransitEngine {
    * Deleting a key that does not exist succeeds (Vault answers 204 too), so erasure can retry.
    */
   deleteKey(name: string): void {
-    const key = this.state.keys[name];
+    const key = this.ownKey(name);
     if (!key) return;
     if (key.deletionAllowed !== true) throw new TransitError(400, 'deletion is not allowed for this key');
     for (const version of Object.values(key.versions)) version.key = '';
@@ -147,9 +149,18 @@ export class TransitEngine {
   }
 
   private key(name: string): TransitKeyState {
-    const key = this.state.keys[name];
+    const key = this.ownKey(name);
     if (!key) throw new TransitError(400, 'encryption key not found');
     return key;
+  }
+
+  /**
+   * The key of that name, looked up among the state's own entries only: the keys live in a plain
+   * object, where `__proto__` or `constructor` would otherwise resolve to Object.prototype members
+   * (a config of `__proto__` set deletion_allowed on every object, and such names crashed reads).
+   */
+  private ownKey(name: string): TransitKeyState | undefined {
+    return Object.hasOwn(this.state.keys, name) ? this.state.keys[name] : undefined;
   }
 }
 

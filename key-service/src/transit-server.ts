@@ -16,6 +16,11 @@ export interface TransitServerOptions {
   allowedClients: readonly string[];
   /** Of those, the ones that administer the keys: create, rotate, config, trim and rewrap. */
   adminClients: readonly string[];
+  /**
+   * The platform's key-encryption keys (KEY_SERVICE_KEYS): never made deletable nor deleted, by any
+   * client (403, as a Vault policy granting `delete` on `transit/keys/tessera-tenant-*` only answers).
+   */
+  protectedKeys?: readonly string[];
   /** Where the transit engine answers (Vault's default mount: `transit`). */
   mount?: string;
   /** AppRole and Kubernetes logins, and whether transit calls need a token from one (default: certificates alone). */
@@ -88,6 +93,10 @@ export async function startTransitServer(options: TransitServerOptions): Promise
       }
       if (adminOperations.has(route.operation) && !options.adminClients.includes(client)) throw new TransitError(403, 'permission denied');
       const body = req.method === 'POST' ? await readJson(req) : {};
+      // The client refuses to delete the platform KEK; so must the service, whoever holds an admin certificate.
+      if (options.protectedKeys?.includes(route.name) && (route.operation === 'delete' || (route.operation === 'config' && body['deletion_allowed'] !== undefined && body['deletion_allowed'] !== false))) {
+        throw new TransitError(403, 'permission denied');
+      }
       const engine = options.engine;
       switch (route.operation) {
         case 'create':

@@ -217,6 +217,84 @@ describe('per-tenant keys: created, then destroyed for good', () => {
   });
 });
 
+describe('key names that are members of every JavaScript object', () => {
+  // The state keeps keys by name in a plain object: before, `__proto__`, `constructor` or `toString`
+  // resolved to Object.prototype members. A config of `__proto__` set `deletion_allowed` on
+  // Object.prototype — every key, the platform KEK included, became deletable without its own
+  // config — and encrypt/decrypt/read of such a name crashed the handler (500 "internal error").
+  function call(client: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const identity = pki.identity(client);
+    return new Promise((resolve, reject) => {
+      const req = request(`${service.url}${path}`, { method, ca: pki.ca, cert: identity.cert, key: identity.key, headers: { 'content-type': 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('%s is an unknown key for every operation (400), never a 500', async (name) => {
+    const context = Buffer.from('tenant:acme:dek:v1').toString('base64');
+    const ciphertext = `vault:v1:${randomBytes(48).toString('base64')}`;
+    for (const [client, method, path, body] of [
+      ['datasets', 'GET', `/v1/transit/keys/${name}`, undefined],
+      ['datasets', 'POST', `/v1/transit/encrypt/${name}`, { plaintext: randomBytes(32).toString('base64'), context }],
+      ['datasets', 'POST', `/v1/transit/decrypt/${name}`, { ciphertext, context }],
+      ['tenants', 'POST', `/v1/transit/rewrap/${name}`, { ciphertext, context }],
+      ['tenants', 'POST', `/v1/transit/keys/${name}/rotate`, {}],
+      ['tenants', 'POST', `/v1/transit/keys/${name}/config`, { deletion_allowed: true, min_decryption_version: 1 }],
+      ['tenants', 'POST', `/v1/transit/keys/${name}/trim`, { min_available_version: 1 }],
+    ] as const) {
+      const answer = await call(client, method, path, body);
+      expect({ path, status: answer.status, text: answer.text }).toEqual({ path, status: 400, text: JSON.stringify({ errors: ['encryption key not found'] }) });
+    }
+  });
+
+  it('a config of __proto__ makes no other key deletable, and creating such a name is refused', async () => {
+    await call('tenants', 'POST', '/v1/transit/keys/__proto__/config', { deletion_allowed: true });
+    const admin = providerAs('tenants');
+    await admin.createKey('tessera-tenant-proto1');
+    // Not configured deletable: refused as before (Vault semantics); the KEK is never deletable (403).
+    expect((await call('tenants', 'DELETE', '/v1/transit/keys/tessera-tenant-proto1')).status).toBe(400);
+    expect((await call('tenants', 'DELETE', '/v1/transit/keys/tessera')).status).toBe(403);
+    expect(await admin.keyExists('tessera-tenant-proto1')).toBe(true);
+    expect(JSON.parse((await call('datasets', 'GET', '/v1/transit/keys/tessera')).text).data.deletion_allowed).toBe(false);
+    expect((await call('tenants', 'POST', '/v1/transit/keys/__proto__', {})).status).toBe(400);
+    expect(await admin.deleteKey('tessera-tenant-proto1')).toBe(true);
+  });
+});
+
+describe('the platform key-encryption keys (KEY_SERVICE_KEYS)', () => {
+  // The documented Vault policy lets the tenants service delete only `tessera-tenant-*` keys; the
+  // client refuses to delete the platform KEK, but the key service itself accepted it from any
+  // admin certificate: whoever held the tenants service's certificate could configure the KEK
+  // deletable and delete it, and with it every tenant's data keys.
+  function raw(method: string, path: string, body?: unknown): Promise<number> {
+    const identity = pki.identity('tenants');
+    return new Promise((resolve, reject) => {
+      const req = request(`${service.url}${path}`, { method, ca: pki.ca, cert: identity.cert, key: identity.key, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+
+  it.each(['tessera', 'other'])('%s cannot be made deletable nor deleted, even by the tenants certificate (403); it keeps working', async (name) => {
+    const provider = providerAs('tenants', { keyName: name });
+    const dataKey = randomBytes(32);
+    const wrapped = await provider.wrap(dataKey, 'tenant:acme:dek:v1');
+    expect(await raw('POST', `/v1/transit/keys/${name}/config`, { deletion_allowed: true })).toBe(403);
+    expect(await raw('DELETE', `/v1/transit/keys/${name}`)).toBe(403);
+    expect((await provider.unwrap(wrapped, 'tenant:acme:dek:v1')).equals(dataKey)).toBe(true);
+    // Its other settings are still the tenants service's to change (retirement of KEK versions).
+    expect(await raw('POST', `/v1/transit/keys/${name}/config`, { deletion_allowed: false })).toBe(200);
+  });
+});
+
 describe('state', () => {
   it('keeps the key versions in a 0600 file in a 0700 directory; a second process on the same directory is refused', async () => {
     expect(statSync(stateDirectory).mode & 0o777).toBe(0o700);

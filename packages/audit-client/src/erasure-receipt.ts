@@ -25,7 +25,12 @@ export interface ErasureReceiptPayload {
     schema: { name: string; dropped: boolean };
     /** `incompleteUploads`: interrupted multipart uploads aborted with the bucket (absent on receipts from before they were counted). */
     buckets: Array<{ bucket: string; region: string; objects: number; objectVersions: number; bytes: number; incompleteUploads?: number; incompleteUploadBytes?: number }>;
-    keys: Array<{ keyId: string; destroyedAt: string; dataKeyVersions: number[] }>;
+    /**
+     * `singleLayerDataKeyVersions` (absent when none): versions that were wrapped by the platform
+     * KEK alone, not under the destroyed tenant key (a tenant provisioned before per-tenant keys and
+     * not adopted yet): a copy of those rows opened until the KEK versions that wrapped them go.
+     */
+    keys: Array<{ keyId: string; destroyedAt: string; dataKeyVersions: number[]; singleLayerDataKeyVersions?: number[] }>;
     redisKeys: number;
     controlPlaneRows: Record<string, number>;
   };

@@ -24,12 +24,14 @@ export { reencryptTableObjects, reencryptPrefixObjects, assertReencryptionInput,
 export { FamilyKeys, familyKeyVersion, familyKeyVersionBase, familyHeaderVersion, familyVersionOf, isFamilyHeaderVersion, type FamilyKeyTable, type FamilyKeyVersionRow } from './family-keys';
 export {
   FamilyKeyOperations,
+  familyKeyScanTurns,
   datasetKeyFamily,
   modelKeyFamily,
   type KeyFamily,
   type FamilyKeyInput,
   type FamilyKeyReport,
   type FamilyReencryptionInput,
+  type FamilyReencryptionProgress,
   type FamilyKeyVersionInput,
 } from './family-key-rotation';
 export {

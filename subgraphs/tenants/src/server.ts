@@ -14,6 +14,7 @@ import { eraseTenantRedisKeys } from './domain/tenant-redis-eraser';
 import { createErasureAnnouncer, type ErasureAnnouncer } from './domain/erasure-announcer';
 import { defaultErasureGraceHours } from './erasure-environment';
 import { ScheduledKeyRotation } from './domain/scheduled-key-rotation';
+import { TenantKeyAdoption } from './domain/tenant-key-adoption';
 import { ObjectReencryptor, type ReencryptionOwner, type ReencryptorOptions } from './domain/object-reencryptor';
 import { FamilyKeyRotator, type FamilyKeyOwner, type FamilyKeyRotatorOptions, type KeyFamilyKind } from './domain/family-key-rotator';
 
@@ -63,6 +64,8 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
   const scheduledRotation = runtime.keyProvider
     ? new ScheduledKeyRotation({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, tenants: runtime.tenants, keyring: runtime.keyring, logger: runtime.logger })
     : undefined;
+  // Tenants provisioned before per-tenant keys: moved under their own key once the service is up.
+  const keyAdoption = runtime.keyProvider ? new TenantKeyAdoption({ tenants: runtime.tenants, keyring: runtime.keyring, logger: runtime.logger.child({ component: 'tenant-key-adoption' }) }) : undefined;
   const reencryptor =
     runtime.keyProvider && config.owners
       ? new ObjectReencryptor({ db: runtime.db, controlSchema: runtime.config.database.controlSchema, keyring: runtime.keyring, owners: config.owners, logger: runtime.logger, scopes: runtime.scopes }, config.reencryption)
@@ -92,10 +95,12 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
       reencryptor?.resume();
       familyKeyRotator?.resume();
       scheduledRotation?.start();
+      keyAdoption?.start();
       erasure?.runner.start(config.erasureIntervalMs);
     },
     close: async () => {
       await scheduledRotation?.stop();
+      await keyAdoption?.stop();
       await reencryptor?.stop();
       await familyKeyRotator?.stop();
       await rewrapper?.stop();

@@ -333,7 +333,7 @@ describe('rotating a dataset key', () => {
     const scope = await scopeOf(tenantA, 'datasets');
     expect(await new FamilyKeys(scope, datasetKeyTable).rotate(datasetId)).toBe(2);
     const actor = adminPrincipal(tenantA);
-    expect(await stack.platform.ports.datasets.reencryptFamilyObjects(actor, { familyId: datasetId, targetVersion: 2, batchSize: 10 })).toEqual({ reencrypted: 1, remaining: 0 });
+    expect(await stack.platform.ports.datasets.reencryptFamilyObjects(actor, { familyId: datasetId, targetVersion: 2, batchSize: 10 })).toMatchObject({ reencrypted: 1, remaining: 0 });
     const key = expectNoErrors(await stack.query<{ retireDatasetKeyVersion: FamilyKeyView }>(adminA, retireDataset, { id: datasetId, version: 1 })).retireDatasetKeyVersion;
     expect(key).toEqual({ id: datasetId, owner: 'DATASET', currentVersion: 2, versions: [{ version: 2, status: 'ACTIVE', objects: 1 }], objectsUnderTenantKey: 0 });
     expect(await wrappedVersions(tenantA, datasetKeyTable, datasetId)).toEqual([2]);

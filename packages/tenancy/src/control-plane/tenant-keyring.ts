@@ -247,6 +247,31 @@ export class TenantKeyring {
     return true;
   }
 
+  /**
+   * The versions whose data key is not wrapped under the tenant's own provider key: rows of a
+   * tenant provisioned before per-tenant keys and not adopted yet (one layer, the platform KEK
+   * alone), and rows still wrapped by the retired master key. Destroying the tenant key does not
+   * shred these: a copy of such a row opens for as long as the KEK version that wrapped it lives.
+   * Read from the rows themselves (a tenant whose key was already destroyed by an erasure has
+   * two-layer rows and answers none, so nobody re-creates its key).
+   */
+  async singleLayerVersions(tenantId: string): Promise<number[]> {
+    const provider = this.requireProvider();
+    const rows = (await this.db.query(`SELECT version, wrapped_key FROM ${this.table} WHERE tenant_id = ? ORDER BY version`, [tenantId])) as KeyRow[];
+    const single: number[] = [];
+    for (const row of rows) {
+      const version = Number(row.version);
+      if (wrappedKeyVersion(row.wrapped_key) === undefined) {
+        single.push(version);
+        continue;
+      }
+      const opened = await provider.unwrap(row.wrapped_key, dataKeyContext(tenantId, version));
+      if (opened.length === rawDataKeyLength) single.push(version);
+      opened.fill(0);
+    }
+    return single;
+  }
+
   /** Erasure: deletes the tenant's provider key for good. Idempotent. */
   async destroyTenantKey(tenantId: string): Promise<DestroyedKey> {
     const keyId = tenantKeyName(tenantId);
@@ -267,6 +292,9 @@ export class TenantKeyring {
     // `dependents` takes connections of this pool (the tenant's scope) while the transaction holds
     // one, so the transaction takes one of the pool's lock-holder turns: as many destructions at
     // once as the pool has connections would otherwise each hold one and wait forever for another.
+    // One of its tenant's share of them: the count scans the tenant's whole bucket, and before,
+    // a tenant's admin retiring a few versions at once held every turn of the tenants service
+    // while they counted, and other tenants' rotations and runs waited (data-key-retirement-turns.test.ts).
     const outcome = await inLockHolderTurn(this.db, () => this.db.transaction(async (manager): Promise<{ destroyed: boolean } | { dependents: number }> => {
       const rows = (await manager.query(`SELECT version FROM ${this.table} WHERE tenant_id = ? AND version = ? AND status = 'RETIRED' FOR UPDATE`, [tenantId, version])) as unknown[];
       if (rows.length === 0) return { destroyed: false };
@@ -274,7 +302,7 @@ export class TenantKeyring {
       if (count > 0) return { dependents: count };
       await manager.query(`DELETE FROM ${this.table} WHERE tenant_id = ? AND version = ?`, [tenantId, version]);
       return { destroyed: true };
-    }));
+    }), tenantId);
     this.cache.delete(`${tenantId}#${version}`);
     if ('destroyed' in outcome && outcome.destroyed) await this.onKeyEvent?.(tenantId, { action: 'key.destroy', version, kekVersion: undefined, ...cause });
     return outcome;

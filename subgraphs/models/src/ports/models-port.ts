@@ -1,5 +1,5 @@
 import type { Principal } from '@tessera/auth';
-import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
+import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, FamilyReencryptionProgress, ObjectReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
 
 /**
  * What other services may do with models: look up the version a batch-inference job runs (by id
@@ -91,7 +91,7 @@ export interface ModelsPort {
   /** Adds the next version of one model's key; its new objects use it at once. */
   rotateFamilyKey(actor: Principal, input: FamilyKeyInput): Promise<{ familyId: string; version: number }>;
   /** Moves a batch of one model's objects to its latest key version (0: only counts what is left). */
-  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<ObjectReencryptionProgress>;
+  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<FamilyReencryptionProgress>;
   /** Destroys an older key version of one model; KEY_VERSION_IN_USE while any of its objects is under it. */
   destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
 }

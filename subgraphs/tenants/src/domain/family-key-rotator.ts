@@ -4,10 +4,13 @@ import { recordInTenantLog, recordSecurityEvent } from '@tessera/audit-client';
 import type { Principal } from '@tessera/auth';
 import type { Logger } from '@tessera/config';
 import { errors, isTesseraError } from '@tessera/errors';
-import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, ObjectReencryptionProgress } from '@tessera/service-kit';
+import type { FamilyKeyInput, FamilyKeyReport, FamilyKeyVersionInput, FamilyReencryptionInput, FamilyReencryptionProgress, ObjectReencryptionProgress } from '@tessera/service-kit';
 import { advisoryLockName, quoteIdentifier, withAdvisoryLockIfFree } from '@tessera/tenancy';
 import { ownerActor, toOperation, type KeyOperation, type KeyOperationKind, type OperationRow } from './object-reencryptor';
 import { KeyOperationDrives } from './key-operation-drives';
+
+/** How long a run waits before asking again when the owner's scan turns of its tenant are taken. */
+const scanTurnRetryMs = 250;
 
 /** Which owner's family: a dataset (datasets service) or a model (models service). */
 export type KeyFamilyKind = 'dataset' | 'model';
@@ -16,7 +19,7 @@ export type KeyFamilyKind = 'dataset' | 'model';
 export interface FamilyKeyOwner {
   familyKeyStatus(actor: Principal, input: FamilyKeyInput): Promise<FamilyKeyReport>;
   rotateFamilyKey(actor: Principal, input: FamilyKeyInput): Promise<{ familyId: string; version: number }>;
-  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<ObjectReencryptionProgress>;
+  reencryptFamilyObjects(actor: Principal, input: FamilyReencryptionInput): Promise<FamilyReencryptionProgress>;
   destroyFamilyKeyVersion(actor: Principal, input: FamilyKeyVersionInput): Promise<{ familyId: string; version: number }>;
 }
 
@@ -159,7 +162,16 @@ export class FamilyKeyRotator {
   async retire(tenantId: string, family: KeyFamilyKind, familyId: string, version: number, principal: Principal): Promise<FamilyKeyReport> {
     await this.deps.owners[family].destroyFamilyKeyVersion(actingFor(tenantId, principal.subject), { familyId, version });
     await this.record(tenantId, principal, { action: 'key.destroy', targetType: targetTypeOf[family], targetId: familyId, details: { version, reason: 'requested' } });
-    return this.status(tenantId, family, familyId, principal.subject);
+    // The version is gone: the answer must not say RATE_LIMITED (asking again would be refused,
+    // the version being unknown) because the tenant's scan turns are busy: it waits for one.
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.status(tenantId, family, familyId, principal.subject);
+      } catch (error) {
+        if (!(isTesseraError(error) && error.code === 'RATE_LIMITED') || tries >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, scanTurnRetryMs));
+      }
+    }
   }
 
   async find(id: string): Promise<KeyOperation | undefined> {
@@ -183,6 +195,9 @@ export class FamilyKeyRotator {
   }
 
   private async drive(id: string): Promise<void> {
+    // Where the owner's scan of the family goes on (its `next`): each batch reads about one batch of
+    // headers. Back to the start when the destruction finds something written meanwhile.
+    let after: string | undefined;
     for (;;) {
       if (this.drives.stopping) return;
       const operation = await this.find(id);
@@ -192,8 +207,10 @@ export class FamilyKeyRotator {
       const actor = ownerActor(operation.tenantId, id);
       const familyId = operation.targetId;
       try {
-        const progress = await owner.reencryptFamilyObjects(actor, { familyId, targetVersion: operation.targetVersion, batchSize: this.options.batchSize });
-        if (progress.remaining > 0 && progress.reencrypted === 0) {
+        const progress = await owner.reencryptFamilyObjects(actor, { familyId, targetVersion: operation.targetVersion, batchSize: this.options.batchSize, after });
+        const advanced = progress.next !== undefined && progress.next !== after;
+        after = progress.next ?? after;
+        if (progress.remaining > 0 && progress.reencrypted === 0 && !advanced) {
           await this.fail(operation, `no progress: ${progress.remaining} object(s) left under an older key`);
           return;
         }
@@ -221,7 +238,14 @@ export class FamilyKeyRotator {
           return;
         }
         // Something was written under an older version between the count and the destruction: the next batch moves it.
+        after = undefined;
       } catch (error) {
+        // The owner's scan turns of the tenant (FamilyKeyOperations) were taken by its admins' key
+        // statuses and retirements: the run waits for one rather than failing for it.
+        if (isTesseraError(error) && error.code === 'RATE_LIMITED') {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(this.options.pauseMs, scanTurnRetryMs)));
+          continue;
+        }
         await this.fail(operation, (error instanceof Error ? error.message : String(error)).slice(0, 500));
         return;
       }

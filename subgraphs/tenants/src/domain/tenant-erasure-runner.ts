@@ -37,7 +37,7 @@ interface Progress {
   suspendedDuring?: boolean;
   region?: string;
   inventory?: { bucket: string; objects: number; objectVersions?: number; bytes: number; incompleteUploads?: number; incompleteUploadBytes?: number };
-  keys?: { keyId: string; destroyedAt: string; dataKeyVersions: number[] };
+  keys?: { keyId: string; destroyedAt: string; dataKeyVersions: number[]; singleLayerDataKeyVersions?: number[] };
   announced?: boolean;
   redisKeys?: number;
   /** The second Redis sweep ran (after the control-plane rows are gone). */
@@ -131,8 +131,11 @@ export class TenantErasureRunner {
     }
     if (!progress.keys) {
       const versions = (await this.deps.keyring.versions(tenantId)).map((key) => key.version);
+      // Versions not under the tenant's own key (a tenant of the earlier design the adoption has
+      // not reached): destroying the key does not shred their copies, and the receipt says so.
+      const singleLayer = await this.deps.keyring.singleLayerVersions(tenantId);
       const destroyed = await this.deps.keyring.destroyTenantKey(tenantId);
-      progress.keys = { keyId: destroyed.keyId, destroyedAt: destroyed.destroyedAt.toISOString(), dataKeyVersions: versions };
+      progress.keys = { keyId: destroyed.keyId, destroyedAt: destroyed.destroyedAt.toISOString(), dataKeyVersions: versions, ...(singleLayer.length > 0 ? { singleLayerDataKeyVersions: singleLayer } : {}) };
       await save();
     }
     if (!progress.announced) {
