@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
 import { predictionColumnNames, type BatchInferenceJobInput } from '@tessera/jobs/ports';
@@ -10,6 +9,7 @@ import { csvField, csvLine, formatPrediction } from './csv-writer';
 import { datasetRows, openDatasetVersion, type OpenedDatasetVersion } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
 import { inferenceRowsPerRun } from './limits';
+import { measured } from './measured-output';
 import { PredictionStore } from './prediction-store';
 import type { WorkerPorts } from '../worker-runtime';
 
@@ -213,38 +213,6 @@ function outputLines(ctx: JobContext, opened: OpenedDatasetVersion, plan: Output
     if (parts.length > 0) yield Buffer.from(parts.join(''), 'utf8');
   }
   return Object.assign(lines(), { secondRead });
-}
-
-interface Measure {
-  byteSize: number;
-  sha256: Hash;
-  profiler: CsvProfiler;
-  firstRead: string;
-  secondRead: Hash;
-}
-
-/**
- * The output on its way to the store, hashed and profiled as it passes (the profiler's pace is the
- * stream's). A byte count over the first pass's, or a second read that saw other rows, throws before
- * the last piece goes out: the PUT is aborted and the store never completes the object.
- */
-async function* measured(lines: AsyncIterable<Buffer>, measure: Measure): AsyncGenerator<Buffer> {
-  const { profiler } = measure;
-  let bytes = 0;
-  for await (const piece of lines) {
-    bytes += piece.length;
-    if (bytes > measure.byteSize) throw secondReadDiffers();
-    measure.sha256.update(piece);
-    if (!profiler.write(piece)) await once(profiler, 'drain');
-    if (profiler.errored) throw profiler.errored;
-    yield piece;
-  }
-  if (bytes !== measure.byteSize || measure.secondRead.digest('hex') !== measure.firstRead) throw secondReadDiffers();
-  profiler.end();
-}
-
-function secondReadDiffers(): Error {
-  return errors.dataCorrupted('The dataset version read differently the second time (its rows, or the output they make, changed between the two passes); no output was stored.');
 }
 
 /** A row's cells as the output writes them (RFC 4180 quoting), without the line break. */
