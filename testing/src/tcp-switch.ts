@@ -14,6 +14,9 @@ export class TcpSwitch {
   private holding: Array<() => void> | undefined;
   private onHeld: (() => void) | undefined;
   private answering: Array<() => void> | undefined;
+  /** Bytes a connection may send towards the service (counted from `cutUploadsOver`) before it is cut. */
+  private uploadBudget: number | undefined;
+  private readonly sent = new Map<Socket, number>();
   port = 0;
 
   constructor(
@@ -81,6 +84,16 @@ export class TcpSwitch {
     for (const go of waiting) go();
   }
 
+  /**
+   * Cuts any connection once it has sent more than `bytes` towards the service since this call: a
+   * store that fails in the middle of a large upload while small requests (and every download) still
+   * go through. `undefined` lifts it.
+   */
+  cutUploadsOver(bytes: number | undefined): void {
+    this.uploadBudget = bytes;
+    for (const client of this.upstreams.keys()) this.sent.set(client, 0);
+  }
+
   private relay(client: Socket): void {
     if (client.destroyed) return;
     const upstream = connect(this.targetPort, this.targetHost);
@@ -91,6 +104,16 @@ export class TcpSwitch {
       this.upstreams.delete(client);
     });
     upstream.on('error', () => undefined);
+    this.sent.set(client, 0);
+    client.on('close', () => this.sent.delete(client));
+    client.on('data', (chunk: Buffer) => {
+      const sent = (this.sent.get(client) ?? 0) + chunk.length;
+      this.sent.set(client, sent);
+      if (this.uploadBudget !== undefined && sent > this.uploadBudget) {
+        client.destroy();
+        upstream.destroy();
+      }
+    });
     client.pipe(upstream).pipe(client);
   }
 

@@ -7,5 +7,7 @@ export { workersData } from './tables';
 export { workerPortOwners } from './worker-runtime';
 export { startWorkerSupervisor, readSupervisorEnvironment, decideWorkers, restartDelayMs, type WorkerSupervisor, type SupervisedRing, type RingStatus, type SupervisorConfig, type RingLimits } from './supervisor';
 export { ColumnAccumulator, DistinctBudget, defaultDistinctBudgetBytes, type ColumnStatistics } from './processors/column-statistics';
+export { PredictionStore } from './processors/prediction-store';
+export { measured as measuredBatchOutput, type Measure as BatchOutputMeasure } from './processors/measured-output';
 export { withinRunLimit, runLimitGraceMs, type RunBound } from './run-limit';
 export { JobTimeLimitExceeded } from './job-context';

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account';
 
@@ -75,9 +76,27 @@ function answerMultipartListings(http: Server): void {
 /** The parts of s3rver's filesystem store that read or replace an object's bytes. */
 interface ObjectStoreInternals {
   getObject(bucket: string, key: string, options?: unknown): Promise<{ content?: NodeJS.ReadableStream | null } | null>;
-  putObject(object: { bucket: string; key: string }): Promise<unknown>;
+  putObject(object: { bucket: string; key: string; content?: unknown }): Promise<unknown>;
   copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, ...rest: unknown[]): Promise<unknown>;
   deleteObject(bucket: string, key: string): Promise<unknown>;
+}
+
+/**
+ * Rejects when an upload's body closes before its end (the client went away mid-PUT). s3rver pipes
+ * the request into the file with `.pipe`, which passes on no such close: its write never settled and
+ * held the object's turn, so every later call on that key (the uploader's own clean-up) waited
+ * forever. S3 drops such an upload; here the call fails, the turn is given back, and the partial file
+ * stays until it is deleted. Never settles for a body that is not a stream, or one that ends.
+ */
+function cutShort(content: unknown): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (!(content instanceof Readable)) return;
+    const check = () => {
+      if (!content.readableEnded) reject(new Error('The upload was cut short before its end.'));
+    };
+    if (content.destroyed) check();
+    else content.once('close', check);
+  });
 }
 
 /**
@@ -132,7 +151,9 @@ function serializeObjectAccess(store: ObjectStoreInternals): void {
   store.putObject = async (object) => {
     const done = await turn(object.bucket, object.key);
     try {
-      return await putObject(object);
+      const cut = cutShort(object.content);
+      cut.catch(() => undefined);
+      return await Promise.race([putObject(object), cut]);
     } finally {
       done();
     }

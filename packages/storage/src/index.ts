@@ -11,5 +11,5 @@ export { createTenantObjectStores, staticTenantObjectStores, stsTenantObjectStor
 export { tenantRolePolicy, tenantRoleTrustPolicy, serviceUserPolicy } from './store-policies';
 export { signRequest, type SigV4Key, type SigV4Scope, type SigV4Request } from './sigv4';
 export { presignedUrlSeconds } from './tenant-bucket';
-export { readPresignedObject, readPresignedObjectBuffer, writePresignedObject, type ObjectReadAccess, type ObjectWriteAccess, type PresignedFetchOptions } from './presigned-object';
+export { readPresignedObject, readPresignedObjectBuffer, writePresignedObject, writePresignedObjectStream, type ObjectReadAccess, type ObjectWriteAccess, type PresignedFetchOptions } from './presigned-object';
 export { createRegionalObjectStores, singleStoreRegions, regionUnavailable, type RegionalObjectStores, type TenantLocation } from './regional-object-stores';

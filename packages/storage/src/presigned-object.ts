@@ -1,10 +1,12 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
-import { createDecryptStream, encryptBuffer, encryptedSize } from '@tessera/crypto';
-import { errors } from '@tessera/errors';
+import { pipeline } from 'node:stream/promises';
+import { createDecryptStream, createEncryptStream, encryptBuffer, encryptedSize } from '@tessera/crypto';
+import { errors, isTesseraError } from '@tessera/errors';
 import { decryptedStream } from './decrypted-stream';
+import { exactLength } from './tenant-bucket';
 
 /**
  * One object, handed by the service that owns it to a process that holds no object-store key and
@@ -62,21 +64,62 @@ export async function writePresignedObject(access: ObjectWriteAccess, body: Buff
 }
 
 function send(method: 'GET' | 'PUT', url: string, body: Buffer | undefined, options: PresignedFetchOptions): Promise<IncomingMessage> {
+  const { request, response } = open(method, url, body?.length, options);
+  request.end(body);
+  return response;
+}
+
+/**
+ * Encrypts `source` (exactly `plainSize` bytes of plaintext) with the access's seal as it streams
+ * and PUTs it with the object's exact Content-Length, so neither the plaintext nor the ciphertext is
+ * ever whole in memory: at most one encryption chunk (64 KiB) and the socket's buffers. A source
+ * that fails (its own error, or more or fewer bytes than declared) aborts the request, so the store
+ * never completes the object; that error is the one thrown. Returns the stored (encrypted) size.
+ */
+export async function writePresignedObjectStream(
+  access: ObjectWriteAccess,
+  source: Readable | AsyncIterable<Buffer>,
+  plainSize: number,
+  options: PresignedFetchOptions = {},
+): Promise<{ storedSize: number; keyVersion: number }> {
+  const storedSize = encryptedSize(plainSize);
+  const encrypt = createEncryptStream({
+    seal: { header: Buffer.from(access.header, 'base64'), objectKey: Buffer.from(access.objectKey, 'base64') },
+    associatedData: access.associatedData,
+  });
+  const { request, response } = open('PUT', access.url, storedSize, options);
+  let answer: IncomingMessage | undefined;
+  const answered = response.then((res) => (answer = res));
+  answered.catch(() => undefined);
+  try {
+    await pipeline(source, exactLength(plainSize), encrypt, request);
+  } catch (error) {
+    request.destroy();
+    // The store may have answered (and closed) before the body was through: its answer says why.
+    if (answer && (answer.statusCode ?? 0) !== 200) throw await failure(answer, 'write');
+    if (isTesseraError(error)) throw error;
+    throw errors.unavailable('The object store is not reachable.', error);
+  }
+  const res = await answered;
+  if ((res.statusCode ?? 0) !== 200) throw await failure(res, 'write');
+  res.resume();
+  return { storedSize, keyVersion: access.keyVersion };
+}
+
+/** A request whose body the caller writes (and ends); `response` settles with the store's answer. */
+function open(method: 'GET' | 'PUT', url: string, contentLength: number | undefined, options: PresignedFetchOptions): { request: ClientRequest; response: Promise<IncomingMessage> } {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
-  if (!secure && target.protocol !== 'http:') return Promise.reject(errors.badInput(`not an object URL: ${target.protocol}`));
-  const headers = body ? { 'content-length': String(body.length), 'content-type': 'application/octet-stream' } : {};
-  return new Promise((resolve, reject) => {
-    const req = (secure ? httpsRequest : httpRequest)(
-      target,
-      { method, headers, ...(secure && options.extraCa ? { ca: [...rootCertificates, String(options.extraCa)] } : {}) },
-      resolve,
-    );
-    req.setTimeout(60_000, () => req.destroy(new Error('object store request timed out')));
+  if (!secure && target.protocol !== 'http:') throw errors.badInput(`not an object URL: ${target.protocol}`);
+  const headers = contentLength !== undefined ? { 'content-length': String(contentLength), 'content-type': 'application/octet-stream' } : {};
+  let request!: ClientRequest;
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    request = (secure ? httpsRequest : httpRequest)(target, { method, headers, ...(secure && options.extraCa ? { ca: [...rootCertificates, String(options.extraCa)] } : {}) }, resolve);
+    request.setTimeout(60_000, () => request.destroy(new Error('object store request timed out')));
     // The socket's words name the store's address: kept in the cause, out of the job's error a tenant reads.
-    req.on('error', (error) => reject(errors.unavailable('The object store is not reachable.', error)));
-    req.end(body);
+    request.on('error', (error) => reject(errors.unavailable('The object store is not reachable.', error)));
   });
+  return { request, response };
 }
 
 /**

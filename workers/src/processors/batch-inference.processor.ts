@@ -1,19 +1,23 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
 import { predictionColumnNames, type BatchInferenceJobInput } from '@tessera/jobs/ports';
-import { readPresignedObjectBuffer, storedSizeOf, writePresignedObject } from '@tessera/storage';
-import { profileCsv } from '@tessera/tabular';
+import { readPresignedObjectBuffer, storedSizeOf, writePresignedObjectStream } from '@tessera/storage';
+import { CsvProfiler } from '@tessera/tabular';
 import type { JobContext } from '../job-context';
-import { csvLine, formatPrediction } from './csv-writer';
-import { datasetRows, openDatasetVersion } from './dataset-rows';
+import { csvField, csvLine, formatPrediction } from './csv-writer';
+import { datasetRows, openDatasetVersion, type OpenedDatasetVersion } from './dataset-rows';
 import type { JobProcessor, ProcessorOutcome } from './job-processor';
 import { inferenceRowsPerRun } from './limits';
+import { measured } from './measured-output';
+import { PredictionStore } from './prediction-store';
 import type { WorkerPorts } from '../worker-runtime';
 
 /** How long one chunk may run in the model before its inference process is stopped. */
 const chunkTimeoutMs = 60_000;
+
+/** Plaintext gathered into one piece of the output stream (the encryption's chunk size). */
+const outputPieceBytes = 64 * 1024;
 
 /**
  * BATCH_INFERENCE: streams the decrypted dataset in chunks through the model and writes the rows
@@ -25,6 +29,14 @@ const chunkTimeoutMs = 60_000;
  * version just before the job is marked SUCCEEDED, at most one per job. A tenant over quota gets a
  * FAILED job (QUOTA_EXCEEDED) and no dataset, row or object. The model version, and a presigned
  * URL to its ONNX object, come from the models service.
+ *
+ * The output is never whole in the worker's memory, so a large dataset cannot exhaust a worker
+ * that other tenants' runs share. Two reads of the same (immutable) version: the first runs the
+ * model chunk by chunk and keeps only the predictions (PredictionStore) and the output's exact size,
+ * which the reservation needs before anything is written; the second regenerates the same lines from
+ * the rows and the kept predictions and streams them through the profile, the sha256 and the
+ * encryption into the PUT. A second read that differs from the first (another row sequence, another
+ * size) fails the job DATA_CORRUPTED and the output is discarded: nothing unverified is registered.
  *
  * Inference goes through @tessera/inference's per-tenant process pools (not onnxruntime in this
  * process): a model that hangs or crashes the runtime costs a child process, stopped at the chunk
@@ -42,11 +54,14 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     await ctx.progress({ progress: 1, phase: 'predicting' }, true);
 
     const columns = version.columns.map((c) => c.name);
-    // The header is written once the output's width is known (the first chunk's answer): one
-    // column per value a row gets (predictionColumnNames).
-    const parts: string[] = [''];
+    // One column per value a row gets (predictionColumnNames), known from the first chunk's answer.
     let width: number | undefined;
     const features = input.featureColumns;
+    const store = new PredictionStore();
+    const firstRead = createHash('sha256');
+    // The output's size without the header and without the commas of the rows with no prediction
+    // (one per value: the width may be learnt after such rows).
+    let bodyBytes = 0;
     let pending: Array<Record<string, string>> = [];
     let done = 0;
     let predicted = 0;
@@ -56,7 +71,7 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
       const usable = pending.filter((row) => features.every((name) => featureValue(row[name]) !== undefined));
       const values = new Float32Array(usable.length * features.length);
       usable.forEach((row, r) => features.forEach((name, j) => (values[r * features.length + j] = featureValue(row[name])!)));
-      const predictions = new Map<Record<string, string>, string[]>();
+      const predictions = new Map<Record<string, string>, number[]>();
       if (usable.length > 0) {
         const answer = await pools.predict({
           tenantId: tenant.id,
@@ -77,12 +92,18 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
           const rowValues = Array.from({ length: answered }, (_, k) => Number(tensor.data[r * answered + k]));
           // A value no number can show (NaN, an overflow) is no prediction.
           if (!rowValues.every((value) => Number.isFinite(value))) return;
-          predictions.set(row, rowValues.map(formatPrediction));
+          predictions.set(row, rowValues);
           predicted += 1;
         });
       }
-      const blank = Array.from({ length: width ?? 1 }, () => '');
-      for (const row of pending) parts.push(csvLine([...columns.map((c) => row[c] ?? ''), ...(predictions.get(row) ?? blank)]));
+      for (const row of pending) {
+        const cells = rowCells(columns, row);
+        firstRead.update(cells).update('\n');
+        const rowValues = predictions.get(row);
+        if (rowValues) store.add(rowValues);
+        else store.skip();
+        bodyBytes += Buffer.byteLength(cells) + 1 + (rowValues ? Buffer.byteLength(predictionCells(rowValues)) : 0);
+      }
       done += pending.length;
       pending = [];
       await ctx.progress({ progress: 1 + (94 * done) / version.rowCount, phase: 'predicting', metrics: { rows: done, predicted } });
@@ -93,23 +114,33 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     }
     if (pending.length > 0) await flush();
     ctx.checkpoint();
-    const added = predictionColumnNames(input.predictionColumn, width ?? 1);
+    const valuesPerRow = width ?? 1;
+    const added = predictionColumnNames(input.predictionColumn, valuesPerRow);
     const clash = added.find((name) => columns.includes(name));
     if (clash) throw errors.badInput(`The dataset already has a column ${JSON.stringify(clash)}; choose another predictionColumn.`, { field: 'predictionColumn' });
-    parts[0] = csvLine([...columns, ...added]);
+    const header = csvLine([...columns, ...added]);
+    const byteSize = Buffer.byteLength(header) + bodyBytes + (done - predicted) * valuesPerRow;
 
     await ctx.progress({ progress: 96, phase: 'storing predictions', metrics: { rows: done, predicted } }, true);
-    const body = Buffer.from(parts.join(''), 'utf8');
-    const profile = await profileCsv(Readable.from([body]), { maxRows: Math.max(1, done), maxBytes: body.length + 1 });
     // The output dataset's name comes from the grant: this call names only the room it needs.
-    const output = await ports.datasetJobs.reserveJobOutput(ctx.grant, { storedBytes: storedSizeOf(body.length) });
+    const output = await ports.datasetJobs.reserveJobOutput(ctx.grant, { storedBytes: storedSizeOf(byteSize) });
     let key: string | null = null;
     const discard = () => ports.datasetJobs.discardJobOutput(ctx.grant, { reservationId: output.reservationId, objectKey: key });
     try {
       const upload = await ports.datasetJobs.openJobOutputUpload(ctx.grant, { datasetId: output.datasetId, attempt: job.attempts });
       key = upload.objectKey;
       const outputKey = upload.objectKey;
-      const stored = await writePresignedObject(upload.upload, body, ctx.objectFetch);
+      // A fresh read of the same version (the first URL may have expired while the model ran).
+      const reopened = await openDatasetVersion(ports.datasetJobs, ctx, input.datasetVersionId);
+      const sha256 = createHash('sha256');
+      const profiler = new CsvProfiler({ maxRows: Math.max(1, done), maxBytes: byteSize + 1 });
+      // Its failure is read from `errored` and `result()` below; unheard, the event would end the process.
+      profiler.on('error', () => undefined);
+      store.rewind();
+      const lines = outputLines(ctx, reopened, { columns, header, width: valuesPerRow, store, rows: done, predicted });
+      const stored = await writePresignedObjectStream(upload.upload, measured(lines, { byteSize, sha256, profiler, firstRead: firstRead.digest('hex'), secondRead: lines.secondRead }), byteSize, ctx.objectFetch);
+      const profile = await profiler.result();
+      const digest = sha256.digest('hex');
       const result: Record<string, unknown> = { datasetId: output.datasetId, predictedRows: predicted, skippedRows: done - predicted };
       return {
         result,
@@ -120,9 +151,9 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
             reservationId: output.reservationId,
             content: {
               objectKey: outputKey,
-              byteSize: body.length,
+              byteSize,
               storedSize: stored.storedSize,
-              sha256: createHash('sha256').update(body).digest('hex'),
+              sha256: digest,
               keyVersion: stored.keyVersion,
               profile,
             },
@@ -137,6 +168,63 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
       throw error;
     }
   };
+}
+
+interface OutputPlan {
+  columns: string[];
+  header: string;
+  width: number;
+  store: PredictionStore;
+  rows: number;
+  predicted: number;
+}
+
+/** The output's bytes in pieces of about 64 KiB, and the digest of the rows as this read saw them. */
+type OutputLines = AsyncGenerator<Buffer> & { secondRead: Hash };
+
+/**
+ * The output regenerated from a second read of the dataset and the kept predictions: the header,
+ * then each row with its values (or, without a prediction, as many empty cells), exactly as the
+ * first pass counted them. A checkpoint every thousand rows (datasetRows) and a paced progress
+ * report per piece: a cancel or the run's bound stops the upload too.
+ */
+function outputLines(ctx: JobContext, opened: OpenedDatasetVersion, plan: OutputPlan): OutputLines {
+  const secondRead = createHash('sha256');
+  const blanks = ','.repeat(plan.width);
+  async function* lines(): AsyncGenerator<Buffer> {
+    let parts: string[] = [plan.header];
+    let size = plan.header.length;
+    let rows = 0;
+    for await (const row of datasetRows(ctx, opened)) {
+      const cells = rowCells(plan.columns, row);
+      secondRead.update(cells).update('\n');
+      if (rows++ >= plan.rows) break; // counted against the first read below
+      const values = plan.store.next(plan.width);
+      const line = `${cells}${values ? predictionCells(values) : blanks}\n`;
+      parts.push(line);
+      size += line.length;
+      if (size >= outputPieceBytes) {
+        yield Buffer.from(parts.join(''), 'utf8');
+        parts = [];
+        size = 0;
+        await ctx.progress({ progress: 96 + (3 * rows) / Math.max(1, plan.rows), phase: 'storing predictions', metrics: { rows: plan.rows, predicted: plan.predicted } });
+      }
+    }
+    if (parts.length > 0) yield Buffer.from(parts.join(''), 'utf8');
+  }
+  return Object.assign(lines(), { secondRead });
+}
+
+/** A row's cells as the output writes them (RFC 4180 quoting), without the line break. */
+function rowCells(columns: readonly string[], row: Record<string, string>): string {
+  return columns.map((c) => csvField(row[c] ?? '')).join(',');
+}
+
+/** A predicted row's values as the output writes them after its cells: `,v1,v2…`. */
+function predictionCells(values: ArrayLike<number>): string {
+  let text = '';
+  for (let k = 0; k < values.length; k++) text += `,${csvField(formatPrediction(values[k]!))}`;
+  return text;
 }
 
 const maxFloat32 = 3.4028234663852886e38;
