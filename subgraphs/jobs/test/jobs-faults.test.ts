@@ -3,20 +3,24 @@ import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from 
 import { ModelRegistry } from '@tessera/models';
 import { buildLinearRegression } from '@tessera/onnx';
 import { jobRows, jobView, linearCsv, portRelay, queueCounts, recordJobEvents, submitBatch, submitProfile, submitTraining, uploadDataset, waitForStatus, waitUntil, type JobView } from './job-support';
-import { ensureRunning, restartRedis } from './redis-restart';
+import { ensureRunning, restartRedis, usePrivateRedis } from './redis-restart';
 import { TcpSwitch } from './tcp-switch';
 
 /**
  * Faults with real processes: a worker killed with SIGKILL mid-training, Redis restarted with jobs
- * queued, storage (the datasets service that opens job objects) unreachable for a while.
+ * queued (a Redis of this file's own), storage (the datasets service that opens job objects)
+ * unreachable for a while.
  */
 describe('jobs: worker crash, Redis restart, transient storage outage', () => {
   let stack: TestStack;
   let tenant: TestTenant;
   let scientist: string;
   let smallVersion: string;
+  let privateRedis: Awaited<ReturnType<typeof usePrivateRedis>> | undefined;
 
   beforeAll(async () => {
+    // This file restarts Redis: a server of its own, so the other test files running meanwhile keep theirs.
+    privateRedis = await usePrivateRedis();
     stack = await startTestStack();
     // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
     // gateway/test/rate-limit.test.ts) does not pace this test.
@@ -27,6 +31,7 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
   afterAll(async () => {
     await ensureRunning();
     await stack?.stop();
+    await privateRedis?.stop();
   });
 
   it('kill -9 of the worker mid-training: another worker recovers the job and finishes it, with exactly one model version and one stored object', async () => {
