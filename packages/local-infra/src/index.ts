@@ -3,3 +3,4 @@ export { startIssuerProcess, type IssuerProcessOptions, type RunningIssuerProces
 export { defaultPkiDirectory, ensureLocalPki, localServiceIdentities, localStoreIdentities, type LocalPki } from './local-pki';
 export { trustCaInThisProcess } from './local-trust';
 export { startCephGateway, cephGatewayAvailable, type CephGatewayOptions, type RunningCephGateway, type StoreKey } from './ceph-gateway';
+export { freePort } from './free-port';
