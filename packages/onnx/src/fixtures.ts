@@ -89,15 +89,17 @@ export function buildShortInitializerModel(): Uint8Array {
 /**
  * A tiny file whose answer is large: input `[batch, 1]` float32 broadcast to `[batch, valuesPerRow]`
  * (Expand), so `valuesPerRow` output values per row from a one-value row. Batchable along dim 0.
+ * `declaredWidth` is the output's second dimension as the file declares it: a name (`'width'`) leaves
+ * the width to be learnt from the first answer.
  */
-export function buildFanOutModel(valuesPerRow: number): Uint8Array {
+export function buildFanOutModel(valuesPerRow: number, declaredWidth: number | string = valuesPerRow): Uint8Array {
   return buildModel({
     graph: {
       name: 'fan_out',
       node: [node('Expand', ['input', 'shape'], ['output'])],
       initializer: [int64Tensor('shape', [2], [1, valuesPerRow])],
       input: [valueInfo('input', DataType.FLOAT, ['batch', 1])],
-      output: [valueInfo('output', DataType.FLOAT, ['batch', valuesPerRow])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', declaredWidth])],
     },
   });
 }

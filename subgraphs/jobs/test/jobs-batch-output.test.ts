@@ -98,6 +98,38 @@ describe('jobs: batch inference output streamed to the store', () => {
     }
   });
 
+  it('a batch inference whose predictions would pass the bound a worker keeps is refused: at submit when the model declares its width, in the worker (FAILED, nothing registered) when it learns it from the first answer', async () => {
+    // 1 000 rows × 20 000 values per row: 2 × 10^7 predictions, over the 2^24 kept at most.
+    const rows = Array.from({ length: 1000 }, (_, i) => `${i % 10}`);
+    const { versionId } = await uploadDataset(stack, scientist, 'wide-predictions', `x\n${rows.join('\n')}\n`);
+    const declared = await newModel(stack, scientist, 'fan-out-declared');
+    const declaredVersion = (await uploadVersion(stack, scientist, declared, onnxFixtures.buildFanOutModel(20_000))).id;
+    const before = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM \`${tenant.schema}\`.jobs`)) as Array<{ n: number }>;
+    const refused = await stack.query(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId: declaredVersion, featureColumns: ['x'] } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'datasetVersionId' });
+    expect(refused.errors?.[0]?.message).toContain('20000 values per row');
+    const after = (await stack.platform.runtime.db.query(`SELECT COUNT(*) AS n FROM \`${tenant.schema}\`.jobs`)) as Array<{ n: number }>;
+    expect(Number(after[0]!.n)).toBe(Number(before[0]!.n));
+
+    const symbolic = await newModel(stack, scientist, 'fan-out-symbolic');
+    const symbolicVersion = (await uploadVersion(stack, scientist, symbolic, onnxFixtures.buildFanOutModel(20_000, 'width'))).id;
+    const worker = await stack.workers.start({ concurrency: 1 });
+    try {
+      const batch = expectNoErrors(
+        await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId: symbolicVersion, featureColumns: ['x'], outputDatasetName: 'too-wide' } }),
+      ).submitBatchInferenceJob;
+      const failed = await waitForStatus(stack, scientist, batch.id, ['SUCCEEDED', 'FAILED'], 120_000);
+      expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'BAD_USER_INPUT' } });
+      expect(failed.error!.message).toContain('20000 values per row');
+      const versions = (await stack.platform.runtime.db.query(`SELECT id FROM \`${tenant.schema}\`.dataset_versions WHERE source_job_id = ?`, [batch.id])) as unknown[];
+      expect(versions).toEqual([]);
+      const named = (await stack.platform.runtime.db.query(`SELECT id FROM \`${tenant.schema}\`.datasets WHERE name = 'too-wide'`)) as unknown[];
+      expect(named).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  }, 300_000);
+
   it('a worker with a 64 MiB heap completes a batch inference over a dataset half its heap (the whole output held in memory, several times the dataset, aborted such a worker)', async () => {
     // 224 000 rows of about 152 bytes: ~ 34 MB of CSV. The worker itself (run from source) holds
     // about 47 MB of its heap before any job, so holding the output (the lines, their join, a Buffer

@@ -7,7 +7,7 @@ import { PredictionStore } from '@tessera/workers';
  */
 describe('PredictionStore', () => {
   it('gives back each row in order, predicted or not, past many growths of its arrays', () => {
-    const store = new PredictionStore();
+    const store = new PredictionStore(1_000_000);
     const rows = 5000;
     for (let i = 0; i < rows; i++) {
       if (i % 3 === 0) store.skip();
@@ -24,7 +24,7 @@ describe('PredictionStore', () => {
   });
 
   it('keeps float32 answers in 4 bytes each and widens, without changing the values kept, when a value is not a float32', () => {
-    const store = new PredictionStore();
+    const store = new PredictionStore(1_000_000);
     for (let i = 0; i < 100_000; i++) store.add([Math.fround(i + 0.5)]);
     const float32Bytes = store.byteSize;
     // A byte per row and 4 per value, in arrays that grow by doubling.
@@ -36,5 +36,19 @@ describe('PredictionStore', () => {
     for (let i = 0; i < 100_000; i++) expect(store.next(1)![0]).toBe(Math.fround(i + 0.5));
     expect(store.next(1)![0]).toBe(0.1);
     expect(store.next(1)![0]).toBe(2 ** 53 - 1);
+  });
+
+  it('refuses, typed, the value that would pass its bound, and keeps every row before it', () => {
+    const store = new PredictionStore(10);
+    store.add([1, 2, 3, 4]);
+    store.skip();
+    store.add([5, 6, 7, 8]);
+    expect(() => store.add([9, 10, 11, 12])).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    expect(store.rows).toBe(3);
+    expect(store.byteSize).toBeLessThanOrEqual(1024 + 1024 * 4);
+    store.rewind();
+    expect(Array.from(store.next(4)!)).toEqual([1, 2, 3, 4]);
+    expect(store.next(4)).toBeUndefined();
+    expect(Array.from(store.next(4)!)).toEqual([5, 6, 7, 8]);
   });
 });

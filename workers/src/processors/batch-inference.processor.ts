@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
-import { predictionColumnNames, type BatchInferenceJobInput } from '@tessera/jobs/ports';
+import { maxBatchPredictionValues, predictionColumnNames, type BatchInferenceJobInput } from '@tessera/jobs/ports';
 import { readPresignedObjectBuffer, storedSizeOf, writePresignedObjectStream } from '@tessera/storage';
 import { CsvProfiler } from '@tessera/tabular';
 import type { JobContext } from '../job-context';
@@ -57,7 +57,7 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     // One column per value a row gets (predictionColumnNames), known from the first chunk's answer.
     let width: number | undefined;
     const features = input.featureColumns;
-    const store = new PredictionStore();
+    const store = new PredictionStore(maxBatchPredictionValues);
     const firstRead = createHash('sha256');
     // The output's size without the header and without the commas of the rows with no prediction
     // (one per value: the width may be learnt after such rows).

@@ -1,3 +1,5 @@
+import { errors } from '@tessera/errors';
+
 /**
  * What a batch inference keeps of each row between its predicting pass and its writing pass: one
  * byte per row (predicted or not) and the predicted rows' values in a typed array that grows by
@@ -8,6 +10,9 @@
  * hundreds of megabytes the rows' text took.
  */
 export class PredictionStore {
+  /** @param maxValues values kept at most: one more fails the job (BAD_USER_INPUT) instead of growing the shared worker. */
+  constructor(private readonly maxValues: number) {}
+
   private flags = new Uint8Array(1024);
   private values: Float32Array | Float64Array = new Float32Array(1024);
   private rowCount = 0;
@@ -30,10 +35,16 @@ export class PredictionStore {
 
   /** A predicted row's values (all finite). */
   add(rowValues: readonly number[]): void {
+    if (this.valueCount + rowValues.length > this.maxValues) {
+      throw errors.badInput(
+        `The model answers ${rowValues.length} values per row; a batch inference keeps at most ${this.maxValues} predictions, which this dataset's rows exceed. Split the dataset or use a model with fewer outputs.`,
+        { field: 'datasetVersionId' },
+      );
+    }
     this.flag(1);
     if (this.values instanceof Float32Array && rowValues.some((value) => Math.fround(value) !== value)) this.values = Float64Array.from(this.values);
     if (this.valueCount + rowValues.length > this.values.length) {
-      const grown = new (this.values.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(Math.max(this.values.length * 2, this.valueCount + rowValues.length));
+      const grown = new (this.values.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(Math.min(this.maxValues, Math.max(this.values.length * 2, this.valueCount + rowValues.length)));
       grown.set(this.values.subarray(0, this.valueCount));
       this.values = grown;
     }

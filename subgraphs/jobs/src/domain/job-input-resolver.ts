@@ -8,6 +8,7 @@ import { isTesseraError } from '@tessera/errors';
 import { isNumericColumn, trainingFeatureColumns } from './training-features';
 import {
   derivedName,
+  maxBatchPredictionValues,
   maxJobRows,
   parseAlias,
   parseColumnList,
@@ -112,6 +113,13 @@ export class JobInputResolver {
     const perRow = (model.outputs[0]?.shape ?? []).slice(1);
     const fixed = perRow.filter((dim): dim is number => typeof dim === 'number');
     const outputWidth = perRow.length > 0 && fixed.length === perRow.length ? fixed.reduce((a, b) => a * b, 1) : undefined;
+    // A width the model leaves symbolic is bounded by the worker when the first answer shows it.
+    if (outputWidth !== undefined && version.rowCount * outputWidth > maxBatchPredictionValues) {
+      throw errors.badInput(
+        `The model answers ${outputWidth} values per row; over ${version.rowCount} rows that is ${version.rowCount * outputWidth} predictions, and a batch inference keeps at most ${maxBatchPredictionValues}. Split the dataset or use a model with fewer outputs.`,
+        { field: 'datasetVersionId' },
+      );
+    }
     for (const name of predictionColumnNames(predictionColumn, outputWidth ?? 1)) {
       if (version.columns.some((c) => c.name === name)) {
         throw errors.badInput(`The dataset already has a column ${JSON.stringify(name)}; choose another predictionColumn.`, { field: 'predictionColumn' });

@@ -43,6 +43,14 @@ export type JobInput = TrainJobInput | BatchInferenceJobInput | ProfileJobInput;
 /** Upper bound of rows a training or inference job loads into a worker's memory. */
 export const maxJobRows = 1_000_000;
 
+/**
+ * Upper bound of the values a batch inference keeps between its two reads (rows × values per row):
+ * the worker holds every prediction until the output is written, 4 bytes each (8 once a model
+ * answers a value float32 does not hold), so 2^24 values are at most 128 MiB of one shared worker.
+ * A million rows of up to 16 values each fit.
+ */
+export const maxBatchPredictionValues = 16_777_216;
+
 const datasetNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,126}[A-Za-z0-9._-])?$/;
 const columnNamePattern = /^[A-Za-z_][A-Za-z0-9_ .-]{0,63}$/;
 const aliasPattern = /^[a-z][a-z0-9_-]{0,62}$/;

@@ -7,7 +7,7 @@ import { jobsPortMethods, type JobsPort } from './jobs-port';
 
 export * from './jobs-port';
 export type { JobInput, TrainJobInput, BatchInferenceJobInput, ProfileJobInput } from '../domain/job-input';
-export { predictionColumnNames } from '../domain/job-input';
+export { maxBatchPredictionValues, predictionColumnNames } from '../domain/job-input';
 
 export function jobsPortClient(options: Omit<PortClientOptions, 'port'>): JobsPort {
   return createPortClient<JobsPort>(jobsPortMethods, { ...options, port: 'jobs' });
