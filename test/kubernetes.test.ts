@@ -396,7 +396,8 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
       const component = componentOf(w);
       const identity = component === 'worker' ? 'workers' : component;
       // A dedicated tenant's workers (tessera-worker-<tenant>) have their own Secret and certificate besides.
-      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', 'tessera-stores-ca', ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name, `${w.metadata.name}-tls`] : [])]);
+      const keyProviderCa = podLabels(w)['tessera.dev/key-provider'] === 'true' ? ['tessera-key-provider-ca'] : [];
+      const own = new Set([`tessera-${component}`, `tessera-${identity}-tls`, 'tessera-ca', 'tessera-stores-ca', ...keyProviderCa, ...(w.metadata.name !== `tessera-${component}` ? [w.metadata.name, `${w.metadata.name}-tls`] : [])]);
       const secrets = [...new Set(refs.filter((r) => r.kind === 'Secret' && r.from === w.metadata.name).map((r) => stem(r.name)))];
       expect({ workload: w.metadata.name, foreign: secrets.filter((s) => !own.has(s)) }).toEqual({ workload: w.metadata.name, foreign: [] });
     }
@@ -415,6 +416,22 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     const pdbs = byKind(overlay, 'PodDisruptionBudget');
     for (const d of deployments) expect({ d: d.metadata.name, pdb: pdbs.some((p) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)) }).toEqual({ d: d.metadata.name, pdb: true });
     for (const p of pdbs) expect({ pdb: p.metadata.name, selects: deployments.filter((d) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)).length }).toEqual({ pdb: p.metadata.name, selects: 1 });
+  });
+
+  it("spreads every Deployment's replicas over zones and nodes, selecting exactly its own pods, without ever leaving one unscheduled", () => {
+    for (const d of byKind(overlay, 'Deployment')) {
+      const constraints: any[] = d.spec.template.spec.topologySpreadConstraints ?? [];
+      expect({ d: d.metadata.name, keys: constraints.map((c) => c.topologyKey) }).toEqual({ d: d.metadata.name, keys: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'] });
+      for (const c of constraints) {
+        expect({ d: d.metadata.name, c: c.topologyKey, skew: c.maxSkew, when: c.whenUnsatisfiable, selects: c.labelSelector.matchLabels }).toEqual({
+          d: d.metadata.name,
+          c: c.topologyKey,
+          skew: 1,
+          when: 'ScheduleAnyway',
+          selects: d.spec.selector.matchLabels,
+        });
+      }
+    }
   });
 
   // `kubectl apply` sets every field the manifest names: a Deployment an autoscaler owns that still
@@ -648,22 +665,27 @@ describe('deploy/kubernetes production: the managed stores\' certificates', () =
       const pod = w.spec.template.spec;
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         const env = envOf(c);
-        for (const variable of ['DATABASE_TLS_CA_FILE', 'REDIS_TLS_CA_FILE']) {
+        const bundles = { DATABASE_TLS_CA_FILE: 'tessera-stores-ca', REDIS_TLS_CA_FILE: 'tessera-stores-ca', KEY_PROVIDER_TLS_CA_FILE: 'tessera-key-provider-ca' } as const;
+        for (const [variable, bundle] of Object.entries(bundles)) {
           const file = env[variable];
           if (file === undefined) continue;
           const id = `${w.metadata.name}/${c.name} ${variable}`;
           expect({ id, sameAsMtls: file === env['TLS_CA_FILE'] || file === '/run/tessera/tls/ca.pem' }).toEqual({ id, sameAsMtls: false });
           const mount = (c.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath}/`));
           const volume = pod.volumes.find((v: any) => v.name === mount?.name);
-          expect({ id, secret: volume?.secret?.secretName, readOnly: mount?.readOnly }).toEqual({ id, secret: 'tessera-stores-ca', readOnly: true });
+          expect({ id, secret: volume?.secret?.secretName, readOnly: mount?.readOnly }).toEqual({ id, secret: bundle, readOnly: true });
           checked.push(id);
         }
       }
     }
     expect(checked.length).toBeGreaterThanOrEqual(2 * 8 + 8 + 1);
-    const source = byKind('production', 'ExternalSecret').find((e) => e.spec.target.name === 'tessera-stores-ca');
-    // The providers' CA certificates only: no private key.
-    expect(source?.spec.data.map((d: any) => d.secretKey)).toEqual(['ca.pem']);
+    // Every service that talks to the key provider (datasets, models, jobs, audit, tenants) verifies it against its own CA.
+    expect(checked.filter((id) => id.endsWith('KEY_PROVIDER_TLS_CA_FILE')).length).toBeGreaterThanOrEqual(5);
+    for (const bundle of ['tessera-stores-ca', 'tessera-key-provider-ca']) {
+      const source = byKind('production', 'ExternalSecret').find((e) => e.spec.target.name === bundle);
+      // The providers' CA certificates only: no private key.
+      expect({ bundle, keys: source?.spec.data.map((d: any) => d.secretKey) }).toEqual({ bundle, keys: ['ca.pem'] });
+    }
   });
 });
 
