@@ -418,6 +418,26 @@ describe.each(overlays)('deploy/kubernetes overlays/%s', (overlay) => {
     for (const p of pdbs) expect({ pdb: p.metadata.name, selects: deployments.filter((d) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => podLabels(d)[k] === v)).length }).toEqual({ pdb: p.metadata.name, selects: 1 });
   });
 
+  // The init containers run a third-party image (mariadb's client) before the service: they need the
+  // CA file to verify the database, never the certificate's private key.
+  it("mounts no private key into an init container: of a pod's TLS Secret only its CA file", () => {
+    let checked = 0;
+    for (const w of workloads(overlay)) {
+      const pod = w.spec.template.spec;
+      for (const c of pod.initContainers ?? []) {
+        for (const mount of c.volumeMounts ?? []) {
+          const secret = pod.volumes.find((v: any) => v.name === mount.name)?.secret;
+          if (!secret) continue;
+          const files: string[] = mount.subPath ? [mount.subPath] : secret.items ? secret.items.map((i: any) => i.path) : ['(every key)'];
+          const exposed = files.filter((f) => f === 'key.pem' || (f === '(every key)' && /-tls(-[a-z0-9]{10})?$/.test(secret.secretName)));
+          expect({ workload: w.metadata.name, init: c.name, secret: secret.secretName, exposed }).toEqual({ workload: w.metadata.name, init: c.name, secret: secret.secretName, exposed: [] });
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
   it("spreads every Deployment's replicas over zones and nodes, selecting exactly its own pods, without ever leaving one unscheduled", () => {
     for (const d of byKind(overlay, 'Deployment')) {
       const constraints: any[] = d.spec.template.spec.topologySpreadConstraints ?? [];
