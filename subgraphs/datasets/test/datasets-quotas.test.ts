@@ -264,6 +264,64 @@ describe('datasets: quotas', () => {
     expect((await quotasOf(stack, scientist))['datasets']).toMatchObject({ used: 0 });
   });
 
+  it('completing an upload while its dataset is deleted is NOT_FOUND for the one and done for the other, not a deadlock', async () => {
+    const tenant = await stack.createTenant();
+    const scientist = await tenant.token('data_scientist');
+    const datasetId = await newDataset(stack, scientist, 'completed-while-deleted');
+    const upload = await reserveUpload(stack, scientist, datasetId, csv.length);
+    expect((await putBytes(upload.uploadUrl, scientist, csv)).status).toBe(200);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool(), profileResults: profileResultsClearing(stack.platform.ports.jobs, undefined) };
+    // The delete's last transaction holds the dataset's row when the complete comes; the complete
+    // must wait for it without holding the upload's row the delete takes next (the other order
+    // was a deadlock, one of the two answered with MariaDB's error as a 500).
+    let paused!: () => void;
+    const atPause = new Promise<void>((resolve) => (paused = resolve));
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const deleter = Object.create(adminScope) as typeof adminScope;
+    Object.defineProperty(deleter, 'transaction', {
+      value: <T>(fn: (manager: Parameters<Parameters<typeof adminScope.transaction>[0]>[0]) => Promise<T>) =>
+        adminScope.transaction((manager) => {
+          const held = new Proxy(manager, {
+            get(target, property, receiver) {
+              if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+              return async (sql: string, parameters?: unknown[]) => {
+                const result = (await target.query(sql, parameters)) as unknown;
+                if (sql === 'SELECT id FROM datasets WHERE id = ? FOR UPDATE') {
+                  paused();
+                  await gate;
+                }
+                return result;
+              };
+            },
+          });
+          return fn(held);
+        }),
+    });
+    let deleted: Promise<unknown>;
+    let completed: Promise<unknown>;
+    try {
+      deleted = new DatasetService(deleter, services).delete(datasetId);
+      await atPause;
+      completed = new DatasetUploadService(uploaderScope, services).complete(upload.id);
+      // Time for the complete to reach the dataset's row.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      letGo();
+      await Promise.allSettled([deleted, completed]);
+    } finally {
+      letGo();
+      await services.parsing.close();
+      await services.uploadSpool.close();
+    }
+    await expect(deleted).resolves.toMatchObject({ id: datasetId });
+    await expect(completed).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    expect(await quotasOf(stack, scientist)).toMatchObject({ storageBytes: { used: 0, reserved: 0 }, datasetVersions: { used: 0 }, datasets: { used: 0 } });
+  });
+
   it('an upload whose dataset is deleted outright between its claim and its first write is NOT_FOUND, not a 500', async () => {
     const tenant = await stack.createTenant();
     const scientist = await tenant.token('data_scientist');
