@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Role } from '@tessera/auth';
 import { storedSizeOf } from '@tessera/storage';
 import { FamilyKeys } from '@tessera/service-kit';
+import { Reservation } from '@tessera/quotas';
 import { CsvParsePool } from '@tessera/tabular';
 import { errorCodes, expectNoErrors, startTestStack, tenantState, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { completeUpload, createDataset, createUpload, newDataset, putBytes, reserveUpload, uploadVersion } from './dataset-flow';
@@ -203,6 +204,122 @@ describe('datasets: quotas', () => {
     await expect(received).rejects.toMatchObject({ code: 'NOT_FOUND', extensions: { kind: 'Dataset' } });
     expect((await tenantState(stack, tenant)).objects).toEqual([]);
     expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
+  });
+
+  it("a delete that waits for an upload's last transaction gives back the bytes that transaction counted", async () => {
+    const tenant = await stack.createTenant();
+    const scientist = await tenant.token('data_scientist');
+    const datasetId = await newDataset(stack, scientist, 'deleted-while-recorded');
+    const upload = await reserveUpload(stack, scientist, datasetId, csv.length);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool(), profileResults: profileResultsClearing(stack.platform.ports.jobs, undefined) };
+    // The upload saw its dataset ACTIVE and records its object (row UPLOADED, bytes charged) in a
+    // transaction still open when the delete comes: the delete hides the dataset, removes its
+    // objects and then waits on the upload's row. Once the upload commits, the delete must give back
+    // what that commit charged; before, it counted the bytes from a snapshot taken before the
+    // commit, and the tenant kept paying for bytes nobody held, for good.
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    // The upload's last transaction, held open just after it charged the bytes (row and quota locked).
+    const commitWithin = Reservation.prototype.commitWithin;
+    const spy = jest.spyOn(Reservation.prototype, 'commitWithin').mockImplementationOnce(async function (this: Reservation, ...args: Parameters<Reservation['commitWithin']>) {
+      await commitWithin.apply(this, args);
+      holding();
+      await gate;
+    });
+    const deleter = Object.create(adminScope) as typeof adminScope;
+    const deleterBucket = Object.create(adminScope.bucket) as typeof adminScope.bucket;
+    let removed!: () => void;
+    const afterRemoval = new Promise<void>((resolve) => (removed = resolve));
+    deleterBucket.removePrefix = async (prefix) => {
+      const count = await adminScope.bucket.removePrefix(prefix);
+      removed();
+      return count;
+    };
+    Object.defineProperty(deleter, 'bucket', { value: deleterBucket });
+    let received: Promise<unknown>;
+    let deleted: Promise<{ id: string }>;
+    try {
+      received = new DatasetUploadService(uploaderScope, services).receive(upload.id, Readable.from([csv]), csv.length);
+      await held;
+      deleted = new DatasetService(deleter, services).delete(datasetId);
+      await afterRemoval;
+      // Time for the delete's last transaction to read the versions and wait on the upload's row.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      letGo();
+      await Promise.allSettled([received, deleted]);
+    } finally {
+      letGo();
+      spy.mockRestore();
+      await services.parsing.close();
+      await services.uploadSpool.close();
+    }
+    await expect(deleted).resolves.toMatchObject({ id: datasetId });
+    expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    expect((await quotasOf(stack, scientist))['storageBytes']).toMatchObject({ used: 0, reserved: 0 });
+    expect((await quotasOf(stack, scientist))['datasets']).toMatchObject({ used: 0 });
+  });
+
+  it('completing an upload while its dataset is deleted is NOT_FOUND for the one and done for the other, not a deadlock', async () => {
+    const tenant = await stack.createTenant();
+    const scientist = await tenant.token('data_scientist');
+    const datasetId = await newDataset(stack, scientist, 'completed-while-deleted');
+    const upload = await reserveUpload(stack, scientist, datasetId, csv.length);
+    expect((await putBytes(upload.uploadUrl, scientist, csv)).status).toBe(200);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: tenant.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.datasets.scopes.forPrincipal(principal(['admin']));
+    const services = { ...defaultDatasetsConfig, parsing: new CsvParsePool({ workers: 1 }), uploadSpool: new UploadSpool(), profileResults: profileResultsClearing(stack.platform.ports.jobs, undefined) };
+    // The delete's last transaction holds the dataset's row when the complete comes; the complete
+    // must wait for it without holding the upload's row the delete takes next (the other order
+    // was a deadlock, one of the two answered with MariaDB's error as a 500).
+    let paused!: () => void;
+    const atPause = new Promise<void>((resolve) => (paused = resolve));
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const deleter = Object.create(adminScope) as typeof adminScope;
+    Object.defineProperty(deleter, 'transaction', {
+      value: <T>(fn: (manager: Parameters<Parameters<typeof adminScope.transaction>[0]>[0]) => Promise<T>) =>
+        adminScope.transaction((manager) => {
+          const held = new Proxy(manager, {
+            get(target, property, receiver) {
+              if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+              return async (sql: string, parameters?: unknown[]) => {
+                const result = (await target.query(sql, parameters)) as unknown;
+                if (sql === 'SELECT id FROM datasets WHERE id = ? FOR UPDATE') {
+                  paused();
+                  await gate;
+                }
+                return result;
+              };
+            },
+          });
+          return fn(held);
+        }),
+    });
+    let deleted: Promise<unknown>;
+    let completed: Promise<unknown>;
+    try {
+      deleted = new DatasetService(deleter, services).delete(datasetId);
+      await atPause;
+      completed = new DatasetUploadService(uploaderScope, services).complete(upload.id);
+      // Time for the complete to reach the dataset's row.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      letGo();
+      await Promise.allSettled([deleted, completed]);
+    } finally {
+      letGo();
+      await services.parsing.close();
+      await services.uploadSpool.close();
+    }
+    await expect(deleted).resolves.toMatchObject({ id: datasetId });
+    await expect(completed).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await tenantState(stack, tenant)).objects).toEqual([]);
+    expect(await quotasOf(stack, scientist)).toMatchObject({ storageBytes: { used: 0, reserved: 0 }, datasetVersions: { used: 0 }, datasets: { used: 0 } });
   });
 
   it('an upload whose dataset is deleted outright between its claim and its first write is NOT_FOUND, not a 500', async () => {

@@ -269,6 +269,59 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     expect((await modelState(stack, acme)).objects.filter((key) => key.startsWith(`models/${stored}/`) || key.startsWith(`models/${keyless}/`))).toEqual([]);
   });
 
+  it('completing an upload while its model is deleted is NOT_FOUND for the one and done for the other, not a deadlock', async () => {
+    const modelId = await newModel(stack, scientist, 'completed-while-deleted');
+    const onnx = linearModel();
+    const upload = await reserveUpload(stack, scientist, modelId, onnx.length);
+    expect((await putBytes(upload.uploadUrl, scientist, onnx)).status).toBe(200);
+    const principal = (roles: Role[]) => ({ kind: 'user' as const, subject: 't', tenantId: acme.id, roles, clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+    const uploaderScope = await stack.platform.runtimes.models.scopes.forPrincipal(principal(['data_scientist']));
+    const adminScope = await stack.platform.runtimes.models.scopes.forPrincipal(principal(['admin']));
+    // The delete's last transaction holds the model's row when the complete comes; the complete
+    // must wait for it without holding the upload's row the delete takes next (the other order
+    // was a deadlock, one of the two answered with MariaDB's error as a 500).
+    let paused!: () => void;
+    const atPause = new Promise<void>((resolve) => (paused = resolve));
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const deleter = Object.create(adminScope) as typeof adminScope;
+    Object.defineProperty(deleter, 'transaction', {
+      value: <T>(fn: (manager: Parameters<Parameters<typeof adminScope.transaction>[0]>[0]) => Promise<T>) =>
+        adminScope.transaction((manager) => {
+          const held = new Proxy(manager, {
+            get(target, property, receiver) {
+              if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+              return async (sql: string, parameters?: unknown[]) => {
+                const result = (await target.query(sql, parameters)) as unknown;
+                if (sql === 'SELECT id FROM models WHERE id = ? FOR UPDATE') {
+                  paused();
+                  await gate;
+                }
+                return result;
+              };
+            },
+          });
+          return fn(held);
+        }),
+    });
+    let deleted: Promise<unknown>;
+    let completed: Promise<unknown>;
+    try {
+      deleted = new ModelService(deleter).delete(modelId);
+      await atPause;
+      completed = new ModelUploadService(uploaderScope, defaultModelsConfig, createModelUploadCapacity(defaultModelsConfig.uploads)).complete(upload.id);
+      // Time for the complete to reach the model's row.
+      await sleep(500);
+      letGo();
+      await Promise.allSettled([deleted, completed]);
+    } finally {
+      letGo();
+    }
+    await expect(deleted).resolves.toMatchObject({ id: modelId });
+    await expect(completed).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await modelState(stack, acme)).objects.filter((key) => key.startsWith(`models/${modelId}/`))).toEqual([]);
+  });
+
   it('an upload whose bytes are stored while its model is being deleted leaves no object behind', async () => {
     const modelId = await newModel(stack, scientist, 'deleted-mid-upload');
     const onnx = linearModel();

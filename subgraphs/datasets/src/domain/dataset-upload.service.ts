@@ -229,8 +229,15 @@ export class DatasetUploadService {
   async complete(uploadId: string): Promise<DatasetVersion> {
     assertPermission(this.scope.principal, 'write');
     const id = parseId(uploadId, 'uploadId');
+    // The dataset's row is locked before the upload's, the order a dataset delete takes them in
+    // (dataset, then its uploads): the other order deadlocked against a delete, and one of the two
+    // was answered with MariaDB's error. The dataset id is read outside the transaction (an upload
+    // never changes dataset), so the transaction's reads all come after its locks.
+    const owner = await this.scope.db((manager) => manager.getRepository(DatasetUploadEntity).findOne({ select: { id: true, datasetId: true }, where: { id } }));
+    if (!owner) throw await notFoundAcrossTenants(this.scope, 'DatasetUpload', id);
     try {
       return await this.scope.transaction(async (manager) => {
+        const dataset = await manager.getRepository(DatasetEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: owner.datasetId }).getOne();
         const upload = await manager.getRepository(DatasetUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
         if (!upload) throw await notFoundAcrossTenants(this.scope, 'DatasetUpload', id);
         // A client retrying after a lost answer learns which version its first call made.
@@ -239,7 +246,6 @@ export class DatasetUploadService {
         if (upload.status !== 'UPLOADED' || !upload.profile || !upload.sha256 || upload.storedSize === null || upload.keyVersion === null) {
           throw errors.badInput('The content of this upload has not been received yet.', { uploadId: id });
         }
-        const dataset = await manager.getRepository(DatasetEntity).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: upload.datasetId }).getOne();
         if (!dataset || dataset.status !== 'ACTIVE') throw errors.notFound('Dataset', upload.datasetId);
         const latest = await manager.getRepository(DatasetVersionEntity).maximum('number', { datasetId: dataset.id });
         const profile = await openUploadProfile(this.scope, upload.id, upload.profile);

@@ -186,14 +186,18 @@ async function giveBackDatasetQuota(manager: EntityManager, quotas: TenantQuotas
   const [dataset] = (await manager.query('SELECT id FROM datasets WHERE id = ? FOR UPDATE', [datasetId])) as Array<{ id: string }>;
   if (!dataset) return;
   // Upload rows before quota rows, the order a finishing upload takes them in (row, then quota).
-  const pending = (await manager.query(`SELECT id FROM dataset_uploads WHERE dataset_id = ? AND status IN ('PENDING', 'RECEIVING') FOR UPDATE`, [datasetId])) as Array<{ id: string }>;
-  const [counted] = (await manager.query(
-    `SELECT (SELECT COUNT(*) FROM dataset_versions WHERE dataset_id = ?) AS versions,
-            (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_versions WHERE dataset_id = ?)
-          + (SELECT COALESCE(SUM(stored_size), 0) FROM dataset_uploads WHERE dataset_id = ? AND status = 'UPLOADED') AS bytes`,
-    [datasetId, datasetId, datasetId],
-  )) as Array<{ versions: string | number; bytes: string | number }>;
-  await quotas.refund(manager, { datasets: 1, datasetVersions: Number(counted?.versions ?? 0), storageBytes: Number(counted?.bytes ?? 0) });
+  // Locking reads only: they read the latest committed rows. A plain read answers from the
+  // transaction's snapshot, taken before an upload that was recording its bytes committed (the
+  // delete waits on that upload's row here): its bytes, charged by that commit, were left out of
+  // the refund and counted against the tenant for good.
+  const uploads = (await manager.query(`SELECT id, status, stored_size FROM dataset_uploads WHERE dataset_id = ? FOR UPDATE`, [datasetId])) as Array<{ id: string; status: string; stored_size: string | number | null }>;
+  const pending = uploads.filter((upload) => upload.status === 'PENDING' || upload.status === 'RECEIVING');
+  const receivedBytes = uploads.filter((upload) => upload.status === 'UPLOADED').reduce((sum, upload) => sum + Number(upload.stored_size ?? 0), 0);
+  const [versions] = (await manager.query(`SELECT COUNT(*) AS versions, COALESCE(SUM(stored_size), 0) AS bytes FROM dataset_versions WHERE dataset_id = ? FOR UPDATE`, [datasetId])) as Array<{
+    versions: string | number;
+    bytes: string | number;
+  }>;
+  await quotas.refund(manager, { datasets: 1, datasetVersions: Number(versions?.versions ?? 0), storageBytes: Number(versions?.bytes ?? 0) + receivedBytes });
   for (const upload of pending) await quotas.reservation(upload.id, 'storageBytes').release(manager);
 }
 

@@ -178,8 +178,15 @@ export class ModelUploadService {
     assertPermission(this.scope.principal, 'write');
     const id = parseId(uploadId, 'uploadId');
     const key = parseIdempotencyKey(idempotencyKey);
+    // The model's row is locked before the upload's, the order a model delete takes them in (model,
+    // then its uploads): the other order deadlocked against a delete, and one of the two was
+    // answered with MariaDB's error. The model id is read outside the transaction (an upload never
+    // changes model), so the transaction's reads all come after its locks.
+    const owner = await this.scope.db((manager) => manager.getRepository(ModelUploadEntity).findOne({ select: { id: true, modelId: true }, where: { id } }));
+    if (!owner) throw await modelNotFound(this.scope, 'ModelUpload', id);
     try {
       return await this.scope.transaction(async (manager) => {
+        await manager.getRepository(ModelEntity).createQueryBuilder('m').setLock('pessimistic_write').where('m.id = :id', { id: owner.modelId }).getOne();
         const upload = await manager.getRepository(ModelUploadEntity).createQueryBuilder('u').setLock('pessimistic_write').where('u.id = :id', { id }).getOne();
         if (!upload) throw await modelNotFound(this.scope, 'ModelUpload', id);
         // A client retrying after a lost answer learns which version its first call made.
