@@ -1,5 +1,6 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
+import { AccessDirectory } from '@tessera/tenants/ports';
 import { accessRows, auditActions, changeMemberRole, openSubscription, createApiKey, createServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
 
 const accessReport = `query Report($from: DateTime!, $to: DateTime!) { accessReport(from: $from, to: $to) {
@@ -167,6 +168,26 @@ describe('members (ROLE_SOURCE=members)', () => {
     expect(errorCodes(await stack.query(realJose.token, datasets))).toEqual([]);
     expect((await membersOf(stack, acme.id)).find((m) => m.id === jose.id)).toMatchObject({ subject: realJose.subject, status: 'ACTIVE' });
     for (const id of [bySubject.id, jose.id, kim.id]) expectNoErrors(await stack.query(admin.token, removeMember, { id }));
+  });
+
+  it('a subject that differs from a member’s only by trailing spaces is no member: utf8mb4_bin pads, the comparison must not', async () => {
+    // An OIDC subject is any ASCII string; "alice " is another identity than "alice" at the IdP.
+    const invited = await userToken(stack, acme.id);
+    const bySubject = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: invited.subject, role: 'ADMIN' } })).inviteMember;
+    const byEmail = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email: 'padded.rv@example.com', role: 'ADMIN' } })).inviteMember;
+    const bound = await userToken(stack, acme.id, { email: 'padded.rv@example.com', emailVerified: true });
+    expect(errorCodes(await stack.query(bound.token, datasets))).toEqual([]);
+    // The access tables as the jobs service reads them (a job's member check), and as the gateway does (a request's role).
+    const runtime = stack.platform.runtimes.jobs;
+    const directory = new AccessDirectory(runtime.db, runtime.config.database.controlSchema);
+    for (const subject of [invited.subject, bound.subject]) {
+      expect(await directory.memberRole(acme.id, subject)).toBe('admin');
+      for (const padded of [`${subject} `, `${subject}   `]) {
+        expect({ padded, role: await directory.memberRole(acme.id, padded) }).toEqual({ padded, role: undefined });
+        expect({ padded, membership: await directory.membership(acme.id, padded, undefined) }).toEqual({ padded, membership: { role: undefined, invitationExpired: false } });
+      }
+    }
+    for (const id of [bySubject.id, byEmail.id]) expectNoErrors(await stack.query(admin.token, removeMember, { id }));
   });
 
   it('only admins manage members: a data scientist or viewer member is FORBIDDEN and nothing changes', async () => {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { TenantRole } from '@tessera/auth';
-import { parseOperationList, parseTenantRole } from '../ports/access-directory';
+import { parseOperationList, parseTenantRole, sameSubject } from '../ports/access-directory';
 
 export interface MemberRow {
   id: string;
@@ -75,10 +75,11 @@ export const accessRepository = {
   /** Whether the subject already acts in the tenant, invited as itself or bound from an e-mail invitation. */
   async subjectIsMember(manager: EntityManager, tenantId: string, subject: string): Promise<boolean> {
     const rows = (await manager.query(
-      'SELECT 1 FROM tenant_members WHERE tenant_id = ? AND subject = ? UNION ALL SELECT 1 FROM member_bindings WHERE tenant_id = ? AND subject = ?',
+      'SELECT subject FROM tenant_members WHERE tenant_id = ? AND subject = ? UNION ALL SELECT subject FROM member_bindings WHERE tenant_id = ? AND subject = ?',
       [tenantId, subject, tenantId, subject],
-    )) as unknown[];
-    return rows.length > 0;
+    )) as Array<{ subject: unknown }>;
+    // Exact, not padded (sameSubject): an invited subject never ends in a space (parseSubject), a bound one might.
+    return rows.some((row) => sameSubject(row.subject, subject));
   },
 
   async insertMember(manager: EntityManager, row: Omit<MemberRow, 'boundSubject'>): Promise<void> {
