@@ -1,7 +1,8 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
 import { AccessDirectory } from '@tessera/tenants/ports';
-import { accessRows, auditActions, changeMemberRole, openSubscription, createApiKey, createServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
+import { openServiceDataSource, quoteIdentifier } from '@tessera/tenancy';
+import { accessRows, auditActions, changeMemberRole, openSubscription, createApiKey, createServiceAccount, deleteServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
 
 const accessReport = `query Report($from: DateTime!, $to: DateTime!) { accessReport(from: $from, to: $to) {
   members { memberId subject email role eventCount lastActivityAt neverActive accessed { targetType actions } }
@@ -188,6 +189,39 @@ describe('members (ROLE_SOURCE=members)', () => {
       }
     }
     for (const id of [bySubject.id, byEmail.id]) expectNoErrors(await stack.query(admin.token, removeMember, { id }));
+  });
+
+  it('an admin removed while its mutations wait finishes none of them: no key, account or member is made by someone no longer an admin', async () => {
+    const leaving = await userToken(stack, acme.id);
+    const leavingMember = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: leaving.subject, role: 'ADMIN' } })).inviteMember;
+    const account = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(admin.token, createServiceAccount, { input: { name: 'race-rv', role: 'ADMIN' } })).createServiceAccount;
+    // The tenant's row held (as every create takes it first), so the leaving admin's creates wait in the tenants service, past the gateway's check.
+    const holder = await openServiceDataSource({ url: stack.migrator.adminUrl, controlSchema: stack.migrator.controlSchema, poolSize: 1, tlsCa: stack.migrator.tlsCa }, []);
+    const runner = holder.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    const control = quoteIdentifier(stack.config.database.controlSchema);
+    await runner.query(`SELECT id FROM ${control}.tenants WHERE id = ? FOR UPDATE`, [acme.id]);
+    let minting: ReturnType<typeof stack.query> | undefined;
+    let inviting: ReturnType<typeof stack.query> | undefined;
+    try {
+      minting = stack.query(leaving.token, createApiKey, { input: { serviceAccountId: account.id } });
+      inviting = stack.query(leaving.token, inviteMember, { input: { subject: 'accomplice-rv', role: 'ADMIN' } });
+      // Time to pass the gateway (as members still) and reach the held row; the migrator may not see other accounts' lock waits.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // Removed meanwhile: the removal does not need the tenant's row.
+      expectNoErrors(await stack.query(admin.token, removeMember, { id: leavingMember.id }));
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+      await holder.destroy();
+    }
+    expectOnlyError(await minting!, 'FORBIDDEN');
+    expectOnlyError(await inviting!, 'FORBIDDEN');
+    const accounts = await stack.adminQuery<unknown[]>(`SELECT id FROM ${control}.api_keys WHERE service_account_id = ?`, [account.id]);
+    expect(accounts).toEqual([]);
+    expect((await membersOf(stack, acme.id)).map((m) => m.subject)).not.toContain('accomplice-rv');
+    expectNoErrors(await stack.query(admin.token, deleteServiceAccount, { id: account.id }));
   });
 
   it('only admins manage members: a data scientist or viewer member is FORBIDDEN and nothing changes', async () => {

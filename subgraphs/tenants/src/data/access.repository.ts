@@ -82,6 +82,21 @@ export const accessRepository = {
     return rows.some((row) => sameSubject(row.subject, subject));
   },
 
+  /**
+   * The role `subject` holds in the tenant now (invited as itself, or bound from an e-mail
+   * invitation), its membership rows share-locked until the transaction ends: a removal or role
+   * change of that member, which locks them for update, either waits for the transaction or is seen by it.
+   */
+  async lockActorRole(manager: EntityManager, tenantId: string, subject: string): Promise<TenantRole | undefined> {
+    const direct = (await manager.query('SELECT subject, role FROM tenant_members WHERE tenant_id = ? AND subject = ? LOCK IN SHARE MODE', [tenantId, subject])) as Row[];
+    const bound = (await manager.query(
+      'SELECT b.subject, m.role FROM member_bindings b JOIN tenant_members m ON m.id = b.member_id WHERE b.tenant_id = ? AND b.subject = ? LOCK IN SHARE MODE',
+      [tenantId, subject],
+    )) as Row[];
+    const row = [...direct, ...bound].find((candidate) => sameSubject(candidate['subject'], subject));
+    return row ? parseTenantRole(row['role']) : undefined;
+  },
+
   async insertMember(manager: EntityManager, row: Omit<MemberRow, 'boundSubject'>): Promise<void> {
     await manager.query('INSERT INTO tenant_members (id, tenant_id, subject, email, role, invited_by, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       row.id,
