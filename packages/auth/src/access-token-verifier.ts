@@ -129,6 +129,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
       // as "no tenant", it would make the token a tenant-less platform operator's if it held that role.
       if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) throw new InvalidTokenClaim(options.tenantClaim);
       const clientId = payload['client_id'] ?? payload['azp'];
+      if (inReservedNamespace(String(payload.sub), reservedSubjectPrefixes)) throw new InvalidTokenClaim('sub');
+      if (typeof clientId === 'string' && inReservedNamespace(clientId, reservedClientPrefixes)) throw new InvalidTokenClaim('client_id');
       return {
         subject: String(payload.sub),
         tenantId: typeof tenant === 'string' ? tenant : undefined,
@@ -192,6 +194,22 @@ class InvalidTokenClaim extends Error {
   constructor(readonly claim: string) {
     super(claim);
   }
+}
+
+/**
+ * Subjects and client ids the platform writes for principals of its own: `system:` for its jobs and
+ * checks, `service-account:` and `api-key:` for an API key's requests. Other services trust them for
+ * what they say — the jobs service never checks a `system:` job's principal (a removed member's
+ * queued and running jobs went on), the security log counts `system:` actions as the platform's, and
+ * the audit trail names the key a `service-account:`/`api-key:` principal used — so a token from
+ * the identity provider may not claim one (compared without case, so no spelling comes close).
+ */
+const reservedSubjectPrefixes = ['system:', 'service-account:'];
+const reservedClientPrefixes = ['api-key:'];
+
+function inReservedNamespace(value: string, prefixes: readonly string[]): boolean {
+  const lower = value.toLowerCase();
+  return prefixes.some((prefix) => lower.startsWith(prefix));
 }
 
 /** Header `typ` of JWT access tokens (RFC 9068), and the generic one some issuers (Keycloak) write on every token. */

@@ -73,6 +73,21 @@ describe('access-token verifier', () => {
     }
   });
 
+  it("refuses a subject or client id in the platform's own namespaces: the jobs service's principal check and the security log take them for the platform or an API key", async () => {
+    // `system:` subjects' jobs are never checked for a member's removal, and their actions count as the platform's in the security log;
+    // `service-account:` and `api-key:` are what an API key's requests are recorded as.
+    const signAs = (subject: string, claims: JWTPayload = {}) =>
+      new SignJWT({ tenant: 'acme', roles: ['data_scientist'], ...claims }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(issuerUrl).setAudience(audience).setSubject(subject).setIssuedAt().setExpirationTime('5m').sign(signingKey);
+    for (const subject of ['system:job-runner', 'system:job-principal-check', 'service-account:0b7c5f3e-4d0a-4c55-9a53-3f5a3c1f0e11', 'SYSTEM:job-runner']) {
+      await expect(verify(await signAs(subject))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'The access token is invalid (sub).' });
+    }
+    for (const claims of [{ client_id: 'api-key:0123456789abcdef' }, { azp: 'api-key:0123456789abcdef' }, { client_id: 'API-KEY:0123456789abcdef' }]) {
+      await expect(verify(await signAs('user-2', claims))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'The access token is invalid (client_id).' });
+    }
+    // Those words elsewhere in a subject or client id are nobody's namespace.
+    await expect(verify(await signAs('user:system:1', { client_id: 'my-api-key:1' }))).resolves.toMatchObject({ subject: 'user:system:1', clientId: 'my-api-key:1' });
+  });
+
   it('says the issuer is unavailable, not that a valid token is invalid, when the key set cannot be refetched', async () => {
     // A second issuer whose JWKS answers, then fails, then is gone; its keys are trusted for 300 ms only.
     let jwksAnswer: 'keys' | 'error' = 'keys';

@@ -85,7 +85,7 @@ export function tenantsSubgraph(runtime: ServiceRuntime, config: TenantsConfig):
         reencryptor,
         familyKeyRotator,
       ),
-      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes, invitationTtlHours: members.invitationTtlHours }, accessListTurns(runtime.config.database.poolSize)),
+      accessResolvers({ db: runtime.db, tenants: runtime.tenants, changes, invitationTtlHours: members.invitationTtlHours, roleSource: members.roleSource }, accessListTurns(runtime.config.database.poolSize)),
     ),
     rules: tenantRules,
     // A rewrap interrupted by a restart goes on from where it stopped.

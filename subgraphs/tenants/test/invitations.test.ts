@@ -1,7 +1,7 @@
 import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { quoteIdentifier, tenantSchemaName } from '@tessera/tenancy';
 import { deprovisionAll, expectOnlyError, footprint, freshTenantId, nothing } from './support';
-import { auditActions, changeMemberRole, inviteMember, listMembers, memberFields, membersOf, removeMember, userToken, type MemberView } from './access-support';
+import { accessRows, auditActions, changeMemberRole, inviteMember, listMembers, memberFields, membersOf, removeMember, userToken, type MemberView } from './access-support';
 
 const provision = `mutation Provision($input: ProvisionTenantInput!) {
   provisionTenant(input: $input) { created tenant { id status } initialAdmin { ${memberFields} expiresAt } }
@@ -143,6 +143,21 @@ describe('invitations, first admins and auditors (ROLE_SOURCE=members)', () => {
     const signedIn = await userToken(stack, acme.id, { email: 'rv@xn--r8jz45g.jp', emailVerified: true });
     expect(errorCodes(await stack.query(signedIn.token, '{ datasets { edges { node { id } } } }'))).toEqual([]);
     expect((await membersOf(stack, acme.id)).find((member) => member.id === invited.id)).toMatchObject({ subject: signedIn.subject, status: 'ACTIVE' });
+  });
+
+  it('a domain written with percent escapes or as a number is no address: no invitation is made of it, and a verified token address spelt so binds nobody else’s invitation', async () => {
+    // A URL host parser decodes `%6f` to `o` and reads `0x7f.1` as 127.0.0.1: other strings, not other spellings of one address.
+    const victim = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email: 'victim.rv@corp.com', role: 'ADMIN' } })).inviteMember;
+    const before = await accessRows(stack, acme.id);
+    for (const bad of ['victim.rv@corp.c%6fm', 'other.rv@corp%2ecom', 'rv@0x7f.1', 'rv@127.1', 'rv@-corp.com', 'rv@corp-.com', 'rv@my_host.com']) {
+      expect({ bad, codes: errorCodes(await stack.query(admin.token, inviteMember, { input: { email: bad, role: 'VIEWER' } })) }).toEqual({ bad, codes: ['BAD_USER_INPUT'] });
+    }
+    // An identity provider that verified the escaped spelling (no mail can reach it) does not make its holder the victim.
+    const impostor = await userToken(stack, acme.id, { email: 'victim.rv@corp.c%6fm', emailVerified: true });
+    expectOnlyError(await stack.query(impostor.token, datasets), 'FORBIDDEN');
+    expect(await accessRows(stack, acme.id)).toEqual(before);
+    expect((await membersOf(stack, acme.id)).find((member) => member.id === victim.id)).toMatchObject({ subject: null, status: 'INVITED' });
+    expectNoErrors(await stack.query(admin.token, removeMember, { id: victim.id }));
   });
 
   describe('invitations expire', () => {

@@ -1,6 +1,8 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { expectOnlyError } from './support';
-import { accessRows, auditActions, changeMemberRole, openSubscription, createApiKey, createServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
+import { AccessDirectory } from '@tessera/tenants/ports';
+import { openServiceDataSource, quoteIdentifier } from '@tessera/tenancy';
+import { accessRows, auditActions, changeMemberRole, openSubscription, createApiKey, createServiceAccount, deleteServiceAccount, inviteMember, listMembers, membersOf, removeMember, userToken, type MemberView, type ServiceAccountView } from './access-support';
 
 const accessReport = `query Report($from: DateTime!, $to: DateTime!) { accessReport(from: $from, to: $to) {
   members { memberId subject email role eventCount lastActivityAt neverActive accessed { targetType actions } }
@@ -169,6 +171,59 @@ describe('members (ROLE_SOURCE=members)', () => {
     for (const id of [bySubject.id, jose.id, kim.id]) expectNoErrors(await stack.query(admin.token, removeMember, { id }));
   });
 
+  it('a subject that differs from a member’s only by trailing spaces is no member: utf8mb4_bin pads, the comparison must not', async () => {
+    // An OIDC subject is any ASCII string; "alice " is another identity than "alice" at the IdP.
+    const invited = await userToken(stack, acme.id);
+    const bySubject = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: invited.subject, role: 'ADMIN' } })).inviteMember;
+    const byEmail = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { email: 'padded.rv@example.com', role: 'ADMIN' } })).inviteMember;
+    const bound = await userToken(stack, acme.id, { email: 'padded.rv@example.com', emailVerified: true });
+    expect(errorCodes(await stack.query(bound.token, datasets))).toEqual([]);
+    // The access tables as the jobs service reads them (a job's member check), and as the gateway does (a request's role).
+    const runtime = stack.platform.runtimes.jobs;
+    const directory = new AccessDirectory(runtime.db, runtime.config.database.controlSchema);
+    for (const subject of [invited.subject, bound.subject]) {
+      expect(await directory.memberRole(acme.id, subject)).toBe('admin');
+      for (const padded of [`${subject} `, `${subject}   `]) {
+        expect({ padded, role: await directory.memberRole(acme.id, padded) }).toEqual({ padded, role: undefined });
+        expect({ padded, membership: await directory.membership(acme.id, padded, undefined) }).toEqual({ padded, membership: { role: undefined, invitationExpired: false } });
+      }
+    }
+    for (const id of [bySubject.id, byEmail.id]) expectNoErrors(await stack.query(admin.token, removeMember, { id }));
+  });
+
+  it('an admin removed while its mutations wait finishes none of them: no key, account or member is made by someone no longer an admin', async () => {
+    const leaving = await userToken(stack, acme.id);
+    const leavingMember = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: leaving.subject, role: 'ADMIN' } })).inviteMember;
+    const account = expectNoErrors(await stack.query<{ createServiceAccount: ServiceAccountView }>(admin.token, createServiceAccount, { input: { name: 'race-rv', role: 'ADMIN' } })).createServiceAccount;
+    // The tenant's row held (as every create takes it first), so the leaving admin's creates wait in the tenants service, past the gateway's check.
+    const holder = await openServiceDataSource({ url: stack.migrator.adminUrl, controlSchema: stack.migrator.controlSchema, poolSize: 1, tlsCa: stack.migrator.tlsCa }, []);
+    const runner = holder.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    const control = quoteIdentifier(stack.config.database.controlSchema);
+    await runner.query(`SELECT id FROM ${control}.tenants WHERE id = ? FOR UPDATE`, [acme.id]);
+    let minting: ReturnType<typeof stack.query> | undefined;
+    let inviting: ReturnType<typeof stack.query> | undefined;
+    try {
+      minting = stack.query(leaving.token, createApiKey, { input: { serviceAccountId: account.id } });
+      inviting = stack.query(leaving.token, inviteMember, { input: { subject: 'accomplice-rv', role: 'ADMIN' } });
+      // Time to pass the gateway (as members still) and reach the held row; the migrator may not see other accounts' lock waits.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // Removed meanwhile: the removal does not need the tenant's row.
+      expectNoErrors(await stack.query(admin.token, removeMember, { id: leavingMember.id }));
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+      await holder.destroy();
+    }
+    expectOnlyError(await minting!, 'FORBIDDEN');
+    expectOnlyError(await inviting!, 'FORBIDDEN');
+    const accounts = await stack.adminQuery<unknown[]>(`SELECT id FROM ${control}.api_keys WHERE service_account_id = ?`, [account.id]);
+    expect(accounts).toEqual([]);
+    expect((await membersOf(stack, acme.id)).map((m) => m.subject)).not.toContain('accomplice-rv');
+    expectNoErrors(await stack.query(admin.token, deleteServiceAccount, { id: account.id }));
+  });
+
   it('only admins manage members: a data scientist or viewer member is FORBIDDEN and nothing changes', async () => {
     const scientist = await userToken(stack, acme.id);
     const member = expectNoErrors(await stack.query<{ inviteMember: MemberView }>(admin.token, inviteMember, { input: { subject: scientist.subject, role: 'DATA_SCIENTIST' } })).inviteMember;
@@ -187,6 +242,9 @@ describe('members (ROLE_SOURCE=members)', () => {
       [inviteMember, { input: { email: 'not-an-email', role: 'VIEWER' } }],
       [inviteMember, { input: { subject: ' padded ', role: 'VIEWER' } }],
       [inviteMember, { input: { subject: 'x'.repeat(300), role: 'VIEWER' } }],
+      // The platform's own principals' namespaces: no token carries such a subject (the gateway refuses it).
+      [inviteMember, { input: { subject: 'system:job-runner', role: 'ADMIN' } }],
+      [inviteMember, { input: { subject: 'Service-Account:0b7c5f3e-4d0a-4c55-9a53-3f5a3c1f0e11', role: 'ADMIN' } }],
       [inviteMember, { input: { subject: 'x', role: 'VIEWER', tenantId: "'; DROP TABLE tenants; --" } }],
       [changeMemberRole, { id: 'not-a-uuid', role: 'VIEWER' }],
       [removeMember, { id: "1' OR '1'='1" }],

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { TenantRole } from '@tessera/auth';
-import { parseOperationList, parseTenantRole } from '../ports/access-directory';
+import { parseOperationList, parseTenantRole, sameSubject } from '../ports/access-directory';
 
 export interface MemberRow {
   id: string;
@@ -75,10 +75,26 @@ export const accessRepository = {
   /** Whether the subject already acts in the tenant, invited as itself or bound from an e-mail invitation. */
   async subjectIsMember(manager: EntityManager, tenantId: string, subject: string): Promise<boolean> {
     const rows = (await manager.query(
-      'SELECT 1 FROM tenant_members WHERE tenant_id = ? AND subject = ? UNION ALL SELECT 1 FROM member_bindings WHERE tenant_id = ? AND subject = ?',
+      'SELECT subject FROM tenant_members WHERE tenant_id = ? AND subject = ? UNION ALL SELECT subject FROM member_bindings WHERE tenant_id = ? AND subject = ?',
       [tenantId, subject, tenantId, subject],
-    )) as unknown[];
-    return rows.length > 0;
+    )) as Array<{ subject: unknown }>;
+    // Exact, not padded (sameSubject): an invited subject never ends in a space (parseSubject), a bound one might.
+    return rows.some((row) => sameSubject(row.subject, subject));
+  },
+
+  /**
+   * The role `subject` holds in the tenant now (invited as itself, or bound from an e-mail
+   * invitation), its membership rows share-locked until the transaction ends: a removal or role
+   * change of that member, which locks them for update, either waits for the transaction or is seen by it.
+   */
+  async lockActorRole(manager: EntityManager, tenantId: string, subject: string): Promise<TenantRole | undefined> {
+    const direct = (await manager.query('SELECT subject, role FROM tenant_members WHERE tenant_id = ? AND subject = ? LOCK IN SHARE MODE', [tenantId, subject])) as Row[];
+    const bound = (await manager.query(
+      'SELECT b.subject, m.role FROM member_bindings b JOIN tenant_members m ON m.id = b.member_id WHERE b.tenant_id = ? AND b.subject = ? LOCK IN SHARE MODE',
+      [tenantId, subject],
+    )) as Row[];
+    const row = [...direct, ...bound].find((candidate) => sameSubject(candidate['subject'], subject));
+    return row ? parseTenantRole(row['role']) : undefined;
   },
 
   async insertMember(manager: EntityManager, row: Omit<MemberRow, 'boundSubject'>): Promise<void> {

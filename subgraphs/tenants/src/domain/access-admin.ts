@@ -3,6 +3,7 @@ import { recordAfterAnswer, recordSecurityEvent, recordTenantAuditEvent, type Au
 import type { Principal, TenantRole } from '@tessera/auth';
 import { errors } from '@tessera/errors';
 import { isTenantId, type TenantStore } from '@tessera/tenancy';
+import { accessRepository } from '../data/access.repository';
 
 /**
  * Which roles each role includes: a key never gets more than its service account. Not a ladder:
@@ -78,6 +79,23 @@ async function recordCrossTenantAttempt(db: ManagedTenantDeps['db'], actor: Prin
     await recordTenantAuditEvent(manager, tenantId, actor, event);
     await recordSecurityEvent(manager, actor, { ...event, tenantId, details: { ownerTenant: owner } });
   });
+}
+
+/**
+ * With ROLE_SOURCE=members a tenant user is an admin by its membership, as the gateway read it
+ * when the request arrived. A change that waited meanwhile — for the tenant's row behind other
+ * creates, or as a later field of one operation (mutations run one after another) — went on after
+ * its author was removed or demoted: a key minted or an accomplice invited then outlived the
+ * removal. So every change reads its author's membership again in its own transaction, share-locked:
+ * a removal or demotion (which locks the member's row for update) waits for it or is seen by it,
+ * FORBIDDEN and nothing written. Platform admins belong to no tenant, API keys manage nothing here,
+ * and with ROLE_SOURCE=claims the roles are the token's, which Tessera does not hold.
+ */
+export async function assertStillAdmin(manager: EntityManager, principal: Principal, tenantId: string, roleSource: 'claims' | 'members'): Promise<void> {
+  if (roleSource !== 'members' || !principal.tenantId || principal.apiKeyId) return;
+  if ((await accessRepository.lockActorRole(manager, tenantId, principal.subject)) !== 'admin') {
+    throw errors.forbidden('Your membership in this tenant changed while this request waited: you are no longer one of its admins, so nothing was changed.');
+  }
 }
 
 /**

@@ -17,6 +17,8 @@ const subjectPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
 export function parseSubject(value: unknown): string {
   if (typeof value !== 'string' || !subjectPattern.test(value)) throw errors.badInput('subject must be 1–255 printable ASCII characters without spaces at either end.', { field: 'subject' });
+  // The platform's own principals (`system:`, `service-account:`): no token may carry one (the gateway refuses it), so no member is one.
+  if (/^(system|service-account):/i.test(value)) throw errors.badInput('subject may not start with system: or service-account: — those name the platform’s own principals and API keys.', { field: 'subject' });
   return value;
 }
 

@@ -8,7 +8,7 @@ import type { TenantStore } from '@tessera/tenancy';
 import { accessRepository as repo, type MemberRow } from '../data/access.repository';
 import type { AccessChangePublisher } from './access-change-publisher';
 import { reserveAccessRoom } from './access-caps';
-import { managedTenant, notFoundInTenant, recordAccessEvent } from './access-admin';
+import { assertStillAdmin, managedTenant, notFoundInTenant, recordAccessEvent } from './access-admin';
 import { invitationExpiry, parseEmail, parseSubject, roleFromEnum } from './access-input';
 
 export interface AccessAdminDeps {
@@ -17,6 +17,8 @@ export interface AccessAdminDeps {
   changes: AccessChangePublisher;
   /** INVITATION_TTL_HOURS: how long an e-mail invitation may be accepted unless the invite says otherwise. */
   invitationTtlHours: number;
+  /** ROLE_SOURCE, as the gateway's: with `members` each change checks again that its author is still an admin (assertStillAdmin). */
+  roleSource: 'claims' | 'members';
 }
 
 export interface InviteMemberInput {
@@ -121,6 +123,7 @@ export class MembersService {
     try {
       id = await this.deps.db.transaction(async (manager) => {
         await reserveAccessRoom(manager, this.deps.tenants, tenantId, 'members');
+        await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
         return insertMember(manager, this.principal, tenantId, member, role, now);
       });
     } catch (error) {
@@ -138,6 +141,7 @@ export class MembersService {
     const now = new Date();
     const expiresAt = invitationExpiry(expiresInHours, this.deps.invitationTtlHours, now);
     const result = await this.deps.db.transaction(async (manager) => {
+      await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
       const member = await repo.findMember(manager, tenantId, id, true);
       if (!member) return { missing: await repo.ownerOf(manager, 'tenant_members', id) };
       if (!isPendingInvitation(member)) throw notAnInvitation();
@@ -160,6 +164,7 @@ export class MembersService {
     const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseUuid(idArg, 'id');
     const result = await this.deps.db.transaction(async (manager) => {
+      await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
       const member = await repo.findMember(manager, tenantId, id, true);
       if (!member) return { missing: await repo.ownerOf(manager, 'tenant_members', id) };
       if (!isPendingInvitation(member)) throw notAnInvitation();
@@ -184,6 +189,7 @@ export class MembersService {
     const role = roleFromEnum(roleArg);
     const changed = await this.deps.db.transaction(async (manager) => {
       const admins = await repo.lockAdmins(manager, tenantId);
+      await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
       const member = await repo.findMember(manager, tenantId, id, true);
       if (!member) return { missing: await repo.ownerOf(manager, 'tenant_members', id) };
       if (member.role === role) return { member };
@@ -203,6 +209,7 @@ export class MembersService {
     const id = parseUuid(idArg, 'id');
     const removed = await this.deps.db.transaction(async (manager) => {
       const admins = await repo.lockAdmins(manager, tenantId);
+      await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
       const member = await repo.findMember(manager, tenantId, id, true);
       if (!member) return { missing: await repo.ownerOf(manager, 'tenant_members', id) };
       if (member.role === 'admin' && admins.filter((other) => other !== id).length === 0) throw lastAdmin();

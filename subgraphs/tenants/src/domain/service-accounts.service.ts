@@ -5,7 +5,7 @@ import { isDuplicateKey, parseUuid } from '@tessera/service-kit';
 import { accessRepository as repo, type ApiKeyRow, type ServiceAccountRow } from '../data/access.repository';
 import { generateApiKey } from '../ports/api-key-format';
 import { reserveAccessRoom } from './access-caps';
-import { assertMintedByTenantAdmin, managedTenant, notFoundInTenant, recordAccessEvent, roleIncludes } from './access-admin';
+import { assertMintedByTenantAdmin, assertStillAdmin, managedTenant, notFoundInTenant, recordAccessEvent, roleIncludes } from './access-admin';
 import { parseAccountName, parseApiKeyId, parseExpiry, parseOperations, roleFromEnum } from './access-input';
 import type { AccessAdminDeps } from './members.service';
 
@@ -56,6 +56,7 @@ export class ServiceAccountsService {
     try {
       await this.deps.db.transaction(async (manager) => {
         await reserveAccessRoom(manager, this.deps.tenants, tenantId, 'serviceAccounts');
+        await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
         await repo.insertServiceAccount(manager, row);
         await recordAccessEvent(manager, this.principal, tenantId, { action: 'service_account.create', targetType: 'ServiceAccount', targetId: row.id, details: { name: row.name, role: row.role } });
       });
@@ -70,6 +71,7 @@ export class ServiceAccountsService {
     const tenantId = await managedTenant(this.principal, tenantIdArg, this.deps);
     const id = parseUuid(idArg, 'id');
     const outcome = await this.deps.db.transaction(async (manager) => {
+      await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
       const account = await repo.findServiceAccount(manager, tenantId, id, 'update');
       if (!account) return { missing: await repo.ownerOf(manager, 'service_accounts', id) };
       const apiKeys = await repo.listApiKeys(manager, tenantId, [id]);
@@ -95,6 +97,7 @@ export class ServiceAccountsService {
     const outcome = await this.deps.db.transaction(async (manager) => {
       // Counts only the keys of this tenant's account of that id: none for another tenant's, which is NOT_FOUND below.
       await reserveAccessRoom(manager, this.deps.tenants, tenantId, 'apiKeys', serviceAccountId);
+      await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
       // Locked: a key added to an account being deleted would fail its foreign key (an internal error).
       const account = await repo.findServiceAccount(manager, tenantId, serviceAccountId, 'share');
       if (!account) return { missing: await repo.ownerOf(manager, 'service_accounts', serviceAccountId) };
@@ -122,6 +125,7 @@ export class ServiceAccountsService {
       // each after the first reads the key revoked (answering that revocation, recording nothing).
       // Read first, they all saw it active and each wrote its own event and time.
       await repo.lockApiKey(manager, tenantId, id);
+      await assertStillAdmin(manager, this.principal, tenantId, this.deps.roleSource);
       const key = await repo.findApiKey(manager, tenantId, id);
       if (!key) return { missing: await repo.ownerOf(manager, 'api_keys', id) };
       if (key.revokedAt) return { key, already: true };

@@ -3,6 +3,17 @@ import { tenantRoles, type TenantRole } from '@tessera/auth';
 import { isDuplicateKey } from '@tessera/service-kit';
 import { canonicalEmail } from './email-address';
 
+/**
+ * Whether a subject read back from the access tables is the one asked for, byte for byte. The
+ * columns are `utf8mb4_bin` (0009-exact-identity-match), which MariaDB and MySQL compare PAD SPACE:
+ * `=` found the member `alice` for a token whose subject is `alice ` — another identity at the
+ * identity provider, which then acted with alice's role. The SQL `=` still picks the rows (by the
+ * index); this drops those that only matched once padded.
+ */
+export function sameSubject(stored: unknown, subject: string): boolean {
+  return (Buffer.isBuffer(stored) ? stored.toString('utf8') : stored) === subject;
+}
+
 /** How an API key's requests appear in audit events and the access review. */
 export function serviceAccountSubject(serviceAccountId: string): string {
   return `service-account:${serviceAccountId}`;
@@ -137,12 +148,14 @@ export class AccessDirectory {
   }
 
   private async boundRole(tenantId: string, subject: string): Promise<{ found: boolean; role: TenantRole | undefined }> {
-    const rows = (await this.db.query(
-      `SELECT m.role FROM ${this.table('tenant_members')} m WHERE m.tenant_id = ? AND m.subject = ?
-       UNION ALL
-       SELECT m.role FROM ${this.table('member_bindings')} b JOIN ${this.table('tenant_members')} m ON m.id = b.member_id WHERE b.tenant_id = ? AND b.subject = ?`,
-      [tenantId, subject, tenantId, subject],
-    )) as Array<{ role: string }>;
+    const rows = (
+      (await this.db.query(
+        `SELECT m.subject, m.role FROM ${this.table('tenant_members')} m WHERE m.tenant_id = ? AND m.subject = ?
+         UNION ALL
+         SELECT b.subject, m.role FROM ${this.table('member_bindings')} b JOIN ${this.table('tenant_members')} m ON m.id = b.member_id WHERE b.tenant_id = ? AND b.subject = ?`,
+        [tenantId, subject, tenantId, subject],
+      )) as Array<{ subject: string; role: string }>
+    ).filter((row) => sameSubject(row.subject, subject));
     return { found: rows.length > 0, role: rows.length > 0 ? parseTenantRole(rows[0]!.role) : undefined };
   }
 
