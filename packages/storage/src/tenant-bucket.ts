@@ -5,6 +5,7 @@ import { errors, isTesseraError } from '@tessera/errors';
 import { decryptedStream } from './decrypted-stream';
 import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
+import { plainObjectKey } from './object-keys';
 import { removeKeys } from './remove-keys';
 
 /**
@@ -34,7 +35,9 @@ export function storedSizeOf(plainSize: number): number {
 /**
  * One tenant's bucket. Every object is encrypted with the tenant's data key before it leaves the
  * process, and its ciphertext is bound to "tenant/key", so a byte-for-byte copy of an object into
- * another tenant's bucket (or under another key) does not decrypt.
+ * another tenant's bucket (or under another key) does not decrypt. Every key it is handed must be a
+ * plain object key (`isPlainObjectKey`: no `.`, `..` or empty segment), or it is BAD_USER_INPUT
+ * before the store is asked.
  */
 export class TenantBucket {
   constructor(
@@ -52,6 +55,7 @@ export class TenantBucket {
    * that is shorter or longer than declared fails, and nothing is left behind.
    */
   async putEncrypted(key: string, source: Readable, plainSize: number, dataKey: DataKeyRef): Promise<StoredObject> {
+    plainObjectKey(key);
     const encrypt = createEncryptStream({ dataKey: dataKey.dataKey, keyVersion: dataKey.keyVersion, associatedData: this.associatedData(key) });
     const exact = exactLength(plainSize);
     const storedSize = storedSizeOf(plainSize);
@@ -78,6 +82,7 @@ export class TenantBucket {
    * a reader gets either the old or the new object, and the header says which key opens it.
    */
   async reencrypt(key: string, resolveKey: (version: number) => Promise<Buffer>, dataKey: DataKeyRef): Promise<StoredObject> {
+    plainObjectKey(key);
     const plain = await this.getDecryptedBuffer(key, resolveKey);
     try {
       const sealed = await encryptBuffer(plain, { dataKey: dataKey.dataKey, keyVersion: dataKey.keyVersion, associatedData: this.associatedData(key) });
@@ -93,6 +98,7 @@ export class TenantBucket {
    * with the store's or the key lookup's error when those fail. Destroying it closes the response.
    */
   async getDecrypted(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<Readable> {
+    plainObjectKey(key);
     const raw = await this.client.getObject(this.bucketName, key).catch((error: unknown) => {
       if (isNoSuchKey(error)) throw errors.notFound('Object', key);
       throw error;
@@ -112,6 +118,7 @@ export class TenantBucket {
    * and the key of this object alone, derived here from its header, so the data key stays here.
    */
   async openForReading(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<ObjectReadAccess> {
+    plainObjectKey(key);
     const header = await this.readHeader(key);
     const dataKey = await resolveKey(readKeyVersion(header));
     const url = await this.client.presignedGetObject(this.bucketName, key, presignedUrlSeconds);
@@ -123,6 +130,7 @@ export class TenantBucket {
    * PUT and a seal (header and object key) made from the tenant's current data key, used once.
    */
   async openForWriting(key: string, dataKey: DataKeyRef): Promise<ObjectWriteAccess> {
+    plainObjectKey(key);
     const seal = createObjectSeal(dataKey.dataKey, dataKey.keyVersion);
     const url = await this.client.presignedPutObject(this.bucketName, key, presignedUrlSeconds);
     return {
@@ -137,6 +145,7 @@ export class TenantBucket {
 
   /** Size in the bucket, or undefined when there is no such object. */
   async storedSizeOf(key: string): Promise<number | undefined> {
+    plainObjectKey(key);
     try {
       return (await this.client.statObject(this.bucketName, key)).size;
     } catch (error) {
@@ -166,6 +175,7 @@ export class TenantBucket {
   }
 
   private async readHeader(key: string): Promise<Buffer> {
+    plainObjectKey(key);
     const raw = await this.client.getPartialObject(this.bucketName, key, 0, HEADER_SIZE).catch((error: unknown) => {
       if (isNoSuchKey(error)) throw errors.notFound('Object', key);
       throw error;
@@ -184,6 +194,7 @@ export class TenantBucket {
   }
 
   async exists(key: string): Promise<boolean> {
+    plainObjectKey(key);
     try {
       await this.client.statObject(this.bucketName, key);
       return true;
@@ -200,6 +211,7 @@ export class TenantBucket {
   }
 
   async remove(key: string): Promise<void> {
+    plainObjectKey(key);
     await this.client.removeObject(this.bucketName, key);
   }
 

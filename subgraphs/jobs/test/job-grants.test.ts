@@ -168,6 +168,28 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: null });
   });
 
+  it("a discard naming the job's prefix and then `..` segments is refused: no object of B (nor another of A) is removed", async () => {
+    const { datasetJobs } = await ports();
+    const output = await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 10 });
+    const keyOf = async (tenant: TestTenant, versionId: string) =>
+      ((await stack.platform.runtime.db.query(`SELECT object_key FROM \`${tenant.schema}\`.dataset_versions WHERE id = ?`, [versionId])) as Array<{ object_key: string }>)[0]!.object_key;
+    const objectOfB = await keyOf(b, inputB);
+    const objectOfA = await keyOf(a, otherA);
+    const store = stack.platform.runtime.objectStore;
+    const present = async (bucket: string, key: string) => (await store.statObject(bucket, key).then(() => true, () => false));
+    expect(await present(b.bucket, objectOfB)).toBe(true);
+    const prefix = `datasets/${output.datasetId}/job-${jobA}-`;
+    // Up out of the job's prefix, the dataset, `datasets/` and A's bucket, into B's (a store that
+    // keeps objects as files, s3rver, resolves the segments); and up into A's other dataset.
+    const outcomes: string[] = [];
+    for (const objectKey of [`${prefix}/../../../../${b.bucket}/${objectOfB}`, `${prefix}/../../../${objectOfA}`, `${prefix}/./../../../${objectOfA}`]) {
+      outcomes.push(await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey }).then(() => 'done', (error: { code?: string }) => String(error.code)));
+    }
+    expect({ b: await present(b.bucket, objectOfB), a: await present(a.bucket, objectOfA) }).toEqual({ b: true, a: true });
+    expect(outcomes).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+    await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: null });
+  });
+
   it('refuses a forged, a tampered and an expired grant, and a grant of one tenant naming another’s version finds nothing', async () => {
     const { datasetJobs } = await ports();
     const impostor = (await importJWK((await generateServiceKeyPair()).privateJwk, 'ES256')) as KeyLike;
