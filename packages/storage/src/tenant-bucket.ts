@@ -5,6 +5,7 @@ import { errors, isTesseraError } from '@tessera/errors';
 import { decryptedStream } from './decrypted-stream';
 import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
+import { listIncompleteUploads } from './buckets';
 import { plainObjectKey } from './object-keys';
 import { removeKeys } from './remove-keys';
 
@@ -204,9 +205,18 @@ export class TenantBucket {
     }
   }
 
+  /**
+   * Removes every object under `prefix` and aborts every multipart upload begun under it and never
+   * completed (an upload over the client's part size whose process died, or whose completion the
+   * store failed): their parts are bytes of the tenant that no object listing shows, and would stay,
+   * outside its storage quota, until the whole bucket goes. Returns the number of objects removed.
+   */
   async removePrefix(prefix: string): Promise<number> {
     const keys = await this.listKeys(prefix);
     await removeKeys(this.client, this.bucketName, keys);
+    for (const upload of await listIncompleteUploads(this.client, this.bucketName, prefix)) {
+      await this.client.abortMultipartUpload(this.bucketName, upload.key, upload.uploadId);
+    }
     return keys.length;
   }
 
