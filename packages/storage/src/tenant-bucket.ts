@@ -7,6 +7,7 @@ import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
 import { listIncompleteUploads } from './buckets';
 import { plainObjectKey } from './object-keys';
+import { presignedPutWithLength } from './presigned-put-length';
 import { removeKeys } from './remove-keys';
 
 /**
@@ -128,12 +129,16 @@ export class TenantBucket {
 
   /**
    * What another process needs to write one new object under `key` and nothing else: a presigned
-   * PUT and a seal (header and object key) made from the tenant's current data key, used once.
+   * PUT and a seal (header and object key) made from the tenant's current data key, used once. With
+   * `storedSize`, the URL is good for a body of exactly that many (encrypted) bytes and no other.
    */
-  async openForWriting(key: string, dataKey: DataKeyRef): Promise<ObjectWriteAccess> {
+  async openForWriting(key: string, dataKey: DataKeyRef, options: { storedSize?: number } = {}): Promise<ObjectWriteAccess> {
     plainObjectKey(key);
     const seal = createObjectSeal(dataKey.dataKey, dataKey.keyVersion);
-    const url = await this.client.presignedPutObject(this.bucketName, key, presignedUrlSeconds);
+    const url =
+      options.storedSize === undefined
+        ? await this.client.presignedPutObject(this.bucketName, key, presignedUrlSeconds)
+        : await presignedPutWithLength(this.client, this.bucketName, key, presignedUrlSeconds, options.storedSize);
     return {
       url,
       header: seal.header.toString('base64'),

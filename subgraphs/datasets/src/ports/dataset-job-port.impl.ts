@@ -87,8 +87,12 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       // What an earlier, crashed attempt left, unless it already became the job's version.
       const registered = await registeredKeyOf(scope, grant.jobId);
       for (const leftover of await scope.bucket.listKeys(jobPrefix(grant, datasetId))) if (leftover !== registered) await scope.bucket.remove(leftover);
+      // The URL takes exactly the room the run reserved (reserveJobOutput): a worker cannot park
+      // more bytes in the bucket than its tenant's storage quota let it reserve.
+      const storedSize = await new TenantQuotas(scope).reservedAmount(outputReservationIdOf(grant), 'storageBytes');
+      if (storedSize === undefined) throw errors.conflict("The job's output has no storage reservation (reserveJobOutput first, once per output).", { reason: 'OUTPUT_NOT_RESERVED' });
       const key = objectKey('datasets', datasetId, `job-${grant.jobId}-a${attempt}.csv`);
-      return { objectKey: key, upload: await scope.bucket.openForWriting(key, await datasetKeys(scope).forWriting(datasetId)) };
+      return { objectKey: key, upload: await scope.bucket.openForWriting(key, await datasetKeys(scope).forWriting(datasetId), { storedSize }) };
     },
 
     async registerJobOutput(token, input) {
