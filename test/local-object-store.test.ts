@@ -69,8 +69,9 @@ describe('local object store: objects over the multipart threshold', () => {
 /**
  * s3rver checks only that a SigV4 request names a known access key id ("Signature version 4
  * calculation is unimplemented"): the id is in every presigned URL handed to a worker, so such a
- * URL re-pointed at another key or bucket, or a request signed with any secret, was served. The
- * local store verifies the signature itself, as S3 does.
+ * URL re-pointed at another key or bucket, or a request signed with any secret, was served; and a
+ * request with no signature at all was served too (every bucket listed, any object read, written or
+ * deleted by anyone reaching the port). The local store verifies the signature itself, as S3 does.
  */
 describe('local object store: SigV4 signatures are verified', () => {
   const storeKey = { accessKey: `local${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
@@ -109,6 +110,17 @@ describe('local object store: SigV4 signatures are verified', () => {
     await expect(forger.statObject(bucketB, 'datasets/b.csv')).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
     await expect(forger.removeObject(bucketB, 'datasets/b.csv')).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
     expect((await client.statObject(bucketB, 'datasets/b.csv')).size).toBe(1);
+  });
+
+  it('refuses an anonymous request: no bucket listing, no read, no write, no delete', async () => {
+    const base = store.endpoint;
+    expect(await fetchStatus(`${base}/`, 'GET')).toBe(403);
+    expect(await fetchStatus(`${base}/${bucketB}?list-type=2`, 'GET')).toBe(403);
+    expect(await fetchStatus(`${base}/${bucketB}/datasets/b.csv`, 'GET')).toBe(403);
+    expect(await fetchStatus(`${base}/${bucketB}/datasets/planted.csv`, 'PUT', Buffer.from('x'))).toBe(403);
+    expect(await fetchStatus(`${base}/${bucketB}/datasets/b.csv`, 'DELETE')).toBe(403);
+    expect((await client.statObject(bucketB, 'datasets/b.csv')).size).toBe(1);
+    await expect(client.statObject(bucketB, 'datasets/planted.csv')).rejects.toMatchObject({ code: 'NotFound' });
   });
 
   it('serves a presigned URL as signed, and refuses it re-pointed at another key or bucket, another method, or expired', async () => {

@@ -79,8 +79,8 @@ function answerMultipartListings(http: Server): void {
 /**
  * Computes every SigV4 signature before s3rver sees the request (see s3-signature.ts: s3rver itself
  * checks only the key id) and answers a mismatch, an unknown key id (this store's own key alone:
- * s3rver's registry is shared by every store of the process) or an expired URL as S3 does (403).
- * Requests without SigV4 (V2 signatures, which s3rver does verify; anonymous ones) go on as before.
+ * s3rver's registry is shared by every store of the process), an expired URL or an anonymous request
+ * as S3 does (403). V2 signatures, which s3rver does verify, go on as before.
  */
 function verifySignatures(http: Server, keys: ReadonlyMap<string, string>): void {
   const inner = http.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;

@@ -5,9 +5,10 @@ import type { IncomingMessage } from 'node:http';
  * SigV4 verification for the local S3 server. s3rver checks only that a SigV4 request names a known
  * access key id and never computes the signature ("Signature version 4 calculation is
  * unimplemented"), and the id is in every presigned URL the platform hands a worker: such a URL
- * re-pointed at another key, bucket or method, or any request signed with a wrong secret, was served.
- * This computes the signature as S3 does (header or query authentication) over the request as it
- * arrived, and refuses a mismatch, an unknown key id and an expired presigned URL.
+ * re-pointed at another key, bucket or method, or any request signed with a wrong secret, was served;
+ * so was a request with no authentication at all. This computes the signature as S3 does (header or
+ * query authentication) over the request as it arrived, and refuses a mismatch, an unknown key id,
+ * an expired presigned URL and an anonymous request.
  */
 export type SignatureCheck = { outcome: 'verified' } | { outcome: 'not-sigv4' } | { outcome: 'refused'; code: string; message: string };
 
@@ -98,7 +99,14 @@ export function checkSignature(req: IncomingMessage, keys: ReadonlyMap<string, s
   const rawPath = at < 0 ? url : url.slice(0, at);
   const query = queryPairs(at < 0 ? '' : url.slice(at + 1));
   const parsed = parse(req, query);
-  if (!parsed) return { outcome: 'not-sigv4' };
+  if (!parsed) {
+    // s3rver serves a request that carries no authentication at all (every bucket listed, any object
+    // read, written or deleted); S3 refuses one unless a bucket policy makes the bucket public, and
+    // no tenant bucket is. V2 signatures (an `AWS ` Authorization header or a Signature parameter)
+    // are left to s3rver, which verifies those.
+    const v2 = (typeof req.headers['authorization'] === 'string' && req.headers['authorization'].startsWith('AWS ')) || query.some(([key]) => key === 'Signature');
+    return v2 ? { outcome: 'not-sigv4' } : { outcome: 'refused', code: 'AccessDenied', message: 'Anonymous requests are not allowed.' };
+  }
   const secret = keys.get(parsed.accessKey);
   if (secret === undefined) return { outcome: 'refused', code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
   if (parsed.expiresSeconds !== undefined) {
