@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account';
+import { checkSignature } from './s3-signature';
 
 export interface S3ServerOptions {
   port?: number;
@@ -25,7 +26,8 @@ export interface RunningS3Server {
  * An S3-compatible server in this process, for local runs and tests (docker-compose runs real
  * MinIO). s3rver speaks the S3 REST API with SigV4 auth, so the platform's `minio` client code
  * is exactly what runs against AWS. Its well-known default key pair is revoked and replaced by
- * the generated credentials, so a request signed with anything else is refused. Served over HTTPS
+ * the generated credentials, and every SigV4 signature is computed and checked here (s3rver checks
+ * only the key id), so a request signed with anything else is refused. Served over HTTPS
  * only, like every other local hop.
  */
 export async function startS3Server(options: S3ServerOptions): Promise<RunningS3Server> {
@@ -38,6 +40,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   serializeObjectAccess((server as unknown as { store: ObjectStoreInternals }).store);
   const { port } = await server.run();
   answerMultipartListings(server.httpServer!);
+  verifySignatures(server.httpServer!, new Map([[options.accessKey, options.secretKey]]));
   return {
     endpoint: `https://127.0.0.1:${port}`,
     close: async () => {
@@ -70,6 +73,28 @@ function answerMultipartListings(http: Server): void {
       return;
     }
     for (const listener of s3) listener.call(http, req, res);
+  });
+}
+
+/**
+ * Computes every SigV4 signature before s3rver sees the request (see s3-signature.ts: s3rver itself
+ * checks only the key id) and answers a mismatch, an unknown key id (this store's own key alone:
+ * s3rver's registry is shared by every store of the process), an expired URL or an anonymous request
+ * as S3 does (403). V2 signatures, which s3rver does verify, go on as before.
+ */
+function verifySignatures(http: Server, keys: ReadonlyMap<string, string>): void {
+  const inner = http.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  http.removeAllListeners('request');
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const check = checkSignature(req, keys);
+    if (check.outcome === 'refused') {
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${check.code}</Code><Message>${check.message}</Message></Error>`;
+      // The body (an upload's bytes) is not read: the connection closes after the answer.
+      res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+      req.resume();
+      return;
+    }
+    for (const listener of inner) listener.call(http, req, res);
   });
 }
 

@@ -81,6 +81,12 @@ export class QuotaLedger {
     return new Map(rows.map((row) => [row.quota, { used: Number(row.used), reserved: Number(row.reserved) }]));
   }
 
+  /** The amount of one unexpired reservation; undefined when it is settled, released or expired. */
+  async reservedAmount(manager: EntityManager, id: string, quota: QuotaName): Promise<number | undefined> {
+    const [row] = (await manager.query(`SELECT amount FROM ${this.reservationsTable} WHERE id = ? AND quota = ? AND expires_at > NOW(3)`, [id, quota])) as Array<{ amount: string | number }>;
+    return row ? Number(row.amount) : undefined;
+  }
+
   /** One quota's change, under the lock `apply` holds; `used` as read under it. */
   private async applyOne(manager: EntityManager, change: QuotaChange, usedBefore: number): Promise<void> {
     const { quota } = change;

@@ -68,6 +68,11 @@ export class TenantQuotas {
     return new Reservation(this.scope, this.ledger, id, quota, amount);
   }
 
+  /** What a reservation made earlier holds, by id; undefined once it is settled, released or expired. */
+  reservedAmount(id: string, quota: QuotaName): Promise<number | undefined> {
+    return this.scope.transaction((manager) => this.ledger.reservedAmount(manager, id, quota));
+  }
+
   /** A reservation made earlier, by id (e.g. by the request that created an upload). */
   reservation(id: string, quota: QuotaName): Reservation {
     return new Reservation(this.scope, this.ledger, id, quota, null);

@@ -79,10 +79,10 @@ export async function bucketInventory(client: ObjectStoreClient, bucketName: str
   };
 }
 
-/** Multipart uploads begun in the bucket and neither completed nor aborted, every key (recursive), with the bytes of the parts sent. */
-export async function listIncompleteUploads(client: ObjectStoreClient, bucketName: string): Promise<Array<{ key: string; uploadId: string; size: number }>> {
+/** Multipart uploads begun in the bucket (under `prefix`) and neither completed nor aborted, every key (recursive), with the bytes of the parts sent. */
+export async function listIncompleteUploads(client: ObjectStoreClient, bucketName: string, prefix = ''): Promise<Array<{ key: string; uploadId: string; size: number }>> {
   const found: Array<{ key: string; uploadId: string; size: number }> = [];
-  for await (const upload of client.listIncompleteUploads(bucketName, '', true)) {
+  for await (const upload of client.listIncompleteUploads(bucketName, prefix, true)) {
     const entry = upload as { key?: string; uploadId?: string; size?: number };
     if (entry.key && entry.uploadId) found.push({ key: entry.key, uploadId: entry.uploadId, size: entry.size ?? 0 });
   }

@@ -1,5 +1,5 @@
 export { createObjectStoreClient, type ObjectStoreClient } from './object-store';
-export { objectKey } from './object-keys';
+export { objectKey, isPlainObjectKey, plainObjectKey } from './object-keys';
 export { TenantBucket, exactLength, storedSizeOf, type DataKeyRef, type StoredObject } from './tenant-bucket';
 export { ensureBucket, destroyBucket, bucketInventory, listObjectVersions, listIncompleteUploads, type ObjectVersion } from './buckets';
 export { unavailableObjectStore } from './unavailable-object-store';

@@ -5,6 +5,9 @@ import { errors, isTesseraError } from '@tessera/errors';
 import { decryptedStream } from './decrypted-stream';
 import type { ObjectStoreClient } from './object-store';
 import type { ObjectReadAccess, ObjectWriteAccess } from './presigned-object';
+import { listIncompleteUploads } from './buckets';
+import { plainObjectKey } from './object-keys';
+import { presignedPutWithLength } from './presigned-put-length';
 import { removeKeys } from './remove-keys';
 
 /**
@@ -34,7 +37,9 @@ export function storedSizeOf(plainSize: number): number {
 /**
  * One tenant's bucket. Every object is encrypted with the tenant's data key before it leaves the
  * process, and its ciphertext is bound to "tenant/key", so a byte-for-byte copy of an object into
- * another tenant's bucket (or under another key) does not decrypt.
+ * another tenant's bucket (or under another key) does not decrypt. Every key it is handed must be a
+ * plain object key (`isPlainObjectKey`: no `.`, `..` or empty segment), or it is BAD_USER_INPUT
+ * before the store is asked.
  */
 export class TenantBucket {
   constructor(
@@ -52,6 +57,7 @@ export class TenantBucket {
    * that is shorter or longer than declared fails, and nothing is left behind.
    */
   async putEncrypted(key: string, source: Readable, plainSize: number, dataKey: DataKeyRef): Promise<StoredObject> {
+    plainObjectKey(key);
     const encrypt = createEncryptStream({ dataKey: dataKey.dataKey, keyVersion: dataKey.keyVersion, associatedData: this.associatedData(key) });
     const exact = exactLength(plainSize);
     const storedSize = storedSizeOf(plainSize);
@@ -78,6 +84,7 @@ export class TenantBucket {
    * a reader gets either the old or the new object, and the header says which key opens it.
    */
   async reencrypt(key: string, resolveKey: (version: number) => Promise<Buffer>, dataKey: DataKeyRef): Promise<StoredObject> {
+    plainObjectKey(key);
     const plain = await this.getDecryptedBuffer(key, resolveKey);
     try {
       const sealed = await encryptBuffer(plain, { dataKey: dataKey.dataKey, keyVersion: dataKey.keyVersion, associatedData: this.associatedData(key) });
@@ -93,6 +100,7 @@ export class TenantBucket {
    * with the store's or the key lookup's error when those fail. Destroying it closes the response.
    */
   async getDecrypted(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<Readable> {
+    plainObjectKey(key);
     const raw = await this.client.getObject(this.bucketName, key).catch((error: unknown) => {
       if (isNoSuchKey(error)) throw errors.notFound('Object', key);
       throw error;
@@ -112,6 +120,7 @@ export class TenantBucket {
    * and the key of this object alone, derived here from its header, so the data key stays here.
    */
   async openForReading(key: string, resolveKey: (version: number) => Promise<Buffer>): Promise<ObjectReadAccess> {
+    plainObjectKey(key);
     const header = await this.readHeader(key);
     const dataKey = await resolveKey(readKeyVersion(header));
     const url = await this.client.presignedGetObject(this.bucketName, key, presignedUrlSeconds);
@@ -120,11 +129,16 @@ export class TenantBucket {
 
   /**
    * What another process needs to write one new object under `key` and nothing else: a presigned
-   * PUT and a seal (header and object key) made from the tenant's current data key, used once.
+   * PUT and a seal (header and object key) made from the tenant's current data key, used once. With
+   * `storedSize`, the URL is good for a body of exactly that many (encrypted) bytes and no other.
    */
-  async openForWriting(key: string, dataKey: DataKeyRef): Promise<ObjectWriteAccess> {
+  async openForWriting(key: string, dataKey: DataKeyRef, options: { storedSize?: number } = {}): Promise<ObjectWriteAccess> {
+    plainObjectKey(key);
     const seal = createObjectSeal(dataKey.dataKey, dataKey.keyVersion);
-    const url = await this.client.presignedPutObject(this.bucketName, key, presignedUrlSeconds);
+    const url =
+      options.storedSize === undefined
+        ? await this.client.presignedPutObject(this.bucketName, key, presignedUrlSeconds)
+        : await presignedPutWithLength(this.client, this.bucketName, key, presignedUrlSeconds, options.storedSize);
     return {
       url,
       header: seal.header.toString('base64'),
@@ -137,6 +151,7 @@ export class TenantBucket {
 
   /** Size in the bucket, or undefined when there is no such object. */
   async storedSizeOf(key: string): Promise<number | undefined> {
+    plainObjectKey(key);
     try {
       return (await this.client.statObject(this.bucketName, key)).size;
     } catch (error) {
@@ -166,6 +181,7 @@ export class TenantBucket {
   }
 
   private async readHeader(key: string): Promise<Buffer> {
+    plainObjectKey(key);
     const raw = await this.client.getPartialObject(this.bucketName, key, 0, HEADER_SIZE).catch((error: unknown) => {
       if (isNoSuchKey(error)) throw errors.notFound('Object', key);
       throw error;
@@ -184,6 +200,7 @@ export class TenantBucket {
   }
 
   async exists(key: string): Promise<boolean> {
+    plainObjectKey(key);
     try {
       await this.client.statObject(this.bucketName, key);
       return true;
@@ -193,13 +210,23 @@ export class TenantBucket {
     }
   }
 
+  /**
+   * Removes every object under `prefix` and aborts every multipart upload begun under it and never
+   * completed (an upload over the client's part size whose process died, or whose completion the
+   * store failed): their parts are bytes of the tenant that no object listing shows, and would stay,
+   * outside its storage quota, until the whole bucket goes. Returns the number of objects removed.
+   */
   async removePrefix(prefix: string): Promise<number> {
     const keys = await this.listKeys(prefix);
     await removeKeys(this.client, this.bucketName, keys);
+    for (const upload of await listIncompleteUploads(this.client, this.bucketName, prefix)) {
+      await this.client.abortMultipartUpload(this.bucketName, upload.key, upload.uploadId);
+    }
     return keys.length;
   }
 
   async remove(key: string): Promise<void> {
+    plainObjectKey(key);
     await this.client.removeObject(this.bucketName, key);
   }
 

@@ -12,9 +12,11 @@ import {
   objectStoreTransport,
   StsTenantCredentials,
   singleStoreRegions,
+  storedSizeOf,
   stsTenantObjectStores,
   tenantSessionPolicy,
   TenantBucket,
+  writePresignedObject,
   type ObjectStoreClient,
   type TenantObjectStores,
 } from '@tessera/storage';
@@ -109,6 +111,17 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
     expect(await scopeA.bucket.exists('datasets/a1/data')).toBe(true);
     await scopeA.bucket.remove('datasets/a1/data');
     expect(await scopeA.bucket.exists('datasets/a1/data')).toBe(false);
+  });
+
+  it('a presigned PUT signed for a length (session credentials) takes that length only', async () => {
+    const body = Buffer.from('exactly this');
+    const access = await scopeA.bucket.openForWriting('datasets/a2/out', dataKey, { storedSize: storedSizeOf(body.length) });
+    expect(new URL(access.url).searchParams.get('X-Amz-Security-Token')).toBeTruthy();
+    const extraCa = ca();
+    expect(await codeOf(writePresignedObject(access, Buffer.alloc(64 * 1024, 1), { extraCa }))).toBe('FORBIDDEN');
+    expect(await codeOf(writePresignedObject(access, body, { extraCa }))).toBe('OK');
+    expect((await scopeA.bucket.getDecryptedBuffer('datasets/a2/out', resolveKey)).toString()).toBe('exactly this');
+    await scopeA.bucket.remove('datasets/a2/out');
   });
 
   it("tenant A's credentials are refused on B's bucket: list, get, head, put, delete", async () => {

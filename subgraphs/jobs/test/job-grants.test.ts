@@ -6,7 +6,7 @@ import { datasetJobPortClient, datasetsPortClient } from '@tessera/datasets/port
 import { jobsPortClient, type JobClaim } from '@tessera/jobs/ports';
 import { modelJobPortClient } from '@tessera/models/ports';
 import { FamilyKeys, mutualTlsPortFetch } from '@tessera/service-kit';
-import { readPresignedObjectBuffer, writePresignedObject } from '@tessera/storage';
+import { readPresignedObjectBuffer, storedSizeOf, writePresignedObject } from '@tessera/storage';
 import { profileCsv } from '@tessera/tabular';
 import { Readable } from 'node:stream';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
@@ -120,7 +120,7 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     expect(createHash('sha256').update(onnx).digest('hex')).toBe(model.version.sha256);
 
     const body = Buffer.from('a,b,c,prediction\n1,2,3,4.5\n', 'utf8');
-    const output = await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 1024 });
+    const output = await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: storedSizeOf(body.length) });
     const upload = await datasetJobs.openJobOutputUpload(claim.grant, { datasetId: output.datasetId, attempt: 1 });
     expect(upload.objectKey).toBe(`datasets/${output.datasetId}/job-${jobA}-a1.csv`);
     const stored = await writePresignedObject(upload.upload, body, objectFetch());
@@ -138,6 +138,9 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     const datasetKey = new FamilyKeys(owner, { table: 'dataset_keys', idColumn: 'dataset_id' }).resolver(output.datasetId);
     expect(await owner.bucket.getDecryptedBuffer(upload.objectKey, datasetKey)).toEqual(body);
     // The registered version's object survives a later attempt's clean-up and a discard naming it.
+    // (Registering settled the reservation: without a new one there is no upload URL.)
+    await expect(datasetJobs.openJobOutputUpload(claim.grant, { datasetId: output.datasetId, attempt: 2 })).rejects.toMatchObject({ code: 'CONFLICT', extensions: { reason: 'OUTPUT_NOT_RESERVED' } });
+    await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: storedSizeOf(body.length) });
     const later = await datasetJobs.openJobOutputUpload(claim.grant, { datasetId: output.datasetId, attempt: 2 });
     expect(later.objectKey).toBe(`datasets/${output.datasetId}/job-${jobA}-a2.csv`);
     await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: upload.objectKey });
@@ -166,6 +169,47 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     await expect(datasetJobs.registerJobOutput(claim.grant, { datasetId: output.datasetId, reservationId: otherReservation.id, content })).rejects.toMatchObject(refused);
     await otherReservation.release();
     await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: null });
+  });
+
+  it("a discard naming the job's prefix and then `..` segments is refused: no object of B (nor another of A) is removed", async () => {
+    const { datasetJobs } = await ports();
+    const output = await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 10 });
+    const keyOf = async (tenant: TestTenant, versionId: string) =>
+      ((await stack.platform.runtime.db.query(`SELECT object_key FROM \`${tenant.schema}\`.dataset_versions WHERE id = ?`, [versionId])) as Array<{ object_key: string }>)[0]!.object_key;
+    const objectOfB = await keyOf(b, inputB);
+    const objectOfA = await keyOf(a, otherA);
+    const store = stack.platform.runtime.objectStore;
+    const present = async (bucket: string, key: string) => (await store.statObject(bucket, key).then(() => true, () => false));
+    expect(await present(b.bucket, objectOfB)).toBe(true);
+    const prefix = `datasets/${output.datasetId}/job-${jobA}-`;
+    // Up out of the job's prefix, the dataset, `datasets/` and A's bucket, into B's (a store that
+    // keeps objects as files, s3rver, resolves the segments); and up into A's other dataset.
+    const outcomes: string[] = [];
+    for (const objectKey of [`${prefix}/../../../../${b.bucket}/${objectOfB}`, `${prefix}/../../../${objectOfA}`, `${prefix}/./../../../${objectOfA}`]) {
+      outcomes.push(await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey }).then(() => 'done', (error: { code?: string }) => String(error.code)));
+    }
+    expect({ b: await present(b.bucket, objectOfB), a: await present(a.bucket, objectOfA) }).toEqual({ b: true, a: true });
+    expect(outcomes).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+    await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: null });
+  });
+
+  it('the presigned PUT of a job output takes exactly the room the run reserved, no more and no less', async () => {
+    const { datasetJobs } = await ports();
+    const usedBefore = ((await stack.platform.runtime.db.query(`SELECT used FROM \`${a.schema}\`.quota_usage WHERE quota = 'storageBytes'`)) as Array<{ used: string }>)[0]!.used;
+    const body = Buffer.from('a,b,c,prediction\n1,2,3,4.5\n', 'utf8');
+    const output = await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: storedSizeOf(body.length) });
+    const upload = await datasetJobs.openJobOutputUpload(claim.grant, { datasetId: output.datasetId, attempt: 7 });
+    const put = (bytes: Buffer) => writePresignedObject(upload.upload, bytes, objectFetch()).then(() => 'stored', (error: { code?: string }) => String(error.code));
+    const storedBytes = () => stack.platform.runtime.objectStore.statObject(a.bucket, upload.objectKey).then((stat) => stat.size, () => 0);
+    // A worker that reserved room for 27 bytes sends 4 MiB (or 1 byte) to the URL, then would
+    // never register nor discard it: bytes in the tenant's bucket that no quota counts.
+    expect({ large: await put(Buffer.alloc(4 * 1024 * 1024, 0x61)), small: await put(Buffer.from('a')), stored: await storedBytes() }).toEqual({ large: 'FORBIDDEN', small: 'FORBIDDEN', stored: 0 });
+    // What it reserved, it may write.
+    expect(await put(body)).toBe('stored');
+    expect(await storedBytes()).toBe(storedSizeOf(body.length));
+    await datasetJobs.discardJobOutput(claim.grant, { reservationId: output.reservationId, objectKey: upload.objectKey });
+    expect(await storedBytes()).toBe(0);
+    expect(((await stack.platform.runtime.db.query(`SELECT used FROM \`${a.schema}\`.quota_usage WHERE quota = 'storageBytes'`)) as Array<{ used: string }>)[0]!.used).toBe(usedBefore);
   });
 
   it('refuses a forged, a tampered and an expired grant, and a grant of one tenant naming another’s version finds nothing', async () => {
@@ -225,7 +269,7 @@ describe('job grants: a worker reads and writes only what its job names, in its 
     const before = await storageOf();
 
     const body = Buffer.from('a,b,c,prediction\n1,2,3,4.5\n', 'utf8');
-    const output = await datasetJobs.reserveJobOutput(claimed.grant, { storedBytes: 1024 });
+    const output = await datasetJobs.reserveJobOutput(claimed.grant, { storedBytes: storedSizeOf(body.length) });
     const upload = await datasetJobs.openJobOutputUpload(claimed.grant, { datasetId: output.datasetId, attempt: 1 });
     // The output dataset is deleted while the job is still writing: its objects are listed and
     // removed before this object lands, and its rows are gone when the job registers it.

@@ -3,7 +3,7 @@ import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, ty
 import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
 import { grantEntry, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
-import { objectKey } from '@tessera/storage';
+import { isPlainObjectKey, objectKey } from '@tessera/storage';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
 import { ensureDataset, insertDatasetVersion } from '../domain/dataset-version-registration';
@@ -87,8 +87,12 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       // What an earlier, crashed attempt left, unless it already became the job's version.
       const registered = await registeredKeyOf(scope, grant.jobId);
       for (const leftover of await scope.bucket.listKeys(jobPrefix(grant, datasetId))) if (leftover !== registered) await scope.bucket.remove(leftover);
+      // The URL takes exactly the room the run reserved (reserveJobOutput): a worker cannot park
+      // more bytes in the bucket than its tenant's storage quota let it reserve.
+      const storedSize = await new TenantQuotas(scope).reservedAmount(outputReservationIdOf(grant), 'storageBytes');
+      if (storedSize === undefined) throw errors.conflict("The job's output has no storage reservation (reserveJobOutput first, once per output).", { reason: 'OUTPUT_NOT_RESERVED' });
       const key = objectKey('datasets', datasetId, `job-${grant.jobId}-a${attempt}.csv`);
-      return { objectKey: key, upload: await scope.bucket.openForWriting(key, await datasetKeys(scope).forWriting(datasetId)) };
+      return { objectKey: key, upload: await scope.bucket.openForWriting(key, await datasetKeys(scope).forWriting(datasetId), { storedSize }) };
     },
 
     async registerJobOutput(token, input) {
@@ -120,7 +124,8 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       if (input.objectKey !== null && input.objectKey !== undefined) {
         const key = String(input.objectKey);
         const datasetId = /^datasets\/([0-9a-f-]{36})\//.exec(key)?.[1];
-        if (!datasetId || !key.startsWith(jobPrefix(grant, datasetId))) throw jobGrantRefused('not-granted', "The job's grant does not cover that object.");
+        // The job's prefix, and nothing that leads out of it again (`..` segments).
+        if (!datasetId || !isJobObjectKey(key, jobPrefix(grant, datasetId))) throw jobGrantRefused('not-granted', "The job's grant does not cover that object.");
         await assertDiscardableOutput(grant, scope, datasetId);
         // Never the object of a registered version, whoever asks.
         const versions = (await scope.db((manager) => manager.query('SELECT id FROM dataset_versions WHERE object_key = ?', [key]))) as unknown[];
@@ -159,7 +164,7 @@ function parseContent(content: JobOutputContent | undefined, prefix: string): Jo
     return value;
   };
   if (!content || typeof content !== 'object') throw errors.badInput('content is required.', { field: 'content' });
-  if (typeof content.objectKey !== 'string' || !content.objectKey.startsWith(prefix) || !/^[A-Za-z0-9._/-]+$/.test(content.objectKey) || content.objectKey.includes('..')) {
+  if (typeof content.objectKey !== 'string' || !isJobObjectKey(content.objectKey, prefix)) {
     throw jobGrantRefused('not-granted', "The job's grant does not cover that object.");
   }
   if (typeof content.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(content.sha256)) throw errors.badInput('sha256 must be a hex digest.', { field: 'content.sha256' });
@@ -173,4 +178,13 @@ function parseContent(content: JobOutputContent | undefined, prefix: string): Jo
     keyVersion: size(content.keyVersion, 'content.keyVersion'),
     profile: { columns: profile.columns, rowCount: size(profile.rowCount, 'content.profile.rowCount'), byteSize: size(profile.byteSize, 'content.profile.byteSize') },
   };
+}
+
+/**
+ * A key of the job's own objects: under its prefix, in the characters the job's keys are made of,
+ * and with no `..` or `.` segment to lead out of the prefix again (a store that keeps objects as
+ * files, or a proxy in front of one, resolves them: `<prefix>/../../../tessera-<other>/…`).
+ */
+function isJobObjectKey(key: string, prefix: string): boolean {
+  return key.startsWith(prefix) && /^[A-Za-z0-9._/-]+$/.test(key) && !key.includes('..') && isPlainObjectKey(key);
 }
