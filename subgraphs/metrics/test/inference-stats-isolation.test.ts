@@ -102,4 +102,18 @@ describe('inferenceStats: one tenant cannot take the models pool', () => {
     }, "B's turns to be free again", 30_000);
     expect(expectNoErrors(again!).s0!.calls).toBe(one.s0!.calls);
   });
+
+  it('stops a read held past the models side\'s time limit with QUERY_TOO_COMPLEX naming the limit, and frees its connection', async () => {
+    const unlock = await lockTenantTable(stack, b, 'inference_stats');
+    try {
+      const startedAt = Date.now();
+      const response = await stack.query(await b.token('viewer'), `query One($id: ID!, $from: DateTime!, $to: DateTime!) { inferenceStats(modelId: $id, from: $from, to: $to, granularity: HOUR) { calls } }`, { id: modelB, ...range });
+      expect(errorCodes(response)).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(response.errors![0]!.extensions).toMatchObject({ limit: 'maxInferenceReadSeconds', limitValue: 10 });
+      expect(Date.now() - startedAt).toBeLessThan(20_000);
+      expect(await readsHeld(b)).toBe(0);
+    } finally {
+      await unlock();
+    }
+  }, 60_000);
 });
