@@ -26,7 +26,7 @@ describe('metrics reads through the jobs port: one tenant cannot take the jobs p
 
   beforeAll(async () => {
     stack = await startTestStack({ monitoring: { anomalies: { intervalMs: 0 }, requestMetrics: { flushIntervalMs: 0 }, reads: { perTenant: 2, queueWaitMs: 300, maxQueuedPerTenant: 4 } } });
-    [a, b] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    [a, b] = await Promise.all([stack.createTenant(), stack.createTenant({ limits: { costBurst: 60_000 } })]);
     watcher = await openServiceDataSource({ ...stack.platform.runtimes.jobs.config.database, poolSize: 1 }, []);
   });
   afterAll(async () => {
@@ -36,7 +36,7 @@ describe('metrics reads through the jobs port: one tenant cannot take the jobs p
 
   /** Statements of the jobs account on the tenant's jobs table right now (running or waiting for the lock). */
   async function readsHeld(tenant: TestTenant): Promise<number> {
-    const rows = (await watcher.query(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE '%FROM jobs%'`, [tenant.schema])) as Array<{ n: number | string }>;
+    const rows = (await watcher.query(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND (INFO LIKE '%FROM jobs%' OR INFO LIKE '%.jobs %')`, [tenant.schema])) as Array<{ n: number | string }>;
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -77,5 +77,24 @@ describe('metrics reads through the jobs port: one tenant cannot take the jobs p
     expect(new Set(usages.map((u) => u.jobs))).toEqual(new Set([0]));
     expect(new Set(errorCodes(trainingAnswer!))).toEqual(new Set(['RATE_LIMITED']));
     expect(trainingAnswer!.errors![0]!.extensions).toMatchObject({ limit: 'metricsReadsPerTenant', limitValue: 2 });
+  });
+
+  it("B's concurrent tenantUsage requests hold one count of B's jobs at a time (the others join the next one)", async () => {
+    const tokenB = await b.token('viewer');
+    const unlock = await lockTenantTable(stack, b, 'jobs');
+    let answers: Array<GraphQLResponse<{ tenantUsage: { jobs: number } }>> = [];
+    try {
+      // As many operations at once as B's maxConcurrentOperations (4) lets run.
+      const fired = Promise.all(Array.from({ length: 4 }, () => stack.query<{ tenantUsage: { jobs: number } }>(tokenB, '{ tenantUsage { jobs } }')));
+      await until(async () => (await readsHeld(b)) >= 2, "B's first count to reach the database");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // One count running (its two job statements); the other requests wait for the next one, which has not started.
+      expect(await readsHeld(b)).toBe(2);
+      await unlock();
+      answers = await fired;
+    } finally {
+      await unlock();
+    }
+    for (const answer of answers) expect(expectNoErrors(answer).tenantUsage.jobs).toBe(0);
   });
 });
