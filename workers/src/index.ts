@@ -1,4 +1,5 @@
 export { startWorker, type RunningWorker } from './start-worker';
+export { startHealthServer } from './health-server';
 export { runWorkerMain } from './main';
 export { startWorkerProcess, workerProcessEnvironment, type RunningWorkerProcess, type WorkerProcessOptions } from './worker-process';
 export { workerEnvironment, readWorkerEnvironment, type WorkerConfig } from './worker-environment';

@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@tessera/config';
 import { InferencePools } from '@tessera/inference';
-import { openRedis, poolName, readRingSignals, sharedPool, type RingSignals, type WorkerPool } from '@tessera/job-queue';
+import { openRedis, poolName, readRingSignals, sharedPool, type WorkerPool } from '@tessera/job-queue';
 import { createTenantChangeListener } from '@tessera/service-kit';
 import { FairScheduler } from './fair-scheduler';
+import { startHealthServer } from './health-server';
 import { JobRunner } from './job-runner';
 import { createProcessors } from './processors';
 import { TenantConsumers } from './tenant-consumers';
@@ -66,40 +66,4 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       await runtime.close();
     },
   };
-}
-
-/**
- * `/_health` (process up) and `/_readiness` (MySQL and Redis answer), for container health checks;
- * `/_scaling`: this worker's own ring's signals (counts only, no tenant id), read with its own
- * Redis user, for an autoscaler (KEDA's metrics-api scaler). Plain HTTP on LISTEN_HOST: reachable
- * only where the operator exposes it (loopback by default; in Kubernetes, the cluster network).
- */
-async function startHealthServer(port: number, host: string, db: { query(sql: string): Promise<unknown> }, redis: { ping(): Promise<string> }, signals: () => Promise<RingSignals>): Promise<Server> {
-  const server = createServer((req, res) => {
-    const reply = (status: number, body: object) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === '/_health') return reply(200, { status: 'ok', service: 'worker' });
-    if (req.url === '/_readiness') {
-      Promise.all([db.query('SELECT 1'), redis.ping()]).then(
-        () => reply(200, { status: 'ready', service: 'worker' }),
-        () => reply(503, { status: 'not ready', service: 'worker' }),
-      );
-      return;
-    }
-    if (req.url === '/_scaling') {
-      signals().then(
-        (ring) => reply(200, ring),
-        () => reply(503, { status: 'not ready', service: 'worker' }),
-      );
-      return;
-    }
-    reply(404, { status: 'not found' });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return server;
 }

@@ -21,17 +21,27 @@ export function mountHealthRoutes(app: Express, service: string, db: Pick<DataSo
 }
 
 function sharedReadiness(db: Pick<DataSource, 'query'>): () => Promise<boolean> {
-  let last: { ready: Promise<boolean>; atMs: number } | undefined;
+  return sharedProbe(() =>
+    db.query('SELECT 1').then(
+      () => true,
+      () => false,
+    ),
+  );
+}
+
+/**
+ * `probe`'s answer shared by every caller for `reuseMs` from the moment it was asked (a probe still
+ * running is joined, not asked again): for routes anyone who reaches the port may call, so a flood
+ * of requests costs one question per `reuseMs`, not one per request.
+ */
+export function sharedProbe<T>(probe: () => Promise<T>, reuseMs: number = readinessReuseMs): () => Promise<T> {
+  let last: { answer: Promise<T>; atMs: number } | undefined;
   return () => {
-    if (!last || Date.now() - last.atMs >= readinessReuseMs) {
-      last = {
-        ready: db.query('SELECT 1').then(
-          () => true,
-          () => false,
-        ),
-        atMs: Date.now(),
-      };
+    if (!last || Date.now() - last.atMs >= reuseMs) {
+      const answer = probe();
+      answer.catch(() => undefined); // a caller may come after it failed; no unhandled rejection meanwhile
+      last = { answer, atMs: Date.now() };
     }
-    return last.ready;
+    return last.answer;
   };
 }

@@ -10,7 +10,7 @@ export type { GraphQLResolverMap } from './resolver-map';
 export * from './pagination';
 export * from './graphql-files';
 export { parseUuid } from './ids';
-export { mountHealthRoutes } from './health-routes';
+export { mountHealthRoutes, sharedProbe, readinessReuseMs } from './health-routes';
 export { attachSubscriptionServer, maxSubscriptionMessageBytes, subscriptionCloseCodes, type SubgraphConnectionParams, type SubscriptionServer } from './subscription-server';
 export { parseResourceName, parseDescription, parseFilename } from './resource-input';
 export { parseDateTimeInput, isCalendarDay } from './date-time-input';

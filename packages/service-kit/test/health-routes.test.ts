@@ -33,14 +33,17 @@ describe('health routes', () => {
   };
 
   it('answers a flood of readiness requests with one database question per second', async () => {
+    const startedAt = Date.now();
     const answers = await Promise.all(Array.from({ length: 200 }, () => ask('/_readiness')));
     expect(new Set(answers.map((answer) => `${answer.status} ${answer.body.status}`))).toEqual(new Set(['200 ready']));
-    expect(questions).toBe(1);
+    // One question per second of the flood: on a loaded machine 200 requests can take more than a second to send.
+    expect(questions).toBeLessThanOrEqual(1 + Math.floor((Date.now() - startedAt) / readinessReuseMs));
     await new Promise((resolve) => setTimeout(resolve, readinessReuseMs + 100));
     failing = true;
+    const before = questions;
     expect(await ask('/_readiness')).toEqual({ status: 503, body: { status: 'not ready', service: 'probe-test' } });
-    expect(questions).toBe(2);
+    expect(questions).toBe(before + 1);
     expect(await ask('/_health')).toEqual({ status: 200, body: { status: 'ok', service: 'probe-test' } });
-    expect(questions).toBe(2);
+    expect(questions).toBe(before + 1);
   });
 });

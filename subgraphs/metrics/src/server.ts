@@ -70,7 +70,7 @@ export function metricsSubgraph(runtime?: ServiceRuntime, monitoring?: Monitorin
   return {
     name: 'metrics',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),
-    resolvers: mergeResolvers(usageResolvers(liveQuotas, ports), inferenceStatsResolvers(ports?.models), requestMetricsResolvers(reads), trainingMetricsResolvers(ports?.jobs), anomalyResolvers(engine), usageReportResolvers(runtime?.budgets, reads)),
+    resolvers: mergeResolvers(usageResolvers(liveQuotas, ports), inferenceStatsResolvers(ports?.models, reads), requestMetricsResolvers(reads), trainingMetricsResolvers(ports?.jobs, reads), anomalyResolvers(engine), usageReportResolvers(runtime?.budgets, reads)),
     rules: metricsRules,
     start: () => {
       engine?.start();

@@ -6,6 +6,7 @@ import type { TenantScope } from '@tessera/tenancy';
 import { parseDateTime } from './metric-range';
 import type { InferenceGranularity, InferenceMinuteStats, ModelsPort } from '@tessera/models/ports';
 import { isTesseraError } from '@tessera/errors';
+import type { RangeReads } from './range-reads';
 
 export interface InferenceMinute {
   minute: Date;
@@ -57,6 +58,8 @@ export class InferenceStatsService {
   constructor(
     private readonly scope: TenantScope,
     private readonly models: Pick<ModelsPort, 'inferenceMinutes'>,
+    /** The tenant's turns for range reads: without them, one operation's 20 aliased fields held 20 of the models pool's connections. */
+    private readonly reads?: Pick<RangeReads, 'remote'>,
   ) {}
 
   async forModel(args: { modelId: string; from?: string | null; to?: string | null; granularity?: InferenceGranularity | null }): Promise<InferenceStats> {
@@ -73,7 +76,8 @@ export class InferenceStatsService {
     try {
       // The minute (hour) `from` falls in counts whole.
       const bucketStart = new Date(Math.floor(from.getTime() / bucketMs) * bucketMs).toISOString();
-      stored = await this.models.inferenceMinutes(this.scope.principal, { modelId, from: bucketStart, to: to.toISOString(), granularity });
+      const ask = () => this.models.inferenceMinutes(this.scope.principal, { modelId, from: bucketStart, to: to.toISOString(), granularity });
+      stored = await (this.reads ? this.reads.remote(this.scope, ask) : ask());
     } catch (error) {
       if (isTesseraError(error) && error.code === 'NOT_FOUND') throw await notFoundAcrossTenants(this.scope, 'Model', modelId);
       throw error;

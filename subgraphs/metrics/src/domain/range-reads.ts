@@ -34,4 +34,13 @@ export class RangeReads {
   read<T>(scope: TenantScope, fn: (db: SqlReader) => Promise<T>): Promise<T> {
     return this.gate.run(scope.tenant.id, () => scope.db((manager) => fn(timeCappedReader(manager, this.options.maxReadSeconds))));
   }
+
+  /**
+   * A range read another service answers (`inferenceStats`, through the models port): it holds a
+   * connection of that service's pool, not of ours, for as long as its database aggregates, so it
+   * takes one of the tenant's turns like the reads above (same bounds, same RATE_LIMITED).
+   */
+  remote<T>(scope: TenantScope, fn: () => Promise<T>): Promise<T> {
+    return this.gate.run(scope.tenant.id, fn);
+  }
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { InferenceMinuteStats } from '../ports/models-port';
+import { TesseraError } from '@tessera/errors';
+import { maxInferenceReadSeconds, type InferenceMinuteStats } from '../ports/models-port';
 
 /**
  * Reads of `inference_stats` (one row per model version per minute, upserted by the serving
@@ -34,7 +35,7 @@ export async function readModelMinutes(manager: EntityManager, modelId: string, 
        FROM inference_stats
       WHERE model_id = ? AND minute >= ? AND minute <= ?
       ORDER BY minute LIMIT ?`;
-  const rows = (await manager.query(granularity === 'HOUR' ? hourly : perMinute, [modelId, from, to, limit])) as Array<Record<string, unknown>>;
+  const rows = (await cappedQuery(manager, granularity === 'HOUR' ? hourly : perMinute, [modelId, from, to, limit])) as Array<Record<string, unknown>>;
   return rows.map((row) => ({
     minute: isoOfEpochSeconds(row['s']),
     modelVersionId: String(row['model_version_id']),
@@ -67,4 +68,24 @@ export async function readFirstPredictionMinute(manager: EntityManager): Promise
   const rows = (await manager.query(`SELECT ${epochSeconds('MIN(minute)')} AS s FROM inference_stats`)) as Array<{ s: number | string | null }>;
   const first = rows[0]?.s;
   return first === null || first === undefined ? null : isoOfEpochSeconds(first);
+}
+
+/** MariaDB's ER_STATEMENT_TIMEOUT: the server stopped the statement at its max_statement_time. */
+const statementTimeout = 1969;
+
+/**
+ * The statement under `maxInferenceReadSeconds` of database time (`SET STATEMENT max_statement_time`):
+ * the server stops it wherever the time goes (adding up rows, waiting for a lock), so a month of a
+ * busy model's minutes never holds a pooled connection longer; stopped, it is QUERY_TOO_COMPLEX.
+ */
+async function cappedQuery(manager: EntityManager, sql: string, params: unknown[]): Promise<unknown> {
+  try {
+    return await manager.query(`SET STATEMENT max_statement_time=${maxInferenceReadSeconds} FOR ${sql}`, params);
+  } catch (error) {
+    if ((error as { errno?: unknown }).errno !== statementTimeout) throw error;
+    throw new TesseraError('QUERY_TOO_COMPLEX', `This read of inference numbers needed more than ${maxInferenceReadSeconds} s of database time and was stopped; ask for a shorter range or per HOUR.`, {
+      limit: 'maxInferenceReadSeconds',
+      limitValue: maxInferenceReadSeconds,
+    });
+  }
 }

@@ -71,7 +71,8 @@ export interface ModelsPort {
    * An ACTIVE model's serving numbers per minute and version for the minutes starting in
    * [from, to] (ISO-8601, at most 31 days and a minute), ordered by minute then version number
    * (deleted versions first); NOT_FOUND (kind Model) for a model the actor's tenant does not have;
-   * BAD_USER_INPUT (field `from`) when the range holds more than `maxInferenceMinuteRows` rows.
+   * BAD_USER_INPUT (field `from`) when the range holds more than `maxInferenceMinuteRows` rows;
+   * QUERY_TOO_COMPLEX (limit `maxInferenceReadSeconds`) when the database needed longer than that.
    */
   inferenceMinutes(actor: Principal, input: { modelId: string; from: string; to: string; granularity?: InferenceGranularity }): Promise<InferenceMinuteStats[]>;
   /** The tenant's predictions per minute in [from, to), minutes without calls left out (at most 92 days). */
@@ -101,6 +102,13 @@ export type InferenceGranularity = 'MINUTE' | 'HOUR';
 
 /** The most rows (a version's minute each) one inferenceMinutes answer carries: a day of two versions. */
 export const maxInferenceMinuteRows = 3000;
+
+/**
+ * The database time one inferenceMinutes read may take, then the server stops it (QUERY_TOO_COMPLEX,
+ * limit `maxInferenceReadSeconds`): the cap above refuses a range only after the database added up
+ * all of it, on a connection of the pool every tenant's model reads and predictions use.
+ */
+export const maxInferenceReadSeconds = 10;
 
 export const modelsPortMethods = ['findVersionForJob', 'findAliasForJob', 'inferenceMinutes', 'predictionSeries', 'predictionSeriesStart', 'usageCounts', 'reencryptObjects', 'familyKeyStatus', 'rotateFamilyKey', 'reencryptFamilyObjects', 'destroyFamilyKeyVersion'] as const satisfies ReadonlyArray<keyof ModelsPort>;
 
