@@ -1,11 +1,40 @@
 import type { ObjectStoreClient } from './object-store';
 import { removeKeys } from './remove-keys';
 
-/** Bucket lifecycle, used by tenant provisioning and erasure. */
-export async function ensureBucket(client: ObjectStoreClient, bucketName: string, region: string): Promise<{ created: boolean }> {
-  if (await client.bucketExists(bucketName)) return { created: false };
-  await client.makeBucket(bucketName, region);
-  return { created: true };
+/**
+ * Bucket lifecycle, used by tenant provisioning and erasure. Made or found, the bucket gets its
+ * lifecycle rule (provisioning is resumable: a bucket made before the rule existed gets it too).
+ */
+export async function ensureBucket(client: ObjectStoreClient, bucketName: string, region: string): Promise<{ created: boolean; abortsIncompleteUploads: boolean }> {
+  const created = !(await client.bucketExists(bucketName));
+  if (created) await client.makeBucket(bucketName, region);
+  return { created, abortsIncompleteUploads: await abortIncompleteUploads(client, bucketName) };
+}
+
+/** The rule's id in the bucket's lifecycle configuration. */
+export const incompleteUploadRuleId = 'tessera-abort-incomplete-uploads';
+
+/** Days after which the store aborts a multipart upload begun and never completed. */
+export const incompleteUploadDays = 1;
+
+/**
+ * A multipart upload that a replica began and never completed or aborted (it died, or the store
+ * failed the completion) keeps its parts in the bucket, listed by no object listing and counted in
+ * no quota, until someone aborts it: the store does that itself after a day under this rule (no
+ * upload takes that long: the platform's uploads are bounded in minutes). Deletes and erasure abort
+ * what is under them at once; this is for what is left under things that are kept. Stores without
+ * the lifecycle API (the local S3 server answers NotImplemented) get no rule: false.
+ */
+async function abortIncompleteUploads(client: ObjectStoreClient, bucketName: string): Promise<boolean> {
+  try {
+    await client.setBucketLifecycle(bucketName, {
+      Rule: [{ ID: incompleteUploadRuleId, Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: incompleteUploadDays } }],
+    });
+    return true;
+  } catch (error) {
+    if (codeOf(error) === 'NotImplemented' || codeOf(error) === 'MethodNotAllowed') return false;
+    throw error;
+  }
 }
 
 /** One stored version of an object, or a delete marker (versioned buckets). */

@@ -1,7 +1,7 @@
 export { createObjectStoreClient, type ObjectStoreClient } from './object-store';
 export { objectKey, isPlainObjectKey, plainObjectKey } from './object-keys';
 export { TenantBucket, exactLength, storedSizeOf, type DataKeyRef, type StoredObject } from './tenant-bucket';
-export { ensureBucket, destroyBucket, bucketInventory, listObjectVersions, listIncompleteUploads, type ObjectVersion } from './buckets';
+export { ensureBucket, destroyBucket, bucketInventory, listObjectVersions, listIncompleteUploads, incompleteUploadDays, incompleteUploadRuleId, type ObjectVersion } from './buckets';
 export { unavailableObjectStore } from './unavailable-object-store';
 export { objectStoreConnection, objectStoreTlsCa, objectStoreTransport } from './object-store';
 export { assumeRole, assumeRoleBody, parseAssumeRoleResponse, AssumeRoleError, type AssumeRoleRequest, type TemporaryCredentials } from './sts-client';

@@ -12,7 +12,8 @@ export type TenantAccessScope =
 const bucketActions = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
 // Retention: audit checkpoints may be written under Object Lock (AUDIT_CHECKPOINT_RETENTION_DAYS).
 const objectActions = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObjectRetention', 's3:GetObjectRetention'];
-const lifecycleActions = ['s3:CreateBucket', 's3:DeleteBucket'];
+// The bucket's lifecycle rule (the store aborts uploads left incomplete) is set at provisioning.
+const lifecycleActions = ['s3:CreateBucket', 's3:DeleteBucket', 's3:PutLifecycleConfiguration', 's3:GetLifecycleConfiguration'];
 // Erasure removes every version and delete marker of a versioned bucket, each by its version id.
 const lifecycleBucketActions = ['s3:GetBucketVersioning', 's3:ListBucketVersions'];
 const lifecycleObjectActions = ['s3:DeleteObjectVersion'];

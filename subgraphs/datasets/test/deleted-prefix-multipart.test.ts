@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cephGatewayAvailable, ensureLocalPki, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
-import { listIncompleteUploads, type ObjectStoreClient } from '@tessera/storage';
+import { incompleteUploadDays, incompleteUploadRuleId, listIncompleteUploads, type ObjectStoreClient } from '@tessera/storage';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { newDataset, uploadVersion } from './dataset-flow';
 
@@ -75,4 +75,12 @@ describe('deleting a dataset or a model aborts the interrupted uploads under it 
     expect(await listIncompleteUploads(clientA, a.bucket)).toEqual([{ key: keptKey, uploadId: keptUpload, size: part.length }]);
     expect(await listIncompleteUploads(clientB, b.bucket)).toEqual([{ key: keptOfBKey, uploadId: keptOfBUpload, size: part.length }]);
   }, 120_000);
+
+  it('every tenant bucket is made with a rule by which the store aborts an upload left incomplete under what is kept, after a day', async () => {
+    for (const tenant of [a, b]) {
+      const lifecycle = await stack.platform.runtime.tenantObjectStores.forBucketLifecycle(tenant.id).getBucketLifecycle(tenant.bucket);
+      const rules = ([] as unknown[]).concat((lifecycle as { Rule?: unknown } | null)?.Rule ?? []);
+      expect(rules).toEqual([expect.objectContaining({ ID: incompleteUploadRuleId, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: incompleteUploadDays } })]);
+    }
+  });
 });
