@@ -81,10 +81,10 @@ describe('local object store: SigV4 signatures are verified', () => {
   let client: ObjectStoreClient;
   let ca: string;
 
-  const fetchStatus = async (url: string, method: 'GET' | 'PUT' | 'DELETE', body?: Buffer): Promise<number> => {
+  const fetchStatus = async (url: string, method: 'GET' | 'PUT' | 'DELETE', body?: Buffer, headers: Record<string, string> = {}): Promise<number> => {
     const { request } = await import('node:https');
     return new Promise((resolve, reject) => {
-      const req = request(new URL(url), { method, ca, headers: body ? { 'content-length': String(body.length) } : {} }, (res) => {
+      const req = request(new URL(url), { method, ca, headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...headers } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -133,5 +133,19 @@ describe('local object store: SigV4 signatures are verified', () => {
     const old = await client.presignedUrl('GET', bucketA, 'datasets/a.csv', 1, {}, new Date(Date.now() - 10_000));
     expect(await fetchStatus(old, 'GET')).toBe(403);
     expect((await client.statObject(bucketB, 'datasets/b.csv')).size).toBe(1);
+  });
+
+  it('refuses a presigned request carrying x-amz-* headers the signature does not list: no server-side copy out of another bucket through a PUT URL', async () => {
+    // A worker holds a presigned PUT for its own output key; S3 refuses unsigned x-amz-* headers (HeadersNotSigned).
+    const put = await client.presignedPutObject(bucketB, 'datasets/out.bin', 60);
+    expect(await fetchStatus(put, 'PUT', Buffer.alloc(0), { 'x-amz-copy-source': `/${bucketA}/datasets/a.csv` })).toBe(403);
+    expect(await fetchStatus(put, 'PUT', Buffer.alloc(0), { 'X-Amz-Copy-Source': `${bucketA}/datasets/a.csv` })).toBe(403);
+    await expect(client.statObject(bucketB, 'datasets/out.bin')).rejects.toMatchObject({ code: 'NotFound' });
+    const get = await client.presignedGetObject(bucketA, 'datasets/a.csv', 60);
+    expect(await fetchStatus(get, 'GET', undefined, { 'x-amz-request-payer': 'requester' })).toBe(403);
+    // The URL itself still works as signed, and unsigned ordinary headers stay allowed.
+    expect(await fetchStatus(put, 'PUT', Buffer.from('out'), { 'content-type': 'application/octet-stream' })).toBe(200);
+    expect((await client.statObject(bucketB, 'datasets/out.bin')).size).toBe(3);
+    expect(await fetchStatus(get, 'GET')).toBe(200);
   });
 });
