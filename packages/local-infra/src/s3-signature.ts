@@ -112,6 +112,9 @@ export function checkSignature(req: IncomingMessage, keys: ReadonlyMap<string, s
   }
   const secret = keys.get(parsed.accessKey);
   if (secret === undefined) return { outcome: 'refused', code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+  // s3rver takes the bucket from a Host that is not an IP or localhost (virtual-host style), so a
+  // signature must cover the Host header, as S3 requires: otherwise the holder picks the bucket.
+  if (!parsed.signedHeaders.includes('host')) return { outcome: 'refused', code: 'AccessDenied', message: 'The Host header must be signed.' };
   // Headers outside the signature are the holder's to add. s3rver acts on x-amz-* headers (a PUT with
   // `x-amz-copy-source` copies from any bucket of the store into the signed key: a worker's presigned
   // PUT for its own output read another tenant's object), so, as S3 does (HeadersNotSigned), a
