@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ensureLocalPki, startS3Server, type RunningS3Server } from '@tessera/local-infra';
-import { createObjectStoreClient, ensureBucket, type ObjectStoreClient } from '@tessera/storage';
+import { createObjectStoreClient, ensureBucket, signRequest, type ObjectStoreClient } from '@tessera/storage';
 
 /**
  * The in-process object store of `npm start` and the tests takes objects over the client's part
@@ -81,10 +81,10 @@ describe('local object store: SigV4 signatures are verified', () => {
   let client: ObjectStoreClient;
   let ca: string;
 
-  const fetchStatus = async (url: string, method: 'GET' | 'PUT' | 'DELETE', body?: Buffer): Promise<number> => {
+  const fetchStatus = async (url: string, method: 'GET' | 'PUT' | 'DELETE', body?: Buffer, headers: Record<string, string> = {}): Promise<number> => {
     const { request } = await import('node:https');
     return new Promise((resolve, reject) => {
-      const req = request(new URL(url), { method, ca, headers: body ? { 'content-length': String(body.length) } : {} }, (res) => {
+      const req = request(new URL(url), { method, ca, headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...headers } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -134,4 +134,83 @@ describe('local object store: SigV4 signatures are verified', () => {
     expect(await fetchStatus(old, 'GET')).toBe(403);
     expect((await client.statObject(bucketB, 'datasets/b.csv')).size).toBe(1);
   });
+
+  it('refuses a presigned request carrying x-amz-* headers the signature does not list: no server-side copy out of another bucket through a PUT URL', async () => {
+    // A worker holds a presigned PUT for its own output key; S3 refuses unsigned x-amz-* headers (HeadersNotSigned).
+    const put = await client.presignedPutObject(bucketB, 'datasets/out.bin', 60);
+    expect(await fetchStatus(put, 'PUT', Buffer.alloc(0), { 'x-amz-copy-source': `/${bucketA}/datasets/a.csv` })).toBe(403);
+    expect(await fetchStatus(put, 'PUT', Buffer.alloc(0), { 'X-Amz-Copy-Source': `${bucketA}/datasets/a.csv` })).toBe(403);
+    await expect(client.statObject(bucketB, 'datasets/out.bin')).rejects.toMatchObject({ code: 'NotFound' });
+    const get = await client.presignedGetObject(bucketA, 'datasets/a.csv', 60);
+    expect(await fetchStatus(get, 'GET', undefined, { 'x-amz-request-payer': 'requester' })).toBe(403);
+    // The URL itself still works as signed, and unsigned ordinary headers stay allowed.
+    expect(await fetchStatus(put, 'PUT', Buffer.from('out'), { 'content-type': 'application/octet-stream' })).toBe(200);
+    expect((await client.statObject(bucketB, 'datasets/out.bin')).size).toBe(3);
+    expect(await fetchStatus(get, 'GET')).toBe(200);
+  });
+
+  it('refuses a presigned URL valid for more than 7 days, for a negative time, or dated in the future', async () => {
+    const week = 7 * 24 * 3600;
+    const refused = (status: number) => expect([400, 403]).toContain(status);
+    expect(await fetchStatus(await client.presignedUrl('GET', bucketA, 'datasets/a.csv', week), 'GET')).toBe(200);
+    // minio refuses to sign these itself: re-sign by hand with the same key.
+    refused(await fetchStatus(presign(store.endpoint, storeKey, `/${bucketA}/datasets/a.csv`, { expires: week + 1 }), 'GET'));
+    refused(await fetchStatus(presign(store.endpoint, storeKey, `/${bucketA}/datasets/a.csv`, { expires: 10 * 365 * 24 * 3600 }), 'GET'));
+    refused(await fetchStatus(presign(store.endpoint, storeKey, `/${bucketA}/datasets/a.csv`, { expires: -1 }), 'GET'));
+    refused(await fetchStatus(presign(store.endpoint, storeKey, `/${bucketA}/datasets/a.csv`, { expires: 60, at: new Date(Date.now() + 3600_000) }), 'GET'));
+    expect(await fetchStatus(presign(store.endpoint, storeKey, `/${bucketA}/datasets/a.csv`, { expires: 60 }), 'GET')).toBe(200);
+  });
+
+  it('refuses a signature that does not cover the Host header: s3rver takes the bucket from a non-IP Host (virtual-host style)', async () => {
+    // Signed over another header only: whoever holds it could send it with Host: <another bucket>.
+    const url = presign(store.endpoint, storeKey, `/${bucketA}/datasets/a.csv`, { expires: 60, signedHeaders: { 'x-amz-date': '' } });
+    expect(await fetchStatus(url, 'GET')).toBe(403);
+    expect(await fetchStatus(presign(store.endpoint, storeKey, `/${bucketA}/datasets/a.csv`, { expires: 60 }), 'GET')).toBe(200);
+  });
+
+  it('refuses a header-signed request dated more than 15 minutes from now (a captured request is not replayable for ever)', async () => {
+    const { request } = await import('node:https');
+    const send = (at: Date) => {
+      const url = new URL(`${store.endpoint}/${bucketA}/datasets/a.csv`);
+      const headers = signRequest({ method: 'GET', url, headers: { 'x-amz-content-sha256': createHash('sha256').update('').digest('hex') }, body: '' }, storeKey, { region: 'us-east-1', service: 's3' }, at);
+      return new Promise<number>((resolve, reject) => {
+        const req = request(url, { method: 'GET', ca, headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    };
+    expect(await send(new Date())).toBe(200);
+    expect(await send(new Date(Date.now() - 10 * 60_000))).toBe(200);
+    expect(await send(new Date(Date.now() - 16 * 60_000))).toBe(403);
+    expect(await send(new Date(Date.now() - 30 * 24 * 3600_000))).toBe(403);
+    expect(await send(new Date(Date.now() + 16 * 60_000))).toBe(403);
+  });
 });
+
+/** A SigV4 presigned GET signed by hand (host only unless told), for values the minio client will not sign. */
+function presign(endpoint: string, key: { accessKey: string; secretKey: string }, path: string, options: { expires: number; at?: Date; signedHeaders?: Record<string, string> }): string {
+  const { createHmac } = require('node:crypto') as typeof import('node:crypto');
+  const at = options.at ?? new Date();
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = stamp.slice(0, 8);
+  const signed = options.signedHeaders ?? { host: new URL(endpoint).host };
+  const names = Object.keys(signed).sort();
+  const scope = `${day}/us-east-1/s3/aws4_request`;
+  const query = [
+    ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
+    ['X-Amz-Credential', `${key.accessKey}/${scope}`],
+    ['X-Amz-Date', stamp],
+    ['X-Amz-Expires', String(options.expires)],
+    ['X-Amz-SignedHeaders', names.join(';')],
+  ]
+    .map(([k, v]) => `${encodeURIComponent(k!)}=${encodeURIComponent(v!)}`)
+    .join('&');
+  const canonical = ['GET', path, query, names.map((name) => `${name}:${signed[name]}\n`).join(''), names.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
+  const hmac = (k: Buffer | string, d: string) => createHmac('sha256', k).update(d).digest();
+  const toSign = ['AWS4-HMAC-SHA256', stamp, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretKey}`, day), 'us-east-1'), 's3'), 'aws4_request');
+  return `${endpoint}${path}?${query}&X-Amz-Signature=${createHmac('sha256', signingKey).update(toSign).digest('hex')}`;
+}

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
  * re-pointed at another key, bucket or method, or any request signed with a wrong secret, was served;
  * so was a request with no authentication at all. This computes the signature as S3 does (header or
  * query authentication) over the request as it arrived, and refuses a mismatch, an unknown key id,
- * an expired presigned URL and an anonymous request.
+ * an expired presigned URL, an x-amz-* header the signature does not list and an anonymous request.
  */
 export type SignatureCheck = { outcome: 'verified' } | { outcome: 'not-sigv4' } | { outcome: 'refused'; code: string; message: string };
 
@@ -83,6 +83,9 @@ function parse(req: IncomingMessage, query: Array<[string, string]>): Parsed | u
   };
 }
 
+/** How far a signing time may be ahead of this clock (S3's RequestTimeTooSkewed bound). */
+const allowedSkewMs = 15 * 60_000;
+
 function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
@@ -109,11 +112,23 @@ export function checkSignature(req: IncomingMessage, keys: ReadonlyMap<string, s
   }
   const secret = keys.get(parsed.accessKey);
   if (secret === undefined) return { outcome: 'refused', code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+  // s3rver takes the bucket from a Host that is not an IP or localhost (virtual-host style), so a
+  // signature must cover the Host header, as S3 requires: otherwise the holder picks the bucket.
+  if (!parsed.signedHeaders.includes('host')) return { outcome: 'refused', code: 'AccessDenied', message: 'The Host header must be signed.' };
+  // Headers outside the signature are the holder's to add. s3rver acts on x-amz-* headers (a PUT with
+  // `x-amz-copy-source` copies from any bucket of the store into the signed key: a worker's presigned
+  // PUT for its own output read another tenant's object), so, as S3 does (HeadersNotSigned), a
+  // request carrying an x-amz-* header its signature does not list is refused.
+  const unsigned = Object.keys(req.headers).filter((name) => name.toLowerCase().startsWith('x-amz-') && !parsed.signedHeaders.includes(name.toLowerCase()));
+  if (unsigned.length > 0) return { outcome: 'refused', code: 'AccessDenied', message: `There were headers present in the request which were not signed: ${unsigned.join(', ')}` };
   if (parsed.expiresSeconds !== undefined) {
     const signedAt = stampTime(parsed.stamp);
     if (!Number.isFinite(parsed.expiresSeconds) || !Number.isFinite(signedAt) || now > signedAt + parsed.expiresSeconds * 1000) {
       return { outcome: 'refused', code: 'AccessDenied', message: 'Request has expired' };
     }
+    // A URL dated ahead of the clock would stay valid its whole lifetime from that later date
+    // (s3rver bounds only X-Amz-Expires, to 7 days): S3 refuses it until then, past the usual skew.
+    if (signedAt > now + allowedSkewMs) return { outcome: 'refused', code: 'AccessDenied', message: 'Request is not valid yet' };
   }
   const canonicalQuery = query
     .filter(([key]) => key !== 'X-Amz-Signature')

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { StaleFinding, StalePrincipalType } from '../domain/stale-access';
+import { exactly } from './exact-text';
 
 export type AccessReviewTrigger = 'SCHEDULE' | 'MANUAL';
 
@@ -187,11 +188,11 @@ export async function openStaleAlerts(manager: EntityManager, principalKeys: rea
   return new Map(rows.map((row) => [row.principal_key, row.alert_id]));
 }
 
-/** The last audited action of each subject, at any time (a use after the review's period still shows the access is used). */
+/** The last audited action of each subject (byte for byte: exact-text.ts), at any time (a use after the review's period still shows the access is used). */
 export async function lastActionBySubject(manager: EntityManager, subjects: readonly string[]): Promise<Map<string, Date>> {
   if (subjects.length === 0) return new Map();
   const rows = (await manager.query(
-    `SELECT actor_subject AS who, MAX(occurred_at) AS last_at FROM audit_events WHERE actor_subject IN (?) AND action <> 'auth.failure' GROUP BY actor_subject`,
+    `SELECT MIN(actor_subject) AS who, MAX(occurred_at) AS last_at FROM audit_events WHERE actor_subject IN (?) AND action <> 'auth.failure' GROUP BY ${exactly('actor_subject')}`,
     [subjects],
   )) as Array<{ who: string; last_at: Date }>;
   return new Map(rows.map((row) => [row.who, new Date(row.last_at)]));

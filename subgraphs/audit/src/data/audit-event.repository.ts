@@ -3,6 +3,7 @@ import { attachChainDetails, type ChainDetailsStore } from '@tessera/audit-clien
 import type { AuditPagePosition } from '../domain/audit-event-cursor';
 import type { AuditEventFilter } from '../domain/audit-event-filter';
 import type { AuditEvent } from './audit-event.entity';
+import { exactEquals } from './exact-text';
 
 interface AuditEventRow {
   seq: number | string;
@@ -55,10 +56,15 @@ export function filterClauses(filter: AuditEventFilter): { sql: string[]; params
     sql.push(clause);
     params.push(value);
   };
-  if (filter.actor !== undefined) add('actor_subject = ?', filter.actor);
+  // Subjects and target ids are compared byte for byte (exact-text.ts); both values bound.
+  const addExact = (column: string, value: string) => {
+    sql.push(exactEquals(column));
+    params.push(value, value);
+  };
+  if (filter.actor !== undefined) addExact('actor_subject', filter.actor);
   if (filter.action !== undefined) add('action = ?', filter.action);
   if (filter.targetType !== undefined) add('target_type = ?', filter.targetType);
-  if (filter.targetId !== undefined) add('target_id = ?', filter.targetId);
+  if (filter.targetId !== undefined) addExact('target_id', filter.targetId);
   if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
   if (filter.from !== undefined) add('occurred_at >= ?', filter.from);
   if (filter.to !== undefined) add('occurred_at <= ?', filter.to);
