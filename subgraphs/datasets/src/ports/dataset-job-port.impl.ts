@@ -4,6 +4,7 @@ import { errors } from '@tessera/errors';
 import { TenantQuotas } from '@tessera/quotas';
 import { grantEntry, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
 import { isPlainObjectKey, objectKey } from '@tessera/storage';
+import { defaultCsvLimits, MAX_COLUMN_NAME_LENGTH, type ColumnProfile } from '@tessera/tabular';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
 import { ensureDataset, insertDatasetVersion } from '../domain/dataset-version-registration';
@@ -170,14 +171,42 @@ function parseContent(content: JobOutputContent | undefined, prefix: string): Jo
   if (typeof content.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(content.sha256)) throw errors.badInput('sha256 must be a hex digest.', { field: 'content.sha256' });
   const profile = content.profile;
   if (!profile || !Array.isArray(profile.columns)) throw errors.badInput('profile is required.', { field: 'content.profile' });
+  const rowCount = size(profile.rowCount, 'content.profile.rowCount');
   return {
     objectKey: content.objectKey,
     byteSize: size(content.byteSize, 'content.byteSize'),
     storedSize: size(content.storedSize, 'content.storedSize'),
     sha256: content.sha256,
     keyVersion: size(content.keyVersion, 'content.keyVersion'),
-    profile: { columns: profile.columns, rowCount: size(profile.rowCount, 'content.profile.rowCount'), byteSize: size(profile.byteSize, 'content.profile.byteSize') },
+    profile: { columns: parseColumns(profile.columns, rowCount), rowCount, byteSize: size(profile.byteSize, 'content.profile.byteSize') },
   };
+}
+
+const columnTypes: ReadonlySet<string> = new Set(['INTEGER', 'FLOAT', 'BOOLEAN', 'DATETIME', 'STRING']);
+
+/**
+ * The output's column profile as an upload's profiler would have made it: at most the CSV limit
+ * of columns, each a distinct trimmed name of 1–128 characters, a known type, and a null count
+ * within the rows. The worker's word is stored as the version's columns and served to every read
+ * of the dataset (a type outside the enum failed `columns` with INTERNAL_SERVER_ERROR), and later
+ * jobs pick their features by these names; only the five profile fields are kept.
+ */
+function parseColumns(columns: unknown[], rowCount: number): ColumnProfile[] {
+  const field = 'content.profile.columns';
+  if (columns.length === 0 || columns.length > defaultCsvLimits.maxColumns) throw errors.badInput(`The profile must list 1 to ${defaultCsvLimits.maxColumns} columns.`, { field });
+  const names = new Set<string>();
+  return columns.map((column, index) => {
+    const bad = (why: string) => errors.badInput(`content.profile.columns[${index}]: ${why}.`, { field });
+    if (!column || typeof column !== 'object' || Array.isArray(column)) throw bad('not a column profile');
+    const { name, type, nullable, nullCount } = column as Record<string, unknown>;
+    if (typeof name !== 'string' || name.length === 0 || [...name].length > MAX_COLUMN_NAME_LENGTH || name.trim() !== name) throw bad(`name must be a trimmed string of 1 to ${MAX_COLUMN_NAME_LENGTH} characters`);
+    if (names.has(name)) throw bad(`the name ${JSON.stringify(name)} is listed twice`);
+    names.add(name);
+    if (typeof type !== 'string' || !columnTypes.has(type)) throw bad(`type must be one of ${[...columnTypes].join(', ')}`);
+    if (typeof nullable !== 'boolean') throw bad('nullable must be a boolean');
+    if (typeof nullCount !== 'number' || !Number.isSafeInteger(nullCount) || nullCount < 0 || nullCount > rowCount) throw bad('nullCount must be an integer from 0 to the row count');
+    return { name, type: type as ColumnProfile['type'], nullable, nullCount };
+  });
 }
 
 /**

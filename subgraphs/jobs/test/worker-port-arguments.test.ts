@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { createServiceTokenSigner, type Principal } from '@tessera/auth';
+import { datasetJobPortClient } from '@tessera/datasets/ports';
+import { jobsPortClient, type JobClaim } from '@tessera/jobs/ports';
+import { mutualTlsPortFetch } from '@tessera/service-kit';
+import { storedSizeOf, writePresignedObject } from '@tessera/storage';
+import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { linearModel, newModel, uploadVersion } from '../../models/test/model-flow';
+import { submitBatch, uploadDataset, type JobView } from './job-support';
+
+/**
+ * What a worker sends over its ports is checked like any other input: a malformed argument is a
+ * typed error (BAD_USER_INPUT), nothing is written, and no call answers INTERNAL_SERVER_ERROR. Calls
+ * are made as a worker makes them (mutual TLS, the shared pool's certificate and key, the claim's
+ * grant); no worker runs, so the test decides what is reported.
+ */
+describe('worker ports: malformed arguments are typed errors and change nothing', () => {
+  let stack: TestStack;
+  let a: TestTenant;
+  let scientistA: string;
+  let jobA: string;
+  let claim: Extract<JobClaim, { outcome: 'claimed' }>;
+  const runToken = randomUUID();
+
+  const ports = async () => {
+    const sign = await createServiceTokenSigner('workers', stack.workerServiceKey);
+    const workers = stack.pki.identity((await stack.workers.identity()).leaf);
+    const url = (owner: 'jobs' | 'datasets') => stack.platform.subgraphs[owner].url;
+    return {
+      jobs: jobsPortClient({ baseUrl: url('jobs'), sign, fetch: mutualTlsPortFetch(workers, 'jobs') }),
+      datasetJobs: datasetJobPortClient({ baseUrl: url('datasets'), sign, fetch: mutualTlsPortFetch(workers, 'datasets') }),
+    };
+  };
+  const runner = (tenant: TestTenant): Principal => ({ kind: 'user', subject: 'system:job-runner', tenantId: tenant.id, roles: [], clientId: undefined, requestId: 'args-test', sourceIp: undefined });
+  const codeOf = (call: Promise<unknown>) => call.then(() => 'answered', (error: { code?: string }) => error.code);
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    a = await stack.createTenant({ limits: { costBurst: 60_000 } });
+    scientistA = await a.token('data_scientist');
+    const input = (await uploadDataset(stack, scientistA, 'input', 'a,b,c\n1,2,3\n4,5,6\n')).versionId;
+    const model = await newModel(stack, scientistA, 'scorer');
+    const modelVersion = (await uploadVersion(stack, scientistA, model, linearModel())).id;
+    jobA = expectNoErrors(
+      await stack.query<{ submitBatchInferenceJob: JobView }>(scientistA, submitBatch, {
+        input: { datasetVersionId: input, modelVersionId: modelVersion, featureColumns: ['a', 'b', 'c'], outputDatasetName: 'scored' },
+      }),
+    ).submitBatchInferenceJob.id;
+    const claimed = await (await ports()).jobs.claim(runner(a), { jobId: jobA, submission: 1, runToken, startSeq: 1, leaseMs: 30_000 });
+    if (claimed.outcome !== 'claimed') throw new Error(`not claimed: ${claimed.outcome}`);
+    claim = claimed;
+  }, 120_000);
+  afterAll(() => stack?.stop());
+
+  it('registerJobOutput refuses a column profile no profiler makes (a type outside the enum failed every read of the version’s columns)', async () => {
+    const { datasetJobs } = await ports();
+    const body = Buffer.from('a,b,c,prediction\n1,2,3,0.5\n');
+    const reserved = await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: storedSizeOf(body.length) });
+    const upload = await datasetJobs.openJobOutputUpload(claim.grant, { datasetId: reserved.datasetId, attempt: 1 });
+    await writePresignedObject(upload.upload, body, { extraCa: stack.pki.ca });
+    const column = (name: string) => ({ name, type: 'INTEGER', nullable: false, nullCount: 0 });
+    const register = (columns: unknown[]) =>
+      datasetJobs.registerJobOutput(claim.grant, {
+        datasetId: reserved.datasetId,
+        reservationId: reserved.reservationId,
+        content: { objectKey: upload.objectKey, byteSize: body.length, storedSize: storedSizeOf(body.length), sha256: '0'.repeat(64), keyVersion: 1, profile: { columns: columns as never, rowCount: 1, byteSize: body.length } },
+      });
+    const bad: unknown[][] = [
+      [{ name: 'a', type: 'BOGUS', nullable: false, nullCount: 0 }],
+      [{ name: 5, type: 'INTEGER', nullable: false, nullCount: 0 }],
+      [column('a'), null],
+      [column('a'), column('a')],
+      [column('')],
+      [column(' a')],
+      [column('x'.repeat(129))],
+      [{ name: 'a', type: 'INTEGER', nullable: 'no', nullCount: 0 }],
+      [{ name: 'a', type: 'INTEGER', nullable: true, nullCount: 2 }],
+      [{ name: 'a', type: 'INTEGER', nullable: true, nullCount: -1 }],
+      [],
+      Array.from({ length: 1001 }, (_, i) => column(`c${i}`)),
+    ];
+    for (const columns of bad) expect([JSON.stringify(columns).slice(0, 80), await codeOf(register(columns))]).toEqual([JSON.stringify(columns).slice(0, 80), 'BAD_USER_INPUT']);
+    // Nothing was registered: the dataset has no version, and its listing answers without errors.
+    const listed = expectNoErrors(
+      await stack.query<{ datasets: { edges: Array<{ node: { name: string; latestVersion: unknown } }> } }>(scientistA, `{ datasets { edges { node { name latestVersion { number columns { name type nullable nullCount } } } } } }`),
+    );
+    expect(listed.datasets.edges.find((edge) => edge.node.name === 'scored')?.node.latestVersion).toBeNull();
+    // The profile a profiler makes is taken, and only its fields are kept.
+    const good = [column('a'), column('b'), column('c'), { name: 'prediction', type: 'FLOAT', nullable: false, nullCount: 0, extra: 'x'.repeat(1000) }];
+    const version = await register(good);
+    const read = expectNoErrors(
+      await stack.query<{ datasetVersion: { columns: unknown[] } }>(scientistA, `query($id: ID!) { datasetVersion(id: $id) { columns { name type nullable nullCount } } }`, { id: version.datasetVersionId }),
+    );
+    expect(read.datasetVersion.columns).toEqual([column('a'), column('b'), column('c'), { name: 'prediction', type: 'FLOAT', nullable: false, nullCount: 0 }]);
+  });
+});
