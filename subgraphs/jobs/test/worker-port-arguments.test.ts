@@ -6,7 +6,7 @@ import { mutualTlsPortFetch } from '@tessera/service-kit';
 import { storedSizeOf, writePresignedObject } from '@tessera/storage';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { linearModel, newModel, uploadVersion } from '../../models/test/model-flow';
-import { submitBatch, uploadDataset, type JobView } from './job-support';
+import { getJob, submitBatch, uploadDataset, type JobView } from './job-support';
 
 /**
  * What a worker sends over its ports is checked like any other input: a malformed argument is a
@@ -33,6 +33,7 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
   };
   const runner = (tenant: TestTenant): Principal => ({ kind: 'user', subject: 'system:job-runner', tenantId: tenant.id, roles: [], clientId: undefined, requestId: 'args-test', sourceIp: undefined });
   const codeOf = (call: Promise<unknown>) => call.then(() => 'answered', (error: { code?: string }) => error.code);
+  const jobView = async () => expectNoErrors(await stack.query<{ job: JobView }>(scientistA, getJob, { id: jobA })).job;
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -92,5 +93,40 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
       await stack.query<{ datasetVersion: { columns: unknown[] } }>(scientistA, `query($id: ID!) { datasetVersion(id: $id) { columns { name type nullable nullCount } } }`, { id: version.datasetVersionId }),
     );
     expect(read.datasetVersion.columns).toEqual([column('a'), column('b'), column('c'), { name: 'prediction', type: 'FLOAT', nullable: false, nullCount: 0 }]);
+  });
+
+  it('progress and finish refuse a phase over 64 characters, a progress that is no number, a loss history that is no list and metrics that are no map (all were INTERNAL_SERVER_ERROR or stored)', async () => {
+    const { jobs } = await ports();
+    const base = { jobId: jobA, runToken };
+    const before = await jobView();
+    const bad: Array<[string, Promise<unknown>]> = [
+      ['long phase', jobs.progress(runner(a), { ...base, progress: 10, phase: 'x'.repeat(65) })],
+      ['phase object', jobs.progress(runner(a), { ...base, progress: 10, phase: { a: 1 } as never })],
+      ['progress text', jobs.progress(runner(a), { ...base, progress: 'abc' as never, phase: 'p' })],
+      ['loss history object', jobs.progress(runner(a), { ...base, progress: 10, phase: 'p', lossHistory: { a: 1 } as never })],
+      ['loss history too long', jobs.progress(runner(a), { ...base, progress: 10, phase: 'p', lossHistory: Array.from({ length: 2001 }, () => 1) })],
+      ['metrics list', jobs.progress(runner(a), { ...base, progress: 10, phase: 'p', metrics: [1, 2] as never })],
+      ['metrics text', jobs.progress(runner(a), { ...base, progress: 10, phase: 'p', metrics: 'abc' as never })],
+      ['too many metrics', jobs.progress(runner(a), { ...base, progress: 10, phase: 'p', metrics: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`m${i}`, i])) })],
+      ['finish long phase', jobs.finish(runner(a), { ...base, status: 'FAILED', error: { code: 'X', message: 'x' }, phase: 'y'.repeat(100) })],
+      ['finish error object code', jobs.finish(runner(a), { ...base, status: 'FAILED', error: { code: { a: 1 }, message: 'x' } as never })],
+      ['finish result list', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: [1, 2] as never })],
+      ['requeue error text', jobs.requeue(runner(a), { ...base, error: 'x' as never, retryInMs: 1000 })],
+    ];
+    for (const [what, call] of bad) expect([what, await codeOf(call)]).toEqual([what, 'BAD_USER_INPUT']);
+    // Nothing was written: the job is as it was, still this run's.
+    const after = await jobView();
+    expect({ status: after.status, phase: after.phase, progress: after.progress, metrics: after.metrics, lossHistory: after.lossHistory }).toEqual({
+      status: before.status,
+      phase: before.phase,
+      progress: before.progress,
+      metrics: before.metrics,
+      lossHistory: before.lossHistory,
+    });
+    expect(after.status).toBe('RUNNING');
+    // A well-formed report and end are taken.
+    expect(await jobs.progress(runner(a), { ...base, progress: 50, phase: 'x'.repeat(64), metrics: { rows: 1 }, lossHistory: [0.5] })).toBe('ok');
+    expect(await jobs.finish(runner(a), { ...base, status: 'FAILED', error: { code: 'X', message: 'x' }, phase: 'failed' })).toBe(true);
+    expect((await jobView()).status).toBe('FAILED');
   });
 });
