@@ -95,6 +95,27 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
     expect(read.datasetVersion.columns).toEqual([column('a'), column('b'), column('c'), { name: 'prediction', type: 'FLOAT', nullable: false, nullCount: 0 }]);
   });
 
+  it('reserveJobOutput asked again in the same run answers the same reservation, or CONFLICT for other room (was INTERNAL_SERVER_ERROR)', async () => {
+    const { datasetJobs } = await ports();
+    const reservedBytes = async () => {
+      const usage = expectNoErrors(await stack.query<{ tenantUsage: { quotas: Array<{ name: string; reserved: number }> } }>(scientistA, `{ tenantUsage { quotas { name reserved } } }`));
+      return usage.tenantUsage.quotas.find((quota) => quota.name === 'storageBytes')!.reserved;
+    };
+    const before = await reservedBytes();
+    const first = await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 100 });
+    // A retry whose first answer was lost: the same reservation, counted once.
+    expect(await datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 100 })).toEqual(first);
+    expect(await reservedBytes()).toBe(before + 100);
+    await expect(datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 200 })).rejects.toMatchObject({ code: 'CONFLICT', extensions: { reason: 'OUTPUT_ALREADY_RESERVED' } });
+    // Two at once: one reserves, the other answers the same reservation.
+    await datasetJobs.discardJobOutput(claim.grant, { reservationId: first.reservationId, objectKey: null });
+    const both = await Promise.all([datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 100 }), datasetJobs.reserveJobOutput(claim.grant, { storedBytes: 100 })]);
+    expect(both).toEqual([first, first]);
+    expect(await reservedBytes()).toBe(before + 100);
+    await datasetJobs.discardJobOutput(claim.grant, { reservationId: first.reservationId, objectKey: null });
+    expect(await reservedBytes()).toBe(before);
+  });
+
   it('progress and finish refuse a phase over 64 characters, a progress that is no number, a loss history that is no list and metrics that are no map (all were INTERNAL_SERVER_ERROR or stored)', async () => {
     const { jobs } = await ports();
     const base = { jobId: jobA, runToken };

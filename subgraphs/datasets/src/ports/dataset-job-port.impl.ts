@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, type JobGrant, type JobGrantVerifier } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { TenantQuotas } from '@tessera/quotas';
-import { grantEntry, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
+import { TenantQuotas, type Reservation } from '@tessera/quotas';
+import { grantEntry, isDuplicateKey, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
 import { isPlainObjectKey, objectKey } from '@tessera/storage';
 import { defaultCsvLimits, MAX_COLUMN_NAME_LENGTH, type ColumnProfile } from '@tessera/tabular';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
@@ -68,12 +68,13 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       const storedBytes = Number(input.storedBytes);
       if (!Number.isSafeInteger(storedBytes) || storedBytes < 0) throw errors.badInput('storedBytes must be a non-negative integer.', { field: 'storedBytes' });
       // Room first: a tenant over quota gets no output dataset either.
-      const storage = await new TenantQuotas(scope).reserve('storageBytes', storedBytes, { id: outputReservationIdOf(grant) });
+      const id = outputReservationIdOf(grant);
+      const storage = await reserveRunOutput(new TenantQuotas(scope), id, storedBytes);
       try {
         const dataset = await ensureDataset(scope, name);
-        return { datasetId: dataset.id, reservationId: storage.id };
+        return { datasetId: dataset.id, reservationId: id };
       } catch (error) {
-        await storage.release().catch(() => undefined);
+        await storage?.release().catch(() => undefined);
         throw error;
       }
     },
@@ -145,6 +146,31 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
 function outputReservationIdOf(grant: JobGrant): string {
   const hex = createHash('sha256').update(`job-output\u0000${grant.jobId}\u0000${grant.runToken}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The run's one storage reservation (its id is the run's): made once; asked again for the same
+ * room (a retry whose first answer was lost) it is the same reservation (undefined: nothing new to
+ * release on failure), asked for other room it is CONFLICT. Before, a second call hit the
+ * reservation's primary key and answered INTERNAL_SERVER_ERROR.
+ */
+async function reserveRunOutput(quotas: TenantQuotas, id: string, storedBytes: number): Promise<Reservation | undefined> {
+  const alreadyHeld = async () => {
+    const held = await quotas.reservedAmount(id, 'storageBytes');
+    if (held === undefined) return false;
+    if (held !== storedBytes) {
+      throw errors.conflict(`This run has already reserved ${held} bytes for its output (once per run; discardJobOutput gives them back).`, { reason: 'OUTPUT_ALREADY_RESERVED', field: 'storedBytes' });
+    }
+    return true;
+  };
+  if (await alreadyHeld()) return undefined;
+  try {
+    return await quotas.reserve('storageBytes', storedBytes, { id });
+  } catch (error) {
+    // Two calls of the same run at once: the loser answers as if it came second.
+    if (isDuplicateKey(error) && (await alreadyHeld())) return undefined;
+    throw error;
+  }
 }
 
 function grantedReservation(grant: JobGrant, given: string): string {
