@@ -116,7 +116,7 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
     expect(await reservedBytes()).toBe(before);
   });
 
-  it('progress and finish refuse a phase over 64 characters, a progress that is no number, a loss history that is no list and metrics that are no map (all were INTERNAL_SERVER_ERROR or stored)', async () => {
+  it('progress and finish refuse a phase over 64 characters, a progress that is no number, a loss history that is no list, metrics that are no map and a result JobResult cannot serve (all were INTERNAL_SERVER_ERROR or stored)', async () => {
     const { jobs } = await ports();
     const base = { jobId: jobA, runToken };
     const before = await jobView();
@@ -132,6 +132,14 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
       ['finish long phase', jobs.finish(runner(a), { ...base, status: 'FAILED', error: { code: 'X', message: 'x' }, phase: 'y'.repeat(100) })],
       ['finish error object code', jobs.finish(runner(a), { ...base, status: 'FAILED', error: { code: { a: 1 }, message: 'x' } as never })],
       ['finish result list', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: [1, 2] as never })],
+      // What JobResult cannot serve: each of these failed a field of every jobs read with INTERNAL_SERVER_ERROR.
+      ['result: fractional count', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: { datasetId: randomUUID(), predictedRows: -5.5 } })],
+      ['result: text row count', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: { profile: { rowCount: 'x', columns: [] } } })],
+      ['result: column without a type', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: { profile: { rowCount: 1, columns: [{ name: 'a', count: 1, nullCount: 0 }] } } })],
+      ['result: count as text', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: { profile: { rowCount: 1, columns: [{ name: 'a', type: 'STRING', count: 'abc', nullCount: 0 }] } } })],
+      ['result: too many top values', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: { profile: { rowCount: 1, columns: [{ name: 'a', type: 'STRING', count: 11, nullCount: 0, topValues: Array.from({ length: 11 }, (_, i) => ({ value: `v${i}`, count: 1, truncated: false })) }] } } })],
+      ['result: id that is no id', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: { modelVersionId: 'someone-else' } })],
+      ['result: a field JobResult does not have', jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result: { padding: 'x'.repeat(100_000) } })],
       ['requeue error text', jobs.requeue(runner(a), { ...base, error: 'x' as never, retryInMs: 1000 })],
     ];
     for (const [what, call] of bad) expect([what, await codeOf(call)]).toEqual([what, 'BAD_USER_INPUT']);
@@ -147,7 +155,10 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
     expect(after.status).toBe('RUNNING');
     // A well-formed report and end are taken.
     expect(await jobs.progress(runner(a), { ...base, progress: 50, phase: 'x'.repeat(64), metrics: { rows: 1 }, lossHistory: [0.5] })).toBe('ok');
-    expect(await jobs.finish(runner(a), { ...base, status: 'FAILED', error: { code: 'X', message: 'x' }, phase: 'failed' })).toBe(true);
-    expect((await jobView()).status).toBe('FAILED');
+    const result = { datasetId: randomUUID(), datasetVersionId: randomUUID(), predictedRows: 1, skippedRows: 0 };
+    expect(await jobs.finish(runner(a), { ...base, status: 'SUCCEEDED', result, phase: 'done' })).toBe(true);
+    const finished = await jobView();
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.result).toMatchObject(result);
   });
 });

@@ -12,6 +12,7 @@ import { jobResultColumn, sealJobResult } from '../data/job-result-seal';
 import { countTrainingJobsByStatus, trainingDurations } from '../data/job-run-stats.repository';
 import { toJobEvent } from '../domain/job-event';
 import { storablePhase, storableProgress } from '../domain/job-metrics';
+import { storableJobResult } from '../domain/job-result-shape';
 import { principalOfJob } from '../domain/job-principal';
 import { issueJobGrant } from '../domain/job-grant';
 import { claimJob, findJob, finishJob, recordProgress, requeueJob } from '../domain/job-state';
@@ -140,13 +141,13 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       const jobId = parseUuid(input.jobId, 'jobId');
       if (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(input.status)) throw errors.badInput('status must be a final status.', { field: 'status' });
       const phase = input.phase === undefined || input.phase === null ? null : storablePhase(input.phase);
-      if (input.result !== undefined && input.result !== null && (typeof input.result !== 'object' || Array.isArray(input.result))) throw errors.badInput('result must be an object.', { field: 'result' });
+      const reported = storableJobResult(input.result);
       // Sealed in the transaction that stores it, before the row is touched: a key provider outage
       // fails the call (the worker retries), never stores a clear result; a retirement of the key
       // version it took either counts this result or waits for it (the tenant's data-key floor).
       const error = runError(input.error);
       // Asked before the transaction (no row lock held across a call to another service).
-      const result = await profileResultToStore(scope, deps.datasets, jobId, input.result ?? null);
+      const result = await profileResultToStore(scope, deps.datasets, jobId, reported);
       const done = await scope.transaction(async (manager) => {
         const sealedResult = await sealJobResult(scope, manager, jobId, result);
         const finished = await finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error, phase });
