@@ -116,6 +116,18 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
     expect(await reservedBytes()).toBe(before);
   });
 
+  it('a call whose input is null or not an object is BAD_USER_INPUT before the method runs (was INTERNAL_SERVER_ERROR)', async () => {
+    const { jobs, datasetJobs } = await ports();
+    for (const input of [null, 'x', [1], 5]) {
+      const shown = JSON.stringify(input);
+      expect([`jobs.progress ${shown}`, await codeOf(jobs.progress(runner(a), input as never))]).toEqual([`jobs.progress ${shown}`, 'BAD_USER_INPUT']);
+      expect([`jobs.claim ${shown}`, await codeOf(jobs.claim(runner(a), input as never))]).toEqual([`jobs.claim ${shown}`, 'BAD_USER_INPUT']);
+      expect([`datasets-job.discardJobOutput ${shown}`, await codeOf(datasetJobs.discardJobOutput(claim.grant, input as never))]).toEqual([`datasets-job.discardJobOutput ${shown}`, 'BAD_USER_INPUT']);
+      expect([`datasets-job.registerJobOutput ${shown}`, await codeOf(datasetJobs.registerJobOutput(claim.grant, input as never))]).toEqual([`datasets-job.registerJobOutput ${shown}`, 'BAD_USER_INPUT']);
+    }
+    expect((await jobView()).status).toBe('RUNNING');
+  });
+
   it('progress and finish refuse a phase over 64 characters, a progress that is no number, a loss history that is no list, metrics that are no map and a result JobResult cannot serve (all were INTERNAL_SERVER_ERROR or stored)', async () => {
     const { jobs } = await ports();
     const base = { jobId: jobA, runToken };
