@@ -81,6 +81,15 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
       Array.from({ length: 1001 }, (_, i) => column(`c${i}`)),
     ];
     for (const columns of bad) expect([JSON.stringify(columns).slice(0, 80), await codeOf(register(columns))]).toEqual([JSON.stringify(columns).slice(0, 80), 'BAD_USER_INPUT']);
+    // A plain size the stored object does not encrypt, or one its profile did not read.
+    const sized = (byteSize: number, profileBytes: number) =>
+      datasetJobs.registerJobOutput(claim.grant, {
+        datasetId: reserved.datasetId,
+        reservationId: reserved.reservationId,
+        content: { objectKey: upload.objectKey, byteSize, storedSize: storedSizeOf(body.length), sha256: '0'.repeat(64), keyVersion: 1, profile: { columns: [column('a')] as never, rowCount: 1, byteSize: profileBytes } },
+      });
+    expect(await codeOf(sized(body.length * 1000, body.length * 1000))).toBe('BAD_USER_INPUT');
+    expect(await codeOf(sized(body.length, 5))).toBe('BAD_USER_INPUT');
     // Nothing was registered: the dataset has no version, and its listing answers without errors.
     const listed = expectNoErrors(
       await stack.query<{ datasets: { edges: Array<{ node: { name: string; latestVersion: unknown } }> } }>(scientistA, `{ datasets { edges { node { name latestVersion { number columns { name type nullable nullCount } } } } } }`),

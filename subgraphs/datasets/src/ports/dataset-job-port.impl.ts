@@ -3,7 +3,7 @@ import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, ty
 import { errors } from '@tessera/errors';
 import { TenantQuotas, type Reservation } from '@tessera/quotas';
 import { grantEntry, isDuplicateKey, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
-import { isPlainObjectKey, objectKey } from '@tessera/storage';
+import { isPlainObjectKey, objectKey, storedSizeOf } from '@tessera/storage';
 import { defaultCsvLimits, MAX_COLUMN_NAME_LENGTH, type ColumnProfile } from '@tessera/tabular';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
@@ -198,7 +198,7 @@ function parseContent(content: JobOutputContent | undefined, prefix: string): Jo
   const profile = content.profile;
   if (!profile || !Array.isArray(profile.columns)) throw errors.badInput('profile is required.', { field: 'content.profile' });
   const rowCount = size(profile.rowCount, 'content.profile.rowCount');
-  return {
+  const parsed: JobOutputContent = {
     objectKey: content.objectKey,
     byteSize: size(content.byteSize, 'content.byteSize'),
     storedSize: size(content.storedSize, 'content.storedSize'),
@@ -206,6 +206,11 @@ function parseContent(content: JobOutputContent | undefined, prefix: string): Jo
     keyVersion: size(content.keyVersion, 'content.keyVersion'),
     profile: { columns: parseColumns(profile.columns, rowCount), rowCount, byteSize: size(profile.byteSize, 'content.profile.byteSize') },
   };
+  // The plain size is the one the stored size encrypts (the format's framing is fixed), and the one the profile read.
+  if (storedSizeOf(parsed.byteSize) !== parsed.storedSize || parsed.profile.byteSize !== parsed.byteSize) {
+    throw errors.badInput('byteSize must be the plain size of the stored object, and the size its profile read.', { field: 'content.byteSize' });
+  }
+  return parsed;
 }
 
 const columnTypes: ReadonlySet<string> = new Set(['INTEGER', 'FLOAT', 'BOOLEAN', 'DATETIME', 'STRING']);
