@@ -17,7 +17,7 @@ describe('a profile that finishes after its dataset was deleted', () => {
   let admin: string;
   let jobs: JobsPort;
   const runner = (): Principal => ({ kind: 'user', subject: 'system:job-runner', tenantId: tenant.id, roles: [], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
-  const profileResult = { profile: { rowCount: 1, columns: [{ name: 'name', topValues: [{ value: 'Dana Secret', count: 1 }] }] } };
+  const profileResult = { profile: { rowCount: 1, columns: [{ name: 'name', type: 'STRING', count: 1, nullCount: 0, topValues: [{ value: 'Dana Secret', count: 1, truncated: false }] }] } };
 
   beforeAll(async () => {
     stack = await startTestStack();

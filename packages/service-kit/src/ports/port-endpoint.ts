@@ -133,7 +133,19 @@ function parseBody(raw: string): { actor: Principal; input: unknown } {
     throw errors.badInput('A port call body is JSON.');
   }
   if (!isRecord(body) || !isRecord(body['actor'])) throw errors.badInput('A port call names its actor.');
-  return { actor: toPrincipal(body['actor'] as Partial<WireActor>), input: body['input'] ?? null };
+  return { actor: toPrincipal(body['actor'] as Partial<WireActor>), input: portInput(body['input']) };
+}
+
+/**
+ * Every port method takes a record of named arguments: a call without one gets `{}` (each method
+ * then names the argument it misses), and one that is not a JSON object is BAD_USER_INPUT before the
+ * method runs. Before, `input: null` or a string reached the method, whose first read of an argument
+ * threw a TypeError: INTERNAL_SERVER_ERROR.
+ */
+function portInput(input: unknown): Record<string, unknown> {
+  if (input === undefined || input === null) return {};
+  if (!isRecord(input)) throw errors.badInput("A port call's input is a JSON object of named arguments.", { field: 'input' });
+  return input;
 }
 
 /**
@@ -149,7 +161,7 @@ function parseGrantBody(raw: string): { grant: unknown; input: unknown } {
   }
   if (!isRecord(body)) throw errors.badInput('A port call body is a JSON object.');
   if ('actor' in body) throw errors.forbidden('A job acts only as its grant says: this port takes no actor. (actor-refused)');
-  return { grant: body['grant'], input: body['input'] ?? null };
+  return { grant: body['grant'], input: portInput(body['input']) };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { assertGranted, assertPermission, grantedOutputName, jobGrantRefused, type JobGrant, type JobGrantVerifier } from '@tessera/auth';
 import { errors } from '@tessera/errors';
-import { TenantQuotas } from '@tessera/quotas';
-import { grantEntry, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
-import { isPlainObjectKey, objectKey } from '@tessera/storage';
+import { TenantQuotas, type Reservation } from '@tessera/quotas';
+import { grantEntry, isDuplicateKey, parseUuid, type GrantPortMethods, type PublishedGrantPort } from '@tessera/service-kit';
+import { isPlainObjectKey, objectKey, storedSizeOf } from '@tessera/storage';
+import { defaultCsvLimits, MAX_COLUMN_NAME_LENGTH, type ColumnProfile } from '@tessera/tabular';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { datasetKeys } from '../data/dataset-keys';
 import { ensureDataset, insertDatasetVersion } from '../domain/dataset-version-registration';
@@ -67,12 +68,13 @@ export function createDatasetJobPort(deps: DatasetJobPortDeps): DatasetJobPort {
       const storedBytes = Number(input.storedBytes);
       if (!Number.isSafeInteger(storedBytes) || storedBytes < 0) throw errors.badInput('storedBytes must be a non-negative integer.', { field: 'storedBytes' });
       // Room first: a tenant over quota gets no output dataset either.
-      const storage = await new TenantQuotas(scope).reserve('storageBytes', storedBytes, { id: outputReservationIdOf(grant) });
+      const id = outputReservationIdOf(grant);
+      const storage = await reserveRunOutput(new TenantQuotas(scope), id, storedBytes);
       try {
         const dataset = await ensureDataset(scope, name);
-        return { datasetId: dataset.id, reservationId: storage.id };
+        return { datasetId: dataset.id, reservationId: id };
       } catch (error) {
-        await storage.release().catch(() => undefined);
+        await storage?.release().catch(() => undefined);
         throw error;
       }
     },
@@ -146,6 +148,31 @@ function outputReservationIdOf(grant: JobGrant): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * The run's one storage reservation (its id is the run's): made once; asked again for the same
+ * room (a retry whose first answer was lost) it is the same reservation (undefined: nothing new to
+ * release on failure), asked for other room it is CONFLICT. Before, a second call hit the
+ * reservation's primary key and answered INTERNAL_SERVER_ERROR.
+ */
+async function reserveRunOutput(quotas: TenantQuotas, id: string, storedBytes: number): Promise<Reservation | undefined> {
+  const alreadyHeld = async () => {
+    const held = await quotas.reservedAmount(id, 'storageBytes');
+    if (held === undefined) return false;
+    if (held !== storedBytes) {
+      throw errors.conflict(`This run has already reserved ${held} bytes for its output (once per run; discardJobOutput gives them back).`, { reason: 'OUTPUT_ALREADY_RESERVED', field: 'storedBytes' });
+    }
+    return true;
+  };
+  if (await alreadyHeld()) return undefined;
+  try {
+    return await quotas.reserve('storageBytes', storedBytes, { id });
+  } catch (error) {
+    // Two calls of the same run at once: the loser answers as if it came second.
+    if (isDuplicateKey(error) && (await alreadyHeld())) return undefined;
+    throw error;
+  }
+}
+
 function grantedReservation(grant: JobGrant, given: string): string {
   const id = parseUuid(given, 'reservationId');
   if (id !== outputReservationIdOf(grant)) throw jobGrantRefused('not-granted', "The job's grant does not cover that reservation.");
@@ -170,14 +197,47 @@ function parseContent(content: JobOutputContent | undefined, prefix: string): Jo
   if (typeof content.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(content.sha256)) throw errors.badInput('sha256 must be a hex digest.', { field: 'content.sha256' });
   const profile = content.profile;
   if (!profile || !Array.isArray(profile.columns)) throw errors.badInput('profile is required.', { field: 'content.profile' });
-  return {
+  const rowCount = size(profile.rowCount, 'content.profile.rowCount');
+  const parsed: JobOutputContent = {
     objectKey: content.objectKey,
     byteSize: size(content.byteSize, 'content.byteSize'),
     storedSize: size(content.storedSize, 'content.storedSize'),
     sha256: content.sha256,
     keyVersion: size(content.keyVersion, 'content.keyVersion'),
-    profile: { columns: profile.columns, rowCount: size(profile.rowCount, 'content.profile.rowCount'), byteSize: size(profile.byteSize, 'content.profile.byteSize') },
+    profile: { columns: parseColumns(profile.columns, rowCount), rowCount, byteSize: size(profile.byteSize, 'content.profile.byteSize') },
   };
+  // The plain size is the one the stored size encrypts (the format's framing is fixed), and the one the profile read.
+  if (storedSizeOf(parsed.byteSize) !== parsed.storedSize || parsed.profile.byteSize !== parsed.byteSize) {
+    throw errors.badInput('byteSize must be the plain size of the stored object, and the size its profile read.', { field: 'content.byteSize' });
+  }
+  return parsed;
+}
+
+const columnTypes: ReadonlySet<string> = new Set(['INTEGER', 'FLOAT', 'BOOLEAN', 'DATETIME', 'STRING']);
+
+/**
+ * The output's column profile as an upload's profiler would have made it: at most the CSV limit
+ * of columns, each a distinct trimmed name of 1–128 characters, a known type, and a null count
+ * within the rows. The worker's word is stored as the version's columns and served to every read
+ * of the dataset (a type outside the enum failed `columns` with INTERNAL_SERVER_ERROR), and later
+ * jobs pick their features by these names; only the five profile fields are kept.
+ */
+function parseColumns(columns: unknown[], rowCount: number): ColumnProfile[] {
+  const field = 'content.profile.columns';
+  if (columns.length === 0 || columns.length > defaultCsvLimits.maxColumns) throw errors.badInput(`The profile must list 1 to ${defaultCsvLimits.maxColumns} columns.`, { field });
+  const names = new Set<string>();
+  return columns.map((column, index) => {
+    const bad = (why: string) => errors.badInput(`content.profile.columns[${index}]: ${why}.`, { field });
+    if (!column || typeof column !== 'object' || Array.isArray(column)) throw bad('not a column profile');
+    const { name, type, nullable, nullCount } = column as Record<string, unknown>;
+    if (typeof name !== 'string' || name.length === 0 || [...name].length > MAX_COLUMN_NAME_LENGTH || name.trim() !== name) throw bad(`name must be a trimmed string of 1 to ${MAX_COLUMN_NAME_LENGTH} characters`);
+    if (names.has(name)) throw bad(`the name ${JSON.stringify(name)} is listed twice`);
+    names.add(name);
+    if (typeof type !== 'string' || !columnTypes.has(type)) throw bad(`type must be one of ${[...columnTypes].join(', ')}`);
+    if (typeof nullable !== 'boolean') throw bad('nullable must be a boolean');
+    if (typeof nullCount !== 'number' || !Number.isSafeInteger(nullCount) || nullCount < 0 || nullCount > rowCount) throw bad('nullCount must be an integer from 0 to the row count');
+    return { name, type: type as ColumnProfile['type'], nullable, nullCount };
+  });
 }
 
 /**

@@ -11,6 +11,8 @@ import type { Job } from '../data/job.entity';
 import { jobResultColumn, sealJobResult } from '../data/job-result-seal';
 import { countTrainingJobsByStatus, trainingDurations } from '../data/job-run-stats.repository';
 import { toJobEvent } from '../domain/job-event';
+import { storablePhase, storableProgress } from '../domain/job-metrics';
+import { storableJobResult } from '../domain/job-result-shape';
 import { principalOfJob } from '../domain/job-principal';
 import { issueJobGrant } from '../domain/job-grant';
 import { claimJob, findJob, finishJob, recordProgress, requeueJob } from '../domain/job-state';
@@ -124,10 +126,10 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
         recordProgress(manager, {
           jobId,
           runToken: token(input.runToken),
-          progress: Number(input.progress),
-          phase: String(input.phase),
-          ...(input.metrics ? { metrics: input.metrics } : {}),
-          ...(input.lossHistory ? { lossHistory: input.lossHistory } : {}),
+          progress: storableProgress(input.progress),
+          phase: storablePhase(input.phase),
+          ...(input.metrics !== undefined && input.metrics !== null ? { metrics: input.metrics } : {}),
+          ...(input.lossHistory !== undefined && input.lossHistory !== null ? { lossHistory: input.lossHistory } : {}),
         }),
       );
       if (outcome !== 'lost') await publishRow(scope, jobId);
@@ -138,15 +140,17 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       const scope = await scopeOf(actor);
       const jobId = parseUuid(input.jobId, 'jobId');
       if (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(input.status)) throw errors.badInput('status must be a final status.', { field: 'status' });
+      const phase = input.phase === undefined || input.phase === null ? null : storablePhase(input.phase);
+      const reported = storableJobResult(input.result);
       // Sealed in the transaction that stores it, before the row is touched: a key provider outage
       // fails the call (the worker retries), never stores a clear result; a retirement of the key
       // version it took either counts this result or waits for it (the tenant's data-key floor).
       const error = runError(input.error);
       // Asked before the transaction (no row lock held across a call to another service).
-      const result = await profileResultToStore(scope, deps.datasets, jobId, input.result ?? null);
+      const result = await profileResultToStore(scope, deps.datasets, jobId, reported);
       const done = await scope.transaction(async (manager) => {
         const sealedResult = await sealJobResult(scope, manager, jobId, result);
-        const finished = await finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error, phase: input.phase ?? null });
+        const finished = await finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error, phase });
         // A run the platform stopped (its tenant's run-time bound) is an action taken on the
         // tenant's job, recorded like the reconciler's; a job's own failures are its outcome only.
         if (finished && input.status === 'FAILED' && error?.code === 'JOB_TIME_LIMIT') {
@@ -248,5 +252,6 @@ function date(value: unknown, field: string): Date {
 
 function runError(value: JobRunError | null | undefined): JobRunError | null {
   if (!value) return null;
+  if (typeof value !== 'object' || typeof value.code !== 'string' || typeof value.message !== 'string') throw errors.badInput('error must be an object with a code and a message.', { field: 'error' });
   return { code: String(value.code).slice(0, 64), message: String(value.message).slice(0, 2000) };
 }
