@@ -218,7 +218,7 @@ describe('what the declarations give, spelled out', () => {
     expect(await attempt('metrics', `SELECT 1 FROM \`${migrator.controlSchema}\`.tenant_keys LIMIT 0`)).toBe('denied');
   });
 
-  it('a worker writes no quota ledger, resource index or security log: its outputs are registered by their owners through the ports', async () => {
+  it('a worker holds no right in any tenant schema (no quota ledger, meters, budgets or audit outbox) nor on the resource index or security log: its outputs are registered, and its run time metered, by their owners through the ports', async () => {
     const a = schemaOf(tenantA);
     const control = migrator.controlSchema;
     const refused: Array<[Privilege, string, string]> = [
@@ -233,19 +233,21 @@ describe('what the declarations give, spelled out', () => {
       ['INSERT', control, 'resource_owners'],
       ['UPDATE', control, 'resource_owners'],
       ['INSERT', control, 'security_outbox'],
-    ];
-    for (const [privilege, schema, table] of refused) {
-      expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: denied`);
-    }
-    // What a worker process does use: the tenant directory, its usage meters and budgets, and the
-    // audit outbox (a crossed soft budget is an audit event).
-    const used: Array<[Privilege, string, string]> = [
-      ['SELECT', control, 'tenants'],
+      // The shared pool's account spans every shared-tier tenant: with these it could push another
+      // tenant past its budget (its work refused QUOTA_EXCEEDED), zero its meters, or forge events
+      // into its audit trail. The jobs service meters a run's time from the run's outcome report.
+      ['SELECT', a, 'usage_meters'],
+      ['INSERT', a, 'usage_meters'],
       ['UPDATE', a, 'usage_meters'],
       ['SELECT', a, 'usage_budgets'],
       ['INSERT', a, 'usage_budget_alerts'],
       ['INSERT', a, 'audit_outbox'],
     ];
+    for (const [privilege, schema, table] of refused) {
+      expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: denied`);
+    }
+    // What a worker process does use: the tenant directory.
+    const used: Array<[Privilege, string, string]> = [['SELECT', control, 'tenants']];
     for (const [privilege, schema, table] of used) {
       expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: allowed`);
     }

@@ -88,6 +88,8 @@ export class JobContext {
   readonly runLimitSeconds: number;
   /** When the run passes its bound (epoch milliseconds), measured from the run's start on this worker. */
   readonly deadline: number;
+  /** Milliseconds this run's processor has run so far: reported with its outcome, metered by the jobs service. */
+  ranMs = 0;
 
   constructor(
     readonly job: ClaimedJob,

@@ -174,7 +174,7 @@ export class JobRunner {
     const { job, principal, runToken } = ctx;
     try {
       const processor = this.processors[job.kind];
-      const outcome = await this.metered(ctx.tenant.id, () => withinRunLimit(ctx, processor(ctx), ctx.logger));
+      const outcome = await this.metered(ctx, () => withinRunLimit(ctx, processor(ctx), ctx.logger));
       try {
         // Asked, not just the flags the last report left: a cancel since then must not end SUCCEEDED.
         await ctx.confirm();
@@ -192,7 +192,7 @@ export class JobRunner {
         await outcome.abandon?.().catch(() => undefined);
         throw error;
       }
-      const finished = await this.recordFinish(principal, ctx.logger, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result });
+      const finished = await this.recordFinish(principal, ctx.logger, { jobId: job.id, runToken, status: 'SUCCEEDED', result: outcome.result, workerMs: ctx.ranMs });
       if (!finished) throw new JobLost();
       await this.finishQueued(ctx, queueJob, token, 'SUCCEEDED', outcome.result);
     } catch (error) {
@@ -200,13 +200,17 @@ export class JobRunner {
     }
   }
 
-  /** Runs a processor and adds the time it ran (success or failure) to the tenant's jobWorkerMs. */
-  private async metered<T>(tenantId: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a processor and keeps the time it ran (success or failure) on the context: the run reports
+   * it with its outcome (`finish`, `requeue`) and the jobs service meters it as the tenant's
+   * jobWorkerMs, capped by the run's wall time (a worker holds no right on any tenant's meters).
+   */
+  private async metered<T>(ctx: JobContext, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       return await run();
     } finally {
-      this.runtime.usage.add(tenantId, 'jobWorkerMs', performance.now() - started);
+      ctx.ranMs += performance.now() - started;
     }
   }
 
@@ -227,7 +231,7 @@ export class JobRunner {
       return;
     }
     if (error instanceof JobCancelled || error instanceof TrainingCancelled) {
-      const done = await this.recordFinish(principal, logger, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled' });
+      const done = await this.recordFinish(principal, logger, { jobId: job.id, runToken, status: 'CANCELLED', phase: 'cancelled', workerMs: ctx.ranMs });
       if (done) await this.finishQueued(ctx, queueJob, token, 'CANCELLED', null);
       return;
     }
@@ -249,14 +253,14 @@ export class JobRunner {
       recordOutcome('retrying');
       logger.warn('transient failure; the job will be retried', { error: describe(error), retryInMs });
       const jobError: JobRunError = { code: 'SERVICE_UNAVAILABLE', message: `A dependency was unreachable (${describeForTenant(error)}); retrying.` };
-      await this.jobs.requeue(principal, { jobId: job.id, runToken, error: jobError, retryInMs }).catch(() => false);
+      await this.jobs.requeue(principal, { jobId: job.id, runToken, error: jobError, retryInMs, workerMs: ctx.ranMs }).catch(() => false);
       await queueJob.moveToFailed(toError(error), token, false).catch(() => undefined);
       return;
     }
     const jobError = toJobError(error);
     recordOutcome('FAILED', true, jobError.code);
     if (jobError.code === 'INTERNAL_SERVER_ERROR') logger.error('job failed', { error: error instanceof Error ? error.stack : String(error) });
-    await this.recordFinish(principal, logger, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed' }).catch((finishError: unknown) => {
+    await this.recordFinish(principal, logger, { jobId: job.id, runToken, status: 'FAILED', error: jobError, phase: 'failed', workerMs: ctx.ranMs }).catch((finishError: unknown) => {
       // The entry ends below; with no run behind it, the jobs service ends the row (RUN_LOST).
       logger.error('job outcome could not be recorded; the jobs service will end the job', { error: describe(finishError), outcome: jobError.code });
       return false;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { meteringVariables, toMeteringOptions, type MeteringOptions } from '@tessera/metering';
 import {
   commaList,
   ConfigError,
@@ -40,7 +39,7 @@ const workerPortVariables = z.object({
  * A worker process's settings. Workers hold no master key and no object-store key: a job's objects
  * are reached through the owners' ports (a presigned URL and the key of that one object, per call,
  * under the job's grant). They keep a MySQL account for the tenant directory (status, tier, limits:
- * which queue may start a job) and the usage meters, and Redis for the queues. They serve no HTTP
+ * which queue may start a job) and Redis for the queues; a run's time is metered by the jobs service. They serve no HTTP
  * API except a health port (for container health checks).
  */
 const workerVariables = z.object({
@@ -78,7 +77,6 @@ export const workerEnvironment = databaseVariables
   .extend(redisVariables.shape)
   .extend(telemetryVariables.shape)
   .extend(workerVariables.shape)
-  .extend(meteringVariables.shape)
   .extend(workerPortVariables.shape)
   // Batch inference runs in the worker's own inference pools, tuned and bounded as the models service's.
   .extend(inferenceVariables.shape)
@@ -108,8 +106,6 @@ export interface WorkerConfig {
   logLevel: LogLevel;
   /** Where the worker's spans go (TRACING_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT), as for the services. */
   tracing: { exporter: 'otlp' | 'console' | 'none'; otlpEndpoint: string | undefined; otlpCaFile?: string | undefined };
-  /** How often job worker time is written to the tenants' usage meters (METERING_FLUSH_INTERVAL_MS). */
-  metering: MeteringOptions;
   /** This worker's service key (the shared pool's; none for a dedicated worker) and the base URLs of the services whose ports it calls. */
   ports: { serviceKey: JWK | undefined; jobsUrl: string; datasetsUrl: string; modelsUrl: string };
   /** This worker's TLS identity (files, read at start). */
@@ -150,7 +146,6 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     tenantLimitDefaults: parsed.TENANT_LIMIT_DEFAULTS,
     logLevel: telemetry.logLevel,
     tracing: { exporter: telemetry.exporter, otlpEndpoint: telemetry.otlpEndpoint, otlpCaFile: telemetry.otlpCaFile },
-    metering: toMeteringOptions(parsed),
     ports: { serviceKey: parsed.SERVICE_KEY as JWK | undefined, jobsUrl: parsed.JOBS_PORT_URL, datasetsUrl: parsed.DATASETS_PORT_URL, modelsUrl: parsed.MODELS_PORT_URL },
     tls: toTlsFiles(parsed),
     inference: toInferencePoolsOptions(parsed),

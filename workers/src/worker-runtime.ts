@@ -5,7 +5,6 @@ import { createServiceTokenSigner, type ServiceTokenSigner } from '@tessera/auth
 import { ConfigError, type Logger } from '@tessera/config';
 import { datasetJobPortClient, type DatasetJobPort } from '@tessera/datasets/ports';
 import { jobsPortClient, type JobsPort } from '@tessera/jobs/ports';
-import { meteringConfig, UsageRecorder } from '@tessera/metering';
 import { certificateIdentity, certificateRegion, dedicatedWorkerIdentity, mutualTlsPortFetch, readTlsFiles, type GrantPortMethods, type TlsIdentity } from '@tessera/service-kit';
 import { modelJobPortClient, type ModelJobPort } from '@tessera/models/ports';
 import type { PresignedFetchOptions } from '@tessera/storage';
@@ -28,7 +27,8 @@ export interface WorkerPorts {
 
 /**
  * The clients one worker process holds: the ports (over mutual TLS, signed as `workers`), one
- * MySQL pool with no service's entities (the tenant directory, and the usage meters), and how to
+ * MySQL pool with no service's entities (the tenant directory only: a run's time is metered by the
+ * jobs service from what the run reports when it ends), and how to
  * fetch presigned object URLs. No object-store client and no keyring: a worker holds neither the
  * master key nor an object-store key, and sees only the key of each object a grant opened for it.
  */
@@ -40,8 +40,6 @@ export interface WorkerRuntime {
   ports: WorkerPorts;
   /** Presigned URLs over https are checked against the public CAs and the platform's CA. */
   objectFetch: PresignedFetchOptions;
-  /** This worker's usage meters (jobWorkerMs), flushed every few seconds into each tenant's `usage_meters`. */
-  usage: UsageRecorder;
   close(): Promise<void>;
 }
 
@@ -125,8 +123,6 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     datasetJobs: datasetJobPortClient({ baseUrl: config.ports.datasetsUrl, sign, fetch: mutualTlsPortFetch(identity, 'datasets') }),
     modelJobs: modelJobPortClient({ baseUrl: config.ports.modelsUrl, sign, fetch: mutualTlsPortFetch(identity, 'models') }),
   };
-  const usage = new UsageRecorder({ db, logger, config: meteringConfig(config.metering) });
-  usage.start();
   return {
     config,
     logger,
@@ -134,9 +130,7 @@ export async function createWorkerRuntime(config: WorkerConfig, logger: Logger):
     directory,
     ports,
     objectFetch: { extraCa: identity.ca },
-    usage,
     close: async () => {
-      await usage.close(); // the time of the last jobs is written before the pool closes
       if (db.isInitialized) await db.destroy();
     },
   };

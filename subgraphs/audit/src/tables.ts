@@ -1,4 +1,4 @@
-import type { ServiceData } from '@tessera/tenancy';
+import { requestServingServices, type ServiceData } from '@tessera/tenancy';
 import { auditMigrations } from './migrations';
 
 /**
@@ -13,7 +13,7 @@ export const auditData: ServiceData = {
       table: 'audit_outbox',
       plane: 'tenant',
       access: 'read-write',
-      publishedTo: [{ to: 'every service', privileges: ['INSERT'], why: 'every service records its tenant audit events here' }],
+      publishedTo: [{ to: requestServingServices, privileges: ['INSERT'], why: 'every request-serving service records its tenant audit events here' }],
     },
     { table: 'audit_events', plane: 'tenant', access: 'append-only' },
     // The events' sealed details: re-sealed after a key rotation, so not append-only. Any change to

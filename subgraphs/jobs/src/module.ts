@@ -43,6 +43,7 @@ export const jobsModule = {
           access: jobsAccessStanding(runtime, options.members?.roleSource),
           // Read at the call: in one process the ports are handed out together, the datasets port possibly after this one.
           datasets: { findVersionForJob: (actor, input) => options.ports.datasets.findVersionForJob(actor, input) },
+          usage: runtime.usage,
         }),
     },
     calls: ['datasets', 'models'],

@@ -21,7 +21,7 @@ export { jobEntities } from './data/job.entity';
  * publishes the jobs port (workers, metrics, tenants, datasets), and ends the rows no run holds any more (JobRunReconciler).
  */
 export function jobsSubgraph(
-  runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets'> & Partial<Pick<ServiceRuntime, 'scopes' | 'tenants' | 'db'>>,
+  runtime: Pick<ServiceRuntime, 'events' | 'config' | 'logger' | 'budgets' | 'usage'> & Partial<Pick<ServiceRuntime, 'scopes' | 'tenants' | 'db'>>,
   catalog: JobCatalog,
   jobGrantKeys: JobGrantKeys = {},
   reconcilerOptions: JobRunReconcilerOptions = defaultJobRunReconcilerOptions,
@@ -43,7 +43,7 @@ export function jobsSubgraph(
     rules: jobRules,
     ports:
       runtime.scopes && runtime.db
-        ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey, access: jobsAccessStanding({ db: runtime.db, config: runtime.config }, roleSource), datasets: catalog.datasets }))]
+        ? [publishedJobsPort(createJobsPort({ scopes: runtime.scopes, events: runtime.events, jobGrantSigningKey: jobGrantKeys.signingKey, access: jobsAccessStanding({ db: runtime.db, config: runtime.config }, roleSource), datasets: catalog.datasets, usage: runtime.usage }))]
         : [],
     // A tenant moved to another tier: its queued jobs go to the new pool's ring at once.
     ...(runtime.tenants ? { onTenantChanged: (tenantId: string) => placeTenantQueue({ tenants: runtime.tenants!, queues, logger: runtime.logger }, tenantId) } : {}),

@@ -43,6 +43,11 @@ const statements = (tenant: TestTenant) => {
 const answers = async (db: DataSource, tenant: TestTenant) =>
   Object.fromEntries(await Promise.all(Object.entries(statements(tenant)).map(async ([name, sql]) => [name, await attempt(db, sql)] as const)));
 
+/** Writes every service's metered amounts now (the jobs service meters a run's time when the run reports its outcome). */
+async function flushMeters(stack: TestStack): Promise<void> {
+  for (const runtime of new Set(Object.values(stack.platform.runtimes))) await runtime.usage.flush();
+}
+
 const setTier = `mutation($id: ID!, $tier: TenantTier!) { setTenantTier(id: $id, tier: $tier) { id tier } }`;
 
 /**
@@ -60,8 +65,9 @@ async function ownRights(db: DataSource, schema: string): Promise<unknown[]> {
 /**
  * A dedicated-tier tenant's workers connect to MariaDB as their tenant's own account
  * (`tessera_workers_<tenant>`), not the shared pool's `tessera_workers`: the server itself refuses
- * that account every other tenant's directory row, meters, budgets, budget alerts and audit outbox.
- * Real grants, real errors; the shared pool's account is unchanged.
+ * that account every other tenant's directory row. Neither account holds any right in a tenant's
+ * schema (meters, budgets, budget alerts, audit outbox): a run's time is metered by the jobs service
+ * from the run's outcome report. Real grants, real errors.
  */
 describe("dedicated workers: a database account confined to their tenant", () => {
   let stack: TestStack;
@@ -85,7 +91,7 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     await stack?.stop();
   });
 
-  it("runs the tenant's job end to end as its own account, and writes its worker time to its meters", async () => {
+  it("runs the tenant's job end to end as its own account; its worker time lands in its meters (metered by the jobs service)", async () => {
     const [row] = (await globexDb.query("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AS account")) as Array<{ account: string }>;
     expect(row?.account).toBe(dedicatedWorkerAccountUser(globex.id));
     const scientist = await globex.token('data_scientist');
@@ -93,7 +99,8 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     const job = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
     const worker = await stack.workers.start({ dedicatedTenant: globex.id });
     expect((await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
-    await worker.stop(); // its last meters are written before its pool closes
+    await worker.stop();
+    await flushMeters(stack);
     const meters = (await stack.adminQuery<Array<{ amount: string }>>(`SELECT amount FROM \`${globex.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`)).map((row) => Number(row.amount));
     expect(meters.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   }, 120_000);
@@ -115,17 +122,17 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     expect(await attempt(sharedWorkersDb, `SELECT id FROM ${control}.dedicated_worker_tenants`)).toBe('refused');
   });
 
-  it("gives the account the workers' rights on its tenant's schema, and none on another tenant's (shared or dedicated)", async () => {
-    const own = { readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' };
+  it("gives neither the account nor the shared pool's any right on a tenant's schema: its own, another dedicated or a shared tenant's", async () => {
     const none = { readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' };
-    expect(await answers(globexDb, globex)).toEqual(own);
+    expect(await answers(globexDb, globex)).toEqual(none);
+    expect(await ownRights(globexDb, globex.schema)).toEqual([]);
     expect(await answers(globexDb, shared)).toEqual(none);
     expect(await answers(globexDb, initech)).toEqual(none);
-    // Nothing beyond the workers' list in its own schema either (the jobs table is the jobs service's).
     expect(await attempt(globexDb, `SELECT id FROM \`${globex.schema}\`.jobs`)).toBe('refused');
-    expect(await attempt(globexDb, `SELECT id FROM \`${globex.schema}\`.audit_outbox`)).toBe('refused');
-    // The shared pool: its shared tenants only.
-    expect(await answers(sharedWorkersDb, shared)).toEqual(own);
+    // The shared pool: not even its shared tenants' (its account spans them all: it could push one
+    // past its budget, zero its meters or forge its audit events).
+    expect(await answers(sharedWorkersDb, shared)).toEqual(none);
+    expect(await ownRights(sharedWorkersDb, shared.schema)).toEqual([]);
   });
 
   it("gives the shared pool's account no right on any table of a dedicated tenant's schema", async () => {
@@ -134,24 +141,24 @@ describe("dedicated workers: a database account confined to their tenant", () =>
       expect(await answers(sharedWorkersDb, tenant)).toEqual(none);
       expect(await ownRights(sharedWorkersDb, tenant.schema)).toEqual([]);
     }
-    expect(await ownRights(sharedWorkersDb, shared.schema)).not.toEqual([]);
   });
 
-  it("follows the tier: moved to shared, the shared pool's account may work in the tenant's schema again; moved back, it may not; through tessera migrate too", async () => {
+  it("whatever the tier: moved to shared, the shared pool runs its job (its time metered by the jobs service) with no right in its schema; moved back, none either; through tessera migrate too", async () => {
     const platformAdmin = await stack.platformAdminToken();
     const moved = await stack.createTenant({ tier: 'dedicated' });
-    const own = { readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' };
     const none = { readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' };
     expect(await answers(sharedWorkersDb, moved)).toEqual(none);
     expectNoErrors(await stack.query(platformAdmin, setTier, { id: moved.id, tier: 'SHARED' }));
-    expect(await answers(sharedWorkersDb, moved)).toEqual(own);
-    // The shared pool runs its job (and writes its worker time to its meters).
+    expect(await answers(sharedWorkersDb, moved)).toEqual(none);
+    expect(await ownRights(sharedWorkersDb, moved.schema)).toEqual([]);
+    // The shared pool runs its job; the jobs service meters its worker time.
     const scientist = await moved.token('data_scientist');
     const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
     const job = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
     const worker = await stack.workers.start();
     expect((await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
     await worker.stop();
+    await flushMeters(stack);
     const meters = (await stack.adminQuery<Array<{ amount: string }>>(`SELECT amount FROM \`${moved.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`)).map((row) => Number(row.amount));
     expect(meters.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 
@@ -161,7 +168,7 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     await migrateDeployment(stack.migrator, serviceData);
     expect(await answers(sharedWorkersDb, moved)).toEqual(none);
     expect(await ownRights(sharedWorkersDb, moved.schema)).toEqual([]);
-    expect(await answers(sharedWorkersDb, shared)).toEqual(own);
+    expect(await answers(sharedWorkersDb, shared)).toEqual(none);
   }, 120_000);
 
   it("refuses the routines a tier other than the tenant's, and the tenants account cannot hand the shared pool a dedicated tenant's tables that way", async () => {
@@ -174,10 +181,12 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     }
   });
 
-  it('keeps those rights through tessera migrate', async () => {
+  it('holds no right in a tenant schema after tessera migrate either, and keeps its directory view', async () => {
     await migrateDeployment(stack.migrator, serviceData);
-    expect(await answers(globexDb, globex)).toMatchObject({ addToMeter: 'allowed', writeAuditOutbox: 'allowed' });
+    expect(await answers(globexDb, globex)).toMatchObject({ addToMeter: 'refused', writeAuditOutbox: 'refused' });
+    expect(await ownRights(globexDb, globex.schema)).toEqual([]);
     expect(await answers(globexDb, initech)).toMatchObject({ addToMeter: 'refused', writeAuditOutbox: 'refused' });
+    expect(await globexDb.query(`SELECT id FROM ${control}.dedicated_worker_tenants`)).toEqual([{ id: globex.id }]);
   }, 120_000);
 
   it("takes them away and drops the account when the tenant is erased: a later tenant of the same id is not the old account's", async () => {
@@ -185,7 +194,7 @@ describe("dedicated workers: a database account confined to their tenant", () =>
     const goneUrl = await stack.workers.databaseUrl(gone.id);
     const goneDb = await as(goneUrl);
     try {
-      expect(await answers(goneDb, gone)).toMatchObject({ readMeters: 'allowed' });
+      expect(await attempt(goneDb, `SELECT id FROM ${control}.dedicated_worker_tenants`)).toBe('allowed');
       await stack.platform.provisioner.deprovision(gone.id);
       await stack.platform.provisioner.provision({ id: gone.id, displayName: 'Reused id', region: 'us-east-1', tier: 'shared' });
       // A session opened before the erasure keeps no right; a new one is not let in at all.
@@ -229,12 +238,12 @@ describe("dedicated workers of a region with its own database server: the accoun
     await stack?.stop();
   });
 
-  it("gives the account its tenant's rights on the region's server, and none on another tenant's schema there", async () => {
+  it("makes the account on the region's server, with no right on its tenant's schema nor another's there", async () => {
     const url = await stack.workers.databaseUrl(euDedicated.id);
     const euDb = await as(url, euServer);
     const [row] = (await euDb.query("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AS account")) as Array<{ account: string }>;
     expect(row?.account).toBe(dedicatedWorkerAccountUser(euDedicated.id));
-    expect(await answers(euDb, euDedicated)).toEqual({ readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' });
+    expect(await answers(euDb, euDedicated)).toEqual({ readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' });
     expect(await answers(euDb, euShared)).toEqual({ readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' });
     expect(await attempt(euDb, `SELECT id FROM \`${euDedicated.schema}\`.jobs`)).toBe('refused');
     expect(await attempt(euDb, `SELECT tenant_id FROM ${control}.dedicated_worker_accounts`)).toBe('refused');
@@ -244,36 +253,36 @@ describe("dedicated workers of a region with its own database server: the accoun
     expect(await answers(homeDb, usShared)).toMatchObject({ readMeters: 'refused', addToMeter: 'refused' });
   });
 
-  it("runs the tenant's job on its own worker, which writes its worker time to the meters on the region's server", async () => {
+  it("runs the tenant's job on its own worker; its worker time lands in the meters on the region's server (metered by the jobs service)", async () => {
     const scientist = await euDedicated.token('data_scientist');
     const { versionId } = await uploadDataset(stack, scientist, 'numbers', 'x,y\n1,2\n3,4\n');
     const job = expectNoErrors(await stack.query<{ submitProfileJob: { id: string } }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
     const worker = await stack.workers.start({ dedicatedTenant: euDedicated.id });
     expect((await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'])).status).toBe('SUCCEEDED');
-    await worker.stop(); // its last meters are written before its pool closes
+    await worker.stop();
+    await flushMeters(stack);
     const meters = await stack.adminQueryOn<Array<{ amount: string }>>(euServer, `SELECT amount FROM \`${euDedicated.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`);
     expect(meters.map((row) => Number(row.amount)).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   }, 120_000);
 
-  it("gives the shared pool's account no right on the dedicated tenant's schema on the region's server, until the tenant moves to the shared tier", async () => {
+  it("gives the shared pool's account no right on a tenant's schema on the region's server, whatever its tier", async () => {
     const sharedDb = await as(await stack.workers.databaseUrl(), euServer);
-    const own = { readMeters: 'allowed', addToMeter: 'allowed', resetMeters: 'allowed', readBudgets: 'allowed', raiseBudgetAlert: 'allowed', writeAuditOutbox: 'allowed' };
     const none = { readMeters: 'refused', addToMeter: 'refused', resetMeters: 'refused', readBudgets: 'refused', raiseBudgetAlert: 'refused', writeAuditOutbox: 'refused' };
     const moved = await stack.createTenant({ tier: 'dedicated', region: 'eu-west-1' });
     expect(await answers(sharedDb, moved)).toEqual(none);
     expect(await ownRights(sharedDb, moved.schema)).toEqual([]);
-    expect(await answers(sharedDb, euShared)).toEqual(own);
-    expect(await ownRights(sharedDb, euShared.schema)).not.toEqual([]);
+    expect(await answers(sharedDb, euShared)).toEqual(none);
+    expect(await ownRights(sharedDb, euShared.schema)).toEqual([]);
     const platformAdmin = await stack.platformAdminToken();
     expectNoErrors(await stack.query(platformAdmin, setTier, { id: moved.id, tier: 'SHARED' }));
-    expect(await answers(sharedDb, moved)).toEqual(own);
+    expect(await answers(sharedDb, moved)).toEqual(none);
     expectNoErrors(await stack.query(platformAdmin, setTier, { id: moved.id, tier: 'DEDICATED' }));
     expect(await answers(sharedDb, moved)).toEqual(none);
     // tessera migrate re-grants the region's schemas with each tenant's tier from the control plane.
     await migrateDeployment(stack.migrator, serviceData);
     expect(await answers(sharedDb, moved)).toEqual(none);
     expect(await ownRights(sharedDb, moved.schema)).toEqual([]);
-    expect(await answers(sharedDb, euShared)).toEqual(own);
+    expect(await answers(sharedDb, euShared)).toEqual(none);
     // The region's routines have no tenants table: they want the tier, and the tenants account names none but the two.
     const tenantsDb = await as(localServiceDatabaseUrls().tenants, euServer);
     await expect(tenantsDb.query(`CALL ${control}.grant_tenant_tables(?, NULL)`, [moved.schema])).rejects.toThrow(/needs the tenant's tier/);

@@ -6,7 +6,7 @@ import { mutualTlsPortFetch } from '@tessera/service-kit';
 import { storedSizeOf, writePresignedObject } from '@tessera/storage';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { linearModel, newModel, uploadVersion } from '../../models/test/model-flow';
-import { getJob, submitBatch, uploadDataset, type JobView } from './job-support';
+import { getJob, submitBatch, submitProfile, uploadDataset, type JobView } from './job-support';
 
 /**
  * What a worker sends over its ports is checked like any other input: a malformed argument is a
@@ -182,4 +182,31 @@ describe('worker ports: malformed arguments are typed errors and change nothing'
     expect(finished.status).toBe('SUCCEEDED');
     expect(finished.result).toMatchObject(result);
   });
+
+  it("meters the run time a run reports with its outcome as the tenant's jobWorkerMs, at most the run's wall time since its claim; a time that is not a number of milliseconds is refused and ends nothing", async () => {
+    const { jobs } = await ports();
+    const version = (await uploadDataset(stack, scientistA, 'timed', 'x\n1\n')).versionId;
+    const job = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientistA, submitProfile, { input: { datasetVersionId: version } })).submitProfileJob.id;
+    const token = randomUUID();
+    const before = Date.now();
+    const claimed = await jobs.claim(runner(a), { jobId: job, submission: 1, runToken: token, startSeq: 2, leaseMs: 30_000 });
+    expect(claimed.outcome).toBe('claimed');
+    const meteredMs = async () => {
+      for (const runtime of new Set(Object.values(stack.platform.runtimes))) await runtime.usage.flush();
+      const rows = (await stack.adminQuery<Array<{ amount: string }>>(`SELECT amount FROM \`${a.schema}\`.usage_meters WHERE meter = 'jobWorkerMs'`)).map((row) => Number(row.amount));
+      return rows.reduce((sum, amount) => sum + amount, 0);
+    };
+    const start = await meteredMs();
+    for (const workerMs of [-1, 'soon', {}, [5]] as unknown[]) {
+      expect(await codeOf(jobs.finish(runner(a), { jobId: job, runToken: token, status: 'FAILED', error: { code: 'X', message: 'x' }, workerMs: workerMs as number }))).toBe('BAD_USER_INPUT');
+    }
+    expect((await stack.query<{ job: JobView }>(scientistA, getJob, { id: job })).data?.job.status).toBe('RUNNING');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A worker claiming a day of work for a run that lasted well under a minute.
+    expect(await jobs.finish(runner(a), { jobId: job, runToken: token, status: 'FAILED', error: { code: 'X', message: 'x' }, workerMs: 86_400_000 })).toBe(true);
+    const wall = Date.now() - before;
+    const added = (await meteredMs()) - start;
+    expect(added).toBeGreaterThan(0);
+    expect(added).toBeLessThanOrEqual(wall + 1000);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import type { ServiceData, ServiceName } from '@tessera/tenancy';
+import { requestServingServices, type ServiceData, type ServiceName } from '@tessera/tenancy';
 import { metricsMigrations } from './migrations';
 
 /**
@@ -35,20 +35,20 @@ export const metricsData: ServiceData = {
       table: 'usage_meters',
       plane: 'tenant',
       access: 'read-write',
-      publishedTo: [{ to: 'every service', privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'each service meters what it serves (hourly counters, added to) and checks budgets' }],
+      publishedTo: [{ to: requestServingServices, privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'each service meters what it serves (hourly counters, added to) and checks budgets' }],
     },
     {
       table: 'usage_budgets',
       plane: 'tenant',
       access: 'read-write',
-      publishedTo: [{ to: 'every service', privileges: ['SELECT'], why: 'budget checks before metered work' }],
+      publishedTo: [{ to: requestServingServices, privileges: ['SELECT'], why: 'budget checks before metered work' }],
     },
     {
       table: 'usage_budget_alerts',
       plane: 'tenant',
       access: 'read-write',
       // INSERT IGNORE: the writer whose insert created the row raises the alert; it never reads or changes one.
-      publishedTo: [{ to: 'every service', privileges: ['INSERT'], why: 'the first writer past a soft budget raises its alert once' }],
+      publishedTo: [{ to: requestServingServices, privileges: ['INSERT'], why: 'the first writer past a soft budget raises its alert once' }],
     },
     {
       table: 'usage_samples',

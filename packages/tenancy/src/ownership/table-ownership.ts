@@ -12,6 +12,15 @@ import type { ServiceMigrations } from '../migrations/service-migrations';
 export const serviceNames = ['gateway', 'datasets', 'models', 'jobs', 'audit', 'metrics', 'tenants', 'workers'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
+/**
+ * Every service that serves requests: all but the workers. A worker runs tenants' jobs from one
+ * shared account (the shared pool's spans every shared-tier tenant), so it holds no right in any
+ * tenant's schema: what a run does is recorded by the owners it calls through the job ports (its
+ * run time metered by the jobs service, capped by the run's wall time). A tenant-plane table
+ * published to every service that meters or audits is published to these.
+ */
+export const requestServingServices: readonly ServiceName[] = serviceNames.filter((name) => name !== 'workers');
+
 /** Tenant plane: a copy in every tenant schema. Control plane: one copy in the control schema. */
 export type Plane = 'tenant' | 'control';
 

@@ -11,9 +11,10 @@ import { assertTenantId, quoteIdentifier, tenantSchemaName } from '../tenant-id'
  * such an account holds:
  *
  * - in its tenant's schema, exactly the workers' tenant-plane rights (`service_table_grants` rows of
- *   `tessera_workers`: usage_meters SIU, usage_budgets S, usage_budget_alerts I, audit_outbox I),
- *   given and kept in step by `grant_tenant_tables` (so `tessera migrate`, provisioning and a new
- *   migration's tables treat it like every service account) and taken away by `drop_tenant_schema`;
+ *   `tessera_workers`; none today: a run's time is metered by the jobs service, so no worker account
+ *   can touch a tenant's meters or audit outbox), given and kept in step by `grant_tenant_tables`
+ *   (so `tessera migrate`, provisioning and a new migration's tables treat it like every service
+ *   account) and taken away by `drop_tenant_schema`;
  * - in the control plane, SELECT on one SQL SECURITY DEFINER view, `dedicated_worker_tenants`, which
  *   shows the connected account the directory rows of the tenants it is registered for and nothing
  *   else (MySQL grants cannot narrow `tenants` to a row). No right on `tenants` itself.

@@ -7,6 +7,8 @@ import { errors } from '@tessera/errors';
 import type { EventBus } from '@tessera/events';
 import { assertReencryptionInput, parseUuid, resealColumn, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
+import type { UsageRecorder } from '@tessera/metering';
+import type { EntityManager } from 'typeorm';
 import type { Job } from '../data/job.entity';
 import { jobResultColumn, sealJobResult } from '../data/job-result-seal';
 import { countTrainingJobsByStatus, trainingDurations } from '../data/job-run-stats.repository';
@@ -32,6 +34,28 @@ export interface JobsPortDeps {
   access: { directory: AccessStandingDirectory; roleSource: RoleSource };
   /** The datasets port (as this service calls it): a profile is cleared only for a version it no longer finds. */
   datasets: DatasetVersionLookup;
+  /** This service's usage meters: a run's reported time is metered here as the tenant's jobWorkerMs. */
+  usage: Pick<UsageRecorder, 'add'>;
+}
+
+/** The run time a worker reports with its outcome: absent is none; anything but a finite, non-negative number is refused. */
+function reportedWorkerMs(value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw errors.badInput('workerMs must be a finite number of milliseconds, 0 or more.', { field: 'workerMs' });
+  return value;
+}
+
+/**
+ * What a run's report may meter: at most the wall time since this run claimed the job (the row's
+ * `started_at`, set by the claim with this service's clock). Read in the transaction that ended the
+ * run, before it commits, so no later claim has moved it.
+ */
+async function meterableRunMs(manager: EntityManager, jobId: string, reportedMs: number): Promise<number> {
+  if (reportedMs === 0) return 0;
+  const job = await findJob(manager, jobId);
+  const startedAt = job?.startedAt?.getTime();
+  if (startedAt === undefined) return 0;
+  return Math.min(reportedMs, Math.max(0, Date.now() - startedAt));
 }
 
 /**
@@ -147,10 +171,13 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
       // version it took either counts this result or waits for it (the tenant's data-key floor).
       const error = runError(input.error);
       // Asked before the transaction (no row lock held across a call to another service).
+      const workerMs = reportedWorkerMs(input.workerMs);
       const result = await profileResultToStore(scope, deps.datasets, jobId, reported);
+      let metered = 0;
       const done = await scope.transaction(async (manager) => {
         const sealedResult = await sealJobResult(scope, manager, jobId, result);
         const finished = await finishJob(manager, { jobId, runToken: token(input.runToken), status: input.status, sealedResult, error, phase });
+        if (finished) metered = await meterableRunMs(manager, jobId, workerMs);
         // A run the platform stopped (its tenant's run-time bound) is an action taken on the
         // tenant's job, recorded like the reconciler's; a job's own failures are its outcome only.
         if (finished && input.status === 'FAILED' && error?.code === 'JOB_TIME_LIMIT') {
@@ -164,6 +191,7 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
         }
         return finished;
       });
+      if (metered > 0) deps.usage.add(scope.tenant.id, 'jobWorkerMs', metered);
       if (done) await publishRow(scope, jobId);
       return done;
     },
@@ -171,7 +199,18 @@ export function createJobsPort(deps: JobsPortDeps): JobsPort {
     async requeue(actor, input) {
       const scope = await scopeOf(actor);
       const jobId = parseUuid(input.jobId, 'jobId');
-      const done = await scope.db((manager) => requeueJob(manager, { jobId, runToken: token(input.runToken), error: runError(input.error) ?? { code: 'SERVICE_UNAVAILABLE', message: 'retrying' }, retryInMs: int(input.retryInMs, 'retryInMs') }));
+      const workerMs = reportedWorkerMs(input.workerMs);
+      const error = runError(input.error) ?? { code: 'SERVICE_UNAVAILABLE', message: 'retrying' };
+      const retryInMs = int(input.retryInMs, 'retryInMs');
+      let metered = 0;
+      const done = await scope.transaction(async (manager) => {
+        // Read before the requeue: it keeps started_at, but the next claim sets it anew.
+        const meterable = await meterableRunMs(manager, jobId, workerMs);
+        const requeued = await requeueJob(manager, { jobId, runToken: token(input.runToken), error, retryInMs });
+        if (requeued) metered = meterable;
+        return requeued;
+      });
+      if (metered > 0) deps.usage.add(scope.tenant.id, 'jobWorkerMs', metered);
       if (done) await publishRow(scope, jobId);
       return done;
     },

@@ -73,12 +73,16 @@ export interface JobsPort {
     actor: Principal,
     input: { jobId: string; runToken: string; progress: number; phase: string; metrics?: Record<string, number> | undefined; lossHistory?: number[] | undefined },
   ): Promise<JobProgressOutcome>;
-  /** False: this run no longer owns the job (nothing was written). */
+  /**
+   * False: this run no longer owns the job (nothing was written). `workerMs`: how long the run's
+   * processor ran, metered as the tenant's jobWorkerMs by this service — at most the run's wall time
+   * since its claim, so a worker can report no more than the run really lasted.
+   */
   finish(
     actor: Principal,
-    input: { jobId: string; runToken: string; status: JobFinalStatus; result?: Record<string, unknown> | null; error?: JobRunError | null; phase?: string | null },
+    input: { jobId: string; runToken: string; status: JobFinalStatus; result?: Record<string, unknown> | null; error?: JobRunError | null; phase?: string | null; workerMs?: number | undefined },
   ): Promise<boolean>;
-  requeue(actor: Principal, input: { jobId: string; runToken: string; error: JobRunError; retryInMs: number }): Promise<boolean>;
+  requeue(actor: Principal, input: { jobId: string; runToken: string; error: JobRunError; retryInMs: number; workerMs?: number | undefined }): Promise<boolean>;
   trainingJobStats(actor: Principal, input: { from: string; to: string; quantiles: number[] }): Promise<TrainingJobStats>;
   /** Every job row of the tenant (tenantUsage). */
   jobCount(actor: Principal, input: Record<string, never>): Promise<number>;
