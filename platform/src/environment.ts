@@ -32,7 +32,7 @@ import {
 import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
-import { tenantLimitDefaultsVariable } from '@tessera/tenancy';
+import { retentionVariables, tenantLimitDefaultsVariable, toRetentionOptions } from '@tessera/tenancy';
 import { parseTrustedProxies, readTrustedDocuments } from '@tessera/gateway';
 import { erasureVariables, toErasureConfig } from '@tessera/tenants';
 import { inferenceVariables, toInferencePoolsOptions } from '@tessera/inference';
@@ -204,6 +204,8 @@ const subgraphVariableGroups = {
   auditChain: auditChainVariables,
   alerting: alertingVariables,
   monitoring: monitoringVariables,
+  // The owners of per-minute series (metrics, models) keep them this long.
+  retention: retentionVariables,
   erasure: erasureVariables,
   // The tenants service must know where roles come from (a new tenant then needs its first admin) and how long invitations last.
   members: z.object({
@@ -406,6 +408,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     uploadSpool: has('csvUploads') ? toUploadSpoolOptions(subgraphVariableGroups.csvUploads.parse(env)) : undefined,
     inference: has('inference') ? toInferenceOptions(subgraphVariableGroups.inference.parse(env)) : undefined,
     csvParsing: has('csvParsing') ? toCsvParsingOptions(subgraphVariableGroups.csvParsing.parse(env)) : undefined,
+    retention: has('retention') ? toRetentionOptions(subgraphVariableGroups.retention.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,
       PORT_CALLER_KEYS: parsed.PORT_CALLER_KEYS,

@@ -107,6 +107,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.uploadSpool ? { uploadSpool: env.uploadSpool } : {}),
     ...(env.inference ? { inference: env.inference } : {}),
     ...(env.csvParsing ? { csvParsing: env.csvParsing } : {}),
+    ...(env.retention ? { retention: env.retention } : {}),
   };
   const subgraph = await startSubgraph(
     module.build(runtime, options),

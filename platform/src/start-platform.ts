@@ -75,6 +75,8 @@ export interface PlatformConfig {
   monitoring?: MonitoringOptions;
   /** Usage meters' flush interval, budget cache and stored-bytes sampling (defaults when omitted). */
   metering?: MeteringOptions;
+  /** How long the metrics and models services keep per-minute series, and the sweep's pace (defaults when omitted). */
+  retention?: ModelsModuleOptions['retention'];
   /**
    * Public keys of the services that call this process's ports from other processes (the
    * workers), by service name. Services inside this process call the ports in-process.
@@ -188,6 +190,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.erasure ? { erasure: config.erasure } : {}),
       ...(config.jobReconciler ? { jobReconciler: config.jobReconciler } : {}),
       ...(config.modelUploads ? { modelUploads: config.modelUploads } : {}),
+      ...(config.retention ? { retention: config.retention } : {}),
       // The tenants service reads ROLE_SOURCE like the gateway (a new tenant's first admin is required with members).
       members: { roleSource: config.access?.roleSource ?? 'claims', invitationTtlHours: config.invitationTtlHours ?? 168 },
     };

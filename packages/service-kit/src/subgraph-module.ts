@@ -15,7 +15,7 @@ import type { SubgraphDefinition } from './subgraph-server';
  * bodies the datasets service holds until they are complete, `inference` the inference pools
  * (INFERENCE_*), `csvParsing` the CSV parsing threads (CSV_PARSE_*).
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'csvUploads' | 'inference' | 'csvParsing';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'csvUploads' | 'inference' | 'csvParsing' | 'retention';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

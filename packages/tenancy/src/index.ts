@@ -43,4 +43,15 @@ export { createTenantAccess, type TenantAccess, type TenantAccessOptions } from 
 export { advisoryLockName, withAdvisoryLock, withAdvisoryLockIfFree, type AdvisoryLockOptions } from './advisory-lock';
 export { apartFromLockHolder, lockHoldersAtOnce, lockHoldersPerTenant } from './lock-holder-turns';
 export { probeTenantRows, type TenantRowQuestion, type TenantRowProbeResult } from './tenant-row-probe';
+export {
+  SeriesRetention,
+  longestReadableRangeDays,
+  retentionVariables,
+  seriesRetentionConfig,
+  seriesRetentionConfigSchema,
+  toRetentionOptions,
+  type RetainedTable,
+  type RetentionPassResult,
+  type SeriesRetentionConfig,
+} from './series-retention';
 export { localServiceDatabaseUrls, localAccountHosts } from './ownership/local-accounts';

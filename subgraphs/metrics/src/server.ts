@@ -8,6 +8,8 @@ import type { DatasetsPort } from '@tessera/datasets/ports';
 import type { JobsPort } from '@tessera/jobs/ports';
 import type { ModelsPort } from '@tessera/models/ports';
 import { loadSchemaFile, type ServiceRuntime, type SubgraphContext, type SubgraphDefinition } from '@tessera/service-kit';
+import { SeriesRetention, seriesRetentionConfig, type SeriesRetentionConfig } from '@tessera/tenancy';
+import { metricsRetainedTables } from './data/retained-series';
 import { AnomalyEngine } from './domain/anomaly-engine';
 import { RangeReads } from './domain/range-reads';
 import { anomalyResolvers } from './resolvers/anomaly.resolver';
@@ -40,7 +42,7 @@ export interface MetricsPorts {
  * runtime and ports it also runs anomaly detection beside its requests (a periodic pass over the tenants whose series run);
  * without them (a definition built only to read its schema and rules) `anomalies` reads what is stored.
  */
-export function metricsSubgraph(runtime?: ServiceRuntime, monitoring?: MonitoringOptions, ports?: MetricsPorts): SubgraphDefinition {
+export function metricsSubgraph(runtime?: ServiceRuntime, monitoring?: MonitoringOptions, ports?: MetricsPorts, retention?: Partial<SeriesRetentionConfig>): SubgraphDefinition {
   const engine =
     runtime && ports
       ? new AnomalyEngine({
@@ -61,6 +63,8 @@ export function metricsSubgraph(runtime?: ServiceRuntime, monitoring?: Monitorin
         intervalMs: meteringConfig(runtime.config.metering).storageSampleIntervalMs,
       })
     : undefined;
+  // Request metrics older than the retention are deleted here, by their owner (the gateway only adds to them).
+  const retentionSweep = runtime ? metricsRetention(runtime, retention) : undefined;
   // Range reads share the pool with everything else this process does: all tenants together take at
   // most half of it by default, so tenantUsage, budgets, port calls and tenant lookups always find a connection.
   const readLimits = metricsReadsConfig(monitoring?.reads);
@@ -75,11 +79,24 @@ export function metricsSubgraph(runtime?: ServiceRuntime, monitoring?: Monitorin
     start: () => {
       engine?.start();
       storageSampler?.start();
+      retentionSweep?.start();
     },
     close: async () => {
       await engine?.stop();
       await storageSampler?.stop();
+      await retentionSweep?.stop();
       await liveQuotas?.close();
     },
   };
+}
+
+/** The sweep of the metrics service's per-minute series, over every tenant whose schema is in use. */
+export function metricsRetention(runtime: ServiceRuntime, retention?: Partial<SeriesRetentionConfig>): SeriesRetention {
+  return new SeriesRetention({
+    db: runtime.db,
+    tenants: async () => (await runtime.tenants.listStatuses()).filter((t) => t.status !== 'PROVISIONING').map((t) => t.id),
+    tables: metricsRetainedTables,
+    config: seriesRetentionConfig(retention),
+    logger: runtime.logger.child({ service: 'metrics', component: 'series-retention' }),
+  });
 }
