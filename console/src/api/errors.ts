@@ -4,7 +4,7 @@ import type { CombinedError } from 'urql';
 type ErrorCode =
   | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED' | 'QUERY_TOO_COMPLEX' | 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'BAD_REQUEST'
-  | 'METHOD_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND' | 'PERSISTED_QUERY_NOT_SUPPORTED' | 'DOCUMENT_NOT_TRUSTED'
+  | 'METHOD_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND' | 'DOCUMENT_NOT_TRUSTED'
   | 'OPERATION_RESOLUTION_FAILURE' | 'INFERENCE_TIMEOUT' | 'INFERENCE_FAILED' | 'MODEL_NOT_LOADABLE' | 'KEY_VERSION_IN_USE'
   | 'TRAINING_DIVERGED' | 'JOB_TIME_LIMIT' | 'DATA_CORRUPTED' | 'WORKER_LOST' | 'PRINCIPAL_REVOKED' | 'RUN_LOST'
   | 'SERVICE_UNAVAILABLE' | 'INTERNAL_SERVER_ERROR';
@@ -28,7 +28,6 @@ export const errorMessages: Record<string, string> = {
   BAD_REQUEST: 'The request was malformed.',
   METHOD_NOT_ALLOWED: 'The console used a method this address does not take (please report this).',
   PERSISTED_QUERY_NOT_FOUND: 'The server did not know this request yet; try again.',
-  PERSISTED_QUERY_NOT_SUPPORTED: 'The server does not accept persisted requests.',
   DOCUMENT_NOT_TRUSTED: 'This gateway runs only trusted operations, and this one is not among them.',
   OPERATION_RESOLUTION_FAILURE: 'The console sent an unknown operation (please report this).',
   INFERENCE_TIMEOUT: 'The model did not answer in time; nothing else was affected.',
