@@ -11,9 +11,9 @@ import { subgraphNames } from '../platform/src/subgraph-catalog';
 
 const root = join(__dirname, '..');
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeEntryArgs(join(root, 'platform/src/main.ts')), ...args], { cwd: root, env: process.env });
+    const child = spawn(process.execPath, [...nodeEntryArgs(join(root, 'platform/src/main.ts')), ...args], { cwd: root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -31,6 +31,15 @@ test.each([['--help'], ['-h'], ['help']])('tessera %s lists every command on std
   expect(code).toBe(0);
   expect(stdout).toMatch(/^usage: tessera <command>/);
   for (const command of commands) expect(stdout).toContain(`  ${command}`);
+}, 60_000);
+
+// A service command asked for help must not start the service: `tessera migrate --help` ran the
+// migrations wherever DATABASE_ADMIN_URL was set (here, with none set, it failed on the environment).
+test.each([['migrate', '--help'], ['gateway', '-h'], ['worker', '--help'], ['keys', '--help']])('tessera %s %s prints the list and starts nothing', async (command, flag) => {
+  const { code, stdout, stderr } = await runCli([command, flag], { DATABASE_ADMIN_URL: '', DATABASE_URL: '' });
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^usage: tessera <command>/);
 }, 60_000);
 
 test.each([[[]], [['bogus']]])('tessera %j is bad usage: the list on stderr, exit 2, no stack trace', async (args) => {

@@ -1,7 +1,8 @@
 /**
  * The command line of `tessera` (platform/src/main.ts): which command the arguments name, and the
- * list `tessera --help` prints. `--help`, `-h` and `help` print it on stdout and exit 0; no command
- * or an unknown one prints it on stderr and exits 2 (bad usage, as `tessera selftest` does).
+ * list `tessera --help` prints. `--help`, `-h` and `help`, also after a command other than
+ * `selftest`, print it on stdout and exit 0 without starting anything; no command or an unknown one
+ * prints it on stderr and exits 2 (bad usage, as `tessera selftest` does).
  */
 import { isSubgraphName, subgraphNames } from './subgraph-catalog';
 
@@ -23,6 +24,11 @@ export function parseCliCommand(argv: readonly string[]): CliCommand {
   const command = argv[0];
   if (command === undefined || command === '') return { kind: 'usage-error', message: 'name a command' };
   if (command === '--help' || command === '-h' || command === 'help') return { kind: 'help' };
-  if (serviceCommands.has(command) || isSubgraphName(command)) return { kind: 'run', command };
+  if (serviceCommands.has(command) || isSubgraphName(command)) {
+    // `tessera selftest --help` is the self-test's own; any other command asked for help starts nothing
+    // (`tessera migrate --help` ran the migrations wherever the migrator's URL was set).
+    if (command !== 'selftest' && argv.slice(1).some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
+    return { kind: 'run', command };
+  }
   return { kind: 'usage-error', message: `unknown command ${JSON.stringify(command.slice(0, 100))}` };
 }
