@@ -6,14 +6,20 @@
  */
 import { isSubgraphName, subgraphNames } from './subgraph-catalog';
 
+const commandLines: ReadonlyArray<[string, string]> = [
+  ['migrate', "run every service's migrations once, as the migrator (DATABASE_ADMIN_URL), then exit"],
+  ['keys', 'the local key service: the key-encryption keys (README, Key provider)'],
+  ['keys import-master-key', 'move data keys wrapped by the retired master key to the key provider, then exit'],
+  ['gateway', 'the GraphQL gateway'],
+  ['worker [--dedicated <tenant>]', 'a job worker (the shared pool of its region, or one dedicated tenant)'],
+  ['selftest --url … --tenant-a … --tenant-b …', 'isolation self-test of a running gateway (tessera selftest --help)'],
+  ...subgraphNames.map((name): [string, string] => [name, `the ${name} subgraph`]),
+];
+
+const column = 32;
+
 export const cliUsage = `usage: tessera <command>
-  migrate                      run every service's migrations once, as the migrator (DATABASE_ADMIN_URL), then exit
-  keys                         the local key service: the key-encryption keys (README, Key provider)
-  keys import-master-key       move data keys wrapped by the retired master key to the key provider, then exit
-  gateway                      the GraphQL gateway
-  worker [--dedicated <tenant>]  a job worker (the shared pool of its region, or one dedicated tenant)
-  selftest --url … --tenant-a … --tenant-b …  isolation self-test of a running gateway (tessera selftest --help)
-${subgraphNames.map((name) => `  ${name.padEnd(29)}the ${name} subgraph`).join('\n')}
+${commandLines.map(([command, what]) => (command.length < column - 2 ? `  ${command.padEnd(column - 2)}${what}` : `  ${command}\n${' '.repeat(column)}${what}`)).join('\n')}
 Configuration comes from the environment (README, Configuration).`;
 
 export type CliCommand = { kind: 'help' } | { kind: 'usage-error'; message: string } | { kind: 'run'; command: string };
