@@ -6,7 +6,9 @@ import { errors, TesseraError, toClientError } from '@tessera/errors';
 export function toContextError(error: unknown): GraphQLError {
   if (!(error instanceof TesseraError)) return error instanceof GraphQLError ? error : toContextError(toClientError(error));
   const retryAfter = error.extensions['retryAfterSeconds'];
-  const headers = typeof retryAfter === 'number' ? new Map([['retry-after', String(retryAfter)]]) : undefined;
+  const allow = error.extensions['allow'];
+  const headers =
+    typeof retryAfter === 'number' ? new Map([['retry-after', String(retryAfter)]]) : typeof allow === 'string' ? new Map([['allow', allow]]) : undefined;
   return new GraphQLError(error.message, {
     extensions: { ...error.extensions, code: error.code, http: { status: error.httpStatus, ...(headers ? { headers } : {}) } },
   });

@@ -7,7 +7,8 @@ import type { GatewayContext } from './gateway-context';
  * before Apollo reads it (graphql-post-handler); a GET's operation is read from its URL before the
  * context step runs, so its text is set here, at the start of Apollo's request and before Apollo
  * looks for a persisted query itself (it keeps none: persistedQueries is off, and it would answer
- * PERSISTED_QUERY_NOT_SUPPORTED for a document the pipeline had already admitted and charged).
+ * Apollo's PERSISTED_QUERY_NOT_SUPPORTED, a code outside the registry and so masked as
+ * INTERNAL_SERVER_ERROR, for a document the pipeline had already admitted and charged).
  */
 export function persistedDocumentPlugin(): ApolloServerPlugin<GatewayContext> {
   return {

@@ -17,9 +17,10 @@ import { runKeyService } from '@tessera/key-service';
 import { VaultTransitKeyProvider } from '@tessera/key-provider';
 import { importLegacyWrappedKeys, openServiceDataSource } from '@tessera/tenancy';
 import { readPublicTlsFiles, readTlsFiles } from './tls-environment';
-import { isSubgraphName, portCallersOf, portsCalledBy, serviceData, subgraphModule, subgraphNames } from './subgraph-catalog';
+import { isSubgraphName, portCallersOf, portsCalledBy, serviceData, subgraphModule } from './subgraph-catalog';
 import { remotePorts, withAbsentPorts } from './service-ports';
 import { runSelftestCommand } from './selftest/command';
+import { cliUsage, parseCliCommand } from './cli-usage';
 
 async function main(service: string | undefined): Promise<() => Promise<void>> {
   if (service === 'selftest') {
@@ -79,7 +80,8 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     };
   }
   if (!isSubgraphName(service)) {
-    throw new Error(`usage: tessera <migrate|keys [import-master-key]|gateway|worker|selftest|${subgraphNames.join('|')}>`);
+    // parseCliCommand let only known commands through; this keeps the type narrowing.
+    throw new Error(`unknown command ${String(service)}`);
   }
   const module = subgraphModule(service);
   const env = readSubgraphEnvironment(module.name);
@@ -130,6 +132,15 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
   };
 }
 
+const cli = parseCliCommand(process.argv.slice(2));
+if (cli.kind === 'help') {
+  process.stdout.write(`${cliUsage}\n`);
+  process.exit(0);
+}
+if (cli.kind === 'usage-error') {
+  process.stderr.write(`${cli.message}\n${cliUsage}\n`);
+  process.exit(2);
+}
 exitOnUnhandledErrors({ service: process.argv[2] ?? 'tessera' });
 main(process.argv[2]).then(
   (stop) => {

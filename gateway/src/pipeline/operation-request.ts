@@ -30,6 +30,8 @@ export interface IncomingOperation {
    * string value is one value however long, so its size is paid for besides the document's.
    */
   bytes: number;
+  /** Sent as GET /graphql's search parameters: such a request may run a query only (see the pipeline). */
+  viaGet?: true | undefined;
 }
 
 const badRequest = (message: string) => new TesseraError('BAD_REQUEST', message);
@@ -60,7 +62,7 @@ export function operationFromSearch(search: URLSearchParams): IncomingOperation 
   };
   const variables = json('variables');
   const extensions = json('extensions');
-  return { ...operationOf(search.get('query') ?? undefined, search.get('documentId') ?? undefined, search.get('operationName') ?? undefined, variables, extensions), values: countJsonValues([variables, extensions]), bytes: search.toString().length };
+  return { ...operationOf(search.get('query') ?? undefined, search.get('documentId') ?? undefined, search.get('operationName') ?? undefined, variables, extensions), values: countJsonValues([variables, extensions]), bytes: search.toString().length, viaGet: true };
 }
 
 function operationOf(query: unknown, documentId: unknown, operationName: unknown, variables: unknown, extensions: unknown): Omit<IncomingOperation, 'values' | 'bytes'> {

@@ -197,6 +197,11 @@ export function createRequestPipeline(deps: RequestPipelineDeps) {
         if (analyzed.operation.operation === 'subscription') {
           throw new TesseraError('BAD_REQUEST', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP.');
         }
+        // GET runs queries only (a link or an image tag must not change anything). Apollo refused a
+        // mutation too, but as BAD_REQUEST with a 405: the registry's code for a 405 is this one.
+        if (request.viaGet && analyzed.operation.operation === 'mutation') {
+          throw new TesseraError('METHOD_NOT_ALLOWED', 'A mutation is sent with POST: GET /graphql runs queries only.', { allow: 'POST' });
+        }
         // Waiting for a slot comes before paying: an operation is charged when it runs, and a
         // tenant's queued operations cannot spend its budget ahead of the ones running.
         release = await deps.concurrency.acquire(budgetOf(caller), limitsOf(caller).maxConcurrentOperations);

@@ -19,7 +19,6 @@ export const errorCodes = {
   BAD_REQUEST: { httpStatus: 400, description: 'The HTTP request itself is malformed.' },
   METHOD_NOT_ALLOWED: { httpStatus: 405, description: 'The path exists but not for this HTTP method; the `Allow` header lists the methods it takes.' },
   PERSISTED_QUERY_NOT_FOUND: { httpStatus: 200, description: 'Automatic persisted query hash not known yet; resend with the query text.' },
-  PERSISTED_QUERY_NOT_SUPPORTED: { httpStatus: 200, description: 'Persisted queries are disabled.' },
   DOCUMENT_NOT_TRUSTED: { httpStatus: 400, description: 'The gateway runs only trusted documents (PERSISTED_DOCUMENTS=trusted) and this one is not in its manifest.' },
   OPERATION_RESOLUTION_FAILURE: { httpStatus: 400, description: 'The named operation is not in the document.' },
   INFERENCE_TIMEOUT: { httpStatus: 504, description: 'The model did not answer within its time limit (running or queued); the run was stopped. Other tenants are unaffected.' },

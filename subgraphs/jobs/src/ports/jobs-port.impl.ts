@@ -3,7 +3,7 @@ import { recordAuditEvent } from '@tessera/audit-client';
 import { countUnfinishedJobs } from '@tessera/quotas';
 import { assertPermission, createJobGrantSigner, type JobGrantSigner, type Principal } from '@tessera/auth';
 import type { JWK } from 'jose';
-import { errors } from '@tessera/errors';
+import { errors, isErrorCode } from '@tessera/errors';
 import type { EventBus } from '@tessera/events';
 import { assertReencryptionInput, parseUuid, resealColumn, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
@@ -289,8 +289,18 @@ function date(value: unknown, field: string): Date {
   return parsed;
 }
 
+/**
+ * The error a run reports, as the job will show it. Clients read `error.code` as a code of the
+ * registry (packages/errors), so a code outside it is stored as INTERNAL_SERVER_ERROR with the
+ * generic sentence, not with the message it came with (a driver's or socket's text names tables and
+ * addresses), as the gateway masks an unregistered code.
+ */
 function runError(value: JobRunError | null | undefined): JobRunError | null {
   if (!value) return null;
   if (typeof value !== 'object' || typeof value.code !== 'string' || typeof value.message !== 'string') throw errors.badInput('error must be an object with a code and a message.', { field: 'error' });
-  return { code: String(value.code).slice(0, 64), message: String(value.message).slice(0, 2000) };
+  const code = value.code;
+  if (!isErrorCode(code)) return { code: 'INTERNAL_SERVER_ERROR', message: unexpectedRunError };
+  return { code, message: value.message.slice(0, 2000) };
 }
+
+const unexpectedRunError = 'The job failed unexpectedly; the operator logs have the details under this job id.';
