@@ -25,7 +25,7 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: nu
 
 const commands = ['migrate', 'keys', 'keys import-master-key', 'gateway', 'worker', 'selftest', ...subgraphNames];
 
-test.each([['--help'], ['-h'], ['help']])('tessera %s lists every command on stdout and exits 0', async (flag) => {
+test.concurrent.each([['--help'], ['-h'], ['help']])('tessera %s lists every command on stdout and exits 0', async (flag) => {
   const { code, stdout, stderr } = await runCli([flag]);
   expect(stderr).not.toMatch(/\n\s+at /);
   expect(code).toBe(0);
@@ -35,14 +35,14 @@ test.each([['--help'], ['-h'], ['help']])('tessera %s lists every command on std
 
 // A service command asked for help must not start the service: `tessera migrate --help` ran the
 // migrations wherever DATABASE_ADMIN_URL was set (here, with none set, it failed on the environment).
-test.each([['migrate', '--help'], ['gateway', '-h'], ['worker', '--help'], ['keys', '--help']])('tessera %s %s prints the list and starts nothing', async (command, flag) => {
+test.concurrent.each([['migrate', '--help'], ['gateway', '-h'], ['worker', '--help'], ['keys', '--help']])('tessera %s %s prints the list and starts nothing', async (command, flag) => {
   const { code, stdout, stderr } = await runCli([command, flag], { DATABASE_ADMIN_URL: '', DATABASE_URL: '' });
   expect(stderr).toBe('');
   expect(code).toBe(0);
   expect(stdout).toMatch(/^usage: tessera <command>/);
 }, 60_000);
 
-test.each([[[]], [['bogus']]])('tessera %j is bad usage: the list on stderr, exit 2, no stack trace', async (args) => {
+test.concurrent.each([[[]], [['bogus']]])('tessera %j is bad usage: the list on stderr, exit 2, no stack trace', async (args) => {
   const { code, stdout, stderr } = await runCli(args);
   expect(code).toBe(2);
   expect(stdout).toBe('');

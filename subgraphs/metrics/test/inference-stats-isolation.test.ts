@@ -68,9 +68,7 @@ describe('inferenceStats: one tenant cannot take the models pool', () => {
   it("answers A's model read while B's 20 heaviest inferenceStats are in flight; B holds at most its share of connections", async () => {
     const tokenB = await b.token('viewer');
     // Unlocked, one field answers every seeded call (the database aggregates all 178 560 rows).
-    const startedAt = Date.now();
     const one = expectNoErrors(await stack.query<Stats>(tokenB, `query One($id: ID!, $from: DateTime!, $to: DateTime!) { s0: inferenceStats(modelId: $id, from: $from, to: $to, granularity: HOUR) { calls } }`, { id: modelB, ...range }));
-    console.log(`one 31-day HOUR inferenceStats over ${31 * 1440 * versions} rows: ${Date.now() - startedAt} ms`);
     expect(one.s0!.calls).toBeGreaterThan(0);
 
     const unlock = await lockTenantTable(stack, b, 'inference_stats');

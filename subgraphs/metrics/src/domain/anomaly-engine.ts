@@ -5,6 +5,7 @@ import { probeTenantRows, type TenantScope, type TenantScopeFactory, type Tenant
 import { startedSeriesQuestion, type Anomaly } from '../data/anomaly.repository';
 import { detectorPrincipal, detectTenantAnomalies } from './anomaly-detector';
 import type { AnomalySourcePorts } from './anomaly-series';
+import { TenantSingleFlight } from './tenant-single-flight';
 
 export interface AnomalyEngineDeps {
   db: DataSource;
@@ -31,9 +32,8 @@ export interface AnomalyEngineDeps {
  * other alert.
  */
 export class AnomalyEngine {
-  private readonly running = new Map<string, Promise<Anomaly[]>>();
-  /** Tenant → its pass queued behind the running one and not started yet (joined by later callers). */
-  private readonly waiting = new Map<string, Promise<Anomaly[]>>();
+  /** Per tenant, one pass running and one queued behind it, joined by later callers. */
+  private readonly passes = new TenantSingleFlight<Anomaly[]>();
   private interval: NodeJS.Timeout | undefined;
   private sweep: Promise<void> | undefined;
   private stopped = false;
@@ -61,7 +61,7 @@ export class AnomalyEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.interval) clearInterval(this.interval);
-    await Promise.allSettled([this.sweep, ...this.running.values()]);
+    await Promise.allSettled([this.sweep, ...this.passes.inFlight()]);
   }
 
   /**
@@ -72,24 +72,7 @@ export class AnomalyEngine {
    * never waits out a queue one tenant built.
    */
   runFor(scope: TenantScope): Promise<Anomaly[]> {
-    const tenantId = scope.tenant.id;
-    const waiting = this.waiting.get(tenantId);
-    if (waiting) return waiting;
-    const previous = this.running.get(tenantId) ?? Promise.resolve([]);
-    const next: Promise<Anomaly[]> = previous
-      .catch(() => [])
-      .then(() => {
-        if (this.waiting.get(tenantId) === next) this.waiting.delete(tenantId);
-        return detectTenantAnomalies(scope, this.deps.config, this.deps.ports);
-      });
-    this.waiting.set(tenantId, next);
-    this.running.set(tenantId, next);
-    void next
-      .finally(() => {
-        if (this.running.get(tenantId) === next) this.running.delete(tenantId);
-      })
-      .catch(() => undefined);
-    return next;
+    return this.passes.run(scope.tenant.id, () => detectTenantAnomalies(scope, this.deps.config, this.deps.ports));
   }
 
   /** Like runFor, for readers: a failed pass (e.g. a lock timeout) is logged and the stored anomalies still answer. */

@@ -2,8 +2,8 @@
  * Per tenant, at most one computation running and one waiting to start; a caller that finds one
  * waiting joins it. The waiting one starts only after the caller arrived, so its answer is never
  * older than the caller's request (a client that just wrote and then asks sees its write), while
- * however many requests of one tenant ask at once, they cost at most two computations. The
- * anomaly engine's passes work the same way (anomaly-engine.ts).
+ * however many requests of one tenant ask at once, they cost at most two computations. Used by
+ * tenantUsage and by the anomaly engine's passes (anomaly-engine.ts).
  */
 export class TenantSingleFlight<T> {
   private readonly running = new Map<string, Promise<T>>();
@@ -27,5 +27,10 @@ export class TenantSingleFlight<T> {
       })
       .catch(() => undefined);
     return next;
+  }
+
+  /** Every computation started and not yet settled (a closing service waits for them). */
+  inFlight(): Array<Promise<T>> {
+    return [...this.running.values()];
   }
 }
