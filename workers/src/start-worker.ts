@@ -40,7 +40,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     },
   });
   const inference = new InferencePools(config.inference, logger);
-  const processors = createProcessors({ inference, ports: runtime.ports });
+  const processors = createProcessors({ inference, ports: runtime.ports, maxBatchPredictionValues: config.maxBatchPredictionValues });
   const scheduler = new FairScheduler(runtime, pool, config.region, redis, subscriber, consumers, (leases) => (runner = new JobRunner(runtime, redis, leases, processors, pool)));
   // The scheduler decides from the cached tenant record whether a tenant's jobs may start (status,
   // tier, region) and on how many slots (limits): the tenants service's announcements drop it as

@@ -21,6 +21,7 @@ import { isTenantId, tenantLimitDefaultsVariable, type TenantLimits } from '@tes
 import { jsonWebKey, milliseconds, url } from '@tessera/config';
 import { tlsVariables, toTlsFiles, type TlsFiles } from '@tessera/service-kit';
 import type { JWK } from 'jose';
+import { maxBatchPredictionValues } from '@tessera/jobs/ports';
 
 /**
  * The owning services a worker reaches through their ports (jobs, datasets, models), and its own
@@ -57,6 +58,9 @@ const workerVariables = z.object({
   // How long a run keeps trying to record its outcome while the jobs service is unreachable (it
   // keeps its lock meanwhile); after that its entry ends and the jobs service ends the row RUN_LOST.
   WORKER_OUTCOME_RETRY_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  // Predicted values a batch inference keeps between its two reads (rows × values per row): this
+  // worker's memory bound for them. The jobs service refuses at submit what passes the default.
+  BATCH_INFERENCE_MAX_PREDICTION_VALUES: z.coerce.number().int().min(1024).max(maxBatchPredictionValues).default(maxBatchPredictionValues),
   // Names this process in its queue locks and tenant leases, so whoever saw it die (its
   // supervisor) can release what it held at once. Unset: a random id.
   WORKER_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits or dashes').optional(),
@@ -95,6 +99,8 @@ export interface WorkerConfig {
   region: string | undefined;
   lockMs: number;
   stalledIntervalMs: number;
+  /** Predicted values one batch inference may keep between its reads (BATCH_INFERENCE_MAX_PREDICTION_VALUES). */
+  maxBatchPredictionValues: number;
   /** How long recording a run's outcome is retried while the jobs service is unreachable (WORKER_OUTCOME_RETRY_MS). */
   outcomeRetryMs: number;
   /** This process's id in its queue locks and leases (WORKER_INSTANCE_ID, or random). */
@@ -139,6 +145,7 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     lockMs: parsed.WORKER_LOCK_MS,
     stalledIntervalMs: parsed.WORKER_STALLED_INTERVAL_MS,
     outcomeRetryMs: parsed.WORKER_OUTCOME_RETRY_MS,
+    maxBatchPredictionValues: parsed.BATCH_INFERENCE_MAX_PREDICTION_VALUES,
     instanceId: parsed.WORKER_INSTANCE_ID ?? randomUUID(),
     healthPort: parsed.WORKER_HEALTH_PORT,
     host: parsed.LISTEN_HOST,

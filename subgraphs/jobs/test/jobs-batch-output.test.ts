@@ -99,6 +99,8 @@ describe('jobs: batch inference output streamed to the store', () => {
   });
 
   it('a batch inference whose predictions would pass the bound a worker keeps is refused: at submit when the model declares its width, in the worker (FAILED, nothing registered) when it learns it from the first answer', async () => {
+    // The worker's bound is set low (BATCH_INFERENCE_MAX_PREDICTION_VALUES) so that passing it takes
+    // 10^5 values, not the default 2^24; the submit check is the platform's default.
     // 1 000 rows × 20 000 values per row: 2 × 10^7 predictions, over the 2^24 kept at most.
     const rows = Array.from({ length: 1000 }, (_, i) => `${i % 10}`);
     const { versionId } = await uploadDataset(stack, scientist, 'wide-predictions', `x\n${rows.join('\n')}\n`);
@@ -112,15 +114,17 @@ describe('jobs: batch inference output streamed to the store', () => {
     expect(Number(after[0]!.n)).toBe(Number(before[0]!.n));
 
     const symbolic = await newModel(stack, scientist, 'fan-out-symbolic');
-    const symbolicVersion = (await uploadVersion(stack, scientist, symbolic, onnxFixtures.buildFanOutModel(20_000, 'width'))).id;
-    const worker = await stack.workers.start({ concurrency: 1 });
+    // 2 000 values per row, a width the file leaves to the first answer: 1 000 rows pass 10^5 at the 51st.
+    const symbolicVersion = (await uploadVersion(stack, scientist, symbolic, onnxFixtures.buildFanOutModel(2_000, 'width'))).id;
+    const worker = await stack.workers.start({ concurrency: 1, env: { BATCH_INFERENCE_MAX_PREDICTION_VALUES: '100000' } });
     try {
       const batch = expectNoErrors(
         await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId: symbolicVersion, featureColumns: ['x'], outputDatasetName: 'too-wide' } }),
       ).submitBatchInferenceJob;
       const failed = await waitForStatus(stack, scientist, batch.id, ['SUCCEEDED', 'FAILED'], 120_000);
       expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'BAD_USER_INPUT' } });
-      expect(failed.error!.message).toContain('20000 values per row');
+      expect(failed.error!.message).toContain('2000 values per row');
+      expect(failed.error!.message).toContain('at most 100000');
       const versions = (await stack.platform.runtime.db.query(`SELECT id FROM \`${tenant.schema}\`.dataset_versions WHERE source_job_id = ?`, [batch.id])) as unknown[];
       expect(versions).toEqual([]);
       const named = (await stack.platform.runtime.db.query(`SELECT id FROM \`${tenant.schema}\`.datasets WHERE name = 'too-wide'`)) as unknown[];

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { errors } from '@tessera/errors';
 import type { InferencePools } from '@tessera/inference';
-import { maxBatchPredictionValues, predictionColumnNames, type BatchInferenceJobInput } from '@tessera/jobs/ports';
+import { predictionColumnNames, type BatchInferenceJobInput } from '@tessera/jobs/ports';
 import { readPresignedObjectBuffer, storedSizeOf, writePresignedObjectStream } from '@tessera/storage';
 import { CsvProfiler } from '@tessera/tabular';
 import type { JobContext } from '../job-context';
@@ -42,7 +42,7 @@ const outputPieceBytes = 64 * 1024;
  * process): a model that hangs or crashes the runtime costs a child process, stopped at the chunk
  * timeout with a typed error, never the worker; dedicated-tier tenants run in their own pool.
  */
-export function batchInferenceProcessor(pools: InferencePools, ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>): JobProcessor {
+export function batchInferenceProcessor(pools: InferencePools, ports: Pick<WorkerPorts, 'datasetJobs' | 'modelJobs'>, maxPredictionValues: number): JobProcessor {
   return async (ctx: JobContext): Promise<ProcessorOutcome> => {
     const { tenant, job } = ctx;
     const input = ctx.input<BatchInferenceJobInput>();
@@ -57,7 +57,7 @@ export function batchInferenceProcessor(pools: InferencePools, ports: Pick<Worke
     // One column per value a row gets (predictionColumnNames), known from the first chunk's answer.
     let width: number | undefined;
     const features = input.featureColumns;
-    const store = new PredictionStore(maxBatchPredictionValues);
+    const store = new PredictionStore(maxPredictionValues);
     const firstRead = createHash('sha256');
     // The output's size without the header and without the commas of the rows with no prediction
     // (one per value: the width may be learnt after such rows).

@@ -5,6 +5,6 @@ import type { ProcessorTable } from './job-processor';
 import { profileProcessor } from './profile.processor';
 import { trainProcessor } from './train.processor';
 
-export function createProcessors(deps: { inference: InferencePools; ports: WorkerPorts }): ProcessorTable {
-  return { TRAIN: trainProcessor(deps.ports), BATCH_INFERENCE: batchInferenceProcessor(deps.inference, deps.ports), PROFILE: profileProcessor(deps.ports) };
+export function createProcessors(deps: { inference: InferencePools; ports: WorkerPorts; maxBatchPredictionValues: number }): ProcessorTable {
+  return { TRAIN: trainProcessor(deps.ports), BATCH_INFERENCE: batchInferenceProcessor(deps.inference, deps.ports, deps.maxBatchPredictionValues), PROFILE: profileProcessor(deps.ports) };
 }
