@@ -373,6 +373,35 @@ describe('provisioning as the tenants account', () => {
     expect(await attempt('audit', statement('DELETE', migrator.controlSchema, 'security_log_rewrites'))).toBe('denied');
   });
 
+  it('an account that holds no right in tenant schemas (the shared pool’s) keeps none an older version gave it: re-granting takes it away, and a schema dropped and made again under its name does not inherit it', async () => {
+    // An older version gave the shared pool's account the meters and the audit outbox of every
+    // shared-tier tenant; the routines handled only the accounts the grant list names, and it
+    // names none for this account any more. MariaDB keeps table grants past a DROP DATABASE too.
+    const staleGrant = async (schema: string) => {
+      for (const host of migrator.accountHosts) {
+        await admin.query(`GRANT INSERT ON \`${schema}\`.audit_outbox TO 'tessera_workers'@'${host}'`);
+        await admin.query(`GRANT SELECT, INSERT, UPDATE ON \`${schema}\`.usage_meters TO 'tessera_workers'@'${host}'`);
+      }
+      expect(await attempt('workers', statement('INSERT', schema, 'audit_outbox'))).toBe('allowed');
+    };
+    const refusedTheStaleRights = async (schema: string) => {
+      expect({
+        outbox: await attempt('workers', statement('INSERT', schema, 'audit_outbox')),
+        meters: await attempt('workers', statement('UPDATE', schema, 'usage_meters')),
+      }).toEqual({ outbox: 'denied', meters: 'denied' });
+    };
+    const schemas = new SchemaManager(tenantsDb, migrator);
+    await staleGrant(c);
+    // What `tessera migrate` (and a tier change) runs on every existing tenant schema.
+    await schemas.grantTenantTables(tenantC, 'us-east-1', 'shared');
+    await refusedTheStaleRights(c);
+
+    await staleGrant(c);
+    await schemas.dropTenantSchema(tenantC);
+    await schemas.createTenantSchema(tenantC, 'us-east-1', 'shared');
+    await refusedTheStaleRights(c);
+  });
+
   it('deprovisioning drops the schema and every service’s rights on it', async () => {
     await new SchemaManager(tenantsDb, migrator).dropTenantSchema(tenantC);
     expect(await tablesOf(c)).toEqual([]);

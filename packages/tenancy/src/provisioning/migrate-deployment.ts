@@ -36,12 +36,20 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
   const lock = migrationLock(config);
   try {
     await takeLock(server, lock);
+    await expectGrantsReadable(server, config);
     const control = config.controlSchema;
     const template = templateSchemaName(control);
-    await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(control)} ${charset}`);
-    await migratePlane(server, config, control, 'control', ordered);
-    await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(template)} ${charset}`);
-    await migratePlane(server, config, template, 'tenant', ordered);
+    // The two planes side by side: no migration of one refers to the other's schema (a tenant
+    // plane's tables only reference their own schema's), and each plane's services still run in order.
+    await Promise.all(
+      [
+        { schema: control, plane: 'control' as const },
+        { schema: template, plane: 'tenant' as const },
+      ].map(async ({ schema, plane }) => {
+        await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(schema)} ${charset}`);
+        await migratePlane(server, config, schema, plane, ordered);
+      }),
+    );
     const ledgerExisted = await tableExists(server, control, ledgerTableOf('control-plane'));
     for (const statement of procedureStatements(control)) await server.query(statement);
     // Upgrading a deployment whose routines kept no ledger: the schemas of its tenants are its own.
@@ -97,6 +105,19 @@ function migrationLock(config: Pick<MigratorConfig, 'controlSchema'>): string {
 async function takeLock(server: DataSource, lock: string): Promise<void> {
   const [row] = (await server.query('SELECT GET_LOCK(?, 300) AS acquired', [lock])) as Array<{ acquired: number }>;
   if (row?.acquired !== 1) throw new Error(`could not take the migration lock ${lock}`);
+}
+
+/**
+ * The grants and the routines revoke only the table rights an account holds, read from
+ * mysql.tables_priv: a migrator that cannot read it is stopped here, with what to run.
+ */
+async function expectGrantsReadable(server: DataSource, config: Pick<MigratorConfig, 'adminUrl'>): Promise<void> {
+  await server.query('SELECT 1 FROM mysql.tables_priv LIMIT 0').catch((error: unknown) => {
+    const user = decodeURIComponent(new URL(config.adminUrl).username);
+    throw new Error(
+      `the migrator account cannot read mysql.tables_priv (${error instanceof Error ? error.message : String(error)}); as root run: GRANT SELECT ON mysql.tables_priv TO '${user}'@'<its host>' (README, Database accounts)`,
+    );
+  });
 }
 
 async function schemaExists(server: DataSource, schema: string): Promise<boolean> {
@@ -160,6 +181,7 @@ async function prepareRegionServer(
   const lock = migrationLock(config);
   try {
     await takeLock(server, lock);
+    await expectGrantsReadable(server, config);
     const control = config.controlSchema;
     const anchor = quoteIdentifier(control);
     const template = templateSchemaName(control);

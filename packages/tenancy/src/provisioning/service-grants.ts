@@ -41,6 +41,39 @@ async function revokeIfHeld(admin: DataSource, sql: string): Promise<void> {
   });
 }
 
+/**
+ * The rights service accounts hold on `schema`'s tables, as `user@host/table` → privileges (upper
+ * case, as GRANT names them). Read from mysql.tables_priv, which the migrator may read: a REVOKE is
+ * sent only where there is a right to take (a REVOKE of nothing costs as much as one that takes a
+ * right, and one per table and account was most of a migrate and of a test stack's start and stop).
+ */
+export async function heldTableRights(admin: DataSource, schema: string): Promise<HeldTableRight[]> {
+  const rows = (await admin.query('SELECT User AS user, Host AS host, Table_name AS tableName, Table_priv AS rights FROM mysql.tables_priv WHERE Db = ?', [schema])) as Array<{
+    user: string;
+    host: string;
+    tableName: string;
+    rights: string;
+  }>;
+  return rows.map((row) => ({
+    user: row.user,
+    host: row.host,
+    table: row.tableName,
+    rights: new Set(String(row.rights).split(',').filter((right) => right !== '').map((right) => right.toUpperCase())),
+  }));
+}
+
+export interface HeldTableRight {
+  user: string;
+  host: string;
+  table: string;
+  /** Table-level privileges, upper case ('SELECT', 'INSERT', …); empty where only column rights are held. */
+  rights: ReadonlySet<string>;
+}
+
+function heldKey(user: string, host: string, table: string): string {
+  return JSON.stringify([user, host, table]);
+}
+
 async function tablesOf(admin: DataSource, schema: string): Promise<string[]> {
   const rows = (await admin.query(
     "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
@@ -58,22 +91,22 @@ async function tablesOf(admin: DataSource, schema: string): Promise<string[]> {
 export async function grantControlPlane(admin: DataSource, controlSchema: string, services: readonly ServiceData[], hosts: readonly string[]): Promise<void> {
   const grants = accountGrants(services, hosts, 'control');
   const accounts = services.flatMap(({ service }) => hosts.map((host) => ({ user: serviceAccountUser(service), host })));
-  // Every migrate runs this (about 600 statements): a table's accounts are sent together over the
-  // pool's connections, each account's GRANT still before its REVOKE, so the wait is a few round
-  // trips per table rather than one per statement.
+  const held = new Map((await heldTableRights(admin, controlSchema)).map((right) => [heldKey(right.user, right.host, right.table), right.rights]));
+  // Only what changes is sent: a GRANT where a declared right is missing, a REVOKE where a right
+  // is held that the declarations do not give (an up-to-date control plane costs no statement).
   for (const table of await tablesOf(admin, controlSchema)) {
     const target = `${quoteIdentifier(controlSchema)}.${quoteIdentifier(table)}`;
-    await Promise.all(
-      accounts.map(async ({ user, host }) => {
-        const grant = grants.find((g) => g.user === user && g.host === host && g.table === table);
-        if (grant) {
-          await admin.query(`GRANT ${grant.grant.join(', ')} ON ${target} TO ${account(user, host)}`);
-          if (grant.revoke.length > 0) await revokeIfHeld(admin, `REVOKE ${grant.revoke.join(', ')} ON ${target} FROM ${account(user, host)}`);
-        } else {
-          await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(user, host)}`);
-        }
-      }),
-    );
+    for (const { user, host } of accounts) {
+      const holds = held.get(heldKey(user, host, table));
+      const grant = grants.find((g) => g.user === user && g.host === host && g.table === table);
+      if (grant) {
+        if (!grant.grant.every((right) => holds?.has(right))) await admin.query(`GRANT ${grant.grant.join(', ')} ON ${target} TO ${account(user, host)}`);
+        const taken = grant.revoke.filter((right) => holds?.has(right));
+        if (taken.length > 0) await revokeIfHeld(admin, `REVOKE ${taken.join(', ')} ON ${target} FROM ${account(user, host)}`);
+      } else if (holds) {
+        await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(user, host)}`);
+      }
+    }
   }
 }
 
@@ -100,11 +133,10 @@ export async function writeTenantGrantList(admin: DataSource, controlSchema: str
 
 /** Revokes every service account's rights on `schema`'s tables (before a control plane is dropped). */
 export async function revokeAllServiceAccess(admin: DataSource, schema: string, services: readonly ServiceName[], hosts: readonly string[]): Promise<void> {
-  // One REVOKE per table and account (the migrator cannot read mysql.tables_priv to tell which are
-  // held): a table's are sent together over the pool's connections, so a schema of 60 tables costs
-  // 60 round trips of waiting rather than 60 × accounts.
-  for (const table of await tablesOf(admin, schema)) {
-    const target = `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
-    await Promise.all(services.flatMap((service) => hosts.map((host) => revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(serviceAccountUser(service), host)}`))));
+  // Every right held, on any table name (one of a table dropped meanwhile included): MariaDB keeps
+  // a table's grants past its DROP and would hand them to a later table of that name.
+  const accounts = new Set(services.flatMap((service) => hosts.map((host) => heldKey(serviceAccountUser(service), host, ''))));
+  for (const { user, host, table } of await heldTableRights(admin, schema)) {
+    if (accounts.has(heldKey(user, host, ''))) await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${quoteIdentifier(schema)}.${quoteIdentifier(table)} FROM ${account(user, host)}`);
   }
 }

@@ -1,4 +1,5 @@
 import { quoteIdentifier } from '../tenant-id';
+import { serviceNames } from '../ownership/table-ownership';
 import { serviceAccountUser } from './service-grants';
 import { accountRoutinesSchema, dedicatedWorkerAccountsTable, dedicatedWorkerLedgerStatement, dedicatedWorkerViewStatement } from './dedicated-worker-accounts';
 
@@ -94,6 +95,21 @@ export function procedureStatements(control: string, server: 'control-plane' | '
       : `IF target_tier IS NULL OR target_tier NOT IN ('shared', 'dedicated') THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a region server needs the tenant''s tier (shared or dedicated)'; END IF;
          SET known_tier = target_tier;`;
   const sharedWorkersAccount = serviceAccountUser('workers');
+  // What an account holds is read from mysql.tables_priv (the migrator, their definer, may read it):
+  // a REVOKE is sent only where there is a right to take, and every right a service account holds
+  // on the schema is seen, including one its declarations no longer give (a table it owned once)
+  // and one on a table that no longer exists (MariaDB keeps it and would hand it to a later table
+  // of that name). A REVOKE of nothing costs as much as one that takes a right: one per table and
+  // account was most of a provisioning, an erasure and a migrate over many tenants.
+  const heldOn = (user: string, host: string, table: string) =>
+    `EXISTS (SELECT 1 FROM mysql.tables_priv p WHERE p.Host = ${host} AND p.Db = target AND p.User = ${user} AND p.Table_name = ${table})`;
+  const serviceAccounts = serviceNames.map((name) => `'${serviceAccountUser(name)}'`).join(', ');
+  const revokeHeld = (user: string, host: string, table: string) => `BEGIN
+             -- 1141/1147: taken meanwhile by a concurrent run; nothing left to take.
+             DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
+             SET @tessera_sql = CONCAT('REVOKE ALL PRIVILEGES ON \`', target, '\`.\`', ${table}, '\` FROM ''', ${user}, '''@''', ${host}, '''');
+             PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+           END;`;
   const recordCreated = `INSERT IGNORE INTO ${ledger} (schema_name, created_at) VALUES (target, NOW());`;
   const recordDropped = `DELETE FROM ${ledger} WHERE schema_name = target;`;
   // A dedicated tenant's workers' own account (dedicated-worker-accounts.ts) is granted and revoked
@@ -105,8 +121,10 @@ export function procedureStatements(control: string, server: 'control-plane' | '
   const grantDedicated = `BEGIN
          DECLARE d_done INT DEFAULT 0;
          DECLARE d_user, d_host, d_table, d_grant, d_revoke VARCHAR(255);
+         DECLARE d_held INT;
          DECLARE dedicated CURSOR FOR
-           SELECT d.account_user, d.account_host, t.TABLE_NAME, COALESCE(w.grant_privileges, ''), COALESCE(w.revoke_privileges, 'ALL PRIVILEGES')
+           SELECT d.account_user, d.account_host, t.TABLE_NAME, COALESCE(w.grant_privileges, ''), COALESCE(w.revoke_privileges, 'ALL PRIVILEGES'),
+                  ${heldOn('d.account_user', 'd.account_host', 't.TABLE_NAME')}
              FROM information_schema.TABLES t
              JOIN ${dedicatedAccounts} d ON ${ofTarget}
              LEFT JOIN (SELECT DISTINCT table_name, grant_privileges, revoke_privileges FROM ${c}.${grantsTable} WHERE account_user = '${sharedWorkersAccount}') w ON w.table_name = t.TABLE_NAME
@@ -115,13 +133,13 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          DECLARE CONTINUE HANDLER FOR NOT FOUND SET d_done = 1;
          OPEN dedicated;
          each_dedicated: LOOP
-           FETCH dedicated INTO d_user, d_host, d_table, d_grant, d_revoke;
+           FETCH dedicated INTO d_user, d_host, d_table, d_grant, d_revoke, d_held;
            IF d_done THEN LEAVE each_dedicated; END IF;
            IF d_grant <> '' THEN
              SET @tessera_sql = CONCAT('GRANT ', d_grant, ' ON \`', target, '\`.\`', d_table, '\` TO ''', d_user, '''@''', d_host, '''');
              PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
            END IF;
-           IF d_revoke <> '' THEN
+           IF d_revoke <> '' AND d_held THEN
              BEGIN
                DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
                SET @tessera_sql = CONCAT('REVOKE ', d_revoke, ' ON \`', target, '\`.\`', d_table, '\` FROM ''', d_user, '''@''', d_host, '''');
@@ -135,20 +153,16 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          DECLARE d_done INT DEFAULT 0;
          DECLARE d_user, d_host, d_table VARCHAR(255);
          DECLARE dedicated CURSOR FOR
-           SELECT d.account_user, d.account_host, t.TABLE_NAME
-             FROM information_schema.TABLES t
-             JOIN ${dedicatedAccounts} d ON ${ofTarget}
-            WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE';
+           SELECT p.User, p.Host, p.Table_name
+             FROM mysql.tables_priv p
+             JOIN ${dedicatedAccounts} d ON ${ofTarget} AND p.User = d.account_user AND p.Host = d.account_host
+            WHERE p.Db = target;
          DECLARE CONTINUE HANDLER FOR NOT FOUND SET d_done = 1;
          OPEN dedicated;
          each_dedicated: LOOP
            FETCH dedicated INTO d_user, d_host, d_table;
            IF d_done THEN LEAVE each_dedicated; END IF;
-           BEGIN
-             DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
-             SET @tessera_sql = CONCAT('REVOKE ALL PRIVILEGES ON \`', target, '\`.\`', d_table, '\` FROM ''', d_user, '''@''', d_host, '''');
-             PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
-           END;
+           ${revokeHeld('d_user', 'd_host', 'd_table')}
          END LOOP;
          CLOSE dedicated;
        END;
@@ -202,25 +216,29 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        DECLARE done INT DEFAULT 0;
        DECLARE known_tier VARCHAR(16) DEFAULT NULL;
        DECLARE a_user, a_host, t_name, g, r VARCHAR(255);
+       DECLARE held INT;
+       -- What the list gives, on the schema's tables (and whether the account holds a right there already).
        DECLARE grants CURSOR FOR
-         SELECT s.account_user, s.account_host, t.TABLE_NAME, COALESCE(s.grant_privileges, ''), COALESCE(s.revoke_privileges, 'ALL PRIVILEGES')
+         SELECT s.account_user, s.account_host, t.TABLE_NAME, s.grant_privileges, s.revoke_privileges,
+                ${heldOn('s.account_user', 's.account_host', 't.TABLE_NAME')}
            FROM information_schema.TABLES t
-           JOIN (SELECT DISTINCT account_user, account_host FROM ${c}.${grantsTable}) a
-           LEFT JOIN ${c}.${grantsTable} s ON s.account_user = a.account_user AND s.account_host = a.account_host AND s.table_name = t.TABLE_NAME
+           JOIN ${c}.${grantsTable} s ON s.table_name = t.TABLE_NAME
           WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE'
           ORDER BY t.TABLE_NAME;
+       -- Every right a service account holds on the schema that the list does not give it at all.
+       DECLARE stale CURSOR FOR
+         SELECT p.User, p.Host, p.Table_name
+           FROM mysql.tables_priv p
+          WHERE p.Db = target AND p.User IN (${serviceAccounts})
+            AND NOT EXISTS (SELECT 1 FROM ${c}.${grantsTable} s WHERE s.account_user = p.User AND s.account_host = p.Host AND s.table_name = p.Table_name);
        DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
        ${check}
        ${made}
        ${tierOfTarget}
        OPEN grants;
        each_grant: LOOP
-         FETCH grants INTO a_user, a_host, t_name, g, r;
+         FETCH grants INTO a_user, a_host, t_name, g, r, held;
          IF done THEN LEAVE each_grant; END IF;
-         IF a_user IS NULL THEN
-           -- A table no account has a right on: nothing to give.
-           ITERATE each_grant;
-         END IF;
          IF a_user = '${sharedWorkersAccount}' AND NOT (known_tier <=> 'shared') THEN
            -- Not a shared-tier tenant (or none known): the shared pool keeps no right on its tables.
            SET g = '';
@@ -230,7 +248,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
            SET @tessera_sql = CONCAT('GRANT ', g, ' ON \`', target, '\`.\`', t_name, '\` TO ''', a_user, '''@''', a_host, '''');
            PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
          END IF;
-         IF r <> '' THEN
+         IF r <> '' AND held THEN
            BEGIN
              -- 1141/1147: the account holds no right on that table, so nothing to take away.
              DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
@@ -240,6 +258,14 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          END IF;
        END LOOP;
        CLOSE grants;
+       SET done = 0;
+       OPEN stale;
+       each_stale: LOOP
+         FETCH stale INTO a_user, a_host, t_name;
+         IF done THEN LEAVE each_stale; END IF;
+         ${revokeHeld('a_user', 'a_host', 't_name')}
+       END LOOP;
+       CLOSE stale;
        ${grantDedicated}
      END`,
     `DROP PROCEDURE IF EXISTS ${c}.provision_tenant_schema`,
@@ -311,11 +337,9 @@ export function procedureStatements(control: string, server: 'control-plane' | '
      BEGIN
        DECLARE done INT DEFAULT 0;
        DECLARE a_user, a_host, t_name VARCHAR(255);
+       -- Every right a service account holds on the schema, on any table name.
        DECLARE grants CURSOR FOR
-         SELECT a.account_user, a.account_host, t.TABLE_NAME
-           FROM information_schema.TABLES t
-           JOIN (SELECT DISTINCT account_user, account_host FROM ${c}.${grantsTable}) a
-          WHERE t.TABLE_SCHEMA = target AND t.TABLE_TYPE = 'BASE TABLE';
+         SELECT p.User, p.Host, p.Table_name FROM mysql.tables_priv p WHERE p.Db = target AND p.User IN (${serviceAccounts});
        DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
        ${check}
        ${ours}
@@ -323,11 +347,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        each_grant: LOOP
          FETCH grants INTO a_user, a_host, t_name;
          IF done THEN LEAVE each_grant; END IF;
-         BEGIN
-           DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
-           SET @tessera_sql = CONCAT('REVOKE ALL PRIVILEGES ON \`', target, '\`.\`', t_name, '\` FROM ''', a_user, '''@''', a_host, '''');
-           PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
-         END;
+         ${revokeHeld('a_user', 'a_host', 't_name')}
        END LOOP;
        CLOSE grants;
        ${revokeDedicated}
