@@ -4,7 +4,7 @@
  * same decoding path as an upload.
  */
 import { attribute, boolTensor, buildModel, floatTensor, int64Tensor, node, valueInfo } from './model-builder';
-import { DataLocation, DataType, type Graph, type OperatorSetId, type Tensor } from './onnx-schema';
+import { AttributeType, DataLocation, DataType, encodeModel, type Graph, type OperatorSetId, type Tensor } from './onnx-schema';
 
 export { buildSlowModel } from './builders/slow-model';
 export { buildFailingModel } from './builders/failing-model';
@@ -170,6 +170,49 @@ export function buildExternalDataModel(location = '../../etc/passwd'): Uint8Arra
       input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
       output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
     },
+  });
+}
+
+/**
+ * The external tensor is the default value of a local function's attribute (FunctionProto
+ * attribute_proto), read by a Constant in the body through `ref_attr_name`. onnxruntime inlines
+ * the function and loads the bytes relative to its working directory — a model loaded from bytes
+ * has no path, yet this one reads a file: `[bytes]` uint8 from `location`, answered as the output
+ * `output` (input `input` float32 `[1]`, unused).
+ */
+export function buildFunctionDefaultExternalDataModel(location: string, bytes = 2): Uint8Array {
+  const domain = 'local.fn';
+  const weights: Tensor = {
+    name: 'weights',
+    dims: [bytes],
+    data_type: DataType.UINT8,
+    data_location: DataLocation.EXTERNAL,
+    external_data: [
+      { key: 'location', value: location },
+      { key: 'length', value: String(bytes) },
+    ],
+  };
+  return encodeModel({
+    ir_version: 8,
+    opset_import: [{ domain: '', version: 17 }, { domain, version: 1 }],
+    producer_name: 'tessera-fixtures',
+    graph: {
+      name: 'function_default',
+      node: [node('ReadWeights', ['input'], ['output'], { domain })],
+      input: [valueInfo('input', DataType.FLOAT, [1])],
+      output: [valueInfo('output', DataType.UINT8)],
+    },
+    functions: [
+      {
+        name: 'ReadWeights',
+        domain,
+        input: ['x'],
+        output: ['y'],
+        opset_import: [{ domain: '', version: 17 }],
+        attribute_proto: [{ ...attribute.tensor('weights', weights) }],
+        node: [node('Constant', [], ['y'], { attributes: [{ name: 'value', type: AttributeType.TENSOR, ref_attr_name: 'weights' }] })],
+      },
+    ],
   });
 }
 

@@ -278,33 +278,11 @@ describe('inspectOnnxModel: rejections', () => {
     // The default is what a `ref_attr_name` in the body reads when the caller leaves the attribute out:
     // onnxruntime resolves the location against its working directory (the service's, with .tessera/
     // in it) and a predict answers the file's bytes. Here: the first bytes of this repo's package.json.
-    const leaking = (location: string, defaults: Record<string, unknown>) =>
-      encodeModel({
-        ir_version: 8,
-        opset_import: [{ domain: '', version: 17 }, { domain: 'local.fn', version: 1 }],
-        graph: {
-          name: 'reads-a-file',
-          node: [node('Leak', ['input'], ['output'], { domain: 'local.fn' })],
-          input: [valueInfo('input', DataType.FLOAT, [1])],
-          output: [valueInfo('output', DataType.UINT8)],
-        },
-        functions: [
-          {
-            name: 'Leak',
-            domain: 'local.fn',
-            input: ['x'],
-            output: ['y'],
-            opset_import: [{ domain: '', version: 17 }],
-            attribute_proto: [{ name: 'w', type: AttributeType.TENSOR, ...defaults, t: { name: 'w', dims: [2], data_type: DataType.UINT8, data_location: 1, external_data: [{ key: 'location', value: location }, { key: 'length', value: '2' }] } }],
-            node: [{ op_type: 'Constant', input: [], output: ['y'], name: 'c', attribute: [{ name: 'value', type: AttributeType.TENSOR, ref_attr_name: 'w' }] }],
-          },
-        ],
-      } as Parameters<typeof encodeModel>[0]);
-    const model = leaking('package.json', {});
+    const model = onnxFixtures.buildFunctionDefaultExternalDataModel('package.json');
     const session = await createSession(model);
     const read = await session.run({ input: new ort.Tensor('float32', new Float32Array([0]), [1]) });
     expect(Buffer.from(read['output']!.data as Uint8Array).toString()).toBe('{\n');
-    expectRejected(model, 'EXTERNAL_DATA', /"w" in function Leak.*location "package\.json"/);
+    expectRejected(model, 'EXTERNAL_DATA', /"weights" in function ReadWeights.*location "package\.json"/);
     // A graph given as a default is walked like any subgraph (its tensors and operators).
     const graphDefault = encodeModel({
       ...decodeModel(buildModel({ graph: { name: 'plain', node: [node('Relu', ['input'], ['output'])], input: [relu], output: [reluOut] } })),

@@ -20,7 +20,17 @@ const sessions = new ByteLru<ort.InferenceSession>({
   },
 });
 
+/**
+ * Where onnxruntime looks for a tensor's external data (a file path named inside the model). Left
+ * unset it is this process's working directory — the service's, with .tessera/ in it — so a model
+ * the upload checks missed could read files there and a predict would answer their bytes. A path
+ * under a character device never exists and nothing can create it, and onnxruntime refuses a
+ * location that escapes it: every such model fails to load (MODEL_NOT_LOADABLE), whatever it names.
+ */
+const externalDataFolder = '/dev/null/no-external-data';
+
 const sessionOptions: ort.InferenceSession.SessionOptions = {
+  extra: { session: { model_external_initializers_file_folder_path: externalDataFolder } },
   executionMode: 'sequential',
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
