@@ -52,6 +52,7 @@ describe('models: bad input changes nothing', () => {
     ['an opset newer than onnxruntime knows', onnxFixtures.buildModelWithOpset(999), /UNSUPPORTED_OPSET/],
     ['weights in an external file outside the upload', onnxFixtures.buildExternalDataModel('../../etc/passwd'), /EXTERNAL_DATA/],
     ['weights in an external file next to it', onnxFixtures.buildNestedExternalDataModel('weights.bin'), /EXTERNAL_DATA/],
+    ["a local function's default attribute in a file of the service's working directory", onnxFixtures.buildFunctionDefaultExternalDataModel('package.json'), /EXTERNAL_DATA/],
     ['a node reading a tensor nothing defines', onnxFixtures.buildBrokenGraphModel('undefined-node-input'), /INVALID_GRAPH/],
     ['a graph output no node produces', onnxFixtures.buildBrokenGraphModel('unproduced-output'), /INVALID_GRAPH/],
     ['a graph with a cycle', onnxFixtures.buildBrokenGraphModel('cycle'), /INVALID_GRAPH/],
