@@ -216,6 +216,23 @@ export function buildFunctionDefaultExternalDataModel(location: string, bytes = 
   });
 }
 
+/**
+ * A valid Relu model (`input` → `output`, `[batch, 2]`) with `count` graph outputs in all: the
+ * others are one-value weights passed through (w1, w2, …), so every answer carries `count` tensors.
+ */
+export function buildModelWithOutputs(count: number): Uint8Array {
+  const weights = Array.from({ length: Math.max(0, count - 1) }, (_, i) => `w${i + 1}`);
+  return buildModel({
+    graph: {
+      name: 'many_outputs',
+      node: [node('Relu', ['input'], ['output'])],
+      initializer: weights.map((name) => floatTensor(name, [1], [1])),
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2]), ...weights.map((name) => valueInfo(name, DataType.FLOAT, [1]))],
+    },
+  });
+}
+
 /** The external tensor is a Constant inside an If branch, so only a recursive walk finds it. */
 export function buildNestedExternalDataModel(location = 'weights.bin'): Uint8Array {
   return buildIfModel(

@@ -4,6 +4,7 @@ import {
   buildLogisticRegression,
   buildMlp,
   inspectOnnxModel,
+  MAX_GRAPH_OUTPUTS,
   OnnxValidationError,
   onnxFixtures,
   type OnnxValidationReason,
@@ -368,6 +369,11 @@ describe('inspectOnnxModel: rejections', () => {
       graph: { name: 'empty_out', node: [node('Relu', ['input'], ['output'])], input: [relu], output: [valueInfo('output', DataType.FLOAT, [0, 2])] },
     });
     expect(inspectOnnxModel(emptyOutput).outputs[0]!.shape).toEqual([0, 2]);
+  });
+
+  it('TOO_MANY_OUTPUTS: more than MAX_GRAPH_OUTPUTS graph outputs (each is a tensor of its own in every answer)', () => {
+    expect(inspectOnnxModel(onnxFixtures.buildModelWithOutputs(MAX_GRAPH_OUTPUTS)).outputs).toHaveLength(MAX_GRAPH_OUTPUTS);
+    expectRejected(onnxFixtures.buildModelWithOutputs(MAX_GRAPH_OUTPUTS + 1), 'TOO_MANY_OUTPUTS', /declares 1025 outputs; a model may have at most 1024/);
   });
 
   it('is a typed error carrying its reason', () => {
