@@ -233,6 +233,28 @@ export function buildModelWithOutputs(count: number): Uint8Array {
   });
 }
 
+/**
+ * A valid, tiny model whose answer has a rank the caller chooses at run time: `input` float32 `[1]`
+ * reshaped to `rank` dimensions of 1 (ConstantOfShape of the int64 `[1]` input `rank`), answered
+ * `outputs` times (`output0`, `output1`, …). One value, any number of dimensions: what the value
+ * limit of an answer does not see.
+ */
+export function buildRankOutputModel(outputs = 1): Uint8Array {
+  const names = Array.from({ length: outputs }, (_, i) => `output${i}`);
+  return buildModel({
+    graph: {
+      name: 'rank_output',
+      node: [
+        node('ConstantOfShape', ['rank'], ['ones'], { attributes: [attribute.tensor('value', int64Tensor('one', [1], [1]))] }),
+        node('Reshape', ['input', 'ones'], ['reshaped']),
+        ...names.map((name) => node('Identity', ['reshaped'], [name])),
+      ],
+      input: [valueInfo('input', DataType.FLOAT, [1]), valueInfo('rank', DataType.INT64, [1])],
+      output: names.map((name) => valueInfo(name, DataType.FLOAT)),
+    },
+  });
+}
+
 /** The external tensor is a Constant inside an If branch, so only a recursive walk finds it. */
 export function buildNestedExternalDataModel(location = 'weights.bin'): Uint8Array {
   return buildIfModel(

@@ -29,6 +29,9 @@ const sessions = new ByteLru<ort.InferenceSession>({
  */
 const externalDataFolder = '/dev/null/no-external-data';
 
+/** Dimensions of one output tensor an answer may carry (numpy's limit; real models stay under 8). */
+const maxOutputRank = 64;
+
 const sessionOptions: ort.InferenceSession.SessionOptions = {
   extra: { session: { model_external_initializers_file_folder_path: externalDataFolder } },
   executionMode: 'sequential',
@@ -109,6 +112,15 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
       ran = measure();
     }
     // Checked before anything is copied or sent: the answer crosses into the parent's event loop.
+    // A shape is copied, sent and serialized like values, and the value count does not see it (a
+    // one-value tensor of 10^7 dimensions was ~70 MB for the parent): held to numpy's rank limit.
+    for (const [name, tensor] of Object.entries(results)) {
+      const rank = (tensor as ort.Tensor).dims?.length ?? 0;
+      if (rank > maxOutputRank) {
+        send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: `output "${name}" has ${rank} dimensions; an answer carries at most ${maxOutputRank}`, evicted: takeEvicted(), ...ran });
+        return;
+      }
+    }
     const outputValues = Object.values(results).reduce((sum, tensor) => sum + (tensor as ort.Tensor).size, 0);
     if (outputValues > message.maxOutputValues) {
       send({ kind: 'failed', id: message.id, reason: 'OUTPUT_TOO_LARGE', message: '', outputValues, evicted: takeEvicted(), ...ran });
