@@ -31,6 +31,11 @@ const externalDataFolder = '/dev/null/no-external-data';
 
 /** Dimensions of one output tensor an answer may carry (numpy's limit; real models stay under 8). */
 const maxOutputRank = 64;
+/**
+ * Output tensors an answer may carry: what an upload may declare (@tessera/onnx MAX_GRAPH_OUTPUTS),
+ * held here too for versions stored before that check. Each is an object of its own in the parent.
+ */
+const maxOutputTensors = 1024;
 
 const sessionOptions: ort.InferenceSession.SessionOptions = {
   extra: { session: { model_external_initializers_file_folder_path: externalDataFolder } },
@@ -114,6 +119,11 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
     // Checked before anything is copied or sent: the answer crosses into the parent's event loop.
     // A shape is copied, sent and serialized like values, and the value count does not see it (a
     // one-value tensor of 10^7 dimensions was ~70 MB for the parent): held to numpy's rank limit.
+    const outputCount = Object.keys(results).length;
+    if (outputCount > maxOutputTensors) {
+      send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: `the model answered ${outputCount} outputs; an answer carries at most ${maxOutputTensors}`, evicted: takeEvicted(), ...ran });
+      return;
+    }
     for (const [name, tensor] of Object.entries(results)) {
       const rank = (tensor as ort.Tensor).dims?.length ?? 0;
       if (rank > maxOutputRank) {
