@@ -30,6 +30,30 @@ describe('InferencePools: output values per call', () => {
     expect(after.outputs['output']!.data).toHaveLength(500);
   });
 
+  it('an answer of one value with millions of dimensions is INFERENCE_FAILED in the process: its shape never reaches the event loop all tenants share', async () => {
+    // A 300-byte model answered a rank chosen by the caller: at 10 000 000 dimensions the shape was
+    // ~70 MB to deserialize, copy and serialize in the parent, per call, for one value.
+    const model = onnxFixtures.buildRankOutputModel();
+    const rank = (dims: number) => ({ tenantId: 't-out', tier: 'shared' as const, modelKey: 'rank:1', load: async () => model, batching: false as const, inputs: { input: { type: 'float32' as const, data: [2], dims: [1] }, rank: { type: 'int64' as const, data: [dims], dims: [1] } } });
+    const fits = await pools.predict(rank(64));
+    expect(fits.outputs['output0']!.dims).toHaveLength(64);
+    const error = await predictError(pools, rank(100_000));
+    expect(error.code).toBe('INFERENCE_FAILED');
+    expect(error.message).toMatch(/output "output0" has 100000 dimensions; an answer carries at most 64/);
+    const after = await pools.predict(rank(3));
+    expect(after.pid).toBe(fits.pid);
+    expect(after.outputs['output0']!.dims).toEqual([1, 1, 1]);
+  });
+
+  it('an answer of more than 1 024 output tensors is INFERENCE_FAILED in the process (a version stored before uploads were held to 1 024 outputs)', async () => {
+    const call = (count: number) => ({ tenantId: 't-out', tier: 'shared' as const, modelKey: `outputs:${count}`, load: async () => onnxFixtures.buildModelWithOutputs(count), batching: false as const, inputs: { input: { type: 'float32' as const, data: [1, 2], dims: [1, 2] } } });
+    // 999 outputs: 1 000 values, this pool's value limit (the count is checked first, below).
+    expect(Object.keys((await pools.predict(call(999))).outputs)).toHaveLength(999);
+    const error = await predictError(pools, call(1025));
+    expect(error.code).toBe('INFERENCE_FAILED');
+    expect(error.message).toMatch(/1025 outputs; an answer carries at most 1024/);
+  });
+
   it('in a merged run each call is held to its own limit: the call over it fails, its neighbours are answered', async () => {
     // Calls submitted in one tick form one run: 5 rows, 2 500 values, within 3 × 1 000.
     const [small, big, other] = await Promise.allSettled([pools.predict(call(1)), pools.predict(call(3)), pools.predict(call(1))]);

@@ -194,6 +194,17 @@ describe('InferencePools.predict', () => {
     expect(error.httpStatus).toBe(422);
   });
 
+  it('external data in a file that got past the upload checks reads nothing on the host: the process resolves it under a path that never exists', async () => {
+    // A file stored before a gap in the upload checks was closed, or one the checks miss: without
+    // the empty directory onnxruntime read `package.json` of the working directory (the service's).
+    const model = onnxFixtures.buildFunctionDefaultExternalDataModel('package.json');
+    const input = { input: { type: 'float32' as const, data: [0], dims: [1] } };
+    const error = await predictError(pools, { tenantId: 'tenant-a', tier: 'shared', modelKey: 'external:1', load: async () => model, inputs: input });
+    expect(error.code).toBe('MODEL_NOT_LOADABLE');
+    expect(error.message).toMatch(/does not exist/);
+    expect(error.message).not.toContain(process.cwd());
+  });
+
   it('a version the runtime refused is answered from memory for the next calls: no storage read, no bytes to the process, only in that tenant\'s pool', async () => {
     // No parent-side byte cache: every attempt to load would read storage again.
     const uncached = new InferencePools({ shared: { processes: 1 }, modelBytesCacheBytes: 0 });

@@ -4,7 +4,7 @@
  * same decoding path as an upload.
  */
 import { attribute, boolTensor, buildModel, floatTensor, int64Tensor, node, valueInfo } from './model-builder';
-import { DataLocation, DataType, type Graph, type OperatorSetId, type Tensor } from './onnx-schema';
+import { AttributeType, DataLocation, DataType, encodeModel, type Graph, type OperatorSetId, type Tensor } from './onnx-schema';
 
 export { buildSlowModel } from './builders/slow-model';
 export { buildFailingModel } from './builders/failing-model';
@@ -169,6 +169,88 @@ export function buildExternalDataModel(location = '../../etc/passwd'): Uint8Arra
       initializer: [externalTensor('bias', [2], location)],
       input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
       output: [valueInfo('output', DataType.FLOAT, ['batch', 2])],
+    },
+  });
+}
+
+/**
+ * The external tensor is the default value of a local function's attribute (FunctionProto
+ * attribute_proto), read by a Constant in the body through `ref_attr_name`. onnxruntime inlines
+ * the function and loads the bytes relative to its working directory — a model loaded from bytes
+ * has no path, yet this one reads a file: `[bytes]` uint8 from `location`, answered as the output
+ * `output` (input `input` float32 `[1]`, unused).
+ */
+export function buildFunctionDefaultExternalDataModel(location: string, bytes = 2): Uint8Array {
+  const domain = 'local.fn';
+  const weights: Tensor = {
+    name: 'weights',
+    dims: [bytes],
+    data_type: DataType.UINT8,
+    data_location: DataLocation.EXTERNAL,
+    external_data: [
+      { key: 'location', value: location },
+      { key: 'length', value: String(bytes) },
+    ],
+  };
+  return encodeModel({
+    ir_version: 8,
+    opset_import: [{ domain: '', version: 17 }, { domain, version: 1 }],
+    producer_name: 'tessera-fixtures',
+    graph: {
+      name: 'function_default',
+      node: [node('ReadWeights', ['input'], ['output'], { domain })],
+      input: [valueInfo('input', DataType.FLOAT, [1])],
+      output: [valueInfo('output', DataType.UINT8)],
+    },
+    functions: [
+      {
+        name: 'ReadWeights',
+        domain,
+        input: ['x'],
+        output: ['y'],
+        opset_import: [{ domain: '', version: 17 }],
+        attribute_proto: [{ ...attribute.tensor('weights', weights) }],
+        node: [node('Constant', [], ['y'], { attributes: [{ name: 'value', type: AttributeType.TENSOR, ref_attr_name: 'weights' }] })],
+      },
+    ],
+  });
+}
+
+/**
+ * A valid Relu model (`input` → `output`, `[batch, 2]`) with `count` graph outputs in all: the
+ * others are one-value weights passed through (w1, w2, …), so every answer carries `count` tensors.
+ */
+export function buildModelWithOutputs(count: number): Uint8Array {
+  const weights = Array.from({ length: Math.max(0, count - 1) }, (_, i) => `w${i + 1}`);
+  return buildModel({
+    graph: {
+      name: 'many_outputs',
+      node: [node('Relu', ['input'], ['output'])],
+      initializer: weights.map((name) => floatTensor(name, [1], [1])),
+      input: [valueInfo('input', DataType.FLOAT, ['batch', 2])],
+      output: [valueInfo('output', DataType.FLOAT, ['batch', 2]), ...weights.map((name) => valueInfo(name, DataType.FLOAT, [1]))],
+    },
+  });
+}
+
+/**
+ * A valid, tiny model whose answer has a rank the caller chooses at run time: `input` float32 `[1]`
+ * reshaped to `rank` dimensions of 1 (ConstantOfShape of the int64 `[1]` input `rank`), answered
+ * `outputs` times (`output0`, `output1`, …). One value, any number of dimensions: what the value
+ * limit of an answer does not see.
+ */
+export function buildRankOutputModel(outputs = 1): Uint8Array {
+  const names = Array.from({ length: outputs }, (_, i) => `output${i}`);
+  return buildModel({
+    graph: {
+      name: 'rank_output',
+      node: [
+        node('ConstantOfShape', ['rank'], ['ones'], { attributes: [attribute.tensor('value', int64Tensor('one', [1], [1]))] }),
+        node('Reshape', ['input', 'ones'], ['reshaped']),
+        ...names.map((name) => node('Identity', ['reshaped'], [name])),
+      ],
+      input: [valueInfo('input', DataType.FLOAT, [1]), valueInfo('rank', DataType.INT64, [1])],
+      output: names.map((name) => valueInfo(name, DataType.FLOAT)),
     },
   });
 }

@@ -6,7 +6,7 @@ export { buildFailingModel, type FailingModelSpec } from './builders/failing-mod
 export { buildMemoryHungryModel, type MemoryHungryModelSpec } from './builders/memory-hungry-model';
 export { DEFAULT_INPUT_NAME, DEFAULT_OUTPUT_NAME, BATCH_DIM, type IoNames } from './builders/io-names';
 export * as onnxFixtures from './fixtures';
-export { inspectOnnxModel, type OnnxModelInfo, type OnnxOpset } from './inspect-onnx-model';
+export { inspectOnnxModel, MAX_GRAPH_OUTPUTS, type OnnxModelInfo, type OnnxOpset } from './inspect-onnx-model';
 export { type OnnxElementType, type OnnxValueKind, type TensorSignature } from './tensor-signature';
 export { OnnxValidationError, isOnnxValidationError, type OnnxValidationReason } from './onnx-validation-error';
 export { SUPPORTED_IR_VERSIONS, SUPPORTED_OPSETS, SUPPORTED_OPERATORS, isSupportedOperator } from './supported-operators';

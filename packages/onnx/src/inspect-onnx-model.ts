@@ -6,6 +6,14 @@ import { OnnxValidationError } from './onnx-validation-error';
 import { canonicalDomain, SUPPORTED_IR_VERSIONS, SUPPORTED_OPSETS } from './supported-operators';
 import { inputSignature, outputSignature, type TensorSignature } from './tensor-signature';
 
+/**
+ * Every output is a tensor of its own in each answer — copied out of the inference process, then
+ * ordered, converted and serialized on the event loop every tenant's predictions share — and the
+ * answer's value limit does not bound how many there are (100 000 outputs of one value each are
+ * 100 000 values). Real models have a handful; this is far above any of them.
+ */
+export const MAX_GRAPH_OUTPUTS = 1024;
+
 export interface OnnxOpset {
   /** '' in the file is reported as 'ai.onnx'. */
   domain: string;
@@ -28,7 +36,7 @@ export interface OnnxModelInfo {
  * Validates an uploaded ONNX file and reads its signature, without running it. Throws
  * OnnxValidationError (with a reason) for anything onnxruntime-node 1.30 could not load from a
  * single file. Checks run cheapest-first: size, wire format, decode, versions, graph walk, wiring,
- * signatures.
+ * output count, signatures.
  */
 export function inspectOnnxModel(bytes: Uint8Array): OnnxModelInfo {
   if (bytes.length === 0) throw new OnnxValidationError('EMPTY', 'the ONNX file is empty (0 bytes)');
@@ -53,6 +61,10 @@ export function inspectOnnxModel(bytes: Uint8Array): OnnxModelInfo {
   const operators = checkModelGraphs(model, new Set(opsets.map((o) => o.domain)));
   checkGraphWiring(graph);
 
+  const declaredOutputs = (graph.output ?? []).length;
+  if (declaredOutputs > MAX_GRAPH_OUTPUTS) {
+    throw new OnnxValidationError('TOO_MANY_OUTPUTS', `the graph declares ${declaredOutputs} outputs; a model may have at most ${MAX_GRAPH_OUTPUTS}`);
+  }
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = (graph.input ?? []).filter((info) => !initializers.has(info.name)).map(inputSignature);
   const outputs = (graph.output ?? []).map(outputSignature);

@@ -11,7 +11,7 @@ export const MAX_SUBGRAPH_DEPTH = 32;
 /**
  * Walks every graph of the model — the main graph, subgraphs inside node attributes (If/Loop/Scan
  * bodies, at any depth), training graphs and local function bodies — and checks each node's
- * operator and each tensor's storage. Returns the distinct operators used, sorted; operators of
+ * operator and each tensor's storage (default attribute values of local functions included). Returns the distinct operators used, sorted; operators of
  * other domains are prefixed with their domain (`ai.onnx.ml:LinearRegressor`).
  */
 export function checkModelGraphs(model: Model, importedDomains: ReadonlySet<string>): string[] {
@@ -62,7 +62,11 @@ export function checkModelGraphs(model: Model, importedDomains: ReadonlySet<stri
     if (info.algorithm) checkGraph(info.algorithm, 'training algorithm', 0);
   }
   for (const fn of model.functions ?? []) {
-    for (const node of fn.node ?? []) checkNode(node, `function ${fn.name ?? ''}`, 0);
+    const where = `function ${fn.name ?? ''}`;
+    // Default attribute values are tensors and graphs like any other: onnxruntime loads a default
+    // tensor's external data (relative to its working directory) when the body refers to it.
+    for (const attr of fn.attribute_proto ?? []) checkAttribute(attr, where, 0);
+    for (const node of fn.node ?? []) checkNode(node, where, 0);
   }
   return [...operators].sort();
 }

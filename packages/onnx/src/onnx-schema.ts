@@ -375,6 +375,8 @@ export interface FunctionDefinition {
   input?: string[];
   output?: string[];
   attribute?: string[];
+  /** Attributes with default values: what a `ref_attr_name` in the body reads when a call leaves it out. */
+  attribute_proto?: Attribute[];
   node?: Node[];
   opset_import?: OperatorSetId[];
 }

@@ -13,7 +13,8 @@ export type OnnxValidationReason =
   | 'UNSUPPORTED_TYPE' // a graph input onnxruntime-node cannot feed (sequence, map, ...), or an undefined element type
   | 'EXTERNAL_DATA' // a tensor whose bytes live outside the file
   | 'INVALID_GRAPH' // a node input or graph output nothing defines, a name defined twice, a cycle
-  | 'INVALID_DIMENSION'; // a fixed input/output dimension no tensor can have (negative, 0 for an input, over 2^31-1)
+  | 'INVALID_DIMENSION' // a fixed input/output dimension no tensor can have (negative, 0 for an input, over 2^31-1)
+  | 'TOO_MANY_OUTPUTS'; // more graph outputs than MAX_GRAPH_OUTPUTS
 
 export class OnnxValidationError extends Error {
   override readonly name = 'OnnxValidationError';

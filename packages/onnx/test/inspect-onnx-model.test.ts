@@ -4,12 +4,14 @@ import {
   buildLogisticRegression,
   buildMlp,
   inspectOnnxModel,
+  MAX_GRAPH_OUTPUTS,
   OnnxValidationError,
   onnxFixtures,
   type OnnxValidationReason,
 } from '../src';
 import { buildModel, floatTensor, node, valueInfo } from '../src/model-builder';
-import { DataType, decodeModel, encodeModel } from '../src/onnx-schema';
+import * as ort from 'onnxruntime-node';
+import { AttributeType, DataType, decodeModel, encodeModel } from '../src/onnx-schema';
 import { createSession } from './run-model';
 
 function rejectionOf(bytes: Uint8Array): OnnxValidationError {
@@ -273,6 +275,33 @@ describe('inspectOnnxModel: rejections', () => {
     expectRejected(model, 'EXTERNAL_DATA', /\/etc\/shadow/);
   });
 
+  it('EXTERNAL_DATA: a local function\'s default attribute value (attribute_proto) stored in another file', async () => {
+    // The default is what a `ref_attr_name` in the body reads when the caller leaves the attribute out:
+    // onnxruntime resolves the location against its working directory (the service's, with .tessera/
+    // in it) and a predict answers the file's bytes. Here: the first bytes of this repo's package.json.
+    const model = onnxFixtures.buildFunctionDefaultExternalDataModel('package.json');
+    const session = await createSession(model);
+    const read = await session.run({ input: new ort.Tensor('float32', new Float32Array([0]), [1]) });
+    expect(Buffer.from(read['output']!.data as Uint8Array).toString()).toBe('{\n');
+    expectRejected(model, 'EXTERNAL_DATA', /"weights" in function ReadWeights.*location "package\.json"/);
+    // A graph given as a default is walked like any subgraph (its tensors and operators).
+    const graphDefault = encodeModel({
+      ...decodeModel(buildModel({ graph: { name: 'plain', node: [node('Relu', ['input'], ['output'])], input: [relu], output: [reluOut] } })),
+      opset_import: [{ domain: '', version: 17 }],
+      functions: [
+        {
+          name: 'WithBranch',
+          domain: 'local.fn',
+          input: ['x'],
+          output: ['y'],
+          attribute_proto: [{ name: 'then_branch', type: AttributeType.GRAPH, g: { name: 'hidden', node: [node('NotARealOp', [], ['z'])], output: [valueInfo('z', DataType.FLOAT)] } }],
+          node: [node('Identity', ['x'], ['y'])],
+        },
+      ],
+    } as Parameters<typeof encodeModel>[0]);
+    expectRejected(graphDefault, 'UNSUPPORTED_OPERATOR', /NotARealOp/);
+  });
+
   it('UNSUPPORTED_TYPE: inputs onnxruntime-node cannot feed (a sequence, bfloat16) or with no type at all', () => {
     const withInput = (input: Parameters<typeof buildModel>[0]['graph']['input']) =>
       buildModel({ graph: { name: 'typed', node: [node('Identity', ['input'], ['output'])], input, output: [reluOut] } });
@@ -340,6 +369,11 @@ describe('inspectOnnxModel: rejections', () => {
       graph: { name: 'empty_out', node: [node('Relu', ['input'], ['output'])], input: [relu], output: [valueInfo('output', DataType.FLOAT, [0, 2])] },
     });
     expect(inspectOnnxModel(emptyOutput).outputs[0]!.shape).toEqual([0, 2]);
+  });
+
+  it('TOO_MANY_OUTPUTS: more than MAX_GRAPH_OUTPUTS graph outputs (each is a tensor of its own in every answer)', () => {
+    expect(inspectOnnxModel(onnxFixtures.buildModelWithOutputs(MAX_GRAPH_OUTPUTS)).outputs).toHaveLength(MAX_GRAPH_OUTPUTS);
+    expectRejected(onnxFixtures.buildModelWithOutputs(MAX_GRAPH_OUTPUTS + 1), 'TOO_MANY_OUTPUTS', /declares 1025 outputs; a model may have at most 1024/);
   });
 
   it('is a typed error carrying its reason', () => {

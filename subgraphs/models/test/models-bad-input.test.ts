@@ -52,6 +52,7 @@ describe('models: bad input changes nothing', () => {
     ['an opset newer than onnxruntime knows', onnxFixtures.buildModelWithOpset(999), /UNSUPPORTED_OPSET/],
     ['weights in an external file outside the upload', onnxFixtures.buildExternalDataModel('../../etc/passwd'), /EXTERNAL_DATA/],
     ['weights in an external file next to it', onnxFixtures.buildNestedExternalDataModel('weights.bin'), /EXTERNAL_DATA/],
+    ["a local function's default attribute in a file of the service's working directory", onnxFixtures.buildFunctionDefaultExternalDataModel('package.json'), /EXTERNAL_DATA/],
     ['a node reading a tensor nothing defines', onnxFixtures.buildBrokenGraphModel('undefined-node-input'), /INVALID_GRAPH/],
     ['a graph output no node produces', onnxFixtures.buildBrokenGraphModel('unproduced-output'), /INVALID_GRAPH/],
     ['a graph with a cycle', onnxFixtures.buildBrokenGraphModel('cycle'), /INVALID_GRAPH/],
@@ -59,6 +60,7 @@ describe('models: bad input changes nothing', () => {
     ['a fixed input dimension of 0 (no call could match it)', onnxFixtures.buildModelWithFixedDims([0, 2]), /INVALID_DIMENSION/],
     ['a negative fixed dimension', onnxFixtures.buildModelWithFixedDims([-3, 2]), /INVALID_DIMENSION/],
     ['a fixed dimension over 2^31-1 (not a GraphQL Int)', onnxFixtures.buildModelWithFixedDims([4611686018427387904, 2]), /INVALID_DIMENSION/],
+    ['more graph outputs than any model has (1 025: each is a tensor of its own in every answer)', onnxFixtures.buildModelWithOutputs(1025), /TOO_MANY_OUTPUTS/],
   ];
 
   it.each(badFiles)('refuses %s at upload time with BAD_USER_INPUT naming the problem; no version, no object', async (_label, body, reason) => {

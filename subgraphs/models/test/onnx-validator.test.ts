@@ -46,6 +46,23 @@ describe('OnnxValidator', () => {
   });
 });
 
+describe('OnnxValidator: tenants take turns', () => {
+  const single = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024 });
+  afterAll(() => single.close());
+
+  it("a tenant's queued files do not hold up another tenant's: the next file is the one of the tenant with the fewest ahead of it", async () => {
+    // First in, first out let one tenant queue as many slow files as its upload memory holds (~36
+    // chains of 2 s at 256 MiB) in front of everyone else's upload, on the one thread of the default.
+    const finished: string[] = [];
+    const submit = (tenant: string, label: string) =>
+      single.validate(owned(onnxFixtures.buildDeepChainModel(300)), tenant).then(() => finished.push(label));
+    const flood = ['b1', 'b2', 'b3', 'b4'].map((label) => submit('tenant-b', label));
+    const other = submit('tenant-a', 'a1');
+    await Promise.all([...flood, other]);
+    expect(finished).toEqual(['b1', 'a1', 'b2', 'b3', 'b4']);
+  });
+});
+
 describe('OnnxValidator with a heap cap', () => {
   const capped = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024, maxHeapMb: 64 });
   afterAll(() => capped.close());

@@ -20,7 +20,25 @@ const sessions = new ByteLru<ort.InferenceSession>({
   },
 });
 
+/**
+ * Where onnxruntime looks for a tensor's external data (a file path named inside the model). Left
+ * unset it is this process's working directory — the service's, with .tessera/ in it — so a model
+ * the upload checks missed could read files there and a predict would answer their bytes. A path
+ * under a character device never exists and nothing can create it, and onnxruntime refuses a
+ * location that escapes it: every such model fails to load (MODEL_NOT_LOADABLE), whatever it names.
+ */
+const externalDataFolder = '/dev/null/no-external-data';
+
+/** Dimensions of one output tensor an answer may carry (numpy's limit; real models stay under 8). */
+const maxOutputRank = 64;
+/**
+ * Output tensors an answer may carry: what an upload may declare (@tessera/onnx MAX_GRAPH_OUTPUTS),
+ * held here too for versions stored before that check. Each is an object of its own in the parent.
+ */
+const maxOutputTensors = 1024;
+
 const sessionOptions: ort.InferenceSession.SessionOptions = {
+  extra: { session: { model_external_initializers_file_folder_path: externalDataFolder } },
   executionMode: 'sequential',
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
@@ -99,6 +117,20 @@ async function run(message: Extract<ParentMessage, { kind: 'run' }>): Promise<vo
       ran = measure();
     }
     // Checked before anything is copied or sent: the answer crosses into the parent's event loop.
+    // A shape is copied, sent and serialized like values, and the value count does not see it (a
+    // one-value tensor of 10^7 dimensions was ~70 MB for the parent): held to numpy's rank limit.
+    const outputCount = Object.keys(results).length;
+    if (outputCount > maxOutputTensors) {
+      send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: `the model answered ${outputCount} outputs; an answer carries at most ${maxOutputTensors}`, evicted: takeEvicted(), ...ran });
+      return;
+    }
+    for (const [name, tensor] of Object.entries(results)) {
+      const rank = (tensor as ort.Tensor).dims?.length ?? 0;
+      if (rank > maxOutputRank) {
+        send({ kind: 'failed', id: message.id, reason: 'RUNTIME_ERROR', message: `output "${name}" has ${rank} dimensions; an answer carries at most ${maxOutputRank}`, evicted: takeEvicted(), ...ran });
+        return;
+      }
+    }
     const outputValues = Object.values(results).reduce((sum, tensor) => sum + (tensor as ort.Tensor).size, 0);
     if (outputValues > message.maxOutputValues) {
       send({ kind: 'failed', id: message.id, reason: 'OUTPUT_TOO_LARGE', message: '', outputValues, evicted: takeEvicted(), ...ran });

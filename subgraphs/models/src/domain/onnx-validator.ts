@@ -38,6 +38,9 @@ const workerEntry = join(__dirname, `onnx-validation.worker${fromSource ? '.ts' 
 
 interface Pending {
   job: ValidationJob;
+  tenantId: string;
+  /** Files of its tenant queued or running when it arrived: its turn among the tenants' files. */
+  turn: number;
   resolve(reply: ValidationReply): void;
   reject(error: Error): void;
 }
@@ -52,17 +55,24 @@ interface Thread {
  * predictions: decoding a file is synchronous and its cost grows with its structure, not only its
  * size (a 7 MiB chain of 200 000 nodes takes about 2 s), so a large one runs on one of a few
  * threads, its memory transferred there and back. At most `threads` run at once; the others wait
- * in order (how many can wait is bounded by the upload memory budget, which every file here holds).
+ * (how many can wait is bounded by the upload memory budget, which every file here holds), and
+ * tenants take turns: the next file is the one with the fewest files of its own tenant ahead of it
+ * (arrival order among equals), so a tenant that queues many slow files delays its own, not the
+ * next tenant's upload (first in, first out let one tenant's upload memory — ~36 files of 2 s —
+ * stand in front of everyone on the default single thread).
  */
 export class OnnxValidator {
   private readonly threads = new Set<Thread>();
   private readonly queue: Pending[] = [];
+  /** Files queued or running, per tenant. */
+  private readonly active = new Map<string, number>();
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly options: OnnxValidatorOptions) {}
 
-  async validate(bytes: Buffer): Promise<ValidatedModelFile> {
+  /** `tenantId`: whose upload it is (turns are taken per tenant; '' for a caller without one). */
+  async validate(bytes: Buffer, tenantId = ''): Promise<ValidatedModelFile> {
     if (bytes.length < this.options.inlineBelowBytes || this.options.threads === 0) {
       return { bytes, info: validateOnnx(bytes), sha256: createHash('sha256').update(bytes).digest('hex') };
     }
@@ -70,10 +80,19 @@ export class OnnxValidator {
     // Only memory the buffer owns whole can move to another thread (a pooled slice would take its neighbours).
     const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
     const length = owned.length; // read now: once transferred, `owned` is empty
-    const reply = await new Promise<ValidationReply>((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, buffer: owned.buffer as ArrayBuffer, length }, resolve, reject });
-      this.dispatch();
-    });
+    const turn = this.active.get(tenantId) ?? 0;
+    this.active.set(tenantId, turn + 1);
+    let reply: ValidationReply;
+    try {
+      reply = await new Promise<ValidationReply>((resolve, reject) => {
+        this.queue.push({ job: { id: this.nextId++, buffer: owned.buffer as ArrayBuffer, length }, tenantId, turn, resolve, reject });
+        this.dispatch();
+      });
+    } finally {
+      const left = (this.active.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.active.set(tenantId, left);
+      else this.active.delete(tenantId);
+    }
     const back = Buffer.from(reply.buffer, 0, length);
     if (reply.error) throw new TesseraError(reply.error.code, reply.error.code === 'INTERNAL_SERVER_ERROR' ? 'Unexpected error.' : reply.error.message, reply.error.code === 'INTERNAL_SERVER_ERROR' ? {} : reply.error.extensions);
     return { bytes: back, info: reply.result.info, sha256: reply.result.sha256 };
@@ -95,10 +114,17 @@ export class OnnxValidator {
     while (this.queue.length > 0) {
       const thread = [...this.threads].find((candidate) => candidate.current === undefined) ?? (this.threads.size < this.options.threads ? this.startThread() : undefined);
       if (!thread) return;
-      const pending = this.queue.shift()!;
+      const pending = this.takeNext();
       thread.current = pending;
       thread.worker.postMessage(pending.job, [pending.job.buffer]);
     }
+  }
+
+  /** The queued file with the lowest turn, the earliest of those (the queue is in arrival order). */
+  private takeNext(): Pending {
+    let best = 0;
+    for (let index = 1; index < this.queue.length; index += 1) if (this.queue[index]!.turn < this.queue[best]!.turn) best = index;
+    return this.queue.splice(best, 1)[0]!;
   }
 
   private startThread(): Thread {
