@@ -8,7 +8,7 @@ export interface DatasetsConfig {
   uploadTtlSeconds: number;
   maxPreviewRows: number;
   /**
-   * A preview's rows hold at most this many bytes of values (UTF-8, all rows together); the rows
+   * A preview's rows hold at most this many bytes of values (UTF-8 with JSON's escapes, as the answer carries them, all rows together); the rows
    * past it are left out. A value may be 1 MiB and a row 1 000 of them, so `maxPreviewRows` alone
    * let one preview answer most of a 100 MiB version, in the process every tenant shares.
    */
