@@ -87,6 +87,31 @@ describe('CsvParsePool', () => {
     expect(pool.inUse('t')).toBe(0);
   });
 
+  it('stops reading first rows after maxReadBytes once the header is in: a row too large to answer is not parsed to its end', async () => {
+    const pool = newPool({ workers: 1 });
+    let pulled = 0;
+    const counted = async function* (parts: Buffer[]) {
+      for (const part of parts) {
+        pulled += part.length;
+        yield part;
+      }
+    };
+    // A value of 900 KiB after the first row: no answer of 64 KiB can hold it, and before, every
+    // byte of it (of a first row of a thousand such values, 900 MiB) was parsed for each preview.
+    const big = chunked(Buffer.from(`a\n1\n${'x'.repeat(900 * 1024)}\n2\n`), 16 * 1024);
+    let thread = await pool.acquire('t');
+    expect(await thread.firstRows(counted(big), {}, 100, 64 * 1024, 128 * 1024)).toEqual({ columns: ['a'], rows: [['1']] });
+    expect(pulled).toBeLessThanOrEqual(128 * 1024 + 16 * 1024);
+    // The header is read whatever its length (the answer names the columns); the bound counts on from there.
+    pulled = 0;
+    const spacedHeader = chunked(Buffer.from(`"${' '.repeat(200 * 1024)}a"\n1\n2\n`), 16 * 1024);
+    thread = await pool.acquire('t');
+    const afterHeader = await thread.firstRows(counted(spacedHeader), {}, 100, 64 * 1024, 128 * 1024);
+    // (The rows complete in the chunk that ended it: csv-parse holds back the last line break of a chunk.)
+    expect(afterHeader).toEqual({ columns: ['a'], rows: [['1']] });
+    expect(pool.inUse('t')).toBe(0);
+  });
+
   it("holds at most perTenant threads per tenant: one more waits its turn, first come first served, while another tenant's goes ahead", async () => {
     const pool = newPool({ workers: 2, perTenant: 1, queueTimeoutMs: 5_000 });
     const first = await pool.acquire('a');

@@ -68,4 +68,5 @@ export const defaultDatasetsConfig: DatasetsConfig = {
   uploadTtlSeconds: 15 * 60,
   maxPreviewRows: 100,
   maxPreviewBytes: 1024 * 1024,
+  maxPreviewReadBytes: 4 * 1024 * 1024,
 };

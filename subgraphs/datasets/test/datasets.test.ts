@@ -131,6 +131,17 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
     // Small rows are unaffected: the limit counts rows as before.
     const small = await uploadVersion(stack, scientist, datasetId, Buffer.from('a\n1\n2\n3\n'));
     expect((await previewOf(small.id, 2)).preview.rows).toEqual([['1'], ['2']]);
+    // Counted as the answer carries them: a control character is six bytes there (`\u0001`), a
+    // quote or backslash two. Rows of 100 KiB of U+0001 (600 KiB in the answer): one fits. Counted
+    // as UTF-8, ten did, and eight aliased previews of such a version answered 50 MB.
+    const controls = '\u0001'.repeat(100 * 1024);
+    const escaped = await uploadVersion(stack, scientist, datasetId, Buffer.from(`c\n${`${controls}\n`.repeat(12)}`));
+    const escapedRows = (await previewOf(escaped.id, 100)).preview.rows;
+    expect(escapedRows.map((row) => row.map((value) => (value === controls ? 'controls' : value.length)))).toEqual([['controls']]);
+    expect(Buffer.byteLength(JSON.stringify(escapedRows))).toBeLessThan(1024 * 1024);
+    const quotes = '"\\'.repeat(150 * 1024); // 300 KiB, 600 KiB in the answer
+    const quoted = await uploadVersion(stack, scientist, datasetId, Buffer.from(`q\n${`"${quotes.replaceAll('"', '""')}"\n`.repeat(4)}`));
+    expect((await previewOf(quoted.id, 100)).preview.rows.map((row) => row.map((value) => (value === quotes ? 'quotes' : value.length)))).toEqual([['quotes']]);
   });
 
   it('after a data-key rotation new objects use the new key and old versions still decrypt', async () => {

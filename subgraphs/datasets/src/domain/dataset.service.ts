@@ -155,12 +155,13 @@ export class DatasetService {
     }
     // The upload's own parser and rules (blank lines skipped, CRLF/LF/CR, trimmed header names), so a
     // version reads back as the rows it was accepted with, parsed on a pool thread (a version's first
-    // rows can be most of its bytes). Reading stops once they are in; a read or decrypt error throws.
+    // rows can be most of its bytes). Reading stops once they are in, or at maxPreviewReadBytes past
+    // the header (see DatasetsConfig); a read or decrypt error throws.
     const limits = { ...this.config.csv, maxBytes: Math.max(1, version.byteSize) };
     let columns: string[];
     let rows: string[][];
     try {
-      ({ columns, rows } = await thread.firstRows(content, limits, limit, this.config.maxPreviewBytes));
+      ({ columns, rows } = await thread.firstRows(content, limits, limit, this.config.maxPreviewBytes, this.config.maxPreviewReadBytes));
     } finally {
       content.destroy();
     }

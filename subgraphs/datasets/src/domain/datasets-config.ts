@@ -8,11 +8,18 @@ export interface DatasetsConfig {
   uploadTtlSeconds: number;
   maxPreviewRows: number;
   /**
-   * A preview's rows hold at most this many bytes of values (UTF-8, all rows together); the rows
+   * A preview's rows hold at most this many bytes of values (UTF-8 with JSON's escapes, as the answer carries them, all rows together); the rows
    * past it are left out. A value may be 1 MiB and a row 1 000 of them, so `maxPreviewRows` alone
    * let one preview answer most of a 100 MiB version, in the process every tenant shares.
    */
   maxPreviewBytes: number;
+  /**
+   * A preview reads at most this many bytes of the version once its header is in, and answers the
+   * rows complete by then: rows that fit `maxPreviewBytes` take about as many bytes of the file, and
+   * a first row too large to answer was parsed to its end for every preview (a first row of 16 MB
+   * held a parsing thread 2–30 s for an answer of no rows, at the cost of any preview).
+   */
+  maxPreviewReadBytes: number;
 }
 
 /**
