@@ -114,7 +114,7 @@ export class ModelUploadService {
       assertDeclaredLength(upload, contentLength);
       const received = await readExactly(body, upload.declaredSize, hold);
       hold.stop();
-      const { bytes, info, sha256 } = await this.capacity.validator.validate(received);
+      const { bytes, info, sha256 } = await this.capacity.validator.validate(received, this.scope.tenant.id);
       const keys = modelKeys(this.scope);
       // A model deleted since the claim has no key rows, and a first one cannot be made for it:
       // NOT_FOUND, not the plain error of a key that vanished as it was created.
