@@ -22,7 +22,7 @@ describe('OnnxValidator', () => {
 
   it('answers as inline validation does, and moves the memory rather than copying it', async () => {
     const sent = owned(mlp);
-    const validation = validator.validate(sent);
+    const validation = validator.validate(sent, 'tenant-a');
     expect(sent.buffer.byteLength).toBe(0); // transferred to the thread
     const result = await validation;
     expect(result.info).toEqual(validateOnnx(mlp));
@@ -34,13 +34,13 @@ describe('OnnxValidator', () => {
   it('keeps small files on the calling thread', async () => {
     const small = owned(onnxFixtures.buildDeepChainModel(2));
     expect(small.length).toBeLessThan(1024);
-    const result = await validator.validate(small);
+    const result = await validator.validate(small, 'tenant-a');
     expect(result.bytes).toBe(small);
   });
 
   it('refuses a bad file with the same typed error, and runs many files on at most two threads', async () => {
-    await expect(validator.validate(owned(new Uint8Array(4096).fill(7)))).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', reason: 'NOT_ONNX' } });
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => validator.validate(owned(onnxFixtures.buildDeepChainModel(200 + i)))));
+    await expect(validator.validate(owned(new Uint8Array(4096).fill(7)), 'tenant-a')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', reason: 'NOT_ONNX' } });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => validator.validate(owned(onnxFixtures.buildDeepChainModel(200 + i)), 'tenant-a')));
     expect(results.map((result) => result.info.inputs[0]!.name)).toEqual(new Array(6).fill('input'));
     expect(validator.threadCount).toBeLessThanOrEqual(2);
   });
@@ -50,27 +50,50 @@ describe('OnnxValidator: tenants take turns', () => {
   const single = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024 });
   afterAll(() => single.close());
 
-  it("a tenant's queued files do not hold up another tenant's: the next file is the one of the tenant with the fewest ahead of it", async () => {
-    // First in, first out let one tenant queue as many slow files as its upload memory holds (~36
-    // chains of 2 s at 256 MiB) in front of everyone else's upload, on the one thread of the default.
-    const finished: string[] = [];
-    const submit = (tenant: string, label: string) =>
-      single.validate(owned(onnxFixtures.buildDeepChainModel(300)), tenant).then(() => finished.push(label));
-    const flood = ['b1', 'b2', 'b3', 'b4'].map((label) => submit('tenant-b', label));
-    const other = submit('tenant-a', 'a1');
-    await Promise.all([...flood, other]);
-    expect(finished).toEqual(['b1', 'a1', 'b2', 'b3', 'b4']);
+  it('refuses a file whose decoding needs more than a thread may hold, typed, and the next file gets a new thread', async () => {
+    const huge = owned(onnxFixtures.buildDeepChainModel(600_000));
+    await expect(capped.validate(huge, 'tenant-a')).rejects.toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE', reason: 'MODEL_TOO_COMPLEX', maxHeapMb: 64 } });
+    const result = await capped.validate(owned(mlp), 'tenant-a');
+    expect(result.info).toEqual(validateOnnx(mlp));
   });
 });
 
-describe('OnnxValidator with a heap cap', () => {
-  const capped = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024, maxHeapMb: 64 });
-  afterAll(() => capped.close());
+/**
+ * The validation threads serve every tenant's uploads (one by default). Files waited in one queue,
+ * first come first served: a tenant keeping its eight transfer slots busy with 5 MiB chains (about
+ * 1.5 s each on a thread) kept another tenant's 60 KB model waiting behind all of them, 8–12 s
+ * instead of 60 ms. Waiting files are now taken in turns by tenant, and a tenant validates at most
+ * all threads but one at once (one at a time with one or two threads).
+ */
+describe('OnnxValidator shared by tenants', () => {
+  it('takes waiting files in turns by tenant: one file of tenant A waits for at most the file of B in progress', async () => {
+    const validator = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024 });
+    const validations: Array<Promise<unknown>> = [];
+    try {
+      const finished: string[] = [];
+      const files = Array.from({ length: 4 }, (_, i) => validator.validate(owned(onnxFixtures.buildDeepChainModel(2_000 + i)), 'tenant-b').then(() => finished.push(`b${i}`)));
+      const a = validator.validate(owned(onnxFixtures.buildDeepChainModel(1_000)), 'tenant-a').then(() => finished.push('a'));
+      validations.push(...files, a);
+      await Promise.all([...files, a]);
+      expect(finished).toEqual(['b0', 'a', 'b1', 'b2', 'b3']);
+    } finally {
+      await Promise.allSettled(validations);
+      await validator.close();
+    }
+  });
 
-  it('refuses a file whose decoding needs more than a thread may hold, typed, and the next file gets a new thread', async () => {
-    const huge = owned(onnxFixtures.buildDeepChainModel(600_000));
-    await expect(capped.validate(huge)).rejects.toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE', reason: 'MODEL_TOO_COMPLEX', maxHeapMb: 64 } });
-    const result = await capped.validate(owned(mlp));
-    expect(result.info).toEqual(validateOnnx(mlp));
+  it('leaves a thread for the other tenants: with two threads, a tenant validates one file at a time', async () => {
+    const validator = new OnnxValidator({ threads: 2, inlineBelowBytes: 1024 });
+    const validations: Array<Promise<unknown>> = [];
+    try {
+      for (let i = 0; i < 3; i++) validations.push(validator.validate(owned(onnxFixtures.buildDeepChainModel(2_000 + i)), 'tenant-b'));
+      expect(validator.threadCount).toBe(1);
+      validations.push(validator.validate(owned(onnxFixtures.buildDeepChainModel(1_000)), 'tenant-a'));
+      expect(validator.threadCount).toBe(2);
+      await Promise.all(validations);
+    } finally {
+      await Promise.allSettled(validations);
+      await validator.close();
+    }
   });
 });
