@@ -46,9 +46,9 @@ describe('OnnxValidator', () => {
   });
 });
 
-describe('OnnxValidator: tenants take turns', () => {
-  const single = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024 });
-  afterAll(() => single.close());
+describe('OnnxValidator with a heap cap', () => {
+  const capped = new OnnxValidator({ threads: 1, inlineBelowBytes: 1024, maxHeapMb: 64 });
+  afterAll(() => capped.close());
 
   it('refuses a file whose decoding needs more than a thread may hold, typed, and the next file gets a new thread', async () => {
     const huge = owned(onnxFixtures.buildDeepChainModel(600_000));
