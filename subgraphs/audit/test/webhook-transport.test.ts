@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { TesseraError } from '@tessera/errors';
 import { createWebhookAddressPolicy } from '../src/domain/webhook-address-policy';
-import { resolveWithSystem, type ResolveHost } from '../src/domain/webhook-lookup';
+import { boundedLookups, maxSystemLookupsInFlight, resolveWithSystem, type ResolveHost } from '../src/domain/webhook-lookup';
 import { createWebhookTransport, type WebhookPost, type WebhookTransport } from '../src/domain/webhook-transport';
 import { validateWebhookUrl } from '../src/domain/webhook-url';
 
@@ -192,5 +192,54 @@ describe('saving a webhook URL: a clear error for what the connection-time check
     await expect(validateWebhookUrl('https://8.8.8.8/x', policy, resolve)).resolves.toBe('https://8.8.8.8/x');
     // Delivery resolves again and refuses then if needed; saving does not depend on DNS being up.
     await expect(validateWebhookUrl('https://not-yet.example/x', policy, resolve)).resolves.toBe('https://not-yet.example/x');
+  });
+});
+
+describe('webhook host lookups are bounded: a name whose servers never answer cannot hold the thread pool', () => {
+  /** A resolver whose answers wait until the test releases them: a name server that does not answer. */
+  function stalledResolver(): ResolveHost & { release(): void; started: number } {
+    const waiting: Array<() => void> = [];
+    const resolve = Object.assign(
+      () => {
+        resolve.started += 1;
+        return new Promise<LookupAddress[]>((done) => waiting.push(() => done([{ address: '203.0.113.7', family: 4 }])));
+      },
+      { started: 0, release: () => waiting.splice(0).forEach((done) => done()) },
+    );
+    return resolve;
+  }
+
+  it('at most the bound is in flight: one more is refused at once (typed), never queued, and a finished lookup frees its place', async () => {
+    const stalled = stalledResolver();
+    const bounded = boundedLookups(stalled, 2);
+    const first = bounded('slow-1.example', 0);
+    const second = bounded('slow-2.example', 0);
+    await expect(bounded('slow-3.example', 0)).rejects.toMatchObject({ code: 'WEBHOOK_LOOKUP_BUSY' });
+    expect(stalled.started).toBe(2);
+    stalled.release();
+    await Promise.all([first, second]);
+    const third = bounded('slow-3.example', 0);
+    stalled.release();
+    await expect(third).resolves.toEqual([{ address: '203.0.113.7', family: 4 }]);
+    expect(maxSystemLookupsInFlight).toBeLessThan(4);
+  });
+
+  it('while the lookups are taken, a delivery fails at once as CONNECTION_FAILED (retried later) and saving a URL accepts it unchecked', async () => {
+    const stalled = stalledResolver();
+    const bounded = boundedLookups(stalled, 1);
+    const policy = createWebhookAddressPolicy([]);
+    const transport = createWebhookTransport(policy, bounded);
+    try {
+      const holding = bounded('slow.example', 0);
+      const attempt = await transport.post(post('https://hooks.example.com/tessera', 60_000));
+      expect(attempt.outcome).toBe('CONNECTION_FAILED');
+      expect(attempt.detail).toContain('WEBHOOK_LOOKUP_BUSY');
+      await expect(validateWebhookUrl('https://hooks.example.com/tessera', policy, bounded)).resolves.toBe('https://hooks.example.com/tessera');
+      expect(stalled.started).toBe(1);
+      stalled.release();
+      await holding;
+    } finally {
+      transport.close();
+    }
   });
 });

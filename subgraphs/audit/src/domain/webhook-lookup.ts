@@ -5,7 +5,32 @@ import type { WebhookAddressPolicy } from './webhook-address-policy';
 /** Resolves a host name to every address it has (what `dns.lookup` with `all: true` returns). */
 export type ResolveHost = (hostname: string, family: 0 | 4 | 6) => Promise<LookupAddress[]>;
 
-export const resolveWithSystem: ResolveHost = (hostname, family) => dns.lookup(hostname, { all: true, family });
+/**
+ * At most `maxInFlight` resolutions at once; one more is refused at once (code
+ * WEBHOOK_LOOKUP_BUSY), never queued. The system resolver (`dns.lookup`) runs on libuv's thread
+ * pool, four threads by default, which this process's file I/O, compression and asynchronous crypto
+ * share, and a lookup keeps its thread until the resolver gives up (often ten seconds and more for a
+ * name whose servers never answer), however early its caller stops waiting. A tenant that saves or
+ * triggers webhooks of such names would otherwise hold every thread. A refused lookup is a host not
+ * checked yet: saving accepts the URL (each delivery checks again), a delivery fails and is retried.
+ */
+export function boundedLookups(resolve: ResolveHost, maxInFlight: number): ResolveHost {
+  let inFlight = 0;
+  return async (hostname, family) => {
+    if (inFlight >= maxInFlight) throw Object.assign(new Error(`${maxInFlight} host lookups are already in progress`), { code: 'WEBHOOK_LOOKUP_BUSY' });
+    inFlight += 1;
+    try {
+      return await resolve(hostname, family);
+    } finally {
+      inFlight -= 1;
+    }
+  };
+}
+
+/** Half the thread pool's default four: the other half stays for everything else of the process. */
+export const maxSystemLookupsInFlight = 2;
+
+export const resolveWithSystem: ResolveHost = boundedLookups((hostname, family) => dns.lookup(hostname, { all: true, family }), maxSystemLookupsInFlight);
 
 /** A webhook host or address the policy refuses. `code` follows Node's system errors, so it survives any wrapping. */
 export class WebhookAddressRefusedError extends Error {
