@@ -428,6 +428,13 @@ describe('docker-compose.yml: TLS to MySQL', () => {
     expect(readGatewayEnvironment(resolvedEnv('gateway', values)).database.tlsCa).toBe(ca);
     for (const name of subgraphNames) expect({ name, ca: readSubgraphEnvironment(name, resolvedEnv(name, values)).runtime.database.tlsCa }).toEqual({ name, ca });
   });
+
+  it("parses the gateway's subscription keepalive (WS_KEEPALIVE_MS): 12 s by default, 1–60 s when set, a bad value named", async () => {
+    const env = resolvedEnv('gateway', await generateEnvironment());
+    expect(readGatewayEnvironment(env).gateway.limits.subscriptionKeepAliveMs).toBe(12_000);
+    expect(readGatewayEnvironment({ ...env, WS_KEEPALIVE_MS: '3000' }).gateway.limits.subscriptionKeepAliveMs).toBe(3_000);
+    for (const value of ['999', '60001', '1.5', 'soon']) expect(() => readGatewayEnvironment({ ...env, WS_KEEPALIVE_MS: value })).toThrow(/WS_KEEPALIVE_MS/);
+  });
 });
 
 describe('docker-compose.yml: the datasets upload spool', () => {

@@ -64,6 +64,8 @@ export interface GatewayConfig {
     answerPace?: Partial<TransferPace> | undefined;
     /** How long any other request's body may take to arrive, from the request's start (default 60 000; see body-deadline.ts). */
     requestBodyTimeoutMs?: number;
+    /** How often a subscription socket is pinged, and how long its pong may take (default 12 000; see subscription-gateway.ts). */
+    subscriptionKeepAliveMs?: number;
   };
   /** Per-tenant request metrics: bucket width, flush interval, operation-name cap (defaults when omitted). */
   requestMetrics?: Partial<RequestMetricsConfig>;

@@ -6,6 +6,6 @@ export { readTrustedDocuments, type PersistedDocumentsMode } from './prepared/pe
 export { parseTrustedProxies, TrustedProxies } from './pipeline/trusted-proxies';
 export { defaultTransferPace, type TransferPace } from './transfer-pace';
 export { defaultTransferIdleTimeoutMs } from './pipeline/transfer-slots';
-export { subscriptionKeepAliveMs } from './subscriptions/subscription-gateway';
+export { subscriptionKeepAliveBoundsMs, subscriptionKeepAliveMs } from './subscriptions/subscription-gateway';
 // The cross-replica subscription counter, for the Redis ACL test that proves the gateway's user can run it.
 export { SharedSubscriptionSlots } from './subscriptions/shared-subscription-slots';

@@ -445,6 +445,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     recordRequest: (observation) => requestMetrics.record(observation),
     pendingSocketsPerAddress: config.limits.pendingSocketsPerAddress,
     socketBufferBytes: config.limits.socketBufferBytes,
+    keepAliveMs: config.limits.subscriptionKeepAliveMs,
     clientAddress,
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { maxBytesBeforeConnectionAccepted, maxMessagesBeforeConnectionAccepted, subscriptionKeepAliveMs } from '../src/subscriptions/subscription-gateway';
+import { maxBytesBeforeConnectionAccepted, maxMessagesBeforeConnectionAccepted } from '../src/subscriptions/subscription-gateway';
 
 jest.setTimeout(180_000);
 
@@ -39,8 +39,11 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
   let quiet: TestTenant;
   let noisy: TestTenant;
 
+  // Pinged every 3 s (WS_KEEPALIVE_MS) rather than 12: the free-pong case waits for one keepalive.
+  const keepAliveMs = 3_000;
+
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ subscriptionKeepAliveMs: keepAliveMs });
     [quiet, noisy] = await Promise.all([stack.createTenant(), stack.createTenant({ limits: { costBurst: 5_000 } })]);
   });
   afterAll(() => stack?.stop());
@@ -130,8 +133,8 @@ describe('what a WebSocket client sends is bounded before graphql-ws parses it',
       refused = (answer.errors ?? []).some((error) => error.extensions?.['code'] === 'RATE_LIMITED');
     }
     expect(refused).toBe(true);
-    // One keepalive ping (every subscriptionKeepAliveMs), answered by ws with a pong frame.
-    const outcome = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), subscriptionKeepAliveMs + 3_000))]);
+    // One keepalive ping (every keepAliveMs), answered by ws with a pong frame.
+    const outcome = await Promise.race([closed, new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), keepAliveMs + 3_000))]);
     socket.terminate();
     expect({ outcome, pinged: pings > 0 }).toEqual({ outcome: 'open', pinged: true });
   });

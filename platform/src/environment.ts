@@ -33,7 +33,7 @@ import { alertingVariables, toAlertingConfig } from '@tessera/audit';
 import { monitoringVariables, toMonitoringOptions } from '@tessera/monitoring';
 import { meteringVariables, toMeteringOptions } from '@tessera/metering';
 import { retentionVariables, tenantLimitDefaultsVariable, toRetentionOptions } from '@tessera/tenancy';
-import { parseTrustedProxies, readTrustedDocuments } from '@tessera/gateway';
+import { parseTrustedProxies, readTrustedDocuments, subscriptionKeepAliveBoundsMs, subscriptionKeepAliveMs } from '@tessera/gateway';
 import { erasureVariables, toErasureConfig } from '@tessera/tenants';
 import { inferenceVariables, toInferencePoolsOptions } from '@tessera/inference';
 import { portUrlVariable } from './service-ports';
@@ -95,6 +95,7 @@ const gatewayVariables = z.object({
   WS_PENDING_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(16),
   /** Bytes of relayed events one subscription socket may hold unread in the gateway, over all its subscriptions; past it a subscription ends SLOW_CONSUMER. */
   WS_SOCKET_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(1024 * 1024),
+  WS_KEEPALIVE_MS: z.coerce.number().int().min(subscriptionKeepAliveBoundsMs.min).max(subscriptionKeepAliveBoundsMs.max).default(subscriptionKeepAliveMs),
   /** Connections one client address may hold open at once (0: no cap); trusted proxies are not capped. */
   CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(256),
   /** Proxies whose X-Forwarded-For names the client: loopback, private, addresses and address/prefix entries. */
@@ -321,7 +322,7 @@ export function readGatewayEnvironment(env: NodeJS.ProcessEnv = process.env) {
       trustedProxies: parsed.TRUSTED_PROXIES,
       uploadTargets: ['datasets', 'models'],
       downloadTargets: ['models'],
-      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, socketBufferBytes: parsed.WS_SOCKET_BUFFER_BYTES, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS, uploadPace: { minBytesPerSecond: parsed.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.UPLOAD_RATE_GRACE_MS, maxDurationMs: parsed.UPLOAD_MAX_DURATION_MS }, downloadPace: { minBytesPerSecond: parsed.DOWNLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.DOWNLOAD_RATE_GRACE_MS, maxDurationMs: parsed.DOWNLOAD_MAX_DURATION_MS }, answerPace: { minBytesPerSecond: parsed.ANSWER_MIN_BYTES_PER_SECOND, graceMs: parsed.ANSWER_RATE_GRACE_MS } },
+      limits: { maxUploadBytes: parsed.MAX_UPLOAD_BYTES, authFailuresPerMinutePerAddress: parsed.AUTH_FAILURES_PER_MINUTE_PER_ADDRESS, pendingSocketsPerAddress: parsed.WS_PENDING_SOCKETS_PER_ADDRESS, socketBufferBytes: parsed.WS_SOCKET_BUFFER_BYTES, connectionsPerAddress: parsed.CONNECTIONS_PER_ADDRESS, rateLimitedHoldMs: parsed.RATE_LIMITED_HOLD_MS, transfersPerTenant: parsed.TRANSFERS_PER_TENANT, transferIdleTimeoutMs: parsed.TRANSFER_IDLE_TIMEOUT_MS, requestBodyTimeoutMs: parsed.REQUEST_BODY_TIMEOUT_MS, subscriptionKeepAliveMs: parsed.WS_KEEPALIVE_MS, uploadPace: { minBytesPerSecond: parsed.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.UPLOAD_RATE_GRACE_MS, maxDurationMs: parsed.UPLOAD_MAX_DURATION_MS }, downloadPace: { minBytesPerSecond: parsed.DOWNLOAD_MIN_BYTES_PER_SECOND, graceMs: parsed.DOWNLOAD_RATE_GRACE_MS, maxDurationMs: parsed.DOWNLOAD_MAX_DURATION_MS }, answerPace: { minBytesPerSecond: parsed.ANSWER_MIN_BYTES_PER_SECOND, graceMs: parsed.ANSWER_RATE_GRACE_MS } },
       requestMetrics: toMonitoringOptions(parsed).requestMetrics,
       metering: toMeteringOptions(parsed),
       access: { roleSource: parsed.ROLE_SOURCE, cacheTtlMs: parsed.ACCESS_CACHE_TTL_MS, usageFlushIntervalMs: parsed.API_KEY_USAGE_FLUSH_MS },

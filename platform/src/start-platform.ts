@@ -57,6 +57,8 @@ export interface PlatformConfig {
   transfers?: { perTenant?: number; idleTimeoutMs?: number; uploadPace?: Partial<TransferPace>; downloadPace?: Partial<TransferPace>; answerPace?: Partial<TransferPace> };
   /** How long a request body other than an upload's may take to arrive (REQUEST_BODY_TIMEOUT_MS; default 60 s). */
   requestBodyTimeoutMs?: number;
+  /** The gateway's subscription keepalive (WS_KEEPALIVE_MS; default 12 000). */
+  subscriptionKeepAliveMs?: number;
   /** Inference pools and stats of the models subgraph (defaults when omitted). */
   inference?: ModelServingOptions;
   /** The models subgraph's upload memory budget and validation threads (MODEL_UPLOAD_MEMORY_BYTES, MODEL_VALIDATION_THREADS; defaults when omitted). */
@@ -213,7 +215,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         subgraphs: started.map((s) => ({ name: s.name, url: `${s.url}/graphql` })),
         uploadTargets: ['datasets', 'models'],
         downloadTargets: ['models'],
-        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress, transfersPerTenant: config.transfers?.perTenant, transferIdleTimeoutMs: config.transfers?.idleTimeoutMs, uploadPace: config.transfers?.uploadPace, downloadPace: config.transfers?.downloadPace, answerPace: config.transfers?.answerPace, requestBodyTimeoutMs: config.requestBodyTimeoutMs },
+        limits: { maxUploadBytes: config.maxUploadBytes, authFailuresPerMinutePerAddress: config.authFailuresPerMinutePerAddress, transfersPerTenant: config.transfers?.perTenant, transferIdleTimeoutMs: config.transfers?.idleTimeoutMs, uploadPace: config.transfers?.uploadPace, downloadPace: config.transfers?.downloadPace, answerPace: config.transfers?.answerPace, requestBodyTimeoutMs: config.requestBodyTimeoutMs, subscriptionKeepAliveMs: config.subscriptionKeepAliveMs },
         ...(config.monitoring?.requestMetrics ? { requestMetrics: config.monitoring.requestMetrics } : {}),
         ...(config.metering ? { metering: config.metering } : {}),
         ...(config.access ? { access: config.access } : {}),

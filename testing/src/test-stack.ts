@@ -126,6 +126,7 @@ export interface TestStackOptions {
   /** The gateway's uploads and downloads per tenant at once and their idle timeout (defaults when omitted; tests shorten the timeout). */
   transfers?: PlatformConfig['transfers'];
   requestBodyTimeoutMs?: PlatformConfig['requestBodyTimeoutMs'];
+  subscriptionKeepAliveMs?: PlatformConfig['subscriptionKeepAliveMs'];
   /** Usage meters' flush interval, budget cache and stored-bytes sampling (metering tests shorten them). */
   metering?: PlatformConfig['metering'];
   /**
@@ -265,6 +266,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),
     ...(options.transfers ? { transfers: options.transfers } : {}),
     ...(options.requestBodyTimeoutMs !== undefined ? { requestBodyTimeoutMs: options.requestBodyTimeoutMs } : {}),
+    ...(options.subscriptionKeepAliveMs !== undefined ? { subscriptionKeepAliveMs: options.subscriptionKeepAliveMs } : {}),
     portCallerKeys: { workers: workerKeys.publicJwk, metrics: metricsKeys.publicJwk, tenants: tenantsKeys.publicJwk, datasets: datasetsKeys.publicJwk },
     jobsServiceKeys,
     ...(options.access ? { access: options.access } : {}),

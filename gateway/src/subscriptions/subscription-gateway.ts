@@ -64,6 +64,8 @@ export interface SubscriptionGatewayOptions {
    * fit ends with SLOW_CONSUMER, as one more than its count behind does.
    */
   socketBufferBytes?: number | undefined;
+  /** How often each socket is pinged, and how long its pong may take (default subscriptionKeepAliveMs). */
+  keepAliveMs?: number | undefined;
   /** The client a socket's upgrade request comes from, through the trusted proxies (request-facts.ts). */
   clientAddress: ClientAddressOf;
 }
@@ -117,6 +119,8 @@ export const maxUnsentBytes = 4 * maxSubscriptionMessageBytes;
  * closes a connection silent for longer than its read timeout (ingress-nginx: 60 s by default).
  */
 export const subscriptionKeepAliveMs = 12_000;
+/** The bounds of `keepAliveMs` (WS_KEEPALIVE_MS): a proxy in front needs a read timeout of at least twice it. */
+export const subscriptionKeepAliveBoundsMs = { min: 1_000, max: 60_000 } as const;
 
 /**
  * What a socket may send before its connection_init is accepted (a token and a few pings fit many
@@ -459,7 +463,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
       isProd: true,
     },
     wss,
-    subscriptionKeepAliveMs,
+    options.keepAliveMs ?? subscriptionKeepAliveMs,
   );
 
   /** Validates and routes one operation; throws typed errors the client receives as an `error` message. */
