@@ -1,7 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
 import { internalContextHeader } from '@tessera/auth';
-import { errors } from '@tessera/errors';
+import { errors, isTesseraError } from '@tessera/errors';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
 import { releaseWithResponse } from './release-with-response';
@@ -17,6 +17,12 @@ export interface AuthorizedDownload {
   countBytes(bytes: number): void;
   /** Gives the tenant's transfer slot back. */
   release(): void;
+  /**
+   * Throws FORBIDDEN (or UNAUTHENTICATED) once the caller may no longer read the file: its tenant
+   * suspended or erased, its API key revoked or deleted, its membership changed. Asked every
+   * `recheckIntervalMs` while the file streams.
+   */
+  stillAllowed?(): Promise<void>;
 }
 
 export interface DownloadProxyOptions {
@@ -30,6 +36,8 @@ export interface DownloadProxyOptions {
   pace: TransferPace;
   /** Authenticates the caller, takes one of its tenant's transfer slots and signs its context for `subgraph`. */
   authorize(req: Request, subgraph: string): Promise<AuthorizedDownload>;
+  /** How often a streaming download asks `stillAllowed` (the pace of the subscriptions' re-check). */
+  recheckIntervalMs?: number | undefined;
 }
 
 /**
@@ -46,14 +54,16 @@ export function downloadProxy(options: DownloadProxyOptions) {
       const id = String(req.params['id']);
       if (!base) throw errors.notFound('Download target', service);
       if (!fileId.test(id)) throw errors.badInput('The download id is not valid.', { field: 'id' });
-      const { token, countBytes, release } = await options.authorize(req, service);
+      const { token, countBytes, release, stillAllowed } = await options.authorize(req, service);
       // The slot is the tenant's until the file is out; a client already gone gets nothing.
       if (!releaseWithResponse(res, release)) return;
       await new Promise<void>((resolve, reject) => {
         let idle: NodeJS.Timeout | undefined;
         let pace: PaceWatch | undefined;
+        let recheck: NodeJS.Timeout | undefined;
         const stopWatching = () => {
           clearTimeout(idle);
+          clearInterval(recheck);
           pace?.stop();
         };
         // A HEAD stays a HEAD: the subgraph answers the file's headers without reading the file.
@@ -83,6 +93,18 @@ export function downloadProxy(options: DownloadProxyOptions) {
           // credited once: beyond the kernel nothing tells what the client has read).
           let handed = 0;
           pace = watchTransferPace(options.pace, () => Math.max(0, handed - res.writableLength), cut);
+          // A download is as long-lived as a subscription (minutes at the slowest pace allowed):
+          // the caller's right to the file is asked again while it streams, like an open socket's,
+          // so a suspended or erased tenant, a revoked or deleted key or a changed membership stops
+          // reading the tenant's bytes. Only a definite refusal cuts it; a database hiccup does not.
+          if (stillAllowed && options.recheckIntervalMs && method === 'GET') {
+            recheck = setInterval(() => {
+              stillAllowed().catch((error: unknown) => {
+                if (isTesseraError(error) && (error.code === 'FORBIDDEN' || error.code === 'UNAUTHENTICATED')) cut();
+              });
+            }, options.recheckIntervalMs);
+            recheck.unref();
+          }
           reply.on('data', (chunk: Buffer) => {
             handed += chunk.length;
             timer.refresh();

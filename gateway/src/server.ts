@@ -243,8 +243,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   };
   const authorizeDownload = async (req: Request, subgraph: string) => {
     const { caller, release } = await pipeline.route(expressFacts(req), 'download');
-    return { token: await signOrRelease(caller.principal, subgraph, release), countBytes: (bytes: number) => metering.countDownloadBytes(caller.tenant?.id, bytes), release };
+    const tenantId = caller.tenant?.id;
+    // Asked again while the file streams (download-proxy.ts), as an open subscription socket is.
+    const stillAllowed = async () => {
+      if (tenantId) await directory.requireActive(tenantId);
+      await downloadAccessRecheck(caller.principal);
+    };
+    return { token: await signOrRelease(caller.principal, subgraph, release), countBytes: (bytes: number) => metering.countDownloadBytes(tenantId, bytes), release, stillAllowed };
   };
+  const downloadAccessRecheck = createAccessRecheck(accessControl);
   // A context that cannot be signed ends the transfer before it began: the slot goes back.
   const signOrRelease = async (principal: Parameters<typeof sign>[0], subgraph: string, release: () => void) => {
     try {
@@ -289,6 +296,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       idleTimeoutMs: config.limits.transferIdleTimeoutMs ?? defaultTransferIdleTimeoutMs,
       pace: transferPaceOf(config.limits.downloadPace),
       authorize: authorizeDownload,
+      recheckIntervalMs: Math.max(1_000, deps.tenantCacheTtlMs),
     }),
   );
   // The transfer paths exist for one method each: another is a 405 with Allow (a POST to an
