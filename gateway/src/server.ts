@@ -401,6 +401,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     : undefined;
   const bodyTimeoutMs = config.limits.requestBodyTimeoutMs ?? defaultRequestBodyTimeoutMs;
   const answerHeaders = securityHeaders();
+  const refusalHeaders = (origin: string | undefined) => [...answerHeaders, ...corsHeaderList(deps.corsOrigins, origin)];
   const route = (req: IncomingMessage, reply: ServerResponse): void => {
     // First, so every answer carries them: Apollo's, the single-fetch path's, express's, every refusal.
     applySecurityHeaders(reply, answerHeaders);
@@ -423,7 +424,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // listed origin reads it only with the CORS headers, where its Origin can be read.
     // Node's whole-request timeout is off: it cut long uploads; bodies have their own deadlines
     // (watchBodyDeadline, and the upload stream's idle timeout).
-    { refusalHeaders: (origin) => [...answerHeaders, ...corsHeaderList(deps.corsOrigins, origin)], requestTimeoutMs: 0 },
+    { refusalHeaders, requestTimeoutMs: 0 },
   );
   let refusedConnections = 0;
   let refusalLoggedAtMs = Number.NEGATIVE_INFINITY;
@@ -455,6 +456,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     socketBufferBytes: config.limits.socketBufferBytes,
     keepAliveMs: config.limits.subscriptionKeepAliveMs,
     clientAddress,
+    refusalHeaders,
   });
   logger.info('gateway listening', { url: `${http.url}/graphql` });
   return {

@@ -201,4 +201,34 @@ describe('gateway: every answer is readable by a browser on a listed origin', ()
     // The gateway goes on answering.
     expect((await fetch(`${stack.gatewayUrl}/_health`)).status).toBe(200);
   });
+
+  it('a refused WebSocket handshake (a path other than /graphql, a bad key) and a CONNECT: typed JSON with the CORS and security headers, not ws\u2019s text/html or a dropped connection', async () => {
+    const upgrade = (path: string, key: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: localhost\r\nOrigin: ${listed}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+    const cases: Array<[string, string, string, string]> = [
+      ['upgrade elsewhere', upgrade('/graphql/', key), '404', 'NOT_FOUND'],
+      ['upgrade with a bad key', upgrade('/graphql', 'x'), '400', 'BAD_REQUEST'],
+      ['CONNECT', `CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\nOrigin: ${listed}\r\n\r\n`, '405', 'METHOD_NOT_ALLOWED'],
+    ];
+    for (const [name, bytes, status, code] of cases) {
+      const reply = await exchange(bytes).catch((error: Error) => `dropped: ${error.message}`);
+      const body = reply.split('\r\n\r\n')[1] ?? '';
+      let typed: unknown;
+      try {
+        typed = (JSON.parse(body) as { errors: Array<{ extensions: { code: unknown } }> }).errors[0]!.extensions.code;
+      } catch {
+        typed = `not JSON: ${reply.slice(0, 60)}`;
+      }
+      expect({ name, status: reply.split(' ')[1], type: headerOf(reply, 'content-type'), origin: headerOf(reply, 'access-control-allow-origin'), nosniff: headerOf(reply, 'x-content-type-options'), code: typed }).toEqual({
+        name,
+        status,
+        type: 'application/json',
+        origin: listed,
+        nosniff: 'nosniff',
+        code,
+      });
+    }
+    expect((await fetch(`${stack.gatewayUrl}/_health`)).status).toBe(200);
+  });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import {
   GraphQLError,
@@ -14,7 +15,7 @@ import type { InternalContextSigner, Principal } from '@tessera/auth';
 import type { RequestObservation } from '@tessera/monitoring';
 import { maxTimerMs, type Logger, type RedisConfig } from '@tessera/config';
 import { createErrorMasker, isTesseraError, TesseraError } from '@tessera/errors';
-import { maxSubscriptionMessageBytes, subscriptionCloseCodes, type TlsIdentity } from '@tessera/service-kit';
+import { endWithRefusal, maxSubscriptionMessageBytes, subscriptionCloseCodes, type RefusalHeaders, type TlsIdentity } from '@tessera/service-kit';
 import { attributes, extractTraceContext, injectTraceHeaders, setTenantAttributes, SpanKind } from '@tessera/telemetry';
 import type { SubgraphEndpoint } from '../gateway-config';
 import { operationFromBody, type IncomingOperation } from '../pipeline/operation-request';
@@ -68,6 +69,8 @@ export interface SubscriptionGatewayOptions {
   keepAliveMs?: number | undefined;
   /** The client a socket's upgrade request comes from, through the trusted proxies (request-facts.ts). */
   clientAddress: ClientAddressOf;
+  /** Headers of a refused upgrade for its Origin (the security headers, CORS for a listed origin), as on the HTTP refusals. */
+  refusalHeaders?: RefusalHeaders | undefined;
 }
 
 export interface SubscriptionGateway {
@@ -164,9 +167,26 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
   const sessionsBySocket = new WeakMap<WebSocket, Session>();
   const endpoints = new Map(options.subgraphs.map((s) => [s.name, s.url.replace(/^http/, 'ws')]));
   const mask = createErrorMasker({ log: (message, fields) => logger.error(message, fields) });
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxSubscriptionMessageBytes });
-  // ws re-emits the HTTP server's errors here; graphql-ws listens only once, and a second would end the process.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxSubscriptionMessageBytes });
   wss.on('error', (error: NodeJS.ErrnoException) => logger.error('subscription server error', { error: error.message, errorCode: error.code }));
+  // Upgrades are taken here, not by ws's own server mode: ws refuses a handshake (another path, a bad
+  // key or version) with an untyped text/html 400 and none of the headers every other refusal carries
+  // (nosniff, CORS for a listed origin). These refusals are typed JSON with them, like Node's parser's.
+  const refuseUpgrade = (socket: Duplex, request: IncomingMessage, status: number, code: string, message: string, extra: Array<[string, string]> = []) =>
+    endWithRefusal(socket, status, code, message, [...extra, ...(options.refusalHeaders?.(request.headers.origin) ?? [])]);
+  wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+    if (request.method !== 'GET') return refuseUpgrade(socket, request, 405, 'METHOD_NOT_ALLOWED', 'A WebSocket handshake is a GET.');
+    // ws names the versions it speaks to a client that asked for another (RFC 6455 §4.4).
+    const versions: Array<[string, string]> = /version/i.test(error.message) ? [['sec-websocket-version', '13, 8']] : [];
+    refuseUpgrade(socket, request, 400, 'BAD_REQUEST', `The WebSocket handshake is invalid (${error.message}).`, versions);
+  });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node has taken its own error listener off the socket (ws adds one once it handles the upgrade).
+    socket.on('error', () => socket.destroy());
+    if ((request.url ?? '').split('?')[0] !== '/graphql') return refuseUpgrade(socket, request, 404, 'NOT_FOUND', 'WebSocket connections are served at /graphql only.');
+    wss.handleUpgrade(request, socket, head, (client) => wss.emit('connection', client, request));
+  };
+  server.on('upgrade', onUpgrade);
   // Registered before graphql-ws's listeners, so each message is checked before it is answered.
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     dropUnansweredCloseBeforeAccepted(socket, (closing) => !sessionsBySocket.has(closing));
@@ -526,6 +546,7 @@ export function attachSubscriptionGateway(server: Server, options: SubscriptionG
 
   return {
     close: async () => {
+      server.off('upgrade', onUpgrade);
       await disposable.dispose();
       await slots.close();
     },

@@ -122,10 +122,24 @@ export function answerUnparsableRequests(server: Server, refusalHeaders?: Refusa
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'The request did not arrive in time.']
           : [400, 'The HTTP request is malformed.'];
-    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-    const extra = refusalHeaders ? headerLines(refusalHeaders(originOfRefusedRequest(error, heads.get(socket)))) : '';
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${extra}\r\n${body}`);
+    endWithRefusal(socket, status, 'BAD_REQUEST', message, refusalHeaders ? refusalHeaders(originOfRefusedRequest(error, heads.get(socket))) : []);
   });
+  // CONNECT (a proxy tunnel) is served by no route here: without a listener Node drops the connection
+  // without a word. It is refused like any other method no route takes.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    // Node has taken its own error listener off a socket it hands over: one left without any would end the process.
+    socket.on('error', () => socket.destroy());
+    endWithRefusal(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not served here.', refusalHeaders ? refusalHeaders(req.headers.origin) : []);
+  });
+}
+
+/**
+ * Answers a request on its raw connection (no ServerResponse: a refusal of Node's parser, a CONNECT,
+ * a refused WebSocket upgrade) with the typed JSON body of every other refusal, and closes it.
+ */
+export function endWithRefusal(socket: Duplex, status: number, code: string, message: string, headers: ReadonlyArray<readonly [string, string]> = []): void {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${headerLines(headers)}\r\n${body}`);
 }
 
 /** Header lines written by hand (no ServerResponse checks them): a name or value that could break a line is left out. */

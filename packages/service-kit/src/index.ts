@@ -1,6 +1,6 @@
 export { createSubgraphContext, type SubgraphContext } from './subgraph-context';
 export { createServiceRuntime, requireObjectStoreConfig, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime';
-export { listen, type ListenOptions, type RefusalHeaders, type RunningHttpServer } from './http-server';
+export { endWithRefusal, listen, type ListenOptions, type RefusalHeaders, type RunningHttpServer } from './http-server';
 export { watchBodyDeadline, type BodyDeadlineOptions } from './body-deadline';
 export { certificateIdentity, mutualTlsClientOptions, peerCertificateThumbprint, peerIdentity, type ServerTls, type TlsIdentities, type TlsIdentity } from './tls';
 export { tracingMiddleware } from './tracing-middleware';
