@@ -112,6 +112,10 @@ describe('training', () => {
     }
   });
 
+  it.each([[[]], [[4, 4, 4, 4, 4]]])('refuses %j hidden layers saying how many layers it takes (it said "must be an integer between 1 and 4" of a list)', (hiddenUnits) => {
+    expect(() => resolveHyperParameters('MLP', { hiddenUnits })).toThrow('hyperParameters.hiddenUnits must list between 1 and 4 hidden layers');
+  });
+
   it.each([
     [{ hiddenUnits: [8] }, 'hyperParameters.hiddenUnits'],
     [{ activation: 'tanh' as const }, 'hyperParameters.activation'],
