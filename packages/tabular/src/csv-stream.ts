@@ -1,6 +1,6 @@
 import { CsvError, Parser, type InfoRecord } from 'csv-parse';
 import { errors, isTesseraError, type TesseraError } from '@tessera/errors';
-import { describeBytes, MAX_COLUMN_NAME_LENGTH, type CsvLimits } from './limits';
+import { columnNameKey, describeBytes, MAX_COLUMN_NAME_LENGTH, type CsvLimits } from './limits';
 import { CsvScanner, utf8Size } from './scanner';
 import { findInvalidUtf8, pendingSequenceStart } from './utf8';
 
@@ -304,7 +304,7 @@ export class CsvStreamValidator {
         );
       }
       names.push(name);
-      const key = name.normalize('NFC').toLowerCase();
+      const key = columnNameKey(name);
       const seen = positions.get(key);
       if (seen) seen.push(position);
       else positions.set(key, [position]);

@@ -20,6 +20,15 @@ export const defaultCsvLimits: Readonly<CsvLimits> = Object.freeze({
 /** Longest column name accepted (in characters, after trimming). */
 export const MAX_COLUMN_NAME_LENGTH = 128;
 
+/**
+ * What makes two column names the same in one header: case and Unicode composition aside (names are
+ * trimmed as they are read). The header check refuses duplicates by it; anything adding a column to
+ * a dataset's (a batch inference's prediction columns) must compare by it too.
+ */
+export function columnNameKey(name: string): string {
+  return name.trim().normalize('NFC').toLowerCase();
+}
+
 /** Defaults overlaid with `overrides`; a limit that is not a positive safe integer is a programming error. */
 export function resolveCsvLimits(overrides: Partial<CsvLimits> = {}): CsvLimits {
   const limits: CsvLimits = { ...defaultCsvLimits };

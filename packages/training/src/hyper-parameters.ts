@@ -83,7 +83,10 @@ export function resolveHyperParameters(modelType: ModelType, given: Partial<Hype
     }
   }
   if (!Array.isArray(resolved.hiddenUnits)) throw new HyperParameterError(field('hiddenUnits'), 'hiddenUnits must be a list of layer sizes.');
-  checkNumber(field('hiddenUnits'), resolved.hiddenUnits.length, hyperParameterBounds.hiddenLayers);
+  const layers = hyperParameterBounds.hiddenLayers;
+  if (resolved.hiddenUnits.length < layers.min || resolved.hiddenUnits.length > layers.max) {
+    throw new HyperParameterError(field('hiddenUnits'), `${field('hiddenUnits')} must list between ${layers.min} and ${layers.max} hidden layers (units per layer); it lists ${resolved.hiddenUnits.length}.`);
+  }
   resolved.hiddenUnits.forEach((units, index) => checkNumber(`${field('hiddenUnits')}[${index}]`, units, hyperParameterBounds.hiddenUnit));
   if (resolved.activation !== 'relu' && resolved.activation !== 'tanh') {
     throw new HyperParameterError(field('activation'), 'activation must be relu or tanh.');

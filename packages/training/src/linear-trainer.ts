@@ -1,4 +1,4 @@
-import { createYielder } from './cooperative';
+import { createYielder, rowsPerClockCheck } from './cooperative';
 import type { HyperParameters } from './hyper-parameters';
 import { seededRandom, shuffle } from './random';
 import { fitStandardizer, standardize } from './standardizer';
@@ -22,6 +22,10 @@ export async function trainLinear(kind: 'LINEAR_REGRESSION' | 'LOGISTIC_REGRESSI
   const random = seededRandom(hp.seed);
   const yieldNow = createYielder();
   const batch = Math.min(hp.batchSize, n);
+  // Within a batch and the loss pass too (up to 65 536 rows of up to 1 000 features a batch).
+  const checkEvery = rowsPerClockCheck(2 * f);
+  // Synchronous until due: an await per row would cost a small model more than its row.
+  const due = (row: number) => row % checkEvery === 0 && yieldNow.due();
 
   const predict = (r: number) => {
     let z = b;
@@ -37,6 +41,7 @@ export async function trainLinear(kind: 'LINEAR_REGRESSION' | 'LOGISTIC_REGRESSI
       gradW.fill(0);
       let gradB = 0;
       for (let k = start; k < end; k++) {
+        if (due(k) && (await yieldNow()) && hooks.shouldStop?.()) throw new TrainingCancelled();
         const r = order[k]!;
         const error = predict(r) - train.targets[r]!;
         for (let j = 0; j < f; j++) gradW[j] = gradW[j]! + error * train.features[r * f + j]!;
@@ -49,6 +54,7 @@ export async function trainLinear(kind: 'LINEAR_REGRESSION' | 'LOGISTIC_REGRESSI
     }
     let loss = 0;
     for (let r = 0; r < n; r++) {
+      if (due(r) && (await yieldNow()) && hooks.shouldStop?.()) throw new TrainingCancelled();
       const p = predict(r);
       const y = train.targets[r]!;
       loss += logistic ? -(y * Math.log(Math.max(p, 1e-12)) + (1 - y) * Math.log(Math.max(1 - p, 1e-12))) : (p - y) * (p - y);

@@ -1,4 +1,4 @@
-import { createYielder } from './cooperative';
+import { createYielder, rowsPerClockCheck } from './cooperative';
 import type { HyperParameters } from './hyper-parameters';
 import { seededRandom, shuffle } from './random';
 import { fitStandardizer, standardize } from './standardizer';
@@ -79,6 +79,11 @@ export async function trainMlp(data: TrainingData, hp: HyperParameters, hooks: T
   const order = new Uint32Array(n).map((_, i) => i);
   const batch = Math.min(hp.batchSize, n);
   const yieldNow = createYielder();
+  // Within a batch and the loss pass too: one batch of the largest network (batchSize up to 65 536)
+  // or the loss over every row held the worker's one thread for minutes when only batches yielded.
+  const checkEvery = rowsPerClockCheck(layers.reduce((sum, layer) => sum + layer.inputs * layer.outputs, 0) * 3);
+  // Synchronous until due: an await per row would cost a small model more than its row.
+  const due = (row: number) => row % checkEvery === 0 && yieldNow.due();
   for (let epoch = 1; epoch <= hp.epochs; epoch++) {
     if (hooks.shouldStop?.()) throw new TrainingCancelled();
     shuffle(order, random);
@@ -89,6 +94,7 @@ export async function trainMlp(data: TrainingData, hp: HyperParameters, hooks: T
         layer.gb.fill(0);
       }
       for (let k = start; k < end; k++) {
+        if (due(k) && (await yieldNow()) && hooks.shouldStop?.()) throw new TrainingCancelled();
         const r = order[k]!;
         const prediction = forward(r);
         deltas[layers.length - 1]![0] = prediction - train.targets[r]!;
@@ -116,6 +122,7 @@ export async function trainMlp(data: TrainingData, hp: HyperParameters, hooks: T
     }
     let loss = 0;
     for (let r = 0; r < n; r++) {
+      if (due(r) && (await yieldNow()) && hooks.shouldStop?.()) throw new TrainingCancelled();
       const error = forward(r) - train.targets[r]!;
       loss += error * error;
     }

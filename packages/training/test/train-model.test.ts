@@ -112,6 +112,26 @@ describe('training', () => {
     }
   });
 
+  // Training runs on the worker's one thread beside other tenants' runs: it hands the loop back
+  // within a batch and within the epoch's loss pass too. It yielded only between batches, so one
+  // batch of the largest network (batchSize up to 65 536) or the loss pass over all rows held the
+  // thread for seconds to minutes: lock renewals, progress, cancels and the other slot's run stalled.
+  it('hands the event loop back (and so looks for a stop) within one big batch and within the loss pass', async () => {
+    const rows = syntheticRows(400, (x1, x2, noise) => x1 - 0.01 * x2 + noise);
+    const data = await loadTrainingData(iterate(rows), { featureColumns: ['x1', 'x2'], targetColumn: 'y', maxRows: 10_000 });
+    // One epoch of one batch: before, the only looks were at the epoch's start and after the batch.
+    const hp = resolveHyperParameters('MLP', { epochs: 1, batchSize: 65_536, hiddenUnits: [256, 256], learningRate: 1e-4 });
+    let polls = 0;
+    const started = performance.now();
+    await expect(trainModel('MLP', data, hp, { shouldStop: () => ++polls > 3 })).rejects.toThrow(TrainingCancelled);
+    expect(polls).toBe(4);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it.each([[[]], [[4, 4, 4, 4, 4]]])('refuses %j hidden layers saying how many layers it takes (it said "must be an integer between 1 and 4" of a list)', (hiddenUnits) => {
+    expect(() => resolveHyperParameters('MLP', { hiddenUnits })).toThrow('hyperParameters.hiddenUnits must list between 1 and 4 hidden layers');
+  });
+
   it.each([
     [{ hiddenUnits: [8] }, 'hyperParameters.hiddenUnits'],
     [{ activation: 'tanh' as const }, 'hyperParameters.activation'],

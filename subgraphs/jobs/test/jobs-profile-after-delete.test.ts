@@ -1,5 +1,5 @@
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { submitProfile, uploadDataset, waitForStatus, type JobView } from './job-support';
+import { linearCsv, submitProfile, submitTraining, uploadDataset, waitForStatus, type JobView } from './job-support';
 
 /**
  * A profile keeps values of its dataset (each column's top values, minimum and maximum): once the
@@ -50,5 +50,31 @@ describe('the profile of a deleted dataset', () => {
     expect(await waitForStatus(stack, scientist, submitted.id, ['SUCCEEDED', 'FAILED'])).toMatchObject({ status: 'SUCCEEDED' });
     for (let read = 0; read < 2; read++) expect(JSON.stringify(expectNoErrors(await stack.query<{ job: JobView }>(scientist, resultQuery, { id: submitted.id })).job)).toContain('Lyon');
     expect((await storedResult(submitted.id)).result_json).not.toBeNull();
+  });
+
+  // A linear model's weights and bias are the whole model: kept in the job's result (sealed under the
+  // tenant key), they outlived deleteModel's crypto-shredding and were served to every reader.
+  it("a training result's weights and bias are cleared once its model version is deleted", async () => {
+    const trainedQuery = `query($id: ID!) { job(id: $id) { id status result { modelId modelVersionId weights bias finalLoss } } }`;
+    const { versionId } = await uploadDataset(stack, scientist, 'weights-source', linearCsv(40));
+    const trainings = await Promise.all(
+      ['weights-gone', 'weights-kept'].map(async (modelName) =>
+        expectNoErrors(
+          await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
+            input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'LINEAR_REGRESSION', modelName, hyperParameters: { epochs: 3 } },
+          }),
+        ).submitTrainingJob,
+      ),
+    );
+    for (const job of trainings) expect(await waitForStatus(stack, scientist, job.id, ['SUCCEEDED', 'FAILED'])).toMatchObject({ status: 'SUCCEEDED' });
+    type Trained = { job: { result: { modelId: string; weights: number[] | null; bias: number | null } | null } };
+    const [gone, kept] = await Promise.all(trainings.map(async (job) => expectNoErrors(await stack.query<Trained>(scientist, trainedQuery, { id: job.id })).job));
+    expect(gone!.result!.weights!.length).toBeGreaterThan(0);
+    expectNoErrors(await stack.query(admin, 'mutation($id: ID!) { deleteModel(id: $id) { __typename } }', { id: gone!.result!.modelId }));
+
+    expect(expectNoErrors(await stack.query<Trained>(scientist, trainedQuery, { id: trainings[0]!.id })).job).toMatchObject({ status: 'SUCCEEDED', result: null });
+    expect(await storedResult(trainings[0]!.id)).toEqual({ result_json: null, result_key_version: null });
+    // The other model is untouched.
+    expect(expectNoErrors(await stack.query<Trained>(scientist, trainedQuery, { id: trainings[1]!.id })).job.result).toMatchObject({ weights: kept!.result!.weights, bias: kept!.result!.bias });
   });
 });

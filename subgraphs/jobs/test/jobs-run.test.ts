@@ -223,6 +223,11 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
     expect(both.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'alias' });
     const clash = await uploadDataset(stack, scientist, 'has-prediction-1', 'x1,x2,x3,prediction_1\n1,2,3,0\n');
     expect((await stack.query(scientist, submitBatch, { input: { datasetVersionId: clash.versionId, modelVersionId, featureColumns: ['x1', 'x2', 'x3'] } })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'predictionColumn' });
+    // Column names are unique ignoring case (the CSV header rule): a clash in another case was queued,
+    // ran the whole inference, and only then failed as its output's header was refused.
+    const otherCase = await stack.query(scientist, submitBatch, { input: { datasetVersionId: clash.versionId, modelVersionId, featureColumns: ['x1', 'x2', 'x3'], predictionColumn: 'Prediction' } });
+    expect(otherCase.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'predictionColumn' });
+    expect(otherCase.errors?.[0]?.message).toContain('"prediction_1"');
     const batch = expectNoErrors(await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId } })).submitBatchInferenceJob;
     const scored = await waitForStatus(stack, scientist, batch.id, ['SUCCEEDED', 'FAILED']);
     expect(scored.error).toBeNull();

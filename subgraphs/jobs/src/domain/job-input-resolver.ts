@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { errors } from '@tessera/errors';
 import { parseUuid } from '@tessera/service-kit';
+import { columnNameKey } from '@tessera/tabular';
 import type { TenantScope } from '@tessera/tenancy';
 import type { DatasetsPort, DatasetVersionForJob as CatalogDatasetVersion } from '@tessera/datasets/ports';
 import type { ModelsPort, ModelVersionForJob as CatalogModelVersion } from '@tessera/models/ports';
@@ -121,8 +122,10 @@ export class JobInputResolver {
       );
     }
     for (const name of predictionColumnNames(predictionColumn, outputWidth ?? 1)) {
-      if (version.columns.some((c) => c.name === name)) {
-        throw errors.badInput(`The dataset already has a column ${JSON.stringify(name)}; choose another predictionColumn.`, { field: 'predictionColumn' });
+      // Compared as the output's header will be (case aside): a clash found only then failed the finished run.
+      const existing = version.columns.find((c) => columnNameKey(c.name) === columnNameKey(name));
+      if (existing) {
+        throw errors.badInput(`The dataset already has a column ${JSON.stringify(existing.name)}; choose another predictionColumn.`, { field: 'predictionColumn' });
       }
     }
     const outputDatasetName =

@@ -7,6 +7,7 @@ import { readableLossHistory, readableMetrics } from '../domain/job-metrics';
 import type { JobsDeps } from '../domain/jobs-deps';
 import { JobService, type JobFilter, type JobOrder } from '../domain/job.service';
 import { profileUnlessDataDeleted } from '../domain/profile-of-deleted-data';
+import { trainingUnlessModelDeleted } from '../domain/weights-of-deleted-model';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
@@ -35,7 +36,8 @@ export function jobResolvers(deps: JobsDeps): GraphQLResolverMap<SubgraphContext
       // Opened per field: a result that does not open fails this field only (CONFLICT), not the page.
       result: async (job: Job, _: unknown, ctx: SubgraphContext) => {
         const scope = await ctx.scope();
-        return profileUnlessDataDeleted(scope, deps.catalog, job, await openJobResult(scope, job.id, job.result));
+        const result = await profileUnlessDataDeleted(scope, deps.catalog, job, await openJobResult(scope, job.id, job.result));
+        return trainingUnlessModelDeleted(scope, deps.catalog.models, job, result);
       },
       createdAt: (job: Job) => job.createdAt.toISOString(),
       updatedAt: (job: Job) => job.updatedAt.toISOString(),
