@@ -1,11 +1,10 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { modelKeys } from '../src/data/model-keys';
-import { auditTrail, linearModel, newModel, uploadVersion } from './model-flow';
+import { auditTrail, linearModel, newModel, replaceVersionObject, uploadVersion } from './model-flow';
 
 /**
  * HEAD on a model's download URL answers the file's headers without the file: before, the gateway
@@ -70,11 +69,7 @@ describe('HEAD on a model download', () => {
     const modelId = await newModel(stack, scientist, 'withdrawn');
     const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
     // The version's object replaced by 8 MiB under the model's key: far more than the sockets on the way buffer.
-    const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: acme.id, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
-    const [row] = (await stack.platform.runtime.db.query(`SELECT object_key FROM \`${acme.schema}\`.model_versions WHERE id = ?`, [v1.id])) as Array<{ object_key: string }>;
-    const big = randomBytes(8 * 1024 * 1024);
-    await scope.bucket.putEncryptedBuffer(row!.object_key, big, await modelKeys(scope).forWriting(modelId));
-    await stack.platform.runtime.db.query(`UPDATE \`${acme.schema}\`.model_versions SET byte_size = ? WHERE id = ?`, [big.length, v1.id]);
+    const big = await replaceVersionObject(stack, acme, modelId, v1.id, 8 * 1024 * 1024);
     const url = `${stack.gatewayUrl}/downloads/models/${v1.id}`;
 
     /** Starts a download, stops reading after its first chunk, withdraws access, then reads on: the bytes it got. */

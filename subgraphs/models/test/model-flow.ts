@@ -1,7 +1,9 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { settleDeferredRecords } from '@tessera/audit-client';
 import { buildLinearRegression, buildLogisticRegression, buildMlp } from '@tessera/onnx';
 import type { TestStack, TestTenant } from '@tessera/testing';
 import { expectNoErrors, tenantState, withAuditDetails } from '@tessera/testing';
+import { modelKeys } from '../src/data/model-keys';
 
 export const createModel = `mutation($input: CreateModelInput!) { createModel(input: $input) { id name } }`;
 export const createUpload = `mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl method declaredBytes expiresAt status } }`;
@@ -174,4 +176,17 @@ export async function waitForUploadStatus(stack: TestStack, tenant: TestTenant, 
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`upload ${uploadId} never became ${status} (is ${await uploadStatus(stack, tenant, uploadId)})`);
+}
+
+/**
+ * Replaces a version's stored object by `byteSize` random bytes under the model's key (and its
+ * recorded size to match): a file far larger than any linear model, without uploading one. Returns the bytes.
+ */
+export async function replaceVersionObject(stack: TestStack, tenant: TestTenant, modelId: string, versionId: string, byteSize: number): Promise<Buffer> {
+  const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+  const [row] = (await stack.platform.runtime.db.query(`SELECT object_key FROM \`${tenant.schema}\`.model_versions WHERE id = ?`, [versionId])) as Array<{ object_key: string }>;
+  const bytes = randomBytes(byteSize);
+  await scope.bucket.putEncryptedBuffer(row!.object_key, bytes, await modelKeys(scope).forWriting(modelId));
+  await stack.platform.runtime.db.query(`UPDATE \`${tenant.schema}\`.model_versions SET byte_size = ? WHERE id = ?`, [bytes.length, versionId]);
+  return bytes;
 }

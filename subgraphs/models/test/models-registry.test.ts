@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
@@ -29,6 +29,7 @@ import {
   removeAlias,
   reserveUpload,
   setAlias,
+  replaceVersionObject,
   uploadVersion,
 } from './model-flow';
 
@@ -385,11 +386,7 @@ describe('models: registry, versions, aliases, downloads, delete', () => {
     const modelId = await newModel(stack, scientist, 'abandoned');
     const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
     // The version's object replaced by 8 MiB under the model's key: far more than the sockets on the way buffer.
-    const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: acme.id, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
-    const [row] = (await stack.platform.runtime.db.query(`SELECT object_key FROM \`${acme.schema}\`.model_versions WHERE id = ?`, [v1.id])) as Array<{ object_key: string }>;
-    const big = randomBytes(8 * 1024 * 1024);
-    await scope.bucket.putEncryptedBuffer(row!.object_key, big, await modelKeys(scope).forWriting(modelId));
-    await stack.platform.runtime.db.query(`UPDATE \`${acme.schema}\`.model_versions SET byte_size = ? WHERE id = ?`, [big.length, v1.id]);
+    const big = await replaceVersionObject(stack, acme, modelId, v1.id, 8 * 1024 * 1024);
     // Every object-store client of this process goes through this one keep-alive agent.
     const storeAgent = objectStoreTransport(stack.config.objectStore).transportAgent as Agent;
     const busy = () => Object.values(storeAgent.sockets).reduce((count, list) => count + (list?.length ?? 0), 0);
