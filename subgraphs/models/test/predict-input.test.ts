@@ -48,6 +48,13 @@ describe('predict input validation (pure)', () => {
     expect(badInput(() => prepareInputs([features], [{ name: 'x', shape: [4, 2], data: Array(8).fill(0) }], { maxRows: 8, maxValues: 4 }))).toMatch(/more than 4 values/);
   });
 
+  it('more than 64 inputs, or a shape of more than 16 dimensions, is refused before anything else, as the predict route refuses it', () => {
+    const many = Array.from({ length: 65 }, (_, i) => ({ name: `in${i}`, shape: [1], data: [1] }));
+    expect(badInput(() => prepareInputs([features], many, limits))).toBe('At most 64 inputs per call.');
+    const deep = { name: 'x', shape: Array.from({ length: 17 }, () => 1), data: [1] };
+    expect(badInput(() => prepareInputs([features], [deep], limits))).toMatch(/"x": a shape has at most 16 dimensions/);
+  });
+
   it('a model without a declared shape accepts any rank', () => {
     const anyShape: StoredTensorSignature = { name: 'x', elementType: 'float64', shape: [], shapeKnown: false };
     expect(prepareInputs([anyShape], [{ name: 'x', shape: [2, 1, 3], data: [1, 2, 3, 4, 5, 6] }], limits).tensors['x']!.dims).toEqual([2, 1, 3]);

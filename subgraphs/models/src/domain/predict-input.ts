@@ -25,6 +25,13 @@ export interface PreparedInputs {
   rows: number;
 }
 
+/**
+ * More inputs or dimensions than any model here declares: refused before any per-value work, by the
+ * predict query and the predict route alike.
+ */
+export const maxPredictInputs = 64;
+export const maxPredictRank = 16;
+
 const sendable: readonly TensorElementType[] = ['float32', 'float64', 'int32', 'int64', 'bool'];
 const int32Range = [-(2 ** 31), 2 ** 31 - 1] as const;
 
@@ -40,6 +47,8 @@ function describeShape(shape: Array<number | string | null>): string {
  * before anything reaches an inference process: a bad call costs the pool nothing.
  */
 export function prepareInputs(signature: StoredTensorSignature[], given: PredictTensorInput[], limits: PredictLimits): PreparedInputs {
+  if (given.length > maxPredictInputs) throw errors.badInput(`At most ${maxPredictInputs} inputs per call.`, { field: 'inputs' });
+  for (const input of given) if (input.shape.length > maxPredictRank) throw fail(input.name, `a shape has at most ${maxPredictRank} dimensions.`);
   const expected = new Map(signature.map((tensor) => [tensor.name, tensor]));
   const seen = new Set<string>();
   for (const input of given) {

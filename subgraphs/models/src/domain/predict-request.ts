@@ -1,5 +1,5 @@
 import { errors } from '@tessera/errors';
-import type { PredictTensorInput } from './predict-input';
+import { maxPredictInputs as maxInputs, maxPredictRank as maxRank, type PredictTensorInput } from './predict-input';
 import type { PredictInput } from './prediction.service';
 
 /** How the predict route answers output values: base64 of their bytes (default) or JSON numbers. */
@@ -10,9 +10,6 @@ export interface PredictRequest {
   outputFormat: OutputFormat;
 }
 
-/** More inputs or dimensions than any model here declares: refused before any per-value work. */
-const maxInputs = 64;
-const maxRank = 16;
 const handleFields = ['modelId', 'modelName', 'version', 'alias'] as const;
 const knownFields = new Set<string>([...handleFields, 'inputs', 'outputFormat']);
 const knownTensorFields = new Set(['name', 'data', 'dataBase64', 'shape', 'elementType']);
