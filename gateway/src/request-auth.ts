@@ -11,7 +11,7 @@ export interface AuthenticatedRequest {
   tenant: TenantRecord | undefined;
   /** An API key limited to these root fields (null or absent: whatever its role allows). */
   allowedOperations?: readonly string[] | null;
-  /** An API key's expiry (ms since epoch). */
+  /** When the credential stops being valid (ms since epoch): an API key's expiry, an access token's `exp`. */
   expiresAtMs?: number;
 }
 
@@ -98,12 +98,13 @@ export function createRequestAuthenticator(verify: AccessTokenVerifier, director
       requestId,
       sourceIp,
     };
+    const expiry = claims.expiresAt > 0 ? { expiresAtMs: claims.expiresAt * 1000 } : {};
     if (!claims.tenantId) {
       if (!claims.roles.includes('platform_admin')) throw errors.forbidden('The access token names no tenant.');
-      return { principal, tenant: undefined };
+      return { principal, tenant: undefined, ...expiry };
     }
     const tenant = await directory.requireActive(claims.tenantId);
-    return { principal: { ...principal, roles: await tenantRoles({ ...claims, tenantId: claims.tenantId }) }, tenant };
+    return { principal: { ...principal, roles: await tenantRoles({ ...claims, tenantId: claims.tenantId }) }, tenant, ...expiry };
   };
 }
 

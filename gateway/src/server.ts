@@ -8,7 +8,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { DataSource } from 'typeorm';
 import { createAccessTokenVerifier, createInternalContextSigner } from '@tessera/auth';
 import type { DatabaseConfig, Logger, RedisConfig } from '@tessera/config';
-import { createErrorMasker, TesseraError } from '@tessera/errors';
+import { createErrorMasker, errors, TesseraError } from '@tessera/errors';
 import { compactJson, createTenantChangeListener, listen, mountHealthRoutes, tracingMiddleware, type RunningHttpServer } from '@tessera/service-kit';
 import { defaultTenantLimits, openServiceDataSource, TenantDirectory, TenantStore, type TenantLimits } from '@tessera/tenancy';
 import type { GatewayConfig } from './gateway-config';
@@ -246,6 +246,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     const tenantId = caller.tenant?.id;
     // Asked again while the file streams (download-proxy.ts), as an open subscription socket is.
     const stillAllowed = async () => {
+      // The credential's own end, as an open subscription socket is closed at it.
+      if (caller.expiresAtMs !== undefined && Date.now() >= caller.expiresAtMs) throw errors.unauthenticated('The credential this download began with has expired.');
       if (tenantId) await directory.requireActive(tenantId);
       await downloadAccessRecheck(caller.principal);
     };

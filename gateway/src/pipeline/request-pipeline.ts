@@ -73,7 +73,7 @@ export interface Caller {
   requestId: string;
   /** An API key limited to these root fields (absent or null: whatever its role allows). */
   allowedOperations?: readonly string[] | null | undefined;
-  /** An API key's expiry (ms since epoch); a token's is in the token. */
+  /** When the credential stops being valid (ms since epoch): an API key's expiry, an access token's `exp`. */
   expiresAtMs?: number | undefined;
 }
 

@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { requestIdOf } from '../pipeline/request-id';
 import type { RequestPipeline } from '../pipeline/request-pipeline';
 import type { ClientAddressOf } from '../request-facts';
-import { decodeJwt } from 'jose';
 import type { Principal } from '@tessera/auth';
 import { errors, isTesseraError } from '@tessera/errors';
 import { subscriptionCloseCodes } from '@tessera/service-kit';
@@ -54,9 +53,7 @@ export async function authenticateConnection(
   try {
     const { principal, tenant, allowedOperations, expiresAtMs } = await pipeline.connect({ headers, ip: clientAddress(request), requestId: requestIdOf(request.headers) });
     if (!tenant) throw errors.forbidden('Subscriptions need a tenant user.');
-    // An API key carries its expiry; a token was just verified, its `exp` is read again only to schedule the close.
-    const exp = expiresAtMs === undefined && token ? decodeJwt(token).exp : undefined;
-    return { principal, tenant, allowedOperations, expiresAtMs: expiresAtMs ?? (typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY) };
+    return { principal, tenant, allowedOperations, expiresAtMs: expiresAtMs ?? Number.POSITIVE_INFINITY };
   } catch (error) {
     // Say where a WebSocket client puts its token (the HTTP message names a header it cannot send).
     if (!token && isTesseraError(error) && error.code === 'UNAUTHENTICATED') throw toConnectionRefused(errors.unauthenticated("Send { authorization: 'Bearer <token>' } in connection_init."));

@@ -64,7 +64,7 @@ describe('HEAD on a model download', () => {
    * tenant's file after the key's account was deleted, and one begun before its tenant was
    * suspended (or asked to be erased, which suspends it) went on after the suspension.
    */
-  it('a download in progress ends once the key is deleted or the tenant suspended', async () => {
+  it('a download in progress ends once the key is deleted, the tenant suspended or the access token expired', async () => {
     const admin = await acme.token('admin');
     const modelId = await newModel(stack, scientist, 'withdrawn');
     const v1 = await uploadVersion(stack, scientist, modelId, linearModel());
@@ -115,6 +115,10 @@ describe('HEAD on a model download', () => {
     } finally {
       expectNoErrors(await stack.query(platformAdmin, resume, { id: acme.id }));
     }
+    // An access token that expires mid-download ends it, as it closes a subscription socket.
+    const shortLived = await stack.issueToken({ tenant: acme.id, roles: ['data_scientist'], tokenTtlSeconds: 2 });
+    const expired = await downloadAcross(shortLived, () => sleep(3_000));
+    expect(expired).toBeLessThan(big.length);
     // A download nobody withdrew still arrives whole.
     const whole = await fetch(url, { headers: { authorization: `Bearer ${scientist}` } });
     expect(Buffer.from(await whole.arrayBuffer()).equals(big)).toBe(true);
