@@ -1,4 +1,5 @@
-// Jest's module runtime, keeping V8's code cache of each module it compiles.
+// Jest's module runtime, keeping V8's code cache of each module it compiles and, within one worker
+// process, the sources and caches it has already read.
 //
 // Jest evaluates every module anew for each test file (a registry per file), and compiles each
 // one with vm.compileFunction: with some 3 000 modules behind a test stack (Apollo, TypeORM, the
@@ -7,6 +8,12 @@
 // compiled form of an unchanged source in any context; this runtime keeps it on disk, keyed by
 // the source's hash, and hands it back the next time. Anything unexpected falls back to Jest's own
 // compile: a missing, unreadable or rejected cache costs only the compile it would have saved.
+//
+// A Jest worker runs many test files one after another, and each read every module's source and
+// cache entry again (and hashed every source to find its entry): about 0.3 s of CPU per file, most
+// of it in system calls. Installed packages (node_modules) do not change during a run, so the
+// worker keeps their sources in memory (the project's own files are read each time: `jest --watch`
+// reruns after edits), and each compiled source's cache entry, reused only for the identical text.
 'use strict';
 const { createHash } = require('node:crypto');
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -27,6 +34,32 @@ function pruneIfOverfull() {
     if (readdirSync(cacheDirectory).length > maxEntries) rmSync(cacheDirectory, { recursive: true, force: true });
   } catch {
     // no directory yet
+  }
+}
+
+/** filename -> { source, cachedData } of the last compile of that file in this process. */
+const compiledInThisProcess = new Map();
+
+/** Sources read in this process, for files a test run does not change (shared by every test file's runtime). */
+const unchangingSources = new Map();
+const unchangingPath = /[\\/]node_modules[\\/]/;
+
+/**
+ * Jest's per-file source map (filename -> source), answering from and adding to this process's
+ * sources for unchanging files; anything else stays per test file, as in Jest.
+ */
+class SourcesWithProcessCache extends Map {
+  get(filename) {
+    const own = super.get(filename);
+    if (own !== undefined || !unchangingPath.test(filename)) return own;
+    return unchangingSources.get(filename);
+  }
+  has(filename) {
+    return super.has(filename) || (unchangingPath.test(filename) && unchangingSources.has(filename));
+  }
+  set(filename, source) {
+    if (unchangingPath.test(filename)) unchangingSources.set(filename, source);
+    return super.set(filename, source);
   }
 }
 
@@ -62,9 +95,17 @@ function compileWithCache(executor, jestCompile, scriptSource, filename) {
   const vmContext = executor.environment.getVmContext();
   if (vmContext == null || executor.resolution.isCoreModule(filename)) return jestCompile(scriptSource, filename);
   const parameters = executor.injectedModuleParameters;
-  const file = cacheFile(scriptSource, parameters);
-  const stored = readCache(file);
-  const cachedData = stored && stored.length > 0 ? stored : undefined;
+  const key = `${parameters.join(',')}\0${filename}`;
+  const remembered = compiledInThisProcess.get(key);
+  // Same file, same text (a string compare, far cheaper than hashing it): the entry this process already has.
+  const known = remembered && remembered.source === scriptSource ? remembered.cachedData : undefined;
+  let file;
+  let cachedData = known;
+  if (!cachedData) {
+    file = cacheFile(scriptSource, parameters);
+    const stored = readCache(file);
+    cachedData = stored && stored.length > 0 ? stored : undefined;
+  }
   try {
     const compiled = compileFunction(scriptSource, parameters, {
       filename,
@@ -72,9 +113,16 @@ function compileWithCache(executor, jestCompile, scriptSource, filename) {
       ...(cachedData ? { cachedData } : { produceCachedData: true }),
       importModuleDynamically: (specifier, _function, importAttributes, ...rest) => executor.dynamicImport(specifier, filename, vmContext, importAttributes, rest[0]),
     });
-    if (!cachedData && compiled.cachedData) writeCache(file, compiled.cachedData);
-    // Emptied, so that the next compile of this source makes a fresh one.
-    if (cachedData && compiled.cachedDataRejected) writeCache(file, Buffer.alloc(0));
+    if (!cachedData && compiled.cachedData) {
+      writeCache(file, compiled.cachedData);
+      compiledInThisProcess.set(key, { source: scriptSource, cachedData: compiled.cachedData });
+    } else if (cachedData && compiled.cachedDataRejected) {
+      // Emptied, so that the next compile of this source makes a fresh one.
+      writeCache(file ?? cacheFile(scriptSource, parameters), Buffer.alloc(0));
+      compiledInThisProcess.delete(key);
+    } else if (cachedData && !known) {
+      compiledInThisProcess.set(key, { source: scriptSource, cachedData });
+    }
     return compiled;
   } catch {
     // Jest's own compile reports a syntax error the way Jest users expect.
@@ -89,8 +137,10 @@ function compileWithCache(executor, jestCompile, scriptSource, filename) {
 let pruned = false;
 
 class CodeCacheRuntime extends Runtime {
-  constructor(...args) {
-    super(...args);
+  constructor(config, environment, resolver, transformer, cacheFS, ...rest) {
+    // Jest hands each test file a fresh map of the sources it reads; this one also remembers unchanging files across files.
+    const sources = cacheFS instanceof Map ? new SourcesWithProcessCache(cacheFS) : cacheFS;
+    super(config, environment, resolver, transformer, sources, ...rest);
     if (!pruned) {
       pruned = true;
       pruneIfOverfull();

@@ -184,7 +184,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const suffix = randomBytes(4).toString('hex');
   const s3Credentials = { accessKey: `test${suffix}`, secretKey: randomBytes(16).toString('hex') };
   const keyStateDirectory = mkdtempSync(join(tmpdir(), 'tessera-test-keys-'));
-  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys, tenantsKeys, datasetsKeys] = await Promise.all([
+  // Each service connects as its own account (scripts/local-services.sh creates them).
+  const accounts = localServiceDatabaseUrls();
+  // Over TLS, as every Tessera account requires: local-services.sh gives MariaDB a certificate of this CA.
+  const regionServers = options.regionDatabases ? { regionServers: options.regionDatabases } : {};
+  const database: DatabaseConfig = { url: accounts.tenants, controlSchema: `tessera_test_${suffix}`, poolSize: 8, tlsCa: pki.ca, ...regionServers };
+  const migrator: MigratorConfig = {
+    adminUrl: databaseAdminUrl,
+    controlSchema: database.controlSchema,
+    accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
+    tlsCa: pki.ca,
+    ...regionServers,
+  };
+  const starting = Promise.all([
     // The issuer and the object store speak HTTPS only, with the local CA's `oidc` and `s3` leaves.
     startIssuerProcess({ audience: testAudience, tls: pki.files('oidc') }),
     startS3Server({ ...s3Credentials, tls: pki.identity('s3') }),
@@ -202,20 +214,24 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     // A datasets process's, for tests that run it split from the jobs service.
     generateServiceKeyPair(),
   ]);
-  // Each service connects as its own account (scripts/local-services.sh creates them).
-  const accounts = localServiceDatabaseUrls();
-  // Over TLS, as every Tessera account requires: local-services.sh gives MariaDB a certificate of this CA.
-  const regionServers = options.regionDatabases ? { regionServers: options.regionDatabases } : {};
-  const database: DatabaseConfig = { url: accounts.tenants, controlSchema: `tessera_test_${suffix}`, poolSize: 8, tlsCa: pki.ca, ...regionServers };
-  const migrator: MigratorConfig = {
-    adminUrl: databaseAdminUrl,
-    controlSchema: database.controlSchema,
-    accountHosts: process.env['DATABASE_ACCOUNT_HOSTS']?.split(',') ?? localAccountHosts,
-    tlsCa: pki.ca,
-    ...regionServers,
-  };
   // A prefix per test file: queues and channels of parallel test files never meet (nor, with the ACL on, their users).
-  const redisUsers = await createTestRedisUsers(`ttest-${suffix}`);
+  const redisUsersStarting = createTestRedisUsers(`ttest-${suffix}`);
+  // As in a deployment: the migrate step first, then the services, which cannot migrate. It needs
+  // none of the processes above, so it runs while they start (most of it is the database's work).
+  const migrating = migrateDeployment(migrator, serviceData);
+  const [startedServices, startedRedisUsers, migrated] = await Promise.allSettled([starting, redisUsersStarting, migrating]);
+  if (startedServices.status === 'rejected' || startedRedisUsers.status === 'rejected' || migrated.status === 'rejected') {
+    if (startedServices.status === 'fulfilled') {
+      const [startedIssuer, startedS3, startedKeyService] = startedServices.value;
+      await Promise.all([startedIssuer.stop(), startedS3.close(), startedKeyService.stop()]).catch(() => undefined);
+    }
+    if (startedRedisUsers.status === 'fulfilled') await startedRedisUsers.value.close().catch(() => undefined);
+    await dropControlPlane(migrator).catch(() => undefined);
+    rmSync(keyStateDirectory, { recursive: true, force: true });
+    throw [startedServices, startedRedisUsers, migrated].find((result) => result.status === 'rejected')!.reason;
+  }
+  const [issuer, s3, keyService, internalContextKeys, workerKeys, metricsKeys, jobsServiceKeys, tenantsKeys, datasetsKeys] = startedServices.value;
+  const redisUsers = startedRedisUsers.value;
   const config: PlatformConfig = {
     logger: createLogger(testLogLevel('silent')),
     database,
@@ -275,8 +291,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   let platform: RunningPlatform;
   let inspection: ServiceRuntime | undefined;
   try {
-    // As in a deployment: the migrate step first, then the services, which cannot migrate.
-    await migrateDeployment(migrator, serviceData);
     const started = await startPlatform(config);
     inspection = await createServiceRuntime(
       // The tests' runtime reaches the key provider as the tenants service, the keys' owner.
@@ -461,11 +475,17 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       };
       await Promise.all([eraseNext(), eraseNext(), eraseNext()]);
       await platform.stop();
-      await dropRedisKeys(config.redis).catch(() => undefined);
-      await redisUsers.close();
-      await dropControlPlane(migrator).catch(() => undefined);
-      for (const source of admins.values()) await (await source).destroy();
-      await Promise.all([issuer.stop(), s3.close(), keyService.stop()]);
+      // Once the services are down nothing else depends on anything else: Redis, the database and the processes at once.
+      await Promise.all([
+        dropRedisKeys(config.redis)
+          .catch(() => undefined)
+          .then(() => redisUsers.close()),
+        dropControlPlane(migrator).catch(() => undefined),
+        ...[...admins.values()].map(async (source) => (await source).destroy()),
+        issuer.stop(),
+        s3.close(),
+        keyService.stop(),
+      ]);
       rmSync(keyStateDirectory, { recursive: true, force: true });
     },
   };
