@@ -61,7 +61,7 @@ export function auditSubgraph(runtime: ServiceRuntime, config: AlertingConfig = 
   });
   // Verifications and access reports: a few at a time per tenant, so none can fill the pool or the event loop.
   const heavyReads = heavyReadTurns(config.heavyReads ?? defaultAlertingConfig.heavyReads, runtime.config.database.poolSize);
-  const validateUrl = (value: string) => validateWebhookUrl(value, webhookPolicy, resolveWithSystem);
+  const validateUrl = (value: string, owner: string) => validateWebhookUrl(value, webhookPolicy, resolveWithSystem, owner);
   const access = new AccessDirectory(runtime.db, runtime.config.database.controlSchema);
   // Access reviews: written on schedule (and on demand) into each tenant's bucket; stale privileged access raises alerts through the engine.
   const reviewWriter = new AccessReviewWriter({

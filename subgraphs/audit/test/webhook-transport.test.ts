@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { TesseraError } from '@tessera/errors';
 import { createWebhookAddressPolicy } from '../src/domain/webhook-address-policy';
-import { boundedLookups, maxSystemLookupsInFlight, resolveWithSystem, type ResolveHost } from '../src/domain/webhook-lookup';
+import { boundedLookups, maxSystemLookupsInFlight, maxSystemLookupsPerTenant, resolveWithSystem, type ResolveHost } from '../src/domain/webhook-lookup';
 import { createWebhookTransport, type WebhookPost, type WebhookTransport } from '../src/domain/webhook-transport';
 import { validateWebhookUrl } from '../src/domain/webhook-url';
 
@@ -222,6 +222,39 @@ describe('webhook host lookups are bounded: a name whose servers never answer ca
     stalled.release();
     await expect(third).resolves.toEqual([{ address: '203.0.113.7', family: 4 }]);
     expect(maxSystemLookupsInFlight).toBeLessThan(4);
+  });
+
+  it('one tenant holds at most its share: tenant A\'s slow names cannot take the lookups tenant B\'s deliveries and saves need', async () => {
+    const stalled = stalledResolver();
+    // Names of A's that never answer; everything else answers at once with the local receiver.
+    const resolve: ResolveHost = (hostname, family, owner) => (hostname.startsWith('slow') ? stalled(hostname, family, owner) : Promise.resolve([{ address: '127.0.0.1', family: 4 }]));
+    const bounded = boundedLookups(resolve, 2, 1);
+    const receiver = await listen(ok);
+    const policy = createWebhookAddressPolicy(['127.0.0.1/32']);
+    const transport = createWebhookTransport(policy, bounded);
+    try {
+      // A starts a lookup that never answers; its second one, by any path, is refused at once.
+      const holding = bounded('slow-1.example', 0, 'tenant-a');
+      await expect(bounded('slow-2.example', 0, 'tenant-a')).rejects.toMatchObject({ code: 'WEBHOOK_LOOKUP_BUSY' });
+      const refusedForA = await transport.post({ ...post(`http://hooks-a.example:${receiver.port}/hook`), owner: 'tenant-a' });
+      expect(refusedForA.outcome).toBe('CONNECTION_FAILED');
+      expect(refusedForA.detail).toContain('WEBHOOK_LOOKUP_BUSY');
+      expect(stalled.started).toBe(1);
+      // B's delivery resolves, is checked and is delivered while A's lookup still hangs.
+      const delivered = await transport.post({ ...post(`http://hooks-b.example:${receiver.port}/hook`), owner: 'tenant-b' });
+      expect(delivered.outcome).toBe('DELIVERED');
+      expect(receiver.hits).toHaveLength(1);
+      // And B's save still checks the name (refused here: the default policy refuses loopback).
+      await expect(validateWebhookUrl(`http://hooks-b.example:${receiver.port}/hook`, createWebhookAddressPolicy(), bounded, 'tenant-b')).rejects.toBeInstanceOf(TesseraError);
+      stalled.release();
+      await holding;
+      // A's share is free again once its lookup ends.
+      expect((await transport.post({ ...post(`http://hooks-a.example:${receiver.port}/hook`), owner: 'tenant-a' })).outcome).toBe('DELIVERED');
+      expect(maxSystemLookupsPerTenant).toBeLessThan(maxSystemLookupsInFlight);
+    } finally {
+      transport.close();
+      await receiver.close();
+    }
   });
 
   it('while the lookups are taken, a delivery fails at once as CONNECTION_FAILED (retried later) and saving a URL accepts it unchecked', async () => {

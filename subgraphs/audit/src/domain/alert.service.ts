@@ -10,7 +10,8 @@ import { effectiveRules, parseRuleInput, type AlertRule } from './alert-rules';
 import { generateWebhookSecret, sealWebhookSecret } from './webhook-secret';
 
 /** Checks a webhook URL being saved and returns it normalised (see webhook-url). */
-export type WebhookUrlValidator = (value: string) => Promise<string>;
+/** `owner`: the tenant saving the URL. */
+export type WebhookUrlValidator = (value: string, owner: string) => Promise<string>;
 
 export const maxAlertsPage = 100;
 
@@ -76,7 +77,7 @@ export class AlertService {
   /** A new secret every time: it is returned here once and only ever stored encrypted. */
   async setWebhook(rawUrl: string): Promise<{ url: string; secret: string; createdAt: Date }> {
     assertPermission(this.scope.principal, 'administer');
-    const url = await this.validateUrl(rawUrl);
+    const url = await this.validateUrl(rawUrl, this.scope.tenant.id);
     const secret = generateWebhookSecret();
     const createdAt = new Date();
     await this.scope.transaction(async (manager) => {

@@ -92,6 +92,7 @@ async function send(scope: TenantScope, deps: WebhookDispatchDeps, delivery: Web
   const secret = await openWebhookSecret(scope, webhook.secretCiphertext);
   return deps.transport.post({
     url: webhook.url,
+    owner: scope.tenant.id,
     timeoutMs: deps.config.webhookTimeoutMs,
     headers: {
       'content-type': 'application/json',

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { ipLiteralOf, type WebhookAddressPolicy } from './webhook-address-policy';
 import { guardedLookup, isAddressRefused, resolveWithSystem, type ResolveHost } from './webhook-lookup';
 import type { WebhookOutcome } from './webhook-outcome';
@@ -9,6 +10,8 @@ export interface WebhookPost {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** The tenant the webhook is of: its host lookups count against that tenant's share. */
+  owner?: string;
 }
 
 export interface WebhookAttempt {
@@ -31,9 +34,10 @@ const timeoutCode = 'WEBHOOK_TIMEOUT';
  * body discarded unread; a redirect is an outcome of its own, never followed.
  */
 export function createWebhookTransport(policy: WebhookAddressPolicy, resolve: ResolveHost = resolveWithSystem): WebhookTransport {
-  const lookup = guardedLookup(policy, resolve);
   // Agents of their own: no socket is shared with the process's other HTTP clients, none kept open.
-  const agents = { http: new http.Agent({ lookup, keepAlive: false }), https: new https.Agent({ lookup, keepAlive: false }) };
+  // The guarded lookup goes with each request, not the agents (whose options would override it),
+  // so each connection's lookups count against the tenant it is made for.
+  const agents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 
   return {
     post: async (request) => {
@@ -46,7 +50,8 @@ export function createWebhookTransport(policy: WebhookAddressPolicy, resolve: Re
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return { outcome: 'CONNECTION_FAILED', detail: `unsupported scheme ${url.protocol}` };
       const literal = ipLiteralOf(url.hostname);
       if (literal !== undefined && !policy.allowsAddress(literal)) return { outcome: 'REFUSED_ADDRESS', detail: `address ${literal} refused` };
-      return send(url, url.protocol === 'https:' ? https.request : http.request, url.protocol === 'https:' ? agents.https : agents.http, request);
+      const lookup = guardedLookup(policy, resolve, request.owner);
+      return send(url, url.protocol === 'https:' ? https.request : http.request, url.protocol === 'https:' ? agents.https : agents.http, lookup, request);
     },
     close: () => {
       agents.http.destroy();
@@ -55,9 +60,9 @@ export function createWebhookTransport(policy: WebhookAddressPolicy, resolve: Re
   };
 }
 
-function send(url: URL, request: typeof http.request, agent: http.Agent, post: WebhookPost): Promise<WebhookAttempt> {
+function send(url: URL, request: typeof http.request, agent: http.Agent, lookup: LookupFunction, post: WebhookPost): Promise<WebhookAttempt> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'POST', agent, headers: { ...post.headers, 'content-length': String(Buffer.byteLength(post.body)) } });
+    const req = request(url, { method: 'POST', agent, lookup, headers: { ...post.headers, 'content-length': String(Buffer.byteLength(post.body)) } });
     const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${post.timeoutMs} ms`), { code: timeoutCode })), post.timeoutMs);
     req.on('response', (response) => {
       clearTimeout(timer);

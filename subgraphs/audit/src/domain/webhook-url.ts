@@ -13,7 +13,8 @@ const refusedMessage = 'url must not point at a loopback, private, link-local or
  * early with a clear message; it is not what protects the network: a name may resolve differently
  * later, so every delivery checks again where it connects (webhook-transport).
  */
-export async function validateWebhookUrl(value: string, policy: WebhookAddressPolicy, resolve: ResolveHost): Promise<string> {
+/** `owner`: the tenant saving it (its lookups count against its share). */
+export async function validateWebhookUrl(value: string, policy: WebhookAddressPolicy, resolve: ResolveHost, owner?: string): Promise<string> {
   let url: URL;
   try {
     if (typeof value !== 'string' || value.length > 2048) throw new Error('length');
@@ -30,7 +31,7 @@ export async function validateWebhookUrl(value: string, policy: WebhookAddressPo
     return url.toString();
   }
   try {
-    await withBudget(resolveAllowed(policy, resolve, url.hostname));
+    await withBudget(resolveAllowed(policy, resolve, url.hostname, 0, owner));
   } catch (error) {
     if (isAddressRefused(error)) throw errors.badInput(refusedMessage, { field: 'url' });
     // Not resolvable now (not yet published, or DNS is slow): accepted; each delivery resolves again.
