@@ -13,7 +13,7 @@ import { createServiceRuntime, dedicatedWorkerIdentity, keyringColumnKeys, seale
 import { startTelemetry } from '@tessera/telemetry';
 import type { DataSource } from 'typeorm';
 import type { JWK } from 'jose';
-import { closeDedicatedWorkerAccount, databaseUrlOnServer, dedicatedWorkerDatabaseUrl, dropControlPlane, openDedicatedWorkerAccount, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, quoteIdentifier, tenantBucketName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
+import { closeDedicatedWorkerAccount, databaseUrlOnServer, dedicatedWorkerDatabaseUrl, dropControlPlane, openDedicatedWorkerAccount, localAccountHosts, localServiceDatabaseUrls, migrateDeployment, openMigrationDataSource, quoteIdentifier, tenantBucketName, tenantSchemaName, type TenantLimitOverrides, type TenantTier } from '@tessera/tenancy';
 import { openRedis } from '@tessera/job-queue';
 import { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessOptions } from '@tessera/workers';
 import { startKeyServiceProcess, type RunningKeyServiceProcess } from '@tessera/key-service';
@@ -467,21 +467,40 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await workers.stopAll();
       removeDedicatedIdentities();
       await closeDedicatedAccounts();
-      // A few at a time: one after another they were most of a stop. Not all at once: each erasure
-      // holds a pool connection for its tenant's lock and needs another for its work (pool of 8).
-      const erasing = [...tenants];
-      const eraseNext = async (): Promise<void> => {
-        for (let id = erasing.shift(); id !== undefined; id = erasing.shift()) await platform.provisioner.deprovision(id).catch(() => undefined);
-      };
-      await Promise.all([eraseNext(), eraseNext(), eraseNext()]);
+      // The stack's own key service, object store and control plane go with it, so of its tenants
+      // only the schemas (and the accounts' rights on them, which MariaDB keeps for a table of the
+      // same name made later) would outlive the stop: those are dropped, by the routine the tenants
+      // service erases with, once the services are down. A store the test brought (options.objectStore)
+      // outlives the stack: there each tenant is erased whole, through the provisioner, first.
+      const ownStore = options.objectStore === undefined;
+      if (!ownStore) {
+        // A few at a time: each erasure holds a pool connection for its tenant's lock and needs another for its work (pool of 8).
+        const erasing = [...tenants];
+        const eraseNext = async (): Promise<void> => {
+          for (let id = erasing.shift(); id !== undefined; id = erasing.shift()) await platform.provisioner.deprovision(id).catch(() => undefined);
+        };
+        await Promise.all([eraseNext(), eraseNext(), eraseNext()]);
+      }
       await platform.stop();
+      const servers = [undefined, ...new Set(Object.values(options.regionDatabases ?? {}))];
+      const control = quoteIdentifier(config.database.controlSchema);
+      const dropTenantSchemas = async () => {
+        if (!ownStore) return;
+        for (const server of servers) {
+          const admin = await adminSourceOn(server);
+          for (const id of tenants) await admin.query(`CALL ${control}.drop_tenant_schema(?)`, [tenantSchemaName(id)]).catch(() => undefined);
+        }
+      };
       // Once the services are down nothing else depends on anything else: Redis, the database and the processes at once.
       await Promise.all([
         dropRedisKeys(config.redis)
           .catch(() => undefined)
           .then(() => redisUsers.close()),
-        dropControlPlane(migrator).catch(() => undefined),
-        ...[...admins.values()].map(async (source) => (await source).destroy()),
+        dropTenantSchemas()
+          .catch(() => undefined)
+          .then(() => dropControlPlane(migrator))
+          .catch(() => undefined)
+          .then(() => Promise.all([...admins.values()].map(async (source) => (await source).destroy()))),
         issuer.stop(),
         s3.close(),
         keyService.stop(),
