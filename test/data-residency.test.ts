@@ -127,8 +127,8 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     const storeSettings = { defaultRegion: home, tlsCaFile: pki.caFile };
     usClient = createObjectStoreClient({ ...storeSettings, endpoint: stack.config.objectStore.endpoint, accessKey: stack.config.objectStore.accessKey, secretKey: stack.config.objectStore.secretKey });
     euClient = createObjectStoreClient({ ...storeSettings, endpoint: euStore.endpoint, ...euKey });
-    euTenant = await stack.createTenant({ region: eu, limits: { costBurst: 60_000 } });
-    usTenant = await stack.createTenant({ region: home, limits: { costBurst: 60_000 } });
+    // Both at once: each on its own region's database server and store.
+    [euTenant, usTenant] = await Promise.all([stack.createTenant({ region: eu, limits: { costBurst: 60_000 } }), stack.createTenant({ region: home, limits: { costBurst: 60_000 } })]);
     [euScientist, euAdmin, usScientist, platformAdmin] = await Promise.all([euTenant.token('data_scientist'), euTenant.token('admin'), usTenant.token('data_scientist'), stack.platformAdminToken()]);
   }, 120_000);
 

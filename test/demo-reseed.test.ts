@@ -33,9 +33,12 @@ interface PredictAnswer {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  secondStore = await startS3Server({ ...secondKey, tls: stack.pki.identity('s3') });
   secondKeysDirectory = mkdtempSync(join(tmpdir(), 'tessera-second-keys-'));
-  secondKeys = await startKeyServiceProcess({ stateDirectory: join(secondKeysDirectory, 'keys'), tls: { caFile: stack.pki.caFile, ...stack.pki.files('keys') } });
+  // The second checkout's store and key service at once: neither needs the other.
+  [secondStore, secondKeys] = await Promise.all([
+    startS3Server({ ...secondKey, tls: stack.pki.identity('s3') }),
+    startKeyServiceProcess({ stateDirectory: join(secondKeysDirectory, 'keys'), tls: { caFile: stack.pki.caFile, ...stack.pki.files('keys') } }),
+  ]);
 }, 120_000);
 
 afterAll(async () => {

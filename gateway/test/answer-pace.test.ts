@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { waitFor } from './support';
@@ -80,6 +81,10 @@ describe('answer pace at the gateway: an unread answer is paid at once and does 
     // Ten aliased previews of 1 000 KiB (as many as a tenant's parse threads and queue take at once):
     // about a thousand units for the document, 10 000 for the answer, twice the tenant's burst.
     const query = `query($id: ID!) { ${Array.from({ length: 10 }, (_, i) => `p${i}: datasetVersion(id: $id) { preview(limit: 10) { rows } }`).join(' ')} }`;
+    // The gateway's side of each connection, by its client's port: the cut is seen there while the client reads nothing.
+    const served = new Map<number, Socket>();
+    const onConnection = (socket: Socket) => served.set(socket.remotePort ?? 0, socket);
+    stack.platform.gateway.server.on('secureConnection', onConnection);
     const request = await UnreadAnswer.send(stack, token, JSON.stringify({ query, variables: { id: versionId } }));
     unread.push(request);
     // Paid before it is read: the tenant's small requests are refused while its answer is still unread.
@@ -101,7 +106,11 @@ describe('answer pace at the gateway: an unread answer is paid at once and does 
     // Falling behind the pace (1 MiB a second after 2 s, the few MiB the kernel took counted as
     // taken), the connection is cut: when the client reads again, its body ends short and the
     // connection closes (before, the whole answer was still there, the connection kept alive).
-    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    // The client reads on once the gateway's side of its connection is gone (some 7 s), not after a
+    // fixed 15 s: kept, it would wait out the 30 s and fail as the closed check below would.
+    const gatewaySide = () => served.get(request.socket.localPort ?? -1);
+    expect(await waitFor(() => gatewaySide()?.destroyed === true, 30_000)).toBe(true);
+    stack.platform.gateway.server.off('secureConnection', onConnection);
     request.socket.resume();
     expect(await waitFor(() => request.closed, 30_000)).toBe(true);
     expect(request.bodyBytes).toBeLessThan(10 * 1_000 * 1024);

@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { connect, type TLSSocket } from 'node:tls';
-import { buildLinearRegression } from '@tessera/onnx';
 import { objectStoreTransport } from '@tessera/storage';
-import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { sleep, waitFor } from './support';
+import { startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { sleep, storeLargeModelVersion, waitFor } from './support';
 
 const MiB = 1024 * 1024;
 // Small values, so a slow reader is cut within seconds: every download gets 2 s, then its client
-// must have taken 1 MiB a second beyond them. The idle timeout is long next to the slow reader's
+// must have taken 2 MiB a second beyond them. The idle timeout is long next to the slow reader's
 // steps: the gateway sees a client's progress only when the kernel frees room in its send buffer
 // (here some 1.5 MiB at a time, of several MiB buffered, credited as taken), so a client reading
 // under that per idle timeout would be cut as idle, not for its pace. The rate is high so that
 // those buffered MiB, which the slow reader is credited with, are made up for in seconds, not in
-// half a minute.
+// half a minute: with some 5 MiB credited at once and 0.5 MiB/s taken after, the slow reader falls
+// behind 2 s + credited / rate at some 6 s (at 1 MiB/s it took 14 s), well above the rate's own
+// quarter it reads at, and far below the steady reader's twice.
 const idleTimeoutMs = 5_000;
-const downloadPace = { minBytesPerSecond: 1 * MiB, graceMs: 2_000 };
+const downloadPace = { minBytesPerSecond: 2 * MiB, graceMs: 2_000 };
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -90,17 +91,22 @@ describe('download pace at the gateway: a minimum average rate of what the clien
   let stack: TestStack;
   let a: TestTenant;
   let b: TestTenant;
-  // Far larger than the sockets' buffers between the models service and a client that reads little.
-  const onnx = buildLinearRegression({ weights: Array.from({ length: 6_000_000 }, (_, i) => (i % 7) / 7), bias: 0.5 });
+  // Far larger than the sockets' buffers between the models service and a client that reads little
+  // (22.9 MiB): random bytes stored under a small model's version, which the routes serve as they
+  // would a model of that size, without building or validating one. Each tenant's own file.
+  const fileBytes = 24 * 1000 * 1000;
   const versions = new Map<string, string>();
+  const files = new Map<string, Buffer>();
   const readers: Reader[] = [];
 
   beforeAll(async () => {
     stack = await startTestStack({ transfers: { perTenant: 1, idleTimeoutMs, downloadPace } });
     [a, b] = await Promise.all([stack.createTenant(), stack.createTenant()]);
-    // Both tenants' models at once (each its own tenant's upload memory and validation).
-    const stored = await Promise.all([a, b].map((tenant) => storeModel(tenant)));
-    [a, b].forEach((tenant, i) => versions.set(tenant.id, stored[i]!));
+    const stored = await Promise.all([a, b].map((tenant) => storeLargeModelVersion(stack, tenant, fileBytes)));
+    [a, b].forEach((tenant, i) => {
+      versions.set(tenant.id, stored[i]!.versionId);
+      files.set(tenant.id, stored[i]!.bytes);
+    });
   }, 180_000);
 
   afterEach(() => {
@@ -110,19 +116,6 @@ describe('download pace at the gateway: a minimum average rate of what the clien
   afterAll(async () => {
     await stack?.stop();
   });
-
-  async function storeModel(tenant: TestTenant): Promise<string> {
-    const token = await tenant.token('admin');
-    const modelId = expectNoErrors(await stack.query<{ createModel: { id: string } }>(token, 'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }', { input: { name: 'big' } })).createModel.id;
-    const upload = expectNoErrors(
-      await stack.query<{ createModelUpload: { id: string; uploadUrl: string } }>(token, 'mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl } }', {
-        input: { modelId, filename: 'big.onnx', byteSize: onnx.length },
-      }),
-    ).createModelUpload;
-    const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: Buffer.from(onnx) });
-    expect(put.status).toBe(200);
-    return expectNoErrors(await stack.query<{ completeModelUpload: { id: string } }>(token, 'mutation($id: ID!) { completeModelUpload(uploadId: $id) { id } }', { id: upload.id })).completeModelUpload.id;
-  }
 
   async function download(tenant: TestTenant): Promise<{ status: number; limit: unknown; digest: string | undefined }> {
     const response = await fetch(`${stack.gatewayUrl}/downloads/models/${versions.get(tenant.id)}`, { headers: { authorization: `Bearer ${await tenant.token('admin')}` }, signal: AbortSignal.timeout(60_000) });
@@ -141,9 +134,9 @@ describe('download pace at the gateway: a minimum average rate of what the clien
     const slow = await Reader.open(stack, `/downloads/models/${versions.get(a.id)}`, await a.token('admin'));
     readers.push(slow);
     await slow.readFor(1);
-    expect({ status: slow.status, contentLength: slow.contentLength }).toEqual({ status: 200, contentLength: onnx.length });
+    expect({ status: slow.status, contentLength: slow.contentLength }).toEqual({ status: 200, contentLength: fileBytes });
     // 256 KiB every 0.5 s: progress the gateway sees within every idle timeout (some 1.5 MiB freed
-    // every 3 s), at most half the rate.
+    // every 3 s), at most a quarter of the rate.
     let dripping = true;
     const drip = (async () => {
       while (dripping && !slow.closed) {
@@ -155,7 +148,7 @@ describe('download pace at the gateway: a minimum average rate of what the clien
       expect(stack.platform.gateway.transfersInFlight(a.id)).toBe(1);
       // Meanwhile tenant A's one slot is taken, and tenant B downloads the whole file.
       expect(await download(a)).toEqual({ status: 429, limit: 'concurrentTransfers', digest: undefined });
-      expect(await download(b)).toEqual({ status: 200, limit: undefined, digest: sha256(onnx) });
+      expect(await download(b)).toEqual({ status: 200, limit: undefined, digest: sha256(files.get(b.id)!) });
 
       // The slow one is cut (on a pace never checked, it would read on to the end, some 45 s): its slot comes back.
       expect(await waitFor(() => stack.platform.gateway.transfersInFlight(a.id) === 0, 45_000)).toBe(true);
@@ -166,18 +159,18 @@ describe('download pace at the gateway: a minimum average rate of what the clien
     // What the client reads now (what the sockets' buffers held) ends short of the file.
     await slow.readFor(Infinity, 10_000);
     expect(slow.closed).toBe(true);
-    expect(slow.bodyBytes).toBeLessThan(onnx.length);
+    expect(slow.bodyBytes).toBeLessThan(fileBytes);
     // The models service stopped reading the object: its connection to the store is released.
     expect(await waitFor(() => storeSocketsBusy() === 0, 5_000)).toBe(true);
     // Tenant A's slot is free again: the same file, whole.
-    expect(await download(a)).toEqual({ status: 200, limit: undefined, digest: sha256(onnx) });
+    expect(await download(a)).toEqual({ status: 200, limit: undefined, digest: sha256(files.get(a.id)!) });
   }, 120_000);
 
   it('lets a client through that takes the file steadily above the rate, for longer than the idle timeout', async () => {
     const started = Date.now();
     const reader = await Reader.open(stack, `/downloads/models/${versions.get(b.id)}`, await b.token('admin'));
     readers.push(reader);
-    // On a schedule of 4 MiB/s, four times the minimum: longer than the idle timeout in all (the
+    // On a schedule of 4 MiB/s, twice the minimum: longer than the idle timeout in all (the
     // 22.9 MiB take at least 5.7 s).
     while (!reader.closed && (reader.contentLength === undefined || reader.bodyBytes < reader.contentLength)) {
       // Never more than the file: a read for bytes past its end would wait out its timeout.
@@ -186,8 +179,8 @@ describe('download pace at the gateway: a minimum average rate of what the clien
       else await sleep(100);
     }
     expect(reader.status).toBe(200);
-    expect(reader.bodyBytes).toBe(onnx.length);
-    expect(reader.digest()).toBe(sha256(onnx));
+    expect(reader.bodyBytes).toBe(fileBytes);
+    expect(reader.digest()).toBe(sha256(files.get(b.id)!));
     expect(Date.now() - started).toBeGreaterThan(idleTimeoutMs);
     expect(await waitFor(() => stack.platform.gateway.transfersInFlight(b.id) === 0, 5_000)).toBe(true);
   }, 120_000);

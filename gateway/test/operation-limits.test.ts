@@ -39,13 +39,38 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
   let quiet: TestTenant;
   let noisy: TestTenant;
   let noisyToken: string;
+  // The tenants of the per-tenant tests below, each with the limits its test is about, made with
+  // the first two at once rather than one by one as each test starts (making a tenant is most of
+  // such a test's time). Each is used by its one test only, so its budget is untouched until then.
+  const ownLimits = {
+    tight: undefined,
+    target: undefined,
+    aliasing: { costPerMinute: 50 },
+    long: { costPerMinute: 300, costBurst: 300 },
+    spent: { costPerMinute: 4 },
+    refusedDocuments: { costPerMinute: 1_000, costBurst: 1_000 },
+    overMinute: { costPerMinute: 30 },
+    transfers: { costPerMinute: 60 },
+    subscribing: { costPerMinute: 15 },
+  };
+  const tenantOf = {} as Record<keyof typeof ownLimits, TestTenant>;
 
   beforeAll(async () => {
     stack = await startTestStack();
     // The noisy tenant may spend its whole minute at once, so every document of the flood below is
     // analysed and refused for its shape (refusals pay a fee: at the default burst the flood would
     // end in RATE_LIMITED on headers, which is tested on its own further down).
-    [quiet, noisy] = await Promise.all([stack.createTenant(), stack.createTenant({ limits: { costBurst: 60_000 } })]);
+    const names = Object.keys(ownLimits) as Array<keyof typeof ownLimits>;
+    const made = await Promise.all([
+      stack.createTenant(),
+      stack.createTenant({ limits: { costBurst: 60_000 } }),
+      ...names.map((name) => {
+        const limits = ownLimits[name];
+        return limits ? stack.createTenant({ limits }) : stack.createTenant();
+      }),
+    ]);
+    [quiet, noisy] = made as [TestTenant, TestTenant];
+    names.forEach((name, i) => (tenantOf[name] = made[i + 2]!));
     noisyToken = await noisy.token('viewer');
   });
   afterAll(() => stack?.stop());
@@ -256,7 +281,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
       setTenantLimits(id: $id, limits: $limits) { id limits { maxOperationDepth maxOperationCost costPerMinute } overriddenLimits } }`;
 
     it('a tighter depth for one tenant refuses its query while another tenant runs the same query', async () => {
-      const tight = await stack.createTenant();
+      const tight = tenantOf.tight;
       const admin = await stack.platformAdminToken();
       const set = expectNoErrors(await stack.query<{ setTenantLimits: { limits: Extensions; overriddenLimits: string[] } }>(admin, setLimits, { id: tight.id, limits: { maxOperationDepth: 3 } }));
       expect(set.setTenantLimits).toMatchObject({ limits: { maxOperationDepth: 3, maxOperationCost: 5_000 }, overriddenLimits: ['maxOperationDepth'] });
@@ -294,7 +319,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     });
 
     it('only platform_admin changes limits; bad values are BAD_USER_INPUT and change nothing; an unknown tenant is NOT_FOUND', async () => {
-      const target = await stack.createTenant();
+      const target = tenantOf.target;
       for (const role of ['admin', 'data_scientist', 'viewer'] as const) {
         expect(errorCodes(await stack.query(await target.token(role), setLimits, { id: target.id, limits: { costPerMinute: 10_000_000 } }))).toEqual(['FORBIDDEN']);
         // Nor can a tenant admin raise another tenant's limits.
@@ -314,7 +339,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
 
   describe('the rate limit counts cost units, not requests', () => {
     it('aliasing cannot multiply the budget: a 20-alias request takes 20 times what one takes', async () => {
-      const tenant = await stack.createTenant({ limits: { costPerMinute: 50 } });
+      const tenant = tenantOf.aliasing;
       const token = await tenant.token('viewer');
       // { currentTenant { id } } costs 2; twenty aliases of it cost 40: the second such request is over 50.
       expect(errorCodes(await stack.query(token, aliases(20)))).toEqual([]);
@@ -330,7 +355,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     });
 
     it("a long document pays for its length: one unit per KiB past the first (a 900 KB string argument is one token, but every byte is lexed and planned)", async () => {
-      const tenant = await stack.createTenant({ limits: { costPerMinute: 300, costBurst: 300 } });
+      const tenant = tenantOf.long;
       const token = await tenant.token('viewer');
       // 200 KiB of one string: ~200 units on top of the field's few.
       const long = `{ modelByName(name: "${'x'.repeat(200 * 1024)}") { id } }`;
@@ -341,7 +366,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     });
 
     it('a tenant that spent its minute is refused before its operation is parsed (a flood of refusals stays cheap)', async () => {
-      const tenant = await stack.createTenant({ limits: { costPerMinute: 4 } });
+      const tenant = tenantOf.spent;
       const token = await tenant.token('viewer');
       expect(errorCodes(await stack.query(token, '{ currentTenant { id } }'))).toEqual([]);
       expect(errorCodes(await stack.query(token, '{ currentTenant { id } }'))).toEqual([]);
@@ -350,7 +375,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     });
 
     it('refused documents are paid too (a fee of 100 units plus one per KiB scanned): a flood of over-limit documents ends in RATE_LIMITED', async () => {
-      const tenant = await stack.createTenant({ limits: { costPerMinute: 1_000, costBurst: 1_000 } });
+      const tenant = tenantOf.refusedDocuments;
       const token = await tenant.token('viewer');
       const huge = aliases(2_000);
       const unitsPerRefusal = 100 + Math.ceil(huge.length / 1024);
@@ -364,14 +389,14 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     });
 
     it('an operation costing more than the whole minute budget is QUERY_TOO_COMPLEX naming costPerMinute (a retry could never succeed)', async () => {
-      const tenant = await stack.createTenant({ limits: { costPerMinute: 30 } });
+      const tenant = tenantOf.overMinute;
       const response = await stack.query(await tenant.token('viewer'), '{ datasets(first: 50) { edges { node { id } } } }');
       expectRefused(response, 400, 'QUERY_TOO_COMPLEX');
       expect(refusal(response)).toMatchObject({ limit: 'costPerMinute', limitValue: 30 });
     });
 
     it('uploads and downloads are charged from the same budget', async () => {
-      const tenant = await stack.createTenant({ limits: { costPerMinute: 60 } });
+      const tenant = tenantOf.transfers;
       const token = await tenant.token('data_scientist');
       const put = () =>
         fetch(`${stack.gatewayUrl}/uploads/datasets/00000000-0000-4000-8000-000000000000`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: 'a\n1\n' });
@@ -415,7 +440,7 @@ describe('operation limits at the gateway (linear-time analysis, per tenant)', (
     });
 
     it('subscribing costs units from the tenant budget: over it → RATE_LIMITED on the socket', async () => {
-      const tenant = await stack.createTenant({ limits: { costPerMinute: 15 } });
+      const tenant = tenantOf.subscribing;
       const own = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${await tenant.token('viewer')}` });
       try {
         await own.connected;

@@ -23,10 +23,33 @@ describe('prepared operations and persisted documents at the gateway', () => {
   let globex: TestTenant;
   let acmeToken: string;
   let globexToken: string;
+  // The tenants of the per-tenant tests below, each with the limits its test is about, made with
+  // acme and globex at once rather than one by one as each test starts (making a tenant is most of
+  // such a test's time). Each is used by its one test only, so its budget is untouched until then.
+  const ownLimits = {
+    small: { costPerMinute: 60, costBurst: 6 },
+    tight: { maxOperationDepth: 3, maxOperationCost: 40 },
+    tightCost: { maxOperationCost: 40 },
+    limited: { costPerMinute: 12, costBurst: 12 },
+    busy: { maxConcurrentOperations: 1 },
+    counted: undefined,
+    tightSubscriber: { maxOperationDepth: 1 },
+  };
+  const tenantOf = {} as Record<keyof typeof ownLimits, TestTenant>;
 
   beforeAll(async () => {
     stack = await startTestStack({ monitoring: { requestMetrics: { flushIntervalMs: 0 } } });
-    [acme, globex] = await Promise.all([stack.createTenant({ limits: { costBurst: 60_000 } }), stack.createTenant()]);
+    const names = Object.keys(ownLimits) as Array<keyof typeof ownLimits>;
+    const made = await Promise.all([
+      stack.createTenant({ limits: { costBurst: 60_000 } }),
+      stack.createTenant(),
+      ...names.map((name) => {
+        const limits = ownLimits[name];
+        return limits ? stack.createTenant({ limits }) : stack.createTenant();
+      }),
+    ]);
+    [acme, globex] = made as [TestTenant, TestTenant];
+    names.forEach((name, i) => (tenantOf[name] = made[i + 2]!));
     [acmeToken, globexToken] = await Promise.all([acme.token('admin'), globex.token('viewer')]);
     expectNoErrors(await stack.query(acmeToken, 'mutation { createDataset(input: { name: "prepared-one" }) { id } }'));
   });
@@ -99,7 +122,7 @@ describe('prepared operations and persisted documents at the gateway', () => {
   });
 
   it('an unknown hash costs one cost unit, not the refusal fee: an APQ client on a small budget is not paced by its first requests', async () => {
-    const small = await stack.createTenant({ limits: { costPerMinute: 60, costBurst: 6 } });
+    const small = tenantOf.small;
     const token = await small.token('viewer');
     const query = '{ currentTenant { id } }'; // 2 units
     const persistedQuery = { version: 1, sha256Hash: sha256(query) };
@@ -163,7 +186,7 @@ describe('prepared operations and persisted documents at the gateway', () => {
     });
 
     it("operation limits: a document prepared by one tenant is refused for a tenant with tighter limits, no subgraph called; the variable-sized cost is measured per request", async () => {
-      const tight = await stack.createTenant({ limits: { maxOperationDepth: 3, maxOperationCost: 40 } });
+      const tight = tenantOf.tight;
       const token = await tight.token('viewer');
       expectNoErrors(await post(acmeToken, { query: datasetsPage }));
       const { result: deep, calls } = await datasetsCalls(() => post(token, { query: datasetsPage }));
@@ -171,7 +194,7 @@ describe('prepared operations and persisted documents at the gateway', () => {
       expect(deep.errors?.[0]?.extensions).toMatchObject({ limit: 'maxOperationDepth', limitValue: 3, measured: 4 });
       expect(calls).toBe(0);
       const sized = 'query Page($n: Int) { currentTenant { id } datasets(first: $n) { edges { node { id } } } }';
-      const tightCost = await stack.createTenant({ limits: { maxOperationCost: 40 } });
+      const tightCost = tenantOf.tightCost;
       const costToken = await tightCost.token('viewer');
       expectNoErrors(await post(costToken, { query: sized, variables: { n: 2 } }));
       expectNoErrors(await post(costToken, { query: sized, variables: { n: 2 } }));
@@ -181,7 +204,7 @@ describe('prepared operations and persisted documents at the gateway', () => {
     });
 
     it('rate limit in cost units: a prepared operation is charged every time (RATE_LIMITED, 429)', async () => {
-      const limited = await stack.createTenant({ limits: { costPerMinute: 12, costBurst: 12 } });
+      const limited = tenantOf.limited;
       const token = await limited.token('viewer');
       const query = '{ currentTenant { id } }'; // 2 units
       const persistedQuery = { version: 1, sha256Hash: sha256(query) };
@@ -195,7 +218,7 @@ describe('prepared operations and persisted documents at the gateway', () => {
     });
 
     it('operation slots: no more than maxConcurrentOperations prepared operations of a tenant reach the subgraph', async () => {
-      const busy = await stack.createTenant({ limits: { maxConcurrentOperations: 1 } });
+      const busy = tenantOf.busy;
       const token = await busy.token('viewer');
       expectNoErrors(await post(token, { query: datasetsPage }));
       expectNoErrors(await post(token, { query: datasetsPage }));
@@ -267,7 +290,7 @@ describe('prepared operations and persisted documents at the gateway', () => {
     });
 
     it('request metrics count the fast path like any other request', async () => {
-      const counted = await stack.createTenant();
+      const counted = tenantOf.counted;
       const token = await counted.token('viewer');
       const since = new Date(Date.now() - 60_000).toISOString();
       for (let i = 0; i < 3; i++) expectNoErrors(await post(token, { query: 'query Counted { datasets(first: 2) { edges { node { id } } } }' }));
@@ -284,7 +307,7 @@ describe('prepared operations and persisted documents at the gateway', () => {
 
     it('WebSocket subscribe: a document prepared for one tenant is still held to another tenant’s limits', async () => {
       const query = 'subscription Events { jobEvents { jobId } }';
-      const tight = await stack.createTenant({ limits: { maxOperationDepth: 1 } });
+      const tight = tenantOf.tightSubscriber;
       const roomy = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${acmeToken}` });
       const narrow = connectSubscriptions(stack.graphqlUrl, { authorization: `Bearer ${await tight.token('viewer')}` });
       try {

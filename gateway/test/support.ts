@@ -1,9 +1,11 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { decodeProtectedHeader, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { buildLinearRegression } from '@tessera/onnx';
 import type { GraphQLResponse, TestStack, TestTenant } from '@tessera/testing';
-import { errorCodes } from '@tessera/testing';
+import { errorCodes, expectNoErrors } from '@tessera/testing';
 import { quoteIdentifier } from '@tessera/tenancy';
-import { mutualTlsClientOptions } from '@tessera/service-kit';
+import { FamilyKeys, mutualTlsClientOptions } from '@tessera/service-kit';
 
 type SubgraphName = keyof TestStack['platform']['subgraphs'];
 
@@ -109,4 +111,34 @@ export async function waitFor(condition: () => boolean, timeoutMs: number): Prom
     await sleep(25);
   }
   return true;
+}
+
+/**
+ * A model version of `tenant` whose stored file is `byteSize` random bytes: a small model is
+ * uploaded through the gateway, then its object is replaced under the same key, sealed with the
+ * model's own key as the models service seals it, and its recorded size set to match. The download
+ * routes serve bytes whatever they are, so a large file costs no model building or validation.
+ * Returns the version's id and the bytes.
+ */
+export async function storeLargeModelVersion(stack: TestStack, tenant: TestTenant, byteSize: number): Promise<{ versionId: string; bytes: Buffer }> {
+  const token = await tenant.token('admin');
+  const onnx = buildLinearRegression({ weights: [0.5, 0.25], bias: 0.5 });
+  const modelId = expectNoErrors(await stack.query<{ createModel: { id: string } }>(token, 'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }', { input: { name: 'big' } })).createModel.id;
+  const upload = expectNoErrors(
+    await stack.query<{ createModelUpload: { id: string; uploadUrl: string } }>(token, 'mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl } }', {
+      input: { modelId, filename: 'big.onnx', byteSize: onnx.length },
+    }),
+  ).createModelUpload;
+  const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: Buffer.from(onnx) });
+  expect(put.status).toBe(200);
+  const versionId = expectNoErrors(await stack.query<{ completeModelUpload: { id: string } }>(token, 'mutation($id: ID!) { completeModelUpload(uploadId: $id) { id } }', { id: upload.id })).completeModelUpload.id;
+
+  const scope = await stack.platform.runtimes.models.scopes.forPrincipal({ kind: 'user', subject: 'test', tenantId: tenant.id, roles: ['admin'], clientId: undefined, requestId: randomUUID(), sourceIp: undefined });
+  const schema = quoteIdentifier(tenant.schema);
+  const [row] = (await stack.platform.runtime.db.query(`SELECT object_key FROM ${schema}.model_versions WHERE id = ?`, [versionId])) as Array<{ object_key: string }>;
+  const bytes = randomBytes(byteSize);
+  const modelKey = await new FamilyKeys(scope, { table: 'model_keys', idColumn: 'model_id' }).forWriting(modelId);
+  await scope.bucket.putEncryptedBuffer(row!.object_key, bytes, modelKey);
+  await stack.platform.runtime.db.query(`UPDATE ${schema}.model_versions SET byte_size = ? WHERE id = ?`, [bytes.length, versionId]);
+  return { versionId, bytes };
 }

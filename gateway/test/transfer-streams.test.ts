@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
-import { buildLinearRegression } from '@tessera/onnx';
 import { expectNoErrors, startTestStack, tenantState, type TestStack, type TestTenant } from '@tessera/testing';
 import { quoteIdentifier } from '@tessera/tenancy';
-import { rawGatewayRequest, sleep, waitFor, type RawAnswer } from './support';
+import { rawGatewayRequest, sleep, storeLargeModelVersion, waitFor, type RawAnswer } from './support';
 
 // Long enough that a loaded machine's event-loop stalls do not cut the uploads that trickle a byte every fifth of it.
 const idleTimeoutMs = 3_000;
@@ -153,17 +152,9 @@ describe('upload and download streams at the gateway: per-tenant slots, idle tim
     const token = await quiet.token('admin');
     // Larger than what the sockets' buffers between the gateway and a client that reads nothing can
     // hold (some 4 MB reach such a client before the cut here): 12 MB, three times that, still ends
-    // short, while building, storing and validating it costs half of what 24 MB did.
-    const onnx = buildLinearRegression({ weights: Array.from({ length: 3_000_000 }, (_, i) => (i % 7) / 7), bias: 0.5 });
-    const modelId = expectNoErrors(await stack.query<{ createModel: { id: string } }>(token, 'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }', { input: { name: 'big' } })).createModel.id;
-    const upload = expectNoErrors(
-      await stack.query<{ createModelUpload: { id: string; uploadUrl: string } }>(token, 'mutation($input: CreateModelUploadInput!) { createModelUpload(input: $input) { id uploadUrl } }', {
-        input: { modelId, filename: 'big.onnx', byteSize: onnx.length },
-      }),
-    ).createModelUpload;
-    const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: Buffer.from(onnx) });
-    expect(put.status).toBe(200);
-    const versionId = expectNoErrors(await stack.query<{ completeModelUpload: { id: string } }>(token, 'mutation($id: ID!) { completeModelUpload(uploadId: $id) { id } }', { id: upload.id })).completeModelUpload.id;
+    // short. Random bytes stored under a small model's version: the route serves them as it would a
+    // model of that size, without building or validating one.
+    const { versionId, bytes: onnx } = await storeLargeModelVersion(stack, quiet, 12 * 1000 * 1000);
 
     const url = new URL(stack.gatewayUrl);
     const socket = await new Promise<TLSSocket>((resolve, reject) => {

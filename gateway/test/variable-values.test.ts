@@ -18,10 +18,28 @@ describe('variables: what a request carries in them is bounded and paid for, lik
   let quiet: TestTenant;
   let noisy: TestTenant;
   let noisyToken: string;
+  // The tenants of the budget tests below, each with the limits its test is about, made with quiet
+  // and noisy at once rather than one by one as each test starts (making a tenant is most of such a
+  // test's time). Each is used by its one test (or loop round) only, so its budget is untouched until then.
+  const ownLimits = {
+    floatsPayer: { costBurst: 1_000, costPerMinute: 800 },
+    floatsSmall: { costBurst: 200 },
+    junkPayer: { costBurst: 1_000, costPerMinute: 700 },
+    extensionsPayer: { costBurst: 1_000, costPerMinute: 700 },
+    notJsonPayer: { costBurst: 300 },
+    batchPayer: { costBurst: 300 },
+    nonStringPayer: { costBurst: 300 },
+    routePayer: { costBurst: 2_000, costPerMinute: 1_100 },
+    routeSmall: { costBurst: 300 },
+  };
+  const tenantOf = {} as Record<keyof typeof ownLimits, TestTenant>;
 
   beforeAll(async () => {
     stack = await startTestStack();
-    [quiet, noisy] = await Promise.all([stack.createTenant(), stack.createTenant()]);
+    const names = Object.keys(ownLimits) as Array<keyof typeof ownLimits>;
+    const made = await Promise.all([stack.createTenant(), stack.createTenant(), ...names.map((name) => stack.createTenant({ limits: ownLimits[name] }))]);
+    [quiet, noisy] = made as [TestTenant, TestTenant];
+    names.forEach((name, i) => (tenantOf[name] = made[i + 2]!));
     noisyToken = await noisy.token('data_scientist');
   });
   afterAll(() => stack?.stop());
@@ -82,31 +100,34 @@ describe('variables: what a request carries in them is bounded and paid for, lik
     expect(errorCodes(await post(stack, noisyToken, { query: jobsByStatus, variables: { s: ['QUEUED', 'RUNNING'] } }).then((a) => a.body))).toEqual([]);
   });
 
-  it("a variable's values are paid for in cost units: 200 000 floats cost thousands of units, not the 50 of one predict (four such requests were seconds of the gateway's CPU each second)", async () => {
-    // A tenant with a burst of 10 000 refilled at 8 000 a minute: one predict of 200 000 floats
-    // costs more than 6 000 units for its values (and some 800 for its body's length), so the next
-    // one soon after is over the burst (before: 50 each).
-    const payer = await stack.createTenant({ limits: { costBurst: 10_000, costPerMinute: 8_000 } });
+  it("a variable's values are paid for in cost units: 20 000 floats cost hundreds of units, not the 50 of one predict (four predicts of 200 000 were seconds of the gateway's CPU each second)", async () => {
+    // A tenant with a burst of 1 000 refilled at 800 a minute: one predict of 20 000 floats costs
+    // some 600 units for its values (one per 32 past the first 1 024), besides 50 for the document
+    // and 77 for its body's length, so the next one soon after is over the burst. Values unpaid, the
+    // three would cost some 130 each, 390 in all, and none would be refused (as 200 000 floats
+    // did, a tenth of the values at a tenth of the burst tells the same).
+    const payer = tenantOf.floatsPayer;
     const token = await payer.token('data_scientist');
-    const big = { query: predictData, variables: { d: Array.from({ length: 200_000 }, (_, i) => (i % 10) + 0.5) } };
+    const big = { query: predictData, variables: { d: Array.from({ length: 20_000 }, (_, i) => (i % 10) + 0.5) } };
     const codes: string[][] = [];
     for (let i = 0; i < 3; i += 1) codes.push(errorCodes((await post(stack, token, big)).body));
     // The model does not exist: the first reaches the models service (NOT_FOUND), the next are over the burst.
     expect(codes[0]).toEqual(['NOT_FOUND']);
     expect(codes.slice(1).flat()).toContain('RATE_LIMITED');
     // A predict with a handful of values still costs what it did (no charge for the first values).
-    const small = await stack.createTenant({ limits: { costBurst: 200 } });
+    const small = tenantOf.floatsSmall;
     const smallToken = await small.token('data_scientist');
     for (let i = 0; i < 3; i += 1) {
       expect(errorCodes((await post(stack, smallToken, { query: predictData, variables: { d: [1, 2, 3, 4] } })).body)).toEqual(['NOT_FOUND']);
     }
   });
 
-  it('values anywhere in the body are paid for, not only in variables: 200 000 of them under an unknown key or in extensions (the gateway parses them all; 400 000 nested lists took another tenant from 20 ms to 870 ms at 1 unit each)', async () => {
-    for (const key of ['junk', 'extensions']) {
-      const payer = await stack.createTenant({ limits: { costBurst: 10_000, costPerMinute: 7_000 } });
+  it('values anywhere in the body are paid for, not only in variables: 20 000 of them under an unknown key or in extensions (the gateway parses them all; 400 000 nested lists took another tenant from 20 ms to 870 ms at 1 unit each)', async () => {
+    // 20 000 values cost some 600 units besides the query's 2 and the body's 38: the second such
+    // request is over a burst of 1 000 refilled at 700 a minute. Unpaid, three would cost some 120.
+    for (const [key, payer] of [['junk', tenantOf.junkPayer], ['extensions', tenantOf.extensionsPayer]] as const) {
       const token = await payer.token('viewer');
-      const body = { query: '{ currentTenant { id } }', [key]: { x: Array.from({ length: 200_000 }, (_, i) => i % 10) } };
+      const body = { query: '{ currentTenant { id } }', [key]: { x: Array.from({ length: 20_000 }, (_, i) => i % 10) } };
       const codes: string[][] = [];
       for (let i = 0; i < 3; i += 1) codes.push(errorCodes((await post(stack, token, body)).body));
       expect({ key, first: codes[0] }).toEqual({ key, first: [] });
@@ -115,8 +136,11 @@ describe('variables: what a request carries in them is bounded and paid for, lik
   });
 
   it('a body refused before it names an operation (not JSON, a batch array, a non-string query) is paid for as a refused document: it was parsed whole, deep junk included, for nothing', async () => {
-    for (const body of ['{"query": "{ currentTenant { id } }", "junk": [[[[1]]]] ', '[{"query": "{ currentTenant { id } }"}]', '{"query": 5, "junk": [[[[1]]]]}']) {
-      const payer = await stack.createTenant({ limits: { costBurst: 300 } });
+    for (const [body, payer] of [
+      ['{"query": "{ currentTenant { id } }", "junk": [[[[1]]]] ', tenantOf.notJsonPayer],
+      ['[{"query": "{ currentTenant { id } }"}]', tenantOf.batchPayer],
+      ['{"query": 5, "junk": [[[[1]]]]}', tenantOf.nonStringPayer],
+    ] as const) {
       const token = await payer.token('viewer');
       const codes: string[] = [];
       for (let i = 0; i < 6; i += 1) {
@@ -129,7 +153,7 @@ describe('variables: what a request carries in them is bounded and paid for, lik
   });
 
   it("the predict route's body is paid for by its length (one unit per KiB past the first): 200 000 floats were 98 units, and the models service parses and checks every one", async () => {
-    const payer = await stack.createTenant({ limits: { costBurst: 2_000, costPerMinute: 1_100 } });
+    const payer = tenantOf.routePayer;
     const token = await payer.token('data_scientist');
     const routeUrl = stack.graphqlUrl.replace(/\/graphql$/, '/v1/predict');
     const predict = async (data: number[]) => {
@@ -141,7 +165,7 @@ describe('variables: what a request carries in them is bounded and paid for, lik
     expect(codes[0]).toEqual(['NOT_FOUND']);
     expect(codes.slice(1).flat()).toContain('RATE_LIMITED');
     // A small body costs the route's 98 units, as before: a fresh tenant's burst of 300 holds three.
-    const small = await stack.createTenant({ limits: { costBurst: 300 } });
+    const small = tenantOf.routeSmall;
     const smallToken = await small.token('data_scientist');
     for (let i = 0; i < 3; i += 1) {
       const response = await fetch(routeUrl, { method: 'POST', headers: { authorization: `Bearer ${smallToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ modelName: 'no-such-model', alias: 'production', inputs: [{ name: 'features', shape: [1, 4], data: [1, 2, 3, 4] }] }) });
