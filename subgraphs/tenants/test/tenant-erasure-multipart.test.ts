@@ -28,6 +28,8 @@ let a: TestTenant;
 let b: TestTenant;
 
 const key = 'models/interrupted.onnx';
+/** The runner's wait before its last Redis sweep: above the gateway's 250 ms rate-limit exchange; no rate-limit counter is looked at here. */
+const settleMs = 300;
 const part = Buffer.alloc(1024 * 1024, 7);
 
 /** The operator's client for one tenant bucket: a session of the tenant role that may also list uploads and set the bucket's policy. */
@@ -62,8 +64,7 @@ beforeAll(async () => {
   stack = await startTestStack({
     objectStore: { endpoint: rgw.endpoint, ...rgw.service, credentials: { mode: 'sts', stsEndpoint: rgw.endpoint, roleArn: rgw.roleArn, sessionSeconds: 900 } },
   });
-  a = await stack.createTenant();
-  b = await stack.createTenant();
+  [a, b] = await Promise.all([stack.createTenant(), stack.createTenant()]);
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
@@ -88,7 +89,7 @@ describe('erasing a tenant with an interrupted multipart upload (Ceph RGW)', () 
     const control = quoteIdentifier(stack.config.database.controlSchema);
     await stack.adminQuery(`UPDATE ${control}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), erasure.id]);
     const runtime = stack.platform.runtimes.tenants;
-    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit, erasureRedisSettleMs: settleMs }, createProvisioner(runtime, { regions: stack.config.regions }))!;
     try {
       // First pass: the bucket step fails at the refused deletion — after A's objects and upload are gone.
       expect(await built.runner.runDue()).toEqual([]);
