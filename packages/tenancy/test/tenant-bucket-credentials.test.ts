@@ -181,23 +181,24 @@ describe('tenant bucket credentials (STS AssumeRole + session policy, on Ceph RG
   });
 
   it('expired credentials are refused; fresh ones from the same role work', async () => {
-    const session = await assumeRole({
-      tlsCa: ca(),
-      endpoint: rgw.endpoint,
-      region: rgw.region,
-      baseCredentials: rgw.service,
-      roleArn: rgw.roleArn,
-      roleSessionName: 'tessera-acme',
-      policy: tenantSessionPolicy('tessera-acme', 'objects'),
-      durationSeconds: 900,
-    });
-    const client = new Client({ ...objectStoreConnection(rgw.endpoint), ...objectStoreTransport(rgw), accessKey: session.accessKey, secretKey: session.secretKey, sessionToken: session.sessionToken, region: rgw.region });
-    expect(await codeOf(drain(client.listObjectsV2('tessera-acme', '', true)))).toBe('OK');
-    // 895 s forward on the store's clock stays inside SigV4's 15-minute skew; 7 s more of real
-    // time takes the 900 s session past its expiry.
-    rgw.setClockOffsetSeconds(895);
+    // The session is issued while the store's clock is 10 s behind: its 900 s run out at real +890 s.
+    // Moved to +895 s the store is then 5 s past the expiry (no real time has to pass), and still
+    // inside SigV4's 15-minute skew for a request signed now.
+    rgw.setClockOffsetSeconds(-10);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 7000));
+      const session = await assumeRole({
+        tlsCa: ca(),
+        endpoint: rgw.endpoint,
+        region: rgw.region,
+        baseCredentials: rgw.service,
+        roleArn: rgw.roleArn,
+        roleSessionName: 'tessera-acme',
+        policy: tenantSessionPolicy('tessera-acme', 'objects'),
+        durationSeconds: 900,
+      });
+      const client = new Client({ ...objectStoreConnection(rgw.endpoint), ...objectStoreTransport(rgw), accessKey: session.accessKey, secretKey: session.secretKey, sessionToken: session.sessionToken, region: rgw.region });
+      expect(await codeOf(drain(client.listObjectsV2('tessera-acme', '', true)))).toBe('OK');
+      rgw.setClockOffsetSeconds(895);
       const refused = await codeOf(drain(client.listObjectsV2('tessera-acme', '', true)));
       expect(refused).not.toBe('OK');
       expect(['AccessDenied', 'ExpiredToken', 'InvalidAccessKeyId']).toContain(refused);

@@ -39,6 +39,8 @@ export interface TenantsConfig {
   audit?: ErasureAuthorityPort | undefined;
   /** How often the erasure runner looks for due requests (default 60 s). */
   erasureIntervalMs?: number | undefined;
+  /** How long an erasure waits before its last sweep of the tenant's Redis keys (default 1 s, longer than the gateway's 250 ms rate-limit exchange). */
+  erasureRedisSettleMs?: number | undefined;
   /** Batch size and pace of a tenant's object re-encryption. */
   reencryption?: ReencryptorOptions | undefined;
   /** The owners of a tenant's encrypted objects (datasets, models), through their ports. */
@@ -145,7 +147,7 @@ export function createRewrapper(runtime: ServiceRuntime, config: Pick<TenantsCon
  * receipt and rewrites the security log); absent either, requests wait. The runner runs in the
  * tenants service, split from the audit service or not: the audit key never leaves its service.
  */
-export function createErasureRunner(runtime: ServiceRuntime, config: Pick<TenantsConfig, 'audit'>, provisioner: TenantProvisioner): { runner: TenantErasureRunner; announcer: ErasureAnnouncer } | undefined {
+export function createErasureRunner(runtime: ServiceRuntime, config: Pick<TenantsConfig, 'audit' | 'erasureRedisSettleMs'>, provisioner: TenantProvisioner): { runner: TenantErasureRunner; announcer: ErasureAnnouncer } | undefined {
   if (!config.audit || !runtime.keyProvider) return undefined;
   const logger = runtime.logger.child({ component: 'tenant-erasure' });
   const announcer = createErasureAnnouncer(runtime.config.redis, logger);
@@ -162,6 +164,7 @@ export function createErasureRunner(runtime: ServiceRuntime, config: Pick<Tenant
     eraseRedis: (tenantId) => eraseTenantRedisKeys(runtime.config.redis, tenantId),
     announceErased: (tenantId) => announcer.tenantErased(tenantId),
     announceAccessChanged: (tenantId) => announcer.accessChanged(tenantId),
+    redisSettleMs: config.erasureRedisSettleMs,
   });
   return { runner, announcer };
 }

@@ -6,7 +6,7 @@ import { bucketInventory, destroyBucket, type RegionalObjectStores } from '@tess
 import { quoteIdentifier, tenantBucketName, tenantSchemaName, withAdvisoryLock, type TenantKeyring, type TenantProvisioner, type TenantStore } from '@tessera/tenancy';
 
 /** Longer than the gateway's rate-limit exchange interval (250 ms), with room for a slow exchange. */
-const redisSettleMs = 1_000;
+const defaultRedisSettleMs = 1_000;
 
 export interface ErasureRunnerDeps {
   db: DataSource;
@@ -28,6 +28,8 @@ export interface ErasureRunnerDeps {
   announceErased: (tenantId: string) => Promise<unknown>;
   /** Tells every gateway replica to drop the tenant's cached members and API keys. */
   announceAccessChanged: (tenantId: string) => Promise<unknown>;
+  /** The wait before the last Redis sweep (default 1 s); it must stay longer than the gateway's rate-limit exchange interval. */
+  redisSettleMs?: number | undefined;
 }
 
 /** What each finished step recorded, kept in `tenant_erasures.progress` so a resumed run goes on from there. */
@@ -174,7 +176,7 @@ export class TenantErasureRunner {
       // A gateway replica adds a tenant's last admitted requests to its shared rate-limit counter at
       // its next exchange (every 250 ms), so a counter can come back after the first sweep. With the
       // tenant's rows gone no request of it is admitted any more: one more sweep, a second later, is the last.
-      await new Promise((resolve) => setTimeout(resolve, redisSettleMs));
+      await new Promise((resolve) => setTimeout(resolve, this.deps.redisSettleMs ?? defaultRedisSettleMs));
       progress.redisKeys = (progress.redisKeys ?? 0) + (await this.deps.eraseRedis(tenantId));
       progress.redisSwept = true;
       await save();

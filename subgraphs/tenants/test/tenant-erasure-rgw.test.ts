@@ -8,9 +8,15 @@
  * an operator's bucket policy denies DeleteBucket on A's bucket for the first pass, which then fails
  * at the bucket step (as on a store that refuses a bucket with uploads in progress) — and by then A's
  * upload must already be gone. The other tenant's incomplete upload is untouched and still completes.
+ *
+ * And of a tenant whose bucket keeps object versions (s3rver has no versioning): an operator turned
+ * versioning on; objects were written, overwritten and deleted (noncurrent versions and delete
+ * markers). The erasure removes every version and marker by its version id under the tenant's
+ * bucket-lifecycle session, then the bucket; the receipt counts the versions. The other tenant's
+ * versioned bucket keeps all of its versions. Both need the same RGW and stack: one start serves them.
  */
 import { cephGatewayAvailable, ensureLocalPki, startCephGateway, type RunningCephGateway } from '@tessera/local-infra';
-import { assumeRole, listIncompleteUploads, objectStoreConnection, objectStoreTransport, type ObjectStoreClient } from '@tessera/storage';
+import { assumeRole, listIncompleteUploads, listObjectVersions, objectStoreConnection, objectStoreTransport, type ObjectStoreClient } from '@tessera/storage';
 import { quoteIdentifier } from '@tessera/tenancy';
 import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import type { JWK } from 'jose';
@@ -26,8 +32,13 @@ let rgw: RunningCephGateway;
 let stack: TestStack;
 let a: TestTenant;
 let b: TestTenant;
+/** The versioned buckets' tenants: C is erased, D keeps its versions. */
+let c: TestTenant;
+let d: TestTenant;
 
 const key = 'models/interrupted.onnx';
+/** The runner's wait before its last Redis sweep: above the gateway's 250 ms rate-limit exchange; no rate-limit counter is looked at here. */
+const settleMs = 300;
 const part = Buffer.alloc(1024 * 1024, 7);
 
 /** The operator's client for one tenant bucket: a session of the tenant role that may also list uploads and set the bucket's policy. */
@@ -56,14 +67,39 @@ async function storedPartsOf(uploadId: string): Promise<string[]> {
   return (await rgw.adminCommand('rados', '-p', 'default.rgw.buckets.data', 'ls')).split('\n').filter((name) => name.includes(uploadId));
 }
 
+/**
+ * The operator's client for one tenant bucket: a session of the tenant role that may also turn
+ * versioning on and list versions (the platform's own sessions may not configure a bucket).
+ */
+async function versioningClient(bucket: string): Promise<ObjectStoreClient> {
+  const arn = `arn:aws:s3:::${bucket}`;
+  const policy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketVersioning', 's3:PutBucketVersioning'], Resource: [arn] },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [`${arn}/*`] },
+    ],
+  });
+  const session = await assumeRole({ tlsCa: ensureLocalPki().ca, endpoint: rgw.endpoint, region: rgw.region, baseCredentials: rgw.service, roleArn: rgw.roleArn, roleSessionName: `operator-${bucket}`.slice(0, 64), policy, durationSeconds: 900 });
+  return new Client({ ...objectStoreConnection(rgw.endpoint), ...objectStoreTransport(rgw), accessKey: session.accessKey, secretKey: session.secretKey, sessionToken: session.sessionToken, region: rgw.region }) as ObjectStoreClient;
+}
+
+/** Versioning on, then a history: written, overwritten, written and deleted (a delete marker). */
+async function versionedHistory(client: ObjectStoreClient, bucket: string): Promise<void> {
+  await client.setBucketVersioning(bucket, { Status: 'Enabled' });
+  await client.putObject(bucket, 'notes/kept.txt', Buffer.from('first'));
+  await client.putObject(bucket, 'notes/kept.txt', Buffer.from('second, longer'));
+  await client.putObject(bucket, 'notes/removed.txt', Buffer.from('soon deleted'));
+  await client.removeObject(bucket, 'notes/removed.txt');
+}
+
 beforeAll(async () => {
   const pki = ensureLocalPki();
   rgw = await startCephGateway({ bucketPrefix: 'tessera', tls: { caFile: pki.caFile, ...pki.files('s3') } });
   stack = await startTestStack({
     objectStore: { endpoint: rgw.endpoint, ...rgw.service, credentials: { mode: 'sts', stsEndpoint: rgw.endpoint, roleArn: rgw.roleArn, sessionSeconds: 900 } },
   });
-  a = await stack.createTenant();
-  b = await stack.createTenant();
+  [a, b, c, d] = await Promise.all([stack.createTenant(), stack.createTenant(), stack.createTenant(), stack.createTenant()]);
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
@@ -88,7 +124,7 @@ describe('erasing a tenant with an interrupted multipart upload (Ceph RGW)', () 
     const control = quoteIdentifier(stack.config.database.controlSchema);
     await stack.adminQuery(`UPDATE ${control}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), erasure.id]);
     const runtime = stack.platform.runtimes.tenants;
-    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit, erasureRedisSettleMs: settleMs }, createProvisioner(runtime, { regions: stack.config.regions }))!;
     try {
       // First pass: the bucket step fails at the refused deletion — after A's objects and upload are gone.
       expect(await built.runner.runDue()).toEqual([]);
@@ -132,6 +168,48 @@ describe('erasing a tenant with an interrupted multipart upload (Ceph RGW)', () 
     for await (const chunk of await clientB.getObject(b.bucket, key)) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).equals(part)).toBe(true);
   }, 240_000);
+});
+
+describe('erasing a tenant whose bucket keeps versions (Ceph RGW)', () => {
+  it('removes every version and delete marker, then the bucket; the other tenant keeps its versions', async () => {
+    const clientC = await versioningClient(c.bucket);
+    const clientD = await versioningClient(d.bucket);
+    await versionedHistory(clientC, c.bucket);
+    await versionedHistory(clientD, d.bucket);
+    const adminC = await c.token('admin');
+
+    const before = await listObjectVersions(clientC, c.bucket);
+    expect(before.filter((v) => v.name === 'notes/kept.txt')).toHaveLength(2);
+    expect(before.filter((v) => v.name === 'notes/removed.txt' && v.isDeleteMarker)).toHaveLength(1);
+    expect(before.every((v) => v.versionId !== null && v.versionId !== '')).toBe(true);
+    const dBefore = await listObjectVersions(clientD, d.bucket);
+
+    const erasure = expectNoErrors(await stack.query<{ requestTenantErasure: { id: string } }>(adminC, `mutation($c: String!) { requestTenantErasure(confirm: $c) { id } }`, { c: c.id })).requestTenantErasure;
+    const control = quoteIdentifier(stack.config.database.controlSchema);
+    await stack.adminQuery(`UPDATE ${control}.tenant_erasures SET scheduled_for = ? WHERE id = ?`, [new Date(Date.now() - 1000), erasure.id]);
+    const runtime = stack.platform.runtimes.tenants;
+    const built = createErasureRunner(runtime, { audit: stack.platform.ports.audit, erasureRedisSettleMs: settleMs }, createProvisioner(runtime, { regions: stack.config.regions }))!;
+    try {
+      expect(await built.runner.runDue()).toEqual([erasure.id]);
+    } finally {
+      await built.announcer.close();
+    }
+
+    // Nothing of C is left: no version, no marker, no bucket.
+    expect(await listObjectVersions(clientC, c.bucket)).toEqual([]);
+    expect(await clientC.bucketExists(c.bucket)).toBe(false);
+    // D's history is whole.
+    expect((await listObjectVersions(clientD, d.bucket)).map((v) => `${v.name}@${v.versionId}`).sort()).toEqual(dBefore.map((v) => `${v.name}@${v.versionId}`).sort());
+
+    // The receipt counts every version and marker, and the current objects among them.
+    const [row] = await stack.adminQuery<Array<{ receipt: string }>>(`SELECT receipt FROM ${control}.tenant_erasures WHERE id = ?`, [erasure.id]);
+    const published = expectNoErrors(await stack.query<{ auditSigningKeys: Array<{ publicJwk: string }> }>(await d.token('admin'), `{ auditSigningKeys { publicJwk } }`)).auditSigningKeys;
+    const verified = await verifyErasureReceiptJws(row!.receipt, published.map((key) => JSON.parse(key.publicJwk) as JWK));
+    expect(verified.valid).toBe(true);
+    const bucket = (verified as { payload: ErasureReceiptPayload }).payload.destroyed.buckets[0]!;
+    expect(bucket).toMatchObject({ bucket: c.bucket, objectVersions: before.length, objects: before.filter((v) => v.isLatest && !v.isDeleteMarker).length });
+    expect(bucket.objectVersions).toBeGreaterThan(bucket.objects);
+  }, 180_000);
 });
 
 /** The parts of an upload (minio keeps its ListParts call protected). */
