@@ -18,6 +18,24 @@ const accessReportQuery = `query($from: DateTime!, $to: DateTime!) {
   }
 }`;
 
+/**
+ * Many tenants exporting their audit trails at once, more than the audit service's pool holds
+ * connections (the test stack's pool has 8): each export holds one connection for its lock, and
+ * must not wait forever for another one its neighbours' exports hold.
+ */
+const tenantsExporting = 24;
+
+const concurrentExportMutation = 'mutation($from: DateTime!, $to: DateTime!) { exportAuditEvents(from: $from, to: $to) { objectKey } }';
+
+/** A hang must fail the test, not the whole run: the outcome, or `hung` once `ms` have passed. */
+function orHung<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), ms);
+  });
+  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
+}
+
 describe('audit events: querying, export and the access report', () => {
   let stack: TestStack;
   let tenant: TestTenant;
@@ -26,6 +44,7 @@ describe('audit events: querying, export and the access report', () => {
   let datasetId: string;
   let versionId: string;
   const started = new Date(Date.now() - 1000).toISOString();
+  let hung = false;
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -40,7 +59,8 @@ describe('audit events: querying, export and the access report', () => {
   });
 
   afterAll(async () => {
-    await stack?.stop();
+    // A stack whose pool is deadlocked never stops; leaving it lets jest report the failure.
+    if (stack && !hung) await stack.stop();
   });
 
   it('records mutations and data reads with actor, target, request id and source IP', async () => {
@@ -303,5 +323,19 @@ describe('audit events: querying, export and the access report', () => {
     expect(report.resourceAccess.some((entry) => entry.targetType === 'Dataset' && entry.targetId === datasetId)).toBe(true);
     expect(report.users.map((user) => user.subject).sort()).toEqual([...roles.keys()].sort());
     expect(errorCodes(await stack.query(admin, accessReportQuery, { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  describe('exports of many tenants at once', () => {
+    it('finishes every export, each asked by its own tenant’s auditor', async () => {
+      const tenants = await Promise.all(Array.from({ length: tenantsExporting }, () => stack.createTenant()));
+      const tokens = await Promise.all(tenants.map((tenant) => tenant.token('auditor')));
+      const period = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() };
+      const outcome = await orHung(Promise.all(tokens.map((token) => stack.query<{ exportAuditEvents: { objectKey: string } }>(token, concurrentExportMutation, period))), 45_000);
+      hung = outcome === 'hung';
+      expect(outcome).not.toBe('hung');
+      if (outcome === 'hung') return;
+      expect(outcome.map((result) => errorCodes(result))).toEqual(tenants.map(() => []));
+      expect(outcome.every((result) => typeof result.data?.exportAuditEvents.objectKey === 'string')).toBe(true);
+    }, 60_000);
   });
 });
