@@ -183,6 +183,8 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       regions: config.regions,
       modelServing,
       jobGrantKeys,
+      // The serving above is made from it; the models port reads its inferenceReadSeconds.
+      ...(config.inference ? { inference: config.inference } : {}),
       ...(config.csvParsing ? { csvParsing: config.csvParsing } : {}),
       ...(config.uploadSpool ? { uploadSpool: config.uploadSpool } : {}),
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),

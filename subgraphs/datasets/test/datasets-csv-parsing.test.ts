@@ -73,8 +73,9 @@ describe('datasets: CSV parsing off the event loop', () => {
 
   beforeAll(async () => {
     // Two threads, one per tenant; a short queue wait keeps the refusal test quick; a small heap per
-    // thread lets a file with one enormous row run a thread out of memory.
-    stack = await startTestStack({ csvParsing: { workers: 2, perTenant: 1, queueTimeoutMs: 1_500, workerHeapMb: 64 }, uploadSpool: { dir: spoolDir } });
+    // thread lets a file with one enormous row run a thread out of memory (32 MiB, as in the pool's
+    // own test: the smaller the heap, the smaller that file; a parse holds one chunk at a time).
+    stack = await startTestStack({ csvParsing: { workers: 2, perTenant: 1, queueTimeoutMs: 1_500, workerHeapMb: 32 }, uploadSpool: { dir: spoolDir } });
     // B asks without pause during A's upload: its rate limit must not be what answers it.
     [a, b, c] = await Promise.all([
       stack.createTenant({ limits: { maxUploadBytes: 400 * 1024 * 1024 } }),
@@ -126,8 +127,8 @@ describe('datasets: CSV parsing off the event loop', () => {
       Buffer.concat([Buffer.from('name\ncaf'), Buffer.from([0xe9]), Buffer.from('\n')]),
       Buffer.from('a,A,b\n1,2,3\n'),
       Buffer.from('a,b\n'),
-      // An error far into a file of many chunks.
-      Buffer.concat([bigCsv(200_000), Buffer.from('1,2\n')]),
+      // An error far into a file of many chunks (about 0.9 MB: some fourteen 64 KiB chunks at least).
+      Buffer.concat([bigCsv(50_000), Buffer.from('1,2\n')]),
     ];
     for (const file of files) {
       const expected = await profileCsv(Readable.from([file]), { ...defaultDatasetsConfig.csv, maxBytes: file.length }).then(
@@ -194,9 +195,10 @@ describe('datasets: CSV parsing off the event loop', () => {
 
   it('a thread that dies (out of its heap on one enormous row) fails only that upload, typed, with nothing left; the pool goes on with new threads', async () => {
     const datasetId = await newDataset(stack, tokenA, 'crash');
-    // One data row of 150 values of 1 MiB - 1 byte each: within every CSV limit, beyond a 64 MiB heap.
+    // One data row of 75 values of 1 MiB - 1 byte each: within every CSV limit, beyond a 32 MiB heap
+    // (as 150 were beyond 64 MiB: the same 2.3 times the heap, half the upload).
     const value = 'v'.repeat(1024 * 1024 - 1);
-    const file = Buffer.from(`${Array.from({ length: 150 }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: 150 }, () => value).join(',')}\n`);
+    const file = Buffer.from(`${Array.from({ length: 75 }, (_, i) => `c${i}`).join(',')}\n${Array.from({ length: 75 }, () => value).join(',')}\n`);
     const upload = await reserveUpload(stack, tokenA, datasetId, file.length);
     const before = await tenantState(stack, a);
     const put = await putBytes(upload.uploadUrl, tokenA, file);

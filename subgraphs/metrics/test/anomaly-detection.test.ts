@@ -354,25 +354,22 @@ describe('anomaly detection', () => {
     const reads: Array<[number, number]> = [];
     for (let s = 60; s >= 11; s--) reads.push([second - s * 1000, 2]);
     reads.push([second - 10_000, 40]);
-    for (const [at, count] of reads) {
-      for (let i = 0; i < count; i++) {
-        await db.query(
-          `INSERT INTO \`${c.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, action, target_type, target_id, outcome, details_json)
-           VALUES (?, ?, 'reader', 'viewer', 'dataset.read', 'Dataset', ?, 'SUCCESS', '{}')`,
-          [randomUUID(), new Date(at + i), randomUUID()],
-        );
-      }
-    }
+    // The same rows in the same order as one statement (140 round trips before).
+    const readRows = reads.flatMap(([at, count]) => Array.from({ length: count }, (_, i) => [randomUUID(), new Date(at + i), randomUUID()]));
+    await db.query(
+      `INSERT INTO \`${c.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, action, target_type, target_id, outcome, details_json)
+       VALUES ${readRows.map(() => "(?, ?, 'reader', 'viewer', 'dataset.read', 'Dataset', ?, 'SUCCESS', '{}')").join(', ')}`,
+      readRows.flat(),
+    );
     const minute = Math.floor(now / 60_000) * 60_000;
     const modelId = randomUUID();
     const versionId = randomUUID();
-    for (let m = 40; m >= 2; m--) {
-      const errors = m === 2 ? 70 : m % 3; // 0–2 failures in 100 calls, then 70
-      await db.query(
-        `INSERT INTO \`${c.schema}\`.inference_stats (model_version_id, model_id, minute, calls, row_count, errors, latency_ms_sum, latency_ms_max) VALUES (?, ?, ?, 100, 100, ?, 300, 5)`,
-        [versionId, modelId, new Date(minute - m * 60_000), errors],
-      );
-    }
+    // 0–2 failures in 100 calls a minute, then 70: one statement.
+    const statRows = Array.from({ length: 39 }, (_, k) => 40 - k).map((m) => [versionId, modelId, new Date(minute - m * 60_000), m === 2 ? 70 : m % 3]);
+    await db.query(
+      `INSERT INTO \`${c.schema}\`.inference_stats (model_version_id, model_id, minute, calls, row_count, errors, latency_ms_sum, latency_ms_max) VALUES ${statRows.map(() => '(?, ?, ?, 100, 100, ?, 300, 5)').join(', ')}`,
+      statRows.flat(),
+    );
     const { anomalies } = expectNoErrors(
       await stack.query<{ anomalies: AnomalyView[] }>(await c.token('viewer'), anomaliesQuery, { from: new Date(now - 3_600_000).toISOString(), to: new Date(now).toISOString() }),
     );
@@ -447,17 +444,13 @@ describe('anomaly detection', () => {
     const d = await stack.createTenant({ limits: { costBurst: 60_000 } });
     const db = stack.platform.runtime.db;
     const second = Math.floor(Date.now() / 1000) * 1000;
-    const insertReads = async (at: number, count: number) => {
-      for (let i = 0; i < count; i++) {
-        await db.query(
-          `INSERT INTO \`${d.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, action, target_type, target_id, outcome, details_json)
-           VALUES (?, ?, 'reader', 'viewer', 'model.download', 'ModelVersion', ?, 'SUCCESS', '{}')`,
-          [randomUUID(), new Date(at + i), randomUUID()],
-        );
-      }
-    };
-    for (let s = 30; s >= 6; s--) await insertReads(second - s * 1000, 1);
-    await insertReads(second - 5000, 30);
+    // One a second for 25 s, then 30 in one second: one statement, in that order.
+    const at = [...Array.from({ length: 25 }, (_, k) => second - (30 - k) * 1000), ...Array.from({ length: 30 }, (_, i) => second - 5000 + i)];
+    await db.query(
+      `INSERT INTO \`${d.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, action, target_type, target_id, outcome, details_json)
+       VALUES ${at.map(() => "(?, ?, 'reader', 'viewer', 'model.download', 'ModelVersion', ?, 'SUCCESS', '{}')").join(', ')}`,
+      at.flatMap((time) => [randomUUID(), new Date(time), randomUUID()]),
+    );
     const alertsOfD = bus.subscribe<AlertView>(d.id, 'alerts');
     await alertsOfD.ready;
     const runtime = stack.platform.runtime;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSlowModel } from '@tessera/onnx';
 import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
 import { CollectedSubscription, connectSubscriptions, type TestSubscriptionClient } from '../../../gateway/test/subscriptions-support';
-import { cancelJob, linearCsv, submitProfile, submitTraining, uploadDataset, waitForStatus, type JobView } from '../../jobs/test/job-support';
+import { cancelJob, linearCsv, portRelay, submitProfile, submitTraining, uploadDataset, waitForStatus, type JobView } from '../../jobs/test/job-support';
 import { linearModel, newModel, predict, rowsInput, uploadVersion } from '../../models/test/model-flow';
 
 const usageQuery = '{ tenantUsage { datasets storedBytes quotas { name limit used reserved windowSeconds } } }';
@@ -144,24 +144,23 @@ describe('metrics: tenantUsage quotas', () => {
     expect(expectNoErrors(await stack.query<{ setTenantLimits: { limits: Record<string, number> } }>(platformAdmin, setLiveLimits, { id: busy.id, limits })).setTenantLimits.limits).toEqual(limits);
     const [scientist, viewer, quietViewer] = await Promise.all([busy.token('data_scientist'), busy.token('viewer'), quiet.token('viewer')]);
 
-    // Jobs: a worker runs a long training (the tenant may run one job at a time), two more wait queued.
-    await stack.workers.start();
+    // Jobs: a worker will run a training (the tenant may run one job at a time) and two more wait queued.
+    // The worker reaches the models service through a relay, held from the submit on: a run registers
+    // its model there before it can end, so it stays RUNNING for the rest of the test however fast the
+    // machine trains (2 000 epochs kept a core busy for all of it instead). Its call waits there for
+    // up to 30 s (the port client's timeout): the training is submitted in the timed minute, seconds
+    // before it is read.
+    const modelsPort = await portRelay(stack, 'models');
+    await stack.workers.start({ env: modelsPort.env });
     const { versionId } = await uploadDataset(stack, scientist, 'long', linearCsv(3000));
-    const long = expectNoErrors(
-      await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
-        input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', hyperParameters: { epochs: 2000, hiddenUnits: [64, 32], batchSize: 8 } },
-      }),
-    ).submitTrainingJob;
-    await waitForStatus(stack, scientist, long.id, ['RUNNING']);
-    for (let i = 0; i < 2; i++) expectNoErrors(await stack.query(scientist, submitProfile, { input: { datasetVersionId: versionId } }));
 
-    // Models to predict with: a linear one, and one that spins until its 8 s timeout (to hold a prediction in
-    // flight long enough for the cost units and in-flight reports to catch up on a loaded machine).
+    // Models to predict with: a linear one, and one that spins until its 5 s timeout (to hold a prediction in
+    // flight long enough for the cost units and in-flight reports, every 250 ms, to catch up on a loaded machine).
     const linearId = await newModel(stack, scientist, 'linear');
     await uploadVersion(stack, scientist, linearId, linearModel());
     const slowId = await newModel(stack, scientist, 'slow');
     await uploadVersion(stack, scientist, slowId, buildSlowModel({ features: 3 }));
-    expectNoErrors(await stack.query(scientist, updateServing, { id: slowId, input: { timeoutMs: 8_000, batching: false } }));
+    expectNoErrors(await stack.query(scientist, updateServing, { id: slowId, input: { timeoutMs: 5_000, batching: false } }));
 
     // Subscriptions through the gateway (graphql-ws): two of the busy tenant, one of the quiet tenant.
     const clients: TestSubscriptionClient[] = [];
@@ -177,8 +176,18 @@ describe('metrics: tenantUsage quotas', () => {
       await subscribe(viewer);
       await subscribe(quietViewer);
 
-      // Everything per minute happens, and is read, in one UTC minute.
-      await minuteWithAtLeast(40);
+      // Everything per minute happens, and is read, in one UTC minute: about 10 s here (the training
+      // started, the slow call's 5 s, a few requests), so 30 s left is three times that (asking for
+      // 40 s waited 13 s on average).
+      await minuteWithAtLeast(30);
+      modelsPort.relay.hold();
+      const long = expectNoErrors(
+        await stack.query<{ submitTrainingJob: JobView }>(scientist, submitTraining, {
+          input: { datasetVersionId: versionId, targetColumn: 'y', modelType: 'MLP', hyperParameters: { epochs: 5, hiddenUnits: [64, 32], batchSize: 8 } },
+        }),
+      ).submitTrainingJob;
+      await waitForStatus(stack, scientist, long.id, ['RUNNING']);
+      for (let i = 0; i < 2; i++) expectNoErrors(await stack.query(scientist, submitProfile, { input: { datasetVersionId: versionId } }));
       for (let i = 0; i < 5; i++) expectNoErrors(await predict(stack, viewer, { modelId: linearId, version: 1, inputs: [rowsInput([[1, 2, 3]])] }));
       slow = predict(stack, viewer, { modelId: slowId, version: 1, inputs: [rowsInput([[1, 2, 3]])] });
 
@@ -225,6 +234,7 @@ describe('metrics: tenantUsage quotas', () => {
     } finally {
       await slow?.catch(() => undefined);
       await Promise.all(clients.map((client) => client.dispose()));
+      await modelsPort.relay.off();
     }
   }, 180_000);
 });

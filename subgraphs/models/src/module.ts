@@ -89,15 +89,15 @@ export const modelsModule = {
   data: modelsData,
   // Stores and reads the tenant's encrypted model files; sweeps its old serving numbers.
   environment: ['storage', 'modelUploads', 'inference', 'retention'],
-  ports: { publishes: { methods: modelsPortMethods, client: modelsPortClient, local: (runtime) => createModelsPort(runtime.scopes) }, calls: [] },
+  ports: { publishes: { methods: modelsPortMethods, client: modelsPortClient, local: (runtime, options) => createModelsPort(runtime.scopes, { inferenceReadSeconds: options.inference?.inferenceReadSeconds }) }, calls: [] },
   build: (runtime, options) => {
     const config: ModelsConfig = { ...defaultModelsConfig, uploads: { ...defaultModelsConfig.uploads, ...options.modelUploads } };
     // The models service owns inference_stats, so it deletes what is older than the retention.
     const retention = modelsRetention(runtime, options.retention);
-    if (options.modelServing) return withRetention(modelsSubgraph({ serving: options.modelServing, config, runtime, jobGrantKeys: options.jobGrantKeys }), retention);
+    if (options.modelServing) return withRetention(modelsSubgraph({ serving: options.modelServing, config, runtime, jobGrantKeys: options.jobGrantKeys, inferenceReadSeconds: options.inference?.inferenceReadSeconds }), retention);
     // Only the models service runs inference: one set of tenant pools per process that serves it.
     const own = ownServing(runtime, options.inference);
-    const definition = modelsSubgraph({ serving: own.serving, config, runtime, jobGrantKeys: options.jobGrantKeys });
+    const definition = modelsSubgraph({ serving: own.serving, config, runtime, jobGrantKeys: options.jobGrantKeys, inferenceReadSeconds: options.inference?.inferenceReadSeconds });
     return withRetention(
       {
         ...definition,

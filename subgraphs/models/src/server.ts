@@ -40,11 +40,13 @@ export function modelsSubgraph(
     uploadCapacity?: ModelUploadCapacity;
     runtime?: Pick<ServiceRuntime, 'scopes'>;
     jobGrantKeys?: JobGrantKeys | undefined;
+    /** The database time one read of the inference numbers may take (default `maxInferenceReadSeconds`). */
+    inferenceReadSeconds?: number | undefined;
   } = {},
 ): SubgraphDefinition {
   const config = options.config ?? defaultModelsConfig;
   const uploadCapacity = options.uploadCapacity ?? createModelUploadCapacity(config.uploads);
-  const catalog = options.runtime ? createModelsPort(options.runtime.scopes) : undefined;
+  const catalog = options.runtime ? createModelsPort(options.runtime.scopes, { inferenceReadSeconds: options.inferenceReadSeconds }) : undefined;
   return {
     name: 'models',
     typeDefs: loadSchemaFile(join(__dirname, 'schema.graphql')),

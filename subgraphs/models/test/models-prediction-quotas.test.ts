@@ -17,7 +17,13 @@ const row = [1, 2, 3];
 const pinnedMinute = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
 const quotaClock = () => pinnedMinute;
 
-/** A tenant with its tokens and models: linear (3 features), slow (3 s timeout) and memory-hungry (both 3 features). */
+/**
+ * A tenant with its tokens and models: linear (3 features), slow and memory-hungry (both 3 features).
+ * The slow model spins a core until its timeout, which every test using it sits through: 1.5 s is
+ * still several times what the one or two requests that must land while it runs take on a loaded
+ * machine (a run that ended early makes the refusal not happen, so the test fails, never passes).
+ */
+const slowTimeoutMs = 1_500;
 interface QuotaTenant {
   tenant: TestTenant;
   viewer: string;
@@ -35,7 +41,7 @@ async function quotaTenant(stack: TestStack, limits: Record<string, number>, ext
   if (extra.includes('slow')) {
     result.slowId = await newModel(stack, scientist, 'slow');
     await uploadVersion(stack, scientist, result.slowId, buildSlowModel({ features: 3 }));
-    expectNoErrors(await stack.query(scientist, updateServing, { id: result.slowId, input: { timeoutMs: 3_000, batching: false } }));
+    expectNoErrors(await stack.query(scientist, updateServing, { id: result.slowId, input: { timeoutMs: slowTimeoutMs, batching: false } }));
   }
   if (extra.includes('hungry')) {
     result.hungryId = await newModel(stack, scientist, 'hungry');
@@ -147,7 +153,8 @@ describe('models: per-tenant prediction quotas', () => {
           load: async () => buildSlowModel({ features: 3 }),
           inputs: { input: { type: 'float32', data: row, dims: [1, 3] } },
           batching: false,
-          timeoutMs: 4_000,
+          // Only two Redis syncs and one request must fit in it (see slowTimeoutMs).
+          timeoutMs: 2_000,
           limits: { maxInFlight: 1, maxQueued: 10, processes: 1, intraOpNumThreads: 1, processMemoryMb: 1024 },
         })
         .then(

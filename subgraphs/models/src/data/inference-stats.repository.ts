@@ -20,7 +20,15 @@ export type ModelMinuteRow = Omit<InferenceMinuteStats, 'versionNumber'>;
  * rows by minute. Per hour, a version's minutes of each hour are added up in the database (sums,
  * maxima and the cumulative latency buckets all add up), so an hour is one row whatever its calls.
  */
-export async function readModelMinutes(manager: EntityManager, modelId: string, from: Date, to: Date, limit: number, granularity: 'MINUTE' | 'HOUR' = 'MINUTE'): Promise<ModelMinuteRow[]> {
+export async function readModelMinutes(
+  manager: EntityManager,
+  modelId: string,
+  from: Date,
+  to: Date,
+  limit: number,
+  granularity: 'MINUTE' | 'HOUR' = 'MINUTE',
+  readSeconds: number = maxInferenceReadSeconds,
+): Promise<ModelMinuteRow[]> {
   const columns = 'calls, row_count, errors, batch_size_sum, batch_size_max, latency_ms_sum, latency_ms_max, latency_le_5ms, latency_le_25ms, latency_le_100ms, latency_le_500ms';
   const hourly = `SELECT ${epochSeconds('minute')} DIV 3600 * 3600 AS s, model_version_id,
             SUM(calls) AS calls, SUM(row_count) AS row_count, SUM(errors) AS errors, SUM(batch_size_sum) AS batch_size_sum,
@@ -35,7 +43,7 @@ export async function readModelMinutes(manager: EntityManager, modelId: string, 
        FROM inference_stats
       WHERE model_id = ? AND minute >= ? AND minute <= ?
       ORDER BY minute LIMIT ?`;
-  const rows = (await cappedQuery(manager, granularity === 'HOUR' ? hourly : perMinute, [modelId, from, to, limit])) as Array<Record<string, unknown>>;
+  const rows = (await cappedQuery(manager, granularity === 'HOUR' ? hourly : perMinute, [modelId, from, to, limit], readSeconds)) as Array<Record<string, unknown>>;
   return rows.map((row) => ({
     minute: isoOfEpochSeconds(row['s']),
     modelVersionId: String(row['model_version_id']),
@@ -74,18 +82,19 @@ export async function readFirstPredictionMinute(manager: EntityManager): Promise
 const statementTimeout = 1969;
 
 /**
- * The statement under `maxInferenceReadSeconds` of database time (`SET STATEMENT max_statement_time`):
+ * The statement under `readSeconds` of database time (`SET STATEMENT max_statement_time`; by default
+ * `maxInferenceReadSeconds`):
  * the server stops it wherever the time goes (adding up rows, waiting for a lock), so a month of a
  * busy model's minutes never holds a pooled connection longer; stopped, it is QUERY_TOO_COMPLEX.
  */
-async function cappedQuery(manager: EntityManager, sql: string, params: unknown[]): Promise<unknown> {
+async function cappedQuery(manager: EntityManager, sql: string, params: unknown[], readSeconds: number): Promise<unknown> {
   try {
-    return await manager.query(`SET STATEMENT max_statement_time=${maxInferenceReadSeconds} FOR ${sql}`, params);
+    return await manager.query(`SET STATEMENT max_statement_time=${readSeconds} FOR ${sql}`, params);
   } catch (error) {
     if ((error as { errno?: unknown }).errno !== statementTimeout) throw error;
-    throw new TesseraError('QUERY_TOO_COMPLEX', `This read of inference numbers needed more than ${maxInferenceReadSeconds} s of database time and was stopped; ask for a shorter range or per HOUR.`, {
+    throw new TesseraError('QUERY_TOO_COMPLEX', `This read of inference numbers needed more than ${readSeconds} s of database time and was stopped; ask for a shorter range or per HOUR.`, {
       limit: 'maxInferenceReadSeconds',
-      limitValue: maxInferenceReadSeconds,
+      limitValue: readSeconds,
     });
   }
 }

@@ -3,12 +3,17 @@ import { errors } from '@tessera/errors';
 import { parsePortTimeRange, parseUuid, reencryptTableObjects, FamilyKeyOperations, modelKeyFamily, type PortMethods, type PublishedPort } from '@tessera/service-kit';
 import type { TenantScope, TenantScopeFactory } from '@tessera/tenancy';
 import { readFirstPredictionMinute, readModelMinutes, readPredictionMinutes } from '../data/inference-stats.repository';
-import { maxInferenceMinuteRows, modelsPortCallers, type InferenceMinuteStats, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
+import { maxInferenceMinuteRows, maxInferenceReadSeconds, modelsPortCallers, type InferenceMinuteStats, type ModelsPort, type ModelTensorForJob, type ModelVersionForJob } from './models-port';
 
 const day = 24 * 3600 * 1000;
 
-/** The models port over this service's own tables, entered through the actor's TenantScope. */
-export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
+/**
+ * The models port over this service's own tables, entered through the actor's TenantScope.
+ * `inferenceReadSeconds`: the database time one inferenceMinutes read may take (default
+ * `maxInferenceReadSeconds`; tests that wait for the limit shorten it).
+ */
+export function createModelsPort(scopes: TenantScopeFactory, options: { inferenceReadSeconds?: number | undefined } = {}): ModelsPort {
+  const readSeconds = options.inferenceReadSeconds ?? maxInferenceReadSeconds;
   const familyKeys = new FamilyKeyOperations(scopes, modelKeyFamily);
   return {
     async findVersionForJob(actor, input) {
@@ -44,7 +49,7 @@ export function createModelsPort(scopes: TenantScopeFactory): ModelsPort {
       return scope.db(async (manager) => {
         const models = (await manager.query(`SELECT id FROM models WHERE id = ? AND status = 'ACTIVE'`, [modelId])) as unknown[];
         if (models.length === 0) throw errors.notFound('Model', modelId);
-        const rows = await readModelMinutes(manager, modelId, from, to, maxInferenceMinuteRows + 1, granularity);
+        const rows = await readModelMinutes(manager, modelId, from, to, maxInferenceMinuteRows + 1, granularity, readSeconds);
         // Every row becomes an object here, in the metrics service and at the gateway: a month of
         // one version called every minute (44 640 rows) took 24 s to answer on the test platform
         // and held another tenant's request for 20 s of it. A range holding more rows than one

@@ -42,6 +42,11 @@ export interface ModelServingOptions {
   inFlightSyncIntervalMs?: number;
   /** Bounds of the resolution cache (defaults: 1 000 tenants, 256 handles each, 60 s). */
   resolutionCache?: Partial<ModelResolutionCacheOptions>;
+  /**
+   * The database time one read of the inference numbers may take (default `maxInferenceReadSeconds`,
+   * 10 s); read by the models port, not by serving. Tests that must reach the limit shorten it.
+   */
+  inferenceReadSeconds?: number;
 }
 
 export function createModelServing(
