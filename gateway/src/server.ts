@@ -237,23 +237,23 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const factsOf = (req: IncomingMessage, requestId: string): RequestFacts => ({ headers: req.headers, ip: clientAddress(req), requestId, publicUrl: publicUrlOf(req) });
   const expressFacts = (req: Request): RequestFacts => factsOf(req, String(req.res!.getHeader('x-request-id')));
   // Uploads and downloads are rare and long: a context of their own, with the request id inside.
+  const transferAccessRecheck = createAccessRecheck(accessControl);
+  /** Asked again while a transfer streams (upload-proxy.ts, download-proxy.ts), as an open subscription socket is. */
+  const stillAllowedFor = (caller: { principal: Parameters<typeof transferAccessRecheck>[0]; expiresAtMs?: number | undefined; tenant?: { id: string } | undefined }, transfer: 'upload' | 'download') => async () => {
+    // The credential's own end, as an open subscription socket is closed at it.
+    if (caller.expiresAtMs !== undefined && Date.now() >= caller.expiresAtMs) throw errors.unauthenticated(`The credential this ${transfer} began with has expired.`);
+    if (caller.tenant) await directory.requireActive(caller.tenant.id);
+    await transferAccessRecheck(caller.principal);
+  };
   const authorizeUpload = async (req: Request, subgraph: string) => {
     const { caller, release } = await pipeline.route(expressFacts(req), 'upload');
-    return { token: await signOrRelease(caller.principal, subgraph, release), release };
+    return { token: await signOrRelease(caller.principal, subgraph, release), release, stillAllowed: stillAllowedFor(caller, 'upload') };
   };
   const authorizeDownload = async (req: Request, subgraph: string) => {
     const { caller, release } = await pipeline.route(expressFacts(req), 'download');
     const tenantId = caller.tenant?.id;
-    // Asked again while the file streams (download-proxy.ts), as an open subscription socket is.
-    const stillAllowed = async () => {
-      // The credential's own end, as an open subscription socket is closed at it.
-      if (caller.expiresAtMs !== undefined && Date.now() >= caller.expiresAtMs) throw errors.unauthenticated('The credential this download began with has expired.');
-      if (tenantId) await directory.requireActive(tenantId);
-      await downloadAccessRecheck(caller.principal);
-    };
-    return { token: await signOrRelease(caller.principal, subgraph, release), countBytes: (bytes: number) => metering.countDownloadBytes(tenantId, bytes), release, stillAllowed };
+    return { token: await signOrRelease(caller.principal, subgraph, release), countBytes: (bytes: number) => metering.countDownloadBytes(tenantId, bytes), release, stillAllowed: stillAllowedFor(caller, 'download') };
   };
-  const downloadAccessRecheck = createAccessRecheck(accessControl);
   // A context that cannot be signed ends the transfer before it began: the slot goes back.
   const signOrRelease = async (principal: Parameters<typeof sign>[0], subgraph: string, release: () => void) => {
     try {
@@ -288,6 +288,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       pace: transferPaceOf(config.limits.uploadPace),
       agents: subgraphAgents,
       authorize: authorizeUpload,
+      recheckIntervalMs: Math.max(1_000, deps.tenantCacheTtlMs),
     }),
   );
   app.get(

@@ -1,7 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
 import { internalContextHeader, uploadBodyRefusedHeader } from '@tessera/auth';
-import { errors, type TesseraError } from '@tessera/errors';
+import { errors, isTesseraError, type TesseraError } from '@tessera/errors';
 import { answerAndClose } from '@tessera/service-kit';
 import { injectTraceHeaders } from '@tessera/telemetry';
 import { sendError } from './http-errors';
@@ -32,7 +32,19 @@ export interface UploadProxyOptions {
   /** How fast the body must arrive on average, and for how long at most (see transfer-pace.ts). */
   pace: TransferPace;
   /** Authenticates the caller, takes one of its tenant's transfer slots and signs its context for `subgraph`. */
-  authorize(req: Request, subgraph: string): Promise<{ token: string; release: () => void }>;
+  authorize(req: Request, subgraph: string): Promise<AuthorizedUpload>;
+  /** How often an upload whose body is still arriving asks `stillAllowed` (the pace of the downloads' re-check). */
+  recheckIntervalMs?: number | undefined;
+}
+
+export interface AuthorizedUpload {
+  token: string;
+  release(): void;
+  /**
+   * Throws FORBIDDEN (or UNAUTHENTICATED) once the caller may no longer write: its tenant suspended
+   * or erased, its API key revoked or deleted, its membership changed, its credential expired.
+   */
+  stillAllowed?(): Promise<void>;
 }
 
 /**
@@ -42,6 +54,8 @@ export interface UploadProxyOptions {
  */
 export function uploadProxy(options: UploadProxyOptions) {
   return async (req: Request, res: Response) => {
+    // Set once the caller's right to write was withdrawn while its body arrived: answered with that refusal.
+    let withdrawn: TesseraError | undefined;
     try {
       const service = String(req.params['service']);
       const base = options.targets.get(service);
@@ -52,7 +66,7 @@ export function uploadProxy(options: UploadProxyOptions) {
       if (!Number.isFinite(declared)) throw errors.badInput('Send Content-Length with the upload.', { field: 'Content-Length' });
       assertIdentityEncoding(req.headers);
       if (declared > options.maxUploadBytes) throw errors.tooLarge(`Uploads are limited to ${options.maxUploadBytes} bytes.`);
-      const { token, release } = await options.authorize(req, service);
+      const { token, release, stillAllowed } = await options.authorize(req, service);
       // The slot is the tenant's until its answer is out and its body is in; a client already gone
       // has nothing left to send, and the rest of a body left unread (refused by the subgraph from
       // its first bytes) is never read: its connection closes once the answer is out.
@@ -66,6 +80,7 @@ export function uploadProxy(options: UploadProxyOptions) {
       };
       await new Promise<void>((resolve, reject) => {
         let answered = false;
+        let recheck: NodeJS.Timeout | undefined;
         const upstream = httpsRequest(`${base}/internal/uploads/${id}`, { method: 'PUT', headers, agent: options.agents.agent(service) }, (reply) => {
           answered = true;
           res.status(reply.statusCode ?? 502);
@@ -103,6 +118,7 @@ export function uploadProxy(options: UploadProxyOptions) {
         // sees the upload cut short and discards it, releasing what it held).
         const giveUp = (error: TesseraError) => {
           clearTimeout(idle);
+          clearInterval(recheck);
           pace.stop();
           // Answered already (early), and the rest of the body is too slow: nothing more to say.
           if (answered || res.headersSent) return void req.socket.destroy();
@@ -115,9 +131,25 @@ export function uploadProxy(options: UploadProxyOptions) {
           idle.refresh();
           received += chunk.length;
         });
+        // A large body arrives for as long as the pace allows (hours at the slowest): the caller's
+        // right to write is asked again while it does, as an open download's right to read is, so a
+        // suspended or erased tenant, a revoked key, a changed membership or an expired credential
+        // stops filling the tenant's spool. Only a definite refusal ends it; a database hiccup does
+        // not. The subgraph sees the upload cut short and discards it (the upload stays pending).
+        if (stillAllowed && options.recheckIntervalMs) {
+          recheck = setInterval(() => {
+            stillAllowed().catch((error: unknown) => {
+              if (!isTesseraError(error) || (error.code !== 'FORBIDDEN' && error.code !== 'UNAUTHENTICATED')) return;
+              withdrawn = error;
+              giveUp(error);
+            });
+          }, options.recheckIntervalMs);
+          recheck.unref();
+        }
         bodyTimedByStream(req);
         afterBody(req, () => {
           clearTimeout(idle);
+          clearInterval(recheck);
           pace.stop();
         });
         // Once the answer has begun, it decides (the subgraph may close its side of a refused body).
@@ -129,6 +161,8 @@ export function uploadProxy(options: UploadProxyOptions) {
       });
     } catch (error) {
       if (isUploadCut(error)) return answerAndClose(req, res, 408, error);
+      // The rest of a body its sender may no longer write is not read: answered, then closed.
+      if (withdrawn !== undefined && error === withdrawn) return answerAndClose(req, res, withdrawn.httpStatus, withdrawn);
       req.resume();
       sendError(res, error);
     }

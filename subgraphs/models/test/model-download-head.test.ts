@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
-import { auditTrail, linearModel, newModel, replaceVersionObject, uploadVersion } from './model-flow';
+import { errorCodes, expectNoErrors, startTestStack, type TestStack, type TestTenant } from '@tessera/testing';
+import { auditTrail, completeUpload, linearModel, newModel, replaceVersionObject, reserveUpload, uploadVersion } from './model-flow';
 
 /**
  * HEAD on a model's download URL answers the file's headers without the file: before, the gateway
@@ -122,5 +122,72 @@ describe('HEAD on a model download', () => {
     // A download nobody withdrew still arrives whole.
     const whole = await fetch(url, { headers: { authorization: `Bearer ${scientist}` } });
     expect(Buffer.from(await whole.arrayBuffer()).equals(big)).toBe(true);
+  });
+  it('an upload in progress ends once its key is deleted or its access token expires: the typed refusal, the rest unread, nothing stored', async () => {
+    const admin = await acme.token('admin');
+    const modelId = await newModel(stack, scientist, 'incoming');
+    const byteSize = 16 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 1);
+
+    /**
+     * Starts an upload and keeps its body arriving (64 KiB every 200 ms, well inside the upload pace)
+     * while `withdraw` runs; the answer that ends it, and how much was sent, once answered or after 8 s.
+     */
+    const uploadAcross = async (token: string, withdraw: () => Promise<void>) => {
+      const upload = await reserveUpload(stack, token, modelId, byteSize);
+      const request = httpsRequest(upload.uploadUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(byteSize) }, ca: stack.pki.ca });
+      request.on('error', () => undefined);
+      let response: IncomingMessage | undefined;
+      let body = '';
+      let answerRead: Promise<void> = Promise.resolve();
+      request.once('response', (reply: IncomingMessage) => {
+        response = reply;
+        reply.setEncoding('utf8');
+        reply.on('data', (text: string) => (body += text));
+        answerRead = new Promise((resolve) => {
+          reply.once('end', resolve);
+          reply.once('close', resolve);
+          reply.once('error', () => resolve());
+        });
+      });
+      request.write(chunk);
+      let sent = chunk.length;
+      await withdraw();
+      const until = Date.now() + 8_000;
+      while (response === undefined && Date.now() < until) {
+        await sleep(200);
+        if (!request.destroyed && request.writable) {
+          request.write(chunk);
+          sent += chunk.length;
+        }
+      }
+      await answerRead;
+      request.destroy();
+      return { status: response?.statusCode, body: body ? (JSON.parse(body) as { errors?: Array<{ extensions?: { code?: string } }> }) : undefined, sent, uploadId: upload.id };
+    };
+
+    const createAccount = `mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id } }`;
+    const createKey = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`;
+    const account = expectNoErrors(await stack.query<{ createServiceAccount: { id: string } }>(admin, createAccount, { input: { name: 'uploader', role: 'DATA_SCIENTIST' } })).createServiceAccount;
+    const key = expectNoErrors(await stack.query<{ createApiKey: { secret: string } }>(admin, createKey, { input: { serviceAccountId: account.id } })).createApiKey.secret;
+    const deleteAccount = `mutation($id: ID!) { deleteServiceAccount(id: $id) { id } }`;
+    const withKey = await uploadAcross(key, async () => void expectNoErrors(await stack.query(admin, deleteAccount, { id: account.id })));
+    expect(withKey.status === 401 || withKey.status === 403).toBe(true);
+    expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(withKey.body?.errors?.[0]?.extensions?.code);
+    expect(withKey.sent).toBeLessThan(byteSize);
+
+    // An access token that expires while its body arrives: refused UNAUTHENTICATED at the next re-check.
+    const shortLived = await stack.issueToken({ tenant: acme.id, roles: ['data_scientist'], tokenTtlSeconds: 2 });
+    const expired = await uploadAcross(shortLived, async () => undefined);
+    expect(expired.status).toBe(401);
+    expect(expired.body?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(expired.sent).toBeLessThan(byteSize);
+
+    // Neither cut upload became a version: completing one is refused, and the model has none.
+    for (const uploadId of [withKey.uploadId, expired.uploadId]) {
+      expect(errorCodes(await stack.query(scientist, completeUpload, { id: uploadId }))).not.toEqual([]);
+    }
+    const versions = expectNoErrors(await stack.query<{ model: { versions: { edges: unknown[] } } }>(scientist, 'query($id: ID!) { model(id: $id) { versions { edges { node { id } } } } }', { id: modelId }));
+    expect(versions.model.versions.edges).toEqual([]);
   });
 });
