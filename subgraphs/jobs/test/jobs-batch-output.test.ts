@@ -30,7 +30,9 @@ describe('jobs: batch inference output streamed to the store', () => {
     const target = new URL(s3.endpoint);
     relay = new TcpSwitch(target.hostname, Number(target.port));
     await relay.on();
-    stack = await startTestStack({ objectStore: { endpoint: `https://${target.hostname}:${relay.port}`, ...credentials } });
+    // Retries of a store outage 0.1 s apart, not 1 s: the cut upload's job is retried (4 attempts,
+    // the same as with the default) before it FAILS, and nothing here is about how long the waits are.
+    stack = await startTestStack({ objectStore: { endpoint: `https://${target.hostname}:${relay.port}`, ...credentials }, jobRetryBackoffMs: 100 });
     tenant = await stack.createTenant({ limits: { costBurst: 60_000, maxUploadBytes: 256 * mib } });
     [scientist, admin] = await Promise.all([tenant.token('data_scientist'), tenant.token('admin')]);
   });
@@ -79,10 +81,12 @@ describe('jobs: batch inference output streamed to the store', () => {
       // Three values per row, over more rows than one piece of the stream (64 KiB) holds: rows with
       // no prediction get three empty cells, the others the value three times. The first row has none:
       // it is read before the model's first answer says how many values a row gets (the whole-output
-      // version gave it one empty cell, and its output failed to parse).
+      // version gave it one empty cell, and its output failed to parse). 5 000 rows make ~ 175 KB of
+      // output, nearly three pieces: every row after the first piece is written across a piece boundary
+      // as surely as with more rows, and a wrong cell anywhere changes the compared bytes.
       const fanOut = await newModel(stack, scientist, 'fan-out-3');
       const fanOutVersion = (await uploadVersion(stack, scientist, fanOut, onnxFixtures.buildFanOutModel(3))).id;
-      const rows = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? ['', `r${i}`] : [String(i / 8), `"row, ${i}"`]));
+      const rows = Array.from({ length: 5_000 }, (_, i) => (i % 7 === 0 ? ['', `r${i}`] : [String(i / 8), `"row, ${i}"`]));
       const { versionId: manyRows } = await uploadDataset(stack, scientist, 'many-rows', `x,name\n${rows.map((r) => r.join(',')).join('\n')}\n`);
       const wide = expectNoErrors(await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: manyRows, modelVersionId: fanOutVersion, featureColumns: ['x'] } })).submitBatchInferenceJob;
       const wideDone = await waitForStatus(stack, scientist, wide.id, ['SUCCEEDED', 'FAILED']);
@@ -176,8 +180,11 @@ describe('jobs: batch inference output streamed to the store', () => {
   it('a store that fails in the middle of the upload: the job FAILS typed, with no version, no object left and the reservation released; once the store is whole, a retry succeeds', async () => {
     const model = await newModel(stack, scientist, 'doubler-cut');
     const modelVersionId = (await uploadVersion(stack, scientist, model, buildLinearRegression({ weights: [2], bias: 1 }))).id;
-    // ~ 3 MB of output: every upload of it is cut after 1 MiB; the requests before it are far smaller.
-    const rows = Array.from({ length: 40_000 }, (_, i) => `${i % 100},${'q'.repeat(60)}`);
+    // ~ 1.3 MB of output: every upload of it is cut after 1 MiB, well into its body (a cut anywhere in
+    // it is the failure the test is about); the requests before it are far smaller. Each failed attempt
+    // reads the dataset twice, and the queue retries a store outage before the job FAILS, so the rows
+    // are only as many as it takes to pass the cut.
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${i % 100},${'q'.repeat(60)}`);
     const { versionId } = await uploadDataset(stack, scientist, 'to-cut', `x,pad\n${rows.join('\n')}\n`);
     const worker = await stack.workers.start({ concurrency: 1 });
     relay.cutUploadsOver(mib);
