@@ -26,4 +26,11 @@ describe('job reconciler configuration of the jobs service', () => {
     expect(Object.keys(subgraphEnvironment('jobs').shape)).toEqual(expect.arrayContaining(['JOB_RECONCILE_INTERVAL_MS', 'JOB_RECONCILE_GRACE_MS']));
     for (const other of ['datasets', 'models', 'audit', 'metrics', 'tenants'] as const) expect(Object.keys(subgraphEnvironment(other).shape)).not.toContain('JOB_RECONCILE_INTERVAL_MS');
   });
+
+  it('JOB_RETRY_BACKOFF_MS: the first wait before a job whose dependency was unreachable runs again, 1 s unless set; a bad value is refused', () => {
+    expect(readSubgraphEnvironment('jobs', jobs).jobRetry).toEqual({ backoffMs: 1_000 });
+    expect(readSubgraphEnvironment('jobs', { ...jobs, JOB_RETRY_BACKOFF_MS: '100' }).jobRetry).toEqual({ backoffMs: 100 });
+    for (const value of ['-1', '1.5', '9', '600001', '1s']) expect(problems({ ...jobs, JOB_RETRY_BACKOFF_MS: value })).toMatch(/JOB_RETRY_BACKOFF_MS/);
+    for (const other of ['datasets', 'models', 'audit', 'metrics', 'tenants'] as const) expect(Object.keys(subgraphEnvironment(other).shape)).not.toContain('JOB_RETRY_BACKOFF_MS');
+  });
 });

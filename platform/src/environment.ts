@@ -233,6 +233,11 @@ const subgraphVariableGroups = {
       .default(60_000),
     JOB_RECONCILE_GRACE_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(120_000),
   }),
+  // The first wait before a job whose dependency was unreachable runs again (doubled at each
+  // attempt, and the base of the waits before an entry that could not be claimed is tried again).
+  jobRetry: z.object({
+    JOB_RETRY_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  }),
   // Where the datasets service keeps upload bodies until they have all arrived, and how many bytes of them (unset: the spool's defaults).
   csvUploads: z.object({
     CSV_UPLOAD_SPOOL_DIR: z.string().min(1).optional(),
@@ -406,6 +411,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     members: has('members') ? toMembersOptions(subgraphVariableGroups.members.parse(env)) : undefined,
     modelUploads: has('modelUploads') ? toModelUploadOptions(subgraphVariableGroups.modelUploads.parse(env)) : undefined,
     jobReconciler: has('jobReconciler') ? toJobReconcilerOptions(subgraphVariableGroups.jobReconciler.parse(env)) : undefined,
+    jobRetry: has('jobRetry') ? { backoffMs: subgraphVariableGroups.jobRetry.parse(env).JOB_RETRY_BACKOFF_MS } : undefined,
     uploadSpool: has('csvUploads') ? toUploadSpoolOptions(subgraphVariableGroups.csvUploads.parse(env)) : undefined,
     inference: has('inference') ? toInferenceOptions(subgraphVariableGroups.inference.parse(env)) : undefined,
     csvParsing: has('csvParsing') ? toCsvParsingOptions(subgraphVariableGroups.csvParsing.parse(env)) : undefined,

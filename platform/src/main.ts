@@ -106,6 +106,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.members ? { members: env.members } : {}),
     ...(env.modelUploads ? { modelUploads: env.modelUploads } : {}),
     ...(env.jobReconciler ? { jobReconciler: env.jobReconciler } : {}),
+    ...(env.jobRetry ? { jobRetry: env.jobRetry } : {}),
     ...(env.uploadSpool ? { uploadSpool: env.uploadSpool } : {}),
     ...(env.inference ? { inference: env.inference } : {}),
     ...(env.csvParsing ? { csvParsing: env.csvParsing } : {}),

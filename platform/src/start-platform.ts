@@ -95,6 +95,8 @@ export interface PlatformConfig {
   erasure?: ErasureConfig;
   /** How often the jobs service checks unfinished rows against their queue entries, and after how long unchanged (defaults when omitted). */
   jobReconciler?: JobRunReconcilerOptions;
+  /** JOB_RETRY_BACKOFF_MS of the jobs service: the first wait before a job whose dependency was unreachable runs again (default 1 s). */
+  jobRetry?: { backoffMs: number };
   /** INVITATION_TTL_HOURS of the tenants service (default 168). */
   invitationTtlHours?: number;
 }
@@ -193,6 +195,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.keyRewrap ? { keyRewrap: config.keyRewrap } : {}),
       ...(config.erasure ? { erasure: config.erasure } : {}),
       ...(config.jobReconciler ? { jobReconciler: config.jobReconciler } : {}),
+      ...(config.jobRetry ? { jobRetry: config.jobRetry } : {}),
       ...(config.modelUploads ? { modelUploads: config.modelUploads } : {}),
       ...(config.retention ? { retention: config.retention } : {}),
       // The tenants service reads ROLE_SOURCE like the gateway (a new tenant's first admin is required with members).

@@ -157,6 +157,8 @@ export interface TestStackOptions {
   keyRewrap?: PlatformConfig['keyRewrap'];
   /** The jobs service's reconciliation of unfinished rows with their queue entries (off unless given). */
   jobReconciler?: PlatformConfig['jobReconciler'];
+  /** JOB_RETRY_BACKOFF_MS of the jobs service (default 1 s; tests of retries shorten it). */
+  jobRetryBackoffMs?: number;
   /** Browser origins the gateway allows besides Apollo Studio (the web console's, in its end-to-end test). */
   corsOrigins?: string[];
 }
@@ -277,6 +279,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.keyRewrap ? { keyRewrap: options.keyRewrap } : {}),
     // Off unless a test asks for it: tests seed unfinished job rows with no queue entry behind them.
     jobReconciler: options.jobReconciler ?? { intervalMs: 0, graceMs: 0 },
+    ...(options.jobRetryBackoffMs !== undefined ? { jobRetry: { backoffMs: options.jobRetryBackoffMs } } : {}),
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),

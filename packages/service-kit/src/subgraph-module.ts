@@ -11,11 +11,12 @@ import type { SubgraphDefinition } from './subgraph-server';
  * that seals columns but keeps no objects), `auditChain` the checkpoint signing key, `alerting` the
  * webhook policy, `monitoring` anomaly detection, `erasure` the erasure grace period,
  * `modelUploads` the memory and validation threads of model uploads, `jobReconciler` how often the jobs
- * service looks for unfinished jobs no run holds any more, `csvUploads` where and how much of upload
+ * service looks for unfinished jobs no run holds any more, `jobRetry` the first wait before a job whose
+ * dependency was unreachable is tried again, `csvUploads` where and how much of upload
  * bodies the datasets service holds until they are complete, `inference` the inference pools
  * (INFERENCE_*), `csvParsing` the CSV parsing threads (CSV_PARSE_*).
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'csvUploads' | 'inference' | 'csvParsing' | 'retention';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'jobRetry' | 'csvUploads' | 'inference' | 'csvParsing' | 'retention';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

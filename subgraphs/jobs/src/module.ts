@@ -18,6 +18,8 @@ export interface JobsModuleOptions {
   jobGrantKeys?: JobGrantKeys;
   /** How often, and after how long unchanged, unfinished rows are checked against their queue entries (defaults when omitted). */
   jobReconciler?: JobRunReconcilerOptions;
+  /** JOB_RETRY_BACKOFF_MS: the first wait before a job whose dependency was unreachable runs again (default 1 s). */
+  jobRetry?: { backoffMs: number };
   /** ROLE_SOURCE (default claims): whether a member's job is checked against Tessera's membership. */
   members?: { roleSource: RoleSource };
 }
@@ -29,7 +31,7 @@ export const jobsModule = {
   // No objects (job inputs and outputs are reached through the owners' ports), but it seals job
   // results with the tenant's data key, so it reaches the key provider. ROLE_SOURCE (`members`):
   // a member's job runs only while the membership allows it, as the gateway decides requests.
-  environment: ['keys', 'jobReconciler', 'members'],
+  environment: ['keys', 'jobReconciler', 'jobRetry', 'members'],
   // It signs each claimed job's grant with its own key.
   ports: {
     publishes: {
@@ -48,5 +50,5 @@ export const jobsModule = {
     },
     calls: ['datasets', 'models'],
   },
-  build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys, options.jobReconciler, options.members?.roleSource),
+  build: (runtime, options) => jobsSubgraph(runtime, { datasets: options.ports.datasets, models: options.ports.models }, options.jobGrantKeys, options.jobReconciler, options.members?.roleSource, options.jobRetry),
 } satisfies SubgraphModule<JobsModuleOptions, 'jobs', JobsPort>;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { JobQueues } from '@tessera/job-queue';
+import { defaultRetryPolicy, JobQueues } from '@tessera/job-queue';
 import type { JobGrantKeys } from '@tessera/auth';
 import { loadSchemaFile, SealedColumnBackfill, type ServiceRuntime, type SubgraphDefinition } from '@tessera/service-kit';
 import { jobResultColumn } from './data/job-result-seal';
@@ -26,9 +26,11 @@ export function jobsSubgraph(
   jobGrantKeys: JobGrantKeys = {},
   reconcilerOptions: JobRunReconcilerOptions = defaultJobRunReconcilerOptions,
   roleSource: RoleSource = 'claims',
+  retry: { backoffMs: number } = defaultRetryPolicy,
 ): SubgraphDefinition {
   // One producer connection for every tenant queue of this process, opened on the first submit.
-  const queues = new JobQueues(runtime.config.redis);
+  // Each entry carries the retry policy: the workers' waits between attempts are read from it.
+  const queues = new JobQueues(runtime.config.redis, { ...defaultRetryPolicy, backoffMs: retry.backoffMs });
   // Results stored before sealing are sealed once the service runs (the migrator holds no key).
   const backfill = runtime.scopes && runtime.tenants ? new SealedColumnBackfill({ scopes: runtime.scopes, tenants: runtime.tenants, logger: runtime.logger, specs: [jobResultColumn] }) : undefined;
   const reconciler =

@@ -30,7 +30,9 @@ describe('jobs: batch inference output streamed to the store', () => {
     const target = new URL(s3.endpoint);
     relay = new TcpSwitch(target.hostname, Number(target.port));
     await relay.on();
-    stack = await startTestStack({ objectStore: { endpoint: `https://${target.hostname}:${relay.port}`, ...credentials } });
+    // Retries of a store outage 0.1 s apart, not 1 s: the cut upload's job is retried (4 attempts,
+    // the same as with the default) before it FAILS, and nothing here is about how long the waits are.
+    stack = await startTestStack({ objectStore: { endpoint: `https://${target.hostname}:${relay.port}`, ...credentials }, jobRetryBackoffMs: 100 });
     tenant = await stack.createTenant({ limits: { costBurst: 60_000, maxUploadBytes: 256 * mib } });
     [scientist, admin] = await Promise.all([tenant.token('data_scientist'), tenant.token('admin')]);
   });
@@ -176,8 +178,11 @@ describe('jobs: batch inference output streamed to the store', () => {
   it('a store that fails in the middle of the upload: the job FAILS typed, with no version, no object left and the reservation released; once the store is whole, a retry succeeds', async () => {
     const model = await newModel(stack, scientist, 'doubler-cut');
     const modelVersionId = (await uploadVersion(stack, scientist, model, buildLinearRegression({ weights: [2], bias: 1 }))).id;
-    // ~ 3 MB of output: every upload of it is cut after 1 MiB; the requests before it are far smaller.
-    const rows = Array.from({ length: 40_000 }, (_, i) => `${i % 100},${'q'.repeat(60)}`);
+    // ~ 1.3 MB of output: every upload of it is cut after 1 MiB, well into its body (a cut anywhere in
+    // it is the failure the test is about); the requests before it are far smaller. Each failed attempt
+    // reads the dataset twice, and the queue retries a store outage before the job FAILS, so the rows
+    // are only as many as it takes to pass the cut.
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${i % 100},${'q'.repeat(60)}`);
     const { versionId } = await uploadDataset(stack, scientist, 'to-cut', `x,pad\n${rows.join('\n')}\n`);
     const worker = await stack.workers.start({ concurrency: 1 });
     relay.cutUploadsOver(mib);

@@ -21,7 +21,10 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
   beforeAll(async () => {
     // This file restarts Redis: a server of its own, so the other test files running meanwhile keep theirs.
     privateRedis = await usePrivateRedis();
-    stack = await startTestStack();
+    // Retries of an unreachable dependency 0.5 s, 1 s, 2 s apart, not 1 s, 2 s, 4 s: still 4 attempts,
+    // and each wait the storage test watches (QUEUED between two attempts) is 1 s or more, several of
+    // its 150 ms polls.
+    stack = await startTestStack({ jobRetryBackoffMs: 500 });
     // Polls and drives volume on purpose: a minute's burst, so the gateway's burst limit (tested in
     // gateway/test/rate-limit.test.ts) does not pace this test.
     tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
@@ -35,10 +38,12 @@ describe('jobs: worker crash, Redis restart, transient storage outage', () => {
   });
 
   it('kill -9 of the worker mid-training: another worker recovers the job and finishes it, with exactly one model version and one stored object', async () => {
-    const { versionId } = await uploadDataset(stack, scientist, 'crash', linearCsv(1500));
+    // 600 epochs of 300 rows (a second or less of training; 1 500 rows made the recovered run, which
+    // trains to the end, five times longer for nothing the test checks).
+    const { versionId } = await uploadDataset(stack, scientist, 'crash', linearCsv(300));
     // The first worker reaches the models service through a relay that holds: its run cannot
-    // register a model, so it cannot end before the kill below, however fast it trains (here the
-    // kill lands mid-training; on a faster machine at the latest while it waits to register, with
+    // register a model, so it cannot end before the kill below, however fast it trains (the kill
+    // lands mid-training or, on a fast machine, at the latest while it waits to register, with
     // nothing stored yet). The second worker reaches the models service directly.
     const models = await portRelay(stack, 'models');
     try {

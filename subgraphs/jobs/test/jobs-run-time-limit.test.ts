@@ -32,7 +32,9 @@ describe('jobs: a run is bounded by its tenant\'s maxJobRunSeconds', () => {
     await Promise.all(
       [limited, other].map(async (tenant) => {
         tokens.set(tenant.id, await tenant.token('data_scientist'));
-        versions.set(tenant.id, (await uploadDataset(stack, tokens.get(tenant.id)!, 'data', linearCsv(3000))).versionId);
+        // The limited tenant's 2 000 epochs over 3 000 rows are minutes of work; the other tenant's run
+        // is held at its end (below), so its rows only have to make a model.
+        versions.set(tenant.id, (await uploadDataset(stack, tokens.get(tenant.id)!, 'data', linearCsv(tenant === limited ? 3000 : 300))).versionId);
       }),
     );
   }, 240_000);
@@ -52,7 +54,7 @@ describe('jobs: a run is bounded by its tenant\'s maxJobRunSeconds', () => {
 
   it('stops the limited tenant\'s long training (FAILED JOB_TIME_LIMIT, no model version, slot free) while the other tenant\'s runs on and succeeds', async () => {
     // The other tenant's training first, running when the limited one starts and still when that one
-    // has failed. 20 epochs of 3 000 rows take a few seconds here and less on a faster machine, so
+    // has failed. 20 epochs of 300 rows take well under a second, so
     // its run is held at its end: the models relay holds from its submit until the limited run has
     // failed, and a run cannot end SUCCEEDED before it has registered its model.
     models.hold();

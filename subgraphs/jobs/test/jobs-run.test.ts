@@ -248,18 +248,19 @@ describe('jobs: running PROFILE, TRAIN and BATCH_INFERENCE in a worker', () => {
   it('BATCH_INFERENCE with a model answering 200 values per row runs as many rows at a time as fit the output cap per call, and every row gets its answer', async () => {
     const modelId = await newModel(stack, scientist, 'fan-out-200');
     const modelVersionId = (await uploadVersion(stack, scientist, modelId, onnxFixtures.buildFanOutModel(200))).id;
-    // 3 000 rows × 200 values: a first run of 2 048 rows would answer 409 600 values, over the
-    // pools' 262 144 per call. The job learns the width from one row, then runs 1 310 rows at a time.
-    const rows = ['x', ...Array.from({ length: 3000 }, (_, i) => String(i))];
+    // 1 500 rows × 200 values: a first run of 2 048 rows (all 1 500 here) would answer 300 000 values,
+    // over the pools' 262 144 per call. The job learns the width from one row, then runs 1 310 rows at
+    // a time: one full run and a shorter last one, as with more rows.
+    const rows = ['x', ...Array.from({ length: 1500 }, (_, i) => String(i))];
     const { versionId } = await uploadDataset(stack, scientist, 'fan-out-input', `${rows.join('\n')}\n`);
     const batch = expectNoErrors(await stack.query<{ submitBatchInferenceJob: JobView }>(scientist, submitBatch, { input: { datasetVersionId: versionId, modelVersionId } })).submitBatchInferenceJob;
     const scored = await waitForStatus(stack, scientist, batch.id, ['SUCCEEDED', 'FAILED']);
     expect(scored.error).toBeNull();
-    expect(scored.result).toMatchObject({ predictedRows: 3000, skippedRows: 0 });
+    expect(scored.result).toMatchObject({ predictedRows: 1500, skippedRows: 0 });
     const view = expectNoErrors(
       await stack.query<{ datasetVersion: { rowCount: number; preview: { columns: string[]; rows: string[][] } } }>(scientist, `query($id: ID!) { datasetVersion(id: $id) { rowCount preview(limit: 3) { columns rows } } }`, { id: scored.result!.datasetVersionId }),
     ).datasetVersion;
-    expect(view.rowCount).toBe(3000);
+    expect(view.rowCount).toBe(1500);
     expect(view.preview.columns).toEqual(['x', ...Array.from({ length: 200 }, (_, k) => `prediction_${k}`)]);
     // Expand copies each row's value into its 200 answers.
     view.preview.rows.forEach((row, i) => expect(row).toEqual([String(i), ...Array.from({ length: 200 }, () => String(i))]));

@@ -14,7 +14,9 @@ describe('jobs: the jobs service unreachable from the workers for a while', () =
   let scientist: string;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // Retries 0.2 s, 0.4 s, 0.8 s apart (JOB_RETRY_BACKOFF_MS), not 1 s, 2 s, 4 s: four attempts
+    // that used up the job would be over in 1.4 s, and the claims' own waits double from 0.2 s too.
+    stack = await startTestStack({ jobRetryBackoffMs: 200 });
     tenant = await stack.createTenant({ limits: { costBurst: 60_000 } });
     scientist = await tenant.token('data_scientist');
   });
@@ -29,8 +31,8 @@ describe('jobs: the jobs service unreachable from the workers for a while', () =
     await relay.off();
     try {
       const job = expectNoErrors(await stack.query<{ submitProfileJob: JobView }>(scientist, submitProfile, { input: { datasetVersionId: versionId } })).submitProfileJob;
-      // Four attempts with backoff (1 s, 2 s, 4 s) take about 7 s; the outage lasts longer.
-      await sleep(11_000);
+      // Four attempts with backoff (0.2 s, 0.4 s, 0.8 s) take about 1.4 s; the outage lasts twice that.
+      await sleep(3_000);
       expect(await jobView(stack, scientist, job.id)).toMatchObject({ status: 'QUEUED', attempts: 0 });
       // The entry still waits for a worker: nothing ended it while nothing ran.
       expect(await queueCounts(stack, tenant.id)).toMatchObject({ failed: 0 });

@@ -70,7 +70,9 @@ describe('worker supervisor: scaling per ring', () => {
         input: { datasetVersionId, targetColumn: 'y', modelType: 'MLP', modelName, hyperParameters: { epochs, hiddenUnits: [8], batchSize: 16 } },
       }),
     ).submitTrainingJob.id;
-  const flood = async (tenant: TestTenant, n: number) => Promise.all(Array.from({ length: n }, async (_, i) => submit(tenant, `m${i}`, versions.get(tenant.id)!, 600)));
+  // The flood's jobs are 100 epochs, not 600: the rule reads how many are queued, not how long they
+  // run, and the held job keeps them queued until the scale-up has been seen; each still has to succeed.
+  const flood = async (tenant: TestTenant, n: number) => Promise.all(Array.from({ length: n }, async (_, i) => submit(tenant, `m${i}`, versions.get(tenant.id)!, 100)));
   const hold = async (tenant: TestTenant) => {
     const id = await submit(tenant, 'hold', longVersions.get(tenant.id)!, 2_000);
     await waitForStatus(stack, tokens.get(tenant.id)!, id, ['RUNNING'], 60_000);
