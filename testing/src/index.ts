@@ -7,3 +7,4 @@ export { withAuditDetails } from './audit-details';
 export { lockTenantTable } from './table-lock';
 export { TcpSwitch } from './tcp-switch';
 export { createTestRedisUsers, type TestRedisUsers } from './test-redis-users';
+export { orHung } from './or-hung';

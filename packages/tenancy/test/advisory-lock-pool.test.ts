@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startTestStack, type TestStack } from '@tessera/testing';
+import { orHung, startTestStack, type TestStack } from '@tessera/testing';
 import { apartFromLockHolder, lockHoldersAtOnce, lockHoldersPerTenant, withAdvisoryLock, withAdvisoryLockIfFree } from '../src';
 
 /**
@@ -8,15 +8,6 @@ import { apartFromLockHolder, lockHoldersAtOnce, lockHoldersPerTenant, withAdvis
  * between them, also with a lock taken under another one.
  */
 const callers = 12;
-
-/** A hang must fail the test, not the whole run: the outcome, or `hung` once `ms` have passed. */
-function orHung<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), ms);
-  });
-  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
-}
 
 describe('advisory locks and the pool', () => {
   let stack: TestStack;

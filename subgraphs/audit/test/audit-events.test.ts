@@ -3,7 +3,7 @@ import { CompactSign, compactVerify, generateKeyPair, importJWK, type JWK } from
 import { canonicalEvent, chainHash, eventColumns, genesisHash, recordSecurityEvent } from '@tessera/audit-client';
 import type { Logger } from '@tessera/config';
 import { decryptBuffer } from '@tessera/crypto';
-import { errorCodes, expectNoErrors, startTestStack, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, orHung, startTestStack, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
 import { allAuditEvents, auditEventsQuery, datasetWithVersion, newDataset, type AuditEventsResult } from './audit-events-helpers';
 import { checkpoint, checkpointMutation, checkpointsQuery, eventsTable, tenantWithEvents, verify, verifyQuery, type Checkpoint } from './chain-support';
 import { auditExportLockName, exportPageEvents } from '../src/domain/audit-export.service';
@@ -33,15 +33,6 @@ const accessReportQuery = `query($from: DateTime!, $to: DateTime!) {
 const tenantsExporting = 24;
 
 const concurrentExportMutation = 'mutation($from: DateTime!, $to: DateTime!) { exportAuditEvents(from: $from, to: $to) { objectKey } }';
-
-/** A hang must fail the test, not the whole run: the outcome, or `hung` once `ms` have passed. */
-function orHung<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), ms);
-  });
-  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
-}
 
 /**
  * One stack for the hash chain's tests and the audit events' (three files with the same stack

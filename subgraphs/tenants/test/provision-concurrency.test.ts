@@ -1,4 +1,4 @@
-import { errorCodes, expectNoErrors, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
+import { errorCodes, expectNoErrors, orHung, startTestStack, type GraphQLResponse, type TestStack, type TestTenant } from '@tessera/testing';
 import { deprovisionAll, freshTenantId, provisionMutation, type ProvisionResult } from './support';
 
 /**
@@ -23,15 +23,6 @@ const accountsOfA = 10_000;
 const rotateMutation = `mutation { rotateTenantKey { currentVersion } }`;
 const keysQuery = `query { tenantDataKeys { currentVersion } }`;
 const retireMutation = `mutation($version: Int!) { retireTenantKeyVersion(version: $version) { versions { version } } }`;
-
-/** A hang must fail the test, not the whole run: the outcome, or `hung` once `ms` have passed. */
-function orHung<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), ms);
-  });
-  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
-}
 
 let stack: TestStack;
 /** A pool left deadlocked by the first describe: the stack would never stop, so it is left for jest to report. */
