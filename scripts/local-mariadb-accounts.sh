@@ -19,7 +19,8 @@ sql() { mariadb -uroot "${CLIENT[@]}" "$@"; }
 # The accounts (README "Database accounts"):
 # - the migrator (ADMIN_USER, DATABASE_ADMIN_URL) owns the control plane (tessera_*), the tenant
 #   schemas (tenant_*) and test schemas (ttest_*): DDL, and GRANT OPTION to hand out table rights.
-#   It reads mysql.tables_priv (the table rights held), so a re-grant revokes only what is held.
+#   It reads mysql.tables_priv and mysql.columns_priv (the table and column rights held), so a
+#   re-grant revokes only what is held.
 #   Only the one-shot migrate step (`tessera migrate`, run by `npm start` and the test harness
 #   before any service) uses it.
 # - one account per service, tessera_<service> (DATABASE_URL of that service), created here with no
@@ -44,6 +45,7 @@ GRANT ALL PRIVILEGES ON \`tessera\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMI
 GRANT ALL PRIVILEGES ON \`tenant\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
 GRANT ALL PRIVILEGES ON \`ttest\_%\`.* TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' WITH GRANT OPTION;
 GRANT SELECT ON mysql.tables_priv TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost';
+GRANT SELECT ON mysql.columns_priv TO '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost';
 CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}';
 CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}';
 ALTER USER '${ADMIN_USER}'@'127.0.0.1', '${ADMIN_USER}'@'localhost' REQUIRE SSL;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { writableOutboxColumns } from '@tessera/audit-client';
 import { serviceData } from '@tessera/platform';
 import {
   controlLedgerTable,
@@ -69,7 +70,7 @@ async function attempt(service: ServiceName, sql: string): Promise<'allowed' | '
   }
 }
 
-function statement(privilege: Privilege, schema: string, table: string): string {
+function statement(privilege: Privilege, schema: string, table: string, insertColumns: readonly string[] = []): string {
   const target = `\`${schema}\`.\`${table}\``;
   // Every tenant schema has the template's tables: a schema made during the test is looked up there.
   const column = (columns.get(schema) ?? columns.get(templateSchemaName(migrator.controlSchema)))!.get(table)!;
@@ -77,8 +78,9 @@ function statement(privilege: Privilege, schema: string, table: string): string 
     case 'SELECT':
       return `SELECT 1 FROM ${target} LIMIT 0`;
     case 'INSERT':
-      // Constraint errors (no default for a column) still mean the server let the statement in.
-      return `INSERT INTO ${target} () VALUES ()`;
+      // Constraint errors (no default for a column) still mean the server let the statement in. An
+      // account allowed some columns only names one of them (the others would need their defaults).
+      return insertColumns.length > 0 ? `INSERT INTO ${target} (\`${insertColumns[0]}\`) VALUES (NULL)` : `INSERT INTO ${target} () VALUES ()`;
     case 'UPDATE':
       return `UPDATE ${target} SET \`${column}\` = NULL WHERE 1 = 0`;
     case 'DELETE':
@@ -141,7 +143,9 @@ describe('ownership declarations', () => {
 });
 
 describe.each(serviceNames)('the %s account', (service) => {
-  const granted = new Map(tableGrants(serviceData).filter((grant) => grant.service === service).map((grant) => [`${grant.plane}:${grant.table}`, new Set(grant.privileges)]));
+  const grants = tableGrants(serviceData).filter((grant) => grant.service === service);
+  const granted = new Map(grants.map((grant) => [`${grant.plane}:${grant.table}`, new Set<Privilege>([...grant.privileges, ...(grant.insertColumns.length > 0 ? ['INSERT' as const] : [])])]));
+  const insertColumnsOf = new Map(grants.map((grant) => [`${grant.plane}:${grant.table}`, grant.insertColumns]));
 
   it.each([
     ['its tenant', () => schemaOf(tenantA), 'tenant'],
@@ -153,7 +157,7 @@ describe.each(serviceNames)('the %s account', (service) => {
     const expected: string[] = [];
     for (const table of await tablesOf(schema)) {
       for (const privilege of privileges) {
-        const result = await attempt(service, statement(privilege, schema, table));
+        const result = await attempt(service, statement(privilege, schema, table, insertColumnsOf.get(`${plane}:${table}`)));
         outcomes.push(`${privilege} ${table}: ${result}`);
         expected.push(`${privilege} ${table}: ${granted.get(`${plane}:${table}`)?.has(privilege) ? 'allowed' : 'denied'}`);
       }
@@ -209,7 +213,7 @@ describe('what the declarations give, spelled out', () => {
     expect(await attempt('tenants', `SELECT 1 FROM \`${a}\`.audit_events LIMIT 0`)).toBe('denied');
     expect(await attempt('jobs', `UPDATE \`${a}\`.datasets SET id = NULL WHERE 1 = 0`)).toBe('denied');
     // The audit outbox is a write-in port: every service may add, nobody but audit may read it back.
-    expect(await attempt('datasets', statement('INSERT', a, 'audit_outbox'))).toBe('allowed');
+    expect(await attempt('datasets', statement('INSERT', a, 'audit_outbox', writableOutboxColumns))).toBe('allowed');
     expect(await attempt('datasets', `SELECT 1 FROM \`${a}\`.audit_outbox LIMIT 0`)).toBe('denied');
     // The metrics service reads serving numbers and audit counts through the models and audit ports.
     for (const table of ['inference_stats', 'audit_events', 'audit_outbox']) expect(`metrics SELECT ${table}: ${await attempt('metrics', statement('SELECT', a, table))}`).toBe(`metrics SELECT ${table}: denied`);
@@ -252,6 +256,71 @@ describe('what the declarations give, spelled out', () => {
       expect(`workers ${privilege} ${table}: ${await attempt('workers', statement(privilege, schema, table))}`).toBe(`workers ${privilege} ${table}: allowed`);
     }
   });
+});
+
+describe('who wrote an audit or security event: the server records it, no writer can choose it', () => {
+  const writers = serviceNames.filter((service) => service !== 'workers');
+  const outboxes = () =>
+    [
+      { schema: schemaOf(tenantA), table: 'audit_outbox', columns: [...writableOutboxColumns], writers },
+      { schema: migrator.controlSchema, table: 'security_outbox', columns: [...writableOutboxColumns, 'tenant_id'], writers: writers.filter((service) => service !== 'audit') },
+    ] as const;
+  /** One event as `service` would write it, with `extra` columns besides (committed, so the server's default is seen). */
+  const write = async (service: ServiceName, schema: string, table: string, columns: readonly string[], extra: Record<string, string> = {}) => {
+    const id = randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    const values: Record<string, unknown> = { id, occurred_at: new Date(), actor_subject: 'acme-admin', actor_roles: 'admin', action: 'dataset.delete', target_type: 'Dataset', outcome: 'SUCCESS', details_json: '{}', ...extra };
+    const named = columns.filter((column) => column in values).concat(Object.keys(extra).filter((column) => !columns.includes(column)));
+    await connections.get(service)!.query(`INSERT INTO \`${schema}\`.\`${table}\` (${named.map((c) => `\`${c}\``).join(', ')}) VALUES (${named.map(() => '?').join(', ')})`, named.map((c) => values[c]));
+    return id;
+  };
+
+  afterAll(async () => {
+    for (const { schema, table } of outboxes()) await admin.query(`DELETE FROM \`${schema}\`.\`${table}\``);
+  });
+
+  it('each service that writes an outbox is recorded as its own account, and naming a writer (even itself, even empty) is refused', async () => {
+    for (const { schema, table, columns, writers: allowed } of outboxes()) {
+      for (const service of allowed) {
+        const id = await write(service, schema, table, columns);
+        const [row] = (await admin.query(`SELECT written_by AS writer FROM \`${schema}\`.\`${table}\` WHERE id = ?`, [id])) as Array<{ writer: string }>;
+        expect(`${table} ${service}: ${row?.writer.split('@')[0]}`).toBe(`${table} ${service}: tessera_${service}`);
+        // The audit service owns the outboxes (it reads and empties them) and keeps the chains: it
+        // could append any event to a chain itself, so its rights on them are table-wide.
+        if (service === 'audit') continue;
+        for (const claimed of ['tessera_datasets@127.0.0.1', `tessera_${service}@127.0.0.1`, '']) {
+          const refused = await write(service, schema, table, columns, { written_by: claimed }).then(
+            () => 'written',
+            (error: { code?: string }) => error.code,
+          );
+          expect(`${table} ${service} as ${JSON.stringify(claimed)}: ${refused}`).toBe(`${table} ${service} as ${JSON.stringify(claimed)}: ER_COLUMNACCESS_DENIED_ERROR`);
+        }
+        // Nor can it change a row afterwards: the outbox is INSERT-only for every writer but the audit relay.
+        expect(await attempt(service, `UPDATE \`${schema}\`.\`${table}\` SET written_by = 'tessera_datasets@127.0.0.1' WHERE 1 = 0`)).toBe('denied');
+      }
+    }
+  });
+
+  it('a migrate narrows a table-level INSERT an older version gave to INSERT on the writable columns (tenant schemas and the control plane)', async () => {
+    const a = schemaOf(tenantA);
+    for (const host of migrator.accountHosts) {
+      await admin.query(`GRANT INSERT ON \`${a}\`.audit_outbox TO 'tessera_metrics'@'${host}'`);
+      await admin.query(`GRANT INSERT ON \`${migrator.controlSchema}\`.security_outbox TO 'tessera_metrics'@'${host}'`);
+      // A column it should not have (as if an older list had named it) goes too.
+      await admin.query(`GRANT INSERT (written_by) ON \`${a}\`.audit_outbox TO 'tessera_jobs'@'${host}'`);
+    }
+    expect(await attempt('metrics', `INSERT INTO \`${a}\`.audit_outbox (written_by) VALUES ('x')`)).toBe('allowed');
+    // What `tessera migrate` runs: the control plane's grants, and the routine on every tenant schema.
+    await migrateDeployment(migrator, serviceData);
+    await new SchemaManager(tenantsDb, migrator).grantTenantTables(tenantA, 'us-east-1', 'shared');
+    for (const [service, schema, table] of [
+      ['metrics', a, 'audit_outbox'],
+      ['jobs', a, 'audit_outbox'],
+      ['metrics', migrator.controlSchema, 'security_outbox'],
+    ] as const) {
+      expect(`${service} ${table} written_by: ${await attempt(service, `INSERT INTO \`${schema}\`.${table} (written_by) VALUES ('x')`)}`).toBe(`${service} ${table} written_by: denied`);
+      expect(`${service} ${table}: ${await attempt(service, statement('INSERT', schema, table, writableOutboxColumns))}`).toBe(`${service} ${table}: allowed`);
+    }
+  }, 120_000);
 });
 
 describe('provisioning as the tenants account', () => {

@@ -280,6 +280,13 @@ export type AuditEvent = {
   id: Scalars['ID']['output'];
   occurredAt: Scalars['DateTime']['output'];
   outcome: AuditOutcome;
+  /**
+   * Which service wrote the event (gateway, datasets, models, jobs, audit, metrics, tenants), as the
+   * database recorded it from the writing account: no service can set it, so an event another service
+   * wrote in its name still says who wrote it. `account:<user>` for an account that is no service's;
+   * null for events written before writers were recorded.
+   */
+  recordedBy?: Maybe<Scalars['String']['output']>;
   requestId?: Maybe<Scalars['String']['output']>;
   sequence: Scalars['Int']['output'];
   sourceIp?: Maybe<Scalars['String']['output']>;

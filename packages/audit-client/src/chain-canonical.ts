@@ -47,7 +47,15 @@ export const eventColumns = [
   'trace_id',
   'source_ip',
   'details_json',
+  'written_by',
 ] as const;
+
+/**
+ * Columns hashed only when they hold a value: added after chains already existed, so an event from
+ * before has no such key in its canonical form and keeps its hash. Setting one later (or clearing
+ * one that was set) changes the form, so the chain still shows it.
+ */
+const keyedWhenSet: ReadonlySet<string> = new Set(['written_by']);
 
 export type ChainRow = Record<string, unknown>;
 
@@ -77,6 +85,7 @@ export function canonicalEvent(chainId: string, seq: number, row: ChainRow, colu
   for (const column of columns) {
     if (column === 'occurred_at') body[column] = isoTime(row[column]);
     else if (column === 'details_json') body[column] = parseDetails(row[column]);
+    else if (keyedWhenSet.has(column) && (row[column] ?? null) === null) continue;
     else body[column] = row[column] ?? null;
   }
   return canonicalJson(body);

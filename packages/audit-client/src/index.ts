@@ -2,6 +2,8 @@ export { recordAuditEvent, recordTenantAuditEvent, type AuditEventInput, type Au
 export { tenantAuditChain, tenantAuditDetailsTable, drainAuditOutbox } from './audit-outbox';
 export { attachChainDetails, hasDetails, type ChainDetailsStore } from './chain-details';
 export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
+export { writableOutboxColumns, outboxColumns } from './outbox-row';
+export { eventWriter } from './event-writer';
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
 export { relayChain, relayChainOutcome, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions, type RelayOutcome } from './chain-relay';
 export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';

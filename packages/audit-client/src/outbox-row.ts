@@ -6,10 +6,25 @@ import type { AuditEventInput, AuditOutcome } from './audit-event';
 /**
  * The values every outbox row (a tenant's `audit_outbox`, the platform's `security_outbox`)
  * holds for an event, in the order of `outboxColumns`: who (from the verified principal), what,
- * the outcome, the request and trace ids, the source address and the details.
+ * the outcome, the request and trace ids, the source address and the details. Not which account
+ * wrote it: `written_by` is the server's (its default, CURRENT_USER()), and no writer may set it.
  */
-export const outboxColumns =
-  'id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json';
+export const writableOutboxColumns = [
+  'id',
+  'occurred_at',
+  'actor_subject',
+  'actor_roles',
+  'actor_client',
+  'action',
+  'target_type',
+  'target_id',
+  'outcome',
+  'request_id',
+  'trace_id',
+  'source_ip',
+  'details_json',
+] as const;
+export const outboxColumns = writableOutboxColumns.join(', ');
 
 export function outboxValues(actor: Principal, event: AuditEventInput, defaultOutcome: AuditOutcome): unknown[] {
   return [

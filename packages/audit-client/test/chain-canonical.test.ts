@@ -48,6 +48,17 @@ describe('canonical form of a chained event', () => {
     expect(createHash('sha256').update(`${genesisHash}\n${canonical}`).digest('hex')).toBe('6a55f2f5beb4f2cb282c47bfc58d01f567460d88ef27bfa0a4edc70203ea4f8d');
   });
 
+  it('hashes the writing account when it is recorded, and keeps the form of events written before writers were recorded', () => {
+    const before = canonicalEvent('tenant:acme', 1, event, eventColumns);
+    // An event chained before the column existed reads back with written_by NULL: same form, same hash.
+    expect(canonicalEvent('tenant:acme', 1, { ...event, written_by: null }, eventColumns)).toBe(before);
+    const written = canonicalEvent('tenant:acme', 1, { ...event, written_by: 'tessera_datasets@127.0.0.1' }, eventColumns);
+    expect(written).toContain('"written_by":"tessera_datasets@127.0.0.1"');
+    // Naming another writer, or clearing the one recorded, gives another hash.
+    expect(chainHash(genesisHash, canonicalEvent('tenant:acme', 1, { ...event, written_by: 'tessera_metrics@127.0.0.1' }, eventColumns))).not.toBe(chainHash(genesisHash, written));
+    expect(chainHash(genesisHash, before)).not.toBe(chainHash(genesisHash, written));
+  });
+
   it('refuses values that have no single JSON form', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow();
     expect(() => canonicalJson({ f: () => 1 })).toThrow();

@@ -1,10 +1,11 @@
 import { requestServingServices, type ServiceData } from '@tessera/tenancy';
+import { writableOutboxColumns } from '@tessera/audit-client';
 import { auditMigrations } from './migrations';
 
 /**
- * The audit service's tables. Every service writes into the outboxes (INSERT only: its published
- * write-in port); only the audit relay moves them into the hash chains, which are append-only even
- * for the audit service itself.
+ * The audit service's tables. Every service writes into the outboxes (INSERT only, on every column
+ * but the writer's: its published write-in port); only the audit relay moves them into the hash
+ * chains, which are append-only even for the audit service itself.
  */
 export const auditData: ServiceData = {
   service: 'audit',
@@ -13,7 +14,9 @@ export const auditData: ServiceData = {
       table: 'audit_outbox',
       plane: 'tenant',
       access: 'read-write',
-      publishedTo: [{ to: requestServingServices, privileges: ['INSERT'], why: 'every request-serving service records its tenant audit events here' }],
+      // INSERT on every column but `written_by`, which the server sets to the writing account: an
+      // event says which service wrote it, whatever else it claims (migrations/writer-column.ts).
+      publishedTo: [{ to: requestServingServices, privileges: [], insertColumns: writableOutboxColumns, why: 'every request-serving service records its tenant audit events here' }],
     },
     { table: 'audit_events', plane: 'tenant', access: 'append-only' },
     // The events' sealed details: re-sealed after a key rotation, so not append-only. Any change to
@@ -35,7 +38,14 @@ export const auditData: ServiceData = {
       plane: 'control',
       access: 'read-write',
       // Not the workers: they answer no request and record no security event.
-      publishedTo: [{ to: ['gateway', 'datasets', 'models', 'jobs', 'metrics', 'tenants'], privileges: ['INSERT'], why: 'every request-serving service records platform security events here' }],
+      publishedTo: [
+        {
+          to: ['gateway', 'datasets', 'models', 'jobs', 'metrics', 'tenants'],
+          privileges: [],
+          insertColumns: [...writableOutboxColumns, 'tenant_id'],
+          why: 'every request-serving service records platform security events here',
+        },
+      ],
     },
     { table: 'security_events', plane: 'control', access: 'append-only' },
     { table: 'security_checkpoints', plane: 'control', access: 'append-only' },

@@ -43,6 +43,12 @@ export const accessPrivileges: Record<TableAccess, readonly Privilege[]> = {
 export interface PublishedRights {
   to: readonly ServiceName[] | 'every service';
   privileges: readonly Privilege[];
+  /**
+   * INSERT on these columns only (a column-level grant; the others take their defaults), given
+   * besides `privileges`. For a column whose value the database sets and no writer may choose,
+   * such as the account that wrote an audit event.
+   */
+  insertColumns?: readonly string[];
   /** What the others use it for. */
   why: string;
 }
@@ -85,12 +91,16 @@ export interface ServiceData {
   migrations: ServiceMigrations;
 }
 
-/** One table-level grant: `privileges` on `table` (in every schema of `plane`) to `service`. */
+/**
+ * One table's grant: `privileges` on `table` (in every schema of `plane`) to `service`, and INSERT
+ * on `insertColumns` only where the service holds no table-level INSERT (empty otherwise).
+ */
 export interface TableGrant {
   service: ServiceName;
   plane: Plane;
   table: string;
   privileges: Privilege[];
+  insertColumns: string[];
 }
 
 /**
@@ -110,18 +120,27 @@ export function tableGrants(services: readonly ServiceData[]): TableGrant[] {
   }
   const all = services.map((s) => s.service);
   const rights = new Map<string, Set<Privilege>>();
-  const add = (service: ServiceName, plane: Plane, table: string, privileges: readonly Privilege[]) => {
+  const columnInserts = new Map<string, Set<string>>();
+  const add = (service: ServiceName, plane: Plane, table: string, privileges: readonly Privilege[], insertColumns: readonly string[] = []) => {
     const key = `${service}|${plane}|${table}`;
     const set = rights.get(key) ?? new Set<Privilege>();
     for (const privilege of privileges) set.add(privilege);
     rights.set(key, set);
+    if (insertColumns.length > 0) {
+      const columns = columnInserts.get(key) ?? new Set<string>();
+      for (const column of insertColumns) {
+        if (!/^[a-z_][a-z0-9_]*$/.test(column)) throw new Error(`${plane} table ${table}: ${column} is not a column name`);
+        columns.add(column);
+      }
+      columnInserts.set(key, columns);
+    }
   };
   for (const { service, owns, borrows } of services) {
     for (const owned of owns) {
       add(service, owned.plane, owned.table, accessPrivileges[owned.access]);
       for (const published of owned.publishedTo ?? []) {
         for (const other of published.to === 'every service' ? all : published.to) {
-          if (other !== service) add(other, owned.plane, owned.table, published.privileges);
+          if (other !== service) add(other, owned.plane, owned.table, published.privileges, published.insertColumns);
         }
       }
     }
@@ -135,7 +154,9 @@ export function tableGrants(services: readonly ServiceData[]): TableGrant[] {
   return [...rights.entries()]
     .map(([key, set]) => {
       const [service, plane, table] = key.split('|') as [ServiceName, Plane, string];
-      return { service, plane, table, privileges: dmlPrivileges.filter((p) => set.has(p)) };
+      // A table-level INSERT covers every column: a column-level one beside it would add nothing.
+      const insertColumns = set.has('INSERT') ? [] : [...(columnInserts.get(key) ?? [])].sort();
+      return { service, plane, table, privileges: dmlPrivileges.filter((p) => set.has(p)), insertColumns };
     })
     .sort((a, b) => a.service.localeCompare(b.service) || a.plane.localeCompare(b.plane) || a.table.localeCompare(b.table));
 }

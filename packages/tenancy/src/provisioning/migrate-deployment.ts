@@ -7,7 +7,7 @@ import { adoptSingleSequenceHistory } from '../migrations/single-sequence';
 import { serviceNames, type Plane, type ServiceData } from '../ownership/table-ownership';
 import { quoteIdentifier, tenantSchemaName } from '../tenant-id';
 import { grantControlPlane, revokeAllServiceAccess, serviceAccountUser, writeTenantGrantList } from './service-grants';
-import { functionNames, ledgerTableOf, procedureNames, procedureStatements, templateSchemaName } from './tenant-schema-procedures';
+import { functionNames, ledgerTableOf, procedureNames, procedureStatements, templateSchemaName, upgradeGrantsTable } from './tenant-schema-procedures';
 
 export interface MigrationReport {
   /** Existing tenant schemas brought to the latest migration and re-granted (every server). */
@@ -52,6 +52,7 @@ export async function migrateDeployment(config: MigratorConfig, services: readon
     );
     const ledgerExisted = await tableExists(server, control, ledgerTableOf('control-plane'));
     for (const statement of procedureStatements(control)) await server.query(statement);
+    await upgradeGrantsTable(server, control);
     // Upgrading a deployment whose routines kept no ledger: the schemas of its tenants are its own.
     if (!ledgerExisted) {
       await server.query(
@@ -108,16 +109,19 @@ async function takeLock(server: DataSource, lock: string): Promise<void> {
 }
 
 /**
- * The grants and the routines revoke only the table rights an account holds, read from
- * mysql.tables_priv: a migrator that cannot read it is stopped here, with what to run.
+ * The grants and the routines revoke only the table and column rights an account holds, read from
+ * mysql.tables_priv and mysql.columns_priv: a migrator that cannot read them is stopped here, with
+ * what to run.
  */
 async function expectGrantsReadable(server: DataSource, config: Pick<MigratorConfig, 'adminUrl'>): Promise<void> {
-  await server.query('SELECT 1 FROM mysql.tables_priv LIMIT 0').catch((error: unknown) => {
-    const user = decodeURIComponent(new URL(config.adminUrl).username);
-    throw new Error(
-      `the migrator account cannot read mysql.tables_priv (${error instanceof Error ? error.message : String(error)}); as root run: GRANT SELECT ON mysql.tables_priv TO '${user}'@'<its host>' (README, Database accounts)`,
-    );
-  });
+  for (const table of ['mysql.tables_priv', 'mysql.columns_priv']) {
+    await server.query(`SELECT 1 FROM ${table} LIMIT 0`).catch((error: unknown) => {
+      const user = decodeURIComponent(new URL(config.adminUrl).username);
+      throw new Error(
+        `the migrator account cannot read ${table} (${error instanceof Error ? error.message : String(error)}); as root run: GRANT SELECT ON ${table} TO '${user}'@'<its host>' (README, Database accounts)`,
+      );
+    });
+  }
 }
 
 async function schemaExists(server: DataSource, schema: string): Promise<boolean> {
@@ -191,6 +195,7 @@ async function prepareRegionServer(
     await server.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(template)} ${charset}`);
     await migratePlane(server, config, template, 'tenant', ordered);
     for (const statement of procedureStatements(control, 'region')) await server.query(statement);
+    await upgradeGrantsTable(server, control);
     await writeTenantGrantList(server, control, services, config.accountHosts);
     await grantProvisioning(server, control, config.accountHosts);
     for (const { service } of services) {

@@ -12,8 +12,12 @@ export interface AccountGrant {
   user: string;
   host: string;
   table: string;
+  /** Table-level privileges to give. */
   grant: Privilege[];
+  /** Table-level privileges to take. Never INSERT beside `insertColumns`: revoking INSERT takes column-level INSERT too. */
   revoke: Privilege[];
+  /** INSERT on these columns only (empty: none, or a table-level INSERT in `grant`). */
+  insertColumns: string[];
 }
 
 /** The declarations as per-account grants of one plane: what each account gets, and what it must not keep. */
@@ -26,7 +30,8 @@ export function accountGrants(services: readonly ServiceData[], hosts: readonly 
         host,
         table: grant.table,
         grant: grant.privileges,
-        revoke: dmlPrivileges.filter((p) => !grant.privileges.includes(p)),
+        revoke: dmlPrivileges.filter((p) => !grant.privileges.includes(p) && !(p === 'INSERT' && grant.insertColumns.length > 0)),
+        insertColumns: grant.insertColumns,
       })),
     );
 }
@@ -70,6 +75,30 @@ export interface HeldTableRight {
   rights: ReadonlySet<string>;
 }
 
+/**
+ * The columns each service account may INSERT into, per table of `schema`, keyed like
+ * `heldTableRights` (mysql.columns_priv).
+ */
+export async function heldInsertColumns(admin: DataSource, schema: string): Promise<Map<string, Set<string>>> {
+  const rows = (await admin.query("SELECT User AS user, Host AS host, Table_name AS tableName, Column_name AS columnName FROM mysql.columns_priv WHERE Db = ? AND FIND_IN_SET('Insert', Column_priv) > 0", [schema])) as Array<{
+    user: string;
+    host: string;
+    tableName: string;
+    columnName: string;
+  }>;
+  const held = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const key = heldKey(row.user, row.host, row.tableName);
+    held.set(key, (held.get(key) ?? new Set<string>()).add(row.columnName));
+  }
+  return held;
+}
+
+/** The GRANT of INSERT on `columns` only (names checked by the declarations: plain identifiers). */
+export function insertColumnsGrant(columns: readonly string[]): string {
+  return `INSERT (${columns.map(quoteIdentifier).join(', ')})`;
+}
+
 function heldKey(user: string, host: string, table: string): string {
   return JSON.stringify([user, host, table]);
 }
@@ -92,6 +121,7 @@ export async function grantControlPlane(admin: DataSource, controlSchema: string
   const grants = accountGrants(services, hosts, 'control');
   const accounts = services.flatMap(({ service }) => hosts.map((host) => ({ user: serviceAccountUser(service), host })));
   const held = new Map((await heldTableRights(admin, controlSchema)).map((right) => [heldKey(right.user, right.host, right.table), right.rights]));
+  const heldColumns = await heldInsertColumns(admin, controlSchema);
   // Only what changes is sent: a GRANT where a declared right is missing, a REVOKE where a right
   // is held that the declarations do not give (an up-to-date control plane costs no statement).
   for (const table of await tablesOf(admin, controlSchema)) {
@@ -100,14 +130,27 @@ export async function grantControlPlane(admin: DataSource, controlSchema: string
       const holds = held.get(heldKey(user, host, table));
       const grant = grants.find((g) => g.user === user && g.host === host && g.table === table);
       if (grant) {
-        if (!grant.grant.every((right) => holds?.has(right))) await admin.query(`GRANT ${grant.grant.join(', ')} ON ${target} TO ${account(user, host)}`);
+        if (grant.grant.length > 0 && !grant.grant.every((right) => holds?.has(right))) await admin.query(`GRANT ${grant.grant.join(', ')} ON ${target} TO ${account(user, host)}`);
         const taken = grant.revoke.filter((right) => holds?.has(right));
         if (taken.length > 0) await revokeIfHeld(admin, `REVOKE ${taken.join(', ')} ON ${target} FROM ${account(user, host)}`);
+        if (grant.insertColumns.length > 0) await grantInsertColumns(admin, target, account(user, host), grant.insertColumns, holds?.has('INSERT') ?? false, heldColumns.get(heldKey(user, host, table)) ?? new Set());
       } else if (holds) {
         await revokeIfHeld(admin, `REVOKE ALL PRIVILEGES ON ${target} FROM ${account(user, host)}`);
       }
     }
   }
+}
+
+/**
+ * Leaves `grantee` with INSERT on exactly `columns` of `target`. A table-level INSERT, or INSERT on
+ * a column not listed, is taken first (REVOKE INSERT takes every column's too: MariaDB and MySQL
+ * have no other way to narrow it), then the columns are given; when only columns are missing they
+ * are added without taking anything, so an up-to-date account is never without its right.
+ */
+async function grantInsertColumns(admin: DataSource, target: string, grantee: string, columns: readonly string[], tableInsertHeld: boolean, held: ReadonlySet<string>): Promise<void> {
+  const narrow = tableInsertHeld || [...held].some((column) => !columns.includes(column));
+  if (narrow) await revokeIfHeld(admin, `REVOKE INSERT ON ${target} FROM ${grantee}`);
+  if (narrow || columns.some((column) => !held.has(column))) await admin.query(`GRANT ${insertColumnsGrant(columns)} ON ${target} TO ${grantee}`);
 }
 
 /**
@@ -124,8 +167,8 @@ export async function writeTenantGrantList(admin: DataSource, controlSchema: str
     for (let start = 0; start < rows.length; start += 100) {
       const batch = rows.slice(start, start + 100);
       await manager.query(
-        `INSERT INTO ${table} (account_user, account_host, table_name, grant_privileges, revoke_privileges) VALUES ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-        batch.flatMap((row) => [row.user, row.host, row.table, row.grant.join(', '), row.revoke.join(', ')]),
+        `INSERT INTO ${table} (account_user, account_host, table_name, grant_privileges, revoke_privileges, insert_columns) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        batch.flatMap((row) => [row.user, row.host, row.table, row.grant.join(', '), row.revoke.join(', '), row.insertColumns.join(',')]),
       );
     }
   });

@@ -58,6 +58,15 @@ export const regionLedgerTable = 'region_tenant_schemas';
 /** Next to the control plane: the schemas its routines created. */
 export const controlLedgerTable = 'provisioned_tenant_schemas';
 
+/**
+ * Brings a grants list made by an earlier version up to this one's columns (run after
+ * `procedureStatements`; MySQL 8 has no ADD COLUMN IF NOT EXISTS).
+ */
+export async function upgradeGrantsTable(server: { query(sql: string, values?: unknown[]): Promise<unknown> }, control: string): Promise<void> {
+  const rows = (await server.query('SELECT 1 AS present FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?', [control, grantsTable, 'insert_columns'])) as unknown[];
+  if (rows.length === 0) await server.query(`ALTER TABLE ${quoteIdentifier(control)}.${grantsTable} ADD COLUMN insert_columns VARCHAR(2048) NOT NULL DEFAULT ''`);
+}
+
 /** The ledger of the schemas the routines created, on that kind of server. */
 export function ledgerTableOf(server: 'control-plane' | 'region'): string {
   return server === 'region' ? regionLedgerTable : controlLedgerTable;
@@ -104,17 +113,52 @@ export function procedureStatements(control: string, server: 'control-plane' | '
   // The rights held on the schema are read from mysql.tables_priv once per call, into a keyed
   // temporary table in the grant list's collation: a lookup per listed table and account straight on
   // tables_priv cannot use its key across the collations and scanned it every time (1.2 s a call).
-  const heldRights = 'tessera_held_rights';
+  // Column-level INSERT (a table's `insert_columns` in the list) is read the same way, from
+  // mysql.columns_priv, with whether the account holds a table-level INSERT there.
+  const heldRights = 'tessera_held_table_rights';
+  const heldColumns = 'tessera_held_insert_columns';
   const loadHeldRights = `CREATE TEMPORARY TABLE IF NOT EXISTS ${heldRights} (
          account_user VARCHAR(128) NOT NULL,
          account_host VARCHAR(255) NOT NULL,
          table_name VARCHAR(64) NOT NULL,
+         table_insert TINYINT NOT NULL,
          PRIMARY KEY (account_user, account_host, table_name)
        ) ENGINE=MEMORY DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
        DELETE FROM ${heldRights};
-       INSERT IGNORE INTO ${heldRights} (account_user, account_host, table_name) SELECT User, Host, Table_name FROM mysql.tables_priv WHERE Db = target;`;
+       INSERT IGNORE INTO ${heldRights} (account_user, account_host, table_name, table_insert)
+         SELECT User, Host, Table_name, FIND_IN_SET('Insert', Table_priv) > 0 FROM mysql.tables_priv WHERE Db = target;
+       CREATE TEMPORARY TABLE IF NOT EXISTS ${heldColumns} (
+         account_user VARCHAR(128) NOT NULL,
+         account_host VARCHAR(255) NOT NULL,
+         table_name VARCHAR(64) NOT NULL,
+         column_name VARCHAR(64) NOT NULL,
+         PRIMARY KEY (account_user, account_host, table_name, column_name)
+       ) ENGINE=MEMORY DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+       DELETE FROM ${heldColumns};
+       INSERT IGNORE INTO ${heldColumns} (account_user, account_host, table_name, column_name)
+         SELECT User, Host, Table_name, Column_name FROM mysql.columns_priv WHERE Db = target AND FIND_IN_SET('Insert', Column_priv) > 0;`;
   const heldOn = (user: string, host: string, table: string) =>
     `EXISTS (SELECT 1 FROM ${heldRights} h WHERE h.account_user = ${user} AND h.account_host = ${host} AND h.table_name = ${table})`;
+  const heldColumnsOf = (user: string, host: string, table: string) => `${heldColumns} h WHERE h.account_user = ${user} AND h.account_host = ${host} AND h.table_name = ${table}`;
+  // INSERT on exactly the listed columns (`cols`, comma-separated): a table-level INSERT or INSERT on a
+  // column not listed is taken first (REVOKE INSERT takes every column's too: there is no other way
+  // to narrow it), then the columns are given; when only columns are missing they are added without
+  // taking anything, so an up-to-date account is never without its right.
+  const grantInsertColumns = (user: string, host: string, table: string) => `IF cols <> '' THEN
+           IF EXISTS (SELECT 1 FROM ${heldRights} h WHERE h.account_user = ${user} AND h.account_host = ${host} AND h.table_name = ${table} AND h.table_insert)
+              OR EXISTS (SELECT 1 FROM ${heldColumnsOf(user, host, table)} AND FIND_IN_SET(h.column_name, cols) = 0) THEN
+             BEGIN
+               DECLARE CONTINUE HANDLER FOR 1141, 1147 BEGIN END;
+               SET @tessera_sql = CONCAT('REVOKE INSERT ON \`', target, '\`.\`', ${table}, '\` FROM ''', ${user}, '''@''', ${host}, '''');
+               PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+             END;
+             DELETE h FROM ${heldColumnsOf(user, host, table)};
+           END IF;
+           IF (SELECT COUNT(*) FROM ${heldColumnsOf(user, host, table)} AND FIND_IN_SET(h.column_name, cols) > 0) < LENGTH(cols) - LENGTH(REPLACE(cols, ',', '')) + 1 THEN
+             SET @tessera_sql = CONCAT('GRANT INSERT (\`', REPLACE(cols, ',', '\`, \`'), '\`) ON \`', target, '\`.\`', ${table}, '\` TO ''', ${user}, '''@''', ${host}, '''');
+             PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
+           END IF;
+         END IF;`;
   const serviceAccounts = serviceNames.map((name) => `'${serviceAccountUser(name)}'`).join(', ');
   const revokeHeld = (user: string, host: string, table: string) => `BEGIN
              -- 1141/1147: taken meanwhile by a concurrent run; nothing left to take.
@@ -213,6 +257,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        table_name VARCHAR(64) NOT NULL,
        grant_privileges VARCHAR(64) NOT NULL,
        revoke_privileges VARCHAR(64) NOT NULL,
+       insert_columns VARCHAR(2048) NOT NULL DEFAULT '',
        PRIMARY KEY (account_user, account_host, table_name)
      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
     // DROP + CREATE rather than CREATE OR REPLACE, which MySQL 8 lacks for routines.
@@ -230,10 +275,11 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        DECLARE done INT DEFAULT 0;
        DECLARE known_tier VARCHAR(16) DEFAULT NULL;
        DECLARE a_user, a_host, t_name, g, r VARCHAR(255);
+       DECLARE cols VARCHAR(2048);
        DECLARE held INT;
        -- What the list gives, on the schema's tables (and whether the account holds a right there already).
        DECLARE grants CURSOR FOR
-         SELECT s.account_user, s.account_host, t.TABLE_NAME, s.grant_privileges, s.revoke_privileges,
+         SELECT s.account_user, s.account_host, t.TABLE_NAME, s.grant_privileges, s.revoke_privileges, s.insert_columns,
                 ${heldOn('s.account_user', 's.account_host', 't.TABLE_NAME')}
            FROM information_schema.TABLES t
            JOIN ${c}.${grantsTable} s ON s.table_name = t.TABLE_NAME
@@ -252,12 +298,13 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        ${loadHeldRights}
        OPEN grants;
        each_grant: LOOP
-         FETCH grants INTO a_user, a_host, t_name, g, r, held;
+         FETCH grants INTO a_user, a_host, t_name, g, r, cols, held;
          IF done THEN LEAVE each_grant; END IF;
          IF a_user = '${sharedWorkersAccount}' AND NOT (known_tier <=> 'shared') THEN
            -- Not a shared-tier tenant (or none known): the shared pool keeps no right on its tables.
            SET g = '';
            SET r = 'ALL PRIVILEGES';
+           SET cols = '';
          END IF;
          IF g <> '' THEN
            SET @tessera_sql = CONCAT('GRANT ', g, ' ON \`', target, '\`.\`', t_name, '\` TO ''', a_user, '''@''', a_host, '''');
@@ -271,12 +318,14 @@ export function procedureStatements(control: string, server: 'control-plane' | '
              PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
            END;
          END IF;
+         ${grantInsertColumns('a_user', 'a_host', 't_name')}
        END LOOP;
        CLOSE grants;
        SET done = 0;
        ${revokeEachListed('stale', 'done', ['a_user', 'a_host', 't_name'])}
        ${grantDedicated}
        DROP TEMPORARY TABLE IF EXISTS ${heldRights};
+       DROP TEMPORARY TABLE IF EXISTS ${heldColumns};
      END`,
     `DROP PROCEDURE IF EXISTS ${c}.provision_tenant_schema`,
     `CREATE DEFINER = CURRENT_USER PROCEDURE ${c}.provision_tenant_schema(IN target VARCHAR(64), IN target_tier VARCHAR(16))

@@ -17,6 +17,8 @@ export interface AuditEvent {
   traceId: string | null;
   sourceIp: string | null;
   details: Record<string, unknown>;
+  /** The database account that wrote it (null: written before writers were recorded). */
+  writtenBy: string | null;
   /** Why the sealed details did not open (the `details` field then answers this error). */
   detailsError?: unknown;
 }
@@ -40,6 +42,7 @@ export const AuditEventEntity = new EntitySchema<AuditEvent>({
     traceId: { name: 'trace_id', type: 'varchar', length: 32, nullable: true },
     sourceIp: { name: 'source_ip', type: 'varchar', length: 64, nullable: true },
     details: { name: 'details_json', type: 'json' },
+    writtenBy: { name: 'written_by', type: 'varchar', length: 384, nullable: true },
   },
 });
 

@@ -20,11 +20,12 @@ interface AuditEventRow {
   trace_id: string | null;
   source_ip: string | null;
   details_json: unknown;
+  written_by: string | null;
   [chainColumn: string]: unknown;
 }
 
 export const auditEventColumns =
-  'seq, id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json';
+  'seq, id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json, written_by';
 
 /** After attachChainDetails: `details_json` holds the effective (opened) details. */
 export function toAuditEvent(row: AuditEventRow, detailsError?: unknown): AuditEvent {
@@ -44,6 +45,7 @@ export function toAuditEvent(row: AuditEventRow, detailsError?: unknown): AuditE
     traceId: row.trace_id,
     sourceIp: row.source_ip,
     details,
+    writtenBy: row.written_by ?? null,
     ...(detailsError !== undefined ? { detailsError } : {}),
   };
 }

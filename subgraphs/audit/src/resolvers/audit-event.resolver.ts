@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { eventWriter } from '@tessera/audit-client';
 import type { GraphQLResolverMap } from '@tessera/service-kit';
 import type { PageArgs, SubgraphContext } from '@tessera/service-kit';
 import type { AuditEvent } from '../data/audit-event.entity';
@@ -20,6 +21,7 @@ export function auditEventResolvers(deps: { relay: AuditRelay; db: DataSource; c
       sequence: (event: AuditEvent) => event.seq,
       occurredAt: (event: AuditEvent) => event.createdAt.toISOString(),
       actorRoles: (event: AuditEvent) => event.actorRoles.split(',').filter(Boolean),
+      recordedBy: (event: AuditEvent) => eventWriter(event.writtenBy),
       // Sealed details that did not open fail this field only (CONFLICT, SEALED_VALUE_REJECTED), not the page.
       details: (event: AuditEvent) => {
         if (event.detailsError !== undefined) throw event.detailsError;
