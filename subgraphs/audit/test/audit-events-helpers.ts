@@ -6,7 +6,7 @@ import { expectNoErrors, type TestStack, type TestTenant } from '@tessera/testin
 
 export const auditEventsQuery = `query($filter: AuditEventFilter, $first: Int, $after: String) {
   auditEvents(filter: $filter, first: $first, after: $after) {
-    edges { cursor node { id sequence occurredAt actorSubject actorRoles action targetType targetId outcome requestId sourceIp details } }
+    edges { cursor node { id sequence occurredAt actorSubject actorRoles action targetType targetId outcome requestId sourceIp details recordedBy } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -24,6 +24,7 @@ export interface AuditEventNode {
   requestId: string | null;
   sourceIp: string | null;
   details: string;
+  recordedBy: string | null;
 }
 
 export type AuditEventsResult = { auditEvents: { edges: Array<{ cursor: string; node: AuditEventNode }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { CompactSign, compactVerify, generateKeyPair, importJWK, type JWK } from 'jose';
-import { canonicalEvent, chainHash, eventColumns, genesisHash, recordSecurityEvent } from '@tessera/audit-client';
+import { canonicalEvent, chainHash, eventColumns, genesisHash, outboxColumns, recordSecurityEvent } from '@tessera/audit-client';
 import type { Logger } from '@tessera/config';
 import { decryptBuffer } from '@tessera/crypto';
 import { errorCodes, expectNoErrors, orHung, startTestStack, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
@@ -519,6 +519,29 @@ describe('audit events: querying, export and the access report', () => {
     expect(events.map((e) => e.id)).toEqual(byTimeThenSeq.map((e) => e.id));
     const seqs = events.map((e) => e.sequence);
     expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it('says which service wrote each event, as the database recorded it: an event one service writes in another\'s name still names its writer, and the writer cannot be edited unnoticed', async () => {
+    const own = await stack.createTenant();
+    const ownAdmin = await own.token('admin');
+    const { datasetId: ownDataset } = await datasetWithVersion(stack, ownAdmin, 'writer-source');
+    // The metrics service's account (a compromised one, say) writes a dataset delete by the admin
+    // into the tenant's outbox: every column it may write says "datasets service, admin".
+    const forgedId = randomUUID();
+    await stack.platform.runtimes.metrics.db.query(
+      `INSERT INTO \`${own.schema}\`.audit_outbox (${outboxColumns}) VALUES (?, NOW(3), ?, 'admin', NULL, 'dataset.delete', 'Dataset', ?, 'SUCCESS', NULL, NULL, NULL, '{}')`,
+      [forgedId, 'acme-admin', ownDataset],
+    );
+    const events = await allAuditEvents(stack, ownAdmin);
+    expect(events.find((e) => e.action === 'dataset.create' && e.targetId === ownDataset)?.recordedBy).toBe('datasets');
+    expect(events.find((e) => e.id === forgedId)).toMatchObject({ action: 'dataset.delete', actorSubject: 'acme-admin', recordedBy: 'metrics' });
+    // Every event the platform wrote names a service; none is left without a writer.
+    expect(events.filter((e) => e.recordedBy === null || e.recordedBy.startsWith('account:'))).toEqual([]);
+    expect(await verify(stack, ownAdmin)).toMatchObject({ valid: true });
+    // Rewriting the recorded writer in the chain (as the migrator: no service may) breaks it there.
+    const [forgedRow] = (await stack.adminQuery(`SELECT seq FROM ${eventsTable(own)} WHERE id = ?`, [forgedId])) as Array<{ seq: number | string }>;
+    await stack.adminQuery(`UPDATE ${eventsTable(own)} SET written_by = 'tessera_datasets@127.0.0.1' WHERE id = ?`, [forgedId]);
+    expect(await verify(stack, ownAdmin)).toMatchObject({ valid: false, firstBadSequence: Number(forgedRow!.seq), reason: 'HASH_MISMATCH' });
   });
 
   it('filters by actor, action, target, outcome and time, and pages with cursors', async () => {
