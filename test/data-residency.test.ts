@@ -63,7 +63,11 @@ async function serviceGrantsOn(server: string | undefined, schema: string): Prom
   for (const [service, url] of Object.entries(localServiceDatabaseUrls())) {
     const account = await openMigrationDataSource({ adminUrl: server === undefined ? url : databaseUrlOnServer(url, server), tlsCa: pki.ca }, undefined, []);
     try {
-      const rows = (await account.query("SELECT CONCAT(TABLE_NAME, ' ', PRIVILEGE_TYPE) AS g FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? ORDER BY g", [schema])) as Array<{ g: string }>;
+      // Table rights, and column rights as `table.column PRIVILEGE` (the outboxes' writable columns).
+      const rows = (await account.query(
+        "SELECT CONCAT(TABLE_NAME, ' ', PRIVILEGE_TYPE) AS g FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? UNION ALL SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME, ' ', PRIVILEGE_TYPE) FROM information_schema.COLUMN_PRIVILEGES WHERE TABLE_SCHEMA = ? ORDER BY g",
+        [schema, schema],
+      )) as Array<{ g: string }>;
       if (rows.length > 0) out[service] = rows.map((row) => row.g);
     } finally {
       await account.destroy();
@@ -296,7 +300,10 @@ describe('data residency: a tenant\'s region decides where its bytes live and wh
     const euGrants = await serviceGrantsOn(euServer, euTenant.schema);
     // Not the workers: they hold no right in any tenant's schema (a run's time is metered by the jobs service).
     expect(Object.keys(euGrants).sort()).toEqual(['audit', 'datasets', 'gateway', 'jobs', 'metrics', 'models', 'tenants']);
-    expect(euGrants['datasets']).toEqual(expect.arrayContaining(['datasets SELECT', 'datasets INSERT', 'audit_outbox INSERT']));
+    expect(euGrants['datasets']).toEqual(expect.arrayContaining(['datasets SELECT', 'datasets INSERT', 'audit_outbox.action INSERT', 'audit_outbox.actor_subject INSERT']));
+    // The outbox's writer is the server's to record, on a region's server too.
+    expect(euGrants['datasets']).not.toContain('audit_outbox INSERT');
+    expect(euGrants['datasets']).not.toContain('audit_outbox.written_by INSERT');
     expect(euGrants['datasets']).not.toContain('audit_outbox SELECT');
     expect(euGrants).toEqual(await serviceGrantsOn(undefined, usTenant.schema));
 
