@@ -149,6 +149,8 @@ export type AlertRuleKind =
   | 'BULK_DELETION'
   | 'CROSS_TENANT_ATTEMPT'
   | 'DATA_READ_BURST'
+  /** An event of a kind only one service records (dataset.*, model.*, job.*, member.*, …) was written by another service's database account (see AuditEvent.recordedBy): an event written in that service's name. */
+  | 'MISATTRIBUTED_EVENT'
   /** An access review found privileged access (admin, data_scientist) unused for `threshold` days: one alert per member, service account or API key and review, not repeated while it is open. */
   | 'STALE_ACCESS'
   /** A usage.budget.soft_threshold event: one of your monthly usage budgets reached its soft threshold (see usageBudgets). */

@@ -4,6 +4,7 @@ export { attachChainDetails, hasDetails, type ChainDetailsStore } from './chain-
 export { recordSecurityEvent, securityChain, drainSecurityOutbox, securityEventColumns, type SecurityEventInput } from './security-event';
 export { writableOutboxColumns, outboxColumns } from './outbox-row';
 export { eventWriter } from './event-writer';
+export { actionOwner, actionOwners, writtenByItsOwner } from './action-owners';
 export { canonicalJson, canonicalEvent, chainHash, genesisHash, eventColumns, parseDetails, type ChainRow } from './chain-canonical';
 export { relayChain, relayChainOutcome, chainLockName, outboxHasEvents, ChainBusyError, type ChainLocation, type RelayOptions, type RelayOutcome } from './chain-relay';
 export { recordResourceOwner, findResourceOwner, controlSchemaOf, controlTable } from './resource-owner';

@@ -3,7 +3,7 @@ import { decodeAuditCursor, encodeAuditCursor } from '../src/domain/audit-event-
 import { signWebhookBody, verifyWebhookSignature } from '../src/domain/webhook-signature';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, 0) + seconds * 1000);
-const event = (seq: number, seconds: number, action: string, details: Record<string, unknown> = {}): EvaluatedEvent => ({ seq, occurredAt: at(seconds), action, details });
+const event = (seq: number, seconds: number, action: string, details: Record<string, unknown> = {}, writtenBy: string | null = null): EvaluatedEvent => ({ seq, occurredAt: at(seconds), action, details, writtenBy });
 const rule = (kind: AlertRule['kind'], threshold: number): AlertRule => ({ kind, threshold, enabled: true, isDefault: false });
 
 describe('alert rules (pure)', () => {
@@ -28,6 +28,23 @@ describe('alert rules (pure)', () => {
     expect(evaluateRule(rule('AUTH_FAILURES', 3), history, [event(3, 10, 'auth.failure')], null)).toEqual([expect.objectContaining({ observed: 3, firstSeq: 1, lastSeq: 3 })]);
     expect(evaluateRule(rule('AUTH_FAILURES', 3), history, [event(3, 10, 'auth.failure')], at(0))).toEqual([]);
     expect(evaluateRule(rule('AUTH_FAILURES', 3), [], [event(1, 0, 'auth.failure')], null)).toEqual([]);
+  });
+
+  it('fires on an event of a one-service kind written by another service, and on no event its owner (or, for shared kinds, anyone) wrote', () => {
+    const own = [
+      event(1, 0, 'dataset.delete', {}, 'tessera_datasets@127.0.0.1'),
+      event(2, 1, 'model.predict', {}, 'tessera_models@localhost'),
+      event(3, 2, 'access.denied', {}, 'tessera_gateway@%'),
+      event(4, 3, 'cross_tenant_attempt', {}, 'tessera_metrics@127.0.0.1'),
+      event(5, 4, 'key.rotate', {}, 'tessera_tenants@127.0.0.1'),
+      // Written before writers were recorded: cannot be judged.
+      event(6, 5, 'job.submit', {}, null),
+    ];
+    expect(evaluateRule(rule('MISATTRIBUTED_EVENT', 1), [], own, null)).toEqual([]);
+    const forged = [event(7, 6, 'dataset.delete', {}, 'tessera_metrics@127.0.0.1')];
+    expect(evaluateRule(rule('MISATTRIBUTED_EVENT', 1), own, forged, null)).toEqual([expect.objectContaining({ observed: 1, firstSeq: 7, lastSeq: 7 })]);
+    // An operator's own account writing a tenant's data events by hand is no service of it either.
+    expect(evaluateRule(rule('MISATTRIBUTED_EVENT', 1), [], [event(8, 7, 'member.invite', {}, 'root@localhost')], null)).toHaveLength(1);
   });
 
   it('weights deletions by the objects they removed and skips disabled rules', () => {

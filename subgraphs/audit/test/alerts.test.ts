@@ -34,6 +34,7 @@ interface AlertNode {
   observed: number;
   firstSequence: number;
   lastSequence: number;
+  summary: string;
   acknowledgedBy: string | null;
   deliveries: Array<{ id: string; status: string; attempts: number; lastOutcome: string | null; lastStatus: number | null; lastError: string | null; deliveredAt: string | null }>;
 }
@@ -197,6 +198,26 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     expect(acked.acknowledgedBy).toBeTruthy();
     expect(await alertsOf(admin, 'OPEN')).toEqual([]);
     expect((await alertsOf(admin, 'ACKNOWLEDGED')).map((a) => a.id)).toEqual([alert.id]);
+  });
+
+  it("MISATTRIBUTED_EVENT: an event of the datasets service's kind written by the metrics service's account fires, in that tenant only; the platform's own events do not", async () => {
+    const { tenant, admin, receiver, secret } = await alertingTenant([]);
+    const bystander = await alertingTenant([]);
+    // Real work first (datasets, uploads, reads, by the services that record them): nothing fires.
+    const { datasetId } = await datasetWithVersion(stack, admin, 'attributed');
+    await datasetWithVersion(stack, bystander.admin, 'attributed');
+    // A compromised metrics service writes a delete of that dataset in the datasets service's name.
+    await stack.platform.runtimes.metrics.db.query(
+      `INSERT INTO \`${tenant.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, action, target_type, target_id, outcome, details_json) VALUES (UUID(), NOW(3), 'acme-admin', 'admin', 'dataset.delete', 'Dataset', ?, 'SUCCESS', '{}')`,
+      [datasetId],
+    );
+    const alert = await waitForAlert(admin, 'MISATTRIBUTED_EVENT');
+    expect(alert).toMatchObject({ observed: 1, threshold: 1 });
+    expect(alert.firstSequence).toBe(alert.lastSequence);
+    expect(alert.summary).toMatch(/dataset\.delete \(sequence \d+\) written by metrics, recorded only by datasets/);
+    expectAuthentic(await eventually('the webhook', async () => receiver.received[0]), secret, tenant.id, alert.id);
+    expect((await alertsOf(admin)).map((a) => a.rule)).toEqual(['MISATTRIBUTED_EVENT']);
+    expect(await alertsOf(bystander.admin)).toEqual([]);
   });
 
   it('delivers alerts live on the alerts subscription, to the tenant admin only', async () => {

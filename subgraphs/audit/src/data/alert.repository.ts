@@ -119,9 +119,17 @@ export async function saveWatermark(manager: EntityManager, seq: number): Promis
   await manager.query('UPDATE alert_evaluation_state SET last_seq = ?, updated_at = ? WHERE id = 1', [seq, new Date()]);
 }
 
-function toEvaluated(row: { seq: number | string; occurred_at: Date; action: string; details_json: unknown }): EvaluatedEvent {
+interface EvaluatedRow {
+  seq: number | string;
+  occurred_at: Date;
+  action: string;
+  details_json: unknown;
+  written_by: string | null;
+}
+
+function toEvaluated(row: EvaluatedRow): EvaluatedEvent {
   const details = typeof row.details_json === 'string' ? (JSON.parse(row.details_json) as Record<string, unknown>) : ((row.details_json ?? {}) as Record<string, unknown>);
-  return { seq: Number(row.seq), occurredAt: new Date(row.occurred_at), action: row.action, details };
+  return { seq: Number(row.seq), occurredAt: new Date(row.occurred_at), action: row.action, details, writtenBy: row.written_by ?? null };
 }
 
 /** Details of rows whose sealed value does not open count as a marker (no weight): alerting goes on. */
@@ -131,21 +139,16 @@ const withDetails = async <Row extends { seq: number | string; details_json: unk
 };
 
 export async function eventsAfter(manager: EntityManager, details: ChainDetailsStore, seq: number, limit: number): Promise<EvaluatedEvent[]> {
-  const rows = (await manager.query('SELECT seq, occurred_at, action, details_json FROM audit_events WHERE seq > ? ORDER BY seq ASC LIMIT ?', [seq, limit])) as Array<{
-    seq: number;
-    occurred_at: Date;
-    action: string;
-    details_json: unknown;
-  }>;
+  const rows = (await manager.query('SELECT seq, occurred_at, action, details_json, written_by FROM audit_events WHERE seq > ? ORDER BY seq ASC LIMIT ?', [seq, limit])) as EvaluatedRow[];
   return (await withDetails(manager, details, rows)).map(toEvaluated);
 }
 
 /** Already-evaluated events from `since` on: the part of the sliding window that precedes the new events. */
 export async function eventsBetween(manager: EntityManager, details: ChainDetailsStore, since: Date, uptoSeq: number, limit: number): Promise<EvaluatedEvent[]> {
-  const rows = (await manager.query('SELECT seq, occurred_at, action, details_json FROM audit_events WHERE occurred_at > ? AND seq <= ? ORDER BY seq ASC LIMIT ?', [
+  const rows = (await manager.query('SELECT seq, occurred_at, action, details_json, written_by FROM audit_events WHERE occurred_at > ? AND seq <= ? ORDER BY seq ASC LIMIT ?', [
     since,
     uptoSeq,
     limit,
-  ])) as Array<{ seq: number; occurred_at: Date; action: string; details_json: unknown }>;
+  ])) as EvaluatedRow[];
   return (await withDetails(manager, details, rows)).map(toEvaluated);
 }

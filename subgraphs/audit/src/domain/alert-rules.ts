@@ -1,7 +1,8 @@
+import { actionOwner, eventWriter, writtenByItsOwner } from '@tessera/audit-client';
 import { errors } from '@tessera/errors';
 import { maxStaleAccessDays } from './access-review-config';
 
-export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION', 'ANOMALY', 'USAGE_BUDGET', 'STALE_ACCESS'] as const;
+export const alertRuleKinds = ['AUTH_FAILURES', 'CROSS_TENANT_ATTEMPT', 'DATA_READ_BURST', 'BULK_DELETION', 'ANOMALY', 'USAGE_BUDGET', 'STALE_ACCESS', 'MISATTRIBUTED_EVENT'] as const;
 export type AlertRuleKind = (typeof alertRuleKinds)[number];
 
 /** Every rule counts over a sliding window of this length. */
@@ -19,6 +20,8 @@ export interface EvaluatedEvent {
   occurredAt: Date;
   action: string;
   details: Record<string, unknown>;
+  /** The database account that wrote it (null: written before writers were recorded). */
+  writtenBy: string | null;
 }
 
 interface RuleDefinition {
@@ -78,7 +81,20 @@ export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
     // Raised by the access review itself (one alert per principal), never by counting events in a window.
     weight: () => 0,
   },
+  MISATTRIBUTED_EVENT: {
+    description:
+      "An event of a kind only one service records (dataset.*, model.*, job.*, member.*, …) written by another service's database account: an event written in that service's name (a compromised service, or someone holding its database password).",
+    defaultThreshold: 1,
+    weight: (e) => (writtenByItsOwner(e.action, eventWriter(e.writtenBy)) ? 0 : 1),
+    describe: describeMisattributed,
+  },
 };
+
+/** Which events were written by whom, against the service that records their kind. */
+function describeMisattributed(events: EvaluatedEvent[]): string {
+  const named = events.slice(-5).map((e) => `${e.action} (sequence ${e.seq}) written by ${eventWriter(e.writtenBy) ?? '?'}, recorded only by ${actionOwner(e.action) ?? '?'}`);
+  return `${named.join('; ')}${events.length > 5 ? `; and ${events.length - 5} more` : ''}.`;
+}
 
 /** Rules whose threshold is not a count per window; the access review reads STALE_ACCESS's as days. */
 export const windowlessRules: readonly AlertRuleKind[] = ['STALE_ACCESS'];
