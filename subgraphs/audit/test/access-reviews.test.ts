@@ -146,9 +146,9 @@ describe('access reviews', () => {
     return { raw, plain };
   }
 
-  /** An audited action of `subject` at a past time, as a service would have written it then. */
+  /** A read of one of the tenant's datasets by `subject` at a past time, as the datasets service (its account) would have written it then. */
   async function pastAction(tenant: TestTenant, subject: string, occurredAt: Date, action = 'dataset.read', client: string | null = null): Promise<void> {
-    await stack.adminQuery(
+    await stack.platform.runtimes.datasets.db.query(
       `INSERT INTO \`${tenant.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, actor_client, action, target_type, target_id, outcome, request_id, trace_id, source_ip, details_json)
        VALUES (?, ?, ?, 'admin', ?, ?, 'Dataset', ?, 'SUCCESS', NULL, NULL, NULL, '{}')`,
       [randomUUID(), occurredAt, subject, client, action, randomUUID()],
