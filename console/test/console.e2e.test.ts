@@ -269,6 +269,9 @@ describe('web console', () => {
   it('an admin reads the audit trail and verifies the chain', async () => {
     const page = await harness.signIn(users['adminA']!, '/audit');
     await page.getByRole('table', { name: 'Audit events' }).getByText(/dataset/i).first().waitFor({ timeout: 15_000 });
+    // Each event names the service whose database account wrote it.
+    const createRow = page.getByRole('table', { name: 'Audit events' }).getByRole('row').filter({ hasText: 'dataset.create' }).first();
+    expect(await createRow.getByRole('cell').last().innerText()).toBe('datasets');
     await page.getByRole('button', { name: 'Verify the chain' }).click();
     await page.getByTestId('chain-result').filter({ hasText: 'Chain intact' }).waitFor();
     await harness.screenshot(page, 'audit');

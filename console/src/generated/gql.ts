@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query ConsoleMe {\n    me { subject tenantId roles }\n  }\n": typeof types.ConsoleMeDocument,
-    "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConsoleAuditEventsDocument,
+    "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId recordedBy } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConsoleAuditEventsDocument,
     "\n  query ConsoleVerifyAuditChain {\n    verifyAuditChain { valid checkedEvents headSequence firstBadSequence reason checkpointsChecked }\n  }\n": typeof types.ConsoleVerifyAuditChainDocument,
     "\n  query ConsoleAuditCheckpoints {\n    auditCheckpoints { sequence headHash keyId signedAt objectKey }\n  }\n": typeof types.ConsoleAuditCheckpointsDocument,
     "\n  mutation ConsoleCreateAuditCheckpoint {\n    createAuditCheckpoint { sequence signedAt }\n  }\n": typeof types.ConsoleCreateAuditCheckpointDocument,
@@ -68,7 +68,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query ConsoleMe {\n    me { subject tenantId roles }\n  }\n": types.ConsoleMeDocument,
-    "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConsoleAuditEventsDocument,
+    "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId recordedBy } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConsoleAuditEventsDocument,
     "\n  query ConsoleVerifyAuditChain {\n    verifyAuditChain { valid checkedEvents headSequence firstBadSequence reason checkpointsChecked }\n  }\n": types.ConsoleVerifyAuditChainDocument,
     "\n  query ConsoleAuditCheckpoints {\n    auditCheckpoints { sequence headHash keyId signedAt objectKey }\n  }\n": types.ConsoleAuditCheckpointsDocument,
     "\n  mutation ConsoleCreateAuditCheckpoint {\n    createAuditCheckpoint { sequence signedAt }\n  }\n": types.ConsoleCreateAuditCheckpointDocument,
@@ -141,7 +141,7 @@ export function graphql(source: "\n  query ConsoleMe {\n    me { subject tenantI
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+export function graphql(source: "\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId recordedBy } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId recordedBy } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

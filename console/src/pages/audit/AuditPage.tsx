@@ -44,7 +44,7 @@ function Events() {
       <ErrorMessage error={error} />
       {fetching && !data ? <Loading what="audit events" /> : null}
       <table aria-label="Audit events">
-        <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Target</th></tr></thead>
+        <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Target</th><th scope="col">Recorded by</th></tr></thead>
         <tbody>
           {(data?.auditEvents.edges ?? []).map(({ node }) => (
             <tr key={node.id}>
@@ -52,9 +52,10 @@ function Events() {
               <td><span className={`badge ${node.outcome === 'SUCCESS' ? 'ok' : 'bad'}`}>{node.outcome}</span></td>
               <td>{node.actorSubject} <span className="muted">({node.actorRoles.join(', ')})</span></td>
               <td>{node.targetType}{node.targetId ? <> <code>{node.targetId.slice(0, 12)}</code></> : null}</td>
+              <td>{node.recordedBy ?? <span className="muted">not recorded</span>}</td>
             </tr>
           ))}
-          {data && data.auditEvents.edges.length === 0 ? <tr><td colSpan={6}>No events.</td></tr> : null}
+          {data && data.auditEvents.edges.length === 0 ? <tr><td colSpan={7}>No events.</td></tr> : null}
         </tbody>
       </table>
       <Pager hasNext={!!data?.auditEvents.pageInfo.hasNextPage} onNext={() => pages.push(data?.auditEvents.pageInfo.endCursor)} hasPrevious={pages.depth > 1} onPrevious={pages.pop} />

@@ -3,7 +3,7 @@ import { graphql } from '../../generated';
 export const AuditEventsQuery = graphql(`
   query ConsoleAuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {
     auditEvents(first: $first, after: $after, filter: $filter) {
-      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId } }
+      edges { cursor node { id sequence occurredAt action outcome actorSubject actorRoles targetType targetId requestId recordedBy } }
       pageInfo { hasNextPage endCursor }
     }
   }
