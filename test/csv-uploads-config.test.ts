@@ -27,3 +27,22 @@ describe('upload spool configuration of the datasets service', () => {
     expect(Object.keys(subgraphEnvironment('models').shape)).not.toContain('CSV_UPLOAD_SPOOL_BYTES');
   });
 });
+
+/**
+ * How many bytes of stored column profiles (DatasetVersion.columns) the datasets service opens for
+ * one request: DATASET_PROFILE_BYTES_PER_REQUEST, 1 KiB – 1 GiB, default 8 MiB.
+ */
+describe('column profiles one request may open, in the datasets service', () => {
+  const datasets = minimalSubgraphEnvironment('datasets');
+  const problems = (env: Record<string, string>) => subgraphEnvironmentProblems('datasets', env);
+
+  it('is 8 MiB unless set, and what is set when it is', () => {
+    expect(readSubgraphEnvironment('datasets', datasets).datasetReads).toEqual({ maxProfileBytesPerRequest: 8 * 1024 * 1024 });
+    expect(readSubgraphEnvironment('datasets', { ...datasets, DATASET_PROFILE_BYTES_PER_REQUEST: '65536' }).datasetReads).toEqual({ maxProfileBytesPerRequest: 65536 });
+  });
+
+  it('refuses a bad value, naming the variable; only the datasets service reads it', () => {
+    for (const value of ['0', '1023', '1.5', '8MiB', '1073741825']) expect(problems({ ...datasets, DATASET_PROFILE_BYTES_PER_REQUEST: value })).toMatch(/DATASET_PROFILE_BYTES_PER_REQUEST/);
+    for (const other of ['models', 'jobs', 'audit', 'metrics', 'tenants'] as const) expect(Object.keys(subgraphEnvironment(other).shape)).not.toContain('DATASET_PROFILE_BYTES_PER_REQUEST');
+  });
+});

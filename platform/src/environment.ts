@@ -251,6 +251,10 @@ const subgraphVariableGroups = {
     INFERENCE_STATS_LOG_MAX_MB: z.coerce.number().int().min(1).max(1_048_576).default(1_024),
     INFERENCE_STATS_LOG_PER_TENANT_MB: z.coerce.number().int().min(1).max(1_048_576).optional(),
   }),
+  // How many bytes of stored column profiles (a dataset version's `columns`) the datasets service opens for one request.
+  datasetReads: z.object({
+    DATASET_PROFILE_BYTES_PER_REQUEST: z.coerce.number().int().min(1024).max(1024 ** 3).default(8 * 1024 * 1024),
+  }),
   // The datasets service's CSV parsing threads (unset: the pool's defaults; the heap has one, so threads × heap is a bound).
   csvParsing: z.object({
     CSV_PARSE_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
@@ -415,6 +419,7 @@ export function readSubgraphEnvironment(name: SubgraphName, env: NodeJS.ProcessE
     uploadSpool: has('csvUploads') ? toUploadSpoolOptions(subgraphVariableGroups.csvUploads.parse(env)) : undefined,
     inference: has('inference') ? toInferenceOptions(subgraphVariableGroups.inference.parse(env)) : undefined,
     csvParsing: has('csvParsing') ? toCsvParsingOptions(subgraphVariableGroups.csvParsing.parse(env)) : undefined,
+    datasetReads: has('datasetReads') ? { maxProfileBytesPerRequest: subgraphVariableGroups.datasetReads.parse(env).DATASET_PROFILE_BYTES_PER_REQUEST } : undefined,
     retention: has('retention') ? toRetentionOptions(subgraphVariableGroups.retention.parse(env)) : undefined,
     ports: {
       SERVICE_KEY: parsed.SERVICE_KEY,

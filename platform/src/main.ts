@@ -110,6 +110,7 @@ async function main(service: string | undefined): Promise<() => Promise<void>> {
     ...(env.uploadSpool ? { uploadSpool: env.uploadSpool } : {}),
     ...(env.inference ? { inference: env.inference } : {}),
     ...(env.csvParsing ? { csvParsing: env.csvParsing } : {}),
+    ...(env.datasetReads ? { datasetReads: env.datasetReads } : {}),
     ...(env.retention ? { retention: env.retention } : {}),
   };
   const subgraph = await startSubgraph(

@@ -67,6 +67,8 @@ export interface PlatformConfig {
   csvParsing?: DatasetsModuleOptions['csvParsing'];
   /** The datasets subgraph's upload spool (CSV_UPLOAD_SPOOL_*; defaults when omitted). */
   uploadSpool?: DatasetsModuleOptions['uploadSpool'];
+  /** How much of stored column profiles the datasets subgraph opens per request (DATASET_PROFILE_BYTES_PER_REQUEST; default 8 MiB). */
+  datasetReads?: DatasetsModuleOptions['datasetReads'];
   /** Batch size and pace of the tenants service's rewrap after a key-encryption key rotation (defaults when omitted). */
   keyRewrap?: RewrapperOptions;
   /** Audit hash-chain relay and checkpoint signing key (the audit service refuses to start without a key). */
@@ -189,6 +191,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.inference ? { inference: config.inference } : {}),
       ...(config.csvParsing ? { csvParsing: config.csvParsing } : {}),
       ...(config.uploadSpool ? { uploadSpool: config.uploadSpool } : {}),
+      ...(config.datasetReads ? { datasetReads: config.datasetReads } : {}),
       ...(config.auditChain ? { auditChain: config.auditChain } : {}),
       ...(config.alerting ? { alerting: config.alerting } : {}),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),

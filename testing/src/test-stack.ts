@@ -159,6 +159,8 @@ export interface TestStackOptions {
   jobReconciler?: PlatformConfig['jobReconciler'];
   /** JOB_RETRY_BACKOFF_MS of the jobs service (default 1 s; tests of retries shorten it). */
   jobRetryBackoffMs?: number;
+  /** DATASET_PROFILE_BYTES_PER_REQUEST of the datasets service (default 8 MiB; its test lowers it rather than storing megabytes of profiles). */
+  datasetProfileBytesPerRequest?: number;
   /** Browser origins the gateway allows besides Apollo Studio (the web console's, in its end-to-end test). */
   corsOrigins?: string[];
 }
@@ -280,6 +282,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     // Off unless a test asks for it: tests seed unfinished job rows with no queue entry behind them.
     jobReconciler: options.jobReconciler ?? { intervalMs: 0, graceMs: 0 },
     ...(options.jobRetryBackoffMs !== undefined ? { jobRetry: { backoffMs: options.jobRetryBackoffMs } } : {}),
+    ...(options.datasetProfileBytesPerRequest !== undefined ? { datasetReads: { maxProfileBytesPerRequest: options.datasetProfileBytesPerRequest } } : {}),
     ...(options.metering ? { metering: options.metering } : {}),
     ...(options.alerting ? { alerting: { ...defaultAlertingConfig, ...options.alerting } } : {}),
     ...(options.authFailuresPerMinutePerAddress ? { authFailuresPerMinutePerAddress: options.authFailuresPerMinutePerAddress } : {}),

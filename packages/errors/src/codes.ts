@@ -13,7 +13,7 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { httpStatus: 413, description: 'The declared or actual size is over the limit for your tenant.' },
   QUOTA_EXCEEDED: { httpStatus: 429, description: 'A per-tenant quota (storage, dataset and model counts, members, service accounts and API keys, queue length, concurrency) would be exceeded.' },
   RATE_LIMITED: { httpStatus: 429, description: 'Too many requests for your tenant in the current window; retry after `extensions.retryAfterSeconds`.' },
-  QUERY_TOO_COMPLEX: { httpStatus: 400, description: 'The operation is over one of your tenant\'s operation limits (depth, aliases, root fields, directives, tokens, cost, cost per minute), or a metrics read needed more database time than `maxMetricsReadSeconds`; `extensions.limit`, `limitValue` and `measured` say which and by how much.' },
+  QUERY_TOO_COMPLEX: { httpStatus: 400, description: 'The operation is over one of your tenant\'s operation limits (depth, aliases, root fields, directives, tokens, cost, cost per minute), or a metrics read needed more database time than `maxMetricsReadSeconds`, or one request asked for more dataset versions\' column profiles than `maxProfileBytesPerRequest` (as stored); `extensions.limit`, `limitValue` and `measured` say which and by how much.' },
   GRAPHQL_PARSE_FAILED: { httpStatus: 400, description: 'The operation is not valid GraphQL syntax.' },
   GRAPHQL_VALIDATION_FAILED: { httpStatus: 400, description: 'The operation does not match the schema (unknown field, wrong argument).' },
   BAD_REQUEST: { httpStatus: 400, description: 'The HTTP request itself is malformed.' },

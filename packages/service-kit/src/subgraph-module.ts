@@ -14,9 +14,10 @@ import type { SubgraphDefinition } from './subgraph-server';
  * service looks for unfinished jobs no run holds any more, `jobRetry` the first wait before a job whose
  * dependency was unreachable is tried again, `csvUploads` where and how much of upload
  * bodies the datasets service holds until they are complete, `inference` the inference pools
- * (INFERENCE_*), `csvParsing` the CSV parsing threads (CSV_PARSE_*).
+ * (INFERENCE_*), `csvParsing` the CSV parsing threads (CSV_PARSE_*), `datasetReads` how much of stored
+ * column profiles the datasets service opens for one request.
  */
-export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'jobRetry' | 'csvUploads' | 'inference' | 'csvParsing' | 'retention';
+export type EnvironmentGroup = 'storage' | 'keys' | 'auditChain' | 'alerting' | 'monitoring' | 'erasure' | 'members' | 'modelUploads' | 'jobReconciler' | 'jobRetry' | 'csvUploads' | 'inference' | 'csvParsing' | 'retention' | 'datasetReads';
 
 /**
  * The port a subgraph publishes to other services (`@tessera/<name>/ports`), as the composition

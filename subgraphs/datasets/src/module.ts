@@ -16,6 +16,8 @@ export interface DatasetsModuleOptions {
   csvParsing?: CsvParsePoolOptions;
   /** Where upload bodies wait until they have all arrived (the CSV_UPLOAD_SPOOL_* variables, read with the service's environment); defaults when omitted. */
   uploadSpool?: UploadSpoolOptions;
+  /** Bytes of stored column profiles opened for one request (DATASET_PROFILE_BYTES_PER_REQUEST); the default when omitted. */
+  datasetReads?: { maxProfileBytesPerRequest: number };
   /** The jobs port, of which it calls only `clearProfileResults` (after a delete). */
   ports: { jobs: ProfileResultsPort };
 }
@@ -25,12 +27,12 @@ export const datasetsModule = {
   entities: datasetEntities as EntitySchema[],
   data: datasetsData,
   // Stores and reads the tenant's encrypted objects.
-  environment: ['storage', 'csvUploads', 'csvParsing'],
+  environment: ['storage', 'csvUploads', 'csvParsing', 'datasetReads'],
   // It calls the jobs port once a dataset is deleted: its versions' profile results are cleared there.
   ports: { publishes: { methods: datasetsPortMethods, client: datasetsPortClient, local: (runtime) => createDatasetsPort(runtime.scopes) }, calls: ['jobs'] },
   build: (runtime, options) =>
     datasetsSubgraph(
-      defaultDatasetsConfig,
+      options.datasetReads ? { ...defaultDatasetsConfig, maxProfileBytesPerRequest: options.datasetReads.maxProfileBytesPerRequest } : defaultDatasetsConfig,
       runtime,
       options.jobGrantKeys,
       options.csvParsing ?? {},

@@ -69,4 +69,5 @@ export const defaultDatasetsConfig: DatasetsConfig = {
   maxPreviewRows: 100,
   maxPreviewBytes: 1024 * 1024,
   maxPreviewReadBytes: 4 * 1024 * 1024,
+  maxProfileBytesPerRequest: 8 * 1024 * 1024,
 };

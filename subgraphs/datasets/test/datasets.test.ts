@@ -7,6 +7,8 @@ const irisCsv = Buffer.from(
   'sepal_length,sepal_width,species,measured_at,is_train\n5.1,3.5,setosa,2024-01-02,true\n4.9,,setosa,2024-01-03T10:00:00Z,false\n6.3,3.3,virginica,2024-01-04,TRUE\n',
 );
 
+const profileBudget = 256 * 1024;
+
 describe('datasets: create, upload, infer, version, list, preview, delete', () => {
   let stack: TestStack;
   let acme: TestTenant;
@@ -15,7 +17,9 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
   let viewer: string;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // The column profiles one request may open: lowered from 8 MiB so that a few wide versions cross
+    // it; every other test here reads a few narrow ones.
+    stack = await startTestStack({ datasetProfileBytesPerRequest: profileBudget });
     acme = await stack.createTenant();
     [admin, scientist, viewer] = await Promise.all([acme.token('admin'), acme.token('data_scientist'), acme.token('viewer')]);
   });
@@ -166,6 +170,35 @@ describe('datasets: create, upload, infer, version, list, preview, delete', () =
       expect(res.datasetVersion.preview.rows).toEqual([[value]]);
     }
     expect((await stack.platform.runtime.keyring.versions(tenant.id)).map(({ version, status }) => ({ version, status }))).toEqual([{ version: 1, status: 'RETIRED' }, { version: 2, status: 'ACTIVE' }]);
+  });
+
+  it('one request opens at most its budget of stored column profiles: past it the field is QUERY_TOO_COMPLEX naming the limit, a smaller page answers, another request or tenant is not charged', async () => {
+    // 8 versions of 300 columns with 100-character names: about 60 KB of stored profile each.
+    const header = Array.from({ length: 300 }, (_, i) => `c${String(i).padStart(3, '0')}_${'x'.repeat(95)}`).join(',');
+    const csv = Buffer.from(`${header}\n${Array.from({ length: 300 }, (_, i) => i).join(',')}\n`);
+    const datasetId = await newDataset(stack, scientist, 'wide-profiles');
+    for (let i = 0; i < 8; i++) await uploadVersion(stack, scientist, datasetId, csv);
+    const wide = `query($id: ID!, $first: Int) { dataset(id: $id) { versions(first: $first) { edges { node { number columns { name } } } } } }`;
+    const all = await stack.query<{ dataset: { versions: { edges: Array<{ node: { number: number; columns: Array<{ name: string }> } | null }> } } | null }>(viewer, wide, { id: datasetId, first: 8 });
+    const refusals = (all.errors ?? []).map((error) => ({ code: error.extensions?.['code'], limit: error.extensions?.['limit'], limitValue: error.extensions?.['limitValue'] }));
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(new Set(refusals.map((refusal) => JSON.stringify(refusal)))).toEqual(new Set([JSON.stringify({ code: 'QUERY_TOO_COMPLEX', limit: 'maxProfileBytesPerRequest', limitValue: profileBudget })]));
+    expect(all.errors!.every((error) => (error.extensions?.['measured'] as number) > profileBudget)).toBe(true);
+    // A page that fits answers whole, and the next request starts with a budget of its own.
+    for (let round = 0; round < 2; round++) {
+      const page = expectNoErrors(await stack.query<{ dataset: { versions: { edges: Array<{ node: { columns: Array<{ name: string }> } }> } } }>(viewer, wide, { id: datasetId, first: 2 }));
+      expect(page.dataset.versions.edges.map((edge) => edge.node.columns.length)).toEqual([300, 300]);
+    }
+    // Another tenant's request, at the same moment as one that runs out, is not charged for it.
+    const other = await stack.createTenant();
+    const otherToken = await other.token('data_scientist');
+    const otherDataset = await newDataset(stack, otherToken, 'wide-elsewhere');
+    await uploadVersion(stack, otherToken, otherDataset, csv);
+    const [, elsewhere] = await Promise.all([
+      stack.query(viewer, wide, { id: datasetId, first: 8 }),
+      stack.query<{ dataset: { versions: { edges: Array<{ node: { columns: Array<{ name: string }> } }> } } }>(otherToken, wide, { id: otherDataset, first: 8 }),
+    ]);
+    expect(expectNoErrors(elsewhere).dataset.versions.edges.map((edge) => edge.node.columns.length)).toEqual([300]);
   });
 
   it('lists with cursor pagination and rejects invalid cursors and page sizes', async () => {

@@ -20,6 +20,12 @@ export interface DatasetsConfig {
    * held a parsing thread 2–30 s for an answer of no rows, at the cost of any preview).
    */
   maxPreviewReadBytes: number;
+  /**
+   * The stored column profiles (`DatasetVersion.columns`: up to 1 000 columns, about 0.5 MB each)
+   * one request may open, in stored bytes: each is decrypted and decoded on this process, which
+   * every tenant shares, and the cost model counts a profile as a list of 10.
+   */
+  maxProfileBytesPerRequest: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Dataset, DatasetUpload, DatasetVersion } from '../data/dataset.ent
 import type { DatasetsServiceConfig } from '../domain/datasets-config';
 import { DatasetService } from '../domain/dataset.service';
 import { openVersionColumns } from '../data/dataset-profile-seal';
+import { chargeProfileRead, storedProfileBytes } from '../domain/profile-read-budget';
 import { DatasetUploadService } from '../domain/dataset-upload.service';
 
 /** Resolvers stay thin: they pick the provider for the caller's tenant and pass arguments on. */
@@ -40,7 +41,11 @@ export function datasetResolvers(config: DatasetsServiceConfig): GraphQLResolver
       dataset: async (version: DatasetVersion, _: unknown, ctx: SubgraphContext) => (await datasets(ctx)).get(version.datasetId),
       createdAt: (version: DatasetVersion) => version.createdAt.toISOString(),
       // Opened per field: a profile that does not open fails this field only (CONFLICT), not the page.
-      columns: async (version: DatasetVersion, _: unknown, ctx: SubgraphContext) => openVersionColumns(await ctx.scope(), version.id, version.columns),
+      // Charged before it is opened: a request past its budget of profiles opens no more.
+      columns: async (version: DatasetVersion, _: unknown, ctx: SubgraphContext) => {
+        chargeProfileRead(ctx, storedProfileBytes(version.columns), config.maxProfileBytesPerRequest);
+        return openVersionColumns(await ctx.scope(), version.id, version.columns);
+      },
       preview: async (version: DatasetVersion, args: { limit: number }, ctx: SubgraphContext) => (await datasets(ctx)).preview(version, args.limit),
     },
     DatasetUpload: {
