@@ -97,6 +97,20 @@ describe('inference and CSV parsing settings', () => {
     }
   });
 
+  it('WORKER_OUTCOME_RETRY_BACKOFF_MS and _MAX_MS: 1 s doubling to 10 s unset; below 10 ms, not whole, or a cap below the first wait stops the worker naming it', () => {
+    expect(readWorkerEnvironment(worker)).toMatchObject({ outcomeRetryMs: 120_000, outcomeRetryBackoffMs: 1_000, outcomeRetryBackoffMaxMs: 10_000 });
+    expect(readWorkerEnvironment({ ...worker, WORKER_OUTCOME_RETRY_BACKOFF_MS: '100', WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: '400' })).toMatchObject({ outcomeRetryBackoffMs: 100, outcomeRetryBackoffMaxMs: 400 });
+    expect(readWorkerEnvironment({ ...worker, WORKER_OUTCOME_RETRY_BACKOFF_MS: '500', WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: '500' })).toMatchObject({ outcomeRetryBackoffMs: 500, outcomeRetryBackoffMaxMs: 500 });
+    for (const name of ['WORKER_OUTCOME_RETRY_BACKOFF_MS', 'WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS']) {
+      for (const value of ['9', '1.5', 'some', '-1']) {
+        expect({ name, value, worker: workerProblems({ ...worker, [name]: value }) }).toEqual({ name, value, worker: expect.stringMatching(new RegExp(`^${name}:`, 'm')) });
+      }
+    }
+    expect(workerProblems({ ...worker, WORKER_OUTCOME_RETRY_BACKOFF_MS: '5000', WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: '1000' })).toBe('WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: 1000 is below WORKER_OUTCOME_RETRY_BACKOFF_MS (5000)');
+    // The default cap is 10 s: a first wait above it needs a cap of its own.
+    expect(workerProblems({ ...worker, WORKER_OUTCOME_RETRY_BACKOFF_MS: '20000' })).toBe('WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: 10000 is below WORKER_OUTCOME_RETRY_BACKOFF_MS (20000)');
+  });
+
   it('only the services that run the pools read them', () => {
     expect(Object.keys(subgraphEnvironment('models').shape)).toEqual(expect.arrayContaining(['INFERENCE_MEMORY_BUDGET_MB', 'INFERENCE_TIMEOUT_MS', 'INFERENCE_STATS_LOG_DIR', 'INFERENCE_STATS_LOG_MAX_MB', 'INFERENCE_STATS_LOG_PER_TENANT_MB']));
     expect(Object.keys(subgraphEnvironment('datasets').shape)).toEqual(expect.arrayContaining(['CSV_PARSE_WORKERS', 'CSV_PARSE_WORKER_HEAP_MB']));

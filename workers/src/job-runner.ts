@@ -270,13 +270,15 @@ export class JobRunner {
 
   /**
    * Records a run's outcome through the jobs port. While the jobs service is unreachable it is
-   * asked again (1 s, doubling, at most every 10 s) for up to WORKER_OUTCOME_RETRY_MS, the run
-   * keeping its queue lock and tenant lease meanwhile (the heartbeat runs until the run returns),
-   * so a short outage does not cost the run; then the last failure is thrown.
+   * asked again (WORKER_OUTCOME_RETRY_BACKOFF_MS, 1 s, doubling, at most every
+   * WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS, 10 s) for up to WORKER_OUTCOME_RETRY_MS, the run keeping
+   * its queue lock and tenant lease meanwhile (the heartbeat runs until the run returns), so a
+   * short outage does not cost the run; then the last failure is thrown.
    */
   private async recordFinish(principal: Principal, logger: JobContext['logger'], input: Parameters<JobsPort['finish']>[1]): Promise<boolean> {
-    const deadline = Date.now() + this.runtime.config.outcomeRetryMs;
-    for (let waitMs = 1000; ; waitMs = Math.min(10_000, waitMs * 2)) {
+    const { outcomeRetryMs, outcomeRetryBackoffMs, outcomeRetryBackoffMaxMs } = this.runtime.config;
+    const deadline = Date.now() + outcomeRetryMs;
+    for (let waitMs = outcomeRetryBackoffMs; ; waitMs = Math.min(outcomeRetryBackoffMaxMs, waitMs * 2)) {
       try {
         return await this.jobs.finish(principal, input);
       } catch (error) {

@@ -58,6 +58,9 @@ const workerVariables = z.object({
   // How long a run keeps trying to record its outcome while the jobs service is unreachable (it
   // keeps its lock meanwhile); after that its entry ends and the jobs service ends the row RUN_LOST.
   WORKER_OUTCOME_RETRY_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  // The waits between those tries: the first, doubled after each try, at most the cap.
+  WORKER_OUTCOME_RETRY_BACKOFF_MS: milliseconds(1_000, 10),
+  WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: milliseconds(10_000, 10),
   // Predicted values a batch inference keeps between its two reads (rows × values per row): this
   // worker's memory bound for them. The jobs service refuses at submit what passes the default.
   BATCH_INFERENCE_MAX_PREDICTION_VALUES: z.coerce.number().int().min(1024).max(maxBatchPredictionValues).default(maxBatchPredictionValues),
@@ -103,6 +106,9 @@ export interface WorkerConfig {
   maxBatchPredictionValues: number;
   /** How long recording a run's outcome is retried while the jobs service is unreachable (WORKER_OUTCOME_RETRY_MS). */
   outcomeRetryMs: number;
+  /** The first wait between those tries (WORKER_OUTCOME_RETRY_BACKOFF_MS), doubled after each up to outcomeRetryBackoffMaxMs (WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS). */
+  outcomeRetryBackoffMs: number;
+  outcomeRetryBackoffMaxMs: number;
   /** This process's id in its queue locks and leases (WORKER_INSTANCE_ID, or random). */
   instanceId: string;
   healthPort: number | undefined;
@@ -135,6 +141,9 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     // The shared pool's key would let this worker pass for the shared pool wherever it also got a `workers` certificate.
     throw new ConfigError(['SERVICE_KEY: a dedicated worker holds none; it signs its port calls with its own certificate\'s key (workers-dedicated-<tenant>)']);
   }
+  if (parsed.WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS < parsed.WORKER_OUTCOME_RETRY_BACKOFF_MS) {
+    throw new ConfigError([`WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: ${parsed.WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS} is below WORKER_OUTCOME_RETRY_BACKOFF_MS (${parsed.WORKER_OUTCOME_RETRY_BACKOFF_MS})`]);
+  }
   return {
     database: toDatabaseConfig(parsed),
     redis: toRedisConfig(parsed),
@@ -145,6 +154,8 @@ export function readWorkerEnvironment(env: NodeJS.ProcessEnv = process.env, argv
     lockMs: parsed.WORKER_LOCK_MS,
     stalledIntervalMs: parsed.WORKER_STALLED_INTERVAL_MS,
     outcomeRetryMs: parsed.WORKER_OUTCOME_RETRY_MS,
+    outcomeRetryBackoffMs: parsed.WORKER_OUTCOME_RETRY_BACKOFF_MS,
+    outcomeRetryBackoffMaxMs: parsed.WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS,
     maxBatchPredictionValues: parsed.BATCH_INFERENCE_MAX_PREDICTION_VALUES,
     instanceId: parsed.WORKER_INSTANCE_ID ?? randomUUID(),
     healthPort: parsed.WORKER_HEALTH_PORT,

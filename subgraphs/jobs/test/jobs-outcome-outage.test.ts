@@ -58,6 +58,12 @@ describe('jobs: outcomes the worker could not record', () => {
         DATASETS_PORT_URL: `https://127.0.0.1:${datasetsRelay.port}`,
         MODELS_PORT_URL: `https://127.0.0.1:${modelsRelay.port}`,
         WORKER_OUTCOME_RETRY_MS: String(outcomeRetryMs),
+        // Tries again after 100 ms, doubling to 400 ms (by default 1 s to 10 s): the run still
+        // retries, many times over, through each outage below, and records its outcome within 0.4 s
+        // of the jobs service's return, where the default's tries (1, 3, 7 s after the first) could
+        // leave it waiting up to 4 s more.
+        WORKER_OUTCOME_RETRY_BACKOFF_MS: '100',
+        WORKER_OUTCOME_RETRY_BACKOFF_MAX_MS: '400',
       },
     });
 
