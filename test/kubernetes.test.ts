@@ -4,7 +4,7 @@
  * manifest and a deployment that does not start or lets a service reach what it must not.
  */
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { readSupervisorEnvironment, workerEnvironment, workerPortOwners } from '
 import { keyServiceEnvironment } from '@tessera/key-service';
 import { subscriptionKeepAliveMs, TrustedProxies } from '@tessera/gateway';
 import { poolName, sharedPool, type RingSignals } from '@tessera/job-queue';
-import { dedicatedWorkerAccountUser } from '@tessera/tenancy';
+import { dedicatedWorkerAccountUser, localAccountHosts, openMigrationDataSource } from '@tessera/tenancy';
+import { ensureLocalPki } from '@tessera/local-infra';
 import { certificateRegion } from '@tessera/service-kit';
 import { objectStoreTransport } from '@tessera/storage';
 import { developmentDedicatedTenant, developmentDedicatedWorkerIdentity, developmentWorkerRegion, writeDevelopmentSecrets } from '../deploy/kubernetes/generate-dev-secrets';
@@ -787,8 +788,21 @@ describe('deploy/kubernetes await-migration.sh', () => {
     AWAIT_MIGRATION_INTERVAL_SECONDS: '1',
   });
 
-  it('returns once the account is granted on the control schema', () => {
-    expect(execFileSync('bash', [script], { env: env('tessera_control'), encoding: 'utf8', timeout: 20_000 })).toContain('tessera_datasets is granted on tessera_control');
+  it('returns once the account is granted on the control schema', async () => {
+    // A control schema of its own, granted as `tessera migrate` would (whether another test or
+    // `npm start` migrated the default one must not matter).
+    const schema = `ttest_await_${randomBytes(4).toString('hex')}`;
+    const admin = await openMigrationDataSource({ adminUrl: process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306', tlsCa: ensureLocalPki().ca }, undefined, []);
+    try {
+      await admin.query(`CREATE DATABASE \`${schema}\``);
+      await admin.query(`CREATE TABLE \`${schema}\`.tenants (id INT PRIMARY KEY)`);
+      for (const host of localAccountHosts) await admin.query(`GRANT SELECT ON \`${schema}\`.tenants TO 'tessera_datasets'@'${host}'`);
+      expect(execFileSync('bash', [script], { env: env(schema), encoding: 'utf8', timeout: 20_000 })).toContain(`tessera_datasets is granted on ${schema}`);
+    } finally {
+      for (const host of localAccountHosts) await admin.query(`REVOKE ALL PRIVILEGES ON \`${schema}\`.tenants FROM 'tessera_datasets'@'${host}'`).catch(() => undefined);
+      await admin.query(`DROP DATABASE IF EXISTS \`${schema}\``);
+      await admin.destroy();
+    }
   });
 
   it('keeps waiting while the account holds nothing there', () => {
