@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ensureLocalPki } from '@tessera/local-infra';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openMigrationDataSource } from '@tessera/tenancy';
 import type { DataSource } from 'typeorm';
 import { addWriterColumn } from '../src/migrations/writer-column';
@@ -13,7 +14,7 @@ const schema = `ttest_writer_${randomBytes(4).toString('hex')}`;
 let admin: DataSource;
 
 beforeAll(async () => {
-  admin = await openMigrationDataSource({ adminUrl: process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306', tlsCa: ensureLocalPki().ca }, undefined, []);
+  admin = await openMigrationDataSource({ adminUrl: process.env['DATABASE_ADMIN_URL'] ?? 'mysql://tessera_admin:tessera-admin-local-dev@127.0.0.1:3306', tlsCa: readFileSync(join(process.env['TESSERA_PKI_DIR'] ?? join(__dirname, '..', '..', '..', '.tessera', 'pki'), 'ca.pem'), 'utf8') }, undefined, []);
   await admin.query(`CREATE DATABASE \`${schema}\``);
   await admin.query(`CREATE TABLE \`${schema}\`.outbox (outbox_id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, action VARCHAR(64) NOT NULL) ENGINE=InnoDB`);
   await admin.query(`CREATE TABLE \`${schema}\`.chain (seq BIGINT NOT NULL PRIMARY KEY, action VARCHAR(64) NOT NULL) ENGINE=InnoDB`);
