@@ -32,7 +32,7 @@ function normalise(value: unknown): Json {
   throw new Error(`a chained event cannot hold a ${typeof value}`);
 }
 
-/** The columns an event is hashed over, in the outbox and in the chain (`seq` and `hash` aside). */
+/** The columns an event is hashed over, in the outbox and in the chain (`seq` and `hash` aside; `written_by` only when set). */
 export const eventColumns = [
   'id',
   'occurred_at',

@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { Principal } from '@tessera/auth';
 import type { AuditEventInput, AuditOutcome } from './audit-event';
+import { eventColumns } from './chain-canonical';
+
+/** Every event column but `written_by`, which the server sets and no writer may (chain-canonical.ts). */
+export const writableOutboxColumns: readonly string[] = eventColumns.filter((column) => column !== 'written_by');
+export const outboxColumns = writableOutboxColumns.join(', ');
 
 /**
  * The values every outbox row (a tenant's `audit_outbox`, the platform's `security_outbox`)
@@ -9,23 +14,6 @@ import type { AuditEventInput, AuditOutcome } from './audit-event';
  * the outcome, the request and trace ids, the source address and the details. Not which account
  * wrote it: `written_by` is the server's (its default, CURRENT_USER()), and no writer may set it.
  */
-export const writableOutboxColumns = [
-  'id',
-  'occurred_at',
-  'actor_subject',
-  'actor_roles',
-  'actor_client',
-  'action',
-  'target_type',
-  'target_id',
-  'outcome',
-  'request_id',
-  'trace_id',
-  'source_ip',
-  'details_json',
-] as const;
-export const outboxColumns = writableOutboxColumns.join(', ');
-
 export function outboxValues(actor: Principal, event: AuditEventInput, defaultOutcome: AuditOutcome): unknown[] {
   return [
     randomUUID(),
