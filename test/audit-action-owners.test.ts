@@ -53,6 +53,24 @@ describe('who records which kind of audit event', () => {
     for (const action of ['dataset.create', 'model.predict', 'job.submit', 'member.invite', 'tenant.provision', 'alert.acknowledge', 'anomaly.detected']) expect(seen).toContain(action);
   });
 
+  it('every action the platform records has the form the alert expects (lower-case words joined by dots)', () => {
+    const named: string[] = [];
+    for (const { folders } of writers) {
+      for (const folder of folders) {
+        for (const file of sourceFiles(join(root, folder))) {
+          const text = readFileSync(file, 'utf8');
+          // `action: '…'` in an event, `…Action = '…'` constants, and action unions (`'kek.rotate' | …`).
+          for (const match of text.matchAll(/\baction: ['`]([^'`$]+)['`]|\w+Action = ['`]([^'`$]+)['`]|type \w*Action = ((?:'[^']+'(?: \| )?)+)/g)) {
+            const found = match[1] ?? match[2] ?? match[3]!.split(' | ').map((part) => part.replace(/'/g, '')).join(' ');
+            named.push(...found.split(' ').map((action) => `${relative(root, file)}: ${action}`));
+          }
+        }
+      }
+    }
+    expect(named.length).toBeGreaterThan(50);
+    expect(named.filter((entry) => !/^[a-z_]+(\.[a-z_]+)*$/.test(entry.split(': ')[1]!))).toEqual([]);
+  });
+
   it('every owner is a service with its own database account, and no prefix hides another', () => {
     for (const { prefix, service } of actionOwners) {
       expect(prefix).toMatch(/^[a-z_]+\.$/);

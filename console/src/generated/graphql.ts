@@ -149,7 +149,7 @@ export type AlertRuleKind =
   | 'BULK_DELETION'
   | 'CROSS_TENANT_ATTEMPT'
   | 'DATA_READ_BURST'
-  /** An event of a kind only one service records (dataset.*, model.*, job.*, member.*, …) was written by another service's database account (see AuditEvent.recordedBy): an event written in that service's name. */
+  /** An event of a kind only one service records (dataset.*, model.*, job.*, member.*, …) was written by another service's database account (see AuditEvent.recordedBy), or an event's action is not of the platform's form (lower-case words joined by dots): an event written in another service's name. */
   | 'MISATTRIBUTED_EVENT'
   /** An access review found privileged access (admin, data_scientist) unused for `threshold` days: one alert per member, service account or API key and review, not repeated while it is open. */
   | 'STALE_ACCESS'
@@ -284,8 +284,8 @@ export type AuditEvent = {
   outcome: AuditOutcome;
   /**
    * Which service wrote the event (gateway, datasets, models, jobs, audit, metrics, tenants), as the
-   * database recorded it from the writing account: no service can set it, so an event another service
-   * wrote in its name still says who wrote it. `account:<user>` for an account that is no service's;
+   * database recorded it from the writing account: no service but the audit service (which keeps the
+   * chain) can set it, so an event another service wrote in its name still says who wrote it. `account:<user>` for an account that is no service's;
    * null for events written before writers were recorded.
    */
   recordedBy?: Maybe<Scalars['String']['output']>;

@@ -28,10 +28,20 @@ export function actionOwner(action: string): ServiceName | null {
 }
 
 /**
+ * The form every action the platform records has: lower-case words joined by dots. The trail's
+ * columns compare without case or trailing spaces, so `Dataset.delete` or `dataset.delete ` would
+ * list as a `dataset.delete` while escaping its owner's prefix; no service records such a name.
+ */
+const actionForm = /^[a-z_]+(\.[a-z_]+)*$/;
+
+/**
  * Whether an event of `action` written by `writer` (an `eventWriter` answer) is in its owner's
- * name. An event from before writers were recorded (null) cannot be judged and passes.
+ * name: the action has the platform's form, and an owned kind was written by its owner. An event
+ * from before writers were recorded (null) cannot be judged and passes.
  */
 export function writtenByItsOwner(action: string, writer: string | null): boolean {
+  if (writer === null) return true;
+  if (!actionForm.test(action)) return false;
   const owner = actionOwner(action);
-  return owner === null || writer === null || writer === owner;
+  return owner === null || writer === owner;
 }

@@ -45,6 +45,11 @@ describe('alert rules (pure)', () => {
     expect(evaluateRule(rule('MISATTRIBUTED_EVENT', 1), own, forged, null)).toEqual([expect.objectContaining({ observed: 1, firstSeq: 7, lastSeq: 7 })]);
     // An operator's own account writing a tenant's data events by hand is no service of it either.
     expect(evaluateRule(rule('MISATTRIBUTED_EVENT', 1), [], [event(8, 7, 'member.invite', {}, 'root@localhost')], null)).toHaveLength(1);
+    // Variants the trail's collation lists as the owned kind, but no service records: each fires, whoever wrote it.
+    for (const [i, action] of ['Dataset.delete', 'dataset.delete ', 'DATASET.DELETE', 'd\u0430taset.delete', 'dataset..delete', ''].entries()) {
+      expect({ action, firings: evaluateRule(rule('MISATTRIBUTED_EVENT', 1), [], [event(20 + i, 10, action, {}, 'tessera_metrics@127.0.0.1')], null).length }).toEqual({ action, firings: 1 });
+      expect({ action, firings: evaluateRule(rule('MISATTRIBUTED_EVENT', 1), [], [event(30 + i, 10, action, {}, 'tessera_datasets@127.0.0.1')], null).length }).toEqual({ action, firings: 1 });
+    }
   });
 
   it('weights deletions by the objects they removed and skips disabled rules', () => {

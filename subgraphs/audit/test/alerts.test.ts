@@ -2,6 +2,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Redis } from 'ioredis';
+import { parseDetails } from '@tessera/audit-client';
 import { errorCodes, expectNoErrors, postGraphQL, startTestStack, testAudience, withAuditDetails, type TestStack, type TestTenant } from '@tessera/testing';
 import { DataSource } from 'typeorm';
 import type { LogFields, Logger } from '@tessera/config';
@@ -13,7 +14,7 @@ import { ChainActivity } from '../src/domain/chain-activity';
 import { createWebhookAddressPolicy } from '../src/domain/webhook-address-policy';
 import { createWebhookTransport } from '../src/domain/webhook-transport';
 import { verifyWebhookSignature } from '../src/domain/webhook-signature';
-import { chainOf, datasetWithVersion, eventually, newDataset, startWebhookReceiver, type ReceivedWebhook } from './audit-events-helpers';
+import { chainOf, datasetWithVersion, eventually, newDataset, securityEvents, startWebhookReceiver, type ReceivedWebhook } from './audit-events-helpers';
 
 const alertFields = 'id rule status threshold observed windowStart windowEnd firstSequence lastSequence summary acknowledgedAt acknowledgedBy deliveries { id status attempts lastOutcome lastStatus lastError deliveredAt }';
 const alertsQuery = `query($status: AlertStatus) { alerts(status: $status) { ${alertFields} } }`;
@@ -214,10 +215,32 @@ describe('alerting: thresholds crossed by real requests fire alerts, signed webh
     const alert = await waitForAlert(admin, 'MISATTRIBUTED_EVENT');
     expect(alert).toMatchObject({ observed: 1, threshold: 1 });
     expect(alert.firstSequence).toBe(alert.lastSequence);
-    expect(alert.summary).toMatch(/dataset\.delete \(sequence \d+\) written by metrics, recorded only by datasets/);
+    expect(alert.summary).toMatch(/"dataset\.delete" \(sequence \d+\) written by metrics, recorded only by datasets/);
     expectAuthentic(await eventually('the webhook', async () => receiver.received[0]), secret, tenant.id, alert.id);
     expect((await alertsOf(admin)).map((a) => a.rule)).toEqual(['MISATTRIBUTED_EVENT']);
     expect(await alertsOf(bystander.admin)).toEqual([]);
+    // The platform's security log records it too, naming the writer and the kind's owner.
+    const recorded = (await securityEvents(stack)).filter((e) => e.action === 'audit.misattributed_event' && e.tenant_id === tenant.id);
+    expect(recorded.map((e) => ({ target: e.target_id, details: parseDetails(e.details_json) }))).toEqual([
+      { target: String(alert.firstSequence), details: { sequence: alert.firstSequence, action: 'dataset.delete', writer: 'metrics', owner: 'datasets' } },
+    ]);
+  });
+
+  it('MISATTRIBUTED_EVENT turned off by a tenant: no alert, but the platform security log still records the event written in another service\'s name', async () => {
+    const { tenant, admin } = await alertingTenant([]);
+    expectNoErrors(await stack.query(admin, setRule, { input: { kind: 'MISATTRIBUTED_EVENT', threshold: 1, enabled: false } }));
+    const datasetId = await newDataset(stack, admin, 'quietly-forged');
+    await stack.platform.runtimes.jobs.db.query(
+      `INSERT INTO \`${tenant.schema}\`.audit_outbox (id, occurred_at, actor_subject, actor_roles, action, target_type, target_id, outcome, details_json) VALUES (UUID(), NOW(3), 'acme-admin', 'admin', 'Dataset.delete', 'Dataset', ?, 'SUCCESS', '{}')`,
+      [datasetId],
+    );
+    const recorded = await eventually('the security log record', async () => {
+      await alertsOf(admin);
+      const found = (await securityEvents(stack)).filter((e) => e.action === 'audit.misattributed_event' && e.tenant_id === tenant.id);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(recorded.map((e) => parseDetails(e.details_json))).toEqual([{ sequence: expect.any(Number), action: 'Dataset.delete', writer: 'jobs', owner: null }]);
+    expect(await alertsOf(admin)).toEqual([]);
   });
 
   it('delivers alerts live on the alerts subscription, to the tenant admin only', async () => {

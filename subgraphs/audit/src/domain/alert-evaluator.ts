@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { actionOwner, eventWriter, recordSecurityEvent, writtenByItsOwner } from '@tessera/audit-client';
+import type { Principal } from '@tessera/auth';
+import type { EntityManager } from 'typeorm';
 import type { TenantScope } from '@tessera/tenancy';
 import { scopeAuditDetails } from './audit-details';
 import { eventsAfter, eventsBetween, insertAlert, lastFiringOf, listRuleOverrides, lockWatermark, saveWatermark, type Alert } from '../data/alert.repository';
 import { findWebhook, insertDelivery } from '../data/webhook.repository';
 import { webhookBody } from './alert-payload';
-import { alertWindowMs, effectiveRules, evaluateRule, ruleDefinitions, type Firing } from './alert-rules';
+import { alertWindowMs, effectiveRules, evaluateRule, ruleDefinitions, type EvaluatedEvent, type Firing } from './alert-rules';
 import type { AuditRelay } from './audit-event-relay';
 
 /** Events read per transaction; a backlog is worked through batch by batch. */
@@ -19,6 +22,11 @@ const maxHistory = 100_000;
  * locked for the batch's transaction, so two replicas never count the same events; alerts and
  * their webhook deliveries are written in that same transaction, so a crash never loses or
  * doubles one. Returns the alerts it created, for the caller to publish after commit.
+ *
+ * An event written in another service's name (see MISATTRIBUTED_EVENT) is also recorded in the
+ * platform security log, whatever the tenant's rules say (a tenant may turn its alert off; the
+ * platform's operators still learn that a service's account wrote it), before the watermark
+ * moves past it: written at least once.
  */
 export async function evaluateTenantAlerts(scope: TenantScope, relay: AuditRelay, background = false): Promise<Alert[]> {
   await relay(scope, { background });
@@ -30,6 +38,7 @@ export async function evaluateTenantAlerts(scope: TenantScope, relay: AuditRelay
       const fresh = await eventsAfter(manager, details, watermark, batchSize);
       if (fresh.length === 0) return { done: true, alerts: [] as Alert[] };
       const history = await eventsBetween(manager, details, new Date(fresh[0]!.occurredAt.getTime() - alertWindowMs), watermark, maxHistory);
+      await recordMisattributed(manager, scope.tenant.id, fresh);
       const rules = effectiveRules(await listRuleOverrides(manager));
       const webhook = await findWebhook(manager);
       const alerts: Alert[] = [];
@@ -61,6 +70,30 @@ export async function evaluateTenantAlerts(scope: TenantScope, relay: AuditRelay
     created.push(...batch.alerts);
     if (batch.done) return created;
   }
+}
+
+/** The security-log action for an event written in another service's name. */
+export const misattributedEventAction = 'audit.misattributed_event';
+
+async function recordMisattributed(manager: EntityManager, tenantId: string, events: readonly EvaluatedEvent[]): Promise<void> {
+  for (const event of events) {
+    const writer = eventWriter(event.writtenBy);
+    if (writtenByItsOwner(event.action, writer)) continue;
+    // The action as written, bounded: a forged one may be anything up to the column's 64 characters.
+    await recordSecurityEvent(manager, alertingActor(tenantId), {
+      tenantId,
+      action: misattributedEventAction,
+      targetType: 'AuditEvent',
+      targetId: String(event.seq),
+      outcome: 'FAILED',
+      details: { sequence: event.seq, action: event.action.slice(0, 64), writer: (writer ?? '').slice(0, 160), owner: actionOwner(event.action) },
+    });
+  }
+}
+
+/** The alerting evaluator as the actor of what it records itself (never a caller's principal). */
+function alertingActor(tenantId: string): Principal {
+  return { kind: 'user', subject: 'system:alerting', tenantId, roles: [], clientId: undefined, requestId: randomUUID(), sourceIp: undefined };
 }
 
 function toAlert(firing: Firing): Alert {

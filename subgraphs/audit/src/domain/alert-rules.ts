@@ -83,7 +83,7 @@ export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
   },
   MISATTRIBUTED_EVENT: {
     description:
-      "An event of a kind only one service records (dataset.*, model.*, job.*, member.*, …) written by another service's database account: an event written in that service's name (a compromised service, or someone holding its database password).",
+      "An event of a kind only one service records (dataset.*, model.*, job.*, member.*, …) written by another service's database account, or an action not of the platform's form (lower-case words joined by dots): an event written in another service's name (a compromised service, or someone holding its database password).",
     defaultThreshold: 1,
     weight: (e) => (writtenByItsOwner(e.action, eventWriter(e.writtenBy)) ? 0 : 1),
     describe: describeMisattributed,
@@ -92,7 +92,9 @@ export const ruleDefinitions: Record<AlertRuleKind, RuleDefinition> = {
 
 /** Which events were written by whom, against the service that records their kind. */
 function describeMisattributed(events: EvaluatedEvent[]): string {
-  const named = events.slice(-5).map((e) => `${e.action} (sequence ${e.seq}) written by ${eventWriter(e.writtenBy) ?? '?'}, recorded only by ${actionOwner(e.action) ?? '?'}`);
+  const named = events
+    .slice(-5)
+    .map((e) => `${JSON.stringify(e.action)} (sequence ${e.seq}) written by ${eventWriter(e.writtenBy) ?? '?'}, ${actionOwner(e.action) ? `recorded only by ${actionOwner(e.action)}` : 'not an action the platform records'}`);
   return `${named.join('; ')}${events.length > 5 ? `; and ${events.length - 5} more` : ''}.`;
 }
 
