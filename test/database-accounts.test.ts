@@ -300,6 +300,26 @@ describe('who wrote an audit or security event: the server records it, no writer
     }
   });
 
+  it('the routine refuses a grant-list entry that is not a plain privilege or column list: its statements run with the definer\'s rights', async () => {
+    const list = `\`${migrator.controlSchema}\`.service_table_grants`;
+    const [entry] = (await admin.query(`SELECT account_user AS user, account_host AS host, grant_privileges AS g, insert_columns AS c FROM ${list} WHERE table_name = 'audit_outbox' AND insert_columns <> '' LIMIT 1`)) as Array<{ user: string; host: string; g: string; c: string }>;
+    const where = 'account_user = ? AND account_host = ? AND table_name = ?';
+    try {
+      for (const [column, value] of [
+        ['insert_columns', "id`) ON *.* TO 'tessera_metrics'@'%' -- "],
+        ['grant_privileges', "SELECT ON *.* TO 'tessera_metrics'@'%' -- "],
+      ] as const) {
+        await admin.query(`UPDATE ${list} SET ${column} = ? WHERE ${where}`, [value, entry!.user, entry!.host, 'audit_outbox']);
+        await expect(new SchemaManager(tenantsDb, migrator).grantTenantTables(tenantA, 'us-east-1', 'shared')).rejects.toThrow(/not a privilege or column list/);
+        await admin.query(`UPDATE ${list} SET grant_privileges = ?, insert_columns = ? WHERE ${where}`, [entry!.g, entry!.c, entry!.user, entry!.host, 'audit_outbox']);
+      }
+    } finally {
+      await admin.query(`UPDATE ${list} SET grant_privileges = ?, insert_columns = ? WHERE ${where}`, [entry!.g, entry!.c, entry!.user, entry!.host, 'audit_outbox']);
+    }
+    const grants = (await connections.get('metrics')!.query('SHOW GRANTS'))[0] as Array<Record<string, string>>;
+    expect(grants.flatMap((row) => Object.values(row)).filter((line) => line.includes('ON *.*') && !line.startsWith('GRANT USAGE'))).toEqual([]);
+  });
+
   it('a migrate narrows a table-level INSERT an older version gave to INSERT on the writable columns (tenant schemas and the control plane)', async () => {
     const a = schemaOf(tenantA);
     for (const host of migrator.accountHosts) {

@@ -159,6 +159,13 @@ export function procedureStatements(control: string, server: 'control-plane' | '
              PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
            END IF;
          END IF;`;
+  // The list's privileges and columns go into the statements these definer routines prepare: only
+  // the migrator writes the list, but an entry that is not a plain privilege list or column list
+  // stops the routine rather than being run with the definer's rights.
+  const wellFormed = (grant: string, revoke: string, columns: string) =>
+    `IF CONCAT(${grant}, ',', ${revoke}) NOT REGEXP '^[A-Za-z ,]*$' OR ${columns} NOT REGEXP '^([a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*)?$' THEN
+           SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the grant list holds an entry that is not a privilege or column list';
+         END IF;`;
   const serviceAccounts = serviceNames.map((name) => `'${serviceAccountUser(name)}'`).join(', ');
   const revokeHeld = (user: string, host: string, table: string) => `BEGIN
              -- 1141/1147: taken meanwhile by a concurrent run; nothing left to take.
@@ -199,6 +206,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
          each_dedicated: LOOP
            FETCH dedicated INTO d_user, d_host, d_table, d_grant, d_revoke, d_held;
            IF d_done THEN LEAVE each_dedicated; END IF;
+           ${wellFormed('d_grant', 'd_revoke', "''")}
            IF d_grant <> '' THEN
              SET @tessera_sql = CONCAT('GRANT ', d_grant, ' ON \`', target, '\`.\`', d_table, '\` TO ''', d_user, '''@''', d_host, '''');
              PREPARE statement FROM @tessera_sql; EXECUTE statement; DEALLOCATE PREPARE statement;
@@ -300,6 +308,7 @@ export function procedureStatements(control: string, server: 'control-plane' | '
        each_grant: LOOP
          FETCH grants INTO a_user, a_host, t_name, g, r, cols, held;
          IF done THEN LEAVE each_grant; END IF;
+         ${wellFormed('g', 'r', 'cols')}
          IF a_user = '${sharedWorkersAccount}' AND NOT (known_tier <=> 'shared') THEN
            -- Not a shared-tier tenant (or none known): the shared pool keeps no right on its tables.
            SET g = '';
