@@ -166,9 +166,13 @@ describe('audit hash chain: verification and tamper detection', () => {
   it('detects the tail truncated after a checkpoint — even when the checkpoint rows are deleted too (the bucket copy remains)', async () => {
     const { tenant, admin } = await tenantWithEvents(stack, 6);
     expect((await checkpoint(stack, admin)).sequence).toBe(6);
-    // The record of that checkpoint waits in the outbox: it cannot be chained onto the cut tail
-    // (the deleted rows' details remain), and verification reports the cut instead of failing.
+    // The checkpoint's own record is chained (7) before the cut: a relay mid-batch while the tail
+    // goes would append after the deleted rows (it read the head before the DELETE).
+    await stack.drainAudit(tenant.id);
     await stack.adminQuery(`DELETE FROM ${eventsTable(tenant)} WHERE seq >= 5`);
+    // An event written after the cut cannot be chained onto it (the deleted rows' details remain):
+    // it waits in the outbox, and verification reports the cut instead of failing.
+    expectNoErrors(await stack.query(admin, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, { input: { name: 'after-the-cut' } }));
     expect(await verify(stack, admin)).toMatchObject({ valid: false, firstBadSequence: 5, reason: 'TRUNCATED', checkedEvents: 4, headSequence: 4 });
     await stack.adminQuery(`DELETE FROM \`${tenant.schema}\`.audit_checkpoints`);
     expect(await verify(stack, admin)).toMatchObject({ valid: false, firstBadSequence: 5, reason: 'TRUNCATED' });

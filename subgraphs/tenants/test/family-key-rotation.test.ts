@@ -237,7 +237,9 @@ describe('rotating a dataset key', () => {
   it('a rotation joins one already running (coalesced, no second version); the run is resumable; reads work at every point; the old key is destroyed at the end', async () => {
     const [objectKey] = await (await scopeOf(tenantA, 'datasets')).bucket.listKeys(`datasets/${datasetA}/`);
     const copy = await rawObject(tenantA, objectKey!);
-    const slow = rotator(1, 300);
+    // One object per batch, then a pause far longer than this test: the run is surely still RUNNING
+    // with objects under both versions when it is stopped (a stop ends the pause at once).
+    const slow = rotator(1, 120_000);
     // Two rotations of the same dataset at once: one makes v2 and its run, the other joins it.
     const [first, second] = await Promise.all([slow.rotate(tenantA.id, 'dataset', datasetA, adminPrincipal(tenantA)), slow.rotate(tenantA.id, 'dataset', datasetA, adminPrincipal(tenantA))]);
     expect([first.coalesced, second.coalesced].sort()).toEqual([false, true]);

@@ -243,7 +243,7 @@ export class FamilyKeyRotator {
         // The owner's scan turns of the tenant (FamilyKeyOperations) were taken by its admins' key
         // statuses and retirements: the run waits for one rather than failing for it.
         if (isTesseraError(error) && error.code === 'RATE_LIMITED') {
-          await new Promise((resolve) => setTimeout(resolve, Math.max(this.options.pauseMs, scanTurnRetryMs)));
+          await this.drives.pause(Math.max(this.options.pauseMs, scanTurnRetryMs));
           continue;
         }
         await this.fail(operation, (error instanceof Error ? error.message : String(error)).slice(0, 500));
@@ -286,7 +286,7 @@ export class FamilyKeyRotator {
   }
 
   private async pause(): Promise<void> {
-    if (this.options.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
+    await this.drives.pause(this.options.pauseMs);
   }
 
   /** One key event in the tenant's chain and the platform security log; a failed run's with outcome FAILED. */

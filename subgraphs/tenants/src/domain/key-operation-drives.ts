@@ -19,6 +19,8 @@ export class KeyOperationDrives {
   /** Per tenant, the last drive queued in this process: its next one starts when it ends. */
   private readonly tenantTurns = new Map<string, Promise<void>>();
   private stopped = false;
+  /** The pauses under way between batches: `stop` ends them at once. */
+  private readonly pauses = new Set<() => void>();
 
   constructor(
     private readonly deps: KeyOperationDrivesDeps,
@@ -76,7 +78,25 @@ export class KeyOperationDrives {
   /** Lets the current batches finish; the runs stay RUNNING and are resumed on the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const end of [...this.pauses]) end();
     await Promise.all(this.driving.values());
+  }
+
+  /**
+   * Waits `ms` between two batches of a run, or until `stop`: a stop never waits out a pause (the
+   * run stays RUNNING and is resumed where it was).
+   */
+  pause(ms: number): Promise<void> {
+    if (this.stopped || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.pauses.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.pauses.add(end);
+    });
   }
 
   /** Until the drives of this process end (tests). */

@@ -208,7 +208,7 @@ export class ObjectReencryptor {
         await this.record(operation, 'key.reencrypt.done', { reencrypted: operation.reencrypted + reencrypted });
         return;
       }
-      if (this.options.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
+      await this.drives.pause(this.options.pauseMs);
     }
   }
 
