@@ -174,18 +174,41 @@ export class VaultTransitKeyProvider implements KeyProvider {
   private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: Record<string, unknown>, purpose: 'unwrap' | 'admin' = 'admin'): Promise<T | undefined> {
     const url = new URL(path, this.base);
     const token = await this.tokens.token();
+    const retrySafe = method === 'GET' || statelessPaths.test(path);
     try {
-      return await this.send<{ data?: T }>(method, url, body, token, purpose).then((parsed) => parsed?.data);
+      return await this.send<{ data?: T }>(method, url, body, token, purpose, false, retrySafe).then((parsed) => parsed?.data);
     } catch (error) {
       if (!this.tokens.logsIn || !(error instanceof KeyProviderError) || error.status !== 403) throw error;
       this.tokens.invalidate(token);
       const fresh = await this.tokens.token();
-      return this.send<{ data?: T }>(method, url, body, fresh, purpose).then((parsed) => parsed?.data);
+      return this.send<{ data?: T }>(method, url, body, fresh, purpose, false, retrySafe).then((parsed) => parsed?.data);
     }
   }
 
-  /** One HTTP exchange; the parsed body of a 2xx answer, a KeyProviderError otherwise. */
-  private send<R>(method: 'GET' | 'POST' | 'DELETE', url: URL, body: Record<string, unknown> | undefined, token: string | undefined, purpose: 'unwrap' | 'admin', isAuth = false): Promise<R | undefined> {
+  /**
+   * One HTTP exchange; the parsed body of a 2xx answer, a KeyProviderError otherwise. A kept-alive
+   * connection the server closed while idle fails the next request sent on it (ECONNRESET on a
+   * reused socket, before the server read it): a call that changes nothing is sent once more, on a
+   * new connection (`retrySafe`; a rotation or a deletion is not, and its error stands).
+   */
+  private async send<R>(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: URL,
+    body: Record<string, unknown> | undefined,
+    token: string | undefined,
+    purpose: 'unwrap' | 'admin',
+    isAuth = false,
+    retrySafe = false,
+  ): Promise<R | undefined> {
+    try {
+      return await this.exchange<R>(method, url, body, token, purpose, isAuth);
+    } catch (error) {
+      if (!retrySafe || !(error instanceof StaleConnectionError)) throw error;
+      return this.exchange<R>(method, url, body, token, purpose, isAuth);
+    }
+  }
+
+  private exchange<R>(method: 'GET' | 'POST' | 'DELETE', url: URL, body: Record<string, unknown> | undefined, token: string | undefined, purpose: 'unwrap' | 'admin', isAuth: boolean): Promise<R | undefined> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<R | undefined>((resolve, reject) => {
       const req = request(
@@ -214,11 +237,21 @@ export class VaultTransitKeyProvider implements KeyProvider {
         },
       );
       req.on('timeout', () => req.destroy(Object.assign(new Error('key provider request timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', (cause) => reject(new KeyProviderError('KEY_PROVIDER_UNAVAILABLE', `the key provider could not be reached (${(cause as NodeJS.ErrnoException).code ?? cause.message})`, undefined, { cause })));
+      req.on('error', (cause) => {
+        const code = (cause as NodeJS.ErrnoException).code;
+        const Failure = req.reusedSocket && code === 'ECONNRESET' ? StaleConnectionError : KeyProviderError;
+        reject(new Failure('KEY_PROVIDER_UNAVAILABLE', `the key provider could not be reached (${code ?? cause.message})`, undefined, { cause }));
+      });
       req.end(payload);
     });
   }
 }
+
+/** Transit calls that change no state (a retry after a reset connection repeats nothing). */
+const statelessPaths = /^(encrypt|decrypt|rewrap|datakey)\//;
+
+/** The reset of a kept-alive connection the server had closed: the request most likely never reached it. */
+class StaleConnectionError extends KeyProviderError {}
 
 function assertKeyName(name: string): void {
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) throw new KeyProviderError('KEY_PROVIDER_REJECTED', 'invalid key name');
