@@ -30,10 +30,10 @@ const config: Config = {
   testTimeout: 60_000,
   // Two test files at a time on CI's two cores: a file spends much of its time waiting on real
   // services (MariaDB, Redis, worker processes, timers), so one file alone leaves a core idle.
-  // Grouped files spend about a third less CPU each (test-groups.cjs), so two groups at a time left
-  // the cores idle a quarter of the run: three groups at a time took 183 s against 212 s for the
-  // same eight groups, with the same CPU.
-  maxWorkers: grouped ? 3 : 2,
+  // Not three, even for groups (which spend about a third less CPU a file, test-groups.cjs): three
+  // groups at a time took 183 s against 212 s for the same eight groups, but the load it puts on two
+  // cores (a load average over 6) made a timing-sensitive test fail in a clean-clone CI run.
+  maxWorkers: 2,
   // Test files run one at a time in a worker process that is replaced once it holds more than this
   // after a file: every file starts a whole stack (pools, TLS contexts, clients), and a single
   // long-lived process collects what they leave behind until it runs out of heap.

@@ -1155,7 +1155,11 @@ describe('Dockerfile', () => {
     const build = stages[1]!;
     expect(instruction(build, 'RUN').some((line) => /npm ci(?! [^&]*--omit=dev)/.test(line))).toBe(true);
     expect(instruction(build, 'RUN').join(' ')).toMatch(/npm run build:image/);
-    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['build:image']).toMatch(/^tsc -b platform && /);
+    // TypeScript 7's compiler by its path: \`typescript\` 5.9 installs a \`tsc\` too, and which of the two
+    // npm links into node_modules/.bin is not fixed.
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['build:image']).toMatch(/^node node_modules\/typescript-7\/bin\/tsc -b platform && /);
+    expect(scripts['build']).toMatch(/^node node_modules\/typescript-7\/bin\/tsc -b && /);
   });
 
   it('runtime stage: production dependencies only, the compiled JavaScript, no sources, no tsx', () => {

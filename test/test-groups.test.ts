@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // `npm test` runs the suite as groups of test files (testing/jest/test-groups.cjs): a file left out
@@ -13,6 +14,7 @@ const groups = require('../testing/jest/test-groups.cjs') as {
   packGroups(files: Member[]): Group[];
   findTestFiles(): string[];
   groupSource(group: Group): string;
+  recordDurations(jestLog: string, outputFile: string): number;
   groupSeconds: number;
   maxMembers: number;
 };
@@ -72,5 +74,18 @@ describe('test groups for npm test', () => {
     expect(source).toContain('"packages/onnx/test/builders.test.ts"');
     expect(source).toContain('describe(member, () => { require(`../../../${member}`); });');
     expect(source).toContain('jest.setTimeout(120000);');
+  });
+
+  it("records each file's time from an ungrouped run's output (0 for a file Jest printed without one)", () => {
+    const directory = mkdtempSync(join(tmpdir(), 'test-durations-'));
+    try {
+      const log = join(directory, 'jest.log');
+      writeFileSync(log, ['PASS subgraphs subgraphs/jobs/test/jobs-run.test.ts (46.88 s)', 'PASS packages packages/csv/test/parse.test.ts', 'FAIL test/selftest.test.ts (49.554 s)', '  ● a › b (3 ms)', 'Tests: 3 passed'].join('\n'));
+      const output = join(directory, 'durations.json');
+      expect(groups.recordDurations(log, output)).toBe(3);
+      expect(JSON.parse(readFileSync(output, 'utf8'))).toEqual({ 'packages/csv/test/parse.test.ts': 0, 'subgraphs/jobs/test/jobs-run.test.ts': 46.9, 'test/selftest.test.ts': 49.6 });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -26,9 +26,11 @@ describe('variables: what a request carries in them is bounded and paid for, lik
     floatsSmall: { costBurst: 200 },
     junkPayer: { costBurst: 1_000, costPerMinute: 700 },
     extensionsPayer: { costBurst: 1_000, costPerMinute: 700 },
-    notJsonPayer: { costBurst: 300 },
-    batchPayer: { costBurst: 300 },
-    nonStringPayer: { costBurst: 300 },
+    // Refilled at one unit a second, not the default thousand: a loaded machine's slow requests
+    // must not refill a fee between them.
+    notJsonPayer: { costBurst: 300, costPerMinute: 60 },
+    batchPayer: { costBurst: 300, costPerMinute: 60 },
+    nonStringPayer: { costBurst: 300, costPerMinute: 60 },
     routePayer: { costBurst: 2_000, costPerMinute: 1_100 },
     routeSmall: { costBurst: 300 },
   };
@@ -147,7 +149,7 @@ describe('variables: what a request carries in them is bounded and paid for, lik
         const response = await fetch(stack.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
         codes.push(...errorCodes((await response.json()) as GraphQLResponse<unknown>));
       }
-      // A fee of 100 units each: the burst of 300 holds three (four with what refills meanwhile).
+      // A fee of 100 units each: the burst of 300 holds three; what refills meanwhile is a unit a second.
       expect({ body, first: codes[0], limited: codes.includes('RATE_LIMITED') }).toEqual({ body, first: 'BAD_REQUEST', limited: true });
     }
   });

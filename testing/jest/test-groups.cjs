@@ -16,7 +16,8 @@
 //
 // Groups are packed by each file's duration in an earlier CI run (test-durations.json; a file not
 // listed counts as `defaultSeconds`, one listed without a time as `quickSeconds`), largest first, up to `groupSeconds` a group, and a custom
-// sequencer starts the longest groups first. Stale durations only make the packing less even.
+// sequencer starts the longest groups first. Stale durations only make the packing less even;
+// `node testing/jest/test-groups.cjs --record <log of an ungrouped jest run>` rewrites them.
 'use strict';
 const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, relative, sep } = require('node:path');
@@ -147,9 +148,26 @@ function estimatedSeconds(testPath) {
   }
 }
 
-module.exports = { writeTestGroups, planTestGroups, packGroups, findTestFiles, groupSource, estimatedSeconds, groupsDirectory, groupSeconds, maxMembers };
+module.exports = { writeTestGroups, recordDurations, planTestGroups, packGroups, findTestFiles, groupSource, estimatedSeconds, groupsDirectory, groupSeconds, maxMembers };
 
-if (require.main === module) {
+/**
+ * test-durations.json from the output of an ungrouped run (`npx jest 2>&1 | tee jest.log`): Jest
+ * prints each file's time when it passes its slow-file threshold (5 s); a file it printed without
+ * one is recorded as 0 (counted as `quickSeconds`).
+ */
+function recordDurations(jestLog, outputFile = durationsFile) {
+  const durations = {};
+  for (const match of readFileSync(jestLog, 'utf8').matchAll(/^(?:PASS|FAIL) +(?:\S+ +)?(\S+\.test\.ts)(?: \(([\d.]+) s\))?/gm)) {
+    durations[match[1]] = match[2] ? Math.round(Number(match[2]) * 10) / 10 : 0;
+  }
+  const sorted = Object.fromEntries(Object.entries(durations).sort(([a], [b]) => (a < b ? -1 : 1)));
+  writeFileSync(outputFile, `${JSON.stringify(sorted, null, 1)}\n`);
+  return Object.keys(sorted).length;
+}
+
+if (require.main === module && process.argv[2] === '--record') {
+  console.log(`test durations: ${recordDurations(process.argv[3])} files recorded into testing/jest/test-durations.json`);
+} else if (require.main === module) {
   const groups = writeTestGroups();
   const files = groups.reduce((sum, group) => sum + group.members.length, 0);
   console.log(`test groups: ${files} test files in ${groups.length} groups (testing/jest/groups/)`);
