@@ -5,8 +5,8 @@
 // registry in a fresh V8 context: a file loads some 3 000 modules again (Apollo, TypeORM, the
 // services), and the code that builds six subgraph schemas, a supergraph and its query planner runs
 // cold again, before its first test. Inside one Jest test file the modules are loaded once and that
-// code stays warm. Measured on six stack files run one after another in one process: 56 s and 63 s
-// of CPU alone, 32 s and 33 s of CPU as one group (README, Testing). Each file's hooks stay scoped
+// code stays warm. Measured on six stack files run one after another in one process: 56 s of wall
+// time and 63 s of CPU as six files, 32 s and 33 s as one group (README, Testing). Each file's hooks stay scoped
 // to its own `describe`, so every file still starts and stops its own stack and tenants.
 //
 // Kept alone (a group of one): files that change the module registry or the clock for everything
@@ -15,8 +15,8 @@
 // `jest.setTimeout` calls run when a file is loaded, so a group sets the largest of its files' last.
 //
 // Groups are packed by each file's duration in an earlier CI run (test-durations.json; a file not
-// listed counts as `defaultSeconds`, one listed without a time as `quickSeconds`), largest first, up to `groupSeconds` a group, and a custom
-// sequencer starts the longest groups first. Stale durations only make the packing less even;
+// listed counts as `defaultSeconds`, one listed without a time as `quickSeconds`), largest first,
+// up to `groupSeconds` a group, and a custom sequencer starts the longest groups first. Stale durations only make the packing less even;
 // `node testing/jest/test-groups.cjs --record <log of an ungrouped jest run>` rewrites them.
 'use strict';
 const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
